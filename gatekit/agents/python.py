@@ -1,0 +1,104 @@
+"""``python:pkg.module:function`` — a sync or async callable in this process.
+
+The callable is called as ``fn(case_input)`` or, when it accepts a ``context``
+parameter (or ``**kwargs``), ``fn(case_input, context=...)``. Sync callables run
+in a thread pool sized to the run's concurrency so they never block the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import inspect
+import os
+import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from gatekit.agents.base import AgentOptions, normalise_response
+from gatekit.errors import AgentError
+from gatekit.models import AgentResponse
+
+
+def load_callable(spec: str) -> Callable[..., Any]:
+    """Import ``pkg.module:function`` (``spec`` without the ``python:`` prefix)."""
+    target = spec.removeprefix("python:")
+    module_name, sep, attr_path = target.partition(":")
+    if not sep or not module_name or not attr_path:
+        raise AgentError(f"agent spec {spec!r}: expected python:pkg.module:function")
+    cwd = os.getcwd()
+    if cwd not in sys.path:
+        sys.path.insert(0, cwd)
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        raise AgentError(
+            f"agent spec {spec!r}: module {exc.name!r} not found; check the module path "
+            "and run gatekit from the folder that contains it"
+        ) from None
+    except Exception as exc:  # the user's module failed while importing
+        raise AgentError(f"agent spec {spec!r}: importing {module_name} failed: {type(exc).__name__}: {exc}") from None
+    obj: Any = module
+    for part in attr_path.split("."):
+        if not hasattr(obj, part):
+            raise AgentError(f"agent spec {spec!r}: {module_name} has no attribute {attr_path!r}")
+        obj = getattr(obj, part)
+    if not callable(obj):
+        raise AgentError(f"agent spec {spec!r}: {attr_path} is not callable")
+    return obj  # type: ignore[no-any-return]
+
+
+def _accepts_context(fn: Callable[..., Any]) -> bool:
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return "context" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+
+
+class PythonAgent:
+    """Adapter for an in-process Python callable."""
+
+    def __init__(self, spec: str, options: AgentOptions) -> None:
+        self.spec = spec
+        self.options = options
+        self._fn: Callable[..., Any] | None = None
+        self._is_async = False
+        self._with_context = False
+        self._pool: ThreadPoolExecutor | None = None
+
+    async def start(self) -> None:
+        """Import the callable and size the thread pool."""
+        fn = load_callable(self.spec)
+        self._fn = fn
+        self._is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
+            getattr(fn, "__call__", None)  # noqa: B004 - async __call__ on a class instance
+        )
+        self._with_context = _accepts_context(fn)
+        if not self._is_async:
+            self._pool = ThreadPoolExecutor(
+                max_workers=max(1, self.options.concurrency), thread_name_prefix="gatekit-agent"
+            )
+
+    async def call(self, case_input: Any, context: dict[str, Any]) -> AgentResponse:
+        """Call the function once and normalise what it returns."""
+        fn = self._fn
+        if fn is None:
+            raise RuntimeError("agent not started")
+        args: tuple[Any, ...] = (case_input,)
+        kwargs: dict[str, Any] = {"context": context} if self._with_context else {}
+        if self._is_async:
+            raw = await fn(*args, **kwargs)
+        else:
+            loop = asyncio.get_running_loop()
+            raw = await loop.run_in_executor(self._pool, lambda: fn(*args, **kwargs))
+            if inspect.isawaitable(raw):
+                raw = await raw
+        return normalise_response(raw)
+
+    async def close(self) -> None:
+        """Stop the thread pool without waiting for hung calls."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None

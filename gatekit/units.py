@@ -1,0 +1,54 @@
+"""Unit literals in config files: ``2000ms``, ``2s``, ``10%``, ``0.5pp``, ``1.5k``, ``$0.05``.
+
+One parser for thresholds and policies so ``10%`` means the same everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+
+_LITERAL = re.compile(r"^\s*(?P<dollar>\$)?\s*(?P<num>[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?)\s*(?P<unit>[a-zA-Z%µ]*)\s*$")
+
+# unit -> (multiplier, kind). Durations are normalised to milliseconds,
+# percentages and percentage points to fractions, counts to plain numbers.
+_UNITS: dict[str, tuple[float, str]] = {
+    "": (1.0, "number"),
+    "ms": (1.0, "duration_ms"),
+    "s": (1000.0, "duration_ms"),
+    "m": (60_000.0, "duration_ms"),
+    "min": (60_000.0, "duration_ms"),
+    "h": (3_600_000.0, "duration_ms"),
+    "us": (0.001, "duration_ms"),
+    "µs": (0.001, "duration_ms"),
+    "%": (0.01, "fraction"),
+    "pp": (0.01, "fraction"),
+    "k": (1_000.0, "number"),
+    "K": (1_000.0, "number"),
+    "M": (1_000_000.0, "number"),
+}
+
+
+def parse_quantity(value: object, *, kind: str | None = None, where: str = "value") -> float:
+    """Parse a number or a unit literal into a float.
+
+    ``kind`` restricts the accepted units: ``"duration_ms"`` (ms, s, m, h, us; a bare
+    number is milliseconds), ``"fraction"`` (``%``/``pp``; a bare number is already a
+    fraction), ``"number"`` (k, M; ``$`` allowed). ``where`` names the field in errors.
+    Raises ``ValueError`` with a message that says what is accepted.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"{where}: expected a number, got {value!r}")
+    if isinstance(value, int | float):
+        return float(value)
+    if not isinstance(value, str):
+        raise ValueError(f"{where}: expected a number or a literal such as 2000ms, 10%, 1.5k; got {value!r}")
+    match = _LITERAL.match(value)
+    if not match:
+        raise ValueError(f"{where}: cannot read {value!r}; write a number or a literal such as 2000ms, 10%, 1.5k")
+    unit = match.group("unit")
+    if unit not in _UNITS:
+        raise ValueError(f"{where}: unknown unit {unit!r} in {value!r}; known units: ms, s, m, h, us, %, pp, k, M")
+    multiplier, unit_kind = _UNITS[unit]
+    if kind is not None and unit and unit_kind != kind:
+        raise ValueError(f"{where}: {value!r} is a {unit_kind.replace('_ms', '')}, expected a {kind.replace('_ms', '')}")
+    return float(match.group("num")) * multiplier
