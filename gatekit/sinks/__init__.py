@@ -1,0 +1,1 @@
+"""Output sinks: MLflow (the only module that imports mlflow) and GitHub Actions."""
