@@ -1,0 +1,276 @@
+"""``http(s)://…`` — an OpenAI-compatible chat endpoint, or any JSON-over-HTTP agent.
+
+Two modes, chosen by ``agent_options.extra.mode`` (default ``openai``; ``json`` when a
+``body_template`` is given):
+
+* ``openai``: POST ``{"model", "messages", ...}`` to ``/v1/chat/completions`` (vLLM, Ollama,
+  LiteLLM, MLflow AI Gateway, model-serving endpoints) and read ``choices[0].message``,
+  its ``tool_calls`` and ``usage``. A spec ending in ``/v1`` gets ``/chat/completions`` appended.
+* ``json``: POST ``body_template`` with ``{{input}}``, ``{{messages}}``, ``{{context}}`` and
+  ``{{model}}`` filled in, and read the answer with ``response_paths`` (dotted paths such as
+  ``data.choices.0.text``). Without ``response_paths`` the body itself must be a gatekit response
+  (``{"output", "tool_calls", "usage", "model", "cost_usd"}``) or a plain string.
+
+One ``aiohttp.ClientSession`` per run with a connector limit equal to the concurrency; aiohttp
+was chosen by measurement (see ``benchmarks/replay_throughput.py``). The API key is read from the
+environment variable named by ``api_key_env`` and sent as ``Authorization: Bearer``; it is never
+logged, stored or put in an error message. Header values may reference environment variables
+as ``${NAME}``.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import os
+import re
+import time
+import urllib.parse
+from typing import Any
+
+from gatekit.agents.base import AgentCallError, AgentOptions, normalise_response
+from gatekit.agents.chat_format import invalid, parse_chat_completion, to_messages
+from gatekit.errors import AgentError
+from gatekit.models import AgentResponse, ErrorType
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_OPENAI_PASSTHROUGH = ("tools", "tool_choice", "response_format", "temperature", "max_tokens", "seed")
+_EXTRA_KEYS = {"mode", "body", "body_template", "response_paths", "method", "cost_header"}
+_MAX_ERROR_BODY = 300
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    current = time.time() if now is None else now
+    return max(0.0, when.timestamp() - current)
+
+
+def fill_template(template: Any, values: dict[str, Any]) -> Any:
+    """Replace ``{{name}}`` placeholders in a JSON-like template.
+
+    A string that is exactly one placeholder becomes the value itself (keeping its JSON
+    type); a placeholder inside a longer string is replaced by the value's text.
+    """
+    if isinstance(template, dict):
+        return {key: fill_template(value, values) for key, value in template.items()}
+    if isinstance(template, list):
+        return [fill_template(value, values) for value in template]
+    if isinstance(template, str):
+        stripped = template.strip()
+        if stripped.startswith("{{") and stripped.endswith("}}") and stripped.count("{{") == 1:
+            name = stripped[2:-2].strip()
+            if name in values:
+                return values[name]
+
+        def text(match: re.Match[str]) -> str:
+            value = values.get(match.group(1).strip())
+            if value is None:
+                return ""
+            return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+        return re.sub(r"\{\{([^{}]+)\}\}", text, template)
+    return template
+
+
+_MISSING = object()
+
+
+def get_path(body: Any, path: str) -> Any:
+    """Follow a dotted path (``a.b.0.c``) into a JSON value; a missing step gives ``_MISSING``."""
+    node = body
+    for step in path.split("."):
+        if isinstance(node, dict) and step in node:
+            node = node[step]
+        elif isinstance(node, list) and step.lstrip("-").isdigit() and -len(node) <= int(step) < len(node):
+            node = node[int(step)]
+        else:
+            return _MISSING
+    return node
+
+
+def _expand_env(value: str, where: str) -> str:
+    def sub(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in os.environ:
+            raise AgentError(f"agent_options.{where}: environment variable {name} is not set; export it")
+        return os.environ[name]
+
+    return _ENV_REF.sub(sub, value)
+
+
+class HttpAgent:
+    """Adapter for an HTTP agent: OpenAI chat completions or generic JSON."""
+
+    def __init__(self, spec: str, options: AgentOptions) -> None:
+        self.spec = spec
+        self.options = options
+        extra = dict(options.extra)
+        unknown = set(extra) - _EXTRA_KEYS
+        if unknown:
+            raise AgentError(
+                f"agent_options.extra: unknown key(s) {', '.join(sorted(unknown))} for an HTTP agent; "
+                f"valid keys: {', '.join(sorted(_EXTRA_KEYS))}"
+            )
+        self.mode = str(extra.get("mode") or ("json" if "body_template" in extra else "openai"))
+        if self.mode not in ("openai", "json"):
+            raise AgentError(f"agent_options.extra.mode: {self.mode!r} is not 'openai' or 'json'")
+        self.url = spec
+        if self.mode == "openai" and spec.rstrip("/").endswith("/v1"):
+            self.url = spec.rstrip("/") + "/chat/completions"
+        self.method = str(extra.get("method", "POST")).upper()
+        self.body_extra: dict[str, Any] = dict(extra.get("body") or {})
+        self.body_template: Any = extra.get("body_template", {"input": "{{input}}", "context": "{{context}}"})
+        paths = extra.get("response_paths") or {}
+        if not isinstance(paths, dict):
+            raise AgentError("agent_options.extra.response_paths: expected a mapping of field -> dotted path")
+        self.response_paths: dict[str, str] = {str(k): str(v) for k, v in paths.items()}
+        self.cost_header = str(extra.get("cost_header", "x-litellm-response-cost")).lower()
+        self._session: Any = None
+        self._headers: dict[str, str] = {}
+
+    async def start(self) -> None:
+        """Open one client session sized to the run's concurrency and resolve secrets from env."""
+        import aiohttp
+
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        for name, value in self.options.headers.items():
+            headers[str(name)] = _expand_env(str(value), f"headers.{name}")
+        if self.options.api_key_env:
+            key = os.environ.get(self.options.api_key_env)
+            if not key:
+                raise AgentError(
+                    f"agent_options.api_key_env: environment variable {self.options.api_key_env} is "
+                    "empty or not set; export the API key there"
+                )
+            headers["Authorization"] = f"Bearer {key}"
+        self._headers = headers
+        concurrency = max(1, self.options.concurrency)
+        connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency, ttl_dns_cache=300)
+        # The replay engine enforces the per-attempt timeout; this is only a backstop.
+        timeout = aiohttp.ClientTimeout(total=None, sock_connect=max(1.0, self.options.timeout_s))
+        self._session = aiohttp.ClientSession(connector=connector, timeout=timeout, raise_for_status=False)
+
+    def build_body(self, case_input: Any, context: dict[str, Any]) -> Any:
+        """Return the JSON request body for one case."""
+        messages = to_messages(case_input)
+        if self.mode == "openai":
+            body: dict[str, Any] = {"messages": messages}
+            if self.options.model:
+                body["model"] = self.options.model
+            if isinstance(case_input, dict):
+                for key in _OPENAI_PASSTHROUGH:
+                    if key in case_input:
+                        body[key] = case_input[key]
+            body.update(self.body_extra)
+            return body
+        values = {"input": case_input, "messages": messages, "context": context, "model": self.options.model}
+        return fill_template(self.body_template, values)
+
+    async def call(self, case_input: Any, context: dict[str, Any]) -> AgentResponse:
+        """POST one case and classify whatever comes back."""
+        import aiohttp
+
+        if self._session is None:
+            raise RuntimeError("agent not started")
+        payload = json.dumps(self.build_body(case_input, context), ensure_ascii=False, default=str)
+        try:
+            async with self._session.request(
+                self.method, self.url, data=payload.encode(), headers=self._headers
+            ) as resp:
+                raw = await resp.read()
+                status = resp.status
+                retry_after = parse_retry_after(resp.headers.get("Retry-After"))
+                cost_header = resp.headers.get(self.cost_header)
+        except aiohttp.ClientConnectorError as exc:
+            raise AgentCallError(
+                ErrorType.CONNECTION, f"cannot connect to {self._where()}: {exc.os_error}"
+            ) from None
+        except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, aiohttp.ClientOSError) as exc:
+            raise AgentCallError(
+                ErrorType.CONNECTION, f"{self._where()}: {type(exc).__name__}: {exc}"
+            ) from None
+        except aiohttp.ServerTimeoutError:
+            raise AgentCallError(ErrorType.TIMEOUT, f"{self._where()}: connect timed out") from None
+        except aiohttp.ClientResponseError as exc:  # malformed status line / headers
+            raise AgentCallError(
+                ErrorType.INVALID_RESPONSE,
+                f"{self._where()}: bad HTTP response: {exc.message}",
+                retryable=False,
+            ) from None
+        self._raise_for_status(status, raw, retry_after)
+        response = self.parse_body(raw)
+        if response.cost_usd is None and cost_header:
+            try:
+                response.cost_usd = float(cost_header)
+            except ValueError:
+                pass
+        return response
+
+    def parse_body(self, raw: bytes) -> AgentResponse:
+        """Decode and normalise a 2xx response body."""
+        try:
+            body = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            snippet = raw[:80].decode("utf-8", "replace")
+            raise AgentCallError(
+                ErrorType.INVALID_RESPONSE,
+                f"{self._where()}: response is not JSON: {snippet!r}",
+                retryable=False,
+            ) from None
+        if self.mode == "openai":
+            return parse_chat_completion(body)
+        if not self.response_paths:
+            return normalise_response(body)
+        picked: dict[str, Any] = {"usage": {}}
+        for field, path in self.response_paths.items():
+            value = get_path(body, path)
+            if value is _MISSING:
+                if field == "output":
+                    raise invalid(f"{self._where()}: response has no {path!r} (response_paths.output)")
+                continue
+            if field.startswith("usage."):
+                picked["usage"][field.removeprefix("usage.")] = value
+            else:
+                picked[field] = value
+        return normalise_response(picked)
+
+    def _raise_for_status(self, status: int, raw: bytes, retry_after: float | None) -> None:
+        if 200 <= status < 300:
+            return
+        snippet = raw[:_MAX_ERROR_BODY].decode("utf-8", "replace").strip()
+        message = f"{self._where()}: HTTP {status}" + (f": {snippet}" if snippet else "")
+        if status == 429:
+            raise AgentCallError(ErrorType.RATE_LIMITED, message, retryable=True, retry_after_s=retry_after)
+        if status == 408:
+            raise AgentCallError(ErrorType.TIMEOUT, message, retryable=True, retry_after_s=retry_after)
+        if status >= 500:
+            raise AgentCallError(ErrorType.HTTP_5XX, message, retryable=True, retry_after_s=retry_after)
+        if status >= 400:
+            raise AgentCallError(ErrorType.HTTP_4XX, message, retryable=False)
+        raise invalid(message)
+
+    def _where(self) -> str:
+        # The key comes from env into a header, never the URL; drop user-info and query anyway.
+        parts = urllib.parse.urlsplit(self.url)
+        host = parts.hostname or ""
+        netloc = f"{host}:{parts.port}" if parts.port else host
+        return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+    async def close(self) -> None:
+        """Close the client session."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None

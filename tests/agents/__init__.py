@@ -1,0 +1,1 @@
+"""Real agent processes used by the adapter, replay and benchmark tests."""
