@@ -1,0 +1,408 @@
+"""A small, safe expression language for policy conditions, built on Python's ``ast``.
+
+An expression is parsed once, checked against a whitelist of node types and limits,
+and compiled into nested closures; evaluating it never calls ``eval`` and can only
+read the values it is given. Grammar (a subset of Python expressions)::
+
+    expr     := expr "or" expr | expr "and" expr | "not" expr
+              | expr ("=="|"!="|"<"|"<="|">"|">="|"in"|"not in") expr   (chains allowed)
+              | expr ("+"|"-"|"*"|"/"|"//"|"%") expr | "-" expr
+              | expr "**" SMALL_CONSTANT                                 (|exponent| <= 8)
+              | expr "if" expr "else" expr
+              | NAME | expr "." NAME | expr "[" STRING_OR_INT "]"
+              | FUNCTION "(" args ")" | literal | "[" literal, ... "]"
+    literal  := number | "string" | true | false | null | unit literal (2000ms, 2s, 5%, 1.5k)
+    FUNCTION := len lower upper startswith endswith contains matches abs min max time_between
+
+Names and attributes starting with ``_`` are rejected (no dunder access); attribute access
+reads dict keys, and a missing key is ``null``. Ordering comparisons with ``null`` or with
+values of different types are false rather than errors. Expressions are limited to 2,000
+characters, 200 nodes and nesting depth 20; arithmetic only works on numbers (and ``+`` on
+strings), so evaluation time and memory are bounded by the size of the inputs.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable
+from typing import Any
+
+from gatekit.units import parse_quantity
+
+MAX_CHARS = 2000
+MAX_NODES = 200
+MAX_DEPTH = 20
+MAX_EXPONENT = 8
+
+Env = dict[str, Any]
+Compiled = Callable[[Env], Any]
+
+
+class ExpressionError(ValueError):
+    """An expression that is not valid in the policy expression language."""
+
+
+# a string literal (left alone) or a number with a unit suffix (rewritten to a plain number)
+_UNIT_LITERAL = re.compile(
+    r"(?P<str>\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')"
+    r"|(?<![\w.])(?P<num>\d+(?:\.\d+)?)(?P<unit>ms|us|µs|s|min|m|h|%|pp|k|K|M)(?![\w.])"
+)
+
+
+def _rewrite_units(source: str) -> str:
+    def repl(match: re.Match[str]) -> str:
+        if match.group("str") is not None:
+            return match.group("str")
+        return repr(parse_quantity(match.group("num") + match.group("unit")))
+
+    return _UNIT_LITERAL.sub(repl, source)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else None
+
+
+def _upper(value: Any) -> Any:
+    return value.upper() if isinstance(value, str) else None
+
+
+def _len(value: Any) -> Any:
+    return len(value) if isinstance(value, str | list | dict | tuple) else None
+
+
+def _startswith(value: Any, prefix: Any) -> bool:
+    return isinstance(value, str) and isinstance(prefix, str) and value.startswith(prefix)
+
+
+def _endswith(value: Any, suffix: Any) -> bool:
+    return isinstance(value, str) and isinstance(suffix, str) and value.endswith(suffix)
+
+
+def _contains(value: Any, item: Any) -> bool:
+    return _in(item, value)
+
+
+def _abs(value: Any) -> Any:
+    return abs(value) if _is_number(value) else None
+
+
+def _min(*values: Any) -> Any:
+    numbers = [v for v in values if _is_number(v)]
+    return min(numbers) if numbers else None
+
+
+def _max(*values: Any) -> Any:
+    numbers = [v for v in values if _is_number(v)]
+    return max(numbers) if numbers else None
+
+
+def _clock_minutes(text: str) -> int:
+    hours, _, minutes = text.partition(":")
+    value = int(hours) * 60 + int(minutes or 0)
+    if not 0 <= value <= 24 * 60:
+        raise ValueError(text)
+    return value
+
+
+_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "len": _len,
+    "lower": _lower,
+    "upper": _upper,
+    "startswith": _startswith,
+    "endswith": _endswith,
+    "contains": _contains,
+    "abs": _abs,
+    "min": _min,
+    "max": _max,
+}
+_ARITY: dict[str, tuple[int, int]] = {
+    "len": (1, 1),
+    "lower": (1, 1),
+    "upper": (1, 1),
+    "startswith": (2, 2),
+    "endswith": (2, 2),
+    "contains": (2, 2),
+    "abs": (1, 1),
+    "min": (1, 8),
+    "max": (1, 8),
+    "matches": (2, 2),
+    "time_between": (2, 2),
+}
+
+
+def _in(item: Any, container: Any) -> bool:
+    if isinstance(container, str):
+        return isinstance(item, str) and item in container
+    if isinstance(container, list | tuple | dict | set | frozenset):
+        try:
+            return item in container
+        except TypeError:
+            return False
+    return False
+
+
+def _compare(op: ast.cmpop, left: Any, right: Any) -> bool:
+    if isinstance(op, ast.Eq):
+        return bool(left == right)
+    if isinstance(op, ast.NotEq):
+        return bool(left != right)
+    if isinstance(op, ast.In):
+        return _in(left, right)
+    if isinstance(op, ast.NotIn):
+        return not _in(left, right)
+    if left is None or right is None:
+        return False
+    if not ((_is_number(left) and _is_number(right)) or (isinstance(left, str) and isinstance(right, str))):
+        return False
+    if isinstance(op, ast.Lt):
+        return bool(left < right)
+    if isinstance(op, ast.LtE):
+        return bool(left <= right)
+    if isinstance(op, ast.Gt):
+        return bool(left > right)
+    return bool(left >= right)  # GtE (other comparison operators are rejected at compile time)
+
+
+def _arith(op: ast.operator, left: Any, right: Any) -> Any:
+    if isinstance(op, ast.Add) and isinstance(left, str) and isinstance(right, str):
+        return left + right
+    if not (_is_number(left) and _is_number(right)):
+        return None
+    if isinstance(op, ast.Add):
+        return left + right
+    if isinstance(op, ast.Sub):
+        return left - right
+    if isinstance(op, ast.Mult):
+        return left * right
+    if isinstance(op, ast.Pow):
+        return left**right
+    if right == 0:
+        return None
+    if isinstance(op, ast.Div):
+        return left / right
+    if isinstance(op, ast.FloorDiv):
+        return left // right
+    return left % right  # Mod
+
+
+_COMPARE_OPS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn)
+_ARITH_OPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
+_LITERAL_NAMES = {"true": True, "false": False, "null": None, "True": True, "False": False, "None": None}
+
+
+class _Compiler:
+    def __init__(self, source: str, names: frozenset[str] | None) -> None:
+        self.source = source
+        self.names = names
+        self.used_names: set[str] = set()
+
+    def fail(self, node: ast.AST | None, message: str) -> ExpressionError:
+        col = getattr(node, "col_offset", None)
+        where = f" at column {col + 1}" if col is not None else ""
+        return ExpressionError(f"{message}{where} in expression {self.source!r}")
+
+    def compile(self, node: ast.AST) -> Compiled:  # noqa: C901 - one branch per node type
+        if isinstance(node, ast.Constant):
+            value = node.value
+            if not (value is None or isinstance(value, bool | int | float | str)):
+                raise self.fail(node, f"literal {value!r} is not allowed")
+            return lambda env: value
+        if isinstance(node, ast.Name):
+            name = node.id
+            if name in _LITERAL_NAMES:
+                literal = _LITERAL_NAMES[name]
+                return lambda env: literal
+            if name.startswith("_"):
+                raise self.fail(node, f"name {name!r} is not allowed (names starting with '_' are reserved)")
+            if self.names is not None and name not in self.names:
+                raise self.fail(node, f"unknown name {name!r}; known names: {', '.join(sorted(self.names))}")
+            self.used_names.add(name)
+            return lambda env: env.get(name)
+        if isinstance(node, ast.Attribute):
+            attr = node.attr
+            if attr.startswith("_"):
+                raise self.fail(node, f"attribute {attr!r} is not allowed (no '_' or dunder access)")
+            base = self.compile(node.value)
+
+            def get_attr(env: Env) -> Any:
+                value = base(env)
+                return value.get(attr) if isinstance(value, dict) else None
+
+            return get_attr
+        if isinstance(node, ast.Subscript):
+            key_node = node.slice
+            if not (isinstance(key_node, ast.Constant) and isinstance(key_node.value, str | int)):
+                raise self.fail(node, "only a constant string or integer may be used as an index")
+            key = key_node.value
+            if isinstance(key, str) and key.startswith("_"):
+                raise self.fail(node, f"key {key!r} is not allowed (no '_' or dunder access)")
+            base = self.compile(node.value)
+
+            def get_item(env: Env) -> Any:
+                value = base(env)
+                if isinstance(value, dict):
+                    return value.get(key)
+                if (
+                    isinstance(value, list | tuple | str)
+                    and isinstance(key, int)
+                    and -len(value) <= key < len(value)
+                ):
+                    return value[key]
+                return None
+
+            return get_item
+        if isinstance(node, ast.BoolOp):
+            parts = [self.compile(v) for v in node.values]
+            if isinstance(node.op, ast.And):
+                return lambda env: all(bool(p(env)) for p in parts)
+            return lambda env: any(bool(p(env)) for p in parts)
+        if isinstance(node, ast.UnaryOp):
+            operand = self.compile(node.operand)
+            if isinstance(node.op, ast.Not):
+                return lambda env: not operand(env)
+            if isinstance(node.op, ast.USub):
+                return lambda env: -v if _is_number(v := operand(env)) else None
+            if isinstance(node.op, ast.UAdd):
+                return lambda env: v if _is_number(v := operand(env)) else None
+            raise self.fail(node, f"operator {type(node.op).__name__} is not allowed")
+        if isinstance(node, ast.BinOp):
+            op = node.op
+            if not isinstance(op, _ARITH_OPS):
+                raise self.fail(node, f"operator {type(op).__name__} is not allowed")
+            if isinstance(op, ast.Pow):
+                exp = node.right
+                if isinstance(exp, ast.UnaryOp) and isinstance(exp.op, ast.USub):
+                    exp = exp.operand
+                exponent = exp.value if isinstance(exp, ast.Constant) else None
+                if not (_is_number(exponent) and abs(exponent) <= MAX_EXPONENT):  # type: ignore[arg-type]
+                    raise self.fail(node, f"'**' needs a constant exponent of at most {MAX_EXPONENT}")
+            left, right = self.compile(node.left), self.compile(node.right)
+            return lambda env: _arith(op, left(env), right(env))
+        if isinstance(node, ast.Compare):
+            for cmp in node.ops:
+                if not isinstance(cmp, _COMPARE_OPS):
+                    raise self.fail(node, f"comparison {type(cmp).__name__} is not allowed")
+            operands = [self.compile(node.left)] + [self.compile(c) for c in node.comparators]
+            ops = list(node.ops)
+            if len(ops) == 1:
+                first_op, left, right = ops[0], operands[0], operands[1]
+                return lambda env: _compare(first_op, left(env), right(env))
+
+            def chain(env: Env) -> bool:
+                left_value = operands[0](env)
+                for index, op in enumerate(ops):
+                    right_value = operands[index + 1](env)
+                    if not _compare(op, left_value, right_value):
+                        return False
+                    left_value = right_value
+                return True
+
+            return chain
+        if isinstance(node, ast.IfExp):
+            test, body, orelse = self.compile(node.test), self.compile(node.body), self.compile(node.orelse)
+            return lambda env: body(env) if test(env) else orelse(env)
+        if isinstance(node, ast.List | ast.Tuple):
+            items = [self.compile(e) for e in node.elts]
+            return lambda env: [i(env) for i in items]
+        if isinstance(node, ast.Call):
+            return self.compile_call(node)
+        raise self.fail(node, f"{type(node).__name__} is not allowed in a policy expression")
+
+    def compile_call(self, node: ast.Call) -> Compiled:
+        if not isinstance(node.func, ast.Name) or node.keywords:
+            raise self.fail(node, "only calls of built-in functions with positional arguments are allowed")
+        name = node.func.id
+        if name not in _ARITY:
+            raise self.fail(node, f"unknown function {name!r}; functions: {', '.join(sorted(_ARITY))}")
+        low, high = _ARITY[name]
+        if not low <= len(node.args) <= high:
+            raise self.fail(node, f"{name}() takes {low} to {high} arguments")
+        if name == "matches":
+            pattern_node = node.args[1]
+            if not (isinstance(pattern_node, ast.Constant) and isinstance(pattern_node.value, str)):
+                raise self.fail(node, "matches(text, pattern) needs a constant pattern string")
+            if len(pattern_node.value) > 200:
+                raise self.fail(node, "matches() pattern is longer than 200 characters")
+            try:
+                regex = re.compile(pattern_node.value)
+            except re.error as exc:
+                raise self.fail(node, f"bad regular expression: {exc}") from None
+            text = self.compile(node.args[0])
+            return lambda env: isinstance(t := text(env), str) and regex.search(t) is not None
+        if name == "time_between":
+            bounds = []
+            for arg in node.args:
+                if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+                    raise self.fail(node, 'time_between("HH:MM", "HH:MM") needs constant times')
+                try:
+                    bounds.append(_clock_minutes(arg.value))
+                except ValueError:
+                    raise self.fail(node, f"time_between(): {arg.value!r} is not a HH:MM time") from None
+            start, end = bounds
+            self.used_names.add("time")
+
+            def between(env: Env) -> bool:
+                clock = env.get("time")
+                if not isinstance(clock, dict) or clock.get("minute_of_day") is None:
+                    return False
+                now = clock["minute_of_day"]
+                return bool(start <= now < end) if start <= end else bool(now >= start or now < end)
+
+            return between
+        func = _FUNCTIONS[name]
+        args = [self.compile(a) for a in node.args]
+        return lambda env: func(*[a(env) for a in args])
+
+
+def _check_shape(tree: ast.AST, source: str) -> None:
+    count = 0
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise ExpressionError(f"expression has more than {MAX_NODES} nodes: {source[:60]!r}...")
+        if depth > MAX_DEPTH:
+            raise ExpressionError(f"expression is nested deeper than {MAX_DEPTH} levels: {source[:60]!r}...")
+        for child in ast.iter_child_nodes(node):
+            stack.append((child, depth + 1))
+
+
+class Expression:
+    """A compiled expression: ``Expression(source)(env)`` returns its value."""
+
+    __slots__ = ("source", "names", "_fn")
+
+    def __init__(self, source: str, names: frozenset[str] | None = None) -> None:
+        if not isinstance(source, str) or not source.strip():
+            raise ExpressionError("an expression must be a non-empty string")
+        if len(source) > MAX_CHARS:
+            raise ExpressionError(f"expression is longer than {MAX_CHARS} characters")
+        self.source = source
+        rewritten = _rewrite_units(source.strip())
+        if rewritten.count("(") + rewritten.count("[") > 2 * MAX_DEPTH:
+            raise ExpressionError(f"expression is nested deeper than {MAX_DEPTH} levels: {source[:60]!r}...")
+        try:
+            tree = ast.parse(rewritten, mode="eval")
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            msg = getattr(exc, "msg", None) or type(exc).__name__
+            raise ExpressionError(f"cannot parse expression {source!r}: {msg}") from None
+        _check_shape(tree, source)
+        compiler = _Compiler(source, names)
+        self._fn = compiler.compile(tree.body)
+        self.names = frozenset(compiler.used_names)
+
+    def __call__(self, env: Env) -> Any:
+        """Evaluate against ``env`` (a dict of top-level names)."""
+        return self._fn(env)
+
+    def __repr__(self) -> str:
+        return f"Expression({self.source!r})"
+
+
+__all__ = ["Expression", "ExpressionError"]

@@ -1,0 +1,350 @@
+"""Policy files: load and validate, evaluate every rule on a case, keep per-run state, write traces."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from gatekit.errors import PolicyError
+from gatekit.governance.expressions import ExpressionError
+from gatekit.governance.rules import known_kinds, rule_class
+from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, apply_redactions
+from gatekit.models import Decision, Outcome
+
+# OpenTelemetry GenAI security semantic conventions (development status) decision types
+OTEL_DECISION_TYPE = {
+    Outcome.ALLOW: "allow",
+    Outcome.ALLOW_WITH_REDACTION: "modify",
+    Outcome.REQUIRE_REVIEW: "warn",
+    Outcome.DENY: "deny",
+}
+WITHHELD = "[WITHHELD: a redaction rule failed]"
+
+
+class PolicyFile(BaseModel):
+    """Top level of a policy YAML file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+    version: str
+    description: str = ""
+    rules: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class RunState:
+    """Per-run counters that budgets and emergency stops read; one per gate run.
+
+    ``stop_reason`` becomes a string when a run-level emergency stop fires; the replay
+    then stops and the verdict fails with that reason.
+    """
+
+    def __init__(self, run_id: str = "") -> None:
+        self.run_id = run_id
+        self.cases = 0
+        self.deny_count = 0
+        self.review_count = 0
+        self.redaction_count = 0
+        self.error_count = 0
+        self.rule_counts: dict[str, int] = {}
+        self.stop_reason: str | None = None
+        self.stop_rule: str | None = None
+        self.stopped_at_case: str | None = None
+        # scratch space for stateful rules (token budgets), keyed by rule id
+        self.rule_state: dict[str, Any] = {}
+
+    @property
+    def violation_count(self) -> int:
+        """Cases decided DENY so far."""
+        return self.deny_count
+
+    def metrics(self) -> dict[str, Any]:
+        """Names visible to emergency-stop expressions."""
+        cases = self.cases
+        return {
+            "cases": cases,
+            "violation_count": self.deny_count,
+            "deny_count": self.deny_count,
+            "review_count": self.review_count,
+            "redaction_count": self.redaction_count,
+            "error_count": self.error_count,
+            "deny_rate": self.deny_count / cases if cases else 0.0,
+            "review_rate": self.review_count / cases if cases else 0.0,
+            "error_rate": self.error_count / cases if cases else 0.0,
+            "rules": dict(self.rule_counts),
+        }
+
+    def record(self, decision: Decision, error_type: str | None) -> None:
+        """Count one decided case."""
+        self.cases += 1
+        if decision.outcome is Outcome.DENY:
+            self.deny_count += 1
+        elif decision.outcome is Outcome.REQUIRE_REVIEW:
+            self.review_count += 1
+        if decision.redactions:
+            self.redaction_count += 1
+        if error_type:
+            self.error_count += 1
+        for rule_id in {r["id"] for r in decision.rules}:
+            self.rule_counts[rule_id] = self.rule_counts.get(rule_id, 0) + 1
+
+
+def _yaml_line(root: Any, path: tuple[Any, ...]) -> int | None:
+    """1-based line of the YAML node at ``path`` (deepest existing node), or None."""
+    import yaml
+
+    node = root
+    line = None if node is None else node.start_mark.line + 1
+    for part in path:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.value == part:
+                    child = key if part == path[-1] else value
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            child = node.value[part]
+        if child is None:
+            break
+        node = child
+        line = node.start_mark.line + 1
+    return line
+
+
+def _first_error(exc: ValidationError) -> tuple[tuple[Any, ...], str]:
+    err = exc.errors()[0]
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    if err["type"] == "extra_forbidden":
+        return loc, f"unknown key {loc[-1]!r}"
+    if err["type"] == "missing":
+        return loc, f"missing required key {loc[-1]!r}"
+    message = str(err["msg"]).removeprefix("Value error, ")
+    return loc, message
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+class Policy:
+    """A loaded policy: rules built once, evaluated on every case."""
+
+    def __init__(self, spec: PolicyFile, rules: list[BaseRule], *, path: str, sha256: str) -> None:
+        self.id = spec.id
+        self.version = spec.version
+        self.description = spec.description
+        self.path = path
+        self.sha256 = sha256
+        self.rules: list[BaseRule] = [r for r in rules if not getattr(r, "run_level", False)]
+        self.stop_rules: list[BaseRule] = [r for r in rules if getattr(r, "run_level", False)]
+        for rule in rules:
+            rule.bind(rules)
+
+    def new_run(self, run_id: str = "") -> RunState:
+        """Fresh per-run state (budgets, counters, emergency stops)."""
+        return RunState(run_id)
+
+    def evaluate(
+        self, case: dict[str, Any], response: dict[str, Any], run: RunState | None = None
+    ) -> Decision:
+        """Judge one case: every rule runs, the strongest outcome wins, redactions are applied."""
+        started = time.perf_counter_ns()
+        if run is None:
+            run = RunState()
+        ev = Evaluation(case, response, run)
+        fired_rules: list[dict[str, Any]] = []
+        outcome = Outcome.ALLOW
+        withhold = False
+        for rule in self.rules:
+            try:
+                fired = rule.evaluate(ev)
+            except Exception as exc:  # noqa: BLE001 - fail closed: a broken rule denies
+                fired = [Fired(Outcome.DENY, f"rule error: {type(exc).__name__}: {exc}")]
+                withhold = withhold or bool(getattr(rule, "redacts", False))
+            for item in fired:
+                if item.outcome.rank > outcome.rank:
+                    outcome = item.outcome
+                fired_rules.append(
+                    {
+                        "id": rule.id,
+                        "kind": rule.kind,
+                        "outcome": item.outcome.value,
+                        "reason": item.reason,
+                        "owasp": rule.owasp,
+                    }
+                )
+        redacted_output, redacted_calls, counts = self._redact(ev, withhold)
+        decision = Decision(
+            outcome=outcome,
+            rules=fired_rules,
+            reasons=[f"{r['id']}: {r['reason']}" for r in fired_rules],
+            redacted_output=redacted_output,
+            redacted_tool_calls=redacted_calls,
+            redactions=counts,
+        )
+        run.record(decision, response.get("error_type"))
+        if run.stop_reason is None:
+            for stop in self.stop_rules:
+                try:
+                    reason = stop.check_run(run)  # type: ignore[attr-defined]
+                except Exception as exc:  # noqa: BLE001 - fail closed: a broken stop rule stops the run
+                    reason = f"rule error: {type(exc).__name__}: {exc}"
+                if reason:
+                    run.stop_reason = f"emergency stop {stop.id!r}: {reason}"
+                    run.stop_rule = stop.id
+                    run.stopped_at_case = str(case.get("id"))
+                    break
+        decision.decision_latency_us = (time.perf_counter_ns() - started) / 1000.0
+        return decision
+
+    @staticmethod
+    def _redact(ev: Evaluation, withhold: bool) -> tuple[str, list[dict[str, Any]], dict[str, int]]:
+        counts: dict[str, int] = {}
+        if withhold:
+            calls = [{"name": c.get("name"), "arguments": WITHHELD} for c in ev.tool_calls]
+            return (WITHHELD if ev.output else ""), calls, counts
+        output = ev.output
+        calls = ev.tool_calls
+        if not ev.redactions:
+            return output, calls, counts
+        if "output" in ev.redactions:
+            output, kinds = apply_redactions(output, ev.redactions["output"])
+            for kind in kinds:
+                counts[kind] = counts.get(kind, 0) + 1
+        tool_keys = [k for k in ev.redactions if isinstance(k, tuple) and k[:1] == ("tool",)]
+        if tool_keys:
+            calls = copy.deepcopy(calls)
+            for key in tool_keys:
+                index, path = key[1], key[2:]
+                container: Any = calls[index]["arguments"]
+                for part in path[:-1]:
+                    container = container[part]
+                if not path:  # arguments itself is a string
+                    text, kinds = apply_redactions(str(calls[index]["arguments"]), ev.redactions[key])
+                    calls[index]["arguments"] = text
+                else:
+                    text, kinds = apply_redactions(container[path[-1]], ev.redactions[key])
+                    container[path[-1]] = text
+                for kind in kinds:
+                    counts[kind] = counts.get(kind, 0) + 1
+        return output, calls, dict(sorted(counts.items()))
+
+    def trace_record(self, decision: Decision, case: dict[str, Any], run_id: str = "") -> dict[str, Any]:
+        """One ``governance_traces.jsonl`` row: JSON-ready, never a raw sensitive value."""
+        context = case.get("context") if isinstance(case.get("context"), dict) else {}
+        assert isinstance(context, dict)
+        tool_names = [str(c.get("name") or "") for c in decision.redacted_tool_calls]
+        owasp = sorted({o for r in decision.rules for o in r.get("owasp", [])})
+        return {
+            "timestamp": datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),
+            "run_id": run_id,
+            "case_id": case.get("id"),
+            "case_timestamp": case.get("timestamp"),
+            "policy": {"id": self.id, "version": self.version, "sha256": self.sha256},
+            "outcome": decision.outcome.value,
+            "rules": decision.rules,
+            "reasons": decision.reasons,
+            "context": {key: context.get(key) for key in ("user", "role", "env", "scope")},
+            "actions": {"tool_names": tool_names, "tool_call_count": len(tool_names)},
+            "redactions": dict(decision.redactions),
+            "decision_latency_us": round(decision.decision_latency_us, 2),
+            # OpenTelemetry GenAI security attributes (apply_guardrail span, development status)
+            "attributes": {
+                "gen_ai.operation.name": "apply_guardrail",
+                "gen_ai.guardian.name": "gatekit",
+                "gen_ai.security.decision.type": OTEL_DECISION_TYPE[decision.outcome],
+                "gen_ai.security.decision.reason": ",".join(sorted({r["id"] for r in decision.rules})),
+                "gen_ai.security.policy.id": self.id,
+                "gen_ai.security.policy.version": self.version,
+                "gen_ai.security.content.redacted": bool(decision.redactions),
+                "gen_ai.security.risk.category": owasp,
+            },
+        }
+
+
+def _build(raw: Any, *, path: str, sha256: str, root: Any) -> Policy:
+    if not isinstance(raw, dict):
+        raise PolicyError(f"{path}: a policy file must be a mapping with id, version and rules")
+    try:
+        spec = PolicyFile.model_validate(raw)
+    except ValidationError as exc:
+        loc, message = _first_error(exc)
+        line = _yaml_line(root, loc)
+        where = f"{path}:{line}" if line else path
+        raise PolicyError(f"{where}: {_dotted(loc) or 'policy'}: {message}") from None
+    rules: list[BaseRule] = []
+    seen: set[str] = set()
+    for index, rule_raw in enumerate(spec.rules):
+        base_loc: tuple[Any, ...] = ("rules", index)
+        line = _yaml_line(root, base_loc)
+        where = f"{path}:{line}" if line else path
+        kind = rule_raw.get("kind") if isinstance(rule_raw, dict) else None
+        if not isinstance(kind, str):
+            raise PolicyError(
+                f"{where}: rules[{index}]: missing 'kind'; valid kinds: {', '.join(known_kinds())}"
+            )
+        cls = rule_class(kind)
+        if cls is None:
+            raise PolicyError(
+                f"{where}: rules[{index}]: unknown rule kind {kind!r}; "
+                f"valid kinds: {', '.join(known_kinds())}"
+            )
+        try:
+            config = cls.Config.model_validate(rule_raw)
+        except ValidationError as exc:
+            loc, message = _first_error(exc)
+            line = _yaml_line(root, base_loc + loc)
+            where = f"{path}:{line}" if line else path
+            raise PolicyError(f"{where}: rules[{index}].{_dotted(loc)}: {message}") from None
+        if config.id in seen:
+            raise PolicyError(
+                f"{where}: rules[{index}]: duplicate rule id {config.id!r}; rule ids must be unique"
+            )
+        seen.add(config.id)
+        if not config.enabled:
+            continue
+        try:
+            rules.append(cls(config))
+        except (ExpressionError, ValueError) as exc:
+            raise PolicyError(f"{where}: rules[{index}] ({config.id}): {exc}") from None
+        except PolicyError as exc:
+            raise PolicyError(f"{where}: {exc}") from None
+    return Policy(spec, rules, path=path, sha256=sha256)
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Read, validate and build the policy at ``path``; raises PolicyError naming the file and line."""
+    import yaml
+
+    file = Path(path)
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise PolicyError(f"{file}: cannot read policy file ({exc.strerror}); check the path") from None
+    text = data.decode("utf-8", errors="replace")
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{file}:{mark.line + 1}" if mark is not None else str(file)
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise PolicyError(f"{where}: invalid YAML: {problem}") from None
+    return _build(raw, path=str(file), sha256=hashlib.sha256(data).hexdigest(), root=root)
+
+
+def policy_from_dict(raw: dict[str, Any], *, name: str = "<policy>") -> Policy:
+    """Build a policy from an already-parsed mapping (tests, embedding)."""
+    import json
+
+    digest = hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
+    return _build(raw, path=name, sha256=digest, root=None)

@@ -1,0 +1,293 @@
+"""The rule interface every rule kind implements, and the per-case evaluation state rules share.
+
+A rule kind is a class with a ``kind`` name, a pydantic ``Config`` model (``extra="forbid"``)
+for its YAML, and an ``evaluate(ev)`` method that returns the ways it fired (possibly none).
+Rules never mutate the response: they ask :class:`Evaluation` for redactions, and the policy
+applies every redaction once, at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from gatekit.governance.detectors import Finding, scan
+from gatekit.models import Outcome
+
+
+class RuleConfig(BaseModel):
+    """Fields every rule has in YAML; rule kinds add their own."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+    kind: str
+    description: str = ""
+    owasp: list[str] | None = None
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Fired:
+    """One way a rule fired on a case."""
+
+    outcome: Outcome
+    reason: str
+
+
+class Rule(Protocol):
+    """What the policy needs from a rule kind."""
+
+    kind: ClassVar[str]
+    default_owasp: ClassVar[tuple[str, ...]]
+    id: str
+    owasp: list[str]
+
+    def evaluate(self, ev: Evaluation) -> list[Fired]:
+        """Return every way this rule fired on the case (an empty list when it did not)."""
+        ...
+
+
+class BaseRule:
+    """Convenience base: stores the config, id and OWASP categories."""
+
+    kind: ClassVar[str] = ""
+    default_owasp: ClassVar[tuple[str, ...]] = ()
+    Config: ClassVar[type[RuleConfig]] = RuleConfig
+
+    def __init__(self, config: RuleConfig) -> None:
+        self.config = config
+        self.id = config.id
+        self.owasp = list(config.owasp) if config.owasp is not None else list(self.default_owasp)
+
+    def bind(self, rules: list[Any]) -> None:
+        """Called once after every rule of the policy is built (to look at sibling rules)."""
+
+    def evaluate(self, ev: Evaluation) -> list[Fired]:  # pragma: no cover - overridden
+        """Return every way this rule fired on the case."""
+        raise NotImplementedError
+
+
+# --- evaluation state ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Redaction:
+    """Replace ``text[start:end]`` of one text field with ``replacement``."""
+
+    start: int
+    end: int
+    type: str
+    replacement: str
+
+
+def _walk_strings(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _walk_strings(item, (*path, key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _walk_strings(item, (*path, index))
+
+
+def parse_clock(timestamp: Any) -> dict[str, Any]:
+    """Virtual clock fields of an ISO timestamp: epoch seconds, hour, minute, weekday, minute_of_day.
+
+    A timestamp without an offset is read as UTC; a missing or unreadable one gives ``None`` values.
+    """
+    empty: dict[str, Any] = {
+        "epoch_s": None,
+        "hour": None,
+        "minute": None,
+        "weekday": None,
+        "minute_of_day": None,
+    }
+    if not isinstance(timestamp, str) or not timestamp:
+        return empty
+    try:
+        moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    except ValueError:
+        return empty
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return {
+        "epoch_s": moment.timestamp(),
+        "hour": moment.hour,
+        "minute": moment.minute,
+        "weekday": moment.strftime("%a").lower(),
+        "minute_of_day": moment.hour * 60 + moment.minute,
+    }
+
+
+def message_text(value: Any) -> str:
+    """Flatten a case input (str, ``{"messages": [...]}``, list of messages) into text."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        if "messages" in value:
+            return message_text(value["messages"])
+        if "content" in value:
+            return message_text(value["content"])
+        return "\n".join(text for _, text in _walk_strings(value, ()))
+    if isinstance(value, list):
+        return "\n".join(message_text(item) for item in value)
+    return str(value)
+
+
+class Evaluation:
+    """Everything a rule may look at for one case, plus shared caches and pending redactions.
+
+    Text fields are addressed by a key: ``"output"``, ``"input"``, or ``("tool", i, *path)`` for a
+    string inside the arguments of tool call ``i``. Each text is scanned for sensitive data at
+    most once per case, however many rules ask.
+    """
+
+    __slots__ = (
+        "case",
+        "response",
+        "run",
+        "context",
+        "output",
+        "tool_calls",
+        "_scans",
+        "_input_text",
+        "_tool_texts",
+        "redactions",
+        "_env",
+        "_clock",
+    )
+
+    def __init__(self, case: dict[str, Any], response: dict[str, Any], run: Any) -> None:
+        self.case = case
+        self.response = response
+        self.run = run
+        context = case.get("context")
+        self.context: dict[str, Any] = context if isinstance(context, dict) else {}
+        output = response.get("output")
+        self.output: str = output if isinstance(output, str) else ("" if output is None else str(output))
+        calls = response.get("tool_calls")
+        self.tool_calls: list[dict[str, Any]] = [c for c in calls if isinstance(c, dict)] if calls else []
+        self._scans: dict[Any, list[Finding]] = {}
+        self._input_text: str | None = None
+        self._tool_texts: list[tuple[tuple[Any, ...], str]] | None = None
+        self.redactions: dict[Any, dict[tuple[int, int], Redaction]] = {}
+        self._env: dict[str, Any] | None = None
+        self._clock: dict[str, Any] | None = None
+
+    # virtual clock ---------------------------------------------------------------------------
+    @property
+    def clock(self) -> dict[str, Any]:
+        """The case's virtual time from its ``timestamp`` (empty values when it has none)."""
+        if self._clock is None:
+            self._clock = parse_clock(self.case.get("timestamp"))
+        return self._clock
+
+    # expression environment ------------------------------------------------------------------
+    def env(self, tool: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Names visible to policy expressions; ``tool`` binds the tool call being checked."""
+        if self._env is None:
+            case = self.case
+            response = self.response
+            self._env = {
+                "case": {
+                    "id": case.get("id"),
+                    "tags": case.get("tags") or [],
+                    "expected": case.get("expected"),
+                    "timestamp": case.get("timestamp"),
+                },
+                "context": self.context,
+                "input": self.input_text,
+                "output": self.output,
+                "latency_ms": response.get("latency_ms"),
+                "error_type": response.get("error_type"),
+                "usage": response.get("usage") or {},
+                "cost_usd": response.get("cost_usd"),
+                "model": response.get("model"),
+                "tool_calls": self.tool_calls,
+                "tool_names": [str(c.get("name") or "") for c in self.tool_calls],
+                "time": self.clock,
+                "tool": None,
+            }
+        if tool is None:
+            return self._env
+        env = dict(self._env)
+        env["tool"] = {"name": tool.get("name"), "arguments": tool.get("arguments") or {}}
+        return env
+
+    # texts -----------------------------------------------------------------------------------
+    @property
+    def input_text(self) -> str:
+        """The case input flattened to text (user and tool messages)."""
+        if self._input_text is None:
+            self._input_text = message_text(self.case.get("input"))
+        return self._input_text
+
+    def tool_texts(self) -> list[tuple[tuple[Any, ...], str]]:
+        """Every string inside tool-call arguments, keyed ``("tool", i, *path)``."""
+        if self._tool_texts is None:
+            texts: list[tuple[tuple[Any, ...], str]] = []
+            for index, call in enumerate(self.tool_calls):
+                texts.extend(_walk_strings(call.get("arguments"), ("tool", index)))
+            self._tool_texts = texts
+        return self._tool_texts
+
+    def text(self, key: Any) -> str:
+        """The text stored under ``key``."""
+        if key == "output":
+            return self.output
+        if key == "input":
+            return self.input_text
+        for tool_key, value in self.tool_texts():
+            if tool_key == key:
+                return value
+        return ""
+
+    def findings(self, key: Any, text: str) -> list[Finding]:
+        """Sensitive-data findings of ``text`` (cached under ``key``)."""
+        cached = self._scans.get(key)
+        if cached is None:
+            cached = scan(text)
+            self._scans[key] = cached
+        return cached
+
+    # redaction -------------------------------------------------------------------------------
+    def redact(self, key: Any, start: int, end: int, kind: str, replacement: str) -> None:
+        """Ask for ``text(key)[start:end]`` to be replaced (first request for a span wins)."""
+        spans = self.redactions.setdefault(key, {})
+        spans.setdefault((start, end), Redaction(start, end, kind, replacement))
+
+
+def apply_redactions(text: str, redactions: dict[tuple[int, int], Redaction]) -> tuple[str, list[str]]:
+    """Apply non-overlapping redactions (longest first on overlap); return text and redacted types."""
+    chosen: list[Redaction] = []
+    last_end = -1
+    for red in sorted(redactions.values(), key=lambda r: (r.start, -(r.end - r.start))):
+        if red.start < last_end:
+            continue
+        chosen.append(red)
+        last_end = red.end
+    parts: list[str] = []
+    pos = 0
+    for red in chosen:
+        parts.append(text[pos : red.start])
+        parts.append(red.replacement)
+        pos = red.end
+    parts.append(text[pos:])
+    return "".join(parts), [red.type for red in chosen]
+
+
+@dataclass
+class RuleSpec:
+    """A registered rule kind: the class and where it came from (builtin or entry point)."""
+
+    cls: type[BaseRule]
+    source: str = "builtin"
+    extra: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,129 @@
+"""Sensitive data (PII and secrets) in outputs, tool-call arguments and, optionally, inputs.
+
+Each detected type has an action: ``redact`` (typed placeholder such as ``[EMAIL_ADDRESS]``, or a
+keyed HMAC token ``[EMAIL_ADDRESS:1f2e3d4c5b6a]`` when joinability matters), ``deny``, ``review``
+or ``allow``. Values are redacted from what gatekit writes whatever the action, except ``allow``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field, field_validator
+
+from gatekit.errors import PolicyError
+from gatekit.governance.detectors import ALL_TYPES, PII_TYPES, SECRET_TYPES
+from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig
+from gatekit.models import Outcome
+
+Action = Literal["redact", "deny", "review", "allow"]
+_ACTION_OUTCOME = {
+    "redact": Outcome.ALLOW_WITH_REDACTION,
+    "deny": Outcome.DENY,
+    "review": Outcome.REQUIRE_REVIEW,
+    "allow": Outcome.ALLOW,
+}
+_GROUPS = {"pii": PII_TYPES, "secrets": SECRET_TYPES}
+
+
+class SensitiveDataConfig(RuleConfig):
+    """YAML of a ``sensitive_data`` rule."""
+
+    kind: Literal["sensitive_data"] = "sensitive_data"
+    scan: list[Literal["output", "tool_arguments", "input"]] = Field(
+        default_factory=lambda: ["output", "tool_arguments"]  # type: ignore[arg-type]
+    )
+    actions: dict[str, Action]
+    redaction: Literal["placeholder", "hmac"] = "placeholder"
+    hmac_key_env: str = "GATEKIT_REDACTION_KEY"
+
+    @field_validator("actions")
+    @classmethod
+    def _known_types(cls, value: dict[str, Action]) -> dict[str, Action]:
+        valid = set(ALL_TYPES) | set(_GROUPS)
+        for key in value:
+            if key not in valid:
+                raise ValueError(f"unknown data type {key!r}; valid: {', '.join(sorted(valid))}")
+        return value
+
+
+class SensitiveDataRule(BaseRule):
+    """Finds PII and secrets; redacts or denies per type."""
+
+    kind: ClassVar[str] = "sensitive_data"
+    default_owasp: ClassVar[tuple[str, ...]] = ("LLM02:2025",)
+    Config: ClassVar[type[RuleConfig]] = SensitiveDataConfig
+    redacts: ClassVar[bool] = True
+
+    def __init__(self, config: RuleConfig) -> None:
+        super().__init__(config)
+        assert isinstance(config, SensitiveDataConfig)
+        self.cfg = config
+        actions: dict[str, str] = {}
+        for key, action in config.actions.items():  # groups first, then explicit types override
+            if key in _GROUPS:
+                for kind in _GROUPS[key]:
+                    actions.setdefault(kind, action)
+        for key, action in config.actions.items():
+            if key not in _GROUPS:
+                actions[key] = action
+        self.actions = actions
+        self.scan_output = "output" in config.scan
+        self.scan_tools = "tool_arguments" in config.scan
+        self.scan_input = "input" in config.scan
+        self.key: bytes | None = None
+        if config.redaction == "hmac":
+            key = os.environ.get(config.hmac_key_env, "")
+            if not key:
+                raise PolicyError(
+                    f"rule {config.id!r}: redaction 'hmac' needs a key in the environment variable "
+                    f"{config.hmac_key_env}; set it (or use redaction: placeholder)"
+                )
+            self.key = key.encode()
+
+    def _replacement(self, kind: str, value: str) -> str:
+        if self.key is None:
+            return f"[{kind}]"
+        digest = hmac.new(self.key, value.encode(), hashlib.sha256).hexdigest()[:12]
+        return f"[{kind}:{digest}]"
+
+    def evaluate(self, ev: Evaluation) -> list[Fired]:
+        """Scan the configured texts once each and act on every finding."""
+        texts: list[tuple[Any, str, str]] = []
+        if self.scan_output and ev.output:
+            texts.append(("output", ev.output, "output"))
+        if self.scan_tools:
+            for key, text in ev.tool_texts():
+                texts.append((key, text, f"arguments of tool call {key[1]}"))
+        if self.scan_input:
+            texts.append(("input", ev.input_text, "input"))
+        per_outcome: dict[tuple[Outcome, str, str], int] = {}
+        for key, text, where in texts:
+            if not text:
+                continue
+            for finding in ev.findings(key, text):
+                action = self.actions.get(finding.type)
+                if action is None:
+                    continue
+                outcome = _ACTION_OUTCOME[action]
+                if action != "allow":
+                    if key != "input":
+                        ev.redact(
+                            key,
+                            finding.start,
+                            finding.end,
+                            finding.type,
+                            self._replacement(finding.type, finding.value),
+                        )
+                    bucket = (outcome, finding.type, where)
+                    per_outcome[bucket] = per_outcome.get(bucket, 0) + 1
+        fired = []
+        for (outcome, kind, where), count in per_outcome.items():
+            verb = {"redact": "redacted", "deny": "denied", "review": "needs review"}[
+                next(a for a, o in _ACTION_OUTCOME.items() if o is outcome)
+            ]
+            fired.append(Fired(outcome, f"{count} {kind} in {where} ({verb})"))
+        return fired

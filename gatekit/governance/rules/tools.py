@@ -1,0 +1,149 @@
+"""Tool allow-list / deny-list with per-tool limits (calls per case, argument size, argument conditions)."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from gatekit.governance.expressions import Expression
+from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig
+from gatekit.models import Outcome
+from gatekit.units import parse_quantity
+
+OutcomeName = Literal["deny", "require_review", "allow_with_redaction", "allow"]
+
+
+class ToolCondition(BaseModel):
+    """``when`` the expression is true for a call of this tool, the rule fires with ``outcome``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    when: str
+    outcome: OutcomeName = "deny"
+    reason: str = ""
+
+
+class ToolLimit(BaseModel):
+    """Limits for one tool (or a glob of tools)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_calls: int | None = Field(default=None, ge=0)
+    max_argument_chars: int | None = None
+    conditions: list[ToolCondition] = Field(default_factory=list)
+
+    @field_validator("max_argument_chars", mode="before")
+    @classmethod
+    def _size(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        return int(parse_quantity(value, kind="number", where="max_argument_chars"))
+
+
+class ToolsConfig(RuleConfig):
+    """YAML of a ``tools`` rule."""
+
+    kind: Literal["tools"] = "tools"
+    allow: list[str] | None = None
+    deny: list[str] = Field(default_factory=list)
+    high_risk: list[str] = Field(default_factory=list)
+    max_calls_per_case: int | None = Field(default=None, ge=0)
+    limits: dict[str, ToolLimit] = Field(default_factory=dict)
+    outcome: OutcomeName = "deny"
+
+
+def _matcher(patterns: list[str]) -> tuple[frozenset[str], list[str]]:
+    exact = frozenset(p for p in patterns if not any(ch in p for ch in "*?["))
+    globs = [p for p in patterns if p not in exact]
+    return exact, globs
+
+
+def _matches(name: str, exact: frozenset[str], globs: list[str]) -> bool:
+    return name in exact or any(fnmatch.fnmatchcase(name, g) for g in globs)
+
+
+class ToolsRule(BaseRule):
+    """Fires when the agent calls a tool it may not call, too often, or with forbidden arguments."""
+
+    kind: ClassVar[str] = "tools"
+    default_owasp: ClassVar[tuple[str, ...]] = ("LLM06:2025", "ASI02:2026")
+    Config: ClassVar[type[RuleConfig]] = ToolsConfig
+
+    def __init__(self, config: RuleConfig) -> None:
+        super().__init__(config)
+        assert isinstance(config, ToolsConfig)
+        self.cfg = config
+        self.allow = None if config.allow is None else _matcher(config.allow)
+        self.deny = _matcher(config.deny)
+        self.high_risk = _matcher(config.high_risk)
+        self.outcome = Outcome(config.outcome)
+        self.limits: list[tuple[str, ToolLimit, list[tuple[Expression, Outcome, str]]]] = []
+        for pattern, limit in config.limits.items():
+            conditions = [
+                (Expression(c.when), Outcome(c.outcome), c.reason or f"condition {c.when!r} holds")
+                for c in limit.conditions
+            ]
+            self.limits.append((pattern, limit, conditions))
+
+    def is_allowed(self, name: str) -> bool:
+        """True when ``name`` is on the allow-list (or there is none) and not on the deny-list."""
+        if _matches(name, *self.deny):
+            return False
+        return self.allow is None or _matches(name, *self.allow)
+
+    def is_high_risk(self, name: str) -> bool:
+        """True when ``name`` is listed as high-risk."""
+        return _matches(name, *self.high_risk)
+
+    def evaluate(self, ev: Evaluation) -> list[Fired]:
+        """Check every tool call of the response."""
+        calls = ev.tool_calls
+        if not calls:
+            return []
+        fired: list[Fired] = []
+        if self.cfg.max_calls_per_case is not None and len(calls) > self.cfg.max_calls_per_case:
+            fired.append(
+                Fired(
+                    self.outcome, f"{len(calls)} tool calls, more than {self.cfg.max_calls_per_case} per case"
+                )
+            )
+        counts: dict[str, int] = {}
+        for index, call in enumerate(calls):
+            name = str(call.get("name") or "")
+            counts[name] = counts.get(name, 0) + 1
+            if _matches(name, *self.deny):
+                fired.append(Fired(self.outcome, f"tool {name!r} is on the deny-list"))
+            elif self.allow is not None and not _matches(name, *self.allow):
+                fired.append(Fired(self.outcome, f"tool {name!r} is not on the allow-list"))
+            for pattern, limit, conditions in self.limits:
+                if not (name == pattern or fnmatch.fnmatchcase(name, pattern)):
+                    continue
+                if limit.max_argument_chars is not None:
+                    size = len(json.dumps(call.get("arguments"), ensure_ascii=False, default=str))
+                    if size > limit.max_argument_chars:
+                        fired.append(
+                            Fired(
+                                self.outcome,
+                                f"tool {name!r} call {index}: arguments are {size} chars, "
+                                f"limit {limit.max_argument_chars}",
+                            )
+                        )
+                if conditions:
+                    env = ev.env(call)
+                    for expr, outcome, reason in conditions:
+                        if expr(env):
+                            fired.append(Fired(outcome, f"tool {name!r} call {index}: {reason}"))
+        for pattern, limit, _ in self.limits:
+            if limit.max_calls is None:
+                continue
+            total = sum(
+                n for name, n in counts.items() if name == pattern or fnmatch.fnmatchcase(name, pattern)
+            )
+            if total > limit.max_calls:
+                fired.append(
+                    Fired(self.outcome, f"tool {pattern!r} called {total} times, limit {limit.max_calls}")
+                )
+        return fired
