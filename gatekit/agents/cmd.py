@@ -1,0 +1,236 @@
+"""``cmd:./run-agent --flag`` — long-lived subprocesses speaking JSON lines on stdin/stdout.
+
+Protocol (one request at a time per worker):
+
+* gatekit writes one line ``{"id": <n>, "input": <case input>, "context": {...}}``;
+* the worker answers with one line: a gatekit response object (``{"output", "tool_calls",
+  "usage", "model", "cost_usd"}``) or a JSON string, or ``{"error": "message"}`` when the case
+  failed inside the agent.
+
+The spec after ``cmd:`` is split with ``shlex.split`` and started without a shell. A pool of
+``extra.workers`` processes (default: the run's concurrency) serves calls in parallel. Each
+worker's stderr is drained continuously; what it wrote while serving a failed case is put in
+that case's error message. A worker that exits, breaks the protocol or is cut off by the
+attempt timeout is killed and replaced by a fresh one; a worker that died mid-case makes the
+call fail as retryable, so the replay engine runs the case again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import shlex
+from collections import deque
+from typing import Any
+
+from gatekit.agents.base import AgentCallError, AgentOptions, normalise_response
+from gatekit.agents.chat_format import invalid
+from gatekit.errors import AgentError
+from gatekit.models import AgentResponse, ErrorType
+
+_LINE_LIMIT = 64 * 1024 * 1024  # one response line may be large (long outputs, many tool calls)
+_STDERR_TAIL = 40
+_STDERR_CHARS = 2000
+_STARTUP_CHECK_S = 0.5
+_EXTRA_KEYS = {"workers", "env", "cwd"}
+
+
+class _Worker:
+    """One running agent process and the stderr it has written recently."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        self.stderr: deque[str] = deque(maxlen=_STDERR_TAIL)
+        self.stderr_seq = 0
+        self.drain = asyncio.create_task(self._drain_stderr())
+
+    async def _drain_stderr(self) -> None:
+        assert self.proc.stderr is not None
+        while True:
+            line = await self.proc.stderr.readline()
+            if not line:
+                return
+            self.stderr.append(line.decode("utf-8", "replace").rstrip("\n"))
+            self.stderr_seq += 1
+
+    def stderr_since(self, seq: int) -> str:
+        """Stderr lines written after the line counter was ``seq`` (at most the kept tail)."""
+        count = min(self.stderr_seq - seq, len(self.stderr))
+        text = "\n".join(list(self.stderr)[len(self.stderr) - count :]) if count > 0 else ""
+        return text[-_STDERR_CHARS:]
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.returncode is None
+
+    async def kill(self) -> None:
+        if self.proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.kill()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.proc.wait(), 5)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.drain, 1)
+        self.drain.cancel()
+
+
+class CmdAgent:
+    """Adapter for an agent run as a pool of long-lived JSON-lines subprocesses."""
+
+    def __init__(self, spec: str, options: AgentOptions) -> None:
+        self.spec = spec
+        self.options = options
+        command = spec.removeprefix("cmd:").strip()
+        try:
+            self.argv = shlex.split(command)
+        except ValueError as exc:
+            raise AgentError(f"agent spec {spec!r}: cannot split the command line: {exc}") from None
+        if not self.argv:
+            raise AgentError(f"agent spec {spec!r}: no command after 'cmd:' (e.g. cmd:python my_agent.py)")
+        unknown = set(options.extra) - _EXTRA_KEYS
+        if unknown:
+            raise AgentError(
+                f"agent_options.extra: unknown key(s) {', '.join(sorted(unknown))} for a cmd agent; "
+                f"valid keys: {', '.join(sorted(_EXTRA_KEYS))}"
+            )
+        workers = options.extra.get("workers", options.concurrency)
+        if not isinstance(workers, int) or workers < 1:
+            raise AgentError(f"agent_options.extra.workers: expected a positive integer, got {workers!r}")
+        self.workers = workers
+        env_extra = options.extra.get("env") or {}
+        if not isinstance(env_extra, dict):
+            raise AgentError("agent_options.extra.env: expected a mapping of NAME -> value")
+        self.env = {**os.environ, **{str(k): str(v) for k, v in env_extra.items()}}
+        self.cwd = options.extra.get("cwd")
+        self.restarts = 0
+        self._idle: asyncio.Queue[_Worker | None] = asyncio.Queue()
+        self._all: set[_Worker] = set()
+        self._next_id = 0
+
+    async def _spawn(self) -> _Worker:
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *self.argv,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                env=self.env,
+                cwd=self.cwd,
+                limit=_LINE_LIMIT,
+            )
+        except (FileNotFoundError, PermissionError, NotADirectoryError) as exc:
+            raise AgentError(
+                f"agent spec {self.spec!r}: cannot start {self.argv[0]!r}: {exc.strerror}; "
+                "check the path and that it is executable"
+            ) from None
+        worker = _Worker(proc)
+        self._all.add(worker)
+        return worker
+
+    async def start(self) -> None:
+        """Spawn the worker pool; a command that cannot start is a user error."""
+        first = await self._spawn()
+        self._idle.put_nowait(first)
+        for _ in range(self.workers - 1):
+            self._idle.put_nowait(await self._spawn())
+        # A command that exits at once (bad flags, import error) should fail the run here, not per case.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(first.proc.wait()), _STARTUP_CHECK_S)
+        if not first.alive:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(first.drain), 1)
+            detail = first.stderr_since(0) or "no stderr"
+            code = first.proc.returncode
+            await self.close()
+            raise AgentError(
+                f"agent spec {self.spec!r}: the command exited at once with code {code}: {detail}"
+            )
+
+    async def _retire(self, worker: _Worker) -> None:
+        self._all.discard(worker)
+        await worker.kill()
+
+    async def call(self, case_input: Any, context: dict[str, Any]) -> AgentResponse:
+        """Send one case to an idle worker and read its one-line answer."""
+        worker = await self._idle.get()
+        healthy = False
+        try:
+            if worker is None or not worker.alive:
+                if worker is not None:
+                    await self._retire(worker)
+                self.restarts += 1
+                worker = await self._spawn()
+            self._next_id += 1
+            request = json.dumps(
+                {"id": self._next_id, "input": case_input, "context": context},
+                ensure_ascii=False,
+                default=str,
+            )
+            seq = worker.stderr_seq
+            assert worker.proc.stdin is not None and worker.proc.stdout is not None
+            try:
+                worker.proc.stdin.write(request.encode() + b"\n")
+                await worker.proc.stdin.drain()
+                line = await worker.proc.stdout.readline()
+            except (BrokenPipeError, ConnectionResetError):
+                line = b""
+            except (asyncio.LimitOverrunError, ValueError):
+                raise invalid(f"agent answered a line longer than {_LINE_LIMIT} bytes") from None
+            if not line:
+                code = await _exit_code(worker)
+                # give the stderr drain a moment to collect the worker's last words
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(asyncio.shield(worker.drain), 0.5)
+                stderr = worker.stderr_since(seq)
+                raise AgentCallError(
+                    ErrorType.EXCEPTION,
+                    f"agent worker exited with code {code} during the case"
+                    + (f"; stderr: {stderr}" if stderr else ""),
+                    retryable=True,
+                )
+            try:
+                answer = json.loads(line)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                snippet = line[:120].decode("utf-8", "replace").strip()
+                raise invalid(f"agent wrote a line that is not JSON on stdout: {snippet!r}") from None
+            healthy = True
+            if isinstance(answer, dict) and "error" in answer and "output" not in answer:
+                await asyncio.sleep(0.02)  # let the drain catch the stderr written just before the answer
+                stderr = worker.stderr_since(seq)
+                message = str(answer["error"]) + (f"; stderr: {stderr}" if stderr else "")
+                raise AgentCallError(
+                    ErrorType.EXCEPTION, message, retryable=bool(answer.get("retryable", False))
+                )
+            return normalise_response(answer)
+        finally:
+            # A worker that broke the protocol or was cancelled mid-case (timeout, Ctrl-C) may still
+            # answer later and desynchronise the stream: replace it instead of reusing it.
+            if not healthy and worker is not None:
+                await asyncio.shield(self._retire(worker))
+                self._idle.put_nowait(None)
+            else:
+                self._idle.put_nowait(worker)
+
+    async def close(self) -> None:
+        """Close stdin of every worker, give them a moment to exit, then kill what is left."""
+        workers = list(self._all)
+        self._all.clear()
+        for worker in workers:
+            if worker.proc.stdin is not None:
+                with contextlib.suppress(Exception):
+                    worker.proc.stdin.close()
+        if workers:
+            await asyncio.gather(
+                *(asyncio.wait_for(w.proc.wait(), 2) for w in workers if w.alive), return_exceptions=True
+            )
+        for worker in workers:
+            await worker.kill()
+
+
+async def _exit_code(worker: _Worker) -> int | None:
+    try:
+        return await asyncio.wait_for(worker.proc.wait(), 2)
+    except TimeoutError:
+        return worker.proc.returncode
