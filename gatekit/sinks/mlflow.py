@@ -10,6 +10,7 @@ import json
 import os
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -67,11 +68,14 @@ def log_run(
     tags: dict[str, str],
     artifacts: list[Path],
     dataset: dict[str, Any] | None = None,
+    before_artifacts: Callable[[str, str], None] | None = None,
 ) -> tuple[str, str]:
     """Log one MLflow run and return ``(run_id, experiment_id)``.
 
     ``dataset`` (optional) is ``{"name", "path", "sha256", "records": list[dict]}``;
-    it is logged as the run's input (context ``golden``). Raises ``SinkError``.
+    it is logged as the run's input (context ``golden``). ``before_artifacts(run_id,
+    experiment_id)`` is called before the artifacts are uploaded, so files can carry
+    the run id. Raises ``SinkError``.
     """
     uri = resolve_tracking_uri(tracking_uri)
     _check_reachable(uri)
@@ -92,6 +96,8 @@ def log_run(
                 mlflow.set_tags({k: str(v) for k, v in tags.items()})
             if dataset is not None:
                 _log_dataset(mlflow, dataset)
+            if before_artifacts is not None:
+                before_artifacts(str(run.info.run_id), str(experiment_obj.experiment_id))
             for path in artifacts:
                 if Path(path).exists():
                     mlflow.log_artifact(str(path))
@@ -121,3 +127,153 @@ def _log_dataset(mlflow: Any, dataset: dict[str, Any]) -> None:
         digest=str(dataset.get("sha256", ""))[:36] or None,
     )
     mlflow.log_input(ds, context="golden")
+
+
+# =============================================================================================
+# Registry, baseline and promotion helpers (owned by the GitHub/registry work, issue 6).
+# Used by gatekit/promotion.py; every function raises SinkError for infrastructure failures
+# and returns None for "not found" so the caller can word a user-facing ConfigError.
+# =============================================================================================
+
+
+def _client(tracking_uri: str | None) -> tuple[Any, str]:
+    uri = resolve_tracking_uri(tracking_uri)
+    _check_reachable(uri)
+    from mlflow import MlflowClient
+
+    return MlflowClient(tracking_uri=uri, registry_uri=uri), uri
+
+
+def _is_not_found(exc: Exception) -> bool:
+    return getattr(exc, "error_code", None) in {"RESOURCE_DOES_NOT_EXIST", "NOT_FOUND"}
+
+
+def _sink_error(uri: str, exc: Exception) -> SinkError:
+    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return SinkError(f"MLflow ({uri}) failed: {type(exc).__name__}: {first_line[:300]}")
+
+
+def registry_alias_version(tracking_uri: str | None, name: str, alias: str) -> str | None:
+    """Return the version of registered model ``name`` that holds ``alias``, or None."""
+    client, uri = _client(tracking_uri)
+    try:
+        return str(client.get_model_version_by_alias(name, alias).version)
+    except Exception as exc:  # noqa: BLE001 - classified below
+        if _is_not_found(exc):
+            return None
+        raise _sink_error(uri, exc) from None
+
+
+def registry_model_version(tracking_uri: str | None, name: str, version: str) -> dict[str, Any] | None:
+    """Return ``{"name", "version", "run_id", "tags", "aliases"}`` of one model version, or None."""
+    client, uri = _client(tracking_uri)
+    try:
+        mv = client.get_model_version(name, str(version))
+    except Exception as exc:  # noqa: BLE001 - classified below
+        if _is_not_found(exc):
+            return None
+        raise _sink_error(uri, exc) from None
+    return {
+        "name": str(mv.name),
+        "version": str(mv.version),
+        "run_id": mv.run_id,
+        "tags": dict(mv.tags or {}),
+        "aliases": list(getattr(mv, "aliases", []) or []),
+    }
+
+
+def registry_set_alias(tracking_uri: str | None, name: str, alias: str, version: str) -> None:
+    """Point ``alias`` of registered model ``name`` at ``version``."""
+    client, uri = _client(tracking_uri)
+    try:
+        client.set_registered_model_alias(name, alias, str(version))
+    except Exception as exc:  # noqa: BLE001 - every failure here is an infrastructure error
+        raise _sink_error(uri, exc) from None
+
+
+def registry_set_version_tag(tracking_uri: str | None, name: str, version: str, key: str, value: str) -> None:
+    """Set one tag on a registered model version."""
+    client, uri = _client(tracking_uri)
+    try:
+        client.set_model_version_tag(name, str(version), key, value)
+    except Exception as exc:  # noqa: BLE001
+        raise _sink_error(uri, exc) from None
+
+
+def get_run(tracking_uri: str | None, run_id: str) -> dict[str, Any] | None:
+    """Return ``{"run_id", "experiment_id", "tags", "status"}`` of a run, or None if there is none."""
+    client, uri = _client(tracking_uri)
+    try:
+        run = client.get_run(run_id)
+    except Exception as exc:  # noqa: BLE001 - classified below
+        if _is_not_found(exc) or getattr(exc, "error_code", None) == "INVALID_PARAMETER_VALUE":
+            return None
+        raise _sink_error(uri, exc) from None
+    return {
+        "run_id": str(run.info.run_id),
+        "experiment_id": str(run.info.experiment_id),
+        "tags": dict(run.data.tags),
+        "status": str(run.info.status),
+    }
+
+
+def search_runs(
+    tracking_uri: str | None, experiment: str, filter_string: str, max_results: int = 20
+) -> list[dict[str, Any]]:
+    """Runs of experiment ``experiment`` (by name) matching ``filter_string``, newest first."""
+    client, uri = _client(tracking_uri)
+    try:
+        exp = client.get_experiment_by_name(experiment)
+        if exp is None:
+            return []
+        runs = client.search_runs(
+            [exp.experiment_id],
+            filter_string=filter_string,
+            max_results=max_results,
+            order_by=["start_time DESC"],
+        )
+    except Exception as exc:  # noqa: BLE001
+        raise _sink_error(uri, exc) from None
+    return [
+        {"run_id": str(r.info.run_id), "experiment_id": str(r.info.experiment_id), "tags": dict(r.data.tags)}
+        for r in runs
+    ]
+
+
+def read_run_artifact(tracking_uri: str | None, run_id: str, artifact_path: str) -> str | None:
+    """Return the text of one artifact of a run, or None when the run has no such file."""
+    _, uri = _client(tracking_uri)
+    import tempfile
+
+    import mlflow
+
+    with tempfile.TemporaryDirectory(prefix="gatekit-artifact-") as tmp:
+        try:
+            local = mlflow.artifacts.download_artifacts(
+                run_id=run_id, artifact_path=artifact_path, dst_path=tmp, tracking_uri=uri
+            )
+        except Exception as exc:  # noqa: BLE001 - classified below
+            if _is_not_found(exc) or isinstance(exc, FileNotFoundError | OSError):
+                return None
+            raise _sink_error(uri, exc) from None
+        path = Path(local)
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def set_run_tags(tracking_uri: str | None, run_id: str, tags: dict[str, str]) -> None:
+    """Set tags on an existing (possibly finished) run."""
+    client, uri = _client(tracking_uri)
+    try:
+        for key, value in tags.items():
+            client.set_tag(run_id, key, str(value))
+    except Exception as exc:  # noqa: BLE001
+        raise _sink_error(uri, exc) from None
+
+
+def log_run_artifact(tracking_uri: str | None, run_id: str, path: Path) -> None:
+    """Upload (or replace) one file at the artifact root of an existing run."""
+    client, uri = _client(tracking_uri)
+    try:
+        client.log_artifact(run_id, str(path))
+    except Exception as exc:  # noqa: BLE001
+        raise _sink_error(uri, exc) from None

@@ -1,0 +1,176 @@
+"""The ``gatekit`` command line: parses options, calls the library, maps outcomes to exit codes.
+
+No logic lives here. Heavy modules (mlflow, pandas, scipy) are imported by the
+library functions that need them, so ``gatekit --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from gatekit.errors import EXIT_INFRA, EXIT_USAGE, GatekitError
+
+app = typer.Typer(
+    name="gatekit",
+    help="Decide whether an AI agent build may reach production: replay, measure, govern, check drift, gate.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+)
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _fail_user(exc: GatekitError) -> typer.Exit:
+    _err(f"error: {exc}")
+    return typer.Exit(exc.exit_code)
+
+
+def _color(word: str) -> str:
+    colors = {"pass": typer.colors.GREEN, "fail": typer.colors.RED, "inconclusive": typer.colors.YELLOW}
+    return typer.style(word.upper(), fg=colors.get(word), bold=True)
+
+
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="gatekit.yaml to read (default: ./gatekit.yaml).")]
+DatasetOpt = Annotated[Path | None, typer.Option(help="Golden dataset (.jsonl, .csv, .parquet).")]
+AgentOpt = Annotated[str | None, typer.Option(help="Candidate agent spec, e.g. python:examples.demo_agent:run.")]
+ThresholdsOpt = Annotated[Path | None, typer.Option(help="Thresholds file (thresholds/*.yaml).")]
+PolicyOpt = Annotated[Path | None, typer.Option(help="Governance policy file (policies/*.yaml).")]
+OutOpt = Annotated[Path | None, typer.Option(help="Output folder [default: reports/latest].")]
+ConcurrencyOpt = Annotated[int | None, typer.Option(help="Cases in flight at once [default: 8].")]
+TimeoutOpt = Annotated[float | None, typer.Option(help="Seconds per attempt [default: 30].")]
+RetriesOpt = Annotated[int | None, typer.Option(help="Retries after a failed attempt [default: 2].")]
+ExperimentOpt = Annotated[str | None, typer.Option(help="MLflow experiment [default: gatekit].")]
+TrackingOpt = Annotated[
+    str | None, typer.Option(help="MLflow tracking URI [default: MLFLOW_TRACKING_URI, else ./mlflow.db].")
+]
+RunNameOpt = Annotated[str | None, typer.Option(help="MLflow run name.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print verdict.json to stdout instead of the summary.")]
+
+
+def _run(command: str, flags: dict[str, Any], config_path: Path | None, quiet: bool, as_json: bool) -> None:
+    from gatekit.config import load_config
+
+    try:
+        config = load_config(config_path, flags)
+        from gatekit.gate import run_gate
+
+        emit = None if (quiet or as_json) else (lambda msg: typer.echo(msg, err=True))
+        result = run_gate(config, command=command, emit=emit)
+    except GatekitError as exc:
+        raise _fail_user(exc) from None
+    except KeyboardInterrupt:
+        _err("interrupted: finished cases are in results.jsonl; no verdict was written")
+        raise typer.Exit(130) from None
+    except Exception as exc:  # noqa: BLE001 - fail closed on any internal error
+        _err(f"internal error (the gate fails closed): {type(exc).__name__}: {exc}")
+        raise typer.Exit(EXIT_INFRA) from None
+    _print_summary(result.verdict, quiet=quiet, as_json=as_json)
+    raise typer.Exit(result.exit_code)
+
+
+def _print_summary(verdict: dict[str, Any], *, quiet: bool, as_json: bool) -> None:
+    import json
+
+    if as_json:
+        typer.echo(json.dumps(verdict, indent=2, default=str))
+        return
+    from gatekit.models import Check, CheckStatus
+    from gatekit.verdict import describe
+
+    word = verdict["verdict"]
+    metrics = verdict["metrics"]
+    typer.echo(f"{_color(word)}  {verdict['command']} {verdict['candidate']['spec']} "
+               f"({metrics['cases']} cases, exit {verdict['exit_code']})")
+    if quiet:
+        return
+    for c in verdict["checks"]:
+        if c["status"] != "pass":
+            check = Check(c["name"], c["value"], c["limit"], c["op"], CheckStatus(c["status"]),
+                          None, c["message"], c["unit"])
+            typer.echo(f"  {c['status'].upper():<12} {describe(check)}")
+    if verdict["mlflow"].get("error"):
+        typer.echo(f"  MLFLOW       {verdict['mlflow']['error']}")
+    g = verdict["governance"]["outcomes"]
+    lat = metrics.get("latency_p95_ms")
+    typer.echo(
+        f"  latency p95 {'—' if lat is None else f'{lat:.1f} ms'} · errors {metrics['errors']}/{metrics['cases']}"
+        f" · governance allow {g['allow']}, redacted {g['allow_with_redaction']}, review {g['require_review']},"
+        f" deny {g['deny']}"
+    )
+    out = verdict["out_dir"]
+    typer.echo(f"  report {os.path.join(out, 'report.html')}")
+    if verdict["mlflow"].get("run_id"):
+        typer.echo(f"  MLflow run {verdict['mlflow']['run_id']} at {verdict['mlflow']['tracking_uri']}")
+
+
+def _gate_command(command: str):  # noqa: ANN202 - returns a typer command function
+    def gate(
+        config: ConfigOpt = None,
+        dataset: DatasetOpt = None,
+        agent: AgentOpt = None,
+        thresholds: ThresholdsOpt = None,
+        policy: PolicyOpt = None,
+        out: OutOpt = None,
+        concurrency: ConcurrencyOpt = None,
+        timeout: TimeoutOpt = None,
+        retries: RetriesOpt = None,
+        experiment: ExperimentOpt = None,
+        tracking_uri: TrackingOpt = None,
+        run_name: RunNameOpt = None,
+        quiet: QuietOpt = False,
+        as_json: JsonOpt = False,
+    ) -> None:
+        flags = {
+            "dataset": dataset, "agent": agent, "thresholds": thresholds, "policy": policy, "out": out,
+            "concurrency": concurrency, "timeout": timeout, "retries": retries, "experiment": experiment,
+            "tracking_uri": tracking_uri, "run_name": run_name,
+        }
+        _run(command, flags, config, quiet, as_json)
+
+    return gate
+
+
+app.command(
+    "promote",
+    help="Replay the golden dataset through the candidate, judge it, log to MLflow; exit 0 only on PASS.",
+)(_gate_command("promote"))
+app.command("eval", help="The same run as promote, but never promotes anything.")(_gate_command("eval"))
+
+
+@app.command("report", help="Re-render report.html from a saved verdict.json.")
+def report(
+    verdict_path: Annotated[Path, typer.Argument(help="verdict.json written by promote/eval.")],
+    out: Annotated[Path | None, typer.Option(help="Where to write [default: report.html next to it].")] = None,
+) -> None:
+    """Re-render the HTML report."""
+    import json
+
+    try:
+        verdict = json.loads(verdict_path.read_text(encoding="utf-8"))
+        if not isinstance(verdict, dict) or "verdict" not in verdict:
+            raise ValueError("not a gatekit verdict.json")
+    except (OSError, ValueError) as exc:
+        _err(f"error: {verdict_path}: cannot read verdict ({exc}); pass the verdict.json written by gatekit promote")
+        raise typer.Exit(EXIT_USAGE) from None
+    from gatekit.report.html import write_report
+
+    target = out or verdict_path.with_name("report.html")
+    write_report(verdict, target)
+    typer.echo(str(target))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover - typer handles most
+        sys.exit(130)

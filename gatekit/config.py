@@ -1,0 +1,121 @@
+"""Configuration: ``gatekit.yaml`` + ``GATEKIT_*`` environment + flags, validated strictly.
+
+Precedence: command-line flag > ``GATEKIT_<FIELD>`` environment > gatekit.yaml > default.
+Relative paths in gatekit.yaml are resolved against the folder that holds it;
+relative paths given as flags or environment are resolved against the working directory.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from gatekit.errors import ConfigError
+from gatekit.yamlio import pydantic_message, read_yaml
+
+DEFAULT_CONFIG_FILE = "gatekit.yaml"
+
+
+class AgentOptionsConfig(BaseModel):
+    """Adapter settings (``agent_options:`` in gatekit.yaml)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str | None = None
+    api_key_env: str | None = Field(default=None, description="Name of the env var that holds the API key.")
+    headers: dict[str, str] = Field(default_factory=dict)
+    extra: dict[str, Any] = Field(default_factory=dict, description="Adapter-specific settings.")
+
+
+class GateConfig(BaseModel):
+    """Everything ``gatekit promote`` / ``gatekit eval`` needs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dataset: Path | None = None
+    agent: str | None = None
+    thresholds: Path | None = None
+    policy: Path | None = None
+    pricing: Path | None = None
+    out: Path = Path("reports/latest")
+    concurrency: int = Field(default=8, ge=1, le=4096)
+    timeout: float = Field(default=30.0, gt=0, description="Seconds per attempt.")
+    retries: int = Field(default=2, ge=0, le=20)
+    deadline: float | None = Field(default=None, gt=0, description="Seconds for the whole replay.")
+    repeat: int = Field(default=1, ge=1, le=1000)
+    sample: int | None = Field(default=None, ge=1)
+    seed: int = 0
+    resume: bool = False
+    experiment: str = "gatekit"
+    tracking_uri: str | None = None
+    run_name: str | None = None
+    production: str | None = None
+    alias: str | None = None
+    baseline: str | None = None
+    junit: Path | None = None
+    dry_run: bool = False
+    agent_options: AgentOptionsConfig = Field(default_factory=AgentOptionsConfig)
+    drift: dict[str, Any] | None = None
+    config_path: Path | None = Field(default=None, exclude=True)
+
+
+_PATH_FIELDS = ("dataset", "thresholds", "policy", "pricing", "out", "junit")
+_ENV_FIELDS = {
+    "dataset": str, "agent": str, "thresholds": str, "policy": str, "pricing": str, "out": str,
+    "concurrency": int, "timeout": float, "retries": int, "deadline": float, "repeat": int,
+    "experiment": str, "tracking_uri": str, "run_name": str, "production": str,
+}
+
+
+def load_config(config_path: Path | None = None, overrides: dict[str, Any] | None = None) -> GateConfig:
+    """Build a ``GateConfig`` from gatekit.yaml, ``GATEKIT_*`` env vars and ``overrides`` (flags).
+
+    ``config_path`` None means ``./gatekit.yaml`` if it exists, else defaults only.
+    ``overrides`` values that are None are ignored (the flag was not given).
+    """
+    data: dict[str, Any] = {}
+    lines: dict[tuple[str, ...], int] = {}
+    path = config_path
+    if path is None and Path(DEFAULT_CONFIG_FILE).exists():
+        path = Path(DEFAULT_CONFIG_FILE)
+    if path is not None:
+        data, lines = read_yaml(path, ConfigError, "config")
+        base = path.parent
+        for key in _PATH_FIELDS:
+            if isinstance(data.get(key), str):
+                data[key] = str(_relative_to(base, data[key]))
+    for key, kind in _ENV_FIELDS.items():
+        env_value = os.environ.get(f"GATEKIT_{key.upper()}")
+        if env_value:
+            try:
+                data[key] = kind(env_value)
+            except ValueError:
+                raise ConfigError(f"GATEKIT_{key.upper()}={env_value!r}: expected a {kind.__name__}") from None
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            data[key] = value
+    try:
+        config = GateConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(pydantic_message(path or Path("(flags)"), exc, lines)) from None
+    config.config_path = path
+    return config
+
+
+def _relative_to(base: Path, value: str) -> Path:
+    candidate = Path(value)
+    if candidate.is_absolute() or str(base) in ("", "."):
+        return candidate
+    return base / candidate
+
+
+def require(config: GateConfig, field: str) -> Any:
+    """Return a required config value or raise a ConfigError that says how to set it."""
+    value = getattr(config, field)
+    if value is None:
+        source = config.config_path or DEFAULT_CONFIG_FILE
+        raise ConfigError(f"no {field} given: pass --{field.replace('_', '-')} or set '{field}:' in {source}")
+    return value

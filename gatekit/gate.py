@@ -1,0 +1,393 @@
+"""``run_gate``: the pipeline behind ``gatekit promote`` and ``gatekit eval``.
+
+config -> dataset -> replay(agent) -> governance per case -> metrics -> thresholds
+-> verdict -> report / MLflow. Every input is validated before the first case
+runs; every finished case is on disk before the next stage looks at it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from gatekit import __version__
+from gatekit.agents import AgentOptions, resolve_agent
+from gatekit.config import GateConfig, require
+from gatekit.dataset import load_dataset
+from gatekit.errors import EXIT_FAIL, EXIT_INCONCLUSIVE, EXIT_INFRA, EXIT_PASS, SinkError
+from gatekit.metrics import MetricInputs, compute_metrics, load_pricing, score_expectations
+from gatekit.models import AgentResponse, Case, CaseResult, Check, CheckStatus, Decision
+from gatekit.replay import ReplaySettings, replay
+from gatekit.verdict import decide, describe, load_thresholds, overall
+
+VERDICT_SCHEMA_VERSION = 1
+_WORST_CASES = 10
+_PREVIEW_CHARS = 300
+
+
+@dataclass
+class GateResult:
+    """What a gate run produced."""
+
+    verdict: dict[str, Any]
+    exit_code: int
+    out_dir: Path
+    messages: list[str] = field(default_factory=list)
+
+
+class _Collector:
+    """Accounts for each finished case: governance, scoring, streaming to disk, metrics."""
+
+    def __init__(self, policy: Any, run_state: Any, pricing: Any, results: TextIO, traces: TextIO, run_id: str):
+        self.policy = policy
+        self.run_state = run_state
+        self.pricing = pricing
+        self.results = results
+        self.traces = traces
+        self.run_id = run_id
+        self.inputs = MetricInputs()
+        self.decisions: list[Decision] = []
+        self.failed_cases: list[dict[str, Any]] = []
+        self.slowest: list[dict[str, Any]] = []
+        self.unpassed: list[dict[str, Any]] = []
+        self.governed: list[dict[str, Any]] = []
+        self.stop_reason: str | None = None
+
+    def __call__(self, case: Case, result: CaseResult) -> bool:
+        response = result.response or AgentResponse()
+        response_dict = response.to_dict()
+        response_dict["latency_ms"] = result.latency_ms
+        response_dict["error_type"] = result.error_type
+        decision: Decision = self.policy.evaluate(case.to_dict(), response_dict, run=self.run_state)
+        result.decision = decision
+        # Only redacted text leaves this function: results.jsonl, traces, report, MLflow.
+        if result.response is not None:
+            result.response = AgentResponse(
+                output=decision.redacted_output,
+                tool_calls=decision.redacted_tool_calls,
+                usage=response.usage,
+                model=response.model,
+                cost_usd=response.cost_usd,
+            )
+            cost = response.cost_usd
+            if cost is None:
+                cost = self.pricing.cost(
+                    response.model, response.usage.get("input_tokens", 0), response.usage.get("output_tokens", 0)
+                )
+            result.cost_usd = cost
+            passed = score_expectations(case.expected, response.output, response.tool_calls)
+            result.passed = passed if passed is not None else None
+        else:
+            result.passed = False if case.expected else None
+        self.results.write(json.dumps(result.to_dict(), ensure_ascii=False, default=str) + "\n")
+        self.results.flush()
+        self.traces.write(
+            json.dumps(self.policy.trace_record(decision, case.to_dict(), run_id=self.run_id), default=str) + "\n"
+        )
+        self.traces.flush()
+        # Keep only what the summary needs; the payload is already on disk.
+        decision.redacted_output = ""
+        decision.redacted_tool_calls = []
+        self.decisions.append(decision)
+        self.inputs.add(
+            ok=result.ok,
+            latency_ms=result.latency_ms,
+            attempts_ok=[a.ok for a in result.attempts],
+            error_type=result.error_type,
+            model=response.model if result.ok else None,
+            input_tokens=response.usage.get("input_tokens", 0),
+            output_tokens=response.usage.get("output_tokens", 0),
+            cost_usd=result.cost_usd,
+            passed=result.passed,
+        )
+        self._remember(case, result, decision)
+        stop = getattr(self.run_state, "stop_reason", None)
+        if stop:
+            self.stop_reason = str(stop)
+            return False
+        return True
+
+    def _remember(self, case: Case, result: CaseResult, decision: Decision) -> None:
+        preview = (result.response.output if result.response else "")[:_PREVIEW_CHARS]
+        row = {
+            "case_id": case.id,
+            "repeat": result.repeat,
+            "latency_ms": result.latency_ms,
+            "error_type": result.error_type,
+            "error_message": (result.error_message or "")[:_PREVIEW_CHARS] or None,
+            "attempts": len(result.attempts),
+            "outcome": decision.outcome.value,
+            "reasons": decision.reasons,
+            "output_preview": preview,
+            "tools": [c.get("name") for c in (result.response.tool_calls if result.response else [])],
+        }
+        if not result.ok:
+            self.failed_cases.append(row)
+        elif result.latency_ms is not None:
+            self.slowest.append(row)
+            self.slowest.sort(key=lambda r: -(r["latency_ms"] or 0))
+            del self.slowest[_WORST_CASES:]
+        if result.passed is False and result.ok:
+            self.unpassed.append(row)
+        if decision.outcome.value in ("deny", "require_review"):
+            self.governed.append(row)
+
+
+def _summarise_governance(policy: Any, decisions: list[Decision], total: int) -> dict[str, Any]:
+    from gatekit.governance.summary import summarise
+
+    summary: dict[str, Any] = summarise(decisions, total)
+    summary["policy"] = {"id": policy.id, "version": policy.version, "sha256": policy.sha256}
+    return summary
+
+
+def _flat_values(metrics: dict[str, Any], governance: dict[str, Any], drift: dict[str, Any] | None) -> dict[str, Any]:
+    values = dict(metrics)
+    for key in ("deny_count", "deny_rate", "review_rate", "coverage", "decision_latency_p99_us"):
+        values[f"governance.{key}"] = governance.get(key)
+    if drift is not None:
+        values["drift.drifted_features"] = len(drift.get("drifted") or [])
+    return values
+
+
+def _missing_reasons(metrics: dict[str, Any], pricing_path: Path | None) -> dict[str, str]:
+    reasons: dict[str, str] = {}
+    unknown = metrics.get("cost_unknown_models") or []
+    if unknown:
+        where = str(pricing_path) if pricing_path else "a pricing file (pricing: in gatekit.yaml)"
+        msg = (
+            f"cost unknown: no price for model(s) {', '.join(repr(m) for m in unknown)} in {where}; "
+            "add them or have the agent report cost_usd"
+        )
+        for key in ("cost_total_usd", "cost_per_case_usd", "cost_per_1k_tokens_usd"):
+            reasons[key] = msg
+    if not metrics.get("successes"):
+        for key in ("latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "latency_mean_ms", "latency_max_ms"):
+            reasons[key] = "no case succeeded, so latency could not be measured"
+    return reasons
+
+
+def _progress_printer(total: int, emit: Callable[[str], None]) -> Callable[[int, int], None]:
+    step = max(1, total // 10)
+    last = [0]
+
+    def report(done: int, errors: int) -> None:
+        if done - last[0] >= step or done == total:
+            last[0] = done
+            emit(f"  {done}/{total} cases, {errors} errors")
+
+    return report
+
+
+def run_gate(
+    config: GateConfig,
+    *,
+    command: str = "eval",
+    emit: Callable[[str], None] | None = None,
+) -> GateResult:
+    """Run the whole gate and return the verdict with its exit code.
+
+    Raises ``GatekitError`` subclasses for bad input (exit 2) before anything runs.
+    An unreachable MLflow is reported in the verdict and gives exit code 3 after
+    the local files are written.
+    """
+    say = emit or (lambda _msg: None)
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+
+    # 1. Validate every input before the first case runs.
+    dataset_path = require(config, "dataset")
+    agent_spec = require(config, "agent")
+    thresholds = load_thresholds(require(config, "thresholds"))
+    pricing = load_pricing(config.pricing)
+    from gatekit.governance import load_policy
+
+    policy = load_policy(require(config, "policy"))
+    dataset = load_dataset(dataset_path)
+    cases = dataset.cases
+    sample_note = None
+    if config.sample is not None and config.sample < len(cases):
+        import random
+
+        rng = random.Random(config.seed)
+        cases = sorted(rng.sample(cases, config.sample), key=lambda c: c.line)
+        sample_note = {"size": config.sample, "seed": config.seed, "of": len(dataset.cases)}
+    options = AgentOptions(
+        concurrency=config.concurrency,
+        timeout_s=config.timeout,
+        model=config.agent_options.model,
+        api_key_env=config.agent_options.api_key_env,
+        headers=dict(config.agent_options.headers),
+        extra=dict(config.agent_options.extra),
+    )
+    agent = resolve_agent(agent_spec, options)
+
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    run_id = started.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+    run_state = policy.new_run(run_id=run_id)
+    settings = ReplaySettings(
+        concurrency=config.concurrency, timeout_s=config.timeout, retries=config.retries, repeat=config.repeat
+    )
+    say(f"gatekit {command}: {len(cases)} cases from {dataset.path} through {agent_spec}")
+
+    # 2. Replay, judging and streaming each case as it finishes.
+    with (
+        open(out / "results.jsonl", "w", encoding="utf-8") as results_file,
+        open(out / "governance_traces.jsonl", "w", encoding="utf-8") as traces_file,
+    ):
+        collector = _Collector(policy, run_state, pricing, results_file, traces_file, run_id)
+        progress = _progress_printer(len(cases) * config.repeat, say)
+
+        def on_result(case: Case, result: CaseResult) -> bool:
+            keep_going = collector(case, result)
+            progress(collector.inputs.cases, collector.inputs.errors)
+            return keep_going
+
+        async def _run() -> Any:
+            await agent.start()
+            try:
+                return await replay(cases, agent, settings, on_result)
+            finally:
+                await agent.close()
+
+        stats = asyncio.run(_run())
+
+    # 3. Metrics, governance, checks, verdict.
+    metrics = compute_metrics(collector.inputs)
+    governance = _summarise_governance(policy, collector.decisions, len(cases) * config.repeat)
+    governance["denied_cases"] = [r for r in collector.governed if r["outcome"] == "deny"][:50]
+    governance["reviewed_cases"] = [r for r in collector.governed if r["outcome"] == "require_review"][:50]
+    governance["stop_reason"] = collector.stop_reason
+    drift = None
+    values = _flat_values(metrics, governance, drift)
+    checks = decide(thresholds, values, _missing_reasons(metrics, config.pricing))
+    if collector.stop_reason:
+        checks.append(
+            Check("governance.emergency_stop", None, None, "", CheckStatus.FAIL, None,
+                  f"replay stopped early: {collector.stop_reason}")
+        )
+    if sample_note is not None:
+        checks.append(
+            Check("sample_run", float(len(cases)), float(len(dataset.cases)), ">=", CheckStatus.INCONCLUSIVE, None,
+                  f"sample of {len(cases)} of {len(dataset.cases)} cases (seed {config.seed}); a sample never promotes")
+        )
+    verdict_word = overall(checks)
+    verdict: dict[str, Any] = {
+        "schema_version": VERDICT_SCHEMA_VERSION,
+        "kind": "gate",
+        "command": command,
+        "verdict": verdict_word,
+        "exit_code": None,
+        "reasons": [describe(c) for c in checks if c.status is not CheckStatus.PASS],
+        "checks": [c.to_dict() for c in checks],
+        "metrics": metrics,
+        "errors": {
+            "by_type": dict(collector.inputs.errors_by_type),
+            "first_attempt_error_rate": metrics["first_attempt_error_rate"],
+            "final_error_rate": metrics["error_rate"],
+            "retried_cases": metrics["retried_cases"],
+        },
+        "governance": governance,
+        "drift": drift,
+        "dataset": dataset.summary(),
+        "candidate": {"spec": agent_spec},
+        "gatekit_version": __version__,
+        "started_at": started.isoformat(),
+        "duration_s": None,
+        "replay": {"wall_s": round(stats.wall_s, 3), "concurrency": config.concurrency, "timeout_s": config.timeout,
+                   "retries": config.retries, "repeat": config.repeat, "stopped_early": stats.stopped_early},
+        "sample": sample_note,
+        "promotion": None,
+        "out_dir": str(out),
+        "failed_cases": collector.failed_cases[:100],
+        "slowest_cases": collector.slowest,
+        "unpassed_cases": collector.unpassed[:50],
+        "mlflow": {"run_id": None, "experiment_id": None, "tracking_uri": None, "error": None},
+    }
+    exit_code = {"pass": EXIT_PASS, "fail": EXIT_FAIL, "inconclusive": EXIT_INCONCLUSIVE}[verdict_word]
+
+    # 4. Local files first, then MLflow (which gets the final files as artifacts).
+    from gatekit.report.html import write_report
+
+    def write_local(code: int) -> None:
+        verdict["exit_code"] = code
+        verdict["duration_s"] = round(time.perf_counter() - t0, 3)
+        (out / "verdict.json").write_text(json.dumps(verdict, indent=2, default=str) + "\n", encoding="utf-8")
+        write_report(verdict, out / "report.html")
+
+    from gatekit.sinks.mlflow import log_run, resolve_tracking_uri
+
+    try:
+        tracking_uri = resolve_tracking_uri(config.tracking_uri)
+        verdict["mlflow"]["tracking_uri"] = tracking_uri
+        write_local(exit_code)
+
+        def before_artifacts(mlflow_run_id: str, experiment_id: str) -> None:
+            verdict["mlflow"]["run_id"] = mlflow_run_id
+            verdict["mlflow"]["experiment_id"] = experiment_id
+            write_local(exit_code)
+
+        log_run(
+            tracking_uri,
+            config.experiment,
+            config.run_name,
+            params=_mlflow_params(config, dataset.sha256, agent_spec, policy),
+            metrics=_mlflow_metrics(values, checks),
+            tags={
+                "gatekit.verdict": verdict_word,
+                "gatekit.kind": "gate",
+                "gatekit.command": command,
+                "gatekit.candidate": agent_spec,
+                "gatekit.dataset_sha256": dataset.sha256,
+                "gatekit.version": __version__,
+            },
+            artifacts=[out / "verdict.json", out / "report.html", out / "results.jsonl",
+                       out / "governance_traces.jsonl"],
+            dataset={"name": dataset.path.stem, "path": str(dataset.path), "sha256": dataset.sha256,
+                     "records": [c.to_dict() for c in dataset.cases]},
+            before_artifacts=before_artifacts,
+        )
+    except SinkError as exc:
+        verdict["mlflow"]["error"] = str(exc)
+        verdict["reasons"].append(f"MLflow logging failed: {exc}")
+        exit_code = EXIT_INFRA
+        write_local(exit_code)
+    verdict["exit_code"] = exit_code
+    return GateResult(verdict=verdict, exit_code=exit_code, out_dir=out)
+
+
+def _mlflow_params(config: GateConfig, sha256: str, agent_spec: str, policy: Any) -> dict[str, Any]:
+    return {
+        "agent": agent_spec,
+        "dataset": str(config.dataset),
+        "dataset_sha256": sha256,
+        "thresholds": str(config.thresholds),
+        "policy": str(config.policy),
+        "policy_id": policy.id,
+        "policy_version": policy.version,
+        "policy_sha256": policy.sha256,
+        "concurrency": config.concurrency,
+        "timeout_s": config.timeout,
+        "retries": config.retries,
+        "repeat": config.repeat,
+        "sample": config.sample,
+    }
+
+
+def _mlflow_metrics(values: dict[str, Any], checks: list[Check]) -> dict[str, float]:
+    metrics: dict[str, float] = {}
+    for key, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        metrics[key] = float(value)
+    metrics["checks_failed"] = float(sum(c.status is CheckStatus.FAIL for c in checks))
+    metrics["checks_inconclusive"] = float(sum(c.status is CheckStatus.INCONCLUSIVE for c in checks))
+    return metrics

@@ -1,0 +1,232 @@
+"""Latency, error and cost statistics with confidence intervals.
+
+Pure functions over plain numbers so each can be checked against hand-computed values.
+Percentiles use linear interpolation between order statistics (numpy's default,
+R's type 7); the percentile interval is the distribution-free order-statistic
+interval (binomial ranks); the error-rate interval is Wilson's score interval.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from statistics import NormalDist
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from gatekit.errors import ConfigError
+from gatekit.yamlio import pydantic_message, read_yaml
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """Return the ``q`` quantile (0..1) of ``values`` by linear interpolation, None when empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q
+    low = math.floor(position)
+    high = math.ceil(position)
+    if low == high:
+        return float(ordered[low])
+    return float(ordered[low] + (ordered[high] - ordered[low]) * (position - low))
+
+
+def quantile_interval(values: Sequence[float], q: float, level: float = 0.95) -> tuple[float, float] | None:
+    """Distribution-free interval for the ``q`` quantile from order statistics.
+
+    Ranks come from Binomial(n, q): the lower bound is the order statistic at the
+    ``(1 - level) / 2`` binomial quantile, the upper at the ``(1 + level) / 2`` one
+    (+1), clipped to the sample. With few samples the upper bound is the maximum.
+    """
+    n = len(values)
+    if n == 0:
+        return None
+    from scipy.stats import binom
+
+    ordered = sorted(values)
+    alpha = 1.0 - level
+    lo_rank = int(binom.ppf(alpha / 2, n, q))  # 1-based rank of the lower bound
+    hi_rank = int(binom.ppf(1 - alpha / 2, n, q)) + 1
+    lo_index = min(max(lo_rank, 1), n) - 1
+    hi_index = min(max(hi_rank, 1), n) - 1
+    return float(ordered[lo_index]), float(ordered[hi_index])
+
+
+def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float, float] | None:
+    """Wilson score interval for a binomial proportion; None when ``n`` is 0."""
+    if n == 0:
+        return None
+    z = NormalDist().inv_cdf(0.5 + level / 2)
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+class ModelPrice(BaseModel):
+    """Price of one model in USD per 1M tokens."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    input_per_1m: float = Field(ge=0)
+    output_per_1m: float = Field(ge=0)
+
+
+class PriceTable(BaseModel):
+    """``thresholds/pricing.yaml``: ``models: {name: {input_per_1m, output_per_1m}}``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    currency: str = "USD"
+    models: dict[str, ModelPrice] = Field(default_factory=dict)
+
+    def cost(self, model: str | None, input_tokens: int, output_tokens: int) -> float | None:
+        """Cost of one call, or None when the model has no price."""
+        if model is None or model not in self.models:
+            return None
+        price = self.models[model]
+        return (input_tokens * price.input_per_1m + output_tokens * price.output_per_1m) / 1_000_000
+
+
+def load_pricing(path: Path | None) -> PriceTable:
+    """Load a price table; ``None`` means an empty table (agents must report cost_usd)."""
+    if path is None:
+        return PriceTable()
+    data, lines = read_yaml(path, ConfigError, "pricing")
+    try:
+        return PriceTable.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(pydantic_message(path, exc, lines)) from None
+
+
+@dataclass
+class MetricInputs:
+    """Per-case numbers the metrics need; filled as cases finish (no responses kept)."""
+
+    cases: int = 0
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: int = 0
+    first_attempt_errors: int = 0
+    retried_cases: int = 0
+    errors_by_type: dict[str, int] = field(default_factory=dict)
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    cost_known_tokens: int = 0
+    unknown_cost_models: set[str] = field(default_factory=set)
+    passed: int = 0
+    scored: int = 0
+    by_model: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def add(
+        self,
+        *,
+        ok: bool,
+        latency_ms: float | None,
+        attempts_ok: list[bool],
+        error_type: str | None,
+        model: str | None,
+        input_tokens: int,
+        output_tokens: int,
+        cost_usd: float | None,
+        passed: bool | None,
+    ) -> None:
+        """Account for one finished case."""
+        self.cases += 1
+        if attempts_ok and not attempts_ok[0]:
+            self.first_attempt_errors += 1
+        if len(attempts_ok) > 1:
+            self.retried_cases += 1
+        if not ok:
+            self.errors += 1
+            key = error_type or "exception"
+            self.errors_by_type[key] = self.errors_by_type.get(key, 0) + 1
+        if ok and latency_ms is not None:
+            self.latencies_ms.append(latency_ms)
+        if ok:
+            self.input_tokens += input_tokens
+            self.output_tokens += output_tokens
+            name = model or "(unknown)"
+            entry = self.by_model.setdefault(name, {"cases": 0, "input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0})
+            entry["cases"] += 1
+            entry["input_tokens"] += input_tokens
+            entry["output_tokens"] += output_tokens
+            if cost_usd is None:
+                self.unknown_cost_models.add(name)
+            else:
+                self.cost_usd += cost_usd
+                entry["cost_usd"] += cost_usd
+        if passed is not None:
+            self.scored += 1
+            self.passed += int(passed)
+
+
+def compute_metrics(inputs: MetricInputs, level: float = 0.95) -> dict[str, Any]:
+    """Turn per-case numbers into the ``metrics`` block of verdict.json."""
+    lat = inputs.latencies_ms
+    n = inputs.cases
+    tokens = inputs.input_tokens + inputs.output_tokens
+    cost_known = not inputs.unknown_cost_models
+    successes = n - inputs.errors
+    metrics: dict[str, Any] = {
+        "cases": n,
+        "latency_p50_ms": percentile(lat, 0.50),
+        "latency_p95_ms": percentile(lat, 0.95),
+        "latency_p99_ms": percentile(lat, 0.99),
+        "latency_mean_ms": (sum(lat) / len(lat)) if lat else None,
+        "latency_max_ms": max(lat) if lat else None,
+        "latency_p50_ms_ci": quantile_interval(lat, 0.50, level),
+        "latency_p95_ms_ci": quantile_interval(lat, 0.95, level),
+        "latency_p99_ms_ci": quantile_interval(lat, 0.99, level),
+        "error_rate": (inputs.errors / n) if n else None,
+        "error_rate_ci": wilson_interval(inputs.errors, n, level),
+        "first_attempt_error_rate": (inputs.first_attempt_errors / n) if n else None,
+        "retried_cases": inputs.retried_cases,
+        "errors": inputs.errors,
+        "successes": successes,
+        "tokens_input": inputs.input_tokens,
+        "tokens_output": inputs.output_tokens,
+        "cost_total_usd": inputs.cost_usd if cost_known else None,
+        "cost_per_case_usd": (inputs.cost_usd / successes) if cost_known and successes else None,
+        "cost_per_1k_tokens_usd": (inputs.cost_usd / tokens * 1000) if cost_known and tokens else None,
+        "cost_unknown_models": sorted(inputs.unknown_cost_models),
+        "pass_rate": (inputs.passed / inputs.scored) if inputs.scored else None,
+        "pass_rate_ci": wilson_interval(inputs.passed, inputs.scored, level),
+        "scored_cases": inputs.scored,
+    }
+    return metrics
+
+
+def score_expectations(expected: dict[str, Any] | None, output: str, tool_calls: list[dict[str, Any]]) -> bool | None:
+    """Whether a response meets the case's ``expected`` block; None when there is nothing to check.
+
+    ``tool_calls``: every expected call must match an actual call with the same name whose
+    arguments contain the expected ones. ``output_contains`` / ``output_not_contains``:
+    case-insensitive substrings.
+    """
+    if not expected:
+        return None
+    checked = False
+    lowered = output.lower()
+    for call in expected.get("tool_calls") or []:
+        checked = True
+        want_args = call.get("arguments") or {}
+        if not any(
+            c.get("name") == call.get("name")
+            and all((c.get("arguments") or {}).get(k) == v for k, v in want_args.items())
+            for c in tool_calls
+        ):
+            return False
+    for text in expected.get("output_contains") or []:
+        checked = True
+        if str(text).lower() not in lowered:
+            return False
+    for text in expected.get("output_not_contains") or []:
+        checked = True
+        if str(text).lower() in lowered:
+            return False
+    return True if checked else None

@@ -1,0 +1,109 @@
+"""Render ``report.html`` from a verdict dict: one self-contained file, everything escaped.
+
+Agent output is untrusted: the jinja2 environment autoescapes every value and the
+template never marks agent text ``|safe``; charts are inline SVG built from numbers.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+_TEMPLATES = Path(__file__).parent / "templates"
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = _num
+    env.filters["pct"] = _pct
+    return env
+
+
+def _num(value: Any, digits: int = 4) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:.{digits}g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return str(value)
+
+
+def _pct(value: Any) -> str:
+    if value is None:
+        return "—"
+    return f"{float(value) * 100:.2f}%"
+
+
+def latency_histogram(latencies: list[float], bins: int = 24, width: int = 560, height: int = 140) -> dict[str, Any]:
+    """Bars for an inline SVG histogram: numbers only, no text from the agent."""
+    if not latencies:
+        return {"bars": [], "width": width, "height": height, "lo": None, "hi": None}
+    lo, hi = min(latencies), max(latencies)
+    span = (hi - lo) or 1.0
+    counts = [0] * bins
+    for value in latencies:
+        index = min(bins - 1, int((value - lo) / span * bins))
+        counts[index] += 1
+    top = max(counts) or 1
+    bar_w = width / bins
+    bars = [
+        {
+            "x": round(i * bar_w, 2),
+            "w": round(bar_w - 1, 2),
+            "h": round(c / top * (height - 20), 2),
+            "y": round(height - 20 - c / top * (height - 20), 2),
+            "count": c,
+            "from": lo + i * span / bins,
+            "to": lo + (i + 1) * span / bins,
+        }
+        for i, c in enumerate(counts)
+    ]
+    return {"bars": bars, "width": width, "height": height, "lo": lo, "hi": hi}
+
+
+def render_report(verdict: dict[str, Any], latencies: list[float] | None = None) -> str:
+    """Return the report HTML for ``verdict``."""
+    template = _environment().get_template("report.html.j2")
+    checks = verdict.get("checks") or []
+    failing = [c for c in checks if c.get("status") != "pass"]
+    return template.render(
+        v=verdict,
+        checks=checks,
+        failing=failing,
+        histogram=latency_histogram(latencies or []),
+        verdict_json=json.dumps(verdict, indent=2, default=str),
+    )
+
+
+def _latencies_from_results(results_path: Path) -> list[float]:
+    latencies: list[float] = []
+    if not results_path.exists():
+        return latencies
+    with results_path.open(encoding="utf-8") as fh:
+        for line in fh:
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if row.get("ok") and row.get("latency_ms") is not None:
+                latencies.append(float(row["latency_ms"]))
+    return latencies
+
+
+def write_report(verdict: dict[str, Any], path: Path) -> Path:
+    """Write ``report.html`` next to ``results.jsonl`` (read for the latency chart)."""
+    latencies = _latencies_from_results(path.parent / "results.jsonl")
+    path.write_text(render_report(verdict, latencies), encoding="utf-8")
+    return path
