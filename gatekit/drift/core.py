@@ -1,0 +1,616 @@
+"""``check_drift``: golden dataset (or last period's logs) vs production, feature by feature.
+
+Read both sides batch by batch (only the needed columns), derive the same features on
+each, test each feature (KS for numbers, chi-square for labels, chi-square for the
+missing-value rate), correct for testing many features (Benjamini-Hochberg), and call
+a feature drifted only when it is significant AND its effect size reaches a floor.
+Then write drift.json + drift.html and log one MLflow run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from gatekit.drift.config import DriftConfig
+from gatekit.drift.features import (
+    CATEGORICAL,
+    NUMERIC,
+    FeatureSpec,
+    SideValues,
+    add_batch,
+    default_features,
+    explicit_features,
+)
+from gatekit.drift.sources import (
+    Batch,
+    epoch_seconds,
+    file_format,
+    iter_batches,
+    parse_since,
+    resolve_paths,
+    top_level,
+)
+from gatekit.errors import ConfigError, DatasetError, SinkError
+
+SCHEMA_VERSION = 1
+MISSING_RATE = "missing_rate"
+
+
+@dataclass
+class DriftResult:
+    """The outcome of ``check_drift``: the drift.json content and where things were written."""
+
+    report: dict[str, Any]
+    json_path: Path | None = None
+    html_path: Path | None = None
+    run_id: str | None = None
+    experiment_id: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def drift(self) -> bool:
+        """Whether the dataset as a whole drifted."""
+        return bool(self.report["drift"])
+
+    @property
+    def exit_code(self) -> int:
+        """0 no drift, 1 drift (errors raise instead: 2 bad input, 3 MLflow)."""
+        return 1 if self.drift else 0
+
+    @property
+    def drifted(self) -> list[str]:
+        """Names of the drifted features."""
+        return list(self.report["drifted"])
+
+    def summary(self) -> dict[str, Any]:
+        """A compact JSON-ready summary (for the gate verdict and the CLI)."""
+        report = self.report
+        return {
+            "drift": report["drift"],
+            "reason": report["reason"],
+            "drifted": report["drifted"],
+            "features_tested": report["summary"]["features_tested"],
+            "features_drifted": report["summary"]["features_drifted"],
+            "drift_share": report["summary"]["drift_share"],
+            "max_drift_share": report["settings"]["max_drift_share"],
+            "features": [
+                {
+                    k: f.get(k)
+                    for k in (
+                        "name", "kind", "effect_name", "effect_size", "effect_floor", "p_value", "q_value",
+                        "drifted", "critical", "n_reference", "n_production", "new_categories",
+                    )
+                    if k in f
+                }
+                for f in report["features"]
+            ],
+            "skipped": report["skipped"],
+            "reference_rows": report["reference"]["rows"],
+            "production_rows": report["production"]["rows_in_window"],
+            "json_path": str(self.json_path) if self.json_path else None,
+            "html_path": str(self.html_path) if self.html_path else None,
+            "mlflow_run_id": self.run_id,
+        }  # fmt: skip
+
+
+def check_drift(
+    reference: str | Path | None = None,
+    production: str | Path | None = None,
+    *,
+    reference_results: str | Path | None = None,
+    since: str | None = None,
+    since_anchor: str = "newest",
+    numeric: list[str] | None = None,
+    categorical: list[str] | None = None,
+    out: str | Path | None = None,
+    config: DriftConfig | None = None,
+    experiment: str | None = None,
+    tracking_uri: str | None = None,
+    run_name: str | None = None,
+    log_to_mlflow: bool = True,
+    write_files: bool = True,
+) -> DriftResult:
+    """Compare ``reference`` with ``production`` and return the drift report.
+
+    Arguments override the matching ``config`` fields. ``since`` keeps production rows
+    whose timestamp is within that window of the newest production timestamp
+    (``since_anchor="newest"``, reproducible) or of the current time (``"now"``).
+    Raises ``DatasetError``/``ConfigError`` (exit 2) for bad input and ``SinkError``
+    (exit 3) when MLflow fails; the files are written first and the result is attached
+    to the error as ``error.result``.
+    """
+    started = time.perf_counter()
+    overrides: dict[str, Any] = {
+        "reference": str(reference) if reference is not None else None,
+        "production": str(production) if production is not None else None,
+        "reference_results": str(reference_results) if reference_results is not None else None,
+        "since": since,
+        "numeric": list(numeric) if numeric else None,
+        "categorical": list(categorical) if categorical else None,
+        "out": str(out) if out is not None else None,
+        "experiment": experiment,
+        "tracking_uri": tracking_uri,
+        "run_name": run_name,
+    }
+    cfg = (config or DriftConfig()).model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    if not cfg.reference:
+        raise ConfigError(
+            "drift: no reference given; pass --reference PATH (or drift.reference in gatekit.yaml)"
+        )
+    if not cfg.production:
+        raise ConfigError(
+            "drift: no production logs given; pass --production PATH_OR_GLOB (or drift.production)"
+        )
+    if since_anchor not in ("newest", "now"):
+        raise ConfigError(f"--since-anchor {since_anchor!r}: use 'newest' or 'now'")
+
+    ref_paths = resolve_paths(cfg.reference, "reference")
+    prod_paths = resolve_paths(cfg.production, "production")
+    explicit = bool(cfg.numeric or cfg.categorical)
+    specs = explicit_features(cfg.numeric, cfg.categorical) if explicit else default_features()
+    wanted: set[str] = set().union(*(spec.columns() for spec in specs))
+
+    window = _window(prod_paths, cfg, since_anchor) if cfg.since else None
+    results_map = _load_results(Path(cfg.reference_results)) if cfg.reference_results else None
+
+    ref_batches = _reference_batches(ref_paths, wanted | {"id"}, results_map)
+    ref_acc, ref_info = _accumulate(ref_batches, specs, None, cfg)
+    prod_acc, prod_info = _accumulate(
+        _batches(prod_paths, wanted | top_level(cfg.timestamp_field)), specs, window, cfg
+    )
+    read_s = time.perf_counter() - started
+
+    if ref_info["rows"] == 0:
+        raise DatasetError(f"reference {cfg.reference}: no rows; point --reference at a non-empty dataset")
+    if prod_info["rows_read"] == 0:
+        raise DatasetError(f"production {cfg.production}: no rows; check the path or glob")
+    if prod_info["rows"] == 0:
+        newest = window["newest"] if window else None
+        raise DatasetError(
+            f"production {cfg.production}: no rows in the --since {cfg.since} window "
+            f"(anchor {since_anchor}, newest timestamp {newest}); widen --since or check the logs are current"
+        )
+
+    features, skipped = _test_features(specs, ref_acc, prod_acc, cfg, ref_paths, prod_paths, explicit)
+    if not features:
+        reasons = "; ".join(f"{s['name']}: {s['reason']}" for s in skipped) or "no features"
+        raise DatasetError(
+            f"drift: no feature could be tested ({reasons}); name features with --numeric/--categorical"
+        )
+    _decide(features, cfg)
+    drifted = [f["name"] for f in features if f["drifted"]]
+    critical_drifted = [f["name"] for f in features if f["drifted"] and f["critical"]]
+    share = len(drifted) / len(features)
+    is_drift = bool(critical_drifted) or share > cfg.max_drift_share
+    if critical_drifted:
+        reason = f"critical feature(s) drifted: {', '.join(critical_drifted)}"
+    elif is_drift:
+        allowed = f"{cfg.max_drift_share:.0%}"
+        reason = f"{len(drifted)} of {len(features)} features drifted ({share:.0%} > {allowed} allowed)"
+    elif drifted:
+        reason = (
+            f"{len(drifted)} of {len(features)} features drifted ({share:.0%}, at most "
+            f"{cfg.max_drift_share:.0%} allowed) and none is critical"
+        )
+    else:
+        reason = f"no feature drifted ({len(features)} tested)"
+
+    warnings = list(prod_info["warnings"]) + list(ref_info["warnings"])
+    report: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "kind": "gatekit.drift",
+        "drift": is_drift,
+        "reason": reason,
+        "drifted": drifted,
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "reference": {
+            "spec": cfg.reference,
+            "files": [str(p) for p in ref_paths],
+            "rows": ref_info["rows"],
+            "results": cfg.reference_results,
+        },
+        "production": {
+            "spec": cfg.production,
+            "files": len(prod_paths),
+            "rows_read": prod_info["rows_read"],
+            "rows_in_window": prod_info["rows"],
+            "rows_without_timestamp": prod_info["rows_without_timestamp"],
+            "window": window,
+        },
+        "settings": {
+            "alpha": cfg.alpha,
+            "ks_floor": cfg.ks_floor,
+            "cramers_v_floor": cfg.cramers_v_floor,
+            "max_drift_share": cfg.max_drift_share,
+            "critical": sorted({*cfg.critical, *(k for k, v in cfg.features.items() if v.critical)}),
+            "feature_selection": "explicit" if explicit else "derived",
+            "rare_min_expected": cfg.rare_min_expected,
+        },
+        "summary": {
+            "features_tested": len(features),
+            "features_drifted": len(drifted),
+            "drift_share": share,
+            "features_skipped": len(skipped),
+        },
+        "features": features,
+        "skipped": skipped,
+        "warnings": warnings,
+        "timings_s": {"read": round(read_s, 3), "total": round(time.perf_counter() - started, 3)},
+    }
+    report = _json_safe(report)
+    result = DriftResult(report=report, warnings=warnings)
+    if write_files:
+        out_dir = Path(cfg.out)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            result.json_path = out_dir / "drift.json"
+            result.json_path.write_text(
+                json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
+            from gatekit.report.drift_html import render_drift_html
+
+            result.html_path = out_dir / "drift.html"
+            result.html_path.write_text(render_drift_html(report), encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(
+                f"--out {out_dir}: cannot write the report ({exc}); choose a writable folder"
+            ) from None
+    if log_to_mlflow:
+        try:
+            _log_mlflow(result, cfg)
+        except SinkError as exc:
+            exc.result = result  # type: ignore[attr-defined]
+            raise
+    return result
+
+
+# --- reading ------------------------------------------------------------------------------------------------
+
+
+def _batches(paths: list[Path], wanted: set[str] | None) -> Iterator[Batch]:
+    for path in paths:
+        yield from iter_batches(path, wanted)
+
+
+def _window(prod_paths: list[Path], cfg: DriftConfig, anchor: str) -> dict[str, Any]:
+    """First pass over production timestamps only: the window's start and end."""
+    import numpy as np
+
+    seconds = parse_since(cfg.since or "")
+    newest = -math.inf
+    for batch in _batches(prod_paths, top_level(cfg.timestamp_field)):
+        stamps = epoch_seconds(batch, cfg.timestamp_field)
+        if np.isfinite(stamps).any():
+            newest = max(newest, float(np.nanmax(stamps)))
+    if not math.isfinite(newest):
+        raise DatasetError(
+            f"production {cfg.production}: --since needs timestamps, but no row has a readable "
+            f"'{cfg.timestamp_field}' (ISO-8601 or epoch seconds); fix the logs or drop --since"
+        )
+    end = datetime.now(UTC).timestamp() if anchor == "now" else newest
+    return {
+        "since": cfg.since,
+        "anchor": anchor,
+        "start": _iso(end - seconds),
+        "end": _iso(end),
+        "newest": _iso(newest),
+        "start_epoch_s": end - seconds,
+        "end_epoch_s": end,
+    }
+
+
+def _iso(epoch_s: float) -> str:
+    return datetime.fromtimestamp(epoch_s, UTC).isoformat(timespec="seconds")
+
+
+def _load_results(path: Path) -> dict[str, dict[str, Any]]:
+    """First result row per ``case_id`` of a gate run's results.jsonl, as measurement fields."""
+    if not path.is_file():
+        raise DatasetError(f"--reference-results {path}: no such file; pass a gate run's results.jsonl")
+    measured: dict[str, dict[str, Any]] = {}
+    for batch in iter_batches(path, None):
+        for offset, row in enumerate(batch.python_rows()):
+            case_id = row.get("case_id")
+            if case_id is None:
+                line = batch.first_line + offset
+                raise DatasetError(
+                    f"{path}:{line}: results row has no case_id; pass a gate run's results.jsonl"
+                )
+            if str(case_id) in measured:
+                continue
+            raw_response = row.get("response")
+            response: dict[str, Any] = raw_response if isinstance(raw_response, dict) else {}
+            raw_usage = response.get("usage")
+            usage: dict[str, Any] = raw_usage if isinstance(raw_usage, dict) else {}
+            cost = response.get("cost_usd", row.get("cost_usd"))
+            fields: dict[str, Any] = {"latency_ms": row.get("latency_ms"), "usage": usage, "cost_usd": cost}
+            if "tool_calls" in response:
+                fields["tool_calls"] = response.get("tool_calls")
+            measured[str(case_id)] = fields
+    return measured
+
+
+def _reference_batches(
+    paths: list[Path], wanted: set[str], results: dict[str, dict[str, Any]] | None
+) -> Iterator[Batch]:
+    matched = 0
+    for batch in _batches(paths, None if results is not None else wanted):
+        if results is None:
+            yield batch
+            continue
+        rows = []
+        for row in batch.python_rows():
+            extra = results.get(str(row.get("id")))
+            if extra is not None:
+                matched += 1
+                row = {**row, **extra}
+            rows.append(row)
+        yield Batch(batch.path, len(rows), rows=rows, first_line=batch.first_line)
+    if results is not None and matched == 0:
+        raise DatasetError(
+            "--reference-results: no case_id matches an id in the reference dataset; "
+            "pass the results.jsonl of a run on this dataset"
+        )
+
+
+def _accumulate(
+    batches: Iterator[Batch], specs: list[FeatureSpec], window: dict[str, Any] | None, cfg: DriftConfig
+) -> tuple[dict[str, SideValues], dict[str, Any]]:
+    import numpy as np
+
+    accs = {spec.name: SideValues(kind=spec.kind, multi=spec.multi) for spec in specs}
+    info: dict[str, Any] = {"rows": 0, "rows_read": 0, "rows_without_timestamp": 0, "warnings": []}
+    for batch in batches:
+        info["rows_read"] += batch.num_rows
+        if window is not None:
+            stamps = epoch_seconds(batch, cfg.timestamp_field)
+            missing = ~np.isfinite(stamps)
+            info["rows_without_timestamp"] += int(missing.sum())
+            with np.errstate(invalid="ignore"):
+                mask = (stamps >= window["start_epoch_s"]) & (stamps <= window["end_epoch_s"])
+            if not mask.all():
+                batch = batch.filter(mask)
+            if batch.num_rows == 0:
+                continue
+        info["rows"] += batch.num_rows
+        for spec in specs:
+            add_batch(spec, batch, accs[spec.name])
+    if info["rows_without_timestamp"]:
+        info["warnings"].append(
+            f"{info['rows_without_timestamp']} production rows have no readable '{cfg.timestamp_field}' "
+            "and were left out of the --since window"
+        )
+    return accs, info
+
+
+def peek_columns(path: Path) -> list[str]:
+    """Top-level column names of a data file (for error messages)."""
+    fmt = file_format(path)
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        return list(pq.ParquetFile(path).schema_arrow.names)
+    for batch in iter_batches(path, None):
+        if fmt == "csv":
+            return list(batch.table.column_names)
+        return sorted(batch.columns())
+    return []
+
+
+# --- testing ------------------------------------------------------------------------------------------------
+
+
+def _test_features(
+    specs: list[FeatureSpec],
+    ref: dict[str, SideValues],
+    prod: dict[str, SideValues],
+    cfg: DriftConfig,
+    ref_paths: list[Path],
+    prod_paths: list[Path],
+    explicit: bool,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    from gatekit.drift import plots, stats
+
+    features: list[dict[str, Any]] = []
+    skipped: list[dict[str, Any]] = []
+    for spec in specs:
+        r, p = ref[spec.name], prod[spec.name]
+        lacking = [side for side, acc in (("reference", r), ("production", p)) if not acc.seen]
+        if lacking:
+            if explicit:
+                side = lacking[0]
+                paths = ref_paths if side == "reference" else prod_paths
+                columns = ", ".join(peek_columns(paths[0])[:30])
+                raise DatasetError(
+                    f"{side} {paths[0]}: feature {spec.name!r} not found (columns: {columns}); "
+                    "fix the name in --numeric/--categorical (dotted paths reach into nested JSON)"
+                )
+            reason = f"not in {' or '.join(lacking)}"
+            skipped.append({"name": spec.name, "kind": spec.kind, "reason": reason, "hint": spec.hint})
+            continue
+        base: dict[str, Any] = {
+            "name": spec.name,
+            "kind": spec.kind,
+            "n_reference": r.present,
+            "n_production": p.present,
+            "reference_rows": r.rows,
+            "production_rows": p.rows,
+            "reference_missing": r.missing,
+            "production_missing": p.missing,
+        }
+        empty = [side for side, acc in (("reference", r), ("production", p)) if acc.present == 0]
+        if empty:
+            what = "tool calls" if spec.multi else "values"
+            skipped.append(
+                {
+                    "name": spec.name,
+                    "kind": spec.kind,
+                    "reason": f"no {what} in {' or '.join(empty)} (all missing)",
+                }
+            )
+        elif spec.kind == NUMERIC:
+            ref_values, prod_values = r.values(), p.values()
+            ks = stats.ks_test(ref_values, prod_values)
+            features.append(
+                {
+                    **base,
+                    "test": "ks",
+                    "statistic": ks["statistic"],
+                    "effect_name": "ks_d",
+                    "effect_size": ks["statistic"],
+                    "p_value": ks["p_value"],
+                    "method": ks["method"],
+                    "d_interval": ks["d_interval"],
+                    "d_location": ks["d_location"],
+                    "reference_non_numeric": r.non_numeric,
+                    "production_non_numeric": p.non_numeric,
+                    "reference_stats": plots.describe(ref_values),
+                    "production_stats": plots.describe(prod_values),
+                    "plot": plots.numeric_plot(ref_values, prod_values, cfg.ecdf_points, cfg.histogram_bins),
+                }
+            )
+        else:
+            chi = stats.chi2_test(r.counts, p.counts, min_expected=cfg.rare_min_expected)
+            features.append(
+                {
+                    **base,
+                    "test": "chi2",
+                    "statistic": chi["statistic"],
+                    "effect_name": "cramers_v",
+                    "effect_size": chi["cramers_v"],
+                    "p_value": chi["p_value"],
+                    "dof": chi["dof"],
+                    "cramers_v_unweighted": chi["cramers_v_unweighted"],
+                    "new_categories": chi["new_categories"][:100],
+                    "new_categories_count": len(chi["new_categories"]),
+                    "vanished_categories": chi["vanished_categories"][:100],
+                    "pooled_categories": len(chi["pooled_categories"]),
+                    "plot": plots.categorical_plot(r.counts, p.counts, set(chi["new_categories"])),
+                }
+            )
+        if not spec.multi and r.seen and p.seen and (r.missing + p.missing) > 0 and r.rows and p.rows:
+            miss = stats.missing_rate_test(r.missing, r.rows, p.missing, p.rows)
+            features.append(
+                {
+                    "name": f"{spec.name}.{MISSING_RATE}",
+                    "kind": MISSING_RATE,
+                    "of": spec.name,
+                    "test": "chi2",
+                    "statistic": miss["statistic"],
+                    "effect_name": "cramers_v",
+                    "effect_size": miss["cramers_v"],
+                    "p_value": miss["p_value"],
+                    "dof": 1,
+                    "n_reference": r.rows,
+                    "n_production": p.rows,
+                    "reference_rate": miss["reference_rate"],
+                    "production_rate": miss["production_rate"],
+                }
+            )
+    return features, skipped
+
+
+def _decide(features: list[dict[str, Any]], cfg: DriftConfig) -> None:
+    from gatekit.drift.stats import bh_qvalues
+
+    qvalues = bh_qvalues([f["p_value"] for f in features])
+    for feature, q in zip(features, qvalues, strict=True):
+        kind = NUMERIC if feature["kind"] == NUMERIC else CATEGORICAL
+        parent = feature.get("of")
+        floor = cfg.floor_for(feature["name"], kind)
+        feature["q_value"] = q
+        feature["effect_floor"] = floor
+        feature["significant"] = q <= cfg.alpha
+        feature["drifted"] = bool(q <= cfg.alpha and feature["effect_size"] >= floor)
+        feature["critical"] = cfg.is_critical(feature["name"]) or bool(parent and cfg.is_critical(parent))
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if hasattr(value, "item"):  # numpy scalar
+        return _json_safe(value.item())
+    return value
+
+
+# --- MLflow -------------------------------------------------------------------------------------------------
+
+_METRIC_UNSAFE = re.compile(r"[^A-Za-z0-9_\-. /]")
+
+
+def metric_name(feature: str, stat: str) -> str:
+    """MLflow metric name for one feature statistic: ``drift.<feature>.<stat>``."""
+    return f"drift.{_METRIC_UNSAFE.sub('_', feature)}.{stat}"
+
+
+def _log_mlflow(result: DriftResult, cfg: DriftConfig) -> None:
+    from gatekit import __version__
+    from gatekit.sinks.mlflow import log_run
+
+    report = result.report
+    metrics: dict[str, float] = {
+        "drift.drift": 1.0 if report["drift"] else 0.0,
+        "drift.features_tested": float(report["summary"]["features_tested"]),
+        "drift.features_drifted": float(report["summary"]["features_drifted"]),
+        "drift.drift_share": float(report["summary"]["drift_share"]),
+        "drift.reference_rows": float(report["reference"]["rows"]),
+        "drift.production_rows": float(report["production"]["rows_in_window"]),
+    }
+    for feature in report["features"]:
+        name = feature["name"]
+        metrics[metric_name(name, feature["effect_name"])] = float(feature["effect_size"])
+        metrics[metric_name(name, "p_value")] = float(feature["p_value"])
+        metrics[metric_name(name, "q_value")] = float(feature["q_value"])
+        metrics[metric_name(name, "drifted")] = 1.0 if feature["drifted"] else 0.0
+    params = {
+        "reference": cfg.reference,
+        "production": cfg.production,
+        "reference_results": cfg.reference_results or "",
+        "since": cfg.since or "",
+        "alpha": cfg.alpha,
+        "ks_floor": cfg.ks_floor,
+        "cramers_v_floor": cfg.cramers_v_floor,
+        "max_drift_share": cfg.max_drift_share,
+        "features": ",".join(f["name"] for f in report["features"]),
+    }
+    tags = {
+        "gatekit.kind": "drift",
+        "gatekit.drift": "true" if report["drift"] else "false",
+        "gatekit.drifted": ",".join(report["drifted"])[:4000],
+        "gatekit.version": __version__,
+    }
+    artifacts = [p for p in (result.json_path, result.html_path) if p is not None]
+    run_name = cfg.run_name or f"drift-{datetime.now(UTC):%Y-%m-%d}"
+    result.run_id, result.experiment_id = log_run(
+        cfg.tracking_uri, cfg.experiment, run_name, params, metrics, tags, artifacts
+    )
+
+
+def drift_check_for_gate(
+    reference_cases_path: str | Path, production: str | Path, **opts: Any
+) -> dict[str, Any]:
+    """Run the drift check for ``gatekit promote --production`` and return a JSON-ready summary.
+
+    ``opts`` are ``check_drift`` keyword arguments (``since``, ``numeric``, ``categorical``,
+    ``reference_results``, ``config``, ``out``...). No MLflow run of its own (the gate logs
+    one); drift.json/drift.html go to ``out`` when given, else nothing is written.
+    Returns ``{"drift", "reason", "drifted", "features", "skipped", ...}``; bad input
+    raises ``DatasetError``/``ConfigError`` (exit 2).
+    """
+    opts = dict(opts)
+    opts.setdefault("log_to_mlflow", False)
+    opts.setdefault("write_files", opts.get("out") is not None)
+    result = check_drift(reference_cases_path, production, **opts)
+    return result.summary()

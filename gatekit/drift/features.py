@@ -1,0 +1,355 @@
+"""Turn rows into drift features, identically for the reference and the production side.
+
+A feature is numeric (one number per row; KS test) or categorical (one label per
+row, or several for tool names; chi-square test). Values are accumulated batch by
+batch: numeric features keep one float per row, categorical ones only counts, so
+memory stays bounded by the number of rows times the numeric features.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from gatekit.drift.sources import ABSENT, Batch, arrow_column, get_path, top_level
+
+NUMERIC = "numeric"
+CATEGORICAL = "categorical"
+
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """What to measure and where: dotted ``paths`` (first present wins) or a ``derive`` function name."""
+
+    name: str
+    kind: str
+    paths: tuple[str, ...] = ()
+    derive: str | None = None
+    multi: bool = False
+    explicit: bool = False
+    hint: str = ""
+
+    def columns(self) -> set[str]:
+        """Top-level columns this feature may read."""
+        if self.derive is not None:
+            return set(_DERIVED_COLUMNS[self.derive])
+        cols: set[str] = set()
+        for path in self.paths:
+            cols |= top_level(path)
+        return cols
+
+
+_TOOL_PATHS = ("tool_calls", "response.tool_calls", "expected.tool_calls")
+_DERIVED_COLUMNS = {
+    "input_chars": ("input",),
+    "input_tokens_est": ("input",),
+    "turns": ("input",),
+    "tool_calls": ("tool_calls", "response", "expected"),
+    "tool_names": ("tool_calls", "response", "expected"),
+}
+_RESULTS_HINT = (
+    "golden datasets carry no measurements; pass --reference-results RESULTS.jsonl from a gate run"
+)
+
+
+def default_features() -> list[FeatureSpec]:
+    """The features derived when no ``--numeric`` / ``--categorical`` is given."""
+    return [
+        FeatureSpec("input_chars", NUMERIC, derive="input_chars"),
+        FeatureSpec("input_tokens_est", NUMERIC, derive="input_tokens_est"),
+        FeatureSpec("turns", NUMERIC, derive="turns"),
+        FeatureSpec("output_tokens", NUMERIC, paths=("usage.output_tokens", "response.usage.output_tokens"),
+                    hint=_RESULTS_HINT),
+        FeatureSpec("latency_ms", NUMERIC, paths=("latency_ms",), hint=_RESULTS_HINT),
+        FeatureSpec("cost_usd", NUMERIC, paths=("cost_usd", "response.cost_usd"), hint=_RESULTS_HINT),
+        FeatureSpec("tool_calls", NUMERIC, derive="tool_calls"),
+        FeatureSpec("context.role", CATEGORICAL, paths=("context.role",)),
+        FeatureSpec("context.scope", CATEGORICAL, paths=("context.scope",)),
+        FeatureSpec("context.env", CATEGORICAL, paths=("context.env",)),
+        FeatureSpec("language", CATEGORICAL, paths=("context.language", "language")),
+        FeatureSpec("tool_names", CATEGORICAL, derive="tool_names", multi=True),
+    ]  # fmt: skip
+
+
+def explicit_features(numeric: list[str], categorical: list[str]) -> list[FeatureSpec]:
+    """Exactly the named features (dotted paths), in the order given."""
+    specs = [FeatureSpec(name, NUMERIC, paths=(name,), explicit=True) for name in numeric]
+    specs += [FeatureSpec(name, CATEGORICAL, paths=(name,), explicit=True) for name in categorical]
+    seen: set[str] = set()
+    for spec in specs:
+        if spec.name in seen:
+            from gatekit.errors import ConfigError
+
+            raise ConfigError(f"feature {spec.name!r} is named twice (--numeric/--categorical); name it once")
+        seen.add(spec.name)
+    return specs
+
+
+# --- accumulators -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SideValues:
+    """One feature's values on one side: floats (numeric) or label counts (categorical)."""
+
+    kind: str
+    multi: bool = False
+    rows: int = 0
+    missing: int = 0
+    non_numeric: int = 0
+    seen: bool = False
+    chunks: list[Any] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def present(self) -> int:
+        """Rows (or labels, for multi-valued features) with a usable value."""
+        if self.kind == CATEGORICAL:
+            return sum(self.counts.values())
+        return self.rows - self.missing
+
+    def values(self) -> Any:
+        """All usable numeric values as one float64 numpy array (missing values dropped)."""
+        import numpy as np
+
+        if not self.chunks:
+            return np.empty(0, dtype="float64")
+        merged = np.concatenate(self.chunks) if len(self.chunks) > 1 else self.chunks[0]
+        self.chunks = [merged]
+        return merged
+
+
+def _number(value: Any) -> tuple[float, int]:
+    """Return (float or NaN, 1 if the value was there but not a number)."""
+    if value is None or value is ABSENT:
+        return math.nan, 0
+    if isinstance(value, bool):
+        return math.nan, 1
+    if isinstance(value, int | float):
+        number = float(value)
+        return number, 0
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return math.nan, 0
+        try:
+            return float(text), 0
+        except ValueError:
+            return math.nan, 1
+    return math.nan, 1
+
+
+def label(value: Any) -> str | None:
+    """Normalise a categorical value to a string label (None when missing); 1, 1.0 and "1" agree."""
+    if value is None or value is ABSENT:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, str):
+        return value if value != "" else None
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _first_present(row: dict[str, Any], paths: tuple[str, ...]) -> Any:
+    for path in paths:
+        value = get_path(row, path)
+        if value is not ABSENT:
+            return value
+    return ABSENT
+
+
+# --- derived features ---------------------------------------------------------------------------------------
+
+
+def _messages(value: Any) -> list[Any] | None:
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return None
+        return _messages(parsed) if isinstance(parsed, dict | list) else None
+    if isinstance(value, dict) and isinstance(value.get("messages"), list):
+        return list(value["messages"])
+    if isinstance(value, list) and all(isinstance(m, dict) and "content" in m for m in value):
+        return list(value)
+    return None
+
+
+def _content_text(content: Any) -> str:
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # OpenAI content parts
+        return "".join(_content_text(p.get("text") if isinstance(p, dict) else p) for p in content)
+    return json.dumps(content, sort_keys=True, default=str)
+
+
+def input_text_and_turns(value: Any) -> tuple[str | None, int]:
+    """Return the text of an input (plain string or chat messages) and its number of messages."""
+    if value is None or value is ABSENT:
+        return None, 0
+    messages = _messages(value)
+    if messages is not None:
+        text = "\n".join(_content_text(m.get("content") if isinstance(m, dict) else m) for m in messages)
+        return text, len(messages)
+    if isinstance(value, str):
+        return value, 1
+    return json.dumps(value, sort_keys=True, default=str), 1
+
+
+def tool_names(calls: Any) -> list[str]:
+    """Names of the tool calls in a list (``name`` or OpenAI's ``function.name``)."""
+    names = []
+    for call in calls:
+        if isinstance(call, str):
+            names.append(call)
+        elif isinstance(call, dict):
+            name = call.get("name")
+            if name is None and isinstance(call.get("function"), dict):
+                name = call["function"].get("name")
+            if name is not None:
+                names.append(str(name))
+    return names
+
+
+def _tool_calls(row: dict[str, Any]) -> Any:
+    value = _first_present(row, _TOOL_PATHS)
+    if isinstance(value, str) and value[:1] == "[":
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    return value
+
+
+def _derive_row(derive: str, row: dict[str, Any]) -> Any:
+    if derive in ("input_chars", "input_tokens_est", "turns"):
+        raw = get_path(row, "input")
+        if raw is ABSENT:
+            return ABSENT
+        text, turns = input_text_and_turns(raw)
+        if text is None:
+            return None
+        if derive == "input_chars":
+            return len(text)
+        if derive == "input_tokens_est":
+            return len(_TOKEN.findall(text))
+        return turns
+    calls = _tool_calls(row)
+    if calls is ABSENT or calls is None:
+        return calls
+    if not isinstance(calls, list):
+        return "not a list"  # counted as non-numeric / a label
+    return len(calls) if derive == "tool_calls" else tool_names(calls)
+
+
+# --- extraction ---------------------------------------------------------------------------------------------
+
+
+def add_batch(spec: FeatureSpec, batch: Batch, acc: SideValues) -> None:
+    """Add one batch's values of ``spec`` to ``acc``."""
+    acc.rows += batch.num_rows
+    if batch.table is not None and spec.derive is None and _add_arrow(spec, batch, acc):
+        return
+    rows = batch.python_rows()
+    if spec.derive is not None:
+        values = [_derive_row(spec.derive, row) for row in rows]
+    else:
+        values = [_first_present(row, spec.paths) for row in rows]
+    _add_python(spec, values, acc)
+
+
+def _add_python(spec: FeatureSpec, values: list[Any], acc: SideValues) -> None:
+    import numpy as np
+
+    if spec.multi:
+        for value in values:
+            if value is ABSENT:
+                continue
+            acc.seen = True
+            if isinstance(value, list):
+                acc.counts.update(value)
+        return
+    if any(v is not ABSENT for v in values):
+        acc.seen = True
+    if spec.kind == NUMERIC:
+        out = np.empty(len(values), dtype="float64")
+        bad = 0
+        for i, value in enumerate(values):
+            out[i], flag = _number(value)
+            bad += flag
+        keep = ~np.isnan(out)
+        acc.missing += len(values) - int(keep.sum())
+        acc.non_numeric += bad
+        acc.chunks.append(out[keep])
+        return
+    labels = [label(v) for v in values]
+    acc.missing += sum(1 for lab in labels if lab is None)
+    acc.counts.update(lab for lab in labels if lab is not None)
+
+
+def _add_arrow(spec: FeatureSpec, batch: Batch, acc: SideValues) -> bool:
+    """Vectorised path for plain columns; returns False when the Python path must be used."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    column = None
+    for path in spec.paths:
+        column = arrow_column(batch.table, path)
+        if column is not None:
+            break
+    if column is None:
+        if any(p.split(".")[0] in batch.table.column_names for p in spec.paths):
+            return False  # a nested path through a non-struct column (JSON text, lists): Python path
+        acc.missing += batch.num_rows  # this file lacks the column: every row is missing
+        return True
+    kind = column.type
+    if pa.types.is_null(kind):
+        acc.seen = True
+        acc.missing += batch.num_rows
+        return True
+    if spec.kind == NUMERIC:
+        if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+            floats = pc.cast(column, pa.float64())
+        elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            try:
+                floats = pc.cast(column, pa.float64())
+            except pa.ArrowException:
+                return False  # some values are not numbers: count them on the Python path
+        else:
+            return False
+        acc.seen = True
+        values = floats.to_numpy(zero_copy_only=False).astype("float64", copy=False)
+        keep = ~np.isnan(values)
+        acc.missing += batch.num_rows - int(keep.sum())
+        acc.chunks.append(values[keep] if not keep.all() else values)
+        return True
+    if pa.types.is_dictionary(kind):
+        column = pc.cast(column, kind.value_type)
+        kind = column.type
+    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+        return False
+    acc.seen = True
+    counted = 0
+    for item in pc.value_counts(column).to_pylist():
+        value, count = item["values"], int(item["counts"])
+        if value is None or value == "":
+            continue
+        acc.counts[value] += count
+        counted += count
+    acc.missing += batch.num_rows - counted
+    return True
