@@ -1,0 +1,208 @@
+"""``models:/name/version``, ``models:/name@alias``, ``runs:/<run_id>/path`` — an MLflow pyfunc model.
+
+The model is loaded once (from the tracking/registry URI in ``MLFLOW_TRACKING_URI`` /
+``MLFLOW_REGISTRY_URI``, or MLflow's default) and called in a thread pool sized to the run's
+concurrency, because ``predict`` is synchronous. How a case is passed depends on the model's
+interface, read from its pyfunc loader module:
+
+* ``ResponsesAgent``: ``predict({"input": messages, "custom_inputs": {"context": ...}})``; the
+  answer's ``output`` items give the text (``output_text``) and tool calls (``function_call``).
+* ``ChatAgent``: ``predict({"messages": messages, "custom_inputs": {"context": ...}})``; every
+  assistant message's text and ``tool_calls`` are read.
+* ``ChatModel``: ``predict({"messages": messages})``; read like a chat-completions body.
+* any other pyfunc: ``predict(case_input)`` (``extra.input_format: raw``, the default) or
+  ``predict([case_input])`` (``list``) / a one-row DataFrame with an ``input`` column
+  (``dataframe``); a one-element list/Series/array answer is unwrapped, then normalised like
+  a ``python:`` agent's return value.
+
+For a registry URI the resolved model version is kept in ``model_version`` so a promotion can
+move an alias to exactly the version that was tested.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from gatekit.agents.base import AgentOptions, normalise_response
+from gatekit.agents.chat_format import (
+    invalid,
+    parse_chat_agent_output,
+    parse_chat_completion,
+    parse_responses_output,
+    to_messages,
+)
+from gatekit.errors import AgentError
+from gatekit.models import AgentResponse
+
+_EXTRA_KEYS = {"input_format", "params"}
+_INTERFACES = {
+    "mlflow.pyfunc.loaders.responses_agent": "responses_agent",
+    "mlflow.pyfunc.loaders.chat_agent": "chat_agent",
+    "mlflow.pyfunc.loaders.chat_model": "chat_model",
+}
+
+
+class MlflowModelAgent:
+    """Adapter for an MLflow pyfunc model, including ChatAgent and ResponsesAgent."""
+
+    def __init__(self, spec: str, options: AgentOptions) -> None:
+        self.spec = spec
+        self.options = options
+        unknown = set(options.extra) - _EXTRA_KEYS
+        if unknown:
+            raise AgentError(
+                f"agent_options.extra: unknown key(s) {', '.join(sorted(unknown))} for an MLflow model; "
+                f"valid keys: {', '.join(sorted(_EXTRA_KEYS))}"
+            )
+        self.input_format = str(options.extra.get("input_format", "raw"))
+        if self.input_format not in ("raw", "list", "dataframe"):
+            raise AgentError(
+                f"agent_options.extra.input_format: {self.input_format!r} is not one of raw, list, dataframe"
+            )
+        self.params: dict[str, Any] | None = options.extra.get("params")
+        self.interface = "pyfunc"
+        self.model_name: str | None = None
+        self.model_version: str | None = None
+        self._model: Any = None
+        self._pool: ThreadPoolExecutor | None = None
+
+    async def start(self) -> None:
+        """Load the model once (in a thread: loading may take seconds)."""
+        self._pool = ThreadPoolExecutor(
+            max_workers=max(1, self.options.concurrency), thread_name_prefix="gatekit-mlflow"
+        )
+        loop = asyncio.get_running_loop()
+        try:
+            self._model = await loop.run_in_executor(self._pool, self._load)
+        except AgentError:
+            await self.close()
+            raise
+
+    def _load(self) -> Any:
+        import mlflow
+        from mlflow.exceptions import MlflowException
+
+        self._resolve_version()
+        try:
+            model = mlflow.pyfunc.load_model(self.spec)
+        except MlflowException as exc:
+            first = str(exc.message).splitlines()[0] if exc.message else type(exc).__name__
+            raise AgentError(
+                f"agent spec {self.spec!r}: cannot load the MLflow model: {first} "
+                f"(tracking URI {mlflow.get_tracking_uri()}; set MLFLOW_TRACKING_URI)"
+            ) from None
+        except OSError as exc:
+            raise AgentError(f"agent spec {self.spec!r}: cannot load the MLflow model: {exc}") from None
+        self.interface = _interface_of(model)
+        return model
+
+    def _resolve_version(self) -> None:
+        """Record which registered version ``models:/name@alias`` or ``models:/name/N`` means right now."""
+        if not self.spec.startswith("models:/"):
+            return
+        from mlflow import MlflowClient
+        from mlflow.exceptions import MlflowException
+
+        target = self.spec.removeprefix("models:/").strip("/")
+        try:
+            if "@" in target:
+                name, _, alias = target.partition("@")
+                version = MlflowClient().get_model_version_by_alias(name, alias)
+                self.model_name, self.model_version = name, str(version.version)
+            elif "/" in target:
+                name, _, ver = target.partition("/")
+                if ver.isdigit():
+                    self.model_name, self.model_version = name, ver
+        except MlflowException as exc:
+            first = str(exc.message).splitlines()[0] if exc.message else type(exc).__name__
+            raise AgentError(f"agent spec {self.spec!r}: {first}") from None
+
+    def build_input(self, case_input: Any, context: dict[str, Any]) -> Any:
+        """Shape one case for this model's interface."""
+        if self.interface == "responses_agent":
+            payload: dict[str, Any] = {"input": to_messages(case_input)}
+            if context:
+                payload["custom_inputs"] = {"context": context}
+            return payload
+        if self.interface == "chat_agent":
+            payload = {"messages": to_messages(case_input)}
+            if context:
+                payload["custom_inputs"] = {"context": context}
+            return payload
+        if self.interface == "chat_model":
+            return {"messages": to_messages(case_input)}
+        if self.input_format == "list":
+            return [case_input]
+        if self.input_format == "dataframe":
+            import pandas as pd
+
+            return pd.DataFrame({"input": [case_input]})
+        return case_input
+
+    def parse_output(self, raw: Any) -> AgentResponse:
+        """Normalise what ``predict`` returned."""
+        if self.interface in ("responses_agent", "chat_agent", "chat_model"):
+            if hasattr(raw, "model_dump"):
+                raw = raw.model_dump(exclude_none=True)
+            if not isinstance(raw, dict):
+                raise invalid(f"{self.interface} returned {type(raw).__name__}, expected a dict")
+            if self.interface == "responses_agent":
+                return parse_responses_output(raw)
+            if self.interface == "chat_agent":
+                return parse_chat_agent_output(raw)
+            return parse_chat_completion(raw)
+        return normalise_response(_unwrap(raw))
+
+    async def call(self, case_input: Any, context: dict[str, Any]) -> AgentResponse:
+        """Run ``predict`` for one case in the thread pool."""
+        model = self._model
+        if model is None:
+            raise RuntimeError("agent not started")
+        payload = self.build_input(case_input, context)
+        params = self.params
+        loop = asyncio.get_running_loop()
+        raw = await loop.run_in_executor(self._pool, lambda: model.predict(payload, params=params))
+        return self.parse_output(raw)
+
+    async def close(self) -> None:
+        """Stop the thread pool without waiting for hung predictions."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+
+def _interface_of(model: Any) -> str:
+    """Which agent interface a loaded pyfunc model implements.
+
+    Models logged from code all have the ``code_model`` loader, so the wrapped object is checked.
+    """
+    from mlflow.pyfunc import ChatAgent, ChatModel, ResponsesAgent
+
+    impl = getattr(model, "_model_impl", None)
+    getter = getattr(impl, "get_raw_model", None)
+    raw = getter() if callable(getter) else getattr(impl, "python_model", None)
+    if isinstance(raw, ResponsesAgent):
+        return "responses_agent"
+    if isinstance(raw, ChatAgent):
+        return "chat_agent"
+    if isinstance(raw, ChatModel):
+        return "chat_model"
+    flavor = (model.metadata.flavors or {}).get("python_function", {})
+    return _INTERFACES.get(str(flavor.get("loader_module", "")), "pyfunc")
+
+
+def _unwrap(raw: Any) -> Any:
+    """Take the single prediction out of a one-row list, Series, array or DataFrame."""
+    if hasattr(raw, "to_dict") and hasattr(raw, "columns"):  # DataFrame
+        rows = raw.to_dict(orient="records")
+        raw = rows[0] if len(rows) == 1 else rows
+        if isinstance(raw, dict) and len(raw) == 1 and "output" not in raw:
+            raw = next(iter(raw.values()))
+        return raw
+    if hasattr(raw, "tolist"):  # Series / ndarray
+        raw = raw.tolist()
+    if isinstance(raw, list | tuple) and len(raw) == 1:
+        return raw[0]
+    return raw
