@@ -1,14 +1,35 @@
 """Drift between a golden dataset (or earlier logs) and production: features, KS / chi-square, BH, floors.
 
 ``check_drift`` is the library entry point (the CLI's ``gatekit drift`` calls it);
-``drift_check_for_gate`` is what ``gatekit promote --production`` calls.
-Nothing here imports scipy, numpy or pyarrow at module level.
+``drift_check_for_gate`` is what ``gatekit promote --production`` calls; ``DriftConfig``
+is the ``drift:`` section of gatekit.yaml. Names are imported on first use, so
+importing this package (as the CLI does) costs nothing.
 """
 
 from __future__ import annotations
 
-from gatekit.drift.config import DriftConfig, DriftFeatureRule
-from gatekit.drift.core import SCHEMA_VERSION, DriftResult, check_drift, drift_check_for_gate
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gatekit.drift.config import DriftConfig, DriftFeatureRule
+    from gatekit.drift.core import SCHEMA_VERSION, DriftResult, check_drift, drift_check_for_gate
+
+_LAZY = {
+    "DriftConfig": "gatekit.drift.config",
+    "DriftFeatureRule": "gatekit.drift.config",
+    "SCHEMA_VERSION": "gatekit.drift.core",
+    "DriftResult": "gatekit.drift.core",
+    "check_drift": "gatekit.drift.core",
+    "drift_check_for_gate": "gatekit.drift.core",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'gatekit.drift' has no attribute {name!r}")
+
 
 __all__ = [
     "SCHEMA_VERSION",

@@ -1,0 +1,188 @@
+"""``gatekit drift``: parse options, call ``check_drift``, print a short summary, map to an exit code.
+
+cli.py registers ``drift_command``; this module imports only typer at load time.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from gatekit.errors import EXIT_INFRA, GatekitError
+
+_NUMERIC_HELP = "Numeric feature (dotted path into nested JSON). Repeat for more. With any of these or "
+_NUMERIC_HELP += "--categorical, exactly the named features are tested; without, features are derived."
+
+
+def load_drift_config(config_path: Path | None, flags: dict[str, Any]) -> Any:
+    """Build a ``DriftConfig`` from the ``drift:`` section of gatekit.yaml and the given flags.
+
+    ``config_path`` None means ``./gatekit.yaml`` if it exists. Relative paths in the
+    file are resolved against its folder; the file's top-level ``tracking_uri`` is used
+    when ``drift.tracking_uri`` is not set. Flags that are None are ignored.
+    """
+    from pydantic import BaseModel, ConfigDict, ValidationError
+
+    from gatekit.drift.config import DriftConfig
+    from gatekit.errors import ConfigError
+    from gatekit.yamlio import pydantic_message, read_yaml
+
+    class _File(BaseModel):
+        model_config = ConfigDict(extra="ignore")
+        drift: DriftConfig | None = None
+
+    path = config_path
+    if path is None and Path("gatekit.yaml").exists():
+        path = Path("gatekit.yaml")
+    section: dict[str, Any] = {}
+    top_uri = None
+    if path is not None:
+        data, lines = read_yaml(path, ConfigError, "config")
+        raw = data.get("drift") or {}
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{path}:{lines.get(('drift',), '?')}: drift: must be a mapping of settings")
+        try:
+            _File.model_validate({"drift": raw})
+        except ValidationError as exc:
+            raise ConfigError(pydantic_message(path, exc, lines)) from None
+        section = dict(raw)
+        for key in ("reference", "production", "reference_results", "out"):
+            value = section.get(key)
+            if isinstance(value, str) and not Path(value).is_absolute() and str(path.parent) not in ("", "."):
+                section[key] = str(path.parent / value)
+        top_uri = data.get("tracking_uri")
+    if top_uri and not section.get("tracking_uri"):
+        section["tracking_uri"] = top_uri
+    for key, value in flags.items():
+        if value is not None and value != []:
+            section[key] = value
+    try:
+        return DriftConfig.model_validate(section)
+    except ValidationError as exc:
+        raise ConfigError(pydantic_message(Path("(flags)"), exc, {})) from None
+
+
+def _line(feature: dict[str, Any]) -> str:
+    letter = "D" if feature["effect_name"] == "ks_d" else "V"
+    mark = "≥" if feature["effect_size"] >= feature["effect_floor"] else "<"
+    extra = ""
+    if feature.get("new_categories"):
+        shown = ", ".join(feature["new_categories"][:5])
+        more = feature.get("new_categories_count", 0) - 5
+        extra = f"  new: {shown}" + (f" (+{more})" if more > 0 else "")
+    crit = " [critical]" if feature.get("critical") else ""
+    return (
+        f"    {feature['name']:<28} {feature['kind']:<12} {letter}={feature['effect_size']:.3f} {mark} "
+        f"{feature['effect_floor']:.2f}  q={feature['q_value']:.3g}  "
+        f"n={feature['n_reference']}/{feature['n_production']}{crit}{extra}"
+    )
+
+
+def print_summary(
+    report: dict[str, Any], html_path: Path | None, run_id: str | None, uri: str | None
+) -> None:
+    """Print drift yes/no first, then the drifted features with D/V, q and floor."""
+    word = (
+        typer.style("DRIFT", fg=typer.colors.RED, bold=True)
+        if report["drift"]
+        else typer.style("NO DRIFT", fg=typer.colors.GREEN, bold=True)
+    )
+    typer.echo(f"{word}  {report['reason']}")
+    drifted = [f for f in report["features"] if f["drifted"]]
+    small = [f for f in report["features"] if f["significant"] and not f["drifted"]]
+    if drifted:
+        typer.echo("  drifted:")
+        for feature in drifted:
+            typer.echo(_line(feature))
+    if small:
+        typer.echo("  significant but below the effect floor (not drift):")
+        for feature in small:
+            typer.echo(_line(feature))
+    for skipped in report["skipped"]:
+        typer.echo(f"  skipped {skipped['name']}: {skipped['reason']}")
+    for warning in report.get("warnings", []):
+        typer.echo(f"  warning: {warning}")
+    prod = report["production"]
+    typer.echo(f"  reference {report['reference']['rows']} rows · production {prod['rows_in_window']} rows")
+    if html_path is not None:
+        typer.echo(f"  report {html_path}")
+    if run_id:
+        typer.echo(f"  MLflow run {run_id}" + (f" at {uri}" if uri else ""))
+
+
+def drift_command(
+    reference: Annotated[
+        str | None, typer.Option(help="Golden dataset or reference logs (file, folder, glob).")
+    ] = None,
+    production: Annotated[str | None, typer.Option(help="Production logs: file, folder or glob.")] = None,
+    reference_results: Annotated[
+        str | None,
+        typer.Option(help="A gate run's results.jsonl: latency/tokens/cost/tool calls per case_id."),
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only production rows of the last 7d / 24h / 30m / 2w.")
+    ] = None,
+    since_anchor: Annotated[
+        str, typer.Option(help="Window ends at the 'newest' production timestamp (reproducible) or 'now'.")
+    ] = "newest",
+    numeric: Annotated[list[str] | None, typer.Option(help=_NUMERIC_HELP)] = None,
+    categorical: Annotated[
+        list[str] | None, typer.Option(help="Categorical feature (dotted path). Repeat.")
+    ] = None,
+    critical: Annotated[
+        list[str] | None, typer.Option(help="Feature whose drift alone means drift. Repeat.")
+    ] = None,
+    max_drift_share: Annotated[
+        float | None, typer.Option(help="Drift when more than this share of features drift (default 0.5).")
+    ] = None,
+    out: Annotated[
+        str | None, typer.Option(help="Folder for drift.json and drift.html (default reports/drift).")
+    ] = None,
+    experiment: Annotated[str | None, typer.Option(help="MLflow experiment (default gatekit-drift).")] = None,
+    tracking_uri: Annotated[
+        str | None, typer.Option(help="MLflow tracking URI (default: MLFLOW_TRACKING_URI, else ./mlflow.db).")
+    ] = None,
+    run_name: Annotated[str | None, typer.Option(help="MLflow run name (default drift-YYYY-MM-DD).")] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="gatekit.yaml (its drift: section).")
+    ] = None,
+    no_mlflow: Annotated[
+        bool, typer.Option("--no-mlflow", help="Write the files only; log no MLflow run.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the drift summary as JSON.")] = False,
+) -> None:
+    """Compare a golden dataset with production logs: exit 0 no drift, 1 drift, 2 bad input, 3 MLflow."""
+    flags = {
+        "reference": reference, "production": production, "reference_results": reference_results,
+        "since": since, "numeric": numeric, "categorical": categorical, "critical": critical,
+        "max_drift_share": max_drift_share, "out": out, "experiment": experiment,
+        "tracking_uri": tracking_uri, "run_name": run_name,
+    }  # fmt: skip
+    result = None
+    error: GatekitError | None = None
+    try:
+        from gatekit.drift.core import check_drift
+
+        cfg = load_drift_config(config, flags)
+        result = check_drift(config=cfg, since_anchor=since_anchor, log_to_mlflow=not no_mlflow)
+    except GatekitError as exc:
+        result = getattr(exc, "result", None)
+        error = exc
+        if result is None:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+    except Exception as exc:  # noqa: BLE001 - fail closed on any internal error
+        typer.echo(f"internal error (drift fails closed): {type(exc).__name__}: {exc}", err=True)
+        raise typer.Exit(EXIT_INFRA) from None
+    if as_json:
+        typer.echo(json.dumps(result.summary(), indent=2))
+    else:
+        print_summary(result.report, result.html_path, result.run_id, tracking_uri)
+    if error is not None:
+        where = f" (drift.json and drift.html are in {result.json_path.parent})" if result.json_path else ""
+        typer.echo(f"error: {error}{where}", err=True)
+        raise typer.Exit(error.exit_code)
+    raise typer.Exit(result.exit_code)
