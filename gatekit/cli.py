@@ -168,6 +168,17 @@ def report(
     typer.echo(str(target))
 
 
+# --- issue 5 (drift): `gatekit drift`; the command lives in gatekit/drift/command.py ---
+from gatekit.drift.command import drift_command  # noqa: E402 - kept in this separated block
+
+app.command(
+    "drift",
+    help="Golden dataset vs production logs: per-feature KS / chi-square, drift.html + MLflow; "
+    "exit 0 no drift, 1 drift, 2 bad input, 3 MLflow unreachable.",
+)(drift_command)
+# --- end issue 5 ---
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
