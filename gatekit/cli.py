@@ -30,6 +30,7 @@ def _err(message: str) -> None:
 
 def _fail_user(exc: GatekitError) -> typer.Exit:
     _err(f"error: {exc}")
+    _annotate_error(str(exc))  # issue 6
     return typer.Exit(exc.exit_code)
 
 
@@ -54,6 +55,21 @@ TrackingOpt = Annotated[
 RunNameOpt = Annotated[str | None, typer.Option(help="MLflow run name.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print verdict.json to stdout instead of the summary.")]
+# --- issue 6 (CI + registry) options ---
+JunitOpt = Annotated[
+    Path | None, typer.Option(help="Also write JUnit XML here (one testcase per check and per failed case).")
+]
+AliasOpt = Annotated[
+    str | None, typer.Option(help="Model-registry alias to set on PASS (promote only) [default: production].")
+]
+BaselineOpt = Annotated[
+    str | None,
+    typer.Option(help="Baseline run to compare with: a model alias (or name@alias), a run id, or last-pass."),
+]
+DryRunOpt = Annotated[
+    bool | None, typer.Option("--dry-run", help="Show what promotion would do; change nothing.")
+]
+# --- end issue 6 ---
 
 
 def _run(command: str, flags: dict[str, Any], config_path: Path | None, quiet: bool, as_json: bool) -> None:
@@ -73,8 +89,29 @@ def _run(command: str, flags: dict[str, Any], config_path: Path | None, quiet: b
     except Exception as exc:  # noqa: BLE001 - fail closed on any internal error
         _err(f"internal error (the gate fails closed): {type(exc).__name__}: {exc}")
         raise typer.Exit(EXIT_INFRA) from None
+    _publish_ci(result.verdict, config.junit, as_json)  # issue 6
     _print_summary(result.verdict, quiet=quiet, as_json=as_json)
     raise typer.Exit(result.exit_code)
+
+
+# --- issue 6: GitHub Actions output and JUnit XML, after verdict.json is written ---
+def _publish_ci(verdict: dict[str, Any], junit: Path | None, as_json: bool) -> None:
+    from gatekit.sinks.github import publish, write_junit
+
+    if junit is not None:
+        write_junit(verdict, Path(verdict["out_dir"]) / "results.jsonl", junit)
+    # annotations go to stderr with --json so stdout stays valid JSON (the runner reads both)
+    publish(verdict, os.environ, stream=sys.stderr if as_json else sys.stdout)
+
+
+def _annotate_error(message: str) -> None:
+    if os.environ.get("GITHUB_ACTIONS", "").lower() == "true":
+        from gatekit.sinks.github import command_data_escape
+
+        typer.echo(f"::error title=gatekit::{command_data_escape(message)}")
+
+
+# --- end issue 6 ---
 
 
 def _print_summary(verdict: dict[str, Any], *, quiet: bool, as_json: bool) -> None:
@@ -128,11 +165,16 @@ def _gate_command(command: str):  # noqa: ANN202 - returns a typer command funct
         run_name: RunNameOpt = None,
         quiet: QuietOpt = False,
         as_json: JsonOpt = False,
+        junit: JunitOpt = None,
+        alias: AliasOpt = None,
+        baseline: BaselineOpt = None,
+        dry_run: DryRunOpt = None,
     ) -> None:
         flags = {
             "dataset": dataset, "agent": agent, "thresholds": thresholds, "policy": policy, "out": out,
             "concurrency": concurrency, "timeout": timeout, "retries": retries, "experiment": experiment,
             "tracking_uri": tracking_uri, "run_name": run_name,
+            "junit": junit, "alias": alias, "baseline": baseline, "dry_run": dry_run,  # issue 6
         }
         _run(command, flags, config, quiet, as_json)
 

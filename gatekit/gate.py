@@ -21,7 +21,7 @@ from gatekit import __version__
 from gatekit.agents import AgentOptions, resolve_agent
 from gatekit.config import GateConfig, require
 from gatekit.dataset import load_dataset
-from gatekit.errors import EXIT_FAIL, EXIT_INCONCLUSIVE, EXIT_INFRA, EXIT_PASS, SinkError
+from gatekit.errors import EXIT_FAIL, EXIT_INCONCLUSIVE, EXIT_INFRA, EXIT_PASS, ConfigError, SinkError
 from gatekit.metrics import MetricInputs, compute_metrics, load_pricing, score_expectations
 from gatekit.models import AgentResponse, Case, CaseResult, Check, CheckStatus, Decision
 from gatekit.replay import ReplaySettings, replay
@@ -228,37 +228,64 @@ def run_gate(
         extra=dict(config.agent_options.extra),
     )
     agent = resolve_agent(agent_spec, options)
+    # --- issue 6 (baseline): find the baseline run and its results before any case runs ---
+    baseline = None
+    if config.baseline:
+        from gatekit.promotion import load_baseline, parse_limits
+
+        if not thresholds.max_regression:
+            raise ConfigError(
+                f"--baseline {config.baseline}: {config.thresholds} has no 'max_regression:' limits; "
+                "add e.g. max_regression: {error_rate: 0.5pp, latency_p95_ms: 10%}"
+            )
+        parse_limits(thresholds.max_regression)
+        baseline = load_baseline(
+            config.baseline,
+            tracking_uri=config.tracking_uri,
+            experiment=config.experiment,
+            candidate_spec=agent_spec,
+            dataset_sha256=dataset.sha256,
+        )
+        say(f"baseline: {baseline.description} ({len(baseline.rows)} result rows)")
+    # --- end issue 6 ---
 
     out = Path(config.out)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"--out {out}: cannot create the output folder ({exc.strerror}); choose a writable path") from None
     run_id = started.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
     run_state = policy.new_run(run_id=run_id)
     settings = ReplaySettings(
         concurrency=config.concurrency, timeout_s=config.timeout, retries=config.retries, repeat=config.repeat
     )
-    say(f"gatekit {command}: {len(cases)} cases from {dataset.path} through {agent_spec}")
+    # 2. Start the agent (import errors are user errors, before any file is touched), then
+    #    replay, judging and streaming each case as it finishes.
+    collector_box: list[_Collector] = []
 
-    # 2. Replay, judging and streaming each case as it finishes.
-    with (
-        open(out / "results.jsonl", "w", encoding="utf-8") as results_file,
-        open(out / "governance_traces.jsonl", "w", encoding="utf-8") as traces_file,
-    ):
-        collector = _Collector(policy, run_state, pricing, results_file, traces_file, run_id)
-        progress = _progress_printer(len(cases) * config.repeat, say)
+    async def _run() -> Any:
+        await agent.start()
+        try:
+            say(f"gatekit {command}: {len(cases) * config.repeat} cases from {dataset.path} through {agent_spec}")
+            with (
+                open(out / "results.jsonl", "w", encoding="utf-8") as results_file,
+                open(out / "governance_traces.jsonl", "w", encoding="utf-8") as traces_file,
+            ):
+                collector = _Collector(policy, run_state, pricing, results_file, traces_file, run_id)
+                collector_box.append(collector)
+                progress = _progress_printer(len(cases) * config.repeat, say)
 
-        def on_result(case: Case, result: CaseResult) -> bool:
-            keep_going = collector(case, result)
-            progress(collector.inputs.cases, collector.inputs.errors)
-            return keep_going
+                def on_result(case: Case, result: CaseResult) -> bool:
+                    keep_going = collector(case, result)
+                    progress(collector.inputs.cases, collector.inputs.errors)
+                    return keep_going
 
-        async def _run() -> Any:
-            await agent.start()
-            try:
                 return await replay(cases, agent, settings, on_result)
-            finally:
-                await agent.close()
+        finally:
+            await agent.close()
 
-        stats = asyncio.run(_run())
+    stats = asyncio.run(_run())
+    collector = collector_box[0]
 
     # 3. Metrics, governance, checks, verdict.
     metrics = compute_metrics(collector.inputs)
@@ -269,6 +296,13 @@ def run_gate(
     drift = None
     values = _flat_values(metrics, governance, drift)
     checks = decide(thresholds, values, _missing_reasons(metrics, config.pricing))
+    # --- issue 6 (baseline): paired regression checks against the baseline run ---
+    if baseline is not None:
+        from gatekit.promotion import parse_results_jsonl, regression_checks
+
+        candidate_rows = parse_results_jsonl((out / "results.jsonl").read_text(encoding="utf-8"))
+        checks.extend(regression_checks(candidate_rows, baseline.rows, thresholds.max_regression))
+    # --- end issue 6 ---
     if collector.stop_reason:
         checks.append(
             Check("governance.emergency_stop", None, None, "", CheckStatus.FAIL, None,
@@ -348,6 +382,7 @@ def run_gate(
                 "gatekit.candidate": agent_spec,
                 "gatekit.dataset_sha256": dataset.sha256,
                 "gatekit.version": __version__,
+                **_ci_and_model_tags(agent_spec, tracking_uri),  # issue 6
             },
             artifacts=[out / "verdict.json", out / "report.html", out / "results.jsonl",
                        out / "governance_traces.jsonl"],
@@ -355,6 +390,18 @@ def run_gate(
                      "records": [c.to_dict() for c in dataset.cases]},
             before_artifacts=before_artifacts,
         )
+        # --- issue 6 (promotion): only after the run is fully logged, only on pass ---
+        if command == "promote":
+            from gatekit.promotion import DEFAULT_ALIAS, promote
+            from gatekit.sinks.mlflow import log_run_artifact
+
+            alias = config.alias or DEFAULT_ALIAS
+            verdict["promotion"] = promote(verdict, alias=alias, tracking_uri=tracking_uri, dry_run=config.dry_run)
+            say(verdict["promotion"]["message"])
+            if verdict["promotion"]["action"] in ("promoted", "dry_run"):
+                write_local(exit_code)
+                log_run_artifact(tracking_uri, str(verdict["mlflow"]["run_id"]), out / "verdict.json")
+        # --- end issue 6 ---
     except SinkError as exc:
         verdict["mlflow"]["error"] = str(exc)
         verdict["reasons"].append(f"MLflow logging failed: {exc}")
@@ -362,6 +409,14 @@ def run_gate(
         write_local(exit_code)
     verdict["exit_code"] = exit_code
     return GateResult(verdict=verdict, exit_code=exit_code, out_dir=out)
+
+
+def _ci_and_model_tags(agent_spec: str, tracking_uri: str) -> dict[str, str]:
+    """Issue 6: commit / branch / PR tags from the CI environment, model name / version of the candidate."""
+    from gatekit.promotion import model_tags
+    from gatekit.sinks.github import ci_tags
+
+    return {**ci_tags(os.environ), **model_tags(agent_spec, tracking_uri)}
 
 
 def _mlflow_params(config: GateConfig, sha256: str, agent_spec: str, policy: Any) -> dict[str, Any]:

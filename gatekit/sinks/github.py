@@ -243,7 +243,7 @@ def render_summary(verdict: Mapping[str, Any], env: Mapping[str, str] | None = N
         lines.append("")
 
     promotion = verdict.get("promotion")
-    if isinstance(promotion, Mapping):
+    if isinstance(promotion, Mapping) and promotion.get("model"):
         lines += ["### Promotion", "", md_escape(promotion.get("message") or json.dumps(promotion)), ""]
 
     lines += ["### Report", ""]
@@ -392,7 +392,10 @@ def _read_results(results_path: Path) -> list[dict[str, Any]]:
 
 
 def _case_failure(row: Mapping[str, Any]) -> tuple[str, str] | None:
-    """``(type, message)`` when a results.jsonl row is a failed case, else ``None``."""
+    """``(type, message)`` when a results.jsonl row failed (agent error or governance DENY), else ``None``.
+
+    A response that merely missed its expectations is not a failed case: ``pass_rate`` judges those.
+    """
     if not row.get("ok", True):
         return str(row.get("error_type") or "error"), str(row.get("error_message") or "the agent call failed")
     decision = row.get("decision") or {}
@@ -400,8 +403,6 @@ def _case_failure(row: Mapping[str, Any]) -> tuple[str, str] | None:
         return "governance_deny", "; ".join(
             str(r) for r in decision.get("reasons") or []
         ) or "denied by policy"
-    if row.get("passed") is False:
-        return "expectation", "the response did not meet the case's expectations"
     return None
 
 
