@@ -128,6 +128,9 @@ def drift_command(
     since_anchor: Annotated[
         str, typer.Option(help="Window ends at the 'newest' production timestamp (reproducible) or 'now'.")
     ] = "newest",
+    timestamp_field: Annotated[
+        str | None, typer.Option(help="Dotted path of the production timestamp (default timestamp).")
+    ] = None,
     numeric: Annotated[list[str] | None, typer.Option(help=_NUMERIC_HELP)] = None,
     categorical: Annotated[
         list[str] | None, typer.Option(help="Categorical feature (dotted path). Repeat.")
@@ -157,7 +160,8 @@ def drift_command(
     """Compare a golden dataset with production logs: exit 0 no drift, 1 drift, 2 bad input, 3 MLflow."""
     flags = {
         "reference": reference, "production": production, "reference_results": reference_results,
-        "since": since, "numeric": numeric, "categorical": categorical, "critical": critical,
+        "since": since, "timestamp_field": timestamp_field, "numeric": numeric, "categorical": categorical,
+        "critical": critical,
         "max_drift_share": max_drift_share, "out": out, "experiment": experiment,
         "tracking_uri": tracking_uri, "run_name": run_name,
     }  # fmt: skip
