@@ -39,7 +39,9 @@ def _color(word: str) -> str:
     return typer.style(word.upper(), fg=colors.get(word), bold=True)
 
 
-ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="gatekit.yaml to read (default: ./gatekit.yaml).")]
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", "-c", help="gatekit.yaml to read (default: ./gatekit.yaml).")
+]
 DatasetOpt = Annotated[Path | None, typer.Option(help="Golden dataset (.jsonl, .csv, .parquet).")]
 AgentOpt = Annotated[str | None, typer.Option(help="Candidate agent spec, e.g. python:examples.demo_agent:run.")]
 ThresholdsOpt = Annotated[Path | None, typer.Option(help="Thresholds file (thresholds/*.yaml).")]
@@ -66,9 +68,7 @@ BaselineOpt = Annotated[
     str | None,
     typer.Option(help="Baseline run to compare with: a model alias (or name@alias), a run id, or last-pass."),
 ]
-DryRunOpt = Annotated[
-    bool | None, typer.Option("--dry-run", help="Show what promotion would do; change nothing.")
-]
+DryRunOpt = Annotated[bool | None, typer.Option("--dry-run", help="Show what promotion would do; change nothing.")]
 # --- end issue 6 ---
 
 
@@ -125,14 +125,17 @@ def _print_summary(verdict: dict[str, Any], *, quiet: bool, as_json: bool) -> No
 
     word = verdict["verdict"]
     metrics = verdict["metrics"]
-    typer.echo(f"{_color(word)}  {verdict['command']} {verdict['candidate']['spec']} "
-               f"({metrics['cases']} cases, exit {verdict['exit_code']})")
+    typer.echo(
+        f"{_color(word)}  {verdict['command']} {verdict['candidate']['spec']} "
+        f"({metrics['cases']} cases, exit {verdict['exit_code']})"
+    )
     if quiet:
         return
     for c in verdict["checks"]:
         if c["status"] != "pass":
-            check = Check(c["name"], c["value"], c["limit"], c["op"], CheckStatus(c["status"]),
-                          None, c["message"], c["unit"])
+            check = Check(
+                c["name"], c["value"], c["limit"], c["op"], CheckStatus(c["status"]), None, c["message"], c["unit"]
+            )
             typer.echo(f"  {c['status'].upper():<12} {describe(check)}")
     if verdict["mlflow"].get("error"):
         typer.echo(f"  MLFLOW       {verdict['mlflow']['error']}")
@@ -171,10 +174,21 @@ def _gate_command(command: str):  # noqa: ANN202 - returns a typer command funct
         dry_run: DryRunOpt = None,
     ) -> None:
         flags = {
-            "dataset": dataset, "agent": agent, "thresholds": thresholds, "policy": policy, "out": out,
-            "concurrency": concurrency, "timeout": timeout, "retries": retries, "experiment": experiment,
-            "tracking_uri": tracking_uri, "run_name": run_name,
-            "junit": junit, "alias": alias, "baseline": baseline, "dry_run": dry_run,  # issue 6
+            "dataset": dataset,
+            "agent": agent,
+            "thresholds": thresholds,
+            "policy": policy,
+            "out": out,
+            "concurrency": concurrency,
+            "timeout": timeout,
+            "retries": retries,
+            "experiment": experiment,
+            "tracking_uri": tracking_uri,
+            "run_name": run_name,
+            "junit": junit,
+            "alias": alias,
+            "baseline": baseline,
+            "dry_run": dry_run,  # issue 6
         }
         _run(command, flags, config, quiet, as_json)
 

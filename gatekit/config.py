@@ -64,9 +64,21 @@ class GateConfig(BaseModel):
 
 _PATH_FIELDS = ("dataset", "thresholds", "policy", "pricing", "out", "junit")
 _ENV_FIELDS = {
-    "dataset": str, "agent": str, "thresholds": str, "policy": str, "pricing": str, "out": str,
-    "concurrency": int, "timeout": float, "retries": int, "deadline": float, "repeat": int,
-    "experiment": str, "tracking_uri": str, "run_name": str, "production": str,
+    "dataset": str,
+    "agent": str,
+    "thresholds": str,
+    "policy": str,
+    "pricing": str,
+    "out": str,
+    "concurrency": int,
+    "timeout": float,
+    "retries": int,
+    "deadline": float,
+    "repeat": int,
+    "experiment": str,
+    "tracking_uri": str,
+    "run_name": str,
+    "production": str,
 }
 
 

@@ -75,13 +75,24 @@ async def run_case(agent: Agent, case: Case, settings: ReplaySettings, repeat: i
         latency_ms = (time.perf_counter() - t0) * 1000.0
         attempts.append(Attempt(number, latency_ms, True))
         return CaseResult(
-            case_id=case.id, ok=True, attempts=attempts, response=response, latency_ms=latency_ms,
-            repeat=repeat, started_at=started_at,
+            case_id=case.id,
+            ok=True,
+            attempts=attempts,
+            response=response,
+            latency_ms=latency_ms,
+            repeat=repeat,
+            started_at=started_at,
         )
     last = attempts[-1]
     return CaseResult(
-        case_id=case.id, ok=False, attempts=attempts, latency_ms=None, error_type=last.error_type,
-        error_message=last.error_message, repeat=repeat, started_at=started_at,
+        case_id=case.id,
+        ok=False,
+        attempts=attempts,
+        latency_ms=None,
+        error_type=last.error_type,
+        error_message=last.error_message,
+        repeat=repeat,
+        started_at=started_at,
     )
 
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 
-_LITERAL = re.compile(r"^\s*(?P<dollar>\$)?\s*(?P<num>[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?)\s*(?P<unit>[a-zA-Z%µ]*)\s*$")
+_LITERAL = re.compile(
+    r"^\s*(?P<dollar>\$)?\s*(?P<num>[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?)\s*(?P<unit>[a-zA-Z%µ]*)\s*$"
+)
 
 # unit -> (multiplier, kind). Durations are normalised to milliseconds,
 # percentages and percentage points to fractions, counts to plain numbers.
@@ -50,5 +52,7 @@ def parse_quantity(value: object, *, kind: str | None = None, where: str = "valu
         raise ValueError(f"{where}: unknown unit {unit!r} in {value!r}; known units: ms, s, m, h, us, %, pp, k, M")
     multiplier, unit_kind = _UNITS[unit]
     if kind is not None and unit and unit_kind != kind:
-        raise ValueError(f"{where}: {value!r} is a {unit_kind.replace('_ms', '')}, expected a {kind.replace('_ms', '')}")
+        raise ValueError(
+            f"{where}: {value!r} is a {unit_kind.replace('_ms', '')}, expected a {kind.replace('_ms', '')}"
+        )
     return float(match.group("num")) * multiplier

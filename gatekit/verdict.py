@@ -91,9 +91,7 @@ def load_thresholds(path: Path) -> Thresholds:
             if name not in KNOWN_METRICS:
                 line = lines.get(("checks", str(name)))
                 where = f"{path}:{line}" if line else str(path)
-                raise ConfigError(
-                    f"{where}: unknown check '{name}'; known checks: {', '.join(sorted(KNOWN_METRICS))}"
-                )
+                raise ConfigError(f"{where}: unknown check '{name}'; known checks: {', '.join(sorted(KNOWN_METRICS))}")
             if isinstance(spec, dict):
                 kind = KNOWN_METRICS[name][0]
                 for bound in ("max", "min"):
@@ -122,7 +120,9 @@ def evaluate_check(name: str, spec: CheckSpec, value: float | None, interval: An
         limit, op = spec.min, ">="
     assert limit is not None
     if value is None:
-        return Check(name, None, limit, op, CheckStatus.FAIL, None, reason_if_missing or "metric could not be measured", unit)
+        return Check(
+            name, None, limit, op, CheckStatus.FAIL, None, reason_if_missing or "metric could not be measured", unit
+        )
 
     def good(x: float) -> bool:
         return x <= limit if op == "<=" else x >= limit
@@ -156,7 +156,12 @@ def decide(
     if cases < thresholds.min_cases:
         checks.append(
             Check(
-                "min_cases", float(cases), float(thresholds.min_cases), ">=", CheckStatus.INCONCLUSIVE, None,
+                "min_cases",
+                float(cases),
+                float(thresholds.min_cases),
+                ">=",
+                CheckStatus.INCONCLUSIVE,
+                None,
                 f"only {cases} cases finished; at least {thresholds.min_cases} are needed to judge",
             )
         )

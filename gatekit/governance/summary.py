@@ -1,39 +1,59 @@
-"""Aggregate governance decisions into the ``governance`` block of verdict.json."""
+"""Governance summary of a run: outcome counts, rates, decision latency, counts by rule and OWASP id."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from gatekit.metrics import percentile
 from gatekit.models import Decision, Outcome
 
 
+def _percentile(sorted_values: list[float], q: float) -> float | None:
+    """Linear-interpolated percentile (numpy's default method) of already sorted values."""
+    if not sorted_values:
+        return None
+    position = (len(sorted_values) - 1) * q
+    low = math.floor(position)
+    high = math.ceil(position)
+    if low == high:
+        return sorted_values[low]
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
+
+
 def summarise(decisions: list[Decision], total_cases: int) -> dict[str, Any]:
-    """Count outcomes overall, by rule and by OWASP category; coverage and decision latency."""
-    outcomes = {o.value: 0 for o in Outcome}
+    """Summarise ``decisions`` of a run of ``total_cases`` cases (rates are over evaluated cases)."""
+    outcomes = {outcome.value: 0 for outcome in Outcome}
     by_rule: dict[str, dict[str, int]] = {}
     by_owasp: dict[str, int] = {}
-    latencies = []
+    latencies: list[float] = []
+    redactions: dict[str, int] = {}
     for decision in decisions:
         outcomes[decision.outcome.value] += 1
-        latencies.append(decision.decision_latency_us)
+        latencies.append(float(decision.decision_latency_us))
+        for kind, count in decision.redactions.items():
+            redactions[kind] = redactions.get(kind, 0) + count
+        seen_owasp: set[str] = set()
         for rule in decision.rules:
-            rule_id = str(rule.get("id", "?"))
-            outcome = str(rule.get("outcome", "?"))
-            counts = by_rule.setdefault(rule_id, {})
-            counts[outcome] = counts.get(outcome, 0) + 1
-            for category in rule.get("owasp") or []:
-                by_owasp[str(category)] = by_owasp.get(str(category), 0) + 1
+            per_rule = by_rule.setdefault(str(rule["id"]), {})
+            per_rule[str(rule["outcome"])] = per_rule.get(str(rule["outcome"]), 0) + 1
+            seen_owasp.update(rule.get("owasp") or [])
+        for category in seen_owasp:  # cases per OWASP category, not rule firings
+            by_owasp[category] = by_owasp.get(category, 0) + 1
     evaluated = len(decisions)
+    latencies.sort()
+    p50 = _percentile(latencies, 0.50)
+    p99 = _percentile(latencies, 0.99)
     return {
         "outcomes": outcomes,
         "evaluated": evaluated,
-        "coverage": (evaluated / total_cases) if total_cases else None,
+        "coverage": evaluated / total_cases if total_cases else 0.0,
         "deny_count": outcomes[Outcome.DENY.value],
-        "deny_rate": (outcomes[Outcome.DENY.value] / evaluated) if evaluated else None,
-        "review_rate": (outcomes[Outcome.REQUIRE_REVIEW.value] / evaluated) if evaluated else None,
-        "decision_latency_p50_us": percentile(latencies, 0.5),
-        "decision_latency_p99_us": percentile(latencies, 0.99),
-        "by_rule": by_rule,
-        "by_owasp": by_owasp,
+        "deny_rate": outcomes[Outcome.DENY.value] / evaluated if evaluated else 0.0,
+        "review_rate": outcomes[Outcome.REQUIRE_REVIEW.value] / evaluated if evaluated else 0.0,
+        "redaction_rate": outcomes[Outcome.ALLOW_WITH_REDACTION.value] / evaluated if evaluated else 0.0,
+        "decision_latency_p50_us": None if p50 is None else round(p50, 2),
+        "decision_latency_p99_us": None if p99 is None else round(p99, 2),
+        "redactions": dict(sorted(redactions.items())),
+        "by_rule": {rule: dict(sorted(counts.items())) for rule, counts in sorted(by_rule.items())},
+        "by_owasp": dict(sorted(by_owasp.items())),
     }

@@ -26,10 +26,21 @@ def _limit_http_retries() -> None:
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
 
 
+def _quiet_mlflow() -> None:
+    import logging
+    import warnings
+
+    logging.getLogger("mlflow").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", module=r"mlflow(\..*)?")
+
+
 def resolve_tracking_uri(tracking_uri: str | None) -> str:
     """Return the tracking URI that will be used: the argument, else MLflow's own default."""
     _limit_http_retries()
     import mlflow
+
+    _quiet_mlflow()
 
     if tracking_uri:
         return tracking_uri
