@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
-class Outcome(str, enum.Enum):
+class Outcome(enum.StrEnum):
     """A governance decision; the order of ``RANK`` is the precedence."""
 
     ALLOW = "allow"
@@ -42,7 +42,7 @@ _RANK = {
 }
 
 
-class CheckStatus(str, enum.Enum):
+class CheckStatus(enum.StrEnum):
     """Result of one threshold check."""
 
     PASS = "pass"
@@ -50,7 +50,7 @@ class CheckStatus(str, enum.Enum):
     INCONCLUSIVE = "inconclusive"
 
 
-class ErrorType(str, enum.Enum):
+class ErrorType(enum.StrEnum):
     """Why a case (or one attempt of it) failed."""
 
     TIMEOUT = "timeout"
