@@ -235,6 +235,23 @@ app.command(
 # --- end issue 5 ---
 
 
+@app.command("schema", help="Print the JSON Schema of gatekit.yaml (or a thresholds file) for editor completion.")
+def schema(
+    kind: Annotated[str, typer.Argument(help="config or thresholds")] = "config",
+) -> None:
+    """Print a JSON Schema."""
+    import json
+
+    from gatekit.config import GateConfig
+    from gatekit.verdict import Thresholds
+
+    models = {"config": GateConfig, "thresholds": Thresholds}
+    if kind not in models:
+        _err(f"error: unknown schema {kind!r}; use one of: {', '.join(models)}")
+        raise typer.Exit(EXIT_USAGE)
+    typer.echo(json.dumps(models[kind].model_json_schema(), indent=2))
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
