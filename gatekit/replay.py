@@ -1,20 +1,44 @@
-"""Replay cases through an agent: bounded concurrency, per-attempt timeout, retries.
+"""Replay cases through an agent: bounded concurrency, timeouts, retries, deadline, resume.
 
-Cases are fed to a fixed pool of workers from an iterator, so memory does not
-grow with the dataset. Each finished case is handed to ``on_result`` at once
-(which streams it to disk); a failing case is recorded, never raised.
+Cases are pulled from an iterator by a fixed pool of workers, so memory does not grow
+with the dataset (no task per case is created up front). Each finished case is handed
+to ``on_result`` at once, which streams it to ``results.jsonl``; a failing case is
+recorded, never raised. Retries use exponential backoff with jitter and honour
+``Retry-After``; only failures marked retryable (timeouts, connection errors, 429, 5xx,
+a crashed subprocess worker) are retried, and every attempt is kept on the result.
+
+A run stopped by Ctrl-C, SIGTERM, SIGKILL or its deadline leaves only whole finished
+cases behind; :func:`open_results` reads them back (tolerating a torn last line) so a
+``--resume`` run skips them and ends with the verdict an uninterrupted run would give.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
+import random
+import signal
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
 
 from gatekit.agents.base import Agent, AgentCallError
-from gatekit.models import Attempt, Case, CaseResult, ErrorType
+from gatekit.errors import ConfigError
+from gatekit.models import AgentResponse, Attempt, Case, CaseResult, Decision, ErrorType, Outcome
+
+RESULTS_FILE = "results.jsonl"
+STATE_FILE = "replay_state.json"
+
+
+class ReplayInterrupted(KeyboardInterrupt):
+    """The replay was stopped by SIGTERM (Ctrl-C raises ``KeyboardInterrupt`` itself).
+
+    Finished cases are already on disk; rerun with ``--resume`` to continue.
+    """
 
 
 @dataclass
@@ -24,8 +48,14 @@ class ReplaySettings:
     concurrency: int = 8
     timeout_s: float = 30.0
     retries: int = 2
-    backoff_base_s: float = 0.05
+    backoff_base_s: float = 0.2
+    backoff_max_s: float = 20.0
+    max_retry_after_s: float = 120.0
     repeat: int = 1
+    deadline_s: float | None = None
+    skip: Container[tuple[str, int]] = field(default_factory=frozenset)
+    jitter_seed: int | None = None
+    handle_sigterm: bool = True
 
 
 @dataclass
@@ -34,42 +64,84 @@ class ReplayStats:
 
     finished: int = 0
     errors: int = 0
+    skipped: int = 0
+    attempts: int = 0
+    retried_cases: int = 0
+    first_attempt_errors: int = 0
     stopped_early: bool = False
     stop_reason: str | None = None
+    deadline_hit: bool = False
     wall_s: float = 0.0
     errors_by_type: dict[str, int] = field(default_factory=dict)
 
 
 def classify(exc: BaseException) -> tuple[ErrorType, str, bool, float | None]:
-    """Return ``(error_type, message, retryable, retry_after_s)`` for an attempt's exception."""
+    """Return ``(error_type, message, retryable, retry_after_s)`` for an attempt's exception.
+
+    Only timeouts, connection failures and what an adapter marks retryable are retried:
+    an agent that raises is assumed to raise again for the same input.
+    """
     if isinstance(exc, AgentCallError):
         return exc.error_type, str(exc), exc.retryable, exc.retry_after_s
-    if isinstance(exc, TimeoutError | asyncio.TimeoutError):
+    if isinstance(exc, TimeoutError):
         return ErrorType.TIMEOUT, "attempt exceeded the timeout", True, None
     if isinstance(exc, ConnectionError):
         return ErrorType.CONNECTION, f"{type(exc).__name__}: {exc}", True, None
-    return ErrorType.EXCEPTION, f"{type(exc).__name__}: {exc}", True, None
+    return ErrorType.EXCEPTION, f"{type(exc).__name__}: {exc}", False, None
 
 
-async def run_case(agent: Agent, case: Case, settings: ReplaySettings, repeat: int = 0) -> CaseResult:
-    """Run one case with retries; never raises (except cancellation)."""
+def backoff_delay(
+    attempt: int, settings: ReplaySettings, rng: random.Random, retry_after_s: float | None = None
+) -> float:
+    """Seconds to wait before retry number ``attempt`` (1 = the first retry).
+
+    Exponential (``base * 2**(attempt-1)``, capped) with "equal jitter": a uniform draw from
+    the upper half, so concurrent retries spread out but never hammer at once. A server's
+    ``Retry-After`` is a floor, capped at ``max_retry_after_s``.
+    """
+    ceiling = min(settings.backoff_max_s, settings.backoff_base_s * (2 ** (attempt - 1)))
+    delay = rng.uniform(ceiling / 2, ceiling)
+    if retry_after_s is not None:
+        delay = max(delay, min(retry_after_s, settings.max_retry_after_s))
+    return delay
+
+
+async def run_case(
+    agent: Agent,
+    case: Case,
+    settings: ReplaySettings,
+    repeat: int = 0,
+    *,
+    rng: random.Random | None = None,
+    deadline: float | None = None,
+) -> CaseResult:
+    """Run one case with retries; never raises (except cancellation).
+
+    ``deadline`` is a ``time.monotonic()`` instant: no attempt runs past it, no retry starts
+    after it.
+    """
+    rng = rng or random.Random()
     attempts: list[Attempt] = []
     started_at = datetime.now(UTC).isoformat()
     for number in range(1, settings.retries + 2):
+        timeout_s = settings.timeout_s
+        if deadline is not None:
+            timeout_s = max(0.0, min(timeout_s, deadline - time.monotonic()))
         t0 = time.perf_counter()
         try:
-            response = await asyncio.wait_for(agent.call(case.input, case.context), settings.timeout_s)
+            async with asyncio.timeout(timeout_s):
+                response = await agent.call(case.input, case.context)
         except asyncio.CancelledError:
             raise
-        except BaseException as exc:  # noqa: BLE001 - every agent failure is recorded on the case
-            if isinstance(exc, KeyboardInterrupt | SystemExit):
-                raise
+        except Exception as exc:  # noqa: BLE001 - every agent failure is recorded on the case
             latency_ms = (time.perf_counter() - t0) * 1000.0
             error_type, message, retryable, retry_after = classify(exc)
             attempts.append(Attempt(number, latency_ms, False, error_type.value, message[:2000]))
             if not retryable or number > settings.retries:
                 break
-            delay = retry_after if retry_after is not None else settings.backoff_base_s * (2 ** (number - 1))
+            delay = backoff_delay(number, settings, rng, retry_after)
+            if deadline is not None and time.monotonic() + delay >= deadline:
+                break
             await asyncio.sleep(delay)
             continue
         latency_ms = (time.perf_counter() - t0) * 1000.0
@@ -102,47 +174,265 @@ async def replay(
     settings: ReplaySettings,
     on_result: Callable[[Case, CaseResult], bool],
 ) -> ReplayStats:
-    """Run every case (``settings.repeat`` times) and call ``on_result`` as each finishes.
+    """Run every case ``settings.repeat`` times and call ``on_result`` as each finishes.
 
-    ``on_result`` returns False to stop the replay early (an emergency stop);
-    cases already running are cancelled and not recorded.
+    ``on_result`` returns False to stop the replay early (an emergency stop); cases
+    already running are cancelled and not recorded. Pairs ``(case_id, repeat)`` in
+    ``settings.skip`` (finished in an earlier, interrupted run) are not run again. When
+    ``settings.deadline_s`` passes, no new case starts and running ones are cancelled
+    (not recorded, so a ``--resume`` run can finish them). SIGTERM stops the replay the
+    same way and raises :class:`ReplayInterrupted`; Ctrl-C raises ``KeyboardInterrupt``.
     """
     stats = ReplayStats()
     t0 = time.perf_counter()
-    work = ((case, r) for r in range(settings.repeat) for case in cases)
+    deadline = None if settings.deadline_s is None else time.monotonic() + settings.deadline_s
+    rng = random.Random(settings.jitter_seed)
     stop = asyncio.Event()
+    terminated = False
+
+    def pending() -> Iterator[tuple[Case, int]]:
+        for case in cases:
+            for repeat in range(settings.repeat):
+                if (case.id, repeat) in settings.skip:
+                    stats.skipped += 1
+                    continue
+                yield case, repeat
+
+    work = pending()
 
     async def worker() -> None:
         for case, repeat in work:
             if stop.is_set():
                 return
-            result = await run_case(agent, case, settings, repeat)
+            result = await run_case(agent, case, settings, repeat, rng=rng, deadline=deadline)
             if stop.is_set():
                 return
-            stats.finished += 1
-            if not result.ok:
-                stats.errors += 1
-                key = result.error_type or ErrorType.EXCEPTION.value
-                stats.errors_by_type[key] = stats.errors_by_type.get(key, 0) + 1
+            if deadline is not None and time.monotonic() >= deadline and not result.ok:
+                # cut short by the deadline, not a verdict on the agent: leave it for --resume
+                stop.set()
+                stats.deadline_hit = True
+                return
+            _account(stats, result)
             if not on_result(case, result):
                 stats.stopped_early = True
                 stop.set()
                 return
 
+    def on_sigterm() -> None:
+        nonlocal terminated
+        terminated = True
+        stop.set()
+
+    loop = asyncio.get_running_loop()
+    sigterm_installed = False
+    if settings.handle_sigterm:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signal.SIGTERM, on_sigterm)
+            sigterm_installed = True
     workers = [asyncio.create_task(worker()) for _ in range(max(1, settings.concurrency))]
+    stopper = asyncio.create_task(stop.wait())
     try:
-        while workers:
-            done, pending = await asyncio.wait(workers, return_when=asyncio.FIRST_COMPLETED)
+        running: set[asyncio.Task[Any]] = set(workers)
+        while running:
+            timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+            done, _ = await asyncio.wait(running | {stopper}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
-                task.result()
-            workers = list(pending)
+                if task is not stopper:
+                    task.result()
+                    running.discard(task)
+            if deadline is not None and time.monotonic() >= deadline and running:
+                stats.deadline_hit = True
+                stop.set()
             if stop.is_set():
-                for task in workers:
+                for task in running:
                     task.cancel()
-                await asyncio.gather(*workers, return_exceptions=True)
-                workers = []
+                await asyncio.gather(*running, return_exceptions=True)
+                running = set()
     finally:
+        stopper.cancel()
         for task in workers:
             task.cancel()
-    stats.wall_s = time.perf_counter() - t0
+        await asyncio.gather(*workers, stopper, return_exceptions=True)
+        if sigterm_installed:
+            loop.remove_signal_handler(signal.SIGTERM)
+        stats.wall_s = time.perf_counter() - t0
+    if terminated:
+        raise ReplayInterrupted(f"stopped by SIGTERM after {stats.finished} cases")
+    if stats.deadline_hit:
+        stats.stop_reason = f"deadline of {settings.deadline_s:g}s reached"
     return stats
+
+
+def _account(stats: ReplayStats, result: CaseResult) -> None:
+    stats.finished += 1
+    stats.attempts += len(result.attempts)
+    if len(result.attempts) > 1:
+        stats.retried_cases += 1
+    if result.attempts and not result.attempts[0].ok:
+        stats.first_attempt_errors += 1
+    if not result.ok:
+        stats.errors += 1
+        key = result.error_type or ErrorType.EXCEPTION.value
+        stats.errors_by_type[key] = stats.errors_by_type.get(key, 0) + 1
+
+
+# --- streaming results to disk and reading them back for --resume -------------------------
+
+
+@dataclass
+class ResumeState:
+    """What an output folder holds from an earlier run of the same gate (read, not yet touched)."""
+
+    out: Path
+    run_id: str
+    identity: dict[str, Any]
+    resume: bool
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    finished: set[tuple[str, int]] = field(default_factory=set)
+    good_bytes: int = 0
+    torn_bytes: int = 0
+
+    def open(self) -> TextIO:
+        """Open ``results.jsonl`` for appending: cut a torn tail when resuming, else start afresh."""
+        path = self.out / RESULTS_FILE
+        if self.resume and path.exists():
+            if self.torn_bytes:
+                with open(path, "r+b") as handle:
+                    handle.truncate(self.good_bytes)
+            handle_out = open(path, "a", encoding="utf-8")  # noqa: SIM115 - returned to the caller
+        else:
+            handle_out = open(path, "w", encoding="utf-8")  # noqa: SIM115 - returned to the caller
+        state = {"run_id": self.run_id, "identity": self.identity}
+        (self.out / STATE_FILE).write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+        return handle_out
+
+
+def run_identity(*, dataset_sha256: str, agent: str, repeat: int, sample: int | None, seed: int) -> dict[str, Any]:
+    """The settings a resumed run must share with the run it continues."""
+    return {"dataset_sha256": dataset_sha256, "agent": agent, "repeat": repeat, "sample": sample, "seed": seed}
+
+
+def prepare_results(out: Path, *, resume: bool, run_id: str, identity: dict[str, Any]) -> ResumeState:
+    """Read what ``out/results.jsonl`` holds for ``--resume``; change nothing on disk yet.
+
+    Without ``resume`` (or with no earlier results) the run starts afresh. With it, the
+    finished rows are read back (a torn last line from a kill mid-write is ignored and cut
+    off by :meth:`ResumeState.open`). ``out/replay_state.json`` must show the same dataset,
+    agent, repeat and sample, otherwise the run would mix two experiments: ``ConfigError``.
+    """
+    path = out / RESULTS_FILE
+    state = ResumeState(out=out, run_id=run_id, identity=identity, resume=resume)
+    if not (resume and path.exists()):
+        return state
+    saved = _read_state(out / STATE_FILE)
+    if saved is not None:
+        mismatched = [k for k, v in identity.items() if saved.get("identity", {}).get(k) != v]
+        if mismatched:
+            raise ConfigError(
+                f"--resume: {path} was written with a different {', '.join(mismatched)}; "
+                "rerun without --resume or choose another --out"
+            )
+        state.run_id = str(saved.get("run_id") or run_id)
+    state.rows, state.good_bytes, state.torn_bytes = read_results(path)
+    state.finished = {(str(r["case_id"]), int(r.get("repeat", 0))) for r in state.rows}
+    return state
+
+
+def _read_state(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def read_results(path: Path) -> tuple[list[dict[str, Any]], int, int]:
+    """Read finished rows; return ``(rows, bytes of whole rows, bytes of a torn tail)``.
+
+    A row counts only when its line ends with a newline and parses; a repeated
+    ``(case_id, repeat)`` keeps its first row. Anything after the last good row is torn.
+    """
+    rows: list[dict[str, Any]] = []
+    seen: set[tuple[str, int]] = set()
+    good = 0
+    size = 0
+    with open(path, "rb") as handle:
+        for line in handle:
+            size += len(line)
+            if not line.endswith(b"\n"):
+                break
+            try:
+                row = json.loads(line)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                break
+            if not isinstance(row, dict) or "case_id" not in row:
+                break
+            good = size
+            key = (str(row["case_id"]), int(row.get("repeat", 0)))
+            if key not in seen:
+                seen.add(key)
+                rows.append(row)
+    total = path.stat().st_size
+    return rows, good, total - good
+
+
+def result_from_row(row: dict[str, Any]) -> CaseResult:
+    """Rebuild a ``CaseResult`` (with its governance decision) from a results.jsonl row."""
+    response = row.get("response")
+    decision = row.get("decision")
+    return CaseResult(
+        case_id=str(row["case_id"]),
+        ok=bool(row.get("ok")),
+        attempts=[Attempt(**a) for a in row.get("attempts") or []],
+        response=None if response is None else AgentResponse(**response),
+        latency_ms=row.get("latency_ms"),
+        error_type=row.get("error_type"),
+        error_message=row.get("error_message"),
+        cost_usd=row.get("cost_usd"),
+        repeat=int(row.get("repeat", 0)),
+        decision=None
+        if decision is None
+        else Decision(
+            outcome=Outcome(decision["outcome"]),
+            rules=list(decision.get("rules") or []),
+            reasons=list(decision.get("reasons") or []),
+            redactions=dict(decision.get("redactions") or {}),
+            decision_latency_us=float(decision.get("decision_latency_us") or 0.0),
+        ),
+        passed=row.get("passed"),
+        started_at=row.get("started_at"),
+    )
+
+
+# --- per-case pass counts over --repeat K (k-of-n) ------------------------------------------
+
+
+@dataclass
+class PassCounts:
+    """How many of its ``n`` repeats each scored case passed; feeds k-of-n thresholds."""
+
+    repeat: int = 1
+    counts: dict[str, list[int]] = field(default_factory=dict)  # case_id -> [passes, scored]
+
+    def add(self, case_id: str, passed: bool | None) -> None:
+        """Count one finished repeat of a case (``None``: nothing to score)."""
+        if passed is None:
+            return
+        entry = self.counts.setdefault(case_id, [0, 0])
+        entry[0] += int(passed)
+        entry[1] += 1
+
+    def metrics(self) -> dict[str, Any]:
+        """``pass_all_repeats_rate`` (pass^n), ``pass_any_repeat_rate`` (pass@n), k-of-n rates."""
+        n = self.repeat
+        total = len(self.counts)
+        out: dict[str, Any] = {"repeat": n, "scored_cases": total}
+        if not total:
+            out.update({"pass_all_repeats_rate": None, "pass_any_repeat_rate": None, "pass_k_of_n": {}})
+            return out
+        passes = [p for p, _ in self.counts.values()]
+        out["pass_all_repeats_rate"] = sum(1 for p, s in self.counts.values() if p == s == n) / total
+        out["pass_any_repeat_rate"] = sum(1 for p in passes if p > 0) / total
+        out["pass_k_of_n"] = {str(k): sum(1 for p in passes if p >= k) / total for k in range(1, n + 1)}
+        out["pass_count_histogram"] = {str(k): sum(1 for p in passes if p == k) for k in range(0, n + 1)}
+        return out
