@@ -23,7 +23,7 @@ from gatekit.config import GateConfig, require
 from gatekit.dataset import load_dataset
 from gatekit.errors import EXIT_FAIL, EXIT_INCONCLUSIVE, EXIT_INFRA, EXIT_PASS, ConfigError, SinkError
 from gatekit.metrics import MetricInputs, compute_metrics, load_pricing, score_expectations
-from gatekit.models import AgentResponse, Case, CaseResult, Check, CheckStatus, Decision
+from gatekit.models import AgentResponse, Case, CaseResult, Check, CheckStatus, Decision, Outcome
 from gatekit.replay import ReplaySettings, replay
 from gatekit.verdict import decide, describe, load_thresholds, overall
 
@@ -113,6 +113,25 @@ class _Collector:
             self.stop_reason = str(stop)
             return False
         return True
+
+    def restore(self, result: CaseResult) -> None:
+        """Issue 3 (--resume): account for a case finished by the interrupted run, from its row."""
+        decision = result.decision or Decision(outcome=Outcome.ALLOW)
+        self.run_state.record(decision, result.error_type)
+        self.decisions.append(decision)
+        response = result.response or AgentResponse()
+        self.inputs.add(
+            ok=result.ok,
+            latency_ms=result.latency_ms,
+            attempts_ok=[a.ok for a in result.attempts],
+            error_type=result.error_type,
+            model=response.model if result.ok else None,
+            input_tokens=response.usage.get("input_tokens", 0),
+            output_tokens=response.usage.get("output_tokens", 0),
+            cost_usd=result.cost_usd,
+            passed=result.passed,
+        )
+        self._remember(Case(id=result.case_id, input=None), result, decision)
 
     def _remember(self, case: Case, result: CaseResult, decision: Decision) -> None:
         preview = (result.response.output if result.response else "")[:_PREVIEW_CHARS]
@@ -255,9 +274,21 @@ def run_gate(
     except OSError as exc:
         raise ConfigError(f"--out {out}: cannot create the output folder ({exc.strerror}); choose a writable path") from None
     run_id = started.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+    # --- issue 3 (replay): results stream to disk; --resume continues from them ---
+    from gatekit.progress import Progress
+    from gatekit.replay import PassCounts, prepare_results, result_from_row, run_identity
+
+    identity = run_identity(
+        dataset_sha256=dataset.sha256, agent=agent_spec, repeat=config.repeat, sample=config.sample, seed=config.seed
+    )
+    resumed = prepare_results(out, resume=config.resume, run_id=run_id, identity=identity)
+    run_id = resumed.run_id
+    pass_counts = PassCounts(repeat=config.repeat)
+    # --- end issue 3 ---
     run_state = policy.new_run(run_id=run_id)
     settings = ReplaySettings(
-        concurrency=config.concurrency, timeout_s=config.timeout, retries=config.retries, repeat=config.repeat
+        concurrency=config.concurrency, timeout_s=config.timeout, retries=config.retries, repeat=config.repeat,
+        deadline_s=config.deadline, skip=resumed.finished,  # issue 3
     )
     # 2. Start the agent (import errors are user errors, before any file is touched), then
     #    replay, judging and streaming each case as it finishes.
@@ -268,19 +299,30 @@ def run_gate(
         try:
             say(f"gatekit {command}: {len(cases) * config.repeat} cases from {dataset.path} through {agent_spec}")
             with (
-                open(out / "results.jsonl", "w", encoding="utf-8") as results_file,
-                open(out / "governance_traces.jsonl", "w", encoding="utf-8") as traces_file,
+                resumed.open() as results_file,
+                open(out / "governance_traces.jsonl", "a" if resumed.rows else "w", encoding="utf-8") as traces_file,
             ):
                 collector = _Collector(policy, run_state, pricing, results_file, traces_file, run_id)
                 collector_box.append(collector)
-                progress = _progress_printer(len(cases) * config.repeat, say)
+                # --- issue 3: account for the cases a resumed run finished before ---
+                for row in resumed.rows:
+                    restored = result_from_row(row)
+                    collector.restore(restored)
+                    pass_counts.add(restored.case_id, restored.passed)
+                if resumed.rows:
+                    say(f"resuming: {len(resumed.rows)} finished cases in {out / 'results.jsonl'} are kept")
+                progress = Progress(len(cases) * config.repeat, done=collector.inputs.cases,
+                                    errors=collector.inputs.errors, emit=emit)
 
                 def on_result(case: Case, result: CaseResult) -> bool:
                     keep_going = collector(case, result)
-                    progress(collector.inputs.cases, collector.inputs.errors)
+                    pass_counts.add(case.id, result.passed)
+                    progress.advance(result.ok)
                     return keep_going
 
-                return await replay(cases, agent, settings, on_result)
+                with progress:
+                    return await replay(cases, agent, settings, on_result)
+                # --- end issue 3 ---
         finally:
             await agent.close()
 
@@ -308,6 +350,15 @@ def run_gate(
             Check("governance.emergency_stop", None, None, "", CheckStatus.FAIL, None,
                   f"replay stopped early: {collector.stop_reason}")
         )
+    # --- issue 3: a replay cut short by its deadline cannot promote ---
+    if stats.deadline_hit:
+        done = collector.inputs.cases
+        checks.append(
+            Check("replay.completed", float(done), float(len(cases) * config.repeat), ">=", CheckStatus.INCONCLUSIVE,
+                  None, f"{stats.stop_reason}: {done} of {len(cases) * config.repeat} cases finished; "
+                  "rerun with --resume (same --out) to finish them")
+        )
+    # --- end issue 3 ---
     if sample_note is not None:
         checks.append(
             Check("sample_run", float(len(cases)), float(len(dataset.cases)), ">=", CheckStatus.INCONCLUSIVE, None,
@@ -337,7 +388,12 @@ def run_gate(
         "started_at": started.isoformat(),
         "duration_s": None,
         "replay": {"wall_s": round(stats.wall_s, 3), "concurrency": config.concurrency, "timeout_s": config.timeout,
-                   "retries": config.retries, "repeat": config.repeat, "stopped_early": stats.stopped_early},
+                   "retries": config.retries, "repeat": config.repeat, "stopped_early": stats.stopped_early,
+                   # issue 3
+                   "deadline_s": config.deadline, "deadline_hit": stats.deadline_hit,
+                   "resumed_cases": len(resumed.rows), "torn_bytes_dropped": resumed.torn_bytes,
+                   "attempts": stats.attempts,
+                   "pass_counts": pass_counts.metrics() if config.repeat > 1 else None},
         "sample": sample_note,
         "promotion": None,
         "out_dir": str(out),
