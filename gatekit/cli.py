@@ -72,11 +72,28 @@ DryRunOpt = Annotated[bool | None, typer.Option("--dry-run", help="Show what pro
 # --- end issue 6 ---
 
 
+# --- issue 3 (replay) options ---
+RepeatOpt = Annotated[int | None, typer.Option(help="Run every case K times (per-case pass counts, k-of-n).")]
+ResumeOpt = Annotated[
+    bool | None, typer.Option("--resume", help="Continue an interrupted run from results.jsonl in the same --out.")
+]
+SampleOpt = Annotated[int | None, typer.Option(help="Replay a random sample of N cases (a sample never promotes).")]
+SeedOpt = Annotated[int | None, typer.Option(help="Seed for --sample (default 0).")]
+DeadlineOpt = Annotated[
+    float | None, typer.Option(help="Seconds for the whole replay; unfinished cases make the verdict inconclusive.")
+]
+ModelOpt = Annotated[str | None, typer.Option(help="Model name sent to an OpenAI-compatible agent endpoint.")]
+# --- end issue 3 ---
+
+
 def _run(command: str, flags: dict[str, Any], config_path: Path | None, quiet: bool, as_json: bool) -> None:
     from gatekit.config import load_config
 
     try:
+        model = flags.pop("model", None)  # issue 3: --model overrides agent_options.model only
         config = load_config(config_path, flags)
+        if model is not None:
+            config.agent_options.model = model
         from gatekit.gate import run_gate
 
         emit = None if (quiet or as_json) else (lambda msg: typer.echo(msg, err=True))
@@ -84,7 +101,8 @@ def _run(command: str, flags: dict[str, Any], config_path: Path | None, quiet: b
     except GatekitError as exc:
         raise _fail_user(exc) from None
     except KeyboardInterrupt:
-        _err("interrupted: finished cases are in results.jsonl; no verdict was written")
+        _err("interrupted: finished cases are in results.jsonl; no verdict was written; "
+             "rerun with --resume (same --out) to continue")
         raise typer.Exit(130) from None
     except Exception as exc:  # noqa: BLE001 - fail closed on any internal error
         _err(f"internal error (the gate fails closed): {type(exc).__name__}: {exc}")
@@ -172,6 +190,12 @@ def _gate_command(command: str):  # noqa: ANN202 - returns a typer command funct
         alias: AliasOpt = None,
         baseline: BaselineOpt = None,
         dry_run: DryRunOpt = None,
+        repeat: RepeatOpt = None,
+        resume: ResumeOpt = None,
+        sample: SampleOpt = None,
+        seed: SeedOpt = None,
+        deadline: DeadlineOpt = None,
+        model: ModelOpt = None,
     ) -> None:
         flags = {
             "dataset": dataset,
@@ -189,6 +213,8 @@ def _gate_command(command: str):  # noqa: ANN202 - returns a typer command funct
             "alias": alias,
             "baseline": baseline,
             "dry_run": dry_run,  # issue 6
+            "repeat": repeat, "resume": resume, "sample": sample, "seed": seed, "deadline": deadline,  # issue 3
+            "model": model,  # issue 3
         }
         _run(command, flags, config, quiet, as_json)
 
