@@ -13,10 +13,10 @@ secrets are named by kind (``AWS_ACCESS_KEY``, ``GITHUB_TOKEN``, ...).
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 PII_TYPES: tuple[str, ...] = (
@@ -117,129 +117,239 @@ def shannon_entropy(text: str) -> float:
     return -sum(n / size * math.log2(n / size) for n in counts.values())
 
 
-# --- the combined expression -------------------------------------------------------------------
+# --- detectors -------------------------------------------------------------------------------
+#
+# Speed matters (every case of every run is scanned): instead of trying every detector at every
+# position, scanning is anchored on cheap facts about the text. Secrets are searched only when
+# their literal prefix occurs (``AKIA``, ``eyJ``, ``-----BEGIN`` ...); e-mail addresses are grown
+# around each ``@``; the number-shaped detectors (card, SSN, phone, IPv4, IBAN) run only inside the
+# digit runs that one fast regex finds. Overlaps are resolved by detector priority.
 
-_SEP = r"[ \-]?"
-_PATTERNS: list[tuple[str, str]] = [
-    # secrets first: a JWT or key must not be split up as PII
+_SECRET_PATTERNS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
     (
         "PRIVATE_KEY",
-        r"-----BEGIN[A-Z ]{0,40} PRIVATE KEY(?: BLOCK)?-----"
-        r"(?:[\s\S]{0,10000}?-----END[A-Z ]{0,40} PRIVATE KEY(?: BLOCK)?-----)?",
+        ("-----BEGIN",),
+        re.compile(
+            r"-----BEGIN[A-Z ]{0,40} PRIVATE KEY(?: BLOCK)?-----"
+            r"(?:[\s\S]{0,10000}?-----END[A-Z ]{0,40} PRIVATE KEY(?: BLOCK)?-----)?"
+        ),
     ),
-    ("AWS_ACCESS_KEY", r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA)[A-Z0-9]{16}(?![A-Z0-9])"),
+    (
+        "AWS_ACCESS_KEY",
+        ("AKIA", "ASIA", "ABIA", "ACCA", "AROA", "AIDA"),
+        re.compile(r"A(?<![A-Z0-9]A)(?:KIA|SIA|BIA|CCA|ROA|IDA)[A-Z0-9]{16}(?![A-Z0-9])"),
+    ),
     (
         "GITHUB_TOKEN",
-        r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{60,255})(?![A-Za-z0-9_])",
+        ("gh", "github_pat_"),
+        re.compile(
+            r"g(?<![A-Za-z0-9_]g)(?:h[pousr]_[A-Za-z0-9]{36,255}|ithub_pat_[A-Za-z0-9_]{60,255})(?![A-Za-z0-9_])"
+        ),
     ),
-    ("SLACK_TOKEN", r"(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9-]{10,250}"),
-    ("GOOGLE_API_KEY", r"(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])"),
-    ("JWT", r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+    ("SLACK_TOKEN", ("xox",), re.compile(r"x(?<![A-Za-z0-9]x)ox[abposr]-[A-Za-z0-9-]{10,250}")),
+    ("GOOGLE_API_KEY", ("AIza",), re.compile(r"A(?<![A-Za-z0-9_-]A)Iza[0-9A-Za-z_-]{35}(?![A-Za-z0-9_-])")),
     (
-        "GENERIC_SECRET",
-        r"(?i:(?<![a-z0-9])(?:api[_-]?key|apikey|secret(?:[_-]?key)?|client[_-]?secret|access[_-]?token"
-        r"|auth[_-]?token|token|password|passwd|pwd|private[_-]?key|access[_-]?key(?:[_-]?id)?)"
-        r"[\"']?\s{0,3}(?:=|:|=>)\s{0,3}[\"']?)(?P<GENERIC_SECRET_VALUE>[^\s\"'`,;]{8,200})",
-    ),
-    (
-        "EMAIL_ADDRESS",
-        r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@"
-        r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9\-])",
-    ),
-    (
-        "IBAN_CODE",
-        r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ \-]?[A-Za-z0-9]){11,30}(?![A-Za-z0-9])",
-    ),
-    (
-        "US_SSN",
-        r"(?<![\d\-])(?P<SSN_A>\d{3})(?P<SSN_SEP>[ \-]?)(?P<SSN_G>\d{2})(?P=SSN_SEP)"
-        r"(?P<SSN_S>\d{4})(?![\d\-])",
-    ),
-    ("CREDIT_CARD", r"(?<![\d\-])\d(?:" + _SEP + r"?\d){11,18}(?![\d])"),
-    (
-        "IP_ADDRESS",
-        r"(?<![\w.:])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w.]*\d)"
-        r"|(?<![\w:])(?=[0-9A-Fa-f:]*:[0-9A-Fa-f]*:)[0-9A-Fa-f:]{2,39}(?![\w:])",
-    ),
-    (
-        "PHONE_NUMBER",
-        r"(?<![\w+\-])(?:\+\d{1,3}[ .\-]?(?:\(0\)[ .\-]?)?|00\d{1,3}[ .\-])?"
-        r"(?:\(\d{1,4}\)[ .\-]?)?\d{2,5}(?:[ .\-]\d{2,5}){0,4}(?![\w\-])",
+        "JWT",
+        ("eyJ",),
+        re.compile(r"e(?<![A-Za-z0-9_-]e)yJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
     ),
 ]
+# generic credential assignments are anchored on their "=" / ":": keyword before, value after
+_GENERIC_NAME = re.compile(
+    r"(?<![A-Za-z0-9])(?:api[_-]?key|apikey|secret(?:[_-]?key)?|client[_-]?secret|access[_-]?token|auth[_-]?token"
+    r"|token|password|passwd|pwd|private[_-]?key|access[_-]?key(?:[_-]?id)?)[\"']?\s{0,3}$",
+    re.IGNORECASE,
+)
+_GENERIC_VALUE = re.compile(r"(?:>)?\s{0,3}[\"']?(?P<value>[^\s\"'`,;]{8,200})")
+_EMAIL_LOCAL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}$")
+_EMAIL_DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9\-])")
+_IPV6_HINT = re.compile(r":[0-9A-Fa-f]{0,4}:")
+_HEX_COLON = frozenset("0123456789abcdefABCDEF:")
+
+# number-shaped detectors run inside digit runs only
+# a run with at least 4 digits, or two digits right after two letters (an IBAN's start)
+_DIGIT_RUN = re.compile(r"\d(?:(?:[ \-.()x]{0,3}\d){3,}|(?<=[A-Za-z]{2}\d)\d)")
+_SSN = re.compile(r"(?<![\d\-])(?P<a>\d{3})(?P<sep>[ \-]?)(?P<g>\d{2})(?P=sep)(?P<s>\d{4})(?![\d\-])")
+_CARD = re.compile(r"(?<![\w\-+.])\d(?:[ \-]?\d){11,18}(?!\d)")
+_IPV4 = re.compile(
+    r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w.]*\d)"
+)
+_PHONE = re.compile(
+    r"(?<![\w+\-])(?:\+\d{1,3}[ .\-]?(?:\(0\)[ .\-]?)?|00\d{1,3}[ .\-])?"
+    r"(?:\(\d{1,4}\)[ .\-]?)?\d{1,10}(?:[ .\-]\d{1,8}){0,5}(?:\s?x\d{1,5})?(?![\w\-])"
+)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{2}-\d{2}-\d{4}")
+_POSTCODE = re.compile(r"\d{4,5}-\d{3}")  # Portuguese / Brazilian postal codes look like short phones
+_NEXT_WORD = re.compile(r"[ \t]+[^\W\d_]")
+
+# lower number wins an overlap
+_PRIORITY = {
+    "PRIVATE_KEY": 0,
+    "JWT": 1,
+    "AWS_ACCESS_KEY": 2,
+    "GITHUB_TOKEN": 2,
+    "SLACK_TOKEN": 2,
+    "GOOGLE_API_KEY": 2,
+    "GENERIC_SECRET": 3,
+    "EMAIL_ADDRESS": 4,
+    "IBAN_CODE": 5,
+    "US_SSN": 6,
+    "CREDIT_CARD": 7,
+    "IP_ADDRESS": 8,
+    "PHONE_NUMBER": 9,
+}
 
 
-def _group_name(kind: str) -> str:
-    return kind
-
-
-COMBINED = re.compile("|".join(f"(?P<{_group_name(kind)}>{pattern})" for kind, pattern in _PATTERNS))
-
-
-def _phone_ok(value: str) -> bool:
-    digits = sum(ch.isdigit() for ch in value)
+def _phone_ok(value: str, text: str, end: int) -> bool:
+    main, _, _ext = value.partition("x")
+    digits = sum(ch.isdigit() for ch in main)
     if digits < 7 or digits > 15:
         return False
-    # a bare run of digits is a phone only when it has 10 or 11 digits (e.g. 9498777106)
-    return not (value.isdigit() and digits not in (10, 11))
+    if _DATE.search(main) or _POSTCODE.fullmatch(main):
+        return False
+    # "370 3911 Fourth Avenue": two bare groups followed by a word are a street address, not a phone
+    groups = len(re.split(r"[ .\-]+", main.strip()))
+    if groups <= 2 and main[0] not in "+(" and _NEXT_WORD.match(text, end):
+        return False
+    # a bare run of digits is a phone only with 10 or 11 digits (e.g. 9498777106)
+    return not (main.isdigit() and digits not in (10, 11))
 
 
-def _validate(kind: str, match: re.Match[str]) -> tuple[int, int] | None:
-    """Return the span to report for a regex match, or None when its validator rejects it."""
-    value = match.group(kind)
-    if kind == "CREDIT_CARD":
-        digits = value.replace(" ", "").replace("-", "")
-        if len(digits) < 12 or len(digits) > 19 or not luhn_ok(digits):
+def _iban_at(text: str, pos: int) -> int | None:
+    """End of a valid IBAN starting at ``pos`` (compact or grouped by single spaces/dashes), or None."""
+    expected = _IBAN_LENGTHS.get(text[pos : pos + 2].upper())
+    if expected is None:
+        return None
+    count = 0
+    index = pos
+    size = len(text)
+    while index < size and count < expected:
+        char = text[index]
+        if char.isascii() and char.isalnum():
+            count += 1
+            index += 1
+        elif char in " -" and count >= 4 and index + 1 < size and text[index + 1].isalnum():
+            index += 1
+        else:
             return None
-    elif kind == "US_SSN":
-        if not ssn_ok(match.group("SSN_A"), match.group("SSN_G"), match.group("SSN_S")):
-            return None
-    elif kind == "IBAN_CODE":
-        if not iban_ok(value):
-            return None
-    elif kind == "IP_ADDRESS":
-        if ":" in value:
-            try:
-                ipaddress.IPv6Address(value)
-            except ValueError:
-                return None
-            if value.count(":") < 2 or sum(ch.isalnum() for ch in value) < 3:
-                return None
-    elif kind == "PHONE_NUMBER":
-        if not _phone_ok(value):
-            return None
-    elif kind == "GENERIC_SECRET":
-        secret = match.group("GENERIC_SECRET_VALUE")
-        if shannon_entropy(secret) < 3.0 or not any(ch.isdigit() for ch in secret):
-            return None
-        return match.span("GENERIC_SECRET_VALUE")
-    return match.span(kind)
+    if count != expected or (index < size and text[index].isalnum()):
+        return None
+    return index if iban_ok(text[pos:index]) else None
 
 
-_KINDS: tuple[str, ...] = tuple(kind for kind, _ in _PATTERNS)
-ValidatorFn = Callable[[str, "re.Match[str]"], "tuple[int, int] | None"]
+def _numbers(text: str, start: int, end: int, out: list[tuple[int, int, int, str]]) -> None:
+    """Number-shaped detectors inside the digit run ``text[start:end]``."""
+    region = text[start:end]
+    digits = sum(ch.isdigit() for ch in region)
+    if digits >= 9:
+        for match in _SSN.finditer(text, start, end):
+            if ssn_ok(match.group("a"), match.group("g"), match.group("s")):
+                out.append((_PRIORITY["US_SSN"], match.start(), match.end(), "US_SSN"))
+    if digits >= 12:
+        for match in _CARD.finditer(text, start, end):
+            number = match.group().replace(" ", "").replace("-", "")
+            if luhn_ok(number):
+                out.append((_PRIORITY["CREDIT_CARD"], match.start(), match.end(), "CREDIT_CARD"))
+    if digits >= 4 and "." in region:
+        for match in _IPV4.finditer(text, start, end):
+            out.append((_PRIORITY["IP_ADDRESS"], match.start(), match.end(), "IP_ADDRESS"))
+    if digits >= 7:
+        for match in _PHONE.finditer(text, start, end):
+            if _phone_ok(match.group(), text, match.end()):
+                out.append((_PRIORITY["PHONE_NUMBER"], match.start(), match.end(), "PHONE_NUMBER"))
+
+
+def _ipv6(text: str, out: list[tuple[int, int, int, str]]) -> None:
+    """IPv6 addresses, grown left and right from each ``:hex:`` hint and checked by ``ipaddress``."""
+    size = len(text)
+    next_free = 0
+    for hint in _IPV6_HINT.finditer(text):
+        if hint.start() < next_free:
+            continue
+        start = hint.start()
+        while start > 0 and text[start - 1] in _HEX_COLON:
+            start -= 1
+        end = hint.end()
+        while end < size and text[end] in _HEX_COLON:
+            end += 1
+        next_free = end
+        if (start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_")) or (
+            end < size and (text[end].isalnum() or text[end] == "_")
+        ):
+            continue
+        value = text[start:end]
+        if len(value) > 39 or sum(ch != ":" for ch in value) < 3:
+            continue
+        try:
+            ipaddress.IPv6Address(value)
+        except ValueError:
+            continue
+        out.append((_PRIORITY["IP_ADDRESS"], start, end, "IP_ADDRESS"))
+
+
+def _candidates(text: str) -> list[tuple[int, int, int, str]]:
+    out: list[tuple[int, int, int, str]] = []
+    for kind, needles, pattern in _SECRET_PATTERNS:
+        if any(needle in text for needle in needles):
+            out.extend((_PRIORITY[kind], m.start(), m.end(), kind) for m in pattern.finditer(text))
+    for sign in ("=", ":"):
+        index = text.find(sign)
+        while index != -1:
+            if _GENERIC_NAME.search(text, max(0, index - 40), index) is not None:
+                match = _GENERIC_VALUE.match(text, index + 1)
+                if match is not None:
+                    value = match.group("value")
+                    if shannon_entropy(value) >= 3.0 and any(ch.isdigit() for ch in value):
+                        out.append((_PRIORITY["GENERIC_SECRET"], *match.span("value"), "GENERIC_SECRET"))
+            index = text.find(sign, index + 1)
+    at = text.find("@")
+    while at != -1:
+        local = _EMAIL_LOCAL.search(text, max(0, at - 64), at)
+        domain = _EMAIL_DOMAIN.match(text, at + 1)
+        if local is not None and domain is not None:
+            begin = local.start()
+            while begin < at and not text[begin].isalnum():
+                begin += 1
+            out.append((_PRIORITY["EMAIL_ADDRESS"], begin, domain.end(), "EMAIL_ADDRESS"))
+            at = text.find("@", domain.end())
+        else:
+            at = text.find("@", at + 1)
+    if text.count(":") >= 2:
+        _ipv6(text, out)
+    for run in _DIGIT_RUN.finditer(text):
+        start, end = run.span()
+        if start > 0 and text[start - 1] in "+(":
+            start -= 1
+        if start >= 2 and text[start - 2].isalpha() and text[start - 1].isalpha():
+            iban_end = _iban_at(text, start - 2) if start < 3 or not text[start - 3].isalnum() else None
+            if iban_end is not None:
+                out.append((_PRIORITY["IBAN_CODE"], start - 2, iban_end, "IBAN_CODE"))
+        if end - start >= 7:
+            _numbers(text, start, end, out)
+    return out
 
 
 def scan(text: str) -> list[Finding]:
-    """Find PII and secrets in ``text`` in one pass; findings are ordered by position and never overlap."""
+    """Find PII and secrets in ``text``; findings are ordered by position and never overlap."""
     if not text:
         return []
-    findings: list[Finding] = []
-    for match in COMBINED.finditer(text):
-        kind = match.lastgroup
-        if kind is None:
+    candidates = _candidates(text)
+    if not candidates:
+        return []
+    candidates.sort()
+    starts: list[int] = []  # accepted spans, kept sorted and non-overlapping
+    ends: list[int] = []
+    kinds: list[str] = []
+    for _, start, end, kind in candidates:
+        index = bisect.bisect_left(starts, start)
+        if index > 0 and ends[index - 1] > start:
             continue
-        if kind not in _KIND_SET:
-            # lastgroup can name an inner group; find the outer detector group that matched
-            kind = next(k for k in _KINDS if match.group(k) is not None)
-        span = _validate(kind, match)
-        if span is None:
+        if index < len(starts) and starts[index] < end:
             continue
-        start, end = span
-        findings.append(Finding(kind, start, end, text[start:end]))
-    return findings
+        starts.insert(index, start)
+        ends.insert(index, end)
+        kinds.insert(index, kind)
+    return [Finding(kind, start, end, text[start:end]) for start, end, kind in zip(starts, ends, kinds, strict=True)]
 
-
-_KIND_SET = frozenset(_KINDS)
 
 __all__ = ["ALL_TYPES", "PII_TYPES", "SECRET_TYPES", "Finding", "iban_ok", "luhn_ok", "scan", "ssn_ok"]

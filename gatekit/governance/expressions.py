@@ -247,11 +247,7 @@ class _Compiler:
                 value = base(env)
                 if isinstance(value, dict):
                     return value.get(key)
-                if (
-                    isinstance(value, list | tuple | str)
-                    and isinstance(key, int)
-                    and -len(value) <= key < len(value)
-                ):
+                if isinstance(value, list | tuple | str) and isinstance(key, int) and -len(value) <= key < len(value):
                     return value[key]
                 return None
 

@@ -153,9 +153,7 @@ class Policy:
         """Fresh per-run state (budgets, counters, emergency stops)."""
         return RunState(run_id)
 
-    def evaluate(
-        self, case: dict[str, Any], response: dict[str, Any], run: RunState | None = None
-    ) -> Decision:
+    def evaluate(self, case: dict[str, Any], response: dict[str, Any], run: RunState | None = None) -> Decision:
         """Judge one case: every rule runs, the strongest outcome wins, redactions are applied."""
         started = time.perf_counter_ns()
         if run is None:
@@ -289,14 +287,11 @@ def _build(raw: Any, *, path: str, sha256: str, root: Any) -> Policy:
         where = f"{path}:{line}" if line else path
         kind = rule_raw.get("kind") if isinstance(rule_raw, dict) else None
         if not isinstance(kind, str):
-            raise PolicyError(
-                f"{where}: rules[{index}]: missing 'kind'; valid kinds: {', '.join(known_kinds())}"
-            )
+            raise PolicyError(f"{where}: rules[{index}]: missing 'kind'; valid kinds: {', '.join(known_kinds())}")
         cls = rule_class(kind)
         if cls is None:
             raise PolicyError(
-                f"{where}: rules[{index}]: unknown rule kind {kind!r}; "
-                f"valid kinds: {', '.join(known_kinds())}"
+                f"{where}: rules[{index}]: unknown rule kind {kind!r}; valid kinds: {', '.join(known_kinds())}"
             )
         try:
             config = cls.Config.model_validate(rule_raw)
@@ -306,9 +301,7 @@ def _build(raw: Any, *, path: str, sha256: str, root: Any) -> Policy:
             where = f"{path}:{line}" if line else path
             raise PolicyError(f"{where}: rules[{index}].{_dotted(loc)}: {message}") from None
         if config.id in seen:
-            raise PolicyError(
-                f"{where}: rules[{index}]: duplicate rule id {config.id!r}; rule ids must be unique"
-            )
+            raise PolicyError(f"{where}: rules[{index}]: duplicate rule id {config.id!r}; rule ids must be unique")
         seen.add(config.id)
         if not config.enabled:
             continue

@@ -106,9 +106,7 @@ class ToolsRule(BaseRule):
         fired: list[Fired] = []
         if self.cfg.max_calls_per_case is not None and len(calls) > self.cfg.max_calls_per_case:
             fired.append(
-                Fired(
-                    self.outcome, f"{len(calls)} tool calls, more than {self.cfg.max_calls_per_case} per case"
-                )
+                Fired(self.outcome, f"{len(calls)} tool calls, more than {self.cfg.max_calls_per_case} per case")
             )
         counts: dict[str, int] = {}
         for index, call in enumerate(calls):
@@ -139,11 +137,7 @@ class ToolsRule(BaseRule):
         for pattern, limit, _ in self.limits:
             if limit.max_calls is None:
                 continue
-            total = sum(
-                n for name, n in counts.items() if name == pattern or fnmatch.fnmatchcase(name, pattern)
-            )
+            total = sum(n for name, n in counts.items() if name == pattern or fnmatch.fnmatchcase(name, pattern))
             if total > limit.max_calls:
-                fired.append(
-                    Fired(self.outcome, f"tool {pattern!r} called {total} times, limit {limit.max_calls}")
-                )
+                fired.append(Fired(self.outcome, f"tool {pattern!r} called {total} times, limit {limit.max_calls}"))
         return fired

@@ -1,0 +1,141 @@
+"""Token budgets per case, and per user / per run per minute on a virtual clock.
+
+The clock is the case ``timestamp`` (ISO 8601), so a replay of the same dataset gives the same
+decisions however fast it runs. A case without a timestamp is placed at the latest time seen so
+far in the run (time 0 when none yet). Windows slide: a case at time t counts the tokens of the
+cases in (t - window, t], its own included.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig
+from gatekit.models import Outcome
+from gatekit.units import parse_quantity
+
+
+def _tokens(value: Any, where: str) -> Any:
+    if value is None:
+        return None
+    number = parse_quantity(value, kind="number", where=where)
+    if number < 0:
+        raise ValueError(f"{where}: must not be negative")
+    return int(number)
+
+
+class CaseBudget(BaseModel):
+    """Per-case limits (tokens)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    total_tokens: int | None = None
+
+    @field_validator("input_tokens", "output_tokens", "total_tokens", mode="before")
+    @classmethod
+    def _parse(cls, value: Any) -> Any:
+        return _tokens(value, "per_case")
+
+
+class TokenBudgetConfig(RuleConfig):
+    """YAML of a ``token_budget`` rule."""
+
+    kind: Literal["token_budget"] = "token_budget"
+    per_case: CaseBudget | None = None
+    per_user_per_minute: int | None = None
+    per_run_per_minute: int | None = None
+    window: float = Field(default=60_000.0, description="window length in ms (default 1 minute)")
+    user_field: str = "user"
+    outcome: Literal["deny", "require_review", "allow_with_redaction", "allow"] = "deny"
+
+    @field_validator("per_user_per_minute", "per_run_per_minute", mode="before")
+    @classmethod
+    def _parse(cls, value: Any) -> Any:
+        return _tokens(value, "per minute budget")
+
+    @field_validator("window", mode="before")
+    @classmethod
+    def _window(cls, value: Any) -> Any:
+        number = parse_quantity(value, kind="duration_ms", where="window")
+        if number <= 0:
+            raise ValueError("window must be positive, e.g. 60s")
+        return number
+
+
+class _Window:
+    """Events (time_s, tokens) of one key; sums the tokens in (t - window, t]."""
+
+    __slots__ = ("events",)
+
+    def __init__(self) -> None:
+        self.events: list[tuple[float, int]] = []
+
+    def add_and_sum(self, now_s: float, tokens: int, window_s: float) -> int:
+        self.events.append((now_s, tokens))
+        low = now_s - window_s
+        # keep events that may still fall into a later window (cases can arrive slightly out of order)
+        latest = max(t for t, _ in self.events)
+        self.events = [(t, n) for t, n in self.events if t > latest - 2 * window_s]
+        return sum(n for t, n in self.events if low < t <= now_s)
+
+
+class TokenBudgetRule(BaseRule):
+    """Fires when a case, a user or the run uses more tokens than the budget allows."""
+
+    kind: ClassVar[str] = "token_budget"
+    default_owasp: ClassVar[tuple[str, ...]] = ("LLM10:2025",)
+    Config: ClassVar[type[RuleConfig]] = TokenBudgetConfig
+
+    def __init__(self, config: RuleConfig) -> None:
+        super().__init__(config)
+        assert isinstance(config, TokenBudgetConfig)
+        self.cfg = config
+        self.outcome = Outcome(config.outcome)
+        self.window_s = config.window / 1000.0
+
+    def evaluate(self, ev: Evaluation) -> list[Fired]:
+        """Check the per-case budget, then the sliding windows kept in the run state."""
+        usage = ev.response.get("usage") or {}
+        input_tokens = int(usage.get("input_tokens") or 0)
+        output_tokens = int(usage.get("output_tokens") or 0)
+        total = input_tokens + output_tokens
+        fired: list[Fired] = []
+        per_case = self.cfg.per_case
+        if per_case is not None:
+            for name, used, limit in (
+                ("input_tokens", input_tokens, per_case.input_tokens),
+                ("output_tokens", output_tokens, per_case.output_tokens),
+                ("total_tokens", total, per_case.total_tokens),
+            ):
+                if limit is not None and used > limit:
+                    fired.append(Fired(self.outcome, f"{name} {used} > per-case budget {limit}"))
+        if self.cfg.per_user_per_minute is None and self.cfg.per_run_per_minute is None:
+            return fired
+        state = ev.run.rule_state.setdefault(self.id, {"latest_s": 0.0, "users": {}, "run": _Window()})
+        now_s = ev.clock["epoch_s"]
+        if now_s is None:
+            now_s = state["latest_s"]
+        state["latest_s"] = max(state["latest_s"], now_s)
+        minutes = self.window_s / 60.0
+        per = "minute" if minutes == 1 else f"{minutes:g} minutes"
+        if self.cfg.per_user_per_minute is not None:
+            user = ev.context.get(self.cfg.user_field)
+            if user is not None:
+                window = state["users"].setdefault(str(user), _Window())
+                used = window.add_and_sum(now_s, total, self.window_s)
+                if used > self.cfg.per_user_per_minute:
+                    fired.append(
+                        Fired(
+                            self.outcome,
+                            f"user {user}: {used} tokens per {per} > {self.cfg.per_user_per_minute}",
+                        )
+                    )
+        if self.cfg.per_run_per_minute is not None:
+            used = state["run"].add_and_sum(now_s, total, self.window_s)
+            if used > self.cfg.per_run_per_minute:
+                fired.append(Fired(self.outcome, f"run: {used} tokens per {per} > {self.cfg.per_run_per_minute}"))
+        return fired

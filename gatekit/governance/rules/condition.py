@@ -1,0 +1,65 @@
+"""Conditions in the safe expression language over case, response, context and time.
+
+When the expression mentions ``tool`` it is evaluated once per tool call (``tool.name``,
+``tool.arguments.*``) and fires if any call matches; otherwise once per case.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from gatekit.governance.expressions import Expression
+from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig
+from gatekit.models import Outcome
+
+CASE_NAMES = frozenset(
+    {
+        "case",
+        "context",
+        "input",
+        "output",
+        "latency_ms",
+        "error_type",
+        "usage",
+        "cost_usd",
+        "model",
+        "tool_calls",
+        "tool_names",
+        "time",
+        "tool",
+    }
+)
+
+
+class ConditionConfig(RuleConfig):
+    """YAML of a ``condition`` rule."""
+
+    kind: Literal["condition"] = "condition"
+    when: str
+    outcome: Literal["deny", "require_review", "allow_with_redaction", "allow"] = "require_review"
+    reason: str = ""
+
+
+class ConditionRule(BaseRule):
+    """Fires with ``outcome`` when ``when`` is true."""
+
+    kind: ClassVar[str] = "condition"
+    default_owasp: ClassVar[tuple[str, ...]] = ("LLM06:2025", "ASI02:2026")
+    Config: ClassVar[type[RuleConfig]] = ConditionConfig
+
+    def __init__(self, config: RuleConfig) -> None:
+        super().__init__(config)
+        assert isinstance(config, ConditionConfig)
+        self.expression = Expression(config.when, names=CASE_NAMES)
+        self.per_tool = "tool" in self.expression.names
+        self.outcome = Outcome(config.outcome)
+        self.reason = config.reason or f"{config.when}"
+
+    def evaluate(self, ev: Evaluation) -> list[Fired]:
+        """Evaluate the expression (per tool call when it mentions ``tool``)."""
+        if not self.per_tool:
+            return [Fired(self.outcome, self.reason)] if self.expression(ev.env()) else []
+        matched = [str(call.get("name") or "") for call in ev.tool_calls if self.expression(ev.env(call))]
+        if not matched:
+            return []
+        return [Fired(self.outcome, f"{self.reason} (tool call: {', '.join(matched)})")]

@@ -1,0 +1,73 @@
+"""Run-level emergency stops: end the replay early when the run as a whole goes wrong.
+
+The expression sees run counters: ``cases``, ``violation_count`` (cases decided DENY),
+``deny_count``, ``review_count``, ``redaction_count``, ``error_count``, ``deny_rate``,
+``review_rate``, ``error_rate`` and ``rules.<rule_id>`` (cases on which that rule fired).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field
+
+from gatekit.governance.expressions import Expression
+from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig
+
+RUN_NAMES = frozenset(
+    {
+        "cases",
+        "violation_count",
+        "deny_count",
+        "review_count",
+        "redaction_count",
+        "error_count",
+        "deny_rate",
+        "review_rate",
+        "error_rate",
+        "rules",
+    }
+)
+
+
+class EmergencyStopConfig(RuleConfig):
+    """YAML of an ``emergency_stop`` rule."""
+
+    kind: Literal["emergency_stop"] = "emergency_stop"
+    when: str
+    min_cases: int = Field(default=1, ge=1)
+    reason: str = ""
+
+
+class EmergencyStopRule(BaseRule):
+    """Checked after every decided case; sets ``run.stop_reason`` when ``when`` holds."""
+
+    kind: ClassVar[str] = "emergency_stop"
+    default_owasp: ClassVar[tuple[str, ...]] = ("ASI08:2026", "LLM10:2025")
+    Config: ClassVar[type[RuleConfig]] = EmergencyStopConfig
+    run_level: ClassVar[bool] = True
+
+    def __init__(self, config: RuleConfig) -> None:
+        super().__init__(config)
+        assert isinstance(config, EmergencyStopConfig)
+        self.cfg = config
+        self.expression = Expression(config.when, names=RUN_NAMES)
+
+    def check_run(self, run: Any) -> str | None:
+        """Return why the run must stop, or None."""
+        if run.cases < self.cfg.min_cases:
+            return None
+        metrics = run.metrics()
+        if not self.expression(metrics):
+            return None
+        shown = ", ".join(
+            f"{name}={metrics[name]:.3g}" if isinstance(metrics[name], float) else f"{name}={metrics[name]}"
+            for name in sorted(self.expression.names)
+            if name in metrics and name != "rules"
+        )
+        reason = self.cfg.reason or self.cfg.when
+        return f"{reason} ({shown} after {run.cases} cases)"
+
+    def evaluate(self, ev: Evaluation) -> list[Fired]:
+        """Run-level rules do not judge single cases."""
+        return []

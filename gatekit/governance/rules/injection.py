@@ -1,0 +1,116 @@
+"""Prompt-injection signals in inputs and tool outputs.
+
+REQUIRE_REVIEW by default; DENY when the agent, after seeing the injected text, calls a tool
+outside the allow-list of the policy's ``tools`` rules or one they mark high-risk.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field
+
+from gatekit.governance.injection import DEFAULT_THRESHOLD, injection_score
+from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig
+from gatekit.models import Outcome
+
+OutcomeName = Literal["deny", "require_review", "allow_with_redaction", "allow"]
+
+
+class PromptInjectionConfig(RuleConfig):
+    """YAML of a ``prompt_injection`` rule."""
+
+    kind: Literal["prompt_injection"] = "prompt_injection"
+    scan: list[Literal["input", "tool_outputs", "output"]] = Field(
+        default_factory=lambda: ["input", "tool_outputs"]  # type: ignore[arg-type]
+    )
+    threshold: float = Field(default=DEFAULT_THRESHOLD, gt=0)
+    outcome: OutcomeName = "require_review"
+    escalate_outcome: OutcomeName = "deny"
+    high_risk_tools: list[str] = Field(default_factory=list)
+
+
+def _tool_outputs(ev: Evaluation) -> list[str]:
+    """Texts the agent read from tools: ``role: tool`` messages and results attached to tool calls."""
+    texts: list[str] = []
+    raw = ev.case.get("input")
+    messages = raw.get("messages") if isinstance(raw, dict) else raw if isinstance(raw, list) else None
+    if isinstance(messages, list):
+        for message in messages:
+            if isinstance(message, dict) and message.get("role") in ("tool", "function"):
+                content = message.get("content")
+                texts.append(content if isinstance(content, str) else str(content))
+    for call in ev.tool_calls:
+        for key in ("output", "result", "content"):
+            value = call.get(key)
+            if isinstance(value, str):
+                texts.append(value)
+    return texts
+
+
+def _user_input(ev: Evaluation) -> str:
+    raw = ev.case.get("input")
+    messages = raw.get("messages") if isinstance(raw, dict) else raw if isinstance(raw, list) else None
+    if not isinstance(messages, list):
+        return ev.input_text
+    parts = [m.get("content") for m in messages if isinstance(m, dict) and m.get("role") not in ("tool", "function")]
+    return "\n".join(p if isinstance(p, str) else str(p) for p in parts if p is not None)
+
+
+class PromptInjectionRule(BaseRule):
+    """Flags inputs and tool outputs that look like prompt injection."""
+
+    kind: ClassVar[str] = "prompt_injection"
+    default_owasp: ClassVar[tuple[str, ...]] = ("LLM01:2025", "ASI01:2026")
+    Config: ClassVar[type[RuleConfig]] = PromptInjectionConfig
+
+    def __init__(self, config: RuleConfig) -> None:
+        super().__init__(config)
+        assert isinstance(config, PromptInjectionConfig)
+        self.cfg = config
+        self.outcome = Outcome(config.outcome)
+        self.escalate = Outcome(config.escalate_outcome)
+        self.tool_rules: list[Any] = []
+
+    def bind(self, rules: list[Any]) -> None:
+        """Use the allow-lists and high-risk lists of the policy's ``tools`` rules."""
+        self.tool_rules = [r for r in rules if getattr(r, "kind", "") == "tools"]
+
+    def _risky_call(self, ev: Evaluation) -> str | None:
+        for call in ev.tool_calls:
+            name = str(call.get("name") or "")
+            if name in self.cfg.high_risk_tools:
+                return f"high-risk tool {name!r}"
+            for rule in self.tool_rules:
+                if not rule.is_allowed(name):
+                    return f"tool {name!r} outside the allow-list"
+                if rule.is_high_risk(name):
+                    return f"high-risk tool {name!r}"
+        return None
+
+    def evaluate(self, ev: Evaluation) -> list[Fired]:
+        """Score each configured text; fire once per place where the score reaches the threshold."""
+        places: list[tuple[str, str]] = []
+        if "input" in self.cfg.scan:
+            places.append(("input", _user_input(ev)))
+        if "tool_outputs" in self.cfg.scan:
+            places.extend(("tool output", text) for text in _tool_outputs(ev))
+        if "output" in self.cfg.scan:
+            places.append(("output", ev.output))
+        fired: list[Fired] = []
+        for where, text in places:
+            signal = injection_score(text)
+            if not signal.flagged(self.cfg.threshold):
+                continue
+            families = ", ".join(signal.families)
+            risky = self._risky_call(ev)
+            if risky is not None:
+                fired.append(
+                    Fired(
+                        self.escalate,
+                        f"injection signals in {where} ({families}) followed by a call of {risky}",
+                    )
+                )
+            else:
+                fired.append(Fired(self.outcome, f"injection signals in {where} ({families}, score {signal.score})"))
+        return fired

@@ -1,0 +1,78 @@
+"""Sensitive terms: exact words or phrases, matched case- and spacing-insensitively."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field
+
+from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig
+from gatekit.models import Outcome
+
+_ACTION_OUTCOME = {
+    "redact": Outcome.ALLOW_WITH_REDACTION,
+    "deny": Outcome.DENY,
+    "review": Outcome.REQUIRE_REVIEW,
+}
+
+
+class SensitiveTermsConfig(RuleConfig):
+    """YAML of a ``sensitive_terms`` rule."""
+
+    kind: Literal["sensitive_terms"] = "sensitive_terms"
+    terms: list[str] = Field(min_length=1)
+    scan: list[Literal["output", "tool_arguments", "input"]] = Field(
+        default_factory=lambda: ["output", "tool_arguments"]  # type: ignore[arg-type]
+    )
+    action: Literal["redact", "deny", "review"] = "deny"
+    placeholder: str = "[SENSITIVE_TERM]"
+
+
+def term_pattern(term: str) -> str:
+    """Regex for ``term``: any case, any (or no) whitespace between its characters, whole words."""
+    chars = [re.escape(ch) for ch in term if not ch.isspace()]
+    if not chars:
+        raise ValueError("a sensitive term must not be empty")
+    body = r"[\s\-_.]*".join(chars)
+    return rf"(?<!\w){body}(?!\w)"
+
+
+class SensitiveTermsRule(BaseRule):
+    """Fires when a listed term appears: ``Project  falcon``, ``PROJECT-FALCON``, ``projectfalcon`` match."""
+
+    kind: ClassVar[str] = "sensitive_terms"
+    default_owasp: ClassVar[tuple[str, ...]] = ("LLM02:2025", "LLM07:2025")
+    Config: ClassVar[type[RuleConfig]] = SensitiveTermsConfig
+    redacts: ClassVar[bool] = True
+
+    def __init__(self, config: RuleConfig) -> None:
+        super().__init__(config)
+        assert isinstance(config, SensitiveTermsConfig)
+        self.cfg = config
+        # longest terms first so a phrase wins over a word it contains
+        terms = sorted({t.strip() for t in config.terms if t.strip()}, key=len, reverse=True)
+        self.regex = re.compile("|".join(term_pattern(t) for t in terms), re.IGNORECASE)
+        self.outcome = _ACTION_OUTCOME[config.action]
+
+    def evaluate(self, ev: Evaluation) -> list[Fired]:
+        """Search the configured texts; redact matches when the action is ``redact``."""
+        texts: list[tuple[Any, str, str]] = []
+        if "output" in self.cfg.scan:
+            texts.append(("output", ev.output, "output"))
+        if "tool_arguments" in self.cfg.scan:
+            texts.extend((key, text, f"arguments of tool call {key[1]}") for key, text in ev.tool_texts())
+        if "input" in self.cfg.scan:
+            texts.append(("input", ev.input_text, "input"))
+        fired: list[Fired] = []
+        for key, text, where in texts:
+            if not text:
+                continue
+            count = 0
+            for match in self.regex.finditer(text):
+                count += 1
+                if key != "input":
+                    ev.redact(key, match.start(), match.end(), "SENSITIVE_TERM", self.cfg.placeholder)
+            if count:
+                fired.append(Fired(self.outcome, f"{count} sensitive term(s) in {where}"))
+        return fired
