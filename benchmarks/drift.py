@@ -97,7 +97,12 @@ def generate(folder: Path, rows: int, ref_rows: int) -> tuple[Path, Path]:
 
     ref, prod = folder / "reference.parquet", folder / "production.parquet"
     pq.write_table(table(ref_rows, 1, 0.0), ref)
-    pq.write_table(table(rows, 2, 0.1), prod, row_group_size=131_072)
+    chunk = 1_000_000
+    first = table(min(rows, chunk), 2, 0.1)
+    with pq.ParquetWriter(prod, first.schema) as writer:  # in chunks: 10M rows stay in bounded memory
+        writer.write_table(first, row_group_size=131_072)
+        for index, start in enumerate(range(chunk, rows, chunk), start=3):
+            writer.write_table(table(min(chunk, rows - start), index, 0.1), row_group_size=131_072)
     return ref, prod
 
 
