@@ -156,7 +156,11 @@ def _client(tracking_uri: str | None) -> tuple[Any, str]:
 
 
 def _is_not_found(exc: Exception) -> bool:
-    return getattr(exc, "error_code", None) in {"RESOURCE_DOES_NOT_EXIST", "NOT_FOUND"}
+    code = getattr(exc, "error_code", None)
+    if code in {"RESOURCE_DOES_NOT_EXIST", "NOT_FOUND"}:
+        return True
+    # over REST a missing alias is INVALID_PARAMETER_VALUE "Registered model alias x not found."
+    return code == "INVALID_PARAMETER_VALUE" and "not found" in str(exc).lower()
 
 
 def _sink_error(uri: str, exc: Exception) -> SinkError:
