@@ -81,9 +81,7 @@ def _line(feature: dict[str, Any]) -> str:
     )
 
 
-def print_summary(
-    report: dict[str, Any], html_path: Path | None, run_id: str | None, uri: str | None
-) -> None:
+def print_summary(report: dict[str, Any], html_path: Path | None, run_id: str | None, uri: str | None) -> None:
     """Print drift yes/no first, then the drifted features with D/V, q and floor."""
     word = (
         typer.style("DRIFT", fg=typer.colors.RED, bold=True)
@@ -122,9 +120,7 @@ def drift_command(
         str | None,
         typer.Option(help="A gate run's results.jsonl: latency/tokens/cost/tool calls per case_id."),
     ] = None,
-    since: Annotated[
-        str | None, typer.Option(help="Only production rows of the last 7d / 24h / 30m / 2w.")
-    ] = None,
+    since: Annotated[str | None, typer.Option(help="Only production rows of the last 7d / 24h / 30m / 2w.")] = None,
     since_anchor: Annotated[
         str, typer.Option(help="Window ends at the 'newest' production timestamp (reproducible) or 'now'.")
     ] = "newest",
@@ -132,12 +128,8 @@ def drift_command(
         str | None, typer.Option(help="Dotted path of the production timestamp (default timestamp).")
     ] = None,
     numeric: Annotated[list[str] | None, typer.Option(help=_NUMERIC_HELP)] = None,
-    categorical: Annotated[
-        list[str] | None, typer.Option(help="Categorical feature (dotted path). Repeat.")
-    ] = None,
-    critical: Annotated[
-        list[str] | None, typer.Option(help="Feature whose drift alone means drift. Repeat.")
-    ] = None,
+    categorical: Annotated[list[str] | None, typer.Option(help="Categorical feature (dotted path). Repeat.")] = None,
+    critical: Annotated[list[str] | None, typer.Option(help="Feature whose drift alone means drift. Repeat.")] = None,
     max_drift_share: Annotated[
         float | None, typer.Option(help="Drift when more than this share of features drift (default 0.5).")
     ] = None,
@@ -149,12 +141,8 @@ def drift_command(
         str | None, typer.Option(help="MLflow tracking URI (default: MLFLOW_TRACKING_URI, else ./mlflow.db).")
     ] = None,
     run_name: Annotated[str | None, typer.Option(help="MLflow run name (default drift-YYYY-MM-DD).")] = None,
-    config: Annotated[
-        Path | None, typer.Option("--config", "-c", help="gatekit.yaml (its drift: section).")
-    ] = None,
-    no_mlflow: Annotated[
-        bool, typer.Option("--no-mlflow", help="Write the files only; log no MLflow run.")
-    ] = False,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="gatekit.yaml (its drift: section).")] = None,
+    no_mlflow: Annotated[bool, typer.Option("--no-mlflow", help="Write the files only; log no MLflow run.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the drift summary as JSON.")] = False,
 ) -> None:
     """Compare a golden dataset with production logs: exit 0 no drift, 1 drift, 2 bad input, 3 MLflow."""

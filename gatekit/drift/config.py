@@ -31,34 +31,22 @@ class DriftConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reference: str | None = Field(
-        default=None, description="Golden dataset or reference logs (file, glob, folder)."
-    )
+    reference: str | None = Field(default=None, description="Golden dataset or reference logs (file, glob, folder).")
     production: str | None = Field(default=None, description="Production logs (file, glob or folder).")
     reference_results: str | None = Field(
         default=None,
         description="A gate run's results.jsonl supplying latency/tokens/cost/tool calls per case_id.",
     )
-    since: str | None = Field(
-        default=None, description="Only production rows newer than this (7d, 24h, 30m, 2w)."
-    )
+    since: str | None = Field(default=None, description="Only production rows newer than this (7d, 24h, 30m, 2w).")
     timestamp_field: str = Field(default="timestamp", description="Dotted path of the production timestamp.")
-    numeric: list[str] = Field(
-        default_factory=list, description="Numeric features (dotted paths); exactly these."
-    )
+    numeric: list[str] = Field(default_factory=list, description="Numeric features (dotted paths); exactly these.")
     categorical: list[str] = Field(default_factory=list, description="Categorical features (dotted paths).")
     out: str = Field(default="reports/drift", description="Folder for drift.json and drift.html.")
     experiment: str = Field(default="gatekit-drift", description="MLflow experiment name.")
     run_name: str | None = None
-    tracking_uri: str | None = Field(
-        default=None, description="Default: MLFLOW_TRACKING_URI, else ./mlflow.db."
-    )
-    alpha: float = Field(
-        default=0.05, gt=0.0, lt=1.0, description="False discovery rate (Benjamini-Hochberg)."
-    )
-    ks_floor: float = Field(
-        default=DEFAULT_KS_FLOOR, ge=0.0, le=1.0, description="Default effect floor on KS D."
-    )
+    tracking_uri: str | None = Field(default=None, description="Default: MLFLOW_TRACKING_URI, else ./mlflow.db.")
+    alpha: float = Field(default=0.05, gt=0.0, lt=1.0, description="False discovery rate (Benjamini-Hochberg).")
+    ks_floor: float = Field(default=DEFAULT_KS_FLOOR, ge=0.0, le=1.0, description="Default effect floor on KS D.")
     cramers_v_floor: float = Field(
         default=DEFAULT_CRAMERS_V_FLOOR, ge=0.0, le=1.0, description="Default effect floor on Cramér's V."
     )
@@ -68,9 +56,7 @@ class DriftConfig(BaseModel):
         le=1.0,
         description="The dataset drifts when MORE than this share of features drift.",
     )
-    critical: list[str] = Field(
-        default_factory=list, description="Features whose drift alone means dataset drift."
-    )
+    critical: list[str] = Field(default_factory=list, description="Features whose drift alone means dataset drift.")
     features: dict[str, DriftFeatureRule] = Field(default_factory=dict, description="Per-feature overrides.")
     rare_min_expected: float = Field(
         default=5.0, ge=0.0, description="Categories with a smaller expected count are pooled into '(other)'."

@@ -144,13 +144,9 @@ def check_drift(
     }
     cfg = (config or DriftConfig()).model_copy(update={k: v for k, v in overrides.items() if v is not None})
     if not cfg.reference:
-        raise ConfigError(
-            "drift: no reference given; pass --reference PATH (or drift.reference in gatekit.yaml)"
-        )
+        raise ConfigError("drift: no reference given; pass --reference PATH (or drift.reference in gatekit.yaml)")
     if not cfg.production:
-        raise ConfigError(
-            "drift: no production logs given; pass --production PATH_OR_GLOB (or drift.production)"
-        )
+        raise ConfigError("drift: no production logs given; pass --production PATH_OR_GLOB (or drift.production)")
     if since_anchor not in ("newest", "now"):
         raise ConfigError(f"--since-anchor {since_anchor!r}: use 'newest' or 'now'")
 
@@ -165,9 +161,7 @@ def check_drift(
 
     ref_batches = _reference_batches(ref_paths, wanted | {"id"}, results_map)
     ref_acc, ref_info = _accumulate(ref_batches, specs, None, cfg)
-    prod_acc, prod_info = _accumulate(
-        _batches(prod_paths, wanted | top_level(cfg.timestamp_field)), specs, window, cfg
-    )
+    prod_acc, prod_info = _accumulate(_batches(prod_paths, wanted | top_level(cfg.timestamp_field)), specs, window, cfg)
     read_s = time.perf_counter() - started
 
     if ref_info["rows"] == 0:
@@ -184,9 +178,7 @@ def check_drift(
     features, skipped = _test_features(specs, ref_acc, prod_acc, cfg, ref_paths, prod_paths, explicit)
     if not features:
         reasons = "; ".join(f"{s['name']}: {s['reason']}" for s in skipped) or "no features"
-        raise DatasetError(
-            f"drift: no feature could be tested ({reasons}); name features with --numeric/--categorical"
-        )
+        raise DatasetError(f"drift: no feature could be tested ({reasons}); name features with --numeric/--categorical")
     _decide(features, cfg)
     drifted = [f["name"] for f in features if f["drifted"]]
     critical_drifted = [f["name"] for f in features if f["drifted"] and f["critical"]]
@@ -254,17 +246,13 @@ def check_drift(
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
             result.json_path = out_dir / "drift.json"
-            result.json_path.write_text(
-                json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-            )
+            result.json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
             from gatekit.report.drift_html import render_drift_html
 
             result.html_path = out_dir / "drift.html"
             result.html_path.write_text(render_drift_html(report), encoding="utf-8")
         except OSError as exc:
-            raise ConfigError(
-                f"--out {out_dir}: cannot write the report ({exc}); choose a writable folder"
-            ) from None
+            raise ConfigError(f"--out {out_dir}: cannot write the report ({exc}); choose a writable folder") from None
     if log_to_mlflow:
         try:
             _log_mlflow(result, cfg)
@@ -323,9 +311,7 @@ def _load_results(path: Path) -> dict[str, dict[str, Any]]:
             case_id = row.get("case_id")
             if case_id is None:
                 line = batch.first_line + offset
-                raise DatasetError(
-                    f"{path}:{line}: results row has no case_id; pass a gate run's results.jsonl"
-                )
+                raise DatasetError(f"{path}:{line}: results row has no case_id; pass a gate run's results.jsonl")
             if str(case_id) in measured:
                 continue
             raw_response = row.get("response")
@@ -459,7 +445,10 @@ def _test_features(
                 }
             )
         elif spec.kind == NUMERIC:
+            # sorted once, in place: ks_2samp, quantiles and histograms are all faster on sorted data
             ref_values, prod_values = r.values(), p.values()
+            ref_values.sort()
+            prod_values.sort()
             ks = stats.ks_test(ref_values, prod_values)
             features.append(
                 {
@@ -600,9 +589,7 @@ def _log_mlflow(result: DriftResult, cfg: DriftConfig) -> None:
     )
 
 
-def drift_check_for_gate(
-    reference_cases_path: str | Path, production: str | Path, **opts: Any
-) -> dict[str, Any]:
+def drift_check_for_gate(reference_cases_path: str | Path, production: str | Path, **opts: Any) -> dict[str, Any]:
     """Run the drift check for ``gatekit promote --production`` and return a JSON-ready summary.
 
     ``opts`` are ``check_drift`` keyword arguments (``since``, ``numeric``, ``categorical``,

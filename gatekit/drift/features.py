@@ -53,9 +53,7 @@ _DERIVED_COLUMNS = {
     "tool_calls": ("tool_calls", "response", "expected"),
     "tool_names": ("tool_calls", "response", "expected"),
 }
-_RESULTS_HINT = (
-    "golden datasets carry no measurements; pass --reference-results RESULTS.jsonl from a gate run"
-)
+_RESULTS_HINT = "golden datasets carry no measurements; pass --reference-results RESULTS.jsonl from a gate run"
 
 
 def default_features() -> list[FeatureSpec]:
@@ -121,6 +119,8 @@ class SideValues:
         if not self.chunks:
             return np.empty(0, dtype="float64")
         merged = np.concatenate(self.chunks) if len(self.chunks) > 1 else self.chunks[0]
+        if not merged.flags.writeable:  # a zero-copy view of an Arrow buffer: callers sort in place
+            merged = merged.copy()
         self.chunks = [merged]
         return merged
 

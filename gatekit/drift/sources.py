@@ -50,9 +50,7 @@ def file_format(path: Path) -> str:
         return "csv"
     if name.endswith(JSONL_SUFFIXES):
         return "jsonl"
-    raise DatasetError(
-        f"{path}: unsupported file type; use .jsonl, .parquet or .csv (optionally .gz for text)"
-    )
+    raise DatasetError(f"{path}: unsupported file type; use .jsonl, .parquet or .csv (optionally .gz for text)")
 
 
 def resolve_paths(spec: str, side: str) -> list[Path]:
@@ -177,9 +175,7 @@ def _csv_batches(path: Path, wanted: set[str] | None) -> Iterator[Batch]:
         include_columns=include, column_types={c: pa.string() for c in include}, strings_can_be_null=True
     )
     try:
-        reader = pacsv.open_csv(
-            path, read_options=pacsv.ReadOptions(block_size=8 << 20), convert_options=convert
-        )
+        reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=8 << 20), convert_options=convert)
         for record_batch in reader:
             if not record_batch.num_rows:
                 continue
@@ -203,13 +199,10 @@ def _jsonl_batches(path: Path) -> Iterator[Batch]:
                 try:
                     row = loads(line)
                 except ValueError as exc:
-                    raise DatasetError(
-                        f"{path}:{lineno}: invalid JSON ({exc}); fix or remove the line"
-                    ) from None
+                    raise DatasetError(f"{path}:{lineno}: invalid JSON ({exc}); fix or remove the line") from None
                 if not isinstance(row, dict):
                     raise DatasetError(
-                        f"{path}:{lineno}: expected a JSON object per line, got {type(row).__name__}; "
-                        "fix the line"
+                        f"{path}:{lineno}: expected a JSON object per line, got {type(row).__name__}; fix the line"
                     )
                 if not rows:
                     first = lineno

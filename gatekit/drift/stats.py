@@ -106,9 +106,7 @@ def cramers_v_balanced(ref_row: list[float], prod_row: list[float]) -> float:
     return min(1.0, math.sqrt(total / 4.0))
 
 
-def chi2_test(
-    reference: Counter[str], production: Counter[str], *, min_expected: float = 5.0
-) -> dict[str, Any]:
+def chi2_test(reference: Counter[str], production: Counter[str], *, min_expected: float = 5.0) -> dict[str, Any]:
     """Chi-square test of homogeneity over the union of categories, with Cramér's V and new categories."""
     from scipy.stats import chi2_contingency
 
