@@ -278,6 +278,70 @@ def schema(
     typer.echo(json.dumps(models[kind].model_json_schema(), indent=2))
 
 
+# --- issue 4: governance (policy check / policy test / traces) ---
+policy_app = typer.Typer(help="Validate governance policies and run their unit tests.", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+
+
+@policy_app.command("check", help="Validate policy files; exit 0 when all are valid, 2 otherwise.")
+def policy_check(files: Annotated[list[Path], typer.Argument(help="Policy files (policies/*.yaml).")]) -> None:
+    """Load every file; print one line per file."""
+    from gatekit.governance import load_policy
+
+    failed = False
+    for file in files:
+        try:
+            policy = load_policy(file)
+        except GatekitError as exc:
+            _err(f"error: {exc}")
+            failed = True
+            continue
+        typer.echo(f"ok {file}: {policy.id} v{policy.version}, {len(policy.rules) + len(policy.stop_rules)} rules")
+    if failed:
+        raise typer.Exit(EXIT_USAGE)
+
+
+@policy_app.command("test", help="Run policy unit tests (YAML); exit 0 all pass, 1 a test failed, 2 bad files.")
+def policy_test(directory: Annotated[Path, typer.Argument(help="Directory (or file) of policy tests.")]) -> None:
+    """Run the tests and print one line per test."""
+    from gatekit.governance.testing import run_policy_tests
+
+    try:
+        results = run_policy_tests(directory)
+    except GatekitError as exc:
+        raise _fail_user(exc) from None
+    for result in results:
+        typer.echo(f"{'PASS' if result.passed else 'FAIL'} {result.file}: {result.name}")
+        for failure in result.failures:
+            typer.echo(f"    {failure}")
+    failed = sum(not r.passed for r in results)
+    typer.echo(f"{len(results) - failed} passed, {failed} failed")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("traces", help="Filter governance audit traces (governance_traces.jsonl); prints JSONL.")
+def traces(
+    file: Annotated[Path, typer.Argument(help="governance_traces.jsonl")],
+    outcome: Annotated[str | None, typer.Option(help="allow, allow_with_redaction, require_review, deny")] = None,
+    rule: Annotated[str | None, typer.Option(help="Only decisions where this rule id fired.")] = None,
+    case: Annotated[str | None, typer.Option(help="Only this case id.")] = None,
+) -> None:
+    """Print the matching trace rows, one JSON object per line."""
+    import json
+
+    from gatekit.governance.traces import filter_traces
+
+    try:
+        for row in filter_traces(file, outcome=outcome, rule=rule, case=case):
+            typer.echo(json.dumps(row, ensure_ascii=False))
+    except GatekitError as exc:
+        raise _fail_user(exc) from None
+
+
+# --- end issue 4 ---
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

@@ -154,6 +154,8 @@ _SECRET_PATTERNS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
         re.compile(r"e(?<![A-Za-z0-9_-]e)yJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
     ),
 ]
+_SECRET_HINT = re.compile("|".join(re.escape(n) for _, needles, _ in _SECRET_PATTERNS for n in needles))
+
 # generic credential assignments are anchored on their "=" / ":": keyword before, value after
 _GENERIC_NAME = re.compile(
     r"(?<![A-Za-z0-9])(?:api[_-]?key|apikey|secret(?:[_-]?key)?|client[_-]?secret|access[_-]?token|auth[_-]?token"
@@ -289,9 +291,10 @@ def _ipv6(text: str, out: list[tuple[int, int, int, str]]) -> None:
 
 def _candidates(text: str) -> list[tuple[int, int, int, str]]:
     out: list[tuple[int, int, int, str]] = []
-    for kind, needles, pattern in _SECRET_PATTERNS:
-        if any(needle in text for needle in needles):
-            out.extend((_PRIORITY[kind], m.start(), m.end(), kind) for m in pattern.finditer(text))
+    if _SECRET_HINT.search(text) is not None:
+        for kind, needles, pattern in _SECRET_PATTERNS:
+            if any(needle in text for needle in needles):
+                out.extend((_PRIORITY[kind], m.start(), m.end(), kind) for m in pattern.finditer(text))
     for sign in ("=", ":"):
         index = text.find(sign)
         while index != -1:

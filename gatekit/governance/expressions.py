@@ -303,6 +303,9 @@ class _Compiler:
             test, body, orelse = self.compile(node.test), self.compile(node.body), self.compile(node.orelse)
             return lambda env: body(env) if test(env) else orelse(env)
         if isinstance(node, ast.List | ast.Tuple):
+            if all(isinstance(e, ast.Constant) for e in node.elts):
+                constant = [self.compile(e)({}) for e in node.elts]  # built once, never mutated
+                return lambda env: constant
             items = [self.compile(e) for e in node.elts]
             return lambda env: [i(env) for i in items]
         if isinstance(node, ast.Call):

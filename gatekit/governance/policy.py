@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import time
 from datetime import UTC, datetime
@@ -220,18 +219,26 @@ class Policy:
                 counts[kind] = counts.get(kind, 0) + 1
         tool_keys = [k for k in ev.redactions if isinstance(k, tuple) and k[:1] == ("tool",)]
         if tool_keys:
-            calls = copy.deepcopy(calls)
+            # copy only the containers on the way to a redacted string; the response stays untouched
+            calls = list(calls)
+            copied: set[tuple[Any, ...]] = set()
             for key in tool_keys:
                 index, path = key[1], key[2:]
-                container: Any = calls[index]["arguments"]
-                for part in path[:-1]:
-                    container = container[part]
-                if not path:  # arguments itself is a string
-                    text, kinds = apply_redactions(str(calls[index]["arguments"]), ev.redactions[key])
-                    calls[index]["arguments"] = text
-                else:
-                    text, kinds = apply_redactions(container[path[-1]], ev.redactions[key])
-                    container[path[-1]] = text
+                if ("tool", index) not in copied:
+                    calls[index] = dict(calls[index])
+                    copied.add(("tool", index))
+                parent: Any = calls[index]
+                slot: Any = "arguments"
+                prefix: tuple[Any, ...] = ("tool", index)
+                for part in path:
+                    prefix = (*prefix, slot)
+                    if prefix not in copied:
+                        child = parent[slot]
+                        parent[slot] = dict(child) if isinstance(child, dict) else list(child)
+                        copied.add(prefix)
+                    parent, slot = parent[slot], part
+                text, kinds = apply_redactions(str(parent[slot]), ev.redactions[key])
+                parent[slot] = text
                 for kind in kinds:
                     counts[kind] = counts.get(kind, 0) + 1
         return output, calls, dict(sorted(counts.items()))

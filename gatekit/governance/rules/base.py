@@ -96,6 +96,25 @@ def _walk_strings(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any
             yield from _walk_strings(item, (*path, index))
 
 
+ENV_NAMES = frozenset(
+    {
+        "case",
+        "context",
+        "input",
+        "output",
+        "latency_ms",
+        "error_type",
+        "usage",
+        "cost_usd",
+        "model",
+        "tool_calls",
+        "tool_names",
+        "time",
+        "tool",
+    }
+)
+
+
 def parse_clock(timestamp: Any) -> dict[str, Any]:
     """Virtual clock fields of an ISO timestamp: epoch seconds, hour, minute, weekday, minute_of_day.
 
@@ -191,36 +210,46 @@ class Evaluation:
         return self._clock
 
     # expression environment ------------------------------------------------------------------
-    def env(self, tool: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Names visible to policy expressions; ``tool`` binds the tool call being checked."""
-        if self._env is None:
-            case = self.case
-            response = self.response
-            self._env = {
-                "case": {
-                    "id": case.get("id"),
-                    "tags": case.get("tags") or [],
-                    "expected": case.get("expected"),
-                    "timestamp": case.get("timestamp"),
-                },
-                "context": self.context,
-                "input": self.input_text,
-                "output": self.output,
-                "latency_ms": response.get("latency_ms"),
-                "error_type": response.get("error_type"),
-                "usage": response.get("usage") or {},
-                "cost_usd": response.get("cost_usd"),
-                "model": response.get("model"),
-                "tool_calls": self.tool_calls,
-                "tool_names": [str(c.get("name") or "") for c in self.tool_calls],
-                "time": self.clock,
-                "tool": None,
-            }
-        if tool is None:
-            return self._env
-        env = dict(self._env)
-        env["tool"] = {"name": tool.get("name"), "arguments": tool.get("arguments") or {}}
+    def env(self, tool: dict[str, Any] | None = None, names: frozenset[str] | None = None) -> dict[str, Any]:
+        """Names visible to policy expressions; ``tool`` binds the tool call being checked.
+
+        ``names`` restricts the environment to what an expression uses (cheaper to build).
+        """
+        if names is not None:
+            env = {name: self._value(name) for name in names if name != "tool"}
+        else:
+            if self._env is None:
+                self._env = {name: self._value(name) for name in ENV_NAMES if name != "tool"}
+            env = dict(self._env)
+        if tool is not None:
+            env["tool"] = {"name": tool.get("name"), "arguments": tool.get("arguments") or {}}
         return env
+
+    def _value(self, name: str) -> Any:
+        case = self.case
+        response = self.response
+        if name == "context":
+            return self.context
+        if name == "case":
+            return {
+                "id": case.get("id"),
+                "tags": case.get("tags") or [],
+                "expected": case.get("expected"),
+                "timestamp": case.get("timestamp"),
+            }
+        if name == "input":
+            return self.input_text
+        if name == "output":
+            return self.output
+        if name == "usage":
+            return response.get("usage") or {}
+        if name == "tool_calls":
+            return self.tool_calls
+        if name == "tool_names":
+            return [str(c.get("name") or "") for c in self.tool_calls]
+        if name == "time":
+            return self.clock
+        return response.get(name)  # latency_ms, error_type, cost_usd, model
 
     # texts -----------------------------------------------------------------------------------
     @property

@@ -8,6 +8,8 @@ cases in (t - window, t], its own included.
 
 from __future__ import annotations
 
+import bisect
+from collections import deque
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -67,20 +69,36 @@ class TokenBudgetConfig(RuleConfig):
 
 
 class _Window:
-    """Events (time_s, tokens) of one key; sums the tokens in (t - window, t]."""
+    """Token events (time_s, tokens) of one key, sorted by time, with a running total.
 
-    __slots__ = ("events",)
+    Cases normally arrive in time order (O(1) per case); an out-of-order case is inserted in place.
+    """
+
+    __slots__ = ("times", "tokens", "total")
 
     def __init__(self) -> None:
-        self.events: list[tuple[float, int]] = []
+        self.times: deque[float] = deque()
+        self.tokens: deque[int] = deque()
+        self.total = 0
 
     def add_and_sum(self, now_s: float, tokens: int, window_s: float) -> int:
-        self.events.append((now_s, tokens))
+        """Record ``tokens`` at ``now_s``; return the tokens in (now_s - window_s, now_s]."""
+        if not self.times or now_s >= self.times[-1]:
+            self.times.append(now_s)
+            self.tokens.append(tokens)
+        else:
+            index = bisect.bisect_right(self.times, now_s)
+            self.times.insert(index, now_s)
+            self.tokens.insert(index, tokens)
+        self.total += tokens
+        latest = self.times[-1]
+        while self.times and self.times[0] <= latest - window_s:
+            self.times.popleft()
+            self.total -= self.tokens.popleft()
+        if now_s == latest:
+            return self.total
         low = now_s - window_s
-        # keep events that may still fall into a later window (cases can arrive slightly out of order)
-        latest = max(t for t, _ in self.events)
-        self.events = [(t, n) for t, n in self.events if t > latest - 2 * window_s]
-        return sum(n for t, n in self.events if low < t <= now_s)
+        return sum(n for t, n in zip(self.times, self.tokens, strict=True) if low < t <= now_s)
 
 
 class TokenBudgetRule(BaseRule):

@@ -9,26 +9,10 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 from gatekit.governance.expressions import Expression
-from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig
+from gatekit.governance.rules.base import ENV_NAMES, BaseRule, Evaluation, Fired, RuleConfig
 from gatekit.models import Outcome
 
-CASE_NAMES = frozenset(
-    {
-        "case",
-        "context",
-        "input",
-        "output",
-        "latency_ms",
-        "error_type",
-        "usage",
-        "cost_usd",
-        "model",
-        "tool_calls",
-        "tool_names",
-        "time",
-        "tool",
-    }
-)
+CASE_NAMES = ENV_NAMES
 
 
 class ConditionConfig(RuleConfig):

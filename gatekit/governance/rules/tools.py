@@ -87,6 +87,9 @@ class ToolsRule(BaseRule):
                 for c in limit.conditions
             ]
             self.limits.append((pattern, limit, conditions))
+        self.condition_names = frozenset(
+            name for _, _, conditions in self.limits for expr, _, _ in conditions for name in expr.names
+        )
 
     def is_allowed(self, name: str) -> bool:
         """True when ``name`` is on the allow-list (or there is none) and not on the deny-list."""
@@ -130,7 +133,7 @@ class ToolsRule(BaseRule):
                             )
                         )
                 if conditions:
-                    env = ev.env(call)
+                    env = ev.env(call, names=self.condition_names)
                     for expr, outcome, reason in conditions:
                         if expr(env):
                             fired.append(Fired(outcome, f"tool {name!r} call {index}: {reason}"))

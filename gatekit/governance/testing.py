@@ -1,0 +1,142 @@
+"""Policy unit tests written as YAML, run like ``opa test``.
+
+A test file (``policies/tests/*.yaml``)::
+
+    policy: ../default.yaml            # relative to the test file
+    tests:
+      - name: e-mail in the reply is redacted
+        case: {input: "hi", context: {env: production}}        # dataset-row fields
+        response: {output: "write to jane@example.com"}         # normalised response fields
+        expect:
+          outcome: allow_with_redaction
+          rules: [pii-redaction]         # these rules fired (others may fire too)
+          not_rules: [no-secrets]        # these did not
+          redactions: {EMAIL_ADDRESS: 1}
+          output: "write to [EMAIL_ADDRESS]"
+      - name: the run stops after three denials
+        steps:                           # evaluated in order with one shared run state
+          - {case: {...}, response: {...}, expect: {outcome: deny}}
+        expect_stop: true                # run.stop_reason set after the last step (false: not set)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gatekit.errors import PolicyError
+from gatekit.governance.policy import Policy, load_policy
+from gatekit.models import Decision
+
+_EXPECT_KEYS = {"outcome", "rules", "not_rules", "redactions", "output", "reasons_contain"}
+
+
+@dataclass
+class PolicyTestResult:
+    """One test: where it is, whether it passed and why not."""
+
+    file: str
+    name: str
+    passed: bool
+    failures: list[str] = field(default_factory=list)
+
+
+def _check(decision: Decision, expect: dict[str, Any], where: str) -> list[str]:
+    unknown = set(expect) - _EXPECT_KEYS
+    if unknown:
+        raise PolicyError(f"{where}: unknown expect key(s) {sorted(unknown)}; use {sorted(_EXPECT_KEYS)}")
+    failures: list[str] = []
+    fired = {r["id"] for r in decision.rules}
+    if "outcome" in expect and decision.outcome.value != str(expect["outcome"]):
+        failures.append(f"outcome {decision.outcome.value!r}, expected {expect['outcome']!r} ({decision.reasons})")
+    for rule in expect.get("rules") or []:
+        if rule not in fired:
+            failures.append(f"rule {rule!r} did not fire (fired: {sorted(fired)})")
+    for rule in expect.get("not_rules") or []:
+        if rule in fired:
+            failures.append(f"rule {rule!r} fired but should not have")
+    if "redactions" in expect and dict(decision.redactions) != dict(expect["redactions"] or {}):
+        failures.append(f"redactions {decision.redactions}, expected {expect['redactions']}")
+    if "output" in expect and decision.redacted_output != expect["output"]:
+        failures.append(f"redacted output {decision.redacted_output!r}, expected {expect['output']!r}")
+    for text in expect.get("reasons_contain") or []:
+        if not any(text in reason for reason in decision.reasons):
+            failures.append(f"no reason contains {text!r} ({decision.reasons})")
+    return failures
+
+
+def _response(raw: Any) -> dict[str, Any]:
+    response = {"output": "", "tool_calls": [], "usage": {"input_tokens": 0, "output_tokens": 0}}
+    response.update({"latency_ms": None, "error_type": None, "model": None, "cost_usd": None})
+    if isinstance(raw, str):
+        raw = {"output": raw}
+    response.update(raw or {})
+    return response
+
+
+def _case(raw: Any, name: str) -> dict[str, Any]:
+    case = {"id": name, "input": "", "context": {}, "tags": [], "expected": None, "timestamp": None}
+    case.update(raw or {})
+    return case
+
+
+def run_policy_test_file(path: str | Path, policies: dict[Path, Policy] | None = None) -> list[PolicyTestResult]:
+    """Run every test of one YAML file."""
+    import yaml
+
+    file = Path(path)
+    policies = {} if policies is None else policies
+    try:
+        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise PolicyError(f"{file}: cannot read policy tests ({exc})") from None
+    if not isinstance(raw, dict) or "policy" not in raw or not isinstance(raw.get("tests"), list):
+        raise PolicyError(f"{file}: a policy test file needs 'policy: <path>' and a 'tests:' list")
+    unknown = set(raw) - {"policy", "tests", "description"}
+    if unknown:
+        raise PolicyError(f"{file}: unknown key(s) {sorted(unknown)}; use policy, tests, description")
+    policy_path = (file.parent / str(raw["policy"])).resolve()
+    if policy_path not in policies:
+        policies[policy_path] = load_policy(policy_path)
+    policy = policies[policy_path]
+    results: list[PolicyTestResult] = []
+    for index, test in enumerate(raw["tests"]):
+        if not isinstance(test, dict):
+            raise PolicyError(f"{file}: tests[{index}] must be a mapping")
+        name = str(test.get("name") or f"test {index}")
+        where = f"{file}: test {name!r}"
+        extra = set(test) - {"name", "case", "response", "expect", "steps", "expect_stop"}
+        if extra:
+            raise PolicyError(f"{where}: unknown key(s) {sorted(extra)}")
+        steps = test.get("steps") or [
+            {"case": test.get("case"), "response": test.get("response"), "expect": test.get("expect")}
+        ]
+        run = policy.new_run(run_id=f"test-{index}")
+        failures: list[str] = []
+        for step_index, step in enumerate(steps):
+            decision = policy.evaluate(_case(step.get("case"), name), _response(step.get("response")), run=run)
+            prefix = f"step {step_index}: " if "steps" in test else ""
+            failures.extend(prefix + f for f in _check(decision, step.get("expect") or {}, where))
+        if "expect_stop" in test and bool(test["expect_stop"]) != (run.stop_reason is not None):
+            failures.append(f"run stop reason {run.stop_reason!r}, expected a stop: {bool(test['expect_stop'])}")
+        results.append(PolicyTestResult(str(file), name, not failures, failures))
+    return results
+
+
+def run_policy_tests(directory: str | Path) -> list[PolicyTestResult]:
+    """Run every ``*.yaml`` / ``*.yml`` test file under ``directory`` (or one file)."""
+    root = Path(directory)
+    if root.is_file():
+        files = [root]
+    elif root.is_dir():
+        files = sorted([*root.rglob("*.yaml"), *root.rglob("*.yml")])
+    else:
+        raise PolicyError(f"{root}: no such policy test file or directory")
+    if not files:
+        raise PolicyError(f"{root}: no policy test files (*.yaml) found")
+    cache: dict[Path, Policy] = {}
+    results: list[PolicyTestResult] = []
+    for file in files:
+        results.extend(run_policy_test_file(file, cache))
+    return results
