@@ -67,7 +67,7 @@ def _check(decision: Decision, expect: dict[str, Any], where: str) -> list[str]:
 
 
 def _response(raw: Any) -> dict[str, Any]:
-    response = {"output": "", "tool_calls": [], "usage": {"input_tokens": 0, "output_tokens": 0}}
+    response: dict[str, Any] = {"output": "", "tool_calls": [], "usage": {"input_tokens": 0, "output_tokens": 0}}
     response.update({"latency_ms": None, "error_type": None, "model": None, "cost_usd": None})
     if isinstance(raw, str):
         raw = {"output": raw}
@@ -76,7 +76,7 @@ def _response(raw: Any) -> dict[str, Any]:
 
 
 def _case(raw: Any, name: str) -> dict[str, Any]:
-    case = {"id": name, "input": "", "context": {}, "tags": [], "expected": None, "timestamp": None}
+    case: dict[str, Any] = {"id": name, "input": "", "context": {}, "tags": [], "expected": None, "timestamp": None}
     case.update(raw or {})
     return case
 
