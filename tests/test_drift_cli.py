@@ -78,3 +78,20 @@ def test_cli_exit_codes_for_bad_input_and_unreachable_mlflow(tmp_path):
     assert "unreachable" in down.stderr
     assert down.stdout.startswith("NO DRIFT")
     assert (tmp_path / "o" / "drift.json").exists() and (tmp_path / "o" / "drift.html").exists()
+
+
+def test_drift_help_loads_no_heavy_modules(tmp_path):
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from gatekit.cli import app\n"
+        "result = CliRunner().invoke(app, ['drift', '--help'])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "assert '--production' in result.output\n"
+        "heavy = sorted(m for m in ('scipy', 'pandas', 'mlflow', 'numpy', 'pyarrow') if m in sys.modules)\n"
+        "print(','.join(heavy))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == ""
