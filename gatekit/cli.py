@@ -342,6 +342,34 @@ def traces(
 # --- end issue 4 ---
 
 
+# --- issue 6: gatekit init ---
+@app.command(
+    "init",
+    help="Scaffold gatekit.yaml, a sample dataset, thresholds, a policy and a GitHub workflow; never overwrites.",
+)
+def init(
+    path: Annotated[Path, typer.Argument(help="Repository root to scaffold into.")] = Path("."),
+) -> None:
+    """Write the starter files that do not exist yet and report the ones left alone."""
+    from gatekit.init import init_project
+
+    try:
+        result = init_project(path)
+    except GatekitError as exc:
+        raise _fail_user(exc) from None
+    for created in result.created:
+        typer.echo(f"  created  {created}")
+    for skipped in result.skipped:
+        typer.echo(f"  skipped  {skipped} (exists, left unchanged)")
+    typer.echo(
+        f"{len(result.created)} created, {len(result.skipped)} skipped. Next: point 'agent:' in gatekit.yaml at your "
+        "agent, then run `gatekit eval`."
+    )
+
+
+# --- end issue 6 ---
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

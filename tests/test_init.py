@@ -1,0 +1,105 @@
+"""``gatekit init``: every scaffolded file is valid, nothing is overwritten, bad folders exit 2."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gatekit.errors import ConfigError
+from gatekit.init import SCAFFOLD, init_project
+
+TARGETS = [target for _, target in SCAFFOLD]
+
+
+def gatekit(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GATEKIT_", "MLFLOW_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "gatekit", *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=env
+    )
+
+
+def test_init_writes_every_file(tmp_path: Path) -> None:
+    result = init_project(tmp_path)
+    assert [p.relative_to(tmp_path).as_posix() for p in result.created] == TARGETS
+    assert result.skipped == []
+    assert (tmp_path / ".github" / "workflows" / "gate.yml").read_text(encoding="utf-8").lstrip().startswith("#")
+
+
+def test_scaffolded_files_are_valid_inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gatekit.config import load_config
+    from gatekit.dataset import load_dataset
+    from gatekit.governance import load_policy
+    from gatekit.promotion import parse_limits
+    from gatekit.verdict import load_thresholds
+
+    init_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    config = load_config(tmp_path / "gatekit.yaml")
+    assert config.agent == "python:gatekit_example_agent:run"
+    assert len(load_dataset(config.dataset).cases) == 10
+    thresholds = load_thresholds(config.thresholds)
+    assert thresholds.checks and parse_limits(thresholds.max_regression)[0]
+    assert load_policy(config.policy).id == "default"
+
+
+def test_existing_files_are_skipped_and_reported(tmp_path: Path) -> None:
+    (tmp_path / "gatekit.yaml").write_text("# mine\n", encoding="utf-8")
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "gate.yml").write_text("name: mine\n", encoding="utf-8")
+    proc = gatekit("init", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "skipped  gatekit.yaml (exists, left unchanged)" in proc.stdout
+    assert f"skipped  {Path('.github/workflows/gate.yml')} (exists, left unchanged)" in proc.stdout
+    assert "4 created, 2 skipped" in proc.stdout
+    assert (tmp_path / "gatekit.yaml").read_text(encoding="utf-8") == "# mine\n"
+    assert (tmp_path / ".github" / "workflows" / "gate.yml").read_text(encoding="utf-8") == "name: mine\n"
+    again = gatekit("init", cwd=tmp_path)
+    assert again.returncode == 0 and "0 created, 6 skipped" in again.stdout
+
+
+def test_missing_folder_is_exit_2(tmp_path: Path) -> None:
+    proc = gatekit("init", str(tmp_path / "nope"), cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "is not a folder" in proc.stderr and "Traceback" not in proc.stderr
+    with pytest.raises(ConfigError):
+        init_project(tmp_path / "nope")
+
+
+def _unwritable_dir(tmp_path: Path) -> Path:
+    if os.geteuid() != 0:
+        target = tmp_path / "readonly"
+        target.mkdir()
+        target.chmod(stat.S_IRUSR | stat.S_IXUSR)
+        return target
+    # root ignores permission bits; sysfs refuses new files even to root
+    target = Path("/sys/fs")
+    probe = target / "gatekit-probe"
+    try:
+        open(probe, "x").close()  # noqa: SIM115
+    except OSError:
+        return target
+    probe.unlink()
+    pytest.skip("running as root with no read-only folder available")
+
+
+def test_unwritable_folder_is_exit_2(tmp_path: Path) -> None:
+    target = _unwritable_dir(tmp_path)
+    proc = gatekit("init", str(target), cwd=tmp_path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert f"cannot write {target}" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (target / "gatekit.yaml").exists()
+
+
+@pytest.mark.slow
+def test_init_then_eval_passes(tmp_path: Path) -> None:
+    assert gatekit("init", cwd=tmp_path).returncode == 0
+    proc = gatekit("eval", "--tracking-uri", f"sqlite:///{tmp_path / 'mlflow.db'}", "-q", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.startswith("PASS")
+    assert (tmp_path / "reports" / "latest" / "verdict.json").exists()
