@@ -235,25 +235,39 @@ def _tool_calls(row: dict[str, Any]) -> Any:
     return value
 
 
-def _derive_row(derive: str, row: dict[str, Any]) -> Any:
-    if derive in ("input_chars", "input_tokens_est", "turns"):
-        raw = get_path(row, "input")
-        if raw is ABSENT:
-            return ABSENT
-        text, turns = input_text_and_turns(raw)
-        if text is None:
-            return None
-        if derive == "input_chars":
-            return len(text)
-        if derive == "input_tokens_est":
-            return len(_TOKEN.findall(text))
-        return turns
+def _input_measures(row: dict[str, Any]) -> Any:
+    """(chars, estimated tokens, turns) of a row's input; ABSENT or None when it has none."""
+    raw = get_path(row, "input")
+    if raw is ABSENT:
+        return ABSENT
+    text, turns = input_text_and_turns(raw)
+    if text is None:
+        return None
+    return len(text), len(_TOKEN.findall(text)), turns
+
+
+def _tool_measures(row: dict[str, Any]) -> Any:
+    """(count, names) of a row's tool calls; ABSENT / None when it has none."""
     calls = _tool_calls(row)
     if calls is ABSENT or calls is None:
         return calls
     if not isinstance(calls, list):
-        return "not a list"  # counted as non-numeric / a label
-    return len(calls) if derive == "tool_calls" else tool_names(calls)
+        return "not a list", "not a list"  # counted as non-numeric / a label
+    return len(calls), tool_names(calls)
+
+
+_INPUT_INDEX = {"input_chars": 0, "input_tokens_est": 1, "turns": 2}
+
+
+def _derived(derive: str, batch: Batch) -> list[Any]:
+    """Values of a derived feature for every row of a batch; each row's input is parsed once per batch."""
+    is_input = derive in _INPUT_INDEX
+    key = "input" if is_input else "tools"
+    if key not in batch.cache:
+        measure = _input_measures if is_input else _tool_measures
+        batch.cache[key] = [measure(row) for row in batch.python_rows()]
+    index = _INPUT_INDEX.get(derive, 0 if derive == "tool_calls" else 1)
+    return [m if m is ABSENT or m is None else m[index] for m in batch.cache[key]]
 
 
 # --- extraction ---------------------------------------------------------------------------------------------
@@ -266,7 +280,7 @@ def add_batch(spec: FeatureSpec, batch: Batch, acc: SideValues) -> None:
         return
     rows = batch.python_rows()
     if spec.derive is not None:
-        values = [_derive_row(spec.derive, row) for row in rows]
+        values = _derived(spec.derive, batch)
     else:
         values = [_first_present(row, spec.paths) for row in rows]
     _add_python(spec, values, acc)

@@ -85,6 +85,7 @@ class Batch:
     rows: list[dict[str, Any]] | None = None
     first_line: int = 1
     _pyrows: list[dict[str, Any]] | None = field(default=None, repr=False)
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def columns(self) -> set[str]:
         """Top-level column names present in this batch."""
