@@ -139,11 +139,12 @@ class HttpAgent:
         self.response_paths: dict[str, str] = {str(k): str(v) for k, v in paths.items()}
         self.cost_header = str(extra.get("cost_header", "x-litellm-response-cost")).lower()
         self._session: Any = None
-        self._headers: dict[str, str] = {}
+        self._url: Any = None
 
     async def start(self) -> None:
         """Open one client session sized to the run's concurrency and resolve secrets from env."""
         import aiohttp
+        import yarl
 
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         for name, value in self.options.headers.items():
@@ -156,12 +157,15 @@ class HttpAgent:
                     "empty or not set; export the API key there"
                 )
             headers["Authorization"] = f"Bearer {key}"
-        self._headers = headers
         concurrency = max(1, self.options.concurrency)
         connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency, ttl_dns_cache=300)
         # The replay engine enforces the per-attempt timeout; this is only a backstop.
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=max(1.0, self.options.timeout_s))
-        self._session = aiohttp.ClientSession(connector=connector, timeout=timeout, raise_for_status=False)
+        # Headers live on the session (merged once, not per request); the URL is parsed once.
+        self._session = aiohttp.ClientSession(
+            connector=connector, timeout=timeout, raise_for_status=False, headers=headers, auto_decompress=True
+        )
+        self._url = yarl.URL(self.url)
 
     def build_body(self, case_input: Any, context: dict[str, Any]) -> Any:
         """Return the JSON request body for one case."""
@@ -187,21 +191,15 @@ class HttpAgent:
             raise RuntimeError("agent not started")
         payload = json.dumps(self.build_body(case_input, context), ensure_ascii=False, default=str)
         try:
-            async with self._session.request(
-                self.method, self.url, data=payload.encode(), headers=self._headers
-            ) as resp:
+            async with self._session.request(self.method, self._url, data=payload.encode()) as resp:
                 raw = await resp.read()
                 status = resp.status
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"))
                 cost_header = resp.headers.get(self.cost_header)
         except aiohttp.ClientConnectorError as exc:
-            raise AgentCallError(
-                ErrorType.CONNECTION, f"cannot connect to {self._where()}: {exc.os_error}"
-            ) from None
+            raise AgentCallError(ErrorType.CONNECTION, f"cannot connect to {self._where()}: {exc.os_error}") from None
         except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, aiohttp.ClientOSError) as exc:
-            raise AgentCallError(
-                ErrorType.CONNECTION, f"{self._where()}: {type(exc).__name__}: {exc}"
-            ) from None
+            raise AgentCallError(ErrorType.CONNECTION, f"{self._where()}: {type(exc).__name__}: {exc}") from None
         except aiohttp.ServerTimeoutError:
             raise AgentCallError(ErrorType.TIMEOUT, f"{self._where()}: connect timed out") from None
         except aiohttp.ClientResponseError as exc:  # malformed status line / headers

@@ -1,6 +1,7 @@
 """A misbehaving OpenAI-compatible agent server for tests and benchmarks (aiohttp.web, 127.0.0.1).
 
 Run ``python tests/agents/http_agent_server.py [--port 0]``; it prints ``READY <port>`` once listening.
+``--raw --latency-ms 50`` runs a bare fixed-latency server instead (benchmarks).
 
 The mode is the first path segment: ``POST /<mode>/v1/chat/completions?latency_ms=50&...``.
 A ``[mode=X]`` marker in the last user message overrides it per request (for mixed runs).
@@ -42,7 +43,7 @@ class State:
         self.rng = random.Random(seed)
         self.total = 0
         self.per_key: dict[str, list[float]] = defaultdict(list)
-        self.last_headers: dict[str, str] = {}
+        self.last_request: web.Request | None = None
         self.last_body: Any = None
 
 
@@ -88,7 +89,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
     text = _last_user_text(body)
     state.total += 1
     state.per_key[text].append(time.time())
-    state.last_headers = dict(request.headers)
+    state.last_request = request  # headers/body are copied only when /stats asks
     state.last_body = body
     seen = len(state.per_key[text])
     q = request.query
@@ -107,9 +108,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
         return web.Response(status=500)
     if mode == "malformed":
         await asyncio.sleep(latency_s)
-        return web.Response(
-            status=200, text='{"choices": [ {"message": not json', content_type="application/json"
-        )
+        return web.Response(status=200, text='{"choices": [ {"message": not json', content_type="application/json")
     if mode == "429" and seen <= int(q.get("fail", "1")):
         return web.json_response(
             {"error": {"message": "rate limited"}},
@@ -153,10 +152,60 @@ async def stats(request: web.Request) -> web.Response:
         {
             "total": state.total,
             "per_key": state.per_key,
-            "last_headers": state.last_headers,
+            "last_headers": {} if state.last_request is None else dict(state.last_request.headers),
             "last_body": state.last_body,
         }
     )
+
+
+class RawFixedLatency(asyncio.Protocol):
+    """``--raw``: a bare HTTP/1.1 keep-alive server answering every POST after a fixed latency.
+
+    For the throughput benchmark: it spends ~10x less CPU per request than aiohttp.web, so the
+    measurement shows gatekit's overhead rather than the test server's.
+    """
+
+    latency_s = 0.05
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport: Any = transport
+        self.buffer = b""
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while True:
+            head_end = self.buffer.find(b"\r\n\r\n")
+            if head_end < 0:
+                return
+            head = self.buffer[:head_end].lower()
+            length = 0
+            marker = head.find(b"content-length:")
+            if marker >= 0:
+                length = int(head[marker + 15 :].split(b"\r\n", 1)[0])
+            end = head_end + 4 + length
+            if len(self.buffer) < end:
+                return
+            body = self.buffer[head_end + 4 : end]
+            self.buffer = self.buffer[end:]
+            asyncio.get_running_loop().call_later(self.latency_s, self.answer, body)
+
+    def answer(self, body: bytes) -> None:
+        if self.transport.is_closing():
+            return
+        try:
+            text = _last_user_text(json.loads(body))
+        except ValueError:
+            text = ""
+        payload = json.dumps(_completion(text, "raw-model")).encode()
+        head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
+        self.transport.write(head.encode() + payload)
+
+
+async def main_raw(port: int, latency_ms: float) -> None:
+    RawFixedLatency.latency_s = latency_ms / 1000.0
+    server = await asyncio.get_running_loop().create_server(RawFixedLatency, "127.0.0.1", port, backlog=1024)
+    print(f"READY {server.sockets[0].getsockname()[1]}", flush=True)
+    await asyncio.Event().wait()
 
 
 async def main(port: int, seed: int) -> None:
@@ -179,8 +228,10 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--raw", action="store_true", help="bare fixed-latency server for benchmarks")
+    parser.add_argument("--latency-ms", type=float, default=50.0, help="latency of --raw")
     args = parser.parse_args()
     try:
-        asyncio.run(main(args.port, args.seed))
+        asyncio.run(main_raw(args.port, args.latency_ms) if args.raw else main(args.port, args.seed))
     except KeyboardInterrupt:
         sys.exit(0)

@@ -36,10 +36,10 @@ class HttpAgentServer:
 
 
 @contextmanager
-def http_agent_server(seed: int = 1) -> Iterator[HttpAgentServer]:
+def http_agent_server(seed: int = 1, *flags: str) -> Iterator[HttpAgentServer]:
     """Start the server on a free port of 127.0.0.1 and yield it once it listens."""
     proc = subprocess.Popen(
-        [sys.executable, str(HTTP_SERVER), "--port", "0", "--seed", str(seed)],
+        [sys.executable, str(HTTP_SERVER), "--port", "0", "--seed", str(seed), *flags],
         stdout=subprocess.PIPE,
         text=True,
         start_new_session=True,
