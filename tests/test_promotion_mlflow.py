@@ -342,6 +342,9 @@ def test_gate_with_last_pass_baseline_adds_paired_regression_checks(
         "c" * 40,
     )
     assert tags["gatekit.verdict"] == "pass" and tags["gatekit.kind"] == "gate"
+    # the report is an artifact of the run, where the MLflow UI's artifact viewer renders HTML
+    artifacts = {f.path for f in client(mlflow_server.uri).list_artifacts(first.verdict["mlflow"]["run_id"])}
+    assert {"report.html", "results.jsonl", "verdict.json"} <= artifacts
 
     same = run_gate(gate_config(demo_project, mlflow_server.uri, experiment, baseline="last-pass"), command="eval")
     regression = {c["name"]: c for c in same.verdict["checks"] if c["name"].startswith("regression.")}
