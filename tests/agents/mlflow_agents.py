@@ -29,9 +29,7 @@ class EchoResponsesAgent(ResponsesAgent):
     def predict(self, request: ResponsesAgentRequest) -> ResponsesAgentResponse:
         text = _last_user_text([m.model_dump() for m in request.input])
         context = (request.custom_inputs or {}).get("context", {})
-        output = [
-            self.create_text_output_item(text=f"responses: {text} as {context.get('role')}", id="msg_1")
-        ]
+        output = [self.create_text_output_item(text=f"responses: {text} as {context.get('role')}", id="msg_1")]
         if "[tool=" in text:
             name = text.split("[tool=", 1)[1].split("]", 1)[0]
             output.append(
