@@ -68,7 +68,7 @@ BaselineOpt = Annotated[
     str | None,
     typer.Option(help="Baseline run to compare with: a model alias (or name@alias), a run id, or last-pass."),
 ]
-DryRunOpt = Annotated[bool | None, typer.Option("--dry-run", help="Show what promotion would do; change nothing.")]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show what promotion would do; change nothing.")]
 # --- end issue 6 ---
 
 
@@ -189,7 +189,7 @@ def _gate_command(command: str):  # noqa: ANN202 - returns a typer command funct
         junit: JunitOpt = None,
         alias: AliasOpt = None,
         baseline: BaselineOpt = None,
-        dry_run: DryRunOpt = None,
+        dry_run: DryRunOpt = False,
         repeat: RepeatOpt = None,
         resume: ResumeOpt = None,
         sample: SampleOpt = None,
@@ -212,7 +212,7 @@ def _gate_command(command: str):  # noqa: ANN202 - returns a typer command funct
             "junit": junit,
             "alias": alias,
             "baseline": baseline,
-            "dry_run": dry_run,  # issue 6
+            "dry_run": dry_run or None,  # issue 6: None lets gatekit.yaml decide
             "repeat": repeat, "resume": resume, "sample": sample, "seed": seed, "deadline": deadline,  # issue 3
             "model": model,  # issue 3
         }

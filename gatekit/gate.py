@@ -454,9 +454,9 @@ def run_gate(
             alias = config.alias or DEFAULT_ALIAS
             verdict["promotion"] = promote(verdict, alias=alias, tracking_uri=tracking_uri, dry_run=config.dry_run)
             say(verdict["promotion"]["message"])
-            if verdict["promotion"]["action"] in ("promoted", "dry_run"):
-                write_local(exit_code)
-                log_run_artifact(tracking_uri, str(verdict["mlflow"]["run_id"]), out / "verdict.json")
+            write_local(exit_code)  # verdict.json / report.html now carry the promotion block
+            for name in ("verdict.json", "report.html"):
+                log_run_artifact(tracking_uri, str(verdict["mlflow"]["run_id"]), out / name)
         # --- end issue 6 ---
     except SinkError as exc:
         verdict["mlflow"]["error"] = str(exc)
