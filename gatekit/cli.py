@@ -55,6 +55,10 @@ TrackingOpt = Annotated[
     str | None, typer.Option(help="MLflow tracking URI [default: MLFLOW_TRACKING_URI, else ./mlflow.db].")
 ]
 RunNameOpt = Annotated[str | None, typer.Option(help="MLflow run name.")]
+ProductionOpt = Annotated[
+    str | None,
+    typer.Option(help="Production logs (file, folder or glob): adds a drift check against the golden dataset."),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print verdict.json to stdout instead of the summary.")]
 # --- issue 6 (CI + registry) options ---
@@ -196,6 +200,7 @@ def _gate_command(command: str):  # noqa: ANN202 - returns a typer command funct
         seed: SeedOpt = None,
         deadline: DeadlineOpt = None,
         model: ModelOpt = None,
+        production: ProductionOpt = None,
     ) -> None:
         flags = {
             "dataset": dataset,
@@ -215,6 +220,7 @@ def _gate_command(command: str):  # noqa: ANN202 - returns a typer command funct
             "dry_run": dry_run or None,  # issue 6: None lets gatekit.yaml decide
             "repeat": repeat, "resume": resume, "sample": sample, "seed": seed, "deadline": deadline,  # issue 3
             "model": model,  # issue 3
+            "production": production,
         }
         _run(command, flags, config, quiet, as_json)
 

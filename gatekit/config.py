@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from gatekit.drift.config import DriftConfig
 from gatekit.errors import ConfigError
 from gatekit.yamlio import pydantic_message, read_yaml
 
@@ -58,7 +59,7 @@ class GateConfig(BaseModel):
     junit: Path | None = None
     dry_run: bool = False
     agent_options: AgentOptionsConfig = Field(default_factory=AgentOptionsConfig)
-    drift: dict[str, Any] | None = None
+    drift: DriftConfig | None = None
     config_path: Path | None = Field(default=None, exclude=True)
 
 

@@ -247,6 +247,14 @@ def run_gate(
         extra=dict(config.agent_options.extra),
     )
     agent = resolve_agent(agent_spec, options)
+    if config.production:
+        import glob
+
+        if not glob.glob(config.production) and not Path(config.production).exists():
+            raise ConfigError(
+                f"--production {config.production}: no file or folder matches; pass production logs "
+                "(.jsonl/.parquet/.csv, a folder or a glob)"
+            )
     # --- issue 6 (baseline): find the baseline run and its results before any case runs ---
     baseline = None
     if config.baseline:
@@ -335,9 +343,12 @@ def run_gate(
     governance["denied_cases"] = [r for r in collector.governed if r["outcome"] == "deny"][:50]
     governance["reviewed_cases"] = [r for r in collector.governed if r["outcome"] == "require_review"][:50]
     governance["stop_reason"] = collector.stop_reason
-    drift = None
+    drift = _drift_summary(config, dataset_path, out) if config.production else None
     values = _flat_values(metrics, governance, drift)
+    values.update(_pass_count_values(pass_counts.metrics()))
     checks = decide(thresholds, values, _missing_reasons(metrics, config.pricing))
+    if drift is not None:
+        checks.append(_drift_check(drift))
     # --- issue 6 (baseline): paired regression checks against the baseline run ---
     if baseline is not None:
         from gatekit.promotion import parse_results_jsonl, regression_checks
@@ -441,7 +452,8 @@ def run_gate(
                 **_ci_and_model_tags(agent_spec, tracking_uri),  # issue 6
             },
             artifacts=[out / "verdict.json", out / "report.html", out / "results.jsonl",
-                       out / "governance_traces.jsonl"],
+                       out / "governance_traces.jsonl"]
+            + ([out / "drift.json", out / "drift.html"] if drift is not None else []),
             dataset={"name": dataset.path.stem, "path": str(dataset.path), "sha256": dataset.sha256,
                      "records": [c.to_dict() for c in dataset.cases]},
             before_artifacts=before_artifacts,
@@ -473,6 +485,45 @@ def _ci_and_model_tags(agent_spec: str, tracking_uri: str) -> dict[str, str]:
     from gatekit.sinks.github import ci_tags
 
     return {**ci_tags(os.environ), **model_tags(agent_spec, tracking_uri)}
+
+
+def _pass_count_values(counts: dict[str, Any]) -> dict[str, Any]:
+    """k-of-n metrics for thresholds: pass_all_repeats_rate, pass_any_repeat_rate, pass_k_of_n.K."""
+    values = {
+        "pass_all_repeats_rate": counts.get("pass_all_repeats_rate"),
+        "pass_any_repeat_rate": counts.get("pass_any_repeat_rate"),
+    }
+    for k, rate in (counts.get("pass_k_of_n") or {}).items():
+        values[f"pass_k_of_n.{k}"] = rate
+    return values
+
+
+def _drift_summary(config: GateConfig, dataset_path: Path, out: Path) -> dict[str, Any]:
+    """Drift of production vs the golden dataset; an error becomes a failing drift summary (fail closed)."""
+    from gatekit.drift import drift_check_for_gate
+    from gatekit.errors import GatekitError
+
+    try:
+        summary: dict[str, Any] = drift_check_for_gate(
+            dataset_path,
+            str(config.production),
+            config=config.drift,
+            out=out,
+            reference_results=out / "results.jsonl",
+        )
+    except GatekitError as exc:
+        return {"drift": None, "error": str(exc), "drifted": [], "features": []}
+    return summary
+
+
+def _drift_check(drift: dict[str, Any]) -> Check:
+    if drift.get("error"):
+        return Check("drift", None, None, "", CheckStatus.FAIL, None, f"drift check failed: {drift['error']}")
+    drifted = drift.get("drifted") or []
+    if drift.get("drift"):
+        reason = drift.get("reason") or f"drifted features: {', '.join(map(str, drifted))}"
+        return Check("drift", float(len(drifted)), 0.0, "<=", CheckStatus.FAIL, None, str(reason))
+    return Check("drift", float(len(drifted)), 0.0, "<=", CheckStatus.PASS, None, "production matches the golden dataset")
 
 
 def _mlflow_params(config: GateConfig, sha256: str, agent_spec: str, policy: Any) -> dict[str, Any]:

@@ -78,8 +78,9 @@ class ReplayStats:
 def classify(exc: BaseException) -> tuple[ErrorType, str, bool, float | None]:
     """Return ``(error_type, message, retryable, retry_after_s)`` for an attempt's exception.
 
-    Only timeouts, connection failures and what an adapter marks retryable are retried:
-    an agent that raises is assumed to raise again for the same input.
+    Timeouts, connection failures, exceptions raised by the agent and what an adapter
+    marks retryable are retried; adapters mark permanent failures (4xx, invalid
+    responses) ``retryable=False``.
     """
     if isinstance(exc, AgentCallError):
         return exc.error_type, str(exc), exc.retryable, exc.retry_after_s
@@ -87,7 +88,7 @@ def classify(exc: BaseException) -> tuple[ErrorType, str, bool, float | None]:
         return ErrorType.TIMEOUT, "attempt exceeded the timeout", True, None
     if isinstance(exc, ConnectionError):
         return ErrorType.CONNECTION, f"{type(exc).__name__}: {exc}", True, None
-    return ErrorType.EXCEPTION, f"{type(exc).__name__}: {exc}", False, None
+    return ErrorType.EXCEPTION, f"{type(exc).__name__}: {exc}", True, None
 
 
 def backoff_delay(

@@ -10,6 +10,7 @@ else inconclusive if any is inconclusive, else pass.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,8 @@ KNOWN_METRICS: dict[str, tuple[str | None, str]] = {
     "error_rate": ("fraction", ""),
     "first_attempt_error_rate": ("fraction", ""),
     "pass_rate": ("fraction", ""),
+    "pass_all_repeats_rate": ("fraction", ""),
+    "pass_any_repeat_rate": ("fraction", ""),
     "cost_total_usd": ("number", "USD"),
     "cost_per_case_usd": ("number", "USD"),
     "cost_per_1k_tokens_usd": ("number", "USD"),
@@ -42,6 +45,10 @@ KNOWN_METRICS: dict[str, tuple[str | None, str]] = {
     "governance.decision_latency_p99_us": ("number", "µs"),
     "drift.drifted_features": ("number", ""),
 }
+
+
+# k-of-n: share of cases that passed at least K of their --repeat runs, e.g. pass_k_of_n.2
+_K_OF_N = re.compile(r"pass_k_of_n\.[1-9][0-9]*")
 
 
 class CheckSpec(BaseModel):
@@ -88,12 +95,12 @@ def load_thresholds(path: Path) -> Thresholds:
     checks = data.get("checks")
     if isinstance(checks, dict):
         for name, spec in checks.items():
-            if name not in KNOWN_METRICS:
+            if name not in KNOWN_METRICS and not _K_OF_N.fullmatch(str(name)):
                 line = lines.get(("checks", str(name)))
                 where = f"{path}:{line}" if line else str(path)
-                raise ConfigError(f"{where}: unknown check '{name}'; known checks: {', '.join(sorted(KNOWN_METRICS))}")
+                raise ConfigError(f"{where}: unknown check '{name}'; known checks: {', '.join(sorted(KNOWN_METRICS))}, pass_k_of_n.K")
             if isinstance(spec, dict):
-                kind = KNOWN_METRICS[name][0]
+                kind = KNOWN_METRICS.get(name, ("fraction", ""))[0]
                 for bound in ("max", "min"):
                     if bound in spec and spec[bound] is not None:
                         try:
