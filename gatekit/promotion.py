@@ -217,8 +217,7 @@ def load_baseline(
     baseline_sha = tags.get("gatekit.dataset_sha256")
     if not baseline_sha:
         raise ConfigError(
-            f"--baseline {spec}: run {run_id} has no gatekit.dataset_sha256 tag, "
-            "so it is not a gatekit gate run"
+            f"--baseline {spec}: run {run_id} has no gatekit.dataset_sha256 tag, so it is not a gatekit gate run"
         )
     if baseline_sha != dataset_sha256:
         raise ConfigError(
@@ -230,8 +229,7 @@ def load_baseline(
     rows = parse_results_jsonl(text or "")
     if not rows:
         raise ConfigError(
-            f"--baseline {spec}: run {run_id} has no results.jsonl artifact with cases; "
-            "pick a finished gate run"
+            f"--baseline {spec}: run {run_id} has no results.jsonl artifact with cases; pick a finished gate run"
         )
     return Baseline(run_id=run_id, description=description, rows=rows, dataset_sha256=baseline_sha)
 
@@ -250,8 +248,7 @@ def mcnemar_exact_p(regressions: int, fixes: int) -> float:
     # P(X <= k) for X ~ Binomial(m, 1/2), in log space so large m cannot overflow.
     log_half_m = -m * math.log(2.0)
     tail = sum(
-        math.exp(math.lgamma(m + 1) - math.lgamma(i + 1) - math.lgamma(m - i + 1) + log_half_m)
-        for i in range(k + 1)
+        math.exp(math.lgamma(m + 1) - math.lgamma(i + 1) - math.lgamma(m - i + 1) + log_half_m) for i in range(k + 1)
     )
     return min(1.0, 2.0 * tail)
 
@@ -406,27 +403,19 @@ def parse_limits(
                 raise ConfigError(f"{where}.confidence: must be between 0.5 and 1 (e.g. 0.95), got {raw!r}")
             continue
         if metric not in REGRESSION_METRICS:
-            raise ConfigError(
-                f"{where}.{metric}: unknown regression metric; known: {', '.join(REGRESSION_METRICS)}"
-            )
+            raise ConfigError(f"{where}.{metric}: unknown regression metric; known: {', '.join(REGRESSION_METRICS)}")
         try:
             if metric in _BINARY:
                 parsed.append(
-                    RegressionLimit(
-                        metric, parse_quantity(raw, kind="fraction", where=f"{where}.{metric}"), False
-                    )
+                    RegressionLimit(metric, parse_quantity(raw, kind="fraction", where=f"{where}.{metric}"), False)
                 )
             elif isinstance(raw, str) and raw.strip().endswith("%"):
                 parsed.append(
-                    RegressionLimit(
-                        metric, parse_quantity(raw, kind="fraction", where=f"{where}.{metric}"), True
-                    )
+                    RegressionLimit(metric, parse_quantity(raw, kind="fraction", where=f"{where}.{metric}"), True)
                 )
             else:
                 kind = _CONTINUOUS[metric][3]
-                parsed.append(
-                    RegressionLimit(metric, parse_quantity(raw, kind=kind, where=f"{where}.{metric}"), False)
-                )
+                parsed.append(RegressionLimit(metric, parse_quantity(raw, kind=kind, where=f"{where}.{metric}"), False))
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
     return parsed, level
@@ -468,9 +457,7 @@ def regression_checks(
     coverage = f"{len(shared)} paired cases"
     if len(shared) < len(cand):
         coverage += f", {len(cand) - len(shared)} candidate cases not in the baseline"
-    unpaired = (
-        f"; {len(cand) - len(shared)} candidate cases not in the baseline" if len(shared) < len(cand) else ""
-    )
+    unpaired = f"; {len(cand) - len(shared)} candidate cases not in the baseline" if len(shared) < len(cand) else ""
     checks: list[Check] = []
     for item in parsed:
         name = f"regression.{item.metric}"
@@ -547,10 +534,7 @@ def regression_checks(
         )
         status = _judge(value, interval, item.limit)
         if item.relative:
-            text = (
-                f"{value:+.1%} ({level:.0%} CI [{interval[0]:+.1%}, {interval[1]:+.1%}]); "
-                f"limit {item.limit:+.1%}"
-            )
+            text = f"{value:+.1%} ({level:.0%} CI [{interval[0]:+.1%}, {interval[1]:+.1%}]); limit {item.limit:+.1%}"
         else:
             text = (
                 f"{value:+.4g} {abs_unit} ({level:.0%} CI [{interval[0]:+.4g}, {interval[1]:+.4g}]); "
@@ -604,9 +588,7 @@ def promote(
 
     ref = parse_model_spec(spec)
     if ref is None:
-        return skipped(
-            f"the candidate {spec!r} is not a registered MLflow model (models:/name/version or @alias)"
-        )
+        return skipped(f"the candidate {spec!r} is not a registered MLflow model (models:/name/version or @alias)")
     block["model"] = ref.name
     status = verdict.get("verdict")
     if status != "pass":
@@ -638,9 +620,7 @@ def promote(
         return block
     if dry_run:
         block["action"] = "dry_run"
-        block["message"] = (
-            f"dry run: would set alias '{alias}' of '{ref.name}' to version {version} (now {now})"
-        )
+        block["message"] = f"dry run: would set alias '{alias}' of '{ref.name}' to version {version} (now {now})"
         return block
     registry_set_alias(uri, ref.name, alias, version)
     registry_set_version_tag(uri, ref.name, version, TAG_GATE_RUN, str(run_id))

@@ -19,9 +19,7 @@ from markdown_it import MarkdownIt
 
 from gatekit.sinks import github
 
-EVIL = (
-    "evil|id <script>alert(1)</script> [x](http://evil.example) @octocat `rm` **b** 100%\n::error::pwned\x07"
-)
+EVIL = "evil|id <script>alert(1)</script> [x](http://evil.example) @octocat `rm` **b** 100%\n::error::pwned\x07"
 
 
 def make_verdict(**overrides: Any) -> dict[str, Any]:
@@ -327,9 +325,7 @@ def test_ci_tags(env: dict[str, str], expected: dict[str, str]) -> None:
 
 
 def test_ci_tags_run_url() -> None:
-    tags = github.ci_tags(
-        {"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "a/b", "GITHUB_RUN_ID": "9"}
-    )
+    tags = github.ci_tags({"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "a/b", "GITHUB_RUN_ID": "9"})
     assert tags == {
         "gatekit.git_repository": "a/b",
         "gatekit.ci_run_url": "https://github.com/a/b/actions/runs/9",

@@ -114,9 +114,7 @@ def test_bootstrap_mean_matches_normal_theory_paired_interval() -> None:
     assert hi == pytest.approx(mean + half, abs=0.1 * half)
 
 
-def rows(
-    n: int, errored: set[int] = frozenset(), failed: set[int] = frozenset(), latency: Any = 100.0
-) -> list[dict]:
+def rows(n: int, errored: set[int] = frozenset(), failed: set[int] = frozenset(), latency: Any = 100.0) -> list[dict]:
     out = []
     for i in range(n):
         ok = i not in errored
@@ -154,9 +152,7 @@ def test_no_change_passes_and_one_new_error_is_inconclusive() -> None:
     base = rows(20)
     same = by_name(regression_checks(rows(20), base, {"error_rate": "0.5pp"}))["regression.error_rate"]
     assert same.status is CheckStatus.PASS and same.value == 0
-    one = by_name(regression_checks(rows(20, errored={3}), base, {"error_rate": "0.5pp"}))[
-        "regression.error_rate"
-    ]
+    one = by_name(regression_checks(rows(20, errored={3}), base, {"error_rate": "0.5pp"}))["regression.error_rate"]
     assert one.value == pytest.approx(0.05)
     assert one.status is CheckStatus.INCONCLUSIVE  # above the limit, but the interval reaches below it
 
@@ -177,9 +173,7 @@ def test_latency_relative_and_absolute_limits() -> None:
     base = rows(80, latency=lambda i: lat[i])
     slower = rows(80, latency=lambda i: lat[i] * 1.5)
     checks = by_name(
-        regression_checks(
-            slower, base, {"latency_p95_ms": "10%", "latency_mean_ms": "500ms", "cost_total_usd": "$0"}
-        )
+        regression_checks(slower, base, {"latency_p95_ms": "10%", "latency_mean_ms": "500ms", "cost_total_usd": "$0"})
     )
     p95 = checks["regression.latency_p95_ms"]
     assert p95.value == pytest.approx(0.5) and p95.status is CheckStatus.FAIL and p95.unit == ""
@@ -197,13 +191,8 @@ def test_pairs_only_by_case_id_and_collapses_repeats() -> None:
     check = by_name(regression_checks(cand, base, {"error_rate": "50pp"}))["regression.error_rate"]
     assert check.value == pytest.approx(2 / 10)  # a case errs if any repeat erred; new cases are unpaired
     assert "10 paired cases; 3 candidate cases not in the baseline" in check.message
-    empty = regression_checks(
-        rows(3), [dict(r, case_id="x" + r["case_id"]) for r in rows(3)], {"error_rate": "1pp"}
-    )
-    assert (
-        empty[0].status is CheckStatus.INCONCLUSIVE
-        and "3 candidate cases not in the baseline" in empty[0].message
-    )
+    empty = regression_checks(rows(3), [dict(r, case_id="x" + r["case_id"]) for r in rows(3)], {"error_rate": "1pp"})
+    assert empty[0].status is CheckStatus.INCONCLUSIVE and "3 candidate cases not in the baseline" in empty[0].message
 
 
 def test_limits_are_validated() -> None:

@@ -296,9 +296,7 @@ def annotation_lines(verdict: Mapping[str, Any]) -> list[str]:
     if len(out) > _MAX_ANNOTATIONS:
         # GitHub shows at most 10 errors per step anyway; keep the log readable
         extra = len(out) - _MAX_ANNOTATIONS
-        out = out[:_MAX_ANNOTATIONS] + [
-            f"::warning title=gatekit::{extra} more checks did not pass; see verdict.json"
-        ]
+        out = out[:_MAX_ANNOTATIONS] + [f"::warning title=gatekit::{extra} more checks did not pass; see verdict.json"]
     verdict_status = str(verdict.get("verdict") or "")
     if not out and verdict_status in {"fail", "inconclusive"}:
         level = "error" if verdict_status == "fail" else "warning"
@@ -330,9 +328,7 @@ def _write_outputs(path: str, values: Mapping[str, str]) -> None:
                 fh.write(f"{key}={value}\n")
 
 
-def publish(
-    verdict: Mapping[str, Any], env: Mapping[str, str] = os.environ, stream: TextIO | None = None
-) -> bool:
+def publish(verdict: Mapping[str, Any], env: Mapping[str, str] = os.environ, stream: TextIO | None = None) -> bool:
     """Publish a verdict to GitHub Actions when ``GITHUB_ACTIONS=true``; return whether it did.
 
     Appends the markdown summary to ``$GITHUB_STEP_SUMMARY``, prints ``::error`` /
@@ -400,9 +396,7 @@ def _case_failure(row: Mapping[str, Any]) -> tuple[str, str] | None:
         return str(row.get("error_type") or "error"), str(row.get("error_message") or "the agent call failed")
     decision = row.get("decision") or {}
     if str(decision.get("outcome")) == "deny":
-        return "governance_deny", "; ".join(
-            str(r) for r in decision.get("reasons") or []
-        ) or "denied by policy"
+        return "governance_deny", "; ".join(str(r) for r in decision.get("reasons") or []) or "denied by policy"
     return None
 
 
@@ -463,14 +457,10 @@ def write_junit(verdict: Mapping[str, Any], results_path: Path, out_path: Path) 
                 )
             )
     for case_id, latency_ms, failure_type, message in failed:
-        case = ET.SubElement(
-            cases_suite, "testcase", classname=f"gatekit.{kind}.cases", name=xml_text(case_id, 200)
-        )
+        case = ET.SubElement(cases_suite, "testcase", classname=f"gatekit.{kind}.cases", name=xml_text(case_id, 200))
         if latency_ms is not None:
             case.set("time", f"{latency_ms / 1000.0:.3f}")
-        failure = ET.SubElement(
-            case, "failure", message=xml_text(message, 500), type=xml_text(failure_type, 50)
-        )
+        failure = ET.SubElement(case, "failure", message=xml_text(message, 500), type=xml_text(failure_type, 50))
         failure.text = xml_text(message)
     cases_suite.set("tests", str(len(failed)))
     cases_suite.set("failures", str(len(failed)))
