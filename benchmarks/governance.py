@@ -8,18 +8,29 @@ tool calls. Input: a customer message from the demo golden dataset. Two input re
   what the per-output numbers measure;
 * cold: a distinct customer message per decision (no cache), reported for 200 characters.
 
+Method (robust to a shared, noisy machine): responses are built before timing; each size is warmed
+up, then timed in ROUNDS rounds of N decisions with the garbage collector disabled, every decision
+timed on its own with ``time.perf_counter_ns`` around ``Policy.evaluate`` (wall clock) and with
+``time.thread_time_ns`` (CPU time of this thread: what the decision costs when the process is not
+preempted; it adds ~0.5 us of clock overhead). p50/p99 are over all samples; "p99/round" is the
+median of the per-round wall p99s. The machine's load average is printed next to the numbers: on a
+loaded 2-core machine the wall-clock tail is mostly other processes taking the CPU (4 ms slices).
+
 Targets (issue 4): p99 <= 50 us at 200 characters, <= 300 us at 2,000.
 Run: ``python benchmarks/governance.py``.
 """
 
 from __future__ import annotations
 
+import gc
 import json
+import os
 import random
 import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -29,6 +40,8 @@ from gatekit.governance.injection import injection_score  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 N = 2000
+ROUNDS = 5
+WARMUP = 300
 
 
 def _outputs(size: int, count: int, rng: random.Random) -> list[str]:
@@ -41,7 +54,7 @@ def _outputs(size: int, count: int, rng: random.Random) -> list[str]:
     return out
 
 
-def _response(output: str) -> dict:
+def _response(output: str) -> dict[str, Any]:
     return {
         "output": output,
         "tool_calls": [
@@ -61,44 +74,104 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
+def _load() -> str:
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:  # pragma: no cover - not on every platform
+        return "load n/a"
+    return f"load {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} cpus)"
+
+
+def _time(policy: Any, pairs: list[tuple[dict[str, Any], dict[str, Any]]], run: Any) -> tuple[list[float], list[float]]:
+    """Wall-clock and thread-CPU latency in microseconds of each decision, GC disabled while timing."""
+    evaluate = policy.evaluate
+    clock = time.perf_counter_ns
+    cpu_clock = time.thread_time_ns
+    wall = [0] * len(pairs)
+    cpu = [0] * len(pairs)
+    gc.collect()
+    gc.disable()
+    try:
+        for index, (case, response) in enumerate(pairs):
+            cpu_started = cpu_clock()
+            started = clock()
+            evaluate(case, response, run)
+            wall[index] = clock() - started
+            cpu[index] = cpu_clock() - cpu_started
+    finally:
+        gc.enable()
+    return [ns / 1000.0 for ns in wall], [ns / 1000.0 for ns in cpu]
+
+
+def _measure(
+    policy: Any, pairs: list[tuple[dict[str, Any], dict[str, Any]]]
+) -> tuple[list[float], list[float], list[float]]:
+    run = policy.new_run("bench")
+    _time(policy, pairs[:WARMUP], run)
+    pooled: list[float] = []
+    pooled_cpu: list[float] = []
+    round_p99: list[float] = []
+    for _ in range(ROUNDS):
+        run = policy.new_run("bench")  # fresh budgets and stop counters each round
+        latencies, cpu = _time(policy, pairs, run)
+        pooled.extend(latencies)
+        pooled_cpu.extend(cpu)
+        round_p99.append(_pct(latencies, 0.99))
+    return pooled, round_p99, pooled_cpu
+
+
 def main() -> None:
     rng = random.Random(7)
     policy = load_policy(ROOT / "policies" / "default.yaml")
     cases = [json.loads(line) for line in (ROOT / "datasets" / "retail_golden.jsonl").read_text().splitlines()]
     case = cases[0]
     print(f"policy {policy.id} v{policy.version}: {len(policy.rules)} case rules, {len(policy.stop_rules)} run rules")
-    print(f"{'output chars':>12} {'p50 us':>9} {'p99 us':>9} {'mean us':>9} {'decisions/s':>12}  target p99")
+    print(f"{ROUNDS} rounds x {N} decisions per size, GC off while timing, perf_counter_ns per decision")
+    print(
+        f"{'output chars':>12} {'p50 us':>8} {'p99 us':>8} {'p99/round':>10} {'cpu p50':>8} {'cpu p99':>8}"
+        f" {'mean us':>8} {'decisions/s':>12}  {'target p99 (wall / cpu)':<26} machine"
+    )
     for size, target in ((200, 50.0), (2000, 300.0), (10_000, None)):
-        outputs = _outputs(size, N, rng)
-        run = policy.new_run("bench")
-        for output in outputs[:50]:  # warm up
-            policy.evaluate(case, _response(output), run=run)
-        latencies = []
-        started = time.perf_counter()
-        for output in outputs:
-            latencies.append(policy.evaluate(case, _response(output), run=run).decision_latency_us)
-        wall = time.perf_counter() - started
-        p99 = _pct(latencies, 0.99)
-        verdict = "" if target is None else f"<= {target:g}  {'ok' if p99 <= target else 'MISSED'}"
+        pairs = [(case, _response(output)) for output in _outputs(size, N, rng)]
+        latencies, round_p99, cpu = _measure(policy, pairs)
+        p99, cpu_p99 = _pct(latencies, 0.99), _pct(cpu, 0.99)
+        mean = statistics.fmean(latencies)
+        verdict = (
+            ""
+            if target is None
+            else f"<= {target:g} {'ok' if p99 <= target else 'MISSED'} / {'ok' if cpu_p99 <= target else 'MISSED'}"
+        )
         print(
-            f"{size:>12} {_pct(latencies, 0.5):>9.1f} {p99:>9.1f} {statistics.fmean(latencies):>9.1f} "
-            f"{N / wall:>12.0f}  {verdict}"
+            f"{size:>12} {_pct(latencies, 0.5):>8.1f} {p99:>8.1f} {statistics.median(round_p99):>10.1f} "
+            f"{_pct(cpu, 0.5):>8.1f} {cpu_p99:>8.1f} {mean:>8.1f} {1e6 / mean:>12.0f}  {verdict:<26} {_load()}"
         )
     # cold: every decision sees a new customer message (distinct suffix defeats the injection cache)
     outputs = _outputs(200, N, rng)
-    run = policy.new_run("bench-cold")
-    injection_score.cache_clear()
-    latencies = []
+    pairs = []
     for index, output in enumerate(outputs):
         cold_case = dict(cases[index % len(cases)])
         text = cold_case["input"]["messages"][0]["content"]
         cold_case["input"] = {"messages": [{"role": "user", "content": f"{text} (ref {index})"}]}
-        latencies.append(policy.evaluate(cold_case, _response(output), run=run).decision_latency_us)
-    mean_len = statistics.fmean(len(c["input"]["messages"][0]["content"]) for c in cases)
+        pairs.append((cold_case, _response(output)))
+    run = policy.new_run("bench-cold")
+    _time(policy, pairs[:WARMUP], run)  # warms code paths; these inputs are timed again below
+    injection_score.cache_clear()
+    latencies, cpu = _time(policy, pairs, policy.new_run("bench-cold"))
+    mean_len = statistics.fmean(len(c["input"]["messages"][0]["content"]) for c, _ in pairs)
     print(
         f"cold inputs (distinct customer messages, mean {mean_len:.0f} chars) with 200-char outputs: "
-        f"p50 {_pct(latencies, 0.5):.1f} us, p99 {_pct(latencies, 0.99):.1f} us"
+        f"p50 {_pct(latencies, 0.5):.1f} us, p99 {_pct(latencies, 0.99):.1f} us "
+        f"(cpu p50 {_pct(cpu, 0.5):.1f}, p99 {_pct(cpu, 0.99):.1f})  {_load()}"
     )
+    texts = [c["input"]["messages"][0]["content"] for c, _ in pairs]
+    injection_score.cache_clear()
+    gc.disable()
+    started = time.perf_counter_ns()
+    for text in texts:
+        injection_score(text)
+    elapsed = time.perf_counter_ns() - started
+    gc.enable()
+    print(f"injection heuristics alone, first-seen inputs: {elapsed / len(texts) / 1000:.1f} us per input")
 
 
 if __name__ == "__main__":

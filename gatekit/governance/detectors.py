@@ -141,7 +141,7 @@ _SECRET_PATTERNS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
     ),
     (
         "GITHUB_TOKEN",
-        ("gh", "github_pat_"),
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
         re.compile(
             r"g(?<![A-Za-z0-9_]g)(?:h[pousr]_[A-Za-z0-9]{36,255}|ithub_pat_[A-Za-z0-9_]{60,255})(?![A-Za-z0-9_])"
         ),
@@ -162,6 +162,7 @@ _GENERIC_NAME = re.compile(
     r"|token|password|passwd|pwd|private[_-]?key|access[_-]?key(?:[_-]?id)?)[\"']?\s{0,3}$",
     re.IGNORECASE,
 )
+_GENERIC_ENDINGS = ("key", "secret", "token", "password", "passwd", "pwd", "id")
 _GENERIC_VALUE = re.compile(r"(?:>)?\s{0,3}[\"']?(?P<value>[^\s\"'`,;]{8,200})")
 _EMAIL_LOCAL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}$")
 _EMAIL_DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9\-])")
@@ -183,6 +184,7 @@ _PHONE = re.compile(
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{2}-\d{2}-\d{4}")
 _POSTCODE = re.compile(r"\d{4,5}-\d{3}")  # Portuguese / Brazilian postal codes look like short phones
 _NEXT_WORD = re.compile(r"[ \t]+[^\W\d_]")
+_GROUP_SEP = re.compile(r"[ .\-]+")
 
 # lower number wins an overlap
 _PRIORITY = {
@@ -204,13 +206,13 @@ _PRIORITY = {
 
 def _phone_ok(value: str, text: str, end: int) -> bool:
     main, _, _ext = value.partition("x")
-    digits = sum(ch.isdigit() for ch in main)
+    digits = sum(map(str.isdigit, main))
     if digits < 7 or digits > 15:
         return False
     if _DATE.search(main) or _POSTCODE.fullmatch(main):
         return False
     # "370 3911 Fourth Avenue": two bare groups followed by a word are a street address, not a phone
-    groups = len(re.split(r"[ .\-]+", main.strip()))
+    groups = len(_GROUP_SEP.split(main.strip()))
     if groups <= 2 and main[0] not in "+(" and _NEXT_WORD.match(text, end):
         return False
     # a bare run of digits is a phone only with 10 or 11 digits (e.g. 9498777106)
@@ -242,7 +244,7 @@ def _iban_at(text: str, pos: int) -> int | None:
 def _numbers(text: str, start: int, end: int, out: list[tuple[int, int, int, str]]) -> None:
     """Number-shaped detectors inside the digit run ``text[start:end]``."""
     region = text[start:end]
-    digits = sum(ch.isdigit() for ch in region)
+    digits = sum(map(str.isdigit, region))
     if digits >= 9:
         for match in _SSN.finditer(text, start, end):
             if ssn_ok(match.group("a"), match.group("g"), match.group("s")):
@@ -298,7 +300,9 @@ def _candidates(text: str) -> list[tuple[int, int, int, str]]:
     for sign in ("=", ":"):
         index = text.find(sign)
         while index != -1:
-            if _GENERIC_NAME.search(text, max(0, index - 40), index) is not None:
+            # cheap pre-check: every credential name ends in one of _GENERIC_ENDINGS
+            tail = text[max(0, index - 44) : index].rstrip()[-12:].rstrip("\"'").lower()
+            if tail.endswith(_GENERIC_ENDINGS) and _GENERIC_NAME.search(text, max(0, index - 40), index) is not None:
                 match = _GENERIC_VALUE.match(text, index + 1)
                 if match is not None:
                     value = match.group("value")

@@ -8,6 +8,7 @@ applies every redaction once, at the end.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -115,33 +116,36 @@ ENV_NAMES = frozenset(
 )
 
 
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_NO_CLOCK: tuple[Any, ...] = (None, None, None, None, None)
+
+
+@functools.lru_cache(maxsize=8192)
+def _clock_fields(timestamp: str) -> tuple[Any, ...]:
+    try:
+        moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    except ValueError:
+        return _NO_CLOCK
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (
+        moment.timestamp(),
+        moment.hour,
+        moment.minute,
+        _WEEKDAYS[moment.weekday()],
+        moment.hour * 60 + moment.minute,
+    )
+
+
 def parse_clock(timestamp: Any) -> dict[str, Any]:
     """Virtual clock fields of an ISO timestamp: epoch seconds, hour, minute, weekday, minute_of_day.
 
     A timestamp without an offset is read as UTC; a missing or unreadable one gives ``None`` values.
+    Parsing is cached per timestamp string (a replay sees the same timestamps on every repeat).
     """
-    empty: dict[str, Any] = {
-        "epoch_s": None,
-        "hour": None,
-        "minute": None,
-        "weekday": None,
-        "minute_of_day": None,
-    }
-    if not isinstance(timestamp, str) or not timestamp:
-        return empty
-    try:
-        moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
-    except ValueError:
-        return empty
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return {
-        "epoch_s": moment.timestamp(),
-        "hour": moment.hour,
-        "minute": moment.minute,
-        "weekday": moment.strftime("%a").lower(),
-        "minute_of_day": moment.hour * 60 + moment.minute,
-    }
+    fields = _clock_fields(timestamp) if isinstance(timestamp, str) and timestamp else _NO_CLOCK
+    epoch_s, hour, minute, weekday, minute_of_day = fields
+    return {"epoch_s": epoch_s, "hour": hour, "minute": minute, "weekday": weekday, "minute_of_day": minute_of_day}
 
 
 def message_text(value: Any) -> str:

@@ -114,6 +114,8 @@ class TokenBudgetRule(BaseRule):
         self.cfg = config
         self.outcome = Outcome(config.outcome)
         self.window_s = config.window / 1000.0
+        minutes = self.window_s / 60.0
+        self.per = "minute" if minutes == 1 else f"{minutes:g} minutes"
 
     def evaluate(self, ev: Evaluation) -> list[Fired]:
         """Check the per-case budget, then the sliding windows kept in the run state."""
@@ -133,17 +135,21 @@ class TokenBudgetRule(BaseRule):
                     fired.append(Fired(self.outcome, f"{name} {used} > per-case budget {limit}"))
         if self.cfg.per_user_per_minute is None and self.cfg.per_run_per_minute is None:
             return fired
-        state = ev.run.rule_state.setdefault(self.id, {"latest_s": 0.0, "users": {}, "run": _Window()})
+        state = ev.run.rule_state.get(self.id)
+        if state is None:  # not setdefault: that would build a fresh default on every case
+            state = ev.run.rule_state[self.id] = {"latest_s": 0.0, "users": {}, "run": _Window()}
         now_s = ev.clock["epoch_s"]
         if now_s is None:
             now_s = state["latest_s"]
         state["latest_s"] = max(state["latest_s"], now_s)
-        minutes = self.window_s / 60.0
-        per = "minute" if minutes == 1 else f"{minutes:g} minutes"
+        per = self.per
         if self.cfg.per_user_per_minute is not None:
             user = ev.context.get(self.cfg.user_field)
             if user is not None:
-                window = state["users"].setdefault(str(user), _Window())
+                users = state["users"]
+                window = users.get(str(user))
+                if window is None:
+                    window = users[str(user)] = _Window()
                 used = window.add_and_sum(now_s, total, self.window_s)
                 if used > self.cfg.per_user_per_minute:
                     fired.append(

@@ -41,9 +41,10 @@ class ConditionRule(BaseRule):
 
     def evaluate(self, ev: Evaluation) -> list[Fired]:
         """Evaluate the expression (per tool call when it mentions ``tool``)."""
+        names = self.expression.names  # build only the names the expression reads
         if not self.per_tool:
-            return [Fired(self.outcome, self.reason)] if self.expression(ev.env()) else []
-        matched = [str(call.get("name") or "") for call in ev.tool_calls if self.expression(ev.env(call))]
+            return [Fired(self.outcome, self.reason)] if self.expression(ev.env(names=names)) else []
+        matched = [str(call.get("name") or "") for call in ev.tool_calls if self.expression(ev.env(call, names=names))]
         if not matched:
             return []
         return [Fired(self.outcome, f"{self.reason} (tool call: {', '.join(matched)})")]

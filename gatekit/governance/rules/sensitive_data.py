@@ -26,6 +26,11 @@ _ACTION_OUTCOME = {
     "review": Outcome.REQUIRE_REVIEW,
     "allow": Outcome.ALLOW,
 }
+_VERB = {
+    Outcome.ALLOW_WITH_REDACTION: "redacted",
+    Outcome.DENY: "denied",
+    Outcome.REQUIRE_REVIEW: "needs review",
+}
 _GROUPS = {"pii": PII_TYPES, "secrets": SECRET_TYPES}
 
 
@@ -83,47 +88,42 @@ class SensitiveDataRule(BaseRule):
                     f"{config.hmac_key_env}; set it (or use redaction: placeholder)"
                 )
             self.key = key.encode()
+        self.placeholders = {kind: f"[{kind}]" for kind in ALL_TYPES}
 
     def _replacement(self, kind: str, value: str) -> str:
         if self.key is None:
-            return f"[{kind}]"
+            return self.placeholders[kind]
         digest = hmac.new(self.key, value.encode(), hashlib.sha256).hexdigest()[:12]
         return f"[{kind}:{digest}]"
 
     def evaluate(self, ev: Evaluation) -> list[Fired]:
         """Scan the configured texts once each and act on every finding."""
-        texts: list[tuple[Any, str, str]] = []
+        texts: list[tuple[Any, str]] = []
         if self.scan_output and ev.output:
-            texts.append(("output", ev.output, "output"))
+            texts.append(("output", ev.output))
         if self.scan_tools:
-            for key, text in ev.tool_texts():
-                texts.append((key, text, f"arguments of tool call {key[1]}"))
+            texts.extend(ev.tool_texts())
         if self.scan_input:
-            texts.append(("input", ev.input_text, "input"))
+            texts.append(("input", ev.input_text))
         per_outcome: dict[tuple[Outcome, str, str], int] = {}
-        for key, text, where in texts:
+        actions = self.actions
+        for key, text in texts:
             if not text:
                 continue
             for finding in ev.findings(key, text):
-                action = self.actions.get(finding.type)
-                if action is None:
+                action = actions.get(finding.type)
+                if action is None or action == "allow":
                     continue
-                outcome = _ACTION_OUTCOME[action]
-                if action != "allow":
-                    if key != "input":
-                        ev.redact(
-                            key,
-                            finding.start,
-                            finding.end,
-                            finding.type,
-                            self._replacement(finding.type, finding.value),
-                        )
-                    bucket = (outcome, finding.type, where)
-                    per_outcome[bucket] = per_outcome.get(bucket, 0) + 1
-        fired = []
-        for (outcome, kind, where), count in per_outcome.items():
-            verb = {"redact": "redacted", "deny": "denied", "review": "needs review"}[
-                next(a for a, o in _ACTION_OUTCOME.items() if o is outcome)
-            ]
-            fired.append(Fired(outcome, f"{count} {kind} in {where} ({verb})"))
-        return fired
+                if key != "input":
+                    ev.redact(
+                        key, finding.start, finding.end, finding.type, self._replacement(finding.type, finding.value)
+                    )
+                where = key if isinstance(key, str) else f"arguments of tool call {key[1]}"
+                bucket = (_ACTION_OUTCOME[action], finding.type, where)
+                per_outcome[bucket] = per_outcome.get(bucket, 0) + 1
+        if not per_outcome:
+            return []
+        return [
+            Fired(outcome, f"{count} {kind} in {where} ({_VERB[outcome]})")
+            for (outcome, kind, where), count in per_outcome.items()
+        ]

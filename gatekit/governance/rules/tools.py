@@ -87,6 +87,8 @@ class ToolsRule(BaseRule):
                 for c in limit.conditions
             ]
             self.limits.append((pattern, limit, conditions))
+        # exact names compare with ==; only glob patterns pay for fnmatch
+        self.limit_globs = {pattern: any(ch in pattern for ch in "*?[") for pattern in config.limits}
         self.condition_names = frozenset(
             name for _, _, conditions in self.limits for expr, _, _ in conditions for name in expr.names
         )
@@ -120,7 +122,7 @@ class ToolsRule(BaseRule):
             elif self.allow is not None and not _matches(name, *self.allow):
                 fired.append(Fired(self.outcome, f"tool {name!r} is not on the allow-list"))
             for pattern, limit, conditions in self.limits:
-                if not (name == pattern or fnmatch.fnmatchcase(name, pattern)):
+                if not (name == pattern or (self.limit_globs[pattern] and fnmatch.fnmatchcase(name, pattern))):
                     continue
                 if limit.max_argument_chars is not None:
                     size = len(json.dumps(call.get("arguments"), ensure_ascii=False, default=str))
@@ -140,7 +142,10 @@ class ToolsRule(BaseRule):
         for pattern, limit, _ in self.limits:
             if limit.max_calls is None:
                 continue
-            total = sum(n for name, n in counts.items() if name == pattern or fnmatch.fnmatchcase(name, pattern))
+            if self.limit_globs[pattern]:
+                total = sum(n for name, n in counts.items() if fnmatch.fnmatchcase(name, pattern))
+            else:
+                total = counts.get(pattern, 0)
             if total > limit.max_calls:
                 fired.append(Fired(self.outcome, f"tool {pattern!r} called {total} times, limit {limit.max_calls}"))
         return fired
