@@ -133,3 +133,14 @@ def test_missing_rate_test():
     assert result["statistic"] == pytest.approx(expected)
     assert result["cramers_v"] == pytest.approx(math.sqrt(expected / 2000))
     assert missing_rate_test(0, 10, 0, 10)["p_value"] == 1.0
+
+
+def test_complete_category_shift_with_a_small_reference_is_not_pooled_away() -> None:
+    from collections import Counter
+
+    from gatekit.drift.stats import chi2_test
+
+    result = chi2_test(Counter({"prod": 30}), Counter({"staging": 300}))
+    assert result["cramers_v"] == 1.0
+    assert result["p_value"] < 1e-10
+    assert result["new_categories"] == ["staging"]

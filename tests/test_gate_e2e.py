@@ -165,3 +165,46 @@ def test_help_does_not_import_heavy_modules() -> None:
     assert "promote" in proc.stdout
     imported = {line.split("|")[-1].strip().split(".")[0] for line in proc.stderr.splitlines() if "|" in line}
     assert not imported & {"mlflow", "pandas", "scipy", "numpy", "pyarrow"}
+
+
+def test_production_drift_becomes_a_gate_check(tmp_path: Path) -> None:
+    rows = [{"id": f"c{i}", "input": "short question " * (1 + i % 3), "context": {"env": "prod"}} for i in range(30)]
+    root = make_project(tmp_path / "p", rows=rows)
+    same = root / "prod_same.jsonl"
+    same.write_text((root / "cases.jsonl").read_text())
+    proc = run_cli(root, "eval", "--production", str(same))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    verdict = read_verdict(root)
+    drift_check = next(c for c in verdict["checks"] if c["name"] == "drift")
+    assert drift_check["status"] == "pass"
+    assert verdict["drift"]["drift"] is False
+    assert (root / "out" / "drift.html").exists()
+
+    shifted = root / "prod_shifted.jsonl"
+    shifted.write_text(
+        "".join(json.dumps({"input": "a much longer production question " * 40, "context": {"env": "staging"}}) + "\n"
+                for _ in range(300))
+    )
+    proc = run_cli(root, "eval", "--production", str(shifted))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    verdict = read_verdict(root)
+    drift_check = next(c for c in verdict["checks"] if c["name"] == "drift")
+    assert drift_check["status"] == "fail"
+    assert verdict["drift"]["drift"] is True and verdict["drift"]["drifted"]
+
+    proc = run_cli(root, "eval", "--production", str(root / "nothing-*.jsonl"))
+    assert proc.returncode == 2
+    assert "no file or folder matches" in proc.stderr
+
+
+def test_k_of_n_threshold_over_repeats(tmp_path: Path) -> None:
+    rows = [{"id": f"c{i}", "input": f"q{i}", "expected": {"output_contains": ["echo"]}} for i in range(4)]
+    root = make_project(tmp_path / "p", rows=rows)
+    with (root / "thresholds.yaml").open("a") as fh:
+        fh.write("  pass_k_of_n.3: {min: 100%}\n  pass_all_repeats_rate: {min: 100%}\n")
+    proc = run_cli(root, "eval", "--repeat", "3")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    verdict = read_verdict(root)
+    names = {c["name"]: c for c in verdict["checks"]}
+    assert names["pass_k_of_n.3"]["value"] == 1.0 and names["pass_k_of_n.3"]["status"] == "pass"
+    assert verdict["metrics"]["cases"] == 12

@@ -73,8 +73,9 @@ def pool_rare(
     if pooled:
         other = [float(sum(reference[c] for c in pooled)), float(sum(production[c] for c in pooled))]
         other_expected = (other[0] + other[1]) * min(n_ref, n_prod) / total
-        if other_expected < min_expected and kept:
-            # still too small on its own: merge into the least frequent kept category
+        if other_expected < min_expected and len(kept) >= 2:
+            # still too small on its own: merge into the least frequent kept category (never
+            # down to a single category, which would hide a complete shift such as prod -> staging)
             table[0][-1] += other[0]
             table[1][-1] += other[1]
             pooled = [*pooled, kept[-1]]
