@@ -54,8 +54,10 @@ def plan(text: str) -> tuple[list[dict[str, Any]], str]:
     calls: list[dict[str, Any]] = []
     reply: list[str] = []
     if _INJECTION.search(text):
-        return [], ("I can't share internal instructions or act on requests embedded like that. "
-                    "If you need help with an order, tell me your name and zip code.")
+        return [], (
+            "I can't share internal instructions or act on requests embedded like that. "
+            "If you need help with an order, tell me your name and zip code."
+        )
     who = _NAME.search(text) or _HANDLE.search(text)
     zip_match = _ZIP.search(text)
     email = _EMAIL.search(text)
@@ -65,8 +67,12 @@ def plan(text: str) -> tuple[list[dict[str, Any]], str]:
     elif who and zip_match:
         first, last = who.groups()
         zip_code = zip_match.group(1)
-        calls.append({"name": "find_user_id_by_name_zip",
-                      "arguments": {"first_name": first.title(), "last_name": last.title(), "zip": zip_code}})
+        calls.append(
+            {
+                "name": "find_user_id_by_name_zip",
+                "arguments": {"first_name": first.title(), "last_name": last.title(), "zip": zip_code},
+            }
+        )
         reply.append(f"Thanks {first.title()}, I've verified your account.")
     orders = list(dict.fromkeys(_ORDER.findall(text)))
     for order in orders:
@@ -89,8 +95,10 @@ def plan(text: str) -> tuple[list[dict[str, Any]], str]:
         amount = _AMOUNT.search(text)
         args["amount"] = float(amount.group(1).replace(",", "")) if amount else round(20 + _digest(text) % 180, 2)
         args["payment_method_id"] = "original"
-        reply.append(f"I've started the return for {target}; a refund of ${args['amount']:.2f} goes back to "
-                     "your original payment method within 5–7 business days.")
+        reply.append(
+            f"I've started the return for {target}; a refund of ${args['amount']:.2f} goes back to "
+            "your original payment method within 5–7 business days."
+        )
     elif action == "exchange_delivered_order_items":
         reply.append(f"I've arranged the exchange for {target}; you'll get a return label by email.")
     elif action == "cancel_pending_order":

@@ -105,8 +105,10 @@ def _run(command: str, flags: dict[str, Any], config_path: Path | None, quiet: b
     except GatekitError as exc:
         raise _fail_user(exc) from None
     except KeyboardInterrupt:
-        _err("interrupted: finished cases are in results.jsonl; no verdict was written; "
-             "rerun with --resume (same --out) to continue")
+        _err(
+            "interrupted: finished cases are in results.jsonl; no verdict was written; "
+            "rerun with --resume (same --out) to continue"
+        )
         raise typer.Exit(130) from None
     except Exception as exc:  # noqa: BLE001 - fail closed on any internal error
         _err(f"internal error (the gate fails closed): {type(exc).__name__}: {exc}")
@@ -218,7 +220,11 @@ def _gate_command(command: str):  # noqa: ANN202 - returns a typer command funct
             "alias": alias,
             "baseline": baseline,
             "dry_run": dry_run or None,  # issue 6: None lets gatekit.yaml decide
-            "repeat": repeat, "resume": resume, "sample": sample, "seed": seed, "deadline": deadline,  # issue 3
+            "repeat": repeat,
+            "resume": resume,
+            "sample": sample,
+            "seed": seed,
+            "deadline": deadline,  # issue 3
             "model": model,  # issue 3
             "production": production,
         }
@@ -274,10 +280,12 @@ def schema(
     """Print a JSON Schema."""
     import json
 
+    from pydantic import BaseModel
+
     from gatekit.config import GateConfig
     from gatekit.verdict import Thresholds
 
-    models = {"config": GateConfig, "thresholds": Thresholds}
+    models: dict[str, type[BaseModel]] = {"config": GateConfig, "thresholds": Thresholds}
     if kind not in models:
         _err(f"error: unknown schema {kind!r}; use one of: {', '.join(models)}")
         raise typer.Exit(EXIT_USAGE)

@@ -280,7 +280,9 @@ def run_gate(
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ConfigError(f"--out {out}: cannot create the output folder ({exc.strerror}); choose a writable path") from None
+        raise ConfigError(
+            f"--out {out}: cannot create the output folder ({exc.strerror}); choose a writable path"
+        ) from None
     run_id = started.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
     # --- issue 3 (replay): results stream to disk; --resume continues from them ---
     from gatekit.progress import Progress
@@ -295,8 +297,12 @@ def run_gate(
     # --- end issue 3 ---
     run_state = policy.new_run(run_id=run_id)
     settings = ReplaySettings(
-        concurrency=config.concurrency, timeout_s=config.timeout, retries=config.retries, repeat=config.repeat,
-        deadline_s=config.deadline, skip=resumed.finished,  # issue 3
+        concurrency=config.concurrency,
+        timeout_s=config.timeout,
+        retries=config.retries,
+        repeat=config.repeat,
+        deadline_s=config.deadline,
+        skip=resumed.finished,  # issue 3
     )
     # 2. Start the agent (import errors are user errors, before any file is touched), then
     #    replay, judging and streaming each case as it finishes.
@@ -319,8 +325,9 @@ def run_gate(
                     pass_counts.add(restored.case_id, restored.passed)
                 if resumed.rows:
                     say(f"resuming: {len(resumed.rows)} finished cases in {out / 'results.jsonl'} are kept")
-                progress = Progress(len(cases) * config.repeat, done=collector.inputs.cases,
-                                    errors=collector.inputs.errors, emit=emit)
+                progress = Progress(
+                    len(cases) * config.repeat, done=collector.inputs.cases, errors=collector.inputs.errors, emit=emit
+                )
 
                 def on_result(case: Case, result: CaseResult) -> bool:
                     keep_going = collector(case, result)
@@ -358,22 +365,43 @@ def run_gate(
     # --- end issue 6 ---
     if collector.stop_reason:
         checks.append(
-            Check("governance.emergency_stop", None, None, "", CheckStatus.FAIL, None,
-                  f"replay stopped early: {collector.stop_reason}")
+            Check(
+                "governance.emergency_stop",
+                None,
+                None,
+                "",
+                CheckStatus.FAIL,
+                None,
+                f"replay stopped early: {collector.stop_reason}",
+            )
         )
     # --- issue 3: a replay cut short by its deadline cannot promote ---
     if stats.deadline_hit:
         done = collector.inputs.cases
         checks.append(
-            Check("replay.completed", float(done), float(len(cases) * config.repeat), ">=", CheckStatus.INCONCLUSIVE,
-                  None, f"{stats.stop_reason}: {done} of {len(cases) * config.repeat} cases finished; "
-                  "rerun with --resume (same --out) to finish them")
+            Check(
+                "replay.completed",
+                float(done),
+                float(len(cases) * config.repeat),
+                ">=",
+                CheckStatus.INCONCLUSIVE,
+                None,
+                f"{stats.stop_reason}: {done} of {len(cases) * config.repeat} cases finished; "
+                "rerun with --resume (same --out) to finish them",
+            )
         )
     # --- end issue 3 ---
     if sample_note is not None:
         checks.append(
-            Check("sample_run", float(len(cases)), float(len(dataset.cases)), ">=", CheckStatus.INCONCLUSIVE, None,
-                  f"sample of {len(cases)} of {len(dataset.cases)} cases (seed {config.seed}); a sample never promotes")
+            Check(
+                "sample_run",
+                float(len(cases)),
+                float(len(dataset.cases)),
+                ">=",
+                CheckStatus.INCONCLUSIVE,
+                None,
+                f"sample of {len(cases)} of {len(dataset.cases)} cases (seed {config.seed}); a sample never promotes",
+            )
         )
     verdict_word = overall(checks)
     verdict: dict[str, Any] = {
@@ -398,13 +426,21 @@ def run_gate(
         "gatekit_version": __version__,
         "started_at": started.isoformat(),
         "duration_s": None,
-        "replay": {"wall_s": round(stats.wall_s, 3), "concurrency": config.concurrency, "timeout_s": config.timeout,
-                   "retries": config.retries, "repeat": config.repeat, "stopped_early": stats.stopped_early,
-                   # issue 3
-                   "deadline_s": config.deadline, "deadline_hit": stats.deadline_hit,
-                   "resumed_cases": len(resumed.rows), "torn_bytes_dropped": resumed.torn_bytes,
-                   "attempts": stats.attempts,
-                   "pass_counts": pass_counts.metrics() if config.repeat > 1 else None},
+        "replay": {
+            "wall_s": round(stats.wall_s, 3),
+            "concurrency": config.concurrency,
+            "timeout_s": config.timeout,
+            "retries": config.retries,
+            "repeat": config.repeat,
+            "stopped_early": stats.stopped_early,
+            # issue 3
+            "deadline_s": config.deadline,
+            "deadline_hit": stats.deadline_hit,
+            "resumed_cases": len(resumed.rows),
+            "torn_bytes_dropped": resumed.torn_bytes,
+            "attempts": stats.attempts,
+            "pass_counts": pass_counts.metrics() if config.repeat > 1 else None,
+        },
         "sample": sample_note,
         "promotion": None,
         "out_dir": str(out),
@@ -451,11 +487,19 @@ def run_gate(
                 "gatekit.version": __version__,
                 **_ci_and_model_tags(agent_spec, tracking_uri),  # issue 6
             },
-            artifacts=[out / "verdict.json", out / "report.html", out / "results.jsonl",
-                       out / "governance_traces.jsonl"]
+            artifacts=[
+                out / "verdict.json",
+                out / "report.html",
+                out / "results.jsonl",
+                out / "governance_traces.jsonl",
+            ]
             + ([out / "drift.json", out / "drift.html"] if drift is not None else []),
-            dataset={"name": dataset.path.stem, "path": str(dataset.path), "sha256": dataset.sha256,
-                     "records": [c.to_dict() for c in dataset.cases]},
+            dataset={
+                "name": dataset.path.stem,
+                "path": str(dataset.path),
+                "sha256": dataset.sha256,
+                "records": [c.to_dict() for c in dataset.cases],
+            },
             before_artifacts=before_artifacts,
         )
         # --- issue 6 (promotion): only after the run is fully logged, only on pass ---
@@ -523,7 +567,9 @@ def _drift_check(drift: dict[str, Any]) -> Check:
     if drift.get("drift"):
         reason = drift.get("reason") or f"drifted features: {', '.join(map(str, drifted))}"
         return Check("drift", float(len(drifted)), 0.0, "<=", CheckStatus.FAIL, None, str(reason))
-    return Check("drift", float(len(drifted)), 0.0, "<=", CheckStatus.PASS, None, "production matches the golden dataset")
+    return Check(
+        "drift", float(len(drifted)), 0.0, "<=", CheckStatus.PASS, None, "production matches the golden dataset"
+    )
 
 
 def _mlflow_params(config: GateConfig, sha256: str, agent_spec: str, policy: Any) -> dict[str, Any]:

@@ -98,7 +98,9 @@ def load_thresholds(path: Path) -> Thresholds:
             if name not in KNOWN_METRICS and not _K_OF_N.fullmatch(str(name)):
                 line = lines.get(("checks", str(name)))
                 where = f"{path}:{line}" if line else str(path)
-                raise ConfigError(f"{where}: unknown check '{name}'; known checks: {', '.join(sorted(KNOWN_METRICS))}, pass_k_of_n.K")
+                raise ConfigError(
+                    f"{where}: unknown check '{name}'; known checks: {', '.join(sorted(KNOWN_METRICS))}, pass_k_of_n.K"
+                )
             if isinstance(spec, dict):
                 kind = KNOWN_METRICS.get(name, ("fraction", ""))[0]
                 for bound in ("max", "min"):
@@ -121,11 +123,10 @@ def _lookup(values: dict[str, Any], name: str) -> Any:
 def evaluate_check(name: str, spec: CheckSpec, value: float | None, interval: Any, reason_if_missing: str) -> Check:
     """Decide one check."""
     unit = KNOWN_METRICS.get(name, (None, ""))[1]
-    if spec.max is not None:
-        limit, op = spec.max, "<="
-    else:
-        limit, op = spec.min, ">="
-    assert limit is not None
+    bound = spec.max if spec.max is not None else spec.min
+    op = "<=" if spec.max is not None else ">="
+    assert bound is not None
+    limit: float = bound
     if value is None:
         return Check(
             name, None, limit, op, CheckStatus.FAIL, None, reason_if_missing or "metric could not be measured", unit

@@ -35,9 +35,7 @@ async def with_agent(agent_spec: str, options: AgentOptions, body: Any) -> Any:
 
 def test_echo_with_tool_call_and_context() -> None:
     async def body(agent: Any) -> AgentResponse:
-        return await agent.call(
-            {"messages": [{"role": "user", "content": "hi [tool=lookup]"}]}, {"role": "admin"}
-        )
+        return await agent.call({"messages": [{"role": "user", "content": "hi [tool=lookup]"}]}, {"role": "admin"})
 
     resp = asyncio.run(with_agent(spec(), AgentOptions(concurrency=1), body))
     assert resp.output == "echo: hi [tool=lookup]"

@@ -24,9 +24,7 @@ def server() -> Iterator[HttpAgentServer]:
         yield srv
 
 
-def run_calls(
-    spec: str, inputs: list[Any], options: AgentOptions | None = None, timeout_s: float = 5.0
-) -> list[Any]:
+def run_calls(spec: str, inputs: list[Any], options: AgentOptions | None = None, timeout_s: float = 5.0) -> list[Any]:
     """Start the adapter, call it once per input (concurrently), close it; errors are returned."""
 
     async def go() -> list[Any]:
@@ -64,9 +62,7 @@ def test_plain_string_input_becomes_one_user_message(server: HttpAgentServer) ->
     assert server.stats()["last_body"]["messages"] == [{"role": "user", "content": "hello there"}]
 
 
-def test_api_key_from_env_and_extra_headers_are_sent(
-    server: HttpAgentServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_api_key_from_env_and_extra_headers_are_sent(server: HttpAgentServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GATEKIT_TEST_KEY", "sk-test-123")
     monkeypatch.setenv("GATEKIT_TEST_TENANT", "tenant-9")
     options = AgentOptions(
@@ -87,14 +83,10 @@ def test_missing_api_key_env_is_a_user_error_naming_the_variable(monkeypatch: py
         asyncio.run(agent.start())
 
 
-def test_api_key_never_appears_in_error_messages(
-    server: HttpAgentServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_api_key_never_appears_in_error_messages(server: HttpAgentServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GATEKIT_TEST_KEY", "sk-secret-xyz")
     options = AgentOptions(api_key_env="GATEKIT_TEST_KEY")
-    errors = run_calls(server.url("500"), ["boom"], options) + run_calls(
-        server.url("malformed"), ["x"], options
-    )
+    errors = run_calls(server.url("500"), ["boom"], options) + run_calls(server.url("malformed"), ["x"], options)
     for err in errors:
         assert isinstance(err, AgentCallError)
         assert "sk-secret-xyz" not in str(err)
@@ -192,9 +184,7 @@ def test_generic_json_mode_with_template_and_response_paths(server: HttpAgentSer
 
 
 def test_generic_json_mode_missing_output_path_is_invalid_response(server: HttpAgentServer) -> None:
-    options = AgentOptions(
-        extra={"body_template": {"input": "{{input}}"}, "response_paths": {"output": "nope.x"}}
-    )
+    options = AgentOptions(extra={"body_template": {"input": "{{input}}"}, "response_paths": {"output": "nope.x"}})
     [err] = run_calls(server.url("json"), ["q"], options)
     assert isinstance(err, AgentCallError) and err.error_type == ErrorType.INVALID_RESPONSE
     assert "nope.x" in str(err)

@@ -57,9 +57,7 @@ def test_first_vs_second_half_by_time_is_significant_but_below_the_floor(tmp_pat
     assert feature["significant"] and not feature["drifted"]
     assert not result.drift
     # the same data with a lower floor is drift: the floor is what decides
-    lower = _run(
-        tmp_path / "first.csv", tmp_path / "second.csv", tmp_path / "out2", config=DriftConfig(ks_floor=0.05)
-    )
+    lower = _run(tmp_path / "first.csv", tmp_path / "second.csv", tmp_path / "out2", config=DriftConfig(ks_floor=0.05))
     assert _feature(lower, "ContextTokens")["drifted"] and lower.drift
 
 

@@ -76,9 +76,7 @@ def test_bh_matches_r_p_adjust():
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.floats(min_value=0.0, max_value=1.0), min_size=1, max_size=40))
 def test_bh_agrees_with_scipy(p_values):
-    assert bh_qvalues(p_values) == pytest.approx(
-        list(false_discovery_control(p_values, method="bh")), abs=1e-12
-    )
+    assert bh_qvalues(p_values) == pytest.approx(list(false_discovery_control(p_values, method="bh")), abs=1e-12)
 
 
 def test_chi2_hand_computed_2x2():

@@ -182,8 +182,10 @@ def test_production_drift_becomes_a_gate_check(tmp_path: Path) -> None:
 
     shifted = root / "prod_shifted.jsonl"
     shifted.write_text(
-        "".join(json.dumps({"input": "a much longer production question " * 40, "context": {"env": "staging"}}) + "\n"
-                for _ in range(300))
+        "".join(
+            json.dumps({"input": "a much longer production question " * 40, "context": {"env": "staging"}}) + "\n"
+            for _ in range(300)
+        )
     )
     proc = run_cli(root, "eval", "--production", str(shifted))
     assert proc.returncode == 1, proc.stdout + proc.stderr

@@ -109,9 +109,7 @@ def parse_chat_completion(body: Any) -> AgentResponse:
     if isinstance(body.get("error"), dict | str) and not body.get("choices"):
         error = body["error"]
         message = error.get("message") if isinstance(error, dict) else error
-        raise AgentCallError(
-            ErrorType.INVALID_RESPONSE, f"endpoint returned an error: {message}", retryable=False
-        )
+        raise AgentCallError(ErrorType.INVALID_RESPONSE, f"endpoint returned an error: {message}", retryable=False)
     choices = body.get("choices")
     if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
         raise AgentCallError(
@@ -121,9 +119,7 @@ def parse_chat_completion(body: Any) -> AgentResponse:
         )
     message = choices[0].get("message")
     if not isinstance(message, dict):
-        raise AgentCallError(
-            ErrorType.INVALID_RESPONSE, "response has no choices[0].message", retryable=False
-        )
+        raise AgentCallError(ErrorType.INVALID_RESPONSE, "response has no choices[0].message", retryable=False)
     return AgentResponse(
         output=text_of(message.get("content")),
         tool_calls=openai_tool_calls(message),

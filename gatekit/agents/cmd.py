@@ -144,9 +144,7 @@ class CmdAgent:
             detail = first.stderr_since(0) or "no stderr"
             code = first.proc.returncode
             await self.close()
-            raise AgentError(
-                f"agent spec {self.spec!r}: the command exited at once with code {code}: {detail}"
-            )
+            raise AgentError(f"agent spec {self.spec!r}: the command exited at once with code {code}: {detail}")
 
     async def _retire(self, worker: _Worker) -> None:
         self._all.discard(worker)
@@ -186,8 +184,7 @@ class CmdAgent:
                 stderr = worker.stderr_since(seq)
                 raise AgentCallError(
                     ErrorType.EXCEPTION,
-                    f"agent worker exited with code {code} during the case"
-                    + (f"; stderr: {stderr}" if stderr else ""),
+                    f"agent worker exited with code {code} during the case" + (f"; stderr: {stderr}" if stderr else ""),
                     retryable=True,
                 )
             try:
@@ -200,9 +197,7 @@ class CmdAgent:
                 await asyncio.sleep(0.02)  # let the drain catch the stderr written just before the answer
                 stderr = worker.stderr_since(seq)
                 message = str(answer["error"]) + (f"; stderr: {stderr}" if stderr else "")
-                raise AgentCallError(
-                    ErrorType.EXCEPTION, message, retryable=bool(answer.get("retryable", False))
-                )
+                raise AgentCallError(ErrorType.EXCEPTION, message, retryable=bool(answer.get("retryable", False)))
             return normalise_response(answer)
         finally:
             # A worker that broke the protocol or was cancelled mid-case (timeout, Ctrl-C) may still

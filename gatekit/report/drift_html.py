@@ -93,9 +93,7 @@ def _numeric_view(feature: dict[str, Any]) -> dict[str, Any]:
     for i in range(len(edges) - 1):
         x0, x1 = sx(edges[i]), sx(edges[i + 1])
         half = max((x1 - x0) / 2 - 0.5, 0.5)
-        for j, (side, share) in enumerate(
-            (("ref", plot["hist_reference"][i]), ("prod", plot["hist_production"][i]))
-        ):
+        for j, (side, share) in enumerate((("ref", plot["hist_reference"][i]), ("prod", plot["hist_production"][i]))):
             y = hy(share)
             bars.append({"x": round(x0 + j * (half + 0.5), 1), "y": y, "w": round(half, 1),
                          "h": round(HEIGHT - BOTTOM - y, 1), "side": side})  # fmt: skip
@@ -144,9 +142,7 @@ def render_drift_html(report: dict[str, Any]) -> str:
         elif feature.get("plot"):
             view["categorical"] = _categorical_view(feature)
         views.append(view)
-    order = sorted(
-        range(len(views)), key=lambda i: (not views[i]["f"]["drifted"], -_effect_ratio(views[i]["f"]))
-    )
+    order = sorted(range(len(views)), key=lambda i: (not views[i]["f"]["drifted"], -_effect_ratio(views[i]["f"])))
     return env.get_template("drift.html.j2").render(
         report=report, views=[views[i] for i in order], width=WIDTH, height=HEIGHT, left=LEFT, bottom=BOTTOM
     )
