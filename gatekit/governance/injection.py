@@ -1,10 +1,18 @@
-# ruff: noqa: E501 - the signal table reads better with one alternative per line
-"""Prompt-injection heuristics: weighted signal families found in one pass over a text.
+"""Prompt-injection heuristics: literal phrase patterns matched on a normalised word sequence.
 
-Heuristics catch the common, blunt attacks (instruction overrides, prompt-leak requests,
-persona switches, forced outputs) in English, German and a few other languages; they are
-tuned on ``deepset_train.parquet`` only and scored on ``deepset_test.parquet`` by
-``benchmarks/pii_accuracy.py``. They are a signal for review, not a classifier.
+A text is lowercased and split into words (letters only, so punctuation, digits and line breaks
+never split a phrase differently). Patterns are sequences of slots; a slot is a literal word or a
+``@CONCEPT`` (a word class such as "verbs meaning ignore" in English, German and other languages),
+and ``~N`` between slots allows up to N other words in between. Patterns are indexed by the words
+their first slot accepts, so checking a text is one dictionary lookup per word plus a short walk
+for the few patterns that start there: no case-insensitive regular expressions.
+
+Patterns belong to weighted families; a text's score is the sum of the weights of the families it
+matches (each family once); ``DEFAULT_THRESHOLD`` is 1.0, so one strong family or two weak ones flag
+a text. The vocabulary targets the blunt attack styles (instruction overrides, prompt-leak requests,
+persona switches, forced outputs, fake context) written generally, not the wording of particular
+examples; it was tuned on ``deepset_train.parquet`` only and is scored on the held-out
+``deepset_test.parquet`` by ``benchmarks/pii_accuracy.py``. A signal for review, not a classifier.
 """
 
 from __future__ import annotations
@@ -13,152 +21,409 @@ import functools
 import re
 from dataclasses import dataclass
 
-_PREV_EN = r"(?:previous|prior|preceding|above|earlier|former|foregoing|before|old|original|initial|provided|given)"
-_THING_EN = (
-    r"(?:instructions?|tasks?|assignments?|orders?|commands?|directions?|directives?|rules?|prompts?|"
-    r"information|context|guidelines|documents?|articles?|texts?|thoughts|everything|conversation)"
-)
-_IGNORE_EN = r"(?:ignore|forget|disregard|drop|skip|abandon|discard|delete|erase|remove|leave|overlook|bypass)"
+# --- word classes --------------------------------------------------------------------------------
+# English, German (many injections in the wild are German), and the most common words of a few
+# other languages. Every word is lowercase and letters only (the tokeniser drops everything else).
+CONCEPTS: dict[str, str] = {
+    # verbs that throw earlier instructions away
+    "IGNORE": (
+        "ignore ignoring ignores disregard disregarding forget forgetting neglect overlook bypass overwrite "
+        "ignoriere ignorieren ignoriert ignorier vergiss vergesst vergessen missachte missachten verwirf verwerfe "
+        "verwerfen übergehe übergehen überschreibe "
+        "olvida olvide olviden olvidar olvidate olvídate ignora ignorar ignoren oublie oubliez oublier ignorez "
+        "dimentica dimenticate esqueça esqueca esquece vergeet negeer zaboravi zaboravite забудь забудьте "
+        "игнорируй игнорируйте"
+    ),
+    # weaker verbs: only count in front of instruction words ("drop all your instructions")
+    "DROP": (
+        "drop skip abandon discard dismiss erase delete remove leave clear reset scrap "
+        "lösche löschen streiche streichen entferne entfernen lasse lassen verlasse"
+    ),
+    "PRIOR": (
+        "previous prior preceding above earlier former foregoing before original initial aforementioned "
+        "vorherigen vorherige vorheriges vorhergehenden vorhergehende bisherigen bisherige obigen obige oben "
+        "vorangegangenen vorangegangene vorangehenden vorangehende vorigen vorige davor zuvor vorher früheren "
+        "frühere ursprünglichen ursprüngliche gesagte gesagten "
+        "anteriores anterior previas previos antes précédentes précédents précédent antérieures precedenti"
+    ),
+    "ALL": "all everything any every alles alle allen todo todas todos toutes tout tutte tutto sve все",
+    "YOUR": "your you deine deiner deinen dein ihre ihren ihrer tus vos tes tue tuoi",
+    # what is thrown away (broad) and the narrow subset safe after a weak verb
+    "THING": (
+        "instructions instruction rules prompt prompts directives directions guidelines guidance commands "
+        "orders tasks task assignments assignment constraints restrictions programming training context "
+        "information documents document articles texts text input conversation thoughts said told "
+        "anweisungen anweisung instruktionen befehle aufgaben aufgabe aufträge informationen angaben regeln "
+        "vorgaben richtlinien kontext dokumente artikel texte ausführungen einschränkungen programmierung "
+        "instrucciones reglas consignes règles istruzioni regole instrukcije upute инструкции"
+    ),
+    "INSTR": (
+        "instructions instruction rules prompt prompts directives guidelines commands tasks assignments "
+        "constraints restrictions programming anweisungen anweisung instruktionen befehle aufgaben aufträge "
+        "regeln vorgaben richtlinien einschränkungen instrucciones consignes istruzioni instrukcije"
+    ),
+    "LEAK": (
+        "show print reveal display output repeat tell give write list spell share expose leak dump "
+        "zeige zeig zeigen gib geben nenne nennen verrate verraten wiederhole wiederholen schreibe ausgeben "
+        "muestra muestrame dime montre affiche"
+    ),
+    "LEAKED": (
+        "prompt prompts systemprompt instructions instruction anweisungen instruktionen vorgaben "
+        "instrucciones consignes"
+    ),
+    "PRAISE": (
+        "done good great excellent fantastic wonderful perfect awesome brilliant congratulations outdone "
+        "gemacht gut ausgezeichnet ausgezeichnete hervorragend hervorragende fantastisch großartig toll super "
+        "prima klasse glückwunsch übertroffen"
+    ),
+    "PIVOT": "now nun jetzt but aber",
+    "NEWTASK": (
+        "task tasks challenge instructions instruction assignment assignments aufgabe aufgaben herausforderung "
+        "anweisungen anweisung forget vergiss ignore ignoriere"
+    ),
+    "NEW": "new neue neuen neuer further more additional updated another weitere weiteren nächste",
+    "INFO": "information informationen angaben",
+    "SAY": "say write print output reply respond answer antworte schreibe schreib sag sage sagen gib",
+    "ONLY": "just only simply nur einfach ausschließlich lediglich solo seulement",
+    "CONTEXT": "context kontext document documents dokument dokumente artikel article articles",
+    "QUESTION": "question frage",
+    "BE": "be sein",
+    "ROLE": "role rolle roles rollen character",
+}
 
-# family -> (weight, pattern). A text's score is the sum of the weights of the families it matches.
-SIGNALS: dict[str, tuple[float, str]] = {
+# family -> (weight, patterns). Strong families weigh 1.0 (flag alone), weak ones 0.5.
+FAMILIES: dict[str, tuple[float, tuple[str, ...]]] = {
     "override": (
         1.0,
-        rf"\b{_IGNORE_EN}\b[^.!?\n]{{0,40}}?\b(?:{_PREV_EN}|all|any|your|the)\b[^.!?\n]{{0,30}}?\b{_THING_EN}"
-        rf"|\b(?:forget|ignore|disregard)\s+(?:about\s+)?(?:everything|all)\b"
-        rf"|\b{_IGNORE_EN}\s+(?:the\s+)?(?:above|everything)\b"
-        r"|\bdisregarding\b|\bdespite what you(?:'ve| have) been told\b"
-        r"|\b(?:change|new|updated?|additional)\s+(?:your\s+)?instructions?\b"
-        r"|\byour (?:new )?instructions are\b",
-    ),
-    "override_de": (
-        1.0,
-        r"\b(?:vergiss|vergessen sie|ignoriere|ignorieren sie|ignorieren|missachte|verwirf)\b"
-        r"|\babweichend zu vorherigen\b|\b(?:alle )?(?:vorherigen|bisherigen|obigen|vorangehenden|vorangegangenen)"
-        r"\s+(?:informationen|anweisungen|aufgaben|befehle|ausführungen|instruktionen|angaben)"
-        r"|\bneue (?:aufgabe|anweisungen)\b|\bnun folgen\b",
-    ),
-    "override_other": (
-        1.0,
-        r"\b(?:olvid[aeo]\w*|oubliez|oublie|ignora\w*|zaboravi|забудьте|забудь)\b",
+        (
+            "@IGNORE ~4 @PRIOR",
+            "@IGNORE ~2 @ALL",
+            "@IGNORE ~4 @THING",
+            "@PRIOR ~3 @THING ~3 @IGNORE",  # German verb-final: "die obigen Ausführungen ignorieren"
+            "@ALL ~1 @PRIOR ~3 @IGNORE",
+            "@DROP ~3 @ALL ~3 @INSTR",
+            "@DROP ~3 @PRIOR ~3 @INSTR",
+            "@DROP ~2 @YOUR ~2 @INSTR",
+            "despite what you ~2 told",
+            "change your instructions",
+            "your instructions are",
+            "your new instructions",
+            "abweichend zu",
+            "abweichend von",
+            "entgegen ~2 @PRIOR",
+            "@ALL ~1 @PRIOR ~1 @INSTR",
+            "@ALL ~1 @PRIOR ~1 @INFO",
+            "@PRIOR ~6 irrelevant",
+            "start over",
+            "von vorne",
+            "von neu",
+            "neu anfangen",
+            "neu beginnen",
+        ),
     ),
     "new_task": (
         1.0,
-        r"\bnew (?:task|challenge|assignment)s?\b|\b(?:further|more|new) tasks? (?:are |is )?follow"
-        r"|\bnow (?:focus|concentrate) on\b|\bstart (?:over|from the front)\b"
-        r"|\bthat (?:is|was) (?:enough|done)\b|\bnow (?:new|further) tasks?\b",
+        (
+            "@NEW ~1 @NEWTASK ~2 follow",
+            "@NEW ~1 @NEWTASK ~2 folgen",
+            "@NEW tasks follow",
+            "now @NEW @NEWTASK",
+            "nun folgen",
+            "jetzt folgen",
+            "now follow @NEW",
+            "@NEW @NEWTASK",
+            "new task",
+            "new tasks",
+            "new instructions",
+            "new instruction",
+            "new assignment",
+            "additional instruction",
+            "additional instructions",
+            "updated instructions",
+            "neue aufgabe",
+            "neue aufgaben",
+            "neuen aufgabe",
+            "neue anweisungen",
+            "neue anweisung",
+            "neuen anweisungen",
+            "now focus on",
+            "now concentrate on",
+            "konzentriere dich ~2 auf",
+            "konzentrieren sie sich ~2 auf",
+            "that is enough",
+            "that s enough",
+            "that is done",
+            "das genügt",
+            "das reicht",
+            "das ist erledigt",
+        ),
+    ),
+    "praise_pivot": (
+        1.0,
+        (
+            "@PRAISE ~10 @PIVOT ~6 @NEWTASK",
+            "@PRAISE ~10 @PIVOT ~6 @IGNORE",
+        ),
     ),
     "prompt_leak": (
         1.0,
-        r"\b(?:show|print|reveal|display|output|repeat|tell)\b[^.!?\n]{0,30}\b(?:prompt|instructions|system message)"
-        r"|\bwhat (?:was|is) written (?:at the beginning|above|before)\b|\bprompt[- ]?te(?:x|x)te?s?\b"
-        r"|\bwhat are your instructions\b|\bsentences? before the text\b|\binformation in the prompt\b",
+        (
+            "@LEAK ~3 @YOUR ~3 @LEAKED",
+            "@LEAK ~3 @ALL ~3 @LEAKED",
+            "@LEAK ~3 @PRIOR ~3 @LEAKED",
+            "@LEAK ~4 prompt",
+            "what was written ~3 beginning",
+            "what was written above",
+            "what is written above",
+            "what was written before",
+            "what is written before",
+            "what are your instructions",
+            "what were your instructions",
+            "what is your prompt",
+            "was steht oben",
+            "was stand oben",
+            "was wurde ~3 anfang",
+            "wie lauten deine anweisungen",
+            "wie lauten ihre anweisungen",
+            "was sind deine anweisungen",
+            "was sind ihre anweisungen",
+            "in the prompt",
+            "im prompt",
+            "before the text",
+            "vor dem text",
+            "system message",
+            "systemnachricht",
+            "systemprompt",
+            "system prompt",
+            "initial prompt",
+        ),
     ),
     "persona": (
         1.0,
-        r"\b(?:act|acting|behave) as (?:an? |the )?(?!well\b|soon\b|if\b|though\b)\w+"
-        r"|\byou are now\b|\bnow you (?:are|act)\b|\bpretend (?:you|to be|that you)\b|\bbe a dj\b"
-        r"|\broles?[- ]play|\bstay (?:fully )?in (?:their|your|his|her) roles?\b|\bjailbreak"
-        r"|\bimagine you are\b|\byou are (?:an? |the )?(?:evil|abandonment|electronic|three)\b|(?-i:\bDAN\b)"
-        r"|\byou are (?:the )?(?-i:[A-Z])\w+(?:\s(?-i:[A-Z])\w+)?[.,:]\s|\bas the [a-z]+, tell me\b"
-        r"|\bin (?:a|this) (?:completely )?theoretical world\b|\bfrom now known as\b"
-        r"|\bjetzt bist du\b|\bnun bist du\b|\bstell dir vor\b|\bals\b[^.!?]{1,60}\bfungieren\b|\bin (?:ihren|deiner) rollen?\b"
-        r"|\bdu bist (?:keine|eine|ein)\b|\b(?:excellent|good|great) actors\b|\bschauspieler\b"
-        r"|\bacting characters\b|\b(?:break|breaking|falling out of) (?:character|the figure)\b|\bin the style of\b|\bim stil(?:e)? (?:eine[sr]?)\b",
+        (
+            "act as",
+            "acting as",
+            "behave as",
+            "behave like",
+            "pretend",
+            "imagine you are",
+            "imagine that you are",
+            "you are now",
+            "now you are",
+            "now you act",
+            "from now on you",
+            "roleplay",
+            "role play",
+            "role playing",
+            "play the role",
+            "take on the role",
+            "@YOUR role",
+            "in @YOUR ~1 @ROLE",
+            "stay in character",
+            "break character",
+            "breaking character",
+            "acting characters",
+            "actors",
+            "jailbreak",
+            "jailbroken",
+            "dan mode",
+            "du bist jetzt",
+            "jetzt bist du",
+            "nun bist du",
+            "ab jetzt bist du",
+            "stell dir vor",
+            "stellen sie sich vor",
+            "tu so als",
+            "tue so als",
+            "tun sie so als",
+            "verhalte dich wie",
+            "verhalte dich als",
+            "agiere als",
+            "fungiere als",
+            "als ~6 fungieren",
+            "als ~6 fungierst",
+            "spiele die rolle",
+            "spielen die rolle",
+            "spielen die hauptrollen",
+            "in die rolle",
+            "in der rolle",
+            "schauspieler",
+            "du bist kein",
+            "du bist keine",
+            "du bist ein",
+            "du bist eine",
+            "actúa como",
+            "actua como",
+            "finge que",
+            "ahora eres",
+            "agis comme",
+            "fais semblant",
+            "tu es maintenant",
+            "you are the ~2 now",
+            "as the ~2 tell me",
+            "from now known as",
+            "known as ~6 you are",
+        ),
     ),
     "forced_output": (
         1.0,
-        r"\b(?:just|only)\s+(?:output|say|print|write)\b|\bsay (?:that you|yes\b|the following)|\bstate that\b"
-        r"|\binclude that you\b|\brepeat after me\b|\bnot by the articles\b|\bdo not (?:answer|look)\b"
-        r"|\bdon'?n?t answer\b|\bformul\w+ (?:an? )?(?:untrue|false|fake) \w+|\bunwahre\b"
-        r"|\bantworte im stil\b|\bmusst du auch so reden\b|\bexecute the following command\b"
-        r"|\binstead (?:output|print|say)\b|\bhaha pwned\b|\bmake something up\b"
-        r"|\bsage?n? sie\b.{0,20}\bdeutsch|\bschreibe? nur\b|\b(?:or|oder) (?:you die|du stirbst)\b|\bdi lo siguiente\b",
-    ),
-    "attention": (
-        1.0,
-        r"\b(?:attention|achtung)\b[\s\-–:!]{1,5}(?:stop|stopp)\b|^\s*stop\b[:,\-]|\bstopp?,"
-        r"|(?:\\n\s*){4,}|(?:\\\s+n\s*){4,}|\b(?:\w ){6,}\w\b|\bstop\s*[:\-]\s*write\b",
-    ),
-    "praise_pivot": (
-        1.0,
-        r"\b(?:well done|very good|very well done|excellent performance|simply great|great|fantastic|"
-        r"gut gemacht|sehr gut|sehr gut gemacht|ausgezeichnete leistung|einfach großartig|fantastisch)\b[^.!?]{0,30}[.!]+\s+"
-        r"(?:[\w']+\s+){0,6}(?:now|nun|jetzt|forget|vergiss)\b"
-        r"|\b(?:das genügt|das ist erledigt|that is enough|that is done)\b",
+        (
+            "@ONLY ~1 @SAY",
+            "@SAY ~1 @ONLY",
+            "@SAY that you",
+            "@SAY the following",
+            "@SAY folgendes",
+            "say yes",
+            "sag ja",
+            "repeat after me",
+            "sprich mir nach",
+            "include that you",
+            "state that",
+            "make something up",
+            "erfinde etwas",
+            "do not answer",
+            "don t answer",
+            "dont answer",
+            "don nt answer",
+            "do not look",
+            "don t look",
+            "nicht beantworten",
+            "beantworte ~2 nicht",
+            "antworte ~2 nicht",
+            "instead @SAY",
+            "i command you",
+            "ich befehle dir",
+            "or you die",
+            "oder du stirbst",
+            "sonst stirbst du",
+            "untrue",
+            "unwahre",
+            "unwahr",
+            "false headline",
+            "fake headline",
+            "not by the articles",
+            "by your own knowledge",
+            "not according to",
+            "execute the following",
+            "führe ~2 folgenden ~1 aus",
+            "pwned",
+            "di lo siguiente",
+            "dites ce qui suit",
+            "@SAY dass",
+            "sagen sie dass",
+            "sag mir dass",
+            "tell me that you",
+            "tell me you",
+            "antworte im stil",
+            "musst du ~3 reden",
+        ),
     ),
     "jailbreak": (
         1.0,
-        r"\bsystem prompt\b|\bdeveloper mode\b|\bdo anything now\b|\b(?:unfiltered|uncensored)\b"
-        r"|\bwithout (?:any )?(?:restrictions|filters?|censorship|limits|guidelines)\b"
-        r"|\bno (?:restrictions|filters|rules|limits|guidelines|ethics)\b|\bantworte (?:nur|ausschließlich)\b"
-        r"|\b(?:respond|reply|answer) (?:only|exclusively) (?:with|in)\b|\boverride\b",
+        (
+            "developer mode",
+            "do anything now",
+            "unfiltered",
+            "uncensored",
+            "unrestricted",
+            "without ~1 restrictions",
+            "without ~1 filters",
+            "without ~1 censorship",
+            "without ~1 guidelines",
+            "no ethical",
+            "no moral",
+            "no morals",
+            "ohne ~1 einschränkungen",
+            "ohne ~1 zensur",
+            "ohne ~1 filter",
+            "unzensiert",
+            "ungefiltert",
+            "evil ai",
+            "evil assistant",
+            "böse ki",
+            "hate speech",
+            "hassrede",
+            "swearwords",
+            "swear words",
+            "schimpfwörter",
+        ),
     ),
+    # checked only at the first word of a text
+    "fake_context": (1.0, ("@CONTEXT",)),  # "Context: {planted claim} Question: ..."
+    "persona_start": (1.0, ("you are", "you re", "du bist", "be a", "be an", "sei ein", "sei eine")),
     # weak signals: each alone is below the threshold, two of them reach it
     "weak_imperative": (
         0.5,
-        r"\bi want you to\b|\bich möchte, dass (?:du|sie)\b|\byour (?:new )?(?:task|job|role) is\b"
-        r"|\bdeine (?:neue )?aufgabe\b|\bfrom now on\b|\bvon nun an\b|\bab (?:jetzt|sofort)\b",
+        (
+            "i want you to",
+            "i need you to",
+            "ich möchte dass du",
+            "ich möchte dass sie",
+            "ich will dass du",
+            "your task is",
+            "your job is",
+            "your role is",
+            "deine aufgabe ist",
+            "ihre aufgabe ist",
+            "deine neue aufgabe",
+            "from now on",
+            "von nun an",
+            "ab jetzt",
+            "ab sofort",
+            "you must",
+            "du musst",
+            "you have to",
+            "you will now",
+            "in the style of",
+            "im stil",
+            "im stile",
+            "no restrictions",
+            "no rules",
+            "no filters",
+            "keine regeln",
+            "override",
+        ),
     ),
     "weak_override": (
         0.5,
-        r"\b(?:ignore|forget|disregard|ignoriere|vergiss)\b|\binstructions?\b|\banweisungen\b",
+        (
+            "ignore",
+            "forget",
+            "disregard",
+            "ignoriere",
+            "ignorieren",
+            "vergiss",
+            "instructions",
+            "instruction",
+            "anweisungen",
+            "instruktionen",
+            "prompt",
+        ),
     ),
     "weak_output": (
         0.5,
-        r"\b(?:say|write|print|output|tell me)\b[^.!?\n]{0,20}\bthat you\b|\bsag(?:e|en sie)?,? dass\b"
-        r"|\bhypothetic|\btheoretical\b|\bhate\b|\bhasse?\b",
+        (
+            "@SAY ~3 that you",
+            "hypothetical",
+            "hypothetically",
+            "hypothetisch",
+            "theoretical",
+            "theoretisch",
+            "hate",
+            "hasse",
+            "hasst",
+            "hass",
+            "print",
+            "output",
+            "ausgabe",
+        ),
     ),
-}
-
-# Anchors make scanning cheap: a family's regex runs only when one of its anchor words (or
-# anchor substrings) occurs in the text. Every alternative of a family contains an anchor.
-ANCHORS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "override": (
-        "ignore forget disregard drop skip abandon discard delete erase remove leave overlook bypass "
-        "disregarding despite instruction instructions",
-        (),
-    ),
-    "override_de": (
-        "vergiss vergessen ignoriere ignorieren missachte verwirf abweichend vorherigen bisherigen obigen "
-        "vorangehenden vorangegangenen neue nun",
-        (),
-    ),
-    "override_other": ("", ("olvid", "oubli", "ignora", "zaboravi", "забуд")),
-    "new_task": (
-        "task tasks challenge challenges assignment assignments focus concentrate front enough done further",
-        (),
-    ),
-    "prompt_leak": ("written", ("prompt", "instruction", "system message", "before the text")),
-    "persona": (
-        "act acting behave pretend imagine theoretical jetzt nun stell fungieren rollen actors schauspieler "
-        "breaking falling style stil dan jailbreak",
-        ("role", "you are", "now you", "be a dj", "known as", "du bist", "break character", ", tell me"),
-    ),
-    "forced_output": (
-        "output say print write state include repeat articles answer look untrue false fake unwahre antworte "
-        "musst execute pwned something deutsch nur die stirbst siguiente",
-        ("formul",),
-    ),
-    "attention": ("attention achtung stop stopp", ("\\n", "\\ n")),
-    "praise_pivot": (
-        "done good excellent simply great fantastic gut sehr ausgezeichnete einfach fantastisch genügt erledigt enough",
-        (),
-    ),
-    "jailbreak": (
-        "developer anything unfiltered uncensored restrictions filter filters censorship limits guidelines "
-        "rules ethics antworte override",
-        ("system prompt", "only with", "only in", "exclusively"),
-    ),
-    "weak_imperative": (
-        "möchte deine task job role",
-        ("want you to", "from now on", "von nun an", "ab jetzt", "ab sofort"),
-    ),
-    "weak_override": ("ignore forget disregard ignoriere vergiss instruction instructions anweisungen", ()),
-    "weak_output": ("say write print output tell sag sage sagen theoretical hate hass hasse", ("hypothetic",)),
 }
 
 DEFAULT_THRESHOLD = 1.0
+
+# families whose patterns must start at the very first word of the text
+_ANCHORED_AT_START = frozenset({"fake_context", "persona_start"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,17 +438,57 @@ class InjectionSignal:
         return self.score >= threshold
 
 
+# --- compiled form ------------------------------------------------------------------------------------
+
+# one pattern: (family, ((words of slot 0, 0), (words of slot 1, max gap before it), ...))
+Slot = tuple[frozenset[str], int]
+Pattern = tuple[str, tuple[Slot, ...]]
+
+
+def _compile(spec: str) -> tuple[Slot, ...]:
+    slots: list[Slot] = []
+    gap = 0
+    for part in spec.split():
+        if part.startswith("~"):
+            gap = int(part[1:])
+            continue
+        words = frozenset(CONCEPTS[part[1:]].split()) if part.startswith("@") else frozenset((part,))
+        slots.append((words, gap))
+        gap = 0
+    return tuple(slots)
+
+
+def _index() -> dict[str, list[Pattern]]:
+    index: dict[str, list[Pattern]] = {}
+    for family, (_, specs) in FAMILIES.items():
+        for spec in specs:
+            slots = _compile(spec)
+            for word in slots[0][0]:
+                index.setdefault(word, []).append((family, slots))
+    return index
+
+
+_INDEX = _index()
+_WEIGHTS = {family: weight for family, (weight, _) in FAMILIES.items()} | {"escaped_break": 0.5}
 _WORDS = re.compile(r"[^\W\d_]+")
-_FAMILIES: list[tuple[str, float, frozenset[str], tuple[str, ...], re.Pattern[str]]] = [
-    (
-        name,
-        weight,
-        frozenset(ANCHORS[name][0].split()),
-        ANCHORS[name][1],
-        re.compile(pattern, re.IGNORECASE | re.MULTILINE),
-    )
-    for name, (weight, pattern) in SIGNALS.items()
-]
+# structural signals read on the raw text: "STOP:" style breaks, runs of escaped line breaks
+_ATTENTION = re.compile(
+    r"(?i:\b(?:attention|achtung)\b[\s\-–:!]{1,5}(?:stop|stopp)\b|^\s*stopp?\b\s*[:,\-!]|[.!?]\s*stopp?\s*[:,\-!])"
+    r"|(?:\\\s?n\s*){4,}"
+)
+# one typed-out "\n" (users do not type escapes; pasted payloads do): a weak signal
+_ESCAPED_BREAK = re.compile(r"\\\s?n")
+
+
+def _follows(words: list[str], slots: tuple[Slot, ...], slot: int, after: int) -> bool:
+    """True when slots[slot:] match in order, each within its gap of the previous word at ``after``."""
+    if slot == len(slots):
+        return True
+    accepted, gap = slots[slot]
+    for position in range(after + 1, min(len(words), after + gap + 2)):
+        if words[position] in accepted and _follows(words, slots, slot + 1, position):
+            return True
+    return False
 
 
 def _spaced_letters(words: list[str]) -> bool:
@@ -205,19 +510,35 @@ def injection_score(text: str) -> InjectionSignal:
     """
     if not text:
         return InjectionSignal(0.0, ())
-    lowered = text.lower()
-    word_list = _WORDS.findall(lowered)
-    words = set(word_list)
-    found: list[str] = []
-    score = 0.0
-    for name, weight, anchors, substrings, regex in _FAMILIES:
-        if anchors.isdisjoint(words) and not any(sub in lowered for sub in substrings):
-            if not (name == "attention" and _spaced_letters(word_list)):
+    words = _WORDS.findall(text.lower())
+    found: set[str] = set()
+    index = _INDEX
+    size = len(words)
+    for position, word in enumerate(words):
+        patterns = index.get(word)
+        if patterns is None:
+            continue
+        for family, slots in patterns:
+            if family in found or (position and family in _ANCHORED_AT_START):
                 continue
-        if regex.search(text) is not None:
-            found.append(name)
-            score += weight
+            if len(slots) > 1:
+                accepted, gap = slots[1]
+                if gap == 0:  # the common case: the next word, checked inline
+                    if position + 1 >= size or words[position + 1] not in accepted:
+                        continue
+                    if len(slots) > 2 and not _follows(words, slots, 2, position + 1):
+                        continue
+                elif not _follows(words, slots, 1, position):
+                    continue
+            found.add(family)
+    if (
+        ("\\" in text or "stop" in words or "stopp" in words) and _ATTENTION.search(text) is not None
+    ) or _spaced_letters(words):
+        found.add("attention")
+    elif "\\" in text and _ESCAPED_BREAK.search(text) is not None:
+        found.add("escaped_break")
+    score = sum(_WEIGHTS.get(family, 1.0) for family in found)
     return InjectionSignal(round(score, 3), tuple(sorted(found)))
 
 
-__all__ = ["DEFAULT_THRESHOLD", "SIGNALS", "InjectionSignal", "injection_score"]
+__all__ = ["CONCEPTS", "DEFAULT_THRESHOLD", "FAMILIES", "InjectionSignal", "injection_score"]
