@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port
+from conftest import free_port
 
 DATA = Path(__file__).resolve().parent / "data" / "azure-llm-trace"
 REPO = Path(__file__).resolve().parents[1]
