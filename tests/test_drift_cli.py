@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import free_port
 
 DATA = Path(__file__).resolve().parent / "data" / "azure-llm-trace"
