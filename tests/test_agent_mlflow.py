@@ -120,3 +120,33 @@ def test_runs_uri(registry: str, tmp_path: Path) -> None:
     resp, agent = call(f"runs:/{version.run_id}/agent", "via run", {})
     assert agent.model_version is None
     assert resp.output == "chat: via run"
+
+
+def test_promote_end_to_end_sets_the_alias_only_on_pass(registry: str, tmp_path: Path) -> None:
+    """`gatekit promote` with a registered model as candidate moves the alias on PASS, not otherwise."""
+    import json
+
+    from mlflow import MlflowClient
+    from spine_project import make_project, run_cli
+
+    root = make_project(tmp_path / "p", agent="models:/gk-responses@champion", cases=4)
+    (root / "pricing.yaml").write_text("models: {}\n")
+    (root / "thresholds.yaml").write_text("min_cases: 1\nchecks:\n  error_rate: {max: 1%}\n")
+    env = {"MLFLOW_TRACKING_URI": registry}
+    client = MlflowClient(tracking_uri=registry)
+
+    proc = run_cli(root, "promote", "--alias", "prod-e2e", "--dry-run", env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "prod-e2e" not in client.get_registered_model("gk-responses").aliases
+
+    (root / "thresholds.yaml").write_text("min_cases: 100\nchecks:\n  error_rate: {max: 1%}\n")
+    proc = run_cli(root, "promote", "--alias", "prod-e2e", env=env)
+    assert proc.returncode == 4, proc.stdout + proc.stderr
+    assert "prod-e2e" not in client.get_registered_model("gk-responses").aliases
+
+    (root / "thresholds.yaml").write_text("min_cases: 1\nchecks:\n  error_rate: {max: 1%}\n")
+    proc = run_cli(root, "promote", "--alias", "prod-e2e", env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert str(client.get_model_version_by_alias("gk-responses", "prod-e2e").version) == "2"
+    verdict = json.loads((root / "out" / "verdict.json").read_text())
+    assert verdict["promotion"]["action"] == "promoted"
