@@ -96,17 +96,7 @@ class _Collector:
         decision.redacted_output = ""
         decision.redacted_tool_calls = []
         self.decisions.append(decision)
-        self.inputs.add(
-            ok=result.ok,
-            latency_ms=result.latency_ms,
-            attempts_ok=[a.ok for a in result.attempts],
-            error_type=result.error_type,
-            model=response.model if result.ok else None,
-            input_tokens=response.usage.get("input_tokens", 0),
-            output_tokens=response.usage.get("output_tokens", 0),
-            cost_usd=result.cost_usd,
-            passed=result.passed,
-        )
+        self._count(result, response)
         self._remember(case, result, decision)
         stop = getattr(self.run_state, "stop_reason", None)
         if stop:
@@ -114,12 +104,7 @@ class _Collector:
             return False
         return True
 
-    def restore(self, result: CaseResult) -> None:
-        """Issue 3 (--resume): account for a case finished by the interrupted run, from its row."""
-        decision = result.decision or Decision(outcome=Outcome.ALLOW)
-        self.run_state.record(decision, result.error_type)
-        self.decisions.append(decision)
-        response = result.response or AgentResponse()
+    def _count(self, result: CaseResult, response: AgentResponse) -> None:
         self.inputs.add(
             ok=result.ok,
             latency_ms=result.latency_ms,
@@ -131,6 +116,14 @@ class _Collector:
             cost_usd=result.cost_usd,
             passed=result.passed,
         )
+
+    def restore(self, result: CaseResult) -> None:
+        """Issue 3 (--resume): account for a case finished by the interrupted run, from its row."""
+        decision = result.decision or Decision(outcome=Outcome.ALLOW)
+        self.run_state.record(decision, result.error_type)
+        self.decisions.append(decision)
+        response = result.response or AgentResponse()
+        self._count(result, response)
         self._remember(Case(id=result.case_id, input=None), result, decision)
 
     def _remember(self, case: Case, result: CaseResult, decision: Decision) -> None:

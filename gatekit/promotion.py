@@ -15,7 +15,6 @@ the functions that need them.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -112,18 +111,9 @@ class Baseline:
 
 def parse_results_jsonl(text: str) -> list[dict[str, Any]]:
     """Rows of a results.jsonl text; a torn last line (interrupted run) is ignored."""
-    rows = []
-    for line in text.splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(row, dict) and "case_id" in row:
-            rows.append(row)
-    return rows
+    from gatekit.results import parse_result_lines
+
+    return list(parse_result_lines(text.splitlines()))
 
 
 def _gate_run_for_version(tracking_uri: str | None, experiment: str, name: str, version: str) -> str | None:

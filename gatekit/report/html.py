@@ -88,18 +88,13 @@ def render_report(verdict: dict[str, Any], latencies: list[float] | None = None)
 
 
 def _latencies_from_results(results_path: Path) -> list[float]:
-    latencies: list[float] = []
-    if not results_path.exists():
-        return latencies
-    with results_path.open(encoding="utf-8") as fh:
-        for line in fh:
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if row.get("ok") and row.get("latency_ms") is not None:
-                latencies.append(float(row["latency_ms"]))
-    return latencies
+    from gatekit.results import read_result_rows
+
+    return [
+        float(row["latency_ms"])
+        for row in read_result_rows(results_path)
+        if row.get("ok") and row.get("latency_ms") is not None
+    ]
 
 
 def write_report(verdict: dict[str, Any], path: Path) -> Path:

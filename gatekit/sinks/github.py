@@ -369,24 +369,6 @@ def publish(verdict: Mapping[str, Any], env: Mapping[str, str] = os.environ, str
 # ---------------------------------------------------------------------------------------------
 
 
-def _read_results(results_path: Path) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    if not results_path.exists():
-        return rows
-    with open(results_path, encoding="utf-8") as fh:
-        for line in fh:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a half-written last line of an interrupted run
-            if isinstance(row, dict):
-                rows.append(row)
-    return rows
-
-
 def _case_failure(row: Mapping[str, Any]) -> tuple[str, str] | None:
     """``(type, message)`` when a results.jsonl row failed (agent error or governance DENY), else ``None``.
 
@@ -434,7 +416,9 @@ def write_junit(verdict: Mapping[str, Any], results_path: Path, out_path: Path) 
     checks_suite.set("skipped", "0")
 
     cases_suite = ET.SubElement(root, "testsuite", name=f"gatekit.{kind}.cases")
-    rows = _read_results(Path(results_path))
+    from gatekit.results import read_result_rows
+
+    rows = read_result_rows(Path(results_path))
     failed: list[tuple[str, float | None, str, str]] = []
     if rows:
         for row in rows:
