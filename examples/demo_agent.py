@@ -89,8 +89,8 @@ def plan(text: str) -> tuple[list[dict[str, Any]], str]:
             calls.append({"name": "get_user_details", "arguments": {"user_id": "resolved"}})
         reply.append("Here is what I found about your orders and our catalogue.")
         return calls, " ".join(reply)
-    target = orders[0] if orders else "#W0000000"
-    args: dict[str, Any] = {"order_id": target}
+    target = orders[0] if orders else "your most recent order"
+    args: dict[str, Any] = {"order_id": orders[0] if orders else "latest"}
     if action == "return_delivered_order_items":
         amount = _AMOUNT.search(text)
         args["amount"] = float(amount.group(1).replace(",", "")) if amount else round(20 + _digest(text) % 180, 2)
@@ -103,12 +103,14 @@ def plan(text: str) -> tuple[list[dict[str, Any]], str]:
         reply.append(f"I've arranged the exchange for {target}; you'll get a return label by email.")
     elif action == "cancel_pending_order":
         args["reason"] = "no longer needed"
-        reply.append(f"Order {target} is cancelled and the refund is on its way.")
+        reply.append(
+            f"{'Order ' + target if orders else 'Your most recent order'} is cancelled and the refund is on its way."
+        )
     elif action == "transfer_to_human_agents":
         args = {"summary": "customer asked for a human"}
         reply.append("I'm transferring you to a colleague now.")
     else:
-        reply.append(f"I've updated order {target} as requested.")
+        reply.append(f"I've updated {'order ' if orders else ''}{target} as requested.")
     calls.append({"name": action, "arguments": args})
     if email and "email" in lowered and "what" in lowered:
         reply.append(f"The email on file is {email.group(0)}; you can reach us at support@example-retail.com.")

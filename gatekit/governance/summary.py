@@ -33,10 +33,13 @@ def summarise(decisions: list[Decision], total_cases: int) -> dict[str, Any]:
         for kind, count in decision.redactions.items():
             redactions[kind] = redactions.get(kind, 0) + count
         seen_owasp: set[str] = set()
+        seen_rules: set[tuple[str, str]] = set()  # a rule that fires twice in one case counts once
         for rule in decision.rules:
-            per_rule = by_rule.setdefault(str(rule["id"]), {})
-            per_rule[str(rule["outcome"])] = per_rule.get(str(rule["outcome"]), 0) + 1
+            seen_rules.add((str(rule["id"]), str(rule["outcome"])))
             seen_owasp.update(rule.get("owasp") or [])
+        for rule_id, rule_outcome in seen_rules:
+            per_rule = by_rule.setdefault(rule_id, {})
+            per_rule[rule_outcome] = per_rule.get(rule_outcome, 0) + 1
         for category in seen_owasp:  # cases per OWASP category, not rule firings
             by_owasp[category] = by_owasp.get(category, 0) + 1
     evaluated = len(decisions)
