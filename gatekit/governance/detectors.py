@@ -17,7 +17,7 @@ import bisect
 import ipaddress
 import math
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 PII_TYPES: tuple[str, ...] = (
     "EMAIL_ADDRESS",
@@ -39,9 +39,8 @@ SECRET_TYPES: tuple[str, ...] = (
 ALL_TYPES: tuple[str, ...] = PII_TYPES + SECRET_TYPES
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One detected sensitive value: its type and where it is in the scanned text."""
+class Finding(NamedTuple):
+    """One detected sensitive value: its type and where it is in the scanned text (immutable)."""
 
     type: str
     start: int
@@ -154,7 +153,8 @@ _SECRET_PATTERNS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
         re.compile(r"e(?<![A-Za-z0-9_-]e)yJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
     ),
 ]
-_SECRET_HINT = re.compile("|".join(re.escape(n) for _, needles, _ in _SECRET_PATTERNS for n in needles))
+# a superset of every needle above, factored so the regex engine rejects most positions at once
+_SECRET_HINT = re.compile(r"-----BEGIN|eyJ|xox|gh[pousr]_|github_pat_|A(?:KIA|SIA|BIA|CCA|ROA|IDA|Iza)")
 
 # generic credential assignments are anchored on their "=" / ":": keyword before, value after
 _GENERIC_NAME = re.compile(
@@ -206,10 +206,12 @@ _PRIORITY = {
 
 def _phone_ok(value: str, text: str, end: int) -> bool:
     main, _, _ext = value.partition("x")
+    if main.isdigit():  # a bare run: 10 or 11 digits, and not a house number before a street name
+        return len(main) in (10, 11) and _NEXT_WORD.match(text, end) is None
     digits = sum(map(str.isdigit, main))
     if digits < 7 or digits > 15:
         return False
-    if _DATE.search(main) or _POSTCODE.fullmatch(main):
+    if "-" in main and (_DATE.search(main) or _POSTCODE.fullmatch(main)):
         return False
     # "370 3911 Fourth Avenue": two bare groups followed by a word are a street address, not a phone
     groups = len(_GROUP_SEP.split(main.strip()))
@@ -244,7 +246,23 @@ def _iban_at(text: str, pos: int) -> int | None:
 def _numbers(text: str, start: int, end: int, out: list[tuple[int, int, int, str]]) -> None:
     """Number-shaped detectors inside the digit run ``text[start:end]``."""
     region = text[start:end]
-    digits = sum(map(str.isdigit, region))
+    if region.isdigit():  # a bare run: only the lengths each detector accepts can match
+        digits = len(region)
+        if digits == 9 or 12 <= digits <= 19:
+            _ssn_and_card(text, start, end, digits, out)
+    else:
+        digits = sum(map(str.isdigit, region))
+        _ssn_and_card(text, start, end, digits, out)
+        if digits >= 4 and "." in region:
+            for match in _IPV4.finditer(text, start, end):
+                out.append((_PRIORITY["IP_ADDRESS"], match.start(), match.end(), "IP_ADDRESS"))
+    if digits >= 7:
+        for match in _PHONE.finditer(text, start, end):
+            if _phone_ok(match.group(), text, match.end()):
+                out.append((_PRIORITY["PHONE_NUMBER"], match.start(), match.end(), "PHONE_NUMBER"))
+
+
+def _ssn_and_card(text: str, start: int, end: int, digits: int, out: list[tuple[int, int, int, str]]) -> None:
     if digits >= 9:
         for match in _SSN.finditer(text, start, end):
             if ssn_ok(match.group("a"), match.group("g"), match.group("s")):
@@ -254,13 +272,6 @@ def _numbers(text: str, start: int, end: int, out: list[tuple[int, int, int, str
             number = match.group().replace(" ", "").replace("-", "")
             if luhn_ok(number):
                 out.append((_PRIORITY["CREDIT_CARD"], match.start(), match.end(), "CREDIT_CARD"))
-    if digits >= 4 and "." in region:
-        for match in _IPV4.finditer(text, start, end):
-            out.append((_PRIORITY["IP_ADDRESS"], match.start(), match.end(), "IP_ADDRESS"))
-    if digits >= 7:
-        for match in _PHONE.finditer(text, start, end):
-            if _phone_ok(match.group(), text, match.end()):
-                out.append((_PRIORITY["PHONE_NUMBER"], match.start(), match.end(), "PHONE_NUMBER"))
 
 
 def _ipv6(text: str, out: list[tuple[int, int, int, str]]) -> None:
@@ -291,6 +302,33 @@ def _ipv6(text: str, out: list[tuple[int, int, int, str]]) -> None:
         out.append((_PRIORITY["IP_ADDRESS"], start, end, "IP_ADDRESS"))
 
 
+def _generic_secret(text: str, index: int, out: list[tuple[int, int, int, str]]) -> None:
+    """A credential assigned at the ``=`` / ``:`` at ``index`` (keyword before, high-entropy value after)."""
+    # cheap pre-check: every credential name ends in one of _GENERIC_ENDINGS
+    tail = text[max(0, index - 44) : index].rstrip()[-12:].rstrip("\"'").lower()
+    if tail.endswith(_GENERIC_ENDINGS) and _GENERIC_NAME.search(text, max(0, index - 40), index) is not None:
+        match = _GENERIC_VALUE.match(text, index + 1)
+        if match is not None:
+            value = match.group("value")
+            if shannon_entropy(value) >= 3.0 and any(ch.isdigit() for ch in value):
+                out.append((_PRIORITY["GENERIC_SECRET"], *match.span("value"), "GENERIC_SECRET"))
+
+
+def _email_at(text: str, at: int, out: list[tuple[int, int, int, str]]) -> int:
+    """An e-mail address around the ``@`` at ``index``; returns where the next ``@`` may start."""
+    local = _EMAIL_LOCAL.search(text, max(0, at - 64), at)
+    if local is None:
+        return at + 1
+    domain = _EMAIL_DOMAIN.match(text, at + 1)
+    if domain is None:
+        return at + 1
+    begin = local.start()
+    while begin < at and not text[begin].isalnum():
+        begin += 1
+    out.append((_PRIORITY["EMAIL_ADDRESS"], begin, domain.end(), "EMAIL_ADDRESS"))
+    return domain.end()
+
+
 def _candidates(text: str) -> list[tuple[int, int, int, str]]:
     out: list[tuple[int, int, int, str]] = []
     if _SECRET_HINT.search(text) is not None:
@@ -300,27 +338,11 @@ def _candidates(text: str) -> list[tuple[int, int, int, str]]:
     for sign in ("=", ":"):
         index = text.find(sign)
         while index != -1:
-            # cheap pre-check: every credential name ends in one of _GENERIC_ENDINGS
-            tail = text[max(0, index - 44) : index].rstrip()[-12:].rstrip("\"'").lower()
-            if tail.endswith(_GENERIC_ENDINGS) and _GENERIC_NAME.search(text, max(0, index - 40), index) is not None:
-                match = _GENERIC_VALUE.match(text, index + 1)
-                if match is not None:
-                    value = match.group("value")
-                    if shannon_entropy(value) >= 3.0 and any(ch.isdigit() for ch in value):
-                        out.append((_PRIORITY["GENERIC_SECRET"], *match.span("value"), "GENERIC_SECRET"))
+            _generic_secret(text, index, out)
             index = text.find(sign, index + 1)
     at = text.find("@")
     while at != -1:
-        local = _EMAIL_LOCAL.search(text, max(0, at - 64), at)
-        domain = _EMAIL_DOMAIN.match(text, at + 1)
-        if local is not None and domain is not None:
-            begin = local.start()
-            while begin < at and not text[begin].isalnum():
-                begin += 1
-            out.append((_PRIORITY["EMAIL_ADDRESS"], begin, domain.end(), "EMAIL_ADDRESS"))
-            at = text.find("@", domain.end())
-        else:
-            at = text.find("@", at + 1)
+        at = text.find("@", _email_at(text, at, out))
     if text.count(":") >= 2:
         _ipv6(text, out)
     for run in _DIGIT_RUN.finditer(text):
@@ -343,6 +365,9 @@ def scan(text: str) -> list[Finding]:
     candidates = _candidates(text)
     if not candidates:
         return []
+    if len(candidates) == 1:
+        _, start, end, kind = candidates[0]
+        return [Finding(kind, start, end, text[start:end])]
     candidates.sort()
     starts: list[int] = []  # accepted spans, kept sorted and non-overlapping
     ends: list[int] = []

@@ -190,9 +190,35 @@ def _arith(op: ast.operator, left: Any, right: Any) -> Any:
     return left % right  # Mod
 
 
+def _ordered(left: Any, right: Any) -> bool:
+    """True when ``left`` and ``right`` may be ordered: two numbers or two strings."""
+    if left is None or right is None:
+        return False
+    return (_is_number(left) and _is_number(right)) or (isinstance(left, str) and isinstance(right, str))
+
+
+# one function per comparison operator, picked at compile time; same results as _compare
+_COMPARE_FN: dict[type[ast.cmpop], Callable[[Any, Any], bool]] = {
+    ast.Eq: lambda left, right: bool(left == right),
+    ast.NotEq: lambda left, right: bool(left != right),
+    ast.In: _in,
+    ast.NotIn: lambda left, right: not _in(left, right),
+    ast.Lt: lambda left, right: _ordered(left, right) and bool(left < right),
+    ast.LtE: lambda left, right: _ordered(left, right) and bool(left <= right),
+    ast.Gt: lambda left, right: _ordered(left, right) and bool(left > right),
+    ast.GtE: lambda left, right: _ordered(left, right) and bool(left >= right),
+}
+
 _COMPARE_OPS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn)
 _ARITH_OPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
 _LITERAL_NAMES = {"true": True, "false": False, "null": None, "True": True, "False": False, "None": None}
+
+
+def _is_literal(node: ast.AST) -> bool:
+    """A constant, or a list / tuple of constants (its value does not depend on the environment)."""
+    if isinstance(node, ast.List | ast.Tuple):
+        return all(isinstance(e, ast.Constant) for e in node.elts)
+    return isinstance(node, ast.Constant)
 
 
 class _Compiler:
@@ -253,10 +279,24 @@ class _Compiler:
 
             return get_item
         if isinstance(node, ast.BoolOp):
-            parts = [self.compile(v) for v in node.values]
+            parts = tuple(self.compile(v) for v in node.values)
             if isinstance(node.op, ast.And):
-                return lambda env: all(bool(p(env)) for p in parts)
-            return lambda env: any(bool(p(env)) for p in parts)
+
+                def all_of(env: Env) -> bool:
+                    for part in parts:
+                        if not part(env):
+                            return False
+                    return True
+
+                return all_of
+
+            def any_of(env: Env) -> bool:
+                for part in parts:
+                    if part(env):
+                        return True
+                return False
+
+            return any_of
         if isinstance(node, ast.UnaryOp):
             operand = self.compile(node.operand)
             if isinstance(node.op, ast.Not):
@@ -286,8 +326,12 @@ class _Compiler:
             operands = [self.compile(node.left)] + [self.compile(c) for c in node.comparators]
             ops = list(node.ops)
             if len(ops) == 1:
-                first_op, left, right = ops[0], operands[0], operands[1]
-                return lambda env: _compare(first_op, left(env), right(env))
+                left, right = operands[0], operands[1]
+                compare = _COMPARE_FN[type(ops[0])]
+                if _is_literal(node.comparators[0]):
+                    constant = right({})  # a literal right-hand side is evaluated once, at load time
+                    return lambda env: compare(left(env), constant)
+                return lambda env: compare(left(env), right(env))
 
             def chain(env: Env) -> bool:
                 left_value = operands[0](env)

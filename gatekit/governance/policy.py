@@ -63,9 +63,21 @@ class RunState:
         """Cases decided DENY so far."""
         return self.deny_count
 
-    def metrics(self) -> dict[str, Any]:
-        """Names visible to emergency-stop expressions."""
+    def metrics(self, names: frozenset[str] | None = None) -> dict[str, Any]:
+        """Names visible to emergency-stop expressions (only ``names`` when given: cheaper)."""
         cases = self.cases
+        if names is not None and "rules" not in names:  # the per-rule counts are the only costly value
+            return {
+                "cases": cases,
+                "violation_count": self.deny_count,
+                "deny_count": self.deny_count,
+                "review_count": self.review_count,
+                "redaction_count": self.redaction_count,
+                "error_count": self.error_count,
+                "deny_rate": self.deny_count / cases if cases else 0.0,
+                "review_rate": self.review_count / cases if cases else 0.0,
+                "error_rate": self.error_count / cases if cases else 0.0,
+            }
         return {
             "cases": cases,
             "violation_count": self.deny_count,

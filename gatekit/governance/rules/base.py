@@ -198,7 +198,7 @@ class Evaluation:
         self.output: str = output if isinstance(output, str) else ("" if output is None else str(output))
         calls = response.get("tool_calls")
         self.tool_calls: list[dict[str, Any]] = [c for c in calls if isinstance(c, dict)] if calls else []
-        self._scans: dict[Any, list[Finding]] = {}
+        self._scans: dict[str, list[Finding]] = {}
         self._input_text: str | None = None
         self._tool_texts: list[tuple[tuple[Any, ...], str]] | None = None
         self.redactions: dict[Any, dict[tuple[int, int], Redaction]] = {}
@@ -268,7 +268,15 @@ class Evaluation:
         if self._tool_texts is None:
             texts: list[tuple[tuple[Any, ...], str]] = []
             for index, call in enumerate(self.tool_calls):
-                texts.extend(_walk_strings(call.get("arguments"), ("tool", index)))
+                arguments = call.get("arguments")
+                if isinstance(arguments, dict):  # the usual shape: a flat mapping, walked without generators
+                    for name, value in arguments.items():
+                        if isinstance(value, str):
+                            texts.append((("tool", index, name), value))
+                        elif isinstance(value, dict | list | tuple):
+                            texts.extend(_walk_strings(value, ("tool", index, name)))
+                elif arguments is not None:
+                    texts.extend(_walk_strings(arguments, ("tool", index)))
             self._tool_texts = texts
         return self._tool_texts
 
@@ -284,11 +292,14 @@ class Evaluation:
         return ""
 
     def findings(self, key: Any, text: str) -> list[Finding]:
-        """Sensitive-data findings of ``text`` (cached under ``key``)."""
-        cached = self._scans.get(key)
+        """Sensitive-data findings of ``text`` (the text under ``key``).
+
+        Findings depend on the text alone, so they are cached per text for this case: every rule,
+        and every field holding the same string, shares one scan.
+        """
+        cached = self._scans.get(text)
         if cached is None:
-            cached = scan(text)
-            self._scans[key] = cached
+            cached = self._scans[text] = scan(text)
         return cached
 
     # redaction -------------------------------------------------------------------------------
@@ -300,6 +311,9 @@ class Evaluation:
 
 def apply_redactions(text: str, redactions: dict[tuple[int, int], Redaction]) -> tuple[str, list[str]]:
     """Apply non-overlapping redactions (longest first on overlap); return text and redacted types."""
+    if len(redactions) == 1:
+        (red,) = redactions.values()
+        return f"{text[: red.start]}{red.replacement}{text[red.end :]}", [red.type]
     chosen: list[Redaction] = []
     last_end = -1
     for red in sorted(redactions.values(), key=lambda r: (r.start, -(r.end - r.start))):

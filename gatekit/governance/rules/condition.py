@@ -44,7 +44,17 @@ class ConditionRule(BaseRule):
         names = self.expression.names  # build only the names the expression reads
         if not self.per_tool:
             return [Fired(self.outcome, self.reason)] if self.expression(ev.env(names=names)) else []
-        matched = [str(call.get("name") or "") for call in ev.tool_calls if self.expression(ev.env(call, names=names))]
+        calls = ev.tool_calls
+        if not calls:
+            return []
+        # the case-level names are built once; only ``tool`` changes from call to call
+        env = ev.env(names=names)
+        expression = self.expression
+        matched = []
+        for call in calls:
+            env["tool"] = {"name": call.get("name"), "arguments": call.get("arguments") or {}}
+            if expression(env):
+                matched.append(str(call.get("name") or ""))
         if not matched:
             return []
         return [Fired(self.outcome, f"{self.reason} (tool call: {', '.join(matched)})")]

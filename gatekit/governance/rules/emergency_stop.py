@@ -57,7 +57,7 @@ class EmergencyStopRule(BaseRule):
         """Return why the run must stop, or None."""
         if run.cases < self.cfg.min_cases:
             return None
-        metrics = run.metrics()
+        metrics = run.metrics(self.expression.names)
         if not self.expression(metrics):
             return None
         shown = ", ".join(

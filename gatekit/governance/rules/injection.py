@@ -30,6 +30,9 @@ class PromptInjectionConfig(RuleConfig):
     high_risk_tools: list[str] = Field(default_factory=list)
 
 
+_RESULT_KEYS = frozenset(("output", "result", "content"))
+
+
 def _tool_outputs(ev: Evaluation) -> list[str]:
     """Texts the agent read from tools: ``role: tool`` messages and results attached to tool calls."""
     texts: list[str] = []
@@ -41,6 +44,8 @@ def _tool_outputs(ev: Evaluation) -> list[str]:
                 content = message.get("content")
                 texts.append(content if isinstance(content, str) else str(content))
     for call in ev.tool_calls:
+        if _RESULT_KEYS.isdisjoint(call):
+            continue
         for key in ("output", "result", "content"):
             value = call.get(key)
             if isinstance(value, str):

@@ -97,7 +97,10 @@ class SensitiveDataRule(BaseRule):
         return f"[{kind}:{digest}]"
 
     def evaluate(self, ev: Evaluation) -> list[Fired]:
-        """Scan the configured texts once each and act on every finding."""
+        """Act on the findings of every configured text (each text is scanned once per case)."""
+        per_outcome: dict[tuple[Outcome, str, str], int] | None = None
+        actions = self.actions
+        findings = ev.findings
         texts: list[tuple[Any, str]] = []
         if self.scan_output and ev.output:
             texts.append(("output", ev.output))
@@ -105,23 +108,25 @@ class SensitiveDataRule(BaseRule):
             texts.extend(ev.tool_texts())
         if self.scan_input:
             texts.append(("input", ev.input_text))
-        per_outcome: dict[tuple[Outcome, str, str], int] = {}
-        actions = self.actions
         for key, text in texts:
             if not text:
                 continue
-            for finding in ev.findings(key, text):
-                action = actions.get(finding.type)
+            found = findings(key, text)
+            if not found:
+                continue
+            for finding in found:
+                kind = finding.type
+                action = actions.get(kind)
                 if action is None or action == "allow":
                     continue
                 if key != "input":
-                    ev.redact(
-                        key, finding.start, finding.end, finding.type, self._replacement(finding.type, finding.value)
-                    )
+                    ev.redact(key, finding.start, finding.end, kind, self._replacement(kind, finding.value))
                 where = key if isinstance(key, str) else f"arguments of tool call {key[1]}"
-                bucket = (_ACTION_OUTCOME[action], finding.type, where)
+                bucket = (_ACTION_OUTCOME[action], kind, where)
+                if per_outcome is None:
+                    per_outcome = {}
                 per_outcome[bucket] = per_outcome.get(bucket, 0) + 1
-        if not per_outcome:
+        if per_outcome is None:
             return []
         return [
             Fired(outcome, f"{count} {kind} in {where} ({_VERB[outcome]})")

@@ -92,6 +92,27 @@ class ToolsRule(BaseRule):
         self.condition_names = frozenset(
             name for _, _, conditions in self.limits for expr, _, _ in conditions for name in expr.names
         )
+        # per tool name: why it is refused (or None) and the limits that apply; names repeat, so the
+        # list matching is done once per name (bounded, so odd names cannot grow it without limit)
+        self._plans: dict[str, tuple[str | None, list[tuple[str, ToolLimit, list[Any]]]]] = {}
+
+    def _plan(self, name: str) -> tuple[str | None, list[tuple[str, ToolLimit, list[Any]]]]:
+        plan = self._plans.get(name)
+        if plan is None:
+            refused = None
+            if _matches(name, *self.deny):
+                refused = f"tool {name!r} is on the deny-list"
+            elif self.allow is not None and not _matches(name, *self.allow):
+                refused = f"tool {name!r} is not on the allow-list"
+            limits = [
+                item
+                for item in self.limits
+                if name == item[0] or (self.limit_globs[item[0]] and fnmatch.fnmatchcase(name, item[0]))
+            ]
+            plan = (refused, limits)
+            if len(self._plans) < 4096:
+                self._plans[name] = plan
+        return plan
 
     def is_allowed(self, name: str) -> bool:
         """True when ``name`` is on the allow-list (or there is none) and not on the deny-list."""
@@ -117,13 +138,10 @@ class ToolsRule(BaseRule):
         for index, call in enumerate(calls):
             name = str(call.get("name") or "")
             counts[name] = counts.get(name, 0) + 1
-            if _matches(name, *self.deny):
-                fired.append(Fired(self.outcome, f"tool {name!r} is on the deny-list"))
-            elif self.allow is not None and not _matches(name, *self.allow):
-                fired.append(Fired(self.outcome, f"tool {name!r} is not on the allow-list"))
-            for pattern, limit, conditions in self.limits:
-                if not (name == pattern or (self.limit_globs[pattern] and fnmatch.fnmatchcase(name, pattern))):
-                    continue
+            refused, limits = self._plan(name)
+            if refused is not None:
+                fired.append(Fired(self.outcome, refused))
+            for _, limit, conditions in limits:
                 if limit.max_argument_chars is not None:
                     size = len(json.dumps(call.get("arguments"), ensure_ascii=False, default=str))
                     if size > limit.max_argument_chars:
