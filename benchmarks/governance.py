@@ -1,12 +1,20 @@
 """Decision latency of the default policy pack (policies/default.yaml).
 
-Outputs of 200, 2,000 and 10,000 characters are cut from presidio-research's synthetic PII texts
-(PII-dense: a worst case for the detectors) and evaluated as responses of a retail agent with two
-tool calls. Input: a customer message from the demo golden dataset. Two input regimes:
+Two kinds of output, a new one for every decision (nothing is cached across decisions except the
+injection score of a customer message the replay has already seen):
 
-* warm: the same customer message for every decision (its injection scan is cached), which is
-  what the per-output numbers measure;
-* cold: a distinct customer message per decision (no cache), reported for 200 characters.
+* ``reply``: a realistic customer-support reply of 200 characters, assembled per decision from
+  support sentences filled with random retail values (names from tau2-bench, order ids, amounts);
+  about a third mention an e-mail address, about one in seven a phone number. Its tool calls are
+  the first three expected calls of a random tau2-bench retail task with their real arguments
+  (names, zips, order ids, item ids, payment methods); its input is golden case ``i mod 60``.
+* ``dense``: windows of 200, 2,000 and 10,000 characters cut from presidio-research's synthetic
+  PII texts (PII-dense: a worst case for the detectors) with two fixed tool calls and the first
+  golden case as input. These are the rows this benchmark reported before the ``reply`` row.
+
+Input regimes: warm (every customer message was seen during warm-up, so its injection scan is
+cached, as on every repeat of a replay) for the table; cold (a distinct customer message per
+decision, no cache) below it, for both kinds of 200-character output.
 
 Method (robust to a shared, noisy machine): responses are built before timing; each size is warmed
 up, then timed in ROUNDS rounds of N decisions with the garbage collector disabled, every decision
@@ -16,7 +24,7 @@ preempted; it adds ~0.5 us of clock overhead). p50/p99 are over all samples; "p9
 median of the per-round wall p99s. The machine's load average is printed next to the numbers: on a
 loaded 2-core machine the wall-clock tail is mostly other processes taking the CPU (4 ms slices).
 
-Targets (issue 4): p99 <= 50 us at 200 characters, <= 300 us at 2,000.
+Targets (issue 4): p99 <= 50 us at 200 characters (both kinds), <= 300 us at 2,000.
 Run: ``python benchmarks/governance.py``.
 """
 
@@ -54,13 +62,64 @@ def _outputs(size: int, count: int, rng: random.Random) -> list[str]:
     return out
 
 
-def _response(output: str) -> dict[str, Any]:
+_SENTENCES = (
+    "Thanks {first}, I've verified your account.",
+    "I found order {order}; it was delivered on {day} November and contains {count} items.",
+    "I've started the return for {order}; a refund of ${amount} goes back to your original payment method "
+    "within 5-7 business days.",
+    "The exchange for the {item} in {order} is arranged, and you'll get a return label by email.",
+    "Your order {order} is cancelled and the refund is on its way.",
+    "I've updated the shipping address of {order} to {city}, {zip}.",
+    "Is there anything else I can help you with today?",
+    "Sorry for the trouble with your {item}, {first}.",
+)
+_EMAIL_SENTENCE = "A confirmation has been sent to {email}."
+_PHONE_SENTENCE = "If anything is unclear, call us at {phone}."
+_ITEMS = ("mechanical keyboard", "smart thermostat", "desk lamp", "water bottle", "hiking boots", "backpack")
+_CITIES = ("Philadelphia", "Denver", "San Antonio", "Columbus", "Fort Worth", "Seattle")
+
+
+def _replies(size: int, count: int, rng: random.Random) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Realistic support replies of ``size`` characters with tau2-bench tool calls, one per decision."""
+    tasks = json.loads((DATA / "tau2-retail" / "tasks.json").read_text())
+    actions = [t["evaluation_criteria"]["actions"] for t in tasks if t["evaluation_criteria"]["actions"]]
+    names = [a["arguments"]["first_name"] for acts in actions for a in acts if "first_name" in a["arguments"]]
+    out = []
+    for _ in range(count):
+        first = rng.choice(names)
+        values = {
+            "first": first,
+            "order": f"#W{rng.randrange(10**6, 10**7)}",
+            "day": rng.randrange(1, 29),
+            "count": rng.randrange(1, 6),
+            "amount": f"{rng.randrange(20, 900)}.{rng.randrange(100):02d}",
+            "item": rng.choice(_ITEMS),
+            "city": rng.choice(_CITIES),
+            "zip": str(rng.randrange(10000, 99999)),
+            "email": f"{first.lower()}.{rng.choice(names).lower()}{rng.randrange(100, 9999)}@example.com",
+            "phone": f"({rng.randrange(200, 999)}) {rng.randrange(200, 999)}-{rng.randrange(1000, 9999)}",
+        }
+        sentences = rng.sample(_SENTENCES, k=len(_SENTENCES))
+        if rng.random() < 0.35:
+            sentences.insert(rng.randrange(3), _EMAIL_SENTENCE)
+        if rng.random() < 0.15:
+            sentences.insert(rng.randrange(3), _PHONE_SENTENCE)
+        text = " ".join(sentence.format(**values) for sentence in sentences)
+        calls = [{"name": a["name"], "arguments": a["arguments"]} for a in rng.choice(actions)[:3]]
+        out.append((text[:size], calls))
+    return out
+
+
+_DENSE_CALLS = [
+    {"name": "find_user_id_by_email", "arguments": {"email": "jane.doe@example.com"}},
+    {"name": "return_delivered_order_items", "arguments": {"order_id": "#W2378156", "amount": 120.0}},
+]
+
+
+def _response(output: str, tool_calls: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     return {
         "output": output,
-        "tool_calls": [
-            {"name": "find_user_id_by_email", "arguments": {"email": "jane.doe@example.com"}},
-            {"name": "return_delivered_order_items", "arguments": {"order_id": "#W2378156", "amount": 120.0}},
-        ],
+        "tool_calls": _DENSE_CALLS if tool_calls is None else tool_calls,
         "usage": {"input_tokens": 420, "output_tokens": 90},
         "model": "demo",
         "cost_usd": None,
@@ -128,11 +187,16 @@ def main() -> None:
     print(f"policy {policy.id} v{policy.version}: {len(policy.rules)} case rules, {len(policy.stop_rules)} run rules")
     print(f"{ROUNDS} rounds x {N} decisions per size, GC off while timing, perf_counter_ns per decision")
     print(
-        f"{'output chars':>12} {'p50 us':>8} {'p99 us':>8} {'p99/round':>10} {'cpu p50':>8} {'cpu p99':>8}"
+        f"{'output':>6} {'chars':>6} {'p50 us':>8} {'p99 us':>8} {'p99/round':>10} {'cpu p50':>8} {'cpu p99':>8}"
         f" {'mean us':>8} {'decisions/s':>12}  {'target p99 (wall / cpu)':<26} machine"
     )
+    replies = _replies(200, N, rng)
+    rows: list[tuple[str, int, float | None, list[tuple[dict[str, Any], dict[str, Any]]]]] = [
+        ("reply", 200, 50.0, [(cases[i % len(cases)], _response(o, c)) for i, (o, c) in enumerate(replies)])
+    ]
     for size, target in ((200, 50.0), (2000, 300.0), (10_000, None)):
-        pairs = [(case, _response(output)) for output in _outputs(size, N, rng)]
+        rows.append(("dense", size, target, [(case, _response(output)) for output in _outputs(size, N, rng)]))
+    for kind, size, target, pairs in rows:
         latencies, round_p99, cpu = _measure(policy, pairs)
         p99, cpu_p99 = _pct(latencies, 0.99), _pct(cpu, 0.99)
         mean = statistics.fmean(latencies)
@@ -142,27 +206,31 @@ def main() -> None:
             else f"<= {target:g} {'ok' if p99 <= target else 'MISSED'} / {'ok' if cpu_p99 <= target else 'MISSED'}"
         )
         print(
-            f"{size:>12} {_pct(latencies, 0.5):>8.1f} {p99:>8.1f} {statistics.median(round_p99):>10.1f} "
+            f"{kind:>6} {size:>6} {_pct(latencies, 0.5):>8.1f} {p99:>8.1f} {statistics.median(round_p99):>10.1f} "
             f"{_pct(cpu, 0.5):>8.1f} {cpu_p99:>8.1f} {mean:>8.1f} {1e6 / mean:>12.0f}  {verdict:<26} {_load()}"
         )
     # cold: every decision sees a new customer message (distinct suffix defeats the injection cache)
-    outputs = _outputs(200, N, rng)
-    pairs = []
-    for index, output in enumerate(outputs):
-        cold_case = dict(cases[index % len(cases)])
-        text = cold_case["input"]["messages"][0]["content"]
-        cold_case["input"] = {"messages": [{"role": "user", "content": f"{text} (ref {index})"}]}
-        pairs.append((cold_case, _response(output)))
-    run = policy.new_run("bench-cold")
-    _time(policy, pairs[:WARMUP], run)  # warms code paths; these inputs are timed again below
-    injection_score.cache_clear()
-    latencies, cpu = _time(policy, pairs, policy.new_run("bench-cold"))
-    mean_len = statistics.fmean(len(c["input"]["messages"][0]["content"]) for c, _ in pairs)
-    print(
-        f"cold inputs (distinct customer messages, mean {mean_len:.0f} chars) with 200-char outputs: "
-        f"p50 {_pct(latencies, 0.5):.1f} us, p99 {_pct(latencies, 0.99):.1f} us "
-        f"(cpu p50 {_pct(cpu, 0.5):.1f}, p99 {_pct(cpu, 0.99):.1f})  {_load()}"
-    )
+    cold_outputs: list[tuple[str, list[tuple[str, list[dict[str, Any]] | None]]]] = [
+        ("reply", list(_replies(200, N, rng))),
+        ("dense", [(o, None) for o in _outputs(200, N, rng)]),
+    ]
+    for kind, outputs in cold_outputs:
+        pairs = []
+        for index, (output, calls) in enumerate(outputs):
+            cold_case = dict(cases[index % len(cases)])
+            text = cold_case["input"]["messages"][0]["content"]
+            cold_case["input"] = {"messages": [{"role": "user", "content": f"{text} (ref {kind} {index})"}]}
+            pairs.append((cold_case, _response(output, calls)))
+        run = policy.new_run("bench-cold")
+        _time(policy, pairs[:WARMUP], run)  # warms code paths; these inputs are timed again below
+        injection_score.cache_clear()
+        latencies, cpu = _time(policy, pairs, policy.new_run("bench-cold"))
+        mean_len = statistics.fmean(len(c["input"]["messages"][0]["content"]) for c, _ in pairs)
+        print(
+            f"cold inputs (distinct customer messages, mean {mean_len:.0f} chars) with 200-char {kind} outputs: "
+            f"p50 {_pct(latencies, 0.5):.1f} us, p99 {_pct(latencies, 0.99):.1f} us "
+            f"(cpu p50 {_pct(cpu, 0.5):.1f}, p99 {_pct(cpu, 0.99):.1f})  {_load()}"
+        )
     texts = [c["input"]["messages"][0]["content"] for c, _ in pairs]
     injection_score.cache_clear()
     gc.disable()
