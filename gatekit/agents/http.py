@@ -11,8 +11,12 @@ Two modes, chosen by ``agent_options.extra.mode`` (default ``openai``; ``json`` 
   ``data.choices.0.text``). Without ``response_paths`` the body itself must be a gatekit response
   (``{"output", "tool_calls", "usage", "model", "cost_usd"}``) or a plain string.
 
-One ``aiohttp.ClientSession`` per run with a connector limit equal to the concurrency; aiohttp
-was chosen by measurement (see ``benchmarks/replay_throughput.py``). The API key is read from the
+Plain ``http://`` agents are called through a lean HTTP/1.1 keep-alive client on asyncio
+protocols (:mod:`gatekit.agents.http_client`), with a pool as large as the concurrency;
+``https://`` agents (and ``extra.http_client: aiohttp``) through one ``aiohttp.ClientSession``
+with a connector limit equal to the concurrency. Both were chosen by measurement (see
+``benchmarks/replay_throughput.py`` and docs/agents.md): at concurrency 64 the client's CPU per
+request is what separates a replay from its ideal throughput. The API key is read from the
 environment variable named by ``api_key_env`` and sent as ``Authorization: Bearer``; it is never
 logged, stored or put in an error message. Header values may reference environment variables
 as ``${NAME}``.
@@ -30,12 +34,13 @@ from typing import Any
 
 from gatekit.agents.base import AgentCallError, AgentOptions, normalise_response
 from gatekit.agents.chat_format import invalid, parse_chat_completion, to_messages
+from gatekit.agents.http_client import HttpPool
 from gatekit.errors import AgentError
 from gatekit.models import AgentResponse, ErrorType
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _OPENAI_PASSTHROUGH = ("tools", "tool_choice", "response_format", "temperature", "max_tokens", "seed")
-_EXTRA_KEYS = {"mode", "body", "body_template", "response_paths", "method", "cost_header"}
+_EXTRA_KEYS = {"mode", "body", "body_template", "response_paths", "method", "cost_header", "http_client"}
 _MAX_ERROR_BODY = 300
 
 
@@ -138,8 +143,13 @@ class HttpAgent:
             raise AgentError("agent_options.extra.response_paths: expected a mapping of field -> dotted path")
         self.response_paths: dict[str, str] = {str(k): str(v) for k, v in paths.items()}
         self.cost_header = str(extra.get("cost_header", "x-litellm-response-cost")).lower()
+        self.http_client = str(extra.get("http_client", "auto")).lower()
+        if self.http_client not in ("auto", "aiohttp"):
+            raise AgentError(f"agent_options.extra.http_client: {self.http_client!r} is not 'auto' or 'aiohttp'")
         self._session: Any = None
+        self._pool: HttpPool | None = None
         self._url: Any = None
+        self._where_text = ""
 
     async def start(self) -> None:
         """Open one client session sized to the run's concurrency and resolve secrets from env."""
@@ -158,6 +168,16 @@ class HttpAgent:
                 )
             headers["Authorization"] = f"Bearer {key}"
         concurrency = max(1, self.options.concurrency)
+        self._where_text = self._where()
+        lean = self.http_client == "auto" and self.method != "HEAD" and self.url.lower().startswith("http://")
+        if lean:
+            try:
+                self._pool = HttpPool(
+                    self.url, self.method, headers, concurrency, max(1.0, self.options.timeout_s), self._where_text
+                )
+                return
+            except ValueError as exc:
+                raise AgentError(f"agent spec / agent_options.headers: {exc}") from None
         connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency, ttl_dns_cache=300)
         # The replay engine enforces the per-attempt timeout; this is only a backstop.
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=max(1.0, self.options.timeout_s))
@@ -185,13 +205,31 @@ class HttpAgent:
 
     async def call(self, case_input: Any, context: dict[str, Any]) -> AgentResponse:
         """POST one case and classify whatever comes back."""
+        payload = json.dumps(self.build_body(case_input, context), ensure_ascii=False, default=str).encode()
+        if self._pool is not None:
+            answer = await self._pool.request(payload)
+            headers = answer.headers
+            status, raw = answer.status, answer.body
+            retry_after = parse_retry_after(headers.get("retry-after")) if status >= 300 else None
+            cost_header = headers.get(self.cost_header)
+        else:
+            status, raw, retry_after, cost_header = await self._call_aiohttp(payload)
+        self._raise_for_status(status, raw, retry_after)
+        response = self.parse_body(raw)
+        if response.cost_usd is None and cost_header:
+            try:
+                response.cost_usd = float(cost_header)
+            except ValueError:
+                pass
+        return response
+
+    async def _call_aiohttp(self, payload: bytes) -> tuple[int, bytes, float | None, str | None]:
         import aiohttp
 
         if self._session is None:
             raise RuntimeError("agent not started")
-        payload = json.dumps(self.build_body(case_input, context), ensure_ascii=False, default=str)
         try:
-            async with self._session.request(self.method, self._url, data=payload.encode()) as resp:
+            async with self._session.request(self.method, self._url, data=payload) as resp:
                 raw = await resp.read()
                 status = resp.status
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"))
@@ -208,14 +246,7 @@ class HttpAgent:
                 f"{self._where()}: bad HTTP response: {exc.message}",
                 retryable=False,
             ) from None
-        self._raise_for_status(status, raw, retry_after)
-        response = self.parse_body(raw)
-        if response.cost_usd is None and cost_header:
-            try:
-                response.cost_usd = float(cost_header)
-            except ValueError:
-                pass
-        return response
+        return status, raw, retry_after, cost_header
 
     def parse_body(self, raw: bytes) -> AgentResponse:
         """Decode and normalise a 2xx response body."""
@@ -261,6 +292,8 @@ class HttpAgent:
         raise invalid(message)
 
     def _where(self) -> str:
+        if self._where_text:
+            return self._where_text
         # The key comes from env into a header, never the URL; drop user-info and query anyway.
         parts = urllib.parse.urlsplit(self.url)
         host = parts.hostname or ""
@@ -268,7 +301,10 @@ class HttpAgent:
         return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
     async def close(self) -> None:
-        """Close the client session."""
+        """Close the connection pool or the client session."""
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
         if self._session is not None:
             await self._session.close()
             self._session = None
