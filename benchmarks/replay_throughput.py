@@ -49,7 +49,7 @@ LATENCY_S = 0.05
 BIG = 100_000
 
 
-def gatekit_run(spec: str, n: int, concurrency: int) -> tuple[float, int]:
+def gatekit_run(spec: str, n: int, concurrency: int, extra: dict[str, str] | None = None) -> tuple[float, int]:
     cases = [Case(id=f"c{i}", input=f"case {i}") for i in range(n)]
     errors = 0
 
@@ -59,7 +59,8 @@ def gatekit_run(spec: str, n: int, concurrency: int) -> tuple[float, int]:
         return True
 
     async def go() -> float:
-        agent = resolve_agent(spec, AgentOptions(concurrency=concurrency, timeout_s=30))
+        options = AgentOptions(concurrency=concurrency, timeout_s=30, extra=dict(extra or {}))
+        agent = resolve_agent(spec, options)
         await agent.start()
         try:
             t0 = time.perf_counter()
@@ -127,13 +128,13 @@ def report(label: str, walls: list[float], n: int, concurrency: int, errors: int
     return ideal / median
 
 
-def repeat_gatekit(spec: str, runs: int) -> tuple[list[float], int]:
+def repeat_gatekit(spec: str, runs: int, extra: dict[str, str] | None = None) -> tuple[list[float], int]:
     """One untimed warm-up (imports, code paths), then ``runs`` timed replays."""
-    gatekit_run(spec, 200, CONCURRENCY)
+    gatekit_run(spec, 200, CONCURRENCY, extra)
     walls: list[float] = []
     errors = 0
     for _ in range(runs):
-        wall, errs = gatekit_run(spec, CASES, CONCURRENCY)
+        wall, errs = gatekit_run(spec, CASES, CONCURRENCY, extra)
         walls.append(wall)
         errors += errs
     return walls, errors
@@ -195,6 +196,8 @@ def main() -> None:
         url = server.url("ok")
         walls, errors = repeat_gatekit(url, runs)
         ratio_http = report("(a) gatekit HTTP adapter, bare server", walls, CASES, CONCURRENCY, errors)
+        walls, errors = repeat_gatekit(url, runs, {"http_client": "aiohttp"})
+        report("    same, forced to aiohttp (http_client: aiohttp)", walls, CASES, CONCURRENCY, errors)
         aiohttp_run(url, 200, CONCURRENCY)
         bare = [aiohttp_run(url, CASES, CONCURRENCY) for _ in range(runs)]
         ratio_bare = report("    bare aiohttp loop (no gatekit), same server", bare, CASES, CONCURRENCY)
