@@ -152,6 +152,45 @@ class _Collector:
             self.governed.append(row)
 
 
+class _InDatasetOrder:
+    """Hands finished cases to ``judge`` in dataset order, whatever order they finish in.
+
+    Governance has stateful rules (token budgets per user per minute, emergency stops), so
+    the order in which decisions are made must not depend on which agent call returned
+    first: judging in dataset order makes two runs of the same candidate give identical
+    decisions at any concurrency. A case that finishes early waits in memory until the
+    cases before it are judged; results.jsonl therefore stays in dataset order, and an
+    interrupted run always leaves a prefix of the dataset for ``--resume``.
+    """
+
+    def __init__(self, cases: list[Case], repeat: int, done: Any, judge: Callable[[Case, CaseResult], bool]) -> None:
+        self._order = ((case.id, r) for r in range(repeat) for case in cases if (case.id, r) not in done)
+        self._next = next(self._order, None)
+        self._pending: dict[tuple[str, int], tuple[Case, CaseResult]] = {}
+        self._judge = judge
+
+    def __call__(self, case: Case, result: CaseResult) -> bool:
+        self._pending[(case.id, result.repeat)] = (case, result)
+        while self._next is not None and self._next in self._pending:
+            ready_case, ready_result = self._pending.pop(self._next)
+            self._next = next(self._order, None)
+            if not self._judge(ready_case, ready_result):
+                return False
+        return True
+
+    def flush(self) -> None:
+        """Judge what is still waiting behind cases that never finished (a deadline cut them)."""
+        while self._pending:
+            while self._next is not None and self._next not in self._pending:
+                self._next = next(self._order, None)
+            if self._next is None:
+                break
+            ready_case, ready_result = self._pending.pop(self._next)
+            self._next = next(self._order, None)
+            if not self._judge(ready_case, ready_result):
+                return
+
+
 def _summarise_governance(policy: Any, decisions: list[Decision], total: int) -> dict[str, Any]:
     from gatekit.governance.summary import summarise
 
@@ -322,14 +361,22 @@ def run_gate(
                     len(cases) * config.repeat, done=collector.inputs.cases, errors=collector.inputs.errors, emit=emit
                 )
 
-                def on_result(case: Case, result: CaseResult) -> bool:
+                def judge(case: Case, result: CaseResult) -> bool:
                     keep_going = collector(case, result)
                     pass_counts.add(case.id, result.passed)
-                    progress.advance(result.ok)
                     return keep_going
 
+                in_order = _InDatasetOrder(cases, config.repeat, resumed.finished, judge)
+
+                def on_result(case: Case, result: CaseResult) -> bool:
+                    progress.advance(result.ok)
+                    return in_order(case, result)
+
                 with progress:
-                    return await replay(cases, agent, settings, on_result)
+                    replay_stats = await replay(cases, agent, settings, on_result)
+                if not replay_stats.stopped_early:
+                    in_order.flush()  # cases after a deadline gap
+                return replay_stats
                 # --- end issue 3 ---
         finally:
             await agent.close()

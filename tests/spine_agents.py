@@ -70,3 +70,11 @@ def hostile(case_input: Any) -> dict[str, Any]:
         "model": "<svg/onload=alert(3)>",
         "cost_usd": 0.0,
     }
+
+
+async def random_latency(case_input: Any) -> dict[str, Any]:
+    """Finishes in a random order (unseeded on purpose) with 1,000 tokens per case."""
+    import random
+
+    await asyncio.sleep(random.uniform(0, 0.05))
+    return {"output": "ok", "usage": {"input_tokens": 600, "output_tokens": 400}, "model": "m-test", "cost_usd": 0.0}

@@ -210,3 +210,26 @@ def test_k_of_n_threshold_over_repeats(tmp_path: Path) -> None:
     names = {c["name"]: c for c in verdict["checks"]}
     assert names["pass_k_of_n.3"]["value"] == 1.0 and names["pass_k_of_n.3"]["status"] == "pass"
     assert verdict["metrics"]["cases"] == 12
+
+
+def test_stateful_governance_is_deterministic_at_any_concurrency(tmp_path: Path) -> None:
+    """A per-user token budget judges cases in dataset order, however the agent calls finish."""
+    rows = [
+        {"id": f"c{i:02d}", "input": f"q{i}", "context": {"user": "u1"}, "timestamp": f"2026-11-02T09:00:{i:02d}Z"}
+        for i in range(24)
+    ]
+    root = make_project(tmp_path / "p", agent="python:spine_agents:random_latency", rows=rows)
+    (root / "policy.yaml").write_text(
+        'id: budget\nversion: "1"\nrules:\n  - id: per-user\n    kind: token_budget\n'
+        "    per_user_per_minute: 5k\n    outcome: deny\n"
+    )
+    (root / "thresholds.yaml").write_text("checks:\n  error_rate: {max: 1%}\n")
+    decisions = []
+    for _ in range(2):
+        proc = run_cli(root, "eval", "--concurrency", "8")
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        rows_out = [json.loads(x) for x in (root / "out" / "results.jsonl").read_text().splitlines()]
+        assert [r["case_id"] for r in rows_out] == [r["id"] for r in rows]  # written in dataset order
+        decisions.append([r["decision"]["outcome"] for r in rows_out])
+    assert decisions[0] == decisions[1]
+    assert decisions[0][:5] == ["allow"] * 5 and set(decisions[0][5:]) == {"deny"}
