@@ -250,6 +250,11 @@ def _numbers(text: str, start: int, end: int, out: list[tuple[int, int, int, str
         digits = len(region)
         if digits == 9 or 12 <= digits <= 19:
             _ssn_and_card(text, start, end, digits, out)
+        # a bare run is a phone number only as a whole (a match inside it would follow a digit) and only
+        # with 10 digits (_PHONE takes at most 10 digits in one group, _phone_ok wants 10 or 11)
+        if digits == 10:
+            _phone(text, start, end, out)
+        return
     else:
         digits = sum(map(str.isdigit, region))
         _ssn_and_card(text, start, end, digits, out)
@@ -257,9 +262,13 @@ def _numbers(text: str, start: int, end: int, out: list[tuple[int, int, int, str
             for match in _IPV4.finditer(text, start, end):
                 out.append((_PRIORITY["IP_ADDRESS"], match.start(), match.end(), "IP_ADDRESS"))
     if digits >= 7:
-        for match in _PHONE.finditer(text, start, end):
-            if _phone_ok(match.group(), text, match.end()):
-                out.append((_PRIORITY["PHONE_NUMBER"], match.start(), match.end(), "PHONE_NUMBER"))
+        _phone(text, start, end, out)
+
+
+def _phone(text: str, start: int, end: int, out: list[tuple[int, int, int, str]]) -> None:
+    for match in _PHONE.finditer(text, start, end):
+        if _phone_ok(match.group(), text, match.end()):
+            out.append((_PRIORITY["PHONE_NUMBER"], match.start(), match.end(), "PHONE_NUMBER"))
 
 
 def _ssn_and_card(text: str, start: int, end: int, digits: int, out: list[tuple[int, int, int, str]]) -> None:
@@ -358,9 +367,13 @@ def _candidates(text: str) -> list[tuple[int, int, int, str]]:
     return out
 
 
+# no detector matches fewer characters (the shortest are IPv6 "::123" and an e-mail "a@b.cc" minus one)
+_MIN_FINDING = 5
+
+
 def scan(text: str) -> list[Finding]:
     """Find PII and secrets in ``text``; findings are ordered by position and never overlap."""
-    if not text:
+    if len(text) < _MIN_FINDING:
         return []
     candidates = _candidates(text)
     if not candidates:

@@ -419,7 +419,7 @@ def _check_shape(tree: ast.AST, source: str) -> None:
 class Expression:
     """A compiled expression: ``Expression(source)(env)`` returns its value."""
 
-    __slots__ = ("source", "names", "_fn")
+    __slots__ = ("source", "names", "_fn", "_body", "_allowed")
 
     def __init__(self, source: str, names: frozenset[str] | None = None) -> None:
         if not isinstance(source, str) or not source.strip():
@@ -439,6 +439,30 @@ class Expression:
         compiler = _Compiler(source, names)
         self._fn = compiler.compile(tree.body)
         self.names = frozenset(compiler.used_names)
+        self._body = tree.body
+        self._allowed = names
+
+    def conjuncts(self) -> list[Expression]:
+        """The operands of a top-level ``and``, each compiled on its own (``[self]`` for any other form).
+
+        ``all(part(env) for part in conjuncts())`` equals ``bool(self(env))`` for an ``and`` and the
+        operands are evaluated in the same order, so a caller may evaluate a prefix that does not
+        depend on some name once and reuse it.
+        """
+        body = self._body
+        if not (isinstance(body, ast.BoolOp) and isinstance(body.op, ast.And)):
+            return [self]
+        parts = []
+        for node in body.values:
+            compiler = _Compiler(self.source, self._allowed)
+            part = Expression.__new__(Expression)
+            part.source = self.source
+            part._fn = compiler.compile(node)
+            part.names = frozenset(compiler.used_names)
+            part._body = node
+            part._allowed = self._allowed
+            parts.append(part)
+        return parts
 
     def __call__(self, env: Env) -> Any:
         """Evaluate against ``env`` (a dict of top-level names)."""

@@ -213,6 +213,13 @@ class Evaluation:
             self._clock = parse_clock(self.case.get("timestamp"))
         return self._clock
 
+    def epoch_s(self) -> float | None:
+        """The case's virtual time in epoch seconds (None without a readable timestamp)."""
+        if self._clock is not None:
+            return self._clock["epoch_s"]  # type: ignore[no-any-return]
+        timestamp = self.case.get("timestamp")
+        return _clock_fields(timestamp)[0] if isinstance(timestamp, str) and timestamp else None
+
     # expression environment ------------------------------------------------------------------
     def env(self, tool: dict[str, Any] | None = None, names: frozenset[str] | None = None) -> dict[str, Any]:
         """Names visible to policy expressions; ``tool`` binds the tool call being checked.

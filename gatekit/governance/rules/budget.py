@@ -101,6 +101,17 @@ class _Window:
         return sum(n for t, n in zip(self.times, self.tokens, strict=True) if low < t <= now_s)
 
 
+class _BudgetState:
+    """Per-run state of one budget rule: the latest virtual time seen and the sliding windows."""
+
+    __slots__ = ("latest_s", "users", "run")
+
+    def __init__(self) -> None:
+        self.latest_s: float = 0.0
+        self.users: dict[str, _Window] = {}
+        self.run = _Window()
+
+
 class TokenBudgetRule(BaseRule):
     """Fires when a case, a user or the run uses more tokens than the budget allows."""
 
@@ -116,6 +127,24 @@ class TokenBudgetRule(BaseRule):
         self.window_s = config.window / 1000.0
         minutes = self.window_s / 60.0
         self.per = "minute" if minutes == 1 else f"{minutes:g} minutes"
+        per_case = config.per_case
+        # (name, index into (input, output, total), limit) of the per-case limits that are set
+        self.case_limits: tuple[tuple[str, int, int], ...] = (
+            ()
+            if per_case is None
+            else tuple(
+                (name, index, limit)
+                for index, (name, limit) in enumerate(
+                    (
+                        ("input_tokens", per_case.input_tokens),
+                        ("output_tokens", per_case.output_tokens),
+                        ("total_tokens", per_case.total_tokens),
+                    )
+                )
+                if limit is not None
+            )
+        )
+        self.windowed = config.per_user_per_minute is not None or config.per_run_per_minute is not None
 
     def evaluate(self, ev: Evaluation) -> list[Fired]:
         """Check the per-case budget, then the sliding windows kept in the run state."""
@@ -124,42 +153,38 @@ class TokenBudgetRule(BaseRule):
         output_tokens = int(usage.get("output_tokens") or 0)
         total = input_tokens + output_tokens
         fired: list[Fired] = []
-        per_case = self.cfg.per_case
-        if per_case is not None:
-            for name, used, limit in (
-                ("input_tokens", input_tokens, per_case.input_tokens),
-                ("output_tokens", output_tokens, per_case.output_tokens),
-                ("total_tokens", total, per_case.total_tokens),
-            ):
-                if limit is not None and used > limit:
+        if self.case_limits:
+            used_by_index = (input_tokens, output_tokens, total)
+            for name, index, limit in self.case_limits:
+                used = used_by_index[index]
+                if used > limit:
                     fired.append(Fired(self.outcome, f"{name} {used} > per-case budget {limit}"))
-        if self.cfg.per_user_per_minute is None and self.cfg.per_run_per_minute is None:
+        if not self.windowed:
             return fired
         state = ev.run.rule_state.get(self.id)
-        if state is None:  # not setdefault: that would build a fresh default on every case
-            state = ev.run.rule_state[self.id] = {"latest_s": 0.0, "users": {}, "run": _Window()}
-        now_s = ev.clock["epoch_s"]
+        if state is None:
+            state = ev.run.rule_state[self.id] = _BudgetState()
+        now_s = ev.epoch_s()
         if now_s is None:
-            now_s = state["latest_s"]
-        state["latest_s"] = max(state["latest_s"], now_s)
-        per = self.per
-        if self.cfg.per_user_per_minute is not None:
-            user = ev.context.get(self.cfg.user_field)
+            now_s = state.latest_s
+        elif now_s > state.latest_s:
+            state.latest_s = now_s
+        cfg = self.cfg
+        if cfg.per_user_per_minute is not None:
+            user = ev.context.get(cfg.user_field)
             if user is not None:
-                users = state["users"]
-                window = users.get(str(user))
+                users = state.users
+                key = str(user)
+                window = users.get(key)
                 if window is None:
-                    window = users[str(user)] = _Window()
+                    window = users[key] = _Window()
                 used = window.add_and_sum(now_s, total, self.window_s)
-                if used > self.cfg.per_user_per_minute:
+                if used > cfg.per_user_per_minute:
                     fired.append(
-                        Fired(
-                            self.outcome,
-                            f"user {user}: {used} tokens per {per} > {self.cfg.per_user_per_minute}",
-                        )
+                        Fired(self.outcome, f"user {user}: {used} tokens per {self.per} > {cfg.per_user_per_minute}")
                     )
-        if self.cfg.per_run_per_minute is not None:
-            used = state["run"].add_and_sum(now_s, total, self.window_s)
-            if used > self.cfg.per_run_per_minute:
-                fired.append(Fired(self.outcome, f"run: {used} tokens per {per} > {self.cfg.per_run_per_minute}"))
+        if cfg.per_run_per_minute is not None:
+            used = state.run.add_and_sum(now_s, total, self.window_s)
+            if used > cfg.per_run_per_minute:
+                fired.append(Fired(self.outcome, f"run: {used} tokens per {self.per} > {cfg.per_run_per_minute}"))
         return fired

@@ -38,6 +38,17 @@ class ConditionRule(BaseRule):
         self.per_tool = "tool" in self.expression.names
         self.outcome = Outcome(config.outcome)
         self.reason = config.reason or f"{config.when}"
+        # ``a and b and tool.x``: the leading operands that do not read ``tool`` are checked once per case
+        # (in the same order as before, so the result and any error are the same), the rest per call
+        self.case_prefix: list[Expression] = []
+        self.per_call: list[Expression] = []
+        if self.per_tool:
+            parts = self.expression.conjuncts()
+            while parts and "tool" not in parts[0].names:
+                self.case_prefix.append(parts.pop(0))
+            self.per_call = parts
+            self.prefix_names = frozenset(n for part in self.case_prefix for n in part.names)
+            self.call_names = frozenset(n for part in parts for n in part.names)
 
     def evaluate(self, ev: Evaluation) -> list[Fired]:
         """Evaluate the expression (per tool call when it mentions ``tool``)."""
@@ -47,13 +58,21 @@ class ConditionRule(BaseRule):
         calls = ev.tool_calls
         if not calls:
             return []
+        if self.case_prefix:
+            env = ev.env(names=self.prefix_names)
+            for part in self.case_prefix:
+                if not part(env):
+                    return []
         # the case-level names are built once; only ``tool`` changes from call to call
-        env = ev.env(names=names)
-        expression = self.expression
+        env = ev.env(names=self.call_names)
+        per_call = self.per_call
         matched = []
         for call in calls:
             env["tool"] = {"name": call.get("name"), "arguments": call.get("arguments") or {}}
-            if expression(env):
+            for part in per_call:
+                if not part(env):
+                    break
+            else:
                 matched.append(str(call.get("name") or ""))
         if not matched:
             return []
