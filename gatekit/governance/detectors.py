@@ -250,10 +250,11 @@ def _numbers(text: str, start: int, end: int, out: list[tuple[int, int, int, str
         digits = len(region)
         if digits == 9 or 12 <= digits <= 19:
             _ssn_and_card(text, start, end, digits, out)
-        # a bare run is a phone number only as a whole (a match inside it would follow a digit) and only
-        # with 10 digits (_PHONE takes at most 10 digits in one group, _phone_ok wants 10 or 11)
-        if digits == 10:
-            _phone(text, start, end, out)
+        # a bare run is a phone number only as a whole (a match inside it would follow a digit) and only with
+        # 10 digits (_PHONE takes at most 10 digits in one group, _phone_ok wants 10 or 11): exactly when
+        # _PHONE's lookbehind holds at its start and no word follows (inlined: 10-digit ids are common)
+        if digits == 10 and (start == 0 or not _phone_blocked(text[start - 1])) and _NEXT_WORD.match(text, end) is None:
+            out.append((_PRIORITY["PHONE_NUMBER"], start, end, "PHONE_NUMBER"))
         return
     else:
         digits = sum(map(str.isdigit, region))
@@ -263,6 +264,11 @@ def _numbers(text: str, start: int, end: int, out: list[tuple[int, int, int, str
                 out.append((_PRIORITY["IP_ADDRESS"], match.start(), match.end(), "IP_ADDRESS"))
     if digits >= 7:
         _phone(text, start, end, out)
+
+
+def _phone_blocked(char: str) -> bool:
+    """True when ``char`` would fail _PHONE's lookbehind: a word character (``isalnum()`` or ``_``), + or -."""
+    return char.isalnum() or char in "_+-"
 
 
 def _phone(text: str, start: int, end: int, out: list[tuple[int, int, int, str]]) -> None:
