@@ -3,77 +3,10 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any
-
-import pytest
 
 from gatekit.governance import detectors as d
-from gatekit.governance import policy_from_dict, scan
+from gatekit.governance import scan
 from gatekit.governance.expressions import Expression
-
-_TEXTS = [
-    "Mail jane.doe@example.com or call (212) 555-0199; card 4111 1111 1111 1111, SSN 123-45-6789.",
-    "item 5952720925 and 9498777106 Main Street, IBAN DE89 3704 0044 0532 0130 00, ip 10.0.0.1",
-    "password=S3cr3tP4ssw0rd9 key AKIAIOSFODNN7EXAMPLE for Project Falcon",
-    "nothing to see here",
-    "",
-]
-
-
-def _cases() -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    pairs = []
-    for index, (out, arg) in enumerate(itertools.product(_TEXTS, _TEXTS)):
-        case = {"id": f"c{index}", "input": f"my number is 212-555-0{index:03d}", "context": {"env": "production"}}
-        calls = [{"name": "get_user_details", "arguments": {"note": arg, "ids": [arg[:12], "5952720925"]}}]
-        pairs.append((case, {"output": out, "tool_calls": calls}))
-    return pairs
-
-
-def _decision_rows(policy: Any) -> list[Any]:
-    run = policy.new_run("t")
-    rows = []
-    for case, response in _cases():
-        decision = policy.evaluate(case, response, run)
-        rows.append(
-            (
-                decision.outcome,
-                decision.rules,
-                decision.redacted_output,
-                decision.redacted_tool_calls,
-                decision.redactions,
-            )
-        )
-    return rows
-
-
-def test_grouped_sensitive_data_rules_match_each_rule_alone(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GATEKIT_REDACTION_KEY", "k")
-    raw = {
-        "id": "p",
-        "version": "1",
-        "rules": [
-            {"id": "pii", "kind": "sensitive_data", "actions": {"pii": "redact", "US_SSN": "review"}},
-            # a redacting rule between two grouped ones: its request for a span must keep its place
-            {"id": "terms", "kind": "sensitive_terms", "terms": ["jane.doe@example.com"], "action": "redact"},
-            {"id": "sec", "kind": "sensitive_data", "actions": {"secrets": "deny", "EMAIL_ADDRESS": "review"}},
-            {
-                "id": "hm",
-                "kind": "sensitive_data",
-                "scan": ["input", "tool_arguments"],
-                "actions": {"PHONE_NUMBER": "redact"},
-                "redaction": "hmac",
-            },
-        ],
-    }
-    grouped = policy_from_dict(raw)
-    assert grouped.rules[0].group is not None  # the first rule walks the texts for all three
-    alone = policy_from_dict(raw)
-    for rule in alone.rules:
-        if getattr(rule, "group", None) is not None:
-            rule.group = None
-    expected = _decision_rows(alone)
-    assert _decision_rows(grouped) == expected
-    assert {row[0].value for row in expected} == {"allow_with_redaction", "require_review", "deny"}
 
 
 def test_bare_digit_runs_match_the_regex_path() -> None:

@@ -186,7 +186,6 @@ class Evaluation:
         "redactions",
         "_env",
         "_clock",
-        "shared",
     )
 
     def __init__(self, case: dict[str, Any], response: dict[str, Any], run: Any) -> None:
@@ -205,8 +204,6 @@ class Evaluation:
         self.redactions: dict[Any, dict[tuple[int, int], Redaction]] = {}
         self._env: dict[str, Any] | None = None
         self._clock: dict[str, Any] | None = None
-        # results one rule computes for its siblings (e.g. one text walk for all sensitive_data rules)
-        self.shared: dict[str, Any] = {}
 
     # virtual clock ---------------------------------------------------------------------------
     @property

@@ -32,7 +32,6 @@ _VERB = {
     Outcome.REQUIRE_REVIEW: "needs review",
 }
 _GROUPS = {"pii": PII_TYPES, "secrets": SECRET_TYPES}
-_SHARED_KEY = "sensitive_data.group"
 
 
 class SensitiveDataConfig(RuleConfig):
@@ -90,7 +89,6 @@ class SensitiveDataRule(BaseRule):
                 )
             self.key = key.encode()
         self.placeholders = {kind: f"[{kind}]" for kind in ALL_TYPES}
-        self.group: list[SensitiveDataRule] | None = None
 
     def _replacement(self, kind: str, value: str) -> str:
         if self.key is None:
@@ -98,91 +96,8 @@ class SensitiveDataRule(BaseRule):
         digest = hmac.new(self.key, value.encode(), hashlib.sha256).hexdigest()[:12]
         return f"[{kind}:{digest}]"
 
-    def bind(self, rules: list[Any]) -> None:
-        """Group this policy's plain ``sensitive_data`` rules: the first one scans for all of them."""
-        group = [r for r in rules if type(r) is SensitiveDataRule]
-        self.group = group if len(group) > 1 and group[0] is self else None
-
     def evaluate(self, ev: Evaluation) -> list[Fired]:
-        """Act on the findings of every configured text (each text is scanned once per case).
-
-        The first rule of a group walks the texts once for every rule of the group and leaves each
-        rule's result in ``ev.shared``; every rule still asks for its redactions at its own place in
-        the policy, so the outcome is the same as each rule walking the texts itself. If the shared
-        walk fails, each rule falls back to its own walk (and fails, or not, exactly as it would alone).
-        """
-        shared = ev.shared
-        result = None
-        if self.group is not None:
-            try:
-                shared[_SHARED_KEY] = self._evaluate_group(ev, self.group)
-            except Exception:  # noqa: BLE001 - every rule redoes its own part and fails on its own
-                shared.pop(_SHARED_KEY, None)
-        results = shared.get(_SHARED_KEY)
-        if results is not None:
-            result = results.get(id(self))
-        if result is None:
-            return self._evaluate_alone(ev)
-        requests, fired = result
-        redact = ev.redact
-        for key, start, end, kind, replacement in requests:
-            redact(key, start, end, kind, replacement)
-        return fired
-
-    def _evaluate_group(
-        self, ev: Evaluation, group: list[SensitiveDataRule]
-    ) -> dict[int, tuple[list[tuple[Any, int, int, str, str]], list[Fired]]]:
-        texts: list[tuple[Any, str]] = []
-        if ev.output and any(rule.scan_output for rule in group):
-            texts.append(("output", ev.output))
-        if any(rule.scan_tools for rule in group):
-            texts.extend(ev.tool_texts())
-        if any(rule.scan_input for rule in group):
-            texts.append(("input", ev.input_text))
-        requests: list[list[tuple[Any, int, int, str, str]]] = [[] for _ in group]
-        buckets: list[dict[tuple[Outcome, str, str], int]] = [{} for _ in group]
-        findings = ev.findings
-        for key, text in texts:
-            if not text:
-                continue
-            found = findings(key, text)
-            if not found:
-                continue
-            if key == "output":
-                where, field = "output", "scan_output"
-            elif key == "input":
-                where, field = "input", "scan_input"
-            else:
-                where, field = f"arguments of tool call {key[1]}", "scan_tools"
-            for index, rule in enumerate(group):
-                if not getattr(rule, field):
-                    continue
-                actions = rule.actions
-                for finding in found:
-                    kind = finding.type
-                    action = actions.get(kind)
-                    if action is None or action == "allow":
-                        continue
-                    if key != "input":
-                        requests[index].append(
-                            (key, finding.start, finding.end, kind, rule._replacement(kind, finding.value))
-                        )
-                    bucket = (_ACTION_OUTCOME[action], kind, where)
-                    counts = buckets[index]
-                    counts[bucket] = counts.get(bucket, 0) + 1
-        return {
-            id(rule): (
-                requests[index],
-                [
-                    Fired(outcome, f"{count} {kind} in {where} ({_VERB[outcome]})")
-                    for (outcome, kind, where), count in buckets[index].items()
-                ],
-            )
-            for index, rule in enumerate(group)
-        }
-
-    def _evaluate_alone(self, ev: Evaluation) -> list[Fired]:
-        """This rule's own walk over its texts."""
+        """Act on the findings of every configured text (each text is scanned once per case)."""
         per_outcome: dict[tuple[Outcome, str, str], int] | None = None
         actions = self.actions
         findings = ev.findings
