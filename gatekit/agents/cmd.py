@@ -74,6 +74,14 @@ class _Worker:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.drain, 1)
         self.drain.cancel()
+        # Close the pipes now, on the running loop: a transport left for the garbage collector
+        # is closed from __del__ after the loop is gone ("Event loop is closed").
+        if self.proc.stdin is not None:
+            with contextlib.suppress(Exception):
+                self.proc.stdin.close()
+        transport = getattr(self.proc, "_transport", None)
+        if transport is not None:
+            transport.close()
 
 
 class CmdAgent:
@@ -107,6 +115,7 @@ class CmdAgent:
         self.restarts = 0
         self._idle: asyncio.Queue[_Worker | None] = asyncio.Queue()
         self._all: set[_Worker] = set()
+        self._retiring: set[asyncio.Task[None]] = set()
         self._next_id = 0
 
     async def _spawn(self) -> _Worker:
@@ -203,13 +212,19 @@ class CmdAgent:
             # A worker that broke the protocol or was cancelled mid-case (timeout, Ctrl-C) may still
             # answer later and desynchronise the stream: replace it instead of reusing it.
             if not healthy and worker is not None:
-                await asyncio.shield(self._retire(worker))
+                # shielded so a cancelled call still retires its worker; close() awaits it
+                task = asyncio.ensure_future(self._retire(worker))
+                self._retiring.add(task)
+                task.add_done_callback(self._retiring.discard)
+                await asyncio.shield(task)
                 self._idle.put_nowait(None)
             else:
                 self._idle.put_nowait(worker)
 
     async def close(self) -> None:
         """Close stdin of every worker, give them a moment to exit, then kill what is left."""
+        if self._retiring:
+            await asyncio.gather(*self._retiring, return_exceptions=True)
         workers = list(self._all)
         self._all.clear()
         for worker in workers:
