@@ -30,7 +30,7 @@ def _err(message: str) -> None:
 
 def _fail_user(exc: GatekitError) -> typer.Exit:
     _err(f"error: {exc}")
-    _annotate_error(str(exc))  # issue 6
+    _annotate_error(str(exc))
     return typer.Exit(exc.exit_code)
 
 
@@ -61,7 +61,7 @@ ProductionOpt = Annotated[
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print verdict.json to stdout instead of the summary.")]
-# --- issue 6 (CI + registry) options ---
+# Options
 JunitOpt = Annotated[
     Path | None, typer.Option(help="Also write JUnit XML here (one testcase per check and per failed case).")
 ]
@@ -73,10 +73,9 @@ BaselineOpt = Annotated[
     typer.Option(help="Baseline run to compare with: a model alias (or name@alias), a run id, or last-pass."),
 ]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show what promotion would do; change nothing.")]
-# --- end issue 6 ---
 
 
-# --- issue 3 (replay) options ---
+# Options
 RepeatOpt = Annotated[int | None, typer.Option(help="Run every case K times (per-case pass counts, k-of-n).")]
 ResumeOpt = Annotated[
     bool | None, typer.Option("--resume", help="Continue an interrupted run from results.jsonl in the same --out.")
@@ -87,14 +86,13 @@ DeadlineOpt = Annotated[
     float | None, typer.Option(help="Seconds for the whole replay; unfinished cases make the verdict inconclusive.")
 ]
 ModelOpt = Annotated[str | None, typer.Option(help="Model name sent to an OpenAI-compatible agent endpoint.")]
-# --- end issue 3 ---
 
 
 def _run(command: str, flags: dict[str, Any], config_path: Path | None, quiet: bool, as_json: bool) -> None:
     from gatekit.config import load_config
 
     try:
-        model = flags.pop("model", None)  # issue 3: --model overrides agent_options.model only
+        model = flags.pop("model", None)  # --model overrides agent_options.model only
         config = load_config(config_path, flags)
         if model is not None:
             config.agent_options.model = model
@@ -113,12 +111,12 @@ def _run(command: str, flags: dict[str, Any], config_path: Path | None, quiet: b
     except Exception as exc:  # noqa: BLE001 - fail closed on any internal error
         _err(f"internal error (the gate fails closed): {type(exc).__name__}: {exc}")
         raise typer.Exit(EXIT_INFRA) from None
-    _publish_ci(result.verdict, config.junit, as_json)  # issue 6
+    _publish_ci(result.verdict, config.junit, as_json)
     _print_summary(result.verdict, quiet=quiet, as_json=as_json)
     raise typer.Exit(result.exit_code)
 
 
-# --- issue 6: GitHub Actions output and JUnit XML, after verdict.json is written ---
+# GitHub Actions output and JUnit XML, after verdict.json is written
 def _publish_ci(verdict: dict[str, Any], junit: Path | None, as_json: bool) -> None:
     from gatekit.sinks.github import publish, write_junit
 
@@ -133,9 +131,6 @@ def _annotate_error(message: str) -> None:
         from gatekit.sinks.github import command_data_escape
 
         typer.echo(f"::error title=gatekit::{command_data_escape(message)}")
-
-
-# --- end issue 6 ---
 
 
 def _print_summary(verdict: dict[str, Any], *, quiet: bool, as_json: bool) -> None:
@@ -219,13 +214,13 @@ def _gate_command(command: str):  # noqa: ANN202 - returns a typer command funct
             "junit": junit,
             "alias": alias,
             "baseline": baseline,
-            "dry_run": dry_run or None,  # issue 6: None lets gatekit.yaml decide
+            "dry_run": dry_run or None,  # None lets gatekit.yaml decide
             "repeat": repeat,
             "resume": resume,
             "sample": sample,
             "seed": seed,
-            "deadline": deadline,  # issue 3
-            "model": model,  # issue 3
+            "deadline": deadline,
+            "model": model,
             "production": production,
         }
         _run(command, flags, config, quiet, as_json)
@@ -262,7 +257,7 @@ def report(
     typer.echo(str(target))
 
 
-# --- issue 5 (drift): `gatekit drift`; the command lives in gatekit/drift/command.py ---
+# `gatekit drift`; the command lives in gatekit/drift/command.py
 from gatekit.drift.command import drift_command  # noqa: E402 - kept in this separated block
 
 app.command(
@@ -270,7 +265,6 @@ app.command(
     help="Golden dataset vs production logs: per-feature KS / chi-square, drift.html + MLflow; "
     "exit 0 no drift, 1 drift, 2 bad input, 3 MLflow unreachable.",
 )(drift_command)
-# --- end issue 5 ---
 
 
 @app.command("schema", help="Print the JSON Schema of gatekit.yaml (or a thresholds file) for editor completion.")
@@ -292,7 +286,7 @@ def schema(
     typer.echo(json.dumps(models[kind].model_json_schema(), indent=2))
 
 
-# --- issue 4: governance (policy check / policy test / traces) ---
+# Governance (policy check / policy test / traces)
 policy_app = typer.Typer(help="Validate governance policies and run their unit tests.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
 
@@ -353,10 +347,7 @@ def traces(
         raise _fail_user(exc) from None
 
 
-# --- end issue 4 ---
-
-
-# --- issue 6: gatekit init ---
+# Gatekit init
 @app.command(
     "init",
     help="Scaffold gatekit.yaml, a sample dataset, thresholds, a policy and a GitHub workflow; never overwrites.",
@@ -379,9 +370,6 @@ def init(
         f"{len(result.created)} created, {len(result.skipped)} skipped. Next: point 'agent:' in gatekit.yaml at your "
         "agent, then run `gatekit eval`."
     )
-
-
-# --- end issue 6 ---
 
 
 def main() -> None:

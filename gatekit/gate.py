@@ -225,18 +225,6 @@ def _missing_reasons(metrics: dict[str, Any], pricing_path: Path | None) -> dict
     return reasons
 
 
-def _progress_printer(total: int, emit: Callable[[str], None]) -> Callable[[int, int], None]:
-    step = max(1, total // 10)
-    last = [0]
-
-    def report(done: int, errors: int) -> None:
-        if done - last[0] >= step or done == total:
-            last[0] = done
-            emit(f"  {done}/{total} cases, {errors} errors")
-
-    return report
-
-
 def run_gate(
     config: GateConfig,
     *,
@@ -287,7 +275,7 @@ def run_gate(
                 f"--production {config.production}: no file or folder matches; pass production logs "
                 "(.jsonl/.parquet/.csv, a folder or a glob)"
             )
-    # --- issue 6 (baseline): find the baseline run and its results before any case runs ---
+    # Find the baseline run and its results before any case runs
     baseline = None
     if config.baseline:
         from gatekit.promotion import load_baseline, parse_limits
@@ -306,7 +294,6 @@ def run_gate(
             dataset_sha256=dataset.sha256,
         )
         say(f"baseline: {baseline.description} ({len(baseline.rows)} result rows)")
-    # --- end issue 6 ---
 
     out = Path(config.out)
     try:
@@ -316,7 +303,7 @@ def run_gate(
             f"--out {out}: cannot create the output folder ({exc.strerror}); choose a writable path"
         ) from None
     run_id = started.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
-    # --- issue 3 (replay): results stream to disk; --resume continues from them ---
+    # Results stream to disk; --resume continues from them
     from gatekit.progress import Progress
     from gatekit.replay import PassCounts, prepare_results, result_from_row, run_identity
 
@@ -326,7 +313,6 @@ def run_gate(
     resumed = prepare_results(out, resume=config.resume, run_id=run_id, identity=identity)
     run_id = resumed.run_id
     pass_counts = PassCounts(repeat=config.repeat)
-    # --- end issue 3 ---
     run_state = policy.new_run(run_id=run_id)
     settings = ReplaySettings(
         concurrency=config.concurrency,
@@ -334,7 +320,7 @@ def run_gate(
         retries=config.retries,
         repeat=config.repeat,
         deadline_s=config.deadline,
-        skip=resumed.finished,  # issue 3
+        skip=resumed.finished,
     )
     # 2. Start the agent (import errors are user errors, before any file is touched), then
     #    replay, judging and streaming each case as it finishes.
@@ -350,7 +336,7 @@ def run_gate(
             ):
                 collector = _Collector(policy, run_state, pricing, results_file, traces_file, run_id)
                 collector_box.append(collector)
-                # --- issue 3: account for the cases a resumed run finished before ---
+                # Account for the cases a resumed run finished before
                 for row in resumed.rows:
                     restored = result_from_row(row)
                     collector.restore(restored)
@@ -377,7 +363,6 @@ def run_gate(
                 if not replay_stats.stopped_early:
                     in_order.flush()  # cases after a deadline gap
                 return replay_stats
-                # --- end issue 3 ---
         finally:
             await agent.close()
 
@@ -396,13 +381,12 @@ def run_gate(
     checks = decide(thresholds, values, _missing_reasons(metrics, config.pricing))
     if drift is not None:
         checks.append(_drift_check(drift))
-    # --- issue 6 (baseline): paired regression checks against the baseline run ---
+    # Paired regression checks against the baseline run
     if baseline is not None:
         from gatekit.promotion import parse_results_jsonl, regression_checks
 
         candidate_rows = parse_results_jsonl((out / "results.jsonl").read_text(encoding="utf-8"))
         checks.extend(regression_checks(candidate_rows, baseline.rows, thresholds.max_regression))
-    # --- end issue 6 ---
     if collector.stop_reason:
         checks.append(
             Check(
@@ -415,7 +399,7 @@ def run_gate(
                 f"replay stopped early: {collector.stop_reason}",
             )
         )
-    # --- issue 3: a replay cut short by its deadline cannot promote ---
+    # A replay cut short by its deadline cannot promote
     if stats.deadline_hit:
         done = collector.inputs.cases
         checks.append(
@@ -430,7 +414,6 @@ def run_gate(
                 "rerun with --resume (same --out) to finish them",
             )
         )
-    # --- end issue 3 ---
     if sample_note is not None:
         checks.append(
             Check(
@@ -473,7 +456,6 @@ def run_gate(
             "retries": config.retries,
             "repeat": config.repeat,
             "stopped_early": stats.stopped_early,
-            # issue 3
             "deadline_s": config.deadline,
             "deadline_hit": stats.deadline_hit,
             "resumed_cases": len(resumed.rows),
@@ -525,7 +507,7 @@ def run_gate(
                 "gatekit.candidate": agent_spec,
                 "gatekit.dataset_sha256": dataset.sha256,
                 "gatekit.version": __version__,
-                **_ci_and_model_tags(agent_spec, tracking_uri),  # issue 6
+                **_ci_and_model_tags(agent_spec, tracking_uri),
             },
             artifacts=[
                 out / "verdict.json",
@@ -542,7 +524,7 @@ def run_gate(
             },
             before_artifacts=before_artifacts,
         )
-        # --- issue 6 (promotion): only after the run is fully logged, only on pass ---
+        # Only after the run is fully logged, only on pass
         if command == "promote":
             from gatekit.promotion import DEFAULT_ALIAS, promote
             from gatekit.sinks.mlflow import log_run_artifact
@@ -553,7 +535,6 @@ def run_gate(
             write_local(exit_code)  # verdict.json / report.html now carry the promotion block
             for name in ("verdict.json", "report.html"):
                 log_run_artifact(tracking_uri, str(verdict["mlflow"]["run_id"]), out / name)
-        # --- end issue 6 ---
     except SinkError as exc:
         verdict["mlflow"]["error"] = str(exc)
         verdict["reasons"].append(f"MLflow logging failed: {exc}")

@@ -141,7 +141,7 @@ def _log_dataset(mlflow: Any, dataset: dict[str, Any]) -> None:
 
 
 # =============================================================================================
-# Registry, baseline and promotion helpers (owned by the GitHub/registry work, issue 6).
+# Registry, baseline and promotion helpers.
 # Used by gatekit/promotion.py; every function raises SinkError for infrastructure failures
 # and returns None for "not found" so the caller can word a user-facing ConfigError.
 # =============================================================================================
