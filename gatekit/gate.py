@@ -86,6 +86,10 @@ class _Collector:
             result.passed = passed if passed is not None else None
         else:
             result.passed = False if case.expected else None
+        # Error messages and captured stderr are agent-controlled too: scrub them like outputs.
+        result.error_message = scrub(result.error_message)
+        for attempt in result.attempts:
+            attempt.error_message = scrub(attempt.error_message)
         self.results.write(json.dumps(result.to_dict(), ensure_ascii=False, default=str) + "\n")
         self.results.flush()
         self.traces.write(
@@ -150,6 +154,18 @@ class _Collector:
             self.unpassed.append(row)
         if decision.outcome.value in ("deny", "require_review"):
             self.governed.append(row)
+
+
+def scrub(text: str | None) -> str | None:
+    """Replace every PII value and secret the detectors find with a typed placeholder."""
+    if not text:
+        return text
+    from gatekit.governance import scan
+
+    findings = scan(text)
+    for finding in sorted(findings, key=lambda f: f.start, reverse=True):
+        text = f"{text[: finding.start]}[{finding.type}]{text[finding.end :]}"
+    return text
 
 
 class _InDatasetOrder:

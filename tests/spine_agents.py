@@ -78,3 +78,8 @@ async def random_latency(case_input: Any) -> dict[str, Any]:
 
     await asyncio.sleep(random.uniform(0, 0.05))
     return {"output": "ok", "usage": {"input_tokens": 600, "output_tokens": 400}, "model": "m-test", "cost_usd": 0.0}
+
+
+def leaks_in_errors(case_input: Any) -> str:
+    """Fails with a message that carries a secret and an e-mail address."""
+    raise RuntimeError("auth failed for bob@example.com with token ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8")

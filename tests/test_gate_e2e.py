@@ -233,3 +233,15 @@ def test_stateful_governance_is_deterministic_at_any_concurrency(tmp_path: Path)
         decisions.append([r["decision"]["outcome"] for r in rows_out])
     assert decisions[0] == decisions[1]
     assert decisions[0][:5] == ["allow"] * 5 and set(decisions[0][5:]) == {"deny"}
+
+
+def test_secrets_in_agent_error_messages_are_scrubbed_before_writing(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p", agent="python:spine_agents:leaks_in_errors", cases=2)
+    proc = run_cli(root, "eval", "--retries", "0")
+    assert proc.returncode == 1
+    secret = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+    for name in ("results.jsonl", "verdict.json", "report.html", "governance_traces.jsonl"):
+        text = (root / "out" / name).read_text()
+        assert secret not in text and "bob@example.com" not in text, name
+    row = json.loads((root / "out" / "results.jsonl").read_text().splitlines()[0])
+    assert "[EMAIL_ADDRESS]" in row["error_message"] and "[" in row["attempts"][0]["error_message"]
