@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from gatekit.errors import PolicyError
 from gatekit.governance.expressions import ExpressionError
 from gatekit.governance.rules import known_kinds, rule_class
-from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, apply_redactions
+from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, apply_spans
 from gatekit.models import Decision, Outcome
 
 # OpenTelemetry GenAI security semantic conventions (development status) decision types
@@ -223,37 +223,46 @@ class Policy:
             return (WITHHELD if ev.output else ""), calls, counts
         output = ev.output
         calls = ev.tool_calls
-        if not ev.redactions:
+        redactions = ev.redactions
+        if not redactions:
             return output, calls, counts
-        if "output" in ev.redactions:
-            output, kinds = apply_redactions(output, ev.redactions["output"])
-            for kind in kinds:
-                counts[kind] = counts.get(kind, 0) + 1
-        tool_keys = [k for k in ev.redactions if isinstance(k, tuple) and k[:1] == ("tool",)]
-        if tool_keys:
-            # copy only the containers on the way to a redacted string; the response stays untouched
-            calls = list(calls)
-            copied: set[tuple[Any, ...]] = set()
-            for key in tool_keys:
-                index, path = key[1], key[2:]
-                if ("tool", index) not in copied:
-                    calls[index] = dict(calls[index])
-                    copied.add(("tool", index))
-                parent: Any = calls[index]
-                slot: Any = "arguments"
-                prefix: tuple[Any, ...] = ("tool", index)
-                for part in path:
-                    prefix = (*prefix, slot)
-                    if prefix not in copied:
-                        child = parent[slot]
-                        parent[slot] = dict(child) if isinstance(child, dict) else list(child)
-                        copied.add(prefix)
-                    parent, slot = parent[slot], part
-                text, kinds = apply_redactions(str(parent[slot]), ev.redactions[key])
-                parent[slot] = text
-                for kind in kinds:
-                    counts[kind] = counts.get(kind, 0) + 1
-        return output, calls, dict(sorted(counts.items()))
+        tool_keys = False
+        copied_calls: dict[int, dict[str, Any]] = {}  # copy-on-write: only the calls and containers redacted
+        copied: set[tuple[Any, ...]] | None = None  # containers below the arguments copied so far
+        for key, spans in redactions.items():
+            if key == "output":
+                output = apply_spans(output, spans, counts)
+                continue
+            if not (isinstance(key, tuple) and key[:1] == ("tool",)):
+                continue
+            if not tool_keys:
+                tool_keys = True
+                calls = list(calls)
+            index = key[1]
+            call = copied_calls.get(index)
+            if call is None:
+                call = copied_calls[index] = calls[index] = dict(calls[index])
+                if len(key) > 2:  # the arguments are a container: copy it once
+                    child = call["arguments"]
+                    call["arguments"] = dict(child) if isinstance(child, dict) else list(child)
+            parent: Any = call
+            slot: Any = "arguments"
+            if len(key) > 2:
+                parent, slot = call["arguments"], key[2]
+                if len(key) > 3:  # nested deeper: copy each container on the way once
+                    if copied is None:
+                        copied = set()
+                    for depth in range(3, len(key)):
+                        prefix = key[:depth]
+                        if prefix not in copied:
+                            child = parent[slot]
+                            parent[slot] = dict(child) if isinstance(child, dict) else list(child)
+                            copied.add(prefix)
+                        parent, slot = parent[slot], key[depth]
+            parent[slot] = apply_spans(str(parent[slot]), spans, counts)
+        if len(counts) > 1:
+            counts = dict(sorted(counts.items()))
+        return output, calls, counts
 
     def trace_record(self, decision: Decision, case: dict[str, Any], run_id: str = "") -> dict[str, Any]:
         """One ``governance_traces.jsonl`` row: JSON-ready, never a raw sensitive value."""

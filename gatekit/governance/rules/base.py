@@ -12,11 +12,11 @@ import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, NamedTuple, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gatekit.governance.detectors import Finding, scan
+from gatekit.governance.detectors import Finding, scan, scan_texts
 from gatekit.models import Outcome
 
 
@@ -76,14 +76,17 @@ class BaseRule:
 # --- evaluation state ------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class Redaction:
-    """Replace ``text[start:end]`` of one text field with ``replacement``."""
+class Redaction(NamedTuple):
+    """Replace ``text[start:end]`` of one text field with ``replacement`` (plain tuples of these four are used too)."""
 
     start: int
     end: int
     type: str
     replacement: str
+
+
+# a pending redaction: (start, end, type, replacement), as in :class:`Redaction`
+Span = tuple[int, int, str, str]
 
 
 def _walk_strings(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
@@ -183,6 +186,7 @@ class Evaluation:
         "_scans",
         "_input_text",
         "_tool_texts",
+        "_hits",
         "redactions",
         "_env",
         "_clock",
@@ -201,7 +205,8 @@ class Evaluation:
         self._scans: dict[str, list[Finding]] = {}
         self._input_text: str | None = None
         self._tool_texts: list[tuple[tuple[Any, ...], str]] | None = None
-        self.redactions: dict[Any, dict[tuple[int, int], Redaction]] = {}
+        self._hits: dict[tuple[bool, bool, bool], list[tuple[Any, list[Finding]]]] = {}
+        self.redactions: dict[Any, dict[tuple[int, int], Span]] = {}
         self._env: dict[str, Any] | None = None
         self._clock: dict[str, Any] | None = None
 
@@ -309,6 +314,43 @@ class Evaluation:
             cached = self._scans[text] = scan(text)
         return cached
 
+    def scan_hits(self, output: bool, tools: bool, inputs: bool) -> list[tuple[Any, list[Finding]]]:
+        """``(key, findings)`` of every text in scope that has findings, in text order.
+
+        The scope is the output, the tool-argument strings and the input, in that order (the texts
+        ``findings`` would be asked for one by one). Texts not scanned yet for this case are scanned
+        together in one pass (:func:`scan_texts`); the result is kept per scope for sibling rules.
+        """
+        scope = (output, tools, inputs)
+        hits = self._hits.get(scope)
+        if hits is not None:
+            return hits
+        texts: list[tuple[Any, str]] = []
+        if output and self.output:
+            texts.append(("output", self.output))
+        if tools:
+            texts.extend(self.tool_texts())
+        if inputs:
+            texts.append(("input", self.input_text))
+        scans = self._scans
+        todo = list(dict.fromkeys(text for _, text in texts if text and text not in scans))
+        if todo:
+            try:
+                for text, todo_found in zip(todo, scan_texts(todo), strict=True):
+                    scans[text] = todo_found
+            except Exception:  # noqa: BLE001 - scan text by text below, so the error surfaces as before
+                pass
+        hits = []
+        for key, text in texts:
+            if text:
+                found = scans.get(text)
+                if found is None:
+                    found = scans[text] = scan(text)
+                if found:
+                    hits.append((key, found))
+        self._hits[scope] = hits
+        return hits
+
     # redaction -------------------------------------------------------------------------------
     def redact(self, key: Any, start: int, end: int, kind: str, replacement: str) -> None:
         """Ask for ``text(key)[start:end]`` to be replaced (first request for a span wins)."""
@@ -316,26 +358,46 @@ class Evaluation:
         spans.setdefault((start, end), Redaction(start, end, kind, replacement))
 
 
-def apply_redactions(text: str, redactions: dict[tuple[int, int], Redaction]) -> tuple[str, list[str]]:
-    """Apply non-overlapping redactions (longest first on overlap); return text and redacted types."""
-    if len(redactions) == 1:
-        (red,) = redactions.values()
-        return f"{text[: red.start]}{red.replacement}{text[red.end :]}", [red.type]
-    chosen: list[Redaction] = []
-    last_end = -1
-    for red in sorted(redactions.values(), key=lambda r: (r.start, -(r.end - r.start))):
-        if red.start < last_end:
-            continue
-        chosen.append(red)
-        last_end = red.end
+def _span_order(span: Span) -> tuple[int, int]:
+    return span[0], span[0] - span[1]  # by start, the longest first
+
+
+def apply_spans(text: str, spans: dict[tuple[int, int], Span], counts: dict[str, int]) -> str:
+    """Apply non-overlapping redactions (longest first on overlap); count the redacted types into ``counts``."""
+    if len(spans) == 1:
+        for start, end, kind, replacement in spans.values():
+            counts[kind] = counts.get(kind, 0) + 1
+            return f"{text[:start]}{replacement}{text[end:]}"
     parts: list[str] = []
     pos = 0
-    for red in chosen:
-        parts.append(text[pos : red.start])
-        parts.append(red.replacement)
-        pos = red.end
+    for start, end, kind, replacement in sorted(spans.values(), key=_span_order):
+        if start < pos:
+            continue
+        parts.append(text[pos:start])
+        parts.append(replacement)
+        pos = end
+        counts[kind] = counts.get(kind, 0) + 1
     parts.append(text[pos:])
-    return "".join(parts), [red.type for red in chosen]
+    return "".join(parts)
+
+
+def apply_redactions(text: str, redactions: dict[tuple[int, int], Span]) -> tuple[str, list[str]]:
+    """Apply non-overlapping redactions (longest first on overlap); return text and redacted types."""
+    kinds: list[str] = []
+    if len(redactions) == 1:
+        (red,) = redactions.values()
+        return f"{text[: red[0]]}{red[3]}{text[red[1] :]}", [red[2]]
+    parts: list[str] = []
+    pos = 0
+    for start, end, kind, replacement in sorted(redactions.values(), key=_span_order):
+        if start < pos:
+            continue
+        parts.append(text[pos:start])
+        parts.append(replacement)
+        pos = end
+        kinds.append(kind)
+    parts.append(text[pos:])
+    return "".join(parts), kinds
 
 
 @dataclass

@@ -10,13 +10,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator
 
 from gatekit.errors import PolicyError
 from gatekit.governance.detectors import ALL_TYPES, PII_TYPES, SECRET_TYPES
-from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig
+from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig, Span
 from gatekit.models import Outcome
 
 Action = Literal["redact", "deny", "review", "allow"]
@@ -97,36 +97,38 @@ class SensitiveDataRule(BaseRule):
         return f"[{kind}:{digest}]"
 
     def evaluate(self, ev: Evaluation) -> list[Fired]:
-        """Act on the findings of every configured text (each text is scanned once per case)."""
-        per_outcome: dict[tuple[Outcome, str, str], int] | None = None
+        """Act on the findings of every configured text (the texts are scanned once per case, together)."""
+        hits = ev.scan_hits(self.scan_output, self.scan_tools, self.scan_input)
+        if not hits:
+            return []
+        per_outcome: dict[tuple[Outcome, str, str], int] = {}
         actions = self.actions
-        findings = ev.findings
-        texts: list[tuple[Any, str]] = []
-        if self.scan_output and ev.output:
-            texts.append(("output", ev.output))
-        if self.scan_tools:
-            texts.extend(ev.tool_texts())
-        if self.scan_input:
-            texts.append(("input", ev.input_text))
-        for key, text in texts:
-            if not text:
-                continue
-            found = findings(key, text)
-            if not found:
-                continue
+        placeholders = self.placeholders if self.key is None else None
+        redactions = ev.redactions
+        for key, found in hits:
+            where: str | None = None
+            spans: dict[tuple[int, int], Span] | None = None
             for finding in found:
                 kind = finding.type
                 action = actions.get(kind)
                 if action is None or action == "allow":
                     continue
                 if key != "input":
-                    ev.redact(key, finding.start, finding.end, kind, self._replacement(kind, finding.value))
-                where = key if isinstance(key, str) else f"arguments of tool call {key[1]}"
+                    if spans is None:
+                        spans = redactions.get(key)
+                        if spans is None:
+                            spans = redactions[key] = {}
+                    span = (finding.start, finding.end)
+                    if span not in spans:  # the first request for a span wins
+                        replacement = (
+                            placeholders[kind] if placeholders is not None else self._replacement(kind, finding.value)
+                        )
+                        spans[span] = (finding.start, finding.end, kind, replacement)
+                if where is None:
+                    where = key if isinstance(key, str) else f"arguments of tool call {key[1]}"
                 bucket = (_ACTION_OUTCOME[action], kind, where)
-                if per_outcome is None:
-                    per_outcome = {}
                 per_outcome[bucket] = per_outcome.get(bucket, 0) + 1
-        if per_outcome is None:
+        if not per_outcome:
             return []
         return [
             Fired(outcome, f"{count} {kind} in {where} ({_VERB[outcome]})")
