@@ -395,8 +395,21 @@ def scan(text: str) -> list[Finding]:
     return [Finding(kind, start, end, text[start:end]) for start, end, kind in zip(starts, ends, kinds, strict=True)]
 
 
+def _by_start(candidate: tuple[int, int, int, str]) -> int:
+    return candidate[1]
+
+
 def _resolve(candidates: list[tuple[int, int, int, str]]) -> tuple[list[int], list[int], list[str]]:
     """Accepted spans in position order: by priority, then position, a candidate overlapping none taken so far."""
+    # the usual case: no two candidates overlap, so every one is accepted whatever the priorities
+    ordered = sorted(candidates, key=_by_start)
+    last_end = -1
+    for _, start, end, _ in ordered:
+        if start < last_end:
+            break
+        last_end = end
+    else:
+        return [c[1] for c in ordered], [c[2] for c in ordered], [c[3] for c in ordered]
     candidates.sort()
     starts: list[int] = []  # accepted spans, kept sorted and non-overlapping
     ends: list[int] = []

@@ -442,6 +442,11 @@ class Expression:
         self._body = tree.body
         self._allowed = names
 
+    @property
+    def tree(self) -> ast.expr:
+        """The parsed expression (after the whitelist check)."""
+        return self._body
+
     def conjuncts(self) -> list[Expression]:
         """The operands of a top-level ``and``, each compiled on its own (``[self]`` for any other form).
 

@@ -226,39 +226,25 @@ class Policy:
         redactions = ev.redactions
         if not redactions:
             return output, calls, counts
-        tool_keys = False
-        copied_calls: dict[int, dict[str, Any]] = {}  # copy-on-write: only the calls and containers redacted
-        copied: set[tuple[Any, ...]] | None = None  # containers below the arguments copied so far
+        mine: set[int] | None = None  # ids of the containers copied so far (copy-on-write)
         for key, spans in redactions.items():
             if key == "output":
                 output = apply_spans(output, spans, counts)
                 continue
             if not (isinstance(key, tuple) and key[:1] == ("tool",)):
                 continue
-            if not tool_keys:
-                tool_keys = True
+            if mine is None:
                 calls = list(calls)
-            index = key[1]
-            call = copied_calls.get(index)
-            if call is None:
-                call = copied_calls[index] = calls[index] = dict(calls[index])
-                if len(key) > 2:  # the arguments are a container: copy it once
-                    child = call["arguments"]
-                    call["arguments"] = dict(child) if isinstance(child, dict) else list(child)
-            parent: Any = call
-            slot: Any = "arguments"
-            if len(key) > 2:
-                parent, slot = call["arguments"], key[2]
-                if len(key) > 3:  # nested deeper: copy each container on the way once
-                    if copied is None:
-                        copied = set()
-                    for depth in range(3, len(key)):
-                        prefix = key[:depth]
-                        if prefix not in copied:
-                            child = parent[slot]
-                            parent[slot] = dict(child) if isinstance(child, dict) else list(child)
-                            copied.add(prefix)
-                        parent, slot = parent[slot], key[depth]
+                mine = set()
+            # walk from the call down to the redacted string, copying each container the first time through
+            parent: Any = calls
+            slot: Any = key[1]
+            for part in ("arguments", *key[2:]) if len(key) > 2 else ("arguments",):
+                child = parent[slot]
+                if id(child) not in mine:
+                    child = parent[slot] = dict(child) if isinstance(child, dict) else list(child)
+                    mine.add(id(child))
+                parent, slot = child, part
             parent[slot] = apply_spans(str(parent[slot]), spans, counts)
         if len(counts) > 1:
             counts = dict(sorted(counts.items()))

@@ -285,6 +285,8 @@ class Evaluation:
                     for name, value in arguments.items():
                         if isinstance(value, str):
                             texts.append((("tool", index, name), value))
+                        elif isinstance(value, list) and all(isinstance(item, str) for item in value):
+                            texts.extend((("tool", index, name, position), item) for position, item in enumerate(value))
                         elif isinstance(value, dict | list | tuple):
                             texts.extend(_walk_strings(value, ("tool", index, name)))
                 elif arguments is not None:

@@ -9,7 +9,6 @@ cases in (t - window, t], its own included.
 from __future__ import annotations
 
 import bisect
-from collections import deque
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -71,34 +70,38 @@ class TokenBudgetConfig(RuleConfig):
 class _Window:
     """Token events (time_s, tokens) of one key, sorted by time, with a running total.
 
-    Cases normally arrive in time order (O(1) per case); an out-of-order case is inserted in place.
+    Cases normally arrive in time order (an append); an out-of-order case is inserted in place, and its
+    window is summed over the slice that bisection finds (C-level ``sum``, no Python loop per event).
     """
 
     __slots__ = ("times", "tokens", "total")
 
     def __init__(self) -> None:
-        self.times: deque[float] = deque()
-        self.tokens: deque[int] = deque()
+        self.times: list[float] = []
+        self.tokens: list[int] = []
         self.total = 0
 
     def add_and_sum(self, now_s: float, tokens: int, window_s: float) -> int:
         """Record ``tokens`` at ``now_s``; return the tokens in (now_s - window_s, now_s]."""
-        if not self.times or now_s >= self.times[-1]:
-            self.times.append(now_s)
+        times = self.times
+        if not times or now_s >= times[-1]:
+            times.append(now_s)
             self.tokens.append(tokens)
         else:
-            index = bisect.bisect_right(self.times, now_s)
-            self.times.insert(index, now_s)
+            index = bisect.bisect_right(times, now_s)
+            times.insert(index, now_s)
             self.tokens.insert(index, tokens)
         self.total += tokens
-        latest = self.times[-1]
-        while self.times and self.times[0] <= latest - window_s:
-            self.times.popleft()
-            self.total -= self.tokens.popleft()
+        latest = times[-1]
+        oldest = latest - window_s
+        if times[0] <= oldest:  # drop the events that left the window of the latest time
+            cut = bisect.bisect_right(times, oldest)
+            self.total -= sum(self.tokens[:cut])
+            del times[:cut]
+            del self.tokens[:cut]
         if now_s == latest:
             return self.total
-        low = now_s - window_s
-        return sum(n for t, n in zip(self.times, self.tokens, strict=True) if low < t <= now_s)
+        return sum(self.tokens[bisect.bisect_right(times, now_s - window_s) : bisect.bisect_right(times, now_s)])
 
 
 class _BudgetState:

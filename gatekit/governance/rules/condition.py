@@ -6,6 +6,7 @@ When the expression mentions ``tool`` it is evaluated once per tool call (``tool
 
 from __future__ import annotations
 
+import ast
 from typing import ClassVar, Literal
 
 from gatekit.governance.expressions import Expression
@@ -13,6 +14,26 @@ from gatekit.governance.rules.base import ENV_NAMES, BaseRule, Evaluation, Fired
 from gatekit.models import Outcome
 
 CASE_NAMES = ENV_NAMES
+
+
+def _name_filter(part: Expression) -> frozenset[str] | None:
+    """The names of ``tool.name in [<string literals>]`` (None when ``part`` has another form)."""
+    node = part.tree
+    if not (
+        isinstance(node, ast.Compare)
+        and len(node.ops) == 1
+        and isinstance(node.ops[0], ast.In)
+        and isinstance(node.left, ast.Attribute)
+        and node.left.attr == "name"
+        and isinstance(node.left.value, ast.Name)
+        and node.left.value.id == "tool"
+        and isinstance(node.comparators[0], ast.List | ast.Tuple)
+    ):
+        return None
+    items = node.comparators[0].elts
+    if not all(isinstance(item, ast.Constant) and type(item.value) is str for item in items):
+        return None
+    return frozenset(item.value for item in items)  # type: ignore[attr-defined]
 
 
 class ConditionConfig(RuleConfig):
@@ -49,6 +70,9 @@ class ConditionRule(BaseRule):
             self.per_call = parts
             self.prefix_names = frozenset(n for part in self.case_prefix for n in part.names)
             self.call_names = frozenset(n for part in parts for n in part.names)
+        # ``tool.name in ["a", "b"]`` as the first per-call operand: calls of other tools are skipped without
+        # building their environment (the operand is false for them, so the expression is too)
+        self.name_filter: frozenset[str] | None = _name_filter(self.per_call[0]) if self.per_call else None
 
     def evaluate(self, ev: Evaluation) -> list[Fired]:
         """Evaluate the expression (per tool call when it mentions ``tool``)."""
@@ -67,7 +91,12 @@ class ConditionRule(BaseRule):
         env = ev.env(names=self.call_names)
         per_call = self.per_call
         matched = []
+        name_filter = self.name_filter
         for call in calls:
+            if name_filter is not None:
+                name = call.get("name")
+                if type(name) is str and name not in name_filter:
+                    continue
             env["tool"] = {"name": call.get("name"), "arguments": call.get("arguments") or {}}
             for part in per_call:
                 if not part(env):

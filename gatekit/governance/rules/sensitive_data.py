@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
@@ -32,6 +32,11 @@ _VERB = {
     Outcome.REQUIRE_REVIEW: "needs review",
 }
 _GROUPS = {"pii": PII_TYPES, "secrets": SECRET_TYPES}
+_WHERE = tuple(f"arguments of tool call {index}" for index in range(32))
+
+
+def _tool_where(index: Any) -> str:
+    return _WHERE[index] if type(index) is int and 0 <= index < 32 else f"arguments of tool call {index}"
 
 
 class SensitiveDataConfig(RuleConfig):
@@ -125,7 +130,7 @@ class SensitiveDataRule(BaseRule):
                         )
                         spans[span] = (finding.start, finding.end, kind, replacement)
                 if where is None:
-                    where = key if isinstance(key, str) else f"arguments of tool call {key[1]}"
+                    where = key if isinstance(key, str) else _tool_where(key[1])
                 bucket = (_ACTION_OUTCOME[action], kind, where)
                 per_outcome[bucket] = per_outcome.get(bucket, 0) + 1
         if not per_outcome:
