@@ -24,6 +24,7 @@ strings), so evaluation time and memory are bounded by the size of the inputs.
 from __future__ import annotations
 
 import ast
+import operator
 import re
 from collections.abc import Callable
 from typing import Any
@@ -209,6 +210,13 @@ _COMPARE_FN: dict[type[ast.cmpop], Callable[[Any, Any], bool]] = {
     ast.GtE: lambda left, right: _ordered(left, right) and bool(left >= right),
 }
 
+_ORDERING: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+}
+
 _COMPARE_OPS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn)
 _ARITH_OPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
 _LITERAL_NAMES = {"true": True, "false": False, "null": None, "True": True, "False": False, "None": None}
@@ -330,6 +338,10 @@ class _Compiler:
                 compare = _COMPARE_FN[type(ops[0])]
                 if _is_literal(node.comparators[0]):
                     constant = right({})  # a literal right-hand side is evaluated once, at load time
+                    ordering = _ORDERING.get(type(ops[0]))
+                    if ordering is not None and _is_number(constant):
+                        # against a number, _ordered(left, constant) is just "left is a number"
+                        return lambda env: _is_number(value := left(env)) and bool(ordering(value, constant))
                     return lambda env: compare(left(env), constant)
                 return lambda env: compare(left(env), right(env))
 
