@@ -17,7 +17,7 @@ import bisect
 import ipaddress
 import math
 import re
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 PII_TYPES: tuple[str, ...] = (
     "EMAIL_ADDRESS",
@@ -334,7 +334,9 @@ def _generic_secret(text: str, index: int, out: list[tuple[int, int, int, str]])
 
 def _email_at(text: str, at: int, out: list[tuple[int, int, int, str]]) -> int:
     """An e-mail address around the ``@`` at ``index``; returns where the next ``@`` may start."""
-    local = _EMAIL_LOCAL.search(text, max(0, at - 64), at)
+    low = max(0, at - 64)
+    nul = text.rfind("\x00", low, at)  # a local part holds no NUL: in joined texts, look back to the separator only
+    local = _EMAIL_LOCAL.search(text, low if nul == -1 else nul + 1, at)
     if local is None:
         return at + 1
     domain = _EMAIL_DOMAIN.match(text, at + 1)
@@ -441,33 +443,34 @@ def scan_texts(texts: list[str]) -> list[list[Finding]]:
     result equals scanning each text alone; scanning once saves the fixed cost of a scan per text.
     """
     results: list[list[Finding]] = [[] for _ in texts]
-    indexes = [index for index, text in enumerate(texts) if len(text) >= _MIN_FINDING]
-    if len(indexes) <= 1:
-        for index in indexes:
-            results[index] = scan(texts[index])
-        return results
-    joined = _SEPARATOR.join([texts[index] for index in indexes])
-    if joined.count("\x00") != len(indexes) - 1:  # a text holds a NUL itself: scan one by one
-        for index in indexes:
-            results[index] = scan(texts[index])
-        return results
+    kept = [text for text in texts if len(text) >= _MIN_FINDING]
+    if len(kept) <= 1:
+        return [scan(text) for text in texts]
+    joined = _SEPARATOR.join(kept)
+    if joined.count("\x00") != len(kept) - 1:  # a text holds a NUL itself: scan one by one
+        return [scan(text) for text in texts]
     candidates = _candidates(joined, _JOINED_SECRET_PATTERNS)
     if not candidates:
         return results
-    starts, ends, kinds = (
-        _resolve(candidates) if len(candidates) > 1 else ([candidates[0][1]], [candidates[0][2]], [candidates[0][3]])
-    )
+    if len(candidates) == 1:
+        spans: Any = [candidates[0][1:]]
+    else:
+        starts, ends, kinds = _resolve(candidates)
+        spans = zip(starts, ends, kinds, strict=True)
     # walk the accepted spans (in position order) and the texts together
-    position = 0  # where the current text starts in ``joined``
-    slot = 0
-    limit = len(texts[indexes[0]])  # where it ends
     step = len(_SEPARATOR)
-    for start, end, kind in zip(starts, ends, kinds, strict=True):
-        while start >= limit:
-            position = limit + step
-            slot += 1
-            limit = position + len(texts[indexes[slot]])
-        results[indexes[slot]].append(Finding(kind, start - position, end - position, joined[start:end]))
+    slot = -1
+    limit = -step  # end of the current kept text in ``joined``
+    position = 0
+    for start, end, kind in spans:
+        if start >= limit:
+            while start >= limit:
+                slot += 1
+                position = limit + step
+                while len(texts[slot]) < _MIN_FINDING:
+                    slot += 1
+                limit = position + len(texts[slot])
+        results[slot].append(Finding(kind, start - position, end - position, joined[start:end]))
     return results
 
 
