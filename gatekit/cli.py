@@ -253,7 +253,7 @@ def report(
     from gatekit.report.html import write_report
 
     target = out or verdict_path.with_name("report.html")
-    write_report(verdict, target)
+    write_report(verdict, target, results_path=verdict_path.with_name("results.jsonl"))
     typer.echo(str(target))
 
 

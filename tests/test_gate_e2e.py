@@ -245,3 +245,19 @@ def test_secrets_in_agent_error_messages_are_scrubbed_before_writing(tmp_path: P
         assert secret not in text and "bob@example.com" not in text, name
     row = json.loads((root / "out" / "results.jsonl").read_text().splitlines()[0])
     assert "[EMAIL_ADDRESS]" in row["error_message"] and "[" in row["attempts"][0]["error_message"]
+
+
+def test_report_command_rerenders_from_a_saved_verdict(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p", cases=3)
+    assert run_cli(root, "eval").returncode == 0
+    original = (root / "out" / "report.html").read_text()
+    target = root / "again.html"
+    proc = run_cli(root, "report", "out/verdict.json", "--out", str(target))
+    assert proc.returncode == 0, proc.stderr
+    again = target.read_text()
+    assert "gatekit eval" in again and "PASS" in again
+    assert again == original  # same verdict and results.jsonl -> the same page
+    (root / "broken.json").write_text("{not json")
+    proc = run_cli(root, "report", "broken.json")
+    assert proc.returncode == 2
+    assert "broken.json" in proc.stderr and "Traceback" not in proc.stderr
