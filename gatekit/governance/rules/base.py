@@ -8,8 +8,10 @@ applies every redaction once, at the end.
 
 from __future__ import annotations
 
+import fnmatch
 import functools
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar, NamedTuple, Protocol
@@ -98,6 +100,60 @@ def _walk_strings(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
             yield from _walk_strings(item, (*path, index))
+
+
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def normalise_key(name: str) -> str:
+    """An argument key as identifier patterns see it: camelCase split, ``-`` and spaces as ``_``, lower case.
+
+    ``itemId`` -> ``item_id``, ``productIDs`` -> ``product_ids``, ``Order-ID`` -> ``order_id``.
+    """
+    return _CAMEL_BOUNDARY.sub("_", name).replace("-", "_").replace(" ", "_").lower()
+
+
+class IdentifierKeys:
+    """Which tool-argument keys name identifiers: glob patterns matched against :func:`normalise_key`.
+
+    A string under such a key that is a bare run of digits (``"1151293680"``) is an id, not a phone
+    number. Build one with :func:`identifier_keys` so equal pattern lists share one matcher (and so
+    one cached scan result per case, see :meth:`Evaluation.scan_hits`).
+    """
+
+    __slots__ = ("patterns", "_regex", "_known")
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        self.patterns = tuple(dict.fromkeys(patterns))
+        self._regex = re.compile("|".join(fnmatch.translate(p) for p in self.patterns)) if self.patterns else None
+        self._known: dict[str, bool] = {}
+
+    def __call__(self, name: str) -> bool:
+        """True when the argument key ``name`` names an identifier."""
+        known = self._known.get(name)
+        if known is None:
+            known = self._regex is not None and self._regex.match(normalise_key(name)) is not None
+            if len(self._known) < 4096:  # argument keys come from tool schemas: few distinct names
+                self._known[name] = known
+        return known
+
+
+@functools.lru_cache(maxsize=64)
+def identifier_keys(patterns: tuple[str, ...]) -> IdentifierKeys:
+    """The shared matcher for a tuple of identifier-key patterns."""
+    return IdentifierKeys(patterns)
+
+
+def argument_name(key: tuple[Any, ...]) -> str | None:
+    """The argument key a tool-argument string sits under: the innermost mapping key of its path.
+
+    ``("tool", 0, "item_ids", 2)`` -> ``"item_ids"`` (a list's items take the list's key);
+    ``("tool", 0, "order", "id")`` -> ``"id"``; arguments that are not a mapping -> None.
+    """
+    for part in reversed(key[2:]):
+        if isinstance(part, str):
+            return part
+    return None
 
 
 ENV_NAMES = frozenset(
@@ -205,7 +261,7 @@ class Evaluation:
         self._scans: dict[str, list[Finding]] = {}
         self._input_text: str | None = None
         self._tool_texts: list[tuple[tuple[Any, ...], str]] | None = None
-        self._hits: dict[tuple[bool, bool, bool], list[tuple[Any, list[Finding]]]] = {}
+        self._hits: dict[tuple[bool, bool, bool, IdentifierKeys | None], list[tuple[Any, list[Finding]]]] = {}
         self.redactions: dict[Any, dict[tuple[int, int], Span]] = {}
         self._env: dict[str, Any] | None = None
         self._clock: dict[str, Any] | None = None
@@ -316,14 +372,21 @@ class Evaluation:
             cached = self._scans[text] = scan(text)
         return cached
 
-    def scan_hits(self, output: bool, tools: bool, inputs: bool) -> list[tuple[Any, list[Finding]]]:
+    def scan_hits(
+        self, output: bool, tools: bool, inputs: bool, ids: IdentifierKeys | None = None
+    ) -> list[tuple[Any, list[Finding]]]:
         """``(key, findings)`` of every text in scope that has findings, in text order.
 
         The scope is the output, the tool-argument strings and the input, in that order (the texts
         ``findings`` would be asked for one by one). Texts not scanned yet for this case are scanned
         together in one pass (:func:`scan_texts`); the result is kept per scope for sibling rules.
+
+        ``ids`` gives the tool-argument keys that name identifiers: a tool-argument string under such
+        a key (:func:`argument_name`) that is a bare run of digits has no ``PHONE_NUMBER`` finding
+        (every other type is kept: a Luhn-valid card number under ``payment_id`` is still found).
+        Findings are cached per text, so this is decided here, per key, not in the detectors.
         """
-        scope = (output, tools, inputs)
+        scope = (output, tools, inputs, ids)
         hits = self._hits.get(scope)
         if hits is not None:
             return hits
@@ -349,6 +412,12 @@ class Evaluation:
                 if found is None:
                     found = scans[text] = scan(text)
                 if found:
+                    if ids is not None and type(key) is tuple and text.isdigit():
+                        name = argument_name(key)
+                        if name is not None and ids(name):
+                            found = [finding for finding in found if finding.type != "PHONE_NUMBER"]
+                            if not found:
+                                continue
                     hits.append((key, found))
         self._hits[scope] = hits
         return hits

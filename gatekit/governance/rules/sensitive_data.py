@@ -3,6 +3,11 @@
 Each detected type has an action: ``redact`` (typed placeholder such as ``[EMAIL_ADDRESS]``, or a
 keyed HMAC token ``[EMAIL_ADDRESS:1f2e3d4c5b6a]`` when joinability matters), ``deny``, ``review``
 or ``allow``. Values are redacted from what gatekit writes whatever the action, except ``allow``.
+
+Tool arguments are read in context: a string under an argument key that names an identifier
+(``identifier_keys``, by default ``id``, ``ids``, ``*_id``, ``*_ids``, camelCase ``itemId`` included)
+that is a bare run of digits is an id, not a phone number (tau2-bench's ``item_ids``, ``product_id``).
+Every other type is still detected there, and free text (the output, the input) is read as before.
 """
 
 from __future__ import annotations
@@ -10,13 +15,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
 from gatekit.errors import PolicyError
 from gatekit.governance.detectors import ALL_TYPES, PII_TYPES, SECRET_TYPES
-from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig, Span
+from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig, Span, identifier_keys
 from gatekit.models import Outcome
 
 Action = Literal["redact", "deny", "review", "allow"]
@@ -32,6 +38,8 @@ _VERB = {
     Outcome.REQUIRE_REVIEW: "needs review",
 }
 _GROUPS = {"pii": PII_TYPES, "secrets": SECRET_TYPES}
+DEFAULT_IDENTIFIER_KEYS = ("id", "ids", "*_id", "*_ids")
+_KEY_PATTERN = re.compile(r"[a-z0-9_*?\[\]!\-]+")
 _WHERE = tuple(f"arguments of tool call {index}" for index in range(32))
 
 
@@ -49,6 +57,18 @@ class SensitiveDataConfig(RuleConfig):
     actions: dict[str, Action]
     redaction: Literal["placeholder", "hmac"] = "placeholder"
     hmac_key_env: str = "GATEKIT_REDACTION_KEY"
+    identifier_keys: list[str] = Field(default_factory=lambda: list(DEFAULT_IDENTIFIER_KEYS))
+
+    @field_validator("identifier_keys")
+    @classmethod
+    def _key_patterns(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            if not _KEY_PATTERN.fullmatch(pattern):
+                raise ValueError(
+                    f"identifier key pattern {pattern!r}: use lower-case snake_case names and globs "
+                    "(e.g. 'id', '*_id', 'sku'); keys are compared after itemId -> item_id and lower-casing"
+                )
+        return value
 
     @field_validator("actions")
     @classmethod
@@ -84,6 +104,7 @@ class SensitiveDataRule(BaseRule):
         self.scan_output = "output" in config.scan
         self.scan_tools = "tool_arguments" in config.scan
         self.scan_input = "input" in config.scan
+        self.ids = identifier_keys(tuple(config.identifier_keys)) if config.identifier_keys else None
         self.key: bytes | None = None
         if config.redaction == "hmac":
             key = os.environ.get(config.hmac_key_env, "")
@@ -103,7 +124,7 @@ class SensitiveDataRule(BaseRule):
 
     def evaluate(self, ev: Evaluation) -> list[Fired]:
         """Act on the findings of every configured text (the texts are scanned once per case, together)."""
-        hits = ev.scan_hits(self.scan_output, self.scan_tools, self.scan_input)
+        hits = ev.scan_hits(self.scan_output, self.scan_tools, self.scan_input, self.ids)
         if not hits:
             return []
         per_outcome: dict[tuple[Outcome, str, str], int] = {}
