@@ -66,19 +66,7 @@ class RunState:
     def metrics(self, names: frozenset[str] | None = None) -> dict[str, Any]:
         """Names visible to emergency-stop expressions (only ``names`` when given: cheaper)."""
         cases = self.cases
-        if names is not None and "rules" not in names:  # the per-rule counts are the only costly value
-            return {
-                "cases": cases,
-                "violation_count": self.deny_count,
-                "deny_count": self.deny_count,
-                "review_count": self.review_count,
-                "redaction_count": self.redaction_count,
-                "error_count": self.error_count,
-                "deny_rate": self.deny_count / cases if cases else 0.0,
-                "review_rate": self.review_count / cases if cases else 0.0,
-                "error_rate": self.error_count / cases if cases else 0.0,
-            }
-        return {
+        values: dict[str, Any] = {
             "cases": cases,
             "violation_count": self.deny_count,
             "deny_count": self.deny_count,
@@ -88,8 +76,10 @@ class RunState:
             "deny_rate": self.deny_count / cases if cases else 0.0,
             "review_rate": self.review_count / cases if cases else 0.0,
             "error_rate": self.error_count / cases if cases else 0.0,
-            "rules": dict(self.rule_counts),
         }
+        if names is None or "rules" in names:  # the per-rule counts are the only costly value
+            values["rules"] = dict(self.rule_counts)
+        return values
 
     def record(self, decision: Decision, error_type: str | None) -> None:
         """Count one decided case."""
