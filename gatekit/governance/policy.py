@@ -24,6 +24,8 @@ OTEL_DECISION_TYPE = {
     Outcome.DENY: "deny",
 }
 WITHHELD = "[WITHHELD: a redaction rule failed]"
+_BY_RANK = (Outcome.ALLOW, Outcome.ALLOW_WITH_REDACTION, Outcome.REQUIRE_REVIEW, Outcome.DENY)
+_RANK = {outcome: rank for rank, outcome in enumerate(_BY_RANK)}
 
 
 class PolicyFile(BaseModel):
@@ -92,8 +94,11 @@ class RunState:
             self.redaction_count += 1
         if error_type:
             self.error_count += 1
-        for rule_id in {r["id"] for r in decision.rules}:
-            self.rule_counts[rule_id] = self.rule_counts.get(rule_id, 0) + 1
+        rules = decision.rules
+        if rules:
+            counts = self.rule_counts
+            for rule_id in {r["id"] for r in rules} if len(rules) > 1 else (rules[0]["id"],):
+                counts[rule_id] = counts.get(rule_id, 0) + 1
 
 
 def _yaml_line(root: Any, path: tuple[Any, ...]) -> int | None:
@@ -149,6 +154,8 @@ class Policy:
         self.stop_rules: list[BaseRule] = [r for r in rules if getattr(r, "run_level", False)]
         for rule in rules:
             rule.bind(rules)
+        # what evaluate() reads per rule, looked up once
+        self._plan: list[tuple[BaseRule, str, str, list[str]]] = [(r, r.id, r.kind, r.owasp) for r in self.rules]
 
     def new_run(self, run_id: str = "") -> RunState:
         """Fresh per-run state (budgets, counters, emergency stops)."""
@@ -161,44 +168,34 @@ class Policy:
             run = RunState()
         ev = Evaluation(case, response, run)
         fired_rules: list[dict[str, Any]] = []
-        outcome = Outcome.ALLOW
+        reasons: list[str] = []
+        rank = 0
         withhold = False
-        for rule in self.rules:
+        for rule, rule_id, kind, owasp in self._plan:
             try:
                 fired = rule.evaluate(ev)
             except Exception as exc:  # noqa: BLE001 - fail closed: a broken rule denies
                 fired = [Fired(Outcome.DENY, f"rule error: {type(exc).__name__}: {exc}")]
                 withhold = withhold or bool(getattr(rule, "redacts", False))
-            for item in fired:
-                if item.outcome.rank > outcome.rank:
-                    outcome = item.outcome
+            for item_outcome, reason in fired:
+                item_rank = _RANK[item_outcome]
+                if item_rank > rank:
+                    rank = item_rank
                 fired_rules.append(
-                    {
-                        "id": rule.id,
-                        "kind": rule.kind,
-                        "outcome": item.outcome.value,
-                        "reason": item.reason,
-                        "owasp": rule.owasp,
-                    }
+                    {"id": rule_id, "kind": kind, "outcome": item_outcome.value, "reason": reason, "owasp": owasp}
                 )
+                reasons.append(f"{rule_id}: {reason}")
         redacted_output, redacted_calls, counts = self._redact(ev, withhold)
-        decision = Decision(
-            outcome=outcome,
-            rules=fired_rules,
-            reasons=[f"{r['id']}: {r['reason']}" for r in fired_rules],
-            redacted_output=redacted_output,
-            redacted_tool_calls=redacted_calls,
-            redactions=counts,
-        )
+        decision = Decision(_BY_RANK[rank], fired_rules, reasons, redacted_output, redacted_calls, counts)
         run.record(decision, response.get("error_type"))
-        if run.stop_reason is None:
+        if run.stop_reason is None and self.stop_rules:
             for stop in self.stop_rules:
                 try:
-                    reason = stop.check_run(run)  # type: ignore[attr-defined]
+                    stop_reason = stop.check_run(run)  # type: ignore[attr-defined]
                 except Exception as exc:  # noqa: BLE001 - fail closed: a broken stop rule stops the run
-                    reason = f"rule error: {type(exc).__name__}: {exc}"
-                if reason:
-                    run.stop_reason = f"emergency stop {stop.id!r}: {reason}"
+                    stop_reason = f"rule error: {type(exc).__name__}: {exc}"
+                if stop_reason:
+                    run.stop_reason = f"emergency stop {stop.id!r}: {stop_reason}"
                     run.stop_rule = stop.id
                     run.stopped_at_case = str(case.get("id"))
                     break

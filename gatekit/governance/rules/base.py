@@ -34,9 +34,8 @@ class RuleConfig(BaseModel):
     enabled: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class Fired:
-    """One way a rule fired on a case."""
+class Fired(NamedTuple):
+    """One way a rule fired on a case (immutable; a tuple, cheap to build on the hot path)."""
 
     outcome: Outcome
     reason: str
@@ -155,6 +154,13 @@ def argument_name(key: tuple[Any, ...]) -> str | None:
             return part
     return None
 
+
+# Findings of short tool-argument strings, shared by every case: a text's findings depend on the text alone (``scan`` is a
+# pure function), and tool-argument strings (ids, names, zip codes, amounts) recur from case to case and on
+# every repeat of a replay. Bounded: cleared when full. Lists in it are never mutated (callers copy to filter).
+_SHARED_SCANS: dict[str, list[Finding]] = {}
+_SHARED_MAX_CHARS = 256
+_SHARED_MAX_ENTRIES = 16_384
 
 ENV_NAMES = frozenset(
     {
@@ -398,11 +404,28 @@ class Evaluation:
         if inputs:
             texts.append(("input", self.input_text))
         scans = self._scans
-        todo = list(dict.fromkeys(text for _, text in texts if text and text not in scans))
+        shared = _SHARED_SCANS
+        todo: dict[str, None] = {}
+        keep: list[str] = []
+        for key, text in texts:
+            if text and text not in scans:
+                if type(key) is tuple and len(text) <= _SHARED_MAX_CHARS:
+                    # short tool-argument strings (ids, names, amounts) recur from case to case: scanned once
+                    found = shared.get(text)
+                    if found is not None:
+                        scans[text] = found
+                        continue
+                    keep.append(text)
+                todo[text] = None
         if todo:
             try:
-                for text, todo_found in zip(todo, scan_texts(todo), strict=True):
+                for text, todo_found in zip(todo, scan_texts(list(todo)), strict=True):
                     scans[text] = todo_found
+                if keep:
+                    if len(shared) + len(keep) > _SHARED_MAX_ENTRIES:
+                        shared.clear()
+                    for text in keep:
+                        shared[text] = scans[text]
             except Exception:  # noqa: BLE001 - scan text by text below, so the error surfaces as before
                 pass
         hits = []

@@ -31,16 +31,21 @@ class PromptInjectionConfig(RuleConfig):
 
 
 _RESULT_KEYS = frozenset(("output", "result", "content"))
+_TOOL_ROLES = ("tool", "function")
 
 
-def _tool_outputs(ev: Evaluation) -> list[str]:
-    """Texts the agent read from tools: ``role: tool`` messages and results attached to tool calls."""
-    texts: list[str] = []
+def _messages(ev: Evaluation) -> list[Any] | None:
     raw = ev.case.get("input")
     messages = raw.get("messages") if isinstance(raw, dict) else raw if isinstance(raw, list) else None
-    if isinstance(messages, list):
+    return messages if isinstance(messages, list) else None
+
+
+def _tool_outputs(ev: Evaluation, messages: list[Any] | None) -> list[str]:
+    """Texts the agent read from tools: ``role: tool`` messages and results attached to tool calls."""
+    texts: list[str] = []
+    if messages is not None:
         for message in messages:
-            if isinstance(message, dict) and message.get("role") in ("tool", "function"):
+            if isinstance(message, dict) and message.get("role") in _TOOL_ROLES:
                 content = message.get("content")
                 texts.append(content if isinstance(content, str) else str(content))
     for call in ev.tool_calls:
@@ -53,12 +58,17 @@ def _tool_outputs(ev: Evaluation) -> list[str]:
     return texts
 
 
-def _user_input(ev: Evaluation) -> str:
-    raw = ev.case.get("input")
-    messages = raw.get("messages") if isinstance(raw, dict) else raw if isinstance(raw, list) else None
-    if not isinstance(messages, list):
+def _user_input(ev: Evaluation, messages: list[Any] | None) -> str:
+    if messages is None:
         return ev.input_text
-    parts = [m.get("content") for m in messages if isinstance(m, dict) and m.get("role") not in ("tool", "function")]
+    if len(messages) == 1:  # the usual case: one user message with text content
+        message = messages[0]
+        if isinstance(message, dict):
+            content = message.get("content")
+            if message.get("role") in _TOOL_ROLES or content is None:
+                return ""
+            return content if isinstance(content, str) else str(content)
+    parts = [m.get("content") for m in messages if isinstance(m, dict) and m.get("role") not in _TOOL_ROLES]
     return "\n".join(p if isinstance(p, str) else str(p) for p in parts if p is not None)
 
 
@@ -76,6 +86,9 @@ class PromptInjectionRule(BaseRule):
         self.outcome = Outcome(config.outcome)
         self.escalate = Outcome(config.escalate_outcome)
         self.tool_rules: list[Any] = []
+        self.scan_input = "input" in config.scan
+        self.scan_tool_outputs = "tool_outputs" in config.scan
+        self.scan_output = "output" in config.scan
 
     def bind(self, rules: list[Any]) -> None:
         """Use the allow-lists and high-risk lists of the policy's ``tools`` rules."""
@@ -95,17 +108,19 @@ class PromptInjectionRule(BaseRule):
 
     def evaluate(self, ev: Evaluation) -> list[Fired]:
         """Score each configured text; fire once per place where the score reaches the threshold."""
+        messages = _messages(ev)
         places: list[tuple[str, str]] = []
-        if "input" in self.cfg.scan:
-            places.append(("input", _user_input(ev)))
-        if "tool_outputs" in self.cfg.scan:
-            places.extend(("tool output", text) for text in _tool_outputs(ev))
-        if "output" in self.cfg.scan:
+        if self.scan_input:
+            places.append(("input", _user_input(ev, messages)))
+        if self.scan_tool_outputs:
+            places.extend(("tool output", text) for text in _tool_outputs(ev, messages))
+        if self.scan_output:
             places.append(("output", ev.output))
         fired: list[Fired] = []
+        threshold = self.cfg.threshold
         for where, text in places:
             signal = injection_score(text)
-            if not signal.flagged(self.cfg.threshold):
+            if signal.score < threshold:
                 continue
             families = ", ".join(signal.families)
             risky = self._risky_call(ev)
