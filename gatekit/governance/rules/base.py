@@ -341,15 +341,21 @@ class Evaluation:
         """Every string inside tool-call arguments, keyed ``("tool", i, *path)``."""
         if self._tool_texts is None:
             texts: list[tuple[tuple[Any, ...], str]] = []
+            append = texts.append
             for index, call in enumerate(self.tool_calls):
                 arguments = call.get("arguments")
-                if isinstance(arguments, dict):  # the usual shape: a flat mapping, walked without generators
+                if type(arguments) is dict:  # the usual shape: a flat mapping, walked without generators
                     for name, value in arguments.items():
-                        if isinstance(value, str):
-                            texts.append((("tool", index, name), value))
-                        elif isinstance(value, list) and all(isinstance(item, str) for item in value):
-                            texts.extend((("tool", index, name, position), item) for position, item in enumerate(value))
-                        elif isinstance(value, dict | list | tuple):
+                        kind = type(value)
+                        if kind is str:
+                            append((("tool", index, name), value))
+                        elif kind is list:
+                            for position, item in enumerate(value):
+                                if type(item) is str:
+                                    append((("tool", index, name, position), item))
+                                else:
+                                    texts.extend(_walk_strings(item, ("tool", index, name, position)))
+                        elif isinstance(value, str | dict | list | tuple):
                             texts.extend(_walk_strings(value, ("tool", index, name)))
                 elif arguments is not None:
                     texts.extend(_walk_strings(arguments, ("tool", index)))

@@ -148,12 +148,18 @@ class TokenBudgetRule(BaseRule):
             )
         )
         self.windowed = config.per_user_per_minute is not None or config.per_run_per_minute is not None
+        self.per_user = config.per_user_per_minute
+        self.user_field = config.user_field
 
     def evaluate(self, ev: Evaluation) -> list[Fired]:
         """Check the per-case budget, then the sliding windows kept in the run state."""
         usage = ev.response.get("usage") or {}
-        input_tokens = int(usage.get("input_tokens") or 0)
-        output_tokens = int(usage.get("output_tokens") or 0)
+        input_tokens = usage.get("input_tokens") or 0
+        output_tokens = usage.get("output_tokens") or 0
+        if type(input_tokens) is not int:
+            input_tokens = int(input_tokens)
+        if type(output_tokens) is not int:
+            output_tokens = int(output_tokens)
         total = input_tokens + output_tokens
         fired: list[Fired] = []
         if self.case_limits:
@@ -164,28 +170,28 @@ class TokenBudgetRule(BaseRule):
                     fired.append(Fired(self.outcome, f"{name} {used} > per-case budget {limit}"))
         if not self.windowed:
             return fired
-        state = ev.run.rule_state.get(self.id)
+        rule_state = ev.run.rule_state
+        state = rule_state.get(self.id)
         if state is None:
-            state = ev.run.rule_state[self.id] = _BudgetState()
+            state = rule_state[self.id] = _BudgetState()
         now_s = ev.epoch_s()
         if now_s is None:
             now_s = state.latest_s
         elif now_s > state.latest_s:
             state.latest_s = now_s
         cfg = self.cfg
-        if cfg.per_user_per_minute is not None:
-            user = ev.context.get(cfg.user_field)
+        per_user = self.per_user
+        if per_user is not None:
+            user = ev.context.get(self.user_field)
             if user is not None:
                 users = state.users
-                key = str(user)
+                key = user if type(user) is str else str(user)
                 window = users.get(key)
                 if window is None:
                     window = users[key] = _Window()
                 used = window.add_and_sum(now_s, total, self.window_s)
-                if used > cfg.per_user_per_minute:
-                    fired.append(
-                        Fired(self.outcome, f"user {user}: {used} tokens per {self.per} > {cfg.per_user_per_minute}")
-                    )
+                if used > per_user:
+                    fired.append(Fired(self.outcome, f"user {user}: {used} tokens per {self.per} > {per_user}"))
         if cfg.per_run_per_minute is not None:
             used = state.run.add_and_sum(now_s, total, self.window_s)
             if used > cfg.per_run_per_minute:

@@ -70,6 +70,7 @@ class ConditionRule(BaseRule):
             self.per_call = parts
             self.prefix_names = frozenset(n for part in self.case_prefix for n in part.names)
             self.call_names = frozenset(n for part in parts for n in part.names)
+            self.env_names = self.prefix_names | self.call_names
         # ``tool.name in ["a", "b"]`` as the first per-call operand: calls of other tools are skipped without
         # building their environment (the operand is false for them, so the expression is too)
         self.name_filter: frozenset[str] | None = _name_filter(self.per_call[0]) if self.per_call else None
@@ -82,13 +83,11 @@ class ConditionRule(BaseRule):
         calls = ev.tool_calls
         if not calls:
             return []
-        if self.case_prefix:
-            env = ev.env(names=self.prefix_names)
-            for part in self.case_prefix:
-                if not part(env):
-                    return []
-        # the case-level names are built once; only ``tool`` changes from call to call
-        env = ev.env(names=self.call_names)
+        # the case-level names are built once (reading them has no effect); only ``tool`` changes per call
+        env = ev.env(names=self.env_names)
+        for part in self.case_prefix:
+            if not part(env):
+                return []
         per_call = self.per_call
         matched = []
         name_filter = self.name_filter

@@ -95,6 +95,13 @@ class ToolsRule(BaseRule):
         # per tool name: why it is refused (or None) and the limits that apply; names repeat, so the
         # list matching is done once per name (bounded, so odd names cannot grow it without limit)
         self._plans: dict[str, tuple[str | None, list[tuple[str, ToolLimit, list[Any]]]]] = {}
+        self.max_calls_per_case = config.max_calls_per_case
+        # the limits that count calls: (pattern, is a glob, max calls)
+        self.call_limits = [
+            (pattern, self.limit_globs[pattern], limit.max_calls)
+            for pattern, limit, _ in self.limits
+            if limit.max_calls is not None
+        ]
 
     def _plan(self, name: str) -> tuple[str | None, list[tuple[str, ToolLimit, list[Any]]]]:
         plan = self._plans.get(name)
@@ -130,15 +137,18 @@ class ToolsRule(BaseRule):
         if not calls:
             return []
         fired: list[Fired] = []
-        if self.cfg.max_calls_per_case is not None and len(calls) > self.cfg.max_calls_per_case:
-            fired.append(
-                Fired(self.outcome, f"{len(calls)} tool calls, more than {self.cfg.max_calls_per_case} per case")
-            )
+        max_calls_per_case = self.max_calls_per_case
+        if max_calls_per_case is not None and len(calls) > max_calls_per_case:
+            fired.append(Fired(self.outcome, f"{len(calls)} tool calls, more than {max_calls_per_case} per case"))
         counts: dict[str, int] = {}
+        plans = self._plans
         for index, call in enumerate(calls):
-            name = str(call.get("name") or "")
+            name = call.get("name")
+            if type(name) is not str:
+                name = str(name or "")
             counts[name] = counts.get(name, 0) + 1
-            refused, limits = self._plan(name)
+            plan = plans.get(name)
+            refused, limits = plan if plan is not None else self._plan(name)
             if refused is not None:
                 fired.append(Fired(self.outcome, refused))
             for _, limit, conditions in limits:
@@ -157,13 +167,11 @@ class ToolsRule(BaseRule):
                     for expr, outcome, reason in conditions:
                         if expr(env):
                             fired.append(Fired(outcome, f"tool {name!r} call {index}: {reason}"))
-        for pattern, limit, _ in self.limits:
-            if limit.max_calls is None:
-                continue
-            if self.limit_globs[pattern]:
+        for pattern, is_glob, max_calls in self.call_limits:
+            if is_glob:
                 total = sum(n for name, n in counts.items() if fnmatch.fnmatchcase(name, pattern))
             else:
                 total = counts.get(pattern, 0)
-            if total > limit.max_calls:
-                fired.append(Fired(self.outcome, f"tool {pattern!r} called {total} times, limit {limit.max_calls}"))
+            if total > max_calls:
+                fired.append(Fired(self.outcome, f"tool {pattern!r} called {total} times, limit {max_calls}"))
         return fired
