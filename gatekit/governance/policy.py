@@ -26,6 +26,7 @@ OTEL_DECISION_TYPE = {
 WITHHELD = "[WITHHELD: a redaction rule failed]"
 _BY_RANK = (Outcome.ALLOW, Outcome.ALLOW_WITH_REDACTION, Outcome.REQUIRE_REVIEW, Outcome.DENY)
 _RANK = {outcome: rank for rank, outcome in enumerate(_BY_RANK)}
+_VALUE = {outcome: outcome.value for outcome in _BY_RANK}  # ``.value`` is a Python-level descriptor call
 
 
 class PolicyFile(BaseModel):
@@ -182,7 +183,7 @@ class Policy:
                 if item_rank > rank:
                     rank = item_rank
                 fired_rules.append(
-                    {"id": rule_id, "kind": kind, "outcome": item_outcome.value, "reason": reason, "owasp": owasp}
+                    {"id": rule_id, "kind": kind, "outcome": _VALUE[item_outcome], "reason": reason, "owasp": owasp}
                 )
                 reasons.append(f"{rule_id}: {reason}")
         redacted_output, redacted_calls, counts = self._redact(ev, withhold)

@@ -411,19 +411,29 @@ class Evaluation:
             texts.append(("input", self.input_text))
         scans = self._scans
         shared = _SHARED_SCANS
-        todo: dict[str, None] = {}
+        todo: dict[str, None] | None = None
         keep: list[str] = []
+        # (key, text, findings or None when still to scan) of the texts with findings, in text order
+        found_texts: list[tuple[Any, str, list[Finding] | None]] = []
         for key, text in texts:
-            if text and text not in scans:
+            if not text:
+                continue
+            found = scans.get(text)
+            if found is None:
                 if type(key) is tuple and len(text) <= _SHARED_MAX_CHARS:
                     # short tool-argument strings (ids, names, amounts) recur from case to case: scanned once
                     found = shared.get(text)
-                    if found is not None:
+                    if found is None:
+                        keep.append(text)
+                    else:
                         scans[text] = found
-                        continue
-                    keep.append(text)
-                todo[text] = None
-        if todo:
+                if found is None:
+                    if todo is None:
+                        todo = {}
+                    todo[text] = None
+            if found is None or found:
+                found_texts.append((key, text, found))
+        if todo is not None:
             try:
                 for text, todo_found in zip(todo, scan_texts(list(todo)), strict=True):
                     scans[text] = todo_found
@@ -435,19 +445,20 @@ class Evaluation:
             except Exception:  # noqa: BLE001 - scan text by text below, so the error surfaces as before
                 pass
         hits = []
-        for key, text in texts:
-            if text:
+        for key, text, found in found_texts:
+            if found is None:
                 found = scans.get(text)
                 if found is None:
                     found = scans[text] = scan(text)
-                if found:
-                    if ids is not None and type(key) is tuple and text.isdigit():
-                        name = argument_name(key)
-                        if name is not None and ids(name):
-                            found = [finding for finding in found if finding.type != "PHONE_NUMBER"]
-                            if not found:
-                                continue
-                    hits.append((key, found))
+                if not found:
+                    continue
+            if ids is not None and type(key) is tuple and text.isdigit():
+                name = argument_name(key)
+                if name is not None and ids(name):
+                    found = [finding for finding in found if finding.type != "PHONE_NUMBER"]
+                    if not found:
+                        continue
+            hits.append((key, found))
         self._hits[scope] = hits
         return hits
 

@@ -62,7 +62,9 @@ def _matcher(patterns: list[str]) -> tuple[frozenset[str], list[str]]:
 
 
 def _matches(name: str, exact: frozenset[str], globs: list[str]) -> bool:
-    return name in exact or any(fnmatch.fnmatchcase(name, g) for g in globs)
+    if name in exact:
+        return True
+    return bool(globs) and any(fnmatch.fnmatchcase(name, g) for g in globs)
 
 
 class ToolsRule(BaseRule):
