@@ -1,7 +1,8 @@
 """Decision latency of the default policy pack (policies/default.yaml).
 
 Two kinds of output, a new one for every decision (nothing is cached across decisions except the
-injection score of a customer message the replay has already seen):
+injection score of a customer message the replay has already seen and the findings of short tool-argument
+strings such as ids, names and amounts, which recur from case to case; outputs are always scanned):
 
 * ``reply``: a realistic customer-support reply of 200 characters, assembled per decision from
   support sentences filled with random retail values (names from tau2-bench, order ids, amounts);
@@ -12,9 +13,9 @@ injection score of a customer message the replay has already seen):
   PII texts (PII-dense: a worst case for the detectors) with two fixed tool calls and the first
   golden case as input. These are the rows this benchmark reported before the ``reply`` row.
 
-Input regimes: warm (every customer message was seen during warm-up, so its injection scan is
-cached, as on every repeat of a replay) for the table; cold (a distinct customer message per
-decision, no cache) below it, for both kinds of 200-character output.
+Input regimes: warm (every customer message and tool-argument string was seen during warm-up, so their
+scans are cached, as on every repeat of a replay) for the table; cold (a distinct customer message per
+decision, both caches emptied first) below it, for both kinds of 200-character output.
 
 Method (robust to a shared, noisy machine): responses are built before timing; each size is warmed
 up, then timed in ROUNDS rounds of N decisions with the garbage collector disabled, every decision
@@ -45,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 from gatekit.governance import load_policy  # noqa: E402
 from gatekit.governance.injection import injection_score  # noqa: E402
+from gatekit.governance.rules import base as rules_base  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 N = 2000
@@ -224,6 +226,7 @@ def main() -> None:
         run = policy.new_run("bench-cold")
         _time(policy, pairs[:WARMUP], run)  # warms code paths; these inputs are timed again below
         injection_score.cache_clear()
+        rules_base._SHARED_SCANS.clear()
         latencies, cpu = _time(policy, pairs, policy.new_run("bench-cold"))
         mean_len = statistics.fmean(len(c["input"]["messages"][0]["content"]) for c, _ in pairs)
         print(

@@ -91,13 +91,16 @@ class ConditionRule(BaseRule):
         per_call = self.per_call
         matched = []
         name_filter = self.name_filter
+        after_filter = self.per_call[1:]
         for call in calls:
-            if name_filter is not None:
-                name = call.get("name")
-                if type(name) is str and name not in name_filter:
+            parts = per_call
+            name = call.get("name")
+            if name_filter is not None and type(name) is str:
+                if name not in name_filter:
                     continue
-            env["tool"] = {"name": call.get("name"), "arguments": call.get("arguments") or {}}
-            for part in per_call:
+                parts = after_filter  # the filter operand is known to be true for this call
+            env["tool"] = {"name": name, "arguments": call.get("arguments") or {}}
+            for part in parts:
                 if not part(env):
                     break
             else:

@@ -37,6 +37,7 @@ _VERB = {
     Outcome.DENY: "denied",
     Outcome.REQUIRE_REVIEW: "needs review",
 }
+_ACTION_VERB = {action: _VERB[outcome] for action, outcome in _ACTION_OUTCOME.items() if outcome in _VERB}
 _GROUPS = {"pii": PII_TYPES, "secrets": SECRET_TYPES}
 DEFAULT_IDENTIFIER_KEYS = ("id", "ids", "*_id", "*_ids")
 _KEY_PATTERN = re.compile(r"[a-z0-9_*?\[\]!\-]+")
@@ -127,36 +128,34 @@ class SensitiveDataRule(BaseRule):
         hits = ev.scan_hits(self.scan_output, self.scan_tools, self.scan_input, self.ids)
         if not hits:
             return []
-        per_outcome: dict[tuple[Outcome, str, str], int] = {}
+        per_outcome: dict[tuple[str, str, str], int] = {}
         actions = self.actions
         placeholders = self.placeholders if self.key is None else None
         redactions = ev.redactions
         for key, found in hits:
             where: str | None = None
             spans: dict[tuple[int, int], Span] | None = None
-            for finding in found:
-                kind = finding.type
+            redactable = key != "input"
+            for kind, start, end, value in found:
                 action = actions.get(kind)
                 if action is None or action == "allow":
                     continue
-                if key != "input":
+                if redactable:
                     if spans is None:
                         spans = redactions.get(key)
                         if spans is None:
                             spans = redactions[key] = {}
-                    span = (finding.start, finding.end)
+                    span = (start, end)
                     if span not in spans:  # the first request for a span wins
-                        replacement = (
-                            placeholders[kind] if placeholders is not None else self._replacement(kind, finding.value)
-                        )
-                        spans[span] = (finding.start, finding.end, kind, replacement)
+                        replacement = placeholders[kind] if placeholders is not None else self._replacement(kind, value)
+                        spans[span] = (start, end, kind, replacement)
                 if where is None:
                     where = key if isinstance(key, str) else _tool_where(key[1])
-                bucket = (_ACTION_OUTCOME[action], kind, where)
+                bucket = (action, kind, where)
                 per_outcome[bucket] = per_outcome.get(bucket, 0) + 1
         if not per_outcome:
             return []
         return [
-            Fired(outcome, f"{count} {kind} in {where} ({_VERB[outcome]})")
-            for (outcome, kind, where), count in per_outcome.items()
+            Fired(_ACTION_OUTCOME[action], f"{count} {kind} in {where} ({_ACTION_VERB[action]})")
+            for (action, kind, where), count in per_outcome.items()
         ]
