@@ -155,8 +155,20 @@ _JOINED_SECRET_PATTERNS = [
     ("PRIVATE_KEY", ("-----BEGIN",), re.compile(_PRIVATE_KEY.replace(r"[\s\S]", r"[^\x00]"))),
     *_SECRET_PATTERNS[1:],
 ]
-# a superset of every needle above, factored so the regex engine rejects most positions at once
-_SECRET_HINT = re.compile(r"-----BEGIN|eyJ|xox|gh[pousr]_|github_pat_|A(?:KIA|SIA|BIA|CCA|ROA|IDA|Iza)")
+# a superset of every needle above is present (substring tests: much faster than one regex search)
+_AWS_GOOGLE_HINT = re.compile(r"A(?:KIA|SIA|BIA|CCA|ROA|IDA|Iza)")
+_GITHUB_HINT = re.compile(r"_(?:(?<=gh[pousr]_)|pat_)")
+
+
+def _secret_hint(text: str) -> bool:
+    return (
+        "eyJ" in text
+        or "xox" in text
+        or "-----BEGIN" in text
+        or ("A" in text and _AWS_GOOGLE_HINT.search(text) is not None)
+        or ("_" in text and _GITHUB_HINT.search(text) is not None)
+    )
+
 
 # generic credential assignments are anchored on their "=" / ":": keyword before, value after
 _GENERIC_NAME = re.compile(
@@ -166,15 +178,44 @@ _GENERIC_NAME = re.compile(
 )
 _GENERIC_ENDINGS = ("key", "secret", "token", "password", "passwd", "pwd", "id")
 _GENERIC_VALUE = re.compile(r"(?:>)?\s{0,3}[\"']?(?P<value>[^\s\"'`,;]{8,200})")
-# possessive: backtracking could not help ``$`` match (it only shortens a run of local-part characters)
-_EMAIL_LOCAL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}+$")
+# an e-mail local part: an ASCII letter or digit, then up to 63 of these characters, up to the "@"
+_LOCAL_CHARS = r"[A-Za-z0-9._%+\-]"
+# consumes up to the last character before the end that is not a local-part character
+_BEFORE_LOCAL_RUN = re.compile(rf"(?:{_LOCAL_CHARS}*+[^A-Za-z0-9._%+\-])*+")
+_ALNUM_ASCII = re.compile(r"[A-Za-z0-9]")
 _EMAIL_DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9\-])")
 _IPV6_HINT = re.compile(r":[0-9A-Fa-f]{0,4}:")
 _HEX_COLON = frozenset("0123456789abcdefABCDEF:")
 
-# number-shaped detectors run inside digit runs only
-# a run with at least 4 digits, or two digits right after two letters (an IBAN's start)
-_DIGIT_RUN = re.compile(r"\d(?:(?:[ \-.()x]{0,3}\d){3,}|(?<=[A-Za-z]{2}\d)\d)")
+# Number-shaped detectors run inside digit runs only. A digit run is a maximal "cluster" of digits linked by
+# 0..3 separator characters holding 4+ digits, or two digits right after two letters (an IBAN's start). Most
+# runs cannot yield a finding (order ids "#W3530829", amounts "120.50", zip codes): _RUN skips those inside
+# the regex engine and stops only at a run that can, with its whole span: one after two ASCII letters that
+# follow no letter or digit (group "iban": the cluster if it holds 4+ digits, else its first two digits, else
+# one digit, which is no run), a bare run of 10 digits that is a phone number (group "phone": no word
+# character, + or - before it, no word after it), and (group "num") a bare run of 9, 10 or 12..19 digits, a
+# run with a separator or after "+" / "(" holding 7+ digits, or one holding three dots (IPv4). It matches from
+# where it starts (every position it continues from is a cluster's first digit) and its last match, which
+# reaches the end of the text, has no group. Texts that are all ASCII use the faster re.ASCII variant (same
+# matches on ASCII text).
+_SEP = r"[ \-.()x]"
+_CLUSTER = rf"\d++(?:{_SEP}{{1,3}}+\d++)*+"
+_AFTER_CODE = r"(?<=[A-Za-z]{2})(?<![^\W_][A-Za-z]{2})"
+_CLUSTER_END = rf"(?!{_SEP}{{0,3}}+\d)"
+_PHONE_RUN = rf"(?<![\w+\-])\d{{10}}{_CLUSTER_END}(?![ \t]+[^\W\d_])"
+_USEFUL_RUN = (
+    rf"{_AFTER_CODE}"
+    rf"|(?<![+(])\d{{9}}(?:\d{{3,10}}|\d)?+{_CLUSTER_END}"
+    rf"|(?:(?<=[+(])|(?=\d++{_SEP}{{1,3}}+\d))(?:\d{_SEP}{{0,3}}+){{6}}\d"
+    rf"|(?=[\d \-()x]*+\.[\d \-()x]*+\.[\d \-()x]*+\.)(?=\d(?:{_SEP}{{0,3}}+\d){{3}})"
+)
+_RUN_PATTERN = (
+    rf"(?:\D++|(?!{_USEFUL_RUN}){_CLUSTER})*+"
+    rf"(?:(?={_AFTER_CODE})(?P<iban>\d(?:(?:{_SEP}{{0,3}}+\d){{3,}}+|\d)?)"
+    rf"|(?P<phone>{_PHONE_RUN})|(?P<num>{_CLUSTER}))?"
+)
+_RUN = re.compile(_RUN_PATTERN)
+_RUN_ASCII = re.compile(_RUN_PATTERN, re.ASCII)
 _SSN = re.compile(r"(?<![\d\-])(?P<a>\d{3})(?P<sep>[ \-]?)(?P<g>\d{2})(?P=sep)(?P<s>\d{4})(?![\d\-])")
 _CARD = re.compile(r"(?<![\w\-+.])\d(?:[ \-]?\d){11,18}(?!\d)")
 _IPV4 = re.compile(
@@ -334,17 +375,25 @@ def _generic_secret(text: str, index: int, out: list[tuple[int, int, int, str]])
 
 def _email_at(text: str, at: int, out: list[tuple[int, int, int, str]]) -> int:
     """An e-mail address around the ``@`` at ``index``; returns where the next ``@`` may start."""
-    low = max(0, at - 64)
-    nul = text.rfind("\x00", low, at)  # a local part holds no NUL: in joined texts, look back to the separator only
-    local = _EMAIL_LOCAL.search(text, low if nul == -1 else nul + 1, at)
-    if local is None:
-        return at + 1
     domain = _EMAIL_DOMAIN.match(text, at + 1)
     if domain is None:
         return at + 1
-    begin = local.start()
-    while begin < at and not text[begin].isalnum():
-        begin += 1
+    low = max(0, at - 64)
+    nul = text.rfind("\x00", low, at)  # a local part holds no NUL: in joined texts, look back to the separator only
+    if nul != -1:
+        low = nul + 1
+    # the local part is the leftmost ASCII letter or digit p in [low, at) followed only by local-part
+    # characters, at most 63, up to the "@" (or up to a newline right before it, as ``$`` would match there)
+    stop = at - 1 if at > low and text[at - 1] == "\n" else at
+    before = _BEFORE_LOCAL_RUN.match(text, low, stop)  # it matches everywhere (maybe empty)
+    begin = max(before.end() if before is not None else low, stop - 64)
+    if begin >= stop:
+        return at + 1
+    if not ("a" <= text[begin] <= "z" or "A" <= text[begin] <= "Z" or "0" <= text[begin] <= "9"):
+        first = _ALNUM_ASCII.search(text, begin, stop)
+        if first is None:
+            return at + 1
+        begin = first.start()
     out.append((_PRIORITY["EMAIL_ADDRESS"], begin, domain.end(), "EMAIL_ADDRESS"))
     return domain.end()
 
@@ -353,7 +402,7 @@ def _candidates(
     text: str, secret_patterns: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = _SECRET_PATTERNS
 ) -> list[tuple[int, int, int, str]]:
     out: list[tuple[int, int, int, str]] = []
-    if _SECRET_HINT.search(text) is not None:
+    if _secret_hint(text):
         for kind, needles, pattern in secret_patterns:
             if any(needle in text for needle in needles):
                 out.extend((_PRIORITY[kind], m.start(), m.end(), kind) for m in pattern.finditer(text))
@@ -367,12 +416,24 @@ def _candidates(
         at = text.find("@", _email_at(text, at, out))
     if text.count(":") >= 2:
         _ipv6(text, out)
-    for run in _DIGIT_RUN.finditer(text):
-        start, end = run.span()
-        if start > 0 and text[start - 1] in "+(":
-            start -= 1
-        if start >= 2 and text[start - 2].isalpha() and text[start - 1].isalpha():
-            iban_end = _iban_at(text, start - 2) if start < 3 or not text[start - 3].isalnum() else None
+    match: Any = (_RUN_ASCII if text.isascii() else _RUN).match  # it matches everywhere (maybe empty)
+    end = 0
+    while True:
+        run = match(text, end)
+        group = run.lastgroup
+        if group is None:
+            break
+        start, end = run.span(group)
+        if group == "phone":
+            out.append((_PRIORITY["PHONE_NUMBER"], start, end, "PHONE_NUMBER"))
+            continue
+        if group == "num":
+            if start > 0 and text[start - 1] in "+(":
+                start -= 1
+        elif end - start == 1:  # "iban" holding a lone digit after the letters: no run
+            continue
+        else:
+            iban_end = _iban_at(text, start - 2)
             if iban_end is not None:
                 out.append((_PRIORITY["IBAN_CODE"], start - 2, iban_end, "IBAN_CODE"))
         if end - start >= 7:
