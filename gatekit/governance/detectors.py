@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import ipaddress
 import math
+import operator
 import re
 from typing import Any, NamedTuple
 
@@ -58,8 +59,14 @@ _SECRET_SET = frozenset(SECRET_TYPES)
 # --- validators --------------------------------------------------------------------------------
 
 
+_LUHN_DOUBLED = str.maketrans("0123456789", "0246813579")  # a digit doubled, minus 9 when over 9
+
+
 def luhn_ok(digits: str) -> bool:
     """Return True when the digit string passes the Luhn checksum."""
+    if digits.isascii() and digits.isdigit():  # byte sums: the digits' character codes minus 48 each
+        total = sum(digits[-1::-2].encode()) + sum(digits[-2::-2].translate(_LUHN_DOUBLED).encode())
+        return (total - 48 * len(digits)) % 10 == 0
     total = 0
     parity = len(digits) % 2
     for index, char in enumerate(digits):
@@ -155,15 +162,18 @@ _JOINED_SECRET_PATTERNS = [
     ("PRIVATE_KEY", ("-----BEGIN",), re.compile(_PRIVATE_KEY.replace(r"[\s\S]", r"[^\x00]"))),
     *_SECRET_PATTERNS[1:],
 ]
-# a superset of every needle above is present (substring tests: much faster than one regex search)
+# a superset of every needle above is present: a test for a rare character (a C memchr) before each
+# search, searches whose pattern begins with a literal (the regex engine then skips to that character)
 _AWS_GOOGLE_HINT = re.compile(r"A(?:KIA|SIA|BIA|CCA|ROA|IDA|Iza)")
 _GITHUB_HINT = re.compile(r"_(?:(?<=gh[pousr]_)|pat_)")
+_JWT_HINT = re.compile(r"J(?<=eyJ)")
+_SLACK_HINT = re.compile(r"x(?=ox)")
 
 
 def _secret_hint(text: str) -> bool:
     return (
-        "eyJ" in text
-        or "xox" in text
+        ("J" in text and _JWT_HINT.search(text) is not None)
+        or ("x" in text and _SLACK_HINT.search(text) is not None)
         or "-----BEGIN" in text
         or ("A" in text and _AWS_GOOGLE_HINT.search(text) is not None)
         or ("_" in text and _GITHUB_HINT.search(text) is not None)
@@ -196,26 +206,60 @@ _HEX_COLON = frozenset("0123456789abcdefABCDEF:")
 # character, + or - before it, no word after it), and (group "num") a bare run of 9, 10 or 12..19 digits, a
 # run with a separator or after "+" / "(" holding 7+ digits, or one holding three dots (IPv4). It matches from
 # where it starts (every position it continues from is a cluster's first digit) and its last match, which
-# reaches the end of the text, has no group. Texts that are all ASCII use the faster re.ASCII variant (same
-# matches on ASCII text).
-_SEP = r"[ \-.()x]"
-_CLUSTER = rf"\d++(?:{_SEP}{{1,3}}+\d++)*+"
-_AFTER_CODE = r"(?<=[A-Za-z]{2})(?<![^\W_][A-Za-z]{2})"
-_CLUSTER_END = rf"(?!{_SEP}{{0,3}}+\d)"
-_PHONE_RUN = rf"(?<![\w+\-])\d{{10}}{_CLUSTER_END}(?![ \t]+[^\W\d_])"
-_USEFUL_RUN = (
-    rf"{_AFTER_CODE}"
-    rf"|(?<![+(])\d{{9}}(?:\d{{3,10}}|\d)?+{_CLUSTER_END}"
-    rf"|(?:(?<=[+(])|(?=\d++{_SEP}{{1,3}}+\d))(?:\d{_SEP}{{0,3}}+){{6}}\d"
-    rf"|(?=[\d \-()x]*+\.[\d \-()x]*+\.[\d \-()x]*+\.)(?=\d(?:{_SEP}{{0,3}}+\d){{3}})"
+# reaches the end of the text, has no group.
+#
+# It is written once for two subjects. The text itself (Unicode classes), and, much faster, a "proxy": the
+# text as bytes with every digit turned into "0" (so skipping non-digits is a single-character loop in the
+# regex engine) and every non-ASCII character into an ASCII one of its class: "0" for a decimal digit, "a"
+# for another letter or digit, "#" for anything else. The proxy has the same length, so the same spans. It
+# preserves every class the pattern tests except [A-Za-z] (a non-ASCII letter becomes "a"): that can only add
+# "iban" matches whose IBAN check then fails on the text itself and whose span is the run the text has.
+_RUN_TEMPLATE = (
+    r"(?:{nondigit}++|(?!{useful}){cluster})*+"
+    r"(?:(?={after_code})(?P<iban>{d}(?:(?:{sep}{{0,3}}+{d}){{3,}}+|{d})?)|(?P<phone>{phone})|(?P<num>{cluster}))?"
 )
-_RUN_PATTERN = (
-    rf"(?:\D++|(?!{_USEFUL_RUN}){_CLUSTER})*+"
-    rf"(?:(?={_AFTER_CODE})(?P<iban>\d(?:(?:{_SEP}{{0,3}}+\d){{3,}}+|\d)?)"
-    rf"|(?P<phone>{_PHONE_RUN})|(?P<num>{_CLUSTER}))?"
+_USEFUL_TEMPLATE = (
+    r"{after_code}"
+    r"|(?<![+(]){d}{{9}}(?:{d}{{3,10}}|{d})?+{cluster_end}"
+    r"|(?:(?<=[+(])|(?={d}++{sep}{{1,3}}+{d}))(?:{d}{sep}{{0,3}}+){{6}}{d}"
+    r"|(?=[{d_or_sep}]*+\.[{d_or_sep}]*+\.[{d_or_sep}]*+\.)(?={d}(?:{sep}{{0,3}}+{d}){{3}})"
 )
-_RUN = re.compile(_RUN_PATTERN)
-_RUN_ASCII = re.compile(_RUN_PATTERN, re.ASCII)
+
+
+def _run_pattern(d: str, nondigit: str, alnum: str, letter: str) -> str:
+    sep = r"[ \-.()x]"
+    parts = {"d": d, "sep": sep, "d_or_sep": d.strip("[]") + r" \-()x"}
+    parts["cluster"] = "{d}++(?:{sep}{{1,3}}+{d}++)*+".format(**parts)
+    parts["cluster_end"] = "(?!{sep}{{0,3}}+{d})".format(**parts)
+    parts["after_code"] = rf"(?<=[A-Za-z]{{2}})(?<!{alnum}[A-Za-z]{{2}})"
+    parts["phone"] = rf"(?<![\w+\-]){{d}}{{{{10}}}}{{cluster_end}}(?![ \t]+{letter})".format(**parts)
+    parts["useful"] = _USEFUL_TEMPLATE.format(**parts)
+    return _RUN_TEMPLATE.format(nondigit=nondigit, **parts)
+
+
+_RUN = re.compile(_run_pattern(r"\d", r"\D", r"[^\W_]", r"[^\W\d_]"))
+_RUN_PROXY = re.compile(_run_pattern("0", "[^0]", "[A-Za-z0-9]", "[A-Za-z]").encode("ascii"))
+_PROXY_DIGITS = bytes.maketrans(b"123456789", b"000000000")
+_PROXY_MAX_UNKNOWN = 64  # past this many "?" (non-ASCII characters or real ones), match the text itself
+
+
+def _proxy(text: str) -> bytes | bytearray | None:
+    """The text as _RUN_PROXY reads it, or None when building it would cost more than it saves."""
+    if text.isascii():
+        return text.encode("ascii").translate(_PROXY_DIGITS)
+    raw = text.encode("ascii", "replace")  # a "?" per non-ASCII character
+    if raw.count(b"?") > _PROXY_MAX_UNKNOWN:
+        return None
+    proxy = bytearray(raw)
+    index = raw.find(b"?")
+    while index != -1:
+        char = text[index]
+        if char != "?":
+            proxy[index] = 48 if char.isdecimal() else 97 if char.isalnum() else 35  # "0", "a", "#"
+        index = raw.find(b"?", index + 1)
+    return proxy.translate(_PROXY_DIGITS)
+
+
 _SSN = re.compile(r"(?<![\d\-])(?P<a>\d{3})(?P<sep>[ \-]?)(?P<g>\d{2})(?P=sep)(?P<s>\d{4})(?![\d\-])")
 _CARD = re.compile(r"(?<![\w\-+.])\d(?:[ \-]?\d){11,18}(?!\d)")
 _IPV4 = re.compile(
@@ -249,7 +293,7 @@ _PRIORITY = {
 
 
 def _phone_ok(value: str, text: str, end: int) -> bool:
-    main, _, _ext = value.partition("x")
+    main = value.partition("x")[0]
     if main.isdigit():  # a bare run: 10 or 11 digits, and not a house number before a street name
         return len(main) in (10, 11) and _NEXT_WORD.match(text, end) is None
     digits = sum(map(str.isdigit, main))
@@ -258,11 +302,11 @@ def _phone_ok(value: str, text: str, end: int) -> bool:
     if "-" in main and (_DATE.search(main) or _POSTCODE.fullmatch(main)):
         return False
     # "370 3911 Fourth Avenue": two bare groups followed by a word are a street address, not a phone
-    groups = len(_GROUP_SEP.split(main.strip()))
-    if groups <= 2 and main[0] not in "+(" and _NEXT_WORD.match(text, end):
-        return False
-    # a bare run of digits is a phone only with 10 or 11 digits (e.g. 9498777106)
-    return not (main.isdigit() and digits not in (10, 11))
+    return (
+        main[0] in "+("
+        or _NEXT_WORD.match(text, end) is None
+        or len(_GROUP_SEP.split(main.strip())) > 2  # (a bare run of digits returned above)
+    )
 
 
 def _iban_at(text: str, pos: int) -> int | None:
@@ -288,49 +332,52 @@ def _iban_at(text: str, pos: int) -> int | None:
 
 
 def _numbers(text: str, start: int, end: int, out: list[tuple[int, int, int, str]]) -> None:
-    """Number-shaped detectors inside the digit run ``text[start:end]``."""
+    """Number-shaped detectors inside the digit run ``text[start:end]`` (no digit right before it)."""
     region = text[start:end]
-    if region.isdigit():  # a bare run: only the lengths each detector accepts can match
+    if region.isdigit():  # a bare run: only the lengths each detector accepts can match, and only as a whole
         digits = len(region)
-        if digits == 9 or 12 <= digits <= 19:
-            _ssn_and_card(text, start, end, digits, out)
+        before = text[start - 1] if start > 0 else " "
+        if digits == 9:  # _SSN's look-ahead holds at the end of the searched run
+            if before != "-" and ssn_ok(region[:3], region[3:5], region[5:]):
+                out.append((_PRIORITY["US_SSN"], start, end, "US_SSN"))
+        elif 12 <= digits <= 19:  # _CARD at the run's start, unless its look-behind fails there
+            if not (before.isalnum() or before in "_-+.") and luhn_ok(region):
+                out.append((_PRIORITY["CREDIT_CARD"], start, end, "CREDIT_CARD"))
         # a bare run is a phone number only as a whole (a match inside it would follow a digit) and only with
         # 10 digits (_PHONE takes at most 10 digits in one group, _phone_ok wants 10 or 11): exactly when
-        # _PHONE's lookbehind holds at its start and no word follows (inlined: 10-digit ids are common)
-        if digits == 10 and (start == 0 or not _phone_blocked(text[start - 1])) and _NEXT_WORD.match(text, end) is None:
+        # _PHONE's lookbehind holds at its start and no word follows
+        elif digits == 10 and not _phone_blocked(before) and _NEXT_WORD.match(text, end) is None:
             out.append((_PRIORITY["PHONE_NUMBER"], start, end, "PHONE_NUMBER"))
         return
-    else:
-        digits = sum(map(str.isdigit, region))
-        _ssn_and_card(text, start, end, digits, out)
-        if digits >= 4 and "." in region:
-            for match in _IPV4.finditer(text, start, end):
-                out.append((_PRIORITY["IP_ADDRESS"], match.start(), match.end(), "IP_ADDRESS"))
+    digits = sum(map(str.isdigit, region))
+    if digits >= 9:
+        match = _SSN.search(text, start, end)
+        while match is not None:
+            if ssn_ok(match.group("a"), match.group("g"), match.group("s")):
+                out.append((_PRIORITY["US_SSN"], match.start(), match.end(), "US_SSN"))
+            match = _SSN.search(text, match.end(), end)
+        if digits >= 12:
+            match = _CARD.search(text, start, end)
+            while match is not None:
+                if luhn_ok(match.group().replace(" ", "").replace("-", "")):
+                    out.append((_PRIORITY["CREDIT_CARD"], match.start(), match.end(), "CREDIT_CARD"))
+                match = _CARD.search(text, match.end(), end)
+    if region.count(".") >= 3:  # an IPv4 address holds three dots
+        match = _IPV4.search(text, start, end)
+        while match is not None:
+            out.append((_PRIORITY["IP_ADDRESS"], match.start(), match.end(), "IP_ADDRESS"))
+            match = _IPV4.search(text, match.end(), end)
     if digits >= 7:
-        _phone(text, start, end, out)
+        match = _PHONE.search(text, start, end)
+        while match is not None:
+            if _phone_ok(match.group(), text, match.end()):
+                out.append((_PRIORITY["PHONE_NUMBER"], match.start(), match.end(), "PHONE_NUMBER"))
+            match = _PHONE.search(text, match.end(), end)
 
 
 def _phone_blocked(char: str) -> bool:
     """True when ``char`` would fail _PHONE's lookbehind: a word character (``isalnum()`` or ``_``), + or -."""
     return char.isalnum() or char in "_+-"
-
-
-def _phone(text: str, start: int, end: int, out: list[tuple[int, int, int, str]]) -> None:
-    for match in _PHONE.finditer(text, start, end):
-        if _phone_ok(match.group(), text, match.end()):
-            out.append((_PRIORITY["PHONE_NUMBER"], match.start(), match.end(), "PHONE_NUMBER"))
-
-
-def _ssn_and_card(text: str, start: int, end: int, digits: int, out: list[tuple[int, int, int, str]]) -> None:
-    if digits >= 9:
-        for match in _SSN.finditer(text, start, end):
-            if ssn_ok(match.group("a"), match.group("g"), match.group("s")):
-                out.append((_PRIORITY["US_SSN"], match.start(), match.end(), "US_SSN"))
-    if digits >= 12:
-        for match in _CARD.finditer(text, start, end):
-            number = match.group().replace(" ", "").replace("-", "")
-            if luhn_ok(number):
-                out.append((_PRIORITY["CREDIT_CARD"], match.start(), match.end(), "CREDIT_CARD"))
 
 
 def _ipv6(text: str, out: list[tuple[int, int, int, str]]) -> None:
@@ -363,7 +410,13 @@ def _ipv6(text: str, out: list[tuple[int, int, int, str]]) -> None:
 
 def _generic_secret(text: str, index: int, out: list[tuple[int, int, int, str]]) -> None:
     """A credential assigned at the ``=`` / ``:`` at ``index`` (keyword before, high-entropy value after)."""
-    # cheap pre-check: every credential name ends in one of _GENERIC_ENDINGS
+    # cheap pre-checks: every credential name ends in one of _GENERIC_ENDINGS, so the character before the
+    # sign, unless a space or a quote, is the last letter of one of them (no other character lowercases to it)
+    if index == 0:
+        return
+    char = text[index - 1]
+    if char not in "ytndYTND" and char not in "\"'" and not char.isspace():
+        return
     tail = text[max(0, index - 44) : index].rstrip()[-12:].rstrip("\"'").lower()
     if tail.endswith(_GENERIC_ENDINGS) and _GENERIC_NAME.search(text, max(0, index - 40), index) is not None:
         match = _GENERIC_VALUE.match(text, index + 1)
@@ -416,10 +469,15 @@ def _candidates(
         at = text.find("@", _email_at(text, at, out))
     if text.count(":") >= 2:
         _ipv6(text, out)
-    match: Any = (_RUN_ASCII if text.isascii() else _RUN).match  # it matches everywhere (maybe empty)
+    subject: Any = _proxy(text)
+    if subject is None:
+        subject = text
+        match: Any = _RUN.match  # it matches everywhere (maybe empty)
+    else:
+        match = _RUN_PROXY.match
     end = 0
     while True:
-        run = match(text, end)
+        run = match(subject, end)
         group = run.lastgroup
         if group is None:
             break
@@ -450,44 +508,40 @@ def scan(text: str) -> list[Finding]:
     if len(text) < _MIN_FINDING:
         return []
     candidates = _candidates(text)
-    if not candidates:
-        return []
-    if len(candidates) == 1:
-        _, start, end, kind = candidates[0]
-        return [Finding(kind, start, end, text[start:end])]
-    starts, ends, kinds = _resolve(candidates)
-    return [Finding(kind, start, end, text[start:end]) for start, end, kind in zip(starts, ends, kinds, strict=True)]
+    if len(candidates) > 1:
+        candidates = _resolve(candidates)
+    return [_new_finding(Finding, (kind, start, end, text[start:end])) for _, start, end, kind in candidates]
 
 
-def _by_start(candidate: tuple[int, int, int, str]) -> int:
-    return candidate[1]
+# builds a Finding from a tuple of its fields in C (``Finding(...)`` runs a generated Python ``__new__``)
+_new_finding = tuple.__new__
+_START = operator.itemgetter(1)
 
 
-def _resolve(candidates: list[tuple[int, int, int, str]]) -> tuple[list[int], list[int], list[str]]:
-    """Accepted spans in position order: by priority, then position, a candidate overlapping none taken so far."""
+def _resolve(candidates: list[tuple[int, int, int, str]]) -> list[tuple[int, int, int, str]]:
+    """Accepted candidates in position order: by priority, then position, one overlapping none taken so far."""
     # the usual case: no two candidates overlap, so every one is accepted whatever the priorities
-    ordered = sorted(candidates, key=_by_start)
+    ordered = sorted(candidates, key=_START)
     last_end = -1
     for _, start, end, _ in ordered:
         if start < last_end:
             break
         last_end = end
     else:
-        return [c[1] for c in ordered], [c[2] for c in ordered], [c[3] for c in ordered]
+        return ordered
     candidates.sort()
     starts: list[int] = []  # accepted spans, kept sorted and non-overlapping
-    ends: list[int] = []
-    kinds: list[str] = []
-    for _, start, end, kind in candidates:
+    accepted: list[tuple[int, int, int, str]] = []
+    for candidate in candidates:
+        _, start, end, _ = candidate
         index = bisect.bisect_left(starts, start)
-        if index > 0 and ends[index - 1] > start:
+        if index > 0 and accepted[index - 1][2] > start:
             continue
         if index < len(starts) and starts[index] < end:
             continue
         starts.insert(index, start)
-        ends.insert(index, end)
-        kinds.insert(index, kind)
-    return starts, ends, kinds
+        accepted.insert(index, candidate)
+    return accepted
 
 
 # Between two joined texts. No detector can match across it: every pattern and every grown span stops
@@ -511,19 +565,14 @@ def scan_texts(texts: list[str]) -> list[list[Finding]]:
     if joined.count("\x00") != len(kept) - 1:  # a text holds a NUL itself: scan one by one
         return [scan(text) for text in texts]
     candidates = _candidates(joined, _JOINED_SECRET_PATTERNS)
-    if not candidates:
-        return results
-    if len(candidates) == 1:
-        spans: Any = [candidates[0][1:]]
-    else:
-        starts, ends, kinds = _resolve(candidates)
-        spans = zip(starts, ends, kinds, strict=True)
+    if len(candidates) > 1:
+        candidates = _resolve(candidates)
     # walk the accepted spans (in position order) and the texts together
     step = len(_SEPARATOR)
     slot = -1
     limit = -step  # end of the current kept text in ``joined``
     position = 0
-    for start, end, kind in spans:
+    for _, start, end, kind in candidates:
         if start >= limit:
             while start >= limit:
                 slot += 1
@@ -531,7 +580,7 @@ def scan_texts(texts: list[str]) -> list[list[Finding]]:
                 while len(texts[slot]) < _MIN_FINDING:
                     slot += 1
                 limit = position + len(texts[slot])
-        results[slot].append(Finding(kind, start - position, end - position, joined[start:end]))
+        results[slot].append(_new_finding(Finding, (kind, start - position, end - position, joined[start:end])))
     return results
 
 
