@@ -239,25 +239,38 @@ def _run_pattern(d: str, nondigit: str, alnum: str, letter: str) -> str:
 
 _RUN = re.compile(_run_pattern(r"\d", r"\D", r"[^\W_]", r"[^\W\d_]"))
 _RUN_PROXY = re.compile(_run_pattern("0", "[^0]", "[A-Za-z0-9]", "[A-Za-z]").encode("ascii"))
-_PROXY_DIGITS = bytes.maketrans(b"123456789", b"000000000")
-_PROXY_MAX_UNKNOWN = 64  # past this many "?" (non-ASCII characters or real ones), match the text itself
+
+
+def _proxy_byte(char: str) -> int:
+    return 48 if char.isdecimal() else 97 if char.isalnum() else 35  # "0", "a", "#"
+
+
+# Latin-1 text becomes its proxy by two byte-table passes; a character past Latin-1 (a "?" once encoded)
+# is classified one by one, up to _PROXY_MAX_WIDE of them (else _RUN reads the text itself)
+_PROXY_TABLE = bytes(b if b < 128 and not 48 <= b <= 57 else _proxy_byte(chr(b)) for b in range(256))
+_PROXY_MAX_WIDE = 48
 
 
 def _proxy(text: str) -> bytes | bytearray | None:
     """The text as _RUN_PROXY reads it, or None when building it would cost more than it saves."""
     if text.isascii():
-        return text.encode("ascii").translate(_PROXY_DIGITS)
-    raw = text.encode("ascii", "replace")  # a "?" per non-ASCII character
-    if raw.count(b"?") > _PROXY_MAX_UNKNOWN:
-        return None
-    proxy = bytearray(raw)
-    index = raw.find(b"?")
+        return text.encode("ascii").translate(_PROXY_TABLE)
+    try:
+        return text.encode("latin-1").translate(_PROXY_TABLE)
+    except UnicodeEncodeError:
+        pass
+    if "?" in text:  # so that every "?" in the encoded text stands for a character past Latin-1
+        text = text.replace("?", "#")
+    proxy = bytearray(text.encode("latin-1", "replace").translate(_PROXY_TABLE))
+    index = proxy.find(63)
+    count = 0
     while index != -1:
-        char = text[index]
-        if char != "?":
-            proxy[index] = 48 if char.isdecimal() else 97 if char.isalnum() else 35  # "0", "a", "#"
-        index = raw.find(b"?", index + 1)
-    return proxy.translate(_PROXY_DIGITS)
+        count += 1
+        if count > _PROXY_MAX_WIDE:
+            return None
+        proxy[index] = _proxy_byte(text[index])
+        index = proxy.find(63, index + 1)
+    return proxy
 
 
 _SSN = re.compile(r"(?<![\d\-])(?P<a>\d{3})(?P<sep>[ \-]?)(?P<g>\d{2})(?P=sep)(?P<s>\d{4})(?![\d\-])")
@@ -380,20 +393,22 @@ def _phone_blocked(char: str) -> bool:
     return char.isalnum() or char in "_+-"
 
 
-def _ipv6(text: str, out: list[tuple[int, int, int, str]]) -> None:
-    """IPv6 addresses, grown left and right from each ``:hex:`` hint and checked by ``ipaddress``."""
+def _ipv6(text: str, hint: re.Match[str] | None, out: list[tuple[int, int, int, str]]) -> None:
+    """IPv6 addresses, grown left and right from each ``:hex:`` hint (the first given) and checked by ``ipaddress``."""
     size = len(text)
     next_free = 0
-    for hint in _IPV6_HINT.finditer(text):
-        if hint.start() < next_free:
-            continue
+    while hint is not None:
         start = hint.start()
+        if start < next_free:
+            hint = _IPV6_HINT.search(text, hint.end())
+            continue
         while start > 0 and text[start - 1] in _HEX_COLON:
             start -= 1
         end = hint.end()
         while end < size and text[end] in _HEX_COLON:
             end += 1
         next_free = end
+        hint = _IPV6_HINT.search(text, hint.end())
         if (start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_")) or (
             end < size and (text[end].isalnum() or text[end] == "_")
         ):
@@ -408,22 +423,22 @@ def _ipv6(text: str, out: list[tuple[int, int, int, str]]) -> None:
         out.append((_PRIORITY["IP_ADDRESS"], start, end, "IP_ADDRESS"))
 
 
-def _generic_secret(text: str, index: int, out: list[tuple[int, int, int, str]]) -> None:
-    """A credential assigned at the ``=`` / ``:`` at ``index`` (keyword before, high-entropy value after)."""
-    # cheap pre-checks: every credential name ends in one of _GENERIC_ENDINGS, so the character before the
-    # sign, unless a space or a quote, is the last letter of one of them (no other character lowercases to it)
-    if index == 0:
-        return
-    char = text[index - 1]
-    if char not in "ytndYTND" and char not in "\"'" and not char.isspace():
-        return
-    tail = text[max(0, index - 44) : index].rstrip()[-12:].rstrip("\"'").lower()
-    if tail.endswith(_GENERIC_ENDINGS) and _GENERIC_NAME.search(text, max(0, index - 40), index) is not None:
-        match = _GENERIC_VALUE.match(text, index + 1)
-        if match is not None:
-            value = match.group("value")
-            if shannon_entropy(value) >= 3.0 and any(ch.isdigit() for ch in value):
-                out.append((_PRIORITY["GENERIC_SECRET"], *match.span("value"), "GENERIC_SECRET"))
+def _generic_secrets(text: str, sign: str, out: list[tuple[int, int, int, str]]) -> None:
+    """Credentials assigned at each ``sign`` (``=`` / ``:``): keyword before, high-entropy value after."""
+    index = text.find(sign, 1)  # (no keyword before a sign at 0)
+    while index != -1:
+        # cheap pre-checks: every credential name ends in one of _GENERIC_ENDINGS, so the character before the
+        # sign, unless a space or a quote, is the last letter of one of them (no other character lowercases to it)
+        char = text[index - 1]
+        if char in "ytndYTND" or char in "\"'" or char.isspace():
+            tail = text[max(0, index - 44) : index].rstrip()[-12:].rstrip("\"'").lower()
+            if tail.endswith(_GENERIC_ENDINGS) and _GENERIC_NAME.search(text, max(0, index - 40), index) is not None:
+                match = _GENERIC_VALUE.match(text, index + 1)
+                if match is not None:
+                    value = match.group("value")
+                    if shannon_entropy(value) >= 3.0 and any(ch.isdigit() for ch in value):
+                        out.append((_PRIORITY["GENERIC_SECRET"], *match.span("value"), "GENERIC_SECRET"))
+        index = text.find(sign, index + 1)
 
 
 def _email_at(text: str, at: int, out: list[tuple[int, int, int, str]]) -> int:
@@ -459,16 +474,17 @@ def _candidates(
         for kind, needles, pattern in secret_patterns:
             if any(needle in text for needle in needles):
                 out.extend((_PRIORITY[kind], m.start(), m.end(), kind) for m in pattern.finditer(text))
-    for sign in ("=", ":"):
-        index = text.find(sign)
-        while index != -1:
-            _generic_secret(text, index, out)
-            index = text.find(sign, index + 1)
-    at = text.find("@")
-    while at != -1:
-        at = text.find("@", _email_at(text, at, out))
-    if text.count(":") >= 2:
-        _ipv6(text, out)
+    if "=" in text:
+        _generic_secrets(text, "=", out)
+    if ":" in text:
+        _generic_secrets(text, ":", out)
+        hint = _IPV6_HINT.search(text)
+        if hint is not None:
+            _ipv6(text, hint, out)
+    if "@" in text:
+        at = text.find("@")
+        while at != -1:
+            at = text.find("@", _email_at(text, at, out))
     subject: Any = _proxy(text)
     if subject is None:
         subject = text
