@@ -116,7 +116,7 @@ class Attempt:
         return asdict(self)
 
 
-@dataclass
+@dataclass(slots=True)
 class Decision:
     """A governance decision for one case."""
 

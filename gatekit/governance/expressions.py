@@ -261,6 +261,11 @@ class _Compiler:
             attr = node.attr
             if attr.startswith("_"):
                 raise self.fail(node, f"attribute {attr!r} is not allowed (no '_' or dunder access)")
+            path = _attribute_path(node)
+            if path is not None:  # ``tool.arguments.amount``: one closure walks the whole chain
+                root, attrs = path
+                self.compile(node.value)  # validates every name and attribute on the way (same errors)
+                return _path_getter(root, attrs)
             base = self.compile(node.value)
 
             def get_attr(env: Env) -> Any:
@@ -412,6 +417,40 @@ class _Compiler:
         func = _FUNCTIONS[name]
         args = [self.compile(a) for a in node.args]
         return lambda env: func(*[a(env) for a in args])
+
+
+def _attribute_path(node: ast.Attribute) -> tuple[str, tuple[str, ...]] | None:
+    """``(name, (attr, ...))`` for a chain ``name.attr.attr...`` rooted at a plain name, else None."""
+    attrs: list[str] = []
+    current: ast.AST = node
+    while isinstance(current, ast.Attribute):
+        attrs.append(current.attr)
+        current = current.value
+    if not isinstance(current, ast.Name) or current.id in _LITERAL_NAMES:
+        return None
+    return current.id, tuple(reversed(attrs))
+
+
+def _path_getter(root: str, attrs: tuple[str, ...]) -> Compiled:
+    """``env[root].a.b...`` where each step reads a mapping key (None as soon as a value is not a mapping)."""
+    if len(attrs) == 1:
+        (attr,) = attrs
+
+        def get_one(env: Env) -> Any:
+            value = env.get(root)
+            return value.get(attr) if isinstance(value, dict) else None
+
+        return get_one
+
+    def get_path(env: Env) -> Any:
+        value = env.get(root)
+        for attr in attrs:
+            if not isinstance(value, dict):
+                return None
+            value = value.get(attr)
+        return value
+
+    return get_path
 
 
 def _check_shape(tree: ast.AST, source: str) -> None:
