@@ -61,7 +61,10 @@ def _rewrite_units(source: str) -> str:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    kind = type(value)
+    if kind is int or kind is float:
+        return True
+    return kind is not bool and isinstance(value, int | float)
 
 
 def _lower(value: Any) -> Any:
@@ -346,6 +349,11 @@ class _Compiler:
                     ordering = _ORDERING.get(type(ops[0]))
                     if ordering is not None and _is_number(constant):
                         # against a number, _ordered(left, constant) is just "left is a number"
+                        left_node = node.left
+                        if isinstance(left_node, ast.Name) and left_node.id not in _LITERAL_NAMES:
+                            name = left_node.id  # validated by compile() above; read it directly
+
+                            return lambda env: _is_number(value := env.get(name)) and bool(ordering(value, constant))
                         return lambda env: _is_number(value := left(env)) and bool(ordering(value, constant))
                     return lambda env: compare(left(env), constant)
                 return lambda env: compare(left(env), right(env))
