@@ -532,6 +532,10 @@ class Expression:
         """Evaluate against ``env`` (a dict of top-level names)."""
         return self._fn(env)
 
+    def evaluator(self) -> Compiled:
+        """The compiled function itself: ``evaluator()(env) == self(env)`` without the extra call (hot paths)."""
+        return self._fn
+
     def __repr__(self) -> str:
         return f"Expression({self.source!r})"
 

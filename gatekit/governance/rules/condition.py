@@ -74,6 +74,8 @@ class ConditionRule(BaseRule):
         # ``tool.name in ["a", "b"]`` as the first per-call operand: calls of other tools are skipped without
         # building their environment (the operand is false for them, so the expression is too)
         self.name_filter: frozenset[str] | None = _name_filter(self.per_call[0]) if self.per_call else None
+        self.prefix_fns = [part.evaluator() for part in self.case_prefix]
+        self.per_call_fns = [part.evaluator() for part in self.per_call]
 
     def evaluate(self, ev: Evaluation) -> list[Fired]:
         """Evaluate the expression (per tool call when it mentions ``tool``)."""
@@ -85,13 +87,13 @@ class ConditionRule(BaseRule):
             return []
         # the case-level names are built once (reading them has no effect); only ``tool`` changes per call
         env = ev.env(names=self.env_names)
-        for part in self.case_prefix:
+        for part in self.prefix_fns:
             if not part(env):
                 return []
-        per_call = self.per_call
+        per_call = self.per_call_fns
         matched = []
         name_filter = self.name_filter
-        after_filter = self.per_call[1:]
+        after_filter = per_call[1:]
         for call in calls:
             parts = per_call
             name = call.get("name")

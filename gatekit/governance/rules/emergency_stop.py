@@ -52,13 +52,14 @@ class EmergencyStopRule(BaseRule):
         assert isinstance(config, EmergencyStopConfig)
         self.cfg = config
         self.expression = Expression(config.when, names=RUN_NAMES)
+        self.holds = self.expression.evaluator()
 
     def check_run(self, run: Any) -> str | None:
         """Return why the run must stop, or None."""
         if run.cases < self.cfg.min_cases:
             return None
         metrics = run.metrics(self.expression.names)
-        if not self.expression(metrics):
+        if not self.holds(metrics):
             return None
         shown = ", ".join(
             f"{name}={metrics[name]:.3g}" if isinstance(metrics[name], float) else f"{name}={metrics[name]}"
