@@ -59,14 +59,14 @@ _SECRET_SET = frozenset(SECRET_TYPES)
 # --- validators --------------------------------------------------------------------------------
 
 
-_LUHN_DOUBLED = str.maketrans("0123456789", "0246813579")  # a digit doubled, minus 9 when over 9
+_LUHN_DOUBLED = bytes.maketrans(b"0123456789", b"0246813579")  # a digit doubled, minus 9 when over 9
 
 
 def luhn_ok(digits: str) -> bool:
     """Return True when the digit string passes the Luhn checksum."""
     if digits.isascii() and digits.isdigit():  # byte sums: the digits' character codes minus 48 each
-        total = sum(digits[-1::-2].encode()) + sum(digits[-2::-2].translate(_LUHN_DOUBLED).encode())
-        return (total - 48 * len(digits)) % 10 == 0
+        codes = digits.encode("ascii")
+        return (sum(codes[-1::-2]) + sum(codes[-2::-2].translate(_LUHN_DOUBLED)) - 48 * len(codes)) % 10 == 0
     total = 0
     parity = len(digits) % 2
     for index, char in enumerate(digits):
@@ -98,6 +98,9 @@ _IBAN_LENGTHS: dict[str, int] = {
 }  # fmt: skip
 
 
+_IBAN_LETTER_VALUES = str.maketrans({chr(65 + value): str(10 + value) for value in range(26)})
+
+
 def iban_ok(candidate: str) -> bool:
     """ISO 13616 check: known country, its length, and mod-97 of the rearranged number == 1."""
     iban = candidate.replace(" ", "").replace("-", "").upper()
@@ -105,6 +108,8 @@ def iban_ok(candidate: str) -> bool:
     if expected is None or len(iban) != expected:
         return False
     rearranged = iban[4:] + iban[:4]
+    if rearranged.isascii() and rearranged.isalnum():  # letters as their base-36 values, in one C call
+        return int(rearranged.translate(_IBAN_LETTER_VALUES)) % 97 == 1
     try:
         number = int("".join(str(int(ch, 36)) for ch in rearranged))
     except ValueError:
@@ -203,7 +208,9 @@ _HEX_COLON = frozenset("0123456789abcdefABCDEF:")
 # the regex engine and stops only at a run that can, with its whole span: one after two ASCII letters that
 # follow no letter or digit (group "iban": the cluster if it holds 4+ digits, else its first two digits, else
 # one digit, which is no run), a bare run of 10 digits that is a phone number (group "phone": no word
-# character, + or - before it, no word after it), and (group "num") a bare run of 9, 10 or 12..19 digits, a
+# character, + or - before it, no word after it), a bare run of 12..19 digits where _CARD can start (group
+# "card": Luhn decides), a bare run of 9 digits where _SSN can (group "ssn": ssn_ok decides), and (group
+# "num") any other bare run of 9, 10 or 12..19 digits, a
 # run with a separator or after "+" / "(" holding 7+ digits, or one holding three dots (IPv4). It matches from
 # where it starts (every position it continues from is a cluster's first digit) and its last match, which
 # reaches the end of the text, has no group.
@@ -215,8 +222,9 @@ _HEX_COLON = frozenset("0123456789abcdefABCDEF:")
 # preserves every class the pattern tests except [A-Za-z] (a non-ASCII letter becomes "a"): that can only add
 # "iban" matches whose IBAN check then fails on the text itself and whose span is the run the text has.
 _RUN_TEMPLATE = (
-    r"(?:{nondigit}++|(?!{useful}){cluster})*+"
-    r"(?:(?={after_code})(?P<iban>{d}(?:(?:{sep}{{0,3}}+{d}){{3,}}+|{d})?)|(?P<phone>{phone})|(?P<num>{cluster}))?"
+    r"(?:{nondigit}++|{boring}|(?!{useful}){cluster})*+"
+    r"(?:(?={after_code})(?P<iban>{d}(?:(?:{sep}{{0,3}}+{d}){{3,}}+|{d})?)|(?P<phone>{phone})"
+    r"|(?P<card>(?<![\w\-+.(]){d}{{12,19}}{cluster_end})|(?P<ssn>(?<![\-+(]){d}{{9}}{cluster_end})|(?P<num>{cluster}))?"
 )
 _USEFUL_TEMPLATE = (
     r"{after_code}"
@@ -234,6 +242,12 @@ def _run_pattern(d: str, nondigit: str, alnum: str, letter: str) -> str:
     parts["after_code"] = rf"(?<=[A-Za-z]{{2}})(?<!{alnum}[A-Za-z]{{2}})"
     parts["phone"] = rf"(?<![\w+\-]){{d}}{{{{10}}}}{{cluster_end}}(?![ \t]+{letter})".format(**parts)
     parts["useful"] = _USEFUL_TEMPLATE.format(**parts)
+    # the common runs that cannot be useful, recognised at a lower cost: not after two letters, a bare run of
+    # up to 8 digits (not after "+" or "("), or a run of up to 6 digits that cannot hold three dots
+    parts["boring"] = (
+        r"(?<![A-Za-z]{{2}})(?:(?<![+(]){d}{{1,8}}+"
+        r"|(?![{d_or_sep}]*+\.[{d_or_sep}]*+\.[{d_or_sep}]*+\.){d}(?:{sep}{{0,3}}+{d}){{0,5}}+){cluster_end}"
+    ).format(**parts)
     return _RUN_TEMPLATE.format(nondigit=nondigit, **parts)
 
 
@@ -243,6 +257,19 @@ _RUN_PROXY = re.compile(_run_pattern("0", "[^0]", "[A-Za-z0-9]", "[A-Za-z]").enc
 
 def _proxy_byte(char: str) -> int:
     return 48 if char.isdecimal() else 97 if char.isalnum() else 35  # "0", "a", "#"
+
+
+class _ProxyBytes(dict[str, int]):
+    """_proxy_byte of the characters past Latin-1 met so far (the first 4096 of them)."""
+
+    def __missing__(self, char: str) -> int:
+        value = _proxy_byte(char)
+        if len(self) < 4096:
+            self[char] = value
+        return value
+
+
+_WIDE_PROXY_BYTES = _ProxyBytes()
 
 
 # Latin-1 text becomes its proxy by two byte-table passes; a character past Latin-1 (a "?" once encoded)
@@ -261,15 +288,16 @@ def _proxy(text: str) -> bytes | bytearray | None:
         pass
     if "?" in text:  # so that every "?" in the encoded text stands for a character past Latin-1
         text = text.replace("?", "#")
-    proxy = bytearray(text.encode("latin-1", "replace").translate(_PROXY_TABLE))
-    index = proxy.find(63)
+    raw = text.encode("latin-1", "replace")
+    proxy = bytearray(raw.translate(_PROXY_TABLE))
+    index = raw.find(63)
     count = 0
     while index != -1:
         count += 1
         if count > _PROXY_MAX_WIDE:
             return None
-        proxy[index] = _proxy_byte(text[index])
-        index = proxy.find(63, index + 1)
+        proxy[index] = _WIDE_PROXY_BYTES[text[index]]
+        index = raw.find(63, index + 1)
     return proxy
 
 
@@ -305,11 +333,11 @@ _PRIORITY = {
 }
 
 
-def _phone_ok(value: str, text: str, end: int) -> bool:
+def _phone_ok(value: str, text: str, end: int, digits: int) -> bool:
+    """_PHONE's match ``value`` ending at ``end`` is a phone number; ``digits`` counts the digits before any "x"."""
     main = value.partition("x")[0]
     if main.isdigit():  # a bare run: 10 or 11 digits, and not a house number before a street name
         return len(main) in (10, 11) and _NEXT_WORD.match(text, end) is None
-    digits = sum(map(str.isdigit, main))
     if digits < 7 or digits > 15:
         return False
     if "-" in main and (_DATE.search(main) or _POSTCODE.fullmatch(main)):
@@ -322,29 +350,28 @@ def _phone_ok(value: str, text: str, end: int) -> bool:
     )
 
 
+def _iban_body(length: int) -> re.Pattern[str]:
+    # ASCII letters and digits, single spaces or dashes between them after the first four, then no letter/digit
+    return re.compile(rf"[A-Za-z0-9]{{4}}(?:[ \-]?[A-Za-z0-9]){{{length - 4}}}(?![^\W_])")
+
+
+_IBAN_BODIES = {length: _iban_body(length) for length in set(_IBAN_LENGTHS.values())}
+
+
 def _iban_at(text: str, pos: int) -> int | None:
     """End of a valid IBAN starting at ``pos`` (compact or grouped by single spaces/dashes), or None."""
     expected = _IBAN_LENGTHS.get(text[pos : pos + 2].upper())
     if expected is None:
         return None
-    count = 0
-    index = pos
-    size = len(text)
-    while index < size and count < expected:
-        char = text[index]
-        if char.isascii() and char.isalnum():
-            count += 1
-            index += 1
-        elif char in " -" and count >= 4 and index + 1 < size and text[index + 1].isalnum():
-            index += 1
-        else:
-            return None
-    if count != expected or (index < size and text[index].isalnum()):
+    match = _IBAN_BODIES[expected].match(text, pos)
+    if match is None:
         return None
-    return index if iban_ok(text[pos:index]) else None
+    return match.end() if iban_ok(match.group()) else None
 
 
-def _numbers(text: str, start: int, end: int, out: list[tuple[int, int, int, str]]) -> None:
+def _numbers(
+    text: str, proxy: bytes | bytearray | None, start: int, end: int, out: list[tuple[int, int, int, str]]
+) -> None:
     """Number-shaped detectors inside the digit run ``text[start:end]`` (no digit right before it)."""
     region = text[start:end]
     if region.isdigit():  # a bare run: only the lengths each detector accepts can match, and only as a whole
@@ -362,30 +389,36 @@ def _numbers(text: str, start: int, end: int, out: list[tuple[int, int, int, str
         elif digits == 10 and not _phone_blocked(before) and _NEXT_WORD.match(text, end) is None:
             out.append((_PRIORITY["PHONE_NUMBER"], start, end, "PHONE_NUMBER"))
         return
-    digits = sum(map(str.isdigit, region))
+    # (the proxy has a "0" for every digit of the text; the matches below cannot fit in a shorter rest)
+    digits = proxy.count(48, start, end) if proxy is not None else sum(map(str.isdigit, region))
     if digits >= 9:
         match = _SSN.search(text, start, end)
         while match is not None:
             if ssn_ok(match.group("a"), match.group("g"), match.group("s")):
                 out.append((_PRIORITY["US_SSN"], match.start(), match.end(), "US_SSN"))
-            match = _SSN.search(text, match.end(), end)
+            match = _SSN.search(text, match.end(), end) if end - match.end() >= 9 else None
         if digits >= 12:
             match = _CARD.search(text, start, end)
             while match is not None:
                 if luhn_ok(match.group().replace(" ", "").replace("-", "")):
                     out.append((_PRIORITY["CREDIT_CARD"], match.start(), match.end(), "CREDIT_CARD"))
-                match = _CARD.search(text, match.end(), end)
+                match = _CARD.search(text, match.end(), end) if end - match.end() >= 12 else None
     if region.count(".") >= 3:  # an IPv4 address holds three dots
         match = _IPV4.search(text, start, end)
         while match is not None:
             out.append((_PRIORITY["IP_ADDRESS"], match.start(), match.end(), "IP_ADDRESS"))
-            match = _IPV4.search(text, match.end(), end)
+            match = _IPV4.search(text, match.end(), end) if end - match.end() >= 7 else None
     if digits >= 7:
         match = _PHONE.search(text, start, end)
         while match is not None:
-            if _phone_ok(match.group(), text, match.end()):
-                out.append((_PRIORITY["PHONE_NUMBER"], match.start(), match.end(), "PHONE_NUMBER"))
-            match = _PHONE.search(text, match.end(), end)
+            value = match.group()
+            first, last = match.span()
+            cut = value.find("x")
+            stop = last if cut == -1 else first + cut
+            count = proxy.count(48, first, stop) if proxy is not None else sum(map(str.isdigit, value[: stop - first]))
+            if _phone_ok(value, text, last, count):
+                out.append((_PRIORITY["PHONE_NUMBER"], first, last, "PHONE_NUMBER"))
+            match = _PHONE.search(text, last, end) if last < end else None
 
 
 def _phone_blocked(char: str) -> bool:
@@ -491,6 +524,7 @@ def _candidates(
         match: Any = _RUN.match  # it matches everywhere (maybe empty)
     else:
         match = _RUN_PROXY.match
+    proxy = None if subject is text else subject
     end = 0
     while True:
         run = match(subject, end)
@@ -498,12 +532,20 @@ def _candidates(
         if group is None:
             break
         start, end = run.span(group)
-        if group == "phone":
-            out.append((_PRIORITY["PHONE_NUMBER"], start, end, "PHONE_NUMBER"))
-            continue
         if group == "num":
             if start > 0 and text[start - 1] in "+(":
                 start -= 1
+        elif group == "phone":
+            out.append((_PRIORITY["PHONE_NUMBER"], start, end, "PHONE_NUMBER"))
+            continue
+        elif group == "card":
+            if luhn_ok(text[start:end]):
+                out.append((_PRIORITY["CREDIT_CARD"], start, end, "CREDIT_CARD"))
+            continue
+        elif group == "ssn":
+            if ssn_ok(text[start : start + 3], text[start + 3 : start + 5], text[start + 5 : end]):
+                out.append((_PRIORITY["US_SSN"], start, end, "US_SSN"))
+            continue
         elif end - start == 1:  # "iban" holding a lone digit after the letters: no run
             continue
         else:
@@ -511,7 +553,7 @@ def _candidates(
             if iban_end is not None:
                 out.append((_PRIORITY["IBAN_CODE"], start - 2, iban_end, "IBAN_CODE"))
         if end - start >= 7:
-            _numbers(text, start, end, out)
+            _numbers(text, proxy, start, end, out)
     return out
 
 
