@@ -333,11 +333,13 @@ _PRIORITY = {
 }
 
 
-def _phone_ok(value: str, text: str, end: int, digits: int) -> bool:
-    """_PHONE's match ``value`` ending at ``end`` is a phone number; ``digits`` counts the digits before any "x"."""
+def _phone_ok(value: str, text: str, end: int, digits: int | None = None) -> bool:
+    """_PHONE's match ``value`` ending at ``end`` is a phone number (``digits``: its digits before any "x")."""
     main = value.partition("x")[0]
     if main.isdigit():  # a bare run: 10 or 11 digits, and not a house number before a street name
         return len(main) in (10, 11) and _NEXT_WORD.match(text, end) is None
+    if digits is None:
+        digits = sum(map(str.isdigit, main))
     if digits < 7 or digits > 15:
         return False
     if "-" in main and (_DATE.search(main) or _POSTCODE.fullmatch(main)):
