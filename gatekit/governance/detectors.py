@@ -221,34 +221,39 @@ _HEX_COLON = frozenset("0123456789abcdefABCDEF:")
 # for another letter or digit, "#" for anything else. The proxy has the same length, so the same spans. It
 # preserves every class the pattern tests except [A-Za-z] (a non-ASCII letter becomes "a"): that can only add
 # "iban" matches whose IBAN check then fails on the text itself and whose span is the run the text has.
+# Every alternative begins with the digit it stands at (look-behinds include it), so that the regex engine
+# rejects an alternative on its first character.
 _RUN_TEMPLATE = (
-    r"(?:{nondigit}++|{boring}|(?!{useful}){cluster})*+"
-    r"(?:(?={after_code})(?P<iban>{d}(?:(?:{sep}{{0,3}}+{d}){{3,}}+|{d})?)|(?P<phone>{phone})"
-    r"|(?P<card>(?<![\w\-+.(]){d}{{12,19}}{cluster_end})|(?P<ssn>(?<![\-+(]){d}{{9}}{cluster_end})|(?P<num>{cluster}))?"
+    r"(?:{nondigit}++|{boring}|{d}(?!{useful}){d}*+(?:{sep}{{1,3}}+{d}++)*+)*+"
+    r"(?:(?P<iban>{d}{after_code}(?:(?:{sep}{{0,3}}+{d}){{3,}}+|{d})?)"
+    r"|(?P<phone>{d}(?<![\w+\-]{d}){d}{{9}}{cluster_end}(?![ \t]+{letter}))"
+    r"|(?P<card>{d}(?<![\w\-+.(]{d}){d}{{11,18}}{cluster_end})"
+    r"|(?P<ssn>{d}(?<![\-+(]{d}){d}{{8}}{cluster_end})"
+    r"|(?P<num>{d}++(?:{sep}{{1,3}}+{d}++)*+))?"
 )
+# after a run's first digit: the run can yield a finding
 _USEFUL_TEMPLATE = (
     r"{after_code}"
-    r"|(?<![+(]){d}{{9}}(?:{d}{{3,10}}|{d})?+{cluster_end}"
-    r"|(?:(?<=[+(])|(?={d}++{sep}{{1,3}}+{d}))(?:{d}{sep}{{0,3}}+){{6}}{d}"
-    r"|(?=[{d_or_sep}]*+\.[{d_or_sep}]*+\.[{d_or_sep}]*+\.)(?={d}(?:{sep}{{0,3}}+{d}){{3}})"
+    r"|(?<![+(]{d}){d}{{8}}(?:{d}{{3,10}}|{d})?+{cluster_end}"
+    r"|(?:(?<=[+(]{d})|(?={d}*+{sep}{{1,3}}+{d}))(?:{sep}{{0,3}}+{d}){{6}}"
+    r"|(?={three_dots})(?=(?:{sep}{{0,3}}+{d}){{3}})"
 )
 
 
 def _run_pattern(d: str, nondigit: str, alnum: str, letter: str) -> str:
     sep = r"[ \-.()x]"
-    parts = {"d": d, "sep": sep, "d_or_sep": d.strip("[]") + r" \-()x"}
-    parts["cluster"] = "{d}++(?:{sep}{{1,3}}+{d}++)*+".format(**parts)
+    d_or_sep = d.strip("[]") + r" \-()x"
+    parts = {"d": d, "sep": sep}
     parts["cluster_end"] = "(?!{sep}{{0,3}}+{d})".format(**parts)
-    parts["after_code"] = rf"(?<=[A-Za-z]{{2}})(?<!{alnum}[A-Za-z]{{2}})"
-    parts["phone"] = rf"(?<![\w+\-]){{d}}{{{{10}}}}{{cluster_end}}(?![ \t]+{letter})".format(**parts)
+    parts["after_code"] = rf"(?<=[A-Za-z]{{2}}{d})(?<!{alnum}[A-Za-z]{{2}}{d})"
+    parts["three_dots"] = rf"[{d_or_sep}]*+\.[{d_or_sep}]*+\.[{d_or_sep}]*+\."  # (maybe past the run)
     parts["useful"] = _USEFUL_TEMPLATE.format(**parts)
     # the common runs that cannot be useful, recognised at a lower cost: not after two letters, a bare run of
     # up to 8 digits (not after "+" or "("), or a run of up to 6 digits that cannot hold three dots
     parts["boring"] = (
-        r"(?<![A-Za-z]{{2}})(?:(?<![+(]){d}{{1,8}}+"
-        r"|(?![{d_or_sep}]*+\.[{d_or_sep}]*+\.[{d_or_sep}]*+\.){d}(?:{sep}{{0,3}}+{d}){{0,5}}+){cluster_end}"
+        r"{d}(?<![A-Za-z]{{2}}{d})(?:(?<![+(]{d}){d}{{0,7}}+|(?!{three_dots})(?:{sep}{{0,3}}+{d}){{0,5}}+){cluster_end}"
     ).format(**parts)
-    return _RUN_TEMPLATE.format(nondigit=nondigit, **parts)
+    return _RUN_TEMPLATE.format(nondigit=nondigit, letter=letter, **parts)
 
 
 _RUN = re.compile(_run_pattern(r"\d", r"\D", r"[^\W_]", r"[^\W\d_]"))
@@ -301,8 +306,9 @@ def _proxy(text: str) -> bytes | bytearray | None:
     return proxy
 
 
-_SSN = re.compile(r"(?<![\d\-])(?P<a>\d{3})(?P<sep>[ \-]?)(?P<g>\d{2})(?P=sep)(?P<s>\d{4})(?![\d\-])")
-_CARD = re.compile(r"(?<![\w\-+.])\d(?:[ \-]?\d){11,18}(?!\d)")
+# (SSN and card patterns begin with a digit, their look-behind checked after it, so that a search skips to digits)
+_SSN = re.compile(r"(?P<a>\d(?<![\d\-]\d)\d{2})(?P<sep>[ \-]?)(?P<g>\d{2})(?P=sep)(?P<s>\d{4})(?![\d\-])")
+_CARD = re.compile(r"\d(?<![\w\-+.]\d)(?:[ \-]?\d){11,18}(?!\d)")
 _IPV4 = re.compile(
     r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w.]*\d)"
 )
@@ -313,7 +319,7 @@ _PHONE = re.compile(
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{2}-\d{2}-\d{4}")
 _POSTCODE = re.compile(r"\d{4,5}-\d{3}")  # Portuguese / Brazilian postal codes look like short phones
 _NEXT_WORD = re.compile(r"[ \t]+[^\W\d_]")
-_GROUP_SEP = re.compile(r"[ .\-]+")
+_TWO_GROUP_SEPS = re.compile(r"[ .\-][^ .\-]+[ .\-]")  # splitting by runs of " .-" gives more than two pieces
 
 # lower number wins an overlap
 _PRIORITY = {
@@ -348,7 +354,7 @@ def _phone_ok(value: str, text: str, end: int, digits: int | None = None) -> boo
     return (
         main[0] in "+("
         or _NEXT_WORD.match(text, end) is None
-        or len(_GROUP_SEP.split(main.strip())) > 2  # (a bare run of digits returned above)
+        or _TWO_GROUP_SEPS.search(main.strip()) is not None  # (a bare run of digits returned above)
     )
 
 
@@ -405,13 +411,13 @@ def _numbers(
                 if luhn_ok(match.group().replace(" ", "").replace("-", "")):
                     out.append((_PRIORITY["CREDIT_CARD"], match.start(), match.end(), "CREDIT_CARD"))
                 match = _CARD.search(text, match.end(), end) if end - match.end() >= 12 else None
-    if region.count(".") >= 3:  # an IPv4 address holds three dots
+    if "." in region and region.count(".") >= 3:  # an IPv4 address holds three dots
         match = _IPV4.search(text, start, end)
         while match is not None:
             out.append((_PRIORITY["IP_ADDRESS"], match.start(), match.end(), "IP_ADDRESS"))
             match = _IPV4.search(text, match.end(), end) if end - match.end() >= 7 else None
     if digits >= 7:
-        match = _PHONE.search(text, start, end)
+        match = _PHONE.match(text, start, end) or _PHONE.search(text, start + 1, end)  # usually at the start
         while match is not None:
             value = match.group()
             first, last = match.span()
