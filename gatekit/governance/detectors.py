@@ -194,9 +194,8 @@ _GENERIC_NAME = re.compile(
 _GENERIC_ENDINGS = ("key", "secret", "token", "password", "passwd", "pwd", "id")
 _GENERIC_VALUE = re.compile(r"(?:>)?\s{0,3}[\"']?(?P<value>[^\s\"'`,;]{8,200})")
 # an e-mail local part: an ASCII letter or digit, then up to 63 of these characters, up to the "@"
-_LOCAL_CHARS = r"[A-Za-z0-9._%+\-]"
-# consumes up to the last character before the end that is not a local-part character
-_BEFORE_LOCAL_RUN = re.compile(rf"(?:{_LOCAL_CHARS}*+[^A-Za-z0-9._%+\-])*+")
+_ALNUM_ASCII_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_LOCAL_CHARS = "".join(sorted(_ALNUM_ASCII_CHARS)) + "._%+-"
 _ALNUM_ASCII = re.compile(r"[A-Za-z0-9]")
 _EMAIL_DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9\-])")
 _IPV6_HINT = re.compile(r":[0-9A-Fa-f]{0,4}:")
@@ -278,32 +277,30 @@ _WIDE_PROXY_BYTES = _ProxyBytes()
 
 
 # Latin-1 text becomes its proxy by two byte-table passes; a character past Latin-1 (a "?" once encoded)
-# is classified one by one, up to _PROXY_MAX_WIDE of them (else _RUN reads the text itself)
+# is classified one by one, while there are at most _PROXY_MAX_UNKNOWN "?" (else _RUN reads the text itself)
 _PROXY_TABLE = bytes(b if b < 128 and not 48 <= b <= 57 else _proxy_byte(chr(b)) for b in range(256))
-_PROXY_MAX_WIDE = 48
+_PROXY_MAX_UNKNOWN = 64
 
 
 def _proxy(text: str) -> bytes | bytearray | None:
     """The text as _RUN_PROXY reads it, or None when building it would cost more than it saves."""
     if text.isascii():
         return text.encode("ascii").translate(_PROXY_TABLE)
-    try:
-        return text.encode("latin-1").translate(_PROXY_TABLE)
-    except UnicodeEncodeError:
-        pass
-    if "?" in text:  # so that every "?" in the encoded text stands for a character past Latin-1
-        text = text.replace("?", "#")
-    raw = text.encode("latin-1", "replace")
-    proxy = bytearray(raw.translate(_PROXY_TABLE))
+    raw = text.encode("latin-1", "replace")  # a "?" for each character past Latin-1 (and each real "?")
     index = raw.find(63)
+    proxy = None
     count = 0
     while index != -1:
         count += 1
-        if count > _PROXY_MAX_WIDE:
+        if count > _PROXY_MAX_UNKNOWN:
             return None
-        proxy[index] = _WIDE_PROXY_BYTES[text[index]]
+        char = text[index]
+        if char != "?":
+            if proxy is None:
+                proxy = bytearray(raw.translate(_PROXY_TABLE))
+            proxy[index] = _WIDE_PROXY_BYTES[char]
         index = raw.find(63, index + 1)
-    return proxy
+    return raw.translate(_PROXY_TABLE) if proxy is None else proxy
 
 
 # (SSN and card patterns begin with a digit, their look-behind checked after it, so that a search skips to digits)
@@ -487,24 +484,26 @@ def _email_at(text: str, at: int, out: list[tuple[int, int, int, str]]) -> int:
     domain = _EMAIL_DOMAIN.match(text, at + 1)
     if domain is None:
         return at + 1
-    low = max(0, at - 64)
+    low = at - 64 if at > 64 else 0
     nul = text.rfind("\x00", low, at)  # a local part holds no NUL: in joined texts, look back to the separator only
     if nul != -1:
         low = nul + 1
-    # the local part is the leftmost ASCII letter or digit p in [low, at) followed only by local-part
-    # characters, at most 63, up to the "@" (or up to a newline right before it, as ``$`` would match there)
+    # the local part is the leftmost ASCII letter or digit in [low, at) followed only by local-part characters,
+    # at most 63, up to the "@" (or up to a newline right before it, as ``$`` would match there)
     stop = at - 1 if at > low and text[at - 1] == "\n" else at
-    before = _BEFORE_LOCAL_RUN.match(text, low, stop)  # it matches everywhere (maybe empty)
-    begin = max(before.end() if before is not None else low, stop - 64)
+    begin = low + len(text[low:stop].rstrip(_LOCAL_CHARS))  # where the run of local-part characters starts
+    if begin < stop - 64:
+        begin = stop - 64
     if begin >= stop:
         return at + 1
-    if not ("a" <= text[begin] <= "z" or "A" <= text[begin] <= "Z" or "0" <= text[begin] <= "9"):
+    if text[begin] not in _ALNUM_ASCII_CHARS:
         first = _ALNUM_ASCII.search(text, begin, stop)
         if first is None:
             return at + 1
         begin = first.start()
-    out.append((_PRIORITY["EMAIL_ADDRESS"], begin, domain.end(), "EMAIL_ADDRESS"))
-    return domain.end()
+    end = domain.end()
+    out.append((4, begin, end, "EMAIL_ADDRESS"))  # (_PRIORITY["EMAIL_ADDRESS"])
+    return end
 
 
 def _candidates(
@@ -517,11 +516,13 @@ def _candidates(
                 out.extend((_PRIORITY[kind], m.start(), m.end(), kind) for m in pattern.finditer(text))
     if "=" in text:
         _generic_secrets(text, "=", out)
-    if ":" in text:
+    colon = text.find(":")
+    if colon != -1:
         _generic_secrets(text, ":", out)
-        hint = _IPV6_HINT.search(text)
-        if hint is not None:
-            _ipv6(text, hint, out)
+        if text.find(":", colon + 1) != -1:  # an IPv6 address holds two colons at least
+            hint = _IPV6_HINT.search(text, colon)
+            if hint is not None:
+                _ipv6(text, hint, out)
     if "@" in text:
         at = text.find("@")
         while at != -1:
