@@ -336,8 +336,13 @@ _PRIORITY = {
 }
 
 
-def _phone_ok(value: str, text: str, end: int, digits: int | None = None) -> bool:
-    """_PHONE's match ``value`` ending at ``end`` is a phone number (``digits``: its digits before any "x")."""
+def _phone_ok(
+    value: str, text: str, end: int, digits: int | None = None, shape: bytes | bytearray | None = None
+) -> bool:
+    """_PHONE's match ``value`` ending at ``end`` is a phone number.
+
+    ``digits`` counts its digits before any "x", ``shape`` is that part with every digit a "0" (optional both).
+    """
     main = value.partition("x")[0]
     if main.isdigit():  # a bare run: 10 or 11 digits, and not a house number before a street name
         return len(main) in (10, 11) and _NEXT_WORD.match(text, end) is None
@@ -345,8 +350,12 @@ def _phone_ok(value: str, text: str, end: int, digits: int | None = None) -> boo
         digits = sum(map(str.isdigit, main))
     if digits < 7 or digits > 15:
         return False
-    if "-" in main and (_DATE.search(main) or _POSTCODE.fullmatch(main)):
-        return False
+    if "-" in main:
+        if shape is None:
+            if _DATE.search(main) or _POSTCODE.fullmatch(main):
+                return False
+        elif b"0000-00-00" in shape or b"00-00-0000" in shape or shape in (b"0000-000", b"00000-000"):
+            return False
     # "370 3911 Fourth Avenue": two bare groups followed by a word are a street address, not a phone
     return (
         main[0] in "+("
@@ -395,19 +404,26 @@ def _numbers(
             out.append((_PRIORITY["PHONE_NUMBER"], start, end, "PHONE_NUMBER"))
         return
     # (the proxy has a "0" for every digit of the text; the matches below cannot fit in a shorter rest)
-    digits = proxy.count(48, start, end) if proxy is not None else sum(map(str.isdigit, region))
-    if digits >= 9:
+    shape: bytes | bytearray = b""
+    if proxy is None:
+        digits = sum(map(str.isdigit, region))
+    else:  # the run's shape (every digit a "0") rules out most detectors before their regex runs
+        shape = proxy[start:end]
+        digits = shape.count(48)
+    if digits >= 9 and (
+        proxy is None or b"000000000" in shape or b"000-00-0000" in shape or b"000 00 0000" in shape
+    ):  # what an SSN looks like in the proxy
         match = _SSN.search(text, start, end)
         while match is not None:
             if ssn_ok(match.group("a"), match.group("g"), match.group("s")):
                 out.append((_PRIORITY["US_SSN"], match.start(), match.end(), "US_SSN"))
             match = _SSN.search(text, match.end(), end) if end - match.end() >= 9 else None
-        if digits >= 12:
-            match = _CARD.search(text, start, end)
-            while match is not None:
-                if luhn_ok(match.group().replace(" ", "").replace("-", "")):
-                    out.append((_PRIORITY["CREDIT_CARD"], match.start(), match.end(), "CREDIT_CARD"))
-                match = _CARD.search(text, match.end(), end) if end - match.end() >= 12 else None
+    if digits >= 12 and (proxy is None or b"000000000000" in shape.replace(b" ", b"").replace(b"-", b"")):
+        match = _CARD.search(text, start, end)
+        while match is not None:
+            if luhn_ok(match.group().replace(" ", "").replace("-", "")):
+                out.append((_PRIORITY["CREDIT_CARD"], match.start(), match.end(), "CREDIT_CARD"))
+            match = _CARD.search(text, match.end(), end) if end - match.end() >= 12 else None
     if "." in region and region.count(".") >= 3:  # an IPv4 address holds three dots
         match = _IPV4.search(text, start, end)
         while match is not None:
@@ -420,8 +436,13 @@ def _numbers(
             first, last = match.span()
             cut = value.find("x")
             stop = last if cut == -1 else first + cut
-            count = proxy.count(48, first, stop) if proxy is not None else sum(map(str.isdigit, value[: stop - first]))
-            if _phone_ok(value, text, last, count):
+            if proxy is None:
+                main_shape = None
+                count = sum(map(str.isdigit, value[: stop - first]))
+            else:
+                main_shape = proxy[first:stop]
+                count = main_shape.count(48)
+            if _phone_ok(value, text, last, count, main_shape):
                 out.append((_PRIORITY["PHONE_NUMBER"], first, last, "PHONE_NUMBER"))
             match = _PHONE.search(text, last, end) if last < end else None
 
