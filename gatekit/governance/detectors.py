@@ -192,6 +192,7 @@ _GENERIC_NAME = re.compile(
     re.IGNORECASE,
 )
 _GENERIC_ENDINGS = ("key", "secret", "token", "password", "passwd", "pwd", "id")
+_GENERIC_TAILS = frozenset(ending[-2:] for ending in _GENERIC_ENDINGS)
 _GENERIC_VALUE = re.compile(r"(?:>)?\s{0,3}[\"']?(?P<value>[^\s\"'`,;]{8,200})")
 # an e-mail local part: an ASCII letter or digit, then up to 63 of these characters, up to the "@"
 _ALNUM_ASCII_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
@@ -473,7 +474,9 @@ def _ipv6(text: str, hint: re.Match[str] | None, out: list[tuple[int, int, int, 
         ):
             continue
         value = text[start:end]
-        if len(value) > 39 or sum(ch != ":" for ch in value) < 3:
+        colons = value.count(":")
+        # (an address without "::" has exactly eight groups: checked first, ipaddress raises at a cost)
+        if len(value) > 39 or len(value) - colons < 3 or (colons != 7 and "::" not in value):
             continue
         try:
             ipaddress.IPv6Address(value)
@@ -486,10 +489,12 @@ def _generic_secrets(text: str, sign: str, out: list[tuple[int, int, int, str]])
     """Credentials assigned at each ``sign`` (``=`` / ``:``): keyword before, high-entropy value after."""
     index = text.find(sign, 1)  # (no keyword before a sign at 0)
     while index != -1:
-        # cheap pre-checks: every credential name ends in one of _GENERIC_ENDINGS, so the character before the
-        # sign, unless a space or a quote, is the last letter of one of them (no other character lowercases to it)
+        # cheap pre-checks: every credential name ends in one of _GENERIC_ENDINGS, so the two characters before
+        # the sign, unless a space or a quote, lowercase to the end of one of them (only ASCII letters can)
         char = text[index - 1]
-        if char in "ytndYTND" or char in "\"'" or char.isspace():
+        if (char in "ytndYTND" and text[index - 2 : index].lower() in _GENERIC_TAILS) or (
+            char in "\"'" or char.isspace()
+        ):
             tail = text[max(0, index - 44) : index].rstrip()[-12:].rstrip("\"'").lower()
             if tail.endswith(_GENERIC_ENDINGS) and _GENERIC_NAME.search(text, max(0, index - 40), index) is not None:
                 match = _GENERIC_VALUE.match(text, index + 1)
