@@ -209,8 +209,10 @@ _HEX_COLON = frozenset("0123456789abcdefABCDEF:")
 # follow no letter or digit (group "iban": the cluster if it holds 4+ digits, else its first two digits, else
 # one digit, which is no run), a bare run of 10 digits that is a phone number (group "phone": no word
 # character, + or - before it, no word after it), a bare run of 12..19 digits where _CARD can start (group
-# "card": Luhn decides), a bare run of 9 digits where _SSN can (group "ssn": ssn_ok decides), and (group
-# "num") any other bare run of 9, 10 or 12..19 digits, a
+# "card": Luhn decides), a bare run of 9 digits where _SSN can (group "ssn": ssn_ok decides), a North
+# American number as (ddd) ddd-dddd or ddd-ddd-dddd where _PHONE's match is the run (group "nanp", no SSN,
+# card, IPv4 or date shape; _phone_ok accepts it), and (group "num") any other bare run of 9, 10 or 12..19
+# digits, a
 # run with a separator or after "+" / "(" holding 7+ digits, or one holding three dots (IPv4). It matches from
 # where it starts (every position it continues from is a cluster's first digit) and its last match, which
 # reaches the end of the text, has no group.
@@ -229,6 +231,7 @@ _RUN_TEMPLATE = (
     r"|(?P<phone>{d}(?<![\w+\-]{d}){d}{{9}}{cluster_end}(?![ \t]+{letter}))"
     r"|(?P<card>{d}(?<![\w\-+.(]{d}){d}{{11,18}}{cluster_end})"
     r"|(?P<ssn>{d}(?<![\-+(]{d}){d}{{8}}{cluster_end})"
+    r"|(?P<nanp>{d}(?:(?<=\({d})(?<![\w+\-]\({d}){d}{{2}}\) ?|(?<![\w+\-(]{d}){d}{{2}}[\-.]){d}{{3}}[\-.]{d}{{4}}{cluster_end})"
     r"|(?P<num>{d}++(?:{sep}{{1,3}}+{d}++)*+))?"
 )
 # after a run's first digit: the run can yield a finding
@@ -249,9 +252,11 @@ def _run_pattern(d: str, nondigit: str, alnum: str, letter: str) -> str:
     parts["three_dots"] = rf"[{d_or_sep}]*+\.[{d_or_sep}]*+\.[{d_or_sep}]*+\."  # (maybe past the run)
     parts["useful"] = _USEFUL_TEMPLATE.format(**parts)
     # the common runs that cannot be useful, recognised at a lower cost: not after two letters, a bare run of
-    # up to 8 digits (not after "+" or "("), or a run of up to 6 digits that cannot hold three dots
+    # up to 8 digits (not after "+" or "("), a run of up to 6 digits that cannot hold three dots, or a date
+    # (yyyy-mm-dd or dd-mm-yyyy, maybe with an hour: _PHONE's match holds the date, _phone_ok rejects it)
     parts["boring"] = (
-        r"{d}(?<![A-Za-z]{{2}}{d})(?:(?<![+(]{d}){d}{{0,7}}+|(?!{three_dots})(?:{sep}{{0,3}}+{d}){{0,5}}+){cluster_end}"
+        r"{d}(?<![A-Za-z]{{2}}{d})(?:(?<![+(]{d}){d}{{0,7}}+|(?!{three_dots})(?:{sep}{{0,3}}+{d}){{0,5}}+"
+        r"|(?<![+(]{d})(?:{d}{{3}}-{d}{{2}}-{d}{{2}}|{d}-{d}{{2}}-{d}{{4}})(?: {d}{{2}})?){cluster_end}"
     ).format(**parts)
     return _RUN_TEMPLATE.format(nondigit=nondigit, letter=letter, **parts)
 
@@ -576,6 +581,9 @@ def _candidates(
         elif group == "card":
             if luhn_ok(text[start:end]):
                 out.append((_PRIORITY["CREDIT_CARD"], start, end, "CREDIT_CARD"))
+            continue
+        elif group == "nanp":  # (419) 238-2408, 419-238-2408, 419.238.2408: a phone number, whole (see _numbers)
+            out.append((9, start - 1 if text[start - 1] == "(" else start, end, "PHONE_NUMBER"))
             continue
         elif group == "ssn":
             if ssn_ok(text[start : start + 3], text[start + 3 : start + 5], text[start + 5 : end]):
