@@ -249,16 +249,20 @@ def _run_pattern(d: str, nondigit: str, alnum: str, letter: str) -> str:
     parts = {"d": d, "sep": sep}
     parts["cluster_end"] = "(?!{sep}{{0,3}}+{d})".format(**parts)
     parts["after_code"] = rf"(?<=[A-Za-z]{{2}}{d})(?<!{alnum}[A-Za-z]{{2}}{d})"
+    parts["letter"] = letter
     parts["three_dots"] = rf"[{d_or_sep}]*+\.[{d_or_sep}]*+\.[{d_or_sep}]*+\."  # (maybe past the run)
     parts["useful"] = _USEFUL_TEMPLATE.format(**parts)
     # the common runs that cannot be useful, recognised at a lower cost: not after two letters, a bare run of
     # up to 8 digits (not after "+" or "("), a run of up to 6 digits that cannot hold three dots, or a date
     # (yyyy-mm-dd or dd-mm-yyyy, maybe with an hour: _PHONE's match holds the date, _phone_ok rejects it)
+    # a house number and a postal code before a word ("3536 1659 Main": two groups, _phone_ok rejects them)
+    # or a Portuguese / Brazilian postal code (_POSTCODE), none after "+" or "(" (the run would start there)
     parts["boring"] = (
-        r"{d}(?<![A-Za-z]{{2}}{d})(?:(?<![+(]{d}){d}{{0,7}}+|(?!{three_dots})(?:{sep}{{0,3}}+{d}){{0,5}}+"
+        r"{d}(?<![A-Za-z]{{2}}{d})(?:(?:(?<![+(]{d}){d}{{0,7}}+|(?!{three_dots})(?:{sep}{{0,3}}+{d}){{0,5}}+"
         r"|(?<![+(]{d})(?:{d}{{3}}-{d}{{2}}-{d}{{2}}|{d}-{d}{{2}}-{d}{{4}})(?: {d}{{2}})?){cluster_end}"
+        r"|(?<![+(]{d})(?:{d}{{0,4}} {d}{{1,6}}{cluster_end}(?=[ \t]+{letter})|{d}{{3,4}}-{d}{{3}}{cluster_end}))"
     ).format(**parts)
-    return _RUN_TEMPLATE.format(nondigit=nondigit, letter=letter, **parts)
+    return _RUN_TEMPLATE.format(nondigit=nondigit, **parts)
 
 
 _RUN = re.compile(_run_pattern(r"\d", r"\D", r"[^\W_]", r"[^\W\d_]"))
