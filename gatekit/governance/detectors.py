@@ -562,14 +562,17 @@ def _candidates(
         at = text.find("@")
         while at != -1:
             at = text.find("@", _email_at(text, at, out))
-    subject: Any = _proxy(text)
+    subject: Any = text.encode("ascii").translate(_PROXY_TABLE) if text.isascii() else _proxy(text)
     if subject is None:
         subject = text
         match: Any = _RUN.match  # it matches everywhere (maybe empty)
+        end = 0
     else:
         match = _RUN_PROXY.match
+        end = subject.find(48)  # the first digit (the first run starts there), if any
+        if end == -1:
+            return out
     proxy = None if subject is text else subject
-    end = 0
     while True:
         run = match(subject, end)
         group = run.lastgroup
