@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
 import random
+import re
+
+import pytest
 
 from gatekit.governance import detectors as d
 from gatekit.governance import scan
@@ -75,3 +79,124 @@ def test_joined_scan_equals_scanning_each_text_and_never_crosses_a_separator() -
         for _, start, end, kind in d._candidates(joined, d._JOINED_SECRET_PATTERNS):
             assert end <= len(left) or start >= len(left) + len(d._SEPARATOR), (left, right, kind)
         assert d.scan_texts([left, right]) == [scan(left), scan(right)]
+
+
+# --- scanner fast paths (detectors.py): each against the plain path it replaces ---------------------------------
+#
+# The digit runs are found by one regex over a byte "proxy" of the text (digits as "0", other non-ASCII
+# characters as "a"/"#" by class) that also skips runs no detector can accept and reports the common shapes
+# whole. The references below are the plain paths: the run regex read on the text itself, every raw digit run
+# handed to _numbers without a proxy, the e-mail local part by a regex search, IBANs by a per-character walk.
+
+_RAW_DIGIT_RUN = re.compile(r"\d(?:(?:[ \-.()x]{0,3}\d){3,}|(?<=[A-Za-z]{2}\d)\d)")  # every digit run, useful or not
+_NUMBER_PIECES = [
+    "(419) 238-2408", "419-238-2408", "419.238.2408", "+1 415-555-0100 x12", "0496 46 46 70", "+41 (0)85 806 98 67",
+    "1984-04-27", "1984-04-27 15", "27-04-1984", "3536 1659", "48334 36", "90010-170", "9001-170", "#W3530829",
+    "5952720925", "120.50", "4111 1111 1111 1111", "4111111111111111", "078-05-1120", "078051120", "192.168.1.1",
+    "DE89 3704 0044 0532 0130 00", "GB82WEST12345698765432", "DE", "GB82", " ", "  ", "\n", "-", "+", "(", ")", ".", "x",
+    "_", "a", "Main", "\t", "é", "É", "²", "٣", "Σ", "\u2003", "\xa0", "€", "?", "0", "12", "123", "00",
+]  # fmt: skip
+
+
+def _reference_numbers(text: str) -> list[tuple[int, int, int, str]]:
+    out: list[tuple[int, int, int, str]] = []
+    for run in _RAW_DIGIT_RUN.finditer(text):
+        start, end = run.span()
+        if start > 0 and text[start - 1] in "+(":
+            start -= 1
+        if start >= 2 and text[start - 2].isalpha() and text[start - 1].isalpha():
+            iban_end = _reference_iban_at(text, start - 2) if start < 3 or not text[start - 3].isalnum() else None
+            if iban_end is not None:
+                out.append((d._PRIORITY["IBAN_CODE"], start - 2, iban_end, "IBAN_CODE"))
+        if end - start >= 7:
+            d._numbers(text, None, start, end, out)
+    return sorted(out)
+
+
+def _reference_iban_at(text: str, pos: int) -> int | None:
+    expected = d._IBAN_LENGTHS.get(text[pos : pos + 2].upper())
+    if expected is None:
+        return None
+    count, index, size = 0, pos, len(text)
+    while index < size and count < expected:
+        char = text[index]
+        if char.isascii() and char.isalnum():
+            count += 1
+            index += 1
+        elif char in " -" and count >= 4 and index + 1 < size and text[index + 1].isalnum():
+            index += 1
+        else:
+            return None
+    if count != expected or (index < size and text[index].isalnum()):
+        return None
+    return index if d.iban_ok(text[pos:index]) else None
+
+
+def test_digit_runs_on_the_proxy_give_what_every_raw_run_gives() -> None:
+    rng = random.Random(17)
+    found = 0
+    for _ in range(4000):
+        text = "".join(rng.choice(_NUMBER_PIECES) for _ in range(rng.randrange(1, 7)))
+        expected = _reference_numbers(text)  # (no ":", "@", "=" or secret prefix: only number detectors)
+        assert sorted(d._candidates(text)) == expected, text
+        found += len(expected)
+    assert found > 2000
+
+
+def test_run_regex_reads_the_proxy_as_it_reads_the_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(18)
+    texts = ["".join(rng.choice(_NUMBER_PIECES) for _ in range(rng.randrange(1, 9))) for _ in range(3000)]
+    texts += [
+        "".join(rng.choice("0123456789 -.()x+aZé²٣Σ\u2003?_") for _ in range(rng.randrange(1, 90))) for _ in range(3000)
+    ]
+    assert sum(d._proxy(text) is not None and not text.isascii() for text in texts) > 1000
+    via_proxy = [sorted(d._candidates(text)) for text in texts]
+    # every text read by the Unicode pattern itself, every separated run checked by every regex (no shapes)
+    monkeypatch.setattr(d, "_proxy", lambda text: None)
+    assert [sorted(d._candidates(text)) for text in texts] == via_proxy
+    assert sum(map(len, via_proxy)) > 1000
+
+
+def test_email_local_part_is_the_regex_search_result() -> None:
+    local = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}+$")
+    rng = random.Random(19)
+    for _ in range(20000):
+        head = "".join(rng.choice("ab.%+-_1\n é\x00") for _ in range(rng.randrange(0, 90)))
+        text = head + "@" + rng.choice(["example.com", "a.b", "x-y.co.uk", ".com"])
+        at = len(head)
+        low = max(0, at - 64)
+        nul = text.rfind("\x00", low, at)
+        match = local.search(text, low if nul == -1 else nul + 1, at)
+        domain = d._EMAIL_DOMAIN.match(text, at + 1)
+        expected = [] if match is None or domain is None else [(4, match.start(), domain.end(), "EMAIL_ADDRESS")]
+        out: list[tuple[int, int, int, str]] = []
+        d._email_at(text, at, out)
+        assert out == expected, text
+
+
+def test_checksums_and_ipv6_precheck_match_their_plain_forms() -> None:
+    rng = random.Random(20)
+    for _ in range(20000):
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.randrange(1, 20)))
+        total = sum(
+            (int(c) * 2 - 9 if int(c) * 2 > 9 else int(c) * 2) if i % 2 else int(c) for i, c in enumerate(digits[::-1])
+        )
+        assert d.luhn_ok(digits) == (total % 10 == 0), digits
+        code = rng.choice(sorted(d._IBAN_LENGTHS))
+        body = "".join(rng.choice("0123456789ABCXYZ") for _ in range(d._IBAN_LENGTHS[code] - 2))
+        iban = code + body
+        assert d.iban_ok(iban) == (int("".join(str(int(c, 36)) for c in iban[4:] + iban[:4])) % 97 == 1)
+        text = (
+            rng.choice(["", " ", "a"])
+            + " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
+            + rng.choice(["", " ", "a", "-"])
+        )
+        for pos in range(3):
+            assert d._iban_at(text, pos) == _reference_iban_at(text, pos), text
+        value = "".join(rng.choice("0123456789abcdef::::") for _ in range(rng.randrange(2, 40)))
+        try:
+            ipaddress.IPv6Address(value)
+        except ValueError:
+            continue
+        assert "::" in value or value.count(":") == 7, value  # what _ipv6 checks before ipaddress
+    assert d.luhn_ok("٣") is ((ord("٣") - 48) % 10 == 0)  # (non-ASCII digits keep the plain path)

@@ -562,7 +562,7 @@ def _candidates(
         at = text.find("@")
         while at != -1:
             at = text.find("@", _email_at(text, at, out))
-    subject: Any = text.encode("ascii").translate(_PROXY_TABLE) if text.isascii() else _proxy(text)
+    subject: Any = _proxy(text)
     if subject is None:
         subject = text
         match: Any = _RUN.match  # it matches everywhere (maybe empty)
@@ -590,7 +590,7 @@ def _candidates(
                 out.append((_PRIORITY["CREDIT_CARD"], start, end, "CREDIT_CARD"))
             continue
         elif group == "nanp":  # (419) 238-2408, 419-238-2408, 419.238.2408: a phone number, whole (see _numbers)
-            out.append((9, start - 1 if text[start - 1] == "(" else start, end, "PHONE_NUMBER"))
+            out.append((9, start - 1 if start > 0 and text[start - 1] == "(" else start, end, "PHONE_NUMBER"))
             continue
         elif group == "ssn":
             if ssn_ok(text[start : start + 3], text[start + 3 : start + 5], text[start + 5 : end]):
