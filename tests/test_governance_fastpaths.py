@@ -6,6 +6,7 @@ import ipaddress
 import itertools
 import random
 import re
+import time
 
 import pytest
 
@@ -200,3 +201,13 @@ def test_checksums_and_ipv6_precheck_match_their_plain_forms() -> None:
             continue
         assert "::" in value or value.count(":") == 7, value  # what _ipv6 checks before ipaddress
     assert d.luhn_ok("٣") is ((ord("٣") - 48) % 10 == 0)  # (non-ASCII digits keep the plain path)
+
+
+def test_scan_time_stays_linear_on_long_runs_of_separators() -> None:
+    # every look-ahead of the run regex is bounded; an unbounded one made these quadratic (seconds at 100 KB)
+    started = time.perf_counter()
+    for unit in ["1xxxx", "1 1    ", "1-1----", "1.1    ", "(12) ", "12 ", "?ć", "a1 "]:
+        text = unit * (100_000 // len(unit))
+        d.scan(text)
+        d.scan_texts([text, text[:50_000]])
+    assert time.perf_counter() - started < 3.0

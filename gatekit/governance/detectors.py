@@ -250,7 +250,9 @@ def _run_pattern(d: str, nondigit: str, alnum: str, letter: str) -> str:
     parts["cluster_end"] = "(?!{sep}{{0,3}}+{d})".format(**parts)
     parts["after_code"] = rf"(?<=[A-Za-z]{{2}}{d})(?<!{alnum}[A-Za-z]{{2}}{d})"
     parts["letter"] = letter
-    parts["three_dots"] = rf"[{d_or_sep}]*+\.[{d_or_sep}]*+\.[{d_or_sep}]*+\."  # (maybe past the run)
+    # three dots ahead (maybe past the run): only a run of up to 6 digits needs this test (a longer one with a
+    # dot is useful anyway), and such a run is at most 21 characters long, so each look is bounded (linear time)
+    parts["three_dots"] = rf"[{d_or_sep}]{{0,21}}+\.[{d_or_sep}]{{0,21}}+\.[{d_or_sep}]{{0,21}}+\."
     parts["useful"] = _USEFUL_TEMPLATE.format(**parts)
     # the common runs that cannot be useful, recognised at a lower cost: not after two letters, a bare run of
     # up to 8 digits (not after "+" or "("), a run of up to 6 digits that cannot hold three dots, or a date
