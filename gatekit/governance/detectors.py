@@ -210,7 +210,8 @@ _HEX_COLON = frozenset("0123456789abcdefABCDEF:")
 # character, + or - before it, no word after it), a bare run of 12..19 digits where _CARD can start (group
 # "card": Luhn decides), a bare run of 9 digits where _SSN can (group "ssn": ssn_ok decides), a North
 # American number as (ddd) ddd-dddd or ddd-ddd-dddd where _PHONE's match is the run (group "nanp", no SSN,
-# card, IPv4 or date shape; _phone_ok accepts it), and (group "num") any other bare run of 9, 10 or 12..19
+# card, IPv4 or date shape; _phone_ok accepts it), digit groups joined by single spaces (group "spaced", see
+# _candidates), and (group "num") any other bare run of 9, 10 or 12..19
 # digits, a
 # run with a separator or after "+" / "(" holding 7+ digits, or one holding three dots (IPv4). It matches from
 # where it starts (every position it continues from is a cluster's first digit) and its last match, which
@@ -231,6 +232,7 @@ _RUN_TEMPLATE = (
     r"|(?P<card>{d}(?<![\w\-+.(]{d}){d}{{11,18}}{cluster_end})"
     r"|(?P<ssn>{d}(?<![\-+(]{d}){d}{{8}}{cluster_end})"
     r"|(?P<nanp>{d}(?:(?<=\({d})(?<![\w+\-]\({d}){d}{{2}}\) ?|(?<![\w+\-(]{d}){d}{{2}}[\-.]){d}{{3}}[\-.]{d}{{4}}{cluster_end})"
+    r"|(?P<spaced>{d}(?<![\w+\-(]{d}){no_ssn}{d}{{0,7}}(?: {d}{{1,8}}){{1,5}}{cluster_end})"
     r"|(?P<num>{d}++(?:{sep}{{1,3}}+{d}++)*+))?"
 )
 # after a run's first digit: the run can yield a finding
@@ -249,6 +251,10 @@ def _run_pattern(d: str, nondigit: str, alnum: str, letter: str) -> str:
     parts["cluster_end"] = "(?!{sep}{{0,3}}+{d})".format(**parts)
     parts["after_code"] = rf"(?<=[A-Za-z]{{2}}{d})(?<!{alnum}[A-Za-z]{{2}}{d})"
     parts["letter"] = letter
+    # (after a run's first digit) no groups of 3, 2 and 4 digits in a row, spaced like an SSN
+    parts["no_ssn"] = (
+        f"(?!{d}{{2}} {d}{{2}} {d}{{4}}(?!{d})|{d}{{0,7}}(?: {d}{{1,8}}){{0,4}} {d}{{3}} {d}{{2}} {d}{{4}}(?!{d}))"
+    )
     # three dots ahead (maybe past the run): only a run of up to 6 digits needs this test (a longer one with a
     # dot is useful anyway), and such a run is at most 21 characters long, so each look is bounded (linear time)
     parts["three_dots"] = rf"[{d_or_sep}]{{0,21}}+\.[{d_or_sep}]{{0,21}}+\.[{d_or_sep}]{{0,21}}+\."
@@ -593,6 +599,14 @@ def _candidates(
         elif group == "nanp":  # (419) 238-2408, 419-238-2408, 419.238.2408: a phone number, whole (see _numbers)
             out.append((9, start - 1 if start > 0 and text[start - 1] == "(" else start, end, "PHONE_NUMBER"))
             continue
+        elif group == "spaced":
+            # 2..6 groups of up to 8 digits joined by single spaces, no SSN shape: with 7..11 digits (no card),
+            # _PHONE's match is the run and _phone_ok takes it unless it is two groups before a word
+            spaces = text.count(" ", start, end)
+            if 7 <= end - start - spaces <= 11:
+                if spaces > 1 or _NEXT_WORD.match(text, end) is None:
+                    out.append((9, start, end, "PHONE_NUMBER"))
+                continue
         elif group == "ssn":
             if ssn_ok(text[start : start + 3], text[start + 3 : start + 5], text[start + 5 : end]):
                 out.append((_PRIORITY["US_SSN"], start, end, "US_SSN"))
