@@ -418,19 +418,19 @@ class Evaluation:
         for key, text in texts:
             if not text:
                 continue
-            found = scans.get(text)
-            if found is None:
-                if type(key) is tuple and len(text) <= _SHARED_MAX_CHARS:
-                    # short tool-argument strings (ids, names, amounts) recur from case to case: scanned once
-                    found = shared.get(text)
+            if type(key) is tuple and len(text) <= _SHARED_MAX_CHARS:
+                # short tool-argument strings (ids, names, amounts) recur from case to case: scanned once
+                found = shared.get(text)
+                if found is None:
+                    found = scans.get(text)
                     if found is None:
                         keep.append(text)
-                    else:
-                        scans[text] = found
-                if found is None:
-                    if todo is None:
-                        todo = {}
-                    todo[text] = None
+            else:
+                found = scans.get(text)
+            if found is None:
+                if todo is None:
+                    todo = {}
+                todo[text] = None
             if found is None or found:
                 found_texts.append((key, text, found))
         if todo is not None:
