@@ -211,3 +211,98 @@ def test_scan_time_stays_linear_on_long_runs_of_separators() -> None:
         d.scan(text)
         d.scan_texts([text, text[:50_000]])
     assert time.perf_counter() - started < 3.0
+
+
+# --- scanner round 2: phone numbers in digit groups and dashed SSN shapes reported whole by the run regex -------
+
+_PHONE_SHAPES = [
+    "+d-ddd-ddd-ddddxddd", "ddd.ddd.ddddxddd", "(ddd)ddd-ddddxdddd", "00d-ddd-ddd-dddd", "dd.dd.dd.dd.dd",
+    "dd-dd-dd-dd", "+dd (0)dd ddd dd dd", "+dddddd ddd ddd", "ddd-dd-dddd", "dddd-dd-dd", "dd-dd-dddd",
+    "ddd-ddd-dddd x dddd", "(dd) dddd-dddd", "+ddddddddddddd", "ddd.ddd.ddd.ddd", "+d ddd dd dddd", "00dd dd dddd dddd",
+    "(d)ddd ddd ddd", "+ddd-dd-dddd", "ddd-dd-dddd-dd", "dddd-ddd-dddd-dddd", "d.d.d.d.d.d", "ddd.ddd.ddd.ddd.d",
+]  # fmt: skip
+_AROUND = [
+    "",
+    " ",
+    "+",
+    "(",
+    "-",
+    "a",
+    "_",
+    ".",
+    "é",
+    "Ω",
+    "\n",
+    "x",
+    "GB",
+    " +",
+    "a+",
+    "+(",
+    " Main",
+    "-a",
+    " 5",
+    "...",
+]
+
+
+def _phone_shaped(rng: random.Random) -> str:
+    # a shape with its digits drawn at random (some non-ASCII), now and then one digit more or less or a
+    # separator more
+    out = []
+    for char in rng.choice(_PHONE_SHAPES):
+        roll = rng.random()
+        if char == "d":
+            out.append(rng.choice("0123456789") if roll < 0.97 else "٣")
+            if roll < 0.04:
+                out.append(rng.choice("0123456789"))
+            elif roll < 0.08:
+                out.pop()
+        else:
+            out.append(char)
+            if roll < 0.06:
+                out.append(rng.choice([" ", "-", ".", "(", ")", "x"]))
+    return "".join(out)
+
+
+def test_grouped_phone_and_dashed_ssn_runs_give_what_every_raw_run_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the "grouped" and "ssnd" groups of the run regex against _numbers on every raw run (the plain path),
+    # candidate for candidate; on the proxy and on the text itself
+    rng = random.Random(21)
+    texts = [
+        "".join(rng.choice(_AROUND) + _phone_shaped(rng) for _ in range(rng.randrange(1, 3))) + rng.choice(_AROUND)
+        for _ in range(6000)
+    ]
+    groups: dict[str | None, int] = {}
+    for text in texts:
+        proxy = d._proxy(text)
+        assert proxy is not None
+        end = proxy.find(48)
+        while end != -1:
+            run = d._RUN_PROXY.match(proxy, end)
+            groups[run.lastgroup] = groups.get(run.lastgroup, 0) + 1
+            if run.lastgroup is None:
+                break
+            end = run.end(run.lastgroup)
+    assert groups["grouped"] > 1500 and groups["ssnd"] > 150, groups
+    expected = [_reference_numbers(text) for text in texts]
+    assert [sorted(d._candidates(text)) for text in texts] == expected
+    monkeypatch.setattr(d, "_proxy", lambda text: None)
+    assert [sorted(d._candidates(text)) for text in texts] == expected
+    assert sum(1 for found in expected for candidate in found if candidate[3] == "PHONE_NUMBER") > 3000
+
+
+def test_grouped_phone_numbers_are_found_whole() -> None:
+    text = "Desk: +447700 921 916\nFax: 259.735.7502x459 or +41 (0)96 471 07 95, (898)666-3621x0135; 03.93.92.16.85"
+    values = [(f.type, f.value) for f in scan(text)]
+    assert values == [
+        ("PHONE_NUMBER", "+447700 921 916"),
+        ("PHONE_NUMBER", "259.735.7502x459"),
+        ("PHONE_NUMBER", "+41 (0)96 471 07 95"),
+        ("PHONE_NUMBER", "(898)666-3621x0135"),
+        ("PHONE_NUMBER", "03.93.92.16.85"),
+    ]
+    # an SSN shape: an SSN when valid, else nothing (its phone match reads as a date); an IPv4 address wins
+    assert [(f.type, f.value) for f in scan("id 853-37-1694 / 000-37-1694 at 41.176.181.243")] == [
+        ("US_SSN", "853-37-1694"),
+        ("IP_ADDRESS", "41.176.181.243"),
+    ]

@@ -211,7 +211,9 @@ _HEX_COLON = frozenset("0123456789abcdefABCDEF:")
 # "card": Luhn decides), a bare run of 9 digits where _SSN can (group "ssn": ssn_ok decides), a North
 # American number as (ddd) ddd-dddd or ddd-ddd-dddd where _PHONE's match is the run (group "nanp", no SSN,
 # card, IPv4 or date shape; _phone_ok accepts it), digit groups joined by single spaces (group "spaced", see
-# _candidates), and (group "num") any other bare run of 9, 10 or 12..19
+# _candidates), an SSN shape ddd-dd-dddd not after "-" (group "ssnd": _SSN matches it and ssn_ok decides;
+# _phone_ok rejects _PHONE's match as a date, "00-00-0000", whatever comes before it), a phone number in digit
+# groups (group "grouped", see _run_pattern), and (group "num") any other bare run of 9, 10 or 12..19
 # digits, a
 # run with a separator or after "+" / "(" holding 7+ digits, or one holding three dots (IPv4). It matches from
 # where it starts (every position it continues from is a cluster's first digit) and its last match, which
@@ -233,6 +235,8 @@ _RUN_TEMPLATE = (
     r"|(?P<ssn>{d}(?<![\-+(]{d}){d}{{8}}{cluster_end})"
     r"|(?P<nanp>{d}(?:(?<=\({d})(?<![\w+\-]\({d}){d}{{2}}\) ?|(?<![\w+\-(]{d}){d}{{2}}[\-.]){d}{{3}}[\-.]{d}{{4}}{cluster_end})"
     r"|(?P<spaced>{d}(?<![\w+\-(]{d}){no_ssn}{d}{{0,7}}(?: {d}{{1,8}}){{1,5}}{cluster_end})"
+    r"|(?P<ssnd>{d}(?<!-{d}){d}{{2}}-{d}{{2}}-{d}{{4}}{cluster_end})"
+    r"|(?P<grouped>(?={d})(?:{grouped}))"
     r"|(?P<num>{d}++(?:{sep}{{1,3}}+{d}++)*+))?"
 )
 # after a run's first digit: the run can yield a finding
@@ -259,6 +263,24 @@ def _run_pattern(d: str, nondigit: str, alnum: str, letter: str) -> str:
     # dot is useful anyway), and such a run is at most 21 characters long, so each look is bounded (linear time)
     parts["three_dots"] = rf"[{d_or_sep}]{{0,21}}+\.[{d_or_sep}]{{0,21}}+\.[{d_or_sep}]{{0,21}}+\."
     parts["useful"] = _USEFUL_TEMPLATE.format(**parts)
+    # group "grouped": a phone number in digit groups that _PHONE matches whole. At the run's first digit, after
+    # "+" (an international number), after "(" (an area code) or after neither (3+ groups, maybe an "00"
+    # prefix, no parentheses): _PHONE's greedy path, which the possessive groups below follow step by step,
+    # ends at the end of the run, so that is its match; _grouped_phone then tells from the run's shape that
+    # _numbers would find nothing else in the run and that _phone_ok accepts it (else _numbers decides)
+    cluster_end = parts["cluster_end"]
+    # _PHONE after its country code or "(" prefix: up to 10 digits, up to five groups of up to 8, an extension
+    tail = rf"{d}{{1,10}}+(?:[ .\-]{d}{{1,8}}+){{0,5}}+(?: ?x{d}{{1,5}}+)?+{cluster_end}"
+    parts["grouped"] = (
+        # "+44 20 7946 0958", "+41 (0)71 526 99 04": "+" and a 1..3 digit country code, one "(0)" / "(20)"
+        # (in the proxy "(0)" is any digit in parentheses: _PHONE reads "(5)" as an area code, the same span)
+        rf"(?<=\+)(?<![\w+\-]\+){d}{{1,3}}+[ .\-]?+(?:\({d}{{1,4}}+\)[ .\-]?+)?+{tail}"
+        # "(898)666-3621x0135": 1..4 digits in parentheses
+        rf"|(?<=\()(?<![\w+\-]\(){d}{{1,4}}+\)[ .\-]?+{tail}"
+        # "259.735.7502x459", "28-64-66-98": 3 groups at least (_phone_ok then accepts them before a word); an
+        # "00" and a country code that _PHONE reads as a prefix leave at most 6 groups (it takes 7)
+        rf"|(?<![\w+\-(]){d}{{1,10}}+(?:[ .\-]{d}{{1,8}}+){{2,5}}+(?: ?x{d}{{1,5}}+)?+{cluster_end}"
+    )
     # the common runs that cannot be useful, recognised at a lower cost: not after two letters, a bare run of
     # up to 8 digits (not after "+" or "("), a run of up to 6 digits that cannot hold three dots, or a date
     # (yyyy-mm-dd or dd-mm-yyyy, maybe with an hour: _PHONE's match holds the date, _phone_ok rejects it)
@@ -464,6 +486,32 @@ def _numbers(
             match = _PHONE.search(text, last, end) if last < end else None
 
 
+def _grouped_phone(shape: bytes | bytearray, after_plus: bool) -> bool:
+    """True when _numbers finds one phone number in a "grouped" run (see _run_pattern): the whole run.
+
+    ``shape`` is the run's proxy, its "+" or "(" included.
+    These are (supersets of) _numbers's own tests: no SSN shape, fewer than 12 digits where a card can start
+    (not right after "+", nor after "-", "." or "x"), no IPv4 address, and _phone_ok's: 7..15
+    digits before any "x", no date (a "+", "(" or 3 groups pass its other tests). _PHONE's match is the run,
+    so no other phone number is in it.
+    """
+    main = shape.partition(b"x")[0]  # (an extension's digits follow "x": no card or SSN starts there)
+    digits = main.count(48)
+    if not 7 <= digits <= 15:
+        return False
+    # three dots: an IPv4 address could start at a group (not after "." or "x") unless only dots join 5+ groups
+    # (then it could start at the first digit only, and a fourth dot follows its four octets)
+    dots = main.count(46)
+    if dots > 2 and (dots < 4 or main.translate(None, b"0.")):
+        return False
+    # a card cannot start at the country code: the digits after it are what a card could take
+    if digits >= 12 and (not after_plus or main[1:].lstrip(b"0").count(48) >= 12):
+        return False
+    if b"000000000" in main or b"000 00 0000" in main:  # (a dashed SSN shape holds the date shape 00-00-0000)
+        return False
+    return b"-" not in main or (b"0000-00-00" not in main and b"00-00-0000" not in main)
+
+
 def _phone_blocked(char: str) -> bool:
     """True when ``char`` would fail _PHONE's lookbehind: a word character (``isalnum()`` or ``_``), + or -."""
     return char.isalnum() or char in "_+-"
@@ -599,6 +647,17 @@ def _candidates(
         elif group == "nanp":  # (419) 238-2408, 419-238-2408, 419.238.2408: a phone number, whole (see _numbers)
             out.append((9, start - 1 if start > 0 and text[start - 1] == "(" else start, end, "PHONE_NUMBER"))
             continue
+        elif group == "ssnd":  # ddd-dd-dddd: _numbers finds an SSN if ssn_ok, else nothing (see _run_pattern)
+            if ssn_ok(text[start : start + 3], text[start + 4 : start + 6], text[start + 7 : end]):
+                out.append((_PRIORITY["US_SSN"], start, end, "US_SSN"))
+            continue
+        elif group == "grouped":  # a phone number in groups, whole, unless its shape holds more (_run_pattern)
+            before = text[start - 1] if start > 0 else ""  # a "+" or "(" is the number's start, as for "num"
+            if before and before in "+(":
+                start -= 1
+            if proxy is not None and _grouped_phone(proxy[start:end], before == "+"):
+                out.append((9, start, end, "PHONE_NUMBER"))
+                continue
         elif group == "spaced":
             # 2..6 groups of up to 8 digits joined by single spaces, no SSN shape: with 7..11 digits (no card),
             # _PHONE's match is the run and _phone_ok takes it unless it is two groups before a word
