@@ -306,3 +306,25 @@ def test_grouped_phone_numbers_are_found_whole() -> None:
         ("US_SSN", "853-37-1694"),
         ("IP_ADDRESS", "41.176.181.243"),
     ]
+
+
+def _reference_proxy(text: str) -> bytes:
+    return bytes(d._PROXY_TABLE[ord(char)] if ord(char) < 256 else d._proxy_byte(char) for char in text)
+
+
+def test_proxy_classifies_each_character_past_latin1_as_it_alone_would() -> None:
+    # stretches of characters past Latin-1 are classified at once: against the character-by-character plain path
+    rng = random.Random(22)
+    alphabet = "09 -.()x+?aZé²\xa0ΑΓΛΣЖж٣٤中\u2003€\U0001f600\ud800Ⅻǅ"
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 80)))
+        proxy = d._proxy(text)
+        unknown = text.encode("latin-1", "replace").count(b"?")
+        if proxy is None:
+            assert unknown > d._PROXY_MAX_UNKNOWN, text
+        else:
+            assert bytes(proxy) == _reference_proxy(text), text
+    for code in range(256, 0x110000, 7):  # (every 7th code point; a lone one and a stretch of three)
+        char = chr(code)
+        assert d._proxy("1" + char) == b"0" + _reference_proxy(char)
+        assert d._proxy(char * 3 + "?") == _reference_proxy(char * 3) + b"?"

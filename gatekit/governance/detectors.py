@@ -312,11 +312,23 @@ class _ProxyBytes(dict[str, int]):
         return value
 
 
+class _ProxyChars(dict[int, str]):
+    """The proxy character of each character past Latin-1 met so far (the first 4096 of them), by code point."""
+
+    def __missing__(self, code: int) -> str:
+        value = chr(_proxy_byte(chr(code)))
+        if len(self) < 4096:
+            self[code] = value
+        return value
+
+
 _WIDE_PROXY_BYTES = _ProxyBytes()
+_WIDE_PROXY_CHARS = _ProxyChars()
+_WIDE_RUN = re.compile("[^\x00-\xff]+")  # a stretch of characters past Latin-1 (a word in another script)
 
-
-# Latin-1 text becomes its proxy by two byte-table passes; a character past Latin-1 (a "?" once encoded)
-# is classified one by one, while there are at most _PROXY_MAX_UNKNOWN "?" (else _RUN reads the text itself)
+# Latin-1 text becomes its proxy by two byte-table passes. The characters past Latin-1 ("?" once encoded) are
+# then classified one by one, or a stretch at a time (a stretch of letters at once), while there are at most
+# _PROXY_MAX_UNKNOWN "?" with the real ones (else _RUN reads the text itself)
 _PROXY_TABLE = bytes(b if b < 128 and not 48 <= b <= 57 else _proxy_byte(chr(b)) for b in range(256))
 _PROXY_MAX_UNKNOWN = 64
 
@@ -334,11 +346,23 @@ def _proxy(text: str) -> bytes | bytearray | None:
         if count > _PROXY_MAX_UNKNOWN:
             return None
         char = text[index]
-        if char != "?":
-            if proxy is None:
-                proxy = bytearray(raw.translate(_PROXY_TABLE))
+        if char == "?":
+            index = raw.find(63, index + 1)
+            continue
+        if proxy is None:
+            proxy = bytearray(raw.translate(_PROXY_TABLE))
+        if raw[index + 1 : index + 2] != b"?":  # a lone one (a curly quote, a dash)
             proxy[index] = _WIDE_PROXY_BYTES[char]
-        index = raw.find(63, index + 1)
+            index = raw.find(63, index + 1)
+        else:  # a stretch of them (a word), maybe up to a real "?"
+            chars = _WIDE_RUN.match(text, index).group()  # type: ignore[union-attr]
+            end = index + len(chars)
+            count += len(chars) - 1
+            # (a letter is neither a decimal digit nor anything but alphanumeric: an "a")
+            proxy[index:end] = (
+                b"a" * len(chars) if chars.isalpha() else chars.translate(_WIDE_PROXY_CHARS).encode("ascii")
+            )
+            index = raw.find(63, end)
     return raw.translate(_PROXY_TABLE) if proxy is None else proxy
 
 
