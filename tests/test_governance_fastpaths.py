@@ -328,3 +328,40 @@ def test_proxy_classifies_each_character_past_latin1_as_it_alone_would() -> None
         char = chr(code)
         assert d._proxy("1" + char) == b"0" + _reference_proxy(char)
         assert d._proxy(char * 3 + "?") == _reference_proxy(char * 3) + b"?"
+
+
+def _ipaddress_accepts(value: str) -> bool:
+    try:
+        ipaddress.IPv6Address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def test_ipv6_check_accepts_exactly_what_ipaddress_accepts() -> None:
+    # every string of "0", "F" and ":" up to 10 characters, and random hextets joined by ":" / "::" / ":::"
+    accepted = 0
+    for length in range(11):
+        for chars in itertools.product("0F:", repeat=length):
+            value = "".join(chars)
+            expected = _ipaddress_accepts(value)
+            assert d._ipv6_ok(value) == expected, value
+            accepted += expected
+    rng = random.Random(23)
+    for _ in range(30000):
+        hextets = [
+            "".join(rng.choice("0123456789abcdefABCDEF") for _ in range(rng.choice([0, 0, 1, 2, 3, 4, 4, 4, 5])))
+            for _ in range(rng.randrange(1, 11))
+        ]
+        value = ":".join(hextets)
+        if rng.random() < 0.3:
+            cut = rng.randrange(len(value) + 1)
+            value = value[:cut] + rng.choice([":", "::"]) + value[cut:]
+        expected = _ipaddress_accepts(value)
+        assert d._ipv6_ok(value) == expected, value
+        accepted += expected
+    assert accepted > 5000
+    assert [f.value for f in scan("at 6e40:4041:c617:e898:c11:40d2:c669:2eb4 or fe80::1, not 1:2:3")] == [
+        "6e40:4041:c617:e898:c11:40d2:c669:2eb4",
+        "fe80::1",
+    ]

@@ -2,7 +2,7 @@
 
 Each detector is anchored on a cheap fact about the text (a secret's literal prefix, an "@", a "=" or
 ":", a digit run) and its match is confirmed by a cheap validator (Luhn for cards, mod-97 for IBANs,
-SSN validity rules, octet ranges / ``ipaddress`` for IPs, Shannon entropy for generic credentials).
+SSN validity rules, octet ranges / the ``ipaddress`` rules for IPs, Shannon entropy for generic credentials).
 The digit runs of a text are found by one regex pass that skips the runs no detector can accept.
 
 PII types are named as Microsoft Presidio names them (``EMAIL_ADDRESS``,
@@ -13,7 +13,6 @@ secrets are named by kind (``AWS_ACCESS_KEY``, ``GITHUB_TOKEN``, ...).
 from __future__ import annotations
 
 import bisect
-import ipaddress
 import math
 import operator
 import re
@@ -542,7 +541,7 @@ def _phone_blocked(char: str) -> bool:
 
 
 def _ipv6(text: str, hint: re.Match[str] | None, out: list[tuple[int, int, int, str]]) -> None:
-    """IPv6 addresses, grown left and right from each ``:hex:`` hint (the first given) and checked by ``ipaddress``."""
+    """IPv6 addresses, grown left and right from each ``:hex:`` hint (the first given) and checked by _ipv6_ok."""
     size = len(text)
     next_free = 0
     while hint is not None:
@@ -566,11 +565,46 @@ def _ipv6(text: str, hint: re.Match[str] | None, out: list[tuple[int, int, int, 
         # (an address without "::" has exactly eight groups: checked first, ipaddress raises at a cost)
         if len(value) > 39 or len(value) - colons < 3 or (colons != 7 and "::" not in value):
             continue
-        try:
-            ipaddress.IPv6Address(value)
-        except ValueError:
-            continue
-        out.append((_PRIORITY["IP_ADDRESS"], start, end, "IP_ADDRESS"))
+        if _ipv6_ok(value):
+            out.append((_PRIORITY["IP_ADDRESS"], start, end, "IP_ADDRESS"))
+
+
+def _ipv6_ok(value: str) -> bool:
+    """``ipaddress.IPv6Address(value)`` accepts ``value``, a string of ASCII hex digits and colons.
+
+    ipaddress's own steps without its exceptions (it raises at a cost on most candidates): 3..9 parts between
+    the colons, at most one empty part inside (a "::"), which may also cover an empty first and last part and
+    stands for one hextet at least; without it exactly 8 parts; each hextet used 1..4 hex digits.
+    """
+    parts = value.split(":")
+    count = len(parts)
+    if count < 3 or count > 9:
+        return False
+    skip = -1
+    for index in range(1, count - 1):
+        if not parts[index]:
+            if skip != -1:
+                return False
+            skip = index
+    if skip == -1:
+        if count != 8:
+            return False
+        used = parts
+    else:
+        high = skip
+        low = count - skip - 1
+        if not parts[0]:
+            high -= 1
+            if high:
+                return False
+        if not parts[-1]:
+            low -= 1
+            if low:
+                return False
+        if high + low > 7:
+            return False
+        used = parts[:high] + parts[count - low :]
+    return all(0 < len(part) <= 4 for part in used)
 
 
 def _generic_secrets(text: str, sign: str, out: list[tuple[int, int, int, str]]) -> None:
