@@ -220,6 +220,8 @@ _PHONE_SHAPES = [
     "dd-dd-dd-dd", "+dd (0)dd ddd dd dd", "+dddddd ddd ddd", "ddd-dd-dddd", "dddd-dd-dd", "dd-dd-dddd",
     "ddd-ddd-dddd x dddd", "(dd) dddd-dddd", "+ddddddddddddd", "ddd.ddd.ddd.ddd", "+d ddd dd dddd", "00dd dd dddd dddd",
     "(d)ddd ddd ddd", "+ddd-dd-dddd", "ddd-dd-dddd-dd", "dddd-ddd-dddd-dddd", "d.d.d.d.d.d", "ddd.ddd.ddd.ddd.d",
+    "ddd.dd.d.ddd", "d.d.d.d", "dd.ddd.dd.dd", "2dd.2dd.1dd.dd", "001-ddd-ddd-dddd", "dddd-dddd-dddd-ddd",
+    "ddd-ddd-ddd-dddx dd", "dddd ddd-dddd-ddd",
 ]  # fmt: skip
 _AROUND = [
     "",
@@ -283,12 +285,13 @@ def test_grouped_phone_and_dashed_ssn_runs_give_what_every_raw_run_gives(monkeyp
             if run.lastgroup is None:
                 break
             end = run.end(run.lastgroup)
-    assert groups["grouped"] > 1500 and groups["ssnd"] > 150, groups
+    assert groups["grouped"] > 1500 and groups["ssnd"] > 150 and groups["quad"] > 80, groups
     expected = [_reference_numbers(text) for text in texts]
     assert [sorted(d._candidates(text)) for text in texts] == expected
     monkeypatch.setattr(d, "_proxy", lambda text: None)
     assert [sorted(d._candidates(text)) for text in texts] == expected
-    assert sum(1 for found in expected for candidate in found if candidate[3] == "PHONE_NUMBER") > 3000
+    kinds = [candidate[3] for found in expected for candidate in found]
+    assert kinds.count("PHONE_NUMBER") > 3000 and kinds.count("IP_ADDRESS") > 100 and kinds.count("CREDIT_CARD") > 30
 
 
 def test_grouped_phone_numbers_are_found_whole() -> None:

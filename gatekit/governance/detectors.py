@@ -211,7 +211,9 @@ _HEX_COLON = frozenset("0123456789abcdefABCDEF:")
 # American number as (ddd) ddd-dddd or ddd-ddd-dddd where _PHONE's match is the run (group "nanp", no SSN,
 # card, IPv4 or date shape; _phone_ok accepts it), digit groups joined by single spaces (group "spaced", see
 # _candidates), an SSN shape ddd-dd-dddd not after "-" (group "ssnd": _SSN matches it and ssn_ok decides;
-# _phone_ok rejects _PHONE's match as a date, "00-00-0000", whatever comes before it), a phone number in digit
+# _phone_ok rejects _PHONE's match as a date, "00-00-0000", whatever comes before it), four groups of up to
+# three digits joined by dots after no word character, ".", "+", "-" or "(" (group "quad": _IPV4 can match it
+# only at its start, whole; _PHONE's match is the run, a phone number with 7+ digits), a phone number in digit
 # groups (group "grouped", see _run_pattern), and (group "num") any other bare run of 9, 10 or 12..19
 # digits, a
 # run with a separator or after "+" / "(" holding 7+ digits, or one holding three dots (IPv4). It matches from
@@ -235,6 +237,7 @@ _RUN_TEMPLATE = (
     r"|(?P<nanp>{d}(?:(?<=\({d})(?<![\w+\-]\({d}){d}{{2}}\) ?|(?<![\w+\-(]{d}){d}{{2}}[\-.]){d}{{3}}[\-.]{d}{{4}}{cluster_end})"
     r"|(?P<spaced>{d}(?<![\w+\-(]{d}){no_ssn}{d}{{0,7}}(?: {d}{{1,8}}){{1,5}}{cluster_end})"
     r"|(?P<ssnd>{d}(?<!-{d}){d}{{2}}-{d}{{2}}-{d}{{4}}{cluster_end})"
+    r"|(?P<quad>{d}(?<![\w.+\-(]{d}){d}{{0,2}}\.{d}{{1,3}}\.{d}{{1,3}}\.{d}{{1,3}}{cluster_end})"
     r"|(?P<grouped>(?={d})(?:{grouped}))"
     r"|(?P<num>{d}++(?:{sep}{{1,3}}+{d}++)*+))?"
 )
@@ -535,6 +538,24 @@ def _grouped_phone(shape: bytes | bytearray, after_plus: bool) -> bool:
     return b"-" not in main or (b"0000-00-00" not in main and b"00-00-0000" not in main)
 
 
+def _grouped_card_shape(shape: bytes | bytearray) -> bool:
+    """True when _numbers finds a card (if Luhn says so) and a phone number in a bare "grouped" run, no more.
+
+    ``shape`` is the run's proxy. 12..15 digits before any "x" joined by single spaces or dashes only (the card
+    then takes them all, from the first digit when it can start there), no SSN shape, no date: _phone_ok
+    accepts the phone number (3 groups at least).
+    """
+    main = shape.partition(b"x")[0].rstrip(b" ")
+    return (
+        12 <= main.count(48) <= 15
+        and not main.translate(None, b"0 -")
+        and b"000000000" not in main
+        and b"000 00 0000" not in main
+        and b"00-00-0000" not in main  # (and so no dashed SSN shape either)
+        and b"0000-00-00" not in main
+    )
+
+
 def _phone_blocked(char: str) -> bool:
     """True when ``char`` would fail _PHONE's lookbehind: a word character (``isalnum()`` or ``_``), + or -."""
     return char.isalnum() or char in "_+-"
@@ -709,13 +730,29 @@ def _candidates(
             if ssn_ok(text[start : start + 3], text[start + 4 : start + 6], text[start + 7 : end]):
                 out.append((_PRIORITY["US_SSN"], start, end, "US_SSN"))
             continue
+        elif group == "quad":  # d.d.d.d: _numbers finds an IPv4 address if it is one, a phone number if 7+ digits
+            address = _IPV4.match(text, start, end)
+            if address is not None:
+                out.append((_PRIORITY["IP_ADDRESS"], address.start(), address.end(), "IP_ADDRESS"))
+            if end - start - 3 >= 7:  # (_phone_ok takes four groups of digits)
+                out.append((9, start, end, "PHONE_NUMBER"))
+            continue
         elif group == "grouped":  # a phone number in groups, whole, unless its shape holds more (_run_pattern)
             before = text[start - 1] if start > 0 else ""  # a "+" or "(" is the number's start, as for "num"
             if before and before in "+(":
                 start -= 1
-            if proxy is not None and _grouped_phone(proxy[start:end], before == "+"):
-                out.append((9, start, end, "PHONE_NUMBER"))
-                continue
+            if proxy is not None:
+                shape = proxy[start:end]
+                if _grouped_phone(shape, before == "+"):
+                    out.append((9, start, end, "PHONE_NUMBER"))
+                    continue
+                if before != "." and not (before and before in "+(") and _grouped_card_shape(shape):
+                    # a card may start at the first digit and take every digit before any "x": Luhn decides
+                    card_end = start + len(shape.partition(b"x")[0].rstrip(b" "))
+                    if luhn_ok(text[start:card_end].replace(" ", "").replace("-", "")):
+                        out.append((_PRIORITY["CREDIT_CARD"], start, card_end, "CREDIT_CARD"))
+                    out.append((9, start, end, "PHONE_NUMBER"))
+                    continue
         elif group == "spaced":
             # 2..6 groups of up to 8 digits joined by single spaces, no SSN shape: with 7..11 digits (no card),
             # _PHONE's match is the run and _phone_ok takes it unless it is two groups before a word
