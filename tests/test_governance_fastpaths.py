@@ -221,7 +221,7 @@ _PHONE_SHAPES = [
     "ddd-ddd-dddd x dddd", "(dd) dddd-dddd", "+ddddddddddddd", "ddd.ddd.ddd.ddd", "+d ddd dd dddd", "00dd dd dddd dddd",
     "(d)ddd ddd ddd", "+ddd-dd-dddd", "ddd-dd-dddd-dd", "dddd-ddd-dddd-dddd", "d.d.d.d.d.d", "ddd.ddd.ddd.ddd.d",
     "ddd.dd.d.ddd", "d.d.d.d", "dd.ddd.dd.dd", "2dd.2dd.1dd.dd", "001-ddd-ddd-dddd", "dddd-dddd-dddd-ddd",
-    "ddd-ddd-ddd-dddx dd", "dddd ddd-dddd-ddd",
+    "ddd-ddd-ddd-dddx dd", "dddd ddd-dddd-ddd", "dddd dddd dddd dddd", "dd ddd ddd dddd", "+dddddddddddd",
 ]  # fmt: skip
 _AROUND = [
     "",

@@ -512,6 +512,9 @@ def _numbers(
             match = _PHONE.search(text, last, end) if last < end else None
 
 
+_NINE_DIGITS = re.compile(rb"(?<!0)0{9}(?!0)")  # (in a proxy)
+
+
 def _grouped_phone(shape: bytes | bytearray, after_plus: bool) -> bool:
     """True when _numbers finds one phone number in a "grouped" run (see _run_pattern): the whole run.
 
@@ -533,7 +536,8 @@ def _grouped_phone(shape: bytes | bytearray, after_plus: bool) -> bool:
     # a card cannot start at the country code: the digits after it are what a card could take
     if digits >= 12 and (not after_plus or main[1:].lstrip(b"0").count(48) >= 12):
         return False
-    if b"000000000" in main or b"000 00 0000" in main:  # (a dashed SSN shape holds the date shape 00-00-0000)
+    # an SSN shape: a group of exactly 9 digits, or 3, 2 and 4 digits spaced (a dashed one holds the date shape)
+    if (b"000000000" in main and _NINE_DIGITS.search(main) is not None) or b"000 00 0000" in main:
         return False
     return b"-" not in main or (b"0000-00-00" not in main and b"00-00-0000" not in main)
 
@@ -757,8 +761,17 @@ def _candidates(
             # 2..6 groups of up to 8 digits joined by single spaces, no SSN shape: with 7..11 digits (no card),
             # _PHONE's match is the run and _phone_ok takes it unless it is two groups before a word
             spaces = text.count(" ", start, end)
-            if 7 <= end - start - spaces <= 11:
+            digits = end - start - spaces
+            if 7 <= digits <= 11:
                 if spaces > 1 or _NEXT_WORD.match(text, end) is None:
+                    out.append((9, start, end, "PHONE_NUMBER"))
+                continue
+            # with 12..19 digits in 3+ groups (no group of 9: no SSN) and no "." before, _CARD's match is the run
+            # (Luhn decides) and, up to 15 digits, so is _PHONE's, which _phone_ok takes (3 groups)
+            if digits <= 19 and spaces > 1 and (start == 0 or text[start - 1] != "."):
+                if luhn_ok(text[start:end].replace(" ", "")):
+                    out.append((_PRIORITY["CREDIT_CARD"], start, end, "CREDIT_CARD"))
+                if digits <= 15:
                     out.append((9, start, end, "PHONE_NUMBER"))
                 continue
         elif group == "ssn":
