@@ -368,3 +368,24 @@ def test_ipv6_check_accepts_exactly_what_ipaddress_accepts() -> None:
         "6e40:4041:c617:e898:c11:40d2:c669:2eb4",
         "fe80::1",
     ]
+
+
+def test_bare_runs_after_a_word_character_are_skipped_unless_nine_digits() -> None:
+    # the run regex does not stop at them (no detector starts there) but does at an SSN's 9 digits or an IBAN
+    for text, stops in [
+        ("IFUE40226315499137 x", []),
+        ("_1234567890 and W12345678901234", []),
+        ("a123456789 b", ["ssn"]),
+        ("GB59IFUE40226315499137", ["iban"]),
+    ]:
+        proxy = d._proxy(text)
+        assert proxy is not None
+        found, end = [], proxy.find(48)
+        while end != -1:
+            run = d._RUN_PROXY.match(proxy, end)
+            if run.lastgroup is None:
+                break
+            found.append(run.lastgroup)
+            end = run.end(run.lastgroup)
+        assert found == stops, text
+        assert sorted(d._candidates(text)) == _reference_numbers(text), text

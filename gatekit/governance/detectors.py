@@ -229,7 +229,7 @@ _HEX_COLON = frozenset("0123456789abcdefABCDEF:")
 # Every alternative begins with the digit it stands at (look-behinds include it), so that the regex engine
 # rejects an alternative on its first character.
 _RUN_TEMPLATE = (
-    r"(?:{nondigit}++|{boring}|{d}(?!{useful}){d}*+(?:{sep}{{1,3}}+{d}++)*+)*+"
+    r"(?:{nondigit}++|{boring}|{after_word}|{d}(?!{useful}){d}*+(?:{sep}{{1,3}}+{d}++)*+)*+"
     r"(?:(?P<iban>{d}{after_code}(?:(?:{sep}{{0,3}}+{d}){{3,}}+|{d})?)"
     r"|(?P<phone>{d}(?<![\w+\-]{d}){d}{{9}}{cluster_end}(?![ \t]+{letter}))"
     r"|(?P<card>{d}(?<![\w\-+.(]{d}){d}{{11,18}}{cluster_end})"
@@ -293,6 +293,9 @@ def _run_pattern(d: str, nondigit: str, alnum: str, letter: str) -> str:
         r"|(?<![+(]{d})(?:{d}{{3}}-{d}{{2}}-{d}{{2}}|{d}-{d}{{2}}-{d}{{4}})(?: {d}{{2}})?){cluster_end}"
         r"|(?<![+(]{d})(?:{d}{{0,4}} {d}{{1,6}}{cluster_end}(?=[ \t]+{letter})|{d}{{3,4}}-{d}{{3}}{cluster_end}))"
     ).format(**parts)
+    # a bare run right after a word character, not an IBAN's start and not of 9 digits (an SSN): no phone number
+    # or card starts after a word character, and no detector starts inside a bare run ("IFUE40226315499137")
+    parts["after_word"] = rf"{d}(?<=\w{d})(?!{parts['after_code']})(?:{d}{{0,7}}+|{d}{{9,}}+){parts['cluster_end']}"
     return _RUN_TEMPLATE.format(nondigit=nondigit, **parts)
 
 
