@@ -145,3 +145,16 @@ def test_attribute_chains_still_refuse_private_names() -> None:
         Expression("tool._secret.value")
     with pytest.raises(ExpressionError, match="_env"):
         Expression("_env.value")
+
+
+def test_calls_are_filtered_by_name_before_a_prefix_only_when_the_prefix_cannot_raise() -> None:
+    safe = _refund_policy('context.env == "production" and tool.name in ["refund"] and tool.arguments.amount > 5')
+    assert safe.rules[0].filter_first
+    risky = _refund_policy('context.a / context.b > 1 and tool.name in ["refund"] and tool.arguments.amount > 5')
+    assert not risky.rules[0].filter_first  # arithmetic: evaluated first, as written
+    for policy, context in ((safe, {"env": "production"}), (risky, {"a": 4, "b": 2})):
+        case = {"id": "c", "input": "hi", "context": context}
+        other = policy.evaluate(case, {"output": "", "tool_calls": [{"name": "cancel", "arguments": {"amount": 9}}]})
+        assert other.outcome is Outcome.ALLOW
+        refund = policy.evaluate(case, {"output": "", "tool_calls": [{"name": "refund", "arguments": {"amount": 9}}]})
+        assert refund.outcome is Outcome.REQUIRE_REVIEW

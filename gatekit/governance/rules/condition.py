@@ -36,6 +36,32 @@ def _name_filter(part: Expression) -> frozenset[str] | None:
     return frozenset(item.value for item in items)  # type: ignore[attr-defined]
 
 
+_SAFE_COMPARE = (ast.Eq, ast.NotEq, ast.In, ast.NotIn)
+
+
+def _cannot_raise(node: ast.AST) -> bool:
+    """True for an operand that cannot raise and reads nothing but the environment.
+
+    Names, attribute reads, constants, ``not``/``and``/``or`` and ``==``/``!=``/``in``/``not in``
+    comparisons: over a case's JSON values, whether such an operand is evaluated cannot change a decision.
+    """
+    if isinstance(node, ast.Name | ast.Constant):
+        return True
+    if isinstance(node, ast.Attribute):
+        return _cannot_raise(node.value)
+    if isinstance(node, ast.List | ast.Tuple):
+        return all(isinstance(item, ast.Constant) for item in node.elts)
+    if isinstance(node, ast.BoolOp):
+        return all(_cannot_raise(value) for value in node.values)
+    if isinstance(node, ast.UnaryOp):
+        return isinstance(node.op, ast.Not) and _cannot_raise(node.operand)
+    if isinstance(node, ast.Compare):
+        return all(isinstance(op, _SAFE_COMPARE) for op in node.ops) and all(
+            _cannot_raise(operand) for operand in (node.left, *node.comparators)
+        )
+    return False
+
+
 class ConditionConfig(RuleConfig):
     """YAML of a ``condition`` rule."""
 
@@ -75,6 +101,9 @@ class ConditionRule(BaseRule):
         # building their environment (the operand is false for them, so the expression is too)
         self.name_filter: frozenset[str] | None = _name_filter(self.per_call[0]) if self.per_call else None
         self.prefix_fns = [part.evaluator() for part in self.case_prefix]
+        # with a name filter and a prefix that cannot raise, a case without a call of a filtered tool is
+        # decided (not matched) before the prefix and its environment are built
+        self.filter_first = self.name_filter is not None and all(_cannot_raise(p.tree) for p in self.case_prefix)
         self.per_call_fns = [part.evaluator() for part in self.per_call]
 
     def evaluate(self, ev: Evaluation) -> list[Fired]:
@@ -85,6 +114,15 @@ class ConditionRule(BaseRule):
         calls = ev.tool_calls
         if not calls:
             return []
+        name_filter = self.name_filter
+        if self.filter_first:
+            assert name_filter is not None
+            for call in calls:
+                name = call.get("name")
+                if type(name) is not str or name in name_filter:
+                    break
+            else:  # every call is of another tool: the per-call part is false for each
+                return []
         # the case-level names are built once (reading them has no effect); only ``tool`` changes per call
         env = ev.env(names=self.env_names)
         for part in self.prefix_fns:
@@ -92,7 +130,6 @@ class ConditionRule(BaseRule):
                 return []
         per_call = self.per_call_fns
         matched = []
-        name_filter = self.name_filter
         after_filter = per_call[1:]
         for call in calls:
             parts = per_call
