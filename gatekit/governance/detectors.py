@@ -272,7 +272,9 @@ def _run_pattern(d: str, nondigit: str, alnum: str, letter: str) -> str:
     # _numbers would find nothing else in the run and that _phone_ok accepts it (else _numbers decides)
     cluster_end = parts["cluster_end"]
     # _PHONE after its country code or "(" prefix: up to 10 digits, up to five groups of up to 8, an extension
-    tail = rf"{d}{{1,10}}+(?:[ .\-]{d}{{1,8}}+){{0,5}}+(?: ?x{d}{{1,5}}+)?+{cluster_end}"
+    # (an extension may be followed by a short group, "x4587 3": _PHONE's match ends before it, see _candidates)
+    ext = rf"(?: ?x{d}{{1,5}}+(?: {d}{{1,6}}+)?+)?+{cluster_end}"
+    tail = rf"{d}{{1,10}}+(?:[ .\-]{d}{{1,8}}+){{0,5}}+{ext}"
     parts["grouped"] = (
         # "+44 20 7946 0958", "+41 (0)71 526 99 04": "+" and a 1..3 digit country code, one "(0)" / "(20)"
         # (in the proxy "(0)" is any digit in parentheses: _PHONE reads "(5)" as an area code, the same span)
@@ -281,7 +283,7 @@ def _run_pattern(d: str, nondigit: str, alnum: str, letter: str) -> str:
         rf"|(?<=\()(?<![\w+\-]\(){d}{{1,4}}+\)[ .\-]?+{tail}"
         # "259.735.7502x459", "28-64-66-98": 3 groups at least (_phone_ok then accepts them before a word); an
         # "00" and a country code that _PHONE reads as a prefix leave at most 6 groups (it takes 7)
-        rf"|(?<![\w+\-(]){d}{{1,10}}+(?:[ .\-]{d}{{1,8}}+){{2,5}}+(?: ?x{d}{{1,5}}+)?+{cluster_end}"
+        rf"|(?<![\w+\-(]){d}{{1,10}}+(?:[ .\-]{d}{{1,8}}+){{2,5}}+{ext}"
     )
     # the common runs that cannot be useful, recognised at a lower cost: not after two letters, a bare run of
     # up to 8 digits (not after "+" or "("), a run of up to 6 digits that cannot hold three dots, or a date
@@ -750,10 +752,18 @@ def _candidates(
                 start -= 1
             if proxy is not None:
                 shape = proxy[start:end]
-                if _grouped_phone(shape, before == "+"):
-                    out.append((9, start, end, "PHONE_NUMBER"))
+                # a short group after an extension ("x4587 3"): _PHONE's match ends before it, and a bare run of
+                # up to 6 digits is no phone number itself (nor, after a space, an SSN or a card)
+                stop = end
+                cut = shape.find(b"x")
+                if cut != -1:
+                    space = shape.find(b" ", cut)
+                    if space != -1:
+                        stop = start + space
+                if _grouped_phone(shape[: stop - start], before == "+"):
+                    out.append((9, start, stop, "PHONE_NUMBER"))
                     continue
-                if before != "." and not (before and before in "+(") and _grouped_card_shape(shape):
+                if stop == end and before != "." and not (before and before in "+(") and _grouped_card_shape(shape):
                     # a card may start at the first digit and take every digit before any "x": Luhn decides
                     card_end = start + len(shape.partition(b"x")[0].rstrip(b" "))
                     if luhn_ok(text[start:card_end].replace(" ", "").replace("-", "")):
