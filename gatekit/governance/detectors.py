@@ -229,7 +229,7 @@ _HEX_COLON = frozenset("0123456789abcdefABCDEF:")
 # Every alternative begins with the digit it stands at (look-behinds include it), so that the regex engine
 # rejects an alternative on its first character.
 _RUN_TEMPLATE = (
-    r"(?:{nondigit}++|{boring}|{after_word}|{d}(?!{useful}){d}*+(?:{sep}{{1,3}}+{d}++)*+)*+"
+    r"(?:{nondigit}++|{boring}|{d}(?!{useful}){d}*+(?:{sep}{{1,3}}+{d}++)*+|{after_word})*+"
     r"(?:(?P<iban>{d}{after_code}(?:(?:{sep}{{0,3}}+{d}){{3,}}+|{d})?)"
     r"|(?P<phone>{d}(?<![\w+\-]{d}){d}{{9}}{cluster_end}(?![ \t]+{letter}))"
     r"|(?P<card>{d}(?<![\w\-+.(]{d}){d}{{11,18}}{cluster_end})"
@@ -334,7 +334,7 @@ _WIDE_PROXY_CHARS = _ProxyChars()
 _WIDE_RUN = re.compile("[^\x00-\xff]+")  # a stretch of characters past Latin-1 (a word in another script)
 
 # Latin-1 text becomes its proxy by two byte-table passes. The characters past Latin-1 ("?" once encoded) are
-# then classified one by one, or a stretch at a time (a stretch of letters at once), while there are at most
+# then classified one by one, or 4+ in a row at a time (a stretch of letters at once), while there are at most
 # _PROXY_MAX_UNKNOWN "?" with the real ones (else _RUN reads the text itself)
 _PROXY_TABLE = bytes(b if b < 128 and not 48 <= b <= 57 else _proxy_byte(chr(b)) for b in range(256))
 _PROXY_MAX_UNKNOWN = 64
@@ -358,7 +358,7 @@ def _proxy(text: str) -> bytes | bytearray | None:
             continue
         if proxy is None:
             proxy = bytearray(raw.translate(_PROXY_TABLE))
-        if raw[index + 1 : index + 2] != b"?":  # a lone one (a curly quote, a dash)
+        if not raw.startswith(b"????", index):  # a lone one (a curly quote, a dash) or a few
             proxy[index] = _WIDE_PROXY_BYTES[char]
             index = raw.find(63, index + 1)
         else:  # a stretch of them (a word), maybe up to a real "?"
