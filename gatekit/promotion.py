@@ -411,6 +411,11 @@ def parse_limits(
     return parsed, level
 
 
+def _unmeasured(name: str, limit: float, message: str, unit: str) -> Check:
+    """An inconclusive baseline check: too few paired cases to compare."""
+    return Check(name, None, limit, "<=", CheckStatus.INCONCLUSIVE, None, message, unit)
+
+
 def _judge(value: float, interval: tuple[float, float], limit: float) -> CheckStatus:
     """Fail when the whole interval is beyond the limit; inconclusive when only the estimate is."""
     if interval[0] > limit:
@@ -465,18 +470,7 @@ def regression_checks(
 
             n = len(pairs)
             if n == 0:
-                checks.append(
-                    Check(
-                        name,
-                        None,
-                        item.limit,
-                        "<=",
-                        CheckStatus.INCONCLUSIVE,
-                        None,
-                        f"no cases to pair with the baseline ({coverage})",
-                        "",
-                    )
-                )
+                checks.append(_unmeasured(name, item.limit, f"no cases to pair with the baseline ({coverage})", ""))
                 continue
             regressions = sum(1 for c, b in pairs if bad(c) and not bad(b))
             fixes = sum(1 for c, b in pairs if not bad(c) and bad(b))
@@ -500,18 +494,8 @@ def regression_checks(
             if getattr(cand[k], field_name) is not None and getattr(base[k], field_name) is not None
         ]
         if len(pairs_f) < 2:
-            checks.append(
-                Check(
-                    name,
-                    None,
-                    item.limit,
-                    "<=",
-                    CheckStatus.INCONCLUSIVE,
-                    None,
-                    f"fewer than 2 cases with {field_name} on both sides ({coverage})",
-                    "" if item.relative else abs_unit,
-                )
-            )
+            message = f"fewer than 2 cases with {field_name} on both sides ({coverage})"
+            checks.append(_unmeasured(name, item.limit, message, "" if item.relative else abs_unit))
             continue
         value, interval = paired_bootstrap(
             [c for c, _ in pairs_f],
