@@ -12,7 +12,6 @@ import fnmatch
 import functools
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar, NamedTuple, Protocol
 
@@ -490,31 +489,3 @@ def apply_spans(text: str, spans: dict[tuple[int, int], Span], counts: dict[str,
         counts[kind] = counts.get(kind, 0) + 1
     parts.append(text[pos:])
     return "".join(parts)
-
-
-def apply_redactions(text: str, redactions: dict[tuple[int, int], Span]) -> tuple[str, list[str]]:
-    """Apply non-overlapping redactions (longest first on overlap); return text and redacted types."""
-    kinds: list[str] = []
-    if len(redactions) == 1:
-        (red,) = redactions.values()
-        return f"{text[: red[0]]}{red[3]}{text[red[1] :]}", [red[2]]
-    parts: list[str] = []
-    pos = 0
-    for start, end, kind, replacement in sorted(redactions.values(), key=_span_order):
-        if start < pos:
-            continue
-        parts.append(text[pos:start])
-        parts.append(replacement)
-        pos = end
-        kinds.append(kind)
-    parts.append(text[pos:])
-    return "".join(parts), kinds
-
-
-@dataclass
-class RuleSpec:
-    """A registered rule kind: the class and where it came from (builtin or entry point)."""
-
-    cls: type[BaseRule]
-    source: str = "builtin"
-    extra: dict[str, Any] = field(default_factory=dict)

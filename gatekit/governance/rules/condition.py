@@ -105,6 +105,7 @@ class ConditionRule(BaseRule):
         # decided (not matched) before the prefix and its environment are built
         self.filter_first = self.name_filter is not None and all(_cannot_raise(p.tree) for p in self.case_prefix)
         self.per_call_fns = [part.evaluator() for part in self.per_call]
+        self.after_filter_fns = self.per_call_fns[1:]  # the per-call operands after a name filter
 
     def evaluate(self, ev: Evaluation) -> list[Fired]:
         """Evaluate the expression (per tool call when it mentions ``tool``)."""
@@ -130,7 +131,7 @@ class ConditionRule(BaseRule):
                 return []
         per_call = self.per_call_fns
         matched = []
-        after_filter = per_call[1:]
+        after_filter = self.after_filter_fns
         for call in calls:
             parts = per_call
             name = call.get("name")
