@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from gatekit.errors import PolicyError
 from gatekit.governance.expressions import ExpressionError
 from gatekit.governance.rules import known_kinds, rule_class
 from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, apply_spans
+from gatekit.governance.schema import PolicyFile
 from gatekit.models import Decision, Outcome
 
 # OpenTelemetry GenAI security semantic conventions (development status) decision types
@@ -27,17 +28,6 @@ WITHHELD = "[WITHHELD: a redaction rule failed]"
 _BY_RANK = (Outcome.ALLOW, Outcome.ALLOW_WITH_REDACTION, Outcome.REQUIRE_REVIEW, Outcome.DENY)
 _RANK = {outcome: rank for rank, outcome in enumerate(_BY_RANK)}
 _VALUE = {outcome: outcome.value for outcome in _BY_RANK}  # ``.value`` is a Python-level descriptor call
-
-
-class PolicyFile(BaseModel):
-    """Top level of a policy YAML file."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
-    version: str
-    description: str = ""
-    rules: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class RunState:

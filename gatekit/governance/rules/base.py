@@ -15,22 +15,10 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar, NamedTuple, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from gatekit.governance.detectors import Finding, scan, scan_texts
+from gatekit.governance.rules.interface import BaseRule as BaseRule
+from gatekit.governance.rules.interface import RuleConfig as RuleConfig
 from gatekit.models import Outcome
-
-
-class RuleConfig(BaseModel):
-    """Fields every rule has in YAML; rule kinds add their own."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
-    kind: str
-    description: str = ""
-    owasp: list[str] | None = None
-    enabled: bool = True
 
 
 class Fired(NamedTuple):
@@ -51,26 +39,6 @@ class Rule(Protocol):
     def evaluate(self, ev: Evaluation) -> list[Fired]:
         """Return every way this rule fired on the case (an empty list when it did not)."""
         ...
-
-
-class BaseRule:
-    """Convenience base: stores the config, id and OWASP categories."""
-
-    kind: ClassVar[str] = ""
-    default_owasp: ClassVar[tuple[str, ...]] = ()
-    Config: ClassVar[type[RuleConfig]] = RuleConfig
-
-    def __init__(self, config: RuleConfig) -> None:
-        self.config = config
-        self.id = config.id
-        self.owasp = list(config.owasp) if config.owasp is not None else list(self.default_owasp)
-
-    def bind(self, rules: list[Any]) -> None:
-        """Called once after every rule of the policy is built (to look at sibling rules)."""
-
-    def evaluate(self, ev: Evaluation) -> list[Fired]:  # pragma: no cover - overridden
-        """Return every way this rule fired on the case."""
-        raise NotImplementedError
 
 
 # --- evaluation state ------------------------------------------------------------------------------

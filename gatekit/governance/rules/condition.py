@@ -7,10 +7,11 @@ When the expression mentions ``tool`` it is evaluated once per tool call (``tool
 from __future__ import annotations
 
 import ast
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from gatekit.governance.expressions import Expression
 from gatekit.governance.rules.base import ENV_NAMES, BaseRule, Evaluation, Fired, RuleConfig
+from gatekit.governance.schema import ConditionConfig
 from gatekit.models import Outcome
 
 CASE_NAMES = ENV_NAMES
@@ -60,15 +61,6 @@ def _cannot_raise(node: ast.AST) -> bool:
             _cannot_raise(operand) for operand in (node.left, *node.comparators)
         )
     return False
-
-
-class ConditionConfig(RuleConfig):
-    """YAML of a ``condition`` rule."""
-
-    kind: Literal["condition"] = "condition"
-    when: str
-    outcome: Literal["deny", "require_review", "allow_with_redaction", "allow"] = "require_review"
-    reason: str = ""
 
 
 class ConditionRule(BaseRule):

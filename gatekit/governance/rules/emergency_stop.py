@@ -7,12 +7,11 @@ The expression sees run counters: ``cases``, ``violation_count`` (cases decided 
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
-
-from pydantic import Field
+from typing import Any, ClassVar
 
 from gatekit.governance.expressions import Expression
 from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig
+from gatekit.governance.schema import EmergencyStopConfig
 
 RUN_NAMES = frozenset(
     {
@@ -28,15 +27,6 @@ RUN_NAMES = frozenset(
         "rules",
     }
 )
-
-
-class EmergencyStopConfig(RuleConfig):
-    """YAML of an ``emergency_stop`` rule."""
-
-    kind: Literal["emergency_stop"] = "emergency_stop"
-    when: str
-    min_cases: int = Field(default=1, ge=1)
-    reason: str = ""
 
 
 class EmergencyStopRule(BaseRule):

@@ -8,26 +8,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field
-
-from gatekit.governance.injection import DEFAULT_THRESHOLD, injection_score
+from gatekit.governance.injection import injection_score
 from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig
+from gatekit.governance.schema import PromptInjectionConfig
 from gatekit.models import Outcome
 
 OutcomeName = Literal["deny", "require_review", "allow_with_redaction", "allow"]
-
-
-class PromptInjectionConfig(RuleConfig):
-    """YAML of a ``prompt_injection`` rule."""
-
-    kind: Literal["prompt_injection"] = "prompt_injection"
-    scan: list[Literal["input", "tool_outputs", "output"]] = Field(
-        default_factory=lambda: ["input", "tool_outputs"]  # type: ignore[arg-type]
-    )
-    threshold: float = Field(default=DEFAULT_THRESHOLD, gt=0)
-    outcome: OutcomeName = "require_review"
-    escalate_outcome: OutcomeName = "deny"
-    high_risk_tools: list[str] = Field(default_factory=list)
 
 
 _RESULT_KEYS = frozenset(("output", "result", "content"))

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar, Literal
-
-from pydantic import Field
+from typing import Any, ClassVar
 
 from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig
+from gatekit.governance.schema import SensitiveTermsConfig
 from gatekit.models import Outcome
 
 _ACTION_OUTCOME = {
@@ -15,18 +14,6 @@ _ACTION_OUTCOME = {
     "deny": Outcome.DENY,
     "review": Outcome.REQUIRE_REVIEW,
 }
-
-
-class SensitiveTermsConfig(RuleConfig):
-    """YAML of a ``sensitive_terms`` rule."""
-
-    kind: Literal["sensitive_terms"] = "sensitive_terms"
-    terms: list[str] = Field(min_length=1)
-    scan: list[Literal["output", "tool_arguments", "input"]] = Field(
-        default_factory=lambda: ["output", "tool_arguments"]  # type: ignore[arg-type]
-    )
-    action: Literal["redact", "deny", "review"] = "deny"
-    placeholder: str = "[SENSITIVE_TERM]"
 
 
 def term_pattern(term: str) -> str:
