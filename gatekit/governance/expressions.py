@@ -480,7 +480,10 @@ class Expression:
 
     __slots__ = ("source", "names", "_fn", "_body", "_allowed")
 
-    def __init__(self, source: str, names: frozenset[str] | None = None) -> None:
+    def __init__(self, source: str, names: frozenset[str] | None = None, *, _node: ast.expr | None = None) -> None:
+        if _node is not None:  # an operand of an already checked expression (:meth:`conjuncts`)
+            self._compile(source, _node, names)
+            return
         if not isinstance(source, str) or not source.strip():
             raise ExpressionError("an expression must be a non-empty string")
         if len(source) > MAX_CHARS:
@@ -495,10 +498,14 @@ class Expression:
             msg = getattr(exc, "msg", None) or type(exc).__name__
             raise ExpressionError(f"cannot parse expression {source!r}: {msg}") from None
         _check_shape(tree, source)
+        self._compile(source, tree.body, names)
+
+    def _compile(self, source: str, body: ast.expr, names: frozenset[str] | None) -> None:
         compiler = _Compiler(source, names)
-        self._fn = compiler.compile(tree.body)
+        self.source = source
+        self._fn = compiler.compile(body)
         self.names = frozenset(compiler.used_names)
-        self._body = tree.body
+        self._body = body
         self._allowed = names
 
     @property
@@ -516,17 +523,7 @@ class Expression:
         body = self._body
         if not (isinstance(body, ast.BoolOp) and isinstance(body.op, ast.And)):
             return [self]
-        parts = []
-        for node in body.values:
-            compiler = _Compiler(self.source, self._allowed)
-            part = Expression.__new__(Expression)
-            part.source = self.source
-            part._fn = compiler.compile(node)
-            part.names = frozenset(compiler.used_names)
-            part._body = node
-            part._allowed = self._allowed
-            parts.append(part)
-        return parts
+        return [Expression(self.source, self._allowed, _node=node) for node in body.values]
 
     def __call__(self, env: Env) -> Any:
         """Evaluate against ``env`` (a dict of top-level names)."""

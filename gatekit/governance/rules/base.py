@@ -116,9 +116,12 @@ def argument_name(key: tuple[Any, ...]) -> str | None:
     ``("tool", 0, "item_ids", 2)`` -> ``"item_ids"`` (a list's items take the list's key);
     ``("tool", 0, "order", "id")`` -> ``"id"``; arguments that are not a mapping -> None.
     """
-    for part in reversed(key[2:]):
+    index = len(key) - 1
+    while index >= 2:  # (an index loop: mypyc cannot iterate a reversed slice of tuple[Any, ...])
+        part = key[index]
         if isinstance(part, str):
             return part
+        index -= 1
     return None
 
 

@@ -7,12 +7,20 @@ When the expression mentions ``tool`` it is evaluated once per tool call (``tool
 from __future__ import annotations
 
 import ast
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from gatekit.governance.expressions import Expression
 from gatekit.governance.rules.base import ENV_NAMES, BaseRule, Evaluation, Fired, RuleConfig
 from gatekit.governance.schema import ConditionConfig
 from gatekit.models import Outcome
+
+try:  # compiled with mypyc (setup.py): a rule class is a plain Python class, so it may extend BaseRule
+    from mypy_extensions import mypyc_attr
+except ImportError:  # pragma: no cover - plain-Python install without mypy_extensions
+
+    def mypyc_attr(*args: object, **kwargs: object) -> Any:  # type: ignore[misc]  # noqa: D103
+        return lambda cls: cls
+
 
 CASE_NAMES = ENV_NAMES
 
@@ -63,6 +71,7 @@ def _cannot_raise(node: ast.AST) -> bool:
     return False
 
 
+@mypyc_attr(native_class=False)
 class ConditionRule(BaseRule):
     """Fires with ``outcome`` when ``when`` is true."""
 
@@ -71,7 +80,7 @@ class ConditionRule(BaseRule):
     Config: ClassVar[type[RuleConfig]] = ConditionConfig
 
     def __init__(self, config: RuleConfig) -> None:
-        super().__init__(config)
+        BaseRule.__init__(self, config)  # (explicit: super() in a compiled module does not see BaseRule)
         assert isinstance(config, ConditionConfig)
         self.expression = Expression(config.when, names=CASE_NAMES)
         self.per_tool = "tool" in self.expression.names

@@ -13,6 +13,14 @@ from gatekit.governance.expressions import Expression
 from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig
 from gatekit.governance.schema import EmergencyStopConfig
 
+try:  # compiled with mypyc (setup.py): a rule class is a plain Python class, so it may extend BaseRule
+    from mypy_extensions import mypyc_attr
+except ImportError:  # pragma: no cover - plain-Python install without mypy_extensions
+
+    def mypyc_attr(*args: object, **kwargs: object) -> Any:  # type: ignore[misc]  # noqa: D103
+        return lambda cls: cls
+
+
 RUN_NAMES = frozenset(
     {
         "cases",
@@ -29,6 +37,7 @@ RUN_NAMES = frozenset(
 )
 
 
+@mypyc_attr(native_class=False)
 class EmergencyStopRule(BaseRule):
     """Checked after every decided case; sets ``run.stop_reason`` when ``when`` holds."""
 
@@ -38,7 +47,7 @@ class EmergencyStopRule(BaseRule):
     run_level: ClassVar[bool] = True
 
     def __init__(self, config: RuleConfig) -> None:
-        super().__init__(config)
+        BaseRule.__init__(self, config)  # (explicit: super() in a compiled module does not see BaseRule)
         assert isinstance(config, EmergencyStopConfig)
         self.cfg = config
         self.expression = Expression(config.when, names=RUN_NAMES)

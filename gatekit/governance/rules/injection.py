@@ -13,6 +13,14 @@ from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfi
 from gatekit.governance.schema import PromptInjectionConfig
 from gatekit.models import Outcome
 
+try:  # compiled with mypyc (setup.py): a rule class is a plain Python class, so it may extend BaseRule
+    from mypy_extensions import mypyc_attr
+except ImportError:  # pragma: no cover - plain-Python install without mypy_extensions
+
+    def mypyc_attr(*args: object, **kwargs: object) -> Any:  # type: ignore[misc]  # noqa: D103
+        return lambda cls: cls
+
+
 OutcomeName = Literal["deny", "require_review", "allow_with_redaction", "allow"]
 
 
@@ -58,6 +66,7 @@ def _user_input(ev: Evaluation, messages: list[Any] | None) -> str:
     return "\n".join(p if isinstance(p, str) else str(p) for p in parts if p is not None)
 
 
+@mypyc_attr(native_class=False)
 class PromptInjectionRule(BaseRule):
     """Flags inputs and tool outputs that look like prompt injection."""
 
@@ -66,7 +75,7 @@ class PromptInjectionRule(BaseRule):
     Config: ClassVar[type[RuleConfig]] = PromptInjectionConfig
 
     def __init__(self, config: RuleConfig) -> None:
-        super().__init__(config)
+        BaseRule.__init__(self, config)  # (explicit: super() in a compiled module does not see BaseRule)
         assert isinstance(config, PromptInjectionConfig)
         self.cfg = config
         self.outcome = Outcome(config.outcome)

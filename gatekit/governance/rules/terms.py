@@ -9,6 +9,14 @@ from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfi
 from gatekit.governance.schema import SensitiveTermsConfig
 from gatekit.models import Outcome
 
+try:  # compiled with mypyc (setup.py): a rule class is a plain Python class, so it may extend BaseRule
+    from mypy_extensions import mypyc_attr
+except ImportError:  # pragma: no cover - plain-Python install without mypy_extensions
+
+    def mypyc_attr(*args: object, **kwargs: object) -> Any:  # type: ignore[misc]  # noqa: D103
+        return lambda cls: cls
+
+
 _ACTION_OUTCOME = {
     "redact": Outcome.ALLOW_WITH_REDACTION,
     "deny": Outcome.DENY,
@@ -25,6 +33,7 @@ def term_pattern(term: str) -> str:
     return rf"(?<!\w){body}(?!\w)"
 
 
+@mypyc_attr(native_class=False)
 class SensitiveTermsRule(BaseRule):
     """Fires when a listed term appears: ``Project  falcon``, ``PROJECT-FALCON``, ``projectfalcon`` match."""
 
@@ -34,7 +43,7 @@ class SensitiveTermsRule(BaseRule):
     redacts: ClassVar[bool] = True
 
     def __init__(self, config: RuleConfig) -> None:
-        super().__init__(config)
+        BaseRule.__init__(self, config)  # (explicit: super() in a compiled module does not see BaseRule)
         assert isinstance(config, SensitiveTermsConfig)
         self.cfg = config
         # longest terms first so a phrase wins over a word it contains

@@ -1,0 +1,85 @@
+"""The governance modules that may be compiled with mypyc (``setup.py``), and the guard against stale ones.
+
+A compiled module (``detectors.cpython-311-x86_64-linux-gnu.so``) sits next to its source and wins the import.
+In an editable install, editing the source would leave the old compiled module running; so when any source is
+newer than its compiled module, or ``GATEKIT_PURE_PYTHON=1`` is set, every module below is loaded from its
+source instead (all of them: a compiled module must not mix with an edited one). Reinstalling
+(``pip install -e .``) compiles again.
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+# keep in step with COMPILED in setup.py (a test checks)
+MODULES = (
+    "gatekit.governance.detectors",
+    "gatekit.governance.injection",
+    "gatekit.governance.expressions",
+    "gatekit.governance.policy",
+    "gatekit.governance.rules.base",
+    "gatekit.governance.rules.condition",
+    "gatekit.governance.rules.emergency_stop",
+    "gatekit.governance.rules.injection",
+    "gatekit.governance.rules.terms",
+)
+_ROOT = Path(__file__).resolve().parents[2]  # the directory that holds the gatekit package
+
+
+def _source(name: str) -> Path:
+    return _ROOT.joinpath(*name.split(".")).with_suffix(".py")
+
+
+def _compiled_file(name: str) -> Path | None:
+    source = _source(name)
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        candidate = source.with_name(source.stem + suffix)
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def stale_or_disabled() -> str | None:
+    """Why the plain sources must be loaded instead of compiled modules that exist (None: use them)."""
+    if os.environ.get("GATEKIT_PURE_PYTHON") == "1":
+        return "GATEKIT_PURE_PYTHON=1"
+    for name in MODULES:
+        compiled = _compiled_file(name)
+        if compiled is not None and compiled.stat().st_mtime < _source(name).stat().st_mtime:
+            return f"{_source(name).name} is newer than its compiled module"
+    return None
+
+
+class _SourceFinder:
+    """Finds the listed modules as plain sources, ahead of the compiled modules next to them."""
+
+    @staticmethod
+    def find_spec(fullname: str, path: Any = None, target: ModuleType | None = None) -> Any:
+        if fullname not in MODULES:
+            return None
+        return importlib.util.spec_from_file_location(fullname, _source(fullname))
+
+
+def install_guard() -> None:
+    """Load the sources when compiled modules exist but are stale or disabled (call before importing them)."""
+    if any(finder is _SourceFinder for finder in sys.meta_path):
+        return
+    if not any(_compiled_file(name) is not None for name in MODULES):
+        return
+    if stale_or_disabled() is not None:
+        sys.meta_path.insert(0, _SourceFinder)  # type: ignore[arg-type]
+
+
+def compiled() -> bool:
+    """True when the governance engine runs compiled code (the scanner module is an extension module)."""
+    module = sys.modules.get("gatekit.governance.detectors")
+    if module is None:
+        importlib.import_module("gatekit.governance.detectors")
+        module = sys.modules["gatekit.governance.detectors"]
+    return not str(getattr(module, "__file__", "")).endswith(".py")
