@@ -7,6 +7,7 @@ tests run the same decisions and scans both ways, in two processes, and compare 
 from __future__ import annotations
 
 import ast
+import importlib.machinery
 import json
 import os
 import subprocess
@@ -107,29 +108,40 @@ def test_compiled_and_plain_python_decide_and_scan_identically() -> None:
     assert outcomes == {"allow", "allow_with_redaction", "require_review", "deny"}
 
 
-def test_a_source_newer_than_its_compiled_module_is_loaded_instead(tmp_path: Path) -> None:
-    """The guard: an edited checkout never runs a stale compiled module."""
-    package = tmp_path / "gatekit"
-    governance = package / "governance"
-    (governance / "rules").mkdir(parents=True)
+def _fake_tree(root: Path) -> Path:
+    """A gatekit tree with empty sources and an old compiled scanner; returns the compiled file."""
+    (root / "gatekit" / "governance" / "rules").mkdir(parents=True)
     for name in _compiled.MODULES:
-        source = tmp_path.joinpath(*name.split(".")).with_suffix(".py")
-        source.write_text("")
-    ext = __import__("importlib.machinery").machinery.EXTENSION_SUFFIXES[0]
-    fake = governance / f"detectors{ext}"
-    fake.write_bytes(b"")
-    old = 1_700_000_000
-    os.utime(fake, (old, old))
-    saved = _compiled._ROOT
-    try:
-        _compiled._ROOT = tmp_path
-        assert _compiled._compiled_file("gatekit.governance.detectors") == fake
-        assert _compiled.stale_or_disabled() == "detectors.py is newer than its compiled module"
-        os.utime(fake, None)
-        os.utime(governance / "detectors.py", (old, old))
-        assert _compiled.stale_or_disabled() is None
-    finally:
-        _compiled._ROOT = saved
+        root.joinpath(*name.split(".")).with_suffix(".py").write_text("")
+    compiled = root / "gatekit" / "governance" / f"detectors{importlib.machinery.EXTENSION_SUFFIXES[0]}"
+    compiled.write_bytes(b"")
+    os.utime(compiled, (1_700_000_000, 1_700_000_000))
+    return compiled
+
+
+def test_a_source_newer_than_its_compiled_module_is_loaded_instead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The guard: an edited checkout never runs a stale compiled module."""
+    monkeypatch.delenv("GATEKIT_PURE_PYTHON", raising=False)
+    compiled = _fake_tree(tmp_path)
+    monkeypatch.setattr(_compiled, "_ROOT", tmp_path)
+    assert _compiled._compiled_file("gatekit.governance.detectors") == compiled
+    assert _compiled.stale_or_disabled() == "detectors.py is newer than its compiled module"
+    os.utime(compiled, None)
+    os.utime(compiled.with_name("detectors.py"), (1_700_000_000, 1_700_000_000))
+    assert _compiled.stale_or_disabled() is None
+    monkeypatch.setenv("GATEKIT_PURE_PYTHON", "1")
+    assert _compiled.stale_or_disabled() == "GATEKIT_PURE_PYTHON=1"
+
+
+def test_a_regular_install_is_never_treated_as_stale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In site-packages every file carries its install time, so the order of file times means nothing."""
+    monkeypatch.delenv("GATEKIT_PURE_PYTHON", raising=False)
+    root = tmp_path / "lib" / "python3.11" / "site-packages"
+    _fake_tree(root)
+    monkeypatch.setattr(_compiled, "_ROOT", root)
+    assert _compiled.stale_or_disabled() is None
 
 
 def test_pure_python_switch_loads_every_listed_module_from_source() -> None:

@@ -1,9 +1,9 @@
 """The governance modules that may be compiled with mypyc (``setup.py``), and the guard against stale ones.
 
 A compiled module (``detectors.cpython-311-x86_64-linux-gnu.so``) sits next to its source and wins the import.
-In an editable install, editing the source would leave the old compiled module running; so when any source is
-newer than its compiled module, or ``GATEKIT_PURE_PYTHON=1`` is set, every module below is loaded from its
-source instead (all of them: a compiled module must not mix with an edited one). Reinstalling
+In an editable install (a checkout), editing the source would leave the old compiled module running; so when any
+source there is newer than its compiled module, or ``GATEKIT_PURE_PYTHON=1`` is set, every module below is loaded
+from its source instead (all of them: a compiled module must not mix with an edited one). Reinstalling
 (``pip install -e .``) compiles again.
 """
 
@@ -45,10 +45,17 @@ def _compiled_file(name: str) -> Path | None:
     return None
 
 
+def _installed() -> bool:
+    """True for a regular install (site-packages): its sources are not edited, and file times are install times."""
+    return any(part in ("site-packages", "dist-packages") for part in _ROOT.parts)
+
+
 def stale_or_disabled() -> str | None:
     """Why the plain sources must be loaded instead of compiled modules that exist (None: use them)."""
     if os.environ.get("GATEKIT_PURE_PYTHON") == "1":
         return "GATEKIT_PURE_PYTHON=1"
+    if _installed():
+        return None
     for name in MODULES:
         compiled = _compiled_file(name)
         if compiled is not None and compiled.stat().st_mtime < _source(name).stat().st_mtime:
