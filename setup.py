@@ -25,10 +25,13 @@ COMPILED = [
     "gatekit/governance/expressions.py",
     "gatekit/governance/policy.py",
     "gatekit/governance/rules/base.py",
+    "gatekit/governance/rules/budget.py",
     "gatekit/governance/rules/condition.py",
     "gatekit/governance/rules/emergency_stop.py",
     "gatekit/governance/rules/injection.py",
+    "gatekit/governance/rules/sensitive_data.py",
     "gatekit/governance/rules/terms.py",
+    "gatekit/governance/rules/tools.py",
 ]
 
 

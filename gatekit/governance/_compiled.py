@@ -24,10 +24,13 @@ MODULES = (
     "gatekit.governance.expressions",
     "gatekit.governance.policy",
     "gatekit.governance.rules.base",
+    "gatekit.governance.rules.budget",
     "gatekit.governance.rules.condition",
     "gatekit.governance.rules.emergency_stop",
     "gatekit.governance.rules.injection",
+    "gatekit.governance.rules.sensitive_data",
     "gatekit.governance.rules.terms",
+    "gatekit.governance.rules.tools",
 )
 _ROOT = Path(__file__).resolve().parents[2]  # the directory that holds the gatekit package
 

@@ -7,14 +7,21 @@ keeps working).
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from gatekit.governance.detectors import ALL_TYPES, PII_TYPES, SECRET_TYPES
 from gatekit.governance.injection import DEFAULT_THRESHOLD
 from gatekit.governance.rules.interface import RuleConfig
+from gatekit.units import parse_quantity
 
 OutcomeName = Literal["deny", "require_review", "allow_with_redaction", "allow"]
+Action = Literal["redact", "deny", "review", "allow"]
+DATA_GROUPS = {"pii": PII_TYPES, "secrets": SECRET_TYPES}
+DEFAULT_IDENTIFIER_KEYS = ("id", "ids", "*_id", "*_ids")
+_KEY_PATTERN = re.compile(r"[a-z0-9_*?\[\]!\-]+")
 
 
 class PolicyFile(BaseModel):
@@ -69,3 +76,124 @@ class EmergencyStopConfig(RuleConfig):
     when: str
     min_cases: int = Field(default=1, ge=1)
     reason: str = ""
+
+
+class ToolCondition(BaseModel):
+    """``when`` the expression is true for a call of this tool, the rule fires with ``outcome``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    when: str
+    outcome: OutcomeName = "deny"
+    reason: str = ""
+
+
+class ToolLimit(BaseModel):
+    """Limits for one tool (or a glob of tools)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_calls: int | None = Field(default=None, ge=0)
+    max_argument_chars: int | None = None
+    conditions: list[ToolCondition] = Field(default_factory=list)
+
+    @field_validator("max_argument_chars", mode="before")
+    @classmethod
+    def _size(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        return int(parse_quantity(value, kind="number", where="max_argument_chars"))
+
+
+class ToolsConfig(RuleConfig):
+    """YAML of a ``tools`` rule."""
+
+    kind: Literal["tools"] = "tools"
+    allow: list[str] | None = None
+    deny: list[str] = Field(default_factory=list)
+    high_risk: list[str] = Field(default_factory=list)
+    max_calls_per_case: int | None = Field(default=None, ge=0)
+    limits: dict[str, ToolLimit] = Field(default_factory=dict)
+    outcome: OutcomeName = "deny"
+
+
+def _tokens(value: Any, where: str) -> Any:
+    if value is None:
+        return None
+    number = parse_quantity(value, kind="number", where=where)
+    if number < 0:
+        raise ValueError(f"{where}: must not be negative")
+    return int(number)
+
+
+class CaseBudget(BaseModel):
+    """Per-case limits (tokens)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    total_tokens: int | None = None
+
+    @field_validator("input_tokens", "output_tokens", "total_tokens", mode="before")
+    @classmethod
+    def _parse(cls, value: Any) -> Any:
+        return _tokens(value, "per_case")
+
+
+class TokenBudgetConfig(RuleConfig):
+    """YAML of a ``token_budget`` rule."""
+
+    kind: Literal["token_budget"] = "token_budget"
+    per_case: CaseBudget | None = None
+    per_user_per_minute: int | None = None
+    per_run_per_minute: int | None = None
+    window: float = Field(default=60_000.0, description="window length in ms (default 1 minute)")
+    user_field: str = "user"
+    outcome: Literal["deny", "require_review", "allow_with_redaction", "allow"] = "deny"
+
+    @field_validator("per_user_per_minute", "per_run_per_minute", mode="before")
+    @classmethod
+    def _parse(cls, value: Any) -> Any:
+        return _tokens(value, "per minute budget")
+
+    @field_validator("window", mode="before")
+    @classmethod
+    def _window(cls, value: Any) -> Any:
+        number = parse_quantity(value, kind="duration_ms", where="window")
+        if number <= 0:
+            raise ValueError("window must be positive, e.g. 60s")
+        return number
+
+
+class SensitiveDataConfig(RuleConfig):
+    """YAML of a ``sensitive_data`` rule."""
+
+    kind: Literal["sensitive_data"] = "sensitive_data"
+    scan: list[Literal["output", "tool_arguments", "input"]] = Field(
+        default_factory=lambda: ["output", "tool_arguments"]  # type: ignore[arg-type]
+    )
+    actions: dict[str, Action]
+    redaction: Literal["placeholder", "hmac"] = "placeholder"
+    hmac_key_env: str = "GATEKIT_REDACTION_KEY"
+    identifier_keys: list[str] = Field(default_factory=lambda: list(DEFAULT_IDENTIFIER_KEYS))
+
+    @field_validator("identifier_keys")
+    @classmethod
+    def _key_patterns(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            if not _KEY_PATTERN.fullmatch(pattern):
+                raise ValueError(
+                    f"identifier key pattern {pattern!r}: use lower-case snake_case names and globs "
+                    "(e.g. 'id', '*_id', 'sku'); keys are compared after itemId -> item_id and lower-casing"
+                )
+        return value
+
+    @field_validator("actions")
+    @classmethod
+    def _known_types(cls, value: dict[str, Action]) -> dict[str, Action]:
+        valid = set(ALL_TYPES) | set(DATA_GROUPS)
+        for key in value:
+            if key not in valid:
+                raise ValueError(f"unknown data type {key!r}; valid: {', '.join(sorted(valid))}")
+        return value

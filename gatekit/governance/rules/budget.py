@@ -9,62 +9,12 @@ cases in (t - window, t], its own included.
 from __future__ import annotations
 
 import bisect
-from typing import Any, ClassVar, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing import ClassVar
 
 from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig
+from gatekit.governance.rules.interface import mypyc_attr
+from gatekit.governance.schema import TokenBudgetConfig
 from gatekit.models import Outcome
-from gatekit.units import parse_quantity
-
-
-def _tokens(value: Any, where: str) -> Any:
-    if value is None:
-        return None
-    number = parse_quantity(value, kind="number", where=where)
-    if number < 0:
-        raise ValueError(f"{where}: must not be negative")
-    return int(number)
-
-
-class CaseBudget(BaseModel):
-    """Per-case limits (tokens)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    total_tokens: int | None = None
-
-    @field_validator("input_tokens", "output_tokens", "total_tokens", mode="before")
-    @classmethod
-    def _parse(cls, value: Any) -> Any:
-        return _tokens(value, "per_case")
-
-
-class TokenBudgetConfig(RuleConfig):
-    """YAML of a ``token_budget`` rule."""
-
-    kind: Literal["token_budget"] = "token_budget"
-    per_case: CaseBudget | None = None
-    per_user_per_minute: int | None = None
-    per_run_per_minute: int | None = None
-    window: float = Field(default=60_000.0, description="window length in ms (default 1 minute)")
-    user_field: str = "user"
-    outcome: Literal["deny", "require_review", "allow_with_redaction", "allow"] = "deny"
-
-    @field_validator("per_user_per_minute", "per_run_per_minute", mode="before")
-    @classmethod
-    def _parse(cls, value: Any) -> Any:
-        return _tokens(value, "per minute budget")
-
-    @field_validator("window", mode="before")
-    @classmethod
-    def _window(cls, value: Any) -> Any:
-        number = parse_quantity(value, kind="duration_ms", where="window")
-        if number <= 0:
-            raise ValueError("window must be positive, e.g. 60s")
-        return number
 
 
 class _Window:
@@ -115,6 +65,7 @@ class _BudgetState:
         self.run = _Window()
 
 
+@mypyc_attr(native_class=False)
 class TokenBudgetRule(BaseRule):
     """Fires when a case, a user or the run uses more tokens than the budget allows."""
 
@@ -123,7 +74,7 @@ class TokenBudgetRule(BaseRule):
     Config: ClassVar[type[RuleConfig]] = TokenBudgetConfig
 
     def __init__(self, config: RuleConfig) -> None:
-        super().__init__(config)
+        BaseRule.__init__(self, config)  # (explicit: super() in a compiled module does not see BaseRule)
         assert isinstance(config, TokenBudgetConfig)
         self.cfg = config
         self.outcome = Outcome(config.outcome)

@@ -7,20 +7,13 @@ When the expression mentions ``tool`` it is evaluated once per tool call (``tool
 from __future__ import annotations
 
 import ast
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from gatekit.governance.expressions import Expression
 from gatekit.governance.rules.base import ENV_NAMES, BaseRule, Evaluation, Fired, RuleConfig
+from gatekit.governance.rules.interface import mypyc_attr
 from gatekit.governance.schema import ConditionConfig
 from gatekit.models import Outcome
-
-try:  # compiled with mypyc (setup.py): a rule class is a plain Python class, so it may extend BaseRule
-    from mypy_extensions import mypyc_attr
-except ImportError:  # pragma: no cover - plain-Python install without mypy_extensions
-
-    def mypyc_attr(*args: object, **kwargs: object) -> Any:  # type: ignore[misc]  # noqa: D103
-        return lambda cls: cls
-
 
 CASE_NAMES = ENV_NAMES
 

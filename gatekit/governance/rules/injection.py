@@ -10,16 +10,9 @@ from typing import Any, ClassVar, Literal
 
 from gatekit.governance.injection import injection_score
 from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig
+from gatekit.governance.rules.interface import mypyc_attr
 from gatekit.governance.schema import PromptInjectionConfig
 from gatekit.models import Outcome
-
-try:  # compiled with mypyc (setup.py): a rule class is a plain Python class, so it may extend BaseRule
-    from mypy_extensions import mypyc_attr
-except ImportError:  # pragma: no cover - plain-Python install without mypy_extensions
-
-    def mypyc_attr(*args: object, **kwargs: object) -> Any:  # type: ignore[misc]  # noqa: D103
-        return lambda cls: cls
-
 
 OutcomeName = Literal["deny", "require_review", "allow_with_redaction", "allow"]
 

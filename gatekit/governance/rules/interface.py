@@ -13,6 +13,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+try:  # the compiled rule kinds (setup.py) are plain classes to mypyc, so they may extend BaseRule as plugins do
+    from mypy_extensions import mypyc_attr
+except ImportError:  # pragma: no cover - a plain-Python install without mypy_extensions: the marker does nothing
+
+    def mypyc_attr(*args: object, **kwargs: object) -> Any:  # type: ignore[misc]  # noqa: D103
+        return lambda cls: cls
+
+
 if TYPE_CHECKING:
     from gatekit.governance.rules.base import Evaluation, Fired
 

@@ -15,17 +15,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import re
-from typing import Any, ClassVar, Literal
-
-from pydantic import Field, field_validator
+from typing import Any, ClassVar
 
 from gatekit.errors import PolicyError
-from gatekit.governance.detectors import ALL_TYPES, PII_TYPES, SECRET_TYPES
+from gatekit.governance.detectors import ALL_TYPES
 from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig, Span, identifier_keys
+from gatekit.governance.rules.interface import mypyc_attr
+from gatekit.governance.schema import DATA_GROUPS, SensitiveDataConfig
 from gatekit.models import Outcome
 
-Action = Literal["redact", "deny", "review", "allow"]
 _ACTION_OUTCOME = {
     "redact": Outcome.ALLOW_WITH_REDACTION,
     "deny": Outcome.DENY,
@@ -38,9 +36,6 @@ _VERB = {
     Outcome.REQUIRE_REVIEW: "needs review",
 }
 _ACTION_VERB = {action: _VERB[outcome] for action, outcome in _ACTION_OUTCOME.items() if outcome in _VERB}
-_GROUPS = {"pii": PII_TYPES, "secrets": SECRET_TYPES}
-DEFAULT_IDENTIFIER_KEYS = ("id", "ids", "*_id", "*_ids")
-_KEY_PATTERN = re.compile(r"[a-z0-9_*?\[\]!\-]+")
 _WHERE = tuple(f"arguments of tool call {index}" for index in range(32))
 
 
@@ -48,39 +43,7 @@ def _tool_where(index: Any) -> str:
     return _WHERE[index] if type(index) is int and 0 <= index < 32 else f"arguments of tool call {index}"
 
 
-class SensitiveDataConfig(RuleConfig):
-    """YAML of a ``sensitive_data`` rule."""
-
-    kind: Literal["sensitive_data"] = "sensitive_data"
-    scan: list[Literal["output", "tool_arguments", "input"]] = Field(
-        default_factory=lambda: ["output", "tool_arguments"]  # type: ignore[arg-type]
-    )
-    actions: dict[str, Action]
-    redaction: Literal["placeholder", "hmac"] = "placeholder"
-    hmac_key_env: str = "GATEKIT_REDACTION_KEY"
-    identifier_keys: list[str] = Field(default_factory=lambda: list(DEFAULT_IDENTIFIER_KEYS))
-
-    @field_validator("identifier_keys")
-    @classmethod
-    def _key_patterns(cls, value: list[str]) -> list[str]:
-        for pattern in value:
-            if not _KEY_PATTERN.fullmatch(pattern):
-                raise ValueError(
-                    f"identifier key pattern {pattern!r}: use lower-case snake_case names and globs "
-                    "(e.g. 'id', '*_id', 'sku'); keys are compared after itemId -> item_id and lower-casing"
-                )
-        return value
-
-    @field_validator("actions")
-    @classmethod
-    def _known_types(cls, value: dict[str, Action]) -> dict[str, Action]:
-        valid = set(ALL_TYPES) | set(_GROUPS)
-        for key in value:
-            if key not in valid:
-                raise ValueError(f"unknown data type {key!r}; valid: {', '.join(sorted(valid))}")
-        return value
-
-
+@mypyc_attr(native_class=False)
 class SensitiveDataRule(BaseRule):
     """Finds PII and secrets; redacts or denies per type."""
 
@@ -90,16 +53,16 @@ class SensitiveDataRule(BaseRule):
     redacts: ClassVar[bool] = True
 
     def __init__(self, config: RuleConfig) -> None:
-        super().__init__(config)
+        BaseRule.__init__(self, config)  # (explicit: super() in a compiled module does not see BaseRule)
         assert isinstance(config, SensitiveDataConfig)
         self.cfg = config
         actions: dict[str, str] = {}
         for key, action in config.actions.items():  # groups first, then explicit types override
-            if key in _GROUPS:
-                for kind in _GROUPS[key]:
+            if key in DATA_GROUPS:
+                for kind in DATA_GROUPS[key]:
                     actions.setdefault(kind, action)
         for key, action in config.actions.items():
-            if key not in _GROUPS:
+            if key not in DATA_GROUPS:
                 actions[key] = action
         self.actions = actions
         self.scan_output = "output" in config.scan

@@ -6,16 +6,9 @@ import re
 from typing import Any, ClassVar
 
 from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig
+from gatekit.governance.rules.interface import mypyc_attr
 from gatekit.governance.schema import SensitiveTermsConfig
 from gatekit.models import Outcome
-
-try:  # compiled with mypyc (setup.py): a rule class is a plain Python class, so it may extend BaseRule
-    from mypy_extensions import mypyc_attr
-except ImportError:  # pragma: no cover - plain-Python install without mypy_extensions
-
-    def mypyc_attr(*args: object, **kwargs: object) -> Any:  # type: ignore[misc]  # noqa: D103
-        return lambda cls: cls
-
 
 _ACTION_OUTCOME = {
     "redact": Outcome.ALLOW_WITH_REDACTION,

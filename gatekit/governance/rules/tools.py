@@ -6,53 +6,13 @@ import fnmatch
 import json
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
 from gatekit.governance.expressions import Expression
 from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig
+from gatekit.governance.rules.interface import mypyc_attr
+from gatekit.governance.schema import ToolLimit, ToolsConfig
 from gatekit.models import Outcome
-from gatekit.units import parse_quantity
 
 OutcomeName = Literal["deny", "require_review", "allow_with_redaction", "allow"]
-
-
-class ToolCondition(BaseModel):
-    """``when`` the expression is true for a call of this tool, the rule fires with ``outcome``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    when: str
-    outcome: OutcomeName = "deny"
-    reason: str = ""
-
-
-class ToolLimit(BaseModel):
-    """Limits for one tool (or a glob of tools)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    max_calls: int | None = Field(default=None, ge=0)
-    max_argument_chars: int | None = None
-    conditions: list[ToolCondition] = Field(default_factory=list)
-
-    @field_validator("max_argument_chars", mode="before")
-    @classmethod
-    def _size(cls, value: Any) -> Any:
-        if value is None:
-            return None
-        return int(parse_quantity(value, kind="number", where="max_argument_chars"))
-
-
-class ToolsConfig(RuleConfig):
-    """YAML of a ``tools`` rule."""
-
-    kind: Literal["tools"] = "tools"
-    allow: list[str] | None = None
-    deny: list[str] = Field(default_factory=list)
-    high_risk: list[str] = Field(default_factory=list)
-    max_calls_per_case: int | None = Field(default=None, ge=0)
-    limits: dict[str, ToolLimit] = Field(default_factory=dict)
-    outcome: OutcomeName = "deny"
 
 
 def _matcher(patterns: list[str]) -> tuple[frozenset[str], list[str]]:
@@ -67,6 +27,7 @@ def _matches(name: str, exact: frozenset[str], globs: list[str]) -> bool:
     return bool(globs) and any(fnmatch.fnmatchcase(name, g) for g in globs)
 
 
+@mypyc_attr(native_class=False)
 class ToolsRule(BaseRule):
     """Fires when the agent calls a tool it may not call, too often, or with forbidden arguments."""
 
@@ -75,7 +36,7 @@ class ToolsRule(BaseRule):
     Config: ClassVar[type[RuleConfig]] = ToolsConfig
 
     def __init__(self, config: RuleConfig) -> None:
-        super().__init__(config)
+        BaseRule.__init__(self, config)  # (explicit: super() in a compiled module does not see BaseRule)
         assert isinstance(config, ToolsConfig)
         self.cfg = config
         self.allow = None if config.allow is None else _matcher(config.allow)
