@@ -2,7 +2,7 @@
 
 Compiling is an optimisation, never a requirement. The compiled modules are the same Python sources, built
 to C extensions by mypyc (part of mypy, a build requirement in pyproject.toml); policy decisions run about
-twice as fast (benchmarks/governance.py). Without a C compiler, or when a module fails to compile, the install
+2.5x as fast (benchmarks/governance.py). Without a C compiler, or when a module fails to compile, the install
 goes on with the plain-Python modules: same behaviour, slower. ``GATEKIT_PURE_PYTHON=1`` skips compiling.
 At run time ``gatekit.governance`` loads the plain sources instead when a source is newer than its compiled
 module (an edited checkout) or when ``GATEKIT_PURE_PYTHON=1`` is set.
@@ -70,6 +70,7 @@ class OptionalBuildExt(build_ext):
     """Build every compiled module or none: a failure removes what was built, so sources are never shadowed."""
 
     def run(self) -> None:
+        """Build the extensions; on any failure remove them and keep the plain-Python modules."""
         if getattr(self, "editable_mode", False):
             self.inplace = True  # an editable install imports the package from the checkout: build next to it
         try:
