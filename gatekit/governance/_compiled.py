@@ -33,6 +33,9 @@ MODULES = (
     "gatekit.governance.rules.tools",
 )
 _ROOT = Path(__file__).resolve().parents[2]  # the directory that holds the gatekit package
+# an installer writes a package's files one after another, in no set order: a source written a moment after its
+# compiled module is not an edit (an edit after compiling comes minutes later, not within seconds)
+_SLACK_S = 10.0
 
 
 def _source(name: str) -> Path:
@@ -61,7 +64,7 @@ def stale_or_disabled() -> str | None:
         return None
     for name in MODULES:
         compiled = _compiled_file(name)
-        if compiled is not None and compiled.stat().st_mtime < _source(name).stat().st_mtime:
+        if compiled is not None and compiled.stat().st_mtime + _SLACK_S < _source(name).stat().st_mtime:
             return f"{_source(name).name} is newer than its compiled module"
     return None
 
