@@ -11,6 +11,7 @@ module (an edited checkout) or when ``GATEKIT_PURE_PYTHON=1`` is set.
 from __future__ import annotations
 
 import os
+import runpy
 import sys
 import tempfile
 from pathlib import Path
@@ -18,21 +19,9 @@ from pathlib import Path
 from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
-# keep in step with gatekit/governance/_compiled.py (a test checks)
-COMPILED = [
-    "gatekit/governance/detectors.py",
-    "gatekit/governance/injection.py",
-    "gatekit/governance/expressions.py",
-    "gatekit/governance/policy.py",
-    "gatekit/governance/rules/base.py",
-    "gatekit/governance/rules/budget.py",
-    "gatekit/governance/rules/condition.py",
-    "gatekit/governance/rules/emergency_stop.py",
-    "gatekit/governance/rules/injection.py",
-    "gatekit/governance/rules/sensitive_data.py",
-    "gatekit/governance/rules/terms.py",
-    "gatekit/governance/rules/tools.py",
-]
+# the module list lives in gatekit/governance/_compiled.py (stdlib-only, so it loads without gatekit's dependencies)
+MODULES = runpy.run_path(str(Path(__file__).parent / "gatekit" / "governance" / "_compiled.py"))["MODULES"]
+COMPILED = [name.replace(".", "/") + ".py" for name in MODULES]
 
 
 def _warn(message: str) -> None:
@@ -49,17 +38,19 @@ def _extensions() -> list:
         return []
     # type information of gatekit's own modules is followed (a compiled rule class must know BaseRule); third-party
     # packages are skipped (their types are not needed to compile, and analysing pydantic takes minutes)
-    config = Path(tempfile.mkdtemp()) / "mypyc.ini"
-    config.write_text(
-        "[mypy]\nignore_missing_imports = True\nfollow_imports = skip\n[mypy-gatekit.*]\nfollow_imports = silent\n"
-    )
     try:
-        extensions = mypycify(
-            [f"--config-file={config}", *COMPILED],
-            opt_level="3",
-            debug_level="0",
-            group_name="gatekit.governance._native",  # the shared library lives inside the package
-        )
+        with tempfile.TemporaryDirectory() as tmp:
+            config = Path(tmp) / "mypyc.ini"
+            config.write_text(
+                "[mypy]\nignore_missing_imports = True\nfollow_imports = skip\n"
+                "[mypy-gatekit.*]\nfollow_imports = silent\n"
+            )
+            extensions = mypycify(
+                [f"--config-file={config}", *COMPILED],
+                opt_level="3",
+                debug_level="0",
+                group_name="gatekit.governance._native",  # the shared library lives inside the package
+            )
     except BaseException as exc:  # noqa: BLE001 - mypyc reports type errors with SystemExit
         _warn(f"mypyc could not compile the governance modules ({type(exc).__name__}: {exc})")
         return []

@@ -17,7 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-# keep in step with COMPILED in setup.py (a test checks)
+# setup.py compiles exactly these (it reads this tuple from this file)
 MODULES = (
     "gatekit.governance.detectors",
     "gatekit.governance.injection",
@@ -80,12 +80,8 @@ class _SourceFinder:
 
 
 def install_guard() -> None:
-    """Load the sources when compiled modules exist but are stale or disabled (call before importing them)."""
-    if any(finder is _SourceFinder for finder in sys.meta_path):
-        return
-    if not any(_compiled_file(name) is not None for name in MODULES):
-        return
-    if stale_or_disabled() is not None:
+    """Load the sources when compiled modules are stale or disabled (call before importing them)."""
+    if _SourceFinder not in sys.meta_path and stale_or_disabled() is not None:
         sys.meta_path.insert(0, _SourceFinder)  # type: ignore[arg-type]
 
 

@@ -1,7 +1,7 @@
-"""YAML models (pydantic) of policy files and of the rule kinds whose logic modules may be compiled.
+"""YAML models (pydantic) of policy files and of the built-in rule kinds.
 
-mypyc (``setup.py``) cannot compile pydantic models, so the models of the compiled modules live here, in plain
-Python; each rule module re-exports its own (``from gatekit.governance.rules.condition import ConditionConfig``
+The rule modules may be compiled with mypyc (``setup.py``), which cannot compile pydantic models, so the models
+live here, in plain Python; each rule module re-exports its own (``from gatekit.governance.rules.condition import ConditionConfig``
 keeps working).
 """
 
@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gatekit.governance.detectors import ALL_TYPES, PII_TYPES, SECRET_TYPES
 from gatekit.governance.injection import DEFAULT_THRESHOLD
-from gatekit.governance.rules.interface import RuleConfig
+from gatekit.governance.rules.interface import ID_PATTERN, RuleConfig
 from gatekit.units import parse_quantity
 
 OutcomeName = Literal["deny", "require_review", "allow_with_redaction", "allow"]
@@ -29,7 +29,7 @@ class PolicyFile(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+    id: str = Field(pattern=ID_PATTERN)
     version: str
     description: str = ""
     rules: list[dict[str, Any]] = Field(default_factory=list)

@@ -6,16 +6,13 @@ outside the allow-list of the policy's ``tools`` rules or one they mark high-ris
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 from gatekit.governance.injection import injection_score
 from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig
 from gatekit.governance.rules.interface import mypyc_attr
 from gatekit.governance.schema import PromptInjectionConfig
 from gatekit.models import Outcome
-
-OutcomeName = Literal["deny", "require_review", "allow_with_redaction", "allow"]
-
 
 _RESULT_KEYS = frozenset(("output", "result", "content"))
 _TOOL_ROLES = ("tool", "function")

@@ -11,18 +11,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+# ``mypyc_attr(native_class=False)`` keeps the compiled rule kinds (setup.py) plain classes to mypyc, so they
+# extend BaseRule as plugins do; re-exported for the rule modules
+from mypy_extensions import mypyc_attr as mypyc_attr
 from pydantic import BaseModel, ConfigDict, Field
-
-try:  # the compiled rule kinds (setup.py) are plain classes to mypyc, so they may extend BaseRule as plugins do
-    from mypy_extensions import mypyc_attr
-except ImportError:  # pragma: no cover - a plain-Python install without mypy_extensions: the marker does nothing
-
-    def mypyc_attr(*args: object, **kwargs: object) -> Any:  # type: ignore[misc]  # noqa: D103
-        return lambda cls: cls
-
 
 if TYPE_CHECKING:
     from gatekit.governance.rules.base import Evaluation, Fired
+
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"  # rule ids and policy ids
 
 
 class RuleConfig(BaseModel):
@@ -30,7 +28,7 @@ class RuleConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+    id: str = Field(pattern=ID_PATTERN)
     kind: str
     description: str = ""
     owasp: list[str] | None = None

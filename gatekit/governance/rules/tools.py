@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import fnmatch
 import json
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 from gatekit.governance.expressions import Expression
 from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig
 from gatekit.governance.rules.interface import mypyc_attr
 from gatekit.governance.schema import ToolLimit, ToolsConfig
 from gatekit.models import Outcome
-
-OutcomeName = Literal["deny", "require_review", "allow_with_redaction", "allow"]
 
 
 def _matcher(patterns: list[str]) -> tuple[frozenset[str], list[str]]:
