@@ -50,7 +50,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from gatekit.governance import load_policy  # noqa: E402
-from gatekit.governance._compiled import compiled  # noqa: E402
 from gatekit.governance.injection import injection_score  # noqa: E402
 from gatekit.governance.rules import base as rules_base  # noqa: E402
 
@@ -228,8 +227,6 @@ def main() -> None:
     policy = load_policy(ROOT / "policies" / "default.yaml")
     cases = [json.loads(line) for line in (ROOT / "datasets" / "retail_golden.jsonl").read_text().splitlines()]
     print(f"policy {policy.id} v{policy.version}: {len(policy.rules)} case rules, {len(policy.stop_rules)} run rules")
-    flavour = "compiled with mypyc" if compiled() else "plain Python (GATEKIT_PURE_PYTHON=1 or nothing compiled)"
-    print(f"governance modules: {flavour}")
     print(f"{ROUNDS} rounds x {N} decisions per size, GC off while timing, perf_counter_ns per decision")
     print(
         f"{'output':>6} {'chars':>6} {'p50 us':>8} {'p99 us':>8} {'p99/round':>10} {'cpu p50':>8} {'cpu p99':>8}"

@@ -7,11 +7,7 @@ pandas, scipy or mlflow.
 
 from __future__ import annotations
 
-from gatekit.governance._compiled import install_guard
-
-install_guard()  # before the first import of a module that may be compiled (see _compiled.py)
-
-from gatekit.governance.detectors import Finding, scan  # noqa: E402
-from gatekit.governance.policy import Policy, RunState, load_policy, policy_from_dict  # noqa: E402
+from gatekit.governance.detectors import Finding, scan
+from gatekit.governance.policy import Policy, RunState, load_policy, policy_from_dict
 
 __all__ = ["Finding", "Policy", "RunState", "load_policy", "policy_from_dict", "scan"]

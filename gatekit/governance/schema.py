@@ -1,7 +1,6 @@
 """YAML models (pydantic) of policy files and of the built-in rule kinds.
 
-The rule modules may be compiled with mypyc (``setup.py``), which cannot compile pydantic models, so the models
-live here, in plain Python; each rule module re-exports its own (``from gatekit.governance.rules.condition import ConditionConfig``
+Each rule module re-exports its own (``from gatekit.governance.rules.condition import ConditionConfig``
 keeps working).
 """
 

@@ -117,7 +117,7 @@ def argument_name(key: tuple[Any, ...]) -> str | None:
     ``("tool", 0, "order", "id")`` -> ``"id"``; arguments that are not a mapping -> None.
     """
     index = len(key) - 1
-    while index >= 2:  # (an index loop: mypyc cannot iterate a reversed slice of tuple[Any, ...])
+    while index >= 2:
         part = key[index]
         if isinstance(part, str):
             return part

@@ -12,7 +12,6 @@ import bisect
 from typing import ClassVar
 
 from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig
-from gatekit.governance.rules.interface import mypyc_attr
 from gatekit.governance.schema import TokenBudgetConfig
 from gatekit.models import Outcome
 
@@ -65,7 +64,6 @@ class _BudgetState:
         self.run = _Window()
 
 
-@mypyc_attr(native_class=False)
 class TokenBudgetRule(BaseRule):
     """Fires when a case, a user or the run uses more tokens than the budget allows."""
 

@@ -11,7 +11,6 @@ from typing import ClassVar
 
 from gatekit.governance.expressions import Expression
 from gatekit.governance.rules.base import ENV_NAMES, BaseRule, Evaluation, Fired, RuleConfig
-from gatekit.governance.rules.interface import mypyc_attr
 from gatekit.governance.schema import ConditionConfig
 from gatekit.models import Outcome
 
@@ -64,7 +63,6 @@ def _cannot_raise(node: ast.AST) -> bool:
     return False
 
 
-@mypyc_attr(native_class=False)
 class ConditionRule(BaseRule):
     """Fires with ``outcome`` when ``when`` is true."""
 

@@ -11,7 +11,6 @@ from typing import Any, ClassVar
 
 from gatekit.governance.expressions import Expression
 from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig
-from gatekit.governance.rules.interface import mypyc_attr
 from gatekit.governance.schema import EmergencyStopConfig
 
 RUN_NAMES = frozenset(
@@ -30,7 +29,6 @@ RUN_NAMES = frozenset(
 )
 
 
-@mypyc_attr(native_class=False)
 class EmergencyStopRule(BaseRule):
     """Checked after every decided case; sets ``run.stop_reason`` when ``when`` holds."""
 

@@ -10,7 +10,6 @@ from typing import Any, ClassVar
 
 from gatekit.governance.injection import injection_score
 from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig
-from gatekit.governance.rules.interface import mypyc_attr
 from gatekit.governance.schema import PromptInjectionConfig
 from gatekit.models import Outcome
 
@@ -56,7 +55,6 @@ def _user_input(ev: Evaluation, messages: list[Any] | None) -> str:
     return "\n".join(p if isinstance(p, str) else str(p) for p in parts if p is not None)
 
 
-@mypyc_attr(native_class=False)
 class PromptInjectionRule(BaseRule):
     """Flags inputs and tool outputs that look like prompt injection."""
 

@@ -1,8 +1,6 @@
 """The plain-Python half of the rule interface: the YAML model every rule config extends and the rule base class.
 
-Rule kinds, built-in and plugins alike, subclass :class:`BaseRule` and :class:`RuleConfig`. Both live in this
-module, which is never compiled: the hot modules of the governance engine may be compiled with mypyc (see
-``setup.py``), and a compiled class can neither be a pydantic model nor be subclassed by an interpreted plugin.
+Rule kinds, built-in and plugins alike, subclass :class:`BaseRule` and :class:`RuleConfig`.
 ``gatekit.governance.rules.base`` re-exports both, so ``from gatekit.governance.rules.base import BaseRule``
 keeps working.
 """
@@ -11,9 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-# ``mypyc_attr(native_class=False)`` keeps the compiled rule kinds (setup.py) plain classes to mypyc, so they
-# extend BaseRule as plugins do; re-exported for the rule modules
-from mypy_extensions import mypyc_attr as mypyc_attr
 from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:

@@ -20,7 +20,6 @@ from typing import Any, ClassVar
 from gatekit.errors import PolicyError
 from gatekit.governance.detectors import ALL_TYPES
 from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig, Span, identifier_keys
-from gatekit.governance.rules.interface import mypyc_attr
 from gatekit.governance.schema import DATA_GROUPS, SensitiveDataConfig
 from gatekit.models import Outcome
 
@@ -43,7 +42,6 @@ def _tool_where(index: Any) -> str:
     return _WHERE[index] if type(index) is int and 0 <= index < 32 else f"arguments of tool call {index}"
 
 
-@mypyc_attr(native_class=False)
 class SensitiveDataRule(BaseRule):
     """Finds PII and secrets; redacts or denies per type."""
 

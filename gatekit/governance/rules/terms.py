@@ -6,7 +6,6 @@ import re
 from typing import Any, ClassVar
 
 from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig
-from gatekit.governance.rules.interface import mypyc_attr
 from gatekit.governance.schema import SensitiveTermsConfig
 from gatekit.models import Outcome
 
@@ -26,7 +25,6 @@ def term_pattern(term: str) -> str:
     return rf"(?<!\w){body}(?!\w)"
 
 
-@mypyc_attr(native_class=False)
 class SensitiveTermsRule(BaseRule):
     """Fires when a listed term appears: ``Project  falcon``, ``PROJECT-FALCON``, ``projectfalcon`` match."""
 

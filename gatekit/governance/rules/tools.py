@@ -8,7 +8,6 @@ from typing import Any, ClassVar
 
 from gatekit.governance.expressions import Expression
 from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig
-from gatekit.governance.rules.interface import mypyc_attr
 from gatekit.governance.schema import ToolLimit, ToolsConfig
 from gatekit.models import Outcome
 
@@ -25,7 +24,6 @@ def _matches(name: str, exact: frozenset[str], globs: list[str]) -> bool:
     return bool(globs) and any(fnmatch.fnmatchcase(name, g) for g in globs)
 
 
-@mypyc_attr(native_class=False)
 class ToolsRule(BaseRule):
     """Fires when the agent calls a tool it may not call, too often, or with forbidden arguments."""
 
