@@ -19,6 +19,12 @@ from gatekit.models import Case
 
 _MAX_LISTED_ERRORS = 20
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
+MAX_ID_LENGTH = 256
+MAX_NESTING = 64
+# The keys a row may have; anything else (a typo such as ``expect``) is refused.
+ROW_KEYS = ("id", "input", "expected", "context", "tags", "timestamp", "metadata")
+EXPECTED_KEYS = ("tool_calls", "output_contains", "output_not_contains")
+TOOL_CALL_KEYS = ("name", "arguments")
 
 
 @dataclass
@@ -90,19 +96,47 @@ def _jsonl_rows(path: Path, raw: bytes, errors: list[str]) -> list[tuple[int, An
         if not line.strip():
             continue
         try:
-            rows.append((number, json.loads(line)))
+            value = json.loads(line)
         except json.JSONDecodeError as exc:
             errors.append(f"line {number}: invalid JSON ({exc.msg} at column {exc.colno})")
+            continue
+        except RecursionError:
+            errors.append(f"line {number}: JSON nested too deeply (more than {MAX_NESTING} levels)")
+            continue
+        except ValueError as exc:  # e.g. an integer with more than 4300 digits
+            errors.append(f"line {number}: invalid JSON ({str(exc).split(';')[0]})")
+            continue
+        if _depth(value) > MAX_NESTING:
+            errors.append(f"line {number}: JSON nested too deeply (more than {MAX_NESTING} levels)")
+            continue
+        rows.append((number, value))
     return rows
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of parsed JSON, without recursion (1 for a scalar)."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > MAX_NESTING:
+            return level
+        if isinstance(item, dict):
+            stack.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, level + 1) for v in item)
+    return deepest
 
 
 def _maybe_json(value: str) -> Any:
     stripped = value.strip()
     if stripped[:1] in ("{", "["):
         try:
-            return json.loads(stripped)
-        except json.JSONDecodeError:
+            parsed = json.loads(stripped)
+        except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
             return value
+        return parsed if _depth(parsed) <= MAX_NESTING else value
     return value
 
 
@@ -111,23 +145,46 @@ def _csv_rows(path: Path, raw: bytes, errors: list[str]) -> list[tuple[int, Any]
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DatasetError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    # strict: an unterminated quote is an error, not a field that swallows every later row
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     rows: list[tuple[int, Any]] = []
     line_start = 2
     try:
+        header = reader.fieldnames or []
+        seen: dict[str, int] = {}
+        for column, name in enumerate(header, start=1):
+            if name in seen:
+                raise DatasetError(
+                    f"{path}:1: duplicate column {name!r} (columns {seen[name]} and {column}); "
+                    "keep one of them — the last would silently win"
+                )
+            seen[name] = column
+            if name not in ROW_KEYS:
+                raise DatasetError(
+                    f"{path}:1: unknown column {_show(name)} (column {column}); allowed columns: {', '.join(ROW_KEYS)}"
+                )
         for record in reader:
             row: dict[str, Any] = {}
             for key, value in record.items():
-                if key is None or value is None or value == "":
+                if key is None:
+                    errors.append(f"line {line_start}: more fields than the header has columns")
                     continue
-                parsed = _maybe_json(value) if key in ("input", "expected", "context", "tags") else value
+                if value is None or value == "":
+                    continue
+                parsed = _maybe_json(value) if key in ("input", "expected", "context", "tags", "metadata") else value
                 if key == "tags" and isinstance(parsed, str):
                     parsed = [t.strip() for t in parsed.split(",") if t.strip()]
                 row[key] = parsed
             rows.append((line_start, row))
             line_start = reader.line_num + 1
     except csv.Error as exc:
-        errors.append(f"line {reader.line_num}: invalid CSV ({exc})")
+        if "unexpected end of data" in str(exc):
+            errors.append(
+                f"line {line_start}: unterminated quoted field (the quote runs to the end of the file and "
+                "swallows every later row); close the quote"
+            )
+        else:
+            errors.append(f"line {line_start}: invalid CSV ({exc})")
     return rows
 
 
@@ -139,6 +196,13 @@ def _parquet_rows(path: Path, raw: bytes) -> list[tuple[int, Any]]:
         table = pq.read_table(pa.BufferReader(raw))
     except Exception as exc:  # noqa: BLE001 - any pyarrow failure means an unreadable file
         raise DatasetError(f"{path}: not a readable Parquet file ({type(exc).__name__}: {exc})") from None
+    for column, name in enumerate(table.column_names, start=1):
+        if table.column_names.index(name) != column - 1:
+            raise DatasetError(f"{path}: duplicate column {_show(name)} (column {column}); keep one of them")
+        if name not in ROW_KEYS:
+            raise DatasetError(
+                f"{path}: unknown column {_show(name)} (column {column}); allowed columns: {', '.join(ROW_KEYS)}"
+            )
     rows: list[tuple[int, Any]] = []
     for index, record in enumerate(table.to_pylist(), start=1):
         row = {}
@@ -157,18 +221,20 @@ def _validate(rows: list[tuple[int, Any]], errors: list[str], where: str) -> lis
         if not isinstance(row, dict):
             errors.append(f"{where} {number}: expected a JSON object, got {type(row).__name__}")
             continue
-        problems = []
+        problems = [
+            f"unknown key {_show(key)}; allowed keys: {', '.join(ROW_KEYS)}" for key in row if key not in ROW_KEYS
+        ]
         case_id = row.get("id")
         if case_id is None or (isinstance(case_id, str) and not case_id.strip()):
             problems.append("missing 'id'")
         elif not isinstance(case_id, str | int) or isinstance(case_id, bool):
             problems.append("'id' must be a string or an integer")
+        elif len(case_id := str(case_id)) > MAX_ID_LENGTH:
+            problems.append(f"'id' is {len(case_id)} characters long; at most {MAX_ID_LENGTH} are allowed")
+        elif case_id in first_seen:
+            problems.append(f"duplicate id {case_id!r} (first on {where} {first_seen[case_id]})")
         else:
-            case_id = str(case_id)
-            if case_id in first_seen:
-                problems.append(f"duplicate id {case_id!r} (first on {where} {first_seen[case_id]})")
-            else:
-                first_seen[case_id] = number
+            first_seen[case_id] = number
         if "input" not in row or row["input"] is None or row["input"] == "":
             problems.append("missing 'input'")
         elif not isinstance(row["input"], str | dict | list):
@@ -177,11 +243,13 @@ def _validate(rows: list[tuple[int, Any]], errors: list[str], where: str) -> lis
         if not isinstance(context, dict):
             problems.append("'context' must be an object")
         expected = row.get("expected")
-        if expected is not None and not isinstance(expected, dict):
-            problems.append("'expected' must be an object")
+        problems.extend(expected_problems(expected))
         tags = row.get("tags") or []
         if not isinstance(tags, list):
             problems.append("'tags' must be a list")
+        metadata = row.get("metadata")
+        if metadata is not None and not isinstance(metadata, dict):
+            problems.append("'metadata' must be an object")
         if problems:
             errors.append(f"{where} {number}: " + ", ".join(problems))
             continue
@@ -198,6 +266,67 @@ def _validate(rows: list[tuple[int, Any]], errors: list[str], where: str) -> lis
             )
         )
     return cases
+
+
+def _show(key: Any) -> str:
+    text = repr(key)
+    return text if len(text) <= 60 else text[:57] + "...'"
+
+
+def _strings_problem(name: str, value: Any) -> str | None:
+    example = '["refund"]'
+    if not isinstance(value, list):
+        return f"'expected.{name}' must be a list of strings such as {example}, got {type(value).__name__}"
+    for item in value:
+        if not isinstance(item, str):
+            return f"'expected.{name}' must hold only strings, got {type(item).__name__} {_show(item)}"
+        if not item.strip():
+            return f"'expected.{name}' holds an empty string, which matches every output; remove it"
+    return None
+
+
+def expected_problems(expected: Any) -> list[str]:
+    """What is wrong with a row's ``expected`` block (empty when it is well formed).
+
+    ``expected`` is an object with only ``tool_calls`` (a list of ``{"name": str,
+    "arguments": {...}}``), ``output_contains`` and ``output_not_contains`` (lists of
+    non-empty strings). A string where a list belongs would be matched character by
+    character, so shapes are checked before anything runs.
+    """
+    if expected is None:
+        return []
+    if not isinstance(expected, dict):
+        return ["'expected' must be an object"]
+    problems = [
+        f"unknown key {_show('expected.' + str(key))}; allowed: {', '.join(EXPECTED_KEYS)}"
+        for key in expected
+        if key not in EXPECTED_KEYS
+    ]
+    for name in ("output_contains", "output_not_contains"):
+        if name in expected and (problem := _strings_problem(name, expected[name])) is not None:
+            problems.append(problem)
+    calls = expected.get("tool_calls")
+    if "tool_calls" not in expected:
+        return problems
+    if not isinstance(calls, list):
+        return [*problems, f"'expected.tool_calls' must be a list of objects, got {type(calls).__name__}"]
+    for index, call in enumerate(calls):
+        field = f"expected.tool_calls[{index}]"
+        if not isinstance(call, dict):
+            problems.append(f"'{field}' must be an object such as {{\"name\": \"lookup\", \"arguments\": {{}}}}")
+            continue
+        problems.extend(
+            f"unknown key {_show(field + '.' + str(key))}; allowed: {', '.join(TOOL_CALL_KEYS)}"
+            for key in call
+            if key not in TOOL_CALL_KEYS
+        )
+        name = call.get("name")
+        if not isinstance(name, str) or not name.strip():
+            problems.append(f"'{field}.name' must be a non-empty string")
+        arguments = call.get("arguments")
+        if arguments is not None and not isinstance(arguments, dict):
+            problems.append(f"'{field}.arguments' must be an object, got {type(arguments).__name__}")
+    return problems
 
 
 def input_text(case_input: Any) -> str:

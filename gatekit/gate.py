@@ -490,12 +490,13 @@ def run_gate(
     exit_code = {"pass": EXIT_PASS, "fail": EXIT_FAIL, "inconclusive": EXIT_INCONCLUSIVE}[verdict_word]
 
     # 4. Local files first, then MLflow (which gets the final files as artifacts).
+    from gatekit.jsonio import to_json
     from gatekit.report.html import write_report
 
     def write_local(code: int) -> None:
         verdict["exit_code"] = code
         verdict["duration_s"] = round(time.perf_counter() - t0, 3)
-        (out / "verdict.json").write_text(json.dumps(verdict, indent=2, default=str) + "\n", encoding="utf-8")
+        (out / "verdict.json").write_text(to_json(verdict) + "\n", encoding="utf-8")
         write_report(verdict, out / "report.html")
 
     from gatekit.sinks.mlflow import log_run, resolve_tracking_uri

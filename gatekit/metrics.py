@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from gatekit.dataset import expected_problems
 from gatekit.errors import ConfigError
 from gatekit.yamlio import pydantic_message, read_yaml
 
@@ -157,8 +158,8 @@ class MetricInputs:
             entry["cases"] += 1
             entry["input_tokens"] += input_tokens
             entry["output_tokens"] += output_tokens
-            if cost_usd is None:
-                self.unknown_cost_models.add(name)
+            if not isinstance(cost_usd, int | float) or not math.isfinite(cost_usd) or cost_usd < 0:
+                self.unknown_cost_models.add(name)  # NaN / inf / negative cost: unknown, never a number
             else:
                 self.cost_usd += cost_usd
                 entry["cost_usd"] += cost_usd
@@ -208,27 +209,33 @@ def score_expectations(expected: dict[str, Any] | None, output: str, tool_calls:
 
     ``tool_calls``: every expected call must match an actual call with the same name whose
     arguments contain the expected ones. ``output_contains`` / ``output_not_contains``:
-    case-insensitive substrings.
+    case-insensitive substrings. A malformed block (``load_dataset`` refuses those; this
+    guards library callers) never passes: a string where a list belongs would otherwise be
+    checked character by character.
     """
     if not expected:
         return None
+    if expected_problems(expected):
+        return False
     checked = False
     lowered = output.lower()
     for call in expected.get("tool_calls") or []:
         checked = True
         want_args = call.get("arguments") or {}
         if not any(
-            c.get("name") == call.get("name")
+            isinstance(c, dict)
+            and c.get("name") == call.get("name")
+            and isinstance(c.get("arguments") or {}, dict)
             and all((c.get("arguments") or {}).get(k) == v for k, v in want_args.items())
             for c in tool_calls
         ):
             return False
     for text in expected.get("output_contains") or []:
         checked = True
-        if str(text).lower() not in lowered:
+        if text.lower() not in lowered:
             return False
     for text in expected.get("output_not_contains") or []:
         checked = True
-        if str(text).lower() in lowered:
+        if text.lower() in lowered:
             return False
     return True if checked else None

@@ -4,12 +4,15 @@ A check compares one metric with a limit (``max``: value must be <= limit;
 ``min``: value must be >= limit). With ``confidence`` the metric's interval
 decides instead: pass only if the whole interval is on the good side, fail if the
 whole interval is on the bad side, otherwise inconclusive. A metric that could
-not be measured fails the check (fail closed). Verdict: fail if any check fails,
-else inconclusive if any is inconclusive, else pass.
+not be measured fails the check (fail closed). A run in which no case succeeded
+fails (the ``cases_succeeded`` check), whatever the thresholds say. Verdict: fail if
+any check fails, else inconclusive if any is inconclusive, else pass; no checks at
+all is a fail, never a pass.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -89,10 +92,41 @@ class Thresholds(BaseModel):
     drift: dict[str, Any] | None = None
 
 
+def _where(path: Path, lines: dict[tuple[str, ...], int], *key: str) -> str:
+    for cut in range(len(key), 0, -1):
+        if key[:cut] in lines:
+            return f"{path}:{lines[key[:cut]]}"
+    return str(path)
+
+
+def _check_limit(path: Path, lines: dict[tuple[str, ...], int], key: tuple[str, ...], value: float, kind: str) -> None:
+    """Refuse limits no metric can meaningfully be compared with: non-finite, negative, a fraction above 1."""
+    field = ".".join(key)
+    where = _where(path, lines, *key)
+    if not math.isfinite(value):
+        raise ConfigError(f"{where}: {field}: {value} is not a finite number; give a real limit")
+    if value < 0:
+        raise ConfigError(f"{where}: {field}: {value:g} is negative; metrics are never below 0, give a limit >= 0")
+    if kind == "fraction" and value > 1:
+        raise ConfigError(
+            f"{where}: {field}: {value:g} is above 1 (100%), but this metric is a fraction; write e.g. 5% or 0.05"
+        )
+
+
 def load_thresholds(path: Path) -> Thresholds:
-    """Load and validate a thresholds file; unit literals (2000ms, 1%) become numbers."""
+    """Load and validate a thresholds file; unit literals (2000ms, 1%) become numbers.
+
+    Refuses a file without checks (no checks is not a pass), non-finite, negative or
+    (for fractions) above-100% limits, and a malformed ``max_regression`` block, naming
+    the file, line and key.
+    """
     data, lines = read_yaml(path, ConfigError, "thresholds")
     checks = data.get("checks")
+    if not checks:
+        raise ConfigError(
+            f"{_where(path, lines, 'checks')}: no checks in the thresholds file; a gate without checks cannot pass. "
+            "Add e.g. checks: {error_rate: {max: 1%}, latency_p95_ms: {max: 2000ms}}"
+        )
     if isinstance(checks, dict):
         for name, spec in checks.items():
             if name not in KNOWN_METRICS and not _K_OF_N.fullmatch(str(name)):
@@ -108,12 +142,33 @@ def load_thresholds(path: Path) -> Thresholds:
                         try:
                             spec[bound] = parse_quantity(spec[bound], kind=kind, where=f"checks.{name}.{bound}")
                         except ValueError as exc:
-                            line = lines.get(("checks", str(name), bound))
-                            raise ConfigError(f"{path}:{line or '?'}: {exc}") from None
+                            raise ConfigError(f"{_where(path, lines, 'checks', str(name), bound)}: {exc}") from None
+                        _check_limit(path, lines, ("checks", str(name), bound), spec[bound], kind or "number")
     try:
-        return Thresholds.model_validate(data)
+        thresholds = Thresholds.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(pydantic_message(path, exc, lines)) from None
+    if thresholds.max_regression is not None:
+        _validate_regression(path, lines, thresholds.max_regression)
+    return thresholds
+
+
+def _validate_regression(path: Path, lines: dict[tuple[str, ...], int], limits: dict[str, Any]) -> None:
+    """Parse ``max_regression`` now, not only when ``--baseline`` is given."""
+    from gatekit.promotion import parse_limits
+
+    for metric in limits:
+        try:
+            parsed, _level = parse_limits({metric: limits[metric]})
+        except ConfigError as exc:
+            raise ConfigError(f"{_where(path, lines, 'max_regression', str(metric))}: {exc}") from None
+        for limit in parsed:
+            # a relative limit (latency 20%) may exceed 100%; an absolute rate change may not
+            if limit.relative:
+                kind = ""
+            else:
+                kind = "fraction" if KNOWN_METRICS.get(limit.metric, ("number", ""))[0] == "fraction" else "number"
+            _check_limit(path, lines, ("max_regression", str(metric)), limit.limit, kind)
 
 
 def _lookup(values: dict[str, Any], name: str) -> Any:
@@ -177,13 +232,35 @@ def decide(
         checks.append(
             evaluate_check(name, spec, _lookup(values, name), values.get(name + "_ci"), missing_reasons.get(name, ""))
         )
+    checks.append(succeeded_check(values))
     return checks
 
 
+def succeeded_check(values: dict[str, Any]) -> Check:
+    """``cases_succeeded``: at least one case must have succeeded, or the run fails.
+
+    Thresholds can be blind to a run where everything errored (a governance count
+    of 0, tokens under a limit); this rule is not.
+    """
+    cases = values.get("cases") or 0
+    successes = values.get("successes")
+    if successes is None:
+        status, message = CheckStatus.FAIL, "the number of successful cases is unknown"
+    elif successes >= 1:
+        status, message = CheckStatus.PASS, ""
+    elif cases:
+        status, message = CheckStatus.FAIL, f"no case succeeded: all {cases} cases ended in an error"
+    else:
+        status, message = CheckStatus.FAIL, "no case finished, so nothing succeeded"
+    return Check(
+        "cases_succeeded", None if successes is None else float(successes), 1.0, ">=", status, None, message
+    )
+
+
 def overall(checks: list[Check]) -> str:
-    """``fail`` if any check fails, else ``inconclusive`` if any is, else ``pass``."""
+    """``fail`` if any check fails (or there are no checks), else ``inconclusive`` if any is, else ``pass``."""
     statuses = {c.status for c in checks}
-    if CheckStatus.FAIL in statuses:
+    if not checks or CheckStatus.FAIL in statuses:
         return "fail"
     if CheckStatus.INCONCLUSIVE in statuses:
         return "inconclusive"

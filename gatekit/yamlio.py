@@ -1,7 +1,11 @@
 """Read YAML config files into dicts, and turn pydantic errors into one-line messages.
 
-Every user-facing YAML file (gatekit.yaml, thresholds, pricing, policies) goes
-through here so messages look the same: ``file:line: field: problem; fix``.
+Every user-facing YAML file (gatekit.yaml, thresholds, pricing, policies, policy
+tests) goes through ``load_yaml`` so messages look the same (``file:line: field:
+problem; fix``) and hostile files are refused the same way: aliases (``*name``,
+the "billion laughs" bomb), duplicate mapping keys (a second ``rules:`` silently
+replacing the first) and nesting deeper than ``MAX_YAML_DEPTH`` are errors that
+name the line.
 """
 
 from __future__ import annotations
@@ -10,6 +14,96 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+MAX_YAML_DEPTH = 100
+
+
+class YamlError(yaml.MarkedYAMLError):
+    """A YAML file gatekit refuses; ``str()`` is one line: ``line N: problem``."""
+
+    def __init__(self, problem: str, mark: Any = None) -> None:
+        super().__init__(problem=problem, problem_mark=mark)
+
+    @property
+    def line(self) -> int | None:
+        """1-based line of the problem, when known."""
+        return None if self.problem_mark is None else int(self.problem_mark.line) + 1
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.problem}" if self.line is not None else str(self.problem)
+
+
+class StrictLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses aliases, duplicate mapping keys and very deep nesting."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise YamlError(
+                f"YAML alias '*{event.anchor}' is not allowed in gatekit files; write the value out in full",
+                event.start_mark,
+            )
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise YamlError(f"nested deeper than {MAX_YAML_DEPTH} levels", self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    continue
+                try:
+                    key = self.construct_object(key_node)
+                    hash(key)
+                except (yaml.YAMLError, TypeError):
+                    key = (key_node.tag, key_node.value)
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    raise YamlError(
+                        f"duplicate key '{key_node.value}' (first on line {seen[key]}); "
+                        "keep one of them — YAML would silently use the last",
+                        key_node.start_mark,
+                    )
+                seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_yaml(text: str) -> tuple[Any, Any]:
+    """Parse one YAML document with ``StrictLoader``; return ``(data, node)``.
+
+    ``node`` is the composed node tree (for line numbers), None for an empty document.
+    Raises ``YamlError`` (a ``yaml.MarkedYAMLError``) for invalid or refused YAML.
+    """
+    loader = StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = None if node is None else loader.construct_document(node)
+    except YamlError:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise YamlError(problem, exc.problem_mark or exc.context_mark) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(str(exc).splitlines()[0] if str(exc) else "invalid YAML") from None
+    except RecursionError:
+        raise YamlError(f"nested deeper than {MAX_YAML_DEPTH} levels") from None
+    finally:
+        loader.dispose()
+    return data, node
+
+
+def safe_load(text: str) -> Any:
+    """``yaml.safe_load`` through ``StrictLoader``: the data only."""
+    return load_yaml(text)[0]
 
 
 def read_yaml(path: Path, error_cls: type[Exception], what: str) -> tuple[dict[str, Any], dict[tuple[str, ...], int]]:
@@ -25,13 +119,10 @@ def read_yaml(path: Path, error_cls: type[Exception], what: str) -> tuple[dict[s
     except (OSError, UnicodeDecodeError) as exc:
         raise error_cls(f"{path}: cannot read {what} file: {exc}") from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise error_cls(f"{path}{where}: invalid YAML: {problem}; fix the syntax at that line") from None
+        data, node = load_yaml(text)
+    except YamlError as exc:
+        where = f":{exc.line}" if exc.line is not None else ""
+        raise error_cls(f"{path}{where}: invalid YAML: {exc.problem}; fix it at that line") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -17,16 +17,20 @@ def spec(**kw: object) -> CheckSpec:
 
 def test_plain_max_and_min() -> None:
     t = Thresholds(checks={"latency_p95_ms": spec(max=2000), "pass_rate": spec(min=0.9)})
-    checks = decide(t, {"cases": 10, "latency_p95_ms": 2000.0, "pass_rate": 0.85})
-    assert [c.status for c in checks] == [CheckStatus.PASS, CheckStatus.FAIL]
+    checks = decide(t, {"cases": 10, "successes": 10, "latency_p95_ms": 2000.0, "pass_rate": 0.85})
+    assert [(c.name, c.status) for c in checks] == [
+        ("latency_p95_ms", CheckStatus.PASS),
+        ("pass_rate", CheckStatus.FAIL),
+        ("cases_succeeded", CheckStatus.PASS),
+    ]
     assert overall(checks) == "fail"
 
 
 def test_confidence_pass_fail_inconclusive() -> None:
     t = Thresholds(checks={"error_rate": spec(max=0.05, confidence=0.95)})
-    assert decide(t, {"cases": 9, "error_rate": 0.01, "error_rate_ci": (0.0, 0.04)})[0].status is CheckStatus.PASS
-    assert decide(t, {"cases": 9, "error_rate": 0.2, "error_rate_ci": (0.06, 0.3)})[0].status is CheckStatus.FAIL
-    straddle = decide(t, {"cases": 9, "error_rate": 0.01, "error_rate_ci": (0.0, 0.09)})
+    assert decide(t, {"cases": 9, "successes": 9, "error_rate": 0.01, "error_rate_ci": (0.0, 0.04)})[0].status is CheckStatus.PASS
+    assert decide(t, {"cases": 9, "successes": 9, "error_rate": 0.2, "error_rate_ci": (0.06, 0.3)})[0].status is CheckStatus.FAIL
+    straddle = decide(t, {"cases": 9, "successes": 9, "error_rate": 0.01, "error_rate_ci": (0.0, 0.09)})
     assert straddle[0].status is CheckStatus.INCONCLUSIVE
     assert overall(straddle) == "inconclusive"
 
@@ -40,11 +44,32 @@ def test_unmeasured_metric_fails_closed_with_reason() -> None:
 
 def test_too_few_cases_is_inconclusive_and_fail_wins() -> None:
     t = Thresholds(min_cases=20, checks={"latency_p95_ms": spec(max=1)})
-    checks = decide(t, {"cases": 5, "latency_p95_ms": 0.5})
+    checks = decide(t, {"cases": 5, "successes": 5, "latency_p95_ms": 0.5})
     assert overall(checks) == "inconclusive"
-    checks = decide(t, {"cases": 5, "latency_p95_ms": 5})
+    checks = decide(t, {"cases": 5, "successes": 5, "latency_p95_ms": 5})
     assert overall(checks) == "fail"
-    assert overall([]) == "pass"
+
+
+def test_no_checks_is_a_fail_not_a_pass() -> None:
+    assert overall([]) == "fail"
+
+
+@pytest.mark.parametrize(
+    ("values", "reason"),
+    [
+        ({"cases": 20, "successes": 0}, "all 20 cases ended in an error"),
+        ({"cases": 0, "successes": 0}, "no case finished"),
+        ({"cases": 3}, "unknown"),
+    ],
+)
+def test_a_run_in_which_no_case_succeeded_fails_with_a_visible_check(values: dict, reason: str) -> None:
+    # thresholds blind to errors (a deny count of 0 holds when nothing ran)
+    t = Thresholds(min_cases=0, checks={"governance.deny_count": spec(max=0)})
+    checks = decide(t, {**values, "governance.deny_count": 0})
+    failed = [c for c in checks if c.status is CheckStatus.FAIL]
+    assert [c.name for c in failed] == ["cases_succeeded"]
+    assert reason in failed[0].message
+    assert overall(checks) == "fail"
 
 
 def test_load_thresholds_parses_units_and_names_unknown_keys(tmp_path: Path) -> None:

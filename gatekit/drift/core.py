@@ -39,6 +39,7 @@ from gatekit.drift.sources import (
     top_level,
 )
 from gatekit.errors import ConfigError, DatasetError, SinkError
+from gatekit.jsonio import to_json
 
 SCHEMA_VERSION = 1
 MISSING_RATE = "missing_rate"
@@ -154,6 +155,7 @@ def check_drift(
     prod_paths = resolve_paths(cfg.production, "production")
     explicit = bool(cfg.numeric or cfg.categorical)
     specs = explicit_features(cfg.numeric, cfg.categorical) if explicit else default_features()
+    _check_feature_names(cfg, specs)
     wanted: set[str] = set().union(*(spec.columns() for spec in specs))
 
     window = _window(prod_paths, cfg, since_anchor) if cfg.since else None
@@ -197,7 +199,7 @@ def check_drift(
     else:
         reason = f"no feature drifted ({len(features)} tested)"
 
-    warnings = list(prod_info["warnings"]) + list(ref_info["warnings"])
+    warnings = list(prod_info["warnings"]) + list(ref_info["warnings"]) + _non_finite_warnings(specs, ref_acc, prod_acc)
     report: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "kind": "gatekit.drift",
@@ -246,7 +248,7 @@ def check_drift(
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
             result.json_path = out_dir / "drift.json"
-            result.json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            result.json_path.write_text(to_json(report, ensure_ascii=False) + "\n", encoding="utf-8")
             from gatekit.report.drift_html import render_drift_html
 
             result.html_path = out_dir / "drift.html"
@@ -522,6 +524,30 @@ def _decide(features: list[dict[str, Any]], cfg: DriftConfig) -> None:
         feature["significant"] = q <= cfg.alpha
         feature["drifted"] = bool(q <= cfg.alpha and feature["effect_size"] >= floor)
         feature["critical"] = cfg.is_critical(feature["name"]) or bool(parent and cfg.is_critical(parent))
+
+
+def _check_feature_names(cfg: DriftConfig, specs: list[FeatureSpec]) -> None:
+    """Refuse ``critical`` / ``features`` names that match no tested feature (a typo would silently disarm them)."""
+    names = [spec.name for spec in specs]
+    for source, given in (("--critical (drift.critical)", cfg.critical), ("drift.features", list(cfg.features))):
+        unknown = [name for name in given if name not in names]
+        if unknown:
+            shown = ", ".join(repr(name[:80]) for name in unknown[:5])
+            raise ConfigError(f"{source}: unknown feature(s) {shown}; valid names: {', '.join(names)}")
+
+
+def _non_finite_warnings(
+    specs: list[FeatureSpec], ref: dict[str, SideValues], prod: dict[str, SideValues]
+) -> list[str]:
+    warnings = []
+    for spec in specs:
+        for side, acc in (("reference", ref[spec.name]), ("production", prod[spec.name])):
+            if acc.non_finite:
+                warnings.append(
+                    f"{side}: {spec.name}: {acc.non_finite} non-finite value(s) (Infinity, NaN or beyond 1.8e308) "
+                    "counted as missing"
+                )
+    return warnings
 
 
 def _json_safe(value: Any) -> Any:

@@ -101,6 +101,7 @@ class SideValues:
     rows: int = 0
     missing: int = 0
     non_numeric: int = 0
+    non_finite: int = 0  # Infinity, -Infinity, NaN, "1e309": counted as missing, with a warning
     seen: bool = False
     chunks: list[Any] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
@@ -123,6 +124,23 @@ class SideValues:
             merged = merged.copy()
         self.chunks = [merged]
         return merged
+
+
+def _non_finite(values: list[Any], numbers: Any) -> int:
+    """How many of ``values`` were present but not finite (inf, or a NaN that was written as a value)."""
+    import numpy as np
+
+    count = int(np.isinf(numbers).sum())
+    for value, number in zip(values, numbers, strict=True):
+        if number != number and isinstance(value, float | str) and _is_nan_text(value):
+            count += 1
+    return count
+
+
+def _is_nan_text(value: float | str) -> bool:
+    if isinstance(value, float):
+        return math.isnan(value)
+    return value.strip().lower() in ("nan", "+nan", "-nan")
 
 
 def _number(value: Any) -> tuple[float, int]:
@@ -305,8 +323,9 @@ def _add_python(spec: FeatureSpec, values: list[Any], acc: SideValues) -> None:
         for i, value in enumerate(values):
             out[i], flag = _number(value)
             bad += flag
-        keep = ~np.isnan(out)
+        keep = np.isfinite(out)
         acc.missing += len(values) - int(keep.sum())
+        acc.non_finite += _non_finite(values, out)
         acc.non_numeric += bad
         acc.chunks.append(out[keep])
         return
@@ -348,8 +367,9 @@ def _add_arrow(spec: FeatureSpec, batch: Batch, acc: SideValues) -> bool:
             return False
         acc.seen = True
         values = floats.to_numpy(zero_copy_only=False).astype("float64", copy=False)
-        keep = ~np.isnan(values)
+        keep = np.isfinite(values)
         acc.missing += batch.num_rows - int(keep.sum())
+        acc.non_finite += int(np.isinf(values).sum()) + int(pc.sum(pc.is_nan(floats)).as_py() or 0)
         acc.chunks.append(values[keep] if not keep.all() else values)
         return True
     if pa.types.is_dictionary(kind):

@@ -21,12 +21,30 @@ def _quantile(sorted_values: Any, q: float) -> float:
     return float(sorted_values[low] * (1 - weight) + sorted_values[high] * weight)
 
 
-def describe(sorted_values: Any) -> dict[str, float]:
-    """Mean and a few quantiles of a sorted, non-empty float array."""
+def _mean(sorted_values: Any) -> float:
+    """Mean that does not overflow for values near ±1.8e308 (scaled by the largest magnitude)."""
     import numpy as np
 
+    scale = max(abs(float(sorted_values[0])), abs(float(sorted_values[-1])))
+    if scale < 1e300:
+        return float(np.mean(sorted_values))
+    return float(np.mean(sorted_values / scale) * scale)
+
+
+def _edges(lo: float, hi: float, bins: int) -> Any:
+    """``bins + 1`` evenly spaced edges from lo to hi, even when ``hi - lo`` overflows a float."""
+    import numpy as np
+
+    t = np.linspace(0.0, 1.0, bins + 1)
+    edges = lo * (1.0 - t) + hi * t
+    edges[0], edges[-1] = lo, hi
+    return edges
+
+
+def describe(sorted_values: Any) -> dict[str, float]:
+    """Mean and a few quantiles of a sorted, non-empty float array."""
     return {
-        "mean": float(np.mean(sorted_values)),
+        "mean": _mean(sorted_values),
         "p05": _quantile(sorted_values, 0.05),
         "p50": _quantile(sorted_values, 0.5),
         "p95": _quantile(sorted_values, 0.95),
@@ -59,8 +77,9 @@ def numeric_plot(ref_sorted: Any, prod_sorted: Any, points: int, bins: int) -> d
     lo = min(_quantile(ref_sorted, 0.01), _quantile(prod_sorted, 0.01))
     hi = max(_quantile(ref_sorted, 0.99), _quantile(prod_sorted, 0.99))
     if hi <= lo:
-        lo, hi = lo - 0.5, hi + 0.5
-    edges = np.linspace(lo, hi, bins + 1)
+        pad = max(0.5, abs(lo) * 1e-9)
+        lo, hi = lo - pad, hi + pad
+    edges = _edges(lo, hi, bins)
     ref_hist = _shares(ref_sorted, edges)
     prod_hist = _shares(prod_sorted, edges)
     return {

@@ -41,6 +41,20 @@ def _loads_factory() -> Any:
         return json.loads
 
 
+def _parse_line(loads: Any, line: str) -> Any:
+    """Parse one JSONL line; NaN / Infinity (not JSON, but written by many loggers) are read as floats.
+
+    orjson refuses them, so such a line is parsed again with ``json.loads``; the
+    non-finite values are then counted as missing, with a warning.
+    """
+    try:
+        return loads(line)
+    except ValueError:
+        if loads is json.loads:
+            raise
+        return json.loads(line)
+
+
 def file_format(path: Path) -> str:
     """Return ``jsonl``, ``parquet`` or ``csv`` for a supported file name."""
     name = path.name.lower()
@@ -198,9 +212,10 @@ def _jsonl_batches(path: Path) -> Iterator[Batch]:
                 if not line.strip():
                     continue
                 try:
-                    row = loads(line)
-                except ValueError as exc:
-                    raise DatasetError(f"{path}:{lineno}: invalid JSON ({exc}); fix or remove the line") from None
+                    row = _parse_line(loads, line)
+                except (ValueError, RecursionError) as exc:
+                    problem = "nested too deeply" if isinstance(exc, RecursionError) else str(exc).split(";")[0]
+                    raise DatasetError(f"{path}:{lineno}: invalid JSON ({problem}); fix or remove the line") from None
                 if not isinstance(row, dict):
                     raise DatasetError(
                         f"{path}:{lineno}: expected a JSON object per line, got {type(row).__name__}; fix the line"

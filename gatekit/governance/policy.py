@@ -310,6 +310,8 @@ def load_policy(path: str | Path) -> Policy:
     """Read, validate and build the policy at ``path``; raises PolicyError naming the file and line."""
     import yaml
 
+    from gatekit.yamlio import load_yaml
+
     file = Path(path)
     try:
         data = file.read_bytes()
@@ -317,8 +319,7 @@ def load_policy(path: str | Path) -> Policy:
         raise PolicyError(f"{file}: cannot read policy file ({exc.strerror}); check the path") from None
     text = data.decode("utf-8", errors="replace")
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        raw = yaml.safe_load(text)
+        raw, root = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{file}:{mark.line + 1}" if mark is not None else str(file)

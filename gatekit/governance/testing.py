@@ -85,10 +85,12 @@ def run_policy_test_file(path: str | Path, policies: dict[Path, Policy] | None =
     """Run every test of one YAML file."""
     import yaml
 
+    from gatekit.yamlio import safe_load
+
     file = Path(path)
     policies = {} if policies is None else policies
     try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+        raw = safe_load(file.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise PolicyError(f"{file}: cannot read policy tests ({exc})") from None
     if not isinstance(raw, dict) or "policy" not in raw or not isinstance(raw.get("tests"), list):

@@ -42,15 +42,16 @@ class _Scale:
         self.lo, self.hi, self.out_lo, self.out_hi = lo, hi, out_lo, out_hi
 
     def __call__(self, value: float) -> float:
-        span = (self.hi - self.lo) or 1.0
+        # halved so that hi - lo cannot overflow for values near ±1.8e308
+        span = (self.hi / 2 - self.lo / 2) or 0.5
         clipped = min(max(value, self.lo), self.hi)
-        return round(self.out_lo + (clipped - self.lo) / span * (self.out_hi - self.out_lo), 1)
+        return round(self.out_lo + (clipped / 2 - self.lo / 2) / span * (self.out_hi - self.out_lo), 1)
 
 
 def _ticks(lo: float, hi: float, count: int = 5) -> list[float]:
     if hi <= lo:
         return [lo]
-    return [lo + (hi - lo) * i / (count - 1) for i in range(count)]
+    return [lo * (1 - i / (count - 1)) + hi * (i / (count - 1)) for i in range(count)]
 
 
 def _step_points(points: list[list[float]], sx: _Scale, sy: _Scale, lo: float, hi: float) -> str:
