@@ -23,7 +23,7 @@ DEFAULT_CONFIG_FILE = "gatekit.yaml"
 class AgentOptionsConfig(BaseModel):
     """Adapter settings (``agent_options:`` in gatekit.yaml)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     model: str | None = None
     api_key_env: str | None = Field(default=None, description="Name of the env var that holds the API key.")
@@ -34,7 +34,7 @@ class AgentOptionsConfig(BaseModel):
 class GateConfig(BaseModel):
     """Everything ``gatekit promote`` / ``gatekit eval`` needs."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     dataset: Path | None = None
     agent: str | None = None

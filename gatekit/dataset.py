@@ -313,15 +313,15 @@ def expected_problems(expected: Any) -> list[str]:
     for index, call in enumerate(calls):
         field = f"expected.tool_calls[{index}]"
         if not isinstance(call, dict):
-            problems.append(f"'{field}' must be an object such as {{\"name\": \"lookup\", \"arguments\": {{}}}}")
+            problems.append(f'\'{field}\' must be an object such as {{"name": "lookup", "arguments": {{}}}}')
             continue
         problems.extend(
             f"unknown key {_show(field + '.' + str(key))}; allowed: {', '.join(TOOL_CALL_KEYS)}"
             for key in call
             if key not in TOOL_CALL_KEYS
         )
-        name = call.get("name")
-        if not isinstance(name, str) or not name.strip():
+        call_name = call.get("name")
+        if not isinstance(call_name, str) or not call_name.strip():
             problems.append(f"'{field}.name' must be a non-empty string")
         arguments = call.get("arguments")
         if arguments is not None and not isinstance(arguments, dict):

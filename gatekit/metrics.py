@@ -73,7 +73,7 @@ def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float,
 class ModelPrice(BaseModel):
     """Price of one model in USD per 1M tokens."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     input_per_1m: float = Field(ge=0)
     output_per_1m: float = Field(ge=0)
@@ -82,7 +82,7 @@ class ModelPrice(BaseModel):
 class PriceTable(BaseModel):
     """``thresholds/pricing.yaml``: ``models: {name: {input_per_1m, output_per_1m}}``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     currency: str = "USD"
     models: dict[str, ModelPrice] = Field(default_factory=dict)

@@ -57,7 +57,7 @@ _K_OF_N = re.compile(r"pass_k_of_n\.[1-9][0-9]*")
 class CheckSpec(BaseModel):
     """One entry under ``checks:`` in a thresholds file."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     max: float | None = None
     min: float | None = None
@@ -84,7 +84,7 @@ class CheckSpec(BaseModel):
 class Thresholds(BaseModel):
     """A thresholds file (``thresholds/*.yaml``)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     min_cases: int = Field(default=1, ge=0, description="Fewer finished cases than this is inconclusive.")
     checks: dict[str, CheckSpec] = Field(default_factory=dict)
@@ -252,9 +252,7 @@ def succeeded_check(values: dict[str, Any]) -> Check:
         status, message = CheckStatus.FAIL, f"no case succeeded: all {cases} cases ended in an error"
     else:
         status, message = CheckStatus.FAIL, "no case finished, so nothing succeeded"
-    return Check(
-        "cases_succeeded", None if successes is None else float(successes), 1.0, ">=", status, None, message
-    )
+    return Check("cases_succeeded", None if successes is None else float(successes), 1.0, ">=", status, None, message)
 
 
 def overall(checks: list[Check]) -> str:

@@ -41,6 +41,7 @@ class StrictLoader(yaml.SafeLoader):
         self._depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
+        """Compose one node; an alias or a node deeper than ``MAX_YAML_DEPTH`` is an error."""
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise YamlError(
@@ -56,6 +57,7 @@ class StrictLoader(yaml.SafeLoader):
             self._depth -= 1
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        """Build a mapping; a key written twice is an error naming the second one's line."""
         if isinstance(node, yaml.MappingNode):
             seen: dict[Any, int] = {}
             for key_node, _ in node.value:

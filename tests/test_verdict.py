@@ -28,8 +28,14 @@ def test_plain_max_and_min() -> None:
 
 def test_confidence_pass_fail_inconclusive() -> None:
     t = Thresholds(checks={"error_rate": spec(max=0.05, confidence=0.95)})
-    assert decide(t, {"cases": 9, "successes": 9, "error_rate": 0.01, "error_rate_ci": (0.0, 0.04)})[0].status is CheckStatus.PASS
-    assert decide(t, {"cases": 9, "successes": 9, "error_rate": 0.2, "error_rate_ci": (0.06, 0.3)})[0].status is CheckStatus.FAIL
+    assert (
+        decide(t, {"cases": 9, "successes": 9, "error_rate": 0.01, "error_rate_ci": (0.0, 0.04)})[0].status
+        is CheckStatus.PASS
+    )
+    assert (
+        decide(t, {"cases": 9, "successes": 9, "error_rate": 0.2, "error_rate_ci": (0.06, 0.3)})[0].status
+        is CheckStatus.FAIL
+    )
     straddle = decide(t, {"cases": 9, "successes": 9, "error_rate": 0.01, "error_rate_ci": (0.0, 0.09)})
     assert straddle[0].status is CheckStatus.INCONCLUSIVE
     assert overall(straddle) == "inconclusive"

@@ -11,7 +11,7 @@ DEFAULT_CRAMERS_V_FLOOR = 0.1
 class DriftFeatureRule(BaseModel):
     """Per-feature overrides, keyed by the feature name (``latency_ms``, ``context.role``, ...)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     effect_floor: float | None = Field(
         default=None,
@@ -29,7 +29,7 @@ class DriftConfig(BaseModel):
     the ``drift:`` section of gatekit.yaml.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     reference: str | None = Field(default=None, description="Golden dataset or reference logs (file, glob, folder).")
     production: str | None = Field(default=None, description="Production logs (file, glob or folder).")

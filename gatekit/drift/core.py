@@ -9,7 +9,6 @@ Then write drift.json + drift.html and log one MLflow run.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import time
@@ -529,11 +528,14 @@ def _decide(features: list[dict[str, Any]], cfg: DriftConfig) -> None:
 def _check_feature_names(cfg: DriftConfig, specs: list[FeatureSpec]) -> None:
     """Refuse ``critical`` / ``features`` names that match no tested feature (a typo would silently disarm them)."""
     names = [spec.name for spec in specs]
+    allowed = set(names) | {f"{name}.{MISSING_RATE}" for name in names}
     for source, given in (("--critical (drift.critical)", cfg.critical), ("drift.features", list(cfg.features))):
-        unknown = [name for name in given if name not in names]
+        unknown = [name for name in given if name not in allowed]
         if unknown:
             shown = ", ".join(repr(name[:80]) for name in unknown[:5])
-            raise ConfigError(f"{source}: unknown feature(s) {shown}; valid names: {', '.join(names)}")
+            raise ConfigError(
+                f"{source}: unknown feature(s) {shown}; valid names: {', '.join(names)} (and <name>.{MISSING_RATE})"
+            )
 
 
 def _non_finite_warnings(

@@ -72,8 +72,6 @@ def _shares(sorted_values: Any, edges: Any) -> Any:
 
 def numeric_plot(ref_sorted: Any, prod_sorted: Any, points: int, bins: int) -> dict[str, Any]:
     """ECDF points of both sorted sides and histograms on shared bins over the 1st-99th percentile range."""
-    import numpy as np
-
     lo = min(_quantile(ref_sorted, 0.01), _quantile(prod_sorted, 0.01))
     hi = max(_quantile(ref_sorted, 0.99), _quantile(prod_sorted, 0.99))
     if hi <= lo:
