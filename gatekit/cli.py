@@ -134,10 +134,10 @@ def _annotate_error(message: str) -> None:
 
 
 def _print_summary(verdict: dict[str, Any], *, quiet: bool, as_json: bool) -> None:
-    import json
-
     if as_json:
-        typer.echo(json.dumps(verdict, indent=2, default=str))
+        from gatekit.jsonio import to_json
+
+        typer.echo(to_json(verdict))
         return
     from gatekit.models import Check, CheckStatus
     from gatekit.verdict import describe

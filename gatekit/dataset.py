@@ -196,6 +196,7 @@ def _parquet_rows(path: Path, raw: bytes) -> list[tuple[int, Any]]:
         table = pq.read_table(pa.BufferReader(raw))
     except Exception as exc:  # noqa: BLE001 - any pyarrow failure means an unreadable file
         raise DatasetError(f"{path}: not a readable Parquet file ({type(exc).__name__}: {exc})") from None
+    table = table.drop([c for c in table.column_names if c.startswith("__index_level_")])  # a pandas index
     for column, name in enumerate(table.column_names, start=1):
         if table.column_names.index(name) != column - 1:
             raise DatasetError(f"{path}: duplicate column {_show(name)} (column {column}); keep one of them")

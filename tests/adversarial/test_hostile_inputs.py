@@ -218,8 +218,9 @@ def test_hostile_agent_run_never_passes_and_verdict_json_stays_strict(
     root = make_project(tmp_path / "p", agent=f"python:adversarial.hostile_inputs:{agent}", cases=4)
     thresholds = BLIND_THRESHOLDS + ("  cost_total_usd: {max: 1}\n" if agent == "nan_cost" else "")
     (root / "thresholds.yaml").write_text(thresholds)
-    proc = run_cli(root, "eval", "--retries", "0")
+    proc = run_cli(root, "eval", "--retries", "0", "--json")
     assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert strict_json(proc.stdout) == strict_json((root / "out" / "verdict.json").read_text())
     verdict = strict_json((root / "out" / "verdict.json").read_text())
     assert isinstance(verdict, dict) and verdict["verdict"] == verdict_word
     failed = {c["name"]: c for c in verdict["checks"] if c["status"] == "fail"}
