@@ -126,17 +126,6 @@ class SideValues:
         return merged
 
 
-def _non_finite(values: list[Any], numbers: Any) -> int:
-    """How many of ``values`` were present but not finite (inf, or a NaN that was written as a value)."""
-    import numpy as np
-
-    count = int(np.isinf(numbers).sum())
-    for value, number in zip(values, numbers, strict=True):
-        if number != number and isinstance(value, float | str) and _is_nan_text(value):
-            count += 1
-    return count
-
-
 def _is_nan_text(value: float | str) -> bool:
     if isinstance(value, float):
         return math.isnan(value)
@@ -319,13 +308,16 @@ def _add_python(spec: FeatureSpec, values: list[Any], acc: SideValues) -> None:
         acc.seen = True
     if spec.kind == NUMERIC:
         out = np.empty(len(values), dtype="float64")
-        bad = 0
+        bad = written_nan = 0
         for i, value in enumerate(values):
-            out[i], flag = _number(value)
+            number, flag = _number(value)
+            out[i] = number
             bad += flag
+            if number != number and isinstance(value, float | str) and _is_nan_text(value):
+                written_nan += 1  # a NaN that was in the data, not a missing value
         keep = np.isfinite(out)
         acc.missing += len(values) - int(keep.sum())
-        acc.non_finite += _non_finite(values, out)
+        acc.non_finite += written_nan + int(np.isinf(out).sum())
         acc.non_numeric += bad
         acc.chunks.append(out[keep])
         return
