@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -117,3 +118,19 @@ def test_score_expectations() -> None:
     assert score_expectations({"output_contains": ["REFUND"]}, "your refund is on its way", [])
     assert not score_expectations({"output_not_contains": ["refund"]}, "Refund", [])
     assert score_expectations(None, "x", []) is None
+
+
+@pytest.mark.parametrize(
+    "expected",
+    [
+        {"output_contains": "refund"},  # a string: once checked letter by letter
+        {"output_not_contains": 5},
+        {"tool_calls": ["refund"]},
+        {"tool_calls": [{"name": "refund", "arguments": [1]}]},
+        {"output_contain": ["refund"]},
+    ],
+)
+def test_malformed_expected_never_passes_a_library_caller(expected: dict) -> None:
+    # every letter of "refund" is in this refusal; the old scorer passed it, crashed or skipped it
+    calls = [{"name": "refund", "arguments": {}}]
+    assert score_expectations(expected, "sorry, I refuse to do that - denied", calls) is False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,23 @@ def test_load_thresholds_parses_units_and_names_unknown_keys(tmp_path: Path) -> 
     path.write_text("checks: [\n")
     with pytest.raises(ConfigError, match=r"invalid YAML"):
         load_thresholds(path)
+
+
+def test_verdict_json_text_is_strict_json_with_non_finite_numbers_as_null() -> None:
+    import json
+
+    import numpy as np
+
+    from gatekit.jsonio import to_json
+
+    text = to_json({"cost": math.nan, "ci": (math.inf, -math.inf), "np": np.float32("nan"), "ok": [1, 0.5, "x"]})
+
+    def refuse(constant: str) -> object:
+        raise ValueError(constant)
+
+    assert json.loads(text, parse_constant=refuse) == {
+        "cost": None,
+        "ci": [None, None],
+        "np": None,
+        "ok": [1, 0.5, "x"],
+    }
