@@ -106,7 +106,9 @@ def _check_limit(path: Path, lines: dict[tuple[str, ...], int], key: tuple[str, 
     if not math.isfinite(value):
         raise ConfigError(f"{where}: {field}: {value} is not a finite number; give a real limit")
     if value < 0:
-        raise ConfigError(f"{where}: {field}: {value:g} is negative; metrics are never below 0, give a limit >= 0")
+        raise ConfigError(
+            f"{where}: {field}: {value:g} is negative; give a limit >= 0 (metrics and allowed regressions are never negative)"
+        )
     if kind == "fraction" and value > 1:
         raise ConfigError(
             f"{where}: {field}: {value:g} is above 1 (100%), but this metric is a fraction; write e.g. 5% or 0.05"
