@@ -217,6 +217,54 @@ def test_token_budget_per_case_and_per_user_minute_on_virtual_clock() -> None:
     assert huge.outcome is Outcome.DENY and "per-case budget 1000" in huge.reasons[0]
 
 
+def test_per_minute_budgets_without_timestamps_are_skipped_and_noted() -> None:
+    # the regression: 20,000 untimed cases all fell in "minute 0" and denied a user's normal traffic
+    policy = _policy(
+        {
+            "id": "token-budget",
+            "kind": "token_budget",
+            "per_case": {"total_tokens": "1k"},
+            "per_user_per_minute": "2k",
+            "per_run_per_minute": "3k",
+        }
+    )
+    run = policy.new_run("r")
+    usage = {"input_tokens": 600, "output_tokens": 300}
+    decisions = [
+        policy.evaluate(_case(id=f"c{i}", context={"user": "u1"}), _resp(usage=usage), run=run) for i in range(50)
+    ]
+    assert {d.outcome for d in decisions} == {Outcome.ALLOW}
+    note = "token-budget: per_user_per_minute and per_run_per_minute not evaluated: no timestamp"
+    assert all(d.notes == [note] for d in decisions)
+    assert policy.trace_record(decisions[0], _case())["notes"] == [note]
+    summary = summarise(decisions, 50)
+    assert summary["notes"] == [{"note": note, "cases": 50, "text": f"{note} (all 50 cases)"}]
+    # the per-case budget still applies to an untimed case
+    huge = policy.evaluate(_case(), _resp(usage={"input_tokens": 900, "output_tokens": 200}), run=run)
+    assert huge.outcome is Outcome.DENY and "per-case budget 1000" in huge.reasons[0]
+    # timed cases are checked as before, and the untimed ones were not counted in their windows
+    timed = [
+        policy.evaluate(
+            _case(context={"user": "u1"}, timestamp=f"2026-11-02T10:00:{s:02d}Z"), _resp(usage=usage), run=run
+        )
+        for s in (0, 10, 20)
+    ]
+    assert [d.outcome for d in timed] == [Outcome.ALLOW, Outcome.ALLOW, Outcome.DENY]
+    assert [d.notes for d in timed] == [[], [], []]
+    mixed = summarise([*decisions, *timed], 53)
+    assert mixed["notes"][0]["text"] == f"{note} (50 of 53 cases)"
+
+
+def test_budget_note_names_only_the_configured_window() -> None:
+    policy = _policy({"id": "b", "kind": "token_budget", "per_user_per_minute": "2k"})
+    decision = policy.evaluate(_case(context={"user": "u1"}), _resp())
+    assert decision.notes == ["b: per_user_per_minute not evaluated: no timestamp"]
+    assert (
+        _policy({"id": "b", "kind": "token_budget", "per_case": {"total_tokens": 5}}).evaluate(_case(), _resp()).notes
+        == []
+    )
+
+
 def test_emergency_stop_sets_run_stop_reason() -> None:
     policy = _policy(
         {"id": "tools", "kind": "tools", "allow": ["ok"]},

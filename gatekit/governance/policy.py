@@ -50,6 +50,12 @@ class RunState:
         self.stopped_at_case: str | None = None
         # scratch space for stateful rules (token budgets), keyed by rule id
         self.rule_state: dict[str, Any] = {}
+        # notes of the case being decided (:meth:`note`); moved onto its Decision
+        self.case_notes: list[str] = []
+
+    def note(self, text: str) -> None:
+        """Record on the case being decided a check a rule could not make, and why (shown in traces and the report)."""
+        self.case_notes.append(text)
 
     @property
     def violation_count(self) -> int:
@@ -178,6 +184,9 @@ class Policy:
                 reasons.append(f"{rule_id}: {reason}")
         redacted_output, redacted_calls, counts = self._redact(ev, withhold)
         decision = Decision(_BY_RANK[rank], fired_rules, reasons, redacted_output, redacted_calls, counts)
+        if run.case_notes:
+            decision.notes = run.case_notes
+            run.case_notes = []
         run.record(decision, response.get("error_type"))
         if run.stop_reason is None and self.stop_rules:
             for stop in self.stop_rules:
@@ -246,6 +255,7 @@ class Policy:
             "context": {key: context.get(key) for key in ("user", "role", "env", "scope")},
             "actions": {"tool_names": tool_names, "tool_call_count": len(tool_names)},
             "redactions": dict(decision.redactions),
+            "notes": decision.notes,
             "decision_latency_us": round(decision.decision_latency_us, 2),
             # OpenTelemetry GenAI security attributes (apply_guardrail span, development status)
             "attributes": {
