@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +15,7 @@ from gatekit.errors import PolicyError
 from gatekit.governance.expressions import ExpressionError
 from gatekit.governance.rules import known_kinds, rule_class
 from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, apply_spans
-from gatekit.governance.schema import PolicyFile
+from gatekit.governance.schema import PolicyFile, upgrade_vocabulary
 from gatekit.models import Decision, Outcome
 
 # OpenTelemetry GenAI security semantic conventions (development status) decision types
@@ -271,6 +272,16 @@ class Policy:
         }
 
 
+_WARNED: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    """Print a load-time warning to stderr, once per process (a policy may be loaded many times)."""
+    if message not in _WARNED:
+        _WARNED.add(message)
+        print(message, file=sys.stderr)
+
+
 def _build(raw: Any, *, path: str, sha256: str, root: Any) -> Policy:
     if not isinstance(raw, dict):
         raise PolicyError(f"{path}: a policy file must be a mapping with id, version and rules")
@@ -296,9 +307,17 @@ def _build(raw: Any, *, path: str, sha256: str, root: Any) -> Policy:
                 f"{where}: rules[{index}]: unknown rule kind {kind!r}; valid kinds: {', '.join(known_kinds())}"
             )
         try:
+            rule_raw, deprecated = upgrade_vocabulary(rule_raw)
+        except ValueError as exc:
+            raise PolicyError(f"{where}: rules[{index}]: {exc}") from None
+        if deprecated:
+            _warn_once(f"{where}: warning: rules[{index}] ({rule_raw.get('id')}): {deprecated}")
+        try:
             config = cls.Config.model_validate(rule_raw)
         except ValidationError as exc:
             loc, message = _first_error(exc)
+            if deprecated and loc and loc[0] in ("outcome", "outcomes"):  # point at the key the file has
+                loc = ("action" if loc[0] == "outcome" else "actions", *loc[1:])
             line = _yaml_line(root, base_loc + loc)
             where = f"{path}:{line}" if line else path
             raise PolicyError(f"{where}: rules[{index}].{_dotted(loc)}: {message}") from None
