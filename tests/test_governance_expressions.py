@@ -191,6 +191,13 @@ def test_small_arithmetic_is_unchanged() -> None:
         Expression("0 ** -1")  # folded at load: a division by zero
 
 
+def test_matches_reads_unicode_text() -> None:
+    assert Expression('matches(output, "^.$")')({"output": "é"}) is True  # one code point, not one byte
+    assert Expression('matches(output, "(?i)^ÉCOLE$")')({"output": "école"}) is True
+    assert Expression('matches(output, "x")')({"output": "\ud800x"}) is True  # a lone surrogate does not raise
+    assert Expression('matches(output, "x")')({"output": 5}) is False
+
+
 def test_string_concatenation_is_bounded() -> None:
     with pytest.raises(ExpressionError, match="longer than 1,000,000 characters"):
         Expression("s + s + s")({"s": "x" * 400_000})
