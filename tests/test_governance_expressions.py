@@ -100,6 +100,13 @@ def test_rejection_happens_at_policy_load_time() -> None:
         )
 
 
+def test_a_misspelt_name_in_a_tool_condition_is_a_load_error() -> None:
+    # it used to load and read as null: `outptu == ""` never fired, silently
+    rule = {"id": "t", "kind": "tools", "limits": {"refund": {"conditions": [{"when": 'outptu == ""'}]}}}
+    with pytest.raises(PolicyError, match=r"rules\[0\] \(t\): unknown name 'outptu'"):
+        policy_from_dict({"id": "p", "version": "1", "rules": [rule]})
+
+
 def test_string_repetition_cannot_blow_up_memory() -> None:
     assert Expression('output * 100000000 == ""')(ENV) is False  # '*' on a string is null, not a huge string
 
