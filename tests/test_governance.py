@@ -260,6 +260,17 @@ def test_per_minute_budgets_without_timestamps_are_skipped_and_noted() -> None:
     assert mixed["notes"][0]["text"] == f"{note} (50 of 53 cases)"
 
 
+def test_decision_notes_survive_a_resume() -> None:
+    from gatekit.models import CaseResult
+    from gatekit.replay import result_from_row
+
+    policy = _policy({"id": "b", "kind": "token_budget", "per_user_per_minute": "2k"})
+    decision = policy.evaluate(_case(context={"user": "u1"}), _resp())
+    row = json.loads(json.dumps(CaseResult(case_id="c1", ok=True, attempts=[], decision=decision).to_dict()))
+    restored = result_from_row(row).decision
+    assert restored is not None and restored.notes == decision.notes != []
+
+
 def test_budget_note_names_only_the_configured_window() -> None:
     policy = _policy({"id": "b", "kind": "token_budget", "per_user_per_minute": "2k"})
     decision = policy.evaluate(_case(context={"user": "u1"}), _resp())
