@@ -127,6 +127,8 @@ class Decision:
     redacted_tool_calls: list[dict[str, Any]] = field(default_factory=list)
     redactions: dict[str, int] = field(default_factory=dict)
     decision_latency_us: float = 0.0
+    # checks a rule could not make on this case, and why (e.g. a per-minute budget without a timestamp)
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict (without the redacted payload, kept on the response)."""
@@ -136,6 +138,7 @@ class Decision:
             "reasons": self.reasons,
             "redactions": self.redactions,
             "decision_latency_us": round(self.decision_latency_us, 2),
+            "notes": self.notes,
         }
 
 

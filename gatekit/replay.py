@@ -399,6 +399,7 @@ def result_from_row(row: dict[str, Any]) -> CaseResult:
             reasons=list(decision.get("reasons") or []),
             redactions=dict(decision.get("redactions") or {}),
             decision_latency_us=float(decision.get("decision_latency_us") or 0.0),
+            notes=[str(note) for note in decision.get("notes") or []],
         ),
         passed=row.get("passed"),
         started_at=row.get("started_at"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -104,7 +105,9 @@ def test_scan_private_key_and_jwt() -> None:
 
 
 def test_sensitive_data_redacts_or_denies_per_type_and_hmac(monkeypatch: pytest.MonkeyPatch) -> None:
-    policy = _policy({"id": "pii", "kind": "sensitive_data", "actions": {"EMAIL_ADDRESS": "redact", "US_SSN": "deny"}})
+    policy = _policy(
+        {"id": "pii", "kind": "sensitive_data", "outcomes": {"EMAIL_ADDRESS": "allow_with_redaction", "US_SSN": "deny"}}
+    )
     redacted = policy.evaluate(_case(), _resp("write a@example.com or b@example.org"))
     assert redacted.outcome is Outcome.ALLOW_WITH_REDACTION
     assert redacted.redacted_output == "write [EMAIL_ADDRESS] or [EMAIL_ADDRESS]"
@@ -116,7 +119,7 @@ def test_sensitive_data_redacts_or_denies_per_type_and_hmac(monkeypatch: pytest.
         {
             "id": "p",
             "kind": "sensitive_data",
-            "actions": {"pii": "redact"},
+            "outcomes": {"pii": "allow_with_redaction"},
             "redaction": "hmac",
             "hmac_key_env": "GK_KEY",
         }
@@ -130,7 +133,7 @@ def test_sensitive_data_redacts_or_denies_per_type_and_hmac(monkeypatch: pytest.
             {
                 "id": "p",
                 "kind": "sensitive_data",
-                "actions": {"pii": "redact"},
+                "outcomes": {"pii": "allow_with_redaction"},
                 "redaction": "hmac",
                 "hmac_key_env": "GK_KEY",
             }
@@ -138,7 +141,7 @@ def test_sensitive_data_redacts_or_denies_per_type_and_hmac(monkeypatch: pytest.
 
 
 def test_input_scanning_is_optional() -> None:
-    rule = {"id": "s", "kind": "sensitive_data", "actions": {"secrets": "deny"}}
+    rule = {"id": "s", "kind": "sensitive_data", "outcomes": {"secrets": "deny"}}
     case = _case(input="my key is AKIAIOSFODNN7EXAMPLE")
     assert _policy(rule).evaluate(case, _resp("ok")).outcome is Outcome.ALLOW
     assert _policy({**rule, "scan": ["input"]}).evaluate(case, _resp("ok")).outcome is Outcome.DENY
@@ -148,7 +151,9 @@ def test_input_scanning_is_optional() -> None:
 
 
 def test_sensitive_terms_case_and_spacing_insensitive() -> None:
-    policy = _policy({"id": "terms", "kind": "sensitive_terms", "terms": ["Project Falcon"], "action": "redact"})
+    policy = _policy(
+        {"id": "terms", "kind": "sensitive_terms", "terms": ["Project Falcon"], "outcome": "allow_with_redaction"}
+    )
     for text in ("about project falcon.", "about PROJECT   FALCON.", "about Project-Falcon.", "about projectfalcon."):
         decision = policy.evaluate(_case(), _resp(text))
         assert decision.outcome is Outcome.ALLOW_WITH_REDACTION, text
@@ -217,6 +222,65 @@ def test_token_budget_per_case_and_per_user_minute_on_virtual_clock() -> None:
     assert huge.outcome is Outcome.DENY and "per-case budget 1000" in huge.reasons[0]
 
 
+def test_per_minute_budgets_without_timestamps_are_skipped_and_noted() -> None:
+    # the regression: 20,000 untimed cases all fell in "minute 0" and denied a user's normal traffic
+    policy = _policy(
+        {
+            "id": "token-budget",
+            "kind": "token_budget",
+            "per_case": {"total_tokens": "1k"},
+            "per_user_per_minute": "2k",
+            "per_run_per_minute": "3k",
+        }
+    )
+    run = policy.new_run("r")
+    usage = {"input_tokens": 600, "output_tokens": 300}
+    decisions = [
+        policy.evaluate(_case(id=f"c{i}", context={"user": "u1"}), _resp(usage=usage), run=run) for i in range(50)
+    ]
+    assert {d.outcome for d in decisions} == {Outcome.ALLOW}
+    note = "token-budget: per_user_per_minute and per_run_per_minute not evaluated: no timestamp"
+    assert all(d.notes == [note] for d in decisions)
+    assert policy.trace_record(decisions[0], _case())["notes"] == [note]
+    summary = summarise(decisions, 50)
+    assert summary["notes"] == [{"note": note, "cases": 50, "text": f"{note} (all 50 cases)"}]
+    # the per-case budget still applies to an untimed case
+    huge = policy.evaluate(_case(), _resp(usage={"input_tokens": 900, "output_tokens": 200}), run=run)
+    assert huge.outcome is Outcome.DENY and "per-case budget 1000" in huge.reasons[0]
+    # timed cases are checked as before, and the untimed ones were not counted in their windows
+    timed = [
+        policy.evaluate(
+            _case(context={"user": "u1"}, timestamp=f"2026-11-02T10:00:{s:02d}Z"), _resp(usage=usage), run=run
+        )
+        for s in (0, 10, 20)
+    ]
+    assert [d.outcome for d in timed] == [Outcome.ALLOW, Outcome.ALLOW, Outcome.DENY]
+    assert [d.notes for d in timed] == [[], [], []]
+    mixed = summarise([*decisions, *timed], 53)
+    assert mixed["notes"][0]["text"] == f"{note} (50 of 53 cases)"
+
+
+def test_decision_notes_survive_a_resume() -> None:
+    from gatekit.models import CaseResult
+    from gatekit.replay import result_from_row
+
+    policy = _policy({"id": "b", "kind": "token_budget", "per_user_per_minute": "2k"})
+    decision = policy.evaluate(_case(context={"user": "u1"}), _resp())
+    row = json.loads(json.dumps(CaseResult(case_id="c1", ok=True, attempts=[], decision=decision).to_dict()))
+    restored = result_from_row(row).decision
+    assert restored is not None and restored.notes == decision.notes != []
+
+
+def test_budget_note_names_only_the_configured_window() -> None:
+    policy = _policy({"id": "b", "kind": "token_budget", "per_user_per_minute": "2k"})
+    decision = policy.evaluate(_case(context={"user": "u1"}), _resp())
+    assert decision.notes == ["b: per_user_per_minute not evaluated: no timestamp"]
+    assert (
+        _policy({"id": "b", "kind": "token_budget", "per_case": {"total_tokens": 5}}).evaluate(_case(), _resp()).notes
+        == []
+    )
+
+
 def test_emergency_stop_sets_run_stop_reason() -> None:
     policy = _policy(
         {"id": "tools", "kind": "tools", "allow": ["ok"]},
@@ -237,7 +301,7 @@ def test_emergency_stop_sets_run_stop_reason() -> None:
 
 def test_strongest_outcome_wins_and_every_fired_rule_is_listed() -> None:
     policy = _policy(
-        {"id": "pii", "kind": "sensitive_data", "actions": {"EMAIL_ADDRESS": "redact"}},
+        {"id": "pii", "kind": "sensitive_data", "outcomes": {"EMAIL_ADDRESS": "allow_with_redaction"}},
         {"id": "review", "kind": "condition", "when": "true", "outcome": "require_review"},
         {"id": "deny", "kind": "condition", "when": 'contains(output, "boom")', "outcome": "deny"},
     )
@@ -330,6 +394,93 @@ def test_policy_hash_is_the_file_sha256(tmp_path: Path) -> None:
 
     path = REPO / "policies" / "default.yaml"
     assert load_policy(path).sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --- one vocabulary: outcome words everywhere, the old action words deprecated ------------------------
+
+
+def _yaml_policy(tmp_path: Path, body: str) -> Path:
+    file = tmp_path / "p.yaml"
+    file.write_text('id: p\nversion: "1"\nrules:\n' + body, encoding="utf-8")
+    return file
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (
+            "  - {id: t, kind: sensitive_terms, terms: [falcon], action: review}\n",
+            "  - {id: t, kind: sensitive_terms, terms: [falcon], outcome: require_review}\n",
+        ),
+        (
+            "  - {id: t, kind: sensitive_data, actions: {EMAIL_ADDRESS: redact, secrets: deny}}\n",
+            "  - {id: t, kind: sensitive_data, outcomes: {EMAIL_ADDRESS: allow_with_redaction, secrets: deny}}\n",
+        ),
+    ],
+    ids=["sensitive_terms", "sensitive_data"],
+)
+def test_deprecated_action_words_load_the_same_with_one_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], old: str, new: str
+) -> None:
+    from gatekit.governance import policy as policy_module
+
+    policy_module._WARNED.clear()
+    response = _resp("falcon at jane@example.com, key AKIAIOSFODNN7EXAMPLE")
+    old_file = _yaml_policy(tmp_path, old)
+    decisions = [load_policy(old_file).evaluate(_case(), response) for _ in range(2)]  # loaded twice
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1, err  # printed once, naming the file, line and rule
+    assert err[0].startswith(f"{old_file}:4: warning: rules[0] (t): ") and "is deprecated: write 'outcome" in err[0]
+    new_file = _yaml_policy(tmp_path, new)
+    current = load_policy(new_file).evaluate(_case(), response)
+    assert capsys.readouterr().err == ""  # the outcome words load silently
+    assert decisions[0].outcome is current.outcome and decisions[0].reasons == current.reasons
+    assert decisions[0].redacted_output == current.redacted_output
+
+
+def test_old_and_new_key_together_is_an_error(tmp_path: Path) -> None:
+    file = _yaml_policy(tmp_path, "  - {id: t, kind: sensitive_terms, terms: [x], action: deny, outcome: deny}\n")
+    with pytest.raises(PolicyError, match=r"p.yaml:4: rules\[0\]: both 'action' and 'outcome' are set"):
+        load_policy(file)
+
+
+def test_a_bad_word_under_the_old_key_points_at_the_old_key(tmp_path: Path) -> None:
+    file = _yaml_policy(tmp_path, "  - id: t\n    kind: sensitive_data\n    actions:\n      secrets: block\n")
+    with pytest.raises(PolicyError, match=r"p.yaml:7: rules\[0\].actions.secrets: Input should be 'deny'"):
+        load_policy(file)
+
+
+def test_every_rule_kind_names_its_outcome_with_outcome_words() -> None:
+    from gatekit.governance import schema
+
+    words = {"deny", "require_review", "allow_with_redaction", "allow"}
+    for model in (
+        schema.ConditionConfig,
+        schema.ToolsConfig,
+        schema.ToolCondition,
+        schema.TokenBudgetConfig,
+        schema.PromptInjectionConfig,
+        schema.SensitiveTermsConfig,
+        schema.SensitiveDataConfig,
+    ):
+        fields = model.model_fields
+        assert "action" not in fields and "actions" not in fields, model
+        outcome_fields = [name for name in fields if "outcome" in name]
+        assert outcome_fields or model is schema.EmergencyStopConfig, model
+        for name in outcome_fields:
+            text = str(fields[name].annotation)
+            assert all(word in words for word in re.findall(r"'(\w+)'", text)), (model, name, text)
+
+
+def test_bundled_policies_use_only_outcome_words(capsys: pytest.CaptureFixture[str]) -> None:
+    from gatekit.governance import policy as policy_module
+
+    policy_module._WARNED.clear()
+    for path in (REPO / "policies" / "default.yaml", REPO / "gatekit" / "scaffold" / "policies" / "default.yaml"):
+        load_policy(path)
+        text = path.read_text()
+        assert "actions:" not in text and "action:" not in text, path
+    assert capsys.readouterr().err == ""
 
 
 # --- traces and summary -------------------------------------------------------------------------------

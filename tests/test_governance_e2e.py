@@ -22,6 +22,12 @@ def test_no_raw_sensitive_value_in_any_output_file_or_mlflow_artifact(tmp_path: 
     traces = [json.loads(line) for line in (root / "out" / "governance_traces.jsonl").read_text().splitlines()]
     assert len(traces) == 3 and {t["outcome"] for t in traces} == {"deny"}
     assert traces[0]["redactions"] == {"AWS_ACCESS_KEY": 1, "CREDIT_CARD": 1, "EMAIL_ADDRESS": 2, "GITHUB_TOKEN": 1}
+    # the dataset has no timestamps: the per-minute budget is skipped and the run says so (trace, verdict, report)
+    note = "token-budget: per_user_per_minute not evaluated: no timestamp"
+    assert all(t["notes"] == [note] for t in traces)
+    verdict = json.loads((root / "out" / "verdict.json").read_text())
+    assert verdict["governance"]["notes"] == [{"note": note, "cases": 3, "text": f"{note} (all 3 cases)"}]
+    assert f"{note} (all 3 cases)" in (root / "out" / "report.html").read_text()
     results = (root / "out" / "results.jsonl").read_text()
     assert "[EMAIL_ADDRESS]" in results and "[AWS_ACCESS_KEY]" in results
     scanned = 0

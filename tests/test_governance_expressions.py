@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -77,7 +80,7 @@ def test_expression_semantics(source: str, expected: bool) -> None:
         (" and ".join(["1"] * 300), "more than 200 nodes"),
         (" + ".join(["1"] * 300), "nested deeper"),
         ("x" * 3000, "longer than 2000"),
-        ('matches(output, "(")', "bad regular expression"),
+        ('matches(output, "(")', "cannot be used: missing"),
         ("b'bytes'", "not allowed"),
     ],
 )
@@ -97,6 +100,13 @@ def test_rejection_happens_at_policy_load_time() -> None:
         )
 
 
+def test_a_misspelt_name_in_a_tool_condition_is_a_load_error() -> None:
+    # it used to load and read as null: `outptu == ""` never fired, silently
+    rule = {"id": "t", "kind": "tools", "limits": {"refund": {"conditions": [{"when": 'outptu == ""'}]}}}
+    with pytest.raises(PolicyError, match=r"rules\[0\] \(t\): unknown name 'outptu'"):
+        policy_from_dict({"id": "p", "version": "1", "rules": [rule]})
+
+
 def test_string_repetition_cannot_blow_up_memory() -> None:
     assert Expression('output * 100000000 == ""')(ENV) is False  # '*' on a string is null, not a huge string
 
@@ -113,3 +123,105 @@ def test_governance_import_stays_light() -> None:
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+# --- cost bounds: a policy file cannot stall a run (hostile expressions) ---------------------------
+
+POWER_TOWER = "(((((((9**8)**8)**8)**8)**8)**8)**8)**8 > 0"  # 15.6 s per case before the bound
+BACKTRACKING = 'matches(output, "^(\\\\w+\\\\s?)*$")'  # 16.9 s on 28 characters with a backtracking engine
+
+
+def _condition_policy(when: str) -> dict[str, object]:
+    return {"id": "p", "version": "1", "rules": [{"id": "slow", "kind": "condition", "when": when, "outcome": "deny"}]}
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (POWER_TOWER, "an integer result is larger than 2**1024"),
+        ("[(((9**8)**8)**8)**8]", "larger than 2**1024"),
+        ("9.5**8**1 > 0", "constant exponent"),  # the exponent must be a literal, not an expression
+        ("(1e300 ** 8) > 0", "arithmetic error"),  # float overflow, folded at load
+        ('matches(output, "(a)\\\\1")', "cannot be used: invalid escape sequence: \\1"),
+        ('matches(output, "(?=x)y")', "cannot be used: invalid perl operator"),
+        ('matches(output, "(?<!x)y")', "cannot be used"),
+        ('matches(output, "a{1000}{1000}")', "cannot be used"),
+    ],
+)
+def test_costly_expressions_are_refused_at_load(source: str, message: str) -> None:
+    started = time.perf_counter()
+    with pytest.raises(PolicyError, match=re.escape(message)) as caught:
+        policy_from_dict(_condition_policy(source), name="hostile.yaml")
+    assert time.perf_counter() - started < 1.0
+    assert str(caught.value).startswith("hostile.yaml: rules[0] (slow): ")
+
+
+@pytest.mark.parametrize("chars", [28, 30, 40, 2000, 100_000])
+def test_matches_runs_in_linear_time(chars: int) -> None:
+    policy = policy_from_dict(_condition_policy(BACKTRACKING))
+    output = "a" * chars + "!"
+    started = time.perf_counter()
+    decision = policy.evaluate({"id": "c"}, {"output": output})
+    assert time.perf_counter() - started < 0.5
+    assert decision.outcome.value == "allow"  # no match: the pattern wants the whole text to be words
+    assert policy.evaluate({"id": "c"}, {"output": "two words"}).outcome.value == "deny"
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [10**200, 2**1024 - 1, 1.5e300, int("9" * 4000)],
+    ids=["1e200", "2**1024-1", "1.5e300", "4000 digits"],
+)
+def test_arithmetic_on_inputs_is_bounded_and_fails_closed(amount: object) -> None:
+    rule = {
+        "id": "t",
+        "kind": "tools",
+        "limits": {"refund": {"conditions": [{"when": "(tool.arguments.amount ** 8) ** 8 < 0"}]}},
+    }
+    policy = policy_from_dict({"id": "p", "version": "1", "rules": [rule]})
+    started = time.perf_counter()
+    decision = policy.evaluate({"id": "c"}, {"tool_calls": [{"name": "refund", "arguments": {"amount": amount}}]})
+    assert time.perf_counter() - started < 0.5
+    assert decision.outcome.value == "deny"  # the rule errors on the oversized value: fail closed
+    assert "rule error: EvaluationLimit" in decision.reasons[0]
+
+
+def test_small_arithmetic_is_unchanged() -> None:
+    env = {"a": 3, "b": 2.5, "s": "ab"}
+    assert Expression("(a ** 8) ** 8")(env) == 3**64
+    assert Expression("a * b - 1")(env) == 6.5
+    assert Expression("2 ** -1")(env) == 0.5
+    assert Expression("a / 0")(env) is None
+    assert Expression('s + "c"')(env) == "abc"
+    assert Expression("(0 - 8) ** 0.5")(env) is None  # a complex number is not a value of the language
+    with pytest.raises(ExpressionError, match="arithmetic error"):
+        Expression("0 ** -1")  # folded at load: a division by zero
+
+
+def test_matches_reads_unicode_text() -> None:
+    assert Expression('matches(output, "^.$")')({"output": "é"}) is True  # one code point, not one byte
+    assert Expression('matches(output, "(?i)^ÉCOLE$")')({"output": "école"}) is True
+    assert Expression('matches(output, "x")')({"output": "\ud800x"}) is True  # a lone surrogate does not raise
+    assert Expression('matches(output, "x")')({"output": 5}) is False
+
+
+def test_string_concatenation_is_bounded() -> None:
+    with pytest.raises(ExpressionError, match="longer than 1,000,000 characters"):
+        Expression("s + s + s")({"s": "x" * 400_000})
+
+
+def test_policy_check_refuses_the_power_tower_fast(tmp_path: Path) -> None:
+    file = tmp_path / "hostile.yaml"
+    file.write_text(
+        "id: p\nversion: '1'\nrules:\n  - id: slow\n    kind: condition\n    outcome: deny\n"
+        f"    when: '{POWER_TOWER}'\n",
+        encoding="utf-8",
+    )
+    started = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-m", "gatekit", "policy", "check", str(file)], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 2, out.stderr
+    assert f"{file}:4: rules[0] (slow): an integer result is larger than 2**1024" in out.stderr
+    assert "Traceback" not in out.stderr
+    assert time.perf_counter() - started < 30

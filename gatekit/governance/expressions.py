@@ -1,4 +1,4 @@
-"""A small, safe expression language for policy conditions, built on Python's ``ast``.
+r"""A small, safe expression language for policy conditions, built on Python's ``ast``.
 
 An expression is parsed once, checked against a whitelist of node types and limits,
 and compiled into nested closures; evaluating it never calls ``eval`` and can only
@@ -16,14 +16,22 @@ read the values it is given. Grammar (a subset of Python expressions)::
 
 Names and attributes starting with ``_`` are rejected (no dunder access); attribute access
 reads dict keys, and a missing key is ``null``. Ordering comparisons with ``null`` or with
-values of different types are false rather than errors. Expressions are limited to 2,000
-characters, 200 nodes and nesting depth 20; arithmetic only works on numbers (and ``+`` on
-strings), so evaluation time and memory are bounded by the size of the inputs.
+values of different types are false rather than errors.
+
+Cost is bounded, so a policy file cannot stall a run. At load time: at most 2,000 characters,
+200 nodes and nesting depth 20; ``**`` takes a literal exponent of at most 8; arithmetic over
+literals is computed once, at load, and a result over the limits below fails the load; a
+``matches()`` pattern is at most 200 characters and must compile with RE2 (linear-time matching:
+no backreferences, no lookaround; ``\w``, ``\d`` and ``\b`` are ASCII-only). At evaluation:
+an integer result larger than ``2**1024``, a float overflow and a string built by ``+`` longer
+than 1,000,000 characters raise :class:`EvaluationLimit` (the rule errors, so the case is denied);
+every other step is linear in the size of its operands.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import operator
 import re
 from collections.abc import Callable
@@ -35,6 +43,9 @@ MAX_CHARS = 2000
 MAX_NODES = 200
 MAX_DEPTH = 20
 MAX_EXPONENT = 8
+MAX_INT_BITS = 1024  # integer results are at most 2**1024 (the float range); larger ones are an error
+MAX_STRING_CHARS = 1_000_000  # a string built by ``+`` is at most this long
+MAX_PATTERN_CHARS = 200
 
 Env = dict[str, Any]
 Compiled = Callable[[Env], Any]
@@ -105,6 +116,29 @@ def _max(*values: Any) -> Any:
     return max(numbers) if numbers else None
 
 
+@functools.lru_cache(maxsize=1)
+def _re2_options() -> Any:
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False  # a bad pattern is reported once, as a policy error, not logged by RE2 too
+    return options
+
+
+@functools.lru_cache(maxsize=256)
+def _linear_regex(pattern: str) -> Any:
+    """``pattern`` compiled by RE2 (matching time linear in the text), over UTF-8 bytes; ValueError if it cannot be."""
+    import re2
+
+    try:
+        return re2.compile(pattern.encode("utf-8"), _re2_options())
+    except UnicodeEncodeError:
+        raise ValueError("the pattern is not valid Unicode") from None
+    except re2.error as exc:
+        detail = exc.args[0] if exc.args else exc
+        raise ValueError(detail.decode("utf-8", "replace") if isinstance(detail, bytes) else str(detail)) from None
+
+
 def _clock_minutes(text: str) -> int:
     hours, _, minutes = text.partition(":")
     value = int(hours) * 60 + int(minutes or 0)
@@ -172,26 +206,87 @@ def _compare(op: ast.cmpop, left: Any, right: Any) -> bool:
     return bool(left >= right)  # GtE (other comparison operators are rejected at compile time)
 
 
-def _arith(op: ast.operator, left: Any, right: Any) -> Any:
-    if isinstance(op, ast.Add) and isinstance(left, str) and isinstance(right, str):
+class EvaluationLimit(ExpressionError):
+    """An evaluation went over a size limit (a number or a string too large); the rule errors, so it denies."""
+
+
+def _int_result(value: Any) -> Any:
+    if type(value) is int and value.bit_length() > MAX_INT_BITS:
+        raise EvaluationLimit(f"an integer result is larger than 2**{MAX_INT_BITS}")
+    return value
+
+
+def _add(left: Any, right: Any) -> Any:
+    if isinstance(left, str) and isinstance(right, str):
+        if len(left) + len(right) > MAX_STRING_CHARS:
+            raise EvaluationLimit(f"a string result is longer than {MAX_STRING_CHARS:,} characters")
         return left + right
     if not (_is_number(left) and _is_number(right)):
         return None
-    if isinstance(op, ast.Add):
-        return left + right
-    if isinstance(op, ast.Sub):
-        return left - right
-    if isinstance(op, ast.Mult):
-        return left * right
-    if isinstance(op, ast.Pow):
-        return left**right
-    if right == 0:
+    return _int_result(left + right)
+
+
+def _sub(left: Any, right: Any) -> Any:
+    if not (_is_number(left) and _is_number(right)):
         return None
-    if isinstance(op, ast.Div):
-        return left / right
-    if isinstance(op, ast.FloorDiv):
-        return left // right
-    return left % right  # Mod
+    return _int_result(left - right)
+
+
+def _mul(left: Any, right: Any) -> Any:
+    if not (_is_number(left) and _is_number(right)):
+        return None
+    if type(left) is int and type(right) is int and left.bit_length() + right.bit_length() > MAX_INT_BITS + 1:
+        raise EvaluationLimit(f"an integer result is larger than 2**{MAX_INT_BITS}")
+    return _int_result(left * right)
+
+
+def _pow(left: Any, right: Any) -> Any:
+    if not (_is_number(left) and _is_number(right)):
+        return None
+    if type(left) is int and type(right) is int and right > 0 and left.bit_length() * right > MAX_INT_BITS + 1:
+        raise EvaluationLimit(f"an integer result is larger than 2**{MAX_INT_BITS}")
+    result = left**right
+    return None if isinstance(result, complex) else _int_result(result)  # (-8) ** 0.5 is not a number here
+
+
+def _div(left: Any, right: Any) -> Any:
+    if not (_is_number(left) and _is_number(right)) or right == 0:
+        return None
+    return left / right
+
+
+def _floordiv(left: Any, right: Any) -> Any:
+    if not (_is_number(left) and _is_number(right)) or right == 0:
+        return None
+    return left // right
+
+
+def _mod(left: Any, right: Any) -> Any:
+    if not (_is_number(left) and _is_number(right)) or right == 0:
+        return None
+    return left % right
+
+
+_ARITH_FN: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
+    ast.Add: _add,
+    ast.Sub: _sub,
+    ast.Mult: _mul,
+    ast.Pow: _pow,
+    ast.Div: _div,
+    ast.FloorDiv: _floordiv,
+    ast.Mod: _mod,
+}
+
+
+def _arith(op: ast.operator, left: Any, right: Any) -> Any:
+    """``left <op> right`` with the language's rules: numbers only (``+`` on strings too), bounded sizes.
+
+    Float overflow and ``0 ** -1`` raise :class:`EvaluationLimit` (the rule errors and so denies).
+    """
+    try:
+        return _ARITH_FN[type(op)](left, right)
+    except (OverflowError, ZeroDivisionError) as exc:
+        raise EvaluationLimit(f"arithmetic error: {exc}") from None
 
 
 def _ordered(left: Any, right: Any) -> bool:
@@ -223,6 +318,19 @@ _ORDERING: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
 _COMPARE_OPS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn)
 _ARITH_OPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
 _LITERAL_NAMES = {"true": True, "false": False, "null": None, "True": True, "False": False, "None": None}
+
+
+def _is_constant(node: ast.AST) -> bool:
+    """True for arithmetic over literals only (its value does not depend on the environment)."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.Name):
+        return node.id in _LITERAL_NAMES
+    if isinstance(node, ast.UnaryOp):
+        return not isinstance(node.op, ast.Not) and _is_constant(node.operand)
+    if isinstance(node, ast.BinOp):
+        return _is_constant(node.left) and _is_constant(node.right)
+    return False
 
 
 def _is_literal(node: ast.AST) -> bool:
@@ -334,6 +442,12 @@ class _Compiler:
                 if not (_is_number(exponent) and abs(exponent) <= MAX_EXPONENT):  # type: ignore[arg-type]
                     raise self.fail(node, f"'**' needs a constant exponent of at most {MAX_EXPONENT}")
             left, right = self.compile(node.left), self.compile(node.right)
+            if _is_constant(node):  # evaluated once, here: a constant over the size limits fails the load
+                try:
+                    value = _arith(op, left({}), right({}))
+                except EvaluationLimit as exc:
+                    raise self.fail(node, str(exc)) from None
+                return lambda env: value
             return lambda env: _arith(op, left(env), right(env))
         if isinstance(node, ast.Compare):
             for cmp in node.ops:
@@ -394,14 +508,25 @@ class _Compiler:
             pattern_node = node.args[1]
             if not (isinstance(pattern_node, ast.Constant) and isinstance(pattern_node.value, str)):
                 raise self.fail(node, "matches(text, pattern) needs a constant pattern string")
-            if len(pattern_node.value) > 200:
-                raise self.fail(node, "matches() pattern is longer than 200 characters")
+            pattern = pattern_node.value
+            if len(pattern) > MAX_PATTERN_CHARS:
+                raise self.fail(node, f"matches() pattern is longer than {MAX_PATTERN_CHARS} characters")
             try:
-                regex = re.compile(pattern_node.value)
-            except re.error as exc:
-                raise self.fail(node, f"bad regular expression: {exc}") from None
+                regex = _linear_regex(pattern)
+            except ValueError as exc:
+                raise self.fail(
+                    node,
+                    f"matches() pattern {pattern!r} cannot be used: {exc} (patterns run on RE2, in linear time: "
+                    "no backreferences, no lookahead or lookbehind)",
+                ) from None
             text = self.compile(node.args[0])
-            return lambda env: isinstance(t := text(env), str) and regex.search(t) is not None
+            search = regex.search
+
+            def matches(env: Env) -> bool:
+                value = text(env)
+                return isinstance(value, str) and search(value.encode("utf-8", "replace")) is not None
+
+            return matches
         if name == "time_between":
             bounds = []
             for arg in node.args:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +15,7 @@ from gatekit.errors import PolicyError
 from gatekit.governance.expressions import ExpressionError
 from gatekit.governance.rules import known_kinds, rule_class
 from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, apply_spans
-from gatekit.governance.schema import PolicyFile
+from gatekit.governance.schema import PolicyFile, upgrade_vocabulary
 from gatekit.models import Decision, Outcome
 
 # OpenTelemetry GenAI security semantic conventions (development status) decision types
@@ -50,6 +51,12 @@ class RunState:
         self.stopped_at_case: str | None = None
         # scratch space for stateful rules (token budgets), keyed by rule id
         self.rule_state: dict[str, Any] = {}
+        # notes of the case being decided (:meth:`note`); moved onto its Decision
+        self.case_notes: list[str] = []
+
+    def note(self, text: str) -> None:
+        """Record on the case being decided a check a rule could not make, and why (shown in traces and the report)."""
+        self.case_notes.append(text)
 
     @property
     def violation_count(self) -> int:
@@ -178,6 +185,9 @@ class Policy:
                 reasons.append(f"{rule_id}: {reason}")
         redacted_output, redacted_calls, counts = self._redact(ev, withhold)
         decision = Decision(_BY_RANK[rank], fired_rules, reasons, redacted_output, redacted_calls, counts)
+        if run.case_notes:
+            decision.notes = run.case_notes
+            run.case_notes = []
         run.record(decision, response.get("error_type"))
         if run.stop_reason is None and self.stop_rules:
             for stop in self.stop_rules:
@@ -246,6 +256,7 @@ class Policy:
             "context": {key: context.get(key) for key in ("user", "role", "env", "scope")},
             "actions": {"tool_names": tool_names, "tool_call_count": len(tool_names)},
             "redactions": dict(decision.redactions),
+            "notes": decision.notes,
             "decision_latency_us": round(decision.decision_latency_us, 2),
             # OpenTelemetry GenAI security attributes (apply_guardrail span, development status)
             "attributes": {
@@ -259,6 +270,16 @@ class Policy:
                 "gen_ai.security.risk.category": owasp,
             },
         }
+
+
+_WARNED: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    """Print a load-time warning to stderr, once per process (a policy may be loaded many times)."""
+    if message not in _WARNED:
+        _WARNED.add(message)
+        print(message, file=sys.stderr)
 
 
 def _build(raw: Any, *, path: str, sha256: str, root: Any) -> Policy:
@@ -286,9 +307,17 @@ def _build(raw: Any, *, path: str, sha256: str, root: Any) -> Policy:
                 f"{where}: rules[{index}]: unknown rule kind {kind!r}; valid kinds: {', '.join(known_kinds())}"
             )
         try:
+            rule_raw, deprecated = upgrade_vocabulary(rule_raw)
+        except ValueError as exc:
+            raise PolicyError(f"{where}: rules[{index}]: {exc}") from None
+        if deprecated:
+            _warn_once(f"{where}: warning: rules[{index}] ({rule_raw.get('id')}): {deprecated}")
+        try:
             config = cls.Config.model_validate(rule_raw)
         except ValidationError as exc:
             loc, message = _first_error(exc)
+            if deprecated and loc and loc[0] in ("outcome", "outcomes"):  # point at the key the file has
+                loc = ("action" if loc[0] == "outcome" else "actions", *loc[1:])
             line = _yaml_line(root, base_loc + loc)
             where = f"{path}:{line}" if line else path
             raise PolicyError(f"{where}: rules[{index}].{_dotted(loc)}: {message}") from None

@@ -2,6 +2,11 @@
 
 Each rule module re-exports its own (``from gatekit.governance.rules.condition import ConditionConfig``
 keeps working).
+
+One vocabulary: every rule kind says what happens when it fires with ``outcome`` (or ``outcomes``, per
+data type, for ``sensitive_data``), using the words of the decision trace: ``deny``, ``require_review``,
+``allow_with_redaction``, ``allow``. The older ``action``/``actions`` keys with ``redact``/``review``
+values still load (:func:`upgrade_vocabulary`), with a deprecation warning.
 """
 
 from __future__ import annotations
@@ -17,7 +22,6 @@ from gatekit.governance.rules.interface import ID_PATTERN, RuleConfig
 from gatekit.units import parse_quantity
 
 OutcomeName = Literal["deny", "require_review", "allow_with_redaction", "allow"]
-Action = Literal["redact", "deny", "review", "allow"]
 DATA_GROUPS = {"pii": PII_TYPES, "secrets": SECRET_TYPES}
 DEFAULT_IDENTIFIER_KEYS = ("id", "ids", "*_id", "*_ids")
 _KEY_PATTERN = re.compile(r"[a-z0-9_*?\[\]!\-]+")
@@ -64,7 +68,7 @@ class SensitiveTermsConfig(RuleConfig):
     scan: list[Literal["output", "tool_arguments", "input"]] = Field(
         default_factory=lambda: ["output", "tool_arguments"]  # type: ignore[arg-type]
     )
-    action: Literal["redact", "deny", "review"] = "deny"
+    outcome: Literal["deny", "require_review", "allow_with_redaction"] = "deny"
     placeholder: str = "[SENSITIVE_TERM]"
 
 
@@ -172,7 +176,7 @@ class SensitiveDataConfig(RuleConfig):
     scan: list[Literal["output", "tool_arguments", "input"]] = Field(
         default_factory=lambda: ["output", "tool_arguments"]  # type: ignore[arg-type]
     )
-    actions: dict[str, Action]
+    outcomes: dict[str, OutcomeName]
     redaction: Literal["placeholder", "hmac"] = "placeholder"
     hmac_key_env: str = "GATEKIT_REDACTION_KEY"
     identifier_keys: list[str] = Field(default_factory=lambda: list(DEFAULT_IDENTIFIER_KEYS))
@@ -188,11 +192,51 @@ class SensitiveDataConfig(RuleConfig):
                 )
         return value
 
-    @field_validator("actions")
+    @field_validator("outcomes")
     @classmethod
-    def _known_types(cls, value: dict[str, Action]) -> dict[str, Action]:
+    def _known_types(cls, value: dict[str, OutcomeName]) -> dict[str, OutcomeName]:
         valid = set(ALL_TYPES) | set(DATA_GROUPS)
         for key in value:
             if key not in valid:
                 raise ValueError(f"unknown data type {key!r}; valid: {', '.join(sorted(valid))}")
         return value
+
+
+# --- deprecated vocabulary -------------------------------------------------------------------------
+
+_OLD_VALUES = {"redact": "allow_with_redaction", "review": "require_review", "deny": "deny", "allow": "allow"}
+# kind -> (old key, new key, the value is a mapping of data type -> word)
+_RENAMED = {"sensitive_terms": ("action", "outcome", False), "sensitive_data": ("actions", "outcomes", True)}
+
+
+def upgrade_vocabulary(raw: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """``raw`` (one rule's YAML) with the deprecated ``action``/``actions`` words replaced by outcome words.
+
+    Returns the rule to validate and, when it used the old words, a message saying what to write
+    instead (None otherwise). Both keys at once is an error: the rule would say two things.
+    """
+    renamed = _RENAMED.get(str(raw.get("kind")))
+    if renamed is None or renamed[0] not in raw:
+        return raw, None
+    old, new, per_type = renamed
+    if new in raw:
+        raise ValueError(f"both {old!r} and {new!r} are set; keep {new!r} ({old!r} is its deprecated name)")
+    value = raw[old]
+    if per_type:
+        upgraded: Any = (
+            {key: _OLD_VALUES.get(item, item) if isinstance(item, str) else item for key, item in value.items()}
+            if isinstance(value, dict)
+            else value
+        )
+        pairs = ", ".join(f"{key}: {item}" for key, item in upgraded.items()) if isinstance(upgraded, dict) else ""
+        example = f"outcomes: {{{pairs if len(pairs) <= 120 else pairs[:117] + '...'}}}"
+    else:
+        upgraded = _OLD_VALUES.get(value, value) if isinstance(value, str) else value
+        example = f"outcome: {upgraded}"
+    rule = {key: item for key, item in raw.items() if key != old}
+    rule[new] = upgraded
+    message = (
+        f"{old!r} is deprecated: write {example!r} (the outcome words: redact -> allow_with_redaction, "
+        "review -> require_review)"
+    )
+    return rule, message

@@ -27,7 +27,10 @@ def summarise(decisions: list[Decision], total_cases: int) -> dict[str, Any]:
     by_owasp: dict[str, int] = {}
     latencies: list[float] = []
     redactions: dict[str, int] = {}
+    notes: dict[str, int] = {}
     for decision in decisions:
+        for note in dict.fromkeys(decision.notes):
+            notes[note] = notes.get(note, 0) + 1
         outcomes[decision.outcome.value] += 1
         latencies.append(float(decision.decision_latency_us))
         for kind, count in decision.redactions.items():
@@ -59,4 +62,13 @@ def summarise(decisions: list[Decision], total_cases: int) -> dict[str, Any]:
         "redactions": dict(sorted(redactions.items())),
         "by_rule": {rule: dict(sorted(counts.items())) for rule, counts in sorted(by_rule.items())},
         "by_owasp": dict(sorted(by_owasp.items())),
+        # checks not made, e.g. "token-budget: per_user_per_minute not evaluated: no timestamp" on N cases
+        "notes": [
+            {"note": note, "cases": count, "text": f"{note} ({_share(count, evaluated)})"}
+            for note, count in sorted(notes.items())
+        ],
     }
+
+
+def _share(count: int, evaluated: int) -> str:
+    return f"all {evaluated:,} cases" if count == evaluated else f"{count:,} of {evaluated:,} cases"

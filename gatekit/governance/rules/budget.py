@@ -1,9 +1,13 @@
 """Token budgets per case, and per user / per run per minute on a virtual clock.
 
 The clock is the case ``timestamp`` (ISO 8601), so a replay of the same dataset gives the same
-decisions however fast it runs. A case without a timestamp is placed at the latest time seen so
-far in the run (time 0 when none yet). Windows slide: a case at time t counts the tokens of the
-cases in (t - window, t], its own included.
+decisions however fast it runs. Windows slide: a case at time t counts the tokens of the cases in
+(t - window, t], its own included.
+
+A rate over time needs time: a case without a readable timestamp is not checked against (nor
+counted in) the per-minute budgets. The decision carries a note saying so
+(``token-budget: per_user_per_minute not evaluated: no timestamp``), and the governance summary
+and the report count those cases; the per-case budget is checked as usual.
 """
 
 from __future__ import annotations
@@ -54,12 +58,11 @@ class _Window:
 
 
 class _BudgetState:
-    """Per-run state of one budget rule: the latest virtual time seen and the sliding windows."""
+    """Per-run state of one budget rule: the sliding windows (per user, whole run)."""
 
-    __slots__ = ("latest_s", "users", "run")
+    __slots__ = ("users", "run")
 
     def __init__(self) -> None:
-        self.latest_s: float = 0.0
         self.users: dict[str, _Window] = {}
         self.run = _Window()
 
@@ -99,6 +102,8 @@ class TokenBudgetRule(BaseRule):
         self.windowed = config.per_user_per_minute is not None or config.per_run_per_minute is not None
         self.per_user = config.per_user_per_minute
         self.user_field = config.user_field
+        windows = [name for name in ("per_user_per_minute", "per_run_per_minute") if getattr(config, name) is not None]
+        self.no_clock_note = f"{config.id}: {' and '.join(windows)} not evaluated: no timestamp"
 
     def evaluate(self, ev: Evaluation) -> list[Fired]:
         """Check the per-case budget, then the sliding windows kept in the run state."""
@@ -124,10 +129,9 @@ class TokenBudgetRule(BaseRule):
         if state is None:
             state = rule_state[self.id] = _BudgetState()
         now_s = ev.epoch_s()
-        if now_s is None:
-            now_s = state.latest_s
-        elif now_s > state.latest_s:
-            state.latest_s = now_s
+        if now_s is None:  # no time, no rate: skipped and said so, never a guess
+            ev.run.note(self.no_clock_note)
+            return fired
         cfg = self.cfg
         per_user = self.per_user
         if per_user is not None:

@@ -1,8 +1,8 @@
 """Sensitive data (PII and secrets) in outputs, tool-call arguments and, optionally, inputs.
 
-Each detected type has an action: ``redact`` (typed placeholder such as ``[EMAIL_ADDRESS]``, or a
-keyed HMAC token ``[EMAIL_ADDRESS:1f2e3d4c5b6a]`` when joinability matters), ``deny``, ``review``
-or ``allow``. Values are redacted from what gatekit writes whatever the action, except ``allow``.
+Each detected type has an outcome: ``allow_with_redaction`` (typed placeholder such as ``[EMAIL_ADDRESS]``, or a
+keyed HMAC token ``[EMAIL_ADDRESS:1f2e3d4c5b6a]`` when joinability matters), ``deny``, ``require_review``
+or ``allow``. Values are redacted from what gatekit writes whatever the outcome, except ``allow``.
 
 Tool arguments are read in context: a string under an argument key that names an identifier
 (``identifier_keys``, by default ``id``, ``ids``, ``*_id``, ``*_ids``, camelCase ``itemId`` included)
@@ -23,12 +23,7 @@ from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfi
 from gatekit.governance.schema import DATA_GROUPS, SensitiveDataConfig
 from gatekit.models import Outcome
 
-_ACTION_OUTCOME = {
-    "redact": Outcome.ALLOW_WITH_REDACTION,
-    "deny": Outcome.DENY,
-    "review": Outcome.REQUIRE_REVIEW,
-    "allow": Outcome.ALLOW,
-}
+_ACTION_OUTCOME = {outcome.value: outcome for outcome in Outcome}  # the ``outcomes`` words
 _VERB = {
     Outcome.ALLOW_WITH_REDACTION: "redacted",
     Outcome.DENY: "denied",
@@ -55,11 +50,11 @@ class SensitiveDataRule(BaseRule):
         assert isinstance(config, SensitiveDataConfig)
         self.cfg = config
         actions: dict[str, str] = {}
-        for key, action in config.actions.items():  # groups first, then explicit types override
+        for key, action in config.outcomes.items():  # groups first, then explicit types override
             if key in DATA_GROUPS:
                 for kind in DATA_GROUPS[key]:
                     actions.setdefault(kind, action)
-        for key, action in config.actions.items():
+        for key, action in config.outcomes.items():
             if key not in DATA_GROUPS:
                 actions[key] = action
         self.actions = actions

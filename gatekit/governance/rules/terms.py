@@ -9,12 +9,6 @@ from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfi
 from gatekit.governance.schema import SensitiveTermsConfig
 from gatekit.models import Outcome
 
-_ACTION_OUTCOME = {
-    "redact": Outcome.ALLOW_WITH_REDACTION,
-    "deny": Outcome.DENY,
-    "review": Outcome.REQUIRE_REVIEW,
-}
-
 
 def term_pattern(term: str) -> str:
     """Regex for ``term``: any case, any (or no) whitespace between its characters, whole words."""
@@ -40,10 +34,10 @@ class SensitiveTermsRule(BaseRule):
         # longest terms first so a phrase wins over a word it contains
         terms = sorted({t.strip() for t in config.terms if t.strip()}, key=len, reverse=True)
         self.regex = re.compile("|".join(term_pattern(t) for t in terms), re.IGNORECASE)
-        self.outcome = _ACTION_OUTCOME[config.action]
+        self.outcome = Outcome(config.outcome)
 
     def evaluate(self, ev: Evaluation) -> list[Fired]:
-        """Search the configured texts; redact matches when the action is ``redact``."""
+        """Search the configured texts; every match in the output and tool arguments is redacted."""
         texts: list[tuple[Any, str, str]] = []
         if "output" in self.cfg.scan:
             texts.append(("output", ev.output, "output"))

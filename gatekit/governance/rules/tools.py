@@ -7,7 +7,7 @@ import json
 from typing import Any, ClassVar
 
 from gatekit.governance.expressions import Expression
-from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig
+from gatekit.governance.rules.base import ENV_NAMES, BaseRule, Evaluation, Fired, RuleConfig
 from gatekit.governance.schema import ToolLimit, ToolsConfig
 from gatekit.models import Outcome
 
@@ -42,7 +42,7 @@ class ToolsRule(BaseRule):
         self.limits: list[tuple[str, ToolLimit, list[tuple[Expression, Outcome, str]]]] = []
         for pattern, limit in config.limits.items():
             conditions = [
-                (Expression(c.when), Outcome(c.outcome), c.reason or f"condition {c.when!r} holds")
+                (Expression(c.when, names=ENV_NAMES), Outcome(c.outcome), c.reason or f"condition {c.when!r} holds")
                 for c in limit.conditions
             ]
             self.limits.append((pattern, limit, conditions))
