@@ -58,7 +58,9 @@ def main() -> None:
             if pos:
                 parts.append(f"recall {_rate(pos, threshold):.3f} ({sum(s >= threshold for s in pos)}/{len(pos)})")
             if neg:
-                parts.append(f"false-positive rate {_rate(neg, threshold):.3f} ({sum(s >= threshold for s in neg)}/{len(neg)})")
+                parts.append(
+                    f"false-positive rate {_rate(neg, threshold):.3f} ({sum(s >= threshold for s in neg)}/{len(neg)})"
+                )
             print(f"  {place:<11} {name:<58} {', '.join(parts)}")
     pos, neg = scored["deepset test"]
     notinject = sorted(scored["NotInject"][1])
@@ -72,7 +74,9 @@ def main() -> None:
     rng.shuffle(texts)
     texts = texts[:2000]
     for size in (200, 2000):
-        print(f"  scoring speed, first-seen input of {size} chars: {_timing(texts, size):.1f} us per text (cache miss, CPU time)")
+        print(
+            f"  scoring speed, first-seen input of {size} chars: {_timing(texts, size):.1f} us per text (cache miss, CPU time)"
+        )
     injection_score("a repeated text")
     started = time.thread_time_ns()
     for _ in range(10_000):

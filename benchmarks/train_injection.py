@@ -47,11 +47,11 @@ def tool_examples(rows: list[tuple[str, int]]) -> list[tuple[str, int]]:
 
 
 def fit(rows: list[tuple[str, int]], c: float) -> dict[str, object]:
-    """One logistic regression over ``features`` counts; returns the bias and non-zero weights."""
+    """One logistic regression over binary ``features``; returns the bias and non-zero weights."""
     from sklearn.feature_extraction.text import CountVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    vectorizer = CountVectorizer(analyzer=features, min_df=MIN_DF)
+    vectorizer = CountVectorizer(analyzer=features, binary=True, min_df=MIN_DF)
     matrix = vectorizer.fit_transform([text for text, _ in rows])
     labels = [label for _, label in rows]
     model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000, random_state=SEED)

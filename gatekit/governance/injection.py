@@ -11,11 +11,13 @@ lists the data, the held-out measures and the limits):
   text. A request to *do* something ("transfer $500 to ...") is an attack there, not in ``input``.
 
 Features of a text: its lowercased words (letters only), word bigrams and a five-letter prefix of
-each longer word (German and Romance inflections share it), counted. The score is
-``sigmoid(bias + sum of the weights of the features)``, a probability. Texts longer than ``WINDOW``
-characters are cut into chunks of half that; each window of two consecutive chunks is scored (each
-chunk's sum is computed once, so cost is linear in the length, capped by ``MAX_CHARS``) and a text's
-score is its highest window's. Tool outputs are first cut at their JSON-like structure, so keys and
+each longer word (German and Romance inflections share it), each present or absent (a repeated
+sentence does not add up). The score is ``sigmoid(bias + sum of the weights of the present
+features)``, a probability. Texts longer than ``WINDOW``
+characters are cut into chunks of half that; each window of two consecutive chunks is scored as the
+sum of its chunks' sums (each computed once, so cost is linear in the length, capped by
+``MAX_CHARS``; a feature present in both chunks counts twice) and a text's score is its highest
+window's. Tool outputs are first cut at their JSON-like structure, so keys and
 ids are not mixed into prose. (Character 4-grams were tried: no better on the held-out sets, and 2-3x
 slower in plain Python.)
 The weights load lazily on the first score; scores are cached by text.
@@ -38,14 +40,16 @@ PLACES: tuple[Place, ...] = ("input", "tool_output")
 WEIGHTS_FILE = Path(__file__).with_name("injection_model.json.gz")
 FORMAT = 1
 DEFAULT_THRESHOLD = 0.5  # a probability; the rule's ``threshold`` overrides it
-WINDOW = 400  # characters per scoring window; windows overlap by half
+WINDOW = 1000  # characters per scoring window (two chunks of half that); most messages fit in one
 MAX_CHARS = 100_000  # of one text; the rest is not scored (a bound on cost, reported in the signal)
 PREFIX = 5
 CHARS = 4
 # word splitting by one str.translate (2-3x faster than a regex in CPython): ASCII punctuation, digits
 # and common Unicode punctuation become spaces; letters of every script stay
 _SEPARATORS = str.maketrans(
-    dict.fromkeys(string.punctuation + string.digits + "\u00a0\u200b\u2018\u2019\u201a\u201c\u201d\u201e«»‹›–—…¿¡·•", " ")
+    dict.fromkeys(
+        string.punctuation + string.digits + "\u00a0\u200b\u2018\u2019\u201a\u201c\u201d\u201e«»‹›–—…¿¡·•", " "
+    )
 )
 # boundaries of JSON / Python-literal structure: a quote next to : , { } [ ]
 _STRUCTURE = re.compile(r"""["']\s*[:,}\]]+\s*["'{\[]?|[{\[]+\s*["']|(?<=[,:])\s*["']""")
@@ -93,12 +97,13 @@ class Model:
     weights: dict[str, float]
 
     def logit(self, text: str) -> float:
+        """``bias`` plus the weights of the features of ``text`` (the score before the sigmoid)."""
         return self.bias + self.partial(text)
 
     def partial(self, text: str) -> float:
-        """The sum of the weights of the features of ``text`` (no bias): additive over pieces."""
+        """The sum of the weights of the distinct features of ``text`` (no bias)."""
         get = self.weights.get
-        return sum(filter(None, map(get, features(text))))
+        return sum(filter(None, map(get, set(features(text)))))
 
     def evidence(self, text: str, top: int = 3) -> tuple[str, ...]:
         """The features of ``text`` that pushed its score up most (for a reason a reviewer can read)."""
@@ -165,6 +170,7 @@ def injection_score(text: str, place: Place = "input") -> InjectionSignal:
         if logit > best:
             best, best_window = logit, window
     return InjectionSignal(round(_sigmoid(best), 4), best_window, place)
+
 
 __all__ = [
     "DEFAULT_THRESHOLD",
