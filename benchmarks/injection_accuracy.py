@@ -9,7 +9,11 @@ planted in held-out templates (and bare). Scores come from ``injection_score`` e
 threshold that gives NotInject a 5 % false-positive rate (a threshold chosen on a measure: shown
 for comparison with the target, not used by the rule).
 
-Run: ``python benchmarks/injection_accuracy.py``.
+``--cv`` adds a cross-validated estimate for the tool-output sets (the shipped split holds out only 5
+templates and 5 BIPIA categories): the model is retrained on each of 3 folds, so every template and
+category is held out once (needs scikit-learn; about a minute).
+
+Run: ``python benchmarks/injection_accuracy.py [--cv]``.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from injection_data import SEED, build  # noqa: E402
 
+from gatekit.governance import injection  # noqa: E402
 from gatekit.governance.injection import DEFAULT_THRESHOLD, injection_score  # noqa: E402
 
 
@@ -42,6 +47,41 @@ def _timing(texts: list[str], size: int) -> float:
     for text in windows:
         injection_score(text)
     return (time.thread_time_ns() - started) / len(windows) / 1000
+
+
+def cross_validated(folds: int = 3) -> None:
+    """Retrain the tool-output model per fold (templates, attacker instructions and BIPIA categories
+    split into ``folds`` interleaved groups) and pool the held-out scores: every BIPIA category and
+    every template is held out once. Needs scikit-learn (the ``dev`` extra)."""
+    from train_injection import C, fit, tool_examples
+
+    from gatekit.governance.injection import Model
+
+    pooled: dict[str, list[tuple[float, int]]] = {}
+    for k in range(folds):
+        _, tools = build(SEED, fold=(k, folds))
+        fitted = fit(tool_examples(tools.train), C["tool_output"])
+        model = Model(float(fitted["bias"]), dict(fitted["weights"]))  # type: ignore[call-overload]
+        injection.models.cache_clear()
+        injection_score.cache_clear()
+        original = injection.models
+        injection.models = lambda model=model: {"input": model, "tool_output": model}  # type: ignore[assignment]
+        try:
+            for name, rows in tools.tests.items():
+                pooled.setdefault(name, []).extend((injection_score(t, "tool_output").score, y) for t, y in rows)
+        finally:
+            injection.models = original
+            injection_score.cache_clear()
+    print(f"  tool_output, {folds}-fold cross-validation by template / attacker instruction / BIPIA category:")
+    for name, scored in pooled.items():
+        pos = [s for s, y in scored if y == 1]
+        neg = [s for s, y in scored if y == 0]
+        measure = (
+            f"recall {_rate(pos, DEFAULT_THRESHOLD):.3f} ({len(pos)})"
+            if pos
+            else f"false-positive rate {_rate(neg, DEFAULT_THRESHOLD):.3f} ({len(neg)})"
+        )
+        print(f"    {name:<68} {measure}")
 
 
 def main() -> None:
@@ -83,6 +123,8 @@ def main() -> None:
         injection_score("a repeated text")
     print(f"  scoring speed, repeated text (cache hit): {(time.thread_time_ns() - started) / 10_000 / 1000:.2f} us")
     print(f"  machine load average: {os.getloadavg()[0]:.1f} (CPU times above exclude other processes)")
+    if "--cv" in sys.argv:
+        cross_validated()
 
 
 if __name__ == "__main__":

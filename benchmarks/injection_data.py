@@ -237,8 +237,13 @@ def _fill(rng: random.Random, fills: list[str]) -> str:
     return " ".join(rng.sample(fills, rng.choice((1, 1, 2, 3))))
 
 
-def build(seed: int = SEED) -> tuple[Split, Split]:
-    """(input split, tool-output split): the fixed training sets and held-out test sets."""
+def build(seed: int = SEED, fold: tuple[int, int] | None = None) -> tuple[Split, Split]:
+    """(input split, tool-output split): the fixed training sets and held-out test sets.
+
+    ``fold=(k, n)`` replaces the seeded held-out templates, attacker instructions and BIPIA categories
+    by the k-th of n interleaved folds of each (for the cross-validated estimate in
+    ``injection_accuracy.py --cv``); everything else stays as in the shipped split.
+    """
     rng = random.Random(seed)  # held-out choices first, then training-set sampling
     rng_test = random.Random(seed + 1)  # building the held-out test texts: independent of training choices
     inp, tool = Split(), Split()
@@ -261,6 +266,11 @@ def build(seed: int = SEED) -> tuple[Split, Split]:
         test_instructions.update(rng.sample(group, round(len(group) * 0.3)))
     categories = bipia()
     test_categories = set(rng.sample(sorted(categories), 5))
+    if fold is not None:
+        k, n = fold
+        test_templates = {i for i in range(len(all_templates)) if i % n == k}
+        test_instructions = {t for group in instructions.values() for i, t in enumerate(group) if i % n == k}
+        test_categories = {c for i, c in enumerate(sorted(categories)) if i % n == k}
     tau2 = tau2_turns()
     tau2_test: list[str] = []
 
