@@ -41,9 +41,8 @@ WEIGHTS_FILE = Path(__file__).with_name("injection_model.json.gz")
 FORMAT = 1
 DEFAULT_THRESHOLD = 0.5  # a probability; the rule's ``threshold`` overrides it
 WINDOW = 1000  # characters per scoring window (two chunks of half that); most messages fit in one
-MAX_CHARS = 100_000  # of one text; the rest is not scored (a bound on cost, reported in the signal)
+MAX_CHARS = 100_000  # of one text; the rest is not scored (a bound on cost)
 PREFIX = 5
-CHARS = 4
 # word splitting by one str.translate (2-3x faster than a regex in CPython): ASCII punctuation, digits
 # and common Unicode punctuation become spaces; letters of every script stay
 _SEPARATORS = str.maketrans(
