@@ -1,544 +1,186 @@
-"""Prompt-injection heuristics: literal phrase patterns matched on a normalised word sequence.
+"""Prompt-injection classifier: logistic regression over word and character n-grams, in plain Python.
 
-A text is lowercased and split into words (letters only, so punctuation, digits and line breaks
-never split a phrase differently). Patterns are sequences of slots; a slot is a literal word or a
-``@CONCEPT`` (a word class such as "verbs meaning ignore" in English, German and other languages),
-and ``~N`` between slots allows up to N other words in between. Patterns are indexed by the words
-their first slot accepts, so checking a text is one dictionary lookup per word plus a short walk
-for the few patterns that start there: no case-insensitive regular expressions.
+Two models share one feature function and one weights file (``injection_model.json.gz`` next to this
+module, written by ``benchmarks/train_injection.py`` from public labelled data; docs/governance.md
+lists the data, the held-out measures and the limits):
 
-Patterns belong to weighted families; a text's score is the sum of the weights of the families it
-matches (each family once); ``DEFAULT_THRESHOLD`` is 1.0, so one strong family or two weak ones flag
-a text. The vocabulary targets the blunt attack styles (instruction overrides, prompt-leak requests,
-persona switches, forced outputs, fake context) written generally, not the wording of particular
-examples; it was tuned on ``deepset_train.parquet`` only and is scored on the held-out
-``deepset_test.parquet`` by ``benchmarks/pii_accuracy.py``. A signal for review, not a classifier.
+* ``input``: what a user typed. Trained on direct injections (deepset train, composed examples)
+  against ordinary user prompts (tau2-bench, BFCL, presidio-research texts, deepset's benign ones).
+* ``tool_output``: text an agent read from a tool. Trained on indirect injections (InjecAgent,
+  BIPIA, deepset injections planted in tool responses) against tool responses filled with ordinary
+  text. A request to *do* something ("transfer $500 to ...") is an attack there, not in ``input``.
+
+Features of a text: its lowercased words (letters only), word bigrams and a five-letter prefix of
+each longer word (German and Romance inflections share it), each present or absent (a repeated
+sentence does not add up). The score is ``sigmoid(bias + sum of the weights of the present
+features)``, a probability. Texts longer than ``WINDOW``
+characters are cut into chunks of half that; each window of two consecutive chunks is scored as the
+sum of its chunks' sums (each computed once, so cost is linear in the length, capped by
+``MAX_CHARS``; a feature present in both chunks counts twice) and a text's score is its highest
+window's. Tool outputs are first cut at their JSON-like structure, so keys and
+ids are not mixed into prose. (Character 4-grams were tried: no better on the held-out sets, and 2-3x
+slower in plain Python.)
+The weights load lazily on the first score; scores are cached by text.
 """
 
 from __future__ import annotations
 
 import functools
+import gzip
+import json
+import math
 import re
+import string
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
 
-# --- word classes --------------------------------------------------------------------------------
-# English, German (many injections in the wild are German), and the most common words of a few
-# other languages. Every word is lowercase and letters only (the tokeniser drops everything else).
-CONCEPTS: dict[str, str] = {
-    # verbs that throw earlier instructions away
-    "IGNORE": (
-        "ignore ignoring ignores disregard disregarding forget forgetting neglect overlook bypass overwrite "
-        "ignoriere ignorieren ignoriert ignorier vergiss vergesst vergessen missachte missachten verwirf verwerfe "
-        "verwerfen übergehe übergehen überschreibe "
-        "olvida olvide olviden olvidar olvidate olvídate ignora ignorar ignoren oublie oubliez oublier ignorez "
-        "dimentica dimenticate esqueça esqueca esquece vergeet negeer zaboravi zaboravite забудь забудьте "
-        "игнорируй игнорируйте"
-    ),
-    # weaker verbs: only count in front of instruction words ("drop all your instructions")
-    "DROP": (
-        "drop skip abandon discard dismiss erase delete remove leave clear reset scrap "
-        "lösche löschen streiche streichen entferne entfernen lasse lassen verlasse"
-    ),
-    "PRIOR": (
-        "previous prior preceding above earlier former foregoing before original initial aforementioned "
-        "vorherigen vorherige vorheriges vorhergehenden vorhergehende bisherigen bisherige obigen obige oben "
-        "vorangegangenen vorangegangene vorangehenden vorangehende vorigen vorige davor zuvor vorher früheren "
-        "frühere ursprünglichen ursprüngliche gesagte gesagten "
-        "anteriores anterior previas previos antes précédentes précédents précédent antérieures precedenti"
-    ),
-    "ALL": "all everything any every alles alle allen todo todas todos toutes tout tutte tutto sve все",
-    "YOUR": "your you deine deiner deinen dein ihre ihren ihrer tus vos tes tue tuoi",
-    # what is thrown away (broad) and the narrow subset safe after a weak verb
-    "THING": (
-        "instructions instruction rules prompt prompts directives directions guidelines guidance commands "
-        "orders tasks task assignments assignment constraints restrictions programming training context "
-        "information documents document articles texts text input conversation thoughts said told "
-        "anweisungen anweisung instruktionen befehle aufgaben aufgabe aufträge informationen angaben regeln "
-        "vorgaben richtlinien kontext dokumente artikel texte ausführungen einschränkungen programmierung "
-        "instrucciones reglas consignes règles istruzioni regole instrukcije upute инструкции"
-    ),
-    "INSTR": (
-        "instructions instruction rules prompt prompts directives guidelines commands tasks assignments "
-        "constraints restrictions programming anweisungen anweisung instruktionen befehle aufgaben aufträge "
-        "regeln vorgaben richtlinien einschränkungen instrucciones consignes istruzioni instrukcije"
-    ),
-    "LEAK": (
-        "show print reveal display output repeat tell give write list spell share expose leak dump "
-        "zeige zeig zeigen gib geben nenne nennen verrate verraten wiederhole wiederholen schreibe ausgeben "
-        "muestra muestrame dime montre affiche"
-    ),
-    "LEAKED": (
-        "prompt prompts systemprompt instructions instruction anweisungen instruktionen vorgaben "
-        "instrucciones consignes"
-    ),
-    "PRAISE": (
-        "done good great excellent fantastic wonderful perfect awesome brilliant congratulations outdone "
-        "gemacht gut ausgezeichnet ausgezeichnete hervorragend hervorragende fantastisch großartig toll super "
-        "prima klasse glückwunsch übertroffen"
-    ),
-    "PIVOT": "now nun jetzt but aber",
-    "NEWTASK": (
-        "task tasks challenge instructions instruction assignment assignments aufgabe aufgaben herausforderung "
-        "anweisungen anweisung forget vergiss ignore ignoriere"
-    ),
-    "NEW": "new neue neuen neuer further more additional updated another weitere weiteren nächste",
-    "INFO": "information informationen angaben",
-    "SAY": "say write print output reply respond answer antworte schreibe schreib sag sage sagen gib",
-    "ONLY": "just only simply nur einfach ausschließlich lediglich solo seulement",
-    "CONTEXT": "context kontext document documents dokument dokumente artikel article articles",
-    "QUESTION": "question frage",
-    "BE": "be sein",
-    "ROLE": "role rolle roles rollen character",
-}
+Place = Literal["input", "tool_output"]
+PLACES: tuple[Place, ...] = ("input", "tool_output")
+WEIGHTS_FILE = Path(__file__).with_name("injection_model.json.gz")
+FORMAT = 1
+DEFAULT_THRESHOLD = 0.5  # a probability; the rule's ``threshold`` overrides it
+WINDOW = 1000  # characters per scoring window (two chunks of half that); most messages fit in one
+MAX_CHARS = 100_000  # of one text; the rest is not scored (a bound on cost)
+PREFIX = 5
+# word splitting by one str.translate (2-3x faster than a regex in CPython): ASCII punctuation, digits
+# and common Unicode punctuation become spaces; letters of every script stay
+_SEPARATORS = str.maketrans(
+    dict.fromkeys(
+        string.punctuation + string.digits + "\u00a0\u200b\u2018\u2019\u201a\u201c\u201d\u201e«»‹›–—…¿¡·•", " "
+    )
+)
+# boundaries of JSON / Python-literal structure: a quote next to : , { } [ ]
+_STRUCTURE = re.compile(r"""["']\s*[:,}\]]+\s*["'{\[]?|[{\[]+\s*["']|(?<=[,:])\s*["']""")
+_MIN_SEGMENT = 12  # characters: shorter pieces of structured output (ids, dates, keys) are not prose
 
-# family -> (weight, patterns). Strong families weigh 1.0 (flag alone), weak ones 0.5.
-FAMILIES: dict[str, tuple[float, tuple[str, ...]]] = {
-    "override": (
-        1.0,
-        (
-            "@IGNORE ~4 @PRIOR",
-            "@IGNORE ~2 @ALL",
-            "@IGNORE ~4 @THING",
-            "@PRIOR ~3 @THING ~3 @IGNORE",  # German verb-final: "die obigen Ausführungen ignorieren"
-            "@ALL ~1 @PRIOR ~3 @IGNORE",
-            "@DROP ~3 @ALL ~3 @INSTR",
-            "@DROP ~3 @PRIOR ~3 @INSTR",
-            "@DROP ~2 @YOUR ~2 @INSTR",
-            "despite what you ~2 told",
-            "change your instructions",
-            "your instructions are",
-            "your new instructions",
-            "abweichend zu",
-            "abweichend von",
-            "entgegen ~2 @PRIOR",
-            "@ALL ~1 @PRIOR ~1 @INSTR",
-            "@ALL ~1 @PRIOR ~1 @INFO",
-            "@PRIOR ~6 irrelevant",
-            "start over",
-            "von vorne",
-            "von neu",
-            "neu anfangen",
-            "neu beginnen",
-        ),
-    ),
-    "new_task": (
-        1.0,
-        (
-            "@NEW ~1 @NEWTASK ~2 follow",
-            "@NEW ~1 @NEWTASK ~2 folgen",
-            "@NEW tasks follow",
-            "now @NEW @NEWTASK",
-            "nun folgen",
-            "jetzt folgen",
-            "now follow @NEW",
-            "@NEW @NEWTASK",
-            "new task",
-            "new tasks",
-            "new instructions",
-            "new instruction",
-            "new assignment",
-            "additional instruction",
-            "additional instructions",
-            "updated instructions",
-            "neue aufgabe",
-            "neue aufgaben",
-            "neuen aufgabe",
-            "neue anweisungen",
-            "neue anweisung",
-            "neuen anweisungen",
-            "now focus on",
-            "now concentrate on",
-            "konzentriere dich ~2 auf",
-            "konzentrieren sie sich ~2 auf",
-            "that is enough",
-            "that s enough",
-            "that is done",
-            "das genügt",
-            "das reicht",
-            "das ist erledigt",
-        ),
-    ),
-    "praise_pivot": (
-        1.0,
-        (
-            "@PRAISE ~10 @PIVOT ~6 @NEWTASK",
-            "@PRAISE ~10 @PIVOT ~6 @IGNORE",
-        ),
-    ),
-    "prompt_leak": (
-        1.0,
-        (
-            "@LEAK ~3 @YOUR ~3 @LEAKED",
-            "@LEAK ~3 @ALL ~3 @LEAKED",
-            "@LEAK ~3 @PRIOR ~3 @LEAKED",
-            "@LEAK ~4 prompt",
-            "what was written ~3 beginning",
-            "what was written above",
-            "what is written above",
-            "what was written before",
-            "what is written before",
-            "what are your instructions",
-            "what were your instructions",
-            "what is your prompt",
-            "was steht oben",
-            "was stand oben",
-            "was wurde ~3 anfang",
-            "wie lauten deine anweisungen",
-            "wie lauten ihre anweisungen",
-            "was sind deine anweisungen",
-            "was sind ihre anweisungen",
-            "in the prompt",
-            "im prompt",
-            "before the text",
-            "vor dem text",
-            "system message",
-            "systemnachricht",
-            "systemprompt",
-            "system prompt",
-            "initial prompt",
-        ),
-    ),
-    "persona": (
-        1.0,
-        (
-            "act as",
-            "acting as",
-            "behave as",
-            "behave like",
-            "pretend",
-            "imagine you are",
-            "imagine that you are",
-            "you are now",
-            "now you are",
-            "now you act",
-            "from now on you",
-            "roleplay",
-            "role play",
-            "role playing",
-            "play the role",
-            "take on the role",
-            "@YOUR role",
-            "in @YOUR ~1 @ROLE",
-            "stay in character",
-            "break character",
-            "breaking character",
-            "acting characters",
-            "actors",
-            "jailbreak",
-            "jailbroken",
-            "dan mode",
-            "du bist jetzt",
-            "jetzt bist du",
-            "nun bist du",
-            "ab jetzt bist du",
-            "stell dir vor",
-            "stellen sie sich vor",
-            "tu so als",
-            "tue so als",
-            "tun sie so als",
-            "verhalte dich wie",
-            "verhalte dich als",
-            "agiere als",
-            "fungiere als",
-            "als ~6 fungieren",
-            "als ~6 fungierst",
-            "spiele die rolle",
-            "spielen die rolle",
-            "spielen die hauptrollen",
-            "in die rolle",
-            "in der rolle",
-            "schauspieler",
-            "du bist kein",
-            "du bist keine",
-            "du bist ein",
-            "du bist eine",
-            "actúa como",
-            "actua como",
-            "finge que",
-            "ahora eres",
-            "agis comme",
-            "fais semblant",
-            "tu es maintenant",
-            "you are the ~2 now",
-            "as the ~2 tell me",
-            "from now known as",
-            "known as ~6 you are",
-        ),
-    ),
-    "forced_output": (
-        1.0,
-        (
-            "@ONLY ~1 @SAY",
-            "@SAY ~1 @ONLY",
-            "@SAY that you",
-            "@SAY the following",
-            "@SAY folgendes",
-            "say yes",
-            "sag ja",
-            "repeat after me",
-            "sprich mir nach",
-            "include that you",
-            "state that",
-            "make something up",
-            "erfinde etwas",
-            "do not answer",
-            "don t answer",
-            "dont answer",
-            "don nt answer",
-            "do not look",
-            "don t look",
-            "nicht beantworten",
-            "beantworte ~2 nicht",
-            "antworte ~2 nicht",
-            "instead @SAY",
-            "i command you",
-            "ich befehle dir",
-            "or you die",
-            "oder du stirbst",
-            "sonst stirbst du",
-            "untrue",
-            "unwahre",
-            "unwahr",
-            "false headline",
-            "fake headline",
-            "not by the articles",
-            "by your own knowledge",
-            "not according to",
-            "execute the following",
-            "führe ~2 folgenden ~1 aus",
-            "pwned",
-            "di lo siguiente",
-            "dites ce qui suit",
-            "@SAY dass",
-            "sagen sie dass",
-            "sag mir dass",
-            "tell me that you",
-            "tell me you",
-            "antworte im stil",
-            "musst du ~3 reden",
-        ),
-    ),
-    "jailbreak": (
-        1.0,
-        (
-            "developer mode",
-            "do anything now",
-            "unfiltered",
-            "uncensored",
-            "unrestricted",
-            "without ~1 restrictions",
-            "without ~1 filters",
-            "without ~1 censorship",
-            "without ~1 guidelines",
-            "no ethical",
-            "no moral",
-            "no morals",
-            "ohne ~1 einschränkungen",
-            "ohne ~1 zensur",
-            "ohne ~1 filter",
-            "unzensiert",
-            "ungefiltert",
-            "evil ai",
-            "evil assistant",
-            "böse ki",
-            "hate speech",
-            "hassrede",
-            "swearwords",
-            "swear words",
-            "schimpfwörter",
-        ),
-    ),
-    # checked only at the first word of a text
-    "fake_context": (1.0, ("@CONTEXT",)),  # "Context: {planted claim} Question: ..."
-    "persona_start": (1.0, ("you are", "you re", "du bist", "be a", "be an", "sei ein", "sei eine")),
-    # weak signals: each alone is below the threshold, two of them reach it
-    "weak_imperative": (
-        0.5,
-        (
-            "i want you to",
-            "i need you to",
-            "ich möchte dass du",
-            "ich möchte dass sie",
-            "ich will dass du",
-            "your task is",
-            "your job is",
-            "your role is",
-            "deine aufgabe ist",
-            "ihre aufgabe ist",
-            "deine neue aufgabe",
-            "from now on",
-            "von nun an",
-            "ab jetzt",
-            "ab sofort",
-            "you must",
-            "du musst",
-            "you have to",
-            "you will now",
-            "in the style of",
-            "im stil",
-            "im stile",
-            "no restrictions",
-            "no rules",
-            "no filters",
-            "keine regeln",
-            "override",
-        ),
-    ),
-    "weak_override": (
-        0.5,
-        (
-            "ignore",
-            "forget",
-            "disregard",
-            "ignoriere",
-            "ignorieren",
-            "vergiss",
-            "instructions",
-            "instruction",
-            "anweisungen",
-            "instruktionen",
-            "prompt",
-        ),
-    ),
-    "weak_output": (
-        0.5,
-        (
-            "@SAY ~3 that you",
-            "hypothetical",
-            "hypothetically",
-            "hypothetisch",
-            "theoretical",
-            "theoretisch",
-            "hate",
-            "hasse",
-            "hasst",
-            "hass",
-            "print",
-            "output",
-            "ausgabe",
-        ),
-    ),
-}
 
-DEFAULT_THRESHOLD = 1.0
+def features(text: str) -> list[str]:
+    """The features of ``text``, one entry per occurrence (shared by training and scoring)."""
+    words = text.lower().translate(_SEPARATORS).split()
+    out = list(words)
+    out += map(" ".join, zip(words, words[1:], strict=False))
+    out += [w[:PREFIX] + "~" for w in words if len(w) > PREFIX]
+    return out
 
-# families whose patterns must start at the very first word of the text
-_ANCHORED_AT_START = frozenset({"fake_context", "persona_start"})
+
+def segments(text: str) -> list[str]:
+    """Prose pieces of a tool output: split at JSON-like structure, tiny pieces (keys, ids) dropped."""
+    if "'" not in text and '"' not in text:
+        return [text]
+    pieces = [p for p in _STRUCTURE.split(text) if len(p) >= _MIN_SEGMENT]
+    return pieces or [text]
+
+
+def chunks(text: str) -> list[str]:
+    """Consecutive pieces of about ``WINDOW / 2`` characters, cut at a space where one is near."""
+    if len(text) <= WINDOW:
+        return [text]
+    half = WINDOW // 2
+    out, start = [], 0
+    while start < len(text):
+        end = start + half
+        if end < len(text):
+            space = text.find(" ", end, end + 40)
+            end = space + 1 if space != -1 else end
+        out.append(text[start:end])
+        start = end
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """One logistic regression: bias and the weight of each feature (absent features weigh 0)."""
+
+    bias: float
+    weights: dict[str, float]
+
+    def logit(self, text: str) -> float:
+        """``bias`` plus the weights of the features of ``text`` (the score before the sigmoid)."""
+        return self.bias + self.partial(text)
+
+    def partial(self, text: str) -> float:
+        """The sum of the weights of the distinct features of ``text`` (no bias)."""
+        get = self.weights.get
+        return sum(filter(None, map(get, set(features(text)))))
+
+    def evidence(self, text: str, top: int = 3) -> tuple[str, ...]:
+        """The features of ``text`` that pushed its score up most (for a reason a reviewer can read)."""
+        weighted = sorted(((self.weights.get(f, 0.0), f) for f in set(features(text))), reverse=True)
+        return tuple(f.strip() for w, f in weighted[:top] if w > 0)
+
+
+@functools.cache
+def models() -> dict[str, Model]:
+    """The shipped models, read once from ``WEIGHTS_FILE``."""
+    return load(WEIGHTS_FILE)
+
+
+def load(path: Path) -> dict[str, Model]:
+    """Read a weights file written by ``benchmarks/train_injection.py``."""
+    data = json.loads(gzip.decompress(path.read_bytes()))
+    if data.get("format") != FORMAT:
+        raise ValueError(f"{path}: injection weights format {data.get('format')!r}, expected {FORMAT}")
+    return {place: Model(float(m["bias"]), dict(m["weights"])) for place, m in data["models"].items()}
 
 
 @dataclass(frozen=True, slots=True)
 class InjectionSignal:
-    """The result of checking one text: its score and which families matched."""
+    """The result of scoring one text: the probability of injection and the features behind it."""
 
     score: float
-    families: tuple[str, ...]
+    window: str = ""  # the highest-scoring window (kept to explain the score on demand)
+    place: Place = "input"
+
+    def evidence(self, top: int = 3) -> tuple[str, ...]:
+        """The features that pushed the score up most, for a reason a reviewer can read."""
+        return models()[self.place].evidence(self.window, top) if self.window else ()
 
     def flagged(self, threshold: float = DEFAULT_THRESHOLD) -> bool:
         """True when the score reaches ``threshold``."""
         return self.score >= threshold
 
 
-# --- compiled form ------------------------------------------------------------------------------------
-
-# one pattern: (family, ((words of slot 0, 0), (words of slot 1, max gap before it), ...))
-Slot = tuple[frozenset[str], int]
-Pattern = tuple[str, tuple[Slot, ...]]
-
-
-def _compile(spec: str) -> tuple[Slot, ...]:
-    slots: list[Slot] = []
-    gap = 0
-    for part in spec.split():
-        if part.startswith("~"):
-            gap = int(part[1:])
-            continue
-        words = frozenset(CONCEPTS[part[1:]].split()) if part.startswith("@") else frozenset((part,))
-        slots.append((words, gap))
-        gap = 0
-    return tuple(slots)
-
-
-def _index() -> dict[str, list[Pattern]]:
-    index: dict[str, list[Pattern]] = {}
-    for family, (_, specs) in FAMILIES.items():
-        for spec in specs:
-            slots = _compile(spec)
-            for word in slots[0][0]:
-                index.setdefault(word, []).append((family, slots))
-    return index
-
-
-_INDEX = _index()
-_WEIGHTS = {family: weight for family, (weight, _) in FAMILIES.items()} | {"escaped_break": 0.5}
-_WORDS = re.compile(r"[^\W\d_]+")
-# structural signals read on the raw text: "STOP:" style breaks, runs of escaped line breaks
-_ATTENTION = re.compile(
-    r"(?i:\b(?:attention|achtung)\b[\s\-–:!]{1,5}(?:stop|stopp)\b|^\s*stopp?\b\s*[:,\-!]|[.!?]\s*stopp?\s*[:,\-!])"
-    r"|(?:\\\s?n\s*){4,}"
-)
-# one typed-out "\n" (users do not type escapes; pasted payloads do): a weak signal
-_ESCAPED_BREAK = re.compile(r"\\\s?n")
-
-
-def _follows(words: list[str], slots: tuple[Slot, ...], slot: int, after: int) -> bool:
-    """True when slots[slot:] match in order, each within its gap of the previous word at ``after``."""
-    if slot == len(slots):
-        return True
-    accepted, gap = slots[slot]
-    for position in range(after + 1, min(len(words), after + gap + 2)):
-        if words[position] in accepted and _follows(words, slots, slot + 1, position):
-            return True
-    return False
-
-
-def _spaced_letters(words: list[str]) -> bool:
-    """True for text written with spaces between letters ("S a y t h a t ...")."""
-    streak = 0
-    for word in words:
-        streak = streak + 1 if len(word) == 1 else 0
-        if streak >= 7:
-            return True
-    return False
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
 
 
 @functools.lru_cache(maxsize=4096)
-def injection_score(text: str) -> InjectionSignal:
-    """Score ``text`` for prompt-injection signals; each family counts once.
+def injection_score(text: str, place: Place = "input") -> InjectionSignal:
+    """Score ``text`` read at ``place``: the highest window's probability of injection.
 
     Pure and deterministic, so results are cached: a golden dataset's inputs are scanned once per
     process however many repeats, candidates or policies evaluate them.
     """
-    if not text:
-        return InjectionSignal(0.0, ())
-    words = _WORDS.findall(text.lower())
-    found: set[str] = set()
-    index = _INDEX
-    size = len(words)
-    for position, word in enumerate(words):
-        patterns = index.get(word)
-        if patterns is None:
-            continue
-        for family, slots in patterns:
-            if family in found or (position and family in _ANCHORED_AT_START):
-                continue
-            if len(slots) > 1:
-                accepted, gap = slots[1]
-                if gap == 0:  # the common case: the next word, checked inline
-                    if position + 1 >= size or words[position + 1] not in accepted:
-                        continue
-                    if len(slots) > 2 and not _follows(words, slots, 2, position + 1):
-                        continue
-                elif not _follows(words, slots, 1, position):
-                    continue
-            found.add(family)
-    if (
-        ("\\" in text or "stop" in words or "stopp" in words) and _ATTENTION.search(text) is not None
-    ) or _spaced_letters(words):
-        found.add("attention")
-    elif "\\" in text and _ESCAPED_BREAK.search(text) is not None:
-        found.add("escaped_break")
-    score = sum(_WEIGHTS.get(family, 1.0) for family in found)
-    return InjectionSignal(round(score, 3), tuple(sorted(found)))
+    if not text or text.isspace():
+        return InjectionSignal(0.0)
+    model = models()[place]
+    text = text[:MAX_CHARS]
+    pieces = segments(text) if place == "tool_output" else [text]
+    best, best_window = -math.inf, ""
+    for piece in pieces:
+        parts = chunks(piece)
+        if len(parts) == 1:
+            logit, window = model.logit(piece), piece
+        else:  # windows are pairs of consecutive chunks: each chunk's features are summed once
+            sums = [model.partial(part) for part in parts]
+            pair = max(range(len(parts) - 1), key=lambda i: sums[i] + sums[i + 1])
+            logit, window = model.bias + sums[pair] + sums[pair + 1], parts[pair] + parts[pair + 1]
+        if logit > best:
+            best, best_window = logit, window
+    return InjectionSignal(round(_sigmoid(best), 4), best_window, place)
 
 
-__all__ = ["CONCEPTS", "DEFAULT_THRESHOLD", "FAMILIES", "InjectionSignal", "injection_score"]
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "PLACES",
+    "WEIGHTS_FILE",
+    "InjectionSignal",
+    "Model",
+    "features",
+    "injection_score",
+    "load",
+    "models",
+    "segments",
+    "chunks",
+]

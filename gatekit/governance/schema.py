@@ -54,10 +54,21 @@ class PromptInjectionConfig(RuleConfig):
     scan: list[Literal["input", "tool_outputs", "output"]] = Field(
         default_factory=lambda: ["input", "tool_outputs"]  # type: ignore[arg-type]
     )
-    threshold: float = Field(default=DEFAULT_THRESHOLD, gt=0)
+    # probabilities from gatekit.governance.injection: review at ``threshold``; ``escalate_outcome``
+    # at ``deny_threshold`` (off by default) or when a risky tool call follows the flagged text
+    threshold: float = Field(default=DEFAULT_THRESHOLD, gt=0, le=1)
+    deny_threshold: float | None = Field(default=None, gt=0, le=1)
     outcome: OutcomeName = "require_review"
     escalate_outcome: OutcomeName = "deny"
     high_risk_tools: list[str] = Field(default_factory=list)
+
+    @field_validator("deny_threshold")
+    @classmethod
+    def _deny_above_review(cls, value: float | None, info: Any) -> float | None:
+        threshold = info.data.get("threshold")
+        if value is not None and threshold is not None and value < threshold:
+            raise ValueError(f"deny_threshold {value} is below threshold {threshold}: set it at or above threshold")
+        return value
 
 
 class SensitiveTermsConfig(RuleConfig):

@@ -1,14 +1,17 @@
-"""Prompt-injection signals in inputs and tool outputs.
+"""Prompt injection in inputs and tool outputs, scored by gatekit's trained classifier.
 
-REQUIRE_REVIEW by default; DENY when the agent, after seeing the injected text, calls a tool
-outside the allow-list of the policy's ``tools`` rules or one they mark high-risk.
+The user input is scored with the ``input`` model, tool outputs with the ``tool_output`` model (a
+request to act is an attack inside a tool output, not from the user); each score is a probability.
+REQUIRE_REVIEW at ``threshold``; ``escalate_outcome`` (DENY) when the score reaches ``deny_threshold``
+or when the agent, after seeing the flagged text, calls a tool outside the allow-list of the policy's
+``tools`` rules or one they (or ``high_risk_tools``) mark high-risk.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from gatekit.governance.injection import injection_score
+from gatekit.governance.injection import WEIGHTS_FILE, InjectionSignal, Place, injection_score, models
 from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig
 from gatekit.governance.schema import PromptInjectionConfig
 from gatekit.models import Outcome
@@ -72,6 +75,12 @@ class PromptInjectionRule(BaseRule):
         self.scan_input = "input" in config.scan
         self.scan_tool_outputs = "tool_outputs" in config.scan
         self.scan_output = "output" in config.scan
+        try:  # load the weights now: a broken install fails when the policy loads, not on every case
+            models()
+        except (OSError, ValueError, KeyError) as exc:
+            raise RuntimeError(
+                f"prompt-injection weights {WEIGHTS_FILE} unreadable ({exc}); reinstall gatekit"
+            ) from exc
 
     def bind(self, rules: list[Any]) -> None:
         """Use the allow-lists and high-risk lists of the policy's ``tools`` rules."""
@@ -92,28 +101,32 @@ class PromptInjectionRule(BaseRule):
     def evaluate(self, ev: Evaluation) -> list[Fired]:
         """Score each configured text; fire once per place where the score reaches the threshold."""
         messages = _messages(ev)
-        places: list[tuple[str, str]] = []
+        places: list[tuple[str, str, Place]] = []
         if self.scan_input:
-            places.append(("input", _user_input(ev, messages)))
+            places.append(("input", _user_input(ev, messages), "input"))
         if self.scan_tool_outputs:
-            places.extend(("tool output", text) for text in _tool_outputs(ev, messages))
+            places.extend(("tool output", text, "tool_output") for text in _tool_outputs(ev, messages))
         if self.scan_output:
-            places.append(("output", ev.output))
+            places.append(("output", ev.output, "input"))
         fired: list[Fired] = []
-        threshold = self.cfg.threshold
-        for where, text in places:
-            signal = injection_score(text)
+        threshold, deny_at = self.cfg.threshold, self.cfg.deny_threshold
+        for where, text, model in places:
+            signal = injection_score(text, model)
             if signal.score < threshold:
                 continue
-            families = ", ".join(signal.families)
+            what = f"injection in {where} ({_explain(signal)})"
+            if deny_at is not None and signal.score >= deny_at:
+                fired.append(Fired(self.escalate, f"{what} at or above deny_threshold {deny_at}"))
+                continue
             risky = self._risky_call(ev)
             if risky is not None:
-                fired.append(
-                    Fired(
-                        self.escalate,
-                        f"injection signals in {where} ({families}) followed by a call of {risky}",
-                    )
-                )
+                fired.append(Fired(self.escalate, f"{what} followed by a call of {risky}"))
             else:
-                fired.append(Fired(self.outcome, f"injection signals in {where} ({families}, score {signal.score})"))
+                fired.append(Fired(self.outcome, what))
         return fired
+
+
+def _explain(signal: InjectionSignal) -> str:
+    """``score 0.97: ignor*, instr*, your`` (the features that weighed most; ``*`` marks a prefix)."""
+    words = ", ".join(f.replace("~", "*") for f in signal.evidence())
+    return f"score {signal.score:.2f}" + (f": {words}" if words else "")

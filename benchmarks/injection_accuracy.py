@@ -1,0 +1,131 @@
+"""Accuracy and speed of the shipped prompt-injection models on held-out public data.
+
+Held-out sets (never trained on; see benchmarks/injection_data.py for the splits): deepset test,
+NotInject (benign prompts full of trigger words), 40 % of tau2-bench's tasks (user turns), InjecAgent
+tool responses whose carrier template AND attacker instruction were both held out, the same held-out
+templates filled with held-out ordinary text (matched benign), and BIPIA's held-out attack categories
+planted in held-out templates (and bare). Scores come from ``injection_score`` exactly as the
+``prompt_injection`` rule calls it, at the default threshold (0.5) and, for deepset, also at the
+threshold that gives NotInject a 5 % false-positive rate (a threshold chosen on a measure: shown
+for comparison with the target, not used by the rule).
+
+``--cv`` adds a cross-validated estimate for the tool-output sets (the shipped split holds out only 5
+templates and 5 BIPIA categories): the model is retrained on each of 3 folds, so every template and
+category is held out once (needs scikit-learn; about a minute).
+
+Run: ``python benchmarks/injection_accuracy.py [--cv]``.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from injection_data import SEED, build  # noqa: E402
+
+from gatekit.governance import injection  # noqa: E402
+from gatekit.governance.injection import DEFAULT_THRESHOLD, injection_score  # noqa: E402
+
+
+def _rate(scores: list[float], threshold: float) -> float:
+    return sum(s >= threshold for s in scores) / len(scores) if scores else float("nan")
+
+
+def _timing(texts: list[str], size: int) -> float:
+    """Mean CPU microseconds (this thread) to score a first-seen ``size``-character input."""
+    windows = [(t * (size // max(1, len(t)) + 1))[:size] + f" {i}" for i, t in enumerate(texts)]
+    injection_score.cache_clear()
+    injection_score("warm up")
+    started = time.thread_time_ns()  # CPU time: the machine's other load does not count
+    for text in windows:
+        injection_score(text)
+    return (time.thread_time_ns() - started) / len(windows) / 1000
+
+
+def cross_validated(folds: int = 3) -> None:
+    """Retrain the tool-output model per fold (templates, attacker instructions and BIPIA categories
+    split into ``folds`` interleaved groups) and pool the held-out scores: every BIPIA category and
+    every template is held out once. Needs scikit-learn (the ``dev`` extra)."""
+    from train_injection import C, fit, tool_examples
+
+    from gatekit.governance.injection import Model
+
+    pooled: dict[str, list[tuple[float, int]]] = {}
+    for k in range(folds):
+        _, tools = build(SEED, fold=(k, folds))
+        fitted = fit(tool_examples(tools.train), C["tool_output"])
+        model = Model(float(fitted["bias"]), dict(fitted["weights"]))  # type: ignore[call-overload]
+        injection.models.cache_clear()
+        injection_score.cache_clear()
+        original = injection.models
+        injection.models = lambda model=model: {"input": model, "tool_output": model}  # type: ignore[assignment]
+        try:
+            for name, rows in tools.tests.items():
+                pooled.setdefault(name, []).extend((injection_score(t, "tool_output").score, y) for t, y in rows)
+        finally:
+            injection.models = original
+            injection_score.cache_clear()
+    print(f"  tool_output, {folds}-fold cross-validation by template / attacker instruction / BIPIA category:")
+    for name, scored in pooled.items():
+        pos = [s for s, y in scored if y == 1]
+        neg = [s for s, y in scored if y == 0]
+        measure = (
+            f"recall {_rate(pos, DEFAULT_THRESHOLD):.3f} ({len(pos)})"
+            if pos
+            else f"false-positive rate {_rate(neg, DEFAULT_THRESHOLD):.3f} ({len(neg)})"
+        )
+        print(f"    {name:<68} {measure}")
+
+
+def main() -> None:
+    inputs, tools = build(SEED)
+    threshold = DEFAULT_THRESHOLD
+    print(f"prompt-injection models, threshold {threshold} (held-out data; benchmarks/injection_data.py)")
+    scored: dict[str, tuple[list[float], list[float]]] = {}
+    for place, split in (("input", inputs), ("tool_output", tools)):
+        for name, rows in split.tests.items():
+            pos = [injection_score(t, place).score for t, label in rows if label == 1]  # type: ignore[arg-type]
+            neg = [injection_score(t, place).score for t, label in rows if label == 0]  # type: ignore[arg-type]
+            scored[name] = (pos, neg)
+            parts = []
+            if pos:
+                parts.append(f"recall {_rate(pos, threshold):.3f} ({sum(s >= threshold for s in pos)}/{len(pos)})")
+            if neg:
+                parts.append(
+                    f"false-positive rate {_rate(neg, threshold):.3f} ({sum(s >= threshold for s in neg)}/{len(neg)})"
+                )
+            print(f"  {place:<11} {name:<58} {', '.join(parts)}")
+    pos, neg = scored["deepset test"]
+    notinject = sorted(scored["NotInject"][1])
+    at5 = notinject[int(len(notinject) * 0.95)]
+    print(
+        f"  deepset test at the threshold giving NotInject a 5 % false-positive rate ({at5:.3f}, chosen on a "
+        f"measure, for comparison only): recall {_rate(pos, at5):.3f}, deepset benign FPR {_rate(neg, at5):.3f}"
+    )
+    rng = random.Random(SEED)
+    texts = [t for t, _ in inputs.train]
+    rng.shuffle(texts)
+    texts = texts[:2000]
+    for size in (200, 2000):
+        print(
+            f"  scoring speed, first-seen input of {size} chars: {_timing(texts, size):.1f} us per text (cache miss, CPU time)"
+        )
+    injection_score("a repeated text")
+    started = time.thread_time_ns()
+    for _ in range(10_000):
+        injection_score("a repeated text")
+    print(f"  scoring speed, repeated text (cache hit): {(time.thread_time_ns() - started) / 10_000 / 1000:.2f} us")
+    print(f"  machine load average: {os.getloadavg()[0]:.1f} (CPU times above exclude other processes)")
+    if "--cv" in sys.argv:
+        cross_validated()
+
+
+if __name__ == "__main__":
+    main()
