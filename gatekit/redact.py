@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import urllib.parse
@@ -50,6 +51,7 @@ _SECRET_PARAMS = frozenset(
 )
 _SECRET_PARAM_PARTS = ("token", "secret", "password", "passwd", "apikey", "api_key", "signature", "credential")
 _SCRUB_PASSES = 3
+_CACHED_CHARS = 256
 
 
 def _secret_param(name: str) -> bool:
@@ -123,6 +125,13 @@ def scrub(text: str | None, keep: Collection[str] = ()) -> str | None:
     """
     if not text:
         return text
+    if len(text) <= _CACHED_CHARS:  # tool names, models and reasons repeat from case to case
+        return _scrub_short(text, keep if isinstance(keep, frozenset) else frozenset(keep))
+    return _replace_findings(redact_urls(text), keep, secrets_only=False)
+
+
+@functools.lru_cache(maxsize=4096)
+def _scrub_short(text: str, keep: frozenset[str]) -> str:
     return _replace_findings(redact_urls(text), keep, secrets_only=False)
 
 
