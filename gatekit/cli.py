@@ -29,8 +29,11 @@ def _err(message: str) -> None:
 
 
 def _fail_user(exc: GatekitError) -> typer.Exit:
-    _err(f"error: {exc}")
-    _annotate_error(str(exc))
+    from gatekit.redact import redact_secrets
+
+    message = redact_secrets(str(exc))  # messages quote the agent spec: no URL credentials, no secrets
+    _err(f"error: {message}")
+    _annotate_error(message)
     return typer.Exit(exc.exit_code)
 
 
@@ -109,7 +112,9 @@ def _run(command: str, flags: dict[str, Any], config_path: Path | None, quiet: b
         )
         raise typer.Exit(130) from None
     except Exception as exc:  # noqa: BLE001 - fail closed on any internal error
-        _err(f"internal error (the gate fails closed): {type(exc).__name__}: {exc}")
+        from gatekit.redact import redact_secrets
+
+        _err(f"internal error (the gate fails closed): {type(exc).__name__}: {redact_secrets(str(exc))}")
         raise typer.Exit(EXIT_INFRA) from None
     _publish_ci(result.verdict, config.junit, as_json)
     _print_summary(result.verdict, quiet=quiet, as_json=as_json)

@@ -24,6 +24,7 @@ from gatekit.dataset import load_dataset
 from gatekit.errors import EXIT_FAIL, EXIT_INCONCLUSIVE, EXIT_INFRA, EXIT_PASS, ConfigError, SinkError
 from gatekit.metrics import MetricInputs, compute_metrics, load_pricing, score_expectations
 from gatekit.models import AgentResponse, Case, CaseResult, Check, CheckStatus, Decision, Outcome
+from gatekit.redact import ERROR_CHARS, display_spec, redact_urls, scrub_all, scrub_cut, spec_identity, url_host
 from gatekit.replay import ReplaySettings, replay
 from gatekit.verdict import decide, describe, load_thresholds, overall
 
@@ -44,6 +45,8 @@ class GateResult:
 
 class _Collector:
     """Accounts for each finished case: governance, scoring, streaming to disk, metrics."""
+
+    keep: frozenset[str] = frozenset()  # values scrub leaves readable (the configured agent host)
 
     def __init__(self, policy: Any, run_state: Any, pricing: Any, results: TextIO, traces: TextIO, run_id: str):
         self.policy = policy
@@ -68,12 +71,14 @@ class _Collector:
         decision: Decision = self.policy.evaluate(case.to_dict(), response_dict, run=self.run_state)
         result.decision = decision
         # Only redacted text leaves this function: results.jsonl, traces, report, MLflow.
+        # The decision was made on the raw tool names and model; what is written is scrubbed.
+        _scrub_decision(decision, self.keep)
         if result.response is not None:
             result.response = AgentResponse(
                 output=decision.redacted_output,
                 tool_calls=decision.redacted_tool_calls,
                 usage=response.usage,
-                model=response.model,
+                model=scrub(response.model, self.keep),
                 cost_usd=response.cost_usd,
             )
             cost = response.cost_usd
@@ -86,10 +91,10 @@ class _Collector:
             result.passed = passed if passed is not None else None
         else:
             result.passed = False if case.expected else None
-        # Error messages and captured stderr are agent-controlled too: scrub them like outputs.
-        result.error_message = scrub(result.error_message)
+        # Error messages and captured stderr are agent-controlled too: scrub them like outputs, then cut.
+        result.error_message = scrub_cut(result.error_message, ERROR_CHARS, self.keep)
         for attempt in result.attempts:
-            attempt.error_message = scrub(attempt.error_message)
+            attempt.error_message = scrub_cut(attempt.error_message, ERROR_CHARS, self.keep)
         self.results.write(json.dumps(result.to_dict(), ensure_ascii=False, default=str) + "\n")
         self.results.flush()
         self.traces.write(
@@ -100,11 +105,11 @@ class _Collector:
         decision.redacted_output = ""
         decision.redacted_tool_calls = []
         self.decisions.append(decision)
-        self._count(result, response)
+        self._count(result, result.response or response)
         self._remember(case, result, decision)
         stop = getattr(self.run_state, "stop_reason", None)
         if stop:
-            self.stop_reason = str(stop)
+            self.stop_reason = scrub(str(stop), self.keep)
             return False
         return True
 
@@ -156,16 +161,21 @@ class _Collector:
             self.governed.append(row)
 
 
-def scrub(text: str | None) -> str | None:
-    """Replace every PII value and secret the detectors find with a typed placeholder."""
-    if not text:
-        return text
-    from gatekit.governance import scan
+def scrub(text: str | None, keep: frozenset[str] = frozenset()) -> str | None:
+    """Replace every PII value and secret the detectors find with a typed placeholder (``gatekit.redact``)."""
+    from gatekit.redact import scrub as _scrub
 
-    findings = scan(text)
-    for finding in sorted(findings, key=lambda f: f.start, reverse=True):
-        text = f"{text[: finding.start]}[{finding.type}]{text[finding.end :]}"
-    return text
+    return _scrub(text, keep)
+
+
+def _scrub_decision(decision: Decision, keep: frozenset[str]) -> None:
+    """Scrub what a decision repeats from the agent: reasons (tool names, rule errors) and tool names."""
+    decision.reasons = scrub_all(decision.reasons, keep)
+    decision.rules = [{**r, "reason": scrub(str(r.get("reason") or ""), keep)} for r in decision.rules]
+    decision.redacted_tool_calls = [
+        {**c, "name": scrub(c["name"], keep)} if isinstance(c.get("name"), str) else c
+        for c in decision.redacted_tool_calls
+    ]
 
 
 class _InDatasetOrder:
@@ -324,7 +334,11 @@ def run_gate(
     from gatekit.replay import PassCounts, prepare_results, result_from_row, run_identity
 
     identity = run_identity(
-        dataset_sha256=dataset.sha256, agent=agent_spec, repeat=config.repeat, sample=config.sample, seed=config.seed
+        dataset_sha256=dataset.sha256,
+        agent=spec_identity(agent_spec),
+        repeat=config.repeat,
+        sample=config.sample,
+        seed=config.seed,
     )
     resumed = prepare_results(out, resume=config.resume, run_id=run_id, identity=identity)
     run_id = resumed.run_id
@@ -337,6 +351,7 @@ def run_gate(
         repeat=config.repeat,
         deadline_s=config.deadline,
         skip=resumed.finished,
+        keep=frozenset(filter(None, [url_host(agent_spec)])),
     )
     # 2. Start the agent (import errors are user errors, before any file is touched), then
     #    replay, judging and streaming each case as it finishes.
@@ -345,12 +360,16 @@ def run_gate(
     async def _run() -> Any:
         await agent.start()
         try:
-            say(f"gatekit {command}: {len(cases) * config.repeat} cases from {dataset.path} through {agent_spec}")
+            say(
+                f"gatekit {command}: {len(cases) * config.repeat} cases from {dataset.path} "
+                f"through {display_spec(agent_spec)}"
+            )
             with (
                 resumed.open() as results_file,
                 open(out / "governance_traces.jsonl", "a" if resumed.rows else "w", encoding="utf-8") as traces_file,
             ):
                 collector = _Collector(policy, run_state, pricing, results_file, traces_file, run_id)
+                collector.keep = settings.keep
                 collector_box.append(collector)
                 # Account for the cases a resumed run finished before
                 for row in resumed.rows:
@@ -461,7 +480,7 @@ def run_gate(
         "governance": governance,
         "drift": drift,
         "dataset": dataset.summary(),
-        "candidate": {"spec": agent_spec},
+        "candidate": {"spec": display_spec(agent_spec)},
         "gatekit_version": __version__,
         "started_at": started.isoformat(),
         "duration_s": None,
@@ -503,7 +522,7 @@ def run_gate(
 
     try:
         tracking_uri = resolve_tracking_uri(config.tracking_uri)
-        verdict["mlflow"]["tracking_uri"] = tracking_uri
+        verdict["mlflow"]["tracking_uri"] = redact_urls(tracking_uri)
         write_local(exit_code)
 
         def before_artifacts(mlflow_run_id: str, experiment_id: str) -> None:
@@ -521,7 +540,7 @@ def run_gate(
                 "gatekit.verdict": verdict_word,
                 "gatekit.kind": "gate",
                 "gatekit.command": command,
-                "gatekit.candidate": agent_spec,
+                "gatekit.candidate": display_spec(agent_spec),
                 "gatekit.dataset_sha256": dataset.sha256,
                 "gatekit.version": __version__,
                 **_ci_and_model_tags(agent_spec, tracking_uri),
@@ -612,7 +631,7 @@ def _drift_check(drift: dict[str, Any]) -> Check:
 
 def _mlflow_params(config: GateConfig, sha256: str, agent_spec: str, policy: Any) -> dict[str, Any]:
     return {
-        "agent": agent_spec,
+        "agent": display_spec(agent_spec),
         "dataset": str(config.dataset),
         "dataset_sha256": sha256,
         "thresholds": str(config.thresholds),

@@ -29,6 +29,7 @@ from typing import Any, TextIO
 from gatekit.agents.base import Agent, AgentCallError
 from gatekit.errors import ConfigError
 from gatekit.models import AgentResponse, Attempt, Case, CaseResult, Decision, ErrorType, Outcome
+from gatekit.redact import ERROR_CHARS, scrub_cut
 
 RESULTS_FILE = "results.jsonl"
 STATE_FILE = "replay_state.json"
@@ -56,6 +57,7 @@ class ReplaySettings:
     skip: Container[tuple[str, int]] = field(default_factory=frozenset)
     jitter_seed: int | None = None
     handle_sigterm: bool = True
+    keep: frozenset[str] = frozenset()  # values the error scrubber leaves readable (the agent's own host)
 
 
 @dataclass
@@ -137,7 +139,9 @@ async def run_case(
         except Exception as exc:  # noqa: BLE001 - every agent failure is recorded on the case
             latency_ms = (time.perf_counter() - t0) * 1000.0
             error_type, message, retryable, retry_after = classify(exc)
-            attempts.append(Attempt(number, latency_ms, False, error_type.value, message[:2000]))
+            # scrub before the cut: a secret straddling the cut must not leave a piece behind
+            message = scrub_cut(message, ERROR_CHARS, settings.keep) or ""
+            attempts.append(Attempt(number, latency_ms, False, error_type.value, message))
             if not retryable or number > settings.retries:
                 break
             delay = backoff_delay(number, settings, rng, retry_after)

@@ -29,6 +29,7 @@ from gatekit.agents.base import AgentCallError, AgentOptions, normalise_response
 from gatekit.agents.chat_format import invalid
 from gatekit.errors import AgentError
 from gatekit.models import AgentResponse, ErrorType
+from gatekit.redact import scrub_tail
 
 _LINE_LIMIT = 64 * 1024 * 1024  # one response line may be large (long outputs, many tool calls)
 _STDERR_TAIL = 40
@@ -59,7 +60,7 @@ class _Worker:
         """Stderr lines written after the line counter was ``seq`` (at most the kept tail)."""
         count = min(self.stderr_seq - seq, len(self.stderr))
         text = "\n".join(list(self.stderr)[len(self.stderr) - count :]) if count > 0 else ""
-        return text[-_STDERR_CHARS:]
+        return scrub_tail(text, _STDERR_CHARS) or ""  # scrubbed before the cut, never after
 
     @property
     def alive(self) -> bool:

@@ -37,6 +37,7 @@ from gatekit.agents.chat_format import invalid, parse_chat_completion, to_messag
 from gatekit.agents.http_client import HttpPool
 from gatekit.errors import AgentError
 from gatekit.models import AgentResponse, ErrorType
+from gatekit.redact import scrub_cut
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _OPENAI_PASSTHROUGH = ("tools", "tool_choice", "response_format", "temperature", "max_tokens", "seed")
@@ -279,7 +280,8 @@ class HttpAgent:
     def _raise_for_status(self, status: int, raw: bytes, retry_after: float | None) -> None:
         if 200 <= status < 300:
             return
-        snippet = raw[:_MAX_ERROR_BODY].decode("utf-8", "replace").strip()
+        # scrubbed before the cut: a secret straddling the cut must not leave a piece behind
+        snippet = scrub_cut(raw[: 64 * _MAX_ERROR_BODY].decode("utf-8", "replace").strip(), _MAX_ERROR_BODY) or ""
         message = f"{self._where()}: HTTP {status}" + (f": {snippet}" if snippet else "")
         if status == 429:
             raise AgentCallError(ErrorType.RATE_LIMITED, message, retryable=True, retry_after_s=retry_after)

@@ -75,7 +75,12 @@ def latency_histogram(latencies: list[float], bins: int = 24, width: int = 560, 
 
 def render_report(verdict: dict[str, Any], latencies: list[float] | None = None) -> str:
     """Return the report HTML for ``verdict``."""
+    from gatekit.redact import display_spec
+
     template = _environment().get_template("report.html.j2")
+    candidate = verdict.get("candidate")
+    if isinstance(candidate, dict) and candidate.get("spec"):  # a verdict.json written before specs were redacted
+        verdict = {**verdict, "candidate": {**candidate, "spec": display_spec(str(candidate["spec"]))}}
     checks = verdict.get("checks") or []
     failing = [c for c in checks if c.get("status") != "pass"]
     return template.render(

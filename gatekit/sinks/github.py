@@ -144,6 +144,10 @@ def render_summary(verdict: Mapping[str, Any], env: Mapping[str, str] | None = N
     status = str(verdict.get("verdict") or "error")
     badge = _VERDICT_BADGE.get(status, f"🛑 {md_escape(status.upper())}")
     candidate = (verdict.get("candidate") or {}).get("spec")
+    if candidate:
+        from gatekit.redact import display_spec
+
+        candidate = display_spec(str(candidate))
     lines: list[str] = [f"## gatekit {md_escape(kind)}: {badge}", ""]
     facts = []
     if candidate:

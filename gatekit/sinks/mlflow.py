@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from gatekit.errors import SinkError
+from gatekit.redact import redact_secrets, redact_urls
 
 _PARAM_MAX_CHARS = 500
 
@@ -51,6 +52,7 @@ def _check_reachable(uri: str) -> None:
     if not uri.startswith(("http://", "https://")):
         return
     url = uri.rstrip("/") + "/health"
+    uri = redact_urls(uri)  # shown in the messages below: no credentials
     try:
         with urllib.request.urlopen(url, timeout=10) as resp:  # noqa: S310 - http(s) only, checked above
             if resp.status >= 500:
@@ -67,6 +69,7 @@ def _check_reachable(uri: str) -> None:
 
 def _param(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, default=str)
+    text = redact_secrets(text)  # before the cut; callers pass display forms already, this is the last guard
     return text if len(text) <= _PARAM_MAX_CHARS else text[: _PARAM_MAX_CHARS - 1] + "…"
 
 
@@ -104,7 +107,7 @@ def log_run(
             if clean_metrics:
                 mlflow.log_metrics(clean_metrics)
             if tags:
-                mlflow.set_tags({k: str(v) for k, v in tags.items()})
+                mlflow.set_tags({k: redact_secrets(str(v)) for k, v in tags.items()})
             if dataset is not None:
                 _log_dataset(mlflow, dataset)
             if before_artifacts is not None:
@@ -116,8 +119,7 @@ def log_run(
     except SinkError:
         raise
     except Exception as exc:  # noqa: BLE001 - every MLflow failure is an infrastructure error
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        raise SinkError(f"MLflow ({uri}) failed: {type(exc).__name__}: {first_line[:300]}") from None
+        raise _sink_error(uri, exc) from None
 
 
 def _log_dataset(mlflow: Any, dataset: dict[str, Any]) -> None:
@@ -165,7 +167,8 @@ def _is_not_found(exc: Exception) -> bool:
 
 def _sink_error(uri: str, exc: Exception) -> SinkError:
     first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return SinkError(f"MLflow ({uri}) failed: {type(exc).__name__}: {first_line[:300]}")
+    # credentials out before the cut, so none is left in pieces
+    return SinkError(f"MLflow ({redact_urls(uri)}) failed: {type(exc).__name__}: {redact_secrets(first_line)[:300]}")
 
 
 def registry_alias_version(tracking_uri: str | None, name: str, alias: str) -> str | None:

@@ -1,0 +1,197 @@
+"""Redaction of everything gatekit writes or prints that an agent or a user could have filled with secrets.
+
+- :func:`scrub` replaces PII and secrets (``gatekit.governance.scan``) with typed placeholders and
+  strips credentials from any URL in the text; values in ``keep`` (the configured agent host) stay.
+- :func:`scrub_cut` scrubs first and cuts after, so a secret straddling the cut cannot leave a piece.
+- :func:`display_spec` is the one form of a candidate spec that is shown or stored anywhere
+  (verdict, report, MLflow, replay state, console): no URL user-info, no secret-looking query values,
+  no secret the detectors find. :func:`spec_identity` adds a digest of the full spec for ``--resume``.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import urllib.parse
+from collections.abc import Collection
+
+MASK = "***"
+ERROR_CHARS = 2000  # an error message or stderr tail is kept to this many characters, after scrubbing
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s'\"<>`]+")
+# query / fragment parameter names whose values are credentials (compared lower-cased, "-" as "_")
+_SECRET_PARAMS = frozenset(
+    {
+        "token",
+        "key",
+        "api_key",
+        "apikey",
+        "secret",
+        "client_secret",
+        "password",
+        "passwd",
+        "pwd",
+        "pass",
+        "sig",
+        "signature",
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "auth",
+        "authorization",
+        "code",
+        "credential",
+        "credentials",
+        "session",
+        "sessionid",
+        "x_amz_signature",
+        "x_amz_credential",
+        "x_amz_security_token",
+    }
+)
+_SECRET_PARAM_PARTS = ("token", "secret", "password", "passwd", "apikey", "api_key", "signature", "credential")
+_SCRUB_PASSES = 3
+_CACHED_CHARS = 256
+
+
+def _secret_param(name: str) -> bool:
+    key = urllib.parse.unquote_plus(name).strip().lower().replace("-", "_")
+    return key in _SECRET_PARAMS or any(part in key for part in _SECRET_PARAM_PARTS)
+
+
+def _mask_params(text: str) -> str:
+    """``a=1&token=x`` -> ``a=1&token=***`` (the original spelling of every other pair is kept)."""
+    pairs = []
+    for pair in re.split(r"([&;])", text):
+        name, sep, value = pair.partition("=")
+        pairs.append(f"{name}={MASK}" if sep and value and _secret_param(name) else pair)
+    return "".join(pairs)
+
+
+def redact_url(url: str) -> str:
+    """``url`` without user-info and with secret-looking query / fragment values masked."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority_end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    authority, tail = rest[:authority_end], rest[authority_end:]
+    if "@" in authority:
+        authority = f"{MASK}@{authority.rsplit('@', 1)[1]}"
+    path, qmark, query = tail.partition("?")
+    if qmark:
+        query, hash_, fragment = query.partition("#")
+        tail = f"{path}?{_mask_params(query)}{hash_}{_mask_params(fragment) if hash_ else ''}"
+    else:
+        path, hash_, fragment = tail.partition("#")
+        tail = f"{path}{hash_}{_mask_params(fragment) if hash_ else ''}"
+    return f"{scheme}://{authority}{tail}"
+
+
+def redact_urls(text: str) -> str:
+    """Every URL in ``text`` through :func:`redact_url`."""
+    if "://" not in text:
+        return text
+    return _URL.sub(lambda m: redact_url(m.group(0)), text)
+
+
+def url_host(spec: str) -> str | None:
+    """The host of an ``http(s)://`` spec, or None (a host someone configured is not a secret)."""
+    if not spec.startswith(("http://", "https://")):
+        return None
+    try:
+        return urllib.parse.urlsplit(spec).hostname or None
+    except ValueError:
+        return None
+
+
+def _replace_findings(text: str, keep: Collection[str], secrets_only: bool) -> str:
+    from gatekit.governance import scan
+
+    for _ in range(_SCRUB_PASSES):  # a finding can hide a neighbour (overlap): scan what is left again
+        findings = [
+            f for f in scan(text) if f.value not in keep and (f.is_secret or not secrets_only) and f.end > f.start
+        ]
+        if not findings:
+            break
+        for finding in sorted(findings, key=lambda f: f.start, reverse=True):
+            text = f"{text[: finding.start]}[{finding.type}]{text[finding.end :]}"
+    return text
+
+
+def scrub(text: str | None, keep: Collection[str] = ()) -> str | None:
+    """Replace every PII value and secret the detectors find with a typed placeholder; mask URL credentials.
+
+    A finding whose value is in ``keep`` (e.g. the configured agent host) is left readable.
+    """
+    if not text:
+        return text
+    if len(text) <= _CACHED_CHARS:  # tool names, models and reasons repeat from case to case
+        return _scrub_short(text, keep if isinstance(keep, frozenset) else frozenset(keep))
+    return _replace_findings(redact_urls(text), keep, secrets_only=False)
+
+
+@functools.lru_cache(maxsize=4096)
+def _scrub_short(text: str, keep: frozenset[str]) -> str:
+    return _replace_findings(redact_urls(text), keep, secrets_only=False)
+
+
+def scrub_cut(text: str | None, limit: int, keep: Collection[str] = ()) -> str | None:
+    """:func:`scrub`, then the first ``limit`` characters.
+
+    Very long text is scrubbed in growing windows: a window is enough once its scrubbed form
+    runs ``limit`` plus a margin past the cut, so a secret cut by the window's own end never
+    reaches the kept part.
+    """
+    if not text:
+        return text
+    margin = 4096  # longer than any secret the detectors report piecewise
+    window = max(4 * limit, limit + 2 * margin)
+    while True:
+        scrubbed = scrub(text[:window], keep) or ""
+        if window >= len(text) or len(scrubbed) >= limit + margin:
+            return scrubbed[:limit]
+        window *= 2
+
+
+def scrub_tail(text: str | None, limit: int, keep: Collection[str] = ()) -> str | None:
+    """:func:`scrub`, then the last ``limit`` characters (a stderr tail); windows grow as in :func:`scrub_cut`."""
+    if not text:
+        return text
+    margin = 4096
+    window = max(4 * limit, limit + 2 * margin)
+    while True:
+        scrubbed = scrub(text[-window:], keep) or ""
+        if window >= len(text) or len(scrubbed) >= limit + margin:
+            return scrubbed[-limit:]
+        window *= 2
+
+
+def scrub_all(values: list[str], keep: Collection[str] = ()) -> list[str]:
+    """:func:`scrub` of each string (a list of reasons, tool names, models)."""
+    return [scrub(v, keep) or v for v in values]
+
+
+def redact_secrets(text: str | None) -> str:
+    """``text`` without URL credentials and without the secrets the detectors find; PII and hosts stay.
+
+    For text a user wrote (a spec, a config value echoed in an error message), where a host, a path
+    or a model name is what the reader needs to see.
+    """
+    if not text:
+        return text or ""
+    return _replace_findings(redact_urls(text), (), secrets_only=True)
+
+
+def display_spec(spec: str | None) -> str:
+    """The candidate spec as it may be shown or stored: URL credentials and detected secrets removed.
+
+    The host of a URL spec stays readable, and PII detectors do not rewrite the spec (an MLflow
+    ``models:/name@alias`` must stay what it names); only secrets and URL credentials go.
+    """
+    return redact_secrets(spec)
+
+
+def spec_identity(spec: str) -> str:
+    """What ``--resume`` compares: the shown spec plus a digest of the full one (never the raw spec)."""
+    digest = hashlib.sha256(spec.encode("utf-8")).hexdigest()[:16]
+    return f"{display_spec(spec)} (sha256 {digest})"
