@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from gatekit.agents.base import Agent, AgentCallError
+from gatekit.agents.base import Agent, AgentCallError, check_response
 from gatekit.errors import ConfigError
 from gatekit.models import AgentResponse, Attempt, Case, CaseResult, Decision, ErrorType, Outcome
 
@@ -129,13 +129,18 @@ async def run_case(
         if deadline is not None:
             timeout_s = max(0.0, min(timeout_s, deadline - time.monotonic()))
         t0 = time.perf_counter()
+        t1: float | None = None
         try:
             async with asyncio.timeout(timeout_s):
-                response = await agent.call(case.input, case.context)
+                raw = await agent.call(case.input, case.context)
+            t1 = time.perf_counter()
+            # Untrusted until checked: a negative cost, a bad token count, unbounded or circular
+            # arguments make this attempt an invalid response (outside the measured latency).
+            response = check_response(raw)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - every agent failure is recorded on the case
-            latency_ms = (time.perf_counter() - t0) * 1000.0
+            latency_ms = ((t1 or time.perf_counter()) - t0) * 1000.0
             error_type, message, retryable, retry_after = classify(exc)
             attempts.append(Attempt(number, latency_ms, False, error_type.value, message[:2000]))
             if not retryable or number > settings.retries:
@@ -145,7 +150,7 @@ async def run_case(
                 break
             await asyncio.sleep(delay)
             continue
-        latency_ms = (time.perf_counter() - t0) * 1000.0
+        latency_ms = ((t1 or time.perf_counter()) - t0) * 1000.0
         attempts.append(Attempt(number, latency_ms, True))
         return CaseResult(
             case_id=case.id,

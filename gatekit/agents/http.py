@@ -32,7 +32,7 @@ import time
 import urllib.parse
 from typing import Any
 
-from gatekit.agents.base import AgentCallError, AgentOptions, normalise_response
+from gatekit.agents.base import AgentCallError, AgentOptions, check_cost, normalise_response
 from gatekit.agents.chat_format import invalid, parse_chat_completion, to_messages
 from gatekit.agents.http_client import HttpPool
 from gatekit.errors import AgentError
@@ -217,10 +217,8 @@ class HttpAgent:
         self._raise_for_status(status, raw, retry_after)
         response = self.parse_body(raw)
         if response.cost_usd is None and cost_header:
-            try:
-                response.cost_usd = float(cost_header)
-            except ValueError:
-                pass
+            # a negative, non-finite or non-numeric cost header makes the response invalid
+            response.cost_usd = check_cost(cost_header, f"the {self.cost_header} header")
         return response
 
     async def _call_aiohttp(self, payload: bytes) -> tuple[int, bytes, float | None, str | None]:
