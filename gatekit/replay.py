@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import json
 import random
 import signal
 import time
-from collections.abc import Callable, Container, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -178,12 +179,12 @@ async def replay(
     cases: Iterable[Case],
     agent: Agent,
     settings: ReplaySettings,
-    on_result: Callable[[Case, CaseResult], bool],
+    on_result: Callable[[Case, CaseResult], bool | Awaitable[bool]],
 ) -> ReplayStats:
     """Run every case ``settings.repeat`` times and call ``on_result`` as each finishes.
 
-    ``on_result`` returns False to stop the replay early (an emergency stop); cases
-    already running are cancelled and not recorded. Pairs ``(case_id, repeat)`` in
+    ``on_result`` returns False (or an awaitable of it) to stop the replay early (an emergency
+    stop); cases already running are cancelled and not recorded. Pairs ``(case_id, repeat)`` in
     ``settings.skip`` (finished in an earlier, interrupted run) are not run again. When
     ``settings.deadline_s`` passes, no new case starts and running ones are cancelled
     (not recorded, so a ``--resume`` run can finish them). SIGTERM stops the replay the
@@ -219,7 +220,11 @@ async def replay(
                 stats.deadline_hit = True
                 return
             _account(stats, result)
-            if not on_result(case, result):
+            keep_going = on_result(case, result)
+            if inspect.isawaitable(keep_going):
+                # judged off the loop (gate.py): other cases' agent calls keep being timed meanwhile
+                keep_going = await keep_going
+            if not keep_going:
                 stats.stopped_early = True
                 stop.set()
                 return
