@@ -90,8 +90,7 @@ def check_tokens(value: Any, field: str) -> int:
         number = int(value)
     else:
         raise invalid_response(
-            f"agent returned usage.{field} that is not a whole number ({_describe(value)}); "
-            "expected an integer >= 0"
+            f"agent returned usage.{field} that is not a whole number ({_describe(value)}); expected an integer >= 0"
         )
     if number < 0:
         raise invalid_response(f"agent returned a negative usage.{field} ({number}); token counts are >= 0")
@@ -216,7 +215,9 @@ def check_response(response: AgentResponse) -> AgentResponse:
     calls: list[dict[str, Any]] = []
     for index, call in enumerate(raw_calls):
         if not isinstance(call, dict):
-            raise invalid_response(f"tool call {index} is {_describe(call)}; expected a dict with 'name' and 'arguments'")
+            raise invalid_response(
+                f"tool call {index} is {_describe(call)}; expected a dict with 'name' and 'arguments'"
+            )
         name = _text(dict.get(call, "name"), f"tool call {index} 'name'", MAX_NAME_CHARS)
         arguments = dict.get(call, "arguments")
         if arguments is None:

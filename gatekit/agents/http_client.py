@@ -66,13 +66,13 @@ class _Connection(asyncio.Protocol):
         self.transport: Any = None
         self.closed = False
         self.waiter: asyncio.Future[Response] | None = None
-        self._buffer = b""
+        self._buffer: bytes | bytearray = b""
         self._got_bytes = False
         # per-response parser state
         self._head: tuple[int, dict[str, str], bool] | None = None
         self._length = -1  # Content-Length; -1 chunked or until close
         self._chunked = False
-        self._chunks: list[bytes] = []
+        self._chunks: list[bytes | bytearray] = []
         self._chunk_bytes = 0
 
     # --- asyncio.Protocol -------------------------------------------------------------------
@@ -86,7 +86,12 @@ class _Connection(asyncio.Protocol):
             self.close()
             return
         self._got_bytes = True
-        self._buffer = self._buffer + data if self._buffer else data
+        if not self._buffer:
+            self._buffer = data
+        elif isinstance(self._buffer, bytearray):
+            self._buffer += data  # amortised: a large body arriving in many reads stays linear
+        else:
+            self._buffer = bytearray(self._buffer) + data
         try:
             self._parse()
         except HttpProtocolError as exc:
@@ -200,7 +205,7 @@ class _Connection(asyncio.Protocol):
             buffer = buffer[start + size + 2 :]
         self._buffer = buffer
 
-    def _complete(self, body: bytes) -> None:
+    def _complete(self, body: bytes | bytearray) -> None:
         assert self._head is not None
         status, headers, keep_alive = self._head
         self._head = None
@@ -208,7 +213,7 @@ class _Connection(asyncio.Protocol):
             keep_alive = False
         waiter = self.waiter
         if waiter is not None and not waiter.done():
-            waiter.set_result(Response(status, headers, body, keep_alive))
+            waiter.set_result(Response(status, headers, bytes(body), keep_alive))
 
     def _finish_on_close(self, exc: Exception | None = None) -> None:
         waiter = self.waiter
@@ -228,7 +233,7 @@ class _Connection(asyncio.Protocol):
             waiter.set_exception(exc)
 
 
-def _parse_head(head: bytes) -> tuple[int, dict[str, str], bool]:
+def _parse_head(head: bytes | bytearray) -> tuple[int, dict[str, str], bool]:
     lines = head.decode("latin-1").split("\r\n")
     parts = lines[0].split(" ", 2)
     if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or len(parts[1]) != 3 or not parts[1].isdigit():
@@ -398,9 +403,7 @@ class HttpPool:
         loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(self.connect_timeout_s):
-                _, connection = await loop.create_connection(
-                    lambda: _Connection(self.max_body), self.host, self.port
-                )
+                _, connection = await loop.create_connection(lambda: _Connection(self.max_body), self.host, self.port)
         except TimeoutError:
             raise AgentCallError(ErrorType.TIMEOUT, f"{self.where}: connect timed out") from None
         except OSError as exc:
