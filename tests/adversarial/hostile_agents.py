@@ -109,6 +109,7 @@ _WORDS = "lorem ipsum contact someone@example.com card 4111 1111 1111 1111 dolor
 async def big_output_then_fast(case_input: Any) -> dict[str, Any]:
     """Case ``big`` answers at once with ~1.9 MB full of PII; every other case takes 50 ms."""
     if case_input == "big":
+        await asyncio.sleep(0.01)  # back while the other cases are in flight
         text = _WORDS * (BIG_OUTPUT_CHARS // len(_WORDS))
         return {"output": text, "model": "m-test", "cost_usd": 0.0}
     await asyncio.sleep(0.05)
