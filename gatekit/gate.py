@@ -194,19 +194,23 @@ class _InDatasetOrder:
         self._next = next(self._order, None)
         self._pending: dict[tuple[str, int], tuple[Case, CaseResult]] = {}
         self._judge = judge
+        self.stopped = False  # a judgement asked to stop (emergency stop): judge nothing more
 
     def __call__(self, case: Case, result: CaseResult) -> bool:
+        if self.stopped:
+            return False
         self._pending[(case.id, result.repeat)] = (case, result)
         while self._next is not None and self._next in self._pending:
             ready_case, ready_result = self._pending.pop(self._next)
             self._next = next(self._order, None)
             if not self._judge(ready_case, ready_result):
+                self.stopped = True
                 return False
         return True
 
     def flush(self) -> None:
         """Judge what is still waiting behind cases that never finished (a deadline cut them)."""
-        while self._pending:
+        while self._pending and not self.stopped:
             while self._next is not None and self._next not in self._pending:
                 self._next = next(self._order, None)
             if self._next is None:
@@ -214,7 +218,38 @@ class _InDatasetOrder:
             ready_case, ready_result = self._pending.pop(self._next)
             self._next = next(self._order, None)
             if not self._judge(ready_case, ready_result):
+                self.stopped = True
                 return
+
+
+class _JudgeOffLoop:
+    """Runs the judging of finished cases on one worker thread, never on the event loop.
+
+    Governance of a large output can take seconds; on the loop it would stall every other
+    case's agent call in flight and inflate their measured latency (a false latency FAIL).
+    One thread keeps the judgements serial (``_InDatasetOrder`` still orders them); a
+    judgement already handed over finishes even if its replay worker is cancelled, so a
+    finished case is never lost, and :meth:`close` waits for all of them before the result
+    files are closed.
+    """
+
+    def __init__(self, in_order: _InDatasetOrder) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._in_order = in_order
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gatekit-judge")
+
+    async def __call__(self, case: Case, result: CaseResult) -> bool:
+        loop = asyncio.get_running_loop()
+        return await asyncio.shield(loop.run_in_executor(self._thread, self._in_order, case, result))
+
+    async def flush(self) -> None:
+        """``_InDatasetOrder.flush`` after every judgement already queued."""
+        await asyncio.get_running_loop().run_in_executor(self._thread, self._in_order.flush)
+
+    def close(self) -> None:
+        """Wait for the judgements in flight (bounded work) and stop the thread."""
+        self._thread.shutdown(wait=True)
 
 
 def _summarise_governance(policy: Any, decisions: list[Decision], total: int) -> dict[str, Any]:
@@ -387,16 +422,19 @@ def run_gate(
                     pass_counts.add(case.id, result.passed)
                     return keep_going
 
-                in_order = _InDatasetOrder(cases, config.repeat, resumed.finished, judge)
+                judging = _JudgeOffLoop(_InDatasetOrder(cases, config.repeat, resumed.finished, judge))
 
-                def on_result(case: Case, result: CaseResult) -> bool:
+                def on_result(case: Case, result: CaseResult) -> Any:
                     progress.advance(result.ok)
-                    return in_order(case, result)
+                    return judging(case, result)
 
-                with progress:
-                    replay_stats = await replay(cases, agent, settings, on_result)
-                if not replay_stats.stopped_early:
-                    in_order.flush()  # cases after a deadline gap
+                try:
+                    with progress:
+                        replay_stats = await replay(cases, agent, settings, on_result)
+                    if not replay_stats.stopped_early:
+                        await judging.flush()  # cases after a deadline gap
+                finally:
+                    judging.close()  # every case handed over is on disk before the files close
                 return replay_stats
         finally:
             await agent.close()

@@ -16,17 +16,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import json
 import random
 import signal
 import time
-from collections.abc import Callable, Container, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from gatekit.agents.base import Agent, AgentCallError
+from gatekit.agents.base import Agent, AgentCallError, check_response
 from gatekit.errors import ConfigError
 from gatekit.models import AgentResponse, Attempt, Case, CaseResult, Decision, ErrorType, Outcome
 from gatekit.redact import ERROR_CHARS, scrub_cut
@@ -131,13 +132,18 @@ async def run_case(
         if deadline is not None:
             timeout_s = max(0.0, min(timeout_s, deadline - time.monotonic()))
         t0 = time.perf_counter()
+        t1: float | None = None
         try:
             async with asyncio.timeout(timeout_s):
-                response = await agent.call(case.input, case.context)
+                raw = await agent.call(case.input, case.context)
+            t1 = time.perf_counter()
+            # Untrusted until checked: a negative cost, a bad token count, unbounded or circular
+            # arguments make this attempt an invalid response (outside the measured latency).
+            response = check_response(raw)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - every agent failure is recorded on the case
-            latency_ms = (time.perf_counter() - t0) * 1000.0
+            latency_ms = ((t1 or time.perf_counter()) - t0) * 1000.0
             error_type, message, retryable, retry_after = classify(exc)
             # scrub before the cut: a secret straddling the cut must not leave a piece behind
             message = scrub_cut(message, ERROR_CHARS, settings.keep) or ""
@@ -149,7 +155,7 @@ async def run_case(
                 break
             await asyncio.sleep(delay)
             continue
-        latency_ms = (time.perf_counter() - t0) * 1000.0
+        latency_ms = ((t1 or time.perf_counter()) - t0) * 1000.0
         attempts.append(Attempt(number, latency_ms, True))
         return CaseResult(
             case_id=case.id,
@@ -177,12 +183,12 @@ async def replay(
     cases: Iterable[Case],
     agent: Agent,
     settings: ReplaySettings,
-    on_result: Callable[[Case, CaseResult], bool],
+    on_result: Callable[[Case, CaseResult], bool | Awaitable[bool]],
 ) -> ReplayStats:
     """Run every case ``settings.repeat`` times and call ``on_result`` as each finishes.
 
-    ``on_result`` returns False to stop the replay early (an emergency stop); cases
-    already running are cancelled and not recorded. Pairs ``(case_id, repeat)`` in
+    ``on_result`` returns False (or an awaitable of it) to stop the replay early (an emergency
+    stop); cases already running are cancelled and not recorded. Pairs ``(case_id, repeat)`` in
     ``settings.skip`` (finished in an earlier, interrupted run) are not run again. When
     ``settings.deadline_s`` passes, no new case starts and running ones are cancelled
     (not recorded, so a ``--resume`` run can finish them). SIGTERM stops the replay the
@@ -218,7 +224,11 @@ async def replay(
                 stats.deadline_hit = True
                 return
             _account(stats, result)
-            if not on_result(case, result):
+            keep_going = on_result(case, result)
+            if inspect.isawaitable(keep_going):
+                # judged off the loop (gate.py): other cases' agent calls keep being timed meanwhile
+                keep_going = await keep_going
+            if not keep_going:
                 stats.stopped_early = True
                 stop.set()
                 return

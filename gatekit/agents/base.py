@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -58,58 +59,234 @@ class Agent(Protocol):
         """Release everything ``start`` acquired."""
 
 
-def normalise_response(raw: Any) -> AgentResponse:
-    """Turn a string or a dict returned by an agent into an ``AgentResponse``.
+# Bounds on what one response may hold. An agent's answer is untrusted: anything outside them
+# (and any value of the wrong type) makes the response invalid for that case, never a crash.
+MAX_DEPTH = 64  # nesting of tool-call arguments
+MAX_NODES = 100_000  # values inside all tool-call arguments together
+MAX_TEXT_CHARS = 64 * 1024 * 1024  # output + every string in the arguments
+MAX_TOOL_CALLS = 1_000
+MAX_NAME_CHARS = 1_000  # a tool or model name
+MAX_TOKENS = 10**12  # per case; more is not a real usage count
+MAX_COST_USD = 10**6  # per case
+_MAX_INT = 2**63  # an integer argument beyond int64 is not a value a tool takes
 
-    Raises ``AgentCallError(INVALID_RESPONSE)`` for anything else.
+
+def invalid_response(message: str) -> AgentCallError:
+    """An ``invalid_response`` error: not retried, since the same request gets the same answer."""
+    return AgentCallError(ErrorType.INVALID_RESPONSE, message, retryable=False)
+
+
+def check_tokens(value: Any, field: str) -> int:
+    """A token count: a whole number in ``[0, MAX_TOKENS]`` (``None`` means 0, not reported)."""
+    if value is None:
+        return 0
+    if isinstance(value, bool):
+        raise invalid_response(f"agent returned usage.{field} of type bool; expected a whole number")
+    if isinstance(value, int):
+        number = int.__int__(value)
+    elif isinstance(value, float) and math.isfinite(value) and value == int(value):
+        number = int(value)
+    elif isinstance(value, str) and 0 < len(value) <= 15 and value.strip().isdigit():
+        number = int(value)
+    else:
+        raise invalid_response(
+            f"agent returned usage.{field} that is not a whole number ({_describe(value)}); expected an integer >= 0"
+        )
+    if number < 0:
+        raise invalid_response(f"agent returned a negative usage.{field} ({number}); token counts are >= 0")
+    if number > MAX_TOKENS:
+        raise invalid_response(f"agent returned usage.{field} above {MAX_TOKENS:.0e}; not a real token count")
+    return number
+
+
+def check_cost(value: Any, where: str = "cost_usd") -> float | None:
+    """A cost in USD: a finite number in ``[0, MAX_COST_USD]``; ``None`` when not reported."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            number = float(value.strip()) if len(value) <= 64 else math.nan
+        except ValueError:
+            raise invalid_response(f"agent returned {where} that is not a number ({_describe(value)})") from None
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+    else:
+        raise invalid_response(f"agent returned {where} that is not a number ({_describe(value)})")
+    if not math.isfinite(number):
+        raise invalid_response(f"agent returned a non-finite {where}; a cost is a number >= 0")
+    if number < 0:
+        raise invalid_response(f"agent returned a negative {where} ({number:g}); a cost is >= 0")
+    if number > MAX_COST_USD:
+        raise invalid_response(f"agent returned {where} of {number:g} USD for one case; above {MAX_COST_USD:g}")
+    return number
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return "an integer"  # never format it: 10**5000 cannot become a string
+    if isinstance(value, str):
+        return f"a string of {len(value)} characters"
+    return f"type {type(value).__name__}"
+
+
+def _text(value: Any, field: str, limit: int | None = None) -> str:
+    if not isinstance(value, str):
+        raise invalid_response(f"agent returned {field} of {_describe(value)}; expected a string")
+    text = str.__str__(value)  # a plain str, whatever a subclass does in __str__
+    if limit is not None and len(text) > limit:
+        raise invalid_response(f"agent returned {field} longer than {limit} characters")
+    return text
+
+
+class _Budget:
+    """Counts values and characters while one response's tool-call arguments are copied."""
+
+    __slots__ = ("nodes", "chars")
+
+    def __init__(self, chars: int) -> None:
+        self.nodes = 0
+        self.chars = chars
+
+
+def _json_value(value: Any, path: str, depth: int, budget: _Budget, seen: set[int]) -> Any:
+    """Copy ``value`` as plain JSON data (dict/list/str/int/float/bool/None) within the bounds."""
+    budget.nodes += 1
+    if budget.nodes > MAX_NODES:
+        raise invalid_response(f"agent returned tool-call arguments with more than {MAX_NODES} values")
+    if value is None or isinstance(value, bool):
+        return None if value is None else bool(value)
+    if isinstance(value, str):
+        budget.chars += len(value)
+        if budget.chars > MAX_TEXT_CHARS:
+            raise invalid_response(f"agent returned more than {MAX_TEXT_CHARS} characters of text")
+        return str.__str__(value)
+    if isinstance(value, int):
+        number = int.__int__(value)
+        if not -_MAX_INT <= number <= _MAX_INT:
+            raise invalid_response(f"agent returned an integer beyond 64 bits at {path}")
+        return number
+    if isinstance(value, float):
+        number_f = float.__float__(value)
+        if not math.isfinite(number_f):
+            raise invalid_response(f"agent returned a non-finite number at {path}; JSON has no NaN or Infinity")
+        return number_f
+    if not isinstance(value, dict | list | tuple):
+        raise invalid_response(f"agent returned a value of type {type(value).__name__} at {path}; expected JSON data")
+    if depth >= MAX_DEPTH:
+        raise invalid_response(f"agent returned tool-call arguments nested deeper than {MAX_DEPTH} levels")
+    if id(value) in seen:
+        raise invalid_response(f"agent returned a circular structure at {path}")
+    seen.add(id(value))
+    try:
+        if isinstance(value, dict):
+            out: dict[str, Any] = {}
+            for key, item in dict.items(value):
+                if not isinstance(key, str):
+                    raise invalid_response(f"agent returned a non-string key ({_describe(key)}) at {path}")
+                name = _text(key, "a key", MAX_NAME_CHARS)
+                out[name] = _json_value(item, f"{path}.{name[:40]}", depth + 1, budget, seen)
+            return out
+        return [_json_value(item, f"{path}[{i}]", depth + 1, budget, seen) for i, item in enumerate(value)]
+    finally:
+        seen.discard(id(value))
+
+
+def check_response(response: AgentResponse) -> AgentResponse:
+    """Return a clean copy of ``response``, or raise ``AgentCallError(INVALID_RESPONSE)``.
+
+    Every adapter's answer passes through here (the replay engine calls it after each attempt):
+    the output is a string, each tool call a ``{"name": str, "arguments": dict}`` of plain JSON
+    data within :data:`MAX_DEPTH` / :data:`MAX_NODES` / :data:`MAX_TEXT_CHARS`, token counts are
+    whole numbers in ``[0, MAX_TOKENS]`` and the cost a finite number in ``[0, MAX_COST_USD]``.
+    A negative cost or token count is invalid, never summed.
     """
-    if isinstance(raw, AgentResponse):
-        return raw
-    if isinstance(raw, str):
-        return AgentResponse(output=raw)
-    if not isinstance(raw, dict):
-        raise AgentCallError(
-            ErrorType.INVALID_RESPONSE,
-            f"agent returned {type(raw).__name__}; expected a string or a dict with 'output'",
-            retryable=False,
-        )
-    output = raw.get("output", "")
-    if output is None:
-        output = ""
-    if not isinstance(output, str):
-        output = str(output)
-    tool_calls = raw.get("tool_calls") or []
-    if not isinstance(tool_calls, list):
-        raise AgentCallError(
-            ErrorType.INVALID_RESPONSE, "agent returned 'tool_calls' that is not a list", retryable=False
-        )
+    if not isinstance(response, AgentResponse):
+        raise invalid_response(f"agent adapter returned {type(response).__name__}; expected an AgentResponse")
+    output = _text(response.output, "'output'", MAX_TEXT_CHARS)
+    raw_calls = response.tool_calls
+    if not isinstance(raw_calls, list | tuple):
+        raise invalid_response(f"agent returned 'tool_calls' of {_describe(raw_calls)}; expected a list")
+    if len(raw_calls) > MAX_TOOL_CALLS:
+        raise invalid_response(f"agent returned more than {MAX_TOOL_CALLS} tool calls")
+    budget = _Budget(len(output))
     calls: list[dict[str, Any]] = []
-    for call in tool_calls:
-        if not isinstance(call, dict) or "name" not in call:
-            raise AgentCallError(
-                ErrorType.INVALID_RESPONSE,
-                "each tool call must be a dict with 'name' and 'arguments'",
-                retryable=False,
+    for index, call in enumerate(raw_calls):
+        if not isinstance(call, dict):
+            raise invalid_response(
+                f"tool call {index} is {_describe(call)}; expected a dict with 'name' and 'arguments'"
             )
-        arguments = call.get("arguments") or {}
-        calls.append({"name": str(call["name"]), "arguments": arguments})
-    usage_raw = raw.get("usage") or {}
-    usage = {
-        "input_tokens": _int(usage_raw.get("input_tokens", usage_raw.get("prompt_tokens", 0))),
-        "output_tokens": _int(usage_raw.get("output_tokens", usage_raw.get("completion_tokens", 0))),
-    }
-    cost = raw.get("cost_usd")
+        name = _text(dict.get(call, "name"), f"tool call {index} 'name'", MAX_NAME_CHARS)
+        arguments = dict.get(call, "arguments")
+        if arguments is None:
+            arguments = {}
+        if not isinstance(arguments, dict):
+            raise invalid_response(
+                f"tool call {index} ({name[:80]!r}) has 'arguments' of {_describe(arguments)}; expected a JSON object"
+            )
+        clean = _json_value(arguments, "arguments", 0, budget, set())
+        calls.append({"name": name, "arguments": clean})
+    usage = response.usage if response.usage is not None else {}
+    if not isinstance(usage, dict):
+        raise invalid_response(f"agent returned 'usage' of {_describe(usage)}; expected a mapping")
+    model = response.model
     return AgentResponse(
         output=output,
         tool_calls=calls,
-        usage=usage,
-        model=None if raw.get("model") is None else str(raw["model"]),
-        cost_usd=None if cost is None else float(cost),
+        usage={
+            "input_tokens": check_tokens(dict.get(usage, "input_tokens"), "input_tokens"),
+            "output_tokens": check_tokens(dict.get(usage, "output_tokens"), "output_tokens"),
+        },
+        model=None if model is None else _text(model, "'model'", MAX_NAME_CHARS),
+        cost_usd=check_cost(response.cost_usd),
     )
 
 
-def _int(value: Any) -> int:
-    try:
-        return int(value or 0)
-    except (TypeError, ValueError):
-        return 0
+def normalise_response(raw: Any) -> AgentResponse:
+    """Turn a string or a dict returned by an agent into a checked ``AgentResponse``.
+
+    Raises ``AgentCallError(INVALID_RESPONSE)`` for anything else, and for a dict whose
+    fields break :func:`check_response`'s rules. ``output`` may be any JSON scalar (turned
+    into text); ``usage`` may use ``prompt_tokens`` / ``completion_tokens``.
+    """
+    if isinstance(raw, AgentResponse):
+        return check_response(raw)
+    if isinstance(raw, str):
+        return check_response(AgentResponse(output=raw))
+    if not isinstance(raw, dict):
+        raise invalid_response(f"agent returned {type(raw).__name__}; expected a string or a dict with 'output'")
+    output = dict.get(raw, "output")
+    if output is None:
+        output = ""
+    elif isinstance(output, bool | float) or (isinstance(output, int) and -_MAX_INT <= output <= _MAX_INT):
+        output = str(output)  # a JSON scalar answer (42, true) is its text
+    tool_calls = dict.get(raw, "tool_calls")
+    if tool_calls is not None and not isinstance(tool_calls, list):
+        raise invalid_response(f"agent returned 'tool_calls' of {_describe(tool_calls)}; expected a list")
+    usage_raw = dict.get(raw, "usage")
+    if usage_raw is not None and not isinstance(usage_raw, dict):
+        raise invalid_response(f"agent returned 'usage' of {_describe(usage_raw)}; expected a mapping")
+    usage_raw = usage_raw or {}
+    usage = {
+        "input_tokens": _first(usage_raw, "input_tokens", "prompt_tokens"),
+        "output_tokens": _first(usage_raw, "output_tokens", "completion_tokens"),
+    }
+    return check_response(
+        AgentResponse(
+            output=output,
+            tool_calls=tool_calls or [],
+            usage=usage,
+            model=dict.get(raw, "model"),
+            cost_usd=dict.get(raw, "cost_usd"),
+        )
+    )
+
+
+def _first(mapping: dict[str, Any], *keys: str) -> Any:
+    for key in keys:
+        value = dict.get(mapping, key)
+        if value is not None:
+            return value
+    return None

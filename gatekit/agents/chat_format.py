@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gatekit.agents.base import AgentCallError
+from gatekit.agents.base import AgentCallError, check_response
 from gatekit.models import AgentResponse, ErrorType
 
 
@@ -65,33 +65,32 @@ def openai_tool_calls(message: dict[str, Any]) -> list[dict[str, Any]]:
         name = function.get("name")
         if name is None:
             continue
-        calls.append({"name": str(name), "arguments": parse_arguments(function.get("arguments"))})
+        calls.append({"name": name, "arguments": parse_arguments(function.get("arguments"))})
     legacy = message.get("function_call")
     if isinstance(legacy, dict) and legacy.get("name") is not None:
-        calls.append({"name": str(legacy["name"]), "arguments": parse_arguments(legacy.get("arguments"))})
+        calls.append({"name": legacy["name"], "arguments": parse_arguments(legacy.get("arguments"))})
     return calls
 
 
-def _usage(raw: Any) -> dict[str, int]:
+def _usage(raw: Any) -> dict[str, Any]:
+    """Token counts as reported; :func:`gatekit.agents.base.check_response` validates them."""
     usage = raw if isinstance(raw, dict) else {}
 
-    def num(*keys: str) -> int:
+    def first(*keys: str) -> Any:
         for key in keys:
-            value = usage.get(key)
-            if isinstance(value, int | float):
-                return int(value)
-        return 0
+            if usage.get(key) is not None:
+                return usage[key]
+        return None
 
     return {
-        "input_tokens": num("prompt_tokens", "input_tokens"),
-        "output_tokens": num("completion_tokens", "output_tokens"),
+        "input_tokens": first("prompt_tokens", "input_tokens"),
+        "output_tokens": first("completion_tokens", "output_tokens"),
     }
 
 
-def _cost(raw: Any) -> float | None:
-    if isinstance(raw, int | float) and not isinstance(raw, bool):
-        return float(raw)
-    return None
+def _cost(raw: Any) -> Any:
+    """The reported cost as it came (``None`` when absent); validated by ``check_response``."""
+    return raw
 
 
 def invalid(message: str) -> AgentCallError:
@@ -120,12 +119,14 @@ def parse_chat_completion(body: Any) -> AgentResponse:
     message = choices[0].get("message")
     if not isinstance(message, dict):
         raise AgentCallError(ErrorType.INVALID_RESPONSE, "response has no choices[0].message", retryable=False)
-    return AgentResponse(
-        output=text_of(message.get("content")),
-        tool_calls=openai_tool_calls(message),
-        usage=_usage(body.get("usage")),
-        model=None if body.get("model") is None else str(body["model"]),
-        cost_usd=_cost(body.get("cost_usd")),
+    return check_response(
+        AgentResponse(
+            output=text_of(message.get("content")),
+            tool_calls=openai_tool_calls(message),
+            usage=_usage(body.get("usage")),
+            model=body.get("model"),
+            cost_usd=_cost(body.get("cost_usd")),
+        )
     )
 
 
@@ -142,14 +143,16 @@ def parse_responses_output(body: dict[str, Any]) -> AgentResponse:
                 if isinstance(part, dict) and part.get("type") == "output_text":
                     texts.append(str(part.get("text", "")))
         elif kind == "function_call" and item.get("name") is not None:
-            calls.append({"name": str(item["name"]), "arguments": parse_arguments(item.get("arguments"))})
+            calls.append({"name": item["name"], "arguments": parse_arguments(item.get("arguments"))})
     custom: dict[str, Any] = body["custom_outputs"] if isinstance(body.get("custom_outputs"), dict) else {}
-    return AgentResponse(
-        output="".join(texts),
-        tool_calls=calls,
-        usage=_usage(body.get("usage")),
-        model=None if body.get("model") is None else str(body["model"]),
-        cost_usd=_cost(custom.get("cost_usd")),
+    return check_response(
+        AgentResponse(
+            output="".join(texts),
+            tool_calls=calls,
+            usage=_usage(body.get("usage")),
+            model=body.get("model"),
+            cost_usd=_cost(custom.get("cost_usd")),
+        )
     )
 
 
@@ -165,10 +168,12 @@ def parse_chat_agent_output(body: dict[str, Any]) -> AgentResponse:
             texts.append(text)
         calls.extend(openai_tool_calls(message))
     custom: dict[str, Any] = body["custom_outputs"] if isinstance(body.get("custom_outputs"), dict) else {}
-    return AgentResponse(
-        output="\n".join(texts),
-        tool_calls=calls,
-        usage=_usage(body.get("usage")),
-        model=None,
-        cost_usd=_cost(custom.get("cost_usd")),
+    return check_response(
+        AgentResponse(
+            output="\n".join(texts),
+            tool_calls=calls,
+            usage=_usage(body.get("usage")),
+            model=None,
+            cost_usd=_cost(custom.get("cost_usd")),
+        )
     )

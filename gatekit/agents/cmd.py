@@ -10,7 +10,8 @@ Protocol (one request at a time per worker):
 The spec after ``cmd:`` is split with ``shlex.split`` and started without a shell. A pool of
 ``extra.workers`` processes (default: the run's concurrency) serves calls in parallel. Each
 worker's stderr is drained continuously; what it wrote while serving a failed case is put in
-that case's error message. A worker that exits, breaks the protocol or is cut off by the
+that case's error message. Each worker starts in its own session (process group): killing a
+worker, on a timeout or when the run ends, kills the processes it started too. A worker that exits, breaks the protocol or is cut off by the
 attempt timeout is killed and replaced by a fresh one; a worker that died mid-case makes the
 call fail as retryable, so the replay engine runs the case again.
 """
@@ -22,6 +23,7 @@ import contextlib
 import json
 import os
 import shlex
+import signal
 from collections import deque
 from typing import Any
 
@@ -66,7 +68,14 @@ class _Worker:
     def alive(self) -> bool:
         return self.proc.returncode is None
 
+    def kill_group(self) -> None:
+        """SIGKILL the worker's process group: the worker and whatever it started (its own session)."""
+        if hasattr(os, "killpg"):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+
     async def kill(self) -> None:
+        self.kill_group()
         if self.proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 self.proc.kill()
@@ -129,6 +138,8 @@ class CmdAgent:
                 env=self.env,
                 cwd=self.cwd,
                 limit=_LINE_LIMIT,
+                # its own session and process group, so closing the pool also ends its children
+                start_new_session=True,
             )
         except (FileNotFoundError, PermissionError, NotADirectoryError) as exc:
             raise AgentError(

@@ -19,7 +19,9 @@ with a connector limit equal to the concurrency. Both were chosen by measurement
 request is what separates a replay from its ideal throughput. The API key is read from the
 environment variable named by ``api_key_env`` and sent as ``Authorization: Bearer``; it is never
 logged, stored or put in an error message. Header values may reference environment variables
-as ``${NAME}``.
+as ``${NAME}``; a URL with user-info or a header with a line break is refused up front.
+A response body is capped at ``extra.max_response_bytes`` (default 8 MiB), as sent and once
+decompressed; a larger one is an ``invalid_response`` for its case.
 """
 
 from __future__ import annotations
@@ -32,16 +34,33 @@ import time
 import urllib.parse
 from typing import Any
 
-from gatekit.agents.base import AgentCallError, AgentOptions, normalise_response
+from gatekit.agents.base import AgentCallError, AgentOptions, check_cost, normalise_response
 from gatekit.agents.chat_format import invalid, parse_chat_completion, to_messages
-from gatekit.agents.http_client import HttpPool
+from gatekit.agents.http_client import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    HttpPool,
+    HttpProtocolError,
+    decode_off_loop,
+    too_large,
+)
 from gatekit.errors import AgentError
 from gatekit.models import AgentResponse, ErrorType
 from gatekit.redact import scrub_cut
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _OPENAI_PASSTHROUGH = ("tools", "tool_choice", "response_format", "temperature", "max_tokens", "seed")
-_EXTRA_KEYS = {"mode", "body", "body_template", "response_paths", "method", "cost_header", "http_client"}
+_EXTRA_KEYS = {
+    "mode",
+    "body",
+    "body_template",
+    "response_paths",
+    "method",
+    "cost_header",
+    "http_client",
+    "max_response_bytes",
+}
+_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_BAD_HEADER_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _MAX_ERROR_BODY = 300
 
 
@@ -117,6 +136,44 @@ def _expand_env(value: str, where: str) -> str:
     return _ENV_REF.sub(sub, value)
 
 
+def check_url(spec: str) -> None:
+    """Refuse an agent URL that cannot be sent as is: no host, a bad port, user-info, whitespace."""
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in spec):
+        raise AgentError("agent spec: the URL contains whitespace or control characters; percent-encode them")
+    parts = urllib.parse.urlsplit(spec)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise AgentError("agent spec: expected http(s)://host[:port]/path")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        raise AgentError("agent spec: the URL has an invalid port; use a number from 1 to 65535") from None
+    if "@" in parts.netloc:
+        raise AgentError(
+            "agent spec: the URL carries user-info (user:password@); remove it and pass credentials with "
+            "agent_options.api_key_env or agent_options.headers"
+        )
+
+
+def check_header(name: str, value: str) -> None:
+    """Refuse a header an HTTP/1.1 request cannot carry (the value is never echoed: it may be a secret)."""
+    if not _HEADER_NAME.match(name):
+        raise AgentError(f"agent_options.headers: {name[:60]!r} is not a valid header name (letters, digits, -)")
+    if _BAD_HEADER_VALUE.search(value):
+        raise AgentError(
+            f"agent_options.headers.{name}: the value contains a line break or control character; remove it"
+        )
+
+
+def _max_response_bytes(value: Any) -> int:
+    if value is None:
+        return DEFAULT_MAX_RESPONSE_BYTES
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1024:
+        raise AgentError(
+            f"agent_options.extra.max_response_bytes: expected a whole number of bytes >= 1024, got {value!r}"
+        )
+    return value
+
+
 class HttpAgent:
     """Adapter for an HTTP agent: OpenAI chat completions or generic JSON."""
 
@@ -130,6 +187,10 @@ class HttpAgent:
                 f"agent_options.extra: unknown key(s) {', '.join(sorted(unknown))} for an HTTP agent; "
                 f"valid keys: {', '.join(sorted(_EXTRA_KEYS))}"
             )
+        check_url(spec)
+        for name, value in options.headers.items():
+            check_header(str(name), str(value))
+        self.max_response_bytes = _max_response_bytes(extra.get("max_response_bytes"))
         self.mode = str(extra.get("mode") or ("json" if "body_template" in extra else "openai"))
         if self.mode not in ("openai", "json"):
             raise AgentError(f"agent_options.extra.mode: {self.mode!r} is not 'openai' or 'json'")
@@ -160,6 +221,9 @@ class HttpAgent:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         for name, value in self.options.headers.items():
             headers[str(name)] = _expand_env(str(value), f"headers.{name}")
+            check_header(str(name), headers[str(name)])  # an environment variable may hold a line break
+        if not any(name.lower() == "accept-encoding" for name in headers):
+            headers["Accept-Encoding"] = "gzip, deflate"
         if self.options.api_key_env:
             key = os.environ.get(self.options.api_key_env)
             if not key:
@@ -174,7 +238,13 @@ class HttpAgent:
         if lean:
             try:
                 self._pool = HttpPool(
-                    self.url, self.method, headers, concurrency, max(1.0, self.options.timeout_s), self._where_text
+                    self.url,
+                    self.method,
+                    headers,
+                    concurrency,
+                    max(1.0, self.options.timeout_s),
+                    self._where_text,
+                    self.max_response_bytes,
                 )
                 return
             except ValueError as exc:
@@ -183,8 +253,9 @@ class HttpAgent:
         # The replay engine enforces the per-attempt timeout; this is only a backstop.
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=max(1.0, self.options.timeout_s))
         # Headers live on the session (merged once, not per request); the URL is parsed once.
+        # Bodies are decompressed by gatekit (bounded, off the loop), never by aiohttp.
         self._session = aiohttp.ClientSession(
-            connector=connector, timeout=timeout, raise_for_status=False, headers=headers, auto_decompress=True
+            connector=connector, timeout=timeout, raise_for_status=False, headers=headers, auto_decompress=False
         )
         self._url = yarl.URL(self.url)
 
@@ -218,10 +289,8 @@ class HttpAgent:
         self._raise_for_status(status, raw, retry_after)
         response = self.parse_body(raw)
         if response.cost_usd is None and cost_header:
-            try:
-                response.cost_usd = float(cost_header)
-            except ValueError:
-                pass
+            # a negative, non-finite or non-numeric cost header makes the response invalid
+            response.cost_usd = check_cost(cost_header, f"the {self.cost_header} header")
         return response
 
     async def _call_aiohttp(self, payload: bytes) -> tuple[int, bytes, float | None, str | None]:
@@ -231,8 +300,9 @@ class HttpAgent:
             raise RuntimeError("agent not started")
         try:
             async with self._session.request(self.method, self._url, data=payload) as resp:
-                raw = await resp.read()
+                raw = await self._read_capped(resp)
                 status = resp.status
+                encoding = resp.headers.get("Content-Encoding", "")
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"))
                 cost_header = resp.headers.get(self.cost_header)
         except aiohttp.ClientConnectorError as exc:
@@ -247,7 +317,25 @@ class HttpAgent:
                 f"{self._where()}: bad HTTP response: {exc.message}",
                 retryable=False,
             ) from None
+        try:
+            raw = await decode_off_loop(raw, encoding, self.max_response_bytes)
+        except HttpProtocolError as exc:  # a bad encoding, or over max_response_bytes once inflated
+            raise invalid(f"{self._where()}: {exc}") from None
         return status, raw, retry_after, cost_header
+
+    async def _read_capped(self, resp: Any) -> bytes:
+        """The body as sent, refused once it passes ``max_response_bytes``."""
+        limit = self.max_response_bytes
+        if resp.content_length is not None and resp.content_length > limit:
+            raise invalid(f"{self._where()}: {too_large(limit)}")
+        chunks: list[bytes] = []
+        total = 0
+        async for chunk in resp.content.iter_chunked(64 * 1024):
+            total += len(chunk)
+            if total > limit:
+                raise invalid(f"{self._where()}: {too_large(limit)}")
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     def parse_body(self, raw: bytes) -> AgentResponse:
         """Decode and normalise a 2xx response body."""

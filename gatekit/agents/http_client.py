@@ -15,6 +15,8 @@ the connection, ``1xx`` interim responses, ``Connection: close`` and HTTP/1.0, g
 alive, and a request on a reused connection that the server had already closed (sent again once
 on a fresh connection when not a single response byte came back). A cancelled request (the
 replay's per-attempt timeout) closes its connection: it cannot be reused mid-response.
+A body is capped at ``max_response_bytes`` both as sent and once decompressed (incrementally,
+on a worker thread when large), so a compression bomb is an invalid response, not 8 GB of RSS.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from gatekit.agents.base import AgentCallError
 from gatekit.models import ErrorType
 
 _MAX_HEAD = 64 * 1024
+DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 _NO_BODY_STATUSES = (204, 304)
 
 
@@ -58,17 +61,19 @@ class Response:
 class _Connection(asyncio.Protocol):
     """One keep-alive connection; at most one request in flight."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_body: int = DEFAULT_MAX_RESPONSE_BYTES) -> None:
+        self.max_body = max_body
         self.transport: Any = None
         self.closed = False
         self.waiter: asyncio.Future[Response] | None = None
-        self._buffer = b""
+        self._buffer: bytes | bytearray = b""
         self._got_bytes = False
         # per-response parser state
         self._head: tuple[int, dict[str, str], bool] | None = None
         self._length = -1  # Content-Length; -1 chunked or until close
         self._chunked = False
-        self._chunks: list[bytes] = []
+        self._chunks: list[bytes | bytearray] = []
+        self._chunk_bytes = 0
 
     # --- asyncio.Protocol -------------------------------------------------------------------
 
@@ -81,7 +86,12 @@ class _Connection(asyncio.Protocol):
             self.close()
             return
         self._got_bytes = True
-        self._buffer = self._buffer + data if self._buffer else data
+        if not self._buffer:
+            self._buffer = data
+        elif isinstance(self._buffer, bytearray):
+            self._buffer += data  # amortised: a large body arriving in many reads stays linear
+        else:
+            self._buffer = bytearray(self._buffer) + data
         try:
             self._parse()
         except HttpProtocolError as exc:
@@ -133,6 +143,7 @@ class _Connection(asyncio.Protocol):
                 continue  # interim response (100 Continue, 103 Early Hints): the real one follows
             self._head = (status, headers, keep_alive)
             self._chunks = []
+            self._chunk_bytes = 0
             encoding = headers.get("transfer-encoding", "")
             self._chunked = "chunked" in encoding.lower()
             if self._chunked:
@@ -146,10 +157,14 @@ class _Connection(asyncio.Protocol):
                     raise HttpProtocolError(f"bad Content-Length {headers['content-length']!r}") from None
                 if self._length < 0:
                     raise HttpProtocolError(f"bad Content-Length {headers['content-length']!r}")
+                if self._length > self.max_body:
+                    raise too_large(self.max_body)
             else:
                 self._length = -1  # delimited by the server closing the connection
         if self._chunked:
             self._parse_chunks()
+        elif self._length < 0 and len(self._buffer) > self.max_body:
+            raise too_large(self.max_body)  # delimited by close, and already too long
         elif self._length >= 0 and len(self._buffer) >= self._length:
             body = self._buffer[: self._length]
             self._buffer = self._buffer[self._length :]
@@ -178,7 +193,11 @@ class _Connection(asyncio.Protocol):
                     return
                 break
             start = line_end + 2
+            self._chunk_bytes += size
+            if self._chunk_bytes > self.max_body:
+                raise too_large(self.max_body)
             if len(buffer) < start + size + 2:
+                self._chunk_bytes -= size  # counted again once the whole chunk is here
                 break
             if buffer[start + size : start + size + 2] != b"\r\n":
                 raise HttpProtocolError("chunk not followed by CRLF")
@@ -186,7 +205,7 @@ class _Connection(asyncio.Protocol):
             buffer = buffer[start + size + 2 :]
         self._buffer = buffer
 
-    def _complete(self, body: bytes) -> None:
+    def _complete(self, body: bytes | bytearray) -> None:
         assert self._head is not None
         status, headers, keep_alive = self._head
         self._head = None
@@ -194,7 +213,7 @@ class _Connection(asyncio.Protocol):
             keep_alive = False
         waiter = self.waiter
         if waiter is not None and not waiter.done():
-            waiter.set_result(Response(status, headers, body, keep_alive))
+            waiter.set_result(Response(status, headers, bytes(body), keep_alive))
 
     def _finish_on_close(self, exc: Exception | None = None) -> None:
         waiter = self.waiter
@@ -214,7 +233,7 @@ class _Connection(asyncio.Protocol):
             waiter.set_exception(exc)
 
 
-def _parse_head(head: bytes) -> tuple[int, dict[str, str], bool]:
+def _parse_head(head: bytes | bytearray) -> tuple[int, dict[str, str], bool]:
     lines = head.decode("latin-1").split("\r\n")
     parts = lines[0].split(" ", 2)
     if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or len(parts[1]) != 3 or not parts[1].isdigit():
@@ -233,30 +252,85 @@ def _parse_head(head: bytes) -> tuple[int, dict[str, str], bool]:
     return status, headers, keep_alive
 
 
-def decode_body(body: bytes, encoding: str) -> bytes:
-    """Undo a gzip/deflate ``Content-Encoding``; raise ``HttpProtocolError`` for others."""
+_INLINE_DECODE_BYTES = 4096  # a larger compressed body is inflated on a worker thread
+_MAX_GZIP_MEMBERS = 64
+
+
+class ResponseTooLarge(HttpProtocolError):
+    """The body (as sent, or once decompressed) is larger than ``max_response_bytes``."""
+
+
+def too_large(limit: int, what: str = "response body") -> ResponseTooLarge:
+    """The error for a body over the cap, naming the setting that raises it."""
+    return ResponseTooLarge(
+        f"{what} larger than {limit} bytes; raise agent_options.extra.max_response_bytes if that is expected"
+    )
+
+
+def decode_body(body: bytes, encoding: str, limit: int = DEFAULT_MAX_RESPONSE_BYTES) -> bytes:
+    """Undo a gzip/deflate ``Content-Encoding`` into at most ``limit`` bytes.
+
+    Inflates incrementally with zlib's ``max_length``, so a small body that expands to gigabytes
+    (a compression bomb) costs at most ``limit + 1`` bytes of memory before it is refused.
+    Raises ``HttpProtocolError`` (``ResponseTooLarge`` over the cap) for bad or unknown encodings.
+    """
     encoding = encoding.strip().lower()
     if encoding in ("", "identity"):
+        if len(body) > limit:
+            raise too_large(limit)
         return body
+    if encoding in ("gzip", "x-gzip"):
+        wbits = 16 + zlib.MAX_WBITS
+    elif encoding == "deflate":
+        # RFC 9110 deflate is zlib-wrapped, but some servers send raw deflate: tell by the header
+        zlib_header = len(body) >= 2 and body[0] & 0x0F == 8 and (body[0] * 256 + body[1]) % 31 == 0
+        wbits = zlib.MAX_WBITS if zlib_header else -zlib.MAX_WBITS
+    else:
+        raise HttpProtocolError(
+            f"unsupported Content-Encoding {encoding!r}; the agent must send gzip, deflate or no encoding"
+        )
+    parts: list[bytes] = []
+    total = 0
+    data = body
     try:
-        if encoding in ("gzip", "x-gzip"):
-            return zlib.decompress(body, 16 + zlib.MAX_WBITS)
-        if encoding == "deflate":
-            try:
-                return zlib.decompress(body)
-            except zlib.error:
-                return zlib.decompress(body, -zlib.MAX_WBITS)
+        for _ in range(_MAX_GZIP_MEMBERS):
+            inflater = zlib.decompressobj(wbits)
+            chunk = inflater.decompress(data, limit - total + 1)
+            total += len(chunk)
+            if total > limit or inflater.unconsumed_tail:
+                raise too_large(limit, "decompressed response body")
+            parts.append(chunk)
+            if not inflater.eof:
+                raise HttpProtocolError(f"cannot decode {encoding} body: truncated")
+            data = inflater.unused_data
+            if wbits != 16 + zlib.MAX_WBITS or not data.startswith(b"\x1f\x8b"):
+                break  # one member (trailing bytes after a deflate stream are ignored, as zlib does)
     except zlib.error as exc:
         raise HttpProtocolError(f"cannot decode {encoding} body: {exc}") from None
-    raise HttpProtocolError(f"unsupported Content-Encoding {encoding!r}; set agent_options.extra.http_client: aiohttp")
+    return b"".join(parts)
+
+
+async def decode_off_loop(body: bytes, encoding: str, limit: int) -> bytes:
+    """:func:`decode_body`, on a worker thread when the body is large enough to take time."""
+    if len(body) <= _INLINE_DECODE_BYTES or encoding.strip().lower() in ("", "identity"):
+        return decode_body(body, encoding, limit)
+    return await asyncio.to_thread(decode_body, body, encoding, limit)
 
 
 class HttpPool:
     """Up to ``limit`` keep-alive connections to one ``http://`` URL."""
 
     def __init__(
-        self, url: str, method: str, headers: dict[str, str], limit: int, connect_timeout_s: float, where: str
+        self,
+        url: str,
+        method: str,
+        headers: dict[str, str],
+        limit: int,
+        connect_timeout_s: float,
+        where: str,
+        max_body: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
+        self.max_body = max_body
         parts = urllib.parse.urlsplit(url)
         if parts.scheme != "http" or not parts.hostname:
             raise ValueError(f"not a plain http:// URL: {where}")
@@ -310,7 +384,7 @@ class HttpPool:
                 encoding = response.headers.get("content-encoding")
                 if encoding:
                     try:
-                        response.body = decode_body(response.body, encoding)
+                        response.body = await decode_off_loop(response.body, encoding, self.max_body)
                     except HttpProtocolError as exc:
                         raise AgentCallError(
                             ErrorType.INVALID_RESPONSE, f"{self.where}: {exc}", retryable=False
@@ -329,7 +403,7 @@ class HttpPool:
         loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(self.connect_timeout_s):
-                _, connection = await loop.create_connection(_Connection, self.host, self.port)
+                _, connection = await loop.create_connection(lambda: _Connection(self.max_body), self.host, self.port)
         except TimeoutError:
             raise AgentCallError(ErrorType.TIMEOUT, f"{self.where}: connect timed out") from None
         except OSError as exc:

@@ -21,8 +21,6 @@ move an alias to exactly the version that was tested.
 
 from __future__ import annotations
 
-import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from gatekit.agents.base import AgentOptions, normalise_response
@@ -33,6 +31,7 @@ from gatekit.agents.chat_format import (
     parse_responses_output,
     to_messages,
 )
+from gatekit.agents.threads import AgentThreads
 from gatekit.errors import AgentError
 from gatekit.models import AgentResponse
 
@@ -66,16 +65,13 @@ class MlflowModelAgent:
         self.model_name: str | None = None
         self.model_version: str | None = None
         self._model: Any = None
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool: AgentThreads | None = None
 
     async def start(self) -> None:
         """Load the model once (in a thread: loading may take seconds)."""
-        self._pool = ThreadPoolExecutor(
-            max_workers=max(1, self.options.concurrency), thread_name_prefix="gatekit-mlflow"
-        )
-        loop = asyncio.get_running_loop()
+        self._pool = pool = AgentThreads(self.options.concurrency, "gatekit-mlflow")
         try:
-            self._model = await loop.run_in_executor(self._pool, self._load)
+            self._model = await pool.run(self._load)
         except AgentError:
             await self.close()
             raise
@@ -162,14 +158,16 @@ class MlflowModelAgent:
             raise RuntimeError("agent not started")
         payload = self.build_input(case_input, context)
         params = self.params
-        loop = asyncio.get_running_loop()
-        raw = await loop.run_in_executor(self._pool, lambda: model.predict(payload, params=params))
+        pool = self._pool
+        if pool is None:
+            raise RuntimeError("agent not started")
+        raw = await pool.run(lambda: model.predict(payload, params=params))
         return self.parse_output(raw)
 
     async def close(self) -> None:
-        """Stop the thread pool without waiting for hung predictions."""
+        """Let the idle threads exit without waiting for hung predictions (daemon threads)."""
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool.close()
             self._pool = None
 
 

@@ -2,21 +2,21 @@
 
 The callable is called as ``fn(case_input)`` or, when it accepts a ``context``
 parameter (or ``**kwargs``), ``fn(case_input, context=...)``. Sync callables run
-in a thread pool sized to the run's concurrency so they never block the loop.
+on daemon threads (:mod:`gatekit.agents.threads`), as many as the run's concurrency, so they
+never block the loop; a call cut off by the timeout is abandoned and never keeps gatekit alive.
 """
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import inspect
 import os
 import sys
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from gatekit.agents.base import AgentOptions, normalise_response
+from gatekit.agents.threads import AgentThreads
 from gatekit.errors import AgentError
 from gatekit.models import AgentResponse
 
@@ -66,7 +66,7 @@ class PythonAgent:
         self._fn: Callable[..., Any] | None = None
         self._is_async = False
         self._with_context = False
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool: AgentThreads | None = None
 
     async def start(self) -> None:
         """Import the callable and size the thread pool."""
@@ -77,9 +77,7 @@ class PythonAgent:
         )
         self._with_context = _accepts_context(fn)
         if not self._is_async:
-            self._pool = ThreadPoolExecutor(
-                max_workers=max(1, self.options.concurrency), thread_name_prefix="gatekit-agent"
-            )
+            self._pool = AgentThreads(self.options.concurrency, "gatekit-agent")
 
     async def call(self, case_input: Any, context: dict[str, Any]) -> AgentResponse:
         """Call the function once and normalise what it returns."""
@@ -91,14 +89,15 @@ class PythonAgent:
         if self._is_async:
             raw = await fn(*args, **kwargs)
         else:
-            loop = asyncio.get_running_loop()
-            raw = await loop.run_in_executor(self._pool, lambda: fn(*args, **kwargs))
+            if self._pool is None:
+                raise RuntimeError("agent not started")
+            raw = await self._pool.run(lambda: fn(*args, **kwargs))
             if inspect.isawaitable(raw):
                 raw = await raw
         return normalise_response(raw)
 
     async def close(self) -> None:
-        """Stop the thread pool without waiting for hung calls."""
+        """Let the idle threads exit without waiting for hung calls (daemon threads)."""
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool.close()
             self._pool = None

@@ -1,0 +1,1 @@
+"""Hostile agents and the attacks they stage against the gate (a reusable adversarial suite)."""
