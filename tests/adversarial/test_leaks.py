@@ -41,8 +41,7 @@ PLANTED: list[tuple[str, str, bool]] = [
     ("tool name: e-mail", "jane.doe@example.com", False),
     ("model: AWS key", "AKIAI44QH8DHBEXAMPLE", False),
     ("model: e-mail", "model.owner@example.org", False),
-    ("URL password", PASSWORD, False),
-    ("URL user-info", f"admin:{PASSWORD}", False),
+    ("URL query password", PASSWORD, False),
     ("URL query token", URL_TOKEN, False),
     ("long error: whole key", LONG_ERROR_KEY, False),
     ("long error: the piece before the 2000-char cut", LONG_ERROR_KEY[:16], False),
@@ -155,7 +154,9 @@ def gate_run(hostile_server: int, tmp_path_factory: pytest.TempPathFactory) -> d
         (root / name).write_text(text, encoding="utf-8")
     github = root / "github"
     github.mkdir()
-    agent = f"http://admin:{PASSWORD}@127.0.0.1:{hostile_server}/v1/chat/completions?token={URL_TOKEN}&model=x"
+    # URL user-info is refused up front (exit 2, see test_url_user_info_is_refused_without_printing_it);
+    # secret query values are accepted and must never be shown or stored
+    agent = f"http://127.0.0.1:{hostile_server}/v1/chat/completions?token={URL_TOKEN}&password={PASSWORD}&model=x"
     env = dict(os.environ)
     env.pop("MLFLOW_TRACKING_URI", None)
     env.update(
@@ -219,7 +220,7 @@ def test_the_gate_ran_and_wrote_everywhere(gate_run: dict[str, Any]) -> None:
     assert denied[0]["tools"] == ["exfil_[AWS_ACCESS_KEY]_[EMAIL_ADDRESS]"]
     # the configured endpoint stays readable in the spec and in error messages; its credentials do not
     port = gate_run["port"]
-    assert verdict["candidate"]["spec"] == (f"http://***@127.0.0.1:{port}/v1/chat/completions?token=***&model=x")
+    assert verdict["candidate"]["spec"] == f"http://127.0.0.1:{port}/v1/chat/completions?token=***&password=***&model=x"
     errors = {row["case_id"]: row["error_message"] for row in verdict["failed_cases"]}
     assert f"127.0.0.1:{port}" in errors["c-http_500"] and "[IP_ADDRESS]" not in errors["c-http_500"]
     results = [json.loads(line) for line in written["out/results.jsonl"].splitlines()]
@@ -241,3 +242,44 @@ def test_the_gate_ran_and_wrote_everywhere(gate_run: dict[str, Any]) -> None:
 def test_no_planted_value_is_written_anywhere(gate_run: dict[str, Any], raw: str) -> None:
     leaks = [name for name, data in gate_run["written"].items() if raw.encode() in data]
     assert not leaks, f"{raw!r} leaked into {leaks}"
+
+
+def test_url_user_info_is_refused_without_printing_it(tmp_path: Path) -> None:
+    """An agent URL with user:password@ exits 2 before any case; the password is written nowhere."""
+    (tmp_path / "cases.jsonl").write_text(json.dumps({"id": "a", "input": "hi"}) + "\n", encoding="utf-8")
+    (tmp_path / "policy.yaml").write_text(POLICY, encoding="utf-8")
+    (tmp_path / "thresholds.yaml").write_text(THRESHOLDS, encoding="utf-8")
+    env = dict(os.environ)
+    env.pop("MLFLOW_TRACKING_URI", None)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gatekit",
+            "eval",
+            "--dataset",
+            "cases.jsonl",
+            "--policy",
+            "policy.yaml",
+            "--thresholds",
+            "thresholds.yaml",
+            "--out",
+            "out",
+            "--agent",
+            f"http://admin:{PASSWORD}@127.0.0.1:9/v1/chat/completions",
+            "--tracking-uri",
+            f"sqlite:///{tmp_path / 'mlflow.db'}",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "user-info" in proc.stderr
+    written = [proc.stdout.encode(), proc.stderr.encode()] + [
+        path.read_bytes() for path in tmp_path.rglob("*") if path.is_file() and path.suffix not in (".jsonl", ".yaml")
+    ]
+    assert not any(PASSWORD.encode() in data for data in written)
