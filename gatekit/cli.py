@@ -279,6 +279,8 @@ def report(
     except (OSError, ValueError) as exc:
         _err(f"error: {verdict_path}: cannot read verdict ({exc}); pass the verdict.json written by gatekit promote")
         raise typer.Exit(EXIT_USAGE) from None
+    from jinja2 import UndefinedError
+
     from gatekit.report.html import write_report
 
     target = out or verdict_path.with_name("report.html")
@@ -287,7 +289,7 @@ def report(
     except OSError as exc:
         _err(f"error: {target}: cannot write the report ({exc.strerror or exc}); pass a writable --out file")
         raise typer.Exit(EXIT_USAGE) from None
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, UndefinedError) as exc:
         _err(
             f"error: {verdict_path}: not a complete gatekit verdict ({type(exc).__name__}: {exc}); "
             "pass the verdict.json written by gatekit promote/eval"

@@ -40,6 +40,8 @@ _STATUS_BADGE = {"pass": "✅ pass", "fail": "❌ fail", "inconclusive": "⚠️
 # code, tables, autolinks, @mentions); line-start-only markers (#, -, +, >) cannot occur mid-cell.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()!|~:@$])")
 # XML 1.0 forbids most C0 controls (and lone surrogates / U+FFFE / U+FFFF) even when escaped.
+# C0/C1 controls (newlines, ESC for terminal sequences) and Unicode line/paragraph separators
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u0085]")
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -55,13 +57,10 @@ def md_escape(value: object, limit: int = _MAX_CELL_CHARS) -> str:
     """
     text = " ".join(str(value).split())
     text = _truncate(text, limit)
+    text = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)  # ESC, BEL ...
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     # '>' is already an entity; escape the rest of the markdown punctuation.
     return _MD_SPECIAL.sub(r"\\\1", text)
-
-
-# C0/C1 controls (newlines, ESC for terminal sequences) and Unicode line/paragraph separators
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u0085]")
 
 
 def plain_text(value: object, limit: int = _MAX_CELL_CHARS) -> str:
