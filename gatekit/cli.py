@@ -33,8 +33,17 @@ def _fail_user(exc: GatekitError) -> typer.Exit:
 
     message = redact_secrets(str(exc))  # messages quote the agent spec: no URL credentials, no secrets
     _err(f"error: {message}")
-    _annotate_error(message)
+    _annotate_error(message, exc.exit_code)
     return typer.Exit(exc.exit_code)
+
+
+def _fail_internal(exc: BaseException, what: str = "the gate fails closed") -> typer.Exit:
+    from gatekit.redact import redact_secrets
+
+    message = f"internal error ({what}): {type(exc).__name__}: {redact_secrets(str(exc))}"
+    _err(" ".join(message.split()))
+    _annotate_error(message, EXIT_INFRA)
+    return typer.Exit(EXIT_INFRA)
 
 
 def _color(word: str) -> str:
@@ -112,30 +121,49 @@ def _run(command: str, flags: dict[str, Any], config_path: Path | None, quiet: b
         )
         raise typer.Exit(130) from None
     except Exception as exc:  # noqa: BLE001 - fail closed on any internal error
-        from gatekit.redact import redact_secrets
-
-        _err(f"internal error (the gate fails closed): {type(exc).__name__}: {redact_secrets(str(exc))}")
-        raise typer.Exit(EXIT_INFRA) from None
-    _publish_ci(result.verdict, config.junit, as_json)
-    _print_summary(result.verdict, quiet=quiet, as_json=as_json)
-    raise typer.Exit(result.exit_code)
+        raise _fail_internal(exc) from None
+    try:
+        verdict = _publish_ci(result.verdict, config.junit, as_json)
+        _print_summary(verdict, quiet=quiet, as_json=as_json)
+    except Exception as exc:  # noqa: BLE001 - verdict.json is written; CI output failed: fail closed
+        raise _fail_internal(exc, f"verdict.json in {result.out_dir} is complete") from None
+    raise typer.Exit(int(verdict["exit_code"]))
 
 
 # GitHub Actions output and JUnit XML, after verdict.json is written
-def _publish_ci(verdict: dict[str, Any], junit: Path | None, as_json: bool) -> None:
+def _publish_ci(verdict: dict[str, Any], junit: Path | None, as_json: bool) -> dict[str, Any]:
+    """Write the JUnit XML and the GitHub outputs; return the verdict as published.
+
+    A JUnit file that cannot be written is an output the user asked for and did not get:
+    exit 2 for a bad path (a directory, no permission), 3 for a failing disk. The verdict
+    files stay as written; the step outputs are still written, with that exit code.
+    """
+    from gatekit.errors import EXIT_USAGE
     from gatekit.sinks.github import publish, write_junit
 
     if junit is not None:
-        write_junit(verdict, Path(verdict["out_dir"]) / "results.jsonl", junit)
+        try:
+            write_junit(verdict, Path(verdict["out_dir"]) / "results.jsonl", junit)
+        except OSError as exc:
+            bad_path = isinstance(exc, IsADirectoryError | NotADirectoryError | PermissionError | FileNotFoundError)
+            code = EXIT_USAGE if bad_path else EXIT_INFRA
+            hint = "pass a writable file path" if bad_path else "check the disk"
+            message = (
+                f"--junit {junit}: cannot write the JUnit XML ({exc.strerror or exc}); {hint}; "
+                f"the verdict ({verdict['verdict']}) is in {Path(verdict['out_dir']) / 'verdict.json'}"
+            )
+            _err(f"error: {message}")
+            verdict = {**verdict, "exit_code": code, "reasons": [*verdict.get("reasons", []), message]}
     # annotations go to stderr with --json so stdout stays valid JSON (the runner reads both)
     publish(verdict, os.environ, stream=sys.stderr if as_json else sys.stdout)
+    return verdict
 
 
-def _annotate_error(message: str) -> None:
-    if os.environ.get("GITHUB_ACTIONS", "").lower() == "true":
-        from gatekit.sinks.github import command_data_escape
+def _annotate_error(message: str, exit_code: int = EXIT_USAGE) -> None:
+    """``::error`` annotation, step summary and step outputs for a run that ended without a verdict."""
+    from gatekit.sinks.github import publish_error
 
-        typer.echo(f"::error title=gatekit::{command_data_escape(message)}")
+    publish_error(message, exit_code, os.environ)
 
 
 def _print_summary(verdict: dict[str, Any], *, quiet: bool, as_json: bool) -> None:
@@ -145,12 +173,13 @@ def _print_summary(verdict: dict[str, Any], *, quiet: bool, as_json: bool) -> No
         typer.echo(to_json(verdict))
         return
     from gatekit.models import Check, CheckStatus
+    from gatekit.sinks.github import plain_text as safe
     from gatekit.verdict import describe
 
     word = verdict["verdict"]
     metrics = verdict["metrics"]
     typer.echo(
-        f"{_color(word)}  {verdict['command']} {verdict['candidate']['spec']} "
+        f"{_color(word)}  {verdict['command']} {safe(verdict['candidate']['spec'], 500)} "
         f"({metrics['cases']} cases, exit {verdict['exit_code']})"
     )
     if quiet:
@@ -160,9 +189,9 @@ def _print_summary(verdict: dict[str, Any], *, quiet: bool, as_json: bool) -> No
             check = Check(
                 c["name"], c["value"], c["limit"], c["op"], CheckStatus(c["status"]), None, c["message"], c["unit"]
             )
-            typer.echo(f"  {c['status'].upper():<12} {describe(check)}")
+            typer.echo(f"  {c['status'].upper():<12} {safe(describe(check), 2000)}")
     if verdict["mlflow"].get("error"):
-        typer.echo(f"  MLFLOW       {verdict['mlflow']['error']}")
+        typer.echo(f"  MLFLOW       {safe(verdict['mlflow']['error'], 2000)}")
     g = verdict["governance"]["outcomes"]
     lat = metrics.get("latency_p95_ms")
     typer.echo(
@@ -255,10 +284,22 @@ def report(
     except (OSError, ValueError) as exc:
         _err(f"error: {verdict_path}: cannot read verdict ({exc}); pass the verdict.json written by gatekit promote")
         raise typer.Exit(EXIT_USAGE) from None
+    from jinja2 import UndefinedError
+
     from gatekit.report.html import write_report
 
     target = out or verdict_path.with_name("report.html")
-    write_report(verdict, target, results_path=verdict_path.with_name("results.jsonl"))
+    try:
+        write_report(verdict, target, results_path=verdict_path.with_name("results.jsonl"))
+    except OSError as exc:
+        _err(f"error: {target}: cannot write the report ({exc.strerror or exc}); pass a writable --out file")
+        raise typer.Exit(EXIT_USAGE) from None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, UndefinedError) as exc:
+        _err(
+            f"error: {verdict_path}: not a complete gatekit verdict ({type(exc).__name__}: {exc}); "
+            "pass the verdict.json written by gatekit promote/eval"
+        )
+        raise typer.Exit(EXIT_USAGE) from None
     typer.echo(str(target))
 
 
@@ -350,6 +391,9 @@ def traces(
             typer.echo(json.dumps(row, ensure_ascii=False))
     except GatekitError as exc:
         raise _fail_user(exc) from None
+    except UnicodeDecodeError:
+        _err(f"error: {file}: not UTF-8 text; pass the governance_traces.jsonl written by gatekit promote/eval")
+        raise typer.Exit(EXIT_USAGE) from None
 
 
 # Gatekit init
@@ -383,3 +427,8 @@ def main() -> None:
         app()
     except KeyboardInterrupt:  # pragma: no cover - typer handles most
         sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - last line of defence: one line, exit 3, no traceback
+        message = " ".join(f"internal error: {type(exc).__name__}: {exc}".split())
+        print(message, file=sys.stderr)
+        _annotate_error(message, EXIT_INFRA)
+        sys.exit(EXIT_INFRA)

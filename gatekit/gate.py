@@ -24,7 +24,7 @@ from gatekit.dataset import load_dataset
 from gatekit.errors import EXIT_FAIL, EXIT_INCONCLUSIVE, EXIT_INFRA, EXIT_PASS, ConfigError, SinkError
 from gatekit.metrics import MetricInputs, compute_metrics, load_pricing, score_expectations
 from gatekit.models import AgentResponse, Case, CaseResult, Check, CheckStatus, Decision, Outcome
-from gatekit.redact import ERROR_CHARS, display_spec, redact_urls, scrub_all, scrub_cut, spec_identity, url_host
+from gatekit.redact import ERROR_CHARS, display_spec, redact_urls, scrub_all, scrub_cut, url_host
 from gatekit.replay import ReplaySettings, replay
 from gatekit.verdict import decide, describe, load_thresholds, overall
 
@@ -126,10 +126,21 @@ class _Collector:
             passed=result.passed,
         )
 
-    def restore(self, result: CaseResult) -> None:
-        """Issue 3 (--resume): account for a case finished by the interrupted run, from its row."""
-        decision = result.decision or Decision(outcome=Outcome.ALLOW)
-        self.run_state.record(decision, result.error_type)
+    def restore(self, result: CaseResult, case: Case | None = None) -> None:
+        """--resume: account for a case finished by the interrupted run, from its row.
+
+        The saved decision stands; its effect on the run state (token budgets, counters,
+        emergency stops) is replayed so later cases are judged as in an uninterrupted run.
+        """
+        decision = result.decision or Decision(outcome=Outcome.DENY, reasons=["no saved decision (fail closed)"])
+        response_dict = (result.response or AgentResponse()).to_dict()
+        response_dict["latency_ms"] = result.latency_ms
+        response_dict["error_type"] = result.error_type
+        case_dict = (case or Case(id=result.case_id, input=None)).to_dict()
+        self.policy.restore(case_dict, response_dict, decision, run=self.run_state)
+        stop = getattr(self.run_state, "stop_reason", None)
+        if stop:
+            self.stop_reason = str(stop)
         self.decisions.append(decision)
         response = result.response or AgentResponse()
         self._count(result, response)
@@ -208,19 +219,6 @@ class _InDatasetOrder:
                 return False
         return True
 
-    def flush(self) -> None:
-        """Judge what is still waiting behind cases that never finished (a deadline cut them)."""
-        while self._pending and not self.stopped:
-            while self._next is not None and self._next not in self._pending:
-                self._next = next(self._order, None)
-            if self._next is None:
-                break
-            ready_case, ready_result = self._pending.pop(self._next)
-            self._next = next(self._order, None)
-            if not self._judge(ready_case, ready_result):
-                self.stopped = True
-                return
-
 
 class _JudgeOffLoop:
     """Runs the judging of finished cases on one worker thread, never on the event loop.
@@ -242,10 +240,6 @@ class _JudgeOffLoop:
     async def __call__(self, case: Case, result: CaseResult) -> bool:
         loop = asyncio.get_running_loop()
         return await asyncio.shield(loop.run_in_executor(self._thread, self._in_order, case, result))
-
-    async def flush(self) -> None:
-        """``_InDatasetOrder.flush`` after every judgement already queued."""
-        await asyncio.get_running_loop().run_in_executor(self._thread, self._in_order.flush)
 
     def close(self) -> None:
         """Wait for the judgements in flight (bounded work) and stop the thread."""
@@ -296,8 +290,18 @@ def run_gate(
 
     Raises ``GatekitError`` subclasses for bad input (exit 2) before anything runs.
     An unreachable MLflow is reported in the verdict and gives exit code 3 after
-    the local files are written.
+    the local files are written. The output folder is locked for the whole run: a second
+    gate on the same ``--out`` gets ``ConfigError`` naming the holder.
     """
+    locks: list[Any] = []
+    try:
+        return _run_gate(config, command=command, emit=emit, locks=locks)
+    finally:
+        for lock in locks:
+            lock.release()
+
+
+def _run_gate(config: GateConfig, *, command: str, emit: Callable[[str], None] | None, locks: list[Any]) -> GateResult:
     say = emit or (lambda _msg: None)
     started = datetime.now(UTC)
     t0 = time.perf_counter()
@@ -363,19 +367,18 @@ def run_gate(
         raise ConfigError(
             f"--out {out}: cannot create the output folder ({exc.strerror}); choose a writable path"
         ) from None
+    from gatekit.fsio import OutputLock
+
+    locks.append(OutputLock(out).acquire())
     run_id = started.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
     # Results stream to disk; --resume continues from them
     from gatekit.progress import Progress
-    from gatekit.replay import PassCounts, prepare_results, result_from_row, run_identity
+    from gatekit.replay import PassCounts, ReplayStats, prepare_results, result_from_row
 
-    identity = run_identity(
-        dataset_sha256=dataset.sha256,
-        agent=spec_identity(agent_spec),
-        repeat=config.repeat,
-        sample=config.sample,
-        seed=config.seed,
+    order = [(case.id, r) for r in range(config.repeat) for case in cases]
+    resumed = prepare_results(
+        out, resume=config.resume, run_id=run_id, identity=_run_identity(config, dataset.sha256, policy), order=order
     )
-    resumed = prepare_results(out, resume=config.resume, run_id=run_id, identity=identity)
     run_id = resumed.run_id
     pass_counts = PassCounts(repeat=config.repeat)
     run_state = policy.new_run(run_id=run_id)
@@ -406,13 +409,17 @@ def run_gate(
                 collector = _Collector(policy, run_state, pricing, results_file, traces_file, run_id)
                 collector.keep = settings.keep
                 collector_box.append(collector)
-                # Account for the cases a resumed run finished before
+                # Account for the cases a resumed run finished before, in dataset order, replaying
+                # their effect on the stateful rules (token budgets, emergency stops)
+                by_id = {case.id: case for case in cases}
                 for row in resumed.rows:
                     restored = result_from_row(row)
-                    collector.restore(restored)
+                    collector.restore(restored, by_id.get(restored.case_id))
                     pass_counts.add(restored.case_id, restored.passed)
                 if resumed.rows:
                     say(f"resuming: {len(resumed.rows)} finished cases in {out / 'results.jsonl'} are kept")
+                if collector.stop_reason:  # the earlier run ended with an emergency stop: so does this one
+                    return ReplayStats(stopped_early=True)
                 progress = Progress(
                     len(cases) * config.repeat, done=collector.inputs.cases, errors=collector.inputs.errors, emit=emit
                 )
@@ -431,8 +438,8 @@ def run_gate(
                 try:
                     with progress:
                         replay_stats = await replay(cases, agent, settings, on_result)
-                    if not replay_stats.stopped_early:
-                        await judging.flush()  # cases after a deadline gap
+                    # Cases still waiting behind one a deadline cut are not judged: judging them without
+                    # it would decide differently from an uninterrupted run; --resume runs them again.
                 finally:
                     judging.close()  # every case handed over is on disk before the files close
                 return replay_stats
@@ -547,13 +554,14 @@ def run_gate(
     exit_code = {"pass": EXIT_PASS, "fail": EXIT_FAIL, "inconclusive": EXIT_INCONCLUSIVE}[verdict_word]
 
     # 4. Local files first, then MLflow (which gets the final files as artifacts).
+    from gatekit.fsio import atomic_write_text
     from gatekit.jsonio import to_json
     from gatekit.report.html import write_report
 
     def write_local(code: int) -> None:
         verdict["exit_code"] = code
         verdict["duration_s"] = round(time.perf_counter() - t0, 3)
-        (out / "verdict.json").write_text(to_json(verdict) + "\n", encoding="utf-8")
+        atomic_write_text(out / "verdict.json", to_json(verdict) + "\n")
         write_report(verdict, out / "report.html")
 
     from gatekit.sinks.mlflow import log_run, resolve_tracking_uri
@@ -616,6 +624,23 @@ def run_gate(
         write_local(exit_code)
     verdict["exit_code"] = exit_code
     return GateResult(verdict=verdict, exit_code=exit_code, out_dir=out)
+
+
+def _run_identity(config: GateConfig, dataset_sha256: str, policy: Any) -> dict[str, Any]:
+    """What ``--resume`` checks: dataset, agent (hashed), policy, thresholds, pricing, repeat, sample."""
+    from gatekit.replay import file_sha256, run_identity
+
+    agent = json.dumps([config.agent, config.agent_options.model], default=str)
+    return run_identity(
+        dataset_sha256=dataset_sha256,
+        agent=agent,
+        repeat=config.repeat,
+        sample=config.sample,
+        seed=config.seed,
+        policy={"id": policy.id, "version": policy.version, "sha256": policy.sha256},
+        thresholds_sha256=file_sha256(config.thresholds),
+        pricing_sha256=file_sha256(config.pricing),
+    )
 
 
 def _ci_and_model_tags(agent_spec: str, tracking_uri: str) -> dict[str, str]:

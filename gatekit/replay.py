@@ -308,47 +308,111 @@ class ResumeState:
     torn_bytes: int = 0
 
     def open(self) -> TextIO:
-        """Open ``results.jsonl`` for appending: cut a torn tail when resuming, else start afresh."""
+        """Open ``results.jsonl`` for appending: cut rows not kept when resuming, else start afresh.
+
+        ``replay_state.json`` (the run identity) is written first, atomically, so a results file
+        never exists without the identity a later ``--resume`` checks.
+        """
+        from gatekit.fsio import atomic_write_text
+
+        state = {"run_id": self.run_id, "identity": self.identity}
+        atomic_write_text(self.out / STATE_FILE, json.dumps(state, indent=2) + "\n")
         path = self.out / RESULTS_FILE
         if self.resume and path.exists():
             if self.torn_bytes:
                 with open(path, "r+b") as handle:
                     handle.truncate(self.good_bytes)
-            handle_out = open(path, "a", encoding="utf-8")  # noqa: SIM115 - returned to the caller
-        else:
-            handle_out = open(path, "w", encoding="utf-8")  # noqa: SIM115 - returned to the caller
-        state = {"run_id": self.run_id, "identity": self.identity}
-        (self.out / STATE_FILE).write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
-        return handle_out
+            return open(path, "a", encoding="utf-8")  # noqa: SIM115 - returned to the caller
+        return open(path, "w", encoding="utf-8")  # noqa: SIM115 - returned to the caller
 
 
-def run_identity(*, dataset_sha256: str, agent: str, repeat: int, sample: int | None, seed: int) -> dict[str, Any]:
-    """The settings a resumed run must share with the run it continues."""
-    return {"dataset_sha256": dataset_sha256, "agent": agent, "repeat": repeat, "sample": sample, "seed": seed}
+# the parts of a run identity, as a mismatch message names them
+_IDENTITY_LABELS = {
+    "dataset_sha256": "dataset",
+    "agent_sha256": "agent",
+    "policy": "policy",
+    "thresholds_sha256": "thresholds file",
+    "pricing_sha256": "pricing file",
+    "repeat": "--repeat",
+    "sample": "--sample",
+    "seed": "--seed",
+}
 
 
-def prepare_results(out: Path, *, resume: bool, run_id: str, identity: dict[str, Any]) -> ResumeState:
+def file_sha256(path: str | Path | None) -> str | None:
+    """sha256 of a file's bytes (None for no file)."""
+    if path is None:
+        return None
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def run_identity(
+    *,
+    dataset_sha256: str,
+    agent: str,
+    repeat: int,
+    sample: int | None,
+    seed: int,
+    policy: dict[str, Any] | None = None,
+    thresholds_sha256: str | None = None,
+    pricing_sha256: str | None = None,
+) -> dict[str, Any]:
+    """The settings a resumed run must share with the run it continues.
+
+    Everything that changes a decision or a check is in it: dataset, candidate, policy (id,
+    version, sha256), thresholds and pricing files, repeat, sample and seed. The agent spec is
+    stored only as a hash: a spec (a URL, headers) may hold credentials.
+    """
+    import hashlib
+
+    return {
+        "dataset_sha256": dataset_sha256,
+        "agent_sha256": hashlib.sha256(agent.encode("utf-8")).hexdigest(),
+        "policy": policy,
+        "thresholds_sha256": thresholds_sha256,
+        "pricing_sha256": pricing_sha256,
+        "repeat": repeat,
+        "sample": sample,
+        "seed": seed,
+    }
+
+
+def prepare_results(
+    out: Path,
+    *,
+    resume: bool,
+    run_id: str,
+    identity: dict[str, Any],
+    order: Iterable[tuple[str, int]] | None = None,
+) -> ResumeState:
     """Read what ``out/results.jsonl`` holds for ``--resume``; change nothing on disk yet.
 
     Without ``resume`` (or with no earlier results) the run starts afresh. With it, the
     finished rows are read back (a torn last line from a kill mid-write is ignored and cut
-    off by :meth:`ResumeState.open`). ``out/replay_state.json`` must show the same dataset,
-    agent, repeat and sample, otherwise the run would mix two experiments: ``ConfigError``.
+    off by :meth:`ResumeState.open`). ``out/replay_state.json`` must show the same run
+    identity (:func:`run_identity`), otherwise the run would mix two experiments: ``ConfigError``
+    naming the part that changed. ``order`` is the order in which the gate judges cases
+    ``(case_id, repeat)``: only the rows that form a prefix of it are kept (stateful rules
+    must see the cases in that order), the rest run again.
     """
     path = out / RESULTS_FILE
     state = ResumeState(out=out, run_id=run_id, identity=identity, resume=resume)
     if not (resume and path.exists()):
         return state
     saved = _read_state(out / STATE_FILE)
-    if saved is not None:
-        mismatched = [k for k, v in identity.items() if saved.get("identity", {}).get(k) != v]
-        if mismatched:
-            raise ConfigError(
-                f"--resume: {path} was written with a different {', '.join(mismatched)}; "
-                "rerun without --resume or choose another --out"
-            )
-        state.run_id = str(saved.get("run_id") or run_id)
-    state.rows, state.good_bytes, state.torn_bytes = read_results(path)
+    if saved is None or not isinstance(saved.get("identity"), dict):
+        raise ConfigError(
+            f"--resume: {out / STATE_FILE} is missing or unreadable, so it is unknown which run wrote {path}; "
+            "use a fresh --out or drop --resume"
+        )
+    mismatched = [k for k, v in identity.items() if saved["identity"].get(k) != v]
+    if mismatched:
+        parts = ", ".join(_IDENTITY_LABELS.get(k, k) for k in mismatched)
+        raise ConfigError(f"--resume: {path} was written with a different {parts}; use a fresh --out or drop --resume")
+    state.run_id = str(saved.get("run_id") or run_id)
+    state.rows, state.good_bytes, state.torn_bytes = read_results(path, order)
     state.finished = {(str(r["case_id"]), int(r.get("repeat", 0))) for r in state.rows}
     return state
 
@@ -361,14 +425,17 @@ def _read_state(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def read_results(path: Path) -> tuple[list[dict[str, Any]], int, int]:
-    """Read finished rows; return ``(rows, bytes of whole rows, bytes of a torn tail)``.
+def read_results(path: Path, order: Iterable[tuple[str, int]] | None = None) -> tuple[list[dict[str, Any]], int, int]:
+    """Read finished rows; return ``(rows, bytes of rows kept, bytes after them)``.
 
     A row counts only when its line ends with a newline and parses; a repeated
-    ``(case_id, repeat)`` keeps its first row. Anything after the last good row is torn.
+    ``(case_id, repeat)`` keeps its first row. With ``order``, reading stops at the first row
+    that is not the next key of ``order`` (rows must form a prefix of it). Anything after the
+    last kept row is cut off by a resumed run.
     """
     rows: list[dict[str, Any]] = []
     seen: set[tuple[str, int]] = set()
+    expected = None if order is None else iter(order)
     good = 0
     size = 0
     with open(path, "rb") as handle:
@@ -382,11 +449,19 @@ def read_results(path: Path) -> tuple[list[dict[str, Any]], int, int]:
                 break
             if not isinstance(row, dict) or "case_id" not in row:
                 break
+            try:
+                key = (str(row["case_id"]), int(row.get("repeat", 0)))
+            except (TypeError, ValueError):
+                break
+            if expected is not None:
+                if key != next(expected, None):
+                    break
+            elif key in seen:
+                good = size
+                continue
             good = size
-            key = (str(row["case_id"]), int(row.get("repeat", 0)))
-            if key not in seen:
-                seen.add(key)
-                rows.append(row)
+            seen.add(key)
+            rows.append(row)
     total = path.stat().st_size
     return rows, good, total - good
 

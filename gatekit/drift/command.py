@@ -66,29 +66,37 @@ def load_drift_config(config_path: Path | None, flags: dict[str, Any]) -> Any:
 
 
 def _line(feature: dict[str, Any]) -> str:
+    from gatekit.sinks.github import plain_text as safe
+
     letter = "D" if feature["effect_name"] == "ks_d" else "V"
     mark = "≥" if feature["effect_size"] >= feature["effect_floor"] else "<"
     extra = ""
     if feature.get("new_categories"):
-        shown = ", ".join(feature["new_categories"][:5])
+        shown = ", ".join(safe(c, 80) for c in feature["new_categories"][:5])
         more = feature.get("new_categories_count", 0) - 5
         extra = f"  new: {shown}" + (f" (+{more})" if more > 0 else "")
     crit = " [critical]" if feature.get("critical") else ""
     return (
-        f"    {feature['name']:<28} {feature['kind']:<12} {letter}={feature['effect_size']:.3f} {mark} "
-        f"{feature['effect_floor']:.2f}  q={feature['q_value']:.3g}  "
+        f"    {safe(feature['name'], 120):<28} {safe(feature['kind'], 40):<12} {letter}={feature['effect_size']:.3f} "
+        f"{mark} {feature['effect_floor']:.2f}  q={feature['q_value']:.3g}  "
         f"n={feature['n_reference']}/{feature['n_production']}{crit}{extra}"
     )
 
 
 def print_summary(report: dict[str, Any], html_path: Path | None, run_id: str | None, uri: str | None) -> None:
-    """Print drift yes/no first, then the drifted features with D/V, q and floor."""
+    """Print drift yes/no first, then the drifted features with D/V, q and floor.
+
+    Feature and category names come from production data: every one is printed through
+    ``plain_text`` (one line, no workflow commands, no terminal escapes).
+    """
+    from gatekit.sinks.github import plain_text as safe
+
     word = (
         typer.style("DRIFT", fg=typer.colors.RED, bold=True)
         if report["drift"]
         else typer.style("NO DRIFT", fg=typer.colors.GREEN, bold=True)
     )
-    typer.echo(f"{word}  {report['reason']}")
+    typer.echo(f"{word}  {safe(report['reason'], 2000)}")
     drifted = [f for f in report["features"] if f["drifted"]]
     small = [f for f in report["features"] if f["significant"] and not f["drifted"]]
     if drifted:
@@ -100,15 +108,15 @@ def print_summary(report: dict[str, Any], html_path: Path | None, run_id: str | 
         for feature in small:
             typer.echo(_line(feature))
     for skipped in report["skipped"]:
-        typer.echo(f"  skipped {skipped['name']}: {skipped['reason']}")
+        typer.echo(f"  skipped {safe(skipped['name'], 120)}: {safe(skipped['reason'], 500)}")
     for warning in report.get("warnings", []):
-        typer.echo(f"  warning: {warning}")
+        typer.echo(f"  warning: {safe(warning, 500)}")
     prod = report["production"]
     typer.echo(f"  reference {report['reference']['rows']} rows · production {prod['rows_in_window']} rows")
     if html_path is not None:
-        typer.echo(f"  report {html_path}")
+        typer.echo(f"  report {safe(html_path, 1000)}")
     if run_id:
-        typer.echo(f"  MLflow run {run_id}" + (f" at {uri}" if uri else ""))
+        typer.echo(f"  MLflow run {safe(run_id, 100)}" + (f" at {safe(uri, 1000)}" if uri else ""))
 
 
 def drift_command(
@@ -153,6 +161,9 @@ def drift_command(
         "max_drift_share": max_drift_share, "out": out, "experiment": experiment,
         "tracking_uri": tracking_uri, "run_name": run_name,
     }  # fmt: skip
+    from gatekit.sinks.github import plain_text as safe
+    from gatekit.sinks.github import publish_drift_summary, publish_error
+
     result = None
     error: GatekitError | None = None
     try:
@@ -164,17 +175,22 @@ def drift_command(
         result = getattr(exc, "result", None)
         error = exc
         if result is None:
-            typer.echo(f"error: {exc}", err=True)
+            typer.echo(f"error: {safe(exc, 2000)}", err=True)
+            publish_error(str(exc), exc.exit_code)
             raise typer.Exit(exc.exit_code) from None
     except Exception as exc:  # noqa: BLE001 - fail closed on any internal error
-        typer.echo(f"internal error (drift fails closed): {type(exc).__name__}: {exc}", err=True)
+        message = f"internal error (drift fails closed): {type(exc).__name__}: {exc}"
+        typer.echo(safe(message, 2000), err=True)
+        publish_error(message, EXIT_INFRA)
         raise typer.Exit(EXIT_INFRA) from None
     if as_json:
         typer.echo(json.dumps(result.summary(), indent=2))
     else:
         print_summary(result.report, result.html_path, result.run_id, tracking_uri)
+    code = error.exit_code if error is not None else result.exit_code
+    publish_drift_summary(result.report, code)
     if error is not None:
         where = f" (drift.json and drift.html are in {result.json_path.parent})" if result.json_path else ""
-        typer.echo(f"error: {error}{where}", err=True)
+        typer.echo(f"error: {safe(error, 2000)}{where}", err=True)
         raise typer.Exit(error.exit_code)
     raise typer.Exit(result.exit_code)

@@ -247,11 +247,12 @@ def check_drift(
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
             result.json_path = out_dir / "drift.json"
-            result.json_path.write_text(to_json(report, ensure_ascii=False) + "\n", encoding="utf-8")
+            from gatekit.fsio import atomic_write_text
             from gatekit.report.drift_html import render_drift_html
 
+            atomic_write_text(result.json_path, to_json(report, ensure_ascii=False) + "\n")
             result.html_path = out_dir / "drift.html"
-            result.html_path.write_text(render_drift_html(report), encoding="utf-8")
+            atomic_write_text(result.html_path, render_drift_html(report))
         except OSError as exc:
             raise ConfigError(f"--out {out_dir}: cannot write the report ({exc}); choose a writable folder") from None
     if log_to_mlflow:

@@ -190,18 +190,39 @@ class Policy:
             run.case_notes = []
         run.record(decision, response.get("error_type"))
         if run.stop_reason is None and self.stop_rules:
-            for stop in self.stop_rules:
-                try:
-                    stop_reason = stop.check_run(run)  # type: ignore[attr-defined]
-                except Exception as exc:  # noqa: BLE001 - fail closed: a broken stop rule stops the run
-                    stop_reason = f"rule error: {type(exc).__name__}: {exc}"
-                if stop_reason:
-                    run.stop_reason = f"emergency stop {stop.id!r}: {stop_reason}"
-                    run.stop_rule = stop.id
-                    run.stopped_at_case = str(case.get("id"))
-                    break
+            self._check_stops(run, case)
         decision.decision_latency_us = (time.perf_counter_ns() - started) / 1000.0
         return decision
+
+    def restore(self, case: dict[str, Any], response: dict[str, Any], decision: Decision, run: RunState) -> None:
+        """Replay a case decided by an earlier, interrupted run on ``run`` (``--resume``).
+
+        ``decision`` (saved) stands; the stateful rules (``stateful = True``: token budgets) see
+        the case again so their windows hold its tokens, the counters record it and emergency
+        stops are checked, exactly as :meth:`evaluate` left the run state.
+        """
+        ev = Evaluation(case, response, run)
+        for rule in self.rules:
+            if getattr(rule, "stateful", False):
+                try:
+                    rule.evaluate(ev)
+                except Exception:  # noqa: BLE001,S110 - evaluate() denied this case already; state as far as it got
+                    pass
+        run.record(decision, response.get("error_type"))
+        if run.stop_reason is None and self.stop_rules:
+            self._check_stops(run, case)
+
+    def _check_stops(self, run: RunState, case: dict[str, Any]) -> None:
+        for stop in self.stop_rules:
+            try:
+                stop_reason = stop.check_run(run)  # type: ignore[attr-defined]
+            except Exception as exc:  # noqa: BLE001 - fail closed: a broken stop rule stops the run
+                stop_reason = f"rule error: {type(exc).__name__}: {exc}"
+            if stop_reason:
+                run.stop_reason = f"emergency stop {stop.id!r}: {stop_reason}"
+                run.stop_rule = stop.id
+                run.stopped_at_case = str(case.get("id"))
+                break
 
     @staticmethod
     def _redact(ev: Evaluation, withhold: bool) -> tuple[str, list[dict[str, Any]], dict[str, int]]:

@@ -105,5 +105,7 @@ def _latencies_from_results(results_path: Path) -> list[float]:
 def write_report(verdict: dict[str, Any], path: Path, results_path: Path | None = None) -> Path:
     """Write ``report.html``; the latency chart reads ``results_path`` (default: next to ``path``)."""
     latencies = _latencies_from_results(results_path or path.parent / "results.jsonl")
-    path.write_text(render_report(verdict, latencies), encoding="utf-8")
+    from gatekit.fsio import atomic_write_text
+
+    atomic_write_text(path, render_report(verdict, latencies))
     return path

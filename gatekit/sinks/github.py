@@ -8,6 +8,7 @@ commands and for XML before it leaves this module.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -39,6 +40,8 @@ _STATUS_BADGE = {"pass": "✅ pass", "fail": "❌ fail", "inconclusive": "⚠️
 # code, tables, autolinks, @mentions); line-start-only markers (#, -, +, >) cannot occur mid-cell.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()!|~:@$])")
 # XML 1.0 forbids most C0 controls (and lone surrogates / U+FFFE / U+FFFF) even when escaped.
+# C0/C1 controls (newlines, ESC for terminal sequences) and Unicode line/paragraph separators
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u0085]")
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -54,9 +57,22 @@ def md_escape(value: object, limit: int = _MAX_CELL_CHARS) -> str:
     """
     text = " ".join(str(value).split())
     text = _truncate(text, limit)
+    text = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)  # ESC, BEL ...
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     # '>' is already an entity; escape the rest of the markdown punctuation.
     return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def plain_text(value: object, limit: int = _MAX_CELL_CHARS) -> str:
+    r"""Return ``value`` as inert one-line text for a terminal or a CI job log.
+
+    Control characters (line breaks, ANSI escapes) are shown as backslash escapes (``\n``), so
+    untrusted text cannot start a new log line, and ``::`` is percent-encoded, so it cannot
+    form a GitHub workflow command (``::add-mask::``, ``::stop-commands::``) either.
+    """
+    text = _truncate(str(value), limit)
+    text = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    return text.replace("::", "%3A%3A")
 
 
 def command_data_escape(value: object) -> str:
@@ -269,6 +285,47 @@ def render_summary(verdict: Mapping[str, Any], env: Mapping[str, str] | None = N
     return "\n".join(lines)
 
 
+def render_drift_summary(report: Mapping[str, Any], exit_code: int) -> str:
+    """Markdown step summary of a ``gatekit drift`` report; feature and category names are escaped."""
+    status = "🔴 DRIFT" if report.get("drift") else "🟢 NO DRIFT"
+    lines = [f"## gatekit drift: {status}", "", md_escape(report.get("reason") or "", 2000), ""]
+    features = [f for f in report.get("features") or [] if isinstance(f, Mapping)]
+    shown = [f for f in features if f.get("drifted") or f.get("significant")]
+    if shown:
+        lines += ["| feature | kind | effect | q-value | drifted | new categories |", "|---|---|---:|---:|---|---|"]
+        for feat in shown[:_MAX_ROWS]:
+            new = [str(c) for c in feat.get("new_categories") or []][:5]
+            lines.append(
+                "| {} | {} | {} | {} | {} | {} |".format(
+                    md_escape(feat.get("name")),
+                    md_escape(feat.get("kind") or ""),
+                    md_escape(format_value(feat.get("effect_size"))),
+                    md_escape(format_value(feat.get("q_value"))),
+                    "yes" if feat.get("drifted") else "no",
+                    md_escape(", ".join(new)),
+                )
+            )
+        lines.append("")
+    for skipped in (report.get("skipped") or [])[:_MAX_ROWS]:
+        if isinstance(skipped, Mapping):
+            lines.append(f"- skipped {md_escape(skipped.get('name'))}: {md_escape(skipped.get('reason'))}")
+    lines += ["", f"Exit code {exit_code} (0 no drift, 1 drift, 2 bad input, 3 MLflow unreachable).", ""]
+    return "\n".join(lines)
+
+
+def publish_drift_summary(report: Mapping[str, Any], exit_code: int, env: Mapping[str, str] = os.environ) -> bool:
+    """Append :func:`render_drift_summary` to ``$GITHUB_STEP_SUMMARY`` under GitHub Actions."""
+    path = env.get("GITHUB_STEP_SUMMARY")
+    if str(env.get("GITHUB_ACTIONS", "")).lower() != "true" or not path:
+        return False
+    try:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(render_drift_summary(report, exit_code) + "\n")
+    except OSError:
+        return False
+    return True
+
+
 def _code(value: object) -> str:
     # inside `code` spans only the backtick matters; drop it and line breaks
     return _truncate(" ".join(str(value).split()).replace("`", "'"), _MAX_CELL_CHARS)
@@ -368,6 +425,33 @@ def publish(verdict: Mapping[str, Any], env: Mapping[str, str] = os.environ, str
     return True
 
 
+def publish_error(
+    message: str, exit_code: int, env: Mapping[str, str] = os.environ, stream: TextIO | None = None
+) -> bool:
+    """Publish a run that ended without a verdict (exit 2 bad input, 3 internal/infrastructure error).
+
+    One ``::error`` annotation, a one-paragraph step summary and the step outputs (``verdict``
+    empty, ``exit_code`` set), when ``GITHUB_ACTIONS=true``; return whether it did.
+    """
+    if str(env.get("GITHUB_ACTIONS", "")).lower() != "true":
+        return False
+    stream = stream if stream is not None else sys.stdout
+    print(f"::error title=gatekit::{command_data_escape(message)}", file=stream)
+    summary_path = env.get("GITHUB_STEP_SUMMARY")
+    if summary_path:
+        with contextlib.suppress(OSError):
+            with open(summary_path, "a", encoding="utf-8") as fh:
+                fh.write(f"## gatekit: 🛑 ERROR (exit code {exit_code})\n\n{md_escape(message, 2000)}\n\n")
+    output_path = env.get("GITHUB_OUTPUT")
+    if output_path:
+        try:
+            _write_outputs(output_path, {"verdict": "", "run_id": "", "report_path": "", "exit_code": str(exit_code)})
+        except OSError as exc:
+            print(f"::warning title=gatekit::cannot write step outputs ({command_data_escape(exc)})", file=stream)
+    stream.flush()
+    return True
+
+
 # ---------------------------------------------------------------------------------------------
 # JUnit XML
 # ---------------------------------------------------------------------------------------------
@@ -462,7 +546,13 @@ def write_junit(verdict: Mapping[str, Any], results_path: Path, out_path: Path) 
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tree = ET.ElementTree(root)
     ET.indent(tree)
-    tree.write(out_path, encoding="utf-8", xml_declaration=True)
+    data = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    if out_path.is_char_device():  # /dev/stdout and friends cannot be replaced, only written
+        out_path.write_bytes(data)
+        return out_path
+    from gatekit.fsio import atomic_write_bytes
+
+    atomic_write_bytes(out_path, data)
     return out_path
 
 

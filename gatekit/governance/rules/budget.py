@@ -73,6 +73,7 @@ class TokenBudgetRule(BaseRule):
     kind: ClassVar[str] = "token_budget"
     default_owasp: ClassVar[tuple[str, ...]] = ("LLM10:2025",)
     Config: ClassVar[type[RuleConfig]] = TokenBudgetConfig
+    stateful: ClassVar[bool] = True  # keeps windows in the run state: --resume replays finished cases into it
 
     def __init__(self, config: RuleConfig) -> None:
         BaseRule.__init__(self, config)  # (explicit: super() in a compiled module does not see BaseRule)

@@ -1,0 +1,121 @@
+"""Safe file output: atomic writes of final files, and one gate run per output folder.
+
+``atomic_write_text`` writes a temporary file in the target's folder, fsyncs it and renames it
+over the target, so a reader (or a full disk, or a kill) never sees a half-written verdict.json:
+either the old file or the whole new one is there.
+
+``OutputLock`` holds ``<out>/.gatekit.lock`` (``fcntl.flock``) for the whole run, so two gates
+cannot interleave rows in the same ``results.jsonl``. The file records the holder's pid, host and
+start time; the kernel drops the lock when its process dies, so a lock left by a killed run is
+simply taken over.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+
+from gatekit.errors import ConfigError
+
+LOCK_FILE = ".gatekit.lock"
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> Path:
+    """Write ``text`` to ``path`` atomically (temp file in the same folder, fsync, ``os.replace``).
+
+    On any error the temporary file is removed, the old ``path`` is left as it was, and the
+    ``OSError`` propagates.
+    """
+    return atomic_write_bytes(path, text.encode(encoding))
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically; see :func:`atomic_write_text`."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable (best effort)
+        dir_fd = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    return target
+
+
+class OutputLock:
+    """An exclusive lock on an output folder for one gate run (a context manager).
+
+    A second run on the same folder gets ``ConfigError`` (exit 2) naming the holder.
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.path = Path(out) / LOCK_FILE
+        self._fd: int | None = None
+
+    def acquire(self) -> OutputLock:
+        """Take the lock or raise ``ConfigError`` naming the run that holds it."""
+        import fcntl
+
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise ConfigError(
+                f"--out {self.path.parent}: cannot create the lock file ({exc.strerror}); choose a writable --out"
+            ) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = _read_holder(fd)
+            os.close(fd)
+            raise ConfigError(
+                f"--out {self.path.parent}: another gatekit run is writing there ({holder}); "
+                "wait for it to finish or choose another --out"
+            ) from None
+        info = {"pid": os.getpid(), "host": socket.gethostname(), "started_at": datetime.now(UTC).isoformat()}
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, (json.dumps(info) + "\n").encode(), 0)
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        """Drop the lock (the file stays; the next run takes it over)."""
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, 0)
+            os.close(self._fd)  # closing the descriptor releases the flock
+            self._fd = None
+
+    def __enter__(self) -> OutputLock:
+        return self.acquire()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.release()
+
+
+def _read_holder(fd: int) -> str:
+    try:
+        info = json.loads(os.pread(fd, 4096, 0).decode("utf-8", "replace") or "{}")
+    except (OSError, ValueError):
+        info = {}
+    if not isinstance(info, dict) or "pid" not in info:
+        return "holder unknown"
+    return f"pid {info.get('pid')} on {info.get('host')}, started {info.get('started_at')}"
