@@ -18,9 +18,9 @@ rules:
   - id: pii
     kind: sensitive_data
     scan: [output, tool_arguments]
-    actions:
-      EMAIL_ADDRESS: redact
-      CREDIT_CARD: redact
+    outcomes:
+      EMAIL_ADDRESS: allow_with_redaction
+      CREDIT_CARD: allow_with_redaction
 """
 
 THRESHOLDS = """\

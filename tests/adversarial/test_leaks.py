@@ -62,10 +62,10 @@ rules:
   - id: pii
     kind: sensitive_data
     scan: [output, tool_arguments]
-    actions:
-      EMAIL_ADDRESS: redact
-      CREDIT_CARD: redact
-      US_SSN: redact
+    outcomes:
+      EMAIL_ADDRESS: allow_with_redaction
+      CREDIT_CARD: allow_with_redaction
+      US_SSN: allow_with_redaction
       AWS_ACCESS_KEY: deny
 """
 

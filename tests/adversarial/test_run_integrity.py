@@ -55,7 +55,7 @@ DENY_ALL += "      total_tokens: 0\n    outcome: deny\n"
     ("change", "args", "part"),
     [
         (("policy.yaml", DENY_ALL, "w"), (), "policy"),
-        (("thresholds.yaml", "  error_rate: {max: 50%}\n", "a"), (), "thresholds file"),
+        (("thresholds.yaml", "  latency_p99_ms: {max: 600s}\n", "a"), (), "thresholds file"),
         (("pricing.yaml", "  m-other: {input_per_1m: 9.0, output_per_1m: 9.0}\n", "a"), (), "pricing file"),
         (None, ("--agent", "python:spine_agents:async_with_context"), "agent"),
         (None, ("--repeat", "2"), "--repeat"),
