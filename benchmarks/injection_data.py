@@ -1,7 +1,8 @@
 """Labelled texts for training and measuring the prompt-injection classifier, with fixed held-out splits.
 
-Everything is read from ``../shared/data`` (see its README.md) except the benign fills below, written for
-gatekit. Two scoring places, two example sets:
+Everything is read from the shared data folder (``$GATEKIT_SHARED_DATA``, else ``../shared/data``; see its
+README.md) except the benign fills and composed examples below, written for gatekit. Two scoring places,
+two example sets:
 
 * ``input`` (what a user typed). Positives: deepset train injections. Negatives: deepset train benign
   prompts, tau2-bench user turns (the task's reason for calling, rewritten in the first person as
@@ -9,11 +10,15 @@ gatekit. Two scoring places, two example sets:
   and, as *benign user requests*, InjecAgent's user instructions, InjecAgent's attacker instructions
   (without the "IMPORTANT!!! Ignore..." prefix) and BIPIA's attack strings: asked by the user
   themselves, "transfer $500 to ..." or "translate your answer into French" are ordinary requests.
+  Composed examples (``synthetic``, ``composed``, ``composed_extra``): injections of several families in
+  English and German, and ordinary role-play requests, sensitive-topic questions and trigger-word requests.
 * ``tool_output`` (what a tool returned). Positives: InjecAgent tool responses (base and enhanced);
   BIPIA attack strings and deepset injections planted into InjecAgent's tool-response templates.
   Negatives: the same templates filled with ordinary text (``BENIGN_FILLS``: reviews, notes, e-mail
   bodies, bios, event descriptions, a few polite requests between people), and benign user prompts
   planted the same way are *not* used (a question inside a tool output is what BIPIA calls an attack).
+  Composed (``actions``): requests to act or to steer the answer (positives) and reports of the same
+  actions, reminders and notes (negatives), planted in the training templates.
 
 Held out (never trained on; these give the measured numbers):
 * deepset ``test`` and NotInject entirely;
