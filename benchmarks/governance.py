@@ -53,7 +53,7 @@ from gatekit.governance import load_policy  # noqa: E402
 from gatekit.governance.injection import injection_score  # noqa: E402
 from gatekit.governance.rules import base as rules_base  # noqa: E402
 
-DATA = ROOT.parent / "shared" / "data"
+DATA = Path(os.environ.get("GATEKIT_SHARED_DATA") or ROOT.parent / "shared" / "data")
 N = 2000
 ROUNDS = 5
 WARMUP = 300

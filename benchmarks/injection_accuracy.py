@@ -9,9 +9,11 @@ planted in held-out templates (and bare). Scores come from ``injection_score`` e
 threshold that gives NotInject a 5 % false-positive rate (a threshold chosen on a measure: shown
 for comparison with the target, not used by the rule).
 
-``--cv`` adds a cross-validated estimate for the tool-output sets (the shipped split holds out only 5
-templates and 5 BIPIA categories): the model is retrained on each of 3 folds, so every template and
-category is held out once (needs scikit-learn; about a minute).
+``--cv`` adds cross-validated estimates (needs scikit-learn; about two minutes): the input model
+retrained on 5 folds of deepset train and the tau2-bench training turns, at several thresholds (how
+the default threshold was checked, on training-side data only), and the tool-output model retrained
+on 3 folds (the shipped split holds out only 5 templates and 5 BIPIA categories), so every template
+and category is held out once.
 
 Run: ``python benchmarks/injection_accuracy.py [--cv]``.
 """
@@ -31,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from injection_data import SEED, build  # noqa: E402
 
 from gatekit.governance import injection  # noqa: E402
-from gatekit.governance.injection import DEFAULT_THRESHOLD, injection_score  # noqa: E402
+from gatekit.governance.injection import DEFAULT_THRESHOLD, _sigmoid, injection_score  # noqa: E402
 
 
 def _rate(scores: list[float], threshold: float) -> float:
@@ -47,6 +49,44 @@ def _timing(texts: list[str], size: int) -> float:
     for text in windows:
         injection_score(text)
     return (time.thread_time_ns() - started) / len(windows) / 1000
+
+
+def cross_validated_input(folds: int = 5, thresholds: tuple[float, ...] = (0.3, 0.4, 0.5, 0.6, 0.7)) -> None:
+    """Retrain the input model ``folds`` times, each time without one fold of deepset *train* and of the
+    tau2-bench training turns, and score the left-out fold: how the threshold trades recall for false
+    alarms on training-side data only (the default threshold is checked here, not on the test sets)."""
+    from injection_data import deepset, tau2_turns
+    from train_injection import C, fit
+
+    from gatekit.governance.injection import Model
+
+    inputs, _ = build(SEED)
+    ds_train = dict(deepset("train"))
+    held_tau2 = {t for t, _ in inputs.tests["tau2 user turns (held-out 40%)"]}
+    tau2_train = sorted({t for turns in tau2_turns().values() for t in turns} - held_tau2)
+    ds_texts = sorted(ds_train)
+    rng = random.Random(SEED)
+    rng.shuffle(ds_texts)
+    rng.shuffle(tau2_train)
+    scored: list[tuple[float, int, str]] = []
+    for k in range(folds):
+        left_out = set(ds_texts[k::folds]) | set(tau2_train[k::folds])
+        fitted = fit([(t, y) for t, y in inputs.train if t not in left_out], C["input"])
+        model = Model(float(fitted["bias"]), dict(fitted["weights"]))  # type: ignore[call-overload]
+        for text in ds_texts[k::folds]:
+            scored.append((_sigmoid(model.logit(text)), ds_train[text], "deepset"))
+        scored.extend((_sigmoid(model.logit(text)), 0, "tau2") for text in tau2_train[k::folds])
+    print(f"  input, {folds}-fold cross-validation on deepset train and the tau2-bench training turns:")
+    for threshold in thresholds:
+        pos = [s for s, y, src in scored if y == 1]
+        neg = [s for s, y, src in scored if y == 0 and src == "deepset"]
+        tau = [s for s, y, src in scored if src == "tau2"]
+        mark = " (default)" if threshold == DEFAULT_THRESHOLD else ""
+        print(
+            f"    threshold {threshold:.1f}{mark:<10} deepset train recall {_rate(pos, threshold):.3f} ({len(pos)}), "
+            f"false-positive rate {_rate(neg, threshold):.3f} ({len(neg)}); tau2 false-positive rate "
+            f"{_rate(tau, threshold):.3f} ({len(tau)})"
+        )
 
 
 def cross_validated(folds: int = 3) -> None:
@@ -124,6 +164,7 @@ def main() -> None:
     print(f"  scoring speed, repeated text (cache hit): {(time.thread_time_ns() - started) / 10_000 / 1000:.2f} us")
     print(f"  machine load average: {os.getloadavg()[0]:.1f} (CPU times above exclude other processes)")
     if "--cv" in sys.argv:
+        cross_validated_input()
         cross_validated()
 
 

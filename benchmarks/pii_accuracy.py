@@ -12,6 +12,7 @@ Run: ``python benchmarks/pii_accuracy.py`` (reads ../shared/data).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from gatekit.governance import scan  # noqa: E402
 from gatekit.governance.detectors import PII_TYPES  # noqa: E402
 from gatekit.governance.injection import injection_score  # noqa: E402
 
-DATA = ROOT.parent / "shared" / "data"
+DATA = Path(os.environ.get("GATEKIT_SHARED_DATA") or ROOT.parent / "shared" / "data")
 TARGETS = {
     "EMAIL_ADDRESS": (0.98, 0.99),
     "CREDIT_CARD": (0.98, 0.99),

@@ -9,7 +9,7 @@ The ``tool_output`` model learns from the pieces ``segments()`` cuts a tool outp
 them: a positive tool output's injected piece is the one no benign tool output of the same carriers
 contains; its other pieces (names, dates, product descriptions) are negatives.
 
-Run: ``python benchmarks/train_injection.py`` (about half a minute); ``--out PATH`` writes elsewhere.
+Run: ``python benchmarks/train_injection.py`` (a few seconds); ``--out PATH`` writes elsewhere.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ module, written by ``benchmarks/train_injection.py`` from public labelled data; 
 lists the data, the held-out measures and the limits):
 
 * ``input``: what a user typed. Trained on direct injections (deepset train, composed examples)
-  against ordinary user prompts (tau2-bench, BFCL, presidio-research texts, deepset's benign ones).
+  against ordinary user prompts (tau2-bench, BFCL, presidio-research texts, deepset's benign ones,
+  composed role-play requests and questions about sensitive topics).
 * ``tool_output``: text an agent read from a tool. Trained on indirect injections (InjecAgent,
   BIPIA, deepset injections planted in tool responses) against tool responses filled with ordinary
   text. A request to *do* something ("transfer $500 to ...") is an attack there, not in ``input``.
@@ -18,8 +19,8 @@ characters are cut into chunks of half that; each window of two consecutive chun
 sum of its chunks' sums (each computed once, so cost is linear in the length, capped by
 ``MAX_CHARS``; a feature present in both chunks counts twice) and a text's score is its highest
 window's. Tool outputs are first cut at their JSON-like structure, so keys and
-ids are not mixed into prose. (Character 4-grams were tried: no better on the held-out sets, and 2-3x
-slower in plain Python.)
+ids are not mixed into prose. (Character n-grams were tried: no better on the held-out sets, and 2-4x
+slower in plain Python; docs/governance.md lists what else was measured.)
 The weights load lazily on the first score; scores are cached by text.
 """
 
