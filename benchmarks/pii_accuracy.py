@@ -22,7 +22,7 @@ from gatekit.governance import scan  # noqa: E402
 from gatekit.governance.detectors import PII_TYPES  # noqa: E402
 from gatekit.governance.injection import injection_score  # noqa: E402
 
-DATA = ROOT.parent / "shared" / "data"
+DATA = next((p / "shared" / "data" for p in ROOT.parents if (p / "shared" / "data").is_dir()), ROOT.parent / "shared" / "data")
 TARGETS = {
     "EMAIL_ADDRESS": (0.98, 0.99),
     "CREDIT_CARD": (0.98, 0.99),

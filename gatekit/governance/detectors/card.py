@@ -1,0 +1,33 @@
+"""CREDIT_CARD: 12..19 digits, compact or in groups (4-4-4-4[-1..7], Amex 4-6-5), Luhn-valid.
+
+Group separators: space (NBSP and other spaces after normalisation), ``-``, ``.``, ``/``, ``_``; one kind
+per number. A soft hyphen or zero-width character inside is removed by normalisation, so the number
+reads compact. A card followed by more digits (``4111 1111 1111 1111 123``, ``... 12/26``) is found: a
+grouped candidate ends at a group boundary. Not found: digits glued to a word or another number, a
+number that starts with 0, one repeated digit (``0000 0000 0000 0000``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from gatekit.governance.detectors.base import Detector, digits_of, luhn_ok
+
+_SEP = r"[ \-./_]"
+PATTERN = re.compile(
+    r"(?<![\w\-.+])"
+    rf"(?:\d{{4}}(?P<s>{_SEP})\d{{4}}(?P=s)\d{{4}}(?P=s)\d{{1,7}}+"
+    rf"|\d{{4}}(?P<t>{_SEP})\d{{6}}(?P=t)\d{{4,5}}+"
+    r"|\d{12,19}+)"
+    r"(?![\w\-])",
+    re.ASCII,
+)
+
+
+def card_ok(value: str) -> bool:
+    """Luhn-valid, 12..19 digits, not starting with 0 (no issuer), not one repeated digit."""
+    digits = digits_of(value)
+    return 12 <= len(digits) <= 19 and digits[0] != "0" and luhn_ok(digits)
+
+
+DETECTOR = Detector("CREDIT_CARD", PATTERN, card_ok, score=0.95)

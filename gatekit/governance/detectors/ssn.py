@@ -1,0 +1,28 @@
+"""US_SSN: ``ddd-dd-dddd`` (or spaces / dots, one kind), valid per the SSA's rules.
+
+Not an SSN: area 000, 666 or 9xx, group 00, serial 0000, one repeated digit (``111-11-1111``), digits
+glued to a word or another number (``E111111111``). A bare run of 9 digits is weak (score 0.3: any
+9-digit id looks like it): it is a finding only after a context word (``ssn``, ``social security``...).
+"""
+
+from __future__ import annotations
+
+import re
+
+from gatekit.governance.detectors.base import Detector, ssn_ok
+
+_CONTEXT = ("ssn", "social security", "social sec", "ss#", "ss #", "taxpayer", "tin")
+
+GROUPED = Detector(
+    "US_SSN",
+    re.compile(r"(?<![\w\-.+/])\d{3}(?P<s>[ \-.])\d{2}(?P=s)\d{4}(?![\w\-/]|\.\d)", re.ASCII),
+    ssn_ok,
+    score=0.85,
+)
+BARE = Detector(
+    "US_SSN",
+    re.compile(r"(?<![\w\-.+/])\d{9}(?![\w\-/]|\.\d)", re.ASCII),
+    ssn_ok,
+    score=0.3,
+    context=_CONTEXT,
+)
