@@ -163,7 +163,7 @@ class PhoneDetector(Detector):
         super().__init__("PHONE_NUMBER", _PATTERN, score=0.9)
         object.__setattr__(self, "regions", tuple(check_region(region) for region in regions))
 
-    def ok(self, value: str, text: str = "", end: int = 0) -> bool:
+    def ok(self, value: str, text: str = "", end: int = 0, strict: bool = False) -> bool:
         """``value`` (a candidate's text, ending at ``end`` of ``text``) is a phone number.
 
         Valid per libphonenumber, or, when formatted like one (a ``+`` and a country code, or three digit
@@ -180,7 +180,9 @@ class PhoneDetector(Detector):
         regions = self.regions  # type: ignore[attr-defined]
         if _valid(digits, international, regions):
             return True
-        formatted = international or "(" in main or len(groups) >= 3
+        if strict:
+            return False
+        formatted = international or (("(" in main or len(groups) >= 3) and len(digits) <= 11)
         return formatted and _valid(digits, international, regions, True)
 
     def spans(self, text: str) -> Iterator[tuple[int, int]]:

@@ -83,11 +83,15 @@ class Scanner:
         self.secret_types = frozenset(d.type for d in self.detectors if d.secret)
         self.cache: dict[str, list[Finding]] = {}  # findings of short texts, shared by every case
 
-    def scan(self, text: str) -> list[Finding]:
-        """Find the entities in ``text``: ordered by position, never overlapping, spans of ``text`` itself."""
+    def scan(self, text: str, shared: bool = False) -> list[Finding]:
+        """Find the entities in ``text``: ordered by position, never overlapping, spans of ``text`` itself.
+
+        ``shared``: a short text's findings are kept for later calls (tool-argument ids, names and amounts
+        recur from case to case; outputs are not kept). The lists returned are never to be mutated.
+        """
         if len(text) < MIN_FINDING:
             return []
-        short = len(text) <= _CACHE_MAX_CHARS
+        short = shared and len(text) <= _CACHE_MAX_CHARS
         if short:
             cached = self.cache.get(text)
             if cached is not None:

@@ -437,7 +437,7 @@ class Evaluation:
                 continue
             found = scans.get(text)
             if found is None:
-                found = scans[text] = scanner.scan(text)
+                found = scans[text] = scanner.scan(text, type(key) is tuple)
             if not found:
                 continue
             if ids is not None and type(key) is tuple and text.isdigit():
