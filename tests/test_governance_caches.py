@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from gatekit.governance import policy_from_dict
-from gatekit.governance.expressions import Expression
 from gatekit.governance.detectors import DEFAULT_SCANNER, registry
+from gatekit.governance.expressions import Expression
 from gatekit.models import Outcome
 
 EMAIL = "jane.doe@example.com"

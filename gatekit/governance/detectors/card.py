@@ -15,10 +15,9 @@ from gatekit.governance.detectors.base import Detector, digits_of, luhn_ok
 
 _SEP = r"[ \-./_]"
 PATTERN = re.compile(
-    r"(?<![\w\-.+])"
-    rf"(?:\d{{4}}(?P<s>{_SEP})\d{{4}}(?P=s)\d{{4}}(?P=s)\d{{1,7}}+"
-    rf"|\d{{4}}(?P<t>{_SEP})\d{{6}}(?P=t)\d{{4,5}}+"
-    r"|\d{12,19}+)"
+    rf"(?:\d(?<![\w\-.+]\d)\d{{3}}(?P<s>{_SEP})\d{{4}}(?P=s)\d{{4}}(?P=s)\d{{1,7}}+"
+    rf"|\d(?<![\w\-.+]\d)\d{{3}}(?P<t>{_SEP})\d{{6}}(?P=t)\d{{4,5}}+"
+    r"|\d(?<![\w\-.+]\d)\d{11,18}+)"
     r"(?![\w\-])",
     re.ASCII,
 )
@@ -30,4 +29,4 @@ def card_ok(value: str) -> bool:
     return 12 <= len(digits) <= 19 and digits[0] != "0" and luhn_ok(digits)
 
 
-DETECTOR = Detector("CREDIT_CARD", PATTERN, card_ok, score=0.95)
+DETECTOR = Detector("CREDIT_CARD", PATTERN, card_ok, score=0.95, needs_digit=True)

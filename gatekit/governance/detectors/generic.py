@@ -24,4 +24,14 @@ def _credential(value: str) -> bool:
     return shannon_entropy(value) >= 3.0 and any(ch.isdigit() for ch in value)
 
 
-DETECTOR = Detector("GENERIC_SECRET", _PATTERN, _credential, score=0.8, hints=("=", ":"), secret=True)
+_NAMES = re.compile(r"key|secret|token|pass|pwd", re.IGNORECASE)
+
+
+class _Generic(Detector):
+    def findings(self, text: str) -> list[tuple[float, int, int]]:
+        if _NAMES.search(text) is None:  # (one pass in the regex engine: most texts name no credential)
+            return []
+        return super().findings(text)
+
+
+DETECTOR = _Generic("GENERIC_SECRET", _PATTERN, _credential, score=0.8, hints=("=", ":"), secret=True)

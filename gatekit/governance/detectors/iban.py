@@ -7,11 +7,13 @@ ISO 7064 mod-97 check holds.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-from gatekit.governance.detectors.base import IBAN_LENGTHS, Detector, iban_ok
+from gatekit.governance.detectors.base import IBAN_LENGTHS, VALIDATION_BUDGET, Detector, iban_ok
 
-_START = re.compile(r"(?<![0-9A-Za-z_])[A-Za-z]{2}\d{2}", re.ASCII)
+# an IBAN's shape, any country (the look-behind after the first letter: the engine skips to letters)
+_START = re.compile(
+    r"[A-Za-z](?<![0-9A-Za-z_][A-Za-z])[A-Za-z]\d{2}(?:[ \-]?[A-Za-z0-9]){11,30}(?![0-9A-Za-z_])", re.ASCII
+)
 _BODIES = {
     length: re.compile(rf"[A-Za-z0-9]{{4}}(?:[ \-]?[A-Za-z0-9]){{{length - 4}}}(?![0-9A-Za-z_])", re.ASCII)
     for length in set(IBAN_LENGTHS.values())
@@ -21,15 +23,21 @@ _BODIES = {
 class IbanDetector(Detector):
     """Candidates grown from each ``CCdd`` start to the length its country needs."""
 
-    def spans(self, text: str) -> Iterator[tuple[int, int]]:
-        """Valid IBANs of ``text``."""
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Valid IBANs of ``text`` (past VALIDATION_BUDGET candidates, IBAN-shaped ones: see Detector.spans)."""
+        found: list[tuple[int, int]] = []
+        checked = 0
         for start in _START.finditer(text):
             length = IBAN_LENGTHS.get(start.group()[:2].upper())
             if length is None:
                 continue
             body = _BODIES[length].match(text, start.start())
-            if body is not None and iban_ok(body.group()):
-                yield body.span()
+            if body is None:
+                continue
+            checked += 1
+            if checked > VALIDATION_BUDGET or iban_ok(body.group()):
+                found.append(body.span())
+        return found
 
 
 DETECTOR = IbanDetector("IBAN_CODE", _START, score=0.95, hints=())

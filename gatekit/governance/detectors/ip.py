@@ -33,10 +33,11 @@ def ipv6_ok(value: str) -> bool:
 
 IPV4 = Detector(
     "IP_ADDRESS",
-    re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d]|\.\d)", re.ASCII),
+    re.compile(r"\d(?<![\d.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?![\d]|\.\d)", re.ASCII),
     ipv4_ok,
     score=0.9,
     hints=(".",),
+    needs_digit=True,
 )
 IPV6 = Detector(
     "IP_ADDRESS",

@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 import phonenumbers
 from phonenumbers import PhoneMetadata
 
-from gatekit.governance.detectors.base import Detector, placeholder_digits
+from gatekit.governance.detectors.base import VALIDATION_BUDGET, Detector, placeholder_digits
 
 # regions tried for numbers written without a country code (tuned on half of presidio-research's synthetic set)
 DEFAULT_REGIONS: tuple[str, ...] = ("US", "GB", "DE", "FR", "IT", "ES", "NL", "SE", "CH", "AU", "CA", "IN", "BR")
@@ -48,10 +48,12 @@ _TYPES = (
     "voicemail",
 )
 
-_GROUP = r"(?:\(\d{1,5}+\)|\d{1,12}+)"
+# (the pattern begins with its first character, the look-behind checked after it, so that the regex engine
+# skips to candidate characters; a look-ahead for 7 digits within reach drops short runs before Python sees them)
 _PATTERN = re.compile(
-    r"(?<![\w+\-/.:@#$%])"
-    rf"(?P<value>(?:\+ ?)?{_GROUP}(?:(?: ?\(0\) ?|[ .\-]| ?(?=\()|(?<=\)))(?:\(\d{{1,5}}+\)|\d{{1,10}}+)){{0,7}}+"
+    r"(?P<value>[+(\d](?<![\w+\-/.:@#$%][+(\d])(?=(?:[ .\-()xet#]{0,5}+\d){6})"
+    r"(?:(?<=\+) ?(?:\(\d{1,5}+\)|\d{1,12}+)|(?<=\()\d{1,5}+\)|(?<=\d)\d{0,11}+)"
+    r"(?:(?: ?\(0\) ?|[ .\-]| ?(?=\()|(?<=\)))(?:\(\d{1,5}+\)|\d{1,10}+)){0,7}+"
     r"(?:(?: ?(?:x|ext\.?|#) ?)\d{1,6}+)?+)",
     re.ASCII,
 )
@@ -160,7 +162,7 @@ class PhoneDetector(Detector):
     """Phone numbers (see the module doc); ``regions`` for numbers written without a country code."""
 
     def __init__(self, regions: Iterable[str] = DEFAULT_REGIONS) -> None:
-        super().__init__("PHONE_NUMBER", _PATTERN, score=0.9)
+        super().__init__("PHONE_NUMBER", _PATTERN, score=0.9, needs_digit=True)
         object.__setattr__(self, "regions", tuple(check_region(region) for region in regions))
 
     def ok(self, value: str, text: str = "", end: int = 0, strict: bool = False) -> bool:
@@ -185,18 +187,33 @@ class PhoneDetector(Detector):
         formatted = international or (("(" in main or len(groups) >= 3) and len(digits) <= 11)
         return formatted and _valid(digits, international, regions, True)
 
-    def spans(self, text: str) -> Iterator[tuple[int, int]]:
-        """Validated phone numbers; a shorter prefix (whole space-separated groups) when the whole is not one."""
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Phone numbers of ``text``; a candidate's last group after a space is dropped when the whole is not one.
+
+        Past VALIDATION_BUDGET candidates (a hostile text), candidates are findings on their shape alone.
+        """
         size = len(text)
-        for match in _PATTERN.finditer(text):
+        found: list[tuple[int, int]] = []
+        checked = 0
+        matches = _PATTERN.finditer(text)
+        for match in matches:
             start, end = match.span()
             if end < size and _AFTER_BAD.match(text, end) is not None:
                 continue
-            value = text[start:end]
-            if sum(ch.isdigit() for ch in value) < 7:
+            value = match.group()
+            if len(value) < 7:
                 continue
+            checked += 1
+            if checked > VALIDATION_BUDGET:
+                found.append((start, end))
+                found.extend(
+                    m.span()
+                    for m in matches
+                    if m.end() - m.start() >= 7 and (m.end() == size or _AFTER_BAD.match(text, m.end()) is None)
+                )
+                break
             if self.ok(value, text, end):
-                yield start, end
+                found.append((start, end))
                 continue
             # followed by one more group after a space ("call 555-123-4567 5 times"): the number without it
             cut = value.rfind(" ")
@@ -204,9 +221,10 @@ class PhoneDetector(Detector):
                 cut > 0
                 and value[cut - 1].isdigit()
                 and value[cut + 1 :].isdigit()
-                and self.ok(value[:cut], text, start + cut)
+                and self.ok(value[:cut], text, start + cut, True)
             ):
-                yield start, start + cut
+                found.append((start, start + cut))
+        return found
 
 
 DETECTOR = PhoneDetector()

@@ -7,7 +7,6 @@ looked up once and reused for every header before it (repeated headers cost one 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from gatekit.governance.detectors.base import Detector
 
@@ -20,15 +19,16 @@ _MAX_BLOCK = 16_384
 class PrivateKeyDetector(Detector):
     """Key blocks: header to footer."""
 
-    def spans(self, text: str) -> Iterator[tuple[int, int]]:
+    def spans(self, text: str) -> list[tuple[int, int]]:
         """Every key block of ``text``."""
+        found: list[tuple[int, int]] = []
         footer: re.Match[str] | None = None
         exhausted = False  # no footer after the last search's start: none after any later header either
         position = 0
         while True:
             header = _HEADER.search(text, position)
             if header is None:
-                return
+                return found
             start, end = header.span()
             if not exhausted and (footer is None or footer.start() < end):
                 footer = _FOOTER.search(text, end)
@@ -39,7 +39,7 @@ class PrivateKeyDetector(Detector):
                 body = _BODY.match(text, end, min(len(text), end + _MAX_BLOCK))
                 if body is not None:
                     end = body.end()
-            yield start, end
+            found.append((start, end))
             position = end
 
 

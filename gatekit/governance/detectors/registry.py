@@ -67,7 +67,6 @@ DEFAULT_DETECTORS: tuple[Detector, ...] = (
     phone.DETECTOR,
 )
 
-_NUMERIC = frozenset({"CREDIT_CARD", "US_SSN", "PHONE_NUMBER"})
 _ANY_DIGIT = re.compile(r"[0-9]")
 _CACHE_MAX_CHARS = 256  # short texts (tool-argument ids, names, amounts) recur: their findings are kept
 _CACHE_MAX_ENTRIES = 16_384
@@ -101,7 +100,7 @@ class Scanner:
         has_digit = _ANY_DIGIT.search(subject) is not None
         candidates: list[tuple[float, int, int, str]] = []
         for detector in self.detectors:
-            if not has_digit and detector.type in _NUMERIC:
+            if not has_digit and detector.needs_digit:
                 continue
             kind = detector.type
             candidates.extend((score, start, end, kind) for score, start, end in detector.findings(subject))

@@ -9,7 +9,6 @@ or when it is the whole text (a form field, a tool argument ``{"member_id": "078
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from gatekit.governance.detectors.base import Detector, ssn_ok
 
@@ -17,28 +16,30 @@ _CONTEXT = ("ssn", "social security", "social sec", "ss#", "ss #", "taxpayer", "
 
 GROUPED = Detector(
     "US_SSN",
-    re.compile(r"(?<![\w\-.+/])\d{3}(?P<s>[ \-.])\d{2}(?P=s)\d{4}(?![\w\-/]|\.\d)", re.ASCII),
+    re.compile(r"\d(?<![\w\-.+/]\d)\d{2}(?P<s>[ \-.])\d{2}(?P=s)\d{4}(?![\w\-/]|\.\d)", re.ASCII),
     ssn_ok,
     score=0.85,
+    needs_digit=True,
 )
+
+
 class _BareSsn(Detector):
     """A bare 9-digit run: weak in running text, an SSN when it is the whole text (a form field, an argument)."""
 
-    def findings(self, text: str) -> Iterator[tuple[float, int, int]]:
+    def findings(self, text: str) -> list[tuple[float, int, int]]:
         """Findings at full score for a whole-text value, else only after a context word."""
         value = text.strip()
         if len(value) == 9:
             start = text.find(value)
-            if value.isdigit() and ssn_ok(value):
-                yield 0.85, start, start + 9
-            return
-        yield from super().findings(text)
+            return [(0.85, start, start + 9)] if value.isdigit() and ssn_ok(value) else []
+        return super().findings(text)
 
 
 BARE = _BareSsn(
     "US_SSN",
-    re.compile(r"(?<![\w\-.+/])\d{9}(?![\w\-/]|\.\d)", re.ASCII),
+    re.compile(r"\d(?<![\w\-.+/]\d)\d{8}(?![\w\-/]|\.\d)", re.ASCII),
     ssn_ok,
     score=0.3,
     context=_CONTEXT,
+    needs_digit=True,
 )
