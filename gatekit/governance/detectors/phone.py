@@ -6,7 +6,7 @@ path, an amount or a version (nothing of ``\\w + - / . : @ # $ %`` right before 
 ``/``, ``-digit`` or ``.digit`` right after it; a hyphenated label may follow: ``555-123-4567-Office``).
 
 Shape rules, before the library: 7..15 digits; the last group has 2+ digits (an ISBN's check digit, a
-version's patch number); a dotted number has groups of 2..4 digits; not an SSN's 3-2-4 groups; not a date (``2026-11-21``), not a
+version's patch number); a dotted number has groups of 2..4 digits and is no IPv4 shape; not an SSN's 3-2-4 groups; not a date (``2026-11-21``), not a
 valid ISBN-13, not one repeated digit; a bare run of digits without ``+`` has 10 or 11 digits; not two groups
 before a word (a house number and a street); not a Portuguese / Brazilian postal code (``3610-114``).
 
@@ -52,7 +52,7 @@ _TYPES = (
 # skips to candidate characters; a look-ahead for 7 digits within reach drops short runs before Python sees them)
 _PATTERN = re.compile(
     r"(?P<value>[+(\d](?<![\w+\-/.:@#$%][+(\d])(?=(?:[ .\-()xet#]{0,5}+\d){6})"
-    r"(?:(?<=\+) ?(?:\(\d{1,5}+\)|\d{1,12}+)|(?<=\()\d{1,5}+\)|(?<=\d)\d{0,11}+)"
+    r"(?:(?<=\+) ?(?:\(\d{1,5}+\)|\d{1,15}+)|(?<=\()\d{1,5}+\)|(?<=\d)\d{0,11}+)"
     r"(?:(?: ?\(0\) ?|[ .\-]| ?(?=\()|(?<=\)))(?:\(\d{1,5}+\)|\d{1,10}+)){0,7}+"
     r"(?:(?: ?(?:x|ext\.?|#) ?)\d{1,6}+)?+)",
     re.ASCII,
@@ -151,8 +151,10 @@ def _shape_ok(value: str, text: str, end: int) -> bool:
         return False  # a bare run: an amount, an id, an account number
     if len(groups) == 2 and not plus and "(" not in main and _NEXT_WORD.match(text, end) is not None:
         return False  # a house number and a street: "3747 3911 Fourth Avenue"
-    if "." in main and any(not 2 <= len(group) <= 4 for group in groups):
-        return False
+    if "." in main and (
+        any(not 2 <= len(group) <= 4 for group in groups) or (len(groups) == 4 and max(map(len, groups)) <= 3)
+    ):
+        return False  # a version number, an IPv4 address shape
     if [len(group) for group in groups] == [3, 2, 4]:
         return False  # the shape of a US social security number
     return _DATE.search(main) is None and _POSTCODE.fullmatch(main) is None and not _isbn13(digits)

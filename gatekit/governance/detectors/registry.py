@@ -7,6 +7,7 @@ one) and maps each finding back to the span of the ORIGINAL text, whose characte
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -128,12 +129,17 @@ def _resolve(candidates: list[tuple[float, int, int, str]]) -> list[tuple[float,
         last_end = end
     else:
         return candidates  # the usual case: no overlap
+    starts: list[int] = []  # accepted spans, kept sorted and non-overlapping (bisect: n log n)
     accepted: list[tuple[float, int, int, str]] = []
     for candidate in sorted(candidates, key=lambda c: (-c[0], c[1] - c[2], c[1])):
         _, start, end, _ = candidate
-        if all(end <= other[1] or other[2] <= start for other in accepted):
-            accepted.append(candidate)
-    accepted.sort(key=lambda c: c[1])
+        index = bisect.bisect_left(starts, start)
+        if index > 0 and accepted[index - 1][2] > start:
+            continue
+        if index < len(starts) and starts[index] < end:
+            continue
+        starts.insert(index, start)
+        accepted.insert(index, candidate)
     return accepted
 
 
