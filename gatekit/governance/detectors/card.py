@@ -4,7 +4,7 @@ Group separators: space (NBSP and other spaces after normalisation), ``-``, ``.`
 per number. A soft hyphen or zero-width character inside is removed by normalisation, so the number
 reads compact. A card followed by more digits (``4111 1111 1111 1111 123``, ``... 12/26``) is found: a
 grouped candidate ends at a group boundary. Not found: digits glued to a word or another number, a
-number that starts with 0, one repeated digit (``0000 0000 0000 0000``).
+number of one repeated digit (``0000 0000 0000 0000``), a Luhn failure.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ PATTERN = re.compile(
 
 
 def card_ok(value: str) -> bool:
-    """Luhn-valid, 12..19 digits, not starting with 0 (no issuer), not one repeated digit."""
+    """Luhn-valid, 12..19 digits, not one repeated digit."""
     digits = digits_of(value)
-    return 12 <= len(digits) <= 19 and digits[0] != "0" and luhn_ok(digits)
+    return 12 <= len(digits) <= 19 and luhn_ok(digits)
 
 
 DETECTOR = Detector("CREDIT_CARD", PATTERN, card_ok, score=0.95, needs_digit=True)

@@ -170,7 +170,7 @@ class PhoneDetector(Detector):
     def ok(self, value: str, text: str = "", end: int = 0, strict: bool = False) -> bool:
         """``value`` (a candidate's text, ending at ``end`` of ``text``) is a phone number.
 
-        Valid per libphonenumber, or, when formatted like one (a ``+`` and a country code, or three digit
+        Valid per libphonenumber, or, when formatted like one (three digit
         groups or an area code in parentheses), of a length possible for its country / a default region.
         """
         if not _shape_ok(value, text, end):
@@ -186,7 +186,7 @@ class PhoneDetector(Detector):
             return True
         if strict:
             return False
-        formatted = international or (("(" in main or len(groups) >= 3) and len(digits) <= 11)
+        formatted = ("(" in main or len(groups) >= 3) and (international or len(digits) <= 11)
         return formatted and _valid(digits, international, regions, True)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
