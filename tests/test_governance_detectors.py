@@ -124,7 +124,7 @@ def test_normaliser_maps_offsets_back_to_the_original() -> None:
     assert normal.text == "abc@fix3"
     assert normal.start(3) == 5 and normal.end(4) == 6  # "@" is the original's index 5
     assert text[normal.start(4) : normal.end(7)] == "\ufb01x"
-    assert normalise("plain ascii").prefix is None
+    assert normalise("plain ascii").spots is None and normalise("caf\u00e9").spots is None
 
 
 # --- item 7 of the fail-closed issue: values that are not strings -------------------------------------------------
@@ -291,3 +291,18 @@ def test_repeated_private_key_headers_scan_in_linear_time() -> None:
     small = min(_timed(scan, header * 3_000) for _ in range(3))
     large = min(_timed(scan, header * 30_000) for _ in range(3))  # ~1 MB: 3.7 s with the old scanner
     assert large < 30 * small  # linear: ten times the text, not a hundred times the time
+
+
+def test_the_normaliser_knows_every_format_character_dash_and_digit() -> None:
+    import unicodedata
+
+    from gatekit.governance.normalise import _SPECIAL
+
+    missing = [
+        hex(code)
+        for code in range(0x80, 0x110000)
+        if unicodedata.category(chr(code)) in ("Cf", "Pd", "Nd") and _SPECIAL.match(chr(code)) is None
+    ]
+    assert missing == []
+    # an NFKC-normal text in another script is read as it is (no copy, no offset map)
+    assert normalise("Δημήτρης Παπαδόπουλος, café").spots is None

@@ -9,15 +9,15 @@ Detectors read a normalised copy of the text and redaction replaces the span of 
 * for the ``sensitive_terms`` rule only (``confusables=True``): Cyrillic and Greek letters that look
   like Latin ones as those Latin letters (``Cyrillic а`` -> ``a``).
 
-Cost: an ASCII text is returned as it is (no copy, no map). Otherwise one ``str.translate`` call (a C
-loop over a cached per-character table) and, only when the text changed, one prefix-sum array built
-with C iterators: linear in the text length.
+Cost: an ASCII text is returned as it is (no copy, no map), and so is an NFKC-normal text without format
+characters, dashes or non-ASCII digits (two C passes). Otherwise the characters that change are looked
+up in a cached per-character table and recorded as sparse "spots" (the offset map): linear in the text.
 """
 
 from __future__ import annotations
 
 import bisect
-import itertools
+import re
 import unicodedata
 from typing import NamedTuple
 
@@ -73,24 +73,62 @@ _DETECT = _Table(confusables=False)
 _TERMS = _Table(confusables=True)
 
 
+# Characters an NFKC-normal text may still hold that normalisation changes: format characters (category Cf),
+# dashes (Pd) and non-ASCII decimal digits (Nd, which ``\d`` matches). The Cf and Pd lists are Unicode 15's
+# (a test compares them with ``unicodedata``).
+_FORMAT = (
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
+)
+_DASHES = (
+    "\u058a\u05be\u1400\u1806\u2010-\u2015\u2e17\u2e1a\u2e3a\u2e3b\u2e40\u2e5d\u301c\u3030\u30a0"
+    "\ufe31\ufe32\ufe58\ufe63\uff0d\U00010ead"
+)
+# (a non-ASCII character first, its class checked behind it: the engine skips ASCII text at C speed)
+_SPECIAL = re.compile(f"[^\\x00-\\x7f](?:(?<=[{_FORMAT}{_DASHES}])|(?<=\\d))")
+
+
 class Normalised(NamedTuple):
-    """A normalised text and, when it differs from the original, the offset map back to it."""
+    """A normalised text and, when it differs from the original, where it was changed.
+
+    ``spots`` lists each changed character as ``(original start, original end, normalised start, normalised
+    end)``, in order; between them the two texts are equal, shifted.
+    """
 
     text: str
-    # prefix[i] = offset in ``text`` of the original character i (len(original) + 1 entries); None: identical
-    prefix: list[int] | None
+    spots: list[tuple[int, int, int, int]] | None = None
+
+    def _locate(self, offset: int) -> tuple[int, int, int, int] | None:
+        spots = self.spots
+        assert spots is not None
+        index = bisect.bisect_right(spots, offset, key=lambda spot: spot[2]) - 1
+        return spots[index] if index >= 0 else None
 
     def start(self, offset: int) -> int:
         """Original offset of the span that starts at ``offset`` of the normalised text."""
-        if self.prefix is None:
+        if self.spots is None:
             return offset
-        return bisect.bisect_right(self.prefix, offset) - 1
+        spot = self._locate(offset)
+        if spot is None:
+            return offset
+        if offset < spot[3]:  # inside a changed character's replacement: all of that character
+            return spot[0]
+        return spot[1] + offset - spot[3]
 
     def end(self, offset: int) -> int:
         """Original offset of the span that ends at ``offset`` of the normalised text."""
-        if self.prefix is None:
+        if self.spots is None:
             return offset
-        return bisect.bisect_left(self.prefix, offset)
+        spot = self._locate(offset - 1) if offset > 0 else None
+        if spot is None:
+            return offset
+        if offset <= spot[3]:  # ends inside (or at the end of) a changed character's replacement
+            return spot[1]
+        return spot[1] + offset - spot[3]
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
 def normalise(text: str, *, confusables: bool = False) -> Normalised:
@@ -98,11 +136,39 @@ def normalise(text: str, *, confusables: bool = False) -> Normalised:
     if text.isascii():
         return Normalised(text, None)
     table = _TERMS if confusables else _DETECT
-    normal = text.translate(table)
-    if normal == text:
+    if not confusables and unicodedata.is_normalized("NFKC", text):
+        changed = [(m.start(), m.end()) for m in _SPECIAL.finditer(text)]  # (two passes in C)
+        if not changed:
+            return Normalised(text, None)
+    else:  # the runs of non-ASCII characters that change (most words of another script do not)
+        changed = [
+            m.span()
+            for m in _NON_ASCII.finditer(text)
+            if confusables or not unicodedata.is_normalized("NFKC", m.group()) or _SPECIAL.search(m.group())
+        ]
+    pieces: list[str] = []
+    spots: list[tuple[int, int, int, int]] = []
+    position = 0  # in the original
+    length = 0  # of the normalised text so far
+    for start, end in changed:
+        if start > position:
+            pieces.append(text[position:start])
+            length += start - position
+        for index in range(start, end):
+            char = text[index]
+            replacement = table[ord(char)]
+            if replacement == char:
+                pieces.append(char)
+                length += 1
+                continue
+            spots.append((index, index + 1, length, length + len(replacement)))
+            pieces.append(replacement)
+            length += len(replacement)
+        position = end
+    if not spots:
         return Normalised(text, None)
-    lengths = map(len, map(table.__getitem__, map(ord, text)))
-    return Normalised(normal, list(itertools.accumulate(lengths, initial=0)))
+    pieces.append(text[position:])
+    return Normalised("".join(pieces), spots)
 
 
 __all__ = ["Normalised", "normalise"]

@@ -15,9 +15,9 @@ from gatekit.governance.detectors.base import Detector, digits_of, luhn_ok
 
 _SEP = r"[ \-./_]"
 PATTERN = re.compile(
-    rf"(?:\d(?<![\w\-.+]\d)\d{{3}}(?P<s>{_SEP})\d{{4}}(?P=s)\d{{4}}(?P=s)\d{{1,7}}+"
-    rf"|\d(?<![\w\-.+]\d)\d{{3}}(?P<t>{_SEP})\d{{6}}(?P=t)\d{{4,5}}+"
-    r"|\d(?<![\w\-.+]\d)\d{11,18}+)"
+    r"\d(?<![\w\-.+]\d)"
+    rf"(?:\d{{3}}(?:(?P<s>{_SEP})\d{{4}}(?P=s)\d{{4}}(?P=s)\d{{1,7}}+|(?P<t>{_SEP})\d{{6}}(?P=t)\d{{4,5}}+)"
+    r"|\d{11,18}+)"
     r"(?![\w\-])",
     re.ASCII,
 )

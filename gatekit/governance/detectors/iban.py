@@ -10,9 +10,10 @@ import re
 
 from gatekit.governance.detectors.base import IBAN_LENGTHS, VALIDATION_BUDGET, Detector, iban_ok
 
-# an IBAN's shape, any country (the look-behind after the first letter: the engine skips to letters)
+# an IBAN's shape, any country; anchored on the first check digit with the country code checked behind it,
+# so that the regex engine skips to digits
 _START = re.compile(
-    r"[A-Za-z](?<![0-9A-Za-z_][A-Za-z])[A-Za-z]\d{2}(?:[ \-]?[A-Za-z0-9]){11,30}(?![0-9A-Za-z_])", re.ASCII
+    r"\d(?<=[A-Za-z]{2}\d)(?<![0-9A-Za-z_][A-Za-z]{2}\d)\d(?:[ \-]?[A-Za-z0-9]){11,30}(?![0-9A-Za-z_])", re.ASCII
 )
 _BODIES = {
     length: re.compile(rf"[A-Za-z0-9]{{4}}(?:[ \-]?[A-Za-z0-9]){{{length - 4}}}(?![0-9A-Za-z_])", re.ASCII)
@@ -21,17 +22,18 @@ _BODIES = {
 
 
 class IbanDetector(Detector):
-    """Candidates grown from each ``CCdd`` start to the length its country needs."""
+    """Candidates of an IBAN's shape, then the length their country needs."""
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Valid IBANs of ``text`` (past VALIDATION_BUDGET candidates, IBAN-shaped ones: see Detector.spans)."""
         found: list[tuple[int, int]] = []
         checked = 0
         for start in _START.finditer(text):
-            length = IBAN_LENGTHS.get(start.group()[:2].upper())
+            begin = start.start() - 2
+            length = IBAN_LENGTHS.get(text[begin : begin + 2].upper())
             if length is None:
                 continue
-            body = _BODIES[length].match(text, start.start())
+            body = _BODIES[length].match(text, begin)
             if body is None:
                 continue
             checked += 1
@@ -40,4 +42,4 @@ class IbanDetector(Detector):
         return found
 
 
-DETECTOR = IbanDetector("IBAN_CODE", _START, score=0.95, hints=())
+DETECTOR = IbanDetector("IBAN_CODE", _START, score=0.95, needs_digit=True)

@@ -39,12 +39,37 @@ IPV4 = Detector(
     hints=(".",),
     needs_digit=True,
 )
-IPV6 = Detector(
-    "IP_ADDRESS",
-    re.compile(
-        r"(?<![0-9A-Za-z:_])(?=[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:)[0-9A-Fa-f:]{3,39}+(?![0-9A-Za-z:_.])", re.ASCII
-    ),
-    ipv6_ok,
-    score=0.9,
-    hints=(":",),
-)
+_IPV6_HINT = re.compile(r":[0-9A-Fa-f]{0,4}:")  # two colons close together (the engine skips to colons)
+_HEX_COLON = frozenset("0123456789abcdefABCDEF:")
+
+
+class Ipv6Detector(Detector):
+    """IPv6 addresses grown left and right from each ``:hex:`` hint."""
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Every IPv6 address of ``text`` (at most 39 characters of hex digits and colons, alone)."""
+        found: list[tuple[int, int]] = []
+        size = len(text)
+        next_free = 0
+        hint = _IPV6_HINT.search(text)
+        while hint is not None:
+            start = hint.start()
+            low = max(next_free, start - 39)
+            while start > low and text[start - 1] in _HEX_COLON:
+                start -= 1
+            end = hint.end()
+            high = min(size, start + 40)
+            while end < high and text[end] in _HEX_COLON:
+                end += 1
+            next_free = end
+            hint = _IPV6_HINT.search(text, max(end, hint.start() + 1))
+            if (start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_.")) or (
+                end < size and (text[end].isalnum() or text[end] in "_:")
+            ):
+                continue
+            if ipv6_ok(text[start:end]):
+                found.append((start, end))
+        return found
+
+
+IPV6 = Ipv6Detector("IP_ADDRESS", _IPV6_HINT, ipv6_ok, score=0.9, hints=(":",))

@@ -82,6 +82,11 @@ class Scanner:
         self.types = tuple(dict.fromkeys(detector.type for detector in self.detectors))
         self.secret_types = frozenset(d.type for d in self.detectors if d.secret)
         self.cache: dict[str, list[Finding]] = {}  # findings of short texts, shared by every case
+        # one pass for the literal hints of the secret detectors (most texts hold none of them)
+        self._gated = frozenset(d for d in self.detectors if d.hints and d.secret and d.type != "GENERIC_SECRET")
+        hints = sorted({hint for d in self._gated for hint in d.hints}, key=len, reverse=True)
+        self._hint_gate = re.compile("|".join(map(re.escape, hints))) if hints else None
+        self._plan = [(d, d.type, d.needs_digit, d in self._gated) for d in self.detectors]
 
     def scan(self, text: str, shared: bool = False) -> list[Finding]:
         """Find the entities in ``text``: ordered by position, never overlapping, spans of ``text`` itself.
@@ -99,17 +104,18 @@ class Scanner:
         normal = normalise(text)
         subject = normal.text
         has_digit = _ANY_DIGIT.search(subject) is not None
+        hinted = self._hint_gate is None or self._hint_gate.search(subject) is not None
         candidates: list[tuple[float, int, int, str]] = []
-        for detector in self.detectors:
-            if not has_digit and detector.needs_digit:
+        for detector, kind, needs_digit, gated in self._plan:
+            if (needs_digit and not has_digit) or (gated and not hinted):
                 continue
-            kind = detector.type
-            candidates.extend((score, start, end, kind) for score, start, end in detector.findings(subject))
+            for score, start, end in detector.findings(subject):
+                candidates.append((score, start, end, kind))
         if len(candidates) > 1:
             candidates = _resolve(candidates)
         findings: list[Finding] = []
         for _, start, end, kind in candidates:
-            if normal.prefix is not None:
+            if normal.spots is not None:
                 start, end = normal.start(start), normal.end(end)
             findings.append(Finding(kind, start, end, text[start:end]))
         if short:

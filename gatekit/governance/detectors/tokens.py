@@ -42,10 +42,10 @@ JWT = Detector(
 )
 PREFIXED_KEY = Detector(
     "API_TOKEN",
-    re.compile(r"(?<![A-Za-z0-9_\-])(?:sk|rk|pk_live|sk_live|rk_live|sk_test)[_\-][A-Za-z0-9_\-]{16,256}+", re.ASCII),
+    re.compile(r"[srp](?<![A-Za-z0-9_\-][srp])k(?:_live|_test)?[_\-][A-Za-z0-9_\-]{16,256}+", re.ASCII),
     lambda value: any(ch.isdigit() for ch in value) and any(ch.isalpha() for ch in value[3:]),
     score=0.95,
-    hints=("sk", "rk", "pk_live"),
+    hints=("k-", "k_"),
     secret=True,
 )
 BEARER = Detector(
