@@ -69,6 +69,12 @@ DEFAULT_DETECTORS: tuple[Detector, ...] = (
 )
 
 _ANY_DIGIT = re.compile(r"[0-9]")
+# supersets of what each number detector accepts, each a superset of the next: 7 digits joined by at most
+# 3 of " .-()/_" (a phone number), 9 (an SSN) and 12 (a card) joined by at most one separator
+_RUN_7 = re.compile(r"[0-9](?:[ .\-()/_]{0,3}+[0-9]){6}")
+_RUN_9 = re.compile(r"[0-9](?:[ .\-/_]?[0-9]){8}")
+_RUN_12 = re.compile(r"[0-9](?:[ .\-/_]?[0-9]){11}")
+_RUN_NEEDED = {"PHONE_NUMBER": 7, "US_SSN": 9, "CREDIT_CARD": 12}
 _CACHE_MAX_CHARS = 256  # short texts (tool-argument ids, names, amounts) recur: their findings are kept
 _CACHE_MAX_ENTRIES = 16_384
 MIN_FINDING = 5  # no detector finds fewer characters
@@ -86,7 +92,9 @@ class Scanner:
         self._gated = frozenset(d for d in self.detectors if d.hints and d.secret and d.type != "GENERIC_SECRET")
         hints = sorted({hint for d in self._gated for hint in d.hints}, key=len, reverse=True)
         self._hint_gate = re.compile("|".join(map(re.escape, hints))) if hints else None
-        self._plan = [(d, d.type, d.needs_digit, d in self._gated) for d in self.detectors]
+        self._plan = [
+            (d, d.type, _RUN_NEEDED.get(d.type, 1) if d.needs_digit else 0, d in self._gated) for d in self.detectors
+        ]
 
     def scan(self, text: str, shared: bool = False) -> list[Finding]:
         """Find the entities in ``text``: ordered by position, never overlapping, spans of ``text`` itself.
@@ -103,11 +111,19 @@ class Scanner:
                 return cached
         normal = normalise(text)
         subject = normal.text
-        has_digit = _ANY_DIGIT.search(subject) is not None
+        # digits needed in one run (digits joined by a few separator characters), found once per text:
+        # most texts hold no run long enough for a phone number, an SSN or a card
+        run = 0
+        if _ANY_DIGIT.search(subject) is not None:
+            run = 1
+            if _RUN_7.search(subject) is not None:
+                run = 7
+                if _RUN_9.search(subject) is not None:
+                    run = 12 if _RUN_12.search(subject) is not None else 9
         hinted = self._hint_gate is None or self._hint_gate.search(subject) is not None
         candidates: list[tuple[float, int, int, str]] = []
-        for detector, kind, needs_digit, gated in self._plan:
-            if (needs_digit and not has_digit) or (gated and not hinted):
+        for detector, kind, needs_run, gated in self._plan:
+            if needs_run > run or (gated and not hinted):
                 continue
             for score, start, end in detector.findings(subject):
                 candidates.append((score, start, end, kind))
