@@ -306,3 +306,14 @@ def test_the_normaliser_knows_every_format_character_dash_and_digit() -> None:
     assert missing == []
     # an NFKC-normal text in another script is read as it is (no copy, no offset map)
     assert normalise("Δημήτρης Παπαδόπουλος, café").spots is None
+
+
+def test_phonenumbers_is_imported_only_when_a_number_is_validated() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, gatekit.governance as g; assert 'phonenumbers' not in sys.modules; "
+        "g.scan('call +44 20 7946 0958'); assert 'phonenumbers' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -27,9 +27,6 @@ import functools
 import re
 from collections.abc import Iterable
 
-import phonenumbers
-from phonenumbers import PhoneMetadata
-
 from gatekit.governance.detectors.base import VALIDATION_BUDGET, Detector, placeholder_digits
 
 # regions tried for numbers written without a country code (tuned on half of presidio-research's synthetic set)
@@ -66,6 +63,8 @@ _DATE = re.compile(r"(?<!\d)(?:\d{4}([-./])\d{1,2}\1\d{1,2}|\d{1,2}([-./])\d{1,2
 @functools.lru_cache(maxsize=512)
 def _region_matcher(region: str) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None, frozenset[int]]:
     """(national-prefix regex, number-type regex, possible lengths) of ``region`` from libphonenumber's metadata."""
+    from phonenumbers import PhoneMetadata  # (imported on first use: ~0.1 s)
+
     metadata = PhoneMetadata.metadata_for_region(region.upper())
     if metadata is None:
         raise ValueError(f"unknown phone region {region!r}: use a two-letter region code such as US, GB, DE")
@@ -110,6 +109,8 @@ def _national_ok(digits: str, region: str, strip_prefix: bool, possible: bool = 
 @functools.lru_cache(maxsize=4096)
 def _international_ok(digits: str, possible: bool = False) -> bool:
     """``digits`` (after ``+``) are a country code and a valid national number of one of its regions."""
+    import phonenumbers
+
     for size in (1, 2, 3):
         regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(digits[:size]))
         if regions:
@@ -165,7 +166,10 @@ class PhoneDetector(Detector):
 
     def __init__(self, regions: Iterable[str] = DEFAULT_REGIONS) -> None:
         super().__init__("PHONE_NUMBER", _PATTERN, score=0.9, needs_digit=True)
-        object.__setattr__(self, "regions", tuple(check_region(region) for region in regions))
+        regions = tuple(regions)
+        if regions != DEFAULT_REGIONS:  # (the defaults are known good: no metadata load at import)
+            regions = tuple(check_region(region) for region in regions)
+        object.__setattr__(self, "regions", regions)
 
     def ok(self, value: str, text: str = "", end: int = 0, strict: bool = False) -> bool:
         """``value`` (a candidate's text, ending at ``end`` of ``text``) is a phone number.
