@@ -92,14 +92,15 @@ _SPECIAL = re.compile(f"[^\\x00-\\x7f](?:(?<=[{_FORMAT}{_DASHES}])|(?<=\\d))")
 class Normalised(NamedTuple):
     """A normalised text and, when it differs from the original, where it was changed.
 
-    ``spots`` lists each changed character as ``(original start, original end, normalised start, normalised
-    end)``, in order; between them the two texts are equal, shifted.
+    ``spots`` lists each changed stretch as ``(original start, original end, normalised start, normalised
+    end, linear)``, in order; between them the two texts are equal, shifted. A linear stretch maps
+    character to character (full-width letters, other digits); any other maps as a whole.
     """
 
     text: str
-    spots: list[tuple[int, int, int, int]] | None = None
+    spots: list[tuple[int, int, int, int, bool]] | None = None
 
-    def _locate(self, offset: int) -> tuple[int, int, int, int] | None:
+    def _locate(self, offset: int) -> tuple[int, int, int, int, bool] | None:
         spots = self.spots
         assert spots is not None
         index = bisect.bisect_right(spots, offset, key=lambda spot: spot[2]) - 1
@@ -112,9 +113,10 @@ class Normalised(NamedTuple):
         spot = self._locate(offset)
         if spot is None:
             return offset
-        if offset < spot[3]:  # inside a changed character's replacement: all of that character
-            return spot[0]
-        return spot[1] + offset - spot[3]
+        first, last, normal_first, normal_last, linear = spot
+        if offset < normal_last:  # inside a changed stretch
+            return first + offset - normal_first if linear else first
+        return last + offset - normal_last
 
     def end(self, offset: int) -> int:
         """Original offset of the span that ends at ``offset`` of the normalised text."""
@@ -123,12 +125,14 @@ class Normalised(NamedTuple):
         spot = self._locate(offset - 1) if offset > 0 else None
         if spot is None:
             return offset
-        if offset <= spot[3]:  # ends inside (or at the end of) a changed character's replacement
-            return spot[1]
-        return spot[1] + offset - spot[3]
+        first, last, normal_first, normal_last, linear = spot
+        if offset <= normal_last:  # ends inside (or at the end of) a changed stretch
+            return first + offset - normal_first if linear else last
+        return last + offset - normal_last
 
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_SPECIAL_RUN = re.compile(_SPECIAL.pattern.join(("(?:", ")+")))
 
 
 def normalise(text: str, *, confusables: bool = False) -> Normalised:
@@ -137,7 +141,7 @@ def normalise(text: str, *, confusables: bool = False) -> Normalised:
         return Normalised(text, None)
     table = _TERMS if confusables else _DETECT
     if not confusables and unicodedata.is_normalized("NFKC", text):
-        changed = [(m.start(), m.end()) for m in _SPECIAL.finditer(text)]  # (two passes in C)
+        changed = [m.span() for m in _SPECIAL_RUN.finditer(text)]  # (two passes in C)
         if not changed:
             return Normalised(text, None)
     else:  # the runs of non-ASCII characters that change (most words of another script do not)
@@ -147,23 +151,30 @@ def normalise(text: str, *, confusables: bool = False) -> Normalised:
             if confusables or not unicodedata.is_normalized("NFKC", m.group()) or _SPECIAL.search(m.group())
         ]
     pieces: list[str] = []
-    spots: list[tuple[int, int, int, int]] = []
+    spots: list[tuple[int, int, int, int, bool]] = []
     position = 0  # in the original
     length = 0  # of the normalised text so far
+    lookup = table.__getitem__
     for start, end in changed:
         if start > position:
             pieces.append(text[position:start])
             length += start - position
-        for index in range(start, end):
-            char = text[index]
-            replacement = table[ord(char)]
-            if replacement == char:
-                pieces.append(char)
-                length += 1
-                continue
-            spots.append((index, index + 1, length, length + len(replacement)))
+        run = text[start:end]
+        widths = set(map(len, map(lookup, map(ord, run))))  # (C iterators)
+        if len(widths) == 1:  # every character deleted, or every one replaced by one: one stretch
+            replacement = run.translate(table)
+            if replacement != run:
+                spots.append((start, end, length, length + len(replacement), bool(replacement)))
             pieces.append(replacement)
             length += len(replacement)
+        else:
+            for index in range(start, end):
+                char = text[index]
+                replacement = lookup(ord(char))
+                if replacement != char:
+                    spots.append((index, index + 1, length, length + len(replacement), False))
+                pieces.append(replacement)
+                length += len(replacement)
         position = end
     if not spots:
         return Normalised(text, None)
