@@ -93,12 +93,16 @@ def scalar_text(value: Any) -> str | None:
     return None
 
 
+# a lower-case snake_case key ("order_id", "payment_method_id") holds no value any detector finds: not read
+_PLAIN_KEY = re.compile(r"[a-z_]+").fullmatch
+
+
 def _walk_values(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
     """Every text inside a tool-argument value: strings, numbers, bytes, mapping keys, list/tuple/set members."""
     if isinstance(value, dict):
         for key, item in value.items():
             key_text = scalar_text(key)
-            if key_text:
+            if key_text and len(key_text) >= 5 and not _PLAIN_KEY(key_text):
                 yield (*path, KeyName(key)), key_text
             yield from _walk_values(item, (*path, key))
     elif isinstance(value, list | tuple | set | frozenset):
@@ -362,7 +366,7 @@ class Evaluation:
                             key_text = scalar_text(name)
                             if key_text:
                                 append((("tool", index, KeyName(name)), key_text))
-                        elif len(name) >= 5:  # (no detector finds fewer characters)
+                        elif len(name) >= 5 and not _PLAIN_KEY(name):  # (no detector finds fewer characters)
                             append((("tool", index, KeyName(name)), name))
                         if type(value) is str:
                             append((("tool", index, name), value))
@@ -431,13 +435,20 @@ class Evaluation:
             scans = self._other_scans.get(scanner)  # type: ignore[assignment]
             if scans is None:
                 scans = self._other_scans[scanner] = {}
+        shared = scanner.cache
         hits = []
         for key, text in texts:
             if not text:
                 continue
             found = scans.get(text)
             if found is None:
-                found = scans[text] = scanner.scan(text, type(key) is tuple)
+                if type(key) is tuple:  # a tool-argument text: ids, names, amounts recur from case to case
+                    found = shared.get(text)
+                    if found is None:
+                        found = scanner.scan(text, True)
+                else:
+                    found = scanner.scan(text)
+                scans[text] = found
             if not found:
                 continue
             if ids is not None and type(key) is tuple and text.isdigit():
