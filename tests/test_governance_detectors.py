@@ -317,3 +317,12 @@ def test_phonenumbers_is_imported_only_when_a_number_is_validated() -> None:
         "g.scan('call +44 20 7946 0958'); assert 'phonenumbers' in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_text_that_is_not_nfkc_normal_maps_back_exactly() -> None:
+    text = "Ω ½ ＡＫＩＡIOSFODNN7EXAMPLE and ja\u00adne@exam\u200bple.com, ΑΒΓ"
+    found = {(f.type, f.value) for f in scan(text)}
+    assert found == {
+        ("AWS_ACCESS_KEY", "ＡＫＩＡIOSFODNN7EXAMPLE"),
+        ("EMAIL_ADDRESS", "ja\u00adne@exam\u200bple.com"),
+    }

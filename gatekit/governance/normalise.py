@@ -132,6 +132,29 @@ class Normalised(NamedTuple):
 
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_CHANGING: re.Pattern[str] | None = None
+
+
+def _changing() -> re.Pattern[str]:
+    """Runs of characters normalisation changes, one C pass (built on first use, ~50 ms).
+
+    Every BMP character's normal form is compared with it; characters past the BMP are all looked up.
+    """
+    global _CHANGING
+    if _CHANGING is None:
+        ranges: list[str] = []
+        first = -1
+        for code in range(0x80, 0x10001):
+            changes = code < 0x10000 and _normal_char(chr(code)) != chr(code)
+            if changes and first < 0:
+                first = code
+            elif not changes and first >= 0:
+                ranges.append(f"{re.escape(chr(first))}-{re.escape(chr(code - 1))}")
+                first = -1
+        _CHANGING = re.compile("[" + "".join(ranges) + "\\U00010000-\\U0010ffff]+")
+    return _CHANGING
+
+
 _SPECIAL_RUN = re.compile(_SPECIAL.pattern.join(("(?:", ")+")))
 
 
@@ -144,12 +167,10 @@ def normalise(text: str, *, confusables: bool = False) -> Normalised:
         changed = [m.span() for m in _SPECIAL_RUN.finditer(text)]  # (two passes in C)
         if not changed:
             return Normalised(text, None)
-    else:  # the runs of non-ASCII characters that change (most words of another script do not)
-        changed = [
-            m.span()
-            for m in _NON_ASCII.finditer(text)
-            if confusables or not unicodedata.is_normalized("NFKC", m.group()) or _SPECIAL.search(m.group())
-        ]
+    elif confusables:
+        changed = [m.span() for m in _NON_ASCII.finditer(text)]
+    else:  # the runs of characters that change (one C pass; most words of another script hold none)
+        changed = [m.span() for m in _changing().finditer(text)]
     pieces: list[str] = []
     spots: list[tuple[int, int, int, int, bool]] = []
     position = 0  # in the original
