@@ -10,36 +10,30 @@ from __future__ import annotations
 
 import re
 
-from gatekit.governance.detectors.base import Detector, ssn_ok
+from gatekit.governance.detectors.base import CONTEXT_BOOST, CONTEXT_WINDOW, Detector, ssn_ok
 
 _CONTEXT = ("ssn", "social security", "social sec", "ss#", "ss #", "taxpayer", "tin")
 
-GROUPED = Detector(
-    "US_SSN",
-    re.compile(r"\d(?<![\w\-.+/]\d)\d{2}(?P<s>[ \-.])\d{2}(?P=s)\d{4}(?![\w\-/]|\.\d)", re.ASCII),
-    ssn_ok,
-    score=0.85,
-    needs_digit=True,
-)
+_PATTERN = re.compile(r"\d(?<![\w\-.+/]\d)\d{2}(?:(?P<s>[ \-.])\d{2}(?P=s)\d{4}|\d{6})(?![\w\-/]|\.\d)", re.ASCII)
+_CONTEXT_RE = re.compile(r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, _CONTEXT)) + ")", re.IGNORECASE)
 
 
-class _BareSsn(Detector):
-    """A bare 9-digit run: weak in running text, an SSN when it is the whole text (a form field, an argument)."""
+class SsnDetector(Detector):
+    """Grouped SSNs (score 0.85) and bare 9-digit runs (0.85 as a whole text, 0.7 after a context word)."""
 
     def findings(self, text: str) -> list[tuple[float, int, int]]:
-        """Findings at full score for a whole-text value, else only after a context word."""
+        """Valid SSNs of ``text`` (one regex pass for both shapes)."""
         value = text.strip()
-        if len(value) == 9:
+        if len(value) == 9:  # a whole field: a form value, a tool argument {"member_id": "078051120"}
             start = text.find(value)
             return [(0.85, start, start + 9)] if value.isdigit() and ssn_ok(value) else []
-        return super().findings(text)
+        found: list[tuple[float, int, int]] = []
+        for start, end in self.spans(text):
+            if end - start != 9:
+                found.append((0.85, start, end))
+            elif _CONTEXT_RE.search(text, max(0, start - CONTEXT_WINDOW), start) is not None:
+                found.append((0.3 + CONTEXT_BOOST, start, end))
+        return found
 
 
-BARE = _BareSsn(
-    "US_SSN",
-    re.compile(r"\d(?<![\w\-.+/]\d)\d{8}(?![\w\-/]|\.\d)", re.ASCII),
-    ssn_ok,
-    score=0.3,
-    context=_CONTEXT,
-    needs_digit=True,
-)
+DETECTOR = SsnDetector("US_SSN", _PATTERN, ssn_ok, score=0.85, needs_digit=True)
