@@ -326,3 +326,24 @@ def test_a_text_that_is_not_nfkc_normal_maps_back_exactly() -> None:
         ("AWS_ACCESS_KEY", "ＡＫＩＡIOSFODNN7EXAMPLE"),
         ("EMAIL_ADDRESS", "ja\u00adne@exam\u200bple.com"),
     }
+
+
+@pytest.mark.parametrize(
+    ("output", "redacted"),
+    [
+        ("see Project\u200bFalcon now", "see [SENSITIVE_TERM] now"),
+        ("see Pro\u00adject Falcon now", "see [SENSITIVE_TERM] now"),
+        ("see Project F\u0430lcon now", "see [SENSITIVE_TERM] now"),  # a Cyrillic a
+        (
+            "see \uff30\uff52\uff4f\uff4a\uff45\uff43\uff54\uff26\uff41\uff4c\uff43\uff4f\uff4e!",
+            "see [SENSITIVE_TERM]!",
+        ),
+        ("see PROJECT-falcon now", "see [SENSITIVE_TERM] now"),
+    ],
+)
+def test_sensitive_terms_read_normalised_text_and_redact_the_original(output: str, redacted: str) -> None:
+    rule = {"id": "t", "kind": "sensitive_terms", "terms": ["Project Falcon"], "action": "redact"}
+    policy = policy_from_dict({"id": "t", "version": "1", "rules": [rule]})
+    decision = policy.evaluate({"id": "c", "input": "x"}, {"output": output})
+    assert decision.outcome is Outcome.ALLOW_WITH_REDACTION
+    assert decision.redacted_output == redacted
