@@ -14,10 +14,10 @@ import re
 from gatekit.governance.detectors.base import Detector, digits_of, luhn_ok
 
 _SEP = r"[ \-./_]"
+# (four digits first, the character before them checked behind: the cheapest start for the regex engine)
 PATTERN = re.compile(
-    r"\d(?<![\w\-.+]\d)"
-    rf"(?:\d{{3}}(?:(?P<s>{_SEP})\d{{4}}(?P=s)\d{{4}}(?P=s)\d{{1,7}}+|(?P<t>{_SEP})\d{{6}}(?P=t)\d{{4,5}}+)"
-    r"|\d{11,18}+)"
+    r"\d{4}(?<![\w\-.+]\d{4})"
+    rf"(?:(?P<s>{_SEP})\d{{4}}(?P=s)\d{{4}}(?P=s)\d{{1,7}}+|(?P<t>{_SEP})\d{{6}}(?P=t)\d{{4,5}}+|\d{{8,15}}+)"
     r"(?![\w\-])",
     re.ASCII,
 )
