@@ -50,8 +50,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from gatekit.governance import load_policy  # noqa: E402
+from gatekit.governance.detectors import DEFAULT_SCANNER  # noqa: E402
 from gatekit.governance.injection import injection_score  # noqa: E402
-from gatekit.governance.rules import base as rules_base  # noqa: E402
 
 DATA = Path(os.environ.get("GATEKIT_SHARED_DATA") or ROOT.parent / "shared" / "data")
 N = 2000
@@ -275,7 +275,7 @@ def main() -> None:
         run = policy.new_run("bench-cold")
         _time(policy, pairs[:WARMUP], run)  # warms code paths; these inputs are timed again below
         injection_score.cache_clear()
-        rules_base._SHARED_SCANS.clear()
+        DEFAULT_SCANNER.cache.clear()
         latencies, cpu = _time(policy, pairs, policy.new_run("bench-cold"))
         mean_len = statistics.fmean(len(c["input"]["messages"][0]["content"]) for c, _ in pairs)
         print(

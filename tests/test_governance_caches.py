@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from gatekit.governance import policy_from_dict
+from gatekit.governance.detectors import DEFAULT_SCANNER, registry
 from gatekit.governance.expressions import Expression
-from gatekit.governance.rules import base
 from gatekit.models import Outcome
 
 EMAIL = "jane.doe@example.com"
@@ -32,16 +32,16 @@ def _decide(policy: Any, arguments: Any, output: str = "", run: Any = None) -> A
 
 @pytest.fixture(autouse=True)
 def _empty_shared_cache() -> Any:
-    base._SHARED_SCANS.clear()
+    DEFAULT_SCANNER.cache.clear()
     yield
-    base._SHARED_SCANS.clear()
+    DEFAULT_SCANNER.cache.clear()
 
 
 def test_a_cached_tool_argument_is_redacted_in_every_later_case() -> None:
     policy = _pii_policy()
     run = policy.new_run("r")
     first = _decide(policy, {"email": EMAIL}, run=run)
-    assert EMAIL in base._SHARED_SCANS  # scanned once, kept for the next cases
+    assert EMAIL in DEFAULT_SCANNER.cache  # scanned once, kept for the next cases
     second = _decide(policy, {"email": EMAIL}, run=run)
     for decision in (first, second):
         assert decision.outcome is Outcome.ALLOW_WITH_REDACTION
@@ -53,10 +53,10 @@ def test_a_cached_tool_argument_is_redacted_in_every_later_case() -> None:
 def test_outputs_are_never_kept_across_cases() -> None:
     policy = _pii_policy()
     output = f"write to {EMAIL} please"
-    decision = _decide(policy, {"order_id": "#W1"}, output=output)
+    decision = _decide(policy, {"order_id": "#W2378156"}, output=output)
     assert decision.redacted_output == "write to [EMAIL_ADDRESS] please"
-    assert output not in base._SHARED_SCANS
-    assert "#W1" in base._SHARED_SCANS
+    assert output not in DEFAULT_SCANNER.cache
+    assert "#W2378156" in DEFAULT_SCANNER.cache
 
 
 def test_the_identifier_filter_never_edits_the_shared_findings() -> None:
@@ -64,23 +64,23 @@ def test_the_identifier_filter_never_edits_the_shared_findings() -> None:
     policy = _pii_policy()
     as_id = _decide(policy, {"item_id": ITEM})
     assert as_id.outcome is Outcome.ALLOW and as_id.redacted_tool_calls[0]["arguments"]["item_id"] == ITEM
-    assert [f.type for f in base._SHARED_SCANS[ITEM]] == ["PHONE_NUMBER"]
+    assert [f.type for f in DEFAULT_SCANNER.cache[ITEM]] == ["PHONE_NUMBER"]
     as_phone = _decide(policy, {"phone": ITEM})
     assert as_phone.outcome is Outcome.ALLOW_WITH_REDACTION
     assert as_phone.redacted_tool_calls[0]["arguments"]["phone"] == "[PHONE_NUMBER]"
 
 
 def test_the_shared_cache_is_bounded_and_long_strings_are_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(base, "_SHARED_MAX_ENTRIES", 50)
+    monkeypatch.setattr(registry, "_CACHE_MAX_ENTRIES", 50)
     policy = _pii_policy()
     for index in range(400):
         decision = _decide(policy, {"note": f"note {index}", "email": f"user{index}@example.com"})
         assert decision.redacted_tool_calls[0]["arguments"]["email"] == "[EMAIL_ADDRESS]"
-        assert len(base._SHARED_SCANS) <= 50
-    long_text = "x" * (base._SHARED_MAX_CHARS + 1) + f" {EMAIL}"
+        assert len(DEFAULT_SCANNER.cache) <= 50
+    long_text = "x" * (registry._CACHE_MAX_CHARS + 1) + f" {EMAIL}"
     decision = _decide(policy, {"note": long_text})
     assert decision.redacted_tool_calls[0]["arguments"]["note"].endswith("[EMAIL_ADDRESS]")
-    assert long_text not in base._SHARED_SCANS
+    assert long_text not in DEFAULT_SCANNER.cache
 
 
 def _refund_policy(when: str) -> Any:

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from gatekit.errors import PolicyError
 from gatekit.governance.expressions import ExpressionError
 from gatekit.governance.rules import known_kinds, rule_class
-from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, apply_spans
+from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, KeyName, apply_spans, scalar_text
 from gatekit.governance.schema import PolicyFile, upgrade_vocabulary
 from gatekit.models import Decision, Outcome
 
@@ -236,7 +236,12 @@ class Policy:
         if not redactions:
             return output, calls, counts
         mine: set[int] | None = None  # ids of the containers copied so far (copy-on-write)
-        for key, spans in redactions.items():
+        # mapping keys are renamed last, the deepest first: the other paths still name the keys as they were
+        ordered = sorted(
+            redactions.items(),
+            key=lambda item: (isinstance(item[0], tuple) and isinstance(item[0][-1], KeyName), -len(item[0])),
+        )
+        for key, spans in ordered:
             if key == "output":
                 output = apply_spans(output, spans, counts)
                 continue
@@ -254,7 +259,15 @@ class Policy:
                     child = parent[slot] = dict(child) if isinstance(child, dict) else list(child)
                     mine.add(id(child))
                 parent, slot = child, part
-            parent[slot] = apply_spans(str(parent[slot]), spans, counts)
+            if isinstance(slot, KeyName):  # a mapping key: the redacted text becomes the key
+                renamed = apply_spans(scalar_text(slot.name) or "", spans, counts)
+                unique, number = renamed, 1
+                while unique in parent:  # two keys redacted alike both stay
+                    number += 1
+                    unique = f"{renamed} #{number}"
+                parent[unique] = parent.pop(slot.name)
+            else:  # a string, or a number / bytes value, which becomes the redacted string
+                parent[slot] = apply_spans(scalar_text(parent[slot]) or "", spans, counts)
         if len(counts) > 1:
             counts = dict(sorted(counts.items()))
         return output, calls, counts

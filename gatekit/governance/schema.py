@@ -14,9 +14,10 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from gatekit.governance.detectors import ALL_TYPES, PII_TYPES, SECRET_TYPES
+from gatekit.governance.detectors import ALL_TYPES, PII_TYPES, SECRET_TYPES, VALIDATORS
+from gatekit.governance.detectors.phone import check_region
 from gatekit.governance.injection import DEFAULT_THRESHOLD
 from gatekit.governance.rules.interface import ID_PATTERN, RuleConfig
 from gatekit.units import parse_quantity
@@ -180,6 +181,35 @@ class TokenBudgetConfig(RuleConfig):
         return number
 
 
+class CustomDetectorConfig(BaseModel):
+    """A detector declared in policy YAML: a regex, a named validator, optional context words."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: str = Field(pattern=r"^[A-Z][A-Z0-9_]{1,63}$")
+    pattern: str = Field(min_length=1, max_length=2000)
+    validator: str = "none"
+    score: float = Field(default=1.0, ge=0, le=1)
+    context: tuple[str, ...] = ()
+    secret: bool = False
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"pattern does not compile: {exc}") from None
+        return value
+
+    @field_validator("validator")
+    @classmethod
+    def _known_validator(cls, value: str) -> str:
+        if value not in VALIDATORS:
+            raise ValueError(f"unknown validator {value!r}; valid: {', '.join(sorted(VALIDATORS))}")
+        return value
+
+
 class SensitiveDataConfig(RuleConfig):
     """YAML of a ``sensitive_data`` rule."""
 
@@ -191,6 +221,8 @@ class SensitiveDataConfig(RuleConfig):
     redaction: Literal["placeholder", "hmac"] = "placeholder"
     hmac_key_env: str = "GATEKIT_REDACTION_KEY"
     identifier_keys: list[str] = Field(default_factory=lambda: list(DEFAULT_IDENTIFIER_KEYS))
+    phone_regions: list[str] | None = None
+    detectors: list[CustomDetectorConfig] = Field(default_factory=list)
 
     @field_validator("identifier_keys")
     @classmethod
@@ -203,14 +235,22 @@ class SensitiveDataConfig(RuleConfig):
                 )
         return value
 
-    @field_validator("outcomes")
+    @field_validator("phone_regions")
     @classmethod
-    def _known_types(cls, value: dict[str, OutcomeName]) -> dict[str, OutcomeName]:
-        valid = set(ALL_TYPES) | set(DATA_GROUPS)
-        for key in value:
-            if key not in valid:
-                raise ValueError(f"unknown data type {key!r}; valid: {', '.join(sorted(valid))}")
+    def _regions(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None:
+            if not value:
+                raise ValueError("phone_regions: name one region at least (e.g. [US, GB]) or leave it out")
+            return [check_region(region) for region in value]
         return value
+
+    @model_validator(mode="after")
+    def _known_types(self) -> SensitiveDataConfig:
+        valid = set(ALL_TYPES) | set(DATA_GROUPS) | {detector.type for detector in self.detectors}
+        for key in self.outcomes:
+            if key not in valid:
+                raise ValueError(f"unknown data type {key!r} in outcomes; valid: {', '.join(sorted(valid))}")
+        return self
 
 
 # --- deprecated vocabulary -------------------------------------------------------------------------

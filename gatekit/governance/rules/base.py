@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar, NamedTuple, Protocol
 
-from gatekit.governance.detectors import Finding, scan, scan_texts
+from gatekit.governance.detectors import DEFAULT_SCANNER, Finding, Scanner
 from gatekit.governance.rules.interface import BaseRule as BaseRule
 from gatekit.governance.rules.interface import RuleConfig as RuleConfig
 from gatekit.models import Outcome
@@ -66,6 +66,52 @@ def _walk_strings(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
             yield from _walk_strings(item, (*path, index))
+
+
+class KeyName(NamedTuple):
+    """The last part of a text key that addresses a mapping KEY itself (``{"jane@x.com": 1}``), not its value."""
+
+    name: Any
+
+
+def scalar_text(value: Any) -> str | None:
+    """The text a tool-argument scalar is scanned as (None for None, booleans and containers).
+
+    A string as it is, a number as its decimal string, bytes decoded as UTF-8 with errors replaced.
+    """
+    kind = type(value)
+    if kind is str:
+        return value  # type: ignore[no-any-return]
+    if kind is bool or value is None:
+        return None
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).decode("utf-8", "replace")
+    if isinstance(value, str):
+        return str(value)
+    return None
+
+
+# a lower-case snake_case key ("order_id", "payment_method_id") holds no value any detector finds: not read
+_PLAIN_KEY = re.compile(r"[a-z_]+").fullmatch
+
+
+def _walk_values(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """Every text inside a tool-argument value: strings, numbers, bytes, mapping keys, list/tuple/set members."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            key_text = scalar_text(key)
+            if key_text and len(key_text) >= 5 and not _PLAIN_KEY(key_text):
+                yield (*path, KeyName(key)), key_text
+            yield from _walk_values(item, (*path, key))
+    elif isinstance(value, list | tuple | set | frozenset):
+        for index, item in enumerate(value):
+            yield from _walk_values(item, (*path, index))
+    else:
+        text = scalar_text(value)
+        if text:
+            yield path, text
 
 
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -124,13 +170,6 @@ def argument_name(key: tuple[Any, ...]) -> str | None:
         index -= 1
     return None
 
-
-# Findings of short tool-argument strings, shared by every case: a text's findings depend on the text alone (``scan`` is a
-# pure function), and tool-argument strings (ids, names, zip codes, amounts) recur from case to case and on
-# every repeat of a replay. Bounded: cleared when full. Lists in it are never mutated (callers copy to filter).
-_SHARED_SCANS: dict[str, list[Finding]] = {}
-_SHARED_MAX_CHARS = 256
-_SHARED_MAX_ENTRIES = 16_384
 
 ENV_NAMES = frozenset(
     {
@@ -216,6 +255,7 @@ class Evaluation:
         "output",
         "tool_calls",
         "_scans",
+        "_other_scans",
         "_input_text",
         "_tool_texts",
         "_hits",
@@ -235,9 +275,10 @@ class Evaluation:
         calls = response.get("tool_calls")
         self.tool_calls: list[dict[str, Any]] = [c for c in calls if isinstance(c, dict)] if calls else []
         self._scans: dict[str, list[Finding]] = {}
+        self._other_scans: dict[Scanner, dict[str, list[Finding]]] = {}
         self._input_text: str | None = None
         self._tool_texts: list[tuple[tuple[Any, ...], str]] | None = None
-        self._hits: dict[tuple[bool, bool, bool, IdentifierKeys | None], list[tuple[Any, list[Finding]]]] = {}
+        self._hits: dict[tuple[Any, ...], list[tuple[Any, list[Finding]]]] = {}
         self.redactions: dict[Any, dict[tuple[int, int], Span]] = {}
         self._env: dict[str, Any] | None = None
         self._clock: dict[str, Any] | None = None
@@ -308,7 +349,12 @@ class Evaluation:
         return self._input_text
 
     def tool_texts(self) -> list[tuple[tuple[Any, ...], str]]:
-        """Every string inside tool-call arguments, keyed ``("tool", i, *path)``."""
+        """Every text inside tool-call arguments, keyed ``("tool", i, *path)``.
+
+        Strings, numbers (their decimal string), bytes (decoded, errors replaced), mapping keys (path ending
+        in a :class:`KeyName`) and the members of lists, tuples and sets: a value that is not a string is
+        read too, so a card number passed as an int is found (and redacted as a string).
+        """
         if self._tool_texts is None:
             texts: list[tuple[tuple[Any, ...], str]] = []
             append = texts.append
@@ -316,19 +362,18 @@ class Evaluation:
                 arguments = call.get("arguments")
                 if type(arguments) is dict:  # the usual shape: a flat mapping, walked without generators
                     for name, value in arguments.items():
-                        kind = type(value)
-                        if kind is str:
+                        if type(name) is not str:
+                            key_text = scalar_text(name)
+                            if key_text:
+                                append((("tool", index, KeyName(name)), key_text))
+                        elif len(name) >= 5 and not _PLAIN_KEY(name):  # (no detector finds fewer characters)
+                            append((("tool", index, KeyName(name)), name))
+                        if type(value) is str:
                             append((("tool", index, name), value))
-                        elif kind is list:
-                            for position, item in enumerate(value):
-                                if type(item) is str:
-                                    append((("tool", index, name, position), item))
-                                else:
-                                    texts.extend(_walk_strings(item, ("tool", index, name, position)))
-                        elif isinstance(value, str | dict | list | tuple):
-                            texts.extend(_walk_strings(value, ("tool", index, name)))
+                        else:
+                            texts.extend(_walk_values(value, ("tool", index, name)))
                 elif arguments is not None:
-                    texts.extend(_walk_strings(arguments, ("tool", index)))
+                    texts.extend(_walk_values(arguments, ("tool", index)))
             self._tool_texts = texts
         return self._tool_texts
 
@@ -351,24 +396,29 @@ class Evaluation:
         """
         cached = self._scans.get(text)
         if cached is None:
-            cached = self._scans[text] = scan(text)
+            cached = self._scans[text] = DEFAULT_SCANNER.scan(text)
         return cached
 
     def scan_hits(
-        self, output: bool, tools: bool, inputs: bool, ids: IdentifierKeys | None = None
+        self,
+        output: bool,
+        tools: bool,
+        inputs: bool,
+        ids: IdentifierKeys | None = None,
+        scanner: Scanner = DEFAULT_SCANNER,
     ) -> list[tuple[Any, list[Finding]]]:
         """``(key, findings)`` of every text in scope that has findings, in text order.
 
-        The scope is the output, the tool-argument strings and the input, in that order (the texts
-        ``findings`` would be asked for one by one). Texts not scanned yet for this case are scanned
-        together in one pass (:func:`scan_texts`); the result is kept per scope for sibling rules.
+        The scope is the output, the tool-argument texts and the input, in that order. Each text is
+        scanned once per case and scanner (short texts once per process: the scanner keeps them); the
+        result is kept per scope for sibling rules.
 
         ``ids`` gives the tool-argument keys that name identifiers: a tool-argument string under such
         a key (:func:`argument_name`) that is a bare run of digits has no ``PHONE_NUMBER`` finding
         (every other type is kept: a Luhn-valid card number under ``payment_id`` is still found).
         Findings are cached per text, so this is decided here, per key, not in the detectors.
         """
-        scope = (output, tools, inputs, ids)
+        scope = (output, tools, inputs, ids, scanner)
         hits = self._hits.get(scope)
         if hits is not None:
             return hits
@@ -379,49 +429,28 @@ class Evaluation:
             texts.extend(self.tool_texts())
         if inputs:
             texts.append(("input", self.input_text))
-        scans = self._scans
-        shared = _SHARED_SCANS
-        todo: dict[str, None] | None = None
-        keep: list[str] = []
-        # (key, text, findings or None when still to scan) of the texts with findings, in text order
-        found_texts: list[tuple[Any, str, list[Finding] | None]] = []
+        if scanner is DEFAULT_SCANNER:
+            scans = self._scans
+        else:
+            scans = self._other_scans.get(scanner)  # type: ignore[assignment]
+            if scans is None:
+                scans = self._other_scans[scanner] = {}
+        shared = scanner.cache
+        hits = []
         for key, text in texts:
             if not text:
                 continue
-            if type(key) is tuple and len(text) <= _SHARED_MAX_CHARS:
-                # short tool-argument strings (ids, names, amounts) recur from case to case: scanned once
-                found = shared.get(text)
-                if found is None:
-                    found = scans.get(text)
+            found = scans.get(text)
+            if found is None:
+                if type(key) is tuple:  # a tool-argument text: ids, names, amounts recur from case to case
+                    found = shared.get(text)
                     if found is None:
-                        keep.append(text)
-            else:
-                found = scans.get(text)
-            if found is None:
-                if todo is None:
-                    todo = {}
-                todo[text] = None
-            if found is None or found:
-                found_texts.append((key, text, found))
-        if todo is not None:
-            try:
-                for text, todo_found in zip(todo, scan_texts(list(todo)), strict=True):
-                    scans[text] = todo_found
-                if keep:
-                    if len(shared) + len(keep) > _SHARED_MAX_ENTRIES:
-                        shared.clear()
-                    for text in keep:
-                        shared[text] = scans[text]
-            except Exception:  # noqa: BLE001 - scan text by text below, so the error surfaces as before
-                pass
-        hits = []
-        for key, text, found in found_texts:
-            if found is None:
-                found = scans.get(text)
-                if found is None:
-                    found = scans[text] = scan(text)
-                if not found:
-                    continue
+                        found = scanner.scan(text, True)
+                else:
+                    found = scanner.scan(text)
+                scans[text] = found
+            if not found:
+                continue
             if ids is not None and type(key) is tuple and text.isdigit():
                 name = argument_name(key)
                 if name is not None and ids(name):

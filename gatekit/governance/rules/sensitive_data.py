@@ -8,6 +8,10 @@ Tool arguments are read in context: a string under an argument key that names an
 (``identifier_keys``, by default ``id``, ``ids``, ``*_id``, ``*_ids``, camelCase ``itemId`` included)
 that is a bare run of digits is an id, not a phone number (tau2-bench's ``item_ids``, ``product_id``).
 Every other type is still detected there, and free text (the output, the input) is read as before.
+
+``phone_regions`` sets the regions of numbers written without a country code (default: see
+``gatekit.governance.detectors.phone.DEFAULT_REGIONS``); ``detectors`` adds custom detectors (a regex, a
+named validator such as ``luhn`` or ``mod97``, context words), whose types the ``actions`` may name.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import os
 from typing import Any, ClassVar
 
 from gatekit.errors import PolicyError
-from gatekit.governance.detectors import ALL_TYPES
+from gatekit.governance.detectors import custom_detector, scanner_for
 from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig, Span, identifier_keys
 from gatekit.governance.schema import DATA_GROUPS, SensitiveDataConfig
 from gatekit.models import Outcome
@@ -71,7 +75,9 @@ class SensitiveDataRule(BaseRule):
                     f"{config.hmac_key_env}; set it (or use redaction: placeholder)"
                 )
             self.key = key.encode()
-        self.placeholders = {kind: f"[{kind}]" for kind in ALL_TYPES}
+        custom = [custom_detector(spec.model_dump()) for spec in config.detectors]
+        self.scanner = scanner_for(config.phone_regions, custom)
+        self.placeholders = {kind: f"[{kind}]" for kind in self.scanner.types}
 
     def _replacement(self, kind: str, value: str) -> str:
         if self.key is None:
@@ -81,7 +87,7 @@ class SensitiveDataRule(BaseRule):
 
     def evaluate(self, ev: Evaluation) -> list[Fired]:
         """Act on the findings of every configured text (the texts are scanned once per case, together)."""
-        hits = ev.scan_hits(self.scan_output, self.scan_tools, self.scan_input, self.ids)
+        hits = ev.scan_hits(self.scan_output, self.scan_tools, self.scan_input, self.ids, self.scanner)
         if not hits:
             return []
         per_outcome: dict[tuple[str, str, str], int] = {}

@@ -1,10 +1,16 @@
-"""Sensitive terms: exact words or phrases, matched case- and spacing-insensitively."""
+"""Sensitive terms: exact words or phrases, matched case- and spacing-insensitively.
+
+The text is normalised first (:mod:`gatekit.governance.normalise` with look-alike letters mapped):
+``Project\u200bFalcon``, a soft hyphen inside, a Cyrillic ``а`` or full-width letters still match;
+the redaction covers the span of the original text.
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Any, ClassVar
 
+from gatekit.governance.normalise import normalise
 from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig
 from gatekit.governance.schema import SensitiveTermsConfig
 from gatekit.models import Outcome
@@ -32,7 +38,9 @@ class SensitiveTermsRule(BaseRule):
         assert isinstance(config, SensitiveTermsConfig)
         self.cfg = config
         # longest terms first so a phrase wins over a word it contains
-        terms = sorted({t.strip() for t in config.terms if t.strip()}, key=len, reverse=True)
+        terms = sorted(
+            {normalise(t.strip(), confusables=True).text for t in config.terms if t.strip()}, key=len, reverse=True
+        )
         self.regex = re.compile("|".join(term_pattern(t) for t in terms), re.IGNORECASE)
         self.outcome = Outcome(config.outcome)
 
@@ -50,10 +58,12 @@ class SensitiveTermsRule(BaseRule):
             if not text:
                 continue
             count = 0
-            for match in self.regex.finditer(text):
+            normal = normalise(text, confusables=True)
+            for match in self.regex.finditer(normal.text):
                 count += 1
                 if key != "input":
-                    ev.redact(key, match.start(), match.end(), "SENSITIVE_TERM", self.cfg.placeholder)
+                    start, end = normal.start(match.start()), normal.end(match.end())
+                    ev.redact(key, start, end, "SENSITIVE_TERM", self.cfg.placeholder)
             if count:
                 fired.append(Fired(self.outcome, f"{count} sensitive term(s) in {where}"))
         return fired

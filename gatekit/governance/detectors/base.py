@@ -1,0 +1,228 @@
+"""The detector interface (in the manner of Presidio's recognizers) and the shared validators.
+
+A :class:`Detector` is an entity type, a candidate ``pattern`` (a compiled regex; its ``value`` group,
+if it has one, is the finding), an optional ``validate`` function of the candidate value, optional
+``context`` words that raise a weak candidate's score when one occurs shortly before it, a ``score``,
+and ``hints``: literal strings one of which the text must hold for the pattern to be run (speed).
+A detector whose matching needs more than one regex overrides :meth:`Detector.spans`.
+
+Patterns must run in linear time: bounded or possessive quantifiers only, every repetition over a
+character class that cannot overlap the next one (tests time 100 KB hostile inputs per detector).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+MIN_SCORE = 0.5  # a candidate is a finding at this score or above (a weak pattern needs context words)
+CONTEXT_BOOST = 0.4  # added when a context word occurs in the CONTEXT_WINDOW characters before it
+CONTEXT_WINDOW = 40
+VALIDATION_BUDGET = 256  # candidates validated per detector and text; the rest are findings on shape alone
+
+
+SECRET_KINDS: set[str] = set()  # the types of every detector built with secret=True
+
+
+class Finding(NamedTuple):
+    """One detected sensitive value: its type and where it is in the scanned text (immutable)."""
+
+    type: str
+    start: int
+    end: int
+    value: str
+
+    @property
+    def is_secret(self) -> bool:
+        """True for credentials (secrets, built-in or declared ``secret: true``), False for personal data."""
+        return self.type in SECRET_KINDS
+
+
+@dataclass(frozen=True)
+class Detector:
+    """One entity type: candidates from ``pattern``, kept when ``validate`` accepts their value."""
+
+    type: str
+    pattern: re.Pattern[str]
+    validate: Callable[[str], bool] | None = None
+    score: float = 1.0
+    context: tuple[str, ...] = ()
+    hints: tuple[str, ...] = ()
+    secret: bool = False
+    needs_digit: bool = False  # skipped on a text without an ASCII digit
+    _context_re: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.secret:
+            SECRET_KINDS.add(self.type)
+        if self.context:
+            words = "|".join(re.escape(word) for word in self.context)
+            object.__setattr__(self, "_context_re", re.compile(rf"(?<![a-z0-9])(?:{words})", re.IGNORECASE))
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Candidate spans of ``text`` that pass validation (before context scoring).
+
+        At most VALIDATION_BUDGET candidates per text are validated; past that (a hostile text holding
+        thousands of candidates) they are findings on their shape alone: more redaction, never a miss,
+        and the time stays linear.
+        """
+        matches = list(self.pattern.finditer(text))
+        group = "value" if "value" in self.pattern.groupindex else 0
+        validate = self.validate
+        if validate is None:
+            return [match.span(group) for match in matches]
+        if len(matches) > VALIDATION_BUDGET:
+            rest = [match.span(group) for match in matches[VALIDATION_BUDGET:]]
+            matches = matches[:VALIDATION_BUDGET]
+        else:
+            rest = []
+        found = [match.span(group) for match in matches if validate(match.group(group))]
+        return found + rest if rest else found
+
+    def findings(self, text: str) -> list[tuple[float, int, int]]:
+        """``(score, start, end)`` of every finding in ``text`` (score at or above MIN_SCORE)."""
+        hints = self.hints
+        if hints:
+            for hint in hints:
+                if hint in text:
+                    break
+            else:
+                return []
+        score = self.score
+        if score >= MIN_SCORE:
+            return [(score, start, end) for start, end in self.spans(text) if start != end]
+        context = self._context_re
+        if context is None:
+            return []
+        boosted = score + CONTEXT_BOOST
+        return [
+            (boosted, start, end)
+            for start, end in self.spans(text)
+            if start != end and context.search(text, max(0, start - CONTEXT_WINDOW), start) is not None
+        ]
+
+
+# --- validators ----------------------------------------------------------------------------------
+
+_LUHN_DOUBLED = bytes.maketrans(b"0123456789", b"0246813579")  # a digit doubled, minus 9 when over 9
+
+
+_NON_DIGITS = re.compile(r"[^0-9]+")
+
+
+def digits_of(value: str) -> str:
+    """The ASCII digits of ``value``, in order."""
+    return value if value.isdigit() and value.isascii() else _NON_DIGITS.sub("", value)
+
+
+def placeholder_digits(digits: str) -> bool:
+    """True for digit strings no person has: empty, or one digit repeated (``0000``, ``111111111``)."""
+    return not digits or digits.count(digits[0]) == len(digits)
+
+
+def luhn_ok(value: str) -> bool:
+    """The digits of ``value`` pass the Luhn checksum (and are not one repeated digit)."""
+    digits = digits_of(value)
+    if placeholder_digits(digits):
+        return False
+    codes = digits.encode("ascii")
+    return (sum(codes[-1::-2]) + sum(codes[-2::-2].translate(_LUHN_DOUBLED)) - 48 * len(codes)) % 10 == 0
+
+
+# IBAN length per country (ISO 13616 registry).
+IBAN_LENGTHS: dict[str, int] = {
+    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BI": 27,
+    "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DJ": 27, "DK": 18, "DO": 28,
+    "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FK": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23,
+    "GL": 18, "GR": 27, "GT": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27,
+    "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "LY": 25,
+    "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MN": 20, "MR": 27, "MT": 31, "MU": 30, "NI": 28, "NL": 18,
+    "NO": 15, "OM": 23, "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "RU": 33,
+    "SA": 24, "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25, "SV": 28,
+    "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
+}  # fmt: skip
+_IBAN_LETTER_VALUES = str.maketrans({chr(65 + value): str(10 + value) for value in range(26)})
+
+
+def mod97_ok(value: str) -> bool:
+    """ISO 7064 mod 97-10 (IBAN): letters as 10..35, the first four characters moved to the end, == 1 mod 97."""
+    compact = "".join(ch for ch in value.upper() if ch.isascii() and ch.isalnum())
+    if len(compact) < 5 or placeholder_digits(digits_of(compact[4:])):
+        return False
+    rearranged = compact[4:] + compact[:4]
+    return int(rearranged.translate(_IBAN_LETTER_VALUES)) % 97 == 1
+
+
+def iban_ok(value: str) -> bool:
+    """A known country code, that country's IBAN length, and the mod-97 check."""
+    compact = "".join(ch for ch in value.upper() if ch.isascii() and ch.isalnum())
+    return IBAN_LENGTHS.get(compact[:2]) == len(compact) and mod97_ok(compact)
+
+
+def ssn_ok(area: str, group: str | None = None, serial: str | None = None) -> bool:
+    """US SSN validity (SSA rules): area not 000/666/9xx, group not 00, serial not 0000, not one repeated digit.
+
+    Called with one argument, that is the whole SSN (any separators).
+    """
+    if group is None or serial is None:
+        digits = digits_of(area)
+        if len(digits) != 9:
+            return False
+        area, group, serial = digits[:3], digits[3:5], digits[5:]
+    return (
+        area != "000"
+        and area != "666"
+        and area[0] != "9"
+        and group != "00"
+        and serial != "0000"
+        and not placeholder_digits(area + group + serial)
+    )
+
+
+def not_placeholder(value: str) -> bool:
+    """The value's digits are not one repeated digit (and it has digits)."""
+    return not placeholder_digits(digits_of(value))
+
+
+def shannon_entropy(text: str) -> float:
+    """Shannon entropy of ``text`` in bits per character."""
+    import math
+
+    if not text:
+        return 0.0
+    counts: dict[str, int] = {}
+    for char in text:
+        counts[char] = counts.get(char, 0) + 1
+    size = len(text)
+    return -sum(n / size * math.log2(n / size) for n in counts.values())
+
+
+# validators a policy may name for a custom detector
+VALIDATORS: dict[str, Callable[[str], bool]] = {
+    "luhn": luhn_ok,
+    "mod97": mod97_ok,
+    "iban": iban_ok,
+    "ssn": ssn_ok,
+    "not_placeholder": not_placeholder,
+    "none": lambda value: True,
+}
+
+
+__all__ = [
+    "CONTEXT_BOOST",
+    "Detector",
+    "Finding",
+    "IBAN_LENGTHS",
+    "MIN_SCORE",
+    "VALIDATORS",
+    "digits_of",
+    "iban_ok",
+    "luhn_ok",
+    "mod97_ok",
+    "not_placeholder",
+    "placeholder_digits",
+    "shannon_entropy",
+    "ssn_ok",
+]

@@ -1,0 +1,75 @@
+"""IP_ADDRESS: IPv4 and IPv6 addresses, validated by the standard library's ``ipaddress``.
+
+An IPv4 address may be glued to a word (``IP is192.168.1.1``) but not to another number or dot. Not
+findings: the unspecified addresses (``0.0.0.0``, ``::``) and the IPv4 broadcast address, which no
+person has; octets with leading zeros (``ipaddress`` refuses them).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from gatekit.governance.detectors.base import Detector
+
+
+def ipv4_ok(value: str) -> bool:
+    """A valid IPv4 address that is not 0.0.0.0 nor 255.255.255.255."""
+    try:
+        address = ipaddress.IPv4Address(value)
+    except ValueError:
+        return False
+    return not address.is_unspecified and value != "255.255.255.255"
+
+
+def ipv6_ok(value: str) -> bool:
+    """A valid IPv6 address (not ``::``)."""
+    try:
+        address = ipaddress.IPv6Address(value)
+    except ValueError:
+        return False
+    return not address.is_unspecified
+
+
+IPV4 = Detector(
+    "IP_ADDRESS",
+    re.compile(r"\d(?<![\d.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?![\d]|\.\d)", re.ASCII),
+    ipv4_ok,
+    score=0.9,
+    hints=(".",),
+    needs_digit=True,
+)
+_IPV6_HINT = re.compile(r":[0-9A-Fa-f]{0,4}:")  # two colons close together (the engine skips to colons)
+_HEX_COLON = frozenset("0123456789abcdefABCDEF:")
+
+
+class Ipv6Detector(Detector):
+    """IPv6 addresses grown left and right from each ``:hex:`` hint."""
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Every IPv6 address of ``text`` (at most 39 characters of hex digits and colons, alone)."""
+        found: list[tuple[int, int]] = []
+        size = len(text)
+        next_free = 0
+        hint = _IPV6_HINT.search(text)
+        while hint is not None:
+            start = hint.start()
+            low = max(next_free, start - 39)
+            while start > low and text[start - 1] in _HEX_COLON:
+                start -= 1
+            end = hint.end()
+            high = min(size, start + 40)
+            while end < high and text[end] in _HEX_COLON:
+                end += 1
+            next_free = end
+            hint = _IPV6_HINT.search(text, max(end, hint.start() + 1))
+            if (start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_.")) or (
+                end < size and (text[end].isalnum() or text[end] in "_:")
+            ):
+                continue
+            if ipv6_ok(text[start:end]):
+                found.append((start, end))
+        return found
+
+
+IPV6 = Ipv6Detector("IP_ADDRESS", _IPV6_HINT, ipv6_ok, score=0.9, hints=(":",))

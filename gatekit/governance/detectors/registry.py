@@ -1,0 +1,226 @@
+"""The registry of detectors, custom detectors from policy YAML, and :class:`Scanner` (``scan``).
+
+A scan normalises the text (:mod:`gatekit.governance.normalise`), runs every detector on the
+normalised copy, resolves overlaps (the higher score wins, then the longer span, then the earlier
+one) and maps each finding back to the span of the ORIGINAL text, whose characters its value holds.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from gatekit.governance.detectors import (
+    card,
+    cloud_keys,
+    email,
+    generic,
+    iban,
+    ip,
+    phone,
+    private_key,
+    ssn,
+    tokens,
+)
+from gatekit.governance.detectors.base import VALIDATORS, Detector, Finding
+from gatekit.governance.normalise import normalise
+
+PII_TYPES: tuple[str, ...] = (
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "CREDIT_CARD",
+    "US_SSN",
+    "IBAN_CODE",
+    "IP_ADDRESS",
+)
+SECRET_TYPES: tuple[str, ...] = (
+    "PRIVATE_KEY",
+    "AWS_ACCESS_KEY",
+    "GITHUB_TOKEN",
+    "SLACK_TOKEN",
+    "GOOGLE_API_KEY",
+    "JWT",
+    "API_TOKEN",
+    "GENERIC_SECRET",
+)
+ALL_TYPES: tuple[str, ...] = PII_TYPES + SECRET_TYPES
+
+# secrets first: a credential inside a larger value wins over the PII it may look like
+DEFAULT_DETECTORS: tuple[Detector, ...] = (
+    private_key.DETECTOR,
+    tokens.JWT,
+    cloud_keys.AWS,
+    cloud_keys.GOOGLE,
+    tokens.GITHUB,
+    tokens.SLACK,
+    tokens.PREFIXED_KEY,
+    tokens.BEARER,
+    generic.DETECTOR,
+    email.DETECTOR,
+    iban.DETECTOR,
+    card.DETECTOR,
+    ssn.DETECTOR,
+    ip.IPV4,
+    ip.IPV6,
+    phone.DETECTOR,
+)
+
+_ANY_DIGIT = re.compile(r"[0-9]")
+# supersets of what each number detector accepts, each a superset of the next: 7 digits joined by at most
+# 3 of " .-()/_" (a phone number), 9 (an SSN) and 12 (a card) joined by at most one separator
+_RUN_7 = re.compile(r"[0-9](?:[ .\-()/_]{0,3}+[0-9]){6}")
+_RUN_9 = re.compile(r"[0-9](?:[ .\-/_]?[0-9]){8}")
+_RUN_12 = re.compile(r"[0-9](?:[ .\-/_]?[0-9]){11}")
+_RUN_NEEDED = {"PHONE_NUMBER": 7, "US_SSN": 9, "CREDIT_CARD": 12}
+_CACHE_MAX_CHARS = 256  # short texts (tool-argument ids, names, amounts) recur: their findings are kept
+_CACHE_MAX_ENTRIES = 16_384
+MIN_FINDING = 5  # no detector finds fewer characters
+
+
+class Scanner:
+    """A set of detectors; :meth:`scan` finds their entities in a text."""
+
+    def __init__(self, detectors: Sequence[Detector]) -> None:
+        self.detectors = tuple(detectors)
+        self.types = tuple(dict.fromkeys(detector.type for detector in self.detectors))
+        self.secret_types = frozenset(d.type for d in self.detectors if d.secret)
+        self.cache: dict[str, list[Finding]] = {}  # findings of short texts, shared by every case
+        # the literal hints of the secret detectors, tested once per text (most texts hold none of them)
+        self._gated = frozenset(d for d in self.detectors if d.hints and d.secret and d.type != "GENERIC_SECRET")
+        hints = sorted({hint for d in self._gated for hint in d.hints}, key=len, reverse=True)
+        self._hints = tuple(hints)
+        self._plan = [
+            (d, d.type, _RUN_NEEDED.get(d.type, 1) if d.needs_digit else 0, d in self._gated) for d in self.detectors
+        ]
+
+    def scan(self, text: str, shared: bool = False) -> list[Finding]:
+        """Find the entities in ``text``: ordered by position, never overlapping, spans of ``text`` itself.
+
+        ``shared``: a short text's findings are kept for later calls (tool-argument ids, names and amounts
+        recur from case to case; outputs are not kept). The lists returned are never to be mutated.
+        """
+        if len(text) < MIN_FINDING:
+            return []
+        short = shared and len(text) <= _CACHE_MAX_CHARS
+        if short:
+            cached = self.cache.get(text)
+            if cached is not None:
+                return cached
+        normal = normalise(text)
+        subject = normal.text
+        # digits needed in one run (digits joined by a few separator characters), found once per text:
+        # most texts hold no run long enough for a phone number, an SSN or a card
+        run = 0
+        if _ANY_DIGIT.search(subject) is not None:
+            run = 1
+            if _RUN_7.search(subject) is not None:
+                run = 7
+                if _RUN_9.search(subject) is not None:
+                    run = 12 if _RUN_12.search(subject) is not None else 9
+        hinted = False
+        for hint in self._hints:  # (substring tests: faster than one regex alternation of literals)
+            if hint in subject:
+                hinted = True
+                break
+        candidates: list[tuple[float, int, int, str]] = []
+        for detector, kind, needs_run, gated in self._plan:
+            if needs_run > run or (gated and not hinted):
+                continue
+            for score, start, end in detector.findings(subject):
+                candidates.append((score, start, end, kind))
+        if len(candidates) > 1:
+            candidates = _resolve(candidates)
+        findings: list[Finding] = []
+        for _, start, end, kind in candidates:
+            if normal.spots is not None:
+                start, end = normal.start(start), normal.end(end)
+            findings.append(Finding(kind, start, end, text[start:end]))
+        if short:
+            if len(self.cache) >= _CACHE_MAX_ENTRIES:
+                self.cache.clear()
+            self.cache[text] = findings
+        return findings
+
+
+def _resolve(candidates: list[tuple[float, int, int, str]]) -> list[tuple[float, int, int, str]]:
+    """Non-overlapping candidates in position order: the higher score first, then the longer span, then the earlier."""
+    candidates.sort(key=lambda c: c[1])
+    last_end = -1
+    for _, start, end, _ in candidates:
+        if start < last_end:
+            break
+        last_end = end
+    else:
+        return candidates  # the usual case: no overlap
+    starts: list[int] = []  # accepted spans, kept sorted and non-overlapping (bisect: n log n)
+    accepted: list[tuple[float, int, int, str]] = []
+    for candidate in sorted(candidates, key=lambda c: (-c[0], c[1] - c[2], c[1])):
+        _, start, end, _ = candidate
+        index = bisect.bisect_left(starts, start)
+        if index > 0 and accepted[index - 1][2] > start:
+            continue
+        if index < len(starts) and starts[index] < end:
+            continue
+        starts.insert(index, start)
+        accepted.insert(index, candidate)
+    return accepted
+
+
+DEFAULT_SCANNER = Scanner(DEFAULT_DETECTORS)
+
+
+def custom_detector(spec: Mapping[str, Any]) -> Detector:
+    """A detector from policy YAML (ValueError on a bad field).
+
+    ``type``, ``pattern``, optional ``validator`` (a name of VALIDATORS), ``score`` (default 1.0),
+    ``context`` words and ``secret`` (default false).
+    """
+    kind = spec["type"]
+    if not re.fullmatch(r"[A-Z][A-Z0-9_]{1,63}", kind):
+        raise ValueError(f"detector type {kind!r}: use UPPER_SNAKE_CASE, e.g. EMPLOYEE_ID")
+    try:
+        pattern = re.compile(spec["pattern"])
+    except re.error as exc:
+        raise ValueError(f"detector {kind}: pattern does not compile: {exc}") from None
+    name = spec.get("validator") or "none"
+    if name not in VALIDATORS:
+        raise ValueError(f"detector {kind}: unknown validator {name!r}; valid: {', '.join(sorted(VALIDATORS))}")
+    return Detector(
+        kind,
+        pattern,
+        VALIDATORS[name],
+        score=float(spec.get("score", 1.0)),
+        context=tuple(spec.get("context") or ()),
+        secret=bool(spec.get("secret", False)),
+    )
+
+
+_SCANNERS: dict[tuple[Any, ...], Scanner] = {}
+
+
+def scanner_for(phone_regions: Iterable[str] | None = None, custom: Sequence[Detector] = ()) -> Scanner:
+    """The scanner of the default detectors with other phone regions and/or custom detectors (shared per config)."""
+    regions = tuple(phone.check_region(region) for region in phone_regions) if phone_regions else None
+    if regions is None and not custom:
+        return DEFAULT_SCANNER
+    key = (regions, tuple(custom))
+    scanner = _SCANNERS.get(key)
+    if scanner is None:
+        detectors = [
+            phone.PhoneDetector(regions) if regions is not None and d is phone.DETECTOR else d
+            for d in DEFAULT_DETECTORS
+        ]
+        scanner = _SCANNERS[key] = Scanner([*custom, *detectors])
+    return scanner
+
+
+def scan(text: str) -> list[Finding]:
+    """Find PII and secrets in ``text`` with the default detectors; ordered by position, never overlapping."""
+    return DEFAULT_SCANNER.scan(text)
+
+
+def scan_texts(texts: list[str]) -> list[list[Finding]]:
+    """``[scan(text) for text in texts]``."""
+    return [DEFAULT_SCANNER.scan(text) for text in texts]

@@ -1,0 +1,39 @@
+"""US_SSN: ``ddd-dd-dddd`` (or spaces / dots, one kind), valid per the SSA's rules.
+
+Not an SSN: area 000, 666 or 9xx, group 00, serial 0000, one repeated digit (``111-11-1111``), digits
+glued to a word or another number (``E111111111``). A bare run of 9 digits is weak (score 0.3: any
+9-digit id looks like it): it is a finding only after a context word (``ssn``, ``social security``...),
+or when it is the whole text (a form field, a tool argument ``{"member_id": "078051120"}``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from gatekit.governance.detectors.base import CONTEXT_BOOST, CONTEXT_WINDOW, Detector, ssn_ok
+
+_CONTEXT = ("ssn", "social security", "social sec", "ss#", "ss #", "taxpayer", "tin")
+
+_PATTERN = re.compile(r"\d{3}(?<![\w\-.+/]\d{3})(?:(?P<s>[ \-.])\d{2}(?P=s)\d{4}|\d{6})(?![\w\-/]|\.\d)", re.ASCII)
+_CONTEXT_RE = re.compile(r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, _CONTEXT)) + ")", re.IGNORECASE)
+
+
+class SsnDetector(Detector):
+    """Grouped SSNs (score 0.85) and bare 9-digit runs (0.85 as a whole text, 0.7 after a context word)."""
+
+    def findings(self, text: str) -> list[tuple[float, int, int]]:
+        """Valid SSNs of ``text`` (one regex pass for both shapes)."""
+        value = text.strip()
+        if len(value) == 9:  # a whole field: a form value, a tool argument {"member_id": "078051120"}
+            start = text.find(value)
+            return [(0.85, start, start + 9)] if value.isdigit() and ssn_ok(value) else []
+        found: list[tuple[float, int, int]] = []
+        for start, end in self.spans(text):
+            if end - start != 9:
+                found.append((0.85, start, end))
+            elif _CONTEXT_RE.search(text, max(0, start - CONTEXT_WINDOW), start) is not None:
+                found.append((0.3 + CONTEXT_BOOST, start, end))
+        return found
+
+
+DETECTOR = SsnDetector("US_SSN", _PATTERN, ssn_ok, score=0.85, needs_digit=True)

@@ -1,0 +1,58 @@
+"""Token secrets: GITHUB_TOKEN, SLACK_TOKEN, JWT and API_TOKEN (``sk-...`` keys, ``Bearer`` credentials).
+
+* GitHub: ``ghp_`` / ``gho_`` / ``ghu_`` / ``ghs_`` / ``ghr_`` and 36+ letters or digits, ``github_pat_...``.
+* Slack: ``xoxa-`` / ``xoxb-`` / ``xoxp-`` / ``xoxo-`` / ``xoxs-`` / ``xoxr-`` and 10+ characters.
+* JWT: three base64url segments, the first two starting ``eyJ`` (a JSON object).
+* API_TOKEN: secret keys with a well-known prefix (``sk-``, ``sk_live_``, ``rk_live_``, ``sk-proj-``,
+  ``sk-ant-``...) and 16+ token characters; the credential after ``Authorization: Bearer`` / ``Basic``
+  or a bare ``Bearer`` (16+ token characters, at least one digit).
+"""
+
+from __future__ import annotations
+
+import re
+
+from gatekit.governance.detectors.base import Detector
+
+GITHUB = Detector(
+    "GITHUB_TOKEN",
+    re.compile(
+        r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,255}+|github_pat_[A-Za-z0-9_]{60,255}+)(?![A-Za-z0-9_])",
+        re.ASCII,
+    ),
+    score=1.0,
+    hints=("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    secret=True,
+)
+SLACK = Detector(
+    "SLACK_TOKEN",
+    re.compile(r"(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9\-]{10,250}+", re.ASCII),
+    score=1.0,
+    hints=("xox",),
+    secret=True,
+)
+JWT = Detector(
+    "JWT",
+    re.compile(
+        r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{8,4096}+\.eyJ[A-Za-z0-9_\-]{8,8192}+\.[A-Za-z0-9_\-]{8,4096}+", re.ASCII
+    ),
+    score=1.0,
+    hints=("eyJ",),
+    secret=True,
+)
+PREFIXED_KEY = Detector(
+    "API_TOKEN",
+    re.compile(r"[srp](?<![A-Za-z0-9_\-][srp])k(?:_live|_test)?[_\-][A-Za-z0-9_\-]{16,256}+", re.ASCII),
+    lambda value: any(ch.isdigit() for ch in value) and any(ch.isalpha() for ch in value[3:]),
+    score=0.95,
+    hints=("k-", "k_"),
+    secret=True,
+)
+BEARER = Detector(
+    "API_TOKEN",
+    re.compile(r"(?i:\b(?:bearer|basic|token)\s{1,3}+)(?P<value>[A-Za-z0-9_\-.~+/]{16,2048}+=*+)", re.ASCII),
+    lambda value: any(ch.isdigit() for ch in value),
+    score=0.9,
+    hints=("earer", "EARER", "asic", "ASIC", "oken", "OKEN"),
+    secret=True,
+)

@@ -1,0 +1,206 @@
+"""Text normalisation for detection, with a map back to the original offsets.
+
+Detectors read a normalised copy of the text and redaction replaces the span of the ORIGINAL text:
+
+* NFKC per character (full-width ``＠`` and digits, ligatures, NBSP -> space, ...);
+* format characters (Unicode category ``Cf``: zero-width space / joiners, soft hyphen, word joiner,
+  BOM, bidi controls) removed;
+* decimal digits of any script as ASCII digits, dashes (category ``Pd``) as ``-``;
+* for the ``sensitive_terms`` rule only (``confusables=True``): Cyrillic and Greek letters that look
+  like Latin ones as those Latin letters (``Cyrillic а`` -> ``a``).
+
+Cost: an ASCII text is returned as it is (no copy, no map), and so is an NFKC-normal text without format
+characters, dashes or non-ASCII digits (two C passes). Otherwise the characters that change are looked
+up in a cached per-character table and recorded as sparse "spots" (the offset map): linear in the text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from typing import NamedTuple
+
+# Latin look-alikes (Unicode confusables.txt, the letters of the Cyrillic and Greek scripts that are
+# drawn like a Latin letter): a terms list names a project, a scrambled spelling must still match it
+_CONFUSABLES = {
+    # Cyrillic lower case
+    "а": "a", "в": "b", "е": "e", "ё": "e", "һ": "h", "і": "i", "ї": "i", "ј": "j", "к": "k", "м": "m",
+    "н": "h", "о": "o", "р": "p", "с": "c", "ѕ": "s", "т": "t", "у": "y", "х": "x", "ԁ": "d", "ԛ": "q",
+    "ԝ": "w", "ɡ": "g", "ӏ": "l",
+    # Cyrillic upper case
+    "А": "A", "В": "B", "Е": "E", "Ё": "E", "І": "I", "Ї": "I", "Ј": "J", "К": "K", "М": "M", "Н": "H",
+    "О": "O", "Р": "P", "С": "C", "Ѕ": "S", "Т": "T", "У": "Y", "Х": "X", "Ԁ": "D", "Ԛ": "Q", "Ԝ": "W",
+    "Ӏ": "I",
+    # Greek
+    "α": "a", "β": "b", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u",
+    "χ": "x", "ω": "w", "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M",
+    "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
+}  # fmt: skip
+
+_TABLE_LIMIT = 65_536  # characters remembered per table (hostile text may hold many distinct ones)
+
+
+def _normal_char(char: str) -> str:
+    category = unicodedata.category(char)
+    if category == "Cf":
+        return ""
+    if category == "Nd":
+        return str(unicodedata.decimal(char))
+    if category == "Pd":
+        return "-"
+    return unicodedata.normalize("NFKC", char)
+
+
+class _Table(dict[int, str]):
+    """``str.translate`` table: the normal form of each character met so far (computed on first use)."""
+
+    def __init__(self, confusables: bool) -> None:
+        super().__init__({code: chr(code) for code in range(128)})
+        self.confusables = confusables
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        value = _normal_char(char)
+        if self.confusables:
+            value = "".join(_CONFUSABLES.get(c, c) for c in value)
+        if len(self) < _TABLE_LIMIT:
+            self[code] = value
+        return value
+
+
+_DETECT = _Table(confusables=False)
+_TERMS = _Table(confusables=True)
+
+
+# Characters an NFKC-normal text may still hold that normalisation changes: format characters (category Cf),
+# dashes (Pd) and non-ASCII decimal digits (Nd, which ``\d`` matches). The Cf and Pd lists are Unicode 15's
+# (a test compares them with ``unicodedata``).
+_FORMAT = (
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
+)
+_DASHES = (
+    "\u058a\u05be\u1400\u1806\u2010-\u2015\u2e17\u2e1a\u2e3a\u2e3b\u2e40\u2e5d\u301c\u3030\u30a0"
+    "\ufe31\ufe32\ufe58\ufe63\uff0d\U00010ead"
+)
+# (a non-ASCII character first, its class checked behind it: the engine skips ASCII text at C speed)
+_SPECIAL = re.compile(f"[^\\x00-\\x7f](?:(?<=[{_FORMAT}{_DASHES}])|(?<=\\d))")
+
+
+class Normalised(NamedTuple):
+    """A normalised text and, when it differs from the original, where it was changed.
+
+    ``spots`` lists each changed stretch as ``(original start, original end, normalised start, normalised
+    end, linear)``, in order; between them the two texts are equal, shifted. A linear stretch maps
+    character to character (full-width letters, other digits); any other maps as a whole.
+    """
+
+    text: str
+    spots: list[tuple[int, int, int, int, bool]] | None = None
+
+    def _locate(self, offset: int) -> tuple[int, int, int, int, bool] | None:
+        spots = self.spots
+        assert spots is not None
+        index = bisect.bisect_right(spots, offset, key=lambda spot: spot[2]) - 1
+        return spots[index] if index >= 0 else None
+
+    def start(self, offset: int) -> int:
+        """Original offset of the span that starts at ``offset`` of the normalised text."""
+        if self.spots is None:
+            return offset
+        spot = self._locate(offset)
+        if spot is None:
+            return offset
+        first, last, normal_first, normal_last, linear = spot
+        if offset < normal_last:  # inside a changed stretch
+            return first + offset - normal_first if linear else first
+        return last + offset - normal_last
+
+    def end(self, offset: int) -> int:
+        """Original offset of the span that ends at ``offset`` of the normalised text."""
+        if self.spots is None:
+            return offset
+        spot = self._locate(offset - 1) if offset > 0 else None
+        if spot is None:
+            return offset
+        first, last, normal_first, normal_last, linear = spot
+        if offset <= normal_last:  # ends inside (or at the end of) a changed stretch
+            return first + offset - normal_first if linear else last
+        return last + offset - normal_last
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_CHANGING: re.Pattern[str] | None = None
+
+
+def _changing() -> re.Pattern[str]:
+    """Runs of characters normalisation changes, one C pass (built on first use, ~50 ms).
+
+    Every BMP character's normal form is compared with it; characters past the BMP are all looked up.
+    """
+    global _CHANGING
+    if _CHANGING is None:
+        ranges: list[str] = []
+        first = -1
+        for code in range(0x80, 0x10001):
+            changes = code < 0x10000 and _normal_char(chr(code)) != chr(code)
+            if changes and first < 0:
+                first = code
+            elif not changes and first >= 0:
+                ranges.append(f"{re.escape(chr(first))}-{re.escape(chr(code - 1))}")
+                first = -1
+        _CHANGING = re.compile("[" + "".join(ranges) + "\\U00010000-\\U0010ffff]+")
+    return _CHANGING
+
+
+_SPECIAL_RUN = re.compile(_SPECIAL.pattern.join(("(?:", ")+")))
+
+
+def normalise(text: str, *, confusables: bool = False) -> Normalised:
+    """``text`` as detectors read it (see the module doc), with the map back to ``text``'s offsets."""
+    if text.isascii():
+        return Normalised(text, None)
+    table = _TERMS if confusables else _DETECT
+    if not confusables and unicodedata.is_normalized("NFKC", text):
+        changed = [m.span() for m in _SPECIAL_RUN.finditer(text)]  # (two passes in C)
+        if not changed:
+            return Normalised(text, None)
+    elif confusables:
+        changed = [m.span() for m in _NON_ASCII.finditer(text)]
+    else:  # the runs of characters that change (one C pass; most words of another script hold none)
+        changed = [m.span() for m in _changing().finditer(text)]
+    pieces: list[str] = []
+    spots: list[tuple[int, int, int, int, bool]] = []
+    position = 0  # in the original
+    length = 0  # of the normalised text so far
+    lookup = table.__getitem__
+    for start, end in changed:
+        if start > position:
+            pieces.append(text[position:start])
+            length += start - position
+        run = text[start:end]
+        widths = set(map(len, map(lookup, map(ord, run))))  # (C iterators)
+        if len(widths) == 1:  # every character deleted, or every one replaced by one: one stretch
+            replacement = run.translate(table)
+            if replacement != run:
+                spots.append((start, end, length, length + len(replacement), bool(replacement)))
+            pieces.append(replacement)
+            length += len(replacement)
+        else:
+            for index in range(start, end):
+                char = text[index]
+                replacement = lookup(ord(char))
+                if replacement != char:
+                    spots.append((index, index + 1, length, length + len(replacement), False))
+                pieces.append(replacement)
+                length += len(replacement)
+        position = end
+    if not spots:
+        return Normalised(text, None)
+    pieces.append(text[position:])
+    return Normalised("".join(pieces), spots)
+
+
+__all__ = ["Normalised", "normalise"]
