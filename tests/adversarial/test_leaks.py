@@ -35,20 +35,20 @@ LONG_ERROR_KEY = "AKIAZQ7XEXAMPLE3LONG"  # starts at char 1984 of the case's err
 BODY_KEY = "AKIAW5RBEXAMPLE7BODY"  # starts at byte 290 of an HTTP 500 body: 10 chars before the 300-byte cut
 _ERROR_PREFIX = "endpoint returned an error: "  # what the HTTP adapter puts before the endpoint's message
 
-# (name, raw value or fragment that must not appear, needs item 7 of the fail-closed issue)
-PLANTED: list[tuple[str, str, bool]] = [
-    ("tool name: AWS key", "AKIAIOSFODNN7EXAMPLE", False),
-    ("tool name: e-mail", "jane.doe@example.com", False),
-    ("model: AWS key", "AKIAI44QH8DHBEXAMPLE", False),
-    ("model: e-mail", "model.owner@example.org", False),
-    ("URL query password", PASSWORD, False),
-    ("URL query token", URL_TOKEN, False),
-    ("long error: whole key", LONG_ERROR_KEY, False),
-    ("long error: the piece before the 2000-char cut", LONG_ERROR_KEY[:16], False),
-    ("HTTP error body: the piece before the 300-byte cut", BODY_KEY[:10], False),
-    ("non-string tool argument: card number", str(CARD), True),
-    ("non-string tool argument: SSN", str(SSN), True),
-    ("tool argument dict key: e-mail", ARG_KEY_EMAIL, True),
+# (name, raw value or fragment that must not appear)
+PLANTED: list[tuple[str, str]] = [
+    ("tool name: AWS key", "AKIAIOSFODNN7EXAMPLE"),
+    ("tool name: e-mail", "jane.doe@example.com"),
+    ("model: AWS key", "AKIAI44QH8DHBEXAMPLE"),
+    ("model: e-mail", "model.owner@example.org"),
+    ("URL query password", PASSWORD),
+    ("URL query token", URL_TOKEN),
+    ("long error: whole key", LONG_ERROR_KEY),
+    ("long error: the piece before the 2000-char cut", LONG_ERROR_KEY[:16]),
+    ("HTTP error body: the piece before the 300-byte cut", BODY_KEY[:10]),
+    ("non-string tool argument: card number", str(CARD)),
+    ("non-string tool argument: SSN", str(SSN)),
+    ("tool argument dict key: e-mail", ARG_KEY_EMAIL),
 ]
 
 POLICY = """\
@@ -230,14 +230,7 @@ def test_the_gate_ran_and_wrote_everywhere(gate_run: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(
     ("raw",),
-    [
-        pytest.param(
-            raw,
-            id=name,
-            marks=[pytest.mark.xfail(strict=False, reason="needs item 7 (governance detectors)")] if item7 else [],
-        )
-        for name, raw, item7 in PLANTED
-    ],
+    [pytest.param(raw, id=name) for name, raw in PLANTED],
 )
 def test_no_planted_value_is_written_anywhere(gate_run: dict[str, Any], raw: str) -> None:
     leaks = [name for name, data in gate_run["written"].items() if raw.encode() in data]

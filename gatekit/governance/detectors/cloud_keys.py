@@ -1,7 +1,7 @@
 """AWS_ACCESS_KEY and GOOGLE_API_KEY: fixed prefixes and lengths.
 
 AWS access key ids: ``AKIA`` / ``ASIA`` / ``ABIA`` / ``ACCA`` / ``AROA`` / ``AIDA`` and 16 upper-case
-letters or digits. Google API keys: ``AIza`` and 35 characters of ``A-Z a-z 0-9 _ -``. A zero-width
+letters or digits (not inside a longer upper-case run; lower-case letters may touch it). Google API keys: ``AIza`` and 35 characters of ``A-Z a-z 0-9 _ -``. A zero-width
 character inside is removed by normalisation first.
 """
 
@@ -13,7 +13,7 @@ from gatekit.governance.detectors.base import Detector
 
 AWS = Detector(
     "AWS_ACCESS_KEY",
-    re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA)[A-Z0-9]{16}(?![A-Za-z0-9])", re.ASCII),
+    re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA)[A-Z0-9]{16}(?![A-Z0-9])", re.ASCII),
     score=1.0,
     hints=("AKIA", "ASIA", "ABIA", "ACCA", "AROA", "AIDA"),
     secret=True,
