@@ -167,7 +167,7 @@ def drift_command(
     result = None
     error: GatekitError | None = None
     try:
-        from gatekit.drift.core import check_drift
+        from gatekit.drift.publish import check_drift
 
         cfg = load_drift_config(config, flags)
         result = check_drift(config=cfg, since_anchor=since_anchor, log_to_mlflow=not no_mlflow)

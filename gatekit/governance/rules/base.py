@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar, NamedTuple, Protocol
 
+from gatekit.chat import chat_text
 from gatekit.governance.detectors import Finding, scan, scan_texts
 from gatekit.governance.rules.interface import BaseRule as BaseRule
 from gatekit.governance.rules.interface import RuleConfig as RuleConfig
@@ -304,7 +305,7 @@ class Evaluation:
     def input_text(self) -> str:
         """The case input flattened to text (user and tool messages)."""
         if self._input_text is None:
-            self._input_text = message_text(self.case.get("input"))
+            self._input_text = chat_text(self.case.get("input"))
         return self._input_text
 
     def tool_texts(self) -> list[tuple[tuple[Any, ...], str]]:
