@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from gatekit import fmt
 from gatekit.drift.config import DriftConfig
 from gatekit.drift.features import (
     CATEGORICAL,
@@ -169,12 +170,12 @@ def compute_drift(cfg: DriftConfig, since_anchor: str = "newest") -> DriftResult
     if critical_drifted:
         reason = f"critical feature(s) drifted: {', '.join(critical_drifted)}"
     elif is_drift:
-        allowed = f"{cfg.max_drift_share:.0%}"
-        reason = f"{len(drifted)} of {len(features)} features drifted ({share:.0%} > {allowed} allowed)"
+        allowed = fmt.rate(cfg.max_drift_share, 0)
+        reason = f"{len(drifted)} of {len(features)} features drifted ({fmt.rate(share, 0)} > {allowed} allowed)"
     elif drifted:
         reason = (
-            f"{len(drifted)} of {len(features)} features drifted ({share:.0%}, at most "
-            f"{cfg.max_drift_share:.0%} allowed) and none is critical"
+            f"{len(drifted)} of {len(features)} features drifted ({fmt.rate(share, 0)}, at most "
+            f"{fmt.rate(cfg.max_drift_share, 0)} allowed) and none is critical"
         )
     else:
         reason = f"no feature drifted ({len(features)} tested)"
