@@ -24,28 +24,22 @@ TAG_MODEL_VERSION = "gatekit.model_version"
 
 _MODEL_SPEC = re.compile(r"^models:/(?P<name>[^/@]+)(?:/(?P<version>[^/@]+)|@(?P<alias>[^/@]+))$")
 
-# Names that moved out of this module; kept importable for callers not yet updated.
+# Names gate.py / verdict.py imported from here before the split; kept importable until every
+# branch that still imports them from gatekit.promotion is merged (then delete this block).
 _MOVED = {
-    "Baseline": "gatekit.baseline",
-    "LAST_PASS": "gatekit.baseline",
     "load_baseline": "gatekit.baseline",
     "parse_limits": "gatekit.regression",
     "regression_checks": "gatekit.regression",
-    "REGRESSION_METRICS": "gatekit.regression",
-    "RegressionLimit": "gatekit.regression",
-    "mcnemar_exact_p": "gatekit.paired",
-    "agresti_min_interval": "gatekit.paired",
-    "paired_bootstrap": "gatekit.paired",
 }
 
 
 def __getattr__(name: str) -> Any:
-    if name == "parse_results_jsonl":
+    if name in _MOVED:
+        return getattr(importlib.import_module(_MOVED[name]), name)
+    if name == "parse_results_jsonl":  # old name of the results.jsonl text reader
         from gatekit.results import parse_results
 
         return lambda text: parse_results(text).rows
-    if name in _MOVED:
-        return getattr(importlib.import_module(_MOVED[name]), name)
     raise AttributeError(f"module 'gatekit.promotion' has no attribute {name!r}")
 
 

@@ -63,3 +63,20 @@ def test_blank_lines_missing_file_and_text_input(tmp_path: Path) -> None:
     assert parse_results(b"").rows == []
     with pytest.raises(DatasetError, match=r"^baseline:1:"):
         parse_results("{x\n" + GOOD, "baseline")
+
+
+def test_resume_refuses_a_corrupted_middle_line_with_exit_2(tmp_path: Path) -> None:
+    """``gatekit eval --resume`` on a results.jsonl edited in the middle: exit 2 naming file and line."""
+    from spine_project import make_project, run_cli
+
+    root = make_project(tmp_path / "p", cases=4)
+    first = run_cli(root, "eval", env={"CI": "true"})
+    assert first.returncode in (0, 1), first.stderr
+    results = root / "out" / "results.jsonl"
+    lines = results.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert len(lines) == 4
+    lines[1] = lines[1][: len(lines[1]) // 2] + "\n"  # a row cut in half, not at the end
+    results.write_text("".join(lines), encoding="utf-8")
+    resumed = run_cli(root, "eval", "--resume", env={"CI": "true"})
+    assert resumed.returncode == 2, resumed.stderr
+    assert "results.jsonl:2:" in resumed.stderr and "Traceback" not in resumed.stderr
