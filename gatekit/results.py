@@ -4,7 +4,7 @@ The policy (every reader — ``--resume``, the HTML report, JUnit, the baseline 
 goes through :func:`parse_results`):
 
 * every line is one JSON object with a ``case_id``, ended by a newline; blank lines are skipped;
-* the LAST line is *torn* when it has no final newline or does not parse (an interrupted
+* the LAST non-blank line is *torn* when it has no final newline or does not parse (an interrupted
   writer): it is dropped and counted (``torn_lines`` / ``torn_bytes``), never an error;
 * any other line that is not such an object is an error: ``DatasetError`` (exit 2) naming the
   file and line — results.jsonl is only appended to, so a bad line in the middle means the
@@ -47,10 +47,11 @@ def parse_results(data: bytes | str, source: str = "results.jsonl") -> ResultRow
     raw = data.encode("utf-8") if isinstance(data, str) else data
     out = ResultRows()
     lines = raw.splitlines(keepends=True)
+    last_number = max((n for n, line in enumerate(lines, start=1) if line.strip()), default=0)
     offset = 0
     for number, line in enumerate(lines, start=1):
         start, offset = offset, offset + len(line)
-        last = number == len(lines)
+        last = number == last_number
         if not line.strip():
             continue
         row: Any = None

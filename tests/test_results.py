@@ -22,6 +22,7 @@ GOOD = "".join(json.dumps(r) + "\n" for r in ROWS)
         '{"case_id": "c"}',  # complete JSON but no newline: the write was cut before it
         "{not json\n",  # garbage last line with a newline
         '["case_id"]\n',  # last line not an object
+        "{not json\n\n  \n",  # blank lines after the torn line belong to it
     ],
 )
 def test_torn_last_line_is_dropped_and_counted(tmp_path: Path, tail: str) -> None:

@@ -49,7 +49,7 @@ MISSING_RATE = "missing_rate"
 
 @dataclass
 class DriftResult:
-    """The outcome of ``check_drift``: the drift.json content and where things were written."""
+    """The drift.json content (``compute_drift``) and, once published, where it was written and logged."""
 
     report: dict[str, Any]
     json_path: Path | None = None
