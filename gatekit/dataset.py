@@ -328,15 +328,3 @@ def expected_problems(expected: Any) -> list[str]:
         if arguments is not None and not isinstance(arguments, dict):
             problems.append(f"'{field}.arguments' must be an object, got {type(arguments).__name__}")
     return problems
-
-
-def input_text(case_input: Any) -> str:
-    """Return the text of an input: the string itself, or the joined message contents."""
-    if isinstance(case_input, str):
-        return case_input
-    if isinstance(case_input, dict):
-        messages = case_input.get("messages")
-        if isinstance(messages, list):
-            return "\n".join(str(m.get("content", "")) for m in messages if isinstance(m, dict))
-        return json.dumps(case_input, ensure_ascii=False)
-    return json.dumps(case_input, ensure_ascii=False)

@@ -343,7 +343,8 @@ def _run_gate(config: GateConfig, *, command: str, emit: Callable[[str], None] |
     # Find the baseline run and its results before any case runs
     baseline = None
     if config.baseline:
-        from gatekit.promotion import load_baseline, parse_limits
+        from gatekit.baseline import load_baseline
+        from gatekit.regression import parse_limits
 
         if not thresholds.max_regression:
             raise ConfigError(
@@ -463,9 +464,10 @@ def _run_gate(config: GateConfig, *, command: str, emit: Callable[[str], None] |
         checks.append(_drift_check(drift))
     # Paired regression checks against the baseline run
     if baseline is not None:
-        from gatekit.promotion import parse_results_jsonl, regression_checks
+        from gatekit.regression import regression_checks
+        from gatekit.results import read_result_rows
 
-        candidate_rows = parse_results_jsonl((out / "results.jsonl").read_text(encoding="utf-8"))
+        candidate_rows = read_result_rows(out / "results.jsonl")
         checks.extend(regression_checks(candidate_rows, baseline.rows, thresholds.max_regression))
     if collector.stop_reason:
         checks.append(

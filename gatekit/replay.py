@@ -426,42 +426,32 @@ def _read_state(path: Path) -> dict[str, Any] | None:
 
 
 def read_results(path: Path, order: Iterable[tuple[str, int]] | None = None) -> tuple[list[dict[str, Any]], int, int]:
-    """Read finished rows; return ``(rows, bytes of rows kept, bytes after them)``.
+    """Read finished rows for ``--resume``; return ``(rows, bytes of rows kept, bytes after them)``.
 
-    A row counts only when its line ends with a newline and parses; a repeated
-    ``(case_id, repeat)`` keeps its first row. With ``order``, reading stops at the first row
-    that is not the next key of ``order`` (rows must form a prefix of it). Anything after the
-    last kept row is cut off by a resumed run.
+    Lines are read by :func:`gatekit.results.read_results_file` (a torn last line is dropped;
+    a bad line elsewhere is ``DatasetError``, exit 2). A repeated ``(case_id, repeat)`` keeps
+    its first row. With ``order``, reading stops at the first row that is not the next key of
+    ``order`` (rows must form a prefix of it). Anything after the last kept row is cut off by
+    a resumed run.
     """
+    from gatekit.results import read_results_file
+
+    parsed = read_results_file(path)
     rows: list[dict[str, Any]] = []
     seen: set[tuple[str, int]] = set()
     expected = None if order is None else iter(order)
     good = 0
-    size = 0
-    with open(path, "rb") as handle:
-        for line in handle:
-            size += len(line)
-            if not line.endswith(b"\n"):
+    for row, end in zip(parsed.rows, parsed.ends, strict=True):
+        key = (str(row["case_id"]), int(row.get("repeat", 0)))
+        if expected is not None:
+            if key != next(expected, None):
                 break
-            try:
-                row = json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                break
-            if not isinstance(row, dict) or "case_id" not in row:
-                break
-            try:
-                key = (str(row["case_id"]), int(row.get("repeat", 0)))
-            except (TypeError, ValueError):
-                break
-            if expected is not None:
-                if key != next(expected, None):
-                    break
-            elif key in seen:
-                good = size
-                continue
-            good = size
-            seen.add(key)
-            rows.append(row)
+        elif key in seen:
+            good = end
+            continue
+        good = end
+        seen.add(key)
+        rows.append(row)
     total = path.stat().st_size
     return rows, good, total - good
 

@@ -1,34 +1,94 @@
-"""Reading ``results.jsonl`` back: one place that knows a torn last line is not an error."""
+"""Reading ``results.jsonl`` back: the one reader, with one policy for a bad line.
+
+The policy (every reader — ``--resume``, the HTML report, JUnit, the baseline run —
+goes through :func:`parse_results`):
+
+* every line is one JSON object with a ``case_id``, ended by a newline; blank lines are skipped;
+* the LAST non-blank line is *torn* when it has no final newline or does not parse (an interrupted
+  writer): it is dropped and counted (``torn_lines`` / ``torn_bytes``), never an error;
+* any other line that is not such an object is an error: ``DatasetError`` (exit 2) naming the
+  file and line — results.jsonl is only appended to, so a bad line in the middle means the
+  file was edited or corrupted, and silently skipping it would lose a finished case.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gatekit.errors import DatasetError
 
-def parse_result_lines(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
-    """Yield the JSON-object rows of results.jsonl lines that carry a ``case_id``.
 
-    Blank lines are skipped; a line that is not valid JSON (the half-written last row of
-    an interrupted run) is ignored.
+@dataclass
+class ResultRows:
+    """The rows of a results.jsonl and where they end.
+
+    ``ends[i]`` is the byte offset just past row ``i``'s line; ``torn_bytes`` counts the
+    bytes after the last kept line (the torn last line, if any); ``torn_lines`` is 0 or 1.
     """
-    for line in lines:
-        line = line.strip()
-        if not line:
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+    torn_lines: int = 0
+    torn_bytes: int = 0
+
+
+def _bad(source: str, number: int, what: str) -> DatasetError:
+    return DatasetError(
+        f"{source}:{number}: {what}; results.jsonl is append-only, so this line was edited or corrupted — "
+        "restore the file or start a fresh --out"
+    )
+
+
+def parse_results(data: bytes | str, source: str = "results.jsonl") -> ResultRows:
+    """Parse results.jsonl content by the module's policy; ``source`` names the file in errors."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    out = ResultRows()
+    lines = raw.splitlines(keepends=True)
+    last_number = max((n for n, line in enumerate(lines, start=1) if line.strip()), default=0)
+    offset = 0
+    for number, line in enumerate(lines, start=1):
+        start, offset = offset, offset + len(line)
+        last = number == last_number
+        if not line.strip():
             continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(row, dict) and "case_id" in row:
-            yield row
+        row: Any = None
+        problem = None
+        if not line.endswith(b"\n"):
+            problem = "the line has no final newline (a write was cut off)"
+        else:
+            try:
+                row = json.loads(line)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                problem = f"not valid JSON ({exc.__class__.__name__})"
+        if problem is None and not (isinstance(row, dict) and "case_id" in row):
+            problem = "not a JSON object with a case_id"
+        if problem is None:
+            try:
+                int(row.get("repeat", 0))
+            except (TypeError, ValueError):
+                problem = f"repeat {str(row.get('repeat'))[:40]!r} is not a whole number"
+        if problem is not None:
+            if last:
+                out.torn_lines, out.torn_bytes = 1, len(raw) - start
+                break
+            raise _bad(source, number, problem)
+        out.rows.append(row)
+        out.ends.append(offset)
+    return out
+
+
+def read_results_file(path: Path) -> ResultRows:
+    """:func:`parse_results` of a file; a missing file has no rows."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return ResultRows()
+    return parse_results(data, str(path))
 
 
 def read_result_rows(path: Path) -> list[dict[str, Any]]:
-    """Rows of a results.jsonl file; a missing file has none."""
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8") as fh:
-        return list(parse_result_lines(fh))
+    """The rows of a results.jsonl file (see the module policy); a missing file has none."""
+    return read_results_file(path).rows

@@ -157,7 +157,7 @@ def load_thresholds(path: Path) -> Thresholds:
 
 def _validate_regression(path: Path, lines: dict[tuple[str, ...], int], limits: dict[str, Any]) -> None:
     """Parse ``max_regression`` now, not only when ``--baseline`` is given."""
-    from gatekit.promotion import parse_limits
+    from gatekit.regression import parse_limits
 
     for metric in limits:
         try:

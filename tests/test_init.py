@@ -34,7 +34,7 @@ def test_scaffolded_files_are_valid_inputs(tmp_path: Path, monkeypatch: pytest.M
     from gatekit.config import load_config
     from gatekit.dataset import load_dataset
     from gatekit.governance import load_policy
-    from gatekit.promotion import parse_limits
+    from gatekit.regression import parse_limits
     from gatekit.verdict import load_thresholds
 
     init_project(tmp_path)

@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
+from gatekit.baseline import load_baseline
 from gatekit.errors import EXIT_INFRA, ConfigError, SinkError
-from gatekit.promotion import load_baseline, promote
+from gatekit.promotion import promote
 
 pytestmark = pytest.mark.slow
 

@@ -20,15 +20,9 @@ from hypothesis import strategies as st
 
 from gatekit.errors import ConfigError
 from gatekit.models import CheckStatus
-from gatekit.promotion import (
-    ModelRef,
-    agresti_min_interval,
-    mcnemar_exact_p,
-    paired_bootstrap,
-    parse_limits,
-    parse_model_spec,
-    regression_checks,
-)
+from gatekit.paired import agresti_min_interval, mcnemar_exact_p, paired_bootstrap
+from gatekit.promotion import ModelRef, parse_model_spec
+from gatekit.regression import parse_limits, regression_checks
 
 
 @pytest.mark.parametrize(

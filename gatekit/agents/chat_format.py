@@ -2,8 +2,9 @@
 
 A golden case's ``input`` is a plain string, a dict with ``messages`` (OpenAI chat
 format), or a list of messages. Adapters that talk to chat models turn it into a
-message list here, and read OpenAI chat-completions / Responses API answers back
-into gatekit's normalised response.
+message list with ``gatekit.chat.to_messages`` (re-exported here), and read OpenAI
+chat-completions / Responses API answers back into gatekit's normalised response
+(message content flattened by ``gatekit.chat.content_text``).
 """
 
 from __future__ import annotations
@@ -12,35 +13,8 @@ import json
 from typing import Any
 
 from gatekit.agents.base import AgentCallError, check_response
+from gatekit.chat import content_text
 from gatekit.models import AgentResponse, ErrorType
-
-
-def to_messages(case_input: Any) -> list[dict[str, Any]]:
-    """Return the chat messages of a case input (a string becomes one user message)."""
-    if isinstance(case_input, str):
-        return [{"role": "user", "content": case_input}]
-    if isinstance(case_input, dict) and isinstance(case_input.get("messages"), list):
-        return list(case_input["messages"])
-    if isinstance(case_input, list) and all(isinstance(m, dict) and "role" in m for m in case_input):
-        return list(case_input)
-    return [{"role": "user", "content": json.dumps(case_input, ensure_ascii=False, default=str)}]
-
-
-def text_of(content: Any) -> str:
-    """Flatten message content (a string or a list of typed parts) into text."""
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        parts: list[str] = []
-        for part in content:
-            if isinstance(part, str):
-                parts.append(part)
-            elif isinstance(part, dict) and isinstance(part.get("text"), str):
-                parts.append(part["text"])
-        return "".join(parts)
-    return str(content)
 
 
 def parse_arguments(arguments: Any) -> Any:
@@ -121,7 +95,7 @@ def parse_chat_completion(body: Any) -> AgentResponse:
         raise AgentCallError(ErrorType.INVALID_RESPONSE, "response has no choices[0].message", retryable=False)
     return check_response(
         AgentResponse(
-            output=text_of(message.get("content")),
+            output=content_text(message.get("content")),
             tool_calls=openai_tool_calls(message),
             usage=_usage(body.get("usage")),
             model=body.get("model"),
@@ -163,7 +137,7 @@ def parse_chat_agent_output(body: dict[str, Any]) -> AgentResponse:
     for message in body.get("messages") or []:
         if not isinstance(message, dict) or message.get("role") != "assistant":
             continue
-        text = text_of(message.get("content"))
+        text = content_text(message.get("content"))
         if text:
             texts.append(text)
         calls.extend(openai_tool_calls(message))

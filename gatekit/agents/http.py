@@ -35,7 +35,7 @@ import urllib.parse
 from typing import Any
 
 from gatekit.agents.base import AgentCallError, AgentOptions, check_cost, normalise_response
-from gatekit.agents.chat_format import invalid, parse_chat_completion, to_messages
+from gatekit.agents.chat_format import invalid, parse_chat_completion
 from gatekit.agents.http_client import (
     DEFAULT_MAX_RESPONSE_BYTES,
     HttpPool,
@@ -43,6 +43,7 @@ from gatekit.agents.http_client import (
     decode_off_loop,
     too_large,
 )
+from gatekit.chat import to_messages
 from gatekit.errors import AgentError
 from gatekit.models import AgentResponse, ErrorType
 from gatekit.redact import scrub_cut

@@ -29,9 +29,9 @@ from gatekit.agents.chat_format import (
     parse_chat_agent_output,
     parse_chat_completion,
     parse_responses_output,
-    to_messages,
 )
 from gatekit.agents.threads import AgentThreads
+from gatekit.chat import to_messages
 from gatekit.errors import AgentError
 from gatekit.models import AgentResponse
 

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from gatekit import fmt
 from gatekit.errors import EXIT_INFRA, GatekitError
 
 _NUMERIC_HELP = "Numeric feature (dotted path into nested JSON). Repeat for more. With any of these or "
@@ -77,9 +78,10 @@ def _line(feature: dict[str, Any]) -> str:
         extra = f"  new: {shown}" + (f" (+{more})" if more > 0 else "")
     crit = " [critical]" if feature.get("critical") else ""
     return (
-        f"    {safe(feature['name'], 120):<28} {safe(feature['kind'], 40):<12} {letter}={feature['effect_size']:.3f} "
-        f"{mark} {feature['effect_floor']:.2f}  q={feature['q_value']:.3g}  "
-        f"n={feature['n_reference']}/{feature['n_production']}{crit}{extra}"
+        f"    {safe(feature['name'], 120):<28} {safe(feature['kind'], 40):<12} "
+        f"{letter}={fmt.number(feature['effect_size'], 3)} {mark} {fmt.number(feature['effect_floor'], 3)}  "
+        f"q={fmt.number(feature['q_value'], 3)}  n={fmt.count(feature['n_reference'])}/{fmt.count(feature['n_production'])}"
+        f"{crit}{extra}"
     )
 
 
@@ -112,7 +114,9 @@ def print_summary(report: dict[str, Any], html_path: Path | None, run_id: str | 
     for warning in report.get("warnings", []):
         typer.echo(f"  warning: {safe(warning, 500)}")
     prod = report["production"]
-    typer.echo(f"  reference {report['reference']['rows']} rows · production {prod['rows_in_window']} rows")
+    typer.echo(
+        f"  reference {fmt.count(report['reference']['rows'])} rows · production {fmt.count(prod['rows_in_window'])} rows"
+    )
     if html_path is not None:
         typer.echo(f"  report {safe(html_path, 1000)}")
     if run_id:
@@ -167,7 +171,7 @@ def drift_command(
     result = None
     error: GatekitError | None = None
     try:
-        from gatekit.drift.core import check_drift
+        from gatekit.drift.publish import check_drift
 
         cfg = load_drift_config(config, flags)
         result = check_drift(config=cfg, since_anchor=since_anchor, log_to_mlflow=not no_mlflow)

@@ -4,13 +4,16 @@ Read both sides batch by batch (only the needed columns), derive the same featur
 each, test each feature (KS for numbers, chi-square for labels, chi-square for the
 missing-value rate), correct for testing many features (Benjamini-Hochberg), and call
 a feature drifted only when it is significant AND its effect size reaches a floor.
-Then write drift.json + drift.html and log one MLflow run.
+
+This module only computes: ``compute_drift`` returns the drift.json content. Writing
+drift.json / drift.html and logging the MLflow run is ``gatekit.drift.publish``
+(``check_drift`` = compute + publish); nothing here imports ``gatekit.report`` or
+``gatekit.sinks``.
 """
 
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from gatekit import fmt
 from gatekit.drift.config import DriftConfig
 from gatekit.drift.features import (
     CATEGORICAL,
@@ -37,8 +41,7 @@ from gatekit.drift.sources import (
     resolve_paths,
     top_level,
 )
-from gatekit.errors import ConfigError, DatasetError, SinkError
-from gatekit.jsonio import to_json
+from gatekit.errors import ConfigError, DatasetError
 
 SCHEMA_VERSION = 1
 MISSING_RATE = "missing_rate"
@@ -46,7 +49,7 @@ MISSING_RATE = "missing_rate"
 
 @dataclass
 class DriftResult:
-    """The outcome of ``check_drift``: the drift.json content and where things were written."""
+    """The drift.json content (``compute_drift``) and, once published, where it was written and logged."""
 
     report: dict[str, Any]
     json_path: Path | None = None
@@ -101,55 +104,34 @@ class DriftResult:
         }  # fmt: skip
 
 
-def check_drift(
-    reference: str | Path | None = None,
-    production: str | Path | None = None,
-    *,
-    reference_results: str | Path | None = None,
-    since: str | None = None,
-    since_anchor: str = "newest",
-    timestamp_field: str | None = None,
-    numeric: list[str] | None = None,
-    categorical: list[str] | None = None,
-    out: str | Path | None = None,
-    config: DriftConfig | None = None,
-    experiment: str | None = None,
-    tracking_uri: str | None = None,
-    run_name: str | None = None,
-    log_to_mlflow: bool = True,
-    write_files: bool = True,
-) -> DriftResult:
-    """Compare ``reference`` with ``production`` and return the drift report.
+def drift_config(config: DriftConfig | None = None, **overrides: Any) -> DriftConfig:
+    """``config`` (default: all defaults) with the non-None ``overrides`` applied.
 
-    Arguments override the matching ``config`` fields. ``since`` keeps production rows
-    whose timestamp is within that window of the newest production timestamp
-    (``since_anchor="newest"``, reproducible) or of the current time (``"now"``).
-    Raises ``DatasetError``/``ConfigError`` (exit 2) for bad input and ``SinkError``
-    (exit 3) when MLflow fails; the files are written first and the result is attached
-    to the error as ``error.result``.
+    Paths are turned into strings and feature lists copied; empty lists count as not given.
     """
-    started = time.perf_counter()
-    overrides: dict[str, Any] = {
-        "reference": str(reference) if reference is not None else None,
-        "production": str(production) if production is not None else None,
-        "reference_results": str(reference_results) if reference_results is not None else None,
-        "since": since,
-        "timestamp_field": timestamp_field,
-        "numeric": list(numeric) if numeric else None,
-        "categorical": list(categorical) if categorical else None,
-        "out": str(out) if out is not None else None,
-        "experiment": experiment,
-        "tracking_uri": tracking_uri,
-        "run_name": run_name,
-    }
-    cfg = (config or DriftConfig()).model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    update: dict[str, Any] = {}
+    for key, value in overrides.items():
+        if value is None or (isinstance(value, list) and not value):
+            continue
+        update[key] = list(value) if isinstance(value, list) else str(value) if isinstance(value, Path) else value
+    return (config or DriftConfig()).model_copy(update=update)
+
+
+def compute_drift(cfg: DriftConfig, since_anchor: str = "newest") -> DriftResult:
+    """Compare ``cfg.reference`` with ``cfg.production`` and return the drift report (nothing is written).
+
+    ``cfg.since`` keeps production rows whose timestamp is within that window of the newest
+    production timestamp (``since_anchor="newest"``, reproducible) or of the current time
+    (``"now"``). Raises ``DatasetError``/``ConfigError`` (exit 2) for bad input, including a
+    missing reference or production.
+    """
     if not cfg.reference:
         raise ConfigError("drift: no reference given; pass --reference PATH (or drift.reference in gatekit.yaml)")
     if not cfg.production:
         raise ConfigError("drift: no production logs given; pass --production PATH_OR_GLOB (or drift.production)")
     if since_anchor not in ("newest", "now"):
         raise ConfigError(f"--since-anchor {since_anchor!r}: use 'newest' or 'now'")
-
+    started = time.perf_counter()
     ref_paths = resolve_paths(cfg.reference, "reference")
     prod_paths = resolve_paths(cfg.production, "production")
     explicit = bool(cfg.numeric or cfg.categorical)
@@ -188,12 +170,12 @@ def check_drift(
     if critical_drifted:
         reason = f"critical feature(s) drifted: {', '.join(critical_drifted)}"
     elif is_drift:
-        allowed = f"{cfg.max_drift_share:.0%}"
-        reason = f"{len(drifted)} of {len(features)} features drifted ({share:.0%} > {allowed} allowed)"
+        allowed = fmt.rate(cfg.max_drift_share, 0)
+        reason = f"{len(drifted)} of {len(features)} features drifted ({fmt.rate(share, 0)} > {allowed} allowed)"
     elif drifted:
         reason = (
-            f"{len(drifted)} of {len(features)} features drifted ({share:.0%}, at most "
-            f"{cfg.max_drift_share:.0%} allowed) and none is critical"
+            f"{len(drifted)} of {len(features)} features drifted ({fmt.rate(share, 0)}, at most "
+            f"{fmt.rate(cfg.max_drift_share, 0)} allowed) and none is critical"
         )
     else:
         reason = f"no feature drifted ({len(features)} tested)"
@@ -241,27 +223,7 @@ def check_drift(
         "timings_s": {"read": round(read_s, 3), "total": round(time.perf_counter() - started, 3)},
     }
     report = _json_safe(report)
-    result = DriftResult(report=report, warnings=warnings)
-    if write_files:
-        out_dir = Path(cfg.out)
-        try:
-            out_dir.mkdir(parents=True, exist_ok=True)
-            result.json_path = out_dir / "drift.json"
-            from gatekit.fsio import atomic_write_text
-            from gatekit.report.drift_html import render_drift_html
-
-            atomic_write_text(result.json_path, to_json(report, ensure_ascii=False) + "\n")
-            result.html_path = out_dir / "drift.html"
-            atomic_write_text(result.html_path, render_drift_html(report))
-        except OSError as exc:
-            raise ConfigError(f"--out {out_dir}: cannot write the report ({exc}); choose a writable folder") from None
-    if log_to_mlflow:
-        try:
-            _log_mlflow(result, cfg)
-        except SinkError as exc:
-            exc.result = result  # type: ignore[attr-defined]
-            raise
-    return result
+    return DriftResult(report=report, warnings=warnings)
 
 
 # --- reading ------------------------------------------------------------------------------------------------
@@ -305,26 +267,24 @@ def _iso(epoch_s: float) -> str:
 
 def _load_results(path: Path) -> dict[str, dict[str, Any]]:
     """First result row per ``case_id`` of a gate run's results.jsonl, as measurement fields."""
+    from gatekit.results import read_results_file
+
     if not path.is_file():
         raise DatasetError(f"--reference-results {path}: no such file; pass a gate run's results.jsonl")
     measured: dict[str, dict[str, Any]] = {}
-    for batch in iter_batches(path, None):
-        for offset, row in enumerate(batch.python_rows()):
-            case_id = row.get("case_id")
-            if case_id is None:
-                line = batch.first_line + offset
-                raise DatasetError(f"{path}:{line}: results row has no case_id; pass a gate run's results.jsonl")
-            if str(case_id) in measured:
-                continue
-            raw_response = row.get("response")
-            response: dict[str, Any] = raw_response if isinstance(raw_response, dict) else {}
-            raw_usage = response.get("usage")
-            usage: dict[str, Any] = raw_usage if isinstance(raw_usage, dict) else {}
-            cost = response.get("cost_usd", row.get("cost_usd"))
-            fields: dict[str, Any] = {"latency_ms": row.get("latency_ms"), "usage": usage, "cost_usd": cost}
-            if "tool_calls" in response:
-                fields["tool_calls"] = response.get("tool_calls")
-            measured[str(case_id)] = fields
+    for row in read_results_file(path).rows:
+        case_id = str(row["case_id"])
+        if case_id in measured:
+            continue
+        raw_response = row.get("response")
+        response: dict[str, Any] = raw_response if isinstance(raw_response, dict) else {}
+        raw_usage = response.get("usage")
+        usage: dict[str, Any] = raw_usage if isinstance(raw_usage, dict) else {}
+        cost = response.get("cost_usd", row.get("cost_usd"))
+        fields: dict[str, Any] = {"latency_ms": row.get("latency_ms"), "usage": usage, "cost_usd": cost}
+        if "tool_calls" in response:
+            fields["tool_calls"] = response.get("tool_calls")
+        measured[case_id] = fields
     return measured
 
 
@@ -563,72 +523,3 @@ def _json_safe(value: Any) -> Any:
     if hasattr(value, "item"):  # numpy scalar
         return _json_safe(value.item())
     return value
-
-
-# --- MLflow -------------------------------------------------------------------------------------------------
-
-_METRIC_UNSAFE = re.compile(r"[^A-Za-z0-9_\-. /]")
-
-
-def metric_name(feature: str, stat: str) -> str:
-    """MLflow metric name for one feature statistic: ``drift.<feature>.<stat>``."""
-    return f"drift.{_METRIC_UNSAFE.sub('_', feature)}.{stat}"
-
-
-def _log_mlflow(result: DriftResult, cfg: DriftConfig) -> None:
-    from gatekit import __version__
-    from gatekit.sinks.mlflow import log_run
-
-    report = result.report
-    metrics: dict[str, float] = {
-        "drift.drift": 1.0 if report["drift"] else 0.0,
-        "drift.features_tested": float(report["summary"]["features_tested"]),
-        "drift.features_drifted": float(report["summary"]["features_drifted"]),
-        "drift.drift_share": float(report["summary"]["drift_share"]),
-        "drift.reference_rows": float(report["reference"]["rows"]),
-        "drift.production_rows": float(report["production"]["rows_in_window"]),
-    }
-    for feature in report["features"]:
-        name = feature["name"]
-        metrics[metric_name(name, feature["effect_name"])] = float(feature["effect_size"])
-        metrics[metric_name(name, "p_value")] = float(feature["p_value"])
-        metrics[metric_name(name, "q_value")] = float(feature["q_value"])
-        metrics[metric_name(name, "drifted")] = 1.0 if feature["drifted"] else 0.0
-    params = {
-        "reference": cfg.reference,
-        "production": cfg.production,
-        "reference_results": cfg.reference_results or "",
-        "since": cfg.since or "",
-        "alpha": cfg.alpha,
-        "ks_floor": cfg.ks_floor,
-        "cramers_v_floor": cfg.cramers_v_floor,
-        "max_drift_share": cfg.max_drift_share,
-        "features": ",".join(f["name"] for f in report["features"]),
-    }
-    tags = {
-        "gatekit.kind": "drift",
-        "gatekit.drift": "true" if report["drift"] else "false",
-        "gatekit.drifted": ",".join(report["drifted"])[:4000],
-        "gatekit.version": __version__,
-    }
-    artifacts = [p for p in (result.json_path, result.html_path) if p is not None]
-    run_name = cfg.run_name or f"drift-{datetime.now(UTC):%Y-%m-%d}"
-    result.run_id, result.experiment_id = log_run(
-        cfg.tracking_uri, cfg.experiment, run_name, params, metrics, tags, artifacts
-    )
-
-
-def drift_check_for_gate(reference_cases_path: str | Path, production: str | Path, **opts: Any) -> dict[str, Any]:
-    """Run the drift check for ``gatekit promote --production`` and return a JSON-ready summary.
-
-    ``opts`` are ``check_drift`` keyword arguments (``since``, ``numeric``, ``categorical``,
-    ``reference_results``, ``config``, ``out``...). No MLflow run of its own (the gate logs
-    one); drift.json/drift.html go to ``out`` when given, else nothing is written.
-    Returns ``{"drift", "reason", "drifted", "features", "skipped", ...}``; bad input
-    raises ``DatasetError``/``ConfigError`` (exit 2).
-    """
-    opts = dict(opts)
-    opts.setdefault("log_to_mlflow", False)
-    opts.setdefault("write_files", opts.get("out") is not None)
-    result = check_drift(reference_cases_path, production, **opts)
-    return result.summary()

@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from gatekit.chat import chat_text, input_messages
 from gatekit.drift.sources import ABSENT, Batch, arrow_column, get_path, top_level
 
 NUMERIC = "numeric"
@@ -180,41 +181,23 @@ def _first_present(row: dict[str, Any], paths: tuple[str, ...]) -> Any:
 # --- derived features ---------------------------------------------------------------------------------------
 
 
-def _messages(value: Any) -> list[Any] | None:
+def input_text_and_turns(value: Any) -> tuple[str | None, int]:
+    """Return the text of an input (flattened by ``gatekit.chat.chat_text``) and its number of messages.
+
+    Production logs often store the input as a JSON string: one that decodes to chat
+    messages is read as those messages.
+    """
+    if value is None or value is ABSENT:
+        return None, 0
     if isinstance(value, str) and value[:1] in "{[":
         try:
             parsed = json.loads(value)
         except ValueError:
-            return None
-        return _messages(parsed) if isinstance(parsed, dict | list) else None
-    if isinstance(value, dict) and isinstance(value.get("messages"), list):
-        return list(value["messages"])
-    if isinstance(value, list) and all(isinstance(m, dict) and "content" in m for m in value):
-        return list(value)
-    return None
-
-
-def _content_text(content: Any) -> str:
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):  # OpenAI content parts
-        return "".join(_content_text(p.get("text") if isinstance(p, dict) else p) for p in content)
-    return json.dumps(content, sort_keys=True, default=str)
-
-
-def input_text_and_turns(value: Any) -> tuple[str | None, int]:
-    """Return the text of an input (plain string or chat messages) and its number of messages."""
-    if value is None or value is ABSENT:
-        return None, 0
-    messages = _messages(value)
-    if messages is not None:
-        text = "\n".join(_content_text(m.get("content") if isinstance(m, dict) else m) for m in messages)
-        return text, len(messages)
-    if isinstance(value, str):
-        return value, 1
-    return json.dumps(value, sort_keys=True, default=str), 1
+            parsed = None
+        if input_messages(parsed) is not None:
+            value = parsed
+    messages = input_messages(value)
+    return chat_text(value), len(messages) if messages is not None else 1
 
 
 def tool_names(calls: Any) -> list[str]:

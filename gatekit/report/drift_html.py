@@ -10,31 +10,16 @@ import math
 from pathlib import Path
 from typing import Any
 
+from gatekit import fmt
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 WIDTH, HEIGHT = 560, 190
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 10, 28
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if value == 0:
-            return "0"
-        if abs(value) < 10**-digits or abs(value) >= 1e6:
-            return f"{value:.{digits - 1}e}"
-        return (
-            f"{value:.{digits}g}"
-            if abs(value) < 1
-            else f"{value:,.{digits}g}"
-            if abs(value) < 1000
-            else f"{value:,.0f}"
-        )
-    return str(value)
+    """The template's ``fmt`` filter: :func:`gatekit.fmt.number` with 3 significant digits."""
+    return fmt.number(value, digits)
 
 
 class _Scale:
@@ -85,7 +70,7 @@ def _numeric_view(feature: dict[str, Any]) -> dict[str, Any]:
     if d_x is not None:
         f_ref = _ecdf_at(plot["ecdf_reference"], d_x)
         f_prod = _ecdf_at(plot["ecdf_production"], d_x)
-        marker = {"x": sx(d_x), "y1": sy(f_ref), "y2": sy(f_prod), "label": f"D = {feature['statistic']:.3f}",
+        marker = {"x": sx(d_x), "y1": sy(f_ref), "y2": sy(f_prod), "label": f"D = {fmt.number(feature['statistic'], 3)}",
                   "outside": not (lo <= d_x <= hi)}  # fmt: skip
     edges = plot["bin_edges"]
     top = max([*plot["hist_reference"], *plot["hist_production"], 1e-12])
@@ -103,8 +88,8 @@ def _numeric_view(feature: dict[str, Any]) -> dict[str, Any]:
         "ecdf_prod": _step_points(plot["ecdf_production"], sx, sy, lo, hi),
         "marker": marker,
         "x_ticks": [{"x": sx(t), "label": _fmt(t)} for t in _ticks(lo, hi)],
-        "y_ticks": [{"y": sy(t), "label": f"{t:.2f}"} for t in (0.0, 0.25, 0.5, 0.75, 1.0)],
-        "hist_y_ticks": [{"y": hy(t), "label": f"{t:.0%}"} for t in _ticks(0.0, top, 3)],
+        "y_ticks": [{"y": sy(t), "label": fmt.number(t, 2)} for t in (0.0, 0.25, 0.5, 0.75, 1.0)],
+        "hist_y_ticks": [{"y": hy(t), "label": fmt.rate(t, 0)} for t in _ticks(0.0, top, 3)],
         "bars": bars,
     }
 
@@ -122,8 +107,8 @@ def _categorical_view(feature: dict[str, Any]) -> dict[str, Any]:
                 "y": index * 26,
                 "ref_w": round(row["reference"] / top * bar_w, 1),
                 "prod_w": round(row["production"] / top * bar_w, 1),
-                "ref_pct": f"{row['reference']:.1%}",
-                "prod_pct": f"{row['production']:.1%}",
+                "ref_pct": fmt.rate(row["reference"], 1),
+                "prod_pct": fmt.rate(row["production"], 1),
             }
         )
     return {"rows": out, "height": max(len(out) * 26, 26), "bar_w": bar_w}

@@ -12,6 +12,8 @@ from typing import Any
 
 import jinja2
 
+from gatekit import fmt
+
 _TEMPLATES = Path(__file__).parent / "templates"
 
 
@@ -23,27 +25,12 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["num"] = _num
-    env.filters["pct"] = _pct
+    env.filters["num"] = fmt.number
+    env.filters["pct"] = fmt.rate
+    env.filters["count"] = fmt.count
+    env.filters["ms"] = fmt.ms
+    env.filters["usd"] = fmt.usd
     return env
-
-
-def _num(value: Any, digits: int = 4) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:.{digits}g}" if abs(value) < 1e6 else f"{value:,.0f}"
-    return str(value)
-
-
-def _pct(value: Any) -> str:
-    if value is None:
-        return "—"
-    return f"{float(value) * 100:.2f}%"
 
 
 def latency_histogram(latencies: list[float], bins: int = 24, width: int = 560, height: int = 140) -> dict[str, Any]:

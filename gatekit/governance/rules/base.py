@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar, NamedTuple, Protocol
 
+from gatekit.chat import chat_text
 from gatekit.governance.detectors import DEFAULT_SCANNER, Finding, Scanner
 from gatekit.governance.rules.interface import BaseRule as BaseRule
 from gatekit.governance.rules.interface import RuleConfig as RuleConfig
@@ -222,23 +223,6 @@ def parse_clock(timestamp: Any) -> dict[str, Any]:
     return {"epoch_s": epoch_s, "hour": hour, "minute": minute, "weekday": weekday, "minute_of_day": minute_of_day}
 
 
-def message_text(value: Any) -> str:
-    """Flatten a case input (str, ``{"messages": [...]}``, list of messages) into text."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        if "messages" in value:
-            return message_text(value["messages"])
-        if "content" in value:
-            return message_text(value["content"])
-        return "\n".join(text for _, text in _walk_strings(value, ()))
-    if isinstance(value, list):
-        return "\n".join(message_text(item) for item in value)
-    return str(value)
-
-
 class Evaluation:
     """Everything a rule may look at for one case, plus shared caches and pending redactions.
 
@@ -343,9 +327,9 @@ class Evaluation:
     # texts -----------------------------------------------------------------------------------
     @property
     def input_text(self) -> str:
-        """The case input flattened to text (user and tool messages)."""
+        """The case input flattened to text (every message's content, see gatekit.chat)."""
         if self._input_text is None:
-            self._input_text = message_text(self.case.get("input"))
+            self._input_text = chat_text(self.case.get("input"))
         return self._input_text
 
     def tool_texts(self) -> list[tuple[tuple[Any, ...], str]]:
