@@ -334,8 +334,8 @@ def test_gate_with_last_pass_baseline_adds_paired_regression_checks(
     monkeypatch.setenv("GITHUB_HEAD_REF", "faster-agent")
     experiment = f"e2e-{uuid.uuid4().hex[:6]}"
     first = run_gate(gate_config(demo_project, mlflow_server.uri, experiment), command="eval")
-    assert first.exit_code == 0, first.verdict["reasons"]
-    tags = client(mlflow_server.uri).get_run(first.verdict["mlflow"]["run_id"]).data.tags
+    assert first.exit_code == 0, first.verdict.reasons
+    tags = client(mlflow_server.uri).get_run(first.verdict.mlflow.run_id).data.tags
     assert (tags["gatekit.pr_number"], tags["gatekit.git_branch"], tags["gatekit.git_commit"]) == (
         "12",
         "faster-agent",
@@ -343,29 +343,29 @@ def test_gate_with_last_pass_baseline_adds_paired_regression_checks(
     )
     assert tags["gatekit.verdict"] == "pass" and tags["gatekit.kind"] == "gate"
     # the report is an artifact of the run, where the MLflow UI's artifact viewer renders HTML
-    artifacts = {f.path for f in client(mlflow_server.uri).list_artifacts(first.verdict["mlflow"]["run_id"])}
+    artifacts = {f.path for f in client(mlflow_server.uri).list_artifacts(first.verdict.mlflow.run_id)}
     assert {"report.html", "results.jsonl", "verdict.json"} <= artifacts
 
     same = run_gate(gate_config(demo_project, mlflow_server.uri, experiment, baseline="last-pass"), command="eval")
-    regression = {c["name"]: c for c in same.verdict["checks"] if c["name"].startswith("regression.")}
+    regression = {c.name: c for c in same.verdict.checks if c.name.startswith("regression.")}
     assert set(regression) == {"regression.error_rate", "regression.latency_p95_ms"}
-    assert regression["regression.error_rate"]["value"] == 0
-    assert regression["regression.latency_p95_ms"]["value"] == pytest.approx(0, abs=0.05)  # deterministic latencies
-    assert same.exit_code == 0, same.verdict["reasons"]
+    assert regression["regression.error_rate"].value == 0
+    assert regression["regression.latency_p95_ms"].value == pytest.approx(0, abs=0.05)  # deterministic latencies
+    assert same.exit_code == 0, same.verdict.reasons
 
     worse = run_gate(
         gate_config(
             demo_project,
             mlflow_server.uri,
             experiment,
-            baseline=first.verdict["mlflow"]["run_id"],
+            baseline=first.verdict.mlflow.run_id,
             agent="python:test_promotion_mlflow:failing_agent",
             retries=0,
         ),
         command="eval",
     )
-    check = next(c for c in worse.verdict["checks"] if c["name"] == "regression.error_rate")
-    assert check["status"] == "fail" and check["value"] > 0.1, check
+    check = next(c for c in worse.verdict.checks if c.name == "regression.error_rate")
+    assert check.status == "fail" and check.value is not None and check.value > 0.1, check
     assert worse.exit_code == 1
 
 
