@@ -73,7 +73,14 @@ def make_verdict(**overrides: Any) -> Verdict:
         "dataset": {"path": "datasets/golden.jsonl", "format": "jsonl", "sha256": "cd" * 32, "cases": 3},
         "gatekit_version": "0.1.0",
         "started_at": "2026-01-01T00:00:00+00:00",
-        "replay": {"wall_s": 1.0, "concurrency": 1, "timeout_s": 30.0, "retries": 0, "repeat": 1, "stopped_early": False},
+        "replay": {
+            "wall_s": 1.0,
+            "concurrency": 1,
+            "timeout_s": 30.0,
+            "retries": 0,
+            "repeat": 1,
+            "stopped_early": False,
+        },
         "candidate": {"spec": "python:examples.demo_agent:run"},
         "mlflow": {
             "run_id": "abc123",
