@@ -186,3 +186,19 @@ def test_cli_eval_in_process_prints_the_verdict_line_first(tmp_path: Path, monke
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0].startswith("PASS  eval python:spine_agents:sync_echo")
     assert "not logged (--no-mlflow)" in result.stdout
+
+
+def test_drift_prints_the_run_id_with_the_tracking_uri(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ref = tmp_path / "ref.jsonl"
+    prod = tmp_path / "prod.jsonl"
+    ref.write_text("".join(json.dumps({"input": "x" * (i % 7 + 1), "n": i % 5}) + "\n" for i in range(60)))
+    prod.write_text("".join(json.dumps({"input": "x" * (i % 7 + 1), "n": i % 5}) + "\n" for i in range(60)))
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)  # the default URI, not a flag
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(
+        app, ["drift", "--reference", str(ref), "--production", str(prod), "--numeric", "n", "--out", "d"]
+    )
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.stdout.splitlines() if "MLflow run" in x)
+    assert line.rstrip().endswith(f"at {uri}")
