@@ -202,3 +202,23 @@ def test_drift_prints_the_run_id_with_the_tracking_uri(tmp_path: Path, monkeypat
     assert result.exit_code == 0, result.output
     line = next(x for x in result.stdout.splitlines() if "MLflow run" in x)
     assert line.rstrip().endswith(f"at {uri}")
+
+
+def test_a_gated_model_version_carries_the_verdict(passing: Any, tmp_path: Path) -> None:
+    from mlflow import MlflowClient
+
+    from gatekit.pipeline.publish import _tag_model_version
+    from gatekit.promotion import TAG_MODEL_NAME, TAG_MODEL_VERSION
+
+    uri = f"sqlite:///{tmp_path / 'registry.db'}"
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    client.create_registered_model("support-bot")
+    source = tmp_path / "model"
+    source.mkdir()
+    client.create_model_version("support-bot", source=str(source))
+    verdict = passing.verdict.model_copy(deep=True)
+    verdict.verdict = "fail"
+    verdict.mlflow.run_id = "r" * 32
+    _tag_model_version(uri, {TAG_MODEL_NAME: "support-bot", TAG_MODEL_VERSION: "1"}, verdict)
+    tags = client.get_model_version("support-bot", "1").tags
+    assert tags["gatekit.verdict"] == "fail" and tags["gatekit.verdict_run_id"] == "r" * 32
