@@ -222,3 +222,30 @@ def test_a_gated_model_version_carries_the_verdict(passing: Any, tmp_path: Path)
     _tag_model_version(uri, {TAG_MODEL_NAME: "support-bot", TAG_MODEL_VERSION: "1"}, verdict)
     tags = client.get_model_version("support-bot", "1").tags
     assert tags["gatekit.verdict"] == "fail" and tags["gatekit.verdict_run_id"] == "r" * 32
+
+
+def test_debug_prints_the_traceback_of_an_internal_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gatekit.gate
+
+    root = make_project(tmp_path / "p", rows=ROWS)
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("stage exploded")
+
+    monkeypatch.setattr(gatekit.gate, "run_gate", broken)  # an internal error inside the library
+    plain = CliRunner().invoke(app, ["eval", "--no-mlflow"])
+    assert plain.exit_code == 3 and "stage exploded" in plain.stderr and "Traceback" not in plain.stderr
+    debug = CliRunner().invoke(app, ["--debug", "eval", "--no-mlflow"])
+    assert debug.exit_code == 3 and "Traceback" in debug.stderr and "stage exploded" in debug.stderr
+
+
+def test_verbose_logs_the_stages_to_stderr(tmp_path: Path) -> None:
+    from spine_project import run_cli
+
+    root = make_project(tmp_path / "p", rows=ROWS)
+    proc = run_cli(root, "-v", "eval", "--no-mlflow")
+    assert proc.returncode == 0, proc.stderr
+    assert "INFO gatekit.gate: verdict pass, exit 0" in proc.stderr
+    assert "INFO" not in proc.stdout
