@@ -103,10 +103,9 @@ def test_replay_scrubs_an_error_before_cutting_it() -> None:
 
 
 def test_report_and_summary_show_an_old_verdicts_spec_redacted(tmp_path: Path) -> None:
+    from gatekit.pipeline.model import Verdict
     from gatekit.report.html import render_report
     from gatekit.sinks.github import render_summary
-
-    from gatekit.pipeline.model import Verdict
 
     def concrete(value: Any) -> Any:  # the snapshot's placeholders as values of their type
         if isinstance(value, dict):
