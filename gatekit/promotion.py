@@ -19,11 +19,14 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gatekit.errors import ConfigError
 from gatekit.models import CaseResult, Check, CheckStatus
 from gatekit.units import parse_quantity
+
+if TYPE_CHECKING:
+    from gatekit.pipeline.model import Verdict
 
 DEFAULT_ALIAS = "production"
 LAST_PASS = "last-pass"
@@ -527,7 +530,7 @@ def regression_checks(
 
 
 def promote(
-    verdict: Mapping[str, Any],
+    verdict: Verdict,
     *,
     alias: str = DEFAULT_ALIAS,
     tracking_uri: str | None = None,
@@ -542,10 +545,9 @@ def promote(
     (``gatekit.promotion.previous_version``) and the version is tagged with the gate run id.
     Raises ``SinkError`` when the registry fails mid-way.
     """
-    spec = (verdict.get("candidate") or {}).get("spec")
-    mlflow_info = verdict.get("mlflow") or {}
-    run_id = mlflow_info.get("run_id")
-    uri = tracking_uri or mlflow_info.get("tracking_uri")
+    spec = verdict.candidate.spec
+    run_id = verdict.mlflow.run_id
+    uri = tracking_uri or verdict.mlflow.tracking_uri
     block: dict[str, Any] = {
         "alias": alias,
         "model": None,
@@ -564,15 +566,14 @@ def promote(
     if ref is None:
         return skipped(f"the candidate {spec!r} is not a registered MLflow model (models:/name/version or @alias)")
     block["model"] = ref.name
-    status = verdict.get("verdict")
-    if status != "pass":
-        return skipped(f"the verdict is {status}")
-    if verdict.get("sample"):
+    if verdict.verdict != "pass":
+        return skipped(f"the verdict is {verdict.verdict}")
+    if verdict.sample is not None:
         return skipped("this was a sample run; a sample never promotes")
-    if mlflow_info.get("error") or not run_id:
+    if verdict.mlflow.error or not run_id:
         return skipped("the run was not logged to MLflow")
-    if verdict.get("exit_code") not in (None, 0):
-        return skipped(f"gatekit exits {verdict.get('exit_code')}")
+    if verdict.exit_code not in (None, 0):
+        return skipped(f"gatekit exits {verdict.exit_code}")
 
     from gatekit.sinks.mlflow import (
         registry_alias_version,

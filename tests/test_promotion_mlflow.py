@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from gatekit.errors import EXIT_INFRA, ConfigError, SinkError
+from gatekit.pipeline.model import Verdict
 from gatekit.promotion import load_baseline, promote
 
 pytestmark = pytest.mark.slow
@@ -87,16 +88,29 @@ def gate_run(uri: str, experiment: str, tags: dict[str, str], results: list[dict
     return str(run.info.run_id)
 
 
-def verdict_for(spec: str, uri: str, run_id: str, **overrides: Any) -> dict[str, Any]:
+def verdict_for(spec: str, uri: str, run_id: str, **overrides: Any) -> Verdict:
     verdict = {
+        "command": "promote",
         "verdict": "pass",
         "exit_code": 0,
         "candidate": {"spec": spec},
         "sample": None,
         "mlflow": {"run_id": run_id, "experiment_id": "0", "tracking_uri": uri, "error": None},
+        "dataset": {"path": "cases.jsonl", "format": "jsonl", "cases": 3, "sha256": "ab" * 32},
+        "gatekit_version": "0.1.0",
+        "started_at": "2026-01-01T00:00:00+00:00",
+        "replay": {
+            "wall_s": 1.0,
+            "concurrency": 1,
+            "timeout_s": 30.0,
+            "retries": 0,
+            "repeat": 1,
+            "stopped_early": False,
+        },
+        "out_dir": "out",
     }
     verdict.update(overrides)
-    return verdict
+    return Verdict.model_validate(verdict)
 
 
 def test_pass_sets_alias_and_records_previous_holder(uri: str) -> None:
@@ -148,8 +162,7 @@ def test_nothing_is_promoted_unless_pass(
     c = client(uri)
     c.set_registered_model_alias(name, "production", "1")
     run_id = gate_run(uri, "gates", {}, None)
-    verdict = verdict_for(f"models:/{name}/2", uri, run_id)
-    verdict.update(overrides)
+    verdict = verdict_for(f"models:/{name}/2", uri, run_id, **overrides)
     block = promote(verdict, alias="production", tracking_uri=uri, dry_run=dry_run)
     assert why in block["message"]
     assert block["action"] in ("skipped", "dry_run")
