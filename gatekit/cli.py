@@ -15,13 +15,88 @@ import typer
 
 from gatekit.errors import EXIT_INFRA, EXIT_USAGE, GatekitError
 
+
+def _plain_metavars(params: list[Any]) -> list[Any]:
+    """Flags show no type label, values an upper-case name (``FILE``), never ``<bool>`` / ``<list[str]>``."""
+    for param in params:
+        if getattr(param, "is_flag", False) or getattr(param, "count", False):
+            param.metavar = ""
+        elif param.metavar is None and param.name:
+            param.metavar = param.name.upper()
+        if param.param_type_name == "argument":  # the name says it; no ``<path>`` type column
+            param.display_type_rich = lambda ctx=None: None
+    return params
+
+
+class _Command(typer.core.TyperCommand):
+    """A command whose ``--help`` shows no ``<bool>`` type label."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _plain_metavars(super().get_params(ctx))
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+
+class _Group(typer.core.TyperGroup):
+    """A command group whose ``--help`` shows no ``<bool>`` type label; its commands neither."""
+
+    command_class = _Command
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _plain_metavars(super().get_params(ctx))
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+
 app = typer.Typer(
     name="gatekit",
+    cls=_Group,
     help="Decide whether an AI agent build may reach production: replay, measure, govern, check drift, gate.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
     add_completion=False,
 )
+
+
+_state = {"debug": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        from gatekit import __version__
+
+        typer.echo(f"gatekit {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, metavar="", help="Log progress to stderr (-vv: debug).")
+    ] = 0,
+    debug: Annotated[
+        bool, typer.Option("--debug", metavar="", help="Debug logging; an internal error prints its traceback.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", metavar="", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Decide whether an AI agent build may reach production: replay, measure, govern, check drift, gate."""
+    import logging
+
+    _state["debug"] = debug
+    level = logging.DEBUG if debug or verbose >= 2 else logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("gatekit").setLevel(level)
 
 
 def _err(message: str) -> None:
@@ -41,6 +116,10 @@ def _fail_internal(exc: BaseException, what: str = "the gate fails closed") -> t
     from gatekit.redact import redact_secrets
 
     message = f"internal error ({what}): {type(exc).__name__}: {redact_secrets(str(exc))}"
+    if _state["debug"]:
+        import traceback
+
+        _err(redact_secrets("".join(traceback.format_exception(exc))).rstrip())
     _err(" ".join(message.split()))
     _annotate_error(message, EXIT_INFRA)
     return typer.Exit(EXIT_INFRA)
@@ -52,55 +131,76 @@ def _color(word: str) -> str:
 
 
 ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", "-c", help="gatekit.yaml to read (default: ./gatekit.yaml).")
+    Path | None,
+    typer.Option("--config", "-c", metavar="FILE", help="gatekit.yaml to read (default: ./gatekit.yaml)."),
 ]
-DatasetOpt = Annotated[Path | None, typer.Option(help="Golden dataset (.jsonl, .csv, .parquet).")]
-AgentOpt = Annotated[str | None, typer.Option(help="Candidate agent spec, e.g. python:examples.demo_agent:run.")]
-ThresholdsOpt = Annotated[Path | None, typer.Option(help="Thresholds file (thresholds/*.yaml).")]
-PolicyOpt = Annotated[Path | None, typer.Option(help="Governance policy file (policies/*.yaml).")]
-OutOpt = Annotated[Path | None, typer.Option(help="Output folder [default: reports/latest].")]
-ConcurrencyOpt = Annotated[int | None, typer.Option(help="Cases in flight at once [default: 8].")]
-TimeoutOpt = Annotated[float | None, typer.Option(help="Seconds per attempt [default: 30].")]
-RetriesOpt = Annotated[int | None, typer.Option(help="Retries after a failed attempt [default: 2].")]
-ExperimentOpt = Annotated[str | None, typer.Option(help="MLflow experiment [default: gatekit].")]
+DatasetOpt = Annotated[Path | None, typer.Option(metavar="FILE", help="Golden dataset (.jsonl, .csv, .parquet).")]
+AgentOpt = Annotated[
+    str | None, typer.Option(metavar="SPEC", help="Candidate agent spec, e.g. python:examples.demo_agent:run.")
+]
+ThresholdsOpt = Annotated[Path | None, typer.Option(metavar="FILE", help="Thresholds file (thresholds/*.yaml).")]
+PolicyOpt = Annotated[Path | None, typer.Option(metavar="FILE", help="Governance policy file (policies/*.yaml).")]
+OutOpt = Annotated[Path | None, typer.Option(metavar="DIR", help="Output folder (default: reports/latest).")]
+ConcurrencyOpt = Annotated[int | None, typer.Option(metavar="N", help="Cases in flight at once (default: 8).")]
+TimeoutOpt = Annotated[float | None, typer.Option(metavar="SECONDS", help="Seconds per attempt (default: 30).")]
+RetriesOpt = Annotated[int | None, typer.Option(metavar="N", help="Retries after a failed attempt (default: 2).")]
+ExperimentOpt = Annotated[str | None, typer.Option(metavar="NAME", help="MLflow experiment (default: gatekit).")]
 TrackingOpt = Annotated[
-    str | None, typer.Option(help="MLflow tracking URI [default: MLFLOW_TRACKING_URI, else ./mlflow.db].")
+    str | None,
+    typer.Option(metavar="URI", help="MLflow tracking URI (default: MLFLOW_TRACKING_URI, else ./mlflow.db)."),
 ]
-RunNameOpt = Annotated[str | None, typer.Option(help="MLflow run name.")]
+RunNameOpt = Annotated[
+    str | None, typer.Option(metavar="NAME", help="MLflow run name (default: gate · <candidate> · <verdict>).")
+]
+NoMlflowOpt = Annotated[bool, typer.Option("--no-mlflow", metavar="", help="Do not log to MLflow (nor promote).")]
 ProductionOpt = Annotated[
     str | None,
-    typer.Option(help="Production logs (file, folder or glob): adds a drift check against the golden dataset."),
+    typer.Option(
+        metavar="PATH", help="Production logs (file, folder or glob): adds a drift check against the golden dataset."
+    ),
 ]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print verdict.json to stdout instead of the summary.")]
-# Options
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", metavar="", help="Print only the verdict line.")]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", metavar="", help="Print verdict.json to stdout instead of the summary.")
+]
 JunitOpt = Annotated[
-    Path | None, typer.Option(help="Also write JUnit XML here (one testcase per check and per failed case).")
+    Path | None,
+    typer.Option(metavar="FILE", help="Also write JUnit XML here (one testcase per check and per failed case)."),
 ]
 AliasOpt = Annotated[
-    str | None, typer.Option(help="Model-registry alias to set on PASS (promote only) [default: production].")
+    str | None, typer.Option(metavar="ALIAS", help="Model-registry alias to set on PASS (default: production).")
 ]
 BaselineOpt = Annotated[
     str | None,
-    typer.Option(help="Baseline run to compare with: a model alias (or name@alias), a run id, or last-pass."),
+    typer.Option(
+        metavar="REF", help="Baseline run to compare with: a model alias (or name@alias), a run id, or last-pass."
+    ),
 ]
-DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show what promotion would do; change nothing.")]
-
-
-# Options
-RepeatOpt = Annotated[int | None, typer.Option(help="Run every case K times (per-case pass counts, k-of-n).")]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", metavar="", help="Show what promotion would do; change nothing.")]
+RepeatOpt = Annotated[
+    int | None, typer.Option(metavar="K", help="Run every case K times (per-case pass counts, k-of-n).")
+]
 ResumeOpt = Annotated[
-    bool | None, typer.Option("--resume", help="Continue an interrupted run from results.jsonl in the same --out.")
+    bool | None,
+    typer.Option("--resume", metavar="", help="Continue an interrupted run from results.jsonl in the same --out."),
 ]
-SampleOpt = Annotated[int | None, typer.Option(help="Replay a random sample of N cases (a sample never promotes).")]
-SeedOpt = Annotated[int | None, typer.Option(help="Seed for --sample (default 0).")]
+SampleOpt = Annotated[
+    int | None, typer.Option(metavar="N", help="Replay a random sample of N cases (a sample never promotes).")
+]
+SeedOpt = Annotated[int | None, typer.Option(metavar="N", help="Seed for --sample (default: 0).")]
 DeadlineOpt = Annotated[
-    float | None, typer.Option(help="Seconds for the whole replay; unfinished cases make the verdict inconclusive.")
+    float | None,
+    typer.Option(
+        metavar="SECONDS", help="Seconds for the whole replay; unfinished cases make the verdict inconclusive."
+    ),
 ]
-ModelOpt = Annotated[str | None, typer.Option(help="Model name sent to an OpenAI-compatible agent endpoint.")]
+ModelOpt = Annotated[
+    str | None, typer.Option(metavar="NAME", help="Model name sent to an OpenAI-compatible agent endpoint.")
+]
 
 
 def _run(command: str, flags: dict[str, Any], config_path: Path | None, quiet: bool, as_json: bool) -> None:
+    """Parse the configuration, run the gate (which publishes), print, exit with the verdict's code."""
     from gatekit.config import load_config
 
     try:
@@ -111,7 +211,9 @@ def _run(command: str, flags: dict[str, Any], config_path: Path | None, quiet: b
         from gatekit.gate import run_gate
 
         emit = None if (quiet or as_json) else (lambda msg: typer.echo(msg, err=True))
-        result = run_gate(config, command=command, emit=emit)
+        # annotations go to stderr with --json so stdout stays valid JSON (the runner reads both)
+        result = run_gate(config, command=command, emit=emit, stream=sys.stderr if as_json else sys.stdout)
+        _print_summary(result.verdict, quiet=quiet, as_json=as_json)
     except GatekitError as exc:
         raise _fail_user(exc) from None
     except KeyboardInterrupt:
@@ -122,157 +224,164 @@ def _run(command: str, flags: dict[str, Any], config_path: Path | None, quiet: b
         raise typer.Exit(130) from None
     except Exception as exc:  # noqa: BLE001 - fail closed on any internal error
         raise _fail_internal(exc) from None
-    try:
-        verdict = _publish_ci(result.verdict, config.junit, as_json)
-        _print_summary(verdict, quiet=quiet, as_json=as_json)
-    except Exception as exc:  # noqa: BLE001 - verdict.json is written; CI output failed: fail closed
-        raise _fail_internal(exc, f"verdict.json in {result.out_dir} is complete") from None
-    raise typer.Exit(int(verdict["exit_code"]))
-
-
-# GitHub Actions output and JUnit XML, after verdict.json is written
-def _publish_ci(verdict: dict[str, Any], junit: Path | None, as_json: bool) -> dict[str, Any]:
-    """Write the JUnit XML and the GitHub outputs; return the verdict as published.
-
-    A JUnit file that cannot be written is an output the user asked for and did not get:
-    exit 2 for a bad path (a directory, no permission), 3 for a failing disk. The verdict
-    files stay as written; the step outputs are still written, with that exit code.
-    """
-    from gatekit.errors import EXIT_USAGE
-    from gatekit.sinks.github import publish, write_junit
-
-    if junit is not None:
-        try:
-            write_junit(verdict, Path(verdict["out_dir"]) / "results.jsonl", junit)
-        except OSError as exc:
-            bad_path = isinstance(exc, IsADirectoryError | NotADirectoryError | PermissionError | FileNotFoundError)
-            code = EXIT_USAGE if bad_path else EXIT_INFRA
-            hint = "pass a writable file path" if bad_path else "check the disk"
-            message = (
-                f"--junit {junit}: cannot write the JUnit XML ({exc.strerror or exc}); {hint}; "
-                f"the verdict ({verdict['verdict']}) is in {Path(verdict['out_dir']) / 'verdict.json'}"
-            )
-            _err(f"error: {message}")
-            verdict = {**verdict, "exit_code": code, "reasons": [*verdict.get("reasons", []), message]}
-    # annotations go to stderr with --json so stdout stays valid JSON (the runner reads both)
-    publish(verdict, os.environ, stream=sys.stderr if as_json else sys.stdout)
-    return verdict
+    raise typer.Exit(result.exit_code)
 
 
 def _annotate_error(message: str, exit_code: int = EXIT_USAGE) -> None:
     """``::error`` annotation, step summary and step outputs for a run that ended without a verdict."""
-    from gatekit.sinks.github import publish_error
+    from gatekit.pipeline.publish import publish_error
 
     publish_error(message, exit_code, os.environ)
 
 
-def _print_summary(verdict: dict[str, Any], *, quiet: bool, as_json: bool) -> None:
+def _print_summary(verdict: Any, *, quiet: bool, as_json: bool) -> None:
+    """The verdict line, then (unless quiet) what did not pass, governance, files, MLflow, promotion."""
     if as_json:
-        from gatekit.jsonio import to_json
-
-        typer.echo(to_json(verdict))
+        typer.echo(verdict.to_json().rstrip("\n"))
         return
-    from gatekit.models import Check, CheckStatus
-    from gatekit.sinks.github import plain_text as safe
-    from gatekit.verdict import describe
+    from gatekit.report.console import summary_lines, verdict_line
 
-    word = verdict["verdict"]
-    metrics = verdict["metrics"]
-    typer.echo(
-        f"{_color(word)}  {verdict['command']} {safe(verdict['candidate']['spec'], 500)} "
-        f"({metrics['cases']} cases, exit {verdict['exit_code']})"
-    )
-    if quiet:
-        return
-    for c in verdict["checks"]:
-        if c["status"] != "pass":
-            check = Check(
-                c["name"], c["value"], c["limit"], c["op"], CheckStatus(c["status"]), None, c["message"], c["unit"]
-            )
-            typer.echo(f"  {c['status'].upper():<12} {safe(describe(check), 2000)}")
-    if verdict["mlflow"].get("error"):
-        typer.echo(f"  MLFLOW       {safe(verdict['mlflow']['error'], 2000)}")
-    g = verdict["governance"]["outcomes"]
-    lat = metrics.get("latency_p95_ms")
-    typer.echo(
-        f"  latency p95 {'—' if lat is None else f'{lat:.1f} ms'} · errors {metrics['errors']}/{metrics['cases']}"
-        f" · governance allow {g['allow']}, redacted {g['allow_with_redaction']}, review {g['require_review']},"
-        f" deny {g['deny']}"
-    )
-    out = verdict["out_dir"]
-    typer.echo(f"  report {os.path.join(out, 'report.html')}")
-    if verdict["mlflow"].get("run_id"):
-        typer.echo(f"  MLflow run {verdict['mlflow']['run_id']} at {verdict['mlflow']['tracking_uri']}")
+    typer.echo(verdict_line(verdict, _color(verdict.verdict)))
+    for line in summary_lines(verdict, quiet=quiet):
+        typer.echo(line)
 
 
-def _gate_command(command: str):  # noqa: ANN202 - returns a typer command function
-    def gate(
-        config: ConfigOpt = None,
-        dataset: DatasetOpt = None,
-        agent: AgentOpt = None,
-        thresholds: ThresholdsOpt = None,
-        policy: PolicyOpt = None,
-        out: OutOpt = None,
-        concurrency: ConcurrencyOpt = None,
-        timeout: TimeoutOpt = None,
-        retries: RetriesOpt = None,
-        experiment: ExperimentOpt = None,
-        tracking_uri: TrackingOpt = None,
-        run_name: RunNameOpt = None,
-        quiet: QuietOpt = False,
-        as_json: JsonOpt = False,
-        junit: JunitOpt = None,
-        alias: AliasOpt = None,
-        baseline: BaselineOpt = None,
-        dry_run: DryRunOpt = False,
-        repeat: RepeatOpt = None,
-        resume: ResumeOpt = None,
-        sample: SampleOpt = None,
-        seed: SeedOpt = None,
-        deadline: DeadlineOpt = None,
-        model: ModelOpt = None,
-        production: ProductionOpt = None,
-    ) -> None:
-        flags = {
-            "dataset": dataset,
-            "agent": agent,
-            "thresholds": thresholds,
-            "policy": policy,
-            "out": out,
-            "concurrency": concurrency,
-            "timeout": timeout,
-            "retries": retries,
-            "experiment": experiment,
-            "tracking_uri": tracking_uri,
-            "run_name": run_name,
-            "junit": junit,
-            "alias": alias,
-            "baseline": baseline,
-            "dry_run": dry_run or None,  # None lets gatekit.yaml decide
-            "repeat": repeat,
-            "resume": resume,
-            "sample": sample,
-            "seed": seed,
-            "deadline": deadline,
-            "model": model,
-            "production": production,
-        }
-        _run(command, flags, config, quiet, as_json)
-
-    return gate
+def _gate_options(
+    config: ConfigOpt = None,
+    dataset: DatasetOpt = None,
+    agent: AgentOpt = None,
+    thresholds: ThresholdsOpt = None,
+    policy: PolicyOpt = None,
+    out: OutOpt = None,
+    concurrency: ConcurrencyOpt = None,
+    timeout: TimeoutOpt = None,
+    retries: RetriesOpt = None,
+    experiment: ExperimentOpt = None,
+    tracking_uri: TrackingOpt = None,
+    run_name: RunNameOpt = None,
+    no_mlflow: NoMlflowOpt = False,
+    quiet: QuietOpt = False,
+    as_json: JsonOpt = False,
+    junit: JunitOpt = None,
+    baseline: BaselineOpt = None,
+    repeat: RepeatOpt = None,
+    resume: ResumeOpt = None,
+    sample: SampleOpt = None,
+    seed: SeedOpt = None,
+    deadline: DeadlineOpt = None,
+    model: ModelOpt = None,
+    production: ProductionOpt = None,
+) -> tuple[dict[str, Any], Path | None, bool, bool]:
+    flags = {
+        "dataset": dataset,
+        "agent": agent,
+        "thresholds": thresholds,
+        "policy": policy,
+        "out": out,
+        "concurrency": concurrency,
+        "timeout": timeout,
+        "retries": retries,
+        "experiment": experiment,
+        "tracking_uri": tracking_uri,
+        "run_name": run_name,
+        "no_mlflow": no_mlflow or None,  # None lets gatekit.yaml decide
+        "junit": junit,
+        "baseline": baseline,
+        "repeat": repeat,
+        "resume": resume,
+        "sample": sample,
+        "seed": seed,
+        "deadline": deadline,
+        "model": model,
+        "production": production,
+    }
+    return flags, config, quiet, as_json
 
 
-app.command(
+@app.command(
     "promote",
+    cls=_Command,
     help="Replay the golden dataset through the candidate, judge it, log to MLflow; exit 0 only on PASS.",
-)(_gate_command("promote"))
-app.command("eval", help="The same run as promote, but never promotes anything.")(_gate_command("eval"))
+)
+def promote(
+    config: ConfigOpt = None,
+    dataset: DatasetOpt = None,
+    agent: AgentOpt = None,
+    thresholds: ThresholdsOpt = None,
+    policy: PolicyOpt = None,
+    out: OutOpt = None,
+    concurrency: ConcurrencyOpt = None,
+    timeout: TimeoutOpt = None,
+    retries: RetriesOpt = None,
+    experiment: ExperimentOpt = None,
+    tracking_uri: TrackingOpt = None,
+    run_name: RunNameOpt = None,
+    no_mlflow: NoMlflowOpt = False,
+    quiet: QuietOpt = False,
+    as_json: JsonOpt = False,
+    junit: JunitOpt = None,
+    alias: AliasOpt = None,
+    baseline: BaselineOpt = None,
+    dry_run: DryRunOpt = False,
+    repeat: RepeatOpt = None,
+    resume: ResumeOpt = None,
+    sample: SampleOpt = None,
+    seed: SeedOpt = None,
+    deadline: DeadlineOpt = None,
+    model: ModelOpt = None,
+    production: ProductionOpt = None,
+) -> None:
+    """Gate, then set the registry alias on PASS."""
+    flags, config_path, quiet, as_json = _gate_options(
+        config, dataset, agent, thresholds, policy, out, concurrency, timeout, retries, experiment, tracking_uri,
+        run_name, no_mlflow, quiet, as_json, junit, baseline, repeat, resume, sample, seed, deadline, model,
+        production,
+    )  # fmt: skip
+    flags["alias"] = alias
+    flags["dry_run"] = dry_run or None  # None lets gatekit.yaml decide
+    _run("promote", flags, config_path, quiet, as_json)
 
 
-@app.command("report", help="Re-render report.html from a saved verdict.json.")
+@app.command("eval", cls=_Command, help="The same run as promote, but never promotes anything.")
+def eval_(
+    config: ConfigOpt = None,
+    dataset: DatasetOpt = None,
+    agent: AgentOpt = None,
+    thresholds: ThresholdsOpt = None,
+    policy: PolicyOpt = None,
+    out: OutOpt = None,
+    concurrency: ConcurrencyOpt = None,
+    timeout: TimeoutOpt = None,
+    retries: RetriesOpt = None,
+    experiment: ExperimentOpt = None,
+    tracking_uri: TrackingOpt = None,
+    run_name: RunNameOpt = None,
+    no_mlflow: NoMlflowOpt = False,
+    quiet: QuietOpt = False,
+    as_json: JsonOpt = False,
+    junit: JunitOpt = None,
+    baseline: BaselineOpt = None,
+    repeat: RepeatOpt = None,
+    resume: ResumeOpt = None,
+    sample: SampleOpt = None,
+    seed: SeedOpt = None,
+    deadline: DeadlineOpt = None,
+    model: ModelOpt = None,
+    production: ProductionOpt = None,
+) -> None:
+    """Gate without promotion."""
+    flags, config_path, quiet, as_json = _gate_options(
+        config, dataset, agent, thresholds, policy, out, concurrency, timeout, retries, experiment, tracking_uri,
+        run_name, no_mlflow, quiet, as_json, junit, baseline, repeat, resume, sample, seed, deadline, model,
+        production,
+    )  # fmt: skip
+    _run("eval", flags, config_path, quiet, as_json)
+
+
+@app.command("report", cls=_Command, help="Re-render report.html from a saved verdict.json.")
 def report(
     verdict_path: Annotated[Path, typer.Argument(help="verdict.json written by promote/eval.")],
-    out: Annotated[Path | None, typer.Option(help="Where to write [default: report.html next to it].")] = None,
+    out: Annotated[Path | None, typer.Option(help="Where to write (default: report.html next to it).")] = None,
 ) -> None:
     """Re-render the HTML report."""
     import json
@@ -308,36 +417,46 @@ from gatekit.drift.command import drift_command  # noqa: E402 - kept in this sep
 
 app.command(
     "drift",
+    cls=_Command,
     help="Golden dataset vs production logs: per-feature KS / chi-square, drift.html + MLflow; "
     "exit 0 no drift, 1 drift, 2 bad input, 3 MLflow unreachable.",
 )(drift_command)
 
 
-@app.command("schema", help="Print the JSON Schema of gatekit.yaml (or a thresholds file) for editor completion.")
+@app.command(
+    "schema",
+    cls=_Command,
+    help="Print the JSON Schema of gatekit.yaml, a thresholds file or verdict.json (config, thresholds, verdict).",
+)
 def schema(
-    kind: Annotated[str, typer.Argument(help="config or thresholds")] = "config",
+    kind: Annotated[str, typer.Argument(help="config, thresholds or verdict")] = "config",
 ) -> None:
     """Print a JSON Schema."""
     import json
 
-    from pydantic import BaseModel
-
     from gatekit.config import GateConfig
+    from gatekit.pipeline.model import verdict_json_schema
     from gatekit.verdict import Thresholds
 
-    models: dict[str, type[BaseModel]] = {"config": GateConfig, "thresholds": Thresholds}
-    if kind not in models:
-        _err(f"error: unknown schema {kind!r}; use one of: {', '.join(models)}")
+    schemas = {
+        "config": GateConfig.model_json_schema,
+        "thresholds": Thresholds.model_json_schema,
+        "verdict": verdict_json_schema,
+    }
+    if kind not in schemas:
+        _err(f"error: unknown schema {kind!r}; use one of: {', '.join(schemas)}")
         raise typer.Exit(EXIT_USAGE)
-    typer.echo(json.dumps(models[kind].model_json_schema(), indent=2))
+    typer.echo(json.dumps(schemas[kind](), indent=2))
 
 
 # Governance (policy check / policy test / traces)
-policy_app = typer.Typer(help="Validate governance policies and run their unit tests.", no_args_is_help=True)
+policy_app = typer.Typer(
+    cls=_Group, help="Validate governance policies and run their unit tests.", no_args_is_help=True
+)
 app.add_typer(policy_app, name="policy")
 
 
-@policy_app.command("check", help="Validate policy files; exit 0 when all are valid, 2 otherwise.")
+@policy_app.command("check", cls=_Command, help="Validate policy files; exit 0 when all are valid, 2 otherwise.")
 def policy_check(files: Annotated[list[Path], typer.Argument(help="Policy files (policies/*.yaml).")]) -> None:
     """Load every file; print one line per file."""
     from gatekit.governance import load_policy
@@ -355,7 +474,9 @@ def policy_check(files: Annotated[list[Path], typer.Argument(help="Policy files 
         raise typer.Exit(EXIT_USAGE)
 
 
-@policy_app.command("test", help="Run policy unit tests (YAML); exit 0 all pass, 1 a test failed, 2 bad files.")
+@policy_app.command(
+    "test", cls=_Command, help="Run policy unit tests (YAML); exit 0 all pass, 1 a test failed, 2 bad files."
+)
 def policy_test(directory: Annotated[Path, typer.Argument(help="Directory (or file) of policy tests.")]) -> None:
     """Run the tests and print one line per test."""
     from gatekit.governance.testing import run_policy_tests
@@ -374,7 +495,7 @@ def policy_test(directory: Annotated[Path, typer.Argument(help="Directory (or fi
         raise typer.Exit(1)
 
 
-@app.command("traces", help="Filter governance audit traces (governance_traces.jsonl); prints JSONL.")
+@app.command("traces", cls=_Command, help="Filter governance audit traces (governance_traces.jsonl); prints JSONL.")
 def traces(
     file: Annotated[Path, typer.Argument(help="governance_traces.jsonl")],
     outcome: Annotated[str | None, typer.Option(help="allow, allow_with_redaction, require_review, deny")] = None,
@@ -399,6 +520,7 @@ def traces(
 # Gatekit init
 @app.command(
     "init",
+    cls=_Command,
     help="Scaffold gatekit.yaml, a sample dataset, thresholds, a policy and a GitHub workflow; never overwrites.",
 )
 def init(
@@ -428,6 +550,10 @@ def main() -> None:
     except KeyboardInterrupt:  # pragma: no cover - typer handles most
         sys.exit(130)
     except Exception as exc:  # noqa: BLE001 - last line of defence: one line, exit 3, no traceback
+        if _state["debug"]:
+            import traceback
+
+            traceback.print_exception(exc, file=sys.stderr)
         message = " ".join(f"internal error: {type(exc).__name__}: {exc}".split())
         print(message, file=sys.stderr)
         _annotate_error(message, EXIT_INFRA)

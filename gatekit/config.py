@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from gatekit.drift.config import DriftConfig
+from gatekit.drift_config import DriftConfig
 from gatekit.errors import ConfigError
 from gatekit.yamlio import pydantic_message, read_yaml
 
@@ -58,6 +58,12 @@ class GateConfig(BaseModel):
     baseline: str | None = None
     junit: Path | None = None
     dry_run: bool = False
+    no_mlflow: bool = Field(default=False, description="Do not log to MLflow (and never promote).")
+    stop_after_identical_failures: int = Field(
+        default=10,
+        ge=0,
+        description="Stop the run (FAIL) when the first N cases all fail with the same error; 0 disables.",
+    )
     agent_options: AgentOptionsConfig = Field(default_factory=AgentOptionsConfig)
     drift: DriftConfig | None = None
     config_path: Path | None = Field(default=None, exclude=True)

@@ -11,11 +11,12 @@ regression checks ``gatekit.regression``. Every MLflow call goes through ``gatek
 
 from __future__ import annotations
 
-import importlib
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gatekit.pipeline.model import Verdict
 
 DEFAULT_ALIAS = "production"
 TAG_GATE_RUN = "gatekit.gate_run_id"
@@ -23,24 +24,6 @@ TAG_MODEL_NAME = "gatekit.model_name"
 TAG_MODEL_VERSION = "gatekit.model_version"
 
 _MODEL_SPEC = re.compile(r"^models:/(?P<name>[^/@]+)(?:/(?P<version>[^/@]+)|@(?P<alias>[^/@]+))$")
-
-# Names gate.py / verdict.py imported from here before the split; kept importable until every
-# branch that still imports them from gatekit.promotion is merged (then delete this block).
-_MOVED = {
-    "load_baseline": "gatekit.baseline",
-    "parse_limits": "gatekit.regression",
-    "regression_checks": "gatekit.regression",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _MOVED:
-        return getattr(importlib.import_module(_MOVED[name]), name)
-    if name == "parse_results_jsonl":  # old name of the results.jsonl text reader
-        from gatekit.results import parse_results
-
-        return lambda text: parse_results(text).rows
-    raise AttributeError(f"module 'gatekit.promotion' has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -90,7 +73,7 @@ def model_tags(candidate_spec: str | None, tracking_uri: str | None) -> dict[str
 
 
 def promote(
-    verdict: Mapping[str, Any],
+    verdict: Verdict,
     *,
     alias: str = DEFAULT_ALIAS,
     tracking_uri: str | None = None,
@@ -105,10 +88,9 @@ def promote(
     (``gatekit.promotion.previous_version``) and the version is tagged with the gate run id.
     Raises ``SinkError`` when the registry fails mid-way.
     """
-    spec = (verdict.get("candidate") or {}).get("spec")
-    mlflow_info = verdict.get("mlflow") or {}
-    run_id = mlflow_info.get("run_id")
-    uri = tracking_uri or mlflow_info.get("tracking_uri")
+    spec = verdict.candidate.spec
+    run_id = verdict.mlflow.run_id
+    uri = tracking_uri or verdict.mlflow.tracking_uri
     block: dict[str, Any] = {
         "alias": alias,
         "model": None,
@@ -127,15 +109,14 @@ def promote(
     if ref is None:
         return skipped(f"the candidate {spec!r} is not a registered MLflow model (models:/name/version or @alias)")
     block["model"] = ref.name
-    status = verdict.get("verdict")
-    if status != "pass":
-        return skipped(f"the verdict is {status}")
-    if verdict.get("sample"):
+    if verdict.verdict != "pass":
+        return skipped(f"the verdict is {verdict.verdict}")
+    if verdict.sample is not None:
         return skipped("this was a sample run; a sample never promotes")
-    if mlflow_info.get("error") or not run_id:
+    if verdict.mlflow.error or not run_id:
         return skipped("the run was not logged to MLflow")
-    if verdict.get("exit_code") not in (None, 0):
-        return skipped(f"gatekit exits {verdict.get('exit_code')}")
+    if verdict.exit_code not in (None, 0):
+        return skipped(f"gatekit exits {verdict.exit_code}")
 
     from gatekit.sinks.mlflow import (
         registry_alias_version,

@@ -17,12 +17,13 @@ from typing import Any
 import pytest
 from markdown_it import MarkdownIt
 
+from gatekit.pipeline.model import Verdict
 from gatekit.sinks import github
 
 EVIL = "evil|id <script>alert(1)</script> [x](http://evil.example) @octocat `rm` **b** 100%\n::error::pwned\x07"
 
 
-def make_verdict(**overrides: Any) -> dict[str, Any]:
+def make_verdict(**overrides: Any) -> Verdict:
     verdict: dict[str, Any] = {
         "schema_version": 1,
         "kind": "gate",
@@ -69,7 +70,17 @@ def make_verdict(**overrides: Any) -> dict[str, Any]:
             "denied_cases": [{"case_id": EVIL, "reasons": ["tool " + EVIL]}],
         },
         "drift": None,
-        "dataset": {"path": "datasets/golden.jsonl", "sha256": "cd" * 32, "cases": 3},
+        "dataset": {"path": "datasets/golden.jsonl", "format": "jsonl", "sha256": "cd" * 32, "cases": 3},
+        "gatekit_version": "0.1.0",
+        "started_at": "2026-01-01T00:00:00+00:00",
+        "replay": {
+            "wall_s": 1.0,
+            "concurrency": 1,
+            "timeout_s": 30.0,
+            "retries": 0,
+            "repeat": 1,
+            "stopped_early": False,
+        },
         "candidate": {"spec": "python:examples.demo_agent:run"},
         "mlflow": {
             "run_id": "abc123",
@@ -81,7 +92,7 @@ def make_verdict(**overrides: Any) -> dict[str, Any]:
         "failed_cases": [{"case_id": EVIL, "error_type": "timeout", "error_message": EVIL}],
     }
     verdict.update(overrides)
-    return verdict
+    return Verdict.model_validate(verdict)
 
 
 def gha_env(tmp_path: Path) -> dict[str, str]:

@@ -19,6 +19,7 @@ import pytest
 
 from gatekit.baseline import load_baseline
 from gatekit.errors import EXIT_INFRA, ConfigError, SinkError
+from gatekit.pipeline.model import Verdict
 from gatekit.promotion import promote
 
 pytestmark = pytest.mark.slow
@@ -88,16 +89,29 @@ def gate_run(uri: str, experiment: str, tags: dict[str, str], results: list[dict
     return str(run.info.run_id)
 
 
-def verdict_for(spec: str, uri: str, run_id: str, **overrides: Any) -> dict[str, Any]:
+def verdict_for(spec: str, uri: str, run_id: str, **overrides: Any) -> Verdict:
     verdict = {
+        "command": "promote",
         "verdict": "pass",
         "exit_code": 0,
         "candidate": {"spec": spec},
         "sample": None,
         "mlflow": {"run_id": run_id, "experiment_id": "0", "tracking_uri": uri, "error": None},
+        "dataset": {"path": "cases.jsonl", "format": "jsonl", "cases": 3, "sha256": "ab" * 32},
+        "gatekit_version": "0.1.0",
+        "started_at": "2026-01-01T00:00:00+00:00",
+        "replay": {
+            "wall_s": 1.0,
+            "concurrency": 1,
+            "timeout_s": 30.0,
+            "retries": 0,
+            "repeat": 1,
+            "stopped_early": False,
+        },
+        "out_dir": "out",
     }
     verdict.update(overrides)
-    return verdict
+    return Verdict.model_validate(verdict)
 
 
 def test_pass_sets_alias_and_records_previous_holder(uri: str) -> None:
@@ -149,8 +163,7 @@ def test_nothing_is_promoted_unless_pass(
     c = client(uri)
     c.set_registered_model_alias(name, "production", "1")
     run_id = gate_run(uri, "gates", {}, None)
-    verdict = verdict_for(f"models:/{name}/2", uri, run_id)
-    verdict.update(overrides)
+    verdict = verdict_for(f"models:/{name}/2", uri, run_id, **overrides)
     block = promote(verdict, alias="production", tracking_uri=uri, dry_run=dry_run)
     assert why in block["message"]
     assert block["action"] in ("skipped", "dry_run")
@@ -335,8 +348,8 @@ def test_gate_with_last_pass_baseline_adds_paired_regression_checks(
     monkeypatch.setenv("GITHUB_HEAD_REF", "faster-agent")
     experiment = f"e2e-{uuid.uuid4().hex[:6]}"
     first = run_gate(gate_config(demo_project, mlflow_server.uri, experiment), command="eval")
-    assert first.exit_code == 0, first.verdict["reasons"]
-    tags = client(mlflow_server.uri).get_run(first.verdict["mlflow"]["run_id"]).data.tags
+    assert first.exit_code == 0, first.verdict.reasons
+    tags = client(mlflow_server.uri).get_run(first.verdict.mlflow.run_id).data.tags
     assert (tags["gatekit.pr_number"], tags["gatekit.git_branch"], tags["gatekit.git_commit"]) == (
         "12",
         "faster-agent",
@@ -344,29 +357,29 @@ def test_gate_with_last_pass_baseline_adds_paired_regression_checks(
     )
     assert tags["gatekit.verdict"] == "pass" and tags["gatekit.kind"] == "gate"
     # the report is an artifact of the run, where the MLflow UI's artifact viewer renders HTML
-    artifacts = {f.path for f in client(mlflow_server.uri).list_artifacts(first.verdict["mlflow"]["run_id"])}
+    artifacts = {f.path for f in client(mlflow_server.uri).list_artifacts(first.verdict.mlflow.run_id)}
     assert {"report.html", "results.jsonl", "verdict.json"} <= artifacts
 
     same = run_gate(gate_config(demo_project, mlflow_server.uri, experiment, baseline="last-pass"), command="eval")
-    regression = {c["name"]: c for c in same.verdict["checks"] if c["name"].startswith("regression.")}
+    regression = {c.name: c for c in same.verdict.checks if c.name.startswith("regression.")}
     assert set(regression) == {"regression.error_rate", "regression.latency_p95_ms"}
-    assert regression["regression.error_rate"]["value"] == 0
-    assert regression["regression.latency_p95_ms"]["value"] == pytest.approx(0, abs=0.05)  # deterministic latencies
-    assert same.exit_code == 0, same.verdict["reasons"]
+    assert regression["regression.error_rate"].value == 0
+    assert regression["regression.latency_p95_ms"].value == pytest.approx(0, abs=0.05)  # deterministic latencies
+    assert same.exit_code == 0, same.verdict.reasons
 
     worse = run_gate(
         gate_config(
             demo_project,
             mlflow_server.uri,
             experiment,
-            baseline=first.verdict["mlflow"]["run_id"],
+            baseline=first.verdict.mlflow.run_id,
             agent="python:test_promotion_mlflow:failing_agent",
             retries=0,
         ),
         command="eval",
     )
-    check = next(c for c in worse.verdict["checks"] if c["name"] == "regression.error_rate")
-    assert check["status"] == "fail" and check["value"] > 0.1, check
+    check = next(c for c in worse.verdict.checks if c.name == "regression.error_rate")
+    assert check.status == "fail" and check.value is not None and check.value > 0.1, check
     assert worse.exit_code == 1
 
 

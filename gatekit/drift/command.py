@@ -190,7 +190,7 @@ def drift_command(
     if as_json:
         typer.echo(json.dumps(result.summary(), indent=2))
     else:
-        print_summary(result.report, result.html_path, result.run_id, tracking_uri)
+        print_summary(result.report, result.html_path, result.run_id, _shown_uri(cfg.tracking_uri, result.run_id))
     code = error.exit_code if error is not None else result.exit_code
     publish_drift_summary(result.report, code)
     if error is not None:
@@ -198,3 +198,13 @@ def drift_command(
         typer.echo(f"error: {safe(error, 2000)}{where}", err=True)
         raise typer.Exit(error.exit_code)
     raise typer.Exit(result.exit_code)
+
+
+def _shown_uri(configured: str | None, run_id: str | None) -> str | None:
+    """The tracking URI the run went to (the default too), without credentials; None when nothing was logged."""
+    if not run_id:
+        return None
+    from gatekit.redact import redact_urls
+    from gatekit.sinks.mlflow import resolve_tracking_uri
+
+    return redact_urls(resolve_tracking_uri(configured))

@@ -83,13 +83,16 @@ def log_run(
     artifacts: list[Path],
     dataset: dict[str, Any] | None = None,
     before_artifacts: Callable[[str, str], None] | None = None,
+    start_time_ms: int | None = None,
 ) -> tuple[str, str]:
     """Log one MLflow run and return ``(run_id, experiment_id)``.
 
     ``dataset`` (optional) is ``{"name", "path", "sha256", "records": list[dict]}``;
     it is logged as the run's input (context ``golden``). ``before_artifacts(run_id,
     experiment_id)`` is called before the artifacts are uploaded, so files can carry
-    the run id. Raises ``SinkError``.
+    the run id. ``start_time_ms`` (epoch milliseconds) starts the run when the gate started,
+    so its duration in the MLflow UI covers the whole gate, not only the logging.
+    Raises ``SinkError``.
     """
     uri = resolve_tracking_uri(tracking_uri)
     _check_reachable(uri)
@@ -98,7 +101,10 @@ def log_run(
 
         mlflow.set_tracking_uri(uri)
         experiment_obj = mlflow.set_experiment(experiment)
-        with mlflow.start_run(run_name=run_name) as run:
+        created = mlflow.MlflowClient(tracking_uri=uri).create_run(
+            str(experiment_obj.experiment_id), start_time=start_time_ms, run_name=run_name
+        )
+        with mlflow.start_run(run_id=created.info.run_id) as run:
             if params:
                 mlflow.log_params({k: _param(v) for k, v in params.items()})
             clean_metrics = {

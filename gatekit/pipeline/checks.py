@@ -1,0 +1,229 @@
+"""Stage 4, checks: metrics and the governance summary from the judged cases, then every check.
+
+Threshold checks (``gatekit.verdict.decide``), the drift check, paired regression checks
+against a baseline, and the run-level checks: emergency stop, identical failures at the
+start, a deadline cut, a sample run. Each check that cannot pass says why.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gatekit.models import Check, CheckStatus
+from gatekit.pipeline.judge import Judged
+from gatekit.pipeline.prepare import Prepared
+from gatekit.verdict import decide
+
+log = logging.getLogger(__name__)
+
+_LISTED_CASES = 50
+
+
+@dataclass
+class Assessment:
+    """Measured values and the checks decided on them."""
+
+    metrics: dict[str, Any]
+    governance: dict[str, Any]
+    drift: dict[str, Any] | None
+    values: dict[str, Any]  # flat metric name -> value, what thresholds and MLflow see
+    checks: list[Check]
+    dominant_error: dict[str, Any] | None
+
+
+def assess(prep: Prepared, judged: Judged) -> Assessment:
+    """Compute metrics, summarise governance, run drift (with ``--production``) and decide every check."""
+    from gatekit.metrics import compute_metrics
+
+    metrics = compute_metrics(judged.inputs)
+    governance = summarise_governance(prep.policy, judged)
+    drift = drift_summary(prep) if prep.config.production else None
+    values = flat_values(metrics, governance, drift)
+    values.update(pass_count_values(judged.pass_counts.metrics()))
+    checks = decide(prep.thresholds, values, missing_reasons(prep, metrics))
+    if drift is not None:
+        checks.append(drift_check(drift))
+    if prep.baseline is not None:
+        from gatekit.regression import regression_checks
+        from gatekit.results import read_result_rows
+
+        candidate_rows = read_result_rows(prep.out / "results.jsonl")
+        checks.extend(regression_checks(candidate_rows, prep.baseline.rows, prep.thresholds.max_regression))
+    checks.extend(run_checks(prep, judged))
+    dominant = dominant_error(judged)
+    log.debug("%d checks decided", len(checks))
+    return Assessment(
+        metrics=metrics, governance=governance, drift=drift, values=values, checks=checks, dominant_error=dominant
+    )
+
+
+def summarise_governance(policy: Any, judged: Judged) -> dict[str, Any]:
+    """Outcome counts over the cases that got a response; errored cases are counted apart (``errored``)."""
+    from gatekit.governance.summary import summarise
+
+    summary: dict[str, Any] = summarise(judged.decisions, len(judged.decisions))
+    summary["errored"] = judged.errored
+    summary["policy"] = {"id": policy.id, "version": policy.version, "sha256": policy.sha256}
+    summary["denied_cases"] = [r for r in judged.governed if r["outcome"] == "deny"][:_LISTED_CASES]
+    summary["reviewed_cases"] = [r for r in judged.governed if r["outcome"] == "require_review"][:_LISTED_CASES]
+    summary["stop_reason"] = judged.stop_reason
+    return summary
+
+
+def dominant_error(judged: Judged) -> dict[str, Any] | None:
+    """The error (type and message) shared by at least half of the cases, when there is one."""
+    if not judged.error_signatures:
+        return None
+    (error_type, message), count = judged.error_signatures.most_common(1)[0]
+    total = judged.inputs.cases
+    if count < 2 or count * 2 < total:
+        return None
+    return {"error_type": error_type, "message": message, "count": count, "of": total}
+
+
+def run_checks(prep: Prepared, judged: Judged) -> list[Check]:
+    """Checks about the run itself: emergency stop, identical failures, deadline, sample."""
+    checks: list[Check] = []
+    total = prep.total_cases
+    if judged.stop_reason:
+        checks.append(
+            Check(
+                "governance.emergency_stop",
+                None,
+                None,
+                "",
+                CheckStatus.FAIL,
+                None,
+                f"replay stopped early: {judged.stop_reason}",
+            )
+        )
+    if judged.identical_failures is not None:
+        error_type, message, count = judged.identical_failures
+        what = f"{error_type}: {message}" if message else error_type
+        checks.append(
+            Check(
+                "replay.identical_failures",
+                float(count),
+                float(prep.config.stop_after_identical_failures),
+                "<",
+                CheckStatus.FAIL,
+                None,
+                f"stopped after the first {count} cases all failed the same way ({what}); fix the agent "
+                "or its configuration (model name, API key, endpoint) and rerun; "
+                "stop_after_identical_failures: 0 disables this stop",
+            )
+        )
+    stats = judged.stats
+    if stats is not None and stats.deadline_hit:
+        done = judged.inputs.cases
+        checks.append(
+            Check(
+                "replay.completed",
+                float(done),
+                float(total),
+                ">=",
+                CheckStatus.INCONCLUSIVE,
+                None,
+                f"{stats.stop_reason}: {done} of {total} cases finished; rerun with --resume (same --out) to finish them",
+            )
+        )
+    if prep.sample is not None:
+        of = len(prep.dataset.cases)
+        checks.append(
+            Check(
+                "sample_run",
+                float(len(prep.cases)),
+                float(of),
+                ">=",
+                CheckStatus.INCONCLUSIVE,
+                None,
+                f"sample of {len(prep.cases)} of {of} cases (seed {prep.config.seed}); a sample never promotes",
+            )
+        )
+    return checks
+
+
+def flat_values(metrics: dict[str, Any], governance: dict[str, Any], drift: dict[str, Any] | None) -> dict[str, Any]:
+    """Metric name -> value as thresholds name them (``governance.deny_count``, ``drift.drifted_features``)."""
+    values = dict(metrics)
+    for key in ("deny_count", "deny_rate", "review_rate", "coverage", "decision_latency_p99_us"):
+        values[f"governance.{key}"] = governance.get(key)
+    if drift is not None:
+        values["drift.drifted_features"] = len(drift.get("drifted") or [])
+    return values
+
+
+def pass_count_values(counts: dict[str, Any]) -> dict[str, Any]:
+    """k-of-n metrics for thresholds: pass_all_repeats_rate, pass_any_repeat_rate, pass_k_of_n.K."""
+    values = {
+        "pass_all_repeats_rate": counts.get("pass_all_repeats_rate"),
+        "pass_any_repeat_rate": counts.get("pass_any_repeat_rate"),
+    }
+    for k, rate in (counts.get("pass_k_of_n") or {}).items():
+        values[f"pass_k_of_n.{k}"] = rate
+    return values
+
+
+def missing_reasons(prep: Prepared, metrics: dict[str, Any]) -> dict[str, str]:
+    """Why a metric is unknown, and what to do about it, for each metric that is None."""
+    reasons: dict[str, str] = {}
+    unknown = metrics.get("cost_unknown_models") or []
+    if unknown:
+        pricing_path: Path | None = prep.config.pricing
+        where = str(pricing_path) if pricing_path else "a pricing file (pricing: in gatekit.yaml)"
+        msg = (
+            f"cost unknown: no price for model(s) {', '.join(repr(m) for m in unknown)} in {where}; "
+            "add them or have the agent report cost_usd"
+        )
+        for key in ("cost_total_usd", "cost_per_case_usd", "cost_per_1k_tokens_usd"):
+            reasons[key] = msg
+    if not metrics.get("successes"):
+        for key in ("latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "latency_mean_ms", "latency_max_ms"):
+            reasons[key] = "no case succeeded, so latency could not be measured"
+    if metrics.get("pass_rate") is None:
+        with_expected = sum(1 for case in prep.cases if case.expected)
+        if not with_expected:
+            msg = (
+                f"none of the {len(prep.cases)} cases has `expected`, so nothing was scored; add "
+                f"`expected:` (e.g. {{output_contains: [...]}}) to the cases in {prep.dataset.path}, "
+                "or remove the check from the thresholds file"
+            )
+        else:
+            msg = f"no case with `expected` finished ({with_expected} of {len(prep.cases)} cases have one)"
+        for key in ("pass_rate", "pass_all_repeats_rate", "pass_any_repeat_rate"):
+            reasons[key] = msg
+    return reasons
+
+
+def drift_summary(prep: Prepared) -> dict[str, Any]:
+    """Drift of production vs the golden dataset; an error becomes a failing drift summary (fail closed)."""
+    from gatekit.drift import drift_check_for_gate
+    from gatekit.errors import GatekitError
+
+    try:
+        summary: dict[str, Any] = drift_check_for_gate(
+            prep.config.dataset or prep.dataset.path,
+            str(prep.config.production),
+            config=prep.config.drift,
+            out=prep.out,
+            reference_results=prep.out / "results.jsonl",
+        )
+    except GatekitError as exc:
+        return {"drift": None, "error": str(exc), "drifted": [], "features": []}
+    return summary
+
+
+def drift_check(drift: dict[str, Any]) -> Check:
+    """The ``drift`` check: fails when production drifted from the golden dataset (or drift could not be computed)."""
+    if drift.get("error"):
+        return Check("drift", None, None, "", CheckStatus.FAIL, None, f"drift check failed: {drift['error']}")
+    drifted = drift.get("drifted") or []
+    if drift.get("drift"):
+        reason = drift.get("reason") or f"drifted features: {', '.join(map(str, drifted))}"
+        return Check("drift", float(len(drifted)), 0.0, "<=", CheckStatus.FAIL, None, str(reason))
+    return Check(
+        "drift", float(len(drifted)), 0.0, "<=", CheckStatus.PASS, None, "production matches the golden dataset"
+    )

@@ -1,0 +1,385 @@
+"""Stages 2 and 3, replay and judge: run the candidate on every case and judge each one as it finishes.
+
+Judging a case means: governance decides on the raw response, the response is scored
+against the case's expectations, everything the agent wrote is scrubbed, the row is
+streamed to ``results.jsonl`` / ``governance_traces.jsonl``, and the case is counted for
+the metrics. Cases are judged in dataset order on one worker thread (see
+:class:`InDatasetOrder`, :class:`JudgeOffLoop`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from gatekit.metrics import MetricInputs, score_expectations
+from gatekit.models import AgentResponse, Case, CaseResult, Decision, Outcome
+from gatekit.pipeline.prepare import Prepared
+from gatekit.redact import ERROR_CHARS, display_spec, scrub_all, scrub_cut
+
+log = logging.getLogger(__name__)
+
+_WORST_CASES = 10
+_PREVIEW_CHARS = 300
+_SIGNATURE_CHARS = 200
+
+
+def scrub(text: str | None, keep: frozenset[str] = frozenset()) -> str | None:
+    """Replace every PII value and secret the detectors find with a typed placeholder (``gatekit.redact``)."""
+    from gatekit.redact import scrub as _scrub
+
+    return _scrub(text, keep)
+
+
+def scrub_decision(decision: Decision, keep: frozenset[str]) -> None:
+    """Scrub what a decision repeats from the agent: reasons (tool names, rule errors) and tool names."""
+    decision.reasons = scrub_all(decision.reasons, keep)
+    decision.rules = [{**r, "reason": scrub(str(r.get("reason") or ""), keep)} for r in decision.rules]
+    decision.redacted_tool_calls = [
+        {**c, "name": scrub(c["name"], keep)} if isinstance(c.get("name"), str) else c
+        for c in decision.redacted_tool_calls
+    ]
+
+
+@dataclass
+class Judged:
+    """What replaying and judging produced: per-case accounting, ready for the checks stage."""
+
+    inputs: MetricInputs
+    decisions: list[Decision]
+    errored: int  # errored cases whose decision was not deny / review: counted apart, never as allowed
+    failed_cases: list[dict[str, Any]]
+    slowest: list[dict[str, Any]]
+    unpassed: list[dict[str, Any]]
+    governed: list[dict[str, Any]]
+    stop_reason: str | None  # governance emergency stop
+    identical_failures: tuple[str, str, int] | None  # (error_type, message, count) that stopped the run
+    error_signatures: Counter[tuple[str, str]] = field(default_factory=Counter)
+    pass_counts: Any = None
+    stats: Any = None  # gatekit.replay.ReplayStats
+
+
+class CaseJudge:
+    """Accounts for each finished case: governance, scoring, scrubbing, streaming to disk, counting."""
+
+    def __init__(
+        self,
+        policy: Any,
+        run_state: Any,
+        pricing: Any,
+        results: TextIO,
+        traces: TextIO,
+        run_id: str,
+        *,
+        keep: frozenset[str] = frozenset(),
+        stop_after_identical_failures: int = 0,
+    ) -> None:
+        self.policy = policy
+        self.run_state = run_state
+        self.pricing = pricing
+        self.results = results
+        self.traces = traces
+        self.run_id = run_id
+        self.keep = keep  # values scrub leaves readable (the configured agent host)
+        self.stop_after = stop_after_identical_failures
+        self.inputs = MetricInputs()
+        self.decisions: list[Decision] = []
+        self.errored = 0
+        self.failed_cases: list[dict[str, Any]] = []
+        self.slowest: list[dict[str, Any]] = []
+        self.unpassed: list[dict[str, Any]] = []
+        self.governed: list[dict[str, Any]] = []
+        self.stop_reason: str | None = None
+        self.signatures: Counter[tuple[str, str]] = Counter()
+        self._leading: tuple[str, str] | None = None  # the signature every case so far failed with
+        self._leading_count = 0
+        self.identical_failures: tuple[str, str, int] | None = None
+
+    def __call__(self, case: Case, result: CaseResult) -> bool:
+        """Judge one finished case; return False to stop the replay."""
+        response = result.response or AgentResponse()
+        response_dict = response.to_dict()
+        response_dict["latency_ms"] = result.latency_ms
+        response_dict["error_type"] = result.error_type
+        decision: Decision = self.policy.evaluate(case.to_dict(), response_dict, run=self.run_state)
+        result.decision = decision
+        # Only redacted text leaves this function: results.jsonl, traces, report, MLflow.
+        # The decision was made on the raw tool names and model; what is written is scrubbed.
+        scrub_decision(decision, self.keep)
+        if result.response is not None:
+            result.response = AgentResponse(
+                output=decision.redacted_output,
+                tool_calls=decision.redacted_tool_calls,
+                usage=response.usage,
+                model=scrub(response.model, self.keep),
+                cost_usd=response.cost_usd,
+            )
+            cost = response.cost_usd
+            if cost is None:
+                cost = self.pricing.cost(
+                    response.model, response.usage.get("input_tokens", 0), response.usage.get("output_tokens", 0)
+                )
+            result.cost_usd = cost
+            passed = score_expectations(case.expected, response.output, response.tool_calls)
+            result.passed = passed if passed is not None else None
+        else:
+            result.passed = False if case.expected else None
+        # Error messages and captured stderr are agent-controlled too: scrub them like outputs, then cut.
+        result.error_message = scrub_cut(result.error_message, ERROR_CHARS, self.keep)
+        for attempt in result.attempts:
+            attempt.error_message = scrub_cut(attempt.error_message, ERROR_CHARS, self.keep)
+        self.results.write(json.dumps(result.to_dict(), ensure_ascii=False, default=str) + "\n")
+        self.results.flush()
+        self.traces.write(
+            json.dumps(self.policy.trace_record(decision, case.to_dict(), run_id=self.run_id), default=str) + "\n"
+        )
+        self.traces.flush()
+        # Keep only what the summary needs; the payload is already on disk.
+        decision.redacted_output = ""
+        decision.redacted_tool_calls = []
+        self._account(case, result, decision, result.response or response)
+        stop = getattr(self.run_state, "stop_reason", None)
+        if stop:
+            self.stop_reason = scrub(str(stop), self.keep)
+            log.info("governance emergency stop: %s", self.stop_reason)
+            return False
+        if self.identical_failures is not None:
+            log.info("stopping: the first %d cases failed the same way", self.identical_failures[2])
+            return False
+        return True
+
+    def restore(self, result: CaseResult, case: Case | None = None) -> None:
+        """--resume: account for a case finished by the interrupted run, from its row.
+
+        The saved decision stands; its effect on the run state (token budgets, counters,
+        emergency stops) is replayed so later cases are judged as in an uninterrupted run.
+        """
+        decision = result.decision or Decision(outcome=Outcome.DENY, reasons=["no saved decision (fail closed)"])
+        response_dict = (result.response or AgentResponse()).to_dict()
+        response_dict["latency_ms"] = result.latency_ms
+        response_dict["error_type"] = result.error_type
+        case_dict = (case or Case(id=result.case_id, input=None)).to_dict()
+        self.policy.restore(case_dict, response_dict, decision, run=self.run_state)
+        stop = getattr(self.run_state, "stop_reason", None)
+        if stop:
+            self.stop_reason = str(stop)
+        self._account(Case(id=result.case_id, input=None), result, decision, result.response or AgentResponse())
+
+    def _account(self, case: Case, result: CaseResult, decision: Decision, response: AgentResponse) -> None:
+        if result.ok or decision.outcome in (Outcome.DENY, Outcome.REQUIRE_REVIEW):
+            self.decisions.append(decision)
+        else:
+            self.errored += 1  # an errored case is never an allowed decision
+        self.inputs.add(
+            ok=result.ok,
+            latency_ms=result.latency_ms,
+            attempts_ok=[a.ok for a in result.attempts],
+            error_type=result.error_type,
+            model=response.model if result.ok else None,
+            input_tokens=response.usage.get("input_tokens", 0),
+            output_tokens=response.usage.get("output_tokens", 0),
+            cost_usd=result.cost_usd,
+            passed=result.passed,
+        )
+        self._track_failures(result)
+        self._remember(case, result, decision)
+
+    def _track_failures(self, result: CaseResult) -> None:
+        """Count error signatures; stop when the first N cases all failed with the same one."""
+        if result.ok:
+            self._leading_count = -1  # a success: the run is not failing wholesale
+            return
+        signature = (
+            str(result.error_type or "error"),
+            " ".join((result.error_message or "").split())[:_SIGNATURE_CHARS],
+        )
+        self.signatures[signature] += 1
+        if self._leading_count < 0:
+            return
+        if self._leading is None or self._leading == signature:
+            self._leading = signature
+            self._leading_count += 1
+        else:
+            self._leading_count = -1
+            return
+        if self.stop_after and self._leading_count >= self.stop_after and self.identical_failures is None:
+            self.identical_failures = (*signature, self._leading_count)
+
+    def _remember(self, case: Case, result: CaseResult, decision: Decision) -> None:
+        preview = (result.response.output if result.response else "")[:_PREVIEW_CHARS]
+        row = {
+            "case_id": case.id,
+            "repeat": result.repeat,
+            "latency_ms": result.latency_ms,
+            "error_type": result.error_type,
+            "error_message": (result.error_message or "")[:_PREVIEW_CHARS] or None,
+            "attempts": len(result.attempts),
+            "outcome": decision.outcome.value,
+            "reasons": decision.reasons,
+            "output_preview": preview,
+            "tools": [c.get("name") for c in (result.response.tool_calls if result.response else [])],
+        }
+        if not result.ok:
+            self.failed_cases.append(row)
+        elif result.latency_ms is not None:
+            self.slowest.append(row)
+            self.slowest.sort(key=lambda r: -(r["latency_ms"] or 0))
+            del self.slowest[_WORST_CASES:]
+        if result.passed is False and result.ok:
+            self.unpassed.append(row)
+        if decision.outcome.value in ("deny", "require_review"):
+            self.governed.append(row)
+
+    def judged(self, pass_counts: Any, stats: Any) -> Judged:
+        """The accounting, handed to the checks stage."""
+        return Judged(
+            inputs=self.inputs,
+            decisions=self.decisions,
+            errored=self.errored,
+            failed_cases=self.failed_cases,
+            slowest=self.slowest,
+            unpassed=self.unpassed,
+            governed=self.governed,
+            stop_reason=self.stop_reason,
+            identical_failures=self.identical_failures,
+            error_signatures=self.signatures,
+            pass_counts=pass_counts,
+            stats=stats,
+        )
+
+
+class InDatasetOrder:
+    """Hands finished cases to ``judge`` in dataset order, whatever order they finish in.
+
+    Governance has stateful rules (token budgets per user per minute, emergency stops), so
+    the order in which decisions are made must not depend on which agent call returned
+    first: judging in dataset order makes two runs of the same candidate give identical
+    decisions at any concurrency. A case that finishes early waits in memory until the
+    cases before it are judged; results.jsonl therefore stays in dataset order, and an
+    interrupted run always leaves a prefix of the dataset for ``--resume``.
+    """
+
+    def __init__(self, cases: list[Case], repeat: int, done: Any, judge: Callable[[Case, CaseResult], bool]) -> None:
+        self._order = ((case.id, r) for r in range(repeat) for case in cases if (case.id, r) not in done)
+        self._next = next(self._order, None)
+        self._pending: dict[tuple[str, int], tuple[Case, CaseResult]] = {}
+        self._judge = judge
+        self.stopped = False  # a judgement asked to stop (emergency stop): judge nothing more
+
+    def __call__(self, case: Case, result: CaseResult) -> bool:
+        """Queue a finished case; judge every case now next in order; False once a judgement stopped the run."""
+        if self.stopped:
+            return False
+        self._pending[(case.id, result.repeat)] = (case, result)
+        while self._next is not None and self._next in self._pending:
+            ready_case, ready_result = self._pending.pop(self._next)
+            self._next = next(self._order, None)
+            if not self._judge(ready_case, ready_result):
+                self.stopped = True
+                return False
+        return True
+
+
+class JudgeOffLoop:
+    """Runs the judging of finished cases on one worker thread, never on the event loop.
+
+    Governance of a large output can take seconds; on the loop it would stall every other
+    case's agent call in flight and inflate their measured latency (a false latency FAIL).
+    One thread keeps the judgements serial (``InDatasetOrder`` still orders them); a
+    judgement already handed over finishes even if its replay worker is cancelled, so a
+    finished case is never lost, and :meth:`close` waits for all of them before the result
+    files are closed.
+    """
+
+    def __init__(self, in_order: InDatasetOrder) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._in_order = in_order
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gatekit-judge")
+
+    async def __call__(self, case: Case, result: CaseResult) -> bool:
+        """Hand a finished case to the judging thread and wait for its judgement."""
+        loop = asyncio.get_running_loop()
+        return await asyncio.shield(loop.run_in_executor(self._thread, self._in_order, case, result))
+
+    def close(self) -> None:
+        """Wait for the judgements in flight (bounded work) and stop the thread."""
+        self._thread.shutdown(wait=True)
+
+
+def replay_and_judge(prep: Prepared, emit: Callable[[str], None] | None = None) -> Judged:
+    """Start the agent, replay every case through it and judge each one as it finishes.
+
+    With ``--resume`` the cases the interrupted run finished are accounted for first, in
+    dataset order, replaying their effect on the stateful rules (token budgets, emergency stops).
+    """
+    return asyncio.run(_replay_and_judge(prep, emit))
+
+
+async def _replay_and_judge(prep: Prepared, emit: Callable[[str], None] | None) -> Judged:
+    from gatekit.progress import Progress
+    from gatekit.replay import PassCounts, ReplayStats, replay, result_from_row
+
+    say = emit or (lambda _msg: None)
+    config, out, resumed = prep.config, prep.out, prep.resumed
+    pass_counts = PassCounts(repeat=config.repeat)
+    run_state = prep.policy.new_run(run_id=prep.run_id)
+    await prep.agent.start()
+    try:
+        say(
+            f"gatekit {prep.command}: {prep.total_cases} cases from {prep.dataset.path} "
+            f"through {display_spec(prep.agent_spec)}"
+        )
+        with (
+            resumed.open() as results_file,
+            open(out / "governance_traces.jsonl", "a" if resumed.rows else "w", encoding="utf-8") as traces_file,
+        ):
+            judge_case = CaseJudge(
+                prep.policy,
+                run_state,
+                prep.pricing,
+                results_file,
+                traces_file,
+                prep.run_id,
+                keep=prep.settings.keep,
+                stop_after_identical_failures=config.stop_after_identical_failures,
+            )
+            by_id = {case.id: case for case in prep.cases}
+            for row in resumed.rows:
+                restored = result_from_row(row)
+                judge_case.restore(restored, by_id.get(restored.case_id))
+                pass_counts.add(restored.case_id, restored.passed)
+            if resumed.rows:
+                say(f"resuming: {len(resumed.rows)} finished cases in {out / 'results.jsonl'} are kept")
+            if judge_case.stop_reason:  # the earlier run ended with an emergency stop: so does this one
+                return judge_case.judged(pass_counts, ReplayStats(stopped_early=True))
+            progress = Progress(
+                prep.total_cases, done=judge_case.inputs.cases, errors=judge_case.inputs.errors, emit=emit
+            )
+
+            def judge(case: Case, result: CaseResult) -> bool:
+                keep_going = judge_case(case, result)
+                pass_counts.add(case.id, result.passed)
+                return keep_going
+
+            judging = JudgeOffLoop(InDatasetOrder(prep.cases, config.repeat, resumed.finished, judge))
+
+            def on_result(case: Case, result: CaseResult) -> Any:
+                progress.advance(result.ok)
+                return judging(case, result)
+
+            try:
+                with progress:
+                    stats = await replay(prep.cases, prep.agent, prep.settings, on_result)
+                # Cases still waiting behind one a deadline cut are not judged: judging them without
+                # it would decide differently from an uninterrupted run; --resume runs them again.
+            finally:
+                judging.close()  # every case handed over is on disk before the files close
+            return judge_case.judged(pass_counts, stats)
+    finally:
+        await prep.agent.close()

@@ -1,0 +1,186 @@
+"""Stage 1, prepare: validate every input and set up the output folder before the first case runs.
+
+Bad input raises a ``GatekitError`` subclass (exit 2) here, before any file is touched
+except the output folder's lock.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from gatekit.agents import AgentOptions, resolve_agent
+from gatekit.config import GateConfig, require
+from gatekit.dataset import Dataset, load_dataset
+from gatekit.errors import ConfigError
+from gatekit.metrics import load_pricing
+from gatekit.models import Case
+from gatekit.redact import url_host
+from gatekit.replay import ReplaySettings
+from gatekit.verdict import Thresholds, load_thresholds
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Prepared:
+    """Everything validated and opened for one gate run."""
+
+    config: GateConfig
+    command: str
+    started: datetime
+    dataset: Dataset
+    cases: list[Case]
+    agent_spec: str
+    agent: Any
+    thresholds: Thresholds
+    pricing: Any
+    policy: Any
+    baseline: Any | None
+    out: Path
+    run_id: str
+    resumed: Any  # gatekit.replay.ResumeState
+    settings: ReplaySettings
+    sample: dict[str, int] | None
+
+    @property
+    def total_cases(self) -> int:
+        """Cases times repeats: how many judgements the run makes."""
+        return len(self.cases) * self.config.repeat
+
+
+def prepare(config: GateConfig, *, command: str, started: datetime, locks: list[Any]) -> Prepared:
+    """Load and check config, dataset, thresholds, pricing, policy, agent, baseline; lock ``out``.
+
+    The output lock is appended to ``locks``; the caller releases it when the run ends.
+    """
+    dataset_path = require(config, "dataset")
+    agent_spec = require(config, "agent")
+    thresholds = load_thresholds(require(config, "thresholds"))
+    pricing = load_pricing(config.pricing)
+    from gatekit.governance import load_policy
+
+    policy = load_policy(require(config, "policy"))
+    dataset = load_dataset(dataset_path)
+    cases, sample = _sample(config, dataset)
+    options = AgentOptions(
+        concurrency=config.concurrency,
+        timeout_s=config.timeout,
+        model=config.agent_options.model,
+        api_key_env=config.agent_options.api_key_env,
+        headers=dict(config.agent_options.headers),
+        extra=dict(config.agent_options.extra),
+    )
+    agent = resolve_agent(agent_spec, options)
+    if config.production:
+        import glob
+
+        if not glob.glob(config.production) and not Path(config.production).exists():
+            raise ConfigError(
+                f"--production {config.production}: no file or folder matches; pass production logs "
+                "(.jsonl/.parquet/.csv, a folder or a glob)"
+            )
+    baseline = _baseline(config, thresholds, agent_spec, dataset.sha256)
+    out = Path(config.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"--out {out}: cannot create the output folder ({exc.strerror}); choose a writable path"
+        ) from None
+    from gatekit.fsio import OutputLock
+
+    locks.append(OutputLock(out).acquire())
+    from gatekit.replay import prepare_results
+
+    order = [(case.id, r) for r in range(config.repeat) for case in cases]
+    resumed = prepare_results(
+        out,
+        resume=config.resume,
+        run_id=started.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}",
+        identity=_run_identity(config, dataset.sha256, policy),
+        order=order,
+    )
+    settings = ReplaySettings(
+        concurrency=config.concurrency,
+        timeout_s=config.timeout,
+        retries=config.retries,
+        repeat=config.repeat,
+        deadline_s=config.deadline,
+        skip=resumed.finished,
+        keep=frozenset(filter(None, [url_host(agent_spec)])),
+    )
+    log.debug("prepared: %d cases x %d repeats, out %s, run %s", len(cases), config.repeat, out, resumed.run_id)
+    return Prepared(
+        config=config,
+        command=command,
+        started=started,
+        dataset=dataset,
+        cases=cases,
+        agent_spec=agent_spec,
+        agent=agent,
+        thresholds=thresholds,
+        pricing=pricing,
+        policy=policy,
+        baseline=baseline,
+        out=out,
+        run_id=resumed.run_id,
+        resumed=resumed,
+        settings=settings,
+        sample=sample,
+    )
+
+
+def _sample(config: GateConfig, dataset: Dataset) -> tuple[list[Case], dict[str, int] | None]:
+    cases = dataset.cases
+    if config.sample is None or config.sample >= len(cases):
+        return cases, None
+    import random
+
+    rng = random.Random(config.seed)
+    picked = sorted(rng.sample(cases, config.sample), key=lambda c: c.line)
+    return picked, {"size": config.sample, "seed": config.seed, "of": len(cases)}
+
+
+def _baseline(config: GateConfig, thresholds: Thresholds, agent_spec: str, dataset_sha256: str) -> Any | None:
+    """Find the baseline run and its results before any case runs (``--baseline``)."""
+    if not config.baseline:
+        return None
+    from gatekit.baseline import load_baseline
+    from gatekit.regression import parse_limits
+
+    if not thresholds.max_regression:
+        raise ConfigError(
+            f"--baseline {config.baseline}: {config.thresholds} has no 'max_regression:' limits; "
+            "add e.g. max_regression: {error_rate: 0.5pp, latency_p95_ms: 10%}"
+        )
+    parse_limits(thresholds.max_regression)
+    return load_baseline(
+        config.baseline,
+        tracking_uri=config.tracking_uri,
+        experiment=config.experiment,
+        candidate_spec=agent_spec,
+        dataset_sha256=dataset_sha256,
+    )
+
+
+def _run_identity(config: GateConfig, dataset_sha256: str, policy: Any) -> dict[str, Any]:
+    """What ``--resume`` checks: dataset, agent (hashed), policy, thresholds, pricing, repeat, sample."""
+    from gatekit.replay import file_sha256, run_identity
+
+    agent = json.dumps([config.agent, config.agent_options.model], default=str)
+    return run_identity(
+        dataset_sha256=dataset_sha256,
+        agent=agent,
+        repeat=config.repeat,
+        sample=config.sample,
+        seed=config.seed,
+        policy={"id": policy.id, "version": policy.version, "sha256": policy.sha256},
+        thresholds_sha256=file_sha256(config.thresholds),
+        pricing_sha256=file_sha256(config.pricing),
+    )

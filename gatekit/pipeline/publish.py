@@ -1,0 +1,222 @@
+"""Stage 6, publish: write the verdict where it is read, the same for the CLI and Python callers.
+
+Order: verdict.json and report.html in ``out``; the MLflow run (with those files as
+artifacts); promotion (``promote`` only, after the run is fully logged); the JUnit XML
+(``junit:``); the GitHub step summary, annotations and outputs (when
+``GITHUB_ACTIONS=true``). A failing sink never hides the verdict: MLflow down gives exit
+3 with the local files written; an unwritable JUnit path gives exit 2 (bad path) or 3.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+from gatekit import __version__
+from gatekit.errors import EXIT_INFRA, EXIT_USAGE, SinkError
+from gatekit.models import CheckStatus
+from gatekit.pipeline.checks import Assessment
+from gatekit.pipeline.model import PromotionPart, Verdict
+from gatekit.pipeline.prepare import Prepared
+from gatekit.redact import display_spec, redact_urls
+
+log = logging.getLogger(__name__)
+
+
+def write_local(verdict: Verdict, out: Path, t0: float) -> None:
+    """Write ``verdict.json`` and ``report.html`` (atomically) with the duration so far."""
+    from gatekit.fsio import atomic_write_text
+    from gatekit.report.html import write_report
+
+    verdict.duration_s = round(time.perf_counter() - t0, 3)
+    atomic_write_text(out / "verdict.json", verdict.to_json())
+    write_report(verdict.to_dict(), out / "report.html")  # the template reads the JSON shape
+
+
+def publish(
+    verdict: Verdict,
+    prep: Prepared,
+    assessment: Assessment,
+    *,
+    t0: float,
+    env: Mapping[str, str] | None = None,
+    stream: TextIO | None = None,
+    say: Callable[[str], None] | None = None,
+) -> Verdict:
+    """Write files, log to MLflow, promote, write JUnit and GitHub outputs; return the verdict as published."""
+    env = os.environ if env is None else env
+    out = prep.out
+    try:
+        if prep.config.no_mlflow:
+            verdict.mlflow.skipped = True
+            if verdict.command == "promote":
+                from gatekit.promotion import DEFAULT_ALIAS
+
+                verdict.promotion = PromotionPart(
+                    alias=prep.config.alias or DEFAULT_ALIAS,
+                    action="skipped",
+                    dry_run=prep.config.dry_run,
+                    message="not promoted: MLflow logging is off (--no-mlflow)",
+                )
+            write_local(verdict, out, t0)
+        else:
+            _log_mlflow(verdict, prep, assessment, t0)
+    except SinkError as exc:
+        log.warning("MLflow logging failed: %s", exc)
+        verdict.mlflow.error = str(exc)
+        verdict.reasons = [*verdict.reasons, f"MLflow logging failed: {exc}"]
+        verdict.exit_code = EXIT_INFRA
+        write_local(verdict, out, t0)
+    if prep.config.junit is not None:
+        _write_junit(verdict, prep.config.junit, say)
+    from gatekit.sinks.github import publish as publish_github
+
+    # annotations go to stderr when stdout carries JSON; the caller chooses the stream
+    publish_github(verdict, env, stream=stream if stream is not None else sys.stdout)
+    return verdict
+
+
+def _log_mlflow(verdict: Verdict, prep: Prepared, assessment: Assessment, t0: float) -> None:
+    from gatekit.sinks.mlflow import log_run, log_run_artifact, resolve_tracking_uri
+
+    config = prep.config
+    tracking_uri = resolve_tracking_uri(config.tracking_uri)
+    verdict.mlflow.tracking_uri = redact_urls(tracking_uri)
+    write_local(verdict, prep.out, t0)
+
+    def before_artifacts(mlflow_run_id: str, experiment_id: str) -> None:
+        verdict.mlflow.run_id = mlflow_run_id
+        verdict.mlflow.experiment_id = experiment_id
+        write_local(verdict, prep.out, t0)
+
+    out = prep.out
+    model_tags = _model_tags(prep.agent_spec, tracking_uri)
+    log_run(
+        tracking_uri,
+        config.experiment,
+        config.run_name or run_name(verdict),
+        params=_mlflow_params(prep),
+        metrics=_mlflow_metrics(assessment),
+        tags={
+            "gatekit.verdict": verdict.verdict,
+            "gatekit.kind": "gate",
+            "gatekit.command": verdict.command,
+            "gatekit.candidate": display_spec(prep.agent_spec),
+            "gatekit.dataset_sha256": prep.dataset.sha256,
+            "gatekit.version": __version__,
+            **_ci_tags(),
+            **model_tags,
+        },
+        artifacts=[out / "verdict.json", out / "report.html", out / "results.jsonl", out / "governance_traces.jsonl"]
+        + ([out / "drift.json", out / "drift.html"] if verdict.drift is not None else []),
+        dataset={
+            "name": prep.dataset.path.stem,
+            "path": str(prep.dataset.path),
+            "sha256": prep.dataset.sha256,
+            "records": [c.to_dict() for c in prep.dataset.cases],
+        },
+        before_artifacts=before_artifacts,
+        start_time_ms=int(prep.started.timestamp() * 1000),
+    )
+    log.info("logged MLflow run %s at %s", verdict.mlflow.run_id, verdict.mlflow.tracking_uri)
+    _tag_model_version(tracking_uri, model_tags, verdict)
+    # Only after the run is fully logged, only on pass
+    if verdict.command == "promote":
+        from gatekit.promotion import DEFAULT_ALIAS, promote
+
+        block = promote(verdict, alias=config.alias or DEFAULT_ALIAS, tracking_uri=tracking_uri, dry_run=config.dry_run)
+        verdict.promotion = PromotionPart.model_validate(block)
+        write_local(verdict, out, t0)  # verdict.json / report.html now carry the promotion block
+        for name in ("verdict.json", "report.html"):
+            log_run_artifact(tracking_uri, str(verdict.mlflow.run_id), out / name)
+
+
+def run_name(verdict: Verdict) -> str:
+    """Default MLflow run name: ``gate · <candidate> · <verdict>``."""
+    return f"gate · {display_spec(verdict.candidate.spec)} · {verdict.verdict}"[:250]
+
+
+def _model_tags(agent_spec: str, tracking_uri: str) -> dict[str, str]:
+    from gatekit.promotion import model_tags
+
+    return model_tags(agent_spec, tracking_uri)
+
+
+def _ci_tags() -> dict[str, str]:
+    from gatekit.sinks.github import ci_tags
+
+    return ci_tags(os.environ)
+
+
+def _tag_model_version(tracking_uri: str, model_tags: Mapping[str, str], verdict: Verdict) -> None:
+    """Tag the registered model version under test with this gate's verdict and run id."""
+    from gatekit.promotion import TAG_MODEL_NAME, TAG_MODEL_VERSION
+    from gatekit.sinks.mlflow import registry_set_version_tag
+
+    name, version = model_tags.get(TAG_MODEL_NAME), model_tags.get(TAG_MODEL_VERSION)
+    if not (name and version):
+        return
+    registry_set_version_tag(tracking_uri, name, version, "gatekit.verdict", verdict.verdict)
+    registry_set_version_tag(tracking_uri, name, version, "gatekit.verdict_run_id", str(verdict.mlflow.run_id))
+
+
+def _write_junit(verdict: Verdict, junit: Path, say: Callable[[str], None] | None) -> None:
+    """Write the JUnit XML; an unwritable path sets exit 2 (bad path) or 3 (failing disk) and says why."""
+    from gatekit.report.junit import write_junit
+
+    try:
+        write_junit(verdict, Path(verdict.out_dir) / "results.jsonl", junit)
+    except OSError as exc:
+        bad_path = isinstance(exc, IsADirectoryError | NotADirectoryError | PermissionError | FileNotFoundError)
+        hint = "pass a writable file path" if bad_path else "check the disk"
+        message = (
+            f"--junit {junit}: cannot write the JUnit XML ({exc.strerror or exc}); {hint}; "
+            f"the verdict ({verdict.verdict}) is in {Path(verdict.out_dir) / 'verdict.json'}"
+        )
+        log.error("%s", message)
+        if say is not None:
+            say(f"error: {message}")
+        verdict.exit_code = EXIT_USAGE if bad_path else EXIT_INFRA
+        verdict.reasons = [*verdict.reasons, message]
+
+
+def _mlflow_params(prep: Prepared) -> dict[str, Any]:
+    config, policy = prep.config, prep.policy
+    return {
+        "agent": display_spec(prep.agent_spec),
+        "dataset": str(config.dataset),
+        "dataset_sha256": prep.dataset.sha256,
+        "thresholds": str(config.thresholds),
+        "policy": str(config.policy),
+        "policy_id": policy.id,
+        "policy_version": policy.version,
+        "policy_sha256": policy.sha256,
+        "concurrency": config.concurrency,
+        "timeout_s": config.timeout,
+        "retries": config.retries,
+        "repeat": config.repeat,
+        "sample": config.sample,
+    }
+
+
+def _mlflow_metrics(assessment: Assessment) -> dict[str, float]:
+    metrics: dict[str, float] = {}
+    for key, value in assessment.values.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        metrics[key] = float(value)
+    metrics["checks_failed"] = float(sum(c.status is CheckStatus.FAIL for c in assessment.checks))
+    metrics["checks_inconclusive"] = float(sum(c.status is CheckStatus.INCONCLUSIVE for c in assessment.checks))
+    return metrics
+
+
+def publish_error(message: str, exit_code: int, env: Mapping[str, str] | None = None) -> bool:
+    """Publish a run that ended without a verdict (exit 2 or 3) to GitHub Actions, when running there."""
+    from gatekit.sinks.github import publish_error as publish_github_error
+
+    return publish_github_error(message, exit_code, os.environ if env is None else env)

@@ -1,0 +1,67 @@
+"""The terminal summary of a gate verdict: the verdict line, then what did not pass, governance, files.
+
+Agent-controlled text is made inert for a terminal or CI log (``plain_text``).
+"""
+
+from __future__ import annotations
+
+import os
+
+from gatekit.pipeline.model import CheckResult, Verdict
+from gatekit.report.text import interval_text, plain_text
+from gatekit.verdict import describe
+
+
+def verdict_line(verdict: Verdict, word: str | None = None) -> str:
+    """``PASS  eval <candidate> (30 cases, exit 0)``; ``word`` is the (coloured) verdict word."""
+    cases = verdict.metrics.get("cases", verdict.dataset.cases)
+    shown = word if word is not None else verdict.verdict.upper()
+    return (
+        f"{shown}  {verdict.command} {plain_text(verdict.candidate.spec, 500)} "
+        f"({cases} cases, exit {verdict.exit_code})"
+    )
+
+
+def check_line(check: CheckResult) -> str:
+    """One check as a line; a passing check whose interval straddles its limit says so."""
+    text = describe(check.to_check())
+    if check.status == "pass" and check.straddles:
+        text += f": interval {interval_text(check)} straddles the limit (the measured value decided)"
+    return text
+
+
+def summary_lines(verdict: Verdict, *, quiet: bool = False) -> list[str]:
+    """Lines after the verdict line: promotion first (when asked for), then the details unless ``quiet``."""
+    lines: list[str] = []
+    if verdict.command == "promote" and verdict.promotion is not None:
+        lines.append(f"  PROMOTION    {plain_text(verdict.promotion.message or verdict.promotion.action, 2000)}")
+    if quiet:
+        return lines
+    if verdict.errors.dominant is not None:
+        lines.append(f"  ERRORS       {plain_text(verdict.errors.dominant.describe(), 2000)}")
+    for check in verdict.checks:
+        if check.status != "pass":
+            lines.append(f"  {check.status.upper():<12} {plain_text(check_line(check), 2000)}")
+        elif check.straddles:
+            lines.append(f"  {'PASS?':<12} {plain_text(check_line(check), 2000)}")
+    if verdict.mlflow.error:
+        lines.append(f"  MLFLOW       {plain_text(verdict.mlflow.error, 2000)}")
+    g = verdict.governance.outcomes
+    metrics = verdict.metrics
+    lat = metrics.get("latency_p95_ms")
+    governance = (
+        f"governance allow {g.get('allow', 0)}, redacted {g.get('allow_with_redaction', 0)}, "
+        f"review {g.get('require_review', 0)}, deny {g.get('deny', 0)}"
+    )
+    if verdict.governance.errored:
+        governance += f", errored {verdict.governance.errored} (no response to judge)"
+    lines.append(
+        f"  latency p95 {'—' if lat is None else f'{lat:.1f} ms'} · errors {metrics.get('errors')}/{metrics.get('cases')}"
+        f" · {governance}"
+    )
+    lines.append(f"  report {os.path.join(verdict.out_dir, 'report.html')}")
+    if verdict.mlflow.run_id:
+        lines.append(f"  MLflow run {verdict.mlflow.run_id} at {verdict.mlflow.tracking_uri}")
+    elif verdict.mlflow.skipped:
+        lines.append("  MLflow       not logged (--no-mlflow)")
+    return lines

@@ -1,0 +1,105 @@
+"""JUnit XML of a gate verdict: one testcase per check and one per failed case (CI test reports)."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from gatekit.pipeline.model import Verdict
+from gatekit.report.text import check_sentence, xml_text
+
+
+def _case_failure(row: Mapping[str, Any]) -> tuple[str, str] | None:
+    """``(type, message)`` when a results.jsonl row failed (agent error or governance DENY), else ``None``.
+
+    A response that merely missed its expectations is not a failed case: ``pass_rate`` judges those.
+    """
+    if not row.get("ok", True):
+        return str(row.get("error_type") or "error"), str(row.get("error_message") or "the agent call failed")
+    decision = row.get("decision") or {}
+    if str(decision.get("outcome")) == "deny":
+        return "governance_deny", "; ".join(str(r) for r in decision.get("reasons") or []) or "denied by policy"
+    return None
+
+
+def write_junit(verdict: Verdict, results_path: Path, out_path: Path) -> Path:
+    """Write JUnit XML: one testcase per check and one per failed case; return ``out_path``.
+
+    Failed checks and inconclusive checks are ``<failure>`` (inconclusive is never a
+    pass); cases come from ``results_path`` (results.jsonl), or from the verdict's
+    ``failed_cases`` when that file is missing.
+    """
+    kind = verdict.kind
+    root = ET.Element("testsuites", name=f"gatekit {kind}")
+
+    checks_suite = ET.SubElement(root, "testsuite", name=f"gatekit.{kind}.checks")
+    n_checks = n_check_failures = 0
+    for check in verdict.checks:
+        n_checks += 1
+        case = ET.SubElement(
+            checks_suite,
+            "testcase",
+            classname=f"gatekit.{kind}.checks",
+            name=xml_text(check.name, 200),
+        )
+        status = check.status
+        sentence = xml_text(check_sentence(check))
+        if status != "pass":
+            n_check_failures += 1
+            failure = ET.SubElement(case, "failure", message=sentence, type=xml_text(status, 50))
+            failure.text = xml_text(check.model_dump_json())
+        else:
+            ET.SubElement(case, "system-out").text = sentence
+    checks_suite.set("tests", str(n_checks))
+    checks_suite.set("failures", str(n_check_failures))
+    checks_suite.set("errors", "0")
+    checks_suite.set("skipped", "0")
+
+    cases_suite = ET.SubElement(root, "testsuite", name=f"gatekit.{kind}.cases")
+    from gatekit.results import read_result_rows
+
+    rows = read_result_rows(Path(results_path))
+    failed: list[tuple[str, float | None, str, str]] = []
+    if rows:
+        for row in rows:
+            found = _case_failure(row)
+            if found is None:
+                continue
+            case_id = str(row.get("case_id"))
+            if row.get("repeat"):
+                case_id = f"{case_id}#{row.get('repeat')}"
+            latency = row.get("latency_ms")
+            failed.append((case_id, latency if isinstance(latency, int | float) else None, *found))
+    else:
+        for verdict_row in verdict.failed_cases:
+            failed.append(
+                (verdict_row.case_id, None, verdict_row.error_type or "error", verdict_row.error_message or "")
+            )
+    for case_id, latency_ms, failure_type, message in failed:
+        case = ET.SubElement(cases_suite, "testcase", classname=f"gatekit.{kind}.cases", name=xml_text(case_id, 200))
+        if latency_ms is not None:
+            case.set("time", f"{latency_ms / 1000.0:.3f}")
+        failure = ET.SubElement(case, "failure", message=xml_text(message, 500), type=xml_text(failure_type, 50))
+        failure.text = xml_text(message)
+    cases_suite.set("tests", str(len(failed)))
+    cases_suite.set("failures", str(len(failed)))
+    cases_suite.set("errors", "0")
+    cases_suite.set("skipped", "0")
+
+    root.set("tests", str(n_checks + len(failed)))
+    root.set("failures", str(n_check_failures + len(failed)))
+    root.set("errors", "0")
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tree = ET.ElementTree(root)
+    ET.indent(tree)
+    data = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    if out_path.is_char_device():  # /dev/stdout and friends cannot be replaced, only written
+        out_path.write_bytes(data)
+        return out_path
+    from gatekit.fsio import atomic_write_bytes
+
+    atomic_write_bytes(out_path, data)
+    return out_path

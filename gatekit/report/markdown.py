@@ -1,0 +1,143 @@
+"""Markdown summary of a gate verdict (the GitHub step summary, a PR comment).
+
+Every agent-controlled value is escaped (``gatekit.report.text``); lists are bounded so
+the summary stays far below GitHub's 1 MiB limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from gatekit.pipeline.model import Verdict
+from gatekit.report.text import format_value, interval_text, limit_text, md_escape
+
+_MAX_ROWS = 50
+_MAX_CELL_CHARS = 300
+_VERDICT_BADGE = {"pass": "✅ PASS", "fail": "❌ FAIL", "inconclusive": "⚠️ INCONCLUSIVE"}
+_STATUS_BADGE = {"pass": "✅ pass", "fail": "❌ fail", "inconclusive": "⚠️ inconclusive"}
+_ORDER = {"fail": 0, "inconclusive": 1, "pass": 2}
+
+
+def _code(value: object) -> str:
+    # inside `code` spans only the backtick matters; drop it and line breaks
+    text = " ".join(str(value).split()).replace("`", "'")
+    return text if len(text) <= _MAX_CELL_CHARS else text[: _MAX_CELL_CHARS - 1] + "…"
+
+
+def _url(value: str) -> str:
+    return value.replace(" ", "%20").replace(")", "%29").replace("(", "%28")
+
+
+def mlflow_run_url(verdict: Verdict) -> str | None:
+    """Link to the run in the MLflow UI when the tracking URI is a server, else ``None``."""
+    info = verdict.mlflow
+    uri = info.tracking_uri or ""
+    if not (uri.startswith(("http://", "https://")) and info.run_id and info.experiment_id is not None):
+        return None
+    return f"{uri.rstrip('/')}/#/experiments/{info.experiment_id}/runs/{info.run_id}"
+
+
+def render_summary(verdict: Verdict, env: Mapping[str, str] | None = None) -> str:
+    """Render the markdown summary of one gate verdict."""
+    from gatekit.redact import display_spec
+
+    env = env if env is not None else {}
+    badge = _VERDICT_BADGE.get(verdict.verdict, f"🛑 {md_escape(verdict.verdict.upper())}")
+    lines: list[str] = [f"## gatekit {md_escape(verdict.kind)}: {badge}", ""]
+    facts = [f"candidate `{_code(display_spec(verdict.candidate.spec))}`", f"{verdict.dataset.cases} cases"]
+    if verdict.exit_code is not None:
+        facts.append(f"exit code {verdict.exit_code}")
+    lines += [" · ".join(facts), ""]
+
+    if verdict.reasons:
+        lines.append("**Why:**")
+        lines += [f"- {md_escape(r)}" for r in verdict.reasons[:_MAX_ROWS]]
+        if len(verdict.reasons) > _MAX_ROWS:
+            lines.append(f"- … and {len(verdict.reasons) - _MAX_ROWS} more")
+        lines.append("")
+
+    checks = sorted(verdict.checks, key=lambda c: _ORDER.get(c.status, 3))
+    if checks:
+        # failing checks first, then inconclusive, then passing: the reader sees why in one screen
+        lines += ["### Checks", "", "| check | value | limit | interval | status |", "|---|---:|---:|---|---|"]
+        for check in checks[:_MAX_ROWS]:
+            interval = interval_text(check)
+            if check.straddles:
+                interval += " (straddles the limit)"
+            lines.append(
+                f"| {md_escape(check.name)} | {md_escape(format_value(check.value, check.unit))} | {md_escape(limit_text(check))} | {md_escape(interval)} | {_STATUS_BADGE.get(check.status, md_escape(check.status))} |"
+            )
+        if len(checks) > _MAX_ROWS:
+            lines.append(f"\n… {len(checks) - _MAX_ROWS} more checks in verdict.json")
+        lines.append("")
+
+    governance = verdict.governance
+    if governance.outcomes:
+        lines += ["### Governance", ""]
+        policy = governance.policy
+        if policy is not None:
+            lines += [
+                f"policy `{_code(policy.id)}` version `{_code(policy.version)}` sha256 `{_code(policy.sha256[:12])}`",
+                "",
+            ]
+        lines += ["| outcome | cases |", "|---|---:|"]
+        for name in ("allow", "allow_with_redaction", "require_review", "deny"):
+            if name in governance.outcomes:
+                lines.append(f"| {name} | {int(governance.outcomes[name])} |")
+        if governance.errored:
+            lines.append(f"| errored (no response to judge) | {governance.errored} |")
+        if governance.denied_cases:
+            lines += ["", "| denied case | reasons |", "|---|---|"]
+            for row in governance.denied_cases[:_MAX_ROWS]:
+                lines.append(f"| {md_escape(row.case_id)} | {md_escape('; '.join(row.reasons))} |")
+        lines.append("")
+
+    drift = verdict.drift
+    if isinstance(drift, Mapping):
+        lines += ["### Drift", "", "Drift detected." if drift.get("drift") else "No drift detected."]
+        features = [f for f in drift.get("features") or [] if isinstance(f, Mapping)]
+        if features:
+            lines += ["", "| feature | test | statistic | p-value | drift |", "|---|---|---:|---:|---|"]
+            for feat in features[:_MAX_ROWS]:
+                lines.append(
+                    "| {} | {} | {} | {} | {} |".format(
+                        md_escape(feat.get("name") or feat.get("feature")),
+                        md_escape(feat.get("test") or ""),
+                        md_escape(format_value(feat.get("statistic"))),
+                        md_escape(format_value(feat.get("p_value"))),
+                        "yes" if feat.get("drift") else "no",
+                    )
+                )
+        lines.append("")
+
+    if verdict.failed_cases:
+        lines += ["### Failed cases", ""]
+        if verdict.errors.dominant is not None:
+            lines += [f"Most failed the same way: {md_escape(verdict.errors.dominant.describe())}", ""]
+        lines += ["| case | error | message |", "|---|---|---|"]
+        for row in verdict.failed_cases[:_MAX_ROWS]:
+            lines.append(
+                f"| {md_escape(row.case_id)} | {md_escape(row.error_type or '')} | {md_escape(row.error_message or '')} |"
+            )
+        if len(verdict.failed_cases) > _MAX_ROWS:
+            lines.append(f"\n… {len(verdict.failed_cases) - _MAX_ROWS} more in results.jsonl")
+        lines.append("")
+
+    promotion = verdict.promotion
+    if promotion is not None and promotion.model:
+        lines += ["### Promotion", "", md_escape(promotion.message or promotion.action), ""]
+
+    lines += ["### Report", "", f"- files: `{_code(verdict.out_dir)}` (report.html, verdict.json, results.jsonl)"]
+    if env.get("GITHUB_SERVER_URL") and env.get("GITHUB_REPOSITORY") and env.get("GITHUB_RUN_ID"):
+        run_url = f"{env['GITHUB_SERVER_URL']}/{env['GITHUB_REPOSITORY']}/actions/runs/{env['GITHUB_RUN_ID']}"
+        lines.append(f"- workflow artifact: [run artifacts]({_url(run_url)}#artifacts)")
+    url = mlflow_run_url(verdict)
+    info = verdict.mlflow
+    if url:
+        lines.append(f"- MLflow run: [{md_escape(info.run_id)}]({_url(url)})")
+    elif info.run_id:
+        lines.append(f"- MLflow run id: `{_code(info.run_id)}`")
+    if info.error:
+        lines.append(f"- MLflow error: {md_escape(info.error)}")
+    lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,110 @@
+"""Text for people and machines: escaping for markdown, job logs, workflow commands and XML; value formatting.
+
+Agent-controlled text (case ids, error messages, reasons) is untrusted: every renderer and
+sink escapes it with these functions before it leaves gatekit.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from gatekit.pipeline.model import CheckResult
+
+_MAX_CELL_CHARS = 300
+
+# Backslash-escape every punctuation mark that can start markup inside a line (links, emphasis,
+# code, tables, autolinks, @mentions); line-start-only markers (#, -, +, >) cannot occur mid-cell.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()!|~:@$])")
+# XML 1.0 forbids most C0 controls (and lone surrogates / U+FFFE / U+FFFF) even when escaped.
+# C0/C1 controls (newlines, ESC for terminal sequences) and Unicode line/paragraph separators
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u0085]")
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def md_escape(value: object, limit: int = _MAX_CELL_CHARS) -> str:
+    """Escape ``value`` so it renders as literal text inside a GitHub markdown table cell.
+
+    HTML is neutralised (GitHub renders inline HTML in summaries), markdown punctuation is
+    backslash-escaped, and line breaks become spaces so a cell stays one row.
+    """
+    text = " ".join(str(value).split())
+    text = _truncate(text, limit)
+    text = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)  # ESC, BEL ...
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # '>' is already an entity; escape the rest of the markdown punctuation.
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def plain_text(value: object, limit: int = _MAX_CELL_CHARS) -> str:
+    r"""Return ``value`` as inert one-line text for a terminal or a CI job log.
+
+    Control characters (line breaks, ANSI escapes) are shown as backslash escapes (``\n``), so
+    untrusted text cannot start a new log line, and ``::`` is percent-encoded, so it cannot
+    form a GitHub workflow command (``::add-mask::``, ``::stop-commands::``) either.
+    """
+    text = _truncate(str(value), limit)
+    text = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    return text.replace("::", "%3A%3A")
+
+
+def command_data_escape(value: object) -> str:
+    """Escape the message part of a workflow command (``::error ...::MESSAGE``)."""
+    return str(value).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def command_property_escape(value: object) -> str:
+    """Escape a property value of a workflow command (``title=...``, ``file=...``)."""
+    return command_data_escape(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def xml_text(value: object, limit: int = 4000) -> str:
+    """Return ``value`` as text that is legal in XML 1.0 (ElementTree escapes ``<&"`` itself)."""
+    return _XML_INVALID.sub("\ufffd", _truncate(str(value), limit))
+
+
+def format_value(value: object, unit: str = "") -> str:
+    """Format a check value or limit for people: 4 significant digits, unit appended."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        text = str(value).lower()
+    elif isinstance(value, int):
+        text = str(value)
+    elif isinstance(value, float):
+        if math.isnan(value):
+            return "n/a"
+        text = f"{value:.4g}"
+    else:
+        text = str(value)
+    if unit and unit not in {"count", "ratio", "fraction"}:
+        return f"{text} {unit}" if unit.isalpha() and len(unit) > 2 else f"{text}{unit}"
+    return text
+
+
+def interval_text(check: CheckResult) -> str:
+    """``[lo, hi]`` of a check's interval in its unit, or ``""``."""
+    if check.interval is None:
+        return ""
+    return f"[{format_value(check.interval[0], check.unit)}, {format_value(check.interval[1], check.unit)}]"
+
+
+def limit_text(check: CheckResult) -> str:
+    """``<= 2000 ms`` or ``—`` when the check has no limit."""
+    if check.limit is None:
+        return "—"
+    return f"{check.op} {format_value(check.limit, check.unit)}".strip()
+
+
+def check_sentence(check: CheckResult) -> str:
+    """One line describing a check: its message if any, else ``name = value (limit ...)``; notes a straddling interval."""
+    if check.message.strip():
+        return check.message.strip()
+    text = f"{check.name} = {format_value(check.value, check.unit)} (limit {limit_text(check)})"
+    if check.straddles:
+        text += f"; interval {interval_text(check)} straddles the limit"
+    return text
