@@ -37,7 +37,11 @@ def _quiet_mlflow() -> None:
 
 
 def resolve_tracking_uri(tracking_uri: str | None) -> str:
-    """Return the tracking URI that will be used: the argument, else MLflow's own default."""
+    """Return the tracking URI that will be used: the argument, else ``MLFLOW_TRACKING_URI``, else MLflow's default.
+
+    The environment is read here, not left to MLflow: an earlier ``mlflow.set_tracking_uri`` in the same
+    process (a library caller's, or a previous gate's) must not win over the documented precedence.
+    """
     _limit_http_retries()
     import mlflow
 
@@ -45,7 +49,7 @@ def resolve_tracking_uri(tracking_uri: str | None) -> str:
 
     if tracking_uri:
         return tracking_uri
-    return str(mlflow.get_tracking_uri())
+    return os.environ.get("MLFLOW_TRACKING_URI") or str(mlflow.get_tracking_uri())
 
 
 def _check_reachable(uri: str) -> None:
