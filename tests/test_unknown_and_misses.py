@@ -130,3 +130,29 @@ def test_gate_records_unknown_tokens_and_misses_end_to_end(tmp_path: Path) -> No
     html = (out / "report.html").read_text()
     assert "tokens in / out<b>unknown / unknown</b>" in html
     assert "expected tool call &#34;get_order&#34; with {&#34;order_id&#34;: &#34;W1&#34;}" in html
+
+
+def test_drift_skips_unknown_tokens_instead_of_finding_zeros(tmp_path: Path) -> None:
+    # a ResponsesAgent reports no usage: its results rows carry null tokens, which must not
+    # become a reference sample of zeros that "drifts" (D = 1.0) from production
+    from gatekit.drift import check_drift
+
+    golden = [{"id": f"c{i}", "input": f"question {'x' * (i % 17)}"} for i in range(60)]
+    results = [
+        CaseResult(case_id=g["id"], ok=True, attempts=[], latency_ms=100.0 + i, response=normalise_response("ok"))
+        for i, g in enumerate(golden)
+    ]
+    production = [
+        {"input": f"question {'x' * (i % 17)}", "latency_ms": 100.0 + i % 60, "usage": {"output_tokens": 40 + i % 9}}
+        for i in range(300)
+    ]
+    ref = tmp_path / "golden.jsonl"
+    ref.write_text("".join(json.dumps(g) + "\n" for g in golden), encoding="utf-8")
+    res = tmp_path / "results.jsonl"
+    res.write_text("".join(json.dumps(r.to_dict()) + "\n" for r in results), encoding="utf-8")
+    prod = tmp_path / "prod.jsonl"
+    prod.write_text("".join(json.dumps(p) + "\n" for p in production), encoding="utf-8")
+    report = check_drift(ref, prod, reference_results=res, out=tmp_path / "out", log_to_mlflow=False).report
+    tokens = [f for f in report["features"] if f["name"] == "output_tokens"]
+    assert not tokens or not tokens[0]["drifted"]
+    assert not any(f["name"] == "output_tokens" and f.get("n_reference") for f in report["features"])
