@@ -19,22 +19,25 @@ from typing import Any
 MODEL = "demo-retail-small"
 _ORDER = re.compile(r"#W\d{7}")
 _NAME = re.compile(r"(?:I am|I're|called|name is)\s+([A-Z][a-z]+) ([A-Z][a-z]+)\b")
-_HANDLE = re.compile(r"I am ([a-z]+)_([a-z]+)_\d+")
+_HANDLE = re.compile(r"\b([a-z]+)_([a-z]+)_\d+\b")
 _ZIP = re.compile(r"\b(\d{5})\b")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 _CARD = re.compile(r"\b(?:\d[ -]?){13,19}\b")
 _AMOUNT = re.compile(r"\$([\d,]+(?:\.\d{2})?)")
+# What the customer asks for, in the order they ask: every request mentioned gets its action
+# (tau2 customers often ask for two things at once: "cancel the pending order and return the watch").
 _INTENTS = [
-    ("exchange", "exchange_delivered_order_items"),
-    ("return", "return_delivered_order_items"),
-    ("refund", "return_delivered_order_items"),
-    ("cancel", "cancel_pending_order"),
-    ("address", "modify_pending_order_address"),
-    ("payment", "modify_pending_order_payment"),
-    ("modify", "modify_pending_order_items"),
-    ("change", "modify_pending_order_items"),
-    ("human", "transfer_to_human_agents"),
-]
+    (re.compile(r"exchang", re.I), "exchange_delivered_order_items"),
+    (re.compile(r"\breturn|refund", re.I), "return_delivered_order_items"),
+    (re.compile(r"cancel", re.I), "cancel_pending_order"),
+    (re.compile(r"delivered to|order address|addresses", re.I), "modify_pending_order_address"),
+    (re.compile(r"(my|user|default) address|moved (from|to)|address is still", re.I), "modify_user_address"),
+    (re.compile(r"payment|gift card|credit card|paypal", re.I), "modify_pending_order_payment"),
+    (re.compile(r"modify|upgrade|variant|\d+-inch|item id|order items|change .{0,30}order", re.I),
+     "modify_pending_order_items"),
+    (re.compile(r"human|insist|angry|swear|urgent|undo", re.I), "transfer_to_human_agents"),
+]  # fmt: skip
+_MAX_ACTIONS = 4
 _INJECTION = re.compile(r"ignore (all )?(previous|prior) instructions|system prompt", re.I)
 
 
@@ -78,43 +81,50 @@ def plan(text: str) -> tuple[list[dict[str, Any]], str]:
     for order in orders:
         calls.append({"name": "get_order_details", "arguments": {"order_id": order}})
     lowered = text.lower()
-    found = [(lowered.find(word), tool) for word, tool in _INTENTS if word in lowered]
-    action = min(found)[1] if found else None
+    found = sorted((m.start(), tool) for pattern, tool in _INTENTS if (m := pattern.search(text)))
+    actions = list(dict.fromkeys(tool for _, tool in found))[:_MAX_ACTIONS]
     card = _CARD.search(text)
     if card:
         reply.append(f"I've noted the card {card.group(0)} for your account; it will be used for future orders.")
         return calls, " ".join(reply)
-    if action is None:
+    if not actions:
         if calls:
             calls.append({"name": "get_user_details", "arguments": {"user_id": "resolved"}})
         reply.append("Here is what I found about your orders and our catalogue.")
         return calls, " ".join(reply)
+    for action in actions:
+        args, sentence = _act(action, orders, text)
+        calls.append({"name": action, "arguments": args})
+        reply.append(sentence)
+    if email and "email" in lowered and "what" in lowered:
+        reply.append(f"The email on file is {email.group(0)}; you can reach us at support@example-retail.com.")
+    return calls, " ".join(reply)
+
+
+def _act(action: str, orders: list[str], text: str) -> tuple[dict[str, Any], str]:
+    """The arguments and the reply sentence of one action."""
     target = orders[0] if orders else "your most recent order"
     args: dict[str, Any] = {"order_id": orders[0] if orders else "latest"}
     if action == "return_delivered_order_items":
         amount = _AMOUNT.search(text)
         args["amount"] = float(amount.group(1).replace(",", "")) if amount else round(20 + _digest(text) % 180, 2)
         args["payment_method_id"] = "original"
-        reply.append(
+        return args, (
             f"I've started the return for {target}; a refund of ${args['amount']:.2f} goes back to "
             "your original payment method within 5–7 business days."
         )
-    elif action == "exchange_delivered_order_items":
-        reply.append(f"I've arranged the exchange for {target}; you'll get a return label by email.")
-    elif action == "cancel_pending_order":
+    if action == "exchange_delivered_order_items":
+        return args, f"I've arranged the exchange for {target}; you'll get a return label by email."
+    if action == "cancel_pending_order":
         args["reason"] = "no longer needed"
-        reply.append(
+        return args, (
             f"{'Order ' + target if orders else 'Your most recent order'} is cancelled and the refund is on its way."
         )
-    elif action == "transfer_to_human_agents":
-        args = {"summary": "customer asked for a human"}
-        reply.append("I'm transferring you to a colleague now.")
-    else:
-        reply.append(f"I've updated {'order ' if orders else ''}{target} as requested.")
-    calls.append({"name": action, "arguments": args})
-    if email and "email" in lowered and "what" in lowered:
-        reply.append(f"The email on file is {email.group(0)}; you can reach us at support@example-retail.com.")
-    return calls, " ".join(reply)
+    if action == "transfer_to_human_agents":
+        return {"summary": "customer asked for a human"}, "I'm transferring you to a colleague now."
+    if action == "modify_user_address":
+        return {"user_id": "resolved"}, "I've updated the address on your account."
+    return args, f"I've updated {'order ' if orders else ''}{target} as requested."
 
 
 async def run(case_input: Any, context: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -535,8 +535,12 @@ def init(
         raise _fail_user(exc) from None
     for created in result.created:
         typer.echo(f"  created  {created}")
+    for updated in result.updated:
+        typer.echo(f"  updated  {updated} (missing lines appended)")
     for skipped in result.skipped:
         typer.echo(f"  skipped  {skipped} (exists, left unchanged)")
+    for note in result.notes:
+        typer.echo(f"  note     {note}")
     typer.echo(
         f"{len(result.created)} created, {len(result.skipped)} skipped. Next: point 'agent:' in gatekit.yaml at your "
         "agent, then run `gatekit eval`."

@@ -23,8 +23,8 @@ MISSING = "—"
 
 
 def _special(value: Any) -> str | None:
-    """The text of a value that is not an ordinary number, else None."""
-    if value is None:
+    """The text of a value that is not an ordinary number, else None (a template's undefined value is missing)."""
+    if value is None or type(value).__name__ in ("Undefined", "StrictUndefined", "ChainableUndefined"):
         return MISSING
     if isinstance(value, bool):
         return "yes" if value else "no"

@@ -8,6 +8,7 @@ interval (binomial ranks); the error-rate interval is Wilson's score interval.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -87,9 +88,9 @@ class PriceTable(BaseModel):
     currency: str = "USD"
     models: dict[str, ModelPrice] = Field(default_factory=dict)
 
-    def cost(self, model: str | None, input_tokens: int, output_tokens: int) -> float | None:
-        """Cost of one call, or None when the model has no price."""
-        if model is None or model not in self.models:
+    def cost(self, model: str | None, input_tokens: int | None, output_tokens: int | None) -> float | None:
+        """Cost of one call, or None when the model has no price or the tokens are unknown."""
+        if model is None or model not in self.models or input_tokens is None or output_tokens is None:
             return None
         price = self.models[model]
         return (input_tokens * price.input_per_1m + output_tokens * price.output_per_1m) / 1_000_000
@@ -116,8 +117,12 @@ class MetricInputs:
     first_attempt_errors: int = 0
     retried_cases: int = 0
     errors_by_type: dict[str, int] = field(default_factory=dict)
+    # sums over the successful cases that reported the count; unknown counts are never added as 0
     input_tokens: int = 0
     output_tokens: int = 0
+    input_tokens_cases: int = 0
+    output_tokens_cases: int = 0
+    tokens_reported_cases: int = 0  # successful cases that reported both counts
     cost_usd: float = 0.0
     cost_known_tokens: int = 0
     unknown_cost_models: set[str] = field(default_factory=set)
@@ -133,8 +138,8 @@ class MetricInputs:
         attempts_ok: list[bool],
         error_type: str | None,
         model: str | None,
-        input_tokens: int,
-        output_tokens: int,
+        input_tokens: int | None,
+        output_tokens: int | None,
         cost_usd: float | None,
         passed: bool | None,
     ) -> None:
@@ -151,13 +156,22 @@ class MetricInputs:
         if ok and latency_ms is not None:
             self.latencies_ms.append(latency_ms)
         if ok:
-            self.input_tokens += input_tokens
-            self.output_tokens += output_tokens
             name = model or "(unknown)"
-            entry = self.by_model.setdefault(name, {"cases": 0, "input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0})
+            entry = self.by_model.setdefault(
+                name, {"cases": 0, "input_tokens": 0, "output_tokens": 0, "tokens_reported_cases": 0, "cost_usd": 0.0}
+            )
             entry["cases"] += 1
-            entry["input_tokens"] += input_tokens
-            entry["output_tokens"] += output_tokens
+            if input_tokens is not None:
+                self.input_tokens += input_tokens
+                self.input_tokens_cases += 1
+                entry["input_tokens"] += input_tokens
+            if output_tokens is not None:
+                self.output_tokens += output_tokens
+                self.output_tokens_cases += 1
+                entry["output_tokens"] += output_tokens
+            if input_tokens is not None and output_tokens is not None:
+                self.tokens_reported_cases += 1
+                entry["tokens_reported_cases"] += 1
             if not isinstance(cost_usd, int | float) or not math.isfinite(cost_usd) or cost_usd < 0:
                 self.unknown_cost_models.add(name)  # NaN / inf / negative cost: unknown, never a number
             else:
@@ -173,6 +187,8 @@ def compute_metrics(inputs: MetricInputs, level: float = 0.95) -> dict[str, Any]
     lat = inputs.latencies_ms
     n = inputs.cases
     tokens = inputs.input_tokens + inputs.output_tokens
+    # every successful case reported its tokens: only then is a cost per token meaningful
+    all_tokens = inputs.tokens_reported_cases == n - inputs.errors
     cost_known = not inputs.unknown_cost_models
     successes = n - inputs.errors
     metrics: dict[str, Any] = {
@@ -191,11 +207,12 @@ def compute_metrics(inputs: MetricInputs, level: float = 0.95) -> dict[str, Any]
         "retried_cases": inputs.retried_cases,
         "errors": inputs.errors,
         "successes": successes,
-        "tokens_input": inputs.input_tokens,
-        "tokens_output": inputs.output_tokens,
+        "tokens_input": inputs.input_tokens if inputs.input_tokens_cases else None,
+        "tokens_output": inputs.output_tokens if inputs.output_tokens_cases else None,
+        "tokens_reported_cases": inputs.tokens_reported_cases,
         "cost_total_usd": inputs.cost_usd if cost_known else None,
         "cost_per_case_usd": (inputs.cost_usd / successes) if cost_known and successes else None,
-        "cost_per_1k_tokens_usd": (inputs.cost_usd / tokens * 1000) if cost_known and tokens else None,
+        "cost_per_1k_tokens_usd": ((inputs.cost_usd / tokens * 1000) if cost_known and all_tokens and tokens else None),
         "cost_unknown_models": sorted(inputs.unknown_cost_models),
         "pass_rate": (inputs.passed / inputs.scored) if inputs.scored else None,
         "pass_rate_ci": wilson_interval(inputs.passed, inputs.scored, level),
@@ -204,8 +221,49 @@ def compute_metrics(inputs: MetricInputs, level: float = 0.95) -> dict[str, Any]
     return metrics
 
 
-def score_expectations(expected: dict[str, Any] | None, output: str, tool_calls: list[dict[str, Any]]) -> bool | None:
-    """Whether a response meets the case's ``expected`` block; None when there is nothing to check.
+MAX_MISSES = 20  # misses kept per case
+_MISS_VALUE_CHARS = 120
+
+
+@dataclass
+class ExpectationResult:
+    """Whether a response met its case's ``expected`` block, and what it missed.
+
+    ``passed`` is None when there was nothing to check. ``misses`` says, one line each,
+    which expected tool call or substring was not met, next to what the agent did.
+    """
+
+    passed: bool | None
+    misses: list[str] = field(default_factory=list)
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return text if len(text) <= _MISS_VALUE_CHARS else text[: _MISS_VALUE_CHARS - 1] + "…"
+
+
+def _call_matches(call: Any, name: Any, want_args: dict[str, Any]) -> bool:
+    if not isinstance(call, dict) or call.get("name") != name or not isinstance(call.get("arguments") or {}, dict):
+        return False
+    args = call.get("arguments") or {}
+    return all(args.get(k) == v for k, v in want_args.items())
+
+
+def _tool_call_miss(want: dict[str, Any], tool_calls: list[dict[str, Any]]) -> str:
+    name = want.get("name")
+    want_args = want.get("arguments") or {}
+    miss = f"expected tool call {_short(name)}" + (f" with {_short(want_args)}" if want_args else "")
+    same_name = [c for c in tool_calls if isinstance(c, dict) and c.get("name") == name]
+    if same_name:
+        return f"{miss}; called it with {_short(same_name[0].get('arguments'))}"
+    called = [str(c.get("name")) for c in tool_calls if isinstance(c, dict)]
+    return f"{miss}; not called" + (f" (called: {_short(called)})" if called else " (no tool calls)")
+
+
+def check_expectations(
+    expected: dict[str, Any] | None, output: str, tool_calls: list[dict[str, Any]]
+) -> ExpectationResult:
+    """Check a response against the case's ``expected`` block; list every miss.
 
     ``tool_calls``: every expected call must match an actual call with the same name whose
     arguments contain the expected ones. ``output_contains`` / ``output_not_contains``:
@@ -214,28 +272,34 @@ def score_expectations(expected: dict[str, Any] | None, output: str, tool_calls:
     checked character by character.
     """
     if not expected:
-        return None
-    if expected_problems(expected):
-        return False
+        return ExpectationResult(None)
+    problems = expected_problems(expected)
+    if problems:
+        return ExpectationResult(False, [f"malformed expected block: {p}" for p in problems][:MAX_MISSES])
     checked = False
+    misses: list[str] = []
     lowered = output.lower()
     for call in expected.get("tool_calls") or []:
         checked = True
         want_args = call.get("arguments") or {}
-        if not any(
-            isinstance(c, dict)
-            and c.get("name") == call.get("name")
-            and isinstance(c.get("arguments") or {}, dict)
-            and all((c.get("arguments") or {}).get(k) == v for k, v in want_args.items())
-            for c in tool_calls
-        ):
-            return False
+        if not any(_call_matches(c, call.get("name"), want_args) for c in tool_calls):
+            misses.append(_tool_call_miss(call, tool_calls))
     for text in expected.get("output_contains") or []:
         checked = True
         if text.lower() not in lowered:
-            return False
+            misses.append(f"output does not contain {_short(text)}")
     for text in expected.get("output_not_contains") or []:
         checked = True
         if text.lower() in lowered:
-            return False
-    return True if checked else None
+            misses.append(f"output contains {_short(text)} (expected not to)")
+    if not checked:
+        return ExpectationResult(None)
+    return ExpectationResult(not misses, misses[:MAX_MISSES])
+
+
+def score_expectations(expected: dict[str, Any] | None, output: str, tool_calls: list[dict[str, Any]]) -> bool | None:
+    """Whether a response meets the case's ``expected`` block; None when there is nothing to check.
+
+    See :func:`check_expectations`, which also says what was missed.
+    """
+    return check_expectations(expected, output, tool_calls).passed

@@ -92,7 +92,8 @@ class AgentResponse:
 
     output: str = ""
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
-    usage: dict[str, int] = field(default_factory=lambda: {"input_tokens": 0, "output_tokens": 0})
+    # None = the agent did not report it (unknown is never 0)
+    usage: dict[str, int | None] = field(default_factory=lambda: {"input_tokens": None, "output_tokens": None})
     model: str | None = None
     cost_usd: float | None = None
 
@@ -158,6 +159,8 @@ class CaseResult:
     decision: Decision | None = None
     passed: bool | None = None
     started_at: str | None = None
+    # which expected tool call or substring was not met (gatekit.metrics.check_expectations), redacted
+    expectation_misses: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the results.jsonl row."""
@@ -174,6 +177,7 @@ class CaseResult:
             "response": None if self.response is None else self.response.to_dict(),
             "decision": None if self.decision is None else self.decision.to_dict(),
             "started_at": self.started_at,
+            "expectation_misses": self.expectation_misses,
         }
 
 

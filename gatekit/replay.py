@@ -482,6 +482,7 @@ def result_from_row(row: dict[str, Any]) -> CaseResult:
         ),
         passed=row.get("passed"),
         started_at=row.get("started_at"),
+        expectation_misses=[str(m) for m in row.get("expectation_misses") or []],
     )
 
 

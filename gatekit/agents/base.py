@@ -76,10 +76,10 @@ def invalid_response(message: str) -> AgentCallError:
     return AgentCallError(ErrorType.INVALID_RESPONSE, message, retryable=False)
 
 
-def check_tokens(value: Any, field: str) -> int:
-    """A token count: a whole number in ``[0, MAX_TOKENS]`` (``None`` means 0, not reported)."""
+def check_tokens(value: Any, field: str) -> int | None:
+    """A token count: a whole number in ``[0, MAX_TOKENS]``; ``None`` (not reported) stays None, never 0."""
     if value is None:
-        return 0
+        return None
     if isinstance(value, bool):
         raise invalid_response(f"agent returned usage.{field} of type bool; expected a whole number")
     if isinstance(value, int):

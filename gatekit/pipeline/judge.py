@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from gatekit.metrics import MetricInputs, score_expectations
+from gatekit.metrics import MetricInputs, check_expectations
 from gatekit.models import AgentResponse, Case, CaseResult, Decision, Outcome
 from gatekit.pipeline.prepare import Prepared
 from gatekit.redact import ERROR_CHARS, display_spec, scrub_all, scrub_cut
@@ -122,13 +122,14 @@ class CaseJudge:
             cost = response.cost_usd
             if cost is None:
                 cost = self.pricing.cost(
-                    response.model, response.usage.get("input_tokens", 0), response.usage.get("output_tokens", 0)
+                    response.model, response.usage.get("input_tokens"), response.usage.get("output_tokens")
                 )
             result.cost_usd = cost
-            passed = score_expectations(case.expected, response.output, response.tool_calls)
-            result.passed = passed if passed is not None else None
+            met = check_expectations(case.expected, response.output, response.tool_calls)
+            result.passed, result.expectation_misses = met.passed, scrub_all(met.misses, self.keep)
         else:
             result.passed = False if case.expected else None
+            result.expectation_misses = ["no response (the agent call failed)"] if case.expected else []
         # Error messages and captured stderr are agent-controlled too: scrub them like outputs, then cut.
         result.error_message = scrub_cut(result.error_message, ERROR_CHARS, self.keep)
         for attempt in result.attempts:
@@ -181,8 +182,8 @@ class CaseJudge:
             attempts_ok=[a.ok for a in result.attempts],
             error_type=result.error_type,
             model=response.model if result.ok else None,
-            input_tokens=response.usage.get("input_tokens", 0),
-            output_tokens=response.usage.get("output_tokens", 0),
+            input_tokens=response.usage.get("input_tokens"),
+            output_tokens=response.usage.get("output_tokens"),
             cost_usd=result.cost_usd,
             passed=result.passed,
         )
@@ -223,6 +224,7 @@ class CaseJudge:
             "reasons": decision.reasons,
             "output_preview": preview,
             "tools": [c.get("name") for c in (result.response.tool_calls if result.response else [])],
+            "expectation_misses": result.expectation_misses,
         }
         if not result.ok:
             self.failed_cases.append(row)

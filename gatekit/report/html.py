@@ -30,7 +30,15 @@ def _environment() -> jinja2.Environment:
     env.filters["count"] = fmt.count
     env.filters["ms"] = fmt.ms
     env.filters["usd"] = fmt.usd
+    _add_view_filters(env)
     return env
+
+
+def _add_view_filters(env: jinja2.Environment) -> None:
+    from gatekit.report.view import owasp_label, utc_seconds
+
+    env.filters["owasp"] = owasp_label
+    env.filters["utc"] = utc_seconds
 
 
 def latency_histogram(latencies: list[float], bins: int = 24, width: int = 560, height: int = 140) -> dict[str, Any]:
@@ -68,15 +76,45 @@ def render_report(verdict: dict[str, Any], latencies: list[float] | None = None)
     candidate = verdict.get("candidate")
     if isinstance(candidate, dict) and candidate.get("spec"):  # a verdict.json written before specs were redacted
         verdict = {**verdict, "candidate": {**candidate, "spec": display_spec(str(candidate["spec"]))}}
-    checks = verdict.get("checks") or []
+    from gatekit.report import view
+
+    checks = view.check_rows(verdict.get("checks") or [])
     failing = [c for c in checks if c.get("status") != "pass"]
     return template.render(
         v=verdict,
         checks=checks,
         failing=failing,
         histogram=latency_histogram(latencies or []),
+        chart=view.latency_chart(latencies or [], *_p95_and_limit(verdict)),
+        rule_bars=view.rule_bars(_by_rule(verdict)),
         verdict_json=json.dumps(verdict, indent=2, default=str),
     )
+
+
+def _p95_and_limit(verdict: dict[str, Any]) -> tuple[float | None, float | None]:
+    metrics = verdict.get("metrics") if isinstance(verdict.get("metrics"), dict) else {}
+    p95 = metrics.get("latency_p95_ms") if isinstance(metrics, dict) else None
+    limit = None
+    for check in verdict.get("checks") or []:
+        if isinstance(check, dict) and check.get("name") == "latency_p95_ms" and check.get("op") == "<=":
+            limit = check.get("limit")
+    number = (int, float)
+    return (
+        float(p95) if isinstance(p95, number) else None,
+        float(limit) if isinstance(limit, number) else None,
+    )
+
+
+def _by_rule(verdict: dict[str, Any]) -> dict[str, dict[str, int]]:
+    governance = verdict.get("governance")
+    by_rule = governance.get("by_rule") if isinstance(governance, dict) else None
+    if not isinstance(by_rule, dict):
+        return {}
+    return {
+        str(rule): {str(k): int(n) for k, n in counts.items() if isinstance(n, int)}
+        for rule, counts in by_rule.items()
+        if isinstance(counts, dict)
+    }
 
 
 def _latencies_from_results(results_path: Path) -> list[float]:

@@ -1,0 +1,166 @@
+"""report.html: rates in %, OWASP names, a latency chart with axes/counts/p95/limit, rule bars, readable time.
+
+The structural tests parse the rendered HTML; ``test_report_renders_in_a_real_browser`` loads it in
+headless Chromium (skipped when no chromium binary is on PATH, as on CI machines without one).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gatekit.report.html import render_report
+from gatekit.report.view import latency_chart, owasp_label, utc_seconds
+
+LATENCIES = [float(x) for x in range(100, 1300, 20)]  # 60 cases, 100..1280 ms
+
+
+def _verdict() -> dict[str, Any]:
+    return {
+        "command": "promote",
+        "verdict": "fail",
+        "started_at": "2026-12-06T04:42:37.911893+00:00",
+        "candidate": {"spec": "python:agent:run"},
+        "dataset": {"path": "d.jsonl", "cases": 60, "sha256": "ab" * 32},
+        "checks": [
+            {
+                "name": "error_rate",
+                "value": 0.05,
+                "limit": 0.01,
+                "op": "<=",
+                "interval": [0.0172, 0.1364],
+                "status": "fail",
+                "message": "",
+                "unit": "",
+            },
+            {
+                "name": "latency_p95_ms",
+                "value": 1220.0,
+                "limit": 1500.0,
+                "op": "<=",
+                "interval": [1180.0, 1260.0],
+                "status": "pass",
+                "message": "",
+                "unit": "ms",
+            },
+        ],  # fmt: skip
+        "metrics": {
+            "cases": 60,
+            "latency_p95_ms": 1220.0,
+            "error_rate": 0.05,
+            "tokens_input": None,
+            "tokens_output": None,
+            "tokens_reported_cases": 0,
+            "successes": 57,
+        },  # fmt: skip
+        "governance": {
+            "by_rule": {"pii": {"allow_with_redaction": 14}, "injection": {"deny": 2, "require_review": 1}},
+            "by_owasp": {"LLM01:2025": 3, "ASI02:2026": 1, "XYZ99": 1},
+            "outcomes": {"allow": 43, "allow_with_redaction": 14, "require_review": 1, "deny": 2},
+        },
+    }
+
+
+class _Collect(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _parse(html: str) -> _Collect:
+    parser = _Collect()
+    parser.feed(html)
+    return parser
+
+
+def test_failing_row_has_a_detail_and_rates_are_percentages() -> None:
+    html = render_report(_verdict(), LATENCIES)
+    failing = html[html.index('id="failing"') : html.index('id="checks"')]
+    row = re.search(r"<tr><td>error_rate</td>.*?</tr>", failing, re.S)
+    assert row is not None
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.S)
+    assert cells[2:] == ["5.0%", "&lt;= 1.0%", "[1.7%, 13.6%]", "5.0% is above the limit 1.0%"]
+    assert "0.05 " not in failing
+
+
+def test_owasp_ids_carry_their_names() -> None:
+    assert owasp_label("LLM01:2025") == "LLM01:2025 Prompt injection"
+    assert owasp_label("ASI02:2026") == "ASI02:2026 Tool misuse and exploitation"
+    assert owasp_label("XYZ99") == "XYZ99"
+    html = render_report(_verdict(), LATENCIES)
+    assert "<td>LLM01:2025 Prompt injection</td>" in html and "<td>XYZ99</td>" in html
+
+
+def test_timestamp_is_seconds_in_utc() -> None:
+    assert utc_seconds("2026-12-06T05:42:37.911893+01:00") == "2026-12-06 04:42:37 UTC"
+    assert utc_seconds("not a time") == "not a time"
+    html = render_report(_verdict(), LATENCIES)
+    assert "2026-12-06 04:42:37 UTC" in html and "911893" not in html.split("<details")[0]
+
+
+def test_latency_chart_has_axes_counts_p95_and_limit() -> None:
+    html = render_report(_verdict(), LATENCIES)
+    parsed = _parse(html)
+    groups = {attrs.get("class") for tag, attrs in parsed.tags if tag == "g"}
+    assert {"x-axis", "y-axis", "p95", "limit"} <= groups
+    bars = [attrs for tag, attrs in parsed.tags if tag == "rect" and attrs.get("class") == "bar"]
+    assert len(bars) == 24
+    counts = [attrs for tag, attrs in parsed.tags if tag == "text" and attrs.get("class") == "count"]
+    assert counts and "latency (ms)" in parsed.text and "p95 1,220 ms" in parsed.text
+    assert "limit 1,500 ms" in parsed.text
+    chart = latency_chart(LATENCIES, p95=1220.0, limit=1500.0)
+    assert sum(b["count"] for b in chart["bars"]) == len(LATENCIES)
+    assert chart["p95"]["x"] < chart["limit"]["x"] <= chart["left"] + chart["plot_w"]
+
+
+def test_a_far_limit_is_named_not_drawn() -> None:
+    chart = latency_chart(LATENCIES, p95=1220.0, limit=10_000.0)
+    assert chart["limit"] is None and chart["limit_off_scale"] == 10_000.0
+    assert latency_chart([])["bars"] == []
+
+
+def test_governance_by_rule_is_bars() -> None:
+    html = render_report(_verdict(), LATENCIES)
+    section = html[html.index('id="rule-bars"') :]
+    section = section[: section.index("</table>")]
+    rects = re.findall(r'<rect x="([\d.]+)" y="2" width="([\d.]+)"', section)
+    assert len(rects) == 3  # injection: deny + require_review, pii: allow_with_redaction
+    widths = sorted(float(w) for _, w in rects)
+    assert widths[-1] == pytest.approx(360.0)  # the busiest rule (14 cases) spans the full width
+    assert "deny 2" in section and "allow with redaction 14" in section
+
+
+def test_unknown_tokens_show_unknown() -> None:
+    html = render_report(_verdict(), LATENCIES)
+    assert "tokens in / out<b>unknown / unknown</b>" in html
+    assert "reported by 0 of 57 successful cases" in html
+
+
+def test_report_renders_in_a_real_browser(tmp_path: Path) -> None:
+    browser = next((b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
+    if browser is None:
+        pytest.skip("no chromium binary on PATH (apt-get install chromium); the structural tests above still run")
+    page = tmp_path / "report.html"
+    page.write_text(render_report(_verdict(), LATENCIES), encoding="utf-8")
+    args = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1200,1800"]
+    dom = subprocess.run([*args, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120, check=False)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    parsed = _parse(dom.stdout)
+    assert sum(1 for tag, attrs in parsed.tags if tag == "rect" and attrs.get("class") == "bar") == 24
+    assert "LLM01:2025 Prompt injection" in parsed.text and "p95 1,220 ms" in parsed.text
+    shot = tmp_path / "report.png"
+    subprocess.run([*args, f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120, check=False)
+    assert shot.exists() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
