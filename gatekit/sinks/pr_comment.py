@@ -118,14 +118,13 @@ def pull_request_number(env: Mapping[str, str]) -> int | None:
 
 def summary_text(verdict_path: Path, exit_code: str, env: Mapping[str, str]) -> str:
     """The step-summary markdown of ``verdict.json``, or a one-line note when there is no verdict."""
-    try:
-        verdict = json.loads(verdict_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        verdict = None
-    if not isinstance(verdict, dict):
-        return f"### gatekit: no verdict\n\ngatekit exited {exit_code or 'without a code'} before writing a verdict; see the workflow run."
-    from gatekit.sinks.github import render_summary
+    from gatekit.pipeline.model import Verdict
+    from gatekit.report.markdown import render_summary
 
+    try:
+        verdict = Verdict.from_file(verdict_path)
+    except (OSError, ValueError):  # pydantic's ValidationError is a ValueError
+        return f"### gatekit: no verdict\n\ngatekit exited {exit_code or 'without a code'} before writing a verdict; see the workflow run."
     return render_summary(verdict, env)
 
 
