@@ -29,4 +29,4 @@ def card_ok(value: str) -> bool:
     return 12 <= len(digits) <= 19 and luhn_ok(digits)
 
 
-DETECTOR = Detector("CREDIT_CARD", PATTERN, card_ok, score=0.95, needs_digit=True)
+DETECTOR = Detector("CREDIT_CARD", PATTERN, card_ok, score=0.95, candidates_from="digit_runs", min_run=12)

@@ -20,7 +20,7 @@ _ALNUM = re.compile(r"[A-Za-z0-9]", re.ASCII)
 class EmailDetector(Detector):
     """E-mail addresses, grown around each ``@``."""
 
-    def spans(self, text: str) -> list[tuple[int, int]]:
+    def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
         """Every e-mail address of ``text``."""
         found: list[tuple[int, int]] = []
         low = 0  # the previous address's end: a local part never reaches back into it

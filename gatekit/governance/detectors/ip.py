@@ -37,7 +37,8 @@ IPV4 = Detector(
     ipv4_ok,
     score=0.9,
     hints=(".",),
-    needs_digit=True,
+    candidates_from="digit_runs",
+    min_run=7,
 )
 _IPV6_HINT = re.compile(r":[0-9A-Fa-f]{0,4}:")  # two colons close together (the engine skips to colons)
 _HEX_COLON = frozenset("0123456789abcdefABCDEF:")
@@ -46,7 +47,7 @@ _HEX_COLON = frozenset("0123456789abcdefABCDEF:")
 class Ipv6Detector(Detector):
     """IPv6 addresses grown left and right from each ``:hex:`` hint."""
 
-    def spans(self, text: str) -> list[tuple[int, int]]:
+    def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
         """Every IPv6 address of ``text`` (at most 39 characters of hex digits and colons, alone)."""
         found: list[tuple[int, int]] = []
         size = len(text)

@@ -165,7 +165,7 @@ class PhoneDetector(Detector):
     """Phone numbers (see the module doc); ``regions`` for numbers written without a country code."""
 
     def __init__(self, regions: Iterable[str] = DEFAULT_REGIONS) -> None:
-        super().__init__("PHONE_NUMBER", _PATTERN, score=0.9, needs_digit=True)
+        super().__init__("PHONE_NUMBER", _PATTERN, score=0.9, candidates_from="digit_runs", min_run=7)
         regions = tuple(regions)
         if regions != DEFAULT_REGIONS:  # (the defaults are known good: no metadata load at import)
             regions = tuple(check_region(region) for region in regions)
@@ -193,7 +193,7 @@ class PhoneDetector(Detector):
         formatted = ("(" in main or len(groups) >= 3) and (international or len(digits) <= 11)
         return formatted and _valid(digits, international, regions, True)
 
-    def spans(self, text: str) -> list[tuple[int, int]]:
+    def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
         """Phone numbers of ``text``; a candidate's last group after a space is dropped when the whole is not one.
 
         Past VALIDATION_BUDGET candidates (a hostile text), candidates are findings on their shape alone.
@@ -201,7 +201,7 @@ class PhoneDetector(Detector):
         size = len(text)
         found: list[tuple[int, int]] = []
         checked = 0
-        matches = _PATTERN.finditer(text)
+        matches = self.matches(text, runs)
         for match in matches:
             start, end = match.span()
             if end < size and _AFTER_BAD.match(text, end) is not None:

@@ -24,7 +24,7 @@ from gatekit.governance.detectors import (
     ssn,
     tokens,
 )
-from gatekit.governance.detectors.base import VALIDATORS, Detector, Finding
+from gatekit.governance.detectors.base import DIGIT_RUNS, VALIDATORS, Detector, Finding
 from gatekit.governance.normalise import normalise
 
 PII_TYPES: tuple[str, ...] = (
@@ -67,13 +67,6 @@ DEFAULT_DETECTORS: tuple[Detector, ...] = (
     phone.DETECTOR,
 )
 
-_ANY_DIGIT = re.compile(r"[0-9]")
-# supersets of what each number detector accepts, each a superset of the next: 7 digits joined by at most
-# 3 of " .-()/_" (a phone number), 9 (an SSN) and 12 (a card) joined by at most one separator
-_RUN_7 = re.compile(r"[0-9](?:[ .\-()/_]{0,3}+[0-9]){6}")
-_RUN_9 = re.compile(r"[0-9](?:[ .\-/_]?[0-9]){8}")
-_RUN_12 = re.compile(r"[0-9](?:[ .\-/_]?[0-9]){11}")
-_RUN_NEEDED = {"PHONE_NUMBER": 7, "US_SSN": 9, "CREDIT_CARD": 12}
 _CACHE_MAX_CHARS = 256  # short texts (tool-argument ids, names, amounts) recur: their findings are kept
 _CACHE_MAX_ENTRIES = 16_384
 MIN_FINDING = 5  # no detector finds fewer characters
@@ -92,7 +85,7 @@ class Scanner:
         hints = sorted({hint for d in self._gated for hint in d.hints}, key=len, reverse=True)
         self._hints = tuple(hints)
         self._plan = [
-            (d, d.type, _RUN_NEEDED.get(d.type, 1) if d.needs_digit else 0, d in self._gated) for d in self.detectors
+            (d, d.type, d.min_run if d.candidates_from == "digit_runs" else 0, d in self._gated) for d in self.detectors
         ]
 
     def scan(self, text: str, shared: bool = False) -> list[Finding]:
@@ -110,15 +103,10 @@ class Scanner:
                 return cached
         normal = normalise(text)
         subject = normal.text
-        # digits needed in one run (digits joined by a few separator characters), found once per text:
-        # most texts hold no run long enough for a phone number, an SSN or a card
-        run = 0
-        if _ANY_DIGIT.search(subject) is not None:
-            run = 1
-            if _RUN_7.search(subject) is not None:
-                run = 7
-                if _RUN_9.search(subject) is not None:
-                    run = 12 if _RUN_12.search(subject) is not None else 9
+        # the digit runs (digits joined by a few separator characters), found once per text for every number
+        # detector: each runs its pattern only around the runs long enough to hold one of its candidates
+        runs = [match.span() for match in DIGIT_RUNS.finditer(subject)]
+        longest = max([end - start for start, end in runs]) if runs else 0
         hinted = False
         for hint in self._hints:  # (substring tests: faster than one regex alternation of literals)
             if hint in subject:
@@ -126,9 +114,15 @@ class Scanner:
                 break
         candidates: list[tuple[float, int, int, str]] = []
         for detector, kind, needs_run, gated in self._plan:
-            if needs_run > run or (gated and not hinted):
+            if needs_run:
+                if needs_run > longest:
+                    continue
+                found = detector.findings(subject, runs)
+            elif gated and not hinted:
                 continue
-            for score, start, end in detector.findings(subject):
+            else:
+                found = detector.findings(subject)
+            for score, start, end in found:
                 candidates.append((score, start, end, kind))
         if len(candidates) > 1:
             candidates = _resolve(candidates)
