@@ -18,9 +18,11 @@ character class that cannot overlap the next one (tests time 100 KB hostile inpu
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
+from math import log2
 from typing import NamedTuple
 
 MIN_SCORE = 0.5  # a candidate is a finding at this score or above (a weak pattern needs context words)
@@ -78,6 +80,7 @@ class Detector:
     secret: bool = False
     candidates_from: str | None = None  # "digit_runs": the pattern is run only around the text's digit runs
     min_run: int = 2  # (digit_runs) characters a run needs to hold a candidate: the fewest digits one has
+    run_mark: tuple[str, int] | None = None  # (digit_runs) a character a run needs, and how many times (IPv4: 3 dots)
     _context_re: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -87,15 +90,17 @@ class Detector:
             words = "|".join(re.escape(word) for word in self.context)
             object.__setattr__(self, "_context_re", re.compile(rf"(?<![a-z0-9])(?:{words})", re.IGNORECASE))
 
-    def windows(self, runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        """The stretches of text around the ``runs`` of ``min_run`` characters or more, overlapping ones merged.
+    def windows(self, text: str, runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The stretches of ``text`` around its ``runs`` that may hold a candidate, overlapping ones merged.
 
-        A run shorter than ``min_run`` may be cut at a window's end: it holds no candidate, cut or not.
+        A run may hold one when it has ``min_run`` characters or more (and ``run_mark``). A run that may not
+        can be cut at a window's end: it holds no candidate, cut or not.
         """
         need = self.min_run
+        mark, times = self.run_mark or ("", 0)
         out: list[tuple[int, int]] = []
         for start, end in runs:
-            if end - start >= need:
+            if end - start >= need and (not times or text.count(mark, start, end) >= times):
                 low = start - RUN_BEFORE if start > RUN_BEFORE else 0
                 if out and low <= out[-1][1]:
                     out[-1] = (out[-1][0], end + RUN_AFTER)
@@ -107,7 +112,7 @@ class Detector:
         """Matches of ``pattern`` in ``text``, or, given the text's digit runs, in the windows around them."""
         if runs is None:
             return self.pattern.finditer(text)
-        windows = self.windows(runs)
+        windows = self.windows(text, runs)
         if len(windows) == 1:
             return self.pattern.finditer(text, windows[0][0], windows[0][1])
         finditer = self.pattern.finditer
@@ -241,15 +246,10 @@ def not_placeholder(value: str) -> bool:
 
 def shannon_entropy(text: str) -> float:
     """Shannon entropy of ``text`` in bits per character."""
-    import math
-
     if not text:
         return 0.0
-    counts: dict[str, int] = {}
-    for char in text:
-        counts[char] = counts.get(char, 0) + 1
     size = len(text)
-    return -sum(n / size * math.log2(n / size) for n in counts.values())
+    return -sum(n / size * log2(n / size) for n in Counter(text).values())
 
 
 # validators a policy may name for a custom detector

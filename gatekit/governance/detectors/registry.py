@@ -84,9 +84,10 @@ class Scanner:
         self._gated = frozenset(d for d in self.detectors if d.hints and d.secret and d.type != "GENERIC_SECRET")
         hints = sorted({hint for d in self._gated for hint in d.hints}, key=len, reverse=True)
         self._hints = tuple(hints)
-        self._plan = [
-            (d, d.type, d.min_run if d.candidates_from == "digit_runs" else 0, d in self._gated) for d in self.detectors
-        ]
+        # (findings, type, run length needed or 0): every detector, and those run on a text without a hint
+        plan = [(d.findings, d.type, d.min_run if d.candidates_from == "digit_runs" else 0) for d in self.detectors]
+        self._plan = plan
+        self._plan_unhinted = [step for step, d in zip(plan, self.detectors, strict=True) if d not in self._gated]
 
     def scan(self, text: str, shared: bool = False) -> list[Finding]:
         """Find the entities in ``text``: ordered by position, never overlapping, spans of ``text`` itself.
@@ -107,23 +108,21 @@ class Scanner:
         # detector: each runs its pattern only around the runs long enough to hold one of its candidates
         runs = digit_runs(subject)
         longest = max([end - start for start, end in runs]) if runs else 0
-        hinted = False
+        plan = self._plan_unhinted
         for hint in self._hints:  # (substring tests: faster than one regex alternation of literals)
             if hint in subject:
-                hinted = True
+                plan = self._plan
                 break
         candidates: list[tuple[float, int, int, str]] = []
-        for detector, kind, needs_run, gated in self._plan:
+        for findings_of, kind, needs_run in plan:
             if needs_run:
                 if needs_run > longest:
                     continue
-                found = detector.findings(subject, runs)
-            elif gated and not hinted:
-                continue
+                found = findings_of(subject, runs)
             else:
-                found = detector.findings(subject)
-            for score, start, end in found:
-                candidates.append((score, start, end, kind))
+                found = findings_of(subject)
+            if found:
+                candidates += [(score, start, end, kind) for score, start, end in found]
         if len(candidates) > 1:
             candidates = _resolve(candidates)
         findings: list[Finding] = []

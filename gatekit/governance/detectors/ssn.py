@@ -14,7 +14,7 @@ from gatekit.governance.detectors.base import CONTEXT_BOOST, CONTEXT_WINDOW, Det
 
 _CONTEXT = ("ssn", "social security", "social sec", "ss#", "ss #", "taxpayer", "tin")
 
-_PATTERN = re.compile(r"\d{3}(?<![\w\-.+/]\d{3})(?:(?P<s>[ \-.])\d{2}(?P=s)\d{4}|\d{6})(?![\w\-/]|\.\d)", re.ASCII)
+_PATTERN = re.compile(r"\d(?<![\w\-.+/]\d)\d{2}(?:(?P<s>[ \-.])\d{2}(?P=s)\d{4}|\d{6})(?![\w\-/]|\.\d)", re.ASCII)
 _CONTEXT_RE = re.compile(r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, _CONTEXT)) + ")", re.IGNORECASE)
 
 
