@@ -296,6 +296,17 @@ def test_number_detectors_find_around_digit_runs_what_they_find_in_the_whole_tex
             assert detector.findings(subject, runs) == detector.findings(subject), (detector.type, text)
 
 
+def test_the_scanners_hint_gate_is_the_plain_substring_test() -> None:
+    import random
+
+    rng = random.Random(3)
+    alphabet = "AKIASBCRODzaeyJxok-_ghpusrtinbEARERSICOKEN -"
+    hints = DEFAULT_SCANNER._hints
+    texts = [*hints, *("".join(rng.choice(alphabet) for _ in range(rng.randrange(12))) for _ in range(50_000))]
+    for text in texts:
+        assert DEFAULT_SCANNER._hinted(text) == any(hint in text for hint in hints), text
+
+
 # --- linear time ----------------------------------------------------------------------------------------------
 
 _HOSTILE_UNITS = [

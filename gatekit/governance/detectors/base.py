@@ -148,6 +148,8 @@ class Detector:
                     break
             else:
                 return []
+        if runs is not None and not self.windows(text, runs):
+            return []  # (no run may hold a candidate)
         score = self.score
         if score >= MIN_SCORE:
             return [(score, start, end) for start, end in self.spans(text, runs) if start != end]

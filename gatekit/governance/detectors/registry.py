@@ -84,6 +84,12 @@ class Scanner:
         self._gated = frozenset(d for d in self.detectors if d.hints and d.secret and d.type != "GENERIC_SECRET")
         hints = sorted({hint for d in self._gated for hint in d.hints}, key=len, reverse=True)
         self._hints = tuple(hints)
+        # (the same test, cheaper: the hints holding "_" only when the text holds one, the hints of upper-case
+        # letters after an "A" (AWS, Google) as one regex with that literal first, the rest one by one)
+        self._underscore_hints = tuple(hint for hint in hints if "_" in hint)
+        a_hints = [hint for hint in hints if "_" not in hint and re.fullmatch("A[A-Za-z]+", hint)]
+        self._a_hints = re.compile("A(?:" + "|".join(re.escape(h[1:]) for h in a_hints) + ")") if a_hints else None
+        self._other_hints = tuple(hint for hint in hints if "_" not in hint and hint not in a_hints)
         # (findings, type, run length needed or 0): every detector, and those run on a text without a hint
         plan = [(d.findings, d.type, d.min_run if d.candidates_from == "digit_runs" else 0) for d in self.detectors]
         self._plan = plan
@@ -108,11 +114,7 @@ class Scanner:
         # detector: each runs its pattern only around the runs long enough to hold one of its candidates
         runs = digit_runs(subject)
         longest = max([end - start for start, end in runs]) if runs else 0
-        plan = self._plan_unhinted
-        for hint in self._hints:  # (substring tests: faster than one regex alternation of literals)
-            if hint in subject:
-                plan = self._plan
-                break
+        plan = self._plan if self._hinted(subject) else self._plan_unhinted
         candidates: list[tuple[float, int, int, str]] = []
         for findings_of, kind, needs_run in plan:
             if needs_run:
@@ -135,6 +137,19 @@ class Scanner:
                 self.cache.clear()
             self.cache[text] = findings
         return findings
+
+    def _hinted(self, subject: str) -> bool:
+        """``subject`` holds one of the secret detectors' hints."""
+        for hint in self._other_hints:  # (substring tests: faster than one regex alternation of literals)
+            if hint in subject:
+                return True
+        if self._a_hints is not None and self._a_hints.search(subject) is not None:
+            return True
+        if "_" in subject:
+            for hint in self._underscore_hints:
+                if hint in subject:
+                    return True
+        return False
 
 
 def _resolve(candidates: list[tuple[float, int, int, str]]) -> list[tuple[float, int, int, str]]:
