@@ -247,6 +247,66 @@ def test_international_forms_of_valid_examples_are_found() -> None:
         assert hits / len(rows) >= 0.95, form
 
 
+# --- shared digit runs ---------------------------------------------------------------------------------------
+
+
+def _presidio_texts() -> list[str]:
+    for base in Path(__file__).resolve().parents:
+        path = base / "shared" / "data" / "presidio-synth" / "synth_dataset_v2.json"
+        if path.is_file():
+            return [row["full_text"] for row in json.loads(path.read_text(encoding="utf-8"))]
+    pytest.skip("shared/data/presidio-synth not present")
+
+
+_RUN_TEXTS = [
+    "call + (44) 20 7946 0958 ext. 123456 now",
+    "(12) (34) 5678 90 and 44 (0) 20 7946 0958 x12",
+    "GB82 WEST 1234 5698 7654 32, de89 3704 0044 0532 0130 00",
+    "1.2.3.4 10.0.0.1 192.168.001.1 4111 1111 1111 1111 219-09-9999 ss# 219099999",
+    "a1 2 3 4 5 6 7 8 9 0 1 2 3    4 5 6 7 8 9 0 1 2 3 4 5 6 7",
+]
+
+
+def test_digit_runs_are_the_digit_run_pattern() -> None:
+    import random
+
+    from gatekit.governance.detectors.base import DIGIT_RUNS, digit_runs
+
+    rng = random.Random(5)
+    texts = [*_RUN_TEXTS, *(unit * 9 for unit in _HOSTILE_UNITS)]
+    texts += ["".join(rng.choice("0123456789 .-()/_ax\u0663\u00e9\U0001f600") for _ in range(60)) for _ in range(3000)]
+    for text in texts:
+        assert digit_runs(text) == [match.span() for match in DIGIT_RUNS.finditer(text)], text
+
+
+def test_number_detectors_find_around_digit_runs_what_they_find_in_the_whole_text() -> None:
+    from gatekit.governance.detectors.base import digit_runs
+
+    rows = _examples()
+    texts = [*_RUN_TEXTS, *(text for text, _, _ in MUST_FIND), *(text for text, _ in MUST_NOT_FIND)]
+    texts += [f"Call me at {row[form]} tonight." for row in rows for form in ("international", "e164", "national")]
+    texts += [(unit * (2_000 // len(unit) + 1))[:2_000] for unit in _HOSTILE_UNITS]
+    texts += _presidio_texts()
+    number_detectors = [d for d in DEFAULT_DETECTORS if d.candidates_from == "digit_runs"]
+    assert {d.type for d in number_detectors} == {"PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "IBAN_CODE", "IP_ADDRESS"}
+    for text in texts:
+        subject = normalise(text).text
+        runs = digit_runs(subject)
+        for detector in number_detectors:
+            assert detector.findings(subject, runs) == detector.findings(subject), (detector.type, text)
+
+
+def test_the_scanners_hint_gate_is_the_plain_substring_test() -> None:
+    import random
+
+    rng = random.Random(3)
+    alphabet = "AKIASBCRODzaeyJxok-_ghpusrtinbEARERSICOKEN -"
+    hints = DEFAULT_SCANNER._hints
+    texts = [*hints, *("".join(rng.choice(alphabet) for _ in range(rng.randrange(12))) for _ in range(50_000))]
+    for text in texts:
+        assert DEFAULT_SCANNER._hinted(text) == any(hint in text for hint in hints), text
+
+
 # --- linear time ----------------------------------------------------------------------------------------------
 
 _HOSTILE_UNITS = [

@@ -10,8 +10,9 @@ Detectors read a normalised copy of the text and redaction replaces the span of 
   like Latin ones as those Latin letters (``Cyrillic а`` -> ``a``).
 
 Cost: an ASCII text is returned as it is (no copy, no map), and so is an NFKC-normal text without format
-characters, dashes or non-ASCII digits (two C passes). Otherwise the characters that change are looked
-up in a cached per-character table and recorded as sparse "spots" (the offset map): linear in the text.
+characters, dashes or non-ASCII digits (two C passes, the second stopping only at non-ASCII characters).
+Otherwise the characters that change are looked up in a cached per-character table and recorded as
+sparse "spots" (the offset map): linear in the text.
 """
 
 from __future__ import annotations
@@ -151,11 +152,10 @@ def _changing() -> re.Pattern[str]:
             elif not changes and first >= 0:
                 ranges.append(f"{re.escape(chr(first))}-{re.escape(chr(code - 1))}")
                 first = -1
-        _CHANGING = re.compile("[" + "".join(ranges) + "\\U00010000-\\U0010ffff]+")
+        changing = "[" + "".join(ranges) + "\\U00010000-\\U0010ffff]"
+        # (a non-ASCII character first, the big class checked behind it: the engine skips ASCII at C speed)
+        _CHANGING = re.compile(f"[^\\x00-\\x7f](?<={changing}){changing}*")
     return _CHANGING
-
-
-_SPECIAL_RUN = re.compile(_SPECIAL.pattern.join(("(?:", ")+")))
 
 
 def normalise(text: str, *, confusables: bool = False) -> Normalised:
@@ -164,9 +164,11 @@ def normalise(text: str, *, confusables: bool = False) -> Normalised:
         return Normalised(text, None)
     table = _TERMS if confusables else _DETECT
     if not confusables and unicodedata.is_normalized("NFKC", text):
-        changed = [m.span() for m in _SPECIAL_RUN.finditer(text)]  # (two passes in C)
-        if not changed:
+        first = _SPECIAL.search(text)  # (skips ASCII at C speed; most texts of other scripts hold none)
+        if first is None:
             return Normalised(text, None)
+        # (in an NFKC-normal text the characters that change are exactly these; that pattern is the faster)
+        changed = [m.span() for m in _changing().finditer(text, first.start())]
     elif confusables:
         changed = [m.span() for m in _NON_ASCII.finditer(text)]
     else:  # the runs of characters that change (one C pass; most words of another script hold none)
@@ -181,6 +183,14 @@ def normalise(text: str, *, confusables: bool = False) -> Normalised:
             pieces.append(text[position:start])
             length += start - position
         run = text[start:end]
+        if end - start == 1:  # (the usual run, and a hostile text's: a zero-width character between digits)
+            replacement = lookup(ord(run))
+            if replacement != run:
+                spots.append((start, end, length, length + len(replacement), bool(replacement)))
+            pieces.append(replacement)
+            length += len(replacement)
+            position = end
+            continue
         widths = set(map(len, map(lookup, map(ord, run))))  # (C iterators)
         if len(widths) == 1:  # every character deleted, or every one replaced by one: one stretch
             replacement = run.translate(table)

@@ -6,6 +6,11 @@ if it has one, is the finding), an optional ``validate`` function of the candida
 and ``hints``: literal strings one of which the text must hold for the pattern to be run (speed).
 A detector whose matching needs more than one regex overrides :meth:`Detector.spans`.
 
+A number detector declares ``candidates_from="digit_runs"`` and ``min_run``: the scanner finds the
+text's digit runs ONCE (:data:`DIGIT_RUNS`: digits joined by at most 3 of `` .-()/_``) and the detector's
+pattern is run only around the runs of ``min_run`` characters or more (:meth:`Detector.windows`), not
+over the whole text: one shared pass over the text instead of one per number detector.
+
 Patterns must run in linear time: bounded or possessive quantifiers only, every repetition over a
 character class that cannot overlap the next one (tests time 100 KB hostile inputs per detector).
 """
@@ -13,14 +18,36 @@ character class that cannot overlap the next one (tests time 100 KB hostile inpu
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
+from math import log2
 from typing import NamedTuple
 
 MIN_SCORE = 0.5  # a candidate is a finding at this score or above (a weak pattern needs context words)
 CONTEXT_BOOST = 0.4  # added when a context word occurs in the CONTEXT_WINDOW characters before it
 CONTEXT_WINDOW = 40
 VALIDATION_BUDGET = 256  # candidates validated per detector and text; the rest are findings on shape alone
+
+# Digit runs, found once per text by the scanner: a digit, then more digits each at most 3 separator
+# characters after the last. Every candidate of a number detector lies inside one run (their digits are
+# never further apart) but for up to RUN_BEFORE characters before it ("+ (44) ...") and RUN_AFTER after
+# it (a closing parenthesis, a phone extension " ext. 123456", and the characters the pattern's look-ahead
+# reads after that). Single digits are no run (no number detector finds fewer than 2 digits in a row).
+DIGIT_RUNS = re.compile(r"[0-9](?:[ .\-()/_]{0,3}+[0-9])++")
+RUN_BEFORE = 3
+RUN_AFTER = 14
+# The same runs found faster: every character as one byte (non-ASCII as "?"), every digit as "0", so that the
+# pattern starts with a literal, which the regex engine skips to like memchr (3-5x faster than a class).
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_ZERO_RUNS = re.compile(rb"0(?:[ .\-()/_]{0,3}+0)++")
+
+
+def digit_runs(text: str) -> list[tuple[int, int]]:
+    """The spans of :data:`DIGIT_RUNS` in ``text``, in order."""
+    data = text.encode("ascii", "replace").translate(_DIGITS_AS_ZERO)
+    return [match.span() for match in _ZERO_RUNS.finditer(data)]
 
 
 SECRET_KINDS: set[str] = set()  # the types of every detector built with secret=True
@@ -51,7 +78,9 @@ class Detector:
     context: tuple[str, ...] = ()
     hints: tuple[str, ...] = ()
     secret: bool = False
-    needs_digit: bool = False  # skipped on a text without an ASCII digit
+    candidates_from: str | None = None  # "digit_runs": the pattern is run only around the text's digit runs
+    min_run: int = 2  # (digit_runs) characters a run needs to hold a candidate: the fewest digits one has
+    run_mark: tuple[str, int] | None = None  # (digit_runs) a character a run needs, and how many times (IPv4: 3 dots)
     _context_re: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -61,14 +90,43 @@ class Detector:
             words = "|".join(re.escape(word) for word in self.context)
             object.__setattr__(self, "_context_re", re.compile(rf"(?<![a-z0-9])(?:{words})", re.IGNORECASE))
 
-    def spans(self, text: str) -> list[tuple[int, int]]:
+    def windows(self, text: str, runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The stretches of ``text`` around its ``runs`` that may hold a candidate, overlapping ones merged.
+
+        A run may hold one when it has ``min_run`` characters or more (and ``run_mark``). A run that may not
+        can be cut at a window's end: it holds no candidate, cut or not.
+        """
+        need = self.min_run
+        mark, times = self.run_mark or ("", 0)
+        out: list[tuple[int, int]] = []
+        for start, end in runs:
+            if end - start >= need and (not times or text.count(mark, start, end) >= times):
+                low = start - RUN_BEFORE if start > RUN_BEFORE else 0
+                if out and low <= out[-1][1]:
+                    out[-1] = (out[-1][0], end + RUN_AFTER)
+                else:
+                    out.append((low, end + RUN_AFTER))
+        return out
+
+    def matches(self, text: str, runs: list[tuple[int, int]] | None = None) -> Iterator[re.Match[str]]:
+        """Matches of ``pattern`` in ``text``, or, given the text's digit runs, in the windows around them."""
+        if runs is None:
+            return self.pattern.finditer(text)
+        windows = self.windows(text, runs)
+        if len(windows) == 1:
+            return self.pattern.finditer(text, windows[0][0], windows[0][1])
+        finditer = self.pattern.finditer
+        return chain.from_iterable(finditer(text, low, high) for low, high in windows)
+
+    def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
         """Candidate spans of ``text`` that pass validation (before context scoring).
 
+        ``runs``: the text's digit runs (``DIGIT_RUNS``), for a ``candidates_from="digit_runs"`` detector.
         At most VALIDATION_BUDGET candidates per text are validated; past that (a hostile text holding
         thousands of candidates) they are findings on their shape alone: more redaction, never a miss,
         and the time stays linear.
         """
-        matches = list(self.pattern.finditer(text))
+        matches = list(self.matches(text, runs))
         group = "value" if "value" in self.pattern.groupindex else 0
         validate = self.validate
         if validate is None:
@@ -81,8 +139,8 @@ class Detector:
         found = [match.span(group) for match in matches if validate(match.group(group))]
         return found + rest if rest else found
 
-    def findings(self, text: str) -> list[tuple[float, int, int]]:
-        """``(score, start, end)`` of every finding in ``text`` (score at or above MIN_SCORE)."""
+    def findings(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[float, int, int]]:
+        """``(score, start, end)`` of every finding in ``text`` (score at or above MIN_SCORE); ``runs``: see spans."""
         hints = self.hints
         if hints:
             for hint in hints:
@@ -90,16 +148,18 @@ class Detector:
                     break
             else:
                 return []
+        if runs is not None and not self.windows(text, runs):
+            return []  # (no run may hold a candidate)
         score = self.score
         if score >= MIN_SCORE:
-            return [(score, start, end) for start, end in self.spans(text) if start != end]
+            return [(score, start, end) for start, end in self.spans(text, runs) if start != end]
         context = self._context_re
         if context is None:
             return []
         boosted = score + CONTEXT_BOOST
         return [
             (boosted, start, end)
-            for start, end in self.spans(text)
+            for start, end in self.spans(text, runs)
             if start != end and context.search(text, max(0, start - CONTEXT_WINDOW), start) is not None
         ]
 
@@ -188,15 +248,10 @@ def not_placeholder(value: str) -> bool:
 
 def shannon_entropy(text: str) -> float:
     """Shannon entropy of ``text`` in bits per character."""
-    import math
-
     if not text:
         return 0.0
-    counts: dict[str, int] = {}
-    for char in text:
-        counts[char] = counts.get(char, 0) + 1
     size = len(text)
-    return -sum(n / size * math.log2(n / size) for n in counts.values())
+    return -sum(n / size * log2(n / size) for n in Counter(text).values())
 
 
 # validators a policy may name for a custom detector
@@ -212,6 +267,7 @@ VALIDATORS: dict[str, Callable[[str], bool]] = {
 
 __all__ = [
     "CONTEXT_BOOST",
+    "DIGIT_RUNS",
     "Detector",
     "Finding",
     "IBAN_LENGTHS",
@@ -225,4 +281,5 @@ __all__ = [
     "placeholder_digits",
     "shannon_entropy",
     "ssn_ok",
+    "digit_runs",
 ]

@@ -14,23 +14,22 @@ from gatekit.governance.detectors.base import Detector
 
 _DOMAIN = re.compile(r"@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9\-])", re.ASCII)
 _LOCAL_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-"
-_ALNUM = re.compile(r"[A-Za-z0-9]", re.ASCII)
 
 
 class EmailDetector(Detector):
     """E-mail addresses, grown around each ``@``."""
 
-    def spans(self, text: str) -> list[tuple[int, int]]:
+    def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
         """Every e-mail address of ``text``."""
         found: list[tuple[int, int]] = []
         low = 0  # the previous address's end: a local part never reaches back into it
         for domain in _DOMAIN.finditer(text):
             at = domain.start()
-            begin = low + len(text[low:at].rstrip(_LOCAL_CHARS))
-            first = _ALNUM.search(text, begin, at)
-            if first is not None:
-                found.append((first.start(), domain.end()))
+            local = text[low:at]
+            local = local[len(local.rstrip(_LOCAL_CHARS)) :].lstrip("._%+-")  # (from its first letter or digit)
+            if local:
                 low = domain.end()
+                found.append((at - len(local), low))
         return found
 
 

@@ -30,7 +30,7 @@ def _credential(value: str) -> bool:
 class GenericSecretDetector(Detector):
     """Assignments of high-entropy values to credential names."""
 
-    def spans(self, text: str) -> list[tuple[int, int]]:
+    def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
         """Credential values of ``text``."""
         found: list[tuple[int, int]] = []
         checked = 0

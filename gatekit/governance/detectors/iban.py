@@ -24,12 +24,27 @@ _BODIES = {
 class IbanDetector(Detector):
     """Candidates of an IBAN's shape, then the length their country needs."""
 
-    def spans(self, text: str) -> list[tuple[int, int]]:
-        """Valid IBANs of ``text`` (past VALIDATION_BUDGET candidates, IBAN-shaped ones: see Detector.spans)."""
+    def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+        """Valid IBANs of ``text`` (past VALIDATION_BUDGET candidates, IBAN-shaped ones: see Detector.spans).
+
+        Given the text's digit runs, only the runs that follow two letters are tried: the check digits
+        after the country code start a run (a letter is no run character).
+        """
         found: list[tuple[int, int]] = []
         checked = 0
-        for start in _START.finditer(text):
-            begin = start.start() - 2
+        if runs is None:
+            starts = [match.start() for match in _START.finditer(text)]
+        else:  # (as finditer would: no candidate starts inside the previous one)
+            starts = []
+            next_free = 0
+            for at, _ in runs:
+                if at > 1 and at >= next_free and text[at - 2 : at].isalpha():
+                    start = _START.match(text, at)
+                    if start is not None:
+                        starts.append(at)
+                        next_free = start.end()
+        for at in starts:
+            begin = at - 2
             length = IBAN_LENGTHS.get(text[begin : begin + 2].upper())
             if length is None:
                 continue
@@ -42,4 +57,4 @@ class IbanDetector(Detector):
         return found
 
 
-DETECTOR = IbanDetector("IBAN_CODE", _START, score=0.95, needs_digit=True)
+DETECTOR = IbanDetector("IBAN_CODE", _START, score=0.95, candidates_from="digit_runs", min_run=2)

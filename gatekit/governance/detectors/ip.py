@@ -37,16 +37,19 @@ IPV4 = Detector(
     ipv4_ok,
     score=0.9,
     hints=(".",),
-    needs_digit=True,
+    candidates_from="digit_runs",
+    min_run=7,
+    run_mark=(".", 3),
 )
 _IPV6_HINT = re.compile(r":[0-9A-Fa-f]{0,4}:")  # two colons close together (the engine skips to colons)
-_HEX_COLON = frozenset("0123456789abcdefABCDEF:")
+_HEX_COLON = "0123456789abcdefABCDEF:"
+_HEX_COLON_RUN = re.compile(r"[0-9A-Fa-f:]*+")
 
 
 class Ipv6Detector(Detector):
     """IPv6 addresses grown left and right from each ``:hex:`` hint."""
 
-    def spans(self, text: str) -> list[tuple[int, int]]:
+    def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
         """Every IPv6 address of ``text`` (at most 39 characters of hex digits and colons, alone)."""
         found: list[tuple[int, int]] = []
         size = len(text)
@@ -55,12 +58,9 @@ class Ipv6Detector(Detector):
         while hint is not None:
             start = hint.start()
             low = max(next_free, start - 39)
-            while start > low and text[start - 1] in _HEX_COLON:
-                start -= 1
+            start = low + len(text[low:start].rstrip(_HEX_COLON))
             end = hint.end()
-            high = min(size, start + 40)
-            while end < high and text[end] in _HEX_COLON:
-                end += 1
+            end = _HEX_COLON_RUN.match(text, end, max(end, min(size, start + 40))).end()  # type: ignore[union-attr]
             next_free = end
             hint = _IPV6_HINT.search(text, max(end, hint.start() + 1))
             if (start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_.")) or (

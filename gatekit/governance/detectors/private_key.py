@@ -19,7 +19,7 @@ _MAX_BLOCK = 16_384
 class PrivateKeyDetector(Detector):
     """Key blocks: header to footer."""
 
-    def spans(self, text: str) -> list[tuple[int, int]]:
+    def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
         """Every key block of ``text``."""
         found: list[tuple[int, int]] = []
         footer: re.Match[str] | None = None

@@ -24,7 +24,7 @@ from gatekit.governance.detectors import (
     ssn,
     tokens,
 )
-from gatekit.governance.detectors.base import VALIDATORS, Detector, Finding
+from gatekit.governance.detectors.base import VALIDATORS, Detector, Finding, digit_runs
 from gatekit.governance.normalise import normalise
 
 PII_TYPES: tuple[str, ...] = (
@@ -67,13 +67,6 @@ DEFAULT_DETECTORS: tuple[Detector, ...] = (
     phone.DETECTOR,
 )
 
-_ANY_DIGIT = re.compile(r"[0-9]")
-# supersets of what each number detector accepts, each a superset of the next: 7 digits joined by at most
-# 3 of " .-()/_" (a phone number), 9 (an SSN) and 12 (a card) joined by at most one separator
-_RUN_7 = re.compile(r"[0-9](?:[ .\-()/_]{0,3}+[0-9]){6}")
-_RUN_9 = re.compile(r"[0-9](?:[ .\-/_]?[0-9]){8}")
-_RUN_12 = re.compile(r"[0-9](?:[ .\-/_]?[0-9]){11}")
-_RUN_NEEDED = {"PHONE_NUMBER": 7, "US_SSN": 9, "CREDIT_CARD": 12}
 _CACHE_MAX_CHARS = 256  # short texts (tool-argument ids, names, amounts) recur: their findings are kept
 _CACHE_MAX_ENTRIES = 16_384
 MIN_FINDING = 5  # no detector finds fewer characters
@@ -91,9 +84,16 @@ class Scanner:
         self._gated = frozenset(d for d in self.detectors if d.hints and d.secret and d.type != "GENERIC_SECRET")
         hints = sorted({hint for d in self._gated for hint in d.hints}, key=len, reverse=True)
         self._hints = tuple(hints)
-        self._plan = [
-            (d, d.type, _RUN_NEEDED.get(d.type, 1) if d.needs_digit else 0, d in self._gated) for d in self.detectors
-        ]
+        # (the same test, cheaper: the hints holding "_" only when the text holds one, the hints of upper-case
+        # letters after an "A" (AWS, Google) as one regex with that literal first, the rest one by one)
+        self._underscore_hints = tuple(hint for hint in hints if "_" in hint)
+        a_hints = [hint for hint in hints if "_" not in hint and re.fullmatch("A[A-Za-z]+", hint)]
+        self._a_hints = re.compile("A(?:" + "|".join(re.escape(h[1:]) for h in a_hints) + ")") if a_hints else None
+        self._other_hints = tuple(hint for hint in hints if "_" not in hint and hint not in a_hints)
+        # (findings, type, run length needed or 0): every detector, and those run on a text without a hint
+        plan = [(d.findings, d.type, d.min_run if d.candidates_from == "digit_runs" else 0) for d in self.detectors]
+        self._plan = plan
+        self._plan_unhinted = [step for step, d in zip(plan, self.detectors, strict=True) if d not in self._gated]
 
     def scan(self, text: str, shared: bool = False) -> list[Finding]:
         """Find the entities in ``text``: ordered by position, never overlapping, spans of ``text`` itself.
@@ -110,26 +110,21 @@ class Scanner:
                 return cached
         normal = normalise(text)
         subject = normal.text
-        # digits needed in one run (digits joined by a few separator characters), found once per text:
-        # most texts hold no run long enough for a phone number, an SSN or a card
-        run = 0
-        if _ANY_DIGIT.search(subject) is not None:
-            run = 1
-            if _RUN_7.search(subject) is not None:
-                run = 7
-                if _RUN_9.search(subject) is not None:
-                    run = 12 if _RUN_12.search(subject) is not None else 9
-        hinted = False
-        for hint in self._hints:  # (substring tests: faster than one regex alternation of literals)
-            if hint in subject:
-                hinted = True
-                break
+        # the digit runs (digits joined by a few separator characters), found once per text for every number
+        # detector: each runs its pattern only around the runs long enough to hold one of its candidates
+        runs = digit_runs(subject)
+        longest = max([end - start for start, end in runs]) if runs else 0
+        plan = self._plan if self._hinted(subject) else self._plan_unhinted
         candidates: list[tuple[float, int, int, str]] = []
-        for detector, kind, needs_run, gated in self._plan:
-            if needs_run > run or (gated and not hinted):
-                continue
-            for score, start, end in detector.findings(subject):
-                candidates.append((score, start, end, kind))
+        for findings_of, kind, needs_run in plan:
+            if needs_run:
+                if needs_run > longest:
+                    continue
+                found = findings_of(subject, runs)
+            else:
+                found = findings_of(subject)
+            if found:
+                candidates += [(score, start, end, kind) for score, start, end in found]
         if len(candidates) > 1:
             candidates = _resolve(candidates)
         findings: list[Finding] = []
@@ -142,6 +137,19 @@ class Scanner:
                 self.cache.clear()
             self.cache[text] = findings
         return findings
+
+    def _hinted(self, subject: str) -> bool:
+        """``subject`` holds one of the secret detectors' hints."""
+        for hint in self._other_hints:  # (substring tests: faster than one regex alternation of literals)
+            if hint in subject:
+                return True
+        if self._a_hints is not None and self._a_hints.search(subject) is not None:
+            return True
+        if "_" in subject:
+            for hint in self._underscore_hints:
+                if hint in subject:
+                    return True
+        return False
 
 
 def _resolve(candidates: list[tuple[float, int, int, str]]) -> list[tuple[float, int, int, str]]:

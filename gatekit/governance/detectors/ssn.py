@@ -14,21 +14,21 @@ from gatekit.governance.detectors.base import CONTEXT_BOOST, CONTEXT_WINDOW, Det
 
 _CONTEXT = ("ssn", "social security", "social sec", "ss#", "ss #", "taxpayer", "tin")
 
-_PATTERN = re.compile(r"\d{3}(?<![\w\-.+/]\d{3})(?:(?P<s>[ \-.])\d{2}(?P=s)\d{4}|\d{6})(?![\w\-/]|\.\d)", re.ASCII)
+_PATTERN = re.compile(r"\d(?<![\w\-.+/]\d)\d{2}(?:(?P<s>[ \-.])\d{2}(?P=s)\d{4}|\d{6})(?![\w\-/]|\.\d)", re.ASCII)
 _CONTEXT_RE = re.compile(r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, _CONTEXT)) + ")", re.IGNORECASE)
 
 
 class SsnDetector(Detector):
     """Grouped SSNs (score 0.85) and bare 9-digit runs (0.85 as a whole text, 0.7 after a context word)."""
 
-    def findings(self, text: str) -> list[tuple[float, int, int]]:
+    def findings(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[float, int, int]]:
         """Valid SSNs of ``text`` (one regex pass for both shapes)."""
         value = text.strip()
         if len(value) == 9:  # a whole field: a form value, a tool argument {"member_id": "078051120"}
             start = text.find(value)
             return [(0.85, start, start + 9)] if value.isdigit() and ssn_ok(value) else []
         found: list[tuple[float, int, int]] = []
-        for start, end in self.spans(text):
+        for start, end in self.spans(text, runs):
             if end - start != 9:
                 found.append((0.85, start, end))
             elif _CONTEXT_RE.search(text, max(0, start - CONTEXT_WINDOW), start) is not None:
@@ -36,4 +36,4 @@ class SsnDetector(Detector):
         return found
 
 
-DETECTOR = SsnDetector("US_SSN", _PATTERN, ssn_ok, score=0.85, needs_digit=True)
+DETECTOR = SsnDetector("US_SSN", _PATTERN, ssn_ok, score=0.85, candidates_from="digit_runs", min_run=9)
