@@ -15,11 +15,11 @@ import phonenumbers
 import pytest
 
 from gatekit.errors import PolicyError
-from gatekit.gate import scrub
 from gatekit.governance import policy_from_dict, scan
 from gatekit.governance.detectors import DEFAULT_DETECTORS, DEFAULT_SCANNER, phone
 from gatekit.governance.normalise import normalise
 from gatekit.models import Outcome
+from gatekit.redact import scrub
 
 # (text, type, the original characters the finding must cover)
 MUST_FIND = [
