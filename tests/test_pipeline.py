@@ -249,3 +249,27 @@ def test_verbose_logs_the_stages_to_stderr(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "INFO gatekit.gate: verdict pass, exit 0" in proc.stderr
     assert "INFO" not in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("requested", "model", "action", "shown"),
+    [
+        (False, None, "skipped", False),  # python:/http:/cmd: candidate, nothing asked: recorded, not printed
+        (True, None, "skipped", True),  # --alias asked for a promotion that cannot happen: say why
+        (False, "bot", "promoted", True),
+        (False, "bot", "skipped", True),  # a registered model that was not promoted (e.g. a failed gate)
+    ],
+)
+def test_promotion_line_only_when_it_applies_or_was_asked_for(
+    passing: Any, requested: bool, model: str | None, action: str, shown: bool
+) -> None:
+    from gatekit.pipeline.model import PromotionPart
+
+    verdict = passing.verdict.model_copy(deep=True)
+    verdict.command = "promote"
+    verdict.promotion = PromotionPart(
+        alias="production", model=model, action=action, message="not promoted: reason", requested=requested
+    )
+    lines = summary_lines(verdict)
+    assert any("PROMOTION" in line for line in lines) is shown
+    assert verdict.model_dump(mode="json")["promotion"]["message"] == "not promoted: reason"  # always recorded

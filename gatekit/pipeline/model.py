@@ -200,6 +200,7 @@ class PromotionPart(_Part):
     action: Literal["promoted", "unchanged", "dry_run", "skipped"]
     dry_run: bool = False
     message: str = ""
+    requested: bool = False  # --alias or --dry-run was given (a skip is then shown, not only recorded)
 
 
 class MlflowPart(_Part):

@@ -130,6 +130,7 @@ def _log_mlflow(verdict: Verdict, prep: Prepared, assessment: Assessment, t0: fl
         from gatekit.promotion import DEFAULT_ALIAS, promote
 
         block = promote(verdict, alias=config.alias or DEFAULT_ALIAS, tracking_uri=tracking_uri, dry_run=config.dry_run)
+        block["requested"] = config.alias is not None or bool(config.dry_run)
         verdict.promotion = PromotionPart.model_validate(block)
         write_local(verdict, out, t0)  # verdict.json / report.html now carry the promotion block
         for name in ("verdict.json", "report.html"):

@@ -31,10 +31,18 @@ def check_line(check: CheckResult) -> str:
 
 
 def summary_lines(verdict: Verdict, *, quiet: bool = False) -> list[str]:
-    """Lines after the verdict line: promotion first (when asked for), then the details unless ``quiet``."""
+    """Lines after the verdict line: promotion first (when it applies or was asked for), then the details.
+
+    A promotion skipped because the candidate is no registered model (a python:, http: or cmd: agent) is
+    recorded in verdict.json but not printed unless ``--alias`` / ``--dry-run`` asked for one.
+    """
     lines: list[str] = []
-    if verdict.command == "promote" and verdict.promotion is not None:
-        lines.append(f"  PROMOTION    {plain_text(verdict.promotion.message or verdict.promotion.action, 2000)}")
+    promotion = verdict.promotion
+    shown = promotion is not None and (
+        promotion.requested or promotion.model is not None or promotion.action != "skipped"
+    )
+    if verdict.command == "promote" and promotion is not None and shown:
+        lines.append(f"  PROMOTION    {plain_text(promotion.message or promotion.action, 2000)}")
     if quiet:
         return lines
     if verdict.errors.dominant is not None:
