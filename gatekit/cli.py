@@ -384,19 +384,23 @@ def report(
     out: Annotated[Path | None, typer.Option(help="Where to write (default: report.html next to it).")] = None,
 ) -> None:
     """Re-render the HTML report."""
-    import json
+    from jinja2 import UndefinedError
+    from pydantic import ValidationError
+
+    from gatekit.pipeline.model import Verdict
+    from gatekit.report.html import write_report
 
     try:
-        verdict = json.loads(verdict_path.read_text(encoding="utf-8"))
-        if not isinstance(verdict, dict) or "verdict" not in verdict:
-            raise ValueError("not a gatekit verdict.json")
+        verdict = Verdict.from_file(verdict_path)
+    except ValidationError as exc:  # a ValueError too: checked first for the field-by-field message
+        _err(
+            f"error: {verdict_path}: not a gatekit verdict.json ({_validation_summary(exc)}); "
+            "pass the verdict.json written by gatekit promote/eval"
+        )
+        raise typer.Exit(EXIT_USAGE) from None
     except (OSError, ValueError) as exc:
         _err(f"error: {verdict_path}: cannot read verdict ({exc}); pass the verdict.json written by gatekit promote")
         raise typer.Exit(EXIT_USAGE) from None
-    from jinja2 import UndefinedError
-
-    from gatekit.report.html import write_report
-
     target = out or verdict_path.with_name("report.html")
     try:
         write_report(verdict, target, results_path=verdict_path.with_name("results.jsonl"))
@@ -410,6 +414,14 @@ def report(
         )
         raise typer.Exit(EXIT_USAGE) from None
     typer.echo(str(target))
+
+
+def _validation_summary(exc: Any) -> str:
+    """``command: Field required; dataset: Field required; and 5 more``: a pydantic error on one line."""
+    errors = exc.errors()
+    parts = [f"{'.'.join(str(p) for p in e.get('loc', ())) or 'file'}: {e.get('msg', 'invalid')}" for e in errors[:3]]
+    more = f"; and {len(errors) - 3} more" if len(errors) > 3 else ""
+    return " ".join(("; ".join(parts) + more).split())  # one line whatever the messages hold
 
 
 # `gatekit drift`; the command lives in gatekit/drift/command.py

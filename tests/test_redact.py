@@ -116,7 +116,7 @@ def test_report_and_summary_show_an_old_verdicts_spec_redacted(tmp_path: Path) -
 
     verdict = concrete(json.loads((Path(__file__).parent / "snapshots" / "verdict_v1.json").read_text()))
     verdict["candidate"] = {"spec": SPEC}
-    for text in (render_report(verdict), render_summary(Verdict.model_validate(verdict))):
+    for text in (render_report(Verdict.model_validate(verdict)), render_summary(Verdict.model_validate(verdict))):
         assert "s3cretpass" not in text and "t0k3nVALUE" not in text and "10.1.2.3:4000" in text
 
 

@@ -11,60 +11,72 @@ import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from gatekit.pipeline.model import Verdict
 from gatekit.report.html import render_report
 from gatekit.report.view import latency_chart, owasp_label, utc_seconds
 
 LATENCIES = [float(x) for x in range(100, 1300, 20)]  # 60 cases, 100..1280 ms
 
 
-def _verdict() -> dict[str, Any]:
-    return {
-        "command": "promote",
-        "verdict": "fail",
-        "started_at": "2026-12-06T04:42:37.911893+00:00",
-        "candidate": {"spec": "python:agent:run"},
-        "dataset": {"path": "d.jsonl", "cases": 60, "sha256": "ab" * 32},
-        "checks": [
-            {
-                "name": "error_rate",
-                "value": 0.05,
-                "limit": 0.01,
-                "op": "<=",
-                "interval": [0.0172, 0.1364],
-                "status": "fail",
-                "message": "",
-                "unit": "",
+def _verdict() -> Verdict:
+    return Verdict.model_validate(
+        {
+            "command": "promote",
+            "verdict": "fail",
+            "started_at": "2026-12-06T04:42:37.911893+00:00",
+            "candidate": {"spec": "python:agent:run"},
+            "dataset": {"path": "d.jsonl", "format": "jsonl", "cases": 60, "sha256": "ab" * 32},
+            "gatekit_version": "0.0.0",
+            "out_dir": "out",
+            "replay": {
+                "wall_s": 1.0,
+                "concurrency": 4,
+                "timeout_s": 30.0,
+                "retries": 0,
+                "repeat": 1,
+                "stopped_early": False,
             },
-            {
-                "name": "latency_p95_ms",
-                "value": 1220.0,
-                "limit": 1500.0,
-                "op": "<=",
-                "interval": [1180.0, 1260.0],
-                "status": "pass",
-                "message": "",
-                "unit": "ms",
+            "checks": [
+                {
+                    "name": "error_rate",
+                    "value": 0.05,
+                    "limit": 0.01,
+                    "op": "<=",
+                    "interval": [0.0172, 0.1364],
+                    "status": "fail",
+                    "message": "",
+                    "unit": "",
+                },
+                {
+                    "name": "latency_p95_ms",
+                    "value": 1220.0,
+                    "limit": 1500.0,
+                    "op": "<=",
+                    "interval": [1180.0, 1260.0],
+                    "status": "pass",
+                    "message": "",
+                    "unit": "ms",
+                },
+            ],  # fmt: skip
+            "metrics": {
+                "cases": 60,
+                "latency_p95_ms": 1220.0,
+                "error_rate": 0.05,
+                "tokens_input": None,
+                "tokens_output": None,
+                "tokens_reported_cases": 0,
+                "successes": 57,
+            },  # fmt: skip
+            "governance": {
+                "by_rule": {"pii": {"allow_with_redaction": 14}, "injection": {"deny": 2, "require_review": 1}},
+                "by_owasp": {"LLM01:2025": 3, "ASI02:2026": 1, "XYZ99": 1},
+                "outcomes": {"allow": 43, "allow_with_redaction": 14, "require_review": 1, "deny": 2},
             },
-        ],  # fmt: skip
-        "metrics": {
-            "cases": 60,
-            "latency_p95_ms": 1220.0,
-            "error_rate": 0.05,
-            "tokens_input": None,
-            "tokens_output": None,
-            "tokens_reported_cases": 0,
-            "successes": 57,
-        },  # fmt: skip
-        "governance": {
-            "by_rule": {"pii": {"allow_with_redaction": 14}, "injection": {"deny": 2, "require_review": 1}},
-            "by_owasp": {"LLM01:2025": 3, "ASI02:2026": 1, "XYZ99": 1},
-            "outcomes": {"allow": 43, "allow_with_redaction": 14, "require_review": 1, "deny": 2},
-        },
-    }
+        }
+    )
 
 
 class _Collect(HTMLParser):
@@ -164,3 +176,36 @@ def test_report_renders_in_a_real_browser(tmp_path: Path) -> None:
     shot = tmp_path / "report.png"
     subprocess.run([*args, f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120, check=False)
     assert shot.exists() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+
+
+def test_report_reads_the_typed_verdict_and_shows_its_json(tmp_path: Path) -> None:
+    verdict = _verdict()
+    html = render_report(verdict, LATENCIES)
+    shown = html[html.index("<details") :]
+    # the page's JSON is the verdict's JSON (escaped), including parts the dict fixture never set
+    assert "&#34;schema_version&#34;: 1" in shown and "&#34;kind&#34;: &#34;gate&#34;" in shown
+    assert 'id="rule-bars"' in html  # by_rule is an extra the open governance part keeps
+    governance = verdict.governance.model_dump(mode="json")
+    del governance["by_rule"]
+    plain = Verdict.model_validate({**verdict.model_dump(mode="json"), "governance": governance})
+    assert 'id="rule-bars"' not in render_report(plain, [])
+
+
+def test_report_command_names_the_missing_fields_on_one_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from gatekit.cli import app
+
+    minimal = tmp_path / "verdict.json"
+    minimal.write_text('{"verdict": "pass"}', encoding="utf-8")
+    result = CliRunner().invoke(app, ["report", str(minimal)])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith(f"error: {minimal}: not a gatekit verdict.json")
+    assert "command: Field required" in lines[0] and "Traceback" not in result.output
+    assert not (tmp_path / "report.html").exists()
+    good = tmp_path / "good.json"
+    good.write_text(_verdict().to_json(), encoding="utf-8")
+    result = CliRunner().invoke(app, ["report", str(good), "--out", str(tmp_path / "r.html")])
+    assert result.exit_code == 0, result.output
+    assert "gatekit promote" in (tmp_path / "r.html").read_text(encoding="utf-8")

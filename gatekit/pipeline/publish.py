@@ -35,7 +35,7 @@ def write_local(verdict: Verdict, out: Path, t0: float) -> None:
 
     verdict.duration_s = round(time.perf_counter() - t0, 3)
     atomic_write_text(out / "verdict.json", verdict.to_json())
-    write_report(verdict.to_dict(), out / "report.html")  # the template reads the JSON shape
+    write_report(verdict, out / "report.html")
 
 
 def publish(

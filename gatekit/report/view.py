@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gatekit.pipeline.model import CheckResult
 
 # Names of the OWASP categories the bundled rules tag (OWASP Top 10 for LLM Applications 2025,
 # OWASP Top 10 for Agentic Applications 2026). An id not listed is shown as it is.
@@ -93,40 +96,35 @@ def _shown(value: Any, rate: bool, unit: str) -> str:
     return f"{_number(value)} {unit}".strip()
 
 
-def check_rows(checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def check_rows(checks: list[CheckResult]) -> list[dict[str, Any]]:
     """One display row per check: value, limit and interval as text (rates in %), and a detail that is never empty."""
     rows = []
     for check in checks:
-        name = str(check.get("name", ""))
-        rate = is_rate(name)
-        unit = str(check.get("unit") or "")
-        value = _shown(check.get("value"), rate, unit)
-        limit = _shown(check.get("limit"), rate, unit)
-        interval = check.get("interval")
+        rate = is_rate(check.name)
+        value = _shown(check.value, rate, check.unit)
+        limit = _shown(check.limit, rate, check.unit)
         interval_text = (
-            f"[{_shown(interval[0], rate, unit)}, {_shown(interval[1], rate, unit)}]"
-            if isinstance(interval, list | tuple) and len(interval) == 2
+            f"[{_shown(check.interval[0], rate, check.unit)}, {_shown(check.interval[1], rate, check.unit)}]"
+            if check.interval is not None
             else "—"
         )
-        op = str(check.get("op") or "")
-        status = str(check.get("status") or "")
-        detail = str(check.get("message") or "")
+        detail = check.message
         if not detail:
-            if check.get("value") is None:
+            if check.value is None:
                 detail = "no value: the metric could not be measured (unknown is never a pass)"
-            elif status == "fail":
-                side = "above" if op.startswith("<") else "below"
+            elif check.status == "fail":
+                side = "above" if check.op.startswith("<") else "below"
                 detail = f"{value} is {side} the limit {limit}"
-            elif status == "inconclusive":
-                detail = f"{value} could not be decided against {op} {limit}"
+            elif check.status == "inconclusive":
+                detail = f"{value} could not be decided against {check.op} {limit}"
             else:
-                detail = f"{value} {op} {limit}"
+                detail = f"{value} {check.op} {limit}"
         rows.append(
             {
-                "name": name,
-                "status": status,
+                "name": check.name,
+                "status": check.status,
                 "value": value,
-                "limit": f"{op} {limit}".strip(),
+                "limit": f"{check.op} {limit}".strip(),
                 "interval": interval_text,
                 "detail": detail,
             }
