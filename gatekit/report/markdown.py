@@ -1,4 +1,4 @@
-"""Markdown summary of a gate verdict (the GitHub step summary, a PR comment).
+"""Markdown summaries: of a gate verdict (the GitHub step summary, a PR comment) and of a drift report.
 
 Every agent-controlled value is escaped (``gatekit.report.text``); lists are bounded so
 the summary stays far below GitHub's 1 MiB limit.
@@ -7,6 +7,7 @@ the summary stays far below GitHub's 1 MiB limit.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from gatekit.pipeline.model import Verdict
 from gatekit.report.text import format_value, interval_text, limit_text, md_escape
@@ -140,4 +141,32 @@ def render_summary(verdict: Verdict, env: Mapping[str, str] | None = None) -> st
     if info.error:
         lines.append(f"- MLflow error: {md_escape(info.error)}")
     lines.append("")
+    return "\n".join(lines)
+
+
+def render_drift_summary(report: Mapping[str, Any], exit_code: int) -> str:
+    """Markdown step summary of a ``gatekit drift`` report; feature and category names are escaped."""
+    status = "🔴 DRIFT" if report.get("drift") else "🟢 NO DRIFT"
+    lines = [f"## gatekit drift: {status}", "", md_escape(report.get("reason") or "", 2000), ""]
+    features = [f for f in report.get("features") or [] if isinstance(f, Mapping)]
+    shown = [f for f in features if f.get("drifted") or f.get("significant")]
+    if shown:
+        lines += ["| feature | kind | effect | q-value | drifted | new categories |", "|---|---|---:|---:|---|---|"]
+        for feat in shown[:_MAX_ROWS]:
+            new = [str(c) for c in feat.get("new_categories") or []][:5]
+            lines.append(
+                "| {} | {} | {} | {} | {} | {} |".format(
+                    md_escape(feat.get("name")),
+                    md_escape(feat.get("kind") or ""),
+                    md_escape(format_value(feat.get("effect_size"))),
+                    md_escape(format_value(feat.get("q_value"))),
+                    "yes" if feat.get("drifted") else "no",
+                    md_escape(", ".join(new)),
+                )
+            )
+        lines.append("")
+    for skipped in (report.get("skipped") or [])[:_MAX_ROWS]:
+        if isinstance(skipped, Mapping):
+            lines.append(f"- skipped {md_escape(skipped.get('name'))}: {md_escape(skipped.get('reason'))}")
+    lines += ["", f"Exit code {exit_code} (0 no drift, 1 drift, 2 bad input, 3 MLflow unreachable).", ""]
     return "\n".join(lines)

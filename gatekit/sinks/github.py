@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from gatekit.pipeline.model import Verdict
 from gatekit.report.junit import write_junit
-from gatekit.report.markdown import mlflow_run_url, render_summary
+from gatekit.report.markdown import mlflow_run_url, render_drift_summary, render_summary
 from gatekit.report.text import (
     check_sentence,
     command_data_escape,
@@ -41,7 +41,6 @@ __all__ = [
     "publish",
     "publish_drift_summary",
     "publish_error",
-    "render_drift_summary",
     "render_summary",
     "step_outputs",
     "write_junit",
@@ -53,40 +52,12 @@ _MAX_ANNOTATIONS = 20
 
 
 # ---------------------------------------------------------------------------------------------
-# drift summary (gatekit drift)
+# drift summary (gatekit drift): rendered by gatekit.report.markdown
 # ---------------------------------------------------------------------------------------------
 
 
-def render_drift_summary(report: Mapping[str, Any], exit_code: int) -> str:
-    """Markdown step summary of a ``gatekit drift`` report; feature and category names are escaped."""
-    status = "🔴 DRIFT" if report.get("drift") else "🟢 NO DRIFT"
-    lines = [f"## gatekit drift: {status}", "", md_escape(report.get("reason") or "", 2000), ""]
-    features = [f for f in report.get("features") or [] if isinstance(f, Mapping)]
-    shown = [f for f in features if f.get("drifted") or f.get("significant")]
-    if shown:
-        lines += ["| feature | kind | effect | q-value | drifted | new categories |", "|---|---|---:|---:|---|---|"]
-        for feat in shown[:_MAX_ROWS]:
-            new = [str(c) for c in feat.get("new_categories") or []][:5]
-            lines.append(
-                "| {} | {} | {} | {} | {} | {} |".format(
-                    md_escape(feat.get("name")),
-                    md_escape(feat.get("kind") or ""),
-                    md_escape(format_value(feat.get("effect_size"))),
-                    md_escape(format_value(feat.get("q_value"))),
-                    "yes" if feat.get("drifted") else "no",
-                    md_escape(", ".join(new)),
-                )
-            )
-        lines.append("")
-    for skipped in (report.get("skipped") or [])[:_MAX_ROWS]:
-        if isinstance(skipped, Mapping):
-            lines.append(f"- skipped {md_escape(skipped.get('name'))}: {md_escape(skipped.get('reason'))}")
-    lines += ["", f"Exit code {exit_code} (0 no drift, 1 drift, 2 bad input, 3 MLflow unreachable).", ""]
-    return "\n".join(lines)
-
-
 def publish_drift_summary(report: Mapping[str, Any], exit_code: int, env: Mapping[str, str] = os.environ) -> bool:
-    """Append :func:`render_drift_summary` to ``$GITHUB_STEP_SUMMARY`` under GitHub Actions."""
+    """Append the drift summary (``gatekit.report.markdown.render_drift_summary``) to ``$GITHUB_STEP_SUMMARY`` under GitHub Actions."""
     path = env.get("GITHUB_STEP_SUMMARY")
     if str(env.get("GITHUB_ACTIONS", "")).lower() != "true" or not path:
         return False
