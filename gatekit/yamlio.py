@@ -93,6 +93,8 @@ def load_yaml(text: str) -> tuple[Any, Any]:
         raise
     except yaml.MarkedYAMLError as exc:
         problem = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem and exc.problem.startswith("but "):  # PyYAML splits one sentence in two
+            problem = f"{exc.context} {exc.problem}"
         raise YamlError(problem, exc.problem_mark or exc.context_mark) from None
     except yaml.YAMLError as exc:
         raise YamlError(str(exc).splitlines()[0] if str(exc) else "invalid YAML") from None
