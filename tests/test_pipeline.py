@@ -144,7 +144,8 @@ def test_library_caller_gets_junit_and_github_outputs(tmp_path: Path) -> None:
     assert "verdict=pass" in out_file.read_text(encoding="utf-8") and result.exit_code == 0
 
 
-def test_mlflow_run_is_named_and_timed_from_the_gate_start(tmp_path: Path) -> None:
+def test_mlflow_run_is_named_and_timed_from_the_gate_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # a sqlite store keeps artifacts in ./mlruns: not in the checkout
     root = make_project(tmp_path / "p", rows=ROWS)
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     config = load_config(root / "gatekit.yaml", {"tracking_uri": uri})
