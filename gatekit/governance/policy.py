@@ -235,6 +235,11 @@ class Policy:
         redactions = ev.redactions
         if not redactions:
             return output, calls, counts
+        if len(redactions) == 1:  # the usual redaction: the output only (the tool calls stay as they were)
+            spans = redactions.get("output")
+            if spans is not None:
+                output = apply_spans(output, spans, counts)
+                return output, calls, dict(sorted(counts.items())) if len(counts) > 1 else counts
         mine: set[int] | None = None  # ids of the containers copied so far (copy-on-write)
         # mapping keys are renamed last, the deepest first: the other paths still name the keys as they were
         ordered = sorted(

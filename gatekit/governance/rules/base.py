@@ -17,6 +17,7 @@ from typing import Any, ClassVar, NamedTuple, Protocol
 
 from gatekit.chat import chat_text
 from gatekit.governance.detectors import DEFAULT_SCANNER, Finding, Scanner
+from gatekit.governance.detectors.registry import MIN_FINDING
 from gatekit.governance.rules.interface import BaseRule as BaseRule
 from gatekit.governance.rules.interface import RuleConfig as RuleConfig
 from gatekit.models import Outcome
@@ -96,6 +97,17 @@ def scalar_text(value: Any) -> str | None:
 
 # a lower-case snake_case key ("order_id", "payment_method_id") holds no value any detector finds: not read
 _PLAIN_KEY = re.compile(r"[a-z_]+").fullmatch
+_KEY_READ: dict[str, bool] = {}  # argument key -> read as a text (keys come from tool schemas: few distinct)
+
+
+def _key_is_read(name: str) -> bool:
+    """A string mapping key is scanned: five characters or more, and not plain snake_case."""
+    read = _KEY_READ.get(name)
+    if read is None:
+        read = len(name) >= 5 and not _PLAIN_KEY(name)
+        if len(_KEY_READ) < 4096:
+            _KEY_READ[name] = read
+    return read
 
 
 def _walk_values(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
@@ -350,10 +362,15 @@ class Evaluation:
                             key_text = scalar_text(name)
                             if key_text:
                                 append((("tool", index, KeyName(name)), key_text))
-                        elif len(name) >= 5 and not _PLAIN_KEY(name):  # (no detector finds fewer characters)
+                        elif _key_is_read(name):  # (no detector finds fewer characters)
                             append((("tool", index, KeyName(name)), name))
-                        if type(value) is str:
+                        kind = type(value)
+                        if kind is str:
                             append((("tool", index, name), value))
+                        elif kind is list and all(type(item) is str for item in value):  # ids, names: no recursion
+                            for position, item in enumerate(value):
+                                if item:
+                                    append((("tool", index, name, position), item))
                         else:
                             texts.extend(_walk_values(value, ("tool", index, name)))
                 elif arguments is not None:
@@ -406,42 +423,50 @@ class Evaluation:
         hits = self._hits.get(scope)
         if hits is not None:
             return hits
-        texts: list[tuple[Any, str]] = []
-        if output and self.output:
-            texts.append(("output", self.output))
-        if tools:
-            texts.extend(self.tool_texts())
-        if inputs:
-            texts.append(("input", self.input_text))
         if scanner is DEFAULT_SCANNER:
             scans = self._scans
         else:
             scans = self._other_scans.get(scanner)  # type: ignore[assignment]
             if scans is None:
                 scans = self._other_scans[scanner] = {}
-        shared = scanner.cache
         hits = []
-        for key, text in texts:
-            if not text:
-                continue
-            found = scans.get(text)
-            if found is None:
-                if type(key) is tuple:  # a tool-argument text: ids, names, amounts recur from case to case
-                    found = shared.get(text)
+        if output:
+            text = self.output
+            if text:
+                found = scans.get(text)
+                if found is None:
+                    found = scans[text] = scanner.scan(text)
+                if found:
+                    hits.append(("output", found))
+        if tools:
+            shared = scanner.cache
+            for key, text in self.tool_texts():
+                if len(text) < MIN_FINDING:  # (what scanner.scan returns for it: nothing)
+                    continue
+                # ids, names, amounts recur from case to case: the scanner keeps their findings (shared);
+                # a longer text is kept for this case only
+                found = shared.get(text)
+                if found is None:
+                    found = scans.get(text)
                     if found is None:
-                        found = scanner.scan(text, True)
-                else:
-                    found = scanner.scan(text)
-                scans[text] = found
-            if not found:
-                continue
-            if ids is not None and type(key) is tuple and text.isdigit():
-                name = argument_name(key)
-                if name is not None and ids(name):
-                    found = [finding for finding in found if finding.type != "PHONE_NUMBER"]
-                    if not found:
-                        continue
-            hits.append((key, found))
+                        found = scans[text] = scanner.scan(text, True)
+                if not found:
+                    continue
+                if ids is not None and text.isdigit():
+                    name = argument_name(key)
+                    if name is not None and ids(name):
+                        found = [finding for finding in found if finding.type != "PHONE_NUMBER"]
+                        if not found:
+                            continue
+                hits.append((key, found))
+        if inputs:
+            text = self.input_text
+            if text:
+                found = scans.get(text)
+                if found is None:
+                    found = scans[text] = scanner.scan(text)
+                if found:
+                    hits.append(("input", found))
         self._hits[scope] = hits
         return hits
 

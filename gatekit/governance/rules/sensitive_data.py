@@ -62,6 +62,7 @@ class SensitiveDataRule(BaseRule):
             if key not in DATA_GROUPS:
                 actions[key] = action
         self.actions = actions
+        self.acting = frozenset(kind for kind, action in actions.items() if action != "allow")  # types acted on
         self.scan_output = "output" in config.scan
         self.scan_tools = "tool_arguments" in config.scan
         self.scan_input = "input" in config.scan
@@ -89,6 +90,12 @@ class SensitiveDataRule(BaseRule):
         """Act on the findings of every configured text (the texts are scanned once per case, together)."""
         hits = ev.scan_hits(self.scan_output, self.scan_tools, self.scan_input, self.ids, self.scanner)
         if not hits:
+            return []
+        acting = self.acting
+        for _, found in hits:  # (most hits of the secrets rule are PII it does not act on: decided here)
+            if any(finding[0] in acting for finding in found):
+                break
+        else:
             return []
         per_outcome: dict[tuple[str, str, str], int] = {}
         actions = self.actions
