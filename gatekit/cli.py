@@ -438,22 +438,25 @@ app.command(
 @app.command(
     "schema",
     cls=_Command,
-    help="Print the JSON Schema of gatekit.yaml, a thresholds file or verdict.json (config, thresholds, verdict).",
+    help="Print the JSON Schema of gatekit.yaml, a thresholds file, verdict.json or a production-log row "
+    "(config, thresholds, verdict, production-log).",
 )
 def schema(
-    kind: Annotated[str, typer.Argument(help="config, thresholds or verdict")] = "config",
+    kind: Annotated[str, typer.Argument(help="config, thresholds, verdict or production-log")] = "config",
 ) -> None:
     """Print a JSON Schema."""
     import json
 
     from gatekit.config import GateConfig
     from gatekit.pipeline.model import verdict_json_schema
+    from gatekit.production.schema import json_schema as production_log_schema
     from gatekit.verdict import Thresholds
 
     schemas = {
         "config": GateConfig.model_json_schema,
         "thresholds": Thresholds.model_json_schema,
         "verdict": verdict_json_schema,
+        "production-log": production_log_schema,
     }
     if kind not in schemas:
         _err(f"error: unknown schema {kind!r}; use one of: {', '.join(schemas)}")

@@ -1,0 +1,72 @@
+"""Append production-log rows to a JSON Lines file, safely from many threads and asyncio tasks.
+
+One JSON object per line, flushed per row so that ``gatekit watch`` and ``gatekit canary`` read
+what was written without waiting for the process to end. A row is built and checked with
+``gatekit.production.schema.make_row`` before it is written; a write that fails is counted (and
+the first error kept), never raised into the caller's request path — a failing log must not take
+the agent down, and the counts are reported (``failures``, ``last_error``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import IO, Any
+
+from gatekit.production.schema import make_row
+
+log = logging.getLogger(__name__)
+
+
+class ProductionLogWriter:
+    """Append-only JSONL writer of production-log rows (thread-safe; one ``write`` per request)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.rows_written = 0
+        self.failures = 0
+        self.last_error: str | None = None
+        self._lock = threading.Lock()
+        self._handle: IO[str] | None = None
+
+    def _open(self) -> IO[str]:
+        if self._handle is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            self._handle = os.fdopen(fd, "a", encoding="utf-8")
+        return self._handle
+
+    def write(self, **fields: Any) -> bool:
+        """Check and append one row; True when written, False when it failed (counted, logged once per kind)."""
+        try:
+            line = json.dumps(make_row(**fields), ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
+            with self._lock:
+                handle = self._open()
+                handle.write(line)
+                handle.flush()
+                self.rows_written += 1
+            return True
+        except Exception as exc:  # noqa: BLE001 - a log sink must never fail the request; counted and reported
+            with self._lock:
+                self.failures += 1
+                first = self.last_error is None
+                self.last_error = f"{type(exc).__name__}: {exc}"
+            if first:
+                log.warning("production log %s: a row was not written (%s)", self.path, self.last_error)
+            return False
+
+    def close(self) -> None:
+        """Flush and close the file (further writes reopen it)."""
+        with self._lock:
+            if self._handle is not None:
+                self._handle.close()
+                self._handle = None
+
+    def __enter__(self) -> ProductionLogWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
