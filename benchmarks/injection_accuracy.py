@@ -84,12 +84,13 @@ def cross_validated_input(folds: int = 3, thresholds: tuple[float, ...] = (0.3, 
     near-duplicate groups), of the tau2-bench training turns and of the composed ordinary prompts, and
     score the left-out fold: how the threshold trades recall for false alarms on training-side data only
     (the default threshold is checked here, not on the test sets)."""
-    from injection_data import composed, deepset, synthetic, tau2_turns
+    from injection_data import composed, deepset, prefixed, synthetic, tau2_turns
     from train_injection import C, fit
 
     from gatekit.governance.injection import Model
 
-    inputs, _ = build(SEED)
+    inputs, _ = build(SEED, augment=False)
+    held_requests = inputs.tests["ordinary requests, composed (held-out forms and values)"]
     ds_rows = deepset("train")
     group_of = near_duplicate_groups([t for t, _ in ds_rows])
     groups = sorted(set(group_of))
@@ -106,11 +107,12 @@ def cross_validated_input(folds: int = 3, thresholds: tuple[float, ...] = (0.3, 
         left_ds = [(t, y) for (t, y), g in zip(ds_rows, group_of, strict=True) if g in left_groups]
         left_out = {t for t, _ in left_ds} | set(tau2_train[k::folds]) | set(ordinary[k::folds])
         rows = [(t, y) for t, y in inputs.train if t not in left_out]
-        fitted = fit(rows, C["input"])
+        fitted = fit(rows + prefixed(rows, SEED), C["input"])
         model = Model(float(fitted["bias"]), dict(fitted["weights"]))  # type: ignore[call-overload]
         scored.extend((_sigmoid(model.logit(t)), y, "deepset") for t, y in left_ds)
         scored.extend((_sigmoid(model.logit(t)), 0, "tau2") for t in tau2_train[k::folds])
         scored.extend((_sigmoid(model.logit(t)), 0, "ordinary") for t in ordinary[k::folds])
+        scored.extend((_sigmoid(model.logit(t)), 0, "requests") for t, _ in held_requests)
     print(
         f"  input, {folds}-fold cross-validation on deepset train (near-duplicates kept in one fold), the tau2-bench "
         "training turns and the composed ordinary prompts:"
@@ -119,12 +121,14 @@ def cross_validated_input(folds: int = 3, thresholds: tuple[float, ...] = (0.3, 
     neg = [s for s, y, src in scored if y == 0 and src == "deepset"]
     tau = [s for s, y, src in scored if src == "tau2"]
     usual = [s for s, y, src in scored if src == "ordinary"]
+    asks = [s for s, y, src in scored if src == "requests"]
     for threshold in thresholds:
         mark = " (default)" if threshold == DEFAULT_THRESHOLD else ""
         print(
             f"    threshold {threshold:.2f}{mark:<10} deepset train recall {_rate(pos, threshold):.3f} ({len(pos)}), "
             f"false-positive rate {_rate(neg, threshold):.3f} ({len(neg)}); tau2 {_rate(tau, threshold):.3f} "
-            f"({len(tau)}); composed ordinary prompts {_rate(usual, threshold):.3f} ({len(usual)})"
+            f"({len(tau)}); composed ordinary prompts {_rate(usual, threshold):.3f} ({len(usual)}); ordinary "
+            f"requests in held-out forms {_rate(asks, threshold):.3f} ({len(asks) // folds})"
         )
 
 
