@@ -1036,6 +1036,12 @@ _REQUESTS_EN = (
     "describe {topic} in just three sentences",
     "tell me all you know about {topic}",
     "think of a name for {occasion}",
+    "what do you think is the best way to {skill}",
+    "what do you think about {plan}",
+    "just tell me {fact}",
+    "in your opinion, which is better for {occasion}: {a} or {b}",
+    "do you think {plan} is a good idea",
+    "tell me honestly if {plan} makes sense",
 )
 _REQUESTS_DE = (
     "schreibe eine kurze Rede für {occasion}",
@@ -1050,6 +1056,11 @@ _REQUESTS_DE = (
     "nenne mir nur die drei wichtigsten Fakten über {topic}",
     "gib mir Musik für {occasion}",
     "sag mir, was besser für {occasion} ist: {a} oder {b}",
+    "wie findest du {plan_acc}",
+    "was denkst du über {plan_acc}",
+    "sag mir einfach, {fact}",
+    "was ist deiner Meinung nach der beste Weg, {skill}",
+    "findest du {plan_acc} eine gute Idee",
 )
 _REQUEST_SLOTS_EN = {
     "occasion": (
@@ -1101,6 +1112,22 @@ _REQUEST_SLOTS_EN = {
     ),
     "a": ("a pasta salad", "a bike", "a blue theme", "a guitar"),
     "b": ("sandwiches", "a scooter", "a green theme", "a keyboard"),
+    "skill": (
+        "learn to swim as an adult",
+        "get better at chess",
+        "learn Italian",
+        "start running",
+        "keep basil alive indoors",
+        "save money on groceries",
+    ),
+    "fact": (
+        "how many legs a spider has",
+        "when the Berlin Wall fell",
+        "how long to boil an egg",
+        "what the capital of Canada is",
+        "how far the moon is",
+        "which planet is the largest",
+    ),
 }
 _REQUEST_SLOTS_DE = {
     "occasion": (
@@ -1143,6 +1170,26 @@ _REQUEST_SLOTS_DE = {
     ),
     "a": ("Nudelsalat", "ein Fahrrad", "eine Gitarre"),
     "b": ("belegte Brote", "ein Roller", "ein Keyboard"),
+    "plan_acc": (
+        "meinen Plan, mit vierzig Klavier zu lernen",
+        "einen Umzug aufs Land",
+        "die Idee, ein Hochbeet zu bauen",
+        "ein Sabbatjahr",
+        "dieses Menü für Sonntag",
+    ),
+    "skill": (
+        "als Erwachsener schwimmen zu lernen",
+        "besser Schach zu spielen",
+        "Italienisch zu lernen",
+        "mit dem Laufen anzufangen",
+        "beim Einkaufen zu sparen",
+    ),
+    "fact": (
+        "wie viele Beine eine Spinne hat",
+        "wann die Mauer gefallen ist",
+        "wie lange ein Ei kochen muss",
+        "was die Hauptstadt von Kanada ist",
+    ),
 }
 
 
@@ -1164,7 +1211,9 @@ def requests(rng: random.Random) -> tuple[list[str], list[str]]:
             for _ in range(count if side == 0 else count // 2):
                 task = rng.choice(side_forms).format(**{k: rng.choice(v) for k, v in parts[side].items()})
                 lead = rng.choice(leads)
-                question = lead.startswith(("Can", "Could", "Would", "Hey", "Kannst", "Könntest"))
+                question = lead.startswith(("Can", "Could", "Would", "Hey", "Kannst", "Könntest")) or task.startswith(
+                    ("what", "do you", "wie", "was", "findest", "in your")
+                )
                 text = f"{lead} {task}" if lead else task[0].upper() + task[1:]
                 out[side].add(text if text.endswith("?") else text + ("?" if question else "."))
     return sorted(out[0]), sorted(out[1] - out[0])
