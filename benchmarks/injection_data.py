@@ -1193,12 +1193,16 @@ _REQUEST_SLOTS_DE = {
 }
 
 
+_QUESTION_STARTS = ("what", "do you", "in your", "wie", "was", "findest")
+_QUESTION_LEADS = {"en": ("", "", "Hey,", "Quick question:"), "de": ("", "", "Sag mal,", "Kurze Frage:")}
+
+
 def requests(rng: random.Random) -> tuple[list[str], list[str]]:
     """(training, validation) ordinary requests: validation texts use only held-out forms and slot values."""
     out: tuple[set[str], set[str]] = (set(), set())
-    for leads, forms, slots, count in (
-        (_REQUEST_LEADS_EN, _REQUESTS_EN, _REQUEST_SLOTS_EN, 300),
-        (_REQUEST_LEADS_DE, _REQUESTS_DE, _REQUEST_SLOTS_DE, 150),
+    for lang, leads, forms, slots, count in (
+        ("en", _REQUEST_LEADS_EN, _REQUESTS_EN, _REQUEST_SLOTS_EN, 300),
+        ("de", _REQUEST_LEADS_DE, _REQUESTS_DE, _REQUEST_SLOTS_DE, 150),
     ):
         held_forms = set(rng.sample(forms, round(len(forms) * 0.3)))
         parts: tuple[dict[str, list[str]], dict[str, list[str]]] = ({}, {})
@@ -1210,10 +1214,9 @@ def requests(rng: random.Random) -> tuple[list[str], list[str]]:
             side_forms = sorted(f for f in forms if (f in held_forms) == bool(side))
             for _ in range(count if side == 0 else count // 2):
                 task = rng.choice(side_forms).format(**{k: rng.choice(v) for k, v in parts[side].items()})
-                lead = rng.choice(leads)
-                question = lead.startswith(("Can", "Could", "Would", "Hey", "Kannst", "Könntest")) or task.startswith(
-                    ("what", "do you", "wie", "was", "findest", "in your")
-                )
+                asked = task.startswith(_QUESTION_STARTS)  # a question of its own: no request lead in front
+                lead = rng.choice(_QUESTION_LEADS[lang] if asked else leads)
+                question = asked or lead.startswith(("Can", "Could", "Would", "Hey", "Kannst", "Könntest"))
                 text = f"{lead} {task}" if lead else task[0].upper() + task[1:]
                 out[side].add(text if text.endswith("?") else text + ("?" if question else "."))
     return sorted(out[0]), sorted(out[1] - out[0])
