@@ -6,7 +6,7 @@ lists the data, the held-out measures and the limits):
 
 * ``input``: what a user typed. Trained on direct injections (deepset train, composed examples)
   against ordinary user prompts (tau2-bench, BFCL, presidio-research texts, deepset's benign ones,
-  composed role-play requests and questions about sensitive topics).
+  composed role-play requests, questions about sensitive topics and requests to write or generate).
 * ``tool_output``: text an agent read from a tool. Trained on indirect injections (InjecAgent,
   BIPIA, deepset injections planted in tool responses) against tool responses filled with ordinary
   text. A request to *do* something ("transfer $500 to ...") is an attack there, not in ``input``.
