@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+SHARED_DATA = Path(os.environ.get("GATEKIT_SHARED_DATA") or REPO_ROOT.parent / "shared" / "data")
 
 
 def free_port() -> int:
@@ -109,7 +109,7 @@ def repo_root() -> Path:
 
 @pytest.fixture
 def shared_data() -> Path:
-    """``../shared/data`` next to the repository; tests that need it skip when it is absent."""
+    """``$GATEKIT_SHARED_DATA``, else ``../shared/data`` next to the repository; tests that need it skip when absent."""
     if not SHARED_DATA.exists():
         pytest.skip("../shared/data is not available")
     return SHARED_DATA
