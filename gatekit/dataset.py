@@ -23,7 +23,9 @@ MAX_ID_LENGTH = 256
 MAX_NESTING = 64
 # The keys a row may have; anything else (a typo such as ``expect``) is refused.
 ROW_KEYS = ("id", "input", "expected", "context", "tags", "timestamp", "metadata")
-EXPECTED_KEYS = ("tool_calls", "output_contains", "output_not_contains")
+EXPECTED_KEYS = ("tool_calls", "output_contains", "output_not_contains", "governance")
+# what ``expected.governance`` may say: the outcome the policy must reach on the case (docs/governance.md)
+GOVERNANCE_OUTCOMES = ("allow", "allow_with_redaction", "require_review", "deny")
 TOOL_CALL_KEYS = ("name", "arguments")
 
 
@@ -291,7 +293,7 @@ def expected_problems(expected: Any) -> list[str]:
 
     ``expected`` is an object with only ``tool_calls`` (a list of ``{"name": str,
     "arguments": {...}}``), ``output_contains`` and ``output_not_contains`` (lists of
-    non-empty strings). A string where a list belongs would be matched character by
+    non-empty strings) and ``governance`` (the outcome the policy must reach). A string where a list belongs would be matched character by
     character, so shapes are checked before anything runs.
     """
     if expected is None:
@@ -306,6 +308,11 @@ def expected_problems(expected: Any) -> list[str]:
     for name in ("output_contains", "output_not_contains"):
         if name in expected and (problem := _strings_problem(name, expected[name])) is not None:
             problems.append(problem)
+    if "governance" in expected and expected["governance"] not in GOVERNANCE_OUTCOMES:
+        problems.append(
+            f"'expected.governance' must be one of {', '.join(GOVERNANCE_OUTCOMES)} (the outcome the policy must "
+            f"reach), got {_show(expected['governance'])}"
+        )
     calls = expected.get("tool_calls")
     if "tool_calls" not in expected:
         return problems
@@ -328,3 +335,8 @@ def expected_problems(expected: Any) -> list[str]:
         if arguments is not None and not isinstance(arguments, dict):
             problems.append(f"'{field}.arguments' must be an object, got {type(arguments).__name__}")
     return problems
+
+
+def scores_output(expected: Any) -> bool:
+    """True when ``expected`` says something about the response (not only ``governance``)."""
+    return isinstance(expected, dict) and any(key != "governance" for key in expected)

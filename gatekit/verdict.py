@@ -46,12 +46,20 @@ KNOWN_METRICS: dict[str, tuple[str | None, str]] = {
     "governance.review_rate": ("fraction", ""),
     "governance.coverage": ("fraction", ""),
     "governance.decision_latency_p99_us": ("number", "µs"),
+    # on cases that state expected.governance (gatekit.governance.labelled); Wilson intervals
+    "governance.violation_block_rate": ("fraction", ""),
+    "governance.false_positive_rate": ("fraction", ""),
+    "governance.agreement_rate": ("fraction", ""),
     "drift.drifted_features": ("number", ""),
 }
 
 
 # k-of-n: share of cases that passed at least K of their --repeat runs, e.g. pass_k_of_n.2
 _K_OF_N = re.compile(r"pass_k_of_n\.[1-9][0-9]*")
+# per rule, on labelled cases: governance.rule.<rule id>.violation_block_rate / .false_positive_rate
+_PER_RULE = re.compile(
+    r"governance\.rule\.[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}\.(violation_block_rate|false_positive_rate)"
+)
 
 
 class CheckSpec(BaseModel):
@@ -131,11 +139,12 @@ def load_thresholds(path: Path) -> Thresholds:
         )
     if isinstance(checks, dict):
         for name, spec in checks.items():
-            if name not in KNOWN_METRICS and not _K_OF_N.fullmatch(str(name)):
+            if name not in KNOWN_METRICS and not _K_OF_N.fullmatch(str(name)) and not _PER_RULE.fullmatch(str(name)):
                 line = lines.get(("checks", str(name)))
                 where = f"{path}:{line}" if line else str(path)
                 raise ConfigError(
-                    f"{where}: unknown check '{name}'; known checks: {', '.join(sorted(KNOWN_METRICS))}, pass_k_of_n.K"
+                    f"{where}: unknown check '{name}'; known checks: {', '.join(sorted(KNOWN_METRICS))}, pass_k_of_n.K, "
+                    "governance.rule.<rule id>.violation_block_rate, governance.rule.<rule id>.false_positive_rate"
                 )
             if isinstance(spec, dict):
                 kind = KNOWN_METRICS.get(name, ("fraction", ""))[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -159,8 +160,27 @@ class Policy:
         """Fresh per-run state (budgets, counters, emergency stops)."""
         return RunState(run_id)
 
-    def evaluate(self, case: dict[str, Any], response: dict[str, Any], run: RunState | None = None) -> Decision:
-        """Judge one case: every rule runs, the strongest outcome wins, redactions are applied."""
+    def plan_of(self, keep: Callable[[BaseRule], bool]) -> list[tuple[BaseRule, str, str, list[str]]]:
+        """The evaluation plan of the case rules ``keep`` accepts, for :meth:`evaluate`'s ``plan``.
+
+        The runtime guard decides at several points of one request (the input, each tool call, the
+        response); each point runs the rules that can see what it has.
+        """
+        return [item for item in self._plan if keep(item[0])]
+
+    def evaluate(
+        self,
+        case: dict[str, Any],
+        response: dict[str, Any],
+        run: RunState | None = None,
+        *,
+        plan: list[tuple[BaseRule, str, str, list[str]]] | None = None,
+        record: bool = True,
+    ) -> Decision:
+        """Judge one case: every rule runs (or those of ``plan``), the strongest outcome wins, redactions applied.
+
+        ``record=False`` leaves the counting on ``run`` to the caller (:meth:`record`), who may amend the decision first.
+        """
         started = time.perf_counter_ns()
         if run is None:
             run = RunState()
@@ -169,7 +189,7 @@ class Policy:
         reasons: list[str] = []
         rank = 0
         withhold = False
-        for rule, rule_id, kind, owasp in self._plan:
+        for rule, rule_id, kind, owasp in self._plan if plan is None else plan:
             try:
                 fired = rule.evaluate(ev)
             except Exception as exc:  # noqa: BLE001 - fail closed: a broken rule denies
@@ -188,11 +208,16 @@ class Policy:
         if run.case_notes:
             decision.notes = run.case_notes
             run.case_notes = []
-        run.record(decision, response.get("error_type"))
-        if run.stop_reason is None and self.stop_rules:
-            self._check_stops(run, case)
+        if record:
+            self.record(run, decision, case, response.get("error_type"))
         decision.decision_latency_us = (time.perf_counter_ns() - started) / 1000.0
         return decision
+
+    def record(self, run: RunState, decision: Decision, case: dict[str, Any], error_type: str | None = None) -> None:
+        """Count a decided case on ``run`` and check the emergency stops (what :meth:`evaluate` does after deciding)."""
+        run.record(decision, error_type)
+        if run.stop_reason is None and self.stop_rules:
+            self._check_stops(run, case)
 
     def restore(self, case: dict[str, Any], response: dict[str, Any], decision: Decision, run: RunState) -> None:
         """Replay a case decided by an earlier, interrupted run on ``run`` (``--resume``).

@@ -109,6 +109,8 @@ class ToolLimit(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     max_calls: int | None = Field(default=None, ge=0)
+    # calls in any sliding minute, across the run: the case timestamps in the gate, the real clock in the runtime guard
+    max_calls_per_minute: int | None = Field(default=None, ge=0)
     max_argument_chars: int | None = None
     conditions: list[ToolCondition] = Field(default_factory=list)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gatekit.dataset import scores_output
 from gatekit.models import Check, CheckStatus
 from gatekit.pipeline.judge import Judged
 from gatekit.pipeline.prepare import Prepared
@@ -70,6 +71,12 @@ def summarise_governance(policy: Any, judged: Judged) -> dict[str, Any]:
     summary["denied_cases"] = [r for r in judged.governed if r["outcome"] == "deny"][:_LISTED_CASES]
     summary["reviewed_cases"] = [r for r in judged.governed if r["outcome"] == "require_review"][:_LISTED_CASES]
     summary["stop_reason"] = judged.stop_reason
+    if judged.labelled or judged.labelled_unjudged:
+        from gatekit.governance.labelled import label_quality
+
+        quality = label_quality(judged.labelled, rules=[rule.id for rule in getattr(policy, "rules", [])])
+        quality["unjudged"] = judged.labelled_unjudged  # the agent failed: no decision on a response
+        summary["labelled"] = quality
     return summary
 
 
@@ -151,6 +158,10 @@ def flat_values(metrics: dict[str, Any], governance: dict[str, Any], drift: dict
     values = dict(metrics)
     for key in ("deny_count", "deny_rate", "review_rate", "coverage", "decision_latency_p99_us"):
         values[f"governance.{key}"] = governance.get(key)
+    if governance.get("labelled"):
+        from gatekit.governance.labelled import quality_values
+
+        values.update(quality_values(governance["labelled"]))
     if drift is not None:
         values["drift.drifted_features"] = len(drift.get("drifted") or [])
     return values
@@ -183,8 +194,17 @@ def missing_reasons(prep: Prepared, metrics: dict[str, Any]) -> dict[str, str]:
     if not metrics.get("successes"):
         for key in ("latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "latency_mean_ms", "latency_max_ms"):
             reasons[key] = "no case succeeded, so latency could not be measured"
+    labelled = sum(1 for case in prep.cases if isinstance(case.expected, dict) and "governance" in case.expected)
+    labels_msg = (
+        f"none of the {len(prep.cases)} cases states `expected.governance` (the outcome the policy must reach); "
+        f"label some cases in {prep.dataset.path}, or remove the check from the thresholds file"
+        if not labelled
+        else f"no labelled case of that kind was judged ({labelled} cases state `expected.governance`)"
+    )
+    for key in ("governance.violation_block_rate", "governance.false_positive_rate", "governance.agreement_rate"):
+        reasons[key] = labels_msg
     if metrics.get("pass_rate") is None:
-        with_expected = sum(1 for case in prep.cases if case.expected)
+        with_expected = sum(1 for case in prep.cases if scores_output(case.expected))
         if not with_expected:
             msg = (
                 f"none of the {len(prep.cases)} cases has `expected`, so nothing was scored; add "

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from gatekit.dataset import scores_output
+from gatekit.governance.labelled import Labelled, labelled_case
 from gatekit.metrics import MetricInputs, check_expectations
 from gatekit.models import AgentResponse, Case, CaseResult, Decision, Outcome
 from gatekit.pipeline.prepare import Prepared
@@ -62,6 +64,8 @@ class Judged:
     error_signatures: Counter[tuple[str, str]] = field(default_factory=Counter)
     pass_counts: Any = None
     stats: Any = None  # gatekit.replay.ReplayStats
+    labelled: list[Labelled] = field(default_factory=list)  # cases with expected.governance
+    labelled_unjudged: int = 0
 
 
 class CaseJudge:
@@ -94,6 +98,8 @@ class CaseJudge:
         self.slowest: list[dict[str, Any]] = []
         self.unpassed: list[dict[str, Any]] = []
         self.governed: list[dict[str, Any]] = []
+        self.labelled: list[Labelled] = []  # cases with expected.governance, as decided
+        self.labelled_unjudged = 0  # labelled cases whose agent call failed (no decision on a response)
         self.stop_reason: str | None = None
         self.signatures: Counter[tuple[str, str]] = Counter()
         self._leading: tuple[str, str] | None = None  # the signature every case so far failed with
@@ -108,6 +114,7 @@ class CaseJudge:
         response_dict["error_type"] = result.error_type
         decision: Decision = self.policy.evaluate(case.to_dict(), response_dict, run=self.run_state)
         result.decision = decision
+        self._label(case, result, decision)
         # Only redacted text leaves this function: results.jsonl, traces, report, MLflow.
         # The decision was made on the raw tool names and model; what is written is scrubbed.
         scrub_decision(decision, self.keep)
@@ -128,8 +135,9 @@ class CaseJudge:
             met = check_expectations(case.expected, response.output, response.tool_calls)
             result.passed, result.expectation_misses = met.passed, scrub_all(met.misses, self.keep)
         else:
-            result.passed = False if case.expected else None
-            result.expectation_misses = ["no response (the agent call failed)"] if case.expected else []
+            scored = scores_output(case.expected)
+            result.passed = False if scored else None
+            result.expectation_misses = ["no response (the agent call failed)"] if scored else []
         # Error messages and captured stderr are agent-controlled too: scrub them like outputs, then cut.
         result.error_message = scrub_cut(result.error_message, ERROR_CHARS, self.keep)
         for attempt in result.attempts:
@@ -154,6 +162,16 @@ class CaseJudge:
             return False
         return True
 
+    def _label(self, case: Case, result: CaseResult, decision: Decision) -> None:
+        """Keep a labelled case (``expected.governance``) for the governance-quality summary; unjudged when errored."""
+        expected = case.expected.get("governance") if isinstance(case.expected, dict) else None
+        if expected is None:
+            return
+        if result.ok or decision.outcome in (Outcome.DENY, Outcome.REQUIRE_REVIEW):
+            self.labelled.append(labelled_case(case.id, str(expected), decision))
+        else:
+            self.labelled_unjudged += 1
+
     def restore(self, result: CaseResult, case: Case | None = None) -> None:
         """--resume: account for a case finished by the interrupted run, from its row.
 
@@ -166,6 +184,8 @@ class CaseJudge:
         response_dict["error_type"] = result.error_type
         case_dict = (case or Case(id=result.case_id, input=None)).to_dict()
         self.policy.restore(case_dict, response_dict, decision, run=self.run_state)
+        if case is not None:
+            self._label(case, result, decision)
         stop = getattr(self.run_state, "stop_reason", None)
         if stop:
             self.stop_reason = str(stop)
@@ -252,6 +272,8 @@ class CaseJudge:
             error_signatures=self.signatures,
             pass_counts=pass_counts,
             stats=stats,
+            labelled=self.labelled,
+            labelled_unjudged=self.labelled_unjudged,
         )
 
 

@@ -1,7 +1,13 @@
-"""Tool allow-list / deny-list with per-tool limits (calls per case, argument size, argument conditions)."""
+"""Tool allow-list / deny-list with per-tool limits (calls per case, calls per minute, argument size, conditions).
+
+``max_calls_per_minute`` counts the calls of a tool (or a glob) in a sliding minute across the run: on the case
+timestamps in the gate (a case without one is not counted, and its decision says so), on the real clock in the
+runtime guard (``gatekit.runtime``). Every call counts, refused ones included.
+"""
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import json
 from typing import Any, ClassVar
@@ -61,6 +67,14 @@ class ToolsRule(BaseRule):
             for pattern, limit, _ in self.limits
             if limit.max_calls is not None
         ]
+        # the limits that count calls per minute (kept in the run state: stateful, replayed on --resume)
+        self.rate_limits = [
+            (pattern, self.limit_globs[pattern], limit.max_calls_per_minute)
+            for pattern, limit, _ in self.limits
+            if limit.max_calls_per_minute is not None
+        ]
+        self.stateful = bool(self.rate_limits)
+        self.rate_note = f"{config.id}: max_calls_per_minute not evaluated: no timestamp"
 
     def _plan(self, name: str) -> tuple[str | None, list[tuple[str, ToolLimit, list[Any]]]]:
         plan = self._plans.get(name)
@@ -133,4 +147,34 @@ class ToolsRule(BaseRule):
                 total = counts.get(pattern, 0)
             if total > max_calls:
                 fired.append(Fired(self.outcome, f"tool {pattern!r} called {total} times, limit {max_calls}"))
+        if self.rate_limits:
+            fired.extend(self._rates(ev, counts))
+        return fired
+
+    def _rates(self, ev: Evaluation, counts: dict[str, int]) -> list[Fired]:
+        """Count this case's calls in each per-minute window (``(t - 60 s, t]``) and fire above the limit."""
+        now_s = ev.epoch_s()
+        if now_s is None:  # no time, no rate: skipped and said so, never a guess
+            ev.run.note(self.rate_note)
+            return []
+        state = ev.run.rule_state.get(self.id)
+        if state is None:
+            state = ev.run.rule_state[self.id] = {}
+        fired: list[Fired] = []
+        for pattern, is_glob, limit in self.rate_limits:
+            if is_glob:
+                calls = sum(n for name, n in counts.items() if fnmatch.fnmatchcase(name, pattern))
+            else:
+                calls = counts.get(pattern, 0)
+            if not calls:
+                continue
+            times: list[float] = state.setdefault(pattern, [])
+            at = bisect.bisect_right(times, now_s)
+            times[at:at] = [now_s] * calls
+            del times[: bisect.bisect_right(times, times[-1] - 60.0)]  # out of every future window
+            used = bisect.bisect_right(times, now_s) - bisect.bisect_right(times, now_s - 60.0)
+            if used > limit:
+                fired.append(
+                    Fired(self.outcome, f"tool {pattern!r}: {used} calls in a minute, limit {limit} per minute")
+                )
         return fired

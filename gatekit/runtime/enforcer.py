@@ -1,0 +1,878 @@
+"""The in-process guard: one policy file enforced where the agent acts.
+
+``Enforcer.from_file(policy)`` loads a policy once; ``@enforcer.guard`` wraps a sync or async agent
+``(input, context) -> response``. Inside a guarded call (or an explicit ``enforcer.request(...)``
+scope) the request, every tool call (``enforcer.check_tool_call``) and the response are checked with
+the same rules the gate uses, every decision leaves a trace record (the gate's ``governance_traces.jsonl``
+row) and, optionally, an OpenTelemetry span, and every request one production-log row.
+
+State that outlives a request — token-budget and tool-rate windows, counters, emergency stops — is one
+run state per enforcer, changed only under a lock, so one enforcer serves many threads and asyncio tasks.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import inspect
+import itertools
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from gatekit.governance.policy import Policy, RunState, load_policy
+from gatekit.models import Decision, Outcome
+from gatekit.production.schema import timestamp_text
+from gatekit.runtime import stages
+from gatekit.runtime.decision import TARGET_TYPE, GuardDecision, PolicyViolation, ReviewRequired
+from gatekit.runtime.sinks import ACTION_TYPE, BackgroundWriter, SpanSink, TraceSink, log, note_failure
+
+F = TypeVar("F", bound=Callable[..., Any])
+Mode = Literal["enforce", "evaluate"]
+ReviewHook = Callable[[GuardDecision], Any]
+
+_OUTCOMES = ("allow", "allow_with_redaction", "require_review", "deny")
+_RANK = {name: rank for rank, name in enumerate(_OUTCOMES)}
+_BY_RANK = tuple(Outcome(name) for name in _OUTCOMES)
+GUARD_RULE_ID = "gatekit-guard"
+_CURRENT: contextvars.ContextVar[_Request | None] = contextvars.ContextVar("gatekit_runtime_request", default=None)
+
+
+def raise_for_review(decision: GuardDecision) -> None:
+    """The default review hook: nothing proceeds without a person, so the call raises ``ReviewRequired``."""
+    raise ReviewRequired(decision)
+
+
+def _call_key(name: Any, arguments: Any) -> str:
+    return json.dumps([str(name), arguments], sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _context_text(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+class _Request:
+    """What one request has gathered across its check points (shared by the tasks of that request)."""
+
+    __slots__ = (
+        "enforcer",
+        "request_id",
+        "input",
+        "context",
+        "timestamp_s",
+        "started_ns",
+        "input_fired",
+        "rank",
+        "enforced_rank",
+        "rules",
+        "redactions",
+        "tool_names",
+        "checked",
+        "call_counts",
+        "calls",
+        "response",
+        "error",
+        "token",
+        "request_checked",
+        "recorded",
+        "decided_rank",
+        "decided_rules",
+        "decided_redactions",
+    )
+
+    def __init__(self, enforcer: Enforcer, input: Any, context: Any, request_id: str | None) -> None:
+        self.enforcer = enforcer
+        self.request_id = request_id or enforcer._new_id()
+        self.input = input
+        self.context: dict[str, Any] = context if isinstance(context, dict) else {}
+        self.timestamp_s = enforcer.clock()
+        self.started_ns = time.perf_counter_ns()
+        self.input_fired: set[tuple[str, str]] = set()  # (rule id, reason) fired at the request point
+        self.rank = -1  # strongest verdict so far (-1: nothing decided)
+        self.enforced_rank = -1
+        self.rules: dict[str, None] = {}
+        self.redactions: dict[str, int] = {}
+        self.tool_names: list[str] = []
+        self.checked: dict[str, Any] = {}  # call key -> the arguments as they were allowed (redacted)
+        self.call_counts: dict[str, int] = {}
+        self.calls = 0
+        self.response: dict[str, Any] | None = None
+        self.error: str | None = None
+        self.token: contextvars.Token[_Request | None] | None = None
+        self.request_checked = False  # the request point ran (and did not fail)
+        # what the run state counts for this request, once (:meth:`Enforcer._count_request`)
+        self.recorded = False
+        self.decided_rank = -1
+        self.decided_rules: dict[str, None] = {}
+        self.decided_redactions = False
+
+    def absorb(self, decision: GuardDecision, rule_ids: list[str]) -> None:
+        self.rank = max(self.rank, _RANK[decision.outcome])
+        self.enforced_rank = max(self.enforced_rank, _RANK[decision.enforced])
+        for rule_id in rule_ids:
+            self.rules[rule_id] = None
+        for kind, count in decision.redactions.items():
+            self.redactions[kind] = self.redactions.get(kind, 0) + count
+
+
+class RequestScope:
+    """One guarded request: ``with enforcer.request(input, context) as req:`` (or ``async with``).
+
+    The check methods are those of the enforcer, bound to this request; on exit one production-log row
+    is written (latency, error, usage, outcome, enforced action, rules, redaction counts, input features).
+    """
+
+    def __init__(self, enforcer: Enforcer, input: Any, context: Any, request_id: str | None) -> None:
+        self.enforcer = enforcer
+        self._state = _Request(enforcer, input, context, request_id)
+
+    @property
+    def request_id(self) -> str:
+        """The request's id (the trace records' ``case_id`` and the row's ``request_id``)."""
+        return self._state.request_id
+
+    def check_request(self) -> Any:
+        """Check the request's input (see :meth:`Enforcer.check_request`)."""
+        return self.enforcer._check_request(self._state, self._state.input, self._state.context)
+
+    def check_tool_call(self, name: str, arguments: Any = None) -> Any:
+        """Check a tool call before it runs (see :meth:`Enforcer.check_tool_call`)."""
+        return self.enforcer._check_tool_call(self._state, name, arguments, self._state.context)
+
+    def check_response(self, output: Any, tool_calls: list[Any] | None = None, usage: Any = None, **extra: Any) -> Any:
+        """Check the response (see :meth:`Enforcer.check_response`)."""
+        return self.enforcer._check_response(self._state, output, tool_calls, usage, self._state.context, extra)
+
+    def fail(self, error_type: str) -> None:
+        """Record that the request failed (the row's ``error``), e.g. ``timeout`` or ``http_5xx``."""
+        self._state.error = error_type
+
+    def __enter__(self) -> RequestScope:
+        self._state.token = _CURRENT.set(self._state)
+        return self
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        state = self._state
+        if state.token is not None:
+            try:
+                _CURRENT.reset(state.token)
+            except ValueError:  # exited in another context (a task handed the scope on): nothing to restore
+                pass
+            state.token = None
+        if exc is not None and state.error is None:
+            if isinstance(exc, ReviewRequired):
+                state.error = "review_required"
+            elif isinstance(exc, PolicyViolation):
+                state.error = "policy_denied"
+            else:
+                state.error = type(exc).__name__
+        self.enforcer._finish(state)
+
+    async def __aenter__(self) -> RequestScope:
+        return self.__enter__()
+
+    async def __aexit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        self.__exit__(exc_type, exc, tb)
+
+
+class Enforcer:
+    """Enforce one policy in production: check points, the ``guard`` decorator, traces, rows, spans."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        *,
+        trace_to: str | Path | Callable[[dict[str, Any]], Any] | None = None,
+        log_to: str | Path | Any | None = None,
+        variant: str | None = None,
+        agent_version: str | None = None,
+        mode: Mode = "enforce",
+        review_hook: ReviewHook | None = None,
+        clock: Callable[[], float] | None = None,
+        tracer: Any = None,
+        on_decision: Callable[[GuardDecision], Any] | None = None,
+        source: str = "runtime",
+        background: bool = False,
+    ) -> None:
+        if mode not in ("enforce", "evaluate"):
+            raise ValueError(f"mode {mode!r}: use 'enforce' or 'evaluate'")
+        self.policy = policy
+        self.mode: Mode = mode
+        self.variant = variant
+        self.agent_version = agent_version
+        self.source = source
+        self.review_hook: ReviewHook = review_hook or raise_for_review
+        self.clock: Callable[[], float] = clock or time.time
+        self.on_decision = on_decision
+        self.run_id = f"runtime-{uuid.uuid4().hex[:12]}"
+        self._ids = itertools.count(1)
+        self._id_prefix = uuid.uuid4().hex[:16]
+        self._stamp: tuple[int, str] = (-1, "")
+        self._lock = threading.Lock()
+        self._run: RunState = policy.new_run(self.run_id)
+        self.trace_sink = TraceSink(trace_to) if trace_to is not None else None
+        self.log_sink: Any = None
+        if log_to is not None:
+            if isinstance(log_to, str | Path):
+                from gatekit.production.writer import ProductionLogWriter
+
+                self.log_sink = ProductionLogWriter(log_to)
+            else:
+                self.log_sink = log_to  # a ProductionLogWriter (anything with write(**fields))
+        self.span_sink = SpanSink(tracer) if tracer is not None and tracer is not False else None
+        # trace records and rows built and written by one background thread (off the request path)
+        self._writer = BackgroundWriter() if background and (trace_to is not None or log_to is not None) else None
+        self._plans = {
+            "request": policy.plan_of(stages.at_request),
+            "tool_call": policy.plan_of(stages.at_tool_call),
+            "response": policy.plan_of(stages.at_response),
+            # a response without tool calls, after the request point ran: the injection rules that read only the
+            # input (already judged there, and nothing to escalate) are not run again
+            "response_after_request": policy.plan_of(stages.at_response_after_request),
+        }
+        self._tools_rules: list[Any] = [rule for rule in policy.rules if getattr(rule, "kind", "") == "tools"]
+        from gatekit import __version__
+
+        self._version = __version__
+        self._counts: dict[str, Any] = {
+            "requests": 0,
+            "decisions": 0,
+            "guard_errors": 0,
+            "by_outcome": dict.fromkeys(_OUTCOMES, 0),
+            "by_enforced": dict.fromkeys(_OUTCOMES, 0),
+            "by_rule": {},
+        }
+
+    @classmethod
+    def from_file(
+        cls,
+        policy_path: str | Path,
+        *,
+        trace_to: str | Path | Callable[[dict[str, Any]], Any] | None = None,
+        log_to: str | Path | Any | None = None,
+        variant: str | None = None,
+        agent_version: str | None = None,
+        mode: Mode = "enforce",
+        review_hook: ReviewHook | None = None,
+        clock: Callable[[], float] | None = None,
+        tracer: Any = None,
+        on_decision: Callable[[GuardDecision], Any] | None = None,
+        source: str = "runtime",
+        background: bool = False,
+    ) -> Enforcer:
+        """Load the policy at ``policy_path`` once (``PolicyError`` naming file and line when it is bad).
+
+        ``trace_to``: a JSONL path (or a callable) for decision-trace records; ``log_to``: a JSONL path (or a
+        ``ProductionLogWriter``) for production-log rows; ``variant`` / ``agent_version`` go on every row;
+        ``mode="evaluate"`` decides and records but never blocks; ``review_hook(decision)`` is called on
+        REQUIRE_REVIEW (default: raise ``ReviewRequired``; return ``False`` to deny, anything else proceeds);
+        ``clock`` gives epoch seconds for budgets, rates and time conditions (default ``time.time``);
+        ``tracer``: an OpenTelemetry tracer (or ``True`` for the global one) for one span per decision;
+        ``on_decision(decision)`` sees every decision (metrics); ``background=True`` builds and writes trace
+        records and rows on one background thread, off the request path (:meth:`flush` waits for them; they
+        are flushed at exit; a full queue drops and counts).
+        """
+        return cls(
+            load_policy(policy_path),
+            trace_to=trace_to,
+            log_to=log_to,
+            variant=variant,
+            agent_version=agent_version,
+            mode=mode,
+            review_hook=review_hook,
+            clock=clock,
+            tracer=tracer,
+            on_decision=on_decision,
+            source=source,
+            background=background,
+        )
+
+    # --- public check points -----------------------------------------------------------------------
+
+    def request(
+        self, input: Any = None, context: dict[str, Any] | None = None, *, request_id: str | None = None
+    ) -> RequestScope:
+        """A request scope (``with`` / ``async with``): its checks share one request id and leave one row."""
+        return RequestScope(self, input, context, request_id)
+
+    def check_request(self, input: Any, context: dict[str, Any] | None = None) -> Any:
+        """Check an incoming request (injection, sensitive data in the input, context rules).
+
+        Returns the input to use; raises ``PolicyViolation`` on DENY and calls the review hook on REQUIRE_REVIEW.
+        """
+        state = self._current()
+        return self._check_request(state, input, context if context is not None else self._context(state))
+
+    def check_tool_call(self, name: str, arguments: Any = None, context: dict[str, Any] | None = None) -> Any:
+        """Check a tool call before the tool runs (allow-lists, quotas, rates on the real clock, argument rules).
+
+        Returns the arguments to call the tool with (redacted under ALLOW_WITH_REDACTION).
+        """
+        state = self._current()
+        return self._check_tool_call(state, name, arguments, context if context is not None else self._context(state))
+
+    def check_response(
+        self,
+        output: Any,
+        tool_calls: list[Any] | None = None,
+        usage: Any = None,
+        context: dict[str, Any] | None = None,
+        **extra: Any,
+    ) -> Any:
+        """Check a response (redaction, token budgets, output rules, proposed tool calls).
+
+        ``output`` is a string or a whole response (``{"output", "tool_calls", "usage", "model", "cost_usd"}``).
+        Returns the response to hand on: a string when a string came in without tool calls, else the
+        normalised response dict; redacted under ALLOW_WITH_REDACTION.
+        """
+        state = self._current()
+        return self._check_response(
+            state, output, tool_calls, usage, context if context is not None else self._context(state), extra
+        )
+
+    def guard(self, fn: F) -> F:
+        """Wrap an agent ``(input, context) -> response`` (sync or async): check its input, its response, record."""
+        if inspect.iscoroutinefunction(fn):
+
+            @functools.wraps(fn)
+            async def guarded_async(
+                input: Any, context: dict[str, Any] | None = None, *args: Any, **kwargs: Any
+            ) -> Any:
+                async with self.request(input, context) as scope:
+                    checked = scope.check_request()
+                    raw = await fn(checked, context, *args, **kwargs)
+                    return scope.check_response(raw)
+
+            return guarded_async  # type: ignore[return-value]
+
+        @functools.wraps(fn)
+        def guarded(input: Any, context: dict[str, Any] | None = None, *args: Any, **kwargs: Any) -> Any:
+            with self.request(input, context) as scope:
+                checked = scope.check_request()
+                raw = fn(checked, context, *args, **kwargs)
+                return scope.check_response(raw)
+
+        return guarded  # type: ignore[return-value]
+
+    def reset(self) -> str | None:
+        """Close the circuit breaker: fresh counters (budget and rate windows are kept). Returns why it was open."""
+        with self._lock:
+            reason = self._run.stop_reason
+            fresh = self.policy.new_run(self.run_id)
+            fresh.rule_state = self._run.rule_state
+            self._run = fresh
+        return reason
+
+    @property
+    def breaker_open(self) -> bool:
+        """True while an emergency stop has tripped the circuit breaker (every check denies until :meth:`reset`)."""
+        return self._run.stop_reason is not None
+
+    def stats(self) -> dict[str, Any]:
+        """Counts: requests, decisions by outcome / enforced action / rule, guard errors, breaker, sink failures."""
+        with self._lock:
+            counts = json.loads(json.dumps(self._counts))
+            run = self._run
+            counts["breaker_open"] = run.stop_reason is not None
+            counts["breaker_reason"] = run.stop_reason
+        counts["mode"] = self.mode
+        counts["sinks"] = {
+            name: {"written": getattr(sink, "written", getattr(sink, "rows_written", 0)),
+                   "failures": sink.failures, "last_error": sink.last_error}
+            for name, sink in (
+                ("trace", self.trace_sink), ("log", self.log_sink), ("otel", self.span_sink), ("background", self._writer)
+            )
+            if sink is not None
+        }  # fmt: skip
+        counts["sink_failures"] = sum(item["failures"] for item in counts["sinks"].values())
+        return counts
+
+    def flush(self, timeout_s: float = 10.0) -> bool:
+        """Wait until every record handed to the background writer is written (True when it was in time)."""
+        return self._writer.flush(timeout_s) if self._writer is not None else True
+
+    def close(self) -> None:
+        """Write what is pending, close the trace and log files."""
+        if self._writer is not None:
+            self._writer.close()
+        if self.trace_sink is not None:
+            self.trace_sink.close()
+        close = getattr(self.log_sink, "close", None)
+        if close is not None:
+            close()
+
+    # --- internals ---------------------------------------------------------------------------------
+
+    def _current(self) -> _Request | None:
+        state = _CURRENT.get()
+        return state if state is not None and state.enforcer is self else None
+
+    @staticmethod
+    def _context(state: _Request | None) -> dict[str, Any]:
+        return state.context if state is not None else {}
+
+    def _case(self, state: _Request | None, input: Any, context: Any) -> dict[str, Any]:
+        return {
+            "id": state.request_id if state is not None else self._new_id(),
+            "input": input,
+            "context": context if isinstance(context, dict) else {},
+            "timestamp": self._timestamp(),
+        }
+
+    def _new_id(self) -> str:
+        """A request id unique across processes: a random prefix per enforcer and a counter."""
+        return f"{self._id_prefix}-{next(self._ids)}"
+
+    def _timestamp(self) -> str:
+        """The clock's time as RFC 3339 text (millisecond precision; formatted once per millisecond)."""
+        now = self.clock()
+        millis = int(now * 1000)
+        stamp = self._stamp
+        if stamp[0] != millis:
+            stamp = self._stamp = (millis, timestamp_text(millis / 1000))
+        return stamp[1]
+
+    def _check_request(self, state: _Request | None, input: Any, context: Any) -> Any:
+        started = time.perf_counter_ns()
+        try:
+            case = self._case(state, input, context)
+            decision = self._decide("request", state, case, {}, None)
+        except Exception as exc:  # noqa: BLE001 - fail closed: a guard that cannot decide denies
+            decision, case = self._guard_error(exc), None
+        if state is not None:
+            if decision.rules:
+                state.input_fired.update((r["id"], r["reason"]) for r in decision.rules)
+            state.request_checked = case is not None
+        return self._conclude("request", state, case, decision, started, input, input)
+
+    def _check_tool_call(self, state: _Request | None, name: Any, arguments: Any, context: Any) -> Any:
+        started = time.perf_counter_ns()
+        call = {"name": name, "arguments": arguments if arguments is not None else {}}
+        key = None
+        name_text = "<unreadable tool name>"
+        try:
+            if not isinstance(name, str):
+                raise TypeError(f"a tool name must be a string, not {type(name).__name__}")
+            name_text = name
+            case = self._case(state, state.input if state is not None else None, context)
+            key = _call_key(name, call["arguments"]) if state is not None else None
+            decision = self._decide("tool_call", state, case, {"tool_calls": [call]}, name)
+            allowed = (
+                decision.redacted_tool_calls[0]["arguments"] if decision.redacted_tool_calls else call["arguments"]
+            )
+        except Exception as exc:  # noqa: BLE001 - fail closed
+            decision, case, allowed = self._guard_error(exc), None, None
+        if state is not None:
+            with self._lock:
+                state.tool_names.append(name_text)
+                if key is not None and allowed is not None:
+                    state.checked[key] = allowed
+                    try:
+                        state.checked[_call_key(name, allowed)] = allowed
+                    except Exception:  # noqa: BLE001,S110 - the raw key is enough
+                        pass
+        return self._conclude("tool_call", state, case, decision, started, allowed, arguments, tool_name=name_text)
+
+    def _check_response(
+        self, state: _Request | None, output: Any, tool_calls: Any, usage: Any, context: Any, extra: dict[str, Any]
+    ) -> Any:
+        started = time.perf_counter_ns()
+        as_text = isinstance(output, str) and tool_calls is None
+        original = output
+        try:
+            raw = (
+                output
+                if isinstance(output, dict)
+                else {"output": output, "tool_calls": tool_calls, "usage": usage, **extra}
+            )
+            response = _plain_response(raw)
+            if response is None:  # anything but the plain shape: the full check (the replay's)
+                from gatekit.agents.base import normalise_response
+
+                checked = normalise_response(raw)
+                response = {
+                    "output": checked.output,
+                    "tool_calls": checked.tool_calls,
+                    "usage": checked.usage,
+                    "model": checked.model,
+                    "cost_usd": checked.cost_usd,
+                }
+            calls = response["tool_calls"]
+            # calls checked before they ran are not judged again: they keep the arguments they were allowed with
+            before: dict[int, Any] = {}
+            fresh: list[dict[str, Any]] = []
+            if state is not None and state.checked:
+                for index, call in enumerate(calls):
+                    allowed = state.checked.get(_call_key(call["name"], call["arguments"]), _MISSING)
+                    if allowed is _MISSING:
+                        fresh.append(call)
+                    else:
+                        before[index] = allowed
+            else:
+                fresh = calls
+            judged = dict(response, tool_calls=fresh)
+            case = self._case(state, state.input if state is not None else None, context)
+            decision = self._decide("response", state, case, judged, None)
+            redacted_fresh = iter(decision.redacted_tool_calls)
+            merged = [
+                {"name": call["name"], "arguments": before[index]} if index in before else next(redacted_fresh)
+                for index, call in enumerate(calls)
+            ]
+            allowed_value: Any = (
+                decision.redacted_output
+                if as_text
+                else dict(response, output=decision.redacted_output, tool_calls=merged)
+            )
+            if state is not None:
+                state.response = response
+                with self._lock:
+                    state.tool_names.extend(call["name"] for call in fresh)
+        except Exception as exc:  # noqa: BLE001 - fail closed: never pass a response that was not checked
+            decision, case, allowed_value = self._guard_error(exc), None, None
+        return self._conclude("response", state, case, decision, started, allowed_value, original)
+
+    def _decide(
+        self, stage: str, state: _Request | None, case: dict[str, Any], response: dict[str, Any], tool_name: str | None
+    ) -> Decision:
+        """Evaluate the stage's rules on the shared run state (under the lock); the breaker denies first."""
+        policy = self.policy
+        with self._lock:
+            run = self._run
+            if run.stop_reason is not None:
+                return self._breaker_decision(run)
+            plan_name = stage
+            if stage == "response" and state is not None and state.request_checked and not response.get("tool_calls"):
+                plan_name = "response_after_request"
+            decision = policy.evaluate(case, response, run, plan=self._plans[plan_name], record=False)
+            extra: list[tuple[str, str, str]] = []
+            if stage == "tool_call" and state is not None and tool_name is not None:
+                extra = self._quotas(state, tool_name)
+            if state is not None and stage != "request" and state.input_fired:
+                seen = state.input_fired
+                kept = [r for r in decision.rules if (r["id"], r["reason"]) not in seen]
+                if len(kept) != len(decision.rules):
+                    decision.rules = kept
+                    decision.reasons = [f"{r['id']}: {r['reason']}" for r in kept]
+            for rule_id, outcome, reason in extra:
+                decision.rules.append(
+                    {
+                        "id": rule_id,
+                        "kind": "tools",
+                        "outcome": outcome,
+                        "reason": reason,
+                        "owasp": self._owasp(rule_id),
+                    }
+                )
+                decision.reasons.append(f"{rule_id}: {reason}")
+            rank = max((_RANK[r["outcome"]] for r in decision.rules), default=0)
+            decision.outcome = _BY_RANK[rank]
+            if state is None:
+                policy.record(run, decision, case, None)
+            else:
+                self._count_request(state, decision, case, final=stage == "response" or rank == 3)
+        return decision
+
+    def _count_request(self, state: _Request, decision: Decision | None, case: dict[str, Any], final: bool) -> None:
+        """Count a request once on the run state (as the gate counts a case), when it ends or is denied (locked)."""
+        if decision is not None:
+            state.decided_rank = max(state.decided_rank, _RANK[decision.outcome.value])
+            for rule in decision.rules:
+                state.decided_rules[rule["id"]] = None
+            state.decided_redactions = state.decided_redactions or bool(decision.redactions)
+        if not final or state.recorded:
+            return
+        state.recorded = True
+        whole = Decision(
+            _BY_RANK[max(state.decided_rank, 0)],
+            [{"id": rule_id} for rule_id in state.decided_rules],
+            redactions={"_": 1} if state.decided_redactions else {},
+        )
+        self.policy.record(self._run, whole, case, state.error)
+
+    def _owasp(self, rule_id: str) -> list[str]:
+        for rule in self._tools_rules:
+            if rule.id == rule_id:
+                return list(rule.owasp)
+        return []
+
+    def _quotas(self, state: _Request, name: str) -> list[tuple[str, str, str]]:
+        """Per-request quotas of the ``tools`` rules (``max_calls_per_case``, ``limits.<tool>.max_calls``)."""
+        import fnmatch
+
+        total = state.calls + 1
+        fired: list[tuple[str, str, str]] = []
+        for rule in self._tools_rules:
+            outcome = rule.outcome.value
+            cap = rule.max_calls_per_case
+            if cap is not None and total > cap:
+                fired.append((rule.id, outcome, f"{total} tool calls in this request, more than {cap} per case"))
+            for pattern, is_glob, max_calls in rule.call_limits:
+                if not (name == pattern or (is_glob and fnmatch.fnmatchcase(name, pattern))):
+                    continue
+                used = 1 + sum(
+                    count
+                    for other, count in state.call_counts.items()
+                    if other == pattern or (is_glob and fnmatch.fnmatchcase(other, pattern))
+                )
+                if used > max_calls:
+                    fired.append(
+                        (rule.id, outcome, f"tool {pattern!r} called {used} times in this request, limit {max_calls}")
+                    )
+        state.calls = total
+        state.call_counts[name] = state.call_counts.get(name, 0) + 1
+        return fired
+
+    @staticmethod
+    def _breaker_decision(run: RunState) -> Decision:
+        reason = f"circuit breaker open: {run.stop_reason}; Enforcer.reset() closes it"
+        rule = {"id": run.stop_rule or "emergency-stop", "kind": "emergency_stop", "outcome": "deny", "reason": reason,
+                "owasp": ["ASI08:2026"]}  # fmt: skip
+        return Decision(Outcome.DENY, [rule], [f"{rule['id']}: {reason}"])
+
+    def _guard_error(self, exc: BaseException) -> Decision:
+        with self._lock:
+            self._counts["guard_errors"] += 1
+        message = str(exc).replace("\n", " ")[:300] if not isinstance(exc, RecursionError) else "recursion too deep"
+        reason = f"guard error: {type(exc).__name__}: {message}"
+        rule = {"id": GUARD_RULE_ID, "kind": "guard", "outcome": "deny", "reason": reason, "owasp": []}
+        return Decision(Outcome.DENY, [rule], [f"{GUARD_RULE_ID}: {reason}"])
+
+    def _conclude(
+        self,
+        stage: str,
+        state: _Request | None,
+        case: dict[str, Any] | None,
+        decision: Decision,
+        started_ns: int,
+        allowed: Any,
+        original: Any,
+        tool_name: str | None = None,
+    ) -> Any:
+        """Enforce ``decision`` (or only record it in evaluate mode), leave its trace, span and counts."""
+        verdict = decision.outcome.value
+        raise_exc: BaseException | None = None
+        if self.mode == "evaluate":
+            enforced, value = "allow", original
+        elif verdict == "deny":
+            enforced, value = "deny", None
+        elif verdict == "require_review":
+            enforced, value = verdict, allowed
+        else:
+            enforced, value = verdict, allowed
+        request_id = state.request_id if state is not None else str(case["id"]) if case else self._new_id()
+        policy = self.policy
+        guard_decision = GuardDecision(
+            stage=stage,
+            outcome=verdict,
+            enforced=enforced,
+            request_id=request_id,
+            rules=tuple(decision.rules),
+            reasons=tuple(decision.reasons),
+            redactions=dict(decision.redactions),
+            policy_id=policy.id,
+            policy_version=policy.version,
+            policy_sha256=policy.sha256,
+            decision_latency_us=(time.perf_counter_ns() - started_ns) / 1000.0,
+            tool_name=tool_name,
+        )
+        if self.mode == "enforce" and verdict == "require_review":
+            try:
+                approved = self.review_hook(guard_decision)
+            except BaseException as exc:  # noqa: BLE001 - the hook's refusal (ReviewRequired by default) is raised below
+                raise_exc = exc
+            else:
+                if approved is False:
+                    enforced = "deny"
+                    guard_decision.enforced = "deny"
+                    raise_exc = PolicyViolation(guard_decision)
+                else:  # a person (or the hook's logic) approved: it proceeds
+                    enforced = "allow_with_redaction" if decision.redactions else "allow"
+            guard_decision.enforced = enforced
+        elif enforced == "deny":
+            raise_exc = PolicyViolation(guard_decision)
+        self._record(stage, state, case, decision, guard_decision, started_ns)
+        if raise_exc is not None:
+            raise raise_exc
+        return value
+
+    def _record(
+        self,
+        stage: str,
+        state: _Request | None,
+        case: dict[str, Any] | None,
+        decision: Decision,
+        guard_decision: GuardDecision,
+        started_ns: int,
+    ) -> None:
+        with self._lock:
+            counts = self._counts
+            counts["decisions"] += 1
+            counts["by_outcome"][guard_decision.outcome] += 1
+            counts["by_enforced"][guard_decision.enforced] += 1
+            by_rule = counts["by_rule"]
+            rule_ids = guard_decision.rule_ids if decision.rules else []
+            for rule_id in rule_ids:
+                by_rule[rule_id] = by_rule.get(rule_id, 0) + 1
+            if state is not None:
+                state.absorb(guard_decision, rule_ids)
+        decision.decision_latency_us = guard_decision.decision_latency_us
+        if self.trace_sink is not None:
+            if self._writer is not None:
+                self._writer.submit(functools.partial(self._write_trace, stage, case, decision, guard_decision))
+            else:
+                self._write_trace(stage, case, decision, guard_decision)
+        if self.span_sink is not None:
+            self.span_sink.emit(
+                guard_decision, TARGET_TYPE[stage], _epoch_ns(started_ns), time.time_ns(), self._version
+            )
+        if self.on_decision is not None:
+            try:
+                self.on_decision(guard_decision)
+            except Exception:  # noqa: BLE001,S110 - an observer must never change the decision
+                pass
+
+    def _write_trace(
+        self, stage: str, case: dict[str, Any] | None, decision: Decision, guard_decision: GuardDecision
+    ) -> None:
+        sink = self.trace_sink
+        assert sink is not None
+        try:
+            trace_case = case or {"id": guard_decision.request_id, "context": {}}
+            record = self.policy.trace_record(decision, trace_case, run_id=self.run_id)
+            attributes = record["attributes"]
+            attributes["gen_ai.security.target.type"] = TARGET_TYPE[stage]
+            attributes["gen_ai.security.action.type"] = ACTION_TYPE[guard_decision.enforced]
+            if guard_decision.tool_name is not None:
+                attributes["gen_ai.tool.name"] = guard_decision.tool_name
+        except Exception as exc:  # noqa: BLE001 - a record that cannot be built is a sink failure
+            note_failure(sink, exc, "decision trace")
+        else:
+            sink.write(record)
+
+    def _finish(self, state: _Request) -> None:
+        """Count the request on the run state if no check point did, write its production-log row (never raises)."""
+        with self._lock:
+            self._counts["requests"] += 1
+            if not state.recorded and self._run.stop_reason is None:
+                case = {"id": state.request_id, "input": state.input, "context": state.context}
+                try:
+                    self._count_request(state, None, case, final=True)
+                except Exception as exc:  # noqa: BLE001 - counting must not fail the request; the guard error is counted
+                    self._counts["guard_errors"] += 1
+                    log.warning("gatekit guard: request %s not counted on the run state (%s: %s)", state.request_id,
+                                type(exc).__name__, exc)  # fmt: skip
+        if self.log_sink is None:
+            return
+        latency_ms = (time.perf_counter_ns() - state.started_ns) / 1e6
+        if self._writer is not None:
+            self._writer.submit(functools.partial(self._write_row, state, latency_ms))
+        else:
+            self._write_row(state, latency_ms)
+
+    def _write_row(self, state: _Request, latency_ms: float) -> None:
+        sink = self.log_sink
+        try:
+            from gatekit.production.schema import input_features
+
+            response = state.response or {}
+            usage = response.get("usage") or {}
+            output = response.get("output") if state.response is not None else None
+            context = state.context
+            fields: dict[str, Any] = {
+                "timestamp": state.timestamp_s,
+                "request_id": state.request_id,
+                "variant": self.variant,
+                "agent_version": self.agent_version,
+                "model": response.get("model"),
+                "source": self.source,
+                "latency_ms": latency_ms,
+                "error": state.error,
+                "input_tokens": usage.get("input_tokens"),
+                "output_tokens": usage.get("output_tokens"),
+                "cost_usd": response.get("cost_usd"),
+                "user": _context_text(context.get("user")),
+                "role": _context_text(context.get("role")),
+                "env": _context_text(context.get("env")),
+                "scope": _context_text(context.get("scope")),
+                "output_chars": len(output) if isinstance(output, str) else None,
+                "tool_calls": len(state.tool_names),
+                "tool_names": list(state.tool_names),
+                "outcome": _OUTCOMES[state.rank] if state.rank >= 0 else None,
+                "enforced": _OUTCOMES[state.enforced_rank] if state.enforced_rank >= 0 else None,
+                "rules": list(state.rules),
+                "redactions": dict(sorted(state.redactions.items())),
+                "policy_sha256": self.policy.sha256,
+                "trace_id": state.request_id,
+            }
+            try:
+                fields.update(input_features(state.input))
+            except Exception:  # noqa: BLE001 - an input whose text cannot be read: its features are unknown
+                pass
+        except Exception as exc:  # noqa: BLE001 - a row that cannot be built is a sink failure, never the agent's
+            note_failure(sink, exc, "production log")
+            return
+        sink.write(**fields)
+
+
+_MISSING = object()
+_PLAIN_KEYS = frozenset({"output", "usage", "model", "cost_usd", "tool_calls"})
+_USAGE_KEYS = frozenset({"input_tokens", "output_tokens"})
+_MAX_TOKENS = 10**12  # as gatekit.agents.base.MAX_TOKENS
+_MAX_TEXT_CHARS = 64 * 1024 * 1024  # as gatekit.agents.base.MAX_TEXT_CHARS
+_MAX_NAME_CHARS = 1_000
+
+
+def _plain_response(raw: dict[str, Any]) -> dict[str, Any] | None:
+    """The response of the usual shape, as ``normalise_response`` would give it; None for any other shape.
+
+    The usual shape: a plain ``str`` output, no tool calls, ``usage`` with whole ``input_tokens`` /
+    ``output_tokens`` in range (or absent), a plain ``str`` model or none, a float cost in range or none.
+    Everything else (tool calls, aliases, strings for numbers, subclasses) takes the full check.
+    """
+    if type(raw) is not dict or not _PLAIN_KEYS.issuperset(raw):
+        return None
+    calls = raw.get("tool_calls")
+    if calls is not None and (type(calls) is not list or calls):
+        return None
+    output = raw.get("output")
+    if output is None:
+        output = ""
+    elif type(output) is not str or len(output) > _MAX_TEXT_CHARS:
+        return None
+    usage = raw.get("usage")
+    input_tokens = output_tokens = None
+    if usage is not None:
+        if type(usage) is not dict or not _USAGE_KEYS.issuperset(usage):
+            return None
+        input_tokens, output_tokens = usage.get("input_tokens"), usage.get("output_tokens")
+        for count in (input_tokens, output_tokens):
+            if count is not None and (type(count) is not int or not 0 <= count <= _MAX_TOKENS):
+                return None
+    model = raw.get("model")
+    if model is not None and (type(model) is not str or len(model) > _MAX_NAME_CHARS):
+        return None
+    cost = raw.get("cost_usd")
+    if cost is not None:
+        if type(cost) not in (float, int) or not 0 <= cost <= 10**6:  # NaN fails the comparison
+            return None
+        cost = float(cost)
+    return {
+        "output": output,
+        "tool_calls": [],
+        "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens},
+        "model": model,
+        "cost_usd": cost,
+    }
+
+
+def _epoch_ns(perf_ns: int) -> int:
+    """A ``perf_counter_ns`` reading as epoch nanoseconds (for span start times)."""
+    return time.time_ns() - (time.perf_counter_ns() - perf_ns)

@@ -1,0 +1,206 @@
+"""Where decisions go: a decision-trace JSONL file (or any callable), OpenTelemetry spans.
+
+A sink never raises into the agent: a failure is counted on the sink and logged once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import threading
+import weakref
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+log = logging.getLogger("gatekit.runtime")
+
+
+class TraceSink:
+    """Append decision-trace records (``governance_traces.jsonl`` rows) to a file or hand them to a callable."""
+
+    def __init__(self, target: str | Path | Callable[[dict[str, Any]], Any]) -> None:
+        self.target = target
+        self.written = 0
+        self.failures = 0
+        self.last_error: str | None = None
+        self._lock = threading.Lock()
+        self._handle: IO[str] | None = None
+
+    @property
+    def name(self) -> str:
+        """What the sink writes to, for messages."""
+        return str(self.target) if not callable(self.target) else getattr(self.target, "__name__", "callable")
+
+    def _open(self) -> IO[str]:
+        if self._handle is None:
+            path = Path(self.target)  # type: ignore[arg-type]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            self._handle = os.fdopen(fd, "a", encoding="utf-8")
+        return self._handle
+
+    def write(self, record: dict[str, Any]) -> bool:
+        """Write one record; False (counted, logged once) when it failed."""
+        try:
+            if callable(self.target):
+                self.target(record)
+                with self._lock:
+                    self.written += 1
+            else:
+                line = json.dumps(record, ensure_ascii=False, default=str, separators=(",", ":")) + "\n"
+                with self._lock:
+                    handle = self._open()
+                    handle.write(line)
+                    handle.flush()
+                    self.written += 1
+            return True
+        except Exception as exc:  # noqa: BLE001 - a trace sink must never fail the agent; counted and reported
+            note_failure(self, exc, "decision trace")
+            return False
+
+    def close(self) -> None:
+        """Close the file (a later write reopens it)."""
+        with self._lock:
+            if self._handle is not None:
+                try:
+                    self._handle.close()
+                finally:
+                    self._handle = None
+
+
+def note_failure(sink: Any, exc: BaseException, what: str) -> None:
+    """Count a failure on ``sink`` (``failures``, ``last_error``) and log the first one."""
+    lock = getattr(sink, "_lock", None)
+    if lock is not None:
+        lock.acquire()
+    try:
+        sink.failures += 1
+        first = sink.last_error is None
+        sink.last_error = f"{type(exc).__name__}: {exc}"[:500]
+    finally:
+        if lock is not None:
+            lock.release()
+    if first:
+        log.warning("gatekit guard: %s sink %s failed (%s); counted, the agent is not affected", what,
+                    getattr(sink, "name", "?"), sink.last_error)  # fmt: skip
+
+
+# OpenTelemetry GenAI security conventions (open-telemetry/semantic-conventions-genai#427, development status):
+# the verdict the guardrail returned, and separately the action the caller enforced
+VERDICT_TYPE = {"allow": "allow", "allow_with_redaction": "modify", "require_review": "warn", "deny": "deny"}
+ACTION_TYPE = {"allow": "allow", "allow_with_redaction": "modify", "require_review": "escalate", "deny": "block"}
+
+
+class SpanSink:
+    """One ``run_guardrail`` span per decision on an OpenTelemetry tracer: ids and verdicts, never content."""
+
+    def __init__(self, tracer: Any) -> None:
+        if tracer is True:
+            from opentelemetry import trace
+
+            tracer = trace.get_tracer("gatekit.runtime")
+        self.tracer = tracer
+        self.written = 0
+        self.failures = 0
+        self.last_error: str | None = None
+        self._lock = threading.Lock()
+        self.name = "opentelemetry"
+
+    def emit(self, decision: Any, target_type: str, start_ns: int, end_ns: int, guardian_version: str) -> None:
+        """Record ``decision`` (a :class:`GuardDecision`) as a finished span."""
+        try:
+            attributes: dict[str, Any] = {
+                "gen_ai.operation.name": "run_guardrail",
+                "gen_ai.security.guardrail.name": "gatekit",
+                "gen_ai.security.guardrail.version": guardian_version,
+                "gen_ai.security.target.type": target_type,
+                "gen_ai.security.verdict.type": VERDICT_TYPE[decision.outcome],
+                "gen_ai.security.action.type": ACTION_TYPE[decision.enforced],
+                "gen_ai.security.policy.id": decision.policy_id,
+                "gen_ai.security.policy.version": decision.policy_version,
+                "gen_ai.security.policy.rule.id": decision.rule_ids,
+                "gen_ai.security.content.redacted": bool(decision.redactions),
+                "gatekit.request_id": decision.request_id,
+                "gatekit.policy.sha256": decision.policy_sha256,
+            }
+            if decision.tool_name is not None:
+                attributes["gen_ai.tool.name"] = decision.tool_name
+            span = self.tracer.start_span(
+                f"run_guardrail gatekit {target_type}", start_time=start_ns, attributes=attributes
+            )
+            span.end(end_time=end_ns)
+            with self._lock:
+                self.written += 1
+        except Exception as exc:  # noqa: BLE001 - telemetry must never fail the agent
+            note_failure(self, exc, "OpenTelemetry")
+
+
+class BackgroundWriter:
+    """One daemon thread that runs write jobs in order, off the request path; a full queue drops and counts."""
+
+    def __init__(self, max_pending: int = 100_000) -> None:
+        self.max_pending = max_pending
+        self.failures = 0  # jobs dropped (queue full) or that raised
+        self.last_error: str | None = None
+        self.written = 0
+        self.name = "background writer"
+        self._lock = threading.Lock()
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._pending = 0
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="gatekit-guard-writer", daemon=True)
+        self._thread.start()
+        self._finalizer = weakref.finalize(self, BackgroundWriter._stop, self._queue, self._thread)
+
+    def submit(self, job: Callable[[], Any]) -> None:
+        """Queue ``job``; dropped (and counted) when the queue is full or the writer is closed."""
+        with self._lock:
+            if self._closed or self._pending >= self.max_pending:
+                self.failures += 1
+                first = self.last_error is None
+                self.last_error = "queue full: record dropped" if not self._closed else "writer closed: record dropped"
+                if first:
+                    log.warning("gatekit guard: %s; counted, the agent is not affected", self.last_error)
+                return
+            self._pending += 1
+        self._queue.put(job)
+
+    def _run(self) -> None:
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            if isinstance(job, threading.Event):
+                job.set()
+                continue
+            try:
+                job()
+            except Exception as exc:  # noqa: BLE001 - the jobs count their own failures; this is a last resort
+                note_failure(self, exc, "background")
+            finally:
+                with self._lock:
+                    self._pending -= 1
+                    self.written += 1
+
+    def flush(self, timeout_s: float = 10.0) -> bool:
+        """Wait until the jobs queued so far have run."""
+        if not self._thread.is_alive():
+            return False
+        done = threading.Event()
+        self._queue.put(done)
+        return done.wait(timeout_s)
+
+    def close(self) -> None:
+        """Run what is queued, then stop the thread."""
+        with self._lock:
+            self._closed = True
+        self._finalizer()
+
+    @staticmethod
+    def _stop(jobs: queue.SimpleQueue[Any], thread: threading.Thread) -> None:
+        jobs.put(None)
+        if thread.is_alive() and thread is not threading.current_thread():
+            thread.join(timeout=30)

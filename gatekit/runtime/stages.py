@@ -1,0 +1,70 @@
+"""Which rules of a policy run at which check point of a request.
+
+The response point sees the whole case (the input, the output, the tool calls not checked before,
+the usage), exactly as the gate does, so every rule runs there. The earlier points run the rules
+that can decide with what they have: the request point those that read only the input, the
+context and the time; the tool-call point the tool rules and those that read the call.
+Rules of unknown (plugin) kinds run at the response point only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+REQUEST_NAMES = frozenset({"case", "context", "input", "time"})
+TOOL_READS = frozenset({"tool", "tool_calls", "tool_names"})
+TOOL_NAMES = REQUEST_NAMES | TOOL_READS
+
+
+def _scan(rule: Any) -> frozenset[str]:
+    scan = getattr(getattr(rule, "cfg", None), "scan", None) or ()
+    return frozenset(scan)
+
+
+def _names(rule: Any) -> frozenset[str] | None:
+    expression = getattr(rule, "expression", None)
+    names = getattr(expression, "names", None)
+    return frozenset(names) if names is not None else None
+
+
+def at_request(rule: Any) -> bool:
+    """True for a rule that can decide on the incoming request alone."""
+    kind = getattr(rule, "kind", "")
+    if kind == "prompt_injection":
+        return bool({"input", "tool_outputs"} & _scan(rule))
+    if kind in ("sensitive_data", "sensitive_terms"):
+        return "input" in _scan(rule)
+    if kind == "condition":
+        names = _names(rule)
+        return names is not None and names <= REQUEST_NAMES
+    return False
+
+
+def at_tool_call(rule: Any) -> bool:
+    """True for a rule that judges a tool call before it runs."""
+    kind = getattr(rule, "kind", "")
+    if kind == "tools":
+        return True
+    if kind in ("sensitive_data", "sensitive_terms"):
+        return "tool_arguments" in _scan(rule)
+    if kind == "prompt_injection":  # an injected request followed by a risky call escalates
+        return True
+    if kind == "condition":
+        names = _names(rule)
+        return names is not None and bool(names & TOOL_READS) and names <= TOOL_NAMES
+    return False
+
+
+def at_response(rule: Any) -> bool:
+    """Every rule judges the response: it is the whole case, as the gate sees it."""
+    return True
+
+
+def at_response_after_request(rule: Any) -> bool:
+    """The response rules when the request point ran and the response has no tool calls to escalate.
+
+    An injection rule that reads only the input (its user message and tool results) decided there.
+    """
+    if getattr(rule, "kind", "") == "prompt_injection":
+        return bool(_scan(rule) - {"input", "tool_outputs"})
+    return True
