@@ -225,9 +225,7 @@ def main() -> int:
         f"  recall: E.164 {recall['e164']:.3f}, international {recall['international']:.3f}, "
         f"tel: {recall['rfc3966']:.3f}, national {recall['national']:.3f} (national: default regions only)"
     )
-    print(
-        f"  invalid look-alikes ({phones['invalid']} numbers x 3 forms): false-positive rate {phones['fp_rate']:.3f}"
-    )
+    print(f"  invalid look-alikes ({phones['invalid']} numbers x 3 forms): false-positive rate {phones['fp_rate']:.3f}")
     ok = recall["e164"] >= 0.95 and recall["international"] >= 0.95
     failed |= not ok
     print(f"  target: E.164 and international recall >= 0.95 {'ok' if ok else 'MISSED'}")

@@ -532,6 +532,83 @@ def traces(
         raise typer.Exit(EXIT_USAGE) from None
 
 
+# Runtime enforcement (guard serve)
+guard_app = typer.Typer(
+    cls=_Group, help="Enforce a policy in production: the OpenAI-compatible guard proxy.", no_args_is_help=True
+)
+app.add_typer(guard_app, name="guard")
+
+
+@guard_app.command(
+    "serve",
+    cls=_Command,
+    help="Serve an OpenAI-compatible /v1/chat/completions proxy that enforces POLICY in front of an upstream; "
+    "runs until SIGINT/SIGTERM; exit 2 on bad configuration.",
+)
+def guard_serve(
+    upstream: Annotated[str, typer.Option(metavar="URL", help="Upstream base URL, e.g. http://127.0.0.1:8000/v1.")],
+    policy: Annotated[Path, typer.Option(metavar="FILE", help="Governance policy file (policies/*.yaml).")],
+    port: Annotated[int, typer.Option(metavar="N", help="Port to listen on (0: any free port).")] = 8787,
+    host: Annotated[str, typer.Option(metavar="HOST", help="Address to listen on.")] = "127.0.0.1",
+    log_to: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Append production-log rows here (JSONL).")
+    ] = None,
+    trace_to: Annotated[Path | None, typer.Option(metavar="FILE", help="Append decision traces here (JSONL).")] = None,
+    variant: Annotated[
+        str | None, typer.Option(metavar="NAME", help="Traffic variant on every row (e.g. canary).")
+    ] = None,
+    agent_version: Annotated[
+        str | None, typer.Option(metavar="VERSION", help="Agent version on every row (e.g. a git sha).")
+    ] = None,
+    on_deny: Annotated[
+        str,
+        typer.Option(metavar="error|refusal", help="A blocked answer: HTTP 403 policy error, or a refusal message."),
+    ] = "error",
+    mode: Annotated[
+        str, typer.Option(metavar="enforce|evaluate", help="evaluate: decide and record, never block.")
+    ] = "enforce",
+    upstream_key_env: Annotated[
+        str, typer.Option(metavar="NAME", help="Environment variable holding the upstream API key.")
+    ] = "OPENAI_API_KEY",
+    forward_client_auth: Annotated[
+        bool,
+        typer.Option("--forward-client-auth", metavar="", help="Send the client's Authorization header upstream."),
+    ] = False,
+    context: Annotated[
+        list[str] | None, typer.Option(metavar="KEY=VALUE", help="Request context for every request (repeatable).")
+    ] = None,
+    upstream_timeout: Annotated[
+        float, typer.Option(metavar="SECONDS", help="Seconds to wait for a whole upstream answer.")
+    ] = 120.0,
+) -> None:
+    """Parse the flags and run the proxy until stopped."""
+    from gatekit.runtime.proxy import ProxySettings, parse_context, run_proxy
+
+    try:
+        settings = ProxySettings(
+            upstream=upstream,
+            policy=policy,
+            host=host,
+            port=port,
+            log_to=log_to,
+            trace_to=trace_to,
+            variant=variant,
+            agent_version=agent_version,
+            on_deny=on_deny,
+            mode=mode,
+            upstream_key_env=upstream_key_env,
+            forward_client_auth=forward_client_auth,
+            context=parse_context(context or []),
+            upstream_timeout_s=upstream_timeout,
+        ).checked()
+        run_proxy(settings, announce=lambda line: typer.echo(line, err=True))
+    except GatekitError as exc:
+        raise _fail_user(exc) from None
+    except OSError as exc:  # the port is taken, or the address cannot be bound
+        _err(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}; pick another --port or --host")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
 # Gatekit init
 @app.command(
     "init",

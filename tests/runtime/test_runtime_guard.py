@@ -132,7 +132,10 @@ def test_proposed_tool_calls_in_a_response_are_checked_too(files):
 
     @enforcer.guard
     def agent(question, context):
-        return {"output": "ok", "tool_calls": [{"name": "lookup", "arguments": {}}, {"name": "wire_money", "arguments": {}}]}
+        return {
+            "output": "ok",
+            "tool_calls": [{"name": "lookup", "arguments": {}}, {"name": "wire_money", "arguments": {}}],
+        }
 
     with pytest.raises(PolicyViolation) as caught:
         agent("hi", {})

@@ -11,7 +11,11 @@ from gatekit.agents.base import AgentCallError, normalise_response
 from gatekit.runtime.enforcer import _plain_response
 
 numbers = st.one_of(
-    st.none(), st.integers(-5, 10**13), st.floats(allow_nan=True, allow_infinity=True), st.booleans(), st.text(max_size=3)
+    st.none(),
+    st.integers(-5, 10**13),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.text(max_size=3),
 )
 responses = st.dictionaries(
     st.sampled_from(["output", "usage", "model", "cost_usd", "tool_calls", "extra"]),

@@ -158,7 +158,9 @@ def test_one_opentelemetry_span_per_decision_with_verdict_action_policy_and_rule
     attrs = denied[0].attributes
     assert attrs["gen_ai.security.action.type"] == "allow"  # evaluate-only: the verdict is not enforced
     assert attrs["gen_ai.operation.name"] == "run_guardrail" and attrs["gen_ai.security.guardrail.name"] == "gatekit"
-    assert attrs["gen_ai.security.policy.id"] == "rt-test" and tuple(attrs["gen_ai.security.policy.rule.id"]) == ("tools",)
+    assert attrs["gen_ai.security.policy.id"] == "rt-test" and tuple(attrs["gen_ai.security.policy.rule.id"]) == (
+        "tools",
+    )
     assert attrs["gen_ai.tool.name"] == "delete_account" and denied[0].name == "run_guardrail gatekit tool_call"
     redacted = [s for s in spans if s.attributes["gen_ai.security.verdict.type"] == "modify"]
     assert len(redacted) == 3 and all(s.attributes["gen_ai.security.content.redacted"] for s in redacted)
@@ -179,7 +181,9 @@ def test_background_writing_leaves_the_same_records_and_close_writes_what_is_pen
     volatile = ("timestamp", "request_id", "trace_id", "latency_ms", "case_id", "run_id", "decision_latency_us")
 
     def stable(path):
-        return [{k: v for k, v in json.loads(line).items() if k not in volatile} for line in path.read_text().splitlines()]
+        return [
+            {k: v for k, v in json.loads(line).items() if k not in volatile} for line in path.read_text().splitlines()
+        ]
 
     assert stable(bg_rows) == stable(sync_rows) and len(stable(bg_rows)) == 30
     assert stable(bg_traces) == stable(sync_traces)

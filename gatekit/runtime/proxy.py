@@ -1,0 +1,734 @@
+"""The enforcing proxy (``gatekit guard serve``): OpenAI-compatible chat completions, guarded.
+
+It sits in front of any upstream and enforces the same policy file, through the same
+:class:`gatekit.runtime.Enforcer`, as the in-process guard.
+
+One request, in order::
+
+    read the body (≤ max_request_bytes, JSON)        400 / 413
+    enforcer.check_request(messages, context)         blocked → policy error or refusal
+    forward upstream (one pooled aiohttp session)     502 down / 504 timeout / upstream status
+    read the whole answer (streamed answers too)      502 when it is not a chat completion
+    enforcer.check_tool_call(...) per proposed call   blocked → the call never reaches the client
+    enforcer.check_response(...) per choice           content redacted
+    write a new body from the checked parts only      JSON, or server-sent events ending [DONE]
+
+Nothing of an upstream answer reaches the client unchecked: a streamed answer is buffered,
+checked and re-emitted; an upstream error becomes a gatekit error without the upstream's body;
+any exception inside the proxy fails closed (HTTP 500, ``type: policy_error``). The upstream key
+comes from an environment variable and goes only into the upstream request's ``Authorization``
+header; the client's own ``Authorization`` is not forwarded unless configured. No header and no
+content is ever logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+import os
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gatekit.agents.base import AgentCallError
+from gatekit.errors import ConfigError
+from gatekit.models import ErrorType
+from gatekit.runtime.decision import PolicyViolation, ReviewRequired
+from gatekit.runtime.openai_wire import (
+    Completion,
+    WireError,
+    completion_body,
+    error_body,
+    read_completion,
+    read_stream,
+    refusal_completion,
+    sse_event,
+    stream_events,
+)
+from gatekit.runtime.proxy_metrics import ProxyMetrics
+
+if TYPE_CHECKING:  # aiohttp is imported where it is used: ``gatekit --help`` never pays for it
+    from aiohttp import ClientSession, web
+
+    from gatekit.agents.http_client import HttpPool
+
+log = logging.getLogger(__name__)
+
+ON_DENY = ("error", "refusal")
+MODES = ("enforce", "evaluate")
+CONTEXT_HEADER = "X-Gatekit-Context"
+_MAX_CONTEXT_HEADER = 4096
+_OFF_LOOP_CHARS = 64 * 1024  # texts longer than this are checked on a worker thread, not on the event loop
+_CHAT_PATHS = frozenset({"/v1/chat/completions", "/chat/completions"})
+_OUTCOMES = ("allow", "allow_with_redaction", "require_review", "deny")
+_RANK = {name: rank for rank, name in enumerate(_OUTCOMES)}
+_STAGE_WORDS = {"request": "request", "tool_call": "tool call proposed by the model", "response": "response"}
+
+
+@dataclass(frozen=True)
+class ProxySettings:
+    """Everything ``gatekit guard serve`` is configured with (flags map one to one)."""
+
+    upstream: str
+    policy: Path
+    host: str = "127.0.0.1"
+    port: int = 8787
+    log_to: Path | None = None
+    trace_to: Path | None = None
+    variant: str | None = None
+    agent_version: str | None = None
+    on_deny: str = "error"
+    mode: str = "enforce"
+    upstream_key_env: str = "OPENAI_API_KEY"
+    forward_client_auth: bool = False
+    context: dict[str, str] = field(default_factory=dict)
+    max_request_bytes: int = 4 * 1024 * 1024
+    max_response_bytes: int = 16 * 1024 * 1024
+    upstream_timeout_s: float = 120.0
+    connect_timeout_s: float = 10.0
+    max_connections: int = 256
+    # "auto": gatekit's lean keep-alive client for a plain http:// upstream (aiohttp for https://, and when the
+    # client's Authorization is forwarded); "aiohttp": one pooled aiohttp ClientSession always
+    http_client: str = "auto"
+
+    def checked(self) -> ProxySettings:
+        """Raise ``ConfigError`` naming the flag when a setting cannot work."""
+        upstream_url(self.upstream)
+        if self.on_deny not in ON_DENY:
+            raise ConfigError(f"--on-deny: {self.on_deny!r} is not one of {', '.join(ON_DENY)}")
+        if self.mode not in MODES:
+            raise ConfigError(f"--mode: {self.mode!r} is not one of {', '.join(MODES)}")
+        if not 0 <= self.port <= 65535:
+            raise ConfigError(f"--port: {self.port} is not a TCP port (0-65535)")
+        if self.http_client not in ("auto", "aiohttp"):
+            raise ConfigError(f"http_client: {self.http_client!r} is not 'auto' or 'aiohttp'")
+        if not self.upstream_key_env.replace("_", "").isalnum():
+            raise ConfigError(f"--upstream-key-env: {self.upstream_key_env!r} is not an environment variable name")
+        for name, value in (
+            ("--upstream-timeout", self.upstream_timeout_s),
+            ("--connect-timeout", self.connect_timeout_s),
+        ):
+            if not value > 0:
+                raise ConfigError(f"{name}: must be a number of seconds > 0")
+        return self
+
+
+def upstream_url(url: str) -> str:
+    """The chat-completions URL of an upstream given as a base (``http://host/v1``) or the full URL."""
+    from urllib.parse import urlsplit
+
+    from gatekit.redact import redact_url
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"--upstream: {redact_url(url)!r} is not an http(s):// URL (e.g. http://127.0.0.1:8000/v1)")
+    if parts.username or parts.password:
+        raise ConfigError("--upstream: put no credentials in the URL; the key comes from --upstream-key-env")
+    path = parts.path.rstrip("/")
+    if not path.endswith("/chat/completions"):
+        path += "/chat/completions"
+    return parts._replace(path=path, fragment="").geturl()
+
+
+class _Reply(Exception):
+    """A finished error answer raised out of the request path (the client gets it as JSON)."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        kind: str,
+        code: str,
+        metric: str | None = None,
+        row_error: str | None = None,
+        retry_after: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = error_body(message, kind, code)
+        self.metric = metric  # the error kind counted in /metrics
+        self.row_error = row_error  # the production-log row's ``error``
+        self.retry_after = retry_after
+
+
+@dataclass
+class _Exchange:
+    """One request as the proxy handles it."""
+
+    request_id: str
+    started: float
+    stream: bool = False
+
+
+class GuardProxy:
+    """The proxy: an aiohttp application around one :class:`gatekit.runtime.Enforcer`."""
+
+    def __init__(self, settings: ProxySettings, enforcer: Any, *, upstream_key: str | None = None) -> None:
+        self.settings = settings.checked()
+        self.enforcer = enforcer
+        self.url = upstream_url(settings.upstream)
+        self.metrics = ProxyMetrics()
+        self._key = upstream_key
+        self._outcomes: dict[str, int] = {}  # request id -> rank of its strongest outcome so far
+        self._observer = getattr(enforcer, "on_decision", None)  # a caller's own observer keeps seeing decisions
+        enforcer.on_decision = self._on_decision
+        self._session: ClientSession | None = None
+        self._pool: HttpPool | None = None
+        if upstream_key is not None and (upstream_key != upstream_key.strip() or not upstream_key.isprintable()):
+            raise ConfigError(
+                f"the upstream key in ${settings.upstream_key_env} has spaces, line breaks or control characters"
+            )
+        self._runner: web.ServerRunner | None = None
+        from aiohttp import web as aiohttp_web  # the proxy cannot serve without it; imported when one is built
+
+        self._web = aiohttp_web
+        self._upstream_headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
+        if upstream_key:
+            self._upstream_headers["Authorization"] = f"Bearer {upstream_key}"
+
+    @classmethod
+    def from_settings(cls, settings: ProxySettings) -> GuardProxy:
+        """Load the policy into an Enforcer and read the upstream key from the environment."""
+        from gatekit.runtime import Enforcer
+
+        settings.checked()
+        enforcer = Enforcer.from_file(
+            settings.policy,
+            trace_to=settings.trace_to,
+            log_to=settings.log_to,
+            variant=settings.variant,
+            agent_version=settings.agent_version,
+            mode="evaluate" if settings.mode == "evaluate" else "enforce",
+            source="proxy",
+        )
+        return cls(settings, enforcer, upstream_key=os.environ.get(settings.upstream_key_env) or None)
+
+    # --- application ---------------------------------------------------------------------------------
+
+    def server(self) -> web.Server:
+        """The aiohttp low-level server: four routes dispatched by hand (no router, no middleware).
+
+        The proxy's own CPU per request is what its throughput is made of; aiohttp's application layer
+        (router, middleware chain, signals) adds work without adding a check.
+        """
+        from aiohttp import web
+
+        return web.Server(self._dispatch, access_log=None)
+
+    async def start(self, host: str | None = None, port: int | None = None) -> int:
+        """Serve in the running event loop; return the bound port (``port=0`` picks a free one)."""
+        from aiohttp import web
+
+        await self._open_session()
+        self._runner = web.ServerRunner(self.server(), handle_signals=False, shutdown_timeout=10.0)
+        await self._runner.setup()
+        site = web.TCPSite(
+            self._runner, host or self.settings.host, self.settings.port if port is None else port, backlog=1024
+        )
+        try:
+            await site.start()
+        except BaseException:
+            await self.stop()
+            raise
+        server = site._server  # the bound socket tells the port when 0 was asked for
+        sockets = getattr(server, "sockets", None) or []
+        return int(sockets[0].getsockname()[1]) if sockets else int(self.settings.port)
+
+    async def stop(self) -> None:
+        """Stop serving (requests in flight finish, up to 10 s), close the upstream session and the sinks."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        await self._close_session()
+
+    async def _open_session(self) -> None:
+        import aiohttp
+
+        connector = aiohttp.TCPConnector(limit=self.settings.max_connections, ttl_dns_cache=300)
+        timeout = aiohttp.ClientTimeout(
+            total=self.settings.upstream_timeout_s, sock_connect=self.settings.connect_timeout_s
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector, timeout=timeout, cookie_jar=aiohttp.DummyCookieJar(), trust_env=False
+        )
+        if self.url.startswith("http://") and self.settings.http_client == "auto":
+            from gatekit.agents.http_client import HttpPool
+
+            self._pool = HttpPool(
+                self.url,
+                "POST",
+                self._upstream_headers,
+                self.settings.max_connections,
+                self.settings.connect_timeout_s,
+                _shown_url(self.url),
+                max_body=self.settings.max_response_bytes,
+            )
+
+    async def _close_session(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+        close = getattr(self.enforcer, "close", None)
+        if callable(close):
+            close()
+
+    # --- routes ------------------------------------------------------------------------------------------
+
+    async def _dispatch(self, request: web.BaseRequest) -> web.StreamResponse:
+        path, method = request.path, request.method
+        if path in _CHAT_PATHS:
+            if method != "POST":
+                return self._json_reply(405, error_body("use POST", "invalid_request_error", "method_not_allowed"))
+            return await self._chat_fail_closed(request)
+        if path == "/metrics" and method in ("GET", "HEAD"):
+            return self._metrics()
+        if path == "/healthz" and method in ("GET", "HEAD"):
+            return self._health()
+        return self._json_reply(404, error_body(f"no route {path[:100]!r}", "invalid_request_error", "not_found"))
+
+    def _metrics(self) -> web.Response:
+        from aiohttp import web
+
+        payload, content_type = self.metrics.render()
+        return web.Response(body=payload, headers={"Content-Type": content_type})
+
+    def _health(self) -> web.Response:
+        body = {"status": "ok", "upstream": _shown_url(self.url), "mode": self.settings.mode}
+        return self._json_reply(200, body)
+
+    def _json_reply(self, status: int, body: Any, headers: dict[str, str] | None = None) -> web.Response:
+        return self._web.Response(
+            status=status,
+            body=json.dumps(body, ensure_ascii=False, allow_nan=False).encode(),
+            content_type="application/json",
+            headers=headers,
+        )
+
+    async def _chat_fail_closed(self, request: web.BaseRequest) -> web.StreamResponse:
+        """Any exception while handling a chat request: HTTP 500 ``policy_error``, nothing of the upstream."""
+        try:
+            return await self._chat(request)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - fail closed: no upstream content, a policy error instead
+            log.error("guard failure (request withheld): %s", type(exc).__name__)
+            self.metrics.error("guard_failure")
+            self.metrics.request(500)
+            message = "the guard failed while handling this request; nothing was passed on (fail closed)"
+            return self._json_reply(500, error_body(message, "policy_error", "guard_failure"))
+
+    # --- the chat-completions path ---------------------------------------------------------------------
+
+    async def _chat(self, request: web.BaseRequest) -> web.StreamResponse:
+        exchange = _Exchange(request_id=uuid.uuid4().hex, started=time.perf_counter())
+        self.metrics.enter()
+        try:
+            try:
+                raw, body = await self._read_body(request)
+                context = self._context(request, body)
+            except _Reply as reply:  # not a request the guard could judge: counted, no production-log row
+                return self._error_reply(reply, exchange)
+            exchange.stream = body.get("stream") is True
+            self._outcomes[exchange.request_id] = -1
+            scope = self.enforcer.request({"messages": body["messages"]}, context, request_id=exchange.request_id)
+            with scope:  # one production-log row per request, written on exit (errors included)
+                try:
+                    return await self._guarded(request, scope, raw, body, exchange)
+                except _Reply as reply:
+                    scope.fail(reply.row_error or "proxy_error")
+                    return self._error_reply(reply, exchange)
+        finally:
+            self._outcomes.pop(exchange.request_id, None)
+            self.metrics.leave()
+
+    async def _guarded(
+        self, request: web.BaseRequest, scope: Any, raw: bytes, body: dict[str, Any], exchange: _Exchange
+    ) -> web.StreamResponse:
+        try:
+            if len(raw) <= _OFF_LOOP_CHARS:
+                checked = scope.check_request()
+            else:
+                checked = await self._off_loop(scope.check_request)
+        except PolicyViolation as exc:
+            return await self._blocked(request, scope, exchange, exc, {"model": body.get("model")})
+        # forwarded from the value the guard judged, never the client's bytes: JSON text can hold what a parser
+        # drops (a duplicate key's first value) and an upstream's parser might keep instead
+        messages = checked["messages"] if isinstance(checked, dict) and "messages" in checked else body["messages"]
+        payload = _dumps({**body, "messages": messages}).encode()
+        client_auth = request.headers.get("Authorization") if self.settings.forward_client_auth else None
+        answer = await self._call_upstream(payload, client_auth, exchange)
+        completion = self._read_answer(answer, exchange.stream)
+        try:
+            if len(answer) <= _OFF_LOOP_CHARS:
+                self._check_completion(scope, completion)
+            else:
+                await self._off_loop(self._check_completion, scope, completion)
+        except PolicyViolation as exc:
+            return await self._blocked(request, scope, exchange, exc, completion.meta)
+        return await self._send(request, exchange, completion)
+
+    @staticmethod
+    async def _off_loop(fn: Any, *args: Any) -> Any:
+        """Run a check of a large text on a worker thread (a short one takes microseconds: it runs on the loop)."""
+        return await asyncio.get_running_loop().run_in_executor(None, functools.partial(fn, *args))
+
+    def _check_completion(self, scope: Any, completion: Completion) -> None:
+        """Every proposed tool call, then each choice's content, through the enforcer; rewrite in place."""
+        usage = completion.token_counts()
+        for choice in completion.choices:
+            parsed = [call.parsed_arguments() for call in choice.tool_calls]
+            for call, arguments in zip(choice.tool_calls, parsed, strict=True):
+                scope.check_tool_call(call.name, arguments)  # DENY raises before anything is sent
+            calls = [{"name": c.name, "arguments": a} for c, a in zip(choice.tool_calls, parsed, strict=True)]
+            result = scope.check_response(choice.content or "", calls, usage, model=completion.model)
+            if isinstance(result, dict):  # enforce mode: the response to hand on (redacted)
+                output = result.get("output")
+                allowed = result.get("tool_calls") or []
+            else:  # evaluate mode hands back what came in
+                output, allowed = result, calls
+            if not isinstance(output, str) or len(allowed) != len(calls):
+                raise RuntimeError("the guard returned a response of another shape")  # fail closed
+            if choice.content is not None or output:
+                choice.content = self._unkeyed(output)
+            for call, before, after in zip(choice.tool_calls, parsed, allowed, strict=True):
+                arguments = after.get("arguments") if isinstance(after, dict) else before
+                # written back from the value the guard judged, never the model's text: JSON text can hold
+                # what a parser drops (a duplicate key's first value), which the guard never saw
+                call.arguments = self._unkeyed(arguments if isinstance(arguments, str) else _dumps(arguments))
+
+    def _unkeyed(self, text: str) -> str:
+        """``text`` without the upstream key (an upstream that echoes it must not hand it to clients)."""
+        key = self._key
+        return text.replace(key, "***") if key and len(key) >= 8 and key in text else text
+
+    def _on_decision(self, decision: Any) -> None:
+        """Every decision of the enforcer: metrics, and the strongest outcome of its request so far."""
+        self.metrics.decision(
+            decision.stage, decision.outcome, decision.rule_ids, decision.decision_latency_us / 1_000_000
+        )
+        rank = _RANK.get(decision.outcome, 3)
+        current = self._outcomes.get(decision.request_id)
+        if current is not None and rank > current:
+            self._outcomes[decision.request_id] = rank
+        if self._observer is not None:
+            self._observer(decision)
+
+    # --- reading the request ---------------------------------------------------------------------------
+
+    async def _read_body(self, request: web.BaseRequest) -> tuple[bytes, dict[str, Any]]:
+        limit = self.settings.max_request_bytes
+        length = request.content_length
+        if length is not None and length > limit:
+            raise _body_too_large(limit)
+        if length is not None and "Content-Encoding" not in request.headers:
+            raw = await request.content.read()  # the parser stops at Content-Length: bounded already
+        else:  # chunked or compressed: count what arrives (decompressed) against the limit
+            chunks: list[bytes] = []
+            total = 0
+            async for chunk in request.content.iter_any():
+                total += len(chunk)
+                if total > limit:
+                    raise _body_too_large(limit)
+                chunks.append(chunk)
+            raw = b"".join(chunks)
+        try:
+            body = _strict_json(raw)
+        except (ValueError, RecursionError) as exc:
+            what = "nested too deeply" if isinstance(exc, RecursionError) else "not valid JSON"
+            raise _Reply(400, f"request body is {what}", "invalid_request_error", "bad_json", "bad_request") from None
+        if not isinstance(body, dict):
+            raise _Reply(400, "request body must be a JSON object", "invalid_request_error", "bad_json", "bad_request")
+        messages = body.get("messages")
+        if not isinstance(messages, list) or not messages or not all(isinstance(m, dict) for m in messages):
+            raise _Reply(
+                400, "'messages' must be a non-empty list of message objects", "invalid_request_error",
+                "bad_messages", "bad_request",
+            )  # fmt: skip
+        if "stream" in body and not isinstance(body["stream"], bool):
+            raise _Reply(400, "'stream' must be true or false", "invalid_request_error", "bad_stream", "bad_request")
+        return raw, body
+
+    def _context(self, request: web.BaseRequest, body: dict[str, Any]) -> dict[str, Any]:
+        """The request context: the body's ``user``, the context header, then the server's ``--context``.
+
+        The server's values win: a client cannot move itself out of ``env=production`` by a header.
+        """
+        context: dict[str, Any] = {}
+        if isinstance(body.get("user"), str):
+            context["user"] = body["user"][:256]
+        header = request.headers.get(CONTEXT_HEADER)
+        if header:
+            bad = _Reply(
+                400, f"{CONTEXT_HEADER} must be a JSON object of plain values, at most {_MAX_CONTEXT_HEADER} characters",
+                "invalid_request_error", "bad_context", "bad_request",
+            )  # fmt: skip
+            if len(header) > _MAX_CONTEXT_HEADER:
+                raise bad
+            try:
+                extra = _STRICT.decode(header)
+            except (ValueError, RecursionError):
+                raise bad from None
+            if not isinstance(extra, dict) or not all(
+                isinstance(v, str | int | float | bool) or v is None for v in extra.values()
+            ):
+                raise bad
+            context.update(extra)
+        context.update(self.settings.context)
+        return context
+
+    # --- the upstream --------------------------------------------------------------------------------------
+
+    async def _call_upstream(self, payload: bytes, client_auth: str | None, exchange: _Exchange) -> bytes:
+        import aiohttp
+
+        if self._pool is not None and not client_auth:
+            return await self._call_pool(self._pool, payload)
+        if self._session is None:
+            raise RuntimeError("the upstream session is not open")
+        headers = self._upstream_headers
+        if client_auth:
+            headers = {**headers, "Authorization": client_auth}
+        limit = self.settings.max_response_bytes
+        started = time.perf_counter()
+        try:
+            async with self._session.post(self.url, data=payload, headers=headers, allow_redirects=False) as resp:
+                if not 200 <= resp.status < 300:
+                    resp.release()
+                    raise _upstream_status(resp.status, resp.headers.get("Retry-After"))
+                chunks: list[bytes] = []
+                total = 0
+                async for chunk in resp.content.iter_chunked(64 * 1024):
+                    total += len(chunk)
+                    if total > limit:
+                        raise self._too_large()
+                    chunks.append(chunk)
+        except _Reply:
+            raise
+        except TimeoutError:
+            raise self._timeout() from None
+        except (aiohttp.ClientError, OSError) as exc:
+            log.warning("upstream %s unreachable: %s", _shown_url(self.url), type(exc).__name__)
+            raise self._unreachable() from None
+        finally:
+            self.metrics.upstream(time.perf_counter() - started)
+        return b"".join(chunks)
+
+    async def _call_pool(self, pool: HttpPool, payload: bytes) -> bytes:
+        """The same exchange on the lean keep-alive client (``http_client: auto`` and a plain http:// upstream)."""
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(self.settings.upstream_timeout_s):
+                response = await pool.request(payload)
+        except TimeoutError:
+            raise self._timeout() from None
+        except AgentCallError as exc:
+            if exc.error_type is ErrorType.TIMEOUT:
+                raise self._timeout() from None
+            if exc.error_type is ErrorType.CONNECTION:
+                log.warning("upstream %s unreachable", _shown_url(self.url))
+                raise self._unreachable() from None
+            if "larger than" in str(exc):
+                raise self._too_large() from None
+            raise _Reply(
+                502, "the upstream's answer is not valid HTTP; it was not passed on",
+                "upstream_error", "upstream_invalid", "upstream_invalid", "invalid_response",
+            ) from None  # fmt: skip
+        finally:
+            self.metrics.upstream(time.perf_counter() - started)
+        if not 200 <= response.status < 300:
+            raise _upstream_status(response.status, response.headers.get("retry-after"))
+        return response.body
+
+    def _timeout(self) -> _Reply:
+        return _Reply(
+            504, f"the upstream did not answer within {self.settings.upstream_timeout_s:g} s",
+            "upstream_error", "upstream_timeout", "upstream_timeout", "timeout",
+        )  # fmt: skip
+
+    @staticmethod
+    def _unreachable() -> _Reply:
+        return _Reply(
+            502, "the upstream could not be reached or closed the connection",
+            "upstream_error", "upstream_unreachable", "upstream_connect", "connection",
+        )  # fmt: skip
+
+    def _too_large(self) -> _Reply:
+        return _Reply(
+            502, f"the upstream answer is over {self.settings.max_response_bytes} bytes; it was not passed on",
+            "upstream_error", "upstream_too_large", "upstream_invalid", "invalid_response",
+        )  # fmt: skip
+
+    def _read_answer(self, raw: bytes, stream: bool) -> Completion:
+        try:
+            if stream:
+                return read_stream(raw)
+            return read_completion(_strict_json(raw))
+        except (WireError, ValueError, RecursionError) as exc:
+            reason = str(exc) if isinstance(exc, WireError) else "the answer is not JSON"
+            raise _Reply(
+                502, f"the upstream answer is not a chat completion ({reason}); it was not passed on",
+                "upstream_error", "upstream_invalid", "upstream_invalid", "invalid_response",
+            ) from None  # fmt: skip
+
+    # --- answers -------------------------------------------------------------------------------------------
+
+    def _headers(self, exchange: _Exchange) -> dict[str, str]:
+        headers = {"X-Gatekit-Request-Id": exchange.request_id}
+        rank = self._outcomes.get(exchange.request_id, -1)
+        if rank >= 0:
+            headers["X-Gatekit-Outcome"] = _OUTCOMES[rank]
+        return headers
+
+    def _error_reply(self, reply: _Reply, exchange: _Exchange) -> web.Response:
+        if reply.metric:
+            self.metrics.error(reply.metric)
+        self.metrics.request(reply.status)
+        headers = self._headers(exchange)
+        if reply.retry_after is not None:
+            headers["Retry-After"] = reply.retry_after
+        return self._json_reply(reply.status, reply.body, headers)
+
+    async def _send(self, request: web.BaseRequest, exchange: _Exchange, completion: Completion) -> web.StreamResponse:
+        self.metrics.request(200)
+        headers = self._headers(exchange)
+        if not exchange.stream:
+            return self._json_reply(200, completion_body(completion), headers)
+        return self._events_reply(stream_events(completion), headers)
+
+    def _events_reply(self, payload: bytes, headers: dict[str, str]) -> web.Response:
+        """Server-sent events, written whole (the answer was buffered and checked before any byte is sent)."""
+        headers = {**headers, "Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+        return self._web.Response(status=200, body=payload, headers=headers)
+
+    async def _blocked(
+        self, request: web.BaseRequest, scope: Any, exchange: _Exchange, exc: Any, meta: dict[str, Any]
+    ) -> web.StreamResponse:
+        """A denied (or unreviewed) request: a policy error or a refusal; nothing of the upstream answer."""
+        from gatekit.redact import redact_secrets
+
+        decision = exc.decision
+        review = isinstance(exc, ReviewRequired)
+        code = "review_required" if review else "policy_denied"
+        scope.fail(code)
+        self.metrics.blocked(decision.outcome)
+        fired = [r for r in decision.rules if r.get("outcome") == decision.outcome] or list(decision.rules)
+        rule = str(fired[0].get("id")) if fired else "(none)"
+        reason = redact_secrets(str(fired[0].get("reason") or "")) if fired else "no reason given"
+        what = "needs human review" if review else "was blocked"
+        message = f"the {_STAGE_WORDS.get(decision.stage, 'request')} {what} by policy rule {rule}: {reason}"
+        headers = self._headers(exchange)
+        if self.settings.on_deny == "refusal":
+            completion = refusal_completion(
+                meta if isinstance(meta, dict) else {}, f"I can't help with that: {message}."
+            )
+            return await self._send(request, exchange, completion)
+        body = error_body(
+            message,
+            "policy_violation",
+            code,
+            rule=rule,
+            rules=decision.rule_ids,
+            reason=reason,
+            outcome=decision.outcome,
+            stage=decision.stage,
+            request_id=exchange.request_id,
+        )
+        if exchange.stream:  # the client reads events: an error event, then the end of the stream
+            self.metrics.request(200)
+            return self._events_reply(sse_event(body) + sse_event("[DONE]"), headers)
+        self.metrics.request(403)
+        return self._json_reply(403, body, headers)
+
+
+def _body_too_large(limit: int) -> _Reply:
+    return _Reply(413, f"request body over {limit} bytes", "invalid_request_error", "body_too_large", "too_large")
+
+
+def _upstream_status(status: int, retry_after: str | None = None) -> _Reply:
+    """An upstream non-2xx as a gatekit error: the status class is kept, the upstream's body is not.
+
+    A ``Retry-After`` of whole seconds is passed on with a 429 (a number carries no content).
+    """
+    message = f"the upstream answered HTTP {status}; its body was not passed on"
+    row_error = "http_5xx" if status >= 500 else "http_4xx"
+    if status == 429:
+        seconds = retry_after.strip() if retry_after and retry_after.strip().isdigit() else None
+        return _Reply(
+            429, message, "upstream_error", "upstream_rate_limited", "upstream_status", "rate_limited",
+            seconds[:6] if seconds else None,
+        )  # fmt: skip
+    if status in (400, 404, 413, 422):
+        return _Reply(status, message, "upstream_error", f"upstream_http_{status}", "upstream_status", row_error)
+    return _Reply(502, message, "upstream_error", f"upstream_http_{status}", "upstream_status", row_error)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+_STRICT = json.JSONDecoder(parse_constant=_no_constant)  # NaN / Infinity are not JSON: refused, not parsed
+
+
+def _strict_json(raw: bytes) -> Any:
+    """Parse UTF-8 JSON bytes, refusing NaN and Infinity (``ValueError``, ``RecursionError`` when too deep)."""
+    return _STRICT.decode(raw.decode("utf-8"))
+
+
+def _shown_url(url: str) -> str:
+    from gatekit.redact import redact_url
+
+    return redact_url(url)
+
+
+def parse_context(pairs: list[str]) -> dict[str, str]:
+    """``["env=production", "scope=support"]`` -> a context dict; raise ``ConfigError`` naming a bad pair."""
+    context: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--context: {pair[:80]!r} is not KEY=VALUE (e.g. --context env=production)")
+        context[key.strip()] = value
+    return context
+
+
+def run_proxy(settings: ProxySettings, *, announce: Any = None) -> None:
+    """Serve until SIGINT / SIGTERM, then finish in-flight requests and close the sinks.
+
+    ``announce`` receives one line once the port is bound (the CLI prints it to stderr).
+    """
+    proxy = GuardProxy.from_settings(settings)
+    asyncio.run(_serve(proxy, announce))
+
+
+async def _serve(proxy: GuardProxy, announce: Any) -> None:
+    import signal
+
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    port = await proxy.start()
+    try:
+        if announce is not None:
+            where = f"http://{proxy.settings.host}:{port}"
+            announce(
+                f"gatekit guard: serving {where}/v1/chat/completions -> {_shown_url(proxy.url)} "
+                f"(policy {proxy.settings.policy}, mode {proxy.settings.mode}, on deny: {proxy.settings.on_deny}); "
+                f"metrics {where}/metrics, health {where}/healthz"
+            )
+        await stopping.wait()
+    finally:
+        await proxy.stop()
+        if announce is not None:
+            announce("gatekit guard: stopped")
