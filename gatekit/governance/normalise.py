@@ -12,7 +12,8 @@ Detectors read a normalised copy of the text and redaction replaces the span of 
 Cost: an ASCII text is returned as it is (no copy, no map), and so is an NFKC-normal text without format
 characters, dashes or non-ASCII digits (two C passes, the second stopping only at non-ASCII characters).
 Otherwise the characters that change are looked up in a cached per-character table and recorded as
-sparse "spots" (the offset map): linear in the text.
+sparse "spots" (the offset map): linear in the text. A text of thousands of such runs whose characters each
+normalise to one character (full-width or other digits, NBSP between digits) is translated whole, at C speed.
 """
 
 from __future__ import annotations
@@ -133,6 +134,7 @@ class Normalised(NamedTuple):
 
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_MANY_RUNS = 256
 _CHANGING: re.Pattern[str] | None = None
 
 
@@ -168,16 +170,23 @@ def normalise(text: str, *, confusables: bool = False) -> Normalised:
         if first is None:
             return Normalised(text, None)
         # (in an NFKC-normal text the characters that change are exactly these; that pattern is the faster)
-        changed = [m.span() for m in _changing().finditer(text, first.start())]
+        runs, position = _changing(), first.start()
     elif confusables:
-        changed = [m.span() for m in _NON_ASCII.finditer(text)]
+        runs, position = _NON_ASCII, 0
     else:  # the runs of characters that change (one C pass; most words of another script hold none)
-        changed = [m.span() for m in _changing().finditer(text)]
+        runs, position = _changing(), 0
+    lookup = table.__getitem__
+    found = runs.findall(text, position)
+    if len(found) > _MANY_RUNS:
+        # (a hostile text: thousands of characters that change) when the normal form of each distinct one is one
+        # character, no offset moves: the text is translated at C speed, without a map
+        if all(len(lookup(ord(char))) == 1 for char in set("".join(found))):
+            return Normalised(text.translate(table), None)
+    changed = [m.span() for m in runs.finditer(text, position)]
     pieces: list[str] = []
     spots: list[tuple[int, int, int, int, bool]] = []
     position = 0  # in the original
     length = 0  # of the normalised text so far
-    lookup = table.__getitem__
     for start, end in changed:
         if start > position:
             pieces.append(text[position:start])

@@ -46,9 +46,11 @@ _TYPES = (
 )
 
 # (the pattern begins with its first character, the look-behind checked after it, so that the regex engine
-# skips to candidate characters; a look-ahead for 7 digits within reach drops short runs before Python sees them)
+# skips to candidate characters; a look-ahead for 7 digits, each after a gap a candidate may have between two
+# digits (``)``, one of `` .-``, ``(``, or an extension mark), drops short candidates before Python sees them:
+# a run such as ``1 - 1 - 1 ...`` yields no match at all)
 _PATTERN = re.compile(
-    r"(?P<value>[+(\d](?<![\w+\-/.:@#$%][+(\d])(?=(?:[ .\-()xet#]{0,5}+\d){6})"
+    r"(?P<value>[+(\d](?<![\w+\-/.:@#$%][+(\d])(?=(?:\)?(?:[ .\-]?\(?| ?(?:x|ext\.?|#) ?)\d){6})"
     r"(?:(?<=\+) ?(?:\(\d{1,5}+\)|\d{1,15}+)|(?<=\()\d{1,5}+\)|(?<=\d)\d{0,11}+)"
     r"(?:(?: ?\(0\) ?|[ .\-]| ?(?=\()|(?<=\)))(?:\(\d{1,5}+\)|\d{1,10}+)){0,7}+"
     r"(?:(?: ?(?:x|ext\.?|#) ?)\d{1,6}+)?+)",
@@ -205,11 +207,11 @@ class PhoneDetector(Detector):
         matches = self.matches(text, runs)
         for match in matches:
             start, end = match.span()
+            if end - start < 7:  # (most matches of a hostile run of short groups: dropped first, cheaply)
+                continue
             if end < size and _AFTER_BAD.match(text, end) is not None:
                 continue
             value = match.group()
-            if len(value) < 7:
-                continue
             checked += 1
             if checked > VALIDATION_BUDGET:  # a hostile text: the rest of its digit runs of 7+ characters
                 found.append((start, end))
