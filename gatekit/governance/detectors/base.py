@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 from math import log2
@@ -44,10 +44,23 @@ _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _ZERO_RUNS = re.compile(rb"0(?:[ .\-()/_]{0,3}+0)++")
 
 
-def digit_runs(text: str) -> list[tuple[int, int]]:
+WORD_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"  # ``\\w`` in an ASCII pattern
+
+
+class Runs(list[tuple[int, int]]):
+    """A text's digit runs (a list of spans) and the windows detectors computed from them (shared per scan)."""
+
+    __slots__ = ("windows",)
+
+    def __init__(self, spans: Iterable[tuple[int, int]] = ()) -> None:
+        super().__init__(spans)
+        self.windows: dict[tuple[int, str, int, str], list[tuple[int, int]]] = {}
+
+
+def digit_runs(text: str) -> Runs:
     """The spans of :data:`DIGIT_RUNS` in ``text``, in order."""
     data = text.encode("ascii", "replace").translate(_DIGITS_AS_ZERO)
-    return [match.span() for match in _ZERO_RUNS.finditer(data)]
+    return Runs([match.span() for match in _ZERO_RUNS.finditer(data)])
 
 
 SECRET_KINDS: set[str] = set()  # the types of every detector built with secret=True
@@ -81,6 +94,9 @@ class Detector:
     candidates_from: str | None = None  # "digit_runs": the pattern is run only around the text's digit runs
     min_run: int = 2  # (digit_runs) characters a run needs to hold a candidate: the fewest digits one has
     run_mark: tuple[str, int] | None = None  # (digit_runs) a character a run needs, and how many times (IPv4: 3 dots)
+    # (digit_runs) characters that, right before a run of digits alone, mean no candidate starts in it: those the
+    # pattern's look-behind refuses before its first digit, less any a candidate may start with (``+``, ``(``)
+    glued: str = ""
     _context_re: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -94,18 +110,34 @@ class Detector:
         """The stretches of ``text`` around its ``runs`` that may hold a candidate, overlapping ones merged.
 
         A run may hold one when it has ``min_run`` characters or more (and ``run_mark``). A run that may not
-        can be cut at a window's end: it holds no candidate, cut or not.
+        can be cut at a window's end: it holds no candidate, cut or not. None when every run that may is
+        digits alone right after a ``glued`` character (``#W2378156``): no candidate starts in such a run
+        nor in the characters before it, so the text holds none (an order id is no phone number).
         """
         need = self.min_run
         mark, times = self.run_mark or ("", 0)
+        glued = self.glued
+        known = runs.windows if type(runs) is Runs else None  # (computed once per text and kind of window)
+        if known is not None:
+            found = known.get((need, mark, times, glued))
+            if found is not None:
+                return found
+        live = not glued  # (a run that is not glued digits was met)
         out: list[tuple[int, int]] = []
-        for start, end in runs:
-            if end - start >= need and (not times or text.count(mark, start, end) >= times):
-                low = start - RUN_BEFORE if start > RUN_BEFORE else 0
-                if out and low <= out[-1][1]:
-                    out[-1] = (out[-1][0], end + RUN_AFTER)
-                else:
-                    out.append((low, end + RUN_AFTER))
+        for start, end in [run for run in runs if run[1] - run[0] >= need] if len(runs) > 4 else runs:
+            if end - start < need or (times and text.count(mark, start, end) < times):
+                continue
+            if not live and not (start and text[start - 1] in glued and text[start:end].isdigit()):
+                live = True
+            low = start - RUN_BEFORE if start > RUN_BEFORE else 0
+            if out and low <= out[-1][1]:
+                out[-1] = (out[-1][0], end + RUN_AFTER)
+            else:
+                out.append((low, end + RUN_AFTER))
+        if not live:
+            out = []
+        if known is not None:
+            known[(need, mark, times, glued)] = out
         return out
 
     def matches(self, text: str, runs: list[tuple[int, int]] | None = None) -> Iterator[re.Match[str]]:
@@ -273,6 +305,7 @@ __all__ = [
     "IBAN_LENGTHS",
     "MIN_SCORE",
     "VALIDATORS",
+    "WORD_CHARS",
     "digits_of",
     "iban_ok",
     "luhn_ok",
@@ -282,4 +315,5 @@ __all__ = [
     "shannon_entropy",
     "ssn_ok",
     "digit_runs",
+    "Runs",
 ]
