@@ -25,6 +25,10 @@ _BODIES = {
 class IbanDetector(Detector):
     """Candidates of an IBAN's shape, then the length their country needs."""
 
+    def windows(self, text: str, runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The runs themselves: :meth:`spans` reads them (every run may start an IBAN's check digits)."""
+        return runs
+
     def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
         """Valid IBANs of ``text`` (past VALIDATION_BUDGET candidates, IBAN-shaped ones: see Detector.spans).
 
