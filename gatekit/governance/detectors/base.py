@@ -48,19 +48,24 @@ WORD_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"  
 
 
 class Runs(list[tuple[int, int]]):
-    """A text's digit runs (a list of spans) and the windows detectors computed from them (shared per scan)."""
+    """A text's digit runs (a list of spans) and the windows detectors computed from them (shared per scan).
 
-    __slots__ = ("windows",)
+    ``zeros``: the text as :func:`digit_runs` read it (one byte a character, every digit ``0``), to count a
+    run's digits at C speed.
+    """
 
-    def __init__(self, spans: Iterable[tuple[int, int]] = ()) -> None:
+    __slots__ = ("windows", "zeros")
+
+    def __init__(self, spans: Iterable[tuple[int, int]] = (), zeros: bytes = b"") -> None:
         super().__init__(spans)
-        self.windows: dict[tuple[int, str, int, str], list[tuple[int, int]]] = {}
+        self.windows: dict[tuple[int, str, int, str, int], list[tuple[int, int]]] = {}
+        self.zeros = zeros
 
 
 def digit_runs(text: str) -> Runs:
     """The spans of :data:`DIGIT_RUNS` in ``text``, in order."""
     data = text.encode("ascii", "replace").translate(_DIGITS_AS_ZERO)
-    return Runs([match.span() for match in _ZERO_RUNS.finditer(data)])
+    return Runs([match.span() for match in _ZERO_RUNS.finditer(data)], data)
 
 
 SECRET_KINDS: set[str] = set()  # the types of every detector built with secret=True
@@ -97,9 +102,14 @@ class Detector:
     # (digit_runs) characters that, right before a run of digits alone, mean no candidate starts in it: those the
     # pattern's look-behind refuses before its first digit, less any a candidate may start with (``+``, ``(``)
     glued: str = ""
+    # (digit_runs) digits a run needs, when every candidate's digits lie in one run (cards, SSNs; not phone numbers,
+    # whose extension may reach into the next run): a run of fewer is no window
+    min_digits: int = 0
     _context_re: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
+    _group: str | int = field(default=0, init=False, repr=False, compare=False)  # the finding's group
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_group", "value" if "value" in self.pattern.groupindex else 0)
         if self.secret:
             SECRET_KINDS.add(self.type)
         if self.context:
@@ -117,15 +127,23 @@ class Detector:
         need = self.min_run
         mark, times = self.run_mark or ("", 0)
         glued = self.glued
+        digits = self.min_digits
         known = runs.windows if type(runs) is Runs else None  # (computed once per text and kind of window)
+        key = (need, mark, times, glued, digits)
         if known is not None:
-            found = known.get((need, mark, times, glued))
+            found = known.get(key)
             if found is not None:
                 return found
+        zeros = runs.zeros if type(runs) is Runs and runs.zeros else None
         live = not glued  # (a run that is not glued digits was met)
         out: list[tuple[int, int]] = []
         for start, end in [run for run in runs if run[1] - run[0] >= need] if len(runs) > 4 else runs:
             if end - start < need or (times and text.count(mark, start, end) < times):
+                continue
+            if (
+                digits
+                and (zeros.count(48, start, end) if zeros is not None else len(digits_of(text[start:end]))) < digits
+            ):
                 continue
             if not live and not (start and text[start - 1] in glued and text[start:end].isdigit()):
                 live = True
@@ -137,7 +155,7 @@ class Detector:
         if not live:
             out = []
         if known is not None:
-            known[(need, mark, times, glued)] = out
+            known[key] = out
         return out
 
     def matches(self, text: str, runs: list[tuple[int, int]] | None = None) -> Iterator[re.Match[str]]:
@@ -159,7 +177,7 @@ class Detector:
         and the time stays linear.
         """
         matches = list(self.matches(text, runs))
-        group = "value" if "value" in self.pattern.groupindex else 0
+        group = self._group
         validate = self.validate
         if validate is None:
             return [match.span(group) for match in matches]

@@ -31,5 +31,12 @@ def card_ok(value: str) -> bool:
 
 
 DETECTOR = Detector(
-    "CREDIT_CARD", PATTERN, card_ok, score=0.95, candidates_from="digit_runs", min_run=12, glued=WORD_CHARS + "-.+"
+    "CREDIT_CARD",
+    PATTERN,
+    card_ok,
+    score=0.95,
+    candidates_from="digit_runs",
+    min_run=12,
+    glued=WORD_CHARS + "-.+",
+    min_digits=12,
 )

@@ -37,5 +37,12 @@ class SsnDetector(Detector):
 
 
 DETECTOR = SsnDetector(
-    "US_SSN", _PATTERN, ssn_ok, score=0.85, candidates_from="digit_runs", min_run=9, glued=WORD_CHARS + "-.+/"
+    "US_SSN",
+    _PATTERN,
+    ssn_ok,
+    score=0.85,
+    candidates_from="digit_runs",
+    min_run=9,
+    glued=WORD_CHARS + "-.+/",
+    min_digits=9,
 )
