@@ -9,8 +9,8 @@ Detectors read a normalised copy of the text and redaction replaces the span of 
 * for the ``sensitive_terms`` rule only (``confusables=True``): Cyrillic and Greek letters that look
   like Latin ones as those Latin letters (``Cyrillic а`` -> ``a``).
 
-Cost: an ASCII text is returned as it is (no copy, no map), and so is an NFKC-normal text without format
-characters, dashes or non-ASCII digits (two C passes, the second stopping only at non-ASCII characters).
+Cost: an ASCII text is returned as it is (no copy, no map), and so is a text none of whose characters changes
+(its distinct non-ASCII characters, found by one C pass, are looked up once each).
 Otherwise the characters that change are looked up in a cached per-character table and recorded as
 sparse "spots" (the offset map): linear in the text. A text of thousands of such runs whose characters each
 normalise to one character (full-width or other digits, NBSP between digits) is translated whole, at C speed.
@@ -134,6 +134,7 @@ class Normalised(NamedTuple):
 
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_ASCII = re.compile(r"[\x00-\x7f]+")
 _MANY_RUNS = 256
 _CHANGING: re.Pattern[str] | None = None
 
@@ -165,6 +166,11 @@ def normalise(text: str, *, confusables: bool = False) -> Normalised:
     if text.isascii():
         return Normalised(text, None)
     table = _TERMS if confusables else _DETECT
+    lookup = table.__getitem__
+    # (most texts of other scripts, accented names, curly quotes: no character changes; the distinct non-ASCII ones
+    # are found at C speed and looked up once each)
+    if all(lookup(ord(char)) == char for char in set(_ASCII.sub("", text))):
+        return Normalised(text, None)
     if not confusables and unicodedata.is_normalized("NFKC", text):
         first = _SPECIAL.search(text)  # (skips ASCII at C speed; most texts of other scripts hold none)
         if first is None:
@@ -175,7 +181,6 @@ def normalise(text: str, *, confusables: bool = False) -> Normalised:
         runs, position = _NON_ASCII, 0
     else:  # the runs of characters that change (one C pass; most words of another script hold none)
         runs, position = _changing(), 0
-    lookup = table.__getitem__
     found = runs.findall(text, position)
     if len(found) > _MANY_RUNS:
         # (a hostile text: thousands of characters that change) when the normal form of each distinct one is one
