@@ -135,7 +135,7 @@ class Normalised(NamedTuple):
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _ASCII = re.compile(r"[\x00-\x7f]+")
-_MANY_RUNS = 256
+_MANY_CHANGES = 256
 _CHANGING: re.Pattern[str] | None = None
 
 
@@ -167,10 +167,16 @@ def normalise(text: str, *, confusables: bool = False) -> Normalised:
         return Normalised(text, None)
     table = _TERMS if confusables else _DETECT
     lookup = table.__getitem__
-    # (most texts of other scripts, accented names, curly quotes: no character changes; the distinct non-ASCII ones
-    # are found at C speed and looked up once each)
-    if all(lookup(ord(char)) == char for char in set(_ASCII.sub("", text))):
+    # the distinct non-ASCII characters (a long text: one set of it; a short one: its ASCII runs removed, at C speed)
+    # and those of them normalisation changes, each looked up once
+    distinct = {char for char in set(text) if char > "\x7f"} if len(text) > 8192 else set(_ASCII.sub("", text))
+    changing = [char for char in distinct if lookup(ord(char)) != char]
+    if not changing:  # (most texts of other scripts, accented names, curly quotes)
         return Normalised(text, None)
+    if all(len(lookup(ord(char))) == 1 for char in changing) and sum(map(text.count, changing)) > _MANY_CHANGES:
+        # (a hostile text: thousands of full-width or other digits, NBSPs...) each character that changes becomes
+        # one character, so no offset moves: the text is translated at C speed, without a map
+        return Normalised(text.translate(table), None)
     if not confusables and unicodedata.is_normalized("NFKC", text):
         first = _SPECIAL.search(text)  # (skips ASCII at C speed; most texts of other scripts hold none)
         if first is None:
@@ -181,12 +187,6 @@ def normalise(text: str, *, confusables: bool = False) -> Normalised:
         runs, position = _NON_ASCII, 0
     else:  # the runs of characters that change (one C pass; most words of another script hold none)
         runs, position = _changing(), 0
-    found = runs.findall(text, position)
-    if len(found) > _MANY_RUNS:
-        # (a hostile text: thousands of characters that change) when the normal form of each distinct one is one
-        # character, no offset moves: the text is translated at C speed, without a map
-        if all(len(lookup(ord(char))) == 1 for char in set("".join(found))):
-            return Normalised(text.translate(table), None)
     changed = [m.span() for m in runs.finditer(text, position)]
     pieces: list[str] = []
     spots: list[tuple[int, int, int, int, bool]] = []
