@@ -12,7 +12,11 @@ import re
 
 from gatekit.governance.detectors.base import Detector
 
-_DOMAIN = re.compile(r"@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9\-])", re.ASCII)
+# (an "@" right after a character no local part has starts no address: skipped by the engine, not by Python)
+_DOMAIN = re.compile(
+    r"@(?<=[A-Za-z0-9._%+\-]@)(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9\-])",
+    re.ASCII,
+)
 _LOCAL_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-"
 
 
@@ -40,6 +44,8 @@ class EmailDetector(Detector):
         for at, end in [domain.span() for domain in _DOMAIN.finditer(text)]:
             # the run of local-part characters before the "@" (from ``low``, or from 64 characters back and then
             # further back only while all of them are: the text before an "@" is not copied once per "@")
+            if at == low:  # (right after the previous address: no local part)
+                continue
             if at - low <= 64:
                 local = text[low:at]
                 local = local[len(local.rstrip(_LOCAL_CHARS)) :]
