@@ -12,8 +12,8 @@ Detectors read a normalised copy of the text and redaction replaces the span of 
 Cost: an ASCII text is returned as it is (no copy, no map), and so is a text none of whose characters changes
 (its distinct non-ASCII characters, found by one C pass, are looked up once each).
 Otherwise the characters that change are looked up in a cached per-character table and recorded as
-sparse "spots" (the offset map): linear in the text. A text of thousands of such runs whose characters each
-normalise to one character (full-width or other digits, NBSP between digits) is translated whole, at C speed.
+sparse "spots" (the offset map): linear in the text. A text of thousands of characters that change, each to
+one character (full-width or other digits, NBSP between digits), is translated whole at C speed, without a map.
 """
 
 from __future__ import annotations
@@ -182,12 +182,11 @@ def normalise(text: str, *, confusables: bool = False) -> Normalised:
         if first is None:
             return Normalised(text, None)
         # (in an NFKC-normal text the characters that change are exactly these; that pattern is the faster)
-        runs, position = _changing(), first.start()
+        changed = [m.span() for m in _changing().finditer(text, first.start())]
     elif confusables:
-        runs, position = _NON_ASCII, 0
+        changed = [m.span() for m in _NON_ASCII.finditer(text)]
     else:  # the runs of characters that change (one C pass; most words of another script hold none)
-        runs, position = _changing(), 0
-    changed = [m.span() for m in runs.finditer(text, position)]
+        changed = [m.span() for m in _changing().finditer(text)]
     pieces: list[str] = []
     spots: list[tuple[int, int, int, int, bool]] = []
     position = 0  # in the original

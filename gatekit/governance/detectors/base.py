@@ -9,7 +9,8 @@ A detector whose matching needs more than one regex overrides :meth:`Detector.sp
 A number detector declares ``candidates_from="digit_runs"`` and ``min_run``: the scanner finds the
 text's digit runs ONCE (:data:`DIGIT_RUNS`: digits joined by at most 3 of `` .-()/_``) and the detector's
 pattern is run only around the runs of ``min_run`` characters or more (:meth:`Detector.windows`), not
-over the whole text: one shared pass over the text instead of one per number detector.
+over the whole text: one shared pass over the text instead of one per number detector. ``min_digits``
+and ``glued`` narrow the runs further (a run of too few digits, an id glued to a word: no candidate).
 
 Patterns must run in linear time: bounded or possessive quantifiers only, every repetition over a
 character class that cannot overlap the next one (tests time 100 KB hostile inputs per detector).
@@ -44,7 +45,7 @@ _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _ZERO_RUNS = re.compile(rb"0(?:[ .\-()/_]{0,3}+0)++")
 
 
-WORD_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"  # ``\\w`` in an ASCII pattern
+WORD_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"  # what \w matches in an ASCII pattern
 
 
 class Runs(list[tuple[int, int]]):
@@ -119,10 +120,11 @@ class Detector:
     def windows(self, text: str, runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """The stretches of ``text`` around its ``runs`` that may hold a candidate, overlapping ones merged.
 
-        A run may hold one when it has ``min_run`` characters or more (and ``run_mark``). A run that may not
-        can be cut at a window's end: it holds no candidate, cut or not. None when every run that may is
-        digits alone right after a ``glued`` character (``#W2378156``): no candidate starts in such a run
-        nor in the characters before it, so the text holds none (an order id is no phone number).
+        A run may hold one when it has ``min_run`` characters or more (and ``run_mark``, and ``min_digits``
+        digits). A run that may not can be cut at a window's end: it holds no candidate, cut or not. Empty
+        when every run that may is digits alone right after a ``glued`` character (``#W2378156``): no
+        candidate starts in such a run nor in the characters before it, so the text holds none (an order id
+        is no phone number). Given :class:`Runs`, the windows are kept on them for the next detector.
         """
         need = self.min_run
         mark, times = self.run_mark or ("", 0)
