@@ -9,10 +9,11 @@ Detectors read a normalised copy of the text and redaction replaces the span of 
 * for the ``sensitive_terms`` rule only (``confusables=True``): Cyrillic and Greek letters that look
   like Latin ones as those Latin letters (``Cyrillic а`` -> ``a``).
 
-Cost: an ASCII text is returned as it is (no copy, no map), and so is an NFKC-normal text without format
-characters, dashes or non-ASCII digits (two C passes, the second stopping only at non-ASCII characters).
+Cost: an ASCII text is returned as it is (no copy, no map), and so is a text none of whose characters changes
+(its distinct non-ASCII characters, found by one C pass, are looked up once each).
 Otherwise the characters that change are looked up in a cached per-character table and recorded as
-sparse "spots" (the offset map): linear in the text.
+sparse "spots" (the offset map): linear in the text. A text of thousands of characters that change, each to
+one character (full-width or other digits, NBSP between digits), is translated whole at C speed, without a map.
 """
 
 from __future__ import annotations
@@ -133,6 +134,8 @@ class Normalised(NamedTuple):
 
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_ASCII = re.compile(r"[\x00-\x7f]+")
+_MANY_CHANGES = 256
 _CHANGING: re.Pattern[str] | None = None
 
 
@@ -163,6 +166,17 @@ def normalise(text: str, *, confusables: bool = False) -> Normalised:
     if text.isascii():
         return Normalised(text, None)
     table = _TERMS if confusables else _DETECT
+    lookup = table.__getitem__
+    # the distinct non-ASCII characters (a long text: one set of it; a short one: its ASCII runs removed, at C speed)
+    # and those of them normalisation changes, each looked up once
+    distinct = {char for char in set(text) if char > "\x7f"} if len(text) > 8192 else set(_ASCII.sub("", text))
+    changing = [char for char in distinct if lookup(ord(char)) != char]
+    if not changing:  # (most texts of other scripts, accented names, curly quotes)
+        return Normalised(text, None)
+    if all(len(lookup(ord(char))) == 1 for char in changing) and sum(map(text.count, changing)) > _MANY_CHANGES:
+        # (a hostile text: thousands of full-width or other digits, NBSPs...) each character that changes becomes
+        # one character, so no offset moves: the text is translated at C speed, without a map
+        return Normalised(text.translate(table), None)
     if not confusables and unicodedata.is_normalized("NFKC", text):
         first = _SPECIAL.search(text)  # (skips ASCII at C speed; most texts of other scripts hold none)
         if first is None:
@@ -177,7 +191,6 @@ def normalise(text: str, *, confusables: bool = False) -> Normalised:
     spots: list[tuple[int, int, int, int, bool]] = []
     position = 0  # in the original
     length = 0  # of the normalised text so far
-    lookup = table.__getitem__
     for start, end in changed:
         if start > position:
             pieces.append(text[position:start])

@@ -9,7 +9,8 @@ A detector whose matching needs more than one regex overrides :meth:`Detector.sp
 A number detector declares ``candidates_from="digit_runs"`` and ``min_run``: the scanner finds the
 text's digit runs ONCE (:data:`DIGIT_RUNS`: digits joined by at most 3 of `` .-()/_``) and the detector's
 pattern is run only around the runs of ``min_run`` characters or more (:meth:`Detector.windows`), not
-over the whole text: one shared pass over the text instead of one per number detector.
+over the whole text: one shared pass over the text instead of one per number detector. ``min_digits``
+and ``glued`` narrow the runs further (a run of too few digits, an id glued to a word: no candidate).
 
 Patterns must run in linear time: bounded or possessive quantifiers only, every repetition over a
 character class that cannot overlap the next one (tests time 100 KB hostile inputs per detector).
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 from math import log2
@@ -44,10 +45,28 @@ _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _ZERO_RUNS = re.compile(rb"0(?:[ .\-()/_]{0,3}+0)++")
 
 
-def digit_runs(text: str) -> list[tuple[int, int]]:
+WORD_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"  # what \w matches in an ASCII pattern
+
+
+class Runs(list[tuple[int, int]]):
+    """A text's digit runs (a list of spans) and the windows detectors computed from them (shared per scan).
+
+    ``zeros``: the text as :func:`digit_runs` read it (one byte a character, every digit ``0``), to count a
+    run's digits at C speed.
+    """
+
+    __slots__ = ("windows", "zeros")
+
+    def __init__(self, spans: Iterable[tuple[int, int]] = (), zeros: bytes = b"") -> None:
+        super().__init__(spans)
+        self.windows: dict[tuple[int, str, int, str, int], list[tuple[int, int]]] = {}
+        self.zeros = zeros
+
+
+def digit_runs(text: str) -> Runs:
     """The spans of :data:`DIGIT_RUNS` in ``text``, in order."""
     data = text.encode("ascii", "replace").translate(_DIGITS_AS_ZERO)
-    return [match.span() for match in _ZERO_RUNS.finditer(data)]
+    return Runs([match.span() for match in _ZERO_RUNS.finditer(data)], data)
 
 
 SECRET_KINDS: set[str] = set()  # the types of every detector built with secret=True
@@ -81,9 +100,17 @@ class Detector:
     candidates_from: str | None = None  # "digit_runs": the pattern is run only around the text's digit runs
     min_run: int = 2  # (digit_runs) characters a run needs to hold a candidate: the fewest digits one has
     run_mark: tuple[str, int] | None = None  # (digit_runs) a character a run needs, and how many times (IPv4: 3 dots)
+    # (digit_runs) characters that, right before a run of digits alone, mean no candidate starts in it: those the
+    # pattern's look-behind refuses before its first digit, less any a candidate may start with (``+``, ``(``)
+    glued: str = ""
+    # (digit_runs) digits a run needs, when every candidate's digits lie in one run (cards, SSNs; not phone numbers,
+    # whose extension may reach into the next run): a run of fewer is no window
+    min_digits: int = 0
     _context_re: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
+    _group: str | int = field(default=0, init=False, repr=False, compare=False)  # the finding's group
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_group", "value" if "value" in self.pattern.groupindex else 0)
         if self.secret:
             SECRET_KINDS.add(self.type)
         if self.context:
@@ -93,19 +120,44 @@ class Detector:
     def windows(self, text: str, runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """The stretches of ``text`` around its ``runs`` that may hold a candidate, overlapping ones merged.
 
-        A run may hold one when it has ``min_run`` characters or more (and ``run_mark``). A run that may not
-        can be cut at a window's end: it holds no candidate, cut or not.
+        A run may hold one when it has ``min_run`` characters or more (and ``run_mark``, and ``min_digits``
+        digits). A run that may not can be cut at a window's end: it holds no candidate, cut or not. Empty
+        when every run that may is digits alone right after a ``glued`` character (``#W2378156``): no
+        candidate starts in such a run nor in the characters before it, so the text holds none (an order id
+        is no phone number). Given :class:`Runs`, the windows are kept on them for the next detector.
         """
         need = self.min_run
         mark, times = self.run_mark or ("", 0)
+        glued = self.glued
+        digits = self.min_digits
+        known = runs.windows if type(runs) is Runs else None  # (computed once per text and kind of window)
+        key = (need, mark, times, glued, digits)
+        if known is not None:
+            found = known.get(key)
+            if found is not None:
+                return found
+        zeros = runs.zeros if type(runs) is Runs and runs.zeros else None
+        live = not glued  # (a run that is not glued digits was met)
         out: list[tuple[int, int]] = []
-        for start, end in runs:
-            if end - start >= need and (not times or text.count(mark, start, end) >= times):
-                low = start - RUN_BEFORE if start > RUN_BEFORE else 0
-                if out and low <= out[-1][1]:
-                    out[-1] = (out[-1][0], end + RUN_AFTER)
-                else:
-                    out.append((low, end + RUN_AFTER))
+        for start, end in [run for run in runs if run[1] - run[0] >= need] if len(runs) > 4 else runs:
+            if end - start < need or (times and text.count(mark, start, end) < times):
+                continue
+            if (
+                digits
+                and (zeros.count(48, start, end) if zeros is not None else len(digits_of(text[start:end]))) < digits
+            ):
+                continue
+            if not live and not (start and text[start - 1] in glued and text[start:end].isdigit()):
+                live = True
+            low = start - RUN_BEFORE if start > RUN_BEFORE else 0
+            if out and low <= out[-1][1]:
+                out[-1] = (out[-1][0], end + RUN_AFTER)
+            else:
+                out.append((low, end + RUN_AFTER))
+        if not live:
+            out = []
+        if known is not None:
+            known[key] = out
         return out
 
     def matches(self, text: str, runs: list[tuple[int, int]] | None = None) -> Iterator[re.Match[str]]:
@@ -127,7 +179,7 @@ class Detector:
         and the time stays linear.
         """
         matches = list(self.matches(text, runs))
-        group = "value" if "value" in self.pattern.groupindex else 0
+        group = self._group
         validate = self.validate
         if validate is None:
             return [match.span(group) for match in matches]
@@ -273,6 +325,7 @@ __all__ = [
     "IBAN_LENGTHS",
     "MIN_SCORE",
     "VALIDATORS",
+    "WORD_CHARS",
     "digits_of",
     "iban_ok",
     "luhn_ok",
@@ -282,4 +335,5 @@ __all__ = [
     "shannon_entropy",
     "ssn_ok",
     "digit_runs",
+    "Runs",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from gatekit.governance.detectors.base import Detector, digits_of, luhn_ok
+from gatekit.governance.detectors.base import WORD_CHARS, Detector, digits_of, luhn_ok
 
 _SEP = r"[ \-./_]"
 # (a digit first, the character before it checked behind: the engine skips to digits, and inside a long run
@@ -30,4 +30,13 @@ def card_ok(value: str) -> bool:
     return 12 <= len(digits) <= 19 and luhn_ok(digits)
 
 
-DETECTOR = Detector("CREDIT_CARD", PATTERN, card_ok, score=0.95, candidates_from="digit_runs", min_run=12)
+DETECTOR = Detector(
+    "CREDIT_CARD",
+    PATTERN,
+    card_ok,
+    score=0.95,
+    candidates_from="digit_runs",
+    min_run=12,
+    glued=WORD_CHARS + "-.+",
+    min_digits=12,
+)

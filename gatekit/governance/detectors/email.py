@@ -12,8 +12,26 @@ import re
 
 from gatekit.governance.detectors.base import Detector
 
-_DOMAIN = re.compile(r"@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9\-])", re.ASCII)
+# (an "@" right after a character no local part has starts no address: skipped by the engine, not by Python)
+_DOMAIN = re.compile(
+    r"@(?<=[A-Za-z0-9._%+\-]@)(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9\-])",
+    re.ASCII,
+)
 _LOCAL_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-"
+
+
+def _local_run(text: str, low: int, end: int) -> str:
+    """The run of local-part characters ending at ``end`` (not before ``low``), read back in growing pieces."""
+    begin, step = end, 128
+    while begin > low:
+        reach = begin - step if begin - step > low else low
+        piece = text[reach:begin]
+        kept = len(piece.rstrip(_LOCAL_CHARS))
+        begin = reach + kept
+        if kept:
+            break
+        step *= 2
+    return text[begin:end]
 
 
 class EmailDetector(Detector):
@@ -23,13 +41,22 @@ class EmailDetector(Detector):
         """Every e-mail address of ``text``."""
         found: list[tuple[int, int]] = []
         low = 0  # the previous address's end: a local part never reaches back into it
-        for domain in _DOMAIN.finditer(text):
-            at = domain.start()
-            local = text[low:at]
-            local = local[len(local.rstrip(_LOCAL_CHARS)) :].lstrip("._%+-")  # (from its first letter or digit)
+        for at, end in [domain.span() for domain in _DOMAIN.finditer(text)]:
+            # the run of local-part characters before the "@" (from ``low``, or from 64 characters back and then
+            # further back only while all of them are: the text before an "@" is not copied once per "@")
+            if at == low:  # (right after the previous address: no local part)
+                continue
+            if at - low <= 64:
+                local = text[low:at]
+                local = local[len(local.rstrip(_LOCAL_CHARS)) :]
+            else:
+                local = text[at - 64 : at]
+                rest = local.rstrip(_LOCAL_CHARS)
+                local = local[len(rest) :] if rest else _local_run(text, low, at - 64) + local
+            local = local.lstrip("._%+-")  # (from its first letter or digit)
             if local:
-                low = domain.end()
-                found.append((at - len(local), low))
+                low = end
+                found.append((at - len(local), end))
         return found
 
 

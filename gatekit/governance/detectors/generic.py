@@ -4,7 +4,7 @@ The name (``api_key``, ``secret``, ``client_secret``, ``access_token``, ``token`
 ``pwd``, ``private_key``, ``access_key_id``...) is followed by ``=``, ``:`` or ``=>`` and a value of 8..200
 characters with 3+ bits of entropy per character and a digit (a word such as ``password: hunter``
 is prose, not a credential). Anchored on a name's last letters followed by the sign; the whole name is
-then matched in the 44 characters before the sign.
+then matched in the 17 characters before the sign (the longest name, a quote and 3 blanks).
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ _NAME = re.compile(
     r"|token|password|passwd|pwd|private[_\-]?key|access[_\-]?key(?:[_\-]?id)?)[\"']?[ \t]{0,3}$",
     re.IGNORECASE,
 )
+# a name match ends at the sign: it starts at most this many characters before it (the longest name,
+# ``access_key_id`` or ``client_secret``, a quote and 3 blanks); the look-behind still reads before that
+_NAME_REACH = 17
 _VALUE = re.compile(r"[ \t]{0,3}+[\"']?(?P<value>[^\s\"'`,;]{8,200}+)")
 
 
@@ -34,17 +37,19 @@ class GenericSecretDetector(Detector):
         """Credential values of ``text``."""
         found: list[tuple[int, int]] = []
         checked = 0
-        next_free = 0  # signs inside a value already read start no assignment
-        for sign in _SIGN.finditer(text):
-            if sign.start() < next_free:
+        search = _SIGN.search
+        sign = search(text)
+        while sign is not None:
+            end = sign.end()
+            at = end - (2 if sign.group().endswith("=>") else 1)
+            if _NAME.search(text, at - _NAME_REACH if at > _NAME_REACH else 0, at) is None:
+                sign = search(text, end)
                 continue
-            at = sign.end() - (2 if sign.group().endswith("=>") else 1)
-            if _NAME.search(text, max(0, at - 44), at) is None:
-                continue
-            value = _VALUE.match(text, sign.end())
+            value = _VALUE.match(text, end)
             if value is None:
+                sign = search(text, end)
                 continue
-            next_free = value.end()
+            sign = search(text, value.end())  # (signs inside a value already read start no assignment)
             checked += 1
             if checked > VALIDATION_BUDGET or _credential(value.group("value")):
                 found.append(value.span("value"))

@@ -27,7 +27,7 @@ import functools
 import re
 from collections.abc import Iterable
 
-from gatekit.governance.detectors.base import VALIDATION_BUDGET, Detector, digit_runs, placeholder_digits
+from gatekit.governance.detectors.base import VALIDATION_BUDGET, WORD_CHARS, Detector, digit_runs, placeholder_digits
 
 # regions tried for numbers written without a country code (tuned on half of presidio-research's synthetic set)
 DEFAULT_REGIONS: tuple[str, ...] = ("US", "GB", "DE", "FR", "IT", "ES", "NL", "SE", "CH", "AU", "CA", "IN", "BR")
@@ -46,9 +46,11 @@ _TYPES = (
 )
 
 # (the pattern begins with its first character, the look-behind checked after it, so that the regex engine
-# skips to candidate characters; a look-ahead for 7 digits within reach drops short runs before Python sees them)
+# skips to candidate characters; a look-ahead for 7 digits, each after a gap a candidate may have between two
+# digits (``)``, one of `` .-``, ``(``, or an extension mark), drops short candidates before Python sees them:
+# a run such as ``1 - 1 - 1 ...`` yields no match at all)
 _PATTERN = re.compile(
-    r"(?P<value>[+(\d](?<![\w+\-/.:@#$%][+(\d])(?=(?:[ .\-()xet#]{0,5}+\d){6})"
+    r"(?P<value>[+(\d](?<![\w+\-/.:@#$%][+(\d])(?=(?:\)?(?:[ .\-]?\(?| ?(?:x|ext\.?|#) ?)\d){6})"
     r"(?:(?<=\+) ?(?:\(\d{1,5}+\)|\d{1,15}+)|(?<=\()\d{1,5}+\)|(?<=\d)\d{0,11}+)"
     r"(?:(?: ?\(0\) ?|[ .\-]| ?(?=\()|(?<=\)))(?:\(\d{1,5}+\)|\d{1,10}+)){0,7}+"
     r"(?:(?: ?(?:x|ext\.?|#) ?)\d{1,6}+)?+)",
@@ -141,31 +143,40 @@ _POSTCODE = re.compile(r"\d{4,5}-\d{3}")  # Portuguese / Brazilian postal codes
 _NEXT_WORD = re.compile(r"[ \t]+[^\W\d_]")
 
 
-def _shape_ok(value: str, text: str, end: int) -> bool:
-    main = _EXTENSION.sub("", value)
-    groups = _GROUPS.findall(main.replace("(0)", "") if main.startswith("+") else main)
+def _shape(value: str, text: str, end: int) -> tuple[str, list[str], str] | None:
+    """``(main, groups, digits)`` of a candidate of a phone number's shape, else None.
+
+    ``main``: the value without its extension (and without an ``(0)`` trunk digit when it starts with ``+``);
+    ``groups``: its digit groups; ``digits``: those joined.
+    """
+    main = _EXTENSION.sub("", value) if "x" in value or "#" in value else value  # (an extension has one of them)
+    plus = main.startswith("+")
+    groups = _GROUPS.findall(main.replace("(0)", "") if plus else main)
     digits = "".join(groups)
     if not 7 <= len(digits) <= 15 or placeholder_digits(digits) or len(groups[-1]) < 2:
-        return False
-    plus = main.startswith("+")
+        return None
     if len(groups) == 1 and not plus and not 10 <= len(digits) <= 11:
-        return False  # a bare run: an amount, an id, an account number
+        return None  # a bare run: an amount, an id, an account number
     if len(groups) == 2 and not plus and "(" not in main and _NEXT_WORD.match(text, end) is not None:
-        return False  # a house number and a street: "3747 3911 Fourth Avenue"
+        return None  # a house number and a street: "3747 3911 Fourth Avenue"
     if "." in main and (
         any(not 2 <= len(group) <= 4 for group in groups) or (len(groups) == 4 and max(map(len, groups)) <= 3)
     ):
-        return False  # a version number, an IPv4 address shape
+        return None  # a version number, an IPv4 address shape
     if [len(group) for group in groups] == [3, 2, 4]:
-        return False  # the shape of a US social security number
-    return _DATE.search(main) is None and _POSTCODE.fullmatch(main) is None and not _isbn13(digits)
+        return None  # the shape of a US social security number
+    if _DATE.search(main) is not None or _POSTCODE.fullmatch(main) is not None or _isbn13(digits):
+        return None
+    return (main.replace("(0)", "") if plus else main), groups, digits
 
 
 class PhoneDetector(Detector):
     """Phone numbers (see the module doc); ``regions`` for numbers written without a country code."""
 
     def __init__(self, regions: Iterable[str] = DEFAULT_REGIONS) -> None:
-        super().__init__("PHONE_NUMBER", _PATTERN, score=0.9, candidates_from="digit_runs", min_run=7)
+        super().__init__(
+            "PHONE_NUMBER", _PATTERN, score=0.9, candidates_from="digit_runs", min_run=7, glued=WORD_CHARS + "-/.:@#$%"
+        )
         regions = tuple(regions)
         if regions != DEFAULT_REGIONS:  # (the defaults are known good: no metadata load at import)
             regions = tuple(check_region(region) for region in regions)
@@ -177,14 +188,11 @@ class PhoneDetector(Detector):
         Valid per libphonenumber, or, when formatted like one (three digit
         groups or an area code in parentheses), of a length possible for its country / a default region.
         """
-        if not _shape_ok(value, text, end):
+        shape = _shape(value, text, end)
+        if shape is None:
             return False
-        main = _EXTENSION.sub("", value)
+        main, groups, digits = shape
         international = main.startswith("+")
-        if international:
-            main = main.replace("(0)", "")
-        groups = _GROUPS.findall(main)
-        digits = "".join(groups)
         regions = self.regions  # type: ignore[attr-defined]
         if _valid(digits, international, regions):
             return True
@@ -205,11 +213,11 @@ class PhoneDetector(Detector):
         matches = self.matches(text, runs)
         for match in matches:
             start, end = match.span()
+            if end - start < 7:  # (most matches of a hostile run of short groups: dropped first, cheaply)
+                continue
             if end < size and _AFTER_BAD.match(text, end) is not None:
                 continue
             value = match.group()
-            if len(value) < 7:
-                continue
             checked += 1
             if checked > VALIDATION_BUDGET:  # a hostile text: the rest of its digit runs of 7+ characters
                 found.append((start, end))

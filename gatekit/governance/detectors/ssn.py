@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from gatekit.governance.detectors.base import CONTEXT_BOOST, CONTEXT_WINDOW, Detector, ssn_ok
+from gatekit.governance.detectors.base import CONTEXT_BOOST, CONTEXT_WINDOW, WORD_CHARS, Detector, ssn_ok
 
 _CONTEXT = ("ssn", "social security", "social sec", "ss#", "ss #", "taxpayer", "tin")
 
@@ -36,4 +36,13 @@ class SsnDetector(Detector):
         return found
 
 
-DETECTOR = SsnDetector("US_SSN", _PATTERN, ssn_ok, score=0.85, candidates_from="digit_runs", min_run=9)
+DETECTOR = SsnDetector(
+    "US_SSN",
+    _PATTERN,
+    ssn_ok,
+    score=0.85,
+    candidates_from="digit_runs",
+    min_run=9,
+    glued=WORD_CHARS + "-.+/",
+    min_digits=9,
+)

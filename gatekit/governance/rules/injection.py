@@ -9,6 +9,7 @@ or when the agent, after seeing the flagged text, calls a tool outside the allow
 
 from __future__ import annotations
 
+import functools
 from typing import Any, ClassVar
 
 from gatekit.governance.injection import WEIGHTS_FILE, InjectionSignal, Place, injection_score, models
@@ -126,7 +127,11 @@ class PromptInjectionRule(BaseRule):
         return fired
 
 
+@functools.lru_cache(maxsize=1024)
 def _explain(signal: InjectionSignal) -> str:
-    """``score 0.97: ignor*, instr*, your`` (the features that weighed most; ``*`` marks a prefix)."""
+    """``score 0.97: ignor*, instr*, your`` (the features that weighed most; ``*`` marks a prefix).
+
+    Cached per signal (scores are cached per text): a replay flags the same inputs on every repeat.
+    """
     words = ", ".join(f.replace("~", "*") for f in signal.evidence())
     return f"score {signal.score:.2f}" + (f": {words}" if words else "")
