@@ -61,10 +61,14 @@ def make_project(
     return root
 
 
-def run_cli(
+def run_process(
     root: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 240
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m gatekit`` in ``root`` with the test agents importable."""
+    """Run ``python -m gatekit`` as a real process in ``root`` with the test agents importable.
+
+    For the tests whose subject is the process itself (exit codes of the real binary, signals, a second
+    process racing the first); everything else uses the in-process ``run_cli``.
+    """
     full_env = dict(os.environ)
     full_env.pop("MLFLOW_TRACKING_URI", None)
     full_env["PYTHONPATH"] = str(TESTS_DIR) + os.pathsep + full_env.get("PYTHONPATH", "")
@@ -77,3 +81,84 @@ def run_cli(
         text=True,
         timeout=timeout,
     )
+
+
+def run_cli(
+    root: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 240
+) -> subprocess.CompletedProcess[str]:
+    """Run the ``gatekit`` console entry point in this process, from ``root``; return what a process would.
+
+    The same code path as the installed command (``gatekit.cli.main``: exit codes, the one-line internal
+    error, logging to stderr), without paying for a Python start and an MLflow import per call: ``sys.argv``,
+    the working directory, the environment (``MLFLOW_TRACKING_URI`` unset unless given), stdout/stderr and
+    the root logger are swapped in and restored afterwards, and MLflow's process-wide tracking URI is reset so
+    one call cannot leak into the next. ``timeout`` is accepted for signature compatibility with
+    ``run_process`` (gatekit's own timeouts bound the agents here).
+    """
+    import logging
+
+    from typer.testing import CliRunner
+
+    from gatekit import cli
+
+    reset_test_agents()
+    call_env: dict[str, str | None] = {"MLFLOW_TRACKING_URI": None, **(env or {})}
+    root_logger = logging.getLogger()
+    saved_handlers, saved_level = root_logger.handlers[:], root_logger.level
+    gatekit_logger = logging.getLogger("gatekit")
+    saved_gatekit_level = gatekit_logger.level
+    saved_argv, saved_cwd = sys.argv, os.getcwd()
+    code: int = 0
+    saved_tracking_uri = _reset_mlflow_tracking_uri()
+    with CliRunner().isolation(env=call_env) as (out, err, _):
+        root_logger.handlers = []  # so gatekit's logging.basicConfig writes to this call's stderr, as in a process
+        sys.argv = ["gatekit", *args]
+        os.chdir(root)
+        try:
+            cli.main()
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        finally:
+            os.chdir(saved_cwd)
+            sys.argv = saved_argv
+            for handler in root_logger.handlers:
+                handler.flush()
+            root_logger.handlers = saved_handlers
+            root_logger.setLevel(saved_level)
+            gatekit_logger.setLevel(saved_gatekit_level)
+            _reset_mlflow_tracking_uri(saved_tracking_uri)
+            sys.stdout.flush()
+            sys.stderr.flush()
+        stdout = out.getvalue().decode("utf-8", "replace")
+        stderr = err.getvalue().decode("utf-8", "replace")
+    return subprocess.CompletedProcess(["gatekit", *args], code, stdout, stderr)
+
+
+def reset_test_agents() -> None:
+    """Clear the module-level state of the test agents (a fresh process would start with it empty)."""
+    for name in ("spine_agents", "agents.replay_agents"):
+        module = sys.modules.get(name)
+        if module is None:
+            continue
+        for attr in ("CALLS",):
+            state = getattr(module, attr, None)
+            if isinstance(state, dict):
+                state.clear()
+        in_flight = getattr(module, "IN_FLIGHT", None)
+        if isinstance(in_flight, dict):
+            in_flight.update({"now": 0, "max": 0})
+
+
+def _reset_mlflow_tracking_uri(uri: str | None = None) -> str | None:
+    """Set MLflow's process-wide tracking URI (``mlflow.set_tracking_uri``) to ``uri``; return the previous one.
+
+    A fresh ``gatekit`` process starts with none set; a test that called ``mlflow.set_tracking_uri`` gets its
+    own back afterwards.
+    """
+    if "mlflow" not in sys.modules:
+        return None
+    from mlflow.tracking._tracking_service import utils
+
+    previous: str | None = utils._tracking_uri
+    utils._tracking_uri = uri
+    return previous

@@ -1,6 +1,7 @@
 """Attacks on the integrity of a gate run: resume, shared output folders, failing disks, CI outputs.
 
-Every test runs the real ``gatekit`` CLI in a subprocess on a throwaway project; one
+Every test runs the real ``gatekit`` CLI (in process through ``run_cli``; a real process where two gates race or a
+file-size limit must apply to gatekit alone) on a throwaway project; one
 parametrised test per class of attack.
 """
 
