@@ -50,7 +50,10 @@ class MlflowServer:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        from mlflow_store import fresh_store
+
         self.root.mkdir(parents=True, exist_ok=True)
+        fresh_store(self.root / "mlflow.db")  # a migrated empty store: the server starts without ~100 migrations
         log = open(self.root / "server.log", "wb")  # noqa: SIM115 - lives as long as the server
         self.proc = subprocess.Popen(
             [
@@ -81,7 +84,7 @@ class MlflowServer:
             return
         try:
             os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=15)
+            self.proc.wait(timeout=3)  # a throwaway store: no need to wait out uvicorn's graceful shutdown
         except (ProcessLookupError, subprocess.TimeoutExpired):
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)

@@ -6,8 +6,11 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from mlflow_store import seed_store_for_cli
 
 TESTS_DIR = Path(__file__).resolve().parent
 
@@ -62,7 +65,7 @@ def make_project(
 
 
 def run_process(
-    root: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 240
+    root: Path, *args: str, env: Mapping[str, str | None] | None = None, timeout: float = 240, seed_mlflow: bool = True
 ) -> subprocess.CompletedProcess[str]:
     """Run ``python -m gatekit`` as a real process in ``root`` with the test agents importable.
 
@@ -72,7 +75,13 @@ def run_process(
     full_env = dict(os.environ)
     full_env.pop("MLFLOW_TRACKING_URI", None)
     full_env["PYTHONPATH"] = str(TESTS_DIR) + os.pathsep + full_env.get("PYTHONPATH", "")
-    full_env.update(env or {})
+    for key, value in (env or {}).items():  # None: unset
+        if value is None:
+            full_env.pop(key, None)
+        else:
+            full_env[key] = value
+    if seed_mlflow:
+        seed_store_for_cli(root, args, env or {})
     return subprocess.run(
         [sys.executable, "-m", "gatekit", *args],
         cwd=root,
@@ -84,7 +93,7 @@ def run_process(
 
 
 def run_cli(
-    root: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 240
+    root: Path, *args: str, env: Mapping[str, str | None] | None = None, timeout: float = 240, seed_mlflow: bool = True
 ) -> subprocess.CompletedProcess[str]:
     """Run the ``gatekit`` console entry point in this process, from ``root``; return what a process would.
 
@@ -93,7 +102,8 @@ def run_cli(
     the working directory, the environment (``MLFLOW_TRACKING_URI`` unset unless given), stdout/stderr and
     the root logger are swapped in and restored afterwards, and MLflow's process-wide tracking URI is reset so
     one call cannot leak into the next. ``timeout`` is accepted for signature compatibility with
-    ``run_process`` (gatekit's own timeouts bound the agents here).
+    ``run_process`` (gatekit's own timeouts bound the agents here). ``seed_mlflow`` (both helpers): a command
+    that will create a new sqlite MLflow store gets a copy of a migrated empty one instead (``mlflow_store``).
     """
     import logging
 
@@ -102,6 +112,8 @@ def run_cli(
     from gatekit import cli
 
     reset_test_agents()
+    if seed_mlflow:
+        seed_store_for_cli(root, args, env or {})
     call_env: dict[str, str | None] = {"MLFLOW_TRACKING_URI": None, **(env or {})}
     root_logger = logging.getLogger()
     saved_handlers, saved_level = root_logger.handlers[:], root_logger.level

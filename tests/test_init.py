@@ -6,10 +6,10 @@ import json
 import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from spine_project import run_cli
 
 from gatekit.errors import ConfigError
 from gatekit.init import PLACEHOLDER_MARK, SCAFFOLD, init_project, installed_source
@@ -18,10 +18,9 @@ TARGETS = [target for _, target in SCAFFOLD]
 
 
 def gatekit(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GATEKIT_", "MLFLOW_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "gatekit", *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=env
-    )
+    """``gatekit ...`` through the console entry point, in process, without any GitHub/gatekit/MLflow settings."""
+    clean = {k: None for k in os.environ if k.startswith(("GITHUB_", "GATEKIT_", "MLFLOW_"))}
+    return run_cli(cwd, *args, env=clean)
 
 
 def test_init_writes_every_file(tmp_path: Path) -> None:
