@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -50,6 +52,15 @@ class MlflowServer:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        self.launch()
+        self.wait()
+
+    def wait(self) -> None:
+        """Block until the server answers ``/health`` (it imports MLflow's whole web app first: seconds)."""
+        wait_http(self.uri + "/health")
+
+    def launch(self) -> None:
+        """Start the process and return at once; ``wait`` blocks until it serves."""
         from mlflow_store import fresh_store
 
         self.root.mkdir(parents=True, exist_ok=True)
@@ -77,7 +88,6 @@ class MlflowServer:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        wait_http(self.uri + "/health")
 
     def stop(self) -> None:
         if self.proc is None:
@@ -93,15 +103,58 @@ class MlflowServer:
         self.proc = None
 
 
+_EARLY_SERVER: list[MlflowServer] = []
+
+
+def _uses_mlflow_server(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    dynamic = callspec is not None and callspec.params.get("uri") == "server"  # test_promotion_mlflow's ``uri``
+    return "mlflow_server" in getattr(item, "fixturenames", ()) or dynamic
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep the tests of the one MLflow server together, and start it early.
+
+    Under pytest-xdist (``--dist loadgroup``) every test that uses ``mlflow_server`` goes to one worker, so
+    the session starts one server, not one per worker; that worker starts it when the group begins. Without
+    xdist the server is launched right after collection, so its start overlaps the tests that run first.
+    """
+    uses = [item for item in items if _uses_mlflow_server(item)]
+    for item in uses:
+        item.add_marker(pytest.mark.xdist_group("mlflow-server"))
+    if uses and "PYTEST_XDIST_WORKER" not in os.environ:
+        root = Path(tempfile.mkdtemp(prefix="gatekit-mlflow-server-"))
+        server = MlflowServer(root)
+        server.launch()
+        _EARLY_SERVER.append(server)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Stop a server launched early that no test asked for (the fixture stops the others)."""
+    while _EARLY_SERVER:
+        server = _EARLY_SERVER.pop()
+        server.stop()
+        shutil.rmtree(server.root, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowServer]:
-    """A real MLflow tracking server on 127.0.0.1 (sqlite backend, local artifacts), once per session."""
-    server = MlflowServer(tmp_path_factory.mktemp("mlflow-server"))
-    server.start()
+    """A real MLflow tracking server on 127.0.0.1 (sqlite backend, local artifacts), once per session.
+
+    Launched right after collection when a selected test needs it (``pytest_collection_modifyitems``).
+    """
+    if _EARLY_SERVER:
+        server = _EARLY_SERVER.pop()
+    else:
+        server = MlflowServer(tmp_path_factory.mktemp("mlflow-server"))
+        server.launch()
     try:
+        server.wait()
         yield server
     finally:
         server.stop()
+        shutil.rmtree(server.root, ignore_errors=True)
 
 
 @pytest.fixture

@@ -19,7 +19,12 @@ _TEMPLATE: list[Path] = []
 def template_store() -> Path:
     """The migrated, empty ``mlflow.db`` this process copies from (built by MLflow on first use)."""
     if not _TEMPLATE:
+        import logging
+
         from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
+        for name in ("mlflow", "alembic"):  # "Creating initial MLflow database tables..." is not test output
+            logging.getLogger(name).setLevel(logging.WARNING)
 
         folder = Path(tempfile.mkdtemp(prefix="gatekit-mlflow-template-"))
         atexit.register(shutil.rmtree, folder, True)
