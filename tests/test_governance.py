@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from spine_project import run_cli
 
 from gatekit.errors import PolicyError
 from gatekit.governance import load_policy, policy_from_dict, scan
@@ -527,9 +527,8 @@ def test_summarise_counts_rates_and_percentiles() -> None:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gatekit", *args], cwd=REPO, capture_output=True, text=True, timeout=60
-    )
+    """``gatekit ...`` from the repository root, in process (the console entry point, ``spine_project.run_cli``)."""
+    return run_cli(REPO, *args)
 
 
 @pytest.mark.slow

@@ -138,7 +138,7 @@ def _same_verdict(a: dict[str, Any], b: dict[str, Any]) -> None:
 )
 def test_resumed_run_decides_like_an_uninterrupted_one(tmp_path: Path, policy: str, interrupt: str) -> None:
     root = _one_user_project(tmp_path / "p", policy)
-    env = {"GATEKIT_TEST_SLEEP_S": "0.1", "CI": "true"}
+    env = {"GATEKIT_TEST_SLEEP_S": "0.05", "CI": "true"}
     full = run_cli(root, "eval", "--out", "full", "--concurrency", "2", env=env)
     assert full.returncode == 1, full.stderr
     if interrupt == "deadline":
