@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+TESTS_DIR = Path(__file__).resolve().parent  # tests/: helpers, data/, snapshots/ (test files may sit below)
+REPO_ROOT = TESTS_DIR.parent
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
 
@@ -112,17 +113,29 @@ def _uses_mlflow_server(item: pytest.Item) -> bool:
     return "mlflow_server" in getattr(item, "fixturenames", ()) or dynamic
 
 
+def _has_module_fixture(item: pytest.Item) -> bool:
+    """The test uses a module- or class-scoped fixture (a gate run, a registry): its module stays on one worker."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return False
+    return any(defs and defs[-1].scope in ("module", "class") for defs in info.name2fixturedefs.values())
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Keep the tests of the one MLflow server together, and start it early.
 
     Under pytest-xdist (``--dist loadgroup``) every test that uses ``mlflow_server`` goes to one worker, so
-    the session starts one server, not one per worker; that worker starts it when the group begins. Without
+    the session starts one server, not one per worker; that worker starts it when the group begins. Likewise
+    the tests of a module with a module-scoped fixture share a worker, so the fixture is built once. Without
     xdist the server is launched right after collection, so its start overlaps the tests that run first.
     """
     uses = [item for item in items if _uses_mlflow_server(item)]
     for item in uses:
         item.add_marker(pytest.mark.xdist_group("mlflow-server"))
+    for item in items:
+        if item not in uses and _has_module_fixture(item):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
     if uses and "PYTEST_XDIST_WORKER" not in os.environ:
         root = Path(tempfile.mkdtemp(prefix="gatekit-mlflow-server-"))
         server = MlflowServer(root)

@@ -119,7 +119,7 @@ def run_cli(
     saved_handlers, saved_level = root_logger.handlers[:], root_logger.level
     gatekit_logger = logging.getLogger("gatekit")
     saved_gatekit_level = gatekit_logger.level
-    saved_argv, saved_cwd = sys.argv, os.getcwd()
+    saved_argv, saved_cwd, saved_path, saved_modules = sys.argv, os.getcwd(), sys.path[:], set(sys.modules)
     code: int = 0
     saved_tracking_uri = _reset_mlflow_tracking_uri()
     with CliRunner().isolation(env=call_env) as (out, err, _):
@@ -133,6 +133,8 @@ def run_cli(
         finally:
             os.chdir(saved_cwd)
             sys.argv = saved_argv
+            sys.path[:] = saved_path  # the python: adapter puts the project folder on it, as a process would
+            _forget_modules_under(root, set(sys.modules) - saved_modules)
             for handler in root_logger.handlers:
                 handler.flush()
             root_logger.handlers = saved_handlers
@@ -144,6 +146,16 @@ def run_cli(
         stdout = out.getvalue().decode("utf-8", "replace")
         stderr = err.getvalue().decode("utf-8", "replace")
     return subprocess.CompletedProcess(["gatekit", *args], code, stdout, stderr)
+
+
+def _forget_modules_under(root: Path, names: set[str]) -> None:
+    """Drop modules this call imported from the project folder (an agent module there ends with the call)."""
+    base = str(root.resolve())
+    for name in names:
+        module = sys.modules.get(name)
+        file = getattr(module, "__file__", None)
+        if file and str(Path(file).resolve()).startswith(base + os.sep):
+            del sys.modules[name]
 
 
 def reset_test_agents() -> None:

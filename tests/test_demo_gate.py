@@ -9,9 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import REPO_ROOT
 from mlflow_store import fresh_store
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = REPO_ROOT
 
 pytestmark = pytest.mark.slow
 

@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import free_port
+from conftest import REPO_ROOT, TESTS_DIR, free_port
 from spine_project import run_cli, run_process
 
-DATA = Path(__file__).resolve().parent / "data" / "azure-llm-trace"
-REPO = Path(__file__).resolve().parents[1]
+DATA = TESTS_DIR / "data" / "azure-llm-trace"
+REPO = REPO_ROOT
 
 
 def _gatekit(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import REPO_ROOT
 from spine_project import run_cli
 
 from gatekit.errors import PolicyError
@@ -18,7 +19,7 @@ from gatekit.governance.summary import summarise
 from gatekit.governance.traces import TraceFileError, filter_traces
 from gatekit.models import Outcome
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = REPO_ROOT
 
 
 def _policy(*rules: dict[str, Any]) -> Any:

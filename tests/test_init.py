@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import REPO_ROOT
 from spine_project import run_cli
 
 from gatekit.errors import ConfigError
@@ -131,7 +132,7 @@ def _fake_install(site: Path, direct_url: dict[str, object] | None) -> None:
 
 
 def test_workflow_never_installs_the_bare_pypi_name(tmp_path: Path) -> None:
-    text = (Path(__file__).resolve().parents[1] / "gatekit/scaffold/github/workflows/gate.yml").read_text(
+    text = (REPO_ROOT / "gatekit/scaffold/github/workflows/gate.yml").read_text(
         encoding="utf-8"
     )
     installs = [line for line in text.splitlines() if "pip install" in line]
