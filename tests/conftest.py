@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -13,6 +14,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,8 +48,8 @@ def wait_http(url: str, timeout_s: float = 90.0) -> None:
 class MlflowServer:
     """A running ``mlflow server`` in its own process group."""
 
-    def __init__(self, root: Path) -> None:
-        self.port = free_port()
+    def __init__(self, root: Path, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.root = root
         self.uri = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -60,12 +62,17 @@ class MlflowServer:
         """Block until the server answers ``/health`` (it imports MLflow's whole web app first: seconds)."""
         wait_http(self.uri + "/health")
 
-    def launch(self) -> None:
-        """Start the process and return at once; ``wait`` blocks until it serves."""
-        from mlflow_store import fresh_store
+    def launch(self, seed: bool = True) -> None:
+        """Start the process and return at once; ``wait`` blocks until it serves.
 
+        ``seed``: start from a copy of a migrated empty store (``mlflow_store``) instead of letting the server
+        run MLflow's ~100 migrations (worth it where this process has MLflow imported anyway).
+        """
         self.root.mkdir(parents=True, exist_ok=True)
-        fresh_store(self.root / "mlflow.db")  # a migrated empty store: the server starts without ~100 migrations
+        if seed:
+            from mlflow_store import fresh_store
+
+            fresh_store(self.root / "mlflow.db")
         log = open(self.root / "server.log", "wb")  # noqa: SIM115 - lives as long as the server
         self.proc = subprocess.Popen(
             [
@@ -125,14 +132,15 @@ def _has_module_fixture(item: pytest.Item) -> bool:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Keep the tests of the one MLflow server together, and start it early.
 
-    Under pytest-xdist (``--dist loadgroup``) every test that uses ``mlflow_server`` goes to one worker, so
-    the session starts one server, not one per worker; that worker starts it when the group begins. Likewise
-    the tests of a module with a module-scoped fixture share a worker, so the fixture is built once. Without
-    xdist the server is launched right after collection, so its start overlaps the tests that run first.
+    Under pytest-xdist (``--dist loadgroup``) every test that uses ``mlflow_server`` goes to one worker, and
+    the controller starts the one server as soon as a worker reports it among its tests
+    (``pytest_xdist_node_collection_finished``), so no worker blocks on its start. Likewise the tests of a
+    module with a module-scoped fixture share a worker, so the fixture is built once. Without xdist the server
+    is launched right after collection, so its start overlaps the tests that run first.
     """
     uses = [item for item in items if _uses_mlflow_server(item)]
     for item in uses:
-        item.add_marker(pytest.mark.xdist_group("mlflow-server"))
+        item.add_marker(pytest.mark.xdist_group(_SERVER_GROUP))
     for item in items:
         if item not in uses and _has_module_fixture(item):
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
@@ -143,20 +151,57 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         _EARLY_SERVER.append(server)
 
 
+_SERVER_GROUP = "mlflow-server"
+_SERVER_DIR = "gatekit_mlflow_server_dir"  # workerinput key: where the controller's server writes server.json
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist controller: tell each worker where the session's MLflow server (if one starts) describes itself."""
+    if not _CONTROLLER_DIR:
+        _CONTROLLER_DIR.append(Path(tempfile.mkdtemp(prefix="gatekit-mlflow-server-")))
+    node.workerinput[_SERVER_DIR] = str(_CONTROLLER_DIR[0])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
+    """xdist controller: start the MLflow server once, as soon as a worker collected a test that uses it."""
+    if _EARLY_SERVER or not _CONTROLLER_DIR or not any(i.endswith("@" + _SERVER_GROUP) for i in ids):
+        return
+    server = MlflowServer(_CONTROLLER_DIR[0] / "server")
+    server.launch(seed=False)  # the controller has no MLflow imported: the server migrates its own store
+    _EARLY_SERVER.append(server)
+    (_CONTROLLER_DIR[0] / "server.json").write_text(json.dumps({"port": server.port}), encoding="utf-8")
+
+
+_CONTROLLER_DIR: list[Path] = []
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Stop a server launched early that no test asked for (the fixture stops the others)."""
+    """Stop a server launched early that no test asked for, or the xdist controller's (the fixture stops others)."""
     while _EARLY_SERVER:
         server = _EARLY_SERVER.pop()
         server.stop()
         shutil.rmtree(server.root, ignore_errors=True)
+    if _CONTROLLER_DIR and "PYTEST_XDIST_WORKER" not in os.environ:
+        shutil.rmtree(_CONTROLLER_DIR.pop(), ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowServer]:
+def mlflow_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowServer]:
     """A real MLflow tracking server on 127.0.0.1 (sqlite backend, local artifacts), once per session.
 
-    Launched right after collection when a selected test needs it (``pytest_collection_modifyitems``).
+    Launched right after collection when a selected test needs it (``pytest_collection_modifyitems``); under
+    xdist by the controller, which also stops it (this worker only connects).
     """
+    shared = getattr(request.config, "workerinput", {}).get(_SERVER_DIR)
+    described = Path(shared) / "server.json" if shared else None
+    if described is not None and described.exists():
+        port = int(json.loads(described.read_text(encoding="utf-8"))["port"])
+        remote = MlflowServer(described.parent / "server", port=port)  # the controller's; it stops it
+        remote.wait()
+        yield remote
+        return
     if _EARLY_SERVER:
         server = _EARLY_SERVER.pop()
     else:
@@ -168,6 +213,15 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowSe
     finally:
         server.stop()
         shutil.rmtree(server.root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _mlflow_template_home(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The migrated empty MLflow store (``mlflow_store``) is built in this session's basetemp, not left in /tmp."""
+    from mlflow_store import TEMPLATE_HOME
+
+    if not TEMPLATE_HOME:
+        TEMPLATE_HOME.append(tmp_path_factory.mktemp("mlflow-template"))
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 _TEMPLATE: list[Path] = []
+TEMPLATE_HOME: list[Path] = []  # conftest puts a folder of pytest's basetemp here (cleaned like any tmp_path)
 
 
 def template_store() -> Path:
@@ -26,8 +27,11 @@ def template_store() -> Path:
         for name in ("mlflow", "alembic"):  # "Creating initial MLflow database tables..." is not test output
             logging.getLogger(name).setLevel(logging.WARNING)
 
-        folder = Path(tempfile.mkdtemp(prefix="gatekit-mlflow-template-"))
-        atexit.register(shutil.rmtree, folder, True)
+        if TEMPLATE_HOME:
+            folder = TEMPLATE_HOME[0]
+        else:  # outside pytest
+            folder = Path(tempfile.mkdtemp(prefix="gatekit-mlflow-template-"))
+            atexit.register(shutil.rmtree, folder, True)
         path = folder / "mlflow.db"
         store = SqlAlchemyStore(f"sqlite:///{path}", str(folder / "artifacts"))
         store.engine.dispose()  # nothing of the template stays open
