@@ -134,13 +134,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     Under pytest-xdist (``--dist loadgroup``) every test that uses ``mlflow_server`` goes to one worker, and
     the controller starts the one server as soon as a worker reports it among its tests
-    (``pytest_xdist_node_collection_finished``), so no worker blocks on its start. Likewise the tests of a
+    (``pytest_xdist_node_collection_finished``) and its tests run last, so no worker waits for its start
+    (MLflow's web app takes seconds to import). Likewise the tests of a
     module with a module-scoped fixture share a worker, so the fixture is built once. Without xdist the server
     is launched right after collection, so its start overlaps the tests that run first.
     """
     uses = [item for item in items if _uses_mlflow_server(item)]
     for item in uses:
         item.add_marker(pytest.mark.xdist_group(_SERVER_GROUP))
+    if uses:  # last: by the time they run, the server (launched now) is up
+        items[:] = [item for item in items if not _uses_mlflow_server(item)] + uses
     for item in items:
         if item not in uses and _has_module_fixture(item):
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
