@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+TESTS_DIR = Path(__file__).resolve().parent  # tests/: helpers, data/, snapshots/ (test files may sit below)
+REPO_ROOT = TESTS_DIR.parent
 SHARED_DATA = Path(os.environ.get("GATEKIT_SHARED_DATA") or REPO_ROOT.parent / "shared" / "data")
 
 
@@ -43,14 +48,31 @@ def wait_http(url: str, timeout_s: float = 90.0) -> None:
 class MlflowServer:
     """A running ``mlflow server`` in its own process group."""
 
-    def __init__(self, root: Path) -> None:
-        self.port = free_port()
+    def __init__(self, root: Path, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.root = root
         self.uri = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        self.launch()
+        self.wait()
+
+    def wait(self) -> None:
+        """Block until the server answers ``/health`` (it imports MLflow's whole web app first: seconds)."""
+        wait_http(self.uri + "/health")
+
+    def launch(self, seed: bool = True) -> None:
+        """Start the process and return at once; ``wait`` blocks until it serves.
+
+        ``seed``: start from a copy of a migrated empty store (``mlflow_store``) instead of letting the server
+        run MLflow's ~100 migrations (worth it where this process has MLflow imported anyway).
+        """
         self.root.mkdir(parents=True, exist_ok=True)
+        if seed:
+            from mlflow_store import fresh_store
+
+            fresh_store(self.root / "mlflow.db")
         log = open(self.root / "server.log", "wb")  # noqa: SIM115 - lives as long as the server
         self.proc = subprocess.Popen(
             [
@@ -74,14 +96,13 @@ class MlflowServer:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        wait_http(self.uri + "/health")
 
     def stop(self) -> None:
         if self.proc is None:
             return
         try:
             os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=15)
+            self.proc.wait(timeout=3)  # a throwaway store: no need to wait out uvicorn's graceful shutdown
         except (ProcessLookupError, subprocess.TimeoutExpired):
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)
@@ -90,15 +111,120 @@ class MlflowServer:
         self.proc = None
 
 
+_EARLY_SERVER: list[MlflowServer] = []
+
+
+def _uses_mlflow_server(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    dynamic = callspec is not None and callspec.params.get("uri") == "server"  # test_promotion_mlflow's ``uri``
+    return "mlflow_server" in getattr(item, "fixturenames", ()) or dynamic
+
+
+def _has_module_fixture(item: pytest.Item) -> bool:
+    """The test uses a module- or class-scoped fixture (a gate run, a registry): its module stays on one worker."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return False
+    return any(defs and defs[-1].scope in ("module", "class") for defs in info.name2fixturedefs.values())
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep the tests of the one MLflow server together, and start it early.
+
+    Under pytest-xdist (``--dist loadgroup``) every test that uses ``mlflow_server`` goes to one worker, and
+    the controller starts the one server as soon as a worker reports it among its tests
+    (``pytest_xdist_node_collection_finished``) and its tests run last, so no worker waits for its start
+    (MLflow's web app takes seconds to import). Likewise the tests of a
+    module with a module-scoped fixture share a worker, so the fixture is built once. Without xdist the server
+    is launched right after collection, so its start overlaps the tests that run first.
+    """
+    uses = [item for item in items if _uses_mlflow_server(item)]
+    for item in uses:
+        item.add_marker(pytest.mark.xdist_group(_SERVER_GROUP))
+    if uses:  # last: by the time they run, the server (launched now) is up
+        items[:] = [item for item in items if not _uses_mlflow_server(item)] + uses
+    for item in items:
+        if item not in uses and _has_module_fixture(item):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+    if uses and "PYTEST_XDIST_WORKER" not in os.environ:
+        root = Path(tempfile.mkdtemp(prefix="gatekit-mlflow-server-"))
+        server = MlflowServer(root)
+        server.launch()
+        _EARLY_SERVER.append(server)
+
+
+_SERVER_GROUP = "mlflow-server"
+_SERVER_DIR = "gatekit_mlflow_server_dir"  # workerinput key: where the controller's server writes server.json
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist controller: tell each worker where the session's MLflow server (if one starts) describes itself."""
+    if not _CONTROLLER_DIR:
+        _CONTROLLER_DIR.append(Path(tempfile.mkdtemp(prefix="gatekit-mlflow-server-")))
+    node.workerinput[_SERVER_DIR] = str(_CONTROLLER_DIR[0])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
+    """xdist controller: start the MLflow server once, as soon as a worker collected a test that uses it."""
+    if _EARLY_SERVER or not _CONTROLLER_DIR or not any(i.endswith("@" + _SERVER_GROUP) for i in ids):
+        return
+    server = MlflowServer(_CONTROLLER_DIR[0] / "server")
+    server.launch(seed=False)  # the controller has no MLflow imported: the server migrates its own store
+    _EARLY_SERVER.append(server)
+    (_CONTROLLER_DIR[0] / "server.json").write_text(json.dumps({"port": server.port}), encoding="utf-8")
+
+
+_CONTROLLER_DIR: list[Path] = []
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Stop a server launched early that no test asked for, or the xdist controller's (the fixture stops others)."""
+    while _EARLY_SERVER:
+        server = _EARLY_SERVER.pop()
+        server.stop()
+        shutil.rmtree(server.root, ignore_errors=True)
+    if _CONTROLLER_DIR and "PYTEST_XDIST_WORKER" not in os.environ:
+        shutil.rmtree(_CONTROLLER_DIR.pop(), ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowServer]:
-    """A real MLflow tracking server on 127.0.0.1 (sqlite backend, local artifacts), once per session."""
-    server = MlflowServer(tmp_path_factory.mktemp("mlflow-server"))
-    server.start()
+def mlflow_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowServer]:
+    """A real MLflow tracking server on 127.0.0.1 (sqlite backend, local artifacts), once per session.
+
+    Launched right after collection when a selected test needs it (``pytest_collection_modifyitems``); under
+    xdist by the controller, which also stops it (this worker only connects).
+    """
+    shared = getattr(request.config, "workerinput", {}).get(_SERVER_DIR)
+    described = Path(shared) / "server.json" if shared else None
+    if described is not None and described.exists():
+        port = int(json.loads(described.read_text(encoding="utf-8"))["port"])
+        remote = MlflowServer(described.parent / "server", port=port)  # the controller's; it stops it
+        remote.wait()
+        yield remote
+        return
+    if _EARLY_SERVER:
+        server = _EARLY_SERVER.pop()
+    else:
+        server = MlflowServer(tmp_path_factory.mktemp("mlflow-server"))
+        server.launch()
     try:
+        server.wait()
         yield server
     finally:
         server.stop()
+        shutil.rmtree(server.root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _mlflow_template_home(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The migrated empty MLflow store (``mlflow_store``) is built in this session's basetemp, not left in /tmp."""
+    from mlflow_store import TEMPLATE_HOME
+
+    if not TEMPLATE_HOME:
+        TEMPLATE_HOME.append(tmp_path_factory.mktemp("mlflow-template"))
 
 
 @pytest.fixture

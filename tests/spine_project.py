@@ -6,8 +6,11 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from mlflow_store import seed_store_for_cli
 
 TESTS_DIR = Path(__file__).resolve().parent
 
@@ -61,14 +64,24 @@ def make_project(
     return root
 
 
-def run_cli(
-    root: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 240
+def run_process(
+    root: Path, *args: str, env: Mapping[str, str | None] | None = None, timeout: float = 240, seed_mlflow: bool = True
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m gatekit`` in ``root`` with the test agents importable."""
+    """Run ``python -m gatekit`` as a real process in ``root`` with the test agents importable.
+
+    For the tests whose subject is the process itself (exit codes of the real binary, signals, a second
+    process racing the first); everything else uses the in-process ``run_cli``.
+    """
     full_env = dict(os.environ)
     full_env.pop("MLFLOW_TRACKING_URI", None)
     full_env["PYTHONPATH"] = str(TESTS_DIR) + os.pathsep + full_env.get("PYTHONPATH", "")
-    full_env.update(env or {})
+    for key, value in (env or {}).items():  # None: unset
+        if value is None:
+            full_env.pop(key, None)
+        else:
+            full_env[key] = value
+    if seed_mlflow:
+        seed_store_for_cli(root, args, env or {})
     return subprocess.run(
         [sys.executable, "-m", "gatekit", *args],
         cwd=root,
@@ -77,3 +90,99 @@ def run_cli(
         text=True,
         timeout=timeout,
     )
+
+
+def run_cli(
+    root: Path, *args: str, env: Mapping[str, str | None] | None = None, timeout: float = 240, seed_mlflow: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run the ``gatekit`` console entry point in this process, from ``root``; return what a process would.
+
+    The same code path as the installed command (``gatekit.cli.main``: exit codes, the one-line internal
+    error, logging to stderr), without paying for a Python start and an MLflow import per call: ``sys.argv``,
+    the working directory, the environment (``MLFLOW_TRACKING_URI`` unset unless given), stdout/stderr and
+    the root logger are swapped in and restored afterwards, and MLflow's process-wide tracking URI is reset so
+    one call cannot leak into the next. ``timeout`` is accepted for signature compatibility with
+    ``run_process`` (gatekit's own timeouts bound the agents here). ``seed_mlflow`` (both helpers): a command
+    that will create a new sqlite MLflow store gets a copy of a migrated empty one instead (``mlflow_store``).
+    """
+    import logging
+
+    from typer.testing import CliRunner
+
+    from gatekit import cli
+
+    reset_test_agents()
+    if seed_mlflow:
+        seed_store_for_cli(root, args, env or {})
+    call_env: dict[str, str | None] = {"MLFLOW_TRACKING_URI": None, **(env or {})}
+    root_logger = logging.getLogger()
+    saved_handlers, saved_level = root_logger.handlers[:], root_logger.level
+    gatekit_logger = logging.getLogger("gatekit")
+    saved_gatekit_level = gatekit_logger.level
+    saved_argv, saved_cwd, saved_path, saved_modules = sys.argv, os.getcwd(), sys.path[:], set(sys.modules)
+    code: int = 0
+    saved_tracking_uri = _reset_mlflow_tracking_uri()
+    with CliRunner().isolation(env=call_env) as (out, err, _):
+        root_logger.handlers = []  # so gatekit's logging.basicConfig writes to this call's stderr, as in a process
+        sys.argv = ["gatekit", *args]
+        os.chdir(root)
+        try:
+            cli.main()
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        finally:
+            os.chdir(saved_cwd)
+            sys.argv = saved_argv
+            sys.path[:] = saved_path  # the python: adapter puts the project folder on it, as a process would
+            _forget_modules_under(root, set(sys.modules) - saved_modules)
+            for handler in root_logger.handlers:
+                handler.flush()
+            root_logger.handlers = saved_handlers
+            root_logger.setLevel(saved_level)
+            gatekit_logger.setLevel(saved_gatekit_level)
+            _reset_mlflow_tracking_uri(saved_tracking_uri)
+            sys.stdout.flush()
+            sys.stderr.flush()
+        stdout = out.getvalue().decode("utf-8", "replace")
+        stderr = err.getvalue().decode("utf-8", "replace")
+    return subprocess.CompletedProcess(["gatekit", *args], code, stdout, stderr)
+
+
+def _forget_modules_under(root: Path, names: set[str]) -> None:
+    """Drop modules this call imported from the project folder (an agent module there ends with the call)."""
+    base = str(root.resolve())
+    for name in names:
+        module = sys.modules.get(name)
+        file = getattr(module, "__file__", None)
+        if file and str(Path(file).resolve()).startswith(base + os.sep):
+            del sys.modules[name]
+
+
+def reset_test_agents() -> None:
+    """Clear the module-level state of the test agents (a fresh process would start with it empty)."""
+    for name in ("spine_agents", "agents.replay_agents"):
+        module = sys.modules.get(name)
+        if module is None:
+            continue
+        for attr in ("CALLS",):
+            state = getattr(module, attr, None)
+            if isinstance(state, dict):
+                state.clear()
+        in_flight = getattr(module, "IN_FLIGHT", None)
+        if isinstance(in_flight, dict):
+            in_flight.update({"now": 0, "max": 0})
+
+
+def _reset_mlflow_tracking_uri(uri: str | None = None) -> str | None:
+    """Set MLflow's process-wide tracking URI (``mlflow.set_tracking_uri``) to ``uri``; return the previous one.
+
+    A fresh ``gatekit`` process starts with none set; a test that called ``mlflow.set_tracking_uri`` gets its
+    own back afterwards.
+    """
+    if "mlflow" not in sys.modules:
+        return None
+    from mlflow.tracking._tracking_service import utils
+
+    previous: str | None = utils._tracking_uri
+    utils._tracking_uri = uri
+    return previous

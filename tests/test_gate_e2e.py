@@ -1,4 +1,8 @@
-"""``gatekit promote`` end to end in a subprocess: files, exit codes, MLflow, hostile output."""
+"""``gatekit promote`` end to end: files, exit codes, MLflow, hostile output.
+
+In process (``run_cli``) except where the real binary is the subject: exit 2 with no traceback of
+``python -m gatekit`` and the light ``--help`` (exit 1 of the real binary: test_leaks, test_github_cli).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import free_port
-from spine_project import make_project, run_cli
+from spine_project import make_project, run_cli, run_process
 
 pytestmark = pytest.mark.slow
 
@@ -73,7 +77,7 @@ def test_unknown_cost_fails_and_names_the_model(tmp_path: Path) -> None:
 
 def test_bad_dataset_exits_2_without_traceback(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p", rows=[{"id": "a", "input": "x"}, {"id": "a"}])
-    proc = run_cli(root, "promote")
+    proc = run_process(root, "promote")  # the real binary: exit 2, no traceback
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert re.search(

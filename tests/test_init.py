@@ -6,10 +6,11 @@ import json
 import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import REPO_ROOT
+from spine_project import run_cli
 
 from gatekit.errors import ConfigError
 from gatekit.init import PLACEHOLDER_MARK, SCAFFOLD, init_project, installed_source
@@ -18,10 +19,9 @@ TARGETS = [target for _, target in SCAFFOLD]
 
 
 def gatekit(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GATEKIT_", "MLFLOW_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "gatekit", *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=env
-    )
+    """``gatekit ...`` through the console entry point, in process, without any GitHub/gatekit/MLflow settings."""
+    clean = {k: None for k in os.environ if k.startswith(("GITHUB_", "GATEKIT_", "MLFLOW_"))}
+    return run_cli(cwd, *args, env=clean)
 
 
 def test_init_writes_every_file(tmp_path: Path) -> None:
@@ -132,7 +132,7 @@ def _fake_install(site: Path, direct_url: dict[str, object] | None) -> None:
 
 
 def test_workflow_never_installs_the_bare_pypi_name(tmp_path: Path) -> None:
-    text = (Path(__file__).resolve().parents[1] / "gatekit/scaffold/github/workflows/gate.yml").read_text(
+    text = (REPO_ROOT / "gatekit/scaffold/github/workflows/gate.yml").read_text(
         encoding="utf-8"
     )
     installs = [line for line in text.splitlines() if "pip install" in line]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mlflow_store import fresh_store
 
 from gatekit.baseline import load_baseline
 from gatekit.errors import EXIT_INFRA, ConfigError, SinkError
@@ -39,7 +40,7 @@ def failing_agent(case_input: Any, context: Any = None) -> Any:
 
 @pytest.fixture(scope="module")
 def local_store(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return f"sqlite:///{tmp_path_factory.mktemp('local-store') / 'mlflow.db'}"
+    return fresh_store(tmp_path_factory.mktemp("local-store") / "mlflow.db")
 
 
 @pytest.fixture(params=["server", "local"])

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import TESTS_DIR
 from spine_project import make_project, run_cli
 
 from gatekit.agents.base import Agent
@@ -114,7 +115,7 @@ def test_report_and_summary_show_an_old_verdicts_spec_redacted(tmp_path: Path) -
             return [concrete(v) for v in value]
         return {"<float>": 1.0, "<str>": "x", "<timing>": None}.get(value, value) if isinstance(value, str) else value
 
-    verdict = concrete(json.loads((Path(__file__).parent / "snapshots" / "verdict_v1.json").read_text()))
+    verdict = concrete(json.loads((TESTS_DIR / "snapshots" / "verdict_v1.json").read_text()))
     verdict["candidate"] = {"spec": SPEC}
     for text in (render_report(Verdict.model_validate(verdict)), render_summary(Verdict.model_validate(verdict))):
         assert "s3cretpass" not in text and "t0k3nVALUE" not in text and "10.1.2.3:4000" in text

@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import TESTS_DIR
 from spine_project import make_project, run_cli
 
 pytestmark = pytest.mark.slow
 
-SNAPSHOT = Path(__file__).parent / "snapshots" / "verdict_v1.json"
+SNAPSHOT = TESTS_DIR / "snapshots" / "verdict_v1.json"
 _VOLATILE = (
     "latency",
     "duration",

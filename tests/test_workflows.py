@@ -18,8 +18,9 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import REPO_ROOT
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = REPO_ROOT
 LINT_DIR = REPO / "tests" / "actionlint"
 
 WORKFLOWS = sorted(

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from spine_project import make_project, run_cli
+from spine_project import make_project, run_cli, run_process
 
 from adversarial import hostile_agents
 from adversarial.hostile_agents import hostile_http_server, process_alive, write_cmd_worker
@@ -120,7 +120,8 @@ def test_stuck_sync_agent_ends_with_a_verdict_and_the_process_exits(tmp_path: Pa
     root = make_project(tmp_path / "p", agent=PY + agent, cases=3)
     started = time.monotonic()
     try:
-        proc = run_cli(root, "eval", "--retries", "1", "--timeout", "1", timeout=150)
+        # a real process: a stuck thread must not keep it alive (and must not stay behind in the test process)
+        proc = run_process(root, "eval", "--no-mlflow", "--retries", "1", "--timeout", "1", timeout=150)
     except subprocess.TimeoutExpired:
         pytest.fail(f"gatekit eval with {agent} did not exit within 150 s")
     assert proc.returncode == 1, proc.stderr[-2000:]

@@ -1,6 +1,7 @@
 """Attacks on the integrity of a gate run: resume, shared output folders, failing disks, CI outputs.
 
-Every test runs the real ``gatekit`` CLI in a subprocess on a throwaway project; one
+Every test runs the real ``gatekit`` CLI (in process through ``run_cli``; a real process where two gates race or a
+file-size limit must apply to gatekit alone) on a throwaway project; one
 parametrised test per class of attack.
 """
 
@@ -137,7 +138,7 @@ def _same_verdict(a: dict[str, Any], b: dict[str, Any]) -> None:
 )
 def test_resumed_run_decides_like_an_uninterrupted_one(tmp_path: Path, policy: str, interrupt: str) -> None:
     root = _one_user_project(tmp_path / "p", policy)
-    env = {"GATEKIT_TEST_SLEEP_S": "0.1", "CI": "true"}
+    env = {"GATEKIT_TEST_SLEEP_S": "0.05", "CI": "true"}
     full = run_cli(root, "eval", "--out", "full", "--concurrency", "2", env=env)
     assert full.returncode == 1, full.stderr
     if interrupt == "deadline":

@@ -9,6 +9,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from mlflow_store import fresh_store
 from spine_project import make_project
 from typer.testing import CliRunner
 
@@ -147,7 +148,7 @@ def test_library_caller_gets_junit_and_github_outputs(tmp_path: Path) -> None:
 def test_mlflow_run_is_named_and_timed_from_the_gate_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # a sqlite store keeps artifacts in ./mlruns: not in the checkout
     root = make_project(tmp_path / "p", rows=ROWS)
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    uri = fresh_store(tmp_path / "mlflow.db")
     config = load_config(root / "gatekit.yaml", {"tracking_uri": uri})
     result = run_gate(config, command="eval", env={})
     from mlflow import MlflowClient
@@ -194,7 +195,7 @@ def test_drift_prints_the_run_id_with_the_tracking_uri(tmp_path: Path, monkeypat
     prod = tmp_path / "prod.jsonl"
     ref.write_text("".join(json.dumps({"input": "x" * (i % 7 + 1), "n": i % 5}) + "\n" for i in range(60)))
     prod.write_text("".join(json.dumps({"input": "x" * (i % 7 + 1), "n": i % 5}) + "\n" for i in range(60)))
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    uri = fresh_store(tmp_path / "mlflow.db")
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)  # the default URI, not a flag
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(
@@ -211,7 +212,7 @@ def test_a_gated_model_version_carries_the_verdict(passing: Any, tmp_path: Path)
     from gatekit.pipeline.publish import _tag_model_version
     from gatekit.promotion import TAG_MODEL_NAME, TAG_MODEL_VERSION
 
-    uri = f"sqlite:///{tmp_path / 'registry.db'}"
+    uri = fresh_store(tmp_path / "registry.db")
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
     client.create_registered_model("support-bot")
     source = tmp_path / "model"

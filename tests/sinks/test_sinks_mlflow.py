@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mlflow_store import fresh_store
 
 from gatekit.errors import SinkError
 from gatekit.sinks import mlflow as sink
@@ -26,7 +27,7 @@ SECRET_URL = "http://admin:s3cretpass@10.1.2.3:4000/v1?token=t0k3nVALUE"
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("mlflow-store")
-    uri = f"sqlite:///{root / 'mlflow.db'}"
+    uri = fresh_store(root / "mlflow.db")
     from mlflow import MlflowClient
 
     return {"uri": uri, "root": root, "client": MlflowClient(tracking_uri=uri)}

@@ -1,4 +1,4 @@
-"""``gatekit drift`` end to end in a subprocess, with the real local MLflow store (sqlite in the cwd)."""
+"""``gatekit drift`` end to end through the CLI, with the real local MLflow store (sqlite in the cwd)."""
 
 from __future__ import annotations
 
@@ -9,20 +9,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import free_port
+from conftest import REPO_ROOT, TESTS_DIR, free_port
+from spine_project import run_cli, run_process
 
-DATA = Path(__file__).resolve().parent / "data" / "azure-llm-trace"
-REPO = Path(__file__).resolve().parents[1]
+DATA = TESTS_DIR / "data" / "azure-llm-trace"
+REPO = REPO_ROOT
 
 
 def _gatekit(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
-    environment.update(env)
-    environment["PYTHONPATH"] = str(REPO) + os.pathsep + environment.get("PYTHONPATH", "")
-    return subprocess.run(
-        [sys.executable, "-m", "gatekit", "drift", *args],
-        cwd=cwd, env=environment, capture_output=True, text=True, timeout=180,
-    )  # fmt: skip
+    """``gatekit drift`` through the console entry point, in process (``spine_project.run_cli``)."""
+    return run_cli(cwd, "drift", *args, env=env)
 
 
 @pytest.mark.slow
@@ -61,7 +57,8 @@ def test_cli_drift_logs_to_local_mlflow(tmp_path):
 @pytest.mark.slow
 def test_cli_exit_codes_for_bad_input_and_unreachable_mlflow(tmp_path):
     conv = str(DATA / "AzureLLMInferenceTrace_conv.csv")
-    bad = _gatekit(["--reference", conv, "--production", str(tmp_path / "missing.csv")], tmp_path)
+    # the real binary: exit 2, one line, no traceback
+    bad = run_process(tmp_path, "drift", "--reference", conv, "--production", str(tmp_path / "missing.csv"))
     assert bad.returncode == 2 and "no such file" in bad.stderr and "Traceback" not in bad.stderr
     empty = tmp_path / "empty.csv"
     empty.write_text("TIMESTAMP,ContextTokens,GeneratedTokens\n")

@@ -9,6 +9,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from conftest import REPO_ROOT
+
 from gatekit.drift import check_drift
 
 
@@ -35,7 +37,7 @@ def test_compute_drift_imports_no_report_or_sink_and_writes_nothing(tmp_path: Pa
                           "paths": [result.json_path, result.html_path, result.run_id]}}))
         """
     )
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout.strip().splitlines()[-1])

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import REPO_ROOT
 
 from gatekit.errors import PolicyError
 from gatekit.governance import policy_from_dict
@@ -116,10 +117,9 @@ def test_governance_import_stays_light() -> None:
         "import sys, gatekit.governance as g; g.load_policy('policies/default.yaml');"
         "bad = [m for m in ('pandas', 'scipy', 'mlflow', 'numpy') if m in sys.modules]; print(bad)"
     )
-    from pathlib import Path
 
     out = subprocess.run(
-        [sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"

@@ -6,13 +6,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import REPO_ROOT
 
 from gatekit.errors import PolicyError
 from gatekit.governance import load_policy, policy_from_dict, scan
 from gatekit.governance.rules.base import argument_name, normalise_key
 from gatekit.models import Outcome
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = REPO_ROOT
 ITEM = "1151293680"  # a real tau2-bench retail item id: 10 bare digits, read as a phone number in free text
 CARD = "4111111111111111"  # Luhn-valid test card
 

@@ -7,10 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import REPO_ROOT
 from governance_agents import RAW_VALUES
 from spine_project import make_project, run_cli
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = REPO_ROOT
 
 
 @pytest.mark.slow

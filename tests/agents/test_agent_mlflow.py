@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from agents.procs import AGENTS_DIR
+from mlflow_store import fresh_store
 
 from gatekit.agents import AgentOptions, resolve_agent
 from gatekit.agents.mlflow_model import MlflowModelAgent
@@ -25,7 +26,7 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from mlflow import MlflowClient
 
     root = tmp_path_factory.mktemp("mlflow-store")
-    uri = f"sqlite:///{root / 'mlflow.db'}"
+    uri = fresh_store(root / "mlflow.db")
     mp = pytest.MonkeyPatch()
     mp.setenv("MLFLOW_TRACKING_URI", uri)
     mp.chdir(root)

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from gatekit.errors import SinkError
-from gatekit.sinks.pr_comment import MARKER, upsert_comment
+from gatekit.sinks.pr_comment import MARKER, main, upsert_comment
 
 REPO = "acme/shop"
 TOKEN = "ghs_test_token_value"
@@ -164,7 +164,9 @@ def test_api_errors_are_one_line_without_the_token(github: tuple[FakeGitHub, str
         upsert_comment(api, "acme/shop/../x", 7, TOKEN, "summary")
 
 
-def test_module_entry_point_comments_on_a_pull_request(github: tuple[FakeGitHub, str], tmp_path: Path) -> None:
+def test_module_entry_point_comments_on_a_pull_request(
+    github: tuple[FakeGitHub, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     fake, api = github
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"pull_request": {"number": 7}}), encoding="utf-8")
@@ -176,13 +178,19 @@ def test_module_entry_point_comments_on_a_pull_request(github: tuple[FakeGitHub,
         "GITHUB_EVENT_PATH": str(event),
         "GITHUB_TOKEN": TOKEN,
     }
-    cmd = [sys.executable, "-m", "gatekit.sinks.pr_comment", "--verdict", str(verdict), "--exit-code", "2"]
-    for expected in ("created", "updated"):
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
-        assert proc.returncode == 0, proc.stderr
-        assert expected in proc.stdout and TOKEN not in proc.stdout + proc.stderr
+    argv = ["--verdict", str(verdict), "--exit-code", "2"]
+    # the real module entry point (as the action runs it) creates the comment ...
+    proc = subprocess.run(
+        [sys.executable, "-m", "gatekit.sinks.pr_comment", *argv], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "created" in proc.stdout and TOKEN not in proc.stdout + proc.stderr
+    # ... and the same ``main`` in process updates it in place
+    assert main(argv, env) == 0
+    out, err = capsys.readouterr()
+    assert "updated" in out and TOKEN not in out + err
     marked = _marked(fake)
     assert len(marked) == 1 and "gatekit exited 2 before writing a verdict" in marked[0]["body"]
     event.write_text(json.dumps({"push": {}}), encoding="utf-8")
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0 and "not a pull_request event" in proc.stdout
+    assert main(argv, env) == 0
+    assert "not a pull_request event" in capsys.readouterr().out

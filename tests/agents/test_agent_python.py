@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from pathlib import Path
 
 import pytest
+from conftest import TESTS_DIR
 
 from gatekit.agents import AgentOptions, resolve_agent
 from gatekit.errors import AgentError
 from gatekit.models import Case
 from gatekit.replay import ReplaySettings, replay
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(TESTS_DIR))
 
 
 def run_all(spec: str, cases: list[Case], **settings: float) -> list:

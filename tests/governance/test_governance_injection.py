@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import REPO_ROOT
 
 from gatekit.governance import injection
 from gatekit.governance.injection import (
@@ -27,7 +28,7 @@ from gatekit.governance.rules.injection import PromptInjectionRule
 from gatekit.governance.schema import PromptInjectionConfig
 from gatekit.models import Outcome
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = REPO_ROOT
 # the shared public data, found as benchmarks/injection_data.py finds it
 DATA = Path(os.environ.get("GATEKIT_SHARED_DATA") or REPO.parent / "shared" / "data")
 

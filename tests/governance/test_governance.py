@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import REPO_ROOT
+from spine_project import run_cli
 
 from gatekit.errors import PolicyError
 from gatekit.governance import load_policy, policy_from_dict, scan
@@ -18,7 +19,7 @@ from gatekit.governance.summary import summarise
 from gatekit.governance.traces import TraceFileError, filter_traces
 from gatekit.models import Outcome
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = REPO_ROOT
 
 
 def _policy(*rules: dict[str, Any]) -> Any:
@@ -527,9 +528,8 @@ def test_summarise_counts_rates_and_percentiles() -> None:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gatekit", *args], cwd=REPO, capture_output=True, text=True, timeout=60
-    )
+    """``gatekit ...`` from the repository root, in process (the console entry point, ``spine_project.run_cli``)."""
+    return run_cli(REPO, *args)
 
 
 @pytest.mark.slow

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import TESTS_DIR
 
 from gatekit.drift import DriftConfig, check_drift
 
-DATA = Path(__file__).resolve().parent / "data" / "azure-llm-trace"
+DATA = TESTS_DIR / "data" / "azure-llm-trace"
 CODE = DATA / "AzureLLMInferenceTrace_code.csv"
 CONV = DATA / "AzureLLMInferenceTrace_conv.csv"
 
