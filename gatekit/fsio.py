@@ -20,10 +20,19 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
+from typing import IO
 
 from gatekit.errors import ConfigError
 
 LOCK_FILE = ".gatekit.lock"
+
+
+def open_private_append(path: str | os.PathLike[str]) -> IO[str]:
+    """Open ``path`` for appending text (parents created, mode 0600 when new): logs that may hold context."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    return os.fdopen(fd, "a", encoding="utf-8")
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> Path:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 from pathlib import Path
 from typing import IO, Any
 
+from gatekit.fsio import open_private_append
 from gatekit.production.schema import make_row
 
 log = logging.getLogger(__name__)
@@ -34,9 +34,7 @@ class ProductionLogWriter:
 
     def _open(self) -> IO[str]:
         if self._handle is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            self._handle = os.fdopen(fd, "a", encoding="utf-8")
+            self._handle = open_private_append(self.path)
         return self._handle
 
     def write(self, **fields: Any) -> bool:

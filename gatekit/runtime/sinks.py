@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import queue
 import threading
 import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
+
+from gatekit.fsio import open_private_append
 
 log = logging.getLogger("gatekit.runtime")
 
@@ -36,10 +37,7 @@ class TraceSink:
 
     def _open(self) -> IO[str]:
         if self._handle is None:
-            path = Path(self.target)  # type: ignore[arg-type]
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            self._handle = os.fdopen(fd, "a", encoding="utf-8")
+            self._handle = open_private_append(Path(self.target))  # type: ignore[arg-type]
         return self._handle
 
     def write(self, record: dict[str, Any]) -> bool:

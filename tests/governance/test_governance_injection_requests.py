@@ -15,7 +15,7 @@ import pytest
 
 from gatekit.governance.injection import injection_score
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("GATEKIT_SHARED_DATA") or REPO.parent / "shared" / "data")
 
 # written for these tests (not the forms or slot values of benchmarks/injection_data.py's requests):
