@@ -188,6 +188,55 @@ def chi2_test(reference: Counter[str], production: Counter[str], *, min_expected
     }
 
 
+def chi2_pooled(
+    categories: list[str],
+    reference_counts: list[int],
+    production_counts: list[int],
+    pooled_reference: int,
+    pooled_production: int,
+    pooled_count: int,
+    min_expected: float,
+) -> dict[str, Any]:
+    """Chi-square test of homogeneity from counts an engine already pooled (kept categories, most frequent first).
+
+    Finishes ``pool_rare``'s rule on the small table: the pooled ``(other)`` column is kept when its
+    expected count reaches ``min_expected``, else merged into the least frequent kept category (never
+    down to one category). Same statistic, p-value and Cramér's V as ``chi2_test`` on the full counts.
+    """
+    from scipy.stats import chi2_contingency
+
+    kept = list(categories)
+    table = [[float(c) for c in reference_counts], [float(c) for c in production_counts]]
+    n_ref = sum(reference_counts) + pooled_reference
+    n_prod = sum(production_counts) + pooled_production
+    total = n_ref + n_prod
+    if pooled_count:
+        other = [float(pooled_reference), float(pooled_production)]
+        other_expected = (other[0] + other[1]) * min(n_ref, n_prod) / total
+        if other_expected < min_expected and len(kept) >= 2:
+            table[0][-1] += other[0]
+            table[1][-1] += other[1]
+            kept[-1] = OTHER
+        else:
+            kept.append(OTHER)
+            table[0].append(other[0])
+            table[1].append(other[1])
+    if len(kept) < 2:
+        statistic, p_value, dof = 0.0, 1.0, 0
+    else:
+        result = chi2_contingency(table, correction=False)
+        statistic, p_value, dof = float(result.statistic), float(result.pvalue), int(result.dof)
+    return {
+        "statistic": statistic,
+        "p_value": p_value,
+        "dof": dof,
+        "cramers_v": cramers_v_balanced(table[0], table[1]) if len(kept) >= 2 else 0.0,
+        "cramers_v_unweighted": math.sqrt(statistic / total) if total else 0.0,
+        "categories_tested": kept,
+        "table": table,
+    }
+
+
 def missing_rate_test(ref_missing: int, ref_rows: int, prod_missing: int, prod_rows: int) -> dict[str, Any]:
     """Compare the share of missing values: a 2 x 2 chi-square (missing / present), V as effect size."""
     from scipy.stats import chi2_contingency
