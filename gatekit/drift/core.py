@@ -422,7 +422,8 @@ def _test_features(
                     "plot": {"categories": cat.plot},
                 }
             )
-        if not spec.multi and (r_missing + p_missing) > 0 and r_rows and p_rows:
+        all_missing = r_missing == r_rows and p_missing == p_rows  # nothing to compare on either side
+        if not spec.multi and (r_missing + p_missing) > 0 and r_rows and p_rows and not all_missing:
             miss = stats.missing_rate_test(r_missing, r_rows, p_missing, p_rows)
             features.append(
                 {

@@ -37,7 +37,46 @@ _SCHEMA_TYPE = {c.name: c.type for c in COLUMNS}
 
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
+    for hint in (" Try setting", " Consider", " Possible fixes", " Original Line"):
+        text = text.split(hint)[0]  # DuckDB's option hints do not apply to gatekit's users
     return text[:400]
+
+
+def locate_jsonl_problem(paths: tuple[str, ...], types: dict[str, str]) -> str | None:
+    """``file:line: what`` for the first line DuckDB could not read (its own line numbers can be off), or None."""
+    import json
+
+    for path in paths:
+        try:
+            handle = open(path, encoding="utf-8")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            return f"{path}: cannot open ({exc})"
+        with handle:
+            try:
+                for number, line in enumerate(handle, start=1):
+                    if not line.strip():
+                        continue
+                    try:
+                        row = json.loads(line)
+                    except ValueError:
+                        return f"{path}:{number}: not valid JSON"
+                    if not isinstance(row, dict):
+                        return f"{path}:{number}: not a JSON object"
+                    for column, kind in types.items():
+                        value = row.get(column)
+                        if value is None:
+                            continue
+                        if kind == "DOUBLE" and (isinstance(value, bool) or not isinstance(value, int | float)):
+                            return f"{path}:{number}: field {column!r} must be a number or null"
+                        if kind == "VARCHAR" and not isinstance(value, str):
+                            return f"{path}:{number}: field {column!r} must be a string or null"
+                        if kind == "VARCHAR[]" and not (
+                            isinstance(value, list) and all(isinstance(v, str) for v in value)
+                        ):
+                            return f"{path}:{number}: field {column!r} must be a list of strings or null"
+            except UnicodeDecodeError:
+                return f"{path}: not UTF-8 text"
+    return None
 
 
 class DuckDBEngine:
@@ -64,6 +103,7 @@ class DuckDBEngine:
         self.small_side_max_distinct = small_side_max_distinct
         self._views = 0
         self._rows: dict[str, tuple[int, int]] = {}
+        self._sources: dict[str, tuple[FileSource, dict[str, str]]] = {}
 
     # --- plumbing -------------------------------------------------------------------------------------------
 
@@ -73,6 +113,11 @@ class DuckDBEngine:
         try:
             return self._con.execute(sql, params or {}).fetchall()
         except duckdb.Error as exc:
+            source = self._sources.get(where)
+            if source is not None and source[0].format == "jsonl":
+                found = locate_jsonl_problem(source[0].paths, source[1])
+                if found:
+                    raise DatasetError(f"{found}; fix or remove that line (see docs/production-log.md)") from None
             raise DatasetError(
                 f"{where or 'production data'}: DuckDB cannot read it ({_one_line(exc)}); fix or remove that file"
             ) from None
@@ -160,6 +205,7 @@ class DuckDBEngine:
         else:
             select.append(f"CAST(NULL AS DOUBLE) AS {TS_COLUMN}")
         reader = self._reader(source, types)
+        self._sources[where] = (source, types)
         view = self._view(f"SELECT {', '.join(select)} FROM {reader}", where)
         return FeatureTable(
             handle=view,
