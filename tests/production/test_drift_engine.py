@@ -32,7 +32,7 @@ def _ks(tmp: Path, a, b, shape: str) -> dict:
     x = [FeatureColumn("x", "numeric")]
     with DuckDBEngine(small_side_max_distinct=SHAPES[shape]) as engine:
         ref, prod = _tables(engine, tmp, {"x": np.asarray(a, float)}, {"x": np.asarray(b, float)}, x)
-        got = engine.compare_numeric(ref, prod, {"x": [0.0, 1.0, 2.0]})["x"].ks
+        got = engine.compare_numeric(ref, prod, ["x"], 50, 10)["x"].ks
     assert got.shape == shape
     return stats.ks_from_statistic(got.d, got.numerator, got.n_reference, got.n_production, sign=got.sign)
 
@@ -97,7 +97,7 @@ def test_chi_square_equals_scipy_on_the_pooled_table(tmp_path: Path) -> None:
     feature = [FeatureColumn("c", "categorical")]
     with DuckDBEngine() as engine:
         r, p = _tables(engine, tmp_path, {"c": ref}, {"c": prod}, feature)
-        summary = engine.categories(r, p, "c", 5.0, 15)
+        summary = engine.categories(r, p, ["c"], 5.0, 15)["c"]
     got = stats.chi2_pooled(
         summary.categories, summary.reference_counts, summary.production_counts,
         summary.pooled_reference, summary.pooled_production, summary.pooled_count, 5.0,
@@ -121,7 +121,7 @@ def test_multi_valued_categories_count_each_name(tmp_path: Path) -> None:
     prod = {"tools": [["a", "c"], ["b"], ["c"], None] * 50}
     with DuckDBEngine() as engine:
         r, p = _tables(engine, tmp_path, ref, prod, feature)
-        summary = engine.categories(r, p, "tools", 5.0, 15)
+        summary = engine.categories(r, p, ["tools"], 5.0, 15)["tools"]
     assert summary.n_reference == 150 and summary.n_production == 200
     pairs = zip(summary.reference_counts, summary.production_counts, strict=True)
     counts = dict(zip(summary.categories, pairs, strict=True))
@@ -138,3 +138,20 @@ def test_numeric_summary_counts_missing_and_non_finite(tmp_path: Path) -> None:
     assert summary.min == 1.0 and summary.max == 4.0 and summary.mean == 2.5
     assert summary.quantiles[0.5] == pytest.approx(np.quantile([1, 2, 3, 4], 0.5))
     assert summary.ecdf[0][0] == 1.0 and summary.ecdf[-1] == [4.0, 1.0]
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_plot_histograms_count_every_value_once(tmp_path: Path, shape: str) -> None:
+    rng = np.random.default_rng(11)
+    a, b = rng.normal(0, 1, 500).round(2), rng.normal(0.5, 1, 5000).round(3)
+    x = [FeatureColumn("x", "numeric")]
+    with DuckDBEngine(small_side_max_distinct=SHAPES[shape]) as engine:
+        ref, prod = _tables(engine, tmp_path, {"x": a}, {"x": b}, x)
+        got = engine.compare_numeric(ref, prod, ["x"], 50, 20)["x"]
+    assert sum(got.reference_bins) == 500 and sum(got.production_bins) == 5000
+    inner = np.asarray(got.edges[1:-1])
+    for values, counted in ((a, got.reference_bins), (b, got.production_bins)):
+        below = np.searchsorted(np.sort(values), inner, side="left")
+        assert counted == np.diff(np.concatenate(([0], below, [len(values)]))).tolist()
+    assert got.reference.n == 500 and got.production.n == 5000
+    assert got.production.ecdf[-1][1] <= 1.0 and got.reference.min == a.min() and got.production.max == b.max()
