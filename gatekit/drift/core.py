@@ -164,7 +164,7 @@ def compute_drift(cfg: DriftConfig, since_anchor: str = "newest") -> DriftResult
             without_ts = 0
             if cfg.since:
                 window = _window(engine, prod.table, cfg, since_anchor)
-                _, without_ts = engine.count_rows(prod.table)
+                without_ts = engine.count_rows(prod.table, timestamps=True)[1] or 0
                 prod.table = engine.restrict(prod.table, window["start_epoch_s"], window["end_epoch_s"])
             prod_rows, _ = engine.count_rows(prod.table)
             if prod_rows == 0:

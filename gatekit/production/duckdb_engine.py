@@ -98,11 +98,12 @@ class DuckDBEngine:
         self._con.execute(f"SET memory_limit = {q.literal(memory_limit)}")
         self._con.execute(f"SET temp_directory = {q.literal(temp_directory or self._tmp)}")
         self._con.execute("SET preserve_insertion_order = false")
+        self._con.execute("SET enable_progress_bar = false")
         if threads:
             self._con.execute(f"SET threads = {int(threads)}")
         self.small_side_max_distinct = small_side_max_distinct
         self._views = 0
-        self._rows: dict[str, tuple[int, int]] = {}
+        self._rows: dict[tuple[str, bool], tuple[int, int | None]] = {}
         self._sources: dict[str, tuple[FileSource, dict[str, str]]] = {}
 
     # --- plumbing -------------------------------------------------------------------------------------------
@@ -231,14 +232,21 @@ class DuckDBEngine:
         )
         return FeatureTable(view, table.features, table.present, table.label, table.has_timestamp, table.notes)
 
-    def count_rows(self, table: FeatureTable) -> tuple[int, int]:
-        """(rows, rows without a timestamp), cached per view."""
-        if table.handle not in self._rows:
-            row = self._run(
-                f"SELECT count(*), count(*) FILTER (WHERE {TS_COLUMN} IS NULL) FROM {table.handle}", where=table.label
-            )[0]
-            self._rows[table.handle] = (int(row[0]), int(row[1]))
-        return self._rows[table.handle]
+    def count_rows(self, table: FeatureTable, timestamps: bool = False) -> tuple[int, int | None]:
+        """(rows, rows without a timestamp or None when not asked), cached per view.
+
+        Without ``timestamps`` a Parquet source is counted from its footers alone (no scan).
+        """
+        key = (table.handle, timestamps)
+        if key not in self._rows:
+            if timestamps:
+                sql = f"SELECT count(*), count(*) FILTER (WHERE {TS_COLUMN} IS NULL) FROM {table.handle}"
+                row = self._run(sql, where=table.label)[0]
+                self._rows[key] = (int(row[0]), int(row[1]))
+            else:
+                row = self._run(f"SELECT count(*) FROM {table.handle}", where=table.label)[0]
+                self._rows[key] = (int(row[0]), None)
+        return self._rows[key]
 
     # --- numeric --------------------------------------------------------------------------------------------
 

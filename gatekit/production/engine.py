@@ -182,8 +182,8 @@ class Engine(Protocol):
         """The rows whose ``__ts`` lies in [start, end] (rows without a timestamp are left out)."""
         ...
 
-    def count_rows(self, table: FeatureTable) -> tuple[int, int]:
-        """(rows, rows without a timestamp)."""
+    def count_rows(self, table: FeatureTable, timestamps: bool = False) -> tuple[int, int | None]:
+        """(rows, rows without a timestamp); the second is None unless ``timestamps`` is asked for."""
         ...
 
     def numeric_summaries(self, table: FeatureTable, names: list[str], ecdf_points: int) -> dict[str, NumericSummary]:
