@@ -1,0 +1,672 @@
+"""``DuckDBEngine``: the default engine, DuckDB in-process — files, folders and globs read out of core.
+
+Each side becomes a view over ``read_parquet`` / ``read_json`` / ``read_csv`` (explicit column types
+from the production-log schema; only the columns the features need are read). The statistics are
+the SQL of ``gatekit.production.stats_sql``; per-side numeric summaries are one scan, KS and the
+plot's histograms one more scan of the large side, categories one group-by per feature. DuckDB runs
+with a memory limit (default 1 GB) and spills to a private temp folder, removed on ``close``.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import tempfile
+from typing import Any
+
+from gatekit.errors import DatasetError
+from gatekit.production import stats_sql as q
+from gatekit.production.engine import (
+    CATEGORICAL,
+    NUMERIC,
+    SUMMARY_LEVELS,
+    TS_COLUMN,
+    CategorySummary,
+    FeatureColumn,
+    FeatureTable,
+    FileSource,
+    KSStatistic,
+    NumericComparison,
+    NumericSummary,
+)
+from gatekit.production.schema import COLUMNS
+
+_SQL_TYPE = {"integer": "DOUBLE", "number": "DOUBLE", "string": "VARCHAR", "timestamp": "TIMESTAMPTZ"}
+_SCHEMA_TYPE = {c.name: c.type for c in COLUMNS}
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    for hint in (" Try setting", " Consider", " Possible fixes", " Original Line"):
+        text = text.split(hint)[0]  # DuckDB's option hints do not apply to gatekit's users
+    return text[:400]
+
+
+def locate_jsonl_problem(paths: tuple[str, ...], types: dict[str, str]) -> str | None:
+    """``file:line: what`` for the first line DuckDB could not read (its own line numbers can be off), or None."""
+    import json
+
+    for path in paths:
+        try:
+            handle = open(path, encoding="utf-8")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            return f"{path}: cannot open ({exc})"
+        with handle:
+            try:
+                for number, line in enumerate(handle, start=1):
+                    if not line.strip():
+                        continue
+                    try:
+                        row = json.loads(line)
+                    except ValueError:
+                        return f"{path}:{number}: not valid JSON"
+                    if not isinstance(row, dict):
+                        return f"{path}:{number}: not a JSON object"
+                    for column, kind in types.items():
+                        value = row.get(column)
+                        if value is None:
+                            continue
+                        if kind == "DOUBLE" and (isinstance(value, bool) or not isinstance(value, int | float)):
+                            return f"{path}:{number}: field {column!r} must be a number or null"
+                        if kind == "VARCHAR" and not isinstance(value, str):
+                            return f"{path}:{number}: field {column!r} must be a string or null"
+                        if kind == "VARCHAR[]" and not (
+                            isinstance(value, list) and all(isinstance(v, str) for v in value)
+                        ):
+                            return f"{path}:{number}: field {column!r} must be a list of strings or null"
+            except UnicodeDecodeError:
+                return f"{path}: not UTF-8 text"
+    return None
+
+
+class DuckDBEngine:
+    """The DuckDB engine (see ``gatekit.production.engine.Engine``)."""
+
+    name = "duckdb"
+
+    def __init__(
+        self,
+        memory_limit: str = "1GB",
+        threads: int | None = None,
+        temp_directory: str | None = None,
+        small_side_max_distinct: int = q.SMALL_SIDE_MAX_DISTINCT,
+    ) -> None:
+        import duckdb
+
+        self._tmp = tempfile.mkdtemp(prefix="gatekit-duckdb-")
+        self._con = duckdb.connect(":memory:")
+        self._con.execute(f"SET memory_limit = {q.literal(memory_limit)}")
+        self._con.execute(f"SET temp_directory = {q.literal(temp_directory or self._tmp)}")
+        self._con.execute("SET preserve_insertion_order = false")
+        self._con.execute("SET enable_progress_bar = false")
+        if threads:
+            self._con.execute(f"SET threads = {int(threads)}")
+        self.small_side_max_distinct = small_side_max_distinct
+        self._views = 0
+        self._rows: dict[tuple[str, bool], tuple[int, int | None]] = {}
+        self._sources: dict[str, tuple[FileSource, dict[str, str]]] = {}
+
+    # --- plumbing -------------------------------------------------------------------------------------------
+
+    def _run(self, sql: str, params: dict[str, Any] | None = None, where: str = "") -> list[tuple[Any, ...]]:
+        import duckdb
+
+        try:
+            return self._con.execute(sql, params or {}).fetchall()
+        except duckdb.Error as exc:
+            source = self._sources.get(where)
+            if source is not None and source[0].format == "jsonl":
+                found = locate_jsonl_problem(source[0].paths, source[1])
+                if found:
+                    raise DatasetError(f"{found}; fix or remove that line (see docs/production-log.md)") from None
+            raise DatasetError(
+                f"{where or 'production data'}: DuckDB cannot read it ({_one_line(exc)}); fix or remove that file"
+            ) from None
+
+    def _view(self, select: str, where: str) -> str:
+        self._views += 1
+        name = f"gk_v{self._views}"
+        self._run(f"CREATE OR REPLACE TEMP VIEW {name} AS {select}", where=where)
+        return name
+
+    def close(self) -> None:
+        """Close the connection and remove the spill folder."""
+        try:
+            self._con.close()
+        finally:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def __enter__(self) -> DuckDBEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- opening --------------------------------------------------------------------------------------------
+
+    def _reader(self, source: FileSource, types: dict[str, str]) -> str:
+        paths = "[" + ", ".join(q.literal(p) for p in source.paths) + "]"
+        if source.format == "parquet":
+            return f"read_parquet({paths}, union_by_name = true)"
+        if source.format == "csv":
+            typed = "{" + ", ".join(f"{q.literal(k)}: {q.literal(v)}" for k, v in types.items()) + "}"
+            return f"read_csv({paths}, header = true, union_by_name = true, types = {typed})"
+        columns = "{" + ", ".join(f"{q.literal(k)}: {q.literal(v)}" for k, v in types.items()) + "}"
+        return f"read_json({paths}, format = 'newline_delimited', columns = {columns})"
+
+    def _available(self, source: FileSource, where: str) -> dict[str, str]:
+        """Column name -> DuckDB type of the files (JSON Lines: every column is taken as present)."""
+        if source.format == "jsonl":
+            return {name: "" for name in set(source.columns.values()) | {source.timestamp or ""} if name}
+        paths = "[" + ", ".join(q.literal(p) for p in source.paths) + "]"
+        if source.format == "parquet":
+            reader = f"read_parquet({paths}, union_by_name = true)"
+        else:
+            reader = f"read_csv({paths}, header = true, union_by_name = true, all_varchar = true)"
+        rows = self._run(f"DESCRIBE SELECT * FROM {reader}", where=where)
+        return {str(r[0]): str(r[1]) for r in rows}
+
+    def open_files(self, source: FileSource, features: list[FeatureColumn]) -> FeatureTable:
+        """A view over the files with one column per feature and ``__ts``."""
+        where = source.label or (source.paths[0] if source.paths else "production")
+        available = self._available(source, where)
+        types: dict[str, str] = {}
+        select: list[str] = []
+        present: set[str] = set()
+        for feature in features:
+            column = source.columns.get(feature.name, feature.name)
+            if column in available:
+                present.add(feature.name)
+                if feature.kind == NUMERIC:
+                    types[column] = "DOUBLE"
+                    select.append(f"CAST({q.ident(column)} AS DOUBLE) AS {q.ident(feature.name)}")
+                elif feature.multi:
+                    types[column] = "VARCHAR[]"
+                    expr = q.ident(column)
+                    if source.format == "csv":  # a list in a CSV cell is JSON text
+                        types[column] = "VARCHAR"
+                        expr = f"CAST(json({expr}) AS VARCHAR[])"
+                    select.append(f"CAST({expr} AS VARCHAR[]) AS {q.ident(feature.name)}")
+                else:
+                    types[column] = "VARCHAR"
+                    select.append(f"CAST({q.ident(column)} AS VARCHAR) AS {q.ident(feature.name)}")
+            else:
+                kind = "DOUBLE" if feature.kind == NUMERIC else "VARCHAR[]" if feature.multi else "VARCHAR"
+                select.append(f"CAST(NULL AS {kind}) AS {q.ident(feature.name)}")
+        has_ts = bool(source.timestamp and source.timestamp in available)
+        if has_ts and source.timestamp:
+            ts = q.ident(source.timestamp)
+            kind = available.get(source.timestamp, "")
+            if source.timestamp == TS_COLUMN or kind in ("DOUBLE", "FLOAT", "BIGINT", "INTEGER"):
+                types[source.timestamp] = "DOUBLE"
+                select.append(f"CAST({ts} AS DOUBLE) AS {TS_COLUMN}")
+            else:
+                types[source.timestamp] = "TIMESTAMPTZ"
+                select.append(f"epoch(CAST({ts} AS TIMESTAMPTZ)) AS {TS_COLUMN}")
+        else:
+            select.append(f"CAST(NULL AS DOUBLE) AS {TS_COLUMN}")
+        reader = self._reader(source, types)
+        self._sources[where] = (source, types)
+        view = self._view(f"SELECT {', '.join(select)} FROM {reader}", where)
+        return FeatureTable(
+            handle=view,
+            features={f.name: f for f in features},
+            present=present,
+            label=where,
+            has_timestamp=has_ts,
+        )
+
+    # --- rows and windows -----------------------------------------------------------------------------------
+
+    def newest_timestamp(self, table: FeatureTable) -> float | None:
+        """The newest ``__ts`` (epoch seconds) or None."""
+        value = self._run(f"SELECT max({TS_COLUMN}) FROM {table.handle}", where=table.label)[0][0]
+        return None if value is None else float(value)
+
+    def restrict(self, table: FeatureTable, start_epoch_s: float, end_epoch_s: float) -> FeatureTable:
+        """A view of the rows with ``start <= __ts <= end``."""
+        view = self._view(
+            f"SELECT * FROM {table.handle} WHERE {TS_COLUMN} >= {float(start_epoch_s)!r} "
+            f"AND {TS_COLUMN} <= {float(end_epoch_s)!r}",
+            table.label,
+        )
+        return FeatureTable(view, table.features, table.present, table.label, table.has_timestamp, table.notes)
+
+    def count_rows(self, table: FeatureTable, timestamps: bool = False) -> tuple[int, int | None]:
+        """(rows, rows without a timestamp or None when not asked), cached per view.
+
+        Without ``timestamps`` a Parquet source is counted from its footers alone (no scan).
+        """
+        key = (table.handle, timestamps)
+        if key not in self._rows:
+            if timestamps:
+                sql = f"SELECT count(*), count(*) FILTER (WHERE {TS_COLUMN} IS NULL) FROM {table.handle}"
+                row = self._run(sql, where=table.label)[0]
+                self._rows[key] = (int(row[0]), int(row[1]))
+            else:
+                row = self._run(f"SELECT count(*) FROM {table.handle}", where=table.label)[0]
+                self._rows[key] = (int(row[0]), None)
+        return self._rows[key]
+
+    # --- numeric --------------------------------------------------------------------------------------------
+
+    def numeric_summaries(self, table: FeatureTable, names: list[str], ecdf_points: int) -> dict[str, NumericSummary]:
+        """One scan for all ``names``: counts, moments, quantiles (exact up to 1M rows, t-digest above)."""
+        if not names:
+            return {}
+        rows, _ = self.count_rows(table)
+        exact = rows <= q.EXACT_QUANTILE_MAX_ROWS
+        steps = max(ecdf_points, 2)
+        ecdf_levels = [i / (steps - 1) for i in range(steps)]
+        levels = list(SUMMARY_LEVELS) + ecdf_levels
+        row = self._run(q.numeric_summary_sql(table.handle, names, levels, exact), where=table.label)[0]
+        out: dict[str, NumericSummary] = {}
+        for i, name in enumerate(names):
+            base = 1 + 6 * i
+            n, non_finite, mean, low, high, quantiles = row[base : base + 6]
+            values = [float(v) for v in quantiles] if quantiles else []
+            summary_q = dict(zip(SUMMARY_LEVELS, values[: len(SUMMARY_LEVELS)], strict=False))
+            ecdf_x = values[len(SUMMARY_LEVELS) :]
+            ecdf: list[list[float]] = []
+            for level, x in zip(ecdf_levels, ecdf_x, strict=False):
+                if ecdf and ecdf[-1][0] == x:
+                    ecdf[-1][1] = max(level, 1.0 / max(int(n), 1))
+                    continue
+                ecdf.append([x, max(level, 1.0 / max(int(n), 1))])
+            out[name] = NumericSummary(
+                rows=int(row[0]),
+                n=int(n),
+                missing=int(row[0]) - int(n),
+                non_finite=int(non_finite),
+                mean=None if mean is None else float(mean),
+                min=None if low is None else float(low),
+                max=None if high is None else float(high),
+                quantiles=summary_q,
+                ecdf=ecdf,
+                exact_quantiles=exact,
+            )
+        return out
+
+    def _distinct(self, table: FeatureTable, name: str) -> list[tuple[float, int]] | None:
+        """Sorted distinct finite values with counts, or None when there are more than the small-side limit."""
+        rows = self._run(q.distinct_values_sql(table.handle, name, self.small_side_max_distinct), where=table.label)
+        if len(rows) > self.small_side_max_distinct:
+            return None
+        return [(float(v), int(c)) for v, c in rows]
+
+    def _boundary_scan(
+        self, table: FeatureTable, entries: list[tuple[str, list[float]]]
+    ) -> list[tuple[list[int], list[int], int]]:
+        """For each (column, boundaries): counts <= / < each boundary and the column's finite count."""
+        if not entries:
+            return []
+        sql = q.boundary_counts_sql(table.handle, [name for name, _ in entries])
+        params = {f"b{i}": bounds for i, (_, bounds) in enumerate(entries)}
+        row = self._run(sql, params, where=table.label)[0]
+        out = []
+        for i, (_, bounds) in enumerate(entries):
+            hist, exact = row[2 * i], row[2 * i + 1]
+            le, lt = q.cumulative_counts(bounds, hist, exact)
+            total = int(sum((hist or {}).values()))
+            out.append((le, lt, total))
+        return out
+
+    def compare_numeric(
+        self, reference: FeatureTable, production: FeatureTable, names: list[str], ecdf_points: int, bins: int
+    ) -> dict[str, NumericComparison]:
+        """Exact KS D, summaries and plot histograms; one scan of the large side for every small-side feature."""
+        import numpy as np
+
+        sides = {"reference": reference, "production": production}
+        ref_rows, prod_rows = self.count_rows(reference)[0], self.count_rows(production)[0]
+        small_name = "reference" if ref_rows <= prod_rows else "production"
+        large_name = "production" if small_name == "reference" else "reference"
+        small_table, large_table = sides[small_name], sides[large_name]
+        distinct = {name: self._distinct(small_table, name) for name in names}
+        fast = [name for name in names if distinct[name] is not None]
+        slow = [name for name in names if distinct[name] is None]
+        out: dict[str, NumericComparison] = {}
+        if fast:
+            small_sums = self.numeric_summaries(small_table, fast, ecdf_points)
+            bounds = {name: [v for v, _ in distinct[name] or []] for name in fast}
+            large = self._large_scan(large_table, fast, {n: bounds[n] or [0.0] for n in fast})
+            locate: list[tuple[str, float, float]] = []
+            for name in fast:
+                values = distinct[name] or []
+                le, lt, large_sum = large[name]
+                small_sum = small_sums[name]
+                if not values or not large_sum.n:  # nothing to compare on one side: the caller skips it
+                    ks = KSStatistic(math.nan, small_sum.n, large_sum.n, None, 1, "small_side")
+                    pair0 = {small_name: small_sum, large_name: large_sum}
+                    out[name] = NumericComparison(ks, pair0["reference"], pair0["production"], [0.0, 1.0], [], [])
+                    continue
+                found = _small_side_ks(values, le, lt, large_sum.n, small_is_reference=small_name == "reference")
+                large_sum.ecdf = _grid_ecdf(bounds[name], le, large_sum.n, ecdf_points)
+                large_sum.quantiles = _grid_quantiles(bounds[name], le, large_sum)
+                edges, small_bins, large_bins = _grid_histogram(values, le, lt, small_sum, large_sum, bins)
+                pair = {small_name: (small_sum, small_bins), large_name: (large_sum, large_bins)}
+                out[name] = NumericComparison(
+                    ks=found["ks"],
+                    reference=pair["reference"][0],
+                    production=pair["production"][0],
+                    edges=edges,
+                    reference_bins=pair["reference"][1],
+                    production_bins=pair["production"][1],
+                )
+                if found["between"] is not None:
+                    locate.append((name, *found["between"]))
+            if large_sum_rows(large) > q.EXACT_QUANTILE_MAX_ROWS:
+                # a large side: no extra scan for the location; D is attained just below ``hi`` (the small-side
+                # value the large side's ECDF approaches from the left), which is what the plot marks
+                for name, _, hi in locate:
+                    out[name].ks.location = hi
+                locate = []
+            if locate:  # D attained at the large side's last value below a boundary: find that value (one scan)
+                parts = []
+                for name, lo, hi in locate:
+                    x = q.clean_number(name)
+                    low = "" if math.isinf(lo) else f"{x} >= {lo!r} AND "
+                    parts.append(f"max({x}) FILTER (WHERE {low}{x} < {hi!r})")
+                row = self._run(f"SELECT {', '.join(parts)} FROM {large_table.handle}", where=large_table.label)[0]
+                for (name, _, _), value in zip(locate, row, strict=True):
+                    if value is not None:
+                        out[name].ks.location = float(value)
+        if slow:
+            sums = {side: self.numeric_summaries(table, slow, ecdf_points) for side, table in sides.items()}
+            cuts: dict[str, list[float]] = {}
+            for name in slow:
+                r, p = sums["reference"][name], sums["production"][name]
+                if r.n and p.n:
+                    lo, hi = min(r.quantiles[0.01], p.quantiles[0.01]), max(r.quantiles[0.99], p.quantiles[0.99])
+                else:
+                    lo, hi = 0.0, 1.0
+                if hi <= lo:
+                    pad = max(0.5, abs(lo) * 1e-9)
+                    lo, hi = lo - pad, hi + pad
+                t = np.linspace(0.0, 1.0, bins + 1)
+                cut = [float(v) for v in lo * (1.0 - t) + hi * t]
+                cut[0], cut[-1] = lo, hi
+                cuts[name] = cut
+            scans = {
+                side: self._boundary_scan(table, [(n, sorted(set(cuts[n][1:-1]))) for n in slow])
+                for side, table in sides.items()
+            }
+            for i, name in enumerate(slow):
+                inner = sorted(set(cuts[name][1:-1]))
+                r, p = sums["reference"][name], sums["production"][name]
+                if r.n and p.n:
+                    ks = self._merged_ks(reference, production, name)
+                else:
+                    ks = KSStatistic(math.nan, r.n, p.n, None, 1, "merged")
+                out[name] = NumericComparison(
+                    ks=ks,
+                    reference=r,
+                    production=p,
+                    edges=cuts[name],
+                    reference_bins=self._bins(cuts[name], inner, scans["reference"][i]),
+                    production_bins=self._bins(cuts[name], inner, scans["production"][i]),
+                )
+        return out
+
+    def _large_scan(
+        self, table: FeatureTable, names: list[str], bounds: dict[str, list[float]]
+    ) -> dict[str, tuple[list[int], list[int], NumericSummary]]:
+        """One scan: per feature the counts <= / < each boundary and the side's summary (quantiles filled later)."""
+        sql = q.large_side_sql(table.handle, names)
+        params = {f"b{i}": bounds[name] for i, name in enumerate(names)}
+        row = self._run(sql, params, where=table.label)[0]
+        rows = int(row[0])
+        out = {}
+        for i, name in enumerate(names):
+            n, non_finite, mean, low, high, hist, exact = row[1 + 7 * i : 8 + 7 * i]
+            le, lt = q.cumulative_counts(bounds[name], hist, exact)
+            summary = NumericSummary(
+                rows=rows,
+                n=int(n),
+                missing=rows - int(n),
+                non_finite=int(non_finite),
+                mean=None if mean is None else float(mean),
+                min=None if low is None else float(low),
+                max=None if high is None else float(high),
+                quantiles={},
+                ecdf=[],
+                exact_quantiles=False,
+            )
+            out[name] = (le, lt, summary)
+        return out
+
+    @staticmethod
+    def _bins(cut: list[float], inner: list[float], counted: tuple[list[int], list[int], int]) -> list[int]:
+        _, lt, total = counted
+        below = dict(zip(inner, lt, strict=True))
+        cuts = [below[e] for e in cut[1:-1]]
+        bounds = [0, *cuts, total]
+        return [max(0, bounds[j + 1] - bounds[j]) for j in range(len(bounds) - 1)]
+
+    def _merged_ks(self, reference: FeatureTable, production: FeatureTable, name: str) -> KSStatistic:
+        x = q.clean_number(name)
+        n_ref = int(self._run(f"SELECT count({x}) FROM {reference.handle}", where=reference.label)[0][0])
+        n_prod = int(self._run(f"SELECT count({x}) FROM {production.handle}", where=production.label)[0][0])
+        sql = q.merged_ks_sql(reference.handle, production.handle, name, n_ref, n_prod)
+        max_diff, min_diff, loc_max, loc_min, num_max, num_min = self._run(sql, where=production.label)[0]
+        max_s = float(max_diff)
+        min_s = min(max(-float(min_diff), 0.0), 1.0)
+        if min_s > max_s:
+            return KSStatistic(min_s, n_ref, n_prod, float(loc_min), -1, "merged", abs(int(num_min)))
+        return KSStatistic(max_s, n_ref, n_prod, float(loc_max), 1, "merged", abs(int(num_max)) if max_s else 0)
+
+    # --- categorical ----------------------------------------------------------------------------------------
+
+    def categories(
+        self, reference: FeatureTable, production: FeatureTable, names: list[str], min_expected: float, plot_top: int
+    ) -> dict[str, CategorySummary]:
+        """Counts per side in one grouping-sets scan, joined and pooled in DuckDB; only small tables return."""
+        if not names:
+            return {}
+        for side, table in (("ref", reference), ("prod", production)):
+            single = [n for n in names if not table.features[n].multi]
+            parts = []
+            if single:
+                inner = q.grouped_labels_sql(table.handle, single)
+                mapping = " ".join(f"WHEN {i} THEN {names.index(n)}" for i, n in enumerate(single))
+                parts.append(f"SELECT CASE f {mapping} END AS f, v, c FROM ({inner})")
+            parts += [q.grouped_list_sql(table.handle, n, names.index(n)) for n in names if table.features[n].multi]
+            self._run(
+                f"CREATE OR REPLACE TEMP TABLE gk_counts_{side} AS {' UNION ALL '.join(parts)}", where=table.label
+            )
+        ref_rows, prod_rows = self.count_rows(reference)[0], self.count_rows(production)[0]
+        out = {}
+        for index, name in enumerate(names):
+            multi = reference.features[name].multi
+            self._run(
+                "CREATE OR REPLACE TEMP TABLE gk_cat AS "
+                + q.joined_counts_sql("gk_counts_ref", "gk_counts_prod", index)
+            )
+            out[name] = self._pooled(name, multi, min_expected, plot_top, ref_rows, prod_rows, index)
+        self._run(
+            "DROP TABLE IF EXISTS gk_cat; DROP TABLE IF EXISTS gk_counts_ref; DROP TABLE IF EXISTS gk_counts_prod"
+        )
+        return out
+
+    def _pooled(
+        self, name: str, multi: bool, min_expected: float, plot_top: int, ref_rows: int, prod_rows: int, index: int
+    ) -> CategorySummary:
+        n_ref, n_prod = (int(v or 0) for v in self._run("SELECT sum(rc), sum(pc) FROM gk_cat")[0])
+        cats: list[str] = []
+        ref_counts: list[int] = []
+        prod_counts: list[int] = []
+        pooled_ref = pooled_prod = pooled_count = 0
+        plot: list[dict[str, Any]] = []
+        if n_ref and n_prod:
+            for v, rc, pc, kept in self._run(q.pooled_sql("gk_cat", n_ref, n_prod, min_expected)):
+                if kept == 1:
+                    cats.append(str(v))
+                    ref_counts.append(int(rc))
+                    prod_counts.append(int(pc))
+                else:
+                    pooled_ref, pooled_prod, pooled_count = int(rc), int(pc), -int(kept)
+            for v, rc, pc, rest in self._run(q.plot_sql("gk_cat", n_ref, n_prod, plot_top)):
+                if v is None:
+                    if rest:
+                        plot.append(
+                            {
+                                "category": f"(rest: {int(rest)} categories)",
+                                "reference": int(rc) / n_ref,
+                                "production": int(pc) / n_prod,
+                                "new": False,
+                            }
+                        )
+                    continue
+                plot.append(
+                    {"category": str(v), "reference": int(rc) / n_ref, "production": int(pc) / n_prod, "new": rc == 0}
+                )
+        one_sided: dict[str, tuple[list[str], int]] = {}
+        for side in ("new", "vanished"):
+            rows = self._run(q.one_sided_sql("gk_cat", side, q.NEW_NAMES_SHOWN))
+            one_sided[side] = ([str(r[0]) for r in rows], int(rows[0][1]) if rows else 0)
+        missing = {}
+        for side in ("ref", "prod"):
+            got = self._run(f"SELECT coalesce(sum(c), 0) FROM gk_counts_{side} WHERE f = {int(index)} AND v IS NULL")
+            missing[side] = 0 if multi else int(got[0][0])
+        return CategorySummary(
+            categories=cats,
+            reference_counts=ref_counts,
+            production_counts=prod_counts,
+            pooled_reference=pooled_ref,
+            pooled_production=pooled_prod,
+            pooled_count=pooled_count,
+            n_reference=n_ref,
+            n_production=n_prod,
+            reference_rows=ref_rows,
+            production_rows=prod_rows,
+            reference_missing=missing["ref"],
+            production_missing=missing["prod"],
+            new=one_sided["new"][0],
+            new_count=one_sided["new"][1],
+            vanished=one_sided["vanished"][0],
+            vanished_count=one_sided["vanished"][1],
+            plot=plot,
+        )
+
+
+def large_sum_rows(large: dict[str, tuple[list[int], list[int], NumericSummary]]) -> int:
+    """Rows of the large side (every entry of a large scan has the same)."""
+    return next(iter(large.values()))[2].rows if large else 0
+
+
+def _grid_ecdf(bounds: list[float], le: list[int], n: int, points: int) -> list[list[float]]:
+    """The large side's ECDF at the small side's values (exact there), thinned to ``points`` points."""
+    if not n or not bounds:
+        return []
+    step = max(1, math.ceil(len(bounds) / max(points, 2)))
+    picked = list(range(0, len(bounds), step))
+    if picked[-1] != len(bounds) - 1:
+        picked.append(len(bounds) - 1)
+    return [[bounds[k], le[k] / n] for k in picked]
+
+
+def _grid_quantiles(bounds: list[float], le: list[int], summary: NumericSummary) -> dict[float, float]:
+    """Quantiles of the large side on the small side's value grid: the first value whose ECDF reaches q."""
+    out: dict[float, float] = {}
+    n = summary.n
+    for level in SUMMARY_LEVELS:
+        value = summary.max
+        for b, count in zip(bounds, le, strict=True):
+            if n and count >= level * n:
+                value = b
+                break
+        if value is not None and summary.min is not None:
+            value = max(value, summary.min)
+        if value is not None:
+            out[level] = float(value)
+    return out
+
+
+def _grid_histogram(
+    values: list[tuple[float, int]],
+    le: list[int],
+    lt: list[int],
+    small: NumericSummary,
+    large: NumericSummary,
+    bins: int,
+) -> tuple[list[float], list[int], list[int]]:
+    """Plot bins whose inner edges are small-side values, so both sides' counts per bin are exact."""
+    import bisect
+
+    grid = [v for v, _ in values]
+    if not grid or not small.n or not large.n:
+        return [0.0, 1.0], [small.n], [large.n]
+    lo = min(small.quantiles.get(0.01, grid[0]), large.quantiles.get(0.01, grid[0]))
+    hi = max(small.quantiles.get(0.99, grid[-1]), large.quantiles.get(0.99, grid[-1]))
+    if hi <= lo:
+        pad = max(0.5, abs(lo) * 1e-9)
+        lo, hi = lo - pad, hi + pad
+    inner_idx: list[int] = []
+    for j in range(1, bins):
+        target = lo + (hi - lo) * j / bins
+        k = bisect.bisect_left(grid, target)
+        if k < len(grid) and grid[k] > lo and grid[k] < hi and (not inner_idx or k > inner_idx[-1]):
+            inner_idx.append(k)
+    edges = [lo, *(grid[k] for k in inner_idx), hi]
+    cum_small = [0]
+    for _, count in values:
+        cum_small.append(cum_small[-1] + count)
+    small_below = [0, *(cum_small[k] for k in inner_idx), small.n]  # small-side values < grid[k]
+    large_below = [0, *(lt[k] for k in inner_idx), large.n]
+    small_bins = [small_below[j + 1] - small_below[j] for j in range(len(edges) - 1)]
+    large_bins = [large_below[j + 1] - large_below[j] for j in range(len(edges) - 1)]
+    return [float(e) for e in edges], small_bins, large_bins
+
+
+def _small_side_ks(
+    small: list[tuple[float, int]], le: list[int], lt: list[int], n_large: int, *, small_is_reference: bool
+) -> dict[str, Any]:
+    """Exact D from the small side's values/counts and the large side's counts at those values.
+
+    Candidates, in increasing x: just below each small value v_k (the large side's last value in
+    [v_{k-1}, v_k), where the small ECDF is still at v_{k-1}'s level) and at v_k itself. Differences are
+    ``count / n`` in double precision, the ones scipy computes; D and its sign follow scipy's rule.
+    """
+    n_small = sum(c for _, c in small)
+    if n_small == 0 or n_large == 0:
+        return {"ks": KSStatistic(math.nan, 0, 0, None, 1, "small_side"), "between": None}
+    direction = 1.0 if small_is_reference else -1.0
+    best_max = best_min = None  # (diff, index of candidate)
+    candidates: list[tuple[float, float | None, tuple[float, float] | None, int]] = []  # diff, x, between, num
+    cum_small = 0
+    previous = -math.inf
+    for k, (value, count) in enumerate(small):
+        if lt[k] > (le[k - 1] if k else 0):  # some large-side value lies in [v_{k-1}, v_k)
+            diff = cum_small / n_small - lt[k] / n_large
+            num = cum_small * n_large - lt[k] * n_small
+            candidates.append((diff if direction > 0 else -diff, None, (previous, value), abs(num)))
+        cum_small += count
+        diff = cum_small / n_small - le[k] / n_large
+        num = cum_small * n_large - le[k] * n_small
+        candidates.append((diff if direction > 0 else -diff, value, None, abs(num)))
+        previous = value
+    if n_large > le[-1]:  # large-side values above the last small value (small ECDF = 1 there)
+        candidates.append((0.0, small[-1][0], None, 0))
+    for index, (diff, _, _, _) in enumerate(candidates):
+        if best_max is None or diff > best_max[0]:
+            best_max = (diff, index)
+        if best_min is None or diff < best_min[0]:
+            best_min = (diff, index)
+    assert best_max is not None and best_min is not None
+    max_s = best_max[0]
+    min_s = min(max(-best_min[0], 0.0), 1.0)
+    if min_s > max_s:
+        d, sign, index = min_s, -1, best_min[1]
+    else:
+        d, sign, index = max_s, 1, best_max[1]
+    _, location, between, numerator = candidates[index]
+    if d == 0.0:
+        numerator = 0
+    n_ref, n_prod = (n_small, n_large) if small_is_reference else (n_large, n_small)
+    if location is None and between is not None:
+        location = between[0] if math.isfinite(between[0]) else None
+    ks = KSStatistic(float(d), n_ref, n_prod, location, sign, "small_side", numerator)
+    return {"ks": ks, "between": between if candidates[index][2] is not None else None}
+
+
+__all__ = ["CATEGORICAL", "NUMERIC", "DuckDBEngine"]
