@@ -339,19 +339,22 @@ class SparkEngine:
         prod = production.handle.df.select(_clean(production.handle.cols[name]).alias("v")).where(
             F.col("v").isNotNull()
         )
-        n_ref, n_prod = ref.count(), prod.count()
-        if n_ref == 0 or n_prod == 0:
-            return KSStatistic(d=math.nan, n_reference=n_ref, n_production=n_prod, location=None, sign=0, shape="empty")
         for small, large, flip in ((ref, prod, False), (prod, ref, True)):
             rows = small.groupBy("v").count().orderBy("v").limit(SMALL_SIDE_MAX_DISTINCT + 1).collect()
             if len(rows) <= SMALL_SIDE_MAX_DISTINCT:
                 values = [float(r["v"]) for r in rows]
                 counts = [int(r["count"]) for r in rows]
-                n_small, n_large = (n_prod, n_ref) if flip else (n_ref, n_prod)
-                hi, lo = _small_side_ks(self.spark, values, counts, n_small, large, n_large)
+                n_small = sum(counts)
+                if n_small == 0:
+                    return _empty_ks(ref, prod)
+                hi, lo, n_large = _small_side_ks(values, counts, large)
+                if n_large == 0:
+                    return _empty_ks(ref, prod)
+                n_ref, n_prod = (n_large, n_small) if flip else (n_small, n_large)
                 if flip:  # F_small - F_large = -(F_ref - F_prod): the extremes swap
                     hi, lo = (-lo[0], lo[1], -lo[2]), (-hi[0], hi[1], -hi[2])
                 return _ks(hi, lo, n_ref, n_prod, "small_side")
+        n_ref, n_prod = ref.count(), prod.count()
         hi, lo = _merged_ks(ref, prod, n_ref, n_prod)
         return _ks(hi, lo, n_ref, n_prod, "merged")
 
@@ -543,24 +546,43 @@ def _plot(joined: Any, n_ref: int, n_prod: int, top: int) -> list[dict[str, Any]
     return plot
 
 
+def _empty_ks(ref: Any, prod: Any) -> KSStatistic:
+    """No finite value on a side: D is unknown (NaN), never 0."""
+    return KSStatistic(math.nan, ref.count(), prod.count(), None, 1, "empty")
+
+
 def _small_side_ks(
-    spark: Any, values: list[float], counts: list[int], n_small: int, large: Any, n_large: int
-) -> tuple[tuple[float, Any, int], tuple[float, Any, int]]:
-    """Max and min of F_small - F_large with their (first) locations, the small side's values as boundaries."""
+    values: list[float], counts: list[int], large: Any
+) -> tuple[tuple[float, Any, int], tuple[float, Any, int], int]:
+    """Max and min of F_small - F_large with their (first) locations, and the large side's count.
+
+    One pass over the large side: ``b`` = how many boundaries are <= x (binary search, ``Bucketizer``) and
+    ``b2`` = how many are >= x (the same on -x); x equals a boundary exactly when ``b + b2 = K + 1``. Grouped
+    by (b, equal): counts and the largest value, at most 2K + 1 rows.
+    """
     from pyspark.ml.feature import Bucketizer
     from pyspark.sql import functions as F
 
-    splits = [-math.inf, *values, math.inf]
-    bucketed = Bucketizer(splits=splits, inputCol="v", outputCol="b").transform(large)
-    per_bucket = {
-        int(row["b"]): (int(row["c"]), float(row["m"]))
-        for row in bucketed.groupBy("b").agg(F.count(F.lit(1)).alias("c"), F.max("v").alias("m")).collect()
-    }
-    boundaries = spark.createDataFrame([(v,) for v in values], "v double")
-    equal = {
-        float(row["v"]): int(row["c"])
-        for row in large.join(F.broadcast(boundaries), on="v").groupBy("v").agg(F.count(F.lit(1)).alias("c")).collect()
-    }
+    k_total = len(values)
+    n_small = sum(counts)
+    bucketizer = Bucketizer(
+        splitsArray=[[-math.inf, *values, math.inf], [-math.inf, *(-v for v in reversed(values)), math.inf]],
+        inputCols=["v", "neg"],
+        outputCols=["b", "b2"],
+    )
+    bucketed = bucketizer.transform(large.select("v", (-F.col("v")).alias("neg")))
+    grouped = bucketed.groupBy(F.col("b").cast("int").alias("b"), (F.col("b") + F.col("b2") == k_total + 1).alias("eq"))
+    per_bucket: dict[int, tuple[int, float]] = {}
+    equal: dict[int, int] = {}  # boundary index -> values of the large side equal to it
+    for row in grouped.agg(F.count(F.lit(1)).alias("c"), F.max("v").alias("m")).collect():
+        b, c, m = int(row["b"]), int(row["c"]), float(row["m"])
+        old_c, old_m = per_bucket.get(b, (0, -math.inf))
+        per_bucket[b] = (old_c + c, max(old_m, m))
+        if row["eq"]:
+            equal[b - 1] = c
+    n_large = sum(c for c, _ in per_bucket.values())
+    if n_large == 0:
+        return (math.nan, None, 0), (math.nan, None, 0), 0
     # (F_small - F_large, location, c_small * n_large - c_large * n_small): max and min, first (smallest) location
     best_max: tuple[float, Any, int] = (-math.inf, None, 0)
     best_min: tuple[float, Any, int] = (math.inf, None, 0)
@@ -573,7 +595,7 @@ def _small_side_ks(
         candidates = []
         if below_count and not (k > 0 and below_max == values[k - 1]):
             candidates.append((cum_small / n_small - lt / n_large, below_max, cum_small * n_large - lt * n_small))
-        le = lt + equal.get(value, 0)
+        le = lt + equal.get(k, 0)
         cum_small += counts[k]
         candidates.append((cum_small / n_small - le / n_large, value, cum_small * n_large - le * n_small))
         cum_large = lt
@@ -583,7 +605,7 @@ def _small_side_ks(
             if candidate[0] < best_min[0]:
                 best_min = candidate
     # above the last boundary the small side's ECDF is 1 and the large side's rises to 1: |diff| only shrinks
-    return best_max, best_min
+    return best_max, best_min, n_large
 
 
 def _ks(hi: tuple[float, Any, int], lo: tuple[float, Any, int], n_ref: int, n_prod: int, shape: str) -> KSStatistic:

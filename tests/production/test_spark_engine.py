@@ -279,3 +279,12 @@ def test_java_home_detection(monkeypatch, tmp_path):
     java.chmod(0o755)
     monkeypatch.setenv("PATH", str(java.parent))
     assert se.java_home() == str(tmp_path / "jdk")
+
+
+def test_ks_with_an_empty_side_is_unknown(engine, spark):
+    features = [FeatureColumn("x", NUMERIC)]
+    full = engine.open_dataframe(spark.createDataFrame([(1.0,), (2.0,)], "x double"), features, timestamp=None)
+    empty = engine.open_dataframe(spark.createDataFrame([(None,), (math.nan,)], "x double"), features, timestamp=None)
+    for a, b in ((full, empty), (empty, full)):
+        ks = engine.ks_statistic(a, b, "x")
+        assert math.isnan(ks.d) and ks.location is None  # unknown, never 0
