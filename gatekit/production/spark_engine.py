@@ -24,8 +24,9 @@ precision, as scipy computes it), so D is scipy's to the last bit:
   the sorted groups, the extreme differences taken with ``max(struct(diff, -x))`` (smallest x on ties,
   like scipy's ``argmax``).
 
-A session is passed in (``SparkEngine(session=spark)``) or started locally (``local[*]``, UI off) and then
-stopped on ``close``.
+A session is passed in (``SparkEngine(session=spark)``, ``get_engine("spark", session=spark)``), else the
+caller's active session is used; else one is started (the ``spark-submit`` master, or ``local[*]``) and stopped
+on ``close``. A session the engine did not start is never stopped.
 """
 
 from __future__ import annotations
@@ -80,17 +81,28 @@ def java_home() -> str | None:
 
 
 def local_session(app_name: str = "gatekit-drift", threads: str = "*") -> Any:
-    """Start (or reuse) a local Spark session: UI off, UTC session time zone, few shuffle partitions."""
-    home = java_home()
-    if home is None:
-        raise ConfigError("--engine spark needs Java 17+: install a JDK or set JAVA_HOME, or use --engine duckdb")
-    os.environ.setdefault("JAVA_HOME", home)
-    from pyspark.sql import SparkSession
+    """Start a Spark session: on the master ``spark-submit`` / ``SPARK_REMOTE`` configured, else ``local[threads]``.
 
+    The UI is off, the session time zone UTC and shuffles use few partitions (the data that reaches a
+    shuffle here is grouped counts). ConfigError (exit 2) when pyspark or Java is missing.
+    """
+    try:
+        from pyspark import SparkConf
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise ConfigError(
+            f"--engine spark needs pyspark ({exc}); pip install 'agent-gatekit[spark]', or use --engine duckdb"
+        ) from None
+    builder = SparkSession.builder.appName(app_name)
+    if not os.environ.get("SPARK_REMOTE"):
+        home = java_home()
+        if home is None:
+            raise ConfigError("--engine spark needs Java 17+: install a JDK or set JAVA_HOME, or use --engine duckdb")
+        os.environ.setdefault("JAVA_HOME", home)
+        if not SparkConf().contains("spark.master"):
+            builder = builder.master(f"local[{threads}]")
     return (
-        SparkSession.builder.master(f"local[{threads}]")
-        .appName(app_name)
-        .config("spark.ui.enabled", "false")
+        builder.config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.sql.session.timeZone", "UTC")
         .getOrCreate()
@@ -111,6 +123,13 @@ class SparkEngine:
     name = "spark"
 
     def __init__(self, session: Any = None, persist: bool = True) -> None:
+        if session is None:
+            try:
+                from pyspark.sql import SparkSession
+
+                session = SparkSession.getActiveSession()  # a Python caller's session is used, never stopped
+            except ImportError:
+                session = None
         self._owns_session = session is None
         self.spark = session if session is not None else local_session()
         self._persist = persist

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -178,8 +179,12 @@ def test_same_d_and_p_as_duckdb(engine, tables, data):
         g, w = got[name], want[name]
         assert (g.ks.d, g.ks.n_reference, g.ks.n_production) == (w.ks.d, w.ks.n_reference, w.ks.n_production)
         assert (g.ks.sign, g.ks.location) == (w.ks.sign, w.ks.location)
-        p_spark = stats.kstwo.sf(g.ks.d, round(g.ks.n_reference * g.ks.n_production / (g.ks.n_reference + g.ks.n_production)))
-        p_duck = stats.kstwo.sf(w.ks.d, round(w.ks.n_reference * w.ks.n_production / (w.ks.n_reference + w.ks.n_production)))
+        p_spark = stats.kstwo.sf(
+            g.ks.d, round(g.ks.n_reference * g.ks.n_production / (g.ks.n_reference + g.ks.n_production))
+        )
+        p_duck = stats.kstwo.sf(
+            w.ks.d, round(w.ks.n_reference * w.ks.n_production / (w.ks.n_reference + w.ks.n_production))
+        )
         assert p_spark == p_duck
         assert g.reference_bins == w.reference_bins and g.production_bins == w.production_bins
     expected = stats.ks_2samp(data["ref"]["latency"], data["prod"]["latency"])
@@ -190,7 +195,14 @@ def test_same_d_and_p_as_duckdb(engine, tables, data):
     got_sum = engine.numeric_summaries(prod, ["latency_ms", "input_chars"], 50)
     for name in got_sum:
         g, w = got_sum[name], want_sum[name]
-        assert (g.rows, g.n, g.missing, g.non_finite, g.min, g.max) == (w.rows, w.n, w.missing, w.non_finite, w.min, w.max)
+        assert (g.rows, g.n, g.missing, g.non_finite, g.min, g.max) == (
+            w.rows,
+            w.n,
+            w.missing,
+            w.non_finite,
+            w.min,
+            w.max,
+        )
         assert g.mean == pytest.approx(w.mean, rel=1e-12)
         assert g.quantiles == pytest.approx(w.quantiles, rel=1e-12)
         assert [x for x, _ in g.ecdf] == pytest.approx([x for x, _ in w.ecdf], rel=1e-12)
@@ -230,7 +242,10 @@ def test_categories_against_counter(engine, tables, data):
         assert (r, p) == (rc[cat], pc[cat])
     tools = engine.categories(ref, prod, "tool_names", 5.0, 10)
     flat = Counter(t for row in data["prod"]["tools"] for t in row)
-    assert tools.n_production == sum(flat.values()) and dict(zip(tools.categories, tools.production_counts)) == flat
+    assert (
+        tools.n_production == sum(flat.values())
+        and dict(zip(tools.categories, tools.production_counts, strict=True)) == flat
+    )
 
 
 def test_rows_time_window_and_restrict(engine, tables):
@@ -288,3 +303,98 @@ def test_ks_with_an_empty_side_is_unknown(engine, spark):
     for a, b in ((full, empty), (empty, full)):
         ks = engine.ks_statistic(a, b, "x")
         assert math.isnan(ks.d) and ks.location is None  # unknown, never 0
+
+
+# --- gatekit drift --engine spark, end to end -------------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _production_log(path: Path, rng: np.random.Generator, n: int, shift: float, roles: list[str]) -> None:
+    from gatekit.production.schema import COLUMN_NAMES, arrow_schema
+
+    columns: dict[str, list] = {name: [None] * n for name in COLUMN_NAMES}
+    columns["schema_version"] = [1] * n
+    columns["request_id"] = [f"r{i}" for i in range(n)]
+    columns["latency_ms"] = [float(v) for v in np.round(rng.lognormal(6.0 + shift, 0.4, n), 0)]
+    columns["input_chars"] = [int(v) for v in rng.integers(5, 60, n)]
+    columns["role"] = [roles[i % len(roles)] for i in range(n)]
+    columns["tool_names"] = [["search"] * (i % 3) for i in range(n)]
+    columns["timestamp"] = [datetime.fromtimestamp(1_796_000_000 + i, UTC) for i in range(n)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.table(columns, schema=arrow_schema()), path)
+
+
+@pytest.fixture(scope="module")
+def logs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("drift-logs")
+    rng = np.random.default_rng(7)
+    _production_log(folder / "reference.parquet", rng, 500, 0.0, ["support", "sales"])
+    _production_log(folder / "prod" / "part-0.parquet", rng, 1500, 0.25, ["support", "sales", "ops"])
+    _production_log(folder / "prod" / "part-1.parquet", rng, 1500, 0.25, ["support", "sales", "ops"])
+    return folder
+
+
+def _drift_args(folder: Path, production: str, engine: str, out: str) -> list[str]:
+    return [
+        "drift", "--reference", str(folder / "reference.parquet"), "--production", production,
+        "--numeric", "latency_ms", "--numeric", "input_chars", "--categorical", "role",
+        "--engine", engine, "--out", str(folder / out), "--no-mlflow", "--json",
+    ]  # fmt: skip
+
+
+def _features(summary: dict) -> dict[str, dict]:
+    return {f["name"]: f for f in summary["features"]}
+
+
+def test_cli_drift_engine_spark_in_a_subprocess_matches_duckdb(logs):
+    import json
+    import subprocess
+    import sys
+
+    from typer.testing import CliRunner
+
+    from gatekit.cli import app
+
+    duck = CliRunner().invoke(app, _drift_args(logs, str(logs / "prod" / "*.parquet"), "duckdb", "out-duck"))
+    assert duck.exit_code == 1, duck.output
+    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "gatekit", *_drift_args(logs, str(logs / "prod" / "*.parquet"), "spark", "out-spark")],
+        cwd=logs, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    spark_summary = json.loads(proc.stdout[proc.stdout.index("{") :])
+    duck_summary = json.loads(duck.stdout[duck.stdout.index("{") :])
+    assert spark_summary["engine"] == "spark" and duck_summary["engine"] == "duckdb"
+    assert spark_summary["drift"] is True and spark_summary["production_rows"] == 3000
+    got, want = _features(spark_summary), _features(duck_summary)
+    assert got.keys() == want.keys() == {"latency_ms", "input_chars", "role"}
+    for name in got:
+        for key in ("effect_size", "p_value", "q_value", "drifted", "n_reference", "n_production"):
+            assert got[name][key] == want[name][key], (name, key)
+    report = json.loads((logs / "out-spark" / "drift.json").read_text())
+    assert (logs / "out-spark" / "drift.html").is_file() and report["drift"] is True
+
+
+def test_cli_drift_spark_table_uses_the_callers_session(spark, logs):
+    """``--production spark-table:<name>``: the in-process CLI finds the caller's active session and reads the table."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from gatekit.cli import app
+
+    spark.read.parquet(str(logs / "prod")).write.mode("overwrite").saveAsTable("prod_requests")
+    result = CliRunner().invoke(app, _drift_args(logs, "spark-table:prod_requests", "spark", "out-table"))
+    assert result.exit_code == 1, result.output
+    summary = json.loads(result.stdout[result.stdout.index("{") :])
+    duck = CliRunner().invoke(app, _drift_args(logs, str(logs / "prod" / "*.parquet"), "duckdb", "out-duck2"))
+    want = _features(json.loads(duck.stdout[duck.stdout.index("{") :]))
+    for name, feature in _features(summary).items():
+        assert (feature["effect_size"], feature["p_value"]) == (want[name]["effect_size"], want[name]["p_value"])
+    assert not spark.sparkContext._jsc.sc().isStopped()  # the caller's session is not stopped
+    bad = CliRunner().invoke(app, _drift_args(logs, "spark-table:prod_requests", "duckdb", "out-bad"))
+    assert bad.exit_code == 2 and "needs --engine spark" in bad.output
+    missing = CliRunner().invoke(app, _drift_args(logs, "spark-table:no_such_table", "spark", "out-missing"))
+    assert missing.exit_code == 2 and "no such table" in missing.output
