@@ -70,14 +70,17 @@ def table_of(spec: str) -> str:
 
 
 def java_home() -> str | None:
-    """The Java installation Spark will use: ``JAVA_HOME``, else the one ``java`` on PATH resolves to, else None."""
+    """The Java Spark will use: a valid ``JAVA_HOME``, else the ``java`` on PATH, else a JDK in /usr/lib/jvm, else None."""
     home = os.environ.get("JAVA_HOME")
     if home and os.path.exists(os.path.join(home, "bin", "java")):
         return home
     java = shutil.which("java")
-    if java is None:
-        return None
-    return os.path.dirname(os.path.dirname(os.path.realpath(java)))
+    if java is not None:
+        return os.path.dirname(os.path.dirname(os.path.realpath(java)))
+    import glob
+
+    found = sorted(glob.glob("/usr/lib/jvm/*/bin/java"), key=lambda p: ("17" not in p and "21" not in p, p))
+    return os.path.dirname(os.path.dirname(found[0])) if found else None
 
 
 def local_session(app_name: str = "gatekit-drift", threads: str = "*") -> Any:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
@@ -228,3 +229,30 @@ def test_experiment_by_id_and_bad_inputs(store, tmp_path):
         spill_traces("mlflow:empty", tmp_path, tracking_uri=store["uri"], since="1h", since_anchor="now")
     with pytest.raises(ConfigError, match="--since"):
         spill_traces("mlflow:busy", tmp_path, tracking_uri=store["uri"], since="soon")
+
+
+def test_gatekit_drift_reads_mlflow_traces(store, tmp_path):
+    """``gatekit drift --production mlflow:<experiment> --since 7d``: the traces in the window against a reference."""
+    import json
+
+    from scipy import stats
+    from typer.testing import CliRunner
+
+    from gatekit.cli import app
+
+    reference = spill_traces("mlflow:busy", tmp_path / "ref", tracking_uri=store["uri"])  # all 23 traces
+    args = [
+        "drift", "--reference", str(reference.path), "--production", "mlflow:busy", "--since", "7d",
+        "--tracking-uri", store["uri"], "--numeric", "latency_ms", "--numeric", "input_chars",
+        "--out", str(tmp_path / "out"), "--no-mlflow", "--json",
+    ]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout[result.stdout.index("{") :])
+    assert summary["production_rows"] == 20 and summary["reference_rows"] == 23 and summary["drift"] is False
+    latency = {f["name"]: f for f in summary["features"]}["latency_ms"]
+    expected = stats.ks_2samp(np.arange(1, 24, dtype=float), np.arange(4, 24, dtype=float))
+    assert latency["effect_size"] == pytest.approx(expected.statistic, abs=1e-4)  # 3/23, rounded in the report
+    assert latency["p_value"] == pytest.approx(expected.pvalue, rel=1e-3)
+    missing = CliRunner().invoke(app, [*args[:4], "mlflow:nope", *args[5:]])
+    assert missing.exit_code == 2 and "no experiment of that name" in missing.output
