@@ -104,12 +104,16 @@ def local_session(app_name: str = "gatekit-drift", threads: str = "*") -> Any:
         os.environ.setdefault("JAVA_HOME", home)
         if not SparkConf().contains("spark.master"):
             builder = builder.master(f"local[{threads}]")
-    return (
+    session = (
         builder.config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.sql.session.timeZone", "UTC")
         .getOrCreate()
     )
+    if not os.environ.get("SPARK_REMOTE"):
+        session.sparkContext.setLogLevel("ERROR")  # the CLI prints one summary, not Spark's warnings
+    return session
 
 
 @dataclass
@@ -118,6 +122,7 @@ class _Handle:
 
     df: Any
     cols: dict[str, str]
+    rows: tuple[int, int] | None = None  # (rows, rows without a timestamp), counted once
 
 
 class SparkEngine:
@@ -268,8 +273,11 @@ class SparkEngine:
         """(rows, rows without a timestamp)."""
         from pyspark.sql import functions as F
 
-        row = table.handle.df.agg(F.count(F.lit(1)), F.count_if(F.col(TS_COLUMN).isNull())).first()
-        return int(row[0]), int(row[1])
+        handle = table.handle
+        if handle.rows is None:
+            row = handle.df.agg(F.count(F.lit(1)), F.count_if(F.col(TS_COLUMN).isNull())).first()
+            handle.rows = (int(row[0]), int(row[1]))
+        return handle.rows
 
     # --- numeric features ------------------------------------------------------------------------------------
 
@@ -280,32 +288,28 @@ class SparkEngine:
         if not names:
             return {}
         df = table.handle.df
-        parts = [F.count(F.lit(1)).alias("rows")]
+        rows, _ = self.count_rows(table)
+        exact = rows <= EXACT_QUANTILE_MAX_ROWS
+        steps = max(ecdf_points, 2)
+        ecdf_levels = [k / (steps - 1) for k in range(steps)]
+        levels = [float(v) for v in SUMMARY_LEVELS] + ecdf_levels
+        parts = []
         for i, name in enumerate(names):
             raw, x = F.col(table.handle.cols[name]), _clean(table.handle.cols[name])
+            q = F.percentile(x, levels) if exact else F.percentile_approx(x, levels, _APPROX_ACCURACY)
             parts += [
                 F.count(x).alias(f"n{i}"),
                 F.count_if(raw.isNotNull() & (F.isnan(raw) | raw.isin(math.inf, -math.inf))).alias(f"nf{i}"),
                 F.avg(x).alias(f"mean{i}"),
                 F.min(x).alias(f"min{i}"),
                 F.max(x).alias(f"max{i}"),
+                q.alias(f"q{i}"),
             ]
         first = df.agg(*parts).first()
-        rows = int(first["rows"])
-        exact = rows <= EXACT_QUANTILE_MAX_ROWS
-        steps = max(ecdf_points, 2)
-        ecdf_levels = [k / (steps - 1) for k in range(steps)]
-        levels = [float(v) for v in SUMMARY_LEVELS] + ecdf_levels
-        q_parts = []
-        for i, name in enumerate(names):
-            x = _clean(table.handle.cols[name])
-            q = F.percentile(x, levels) if exact else F.percentile_approx(x, levels, _APPROX_ACCURACY)
-            q_parts.append(q.alias(f"q{i}"))
-        quantiles = df.agg(*q_parts).first()
         out: dict[str, NumericSummary] = {}
         for i, name in enumerate(names):
             n = int(first[f"n{i}"])
-            values = [float(v) for v in quantiles[f"q{i}"] or []] if n else []
+            values = [float(v) for v in first[f"q{i}"] or []] if n else []
             out[name] = NumericSummary(
                 rows=rows,
                 n=n,
@@ -402,16 +406,19 @@ class SparkEngine:
         pooled: Any = (0, 0, 0)
         plot: list[dict[str, Any]] = []
         try:
-            totals = joined.agg(F.sum("rc"), F.sum("pc")).first()
+            totals = joined.agg(
+                F.sum("rc"), F.sum("pc"), F.count(F.lit(1)), F.count_if(F.col("rc") == 0), F.count_if(F.col("pc") == 0)
+            ).first()
             n_ref, n_prod = int(totals[0] or 0), int(totals[1] or 0)
+            n_categories, new_count, vanished_count = int(totals[2]), int(totals[3]), int(totals[4])
             if n_ref and n_prod:
                 smaller, total = min(n_ref, n_prod), n_ref + n_prod
                 keep = (F.col("rc") + F.col("pc")) * F.lit(smaller) / F.lit(total) >= F.lit(float(min_expected))
                 kept = joined.where(keep).orderBy((F.col("rc") + F.col("pc")).desc(), F.col("v")).collect()
                 pooled = joined.where(~keep).agg(F.sum("rc"), F.sum("pc"), F.count(F.lit(1))).first()
-                plot = _plot(joined, n_ref, n_prod, plot_top)
-            new, new_count = _one_sided(joined, "new")
-            vanished, vanished_count = _one_sided(joined, "vanished")
+                plot = _plot(joined, n_ref, n_prod, n_categories, plot_top)
+            new = _one_sided(joined, F.col("rc") == 0) if new_count else []
+            vanished = _one_sided(joined, F.col("pc") == 0) if vanished_count else []
         finally:
             joined.unpersist()
         return CategorySummary(
@@ -538,16 +545,12 @@ def _labels(df: Any, col: str, multi: bool) -> Any:
     return df.select(value.alias("v")).where(F.col("v").isNotNull() & (F.col("v") != ""))
 
 
-def _one_sided(joined: Any, side: str) -> tuple[list[str], int]:
-    from pyspark.sql import functions as F
-
-    cond = F.col("rc") == 0 if side == "new" else F.col("pc") == 0
-    rows = joined.where(cond)
-    names = [row["v"] for row in rows.orderBy("v").limit(NEW_NAMES_SHOWN).collect()]
-    return names, rows.count() if len(names) >= NEW_NAMES_SHOWN else len(names)
+def _one_sided(joined: Any, condition: Any) -> list[str]:
+    """Up to ``NEW_NAMES_SHOWN`` category names (sorted) that meet ``condition`` (seen on one side only)."""
+    return [str(row["v"]) for row in joined.where(condition).orderBy("v").limit(NEW_NAMES_SHOWN).collect()]
 
 
-def _plot(joined: Any, n_ref: int, n_prod: int, top: int) -> list[dict[str, Any]]:
+def _plot(joined: Any, n_ref: int, n_prod: int, n_categories: int, top: int) -> list[dict[str, Any]]:
     """The ``top`` categories by summed share (shares per side), then the rest summed, as the DuckDB engine."""
     from pyspark.sql import functions as F
 
@@ -557,7 +560,7 @@ def _plot(joined: Any, n_ref: int, n_prod: int, top: int) -> list[dict[str, Any]
         {"category": str(r["v"]), "reference": r["rc"] / n_ref, "production": r["pc"] / n_prod, "new": r["rc"] == 0}
         for r in head
     ]
-    rest_count = joined.count() - len(head)
+    rest_count = n_categories - len(head)
     if rest_count > 0:
         rest_ref = n_ref - sum(int(r["rc"]) for r in head)
         rest_prod = n_prod - sum(int(r["pc"]) for r in head)
