@@ -355,6 +355,12 @@ class DuckDBEngine:
                 )
                 if found["between"] is not None:
                     locate.append((name, *found["between"]))
+            if large_sum_rows(large) > q.EXACT_QUANTILE_MAX_ROWS:
+                # a large side: no extra scan for the location; D is attained just below ``hi`` (the small-side
+                # value the large side's ECDF approaches from the left), which is what the plot marks
+                for name, _, hi in locate:
+                    out[name].ks.location = hi
+                locate = []
             if locate:  # D attained at the large side's last value below a boundary: find that value (one scan)
                 parts = []
                 for name, lo, hi in locate:
@@ -541,6 +547,11 @@ class DuckDBEngine:
             vanished_count=one_sided["vanished"][1],
             plot=plot,
         )
+
+
+def large_sum_rows(large: dict[str, tuple[list[int], list[int], NumericSummary]]) -> int:
+    """Rows of the large side (every entry of a large scan has the same)."""
+    return next(iter(large.values()))[2].rows if large else 0
 
 
 def _grid_ecdf(bounds: list[float], le: list[int], n: int, points: int) -> list[list[float]]:
