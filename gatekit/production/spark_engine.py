@@ -396,9 +396,11 @@ class SparkEngine:
                     continue
                 found = _small_side_ks(values, le, lt, large_sum.n, small_is_reference=small_name == "reference")
                 if found["between"] is not None:  # attained at the large side's last value below a boundary
-                    below = bucket_max.get(bounds[name].index(found["between"][1]))
-                    if below is not None:
-                        found["ks"].location = below
+                    hi = found["between"][1]
+                    below = bucket_max.get(bounds[name].index(hi))
+                    # that value (scipy's location) is known here at no cost; above EXACT_QUANTILE_MAX_ROWS rows
+                    # the DuckDB engine reports the boundary instead (it saves a scan), and so does this one
+                    found["ks"].location = hi if large_sum.rows > EXACT_QUANTILE_MAX_ROWS or below is None else below
                 large_sum.ecdf = _grid_ecdf(bounds[name], le, large_sum.n, ecdf_points)
                 large_sum.quantiles = _grid_quantiles(bounds[name], le, large_sum)
                 edges, small_bins, large_bins = _grid_histogram(values, le, lt, small_sum, large_sum, bins)
