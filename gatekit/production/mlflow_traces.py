@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from gatekit.errors import ConfigError, DatasetError, SinkError
-from gatekit.production.schema import COLUMN_NAMES, arrow_schema, input_features, make_row
+from gatekit.production.schema import COLUMN_NAMES, RowError, arrow_schema, input_features, make_row
 
 PREFIX = "mlflow:"
 PAGE_SIZE = 500
@@ -365,7 +365,10 @@ def _write_pages(client: Any, experiment_id: str, filter_string: str | None, pag
                 if state in ("IN_PROGRESS", "STATE_UNSPECIFIED"):
                     spill.skipped_in_progress += 1
                     continue
-                buffer.append(trace_to_row(trace))
+                try:
+                    buffer.append(trace_to_row(trace))
+                except RowError as exc:  # a value the row format refuses: fail closed, naming the trace
+                    raise DatasetError(f"MLflow trace {trace.info.trace_id}: {exc}; fix that trace's tags") from None
                 spill.rows += 1
             if len(buffer) >= ROW_GROUP_ROWS:
                 flush()
