@@ -32,13 +32,15 @@ on ``close``. A session the engine did not start is never stopped.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from gatekit.errors import ConfigError, DatasetError
+from gatekit.errors import ConfigError, DatasetError, GatekitError
 from gatekit.production.engine import (
     NUMERIC,
     SUMMARY_LEVELS,
@@ -115,6 +117,24 @@ def local_session(app_name: str = "gatekit-drift", threads: str = "*") -> Any:
     if not os.environ.get("SPARK_REMOTE"):
         session.sparkContext.setLogLevel("ERROR")  # the CLI prints one summary, not Spark's warnings
     return session
+
+
+def _fails_closed(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn a Spark failure inside an engine method into a DatasetError naming the data (exit 2, one line)."""
+
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except GatekitError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - py4j / pyspark errors have no common base worth naming
+            labels = [a.label for a in args if isinstance(a, FeatureTable)] or ["production data"]
+            raise DatasetError(
+                f"{' vs '.join(labels)}: Spark failed in {method.__name__} ({_first_line(exc)}); check the data"
+            ) from None
+
+    return wrapper
 
 
 @dataclass
@@ -244,7 +264,10 @@ class SparkEngine:
             has_ts = True
         else:
             exprs.append(F.lit(None).cast("double").alias(TS_COLUMN))
-        projected = df.select(*exprs)
+        try:
+            projected = df.select(*exprs)
+        except Exception as exc:  # noqa: BLE001 - a column Spark cannot cast (e.g. a struct as a number)
+            raise DatasetError(f"{label}: Spark cannot read the feature columns ({_first_line(exc)})") from None
         if self._persist:
             from pyspark import StorageLevel
 
@@ -260,6 +283,7 @@ class SparkEngine:
 
     # --- rows and time windows -----------------------------------------------------------------------------
 
+    @_fails_closed
     def newest_timestamp(self, table: FeatureTable) -> float | None:
         """The newest ``__ts`` (epoch seconds), None when no row has one."""
         from pyspark.sql import functions as F
@@ -281,6 +305,7 @@ class SparkEngine:
             notes=dict(table.notes),
         )
 
+    @_fails_closed
     def count_rows(self, table: FeatureTable, timestamps: bool = False) -> tuple[int, int | None]:
         """(rows, rows without a timestamp — None unless ``timestamps``), each counted once per table.
 
@@ -298,6 +323,7 @@ class SparkEngine:
 
     # --- numeric features ------------------------------------------------------------------------------------
 
+    @_fails_closed
     def numeric_summaries(self, table: FeatureTable, names: list[str], ecdf_points: int) -> dict[str, NumericSummary]:
         """Counts, mean, min, max, quantiles at ``SUMMARY_LEVELS`` and up to ``ecdf_points`` ECDF points."""
         from pyspark.sql import functions as F
@@ -341,6 +367,7 @@ class SparkEngine:
             )
         return out
 
+    @_fails_closed
     def histograms(self, table: FeatureTable, edges: dict[str, list[float]]) -> dict[str, list[int]]:
         """Counts per bin for each feature: bin j holds ``edges[j] <= x < edges[j+1]``, outliers in the end bins."""
         from pyspark.sql import functions as F
@@ -360,6 +387,7 @@ class SparkEngine:
             out[name] = [max(0, cumulative[k + 1] - cumulative[k]) for k in range(len(cumulative) - 1)]
         return out
 
+    @_fails_closed
     def compare_numeric(
         self, reference: FeatureTable, production: FeatureTable, names: list[str], ecdf_points: int, bins: int
     ) -> dict[str, NumericComparison]:
@@ -578,6 +606,7 @@ class SparkEngine:
 
     # --- categorical features -----------------------------------------------------------------------------------
 
+    @_fails_closed
     def categories(
         self, reference: FeatureTable, production: FeatureTable, names: list[str], min_expected: float, plot_top: int
     ) -> dict[str, CategorySummary]:

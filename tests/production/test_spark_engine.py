@@ -383,3 +383,16 @@ def test_cli_drift_spark_table_uses_the_callers_session(spark, logs):
     assert bad.exit_code == 2 and "needs --engine spark" in bad.output
     missing = CliRunner().invoke(app, _drift_args(logs, "spark-table:no_such_table", "spark", "out-missing"))
     assert missing.exit_code == 2 and "no such table" in missing.output
+
+
+def test_unreadable_data_is_a_one_line_dataset_error(engine, spark, tmp_path):
+    from gatekit.errors import DatasetError
+
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"PAR1 this is not a parquet file")
+    with pytest.raises(DatasetError, match="broken.parquet: Spark could not read it") as exc:
+        engine.open_files(_source(broken), FEATURES)
+    assert "\n" not in str(exc.value)
+    odd = spark.createDataFrame([((1.0, 2.0),)], "latency_ms struct<a: double, b: double>")
+    with pytest.raises(DatasetError, match="odd: Spark cannot read the feature columns"):
+        engine.open_dataframe(odd, [FeatureColumn("latency_ms", NUMERIC)], timestamp=None, label="odd")
