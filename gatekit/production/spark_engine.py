@@ -189,7 +189,10 @@ class SparkEngine:
             elif source.format == "jsonl":
                 df = reader.option("mode", "PERMISSIVE").json(list(source.paths))
             elif source.format == "csv":
-                df = reader.option("header", "true").option("mode", "PERMISSIVE").csv(list(source.paths))
+                csv = (
+                    reader.option("header", "true").option("escape", '"').option("mode", "PERMISSIVE")
+                )  # RFC 4180 quotes
+                df = csv.csv(list(source.paths))
             else:
                 raise ConfigError(
                     f"{label}: the Spark engine reads parquet, jsonl, csv or a table, not {source.format}"
@@ -252,8 +255,8 @@ class SparkEngine:
             elif feature.multi:
                 if isinstance(field.dataType, T.ArrayType):
                     expr = col.cast("array<string>")
-                else:
-                    expr = F.when(col.isNull(), F.lit(None)).otherwise(F.array(col.cast("string")))
+                else:  # a list in a CSV cell (or a text column) is JSON text, as the DuckDB engine reads it
+                    expr = F.from_json(col.cast("string"), "array<string>")
             else:
                 expr = col.cast("string")
             exprs.append(expr.alias(internal))

@@ -396,3 +396,50 @@ def test_unreadable_data_is_a_one_line_dataset_error(engine, spark, tmp_path):
     odd = spark.createDataFrame([((1.0, 2.0),)], "latency_ms struct<a: double, b: double>")
     with pytest.raises(DatasetError, match="odd: Spark cannot read the feature columns"):
         engine.open_dataframe(odd, [FeatureColumn("latency_ms", NUMERIC)], timestamp=None, label="odd")
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_text_formats_match_duckdb(engine, tmp_path, fmt):
+    """Production-log JSON Lines and CSV (lists as JSON text in a cell, RFC 3339 timestamps) read alike."""
+    import csv
+    import json
+
+    from gatekit.production.duckdb_engine import DuckDBEngine
+    from gatekit.production.schema import make_row
+
+    rng = np.random.default_rng(3)
+    paths = {}
+    for side, n, shift in (("ref", 60, 0.0), ("prod", 240, 0.3)):
+        rows = [
+            make_row(
+                timestamp=1_796_000_000 + i,
+                request_id=f"{side}{i}",
+                latency_ms=float(round(rng.lognormal(5 + shift, 0.5), 1)),
+                role=["a", "b", "c"][i % 3] if i % 11 else None,
+                tool_names=["search"] * (i % 3) + (["refund"] if i % 5 == 0 else []),
+            )  # fmt: skip
+            for i in range(n)
+        ]
+        path = tmp_path / f"{side}.{fmt}"
+        with path.open("w", newline="") as handle:
+            if fmt == "jsonl":
+                handle.writelines(json.dumps(row) + "\n" for row in rows)
+            else:
+                writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+                writer.writeheader()
+                for row in rows:
+                    writer.writerow({k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in row.items()})
+        columns = {"latency_ms": "latency_ms", "role": "role", "tool_names": "tool_names"}
+        paths[side] = FileSource((str(path),), fmt, columns, timestamp="timestamp", label=path.name)
+    features = [FeatureColumn("latency_ms", NUMERIC), FeatureColumn("role", CATEGORICAL), FeatureColumn("tool_names", CATEGORICAL, multi=True)]  # fmt: skip
+    with DuckDBEngine() as duck:
+        d_ref, d_prod = duck.open_files(paths["ref"], features), duck.open_files(paths["prod"], features)
+        want = (duck.newest_timestamp(d_prod), duck.count_rows(d_prod, timestamps=True))
+        want_ks = duck.compare_numeric(d_ref, d_prod, ["latency_ms"], 20, 8)["latency_ms"].ks
+        want_cats = duck.categories(d_ref, d_prod, ["role", "tool_names"], 5.0, 5)
+    ref, prod = engine.open_files(paths["ref"], features), engine.open_files(paths["prod"], features)
+    assert (
+        (engine.newest_timestamp(prod), engine.count_rows(prod, timestamps=True)) == want == (1_796_000_239.0, (240, 0))
+    )
+    assert engine.compare_numeric(ref, prod, ["latency_ms"], 20, 8)["latency_ms"].ks == want_ks
+    assert engine.categories(ref, prod, ["role", "tool_names"], 5.0, 5) == want_cats
