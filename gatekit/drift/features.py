@@ -1,9 +1,9 @@
 """Turn rows into drift features, identically for the reference and the production side.
 
 A feature is numeric (one number per row; KS test) or categorical (one label per
-row, or several for tool names; chi-square test). Values are accumulated batch by
-batch: numeric features keep one float per row, categorical ones only counts, so
-memory stays bounded by the number of rows times the numeric features.
+row, or several for tool names; chi-square test). Today's files (not in the production-log
+format) are converted batch by batch into one Arrow column per feature (``feature_array``),
+written to a temporary Parquet file that the engine reads (``gatekit.production.sources``).
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from gatekit.chat import chat_text, input_messages
@@ -95,7 +94,7 @@ def explicit_features(numeric: list[str], categorical: list[str]) -> list[Featur
 
 @dataclass
 class SideValues:
-    """One feature's values on one side: floats (numeric) or label counts (categorical)."""
+    """Counts kept while one feature of one side is converted (the values go to a Parquet column)."""
 
     kind: str
     multi: bool = False
@@ -104,27 +103,6 @@ class SideValues:
     non_numeric: int = 0
     non_finite: int = 0  # Infinity, -Infinity, NaN, "1e309": counted as missing, with a warning
     seen: bool = False
-    chunks: list[Any] = field(default_factory=list)
-    counts: Counter[str] = field(default_factory=Counter)
-
-    @property
-    def present(self) -> int:
-        """Rows (or labels, for multi-valued features) with a usable value."""
-        if self.kind == CATEGORICAL:
-            return sum(self.counts.values())
-        return self.rows - self.missing
-
-    def values(self) -> Any:
-        """All usable numeric values as one float64 numpy array (missing values dropped)."""
-        import numpy as np
-
-        if not self.chunks:
-            return np.empty(0, dtype="float64")
-        merged = np.concatenate(self.chunks) if len(self.chunks) > 1 else self.chunks[0]
-        if not merged.flags.writeable:  # a zero-copy view of an Arrow buffer: callers sort in place
-            merged = merged.copy()
-        self.chunks = [merged]
-        return merged
 
 
 def _is_nan_text(value: float | str) -> bool:
