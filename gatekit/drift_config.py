@@ -5,6 +5,8 @@ Plain configuration data: no stage imports here, so ``gatekit.config`` can use i
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 DEFAULT_KS_FLOOR = 0.1
@@ -57,8 +59,14 @@ class DriftConfig(BaseModel):
         default=0.5,
         ge=0.0,
         le=1.0,
-        description="The dataset drifts when MORE than this share of features drift.",
+        description="With verdict: share, the dataset drifts when MORE than this share of features drift.",
     )
+    verdict: Literal["any", "share"] = Field(
+        default="any",
+        description="any: drift when any feature drifts (significant after BH and beyond its floor); "
+        "share: when a critical feature or more than max_drift_share of the features drift.",
+    )
+    engine: Literal["duckdb", "spark"] = Field(default="duckdb", description="Where the statistics are computed.")
     critical: list[str] = Field(default_factory=list, description="Features whose drift alone means dataset drift.")
     features: dict[str, DriftFeatureRule] = Field(default_factory=dict, description="Per-feature overrides.")
     rare_min_expected: float = Field(

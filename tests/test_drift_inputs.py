@@ -80,7 +80,9 @@ def test_golden_vs_production_derived_features(tmp_path):
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "http://" not in html and "https://" not in html  # self-contained
     saved = json.loads((tmp_path / "out" / "drift.json").read_text())
-    assert saved["schema_version"] == 1 and saved["drift"] is False
+    # the new role is drift under the default verdict rule (any feature beyond its floor), named in the reason
+    assert saved["schema_version"] == 1 and saved["drift"] is True and saved["drifted"] == ["context.role"]
+    assert "context.role" in saved["reason"]
     for feature in saved["features"]:
         for key in ("name", "kind", "statistic", "p_value", "q_value", "effect_floor", "drifted", "n_reference"):
             assert key in feature
@@ -91,9 +93,13 @@ def test_long_inputs_drift(tmp_path):
     prod = _write_jsonl(tmp_path / "prod.jsonl", _production(long_inputs=True))
     result = check_drift(ref, prod, out=tmp_path / "out", log_to_mlflow=False)
     assert _feature(result, "input_chars")["drifted"] and _feature(result, "input_tokens_est")["drifted"]
-    assert result.drift is False  # 2 of ~7 features: below the default 50 % share, and none critical
+    assert result.drift and "input_chars" in result.report["reason"]  # default rule: any drifted feature
+    share = check_drift(ref, prod, out=tmp_path / "out3", log_to_mlflow=False, config=DriftConfig(verdict="share"))
+    assert share.drift is False  # share rule: 2 of ~7 features, below 50 %, and none critical
+    assert "input_chars" in share.report["reason"]  # still named
     critical = check_drift(
-        ref, prod, out=tmp_path / "out2", log_to_mlflow=False, config=DriftConfig(critical=["input_chars"])
+        ref, prod, out=tmp_path / "out2", log_to_mlflow=False,
+        config=DriftConfig(critical=["input_chars"], verdict="share"),
     )
     assert critical.drift and "input_chars" in critical.report["reason"]
 
@@ -142,7 +148,11 @@ def test_all_missing_numeric_is_skipped_but_missing_rate_drifts(tmp_path):
     assert skipped["x"] == "no values in production (all missing)"
     assert _feature(result, "x.missing_rate")["drifted"]
     assert _feature(result, "y")["statistic"] == 0.0
-    assert not result.drift  # 1 of 2 tested features drifted: 50 % is not more than the default 50 %
+    assert result.drift and result.drifted == ["x.missing_rate"]  # default rule: any drifted feature
+    share = check_drift(
+        ref, prod, numeric=["x", "y"], out=tmp_path / "o2", log_to_mlflow=False, config=DriftConfig(verdict="share")
+    )
+    assert not share.drift  # share rule: 1 of 2 tested features drifted, 50 % is not more than 50 %
     strict = check_drift(ref, prod, numeric=["x", "y"], write_files=False, log_to_mlflow=False,
                          config=DriftConfig(critical=["x"]))  # fmt: skip
     assert strict.drift and "x.missing_rate" in strict.report["reason"]  # critical x makes its missing rate critical
@@ -235,8 +245,8 @@ def test_per_feature_floor_and_gate_summary(tmp_path):
     prod = _write_jsonl(tmp_path / "prod.jsonl", _production(long_inputs=True))
     config = DriftConfig.model_validate({"features": {"input_chars": {"effect_floor": 0.99, "critical": True}}})
     summary = drift_check_for_gate(ref, prod, config=config)
-    assert summary["drift"] is False and "input_chars" not in summary["drifted"]
-    assert "input_tokens_est" in summary["drifted"]
+    assert "input_chars" not in summary["drifted"] and "input_tokens_est" in summary["drifted"]
+    assert summary["drift"] is True  # default rule: input_tokens_est drifted
     feature = next(f for f in summary["features"] if f["name"] == "input_chars")
     assert feature["effect_floor"] == 0.99 and feature["critical"] is True
     assert summary["json_path"] is None and summary["mlflow_run_id"] is None

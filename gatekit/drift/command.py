@@ -142,8 +142,18 @@ def drift_command(
     numeric: Annotated[list[str] | None, typer.Option(help=_NUMERIC_HELP)] = None,
     categorical: Annotated[list[str] | None, typer.Option(help="Categorical feature (dotted path). Repeat.")] = None,
     critical: Annotated[list[str] | None, typer.Option(help="Feature whose drift alone means drift. Repeat.")] = None,
+    verdict: Annotated[
+        str | None,
+        typer.Option(
+            help="any (default): drift when any feature drifts; share: when a critical one or more than "
+            "--max-drift-share of them drift."
+        ),
+    ] = None,
     max_drift_share: Annotated[
-        float | None, typer.Option(help="Drift when more than this share of features drift (default 0.5).")
+        float | None, typer.Option(help="With --verdict share: drift when more than this share drift (0.5).")
+    ] = None,
+    engine: Annotated[
+        str | None, typer.Option(help="Where statistics are computed: duckdb (default, in-process) or spark.")
     ] = None,
     out: Annotated[
         str | None, typer.Option(help="Folder for drift.json and drift.html (default reports/drift).")
@@ -161,7 +171,7 @@ def drift_command(
     flags = {
         "reference": reference, "production": production, "reference_results": reference_results,
         "since": since, "timestamp_field": timestamp_field, "numeric": numeric, "categorical": categorical,
-        "critical": critical,
+        "critical": critical, "verdict": verdict, "engine": engine,
         "max_drift_share": max_drift_share, "out": out, "experiment": experiment,
         "tracking_uri": tracking_uri, "run_name": run_name,
     }  # fmt: skip

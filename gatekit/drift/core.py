@@ -14,8 +14,8 @@ drift.json / drift.html and logging the MLflow run is ``gatekit.drift.publish``
 from __future__ import annotations
 
 import math
+import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,21 +27,12 @@ from gatekit.drift.features import (
     CATEGORICAL,
     NUMERIC,
     FeatureSpec,
-    SideValues,
-    add_batch,
     default_features,
     explicit_features,
 )
-from gatekit.drift.sources import (
-    Batch,
-    epoch_seconds,
-    file_format,
-    iter_batches,
-    parse_since,
-    resolve_paths,
-    top_level,
-)
+from gatekit.drift.sources import file_format, iter_batches, parse_since
 from gatekit.errors import ConfigError, DatasetError
+from gatekit.production.sources import load_results_map, open_side
 
 SCHEMA_VERSION = 1
 MISSING_RATE = "missing_rate"
@@ -84,6 +75,8 @@ class DriftResult:
             "features_drifted": report["summary"]["features_drifted"],
             "drift_share": report["summary"]["drift_share"],
             "max_drift_share": report["settings"]["max_drift_share"],
+            "verdict": report["settings"]["verdict"],
+            "engine": report.get("engine"),
             "features": [
                 {
                     k: f.get(k)
@@ -132,55 +125,71 @@ def compute_drift(cfg: DriftConfig, since_anchor: str = "newest") -> DriftResult
     if since_anchor not in ("newest", "now"):
         raise ConfigError(f"--since-anchor {since_anchor!r}: use 'newest' or 'now'")
     started = time.perf_counter()
-    ref_paths = resolve_paths(cfg.reference, "reference")
-    prod_paths = resolve_paths(cfg.production, "production")
     explicit = bool(cfg.numeric or cfg.categorical)
     specs = explicit_features(cfg.numeric, cfg.categorical) if explicit else default_features()
     _check_feature_names(cfg, specs)
-    wanted: set[str] = set().union(*(spec.columns() for spec in specs))
+    results_map = load_results_map(Path(cfg.reference_results)) if cfg.reference_results else None
 
-    window = _window(prod_paths, cfg, since_anchor) if cfg.since else None
-    results_map = _load_results(Path(cfg.reference_results)) if cfg.reference_results else None
+    from gatekit.production.engine import get_engine
 
-    ref_batches = _reference_batches(ref_paths, wanted | {"id"}, results_map)
-    ref_acc, ref_info = _accumulate(ref_batches, specs, None, cfg)
-    prod_acc, prod_info = _accumulate(_batches(prod_paths, wanted | top_level(cfg.timestamp_field)), specs, window, cfg)
-    read_s = time.perf_counter() - started
+    engine = get_engine(cfg.engine)
+    try:
+        with tempfile.TemporaryDirectory(prefix="gatekit-drift-") as work:
+            ref = open_side(
+                engine,
+                cfg.reference,
+                "reference",
+                specs,
+                timestamp_field=cfg.timestamp_field,
+                results_map=results_map,
+                workdir=Path(work),
+                explicit=explicit,
+            )
+            prod = open_side(
+                engine,
+                cfg.production,
+                "production",
+                specs,
+                timestamp_field=cfg.timestamp_field,
+                workdir=Path(work),
+                explicit=explicit,
+            )
+            ref_rows, _ = engine.count_rows(ref.table)
+            prod_rows_read, _ = engine.count_rows(prod.table)
+            if ref_rows == 0:
+                raise DatasetError(f"reference {cfg.reference}: no rows; point --reference at a non-empty dataset")
+            if prod_rows_read == 0:
+                raise DatasetError(f"production {cfg.production}: no rows; check the path or glob")
+            window = None
+            without_ts = 0
+            if cfg.since:
+                window = _window(engine, prod.table, cfg, since_anchor)
+                _, without_ts = engine.count_rows(prod.table)
+                prod.table = engine.restrict(prod.table, window["start_epoch_s"], window["end_epoch_s"])
+            prod_rows, _ = engine.count_rows(prod.table)
+            if prod_rows == 0:
+                newest = window["newest"] if window else None
+                raise DatasetError(
+                    f"production {cfg.production}: no rows in the --since {cfg.since} window "
+                    f"(anchor {since_anchor}, newest timestamp {newest}); widen --since or check the logs are current"
+                )
+            read_s = time.perf_counter() - started
+            features, skipped, warnings = _test_features(specs, engine, ref, prod, cfg, explicit)
+    finally:
+        engine.close()
 
-    if ref_info["rows"] == 0:
-        raise DatasetError(f"reference {cfg.reference}: no rows; point --reference at a non-empty dataset")
-    if prod_info["rows_read"] == 0:
-        raise DatasetError(f"production {cfg.production}: no rows; check the path or glob")
-    if prod_info["rows"] == 0:
-        newest = window["newest"] if window else None
-        raise DatasetError(
-            f"production {cfg.production}: no rows in the --since {cfg.since} window "
-            f"(anchor {since_anchor}, newest timestamp {newest}); widen --since or check the logs are current"
-        )
-
-    features, skipped = _test_features(specs, ref_acc, prod_acc, cfg, ref_paths, prod_paths, explicit)
     if not features:
         reasons = "; ".join(f"{s['name']}: {s['reason']}" for s in skipped) or "no features"
         raise DatasetError(f"drift: no feature could be tested ({reasons}); name features with --numeric/--categorical")
     _decide(features, cfg)
-    drifted = [f["name"] for f in features if f["drifted"]]
-    critical_drifted = [f["name"] for f in features if f["drifted"] and f["critical"]]
+    is_drift, reason, drifted = verdict(features, cfg)
     share = len(drifted) / len(features)
-    is_drift = bool(critical_drifted) or share > cfg.max_drift_share
-    if critical_drifted:
-        reason = f"critical feature(s) drifted: {', '.join(critical_drifted)}"
-    elif is_drift:
-        allowed = fmt.rate(cfg.max_drift_share, 0)
-        reason = f"{len(drifted)} of {len(features)} features drifted ({fmt.rate(share, 0)} > {allowed} allowed)"
-    elif drifted:
-        reason = (
-            f"{len(drifted)} of {len(features)} features drifted ({fmt.rate(share, 0)}, at most "
-            f"{fmt.rate(cfg.max_drift_share, 0)} allowed) and none is critical"
+    if without_ts:
+        warnings.insert(
+            0,
+            f"{without_ts} production rows have no readable '{cfg.timestamp_field}' "
+            "and were left out of the --since window",
         )
-    else:
-        reason = f"no feature drifted ({len(features)} tested)"
-
-    warnings = list(prod_info["warnings"]) + list(ref_info["warnings"]) + _non_finite_warnings(specs, ref_acc, prod_acc)
     report: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "kind": "gatekit.drift",
@@ -190,23 +199,27 @@ def compute_drift(cfg: DriftConfig, since_anchor: str = "newest") -> DriftResult
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "reference": {
             "spec": cfg.reference,
-            "files": [str(p) for p in ref_paths],
-            "rows": ref_info["rows"],
+            "files": [str(p) for p in ref.files],
+            "format": ref.kind,
+            "rows": ref_rows,
             "results": cfg.reference_results,
         },
         "production": {
             "spec": cfg.production,
-            "files": len(prod_paths),
-            "rows_read": prod_info["rows_read"],
-            "rows_in_window": prod_info["rows"],
-            "rows_without_timestamp": prod_info["rows_without_timestamp"],
+            "files": len(prod.files),
+            "format": prod.kind,
+            "rows_read": prod_rows_read,
+            "rows_in_window": prod_rows,
+            "rows_without_timestamp": without_ts,
             "window": window,
         },
+        "engine": cfg.engine,
         "settings": {
             "alpha": cfg.alpha,
             "ks_floor": cfg.ks_floor,
             "cramers_v_floor": cfg.cramers_v_floor,
             "max_drift_share": cfg.max_drift_share,
+            "verdict": cfg.verdict,
             "critical": sorted({*cfg.critical, *(k for k, v in cfg.features.items() if v.critical)}),
             "feature_selection": "explicit" if explicit else "derived",
             "rare_min_expected": cfg.rare_min_expected,
@@ -229,22 +242,11 @@ def compute_drift(cfg: DriftConfig, since_anchor: str = "newest") -> DriftResult
 # --- reading ------------------------------------------------------------------------------------------------
 
 
-def _batches(paths: list[Path], wanted: set[str] | None) -> Iterator[Batch]:
-    for path in paths:
-        yield from iter_batches(path, wanted)
-
-
-def _window(prod_paths: list[Path], cfg: DriftConfig, anchor: str) -> dict[str, Any]:
-    """First pass over production timestamps only: the window's start and end."""
-    import numpy as np
-
+def _window(engine: Any, table: Any, cfg: DriftConfig, anchor: str) -> dict[str, Any]:
+    """The --since window: it ends at the newest production timestamp (or now) and spans ``cfg.since``."""
     seconds = parse_since(cfg.since or "")
-    newest = -math.inf
-    for batch in _batches(prod_paths, top_level(cfg.timestamp_field)):
-        stamps = epoch_seconds(batch, cfg.timestamp_field)
-        if np.isfinite(stamps).any():
-            newest = max(newest, float(np.nanmax(stamps)))
-    if not math.isfinite(newest):
+    newest = engine.newest_timestamp(table)
+    if newest is None or not math.isfinite(newest):
         raise DatasetError(
             f"production {cfg.production}: --since needs timestamps, but no row has a readable "
             f"'{cfg.timestamp_field}' (ISO-8601 or epoch seconds); fix the logs or drop --since"
@@ -265,82 +267,6 @@ def _iso(epoch_s: float) -> str:
     return datetime.fromtimestamp(epoch_s, UTC).isoformat(timespec="seconds")
 
 
-def _load_results(path: Path) -> dict[str, dict[str, Any]]:
-    """First result row per ``case_id`` of a gate run's results.jsonl, as measurement fields."""
-    from gatekit.results import read_results_file
-
-    if not path.is_file():
-        raise DatasetError(f"--reference-results {path}: no such file; pass a gate run's results.jsonl")
-    measured: dict[str, dict[str, Any]] = {}
-    for row in read_results_file(path).rows:
-        case_id = str(row["case_id"])
-        if case_id in measured:
-            continue
-        raw_response = row.get("response")
-        response: dict[str, Any] = raw_response if isinstance(raw_response, dict) else {}
-        raw_usage = response.get("usage")
-        usage: dict[str, Any] = raw_usage if isinstance(raw_usage, dict) else {}
-        cost = response.get("cost_usd", row.get("cost_usd"))
-        fields: dict[str, Any] = {"latency_ms": row.get("latency_ms"), "usage": usage, "cost_usd": cost}
-        if "tool_calls" in response:
-            fields["tool_calls"] = response.get("tool_calls")
-        measured[case_id] = fields
-    return measured
-
-
-def _reference_batches(
-    paths: list[Path], wanted: set[str], results: dict[str, dict[str, Any]] | None
-) -> Iterator[Batch]:
-    matched = 0
-    for batch in _batches(paths, None if results is not None else wanted):
-        if results is None:
-            yield batch
-            continue
-        rows = []
-        for row in batch.python_rows():
-            extra = results.get(str(row.get("id")))
-            if extra is not None:
-                matched += 1
-                row = {**row, **extra}
-            rows.append(row)
-        yield Batch(batch.path, len(rows), rows=rows, first_line=batch.first_line)
-    if results is not None and matched == 0:
-        raise DatasetError(
-            "--reference-results: no case_id matches an id in the reference dataset; "
-            "pass the results.jsonl of a run on this dataset"
-        )
-
-
-def _accumulate(
-    batches: Iterator[Batch], specs: list[FeatureSpec], window: dict[str, Any] | None, cfg: DriftConfig
-) -> tuple[dict[str, SideValues], dict[str, Any]]:
-    import numpy as np
-
-    accs = {spec.name: SideValues(kind=spec.kind, multi=spec.multi) for spec in specs}
-    info: dict[str, Any] = {"rows": 0, "rows_read": 0, "rows_without_timestamp": 0, "warnings": []}
-    for batch in batches:
-        info["rows_read"] += batch.num_rows
-        if window is not None:
-            stamps = epoch_seconds(batch, cfg.timestamp_field)
-            missing = ~np.isfinite(stamps)
-            info["rows_without_timestamp"] += int(missing.sum())
-            with np.errstate(invalid="ignore"):
-                mask = (stamps >= window["start_epoch_s"]) & (stamps <= window["end_epoch_s"])
-            if not mask.all():
-                batch = batch.filter(mask)
-            if batch.num_rows == 0:
-                continue
-        info["rows"] += batch.num_rows
-        for spec in specs:
-            add_batch(spec, batch, accs[spec.name])
-    if info["rows_without_timestamp"]:
-        info["warnings"].append(
-            f"{info['rows_without_timestamp']} production rows have no readable '{cfg.timestamp_field}' "
-            "and were left out of the --since window"
-        )
-    return accs, info
-
-
 def peek_columns(path: Path) -> list[str]:
     """Top-level column names of a data file (for error messages)."""
     fmt = file_format(path)
@@ -359,59 +285,90 @@ def peek_columns(path: Path) -> list[str]:
 
 
 def _test_features(
-    specs: list[FeatureSpec],
-    ref: dict[str, SideValues],
-    prod: dict[str, SideValues],
-    cfg: DriftConfig,
-    ref_paths: list[Path],
-    prod_paths: list[Path],
-    explicit: bool,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    specs: list[FeatureSpec], engine: Any, ref: Any, prod: Any, cfg: DriftConfig, explicit: bool
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
+    """Test every feature in the engine; only summaries come back. Returns (features, skipped, warnings)."""
     from gatekit.drift import plots, stats
 
     features: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
+    warnings: list[str] = []
+    testable: list[FeatureSpec] = []
     for spec in specs:
-        r, p = ref[spec.name], prod[spec.name]
-        lacking = [side for side, acc in (("reference", r), ("production", p)) if not acc.seen]
+        lacking = [
+            side for side, opened in (("reference", ref), ("production", prod)) if not opened.seen.get(spec.name)
+        ]
         if lacking:
             if explicit:
                 side = lacking[0]
-                paths = ref_paths if side == "reference" else prod_paths
-                columns = ", ".join(peek_columns(paths[0])[:30])
+                opened = ref if side == "reference" else prod
+                columns = ", ".join(peek_columns(opened.files[0])[:30])
                 raise DatasetError(
-                    f"{side} {paths[0]}: feature {spec.name!r} not found (columns: {columns}); "
+                    f"{side} {opened.files[0]}: feature {spec.name!r} not found (columns: {columns}); "
                     "fix the name in --numeric/--categorical (dotted paths reach into nested JSON)"
                 )
             reason = f"not in {' or '.join(lacking)}"
             skipped.append({"name": spec.name, "kind": spec.kind, "reason": reason, "hint": spec.hint})
             continue
+        testable.append(spec)
+    numeric = [spec.name for spec in testable if spec.kind == NUMERIC]
+    ref_sum = engine.numeric_summaries(ref.table, numeric, cfg.ecdf_points)
+    prod_sum = engine.numeric_summaries(prod.table, numeric, cfg.ecdf_points)
+    for side, opened, sums in (("reference", ref, ref_sum), ("production", prod, prod_sum)):
+        for name in numeric:
+            non_finite = sums[name].non_finite + opened.non_finite.get(name, 0)
+            if non_finite:
+                warnings.append(
+                    f"{side}: {name}: {non_finite} non-finite value(s) (Infinity, NaN or beyond 1.8e308) "
+                    "counted as missing"
+                )
+    edges: dict[str, list[float]] = {}
+    for name in numeric:
+        r, p = ref_sum[name], prod_sum[name]
+        if r.n and p.n:
+            lo = min(r.quantiles[0.01], p.quantiles[0.01])
+            hi = max(r.quantiles[0.99], p.quantiles[0.99])
+            if hi <= lo:
+                pad = max(0.5, abs(lo) * 1e-9)
+                lo, hi = lo - pad, hi + pad
+            edges[name] = [float(e) for e in plots._edges(lo, hi, cfg.histogram_bins)]
+    compared = engine.compare_numeric(ref.table, prod.table, edges) if edges else {}
+    for spec in testable:
+        if spec.kind == NUMERIC:
+            r, p = ref_sum[spec.name], prod_sum[spec.name]
+            r_rows, r_missing, p_rows, p_missing, r_n, p_n = r.rows, r.missing, p.rows, p.missing, r.n, p.n
+        else:
+            cat = engine.categories(ref.table, prod.table, spec.name, cfg.rare_min_expected, plots.TOP_CATEGORIES)
+            r_rows, r_missing, p_rows, p_missing = (
+                cat.reference_rows,
+                cat.reference_missing,
+                cat.production_rows,
+                cat.production_missing,
+            )
+            r_n, p_n = cat.n_reference, cat.n_production
         base: dict[str, Any] = {
             "name": spec.name,
             "kind": spec.kind,
-            "n_reference": r.present,
-            "n_production": p.present,
-            "reference_rows": r.rows,
-            "production_rows": p.rows,
-            "reference_missing": r.missing,
-            "production_missing": p.missing,
+            "n_reference": r_n,
+            "n_production": p_n,
+            "reference_rows": r_rows,
+            "production_rows": p_rows,
+            "reference_missing": r_missing,
+            "production_missing": p_missing,
         }
-        empty = [side for side, acc in (("reference", r), ("production", p)) if acc.present == 0]
+        empty = [side for side, n in (("reference", r_n), ("production", p_n)) if n == 0]
         if empty:
             what = "tool calls" if spec.multi else "values"
             skipped.append(
-                {
-                    "name": spec.name,
-                    "kind": spec.kind,
-                    "reason": f"no {what} in {' or '.join(empty)} (all missing)",
-                }
+                {"name": spec.name, "kind": spec.kind, "reason": f"no {what} in {' or '.join(empty)} (all missing)"}
             )
         elif spec.kind == NUMERIC:
-            # sorted once, in place: ks_2samp, quantiles and histograms are all faster on sorted data
-            ref_values, prod_values = r.values(), p.values()
-            ref_values.sort()
-            prod_values.sort()
-            ks = stats.ks_test(ref_values, prod_values)
+            comparison = compared[spec.name]
+            got = comparison.ks
+            ks = stats.ks_from_statistic(
+                got.d, got.numerator, got.n_reference, got.n_production, location=got.location, sign=got.sign
+            )
+            cut = edges[spec.name]
             features.append(
                 {
                     **base,
@@ -421,17 +378,33 @@ def _test_features(
                     "effect_size": ks["statistic"],
                     "p_value": ks["p_value"],
                     "method": ks["method"],
+                    "ks_shape": got.shape,
                     "d_interval": ks["d_interval"],
                     "d_location": ks["d_location"],
-                    "reference_non_numeric": r.non_numeric,
-                    "production_non_numeric": p.non_numeric,
-                    "reference_stats": plots.describe(ref_values),
-                    "production_stats": plots.describe(prod_values),
-                    "plot": plots.numeric_plot(ref_values, prod_values, cfg.ecdf_points, cfg.histogram_bins),
+                    "reference_non_numeric": ref.non_numeric.get(spec.name, 0),
+                    "production_non_numeric": prod.non_numeric.get(spec.name, 0),
+                    "reference_stats": _describe(r),
+                    "production_stats": _describe(p),
+                    "plot": {
+                        "x_range": [cut[0], cut[-1]],
+                        "ecdf_reference": r.ecdf,
+                        "ecdf_production": p.ecdf,
+                        "bin_edges": cut,
+                        "hist_reference": [c / r.n for c in comparison.reference_bins],
+                        "hist_production": [c / p.n for c in comparison.production_bins],
+                    },
                 }
             )
         else:
-            chi = stats.chi2_test(r.counts, p.counts, min_expected=cfg.rare_min_expected)
+            chi = stats.chi2_pooled(
+                cat.categories,
+                cat.reference_counts,
+                cat.production_counts,
+                cat.pooled_reference,
+                cat.pooled_production,
+                cat.pooled_count,
+                cfg.rare_min_expected,
+            )
             features.append(
                 {
                     **base,
@@ -442,15 +415,15 @@ def _test_features(
                     "p_value": chi["p_value"],
                     "dof": chi["dof"],
                     "cramers_v_unweighted": chi["cramers_v_unweighted"],
-                    "new_categories": chi["new_categories"][:100],
-                    "new_categories_count": len(chi["new_categories"]),
-                    "vanished_categories": chi["vanished_categories"][:100],
-                    "pooled_categories": len(chi["pooled_categories"]),
-                    "plot": plots.categorical_plot(r.counts, p.counts, set(chi["new_categories"])),
+                    "new_categories": cat.new[:100],
+                    "new_categories_count": cat.new_count,
+                    "vanished_categories": cat.vanished[:100],
+                    "pooled_categories": cat.pooled_count,
+                    "plot": {"categories": cat.plot},
                 }
             )
-        if not spec.multi and r.seen and p.seen and (r.missing + p.missing) > 0 and r.rows and p.rows:
-            miss = stats.missing_rate_test(r.missing, r.rows, p.missing, p.rows)
+        if not spec.multi and (r_missing + p_missing) > 0 and r_rows and p_rows:
+            miss = stats.missing_rate_test(r_missing, r_rows, p_missing, p_rows)
             features.append(
                 {
                     "name": f"{spec.name}.{MISSING_RATE}",
@@ -462,13 +435,57 @@ def _test_features(
                     "effect_size": miss["cramers_v"],
                     "p_value": miss["p_value"],
                     "dof": 1,
-                    "n_reference": r.rows,
-                    "n_production": p.rows,
+                    "n_reference": r_rows,
+                    "n_production": p_rows,
                     "reference_rate": miss["reference_rate"],
                     "production_rate": miss["production_rate"],
                 }
             )
-    return features, skipped
+    return features, skipped, warnings
+
+
+def _describe(summary: Any) -> dict[str, Any]:
+    q = summary.quantiles
+    return {
+        "mean": summary.mean,
+        "p05": q.get(0.05),
+        "p50": q.get(0.5),
+        "p95": q.get(0.95),
+        "min": summary.min,
+        "max": summary.max,
+        "exact": summary.exact_quantiles,
+    }
+
+
+def verdict(features: list[dict[str, Any]], cfg: DriftConfig) -> tuple[bool, str, list[str]]:
+    """(drift, reason, drifted names) by ``cfg.verdict``; the reason always names the drifted features.
+
+    ``any`` (default): any tested feature significant after Benjamini-Hochberg and beyond its effect
+    floor is drift. ``share``: drift when a critical feature drifts or more than ``max_drift_share`` do.
+    """
+    drifted = [f["name"] for f in features if f["drifted"]]
+    critical = [f["name"] for f in features if f["drifted"] and f["critical"]]
+    share = len(drifted) / len(features)
+    names = ", ".join(drifted)
+    if not drifted:
+        return False, f"no feature drifted ({len(features)} tested)", drifted
+    if cfg.verdict == "any":
+        return True, f"{len(drifted)} of {len(features)} features drifted: {names}", drifted
+    if critical:
+        return True, f"critical feature(s) drifted: {', '.join(critical)} (all drifted: {names})", drifted
+    allowed = fmt.rate(cfg.max_drift_share, 0)
+    if share > cfg.max_drift_share:
+        return (
+            True,
+            f"{len(drifted)} of {len(features)} features drifted ({fmt.rate(share, 0)} > {allowed} allowed): {names}",
+            drifted,
+        )
+    return (
+        False,
+        f"{len(drifted)} of {len(features)} features drifted ({fmt.rate(share, 0)}, at most {allowed} allowed "
+        f"by the share rule) and none is critical: {names}",
+        drifted,
+    )
 
 
 def _decide(features: list[dict[str, Any]], cfg: DriftConfig) -> None:
@@ -497,20 +514,6 @@ def _check_feature_names(cfg: DriftConfig, specs: list[FeatureSpec]) -> None:
             raise ConfigError(
                 f"{source}: unknown feature(s) {shown}; valid names: {', '.join(names)} (and <name>.{MISSING_RATE})"
             )
-
-
-def _non_finite_warnings(
-    specs: list[FeatureSpec], ref: dict[str, SideValues], prod: dict[str, SideValues]
-) -> list[str]:
-    warnings = []
-    for spec in specs:
-        for side, acc in (("reference", ref[spec.name]), ("production", prod[spec.name])):
-            if acc.non_finite:
-                warnings.append(
-                    f"{side}: {spec.name}: {acc.non_finite} non-finite value(s) (Infinity, NaN or beyond 1.8e308) "
-                    "counted as missing"
-                )
-    return warnings
 
 
 def _json_safe(value: Any) -> Any:

@@ -263,55 +263,52 @@ def _derived(derive: str, batch: Batch) -> list[Any]:
 # --- extraction ---------------------------------------------------------------------------------------------
 
 
-def add_batch(spec: FeatureSpec, batch: Batch, acc: SideValues) -> None:
-    """Add one batch's values of ``spec`` to ``acc``."""
+def feature_array(spec: FeatureSpec, batch: Batch, acc: SideValues) -> Any:
+    """One batch's values of ``spec`` as an Arrow array aligned with the batch's rows; counts go to ``acc``.
+
+    Numeric: float64, null where missing, not a number, or non-finite (counted in ``non_numeric`` /
+    ``non_finite``). Categorical: string labels (null where missing). Multi-valued: list of strings.
+    """
+    import pyarrow as pa
+
     acc.rows += batch.num_rows
-    if batch.table is not None and spec.derive is None and _add_arrow(spec, batch, acc):
-        return
+    if batch.table is not None and spec.derive is None:
+        arrow = _arrow_values(spec, batch, acc)
+        if arrow is not None:
+            return arrow
     rows = batch.python_rows()
-    if spec.derive is not None:
-        values = _derived(spec.derive, batch)
-    else:
-        values = [_first_present(row, spec.paths) for row in rows]
-    _add_python(spec, values, acc)
-
-
-def _add_python(spec: FeatureSpec, values: list[Any], acc: SideValues) -> None:
-    import numpy as np
-
+    values = _derived(spec.derive, batch) if spec.derive is not None else [_first_present(r, spec.paths) for r in rows]
     if spec.multi:
+        lists: list[list[str] | None] = []
         for value in values:
-            if value is ABSENT:
+            if value is ABSENT or value is None:
+                lists.append(None)
                 continue
             acc.seen = True
-            if isinstance(value, list):
-                acc.counts.update(value)
-        return
+            lists.append([str(v) for v in value] if isinstance(value, list) else None)
+        return pa.array(lists, type=pa.list_(pa.string()))
     if any(v is not ABSENT for v in values):
         acc.seen = True
     if spec.kind == NUMERIC:
-        out = np.empty(len(values), dtype="float64")
-        bad = written_nan = 0
-        for i, value in enumerate(values):
+        out: list[float | None] = []
+        for value in values:
             number, flag = _number(value)
-            out[i] = number
-            bad += flag
-            if number != number and isinstance(value, float | str) and _is_nan_text(value):
-                written_nan += 1  # a NaN that was in the data, not a missing value
-        keep = np.isfinite(out)
-        acc.missing += len(values) - int(keep.sum())
-        acc.non_finite += written_nan + int(np.isinf(out).sum())
-        acc.non_numeric += bad
-        acc.chunks.append(out[keep])
-        return
+            acc.non_numeric += flag
+            if math.isfinite(number):
+                out.append(number)
+                continue
+            acc.missing += 1
+            if math.isinf(number) or (isinstance(value, float | str) and _is_nan_text(value) and not flag):
+                acc.non_finite += 1
+            out.append(None)
+        return pa.array(out, type=pa.float64())
     labels = [label(v) for v in values]
     acc.missing += sum(1 for lab in labels if lab is None)
-    acc.counts.update(lab for lab in labels if lab is not None)
+    return pa.array(labels, type=pa.string())
 
 
-def _add_arrow(spec: FeatureSpec, batch: Batch, acc: SideValues) -> bool:
-    """Vectorised path for plain columns; returns False when the Python path must be used."""
-    import numpy as np
+def _arrow_values(spec: FeatureSpec, batch: Batch, acc: SideValues) -> Any:
+    """Vectorised path for plain columns; None when the Python path must be used."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -320,16 +317,19 @@ def _add_arrow(spec: FeatureSpec, batch: Batch, acc: SideValues) -> bool:
         column = arrow_column(batch.table, path)
         if column is not None:
             break
+    kind_out = pa.float64() if spec.kind == NUMERIC else pa.string()
     if column is None:
         if any(p.split(".")[0] in batch.table.column_names for p in spec.paths):
-            return False  # a nested path through a non-struct column (JSON text, lists): Python path
+            return None  # a nested path through a non-struct column (JSON text, lists): Python path
         acc.missing += batch.num_rows  # this file lacks the column: every row is missing
-        return True
+        return pa.nulls(batch.num_rows, kind_out)
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
     kind = column.type
     if pa.types.is_null(kind):
         acc.seen = True
         acc.missing += batch.num_rows
-        return True
+        return pa.nulls(batch.num_rows, kind_out)
     if spec.kind == NUMERIC:
         if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
             floats = pc.cast(column, pa.float64())
@@ -337,28 +337,21 @@ def _add_arrow(spec: FeatureSpec, batch: Batch, acc: SideValues) -> bool:
             try:
                 floats = pc.cast(column, pa.float64())
             except pa.ArrowException:
-                return False  # some values are not numbers: count them on the Python path
+                return None  # some values are not numbers: count them on the Python path
         else:
-            return False
+            return None
         acc.seen = True
-        values = floats.to_numpy(zero_copy_only=False).astype("float64", copy=False)
-        keep = np.isfinite(values)
-        acc.missing += batch.num_rows - int(keep.sum())
-        acc.non_finite += int(np.isinf(values).sum()) + int(pc.sum(pc.is_nan(floats)).as_py() or 0)
-        acc.chunks.append(values[keep] if not keep.all() else values)
-        return True
+        finite = pc.is_finite(floats)
+        acc.non_finite += int(pc.sum(pc.invert(pc.fill_null(finite, True))).as_py() or 0)
+        cleaned = pc.if_else(pc.fill_null(finite, False), floats, pa.scalar(None, pa.float64()))
+        acc.missing += cleaned.null_count
+        return cleaned
     if pa.types.is_dictionary(kind):
         column = pc.cast(column, kind.value_type)
         kind = column.type
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
-        return False
+        return None
     acc.seen = True
-    counted = 0
-    for item in pc.value_counts(column).to_pylist():
-        value, count = item["values"], int(item["counts"])
-        if value is None or value == "":
-            continue
-        acc.counts[value] += count
-        counted += count
-    acc.missing += batch.num_rows - counted
-    return True
+    cleaned = pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), pc.cast(column, pa.string()))
+    acc.missing += cleaned.null_count
+    return cleaned

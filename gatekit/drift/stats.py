@@ -52,6 +52,62 @@ def ks_test(reference: Any, production: Any, *, confidence: float = 0.95) -> dic
     }
 
 
+def ks_from_statistic(
+    d: float,
+    numerator: int,
+    n_ref: int,
+    n_prod: int,
+    *,
+    location: float | None = None,
+    sign: int = 1,
+    confidence: float = 0.95,
+) -> dict[str, Any]:
+    """The result of ``ks_2samp(method="auto")`` from D computed elsewhere (an engine), as ``ks_test`` returns it.
+
+    ``d`` is the double-precision ECDF difference; ``numerator`` the same difference as an integer over
+    ``n_ref * n_prod``. Like scipy: exact p-value when both sides have at most ``EXACT_MAX_N`` values (D is
+    then the rational ``h / lcm``), Smirnov's asymptotic distribution (``kstwo`` at round(n·m/(n+m))) above,
+    or when the exact computation fails.
+    """
+    import warnings
+
+    import numpy as np
+    from scipy.stats import kstwo
+
+    method = "exact" if max(n_ref, n_prod) <= EXACT_MAX_N else "asymp"
+    statistic = float(d)
+    p_value = math.nan
+    if method == "exact":
+        from scipy.stats import _stats_py  # scipy's own exact two-sample routine, the one ks_2samp calls
+
+        g = math.gcd(n_ref, n_prod)
+        if n_ref // g >= np.iinfo(np.int32).max / (n_prod // g):
+            method = "asymp"
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                success, statistic, p_value = _stats_py._attempt_exact_2kssamp(
+                    n_ref, n_prod, g, numerator / (n_ref * n_prod), "two-sided"
+                )
+            statistic = float(statistic)
+            if not success:
+                method = "asymp"
+    if method == "asymp":
+        m, n = sorted([float(n_ref), float(n_prod)], reverse=True)
+        p_value = float(kstwo.sf(statistic, np.round(m * n / (m + n))))
+    p_value = float(min(max(p_value, 0.0), 1.0))
+    alpha = 1.0 - confidence
+    margin = dkw_margin(n_ref, alpha / 2) + dkw_margin(n_prod, alpha / 2)
+    return {
+        "statistic": statistic,
+        "p_value": p_value,
+        "method": method,
+        "d_interval": [max(0.0, statistic - margin), min(1.0, statistic + margin)],
+        "d_location": location,
+        "d_sign": sign,
+    }
+
+
 def pool_rare(
     reference: Counter[str], production: Counter[str], min_expected: float
 ) -> tuple[list[str], list[list[float]], list[str]]:
@@ -129,6 +185,55 @@ def chi2_test(reference: Counter[str], production: Counter[str], *, min_expected
         "pooled_categories": pooled,
         "new_categories": sorted(c for c in production if c not in reference),
         "vanished_categories": sorted(c for c in reference if c not in production),
+    }
+
+
+def chi2_pooled(
+    categories: list[str],
+    reference_counts: list[int],
+    production_counts: list[int],
+    pooled_reference: int,
+    pooled_production: int,
+    pooled_count: int,
+    min_expected: float,
+) -> dict[str, Any]:
+    """Chi-square test of homogeneity from counts an engine already pooled (kept categories, most frequent first).
+
+    Finishes ``pool_rare``'s rule on the small table: the pooled ``(other)`` column is kept when its
+    expected count reaches ``min_expected``, else merged into the least frequent kept category (never
+    down to one category). Same statistic, p-value and Cramér's V as ``chi2_test`` on the full counts.
+    """
+    from scipy.stats import chi2_contingency
+
+    kept = list(categories)
+    table = [[float(c) for c in reference_counts], [float(c) for c in production_counts]]
+    n_ref = sum(reference_counts) + pooled_reference
+    n_prod = sum(production_counts) + pooled_production
+    total = n_ref + n_prod
+    if pooled_count:
+        other = [float(pooled_reference), float(pooled_production)]
+        other_expected = (other[0] + other[1]) * min(n_ref, n_prod) / total
+        if other_expected < min_expected and len(kept) >= 2:
+            table[0][-1] += other[0]
+            table[1][-1] += other[1]
+            kept[-1] = OTHER
+        else:
+            kept.append(OTHER)
+            table[0].append(other[0])
+            table[1].append(other[1])
+    if len(kept) < 2:
+        statistic, p_value, dof = 0.0, 1.0, 0
+    else:
+        result = chi2_contingency(table, correction=False)
+        statistic, p_value, dof = float(result.statistic), float(result.pvalue), int(result.dof)
+    return {
+        "statistic": statistic,
+        "p_value": p_value,
+        "dof": dof,
+        "cramers_v": cramers_v_balanced(table[0], table[1]) if len(kept) >= 2 else 0.0,
+        "cramers_v_unweighted": math.sqrt(statistic / total) if total else 0.0,
+        "categories_tested": kept,
+        "table": table,
     }
 
 

@@ -217,13 +217,24 @@ def drift_summary(prep: Prepared) -> dict[str, Any]:
 
 
 def drift_check(drift: dict[str, Any]) -> Check:
-    """The ``drift`` check: fails when production drifted from the golden dataset (or drift could not be computed)."""
+    """The ``drift`` check: fails when production drifted from the golden dataset (or drift could not be computed).
+
+    Value and message agree with the drift verdict rule: under the default rule (``any``) the value is
+    the number of drifted features against a limit of 0; under the share rule it is the share of
+    drifted features against ``max_drift_share`` (a critical feature's drift fails either way). The
+    message names the drifted features.
+    """
     if drift.get("error"):
         return Check("drift", None, None, "", CheckStatus.FAIL, None, f"drift check failed: {drift['error']}")
-    drifted = drift.get("drifted") or []
+    drifted = [str(name) for name in drift.get("drifted") or []]
+    reason = str(drift.get("reason") or (f"drifted features: {', '.join(drifted)}" if drifted else "no drift"))
+    if drift.get("verdict") == "share":
+        value, limit = float(drift.get("drift_share") or 0.0), float(drift.get("max_drift_share") or 0.0)
+    else:
+        value, limit = float(len(drifted)), 0.0
     if drift.get("drift"):
-        reason = drift.get("reason") or f"drifted features: {', '.join(map(str, drifted))}"
-        return Check("drift", float(len(drifted)), 0.0, "<=", CheckStatus.FAIL, None, str(reason))
-    return Check(
-        "drift", float(len(drifted)), 0.0, "<=", CheckStatus.PASS, None, "production matches the golden dataset"
-    )
+        return Check("drift", value, limit, "<=", CheckStatus.FAIL, None, reason)
+    if drift.get("drift") is None:
+        return Check("drift", None, None, "", CheckStatus.FAIL, None, "drift check gave no verdict")
+    message = "production matches the golden dataset" if not drifted else reason
+    return Check("drift", value, limit, "<=", CheckStatus.PASS, None, message)

@@ -1,0 +1,300 @@
+"""Open a production source (or a reference) as an engine's feature table.
+
+Three kinds of files, told apart by their first row / header / Parquet schema:
+
+* **production-log files** (rows with ``schema_version``; see ``docs/production-log.md``) are read by the
+  engine directly — Parquet, JSON Lines or CSV, files, folders or globs, out of core, typed by ``COLUMNS``;
+* **``gatekit eval`` results** (``results.jsonl``: rows with ``case_id``) are converted once to
+  production-log rows (``gatekit.production.convert.eval_rows``), so a golden run can be the reference;
+* **anything else** — today's production logs and golden datasets — is converted once through the
+  **legacy mapping** below into a temporary Parquet file of feature columns, which the engine then reads.
+
+The legacy mapping (feature ← production-log column ← paths in today's files; dotted paths reach into
+nested JSON, Parquet structs and CSV cells holding JSON):
+
+================  =================  ==================================================================
+feature           production-log     today's files
+================  =================  ==================================================================
+input_chars       input_chars        characters of ``input`` (text, chat messages, or a JSON string of them)
+input_tokens_est  input_tokens_est   words and punctuation of the same text
+turns             turns              messages in ``input`` (1 for a plain string)
+output_tokens     output_tokens      ``usage.output_tokens`` or ``response.usage.output_tokens``
+latency_ms        latency_ms         ``latency_ms``
+cost_usd          cost_usd           ``cost_usd`` or ``response.cost_usd``
+tool_calls        tool_calls         length of ``tool_calls`` / ``response.tool_calls`` / ``expected.tool_calls``
+context.role      role               ``context.role``
+context.scope     scope              ``context.scope``
+context.env       env                ``context.env``
+language          language           ``context.language`` or ``language``
+tool_names        tool_names         names in the same tool-call lists (``name`` or ``function.name``)
+(``--since``)     timestamp          ``timestamp`` (``--timestamp-field``): ISO-8601, Parquet timestamp, epoch s/ms
+================  =================  ==================================================================
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gatekit.errors import DatasetError
+from gatekit.production.engine import TS_COLUMN, Engine, FeatureColumn, FeatureTable, FileSource
+
+# default feature name -> production-log column (the report keeps today's feature names)
+FEATURE_COLUMNS: dict[str, str] = {
+    "input_chars": "input_chars",
+    "input_tokens_est": "input_tokens_est",
+    "turns": "turns",
+    "output_tokens": "output_tokens",
+    "latency_ms": "latency_ms",
+    "cost_usd": "cost_usd",
+    "tool_calls": "tool_calls",
+    "context.role": "role",
+    "context.scope": "scope",
+    "context.env": "env",
+    "language": "language",
+    "tool_names": "tool_names",
+}
+
+NATIVE, RESULTS, LEGACY = "production-log", "eval-results", "legacy"
+
+
+@dataclass
+class OpenedSide:
+    """A side opened by ``open_side``: the engine's table, the files, how they were read, counts seen on the way."""
+
+    table: FeatureTable
+    files: list[Path]
+    kind: str
+    seen: dict[str, bool] = field(default_factory=dict)
+    non_numeric: dict[str, int] = field(default_factory=dict)
+    non_finite: dict[str, int] = field(default_factory=dict)
+
+
+def sniff(path: Path) -> str:
+    """``production-log``, ``eval-results`` or ``legacy`` for one data file (reads its header / first row)."""
+    from gatekit.drift.sources import file_format
+
+    fmt = file_format(path)
+    try:
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            names = set(pq.ParquetFile(path).schema_arrow.names)
+            return NATIVE if "schema_version" in names else LEGACY
+        if fmt == "csv":
+            import csv
+
+            from gatekit.drift.sources import _open_text
+
+            with _open_text(path) as handle:
+                header = next(csv.reader(handle), None) or []
+            return NATIVE if "schema_version" in header else LEGACY
+        from gatekit.drift.sources import _open_text
+
+        with _open_text(path) as handle:
+            for line in handle:
+                if line.strip():
+                    row = json.loads(line)
+                    if isinstance(row, dict) and "schema_version" in row:
+                        return NATIVE
+                    if isinstance(row, dict) and "case_id" in row and "attempts" in row:
+                        return RESULTS
+                    return LEGACY
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise DatasetError(f"{path}: cannot read ({type(exc).__name__}: {exc}); check the file") from None
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises its own error types for a broken Parquet footer
+        raise DatasetError(f"{path}: not a readable data file ({exc}); check the file") from None
+    return LEGACY
+
+
+def native_column(name: str) -> str | None:
+    """The production-log column a feature name reads (``context.role`` -> ``role``), None when there is none."""
+    from gatekit.production.schema import COLUMN_NAMES
+
+    column = FEATURE_COLUMNS.get(name, name)
+    return column if column in COLUMN_NAMES else None
+
+
+def open_side(
+    engine: Engine,
+    spec_text: str,
+    side: str,
+    specs: list[Any],
+    *,
+    timestamp_field: str = "timestamp",
+    results_map: dict[str, dict[str, Any]] | None = None,
+    workdir: Path,
+    explicit: bool = False,
+) -> OpenedSide:
+    """Resolve ``spec_text`` (file, folder, glob) and open it on ``engine`` with one column per feature spec."""
+    from gatekit.drift.sources import file_format, resolve_paths
+
+    paths = resolve_paths(spec_text, side)
+    kinds = {sniff(p) for p in paths}
+    if len(kinds) > 1:
+        raise DatasetError(
+            f"--{side} {spec_text}: mixes production-log files with other files ({', '.join(sorted(kinds))}); "
+            "point it at one kind (convert old logs with gatekit.production.convert)"
+        )
+    kind = kinds.pop()
+    features = [FeatureColumn(s.name, s.kind, s.multi) for s in specs]
+    if kind == RESULTS:
+        if len(paths) != 1:
+            raise DatasetError(f"--{side} {spec_text}: give one results.jsonl at a time")
+        from gatekit.production.convert import eval_rows, write_parquet
+
+        converted = workdir / f"{side}-eval-rows.parquet"
+        write_parquet(eval_rows(paths[0]), converted)
+        paths, kind = [converted], NATIVE
+        table = _open_native(engine, paths, "parquet", features, side, explicit, timestamp_field, spec_text)
+        return OpenedSide(table, resolve_paths(spec_text, side), RESULTS, seen={n: True for n in table.present})
+    if kind == NATIVE:
+        fmts = {file_format(p) for p in paths}
+        if len(fmts) > 1:
+            raise DatasetError(f"--{side} {spec_text}: mixes {', '.join(sorted(fmts))} files; use one format per side")
+        table = _open_native(engine, paths, fmts.pop(), features, side, explicit, timestamp_field, spec_text)
+        return OpenedSide(table, paths, NATIVE, seen={n: True for n in table.present})
+    return _open_legacy(engine, paths, specs, side, timestamp_field, results_map, workdir)
+
+
+def _open_native(
+    engine: Engine,
+    paths: list[Path],
+    fmt: str,
+    features: list[FeatureColumn],
+    side: str,
+    explicit: bool,
+    timestamp_field: str,
+    spec_text: str,
+) -> FeatureTable:
+    from gatekit.production.schema import COLUMN_NAMES
+
+    columns: dict[str, str] = {}
+    for feature in features:
+        column = native_column(feature.name)
+        if column is None:
+            if explicit:
+                raise DatasetError(
+                    f"{side} {paths[0]}: feature {feature.name!r} is not a production-log column "
+                    f"(columns: {', '.join(COLUMN_NAMES)}); fix the name in --numeric/--categorical"
+                )
+            continue
+        columns[feature.name] = column
+    source = FileSource(
+        paths=tuple(str(p) for p in paths),
+        format=fmt,
+        columns=columns,
+        timestamp=timestamp_field if timestamp_field in COLUMN_NAMES else "timestamp",
+        label=str(paths[0]) if len(paths) == 1 else spec_text,
+    )
+    known = [f for f in features if f.name in columns]
+    table = engine.open_files(source, known)
+    table.features = {f.name: f for f in features}
+    return table
+
+
+def _open_legacy(
+    engine: Engine,
+    paths: list[Path],
+    specs: list[Any],
+    side: str,
+    timestamp_field: str,
+    results_map: dict[str, dict[str, Any]] | None,
+    workdir: Path,
+) -> OpenedSide:
+    """Convert today's files once (bounded batches) into a Parquet file of feature columns, then open it."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from gatekit.drift.features import SideValues, feature_array
+    from gatekit.drift.sources import epoch_seconds, top_level
+
+    wanted: set[str] = set().union(*(spec.columns() for spec in specs)) | top_level(timestamp_field) | {"id"}
+    accs = {spec.name: SideValues(kind=spec.kind, multi=spec.multi) for spec in specs}
+    out = workdir / f"{side}-features.parquet"
+    fields = [
+        pa.field(
+            spec.name,
+            pa.list_(pa.string()) if spec.multi else pa.float64() if spec.kind == "numeric" else pa.string(),
+        )
+        for spec in specs
+    ]
+    schema = pa.schema([*fields, pa.field(TS_COLUMN, pa.float64())])
+    rows = 0
+    with pq.ParquetWriter(out, schema) as writer:
+        for batch in _legacy_batches(paths, None if results_map is not None else wanted, results_map):
+            arrays = [feature_array(spec, batch, accs[spec.name]) for spec in specs]
+            stamps = epoch_seconds(batch, timestamp_field)
+            arrays.append(pa.array(stamps, type=pa.float64(), from_pandas=True))
+            writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+            rows += batch.num_rows
+    features = [FeatureColumn(s.name, s.kind, s.multi) for s in specs]
+    source = FileSource(
+        paths=(str(out),),
+        format="parquet",
+        columns={s.name: s.name for s in specs},
+        timestamp=TS_COLUMN,
+        label=str(paths[0]) if len(paths) == 1 else f"{side} files",
+    )
+    table = engine.open_files(source, features)
+    table.present = {name for name, acc in accs.items() if acc.seen}
+    return OpenedSide(
+        table,
+        paths,
+        LEGACY,
+        seen={name: acc.seen for name, acc in accs.items()},
+        non_numeric={name: acc.non_numeric for name, acc in accs.items()},
+        non_finite={name: acc.non_finite for name, acc in accs.items()},
+    )
+
+
+def _legacy_batches(
+    paths: list[Path], wanted: set[str] | None, results: dict[str, dict[str, Any]] | None
+) -> Iterator[Any]:
+    from gatekit.drift.sources import Batch, iter_batches
+
+    matched = 0
+    for path in paths:
+        for batch in iter_batches(path, wanted):
+            if results is None:
+                yield batch
+                continue
+            rows = []
+            for row in batch.python_rows():
+                extra = results.get(str(row.get("id")))
+                if extra is not None:
+                    matched += 1
+                    row = {**row, **extra}
+                rows.append(row)
+            yield Batch(batch.path, len(rows), rows=rows, first_line=batch.first_line)
+    if results is not None and matched == 0:
+        raise DatasetError(
+            "--reference-results: no case_id matches an id in the reference dataset; "
+            "pass the results.jsonl of a run on this dataset"
+        )
+
+
+def load_results_map(path: Path) -> dict[str, dict[str, Any]]:
+    """First result row per ``case_id`` of a gate run's results.jsonl, as measurement fields (legacy paths)."""
+    from gatekit.results import read_results_file
+
+    if not path.is_file():
+        raise DatasetError(f"--reference-results {path}: no such file; pass a gate run's results.jsonl")
+    measured: dict[str, dict[str, Any]] = {}
+    for row in read_results_file(path).rows:
+        case_id = str(row["case_id"])
+        if case_id in measured:
+            continue
+        raw_response = row.get("response")
+        response: dict[str, Any] = raw_response if isinstance(raw_response, dict) else {}
+        raw_usage = response.get("usage")
+        usage: dict[str, Any] = raw_usage if isinstance(raw_usage, dict) else {}
+        cost = response.get("cost_usd", row.get("cost_usd"))
+        fields: dict[str, Any] = {"latency_ms": row.get("latency_ms"), "usage": usage, "cost_usd": cost}
+        if "tool_calls" in response:
+            fields["tool_calls"] = response.get("tool_calls")
+        measured[case_id] = fields
+    return measured

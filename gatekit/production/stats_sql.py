@@ -1,0 +1,183 @@
+"""The drift statistics as SQL (DuckDB dialect): only small summaries leave the engine.
+
+KS, two shapes, both exact (the same D as ``scipy.stats.ks_2samp``, ties included):
+
+* **small side** (one side has at most ``SMALL_SIDE_MAX_DISTINCT`` distinct values, typically a 5k golden
+  reference): that side's sorted distinct values r_1 < … < r_K are the boundaries of one streaming
+  aggregate over the other side, ``histogram(x, boundaries)`` (count per interval (r_{k-1}, r_k]) and
+  ``histogram_exact(x, boundaries)`` (count equal to each r_k). Between two boundaries the small side's
+  ECDF is flat and the large side's rises, so sup |F_small - F_large| is attained at a boundary or at the
+  large side's last value before the next boundary; both ECDF values there are counts we now have:
+  ``cum_le[k] = Σ_{j≤k} hist[j]`` and ``lt[k] = cum_le[k] - eq[k]``. Memory is bounded by K (the
+  aggregate keeps K counters per thread), whatever the number of rows.
+* **merged** (both sides large): group both sides by distinct value, cumulative sums over the sorted
+  groups (a window), D = max |C_ref / n_ref - C_prod / n_prod|. Memory grows with the number of distinct
+  values; DuckDB spills the group-by and the sort to its temp directory beyond ``memory_limit``.
+
+Every difference is computed as ``count / n`` in double precision exactly as scipy does
+(``searchsorted / n`` then a subtraction), so D is bit-for-bit scipy's.
+
+Chi-square: category counts of both sides joined in the engine, rare categories (expected count below
+``min_expected``) summed there; Python receives only the kept categories and the pooled sums.
+"""
+
+from __future__ import annotations
+
+SMALL_SIDE_MAX_DISTINCT = 50_000  # distinct values of the smaller side used as histogram boundaries
+EXACT_QUANTILE_MAX_ROWS = 1_000_000  # above this a side's quantiles come from DuckDB's t-digest sketch
+NEW_NAMES_SHOWN = 100
+
+
+def ident(name: str) -> str:
+    """A quoted SQL identifier (feature names may hold dots, quotes, anything)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    """A quoted SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def clean_number(column: str) -> str:
+    """The finite value of a DOUBLE column, else NULL; -0.0 becomes 0.0 (scipy's ECDF treats them as equal)."""
+    col = ident(column)
+    return f"(CASE WHEN isfinite({col}) THEN {col} + 0.0 END)"
+
+
+def clean_label(column: str) -> str:
+    """A categorical value, with empty strings as missing."""
+    return f"NULLIF({ident(column)}, '')"
+
+
+def distinct_values_sql(view: str, column: str, limit: int) -> str:
+    """Distinct finite values with their counts, sorted; ``limit + 1`` rows at most (to detect "too many")."""
+    x = clean_number(column)
+    return (
+        f"SELECT v, count(*) AS c FROM (SELECT {x} AS v FROM {view}) WHERE v IS NOT NULL "
+        f"GROUP BY v ORDER BY v LIMIT {int(limit) + 1}"
+    )
+
+
+def boundary_counts_sql(view: str, columns: list[str]) -> str:
+    """One scan: per entry ``histogram(x, $b_i)`` and ``histogram_exact(x, $b_i)`` against its boundaries.
+
+    ``columns`` may name a column more than once (KS boundaries and the plot's bin edges of the same
+    feature are counted in the same scan). From the two maps, ``count(x <= b_k)`` and ``count(x < b_k)``
+    follow for every boundary (see ``cumulative_counts``).
+    """
+    parts = []
+    for i, column in enumerate(columns):
+        x = clean_number(column)
+        parts.append(f"histogram({x}, $b{i}) FILTER (WHERE {x} IS NOT NULL) AS h{i}")
+        parts.append(f"histogram_exact({x}, $b{i}) FILTER (WHERE {x} IS NOT NULL) AS e{i}")
+    return f"SELECT {', '.join(parts)} FROM {view}"
+
+
+def merged_ks_sql(ref_view: str, prod_view: str, column: str, n_ref: int, n_prod: int) -> str:
+    """Exact KS D of two large sides: grouped by distinct value, cumulative counts, extreme differences."""
+    x = clean_number(column)
+    return f"""
+WITH v AS (
+    SELECT {x} AS x, 1 AS s FROM {ref_view} WHERE {x} IS NOT NULL
+    UNION ALL
+    SELECT {x} AS x, 2 AS s FROM {prod_view} WHERE {x} IS NOT NULL
+), g AS (
+    SELECT x, count(*) FILTER (WHERE s = 1) AS cr, count(*) FILTER (WHERE s = 2) AS cp FROM v GROUP BY x
+), c AS (
+    SELECT x,
+           sum(cr) OVER (ORDER BY x ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum_r,
+           sum(cp) OVER (ORDER BY x ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum_p
+    FROM g
+), d AS (
+    SELECT x, CAST(cum_r AS DOUBLE) / {int(n_ref)} - CAST(cum_p AS DOUBLE) / {int(n_prod)} AS diff,
+           CAST(cum_r AS HUGEINT) * {int(n_prod)} - CAST(cum_p AS HUGEINT) * {int(n_ref)} AS num
+    FROM c
+)
+SELECT max(diff), min(diff), first(x ORDER BY diff DESC, x), first(x ORDER BY diff ASC, x),
+       first(num ORDER BY diff DESC, x), first(num ORDER BY diff ASC, x)
+FROM d
+"""
+
+
+def numeric_summary_sql(view: str, columns: list[str], levels: list[float], exact: bool) -> str:
+    """One scan: rows, finite count, non-finite count, mean, min, max and quantiles at ``levels`` per column."""
+    quantile = "quantile_cont" if exact else "approx_quantile"
+    level_list = "[" + ", ".join(repr(float(q)) for q in levels) + "]"
+    parts = ["count(*) AS rows"]
+    for i, column in enumerate(columns):
+        raw, x = ident(column), clean_number(column)
+        parts += [
+            f"count({x}) AS n{i}",
+            f"count(*) FILTER (WHERE {raw} IS NOT NULL AND NOT isfinite({raw})) AS nf{i}",
+            f"avg({x}) AS mean{i}",
+            f"min({x}) AS min{i}",
+            f"max({x}) AS max{i}",
+            f"{quantile}({x}, {level_list}) AS q{i}",
+        ]
+    return f"SELECT {', '.join(parts)} FROM {view}"
+
+
+def category_counts_sql(ref_view: str, prod_view: str, column: str, multi: bool) -> str:
+    """Counts per category on both sides, full-outer-joined (one row per category seen anywhere)."""
+    if multi:
+        ref = f"SELECT NULLIF(unnest({ident(column)}), '') AS v FROM {ref_view}"
+        prod = f"SELECT NULLIF(unnest({ident(column)}), '') AS v FROM {prod_view}"
+    else:
+        ref = f"SELECT {clean_label(column)} AS v FROM {ref_view}"
+        prod = f"SELECT {clean_label(column)} AS v FROM {prod_view}"
+    return f"""
+WITH r AS (SELECT v, count(*) AS c FROM ({ref}) WHERE v IS NOT NULL GROUP BY v),
+     p AS (SELECT v, count(*) AS c FROM ({prod}) WHERE v IS NOT NULL GROUP BY v)
+SELECT coalesce(r.v, p.v) AS v, coalesce(r.c, 0) AS rc, coalesce(p.c, 0) AS pc
+FROM r FULL OUTER JOIN p ON r.v = p.v
+"""
+
+
+def missing_sql(view: str, column: str, multi: bool) -> str:
+    """Rows and rows without a value of a categorical column."""
+    value = f"{ident(column)}" if multi else clean_label(column)
+    return f"SELECT count(*), count(*) FILTER (WHERE {value} IS NULL) FROM {view}"
+
+
+def pooled_sql(table: str, n_ref: int, n_prod: int, min_expected: float) -> str:
+    """Kept categories (most frequent first, then by name) and the pooled sums, from the joined counts."""
+    smaller, total = min(n_ref, n_prod), n_ref + n_prod
+    keep = f"(rc + pc) * {int(smaller)} / {int(total)} >= {float(min_expected)!r}"
+    return f"""
+SELECT v, rc, pc, 1 AS kept FROM {table} WHERE {keep}
+UNION ALL
+SELECT NULL, coalesce(sum(rc), 0), coalesce(sum(pc), 0), 0 - count(*) FROM {table} WHERE NOT ({keep})
+ORDER BY kept DESC, rc + pc DESC, v
+"""
+
+
+def one_sided_sql(table: str, side: str, limit: int) -> str:
+    """Categories seen on one side only (``side`` = new: production only; vanished: reference only)."""
+    cond = "rc = 0" if side == "new" else "pc = 0"
+    return f"SELECT v, count(*) OVER () FROM {table} WHERE {cond} ORDER BY v LIMIT {int(limit)}"
+
+
+def plot_sql(table: str, n_ref: int, n_prod: int, top: int) -> str:
+    """The ``top`` categories by summed share on both sides, then the rest summed (category NULL)."""
+    share = f"(rc / {max(int(n_ref), 1)} + pc / {max(int(n_prod), 1)})"
+    return f"""
+WITH ranked AS (SELECT v, rc, pc, row_number() OVER (ORDER BY {share} DESC, v) AS rank FROM {table})
+SELECT v, rc, pc, 0 AS rest FROM ranked WHERE rank <= {int(top)}
+UNION ALL
+SELECT NULL, coalesce(sum(rc), 0), coalesce(sum(pc), 0), count(*) FROM ranked WHERE rank > {int(top)}
+"""
+
+
+def cumulative_counts(
+    boundaries: list[float], hist: dict[float, int] | None, exact: dict[float, int] | None
+) -> tuple[list[int], list[int]]:
+    """``(le, lt)``: for each boundary b_k, how many values are <= b_k and < b_k (from the two histogram maps)."""
+    hist, exact = hist or {}, exact or {}
+    le: list[int] = []
+    lt: list[int] = []
+    running = 0
+    for b in boundaries:
+        running += int(hist.get(b, 0))
+        le.append(running)
+        lt.append(running - int(exact.get(b, 0)))
+    return le, lt
