@@ -17,7 +17,8 @@ from gatekit.errors import DatasetError, GatekitError
 TABLE = "gk_canary_rows"
 # the production-log columns the canary reads, and their types in each engine
 CANARY_COLUMNS = ("timestamp", "request_id", "variant", "latency_ms", "error", "cost_usd", "outcome")
-_DUCK_TYPES = {"timestamp": "TIMESTAMPTZ", "string": "VARCHAR", "number": "DOUBLE", "integer": "BIGINT"}
+NUMERIC_COLUMNS = ("latency_ms", "cost_usd")
+REQUIRED_COLUMNS = ("request_id", "variant")
 _SPARK_TYPES = {"timestamp": "TIMESTAMP", "string": "STRING", "number": "DOUBLE", "integer": "BIGINT"}
 
 
@@ -64,53 +65,72 @@ def _by_format(files: list[Path]) -> dict[str, list[str]]:
 
 
 class DuckDBEngine:
-    """DuckDB in-process: files are scanned where they are, in bounded memory (spilling to a temp folder)."""
+    """DuckDB in-process through ``gatekit.production``: files scanned where they are, memory-limited, spilling.
+
+    The source is opened by ``gatekit.production.sources.open_side`` (production-log files read directly;
+    eval results and older logs converted once through the documented legacy mapping), then exposed as
+    ``gk_canary_rows`` with the timestamp as integer epoch microseconds (``ts_us``).
+    """
 
     dialect = "duckdb"
 
-    def __init__(self, source: str, *, memory_limit: str | None = None, threads: int | None = None) -> None:
-        import duckdb
+    def __init__(self, source: str, *, memory_limit: str = "1GB", threads: int | None = None) -> None:
+        import shutil
+        import tempfile
 
-        self._con = duckdb.connect(":memory:")
-        self._con.execute("SET TimeZone = 'UTC'")
-        if memory_limit:
-            self._con.execute(f"SET memory_limit = '{memory_limit}'")
-        if threads:
-            self._con.execute(f"SET threads = {int(threads)}")
+        from gatekit.drift.features import FeatureSpec
+        from gatekit.production.engine import get_engine
+        from gatekit.production.sources import open_side
+
         self.source = source
-        types = _column_types(_DUCK_TYPES)
-        parts = []
-        for fmt, paths in _by_format(_files(source)).items():
-            listed = "[" + ", ".join(_quote(p) for p in paths) + "]"
-            cols = ", ".join(f"{c}" for c in CANARY_COLUMNS)
-            if fmt == "parquet":
-                casts = ", ".join(f"CAST({c} AS {types[c]}) AS {c}" for c in CANARY_COLUMNS)
-                parts.append(f"SELECT {casts} FROM read_parquet({listed}, union_by_name = true)")
-            elif fmt == "csv":
-                spec = "{" + ", ".join(f"{_quote(c)}: {_quote(types[c])}" for c in CANARY_COLUMNS) + "}"
-                parts.append(
-                    f"SELECT {cols} FROM read_csv({listed}, header = true, union_by_name = true, types = {spec})"
+        self._workdir = tempfile.mkdtemp(prefix="gatekit-canary-")
+        self._engine: Any = get_engine("duckdb", memory_limit=memory_limit, threads=threads)
+        try:
+            specs = [
+                FeatureSpec(name, "numeric" if name in NUMERIC_COLUMNS else "categorical", paths=(name,))
+                for name in CANARY_COLUMNS
+                if name != "timestamp"
+            ]
+            opened = open_side(self._engine, source, "logs", specs, workdir=Path(self._workdir))
+            table = opened.table
+            missing = [c for c in REQUIRED_COLUMNS if c not in table.present]
+            if missing or not table.has_timestamp:
+                what = ", ".join(missing + ([] if table.has_timestamp else ["timestamp"]))
+                raise DatasetError(
+                    f"--logs {source}: the rows have no {what} column; the canary needs timestamp, request_id and "
+                    "variant (see docs/production-log.md)"
                 )
-            else:
-                spec = "{" + ", ".join(f"{_quote(c)}: {_quote(types[c])}" for c in CANARY_COLUMNS) + "}"
-                parts.append(f"SELECT {cols} FROM read_json({listed}, format = 'newline_delimited', columns = {spec})")
-        self._con.execute(f"CREATE OR REPLACE VIEW {TABLE} AS " + " UNION ALL ".join(parts))
+            cols = ", ".join(c for c in CANARY_COLUMNS if c != "timestamp")
+            self._engine._run(  # the production engine's connection: one more view over its table
+                f"CREATE OR REPLACE TEMP VIEW {TABLE} AS SELECT CAST(round(__ts * 1000000) AS BIGINT) AS ts_us, "
+                f"{cols} FROM {table.handle}",
+                where=source,
+            )
+        except BaseException:
+            self._engine.close()
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            raise
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         """Run ``sql``; a file that does not parse is ``DatasetError`` naming the source."""
         import duckdb
 
         try:
-            return self._con.execute(sql).fetchall()
-        except (duckdb.InvalidInputException, duckdb.ConversionException, duckdb.IOException) as exc:
-            first = str(exc).strip().splitlines()[0][:300]
-            raise DatasetError(f"--logs {self.source}: cannot read the production rows: {first}") from None
+            return list(self._engine._con.execute(sql).fetchall())
         except duckdb.OutOfMemoryException as exc:
             raise InfrastructureError(f"DuckDB ran out of memory: {str(exc)[:200]}") from None
+        except duckdb.Error as exc:
+            first = " ".join(str(exc).split())[:300]
+            raise DatasetError(f"--logs {self.source}: cannot read the production rows: {first}") from None
 
     def close(self) -> None:
-        """Close the connection."""
-        self._con.close()
+        """Close the engine and remove its work folder."""
+        import shutil
+
+        try:
+            self._engine.close()
+        finally:
+            shutil.rmtree(self._workdir, ignore_errors=True)
 
 
 class SparkEngine:
@@ -130,7 +150,12 @@ class SparkEngine:
         self._spark.conf.set("spark.sql.session.timeZone", "UTC")
         self.source = source
         types = _column_types(_SPARK_TYPES)
-        cols = ", ".join(f"CAST({c} AS {types[c]}) AS {c}" for c in CANARY_COLUMNS)
+        cols = ", ".join(
+            "unix_micros(CAST(timestamp AS TIMESTAMP)) AS ts_us"
+            if c == "timestamp"
+            else f"CAST({c} AS {types[c]}) AS {c}"
+            for c in CANARY_COLUMNS
+        )
         if source.startswith("table:"):
             frame = self._spark.table(source.removeprefix("table:"))
         else:

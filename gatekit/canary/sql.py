@@ -1,8 +1,7 @@
 """The canary's SQL, written once for DuckDB and Spark SQL.
 
-Both engines accept the same text except the function that turns a timestamp into epoch
-microseconds (``epoch_us`` in DuckDB, ``unix_micros`` in Spark), which is the one substitution.
-Percentiles are ``percentile_cont(q) WITHIN GROUP (ORDER BY x)`` (exact, linear interpolation, in
+Both engines run the same text: the engine's view ``gk_canary_rows`` carries the timestamp as integer
+epoch microseconds (``ts_us``), so no date function differs between dialects. Percentiles are ``percentile_cont(q) WITHIN GROUP (ORDER BY x)`` (exact, linear interpolation, in
 both engines); counts are ``sum(CASE ...)`` so no dialect-specific ``FILTER`` is needed.
 
 Variant names are checked against ``SAFE_NAME`` before they reach a query; every other value is a number.
@@ -13,7 +12,6 @@ from __future__ import annotations
 import re
 
 SAFE_NAME = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
-_EPOCH_US = {"duckdb": "epoch_us", "spark": "unix_micros"}
 _ERROR = "(error IS NOT NULL AND error <> '')"
 
 WINDOW_FIELDS = (
@@ -34,14 +32,14 @@ WINDOW_FIELDS = (
 
 
 def _epoch(dialect: str) -> str:
-    return f"{_EPOCH_US[dialect]}(timestamp)"
+    return "ts_us"  # the same column in every dialect
 
 
 def _where(dialect: str, variants: tuple[str, ...], start_us: int | None, end_us: int | None) -> str:
     for name in variants:
         if not SAFE_NAME.match(name):
             raise ValueError(f"variant name {name!r} must match {SAFE_NAME.pattern}")
-    parts = ["timestamp IS NOT NULL", "variant IN (" + ", ".join(f"'{v}'" for v in variants) + ")"]
+    parts = ["ts_us IS NOT NULL", "variant IN (" + ", ".join(f"'{v}'" for v in variants) + ")"]
     if start_us is not None:
         parts.append(f"{_epoch(dialect)} >= {int(start_us)}")
     if end_us is not None:

@@ -16,9 +16,9 @@ from gatekit.canary.stats import hodges_lehmann, mann_whitney, proportion_differ
 def _engine_rank_sum(canary: np.ndarray, baseline: np.ndarray) -> tuple[float, int, int, float]:
     """The rank-sum query of gatekit.canary.sql, run by DuckDB on a table of the two samples."""
     con = duckdb.connect()
-    con.execute("CREATE TABLE t (timestamp TIMESTAMPTZ, request_id VARCHAR, variant VARCHAR, latency_ms DOUBLE)")
-    rows = [("2026-01-01 00:00:00+00", f"c{i}", "canary", float(v)) for i, v in enumerate(canary)]
-    rows += [("2026-01-01 00:00:00+00", f"b{i}", "baseline", float(v)) for i, v in enumerate(baseline)]
+    con.execute("CREATE TABLE t (ts_us BIGINT, request_id VARCHAR, variant VARCHAR, latency_ms DOUBLE)")
+    rows = [(1_767_225_600_000_000, f"c{i}", "canary", float(v)) for i, v in enumerate(canary)]
+    rows += [(1_767_225_600_000_000, f"b{i}", "baseline", float(v)) for i, v in enumerate(baseline)]
     con.executemany("INSERT INTO t VALUES (?, ?, ?, ?)", rows)
     sql = q.rank_sum_sql("duckdb", "t", "latency_ms", "baseline", "canary", 0, 2**62)
     r = con.execute(sql).fetchone()
