@@ -130,7 +130,15 @@ def log_canary_run(result: CanaryResult, *, experiment: str, tracking_uri: str |
     files = data.get("files") or {}
     artifacts = [Path(p) for p in files.values()]
     run_name = f"canary-{data['stage']:g}-{data['decision']}"
-    run_id, experiment_id = log_run(tracking_uri, experiment, run_name, params, metrics, tags, artifacts)
+
+    def stamp_run(run_id: str, experiment_id: str) -> None:  # canary.json names its run, before it is uploaded
+        data["mlflow"] = {"run_id": run_id, "experiment_id": experiment_id}
+        if files:
+            write_files(result, Path(files["json"]).parent)
+
+    run_id, experiment_id = log_run(
+        tracking_uri, experiment, run_name, params, metrics, tags, artifacts, before_artifacts=stamp_run
+    )
     data["mlflow"] = {"run_id": run_id, "experiment_id": experiment_id}
 
 
