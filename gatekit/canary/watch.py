@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from gatekit.canary.core import analyse, iso, parse_time
+from gatekit.canary.core import CanaryResult, analyse, iso, parse_time
 from gatekit.canary.engine import open_engine
 from gatekit.canary.rules import RolloutRules
 from gatekit.errors import DatasetError
@@ -45,21 +45,15 @@ def watch(
         f"from {iso(since_us)}, polling every {interval:g} s"
     )
     while True:
-        now_us = int(clock() * 1e6)
-        try:
-            eng = open_engine(logs, engine)
+        result = None
+        if _has_rows(logs):  # nothing written yet is not an error: wait
             try:
-                result = analyse(
-                    eng, rules, stage=rules.stages[0], now_us=now_us, since_us=since_us, with_comparisons=False
-                )
-            finally:
-                eng.close()
-            failures = 0
-        except DatasetError:
-            failures += 1  # no file yet, or a line half-written: try again next poll
-            if failures > MAX_READ_RETRIES and _exists(logs):
-                raise
-            result = None
+                result = _judge(logs, rules, engine, int(clock() * 1e6), since_us)
+                failures = 0
+            except DatasetError:
+                failures += 1  # a line half-written: try again next poll
+                if failures > MAX_READ_RETRIES:
+                    raise
         if result is not None:
             data = result.data
             if data["windows"] and data["windows"][-1]["start"] != last_window:
@@ -82,12 +76,20 @@ def watch(
         time.sleep(interval)
 
 
-def _exists(logs: str) -> bool:
+def _judge(logs: str, rules: RolloutRules, engine: str, now_us: int, since_us: int) -> CanaryResult:
+    eng = open_engine(logs, engine)
+    try:
+        return analyse(eng, rules, stage=rules.stages[0], now_us=now_us, since_us=since_us, with_comparisons=False)
+    finally:
+        eng.close()
+
+
+def _has_rows(logs: str) -> bool:
     from gatekit.drift.sources import resolve_paths
 
     try:
-        return bool(resolve_paths(logs, "logs"))
-    except Exception:  # noqa: BLE001 - any failure to list means "not there yet"
+        return any(p.stat().st_size > 0 for p in resolve_paths(logs, "logs"))
+    except Exception:  # noqa: BLE001 - no file (yet) matches
         return False
 
 
