@@ -144,6 +144,7 @@ def compute_drift(cfg: DriftConfig, since_anchor: str = "newest") -> DriftResult
                 results_map=results_map,
                 workdir=Path(work),
                 explicit=explicit,
+                tracking_uri=cfg.tracking_uri,
             )
             prod = open_side(
                 engine,
@@ -153,6 +154,9 @@ def compute_drift(cfg: DriftConfig, since_anchor: str = "newest") -> DriftResult
                 timestamp_field=cfg.timestamp_field,
                 workdir=Path(work),
                 explicit=explicit,
+                tracking_uri=cfg.tracking_uri,
+                since=cfg.since,
+                since_anchor=since_anchor,
             )
             ref_rows, _ = engine.count_rows(ref.table)
             prod_rows_read, _ = engine.count_rows(prod.table)

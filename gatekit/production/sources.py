@@ -128,10 +128,24 @@ def open_side(
     results_map: dict[str, dict[str, Any]] | None = None,
     workdir: Path,
     explicit: bool = False,
+    tracking_uri: str | None = None,
+    since: str | None = None,
+    since_anchor: str = "newest",
 ) -> OpenedSide:
-    """Resolve ``spec_text`` (file, folder, glob) and open it on ``engine`` with one column per feature spec."""
-    from gatekit.drift.sources import file_format, resolve_paths
+    """Resolve ``spec_text`` (file, folder, glob) and open it on ``engine`` with one column per feature spec.
 
+    ``mlflow:<experiment>`` reads MLflow traces (``tracking_uri``; ``since`` / ``since_anchor`` filter the
+    trace search itself) into a production-log Parquet spill in ``workdir``; ``spark-table:<name>`` opens a
+    Spark table or view holding production-log columns (``--engine spark`` only).
+    """
+    from gatekit.drift.sources import file_format, resolve_paths
+    from gatekit.production.mlflow_traces import is_mlflow_spec
+    from gatekit.production.spark_engine import is_spark_table_spec
+
+    if is_mlflow_spec(spec_text):
+        return _open_mlflow(engine, spec_text, side, specs, workdir, explicit, tracking_uri, since, since_anchor)
+    if is_spark_table_spec(spec_text):
+        return _open_spark_table(engine, spec_text, side, specs, timestamp_field, explicit)
     paths = resolve_paths(spec_text, side)
     kinds = {sniff(p) for p in paths}
     if len(kinds) > 1:
@@ -194,6 +208,65 @@ def _open_native(
     table = engine.open_files(source, known)
     table.features = {f.name: f for f in features}
     return table
+
+
+def _open_mlflow(
+    engine: Engine,
+    spec_text: str,
+    side: str,
+    specs: list[Any],
+    workdir: Path,
+    explicit: bool,
+    tracking_uri: str | None,
+    since: str | None,
+    since_anchor: str,
+) -> OpenedSide:
+    """MLflow traces, page by page, into one production-log Parquet file that the engine then reads."""
+    from gatekit.production.mlflow_traces import spill_traces
+
+    window = since if side == "production" else None
+    spill = spill_traces(spec_text, workdir / side, tracking_uri=tracking_uri, since=window, since_anchor=since_anchor)
+    features = [FeatureColumn(s.name, s.kind, s.multi) for s in specs]
+    table = _open_native(engine, [spill.path], "parquet", features, side, explicit, "timestamp", spec_text)
+    table.label = spec_text
+    return OpenedSide(table, [spill.path], "mlflow-traces", seen={n: True for n in table.present})
+
+
+def _open_spark_table(
+    engine: Engine, spec_text: str, side: str, specs: list[Any], timestamp_field: str, explicit: bool
+) -> OpenedSide:
+    """A Spark table or view of production-log columns, opened by the Spark engine (nothing is copied)."""
+    from gatekit.errors import ConfigError
+    from gatekit.production.schema import COLUMN_NAMES
+    from gatekit.production.spark_engine import table_of
+
+    name = table_of(spec_text)
+    open_table = getattr(engine, "open_table", None)
+    if engine.name != "spark" or open_table is None:
+        raise ConfigError(f"--{side} {spec_text}: a Spark table needs --engine spark (this run uses {engine.name})")
+    features = [FeatureColumn(s.name, s.kind, s.multi) for s in specs]
+    columns: dict[str, str] = {}
+    for feature in features:
+        column = native_column(feature.name)
+        if column is None:
+            if explicit:
+                raise DatasetError(
+                    f"--{side} {spec_text}: feature {feature.name!r} is not a production-log column "
+                    f"(columns: {', '.join(COLUMN_NAMES)}); fix the name in --numeric/--categorical"
+                )
+            continue
+        columns[feature.name] = column
+    known = [f for f in features if f.name in columns]
+    stamp = timestamp_field if timestamp_field in COLUMN_NAMES else "timestamp"
+    table = open_table(name, known, columns, stamp, label=spec_text)
+    missing = [f.name for f in known if f.name not in table.present]
+    if explicit and missing:
+        raise DatasetError(
+            f"--{side} {spec_text}: the table has no column {columns[missing[0]]!r} (feature {missing[0]!r}); "
+            "fix the name in --numeric/--categorical or add the column"
+        )
+    table.features = {f.name: f for f in features}
+    return OpenedSide(table, [], "spark-table", seen={n: True for n in table.present})
 
 
 def _open_legacy(

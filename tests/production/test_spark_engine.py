@@ -1,0 +1,407 @@
+"""The Spark engine on a real local Spark session: the same D and p as scipy and as the DuckDB engine (ties
+included, both KS shapes), numeric summaries, plot bins and category counts; a Spark table as a source.
+
+One local session for the whole test session (~10 s to start). Java missing: skipped locally, a failure on CI.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from scipy import stats
+
+from gatekit.production import spark_engine as se
+from gatekit.production.engine import CATEGORICAL, NUMERIC, FeatureColumn, FileSource
+
+FEATURES = [
+    FeatureColumn("latency_ms", NUMERIC),
+    FeatureColumn("input_chars", NUMERIC),
+    FeatureColumn("role", CATEGORICAL),
+    FeatureColumn("tool_names", CATEGORICAL, multi=True),
+]
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory):
+    pytest.importorskip("pyspark")
+    if se.java_home() is None:
+        message = "Java 17 is needed for the Spark tests (install a JDK or set JAVA_HOME)"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("JAVA_HOME", se.java_home() or "")
+    warehouse = tmp_path_factory.mktemp("spark-warehouse")
+    session = (
+        SparkSession.builder.master("local[1]")
+        .appName("gatekit-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.warehouse.dir", str(warehouse))
+        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={warehouse}")
+        .getOrCreate()
+    )
+    yield session
+    session.stop()
+
+
+def _write(path: Path, rng: np.random.Generator, n: int, shift: float, roles: list[str], with_ts: bool = True) -> dict:
+    latency = np.round(rng.lognormal(6.0 + shift, 0.4, n), 0)  # rounded: many ties
+    chars = rng.integers(5, 60, n).astype(float)
+    latency_list: list[float | None] = [float(v) for v in latency]
+    latency_list[0] = None  # missing
+    latency_list[1] = math.nan  # non-finite, counted as missing
+    role = [roles[i % len(roles)] for i in range(n)]
+    role[2] = ""  # empty = missing
+    tools = [["search"] * (i % 3) + (["refund"] if i % 7 == 0 else []) for i in range(n)]
+    columns = {
+        "timestamp": pa.array([1_796_000_000_000_000 + i * 1_000_000 for i in range(n)], pa.timestamp("us", tz="UTC")),
+        "latency_ms": pa.array(latency_list, pa.float64()),
+        "input_chars": pa.array(chars.astype(np.int64), pa.int64()),
+        "role": pa.array(role, pa.string()),
+        "tool_names": pa.array(tools, pa.list_(pa.string())),
+    }
+    if not with_ts:
+        columns.pop("timestamp")
+    pq.write_table(pa.table(columns), path)
+    finite = np.array([v for v in latency_list if v is not None and not math.isnan(v)])
+    return {"latency": finite, "chars": chars, "role": role, "tools": tools, "n": n}
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("spark-data")
+    rng = np.random.default_rng(14)
+    ref = _write(folder / "reference.parquet", rng, 400, 0.0, ["support", "sales", "admin"])
+    prod = _write(folder / "production.parquet", rng, 3000, 0.08, ["support", "sales", "ops", "guest"])
+    return {"folder": folder, "ref": ref, "prod": prod}
+
+
+def _source(path: Path) -> FileSource:
+    return FileSource(paths=(str(path),), format="parquet", columns={}, timestamp="timestamp", label=path.name)
+
+
+@pytest.fixture(scope="module")
+def engine(spark):
+    with se.SparkEngine(session=spark) as eng:
+        yield eng
+    assert not spark.sparkContext._jsc.sc().isStopped()  # a session passed in is not stopped by the engine
+
+
+@pytest.fixture(scope="module")
+def tables(engine, data):
+    ref = engine.open_files(_source(data["folder"] / "reference.parquet"), FEATURES)
+    prod = engine.open_files(_source(data["folder"] / "production.parquet"), FEATURES)
+    return ref, prod
+
+
+def _as_scipy(ks) -> float:
+    """scipy's reported statistic: in its exact mode (both sides <= 10000) D is rounded to h / lcm(n_ref, n_prod)."""
+    n1, n2 = ks.n_reference, ks.n_production
+    if max(n1, n2) > 10_000:
+        return ks.d
+    g = math.gcd(n1, n2)
+    assert ks.numerator % g == 0
+    return (ks.numerator // g) * 1.0 / ((n1 // g) * n2)
+
+
+def _check(ks, expected) -> None:
+    assert _as_scipy(ks) == expected.statistic  # the exact rational, as scipy reports it
+    assert ks.d == pytest.approx(expected.statistic, rel=1e-13, abs=1e-15)  # count / n in double precision
+    assert ks.numerator == round(ks.d * ks.n_reference * ks.n_production)
+    assert (ks.location, ks.sign) == (expected.statistic_location, expected.statistic_sign)
+
+
+@pytest.mark.parametrize("shape_limit", [se.SMALL_SIDE_MAX_DISTINCT, 5])
+def test_ks_equals_scipy_both_shapes(engine, tables, data, monkeypatch, shape_limit):
+    monkeypatch.setattr(se, "SMALL_SIDE_MAX_DISTINCT", shape_limit)
+    ref, prod = tables
+    for name, key in (("latency_ms", "latency"), ("input_chars", "chars")):
+        ks = engine.ks_statistic(ref, prod, name)
+        expected = stats.ks_2samp(data["ref"][key], data["prod"][key])
+        assert ks.shape == ("small_side" if shape_limit > 5 else "merged")
+        _check(ks, expected)
+        assert (ks.n_reference, ks.n_production) == (len(data["ref"][key]), len(data["prod"][key]))
+    # production as the small side (reference larger): the flipped orientation keeps D, location and sign
+    ks = engine.ks_statistic(prod, ref, "latency_ms")
+    expected = stats.ks_2samp(data["prod"]["latency"], data["ref"]["latency"])
+    _check(ks, expected)
+
+
+def test_ks_ties_and_identical_sides(engine, spark):
+    from pyspark.sql import types as T
+
+    schema = T.StructType([T.StructField("x", T.DoubleType())])
+    cases = [
+        ([1.0, 1.0, 2.0, 2.0, 3.0], [1.0, 2.0, 2.0, 2.0, 3.0, 3.0, 4.0]),
+        ([5.0] * 10, [5.0] * 3 + [6.0]),
+        ([0.0, -0.0, 1.0], [0.0, 1.0, 1.0]),
+        ([1.0, 2.0, 3.0], [1.0, 2.0, 3.0]),
+        ([10.0, 20.0], [1.0, 2.0, 3.0, 30.0]),
+    ]
+    features = [FeatureColumn("x", NUMERIC)]
+    for a, b in cases:
+        ta = engine.open_dataframe(spark.createDataFrame([(v,) for v in a], schema), features, timestamp=None)
+        tb = engine.open_dataframe(spark.createDataFrame([(v,) for v in b], schema), features, timestamp=None)
+        expected = stats.ks_2samp(a, b)
+        for limit in (se.SMALL_SIDE_MAX_DISTINCT, 1):
+            se_limit, se.SMALL_SIDE_MAX_DISTINCT = se.SMALL_SIDE_MAX_DISTINCT, limit
+            try:
+                ks = engine.ks_statistic(ta, tb, "x")
+            finally:
+                se.SMALL_SIDE_MAX_DISTINCT = se_limit
+            _check(ks, expected)
+
+
+def test_same_d_and_p_as_duckdb(engine, tables, data):
+    from gatekit.production.duckdb_engine import DuckDBEngine
+
+    ref, prod = tables
+    edges = {"latency_ms": [0.0, 300.0, 400.0, 500.0, 800.0, 1e9], "input_chars": [0.0, 10.0, 20.0, 40.0, 100.0]}
+    with DuckDBEngine() as duck:
+        d_ref = duck.open_files(_source(data["folder"] / "reference.parquet"), FEATURES)
+        d_prod = duck.open_files(_source(data["folder"] / "production.parquet"), FEATURES)
+        want = duck.compare_numeric(d_ref, d_prod, edges)
+        want_cats = {n: duck.categories(d_ref, d_prod, n, 5.0, 3) for n in ("role", "tool_names")}
+        want_sum = duck.numeric_summaries(d_prod, ["latency_ms", "input_chars"], 50)
+    got = engine.compare_numeric(ref, prod, edges)
+    for name in edges:
+        g, w = got[name], want[name]
+        assert (g.ks.d, g.ks.n_reference, g.ks.n_production) == (w.ks.d, w.ks.n_reference, w.ks.n_production)
+        assert (g.ks.sign, g.ks.location) == (w.ks.sign, w.ks.location)
+        p_spark = stats.kstwo.sf(
+            g.ks.d, round(g.ks.n_reference * g.ks.n_production / (g.ks.n_reference + g.ks.n_production))
+        )
+        p_duck = stats.kstwo.sf(
+            w.ks.d, round(w.ks.n_reference * w.ks.n_production / (w.ks.n_reference + w.ks.n_production))
+        )
+        assert p_spark == p_duck
+        assert g.reference_bins == w.reference_bins and g.production_bins == w.production_bins
+    expected = stats.ks_2samp(data["ref"]["latency"], data["prod"]["latency"])
+    _check(got["latency_ms"].ks, expected)
+    assert expected.pvalue < 0.05
+    for name, want_cat in want_cats.items():
+        assert engine.categories(ref, prod, name, 5.0, 3) == want_cat
+    got_sum = engine.numeric_summaries(prod, ["latency_ms", "input_chars"], 50)
+    for name in got_sum:
+        g, w = got_sum[name], want_sum[name]
+        assert (g.rows, g.n, g.missing, g.non_finite, g.min, g.max) == (
+            w.rows,
+            w.n,
+            w.missing,
+            w.non_finite,
+            w.min,
+            w.max,
+        )
+        assert g.mean == pytest.approx(w.mean, rel=1e-12)
+        assert g.quantiles == pytest.approx(w.quantiles, rel=1e-12)
+        assert [x for x, _ in g.ecdf] == pytest.approx([x for x, _ in w.ecdf], rel=1e-12)
+        assert [f for _, f in g.ecdf] == [f for _, f in w.ecdf]
+
+
+def test_numeric_summaries_against_numpy(engine, tables, data):
+    _, prod = tables
+    got = engine.numeric_summaries(prod, ["latency_ms"], 20)["latency_ms"]
+    values = data["prod"]["latency"]
+    assert (got.rows, got.n, got.missing, got.non_finite) == (3000, 2998, 2, 1)
+    assert got.mean == pytest.approx(values.mean(), rel=1e-12)
+    assert (got.min, got.max) == (values.min(), values.max())
+    for level, value in got.quantiles.items():
+        assert value == pytest.approx(np.quantile(values, level), rel=1e-12)  # exact, linear interpolation
+    assert got.exact_quantiles and len(got.ecdf) <= 20 and got.ecdf[-1] == [values.max(), 1.0]
+
+
+def test_histograms_against_numpy(engine, tables, data):
+    ref, _ = tables
+    edges = [0.0, 250.0, 400.0, 600.0, 5000.0]
+    got = engine.histograms(ref, {"latency_ms": edges})["latency_ms"]
+    values = data["ref"]["latency"]
+    inner = np.searchsorted(edges[1:-1], values, side="right")
+    assert got == [int((inner == j).sum()) for j in range(len(edges) - 1)] and sum(got) == len(values)
+
+
+def test_categories_against_counter(engine, tables, data):
+    ref, prod = tables
+    got = engine.categories(ref, prod, "role", 5.0, 10)
+    rc = Counter(v for v in data["ref"]["role"] if v)
+    pc = Counter(v for v in data["prod"]["role"] if v)
+    assert got.n_reference == sum(rc.values()) and got.n_production == sum(pc.values())
+    assert got.reference_missing == 1 and got.production_missing == 1
+    assert got.new == ["guest", "ops"] and got.new_count == 2 and got.vanished == ["admin"] and got.vanished_count == 1
+    for cat, r, p in zip(got.categories, got.reference_counts, got.production_counts, strict=True):
+        assert (r, p) == (rc[cat], pc[cat])
+    tools = engine.categories(ref, prod, "tool_names", 5.0, 10)
+    flat = Counter(t for row in data["prod"]["tools"] for t in row)
+    assert (
+        tools.n_production == sum(flat.values())
+        and dict(zip(tools.categories, tools.production_counts, strict=True)) == flat
+    )
+
+
+def test_rows_time_window_and_restrict(engine, tables):
+    ref, prod = tables
+    assert engine.count_rows(prod) == (3000, 0)
+    newest = engine.newest_timestamp(prod)
+    assert newest == 1_796_000_000.0 + 2999
+    window = engine.restrict(prod, newest - 99, newest)
+    assert engine.count_rows(window) == (100, 0)
+
+
+def test_spark_table_and_temp_view_sources(spark, engine, data):
+    df = spark.read.parquet(str(data["folder"] / "production.parquet"))
+    df.write.mode("overwrite").saveAsTable("agent_requests")
+    spark.read.parquet(str(data["folder"] / "reference.parquet")).createOrReplaceTempView("golden")
+    ref = engine.open_table("golden", FEATURES)
+    prod = engine.open_files(FileSource(paths=("agent_requests",), format="table", columns={}), FEATURES)
+    assert prod.label == "agent_requests" and prod.has_timestamp and prod.present == {f.name for f in FEATURES}
+    ks = engine.ks_statistic(ref, prod, "latency_ms")
+    _check(ks, stats.ks_2samp(data["ref"]["latency"], data["prod"]["latency"]))
+    from gatekit.errors import DatasetError
+
+    with pytest.raises(DatasetError, match="spark-table:nope: no such table"):
+        engine.open_table("nope", FEATURES)
+    assert se.is_spark_table_spec("spark-table:db.t") and se.table_of("spark-table:db.t") == "db.t"
+
+
+def test_missing_feature_and_timestamp_text(engine, spark):
+    rows = [("2026-12-06T08:00:00.000Z", "3.5"), ("2026-12-06T09:00:00Z", "oops"), ("not a time", None)]
+    df = spark.createDataFrame(rows, "timestamp string, latency_ms string")
+    table = engine.open_dataframe(df, [FeatureColumn("latency_ms", NUMERIC), FeatureColumn("cost_usd", NUMERIC)])
+    assert table.present == {"latency_ms"} and table.has_timestamp
+    assert engine.count_rows(table) == (3, 1)
+    assert engine.newest_timestamp(table) == 1_796_544_000.0 + 3600
+    summary = engine.numeric_summaries(table, ["latency_ms"], 10)["latency_ms"]
+    assert (summary.n, summary.missing, summary.mean) == (1, 2, 3.5)
+
+
+def test_java_home_detection(monkeypatch, tmp_path):
+    def jdk(name: str) -> Path:
+        java = tmp_path / name / "bin" / "java"
+        java.parent.mkdir(parents=True)
+        java.write_text("#!/bin/sh\n")
+        java.chmod(0o755)
+        return tmp_path / name
+
+    first, second = jdk("jdk-a"), jdk("jdk-b")
+    monkeypatch.setenv("JAVA_HOME", str(first))
+    monkeypatch.setenv("PATH", str(second / "bin"))
+    assert se.java_home() == str(first)  # a valid JAVA_HOME wins
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path / "nothing"))
+    assert se.java_home() == str(second)  # else the java on PATH
+    monkeypatch.setenv("PATH", str(tmp_path))
+    found = se.java_home()  # else a JDK under /usr/lib/jvm, if the machine has one
+    assert found is None or (found.startswith("/usr/lib/jvm/") and os.path.exists(os.path.join(found, "bin", "java")))
+
+
+def test_ks_with_an_empty_side_is_unknown(engine, spark):
+    features = [FeatureColumn("x", NUMERIC)]
+    full = engine.open_dataframe(spark.createDataFrame([(1.0,), (2.0,)], "x double"), features, timestamp=None)
+    empty = engine.open_dataframe(spark.createDataFrame([(None,), (math.nan,)], "x double"), features, timestamp=None)
+    for a, b in ((full, empty), (empty, full)):
+        ks = engine.ks_statistic(a, b, "x")
+        assert math.isnan(ks.d) and ks.location is None  # unknown, never 0
+
+
+# --- gatekit drift --engine spark, end to end -------------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _production_log(path: Path, rng: np.random.Generator, n: int, shift: float, roles: list[str]) -> None:
+    from gatekit.production.schema import COLUMN_NAMES, arrow_schema
+
+    columns: dict[str, list] = {name: [None] * n for name in COLUMN_NAMES}
+    columns["schema_version"] = [1] * n
+    columns["request_id"] = [f"r{i}" for i in range(n)]
+    columns["latency_ms"] = [float(v) for v in np.round(rng.lognormal(6.0 + shift, 0.4, n), 0)]
+    columns["input_chars"] = [int(v) for v in rng.integers(5, 60, n)]
+    columns["role"] = [roles[i % len(roles)] for i in range(n)]
+    columns["tool_names"] = [["search"] * (i % 3) for i in range(n)]
+    columns["timestamp"] = [datetime.fromtimestamp(1_796_000_000 + i, UTC) for i in range(n)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.table(columns, schema=arrow_schema()), path)
+
+
+@pytest.fixture(scope="module")
+def logs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("drift-logs")
+    rng = np.random.default_rng(7)
+    _production_log(folder / "reference.parquet", rng, 500, 0.0, ["support", "sales"])
+    _production_log(folder / "prod" / "part-0.parquet", rng, 1500, 0.25, ["support", "sales", "ops"])
+    _production_log(folder / "prod" / "part-1.parquet", rng, 1500, 0.25, ["support", "sales", "ops"])
+    return folder
+
+
+def _drift_args(folder: Path, production: str, engine: str, out: str) -> list[str]:
+    return [
+        "drift", "--reference", str(folder / "reference.parquet"), "--production", production,
+        "--numeric", "latency_ms", "--numeric", "input_chars", "--categorical", "role",
+        "--engine", engine, "--out", str(folder / out), "--no-mlflow", "--json",
+    ]  # fmt: skip
+
+
+def _features(summary: dict) -> dict[str, dict]:
+    return {f["name"]: f for f in summary["features"]}
+
+
+def test_cli_drift_engine_spark_in_a_subprocess_matches_duckdb(logs):
+    import json
+    import subprocess
+    import sys
+
+    from typer.testing import CliRunner
+
+    from gatekit.cli import app
+
+    duck = CliRunner().invoke(app, _drift_args(logs, str(logs / "prod" / "*.parquet"), "duckdb", "out-duck"))
+    assert duck.exit_code == 1, duck.output
+    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "gatekit", *_drift_args(logs, str(logs / "prod" / "*.parquet"), "spark", "out-spark")],
+        cwd=logs, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    spark_summary = json.loads(proc.stdout[proc.stdout.index("{") :])
+    duck_summary = json.loads(duck.stdout[duck.stdout.index("{") :])
+    assert spark_summary["engine"] == "spark" and duck_summary["engine"] == "duckdb"
+    assert spark_summary["drift"] is True and spark_summary["production_rows"] == 3000
+    got, want = _features(spark_summary), _features(duck_summary)
+    assert got.keys() == want.keys() == {"latency_ms", "input_chars", "role"}
+    for name in got:
+        for key in ("effect_size", "p_value", "q_value", "drifted", "n_reference", "n_production"):
+            assert got[name][key] == want[name][key], (name, key)
+    report = json.loads((logs / "out-spark" / "drift.json").read_text())
+    assert (logs / "out-spark" / "drift.html").is_file() and report["drift"] is True
+
+
+def test_cli_drift_spark_table_uses_the_callers_session(spark, logs):
+    """``--production spark-table:<name>``: the in-process CLI finds the caller's active session and reads the table."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from gatekit.cli import app
+
+    spark.read.parquet(str(logs / "prod")).write.mode("overwrite").saveAsTable("prod_requests")
+    result = CliRunner().invoke(app, _drift_args(logs, "spark-table:prod_requests", "spark", "out-table"))
+    assert result.exit_code == 1, result.output
+    summary = json.loads(result.stdout[result.stdout.index("{") :])
+    duck = CliRunner().invoke(app, _drift_args(logs, str(logs / "prod" / "*.parquet"), "duckdb", "out-duck2"))
+    want = _features(json.loads(duck.stdout[duck.stdout.index("{") :]))
+    for name, feature in _features(summary).items():
+        assert (feature["effect_size"], feature["p_value"]) == (want[name]["effect_size"], want[name]["p_value"])
+    assert not spark.sparkContext._jsc.sc().isStopped()  # the caller's session is not stopped
+    bad = CliRunner().invoke(app, _drift_args(logs, "spark-table:prod_requests", "duckdb", "out-bad"))
+    assert bad.exit_code == 2 and "needs --engine spark" in bad.output
+    missing = CliRunner().invoke(app, _drift_args(logs, "spark-table:no_such_table", "spark", "out-missing"))
+    assert missing.exit_code == 2 and "no such table" in missing.output
