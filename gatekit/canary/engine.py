@@ -1,10 +1,10 @@
 """Where the canary's SQL runs: DuckDB in-process (default) or a Spark session.
 
-An engine opens a production-log SOURCE as a table named ``gk_canary_rows`` (the production-log
-columns the canary reads, typed from ``gatekit.production.schema.COLUMNS``) and runs SQL written once
-in ``gatekit.canary.sql``; only small summary rows come back to Python. SOURCE is a file, a folder
-or a glob of JSONL / Parquet / CSV production-log rows; on Spark it may also be a table name
-(``table:db.name``).
+The production engine (``gatekit.production``) opens SOURCE — a file, folder or glob of JSONL / Parquet /
+CSV production-log rows (older logs through the legacy mapping), ``mlflow:<experiment>`` traces, or
+``spark-table:<name>`` on Spark — and this module exposes it as a view ``gk_canary_rows`` of the columns
+the canary reads, on which the SQL of ``gatekit.canary.sql`` runs unchanged on either engine; only small
+summary rows come back to Python.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ TABLE = "gk_canary_rows"
 CANARY_COLUMNS = ("timestamp", "request_id", "variant", "latency_ms", "error", "cost_usd", "outcome")
 NUMERIC_COLUMNS = ("latency_ms", "cost_usd")
 REQUIRED_COLUMNS = ("request_id", "variant")
-_SPARK_TYPES = {"timestamp": "TIMESTAMP", "string": "STRING", "number": "DOUBLE", "integer": "BIGINT"}
 
 
 class InfrastructureError(GatekitError):
@@ -42,39 +41,20 @@ class Engine(Protocol):
         ...
 
 
-def _column_types(kinds: dict[str, str]) -> dict[str, str]:
-    from gatekit.production.schema import COLUMNS
+class ProductionEngine:
+    """The production engine (``gatekit.production``: DuckDB by default, or Spark) holding the rows as ``gk_canary_rows``.
 
-    by_name = {c.name: c for c in COLUMNS}
-    return {name: kinds[by_name[name].type] for name in CANARY_COLUMNS}
-
-
-def _files(source: str) -> list[Path]:
-    from gatekit.drift.sources import resolve_paths
-
-    return resolve_paths(source, "logs")
-
-
-def _by_format(files: list[Path]) -> dict[str, list[str]]:
-    from gatekit.drift.sources import file_format
-
-    groups: dict[str, list[str]] = {}
-    for path in files:
-        groups.setdefault(file_format(path), []).append(str(path))
-    return groups
-
-
-class DuckDBEngine:
-    """DuckDB in-process through ``gatekit.production``: files scanned where they are, memory-limited, spilling.
-
-    The source is opened by ``gatekit.production.sources.open_side`` (production-log files read directly;
-    eval results and older logs converted once through the documented legacy mapping), then exposed as
-    ``gk_canary_rows`` with the timestamp as integer epoch microseconds (``ts_us``).
+    The source is opened by ``gatekit.production.sources.open_side``: production-log files read directly
+    (DuckDB memory-limited and spilling; Spark's readers), ``gatekit eval`` results and older logs converted
+    once through the documented legacy mapping, ``mlflow:<experiment>`` traces, ``spark-table:<name>`` (Spark).
+    The view exposes the timestamp as integer epoch microseconds (``ts_us``) so the SQL is the same text on
+    both engines.
     """
 
-    dialect = "duckdb"
-
-    def __init__(self, source: str, *, memory_limit: str = "1GB", threads: int | None = None) -> None:
+    def __init__(
+        self, source: str, engine: str = "duckdb", *, spark: Any = None, tracking_uri: str | None = None,
+        **options: Any,
+    ) -> None:  # fmt: skip
         import shutil
         import tempfile
 
@@ -82,16 +62,28 @@ class DuckDBEngine:
         from gatekit.production.engine import get_engine
         from gatekit.production.sources import open_side
 
+        if engine not in ("duckdb", "spark"):
+            raise DatasetError(f"--engine {engine!r}: unknown engine; use duckdb or spark")
+        self.dialect = engine
         self.source = source
         self._workdir = tempfile.mkdtemp(prefix="gatekit-canary-")
-        self._engine: Any = get_engine("duckdb", memory_limit=memory_limit, threads=threads)
+        if engine == "spark" and spark is not None:
+            options["session"] = spark
+        try:
+            production: Any = get_engine(engine, **options)
+            self._engine = production
+        except BaseException:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            raise
         try:
             specs = [
                 FeatureSpec(name, "numeric" if name in NUMERIC_COLUMNS else "categorical", paths=(name,))
                 for name in CANARY_COLUMNS
                 if name != "timestamp"
             ]
-            opened = open_side(self._engine, source, "logs", specs, workdir=Path(self._workdir))
+            opened = open_side(
+                self._engine, source, "logs", specs, workdir=Path(self._workdir), tracking_uri=tracking_uri
+            )
             table = opened.table
             missing = [c for c in REQUIRED_COLUMNS if c not in table.present]
             if missing or not table.has_timestamp:
@@ -100,117 +92,54 @@ class DuckDBEngine:
                     f"--logs {source}: the rows have no {what} column; the canary needs timestamp, request_id and "
                     "variant (see docs/production-log.md)"
                 )
-            cols = ", ".join(c for c in CANARY_COLUMNS if c != "timestamp")
-            run: Any = getattr(self._engine, "_run")  # noqa: B009 - the production engine's connection, one more view
-            run(
-                f"CREATE OR REPLACE TEMP VIEW {TABLE} AS SELECT CAST(round(__ts * 1000000) AS BIGINT) AS ts_us, "
-                f"{cols} FROM {table.handle}",
-                where=source,
-            )
+            names = [c for c in CANARY_COLUMNS if c != "timestamp"]
+            ts = "CAST(round(__ts * 1000000) AS BIGINT) AS ts_us"
+            if engine == "duckdb":
+                run: Any = getattr(self._engine, "_run")  # noqa: B009 - the production engine's connection
+                run(f"CREATE OR REPLACE TEMP VIEW {TABLE} AS SELECT {ts}, {', '.join(names)} FROM {table.handle}")
+            else:
+                handle = table.handle  # a projected DataFrame and the internal column of each feature
+                cols = ", ".join(f"{handle.cols[n]} AS {n}" for n in names)
+                handle.df.createOrReplaceTempView("gk_canary_projected")
+                self._engine.spark.sql(f"SELECT {ts}, {cols} FROM gk_canary_projected").createOrReplaceTempView(TABLE)
         except BaseException:
-            self._engine.close()
-            shutil.rmtree(self._workdir, ignore_errors=True)
+            self.close()
             raise
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
-        """Run ``sql``; a file that does not parse is ``DatasetError`` naming the source."""
-        import duckdb
+        """Run ``sql`` and return its (small) result; bad data is ``DatasetError``, an engine failure exit 3."""
+        if self.dialect == "duckdb":
+            import duckdb
 
+            try:
+                return list(self._engine._con.execute(sql).fetchall())
+            except duckdb.OutOfMemoryException as exc:
+                raise InfrastructureError(f"DuckDB ran out of memory: {str(exc)[:200]}") from None
+            except duckdb.Error as exc:
+                first = " ".join(str(exc).split())[:300]
+                raise DatasetError(f"--logs {self.source}: cannot read the production rows: {first}") from None
         try:
-            return list(self._engine._con.execute(sql).fetchall())
-        except duckdb.OutOfMemoryException as exc:
-            raise InfrastructureError(f"DuckDB ran out of memory: {str(exc)[:200]}") from None
-        except duckdb.Error as exc:
-            first = " ".join(str(exc).split())[:300]
-            raise DatasetError(f"--logs {self.source}: cannot read the production rows: {first}") from None
-
-    def close(self) -> None:
-        """Close the engine and remove its work folder."""
-        import shutil
-
-        try:
-            self._engine.close()
-        finally:
-            shutil.rmtree(self._workdir, ignore_errors=True)
-
-
-class SparkEngine:
-    """A Spark session (the active one, or a local one): files through Spark's readers, or ``table:NAME``."""
-
-    dialect = "spark"
-
-    def __init__(self, source: str, spark: Any = None) -> None:
-        try:
-            from pyspark.sql import SparkSession
-        except ImportError:
-            raise InfrastructureError("--engine spark needs pyspark: pip install pyspark") from None
-        try:
-            self._spark = spark or SparkSession.getActiveSession() or _local_session(SparkSession)
-        except Exception as exc:  # noqa: BLE001 - a session that does not start is an infrastructure error
-            raise InfrastructureError(f"cannot start a Spark session: {type(exc).__name__}: {str(exc)[:200]}") from None
-        self._spark.conf.set("spark.sql.session.timeZone", "UTC")
-        self.source = source
-        types = _column_types(_SPARK_TYPES)
-        cols = ", ".join(
-            "unix_micros(CAST(timestamp AS TIMESTAMP)) AS ts_us"
-            if c == "timestamp"
-            else f"CAST({c} AS {types[c]}) AS {c}"
-            for c in CANARY_COLUMNS
-        )
-        if source.startswith("table:"):
-            frame = self._spark.table(source.removeprefix("table:"))
-        else:
-            schema = ", ".join(f"`{c}` {types[c]}" for c in CANARY_COLUMNS)
-            frames = []
-            for fmt, paths in _by_format(_files(source)).items():
-                if fmt == "parquet":
-                    frames.append(self._spark.read.parquet(*paths))
-                elif fmt == "csv":
-                    frames.append(self._spark.read.csv(paths, header=True, schema=schema))
-                else:
-                    frames.append(self._spark.read.json(paths, schema=schema, mode="FAILFAST"))
-            frame = frames[0]
-            for other in frames[1:]:
-                frame = frame.unionByName(other, allowMissingColumns=True)
-        frame.createOrReplaceTempView("gk_canary_raw")
-        self._spark.sql(f"SELECT {cols} FROM gk_canary_raw").createOrReplaceTempView(TABLE)
-
-    def rows(self, sql: str) -> list[tuple[Any, ...]]:
-        """Run ``sql`` on the session and collect its (small) result."""
-        try:
-            return [tuple(r) for r in self._spark.sql(sql).collect()]
+            return [tuple(r) for r in self._engine.spark.sql(sql).collect()]
         except Exception as exc:  # noqa: BLE001 - classify: bad data vs engine failure
-            text = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
-            if "MALFORMED" in text.upper() or "PARSE" in text.upper() or "CAST" in text.upper():
+            text = " ".join(str(exc).split())[:300] or type(exc).__name__
+            if any(word in text.upper() for word in ("MALFORMED", "PARSE", "CAST")):
                 raise DatasetError(f"--logs {self.source}: cannot read the production rows: {text}") from None
             raise InfrastructureError(f"Spark failed: {text}") from None
 
     def close(self) -> None:
-        """Drop the views; the session stays (it may be shared)."""
-        self._spark.catalog.dropTempView(TABLE)
-        self._spark.catalog.dropTempView("gk_canary_raw")
+        """Close the production engine (a Spark session it did not start stays) and remove the work folder."""
+        import shutil
 
-
-def _local_session(session_cls: Any) -> Any:
-    return (
-        session_cls.builder.master("local[1]")
-        .appName("gatekit-canary")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.ui.showConsoleProgress", "false")
-        .getOrCreate()
-    )
-
-
-def _quote(text: str) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
+        try:
+            if self.dialect == "spark" and hasattr(self._engine, "spark"):
+                self._engine.spark.catalog.dropTempView(TABLE)
+                self._engine.spark.catalog.dropTempView("gk_canary_projected")
+            if hasattr(self, "_engine"):
+                self._engine.close()
+        finally:
+            shutil.rmtree(self._workdir, ignore_errors=True)
 
 
 def open_engine(source: str, engine: str = "duckdb", **options: Any) -> Engine:
-    """Open ``source`` on ``engine`` (``duckdb`` or ``spark``)."""
-    if engine == "duckdb":
-        return DuckDBEngine(source, **options)
-    if engine == "spark":
-        return SparkEngine(source, **options)
-    raise DatasetError(f"--engine {engine!r}: unknown engine; use duckdb or spark")
+    """Open ``source`` on ``engine`` (``duckdb`` or ``spark``; ``spark=`` a session to reuse)."""
+    return ProductionEngine(source, engine, **options)
