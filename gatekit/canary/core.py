@@ -218,10 +218,25 @@ def analyse(
     window_us = rules.window_seconds * 1_000_000
     now_us = now_us if now_us is not None else int(datetime.now(UTC).timestamp() * 1_000_000)
 
-    first_us, _last_us, total_rows = engine.rows(q.bounds_sql(dialect, TABLE, variants))[0]
-    start_from = since_us if since_us is not None else first_us
-    first_w = None if start_from is None else int(start_from) // window_us
-    end_w = now_us // window_us  # windows [first_w, end_w) are complete at ``now``
+    end_w = now_us // window_us  # windows before ``end_w`` are complete at ``now``
+    start_w = None if since_us is None else int(since_us) // window_us
+    if start_w is not None and end_w - start_w > MAX_WINDOWS:
+        raise ConfigError(f"--since: {end_w - start_w} windows before --now; keep it under {MAX_WINDOWS}")
+    # one scan: the period starts at --since, else at the first row's window (found by the same query)
+    series: dict[str, dict[int, Window]] = {v: {} for v in variants}
+    sql = q.windows_sql(
+        dialect, TABLE, variants, rules.window_seconds, None if start_w is None else start_w * window_us,
+        end_w * window_us,
+    )  # fmt: skip
+    for row in engine.rows(sql):
+        w = Window(
+            int(row[0]), int(row[2]), int(row[3] or 0), int(row[4] or 0),
+            _f(row[5]), _f(row[6]), _f(row[7]), int(row[8] or 0), _f(row[9]),
+            int(row[10] or 0), int(row[11] or 0), int(row[12] or 0),
+        )  # fmt: skip
+        series[str(row[1])][w.index] = w
+    seen = [i for side in series.values() for i in side]
+    first_w = start_w if start_w is not None else (min(seen) if seen else None)
     if first_w is not None and end_w - first_w > MAX_WINDOWS:
         raise ConfigError(
             f"--logs: {end_w - first_w} windows between {iso(first_w * window_us)} and --now; "
@@ -229,16 +244,7 @@ def analyse(
         )
     indices = [] if first_w is None or end_w <= first_w else list(range(first_w, end_w))
     start_us, end_us = (indices[0] * window_us, (indices[-1] + 1) * window_us) if indices else (0, 0)
-
-    series: dict[str, dict[int, Window]] = {v: {} for v in variants}
-    if indices:
-        for row in engine.rows(q.windows_sql(dialect, TABLE, variants, rules.window_seconds, start_us, end_us)):
-            w = Window(
-                int(row[0]), int(row[2]), int(row[3] or 0), int(row[4] or 0),
-                _f(row[5]), _f(row[6]), _f(row[7]), int(row[8] or 0), _f(row[9]),
-                int(row[10] or 0), int(row[11] or 0), int(row[12] or 0),
-            )  # fmt: skip
-            series[str(row[1])][w.index] = w
+    total_rows = sum(w.requests for side in series.values() for w in side.values())
 
     confidence = rules.compare.confidence
     states = []
@@ -251,7 +257,7 @@ def analyse(
             state.step(i, series[variant].get(i, Window(i)), confidence)
         states.append(state)
 
-    comparisons = compare_variants(engine, rules, start_us, end_us) if with_comparisons and indices else []
+    comparisons = compare_variants(engine, rules, series, start_us, end_us) if with_comparisons and indices else []
     data_windows = sum(1 for i in indices if series[rules.canary].get(i, Window(i)).requests >= rules.min_requests)
     decision, reasons, needed = _decide(rules, stage, states, comparisons, data_windows, with_comparisons)
     exit_code = EXIT_BY_DECISION[decision]
@@ -370,19 +376,20 @@ def _decide(
     return "promote", [f"no rollback rule fired; comparisons within allowance ({passed}); {where}"], {}
 
 
-def compare_variants(engine: Engine, rules: RolloutRules, start_us: int, end_us: int) -> list[dict[str, Any]]:
-    """Compare canary with baseline per configured metric over ``[start_us, end_us)``."""
-    dialect = engine.dialect
-    variants = (rules.baseline, rules.canary)
-    totals = {
-        str(r[0]): {
-            "requests": int(r[1]), "errors": int(r[2] or 0), "governed": int(r[3] or 0), "denies": int(r[4] or 0),
-            "reviews": int(r[5] or 0), "latency_n": int(r[6] or 0), "cost_n": int(r[7] or 0),
-        }
-        for r in engine.rows(q.totals_sql(dialect, TABLE, variants, start_us, end_us))
-    }  # fmt: skip
-    empty = {"requests": 0, "errors": 0, "governed": 0, "denies": 0, "reviews": 0, "latency_n": 0, "cost_n": 0}
-    base, can = totals.get(rules.baseline, empty), totals.get(rules.canary, empty)
+def compare_variants(
+    engine: Engine, rules: RolloutRules, series: dict[str, dict[int, Window]], start_us: int, end_us: int
+) -> list[dict[str, Any]]:
+    """Compare canary with baseline per configured metric over ``[start_us, end_us)``.
+
+    The counts are the sums of the windows' engine counts; the continuous metrics add one rank-sum
+    query and one sample query each.
+    """
+    keys = ("requests", "errors", "governed", "denies", "reviews", "latency_n", "cost_n")
+
+    def totals(variant: str) -> dict[str, int]:
+        return {k: sum(int(getattr(w, k)) for w in series[variant].values()) for k in keys}
+
+    base, can = totals(rules.baseline), totals(rules.canary)
     out = []
     for metric, spec in rules.compare.metrics.items():
         if COMPARE_METRICS[metric] == "proportion":
@@ -454,10 +461,14 @@ def _compare_continuous(
     )[0]
     mw = mann_whitney(float(rank_sum), int(n_can), int(n_base), float(ties or 0))
     limit = rules.compare.sample_limit
-    can_values = [
-        float(r[0]) for r in engine.rows(q.sample_sql(dialect, TABLE, column, rules.canary, start_us, end_us, limit))
-    ]
-    base_values = [float(r[0]) for r in engine.rows(q.sample_sql(dialect, TABLE, column, rules.baseline, start_us, end_us, limit))]  # fmt: skip
+    buckets = q.SAMPLE_BUCKETS  # keep a row when hash(request_id) falls in the first ``t`` of the buckets
+    thresholds = {v: min(buckets, math.ceil(buckets * 1.1 * limit / max(n, 1))) for v, n in ((rules.canary, int(n_can)), (rules.baseline, int(n_base)))}  # fmt: skip
+    drawn: dict[str, list[tuple[int, float]]] = {rules.canary: [], rules.baseline: []}
+    sample = q.sample_sql(dialect, TABLE, column, rules.baseline, rules.canary, start_us, end_us, thresholds)
+    for variant, value, bucket in engine.rows(sample):
+        drawn[str(variant)].append((int(bucket), float(value)))
+    can_values = [v for _, v in sorted(drawn[rules.canary])[:limit]]
+    base_values = [v for _, v in sorted(drawn[rules.baseline])[:limit]]
     sampled = len(can_values) < int(n_can) or len(base_values) < int(n_base)
     scale = "log ratio" if spec.relative else "difference"
     if spec.relative:

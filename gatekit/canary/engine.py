@@ -96,6 +96,7 @@ class ProductionEngine:
             ts = "CAST(round(__ts * 1000000) AS BIGINT) AS ts_us"
             if engine == "duckdb":
                 run: Any = getattr(self._engine, "_run")  # noqa: B009 - the production engine's connection
+                run("SET enable_progress_bar = false")
                 run(f"CREATE OR REPLACE TEMP VIEW {TABLE} AS SELECT {ts}, {', '.join(names)} FROM {table.handle}")
             else:
                 handle = table.handle  # a projected DataFrame and the internal column of each feature

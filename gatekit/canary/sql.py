@@ -47,15 +47,9 @@ def _where(dialect: str, variants: tuple[str, ...], start_us: int | None, end_us
     return " AND ".join(parts)
 
 
-def bounds_sql(dialect: str, table: str, variants: tuple[str, ...]) -> str:
-    """First and last timestamp (epoch microseconds) and row count of the variants' rows."""
-    return (
-        f"SELECT min({_epoch(dialect)}), max({_epoch(dialect)}), count(*) FROM {table} "
-        f"WHERE {_where(dialect, variants, None, None)}"
-    )
-
-
-def windows_sql(dialect: str, table: str, variants: tuple[str, ...], window_s: int, start_us: int, end_us: int) -> str:
+def windows_sql(
+    dialect: str, table: str, variants: tuple[str, ...], window_s: int, start_us: int | None, end_us: int
+) -> str:
     """Per window (index = epoch seconds // window_s) and variant: counts, latency percentiles, cost, outcomes."""
     bucket = f"CAST(floor({_epoch(dialect)} / {int(window_s) * 1_000_000}.0) AS BIGINT)"
     pct = "percentile_cont({q}) WITHIN GROUP (ORDER BY latency_ms)"
@@ -76,22 +70,6 @@ FROM {table}
 WHERE {_where(dialect, variants, start_us, end_us)}
 GROUP BY 1, 2
 ORDER BY 1, 2
-"""
-
-
-def totals_sql(dialect: str, table: str, variants: tuple[str, ...], start_us: int, end_us: int) -> str:
-    """Per variant over the whole period: the counts the proportion comparisons need."""
-    return f"""
-SELECT variant, count(*) AS requests,
-  sum(CASE WHEN {_ERROR} THEN 1 ELSE 0 END) AS errors,
-  count(outcome) AS governed,
-  sum(CASE WHEN outcome = 'deny' THEN 1 ELSE 0 END) AS denies,
-  sum(CASE WHEN outcome = 'require_review' THEN 1 ELSE 0 END) AS reviews,
-  count(latency_ms) AS latency_n,
-  count(cost_usd) AS cost_n
-FROM {table}
-WHERE {_where(dialect, variants, start_us, end_us)}
-GROUP BY variant
 """
 
 
@@ -116,9 +94,24 @@ SELECT sum(nc * (cum - (t - 1) / 2.0)), sum(nc), sum(t) - sum(nc), sum(CAST(t AS
 """
 
 
-def sample_sql(dialect: str, table: str, column: str, variant: str, start_us: int, end_us: int, limit: int) -> str:
-    """At most ``limit`` values of one variant, chosen by a hash of the request id (a deterministic random sample)."""
+SAMPLE_BUCKETS = 1_000_003  # a prime: hash(request_id) modulo it spreads requests evenly
+
+
+def sample_sql(
+    dialect: str, table: str, column: str, baseline: str, canary: str, start_us: int, end_us: int,
+    thresholds: dict[str, int],
+) -> str:  # fmt: skip
+    """A deterministic random sample of both variants in one scan: rows whose request-id hash bucket is below the variant's threshold.
+
+    With ``threshold = SAMPLE_BUCKETS`` every row is kept (the exact computation); below, about
+    ``threshold / SAMPLE_BUCKETS`` of the rows, chosen by the hash (the same rows on every run).
+    Returns ``(variant, value, bucket)``.
+    """
     if column not in ("latency_ms", "cost_usd"):
         raise ValueError(column)
-    where = _where(dialect, (variant,), start_us, end_us) + f" AND {column} IS NOT NULL"
-    return f"SELECT {column} FROM {table} WHERE {where} ORDER BY hash(request_id), {column} LIMIT {int(limit)}"
+    where = _where(dialect, (baseline, canary), start_us, end_us) + f" AND {column} IS NOT NULL"
+    bucket = f"abs(hash(request_id) % {SAMPLE_BUCKETS})"
+    keep = (
+        f"{bucket} < CASE WHEN variant = '{canary}' THEN {int(thresholds[canary])} ELSE {int(thresholds[baseline])} END"
+    )
+    return f"SELECT variant, {column}, {bucket} FROM {table} WHERE {where} AND {keep}"

@@ -220,3 +220,19 @@ def test_spark_reaches_the_same_decisions_as_duckdb(scenario_files: dict[str, Pa
             assert a.get("p_value") == pytest.approx(b.get("p_value"), rel=1e-9, abs=1e-300), name
             if a["status"] != "insufficient":
                 assert a["interval"] == pytest.approx(b["interval"], rel=1e-9, abs=1e-12), name
+
+
+def test_large_samples_are_hashed_down_to_the_limit_with_mann_whitney_over_every_row(
+    scenario_files: dict[str, Path],
+) -> None:
+    rules = default_rules()
+    rules.compare.sample_limit = 1000
+    result = judge(scenario_files["canary_30pct_slower"], rules)
+    full = judge(scenario_files["canary_30pct_slower"])
+    small, exact = comparison(result, "latency_ms"), comparison(full, "latency_ms")
+    assert small["sampled"] and not exact["sampled"]
+    assert max(small["sample_sizes"]) <= 1000 and min(small["sample_sizes"]) >= 800
+    assert small["p_value"] == exact["p_value"] and small["n_canary"] == 6000  # the rank test saw every row
+    assert small["status"] == "fail" and small["interval"][0] > 0.1  # the wider sampled interval still decides
+    assert exact["interval"][1] - exact["interval"][0] < small["interval"][1] - small["interval"][0]
+    assert "hash sample of" in small["reason"]
