@@ -45,7 +45,7 @@ def run_canary(
     chosen_stage = cfg.stages[0] if stage is None else float(stage)
     now_us = parse_time(now, "--now") if now else None
     since_us = parse_time(since, "--since") if since else None
-    eng = open_engine(logs, engine)
+    eng = open_engine(logs, engine, tracking_uri=tracking_uri)  # tracking_uri: for mlflow:<experiment> logs
     try:
         result = analyse(
             eng, cfg, stage=chosen_stage, now_us=now_us, since_us=since_us, source=redact_secrets(redact_urls(logs))
