@@ -236,6 +236,8 @@ def analyse(
         )  # fmt: skip
         series[str(row[1])][w.index] = w
     seen = [i for side in series.values() for i in side]
+    if not seen:
+        _check_variants(engine, rules)
     first_w = start_w if start_w is not None else (min(seen) if seen else None)
     if first_w is not None and end_w - first_w > MAX_WINDOWS:
         raise ConfigError(
@@ -307,6 +309,18 @@ def analyse(
         "config": rules.model_dump(mode="json", by_alias=True),
     }
     return CanaryResult(data)
+
+
+def _check_variants(engine: Engine, rules: RolloutRules) -> None:
+    """No row of either variant: a log holding other variants (or none) is a configuration error, not a hold."""
+    found = engine.rows(q.variants_sql(engine.dialect, TABLE))
+    if not found:
+        return  # an empty log: hold, nothing has arrived yet
+    seen = ", ".join(f"{'null' if v is None else repr(str(v)[:40])} ({int(n)} rows)" for v, n in found)
+    raise ConfigError(
+        f"--logs: no row has variant {rules.baseline!r} or {rules.canary!r} (the rows have: {seen}); "
+        "name the variants with baseline:/canary: in the rules file, or write `variant` in the production rows"
+    )
 
 
 def _f(value: Any) -> float | None:

@@ -73,6 +73,11 @@ ORDER BY 1, 2
 """
 
 
+def variants_sql(dialect: str, table: str) -> str:
+    """The five most common values of ``variant`` (null included) and their row counts."""
+    return f"SELECT variant, count(*) FROM {table} GROUP BY variant ORDER BY 2 DESC, 1 LIMIT 5"
+
+
 def rank_sum_sql(dialect: str, table: str, column: str, baseline: str, canary: str, start_us: int, end_us: int) -> str:
     """Mann-Whitney pieces computed in the engine over every row.
 
