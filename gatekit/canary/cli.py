@@ -16,7 +16,11 @@ from gatekit.errors import EXIT_INFRA, GatekitError
 
 LogsOpt = Annotated[
     str,
-    typer.Option("--logs", metavar="SOURCE", help="Production-log rows: a file, folder or glob (JSONL, Parquet, CSV)."),
+    typer.Option(
+        "--logs",
+        metavar="SOURCE",
+        help="Production-log rows: a file, folder or glob (JSONL, Parquet, CSV), mlflow:EXPERIMENT or spark-table:NAME.",
+    ),
 ]
 RulesOpt = Annotated[
     Path | None,

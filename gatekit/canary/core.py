@@ -294,6 +294,7 @@ def analyse(
         "windows_total": len(indices),
         "windows_with_data": data_windows,
         "rows_seen": int(total_rows or 0),
+        "canary_share": _share(series, rules),
         "variants": {"baseline": rules.baseline, "canary": rules.canary},
         "rules": [s.to_dict(start_us, window_us) for s in states],
         "comparisons": comparisons,
@@ -309,6 +310,13 @@ def analyse(
         "config": rules.model_dump(mode="json", by_alias=True),
     }
     return CanaryResult(data)
+
+
+def _share(series: dict[str, dict[int, Window]], rules: RolloutRules) -> float | None:
+    """Observed canary share of the two variants' requests (to compare with the stage); None without traffic."""
+    canary = sum(w.requests for w in series[rules.canary].values())
+    total = canary + sum(w.requests for w in series[rules.baseline].values())
+    return canary / total if total else None
 
 
 def _check_variants(engine: Engine, rules: RolloutRules) -> None:
