@@ -320,7 +320,13 @@ def _share(series: dict[str, dict[int, Window]], rules: RolloutRules) -> float |
 
 
 def _check_variants(engine: Engine, rules: RolloutRules) -> None:
-    """No row of either variant: a log holding other variants (or none) is a configuration error, not a hold."""
+    """No row of either variant in the whole log, but other rows: a configuration error, not a hold.
+
+    Rows of the variants outside the judged period (after ``--now``, before ``--since``) or an empty log hold.
+    """
+    counted = engine.rows(q.variant_rows_sql(engine.dialect, TABLE, (rules.baseline, rules.canary)))
+    if counted and int(counted[0][0] or 0) > 0:
+        return
     found = engine.rows(q.variants_sql(engine.dialect, TABLE))
     if not found:
         return  # an empty log: hold, nothing has arrived yet

@@ -73,6 +73,11 @@ ORDER BY 1, 2
 """
 
 
+def variant_rows_sql(dialect: str, table: str, variants: tuple[str, ...]) -> str:
+    """How many rows (any time) belong to ``variants``."""
+    return f"SELECT count(*) FROM {table} WHERE {_where(dialect, variants, None, None)}"
+
+
 def variants_sql(dialect: str, table: str) -> str:
     """The five most common values of ``variant`` (null included) and their row counts."""
     return f"SELECT variant, count(*) FROM {table} GROUP BY variant ORDER BY 2 DESC, 1 LIMIT 5"

@@ -76,3 +76,12 @@ def test_rows_without_the_configured_variants_are_a_config_error_naming_what_is_
     write_jsonl(empty, SPIKE[:1])
     data = decide(str(empty))  # one row long before now: windows exist but nothing to judge -> hold, not an error
     assert data["decision"] == "hold"
+
+
+def test_rows_only_after_now_hold_instead_of_failing(tmp_path: Path) -> None:
+    eng = open_engine(str(write_jsonl(tmp_path / "later.jsonl", SPIKE)))
+    try:
+        data = analyse(eng, default_rules(), stage=10, now_us=parse_time("2026-03-01T11:00:00Z", "now")).data
+    finally:
+        eng.close()
+    assert data["decision"] == "hold" and data["windows_total"] == 0 and data["rows_seen"] == 0
