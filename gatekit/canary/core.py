@@ -260,8 +260,11 @@ def analyse(
         states.append(state)
 
     comparisons = compare_variants(engine, rules, series, start_us, end_us) if with_comparisons and indices else []
-    data_windows = sum(1 for i in indices if series[rules.canary].get(i, Window(i)).requests >= rules.min_requests)
-    decision, reasons, needed = _decide(rules, stage, states, comparisons, data_windows, with_comparisons)
+    has_data = [series[rules.canary].get(i, Window(i)).requests >= rules.min_requests for i in indices]
+    data_windows = sum(has_data)
+    # windows at the end of the period without canary traffic: the canary may have stopped answering
+    silent = next((k for k, ok in enumerate(reversed(has_data)) if ok), len(has_data)) if data_windows else 0
+    decision, reasons, needed = _decide(rules, stage, states, comparisons, data_windows, with_comparisons, silent)
     exit_code = EXIT_BY_DECISION[decision]
     next_stage = rules.next_stage(stage) if decision == "promote" else None
     fired = [s for s in states if s.fired]
@@ -293,6 +296,7 @@ def analyse(
         "window_seconds": rules.window_seconds,
         "windows_total": len(indices),
         "windows_with_data": data_windows,
+        "trailing_no_data_windows": silent,
         "rows_seen": int(total_rows or 0),
         "canary_share": _share(series, rules),
         "variants": {"baseline": rules.baseline, "canary": rules.canary},
@@ -355,6 +359,7 @@ def _decide(
     comparisons: list[dict[str, Any]],
     data_windows: int,
     with_comparisons: bool,
+    silent_windows: int = 0,
 ) -> tuple[str, list[str], dict[str, int]]:
     window_us = rules.window_seconds * 1_000_000
     fired = [s for s in states if s.fired]
@@ -385,6 +390,11 @@ def _decide(
                 if missing:
                     needed[side] = max(needed.get(side, 0), missing)
             reasons.append(f"{c['metric']}: {c['reason']}")
+    if silent_windows >= rules.min_windows:
+        reasons.append(
+            f"the last {silent_windows} window(s) had fewer than {rules.min_requests} canary requests: "
+            "the canary stopped receiving traffic (or answering); no-data is not a pass"
+        )
     open_streaks = [s for s in states if s.streak > 0]
     for s in open_streaks:
         reasons.append(

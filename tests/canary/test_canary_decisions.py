@@ -236,3 +236,14 @@ def test_large_samples_are_hashed_down_to_the_limit_with_mann_whitney_over_every
     assert small["status"] == "fail" and small["interval"][0] > 0.1  # the wider sampled interval still decides
     assert exact["interval"][1] - exact["interval"][0] < small["interval"][1] - small["interval"][0]
     assert "hash sample of" in small["reason"]
+
+
+def test_a_canary_that_stops_receiving_traffic_holds(tmp_path: Path) -> None:
+    path = write_jsonl(
+        tmp_path / "stopped.jsonl", traffic(MINUTES, canary=lambda m: {"requests": 200 if m < 20 else 0})
+    )
+    result = judge(path)
+    assert result.decision == "hold" and result.data["trailing_no_data_windows"] == 10
+    assert any("stopped receiving traffic" in r for r in result.data["reasons"])
+    short = write_jsonl(tmp_path / "short.jsonl", traffic(MINUTES, canary=lambda m: {"requests": 200 if m < 27 else 0}))
+    assert judge(short).decision == "promote"  # three quiet minutes (< min_windows) do not block
