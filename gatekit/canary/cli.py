@@ -32,14 +32,20 @@ EngineOpt = Annotated[str, typer.Option("--engine", metavar="NAME", help="duckdb
 
 
 def _fail(exc: BaseException) -> typer.Exit:
+    """One line on stderr (no traceback), the GitHub annotation / outputs, and the exit code (2 bad input, 3 else)."""
+    import os
+
+    from gatekit.pipeline.publish import publish_error
     from gatekit.redact import redact_secrets
 
     if isinstance(exc, GatekitError):
-        typer.echo(f"error: {redact_secrets(str(exc))}", err=True)
-        return typer.Exit(exc.exit_code)
-    message = " ".join(f"internal error (fails closed): {type(exc).__name__}: {redact_secrets(str(exc))}".split())
+        message, code = f"error: {redact_secrets(str(exc))}", exc.exit_code
+    else:
+        message = " ".join(f"internal error (fails closed): {type(exc).__name__}: {redact_secrets(str(exc))}".split())
+        code = EXIT_INFRA
     typer.echo(message, err=True)
-    return typer.Exit(EXIT_INFRA)
+    publish_error(message.removeprefix("error: "), code, os.environ)
+    return typer.Exit(code)
 
 
 def canary_command(

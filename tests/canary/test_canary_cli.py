@@ -191,3 +191,12 @@ def test_help_imports_nothing_heavy() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert done.stdout.strip() == "[]"
+
+
+def test_bad_input_under_github_actions_annotates_and_sets_outputs(tmp_path: Path) -> None:
+    outputs = tmp_path / "outputs.txt"
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(outputs), "GITHUB_STEP_SUMMARY": str(tmp_path / "s.md")}
+    result = run("--logs", str(tmp_path / "missing.jsonl"), "--no-mlflow", "--out", str(tmp_path / "o"), env=env)
+    assert result.exit_code == 2
+    assert "::error title=gatekit::" in result.output
+    assert "exit_code=2" in outputs.read_text(encoding="utf-8")
