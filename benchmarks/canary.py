@@ -45,14 +45,18 @@ from gatekit.canary.engine import open_engine
 from gatekit.canary.rules import default_rules
 from gatekit.canary.command import write_files
 from pathlib import Path
+t1 = time.perf_counter()
 eng = open_engine(sys.argv[2] + "/*.parquet", "duckdb", memory_limit=sys.argv[4])
+t2 = time.perf_counter()
 result = analyse(eng, default_rules(), stage=10, now_us=parse_time("2026-03-02T00:00:00Z", "now"))
 eng.close()
+t3 = time.perf_counter()
 result.data["generated_at"] = "benchmark"
 write_files(result, Path(sys.argv[3]))
 wall = time.perf_counter() - t0
+phases = {"import": t1 - t0, "open": t2 - t1, "judge": t3 - t2, "files": time.perf_counter() - t3}
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"wall_s": wall, "rss_mb": rss, "decision": result.decision, "windows": result.data["windows_total"],
+print(json.dumps({"wall_s": wall, "rss_mb": rss, "phases": phases, "decision": result.decision, "windows": result.data["windows_total"],
                   "rows": result.data["rows_seen"], "reasons": result.data["reasons"][:2]}))
 """
 
@@ -110,6 +114,8 @@ def main() -> None:
             f"gatekit canary: {canary['wall_s']:.2f} s wall, peak RSS {canary['rss_mb']:.0f} MB "
             f"({canary['windows']} windows, {canary['rows']:,} rows, decision {canary['decision']})"
         )
+        phases = dict(canary["phases"])  # type: ignore[call-overload]
+        print("  phases: " + ", ".join(f"{k} {v:.2f} s" for k, v in phases.items()))
         print(
             f"bare DuckDB windows query: {bare['wall_s']:.2f} s wall, peak RSS {bare['rss_mb']:.0f} MB ({bare['groups']} groups)"
         )
