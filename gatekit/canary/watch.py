@@ -13,6 +13,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from gatekit.canary.core import CanaryResult, analyse, iso, parse_time
 from gatekit.canary.engine import open_engine
@@ -38,17 +39,42 @@ def watch(
     interval = interval_s if interval_s is not None else min(5.0, rules.window_seconds / 4)
     since_us = parse_time(since, "--since") if since else int(clock() * 1e6)
     deadline = None if timeout_s is None else clock() + timeout_s
-    last_window = None
-    failures = 0
+    session: Any = None
+    owned = False
+    if engine == "spark":  # one session for the whole watch, not one per poll; a caller's session is reused
+        from gatekit.production.spark_engine import local_session
+
+        try:
+            from pyspark.sql import SparkSession
+
+            session = SparkSession.getActiveSession()
+        except ImportError:
+            session = None
+        if session is None:
+            session, owned = local_session("gatekit-watch"), True
     emit(
         f"watching {logs}: {len(rules.rollback)} rollback rule(s), windows of {rules.window_seconds} s "
         f"from {iso(since_us)}, polling every {interval:g} s"
     )
+    try:
+        return _loop(logs, rules, engine, session, since_us, interval, deadline, timeout_s, on_rollback, emit, clock)
+    finally:
+        if owned and session is not None:
+            session.stop()
+
+
+def _loop(
+    logs: str, rules: RolloutRules, engine: str, session: Any, since_us: int, interval: float,
+    deadline: float | None, timeout_s: float | None, on_rollback: list[str] | None,
+    emit: Callable[[str], None], clock: Callable[[], float],
+) -> int:  # fmt: skip
+    last_window = None
+    failures = 0
     while True:
         result = None
         if _has_rows(logs):  # nothing written yet is not an error: wait
             try:
-                result = _judge(logs, rules, engine, int(clock() * 1e6), since_us)
+                result = _judge(logs, rules, engine, int(clock() * 1e6), since_us, session)
                 failures = 0
             except DatasetError:
                 failures += 1  # a line half-written: try again next poll
@@ -76,8 +102,8 @@ def watch(
         time.sleep(interval)
 
 
-def _judge(logs: str, rules: RolloutRules, engine: str, now_us: int, since_us: int) -> CanaryResult:
-    eng = open_engine(logs, engine)
+def _judge(logs: str, rules: RolloutRules, engine: str, now_us: int, since_us: int, session: Any) -> CanaryResult:
+    eng = open_engine(logs, engine) if session is None else open_engine(logs, engine, spark=session)
     try:
         return analyse(eng, rules, stage=rules.stages[0], now_us=now_us, since_us=since_us, with_comparisons=False)
     finally:
