@@ -195,6 +195,14 @@ class RolloutRules(BaseModel):
             raise ValueError("stages must be increasing percentages in (0, 100], e.g. [10, 50, 100]")
         return out
 
+    @model_validator(mode="after")
+    def _unique_names(self) -> RolloutRules:
+        names = [r.name for r in self.rollback]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"rollback rule names must be unique; give a different name: to {twice[0]!r}")
+        return self
+
     @property
     def window_seconds(self) -> int:
         """The window length in whole seconds."""

@@ -56,6 +56,10 @@ def test_default_rules_are_the_designs() -> None:
         ("window: 1500ms\n", "whole seconds"),
         ('canary: "c\'; DROP TABLE x; --"\n', "canary"),
         ("window: 1m\nwindow: 2m\n", ":2: invalid YAML: duplicate key 'window'"),
+        (
+            "rollback:\n  - 'error_rate > 1% for 5 windows'\n  - 'error_rate > 1% for 5 windows'\n",
+            "names must be unique",
+        ),
     ],
 )
 def test_bad_rules_name_file_line_and_fix(tmp_path: Path, text: str, expected: str) -> None:
