@@ -168,7 +168,7 @@ def compute_drift(cfg: DriftConfig, since_anchor: str = "newest") -> DriftResult
             without_ts = 0
             if cfg.since:
                 window = _window(engine, prod.table, cfg, since_anchor)
-                _, without_ts = engine.count_rows(prod.table)
+                without_ts = engine.count_rows(prod.table, timestamps=True)[1] or 0
                 prod.table = engine.restrict(prod.table, window["start_epoch_s"], window["end_epoch_s"])
             prod_rows, _ = engine.count_rows(prod.table)
             if prod_rows == 0:
@@ -316,33 +316,25 @@ def _test_features(
             continue
         testable.append(spec)
     numeric = [spec.name for spec in testable if spec.kind == NUMERIC]
-    ref_sum = engine.numeric_summaries(ref.table, numeric, cfg.ecdf_points)
-    prod_sum = engine.numeric_summaries(prod.table, numeric, cfg.ecdf_points)
-    for side, opened, sums in (("reference", ref, ref_sum), ("production", prod, prod_sum)):
+    categorical = [spec.name for spec in testable if spec.kind != NUMERIC]
+    compared = engine.compare_numeric(ref.table, prod.table, numeric, cfg.ecdf_points, cfg.histogram_bins)
+    cats = engine.categories(ref.table, prod.table, categorical, cfg.rare_min_expected, plots.TOP_CATEGORIES)
+    for side, opened in (("reference", ref), ("production", prod)):
         for name in numeric:
-            non_finite = sums[name].non_finite + opened.non_finite.get(name, 0)
+            summary = getattr(compared[name], side)
+            non_finite = summary.non_finite + opened.non_finite.get(name, 0)
             if non_finite:
                 warnings.append(
                     f"{side}: {name}: {non_finite} non-finite value(s) (Infinity, NaN or beyond 1.8e308) "
                     "counted as missing"
                 )
-    edges: dict[str, list[float]] = {}
-    for name in numeric:
-        r, p = ref_sum[name], prod_sum[name]
-        if r.n and p.n:
-            lo = min(r.quantiles[0.01], p.quantiles[0.01])
-            hi = max(r.quantiles[0.99], p.quantiles[0.99])
-            if hi <= lo:
-                pad = max(0.5, abs(lo) * 1e-9)
-                lo, hi = lo - pad, hi + pad
-            edges[name] = [float(e) for e in plots._edges(lo, hi, cfg.histogram_bins)]
-    compared = engine.compare_numeric(ref.table, prod.table, edges) if edges else {}
     for spec in testable:
         if spec.kind == NUMERIC:
-            r, p = ref_sum[spec.name], prod_sum[spec.name]
+            comparison = compared[spec.name]
+            r, p = comparison.reference, comparison.production
             r_rows, r_missing, p_rows, p_missing, r_n, p_n = r.rows, r.missing, p.rows, p.missing, r.n, p.n
         else:
-            cat = engine.categories(ref.table, prod.table, spec.name, cfg.rare_min_expected, plots.TOP_CATEGORIES)
+            cat = cats[spec.name]
             r_rows, r_missing, p_rows, p_missing = (
                 cat.reference_rows,
                 cat.reference_missing,
@@ -367,12 +359,11 @@ def _test_features(
                 {"name": spec.name, "kind": spec.kind, "reason": f"no {what} in {' or '.join(empty)} (all missing)"}
             )
         elif spec.kind == NUMERIC:
-            comparison = compared[spec.name]
             got = comparison.ks
             ks = stats.ks_from_statistic(
                 got.d, got.numerator, got.n_reference, got.n_production, location=got.location, sign=got.sign
             )
-            cut = edges[spec.name]
+            cut = comparison.edges
             features.append(
                 {
                     **base,
@@ -396,6 +387,7 @@ def _test_features(
                         "bin_edges": cut,
                         "hist_reference": [c / r.n for c in comparison.reference_bins],
                         "hist_production": [c / p.n for c in comparison.production_bins],
+                        "quantiles_exact": {"reference": r.exact_quantiles, "production": p.exact_quantiles},
                     },
                 }
             )
@@ -426,7 +418,8 @@ def _test_features(
                     "plot": {"categories": cat.plot},
                 }
             )
-        if not spec.multi and (r_missing + p_missing) > 0 and r_rows and p_rows:
+        all_missing = r_missing == r_rows and p_missing == p_rows  # nothing to compare on either side
+        if not spec.multi and (r_missing + p_missing) > 0 and r_rows and p_rows and not all_missing:
             miss = stats.missing_rate_test(r_missing, r_rows, p_missing, p_rows)
             features.append(
                 {

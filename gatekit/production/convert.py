@@ -65,7 +65,7 @@ def eval_rows(results: Path, dataset: Path | None = None) -> Iterator[dict[str, 
             "tool_calls": len(calls) if calls is not None else None,
             "tool_names": tool_names(calls) if calls is not None else None,
             "outcome": outcome if outcome in OUTCOMES else None,
-            "rules": [str(r) for r in decision.get("rules") or []] or None,
+            "rules": [str(r.get("id")) if isinstance(r, dict) else str(r) for r in decision.get("rules") or []] or None,
             "redactions": {str(k): int(v) for k, v in (decision.get("redactions") or {}).items()} or None,
         }
         case = cases.get(str(row["case_id"]))

@@ -37,7 +37,46 @@ _SCHEMA_TYPE = {c.name: c.type for c in COLUMNS}
 
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
+    for hint in (" Try setting", " Consider", " Possible fixes", " Original Line"):
+        text = text.split(hint)[0]  # DuckDB's option hints do not apply to gatekit's users
     return text[:400]
+
+
+def locate_jsonl_problem(paths: tuple[str, ...], types: dict[str, str]) -> str | None:
+    """``file:line: what`` for the first line DuckDB could not read (its own line numbers can be off), or None."""
+    import json
+
+    for path in paths:
+        try:
+            handle = open(path, encoding="utf-8")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            return f"{path}: cannot open ({exc})"
+        with handle:
+            try:
+                for number, line in enumerate(handle, start=1):
+                    if not line.strip():
+                        continue
+                    try:
+                        row = json.loads(line)
+                    except ValueError:
+                        return f"{path}:{number}: not valid JSON"
+                    if not isinstance(row, dict):
+                        return f"{path}:{number}: not a JSON object"
+                    for column, kind in types.items():
+                        value = row.get(column)
+                        if value is None:
+                            continue
+                        if kind == "DOUBLE" and (isinstance(value, bool) or not isinstance(value, int | float)):
+                            return f"{path}:{number}: field {column!r} must be a number or null"
+                        if kind == "VARCHAR" and not isinstance(value, str):
+                            return f"{path}:{number}: field {column!r} must be a string or null"
+                        if kind == "VARCHAR[]" and not (
+                            isinstance(value, list) and all(isinstance(v, str) for v in value)
+                        ):
+                            return f"{path}:{number}: field {column!r} must be a list of strings or null"
+            except UnicodeDecodeError:
+                return f"{path}: not UTF-8 text"
+    return None
 
 
 class DuckDBEngine:
@@ -59,11 +98,13 @@ class DuckDBEngine:
         self._con.execute(f"SET memory_limit = {q.literal(memory_limit)}")
         self._con.execute(f"SET temp_directory = {q.literal(temp_directory or self._tmp)}")
         self._con.execute("SET preserve_insertion_order = false")
+        self._con.execute("SET enable_progress_bar = false")
         if threads:
             self._con.execute(f"SET threads = {int(threads)}")
         self.small_side_max_distinct = small_side_max_distinct
         self._views = 0
-        self._rows: dict[str, tuple[int, int]] = {}
+        self._rows: dict[tuple[str, bool], tuple[int, int | None]] = {}
+        self._sources: dict[str, tuple[FileSource, dict[str, str]]] = {}
 
     # --- plumbing -------------------------------------------------------------------------------------------
 
@@ -73,6 +114,11 @@ class DuckDBEngine:
         try:
             return self._con.execute(sql, params or {}).fetchall()
         except duckdb.Error as exc:
+            source = self._sources.get(where)
+            if source is not None and source[0].format == "jsonl":
+                found = locate_jsonl_problem(source[0].paths, source[1])
+                if found:
+                    raise DatasetError(f"{found}; fix or remove that line (see docs/production-log.md)") from None
             raise DatasetError(
                 f"{where or 'production data'}: DuckDB cannot read it ({_one_line(exc)}); fix or remove that file"
             ) from None
@@ -160,6 +206,7 @@ class DuckDBEngine:
         else:
             select.append(f"CAST(NULL AS DOUBLE) AS {TS_COLUMN}")
         reader = self._reader(source, types)
+        self._sources[where] = (source, types)
         view = self._view(f"SELECT {', '.join(select)} FROM {reader}", where)
         return FeatureTable(
             handle=view,
@@ -185,14 +232,21 @@ class DuckDBEngine:
         )
         return FeatureTable(view, table.features, table.present, table.label, table.has_timestamp, table.notes)
 
-    def count_rows(self, table: FeatureTable) -> tuple[int, int]:
-        """(rows, rows without a timestamp), cached per view."""
-        if table.handle not in self._rows:
-            row = self._run(
-                f"SELECT count(*), count(*) FILTER (WHERE {TS_COLUMN} IS NULL) FROM {table.handle}", where=table.label
-            )[0]
-            self._rows[table.handle] = (int(row[0]), int(row[1]))
-        return self._rows[table.handle]
+    def count_rows(self, table: FeatureTable, timestamps: bool = False) -> tuple[int, int | None]:
+        """(rows, rows without a timestamp or None when not asked), cached per view.
+
+        Without ``timestamps`` a Parquet source is counted from its footers alone (no scan).
+        """
+        key = (table.handle, timestamps)
+        if key not in self._rows:
+            if timestamps:
+                sql = f"SELECT count(*), count(*) FILTER (WHERE {TS_COLUMN} IS NULL) FROM {table.handle}"
+                row = self._run(sql, where=table.label)[0]
+                self._rows[key] = (int(row[0]), int(row[1]))
+            else:
+                row = self._run(f"SELECT count(*) FROM {table.handle}", where=table.label)[0]
+                self._rows[key] = (int(row[0]), None)
+        return self._rows[key]
 
     # --- numeric --------------------------------------------------------------------------------------------
 
@@ -258,58 +312,127 @@ class DuckDBEngine:
         return out
 
     def compare_numeric(
-        self, reference: FeatureTable, production: FeatureTable, edges: dict[str, list[float]]
+        self, reference: FeatureTable, production: FeatureTable, names: list[str], ecdf_points: int, bins: int
     ) -> dict[str, NumericComparison]:
-        """Exact KS D per feature (small-side or merged shape) and both sides' plot-bin counts."""
+        """Exact KS D, summaries and plot histograms; one scan of the large side for every small-side feature."""
+        import numpy as np
+
         sides = {"reference": reference, "production": production}
         ref_rows, prod_rows = self.count_rows(reference)[0], self.count_rows(production)[0]
         small_name = "reference" if ref_rows <= prod_rows else "production"
         large_name = "production" if small_name == "reference" else "reference"
-        scans: dict[str, list[tuple[str, list[float]]]] = {"reference": [], "production": []}
-        plan: dict[str, dict[str, Any]] = {}
-        for name, cut in edges.items():
-            inner = sorted(set(cut[1:-1]))
-            entry: dict[str, Any] = {"inner": inner, "bins": {}}
-            for side in sides:
-                entry["bins"][side] = len(scans[side])
-                scans[side].append((name, inner))
-            small = self._distinct(sides[small_name], name)
-            if small is None:
-                entry["shape"] = "merged"
-            else:
-                entry["shape"] = "small_side"
-                entry["small"] = small
-                entry["ks_index"] = len(scans[large_name])
-                scans[large_name].append((name, [v for v, _ in small]))
-            plan[name] = entry
-        counted = {side: self._boundary_scan(sides[side], scans[side]) for side in sides}
+        small_table, large_table = sides[small_name], sides[large_name]
+        distinct = {name: self._distinct(small_table, name) for name in names}
+        fast = [name for name in names if distinct[name] is not None]
+        slow = [name for name in names if distinct[name] is None]
         out: dict[str, NumericComparison] = {}
-        locate: list[tuple[str, float, float]] = []
-        pending: dict[str, dict[str, Any]] = {}
-        for name, cut in edges.items():
-            entry = plan[name]
-            bins = {side: self._bins(cut, entry["inner"], counted[side][entry["bins"][side]]) for side in sides}
-            if entry["shape"] == "merged":
-                ks = self._merged_ks(reference, production, name)
-            else:
-                le, lt, n_large = counted[large_name][entry["ks_index"]]
-                found = _small_side_ks(entry["small"], le, lt, n_large, small_is_reference=small_name == "reference")
-                ks = found["ks"]
+        if fast:
+            small_sums = self.numeric_summaries(small_table, fast, ecdf_points)
+            bounds = {name: [v for v, _ in distinct[name] or []] for name in fast}
+            large = self._large_scan(large_table, fast, {n: bounds[n] or [0.0] for n in fast})
+            locate: list[tuple[str, float, float]] = []
+            for name in fast:
+                values = distinct[name] or []
+                le, lt, large_sum = large[name]
+                small_sum = small_sums[name]
+                if not values or not large_sum.n:  # nothing to compare on one side: the caller skips it
+                    ks = KSStatistic(math.nan, small_sum.n, large_sum.n, None, 1, "small_side")
+                    pair0 = {small_name: small_sum, large_name: large_sum}
+                    out[name] = NumericComparison(ks, pair0["reference"], pair0["production"], [0.0, 1.0], [], [])
+                    continue
+                found = _small_side_ks(values, le, lt, large_sum.n, small_is_reference=small_name == "reference")
+                large_sum.ecdf = _grid_ecdf(bounds[name], le, large_sum.n, ecdf_points)
+                large_sum.quantiles = _grid_quantiles(bounds[name], le, large_sum)
+                edges, small_bins, large_bins = _grid_histogram(values, le, lt, small_sum, large_sum, bins)
+                pair = {small_name: (small_sum, small_bins), large_name: (large_sum, large_bins)}
+                out[name] = NumericComparison(
+                    ks=found["ks"],
+                    reference=pair["reference"][0],
+                    production=pair["production"][0],
+                    edges=edges,
+                    reference_bins=pair["reference"][1],
+                    production_bins=pair["production"][1],
+                )
                 if found["between"] is not None:
                     locate.append((name, *found["between"]))
-                    pending[name] = found
-            out[name] = NumericComparison(ks=ks, reference_bins=bins["reference"], production_bins=bins["production"])
-        if locate:  # D attained at the large side's last value below a boundary: find that value (one scan)
-            parts = []
-            for name, lo, hi in locate:
-                x = q.clean_number(name)
-                low = "" if math.isinf(lo) else f"{x} >= {lo!r} AND "
-                parts.append(f"max({x}) FILTER (WHERE {low}{x} < {hi!r})")
-            large = sides[large_name]
-            row = self._run(f"SELECT {', '.join(parts)} FROM {large.handle}", where=large.label)[0]
-            for (name, _, _), value in zip(locate, row, strict=True):
-                if value is not None:
-                    out[name].ks.location = float(value)
+            if large_sum_rows(large) > q.EXACT_QUANTILE_MAX_ROWS:
+                # a large side: no extra scan for the location; D is attained just below ``hi`` (the small-side
+                # value the large side's ECDF approaches from the left), which is what the plot marks
+                for name, _, hi in locate:
+                    out[name].ks.location = hi
+                locate = []
+            if locate:  # D attained at the large side's last value below a boundary: find that value (one scan)
+                parts = []
+                for name, lo, hi in locate:
+                    x = q.clean_number(name)
+                    low = "" if math.isinf(lo) else f"{x} >= {lo!r} AND "
+                    parts.append(f"max({x}) FILTER (WHERE {low}{x} < {hi!r})")
+                row = self._run(f"SELECT {', '.join(parts)} FROM {large_table.handle}", where=large_table.label)[0]
+                for (name, _, _), value in zip(locate, row, strict=True):
+                    if value is not None:
+                        out[name].ks.location = float(value)
+        if slow:
+            sums = {side: self.numeric_summaries(table, slow, ecdf_points) for side, table in sides.items()}
+            cuts: dict[str, list[float]] = {}
+            for name in slow:
+                r, p = sums["reference"][name], sums["production"][name]
+                if r.n and p.n:
+                    lo, hi = min(r.quantiles[0.01], p.quantiles[0.01]), max(r.quantiles[0.99], p.quantiles[0.99])
+                else:
+                    lo, hi = 0.0, 1.0
+                if hi <= lo:
+                    pad = max(0.5, abs(lo) * 1e-9)
+                    lo, hi = lo - pad, hi + pad
+                t = np.linspace(0.0, 1.0, bins + 1)
+                cut = [float(v) for v in lo * (1.0 - t) + hi * t]
+                cut[0], cut[-1] = lo, hi
+                cuts[name] = cut
+            scans = {
+                side: self._boundary_scan(table, [(n, sorted(set(cuts[n][1:-1]))) for n in slow])
+                for side, table in sides.items()
+            }
+            for i, name in enumerate(slow):
+                inner = sorted(set(cuts[name][1:-1]))
+                r, p = sums["reference"][name], sums["production"][name]
+                if r.n and p.n:
+                    ks = self._merged_ks(reference, production, name)
+                else:
+                    ks = KSStatistic(math.nan, r.n, p.n, None, 1, "merged")
+                out[name] = NumericComparison(
+                    ks=ks,
+                    reference=r,
+                    production=p,
+                    edges=cuts[name],
+                    reference_bins=self._bins(cuts[name], inner, scans["reference"][i]),
+                    production_bins=self._bins(cuts[name], inner, scans["production"][i]),
+                )
+        return out
+
+    def _large_scan(
+        self, table: FeatureTable, names: list[str], bounds: dict[str, list[float]]
+    ) -> dict[str, tuple[list[int], list[int], NumericSummary]]:
+        """One scan: per feature the counts <= / < each boundary and the side's summary (quantiles filled later)."""
+        sql = q.large_side_sql(table.handle, names)
+        params = {f"b{i}": bounds[name] for i, name in enumerate(names)}
+        row = self._run(sql, params, where=table.label)[0]
+        rows = int(row[0])
+        out = {}
+        for i, name in enumerate(names):
+            n, non_finite, mean, low, high, hist, exact = row[1 + 7 * i : 8 + 7 * i]
+            le, lt = q.cumulative_counts(bounds[name], hist, exact)
+            summary = NumericSummary(
+                rows=rows,
+                n=int(n),
+                missing=rows - int(n),
+                non_finite=int(non_finite),
+                mean=None if mean is None else float(mean),
+                min=None if low is None else float(low),
+                max=None if high is None else float(high),
+                quantiles={},
+                ecdf=[],
+                exact_quantiles=False,
+            )
+            out[name] = (le, lt, summary)
         return out
 
     @staticmethod
@@ -335,25 +458,45 @@ class DuckDBEngine:
     # --- categorical ----------------------------------------------------------------------------------------
 
     def categories(
-        self, reference: FeatureTable, production: FeatureTable, name: str, min_expected: float, plot_top: int
-    ) -> CategorySummary:
-        """Counts joined and pooled in DuckDB; only kept categories, pooled sums and the plot rows return."""
-        multi = reference.features[name].multi
-        self._run(
-            "CREATE OR REPLACE TEMP TABLE gk_cat AS "
-            + q.category_counts_sql(reference.handle, production.handle, name, multi),
-            where=production.label,
-        )
-        n_ref, n_prod = (int(v or 0) for v in self._run("SELECT sum(rc), sum(pc) FROM gk_cat")[0])
+        self, reference: FeatureTable, production: FeatureTable, names: list[str], min_expected: float, plot_top: int
+    ) -> dict[str, CategorySummary]:
+        """Counts per side in one grouping-sets scan, joined and pooled in DuckDB; only small tables return."""
+        if not names:
+            return {}
+        for side, table in (("ref", reference), ("prod", production)):
+            single = [n for n in names if not table.features[n].multi]
+            parts = []
+            if single:
+                inner = q.grouped_labels_sql(table.handle, single)
+                mapping = " ".join(f"WHEN {i} THEN {names.index(n)}" for i, n in enumerate(single))
+                parts.append(f"SELECT CASE f {mapping} END AS f, v, c FROM ({inner})")
+            parts += [q.grouped_list_sql(table.handle, n, names.index(n)) for n in names if table.features[n].multi]
+            self._run(
+                f"CREATE OR REPLACE TEMP TABLE gk_counts_{side} AS {' UNION ALL '.join(parts)}", where=table.label
+            )
         ref_rows, prod_rows = self.count_rows(reference)[0], self.count_rows(production)[0]
+        out = {}
+        for index, name in enumerate(names):
+            multi = reference.features[name].multi
+            self._run(
+                "CREATE OR REPLACE TEMP TABLE gk_cat AS "
+                + q.joined_counts_sql("gk_counts_ref", "gk_counts_prod", index)
+            )
+            out[name] = self._pooled(name, multi, min_expected, plot_top, ref_rows, prod_rows, index)
+        self._run(
+            "DROP TABLE IF EXISTS gk_cat; DROP TABLE IF EXISTS gk_counts_ref; DROP TABLE IF EXISTS gk_counts_prod"
+        )
+        return out
+
+    def _pooled(
+        self, name: str, multi: bool, min_expected: float, plot_top: int, ref_rows: int, prod_rows: int, index: int
+    ) -> CategorySummary:
+        n_ref, n_prod = (int(v or 0) for v in self._run("SELECT sum(rc), sum(pc) FROM gk_cat")[0])
         cats: list[str] = []
         ref_counts: list[int] = []
         prod_counts: list[int] = []
         pooled_ref = pooled_prod = pooled_count = 0
         plot: list[dict[str, Any]] = []
-        new: list[str] = []
-        vanished: list[str] = []
-        new_count = vanished_count = 0
         if n_ref and n_prod:
             for v, rc, pc, kept in self._run(q.pooled_sql("gk_cat", n_ref, n_prod, min_expected)):
                 if kept == 1:
@@ -377,14 +520,14 @@ class DuckDBEngine:
                 plot.append(
                     {"category": str(v), "reference": int(rc) / n_ref, "production": int(pc) / n_prod, "new": rc == 0}
                 )
-        for side, names in (("new", new), ("vanished", vanished)):
+        one_sided: dict[str, tuple[list[str], int]] = {}
+        for side in ("new", "vanished"):
             rows = self._run(q.one_sided_sql("gk_cat", side, q.NEW_NAMES_SHOWN))
-            names.extend(str(r[0]) for r in rows)
-            if side == "new":
-                new_count = int(rows[0][1]) if rows else 0
-            else:
-                vanished_count = int(rows[0][1]) if rows else 0
-        self._run("DROP TABLE IF EXISTS gk_cat")
+            one_sided[side] = ([str(r[0]) for r in rows], int(rows[0][1]) if rows else 0)
+        missing = {}
+        for side in ("ref", "prod"):
+            got = self._run(f"SELECT coalesce(sum(c), 0) FROM gk_counts_{side} WHERE f = {int(index)} AND v IS NULL")
+            missing[side] = 0 if multi else int(got[0][0])
         return CategorySummary(
             categories=cats,
             reference_counts=ref_counts,
@@ -396,14 +539,83 @@ class DuckDBEngine:
             n_production=n_prod,
             reference_rows=ref_rows,
             production_rows=prod_rows,
-            reference_missing=0 if multi else ref_rows - n_ref,
-            production_missing=0 if multi else prod_rows - n_prod,
-            new=new,
-            new_count=new_count,
-            vanished=vanished,
-            vanished_count=vanished_count,
+            reference_missing=missing["ref"],
+            production_missing=missing["prod"],
+            new=one_sided["new"][0],
+            new_count=one_sided["new"][1],
+            vanished=one_sided["vanished"][0],
+            vanished_count=one_sided["vanished"][1],
             plot=plot,
         )
+
+
+def large_sum_rows(large: dict[str, tuple[list[int], list[int], NumericSummary]]) -> int:
+    """Rows of the large side (every entry of a large scan has the same)."""
+    return next(iter(large.values()))[2].rows if large else 0
+
+
+def _grid_ecdf(bounds: list[float], le: list[int], n: int, points: int) -> list[list[float]]:
+    """The large side's ECDF at the small side's values (exact there), thinned to ``points`` points."""
+    if not n or not bounds:
+        return []
+    step = max(1, math.ceil(len(bounds) / max(points, 2)))
+    picked = list(range(0, len(bounds), step))
+    if picked[-1] != len(bounds) - 1:
+        picked.append(len(bounds) - 1)
+    return [[bounds[k], le[k] / n] for k in picked]
+
+
+def _grid_quantiles(bounds: list[float], le: list[int], summary: NumericSummary) -> dict[float, float]:
+    """Quantiles of the large side on the small side's value grid: the first value whose ECDF reaches q."""
+    out: dict[float, float] = {}
+    n = summary.n
+    for level in SUMMARY_LEVELS:
+        value = summary.max
+        for b, count in zip(bounds, le, strict=True):
+            if n and count >= level * n:
+                value = b
+                break
+        if value is not None and summary.min is not None:
+            value = max(value, summary.min)
+        if value is not None:
+            out[level] = float(value)
+    return out
+
+
+def _grid_histogram(
+    values: list[tuple[float, int]],
+    le: list[int],
+    lt: list[int],
+    small: NumericSummary,
+    large: NumericSummary,
+    bins: int,
+) -> tuple[list[float], list[int], list[int]]:
+    """Plot bins whose inner edges are small-side values, so both sides' counts per bin are exact."""
+    import bisect
+
+    grid = [v for v, _ in values]
+    if not grid or not small.n or not large.n:
+        return [0.0, 1.0], [small.n], [large.n]
+    lo = min(small.quantiles.get(0.01, grid[0]), large.quantiles.get(0.01, grid[0]))
+    hi = max(small.quantiles.get(0.99, grid[-1]), large.quantiles.get(0.99, grid[-1]))
+    if hi <= lo:
+        pad = max(0.5, abs(lo) * 1e-9)
+        lo, hi = lo - pad, hi + pad
+    inner_idx: list[int] = []
+    for j in range(1, bins):
+        target = lo + (hi - lo) * j / bins
+        k = bisect.bisect_left(grid, target)
+        if k < len(grid) and grid[k] > lo and grid[k] < hi and (not inner_idx or k > inner_idx[-1]):
+            inner_idx.append(k)
+    edges = [lo, *(grid[k] for k in inner_idx), hi]
+    cum_small = [0]
+    for _, count in values:
+        cum_small.append(cum_small[-1] + count)
+    small_below = [0, *(cum_small[k] for k in inner_idx), small.n]  # small-side values < grid[k]
+    large_below = [0, *(lt[k] for k in inner_idx), large.n]
+    small_bins = [small_below[j + 1] - small_below[j] for j in range(len(edges) - 1)]
+    large_bins = [large_below[j + 1] - large_below[j] for j in range(len(edges) - 1)]
+    return [float(e) for e in edges], small_bins, large_bins
 
 
 def _small_side_ks(

@@ -119,9 +119,17 @@ class KSStatistic:
 
 @dataclass
 class NumericComparison:
-    """A numeric feature on both sides: the KS statistic and the plot's histogram counts per side."""
+    """A numeric feature on both sides: the KS statistic, each side's summary, and the plot's histogram.
+
+    ``edges`` are the plot's bin edges (shared by both sides); ``*_bins`` the counts per bin: bin j holds
+    ``edges[j] <= x < edges[j+1]``, values below the first inner edge go to bin 0 and values at or above
+    the last inner edge to the last bin (like ``numpy.searchsorted``).
+    """
 
     ks: KSStatistic
+    reference: NumericSummary
+    production: NumericSummary
+    edges: list[float]
     reference_bins: list[int]
     production_bins: list[int]
 
@@ -174,8 +182,8 @@ class Engine(Protocol):
         """The rows whose ``__ts`` lies in [start, end] (rows without a timestamp are left out)."""
         ...
 
-    def count_rows(self, table: FeatureTable) -> tuple[int, int]:
-        """(rows, rows without a timestamp)."""
+    def count_rows(self, table: FeatureTable, timestamps: bool = False) -> tuple[int, int | None]:
+        """(rows, rows without a timestamp); the second is None unless ``timestamps`` is asked for."""
         ...
 
     def numeric_summaries(self, table: FeatureTable, names: list[str], ecdf_points: int) -> dict[str, NumericSummary]:
@@ -183,19 +191,20 @@ class Engine(Protocol):
         ...
 
     def compare_numeric(
-        self, reference: FeatureTable, production: FeatureTable, edges: dict[str, list[float]]
+        self, reference: FeatureTable, production: FeatureTable, names: list[str], ecdf_points: int, bins: int
     ) -> dict[str, NumericComparison]:
-        """For each feature in ``edges``: the exact KS D and both sides' counts per plot bin.
+        """For each numeric feature: the exact KS D, both sides' summaries and a shared ``bins``-bar histogram.
 
-        Bin j holds ``edges[j] <= x < edges[j+1]``; values below the first inner edge go to bin 0 and
-        values at or above the last inner edge to the last bin (like ``numpy.searchsorted``).
+        A feature with no finite value on a side is returned with ``ks.d`` NaN (the caller skips it).
+        Engines are free to choose how many scans this takes; DuckDB's small-side path reads the large
+        side once for all features.
         """
         ...
 
     def categories(
-        self, reference: FeatureTable, production: FeatureTable, name: str, min_expected: float, plot_top: int
-    ) -> CategorySummary:
-        """Category counts of both sides, rare categories pooled in the engine (Cochran's rule)."""
+        self, reference: FeatureTable, production: FeatureTable, names: list[str], min_expected: float, plot_top: int
+    ) -> dict[str, CategorySummary]:
+        """Category counts of both sides for each feature, rare categories pooled in the engine (Cochran's rule)."""
         ...
 
     def close(self) -> None:

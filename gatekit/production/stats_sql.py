@@ -73,6 +73,55 @@ def boundary_counts_sql(view: str, columns: list[str]) -> str:
     return f"SELECT {', '.join(parts)} FROM {view}"
 
 
+def large_side_sql(view: str, columns: list[str]) -> str:
+    """One scan of the large side for all columns: counts, moments and the boundary histograms ($b_i)."""
+    parts = ["count(*) AS rows"]
+    for i, column in enumerate(columns):
+        raw, x = ident(column), clean_number(column)
+        parts += [
+            f"count({x}) AS n{i}",
+            f"count(*) FILTER (WHERE {raw} IS NOT NULL AND NOT isfinite({raw})) AS nf{i}",
+            f"avg({x}) AS mean{i}",
+            f"min({x}) AS min{i}",
+            f"max({x}) AS max{i}",
+            f"histogram({x}, $b{i}) FILTER (WHERE {x} IS NOT NULL) AS h{i}",
+            f"histogram_exact({x}, $b{i}) FILTER (WHERE {x} IS NOT NULL) AS e{i}",
+        ]
+    return f"SELECT {', '.join(parts)} FROM {view}"
+
+
+def grouped_labels_sql(view: str, columns: list[str]) -> str:
+    """One scan for all single-valued categorical columns: (feature index, label or NULL = missing, count)."""
+    inner = ", ".join(f"{clean_label(c)} AS v{i}" for i, c in enumerate(columns))
+    which = " ".join(f"WHEN grouping(v{i}) = 0 THEN {i}" for i in range(len(columns)))
+    value = " ".join(f"WHEN grouping(v{i}) = 0 THEN v{i}" for i in range(len(columns)))
+    sets = ", ".join(f"(v{i})" for i in range(len(columns)))
+    return (
+        f"SELECT CASE {which} END AS f, CASE {value} END AS v, count(*) AS c "
+        f"FROM (SELECT {inner} FROM {view}) GROUP BY GROUPING SETS ({sets})"
+    )
+
+
+def grouped_list_sql(view: str, column: str, index: int) -> str:
+    """Counts of each element of a list column (feature ``index``); a NULL label counts the rows with no list."""
+    col = ident(column)
+    return (
+        f"SELECT {int(index)} AS f, v, count(*) AS c FROM "
+        f"(SELECT NULLIF(unnest({col}), '') AS v FROM {view} WHERE {col} IS NOT NULL) WHERE v IS NOT NULL GROUP BY v "
+        f"UNION ALL SELECT {int(index)}, NULL, count(*) FROM {view} WHERE {col} IS NULL"
+    )
+
+
+def joined_counts_sql(ref_table: str, prod_table: str, index: int) -> str:
+    """One feature's counts per category on both sides, full-outer-joined."""
+    i = int(index)
+    return f"""
+SELECT coalesce(r.v, p.v) AS v, coalesce(r.c, 0) AS rc, coalesce(p.c, 0) AS pc
+FROM (SELECT v, c FROM {ref_table} WHERE f = {i} AND v IS NOT NULL) r
+FULL OUTER JOIN (SELECT v, c FROM {prod_table} WHERE f = {i} AND v IS NOT NULL) p ON r.v = p.v
+"""
+
+
 def merged_ks_sql(ref_view: str, prod_view: str, column: str, n_ref: int, n_prod: int) -> str:
     """Exact KS D of two large sides: grouped by distinct value, cumulative counts, extreme differences."""
     x = clean_number(column)
