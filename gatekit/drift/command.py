@@ -127,7 +127,13 @@ def drift_command(
     reference: Annotated[
         str | None, typer.Option(help="Golden dataset or reference logs (file, folder, glob).")
     ] = None,
-    production: Annotated[str | None, typer.Option(help="Production logs: file, folder or glob.")] = None,
+    production: Annotated[
+        str | None,
+        typer.Option(
+            help="Production logs: file, folder or glob; mlflow:EXPERIMENT (MLflow traces); "
+            "spark-table:NAME (with --engine spark)."
+        ),
+    ] = None,
     reference_results: Annotated[
         str | None,
         typer.Option(help="A gate run's results.jsonl: latency/tokens/cost/tool calls per case_id."),

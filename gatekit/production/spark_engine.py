@@ -11,18 +11,19 @@ exact KS leans on DuckDB-only aggregates (``histogram(x, boundaries)``, ``histog
 equivalents (a ``Bucketizer`` binary search, ``explode``, ``max(struct(...))``) are different enough that
 one readable implementation per engine is clearer than a transpiled one with patches.
 
-KS is exact in both shapes, as in the DuckDB engine and with the same arithmetic (``count / n`` in double
-precision, as scipy computes it), so D is scipy's to the last bit:
+KS is exact in both shapes, chosen per feature as in the DuckDB engine and with the same arithmetic
+(``count / n`` in double precision plus the exact integer numerator, as scipy computes it):
 
-* **small side** (one side has at most ``SMALL_SIDE_MAX_DISTINCT`` distinct values): that side's sorted
-  distinct values r_1 < … < r_K come to the driver; the other side is streamed once through a
-  ``Bucketizer`` (binary search per row) to count values per interval [r_k, r_{k+1}) and its maximum,
-  and through a broadcast equi-join to count values equal to each r_k. Between two boundaries the small
-  side's ECDF is flat, so the supremum is attained at a boundary or at the large side's last value before
-  the next one — both ECDF values are known from those counts. Memory is bounded by K.
-* **merged** (both sides large): both sides grouped by distinct value, cumulative sums in a window over
-  the sorted groups, the extreme differences taken with ``max(struct(diff, -x))`` (smallest x on ties,
-  like scipy's ``argmax``).
+* **small side** (the side with fewer rows has at most ``small_side_max_distinct`` distinct values): its
+  sorted distinct values r_1 < … < r_K come to the driver; the other side is read once for all such features
+  through a ``Bucketizer`` (a binary search per row, on x and on -x, which also tells the rows equal to a
+  boundary), grouped to at most 2K + 1 rows per feature: counts <= / < each boundary and the largest value
+  per interval. D, the large side's ECDF / quantiles and the plot bins then come from the DuckDB engine's
+  own grid functions (``_small_side_ks``, ``_grid_*``), so both engines report the same numbers. Memory is
+  bounded by K, whatever the number of rows.
+* **merged** (both sides large): both sides grouped by distinct value, cumulative sums in a window over the
+  sorted groups, the extremes taken with ``max(struct(diff, -x))`` (smallest x on ties, like scipy's
+  ``argmax``).
 
 A session is passed in (``SparkEngine(session=spark)``, ``get_engine("spark", session=spark)``), else the
 caller's active session is used; else one is started (the ``spark-submit`` master, or ``local[*]``) and stopped
@@ -104,12 +105,16 @@ def local_session(app_name: str = "gatekit-drift", threads: str = "*") -> Any:
         os.environ.setdefault("JAVA_HOME", home)
         if not SparkConf().contains("spark.master"):
             builder = builder.master(f"local[{threads}]")
-    return (
+    session = (
         builder.config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.sql.session.timeZone", "UTC")
         .getOrCreate()
     )
+    if not os.environ.get("SPARK_REMOTE"):
+        session.sparkContext.setLogLevel("ERROR")  # the CLI prints one summary, not Spark's warnings
+    return session
 
 
 @dataclass
@@ -118,6 +123,7 @@ class _Handle:
 
     df: Any
     cols: dict[str, str]
+    rows: tuple[int, int] | None = None  # (rows, rows without a timestamp), counted once
 
 
 class SparkEngine:
@@ -125,7 +131,9 @@ class SparkEngine:
 
     name = "spark"
 
-    def __init__(self, session: Any = None, persist: bool = True) -> None:
+    def __init__(
+        self, session: Any = None, persist: bool = True, small_side_max_distinct: int = SMALL_SIDE_MAX_DISTINCT
+    ) -> None:
         if session is None:
             try:
                 from pyspark.sql import SparkSession
@@ -137,6 +145,7 @@ class SparkEngine:
         self.spark = session if session is not None else local_session()
         self._persist = persist
         self._cached: list[Any] = []
+        self.small_side_max_distinct = small_side_max_distinct
 
     # --- opening sources ---------------------------------------------------------------------------------
 
@@ -264,12 +273,15 @@ class SparkEngine:
             notes=dict(table.notes),
         )
 
-    def count_rows(self, table: FeatureTable) -> tuple[int, int]:
-        """(rows, rows without a timestamp)."""
+    def count_rows(self, table: FeatureTable, timestamps: bool = False) -> tuple[int, int | None]:
+        """(rows, rows without a timestamp — None unless ``timestamps``), counted once per table."""
         from pyspark.sql import functions as F
 
-        row = table.handle.df.agg(F.count(F.lit(1)), F.count_if(F.col(TS_COLUMN).isNull())).first()
-        return int(row[0]), int(row[1])
+        handle = table.handle
+        if handle.rows is None:
+            row = handle.df.agg(F.count(F.lit(1)), F.count_if(F.col(TS_COLUMN).isNull())).first()
+            handle.rows = (int(row[0]), int(row[1]))
+        return (handle.rows[0], handle.rows[1]) if timestamps else (handle.rows[0], None)
 
     # --- numeric features ------------------------------------------------------------------------------------
 
@@ -280,32 +292,28 @@ class SparkEngine:
         if not names:
             return {}
         df = table.handle.df
-        parts = [F.count(F.lit(1)).alias("rows")]
+        rows, _ = self.count_rows(table)
+        exact = rows <= EXACT_QUANTILE_MAX_ROWS
+        steps = max(ecdf_points, 2)
+        ecdf_levels = [k / (steps - 1) for k in range(steps)]
+        levels = [float(v) for v in SUMMARY_LEVELS] + ecdf_levels
+        parts = []
         for i, name in enumerate(names):
             raw, x = F.col(table.handle.cols[name]), _clean(table.handle.cols[name])
+            q = F.percentile(x, levels) if exact else F.percentile_approx(x, levels, _APPROX_ACCURACY)
             parts += [
                 F.count(x).alias(f"n{i}"),
                 F.count_if(raw.isNotNull() & (F.isnan(raw) | raw.isin(math.inf, -math.inf))).alias(f"nf{i}"),
                 F.avg(x).alias(f"mean{i}"),
                 F.min(x).alias(f"min{i}"),
                 F.max(x).alias(f"max{i}"),
+                q.alias(f"q{i}"),
             ]
         first = df.agg(*parts).first()
-        rows = int(first["rows"])
-        exact = rows <= EXACT_QUANTILE_MAX_ROWS
-        steps = max(ecdf_points, 2)
-        ecdf_levels = [k / (steps - 1) for k in range(steps)]
-        levels = [float(v) for v in SUMMARY_LEVELS] + ecdf_levels
-        q_parts = []
-        for i, name in enumerate(names):
-            x = _clean(table.handle.cols[name])
-            q = F.percentile(x, levels) if exact else F.percentile_approx(x, levels, _APPROX_ACCURACY)
-            q_parts.append(q.alias(f"q{i}"))
-        quantiles = df.agg(*q_parts).first()
         out: dict[str, NumericSummary] = {}
         for i, name in enumerate(names):
             n = int(first[f"n{i}"])
-            values = [float(v) for v in quantiles[f"q{i}"] or []] if n else []
+            values = [float(v) for v in first[f"q{i}"] or []] if n else []
             out[name] = NumericSummary(
                 rows=rows,
                 n=n,
@@ -340,52 +348,230 @@ class SparkEngine:
         return out
 
     def compare_numeric(
-        self, reference: FeatureTable, production: FeatureTable, edges: dict[str, list[float]]
+        self, reference: FeatureTable, production: FeatureTable, names: list[str], ecdf_points: int, bins: int
     ) -> dict[str, NumericComparison]:
-        """For each feature in ``edges``: the exact KS D and both sides' counts per plot bin."""
-        ref_bins, prod_bins = self.histograms(reference, edges), self.histograms(production, edges)
-        return {
-            name: NumericComparison(
-                ks=self.ks_statistic(reference, production, name),
-                reference_bins=ref_bins[name],
-                production_bins=prod_bins[name],
-            )
-            for name in edges
-        }
+        """Exact KS D, both sides' summaries and the plot histogram of each feature, as the DuckDB engine.
 
-    def ks_statistic(self, reference: FeatureTable, production: FeatureTable, name: str) -> KSStatistic:
-        """The exact two-sample KS D (ties included) of a numeric feature, computed in Spark."""
+        The side with fewer rows is the small side; a feature whose small side has at most
+        ``small_side_max_distinct`` distinct values takes the small-side path (one pass over the large side
+        for all such features), the others the merged path. The large side's ECDF, quantiles and plot bins on
+        the small-side path are read off the small side's value grid, with the DuckDB engine's own functions,
+        so both engines report the same numbers.
+        """
+        from gatekit.production.duckdb_engine import _grid_ecdf, _grid_histogram, _grid_quantiles, _small_side_ks
+
+        sides = {"reference": reference, "production": production}
+        small_name = "reference" if self.count_rows(reference)[0] <= self.count_rows(production)[0] else "production"
+        large_name = "production" if small_name == "reference" else "reference"
+        small_table, large_table = sides[small_name], sides[large_name]
+        distinct = {name: self._distinct(small_table, name) for name in names}
+        fast = [name for name in names if distinct[name] is not None]
+        slow = [name for name in names if distinct[name] is None]
+        out: dict[str, NumericComparison] = {}
+        if fast:
+            small_sums = self.numeric_summaries(small_table, fast, ecdf_points)
+            bounds = {name: [v for v, _ in distinct[name] or []] for name in fast}
+            large = self._large_scan(large_table, fast, {n: bounds[n] or [0.0] for n in fast})
+            for name in fast:
+                values = distinct[name] or []
+                le, lt, large_sum, bucket_max = large[name]
+                small_sum = small_sums[name]
+                if not values or not large_sum.n:  # nothing to compare on one side: the caller skips it
+                    ks = KSStatistic(math.nan, small_sum.n, large_sum.n, None, 1, "small_side")
+                    pair0 = {small_name: small_sum, large_name: large_sum}
+                    out[name] = NumericComparison(ks, pair0["reference"], pair0["production"], [0.0, 1.0], [], [])
+                    continue
+                found = _small_side_ks(values, le, lt, large_sum.n, small_is_reference=small_name == "reference")
+                if found["between"] is not None:  # attained at the large side's last value below a boundary
+                    below = bucket_max.get(bounds[name].index(found["between"][1]))
+                    if below is not None:
+                        found["ks"].location = below
+                large_sum.ecdf = _grid_ecdf(bounds[name], le, large_sum.n, ecdf_points)
+                large_sum.quantiles = _grid_quantiles(bounds[name], le, large_sum)
+                edges, small_bins, large_bins = _grid_histogram(values, le, lt, small_sum, large_sum, bins)
+                pair = {small_name: (small_sum, small_bins), large_name: (large_sum, large_bins)}
+                out[name] = NumericComparison(
+                    ks=found["ks"],
+                    reference=pair["reference"][0],
+                    production=pair["production"][0],
+                    edges=edges,
+                    reference_bins=pair["reference"][1],
+                    production_bins=pair["production"][1],
+                )
+        if slow:
+            sums = {side: self.numeric_summaries(table, slow, ecdf_points) for side, table in sides.items()}
+            cuts = {name: _plot_edges(sums["reference"][name], sums["production"][name], bins) for name in slow}
+            counted = {side: self.histograms(table, cuts) for side, table in sides.items()}
+            for name in slow:
+                r, p = sums["reference"][name], sums["production"][name]
+                empty = KSStatistic(math.nan, r.n, p.n, None, 1, "merged")
+                out[name] = NumericComparison(
+                    ks=self._merged_ks(reference, production, name) if r.n and p.n else empty,
+                    reference=r,
+                    production=p,
+                    edges=cuts[name],
+                    reference_bins=counted["reference"][name],
+                    production_bins=counted["production"][name],
+                )
+        return out
+
+    def _values(self, table: FeatureTable, name: str) -> Any:
         from pyspark.sql import functions as F
 
-        ref = reference.handle.df.select(_clean(reference.handle.cols[name]).alias("v")).where(F.col("v").isNotNull())
-        prod = production.handle.df.select(_clean(production.handle.cols[name]).alias("v")).where(
-            F.col("v").isNotNull()
+        return table.handle.df.select(_clean(table.handle.cols[name]).alias("v")).where(F.col("v").isNotNull())
+
+    def _distinct(self, table: FeatureTable, name: str) -> list[tuple[float, int]] | None:
+        """Sorted distinct finite values with counts, or None when there are more than the small-side limit."""
+        limit = self.small_side_max_distinct
+        rows = self._values(table, name).groupBy("v").count().orderBy("v").limit(limit + 1).collect()
+        if len(rows) > limit:
+            return None
+        return [(float(r["v"]), int(r["count"])) for r in rows]
+
+    def _large_scan(
+        self, table: FeatureTable, names: list[str], bounds: dict[str, list[float]]
+    ) -> dict[str, tuple[list[int], list[int], NumericSummary, dict[int, float]]]:
+        """One pass over the large side for all features: counts <= / < each boundary, maxima, summaries.
+
+        The largest value per interval locates D; quantiles and ECDF are filled in from the grid afterwards.
+
+        Per feature, ``b`` = how many boundaries are <= x (a binary search: ``Bucketizer``) and ``b2`` = how
+        many are >= x (the same on -x); x equals a boundary exactly when ``b + b2 = K + 1``. The rows of all
+        features are stacked and grouped by (feature, b, equal): at most 2K + 1 rows per feature come back.
+        """
+        from pyspark.ml.feature import Bucketizer
+        from pyspark.sql import functions as F
+
+        df = table.handle.df
+        nan = F.lit(math.nan)
+        values = [F.coalesce(_clean(table.handle.cols[n]), nan).alias(f"v{i}") for i, n in enumerate(names)]
+        projected = df.select(*values, *[(-F.col(f"v{i}")).alias(f"w{i}") for i in range(len(names))])
+        splits = []
+        for name in names:
+            ks = bounds[name]
+            splits += [[-math.inf, *ks, math.inf], [-math.inf, *(-v for v in reversed(ks)), math.inf]]
+        bucketizer = Bucketizer(
+            splitsArray=splits,
+            inputCols=[c for i in range(len(names)) for c in (f"v{i}", f"w{i}")],
+            outputCols=[c for i in range(len(names)) for c in (f"b{i}", f"c{i}")],
+            handleInvalid="keep",  # NaN (missing) goes to an extra bucket, dropped below
         )
-        for small, large, flip in ((ref, prod, False), (prod, ref, True)):
-            rows = small.groupBy("v").count().orderBy("v").limit(SMALL_SIDE_MAX_DISTINCT + 1).collect()
-            if len(rows) <= SMALL_SIDE_MAX_DISTINCT:
-                values = [float(r["v"]) for r in rows]
-                counts = [int(r["count"]) for r in rows]
-                n_small = sum(counts)
-                if n_small == 0:
-                    return _empty_ks(ref, prod)
-                hi, lo, n_large = _small_side_ks(values, counts, large)
-                if n_large == 0:
-                    return _empty_ks(ref, prod)
-                n_ref, n_prod = (n_large, n_small) if flip else (n_small, n_large)
-                if flip:  # F_small - F_large = -(F_ref - F_prod): the extremes swap
-                    hi, lo = (-lo[0], lo[1], -lo[2]), (-hi[0], hi[1], -hi[2])
-                return _ks(hi, lo, n_ref, n_prod, "small_side")
+        stacked = (
+            bucketizer.transform(projected)
+            .select(
+                F.explode(
+                    F.array(
+                        *[
+                            F.struct(
+                                F.lit(i).alias("f"),
+                                F.col(f"b{i}").cast("int").alias("b"),
+                                (F.col(f"b{i}") + F.col(f"c{i}") == len(bounds[name]) + 1).alias("eq"),
+                                F.col(f"v{i}").alias("v"),
+                            )
+                            for i, name in enumerate(names)
+                        ]
+                    )
+                ).alias("s")
+            )
+            .select("s.*")
+        )
+        grouped = (
+            stacked.where(~F.isnan("v"))
+            .groupBy("f", "b", "eq")
+            .agg(F.count(F.lit(1)).alias("n"), F.max("v").alias("m"))
+            .collect()
+        )
+        per_bucket: dict[int, dict[int, int]] = {i: {} for i in range(len(names))}
+        equal: dict[int, dict[int, int]] = {i: {} for i in range(len(names))}
+        bucket_max: dict[int, dict[int, float]] = {i: {} for i in range(len(names))}
+        for row in grouped:
+            f, b, c, m = int(row["f"]), int(row["b"]), int(row["n"]), float(row["m"])
+            per_bucket[f][b] = per_bucket[f].get(b, 0) + c
+            bucket_max[f][b] = max(bucket_max[f].get(b, -math.inf), m)
+            if row["eq"]:
+                equal[f][b - 1] = c  # x == boundary k has exactly k + 1 boundaries <= x
+        summaries = self._plain_summaries(table, names)
+        out = {}
+        for i, name in enumerate(names):
+            le: list[int] = []
+            lt: list[int] = []
+            running = 0  # values below the current boundary
+            for k in range(len(bounds[name])):
+                running += per_bucket[i].get(k, 0)
+                lt.append(running)
+                le.append(running + equal[i].get(k, 0))
+            out[name] = (le, lt, summaries[name], bucket_max[i])
+        return out
+
+    def _plain_summaries(self, table: FeatureTable, names: list[str]) -> dict[str, NumericSummary]:
+        """Counts, mean, min and max of each feature (no quantiles): one aggregate."""
+        from pyspark.sql import functions as F
+
+        rows, _ = self.count_rows(table)
+        parts = []
+        for i, name in enumerate(names):
+            raw, x = F.col(table.handle.cols[name]), _clean(table.handle.cols[name])
+            parts += [
+                F.count(x).alias(f"n{i}"),
+                F.count_if(raw.isNotNull() & (F.isnan(raw) | raw.isin(math.inf, -math.inf))).alias(f"nf{i}"),
+                F.avg(x).alias(f"mean{i}"),
+                F.min(x).alias(f"min{i}"),
+                F.max(x).alias(f"max{i}"),
+            ]
+        row = table.handle.df.agg(*parts).first()
+        return {
+            name: NumericSummary(
+                rows=rows,
+                n=int(row[f"n{i}"]),
+                missing=rows - int(row[f"n{i}"]),
+                non_finite=int(row[f"nf{i}"]),
+                mean=_float(row[f"mean{i}"]),
+                min=_float(row[f"min{i}"]),
+                max=_float(row[f"max{i}"]),
+                quantiles={},
+                ecdf=[],
+                exact_quantiles=False,
+            )
+            for i, name in enumerate(names)
+        }
+
+    def _merged_ks(self, reference: FeatureTable, production: FeatureTable, name: str) -> KSStatistic:
+        """Exact D of two large sides: grouped by value, cumulative counts in a window, extremes with locations."""
+        from pyspark.sql import Window
+        from pyspark.sql import functions as F
+
+        ref, prod = self._values(reference, name), self._values(production, name)
         n_ref, n_prod = ref.count(), prod.count()
-        hi, lo = _merged_ks(ref, prod, n_ref, n_prod)
-        return _ks(hi, lo, n_ref, n_prod, "merged")
+        both = ref.select("v", F.lit(1).alias("r"), F.lit(0).alias("p")).unionByName(
+            prod.select("v", F.lit(0).alias("r"), F.lit(1).alias("p"))
+        )
+        grouped = both.groupBy("v").agg(F.sum("r").alias("cr"), F.sum("p").alias("cp"))
+        window = Window.orderBy("v").rowsBetween(Window.unboundedPreceding, Window.currentRow)
+        cum = grouped.select("v", F.sum("cr").over(window).alias("r"), F.sum("cp").over(window).alias("p"))
+        diff = F.col("r").cast("double") / F.lit(float(n_ref)) - F.col("p").cast("double") / F.lit(float(n_prod))
+        numerator = F.col("r") * F.lit(n_prod) - F.col("p") * F.lit(n_ref)  # exact in 64 bits up to ~3e9 rows a side
+        diffs = cum.select("v", diff.alias("d"), numerator.alias("k"))
+        row = diffs.agg(
+            F.max(F.struct(F.col("d"), (-F.col("v")).alias("nv"), F.col("k"))).alias("hi"),
+            F.min(F.struct(F.col("d"), F.col("v"), F.col("k"))).alias("lo"),
+        ).first()
+        hi, lo = row["hi"], row["lo"]
+        max_s, min_s = float(hi["d"]), min(max(-float(lo["d"]), 0.0), 1.0)
+        if min_s > max_s:  # scipy: the negative side wins only when strictly larger
+            return KSStatistic(min_s, n_ref, n_prod, float(lo["v"]), -1, "merged", abs(int(lo["k"])))
+        return KSStatistic(max_s, n_ref, n_prod, -float(hi["nv"]), 1, "merged", abs(int(hi["k"])) if max_s else 0)
 
     # --- categorical features -----------------------------------------------------------------------------------
 
     def categories(
+        self, reference: FeatureTable, production: FeatureTable, names: list[str], min_expected: float, plot_top: int
+    ) -> dict[str, CategorySummary]:
+        """Category counts of both sides for each feature, joined in Spark, rare ones pooled there (Cochran's rule)."""
+        return {name: self._category(reference, production, name, min_expected, plot_top) for name in names}
+
+    def _category(
         self, reference: FeatureTable, production: FeatureTable, name: str, min_expected: float, plot_top: int
     ) -> CategorySummary:
-        """Category counts of both sides joined in Spark, rare ones pooled there (Cochran's rule)."""
         from pyspark.sql import functions as F
 
         multi = reference.features[name].multi
@@ -402,16 +588,19 @@ class SparkEngine:
         pooled: Any = (0, 0, 0)
         plot: list[dict[str, Any]] = []
         try:
-            totals = joined.agg(F.sum("rc"), F.sum("pc")).first()
+            totals = joined.agg(
+                F.sum("rc"), F.sum("pc"), F.count(F.lit(1)), F.count_if(F.col("rc") == 0), F.count_if(F.col("pc") == 0)
+            ).first()
             n_ref, n_prod = int(totals[0] or 0), int(totals[1] or 0)
+            n_categories, new_count, vanished_count = int(totals[2]), int(totals[3]), int(totals[4])
             if n_ref and n_prod:
                 smaller, total = min(n_ref, n_prod), n_ref + n_prod
                 keep = (F.col("rc") + F.col("pc")) * F.lit(smaller) / F.lit(total) >= F.lit(float(min_expected))
                 kept = joined.where(keep).orderBy((F.col("rc") + F.col("pc")).desc(), F.col("v")).collect()
                 pooled = joined.where(~keep).agg(F.sum("rc"), F.sum("pc"), F.count(F.lit(1))).first()
-                plot = _plot(joined, n_ref, n_prod, plot_top)
-            new, new_count = _one_sided(joined, "new")
-            vanished, vanished_count = _one_sided(joined, "vanished")
+                plot = _plot(joined, n_ref, n_prod, n_categories, plot_top)
+            new = _one_sided(joined, F.col("rc") == 0) if new_count else []
+            vanished = _one_sided(joined, F.col("pc") == 0) if vanished_count else []
         finally:
             joined.unpersist()
         return CategorySummary(
@@ -538,16 +727,12 @@ def _labels(df: Any, col: str, multi: bool) -> Any:
     return df.select(value.alias("v")).where(F.col("v").isNotNull() & (F.col("v") != ""))
 
 
-def _one_sided(joined: Any, side: str) -> tuple[list[str], int]:
-    from pyspark.sql import functions as F
-
-    cond = F.col("rc") == 0 if side == "new" else F.col("pc") == 0
-    rows = joined.where(cond)
-    names = [row["v"] for row in rows.orderBy("v").limit(NEW_NAMES_SHOWN).collect()]
-    return names, rows.count() if len(names) >= NEW_NAMES_SHOWN else len(names)
+def _one_sided(joined: Any, condition: Any) -> list[str]:
+    """Up to ``NEW_NAMES_SHOWN`` category names (sorted) that meet ``condition`` (seen on one side only)."""
+    return [str(row["v"]) for row in joined.where(condition).orderBy("v").limit(NEW_NAMES_SHOWN).collect()]
 
 
-def _plot(joined: Any, n_ref: int, n_prod: int, top: int) -> list[dict[str, Any]]:
+def _plot(joined: Any, n_ref: int, n_prod: int, n_categories: int, top: int) -> list[dict[str, Any]]:
     """The ``top`` categories by summed share (shares per side), then the rest summed, as the DuckDB engine."""
     from pyspark.sql import functions as F
 
@@ -557,7 +742,7 @@ def _plot(joined: Any, n_ref: int, n_prod: int, top: int) -> list[dict[str, Any]
         {"category": str(r["v"]), "reference": r["rc"] / n_ref, "production": r["pc"] / n_prod, "new": r["rc"] == 0}
         for r in head
     ]
-    rest_count = joined.count() - len(head)
+    rest_count = n_categories - len(head)
     if rest_count > 0:
         rest_ref = n_ref - sum(int(r["rc"]) for r in head)
         rest_prod = n_prod - sum(int(r["pc"]) for r in head)
@@ -568,92 +753,18 @@ def _plot(joined: Any, n_ref: int, n_prod: int, top: int) -> list[dict[str, Any]
     return plot
 
 
-def _empty_ks(ref: Any, prod: Any) -> KSStatistic:
-    """No finite value on a side: D is unknown (NaN), never 0."""
-    return KSStatistic(math.nan, ref.count(), prod.count(), None, 1, "empty")
+def _plot_edges(r: NumericSummary, p: NumericSummary, bins: int) -> list[float]:
+    """Plot edges of the merged path: ``bins`` equal bars from the lower p01 to the upper p99 (as DuckDB's)."""
+    if r.n and p.n:
+        lo, hi = min(r.quantiles[0.01], p.quantiles[0.01]), max(r.quantiles[0.99], p.quantiles[0.99])
+    else:
+        lo, hi = 0.0, 1.0
+    if hi <= lo:
+        pad = max(0.5, abs(lo) * 1e-9)
+        lo, hi = lo - pad, hi + pad
+    import numpy as np
 
-
-def _small_side_ks(
-    values: list[float], counts: list[int], large: Any
-) -> tuple[tuple[float, Any, int], tuple[float, Any, int], int]:
-    """Max and min of F_small - F_large with their (first) locations, and the large side's count.
-
-    One pass over the large side: ``b`` = how many boundaries are <= x (binary search, ``Bucketizer``) and
-    ``b2`` = how many are >= x (the same on -x); x equals a boundary exactly when ``b + b2 = K + 1``. Grouped
-    by (b, equal): counts and the largest value, at most 2K + 1 rows.
-    """
-    from pyspark.ml.feature import Bucketizer
-    from pyspark.sql import functions as F
-
-    k_total = len(values)
-    n_small = sum(counts)
-    bucketizer = Bucketizer(
-        splitsArray=[[-math.inf, *values, math.inf], [-math.inf, *(-v for v in reversed(values)), math.inf]],
-        inputCols=["v", "neg"],
-        outputCols=["b", "b2"],
-    )
-    bucketed = bucketizer.transform(large.select("v", (-F.col("v")).alias("neg")))
-    grouped = bucketed.groupBy(F.col("b").cast("int").alias("b"), (F.col("b") + F.col("b2") == k_total + 1).alias("eq"))
-    per_bucket: dict[int, tuple[int, float]] = {}
-    equal: dict[int, int] = {}  # boundary index -> values of the large side equal to it
-    for row in grouped.agg(F.count(F.lit(1)).alias("c"), F.max("v").alias("m")).collect():
-        b, c, m = int(row["b"]), int(row["c"]), float(row["m"])
-        old_c, old_m = per_bucket.get(b, (0, -math.inf))
-        per_bucket[b] = (old_c + c, max(old_m, m))
-        if row["eq"]:
-            equal[b - 1] = c
-    n_large = sum(c for c, _ in per_bucket.values())
-    if n_large == 0:
-        return (math.nan, None, 0), (math.nan, None, 0), 0
-    # (F_small - F_large, location, c_small * n_large - c_large * n_small): max and min, first (smallest) location
-    best_max: tuple[float, Any, int] = (-math.inf, None, 0)
-    best_min: tuple[float, Any, int] = (math.inf, None, 0)
-    cum_small = 0
-    cum_large = 0  # values of the large side below the current boundary
-    for k, value in enumerate(values):
-        below_count, below_max = per_bucket.get(k, (0, math.nan))
-        # the large side's last value in [r_{k-1}, r_k) (bucket k; bucket 0 is below r_1)
-        lt = cum_large + below_count
-        candidates = []
-        if below_count and not (k > 0 and below_max == values[k - 1]):
-            candidates.append((cum_small / n_small - lt / n_large, below_max, cum_small * n_large - lt * n_small))
-        le = lt + equal.get(k, 0)
-        cum_small += counts[k]
-        candidates.append((cum_small / n_small - le / n_large, value, cum_small * n_large - le * n_small))
-        cum_large = lt
-        for candidate in candidates:
-            if candidate[0] > best_max[0]:
-                best_max = candidate
-            if candidate[0] < best_min[0]:
-                best_min = candidate
-    # above the last boundary the small side's ECDF is 1 and the large side's rises to 1: |diff| only shrinks
-    return best_max, best_min, n_large
-
-
-def _ks(hi: tuple[float, Any, int], lo: tuple[float, Any, int], n_ref: int, n_prod: int, shape: str) -> KSStatistic:
-    """D, location, sign and exact numerator from the extremes of F_ref - F_prod (scipy: -1 only when min wins)."""
-    if -lo[0] > hi[0]:
-        return KSStatistic(-lo[0], n_ref, n_prod, lo[1], -1, shape, abs(int(lo[2])))
-    return KSStatistic(hi[0], n_ref, n_prod, hi[1], 1, shape, abs(int(hi[2])))
-
-
-def _merged_ks(ref: Any, prod: Any, n_ref: int, n_prod: int) -> tuple[tuple[float, Any, int], tuple[float, Any, int]]:
-    """D of two large sides: grouped by value, cumulative counts in a window, extremes with their locations."""
-    from pyspark.sql import Window
-    from pyspark.sql import functions as F
-
-    both = ref.select("v", F.lit(1).alias("r"), F.lit(0).alias("p")).unionByName(
-        prod.select("v", F.lit(0).alias("r"), F.lit(1).alias("p"))
-    )
-    grouped = both.groupBy("v").agg(F.sum("r").alias("cr"), F.sum("p").alias("cp"))
-    window = Window.orderBy("v").rowsBetween(Window.unboundedPreceding, Window.currentRow)
-    cum = grouped.select("v", F.sum("cr").over(window).alias("r"), F.sum("cp").over(window).alias("p"))
-    diff = F.col("r").cast("double") / F.lit(float(n_ref)) - F.col("p").cast("double") / F.lit(float(n_prod))
-    numerator = F.col("r") * F.lit(n_prod) - F.col("p") * F.lit(n_ref)  # exact in 64 bits up to ~3e9 rows a side
-    diffs = cum.select("v", diff.alias("d"), numerator.alias("k"))
-    row = diffs.agg(
-        F.max(F.struct(F.col("d"), (-F.col("v")).alias("nv"), F.col("k"))).alias("hi"),
-        F.min(F.struct(F.col("d"), F.col("v"), F.col("k"))).alias("lo"),
-    ).first()
-    hi, lo = row["hi"], row["lo"]
-    return (float(hi["d"]), -float(hi["nv"]), int(hi["k"])), (float(lo["d"]), float(lo["v"]), int(lo["k"]))
+    t = np.linspace(0.0, 1.0, bins + 1)
+    cut = [float(v) for v in lo * (1.0 - t) + hi * t]
+    cut[0], cut[-1] = lo, hi
+    return [float(v) for v in cut]

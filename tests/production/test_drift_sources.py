@@ -255,8 +255,9 @@ def test_spark_engine_choice_is_checked(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="engine"):
         DriftConfig.model_validate({"engine": "bigquery"})
     try:
-        import gatekit.production.spark_engine  # noqa: F401
         import pyspark  # noqa: F401
+
+        import gatekit.production.spark_engine  # noqa: F401
     except ImportError:
         with pytest.raises(ConfigError, match="--engine spark is not available"):
             check_drift(ref, ref, config=DriftConfig(engine="spark"), log_to_mlflow=False, write_files=False)

@@ -105,40 +105,36 @@ def tables(engine, data):
     return ref, prod
 
 
-def _as_scipy(ks) -> float:
-    """scipy's reported statistic: in its exact mode (both sides <= 10000) D is rounded to h / lcm(n_ref, n_prod)."""
-    n1, n2 = ks.n_reference, ks.n_production
-    if max(n1, n2) > 10_000:
-        return ks.d
-    g = math.gcd(n1, n2)
-    assert ks.numerator % g == 0
-    return (ks.numerator // g) * 1.0 / ((n1 // g) * n2)
-
-
 def _check(ks, expected) -> None:
-    assert _as_scipy(ks) == expected.statistic  # the exact rational, as scipy reports it
+    """D, p, location and sign as scipy's ks_2samp reports them (p from the engine's exact D and numerator)."""
+    from gatekit.drift.stats import ks_from_statistic
+
+    got = ks_from_statistic(ks.d, ks.numerator, ks.n_reference, ks.n_production)
+    assert got["statistic"] == expected.statistic and got["p_value"] == pytest.approx(expected.pvalue, rel=1e-12)
     assert ks.d == pytest.approx(expected.statistic, rel=1e-13, abs=1e-15)  # count / n in double precision
     assert ks.numerator == round(ks.d * ks.n_reference * ks.n_production)
     assert (ks.location, ks.sign) == (expected.statistic_location, expected.statistic_sign)
 
 
-@pytest.mark.parametrize("shape_limit", [se.SMALL_SIDE_MAX_DISTINCT, 5])
-def test_ks_equals_scipy_both_shapes(engine, tables, data, monkeypatch, shape_limit):
-    monkeypatch.setattr(se, "SMALL_SIDE_MAX_DISTINCT", shape_limit)
+def _ks(engine, a, b, name):
+    return engine.compare_numeric(a, b, [name], 20, 10)[name].ks
+
+
+@pytest.mark.parametrize("limit", [se.SMALL_SIDE_MAX_DISTINCT, 5])
+def test_ks_equals_scipy_both_shapes(spark, tables, data, limit):
+    engine = se.SparkEngine(session=spark, small_side_max_distinct=limit)
     ref, prod = tables
+    compared = engine.compare_numeric(ref, prod, ["latency_ms", "input_chars"], 20, 10)
     for name, key in (("latency_ms", "latency"), ("input_chars", "chars")):
-        ks = engine.ks_statistic(ref, prod, name)
-        expected = stats.ks_2samp(data["ref"][key], data["prod"][key])
-        assert ks.shape == ("small_side" if shape_limit > 5 else "merged")
-        _check(ks, expected)
+        ks = compared[name].ks
+        assert ks.shape == ("small_side" if limit > 5 else "merged")
+        _check(ks, stats.ks_2samp(data["ref"][key], data["prod"][key]))
         assert (ks.n_reference, ks.n_production) == (len(data["ref"][key]), len(data["prod"][key]))
-    # production as the small side (reference larger): the flipped orientation keeps D, location and sign
-    ks = engine.ks_statistic(prod, ref, "latency_ms")
-    expected = stats.ks_2samp(data["prod"]["latency"], data["ref"]["latency"])
-    _check(ks, expected)
+    # the reference as the larger side: the orientation flips, D, location and sign stay scipy's
+    _check(_ks(engine, prod, ref, "latency_ms"), stats.ks_2samp(data["prod"]["latency"], data["ref"]["latency"]))
 
 
-def test_ks_ties_and_identical_sides(engine, spark):
+def test_ks_ties_and_identical_sides(spark):
     from pyspark.sql import types as T
 
     schema = T.StructType([T.StructField("x", T.DoubleType())])
@@ -147,66 +143,46 @@ def test_ks_ties_and_identical_sides(engine, spark):
         ([5.0] * 10, [5.0] * 3 + [6.0]),
         ([0.0, -0.0, 1.0], [0.0, 1.0, 1.0]),
         ([1.0, 2.0, 3.0], [1.0, 2.0, 3.0]),
-        ([10.0, 20.0], [1.0, 2.0, 3.0, 30.0]),
+        ([10.0, 20.0], [1.0, 2.0, 3.0, 30.0, 31.0]),
     ]
     features = [FeatureColumn("x", NUMERIC)]
+    fast = se.SparkEngine(session=spark, persist=False)  # tiny frames: caching them costs more than it saves
+    merged = se.SparkEngine(session=spark, persist=False, small_side_max_distinct=1)
     for a, b in cases:
-        ta = engine.open_dataframe(spark.createDataFrame([(v,) for v in a], schema), features, timestamp=None)
-        tb = engine.open_dataframe(spark.createDataFrame([(v,) for v in b], schema), features, timestamp=None)
+        ta = fast.open_dataframe(spark.createDataFrame([(v,) for v in a], schema), features, timestamp=None)
+        tb = fast.open_dataframe(spark.createDataFrame([(v,) for v in b], schema), features, timestamp=None)
         expected = stats.ks_2samp(a, b)
-        for limit in (se.SMALL_SIDE_MAX_DISTINCT, 1):
-            se_limit, se.SMALL_SIDE_MAX_DISTINCT = se.SMALL_SIDE_MAX_DISTINCT, limit
-            try:
-                ks = engine.ks_statistic(ta, tb, "x")
-            finally:
-                se.SMALL_SIDE_MAX_DISTINCT = se_limit
-            _check(ks, expected)
+        for engine in (fast, merged):
+            _check(_ks(engine, ta, tb, "x"), expected)
 
 
 def test_same_d_and_p_as_duckdb(engine, tables, data):
     from gatekit.production.duckdb_engine import DuckDBEngine
 
     ref, prod = tables
-    edges = {"latency_ms": [0.0, 300.0, 400.0, 500.0, 800.0, 1e9], "input_chars": [0.0, 10.0, 20.0, 40.0, 100.0]}
-    with DuckDBEngine() as duck:
-        d_ref = duck.open_files(_source(data["folder"] / "reference.parquet"), FEATURES)
-        d_prod = duck.open_files(_source(data["folder"] / "production.parquet"), FEATURES)
-        want = duck.compare_numeric(d_ref, d_prod, edges)
-        want_cats = {n: duck.categories(d_ref, d_prod, n, 5.0, 3) for n in ("role", "tool_names")}
-        want_sum = duck.numeric_summaries(d_prod, ["latency_ms", "input_chars"], 50)
-    got = engine.compare_numeric(ref, prod, edges)
-    for name in edges:
-        g, w = got[name], want[name]
-        assert (g.ks.d, g.ks.n_reference, g.ks.n_production) == (w.ks.d, w.ks.n_reference, w.ks.n_production)
-        assert (g.ks.sign, g.ks.location) == (w.ks.sign, w.ks.location)
-        p_spark = stats.kstwo.sf(
-            g.ks.d, round(g.ks.n_reference * g.ks.n_production / (g.ks.n_reference + g.ks.n_production))
-        )
-        p_duck = stats.kstwo.sf(
-            w.ks.d, round(w.ks.n_reference * w.ks.n_production / (w.ks.n_reference + w.ks.n_production))
-        )
-        assert p_spark == p_duck
-        assert g.reference_bins == w.reference_bins and g.production_bins == w.production_bins
-    expected = stats.ks_2samp(data["ref"]["latency"], data["prod"]["latency"])
-    _check(got["latency_ms"].ks, expected)
-    assert expected.pvalue < 0.05
-    for name, want_cat in want_cats.items():
-        assert engine.categories(ref, prod, name, 5.0, 3) == want_cat
-    got_sum = engine.numeric_summaries(prod, ["latency_ms", "input_chars"], 50)
-    for name in got_sum:
-        g, w = got_sum[name], want_sum[name]
-        assert (g.rows, g.n, g.missing, g.non_finite, g.min, g.max) == (
-            w.rows,
-            w.n,
-            w.missing,
-            w.non_finite,
-            w.min,
-            w.max,
-        )
-        assert g.mean == pytest.approx(w.mean, rel=1e-12)
-        assert g.quantiles == pytest.approx(w.quantiles, rel=1e-12)
-        assert [x for x, _ in g.ecdf] == pytest.approx([x for x, _ in w.ecdf], rel=1e-12)
-        assert [f for _, f in g.ecdf] == [f for _, f in w.ecdf]
+    names = ["latency_ms", "input_chars"]
+    for limit in (se.SMALL_SIDE_MAX_DISTINCT, 5):  # both KS shapes
+        with DuckDBEngine(small_side_max_distinct=limit) as duck:
+            d_ref = duck.open_files(_source(data["folder"] / "reference.parquet"), FEATURES)
+            d_prod = duck.open_files(_source(data["folder"] / "production.parquet"), FEATURES)
+            want = duck.compare_numeric(d_ref, d_prod, names, 50, 12)
+            want_cats = duck.categories(d_ref, d_prod, ["role", "tool_names"], 5.0, 3)
+        spark_engine = se.SparkEngine(session=engine.spark, small_side_max_distinct=limit)
+        got = spark_engine.compare_numeric(ref, prod, names, 50, 12)
+        for name in names:
+            g, w = got[name], want[name]
+            assert g.ks == w.ks  # D, numerator, sizes, location, sign, shape
+            assert (g.edges, g.reference_bins, g.production_bins) == (w.edges, w.reference_bins, w.production_bins)
+            for side in ("reference", "production"):
+                gs, ws = getattr(g, side), getattr(w, side)
+                assert (gs.rows, gs.n, gs.missing, gs.non_finite, gs.min, gs.max) == (
+                    ws.rows, ws.n, ws.missing, ws.non_finite, ws.min, ws.max,
+                )  # fmt: skip
+                assert gs.mean == pytest.approx(ws.mean, rel=1e-12)
+                assert gs.quantiles == pytest.approx(ws.quantiles, rel=1e-12)
+                assert [x for x, _ in gs.ecdf] == pytest.approx([x for x, _ in ws.ecdf], rel=1e-12)
+                assert [f for _, f in gs.ecdf] == [f for _, f in ws.ecdf]
+        assert spark_engine.categories(ref, prod, ["role", "tool_names"], 5.0, 3) == want_cats
 
 
 def test_numeric_summaries_against_numpy(engine, tables, data):
@@ -232,7 +208,7 @@ def test_histograms_against_numpy(engine, tables, data):
 
 def test_categories_against_counter(engine, tables, data):
     ref, prod = tables
-    got = engine.categories(ref, prod, "role", 5.0, 10)
+    got = engine.categories(ref, prod, ["role"], 5.0, 10)["role"]
     rc = Counter(v for v in data["ref"]["role"] if v)
     pc = Counter(v for v in data["prod"]["role"] if v)
     assert got.n_reference == sum(rc.values()) and got.n_production == sum(pc.values())
@@ -240,7 +216,7 @@ def test_categories_against_counter(engine, tables, data):
     assert got.new == ["guest", "ops"] and got.new_count == 2 and got.vanished == ["admin"] and got.vanished_count == 1
     for cat, r, p in zip(got.categories, got.reference_counts, got.production_counts, strict=True):
         assert (r, p) == (rc[cat], pc[cat])
-    tools = engine.categories(ref, prod, "tool_names", 5.0, 10)
+    tools = engine.categories(ref, prod, ["tool_names"], 5.0, 10)["tool_names"]
     flat = Counter(t for row in data["prod"]["tools"] for t in row)
     assert (
         tools.n_production == sum(flat.values())
@@ -250,11 +226,11 @@ def test_categories_against_counter(engine, tables, data):
 
 def test_rows_time_window_and_restrict(engine, tables):
     ref, prod = tables
-    assert engine.count_rows(prod) == (3000, 0)
+    assert engine.count_rows(prod, timestamps=True) == (3000, 0) and engine.count_rows(prod) == (3000, None)
     newest = engine.newest_timestamp(prod)
     assert newest == 1_796_000_000.0 + 2999
     window = engine.restrict(prod, newest - 99, newest)
-    assert engine.count_rows(window) == (100, 0)
+    assert engine.count_rows(window) == (100, None)
 
 
 def test_spark_table_and_temp_view_sources(spark, engine, data):
@@ -264,8 +240,7 @@ def test_spark_table_and_temp_view_sources(spark, engine, data):
     ref = engine.open_table("golden", FEATURES)
     prod = engine.open_files(FileSource(paths=("agent_requests",), format="table", columns={}), FEATURES)
     assert prod.label == "agent_requests" and prod.has_timestamp and prod.present == {f.name for f in FEATURES}
-    ks = engine.ks_statistic(ref, prod, "latency_ms")
-    _check(ks, stats.ks_2samp(data["ref"]["latency"], data["prod"]["latency"]))
+    _check(_ks(engine, ref, prod, "latency_ms"), stats.ks_2samp(data["ref"]["latency"], data["prod"]["latency"]))
     from gatekit.errors import DatasetError
 
     with pytest.raises(DatasetError, match="spark-table:nope: no such table"):
@@ -278,7 +253,7 @@ def test_missing_feature_and_timestamp_text(engine, spark):
     df = spark.createDataFrame(rows, "timestamp string, latency_ms string")
     table = engine.open_dataframe(df, [FeatureColumn("latency_ms", NUMERIC), FeatureColumn("cost_usd", NUMERIC)])
     assert table.present == {"latency_ms"} and table.has_timestamp
-    assert engine.count_rows(table) == (3, 1)
+    assert engine.count_rows(table, timestamps=True) == (3, 1)
     assert engine.newest_timestamp(table) == 1_796_544_000.0 + 3600
     summary = engine.numeric_summaries(table, ["latency_ms"], 10)["latency_ms"]
     assert (summary.n, summary.missing, summary.mean) == (1, 2, 3.5)
@@ -303,13 +278,16 @@ def test_java_home_detection(monkeypatch, tmp_path):
     assert found is None or (found.startswith("/usr/lib/jvm/") and os.path.exists(os.path.join(found, "bin", "java")))
 
 
-def test_ks_with_an_empty_side_is_unknown(engine, spark):
+def test_ks_with_an_empty_side_is_unknown(spark):
     features = [FeatureColumn("x", NUMERIC)]
+    engine = se.SparkEngine(session=spark, persist=False)
     full = engine.open_dataframe(spark.createDataFrame([(1.0,), (2.0,)], "x double"), features, timestamp=None)
     empty = engine.open_dataframe(spark.createDataFrame([(None,), (math.nan,)], "x double"), features, timestamp=None)
     for a, b in ((full, empty), (empty, full)):
-        ks = engine.ks_statistic(a, b, "x")
-        assert math.isnan(ks.d) and ks.location is None  # unknown, never 0
+        for limit in (se.SMALL_SIDE_MAX_DISTINCT, 1):
+            engine.small_side_max_distinct = limit
+            ks = _ks(engine, a, b, "x")
+            assert math.isnan(ks.d) and ks.location is None  # unknown, never 0
 
 
 # --- gatekit drift --engine spark, end to end -------------------------------------------------------------------
