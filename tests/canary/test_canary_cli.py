@@ -144,9 +144,10 @@ def test_canary_html_renders_in_a_real_browser(tmp_path: Path, spiked: Path) -> 
     assert dom.stdout.count('class="trigger"') == 5 and "ROLLBACK" in dom.stdout
 
 
-def test_mlflow_run_and_github_outputs(tmp_path: Path, spiked: Path) -> None:
+def test_mlflow_run_and_github_outputs(tmp_path: Path, spiked: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from mlflow import MlflowClient
 
+    monkeypatch.chdir(tmp_path)  # a sqlite store keeps artifacts in ./mlruns: keep them out of the checkout
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     summary, outputs = tmp_path / "summary.md", tmp_path / "outputs.txt"
     env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(outputs)}

@@ -16,7 +16,8 @@ from gatekit.promotion import promote, rollback
 
 
 @pytest.fixture
-def uri(tmp_path: Path) -> str:
+def uri(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.chdir(tmp_path)  # a sqlite store keeps artifacts in ./mlruns: keep them out of the checkout
     return f"sqlite:///{tmp_path / 'mlflow.db'}"
 
 
