@@ -24,4 +24,11 @@ def check_drift(*args: Any, **kwargs: Any) -> Any:
     return _check_drift(*args, **kwargs)
 
 
-__all__ = ["__version__", "check_drift", "run_gate"]
+def run_canary(*args: Any, **kwargs: Any) -> Any:
+    """Judge a canary stage from production logs (promote / hold / rollback); see ``gatekit.canary.command.run_canary``."""
+    from gatekit.canary.command import run_canary as _run_canary
+
+    return _run_canary(*args, **kwargs)
+
+
+__all__ = ["__version__", "check_drift", "run_canary", "run_gate"]

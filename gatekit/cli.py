@@ -435,6 +435,25 @@ app.command(
 )(drift_command)
 
 
+# `gatekit canary`, `gatekit watch`, `gatekit rollback`; the commands live in gatekit/canary/cli.py
+from gatekit.canary.cli import canary_command, rollback_command, watch_command  # noqa: E402
+
+app.command(
+    "canary",
+    cls=_Command,
+    help="Judge a canary stage from production logs: rollback rules over consecutive windows and canary vs "
+    "baseline comparisons; exit 0 promote, 1 rollback, 4 hold, 2 bad input, 3 infrastructure.",
+)(canary_command)
+app.command("watch", cls=_Command, help="Follow a growing production log; exit 1 as soon as a rollback rule fires.")(
+    watch_command
+)
+app.command(
+    "rollback",
+    cls=_Command,
+    help="Move a registered-model alias back to the version that held it before the last gatekit promotion.",
+)(rollback_command)
+
+
 @app.command(
     "schema",
     cls=_Command,

@@ -29,6 +29,7 @@ SCAFFOLD: tuple[tuple[str, str], ...] = (
     ("gatekit.yaml", "gatekit.yaml"),
     ("datasets/golden.jsonl", "datasets/golden.jsonl"),
     ("thresholds/default.yaml", "thresholds/default.yaml"),
+    ("thresholds/rollout.yaml", "thresholds/rollout.yaml"),
     ("policies/default.yaml", "policies/default.yaml"),
     ("gatekit_example_agent.py", "gatekit_example_agent.py"),
     ("github/workflows/gate.yml", ".github/workflows/gate.yml"),

@@ -23,7 +23,14 @@ TAG_GATE_RUN = "gatekit.gate_run_id"
 TAG_MODEL_NAME = "gatekit.model_name"
 TAG_MODEL_VERSION = "gatekit.model_version"
 
+TAG_PREVIOUS_PREFIX = "gatekit.promotion.previous_version."
+
 _MODEL_SPEC = re.compile(r"^models:/(?P<name>[^/@]+)(?:/(?P<version>[^/@]+)|@(?P<alias>[^/@]+))$")
+
+
+def previous_holder_tag(alias: str) -> str:
+    """Model-version tag naming the version that held ``alias`` before gatekit promoted this one."""
+    return TAG_PREVIOUS_PREFIX + alias
 
 
 @dataclass(frozen=True)
@@ -142,6 +149,8 @@ def promote(
         return block
     registry_set_alias(uri, ref.name, alias, version)
     registry_set_version_tag(uri, ref.name, version, TAG_GATE_RUN, str(run_id))
+    # on the version too, so ``gatekit rollback`` finds the previous holder without the gate run
+    registry_set_version_tag(uri, ref.name, version, previous_holder_tag(alias), previous or "none")
     set_run_tags(
         uri,
         str(run_id),
@@ -154,4 +163,80 @@ def promote(
     )
     block["action"] = "promoted"
     block["message"] = f"set alias '{alias}' of '{ref.name}' to version {version} (was {now})"
+    return block
+
+
+def rollback(
+    model: str,
+    *,
+    alias: str = DEFAULT_ALIAS,
+    tracking_uri: str | None = None,
+    dry_run: bool = False,
+) -> dict[str, Any]:
+    """Move ``alias`` of ``model`` back to the version that held it before gatekit's last promotion.
+
+    The previous holder is read from the current holder's version tag
+    (``gatekit.promotion.previous_version.<alias>``, written by :func:`promote`), else from the
+    gate run that promoted it (``gatekit.gate_run_id`` → ``gatekit.promotion.previous_version``).
+    Raises ``ConfigError`` (exit 2) when the alias is not set, was not set by gatekit, or no previous
+    holder was recorded (a first promotion); ``SinkError`` (exit 3) when the registry fails. The
+    rolled-back version and the gate run get ``gatekit.rollback.*`` tags. Returns what was done.
+    """
+    from datetime import UTC, datetime
+
+    from gatekit.errors import ConfigError
+    from gatekit.sinks.mlflow import (
+        get_run,
+        registry_alias_version,
+        registry_model_version,
+        registry_set_alias,
+        registry_set_version_tag,
+        set_run_tags,
+    )
+
+    current = registry_alias_version(tracking_uri, model, alias)
+    if current is None:
+        raise ConfigError(f"--model {model} --alias {alias}: the alias is not set; there is nothing to roll back")
+    info = registry_model_version(tracking_uri, model, current) or {"tags": {}}
+    tags = info["tags"]
+    previous = tags.get(previous_holder_tag(alias))
+    gate_run = tags.get(TAG_GATE_RUN)
+    if previous is None and gate_run:
+        run = get_run(tracking_uri, gate_run)
+        run_tags = (run or {}).get("tags", {})
+        if run_tags.get("gatekit.promotion.alias") == alias and run_tags.get("gatekit.promotion.version") == current:
+            previous = run_tags.get("gatekit.promotion.previous_version")
+    if previous is None:
+        raise ConfigError(
+            f"--model {model} --alias {alias}: version {current} holds the alias but gatekit recorded no previous "
+            "holder (it was not promoted by gatekit); set the alias by hand with the MLflow client"
+        )
+    if previous == "none":
+        raise ConfigError(
+            f"--model {model} --alias {alias}: version {current} was the first holder of the alias "
+            "(no previous version was recorded at promotion); nothing to roll back to"
+        )
+    if registry_model_version(tracking_uri, model, previous) is None:
+        raise ConfigError(f"--model {model}: the recorded previous holder, version {previous}, no longer exists")
+    block: dict[str, Any] = {
+        "model": model,
+        "alias": alias,
+        "from_version": current,
+        "to_version": previous,
+        "gate_run_id": gate_run,
+        "dry_run": dry_run,
+        "action": "dry_run" if dry_run else "rolled_back",
+        "message": f"{'dry run: would move' if dry_run else 'moved'} alias '{alias}' of '{model}' "
+        f"from version {current} back to version {previous}",
+    }
+    if dry_run:
+        return block
+    registry_set_alias(tracking_uri, model, alias, previous)
+    at = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    registry_set_version_tag(
+        tracking_uri, model, current, f"gatekit.rollback.{alias}", f"rolled back to {previous} at {at}"
+    )
+    if gate_run:
+        set_run_tags(tracking_uri, gate_run, {"gatekit.rollback.to_version": previous, "gatekit.rollback.at": at})
+    block["at"] = at
     return block

@@ -47,7 +47,7 @@ def test_bad_values_and_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_public_api_is_explicit_and_light() -> None:
-    assert gatekit.__all__ == ["__version__", "check_drift", "run_gate"]
+    assert gatekit.__all__ == ["__version__", "check_drift", "run_canary", "run_gate"]
     code = "import sys, gatekit; print(json.dumps(sorted(m for m in ('mlflow','pandas','scipy') if m in sys.modules)))"
     out = subprocess.run([sys.executable, "-c", "import json;" + code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == []

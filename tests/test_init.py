@@ -56,11 +56,11 @@ def test_existing_files_are_skipped_and_reported(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "skipped  gatekit.yaml (exists, left unchanged)" in proc.stdout
     assert f"skipped  {Path('.github/workflows/gate.yml')} (exists, left unchanged)" in proc.stdout
-    assert "5 created, 2 skipped" in proc.stdout
+    assert "6 created, 2 skipped" in proc.stdout
     assert (tmp_path / "gatekit.yaml").read_text(encoding="utf-8") == "# mine\n"
     assert (tmp_path / ".github" / "workflows" / "gate.yml").read_text(encoding="utf-8") == "name: mine\n"
     again = gatekit("init", cwd=tmp_path)
-    assert again.returncode == 0 and "0 created, 7 skipped" in again.stdout
+    assert again.returncode == 0 and "0 created, 8 skipped" in again.stdout
 
 
 def test_missing_folder_is_exit_2(tmp_path: Path) -> None:

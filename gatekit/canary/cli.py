@@ -1,0 +1,167 @@
+"""``gatekit canary``, ``gatekit watch`` and ``gatekit rollback``: parse options, call the library, map to exit codes.
+
+cli.py registers these functions; this module imports only typer at load time (DuckDB, Spark,
+MLflow are imported by the library functions that need them).
+"""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gatekit.errors import EXIT_INFRA, GatekitError
+
+LogsOpt = Annotated[
+    str,
+    typer.Option(
+        "--logs",
+        metavar="SOURCE",
+        help="Production-log rows: a file, folder or glob (JSONL, Parquet, CSV), mlflow:EXPERIMENT or spark-table:NAME.",
+    ),
+]
+RulesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--rules", metavar="FILE", help="Rollout rules (thresholds/rollout.yaml); default: the built-in rules."
+    ),
+]
+EngineOpt = Annotated[str, typer.Option("--engine", metavar="NAME", help="duckdb (default) or spark.")]
+
+
+def _fail(exc: BaseException) -> typer.Exit:
+    """One line on stderr (no traceback), the GitHub annotation / outputs, and the exit code (2 bad input, 3 else)."""
+    import os
+
+    from gatekit.pipeline.publish import publish_error
+    from gatekit.redact import redact_secrets
+
+    if isinstance(exc, GatekitError):
+        message, code = f"error: {redact_secrets(str(exc))}", exc.exit_code
+    else:
+        message = " ".join(f"internal error (fails closed): {type(exc).__name__}: {redact_secrets(str(exc))}".split())
+        code = EXIT_INFRA
+    typer.echo(message, err=True)
+    publish_error(message.removeprefix("error: "), code, os.environ)
+    return typer.Exit(code)
+
+
+def canary_command(
+    logs: LogsOpt,
+    rules: RulesOpt = None,
+    stage: Annotated[
+        float | None, typer.Option("--stage", metavar="PCT", help="The stage being judged (default: the first).")
+    ] = None,
+    now: Annotated[
+        str | None,
+        typer.Option("--now", metavar="TIMESTAMP", help="Judge the windows complete at this time (default: now)."),
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", metavar="TIMESTAMP", help="Start of the stage (default: the first row).")
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Where canary.json/.html go.")] = Path(
+        "reports/canary"
+    ),
+    engine: EngineOpt = "duckdb",
+    no_mlflow: Annotated[bool, typer.Option("--no-mlflow", metavar="", help="Do not log an MLflow run.")] = False,
+    experiment: Annotated[str, typer.Option(metavar="NAME", help="MLflow experiment.")] = "gatekit-canary",
+    tracking_uri: Annotated[str | None, typer.Option(metavar="URI", help="MLflow tracking URI.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", metavar="", help="Print canary.json to stdout.")] = False,
+) -> None:
+    """Judge a canary stage: exit 0 promote, 1 rollback, 4 hold, 2 bad input, 3 infrastructure."""
+    from gatekit.canary.command import run_canary
+
+    try:
+        result = run_canary(
+            logs, rules=rules, stage=stage, now=now, since=since, out=out, engine=engine,
+            log_to_mlflow=not no_mlflow, experiment=experiment, tracking_uri=tracking_uri,
+        )  # fmt: skip
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    except Exception as exc:  # noqa: BLE001 - bad input exits 2, anything else fails closed with 3
+        raise _fail(exc) from None
+    data = result.data
+    if as_json:
+        from gatekit.jsonio import to_json
+
+        typer.echo(to_json(data, ensure_ascii=False))
+    else:
+        head = f"canary {result.decision.upper()} at stage {data['stage']:g}%"
+        if data["next_stage"] is not None:
+            head += f" → next stage {data['next_stage']:g}%"
+        typer.echo(head)
+        for reason in data["reasons"]:
+            typer.echo(f"  - {reason}")
+        for key, path in (data.get("files") or {}).items():
+            typer.echo(f"  {key}: {path}")
+        if data.get("mlflow"):
+            typer.echo(f"  mlflow run: {data['mlflow']['run_id']}")
+    raise typer.Exit(result.exit_code)
+
+
+def watch_command(
+    logs: LogsOpt,
+    rules: RulesOpt = None,
+    engine: EngineOpt = "duckdb",
+    since: Annotated[
+        str | None,
+        typer.Option("--since", metavar="TIMESTAMP", help="Judge windows from this time (default: when watch starts)."),
+    ] = None,
+    interval: Annotated[
+        float | None,
+        typer.Option("--interval", metavar="SECONDS", help="Seconds between polls (default: window/4, ≤5)."),
+    ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option("--timeout", metavar="SECONDS", help="Stop (exit 0) when no rule fired within this time."),
+    ] = None,
+    on_rollback: Annotated[
+        str | None,
+        typer.Option(
+            "--on-rollback", metavar="CMD", help="Command to run when a rule fires (split like a shell, no shell)."
+        ),
+    ] = None,
+) -> None:
+    """Follow a growing log; exit 1 as soon as a rollback rule fires."""
+    from gatekit.canary.rules import load_rules
+    from gatekit.canary.watch import watch
+
+    try:
+        argv = shlex.split(on_rollback) if on_rollback else None
+    except ValueError as exc:
+        typer.echo(f"error: --on-rollback: cannot split {on_rollback!r}: {exc}; check the quotes", err=True)
+        raise typer.Exit(2) from None
+    try:
+        code = watch(
+            logs, load_rules(rules), engine=engine, since=since, interval_s=interval, timeout_s=timeout,
+            on_rollback=argv, emit=lambda line: typer.echo(line, err=True),
+        )  # fmt: skip
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    except Exception as exc:  # noqa: BLE001
+        raise _fail(exc) from None
+    raise typer.Exit(code)
+
+
+def rollback_command(
+    model: Annotated[str, typer.Option("--model", metavar="NAME", help="Registered model name.")],
+    alias: Annotated[str, typer.Option("--alias", metavar="ALIAS", help="Alias to move back.")] = "production",
+    tracking_uri: Annotated[str | None, typer.Option(metavar="URI", help="MLflow tracking URI.")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", metavar="", help="Show what would change; change nothing.")
+    ] = False,
+) -> None:
+    """Move a registered-model alias back to the version that held it before the last gatekit promotion."""
+    from gatekit.promotion import rollback
+
+    try:
+        block = rollback(model, alias=alias, tracking_uri=tracking_uri, dry_run=dry_run)
+    except Exception as exc:  # noqa: BLE001
+        raise _fail(exc) from None
+    import logging
+
+    logging.getLogger("gatekit.rollback").warning("%s", block["message"])
+    typer.echo(block["message"])
+    raise typer.Exit(0)

@@ -1,0 +1,206 @@
+"""``run_canary``: the library entry point behind ``gatekit canary`` (judge, then publish).
+
+Judge with :func:`gatekit.canary.core.analyse`, then write ``canary.json`` + ``canary.html`` to
+``out``, log one MLflow run (tag ``gatekit.kind=canary``) and, under GitHub Actions, append the
+step summary and write the step outputs. The files are written before MLflow is called, so an
+MLflow failure (exit 3) never loses the judgement.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from gatekit.canary.core import CanaryResult, analyse, parse_time
+from gatekit.canary.engine import open_engine
+from gatekit.canary.rules import RolloutRules, load_rules
+from gatekit.errors import ConfigError, SinkError
+
+
+def run_canary(
+    logs: str,
+    *,
+    rules: RolloutRules | str | Path | None = None,
+    stage: float | None = None,
+    now: str | None = None,
+    since: str | None = None,
+    out: str | Path | None = "reports/canary",
+    engine: str = "duckdb",
+    log_to_mlflow: bool = True,
+    experiment: str = "gatekit-canary",
+    tracking_uri: str | None = None,
+    env: Mapping[str, str] = os.environ,
+) -> CanaryResult:
+    """Judge a canary stage from production logs and publish the result; see the module docstring.
+
+    Raises ``ConfigError`` / ``DatasetError`` (exit 2) for bad input and ``SinkError`` (exit 3) when
+    MLflow fails (with ``error.result`` set: the files are already written).
+    """
+    from gatekit.redact import redact_secrets, redact_urls
+
+    cfg = rules if isinstance(rules, RolloutRules) else load_rules(rules)
+    chosen_stage = cfg.stages[0] if stage is None else float(stage)
+    now_us = parse_time(now, "--now") if now else None
+    since_us = parse_time(since, "--since") if since else None
+    eng = open_engine(logs, engine, tracking_uri=tracking_uri)  # tracking_uri: for mlflow:<experiment> logs
+    try:
+        result = analyse(
+            eng, cfg, stage=chosen_stage, now_us=now_us, since_us=since_us, source=redact_secrets(redact_urls(logs))
+        )
+    finally:
+        eng.close()
+    result.data["generated_at"] = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    if out is not None:
+        write_files(result, Path(out))
+    if log_to_mlflow:
+        try:
+            log_canary_run(result, experiment=experiment, tracking_uri=tracking_uri)
+        except SinkError as exc:
+            exc.result = result  # type: ignore[attr-defined]
+            raise
+    publish_github(result, env)
+    return result
+
+
+def write_files(result: CanaryResult, out_dir: Path) -> None:
+    """Write ``canary.json`` and ``canary.html`` into ``out_dir`` (atomically); their paths go on the result."""
+    from gatekit.fsio import atomic_write_text
+    from gatekit.jsonio import to_json
+    from gatekit.report.canary_html import render_canary_html
+
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        json_path, html_path = out_dir / "canary.json", out_dir / "canary.html"
+        result.data["files"] = {"json": str(json_path), "html": str(html_path)}
+        atomic_write_text(json_path, to_json(result.data, ensure_ascii=False) + "\n")
+        atomic_write_text(html_path, render_canary_html(result.data))
+    except OSError as exc:
+        raise ConfigError(f"--out {out_dir}: cannot write the report ({exc}); choose a writable folder") from None
+
+
+def log_canary_run(result: CanaryResult, *, experiment: str, tracking_uri: str | None) -> None:
+    """Log one MLflow run: decision tags, per-rule and per-metric metrics, the files as artifacts."""
+    from gatekit import __version__
+    from gatekit.sinks.github import ci_tags
+    from gatekit.sinks.mlflow import log_run
+
+    data = result.data
+    metrics: dict[str, float] = {
+        "canary.exit_code": float(data["exit_code"]),
+        "canary.windows_total": float(data["windows_total"]),
+        "canary.windows_with_data": float(data["windows_with_data"]),
+        "canary.rows_seen": float(data["rows_seen"]),
+    }
+    for k, rule in enumerate(data["rules"]):
+        metrics[f"canary.rule{k}.fired"] = 1.0 if rule["fired"] else 0.0
+        metrics[f"canary.rule{k}.longest_streak"] = float(rule["longest_streak"])
+        metrics[f"canary.rule{k}.bad_windows"] = float(rule["bad_windows"])
+        metrics[f"canary.rule{k}.no_data_windows"] = float(rule["no_data_windows"])
+    for comp in data["comparisons"]:
+        name = comp["metric"]
+        for key in ("difference", "p_value"):
+            if isinstance(comp.get(key), int | float):
+                metrics[f"canary.{name}.{key}"] = float(comp[key])
+        for end, value in zip(("low", "high"), comp.get("interval") or [], strict=False):
+            if isinstance(value, int | float):
+                metrics[f"canary.{name}.interval_{end}"] = float(value)
+    params = {
+        "logs": data["source"],
+        "engine": data["engine"],
+        "stage": data["stage"],
+        "window_seconds": data["window_seconds"],
+        "since": data["since"] or "",
+        "until": data["until"] or "",
+        "rules": "; ".join(r["rule"] for r in data["rules"]),
+    }
+    tags = {
+        "gatekit.kind": "canary",
+        "gatekit.canary.decision": data["decision"],
+        "gatekit.canary.stage": f"{data['stage']:g}",
+        "gatekit.canary.next_stage": "" if data["next_stage"] is None else f"{data['next_stage']:g}",
+        "gatekit.version": __version__,
+        **ci_tags(),
+    }
+    if data.get("rollback"):
+        tags["gatekit.canary.rollback_rule"] = str(data["rollback"]["rule"])
+        tags["gatekit.canary.rollback_since"] = str(data["rollback"]["since"])
+    files = data.get("files") or {}
+    artifacts = [Path(p) for p in files.values()]
+    run_name = f"canary-{data['stage']:g}-{data['decision']}"
+
+    def stamp_run(run_id: str, experiment_id: str) -> None:  # canary.json names its run, before it is uploaded
+        data["mlflow"] = {"run_id": run_id, "experiment_id": experiment_id}
+        if files:
+            write_files(result, Path(files["json"]).parent)
+
+    run_id, experiment_id = log_run(
+        tracking_uri, experiment, run_name, params, metrics, tags, artifacts, before_artifacts=stamp_run
+    )
+    data["mlflow"] = {"run_id": run_id, "experiment_id": experiment_id}
+
+
+def summary_markdown(data: Mapping[str, Any]) -> str:
+    """The GitHub step summary of a canary judgement: decision, reasons, rules, comparisons (all escaped)."""
+    from gatekit.report.text import md_escape
+
+    icon = {"promote": "✅", "hold": "⏸️", "rollback": "🛑"}.get(str(data["decision"]), "")
+    lines = [f"## gatekit canary: {icon} {str(data['decision']).upper()} (stage {data['stage']:g}%)", ""]
+    if data.get("next_stage") is not None:
+        lines.append(f"Next stage: **{data['next_stage']:g}%**\n")
+    for reason in data["reasons"]:
+        lines.append(f"- {md_escape(reason, 600)}")
+    lines += ["", "| rule | fired | since | longest streak | bad | no-data |", "|---|---|---|---|---|---|"]
+    for r in data["rules"]:
+        lines.append(
+            f"| {md_escape(r['rule'])} | {'**yes**' if r['fired'] else 'no'} | {md_escape(r['since'] or '—')} "
+            f"| {r['longest_streak']} | {r['bad_windows']} | {r['no_data_windows']} |"
+        )
+    if data["comparisons"]:
+        lines += ["", "| metric | status | estimate | interval | allowed | p |", "|---|---|---|---|---|---|"]
+        for c in data["comparisons"]:
+            interval = c.get("interval") or [None, None]
+            lines.append(
+                f"| {md_escape(c['metric'])}{' (critical)' if c['critical'] else ''} | {c['status']} "
+                f"| {_num(c.get('difference'))} | [{_num(interval[0])}, {_num(interval[1])}] "
+                f"| +{_num(c['allowed_increase'])}{' (relative)' if c.get('relative') else ''} | {_num(c.get('p_value'))} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _num(value: Any) -> str:
+    return "—" if not isinstance(value, int | float) else f"{value:.4g}"
+
+
+def publish_github(result: CanaryResult, env: Mapping[str, str] = os.environ) -> bool:
+    """Under GitHub Actions: append the step summary, write outputs (decision, stage, next_stage, run_id, report_path, exit_code)."""
+    if str(env.get("GITHUB_ACTIONS", "")).lower() != "true":
+        return False
+    from gatekit.report.text import command_data_escape
+
+    data = result.data
+    level = {"rollback": "error", "hold": "warning"}.get(result.decision)
+    if level:
+        print(f"::{level} title=gatekit canary {result.decision}::{command_data_escape('; '.join(data['reasons']))}")
+    summary = env.get("GITHUB_STEP_SUMMARY")
+    try:
+        if summary:
+            with open(summary, "a", encoding="utf-8") as fh:
+                fh.write(summary_markdown(data) + "\n")
+        output = env.get("GITHUB_OUTPUT")
+        if output:
+            values = {
+                "decision": result.decision,
+                "stage": f"{data['stage']:g}",
+                "next_stage": "" if data["next_stage"] is None else f"{data['next_stage']:g}",
+                "run_id": (data.get("mlflow") or {}).get("run_id", ""),
+                "report_path": (data.get("files") or {}).get("html", ""),
+                "exit_code": str(result.exit_code),
+            }
+            with open(output, "a", encoding="utf-8") as fh:
+                fh.writelines(f"{k}={v}\n" for k, v in values.items())
+    except OSError as exc:
+        print(f"::warning title=gatekit::cannot write the step summary or outputs ({command_data_escape(exc)})")
+    return True

@@ -1,0 +1,552 @@
+"""Judge one canary stage: windows from the engine, rollback rules over consecutive windows, canary vs baseline.
+
+``analyse`` is a short sequence of named stages: find the period, compute the windows (one SQL
+group-by), run every rollback rule's state machine over them, compare the variants over the whole
+period (Mann-Whitney / Hodges-Lehmann from engine rank sums and a bounded sample; two-proportion
+intervals from engine counts), then decide promote / hold / rollback.
+
+No-data is explicit everywhere: a window with fewer than ``min_requests`` requests of the variant a
+rule watches is ``no_data`` (never a zero and never a pass); by default it neither counts as bad nor
+resets a streak. A canary without enough traffic is ``hold``, with how many more requests are needed.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from gatekit.canary import sql as q
+from gatekit.canary.engine import TABLE, Engine
+from gatekit.canary.rules import COMPARE_METRICS, CompareMetric, RollbackRule, RolloutRules
+from gatekit.canary.stats import hodges_lehmann, mann_whitney, proportion_difference, wilson
+from gatekit.errors import ConfigError
+
+SCHEMA_VERSION = 1
+MAX_WINDOWS = 200_000
+EXIT_BY_DECISION = {"promote": 0, "rollback": 1, "hold": 4}
+_OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
+
+
+def iso(us: int) -> str:
+    """RFC 3339 UTC text of epoch microseconds (second precision when whole)."""
+    moment = datetime.fromtimestamp(us / 1e6, UTC)
+    spec = "seconds" if us % 1_000_000 == 0 else "milliseconds"
+    return moment.isoformat(timespec=spec).replace("+00:00", "Z")
+
+
+def parse_time(text: str, where: str) -> int:
+    """Epoch microseconds of an RFC 3339 timestamp (``Z`` or an offset; a naive one is refused)."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise ConfigError(
+            f"{where}: cannot read {text!r}; write an RFC 3339 time such as 2026-01-31T12:00:00Z"
+        ) from None
+    if moment.tzinfo is None:
+        raise ConfigError(f"{where}: {text!r} has no time zone; add Z (UTC) or an offset such as +02:00")
+    return int(round(moment.timestamp() * 1_000_000))
+
+
+@dataclass
+class Window:
+    """One window of one variant, as the engine computed it (metrics None when the window has no such data)."""
+
+    index: int
+    requests: int = 0
+    errors: int = 0
+    latency_n: int = 0
+    latency_p50_ms: float | None = None
+    latency_p95_ms: float | None = None
+    latency_p99_ms: float | None = None
+    cost_n: int = 0
+    cost_sum_usd: float | None = None
+    governed: int = 0
+    denies: int = 0
+    reviews: int = 0
+
+    def metric(self, name: str) -> float | None:
+        """The value of a rule metric in this window; None when unknown."""
+        if name == "error_rate":
+            return self.errors / self.requests if self.requests else None
+        if name == "deny_rate":
+            return self.denies / self.governed if self.governed else None
+        if name == "review_rate":
+            return self.reviews / self.governed if self.governed else None
+        if name == "cost_per_request_usd":
+            return self.cost_sum_usd / self.cost_n if self.cost_n and self.cost_sum_usd is not None else None
+        value = getattr(self, name)
+        return None if value is None else float(value)
+
+    def counts(self, name: str) -> tuple[int, int] | None:
+        """``(events, trials)`` of a rate metric."""
+        if name == "error_rate":
+            return self.errors, self.requests
+        if name == "deny_rate":
+            return self.denies, self.governed
+        if name == "review_rate":
+            return self.reviews, self.governed
+        return None
+
+    def to_dict(self, confidence: float) -> dict[str, Any]:
+        """JSON form: counts, rates with Wilson intervals, latency percentiles, cost."""
+        out: dict[str, Any] = {"requests": self.requests, "errors": self.errors}
+        for name in ("error_rate", "deny_rate", "review_rate"):
+            events, trials = self.counts(name) or (0, 0)
+            out[name] = self.metric(name)
+            interval = wilson(events, trials, confidence)
+            out[f"{name}_interval"] = list(interval) if interval else None
+        for name in ("latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "cost_per_request_usd"):
+            out[name] = self.metric(name)
+        out["cost_usd"] = self.cost_sum_usd
+        out["governed"] = self.governed
+        return out
+
+
+@dataclass
+class RuleState:
+    """The result of one rollback rule's state machine over the windows."""
+
+    rule: RollbackRule
+    variant: str
+    min_requests: int
+    no_data_policy: str
+    states: list[str] = field(default_factory=list)  # per window: ok / bad / no_data
+    streak: int = 0
+    longest: int = 0
+    fired: bool = False
+    since: int | None = None  # window index where the firing streak began
+    fired_at: int | None = None
+    triggering: list[int] = field(default_factory=list)
+    _run: list[int] = field(default_factory=list)
+
+    def step(self, index: int, window: Window, confidence: float) -> None:
+        """Advance the state machine by one window."""
+        rule = self.rule
+        value = window.metric(rule.metric)
+        enough = window.requests >= self.min_requests
+        if not enough or value is None:
+            self.states.append("no_data")
+            if self.no_data_policy == "reset":
+                self.streak, self._run = 0, []
+                return
+            if self.no_data_policy == "ignore":
+                return
+            bad = True
+        else:
+            if rule.bound == "wilson_lower":
+                events, trials = window.counts(rule.metric) or (0, 0)
+                interval = wilson(events, trials, confidence)
+                value = interval[0] if interval else None
+            bad = value is not None and _OPS[rule.op](value, rule.threshold)
+            self.states.append("bad" if bad else "ok")
+        if not bad:
+            self.streak, self._run = 0, []
+            return
+        self.streak += 1
+        self._run.append(index)
+        self.longest = max(self.longest, self.streak)
+        if self.streak >= rule.for_windows and not self.fired:
+            self.fired = True
+            self.since = self._run[0]
+            self.fired_at = index
+            self.triggering = list(self._run)
+
+    def to_dict(self, start_us: int, window_us: int) -> dict[str, Any]:
+        """JSON form (window indices as the windows' start times)."""
+
+        def at(i: int | None) -> str | None:
+            return None if i is None else iso(i * window_us)
+
+        return {
+            "name": self.rule.name,
+            "rule": self.rule.describe(),
+            "metric": self.rule.metric,
+            "op": self.rule.op,
+            "threshold": self.rule.threshold,
+            "for_windows": self.rule.for_windows,
+            "bound": self.rule.bound,
+            "variant": self.variant,
+            "min_requests": self.min_requests,
+            "no_data": self.no_data_policy,
+            "fired": self.fired,
+            "since": at(self.since),
+            "fired_at": at(self.fired_at),
+            "triggering_windows": [at(i) for i in self.triggering],
+            "current_streak": self.streak,
+            "longest_streak": self.longest,
+            "bad_windows": self.states.count("bad"),
+            "no_data_windows": self.states.count("no_data"),
+            "ok_windows": self.states.count("ok"),
+        }
+
+
+@dataclass
+class CanaryResult:
+    """Everything canary.json holds, plus the per-window series the HTML report draws."""
+
+    data: dict[str, Any]
+
+    @property
+    def decision(self) -> str:
+        """promote, hold or rollback."""
+        return str(self.data["decision"])
+
+    @property
+    def exit_code(self) -> int:
+        """0 promote, 1 rollback, 4 hold."""
+        return int(self.data["exit_code"])
+
+
+def analyse(
+    engine: Engine,
+    rules: RolloutRules,
+    *,
+    stage: float,
+    now_us: int | None = None,
+    since_us: int | None = None,
+    source: str = "",
+    with_comparisons: bool = True,
+) -> CanaryResult:
+    """Judge stage ``stage`` from the rows the engine holds; see the module docstring."""
+    if stage not in rules.stages:
+        raise ConfigError(f"--stage {stage:g}: not one of the stages in the rules file ({_stages(rules)})")
+    dialect = engine.dialect
+    variants = (rules.baseline, rules.canary)
+    window_us = rules.window_seconds * 1_000_000
+    now_us = now_us if now_us is not None else int(datetime.now(UTC).timestamp() * 1_000_000)
+
+    end_w = now_us // window_us  # windows before ``end_w`` are complete at ``now``
+    start_w = None if since_us is None else int(since_us) // window_us
+    if start_w is not None and end_w - start_w > MAX_WINDOWS:
+        raise ConfigError(f"--since: {end_w - start_w} windows before --now; keep it under {MAX_WINDOWS}")
+    # one scan: the period starts at --since, else at the first row's window (found by the same query)
+    series: dict[str, dict[int, Window]] = {v: {} for v in variants}
+    sql = q.windows_sql(
+        dialect, TABLE, variants, rules.window_seconds, None if start_w is None else start_w * window_us,
+        end_w * window_us,
+    )  # fmt: skip
+    for row in engine.rows(sql):
+        w = Window(
+            int(row[0]), int(row[2]), int(row[3] or 0), int(row[4] or 0),
+            _f(row[5]), _f(row[6]), _f(row[7]), int(row[8] or 0), _f(row[9]),
+            int(row[10] or 0), int(row[11] or 0), int(row[12] or 0),
+        )  # fmt: skip
+        series[str(row[1])][w.index] = w
+    seen = [i for side in series.values() for i in side]
+    if not seen:
+        _check_variants(engine, rules)
+    first_w = start_w if start_w is not None else (min(seen) if seen else None)
+    if first_w is not None and end_w - first_w > MAX_WINDOWS:
+        raise ConfigError(
+            f"--logs: {end_w - first_w} windows between {iso(first_w * window_us)} and --now; "
+            f"pass --since (or a longer window) to keep it under {MAX_WINDOWS}"
+        )
+    indices = [] if first_w is None or end_w <= first_w else list(range(first_w, end_w))
+    start_us, end_us = (indices[0] * window_us, (indices[-1] + 1) * window_us) if indices else (0, 0)
+    total_rows = sum(w.requests for side in series.values() for w in side.values())
+
+    confidence = rules.compare.confidence
+    states = []
+    for rule in rules.rollback:
+        variant = rule.variant or rules.canary
+        if variant not in series:
+            raise ConfigError(f"rollback rule {rule.name!r}: variant {variant!r} is neither baseline nor canary")
+        state = RuleState(rule, variant, rule.min_requests or rules.min_requests, rule.no_data or rules.no_data)
+        for i in indices:
+            state.step(i, series[variant].get(i, Window(i)), confidence)
+        states.append(state)
+
+    comparisons = compare_variants(engine, rules, series, start_us, end_us) if with_comparisons and indices else []
+    has_data = [series[rules.canary].get(i, Window(i)).requests >= rules.min_requests for i in indices]
+    data_windows = sum(has_data)
+    # windows at the end of the period without canary traffic: the canary may have stopped answering
+    silent = next((k for k, ok in enumerate(reversed(has_data)) if ok), len(has_data)) if data_windows else 0
+    decision, reasons, needed = _decide(rules, stage, states, comparisons, data_windows, with_comparisons, silent)
+    exit_code = EXIT_BY_DECISION[decision]
+    next_stage = rules.next_stage(stage) if decision == "promote" else None
+    fired = [s for s in states if s.fired]
+    rollback_block = None
+    if fired:
+        first = min(fired, key=lambda s: (s.fired_at or 0, s.since or 0))
+        rollback_block = {
+            "rule": first.rule.name,
+            "since": iso((first.since or 0) * window_us),
+            "fired_at": iso((first.fired_at or 0) * window_us),
+            "windows": [iso(i * window_us) for i in first.triggering],
+        }
+    data: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "kind": "canary",
+        "decision": decision,
+        "exit_code": exit_code,
+        "stage": stage,
+        "next_stage": next_stage,
+        "stages": rules.stages,
+        "reasons": reasons,
+        "needed_requests": needed,
+        "rollback": rollback_block,
+        "source": source,
+        "engine": dialect,
+        "now": iso(now_us),
+        "since": iso(start_us) if indices else None,
+        "until": iso(end_us) if indices else None,
+        "window_seconds": rules.window_seconds,
+        "windows_total": len(indices),
+        "windows_with_data": data_windows,
+        "trailing_no_data_windows": silent,
+        "rows_seen": int(total_rows or 0),
+        "canary_share": _share(series, rules),
+        "variants": {"baseline": rules.baseline, "canary": rules.canary},
+        "rules": [s.to_dict(start_us, window_us) for s in states],
+        "comparisons": comparisons,
+        "windows": [
+            {
+                "start": iso(i * window_us),
+                "baseline": series[rules.baseline].get(i, Window(i)).to_dict(confidence),
+                "canary": series[rules.canary].get(i, Window(i)).to_dict(confidence),
+                "rule_states": {s.rule.name: s.states[k] for s in states},
+            }
+            for k, i in enumerate(indices)
+        ],
+        "config": rules.model_dump(mode="json", by_alias=True),
+    }
+    return CanaryResult(data)
+
+
+def _share(series: dict[str, dict[int, Window]], rules: RolloutRules) -> float | None:
+    """Observed canary share of the two variants' requests (to compare with the stage); None without traffic."""
+    canary = sum(w.requests for w in series[rules.canary].values())
+    total = canary + sum(w.requests for w in series[rules.baseline].values())
+    return canary / total if total else None
+
+
+def _check_variants(engine: Engine, rules: RolloutRules) -> None:
+    """No row of either variant in the whole log, but other rows: a configuration error, not a hold.
+
+    Rows of the variants outside the judged period (after ``--now``, before ``--since``) or an empty log hold.
+    """
+    counted = engine.rows(q.variant_rows_sql(engine.dialect, TABLE, (rules.baseline, rules.canary)))
+    if counted and int(counted[0][0] or 0) > 0:
+        return
+    found = engine.rows(q.variants_sql(engine.dialect, TABLE))
+    if not found:
+        return  # an empty log: hold, nothing has arrived yet
+    seen = ", ".join(f"{'null' if v is None else repr(str(v)[:40])} ({int(n)} rows)" for v, n in found)
+    raise ConfigError(
+        f"--logs: no row has variant {rules.baseline!r} or {rules.canary!r} (the rows have: {seen}); "
+        "name the variants with baseline:/canary: in the rules file, or write `variant` in the production rows"
+    )
+
+
+def _f(value: Any) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _stages(rules: RolloutRules) -> str:
+    return ", ".join(f"{s:g}" for s in rules.stages)
+
+
+def _decide(
+    rules: RolloutRules,
+    stage: float,
+    states: list[RuleState],
+    comparisons: list[dict[str, Any]],
+    data_windows: int,
+    with_comparisons: bool,
+    silent_windows: int = 0,
+) -> tuple[str, list[str], dict[str, int]]:
+    window_us = rules.window_seconds * 1_000_000
+    fired = [s for s in states if s.fired]
+    if fired:
+        fired_reasons = [
+            f"rollback rule '{s.rule.name}' fired: {s.rule.describe()} on {s.variant}, "
+            f"since {iso((s.since or 0) * window_us)} ({len(s.triggering)} bad windows, last {iso((s.fired_at or 0) * window_us)})"
+            for s in sorted(fired, key=lambda s: (s.fired_at or 0, s.since or 0))
+        ]
+        return "rollback", fired_reasons, {}
+    critical = [c for c in comparisons if c["status"] == "fail" and c["critical"]]
+    if critical:
+        return "rollback", [f"critical metric {c['metric']} failed: {c['reason']}" for c in critical], {}
+    reasons: list[str] = []
+    needed: dict[str, int] = {}
+    if data_windows < rules.min_windows:
+        more = rules.min_windows - data_windows
+        needed["canary_windows"] = more
+        needed["canary"] = max(needed.get("canary", 0), more * rules.min_requests)
+        reasons.append(
+            f"only {data_windows} window(s) with at least {rules.min_requests} canary requests; "
+            f"need {more} more (about {more * rules.min_requests} more canary requests)"
+        )
+    for c in comparisons:
+        if c["status"] == "insufficient":
+            for side in ("canary", "baseline"):
+                missing = int(c["needed"].get(side, 0))
+                if missing:
+                    needed[side] = max(needed.get(side, 0), missing)
+            reasons.append(f"{c['metric']}: {c['reason']}")
+    if silent_windows >= rules.min_windows:
+        reasons.append(
+            f"the last {silent_windows} window(s) had fewer than {rules.min_requests} canary requests: "
+            "the canary stopped receiving traffic (or answering); no-data is not a pass"
+        )
+    open_streaks = [s for s in states if s.streak > 0]
+    for s in open_streaks:
+        reasons.append(
+            f"rule '{s.rule.name}' has {s.streak} bad window(s) in a row (fires at {s.rule.for_windows}); "
+            "waiting for it to recover or fire"
+        )
+    failed = [c for c in comparisons if c["status"] == "fail"]
+    if reasons:
+        return "hold", reasons, needed
+    if failed:
+        return "rollback", [f"metric {c['metric']} failed: {c['reason']}" for c in failed], {}
+    if with_comparisons and not comparisons and rules.compare.metrics:
+        return "hold", ["no traffic in the period; nothing to compare"], {"canary": rules.compare.min_requests}
+    nxt = rules.next_stage(stage)
+    where = f"next stage {nxt:g}%" if nxt is not None else "rollout complete (last stage)"
+    passed = ", ".join(c["metric"] for c in comparisons) or "no comparisons configured"
+    return "promote", [f"no rollback rule fired; comparisons within allowance ({passed}); {where}"], {}
+
+
+def compare_variants(
+    engine: Engine, rules: RolloutRules, series: dict[str, dict[int, Window]], start_us: int, end_us: int
+) -> list[dict[str, Any]]:
+    """Compare canary with baseline per configured metric over ``[start_us, end_us)``.
+
+    The counts are the sums of the windows' engine counts; the continuous metrics add one rank-sum
+    query and one sample query each.
+    """
+    keys = ("requests", "errors", "governed", "denies", "reviews", "latency_n", "cost_n")
+
+    def totals(variant: str) -> dict[str, int]:
+        return {k: sum(int(getattr(w, k)) for w in series[variant].values()) for k in keys}
+
+    base, can = totals(rules.baseline), totals(rules.canary)
+    out = []
+    for metric, spec in rules.compare.metrics.items():
+        if COMPARE_METRICS[metric] == "proportion":
+            out.append(_compare_proportion(metric, spec, base, can, rules))
+        else:
+            out.append(_compare_continuous(engine, metric, spec, base, can, rules, start_us, end_us))
+    return out
+
+
+_PROPORTION = {"error_rate": ("errors", "requests"), "deny_rate": ("denies", "governed"), "review_rate": ("reviews", "governed")}  # fmt: skip
+
+
+def _insufficient(metric: str, spec: CompareMetric, n_can: int, n_base: int, minimum: int, what: str) -> dict[str, Any]:
+    needed = {"canary": max(0, minimum - n_can), "baseline": max(0, minimum - n_base)}
+    parts = [f"{needed[s]} more {s} {what}" for s in ("canary", "baseline") if needed[s]]
+    return {
+        "metric": metric, "status": "insufficient", "critical": spec.critical, "n_canary": n_can,
+        "n_baseline": n_base, "needed": needed, "allowed_increase": spec.allowed_increase, "relative": spec.relative,
+        "reason": f"not enough data to compare ({n_can} canary, {n_base} baseline; need {minimum} each): "
+        + " and ".join(parts),
+    }  # fmt: skip
+
+
+def _compare_proportion(
+    metric: str, spec: CompareMetric, base: dict[str, int], can: dict[str, int], rules: RolloutRules
+) -> dict[str, Any]:
+    events, trials = _PROPORTION[metric]
+    minimum = rules.compare.min_requests
+    if can[trials] < minimum or base[trials] < minimum:
+        return _insufficient(
+            metric,
+            spec,
+            can[trials],
+            base[trials],
+            minimum,
+            "requests" if trials == "requests" else "governed requests",
+        )
+    diff = proportion_difference(can[events], can[trials], base[events], base[trials], rules.compare.confidence)
+    assert diff is not None  # both samples are non-empty here
+    d, low, high, p_value = diff
+    fail = low > spec.allowed_increase
+    pct = f"{rules.compare.confidence:.0%}"
+    return {
+        "metric": metric, "test": "two-proportion (Newcombe hybrid score interval, pooled z-test)",
+        "status": "fail" if fail else "pass", "critical": spec.critical,
+        "canary": can[events] / can[trials], "baseline": base[events] / base[trials],
+        "n_canary": can[trials], "n_baseline": base[trials], "difference": d, "interval": [low, high],
+        "p_value": p_value, "allowed_increase": spec.allowed_increase, "relative": False, "needed": {},
+        "reason": (
+            f"canary - baseline = {d * 100:+.3f}pp, {pct} interval [{low * 100:+.3f}pp, {high * 100:+.3f}pp]; "
+            + ("the whole interval lies above" if fail else "the interval does not lie wholly above")
+            + f" the allowed +{spec.allowed_increase * 100:g}pp"
+        ),
+    }  # fmt: skip
+
+
+def _compare_continuous(
+    engine: Engine, metric: str, spec: CompareMetric, base: dict[str, int], can: dict[str, int],
+    rules: RolloutRules, start_us: int, end_us: int,
+) -> dict[str, Any]:  # fmt: skip
+    column = "latency_ms" if metric == "latency_ms" else "cost_usd"
+    count_key = "latency_n" if column == "latency_ms" else "cost_n"
+    minimum = rules.compare.min_requests
+    if can[count_key] < minimum or base[count_key] < minimum:
+        return _insufficient(metric, spec, can[count_key], base[count_key], minimum, f"requests with {column}")
+    dialect = engine.dialect
+    rank_sum, n_can, n_base, ties = engine.rows(
+        q.rank_sum_sql(dialect, TABLE, column, rules.baseline, rules.canary, start_us, end_us)
+    )[0]
+    mw = mann_whitney(float(rank_sum), int(n_can), int(n_base), float(ties or 0))
+    limit = rules.compare.sample_limit
+    buckets = q.SAMPLE_BUCKETS  # keep a row when hash(request_id) falls in the first ``t`` of the buckets
+    thresholds = {v: min(buckets, math.ceil(buckets * 1.1 * limit / max(n, 1))) for v, n in ((rules.canary, int(n_can)), (rules.baseline, int(n_base)))}  # fmt: skip
+    drawn: dict[str, list[tuple[int, float]]] = {rules.canary: [], rules.baseline: []}
+    sample = q.sample_sql(dialect, TABLE, column, rules.baseline, rules.canary, start_us, end_us, thresholds)
+    for variant, value, bucket in engine.rows(sample):
+        drawn[str(variant)].append((int(bucket), float(value)))
+    can_values = [v for _, v in sorted(drawn[rules.canary])[:limit]]
+    base_values = [v for _, v in sorted(drawn[rules.baseline])[:limit]]
+    sampled = len(can_values) < int(n_can) or len(base_values) < int(n_base)
+    scale = "log ratio" if spec.relative else "difference"
+    if spec.relative:
+        positive = [v for v in can_values + base_values if v > 0]
+        floor = min(positive) if positive else 1.0
+        can_t = [math.log(max(v, floor)) for v in can_values]
+        base_t = [math.log(max(v, floor)) for v in base_values]
+    else:
+        can_t, base_t = can_values, base_values
+    hl = hodges_lehmann(can_t, base_t, rules.compare.confidence)
+    assert hl is not None  # both samples hold at least ``minimum`` values here
+    est: float = hl[0]
+    low, high = hl[1], hl[2]
+    if spec.relative:
+        est = math.expm1(est)
+        low = None if low is None else math.expm1(low)
+        high = None if high is None else math.expm1(high)
+    unit = "%" if spec.relative else (" ms" if column == "latency_ms" else " USD")
+
+    def show(v: float | None) -> str:
+        if v is None:
+            return "unbounded"
+        return f"{v * 100:+.2f}%" if spec.relative else f"{v:+.4g}{unit}"
+
+    pct = f"{rules.compare.confidence:.0%}"
+    allowed = f"+{spec.allowed_increase * 100:g}%" if spec.relative else f"+{spec.allowed_increase:g}{unit}"
+    if low is None:
+        status, verdict = "insufficient", "too few values for an interval"
+    elif low > spec.allowed_increase:
+        status, verdict = "fail", f"the whole interval lies above the allowed {allowed}"
+    else:
+        status, verdict = "pass", f"the interval does not lie wholly above the allowed {allowed}"
+    return {
+        "metric": metric, "test": f"Mann-Whitney U + Hodges-Lehmann shift ({scale}, Moses interval)",
+        "status": status, "critical": spec.critical, "n_canary": int(n_can), "n_baseline": int(n_base),
+        "difference": est, "interval": [low, high], "relative": spec.relative,
+        "p_value": mw.p_value if mw else None, "u": mw.u if mw else None, "auc": mw.auc if mw else None,
+        "allowed_increase": spec.allowed_increase, "needed": {"canary": minimum, "baseline": minimum} if low is None else {},
+        "sampled": sampled, "sample_sizes": [len(can_values), len(base_values)],
+        "reason": f"Hodges-Lehmann shift {show(est)}, {pct} interval [{show(low)}, {show(high)}]; {verdict}"
+        + (f" (interval from a hash sample of {len(can_values)} canary / {len(base_values)} baseline values;"
+           " Mann-Whitney over all rows)" if sampled else ""),
+    }  # fmt: skip

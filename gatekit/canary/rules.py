@@ -1,0 +1,246 @@
+"""The rollout rules file (``thresholds/rollout.yaml``): windows, rollback rules, stages, comparisons.
+
+Strict like every gatekit config file: an unknown key, a bad unit or a malformed one-line rule is a
+``ConfigError`` naming the file and line (exit 2). A rollback rule is written either as fields::
+
+    - {metric: error_rate, op: ">", threshold: 1%, for: 5, bound: wilson_lower}
+
+or as one line::
+
+    - "error_rate > 1% for 5 consecutive windows"
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from gatekit.errors import ConfigError
+from gatekit.units import parse_quantity
+from gatekit.yamlio import pydantic_message, read_yaml
+
+# metric name -> (unit kind for parse_quantity, description)
+RULE_METRICS: dict[str, tuple[str, str]] = {
+    "error_rate": ("fraction", "failed requests / requests"),
+    "latency_p50_ms": ("duration_ms", "median latency"),
+    "latency_p95_ms": ("duration_ms", "95th percentile latency"),
+    "latency_p99_ms": ("duration_ms", "99th percentile latency"),
+    "deny_rate": ("fraction", "deny outcomes / requests with a governance outcome"),
+    "review_rate": ("fraction", "require_review outcomes / requests with a governance outcome"),
+    "cost_per_request_usd": ("number", "mean cost of the requests whose cost is known"),
+}
+RATE_METRICS = ("error_rate", "deny_rate", "review_rate")
+
+# comparison metric -> kind: "continuous" (Mann-Whitney + Hodges-Lehmann) or "proportion"
+COMPARE_METRICS: dict[str, str] = {
+    "latency_ms": "continuous",
+    "cost_usd": "continuous",
+    "error_rate": "proportion",
+    "deny_rate": "proportion",
+    "review_rate": "proportion",
+}
+
+_ONE_LINE = re.compile(
+    r"^\s*(?P<metric>[a-z0-9_]+)\s*(?P<op>>=|<=|>|<)\s*(?P<value>\S+)\s+for\s+(?P<n>\d+)"
+    r"\s+(?:consecutive\s+)?windows?\s*$"
+)
+
+
+class RollbackRule(BaseModel):
+    """One rollback rule: ``metric op threshold`` for ``for_windows`` consecutive windows."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: str = ""
+    metric: str
+    op: Literal[">", ">=", "<", "<="] = ">"
+    threshold: float
+    for_windows: int = Field(1, alias="for", ge=1, le=10_000)
+    variant: str | None = None  # default: the canary variant
+    bound: Literal["point", "wilson_lower"] = "point"
+    no_data: Literal["ignore", "reset", "bad"] | None = None  # default: the file's no_data
+    min_requests: int | None = Field(None, ge=1)  # default: the file's min_requests
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_line(cls, data: Any) -> Any:  # one validator: pydantic runs 'before' ones last-defined first
+        if isinstance(data, str):
+            data = {"rule": data}
+        if isinstance(data, dict) and "rule" in data:
+            data = dict(data)
+            text = str(data.pop("rule"))
+            match = _ONE_LINE.match(text)
+            if not match:
+                raise ValueError(
+                    f"cannot read rule {text!r}; write it as 'METRIC > VALUE for N consecutive windows' "
+                    "(e.g. 'error_rate > 1% for 5 consecutive windows')"
+                )
+            data.setdefault("metric", match["metric"])
+            data.setdefault("op", match["op"])
+            data.setdefault("threshold", match["value"])
+            data.setdefault("for", int(match["n"]))
+        if isinstance(data, dict) and "metric" in data and "threshold" in data:
+            metric = str(data["metric"])
+            if metric not in RULE_METRICS:
+                raise ValueError(f"unknown metric {metric!r}; known: {', '.join(RULE_METRICS)}")
+            data = dict(data)
+            data["threshold"] = parse_quantity(data["threshold"], kind=RULE_METRICS[metric][0], where="threshold")
+        return data
+
+    @model_validator(mode="after")
+    def _check(self) -> RollbackRule:
+        if self.bound == "wilson_lower" and self.metric not in RATE_METRICS:
+            raise ValueError(f"bound: wilson_lower applies to rates ({', '.join(RATE_METRICS)}), not {self.metric}")
+        if self.bound == "wilson_lower" and self.op not in (">", ">="):
+            raise ValueError("bound: wilson_lower needs op '>' or '>=' (the lower bound must cross the limit)")
+        if not self.name:
+            self.name = f"{self.metric} {self.op} {self.threshold:g} for {self.for_windows}"
+        return self
+
+    def describe(self) -> str:
+        """The rule in words, e.g. ``error_rate > 0.01 for 5 consecutive windows``."""
+        bound = " (Wilson lower bound)" if self.bound == "wilson_lower" else ""
+        return f"{self.metric}{bound} {self.op} {self.threshold:g} for {self.for_windows} consecutive window(s)"
+
+
+class CompareMetric(BaseModel):
+    """Allowed increase of one metric, canary vs baseline, and whether failing it fails the stage at once."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    allowed_increase: float
+    relative: bool = False  # True when written as a percentage of the baseline (latency_ms: 10%)
+    critical: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        if isinstance(data, str | int | float) and not isinstance(data, bool):
+            data = {"allowed_increase": data}
+        return data
+
+
+class Compare(BaseModel):
+    """Canary-vs-baseline comparisons over the stage."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    confidence: float = Field(0.95, gt=0.5, lt=1)
+    min_requests: int = Field(500, ge=10)
+    sample_limit: int = Field(50_000, ge=1_000, le=5_000_000)
+    metrics: dict[str, CompareMetric] = Field(default_factory=dict)
+
+    @field_validator("metrics", mode="before")
+    @classmethod
+    def _metrics(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        out: dict[str, Any] = {}
+        for name, spec in value.items():
+            kind = COMPARE_METRICS.get(str(name))
+            if kind is None:
+                raise ValueError(f"unknown comparison metric {name!r}; known: {', '.join(COMPARE_METRICS)}")
+            spec = {"allowed_increase": spec} if not isinstance(spec, dict) else dict(spec)
+            raw = spec.get("allowed_increase")
+            relative = isinstance(raw, str) and raw.strip().endswith("%")
+            if kind == "proportion":
+                if relative:
+                    raise ValueError(f"{name}: write the allowed increase of a rate in percentage points (0.5pp)")
+                spec["allowed_increase"] = parse_quantity(raw, kind="fraction", where=f"{name}.allowed_increase")
+            elif relative:
+                spec["allowed_increase"] = parse_quantity(raw, kind="fraction", where=f"{name}.allowed_increase")
+            else:
+                unit = "duration_ms" if name == "latency_ms" else "number"
+                spec["allowed_increase"] = parse_quantity(raw, kind=unit, where=f"{name}.allowed_increase")
+            spec["relative"] = relative
+            if spec["allowed_increase"] < 0:
+                raise ValueError(f"{name}: allowed_increase must be ≥ 0")
+            out[str(name)] = spec
+        return out
+
+
+class RolloutRules(BaseModel):
+    """The whole rules file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    window: float = 60_000.0  # milliseconds
+    baseline: str = Field("baseline", pattern=r"^[A-Za-z0-9_.:\-]{1,64}$")
+    canary: str = Field("canary", pattern=r"^[A-Za-z0-9_.:\-]{1,64}$")
+    stages: list[float] = Field(default_factory=lambda: [10.0, 50.0, 100.0])
+    min_requests: int = Field(20, ge=1)
+    no_data: Literal["ignore", "reset", "bad"] = "ignore"
+    min_windows: int = Field(5, ge=1)
+    rollback: list[RollbackRule] = Field(default_factory=list)
+    compare: Compare = Field(default_factory=lambda: Compare.model_validate({}))
+
+    @field_validator("window", mode="before")
+    @classmethod
+    def _window(cls, value: Any) -> float:
+        ms = parse_quantity(value, kind="duration_ms", where="window")
+        if ms < 1000 or ms % 1000:
+            raise ValueError("window must be whole seconds, at least 1s (e.g. 1m, 30s)")
+        return ms
+
+    @field_validator("stages", mode="before")
+    @classmethod
+    def _stages(cls, value: Any) -> Any:
+        if not isinstance(value, list) or not value:
+            raise ValueError("stages must be a non-empty list of traffic percentages, e.g. [10, 50, 100]")
+        out = [parse_quantity(v, where="stages") * (100.0 if isinstance(v, str) and "%" in v else 1.0) for v in value]
+        if any(not 0 < s <= 100 for s in out) or out != sorted(set(out)):
+            raise ValueError("stages must be increasing percentages in (0, 100], e.g. [10, 50, 100]")
+        return out
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> RolloutRules:
+        names = [r.name for r in self.rollback]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"rollback rule names must be unique; give a different name: to {twice[0]!r}")
+        return self
+
+    @property
+    def window_seconds(self) -> int:
+        """The window length in whole seconds."""
+        return int(self.window // 1000)
+
+    def next_stage(self, stage: float) -> float | None:
+        """The stage after ``stage``, or None when it is the last one."""
+        later = [s for s in self.stages if s > stage]
+        return later[0] if later else None
+
+
+def default_rules() -> RolloutRules:
+    """The rules used without ``--rules``: the design's defaults (1-minute windows, 5 bad minutes roll back)."""
+    return RolloutRules.model_validate(
+        {
+            "rollback": [
+                {"rule": "error_rate > 1% for 5 consecutive windows"},
+                {"rule": "latency_p95_ms > 3000ms for 5 consecutive windows"},
+                {"rule": "deny_rate > 0 for 1 window", "min_requests": 1},
+            ],
+            "compare": {
+                "metrics": {
+                    "latency_ms": "10%",
+                    "error_rate": {"allowed_increase": "0.5pp", "critical": True},
+                    "deny_rate": {"allowed_increase": "0pp", "critical": True},
+                }
+            },
+        }
+    )
+
+
+def load_rules(path: str | Path | None) -> RolloutRules:
+    """Read and check a rules file; None gives ``default_rules()``. Raises ``ConfigError`` (exit 2)."""
+    if path is None:
+        return default_rules()
+    path = Path(path)
+    data, lines = read_yaml(path, ConfigError, "rollout rules")
+    try:
+        return RolloutRules.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(pydantic_message(path, exc, lines)) from None

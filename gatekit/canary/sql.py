@@ -1,0 +1,127 @@
+"""The canary's SQL, written once for DuckDB and Spark SQL.
+
+Both engines run the same text: the engine's view ``gk_canary_rows`` carries the timestamp as integer
+epoch microseconds (``ts_us``), so no date function differs between dialects. Percentiles are ``percentile_cont(q) WITHIN GROUP (ORDER BY x)`` (exact, linear interpolation, in
+both engines); counts are ``sum(CASE ...)`` so no dialect-specific ``FILTER`` is needed.
+
+Variant names are checked against ``SAFE_NAME`` before they reach a query; every other value is a number.
+"""
+
+from __future__ import annotations
+
+import re
+
+SAFE_NAME = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
+_ERROR = "(error IS NOT NULL AND error <> '')"
+
+WINDOW_FIELDS = (
+    "window",
+    "variant",
+    "requests",
+    "errors",
+    "latency_n",
+    "latency_p50_ms",
+    "latency_p95_ms",
+    "latency_p99_ms",
+    "cost_n",
+    "cost_sum_usd",
+    "governed",
+    "denies",
+    "reviews",
+)
+
+
+def _epoch(dialect: str) -> str:
+    return "ts_us"  # the same column in every dialect
+
+
+def _where(dialect: str, variants: tuple[str, ...], start_us: int | None, end_us: int | None) -> str:
+    for name in variants:
+        if not SAFE_NAME.match(name):
+            raise ValueError(f"variant name {name!r} must match {SAFE_NAME.pattern}")
+    parts = ["ts_us IS NOT NULL", "variant IN (" + ", ".join(f"'{v}'" for v in variants) + ")"]
+    if start_us is not None:
+        parts.append(f"{_epoch(dialect)} >= {int(start_us)}")
+    if end_us is not None:
+        parts.append(f"{_epoch(dialect)} < {int(end_us)}")
+    return " AND ".join(parts)
+
+
+def windows_sql(
+    dialect: str, table: str, variants: tuple[str, ...], window_s: int, start_us: int | None, end_us: int
+) -> str:
+    """Per window (index = epoch seconds // window_s) and variant: counts, latency percentiles, cost, outcomes."""
+    bucket = f"CAST(floor({_epoch(dialect)} / {int(window_s) * 1_000_000}.0) AS BIGINT)"
+    pct = "percentile_cont({q}) WITHIN GROUP (ORDER BY latency_ms)"
+    return f"""
+SELECT {bucket} AS w, variant,
+  count(*) AS requests,
+  sum(CASE WHEN {_ERROR} THEN 1 ELSE 0 END) AS errors,
+  count(latency_ms) AS latency_n,
+  {pct.format(q=0.5)} AS p50,
+  {pct.format(q=0.95)} AS p95,
+  {pct.format(q=0.99)} AS p99,
+  count(cost_usd) AS cost_n,
+  sum(cost_usd) AS cost_sum,
+  count(outcome) AS governed,
+  sum(CASE WHEN outcome = 'deny' THEN 1 ELSE 0 END) AS denies,
+  sum(CASE WHEN outcome = 'require_review' THEN 1 ELSE 0 END) AS reviews
+FROM {table}
+WHERE {_where(dialect, variants, start_us, end_us)}
+GROUP BY 1, 2
+ORDER BY 1, 2
+"""
+
+
+def variant_rows_sql(dialect: str, table: str, variants: tuple[str, ...]) -> str:
+    """How many rows (any time) belong to ``variants``."""
+    return f"SELECT count(*) FROM {table} WHERE {_where(dialect, variants, None, None)}"
+
+
+def variants_sql(dialect: str, table: str) -> str:
+    """The five most common values of ``variant`` (null included) and their row counts."""
+    return f"SELECT variant, count(*) FROM {table} GROUP BY variant ORDER BY 2 DESC, 1 LIMIT 5"
+
+
+def rank_sum_sql(dialect: str, table: str, column: str, baseline: str, canary: str, start_us: int, end_us: int) -> str:
+    """Mann-Whitney pieces computed in the engine over every row.
+
+    Rows are grouped by value (ties share a group); a running sum over the sorted groups gives each
+    group's last rank, so its mid-rank is ``cum - (t - 1) / 2``. Returns the canary rank sum, the
+    canary and baseline counts and the tie term ``sum(t^3 - t)``.
+    """
+    if column not in ("latency_ms", "cost_usd"):
+        raise ValueError(column)
+    where = _where(dialect, (baseline, canary), start_us, end_us) + f" AND {column} IS NOT NULL"
+    return f"""
+WITH g AS (
+  SELECT {column} AS x, sum(CASE WHEN variant = '{canary}' THEN 1 ELSE 0 END) AS nc, count(*) AS t
+  FROM {table} WHERE {where} GROUP BY {column}
+), r AS (
+  SELECT nc, t, sum(t) OVER (ORDER BY x ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum FROM g
+)
+SELECT sum(nc * (cum - (t - 1) / 2.0)), sum(nc), sum(t) - sum(nc), sum(CAST(t AS DOUBLE) * t * t - t) FROM r
+"""
+
+
+SAMPLE_BUCKETS = 1_000_003  # a prime: hash(request_id) modulo it spreads requests evenly
+
+
+def sample_sql(
+    dialect: str, table: str, column: str, baseline: str, canary: str, start_us: int, end_us: int,
+    thresholds: dict[str, int],
+) -> str:  # fmt: skip
+    """A deterministic random sample of both variants in one scan: rows whose request-id hash bucket is below the variant's threshold.
+
+    With ``threshold = SAMPLE_BUCKETS`` every row is kept (the exact computation); below, about
+    ``threshold / SAMPLE_BUCKETS`` of the rows, chosen by the hash (the same rows on every run).
+    Returns ``(variant, value, bucket)``.
+    """
+    if column not in ("latency_ms", "cost_usd"):
+        raise ValueError(column)
+    where = _where(dialect, (baseline, canary), start_us, end_us) + f" AND {column} IS NOT NULL"
+    bucket = f"abs(hash(request_id) % {SAMPLE_BUCKETS})"
+    keep = (
+        f"{bucket} < CASE WHEN variant = '{canary}' THEN {int(thresholds[canary])} ELSE {int(thresholds[baseline])} END"
+    )
+    return f"SELECT variant, {column}, {bucket} FROM {table} WHERE {where} AND {keep}"

@@ -1,0 +1,130 @@
+"""Statistics of the canary judgement, from engine summaries: Wilson and Newcombe intervals, Mann-Whitney, Hodges-Lehmann.
+
+Pure Python plus numpy for the Hodges-Lehmann search; no scipy at run time (the tests check every
+function against ``scipy.stats`` and a brute-force pairwise computation).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+from typing import Any
+
+
+def z_value(confidence: float) -> float:
+    """Two-sided normal quantile for ``confidence`` (1.959964 for 0.95)."""
+    return NormalDist().inv_cdf(0.5 + confidence / 2)
+
+
+def wilson(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float] | None:
+    """Wilson score interval of a proportion; None when ``n`` is 0 (unknown, never zero)."""
+    if n <= 0:
+        return None
+    z = z_value(confidence)
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def proportion_difference(
+    x1: int, n1: int, x2: int, n2: int, confidence: float = 0.95
+) -> tuple[float, float, float, float] | None:
+    """``p1 - p2`` with Newcombe's hybrid score interval and the pooled two-proportion z-test p-value.
+
+    Returns ``(difference, low, high, p_value)``; None when either sample is empty.
+    """
+    w1, w2 = wilson(x1, n1, confidence), wilson(x2, n2, confidence)
+    if w1 is None or w2 is None:
+        return None
+    p1, p2 = x1 / n1, x2 / n2
+    d = p1 - p2
+    low = d - math.sqrt((p1 - w1[0]) ** 2 + (w2[1] - p2) ** 2)
+    high = d + math.sqrt((w1[1] - p1) ** 2 + (p2 - w2[0]) ** 2)
+    pooled = (x1 + x2) / (n1 + n2)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    p_value = 1.0 if se == 0 else math.erfc(abs(d) / se / math.sqrt(2))
+    return d, max(-1.0, low), min(1.0, high), min(1.0, p_value)
+
+
+@dataclass(frozen=True)
+class MannWhitney:
+    """Mann-Whitney U of the canary sample against the baseline (normal approximation, tie and continuity corrected)."""
+
+    u: float  # U of the canary sample
+    n_canary: int
+    n_baseline: int
+    z: float
+    p_value: float  # two-sided
+    auc: float  # U / (n_canary * n_baseline): P(canary > baseline) + ties / 2
+
+
+def mann_whitney(rank_sum_canary: float, n_canary: int, n_baseline: int, tie_term: float) -> MannWhitney | None:
+    """Mann-Whitney from the canary rank sum (mid-ranks) and ``sum(t^3 - t)`` over tie groups.
+
+    The same asymptotic two-sided p-value as ``scipy.stats.mannwhitneyu(..., method="asymptotic")``.
+    """
+    n1, n2 = int(n_canary), int(n_baseline)
+    if n1 == 0 or n2 == 0:
+        return None
+    n = n1 + n2
+    u1 = rank_sum_canary - n1 * (n1 + 1) / 2
+    mu = n1 * n2 / 2
+    var = n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1)))
+    if var <= 0:
+        return MannWhitney(u1, n1, n2, 0.0, 1.0, u1 / (n1 * n2))
+    u = max(u1, n1 * n2 - u1)
+    z = (u - mu - 0.5) / math.sqrt(var)
+    p = min(1.0, max(0.0, math.erfc(z / math.sqrt(2))))
+    return MannWhitney(u1, n1, n2, (u1 - mu) / math.sqrt(var), p, u1 / (n1 * n2))
+
+
+def _kth_difference(x: Any, y: Any, k: int) -> float:
+    """The ``k``-th smallest (1-based) of all ``x_i - y_j``, by bisection on counts (``x``, ``y`` sorted numpy arrays)."""
+    import numpy as np
+
+    lo, hi = float(x[0] - y[-1]), float(x[-1] - y[0])
+    n = len(y)
+
+    def count_le(d: float) -> int:
+        return int((n - np.searchsorted(y, x - d, side="left")).sum())
+
+    if count_le(lo) >= k:
+        return lo
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if mid in (lo, hi):
+            break
+        if count_le(mid) >= k:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def hodges_lehmann(
+    canary: Any, baseline: Any, confidence: float = 0.95
+) -> tuple[float, float | None, float | None] | None:
+    """Hodges-Lehmann shift (median of all canary - baseline differences) with Moses' distribution-free interval.
+
+    Returns ``(estimate, low, high)``; an interval end is None when the samples are too small for
+    ``confidence``. Runs in O((m + n) log n) per bisection step, never forming the m·n differences.
+    """
+    import numpy as np
+
+    x = np.sort(np.asarray(canary, dtype=float))
+    y = np.sort(np.asarray(baseline, dtype=float))
+    m, n = len(x), len(y)
+    if m == 0 or n == 0:
+        return None
+    total = m * n
+    if total % 2:
+        estimate = _kth_difference(x, y, total // 2 + 1)
+    else:
+        estimate = (_kth_difference(x, y, total // 2) + _kth_difference(x, y, total // 2 + 1)) / 2
+    c = math.floor(total / 2 - z_value(confidence) * math.sqrt(m * n * (m + n + 1) / 12))
+    if c < 0:
+        return estimate, None, None
+    return estimate, _kth_difference(x, y, c + 1), _kth_difference(x, y, total - c)

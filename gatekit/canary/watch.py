@@ -1,0 +1,136 @@
+"""``gatekit watch``: follow a growing production log and stop the moment a rollback rule fires.
+
+Every poll re-reads the source (new files matching a glob included) and runs the windows query
+up to the last complete window at the wall-clock time; only the rollback rules are evaluated (no
+comparisons). When a rule fires, ``on_rollback`` (an argv list, never a shell) is run with the
+``GATEKIT_ROLLBACK_*`` environment variables, and the watch returns 1.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from gatekit.canary.core import CanaryResult, analyse, iso, parse_time
+from gatekit.canary.engine import open_engine
+from gatekit.canary.rules import RolloutRules
+from gatekit.errors import DatasetError
+
+MAX_READ_RETRIES = 5  # polls in a row that may fail to read (a line being appended) before giving up
+
+
+def watch(
+    logs: str,
+    rules: RolloutRules,
+    *,
+    engine: str = "duckdb",
+    since: str | None = None,
+    interval_s: float | None = None,
+    timeout_s: float | None = None,
+    on_rollback: list[str] | None = None,
+    emit: Callable[[str], None] = print,
+    clock: Callable[[], float] = time.time,
+) -> int:
+    """Poll ``logs`` until a rollback rule fires (return 1) or ``timeout_s`` passes (return 0)."""
+    interval = interval_s if interval_s is not None else min(5.0, rules.window_seconds / 4)
+    since_us = parse_time(since, "--since") if since else int(clock() * 1e6)
+    deadline = None if timeout_s is None else clock() + timeout_s
+    session: Any = None
+    owned = False
+    if engine == "spark":  # one session for the whole watch, not one per poll; a caller's session is reused
+        from gatekit.production.spark_engine import local_session
+
+        try:
+            from pyspark.sql import SparkSession
+
+            session = SparkSession.getActiveSession()
+        except ImportError:
+            session = None
+        if session is None:
+            session, owned = local_session("gatekit-watch"), True
+    emit(
+        f"watching {logs}: {len(rules.rollback)} rollback rule(s), windows of {rules.window_seconds} s "
+        f"from {iso(since_us)}, polling every {interval:g} s"
+    )
+    try:
+        return _loop(logs, rules, engine, session, since_us, interval, deadline, timeout_s, on_rollback, emit, clock)
+    finally:
+        if owned and session is not None:
+            session.stop()
+
+
+def _loop(
+    logs: str, rules: RolloutRules, engine: str, session: Any, since_us: int, interval: float,
+    deadline: float | None, timeout_s: float | None, on_rollback: list[str] | None,
+    emit: Callable[[str], None], clock: Callable[[], float],
+) -> int:  # fmt: skip
+    last_window = None
+    failures = 0
+    while True:
+        result = None
+        if _has_rows(logs):  # nothing written yet is not an error: wait
+            try:
+                result = _judge(logs, rules, engine, int(clock() * 1e6), since_us, session)
+                failures = 0
+            except DatasetError:
+                failures += 1  # a line half-written: try again next poll
+                if failures > MAX_READ_RETRIES:
+                    raise
+        if result is not None:
+            data = result.data
+            if data["windows"] and data["windows"][-1]["start"] != last_window:
+                last_window = data["windows"][-1]["start"]
+                canary = data["windows"][-1]["canary"]
+                streaks = ", ".join(f"{r['name']}: {r['current_streak']}/{r['for_windows']}" for r in data["rules"])
+                emit(f"window {last_window}: canary {canary['requests']} requests; streaks {streaks}")
+            if data["rollback"]:
+                fired = data["rollback"]
+                emit(
+                    f"ROLLBACK: rule '{fired['rule']}' fired at window {fired['fired_at']} "
+                    f"(bad since {fired['since']}; windows {', '.join(fired['windows'])})"
+                )
+                if on_rollback:
+                    _run_hook(on_rollback, fired, emit)
+                return 1
+        if deadline is not None and clock() >= deadline:
+            emit(f"no rollback rule fired before the timeout ({timeout_s:g} s)")
+            return 0
+        time.sleep(interval)
+
+
+def _judge(logs: str, rules: RolloutRules, engine: str, now_us: int, since_us: int, session: Any) -> CanaryResult:
+    eng = open_engine(logs, engine) if session is None else open_engine(logs, engine, spark=session)
+    try:
+        return analyse(eng, rules, stage=rules.stages[0], now_us=now_us, since_us=since_us, with_comparisons=False)
+    finally:
+        eng.close()
+
+
+def _has_rows(logs: str) -> bool:
+    from gatekit.drift.sources import resolve_paths
+
+    try:
+        return any(p.stat().st_size > 0 for p in resolve_paths(logs, "logs"))
+    except Exception:  # noqa: BLE001 - no file (yet) matches
+        return False
+
+
+def _run_hook(argv: list[str], fired: dict[str, object], emit: Callable[[str], None]) -> None:
+    env = {
+        **os.environ,
+        "GATEKIT_ROLLBACK_RULE": str(fired["rule"]),
+        "GATEKIT_ROLLBACK_SINCE": str(fired["since"]),
+        "GATEKIT_ROLLBACK_FIRED_AT": str(fired["fired_at"]),
+    }
+    started = datetime.now(UTC)
+    try:
+        done = subprocess.run(argv, env=env, check=False, timeout=600)  # noqa: S603 - argv list, no shell
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        emit(f"--on-rollback {argv[0]!r} could not run: {type(exc).__name__}: {exc}")
+        return
+    took = (datetime.now(UTC) - started).total_seconds()
+    emit(f"--on-rollback {argv[0]!r} exited {done.returncode} after {took:.1f} s")

@@ -1,0 +1,130 @@
+"""``gatekit rollback`` against a real MLflow sqlite registry, after real ``gatekit.promotion.promote`` calls."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gatekit.errors import ConfigError
+from gatekit.pipeline.model import Verdict
+from gatekit.promotion import promote, rollback
+
+
+@pytest.fixture
+def uri(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.chdir(tmp_path)  # a sqlite store keeps artifacts in ./mlruns: keep them out of the checkout
+    return f"sqlite:///{tmp_path / 'mlflow.db'}"
+
+
+def client(uri: str) -> Any:
+    from mlflow import MlflowClient
+
+    return MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+
+def model_with_versions(uri: str, count: int) -> str:
+    import mlflow
+
+    c = client(uri)
+    mlflow.set_tracking_uri(uri)
+    run = c.create_run(mlflow.set_experiment("models").experiment_id)
+    name = f"agent-{uuid.uuid4().hex[:8]}"
+    c.create_registered_model(name)
+    for _ in range(count):
+        c.create_model_version(name, source=f"{run.info.artifact_uri}/model", run_id=run.info.run_id)
+    return name
+
+
+def gate_pass(uri: str, name: str, version: str) -> dict[str, Any]:
+    """A passing gate run for ``models:/name/version`` and gatekit's real promotion of it."""
+    import mlflow
+
+    c = client(uri)
+    mlflow.set_tracking_uri(uri)
+    run = c.create_run(mlflow.set_experiment("gates").experiment_id, tags={"gatekit.kind": "gate"})
+    c.set_terminated(run.info.run_id)
+    verdict = Verdict.model_validate(
+        {
+            "command": "promote", "verdict": "pass", "exit_code": 0, "candidate": {"spec": f"models:/{name}/{version}"},
+            "sample": None, "mlflow": {"run_id": run.info.run_id, "experiment_id": "0", "tracking_uri": uri, "error": None},
+            "dataset": {"path": "cases.jsonl", "format": "jsonl", "cases": 3, "sha256": "ab" * 32},
+            "gatekit_version": "0.1.0", "started_at": "2026-01-01T00:00:00+00:00",
+            "replay": {"wall_s": 1.0, "concurrency": 1, "timeout_s": 30.0, "retries": 0, "repeat": 1, "stopped_early": False},
+            "out_dir": "out",
+        }
+    )  # fmt: skip
+    block = promote(verdict, alias="production")
+    assert block["action"] == "promoted", block
+    return {"run_id": run.info.run_id, **block}
+
+
+def holder(uri: str, name: str) -> str:
+    return str(client(uri).get_model_version_by_alias(name, "production").version)
+
+
+def test_rollback_moves_the_alias_to_the_recorded_previous_holder(uri: str) -> None:
+    name = model_with_versions(uri, 3)
+    client(uri).set_registered_model_alias(name, "production", "1")  # set by hand before gatekit
+    gate_pass(uri, name, "2")
+    third = gate_pass(uri, name, "3")
+    assert holder(uri, name) == "3"
+    assert client(uri).get_model_version(name, "3").tags["gatekit.promotion.previous_version.production"] == "2"
+
+    block = rollback(name, alias="production", tracking_uri=uri)
+
+    assert (block["from_version"], block["to_version"], block["action"]) == ("3", "2", "rolled_back")
+    assert holder(uri, name) == "2"
+    assert "rolled back to 2" in client(uri).get_model_version(name, "3").tags["gatekit.rollback.production"]
+    assert client(uri).get_run(third["run_id"]).data.tags["gatekit.rollback.to_version"] == "2"
+    # again: version 2's promotion recorded version 1 (set by hand) as the holder before it
+    assert rollback(name, alias="production", tracking_uri=uri)["to_version"] == "1"
+    assert holder(uri, name) == "1"
+    # version 1 was never promoted by gatekit: refused, alias unchanged
+    with pytest.raises(ConfigError, match="gatekit recorded no previous holder"):
+        rollback(name, alias="production", tracking_uri=uri)
+    assert holder(uri, name) == "1"
+
+
+def test_rollback_of_a_first_promotion_is_refused(uri: str) -> None:
+    name = model_with_versions(uri, 1)
+    gate_pass(uri, name, "1")
+    with pytest.raises(ConfigError, match="first holder of the alias"):
+        rollback(name, alias="production", tracking_uri=uri)
+    assert holder(uri, name) == "1"
+
+
+def test_rollback_reads_the_gate_run_when_the_version_tag_is_missing(uri: str) -> None:
+    name = model_with_versions(uri, 2)
+    client(uri).set_registered_model_alias(name, "production", "1")
+    gate_pass(uri, name, "2")
+    client(uri).delete_model_version_tag(name, "2", "gatekit.promotion.previous_version.production")  # an older gatekit
+    assert rollback(name, alias="production", tracking_uri=uri, dry_run=True)["message"].startswith("dry run")
+    assert holder(uri, name) == "2"
+    assert rollback(name, alias="production", tracking_uri=uri)["to_version"] == "1"
+
+
+def test_rollback_command_exit_codes(uri: str, repo_root: Path, tmp_path: Path) -> None:
+    name = model_with_versions(uri, 2)
+    client(uri).set_registered_model_alias(name, "production", "1")
+    gate_pass(uri, name, "2")
+    env = {**__import__("os").environ, "PYTHONPATH": str(repo_root)}
+
+    def gatekit(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "gatekit", "rollback", *args, "--tracking-uri", uri],
+            capture_output=True, text=True, cwd=tmp_path, env=env, timeout=180, check=False,
+        )  # fmt: skip
+
+    done = gatekit("--model", name, "--alias", "production")
+    assert done.returncode == 0, done.stderr
+    assert f"moved alias 'production' of '{name}' from version 2 back to version 1" in done.stdout
+    assert holder(uri, name) == "1"
+    refused = gatekit("--model", name, "--alias", "production")
+    assert refused.returncode == 2 and "no previous holder" in refused.stderr and "Traceback" not in refused.stderr
+    missing = gatekit("--model", name, "--alias", "staging")
+    assert missing.returncode == 2 and "the alias is not set" in missing.stderr
