@@ -82,7 +82,10 @@ def sniff(path: Path) -> str:
         if fmt == "parquet":
             import pyarrow.parquet as pq
 
-            names = set(pq.ParquetFile(path).schema_arrow.names)
+            parquet = pq.ParquetFile(path)
+            names = set(parquet.schema_arrow.names)
+            if "schema_version" in names:
+                _check_version(path, _parquet_max(parquet, "schema_version"), None)
             return NATIVE if "schema_version" in names else LEGACY
         if fmt == "csv":
             import csv
@@ -90,24 +93,60 @@ def sniff(path: Path) -> str:
             from gatekit.drift.sources import _open_text
 
             with _open_text(path) as handle:
-                header = next(csv.reader(handle), None) or []
+                reader = csv.reader(handle)
+                header = next(reader, None) or []
+                if "schema_version" in header:
+                    first = next(reader, None)
+                    if first is not None and len(first) > header.index("schema_version"):
+                        _check_version(path, first[header.index("schema_version")], 2)
             return NATIVE if "schema_version" in header else LEGACY
         from gatekit.drift.sources import _open_text
 
         with _open_text(path) as handle:
-            for line in handle:
+            for number, line in enumerate(handle, start=1):
                 if line.strip():
                     row = json.loads(line)
                     if isinstance(row, dict) and "schema_version" in row:
+                        _check_version(path, row["schema_version"], number)
                         return NATIVE
                     if isinstance(row, dict) and "case_id" in row and "attempts" in row:
                         return RESULTS
                     return LEGACY
+    except DatasetError:
+        raise
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         raise DatasetError(f"{path}: cannot read ({type(exc).__name__}: {exc}); check the file") from None
     except Exception as exc:  # noqa: BLE001 - pyarrow raises its own error types for a broken Parquet footer
         raise DatasetError(f"{path}: not a readable data file ({exc}); check the file") from None
     return LEGACY
+
+
+def _parquet_max(parquet: Any, column: str) -> Any:
+    """The largest value of ``column`` in a Parquet file's row-group statistics (None when not recorded)."""
+    index = parquet.schema_arrow.names.index(column)
+    highest = None
+    for group in range(parquet.metadata.num_row_groups):
+        stats = parquet.metadata.row_group(group).column(index).statistics
+        if stats is not None and stats.has_min_max:
+            highest = stats.max if highest is None else max(highest, stats.max)
+    return highest
+
+
+def _check_version(path: Path, value: Any, line: int | None) -> None:
+    """Refuse rows written in a newer production-log format than this gatekit reads."""
+    from gatekit.production.schema import SCHEMA_VERSION
+
+    try:
+        version = int(value) if value is not None else SCHEMA_VERSION
+    except (TypeError, ValueError):
+        where = f"{path}:{line}" if line else str(path)
+        raise DatasetError(f"{where}: schema_version {str(value)[:20]!r} is not a number; fix the row") from None
+    if version > SCHEMA_VERSION:
+        where = f"{path}:{line}" if line else str(path)
+        raise DatasetError(
+            f"{where}: production-log schema_version {version} is newer than this gatekit reads "
+            f"({SCHEMA_VERSION}); upgrade gatekit"
+        )
 
 
 def native_column(name: str) -> str | None:

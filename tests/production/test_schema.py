@@ -101,3 +101,27 @@ def test_the_documented_table_lists_every_column_with_its_type():
     doc = (Path(__file__).parents[2] / "docs" / "production-log.md").read_text(encoding="utf-8")
     for col in COLUMNS:
         assert f"| `{col.name}` | {col.type} |" in doc
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_rows_of_a_newer_format_version_are_refused_naming_the_file(tmp_path, fmt):
+    from gatekit.errors import DatasetError
+    from gatekit.production.sources import sniff
+
+    row = make_row(request_id="r1", latency_ms=5.0)
+    row["schema_version"] = 2
+    path = tmp_path / f"rows.{fmt}"
+    if fmt == "jsonl":
+        path.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    elif fmt == "csv":
+        path.write_text("schema_version,request_id,latency_ms\n2,r1,5.0\n", encoding="utf-8")
+    else:
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.table({"schema_version": [1, 2], "request_id": ["a", "b"]}), path)
+    with pytest.raises(DatasetError, match=r"rows\.\w+.*schema_version 2 is newer"):
+        sniff(path)
+    row["schema_version"] = 1
+    path.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    if fmt == "jsonl":
+        assert sniff(path) == "production-log"
