@@ -18,15 +18,13 @@ def z_value(confidence: float) -> float:
 
 
 def wilson(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float] | None:
-    """Wilson score interval of a proportion; None when ``n`` is 0 (unknown, never zero)."""
-    if n <= 0:
-        return None
-    z = z_value(confidence)
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    """Wilson score interval of a proportion (``gatekit.metrics.wilson_interval``: exactly 0 / 1 at the ends).
+
+    None when ``n`` is 0 (unknown, never zero).
+    """
+    from gatekit.metrics import wilson_interval
+
+    return wilson_interval(successes, n, confidence) if n > 0 else None
 
 
 def proportion_difference(

@@ -104,3 +104,13 @@ def test_wilson_known_values_and_unknown_is_none() -> None:
     assert high == pytest.approx(brentq(score, p_hat, 1 - 1e-9), abs=1e-10)
     assert wilson(0, 0) is None
     assert wilson(0, 50)[0] == 0.0  # type: ignore[index]
+
+
+def test_wilson_lower_bound_of_no_events_is_exactly_zero_so_a_rate_above_zero_rule_cannot_fire():
+    from gatekit.canary.stats import wilson
+
+    for n in (1, 7, 20, 1000, 123457):
+        low, high = wilson(0, n)
+        assert low == 0.0 and high > 0.0
+        low, high = wilson(n, n)
+        assert high == 1.0 and low < 1.0
