@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from canary.traffic import now_after, traffic, write_jsonl
 from gatekit.cli import app
-from tests.canary.traffic import now_after, traffic, write_jsonl
 
 NOW = now_after(30)
 

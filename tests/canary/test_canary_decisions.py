@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from canary.traffic import now_after, traffic, write_jsonl
 from gatekit.canary.core import CanaryResult, analyse, parse_time
 from gatekit.canary.engine import open_engine
 from gatekit.canary.rules import RolloutRules, default_rules
-from tests.canary.traffic import now_after, traffic, write_jsonl
 
 MINUTES = 30
 

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
+from canary.traffic import now_after, traffic, write_jsonl
 from gatekit.canary.core import analyse, parse_time
 from gatekit.canary.engine import open_engine
 from gatekit.canary.rules import default_rules
 from gatekit.errors import ConfigError
-from tests.canary.traffic import now_after, traffic, write_jsonl
 
 NOW = parse_time(now_after(30), "now")
 SPIKE = traffic(30, canary=lambda m: {"error_rate": 0.02 if 10 <= m < 16 else 0.0})

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.canary.traffic import minute_rows
+from canary.traffic import minute_rows
 
 WINDOW_S = 2
 PER_WINDOW = 20

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from runtime.runtime_helpers import write_policy
 from typer.testing import CliRunner
 
 from gatekit.cli import app
 from gatekit.runtime import Enforcer
-from tests.runtime.runtime_helpers import write_policy
 
 START = 1_780_000_020.0  # epoch seconds, on a minute boundary
 RULES = """\
