@@ -341,17 +341,8 @@ class DuckDBEngine:
                     out[name] = NumericComparison(ks, pair0["reference"], pair0["production"], [0.0, 1.0], [], [])
                     continue
                 found = _small_side_ks(values, le, lt, large_sum.n, small_is_reference=small_name == "reference")
-                large_sum.ecdf = _grid_ecdf(bounds[name], le, large_sum.n, ecdf_points)
-                large_sum.quantiles = _grid_quantiles(bounds[name], le, large_sum)
-                edges, small_bins, large_bins = _grid_histogram(values, le, lt, small_sum, large_sum, bins)
-                pair = {small_name: (small_sum, small_bins), large_name: (large_sum, large_bins)}
-                out[name] = NumericComparison(
-                    ks=found["ks"],
-                    reference=pair["reference"][0],
-                    production=pair["production"][0],
-                    edges=edges,
-                    reference_bins=pair["reference"][1],
-                    production_bins=pair["production"][1],
+                out[name] = grid_comparison(
+                    found["ks"], values, bounds[name], le, lt, (small_name, small_sum), large_sum, ecdf_points, bins
                 )
                 if found["between"] is not None:
                     locate.append((name, *found["between"]))
@@ -580,6 +571,37 @@ def _grid_quantiles(bounds: list[float], le: list[int], summary: NumericSummary)
         if value is not None:
             out[level] = float(value)
     return out
+
+
+def grid_comparison(
+    ks: KSStatistic,
+    values: list[tuple[float, int]],
+    bound: list[float],
+    le: list[int],
+    lt: list[int],
+    small: tuple[str, Any],
+    large_sum: Any,
+    ecdf_points: int,
+    bins: int,
+) -> NumericComparison:
+    """A feature's comparison from the large side's counts at the small side's values (both engines).
+
+    ``small`` is ``(side name, summary)`` of the small side; the large side's ECDF, quantiles and histogram
+    are filled in from ``le`` / ``lt`` (rows ≤ / < each value of ``bound``).
+    """
+    small_name, small_sum = small
+    large_sum.ecdf = _grid_ecdf(bound, le, large_sum.n, ecdf_points)
+    large_sum.quantiles = _grid_quantiles(bound, le, large_sum)
+    edges, small_bins, large_bins = _grid_histogram(values, le, lt, small_sum, large_sum, bins)
+    reference_is_small = small_name == "reference"
+    return NumericComparison(
+        ks=ks,
+        reference=small_sum if reference_is_small else large_sum,
+        production=large_sum if reference_is_small else small_sum,
+        edges=edges,
+        reference_bins=small_bins if reference_is_small else large_bins,
+        production_bins=large_bins if reference_is_small else small_bins,
+    )
 
 
 def _grid_histogram(

@@ -402,7 +402,7 @@ class SparkEngine:
         the small-side path are read off the small side's value grid, with the DuckDB engine's own functions,
         so both engines report the same numbers.
         """
-        from gatekit.production.duckdb_engine import _grid_ecdf, _grid_histogram, _grid_quantiles, _small_side_ks
+        from gatekit.production.duckdb_engine import _small_side_ks, grid_comparison
 
         sides = {"reference": reference, "production": production}
         small_name = "reference" if self.count_rows(reference)[0] <= self.count_rows(production)[0] else "production"
@@ -432,17 +432,8 @@ class SparkEngine:
                     # that value (scipy's location) is known here at no cost; above EXACT_QUANTILE_MAX_ROWS rows
                     # the DuckDB engine reports the boundary instead (it saves a scan), and so does this one
                     found["ks"].location = hi if large_sum.rows > EXACT_QUANTILE_MAX_ROWS or below is None else below
-                large_sum.ecdf = _grid_ecdf(bounds[name], le, large_sum.n, ecdf_points)
-                large_sum.quantiles = _grid_quantiles(bounds[name], le, large_sum)
-                edges, small_bins, large_bins = _grid_histogram(values, le, lt, small_sum, large_sum, bins)
-                pair = {small_name: (small_sum, small_bins), large_name: (large_sum, large_bins)}
-                out[name] = NumericComparison(
-                    ks=found["ks"],
-                    reference=pair["reference"][0],
-                    production=pair["production"][0],
-                    edges=edges,
-                    reference_bins=pair["reference"][1],
-                    production_bins=pair["production"][1],
+                out[name] = grid_comparison(
+                    found["ks"], values, bounds[name], le, lt, (small_name, small_sum), large_sum, ecdf_points, bins
                 )
         if slow:
             sums = {side: self.numeric_summaries(table, slow, ecdf_points) for side, table in sides.items()}
