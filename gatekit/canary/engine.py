@@ -95,9 +95,11 @@ class ProductionEngine:
             names = [c for c in CANARY_COLUMNS if c != "timestamp"]
             ts = "CAST(round(__ts * 1000000) AS BIGINT) AS ts_us"
             if engine == "duckdb":
-                run: Any = getattr(self._engine, "_run")  # noqa: B009 - the production engine's connection
-                run("SET enable_progress_bar = false")
-                run(f"CREATE OR REPLACE TEMP VIEW {TABLE} AS SELECT {ts}, {', '.join(names)} FROM {table.handle}")
+                connection = self._engine.connection
+                connection.execute("SET enable_progress_bar = false")
+                connection.execute(
+                    f"CREATE OR REPLACE TEMP VIEW {TABLE} AS SELECT {ts}, {', '.join(names)} FROM {table.handle}"
+                )
             else:
                 handle = table.handle  # a projected DataFrame and the internal column of each feature
                 cols = ", ".join(f"{handle.cols[n]} AS {n}" for n in names)
@@ -113,7 +115,7 @@ class ProductionEngine:
             import duckdb
 
             try:
-                return list(self._engine._con.execute(sql).fetchall())
+                return list(self._engine.connection.execute(sql).fetchall())
             except duckdb.OutOfMemoryException as exc:
                 raise InfrastructureError(f"DuckDB ran out of memory: {str(exc)[:200]}") from None
             except duckdb.Error as exc:

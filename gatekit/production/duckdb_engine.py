@@ -106,6 +106,11 @@ class DuckDBEngine:
         self._rows: dict[tuple[str, bool], tuple[int, int | None]] = {}
         self._sources: dict[str, tuple[FileSource, dict[str, str]]] = {}
 
+    @property
+    def connection(self) -> Any:
+        """The engine's DuckDB connection, for callers that run their own SQL over opened tables (the canary)."""
+        return self._con
+
     # --- plumbing -------------------------------------------------------------------------------------------
 
     def _run(self, sql: str, params: dict[str, Any] | None = None, where: str = "") -> list[tuple[Any, ...]]:
