@@ -101,3 +101,22 @@ def _strings(value: Any, key: Any = None) -> Iterator[tuple[Any, str]]:
             yield from _strings(item, key)
     elif isinstance(value, int | float) and not isinstance(value, bool):
         yield key, str(value)
+
+
+def input_text_and_turns(value: Any) -> tuple[str | None, int]:
+    """Return the text of an input (flattened by ``chat_text``) and its number of messages.
+
+    Logs often store the input as a JSON string: one that decodes to chat messages is read as
+    those messages. ``None`` has no text and no turns.
+    """
+    if value is None:
+        return None, 0
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = None
+        if input_messages(parsed) is not None:
+            value = parsed
+    messages = input_messages(value)
+    return chat_text(value), len(messages) if messages is not None else 1

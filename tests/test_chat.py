@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gatekit.chat import chat_text, content_text, input_messages, to_messages
-from gatekit.drift.features import input_text_and_turns
+from gatekit.chat import chat_text, content_text, input_messages, input_text_and_turns, to_messages
 
 TOOL_CHAT = {
     "messages": [

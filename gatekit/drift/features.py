@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from gatekit.chat import chat_text, input_messages
 from gatekit.drift.sources import ABSENT, Batch, arrow_column, get_path, top_level
+from gatekit.production.schema import input_features
 
 NUMERIC = "numeric"
 CATEGORICAL = "categorical"
-
-_TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
 @dataclass(frozen=True)
@@ -159,25 +156,6 @@ def _first_present(row: dict[str, Any], paths: tuple[str, ...]) -> Any:
 # --- derived features ---------------------------------------------------------------------------------------
 
 
-def input_text_and_turns(value: Any) -> tuple[str | None, int]:
-    """Return the text of an input (flattened by ``gatekit.chat.chat_text``) and its number of messages.
-
-    Production logs often store the input as a JSON string: one that decodes to chat
-    messages is read as those messages.
-    """
-    if value is None or value is ABSENT:
-        return None, 0
-    if isinstance(value, str) and value[:1] in "{[":
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            parsed = None
-        if input_messages(parsed) is not None:
-            value = parsed
-    messages = input_messages(value)
-    return chat_text(value), len(messages) if messages is not None else 1
-
-
 def tool_names(calls: Any) -> list[str]:
     """Names of the tool calls in a list (``name`` or OpenAI's ``function.name``)."""
     names = []
@@ -208,10 +186,10 @@ def _input_measures(row: dict[str, Any]) -> Any:
     raw = get_path(row, "input")
     if raw is ABSENT:
         return ABSENT
-    text, turns = input_text_and_turns(raw)
-    if text is None:
+    measures = input_features(raw)
+    if measures["input_chars"] is None:
         return None
-    return len(text), len(_TOKEN.findall(text)), turns
+    return measures["input_chars"], measures["input_tokens_est"], measures["turns"]
 
 
 def _tool_measures(row: dict[str, Any]) -> Any:

@@ -136,18 +136,17 @@ def arrow_schema() -> Any:
 
 
 def input_features(value: Any) -> dict[str, int | None]:
-    """``input_chars``, ``input_tokens_est`` and ``turns`` of a request input (text or chat messages)."""
-    from gatekit.chat import chat_text, input_messages
+    """``input_chars``, ``input_tokens_est`` and ``turns`` of a request input (text, chat messages or their JSON).
 
-    if value is None:
+    The one definition of these drift features: rows written in production and logs converted for
+    drift are measured alike.
+    """
+    from gatekit.chat import input_text_and_turns
+
+    text, turns = input_text_and_turns(value)
+    if text is None:
         return {"input_chars": None, "input_tokens_est": None, "turns": None}
-    messages = input_messages(value)
-    text = chat_text(value)
-    return {
-        "input_chars": len(text),
-        "input_tokens_est": len(_TOKEN.findall(text)),
-        "turns": len(messages) if messages is not None else 1,
-    }
+    return {"input_chars": len(text), "input_tokens_est": len(_TOKEN.findall(text)), "turns": turns}
 
 
 def timestamp_text(value: datetime | float | None = None) -> str:

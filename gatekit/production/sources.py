@@ -213,6 +213,24 @@ def open_side(
     return _open_legacy(engine, paths, specs, side, timestamp_field, results_map, workdir)
 
 
+def _native_columns(features: list[FeatureColumn], explicit: bool, where: str) -> dict[str, str]:
+    """Feature name -> production-log column; a named (``explicit``) feature with no column is exit 2."""
+    from gatekit.production.schema import COLUMN_NAMES
+
+    columns: dict[str, str] = {}
+    for feature in features:
+        column = native_column(feature.name)
+        if column is None:
+            if explicit:
+                raise DatasetError(
+                    f"{where}: feature {feature.name!r} is not a production-log column "
+                    f"(columns: {', '.join(COLUMN_NAMES)}); fix the name in --numeric/--categorical"
+                )
+            continue
+        columns[feature.name] = column
+    return columns
+
+
 def _open_native(
     engine: Engine,
     paths: list[Path],
@@ -225,17 +243,7 @@ def _open_native(
 ) -> FeatureTable:
     from gatekit.production.schema import COLUMN_NAMES
 
-    columns: dict[str, str] = {}
-    for feature in features:
-        column = native_column(feature.name)
-        if column is None:
-            if explicit:
-                raise DatasetError(
-                    f"{side} {paths[0]}: feature {feature.name!r} is not a production-log column "
-                    f"(columns: {', '.join(COLUMN_NAMES)}); fix the name in --numeric/--categorical"
-                )
-            continue
-        columns[feature.name] = column
+    columns = _native_columns(features, explicit, f"{side} {paths[0]}")
     source = FileSource(
         paths=tuple(str(p) for p in paths),
         format=fmt,
@@ -284,17 +292,7 @@ def _open_spark_table(
     if engine.name != "spark" or open_table is None:
         raise ConfigError(f"--{side} {spec_text}: a Spark table needs --engine spark (this run uses {engine.name})")
     features = [FeatureColumn(s.name, s.kind, s.multi) for s in specs]
-    columns: dict[str, str] = {}
-    for feature in features:
-        column = native_column(feature.name)
-        if column is None:
-            if explicit:
-                raise DatasetError(
-                    f"--{side} {spec_text}: feature {feature.name!r} is not a production-log column "
-                    f"(columns: {', '.join(COLUMN_NAMES)}); fix the name in --numeric/--categorical"
-                )
-            continue
-        columns[feature.name] = column
+    columns = _native_columns(features, explicit, f"--{side} {spec_text}")
     known = [f for f in features if f.name in columns]
     stamp = timestamp_field if timestamp_field in COLUMN_NAMES else "timestamp"
     table = open_table(name, known, columns, stamp, label=spec_text)
