@@ -1,13 +1,13 @@
 """The statistics of drift: two-sample KS with an interval for D, chi-square with Cramér's V, BH q-values.
 
-scipy lives here. Every function takes plain arrays or counts and returns plain dicts,
-so the numbers can be checked against independent known values (R's ks.test).
+scipy lives here. The engines (``gatekit.production``) compute D and the category counts; these
+functions turn those summaries into p-values, intervals and effect sizes, as plain dicts checked
+against independent known values (R's ks.test, scipy).
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
 from typing import Any
 
 EXACT_MAX_N = 10_000  # scipy's own "auto" rule: exact p-values up to this sample size, asymptotic above
@@ -17,39 +17,6 @@ OTHER = "(other)"
 def dkw_margin(n: int, alpha: float) -> float:
     """Dvoretzky-Kiefer-Wolfowitz margin: sup|F_n - F| <= margin with probability >= 1 - alpha."""
     return math.sqrt(math.log(2.0 / alpha) / (2.0 * n))
-
-
-def ks_test(reference: Any, production: Any, *, confidence: float = 0.95) -> dict[str, Any]:
-    """Two-sample Kolmogorov-Smirnov test of two float arrays (missing values already removed).
-
-    The p-value is exact up to ``EXACT_MAX_N`` values per side and asymptotic above,
-    like R's ``ks.test`` and scipy's ``method="auto"``. ``d_interval`` is a
-    distribution-free interval for the population D: each ECDF is within its DKW margin
-    of its distribution (``alpha/2`` each), so the true D is within the sum of both
-    margins of the observed one. It is conservative (wider than needed), never too narrow.
-    """
-    import warnings
-
-    from scipy.stats import ks_2samp
-
-    n_ref, n_prod = len(reference), len(production)
-    method = "exact" if max(n_ref, n_prod) <= EXACT_MAX_N else "asymp"
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        result = ks_2samp(reference, production, method=method)
-    if any("exact" in str(w.message).lower() for w in caught):
-        method = "asymp"  # scipy fell back (the exact computation did not converge)
-    statistic = float(result.statistic)
-    alpha = 1.0 - confidence
-    margin = dkw_margin(n_ref, alpha / 2) + dkw_margin(n_prod, alpha / 2)
-    return {
-        "statistic": statistic,
-        "p_value": float(result.pvalue),
-        "method": method,
-        "d_interval": [max(0.0, statistic - margin), min(1.0, statistic + margin)],
-        "d_location": float(result.statistic_location),
-        "d_sign": int(result.statistic_sign),
-    }
 
 
 def ks_from_statistic(
@@ -62,7 +29,7 @@ def ks_from_statistic(
     sign: int = 1,
     confidence: float = 0.95,
 ) -> dict[str, Any]:
-    """The result of ``ks_2samp(method="auto")`` from D computed elsewhere (an engine), as ``ks_test`` returns it.
+    """The result of ``ks_2samp(method="auto")`` from D computed elsewhere (an engine), as a dict.
 
     ``d`` is the double-precision ECDF difference; ``numerator`` the same difference as an integer over
     ``n_ref * n_prod``. Like scipy: exact p-value when both sides have at most ``EXACT_MAX_N`` values (D is
@@ -108,41 +75,6 @@ def ks_from_statistic(
     }
 
 
-def pool_rare(
-    reference: Counter[str], production: Counter[str], min_expected: float
-) -> tuple[list[str], list[list[float]], list[str]]:
-    """Build the 2 x k table over the union of categories, pooling rare ones into ``(other)``.
-
-    A category is rare when its expected count in either row under "same distribution"
-    is below ``min_expected`` (Cochran's rule). Returns (categories, table, pooled names).
-    """
-    n_ref, n_prod = sum(reference.values()), sum(production.values())
-    total = n_ref + n_prod
-    categories = sorted(set(reference) | set(production), key=lambda c: (-(reference[c] + production[c]), c))
-    kept: list[str] = []
-    pooled: list[str] = []
-    for cat in categories:
-        column_total = reference[cat] + production[cat]
-        expected_min = column_total * min(n_ref, n_prod) / total
-        (kept if expected_min >= min_expected else pooled).append(cat)
-    table = [[float(reference[c]) for c in kept], [float(production[c]) for c in kept]]
-    if pooled:
-        other = [float(sum(reference[c] for c in pooled)), float(sum(production[c] for c in pooled))]
-        other_expected = (other[0] + other[1]) * min(n_ref, n_prod) / total
-        if other_expected < min_expected and len(kept) >= 2:
-            # still too small on its own: merge into the least frequent kept category (never
-            # down to a single category, which would hide a complete shift such as prod -> staging)
-            table[0][-1] += other[0]
-            table[1][-1] += other[1]
-            pooled = [*pooled, kept[-1]]
-            kept[-1] = OTHER
-        else:
-            kept.append(OTHER)
-            table[0].append(other[0])
-            table[1].append(other[1])
-    return kept, table, pooled
-
-
 def cramers_v_balanced(ref_row: list[float], prod_row: list[float]) -> float:
     """Cramér's V of the 2 x k table with both rows rescaled to the same total.
 
@@ -163,31 +95,6 @@ def cramers_v_balanced(ref_row: list[float], prod_row: list[float]) -> float:
     return min(1.0, math.sqrt(total / 4.0))
 
 
-def chi2_test(reference: Counter[str], production: Counter[str], *, min_expected: float = 5.0) -> dict[str, Any]:
-    """Chi-square test of homogeneity over the union of categories, with Cramér's V and new categories."""
-    from scipy.stats import chi2_contingency
-
-    categories, table, pooled = pool_rare(reference, production, min_expected)
-    n_ref, n_prod = sum(reference.values()), sum(production.values())
-    if len(categories) < 2:
-        statistic, p_value, dof = 0.0, 1.0, 0
-    else:
-        result = chi2_contingency(table, correction=False)
-        statistic, p_value, dof = float(result.statistic), float(result.pvalue), int(result.dof)
-    total = n_ref + n_prod
-    return {
-        "statistic": statistic,
-        "p_value": p_value,
-        "dof": dof,
-        "cramers_v": cramers_v_balanced(table[0], table[1]) if len(categories) >= 2 else 0.0,
-        "cramers_v_unweighted": math.sqrt(statistic / total) if total else 0.0,
-        "categories_tested": categories,
-        "pooled_categories": pooled,
-        "new_categories": sorted(c for c in production if c not in reference),
-        "vanished_categories": sorted(c for c in reference if c not in production),
-    }
-
-
 def chi2_pooled(
     categories: list[str],
     reference_counts: list[int],
@@ -199,9 +106,10 @@ def chi2_pooled(
 ) -> dict[str, Any]:
     """Chi-square test of homogeneity from counts an engine already pooled (kept categories, most frequent first).
 
-    Finishes ``pool_rare``'s rule on the small table: the pooled ``(other)`` column is kept when its
+    Finishes the pooling rule on the small table: the pooled ``(other)`` column is kept when its
     expected count reaches ``min_expected``, else merged into the least frequent kept category (never
-    down to one category). Same statistic, p-value and Cramér's V as ``chi2_test`` on the full counts.
+    down to one category). Same statistic, p-value and Cramér's V as the test on the full
+    table pooled by that rule (checked against scipy in tests/production).
     """
     from scipy.stats import chi2_contingency
 

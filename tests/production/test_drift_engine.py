@@ -15,6 +15,42 @@ from gatekit.drift import stats
 from gatekit.production.duckdb_engine import DuckDBEngine
 from gatekit.production.engine import FeatureColumn, FileSource
 
+
+def pool_rare(
+    reference: Counter[str], production: Counter[str], min_expected: float
+) -> tuple[list[str], list[list[float]], list[str]]:
+    """The pooling rule written out on Python counts (the oracle for the engine): build the 2 x k table over the union of categories, pooling rare ones into ``(other)``.
+
+    A category is rare when its expected count in either row under "same distribution"
+    is below ``min_expected`` (Cochran's rule). Returns (categories, table, pooled names).
+    """
+    n_ref, n_prod = sum(reference.values()), sum(production.values())
+    total = n_ref + n_prod
+    categories = sorted(set(reference) | set(production), key=lambda c: (-(reference[c] + production[c]), c))
+    kept: list[str] = []
+    pooled: list[str] = []
+    for cat in categories:
+        column_total = reference[cat] + production[cat]
+        expected_min = column_total * min(n_ref, n_prod) / total
+        (kept if expected_min >= min_expected else pooled).append(cat)
+    table = [[float(reference[c]) for c in kept], [float(production[c]) for c in kept]]
+    if pooled:
+        other = [float(sum(reference[c] for c in pooled)), float(sum(production[c] for c in pooled))]
+        other_expected = (other[0] + other[1]) * min(n_ref, n_prod) / total
+        if other_expected < min_expected and len(kept) >= 2:
+            # still too small on its own: merge into the least frequent kept category (never
+            # down to a single category, which would hide a complete shift such as prod -> staging)
+            table[0][-1] += other[0]
+            table[1][-1] += other[1]
+            pooled = [*pooled, kept[-1]]
+            kept[-1] = stats.OTHER
+        else:
+            kept.append(stats.OTHER)
+            table[0].append(other[0])
+            table[1].append(other[1])
+    return kept, table, pooled
+
+
 SHAPES = {"small_side": 50_000, "merged": 1}  # small_side_max_distinct=1 forces the merged shape
 
 
@@ -104,7 +140,7 @@ def test_chi_square_equals_scipy_on_the_pooled_table(tmp_path: Path) -> None:
     )  # fmt: skip
     ref_counts = Counter(v for v in ref if v)
     prod_counts = Counter(v for v in prod if v)
-    categories, table, pooled = stats.pool_rare(ref_counts, prod_counts, 5.0)
+    categories, table, pooled = pool_rare(ref_counts, prod_counts, 5.0)
     expected = chi2_contingency(table, correction=False)
     assert got["categories_tested"] == categories and got["table"] == table
     assert got["statistic"] == pytest.approx(float(expected.statistic), rel=1e-12)
@@ -155,3 +191,32 @@ def test_plot_histograms_count_every_value_once(tmp_path: Path, shape: str) -> N
         assert counted == np.diff(np.concatenate(([0], below, [len(values)]))).tolist()
     assert got.reference.n == 500 and got.production.n == 5000
     assert got.production.ecdf[-1][1] <= 1.0 and got.reference.min == a.min() and got.production.max == b.max()
+
+
+def _category_test(tmp: Path, ref: list[str], prod: list[str]):
+    feature = [FeatureColumn("c", "categorical")]
+    with DuckDBEngine() as engine:
+        r, p = _tables(engine, tmp, {"c": ref}, {"c": prod}, feature)
+        summary = engine.categories(r, p, ["c"], 5.0, 15)["c"]
+    result = stats.chi2_pooled(
+        summary.categories, summary.reference_counts, summary.production_counts,
+        summary.pooled_reference, summary.pooled_production, summary.pooled_count, 5.0,
+    )  # fmt: skip
+    return summary, result
+
+
+def test_new_categories_listed_and_rare_pooled(tmp_path: Path) -> None:
+    ref = ["a"] * 500 + ["b"] * 480 + ["c"] * 20
+    prod = ["a"] * 450 + ["b"] * 430 + ["c"] * 25 + ["tool_x"] * 90 + ["tool_y"] * 2 + ["tool_z"] * 3
+    summary, result = _category_test(tmp_path, ref, prod)
+    assert summary.new == ["tool_x", "tool_y", "tool_z"] and summary.vanished == []
+    assert stats.OTHER in result["categories_tested"] and "tool_x" in result["categories_tested"]
+    assert summary.pooled_count == 2  # tool_y and tool_z
+    assert result["p_value"] < 1e-10
+
+
+def test_complete_category_shift_with_a_small_reference_is_not_pooled_away(tmp_path: Path) -> None:
+    summary, result = _category_test(tmp_path, ["prod"] * 30, ["staging"] * 300)
+    assert result["cramers_v"] == 1.0
+    assert result["p_value"] < 1e-10
+    assert summary.new == ["staging"]
