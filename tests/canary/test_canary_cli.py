@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html.parser
 import json
 import shutil
 import subprocess
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from html_collect import parse
 from typer.testing import CliRunner
 
 from canary.traffic import now_after, traffic, write_jsonl
@@ -77,17 +77,6 @@ def test_canary_json_holds_decision_streaks_and_comparisons(tmp_path: Path, spik
     assert len(data["windows"]) == 30 and data["windows"][10]["canary"]["errors"] == 4
 
 
-class _Parser(html.parser.HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
 
 
 def test_canary_html_is_self_contained_escaped_and_marks_the_triggering_windows(tmp_path: Path) -> None:
@@ -108,8 +97,7 @@ def test_canary_html_is_self_contained_escaped_and_marks_the_triggering_windows(
     assert "<script" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(&#39;r&#39;)&lt;/script&gt;" in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "http://" not in page.replace("http://www.w3.org/2000/svg", "") and "https://" not in page  # no network
-    parsed = _Parser()
-    parsed.feed(page)
+    parsed = parse(page)
     charts = [a["id"] for t, a in parsed.tags if t == "svg"]
     assert "chart-error_rate" in charts and "chart-latency_p95_ms" in charts
     error_chart = page[page.index('id="chart-error_rate"') : page.index("</svg>", page.index('id="chart-error_rate"'))]

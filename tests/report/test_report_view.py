@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from html_collect import parse
 
 from gatekit.pipeline.model import Verdict
 from gatekit.report.html import render_report
@@ -79,23 +79,6 @@ def _verdict() -> Verdict:
     )
 
 
-class _Collect(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-
-def _parse(html: str) -> _Collect:
-    parser = _Collect()
-    parser.feed(html)
-    return parser
 
 
 def test_failing_row_has_a_detail_and_rates_are_percentages() -> None:
@@ -125,7 +108,7 @@ def test_timestamp_is_seconds_in_utc() -> None:
 
 def test_latency_chart_has_axes_counts_p95_and_limit() -> None:
     html = render_report(_verdict(), LATENCIES)
-    parsed = _parse(html)
+    parsed = parse(html)
     groups = {attrs.get("class") for tag, attrs in parsed.tags if tag == "g"}
     assert {"x-axis", "y-axis", "p95", "limit"} <= groups
     bars = [attrs for tag, attrs in parsed.tags if tag == "rect" and attrs.get("class") == "bar"]
@@ -170,7 +153,7 @@ def test_report_renders_in_a_real_browser(tmp_path: Path) -> None:
     args = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1200,1800"]
     dom = subprocess.run([*args, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120, check=False)
     assert dom.returncode == 0, dom.stderr[-2000:]
-    parsed = _parse(dom.stdout)
+    parsed = parse(dom.stdout)
     assert sum(1 for tag, attrs in parsed.tags if tag == "rect" and attrs.get("class") == "bar") == 24
     assert "LLM01:2025 Prompt injection" in parsed.text and "p95 1,220 ms" in parsed.text
     shot = tmp_path / "report.png"
