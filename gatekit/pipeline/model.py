@@ -129,6 +129,36 @@ class PolicyRef(_Part):
     sha256: str
 
 
+class LabelledRate(_Part):
+    """A rate over labelled cases: ``hits`` of ``n``, its Wilson interval; ``rate`` is null when ``n`` is 0."""
+
+    hits: int
+    n: int
+    rate: float | None = None
+    ci: list[float] | None = None
+
+
+class LabelledRuleQuality(_Part):
+    """One rule's block rate on violations and false-positive rate on benign labelled cases."""
+
+    violation_block_rate: LabelledRate
+    false_positive_rate: LabelledRate
+
+
+class LabelledQuality(_OpenPart):
+    """Policy quality on cases that state ``expected.governance`` (gatekit.governance.labelled)."""
+
+    labelled: int
+    violations: int
+    benign: int
+    level: float
+    violation_block_rate: LabelledRate
+    false_positive_rate: LabelledRate
+    agreement_rate: LabelledRate
+    by_rule: dict[str, LabelledRuleQuality] = Field(default_factory=dict)
+    unjudged: int = 0
+
+
 class GovernancePart(_OpenPart):
     """Governance decisions over the run.
 
@@ -147,6 +177,7 @@ class GovernancePart(_OpenPart):
     denied_cases: list[CaseRow] = Field(default_factory=list)
     reviewed_cases: list[CaseRow] = Field(default_factory=list)
     stop_reason: str | None = None
+    labelled: LabelledQuality | None = None
 
 
 class DatasetPart(_OpenPart):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from gatekit.pipeline.model import Verdict
+from gatekit.pipeline.model import LabelledQuality, LabelledRate, Verdict
 from gatekit.report.text import format_value, interval_text, limit_text, md_escape
 
 _MAX_ROWS = 50
@@ -27,6 +27,34 @@ def _code(value: object) -> str:
 
 def _url(value: str) -> str:
     return value.replace(" ", "%20").replace(")", "%29").replace("(", "%28")
+
+
+def _rate_cell(rate: LabelledRate) -> str:
+    if rate.rate is None:
+        return "unknown: none labelled"
+    interval = f" [{format_value(rate.ci[0], 'fraction')}, {format_value(rate.ci[1], 'fraction')}]" if rate.ci else ""
+    return f"{format_value(rate.rate, 'fraction')}{interval} · {rate.hits} of {rate.n}"
+
+
+def _labelled_lines(quality: LabelledQuality) -> list[str]:
+    """Policy quality on labelled cases: block rate on violations and false-positive rate on benign ones, per rule."""
+    lines = [
+        "### Policy quality on labelled cases",
+        "",
+        f"{quality.labelled} cases state `expected.governance`: {quality.violations} violations, {quality.benign} "
+        f"benign{f', {quality.unjudged} not judged (the agent failed)' if quality.unjudged else ''}; "
+        f"{round(quality.level * 100)}% Wilson intervals.",
+        "",
+        "| rule | violations blocked | benign blocked (false positives) |",
+        "|---|---|---|",
+        f"| **policy** | {_rate_cell(quality.violation_block_rate)} | {_rate_cell(quality.false_positive_rate)} |",
+    ]
+    for name, rule in sorted(quality.by_rule.items())[:_MAX_ROWS]:
+        lines.append(
+            f"| {md_escape(name)} | {_rate_cell(rule.violation_block_rate)} | {_rate_cell(rule.false_positive_rate)} |"
+        )
+    lines.append("")
+    return lines
 
 
 def mlflow_run_url(verdict: Verdict) -> str | None:
@@ -92,6 +120,8 @@ def render_summary(verdict: Verdict, env: Mapping[str, str] | None = None) -> st
             for row in governance.denied_cases[:_MAX_ROWS]:
                 lines.append(f"| {md_escape(row.case_id)} | {md_escape('; '.join(row.reasons))} |")
         lines.append("")
+    if governance.labelled is not None:
+        lines += _labelled_lines(governance.labelled)
 
     drift = verdict.drift
     if isinstance(drift, Mapping):

@@ -128,3 +128,11 @@ def test_the_gate_reports_and_gates_on_labelled_governance_quality(tmp_path: Pat
     # a case labelled only for governance is not scored for its output
     results = [json.loads(line) for line in (root / "out" / "results.jsonl").read_text().splitlines()]
     assert {r["passed"] for r in results} == {None}
+    # the step summary (markdown) shows the same quality, per rule, from the typed verdict
+    from gatekit.pipeline.model import Verdict
+    from gatekit.report.markdown import render_summary
+
+    summary = render_summary(Verdict.model_validate(verdict), env={})
+    assert "### Policy quality on labelled cases" in summary
+    assert "| **policy** | 0.8571 [" in summary and "6 of 7" in summary and "1 of 10" in summary
+    assert "| secrets |" in summary and "| pii |" in summary

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -49,7 +49,7 @@ def _canary(tmp_path: Path, log: Path) -> tuple[int, dict]:
     rules = tmp_path / "rollout.yaml"
     rules.write_text(RULES, encoding="utf-8")
     out = tmp_path / "out"
-    now = datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
     result = CliRunner().invoke(
         app, ["canary", "--logs", str(log), "--rules", str(rules), "--now", now, "--out", str(out), "--no-mlflow"]
     )
