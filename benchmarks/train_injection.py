@@ -150,9 +150,10 @@ def cross_validate(c: float, folds: int = FOLDS) -> list[tuple[float, int, str]]
 
 
 def _lowest(benign: list[float], target: float) -> float:
-    """The lowest threshold (3 decimals) at which at most ``target`` of ``benign`` scores reach it."""
+    """The lowest threshold at which at most ``target`` of the ``benign`` scores reach it: just above the
+    highest score that may not (``math.nextafter``, so no rounding lets that score through)."""
     ranked = sorted(benign, reverse=True)
-    return round(ranked[int(len(ranked) * target)] + 0.0005, 3)  # just above the first score that may not
+    return math.nextafter(ranked[int(len(ranked) * target)], math.inf)
 
 
 def _rates(scored: list[tuple[float, int, str]], threshold: float) -> str:
