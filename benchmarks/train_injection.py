@@ -9,7 +9,8 @@ The ``tool_output`` model learns from the pieces ``segments()`` cuts a tool outp
 them: a positive tool output's injected piece is the one no benign tool output of the same carriers
 contains; its other pieces (names, dates, product descriptions) are negatives.
 
-Run: ``python benchmarks/train_injection.py`` (a few seconds); ``--out PATH`` writes elsewhere.
+Run: ``python benchmarks/train_injection.py`` (a few seconds); ``--out PATH`` writes elsewhere; ``--select`` prints
+the cross-validated model selection (about a minute, training data only; see the comment at ``C_GRID``).
 """
 
 from __future__ import annotations
