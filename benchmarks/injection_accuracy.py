@@ -11,10 +11,11 @@ for comparison with the target, not used by the rule).
 
 ``--cv`` adds cross-validated estimates on training-side data only (needs scikit-learn; about a minute):
 the input model retrained on 3 folds of deepset train, the tau2-bench training turns and the composed
-ordinary prompts, at several thresholds. deepset holds the same prompt several times (alone, behind
-ordinary questions), so its folds are groups of near-duplicates (texts sharing a run of five words):
-a fold never scores a copy of a prompt it trained on, as on the test split. (A plain random split
-scored 0.85 recall where the test split gives 0.65; the grouped one predicts it.) The tool-output
+ordinary prompts and requests, at three values of C and three operating points (``train_injection.select``).
+deepset holds the same prompt several times (alone, behind ordinary questions), so its folds are groups of
+near-duplicates (texts sharing a run of five words): a fold never scores a copy of a prompt it trained on,
+as on the test split. (A plain random split scored 0.85 recall where the test split gives 0.65; the grouped
+one predicts it at the default threshold. Its false-positive rates are optimistic: see docs/governance.md.) The tool-output
 model is retrained on 3 folds (the shipped split holds out only 5 templates and 5 BIPIA categories),
 so every template and category is held out once.
 
@@ -25,7 +26,6 @@ from __future__ import annotations
 
 import os
 import random
-import re
 import sys
 import time
 from pathlib import Path
@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from injection_data import SEED, build  # noqa: E402
 
 from gatekit.governance import injection  # noqa: E402
-from gatekit.governance.injection import DEFAULT_THRESHOLD, _sigmoid, injection_score  # noqa: E402
+from gatekit.governance.injection import DEFAULT_THRESHOLD, injection_score  # noqa: E402
 
 
 def _rate(scores: list[float], threshold: float) -> float:
@@ -55,81 +55,17 @@ def _timing(texts: list[str], size: int) -> float:
     return (time.thread_time_ns() - started) / len(windows) / 1000
 
 
-def near_duplicate_groups(texts: list[str]) -> list[int]:
-    """A group id per text: texts sharing a run of five words are one group (deepset holds the same prompt
-    alone and behind ordinary questions), so a validation fold never holds a copy of a training prompt."""
-    parent = list(range(len(texts)))
+def cross_validated_input() -> None:
+    """The input model's cross-validated operating points on training-side data only (``train_injection.select``:
+    folds of deepset *train* in groups of near-duplicates, the tau2-bench training turns and the composed
+    ordinary prompts and requests)."""
+    from train_injection import FOLDS, select
 
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    owner: dict[str, int] = {}
-    for i, text in enumerate(texts):
-        words = re.findall(r"\w+", text.lower())
-        for j in range(len(words) - 4):
-            gram = " ".join(words[j : j + 5])
-            if gram in owner:
-                parent[root(i)] = root(owner[gram])
-            else:
-                owner[gram] = i
-    first: dict[int, int] = {}
-    return [first.setdefault(root(i), i) for i in range(len(texts))]
-
-
-def cross_validated_input(folds: int = 3, thresholds: tuple[float, ...] = (0.3, 0.35, 0.4, 0.45, 0.5, 0.6)) -> None:
-    """Retrain the input model ``folds`` times, each time without one fold of deepset *train* (folds of
-    near-duplicate groups), of the tau2-bench training turns and of the composed ordinary prompts, and
-    score the left-out fold: how the threshold trades recall for false alarms on training-side data only
-    (the default threshold is checked here, not on the test sets)."""
-    from injection_data import composed, deepset, prefixed, synthetic, tau2_turns
-    from train_injection import C, fit
-
-    from gatekit.governance.injection import Model
-
-    inputs, _ = build(SEED, augment=False)
-    held_requests = inputs.tests["ordinary requests, composed (held-out forms and values)"]
-    ds_rows = deepset("train")
-    group_of = near_duplicate_groups([t for t, _ in ds_rows])
-    groups = sorted(set(group_of))
-    rng = random.Random(SEED)
-    rng.shuffle(groups)
-    held_tau2 = {t for t, _ in inputs.tests["tau2 user turns (held-out 40%)"]}
-    tau2_train = sorted({t for turns in tau2_turns().values() for t in turns} - held_tau2)
-    rng.shuffle(tau2_train)
-    ordinary = sorted(set(synthetic(random.Random(SEED + 2))[1]) | set(composed(random.Random(SEED + 3))[1]))
-    rng.shuffle(ordinary)
-    scored: list[tuple[float, int, str]] = []
-    for k in range(folds):
-        left_groups = set(groups[k::folds])
-        left_ds = [(t, y) for (t, y), g in zip(ds_rows, group_of, strict=True) if g in left_groups]
-        left_out = {t for t, _ in left_ds} | set(tau2_train[k::folds]) | set(ordinary[k::folds])
-        rows = [(t, y) for t, y in inputs.train if t not in left_out]
-        fitted = fit(rows + prefixed(rows, SEED), C["input"])
-        model = Model(float(fitted["bias"]), dict(fitted["weights"]))  # type: ignore[call-overload]
-        scored.extend((_sigmoid(model.logit(t)), y, "deepset") for t, y in left_ds)
-        scored.extend((_sigmoid(model.logit(t)), 0, "tau2") for t in tau2_train[k::folds])
-        scored.extend((_sigmoid(model.logit(t)), 0, "ordinary") for t in ordinary[k::folds])
-        scored.extend((_sigmoid(model.logit(t)), 0, "requests") for t, _ in held_requests)
     print(
-        f"  input, {folds}-fold cross-validation on deepset train (near-duplicates kept in one fold), the tau2-bench "
-        "training turns and the composed ordinary prompts:"
+        f"  input, {FOLDS}-fold cross-validation on deepset train (near-duplicates kept in one fold), the tau2-bench "
+        "training turns and the composed ordinary prompts and requests:"
     )
-    pos = [s for s, y, src in scored if y == 1]
-    neg = [s for s, y, src in scored if y == 0 and src == "deepset"]
-    tau = [s for s, y, src in scored if src == "tau2"]
-    usual = [s for s, y, src in scored if src == "ordinary"]
-    asks = [s for s, y, src in scored if src == "requests"]
-    for threshold in thresholds:
-        mark = " (default)" if threshold == DEFAULT_THRESHOLD else ""
-        print(
-            f"    threshold {threshold:.2f}{mark:<10} deepset train recall {_rate(pos, threshold):.3f} ({len(pos)}), "
-            f"false-positive rate {_rate(neg, threshold):.3f} ({len(neg)}); tau2 {_rate(tau, threshold):.3f} "
-            f"({len(tau)}); composed ordinary prompts {_rate(usual, threshold):.3f} ({len(usual)}); ordinary "
-            f"requests in held-out forms {_rate(asks, threshold):.3f} ({len(asks) // folds})"
-        )
+    select()
 
 
 def cross_validated(folds: int = 3) -> None:
