@@ -67,7 +67,9 @@ class Ipv6Detector(Detector):
                 end < size and (text[end].isalnum() or text[end] in "_:")
             ):
                 continue
-            if ipv6_ok(text[start:end]):
+            candidate = text[start:end]
+            # (hex digits and colons only: an address has a "::" or exactly 7 colons; most hints are times, "07:00:28")
+            if ("::" in candidate or candidate.count(":") == 7) and ipv6_ok(candidate):
                 found.append((start, end))
         return found
 
