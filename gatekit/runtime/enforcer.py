@@ -117,8 +117,12 @@ class _Request:
         self.decided_redactions = False
 
     def absorb(self, decision: GuardDecision, rule_ids: list[str]) -> None:
-        self.rank = max(self.rank, _RANK[decision.outcome])
-        self.enforced_rank = max(self.enforced_rank, _RANK[decision.enforced])
+        rank = _RANK[decision.outcome]
+        if rank > self.rank:
+            self.rank = rank
+        rank = _RANK[decision.enforced]
+        if rank > self.enforced_rank:
+            self.enforced_rank = rank
         for rule_id in rule_ids:
             self.rules[rule_id] = None
         for kind, count in decision.redactions.items():
@@ -537,8 +541,9 @@ class Enforcer:
             )
             if state is not None:
                 state.response = response
-                with self._lock:
-                    state.tool_names.extend(call["name"] for call in fresh)
+                if fresh:
+                    with self._lock:
+                        state.tool_names.extend(call["name"] for call in fresh)
         except Exception as exc:  # noqa: BLE001 - fail closed: never pass a response that was not checked
             decision, case, allowed_value = self._guard_error(exc), None, None
         return self._conclude("response", state, case, decision, started, allowed_value, original)
@@ -559,12 +564,14 @@ class Enforcer:
             extra: list[tuple[str, str, str]] = []
             if stage == "tool_call" and state is not None and tool_name is not None:
                 extra = self._quotas(state, tool_name)
+            changed = bool(extra)  # (else the outcome stands as evaluate() found it)
             if state is not None and stage != "request" and state.input_fired:
                 seen = state.input_fired
                 kept = [r for r in decision.rules if (r["id"], r["reason"]) not in seen]
                 if len(kept) != len(decision.rules):
                     decision.rules = kept
                     decision.reasons = [f"{r['id']}: {r['reason']}" for r in kept]
+                    changed = True
             for rule_id, outcome, reason in extra:
                 decision.rules.append(
                     {
@@ -576,8 +583,11 @@ class Enforcer:
                     }
                 )
                 decision.reasons.append(f"{rule_id}: {reason}")
-            rank = max((_RANK[r["outcome"]] for r in decision.rules), default=0)
-            decision.outcome = _BY_RANK[rank]
+            if changed:
+                rank = max((_RANK[r["outcome"]] for r in decision.rules), default=0)
+                decision.outcome = _BY_RANK[rank]
+            else:
+                rank = _OUTCOME_RANK[decision.outcome]
             if state is None:
                 policy.record(run, decision, case, None)
             else:
