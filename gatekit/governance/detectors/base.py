@@ -108,9 +108,13 @@ class Detector:
     min_digits: int = 0
     _context_re: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
     _group: str | int = field(default=0, init=False, repr=False, compare=False)  # the finding's group
+    # (digit_runs) what :meth:`windows` reads: min_run, run_mark's character and count, glued, min_digits
+    _window_key: tuple[int, str, int, str, int] = field(default=(2, "", 0, "", 0), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_group", "value" if "value" in self.pattern.groupindex else 0)
+        mark, times = self.run_mark or ("", 0)
+        object.__setattr__(self, "_window_key", (self.min_run, mark, times, self.glued, self.min_digits))
         if self.secret:
             SECRET_KINDS.add(self.type)
         if self.context:
@@ -126,17 +130,17 @@ class Detector:
         candidate starts in such a run nor in the characters before it, so the text holds none (an order id
         is no phone number). Given :class:`Runs`, the windows are kept on them for the next detector.
         """
-        need = self.min_run
-        mark, times = self.run_mark or ("", 0)
-        glued = self.glued
-        digits = self.min_digits
-        known = runs.windows if type(runs) is Runs else None  # (computed once per text and kind of window)
-        key = (need, mark, times, glued, digits)
-        if known is not None:
+        key = self._window_key
+        if type(runs) is Runs:  # (computed once per text and kind of window)
+            known = runs.windows
             found = known.get(key)
             if found is not None:
                 return found
-        zeros = runs.zeros if type(runs) is Runs and runs.zeros else None
+            zeros = runs.zeros or None
+        else:
+            known = None
+            zeros = None
+        need, mark, times, glued, digits = key
         live = not glued  # (a run that is not glued digits was met)
         out: list[tuple[int, int]] = []
         for start, end in [run for run in runs if run[1] - run[0] >= need] if len(runs) > 4 else runs:
