@@ -109,7 +109,9 @@ class Detector:
     _context_re: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
     _group: str | int = field(default=0, init=False, repr=False, compare=False)  # the finding's group
     # (digit_runs) what :meth:`windows` reads: min_run, run_mark's character and count, glued, min_digits
-    _window_key: tuple[int, str, int, str, int] = field(default=(2, "", 0, "", 0), init=False, repr=False, compare=False)
+    _window_key: tuple[int, str, int, str, int] = field(
+        default=(2, "", 0, "", 0), init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_group", "value" if "value" in self.pattern.groupindex else 0)
