@@ -278,9 +278,18 @@ IBAN_LENGTHS: dict[str, int] = {
 _IBAN_LETTER_VALUES = str.maketrans({chr(65 + value): str(10 + value) for value in range(26)})
 
 
+_NOT_ASCII_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+
+
+def _compact(value: str) -> str:
+    """The ASCII letters and digits of ``value.upper()``, in order."""
+    upper = value.upper()
+    return upper if upper.isalnum() and upper.isascii() else _NOT_ASCII_ALNUM.sub("", upper)
+
+
 def mod97_ok(value: str) -> bool:
     """ISO 7064 mod 97-10 (IBAN): letters as 10..35, the first four characters moved to the end, == 1 mod 97."""
-    compact = "".join(ch for ch in value.upper() if ch.isascii() and ch.isalnum())
+    compact = _compact(value)
     if len(compact) < 5 or placeholder_digits(digits_of(compact[4:])):
         return False
     rearranged = compact[4:] + compact[:4]
@@ -289,7 +298,7 @@ def mod97_ok(value: str) -> bool:
 
 def iban_ok(value: str) -> bool:
     """A known country code, that country's IBAN length, and the mod-97 check."""
-    compact = "".join(ch for ch in value.upper() if ch.isascii() and ch.isalnum())
+    compact = _compact(value)
     return IBAN_LENGTHS.get(compact[:2]) == len(compact) and mod97_ok(compact)
 
 
