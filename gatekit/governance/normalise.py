@@ -21,6 +21,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from itertools import compress, repeat
 from typing import NamedTuple
 
 # Latin look-alikes (Unicode confusables.txt, the letters of the Cyrillic and Greek scripts that are
@@ -101,6 +102,10 @@ class Normalised(NamedTuple):
 
     text: str
     spots: list[tuple[int, int, int, int, bool]] | None = None
+    # (a text of many deleted characters, each other character unchanged or replaced by one: ``spots`` is empty and
+    # this list holds the original offset of every character of ``text``, and the original length last, found at
+    # C speed; see :func:`normalise`)
+    kept: list[int] | None = None
 
     def _locate(self, offset: int) -> tuple[int, int, int, int, bool] | None:
         spots = self.spots
@@ -112,6 +117,10 @@ class Normalised(NamedTuple):
         """Original offset of the span that starts at ``offset`` of the normalised text."""
         if self.spots is None:
             return offset
+        kept = self.kept
+        if kept is not None:  # (the offset of the character there; the end of the text after the last one)
+            last = len(kept) - 1
+            return kept[offset] if offset <= last else kept[last] + offset - last
         spot = self._locate(offset)
         if spot is None:
             return offset
@@ -124,6 +133,9 @@ class Normalised(NamedTuple):
         """Original offset of the span that ends at ``offset`` of the normalised text."""
         if self.spots is None:
             return offset
+        kept = self.kept
+        if kept is not None:  # (right after the character before it)
+            return kept[offset - 1] + 1 if offset > 0 else 0
         spot = self._locate(offset - 1) if offset > 0 else None
         if spot is None:
             return offset
@@ -134,6 +146,7 @@ class Normalised(NamedTuple):
 
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_NON_ASCII_CHAR = re.compile(r"[^\x00-\x7f]")
 _ASCII = re.compile(r"[\x00-\x7f]+")
 _MANY_CHANGES = 256
 _CHANGING: re.Pattern[str] | None = None
@@ -169,14 +182,19 @@ def normalise(text: str, *, confusables: bool = False) -> Normalised:
     lookup = table.__getitem__
     # the distinct non-ASCII characters (a long text: one set of it; a short one: its ASCII runs removed, at C speed)
     # and those of them normalisation changes, each looked up once
-    distinct = {char for char in set(text) if char > "\x7f"} if len(text) > 8192 else set(_ASCII.sub("", text))
+    distinct = _distinct_long(text) if len(text) > 8192 else set(_ASCII.sub("", text))
     changing = [char for char in distinct if lookup(ord(char)) != char]
     if not changing:  # (most texts of other scripts, accented names, curly quotes)
         return Normalised(text, None)
-    if all(len(lookup(ord(char))) == 1 for char in changing) and sum(map(text.count, changing)) > _MANY_CHANGES:
-        # (a hostile text: thousands of full-width or other digits, NBSPs...) each character that changes becomes
-        # one character, so no offset moves: the text is translated at C speed, without a map
-        return Normalised(text.translate(table), None)
+    widths = {len(lookup(ord(char))) for char in changing}
+    if widths.issubset((0, 1)) and sum(map(text.count, changing)) > _MANY_CHANGES:
+        if 0 not in widths:
+            # (a hostile text: thousands of full-width or other digits, NBSPs...) each character that changes becomes
+            # one character, so no offset moves: the text is translated at C speed, without a map
+            return Normalised(_replaced(text, changing, table), None)
+        # (a hostile text: thousands of zero-width characters or soft hyphens) each character is deleted or becomes
+        # one character: the map is the original offset of every character kept, found at C speed
+        return _deleting(text, changing, table)
     if not confusables and unicodedata.is_normalized("NFKC", text):
         first = _SPECIAL.search(text)  # (skips ASCII at C speed; most texts of other scripts hold none)
         if first is None:
@@ -224,6 +242,48 @@ def normalise(text: str, *, confusables: bool = False) -> Normalised:
         return Normalised(text, None)
     pieces.append(text[position:])
     return Normalised("".join(pieces), spots)
+
+
+def _distinct_long(text: str) -> set[str]:
+    """The distinct non-ASCII characters of a long text.
+
+    A set of the whole text builds one string per character; a text of a few kinds of non-ASCII character (a flood
+    of zero-width characters) is read in a few C passes instead, each finding one kind and removing it.
+    """
+    found: set[str] = set()
+    rest = text
+    for _ in range(4):
+        first = _NON_ASCII_CHAR.search(rest)
+        if first is None:
+            return found
+        char = first.group()
+        found.add(char)
+        rest = rest.replace(char, "")
+    return {char for char in set(rest) if char > "\x7f"} | found
+
+
+def _deleting(text: str, changing: list[str], table: _Table) -> Normalised:
+    """``text`` normalised when every character that changes is deleted or becomes one character, with its map.
+
+    The map (:attr:`Normalised.kept`) is exactly what the spots would give: a span starting at a character
+    starts at that character's original offset, a span ending after one ends right after it.
+    """
+    lookup = table.__getitem__
+    # 0 for a deleted character, 1 for any other: the offsets of the kept ones, selected at C speed
+    flags = {char: 0 for char in changing if not lookup(ord(char))}
+    kept = list(compress(range(len(text)), map(flags.get, text, repeat(1))))
+    kept.append(len(text))
+    return Normalised(_replaced(text, changing, table), [], kept)
+
+
+def _replaced(text: str, changing: list[str], table: _Table) -> str:
+    """``text.translate(table)``, faster for a few kinds of character that change (one C pass each)."""
+    if len(changing) > 16:
+        return text.translate(table)
+    lookup = table.__getitem__
+    for char in changing:
+        text = text.replace(char, lookup(ord(char)))
+    return text
 
 
 __all__ = ["Normalised", "normalise"]

@@ -267,10 +267,15 @@ class Policy:
                 return output, calls, dict(sorted(counts.items())) if len(counts) > 1 else counts
         mine: set[int] | None = None  # ids of the containers copied so far (copy-on-write)
         # mapping keys are renamed last, the deepest first: the other paths still name the keys as they were
-        ordered = sorted(
-            redactions.items(),
-            key=lambda item: (isinstance(item[0], tuple) and isinstance(item[0][-1], KeyName), -len(item[0])),
-        )
+        # (without a key to rename the order does not matter: every path ends at its own string)
+        ordered: Any = redactions.items()
+        for key in redactions:
+            if isinstance(key, tuple) and isinstance(key[-1], KeyName):
+                ordered = sorted(
+                    redactions.items(),
+                    key=lambda item: (isinstance(item[0], tuple) and isinstance(item[0][-1], KeyName), -len(item[0])),
+                )
+                break
         for key, spans in ordered:
             if key == "output":
                 output = apply_spans(output, spans, counts)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from typing import Any
 
 # the check points of one request; the OpenTelemetry ``gen_ai.security.target.type`` of each
 STAGES = ("request", "tool_call", "response")
 TARGET_TYPE = {"request": "llm_input", "tool_call": "tool_call", "response": "llm_output"}
+_RULE_ID = operator.methodcaller("get", "id")  # a fired rule's id
 
 
 @dataclass(slots=True)
@@ -37,7 +39,7 @@ class GuardDecision:
     @property
     def rule_ids(self) -> list[str]:
         """Ids of the rules that fired, each once, in firing order."""
-        return list(dict.fromkeys(str(rule.get("id")) for rule in self.rules))
+        return list(dict.fromkeys(map(str, map(_RULE_ID, self.rules))))  # (C iterators: once per decision)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (no content: rule ids, reasons, counts)."""

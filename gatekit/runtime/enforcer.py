@@ -38,6 +38,8 @@ ReviewHook = Callable[[GuardDecision], Any]
 _OUTCOMES = ("allow", "allow_with_redaction", "require_review", "deny")
 _RANK = {name: rank for rank, name in enumerate(_OUTCOMES)}
 _BY_RANK = tuple(Outcome(name) for name in _OUTCOMES)
+_NAME = {Outcome(name): name for name in _OUTCOMES}  # ``.value`` is a Python-level descriptor call
+_OUTCOME_RANK = {Outcome(name): rank for rank, name in enumerate(_OUTCOMES)}
 GUARD_RULE_ID = "gatekit-guard"
 _CURRENT: contextvars.ContextVar[_Request | None] = contextvars.ContextVar("gatekit_runtime_request", default=None)
 
@@ -115,8 +117,12 @@ class _Request:
         self.decided_redactions = False
 
     def absorb(self, decision: GuardDecision, rule_ids: list[str]) -> None:
-        self.rank = max(self.rank, _RANK[decision.outcome])
-        self.enforced_rank = max(self.enforced_rank, _RANK[decision.enforced])
+        rank = _RANK[decision.outcome]
+        if rank > self.rank:
+            self.rank = rank
+        rank = _RANK[decision.enforced]
+        if rank > self.enforced_rank:
+            self.enforced_rank = rank
         for rule_id in rule_ids:
             self.rules[rule_id] = None
         for kind, count in decision.redactions.items():
@@ -230,6 +236,8 @@ class Enforcer:
         self.span_sink = SpanSink(tracer) if tracer is not None and tracer is not False else None
         # trace records and rows built and written by one background thread (off the request path)
         self._writer = BackgroundWriter() if background and (trace_to is not None or log_to is not None) else None
+        if self._writer is not None and self.trace_sink is not None:  # (trace lines flushed once per batch)
+            self._writer.idle_hooks.append(self.trace_sink.flush)
         self._plans = {
             "request": policy.plan_of(stages.at_request),
             "tool_call": policy.plan_of(stages.at_tool_call),
@@ -533,8 +541,9 @@ class Enforcer:
             )
             if state is not None:
                 state.response = response
-                with self._lock:
-                    state.tool_names.extend(call["name"] for call in fresh)
+                if fresh:
+                    with self._lock:
+                        state.tool_names.extend(call["name"] for call in fresh)
         except Exception as exc:  # noqa: BLE001 - fail closed: never pass a response that was not checked
             decision, case, allowed_value = self._guard_error(exc), None, None
         return self._conclude("response", state, case, decision, started, allowed_value, original)
@@ -555,12 +564,14 @@ class Enforcer:
             extra: list[tuple[str, str, str]] = []
             if stage == "tool_call" and state is not None and tool_name is not None:
                 extra = self._quotas(state, tool_name)
+            changed = bool(extra)  # (else the outcome stands as evaluate() found it)
             if state is not None and stage != "request" and state.input_fired:
                 seen = state.input_fired
                 kept = [r for r in decision.rules if (r["id"], r["reason"]) not in seen]
                 if len(kept) != len(decision.rules):
                     decision.rules = kept
                     decision.reasons = [f"{r['id']}: {r['reason']}" for r in kept]
+                    changed = True
             for rule_id, outcome, reason in extra:
                 decision.rules.append(
                     {
@@ -572,8 +583,11 @@ class Enforcer:
                     }
                 )
                 decision.reasons.append(f"{rule_id}: {reason}")
-            rank = max((_RANK[r["outcome"]] for r in decision.rules), default=0)
-            decision.outcome = _BY_RANK[rank]
+            if changed:
+                rank = max((_RANK[r["outcome"]] for r in decision.rules), default=0)
+                decision.outcome = _BY_RANK[rank]
+            else:
+                rank = _OUTCOME_RANK[decision.outcome]
             if state is None:
                 policy.record(run, decision, case, None)
             else:
@@ -583,7 +597,7 @@ class Enforcer:
     def _count_request(self, state: _Request, decision: Decision | None, case: dict[str, Any], final: bool) -> None:
         """Count a request once on the run state (as the gate counts a case), when it ends or is denied (locked)."""
         if decision is not None:
-            state.decided_rank = max(state.decided_rank, _RANK[decision.outcome.value])
+            state.decided_rank = max(state.decided_rank, _OUTCOME_RANK[decision.outcome])
             for rule in decision.rules:
                 state.decided_rules[rule["id"]] = None
             state.decided_redactions = state.decided_redactions or bool(decision.redactions)
@@ -657,7 +671,7 @@ class Enforcer:
         tool_name: str | None = None,
     ) -> Any:
         """Enforce ``decision`` (or only record it in evaluate mode), leave its trace, span and counts."""
-        verdict = decision.outcome.value
+        verdict = _NAME[decision.outcome]
         raise_exc: BaseException | None = None
         if self.mode == "evaluate":
             enforced, value = "allow", original
@@ -755,7 +769,7 @@ class Enforcer:
         except Exception as exc:  # noqa: BLE001 - a record that cannot be built is a sink failure
             note_failure(sink, exc, "decision trace")
         else:
-            sink.write(record)
+            sink.write(record, flush=self._writer is None)
 
     def _finish(self, state: _Request) -> None:
         """Count the request on the run state if no check point did, write its production-log row (never raises)."""

@@ -17,6 +17,8 @@ from typing import IO, Any
 from gatekit.fsio import open_private_append
 
 log = logging.getLogger("gatekit.runtime")
+# one encoder for every record (``json.dumps`` with these options builds a new one per call)
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str, separators=(",", ":"))
 
 
 class TraceSink:
@@ -40,24 +42,38 @@ class TraceSink:
             self._handle = open_private_append(Path(self.target))  # type: ignore[arg-type]
         return self._handle
 
-    def write(self, record: dict[str, Any]) -> bool:
-        """Write one record; False (counted, logged once) when it failed."""
+    def write(self, record: dict[str, Any], flush: bool = True) -> bool:
+        """Write one record; False (counted, logged once) when it failed.
+
+        ``flush=False`` leaves the line in the file's buffer until :meth:`flush` (the background writer
+        flushes once per batch of records, whenever its queue runs empty, and before it stops).
+        """
         try:
             if callable(self.target):
                 self.target(record)
                 with self._lock:
                     self.written += 1
             else:
-                line = json.dumps(record, ensure_ascii=False, default=str, separators=(",", ":")) + "\n"
+                line = _ENCODER.encode(record) + "\n"
                 with self._lock:
                     handle = self._open()
                     handle.write(line)
-                    handle.flush()
+                    if flush:
+                        handle.flush()
                     self.written += 1
             return True
         except Exception as exc:  # noqa: BLE001 - a trace sink must never fail the agent; counted and reported
             note_failure(self, exc, "decision trace")
             return False
+
+    def flush(self) -> None:
+        """Write buffered lines to the file (a failure is counted, never raised)."""
+        try:
+            with self._lock:
+                if self._handle is not None:
+                    self._handle.flush()
+        except Exception as exc:  # noqa: BLE001 - a trace sink must never fail the agent; counted and reported
+            note_failure(self, exc, "decision trace")
 
     def close(self) -> None:
         """Close the file (a later write reopens it)."""
@@ -149,6 +165,8 @@ class BackgroundWriter:
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._pending = 0
         self._closed = False
+        # called whenever the queue runs empty, before a flush() returns and before the thread stops
+        self.idle_hooks: list[Callable[[], Any]] = []
         self._thread = threading.Thread(target=self._run, name="gatekit-guard-writer", daemon=True)
         self._thread.start()
         self._finalizer = weakref.finalize(self, BackgroundWriter._stop, self._queue, self._thread)
@@ -167,11 +185,14 @@ class BackgroundWriter:
         self._queue.put(job)
 
     def _run(self) -> None:
+        jobs = self._queue
         while True:
-            job = self._queue.get()
+            job = jobs.get()
             if job is None:
+                self._idle()
                 return
             if isinstance(job, threading.Event):
+                self._idle()
                 job.set()
                 continue
             try:
@@ -182,6 +203,15 @@ class BackgroundWriter:
                 with self._lock:
                     self._pending -= 1
                     self.written += 1
+            if jobs.empty():
+                self._idle()
+
+    def _idle(self) -> None:
+        for hook in self.idle_hooks:
+            try:
+                hook()
+            except Exception as exc:  # noqa: BLE001 - a hook counts its own failures; this is a last resort
+                note_failure(self, exc, "background")
 
     def flush(self, timeout_s: float = 10.0) -> bool:
         """Wait until the jobs queued so far have run."""

@@ -108,9 +108,15 @@ class Detector:
     min_digits: int = 0
     _context_re: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
     _group: str | int = field(default=0, init=False, repr=False, compare=False)  # the finding's group
+    # (digit_runs) what :meth:`windows` reads: min_run, run_mark's character and count, glued, min_digits
+    _window_key: tuple[int, str, int, str, int] = field(
+        default=(2, "", 0, "", 0), init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_group", "value" if "value" in self.pattern.groupindex else 0)
+        mark, times = self.run_mark or ("", 0)
+        object.__setattr__(self, "_window_key", (self.min_run, mark, times, self.glued, self.min_digits))
         if self.secret:
             SECRET_KINDS.add(self.type)
         if self.context:
@@ -126,17 +132,17 @@ class Detector:
         candidate starts in such a run nor in the characters before it, so the text holds none (an order id
         is no phone number). Given :class:`Runs`, the windows are kept on them for the next detector.
         """
-        need = self.min_run
-        mark, times = self.run_mark or ("", 0)
-        glued = self.glued
-        digits = self.min_digits
-        known = runs.windows if type(runs) is Runs else None  # (computed once per text and kind of window)
-        key = (need, mark, times, glued, digits)
-        if known is not None:
+        key = self._window_key
+        if type(runs) is Runs:  # (computed once per text and kind of window)
+            known = runs.windows
             found = known.get(key)
             if found is not None:
                 return found
-        zeros = runs.zeros if type(runs) is Runs and runs.zeros else None
+            zeros = runs.zeros or None
+        else:
+            known = None
+            zeros = None
+        need, mark, times, glued, digits = key
         live = not glued  # (a run that is not glued digits was met)
         out: list[tuple[int, int]] = []
         for start, end in [run for run in runs if run[1] - run[0] >= need] if len(runs) > 4 else runs:
@@ -170,6 +176,20 @@ class Detector:
         finditer = self.pattern.finditer
         return chain.from_iterable(finditer(text, low, high) for low, high in windows)
 
+    def match_list(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[re.Match[str]]:
+        """:meth:`matches` as a list (built without a chain of iterators: most texts have one or two windows)."""
+        if runs is None:
+            return list(self.pattern.finditer(text))
+        windows = self.windows(text, runs)
+        finditer = self.pattern.finditer
+        if len(windows) == 1:
+            low, high = windows[0]
+            return list(finditer(text, low, high))
+        matches: list[re.Match[str]] = []
+        for low, high in windows:
+            matches += finditer(text, low, high)
+        return matches
+
     def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
         """Candidate spans of ``text`` that pass validation (before context scoring).
 
@@ -178,7 +198,7 @@ class Detector:
         thousands of candidates) they are findings on their shape alone: more redaction, never a miss,
         and the time stays linear.
         """
-        matches = list(self.matches(text, runs))
+        matches = self.match_list(text, runs)
         group = self._group
         validate = self.validate
         if validate is None:
@@ -258,9 +278,18 @@ IBAN_LENGTHS: dict[str, int] = {
 _IBAN_LETTER_VALUES = str.maketrans({chr(65 + value): str(10 + value) for value in range(26)})
 
 
+_NOT_ASCII_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+
+
+def _compact(value: str) -> str:
+    """The ASCII letters and digits of ``value.upper()``, in order."""
+    upper = value.upper()
+    return upper if upper.isalnum() and upper.isascii() else _NOT_ASCII_ALNUM.sub("", upper)
+
+
 def mod97_ok(value: str) -> bool:
     """ISO 7064 mod 97-10 (IBAN): letters as 10..35, the first four characters moved to the end, == 1 mod 97."""
-    compact = "".join(ch for ch in value.upper() if ch.isascii() and ch.isalnum())
+    compact = _compact(value)
     if len(compact) < 5 or placeholder_digits(digits_of(compact[4:])):
         return False
     rearranged = compact[4:] + compact[:4]
@@ -269,7 +298,7 @@ def mod97_ok(value: str) -> bool:
 
 def iban_ok(value: str) -> bool:
     """A known country code, that country's IBAN length, and the mod-97 check."""
-    compact = "".join(ch for ch in value.upper() if ch.isascii() and ch.isalnum())
+    compact = _compact(value)
     return IBAN_LENGTHS.get(compact[:2]) == len(compact) and mod97_ok(compact)
 
 

@@ -163,9 +163,12 @@ def _shape(value: str, text: str, end: int) -> tuple[str, list[str], str] | None
         any(not 2 <= len(group) <= 4 for group in groups) or (len(groups) == 4 and max(map(len, groups)) <= 3)
     ):
         return None  # a version number, an IPv4 address shape
-    if [len(group) for group in groups] == [3, 2, 4]:
+    if len(groups) == 3 and len(groups[0]) == 3 and len(groups[1]) == 2 and len(groups[2]) == 4:
         return None  # the shape of a US social security number
-    if _DATE.search(main) is not None or _POSTCODE.fullmatch(main) is not None or _isbn13(digits):
+    # (a date has one of its separators twice: most numbers, spaced ones, are not searched)
+    if (main.count("-") > 1 or main.count(".") > 1 or main.count("/") > 1) and _DATE.search(main) is not None:
+        return None
+    if _POSTCODE.fullmatch(main) is not None or (len(digits) == 13 and _isbn13(digits)):
         return None
     return (main.replace("(0)", "") if plus else main), groups, digits
 

@@ -367,6 +367,8 @@ class Evaluation:
                         kind = type(value)
                         if kind is str:
                             append((("tool", index, name), value))
+                        elif kind is int or kind is float:  # (an amount: its decimal string, as scalar_text reads it)
+                            append((("tool", index, name), str(value)))
                         elif kind is list and all(type(item) is str for item in value):  # ids, names: no recursion
                             for position, item in enumerate(value):
                                 if item:

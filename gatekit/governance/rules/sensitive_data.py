@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import operator
 import os
 from typing import Any, ClassVar
 
@@ -34,6 +35,7 @@ _VERB = {
     Outcome.REQUIRE_REVIEW: "needs review",
 }
 _ACTION_VERB = {action: _VERB[outcome] for action, outcome in _ACTION_OUTCOME.items() if outcome in _VERB}
+_TYPE = operator.itemgetter(0)  # a finding's type
 _WHERE = tuple(f"arguments of tool call {index}" for index in range(32))
 
 
@@ -93,7 +95,7 @@ class SensitiveDataRule(BaseRule):
             return []
         acting = self.acting
         for _, found in hits:  # (most hits of the secrets rule are PII it does not act on: decided here)
-            if any(finding[0] in acting for finding in found):
+            if not acting.isdisjoint(map(_TYPE, found)):  # (a type acted on: C iterators, no generator)
                 break
         else:
             return []
