@@ -61,6 +61,7 @@ log = logging.getLogger(__name__)
 ON_DENY = ("error", "refusal")
 MODES = ("enforce", "evaluate")
 EVENT_LOOPS = ("auto", "asyncio", "uvloop")
+GC_YOUNG_THRESHOLD = 20_000  # allocations between young-generation collections while serving (Python's default: 700)
 CONTEXT_HEADER = "X-Gatekit-Context"
 _MAX_CONTEXT_HEADER = 4096
 _OFF_LOOP_CHARS = 64 * 1024  # texts longer than this are checked on a worker thread, not on the event loop
@@ -737,6 +738,23 @@ def run_proxy(settings: ProxySettings, *, announce: Any = None) -> None:
         runner.run(_serve(proxy, announce))
 
 
+def _tune_gc() -> None:
+    """Keep the garbage collector's pauses out of the request path of a long-running server.
+
+    Measured on the proxy benchmark: with the default thresholds, full (generation 2) collections walked
+    every object loaded at start (policy, aiohttp, pydantic models) and stopped the event loop for up to
+    100 ms — each such pause lands on every request in flight, i.e. on the p99. ``gc.freeze()`` moves the
+    start-up objects out of the collector's sight, and a higher generation-0 threshold makes the (cheap)
+    young collections rarer; cycles made while serving are still collected.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    young, middle, old = gc.get_threshold()
+    gc.set_threshold(max(young, GC_YOUNG_THRESHOLD), middle, old)
+
+
 def loop_factory(choice: str) -> Any:
     """The event-loop factory for ``--loop`` (``None``: asyncio's own); ``auto`` takes uvloop when installed."""
     if choice == "asyncio":
@@ -756,6 +774,7 @@ async def _serve(proxy: GuardProxy, announce: Any) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
     port = await proxy.start()
+    _tune_gc()
     try:
         if announce is not None:
             where = f"http://{proxy.settings.host}:{port}"
