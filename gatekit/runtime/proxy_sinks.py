@@ -2,11 +2,11 @@
 
 The in-process guard writes one line per record with ``json.dumps`` and one ``write(2)`` each. At a
 thousand requests a second that is three syscalls and ~35 us of JSON encoding per request on the
-proxy's single event loop — CPU that queues every other request behind it. Here each record is
-checked (rows: :func:`gatekit.production.schema.make_row`) and encoded (orjson when installed, the
-standard library otherwise) when it is handed over, appended to an in-memory batch, and the batch is
-written with one ``write(2)`` on an ``O_APPEND`` descriptor a few milliseconds later, from the event
-loop, after the answers of that moment went out.
+proxy's single event loop — CPU that queues every other request behind it. In the proxy, records are
+handed over on the enforcer's background writer thread; here each one is checked (rows:
+:func:`gatekit.production.schema.make_row`) and encoded (orjson when installed, the standard library
+otherwise) on that thread, appended to an in-memory batch, and the batch is written with one
+``write(2)`` on an ``O_APPEND`` descriptor a few milliseconds later, from the event loop.
 
 Guarantees:
 
