@@ -220,27 +220,37 @@ def main() -> None:
     header += f"{'direct p50/p99 ms':>19}{'proxied p50/p99 ms':>20}{'added p50/p99 ms':>19}"
     print(header)
 
-    def line(label: str, d: dict[str, float], p: dict[str, float]) -> str:
-        ratio = 100 * p["rps"] / d["rps"]
+    def line(label: str, d: dict[str, float], p: dict[str, float], compared: dict[str, float]) -> str:
         return (
-            f"{label:8}{d['rps']:13.0f}{p['rps']:14.0f}{ratio:7.1f}%"
+            f"{label:8}{d['rps']:13.0f}{p['rps']:14.0f}{100 * compared['ratio']:7.1f}%"
             f"{d['p50_ms']:10.2f} /{d['p99_ms']:7.2f}{p['p50_ms']:11.2f} /{p['p99_ms']:7.2f}"
-            f"{p['p50_ms'] - d['p50_ms']:+10.2f} /{p['p99_ms'] - d['p99_ms']:+7.2f}"
+            f"{compared['added_p50']:+10.2f} /{compared['added_p99']:+7.2f}"
         )
 
+    def compare(d: dict[str, float], p: dict[str, float]) -> dict[str, float]:
+        return {
+            "ratio": p["rps"] / d["rps"],
+            "added_p50": p["p50_ms"] - d["p50_ms"],
+            "added_p99": p["p99_ms"] - d["p99_ms"],
+        }
+
     for number, (d, p) in enumerate(rounds, 1):
-        print(line(f"round {number}", d, p))
-    median_d = {key: statistics.median(d[key] for d, _ in rounds) for key in ("rps", "p50_ms", "p99_ms")}
-    median_p = {key: statistics.median(p[key] for _, p in rounds) for key in ("rps", "p50_ms", "p99_ms")}
-    print(line("median", median_d, median_p))
+        print(line(f"round {number}", d, p, compare(d, p)))
+    keys = ("rps", "p50_ms", "p99_ms")
+    median_d = {key: statistics.median(d[key] for d, _ in rounds) for key in keys}
+    median_p = {key: statistics.median(p[key] for _, p in rounds) for key in keys}
+    # ratio and added: the median of the per-round comparisons (each round's two sides ran back to back)
+    medians = {
+        key: statistics.median(compare(d, p)[key] for d, p in rounds) for key in ("ratio", "added_p50", "added_p99")
+    }
+    print(line("median", median_d, median_p, medians))
     errors = sum(r["errors"] for pair in rounds for r in pair)
     per_request_us = 1e6 * proxy_cpu / (args.requests * args.rounds)
     print(
         f"proxy CPU per request: {per_request_us:.0f} us (so one core serves at most {1e6 / per_request_us:.0f} req/s)"
     )
     print(f"errors: {errors}")
-    median_ratio = statistics.median(p["rps"] / d["rps"] for d, p in rounds)
-    median_added = statistics.median(p["p99_ms"] - d["p99_ms"] for d, p in rounds)
+    median_ratio, median_added = medians["ratio"], medians["added_p99"]
     ok = median_ratio >= 0.85 and median_added <= 5.0 and errors == 0
     print(
         f"target (throughput >= 85 %, added p99 <= 5 ms): median ratio {100 * median_ratio:.1f} %, "
