@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import json
 import logging
 import os
@@ -186,6 +187,10 @@ class GuardProxy:
         self.url = upstream_url(settings.upstream)
         self.metrics = ProxyMetrics()
         self._key = upstream_key
+        # request ids: 32 hex characters, a random prefix per proxy and a counter, like the enforcer's own ids
+        # (no getrandom syscall per request, as uuid4 made)
+        self._id_prefix = uuid.uuid4().hex[:16]
+        self._ids = itertools.count(1)
         self._outcomes: dict[str, int] = {}  # request id -> rank of its strongest outcome so far
         self._observer = getattr(enforcer, "on_decision", None)  # a caller's own observer keeps seeing decisions
         enforcer.on_decision = self._on_decision
@@ -357,7 +362,7 @@ class GuardProxy:
     # --- the chat-completions path ---------------------------------------------------------------------
 
     async def _chat(self, request: web.BaseRequest) -> web.StreamResponse:
-        exchange = _Exchange(request_id=uuid.uuid4().hex, started=time.perf_counter())
+        exchange = _Exchange(request_id=f"{self._id_prefix}{next(self._ids):016x}", started=time.perf_counter())
         self.metrics.enter()
         try:
             try:
