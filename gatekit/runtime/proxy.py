@@ -186,6 +186,7 @@ class GuardProxy:
         self._batches = batches  # the batched trace / row files (proxy_sinks): attached to the loop, closed on stop
         self.url = upstream_url(settings.upstream)
         self.metrics = ProxyMetrics()
+        self.metrics.sinks = {batch.kind: batch for batch in batches}
         self._key = upstream_key
         # request ids: 32 hex characters, a random prefix per proxy and a counter, like the enforcer's own ids
         # (no getrandom syscall per request, as uuid4 made)

@@ -55,9 +55,10 @@ def dumps_line(record: Any) -> bytes:
 class JsonlBatch:
     """Whole JSON lines appended to one file in batches (thread-safe; see the module docstring)."""
 
-    def __init__(self, path: str | Path, what: str, delay_s: float = 0.005) -> None:
+    def __init__(self, path: str | Path, what: str, delay_s: float = 0.005, kind: str = "lines") -> None:
         self.path = Path(path)
         self.what = what
+        self.kind = kind  # the ``sink`` label in /metrics
         self.delay_s = delay_s
         self.written = 0  # lines on disk
         self.failures = 0
@@ -83,17 +84,17 @@ class JsonlBatch:
 
     def add(self, line: bytes) -> None:
         """Queue one encoded line; it is written within ``delay_s``."""
+        loop = self._loop
         with self._lock:
             self._pending.append(line)
-            if self._scheduled:
+            if self._scheduled and loop is not None and not loop.is_closed():
                 return
             self._scheduled = True
-        loop = self._loop
-        if loop is None or loop.is_closed():
+        if loop is None or loop.is_closed():  # no loop (any more) to write later: now
             self.flush()
         elif threading.get_ident() == self._loop_thread:
             loop.call_later(self.delay_s, self.flush)
-        else:  # a check of a long text ran on a worker thread
+        else:  # from the enforcer's writer thread (or a worker thread that checked a long text)
             try:
                 loop.call_soon_threadsafe(loop.call_later, self.delay_s, self.flush)
             except RuntimeError:  # the loop closed meanwhile
@@ -146,7 +147,7 @@ class TraceFile:
     """A decision-trace sink for :class:`gatekit.runtime.Enforcer` (``trace_to=``): each record as one line."""
 
     def __init__(self, path: str | Path, delay_s: float = 0.005) -> None:
-        self.batch = JsonlBatch(path, "decision traces", delay_s)
+        self.batch = JsonlBatch(path, "decision traces", delay_s, kind="traces")
         self.__name__ = str(path)  # the name the enforcer's TraceSink shows for a callable
 
     def __call__(self, record: dict[str, Any]) -> None:
@@ -162,7 +163,7 @@ class RowFile:
     """
 
     def __init__(self, path: str | Path, delay_s: float = 0.005) -> None:
-        self.batch = JsonlBatch(path, "production log", delay_s)
+        self.batch = JsonlBatch(path, "production log", delay_s, kind="rows")
         self.path = Path(path)
 
     @property

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import free_port, wait_http
 from runtime.chat_upstream import chat_upstream
-from runtime.proxy_harness import DEFAULT_POLICY, REPO, chat, serving
+from runtime.proxy_harness import DEFAULT_POLICY, REPO, chat, request, serving
 
 from gatekit.errors import ConfigError
 from gatekit.runtime import proxy_sinks
@@ -86,12 +86,23 @@ def test_a_batch_is_on_disk_within_its_delay_while_the_loop_runs(tmp_path: Path)
 def test_a_file_that_cannot_be_written_is_counted_and_the_request_still_answered(tmp_path: Path) -> None:
     folder_not_file = tmp_path / "rows"
     folder_not_file.mkdir()
-    with chat_upstream() as upstream, serving(upstream.url, log_to=folder_not_file) as server:
+    traces = tmp_path / "traces.jsonl"
+    with chat_upstream() as upstream, serving(upstream.url, log_to=folder_not_file, trace_to=traces) as server:
         answers = [chat(server.url, "plain") for _ in range(3)]
         sink = server.proxy.enforcer.log_sink
+        deadline = time.monotonic() + 10
+        while True:  # the rows are written a few milliseconds after the answers: /metrics counts them then
+            metrics = request(f"{server.url}/metrics", method="GET").body.decode()
+            if 'gatekit_guard_sink_failures_total{sink="rows"} 3.0' in metrics or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
     assert [a.status for a in answers] == [200, 200, 200]
+    assert 'gatekit_guard_sink_failures_total{sink="rows"} 3.0' in metrics
+    assert 'gatekit_guard_sink_written_total{sink="rows"} 0.0' in metrics
+    assert 'gatekit_guard_sink_failures_total{sink="traces"} 0.0' in metrics
     assert isinstance(sink, RowFile)
     assert (sink.rows_written, sink.failures) == (0, 3) and "IsADirectoryError" in (sink.last_error or "")
+    assert len(traces.read_text().splitlines()) == 6  # the other file is not affected
 
 
 def test_a_row_the_schema_refuses_is_counted_not_written(tmp_path: Path) -> None:
@@ -159,3 +170,19 @@ def test_gc_tuning_freezes_start_up_objects_and_raises_the_young_threshold() -> 
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+def test_lines_handed_over_after_the_loop_closed_are_written_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "late.jsonl"
+    batch = JsonlBatch(path, "test")
+    loop = asyncio.new_event_loop()
+
+    async def hand_over() -> None:
+        batch.attach(asyncio.get_running_loop())
+        batch.add(dumps_line({"n": 1}))  # scheduled on the loop, which stops before the delay is over
+
+    loop.run_until_complete(hand_over())
+    loop.close()
+    batch.add(dumps_line({"n": 2}))  # e.g. the writer thread draining at exit: no loop left to wait for
+    assert [json.loads(line)["n"] for line in path.read_text().splitlines()] == [1, 2]
+    batch.close()
