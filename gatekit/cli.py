@@ -599,6 +599,12 @@ def guard_serve(
     upstream_timeout: Annotated[
         float, typer.Option(metavar="SECONDS", help="Seconds to wait for a whole upstream answer.")
     ] = 120.0,
+    loop: Annotated[
+        str,
+        typer.Option(
+            "--loop", metavar="auto|asyncio|uvloop", help="Event loop (auto: uvloop when installed, else asyncio)."
+        ),
+    ] = "auto",
 ) -> None:
     """Parse the flags and run the proxy until stopped."""
     from gatekit.runtime.proxy import ProxySettings, parse_context, run_proxy
@@ -619,6 +625,7 @@ def guard_serve(
             forward_client_auth=forward_client_auth,
             context=parse_context(context or []),
             upstream_timeout_s=upstream_timeout,
+            event_loop=loop,
         ).checked()
         run_proxy(settings, announce=lambda line: typer.echo(line, err=True))
     except GatekitError as exc:

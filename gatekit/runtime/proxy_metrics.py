@@ -70,6 +70,7 @@ class ProxyMetrics:
         self._decision_latency = {stage: _Histogram(DECISION_BUCKETS_S) for stage in STAGES}
         self._upstream_latency = _Histogram(UPSTREAM_BUCKETS_S)
         self.in_flight = 0
+        self.sinks: dict[str, Any] = {}  # "rows" / "traces" -> a sink with ``written`` and ``failures`` counts
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(_Collector(self))
 
@@ -137,6 +138,7 @@ class ProxyMetrics:
                 "decision_latency": {s: (h.buckets(), h.total) for s, h in self._decision_latency.items()},
                 "upstream_latency": (self._upstream_latency.buckets(), self._upstream_latency.total),
                 "in_flight": self.in_flight,
+                "sinks": {name: (int(sink.written), int(sink.failures)) for name, sink in self.sinks.items()},
             }
 
 
@@ -194,3 +196,16 @@ class _Collector:
         yield GaugeMetricFamily(
             "gatekit_guard_requests_in_flight", "Chat-completion requests being handled.", value=snap["in_flight"]
         )
+        written = CounterMetricFamily(
+            "gatekit_guard_sink_written", "Decision traces and production-log rows written, by sink.", labels=["sink"]
+        )
+        failed = CounterMetricFamily(
+            "gatekit_guard_sink_failures",
+            "Decision traces and production-log rows not written (refused by the schema or lost to a write error).",
+            labels=["sink"],
+        )
+        for name, (ok, failures) in sorted(snap.get("sinks", {}).items()):
+            written.add_metric([name], ok)
+            failed.add_metric([name], failures)
+        yield written
+        yield failed
