@@ -103,11 +103,8 @@ def test_latency_rose_is_drift_and_names_the_feature(tmp_path: Path) -> None:
 
     from gatekit.cli import app
 
-    share = CliRunner().invoke(
-        app,
-        ["drift", "--reference", str(ref), "--production", str(prod), "--no-mlflow", "--verdict", "share",
-         "--out", str(tmp_path / "s")],
-    )  # fmt: skip; in process: the real process and its exit code are checked above
+    args = ["drift", "--reference", str(ref), "--production", str(prod), "--no-mlflow", "--verdict", "share"]
+    share = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "s")])  # in process: the process is checked above
     assert share.exit_code == 0 and "latency_ms" in share.stdout.splitlines()[0], share.output
 
 
