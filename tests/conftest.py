@@ -100,14 +100,14 @@ class MlflowServer:
     def stop(self) -> None:
         if self.proc is None:
             return
+        try:  # a throwaway store: no need to wait out uvicorn's graceful shutdown (it took ~3 s, at the run's end)
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=3)  # a throwaway store: no need to wait out uvicorn's graceful shutdown
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
         self.proc = None
 
 

@@ -136,7 +136,9 @@ def test_mlflow_run_and_github_outputs(tmp_path: Path, spiked: Path, monkeypatch
     from mlflow import MlflowClient
 
     monkeypatch.chdir(tmp_path)  # a sqlite store keeps artifacts in ./mlruns: keep them out of the checkout
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    from mlflow_store import fresh_store
+
+    uri = fresh_store(tmp_path / "mlflow.db")  # a copy of a migrated empty store (no migrations here)
     summary, outputs = tmp_path / "summary.md", tmp_path / "outputs.txt"
     env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(outputs)}
     out = tmp_path / "out"
