@@ -443,7 +443,7 @@ class SparkEngine:
                 r, p = sums["reference"][name], sums["production"][name]
                 empty = KSStatistic(math.nan, r.n, p.n, None, 1, "merged")
                 out[name] = NumericComparison(
-                    ks=self._merged_ks(reference, production, name) if r.n and p.n else empty,
+                    ks=self._merged_ks(reference, production, name, r.n, p.n) if r.n and p.n else empty,
                     reference=r,
                     production=p,
                     edges=cuts[name],
@@ -572,13 +572,18 @@ class SparkEngine:
             for i, name in enumerate(names)
         }
 
-    def _merged_ks(self, reference: FeatureTable, production: FeatureTable, name: str) -> KSStatistic:
-        """Exact D of two large sides: grouped by value, cumulative counts in a window, extremes with locations."""
+    def _merged_ks(
+        self, reference: FeatureTable, production: FeatureTable, name: str, n_ref: int, n_prod: int
+    ) -> KSStatistic:
+        """Exact D of two large sides: grouped by value, cumulative counts in a window, extremes with locations.
+
+        ``n_ref`` / ``n_prod``: the finite values of each side, as the summaries counted them (``NumericSummary.n``,
+        the same ``_clean`` filter), so this costs one Spark job, not three.
+        """
         from pyspark.sql import Window
         from pyspark.sql import functions as F
 
         ref, prod = self._values(reference, name), self._values(production, name)
-        n_ref, n_prod = ref.count(), prod.count()
         both = ref.select("v", F.lit(1).alias("r"), F.lit(0).alias("p")).unionByName(
             prod.select("v", F.lit(0).alias("r"), F.lit(1).alias("p"))
         )
