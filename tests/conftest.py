@@ -239,11 +239,19 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 @pytest.fixture(scope="session", autouse=True)
 def _mlflow_template_home(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """The migrated empty MLflow store (``mlflow_store``) is built in this session's basetemp, not left in /tmp."""
+    """The migrated empty MLflow store (``mlflow_store``) is built in this session's basetemp, not left in /tmp.
+
+    Under xdist the workers' basetemps share a parent: one folder there, so the store is built once per run.
+    """
     from mlflow_store import TEMPLATE_HOME
 
     if not TEMPLATE_HOME:
-        TEMPLATE_HOME.append(tmp_path_factory.mktemp("mlflow-template"))
+        if "PYTEST_XDIST_WORKER" in os.environ:
+            shared = tmp_path_factory.getbasetemp().parent / "mlflow-template"
+            shared.mkdir(exist_ok=True)
+            TEMPLATE_HOME.append(shared)
+        else:
+            TEMPLATE_HOME.append(tmp_path_factory.mktemp("mlflow-template"))
 
 
 @pytest.fixture
