@@ -408,7 +408,7 @@ class SparkEngine:
         small_name = "reference" if self.count_rows(reference)[0] <= self.count_rows(production)[0] else "production"
         large_name = "production" if small_name == "reference" else "reference"
         small_table, large_table = sides[small_name], sides[large_name]
-        distinct = {name: self._distinct(small_table, name) for name in names}
+        distinct = self._distinct(small_table, names)
         fast = [name for name in names if distinct[name] is not None]
         slow = [name for name in names if distinct[name] is None]
         out: dict[str, NumericComparison] = {}
@@ -457,13 +457,31 @@ class SparkEngine:
 
         return table.handle.df.select(_clean(table.handle.cols[name]).alias("v")).where(F.col("v").isNotNull())
 
-    def _distinct(self, table: FeatureTable, name: str) -> list[tuple[float, int]] | None:
-        """Sorted distinct finite values with counts, or None when there are more than the small-side limit."""
+    def _distinct(self, table: FeatureTable, names: list[str]) -> dict[str, list[tuple[float, int]] | None]:
+        """Per feature: sorted distinct finite values with counts, or None when there are more than the small-side limit.
+
+        Two Spark jobs for all features, not one per feature: exact distinct counts, then the values of the
+        features within the limit, stacked as (feature, value) and grouped (at most limit rows per feature).
+        """
+        from pyspark.sql import functions as F
+
+        if not names:
+            return {}
         limit = self.small_side_max_distinct
-        rows = self._values(table, name).groupBy("v").count().orderBy("v").limit(limit + 1).collect()
-        if len(rows) > limit:
-            return None
-        return [(float(r["v"]), int(r["count"])) for r in rows]
+        cols = [_clean(table.handle.cols[name]) for name in names]
+        counted = table.handle.df.agg(*[F.count_distinct(c).alias(f"d{i}") for i, c in enumerate(cols)]).first()
+        small = [i for i in range(len(names)) if int(counted[f"d{i}"]) <= limit]
+        out: dict[str, list[tuple[float, int]] | None] = {name: None for name in names}
+        if not small:
+            return out
+        pairs = F.array(*[F.struct(F.lit(i).alias("i"), cols[i].alias("v")) for i in small])
+        stacked = table.handle.df.select(F.explode(pairs).alias("s")).select("s.i", "s.v").where(F.col("v").isNotNull())
+        found: dict[int, list[tuple[float, int]]] = {i: [] for i in small}
+        for row in stacked.groupBy("i", "v").count().orderBy("i", "v").collect():
+            found[int(row["i"])].append((float(row["v"]), int(row["count"])))
+        for i, values in found.items():
+            out[names[i]] = values
+        return out
 
     def _large_scan(
         self, table: FeatureTable, names: list[str], bounds: dict[str, list[float]]

@@ -55,8 +55,8 @@ def test_watch_fires_within_one_window_of_the_third_bad_window(tmp_path: Path, r
     threading.Thread(target=read, daemon=True).start()
     try:
         assert ready.wait(60), "".join(lines)
-        # from the next window boundary on: 1 good, 2 bad (a spike too short), 1 good, then bad until it fires
-        plan = [0.0] + [0.1] * 2 + [0.0] + [0.1] * 6
+        # from the next window boundary on: 2 bad (a spike too short), 1 good, then bad until it fires
+        plan = [0.1] * 2 + [0.0] + [0.1] * 6
         first = int(time.time() // WINDOW_S) + 1
         start = datetime.fromtimestamp(first * WINDOW_S, UTC)
         third_bad_end = None
@@ -70,8 +70,8 @@ def test_watch_fires_within_one_window_of_the_third_bad_window(tmp_path: Path, r
                 exited_at = exited_at or time.time()
                 break
             _append(logs, k, start, rate)
-            if k == 6:  # windows 4..6 are the second spike's first three
-                third_bad_end = (first + 7) * WINDOW_S
+            if k == 5:  # windows 3..5 are the second spike's first three
+                third_bad_end = (first + 6) * WINDOW_S
         while proc.poll() is None and time.time() < (third_bad_end or 0) + 5 * WINDOW_S:
             time.sleep(0.02)
         exited_at = exited_at or time.time()
@@ -85,7 +85,7 @@ def test_watch_fires_within_one_window_of_the_third_bad_window(tmp_path: Path, r
     assert -0.1 <= delay <= WINDOW_S, (delay, "".join(lines))  # within one window of the third bad window's end
     text = "".join(lines)
     fired_line = next(line for line in lines if line.startswith("ROLLBACK"))
-    since = datetime.fromtimestamp((first + 4) * WINDOW_S, UTC).isoformat().replace("+00:00", "Z")
+    since = datetime.fromtimestamp((first + 3) * WINDOW_S, UTC).isoformat().replace("+00:00", "Z")
     assert f"bad since {since}" in fired_line, text  # the 2-window spike did not fire it
     assert marker.read_text(encoding="utf-8") == since  # --on-rollback ran (argv, no shell) with the env
     assert "--on-rollback" in text and "exited 0" in text
