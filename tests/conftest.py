@@ -100,14 +100,14 @@ class MlflowServer:
     def stop(self) -> None:
         if self.proc is None:
             return
+        try:  # a throwaway store: no need to wait out uvicorn's graceful shutdown (it took ~3 s, at the run's end)
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=3)  # a throwaway store: no need to wait out uvicorn's graceful shutdown
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
         self.proc = None
 
 
@@ -118,6 +118,10 @@ def _uses_mlflow_server(item: pytest.Item) -> bool:
     callspec = getattr(item, "callspec", None)
     dynamic = callspec is not None and callspec.params.get("uri") == "server"  # test_promotion_mlflow's ``uri``
     return "mlflow_server" in getattr(item, "fixturenames", ()) or dynamic
+
+
+def _uses_spark(item: pytest.Item) -> bool:
+    return "spark" in getattr(item, "fixturenames", ())
 
 
 def _has_module_fixture(item: pytest.Item) -> bool:
@@ -136,7 +140,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     the controller starts the one server as soon as a worker reports it among its tests
     (``pytest_xdist_node_collection_finished``) and its tests run last, so no worker waits for its start
     (MLflow's web app takes seconds to import). Likewise the tests of a
-    module with a module-scoped fixture share a worker, so the fixture is built once. Without xdist the server
+    module with a module-scoped fixture share a worker, so the fixture is built once, and every test on the
+    shared local Spark session (``spark``) runs on one worker, so one JVM starts. Without xdist the server
     is launched right after collection, so its start overlaps the tests that run first.
     """
     uses = [item for item in items if _uses_mlflow_server(item)]
@@ -144,8 +149,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.add_marker(pytest.mark.xdist_group(_SERVER_GROUP))
     if uses:  # last: by the time they run, the server (launched now) is up
         items[:] = [item for item in items if not _uses_mlflow_server(item)] + uses
+    for item in items:  # one JVM per run: every test on the shared Spark session goes to one worker
+        if item not in uses and _uses_spark(item):
+            item.add_marker(pytest.mark.xdist_group(_SPARK_GROUP))
     for item in items:
-        if item not in uses and _has_module_fixture(item):
+        if item not in uses and not _uses_spark(item) and _has_module_fixture(item):
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
     if uses and "PYTEST_XDIST_WORKER" not in os.environ:
         root = Path(tempfile.mkdtemp(prefix="gatekit-mlflow-server-"))
@@ -155,6 +163,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 _SERVER_GROUP = "mlflow-server"
+_SPARK_GROUP = "spark"
 _SERVER_DIR = "gatekit_mlflow_server_dir"  # workerinput key: where the controller's server writes server.json
 
 
@@ -218,13 +227,31 @@ def mlflow_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
         shutil.rmtree(server.root, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The test process's one local Spark session (``spark_session``); skipped without Java (a failure on CI)."""
+    from spark_session import start_session
+
+    session = start_session(tmp_path_factory.mktemp("spark-warehouse"))
+    yield session
+    session.stop()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _mlflow_template_home(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """The migrated empty MLflow store (``mlflow_store``) is built in this session's basetemp, not left in /tmp."""
+    """The migrated empty MLflow store (``mlflow_store``) is built in this session's basetemp, not left in /tmp.
+
+    Under xdist the workers' basetemps share a parent: one folder there, so the store is built once per run.
+    """
     from mlflow_store import TEMPLATE_HOME
 
     if not TEMPLATE_HOME:
-        TEMPLATE_HOME.append(tmp_path_factory.mktemp("mlflow-template"))
+        if "PYTEST_XDIST_WORKER" in os.environ:
+            shared = tmp_path_factory.getbasetemp().parent / "mlflow-template"
+            shared.mkdir(exist_ok=True)
+            TEMPLATE_HOME.append(shared)
+        else:
+            TEMPLATE_HOME.append(tmp_path_factory.mktemp("mlflow-template"))
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ opens the copy as it would any store it made itself (the tables exist, so it onl
 from __future__ import annotations
 
 import atexit
+import os
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -20,23 +21,35 @@ TEMPLATE_HOME: list[Path] = []  # conftest puts a folder of pytest's basetemp he
 def template_store() -> Path:
     """The migrated, empty ``mlflow.db`` this process copies from (built by MLflow on first use)."""
     if not _TEMPLATE:
-        import logging
-
-        from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
-
-        for name in ("mlflow", "alembic"):  # "Creating initial MLflow database tables..." is not test output
-            logging.getLogger(name).setLevel(logging.WARNING)
-
         if TEMPLATE_HOME:
             folder = TEMPLATE_HOME[0]
         else:  # outside pytest
             folder = Path(tempfile.mkdtemp(prefix="gatekit-mlflow-template-"))
             atexit.register(shutil.rmtree, folder, True)
         path = folder / "mlflow.db"
-        store = SqlAlchemyStore(f"sqlite:///{path}", str(folder / "artifacts"))
-        store.engine.dispose()  # nothing of the template stays open
+        import fcntl
+
+        # the xdist workers of one run share the folder: the first builds the template, the others copy it
+        with open(folder / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not path.exists():
+                _build(folder, path)
         _TEMPLATE.append(path)
     return _TEMPLATE[0]
+
+
+def _build(folder: Path, path: Path) -> None:
+    """Let MLflow create and migrate an empty store, then move it to ``path`` in one step."""
+    import logging
+
+    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
+    for name in ("mlflow", "alembic"):  # "Creating initial MLflow database tables..." is not test output
+        logging.getLogger(name).setLevel(logging.WARNING)
+    building = folder / f"building-{os.getpid()}.db"
+    store = SqlAlchemyStore(f"sqlite:///{building}", str(folder / "artifacts"))
+    store.engine.dispose()  # nothing of the template stays open
+    os.replace(building, path)
 
 
 def fresh_store(path: Path) -> str:

@@ -408,7 +408,7 @@ class SparkEngine:
         small_name = "reference" if self.count_rows(reference)[0] <= self.count_rows(production)[0] else "production"
         large_name = "production" if small_name == "reference" else "reference"
         small_table, large_table = sides[small_name], sides[large_name]
-        distinct = {name: self._distinct(small_table, name) for name in names}
+        distinct = self._distinct(small_table, names)
         fast = [name for name in names if distinct[name] is not None]
         slow = [name for name in names if distinct[name] is None]
         out: dict[str, NumericComparison] = {}
@@ -439,11 +439,13 @@ class SparkEngine:
             sums = {side: self.numeric_summaries(table, slow, ecdf_points) for side, table in sides.items()}
             cuts = {name: _plot_edges(sums["reference"][name], sums["production"][name], bins) for name in slow}
             counted = {side: self.histograms(table, cuts) for side, table in sides.items()}
+            sizes = {name: (sums["reference"][name].n, sums["production"][name].n) for name in slow}
+            merged = self._merged_ks(reference, production, {name: nn for name, nn in sizes.items() if all(nn)})
             for name in slow:
                 r, p = sums["reference"][name], sums["production"][name]
                 empty = KSStatistic(math.nan, r.n, p.n, None, 1, "merged")
                 out[name] = NumericComparison(
-                    ks=self._merged_ks(reference, production, name) if r.n and p.n else empty,
+                    ks=merged.get(name, empty),
                     reference=r,
                     production=p,
                     edges=cuts[name],
@@ -452,18 +454,31 @@ class SparkEngine:
                 )
         return out
 
-    def _values(self, table: FeatureTable, name: str) -> Any:
+    def _distinct(self, table: FeatureTable, names: list[str]) -> dict[str, list[tuple[float, int]] | None]:
+        """Per feature: sorted distinct finite values with counts, or None when there are more than the small-side limit.
+
+        Two Spark jobs for all features, not one per feature: exact distinct counts, then the values of the
+        features within the limit, stacked as (feature, value) and grouped (at most limit rows per feature).
+        """
         from pyspark.sql import functions as F
 
-        return table.handle.df.select(_clean(table.handle.cols[name]).alias("v")).where(F.col("v").isNotNull())
-
-    def _distinct(self, table: FeatureTable, name: str) -> list[tuple[float, int]] | None:
-        """Sorted distinct finite values with counts, or None when there are more than the small-side limit."""
+        if not names:
+            return {}
         limit = self.small_side_max_distinct
-        rows = self._values(table, name).groupBy("v").count().orderBy("v").limit(limit + 1).collect()
-        if len(rows) > limit:
-            return None
-        return [(float(r["v"]), int(r["count"])) for r in rows]
+        cols = [_clean(table.handle.cols[name]) for name in names]
+        counted = table.handle.df.agg(*[F.count_distinct(c).alias(f"d{i}") for i, c in enumerate(cols)]).first()
+        small = [i for i in range(len(names)) if int(counted[f"d{i}"]) <= limit]
+        out: dict[str, list[tuple[float, int]] | None] = {name: None for name in names}
+        if not small:
+            return out
+        pairs = F.array(*[F.struct(F.lit(i).alias("i"), cols[i].alias("v")) for i in small])
+        stacked = table.handle.df.select(F.explode(pairs).alias("s")).select("s.i", "s.v").where(F.col("v").isNotNull())
+        found: dict[int, list[tuple[float, int]]] = {i: [] for i in small}
+        for row in stacked.groupBy("i", "v").count().orderBy("i", "v").collect():
+            found[int(row["i"])].append((float(row["v"]), int(row["count"])))
+        for i, values in found.items():
+            out[names[i]] = values
+        return out
 
     def _large_scan(
         self, table: FeatureTable, names: list[str], bounds: dict[str, list[float]]
@@ -572,31 +587,57 @@ class SparkEngine:
             for i, name in enumerate(names)
         }
 
-    def _merged_ks(self, reference: FeatureTable, production: FeatureTable, name: str) -> KSStatistic:
-        """Exact D of two large sides: grouped by value, cumulative counts in a window, extremes with locations."""
+    def _merged_ks(
+        self, reference: FeatureTable, production: FeatureTable, sizes: dict[str, tuple[int, int]]
+    ) -> dict[str, KSStatistic]:
+        """Exact D of two large sides: grouped by value, cumulative counts in a window, extremes with locations.
+
+        One Spark job for all the features in ``sizes`` (each with its finite values per side, as the summaries
+        counted them: ``NumericSummary.n``, the same ``_clean`` filter): both sides' values stacked as
+        (feature, value), grouped, and the window runs per feature.
+        """
         from pyspark.sql import Window
         from pyspark.sql import functions as F
 
-        ref, prod = self._values(reference, name), self._values(production, name)
-        n_ref, n_prod = ref.count(), prod.count()
-        both = ref.select("v", F.lit(1).alias("r"), F.lit(0).alias("p")).unionByName(
-            prod.select("v", F.lit(0).alias("r"), F.lit(1).alias("p"))
+        if not sizes:
+            return {}
+        names = list(sizes)
+
+        def stacked(table: FeatureTable, r: int) -> Any:
+            pairs = [
+                F.struct(F.lit(i).alias("i"), _clean(table.handle.cols[n]).alias("v")) for i, n in enumerate(names)
+            ]
+            rows = table.handle.df.select(F.explode(F.array(*pairs)).alias("s")).select("s.i", "s.v")
+            return rows.where(F.col("v").isNotNull()).select("i", "v", F.lit(r).alias("r"), F.lit(1 - r).alias("p"))
+
+        both = stacked(reference, 1).unionByName(stacked(production, 0))
+        grouped = both.groupBy("i", "v").agg(F.sum("r").alias("cr"), F.sum("p").alias("cp"))
+        window = Window.partitionBy("i").orderBy("v").rowsBetween(Window.unboundedPreceding, Window.currentRow)
+        cum = grouped.select("i", "v", F.sum("cr").over(window).alias("r"), F.sum("cp").over(window).alias("p"))
+        n_ref = F.element_at(F.array(*[F.lit(sizes[n][0]) for n in names]), F.col("i") + 1).cast("bigint")
+        n_prod = F.element_at(F.array(*[F.lit(sizes[n][1]) for n in names]), F.col("i") + 1).cast("bigint")
+        diff = F.col("r").cast("double") / n_ref.cast("double") - F.col("p").cast("double") / n_prod.cast("double")
+        numerator = F.col("r") * n_prod - F.col("p") * n_ref  # exact in 64 bits up to ~3e9 rows a side
+        diffs = cum.select("i", "v", diff.alias("d"), numerator.alias("k"))
+        rows = (
+            diffs.groupBy("i")
+            .agg(
+                F.max(F.struct(F.col("d"), (-F.col("v")).alias("nv"), F.col("k"))).alias("hi"),
+                F.min(F.struct(F.col("d"), F.col("v"), F.col("k"))).alias("lo"),
+            )
+            .collect()
         )
-        grouped = both.groupBy("v").agg(F.sum("r").alias("cr"), F.sum("p").alias("cp"))
-        window = Window.orderBy("v").rowsBetween(Window.unboundedPreceding, Window.currentRow)
-        cum = grouped.select("v", F.sum("cr").over(window).alias("r"), F.sum("cp").over(window).alias("p"))
-        diff = F.col("r").cast("double") / F.lit(float(n_ref)) - F.col("p").cast("double") / F.lit(float(n_prod))
-        numerator = F.col("r") * F.lit(n_prod) - F.col("p") * F.lit(n_ref)  # exact in 64 bits up to ~3e9 rows a side
-        diffs = cum.select("v", diff.alias("d"), numerator.alias("k"))
-        row = diffs.agg(
-            F.max(F.struct(F.col("d"), (-F.col("v")).alias("nv"), F.col("k"))).alias("hi"),
-            F.min(F.struct(F.col("d"), F.col("v"), F.col("k"))).alias("lo"),
-        ).first()
-        hi, lo = row["hi"], row["lo"]
-        max_s, min_s = float(hi["d"]), min(max(-float(lo["d"]), 0.0), 1.0)
-        if min_s > max_s:  # scipy: the negative side wins only when strictly larger
-            return KSStatistic(min_s, n_ref, n_prod, float(lo["v"]), -1, "merged", abs(int(lo["k"])))
-        return KSStatistic(max_s, n_ref, n_prod, -float(hi["nv"]), 1, "merged", abs(int(hi["k"])) if max_s else 0)
+        out: dict[str, KSStatistic] = {}
+        for row in rows:
+            name = names[int(row["i"])]
+            (nr, np_), hi, lo = sizes[name], row["hi"], row["lo"]
+            max_s, min_s = float(hi["d"]), min(max(-float(lo["d"]), 0.0), 1.0)
+            if min_s > max_s:  # scipy: the negative side wins only when strictly larger
+                out[name] = KSStatistic(min_s, nr, np_, float(lo["v"]), -1, "merged", abs(int(lo["k"])))
+            else:
+                location, k = -float(hi["nv"]), abs(int(hi["k"])) if max_s else 0
+                out[name] = KSStatistic(max_s, nr, np_, location, 1, "merged", k)
+        return out
 
     # --- categorical features -----------------------------------------------------------------------------------
 

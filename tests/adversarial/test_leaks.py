@@ -154,6 +154,9 @@ def gate_run(hostile_server: int, tmp_path_factory: pytest.TempPathFactory) -> d
         (root / name).write_text(text, encoding="utf-8")
     github = root / "github"
     github.mkdir()
+    from mlflow_store import fresh_store
+
+    fresh_store(root / "mlflow.db")  # a migrated empty store: the real process skips MLflow's migrations
     # URL user-info is refused up front (exit 2, see test_url_user_info_is_refused_without_printing_it);
     # secret query values are accepted and must never be shown or stored
     agent = f"http://127.0.0.1:{hostile_server}/v1/chat/completions?token={URL_TOKEN}&password={PASSWORD}&model=x"

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mlflow_store import seed_store_for_cli
 from spine_project import TESTS_DIR, make_project, run_cli
 
 pytestmark = pytest.mark.slow
@@ -167,6 +168,7 @@ def _start(root: Path, *args: str, env: dict[str, str]) -> subprocess.Popen[str]
     full_env.pop("MLFLOW_TRACKING_URI", None)
     full_env["PYTHONPATH"] = str(TESTS_DIR) + os.pathsep + full_env.get("PYTHONPATH", "")
     full_env.update(env)
+    seed_store_for_cli(root, ("eval", *args), env)  # a migrated empty store: the process skips MLflow's migrations
     return subprocess.Popen(
         [sys.executable, "-m", "gatekit", "eval", *args],
         cwd=root,

@@ -136,7 +136,9 @@ def test_mlflow_run_and_github_outputs(tmp_path: Path, spiked: Path, monkeypatch
     from mlflow import MlflowClient
 
     monkeypatch.chdir(tmp_path)  # a sqlite store keeps artifacts in ./mlruns: keep them out of the checkout
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    from mlflow_store import fresh_store
+
+    uri = fresh_store(tmp_path / "mlflow.db")  # a copy of a migrated empty store (no migrations here)
     summary, outputs = tmp_path / "summary.md", tmp_path / "outputs.txt"
     env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(outputs)}
     out = tmp_path / "out"
@@ -192,24 +194,20 @@ def test_bad_input_under_github_actions_annotates_and_sets_outputs(tmp_path: Pat
 
 
 @pytest.mark.slow
-def test_canary_command_on_spark_matches_duckdb(tmp_path: Path, spiked: Path, repo_root: Path) -> None:
-    pytest.importorskip("pyspark")
-    if shutil.which("java") is None:
-        pytest.skip("no java on PATH for a local Spark session")
-    env = {**__import__("os").environ, "PYTHONPATH": str(repo_root)}
+def test_canary_command_on_spark_matches_duckdb(tmp_path: Path, spiked: Path, spark: Any) -> None:
+    """``--engine spark`` through the command, on the caller's active session (the shared test session: a command
+    starting its own session in a real process is ``test_cli_drift_engine_spark_in_a_subprocess_matches_duckdb``)."""
     args = ["--logs", str(spiked), "--now", NOW, "--no-mlflow"]
-    done = subprocess.run(
-        [sys.executable, "-m", "gatekit", "canary", *args, "--engine", "spark", "--out", str(tmp_path / "spark")],
-        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600, check=False,
-    )  # fmt: skip
-    assert done.returncode == 1, done.stderr[-3000:]
+    on_spark = run(*args, "--engine", "spark", "--out", str(tmp_path / "spark"))
+    assert on_spark.exit_code == 1, on_spark.output
     assert run(*args, "--out", str(tmp_path / "duck")).exit_code == 1
-    spark = json.loads((tmp_path / "spark" / "canary.json").read_text(encoding="utf-8"))
+    result = json.loads((tmp_path / "spark" / "canary.json").read_text(encoding="utf-8"))
     duck = json.loads((tmp_path / "duck" / "canary.json").read_text(encoding="utf-8"))
-    assert spark["engine"] == "spark" and duck["engine"] == "duckdb"
-    assert (spark["decision"], spark["rollback"], spark["reasons"]) == (
+    assert result["engine"] == "spark" and duck["engine"] == "duckdb"
+    assert (result["decision"], result["rollback"], result["reasons"]) == (
         duck["decision"],
         duck["rollback"],
         duck["reasons"],
     )
-    assert [c["status"] for c in spark["comparisons"]] == [c["status"] for c in duck["comparisons"]]
+    assert [c["status"] for c in result["comparisons"]] == [c["status"] for c in duck["comparisons"]]
+    assert not spark.sparkContext._jsc.sc().isStopped()  # the caller's session is not stopped by the command

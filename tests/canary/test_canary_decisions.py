@@ -177,32 +177,12 @@ def test_windows_after_now_and_the_partial_window_are_not_judged(scenario_files:
     assert any("2 bad window(s) in a row" in r for r in result.data["reasons"])
 
 
-@pytest.fixture(scope="session")
-def spark_session() -> Any:
-    pyspark = pytest.importorskip("pyspark.sql")
-    import shutil
-
-    if shutil.which("java") is None:
-        pytest.skip("no java on PATH for a local Spark session")
-    spark = (
-        pyspark.SparkSession.builder.master("local[1]")
-        .appName("gatekit-canary-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
-    )
-    spark.sparkContext.setLogLevel("ERROR")
-    yield spark
-    spark.stop()
-
-
 @pytest.mark.slow
-def test_spark_reaches_the_same_decisions_as_duckdb(scenario_files: dict[str, Path], spark_session: Any) -> None:
+def test_spark_reaches_the_same_decisions_as_duckdb(scenario_files: dict[str, Path], spark: Any) -> None:
+    session = spark
     for name, path in scenario_files.items():
         duck = judge(path).data
-        spark = judge(path, engine="spark", spark=spark_session).data
+        spark = judge(path, engine="spark", spark=session).data
         assert spark["engine"] == "spark"
         assert (spark["decision"], spark["next_stage"], spark["rollback"]) == (
             duck["decision"], duck["next_stage"], duck["rollback"],

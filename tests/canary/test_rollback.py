@@ -17,8 +17,10 @@ from gatekit.promotion import promote, rollback
 
 @pytest.fixture
 def uri(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    from mlflow_store import fresh_store
+
     monkeypatch.chdir(tmp_path)  # a sqlite store keeps artifacts in ./mlruns: keep them out of the checkout
-    return f"sqlite:///{tmp_path / 'mlflow.db'}"
+    return fresh_store(tmp_path / "mlflow.db")  # a copy of a migrated empty store: no ~100 migrations per test
 
 
 def client(uri: str) -> Any:
@@ -120,11 +122,17 @@ def test_rollback_command_exit_codes(uri: str, repo_root: Path, tmp_path: Path) 
             capture_output=True, text=True, cwd=tmp_path, env=env, timeout=180, check=False,
         )  # fmt: skip
 
-    done = gatekit("--model", name, "--alias", "production")
+    def in_process(*args: str) -> subprocess.CompletedProcess[str]:
+        """The same command through the console entry point in this process (``spine_project.run_cli``)."""
+        from spine_project import run_cli
+
+        return run_cli(tmp_path, "rollback", *args, "--tracking-uri", uri)
+
+    done = gatekit("--model", name, "--alias", "production")  # the real process: exit 0 and its output
     assert done.returncode == 0, done.stderr
     assert f"moved alias 'production' of '{name}' from version 2 back to version 1" in done.stdout
     assert holder(uri, name) == "1"
-    refused = gatekit("--model", name, "--alias", "production")
+    refused = in_process("--model", name, "--alias", "production")
     assert refused.returncode == 2 and "no previous holder" in refused.stderr and "Traceback" not in refused.stderr
-    missing = gatekit("--model", name, "--alias", "staging")
+    missing = in_process("--model", name, "--alias", "staging")
     assert missing.returncode == 2 and "the alias is not set" in missing.stderr

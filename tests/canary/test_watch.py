@@ -28,11 +28,11 @@ def _append(path: Path, window_index: int, start: datetime, error_rate: float) -
         fh.flush()
 
 
-def test_watch_fires_within_one_window_of_the_fifth_bad_window(tmp_path: Path, repo_root: Path) -> None:
+def test_watch_fires_within_one_window_of_the_third_bad_window(tmp_path: Path, repo_root: Path) -> None:
     logs = tmp_path / "production.jsonl"
     rules = tmp_path / "rollout.yaml"
     rules.write_text(
-        f"window: {WINDOW_S}s\nmin_requests: 10\nrollback:\n  - 'error_rate > 1% for 5 consecutive windows'\n",
+        f"window: {WINDOW_S}s\nmin_requests: 10\nrollback:\n  - 'error_rate > 1% for 3 consecutive windows'\n",
         encoding="utf-8",
     )
     marker = tmp_path / "rolled-back.txt"
@@ -55,11 +55,11 @@ def test_watch_fires_within_one_window_of_the_fifth_bad_window(tmp_path: Path, r
     threading.Thread(target=read, daemon=True).start()
     try:
         assert ready.wait(60), "".join(lines)
-        # from the next window boundary on: 1 good, 4 bad (a spike too short), 2 good, then bad until it fires
-        plan = [0.0] + [0.1] * 4 + [0.0] * 2 + [0.1] * 8
+        # from the next window boundary on: 2 bad (a spike too short), 1 good, then bad until it fires
+        plan = [0.1] * 2 + [0.0] + [0.1] * 6
         first = int(time.time() // WINDOW_S) + 1
         start = datetime.fromtimestamp(first * WINDOW_S, UTC)
-        fifth_bad_end = None
+        third_bad_end = None
         exited_at = None
         for k, rate in enumerate(plan):
             while time.time() < (first + k) * WINDOW_S:
@@ -70,22 +70,22 @@ def test_watch_fires_within_one_window_of_the_fifth_bad_window(tmp_path: Path, r
                 exited_at = exited_at or time.time()
                 break
             _append(logs, k, start, rate)
-            if k == 11:  # windows 7..11 are the second spike's first five
-                fifth_bad_end = (first + 12) * WINDOW_S
-        while proc.poll() is None and time.time() < (fifth_bad_end or 0) + 5 * WINDOW_S:
+            if k == 5:  # windows 3..5 are the second spike's first three
+                third_bad_end = (first + 6) * WINDOW_S
+        while proc.poll() is None and time.time() < (third_bad_end or 0) + 5 * WINDOW_S:
             time.sleep(0.02)
         exited_at = exited_at or time.time()
         assert proc.wait(timeout=30) == 1, "".join(lines)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert fifth_bad_end is not None
-    delay = exited_at - fifth_bad_end
-    print(f"watch exited {delay:.2f} s after the fifth bad window ended")
-    assert -0.1 <= delay <= WINDOW_S, (delay, "".join(lines))  # within one window of the fifth bad window's end
+    assert third_bad_end is not None
+    delay = exited_at - third_bad_end
+    print(f"watch exited {delay:.2f} s after the third bad window ended")
+    assert -0.1 <= delay <= WINDOW_S, (delay, "".join(lines))  # within one window of the third bad window's end
     text = "".join(lines)
     fired_line = next(line for line in lines if line.startswith("ROLLBACK"))
-    since = datetime.fromtimestamp((first + 7) * WINDOW_S, UTC).isoformat().replace("+00:00", "Z")
-    assert f"bad since {since}" in fired_line, text  # the 4-window spike did not fire it
+    since = datetime.fromtimestamp((first + 3) * WINDOW_S, UTC).isoformat().replace("+00:00", "Z")
+    assert f"bad since {since}" in fired_line, text  # the 2-window spike did not fire it
     assert marker.read_text(encoding="utf-8") == since  # --on-rollback ran (argv, no shell) with the env
     assert "--on-rollback" in text and "exited 0" in text

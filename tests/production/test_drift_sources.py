@@ -99,11 +99,13 @@ def test_latency_rose_is_drift_and_names_the_feature(tmp_path: Path) -> None:
     assert report["drifted"] == ["latency_ms"] and report["engine"] == "duckdb"
     latency = _feature(type("R", (), {"report": report}), "latency_ms")
     assert 0.1 < latency["effect_size"] < 0.3 and latency["p_value"] < 1e-50
-    share = _gatekit(
-        "drift", "--reference", str(ref), "--production", str(prod), "--no-mlflow", "--verdict", "share", "--out", "s",
-        cwd=tmp_path,
-    )  # fmt: skip
-    assert share.returncode == 0 and "latency_ms" in share.stdout.splitlines()[0]
+    from typer.testing import CliRunner
+
+    from gatekit.cli import app
+
+    args = ["drift", "--reference", str(ref), "--production", str(prod), "--no-mlflow", "--verdict", "share"]
+    share = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "s")])  # in process: the process is checked above
+    assert share.exit_code == 0 and "latency_ms" in share.stdout.splitlines()[0], share.output
 
 
 def test_gate_check_value_and_message_agree() -> None:
@@ -263,7 +265,11 @@ def test_spark_engine_choice_is_checked(tmp_path: Path) -> None:
             check_drift(ref, ref, config=DriftConfig(engine="spark"), log_to_mlflow=False, write_files=False)
         run = _gatekit("drift", "--reference", str(ref), "--production", str(ref), "--engine", "spark", cwd=tmp_path)
         assert run.returncode == 2 and "not available" in run.stderr
-    else:  # the Spark engine exists on this branch: it must give the same D as DuckDB
-        spark = check_drift(ref, ref, numeric=["latency_ms"], config=DriftConfig(engine="spark"), log_to_mlflow=False,
-                            write_files=False)  # fmt: skip
-        assert _feature(spark, "latency_ms")["statistic"] == 0.0
+
+
+def test_spark_engine_choice_runs_on_the_active_session(tmp_path: Path, spark: object) -> None:
+    """``DriftConfig(engine="spark")`` runs on the caller's active session (the shared test session)."""
+    ref = _native(_requests(30, 9), tmp_path / "ref.jsonl")
+    on_spark = check_drift(ref, ref, numeric=["latency_ms"], config=DriftConfig(engine="spark"), log_to_mlflow=False,
+                           write_files=False)  # fmt: skip
+    assert _feature(on_spark, "latency_ms")["statistic"] == 0.0

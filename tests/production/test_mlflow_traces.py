@@ -25,7 +25,9 @@ def store(tmp_path_factory):
     from mlflow.entities import SpanType
 
     folder = tmp_path_factory.mktemp("mlflow-traces")
-    uri = f"sqlite:///{folder}/mlflow.db"
+    from mlflow_store import fresh_store
+
+    uri = fresh_store(folder / "mlflow.db")  # a copy of a migrated empty store (no migrations here)
     previous = mlflow.get_tracking_uri()
     mlflow.set_tracking_uri(uri)
     client = mlflow.MlflowClient(tracking_uri=uri)

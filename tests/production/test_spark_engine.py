@@ -1,7 +1,9 @@
 """The Spark engine on a real local Spark session: the same D and p as scipy and as the DuckDB engine (ties
 included, both KS shapes), numeric summaries, plot bins and category counts; a Spark table as a source.
 
-One local session for the whole test session (~10 s to start). Java missing: skipped locally, a failure on CI.
+One local session for the whole test process (``conftest.spark``, ~10 s to start). Java missing: skipped locally, a
+failure on CI. Spark jobs are the cost here, so each dataset is compared once per KS shape (every feature in one
+engine call) and the tests assert on those results.
 """
 
 from __future__ import annotations
@@ -27,35 +29,6 @@ FEATURES = [
     FeatureColumn("role", CATEGORICAL),
     FeatureColumn("tool_names", CATEGORICAL, multi=True),
 ]
-
-
-@pytest.fixture(scope="session")
-def spark(tmp_path_factory):
-    pytest.importorskip("pyspark")
-    if se.java_home() is None:
-        message = "Java 17 is needed for the Spark tests (install a JDK or set JAVA_HOME)"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from pyspark.sql import SparkSession
-
-    os.environ.setdefault("JAVA_HOME", se.java_home() or "")
-    warehouse = tmp_path_factory.mktemp("spark-warehouse")
-    session = (
-        SparkSession.builder.master("local[1]")
-        .appName("gatekit-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "1")
-        .config("spark.default.parallelism", "1")
-        .config("spark.sql.adaptive.enabled", "false")
-        .config("spark.sql.codegen.wholeStage", "false")  # tiny test data: compiling code costs more than it saves
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.warehouse.dir", str(warehouse))
-        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={warehouse}")
-        .getOrCreate()
-    )
-    yield session
-    session.stop()
 
 
 def _write(path: Path, rng: np.random.Generator, n: int, shift: float, roles: list[str], with_ts: bool = True) -> dict:
@@ -123,56 +96,96 @@ def _ks(engine, a, b, name):
     return engine.compare_numeric(a, b, [name], 20, 10)[name].ks
 
 
-@pytest.mark.parametrize("limit", [se.SMALL_SIDE_MAX_DISTINCT, 5])
-def test_ks_equals_scipy_both_shapes(spark, tables, data, limit):
-    engine = se.SparkEngine(session=spark, small_side_max_distinct=limit)
+NAMES = ["latency_ms", "input_chars"]
+LIMITS = (se.SMALL_SIDE_MAX_DISTINCT, 5)  # both KS shapes on this data: small side, merged
+
+
+@pytest.fixture(scope="module")
+def compared(spark, tables):
+    """Per KS shape: both numeric features compared (50 bins, 12 ECDF points), and latency the other way round."""
     ref, prod = tables
-    compared = engine.compare_numeric(ref, prod, ["latency_ms", "input_chars"], 20, 10)
+    out = {}
+    for limit in LIMITS:
+        engine = se.SparkEngine(session=spark, small_side_max_distinct=limit)
+        out[limit] = (engine.compare_numeric(ref, prod, NAMES, 50, 12), _ks(engine, prod, ref, "latency_ms"))
+    return out
+
+
+@pytest.mark.parametrize("limit", LIMITS)
+def test_ks_equals_scipy_both_shapes(compared, data, limit):
+    forward, reverse = compared[limit]
     for name, key in (("latency_ms", "latency"), ("input_chars", "chars")):
-        ks = compared[name].ks
+        ks = forward[name].ks
         assert ks.shape == ("small_side" if limit > 5 else "merged")
         _check(ks, stats.ks_2samp(data["ref"][key], data["prod"][key]))
         assert (ks.n_reference, ks.n_production) == (len(data["ref"][key]), len(data["prod"][key]))
     # the reference as the larger side: the orientation flips, D, location and sign stay scipy's
-    _check(_ks(engine, prod, ref, "latency_ms"), stats.ks_2samp(data["prod"]["latency"], data["ref"]["latency"]))
+    _check(reverse, stats.ks_2samp(data["prod"]["latency"], data["ref"]["latency"]))
 
 
-def test_ks_ties_and_identical_sides(spark):
+TIE_CASES = [
+    ([1.0, 1.0, 2.0, 2.0, 3.0], [1.0, 2.0, 2.0, 2.0, 3.0, 3.0, 4.0]),
+    ([5.0] * 10, [5.0] * 3 + [6.0]),
+    ([0.0, -0.0, 1.0], [0.0, 1.0, 1.0]),
+    ([1.0, 2.0, 3.0], [1.0, 2.0, 3.0]),
+    ([10.0, 20.0], [1.0, 2.0, 3.0, 30.0, 31.0]),
+]
+EMPTY_CASES = [([1.0, 2.0], [None, math.nan]), ([None, math.nan], [1.0, 2.0])]  # an empty side, either way round
+
+
+@pytest.fixture(scope="module")
+def tiny(spark):
+    """Each tiny case as its own feature column of one reference and one production frame (shorter columns padded
+    with nulls, which are missing), compared in one engine call per KS shape."""
     from pyspark.sql import types as T
 
-    schema = T.StructType([T.StructField("x", T.DoubleType())])
-    cases = [
-        ([1.0, 1.0, 2.0, 2.0, 3.0], [1.0, 2.0, 2.0, 2.0, 3.0, 3.0, 4.0]),
-        ([5.0] * 10, [5.0] * 3 + [6.0]),
-        ([0.0, -0.0, 1.0], [0.0, 1.0, 1.0]),
-        ([1.0, 2.0, 3.0], [1.0, 2.0, 3.0]),
-        ([10.0, 20.0], [1.0, 2.0, 3.0, 30.0, 31.0]),
-    ]
-    features = [FeatureColumn("x", NUMERIC)]
+    cases = TIE_CASES + EMPTY_CASES
+    names = [f"x{i}" for i in range(len(cases))]
+    schema = T.StructType([T.StructField(n, T.DoubleType()) for n in names])
+    features = [FeatureColumn(n, NUMERIC) for n in names]
+
+    def frame(columns):
+        rows = max(len(c) for c in columns)
+        return spark.createDataFrame(
+            [tuple(c[r] if r < len(c) else None for c in columns) for r in range(rows)], schema
+        )
+
+    ref_df, prod_df = frame([a for a, _ in cases]), frame([b for _, b in cases])
     fast = se.SparkEngine(session=spark, persist=False)  # tiny frames: caching them costs more than it saves
     merged = se.SparkEngine(session=spark, persist=False, small_side_max_distinct=1)
-    for a, b in cases:
-        ta = fast.open_dataframe(spark.createDataFrame([(v,) for v in a], schema), features, timestamp=None)
-        tb = fast.open_dataframe(spark.createDataFrame([(v,) for v in b], schema), features, timestamp=None)
-        expected = stats.ks_2samp(a, b)
-        for engine in (fast, merged):
-            _check(_ks(engine, ta, tb, "x"), expected)
+    out = []
+    for engine in (fast, merged):
+        ta = engine.open_dataframe(ref_df, features, timestamp=None)
+        tb = engine.open_dataframe(prod_df, features, timestamp=None)
+        got = engine.compare_numeric(ta, tb, names, 20, 10)
+        out.append([got[n].ks for n in names])
+    return out
 
 
-def test_same_d_and_p_as_duckdb(engine, tables, data):
+def test_ks_ties_and_identical_sides(tiny):
+    for per_engine in tiny:
+        for (a, b), ks in zip(TIE_CASES, per_engine, strict=False):
+            _check(ks, stats.ks_2samp(a, b))
+
+
+def test_ks_with_an_empty_side_is_unknown(tiny):
+    for per_engine in tiny:
+        for ks in per_engine[len(TIE_CASES) :]:
+            assert math.isnan(ks.d) and ks.location is None  # unknown, never 0
+
+
+def test_same_d_and_p_as_duckdb(spark, compared, tables, data):
     from gatekit.production.duckdb_engine import DuckDBEngine
 
     ref, prod = tables
-    names = ["latency_ms", "input_chars"]
-    for limit in (se.SMALL_SIDE_MAX_DISTINCT, 5):  # both KS shapes
+    for limit in LIMITS:  # both KS shapes
         with DuckDBEngine(small_side_max_distinct=limit) as duck:
             d_ref = duck.open_files(_source(data["folder"] / "reference.parquet"), FEATURES)
             d_prod = duck.open_files(_source(data["folder"] / "production.parquet"), FEATURES)
-            want = duck.compare_numeric(d_ref, d_prod, names, 50, 12)
+            want = duck.compare_numeric(d_ref, d_prod, NAMES, 50, 12)
             want_cats = duck.categories(d_ref, d_prod, ["role", "tool_names"], 5.0, 3)
-        spark_engine = se.SparkEngine(session=engine.spark, small_side_max_distinct=limit)
-        got = spark_engine.compare_numeric(ref, prod, names, 50, 12)
-        for name in names:
+        got = compared[limit][0]
+        for name in NAMES:
             g, w = got[name], want[name]
             assert g.ks == w.ks  # D, numerator, sizes, location, sign, shape
             assert (g.edges, g.reference_bins, g.production_bins) == (w.edges, w.reference_bins, w.production_bins)
@@ -185,7 +198,8 @@ def test_same_d_and_p_as_duckdb(engine, tables, data):
                 assert gs.quantiles == pytest.approx(ws.quantiles, rel=1e-12)
                 assert [x for x, _ in gs.ecdf] == pytest.approx([x for x, _ in ws.ecdf], rel=1e-12)
                 assert [f for _, f in gs.ecdf] == [f for _, f in ws.ecdf]
-        assert spark_engine.categories(ref, prod, ["role", "tool_names"], 5.0, 3) == want_cats
+    spark_engine = se.SparkEngine(session=spark)  # category counts do not depend on the KS shape
+    assert spark_engine.categories(ref, prod, ["role", "tool_names"], 5.0, 3) == want_cats
 
 
 def test_numeric_summaries_against_numpy(engine, tables, data):
@@ -211,7 +225,8 @@ def test_histograms_against_numpy(engine, tables, data):
 
 def test_categories_against_counter(engine, tables, data):
     ref, prod = tables
-    got = engine.categories(ref, prod, ["role"], 5.0, 10)["role"]
+    both = engine.categories(ref, prod, ["role", "tool_names"], 5.0, 10)
+    got = both["role"]
     rc = Counter(v for v in data["ref"]["role"] if v)
     pc = Counter(v for v in data["prod"]["role"] if v)
     assert got.n_reference == sum(rc.values()) and got.n_production == sum(pc.values())
@@ -219,7 +234,7 @@ def test_categories_against_counter(engine, tables, data):
     assert got.new == ["guest", "ops"] and got.new_count == 2 and got.vanished == ["admin"] and got.vanished_count == 1
     for cat, r, p in zip(got.categories, got.reference_counts, got.production_counts, strict=True):
         assert (r, p) == (rc[cat], pc[cat])
-    tools = engine.categories(ref, prod, ["tool_names"], 5.0, 10)["tool_names"]
+    tools = both["tool_names"]
     flat = Counter(t for row in data["prod"]["tools"] for t in row)
     assert (
         tools.n_production == sum(flat.values())
@@ -281,18 +296,6 @@ def test_java_home_detection(monkeypatch, tmp_path):
     assert found is None or (found.startswith("/usr/lib/jvm/") and os.path.exists(os.path.join(found, "bin", "java")))
 
 
-def test_ks_with_an_empty_side_is_unknown(spark):
-    features = [FeatureColumn("x", NUMERIC)]
-    engine = se.SparkEngine(session=spark, persist=False)
-    full = engine.open_dataframe(spark.createDataFrame([(1.0,), (2.0,)], "x double"), features, timestamp=None)
-    empty = engine.open_dataframe(spark.createDataFrame([(None,), (math.nan,)], "x double"), features, timestamp=None)
-    for a, b in ((full, empty), (empty, full)):
-        for limit in (se.SMALL_SIDE_MAX_DISTINCT, 1):
-            engine.small_side_max_distinct = limit
-            ks = _ks(engine, a, b, "x")
-            assert math.isnan(ks.d) and ks.location is None  # unknown, never 0
-
-
 # --- gatekit drift --engine spark, end to end -------------------------------------------------------------------
 
 REPO = Path(__file__).resolve().parents[2]
@@ -346,7 +349,9 @@ def test_cli_drift_engine_spark_in_a_subprocess_matches_duckdb(logs):
 
     duck = CliRunner().invoke(app, _drift_args(logs, str(logs / "prod" / "*.parquet"), "duckdb", "out-duck"))
     assert duck.exit_code == 1, duck.output
-    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    from spark_session import subprocess_env
+
+    env = subprocess_env({**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")})
     proc = subprocess.run(
         [sys.executable, "-m", "gatekit", *_drift_args(logs, str(logs / "prod" / "*.parquet"), "spark", "out-spark")],
         cwd=logs, env=env, capture_output=True, text=True, timeout=600,
