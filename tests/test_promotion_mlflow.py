@@ -365,7 +365,8 @@ def test_gate_with_last_pass_baseline_adds_paired_regression_checks(
     regression = {c.name: c for c in same.verdict.checks if c.name.startswith("regression.")}
     assert set(regression) == {"regression.error_rate", "regression.latency_p95_ms"}
     assert regression["regression.error_rate"].value == 0
-    assert regression["regression.latency_p95_ms"].value == pytest.approx(0, abs=0.05)  # deterministic latencies
+    # the demo agent sleeps the same time per case; a loaded machine adds scheduling jitter to each measurement
+    assert regression["regression.latency_p95_ms"].value == pytest.approx(0, abs=0.15)
     assert same.exit_code == 0, same.verdict.reasons
 
     worse = run_gate(
