@@ -231,7 +231,7 @@ class PhoneDetector(Detector):
         size = len(text)
         found: list[tuple[int, int]] = []
         checked = 0
-        matches = self.matches(text, runs)
+        matches = self.matches(text, runs)  # (lazy: a hostile text's matches past the budget are never made)
         for match in matches:
             start, end = match.span()
             if end - start < 7:  # (most matches of a hostile run of short groups: dropped first, cheaply)
