@@ -27,7 +27,7 @@ import functools
 import re
 from collections.abc import Iterable
 
-from gatekit.governance.detectors.base import VALIDATION_BUDGET, WORD_CHARS, Detector, digit_runs, placeholder_digits
+from gatekit.governance.detectors.base import VALIDATION_BUDGET, WORD_CHARS, Detector, digit_runs
 
 # regions tried for numbers written without a country code (tuned on half of presidio-research's synthetic set)
 DEFAULT_REGIONS: tuple[str, ...] = ("US", "GB", "DE", "FR", "IT", "ES", "NL", "SE", "CH", "AU", "CA", "IN", "BR")
@@ -59,6 +59,8 @@ _PATTERN = re.compile(
 _GROUPS = re.compile(r"\d+")
 _EXTENSION = re.compile(r" ?(?:x|ext\.?|#) ?\d+$")
 _AFTER_BAD = re.compile(r"[\w/]|[-.,]\d", re.ASCII)  # a hyphenated label may follow: "555-123-4567-Office"
+_BAD_AFTER = frozenset(WORD_CHARS + "/")  # (the first branch of _AFTER_BAD)
+_ASCII_DIGITS = frozenset("0123456789")
 _DATE = re.compile(r"(?<!\d)(?:\d{4}([-./])\d{1,2}\1\d{1,2}|\d{1,2}([-./])\d{1,2}\2\d{4})(?!\d)")
 
 
@@ -139,6 +141,7 @@ def _isbn13(digits: str) -> bool:
     return total % 10 == 0
 
 
+_VERDICTS_MAX = 4096  # phone verdicts kept per detector (PhoneDetector.ok)
 _POSTCODE = re.compile(r"\d{4,5}-\d{3}")  # Portuguese / Brazilian postal codes
 _NEXT_WORD = re.compile(r"[ \t]+[^\W\d_]")
 
@@ -153,7 +156,7 @@ def _shape(value: str, text: str, end: int) -> tuple[str, list[str], str] | None
     plus = main.startswith("+")
     groups = _GROUPS.findall(main.replace("(0)", "") if plus else main)
     digits = "".join(groups)
-    if not 7 <= len(digits) <= 15 or placeholder_digits(digits) or len(groups[-1]) < 2:
+    if not 7 <= len(digits) <= 15 or digits.count(digits[0]) == len(digits) or len(groups[-1]) < 2:  # (a placeholder)
         return None
     if len(groups) == 1 and not plus and not 10 <= len(digits) <= 11:
         return None  # a bare run: an amount, an id, an account number
@@ -168,7 +171,7 @@ def _shape(value: str, text: str, end: int) -> tuple[str, list[str], str] | None
     # (a date has one of its separators twice: most numbers, spaced ones, are not searched)
     if (main.count("-") > 1 or main.count(".") > 1 or main.count("/") > 1) and _DATE.search(main) is not None:
         return None
-    if _POSTCODE.fullmatch(main) is not None or (len(digits) == 13 and _isbn13(digits)):
+    if (len(groups) == 2 and _POSTCODE.fullmatch(main) is not None) or (len(digits) == 13 and _isbn13(digits)):
         return None
     return (main.replace("(0)", "") if plus else main), groups, digits
 
@@ -184,13 +187,28 @@ class PhoneDetector(Detector):
         if regions != DEFAULT_REGIONS:  # (the defaults are known good: no metadata load at import)
             regions = tuple(check_region(region) for region in regions)
         object.__setattr__(self, "regions", regions)
+        object.__setattr__(self, "verdicts", {})
 
     def ok(self, value: str, text: str = "", end: int = 0, strict: bool = False) -> bool:
         """``value`` (a candidate's text, ending at ``end`` of ``text``) is a phone number.
 
         Valid per libphonenumber, or, when formatted like one (three digit
         groups or an area code in parentheses), of a length possible for its country / a default region.
+        The verdict depends on the text only through whether a word follows the candidate (a house number
+        and a street): it is kept per (value, strict, word after), as the library's verdicts are per digits
+        (a reply repeats the support line's number, a conversation the customer's).
         """
+        key = (value, strict, _NEXT_WORD.match(text, end) is not None)
+        verdicts: dict[tuple[str, bool, bool], bool] = self.verdicts  # type: ignore[attr-defined]
+        verdict = verdicts.get(key)
+        if verdict is None:
+            if len(verdicts) >= _VERDICTS_MAX:
+                verdicts.clear()
+            verdict = verdicts[key] = self._verdict(value, text, end, strict)
+        return verdict
+
+    def _verdict(self, value: str, text: str, end: int, strict: bool) -> bool:
+        """:meth:`ok`, computed."""
         shape = _shape(value, text, end)
         if shape is None:
             return False
@@ -213,13 +231,15 @@ class PhoneDetector(Detector):
         size = len(text)
         found: list[tuple[int, int]] = []
         checked = 0
-        matches = self.matches(text, runs)
+        matches = self.matches(text, runs)  # (lazy: a hostile text's matches past the budget are never made)
         for match in matches:
             start, end = match.span()
             if end - start < 7:  # (most matches of a hostile run of short groups: dropped first, cheaply)
                 continue
-            if end < size and _AFTER_BAD.match(text, end) is not None:
-                continue
+            if end < size:  # (what _AFTER_BAD matches, tested without a regex call: most candidates end at a space)
+                after = text[end]
+                if after in _BAD_AFTER or (after in "-.," and end + 1 < size and text[end + 1] in _ASCII_DIGITS):
+                    continue
             value = match.group()
             checked += 1
             if checked > VALIDATION_BUDGET:  # a hostile text: the rest of its digit runs of 7+ characters
