@@ -141,7 +141,6 @@ def _isbn13(digits: str) -> bool:
     return total % 10 == 0
 
 
-_VERDICTS_MAX = 4096  # phone verdicts kept per detector (PhoneDetector.ok)
 _POSTCODE = re.compile(r"\d{4,5}-\d{3}")  # Portuguese / Brazilian postal codes
 _NEXT_WORD = re.compile(r"[ \t]+[^\W\d_]")
 
@@ -187,28 +186,13 @@ class PhoneDetector(Detector):
         if regions != DEFAULT_REGIONS:  # (the defaults are known good: no metadata load at import)
             regions = tuple(check_region(region) for region in regions)
         object.__setattr__(self, "regions", regions)
-        object.__setattr__(self, "verdicts", {})
 
     def ok(self, value: str, text: str = "", end: int = 0, strict: bool = False) -> bool:
         """``value`` (a candidate's text, ending at ``end`` of ``text``) is a phone number.
 
         Valid per libphonenumber, or, when formatted like one (three digit
         groups or an area code in parentheses), of a length possible for its country / a default region.
-        The verdict depends on the text only through whether a word follows the candidate (a house number
-        and a street): it is kept per (value, strict, word after), as the library's verdicts are per digits
-        (a reply repeats the support line's number, a conversation the customer's).
         """
-        key = (value, strict, _NEXT_WORD.match(text, end) is not None)
-        verdicts: dict[tuple[str, bool, bool], bool] = self.verdicts  # type: ignore[attr-defined]
-        verdict = verdicts.get(key)
-        if verdict is None:
-            if len(verdicts) >= _VERDICTS_MAX:
-                verdicts.clear()
-            verdict = verdicts[key] = self._verdict(value, text, end, strict)
-        return verdict
-
-    def _verdict(self, value: str, text: str, end: int, strict: bool) -> bool:
-        """:meth:`ok`, computed."""
         shape = _shape(value, text, end)
         if shape is None:
             return False
