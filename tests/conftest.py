@@ -141,7 +141,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     (``pytest_xdist_node_collection_finished``) and its tests run last, so no worker waits for its start
     (MLflow's web app takes seconds to import). Likewise the tests of a
     module with a module-scoped fixture share a worker, so the fixture is built once, and every test on the
-    shared local Spark session (``spark``) runs on one worker, so one JVM starts. Without xdist the server
+    shared local Spark session (``spark``) runs on one worker, so one JVM starts; the Spark tests are sent
+    out first (their group is the longest, so it starts at once and overlaps the rest). Without xdist the server
     is launched right after collection, so its start overlaps the tests that run first.
     """
     uses = [item for item in items if _uses_mlflow_server(item)]
@@ -152,6 +153,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:  # one JVM per run: every test on the shared Spark session goes to one worker
         if item not in uses and _uses_spark(item):
             item.add_marker(pytest.mark.xdist_group(_SPARK_GROUP))
+    # the Spark tests first: their worker starts the JVM at once and the longest group overlaps everything else
+    first = [item for item in items if _uses_spark(item) or "spark" in item.nodeid.lower()]
+    items[:] = first + [item for item in items if item not in first]
     for item in items:
         if item not in uses and not _uses_spark(item) and _has_module_fixture(item):
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 # the JVM flags for every Spark test JVM (the shared session's and a ``gatekit`` subprocess's)
-JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:+UseSerialGC -XX:-UsePerfData"
 
 
 def subprocess_env(base: dict[str, str]) -> dict[str, str]:

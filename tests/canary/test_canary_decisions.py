@@ -180,7 +180,10 @@ def test_windows_after_now_and_the_partial_window_are_not_judged(scenario_files:
 @pytest.mark.slow
 def test_spark_reaches_the_same_decisions_as_duckdb(scenario_files: dict[str, Path], spark: Any) -> None:
     session = spark
-    for name, path in scenario_files.items():
+    # the SQL text is the same on both engines; these scenarios take every path (promote, rollback, comparison
+    # failure, hold on thin traffic); the other two repeat them with other numbers
+    for name in ("healthy", "spike_6_minutes", "canary_30pct_slower", "too_little_traffic"):
+        path = scenario_files[name]
         duck = judge(path).data
         spark = judge(path, engine="spark", spark=session).data
         assert spark["engine"] == "spark"
