@@ -157,6 +157,26 @@ class RequestScope:
         """Check the response (see :meth:`Enforcer.check_response`)."""
         return self.enforcer._check_response(self._state, output, tool_calls, usage, self._state.context, extra)
 
+    def note_response(self, usage: Any = None, model: Any = None) -> None:
+        """Record a response's token usage and model before it is checked (the row keeps them if a check denies).
+
+        A blocked tool call still cost the tokens the model spent. Values that do not pass the response checks
+        are left unknown (null); a later :meth:`check_response` replaces what is noted here.
+        """
+        if self._state.response is not None:
+            return
+        raw = {"output": "", "tool_calls": [], "usage": usage, "model": model}
+        try:
+            response = _plain_response(raw)
+            if response is None:
+                from gatekit.agents.base import normalise_response
+
+                checked = normalise_response(raw)
+                response = {"usage": checked.usage, "model": checked.model}
+        except Exception:  # noqa: BLE001 - usage that cannot be read stays unknown, never 0
+            return
+        self._state.response = {"usage": response["usage"], "model": response["model"]}
+
     def fail(self, error_type: str) -> None:
         """Record that the request failed (the row's ``error``), e.g. ``timeout`` or ``http_5xx``."""
         self._state.error = error_type

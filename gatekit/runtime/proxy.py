@@ -418,6 +418,7 @@ class GuardProxy:
     def _check_completion(self, scope: Any, completion: Completion) -> None:
         """Every proposed tool call, then each choice's content, through the enforcer; rewrite in place."""
         usage = completion.token_counts()
+        scope.note_response(usage, completion.model)  # a denied tool call's row still names the model and tokens
         for choice in completion.choices:
             parsed = [call.parsed_arguments() for call in choice.tool_calls]
             for call, arguments in zip(choice.tool_calls, parsed, strict=True):

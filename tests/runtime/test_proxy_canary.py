@@ -62,7 +62,15 @@ def test_proxy_rows_roll_back_a_canary_whose_model_proposes_forbidden_tools(tmp_
     rows = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
     canary_rows = [r for r in rows if r["variant"] == "canary"]
     assert {r["variant"] for r in rows} == {"baseline", "canary"} and len(canary_rows) >= 30
-    assert any(r["outcome"] == "deny" for r in canary_rows)
+    denied = [r for r in canary_rows if r["outcome"] == "deny"]
+    by_tools = [r for r in denied if r["rules"] == ["retail-tools"]]
+    assert by_tools and all(r["error"] == "policy_denied" and r["tool_names"] == ["delete_all_users"] for r in by_tools)
+    # the model that proposed the call and the tokens it spent are kept on the denied request's row
+    assert all(r["model"] == "forbidden-tool" and r["output_tokens"] == 9 for r in by_tools), by_tools[0]
+    # after enough violations the policy's emergency stop denies at the door: never forwarded, so no model
+    stopped = [r for r in denied if r["rules"] == ["stop-on-violations"]]
+    assert all(r["model"] is None and r["tool_names"] == [] for r in stopped)
+    assert len(by_tools) + len(stopped) == len(denied)
     assert all(r["outcome"] != "deny" for r in rows if r["variant"] == "baseline")
     code, report = _canary(tmp_path, log)
     assert (code, report["decision"]) == (1, "rollback"), report
