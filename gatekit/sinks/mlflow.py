@@ -1,4 +1,4 @@
-"""MLflow sink: the only module in gatekit that imports mlflow.
+"""MLflow sink: gate, drift and canary runs, their artifacts, tags and model aliases written to MLflow.
 
 Every MLflow failure becomes a ``SinkError`` (exit 3) whose message says which
 server failed and that the local files are still on disk.
