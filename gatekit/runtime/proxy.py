@@ -113,7 +113,7 @@ class ProxySettings:
             raise ConfigError(f"--loop: {self.event_loop!r} is not one of {', '.join(EVENT_LOOPS)}")
         if self.event_loop == "uvloop" and loop_factory("uvloop") is None:
             raise ConfigError(
-                "--loop uvloop: uvloop is not installed (pip install 'gatekit[fast]'), or use --loop auto"
+                "--loop uvloop: uvloop is not installed (pip install 'agent-gatekit[fast]'), or use --loop auto"
             )
         if self.http_client not in ("auto", "aiohttp"):
             raise ConfigError(f"http_client: {self.http_client!r} is not 'auto' or 'aiohttp'")
