@@ -36,6 +36,30 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return float(ordered[low] + (ordered[high] - ordered[low]) * (position - low))
 
 
+def binom_ppf(prob: float, n: int, p: float) -> int:
+    """The ``prob`` quantile of Binomial(n, p): the least k with P(X <= k) >= prob (``scipy.stats.binom.ppf``).
+
+    A bisection over k on the binomial CDF (``scipy.special.bdtr``): scipy.special loads in a quarter of the
+    time scipy.stats takes, which a gate run would otherwise pay for three order-statistic intervals. Equal to
+    scipy's value except where P(X <= k) is exactly ``prob`` (e.g. n=99, p=0.5, prob=0.5), a float tie the two
+    CDF implementations may resolve one step apart.
+    """
+    from scipy.special import bdtr
+
+    if prob <= 0.0:
+        return -1  # as scipy: the 0 quantile is one below the support 0..n
+    if prob >= 1.0:
+        return n
+    lo, hi = 0, n  # P(X <= n) = 1 >= prob
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if bdtr(mid, n, p) >= prob:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
 def quantile_interval(values: Sequence[float], q: float, level: float = 0.95) -> tuple[float, float] | None:
     """Distribution-free interval for the ``q`` quantile from order statistics.
 
@@ -46,12 +70,10 @@ def quantile_interval(values: Sequence[float], q: float, level: float = 0.95) ->
     n = len(values)
     if n == 0:
         return None
-    from scipy.stats import binom
-
     ordered = sorted(values)
     alpha = 1.0 - level
-    lo_rank = int(binom.ppf(alpha / 2, n, q))  # 1-based rank of the lower bound
-    hi_rank = int(binom.ppf(1 - alpha / 2, n, q)) + 1
+    lo_rank = binom_ppf(alpha / 2, n, q)  # 1-based rank of the lower bound
+    hi_rank = binom_ppf(1 - alpha / 2, n, q) + 1
     lo_index = min(max(lo_rank, 1), n) - 1
     hi_index = min(max(hi_rank, 1), n) - 1
     return float(ordered[lo_index]), float(ordered[hi_index])
