@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import urllib.error
 import urllib.request
@@ -19,6 +23,33 @@ from gatekit.runtime.proxy import GuardProxy, ProxySettings
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_POLICY = REPO / "policies" / "default.yaml"
+
+
+def serve_process(*flags: str, env_key: str | None = None, verbose: bool = True) -> subprocess.Popen[str]:
+    """``gatekit guard serve FLAGS`` as users run it: a real process in its own group, output piped.
+
+    ``OPENAI_API_KEY`` is the upstream key only when ``env_key`` gives one (never inherited from the test's
+    environment); ``verbose`` adds ``-vv``.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    if env_key is not None:
+        env["OPENAI_API_KEY"] = env_key
+    return subprocess.Popen(
+        [sys.executable, "-m", "gatekit", *(["-vv"] if verbose else []), "guard", "serve", *flags],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
+
+
+def kill_if_running(proc: subprocess.Popen[str]) -> None:
+    """SIGKILL the process group of a ``serve_process`` that did not stop by itself (a failed test's cleanup)."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 @dataclass

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import free_port, wait_http
 from runtime.chat_upstream import chat_upstream
-from runtime.proxy_harness import DEFAULT_POLICY, REPO, chat, request, serving
+from runtime.proxy_harness import DEFAULT_POLICY, REPO, chat, kill_if_running, request, serve_process, serving
 
 from gatekit.errors import ConfigError
 from gatekit.runtime import proxy_sinks
@@ -30,12 +30,10 @@ def test_every_finished_request_has_its_row_on_disk_after_sigterm(tmp_path: Path
     """200 concurrent requests, SIGTERM right after the last answer: every row and trace is written, whole."""
     rows, traces = tmp_path / "rows.jsonl", tmp_path / "traces.jsonl"
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     with chat_upstream() as upstream:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gatekit", "guard", "serve", "--upstream", upstream.url, "--policy",
-             str(DEFAULT_POLICY), "--port", str(port), "--log-to", str(rows), "--trace-to", str(traces)],
-            stderr=subprocess.PIPE, text=True, env=env, start_new_session=True,
+        proc = serve_process(
+            "--upstream", upstream.url, "--policy", str(DEFAULT_POLICY), "--port", str(port),
+            "--log-to", str(rows), "--trace-to", str(traces), verbose=False,
         )  # fmt: skip
         try:
             wait_http(f"http://127.0.0.1:{port}/healthz", timeout_s=60)
@@ -46,9 +44,7 @@ def test_every_finished_request_has_its_row_on_disk_after_sigterm(tmp_path: Path
             proc.send_signal(signal.SIGTERM)
             _, err = proc.communicate(timeout=30)
         finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+            kill_if_running(proc)
     assert proc.returncode == 0, err
     assert [a.status for a in answers].count(200) == 198 and [a.status for a in answers].count(403) == 2
     ids = {a.headers["x-gatekit-request-id"] for a in answers}

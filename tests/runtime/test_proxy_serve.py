@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -16,7 +15,7 @@ import pytest
 from adversarial.hostile_inputs import yaml_alias_bomb
 from conftest import free_port, wait_http
 from runtime.chat_upstream import ChatUpstream, chat_upstream
-from runtime.proxy_harness import DEFAULT_POLICY, REPO, chat, request
+from runtime.proxy_harness import DEFAULT_POLICY, REPO, chat, kill_if_running, request, serve_process
 
 KEY = "sk-live-proxykey-5c0ffee5c0ffee5c0ffee"
 
@@ -29,21 +28,6 @@ def upstream() -> Iterator[ChatUpstream]:
         yield server
 
 
-def _serve(*flags: str, env_key: str | None = None) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
-    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
-    if env_key is not None:
-        env["OPENAI_API_KEY"] = env_key
-    return subprocess.Popen(
-        [sys.executable, "-m", "gatekit", "-vv", "guard", "serve", *flags],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        start_new_session=True,
-    )
-
-
 def _port_open(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(1)
@@ -53,7 +37,7 @@ def _port_open(port: int) -> bool:
 def test_serve_answers_on_its_port_and_stops_cleanly_on_sigterm(upstream: ChatUpstream, tmp_path: Path) -> None:
     port = free_port()
     rows, traces = tmp_path / "rows.jsonl", tmp_path / "traces.jsonl"
-    proc = _serve(
+    proc = serve_process(
         "--upstream", upstream.url, "--policy", str(DEFAULT_POLICY), "--port", str(port),
         "--log-to", str(rows), "--trace-to", str(traces), "--variant", "canary", "--context", "env=production",
         env_key=KEY,
@@ -70,9 +54,7 @@ def test_serve_answers_on_its_port_and_stops_cleanly_on_sigterm(upstream: ChatUp
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=20)
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        kill_if_running(proc)
     assert proc.returncode == 0, err
     assert not _port_open(port)  # the port is released
     assert f"serving http://127.0.0.1:{port}/v1/chat/completions" in err and "gatekit guard: stopped" in err
@@ -93,7 +75,7 @@ def test_sigterm_lets_a_request_in_flight_finish(upstream: ChatUpstream) -> None
     import threading
 
     port = free_port()
-    proc = _serve("--upstream", upstream.url, "--policy", str(DEFAULT_POLICY), "--port", str(port))
+    proc = serve_process("--upstream", upstream.url, "--policy", str(DEFAULT_POLICY), "--port", str(port))
     answers = []
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz", timeout_s=60)
@@ -104,9 +86,7 @@ def test_sigterm_lets_a_request_in_flight_finish(upstream: ChatUpstream) -> None
         worker.join(20)
         proc.communicate(timeout=20)
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        kill_if_running(proc)
     assert proc.returncode == 0
     assert answers and answers[0].status == 200
     assert answers[0].json()["choices"][0]["message"]["content"] == "late but whole"
@@ -117,7 +97,7 @@ def test_the_port_in_use_is_a_usage_error(upstream: ChatUpstream) -> None:
         sock.bind(("127.0.0.1", 0))
         sock.listen()
         port = sock.getsockname()[1]
-        proc = _serve("--upstream", upstream.url, "--policy", str(DEFAULT_POLICY), "--port", str(port))
+        proc = serve_process("--upstream", upstream.url, "--policy", str(DEFAULT_POLICY), "--port", str(port))
         out, err = proc.communicate(timeout=60)
     assert proc.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in err and "Traceback" not in err
@@ -140,7 +120,7 @@ def test_bad_configuration_is_one_line_and_exit_2(tmp_path: Path, flags: list[st
     bomb.write_text(yaml_alias_bomb())  # a hostile policy file: refused, not expanded
     flags = [str(DEFAULT_POLICY) if f == "POLICY" else str(bomb) if f == "BOMB" else f for f in flags]
     started = time.monotonic()
-    proc = _serve(*flags, "--port", str(free_port()))
+    proc = serve_process(*flags, "--port", str(free_port()))
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 2, err
     assert says in err and "Traceback" not in err
