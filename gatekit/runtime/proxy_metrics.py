@@ -142,6 +142,25 @@ class ProxyMetrics:
             }
 
 
+# the labelled counters of a snapshot: (snapshot key, metric name, help, labels); a key is a label or a tuple of them
+_COUNTERS = (
+    ("requests", "gatekit_guard_requests", "Chat-completion requests answered, by HTTP status.", ["status"]),
+    (
+        "decisions",
+        "gatekit_guard_decisions",
+        "Governance decisions by stage, outcome and rule (a decision with no rule fired counts under '(none)').",
+        ["stage", "outcome", "rule"],
+    ),
+    (
+        "blocked",
+        "gatekit_guard_blocked",
+        "Requests whose answer was replaced by a policy error or refusal, by outcome.",
+        ["outcome"],
+    ),
+    ("errors", "gatekit_guard_errors", "Requests that ended in an error, by kind.", ["kind"]),
+)
+
+
 class _Collector:
     """Turns a :class:`ProxyMetrics` snapshot into Prometheus metric families at scrape time."""
 
@@ -152,34 +171,11 @@ class _Collector:
         from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
         snap = self.metrics.snapshot()
-        requests = CounterMetricFamily(
-            "gatekit_guard_requests", "Chat-completion requests answered, by HTTP status.", labels=["status"]
-        )
-        for status, count in sorted(snap["requests"].items()):
-            requests.add_metric([status], count)
-        yield requests
-        decisions = CounterMetricFamily(
-            "gatekit_guard_decisions",
-            "Governance decisions by stage, outcome and rule (a decision with no rule fired counts under '(none)').",
-            labels=["stage", "outcome", "rule"],
-        )
-        for key, count in sorted(snap["decisions"].items()):
-            decisions.add_metric(list(key), count)
-        yield decisions
-        blocked = CounterMetricFamily(
-            "gatekit_guard_blocked",
-            "Requests whose answer was replaced by a policy error or refusal, by outcome.",
-            labels=["outcome"],
-        )
-        for outcome, count in sorted(snap["blocked"].items()):
-            blocked.add_metric([outcome], count)
-        yield blocked
-        errors = CounterMetricFamily(
-            "gatekit_guard_errors", "Requests that ended in an error, by kind.", labels=["kind"]
-        )
-        for kind, count in sorted(snap["errors"].items()):
-            errors.add_metric([kind], count)
-        yield errors
+        for key, name, text, labels in _COUNTERS:
+            family = CounterMetricFamily(name, text, labels=labels)
+            for label, count in sorted(snap[key].items()):
+                family.add_metric(list(label) if isinstance(label, tuple) else [label], count)
+            yield family
         latency = HistogramMetricFamily(
             "gatekit_guard_decision_seconds", "Time spent in the guard per check, in seconds.", labels=["stage"]
         )
