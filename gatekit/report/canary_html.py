@@ -9,12 +9,10 @@ jinja2's autoescape.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from gatekit import fmt
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 WIDTH, HEIGHT = 900, 170
 LEFT, RIGHT, TOP, BOTTOM = 64, 12, 10, 26
 CHART_METRICS = (
@@ -88,15 +86,9 @@ def render_canary_html(data: Mapping[str, Any]) -> str:
     """Return the canary report HTML for a canary.json mapping."""
     import json
 
-    import jinja2
+    from gatekit.report.html import template_environment
 
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        autoescape=True,
-        undefined=jinja2.ChainableUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = template_environment()
     env.filters["num"] = lambda v: fmt.number(v, 4)
     env.filters["pct"] = fmt.rate
     charts = [_chart(data, m, t, k) for m, t, k in CHART_METRICS] if data.get("windows") else []

@@ -22,14 +22,19 @@ if TYPE_CHECKING:
 _TEMPLATES = Path(__file__).parent / "templates"
 
 
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
+def template_environment() -> jinja2.Environment:
+    """The jinja2 environment of the HTML reports: the bundled templates, every value autoescaped."""
+    return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
         autoescape=True,
         undefined=jinja2.ChainableUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+def _environment() -> jinja2.Environment:
+    env = template_environment()
     env.filters["num"] = fmt.number
     env.filters["pct"] = fmt.rate
     env.filters["count"] = fmt.count
