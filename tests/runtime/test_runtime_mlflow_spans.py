@@ -49,7 +49,7 @@ def test_each_decision_is_a_guardrail_span_without_content(experiment, tmp_path)
     agent = _guarded(enforcer)
     agent("what are your opening hours?", {"user": "u1", "role": "customer"})
     with pytest.raises(PolicyViolation):
-        agent("close my account please", {"user": "u2", "role": "customer"})
+        agent("close my account please", {"user": "customer-4711", "role": "customer"})
     enforcer.close()
     spans, traces = _spans(experiment)
     # no agent trace open: each decision is a trace of its own (input, output; input, tool call)
@@ -64,7 +64,7 @@ def test_each_decision_is_a_guardrail_span_without_content(experiment, tmp_path)
     assert list(denied.attributes["gen_ai.security.policy.rule.id"]) == ["tools"]
     assert by_target["llm_output"].attributes["gen_ai.security.content.redacted"] is True
     shown = json.dumps([t.to_dict() for t in traces], default=str)
-    assert EMAIL not in shown and "opening hours" not in shown and "u2" not in shown
+    assert EMAIL not in shown and "opening hours" not in shown and "customer-4711" not in shown
 
 
 def test_decisions_inside_an_agent_trace_are_its_child_spans(experiment, tmp_path):
