@@ -39,7 +39,7 @@ from typing import Literal
 Place = Literal["input", "tool_output"]
 PLACES: tuple[Place, ...] = ("input", "tool_output")
 WEIGHTS_FILE = Path(__file__).with_name("injection_model.json.gz")
-FORMAT = 2  # 2: concept pairs among the features (a file of format 1 was trained without them)
+FORMAT = 1
 DEFAULT_THRESHOLD = 0.5  # a probability; the rule's ``threshold`` overrides it
 WINDOW = 1000  # characters per scoring window (two chunks of half that); most messages fit in one
 MAX_CHARS = 100_000  # of one text; the rest is not scored (a bound on cost)
@@ -54,55 +54,6 @@ _SEPARATORS = str.maketrans(
 # boundaries of JSON / Python-literal structure: a quote next to : , { } [ ]
 _STRUCTURE = re.compile(r"""["']\s*[:,}\]]+\s*["'{\[]?|[{\[]+\s*["']|(?<=[,:])\s*["']""")
 _MIN_SEGMENT = 12  # characters: shorter pieces of structured output (ids, dates, keys) are not prose
-# Words of the parts of an instruction override, in the languages injections come in (written for gatekit): to
-# disregard, what came before, all, the instructions, to say or write, only, now. A word belongs to a concept when
-# it is listed or starts with the first six letters of a listed word of six or more letters. The features are the
-# ordered pairs of two different concepts at most CONCEPT_WINDOW words apart ("@ovr+dir" for "disregard the preceding
-# directions", "vergiss deine Anweisungen", "zaboravi sve instrukcije"), so the construction is learned once for every
-# synonym and language; a concept alone is no feature (everyday words: "forget my password", "write a poem").
-CONCEPT_WINDOW = 4
-_CONCEPT_WORDS = {
-    "ovr": """ignore ignoring ignored ignores ignor ignora ignorar ignorer ignorez ignorate ignoriere ignorieren
-        disregard forget forgot overlook neglect discard dismiss vergiss vergessen vergesst missachte abweichend
-        olvida olvide olvidar oublie oubliez oublier dimentica dimenticate dimenticare esqueça esquece esquecer
-        vergeet negeer zaboravi zaboravite забудь забудьте забыть игнорируй игнорируйте zapomnij zignoruj unut""",
-    "prior": """previous preceding prior earlier above foregoing former initial original vorherig vorherige
-        vorherigen bisherig bisherigen obigen obige früheren vorangegangenen anterior anteriores previa previas
-        précédent précédentes précédents precedenti precedente vorige eerdere prethodne prethodnih предыдущие
-        предыдущих прежние poprzednie önceki""",
-    "all": """all everything alles alle todo todas todos tout toutes tous tutto tutte tudo sve svih всё все
-        wszystko wszystkie hepsi tüm""",
-    "dir": """instruction instructions commands directives directions guidelines rules prompt prompts
-        restrictions anweisung anweisungen instruktion instruktionen befehle vorgaben regeln richtlinien
-        ausführungen instrucciones reglas consignes règles istruzioni regole instruções regras
-        instructies regels upute uputa instrukcije pravila инструкции инструкций указания правила instrukcje
-        zasady talimat talimatları""",
-    "say": """say state write print output respond reply sag sage sagen schreib schreibe antworte gib diga dites
-        decir dices escribe écris écrivez scrivi rispondi responde réponds zeg schrijf reci napiši скажи скажите
-        напиши напишите powiedz napisz yaz""",
-    "only": """only just nur ausschließlich solo sólo solamente únicamente seulement uniquement soltanto apenas só
-        alleen samo только tylko sadece""",
-    "now": """now henceforth instead jetzt nun sofort stattdessen ahora maintenant adesso agora sada теперь
-        сейчас teraz""",
-}
-_CONCEPT = {w: c for c, words in reversed(_CONCEPT_WORDS.items()) for w in words.split()}
-_CONCEPT_PREFIX = {w[:6]: c for c, words in reversed(_CONCEPT_WORDS.items()) for w in words.split() if len(w) >= 6}
-
-
-def _concept_pairs(words: list[str]) -> list[str]:
-    """``@a+b`` for each ordered pair of different concepts at most ``CONCEPT_WINDOW`` words apart."""
-    get, get_prefix = _CONCEPT.get, _CONCEPT_PREFIX.get  # a word under six letters cannot equal a 6-letter key
-    found = [(i, c) for i, word in enumerate(words) if (c := get(word) or get_prefix(word[:6]))]
-    if len(found) < 2:
-        return []
-    pairs = []
-    for k, (i, a) in enumerate(found):
-        for j, b in found[k + 1 :]:
-            if j - i > CONCEPT_WINDOW:
-                break
-            if a != b:
-                pairs.append(f"@{a}+{b}")
-    return pairs
 
 
 def features(text: str) -> list[str]:
@@ -111,7 +62,6 @@ def features(text: str) -> list[str]:
     out = list(words)
     out += map(" ".join, zip(words, words[1:], strict=False))
     out += [w[:PREFIX] + "~" for w in words if len(w) > PREFIX]
-    out += _concept_pairs(words)
     return out
 
 
