@@ -117,7 +117,7 @@ def cross_validate(c: float, folds: int = FOLDS) -> list[tuple[float, int, str]]
     built from the rest) and scores what was left out. Test sets (deepset test, NotInject, the held-out
     tau2 turns and requests) are never used. Seeded: the same data gives the same scores.
     """
-    from injection_data import composed, deepset, prefixed, requests, synthetic, tau2_turns
+    from injection_data import CHECK_ORDINARY, composed, deepset, prefixed, requests, synthetic, tau2_turns
 
     from gatekit.governance.injection import Model
 
@@ -142,6 +142,7 @@ def cross_validate(c: float, folds: int = FOLDS) -> list[tuple[float, int, str]]
         left_ds = [(t, y) for (t, y), g in zip(ds_rows, group_of, strict=True) if g in left_groups]
         left = [(t, y, "deepset") for t, y in left_ds] + [(t, 0, "tau2") for t in tau2_train[k::folds]]
         left += [(t, 0, "ordinary") for t in ordinary[k::folds]]
+        left += [(t, 0, "check") for t in CHECK_ORDINARY[k::folds]]  # never in training: a check of other texts
         left_out = {t for t, _, _ in left}
         rows = [(t, y) for t, y in inputs.train if t not in left_out]
         fitted = fit(rows + prefixed(rows, SEED), c)
@@ -160,7 +161,7 @@ def _lowest(benign: list[float], target: float) -> float:
 def _rates(scored: list[tuple[float, int, str]], threshold: float) -> str:
     positives = [s for s, y, _ in scored if y == 1]
     parts = [f"deepset-train recall {sum(s >= threshold for s in positives) / len(positives):.3f}"]
-    for src in ("deepset", "tau2", "ordinary"):
+    for src in ("deepset", "tau2", "ordinary", "check"):
         benign = [s for s, y, sc in scored if sc == src and y == 0]
         parts.append(f"{src} FPR {sum(s >= threshold for s in benign) / len(benign):.3f}")
     return ", ".join(parts)
@@ -171,7 +172,7 @@ def select(out: TextIO = sys.stdout) -> dict[float, list[tuple[float, int, str]]
     results = {}
     for c in C_GRID:
         scored = results[c] = cross_validate(c)
-        pooled = _lowest([s for s, y, _ in scored if y == 0], TARGET_FPR)
+        pooled = _lowest([s for s, y, src in scored if y == 0 and src != "check"], TARGET_FPR)
         with_tau2 = max(pooled, _lowest([s for s, y, src in scored if src == "tau2"], TAU2_FPR))
         mark = " (shipped)" if c == C["input"] else ""
         print(f"  C {c}{mark}", file=out)
