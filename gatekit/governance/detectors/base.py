@@ -121,6 +121,7 @@ class Detector:
     min_digits: int = 0
     _context_re: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
     _group: str | int = field(default=0, init=False, repr=False, compare=False)  # the finding's group
+    _plain: bool = field(default=False, init=False, repr=False, compare=False)
     # (digit_runs) what :meth:`windows` reads: min_run, run_mark's character and count, glued, min_digits
     _window_key: tuple[int, str, int, str, int] = field(
         default=(2, "", 0, "", 0), init=False, repr=False, compare=False
@@ -128,6 +129,8 @@ class Detector:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_group", "value" if "value" in self.pattern.groupindex else 0)
+        # (spans is this class's and a validator is set: findings may read the windows' candidates itself)
+        object.__setattr__(self, "_plain", type(self).spans is Detector.spans and self.validate is not None)
         mark, times = self.run_mark or ("", 0)
         object.__setattr__(self, "_window_key", (self.min_run, mark, times, self.glued, self.min_digits))
         if self.secret:
@@ -218,15 +221,7 @@ class Detector:
         group = self._group
         validate = self.validate
         if runs is not None and validate is not None:  # (the number detectors' path: one loop, no list of matches)
-            finditer = self.pattern.finditer
-            found: list[tuple[int, int]] = []
-            checked = 0
-            for low, high in self.windows(text, runs):
-                for match in finditer(text, low, high):
-                    checked += 1
-                    if checked > VALIDATION_BUDGET or validate(match.group(group)):
-                        found.append(match.span(group))
-            return found
+            return self._validated(text, self.windows(text, runs))
         matches = self.match_list(text, runs)
         if validate is None:
             return [match.span(group) for match in matches]
@@ -238,6 +233,21 @@ class Detector:
         valid = [match.span(group) for match in matches if validate(match.group(group))]
         return valid + rest if rest else valid
 
+    def _validated(self, text: str, windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """:meth:`spans` of the candidates in ``windows`` that pass validation (past the budget: all of them)."""
+        group = self._group
+        validate = self.validate
+        assert validate is not None
+        finditer = self.pattern.finditer
+        found: list[tuple[int, int]] = []
+        checked = 0
+        for low, high in windows:
+            for match in finditer(text, low, high):
+                checked += 1
+                if checked > VALIDATION_BUDGET or validate(match.group(group)):
+                    found.append(match.span(group))
+        return found
+
     def findings(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[float, int, int]]:
         """``(score, start, end)`` of every finding in ``text`` (score at or above MIN_SCORE); ``runs``: see spans."""
         hints = self.hints
@@ -247,9 +257,13 @@ class Detector:
                     break
             else:
                 return []
-        if runs is not None and not self.windows(text, runs):
-            return []  # (no run may hold a candidate)
         score = self.score
+        if runs is not None:
+            windows = self.windows(text, runs)
+            if not windows:
+                return []  # (no run may hold a candidate)
+            if self._plain and score >= MIN_SCORE:  # (spans, without finding the windows again)
+                return [(score, start, end) for start, end in self._validated(text, windows) if start != end]
         if score >= MIN_SCORE:
             return [(score, start, end) for start, end in self.spans(text, runs) if start != end]
         context = self._context_re

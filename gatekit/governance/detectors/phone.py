@@ -141,14 +141,9 @@ def _isbn13(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _date_groups(groups: list[str]) -> bool:
-    """Digit groups a date may be made of (``_DATE``): one of 4 digits and one of 1 or 2."""
-    sizes = set(map(len, groups))
-    return 4 in sizes and (1 in sizes or 2 in sizes)
-
-
 _POSTCODE = re.compile(r"\d{4,5}-\d{3}")  # Portuguese / Brazilian postal codes
 _NEXT_WORD = re.compile(r"[ \t]+[^\W\d_]")
+_SSN_SIZES = [3, 2, 4]
 
 
 def _shape(value: str, text: str, end: int) -> tuple[str, list[str], str] | None:
@@ -163,30 +158,33 @@ def _shape(value: str, text: str, end: int) -> tuple[str, list[str], str] | None
             return None  # an amount, an id, an account number; a placeholder
         return value, [value], value
     main = _EXTENSION.sub("", value) if "x" in value or "#" in value else value  # (an extension has one of them)
-    plus = main.startswith("+")
+    plus = main[0] == "+"
     groups = _GROUPS.findall(main.replace("(0)", "") if plus else main)
     digits = "".join(groups)
-    if not 7 <= len(digits) <= 15 or digits.count(digits[0]) == len(digits) or len(groups[-1]) < 2:  # (a placeholder)
+    count = len(digits)
+    if not 7 <= count <= 15 or digits.count(digits[0]) == count:  # (a placeholder)
         return None
-    if len(groups) == 1 and not plus and not 10 <= len(digits) <= 11:
+    sizes = list(map(len, groups))  # (the groups' lengths, read by most rules below)
+    if sizes[-1] < 2:
+        return None
+    number = len(sizes)
+    if number == 1 and not plus and not 10 <= count <= 11:
         return None  # a bare run: an amount, an id, an account number
-    if len(groups) == 2 and not plus and "(" not in main and _NEXT_WORD.match(text, end) is not None:
+    if number == 2 and not plus and "(" not in main and _NEXT_WORD.match(text, end) is not None:
         return None  # a house number and a street: "3747 3911 Fourth Avenue"
-    if "." in main and (
-        any(not 2 <= len(group) <= 4 for group in groups) or (len(groups) == 4 and max(map(len, groups)) <= 3)
-    ):
+    if "." in main and (min(sizes) < 2 or max(sizes) > 4 or (number == 4 and max(sizes) <= 3)):
         return None  # a version number, an IPv4 address shape
-    if len(groups) == 3 and len(groups[0]) == 3 and len(groups[1]) == 2 and len(groups[2]) == 4:
+    if sizes == _SSN_SIZES:
         return None  # the shape of a US social security number
     # (a date has one of its separators twice, a group of 4 digits and one of 1 or 2: most numbers are not searched;
     # the groups are those of ``main`` but when a "(0)" was taken out of it)
     if (
         (main.count("-") > 1 or main.count(".") > 1 or main.count("/") > 1)
-        and ("(0)" in main or _date_groups(groups))
+        and ("(0)" in main or (4 in sizes and (1 in sizes or 2 in sizes)))
         and _DATE.search(main) is not None
     ):
         return None
-    if (len(groups) == 2 and _POSTCODE.fullmatch(main) is not None) or (len(digits) == 13 and _isbn13(digits)):
+    if (number == 2 and _POSTCODE.fullmatch(main) is not None) or (count == 13 and _isbn13(digits)):
         return None
     return (main.replace("(0)", "") if plus else main), groups, digits
 
