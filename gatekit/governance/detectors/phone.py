@@ -146,6 +146,33 @@ _NEXT_WORD = re.compile(r"[ \t]+[^\W\d_]")
 _SSN_SIZES = [3, 2, 4]
 
 
+def _without_extension(value: str) -> str:
+    """``_EXTENSION.sub("", value)``: the extension mark (the first ``x`` or ``#``, or ``ext``) and what follows cut.
+
+    Read with string methods when the value ends as the pattern's extensions do (a mark, an optional dot and
+    space, then digits); otherwise with the regex.
+    """
+    at = value.find("x")
+    sharp = value.find("#")
+    if at < 0 or 0 <= sharp < at:
+        at = sharp
+    begin, after = at, at + 1
+    if value[at] == "x" and at and value[at - 1] == "e":
+        if value[after : after + 1] != "t":
+            return _EXTENSION.sub("", value)
+        begin, after = at - 1, after + 1
+        if value[after : after + 1] == ".":
+            after += 1
+    if value[after : after + 1] == " ":
+        after += 1
+    rest = value[after:]
+    if not (rest.isdigit() and rest.isascii()):
+        return _EXTENSION.sub("", value)
+    if begin and value[begin - 1] == " ":
+        begin -= 1
+    return value[:begin]
+
+
 def _shape(value: str, text: str, end: int) -> tuple[str, list[str], str] | None:
     """``(main, groups, digits)`` of a candidate of a phone number's shape, else None.
 
@@ -157,7 +184,7 @@ def _shape(value: str, text: str, end: int) -> tuple[str, list[str], str] | None
         if not 10 <= size <= 11 or value.count(value[0]) == size:
             return None  # an amount, an id, an account number; a placeholder
         return value, [value], value
-    main = _EXTENSION.sub("", value) if "x" in value or "#" in value else value  # (an extension has one of them)
+    main = _without_extension(value) if "x" in value or "#" in value else value  # (an extension has one of them)
     plus = main[0] == "+"
     groups = _GROUPS.findall(main.replace("(0)", "") if plus else main)
     digits = "".join(groups)
