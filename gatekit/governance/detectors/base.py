@@ -63,7 +63,7 @@ class Runs(list[tuple[int, int]]):
 
     def __init__(self, spans: Iterable[tuple[int, int]] = (), zeros: bytes = b"") -> None:
         super().__init__(spans)
-        self.windows: dict[tuple[int, str, int, str, int], list[tuple[int, int]]] = {}
+        self.windows: dict[tuple[int, str, int, str, int, tuple[bytes, ...]], list[tuple[int, int]]] = {}
         self.zeros = zeros
         self._long: list[tuple[int, int]] | None = None
 
@@ -119,12 +119,16 @@ class Detector:
     # (digit_runs) digits a run needs, when every candidate's digits lie in one run (cards, SSNs; not phone numbers,
     # whose extension may reach into the next run): a run of fewer is no window
     min_digits: int = 0
+    # (digit_runs) a run needs one of these in :attr:`Runs.zeros` (its text, every digit a ``0``) when a candidate's
+    # digits always lie in one run and have one of a few shapes (SSNs: nine digits in a row, or 3-2-4 with one
+    # separator): the windows of the runs without one are not searched
+    run_shapes: tuple[bytes, ...] = ()
     _context_re: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
     _group: str | int = field(default=0, init=False, repr=False, compare=False)  # the finding's group
     _plain: bool = field(default=False, init=False, repr=False, compare=False)
-    # (digit_runs) what :meth:`windows` reads: min_run, run_mark's character and count, glued, min_digits
-    _window_key: tuple[int, str, int, str, int] = field(
-        default=(2, "", 0, "", 0), init=False, repr=False, compare=False
+    # (digit_runs) what :meth:`windows` reads: min_run, run_mark's character and count, glued, min_digits, run_shapes
+    _window_key: tuple[int, str, int, str, int, tuple[bytes, ...]] = field(
+        default=(2, "", 0, "", 0, ()), init=False, repr=False, compare=False
     )
 
     def __post_init__(self) -> None:
@@ -132,7 +136,9 @@ class Detector:
         # (spans is this class's and a validator is set: findings may read the windows' candidates itself)
         object.__setattr__(self, "_plain", type(self).spans is Detector.spans and self.validate is not None)
         mark, times = self.run_mark or ("", 0)
-        object.__setattr__(self, "_window_key", (self.min_run, mark, times, self.glued, self.min_digits))
+        object.__setattr__(
+            self, "_window_key", (self.min_run, mark, times, self.glued, self.min_digits, self.run_shapes)
+        )
         if self.secret:
             SECRET_KINDS.add(self.type)
         if self.context:
@@ -158,7 +164,9 @@ class Detector:
         else:
             known = None
             zeros = None
-        need, mark, times, glued, digits = key
+        need, mark, times, glued, digits, shapes = key
+        if zeros is None:
+            shapes = ()  # (without the runs' bytes every run that may hold one by its digits is searched)
         live = not glued  # (a run that is not glued digits was met)
         out: list[tuple[int, int]] = []
         if known is not None and need >= LONG_RUN:  # (only runs this long may hold a candidate: the shared few)
@@ -168,7 +176,13 @@ class Detector:
         for start, end in runs:
             if end - start < need or (times and text.count(mark, start, end) < times):
                 continue
-            if (
+            if shapes:
+                for shape in shapes:
+                    if zeros.find(shape, start, end) >= 0:  # type: ignore[union-attr]
+                        break
+                else:
+                    continue
+            elif (
                 digits
                 and (zeros.count(48, start, end) if zeros is not None else len(digits_of(text[start:end]))) < digits
             ):
