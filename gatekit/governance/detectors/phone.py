@@ -179,13 +179,13 @@ def _shape(value: str, text: str, end: int) -> tuple[str, list[str], str] | None
     ``main``: the value without its extension (and without an ``(0)`` trunk digit when it starts with ``+``);
     ``groups``: its digit groups; ``digits``: those joined.
     """
-    if value.isdigit():  # (a bare run of digits, the usual candidate: only the length rules can refuse it)
+    if value.isascii() and value.isdigit():  # (a bare run of digits, the usual candidate: only its length counts)
         size = len(value)
         if not 10 <= size <= 11 or value.count(value[0]) == size:
             return None  # an amount, an id, an account number; a placeholder
         return value, [value], value
     main = _without_extension(value) if "x" in value or "#" in value else value  # (an extension has one of them)
-    plus = main[0] == "+"
+    plus = main[:1] == "+"
     groups = _GROUPS.findall(main.replace("(0)", "") if plus else main)
     digits = "".join(groups)
     count = len(digits)
