@@ -9,8 +9,9 @@ A detector whose matching needs more than one regex overrides :meth:`Detector.sp
 A number detector declares ``candidates_from="digit_runs"`` and ``min_run``: the scanner finds the
 text's digit runs ONCE (:data:`DIGIT_RUNS`: digits joined by at most 3 of `` .-()/_``) and the detector's
 pattern is run only around the runs of ``min_run`` characters or more (:meth:`Detector.windows`), not
-over the whole text: one shared pass over the text instead of one per number detector. ``min_digits``
-and ``glued`` narrow the runs further (a run of too few digits, an id glued to a word: no candidate).
+over the whole text: one shared pass over the text instead of one per number detector. ``min_digits``,
+``glued`` and ``run_shapes`` narrow the runs further (a run of too few digits, an id glued to a word, a run
+without the digit pattern every candidate has, such as an SSN's nine digits: no candidate).
 
 Patterns must run in linear time: bounded or possessive quantifiers only, every repetition over a
 character class that cannot overlap the next one (tests time 100 KB hostile inputs per detector).
