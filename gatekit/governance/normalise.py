@@ -145,6 +145,7 @@ class Normalised(NamedTuple):
         return last + offset - normal_last
 
 
+_new = tuple.__new__
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _NON_ASCII_CHAR = re.compile(r"[^\x00-\x7f]")
 _ASCII = re.compile(r"[\x00-\x7f]+")
@@ -177,7 +178,7 @@ def _changing() -> re.Pattern[str]:
 def normalise(text: str, *, confusables: bool = False) -> Normalised:
     """``text`` as detectors read it (see the module doc), with the map back to ``text``'s offsets."""
     if text.isascii():
-        return Normalised(text, None)
+        return _new(Normalised, (text, None, None))  # (the usual text: built without the NamedTuple's Python __new__)
     table = _TERMS if confusables else _DETECT
     lookup = table.__getitem__
     # the distinct non-ASCII characters (a long text: one set of it; a short one: its ASCII runs removed, at C speed)

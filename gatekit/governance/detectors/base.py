@@ -9,8 +9,9 @@ A detector whose matching needs more than one regex overrides :meth:`Detector.sp
 A number detector declares ``candidates_from="digit_runs"`` and ``min_run``: the scanner finds the
 text's digit runs ONCE (:data:`DIGIT_RUNS`: digits joined by at most 3 of `` .-()/_``) and the detector's
 pattern is run only around the runs of ``min_run`` characters or more (:meth:`Detector.windows`), not
-over the whole text: one shared pass over the text instead of one per number detector. ``min_digits``
-and ``glued`` narrow the runs further (a run of too few digits, an id glued to a word: no candidate).
+over the whole text: one shared pass over the text instead of one per number detector. ``min_digits``,
+``glued`` and ``run_shapes`` narrow the runs further (a run of too few digits, an id glued to a word, a run
+without the digit pattern every candidate has, such as an SSN's nine digits: no candidate).
 
 Patterns must run in linear time: bounded or possessive quantifiers only, every repetition over a
 character class that cannot overlap the next one (tests time 100 KB hostile inputs per detector).
@@ -63,7 +64,7 @@ class Runs(list[tuple[int, int]]):
 
     def __init__(self, spans: Iterable[tuple[int, int]] = (), zeros: bytes = b"") -> None:
         super().__init__(spans)
-        self.windows: dict[tuple[int, str, int, str, int], list[tuple[int, int]]] = {}
+        self.windows: dict[tuple[int, str, int, str, int, tuple[bytes, ...]], list[tuple[int, int]]] = {}
         self.zeros = zeros
         self._long: list[tuple[int, int]] | None = None
 
@@ -119,17 +120,26 @@ class Detector:
     # (digit_runs) digits a run needs, when every candidate's digits lie in one run (cards, SSNs; not phone numbers,
     # whose extension may reach into the next run): a run of fewer is no window
     min_digits: int = 0
+    # (digit_runs) a run needs one of these in :attr:`Runs.zeros` (its text, every digit a ``0``) when a candidate's
+    # digits always lie in one run and have one of a few shapes (SSNs: nine digits in a row, or 3-2-4 with one
+    # separator): the windows of the runs without one are not searched
+    run_shapes: tuple[bytes, ...] = ()
     _context_re: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
     _group: str | int = field(default=0, init=False, repr=False, compare=False)  # the finding's group
-    # (digit_runs) what :meth:`windows` reads: min_run, run_mark's character and count, glued, min_digits
-    _window_key: tuple[int, str, int, str, int] = field(
-        default=(2, "", 0, "", 0), init=False, repr=False, compare=False
+    _plain: bool = field(default=False, init=False, repr=False, compare=False)
+    # (digit_runs) what :meth:`windows` reads: min_run, run_mark's character and count, glued, min_digits, run_shapes
+    _window_key: tuple[int, str, int, str, int, tuple[bytes, ...]] = field(
+        default=(2, "", 0, "", 0, ()), init=False, repr=False, compare=False
     )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_group", "value" if "value" in self.pattern.groupindex else 0)
+        # (spans is this class's and a validator is set: findings may read the windows' candidates itself)
+        object.__setattr__(self, "_plain", type(self).spans is Detector.spans and self.validate is not None)
         mark, times = self.run_mark or ("", 0)
-        object.__setattr__(self, "_window_key", (self.min_run, mark, times, self.glued, self.min_digits))
+        object.__setattr__(
+            self, "_window_key", (self.min_run, mark, times, self.glued, self.min_digits, self.run_shapes)
+        )
         if self.secret:
             SECRET_KINDS.add(self.type)
         if self.context:
@@ -155,7 +165,9 @@ class Detector:
         else:
             known = None
             zeros = None
-        need, mark, times, glued, digits = key
+        need, mark, times, glued, digits, shapes = key
+        if zeros is None:
+            shapes = ()  # (without the runs' bytes every run that may hold one by its digits is searched)
         live = not glued  # (a run that is not glued digits was met)
         out: list[tuple[int, int]] = []
         if known is not None and need >= LONG_RUN:  # (only runs this long may hold a candidate: the shared few)
@@ -165,7 +177,13 @@ class Detector:
         for start, end in runs:
             if end - start < need or (times and text.count(mark, start, end) < times):
                 continue
-            if (
+            if shapes:
+                for shape in shapes:
+                    if zeros.find(shape, start, end) >= 0:  # type: ignore[union-attr]
+                        break
+                else:
+                    continue
+            elif (
                 digits
                 and (zeros.count(48, start, end) if zeros is not None else len(digits_of(text[start:end]))) < digits
             ):
@@ -218,15 +236,7 @@ class Detector:
         group = self._group
         validate = self.validate
         if runs is not None and validate is not None:  # (the number detectors' path: one loop, no list of matches)
-            finditer = self.pattern.finditer
-            found: list[tuple[int, int]] = []
-            checked = 0
-            for low, high in self.windows(text, runs):
-                for match in finditer(text, low, high):
-                    checked += 1
-                    if checked > VALIDATION_BUDGET or validate(match.group(group)):
-                        found.append(match.span(group))
-            return found
+            return self._validated(text, self.windows(text, runs))
         matches = self.match_list(text, runs)
         if validate is None:
             return [match.span(group) for match in matches]
@@ -238,6 +248,21 @@ class Detector:
         valid = [match.span(group) for match in matches if validate(match.group(group))]
         return valid + rest if rest else valid
 
+    def _validated(self, text: str, windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """:meth:`spans` of the candidates in ``windows`` that pass validation (past the budget: all of them)."""
+        group = self._group
+        validate = self.validate
+        assert validate is not None
+        finditer = self.pattern.finditer
+        found: list[tuple[int, int]] = []
+        checked = 0
+        for low, high in windows:
+            for match in finditer(text, low, high):
+                checked += 1
+                if checked > VALIDATION_BUDGET or validate(match.group(group)):
+                    found.append(match.span(group))
+        return found
+
     def findings(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[float, int, int]]:
         """``(score, start, end)`` of every finding in ``text`` (score at or above MIN_SCORE); ``runs``: see spans."""
         hints = self.hints
@@ -247,9 +272,13 @@ class Detector:
                     break
             else:
                 return []
-        if runs is not None and not self.windows(text, runs):
-            return []  # (no run may hold a candidate)
         score = self.score
+        if runs is not None:
+            windows = self.windows(text, runs)
+            if not windows:
+                return []  # (no run may hold a candidate)
+            if self._plain and score >= MIN_SCORE:  # (spans, without finding the windows again)
+                return [(score, start, end) for start, end in self._validated(text, windows) if start != end]
         if score >= MIN_SCORE:
             return [(score, start, end) for start, end in self.spans(text, runs) if start != end]
         context = self._context_re

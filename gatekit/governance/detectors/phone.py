@@ -143,6 +143,34 @@ def _isbn13(digits: str) -> bool:
 
 _POSTCODE = re.compile(r"\d{4,5}-\d{3}")  # Portuguese / Brazilian postal codes
 _NEXT_WORD = re.compile(r"[ \t]+[^\W\d_]")
+_SSN_SIZES = [3, 2, 4]
+
+
+def _without_extension(value: str) -> str:
+    """``_EXTENSION.sub("", value)``: the extension mark (the first ``x`` or ``#``, or ``ext``) and what follows cut.
+
+    Read with string methods when the value ends as the pattern's extensions do (a mark, an optional dot and
+    space, then digits); otherwise with the regex.
+    """
+    at = value.find("x")
+    sharp = value.find("#")
+    if at < 0 or 0 <= sharp < at:
+        at = sharp
+    begin, after = at, at + 1
+    if value[at] == "x" and at and value[at - 1] == "e":
+        if value[after : after + 1] != "t":
+            return _EXTENSION.sub("", value)
+        begin, after = at - 1, after + 1
+        if value[after : after + 1] == ".":
+            after += 1
+    if value[after : after + 1] == " ":
+        after += 1
+    rest = value[after:]
+    if not (rest.isdigit() and rest.isascii()):
+        return _EXTENSION.sub("", value)
+    if begin and value[begin - 1] == " ":
+        begin -= 1
+    return value[:begin]
 
 
 def _shape(value: str, text: str, end: int) -> tuple[str, list[str], str] | None:
@@ -151,26 +179,39 @@ def _shape(value: str, text: str, end: int) -> tuple[str, list[str], str] | None
     ``main``: the value without its extension (and without an ``(0)`` trunk digit when it starts with ``+``);
     ``groups``: its digit groups; ``digits``: those joined.
     """
-    main = _EXTENSION.sub("", value) if "x" in value or "#" in value else value  # (an extension has one of them)
-    plus = main.startswith("+")
+    if value.isascii() and value.isdigit():  # (a bare run of digits, the usual candidate: only its length counts)
+        size = len(value)
+        if not 10 <= size <= 11 or value.count(value[0]) == size:
+            return None  # an amount, an id, an account number; a placeholder
+        return value, [value], value
+    main = _without_extension(value) if "x" in value or "#" in value else value  # (an extension has one of them)
+    plus = main[:1] == "+"
     groups = _GROUPS.findall(main.replace("(0)", "") if plus else main)
     digits = "".join(groups)
-    if not 7 <= len(digits) <= 15 or digits.count(digits[0]) == len(digits) or len(groups[-1]) < 2:  # (a placeholder)
+    count = len(digits)
+    if not 7 <= count <= 15 or digits.count(digits[0]) == count:  # (a placeholder)
         return None
-    if len(groups) == 1 and not plus and not 10 <= len(digits) <= 11:
+    sizes = list(map(len, groups))  # (the groups' lengths, read by most rules below)
+    if sizes[-1] < 2:
+        return None
+    number = len(sizes)
+    if number == 1 and not plus and not 10 <= count <= 11:
         return None  # a bare run: an amount, an id, an account number
-    if len(groups) == 2 and not plus and "(" not in main and _NEXT_WORD.match(text, end) is not None:
+    if number == 2 and not plus and "(" not in main and _NEXT_WORD.match(text, end) is not None:
         return None  # a house number and a street: "3747 3911 Fourth Avenue"
-    if "." in main and (
-        any(not 2 <= len(group) <= 4 for group in groups) or (len(groups) == 4 and max(map(len, groups)) <= 3)
-    ):
+    if "." in main and (min(sizes) < 2 or max(sizes) > 4 or (number == 4 and max(sizes) <= 3)):
         return None  # a version number, an IPv4 address shape
-    if len(groups) == 3 and len(groups[0]) == 3 and len(groups[1]) == 2 and len(groups[2]) == 4:
+    if sizes == _SSN_SIZES:
         return None  # the shape of a US social security number
-    # (a date has one of its separators twice: most numbers, spaced ones, are not searched)
-    if (main.count("-") > 1 or main.count(".") > 1 or main.count("/") > 1) and _DATE.search(main) is not None:
+    # (a date has one of its separators twice, a group of 4 digits and one of 1 or 2: most numbers are not searched;
+    # the groups are those of ``main`` but when a "(0)" was taken out of it)
+    if (
+        (main.count("-") > 1 or main.count(".") > 1 or main.count("/") > 1)
+        and ("(0)" in main or (4 in sizes and (1 in sizes or 2 in sizes)))
+        and _DATE.search(main) is not None
+    ):
         return None
-    if (len(groups) == 2 and _POSTCODE.fullmatch(main) is not None) or (len(digits) == 13 and _isbn13(digits)):
+    if (number == 2 and _POSTCODE.fullmatch(main) is not None) or (count == 13 and _isbn13(digits)):
         return None
     return (main.replace("(0)", "") if plus else main), groups, digits
 
@@ -206,48 +247,73 @@ class PhoneDetector(Detector):
         formatted = ("(" in main or len(groups) >= 3) and (international or len(digits) <= 11)
         return formatted and _valid(digits, international, regions, True)
 
+    def findings(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[float, int, int]]:
+        """``(score, start, end)`` of every phone number of ``text`` (``runs``: see :meth:`Detector.spans`)."""
+        windows = [(0, len(text))] if runs is None else self.windows(text, runs)
+        if not windows:
+            return []
+        score = self.score
+        return [(score, start, end) for start, end in self._spans(text, windows, runs)]
+
     def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
         """Phone numbers of ``text``; a candidate's last group after a space is dropped when the whole is not one.
 
         Past VALIDATION_BUDGET candidates (a hostile text), the rest of the text's digit runs of 7 characters
         or more are findings (more redaction, never a miss; linear with a small constant).
         """
+        return self._spans(text, [(0, len(text))] if runs is None else self.windows(text, runs), runs)
+
+    def _spans(
+        self, text: str, windows: list[tuple[int, int]], runs: list[tuple[int, int]] | None
+    ) -> list[tuple[int, int]]:
+        """:meth:`spans` of the candidates in ``windows`` (the whole text, or the windows around its ``runs``)."""
         size = len(text)
         found: list[tuple[int, int]] = []
         checked = 0
-        matches = self.matches(text, runs)  # (lazy: a hostile text's matches past the budget are never made)
-        for match in matches:
-            start, end = match.span()
-            if end - start < 7:  # (most matches of a hostile run of short groups: dropped first, cheaply)
-                continue
-            if end < size:  # (what _AFTER_BAD matches, tested without a regex call: most candidates end at a space)
-                after = text[end]
-                if after in _BAD_AFTER or (after in "-.," and end + 1 < size and text[end + 1] in _ASCII_DIGITS):
+        finditer = self.pattern.finditer
+        regions = self.regions  # type: ignore[attr-defined]
+        for low, high in windows:
+            for match in finditer(text, low, high):  # (lazy: a hostile text's matches past the budget are never made)
+                start, end = match.span()
+                if end - start < 7:  # (most matches of a hostile run of short groups: dropped first, cheaply)
                     continue
-            value = match.group()
-            checked += 1
-            if checked > VALIDATION_BUDGET:  # a hostile text: the rest of its digit runs of 7+ characters
-                found.append((start, end))
-                for run_start, run_end in digit_runs(text) if runs is None else runs:
-                    if run_end - end >= 7:
-                        if run_start < end:  # the rest of the run this candidate ends in, from its next digit
-                            rest = text[end:run_end]
-                            run_start = run_end - len(rest.lstrip(" .-()/_"))
-                        if run_end - run_start >= 7:
-                            found.append((run_start, run_end))
-                break
-            if self.ok(value, text, end):
-                found.append((start, end))
-                continue
-            # followed by one more group after a space ("call 555-123-4567 5 times"): the number without it
-            cut = value.rfind(" ")
-            if (
-                cut > 0
-                and value[cut - 1].isdigit()
-                and value[cut + 1 :].isdigit()
-                and self.ok(value[:cut], text, start + cut, True)
-            ):
-                found.append((start, start + cut))
+                if end < size:  # (what _AFTER_BAD matches, tested without a regex call: most end at a space)
+                    after = text[end]
+                    if after in _BAD_AFTER or (after in "-.," and end + 1 < size and text[end + 1] in _ASCII_DIGITS):
+                        continue
+                value = match.group()
+                checked += 1
+                if checked > VALIDATION_BUDGET:  # a hostile text: the rest of its digit runs of 7+ characters
+                    found.append((start, end))
+                    for run_start, run_end in digit_runs(text) if runs is None else runs:
+                        if run_end - end >= 7:
+                            if run_start < end:  # the rest of the run this candidate ends in, from its next digit
+                                rest = text[end:run_end]
+                                run_start = run_end - len(rest.lstrip(" .-()/_"))
+                            if run_end - run_start >= 7:
+                                found.append((run_start, run_end))
+                    return found
+                # (what :meth:`ok` decides, inlined: most candidates are a valid number or refused by their shape)
+                shape = _shape(value, text, end)
+                if shape is not None:
+                    main, groups, digits = shape
+                    international = main[0] == "+"
+                    if _valid(digits, international, regions) or (
+                        ("(" in main or len(groups) >= 3)
+                        and (international or len(digits) <= 11)
+                        and _valid(digits, international, regions, True)
+                    ):
+                        found.append((start, end))
+                        continue
+                # followed by one more group after a space ("call 555-123-4567 5 times"): the number without it
+                cut = value.rfind(" ")
+                if (
+                    cut > 0
+                    and value[cut - 1].isdigit()
+                    and value[cut + 1 :].isdigit()
+                    and self.ok(value[:cut], text, start + cut, True)
+                ):
+                    found.append((start, start + cut))
         return found
 
 

@@ -67,6 +67,7 @@ DEFAULT_DETECTORS: tuple[Detector, ...] = (
     phone.DETECTOR,
 )
 
+_new = tuple.__new__
 _CACHE_MAX_CHARS = 256  # short texts (tool-argument ids, names, amounts) recur: their findings are kept
 _CACHE_MAX_ENTRIES = 16_384
 MIN_FINDING = 5  # no detector finds fewer characters
@@ -128,10 +129,12 @@ class Scanner:
         if len(candidates) > 1:
             candidates = _resolve(candidates)
         findings: list[Finding] = []
-        for _, start, end, kind in candidates:
-            if normal.spots is not None:
+        if normal.spots is None:  # (offsets of the text itself; each Finding built without its Python __new__)
+            findings = [_new(Finding, (kind, start, end, text[start:end])) for _, start, end, kind in candidates]
+        else:
+            for _, start, end, kind in candidates:
                 start, end = normal.start(start), normal.end(end)
-            findings.append(Finding(kind, start, end, text[start:end]))
+                findings.append(Finding(kind, start, end, text[start:end]))
         if short:
             if len(self.cache) >= _CACHE_MAX_ENTRIES:
                 self.cache.clear()

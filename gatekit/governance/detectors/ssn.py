@@ -45,4 +45,5 @@ DETECTOR = SsnDetector(
     min_run=9,
     glued=WORD_CHARS + "-.+/",
     min_digits=9,
+    run_shapes=(b"000000000", b"000-00-0000", b"000 00 0000", b"000.00.0000"),
 )

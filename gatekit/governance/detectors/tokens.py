@@ -45,7 +45,7 @@ PREFIXED_KEY = Detector(
     re.compile(r"[srp](?<![A-Za-z0-9_\-][srp])k(?:_live|_test)?[_\-][A-Za-z0-9_\-]{16,256}+", re.ASCII),
     lambda value: any(ch.isdigit() for ch in value) and any(ch.isalpha() for ch in value[3:]),
     score=0.95,
-    hints=("k-", "k_"),
+    hints=("sk-", "rk-", "pk-", "sk_", "rk_", "pk_"),  # ([srp]k, then "_" or "-": a "k-" alone is "check-in")
     secret=True,
 )
 BEARER = Detector(

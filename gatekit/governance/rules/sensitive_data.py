@@ -81,6 +81,7 @@ class SensitiveDataRule(BaseRule):
         custom = [custom_detector(spec.model_dump()) for spec in config.detectors]
         self.scanner = scanner_for(config.phone_regions, custom)
         self.placeholders = {kind: f"[{kind}]" for kind in self.scanner.types}
+        self._fired: dict[tuple[tuple[str, str, str], int], Fired] = {}  # (outcome, type, where), count -> Fired
 
     def _replacement(self, kind: str, value: str) -> str:
         if self.key is None:
@@ -126,7 +127,15 @@ class SensitiveDataRule(BaseRule):
                 per_outcome[bucket] = per_outcome.get(bucket, 0) + 1
         if not per_outcome:
             return []
-        return [
-            Fired(_ACTION_OUTCOME[action], f"{count} {kind} in {where} ({_ACTION_VERB[action]})")
-            for (action, kind, where), count in per_outcome.items()
-        ]
+        # (the same few ways to fire recur from case to case: each Fired, an immutable tuple, is built once)
+        known = self._fired
+        fired: list[Fired] = []
+        for bucket, count in per_outcome.items():
+            way = known.get((bucket, count))
+            if way is None:
+                action, kind, where = bucket
+                way = Fired(_ACTION_OUTCOME[action], f"{count} {kind} in {where} ({_ACTION_VERB[action]})")
+                if len(known) < 4096:
+                    known[(bucket, count)] = way
+            fired.append(way)
+        return fired
