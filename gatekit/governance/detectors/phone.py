@@ -271,7 +271,6 @@ class PhoneDetector(Detector):
         found: list[tuple[int, int]] = []
         checked = 0
         finditer = self.pattern.finditer
-        regions = self.regions  # type: ignore[attr-defined]
         for low, high in windows:
             for match in finditer(text, low, high):  # (lazy: a hostile text's matches past the budget are never made)
                 start, end = match.span()
@@ -293,18 +292,9 @@ class PhoneDetector(Detector):
                             if run_end - run_start >= 7:
                                 found.append((run_start, run_end))
                     return found
-                # (what :meth:`ok` decides, inlined: most candidates are a valid number or refused by their shape)
-                shape = _shape(value, text, end)
-                if shape is not None:
-                    main, groups, digits = shape
-                    international = main[0] == "+"
-                    if _valid(digits, international, regions) or (
-                        ("(" in main or len(groups) >= 3)
-                        and (international or len(digits) <= 11)
-                        and _valid(digits, international, regions, True)
-                    ):
-                        found.append((start, end))
-                        continue
+                if self.ok(value, text, end):
+                    found.append((start, end))
+                    continue
                 # followed by one more group after a space ("call 555-123-4567 5 times"): the number without it
                 cut = value.rfind(" ")
                 if (
