@@ -22,6 +22,11 @@ TESTS_DIR = Path(__file__).resolve().parent  # tests/: helpers, data/, snapshots
 REPO_ROOT = TESTS_DIR.parent
 SHARED_DATA = Path(os.environ.get("GATEKIT_SHARED_DATA") or REPO_ROOT.parent / "shared" / "data")
 
+# Where PYTHONDONTWRITEBYTECODE is set, every xdist worker would rewrite the asserts of all ~100 test modules
+# again on every run (~2 CPU-s a worker, 4 workers): this process keeps pytest's rewritten modules (and the
+# compiled modules it imports) in the usual, gitignored ``__pycache__`` folders. Subprocesses keep the setting.
+sys.dont_write_bytecode = False
+
 
 def free_port() -> int:
     """Return a TCP port that is free on 127.0.0.1 right now."""
