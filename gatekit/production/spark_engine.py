@@ -647,7 +647,7 @@ class SparkEngine:
     ) -> dict[str, CategorySummary]:
         """Category counts of both sides for each feature, joined in Spark, rare ones pooled there (Cochran's rule).
 
-        One Spark job for all the features: each side's labels stacked as (feature, value) in one scan and
+        One Spark job for all the features: each side's labels stacked as (feature, value) (``_stacked_labels``) and
         counted, the two sides joined, and per feature (window functions) the totals, the pooled sums and the
         ranks of the plot and of the one-sided names; only the kept categories, the plot's head and the first
         ``NEW_NAMES_SHOWN`` one-sided names come back to the driver, each row carrying its feature's totals.
@@ -801,28 +801,21 @@ def _clean(col: str) -> Any:
 
 
 def _stacked_labels(table: FeatureTable, names: list[str]) -> Any:
-    """One row (feature index ``i``, category ``v``) per value of each feature, in one scan of the table.
+    """One row (feature index ``i``, category ``v``) per value of each feature; empty strings and nulls left out.
 
-    Lists are exploded; empty strings and nulls are left out.
+    The features' columns one under the other (``UNION ALL``; lists exploded): plain column projections, one
+    per feature, not one ``explode`` of an array of (i, v) structs per row: on 1M rows x 3 features
+    (``local[1]``) the structs took 8.6 s, these projections 3.9 s (the former one job per feature: 4.4 s).
     """
     from pyspark.sql import functions as F
 
     parts = []
     for i, name in enumerate(names):
         col = F.col(table.handle.cols[name])
-        if table.features[name].multi:
-            parts.append(F.coalesce(F.transform(col, _tagged(i)), F.array().cast("array<struct<i:int,v:string>>")))
-        else:
-            parts.append(F.array(F.struct(F.lit(i).alias("i"), col.alias("v"))))
-    stacked = table.handle.df.select(F.explode(F.concat(*parts)).alias("s")).select("s.i", "s.v")
+        value = F.explode_outer(col) if table.features[name].multi else col
+        parts.append(table.handle.df.select(F.lit(i).alias("i"), value.alias("v")))
+    stacked = functools.reduce(lambda a, b: a.unionAll(b), parts)
     return stacked.where(F.col("v").isNotNull() & (F.col("v") != ""))
-
-
-def _tagged(i: int) -> Callable[[Any], Any]:
-    """The lambda of ``transform`` that tags a list element with its feature index ``i``."""
-    from pyspark.sql import functions as F
-
-    return lambda x: F.struct(F.lit(i).alias("i"), x.alias("v"))
 
 
 def _category_summary(rows: list[Any], multi: bool, top: int, ref_rows: int, prod_rows: int) -> CategorySummary:
