@@ -22,6 +22,11 @@ TESTS_DIR = Path(__file__).resolve().parent  # tests/: helpers, data/, snapshots
 REPO_ROOT = TESTS_DIR.parent
 SHARED_DATA = Path(os.environ.get("GATEKIT_SHARED_DATA") or REPO_ROOT.parent / "shared" / "data")
 
+# Where PYTHONDONTWRITEBYTECODE is set, every xdist worker would rewrite the asserts of all ~100 test modules
+# again on every run (~2 CPU-s a worker, 4 workers): this process keeps pytest's rewritten modules (and the
+# compiled modules it imports) in the usual, gitignored ``__pycache__`` folders. Subprocesses keep the setting.
+sys.dont_write_bytecode = False
+
 
 def free_port() -> int:
     """Return a TCP port that is free on 127.0.0.1 right now."""
@@ -65,6 +70,10 @@ class MlflowServer:
     def launch(self, seed: bool = True) -> None:
         """Start the process and return at once; ``wait`` blocks until it serves.
 
+        Without MLflow's server-side job runner (``MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false``; gatekit starts no
+        server jobs): its seven ``huey`` consumer processes polled the store the whole run, ~0.5 CPU-s a second
+        (30 s after start: 24 CPU-s for the server's processes with them, 5.8 without).
+
         ``seed``: start from a copy of a migrated empty store (``mlflow_store``) instead of letting the server
         run MLflow's ~100 migrations (worth it where this process has MLflow imported anyway).
         """
@@ -92,6 +101,7 @@ class MlflowServer:
                 "1",
             ],
             cwd=self.root,
+            env={**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

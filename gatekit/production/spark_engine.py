@@ -645,62 +645,64 @@ class SparkEngine:
     def categories(
         self, reference: FeatureTable, production: FeatureTable, names: list[str], min_expected: float, plot_top: int
     ) -> dict[str, CategorySummary]:
-        """Category counts of both sides for each feature, joined in Spark, rare ones pooled there (Cochran's rule)."""
-        return {name: self._category(reference, production, name, min_expected, plot_top) for name in names}
+        """Category counts of both sides for each feature, joined in Spark, rare ones pooled there (Cochran's rule).
 
-    def _category(
-        self, reference: FeatureTable, production: FeatureTable, name: str, min_expected: float, plot_top: int
-    ) -> CategorySummary:
+        One Spark job for all the features: each side's labels stacked as (feature, value) (``_stacked_labels``) and
+        counted, the two sides joined, and per feature (window functions) the totals, the pooled sums and the
+        ranks of the plot and of the one-sided names; only the kept categories, the plot's head and the first
+        ``NEW_NAMES_SHOWN`` one-sided names come back to the driver, each row carrying its feature's totals.
+        """
+        from pyspark.sql import Window
         from pyspark.sql import functions as F
 
-        multi = reference.features[name].multi
-        ref_col, prod_col = reference.handle.cols[name], production.handle.cols[name]
+        if not names:
+            return {}
         ref_rows, _ = self.count_rows(reference)
         prod_rows, _ = self.count_rows(production)
-        r = _labels(reference.handle.df, ref_col, multi).groupBy("v").agg(F.count(F.lit(1)).alias("rc"))
-        p = _labels(production.handle.df, prod_col, multi).groupBy("v").agg(F.count(F.lit(1)).alias("pc"))
-        joined = r.join(p, on="v", how="full_outer").select(
-            "v", F.coalesce("rc", F.lit(0)).alias("rc"), F.coalesce("pc", F.lit(0)).alias("pc")
+        r = _stacked_labels(reference, names).groupBy("i", "v").agg(F.count(F.lit(1)).alias("rc"))
+        p = _stacked_labels(production, names).groupBy("i", "v").agg(F.count(F.lit(1)).alias("pc"))
+        joined = r.join(p, on=["i", "v"], how="full_outer").select(
+            "i", "v", F.coalesce("rc", F.lit(0)).alias("rc"), F.coalesce("pc", F.lit(0)).alias("pc")
         )
-        joined = joined.persist()
-        kept: list[Any] = []
-        pooled: Any = (0, 0, 0)
-        plot: list[dict[str, Any]] = []
-        try:
-            totals = joined.agg(
-                F.sum("rc"), F.sum("pc"), F.count(F.lit(1)), F.count_if(F.col("rc") == 0), F.count_if(F.col("pc") == 0)
-            ).first()
-            n_ref, n_prod = int(totals[0] or 0), int(totals[1] or 0)
-            n_categories, new_count, vanished_count = int(totals[2]), int(totals[3]), int(totals[4])
-            if n_ref and n_prod:
-                smaller, total = min(n_ref, n_prod), n_ref + n_prod
-                keep = (F.col("rc") + F.col("pc")) * F.lit(smaller) / F.lit(total) >= F.lit(float(min_expected))
-                kept = joined.where(keep).orderBy((F.col("rc") + F.col("pc")).desc(), F.col("v")).collect()
-                pooled = joined.where(~keep).agg(F.sum("rc"), F.sum("pc"), F.count(F.lit(1))).first()
-                plot = _plot(joined, n_ref, n_prod, n_categories, plot_top)
-            new = _one_sided(joined, F.col("rc") == 0) if new_count else []
-            vanished = _one_sided(joined, F.col("pc") == 0) if vanished_count else []
-        finally:
-            joined.unpersist()
-        return CategorySummary(
-            categories=[str(row["v"]) for row in kept],
-            reference_counts=[int(row["rc"]) for row in kept],
-            production_counts=[int(row["pc"]) for row in kept],
-            pooled_reference=int(pooled[0] or 0),
-            pooled_production=int(pooled[1] or 0),
-            pooled_count=int(pooled[2] or 0),
-            n_reference=n_ref,
-            n_production=n_prod,
-            reference_rows=ref_rows,
-            production_rows=prod_rows,
-            reference_missing=0 if multi else ref_rows - n_ref,
-            production_missing=0 if multi else prod_rows - n_prod,
-            new=new,
-            new_count=new_count,
-            vanished=vanished,
-            vanished_count=vanished_count,
-            plot=plot,
+        per_feature = Window.partitionBy("i")
+        rc, pc = F.col("rc"), F.col("pc")
+        totals = joined.select(
+            "*",
+            F.sum(rc).over(per_feature).alias("n_ref"),
+            F.sum(pc).over(per_feature).alias("n_prod"),
+            F.count(F.lit(1)).over(per_feature).alias("n_cat"),
+            F.count_if(rc == 0).over(per_feature).alias("n_new"),
+            F.count_if(pc == 0).over(per_feature).alias("n_vanished"),
         )
+        n_ref, n_prod = F.col("n_ref"), F.col("n_prod")
+        # Cochran's rule on the smaller side's share, as the DuckDB engine: kept when the expected count is enough
+        # (try_divide: a side without a value has no share; ANSI mode would fail on the division by zero)
+        expected = F.try_divide((rc + pc) * F.least(n_ref, n_prod), n_ref + n_prod)
+        keep = (n_ref > 0) & (n_prod > 0) & (expected >= min_expected)
+        share = F.try_divide(rc, n_ref) + F.try_divide(pc, n_prod)
+        one_sided = Window.partitionBy("i", rc == 0, pc == 0).orderBy("v")
+        ranked = totals.select(
+            "*",
+            keep.alias("keep"),
+            F.sum(F.when(~keep, rc)).over(per_feature).alias("pooled_rc"),
+            F.sum(F.when(~keep, pc)).over(per_feature).alias("pooled_pc"),
+            F.count_if(~keep).over(per_feature).alias("pooled_n"),
+            F.row_number().over(per_feature.orderBy(share.desc(), F.col("v"))).alias("plot_rank"),
+            F.row_number().over(one_sided).alias("side_rank"),
+        )
+        wanted = (
+            F.col("keep")
+            | (F.col("plot_rank") <= max(plot_top, 1))  # at least one row per feature carries its totals
+            | (((rc == 0) | (pc == 0)) & (F.col("side_rank") <= NEW_NAMES_SHOWN))
+        )
+        found: dict[int, list[Any]] = {i: [] for i in range(len(names))}
+        for row in ranked.where(wanted).collect():
+            found[int(row["i"])].append(row)
+        out = {}
+        for i, name in enumerate(names):
+            multi = reference.features[name].multi
+            out[name] = _category_summary(found[i], multi, plot_top, ref_rows, prod_rows)
+        return out
 
     def close(self) -> None:
         """Unpersist what this engine cached; stop the session only when this engine started it."""
@@ -798,38 +800,72 @@ def _clean(col: str) -> Any:
     return F.when(~F.isnan(raw) & ~raw.isin(math.inf, -math.inf), raw + F.lit(0.0))
 
 
-def _labels(df: Any, col: str, multi: bool) -> Any:
-    """One row per category value (lists exploded), empty strings and nulls left out."""
+def _stacked_labels(table: FeatureTable, names: list[str]) -> Any:
+    """One row (feature index ``i``, category ``v``) per value of each feature; empty strings and nulls left out.
+
+    The features' columns one under the other (``UNION ALL``; lists exploded): plain column projections, one
+    per feature, not one ``explode`` of an array of (i, v) structs per row: on 1M rows x 3 features
+    (``local[1]``) the structs took 8.6 s, these projections 3.9 s (the former one job per feature: 4.4 s).
+    """
     from pyspark.sql import functions as F
 
-    value = F.explode_outer(F.col(col)) if multi else F.col(col)
-    return df.select(value.alias("v")).where(F.col("v").isNotNull() & (F.col("v") != ""))
+    parts = []
+    for i, name in enumerate(names):
+        col = F.col(table.handle.cols[name])
+        value = F.explode_outer(col) if table.features[name].multi else col
+        parts.append(table.handle.df.select(F.lit(i).alias("i"), value.alias("v")))
+    stacked = functools.reduce(lambda a, b: a.unionAll(b), parts)
+    return stacked.where(F.col("v").isNotNull() & (F.col("v") != ""))
 
 
-def _one_sided(joined: Any, condition: Any) -> list[str]:
-    """Up to ``NEW_NAMES_SHOWN`` category names (sorted) that meet ``condition`` (seen on one side only)."""
-    return [str(row["v"]) for row in joined.where(condition).orderBy("v").limit(NEW_NAMES_SHOWN).collect()]
+def _category_summary(rows: list[Any], multi: bool, top: int, ref_rows: int, prod_rows: int) -> CategorySummary:
+    """One feature's ``CategorySummary`` from its collected rows (``categories``), as the DuckDB engine reports it."""
+    first = rows[0] if rows else None
+    n_ref = int(first["n_ref"] or 0) if first else 0
+    n_prod = int(first["n_prod"] or 0) if first else 0
+    kept: list[Any] = []
+    pooled = (0, 0, 0)
+    plot: list[dict[str, Any]] = []
+    if n_ref and n_prod and first is not None:
+        kept = sorted((row for row in rows if row["keep"]), key=lambda row: (-(row["rc"] + row["pc"]), row["v"]))
+        pooled = (int(first["pooled_rc"] or 0), int(first["pooled_pc"] or 0), int(first["pooled_n"]))
+        head = sorted((row for row in rows if row["plot_rank"] <= top), key=lambda row: row["plot_rank"])
+        plot = [
+            {"category": str(r["v"]), "reference": r["rc"] / n_ref, "production": r["pc"] / n_prod, "new": r["rc"] == 0}
+            for r in head
+        ]
+        rest_count = int(first["n_cat"]) - len(head)
+        if rest_count > 0:
+            rest_ref = n_ref - sum(int(r["rc"]) for r in head)
+            rest_prod = n_prod - sum(int(r["pc"]) for r in head)
+            category = f"(rest: {rest_count} categories)"
+            plot.append(
+                {"category": category, "reference": rest_ref / n_ref, "production": rest_prod / n_prod, "new": False}
+            )
 
+    def one_sided(zero: str) -> list[str]:
+        side = [row for row in rows if row[zero] == 0 and row["side_rank"] <= NEW_NAMES_SHOWN]
+        return [str(row["v"]) for row in sorted(side, key=lambda row: row["side_rank"])]
 
-def _plot(joined: Any, n_ref: int, n_prod: int, n_categories: int, top: int) -> list[dict[str, Any]]:
-    """The ``top`` categories by summed share (shares per side), then the rest summed, as the DuckDB engine."""
-    from pyspark.sql import functions as F
-
-    share = F.col("rc") / F.lit(n_ref) + F.col("pc") / F.lit(n_prod)
-    head = joined.orderBy(share.desc(), F.col("v")).limit(top).collect()
-    plot = [
-        {"category": str(r["v"]), "reference": r["rc"] / n_ref, "production": r["pc"] / n_prod, "new": r["rc"] == 0}
-        for r in head
-    ]
-    rest_count = n_categories - len(head)
-    if rest_count > 0:
-        rest_ref = n_ref - sum(int(r["rc"]) for r in head)
-        rest_prod = n_prod - sum(int(r["pc"]) for r in head)
-        category = f"(rest: {rest_count} categories)"
-        plot.append(
-            {"category": category, "reference": rest_ref / n_ref, "production": rest_prod / n_prod, "new": False}
-        )
-    return plot
+    return CategorySummary(
+        categories=[str(row["v"]) for row in kept],
+        reference_counts=[int(row["rc"]) for row in kept],
+        production_counts=[int(row["pc"]) for row in kept],
+        pooled_reference=pooled[0],
+        pooled_production=pooled[1],
+        pooled_count=pooled[2],
+        n_reference=n_ref,
+        n_production=n_prod,
+        reference_rows=ref_rows,
+        production_rows=prod_rows,
+        reference_missing=0 if multi else ref_rows - n_ref,
+        production_missing=0 if multi else prod_rows - n_prod,
+        new=one_sided("rc"),
+        new_count=int(first["n_new"]) if first else 0,
+        vanished=one_sided("pc"),
+        vanished_count=int(first["n_vanished"]) if first else 0,
+        plot=plot,
+    )
 
 
 def _plot_edges(r: NumericSummary, p: NumericSummary, bins: int) -> list[float]:

@@ -136,19 +136,16 @@ EMPTY_CASES = [([1.0, 2.0], [None, math.nan]), ([None, math.nan], [1.0, 2.0])]  
 @pytest.fixture(scope="module")
 def tiny(spark):
     """Each tiny case as its own feature column of one reference and one production frame (shorter columns padded
-    with nulls, which are missing), compared in one engine call per KS shape."""
-    from pyspark.sql import types as T
-
+    with nulls, which are missing), compared in one engine call per KS shape. The frames come from Arrow tables
+    (a list of rows would start Spark's Python worker daemon just to read them)."""
     cases = TIE_CASES + EMPTY_CASES
     names = [f"x{i}" for i in range(len(cases))]
-    schema = T.StructType([T.StructField(n, T.DoubleType()) for n in names])
     features = [FeatureColumn(n, NUMERIC) for n in names]
 
     def frame(columns):
         rows = max(len(c) for c in columns)
-        return spark.createDataFrame(
-            [tuple(c[r] if r < len(c) else None for c in columns) for r in range(rows)], schema
-        )
+        padded = {n: pa.array(c + [None] * (rows - len(c)), pa.float64()) for n, c in zip(names, columns, strict=True)}
+        return spark.createDataFrame(pa.table(padded))
 
     ref_df, prod_df = frame([a for a, _ in cases]), frame([b for _, b in cases])
     fast = se.SparkEngine(session=spark, persist=False)  # tiny frames: caching them costs more than it saves
@@ -267,8 +264,8 @@ def test_spark_table_and_temp_view_sources(spark, engine, data):
 
 
 def test_missing_feature_and_timestamp_text(engine, spark):
-    rows = [("2026-12-06T08:00:00.000Z", "3.5"), ("2026-12-06T09:00:00Z", "oops"), ("not a time", None)]
-    df = spark.createDataFrame(rows, "timestamp string, latency_ms string")
+    times = ["2026-12-06T08:00:00.000Z", "2026-12-06T09:00:00Z", "not a time"]
+    df = spark.createDataFrame(pa.table({"timestamp": times, "latency_ms": ["3.5", "oops", None]}))
     table = engine.open_dataframe(df, [FeatureColumn("latency_ms", NUMERIC), FeatureColumn("cost_usd", NUMERIC)])
     assert table.present == {"latency_ms"} and table.has_timestamp
     assert engine.count_rows(table, timestamps=True) == (3, 1)
@@ -401,7 +398,8 @@ def test_unreadable_data_is_a_one_line_dataset_error(engine, spark, tmp_path):
     with pytest.raises(DatasetError, match="broken.parquet: Spark could not read it") as exc:
         engine.open_files(_source(broken), FEATURES)
     assert "\n" not in str(exc.value)
-    odd = spark.createDataFrame([((1.0, 2.0),)], "latency_ms struct<a: double, b: double>")
+    pair = pa.struct([("a", pa.float64()), ("b", pa.float64())])
+    odd = spark.createDataFrame(pa.table({"latency_ms": pa.array([{"a": 1.0, "b": 2.0}], pair)}))
     with pytest.raises(DatasetError, match="odd: Spark cannot read the feature columns"):
         engine.open_dataframe(odd, [FeatureColumn("latency_ms", NUMERIC)], timestamp=None, label="odd")
 
