@@ -55,16 +55,8 @@ def class_sharing(write: bool) -> str:
 
     A JVM writes to ``<archive>.<pid>`` (its Python process's pid); a later call publishes a finished one (its
     writer gone, the file untouched for a minute) under the archive's name with an atomic rename, so a reader
-    never maps a half-written file. Any file-system trouble (no home folder, a race with another run) means no
-    archive for this JVM, never a failed test.
+    never maps a half-written file.
     """
-    try:
-        return _class_sharing(write)
-    except OSError:
-        return ""
-
-
-def _class_sharing(write: bool) -> str:
     archive = _archive()
     if archive is None:
         return ""
