@@ -280,3 +280,27 @@ def shared_data() -> Path:
     if not SHARED_DATA.exists():
         pytest.skip("../shared/data is not available")
     return SHARED_DATA
+
+
+def benchmark_module(name: str) -> Any:
+    """Import ``benchmarks/<name>.py`` as the benchmarks import each other (benchmarks/ on ``sys.path`` meanwhile)."""
+    import importlib
+
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(REPO_ROOT / "benchmarks"))
+
+
+@pytest.fixture(scope="module")
+def injection_data() -> Any:
+    """benchmarks/injection_data.py: the injection model's labelled texts and held-out splits."""
+    return benchmark_module("injection_data")
+
+
+@pytest.fixture(scope="module")
+def train_injection() -> Any:
+    """benchmarks/train_injection.py (needs scikit-learn, the ``dev`` extra)."""
+    pytest.importorskip("sklearn")
+    return benchmark_module("train_injection")

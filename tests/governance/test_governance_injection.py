@@ -5,8 +5,8 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from conftest import REPO_ROOT
@@ -219,13 +219,7 @@ def test_rule_thresholds_are_probabilities(fields: dict[str, float]) -> None:
 
 
 @pytest.mark.skipif(not DATA.is_dir(), reason="needs $GATEKIT_SHARED_DATA or ../shared/data (the public data)")
-def test_shipped_weights_are_what_the_training_script_produces() -> None:
-    pytest.importorskip("sklearn")
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        import train_injection
-    finally:
-        sys.path.remove(str(REPO / "benchmarks"))
+def test_shipped_weights_are_what_the_training_script_produces(train_injection: ModuleType) -> None:
     assert train_injection.train() == WEIGHTS_FILE.read_bytes()
 
 

@@ -5,8 +5,6 @@ can report a false-positive rate on texts of forms the folds do not share."""
 from __future__ import annotations
 
 import os
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -16,18 +14,6 @@ from gatekit.governance.injection import injection_score
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("GATEKIT_SHARED_DATA") or REPO.parent / "shared" / "data")
-
-
-@pytest.fixture(scope="module")
-def injection_data() -> Iterator[ModuleType]:
-    """benchmarks/injection_data.py, imported as the training script imports it."""
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        import injection_data
-
-        yield injection_data
-    finally:
-        sys.path.remove(str(REPO / "benchmarks"))
 
 
 def test_check_set_is_distinct_ordinary_text(injection_data: ModuleType) -> None:

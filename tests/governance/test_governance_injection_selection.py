@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import random
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -14,19 +12,6 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("GATEKIT_SHARED_DATA") or REPO.parent / "shared" / "data")
-
-
-@pytest.fixture(scope="module")
-def train_injection() -> Iterator[ModuleType]:
-    """benchmarks/train_injection.py, imported as the benchmark imports it."""
-    pytest.importorskip("sklearn")
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        import train_injection
-
-        yield train_injection
-    finally:
-        sys.path.remove(str(REPO / "benchmarks"))
 
 
 def test_near_duplicate_groups_join_texts_sharing_five_words(train_injection: ModuleType) -> None:
@@ -56,13 +41,8 @@ def test_lowest_threshold_keeps_the_false_positive_rate_at_most_the_target(train
 
 
 @pytest.mark.skipif(not (DATA / "prompt-injection").is_dir(), reason="shared data not present")
-def test_training_data_holds_no_text_of_the_measuring_sets() -> None:
+def test_training_data_holds_no_text_of_the_measuring_sets(injection_data: ModuleType) -> None:
     pytest.importorskip("pandas")
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        import injection_data
-    finally:
-        sys.path.remove(str(REPO / "benchmarks"))
     inputs, tools = injection_data.build(injection_data.SEED)
     trained = {text for text, _ in inputs.train} | {text for text, _ in tools.train}
     measures = {text for text, _ in injection_data.deepset("test")} | set(injection_data.notinject())
