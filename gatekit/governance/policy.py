@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from gatekit.errors import PolicyError
 from gatekit.governance.expressions import ExpressionError
 from gatekit.governance.rules import known_kinds, rule_class
-from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, KeyName, apply_spans, scalar_text
+from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, KeyName, Span, apply_spans, scalar_text
 from gatekit.governance.schema import PolicyFile, upgrade_vocabulary
 from gatekit.models import Decision, Outcome
 
@@ -260,49 +260,11 @@ class Policy:
         redactions = ev.redactions
         if not redactions:
             return output, calls, counts
-        if len(redactions) == 1:  # the usual redaction: the output only (the tool calls stay as they were)
-            spans = redactions.get("output")
-            if spans is not None:
-                output = apply_spans(output, spans, counts)
-                return output, calls, dict(sorted(counts.items())) if len(counts) > 1 else counts
-        mine: set[int] | None = None  # ids of the containers copied so far (copy-on-write)
-        # mapping keys are renamed last, the deepest first: the other paths still name the keys as they were
-        # (without a key to rename the order does not matter: every path ends at its own string)
-        ordered: Any = redactions.items()
-        for key in redactions:
-            if isinstance(key, tuple) and isinstance(key[-1], KeyName):
-                ordered = sorted(
-                    redactions.items(),
-                    key=lambda item: (isinstance(item[0], tuple) and isinstance(item[0][-1], KeyName), -len(item[0])),
-                )
-                break
-        for key, spans in ordered:
-            if key == "output":
-                output = apply_spans(output, spans, counts)
-                continue
-            if not (isinstance(key, tuple) and key[:1] == ("tool",)):
-                continue
-            if mine is None:
-                calls = list(calls)
-                mine = set()
-            # walk from the call down to the redacted string, copying each container the first time through
-            parent: Any = calls
-            slot: Any = key[1]
-            for part in ("arguments", *key[2:]) if len(key) > 2 else ("arguments",):
-                child = parent[slot]
-                if id(child) not in mine:
-                    child = parent[slot] = dict(child) if isinstance(child, dict) else list(child)
-                    mine.add(id(child))
-                parent, slot = child, part
-            if isinstance(slot, KeyName):  # a mapping key: the redacted text becomes the key
-                renamed = apply_spans(scalar_text(slot.name) or "", spans, counts)
-                unique, number = renamed, 1
-                while unique in parent:  # two keys redacted alike both stay
-                    number += 1
-                    unique = f"{renamed} #{number}"
-                parent[unique] = parent.pop(slot.name)
-            else:  # a string, or a number / bytes value, which becomes the redacted string
-                parent[slot] = apply_spans(scalar_text(parent[slot]) or "", spans, counts)
+        spans = redactions.get("output")
+        if spans is not None:
+            output = apply_spans(output, spans, counts)
+        if len(redactions) > (spans is not None):  # (texts of the tool-call arguments too)
+            calls = _redact_calls(calls, redactions, counts)
         if len(counts) > 1:
             counts = dict(sorted(counts.items()))
         return output, calls, counts
@@ -339,6 +301,46 @@ class Policy:
                 "gen_ai.security.risk.category": owasp,
             },
         }
+
+
+def _redact_calls(
+    calls: list[dict[str, Any]], redactions: dict[Any, dict[tuple[int, int], Span]], counts: dict[str, int]
+) -> list[dict[str, Any]]:
+    """``calls`` with the tool-argument texts of ``redactions`` redacted (``("tool", i, *path)`` keys).
+
+    Copy-on-write: each container on the way to a redacted text is copied the first time through, the rest
+    is shared with the response, which stays as it was.
+    """
+    keys = [key for key in redactions if isinstance(key, tuple) and key[:1] == ("tool",)]
+    if not keys:
+        return calls
+    if [key for key in keys if isinstance(key[-1], KeyName)]:
+        # mapping keys are renamed last, the deepest first: the other paths still name the keys as they were
+        # (without a key to rename the order does not matter: every path ends at its own string)
+        keys.sort(key=lambda key: (isinstance(key[-1], KeyName), -len(key)))
+    calls = list(calls)
+    mine: set[int] = set()  # ids of the containers copied so far
+    for key in keys:
+        spans = redactions[key]
+        # walk from the call down to the redacted string, copying each container the first time through
+        parent: Any = calls
+        slot: Any = key[1]
+        for part in ("arguments", *key[2:]):
+            child = parent[slot]
+            if id(child) not in mine:
+                child = parent[slot] = dict(child) if isinstance(child, dict) else list(child)
+                mine.add(id(child))
+            parent, slot = child, part
+        if isinstance(slot, KeyName):  # a mapping key: the redacted text becomes the key
+            renamed = apply_spans(scalar_text(slot.name) or "", spans, counts)
+            unique, number = renamed, 1
+            while unique in parent:  # two keys redacted alike both stay
+                number += 1
+                unique = f"{renamed} #{number}"
+            parent[unique] = parent.pop(slot.name)
+        else:  # a string, or a number / bytes value, which becomes the redacted string
+            parent[slot] = apply_spans(scalar_text(parent[slot]) or "", spans, counts)
+    return calls
 
 
 _WARNED: set[str] = set()

@@ -483,15 +483,28 @@ def _span_order(span: Span) -> tuple[int, int]:
     return span[0], span[0] - span[1]  # by start, the longest first
 
 
+def _by_start(spans: Iterable[Span]) -> bool:
+    """True when ``spans`` come in order of strictly increasing start (as one rule's findings do): sorted already."""
+    last = -1
+    for start, _, _, _ in spans:
+        if start <= last:
+            return False
+        last = start
+    return True
+
+
 def apply_spans(text: str, spans: dict[tuple[int, int], Span], counts: dict[str, int]) -> str:
     """Apply non-overlapping redactions (longest first on overlap); count the redacted types into ``counts``."""
     if len(spans) == 1:
         for start, end, kind, replacement in spans.values():
             counts[kind] = counts.get(kind, 0) + 1
             return f"{text[:start]}{replacement}{text[end:]}"
+    ordered: Iterable[Span] = spans.values()
+    if not _by_start(ordered):  # (requests of several rules may share a start: sorted, the longest first)
+        ordered = sorted(ordered, key=_span_order)
     parts: list[str] = []
     pos = 0
-    for start, end, kind, replacement in sorted(spans.values(), key=_span_order):
+    for start, end, kind, replacement in ordered:
         if start < pos:
             continue
         parts.append(text[pos:start])
