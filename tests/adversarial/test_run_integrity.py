@@ -203,7 +203,10 @@ def test_one_gate_per_output_folder(tmp_path: Path, second: str) -> None:
         assert proc.returncode == 0, proc.stderr  # the dead holder's lock is taken over
         assert len(_results(root / "out")) == 40
         return
-    first = _start(root, "--concurrency", "2", env=env)
+    # the race is the subject, not MLflow: the first gate skips it, and its cases sleep long enough (40 x 0.2 s over
+    # 2 workers) that it still holds the folder when the second gate starts, even on a loaded machine
+    env["GATEKIT_TEST_SLEEP_S"] = "0.2"
+    first = _start(root, "--concurrency", "2", "--no-mlflow", env=env)
     deadline = time.monotonic() + 60
     results = root / "out" / "results.jsonl"
     while not (results.exists() and results.read_bytes().count(b"\n") >= 2):
