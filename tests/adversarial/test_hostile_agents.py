@@ -121,7 +121,7 @@ def test_stuck_sync_agent_ends_with_a_verdict_and_the_process_exits(tmp_path: Pa
     started = time.monotonic()
     try:
         # a real process: a stuck thread must not keep it alive (and must not stay behind in the test process)
-        proc = run_process(root, "eval", "--no-mlflow", "--retries", "1", "--timeout", "1", timeout=150)
+        proc = run_process(root, "eval", "--no-mlflow", "--retries", "1", "--timeout", "0.5", timeout=150)
     except subprocess.TimeoutExpired:
         pytest.fail(f"gatekit eval with {agent} did not exit within 150 s")
     assert proc.returncode == 1, proc.stderr[-2000:]
