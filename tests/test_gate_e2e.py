@@ -19,6 +19,11 @@ from spine_project import make_project, run_cli, run_process
 pytestmark = pytest.mark.slow
 
 
+# (*) --no-mlflow where nothing about MLflow is asserted: logging a run costs ~0.2 CPU-s each time; the MLflow run
+# of a gate is test_pass_writes_every_file_and_one_mlflow_run's and test_against_a_real_mlflow_server's subject,
+# and failing / inconclusive gates logging to MLflow are test_promotion_mlflow's and test_agent_mlflow's
+
+
 def read_verdict(root: Path) -> dict:
     return json.loads((root / "out" / "verdict.json").read_text())
 
@@ -58,7 +63,7 @@ def test_pass_writes_every_file_and_one_mlflow_run(tmp_path: Path) -> None:
 
 def test_failing_agent_exits_1_and_names_the_failed_check(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p", agent="python:spine_agents:always_raises", cases=3)
-    proc = run_cli(root, "eval", "--retries", "0")
+    proc = run_cli(root, "eval", "--retries", "0", "--no-mlflow")  # (*)
     assert proc.returncode == 1, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("FAIL")
@@ -70,7 +75,7 @@ def test_failing_agent_exits_1_and_names_the_failed_check(tmp_path: Path) -> Non
 
 def test_unknown_cost_fails_and_names_the_model(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p", agent="python:spine_agents:unpriced", cases=2)
-    proc = run_cli(root, "eval")
+    proc = run_cli(root, "eval", "--no-mlflow")  # (*)
     assert proc.returncode == 1
     assert "mystery-model-9" in proc.stdout
 
@@ -117,7 +122,7 @@ def test_unreachable_mlflow_exits_3_and_keeps_local_files(tmp_path: Path) -> Non
 
 def test_too_few_cases_is_inconclusive_exit_4(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p", cases=2, min_cases=10)
-    proc = run_cli(root, "eval")
+    proc = run_cli(root, "eval", "--no-mlflow")  # (*)
     assert proc.returncode == 4, proc.stderr
     assert proc.stdout.startswith("INCONCLUSIVE")
     assert read_verdict(root)["verdict"] == "inconclusive"
@@ -208,7 +213,7 @@ def test_k_of_n_threshold_over_repeats(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p", rows=rows)
     with (root / "thresholds.yaml").open("a") as fh:
         fh.write("  pass_k_of_n.3: {min: 100%}\n  pass_all_repeats_rate: {min: 100%}\n")
-    proc = run_cli(root, "eval", "--repeat", "3")
+    proc = run_cli(root, "eval", "--repeat", "3", "--no-mlflow")  # (*)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     verdict = read_verdict(root)
     names = {c["name"]: c for c in verdict["checks"]}
@@ -230,7 +235,7 @@ def test_stateful_governance_is_deterministic_at_any_concurrency(tmp_path: Path)
     (root / "thresholds.yaml").write_text("checks:\n  error_rate: {max: 1%}\n")
     decisions = []
     for _ in range(2):
-        proc = run_cli(root, "eval", "--concurrency", "8")
+        proc = run_cli(root, "eval", "--concurrency", "8", "--no-mlflow")  # (*)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         rows_out = [json.loads(x) for x in (root / "out" / "results.jsonl").read_text().splitlines()]
         assert [r["case_id"] for r in rows_out] == [r["id"] for r in rows]  # written in dataset order

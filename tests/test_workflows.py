@@ -116,35 +116,53 @@ def test_every_workflow_is_collected() -> None:
     assert ACTION.exists()
 
 
-def test_workflows_pass_actionlint(actionlint: Any) -> None:
-    results = actionlint({p.relative_to(REPO).as_posix(): p.read_text(encoding="utf-8") for p in WORKFLOWS})
+BROKEN_WORKFLOW = (
+    "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+    "      - id: gate\n        run: echo hi\n"
+    "      - run: echo ${{ steps.gaet.outputs.verdict }}\n"
+    "      - run: echo ${{ github.shaa }}\n"
+)
+
+
+def _broken_action_as_workflow() -> str:
+    action = yaml.safe_load(ACTION.read_text(encoding="utf-8"))
+    action["outputs"]["verdict"]["value"] = "${{ steps.gate.outputs.verdict }} ${{ inputs.nope }}"
+    return action_as_workflow(action)
+
+
+@pytest.fixture(scope="module")
+def linted(actionlint: Any) -> dict[str, list[dict[str, Any]]]:
+    """Every text the tests below lint, through one actionlint process (each file is linted on its own)."""
+    files = {p.relative_to(REPO).as_posix(): p.read_text(encoding="utf-8") for p in WORKFLOWS}
+    action = yaml.safe_load(ACTION.read_text(encoding="utf-8"))
+    assert action["runs"]["using"] == "composite"
+    files["action.yml (as workflow)"] = action_as_workflow(action)
+    files["broken.yml"] = BROKEN_WORKFLOW
+    files["broken action (as workflow)"] = _broken_action_as_workflow()
+    results = actionlint(files)
+    assert set(results) == set(files)
+    return results
+
+
+def test_workflows_pass_actionlint(linted: dict[str, list[dict[str, Any]]]) -> None:
+    results = {p.relative_to(REPO).as_posix(): linted[p.relative_to(REPO).as_posix()] for p in WORKFLOWS}
     problems = {path: real_errors(errors) for path, errors in results.items() if real_errors(errors)}
     assert not problems, "actionlint:\n" + "\n".join(format_errors(e) for e in problems.values())
 
 
-def test_action_steps_pass_actionlint(actionlint: Any) -> None:
+def test_action_steps_pass_actionlint(linted: dict[str, list[dict[str, Any]]]) -> None:
     action = yaml.safe_load(ACTION.read_text(encoding="utf-8"))
     assert action["runs"]["using"] == "composite"
     text = action_as_workflow(action)
-    errors = real_errors(actionlint({"action.yml (as workflow)": text})["action.yml (as workflow)"])
+    errors = real_errors(linted["action.yml (as workflow)"])
     assert not errors, "actionlint on action.yml steps:\n" + format_errors(errors) + "\n---\n" + text
 
 
-def test_actionlint_catches_mistakes(actionlint: Any) -> None:
+def test_actionlint_catches_mistakes(linted: dict[str, list[dict[str, Any]]]) -> None:
     """The lint can fail: a typo'd step output and an unknown context property are reported."""
-    broken = (
-        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
-        "      - id: gate\n        run: echo hi\n"
-        "      - run: echo ${{ steps.gaet.outputs.verdict }}\n"
-        "      - run: echo ${{ github.shaa }}\n"
-    )
-    errors = actionlint({"broken.yml": broken})["broken.yml"]
-    messages = " ".join(e["message"] for e in errors)
+    messages = " ".join(e["message"] for e in linted["broken.yml"])
     assert "gaet" in messages and "shaa" in messages
-    action = yaml.safe_load(ACTION.read_text(encoding="utf-8"))
-    action["outputs"]["verdict"]["value"] = "${{ steps.gate.outputs.verdict }} ${{ inputs.nope }}"
-    errors = actionlint({"a": action_as_workflow(action)})["a"]
-    assert any("nope" in e["message"] for e in errors)
+    assert any("nope" in e["message"] for e in linted["broken action (as workflow)"])
 
 
 def _check_jsonschema(schema: str, paths: list[Path]) -> subprocess.CompletedProcess[str]:

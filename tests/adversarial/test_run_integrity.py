@@ -139,19 +139,21 @@ def _same_verdict(a: dict[str, Any], b: dict[str, Any]) -> None:
 )
 def test_resumed_run_decides_like_an_uninterrupted_one(tmp_path: Path, policy: str, interrupt: str) -> None:
     root = _one_user_project(tmp_path / "p", policy)
-    env = {"GATEKIT_TEST_SLEEP_S": "0.05", "CI": "true"}
-    full = run_cli(root, "eval", "--out", "full", "--concurrency", "2", env=env)
+    env = {"GATEKIT_TEST_SLEEP_S": "0.05", "CI": "true"}  # every run --no-mlflow: the decisions are the subject
+    full = run_cli(root, "eval", "--out", "full", "--concurrency", "2", "--no-mlflow", env=env)
     assert full.returncode == 1, full.stderr
     if interrupt == "deadline":
-        cut = run_cli(root, "eval", "--concurrency", "2", "--deadline", "1", env=env)
+        cut = run_cli(root, "eval", "--concurrency", "2", "--deadline", "1", "--no-mlflow", env=env)
         assert cut.returncode in (1, 4), cut.stderr  # cut short: never a pass
         done = len(_results(root / "out"))
         assert 0 < done < 60
     else:
-        stopped = run_cli(root, "eval", "--concurrency", "2", env=env)
+        stopped = run_cli(root, "eval", "--concurrency", "2", "--no-mlflow", env=env)
         assert stopped.returncode == 1, stopped.stderr
     calls = tmp_path / "calls.log"
-    resumed = run_cli(root, "eval", "--resume", "--concurrency", "2", env={**env, "GATEKIT_TEST_CALL_LOG": str(calls)})
+    resumed = run_cli(
+        root, "eval", "--resume", "--concurrency", "2", "--no-mlflow", env={**env, "GATEKIT_TEST_CALL_LOG": str(calls)}
+    )
     assert resumed.returncode == full.returncode, resumed.stderr
     assert _decisions(root / "out") == _decisions(root / "full")
     verdict = json.loads((root / "out" / "verdict.json").read_text())
@@ -203,7 +205,10 @@ def test_one_gate_per_output_folder(tmp_path: Path, second: str) -> None:
         assert proc.returncode == 0, proc.stderr  # the dead holder's lock is taken over
         assert len(_results(root / "out")) == 40
         return
-    first = _start(root, "--concurrency", "2", env=env)
+    # the race is the subject, not MLflow: the first gate skips it, and its cases sleep long enough (40 x 0.2 s over
+    # 2 workers) that it still holds the folder when the second gate starts, even on a loaded machine
+    env["GATEKIT_TEST_SLEEP_S"] = "0.2"
+    first = _start(root, "--concurrency", "2", "--no-mlflow", env=env)
     deadline = time.monotonic() + 60
     results = root / "out" / "results.jsonl"
     while not (results.exists() and results.read_bytes().count(b"\n") >= 2):

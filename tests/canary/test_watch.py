@@ -37,8 +37,9 @@ def test_watch_fires_within_one_window_of_the_third_bad_window(tmp_path: Path, r
     )
     marker = tmp_path / "rolled-back.txt"
     hook = f"{sys.executable} -c \"import os, pathlib; pathlib.Path(r'{marker}').write_text(os.environ['GATEKIT_ROLLBACK_SINCE'])\""
+    # polls every 0.5 s (the default for 2 s windows: window / 4); each poll reads the whole file
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gatekit", "watch", "--logs", str(logs), "--rules", str(rules), "--interval", "0.2",
+        [sys.executable, "-m", "gatekit", "watch", "--logs", str(logs), "--rules", str(rules), "--interval", "0.5",
          "--timeout", "120", "--on-rollback", hook],
         cwd=repo_root, stderr=subprocess.PIPE, text=True, env={**__import__("os").environ, "PYTHONPATH": str(repo_root)},
     )  # fmt: skip

@@ -29,15 +29,21 @@ def _traffic(base: str, n: int, seed: int, words: tuple[int, int]) -> None:
         assert answer.status == 200
 
 
-def _drift(reference: Path, production: Path, out: Path) -> tuple[int, dict]:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    env.pop("MLFLOW_TRACKING_URI", None)
-    proc = subprocess.run(
-        [sys.executable, "-m", "gatekit", "drift", "--reference", str(reference), "--production", str(production),
-         "--numeric", "input_chars", "--numeric", "output_tokens", "--categorical", "role",
-         "--critical", "input_chars", "--no-mlflow", "--json", "--out", str(out)],
-        cwd=out.parent, env=env, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+def _drift(reference: Path, production: Path, out: Path, *, in_process: bool = False) -> tuple[int, dict]:
+    args = ["drift", "--reference", str(reference), "--production", str(production),
+            "--numeric", "input_chars", "--numeric", "output_tokens", "--categorical", "role",
+            "--critical", "input_chars", "--no-mlflow", "--json", "--out", str(out)]  # fmt: skip
+    if in_process:  # the console entry point in this process (spine_project.run_cli): same code, no Python start
+        from spine_project import run_cli
+
+        proc = run_cli(out.parent, *args)
+    else:
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        env.pop("MLFLOW_TRACKING_URI", None)
+        proc = subprocess.run(
+            [sys.executable, "-m", "gatekit", *args],
+            cwd=out.parent, env=env, capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
     assert proc.returncode in (0, 1), proc.stdout + proc.stderr
     return proc.returncode, json.loads((out / "drift.json").read_text())
 
@@ -55,6 +61,6 @@ def test_gatekit_drift_reads_the_rows_of_two_proxies(tmp_path: Path) -> None:
     same_code, same = _drift(baseline, canary, tmp_path / "same")
     assert same_code == 0 and same["drift"] is False
     assert "input_chars" in json.dumps(same) and "role" in json.dumps(same)
-    long_code, drifted = _drift(baseline, longer, tmp_path / "long")
+    long_code, drifted = _drift(baseline, longer, tmp_path / "long", in_process=True)  # the process: just above
     assert long_code == 1 and drifted["drift"] is True
     assert drifted["drifted"] == ["input_chars"]  # longer inputs; roles and output tokens unchanged

@@ -6,10 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import jsonschema
 import pytest
@@ -20,7 +16,6 @@ from gatekit.governance.traces import filter_traces
 from gatekit.production.schema import COLUMN_NAMES, json_schema
 from gatekit.runtime import Enforcer, PolicyViolation
 
-REPO = Path(__file__).resolve().parents[2]
 EMAIL = "jane.doe@example.com"
 
 
@@ -86,13 +81,13 @@ def test_rows_written_by_the_guard_are_read_back_by_gatekit_drift(tmp_path):
     baseline, canary = tmp_path / "baseline.jsonl", tmp_path / "canary.jsonl"
     _drive(_agent_for(Enforcer.from_file(policy, log_to=baseline, variant="baseline")), 60)
     _drive(_agent_for(Enforcer.from_file(policy, log_to=canary, variant="canary")), 60)
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    env.pop("MLFLOW_TRACKING_URI", None)
-    proc = subprocess.run(
-        [sys.executable, "-m", "gatekit", "drift", "--reference", str(baseline), "--production", str(canary),
-         "--numeric", "input_chars", "--numeric", "output_tokens", "--categorical", "role",
-         "--no-mlflow", "--json", "--out", str(tmp_path / "out")],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    # the rows are the subject: the command runs in process (run_cli); test_proxy_drift runs it as a real process
+    from spine_project import run_cli
+
+    proc = run_cli(
+        tmp_path, "drift", "--reference", str(baseline), "--production", str(canary),
+        "--numeric", "input_chars", "--numeric", "output_tokens", "--categorical", "role",
+        "--no-mlflow", "--json", "--out", str(tmp_path / "out"),
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr  # the same traffic: no drift
     report = json.loads((tmp_path / "out" / "drift.json").read_text())
