@@ -205,16 +205,20 @@ def test_one_gate_per_output_folder(tmp_path: Path, second: str) -> None:
         assert proc.returncode == 0, proc.stderr  # the dead holder's lock is taken over
         assert len(_results(root / "out")) == 40
         return
-    # the race is the subject, not MLflow: the first gate skips it, and its cases sleep long enough (40 x 0.2 s over
-    # 2 workers) that it still holds the folder when the second gate starts, even on a loaded machine
-    env["GATEKIT_TEST_SLEEP_S"] = "0.2"
-    first = _start(root, "--concurrency", "2", "--no-mlflow", env=env)
+    # the race is the subject, not MLflow: the first gate skips it, and after its first two cases it waits for the
+    # test (GATEKIT_TEST_HOLD_FILE) so it surely holds the folder while the second gate tries, however loaded the machine
+    release = tmp_path / "release"
+    hold = {**env, "GATEKIT_TEST_HOLD_FILE": str(release)}
+    first = _start(root, "--concurrency", "2", "--timeout", "90", "--no-mlflow", env=hold)  # (cases wait for it)
     deadline = time.monotonic() + 60
     results = root / "out" / "results.jsonl"
     while not (results.exists() and results.read_bytes().count(b"\n") >= 2):
         assert time.monotonic() < deadline and first.poll() is None, "the first gate did not start"
         time.sleep(0.05)
-    other = run_cli(root, "eval", "--concurrency", "2", env=env)
+    try:
+        other = run_cli(root, "eval", "--concurrency", "2", env=env)
+    finally:
+        release.touch()
     out, err = first.communicate(timeout=120)
     assert other.returncode == 2, other.stdout + other.stderr
     line = _one_line_error(other.stderr)

@@ -7,10 +7,22 @@ import os
 from typing import Any
 
 IN_FLIGHT = {"now": 0, "max": 0}
+CALLS = {"n": 0}
 
 
 async def counted(case_input: Any, context: dict[str, Any]) -> dict[str, Any]:
-    """Sleep a little, log the call to $GATEKIT_TEST_CALL_LOG, pass cases whose text is even."""
+    """Sleep a little, log the call to $GATEKIT_TEST_CALL_LOG, pass cases whose text is even.
+
+    With $GATEKIT_TEST_HOLD_FILE, every call after the first two waits (up to 60 s) until that file exists: the
+    test decides when the run may go on (a gate that must still be running while the test does something).
+    """
+    CALLS["n"] += 1
+    hold = os.environ.get("GATEKIT_TEST_HOLD_FILE")
+    if hold and CALLS["n"] > 2:
+        for _ in range(1200):
+            if os.path.exists(hold):
+                break
+            await asyncio.sleep(0.05)
     await asyncio.sleep(float(os.environ.get("GATEKIT_TEST_SLEEP_S", "0.02")))
     log = os.environ.get("GATEKIT_TEST_CALL_LOG")
     if log:
