@@ -7,7 +7,7 @@ import os
 from typing import Any
 
 IN_FLIGHT = {"now": 0, "max": 0}
-CALLS = {"n": 0}
+CALLS: dict[str, int] = {}  # calls of ``counted`` in this process (cleared by spine_project.reset_test_agents)
 
 
 async def counted(case_input: Any, context: dict[str, Any]) -> dict[str, Any]:
@@ -16,7 +16,7 @@ async def counted(case_input: Any, context: dict[str, Any]) -> dict[str, Any]:
     With $GATEKIT_TEST_HOLD_FILE, every call after the first two waits (up to 60 s) until that file exists: the
     test decides when the run may go on (a gate that must still be running while the test does something).
     """
-    CALLS["n"] += 1
+    CALLS["n"] = CALLS.get("n", 0) + 1
     hold = os.environ.get("GATEKIT_TEST_HOLD_FILE")
     if hold and CALLS["n"] > 2:
         for _ in range(1200):
