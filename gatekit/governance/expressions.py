@@ -467,19 +467,7 @@ class _Compiler:
                         if isinstance(left_node, ast.Name) and left_node.id not in _LITERAL_NAMES:
                             name = left_node.id  # validated by compile() above; read it directly
 
-                            def name_against_number(env: Env) -> bool:
-                                # (_is_number inlined: run counters and context values are compared per case)
-                                value = env.get(name)
-                                kind = type(value)
-                                if kind is int or kind is float:  # (an int / float comparison is a bool already)
-                                    return ordering(value, constant)  # type: ignore[no-any-return]
-                                return (
-                                    kind is not bool
-                                    and isinstance(value, int | float)
-                                    and bool(ordering(value, constant))
-                                )
-
-                            return name_against_number
+                            return lambda env: _is_number(value := env.get(name)) and bool(ordering(value, constant))
                         return lambda env: _is_number(value := left(env)) and bool(ordering(value, constant))
                     return lambda env: compare(left(env), constant)
                 return lambda env: compare(left(env), right(env))
