@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from itertools import chain
 from math import log2
 from typing import NamedTuple
 
@@ -201,52 +200,21 @@ class Detector:
             known[key] = out
         return out
 
-    def matches(self, text: str, runs: list[tuple[int, int]] | None = None) -> Iterator[re.Match[str]]:
-        """Matches of ``pattern`` in ``text``, or, given the text's digit runs, in the windows around them."""
-        if runs is None:
-            return self.pattern.finditer(text)
-        windows = self.windows(text, runs)
-        if len(windows) == 1:
-            return self.pattern.finditer(text, windows[0][0], windows[0][1])
-        finditer = self.pattern.finditer
-        return chain.from_iterable(finditer(text, low, high) for low, high in windows)
-
-    def match_list(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[re.Match[str]]:
-        """:meth:`matches` as a list (built without a chain of iterators: most texts have one or two windows)."""
-        if runs is None:
-            return list(self.pattern.finditer(text))
-        windows = self.windows(text, runs)
-        finditer = self.pattern.finditer
-        if len(windows) == 1:
-            low, high = windows[0]
-            return list(finditer(text, low, high))
-        matches: list[re.Match[str]] = []
-        for low, high in windows:
-            matches += finditer(text, low, high)
-        return matches
-
     def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
         """Candidate spans of ``text`` that pass validation (before context scoring).
 
-        ``runs``: the text's digit runs (``DIGIT_RUNS``), for a ``candidates_from="digit_runs"`` detector.
+        ``runs``: the text's digit runs (``DIGIT_RUNS``), for a ``candidates_from="digit_runs"`` detector: the
+        pattern is run only in the windows around them (:meth:`windows`).
         At most VALIDATION_BUDGET candidates per text are validated; past that (a hostile text holding
         thousands of candidates) they are findings on their shape alone: more redaction, never a miss,
         and the time stays linear.
         """
+        windows = [(0, len(text))] if runs is None else self.windows(text, runs)
+        if self.validate is not None:
+            return self._validated(text, windows)
         group = self._group
-        validate = self.validate
-        if runs is not None and validate is not None:  # (the number detectors' path: one loop, no list of matches)
-            return self._validated(text, self.windows(text, runs))
-        matches = self.match_list(text, runs)
-        if validate is None:
-            return [match.span(group) for match in matches]
-        if len(matches) > VALIDATION_BUDGET:
-            rest = [match.span(group) for match in matches[VALIDATION_BUDGET:]]
-            matches = matches[:VALIDATION_BUDGET]
-        else:
-            rest = []
-        valid = [match.span(group) for match in matches if validate(match.group(group))]
-        return valid + rest if rest else valid
+        finditer = self.pattern.finditer
+        return [match.span(group) for low, high in windows for match in finditer(text, low, high)]
 
     def _validated(self, text: str, windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
         """:meth:`spans` of the candidates in ``windows`` that pass validation (past the budget: all of them)."""
