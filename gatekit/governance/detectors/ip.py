@@ -15,14 +15,6 @@ from gatekit.governance.detectors.base import Detector
 
 def ipv4_ok(value: str) -> bool:
     """A valid IPv4 address that is not 0.0.0.0 nor 255.255.255.255."""
-    parts = value.split(".")
-    if len(parts) == 4 and all(part.isascii() and part.isdigit() and len(part) <= 3 for part in parts):
-        # (the detector's candidates: four groups of 1..3 digits, read as ``ipaddress`` reads them, without raising
-        # on an invalid one: an octet over 255 or with a leading zero is refused)
-        for part in parts:
-            if int(part) > 255 or (part[0] == "0" and part != "0"):
-                return False
-        return value != "0.0.0.0" and value != "255.255.255.255"
     try:
         address = ipaddress.IPv4Address(value)
     except ValueError:
