@@ -1,7 +1,7 @@
 """The detectors' shortcuts (issue 13, speed in plain Python) find exactly what the plain paths find.
 
-Each shortcut skips work when a necessary condition fails, or reads with string methods what a regex read;
-each test checks the condition against the regex it stands for, on generated and hostile inputs.
+Each shortcut skips work when a necessary condition fails; each test checks the condition against the regex it
+stands for, on generated and hostile inputs.
 """
 
 from __future__ import annotations
@@ -10,22 +10,9 @@ import random
 
 import pytest
 
-from gatekit.governance.detectors import DEFAULT_SCANNER, ip, phone, ssn, tokens
+from gatekit.governance.detectors import DEFAULT_SCANNER, ip, ssn, tokens
 from gatekit.governance.detectors.base import Runs, digit_runs
 from gatekit.governance.normalise import normalise
-
-
-def test_the_extension_cut_equals_the_extension_regex() -> None:
-    rng = random.Random(7)
-    alphabet = "0123456789 x#et.-()+\u0661\n"
-    values = ["555-123-4567 x 12", "555 123 4567 ext. 123", "555 123 4567ext123", "555 # 12", "ext1", "x", "#", "e x1"]
-    values += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 16))) for _ in range(60_000)]
-    checked = 0
-    for value in values:
-        if "x" in value or "#" in value:
-            checked += 1
-            assert phone._without_extension(value) == phone._EXTENSION.sub("", value), value
-    assert checked > 20_000
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,7 @@ import functools
 import re
 from collections.abc import Iterable
 
-from gatekit.governance.detectors.base import VALIDATION_BUDGET, WORD_CHARS, Detector, digit_runs
+from gatekit.governance.detectors.base import VALIDATION_BUDGET, WORD_CHARS, Detector, digit_runs, placeholder_digits
 
 # regions tried for numbers written without a country code (tuned on half of presidio-research's synthetic set)
 DEFAULT_REGIONS: tuple[str, ...] = ("US", "GB", "DE", "FR", "IT", "ES", "NL", "SE", "CH", "AU", "CA", "IN", "BR")
@@ -58,8 +58,9 @@ _PATTERN = re.compile(
 )
 _GROUPS = re.compile(r"\d+")
 _EXTENSION = re.compile(r" ?(?:x|ext\.?|#) ?\d+$")
-_AFTER_BAD = re.compile(r"[\w/]|[-.,]\d", re.ASCII)  # a hyphenated label may follow: "555-123-4567-Office"
-_BAD_AFTER = frozenset(WORD_CHARS + "/")  # (the first branch of _AFTER_BAD)
+# a candidate followed by one of these, or by "-", "." or "," and a digit, is part of something longer (an id, a
+# date, a version); a hyphenated label may follow: "555-123-4567-Office"
+_BAD_AFTER = frozenset(WORD_CHARS + "/")
 _ASCII_DIGITS = frozenset("0123456789")
 _DATE = re.compile(r"(?<!\d)(?:\d{4}([-./])\d{1,2}\1\d{1,2}|\d{1,2}([-./])\d{1,2}\2\d{4})(?!\d)")
 
@@ -146,33 +147,6 @@ _NEXT_WORD = re.compile(r"[ \t]+[^\W\d_]")
 _SSN_SIZES = [3, 2, 4]
 
 
-def _without_extension(value: str) -> str:
-    """``_EXTENSION.sub("", value)``: the extension mark (the first ``x`` or ``#``, or ``ext``) and what follows cut.
-
-    Read with string methods when the value ends as the pattern's extensions do (a mark, an optional dot and
-    space, then digits); otherwise with the regex.
-    """
-    at = value.find("x")
-    sharp = value.find("#")
-    if at < 0 or 0 <= sharp < at:
-        at = sharp
-    begin, after = at, at + 1
-    if value[at] == "x" and at and value[at - 1] == "e":
-        if value[after : after + 1] != "t":
-            return _EXTENSION.sub("", value)
-        begin, after = at - 1, after + 1
-        if value[after : after + 1] == ".":
-            after += 1
-    if value[after : after + 1] == " ":
-        after += 1
-    rest = value[after:]
-    if not (rest.isdigit() and rest.isascii()):
-        return _EXTENSION.sub("", value)
-    if begin and value[begin - 1] == " ":
-        begin -= 1
-    return value[:begin]
-
-
 def _shape(value: str, text: str, end: int) -> tuple[str, list[str], str] | None:
     """``(main, groups, digits)`` of a candidate of a phone number's shape, else None.
 
@@ -181,15 +155,15 @@ def _shape(value: str, text: str, end: int) -> tuple[str, list[str], str] | None
     """
     if value.isascii() and value.isdigit():  # (a bare run of digits, the usual candidate: only its length counts)
         size = len(value)
-        if not 10 <= size <= 11 or value.count(value[0]) == size:
+        if not 10 <= size <= 11 or placeholder_digits(value):
             return None  # an amount, an id, an account number; a placeholder
         return value, [value], value
-    main = _without_extension(value) if "x" in value or "#" in value else value  # (an extension has one of them)
+    main = _EXTENSION.sub("", value) if "x" in value or "#" in value else value  # (an extension has one of them)
     plus = main[:1] == "+"
     groups = _GROUPS.findall(main.replace("(0)", "") if plus else main)
     digits = "".join(groups)
     count = len(digits)
-    if not 7 <= count <= 15 or digits.count(digits[0]) == count:  # (a placeholder)
+    if not 7 <= count <= 15 or placeholder_digits(digits):
         return None
     sizes = list(map(len, groups))  # (the groups' lengths, read by most rules below)
     if sizes[-1] < 2:
@@ -276,7 +250,7 @@ class PhoneDetector(Detector):
                 start, end = match.span()
                 if end - start < 7:  # (most matches of a hostile run of short groups: dropped first, cheaply)
                     continue
-                if end < size:  # (what _AFTER_BAD matches, tested without a regex call: most end at a space)
+                if end < size:  # (see _BAD_AFTER; most candidates end at a space)
                     after = text[end]
                     if after in _BAD_AFTER or (after in "-.," and end + 1 < size and text[end + 1] in _ASCII_DIGITS):
                         continue
