@@ -1,8 +1,9 @@
 """CREDIT_CARD: 12..19 digits, compact or in groups (4-4-4-4[-1..7], Amex 4-6-5), Luhn-valid.
 
-Group separators: space (NBSP and other spaces after normalisation), ``-``, ``.``, ``/``, ``_``; one kind
-per number. A soft hyphen or zero-width character inside is removed by normalisation, so the number
-reads compact. A card followed by more digits (``4111 1111 1111 1111 123``, ``... 12/26``) is found: a
+Group separators: space (NBSP and other spaces after normalisation), ``-``, ``.``, ``/``, ``_``, or up to
+three of them (``4111  1111  1111  1111``, ``4111 - 1111 - 1111 - 1111``), each gap its own (as in
+Presidio's pattern: ``4111 1111-1111 1111``). A soft hyphen or zero-width character inside is removed by
+normalisation, so the number reads compact. A card followed by more digits (``4111 1111 1111 1111 123``, ``... 12/26``) is found: a
 grouped candidate ends at a group boundary. Not found: digits glued to a word or another number, a
 number of one repeated digit (``0000 0000 0000 0000``), a Luhn failure.
 """
@@ -13,12 +14,12 @@ import re
 
 from gatekit.governance.detectors.base import WORD_CHARS, Detector, digits_of, luhn_ok
 
-_SEP = r"[ \-./_]"
+_SEP = r"[ \-./_]{1,3}+"  # (one to three: "4111  1111  1111  1111", "4111 - 1111 - 1111 - 1111")
 # (a digit first, the character before it checked behind: the engine skips to digits, and inside a long run
 # of digits each start fails after one digit)
 PATTERN = re.compile(
     r"\d(?<![\w\-.+]\d)\d{3}"
-    rf"(?:(?P<s>{_SEP})\d{{4}}(?P=s)\d{{4}}(?P=s)\d{{1,7}}+|(?P<t>{_SEP})\d{{6}}(?P=t)\d{{4,5}}+|\d{{8,15}}+)"
+    rf"(?:{_SEP}\d{{4}}{_SEP}\d{{4}}{_SEP}\d{{1,7}}+|{_SEP}\d{{6}}{_SEP}\d{{4,5}}+|\d{{8,15}}+)"
     r"(?![\w\-])",
     re.ASCII,
 )

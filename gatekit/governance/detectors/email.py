@@ -1,8 +1,8 @@
 """EMAIL_ADDRESS: a local part, ``@`` and a domain with a top-level label of 2..24 letters.
 
 Anchored on each ``@`` (the regex engine skips to them): the domain is matched after it, the local
-part (the run of characters ``A-Z a-z 0-9 . _ % + -`` before it, from its first letter or digit) is
-grown back from it. A full-width ``＠`` reads as ``@`` after normalisation; a zero-width character
+part (the run of characters ``A-Z a-z 0-9 . _ % + - '`` before it, from its first letter or digit) is
+grown back from it, so ``o'reilly@example.com`` is found whole and ``'jane@example.com'`` without its quote. A full-width ``＠`` reads as ``@`` after normalisation; a zero-width character
 inside the address is removed by it.
 """
 
@@ -17,7 +17,8 @@ _DOMAIN = re.compile(
     r"@(?<=[A-Za-z0-9._%+\-]@)(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9\-])",
     re.ASCII,
 )
-_LOCAL_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-"
+# (and the apostrophe of names such as o'reilly@example.com, which RFC 5322 allows in a local part)
+_LOCAL_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-'"
 
 
 def _local_run(text: str, low: int, end: int) -> str:
@@ -62,7 +63,7 @@ class EmailDetector(Detector):
                 local = text[at - 64 : at]
                 rest = local.rstrip(_LOCAL_CHARS)
                 local = local[len(rest) :] if rest else _local_run(text, low, at - 64) + local
-            local = local.lstrip("._%+-")  # (from its first letter or digit)
+            local = local.lstrip("._%+-'")  # (from its first letter or digit: not a quote around the address)
             if local:
                 low = end
                 found.append((score, at - len(local), end))

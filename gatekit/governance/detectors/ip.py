@@ -1,8 +1,9 @@
 """IP_ADDRESS: IPv4 and IPv6 addresses, validated by the standard library's ``ipaddress``.
 
 An IPv4 address may be glued to a word (``IP is192.168.1.1``) but not to another number or dot. Not
-findings: the unspecified addresses (``0.0.0.0``, ``::``) and the IPv4 broadcast address, which no
-person has; octets with leading zeros (``ipaddress`` refuses them).
+findings: the unspecified addresses (``0.0.0.0``, ``::``), the loopback addresses (``127.0.0.1``, any of
+``127.0.0.0/8``, ``::1``) and the IPv4 broadcast address, which name no person's machine; octets with
+leading zeros (``ipaddress`` refuses them).
 """
 
 from __future__ import annotations
@@ -14,21 +15,21 @@ from gatekit.governance.detectors.base import Detector
 
 
 def ipv4_ok(value: str) -> bool:
-    """A valid IPv4 address that is not 0.0.0.0 nor 255.255.255.255."""
+    """A valid IPv4 address that is not 0.0.0.0, a loopback address (127.x.x.x) nor 255.255.255.255."""
     try:
         address = ipaddress.IPv4Address(value)
     except ValueError:
         return False
-    return not address.is_unspecified and value != "255.255.255.255"
+    return not (address.is_unspecified or address.is_loopback) and value != "255.255.255.255"
 
 
 def ipv6_ok(value: str) -> bool:
-    """A valid IPv6 address (not ``::``)."""
+    """A valid IPv6 address (not ``::`` nor the loopback ``::1``)."""
     try:
         address = ipaddress.IPv6Address(value)
     except ValueError:
         return False
-    return not address.is_unspecified
+    return not (address.is_unspecified or address.is_loopback)
 
 
 IPV4 = Detector(

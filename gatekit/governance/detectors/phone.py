@@ -6,9 +6,11 @@ path, an amount or a version (nothing of ``\\w + - / . : @ # $ %`` right before 
 ``/``, ``-digit`` or ``.digit`` right after it; a hyphenated label may follow: ``555-123-4567-Office``).
 
 Shape rules, before the library: 7..15 digits; the last group has 2+ digits (an ISBN's check digit, a
-version's patch number); a dotted number has groups of 2..4 digits and is no IPv4 shape; not an SSN's 3-2-4 groups; not a date (``2026-11-21``), not a
-valid ISBN-13, not one repeated digit; a bare run of digits without ``+`` has 10 or 11 digits; not two groups
-before a word (a house number and a street); not a Portuguese / Brazilian postal code (``3610-114``).
+version's patch number); a dotted number has groups of 2..4 digits and is no IPv4 shape (after ``+``, the
+groups after the country code: ``+1.415.555.2671``, or one group: ``+1.4155552671``); not an SSN's 3-2-4
+groups; not a date (``2026-11-21``), not a valid ISBN-13, not one repeated digit; a bare run of digits without
+``+`` has 10 or 11 digits; not two groups before a word (a house number and a street); not a Portuguese /
+Brazilian postal code (``3610-114``) nor a US ZIP+4 code (``94105-1234``).
 
 Validation (``phonenumbers``, the Python port of Google's libphonenumber): an international number
 (``+``, ``00`` or ``011`` before the country code) must be a valid number of a region of its country
@@ -142,7 +144,7 @@ def _isbn13(digits: str) -> bool:
     return total % 10 == 0
 
 
-_POSTCODE = re.compile(r"\d{4,5}-\d{3}")  # Portuguese / Brazilian postal codes
+_POSTCODE = re.compile(r"\d{4,5}-\d{3}|\d{5}-\d{4}")  # Portuguese / Brazilian postal codes, US ZIP+4 codes
 _NEXT_WORD = re.compile(r"[ \t]+[^\W\d_]")
 _SSN_SIZES = [3, 2, 4]
 
@@ -173,8 +175,12 @@ def _shape(value: str, text: str, end: int) -> tuple[str, list[str], str] | None
         return None  # a bare run: an amount, an id, an account number
     if number == 2 and not plus and "(" not in main and _NEXT_WORD.match(text, end) is not None:
         return None  # a house number and a street: "3747 3911 Fourth Avenue"
-    if "." in main and (min(sizes) < 2 or max(sizes) > 4 or (number == 4 and max(sizes) <= 3)):
-        return None  # a version number, an IPv4 address shape
+    if "." in main:  # a version number, an IPv4 address shape
+        if number == 4 and max(sizes) <= 3:
+            return None
+        national = sizes[1:] if plus else sizes  # (after "+", the groups after the country code: "+1.415.555.2671",
+        if (not plus or len(national) > 1) and (min(national) < 2 or max(national) > 4):  # or "+1.4155552671")
+            return None
     if sizes == _SSN_SIZES:
         return None  # the shape of a US social security number
     # (a date has one of its separators twice, a group of 4 digits and one of 1 or 2: most numbers are not searched;
