@@ -42,6 +42,7 @@ MUST_FIND = [
     ("card 4111 1111-1111  1111", "CREDIT_CARD", "4111 1111-1111  1111"),
     ("Contact john.o'reilly@example.com today", "EMAIL_ADDRESS", "john.o'reilly@example.com"),
     ("email:'bob.smith@example.com'", "EMAIL_ADDRESS", "bob.smith@example.com"),
+    ("mail ops@example.zip or dev@example.sh", "EMAIL_ADDRESS", "ops@example.zip"),  # TLDs, not file names
     ("Registrant Phone: +1.4155552671", "PHONE_NUMBER", "+1.4155552671"),
     ("call +1.415.555.2671", "PHONE_NUMBER", "+1.415.555.2671"),
     ("key AKIA\u200bIOSFODNN7EXAMPLE", "AWS_ACCESS_KEY", "AKIA\u200bIOSFODNN7EXAMPLE"),
@@ -81,6 +82,7 @@ MUST_NOT_FIND = [
     ("served on 127.0.0.1:8080 and [::1]:8080", None),  # loopback: no person's machine
     ("San Francisco, CA 94105-1234.", None),  # a US ZIP+4 code
     ("build +10.20.30.40", "PHONE_NUMBER"),  # a dotted quad after "+" is no phone number
+    ("<img src='icon@2x.png'> and logo@3x.WEBP", None),  # image file names, not addresses
 ]
 
 

@@ -2,8 +2,10 @@
 
 Anchored on each ``@`` (the regex engine skips to them): the domain is matched after it, the local
 part (the run of characters ``A-Z a-z 0-9 . _ % + - '`` before it, from its first letter or digit) is
-grown back from it, so ``o'reilly@example.com`` is found whole and ``'jane@example.com'`` without its quote. A full-width ``＠`` reads as ``@`` after normalisation; a zero-width character
-inside the address is removed by it.
+grown back from it, so ``o'reilly@example.com`` is found whole and ``'jane@example.com'`` without its
+quote. A full-width ``＠`` reads as ``@`` after normalisation; a zero-width character inside the address
+is removed by it. A "domain" ending in an image or document file extension (none is a top-level domain)
+is a file name, ``icon@2x.png``, ``logo@3x.webp``: no address.
 """
 
 from __future__ import annotations
@@ -12,9 +14,19 @@ import re
 
 from gatekit.governance.detectors.base import Detector
 
-# (an "@" right after a character no local part has starts no address: skipped by the engine, not by Python)
+# image and document file extensions, none of them a top-level domain in the IANA root zone: "icon@2x.png",
+# "logo@3x.webp" (image sizes) are file names
+_FILE_EXTENSIONS = "png jpg gif svg bmp ico tif pdf jpeg webp tiff heic avif".split()
+# (one fixed-width look-behind per length: checked once, at the end of a whole address, in C)
+_NOT_A_FILE = "".join(
+    rf"(?<!\.(?i:{'|'.join(sorted(e for e in _FILE_EXTENSIONS if len(e) == size))}))"
+    for size in sorted({len(e) for e in _FILE_EXTENSIONS})
+)
+# (an "@" right after a character no local part has starts no address: skipped by the engine, not by Python; a
+# top-level label that is a file extension makes a file name, "icon@2x.png", not an address)
 _DOMAIN = re.compile(
-    r"@(?<=[A-Za-z0-9._%+\-]@)(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9\-])",
+    r"@(?<=[A-Za-z0-9._%+\-]@)(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9\-])"
+    + _NOT_A_FILE,
     re.ASCII,
 )
 # (and the apostrophe of names such as o'reilly@example.com, which RFC 5322 allows in a local part)
