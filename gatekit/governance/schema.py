@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from gatekit.governance.detectors import ALL_TYPES, PII_TYPES, SECRET_TYPES, VALIDATORS
 from gatekit.governance.detectors.phone import check_region
@@ -25,6 +25,12 @@ from gatekit.units import parse_quantity
 OutcomeName = Literal["deny", "require_review", "allow_with_redaction", "allow"]
 DATA_GROUPS = {"pii": PII_TYPES, "secrets": SECRET_TYPES}
 DEFAULT_IDENTIFIER_KEYS = ("id", "ids", "*_id", "*_ids")
+# tool-argument keys whose values are credentials (compared after itemId -> item_id and lower-casing)
+DEFAULT_CREDENTIAL_KEYS = (
+    "password", "passwd", "pwd", "passphrase", "*_password", "secret", "*_secret", "secret_key", "api_key", "apikey",
+    "*_api_key", "token", "access_token", "refresh_token", "auth_token", "bearer_token", "private_key", "access_key",
+    "secret_access_key",
+)  # fmt: skip
 _KEY_PATTERN = re.compile(r"[a-z0-9_*?\[\]!\-]+")
 
 
@@ -223,17 +229,20 @@ class SensitiveDataConfig(RuleConfig):
     redaction: Literal["placeholder", "hmac"] = "placeholder"
     hmac_key_env: str = "GATEKIT_REDACTION_KEY"
     identifier_keys: list[str] = Field(default_factory=lambda: list(DEFAULT_IDENTIFIER_KEYS))
+    credential_keys: list[str] = Field(default_factory=lambda: list(DEFAULT_CREDENTIAL_KEYS))
     phone_regions: list[str] | None = None
     detectors: list[CustomDetectorConfig] = Field(default_factory=list)
 
-    @field_validator("identifier_keys")
+    @field_validator("identifier_keys", "credential_keys")
     @classmethod
-    def _key_patterns(cls, value: list[str]) -> list[str]:
+    def _key_patterns(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        example = "'id', '*_id', 'sku'" if info.field_name == "identifier_keys" else "'password', '*_secret', 'pin'"
         for pattern in value:
             if not _KEY_PATTERN.fullmatch(pattern):
                 raise ValueError(
-                    f"identifier key pattern {pattern!r}: use lower-case snake_case names and globs "
-                    "(e.g. 'id', '*_id', 'sku'); keys are compared after itemId -> item_id and lower-casing"
+                    f"{str(info.field_name).removesuffix('s').replace('_', ' ')} pattern {pattern!r}: use lower-case "
+                    "snake_case names and "
+                    f"globs (e.g. {example}); keys are compared after itemId -> item_id and lower-casing"
                 )
         return value
 

@@ -30,6 +30,7 @@ ARG_KEY_EMAIL = "key.owner@example.net"
 CARD = 4111111111111111
 SSN = 219099999
 PASSWORD = "s3cretpass"
+ARG_PASSWORD = "hunter2"  # a tool argument under a "password" key: no detector finds it, its key says what it is
 URL_TOKEN = "tok9f8e7d6c5b4a39281706Zq"
 LONG_ERROR_KEY = "AKIAZQ7XEXAMPLE3LONG"  # starts at char 1984 of the case's error message: 16 chars before 2000
 BODY_KEY = "AKIAW5RBEXAMPLE7BODY"  # starts at byte 290 of an HTTP 500 body: 10 chars before the 300-byte cut
@@ -49,6 +50,7 @@ PLANTED: list[tuple[str, str]] = [
     ("non-string tool argument: card number", str(CARD)),
     ("non-string tool argument: SSN", str(SSN)),
     ("tool argument dict key: e-mail", ARG_KEY_EMAIL),
+    ("tool argument under a password key", ARG_PASSWORD),
 ]
 
 POLICY = """\
@@ -67,6 +69,7 @@ rules:
       CREDIT_CARD: allow_with_redaction
       US_SSN: allow_with_redaction
       AWS_ACCESS_KEY: deny
+      GENERIC_SECRET: deny
 """
 
 THRESHOLDS = """\
@@ -98,7 +101,7 @@ class _Hostile(BaseHTTPRequestHandler):
         text = json.dumps(body)
         status, answer = 200, b""
         if "[tools]" in text:
-            arguments = {"card": CARD, "ssn": SSN, ARG_KEY_EMAIL: 1}
+            arguments = {"card": CARD, "ssn": SSN, ARG_KEY_EMAIL: 1, "password": ARG_PASSWORD}
             call = {
                 "id": "call_1",
                 "type": "function",

@@ -128,6 +128,7 @@ def _walk_values(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any,
 
 
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_MASK = "*•·xX#- "  # a credential value of these characters only is a mask (********), not a credential
 
 
 def normalise_key(name: str) -> str:
@@ -409,6 +410,7 @@ class Evaluation:
         inputs: bool,
         ids: IdentifierKeys | None = None,
         scanner: Scanner = DEFAULT_SCANNER,
+        credentials: IdentifierKeys | None = None,
     ) -> list[tuple[Any, list[Finding]]]:
         """``(key, findings)`` of every text in scope that has findings, in text order.
 
@@ -420,8 +422,12 @@ class Evaluation:
         a key (:func:`argument_name`) that is a bare run of digits has no ``PHONE_NUMBER`` finding
         (every other type is kept: a Luhn-valid card number under ``payment_id`` is still found).
         Findings are cached per text, so this is decided here, per key, not in the detectors.
+
+        ``credentials`` gives the keys that name credentials (``password``, ``api_key``...): a tool-argument
+        value under such a key is a ``GENERIC_SECRET`` finding whole, whatever the detectors make of it (a
+        password is a secret however it looks), unless it is only mask characters (``********``).
         """
-        scope = (output, tools, inputs, ids, scanner)
+        scope = (output, tools, inputs, ids, scanner, credentials)
         hits = self._hits.get(scope)
         if hits is not None:
             return hits
@@ -443,6 +449,13 @@ class Evaluation:
         if tools:
             shared = scanner.cache
             for key, text in self.tool_texts():
+                if credentials is not None:
+                    name = key[-1]  # (a flat mapping's value: its key; a mapping key itself: no name)
+                    if type(name) is not str:
+                        name = None if type(name) is KeyName else argument_name(key)
+                    if name is not None and credentials(name) and text.strip(_MASK):
+                        hits.append((key, [Finding("GENERIC_SECRET", 0, len(text), text)]))
+                        continue
                 if len(text) < MIN_FINDING:  # (what scanner.scan returns for it: nothing)
                     continue
                 # ids, names, amounts recur from case to case: the scanner keeps their findings (shared);

@@ -8,6 +8,9 @@ Tool arguments are read in context: a string under an argument key that names an
 (``identifier_keys``, by default ``id``, ``ids``, ``*_id``, ``*_ids``, camelCase ``itemId`` included)
 that is a bare run of digits is an id, not a phone number (tau2-bench's ``item_ids``, ``product_id``).
 Every other type is still detected there, and free text (the output, the input) is read as before.
+A value under a key that names a credential (``credential_keys``, by default ``password``, ``*_secret``,
+``api_key``, ``access_token``... see ``schema.DEFAULT_CREDENTIAL_KEYS``) is a ``GENERIC_SECRET`` whole,
+however it looks (``{"password": "hunter2"}``), unless it is only mask characters (``********``).
 
 ``phone_regions`` sets the regions of numbers written without a country code (default: see
 ``gatekit.governance.detectors.phone.DEFAULT_REGIONS``); ``detectors`` adds custom detectors (a regex, a
@@ -69,6 +72,8 @@ class SensitiveDataRule(BaseRule):
         self.scan_tools = "tool_arguments" in config.scan
         self.scan_input = "input" in config.scan
         self.ids = identifier_keys(tuple(config.identifier_keys)) if config.identifier_keys else None
+        # (the same matcher kind: glob patterns over the normalised argument key)
+        self.credentials = identifier_keys(tuple(config.credential_keys)) if config.credential_keys else None
         self.key: bytes | None = None
         if config.redaction == "hmac":
             key = os.environ.get(config.hmac_key_env, "")
@@ -91,7 +96,9 @@ class SensitiveDataRule(BaseRule):
 
     def evaluate(self, ev: Evaluation) -> list[Fired]:
         """Act on the findings of every configured text (the texts are scanned once per case, together)."""
-        hits = ev.scan_hits(self.scan_output, self.scan_tools, self.scan_input, self.ids, self.scanner)
+        hits = ev.scan_hits(
+            self.scan_output, self.scan_tools, self.scan_input, self.ids, self.scanner, self.credentials
+        )
         if not hits:
             return []
         acting = self.acting
