@@ -1,10 +1,15 @@
-"""GENERIC_SECRET: a credential assigned to a credential-like name (``password=...``, ``"api_key": "..."``).
+"""GENERIC_SECRET: a credential assigned to a credential-like name, or the password of a URL.
 
-The name (``api_key``, ``secret``, ``client_secret``, ``access_token``, ``token``, ``password``, ``passwd``,
+``password=...``, ``"api_key": "..."``, ``postgres://admin:s3cret@localhost/db``. The name (``api_key``, ``secret``, ``client_secret``, ``access_token``, ``token``, ``password``, ``passwd``,
 ``pwd``, ``private_key``, ``access_key_id``...) is followed by ``=``, ``:`` or ``=>`` and a value of 8..200
 characters with 3+ bits of entropy per character and a digit (a word such as ``password: hunter``
 is prose, not a credential). Anchored on a name's last letters followed by the sign; the whole name is
-then matched in the 17 characters before the sign (the longest name, a quote and 3 blanks).
+then matched in the 19 characters before the sign (the longest name, a quote and 3 blanks). Names include
+Azure's ``AccountKey`` and ``SharedAccessKey`` of connection strings.
+
+A URL's password: the characters between ``user:`` and ``@`` after ``://`` (``redis://:s3cret@host`` too), of any
+strength (a password in a URL is a credential however weak), unless it is a placeholder (``${DB_PASSWORD}``,
+``<password>``, ``%s``, ``****``).
 """
 
 from __future__ import annotations
@@ -17,12 +22,13 @@ from gatekit.governance.detectors.base import VALIDATION_BUDGET, Detector, shann
 _SIGN = re.compile(r"(?:=>?|:)(?<=[yYtTnNdD\"' \t][=:])")
 _NAME = re.compile(
     r"(?<![A-Za-z0-9])(?:api[_\-]?key|apikey|secret(?:[_\-]?key)?|client[_\-]?secret|access[_\-]?token|auth[_\-]?token"
-    r"|token|password|passwd|pwd|private[_\-]?key|access[_\-]?key(?:[_\-]?id)?)[\"']?[ \t]{0,3}$",
+    r"|token|password|passwd|pwd|private[_\-]?key|(?:shared[_\-]?)?access[_\-]?key(?:[_\-]?id)?|account[_\-]?key)"
+    r"[\"']?[ \t]{0,3}$",
     re.IGNORECASE,
 )
 # a name match ends at the sign: it starts at most this many characters before it (the longest name,
-# ``access_key_id`` or ``client_secret``, a quote and 3 blanks); the look-behind still reads before that
-_NAME_REACH = 17
+# ``shared_access_key``, a quote and 3 blanks); the look-behind still reads before that
+_NAME_REACH = 19
 _VALUE = re.compile(r"[ \t]{0,3}+[\"']?(?P<value>[^\s\"'`,;]{8,200}+)")
 
 
@@ -57,3 +63,14 @@ class GenericSecretDetector(Detector):
 
 
 DETECTOR = GenericSecretDetector("GENERIC_SECRET", _SIGN, _credential, score=0.8, hints=("=", ":"), secret=True)
+
+
+# a URL's user information with a password: "://" (the engine skips to it), a user name, ":", the password, "@"
+_URL_PASSWORD = re.compile(r"://(?<=[A-Za-z0-9+.\-]://)[^\s:/?#@]{0,128}+:(?P<value>[^\s/?#@]{1,256}+)@", re.ASCII)
+
+
+def _url_password(value: str) -> bool:
+    return not value.startswith(("$", "{", "<", "%", "[")) and bool(value.strip("*•x"))
+
+
+URL_PASSWORD = Detector("GENERIC_SECRET", _URL_PASSWORD, _url_password, score=1.0, hints=("://",), secret=True)

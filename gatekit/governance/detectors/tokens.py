@@ -5,7 +5,12 @@
 * JWT: three base64url segments, the first two starting ``eyJ`` (a JSON object).
 * API_TOKEN: secret keys with a well-known prefix (``sk-``, ``sk_live_``, ``rk_live_``, ``sk-proj-``,
   ``sk-ant-``...) and 16+ token characters; the credential after ``Authorization: Bearer`` / ``Basic``
-  or a bare ``Bearer`` (16+ token characters, at least one digit).
+  or a bare ``Bearer`` (16+ token characters, at least one digit); the tokens of other services by their
+  documented prefix and length (at least one digit): GitLab personal access tokens (``glpat-``), Hugging Face
+  (``hf_``), npm (``npm_``), SendGrid (``SG.<22>.<43>``), Shopify (``shpat_``, ``shpss_``...), DigitalOcean
+  (``dop_v1_``...), and Slack incoming-webhook URLs (``https://hooks.slack.com/services/T.../B.../...``). Other
+  services' keys are found by their context: ``password = pypi-...``, ``client_secret: GOCSPX-...``, a
+  ``token`` argument (see ``credential_keys``).
 """
 
 from __future__ import annotations
@@ -54,5 +59,19 @@ BEARER = Detector(
     lambda value: any(ch.isdigit() for ch in value),
     score=0.9,
     hints=("earer", "EARER", "asic", "ASIC", "oken", "OKEN"),
+    secret=True,
+)
+SERVICE_TOKEN = Detector(
+    "API_TOKEN",
+    re.compile(
+        r"(?<![A-Za-z0-9_\-.])(?:glpat-[A-Za-z0-9_\-]{20,64}+|hf_[A-Za-z0-9]{30,40}+|npm_[A-Za-z0-9]{36}"
+        r"|SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}|shp(?:at|ss|ca|pa)_[0-9a-fA-F]{32}|do[opr]_v1_[0-9a-f]{64}"
+        r"|https://hooks\.slack\.com/services/T[A-Z0-9]{6,12}/B[A-Z0-9]{6,12}/[A-Za-z0-9]{20,32})(?![A-Za-z0-9_\-])",
+        re.ASCII,
+    ),
+    lambda value: any(ch.isdigit() for ch in value),
+    score=0.95,
+    # (three hints tested on every text; the others hold "_", tested only on texts that have one)
+    hints=("glpat-", "SG.", "hooks.slack.com/", "hf_", "npm_", "shpat_", "shpss_", "shpca_", "shppa_", "_v1_"),
     secret=True,
 )
