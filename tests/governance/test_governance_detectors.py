@@ -50,6 +50,7 @@ MUST_FIND = [
     ("Authorization: Bearer 4f9a8b7c6d5e4f3a2b1c0d9e", "API_TOKEN", "4f9a8b7c6d5e4f3a2b1c0d9e"),
     ("IP is192.168.1.1", "IP_ADDRESS", "192.168.1.1"),
     ("from 2001:db8::8a2e:370:7334 today", "IP_ADDRESS", "2001:db8::8a2e:370:7334"),
+    ("mapped ::ffff:10.0.0.1 here", "IP_ADDRESS", "::ffff:10.0.0.1"),  # not "::ffff:10", leaving ".0.0.1"
     ("ssn 219-09-9999", "US_SSN", "219-09-9999"),
     ("my SSN is 219099999", "US_SSN", "219099999"),
     ("iban GB82 WEST 1234 5698 7654 32 and more", "IBAN_CODE", "GB82 WEST 1234 5698 7654 32"),

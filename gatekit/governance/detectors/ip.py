@@ -3,7 +3,8 @@
 An IPv4 address may be glued to a word (``IP is192.168.1.1``) but not to another number or dot. Not
 findings: the unspecified addresses (``0.0.0.0``, ``::``), the loopback addresses (``127.0.0.1``, any of
 ``127.0.0.0/8``, ``::1``) and the IPv4 broadcast address, which name no person's machine; octets with
-leading zeros (``ipaddress`` refuses them).
+leading zeros (``ipaddress`` refuses them). An IPv6 address ending in an IPv4 address (``::ffff:10.0.0.1``,
+``64:ff9b::192.0.2.33``) is read whole.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ IPV4 = Detector(
 _IPV6_HINT = re.compile(r":[0-9A-Fa-f]{0,4}:")  # two colons close together (the engine skips to colons)
 _HEX_COLON = "0123456789abcdefABCDEF:"
 _HEX_COLON_RUN = re.compile(r"[0-9A-Fa-f:]*+")
+_IPV4_TAIL = re.compile(r"(?:\.[0-9]{1,3}){0,3}+")  # (after the first octet, read as hex digits above)
 
 
 class Ipv6Detector(Detector):
@@ -64,6 +66,8 @@ class Ipv6Detector(Detector):
             start = low + len(text[low:start].rstrip(_HEX_COLON))
             end = hint.end()
             end = _HEX_COLON_RUN.match(text, end, max(end, min(size, start + 40))).end()  # type: ignore[union-attr]
+            if end < size and text[end] == "." and text[end - 1].isdigit():  # an IPv4 tail: ::ffff:10.0.0.1
+                end = _IPV4_TAIL.match(text, end, min(size, end + 12)).end()  # type: ignore[union-attr]
             next_free = end
             hint = _IPV6_HINT.search(text, max(end, hint.start() + 1))
             if (start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_.")) or (
