@@ -119,13 +119,14 @@ class Detector:
     # (digit_runs) digits a run needs, when every candidate's digits lie in one run (cards, SSNs; not phone numbers,
     # whose extension may reach into the next run): a run of fewer is no window
     min_digits: int = 0
-    # (digit_runs) a run needs one of these in :attr:`Runs.zeros` (its text, every digit a ``0``) when a candidate's
-    # digits always lie in one run and have one of a few shapes (SSNs: nine digits in a row, or 3-2-4 with one
-    # separator): the windows of the runs without one are not searched
+    # (digit_runs) a run needs a match of one of these bytes regexes in :attr:`Runs.zeros` (its text, every digit a
+    # ``0``) when a candidate's digits always lie in one run and have one of a few shapes (SSNs: nine digits, or
+    # 3-2-4 with one separator, not glued to more digits): the windows of the runs without one are not searched
     run_shapes: tuple[bytes, ...] = ()
     _context_re: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
     _group: str | int = field(default=0, init=False, repr=False, compare=False)  # the finding's group
     _plain: bool = field(default=False, init=False, repr=False, compare=False)
+    _run_shape: re.Pattern[bytes] | None = field(default=None, init=False, repr=False, compare=False)  # run_shapes
     # (digit_runs) what :meth:`windows` reads: min_run, run_mark's character and count, glued, min_digits, run_shapes
     _window_key: tuple[int, str, int, str, int, tuple[bytes, ...]] = field(
         default=(2, "", 0, "", 0, ()), init=False, repr=False, compare=False
@@ -139,6 +140,10 @@ class Detector:
         object.__setattr__(
             self, "_window_key", (self.min_run, mark, times, self.glued, self.min_digits, self.run_shapes)
         )
+        if self.run_shapes:  # (one search per run, not one per shape)
+            object.__setattr__(
+                self, "_run_shape", re.compile(b"|".join(b"(?:%s)" % shape for shape in self.run_shapes))
+            )
         if self.secret:
             SECRET_KINDS.add(self.type)
         if self.context:
@@ -177,10 +182,7 @@ class Detector:
             if end - start < need or (times and text.count(mark, start, end) < times):
                 continue
             if shapes:
-                for shape in shapes:
-                    if zeros.find(shape, start, end) >= 0:  # type: ignore[union-attr]
-                        break
-                else:
+                if self._run_shape.search(zeros, start, end) is None:  # type: ignore[union-attr,arg-type]
                     continue
             elif (
                 digits

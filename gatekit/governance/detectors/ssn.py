@@ -45,5 +45,6 @@ DETECTOR = SsnDetector(
     min_run=9,
     glued=WORD_CHARS + "-.+/",
     min_digits=9,
-    run_shapes=(b"000000000", b"000-00-0000", b"000 00 0000", b"000.00.0000"),
+    # nine digits, or 3-2-4 with one separator, not glued to more digits ("000" first: the engine skips to it)
+    run_shapes=(rb"000(?<!0000)(?:0{6}|(?P<s>[ .\-])00(?P=s)0{4})(?!0)",),
 )
