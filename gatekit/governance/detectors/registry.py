@@ -70,6 +70,14 @@ DEFAULT_DETECTORS: tuple[Detector, ...] = (
 )
 
 _new = tuple.__new__
+_COMMON = " etaoinshrdlcumwfgypbvkjxqz"  # characters by how common they are in text (any other: rarer)
+
+
+def _rarest(hint: str) -> str:
+    """The least common character of ``hint`` (upper case, digits and punctuation before lower-case letters)."""
+    return max(hint, key=lambda char: _COMMON.find(char) if char in _COMMON else len(_COMMON))
+
+
 _CACHE_MAX_CHARS = 256  # short texts (tool-argument ids, names, amounts) recur: their findings are kept
 _CACHE_MAX_ENTRIES = 16_384
 MIN_FINDING = 5  # no detector finds fewer characters
@@ -92,7 +100,15 @@ class Scanner:
         self._underscore_hints = tuple(hint for hint in hints if "_" in hint)
         a_hints = [hint for hint in hints if "_" not in hint and re.fullmatch("A[A-Za-z]+", hint)]
         self._a_hints = re.compile("A(?:" + "|".join(re.escape(h[1:]) for h in a_hints) + ")") if a_hints else None
-        self._other_hints = tuple(hint for hint in hints if "_" not in hint and hint not in a_hints)
+        other = [hint for hint in hints if "_" not in hint and hint not in a_hints]
+        # (hints that end alike, "sk-", "rk-", "pk-": one substring test of their end first; substring tests of a
+        # few characters cost alike, whatever the characters)
+        ends: dict[str, list[str]] = {}
+        for hint in other:
+            ends.setdefault(hint[-2:], []).append(hint)
+        # (and each other hint after a test of its least common character: ~10x cheaper than a substring test)
+        self._other_hints = tuple((_rarest(hint), hint) for hint in other if len(ends[hint[-2:]]) == 1)
+        self._hints_by_end = tuple((end, tuple(group)) for end, group in ends.items() if len(group) > 1)
         # (findings, type, run length needed or 0): every detector, and those run on a text without a hint
         plan = [(d.findings, d.type, d.min_run if d.candidates_from == "digit_runs" else 0) for d in self.detectors]
         self._plan = plan
@@ -145,9 +161,14 @@ class Scanner:
 
     def _hinted(self, subject: str) -> bool:
         """``subject`` holds one of the secret detectors' hints."""
-        for hint in self._other_hints:  # (substring tests: faster than one regex alternation of literals)
-            if hint in subject:
+        for rarest, hint in self._other_hints:  # (substring tests: faster than one regex alternation of literals)
+            if rarest in subject and hint in subject:
                 return True
+        for end, group in self._hints_by_end:
+            if end in subject:
+                for hint in group:
+                    if hint in subject:
+                        return True
         if self._a_hints is not None and self._a_hints.search(subject) is not None:
             return True
         if "_" in subject:
