@@ -52,6 +52,10 @@ _IPV4_TAIL = re.compile(r"(?:\.[0-9]{1,3}){0,3}+")  # (after the first octet, re
 class Ipv6Detector(Detector):
     """IPv6 addresses grown left and right from each ``:hex:`` hint."""
 
+    def findings(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[float, int, int]]:
+        """``(score, start, end)`` of every IPv6 address of ``text`` (most texts hold no hint: decided first)."""
+        return [] if _IPV6_HINT.search(text) is None else super().findings(text, runs)
+
     def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
         """Every IPv6 address of ``text`` (at most 39 characters of hex digits and colons, alone)."""
         found: list[tuple[int, int]] = []
