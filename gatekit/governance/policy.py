@@ -311,15 +311,35 @@ def _redact_calls(
     Copy-on-write: each container on the way to a redacted text is copied the first time through, the rest
     is shared with the response, which stays as it was.
     """
-    keys = [key for key in redactions if isinstance(key, tuple) and key[:1] == ("tool",)]
+    redacted: list[dict[str, Any]] | None = None
+    flat: dict[int, dict[Any, Any]] = {}  # call index -> its argument mapping, copied
+    keys: list[tuple[Any, ...]] = []  # the other paths
+    for key, spans in redactions.items():
+        if type(key) is not tuple or key[0] != "tool":
+            continue
+        if redacted is None:
+            redacted = list(calls)
+        if len(key) == 3 and type(key[2]) is str:  # (the usual: a value of a flat argument mapping, no walk)
+            index, name = key[1], key[2]
+            arguments = flat.get(index)
+            if arguments is None:
+                call = redacted[index] = dict(redacted[index])
+                arguments = flat[index] = call["arguments"] = dict(call["arguments"])
+            arguments[name] = apply_spans(scalar_text(arguments[name]) or "", spans, counts)
+        else:
+            keys.append(key)
+    if redacted is None:
+        return calls
+    calls = redacted
     if not keys:
         return calls
     if [key for key in keys if isinstance(key[-1], KeyName)]:
         # mapping keys are renamed last, the deepest first: the other paths still name the keys as they were
         # (without a key to rename the order does not matter: every path ends at its own string)
         keys.sort(key=lambda key: (isinstance(key[-1], KeyName), -len(key)))
-    calls = list(calls)
     mine: set[int] = set()  # ids of the containers copied so far
+    for index, arguments in flat.items():
+        mine.update((id(calls[index]), id(arguments)))
     for key in keys:
         spans = redactions[key]
         # walk from the call down to the redacted string, copying each container the first time through
