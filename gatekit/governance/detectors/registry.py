@@ -70,11 +70,13 @@ DEFAULT_DETECTORS: tuple[Detector, ...] = (
 )
 
 _new = tuple.__new__
-_COMMON = " etaoinshrdlcumwfgypbvkjxqz"  # characters by how common they are in text (any other: rarer)
+# characters by how common they are in text: lower-case letters by English frequency, blanks and common punctuation
+# among them; any other character is rarer
+_COMMON = " e.t,aoinshrdlcumwfgypb-vkjxqz"
 
 
 def _rarest(hint: str) -> str:
-    """The least common character of ``hint`` (upper case, digits and punctuation before lower-case letters)."""
+    """The least common character of ``hint`` (see _COMMON)."""
     return max(hint, key=lambda char: _COMMON.find(char) if char in _COMMON else len(_COMMON))
 
 
