@@ -59,6 +59,7 @@ MUST_FIND = [
     ("Fax: 345-899-3560x4587 3... 2... 1...", "PHONE_NUMBER", "345-899-3560x4587"),
     ("desk 212-555-0143-Office", "PHONE_NUMBER", "212-555-0143"),
     ("password=Xk93jfL0pq", "GENERIC_SECRET", "Xk93jfL0pq"),
+    ("{api_key => 'Xk93jfL0pq77'}", "GENERIC_SECRET", "Xk93jfL0pq77"),  # Ruby / Perl hash syntax
     ("-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----", "PRIVATE_KEY", None),
     ("token ghp_" + "a1B2" * 9, "GITHUB_TOKEN", "ghp_" + "a1B2" * 9),
     ("gitlab glpat-A1b2C3d4E5f6G7h8I9j0 expires", "API_TOKEN", "glpat-A1b2C3d4E5f6G7h8I9j0"),
