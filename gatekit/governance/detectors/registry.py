@@ -94,7 +94,8 @@ class Scanner:
         self.secret_types = frozenset(d.type for d in self.detectors if d.secret)
         self.cache: dict[str, list[Finding]] = {}  # findings of short texts, shared by every case
         # the literal hints of the secret detectors, tested once per text (most texts hold none of them)
-        self._gated = frozenset(d for d in self.detectors if d.hints and d.secret and d.type != "GENERIC_SECRET")
+        # (secret detectors whose hints are 2+ characters: GENERIC_SECRET's "=" and ":" are in most texts)
+        self._gated = frozenset(d for d in self.detectors if d.hints and d.secret and min(map(len, d.hints)) > 1)
         hints = sorted({hint for d in self._gated for hint in d.hints}, key=len, reverse=True)
         self._hints = tuple(hints)
         # (the same test, cheaper: the hints holding "_" only when the text holds one, the hints of upper-case

@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar, NamedTuple, Protocol
 
@@ -147,21 +147,20 @@ class IdentifierKeys:
     one cached scan result per case, see :meth:`Evaluation.scan_hits`).
     """
 
-    __slots__ = ("patterns", "_regex", "_known")
+    __slots__ = ("patterns", "_regex", "matches")
 
     def __init__(self, patterns: Iterable[str]) -> None:
         self.patterns = tuple(dict.fromkeys(patterns))
         self._regex = re.compile("|".join(fnmatch.translate(p) for p in self.patterns)) if self.patterns else None
-        self._known: dict[str, bool] = {}
+        # (argument keys come from tool schemas: few distinct names, each decided once; a C-level cached call)
+        self.matches: Callable[[str], bool] = functools.lru_cache(maxsize=4096)(self._match)
+
+    def _match(self, name: str) -> bool:
+        return self._regex is not None and self._regex.match(normalise_key(name)) is not None
 
     def __call__(self, name: str) -> bool:
-        """True when the argument key ``name`` names an identifier."""
-        known = self._known.get(name)
-        if known is None:
-            known = self._regex is not None and self._regex.match(normalise_key(name)) is not None
-            if len(self._known) < 4096:  # argument keys come from tool schemas: few distinct names
-                self._known[name] = known
-        return known
+        """True when the argument key ``name`` matches one of the patterns (also :attr:`matches`)."""
+        return self.matches(name)
 
 
 @functools.lru_cache(maxsize=64)
@@ -448,12 +447,13 @@ class Evaluation:
                     hits.append(("output", found))
         if tools:
             shared = scanner.cache
+            is_credential = credentials.matches if credentials is not None else None
             for key, text in self.tool_texts():
-                if credentials is not None:
+                if is_credential is not None:
                     name = key[-1]  # (a flat mapping's value: its key; a mapping key itself: no name)
                     if type(name) is not str:
                         name = None if type(name) is KeyName else argument_name(key)
-                    if name is not None and credentials(name) and text.strip(_MASK):
+                    if name is not None and is_credential(name) and text.strip(_MASK):
                         hits.append((key, [Finding("GENERIC_SECRET", 0, len(text), text)]))
                         continue
                 if len(text) < MIN_FINDING:  # (what scanner.scan returns for it: nothing)
