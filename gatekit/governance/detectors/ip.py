@@ -43,7 +43,9 @@ IPV4 = Detector(
     min_run=7,
     run_mark=(".", 3),
 )
-_IPV6_HINT = re.compile(r":[0-9A-Fa-f]{0,4}:")  # two colons close together (the engine skips to colons)
+# "::", or three colons around two groups of hex digits: every address has one (it has "::" or seven colons);
+# times ("10:30:45") and URLs ("a://b:") have neither (the engine skips to colons)
+_IPV6_HINT = re.compile(r":(?::|[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:)")
 _HEX_COLON = "0123456789abcdefABCDEF:"
 _HEX_COLON_RUN = re.compile(r"[0-9A-Fa-f:]*+")
 _IPV4_TAIL = re.compile(r"(?:\.[0-9]{1,3}){0,3}+")  # (after the first octet, read as hex digits above)
