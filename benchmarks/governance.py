@@ -314,7 +314,7 @@ HOSTILE_UNITS = [
     "a\u200b@", "1\u00ad", "1\u00a0", "\uff46", "::", "1:", "ab::", "=", ":", "password=", "password=a1", "token ",
     "-----BEGIN RSA PRIVATE KEY-----", "-----BEGIN RSA PRIVATE KEY-----\n", "Bearer abcdefghij1234567 ", "sk-",
     "eyJ", "eyJaaaaaaaaa.", "AKIA", "ghp_", "xoxb-", "GB82 ", "DE89 ", "DE12",
-    "token: x", "token: x ", "api_key: ", "secret = 'ab' ", "key: value ", "://", "a://b:",
+    "token: x", "token: x ", "api_key: ", "secret = 'ab' ", "key: value ", "://", "a://b:", "-\t:", ":\t\"", "=9\t",
 ]  # fmt: skip
 HOSTILE_SIZE = 100_000
 

@@ -45,7 +45,7 @@ HOSTILE = [
     ".", "a.", "a.b.c.d.e.f.", "\u0661\u0662\u0663", "\uff11\uff12\uff13 ", "\u200b", "1\u200b", "a\u200b@",
     "1\u00ad", "1\u00a0", "::", "ab::", "password=", "password=a1", "-----BEGIN RSA PRIVATE KEY-----",
     "Bearer abcdefghij1234567 ", "DE89 ", "DE12",
-    "token: x", "token: x ", "api_key: ", "secret = 'ab' ", "key: value ", "://", "a://b:",
+    "token: x", "token: x ", "api_key: ", "secret = 'ab' ", "key: value ", "://", "a://b:", "-\t:", ":\t\"", "=9\t",
 ]  # fmt: skip
 
 

@@ -4,9 +4,9 @@
 ``secret``, ``client_secret``, ``access_token``, ``token``, ``password``, ``passwd``, ``pwd``, ``private_key``,
 ``access_key_id``...) is followed by ``=``, ``:`` or ``=>`` and a value of 8..200 characters with 3+ bits of
 entropy per character and a digit (a word such as ``password: hunter`` is prose, not a credential). Anchored
-on a sign after a name's last letter, a quote or a blank, followed by a value of that shape; the whole name is
-then matched in the 19 characters before the sign (the longest name, a quote and 3 blanks). Names include
-Azure's ``AccountKey`` and ``SharedAccessKey`` of connection strings.
+on a sign after a name's last letter, a quote or a blank and before a value's first 8 characters (one regex,
+in C); the whole name is then matched in the 19 characters before the sign (the longest name, a quote and 3
+blanks). Names include Azure's ``AccountKey`` and ``SharedAccessKey`` of connection strings.
 
 A URL's password: the characters between ``user:`` and ``@`` after ``://`` (``redis://:s3cret@host`` too), of any
 strength (a password in a URL is a credential however weak), unless it is a placeholder (``${DB_PASSWORD}``,
@@ -20,7 +20,8 @@ import re
 from gatekit.governance.detectors.base import VALIDATION_BUDGET, Detector, shannon_entropy
 
 # a sign after a credential name's last letter, a quote or a blank (the engine skips to = and : quickly)
-_SIGN = re.compile(r"[=:](?<=[yYtTnNdD\"' \t][=:])>?")
+# and followed by the first 8 characters of a value (checked here, in C: most signs have none)
+_SIGN = re.compile(r"[=:](?<=[yYtTnNdD\"' \t][=:])>?(?=[ \t]{0,3}+[\"']?[^\s\"'`,;]{8})")
 _NAME = re.compile(
     r"(?<![A-Za-z0-9])(?:api[_\-]?key|apikey|secret(?:[_\-]?key)?|client[_\-]?secret|access[_\-]?token|auth[_\-]?token"
     r"|token|password|passwd|pwd|private[_\-]?key|(?:shared[_\-]?)?access[_\-]?key(?:[_\-]?id)?|account[_\-]?key)"
@@ -31,7 +32,6 @@ _NAME = re.compile(
 # ``shared_access_key``, a quote and 3 blanks); the look-behind still reads before that
 _NAME_REACH = 19
 _VALUE = re.compile(r"[ \t]{0,3}+[\"']?(?P<value>[^\s\"'`,;]{8,200}+)")
-_VALUE_START = re.compile(r"[ \t]{0,3}+[\"']?[^\s\"'`,;]{8}")
 
 
 def _credential(value: str) -> bool:
@@ -46,20 +46,15 @@ class GenericSecretDetector(Detector):
         found: list[tuple[int, int]] = []
         checked = 0
         search = _SIGN.search
-        value_start, name, value_of = _VALUE_START.match, _NAME.search, _VALUE.match
-        sign = search(text)
+        name, value_of = _NAME.search, _VALUE.match
+        sign = search(text)  # (a sign followed by a value's first 8 characters: "token: x" repeated has none)
         while sign is not None:
             end = sign.end()
-            # (a value's first 8 characters first: one class, cheaper than the names; "key: value" or "token: x"
-            # repeated have none; the whole value, up to 200 characters, only after a name)
-            if value_start(text, end) is None:
-                sign = search(text, end)
-                continue
             at = sign.start()  # (the "=" or ":")
             if name(text, at - _NAME_REACH if at > _NAME_REACH else 0, at) is None:
                 sign = search(text, end)
                 continue
-            value = value_of(text, end)
+            value = value_of(text, end)  # (the whole value, up to 200 characters, only after a name)
             assert value is not None  # (its start matched)
             sign = search(text, value.end())  # (signs inside a value already read start no assignment)
             checked += 1
