@@ -315,6 +315,7 @@ HOSTILE_UNITS = [
     "-----BEGIN RSA PRIVATE KEY-----", "-----BEGIN RSA PRIVATE KEY-----\n", "Bearer abcdefghij1234567 ", "sk-",
     "eyJ", "eyJaaaaaaaaa.", "AKIA", "ghp_", "xoxb-", "GB82 ", "DE89 ", "DE12",
     "token: x", "token: x ", "api_key: ", "secret = 'ab' ", "key: value ", "://", "a://b:", "-\t:", ":\t\"", "=9\t",
+    "((3 ", "(3", ")2", "841  ", "7))1", "N=", ":GY", "t:", "/::6", ":@83 :", "a::@",
 ]  # fmt: skip
 HOSTILE_SIZE = 100_000
 

@@ -46,6 +46,7 @@ HOSTILE = [
     "1\u00ad", "1\u00a0", "::", "ab::", "password=", "password=a1", "-----BEGIN RSA PRIVATE KEY-----",
     "Bearer abcdefghij1234567 ", "DE89 ", "DE12",
     "token: x", "token: x ", "api_key: ", "secret = 'ab' ", "key: value ", "://", "a://b:", "-\t:", ":\t\"", "=9\t",
+    "((3 ", "(3", ")2", "841  ", "7))1", "N=", ":GY", "t:", "/::6", ":@83 :", "a::@",
 ]  # fmt: skip
 
 

@@ -6,7 +6,9 @@
 entropy per character and a digit (a word such as ``password: hunter`` is prose, not a credential). Anchored
 on a sign after a name's last letter, a quote or a blank and before a value's first 8 characters (one regex,
 in C); the whole name is then matched in the 19 characters before the sign (the longest name, a quote and 3
-blanks). Names include Azure's ``AccountKey`` and ``SharedAccessKey`` of connection strings.
+blanks). Names include Azure's ``AccountKey`` and ``SharedAccessKey`` of connection strings. Past 4 x
+VALIDATION_BUDGET signs (a hostile text, ``N=N=N=...``), the rest of the text is read by one forward regex of
+whole assignments, in C, and each is a finding on its shape alone.
 
 A URL's password: the characters between ``user:`` and ``@`` after ``://`` (``redis://:s3cret@host`` too), of any
 strength (a password in a URL is a credential however weak), unless it is a placeholder (``${DB_PASSWORD}``,
@@ -22,16 +24,18 @@ from gatekit.governance.detectors.base import VALIDATION_BUDGET, Detector, shann
 # a sign after a credential name's last letter, a quote or a blank (the engine skips to = and : quickly)
 # and followed by the first 8 characters of a value (checked here, in C: most signs have none)
 _SIGN = re.compile(r"[=:](?<=[yYtTnNdD\"' \t][=:])>?(?=[ \t]{0,3}+[\"']?[^\s\"'`,;]{8})")
-_NAME = re.compile(
+_NAMES = (
     r"(?<![A-Za-z0-9])(?:api[_\-]?key|apikey|secret(?:[_\-]?key)?|client[_\-]?secret|access[_\-]?token|auth[_\-]?token"
     r"|token|password|passwd|pwd|private[_\-]?key|(?:shared[_\-]?)?access[_\-]?key(?:[_\-]?id)?|account[_\-]?key)"
-    r"[\"']?[ \t]{0,3}$",
-    re.IGNORECASE,
 )
+_NAME = re.compile(_NAMES + r"[\"']?[ \t]{0,3}$", re.IGNORECASE)
 # a name match ends at the sign: it starts at most this many characters before it (the longest name,
 # ``shared_access_key``, a quote and 3 blanks); the look-behind still reads before that
 _NAME_REACH = 19
 _VALUE = re.compile(r"[ \t]{0,3}+[\"']?(?P<value>[^\s\"'`,;]{8,200}+)")
+# a whole assignment read forward, for the rest of a hostile text (past 4 x VALIDATION_BUDGET signs; the names' first
+# letters first: the engine skips to them)
+_ASSIGNMENT = re.compile(r"(?=[AaCcPpSsTt])" + _NAMES + r"[\"']?[ \t]{0,3}(?:=>?|:)" + _VALUE.pattern, re.IGNORECASE)
 
 
 def _credential(value: str) -> bool:
@@ -44,14 +48,20 @@ class GenericSecretDetector(Detector):
     def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
         """Credential values of ``text``."""
         found: list[tuple[int, int]] = []
-        checked = 0
+        checked = signs = 0
         search = _SIGN.search
         name, value_of = _NAME.search, _VALUE.match
         sign = search(text)  # (a sign followed by a value's first 8 characters: "token: x" repeated has none)
         while sign is not None:
             end = sign.end()
             at = sign.start()  # (the "=" or ":")
-            if name(text, at - _NAME_REACH if at > _NAME_REACH else 0, at) is None:
+            low = at - _NAME_REACH if at > _NAME_REACH else 0
+            signs += 1
+            if signs > 4 * VALIDATION_BUDGET:  # a hostile text ("N=N=N=..."): its rest in one C pass, on shape alone
+                start = max(low, found[-1][1]) if found else low
+                found += [match.span("value") for match in _ASSIGNMENT.finditer(text, start)]
+                return found
+            if name(text, low, at) is None:
                 sign = search(text, end)
                 continue
             value = value_of(text, end)  # (the whole value, up to 200 characters, only after a name)

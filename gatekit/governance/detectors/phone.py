@@ -50,9 +50,10 @@ _TYPES = (
 # (the pattern begins with its first character, the look-behind checked after it, so that the regex engine
 # skips to candidate characters; a look-ahead for 7 digits, each after a gap a candidate may have between two
 # digits (``)``, one of `` .-``, ``(``, or an extension mark), drops short candidates before Python sees them:
-# a run such as ``1 - 1 - 1 ...`` yields no match at all)
+# a run such as ``1 - 1 - 1 ...`` yields no match at all; each gap can be read one way only, so each is atomic:
+# ``((3 ((3 ...`` is not read again in every way)
 _PATTERN = re.compile(
-    r"(?P<value>[+(\d](?<![\w+\-/.:@#$%][+(\d])(?=(?:\)?(?:[ .\-]?\(?| ?(?:x|ext\.?|#) ?)\d){6})"
+    r"(?P<value>(?:\((?=\d)|[+\d])(?<![\w+\-/.:@#$%][+(\d])(?=(?>\)?(?:[ .\-]?\(?| ?(?:x|ext\.?|#) ?)\d){6})"
     r"(?:(?<=\+) ?(?:\(\d{1,5}+\)|\d{1,15}+)|(?<=\()\d{1,5}+\)|(?<=\d)\d{0,11}+)"
     r"(?:(?: ?\(0\) ?|[ .\-]| ?(?=\()|(?<=\)))(?:\(\d{1,5}+\)|\d{1,10}+)){0,7}+"
     r"(?:(?: ?(?:x|ext\.?|#) ?)\d{1,6}+)?+)",
@@ -196,6 +197,19 @@ def _shape(value: str, text: str, end: int) -> tuple[str, list[str], str] | None
     return (main.replace("(0)", "") if plus else main), groups, digits
 
 
+def _long_runs(text: str, runs: list[tuple[int, int]] | None, after: int) -> list[tuple[int, int]]:
+    """The digit runs of 7+ characters after ``after`` (a run it falls in: from its next digit on)."""
+    found = []
+    for run_start, run_end in digit_runs(text) if runs is None else runs:
+        if run_end - after >= 7:
+            if run_start < after:  # the rest of the run ``after`` falls in, from its next digit
+                rest = text[after:run_end]
+                run_start = run_end - len(rest.lstrip(" .-()/_"))
+            if run_end - run_start >= 7:
+                found.append((run_start, run_end))
+    return found
+
+
 class PhoneDetector(Detector):
     """Phone numbers (see the module doc); ``regions`` for numbers written without a country code."""
 
@@ -238,8 +252,9 @@ class PhoneDetector(Detector):
     def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
         """Phone numbers of ``text``; a candidate's last group after a space is dropped when the whole is not one.
 
-        Past VALIDATION_BUDGET candidates (a hostile text), the rest of the text's digit runs of 7 characters
-        or more are findings (more redaction, never a miss; linear with a small constant).
+        Past VALIDATION_BUDGET candidates, or 4x as many matches too short to be one (a hostile text), the rest
+        of the text's digit runs of 7 characters or more are findings (more redaction, never a miss; linear with a
+        small constant).
         """
         return self._spans(text, [(0, len(text))] if runs is None else self.windows(text, runs), runs)
 
@@ -251,10 +266,15 @@ class PhoneDetector(Detector):
         found: list[tuple[int, int]] = []
         checked = 0
         finditer = self.pattern.finditer
+        seen = 0
         for low, high in windows:
             for match in finditer(text, low, high):  # (lazy: a hostile text's matches past the budget are never made)
                 start, end = match.span()
                 if end - start < 7:  # (most matches of a hostile run of short groups: dropped first, cheaply)
+                    seen += 1
+                    if seen > 4 * VALIDATION_BUDGET:  # ("(3(3(3..." matches at every digit: the runs, as below)
+                        found += _long_runs(text, runs, end)
+                        return found
                     continue
                 if end < size:  # (see _BAD_AFTER; most candidates end at a space)
                     after = text[end]
@@ -264,13 +284,7 @@ class PhoneDetector(Detector):
                 checked += 1
                 if checked > VALIDATION_BUDGET:  # a hostile text: the rest of its digit runs of 7+ characters
                     found.append((start, end))
-                    for run_start, run_end in digit_runs(text) if runs is None else runs:
-                        if run_end - end >= 7:
-                            if run_start < end:  # the rest of the run this candidate ends in, from its next digit
-                                rest = text[end:run_end]
-                                run_start = run_end - len(rest.lstrip(" .-()/_"))
-                            if run_end - run_start >= 7:
-                                found.append((run_start, run_end))
+                    found += _long_runs(text, runs, end)
                     return found
                 if self.ok(value, text, end):
                     found.append((start, end))
