@@ -50,10 +50,10 @@ _TYPES = (
 # (the pattern begins with its first character, the look-behind checked after it, so that the regex engine
 # skips to candidate characters; a look-ahead for 7 digits, each after a gap a candidate may have between two
 # digits (``)``, one of `` .-``, ``(``, or an extension mark), drops short candidates before Python sees them:
-# a run such as ``1 - 1 - 1 ...`` yields no match at all; each gap can be read one way only, so each is atomic:
-# ``((3 ((3 ...`` is not read again in every way)
+# a run such as ``1 - 1 - 1 ...`` yields no match at all; a gap can be read one way only, so it is atomic and its
+# parts possessive: ``((3 ((3 ...`` is not read again in every way)
 _PATTERN = re.compile(
-    r"(?P<value>(?:\((?=\d)|[+\d])(?<![\w+\-/.:@#$%][+(\d])(?=(?>\)?(?:[ .\-]?\(?| ?(?:x|ext\.?|#) ?)\d){6})"
+    r"(?P<value>(?:\((?=\d)|[+\d])(?<![\w+\-/.:@#$%][+(\d])(?=(?>\)?+(?:[ .\-]?+\(?+| ?+(?:x|ext\.?+|#) ?+)\d){6})"
     r"(?:(?<=\+) ?(?:\(\d{1,5}+\)|\d{1,15}+)|(?<=\()\d{1,5}+\)|(?<=\d)\d{0,11}+)"
     r"(?:(?: ?\(0\) ?|[ .\-]| ?(?=\()|(?<=\)))(?:\(\d{1,5}+\)|\d{1,10}+)){0,7}+"
     r"(?:(?: ?(?:x|ext\.?|#) ?)\d{1,6}+)?+)",
