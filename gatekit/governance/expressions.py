@@ -468,7 +468,17 @@ class _Compiler:
                             name = left_node.id  # validated by compile() above; read it directly
 
                             return lambda env: _is_number(value := env.get(name)) and bool(ordering(value, constant))
-                        return lambda env: _is_number(value := left(env)) and bool(ordering(value, constant))
+
+                        def against_number(env: Env) -> bool:
+                            value = left(env)
+                            kind = type(value)  # (_is_number, its usual cases first)
+                            if kind is int or kind is float or (kind is not bool and isinstance(value, int | float)):
+                                return bool(ordering(value, constant))
+                            return False
+
+                        return against_number
+                    if isinstance(ops[0], ast.Eq):  # (as _COMPARE_FN's, without its call)
+                        return lambda env: bool(left(env) == constant)
                     return lambda env: compare(left(env), constant)
                 return lambda env: compare(left(env), right(env))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+import operator
 import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
@@ -301,40 +302,40 @@ class Evaluation:
         ``names`` restricts the environment to what an expression uses (cheaper to build).
         """
         if names is not None:
-            env = {name: self._value(name) for name in names if name != "tool"}
+            env = self.values(names)
         else:
             if self._env is None:
-                self._env = {name: self._value(name) for name in ENV_NAMES if name != "tool"}
+                self._env = self.values(ENV_NAMES)
             env = dict(self._env)
         if tool is not None:
             env["tool"] = {"name": tool.get("name"), "arguments": tool.get("arguments") or {}}
         return env
 
-    def _value(self, name: str) -> Any:
+    def values(self, names: Iterable[str]) -> dict[str, Any]:
+        """The case-level values of ``names`` (``tool``, bound per call, is left out)."""
+        env: dict[str, Any] = {}
+        for name in names:
+            get = _ENV_VALUES.get(name)
+            if get is not None:
+                env[name] = get(self)
+            elif name != "tool":
+                env[name] = self.response.get(name)  # latency_ms, error_type, cost_usd, model
+        return env
+
+    def _case_view(self) -> dict[str, Any]:
         case = self.case
-        response = self.response
-        if name == "context":
-            return self.context
-        if name == "case":
-            return {
-                "id": case.get("id"),
-                "tags": case.get("tags") or [],
-                "expected": case.get("expected"),
-                "timestamp": case.get("timestamp"),
-            }
-        if name == "input":
-            return self.input_text
-        if name == "output":
-            return self.output
-        if name == "usage":
-            return response.get("usage") or {}
-        if name == "tool_calls":
-            return self.tool_calls
-        if name == "tool_names":
-            return [str(c.get("name") or "") for c in self.tool_calls]
-        if name == "time":
-            return self.clock
-        return response.get(name)  # latency_ms, error_type, cost_usd, model
+        return {
+            "id": case.get("id"),
+            "tags": case.get("tags") or [],
+            "expected": case.get("expected"),
+            "timestamp": case.get("timestamp"),
+        }
+
+    def _usage(self) -> Any:
+        return self.response.get("usage") or {}
+
+    def _tool_names(self) -> list[str]:
+        return [str(c.get("name") or "") for c in self.tool_calls]
 
     # texts -----------------------------------------------------------------------------------
     @property
@@ -490,6 +491,19 @@ class Evaluation:
         """Ask for ``text(key)[start:end]`` to be replaced (first request for a span wins)."""
         spans = self.redactions.setdefault(key, {})
         spans.setdefault((start, end), Redaction(start, end, kind, replacement))
+
+
+# how each case-level name of :data:`ENV_NAMES` is read (C-level attribute reads where the value is an attribute)
+_ENV_VALUES: dict[str, Callable[[Evaluation], Any]] = {
+    "context": operator.attrgetter("context"),
+    "output": operator.attrgetter("output"),
+    "tool_calls": operator.attrgetter("tool_calls"),
+    "input": operator.attrgetter("input_text"),
+    "time": operator.attrgetter("clock"),
+    "case": Evaluation._case_view,
+    "usage": Evaluation._usage,
+    "tool_names": Evaluation._tool_names,
+}  # (the other names are fields of the response)
 
 
 def _span_order(span: Span) -> tuple[int, int]:

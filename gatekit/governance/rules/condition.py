@@ -86,9 +86,9 @@ class ConditionRule(BaseRule):
             while parts and "tool" not in parts[0].names:
                 self.case_prefix.append(parts.pop(0))
             self.per_call = parts
-            self.prefix_names = frozenset(n for part in self.case_prefix for n in part.names)
-            self.call_names = frozenset(n for part in parts for n in part.names)
-            self.env_names = self.prefix_names | self.call_names
+        # the case-level names the expression reads (``tool`` is bound per call)
+        self.case_names = tuple(sorted(self.expression.names - {"tool"}))
+        self.holds = self.expression.evaluator()
         # ``tool.name in ["a", "b"]`` as the first per-call operand: calls of other tools are skipped without
         # building their environment (the operand is false for them, so the expression is too)
         self.name_filter: frozenset[str] | None = _name_filter(self.per_call[0]) if self.per_call else None
@@ -101,9 +101,8 @@ class ConditionRule(BaseRule):
 
     def evaluate(self, ev: Evaluation) -> list[Fired]:
         """Evaluate the expression (per tool call when it mentions ``tool``)."""
-        names = self.expression.names  # build only the names the expression reads
-        if not self.per_tool:
-            return [Fired(self.outcome, self.reason)] if self.expression(ev.env(names=names)) else []
+        if not self.per_tool:  # (only the names the expression reads are built)
+            return [Fired(self.outcome, self.reason)] if self.holds(ev.values(self.case_names)) else []
         calls = ev.tool_calls
         if not calls:
             return []
@@ -117,7 +116,7 @@ class ConditionRule(BaseRule):
             else:  # every call is of another tool: the per-call part is false for each
                 return []
         # the case-level names are built once (reading them has no effect); only ``tool`` changes per call
-        env = ev.env(names=self.env_names)
+        env = ev.values(self.case_names)
         for part in self.prefix_fns:
             if not part(env):
                 return []

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from typing import Any, ClassVar
 
-from gatekit.governance.injection import WEIGHTS_FILE, InjectionSignal, Place, injection_score, models
+from gatekit.governance.injection import WEIGHTS_FILE, InjectionSignal, injection_score, models
 from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig
 from gatekit.governance.schema import PromptInjectionConfig
 from gatekit.models import Outcome
@@ -76,6 +76,7 @@ class PromptInjectionRule(BaseRule):
         self.scan_input = "input" in config.scan
         self.scan_tool_outputs = "tool_outputs" in config.scan
         self.scan_output = "output" in config.scan
+        self.threshold = config.threshold
         try:  # load the weights now: a broken install fails when the policy loads, not on every case
             models()
         except (OSError, ValueError, KeyError) as exc:
@@ -102,29 +103,38 @@ class PromptInjectionRule(BaseRule):
     def evaluate(self, ev: Evaluation) -> list[Fired]:
         """Score each configured text; fire once per place where the score reaches the threshold."""
         messages = _messages(ev)
-        places: list[tuple[str, str, Place]] = []
-        if self.scan_input:
-            places.append(("input", _user_input(ev, messages), "input"))
-        if self.scan_tool_outputs:
-            places.extend(("tool output", text, "tool_output") for text in _tool_outputs(ev, messages))
-        if self.scan_output:
-            places.append(("output", ev.output, "input"))
+        # the texts are read first, in order (input, tool outputs, output), then scored
+        user = _user_input(ev, messages) if self.scan_input else None
+        tool_texts = _tool_outputs(ev, messages) if self.scan_tool_outputs else None
         fired: list[Fired] = []
-        threshold, deny_at = self.cfg.threshold, self.cfg.deny_threshold
-        for where, text, model in places:
-            signal = injection_score(text, model)
-            if signal.score < threshold:
-                continue
-            what = f"injection in {where} ({_explain(signal)})"
-            if deny_at is not None and signal.score >= deny_at:
-                fired.append(Fired(self.escalate, f"{what} at or above deny_threshold {deny_at}"))
-                continue
-            risky = self._risky_call(ev)
-            if risky is not None:
-                fired.append(Fired(self.escalate, f"{what} followed by a call of {risky}"))
-            else:
-                fired.append(Fired(self.outcome, what))
+        threshold = self.threshold
+        if user is not None:
+            signal = injection_score(user, "input")
+            if signal.score >= threshold:
+                self._fire(ev, "input", signal, fired)
+        if tool_texts:
+            for text in tool_texts:
+                signal = injection_score(text, "tool_output")
+                if signal.score >= threshold:
+                    self._fire(ev, "tool output", signal, fired)
+        if self.scan_output:
+            signal = injection_score(ev.output, "input")
+            if signal.score >= threshold:
+                self._fire(ev, "output", signal, fired)
         return fired
+
+    def _fire(self, ev: Evaluation, where: str, signal: InjectionSignal, fired: list[Fired]) -> None:
+        """Append how the rule fires on a text of ``where`` scored at or above the threshold."""
+        what = f"injection in {where} ({_explain(signal)})"
+        deny_at = self.cfg.deny_threshold
+        if deny_at is not None and signal.score >= deny_at:
+            fired.append(Fired(self.escalate, f"{what} at or above deny_threshold {deny_at}"))
+            return
+        risky = self._risky_call(ev)
+        if risky is not None:
+            fired.append(Fired(self.escalate, f"{what} followed by a call of {risky}"))
+        else:
+            fired.append(Fired(self.outcome, what))
 
 
 @functools.lru_cache(maxsize=1024)

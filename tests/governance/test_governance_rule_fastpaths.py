@@ -1,0 +1,87 @@
+"""The per-decision shortcuts of the small rules give what the generic paths give.
+
+Comparisons against a literal are compiled to fused closures; they must equal the language's
+reference comparison (``_compare``) on every kind of JSON value. The expression environment is
+built per name from a table; it must equal the values the names have always had.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from gatekit.governance.expressions import Expression, _compare
+from gatekit.governance.rules.base import ENV_NAMES, Evaluation
+
+_VALUES = [None, True, False, 0, 1, 499, 500, 501, 500.0, 600.5, -1, "500", "production", "", [], {}, [500], {"a": 1}]
+_OPS = {"==": ast.Eq(), "!=": ast.NotEq(), "<": ast.Lt(), "<=": ast.LtE(), ">": ast.Gt(), ">=": ast.GtE()}
+
+
+def test_comparisons_against_a_literal_equal_the_reference_comparison() -> None:
+    checked = 0
+    for symbol, op in _OPS.items():
+        for literal in ("500", "500.0", '"production"', "null", "true"):
+            constant = ast.literal_eval(literal.replace("null", "None").replace("true", "True"))
+            for left in ("tool.arguments.amount", "amount"):  # an attribute path and a plain name
+                expression = Expression(f"{left} {symbol} {literal}")
+                for value in _VALUES:
+                    env = {"tool": {"arguments": {"amount": value}}, "amount": value}
+                    assert expression(env) is _compare(op, value, constant), (left, symbol, literal, value)
+                    checked += 1
+    assert checked == len(_OPS) * 5 * 2 * len(_VALUES)
+
+
+def test_a_path_through_a_non_mapping_reads_null() -> None:
+    assert Expression("tool.arguments.amount == null")({"tool": {"arguments": "text"}}) is True
+    assert Expression("tool.arguments.amount > 5")({"tool": {"arguments": [6]}}) is False
+    assert Expression('context.env == "p"')({"context": None}) is False
+
+
+def test_values_equal_the_environment_of_every_name() -> None:
+    case = {
+        "id": "c1",
+        "tags": ["x"],
+        "expected": {"tool_calls": []},
+        "timestamp": "2026-11-02T09:30:00Z",
+        "context": {"env": "production"},
+        "input": {"messages": [{"role": "user", "content": "hello"}]},
+    }
+    response = {
+        "output": "ok",
+        "tool_calls": [{"name": "a", "arguments": {"x": 1}}, "not a call", {"arguments": {}}],
+        "usage": {"input_tokens": 3},
+        "model": "m",
+        "latency_ms": 12.5,
+        "error_type": None,
+        "cost_usd": 0.01,
+    }
+    ev = Evaluation(case, response, None)
+    env = ev.env()
+    assert env == {
+        "case": {"id": "c1", "tags": ["x"], "expected": {"tool_calls": []}, "timestamp": "2026-11-02T09:30:00Z"},
+        "context": {"env": "production"},
+        "input": "hello",
+        "output": "ok",
+        "latency_ms": 12.5,
+        "error_type": None,
+        "usage": {"input_tokens": 3},
+        "cost_usd": 0.01,
+        "model": "m",
+        "tool_calls": [{"name": "a", "arguments": {"x": 1}}, {"arguments": {}}],
+        "tool_names": ["a", ""],
+        "time": {"epoch_s": 1793611800.0, "hour": 9, "minute": 30, "weekday": "mon", "minute_of_day": 570},
+    }
+    assert set(env) == ENV_NAMES - {"tool"}
+    for name in ENV_NAMES - {"tool"}:
+        assert ev.values((name,)) == {name: env[name]}
+    assert ev.env({"name": "t"}, names=frozenset({"tool", "output"})) == {
+        "output": "ok",
+        "tool": {"name": "t", "arguments": {}},
+    }
+    # a case without a context, a response without usage
+    bare = Evaluation({}, {}, None)
+    assert bare.values(("context", "usage", "model", "tool_names")) == {
+        "context": {},
+        "usage": {},
+        "model": None,
+        "tool_names": [],
+    }
