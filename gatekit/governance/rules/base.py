@@ -270,9 +270,14 @@ class Evaluation:
         output = response.get("output")
         self.output: str = output if isinstance(output, str) else ("" if output is None else str(output))
         calls = response.get("tool_calls")
-        self.tool_calls: list[dict[str, Any]] = [c for c in calls if isinstance(c, dict)] if calls else []
+        tool_calls: list[dict[str, Any]] = []
+        if calls:
+            for call in calls:  # (a loop, not a comprehension: no function object per case)
+                if isinstance(call, dict):
+                    tool_calls.append(call)
+        self.tool_calls = tool_calls
         self._scans: dict[str, list[Finding]] = {}
-        self._other_scans: dict[Scanner, dict[str, list[Finding]]] = {}
+        self._other_scans: dict[Scanner, dict[str, list[Finding]]] | None = None  # (made when a rule needs it)
         self._input_text: str | None = None
         self._tool_texts: list[tuple[tuple[Any, ...], str]] | None = None
         self._hits: dict[tuple[Any, ...], list[tuple[Any, list[Finding]]]] = {}
@@ -434,9 +439,12 @@ class Evaluation:
         if scanner is DEFAULT_SCANNER:
             scans = self._scans
         else:
-            scans = self._other_scans.get(scanner)  # type: ignore[assignment]
+            other = self._other_scans
+            if other is None:
+                other = self._other_scans = {}
+            scans = other.get(scanner)  # type: ignore[assignment]
             if scans is None:
-                scans = self._other_scans[scanner] = {}
+                scans = other[scanner] = {}
         hits = []
         if output:
             text = self.output
