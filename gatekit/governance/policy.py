@@ -325,7 +325,9 @@ def _redact_calls(
             if arguments is None:
                 call = redacted[index] = dict(redacted[index])
                 arguments = flat[index] = call["arguments"] = dict(call["arguments"])
-            arguments[name] = apply_spans(scalar_text(arguments[name]) or "", spans, counts)
+            value = arguments[name]
+            text = value if type(value) is str else scalar_text(value) or ""
+            arguments[name] = apply_spans(text, spans, counts)
         else:
             keys.append(key)
     if redacted is None:

@@ -360,6 +360,7 @@ class Evaluation:
         if self._tool_texts is None:
             texts: list[tuple[tuple[Any, ...], str]] = []
             append = texts.append
+            key_read = _KEY_READ  # (what _key_is_read decided for each key, looked up without its call)
             for index, call in enumerate(self.tool_calls):
                 arguments = call.get("arguments")
                 if type(arguments) is dict:  # the usual shape: a flat mapping, walked without generators
@@ -368,8 +369,12 @@ class Evaluation:
                             key_text = scalar_text(name)
                             if key_text:
                                 append((("tool", index, KeyName(name)), key_text))
-                        elif _key_is_read(name):  # (no detector finds fewer characters)
-                            append((("tool", index, KeyName(name)), name))
+                        else:
+                            read = key_read.get(name)
+                            if read is None:
+                                read = _key_is_read(name)
+                            if read:  # (five characters or more, not plain snake_case)
+                                append((("tool", index, KeyName(name)), name))
                         kind = type(value)
                         if kind is str:
                             append((("tool", index, name), value))
