@@ -85,3 +85,29 @@ def test_values_equal_the_environment_of_every_name() -> None:
         "model": None,
         "tool_names": [],
     }
+
+
+def test_per_case_token_limits_fire_exactly_above_each_limit() -> None:
+    """The per-case check is skipped when no use is over the lowest limit; each limit still fires on its own."""
+    from gatekit.governance import policy_from_dict
+
+    rule = {
+        "id": "b",
+        "kind": "token_budget",
+        "per_case": {"input_tokens": 30, "output_tokens": 10, "total_tokens": 35},
+    }
+    policy = policy_from_dict({"id": "p", "version": "1", "rules": [rule]})
+    expected_by_usage = {
+        (10, 10): [],
+        (10, 11): ["output_tokens 11 > per-case budget 10"],
+        (25, 10): [],  # a use equal to its limit is within it
+        (26, 10): ["total_tokens 36 > per-case budget 35"],
+        (31, 0): ["input_tokens 31 > per-case budget 30"],
+        (31, 5): ["input_tokens 31 > per-case budget 30", "total_tokens 36 > per-case budget 35"],
+        (-50, 40): ["output_tokens 40 > per-case budget 10"],
+        (0, 0): [],
+    }
+    for (used_in, used_out), expected in expected_by_usage.items():
+        response = {"output": "", "usage": {"input_tokens": used_in, "output_tokens": used_out}}
+        decision = policy.evaluate({"id": "c"}, response)
+        assert [r["reason"] for r in decision.rules] == expected, (used_in, used_out)

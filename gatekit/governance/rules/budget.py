@@ -100,8 +100,11 @@ class TokenBudgetRule(BaseRule):
                 if limit is not None
             )
         )
+        # no use of the case is over any per-case limit when none is over the lowest
+        self.lowest_case_limit = min((limit for _, _, limit in self.case_limits), default=0)
         self.windowed = config.per_user_per_minute is not None or config.per_run_per_minute is not None
         self.per_user = config.per_user_per_minute
+        self.per_run = config.per_run_per_minute
         self.user_field = config.user_field
         windows = [name for name in ("per_user_per_minute", "per_run_per_minute") if getattr(config, name) is not None]
         self.no_clock_note = f"{config.id}: {' and '.join(windows)} not evaluated: no timestamp"
@@ -117,7 +120,7 @@ class TokenBudgetRule(BaseRule):
             output_tokens = int(output_tokens)
         total = input_tokens + output_tokens
         fired: list[Fired] = []
-        if self.case_limits:
+        if self.case_limits and max(input_tokens, output_tokens, total) > self.lowest_case_limit:
             used_by_index = (input_tokens, output_tokens, total)
             for name, index, limit in self.case_limits:
                 used = used_by_index[index]
@@ -133,7 +136,6 @@ class TokenBudgetRule(BaseRule):
         if now_s is None:  # no time, no rate: skipped and said so, never a guess
             ev.run.note(self.no_clock_note)
             return fired
-        cfg = self.cfg
         per_user = self.per_user
         if per_user is not None:
             user = ev.context.get(self.user_field)
@@ -146,8 +148,9 @@ class TokenBudgetRule(BaseRule):
                 used = window.add_and_sum(now_s, total, self.window_s)
                 if used > per_user:
                     fired.append(Fired(self.outcome, f"user {user}: {used} tokens per {self.per} > {per_user}"))
-        if cfg.per_run_per_minute is not None:
+        per_run = self.per_run
+        if per_run is not None:
             used = state.run.add_and_sum(now_s, total, self.window_s)
-            if used > cfg.per_run_per_minute:
-                fired.append(Fired(self.outcome, f"run: {used} tokens per {self.per} > {cfg.per_run_per_minute}"))
+            if used > per_run:
+                fired.append(Fired(self.outcome, f"run: {used} tokens per {self.per} > {per_run}"))
         return fired
