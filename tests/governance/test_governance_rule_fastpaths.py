@@ -8,6 +8,7 @@ built per name from a table; it must equal the values the names have always had.
 from __future__ import annotations
 
 import ast
+from typing import Any
 
 from gatekit.governance.expressions import Expression, _compare
 from gatekit.governance.rules.base import ENV_NAMES, Evaluation
@@ -111,3 +112,46 @@ def test_per_case_token_limits_fire_exactly_above_each_limit() -> None:
         response = {"output": "", "usage": {"input_tokens": used_in, "output_tokens": used_out}}
         decision = policy.evaluate({"id": "c"}, response)
         assert [r["reason"] for r in decision.rules] == expected, (used_in, used_out)
+
+
+def test_condition_rule_decides_as_the_plain_expression_on_every_call() -> None:
+    """A seeded sweep: the split, name-filtered, lazily built condition fires exactly when the whole expression
+    holds for some call, and names the calls it holds for (in order)."""
+    import random
+
+    from gatekit.governance import policy_from_dict
+
+    whens = [
+        'context.env == "production" and tool.name in ["refund", "return"] and tool.arguments.amount > 500',
+        'tool.name in ["refund"] and context.env == "production" and tool.arguments.amount >= 100',
+        'context.a / context.b > 1 and tool.name in ["refund"] and tool.arguments.amount > 5',
+        'context.env != "staging" and (tool.name == "refund" or tool.arguments.amount > 700)',
+        'tool.arguments.amount > 500 and tool.name in ["refund", "return"]',
+        'output == "" and context.env == "production" and tool.name in ["return"]',
+    ]
+    rng = random.Random(13)
+    names: list[Any] = ["refund", "return", "cancel", 7, None, ""]
+    amounts: list[Any] = [None, 5, 100, 500, 501, 900, "900", True, 600.5]
+    for when in whens:
+        rule = {"id": "c", "kind": "condition", "when": when, "outcome": "require_review", "reason": "r"}
+        policy = policy_from_dict({"id": "t", "version": "1", "rules": [rule]})
+        plain = Expression(when)
+        for _ in range(300):
+            calls = []
+            for _ in range(rng.randrange(0, 4)):
+                call: dict[str, Any] = {"name": rng.choice(names)}
+                if rng.random() < 0.8:
+                    call["arguments"] = {"amount": rng.choice(amounts)} if rng.random() < 0.9 else "text"
+                calls.append(call)
+            context = {"env": rng.choice(["production", "staging", None]), "a": rng.choice([1, 4]), "b": 2}
+            output = rng.choice(["", "x"])
+            case = {"id": "k", "context": context}
+            decision = policy.evaluate(case, {"output": output, "tool_calls": calls})
+            env = {"context": context, "output": output}
+            held = [
+                str(c.get("name") or "")
+                for c in calls
+                if plain({**env, "tool": {"name": c.get("name"), "arguments": c.get("arguments") or {}}})
+            ]
+            expected = [f"c: r (tool call: {', '.join(held)})"] if held else []
+            assert decision.reasons == expected, (when, calls, context, output)

@@ -7,7 +7,7 @@ When the expression mentions ``tool`` it is evaluated once per tool call (``tool
 from __future__ import annotations
 
 import ast
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from gatekit.governance.expressions import Expression
 from gatekit.governance.rules.base import ENV_NAMES, BaseRule, Evaluation, Fired, RuleConfig
@@ -106,23 +106,18 @@ class ConditionRule(BaseRule):
         calls = ev.tool_calls
         if not calls:
             return []
+        # the case-level names are built once (reading them has no effect); only ``tool`` changes per call.
+        # With filter_first they are built (and the prefix checked) at the first call the name filter lets
+        # through, and not at all when there is none: the per-call part is false for every call then
+        env = None
+        if not self.filter_first:
+            env = self._case_env(ev)
+            if env is None:
+                return []
         name_filter = self.name_filter
-        if self.filter_first:
-            assert name_filter is not None
-            for call in calls:
-                name = call.get("name")
-                if type(name) is not str or name in name_filter:
-                    break
-            else:  # every call is of another tool: the per-call part is false for each
-                return []
-        # the case-level names are built once (reading them has no effect); only ``tool`` changes per call
-        env = ev.values(self.case_names)
-        for part in self.prefix_fns:
-            if not part(env):
-                return []
         per_call = self.per_call_fns
-        matched = []
         after_filter = self.after_filter_fns
+        matched = []
         for call in calls:
             parts = per_call
             name = call.get("name")
@@ -130,6 +125,10 @@ class ConditionRule(BaseRule):
                 if name not in name_filter:
                     continue
                 parts = after_filter  # the filter operand is known to be true for this call
+            if env is None:
+                env = self._case_env(ev)
+                if env is None:
+                    return []
             env["tool"] = {"name": name, "arguments": call.get("arguments") or {}}
             for part in parts:
                 if not part(env):
@@ -139,3 +138,11 @@ class ConditionRule(BaseRule):
         if not matched:
             return []
         return [Fired(self.outcome, f"{self.reason} (tool call: {', '.join(matched)})")]
+
+    def _case_env(self, ev: Evaluation) -> dict[str, Any] | None:
+        """The case-level environment, or None when an operand of the case prefix is false."""
+        env = ev.values(self.case_names)
+        for part in self.prefix_fns:
+            if not part(env):
+                return None
+        return env
