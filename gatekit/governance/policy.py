@@ -30,6 +30,7 @@ WITHHELD = "[WITHHELD: a redaction rule failed]"
 _BY_RANK = (Outcome.ALLOW, Outcome.ALLOW_WITH_REDACTION, Outcome.REQUIRE_REVIEW, Outcome.DENY)
 _RANK = {outcome: rank for rank, outcome in enumerate(_BY_RANK)}
 _VALUE = {outcome: outcome.value for outcome in _BY_RANK}  # ``.value`` is a Python-level descriptor call
+_DENY, _REVIEW = Outcome.DENY, Outcome.REQUIRE_REVIEW  # (``Outcome.DENY`` is a metaclass attribute read, ~60 ns)
 
 
 class RunState:
@@ -85,9 +86,10 @@ class RunState:
     def record(self, decision: Decision, error_type: str | None) -> None:
         """Count one decided case."""
         self.cases += 1
-        if decision.outcome is Outcome.DENY:
+        outcome = decision.outcome
+        if outcome is _DENY:
             self.deny_count += 1
-        elif decision.outcome is Outcome.REQUIRE_REVIEW:
+        elif outcome is _REVIEW:
             self.review_count += 1
         if decision.redactions:
             self.redaction_count += 1
