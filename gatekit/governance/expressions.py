@@ -71,11 +71,18 @@ def _rewrite_units(source: str) -> str:
     return _UNIT_LITERAL.sub(repl, source)
 
 
+# isinstance() with a tuple of types: ``int | float`` would build a union object on every call
+_NUMBER_TYPES = (int, float)
+_SIZED_TYPES = (str, list, dict, tuple)
+_CONTAINER_TYPES = (list, tuple, dict, set, frozenset)
+_INDEXED_TYPES = (list, tuple, str)
+
+
 def _is_number(value: Any) -> bool:
     kind = type(value)
     if kind is int or kind is float:
         return True
-    return kind is not bool and isinstance(value, int | float)
+    return kind is not bool and isinstance(value, _NUMBER_TYPES)
 
 
 def _lower(value: Any) -> Any:
@@ -87,7 +94,7 @@ def _upper(value: Any) -> Any:
 
 
 def _len(value: Any) -> Any:
-    return len(value) if isinstance(value, str | list | dict | tuple) else None
+    return len(value) if isinstance(value, _SIZED_TYPES) else None
 
 
 def _startswith(value: Any, prefix: Any) -> bool:
@@ -176,7 +183,7 @@ _ARITY: dict[str, tuple[int, int]] = {
 def _in(item: Any, container: Any) -> bool:
     if isinstance(container, str):
         return isinstance(item, str) and item in container
-    if isinstance(container, list | tuple | dict | set | frozenset):
+    if isinstance(container, _CONTAINER_TYPES):
         try:
             return item in container
         except TypeError:
@@ -397,7 +404,7 @@ class _Compiler:
                 value = base(env)
                 if isinstance(value, dict):
                     return value.get(key)
-                if isinstance(value, list | tuple | str) and isinstance(key, int) and -len(value) <= key < len(value):
+                if isinstance(value, _INDEXED_TYPES) and isinstance(key, int) and -len(value) <= key < len(value):
                     return value[key]
                 return None
 
@@ -472,7 +479,7 @@ class _Compiler:
                         def against_number(env: Env) -> bool:
                             value = left(env)
                             kind = type(value)  # (_is_number, its usual cases first)
-                            if kind is int or kind is float or (kind is not bool and isinstance(value, int | float)):
+                            if kind is int or kind is float or (kind is not bool and isinstance(value, _NUMBER_TYPES)):
                                 return bool(ordering(value, constant))
                             return False
 

@@ -60,13 +60,20 @@ class Redaction(NamedTuple):
 Span = tuple[int, int, str, str]
 
 
+# isinstance() with a tuple of types: ``list | tuple`` would build a union object on every call
+_SEQUENCE_TYPES = (list, tuple)
+_COLLECTION_TYPES = (list, tuple, set, frozenset)
+_NUMBER_TYPES = (int, float)
+_BYTES_TYPES = (bytes, bytearray, memoryview)
+
+
 def _walk_strings(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
     if isinstance(value, str):
         yield path, value
     elif isinstance(value, dict):
         for key, item in value.items():
             yield from _walk_strings(item, (*path, key))
-    elif isinstance(value, list | tuple):
+    elif isinstance(value, _SEQUENCE_TYPES):
         for index, item in enumerate(value):
             yield from _walk_strings(item, (*path, index))
 
@@ -87,9 +94,9 @@ def scalar_text(value: Any) -> str | None:
         return value  # type: ignore[no-any-return]
     if kind is bool or value is None:
         return None
-    if isinstance(value, int | float):
+    if isinstance(value, _NUMBER_TYPES):
         return str(value)
-    if isinstance(value, bytes | bytearray | memoryview):
+    if isinstance(value, _BYTES_TYPES):
         return bytes(value).decode("utf-8", "replace")
     if isinstance(value, str):
         return str(value)
@@ -119,7 +126,7 @@ def _walk_values(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any,
             if key_text and len(key_text) >= 5 and not _PLAIN_KEY(key_text):
                 yield (*path, KeyName(key)), key_text
             yield from _walk_values(item, (*path, key))
-    elif isinstance(value, list | tuple | set | frozenset):
+    elif isinstance(value, _COLLECTION_TYPES):
         for index, item in enumerate(value):
             yield from _walk_values(item, (*path, index))
     else:
