@@ -453,3 +453,16 @@ def test_sensitive_terms_read_normalised_text_and_redact_the_original(output: st
     decision = policy.evaluate({"id": "c", "input": "x"}, {"output": output})
     assert decision.outcome is Outcome.ALLOW_WITH_REDACTION
     assert decision.redacted_output == redacted
+
+
+def test_past_the_sign_budget_every_credential_name_is_still_read() -> None:
+    # more signs than VALIDATION_BUDGET: the rest of the text is read by one forward regex; every name still counts
+    names = [
+        "api_key", "apikey", "API-KEY", "secret", "secret_key", "client_secret", "access_token", "auth_token", "token",
+        "Password", "passwd", "pwd", "private_key", "access_key_id", "SharedAccessKey", "AccountKey",
+    ]  # fmt: skip
+    filler = " ".join(f"n{i} = v{i}x9abcde" for i in range(300))  # signs with values, no credential name
+    lines = [f"{name}={name[:2]}Xk93jfL0pq{i}" for i, name in enumerate(names)]
+    text = filler + " " + " ; ".join(lines)
+    found = [f.value for f in scan(text) if f.type == "GENERIC_SECRET"]
+    assert found == [line.split("=", 1)[1] for line in lines]
