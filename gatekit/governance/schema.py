@@ -32,6 +32,10 @@ DEFAULT_CREDENTIAL_KEYS = (
     "secret_access_key",
 )  # fmt: skip
 _KEY_PATTERN = re.compile(r"[a-z0-9_*?\[\]!\-]+")
+_KEY_FIELDS = {  # (what an argument-key pattern list is called in errors, and an example)
+    "identifier_keys": ("identifier key", "'id', '*_id', 'sku'"),
+    "credential_keys": ("credential key", "'password', '*_secret', 'pin'"),
+}
 
 
 class PolicyFile(BaseModel):
@@ -236,13 +240,12 @@ class SensitiveDataConfig(RuleConfig):
     @field_validator("identifier_keys", "credential_keys")
     @classmethod
     def _key_patterns(cls, value: list[str], info: ValidationInfo) -> list[str]:
-        example = "'id', '*_id', 'sku'" if info.field_name == "identifier_keys" else "'password', '*_secret', 'pin'"
+        what, example = _KEY_FIELDS[str(info.field_name)]
         for pattern in value:
             if not _KEY_PATTERN.fullmatch(pattern):
                 raise ValueError(
-                    f"{str(info.field_name).removesuffix('s').replace('_', ' ')} pattern {pattern!r}: use lower-case "
-                    "snake_case names and "
-                    f"globs (e.g. {example}); keys are compared after itemId -> item_id and lower-casing"
+                    f"{what} pattern {pattern!r}: use lower-case snake_case names and globs (e.g. {example}); "
+                    "keys are compared after itemId -> item_id and lower-casing"
                 )
         return value
 

@@ -37,7 +37,7 @@ def test_tool_texts_flat_paths_equal_the_generic_walk() -> None:
 def test_scan_hits_finds_the_same_in_every_scope_order() -> None:
     """Tool-argument findings come from the scanner's shared cache or a scan alike; short texts are skipped."""
     from gatekit.governance.detectors import DEFAULT_SCANNER
-    from gatekit.governance.rules.base import Evaluation, identifier_keys
+    from gatekit.governance.rules.base import Evaluation, argument_keys
 
     response = {
         "output": "Mail jane@example.com or call (415) 555-0134.",
@@ -46,7 +46,7 @@ def test_scan_hits_finds_the_same_in_every_scope_order() -> None:
             {"name": "u", "arguments": {"note": "call (415) 555-0134 " * 20, "phone": "4155550134"}},
         ],
     }
-    ids = identifier_keys(("id", "ids", "*_id", "*_ids"))
+    ids = argument_keys(("id", "ids", "*_id", "*_ids"))
     hits = Evaluation({}, response, None).scan_hits(True, True, False, ids, DEFAULT_SCANNER)
     again = Evaluation({}, response, None).scan_hits(True, True, False, ids, DEFAULT_SCANNER)  # cached scans
     assert hits == again

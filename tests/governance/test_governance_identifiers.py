@@ -152,25 +152,27 @@ def test_rules_with_different_identifier_keys_share_one_case_but_not_their_hits(
 
 
 @pytest.mark.parametrize(
-    ("value", "message"),
+    ("field", "value", "message"),
     [
-        (["*Id"], "identifier key pattern '*Id'"),
-        ([""], "identifier key pattern ''"),
-        (["item id"], "identifier key pattern 'item id'"),
-        ("id", "valid list"),
-        ([3], "valid string"),
+        ("identifier_keys", ["*Id"], "identifier key pattern '*Id'"),
+        ("identifier_keys", [""], "identifier key pattern ''"),
+        ("identifier_keys", ["item id"], "identifier key pattern 'item id'"),
+        ("identifier_keys", "id", "valid list"),
+        ("identifier_keys", [3], "valid string"),
+        ("credential_keys", ["Password"], "credential key pattern 'Password'"),
+        ("credential_keys", ["api key"], "credential key pattern 'api key'"),
     ],
 )
-def test_identifier_keys_config_is_validated(tmp_path: Path, value: Any, message: str) -> None:
-    with pytest.raises(PolicyError, match="identifier_keys") as raised:
-        _policy(identifier_keys=value)
+def test_argument_key_patterns_are_validated(tmp_path: Path, field: str, value: Any, message: str) -> None:
+    with pytest.raises(PolicyError, match=field) as raised:
+        _policy(**{field: value})
     assert message in str(raised.value)
     path = tmp_path / "p.yaml"
     path.write_text(
         f"id: t\nversion: '1'\nrules:\n  - id: pii\n    kind: sensitive_data\n    actions: {{pii: redact}}\n"
-        f"    identifier_keys: {value!r}\n"
+        f"    {field}: {value!r}\n"
     )
-    with pytest.raises(PolicyError, match=r"p\.yaml:7: rules\[0\]\.identifier_keys"):
+    with pytest.raises(PolicyError, match=rf"p\.yaml:7: rules\[0\]\.{field}"):
         load_policy(path)
 
 

@@ -275,6 +275,14 @@ def digits_of(value: str) -> str:
     return value if value.isdigit() and value.isascii() else _NON_DIGITS.sub("", value)
 
 
+_MASK_CHARS = "*•·xX#- "
+
+
+def masked(value: str) -> bool:
+    """True for a value of mask characters only (``********``, ``xxxx``, empty): a placeholder, not a secret."""
+    return not value.strip(_MASK_CHARS)
+
+
 def placeholder_digits(digits: str) -> bool:
     """True for digit strings no person has: empty, or one digit repeated (``0000``, ``111111111``)."""
     return not digits or digits.count(digits[0]) == len(digits)

@@ -3,9 +3,9 @@
 Group separators: space (NBSP and other spaces after normalisation), ``-``, ``.``, ``/``, ``_``, or up to
 three of them (``4111  1111  1111  1111``, ``4111 - 1111 - 1111 - 1111``), each gap its own (as in
 Presidio's pattern: ``4111 1111-1111 1111``). A soft hyphen or zero-width character inside is removed by
-normalisation, so the number reads compact. A card followed by more digits (``4111 1111 1111 1111 123``, ``... 12/26``) is found: a
-grouped candidate ends at a group boundary. Not found: digits glued to a word or another number, a
-number of one repeated digit (``0000 0000 0000 0000``), a Luhn failure.
+normalisation, so the number reads compact. A card followed by more digits (``4111 1111 1111 1111 123``,
+``... 12/26``) is found: a grouped candidate ends at a group boundary. Not found: digits glued to a word or
+another number, a number of one repeated digit (``0000 0000 0000 0000``), a Luhn failure.
 """
 
 from __future__ import annotations

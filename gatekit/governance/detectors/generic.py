@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from gatekit.governance.detectors.base import VALIDATION_BUDGET, Detector, shannon_entropy
+from gatekit.governance.detectors.base import VALIDATION_BUDGET, Detector, masked, shannon_entropy
 
 # a sign after a credential name's last letter, a quote or a blank (the engine skips to = and : quickly)
 # and followed by the first 8 characters of a value (checked here, in C: most signs have none)
@@ -83,7 +83,7 @@ _URL_PASSWORD = re.compile(r"://(?<=[A-Za-z0-9+.\-]://)[^\s:/?#@]{0,128}+:(?P<va
 
 
 def _url_password(value: str) -> bool:
-    return not value.startswith(("$", "{", "<", "%", "[")) and bool(value.strip("*•x"))
+    return not value.startswith(("$", "{", "<", "%", "[")) and not masked(value)
 
 
 URL_PASSWORD = Detector("GENERIC_SECRET", _URL_PASSWORD, _url_password, score=1.0, hints=("://",), secret=True)

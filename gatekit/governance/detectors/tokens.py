@@ -71,7 +71,7 @@ SERVICE_TOKEN = Detector(
     ),
     lambda value: any(ch.isdigit() for ch in value),
     score=0.95,
-    # (three hints tested on every text; the others hold "_", tested only on texts that have one)
+    # (the scanner tests hints with "_" only on texts that hold one; the other three after their rarest character)
     hints=("glpat-", "SG.", "hooks.slack.com/", "hf_", "npm_", "shpat_", "shpss_", "shpca_", "shppa_", "_v1_"),
     secret=True,
 )

@@ -18,6 +18,7 @@ from typing import Any, ClassVar, NamedTuple, Protocol
 
 from gatekit.chat import chat_text
 from gatekit.governance.detectors import DEFAULT_SCANNER, Finding, Scanner
+from gatekit.governance.detectors.base import masked
 from gatekit.governance.detectors.registry import MIN_FINDING
 from gatekit.governance.rules.interface import BaseRule as BaseRule
 from gatekit.governance.rules.interface import RuleConfig as RuleConfig
@@ -136,7 +137,6 @@ def _walk_values(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any,
 
 
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_MASK = "*•·xX#- "  # a credential value of these characters only is a mask (********), not a credential
 
 
 def normalise_key(name: str) -> str:
@@ -147,12 +147,12 @@ def normalise_key(name: str) -> str:
     return _CAMEL_BOUNDARY.sub("_", name).replace("-", "_").replace(" ", "_").lower()
 
 
-class IdentifierKeys:
-    """Which tool-argument keys name identifiers: glob patterns matched against :func:`normalise_key`.
+class ArgumentKeys:
+    """A set of tool-argument keys: glob patterns matched against :func:`normalise_key`.
 
-    A string under such a key that is a bare run of digits (``"1151293680"``) is an id, not a phone
-    number. Build one with :func:`identifier_keys` so equal pattern lists share one matcher (and so
-    one cached scan result per case, see :meth:`Evaluation.scan_hits`).
+    Identifier keys (a bare run of digits under one, ``"1151293680"``, is an id, not a phone number) and
+    credential keys (the value under one is a secret). Build one with :func:`argument_keys` so equal pattern
+    lists share one matcher (and so one cached scan result per case, see :meth:`Evaluation.scan_hits`).
     """
 
     __slots__ = ("patterns", "_regex", "matches")
@@ -172,9 +172,9 @@ class IdentifierKeys:
 
 
 @functools.lru_cache(maxsize=64)
-def identifier_keys(patterns: tuple[str, ...]) -> IdentifierKeys:
-    """The shared matcher for a tuple of identifier-key patterns."""
-    return IdentifierKeys(patterns)
+def argument_keys(patterns: tuple[str, ...]) -> ArgumentKeys:
+    """The shared matcher for a tuple of argument-key patterns."""
+    return ArgumentKeys(patterns)
 
 
 def argument_name(key: tuple[Any, ...]) -> str | None:
@@ -425,9 +425,9 @@ class Evaluation:
         output: bool,
         tools: bool,
         inputs: bool,
-        ids: IdentifierKeys | None = None,
+        ids: ArgumentKeys | None = None,
         scanner: Scanner = DEFAULT_SCANNER,
-        credentials: IdentifierKeys | None = None,
+        credentials: ArgumentKeys | None = None,
     ) -> list[tuple[Any, list[Finding]]]:
         """``(key, findings)`` of every text in scope that has findings, in text order.
 
@@ -474,7 +474,7 @@ class Evaluation:
                     name = key[-1]  # (a flat mapping's value: its key; a mapping key itself: no name)
                     if type(name) is not str:
                         name = None if type(name) is KeyName else argument_name(key)
-                    if name is not None and is_credential(name) and text.strip(_MASK):
+                    if name is not None and is_credential(name) and not masked(text):
                         hits.append((key, [Finding("GENERIC_SECRET", 0, len(text), text)]))
                         continue
                 if len(text) < MIN_FINDING:  # (what scanner.scan returns for it: nothing)

@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 
 from gatekit.errors import PolicyError
 from gatekit.governance.detectors import custom_detector, scanner_for
-from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig, Span, identifier_keys
+from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig, Span, argument_keys
 from gatekit.governance.schema import DATA_GROUPS, SensitiveDataConfig
 from gatekit.models import Outcome
 
@@ -71,9 +71,8 @@ class SensitiveDataRule(BaseRule):
         self.scan_output = "output" in config.scan
         self.scan_tools = "tool_arguments" in config.scan
         self.scan_input = "input" in config.scan
-        self.ids = identifier_keys(tuple(config.identifier_keys)) if config.identifier_keys else None
-        # (the same matcher kind: glob patterns over the normalised argument key)
-        self.credentials = identifier_keys(tuple(config.credential_keys)) if config.credential_keys else None
+        self.ids = argument_keys(tuple(config.identifier_keys)) if config.identifier_keys else None
+        self.credentials = argument_keys(tuple(config.credential_keys)) if config.credential_keys else None
         self.key: bytes | None = None
         if config.redaction == "hmac":
             key = os.environ.get(config.hmac_key_env, "")
