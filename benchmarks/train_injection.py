@@ -117,7 +117,16 @@ def cross_validate(c: float, folds: int = FOLDS) -> list[tuple[float, int, str]]
     built from the rest) and scores what was left out. Test sets (deepset test, NotInject, the held-out
     tau2 turns and requests) are never used. Seeded: the same data gives the same scores.
     """
-    from injection_data import CHECK_ORDINARY, composed, deepset, prefixed, requests, synthetic, tau2_turns
+    from injection_data import (
+        CHECK_ORDINARY,
+        composed,
+        deepset,
+        prefixed,
+        requests,
+        roleplay,
+        synthetic,
+        tau2_turns,
+    )
 
     from gatekit.governance.injection import Model
 
@@ -134,8 +143,10 @@ def cross_validate(c: float, folds: int = FOLDS) -> list[tuple[float, int, str]]
         set(synthetic(random.Random(SEED + 2))[1])
         | set(composed(random.Random(SEED + 3))[1])
         | set(requests(random.Random(SEED + 7))[0])
+        | set(roleplay(random.Random(SEED + 8))[0])
     )
     rng.shuffle(ordinary)
+    held_roleplay = roleplay(random.Random(SEED + 8))[1]
     scored: list[tuple[float, int, str]] = []
     for k in range(folds):
         left_groups = set(groups[k::folds])
@@ -143,6 +154,7 @@ def cross_validate(c: float, folds: int = FOLDS) -> list[tuple[float, int, str]]
         left = [(t, y, "deepset") for t, y in left_ds] + [(t, 0, "tau2") for t in tau2_train[k::folds]]
         left += [(t, 0, "ordinary") for t in ordinary[k::folds]]
         left += [(t, 0, "check") for t in CHECK_ORDINARY[k::folds]]  # never in training: a check of other texts
+        left += [(t, 0, "role-play") for t in held_roleplay[k::folds]]  # held-out forms, roles, tasks: never trained
         left_out = {t for t, _, _ in left}
         rows = [(t, y) for t, y in inputs.train if t not in left_out]
         fitted = fit(rows + prefixed(rows, SEED), c)
@@ -161,7 +173,7 @@ def _lowest(benign: list[float], target: float) -> float:
 def _rates(scored: list[tuple[float, int, str]], threshold: float) -> str:
     positives = [s for s, y, _ in scored if y == 1]
     parts = [f"deepset-train recall {sum(s >= threshold for s in positives) / len(positives):.3f}"]
-    for src in ("deepset", "tau2", "ordinary", "check"):
+    for src in ("deepset", "tau2", "ordinary", "check", "role-play"):
         benign = [s for s, y, sc in scored if sc == src and y == 0]
         parts.append(f"{src} FPR {sum(s >= threshold for s in benign) / len(benign):.3f}")
     return ", ".join(parts)
@@ -172,7 +184,7 @@ def select(out: TextIO = sys.stdout) -> dict[float, list[tuple[float, int, str]]
     results = {}
     for c in C_GRID:
         scored = results[c] = cross_validate(c)
-        pooled = _lowest([s for s, y, src in scored if y == 0 and src != "check"], TARGET_FPR)
+        pooled = _lowest([s for s, y, src in scored if y == 0 and src not in ("check", "role-play")], TARGET_FPR)
         with_tau2 = max(pooled, _lowest([s for s, y, src in scored if src == "tau2"], TAU2_FPR))
         mark = " (shipped)" if c == C["input"] else ""
         print(f"  C {c}{mark}", file=out)
