@@ -47,15 +47,22 @@ _TYPES = (
     "voicemail",
 )
 
-# (the pattern begins with its first character, the look-behind checked after it, so that the regex engine
-# skips to candidate characters; a look-ahead for 7 digits, each after a gap a candidate may have between two
-# digits (``)``, one of `` .-``, ``(``, or an extension mark), drops short candidates before Python sees them:
-# a run such as ``1 - 1 - 1 ...`` yields no match at all; a gap can be read one way only, so it is atomic and its
-# parts possessive: ``((3 ((3 ...`` is not read again in every way)
+# (the pattern begins with a class of its first characters, the look-behinds checked after it, so that the regex
+# engine skips to candidate characters: it skips only when the first item is a class, not an alternation; a "("
+# must be followed by a digit. A look-ahead for 7 digits, each after a gap a candidate may have between two digits
+# (``)``, one of `` .-``, ``(``, or an extension mark), drops short candidates before Python sees them: a run such
+# as ``1 - 1 - 1 ...`` yields no match at all; a gap can be read one way only, so it is atomic and its parts
+# possessive: ``((3 ((3 ...`` is not read again in every way. The look-ahead's six steps are written out, each
+# trying a bare digit first (the usual next character, which the gap then reads as empty): the engine runs that
+# faster than a repeat of a group. The three look-behinds of the first group exclude each other, the usual digit
+# first. A group after one of `` .-`` and a digit is read as a run of digits first, which is what the full
+# alternation after it reads there too.)
+_GAP = r"\)?+(?:[ .\-]?+\(?+| ?+(?:x|ext\.?+|#) ?+)\d"
 _PATTERN = re.compile(
-    r"(?P<value>(?:\((?=\d)|[+\d])(?<![\w+\-/.:@#$%][+(\d])(?=(?>\)?+(?:[ .\-]?+\(?+| ?+(?:x|ext\.?+|#) ?+)\d){6})"
-    r"(?:(?<=\+) ?(?:\(\d{1,5}+\)|\d{1,15}+)|(?<=\()\d{1,5}+\)|(?<=\d)\d{0,11}+)"
-    r"(?:(?: ?\(0\) ?|[ .\-]| ?(?=\()|(?<=\)))(?:\(\d{1,5}+\)|\d{1,10}+)){0,7}+"
+    r"(?P<value>[(+\d](?<![\w+\-/.:@#$%].)(?!(?<=\()\D)"
+    r"(?=" + (r"(?>\d|" + _GAP + ")") * 6 + ")"
+    r"(?:(?<=\d)\d{0,11}+|(?<=\+) ?(?:\(\d{1,5}+\)|\d{1,15}+)|(?<=\()\d{1,5}+\))"
+    r"(?:[ .\-]\d{1,10}+|(?: ?\(0\) ?|[ .\-]| ?(?=\()|(?<=\)))(?:\(\d{1,5}+\)|\d{1,10}+)){0,7}+"
     r"(?:(?: ?(?:x|ext\.?|#) ?)\d{1,6}+)?+)",
     re.ASCII,
 )
