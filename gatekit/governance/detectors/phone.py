@@ -67,6 +67,7 @@ _PATTERN = re.compile(
     re.ASCII,
 )
 _GROUPS = re.compile(r"\d+")
+_SPACE_BUT_DIGITS = bytes(code if 48 <= code <= 57 else 32 for code in range(256))  # (ASCII: split() is \d+)
 _EXTENSION = re.compile(r" ?(?:x|ext\.?|#) ?\d+$")
 # a candidate followed by one of these, or by "-", "." or "," and a digit, is part of something longer (an id, a
 # date, a version); a hyphenated label may follow: "555-123-4567-Office"
@@ -157,51 +158,56 @@ _NEXT_WORD = re.compile(r"[ \t]+[^\W\d_]")
 _SSN_SIZES = [3, 2, 4]
 
 
-def _shape(value: str, text: str, end: int) -> tuple[str, list[str], str] | None:
+def _shape(value: str, text: str, end: int) -> tuple[str, int, str] | None:
     """``(main, groups, digits)`` of a candidate of a phone number's shape, else None.
 
     ``main``: the value without its extension (and without an ``(0)`` trunk digit when it starts with ``+``);
-    ``groups``: its digit groups; ``digits``: those joined.
+    ``groups``: the number of its digit groups; ``digits``: those joined.
     """
     if value.isascii() and value.isdigit():  # (a bare run of digits, the usual candidate: only its length counts)
         size = len(value)
         if not 10 <= size <= 11 or placeholder_digits(value):
             return None  # an amount, an id, an account number; a placeholder
-        return value, [value], value
+        return value, 1, value
     main = _EXTENSION.sub("", value) if "x" in value or "#" in value else value  # (an extension has one of them)
     plus = main[:1] == "+"
-    groups = _GROUPS.findall(main.replace("(0)", "") if plus else main)
-    digits = "".join(groups)
+    source = main.replace("(0)", "") if plus else main
+    groups: list[bytes] | list[str]
+    if source.isascii():  # (a candidate of the pattern always is: its groups split at C speed, as bytes)
+        groups = source.encode().translate(_SPACE_BUT_DIGITS).split()
+        digits = b"".join(groups).decode()
+    else:
+        found: list[str] = _GROUPS.findall(source)
+        groups, digits = found, "".join(found)
     count = len(digits)
     if not 7 <= count <= 15 or placeholder_digits(digits):
         return None
-    sizes = list(map(len, groups))  # (the groups' lengths, read by most rules below)
-    if sizes[-1] < 2:
+    if len(groups[-1]) < 2:
         return None
-    number = len(sizes)
+    number = len(groups)
     if number == 1 and not plus and not 10 <= count <= 11:
         return None  # a bare run: an amount, an id, an account number
     if number == 2 and not plus and "(" not in main and _NEXT_WORD.match(text, end) is not None:
         return None  # a house number and a street: "3747 3911 Fourth Avenue"
+    # (the groups' lengths are read by the rules below that need them, each when its cheaper tests passed)
     if "." in main:  # a version number, an IPv4 address shape
+        sizes = list(map(len, groups))
         if number == 4 and max(sizes) <= 3:
             return None
         national = sizes[1:] if plus else sizes  # (after "+", the groups after the country code: "+1.415.555.2671",
         if (not plus or len(national) > 1) and (min(national) < 2 or max(national) > 4):  # or "+1.4155552671")
             return None
-    if sizes == _SSN_SIZES:
+    if count == 9 and number == 3 and list(map(len, groups)) == _SSN_SIZES:
         return None  # the shape of a US social security number
     # (a date has one of its separators twice, a group of 4 digits and one of 1 or 2: most numbers are not searched;
     # the groups are those of ``main`` but when a "(0)" was taken out of it)
-    if (
-        (main.count("-") > 1 or main.count(".") > 1 or main.count("/") > 1)
-        and ("(0)" in main or (4 in sizes and (1 in sizes or 2 in sizes)))
-        and _DATE.search(main) is not None
-    ):
-        return None
+    if main.count("-") > 1 or main.count(".") > 1 or main.count("/") > 1:
+        sizes = list(map(len, groups))
+        if ("(0)" in main or (4 in sizes and (1 in sizes or 2 in sizes))) and _DATE.search(main) is not None:
+            return None
     if (number == 2 and _POSTCODE.fullmatch(main) is not None) or (count == 13 and _isbn13(digits)):
         return None
-    return (main.replace("(0)", "") if plus else main), groups, digits
+    return source, number, digits
 
 
 def _long_runs(text: str, runs: list[tuple[int, int]] | None, after: int) -> list[tuple[int, int]]:
@@ -245,7 +251,7 @@ class PhoneDetector(Detector):
             return True
         if strict:
             return False
-        formatted = ("(" in main or len(groups) >= 3) and (international or len(digits) <= 11)
+        formatted = ("(" in main or groups >= 3) and (international or len(digits) <= 11)
         return formatted and _valid(digits, international, regions, True)
 
     def findings(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[float, int, int]]:
@@ -297,9 +303,10 @@ class PhoneDetector(Detector):
                     found.append((start, end))
                     continue
                 # followed by one more group after a space ("call 555-123-4567 5 times"): the number without it
+                # (of 7 characters or more: fewer hold fewer than the 7 digits a number has, "555 1234" is not tried)
                 cut = value.rfind(" ")
                 if (
-                    cut > 0
+                    cut >= 7
                     and value[cut - 1].isdigit()
                     and value[cut + 1 :].isdigit()
                     and self.ok(value[:cut], text, start + cut, True)
