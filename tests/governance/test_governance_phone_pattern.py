@@ -1,9 +1,10 @@
-"""The phone candidate regex, written for the regex engine's speed, matches what its plain form matches.
+"""The phone regexes written for the regex engine's speed match what their plain forms match.
 
 ``_REFERENCE`` is the candidate pattern as it read before its speed-ups (a first item that is an alternation,
 a ``{6}`` repeat of the look-ahead's step, the first group's look-behinds in another order, no plain-digits
 first try for a group): the same spans, by a seeded differential over random strings of the characters a
 candidate is made of, windows included (a window's start and end, as the detector searches them).
+``_REFERENCE_EXTENSION``: the extension cut with its optional space as an optional item, not a branch.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ _REFERENCE = re.compile(
     r"(?:(?: ?(?:x|ext\.?|#) ?)\d{1,6}+)?+)",
     re.ASCII,
 )
+_REFERENCE_EXTENSION = re.compile(r" ?(?:x|ext\.?|#) ?\d+$")
 
 _ALPHABETS = (
     "0123456789 .-()+x#",
@@ -59,3 +61,13 @@ def test_the_differential_sees_a_different_pattern() -> None:
     assert any(
         [m.span() for m in changed.finditer(text)] != [m.span() for m in _REFERENCE.finditer(text)] for text in texts
     )
+
+
+_EXTENSION_PARTS = ("0", "1", "23", " ", "x", "#", "e", "t", ".", "ext", "ext.", "\n")
+
+
+def test_extension_cut_matches_its_plain_form() -> None:
+    rng = random.Random(3)
+    for _ in range(20_000):
+        text = "".join(rng.choice(_EXTENSION_PARTS) for _ in range(rng.randrange(0, 10)))
+        assert phone._EXTENSION.sub("", text) == _REFERENCE_EXTENSION.sub("", text), text

@@ -68,7 +68,9 @@ _PATTERN = re.compile(
 )
 _GROUPS = re.compile(r"\d+")
 _SPACE_BUT_DIGITS = bytes(code if 48 <= code <= 57 else 32 for code in range(256))  # (ASCII: split() is \d+)
-_EXTENSION = re.compile(r" ?(?:x|ext\.?|#) ?\d+$")
+# (`` ?(?:x|ext\.?|#) ?\d+$`` with the optional space as a branch of its own: every branch begins with a
+# character, so that the engine skips to those, not trying each position of the value)
+_EXTENSION = re.compile(r"(?: (?:x|ext\.?|#)|x|ext\.?|#) ?\d+$")
 # a candidate followed by one of these, or by "-", "." or "," and a digit, is part of something longer (an id, a
 # date, a version); a hyphenated label may follow: "555-123-4567-Office"
 _BAD_AFTER = frozenset(WORD_CHARS + "/")
@@ -205,7 +207,7 @@ def _shape(value: str, text: str, end: int) -> tuple[str, int, str] | None:
         sizes = list(map(len, groups))
         if ("(0)" in main or (4 in sizes and (1 in sizes or 2 in sizes))) and _DATE.search(main) is not None:
             return None
-    if (number == 2 and _POSTCODE.fullmatch(main) is not None) or (count == 13 and _isbn13(digits)):
+    if (number == 2 and "-" in main and _POSTCODE.fullmatch(main) is not None) or (count == 13 and _isbn13(digits)):
         return None
     return source, number, digits
 
