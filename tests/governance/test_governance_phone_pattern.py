@@ -2,7 +2,7 @@
 
 ``_REFERENCE`` is the candidate pattern as it read before its speed-ups (a first item that is an alternation,
 a ``{6}`` repeat of the look-ahead's step, the first group's look-behinds in another order, no plain-digits
-first try for a group): the same spans, by a seeded differential over random strings of the characters a
+first try for a group, no guard before a group's separators): the same spans, by a seeded differential over random strings of the characters a
 candidate is made of, windows included (a window's start and end, as the detector searches them).
 ``_REFERENCE_EXTENSION``: the extension cut with its optional space as an optional item, not a branch.
 """

@@ -56,13 +56,14 @@ _TYPES = (
 # trying a bare digit first (the usual next character, which the gap then reads as empty): the engine runs that
 # faster than a repeat of a group. The three look-behinds of the first group exclude each other, the usual digit
 # first. A group after one of `` .-`` and a digit is read as a run of digits first, which is what the full
-# alternation after it reads there too.)
+# alternation after it reads there too; that alternation is tried only before a "(" or a digit, after at most one
+# of `` .-`` (what each of its ways needs: the usual end of a candidate, a space and a word, is not tried four ways).)
 _GAP = r"\)?+(?:[ .\-]?+\(?+| ?+(?:x|ext\.?+|#) ?+)\d"
 _PATTERN = re.compile(
     r"(?P<value>[(+\d](?<![\w+\-/.:@#$%].)(?!(?<=\()\D)"
     r"(?=" + (r"(?>\d|" + _GAP + ")") * 6 + ")"
     r"(?:(?<=\d)\d{0,11}+|(?<=\+) ?(?:\(\d{1,5}+\)|\d{1,15}+)|(?<=\()\d{1,5}+\))"
-    r"(?:[ .\-]\d{1,10}+|(?: ?\(0\) ?|[ .\-]| ?(?=\()|(?<=\)))(?:\(\d{1,5}+\)|\d{1,10}+)){0,7}+"
+    r"(?:[ .\-]\d{1,10}+|(?=[ .\-]?+[(\d])(?: ?\(0\) ?|[ .\-]| ?(?=\()|(?<=\)))(?:\(\d{1,5}+\)|\d{1,10}+)){0,7}+"
     r"(?:(?: ?(?:x|ext\.?|#) ?)\d{1,6}+)?+)",
     re.ASCII,
 )
