@@ -68,7 +68,8 @@ _PATTERN = re.compile(
     re.ASCII,
 )
 _GROUPS = re.compile(r"\d+")
-_SPACE_BUT_DIGITS = bytes(code if 48 <= code <= 57 else 32 for code in range(256))  # (ASCII: split() is \d+)
+# (every byte but a digit made a space: the split() of an ASCII value so translated is the findall of _GROUPS)
+_SPACE_BUT_DIGITS = bytes(code if 48 <= code <= 57 else 32 for code in range(256))
 # (`` ?(?:x|ext\.?|#) ?\d+$`` with the optional space as a branch of its own: every branch begins with a
 # character, so that the engine skips to those, not trying each position of the value)
 _EXTENSION = re.compile(r"(?: (?:x|ext\.?|#)|x|ext\.?|#) ?\d+$")
@@ -200,7 +201,7 @@ def _shape(value: str, text: str, end: int) -> tuple[str, int, str] | None:
         national = sizes[1:] if plus else sizes  # (after "+", the groups after the country code: "+1.415.555.2671",
         if (not plus or len(national) > 1) and (min(national) < 2 or max(national) > 4):  # or "+1.4155552671")
             return None
-    if count == 9 and number == 3 and list(map(len, groups)) == _SSN_SIZES:
+    if count == 9 and number == 3 and list(map(len, groups)) == _SSN_SIZES:  # (3 + 2 + 4 digits)
         return None  # the shape of a US social security number
     # (a date has one of its separators twice, a group of 4 digits and one of 1 or 2: most numbers are not searched;
     # the groups are those of ``main`` but when a "(0)" was taken out of it)
