@@ -47,20 +47,32 @@ _TYPES = (
     "voicemail",
 )
 
-# (the pattern begins with its first character, the look-behind checked after it, so that the regex engine
-# skips to candidate characters; a look-ahead for 7 digits, each after a gap a candidate may have between two
-# digits (``)``, one of `` .-``, ``(``, or an extension mark), drops short candidates before Python sees them:
-# a run such as ``1 - 1 - 1 ...`` yields no match at all; a gap can be read one way only, so it is atomic and its
-# parts possessive: ``((3 ((3 ...`` is not read again in every way)
+# (the pattern begins with a class of its first characters, the look-behinds checked after it, so that the regex
+# engine skips to candidate characters: it skips only when the first item is a class, not an alternation; a "("
+# must be followed by a digit. A look-ahead for 7 digits, each after a gap a candidate may have between two digits
+# (``)``, one of `` .-``, ``(``, or an extension mark), drops short candidates before Python sees them: a run such
+# as ``1 - 1 - 1 ...`` yields no match at all; a gap can be read one way only, so it is atomic and its parts
+# possessive: ``((3 ((3 ...`` is not read again in every way. The look-ahead's six steps are written out, each
+# trying a bare digit first (the usual next character, which the gap then reads as empty): the engine runs that
+# faster than a repeat of a group. The three look-behinds of the first group exclude each other, the usual digit
+# first. A group after one of `` .-`` and a digit is read as a run of digits first, which is what the full
+# alternation after it reads there too; that alternation is tried only before a "(" or a digit, after at most one
+# of `` .-`` (what each of its ways needs: the usual end of a candidate, a space and a word, is not tried four ways).)
+_GAP = r"\)?+(?:[ .\-]?+\(?+| ?+(?:x|ext\.?+|#) ?+)\d"
 _PATTERN = re.compile(
-    r"(?P<value>(?:\((?=\d)|[+\d])(?<![\w+\-/.:@#$%][+(\d])(?=(?>\)?+(?:[ .\-]?+\(?+| ?+(?:x|ext\.?+|#) ?+)\d){6})"
-    r"(?:(?<=\+) ?(?:\(\d{1,5}+\)|\d{1,15}+)|(?<=\()\d{1,5}+\)|(?<=\d)\d{0,11}+)"
-    r"(?:(?: ?\(0\) ?|[ .\-]| ?(?=\()|(?<=\)))(?:\(\d{1,5}+\)|\d{1,10}+)){0,7}+"
+    r"(?P<value>[(+\d](?<![\w+\-/.:@#$%].)(?!(?<=\()\D)"
+    r"(?=" + (r"(?>\d|" + _GAP + ")") * 6 + ")"
+    r"(?:(?<=\d)\d{0,11}+|(?<=\+) ?(?:\(\d{1,5}+\)|\d{1,15}+)|(?<=\()\d{1,5}+\))"
+    r"(?:[ .\-]\d{1,10}+|(?=[ .\-]?+[(\d])(?: ?\(0\) ?|[ .\-]| ?(?=\()|(?<=\)))(?:\(\d{1,5}+\)|\d{1,10}+)){0,7}+"
     r"(?:(?: ?(?:x|ext\.?|#) ?)\d{1,6}+)?+)",
     re.ASCII,
 )
 _GROUPS = re.compile(r"\d+")
-_EXTENSION = re.compile(r" ?(?:x|ext\.?|#) ?\d+$")
+# (every byte but a digit made a space: the split() of an ASCII value so translated is the findall of _GROUPS)
+_SPACE_BUT_DIGITS = bytes(code if 48 <= code <= 57 else 32 for code in range(256))
+# (`` ?(?:x|ext\.?|#) ?\d+$`` with the optional space as a branch of its own: every branch begins with a
+# character, so that the engine skips to those, not trying each position of the value)
+_EXTENSION = re.compile(r"(?: (?:x|ext\.?|#)|x|ext\.?|#) ?\d+$")
 # a candidate followed by one of these, or by "-", "." or "," and a digit, is part of something longer (an id, a
 # date, a version); a hyphenated label may follow: "555-123-4567-Office"
 _BAD_AFTER = frozenset(WORD_CHARS + "/")
@@ -150,51 +162,56 @@ _NEXT_WORD = re.compile(r"[ \t]+[^\W\d_]")
 _SSN_SIZES = [3, 2, 4]
 
 
-def _shape(value: str, text: str, end: int) -> tuple[str, list[str], str] | None:
+def _shape(value: str, text: str, end: int) -> tuple[str, int, str] | None:
     """``(main, groups, digits)`` of a candidate of a phone number's shape, else None.
 
     ``main``: the value without its extension (and without an ``(0)`` trunk digit when it starts with ``+``);
-    ``groups``: its digit groups; ``digits``: those joined.
+    ``groups``: the number of its digit groups; ``digits``: those joined.
     """
     if value.isascii() and value.isdigit():  # (a bare run of digits, the usual candidate: only its length counts)
         size = len(value)
         if not 10 <= size <= 11 or placeholder_digits(value):
             return None  # an amount, an id, an account number; a placeholder
-        return value, [value], value
+        return value, 1, value
     main = _EXTENSION.sub("", value) if "x" in value or "#" in value else value  # (an extension has one of them)
     plus = main[:1] == "+"
-    groups = _GROUPS.findall(main.replace("(0)", "") if plus else main)
-    digits = "".join(groups)
+    source = main.replace("(0)", "") if plus else main
+    groups: list[bytes] | list[str]
+    if source.isascii():  # (a candidate of the pattern always is: its groups split at C speed, as bytes)
+        groups = source.encode().translate(_SPACE_BUT_DIGITS).split()
+        digits = b"".join(groups).decode()
+    else:
+        found: list[str] = _GROUPS.findall(source)
+        groups, digits = found, "".join(found)
     count = len(digits)
     if not 7 <= count <= 15 or placeholder_digits(digits):
         return None
-    sizes = list(map(len, groups))  # (the groups' lengths, read by most rules below)
-    if sizes[-1] < 2:
+    if len(groups[-1]) < 2:
         return None
-    number = len(sizes)
+    number = len(groups)
     if number == 1 and not plus and not 10 <= count <= 11:
         return None  # a bare run: an amount, an id, an account number
     if number == 2 and not plus and "(" not in main and _NEXT_WORD.match(text, end) is not None:
         return None  # a house number and a street: "3747 3911 Fourth Avenue"
+    # (the groups' lengths are read by the rules below that need them, each when its cheaper tests passed)
     if "." in main:  # a version number, an IPv4 address shape
+        sizes = list(map(len, groups))
         if number == 4 and max(sizes) <= 3:
             return None
         national = sizes[1:] if plus else sizes  # (after "+", the groups after the country code: "+1.415.555.2671",
         if (not plus or len(national) > 1) and (min(national) < 2 or max(national) > 4):  # or "+1.4155552671")
             return None
-    if sizes == _SSN_SIZES:
+    if count == 9 and number == 3 and list(map(len, groups)) == _SSN_SIZES:  # (3 + 2 + 4 digits)
         return None  # the shape of a US social security number
     # (a date has one of its separators twice, a group of 4 digits and one of 1 or 2: most numbers are not searched;
     # the groups are those of ``main`` but when a "(0)" was taken out of it)
-    if (
-        (main.count("-") > 1 or main.count(".") > 1 or main.count("/") > 1)
-        and ("(0)" in main or (4 in sizes and (1 in sizes or 2 in sizes)))
-        and _DATE.search(main) is not None
-    ):
+    if main.count("-") > 1 or main.count(".") > 1 or main.count("/") > 1:
+        sizes = list(map(len, groups))
+        if ("(0)" in main or (4 in sizes and (1 in sizes or 2 in sizes))) and _DATE.search(main) is not None:
+            return None
+    if (number == 2 and "-" in main and _POSTCODE.fullmatch(main) is not None) or (count == 13 and _isbn13(digits)):
         return None
-    if (number == 2 and _POSTCODE.fullmatch(main) is not None) or (count == 13 and _isbn13(digits)):
-        return None
-    return (main.replace("(0)", "") if plus else main), groups, digits
+    return source, number, digits
 
 
 def _long_runs(text: str, runs: list[tuple[int, int]] | None, after: int) -> list[tuple[int, int]]:
@@ -238,7 +255,7 @@ class PhoneDetector(Detector):
             return True
         if strict:
             return False
-        formatted = ("(" in main or len(groups) >= 3) and (international or len(digits) <= 11)
+        formatted = ("(" in main or groups >= 3) and (international or len(digits) <= 11)
         return formatted and _valid(digits, international, regions, True)
 
     def findings(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[float, int, int]]:
@@ -290,9 +307,10 @@ class PhoneDetector(Detector):
                     found.append((start, end))
                     continue
                 # followed by one more group after a space ("call 555-123-4567 5 times"): the number without it
+                # (of 7 characters or more: fewer hold fewer than the 7 digits a number has, "555 1234" is not tried)
                 cut = value.rfind(" ")
                 if (
-                    cut > 0
+                    cut >= 7
                     and value[cut - 1].isdigit()
                     and value[cut + 1 :].isdigit()
                     and self.ok(value[:cut], text, start + cut, True)
