@@ -148,6 +148,16 @@ def _isbn13(digits: str) -> bool:
 _POSTCODE = re.compile(r"\d{4,5}-\d{3}|\d{5}-\d{4}")  # Portuguese / Brazilian postal codes, US ZIP+4 codes
 _NEXT_WORD = re.compile(r"[ \t]+[^\W\d_]")
 _SSN_SIZES = [3, 2, 4]
+# digits counted up or down ("1234567890", "(012) 345-6789", "9876543210"): placeholders no person has
+_COUNTING = "01234567890123456789 98765432109876543210"
+# a label of an identifier that is no phone number right before a candidate without "+" ("Order ID 4021983712",
+# "waybill 1234567890", "timestamp 1732199400", "EIN 12-3456789", "Model 3000-4000-5000"): the candidate is that id
+_ID_LABEL = re.compile(
+    r"(?<![A-Za-z])(?:order|invoice|tracking|waybill|awb|shipment|parcel|consignment|ticket|serial|model|part|sku"
+    r"|upc|ean|gtin|isbn|issn|imei|npi|ein|timestamp|epoch|transaction|txn|ref|reference|booking|confirmation"
+    r"|build|version|lot|batch)s?\.?(?:[ \t]*(?:id|no|nr|number|num|code|#))?\.?[ \t]*[:#=]?[ \t]*$",
+    re.IGNORECASE,
+)
 
 
 def _shape(value: str, text: str, end: int) -> tuple[str, list[str], str] | None:
@@ -158,7 +168,7 @@ def _shape(value: str, text: str, end: int) -> tuple[str, list[str], str] | None
     """
     if value.isascii() and value.isdigit():  # (a bare run of digits, the usual candidate: only its length counts)
         size = len(value)
-        if not 10 <= size <= 11 or placeholder_digits(value):
+        if not 10 <= size <= 11 or placeholder_digits(value) or value in _COUNTING:
             return None  # an amount, an id, an account number; a placeholder
         return value, [value], value
     main = _EXTENSION.sub("", value) if "x" in value or "#" in value else value  # (an extension has one of them)
@@ -166,7 +176,7 @@ def _shape(value: str, text: str, end: int) -> tuple[str, list[str], str] | None
     groups = _GROUPS.findall(main.replace("(0)", "") if plus else main)
     digits = "".join(groups)
     count = len(digits)
-    if not 7 <= count <= 15 or placeholder_digits(digits):
+    if not 7 <= count <= 15 or placeholder_digits(digits) or digits in _COUNTING:
         return None
     sizes = list(map(len, groups))  # (the groups' lengths, read by most rules below)
     if sizes[-1] < 2:
@@ -174,8 +184,8 @@ def _shape(value: str, text: str, end: int) -> tuple[str, list[str], str] | None
     number = len(sizes)
     if number == 1 and not plus and not 10 <= count <= 11:
         return None  # a bare run: an amount, an id, an account number
-    if number == 2 and not plus and "(" not in main and _NEXT_WORD.match(text, end) is not None:
-        return None  # a house number and a street: "3747 3911 Fourth Avenue"
+    if number == 2 and not plus and main[0] != "0" and "(" not in main and _NEXT_WORD.match(text, end) is not None:
+        return None  # a house number and a street: "3747 3911 Fourth Avenue" (no house number starts with a 0)
     if "." in main:  # a version number, an IPv4 address shape
         if number == 4 and max(sizes) <= 3:
             return None
@@ -195,6 +205,11 @@ def _shape(value: str, text: str, end: int) -> tuple[str, list[str], str] | None
     if (number == 2 and _POSTCODE.fullmatch(main) is not None) or (count == 13 and _isbn13(digits)):
         return None
     return (main.replace("(0)", "") if plus else main), groups, digits
+
+
+def _labelled(text: str, start: int) -> bool:
+    """The candidate at ``start`` of ``text`` follows an identifier's label (see _ID_LABEL)."""
+    return start > 0 and _ID_LABEL.search(text, start - 32 if start > 32 else 0, start) is not None
 
 
 def _long_runs(text: str, runs: list[tuple[int, int]] | None, after: int) -> list[tuple[int, int]]:
@@ -235,11 +250,15 @@ class PhoneDetector(Detector):
         international = main.startswith("+")
         regions = self.regions  # type: ignore[attr-defined]
         if _valid(digits, international, regions):
-            return True
+            return international or not _labelled(text, end - len(value))
         if strict:
             return False
         formatted = ("(" in main or len(groups) >= 3) and (international or len(digits) <= 11)
-        return formatted and _valid(digits, international, regions, True)
+        return (
+            formatted
+            and _valid(digits, international, regions, True)
+            and (international or not _labelled(text, end - len(value)))
+        )
 
     def findings(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[float, int, int]]:
         """``(score, start, end)`` of every phone number of ``text`` (``runs``: see :meth:`Detector.spans`)."""

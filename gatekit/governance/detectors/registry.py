@@ -60,6 +60,7 @@ DEFAULT_DETECTORS: tuple[Detector, ...] = (
     tokens.BEARER,
     generic.DETECTOR,
     generic.URL_PASSWORD,
+    generic.OPTION_OR_ELEMENT,
     email.DETECTOR,
     iban.DETECTOR,
     card.DETECTOR,
