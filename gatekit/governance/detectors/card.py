@@ -7,9 +7,9 @@ normalisation, so the number reads compact. A card followed by more digits (``41
 ``... 12/26``) is found: a grouped candidate ends at a group boundary. Not found: digits glued to a word or
 another number, a number of one repeated digit (``0000 0000 0000 0000``), a Luhn failure, a length no card
 of its first digits has (ISO/IEC 7812: Visa ``4`` 13, 16 or 19 digits, Amex ``34``/``37`` 15, Diners ``30``/
-``36``/``38``/``39`` and JCB ``35`` 14..19, UATP / JCB ``1`` 15; no card starts with ``0``, ``31``..``33``, nor
+``36``/``38``/``39`` 14..19, JCB ``35`` 16..19, UATP / JCB ``1`` 15; no card starts with ``31``..``33`` nor
 ``89``, the telecom prefix of SIM serial numbers): the Luhn-valid identifiers that are no card, an IMEI
-(``35 209900 176148 1``, 15 digits), a SIM card's ICCID (``8944...``, 19), a 12-digit UPC, are not cards.
+(``35 209900 176148 1``, 15 digits), a SIM card's ICCID (``8944...``, 19), a 12-digit product code of ``8``, are no cards.
 A 19-digit card grouped 4-4-4-4-3 is read whole; when it fails, without its last group (a CVV after a card).
 """
 
@@ -24,7 +24,7 @@ _SEP = r"[ \-./_]{1,3}+"  # (one to three: "4111  1111  1111  1111", "4111 - 111
 # of digits each start fails after one digit)
 PATTERN = re.compile(
     r"\d(?<![\w\-.+]\d)\d{3}"
-    rf"(?:{_SEP}\d{{4}}{_SEP}\d{{4}}{_SEP}\d{{1,7}}+(?P<tail>{_SEP}\d{{1,3}}+)?+|{_SEP}\d{{6}}{_SEP}\d{{4,5}}+|\d{{8,15}}+)"
+    rf"(?:{_SEP}\d{{4}}{_SEP}\d{{4}}{_SEP}\d{{1,7}}+(?P<tail>{_SEP}\d{{1,3}}+(?![\w\-]))?|{_SEP}\d{{6}}{_SEP}\d{{4,5}}+|\d{{8,15}}+)"
     r"(?![\w\-])",
     re.ASCII,
 )
@@ -34,6 +34,7 @@ PATTERN = re.compile(
 # 2221-2720, Mir, enRoute 2014/2149 and JCB's 2131; "5", "6": Maestro 12..19; "7", "8", "9": fleet and national
 # schemes such as RuPay 81/82, Troy 9792)
 _LENGTHS: dict[str, range | tuple[int, ...]] = {
+    "0": (12, 13, 16, 17, 18, 19),  # (Maestro's old 0604 range; a 15-digit number of it is an IMEI)
     "1": (15,),
     "2": range(15, 20),
     "4": (13, 16, 19),
@@ -43,7 +44,7 @@ _LENGTHS: dict[str, range | tuple[int, ...]] = {
     "8": range(16, 20),
     "9": range(16, 20),
 }
-_LENGTHS_3: dict[str, range | tuple[int, ...]] = {"34": (15,), "37": (15,), "35": range(15, 20)}
+_LENGTHS_3: dict[str, range | tuple[int, ...]] = {"34": (15,), "37": (15,), "35": range(16, 20)}  # (JCB 35: 16..19)
 
 
 def _issuer_length(digits: str) -> bool:

@@ -184,8 +184,15 @@ def _shape(value: str, text: str, end: int) -> tuple[str, list[str], str] | None
     number = len(sizes)
     if number == 1 and not plus and not 10 <= count <= 11:
         return None  # a bare run: an amount, an id, an account number
-    if number == 2 and not plus and main[0] != "0" and "(" not in main and _NEXT_WORD.match(text, end) is not None:
-        return None  # a house number and a street: "3747 3911 Fourth Avenue" (no house number starts with a 0)
+    # a house number and a street: "3747 3911 Fourth Avenue" (not a trunk 0 and the 11+ digits of a national number)
+    if (
+        number == 2
+        and not plus
+        and (main[0] != "0" or count < 11)
+        and "(" not in main
+        and _NEXT_WORD.match(text, end) is not None
+    ):
+        return None
     if "." in main:  # a version number, an IPv4 address shape
         if number == 4 and max(sizes) <= 3:
             return None
