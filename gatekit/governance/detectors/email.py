@@ -5,8 +5,12 @@ part (the run of characters ``A-Z a-z 0-9 . _ % + - '`` before it, from its firs
 grown back from it, so ``o'reilly@example.com`` is found whole and ``'jane@example.com'`` without its
 quote. A full-width ``＠`` reads as ``@`` after normalisation; a zero-width character inside the address
 is removed by it. A "domain" ending in an image or document file extension (none is a top-level domain)
-is a file name, ``icon@2x.png``, ``logo@3x.webp``: no address. Past VALIDATION_BUDGET domains (a hostile
-text, ``x@a.bc@`` repeated), the rest of the text is read by one forward regex of whole addresses.
+is a file name, ``icon@2x.png``, ``logo@3x.webp``: no address. Internationalised addresses (RFC 6531) are
+read whole: Latin, Greek and Cyrillic letters in the local part and the domain (``josé@example.es``,
+``info@bücher.de``). An SSH remote, ``git@github.com:org/repo.git``, names the account of a git host, not a
+person: no address (``git@`` before ``:`` only; ``user@example.com`` and any other ``git@...`` are addresses).
+Past VALIDATION_BUDGET domains (a hostile text, ``x@a.bc@`` repeated), the rest of the text is read by one
+forward regex of whole addresses.
 """
 
 from __future__ import annotations

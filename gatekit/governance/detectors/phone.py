@@ -148,7 +148,8 @@ def _isbn13(digits: str) -> bool:
 _POSTCODE = re.compile(r"\d{4,5}-\d{3}|\d{5}-\d{4}")  # Portuguese / Brazilian postal codes, US ZIP+4 codes
 _NEXT_WORD = re.compile(r"[ \t]+[^\W\d_]")
 _SSN_SIZES = [3, 2, 4]
-# digits counted up or down ("1234567890", "(012) 345-6789", "9876543210"): placeholders no person has
+# digits counted up or down ("1234567890", "(012) 345-6789", "9876543210"): placeholders no person has (without
+# a "+": a number written with its country code is meant)
 _COUNTING = "01234567890123456789 98765432109876543210"
 # a label of an identifier that is no phone number right before a candidate without "+" ("Order ID 4021983712",
 # "waybill 1234567890", "timestamp 1732199400", "EIN 12-3456789", "Model 3000-4000-5000"): the candidate is that id
@@ -176,7 +177,7 @@ def _shape(value: str, text: str, end: int) -> tuple[str, list[str], str] | None
     groups = _GROUPS.findall(main.replace("(0)", "") if plus else main)
     digits = "".join(groups)
     count = len(digits)
-    if not 7 <= count <= 15 or placeholder_digits(digits) or digits in _COUNTING:
+    if not 7 <= count <= 15 or placeholder_digits(digits) or (not plus and digits in _COUNTING):
         return None
     sizes = list(map(len, groups))  # (the groups' lengths, read by most rules below)
     if sizes[-1] < 2:
