@@ -37,7 +37,7 @@ _NAMES = (
     r"|access[_\-]?token|auth[_\-]?token|token|password|passwd|passphrase|pwd|private[_\-]?key"
     r"|(?:shared[_\-]?)?access[_\-]?key(?:[_\-]?id)?|account[_\-]?key))"
 )
-_NAME = re.compile(_NAMES + r"[\"']?[ \t]{0,3}$", re.IGNORECASE)
+_NAME = re.compile(r"(?=[AaCcPpSsTt])" + _NAMES + r"[\"']?[ \t]{0,3}$", re.IGNORECASE)
 # a name match ends at the sign: it starts at most this many characters before it (the longest name,
 # ``shared_access_key``, a quote and 3 blanks); the look-behind still reads before that
 _NAME_REACH = 19
@@ -102,20 +102,31 @@ def _url_password(value: str) -> bool:
 URL_PASSWORD = Detector("GENERIC_SECRET", _URL_PASSWORD, _url_password, score=1.0, hints=("://",), secret=True)
 
 
-# a credential in a command line's option, ``--password Tr1ckyP4ss99``, ``--db-password "..."``, ``-api-key ...``
+# a credential in a command line's option, ``--password Tr1ckyP4ss99``, ``--db-password "..."``, ``--api-key ...``
 # (the "=" form, ``--password=...``, is an assignment above), or in an XML element, ``<password>...</password>``
 # (Maven's settings.xml, .NET and Java configuration files): the value as for an assignment, 8..200 characters with
 # 3+ bits of entropy per character and a digit
-_OPTION_OR_ELEMENT = re.compile(
-    r"(?:(?<![\w\-])--?(?:[A-Za-z0-9]{1,20}[_\-]){0,3}(?=[AaCcPpSsTt])|<(?:[A-Za-z0-9]{1,20}[_\-:.]){0,3}(?=[A-Za-z]))"
-    r"(?:(?i:pass|password|passwd|passphrase|secret|client[_\-]?secret|token|access[_\-]?token|api[_\-]?key))"
-    r"(?:[ \t]{1,3}+[\"']?|>)(?P<value>[^\s\"'`<>]{8,200}+)(?=[\"']?(?:\s|$)|</)"
+_CREDENTIAL_WORDS = (
+    r"(?i:pass|password|passwd|passphrase|secret|client[_\-]?secret|token|access[_\-]?token|api[_\-]?key)"
 )
-OPTION_OR_ELEMENT = Detector(
+_OPTION_VALUE = r"[ \t]{1,3}+[\"']?(?P<value>[^\s\"'`<>]{8,200}+)(?=[\"']?(?:\s|$))"
+# (each starts with its literal, "--" or "<", which the regex engine skips to; a single-dash option, "-storepass",
+# is left: a "-" in a text is too common a hint)
+OPTION = Detector(
     "GENERIC_SECRET",
-    _OPTION_OR_ELEMENT,
+    re.compile(r"--(?<![\w\-]--)(?:[A-Za-z0-9]{1,20}[_\-]){0,3}(?=[AaCcPpSsTt])" + _CREDENTIAL_WORDS + _OPTION_VALUE),
     _credential,
     score=0.8,
-    hints=("-pass", "-secret", "-token", "-api", "-PASS", "-SECRET", "-TOKEN", "-API", "</"),
+    hints=("--",),
+    secret=True,
+)
+ELEMENT = Detector(
+    "GENERIC_SECRET",
+    re.compile(
+        r"<(?:[A-Za-z0-9]{1,20}[_\-:.]){0,3}(?=[A-Za-z])" + _CREDENTIAL_WORDS + r">(?P<value>[^\s\"'`<>]{8,200}+)</"
+    ),
+    _credential,
+    score=0.8,
+    hints=("</",),
     secret=True,
 )

@@ -152,13 +152,13 @@ _SSN_SIZES = [3, 2, 4]
 # a "+": a number written with its country code is meant)
 _COUNTING = "01234567890123456789 98765432109876543210"
 # a label of an identifier that is no phone number right before a candidate without "+" ("Order ID 4021983712",
-# "waybill 1234567890", "timestamp 1732199400", "EIN 12-3456789", "Model 3000-4000-5000"): the candidate is that id
-_ID_LABEL = re.compile(
-    r"(?<![A-Za-z])(?:order|invoice|tracking|waybill|awb|shipment|parcel|consignment|ticket|serial|model|part|sku"
-    r"|upc|ean|gtin|isbn|issn|imei|npi|ein|timestamp|epoch|transaction|txn|ref|reference|booking|confirmation"
-    r"|build|version|lot|batch)s?\.?(?:[ \t]*(?:id|no|nr|number|num|code|#))?\.?[ \t]*[:#=]?[ \t]*$",
-    re.IGNORECASE,
+# "waybill 1234567890", "timestamp 1732199400", "EIN 12-3456789", "Model 3000-4000-5000"): the candidate is that id;
+# the label may be followed by "id", "no.", "number", "#" ..., and by ":", "#", "=" ("Invoice number: 3125550182")
+_ID_LABELS = frozenset(
+    "order invoice tracking waybill awb shipment parcel consignment ticket serial model part sku upc ean gtin isbn"
+    " issn imei npi ein timestamp epoch transaction txn ref reference booking confirmation build version lot batch".split()
 )
+_ID_WORDS = frozenset(("id", "no", "nr", "number", "num", "code"))
 
 
 def _shape(value: str, text: str, end: int) -> tuple[str, list[str], str] | None:
@@ -216,8 +216,22 @@ def _shape(value: str, text: str, end: int) -> tuple[str, list[str], str] | None
 
 
 def _labelled(text: str, start: int) -> bool:
-    """The candidate at ``start`` of ``text`` follows an identifier's label (see _ID_LABEL)."""
-    return start > 0 and _ID_LABEL.search(text, start - 32 if start > 32 else 0, start) is not None
+    """The candidate at ``start`` of ``text`` follows an identifier's label (see _ID_LABELS)."""
+    before = text[start - 40 if start > 40 else 0 : start].rstrip(" \t:#=.")
+    word = _last_word(before)
+    if word in _ID_WORDS:  # ("Order ID", "serial no.", "Invoice number")
+        before = before[: len(before) - len(word)].rstrip(" \t#.")
+        word = _last_word(before)
+    return word in _ID_LABELS or (word[-1:] == "s" and word[:-1] in _ID_LABELS)
+
+
+def _last_word(text: str) -> str:
+    """The letters at the end of ``text``, in lower case ("" when it ends in another character)."""
+    end = len(text)
+    begin = end
+    while begin and text[begin - 1].isalpha():
+        begin -= 1
+    return text[begin:end].lower()
 
 
 def _long_runs(text: str, runs: list[tuple[int, int]] | None, after: int) -> list[tuple[int, int]]:
