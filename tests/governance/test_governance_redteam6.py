@@ -232,3 +232,23 @@ def test_credentials_in_common_config_forms_are_found(text: str, value: str) -> 
 )
 def test_credential_like_words_without_a_credential_are_no_findings(text: str) -> None:
     assert [f for f in scan(text) if f.is_secret] == []
+
+
+@pytest.mark.parametrize(
+    "unit", ["--pass ", "--password aaaaaaa1", "--a-a-a-", "-- ", "<password>", "<a.b.c.password>x", "passphrase:"]
+)
+def test_the_new_credential_forms_scan_hostile_text_in_linear_time(unit: str) -> None:
+    import time
+
+    def cost(size: int) -> float:
+        text = unit * (size // len(unit))
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            scan(text)
+            best = min(best, time.perf_counter() - start)
+        return best
+
+    small, large = cost(25_000), cost(100_000)
+    assert large < 0.05  # 100 KB (target 10 ms on a quiet machine; shared CI cores are slower)
+    assert large < 8 * small + 0.002  # 4x the text, about 4x the time (not 16x)
