@@ -5,33 +5,91 @@ three of them (``4111  1111  1111  1111``, ``4111 - 1111 - 1111 - 1111``), each 
 Presidio's pattern: ``4111 1111-1111 1111``). A soft hyphen or zero-width character inside is removed by
 normalisation, so the number reads compact. A card followed by more digits (``4111 1111 1111 1111 123``,
 ``... 12/26``) is found: a grouped candidate ends at a group boundary. Not found: digits glued to a word or
-another number, a number of one repeated digit (``0000 0000 0000 0000``), a Luhn failure.
+another number, a number of one repeated digit (``0000 0000 0000 0000``), a Luhn failure, a length no card
+of its first digits has (ISO/IEC 7812: Visa ``4`` 13, 16 or 19 digits, Amex ``34``/``37`` 15, Diners ``30``/
+``36``/``38``/``39`` 14..19, JCB ``35`` 16..19, UATP / JCB ``1`` 15; no card starts with ``31``..``33`` nor
+``89``, the telecom prefix of SIM serial numbers): the Luhn-valid identifiers that are no card, an IMEI
+(``35 209900 176148 1``, 15 digits), a SIM card's ICCID (``8944...``, 19), a 12-digit product code of ``8``, are no cards.
+A 19-digit card grouped 4-4-4-4-3 is read whole; when it fails, without its last group (a CVV after a card).
 """
 
 from __future__ import annotations
 
 import re
 
-from gatekit.governance.detectors.base import WORD_CHARS, Detector, digits_of, luhn_ok
+from gatekit.governance.detectors.base import VALIDATION_BUDGET, WORD_CHARS, Detector, digits_of, luhn_ok
 
 _SEP = r"[ \-./_]{1,3}+"  # (one to three: "4111  1111  1111  1111", "4111 - 1111 - 1111 - 1111")
 # (a digit first, the character before it checked behind: the engine skips to digits, and inside a long run
 # of digits each start fails after one digit)
 PATTERN = re.compile(
     r"\d(?<![\w\-.+]\d)\d{3}"
-    rf"(?:{_SEP}\d{{4}}{_SEP}\d{{4}}{_SEP}\d{{1,7}}+|{_SEP}\d{{6}}{_SEP}\d{{4,5}}+|\d{{8,15}}+)"
+    rf"(?:{_SEP}\d{{4}}{_SEP}\d{{4}}{_SEP}\d{{1,7}}+(?P<tail>{_SEP}\d{{1,3}}+(?![\w\-]))?|{_SEP}\d{{6}}{_SEP}\d{{4,5}}+|\d{{8,15}}+)"
     r"(?![\w\-])",
     re.ASCII,
 )
 
 
+# the lengths a card of each first digit may have (see the module doc; "1": UATP and JCB's 1800, "2": Mastercard's
+# 2221-2720, Mir, enRoute 2014/2149 and JCB's 2131; "5", "6": Maestro 12..19; "7", "8", "9": fleet and national
+# schemes such as RuPay 81/82, Troy 9792)
+_LENGTHS: dict[str, range | tuple[int, ...]] = {
+    "0": (12, 13, 16, 17, 18, 19),  # (Maestro's old 0604 range; a 15-digit number of it is an IMEI)
+    "1": (15,),
+    "2": range(15, 20),
+    "4": (13, 16, 19),
+    "5": range(12, 20),
+    "6": range(12, 20),
+    "7": range(16, 20),
+    "8": range(16, 20),
+    "9": range(16, 20),
+}
+_LENGTHS_3: dict[str, range | tuple[int, ...]] = {"34": (15,), "37": (15,), "35": range(16, 20)}  # (JCB 35: 16..19)
+
+
+def _issuer_length(digits: str) -> bool:
+    """A card of ``digits``' first digits may have their length (ISO/IEC 7812 issuer ranges)."""
+    first = digits[0]
+    if first == "3":
+        lengths = _LENGTHS_3.get(digits[:2])
+        if lengths is None:
+            return digits[1] in "0689" and len(digits) >= 14  # (Diners 30x, 36, 38, 39)
+    elif first == "8" and digits[1] == "9":
+        return False  # (telecom: a SIM card's ICCID)
+    else:
+        lengths = _LENGTHS.get(first)
+        if lengths is None:
+            return False
+    return len(digits) in lengths
+
+
 def card_ok(value: str) -> bool:
-    """Luhn-valid, 12..19 digits, not one repeated digit."""
+    """Luhn-valid, 12..19 digits, a length cards of its first digits have, not one repeated digit."""
     digits = digits_of(value)
-    return 12 <= len(digits) <= 19 and luhn_ok(digits)
+    return 12 <= len(digits) <= 19 and _issuer_length(digits) and luhn_ok(digits)
 
 
-DETECTOR = Detector(
+class CardDetector(Detector):
+    """Valid cards; a 4-4-4-4-n candidate that is none is tried without its last group (a CVV after a card)."""
+
+    def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+        """Card numbers of ``text`` (past VALIDATION_BUDGET candidates, card-shaped ones: see Detector.spans)."""
+        found: list[tuple[int, int]] = []
+        checked = 0
+        for low, high in [(0, len(text))] if runs is None else self.windows(text, runs):
+            for match in self.pattern.finditer(text, low, high):
+                checked += 1
+                start, end = match.span()
+                if checked > VALIDATION_BUDGET or card_ok(match.group()):
+                    found.append((start, end))
+                    continue
+                cut = match.start("tail")
+                if cut > 0 and card_ok(text[start:cut]):
+                    found.append((start, cut))
+        return found
+
+
+DETECTOR = CardDetector(
     "CREDIT_CARD",
     PATTERN,
     card_ok,

@@ -5,8 +5,12 @@ part (the run of characters ``A-Z a-z 0-9 . _ % + - '`` before it, from its firs
 grown back from it, so ``o'reilly@example.com`` is found whole and ``'jane@example.com'`` without its
 quote. A full-width ``＠`` reads as ``@`` after normalisation; a zero-width character inside the address
 is removed by it. A "domain" ending in an image or document file extension (none is a top-level domain)
-is a file name, ``icon@2x.png``, ``logo@3x.webp``: no address. Past VALIDATION_BUDGET domains (a hostile
-text, ``x@a.bc@`` repeated), the rest of the text is read by one forward regex of whole addresses.
+is a file name, ``icon@2x.png``, ``logo@3x.webp``: no address. Internationalised addresses (RFC 6531) are
+read whole: Latin, Greek and Cyrillic letters in the local part and the domain (``josé@example.es``,
+``info@bücher.de``). An SSH remote, ``git@github.com:org/repo.git``, names the account of a git host, not a
+person: no address (``git@`` before ``:`` only; ``user@example.com`` and any other ``git@...`` are addresses).
+Past VALIDATION_BUDGET domains (a hostile text, ``x@a.bc@`` repeated), the rest of the text is read by one
+forward regex of whole addresses.
 """
 
 from __future__ import annotations
@@ -25,11 +29,17 @@ _NOT_A_FILE = "".join(
 )
 # (an "@" right after a character no local part has starts no address: skipped by the engine, not by Python; a
 # top-level label that is a file extension makes a file name, "icon@2x.png", not an address)
+# letters of the scripts that separate words with blanks, beyond ASCII (Latin-1 and Latin Extended-A/B, Greek,
+# Cyrillic): an internationalised address (RFC 6531) has them in its local part and domain, "josé@example.es",
+# "info@bücher.de", "иван@пример.рф"; a letter of such a script touching an address is part of it (CJK text, written
+# without blanks, is not read into one)
+_LETTERS = "À-ÖØ-öø-ɏͰ-ͳͶ-ͽΆΈ-ϿЀ-ҁҊ-ӿ"
 _DOMAIN = re.compile(
-    r"@(?<=[A-Za-z0-9._%+\-]@)(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9\-])"
-    + _NOT_A_FILE,
+    rf"@(?<=[A-Za-z0-9._%+\-{_LETTERS}]@)(?:[A-Za-z0-9{_LETTERS}](?:[A-Za-z0-9\-{_LETTERS}]{{0,61}}"
+    rf"[A-Za-z0-9{_LETTERS}])?\.)+[A-Za-z{_LETTERS}]{{2,24}}(?![A-Za-z0-9\-{_LETTERS}])" + _NOT_A_FILE,
     re.ASCII,
 )
+_LETTER = re.compile(f"[{_LETTERS}]")
 # a whole address read forward, for the rest of a hostile text (past VALIDATION_BUDGET "@"s): a local part from a
 # letter or digit that follows none, up to 64 characters
 _ADDRESS = re.compile(r"[A-Za-z0-9](?<![A-Za-z0-9][A-Za-z0-9])[A-Za-z0-9._%+\-']{0,63}+" + _DOMAIN.pattern, re.ASCII)
@@ -49,6 +59,16 @@ def _local_run(text: str, low: int, end: int) -> str:
             break
         step *= 2
     return text[begin:end]
+
+
+def _wider(text: str, low: int, begin: int, at: int) -> str:
+    """The local part ending at ``at`` read back from ``begin`` over ASCII local-part characters and _LETTERS too."""
+    while begin > low and at - begin < 64:
+        char = text[begin - 1]
+        if char not in _LOCAL_CHARS and _LETTER.match(char) is None:
+            break
+        begin -= 1
+    return text[begin:at]
 
 
 class EmailDetector(Detector):
@@ -84,7 +104,12 @@ class EmailDetector(Detector):
                 local = text[at - 64 : at]
                 rest = local.rstrip(_LOCAL_CHARS)
                 local = local[len(rest) :] if rest else _local_run(text, low, at - 64) + local
+            begin = at - len(local)
+            if begin > low and text[begin - 1] >= "\xc0" and _LETTER.match(text, begin - 1):  # (a letter: josé@)
+                local = _wider(text, low, begin, at)
             local = local.lstrip("._%+-'")  # (from its first letter or digit: not a quote around the address)
+            if local == "git" and text[end : end + 1] == ":":
+                continue  # an SSH remote (git@github.com:org/repo.git): the account of a git host, not a person's
             if local:
                 low = end
                 found.append((score, at - len(local), end))

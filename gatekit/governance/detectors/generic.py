@@ -1,34 +1,43 @@
 """GENERIC_SECRET: a credential assigned to a credential-like name, or the password of a URL.
 
 ``password=...``, ``"api_key": "..."``, ``postgres://admin:s3cret@localhost/db``. The name (``api_key``,
-``secret``, ``client_secret``, ``access_token``, ``token``, ``password``, ``passwd``, ``pwd``, ``private_key``,
-``access_key_id``...) is followed by ``=``, ``:`` or ``=>`` and a value of 8..200 characters with 3+ bits of
-entropy per character and a digit (a word such as ``password: hunter`` is prose, not a credential). Anchored
-on a sign after a name's last letter, a quote or a blank and before a value's first 8 characters (one regex,
-in C); the whole name is then matched in the 19 characters before the sign (the longest name, a quote and 3
-blanks). Names include Azure's ``AccountKey`` and ``SharedAccessKey`` of connection strings. Past
-VALIDATION_BUDGET signs (a hostile text, ``N=N=N=...``), the rest of the text is read by one forward regex of
+``secret``, ``client_secret``, ``access_token``, ``token``, ``password``, ``passwd``, ``passphrase``, ``pwd``,
+``pass``, ``private_key``, ``access_key_id``..., also at the end of a longer name: ``adminPassword``,
+``PGPASSWORD``, ``githubToken``; ``pass`` only as a word of its own, ``smtp_pass``, not ``bypass``) is followed
+by ``=``, ``:`` or ``=>`` and a value of 8..200 characters with 3+ bits of entropy per character (under 16
+characters: log2 of the length less 0.5) and a digit (a word such as ``password: hunter`` is prose, not a
+credential). Anchored on a sign after a name's last letter, a quote or a blank and before a value's first 8
+characters (one regex, in C); the whole name is then matched in the 19 characters before the sign (the longest
+name, a quote and 3 blanks). Names include Azure's ``AccountKey`` and ``SharedAccessKey`` of connection strings.
+Past VALIDATION_BUDGET signs (a hostile text, ``N=N=N=...``), the rest of the text is read by one forward regex of
 whole assignments, in C, and each is a finding on its shape alone.
 
 A URL's password: the characters between ``user:`` and ``@`` after ``://`` (``redis://:s3cret@host`` too), of any
 strength (a password in a URL is a credential however weak), unless it is a placeholder (``${DB_PASSWORD}``,
 ``<password>``, ``%s``, ``****``).
+
+The value of a command-line option (``--password Tr0ub4dor99``, ``--db-password "..."``) or of an XML element
+(``<password>...</password>``) named for a credential, as for an assignment.
 """
 
 from __future__ import annotations
 
 import re
+from math import log2
 
 from gatekit.governance.detectors.base import VALIDATION_BUDGET, Detector, masked, shannon_entropy
 
 # a sign after a credential name's last letter, a quote or a blank (the engine skips to = and : quickly)
 # and followed by the first 8 characters of a value (checked here, in C: most signs have none)
-_SIGN = re.compile(r"[=:](?<=[yYtTnNdD\"' \t][=:])>?(?=[ \t]{0,3}+[\"']?[^\s\"'`,;]{8})")
+_SIGN = re.compile(r"[=:](?<=[yYtTnNdDeEsS\"' \t][=:])>?(?=[ \t]{0,3}+[\"']?[^\s\"'`,;]{8})")
+# (a name may end a longer one without a separator, in camelCase or upper case: "adminPassword", "PGPASSWORD",
+# "githubToken"; "pass" only as a word of its own: "smtp_pass", "DB_PASS", not "bypass")
 _NAMES = (
-    r"(?<![A-Za-z0-9])(?:api[_\-]?key|apikey|secret(?:[_\-]?key)?|client[_\-]?secret|access[_\-]?token|auth[_\-]?token"
-    r"|token|password|passwd|pwd|private[_\-]?key|(?:shared[_\-]?)?access[_\-]?key(?:[_\-]?id)?|account[_\-]?key)"
+    r"(?:(?<![A-Za-z0-9])pass|(?<![0-9])(?:api[_\-]?key|apikey|secret(?:[_\-]?key)?|client[_\-]?secret"
+    r"|access[_\-]?token|auth[_\-]?token|token|password|passwd|passphrase|pwd|private[_\-]?key"
+    r"|(?:shared[_\-]?)?access[_\-]?key(?:[_\-]?id)?|account[_\-]?key))"
 )
-_NAME = re.compile(_NAMES + r"[\"']?[ \t]{0,3}$", re.IGNORECASE)
+_NAME = re.compile(r"(?=[AaCcPpSsTt])" + _NAMES + r"[\"']?[ \t]{0,3}$", re.IGNORECASE)
 # a name match ends at the sign: it starts at most this many characters before it (the longest name,
 # ``shared_access_key``, a quote and 3 blanks); the look-behind still reads before that
 _NAME_REACH = 19
@@ -41,7 +50,11 @@ _ASSIGNMENT = re.compile(
 
 
 def _credential(value: str) -> bool:
-    return shannon_entropy(value) >= 3.0 and any(ch.isdigit() for ch in value)
+    """A digit and 3 bits of entropy per character (under 16 characters: log2 of the length less 0.5).
+
+    A value of under 16 characters cannot reach log2 of its length: ``Summer2024``, ``Passw0rd`` are passwords.
+    """
+    return any(ch.isdigit() for ch in value) and shannon_entropy(value) >= min(3.0, log2(len(value)) - 0.5)
 
 
 class GenericSecretDetector(Detector):
@@ -87,3 +100,33 @@ def _url_password(value: str) -> bool:
 
 
 URL_PASSWORD = Detector("GENERIC_SECRET", _URL_PASSWORD, _url_password, score=1.0, hints=("://",), secret=True)
+
+
+# a credential in a command line's option, ``--password Tr1ckyP4ss99``, ``--db-password "..."``, ``--api-key ...``
+# (the "=" form, ``--password=...``, is an assignment above), or in an XML element, ``<password>...</password>``
+# (Maven's settings.xml, .NET and Java configuration files): the value as for an assignment, 8..200 characters with
+# 3+ bits of entropy per character and a digit
+_CREDENTIAL_WORDS = (
+    r"(?i:pass|password|passwd|passphrase|secret|client[_\-]?secret|token|access[_\-]?token|api[_\-]?key)"
+)
+_OPTION_VALUE = r"[ \t]{1,3}+[\"']?(?P<value>[^\s\"'`<>]{8,200}+)(?=[\"']?(?:\s|$))"
+# (each starts with its literal, "--" or "<", which the regex engine skips to; a single-dash option, "-storepass",
+# is left: a "-" in a text is too common a hint)
+OPTION = Detector(
+    "GENERIC_SECRET",
+    re.compile(r"--(?<![\w\-]--)(?:[A-Za-z0-9]{1,20}[_\-]){0,3}(?=[AaCcPpSsTt])" + _CREDENTIAL_WORDS + _OPTION_VALUE),
+    _credential,
+    score=0.8,
+    hints=("--",),
+    secret=True,
+)
+ELEMENT = Detector(
+    "GENERIC_SECRET",
+    re.compile(
+        r"<(?:[A-Za-z0-9]{1,20}[_\-:.]){0,3}(?=[A-Za-z])" + _CREDENTIAL_WORDS + r">(?P<value>[^\s\"'`<>]{8,200}+)</"
+    ),
+    _credential,
+    score=0.8,
+    hints=("</",),
+    secret=True,
+)

@@ -3,7 +3,9 @@
 An IPv4 address may be glued to a word (``IP is192.168.1.1``) but not to another number or dot. Not
 findings: the unspecified addresses (``0.0.0.0``, ``::``), the loopback addresses (``127.0.0.1``, any of
 ``127.0.0.0/8``, ``::1``) and the IPv4 broadcast address, which name no person's machine; octets with
-leading zeros (``ipaddress`` refuses them). An IPv6 address ending in an IPv4 address (``::ffff:10.0.0.1``,
+leading zeros (``ipaddress`` refuses them); a dotted quad right after a word that numbers a version or a
+part of a document (``version 1.2.3.4``, ``v1.2.3.4``, ``firmware: 4.3.2.1``, ``section 2.1.3.4``, ``OID 2.5.4.3``),
+which is that number. An IPv6 address ending in an IPv4 address (``::ffff:10.0.0.1``,
 ``64:ff9b::192.0.2.33``) is read whole.
 """
 
@@ -33,7 +35,29 @@ def ipv6_ok(value: str) -> bool:
     return not (address.is_unspecified or address.is_loopback)
 
 
-IPV4 = Detector(
+# a word that numbers a version or a part of a document, right before a dotted quad (and its ":", "#", "no."): the
+# quad is that number, not an address
+_NUMBERED_BY = re.compile(
+    r"(?:(?<![A-Za-z])(?:version|ver|build|firmware|fw|rev|revision|section|sect|table"
+    r"|figure|fig|chapter|clause|appendix|annex|paragraph|para|oid)s?\.?(?:[ \t]+(?:no|nr|number)\.?)?"
+    r"[ \t]*[:#]?|§|(?<![A-Za-z])v)[ \t]*$",
+    re.IGNORECASE,
+)
+
+
+class Ipv4Detector(Detector):
+    """IPv4 addresses, but for the dotted quads a version or section word numbers."""
+
+    def findings(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[float, int, int]]:
+        """``(score, start, end)`` of every IPv4 address of ``text`` (see :meth:`Detector.findings`)."""
+        found = super().findings(text, runs)
+        if found:
+            search = _NUMBERED_BY.search
+            found = [one for one in found if search(text, max(0, one[1] - 24), one[1]) is None]
+        return found
+
+
+IPV4 = Ipv4Detector(
     "IP_ADDRESS",
     re.compile(r"\d(?<![\d.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?![\d]|\.\d)", re.ASCII),
     ipv4_ok,

@@ -160,6 +160,17 @@ def _isbn13(digits: str) -> bool:
 _POSTCODE = re.compile(r"\d{4,5}-\d{3}|\d{5}-\d{4}")  # Portuguese / Brazilian postal codes, US ZIP+4 codes
 _NEXT_WORD = re.compile(r"[ \t]+[^\W\d_]")
 _SSN_SIZES = [3, 2, 4]
+# digits counted up or down ("1234567890", "(012) 345-6789", "9876543210"): placeholders no person has (without
+# a "+": a number written with its country code is meant)
+_COUNTING = "01234567890123456789 98765432109876543210"
+# a label of an identifier that is no phone number right before a candidate without "+" ("Order ID 4021983712",
+# "waybill 1234567890", "timestamp 1732199400", "EIN 12-3456789", "Model 3000-4000-5000"): the candidate is that id;
+# the label may be followed by "id", "no.", "number", "#" ..., and by ":", "#", "=" ("Invoice number: 3125550182")
+_ID_LABELS = frozenset(
+    "order invoice tracking waybill awb shipment parcel consignment ticket serial model part sku upc ean gtin isbn"
+    " issn imei npi ein timestamp epoch transaction txn ref reference booking confirmation build version lot batch".split()
+)
+_ID_WORDS = frozenset(("id", "no", "nr", "number", "num", "code"))
 
 
 def _shape(value: str, text: str, end: int) -> tuple[str, int, str] | None:
@@ -170,7 +181,7 @@ def _shape(value: str, text: str, end: int) -> tuple[str, int, str] | None:
     """
     if value.isascii() and value.isdigit():  # (a bare run of digits, the usual candidate: only its length counts)
         size = len(value)
-        if not 10 <= size <= 11 or placeholder_digits(value):
+        if not 10 <= size <= 11 or placeholder_digits(value) or value in _COUNTING:
             return None  # an amount, an id, an account number; a placeholder
         return value, 1, value
     main = _EXTENSION.sub("", value) if "x" in value or "#" in value else value  # (an extension has one of them)
@@ -184,15 +195,22 @@ def _shape(value: str, text: str, end: int) -> tuple[str, int, str] | None:
         found: list[str] = _GROUPS.findall(source)
         groups, digits = found, "".join(found)
     count = len(digits)
-    if not 7 <= count <= 15 or placeholder_digits(digits):
+    if not 7 <= count <= 15 or placeholder_digits(digits) or (not plus and digits in _COUNTING):
         return None
     if len(groups[-1]) < 2:
         return None
     number = len(groups)
     if number == 1 and not plus and not 10 <= count <= 11:
         return None  # a bare run: an amount, an id, an account number
-    if number == 2 and not plus and "(" not in main and _NEXT_WORD.match(text, end) is not None:
-        return None  # a house number and a street: "3747 3911 Fourth Avenue"
+    # a house number and a street: "3747 3911 Fourth Avenue" (not a trunk 0 and the 11+ digits of a national number)
+    if (
+        number == 2
+        and not plus
+        and (main[0] != "0" or count < 11)
+        and "(" not in main
+        and _NEXT_WORD.match(text, end) is not None
+    ):
+        return None
     # (the groups' lengths are read by the rules below that need them, each when its cheaper tests passed)
     if "." in main:  # a version number, an IPv4 address shape
         sizes = list(map(len, groups))
@@ -212,6 +230,25 @@ def _shape(value: str, text: str, end: int) -> tuple[str, int, str] | None:
     if (number == 2 and "-" in main and _POSTCODE.fullmatch(main) is not None) or (count == 13 and _isbn13(digits)):
         return None
     return source, number, digits
+
+
+def _labelled(text: str, start: int) -> bool:
+    """The candidate at ``start`` of ``text`` follows an identifier's label (see _ID_LABELS)."""
+    before = text[start - 40 if start > 40 else 0 : start].rstrip(" \t:#=.")
+    word = _last_word(before)
+    if word in _ID_WORDS:  # ("Order ID", "serial no.", "Invoice number")
+        before = before[: len(before) - len(word)].rstrip(" \t#.")
+        word = _last_word(before)
+    return word in _ID_LABELS or (word[-1:] == "s" and word[:-1] in _ID_LABELS)
+
+
+def _last_word(text: str) -> str:
+    """The letters at the end of ``text``, in lower case ("" when it ends in another character)."""
+    end = len(text)
+    begin = end
+    while begin and text[begin - 1].isalpha():
+        begin -= 1
+    return text[begin:end].lower()
 
 
 def _long_runs(text: str, runs: list[tuple[int, int]] | None, after: int) -> list[tuple[int, int]]:
@@ -252,11 +289,15 @@ class PhoneDetector(Detector):
         international = main.startswith("+")
         regions = self.regions  # type: ignore[attr-defined]
         if _valid(digits, international, regions):
-            return True
+            return international or not _labelled(text, end - len(value))
         if strict:
             return False
         formatted = ("(" in main or groups >= 3) and (international or len(digits) <= 11)
-        return formatted and _valid(digits, international, regions, True)
+        return (
+            formatted
+            and _valid(digits, international, regions, True)
+            and (international or not _labelled(text, end - len(value)))
+        )
 
     def findings(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[float, int, int]]:
         """``(score, start, end)`` of every phone number of ``text`` (``runs``: see :meth:`Detector.spans`)."""

@@ -60,6 +60,8 @@ DEFAULT_DETECTORS: tuple[Detector, ...] = (
     tokens.BEARER,
     generic.DETECTOR,
     generic.URL_PASSWORD,
+    generic.OPTION,
+    generic.ELEMENT,
     email.DETECTOR,
     iban.DETECTOR,
     card.DETECTOR,
