@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import string
 
 from gatekit.governance.detectors.base import VALIDATION_BUDGET, Detector
 
@@ -45,6 +46,34 @@ _NUMBERED_BY = re.compile(
 )
 
 
+_NUMBERING = (
+    "version ver build firmware fw rev revision section sect table figure fig chapter clause appendix annex paragraph"
+    " para oid"
+).split()
+# the last word before the quad when _NUMBERED_BY can match (a numbering word, its plural, "no", "v"...): most quads
+# follow another word ("address", "from", "IP") and are settled by this set, without the regex
+_LAST_WORDS = frozenset([*_NUMBERING, *(word + "s" for word in _NUMBERING), "no", "nr", "number", "v"])
+_ASCII_LETTERS = frozenset(string.ascii_letters)
+
+
+def _numbered(text: str, start: int) -> bool:
+    """A word that numbers a version or a part of a document is right before the quad at ``start``."""
+    low = start - 24 if start > 24 else 0
+    before = text[low:start]
+    before = (before[:-1] if before[-1:] == "\n" else before).rstrip(" \t")  # (as "$": before a last newline too)
+    if before[-1:] in (":", "#"):
+        before = before[:-1].rstrip(" \t")
+    if before[-1:] == ".":
+        before = before[:-1]
+    if before[-1:] != "§":
+        begin = len(before)
+        while begin and before[begin - 1] in _ASCII_LETTERS:
+            begin -= 1
+        if before[begin:].lower() not in _LAST_WORDS:
+            return False
+    return _NUMBERED_BY.search(text, low, start) is not None
+
+
 class Ipv4Detector(Detector):
     """IPv4 addresses, but for the dotted quads a version or section word numbers."""
 
@@ -52,8 +81,7 @@ class Ipv4Detector(Detector):
         """``(score, start, end)`` of every IPv4 address of ``text`` (see :meth:`Detector.findings`)."""
         found = super().findings(text, runs)
         if found:
-            search = _NUMBERED_BY.search
-            found = [one for one in found if search(text, max(0, one[1] - 24), one[1]) is None]
+            found = [one for one in found if not _numbered(text, one[1])]
         return found
 
 

@@ -1,0 +1,40 @@
+"""The IPv4 detector's numbering-word test: the fast string check agrees with the regex that defines it."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from gatekit.governance.detectors import scan
+from gatekit.governance.detectors.ip import _NUMBERED_BY, _numbered
+
+_WORDS = ["version", "Version", "VER", "ver.", "build", "builds", "fw", "rev.", "sections", "Table", "fig.", "OID"]
+_WORDS += ["no", "no.", "nr", "number", "v", "V", "§", "address", "from", "IP", "at", "s", "é", "sect.", "figures"]
+_SEPS = [" ", "  ", "\t", ": ", ":", " #", "#", ". ", "", ".", ";", " no. ", " nr ", "\n", "\n\n", " \n", "-", "a", "1"]
+
+
+def test_fast_check_equals_the_regex_on_random_prefixes() -> None:
+    rng = random.Random(11)
+    for _ in range(20_000):
+        prefix = "".join(rng.choice(_WORDS) + rng.choice(_SEPS) for _ in range(rng.randrange(1, 5)))
+        if rng.random() < 0.3:
+            prefix = "".join(rng.choice("abc vV.:#§ \tno\n") for _ in range(rng.randrange(30))) + prefix
+        text = prefix + "10.1.2.3 tail"
+        start = len(prefix)
+        expected = _NUMBERED_BY.search(text, max(0, start - 24), start) is not None
+        assert _numbered(text, start) is expected, repr(prefix)
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("firmware: 4.3.2.1 installed", False),
+        ("see section no. 2.1.3.4", False),
+        ("upgrade to v1.2.3.4 now", False),
+        ("the server address 10.20.30.40 is down", True),
+        ("from 172.16.5.4 at noon", True),
+    ],
+)
+def test_numbered_quads_are_not_addresses(text: str, found: bool) -> None:
+    assert any(f.type == "IP_ADDRESS" for f in scan(text)) is found
