@@ -19,12 +19,21 @@ from gatekit.governance.detectors.base import VALIDATION_BUDGET, Detector
 
 
 def ipv4_ok(value: str) -> bool:
-    """A valid IPv4 address that is not 0.0.0.0, a loopback address (127.x.x.x) nor 255.255.255.255."""
-    try:
-        address = ipaddress.IPv4Address(value)
-    except ValueError:
+    """A valid IPv4 address that is not 0.0.0.0, a loopback address (127.x.x.x) nor 255.255.255.255.
+
+    Valid as ``ipaddress.IPv4Address`` reads a string (four decimal octets of 0..255, no leading zero), read
+    here with string operations: ~0.5 us where the constructor and its ``is_loopback`` take ~2 us (an IP-dense
+    text has several; a test holds the two equal).
+    """
+    octets = value.split(".")
+    if len(octets) != 4:
         return False
-    return not (address.is_unspecified or address.is_loopback) and value != "255.255.255.255"
+    for octet in octets:
+        if not (octet.isdigit() and octet.isascii()) or len(octet) > 3 or (octet[0] == "0" and octet != "0"):
+            return False
+        if len(octet) == 3 and int(octet) > 255:
+            return False
+    return octets[0] != "127" and value != "0.0.0.0" and value != "255.255.255.255"
 
 
 def ipv6_ok(value: str) -> bool:

@@ -1,13 +1,14 @@
-"""The IPv4 detector's numbering-word test: the fast string check agrees with the regex that defines it."""
+"""The IPv4 detector's fast paths agree with what defines them: the numbering-word regex, ``ipaddress``."""
 
 from __future__ import annotations
 
+import ipaddress
 import random
 
 import pytest
 
 from gatekit.governance.detectors import scan
-from gatekit.governance.detectors.ip import _NUMBERED_BY, _numbered
+from gatekit.governance.detectors.ip import _NUMBERED_BY, _numbered, ipv4_ok
 
 _WORDS = ["version", "Version", "VER", "ver.", "build", "builds", "fw", "rev.", "sections", "Table", "fig.", "OID"]
 _WORDS += ["no", "no.", "nr", "number", "v", "V", "§", "address", "from", "IP", "at", "s", "é", "sect.", "figures"]
@@ -38,3 +39,23 @@ def test_fast_check_equals_the_regex_on_random_prefixes() -> None:
 )
 def test_numbered_quads_are_not_addresses(text: str, found: bool) -> None:
     assert any(f.type == "IP_ADDRESS" for f in scan(text)) is found
+
+
+def _ipv4_by_ipaddress(value: str) -> bool:
+    try:
+        address = ipaddress.IPv4Address(value)
+    except ValueError:
+        return False
+    return not (address.is_unspecified or address.is_loopback) and value != "255.255.255.255"
+
+
+def test_ipv4_ok_equals_ipaddress_on_random_strings() -> None:
+    rng = random.Random(3)
+    octets = ["0", "00", "01", "1", "9", "10", "99", "100", "127", "199", "249", "250", "255", "256", "999", "0000"]
+    octets += ["", "\u0661", "\u00b2", "1 ", "+1"]
+    for _ in range(20_000):
+        if rng.random() < 0.7:
+            value = ".".join(rng.choice(octets) for _ in range(rng.choice((3, 4, 4, 4, 5))))
+        else:
+            value = "".join(rng.choice("0123456789.  /%x\u0661\u00b2-+") for _ in range(rng.randrange(16)))
+        assert ipv4_ok(value) is _ipv4_by_ipaddress(value), repr(value)
