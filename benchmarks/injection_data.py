@@ -40,11 +40,13 @@ import random
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
 # the shared public data: $GATEKIT_SHARED_DATA, else ../shared/data next to the checkout
 DATA = Path(os.environ.get("GATEKIT_SHARED_DATA") or ROOT.parent / "shared" / "data")
 SEED = 20261206
+T = TypeVar("T")
 
 # Ordinary content for tool-output slots (written for gatekit). Mostly statements; some requests
 # between people, as real e-mails and notes carry, so that "please" alone is not an attack.
@@ -1229,6 +1231,23 @@ _QUESTION_STARTS = ("what", "do you", "in your", "wie", "was", "findest")
 _QUESTION_LEADS = {"en": ("", "", "Hey,", "Quick question:"), "de": ("", "", "Sag mal,", "Kurze Frage:")}
 
 
+def _split(rng: random.Random, values: tuple[T, ...]) -> tuple[list[T], list[T]]:
+    """(kept, held out) parts of ``values``: a seeded 30 % (at least one) held out, for validation only."""
+    held = set(rng.sample(values, max(1, round(len(values) * 0.3))))
+    return [v for v in values if v not in held], sorted(held)
+
+
+def _split_slots(
+    rng: random.Random, slots: dict[str, tuple[str, ...]]
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """(kept, held out) values of each slot (see ``_split``)."""
+    kept: dict[str, list[str]] = {}
+    held: dict[str, list[str]] = {}
+    for name, values in slots.items():
+        kept[name], held[name] = _split(rng, values)
+    return kept, held
+
+
 def requests(rng: random.Random) -> tuple[list[str], list[str]]:
     """(training, validation) ordinary requests: validation texts use only held-out forms and slot values."""
     out: tuple[set[str], set[str]] = (set(), set())
@@ -1236,14 +1255,10 @@ def requests(rng: random.Random) -> tuple[list[str], list[str]]:
         ("en", _REQUEST_LEADS_EN, _REQUESTS_EN, _REQUEST_SLOTS_EN, 300),
         ("de", _REQUEST_LEADS_DE, _REQUESTS_DE, _REQUEST_SLOTS_DE, 150),
     ):
-        held_forms = set(rng.sample(forms, round(len(forms) * 0.3)))
-        parts: tuple[dict[str, list[str]], dict[str, list[str]]] = ({}, {})
-        for name, values in slots.items():
-            held = set(rng.sample(values, max(1, round(len(values) * 0.3))))
-            parts[0][name] = [v for v in values if v not in held]
-            parts[1][name] = sorted(held)
+        form_parts = _split(rng, forms)
+        parts = _split_slots(rng, slots)
         for side in (0, 1):
-            side_forms = sorted(f for f in forms if (f in held_forms) == bool(side))
+            side_forms = sorted(form_parts[side])
             for _ in range(count if side == 0 else count // 2):
                 task = rng.choice(side_forms).format(**{k: rng.choice(v) for k, v in parts[side].items()})
                 asked = task.startswith(_QUESTION_STARTS)  # a question of its own: no request lead in front
@@ -1465,10 +1480,7 @@ def roleplay(rng: random.Random) -> tuple[list[str], list[str]]:
         (_RP_FORMS_EN, _RP_ROLES_EN, _RP_TASKS_EN, 500),
         (_RP_FORMS_DE, _RP_ROLES_DE, _RP_TASKS_DE, 200),
     ):
-        sides = []
-        for values in (forms, roles, tasks, _RP_INTERACT_EN, _RP_ME):
-            held = set(rng.sample(values, max(1, round(len(values) * 0.3))))
-            sides.append(([v for v in values if v not in held], sorted(held)))
+        sides = [_split(rng, values) for values in (forms, roles, tasks, _RP_INTERACT_EN, _RP_ME)]
         for side in (0, 1):
             f, r, t, pairs, me = (part[side] for part in sides)
             for _ in range(count if side == 0 else count // 4):
@@ -1949,15 +1961,11 @@ _LINK_SLOTS = {
 
 def links(rng: random.Random) -> tuple[list[str], list[str]]:
     """(training, validation) ordinary content with addresses and links: validation uses held-out forms and values."""
-    held_forms = set(rng.sample(_LINK_FORMS, round(len(_LINK_FORMS) * 0.3)))
-    parts: tuple[dict[str, list[str]], dict[str, list[str]]] = ({}, {})
-    for name, values in _LINK_SLOTS.items():
-        held = set(rng.sample(values, max(1, round(len(values) * 0.3))))
-        parts[0][name] = [v for v in values if v not in held]
-        parts[1][name] = sorted(held)
+    form_parts = _split(rng, _LINK_FORMS)
+    parts = _split_slots(rng, _LINK_SLOTS)
     out: tuple[set[str], set[str]] = (set(), set())
     for side in (0, 1):
-        forms = sorted(f for f in _LINK_FORMS if (f in held_forms) == bool(side))
+        forms = sorted(form_parts[side])
         for _ in range(500 if side == 0 else 120):
             out[side].add(rng.choice(forms).format(**{k: rng.choice(v) for k, v in parts[side].items()}))
     return sorted(out[0]), sorted(out[1] - out[0])
