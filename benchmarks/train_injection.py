@@ -35,7 +35,7 @@ from injection_data import SEED, build  # noqa: E402
 from gatekit.governance.injection import FORMAT, WEIGHTS_FILE, features, segments  # noqa: E402
 
 # regularisation (inverse strength) per model and the minimum number of training texts a feature needs
-C = {"input": 1.0, "tool_output": 0.5}
+C = {"input": 1.0, "tool_output": 0.125}
 MIN_DF = 2
 # Model selection for the input model (``--select`` prints it; seeded, training data only): FOLDS-fold
 # cross-validation (``cross_validate``) for each C of C_GRID, and for each the operating point where the held-out
