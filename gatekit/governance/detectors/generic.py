@@ -16,8 +16,9 @@ A URL's password: the characters between ``user:`` and ``@`` after ``://`` (``re
 strength (a password in a URL is a credential however weak), unless it is a placeholder (``${DB_PASSWORD}``,
 ``<password>``, ``%s``, ``****``).
 
-The value of a command-line option (``--password Tr0ub4dor99``, ``--db-password "..."``) or of an XML element
-(``<password>...</password>``) named for a credential, as for an assignment.
+The value of a command-line option (``--password Tr0ub4dor99``, ``--db-password "..."``), of an XML element
+(``<password>...</password>``) or of a key / value pair of attributes (``<add key="ApiKey" value="..."/>``, ``<input
+name="api_token" value="...">``) named for a credential, as for an assignment.
 """
 
 from __future__ import annotations
@@ -107,7 +108,8 @@ URL_PASSWORD = Detector("GENERIC_SECRET", _URL_PASSWORD, _url_password, score=1.
 # (Maven's settings.xml, .NET and Java configuration files): the value as for an assignment, 8..200 characters with
 # 3+ bits of entropy per character and a digit
 _CREDENTIAL_WORDS = (
-    r"(?i:pass|password|passwd|passphrase|secret|client[_\-]?secret|token|access[_\-]?token|api[_\-]?key)"
+    r"(?i:pass|password|passwd|passphrase|secret(?:[_\-]?key)?|client[_\-]?secret|token|access[_\-]?token"
+    r"|auth[_\-]?token|api[_\-]?key|private[_\-]?key|access[_\-]?key)"
 )
 _OPTION_VALUE = r"[ \t]{1,3}+[\"']?(?P<value>[^\s\"'`<>]{8,200}+)(?=[\"']?(?:\s|$))"
 # (each starts with its literal, "--" or "<", which the regex engine skips to; a single-dash option, "-storepass",
@@ -128,5 +130,19 @@ ELEMENT = Detector(
     _credential,
     score=0.8,
     hints=("</",),
+    secret=True,
+)
+# a credential as a key / value pair of attributes: .NET appSettings ``<add key="ApiKey" value="..."/>``, an HTML
+# form's ``<input name="api_token" value="...">`` (the value as for an assignment)
+ATTRIBUTE = Detector(
+    "GENERIC_SECRET",
+    re.compile(
+        r"(?:key|name)=[\"'](?:[A-Za-z0-9]{1,20}[_\-:.]){0,3}(?=[AaCcPpSsTt])"
+        + _CREDENTIAL_WORDS
+        + r"[\"'][ \t]{1,3}value=[\"'](?P<value>[^\s\"'`<>]{8,200}+)[\"']"
+    ),
+    _credential,
+    score=0.8,
+    hints=("value=",),
     secret=True,
 )

@@ -62,6 +62,7 @@ DEFAULT_DETECTORS: tuple[Detector, ...] = (
     generic.URL_PASSWORD,
     generic.OPTION,
     generic.ELEMENT,
+    generic.ATTRIBUTE,
     email.DETECTOR,
     iban.DETECTOR,
     card.DETECTOR,
