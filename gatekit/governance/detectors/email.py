@@ -8,7 +8,8 @@ is removed by it. A "domain" ending in an image or document file extension (none
 is a file name, ``icon@2x.png``, ``logo@3x.webp``: no address. Internationalised addresses (RFC 6531) are
 read whole: Latin, Greek and Cyrillic letters in the local part and the domain (``josé@example.es``,
 ``info@bücher.de``). An SSH remote, ``git@github.com:org/repo.git``, names the account of a git host, not a
-person: no address (``git@`` before ``:`` only; ``user@example.com`` and any other ``git@...`` are addresses).
+person: no address (``git@`` before ``:``, or ``git@`` a public git host: ``ssh -T git@github.com``;
+``user@example.com`` and any other ``git@...`` are addresses).
 Past VALIDATION_BUDGET domains (a hostile text, ``x@a.bc@`` repeated), the rest of the text is read by one
 forward regex of whole addresses.
 """
@@ -40,6 +41,8 @@ _DOMAIN = re.compile(
     re.ASCII,
 )
 _LETTER = re.compile(f"[{_LETTERS}]")
+# public git hosts whose SSH account is "git" (``ssh -T git@github.com``): no person's address
+_GIT_HOSTS = frozenset(("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "ssh.dev.azure.com", "git.sr.ht"))
 # a whole address read forward, for the rest of a hostile text (past VALIDATION_BUDGET "@"s): a local part from a
 # letter or digit that follows none, up to 64 characters
 _ADDRESS = re.compile(r"[A-Za-z0-9](?<![A-Za-z0-9][A-Za-z0-9])[A-Za-z0-9._%+\-']{0,63}+" + _DOMAIN.pattern, re.ASCII)
@@ -108,8 +111,8 @@ class EmailDetector(Detector):
             if begin > low and text[begin - 1] >= "\xc0" and _LETTER.match(text, begin - 1):  # (a letter: josé@)
                 local = _wider(text, low, begin, at)
             local = local.lstrip("._%+-'")  # (from its first letter or digit: not a quote around the address)
-            if local == "git" and text[end : end + 1] == ":":
-                continue  # an SSH remote (git@github.com:org/repo.git): the account of a git host, not a person's
+            if local == "git" and (text[end : end + 1] == ":" or text[at + 1 : end].lower() in _GIT_HOSTS):
+                continue  # an SSH remote (git@github.com:org/repo.git, ssh -T git@gitlab.com): a git host's account
             if local:
                 low = end
                 found.append((score, at - len(local), end))

@@ -236,7 +236,9 @@ def _labelled(text: str, start: int) -> bool:
     """The candidate at ``start`` of ``text`` follows an identifier's label (see _ID_LABELS)."""
     before = text[start - 40 if start > 40 else 0 : start].rstrip(" \t:#=.")
     word = _last_word(before)
-    if word in _ID_WORDS:  # ("Order ID", "serial no.", "Invoice number")
+    if word == "id" or word == "ids":  # ("ID: ...", "Customer ID ...": whatever it identifies, an id is no phone
+        return _last_word(before[:-2].rstrip(" \t-")) != "caller"  # but a caller ID shows one)
+    if word in _ID_WORDS:  # ("Order ID", "serial no.", "Invoice number"; not "phone number", "mobile no.")
         before = before[: len(before) - len(word)].rstrip(" \t#.")
         word = _last_word(before)
     return word in _ID_LABELS or (word[-1:] == "s" and word[:-1] in _ID_LABELS)
