@@ -112,37 +112,26 @@ _CREDENTIAL_WORDS = (
     r"|auth[_\-]?token|api[_\-]?key|private[_\-]?key|access[_\-]?key)"
 )
 _OPTION_VALUE = r"[ \t]{1,3}+[\"']?(?P<value>[^\s\"'`<>]{8,200}+)(?=[\"']?(?:\s|$))"
-# (each starts with its literal, "--" or "<", which the regex engine skips to; a single-dash option, "-storepass",
-# is left: a "-" in a text is too common a hint)
-OPTION = Detector(
-    "GENERIC_SECRET",
-    re.compile(r"--(?<![\w\-]--)(?:[A-Za-z0-9]{1,20}[_\-]){0,3}(?=[AaCcPpSsTt])" + _CREDENTIAL_WORDS + _OPTION_VALUE),
-    _credential,
-    score=0.8,
-    hints=("--",),
-    secret=True,
+
+
+def _named(pattern: str, hint: str) -> Detector:
+    """A GENERIC_SECRET of a credential its context names (``pattern``'s ``value`` group, as for an assignment)."""
+    return Detector("GENERIC_SECRET", re.compile(pattern), _credential, score=0.8, hints=(hint,), secret=True)
+
+
+# (each starts with its literal, "--", "<", "key" or "name", which the regex engine skips to; a single-dash option,
+# "-storepass", is left: a "-" in a text is too common a hint)
+OPTION = _named(
+    r"--(?<![\w\-]--)(?:[A-Za-z0-9]{1,20}[_\-]){0,3}(?=[AaCcPpSsTt])" + _CREDENTIAL_WORDS + _OPTION_VALUE, "--"
 )
-ELEMENT = Detector(
-    "GENERIC_SECRET",
-    re.compile(
-        r"<(?:[A-Za-z0-9]{1,20}[_\-:.]){0,3}(?=[A-Za-z])" + _CREDENTIAL_WORDS + r">(?P<value>[^\s\"'`<>]{8,200}+)</"
-    ),
-    _credential,
-    score=0.8,
-    hints=("</",),
-    secret=True,
+ELEMENT = _named(
+    r"<(?:[A-Za-z0-9]{1,20}[_\-:.]){0,3}(?=[A-Za-z])" + _CREDENTIAL_WORDS + r">(?P<value>[^\s\"'`<>]{8,200}+)</", "</"
 )
 # a credential as a key / value pair of attributes: .NET appSettings ``<add key="ApiKey" value="..."/>``, an HTML
-# form's ``<input name="api_token" value="...">`` (the value as for an assignment)
-ATTRIBUTE = Detector(
-    "GENERIC_SECRET",
-    re.compile(
-        r"(?:key|name)=[\"'](?:[A-Za-z0-9]{1,20}[_\-:.]){0,3}(?=[AaCcPpSsTt])"
-        + _CREDENTIAL_WORDS
-        + r"[\"'][ \t]{1,3}value=[\"'](?P<value>[^\s\"'`<>]{8,200}+)[\"']"
-    ),
-    _credential,
-    score=0.8,
-    hints=("value=",),
-    secret=True,
+# form's ``<input name="api_token" value="...">``
+ATTRIBUTE = _named(
+    r"(?:key|name)=[\"'](?:[A-Za-z0-9]{1,20}[_\-:.]){0,3}(?=[AaCcPpSsTt])"
+    + _CREDENTIAL_WORDS
+    + r"[\"'][ \t]{1,3}value=[\"'](?P<value>[^\s\"'`<>]{8,200}+)[\"']",
+    "value=",
 )
