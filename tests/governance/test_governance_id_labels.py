@@ -22,6 +22,7 @@ def test_number_after_an_id_label_is_no_phone(text: str) -> None:
     ("text", "value"),
     [
         ("Caller ID 415-555-2671", "415-555-2671"),  # a caller ID shows a phone number
+        ("Caller IDs 4155552671", "4155552671"),
         ("Phone number: 555-123-4567", "555-123-4567"),
         ("Mobile no. 4155552671", "4155552671"),
     ],

@@ -123,6 +123,9 @@ class Detector:
     # ``0``) when a candidate's digits always lie in one run and have one of a few shapes (SSNs: nine digits, or
     # 3-2-4 with one separator, not glued to more digits): the windows of the runs without one are not searched
     run_shapes: tuple[bytes, ...] = ()
+    # a named group at a candidate's end: a candidate that fails validation is tried once more without it (a card
+    # followed by a CVV, "4111 1111 1111 1111 123")
+    retry_without: str | None = None
     _context_re: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
     _group: str | int = field(default=0, init=False, repr=False, compare=False)  # the finding's group
     _plain: bool = field(default=False, init=False, repr=False, compare=False)
@@ -224,6 +227,7 @@ class Detector:
         validate = self.validate
         assert validate is not None
         finditer = self.pattern.finditer
+        retry = self.retry_without
         found: list[tuple[int, int]] = []
         checked = 0
         for low, high in windows:
@@ -231,6 +235,10 @@ class Detector:
                 checked += 1
                 if checked > VALIDATION_BUDGET or validate(match.group(group)):
                     found.append(match.span(group))
+                elif retry is not None:
+                    cut = match.start(retry)
+                    if cut != -1 and validate(text[match.start(group) : cut]):
+                        found.append((match.start(group), cut))
         return found
 
     def findings(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[float, int, int]]:

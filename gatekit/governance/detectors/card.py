@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from gatekit.governance.detectors.base import VALIDATION_BUDGET, WORD_CHARS, Detector, digits_of, luhn_ok
+from gatekit.governance.detectors.base import WORD_CHARS, Detector, digits_of, luhn_ok
 
 _SEP = r"[ \-./_]{1,3}+"  # (one to three: "4111  1111  1111  1111", "4111 - 1111 - 1111 - 1111")
 # (a digit first, the character before it checked behind: the engine skips to digits, and inside a long run
@@ -69,27 +69,7 @@ def card_ok(value: str) -> bool:
     return 12 <= len(digits) <= 19 and _issuer_length(digits) and luhn_ok(digits)
 
 
-class CardDetector(Detector):
-    """Valid cards; a 4-4-4-4-n candidate that is none is tried without its last group (a CVV after a card)."""
-
-    def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
-        """Card numbers of ``text`` (past VALIDATION_BUDGET candidates, card-shaped ones: see Detector.spans)."""
-        found: list[tuple[int, int]] = []
-        checked = 0
-        for low, high in [(0, len(text))] if runs is None else self.windows(text, runs):
-            for match in self.pattern.finditer(text, low, high):
-                checked += 1
-                start, end = match.span()
-                if checked > VALIDATION_BUDGET or card_ok(match.group()):
-                    found.append((start, end))
-                    continue
-                cut = match.start("tail")
-                if cut > 0 and card_ok(text[start:cut]):
-                    found.append((start, cut))
-        return found
-
-
-DETECTOR = CardDetector(
+DETECTOR = Detector(
     "CREDIT_CARD",
     PATTERN,
     card_ok,
@@ -98,4 +78,5 @@ DETECTOR = CardDetector(
     min_run=12,
     glued=WORD_CHARS + "-.+",
     min_digits=12,
+    retry_without="tail",
 )

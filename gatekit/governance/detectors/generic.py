@@ -33,11 +33,11 @@ from gatekit.governance.detectors.base import VALIDATION_BUDGET, Detector, maske
 _SIGN = re.compile(r"[=:](?<=[yYtTnNdDeEsS\"' \t][=:])>?(?=[ \t]{0,3}+[\"']?[^\s\"'`,;]{8})")
 # (a name may end a longer one without a separator, in camelCase or upper case: "adminPassword", "PGPASSWORD",
 # "githubToken"; "pass" only as a word of its own: "smtp_pass", "DB_PASS", not "bypass")
-_NAMES = (
-    r"(?:(?<![A-Za-z0-9])pass|(?<![0-9])(?:api[_\-]?key|apikey|secret(?:[_\-]?key)?|client[_\-]?secret"
-    r"|access[_\-]?token|auth[_\-]?token|token|password|passwd|passphrase|pwd|private[_\-]?key"
-    r"|(?:shared[_\-]?)?access[_\-]?key(?:[_\-]?id)?|account[_\-]?key))"
+_WORDS = (
+    r"api[_\-]?key|apikey|secret(?:[_\-]?key)?|client[_\-]?secret|access[_\-]?token|auth[_\-]?token|token|password"
+    r"|passwd|passphrase|pwd|private[_\-]?key|(?:shared[_\-]?)?access[_\-]?key(?:[_\-]?id)?|account[_\-]?key"
 )
+_NAMES = rf"(?:(?<![A-Za-z0-9])pass|(?<![0-9])(?:{_WORDS}))"
 _NAME = re.compile(r"(?=[AaCcPpSsTt])" + _NAMES + r"[\"']?[ \t]{0,3}$", re.IGNORECASE)
 # a name match ends at the sign: it starts at most this many characters before it (the longest name,
 # ``shared_access_key``, a quote and 3 blanks); the look-behind still reads before that
@@ -107,10 +107,7 @@ URL_PASSWORD = Detector("GENERIC_SECRET", _URL_PASSWORD, _url_password, score=1.
 # (the "=" form, ``--password=...``, is an assignment above), or in an XML element, ``<password>...</password>``
 # (Maven's settings.xml, .NET and Java configuration files): the value as for an assignment, 8..200 characters with
 # 3+ bits of entropy per character and a digit
-_CREDENTIAL_WORDS = (
-    r"(?i:pass|password|passwd|passphrase|secret(?:[_\-]?key)?|client[_\-]?secret|token|access[_\-]?token"
-    r"|auth[_\-]?token|api[_\-]?key|private[_\-]?key|access[_\-]?key)"
-)
+_CREDENTIAL_WORDS = rf"(?i:pass|{_WORDS})"  # (the names assignments take)
 _OPTION_VALUE = r"[ \t]{1,3}+[\"']?(?P<value>[^\s\"'`<>]{8,200}+)(?=[\"']?(?:\s|$))"
 
 

@@ -165,12 +165,13 @@ _SSN_SIZES = [3, 2, 4]
 _COUNTING = "01234567890123456789 98765432109876543210"
 # a label of an identifier that is no phone number right before a candidate without "+" ("Order ID 4021983712",
 # "waybill 1234567890", "timestamp 1732199400", "EIN 12-3456789", "Model 3000-4000-5000"): the candidate is that id;
-# the label may be followed by "id", "no.", "number", "#" ..., and by ":", "#", "=" ("Invoice number: 3125550182")
+# the label may be followed by "no.", "number", "#" ..., and by ":", "#", "=" ("Invoice number: 3125550182"); any
+# "... ID" is a label of its own
 _ID_LABELS = frozenset(
     "order invoice tracking waybill awb shipment parcel consignment ticket serial model part sku upc ean gtin isbn"
     " issn imei npi ein timestamp epoch transaction txn ref reference booking confirmation build version lot batch".split()
 )
-_ID_WORDS = frozenset(("id", "no", "nr", "number", "num", "code"))
+_ID_WORDS = frozenset(("no", "nr", "number", "num", "code"))
 
 
 def _shape(value: str, text: str, end: int) -> tuple[str, int, str] | None:
@@ -237,8 +238,8 @@ def _labelled(text: str, start: int) -> bool:
     before = text[start - 40 if start > 40 else 0 : start].rstrip(" \t:#=.")
     word = _last_word(before)
     if word == "id" or word == "ids":  # ("ID: ...", "Customer ID ...": whatever it identifies, an id is no phone
-        return _last_word(before[:-2].rstrip(" \t-")) != "caller"  # but a caller ID shows one)
-    if word in _ID_WORDS:  # ("Order ID", "serial no.", "Invoice number"; not "phone number", "mobile no.")
+        return _last_word(before[: len(before) - len(word)].rstrip(" \t-")) != "caller"  # but a caller ID shows one)
+    if word in _ID_WORDS:  # ("serial no.", "Invoice number"; not "phone number", "mobile no.")
         before = before[: len(before) - len(word)].rstrip(" \t#.")
         word = _last_word(before)
     return word in _ID_LABELS or (word[-1:] == "s" and word[:-1] in _ID_LABELS)
