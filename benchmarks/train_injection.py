@@ -139,14 +139,14 @@ def cross_validate(c: float, folds: int = FOLDS) -> list[tuple[float, int, str]]
     held_tau2 = {t for t, _ in inputs.tests["tau2 user turns (held-out 40%)"]}
     tau2_train = sorted({t for turns in tau2_turns().values() for t in turns} - held_tau2)
     rng.shuffle(tau2_train)
+    train_roleplay, held_roleplay = roleplay(random.Random(SEED + 8))
     ordinary = sorted(
         set(synthetic(random.Random(SEED + 2))[1])
         | set(composed(random.Random(SEED + 3))[1])
         | set(requests(random.Random(SEED + 7))[0])
-        | set(roleplay(random.Random(SEED + 8))[0])
+        | set(train_roleplay)
     )
     rng.shuffle(ordinary)
-    held_roleplay = roleplay(random.Random(SEED + 8))[1]
     scored: list[tuple[float, int, str]] = []
     for k in range(folds):
         left_groups = set(groups[k::folds])
