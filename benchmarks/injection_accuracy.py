@@ -15,7 +15,7 @@ ordinary prompts and requests, at three values of C and three operating points (
 deepset holds the same prompt several times (alone, behind ordinary questions), so its folds are groups of
 near-duplicates (texts sharing a run of five words): a fold never scores a copy of a prompt it trained on,
 as on the test split. (A plain random split scored 0.85 recall where the test split gives 0.65; the grouped
-one predicts it at the default threshold. Its false-positive rates are optimistic: see docs/governance.md.) The tool-output
+one predicts it at the default threshold. Its false-positive rates are optimistic: see docs/governance-notes.md.) The tool-output
 model is retrained on 3 folds (the shipped split holds out only 5 templates and 5 BIPIA categories),
 so every template and category is held out once.
 

@@ -40,7 +40,7 @@ MIN_DF = 2
 # Model selection for the input model (``--select`` prints it; seeded, training data only): FOLDS-fold
 # cross-validation (``cross_validate``) for each C of C_GRID, and for each the operating point where the held-out
 # benign texts of the folds have a TARGET_FPR false-positive rate (and, second, also the tau2-bench turns at most
-# TAU2_FPR). Measured in session 3 (docs/governance.md, "Injection model"): C matters little (0.5-2); the
+# TAU2_FPR). Measured in session 3 (docs/governance-notes.md, "Injection model: the record"): C matters little (0.5-2); the
 # TARGET_FPR point sits near a probability of 0.2 with a held-out deepset-train recall of ~0.84, but those
 # thresholds did not carry over to the test sets (a model shipped at such a point flagged 16 % of NotInject and
 # 8 % of the held-out tau2 turns): the composed benign texts are templated, so random folds share their forms

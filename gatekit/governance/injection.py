@@ -1,4 +1,4 @@
-"""Prompt-injection classifier: logistic regression over word and character n-grams, in plain Python.
+"""Prompt-injection classifier: logistic regression over words, word bigrams and word prefixes, in plain Python.
 
 Two models share one feature function and one weights file (``injection_model.json.gz`` next to this
 module, written by ``benchmarks/train_injection.py`` from public labelled data; docs/governance.md
@@ -20,7 +20,7 @@ sum of its chunks' sums (each computed once, so cost is linear in the length, ca
 ``MAX_CHARS``; a feature present in both chunks counts twice) and a text's score is its highest
 window's. Tool outputs are first cut at their JSON-like structure, so keys and
 ids are not mixed into prose. (Character n-grams were tried: no better on the held-out sets, and 2-4x
-slower in plain Python; docs/governance.md lists what else was measured.)
+slower in plain Python; docs/governance-notes.md lists what else was measured.)
 The weights load lazily on the first score; scores are cached by text.
 """
 
