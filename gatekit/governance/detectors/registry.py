@@ -8,6 +8,7 @@ one) and maps each finding back to the span of the ORIGINAL text, whose characte
 from __future__ import annotations
 
 import bisect
+import operator
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -138,7 +139,8 @@ class Scanner:
         # the digit runs (digits joined by a few separator characters), found once per text for every number
         # detector: each runs its pattern only around the runs long enough to hold one of its candidates
         runs = digit_runs(subject)
-        longest = max([end - start for start, end in runs]) if runs else 0
+        long = runs.long  # (the runs most number detectors need: their windows read these; the longest is among them)
+        longest = max([end - start for start, end in long or runs]) if runs else 0
         plan = self._plan if self._hinted(subject) else self._plan_unhinted
         candidates: list[tuple[float, int, int, str]] = []
         for findings_of, kind, needs_run in plan:
@@ -184,9 +186,12 @@ class Scanner:
         return False
 
 
+_START = operator.itemgetter(1)  # a candidate's start (a C-level sort key)
+
+
 def _resolve(candidates: list[tuple[float, int, int, str]]) -> list[tuple[float, int, int, str]]:
     """Non-overlapping candidates in position order: the higher score first, then the longer span, then the earlier."""
-    candidates.sort(key=lambda c: c[1])
+    candidates.sort(key=_START)
     last_end = -1
     for _, start, end, _ in candidates:
         if start < last_end:
