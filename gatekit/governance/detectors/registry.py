@@ -8,7 +8,6 @@ one) and maps each finding back to the span of the ORIGINAL text, whose characte
 from __future__ import annotations
 
 import bisect
-import operator
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -186,12 +185,9 @@ class Scanner:
         return False
 
 
-_START = operator.itemgetter(1)  # a candidate's start (a C-level sort key)
-
-
 def _resolve(candidates: list[tuple[float, int, int, str]]) -> list[tuple[float, int, int, str]]:
     """Non-overlapping candidates in position order: the higher score first, then the longer span, then the earlier."""
-    candidates.sort(key=_START)
+    candidates.sort(key=lambda c: c[1])
     last_end = -1
     for _, start, end, _ in candidates:
         if start < last_end:
