@@ -140,7 +140,7 @@ def _international_ok(digits: str, possible: bool = False) -> bool:
 
 
 @functools.lru_cache(maxsize=4096)
-def _valid(digits: str, international: bool, regions: tuple[str, ...], possible: bool = False) -> bool:
+def _valid(digits: str, international: bool, regions: frozenset[str], possible: bool = False) -> bool:
     if international:
         return _international_ok(digits, possible)
     if digits.startswith("00") and len(digits) > 9 and _international_ok(digits[2:], possible):
@@ -285,6 +285,9 @@ class PhoneDetector(Detector):
         if regions != DEFAULT_REGIONS:  # (the defaults are known good: no metadata load at import)
             regions = tuple(check_region(region) for region in regions)
         object.__setattr__(self, "regions", regions)
+        # (what _valid's cache is keyed by: a frozenset keeps its hash, a tuple's is made again from every region's
+        # string on each call; the regions are tried in any order, any one of them will do)
+        object.__setattr__(self, "_region_set", frozenset(regions))
 
     def ok(self, value: str, text: str = "", end: int = 0, strict: bool = False) -> bool:
         """``value`` (a candidate's text, ending at ``end`` of ``text``) is a phone number.
@@ -297,7 +300,7 @@ class PhoneDetector(Detector):
             return False
         main, groups, digits = shape
         international = main.startswith("+")
-        regions = self.regions  # type: ignore[attr-defined]
+        regions = self._region_set  # type: ignore[attr-defined]
         if _valid(digits, international, regions):
             return international or not _labelled(text, end - len(value))
         if strict:
