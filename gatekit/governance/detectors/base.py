@@ -44,6 +44,7 @@ LONG_RUN = 7  # (see Runs.long) the fewest characters the built-in number detect
 # pattern starts with a literal, which the regex engine skips to like memchr (3-5x faster than a class).
 _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _ZERO_RUNS = re.compile(rb"0(?:[ .\-()/_]{0,3}+0)++")
+_SPAN = re.Match.span
 
 
 WORD_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"  # what \w matches in an ASCII pattern
@@ -55,34 +56,29 @@ class Runs(list[tuple[int, int]]):
     ``zeros``: the text as :func:`digit_runs` read it (one byte a character, every digit ``0``), to count a
     run's digits at C speed.
 
-    ``long``: the runs of LONG_RUN characters or more (made on first use, shared by every detector that needs
-    as many: most runs of a text are short, and each detector's windows are made from these few).
+    ``long``: the runs of LONG_RUN characters or more, in order (shared by every detector that needs as many:
+    most runs of a text are short, and each detector's windows are made from these few).
+
+    ``windows``: the windows made so far, by :attr:`Detector._window_id` (an int: hashed at once).
     """
 
-    __slots__ = ("windows", "zeros", "_long")
+    __slots__ = ("windows", "zeros", "long")
 
     def __init__(self, spans: Iterable[tuple[int, int]] = (), zeros: bytes = b"") -> None:
-        super().__init__(spans)
-        self.windows: dict[tuple[int, str, int, str, int, tuple[bytes, ...]], list[tuple[int, int]]] = {}
+        list.__init__(self, spans)
+        self.windows: dict[int, list[tuple[int, int]]] = {}
         self.zeros = zeros
-        self._long: list[tuple[int, int]] | None = None
-
-    @property
-    def long(self) -> list[tuple[int, int]]:
-        """The runs of LONG_RUN characters or more, in order."""
-        found = self._long
-        if found is None:
-            found = self._long = [run for run in self if run[1] - run[0] >= LONG_RUN]
-        return found
+        self.long: list[tuple[int, int]] = [run for run in self if run[1] - run[0] >= LONG_RUN]
 
 
 def digit_runs(text: str) -> Runs:
     """The spans of :data:`DIGIT_RUNS` in ``text``, in order."""
     data = text.encode("ascii", "replace").translate(_DIGITS_AS_ZERO)
-    return Runs([match.span() for match in _ZERO_RUNS.finditer(data)], data)
+    return Runs(map(_SPAN, _ZERO_RUNS.finditer(data)), data)  # (each span by a C call, into one list)
 
 
 SECRET_KINDS: set[str] = set()  # the types of every detector built with secret=True
+_WINDOW_IDS: dict[tuple[int, str, int, str, int, tuple[bytes, ...]], int] = {}  # see Detector._window_id
 
 
 class Finding(NamedTuple):
@@ -134,15 +130,16 @@ class Detector:
     _window_key: tuple[int, str, int, str, int, tuple[bytes, ...]] = field(
         default=(2, "", 0, "", 0, ()), init=False, repr=False, compare=False
     )
+    _window_id: int = field(default=0, init=False, repr=False, compare=False)  # one per distinct _window_key
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_group", "value" if "value" in self.pattern.groupindex else 0)
         # (spans is this class's and a validator is set: findings may read the windows' candidates itself)
         object.__setattr__(self, "_plain", type(self).spans is Detector.spans and self.validate is not None)
         mark, times = self.run_mark or ("", 0)
-        object.__setattr__(
-            self, "_window_key", (self.min_run, mark, times, self.glued, self.min_digits, self.run_shapes)
-        )
+        key = (self.min_run, mark, times, self.glued, self.min_digits, self.run_shapes)
+        object.__setattr__(self, "_window_key", key)
+        object.__setattr__(self, "_window_id", _WINDOW_IDS.setdefault(key, len(_WINDOW_IDS)))
         if self.run_shapes:  # (one search per run, not one per shape)
             object.__setattr__(
                 self, "_run_shape", re.compile(b"|".join(b"(?:%s)" % shape for shape in self.run_shapes))
@@ -162,21 +159,21 @@ class Detector:
         candidate starts in such a run nor in the characters before it, so the text holds none (an order id
         is no phone number). Given :class:`Runs`, the windows are kept on them for the next detector.
         """
-        key = self._window_key
         if type(runs) is Runs:  # (computed once per text and kind of window)
             known = runs.windows
-            found = known.get(key)
+            found = known.get(self._window_id)
             if found is not None:
                 return found
             zeros = runs.zeros or None
         else:
             known = None
             zeros = None
-        need, mark, times, glued, digits, shapes = key
+        need, mark, times, glued, digits, shapes = self._window_key
         if zeros is None:
             shapes = ()  # (without the runs' bytes every run that may hold one by its digits is searched)
         live = not glued  # (a run that is not glued digits was met)
         out: list[tuple[int, int]] = []
+        first = high = -1  # (the window being made)
         if known is not None and need >= LONG_RUN:  # (only runs this long may hold a candidate: the shared few)
             runs = runs.long  # type: ignore[attr-defined]
         elif len(runs) > 4:
@@ -195,14 +192,17 @@ class Detector:
             if not live and not (start and text[start - 1] in glued and text[start:end].isdigit()):
                 live = True
             low = start - RUN_BEFORE if start > RUN_BEFORE else 0
-            if out and low <= out[-1][1]:
-                out[-1] = (out[-1][0], end + RUN_AFTER)
-            else:
-                out.append((low, end + RUN_AFTER))
+            if low > high:  # (a window of its own: the one before is complete; else the window grows)
+                if high >= 0:
+                    out.append((first, high))
+                first = low
+            high = end + RUN_AFTER
         if not live:
             out = []
+        elif high >= 0:
+            out.append((first, high))
         if known is not None:
-            known[key] = out
+            known[self._window_id] = out
         return out
 
     def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:

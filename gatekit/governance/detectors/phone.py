@@ -140,7 +140,7 @@ def _international_ok(digits: str, possible: bool = False) -> bool:
 
 
 @functools.lru_cache(maxsize=4096)
-def _valid(digits: str, international: bool, regions: tuple[str, ...], possible: bool = False) -> bool:
+def _valid(digits: str, international: bool, regions: frozenset[str], possible: bool = False) -> bool:
     if international:
         return _international_ok(digits, possible)
     if digits.startswith("00") and len(digits) > 9 and _international_ok(digits[2:], possible):
@@ -172,6 +172,7 @@ _ID_LABELS = frozenset(
     " issn imei npi ein timestamp epoch transaction txn ref reference booking confirmation build version lot batch".split()
 )
 _ID_WORDS = frozenset(("no", "nr", "number", "num", "code"))
+_ASCII_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
 def _shape(value: str, text: str, end: int) -> tuple[str, int, str] | None:
@@ -180,7 +181,7 @@ def _shape(value: str, text: str, end: int) -> tuple[str, int, str] | None:
     ``main``: the value without its extension (and without an ``(0)`` trunk digit when it starts with ``+``);
     ``groups``: the number of its digit groups; ``digits``: those joined.
     """
-    if value.isascii() and value.isdigit():  # (a bare run of digits, the usual candidate: only its length counts)
+    if value.isdigit() and value.isascii():  # (a bare run of digits, the usual candidate: only its length counts)
         size = len(value)
         if not 10 <= size <= 11 or placeholder_digits(value) or value in _COUNTING:
             return None  # an amount, an id, an account number; a placeholder
@@ -196,7 +197,8 @@ def _shape(value: str, text: str, end: int) -> tuple[str, int, str] | None:
         found: list[str] = _GROUPS.findall(source)
         groups, digits = found, "".join(found)
     count = len(digits)
-    if not 7 <= count <= 15 or placeholder_digits(digits) or (not plus and digits in _COUNTING):
+    # (placeholder_digits inlined: ``digits`` is not empty here)
+    if not 7 <= count <= 15 or digits.count(digits[0]) == count or (not plus and digits in _COUNTING):
         return None
     if len(groups[-1]) < 2:
         return None
@@ -213,6 +215,7 @@ def _shape(value: str, text: str, end: int) -> tuple[str, int, str] | None:
     ):
         return None
     # (the groups' lengths are read by the rules below that need them, each when its cheaper tests passed)
+    sizes: list[int] | None = None
     if "." in main:  # a version number, an IPv4 address shape
         sizes = list(map(len, groups))
         if number == 4 and max(sizes) <= 3:
@@ -225,7 +228,8 @@ def _shape(value: str, text: str, end: int) -> tuple[str, int, str] | None:
     # (a date has one of its separators twice, a group of 4 digits and one of 1 or 2: most numbers are not searched;
     # the groups are those of ``main`` but when a "(0)" was taken out of it)
     if main.count("-") > 1 or main.count(".") > 1 or main.count("/") > 1:
-        sizes = list(map(len, groups))
+        if sizes is None:
+            sizes = list(map(len, groups))
         if ("(0)" in main or (4 in sizes and (1 in sizes or 2 in sizes))) and _DATE.search(main) is not None:
             return None
     if (number == 2 and "-" in main and _POSTCODE.fullmatch(main) is not None) or (count == 13 and _isbn13(digits)):
@@ -247,6 +251,9 @@ def _labelled(text: str, start: int) -> bool:
 
 def _last_word(text: str) -> str:
     """The letters at the end of ``text``, in lower case ("" when it ends in another character)."""
+    rest = text.rstrip(_ASCII_LETTERS)  # (the usual word, ASCII letters: cut in one C call, not letter by letter)
+    if not rest or not rest[-1].isalpha():
+        return text[len(rest) :].lower()
     end = len(text)
     begin = end
     while begin and text[begin - 1].isalpha():
@@ -278,6 +285,9 @@ class PhoneDetector(Detector):
         if regions != DEFAULT_REGIONS:  # (the defaults are known good: no metadata load at import)
             regions = tuple(check_region(region) for region in regions)
         object.__setattr__(self, "regions", regions)
+        # (what _valid's cache is keyed by: a frozenset keeps its hash, a tuple's is made again from every region's
+        # string on each call; the regions are tried in any order, any one of them will do)
+        object.__setattr__(self, "_region_set", frozenset(regions))
 
     def ok(self, value: str, text: str = "", end: int = 0, strict: bool = False) -> bool:
         """``value`` (a candidate's text, ending at ``end`` of ``text``) is a phone number.
@@ -290,7 +300,7 @@ class PhoneDetector(Detector):
             return False
         main, groups, digits = shape
         international = main.startswith("+")
-        regions = self.regions  # type: ignore[attr-defined]
+        regions = self._region_set  # type: ignore[attr-defined]
         if _valid(digits, international, regions):
             return international or not _labelled(text, end - len(value))
         if strict:

@@ -138,7 +138,8 @@ class Scanner:
         # the digit runs (digits joined by a few separator characters), found once per text for every number
         # detector: each runs its pattern only around the runs long enough to hold one of its candidates
         runs = digit_runs(subject)
-        longest = max([end - start for start, end in runs]) if runs else 0
+        long = runs.long  # (the runs most number detectors need: their windows read these; the longest is among them)
+        longest = max([end - start for start, end in long or runs]) if runs else 0
         plan = self._plan if self._hinted(subject) else self._plan_unhinted
         candidates: list[tuple[float, int, int, str]] = []
         for findings_of, kind, needs_run in plan:

@@ -27,6 +27,8 @@ class SsnDetector(Detector):
         if len(value) == 9:  # a whole field: a form value, a tool argument {"member_id": "078051120"}
             start = text.find(value)
             return [(0.85, start, start + 9)] if value.isdigit() and ssn_ok(value) else []
+        if runs is not None and not self.windows(text, runs):
+            return []  # (no run of an SSN's shape, as in most texts: nothing to search)
         found: list[tuple[float, int, int]] = []
         for start, end in self.spans(text, runs):
             if end - start != 9:
