@@ -2,7 +2,8 @@
 
 Two kinds of output, a new one for every decision (nothing is cached across decisions except the
 injection score of a customer message the replay has already seen and the findings of short tool-argument
-strings such as ids, names and amounts, which recur from case to case; outputs are always scanned):
+strings such as ids, names and amounts, which recur from case to case; outputs are always scanned, and the phone
+validation results the product keeps per digit string are emptied at the start of every round, see _forget_outputs):
 
 * ``reply``: a realistic customer-support reply of 200 characters, assembled per decision from
   support sentences filled with random retail values (names from tau2-bench, order ids, amounts);
@@ -58,6 +59,8 @@ sys.path.insert(0, str(ROOT))
 
 from gatekit.governance import load_policy  # noqa: E402
 from gatekit.governance.detectors import DEFAULT_SCANNER  # noqa: E402
+from gatekit.governance.detectors.phone import _international_ok as _phone_international_ok  # noqa: E402
+from gatekit.governance.detectors.phone import _valid as _phone_valid  # noqa: E402
 from gatekit.governance.injection import injection_score  # noqa: E402
 
 DATA = Path(os.environ.get("GATEKIT_SHARED_DATA") or ROOT.parent / "shared" / "data")
@@ -212,6 +215,17 @@ def _floor(target_us: float) -> tuple[float, float]:
     return _pct(samples, 0.5), _pct(samples, 0.99)
 
 
+def _forget_outputs() -> None:
+    """Empty the one cache that holds what earlier outputs contained: phone validation per digit string.
+
+    A service sees some numbers again (its own hotline, a customer's number across turns), so the product keeps
+    4,096 results; but every round here replays the same outputs, so without this each later round would only
+    hit. Each round starts as a fresh process would: numbers repeated within a round still hit, as they would.
+    """
+    _phone_valid.cache_clear()
+    _phone_international_ok.cache_clear()
+
+
 def _measure(
     policy: Any, pairs: list[tuple[dict[str, Any], dict[str, Any]]]
 ) -> tuple[list[float], list[float], list[float], list[float]]:
@@ -223,6 +237,7 @@ def _measure(
     best = [float("inf")] * len(pairs)  # each decision's lowest CPU time over the rounds
     for _ in range(ROUNDS):
         run = policy.new_run("bench")  # fresh budgets and stop counters each round
+        _forget_outputs()
         latencies, cpu = _time(policy, pairs, run)
         pooled.extend(latencies)
         pooled_cpu.extend(cpu)
