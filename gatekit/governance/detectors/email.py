@@ -36,8 +36,8 @@ _NOT_A_FILE = "".join(
 # without blanks, is not read into one)
 _LETTERS = "À-ÖØ-öø-ɏͰ-ͳͶ-ͽΆΈ-ϿЀ-ҁҊ-ӿ"
 _DOMAIN = re.compile(
-    rf"@(?<=[A-Za-z0-9._%+\-{_LETTERS}]@)(?:[A-Za-z0-9{_LETTERS}](?:[A-Za-z0-9\-{_LETTERS}]{{0,61}}"
-    rf"[A-Za-z0-9{_LETTERS}])?\.)+[A-Za-z{_LETTERS}]{{2,24}}(?![A-Za-z0-9\-{_LETTERS}])" + _NOT_A_FILE,
+    rf"@(?<=[A-Za-z0-9._%+\-{_LETTERS}]@)(?:[A-Za-z0-9{_LETTERS}][A-Za-z0-9\-{_LETTERS}]{{0,62}}+(?<!-)\.)+"
+    rf"[A-Za-z{_LETTERS}]{{2,24}}+(?![A-Za-z0-9\-{_LETTERS}])" + _NOT_A_FILE,
     re.ASCII,
 )
 _LETTER = re.compile(f"[{_LETTERS}]")
@@ -92,7 +92,7 @@ class EmailDetector(Detector):
         for domain in _DOMAIN.finditer(text):
             seen += 1
             if seen > VALIDATION_BUDGET:  # a hostile text: its rest in one C pass, addresses on their shape alone
-                found += [(score, *match.span()) for match in _ADDRESS.finditer(text, low)]
+                found += [(score, match.start(), match.end()) for match in _ADDRESS.finditer(text, low)]
                 return found
             at = domain.start()
             # the run of local-part characters before the "@" (from ``low``, or from 64 characters back and then
