@@ -46,9 +46,10 @@ _GIT_HOSTS = frozenset(("github.com", "gitlab.com", "bitbucket.org", "codeberg.o
 # a whole address read forward, for the rest of a hostile text (past VALIDATION_BUDGET "@"s): a local part from a
 # letter or digit that follows none, up to 64 characters
 _ONE_ADDRESS = r"[A-Za-z0-9](?<![A-Za-z0-9][A-Za-z0-9])[A-Za-z0-9._%+\-']{0,63}+" + _DOMAIN.pattern
-# (and such addresses 1..3 characters apart, none a letter or digit, read as one finding: a hostile text of 14,000
-# addresses, "x@a.bc@" repeated, is a few findings, not one Python object each; more redaction, never a miss)
-_ADDRESS = re.compile(rf"{_ONE_ADDRESS}(?:[^A-Za-z0-9]{{1,3}}+{_ONE_ADDRESS})*+", re.ASCII)
+# (and such addresses at most 8 characters apart on a line read as one finding, the nearest next address first: a
+# hostile text of 14,000 addresses, "x@a.bc@" repeated, is a few findings, not one Python object each; more
+# redaction, never a miss)
+_ADDRESS = re.compile(rf"{_ONE_ADDRESS}(?:.{{1,8}}?{_ONE_ADDRESS})*+", re.ASCII)
 # (and the apostrophe of names such as o'reilly@example.com, which RFC 5322 allows in a local part)
 _LOCAL_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-'"
 
