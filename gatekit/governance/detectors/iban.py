@@ -20,6 +20,13 @@ _BODIES = {
     length: re.compile(rf"[A-Za-z0-9]{{4}}(?:[ \-]?[A-Za-z0-9]){{{length - 4}}}(?![0-9A-Za-z_])", re.ASCII)
     for length in set(IBAN_LENGTHS.values())
 }
+# (each country code as it may be written, any case, to its body: one look-up a start, not an upper() and two)
+_BODY_OF = {
+    first + second: _BODIES[length]
+    for code, length in IBAN_LENGTHS.items()
+    for first in (code[0], code[0].lower())
+    for second in (code[1], code[1].lower())
+}
 
 
 class IbanDetector(Detector):
@@ -50,10 +57,10 @@ class IbanDetector(Detector):
                         next_free = start.end()
         for at in starts:
             begin = at - 2
-            length = IBAN_LENGTHS.get(text[begin : begin + 2].upper())
-            if length is None:
+            shape = _BODY_OF.get(text[begin:at])
+            if shape is None:
                 continue
-            body = _BODIES[length].match(text, begin)
+            body = shape.match(text, begin)
             if body is None:
                 continue
             checked += 1
