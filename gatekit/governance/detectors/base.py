@@ -184,15 +184,11 @@ class Detector:
             runs = runs.long  # type: ignore[attr-defined]
         elif len(runs) > 4:
             runs = [run for run in runs if run[1] - run[0] >= need]
-        for seen, (start, end) in enumerate(runs):
-            if seen == WINDOW_BUDGET:  # (a hostile text of many runs: the rest in one window, no step per run)
-                low = start - RUN_BEFORE if start > RUN_BEFORE else 0
-                if out and low <= out[-1][1]:
-                    out[-1] = (out[-1][0], len(text))
-                else:
-                    out.append((low, len(text)))
-                live = True  # (the pattern's look-behind refuses glued digits itself)
-                break
+        rest = -1
+        if len(runs) > WINDOW_BUDGET:  # (a hostile text of many runs: the rest in one window, no step per run)
+            rest = runs[WINDOW_BUDGET][0]
+            runs = runs[:WINDOW_BUDGET]
+        for start, end in runs:
             if end - start < need or (times and text.count(mark, start, end) < times):
                 continue
             if shapes:
@@ -210,6 +206,13 @@ class Detector:
                 out[-1] = (out[-1][0], end + RUN_AFTER)
             else:
                 out.append((low, end + RUN_AFTER))
+        if rest != -1:
+            low = rest - RUN_BEFORE if rest > RUN_BEFORE else 0
+            if out and low <= out[-1][1]:
+                out[-1] = (out[-1][0], len(text))
+            else:
+                out.append((low, len(text)))
+            live = True  # (the pattern's look-behind refuses glued digits itself)
         if not live:
             out = []
         if known is not None:
