@@ -32,7 +32,7 @@ CONTEXT_WINDOW = 40
 VALIDATION_BUDGET = 256  # candidates validated per detector and text; the rest are findings on shape alone
 # runs a detector's windows are made from one at a time (in Python); past it, the rest of the text is one window (the
 # pattern, in C, finds no candidate in the runs that hold none: the windows only spare it reading them)
-WINDOW_BUDGET = 256
+WINDOW_BUDGET = 1024
 
 # Digit runs, found once per text by the scanner: a digit, then more digits each at most 3 separator
 # characters after the last. Every candidate of a number detector lies inside one run (their digits are
