@@ -78,12 +78,13 @@ _PATTERN = re.compile(
 )
 # A long window (a hostile text's digit runs: "((3 ((3 ...", "1 2 3 4 5 + 1 2 3 ...", one run of 25,000 digits) is
 # narrowed to its chains, found in C on the runs' bytes (every digit a "0", the literal the engine skips to): digits
-# each after a gap of the pattern's look-ahead, from a digit no such gap and digit come before (a chain is read once,
-# not from each of its digits), with 7 digits or more, or 6 after "+", "+ " or "(" (the look-ahead's count after a
-# digit, or after "+" or "("). Every match of the pattern lies in a chain (its groups and extension are so joined)
-# but for its "+" or "(" before and ")" after; the pattern then reads the chains alone, not the window's other
-# positions, which it would try one by one (~80 ns each). Chains RUN_BEFORE + RUN_AFTER characters apart or closer
-# are one window, as runs are.
+# each after a gap of the pattern's look-ahead, 7 or more, or 6 after "+", "+ " or "(" (the look-ahead's count after
+# a digit, or after "+" or "("). A chain starts at a digit no gap and digit come before (it is read once, not from
+# each of its digits) where a match may start (not glued to a word, a number or a sign, as the pattern's look-behind
+# says), or, glued, when 6 digits follow a later gap a match may start after ("a1 234 567 890"). Every match lies in
+# a chain (its groups and extension are so joined) but for its "+" or "(" before and ")" after; the pattern then
+# reads the chains alone, not the window's other positions, which it would try one by one (~80 ns each). Chains
+# RUN_BEFORE + RUN_AFTER characters apart or closer are one window, as runs are.
 _STEP0 = r"(?>0|" + _GAP.replace(r"\d", "0") + ")"
 _CHAIN = (
     r"0(?=[0 .\-()xe#])(?<!00)(?<!0[) .\-(]0)(?="
