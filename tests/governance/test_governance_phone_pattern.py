@@ -4,6 +4,7 @@
 a ``{6}`` repeat of the look-ahead's step, the first group's look-behinds in another order, no plain-digits
 first try for a group, no guard before a group's separators): the same spans, by a seeded differential over random strings of the characters a
 candidate is made of, windows included (a window's start and end, as the detector searches them).
+(Since red-team round 7 a ``+`` may follow a colon, ``tel:+1...``, in both.)
 ``_REFERENCE_EXTENSION``: the extension cut with its optional space as an optional item, not a branch.
 """
 
@@ -17,7 +18,7 @@ import pytest
 from gatekit.governance.detectors import phone
 
 _REFERENCE = re.compile(
-    r"(?P<value>(?:\((?=\d)|[+\d])(?<![\w+\-/.:@#$%][+(\d])(?=(?>\)?+(?:[ .\-]?+\(?+| ?+(?:x|ext\.?+|#) ?+)\d){6})"
+    r"(?P<value>(?:\((?=\d)|[+\d])(?<![\w+\-/.@#$%][+(\d])(?<!:[(\d])(?=(?>\)?+(?:[ .\-]?+\(?+| ?+(?:x|ext\.?+|#) ?+)\d){6})"
     r"(?:(?<=\+) ?(?:\(\d{1,5}+\)|\d{1,15}+)|(?<=\()\d{1,5}+\)|(?<=\d)\d{0,11}+)"
     r"(?:(?: ?\(0\) ?|[ .\-]| ?(?=\()|(?<=\)))(?:\(\d{1,5}+\)|\d{1,10}+)){0,7}+"
     r"(?:(?: ?(?:x|ext\.?|#) ?)\d{1,6}+)?+)",

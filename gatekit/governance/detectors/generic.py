@@ -150,8 +150,8 @@ def _named(pattern: str, hint: str) -> Detector:
     return Detector("GENERIC_SECRET", re.compile(pattern), _credential, score=0.8, hints=(hint,), secret=True)
 
 
-# (each starts with its literal, "--", "<", "key" or "name", which the regex engine skips to; a single-dash option,
-# "-storepass", is left: a "-" in a text is too common a hint)
+# (each starts with its literal, "--", "<", "key" or "name", which the regex engine skips to; single-dash options are
+# read below, in a text holding their own hint)
 OPTION = _named(
     r"--(?<![\w\-]--)(?:[A-Za-z0-9]{1,20}[_\-]){0,3}(?=[AaCcPpSsTt])" + _CREDENTIAL_WORDS + _OPTION_VALUE, "--"
 )
@@ -165,4 +165,12 @@ ATTRIBUTE = _named(
     + _CREDENTIAL_WORDS
     + r"[\"'][ \t]{1,3}value=[\"'](?P<value>[^\s\"'`<>]{8,200}+)[\"']",
     "value=",
+)
+# a single-dash option naming a password (Java's keytool and jarsigner: ``-storepass``, ``-keypass``, ``-srcstorepass``;
+# ``-password``, ``-passphrase``; not ``-bypass``), read in a text holding "pass"; and the MySQL clients' password glued
+# to ``-p`` (``mysql -u root -pS3cretPass1``), in a text holding "mysql": each value as for an assignment
+SHORT_OPTION = _named(r"-(?<![\w\-]-)[A-Za-z]{0,10}(?<![Bb][Yy])(?i:pass(?:word|wd|phrase)?)" + _OPTION_VALUE, "pass")
+MYSQL_OPTION = _named(
+    r"mysql(?<![\w\-]mysql)(?:dump|admin|import|show|check)?(?![\w\-])[^\n]{0,200}? -p(?P<value>[^\s\"'`]{8,200}+)",
+    "mysql",
 )

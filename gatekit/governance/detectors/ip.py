@@ -5,7 +5,9 @@ findings: the unspecified addresses (``0.0.0.0``, ``::``), the loopback addresse
 ``127.0.0.0/8``, ``::1``) and the IPv4 broadcast address, which name no person's machine; octets with
 leading zeros (``ipaddress`` refuses them); a dotted quad right after a word that numbers a version or a
 part of a document (``version 1.2.3.4``, ``v1.2.3.4``, ``firmware: 4.3.2.1``, ``section 2.1.3.4``, ``OID 2.5.4.3``),
-which is that number. An IPv6 address ending in an IPv4 address (``::ffff:10.0.0.1``,
+which is that number; a network's address with its prefix length (CIDR: ``10.0.0.0/8``, ``2001:db8::/32``, the
+host bits all zero), which names a range, not a machine (``192.168.1.7/24``, a host's address on its network, and a
+``/32`` or ``/128`` are findings). An IPv6 address ending in an IPv4 address (``::ffff:10.0.0.1``,
 ``64:ff9b::192.0.2.33``) is read whole.
 """
 
@@ -83,14 +85,35 @@ def _numbered(text: str, start: int) -> bool:
     return _NUMBERED_BY.search(text, low, start) is not None
 
 
+_PREFIX_LENGTH = re.compile(r"/(\d{1,3})(?!\d|\.\d)", re.ASCII)
+
+
+def _network(text: str, start: int, end: int) -> bool:
+    """The address at ``start:end`` of ``text`` is followed by a prefix length and is that network's address.
+
+    ``10.0.0.0/8``, ``2001:db8::/32``: a range. Not ``192.168.1.7/24`` (a host's address on its network) nor a
+    single-address network (``/32``, ``/128``).
+    """
+    if text[end : end + 1] != "/":
+        return False
+    length = _PREFIX_LENGTH.match(text, end)
+    if length is None:
+        return False
+    try:
+        network = ipaddress.ip_network(f"{text[start:end]}/{length.group(1)}")  # (strict: the host bits are zero)
+    except ValueError:
+        return False
+    return network.num_addresses > 1
+
+
 class Ipv4Detector(Detector):
-    """IPv4 addresses, but for the dotted quads a version or section word numbers."""
+    """IPv4 addresses, but for the dotted quads a version or section word numbers and networks' addresses."""
 
     def findings(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[float, int, int]]:
         """``(score, start, end)`` of every IPv4 address of ``text`` (see :meth:`Detector.findings`)."""
         found = super().findings(text, runs)
         if found:
-            found = [one for one in found if not _numbered(text, one[1])]
+            found = [one for one in found if not _numbered(text, one[1]) and not _network(text, one[1], one[2])]
         return found
 
 
@@ -128,7 +151,12 @@ class Ipv6Detector(Detector):
 
     def findings(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[float, int, int]]:
         """``(score, start, end)`` of every IPv6 address of ``text`` (most texts hold no hint: decided first)."""
-        return [] if _IPV6_HINT.search(text) is None else super().findings(text, runs)
+        if _IPV6_HINT.search(text) is None:
+            return []
+        found = super().findings(text, runs)
+        if found and "/" in text:
+            found = [one for one in found if not _network(text, one[1], one[2])]
+        return found
 
     def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
         """Every IPv6 address of ``text`` (at most 39 characters of hex digits and colons, alone)."""

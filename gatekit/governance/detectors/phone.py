@@ -2,13 +2,15 @@ r"""PHONE_NUMBER: digit groups shaped like a phone number, validated with libpho
 
 Candidates: an optional ``+``, digit groups joined by single spaces, dashes or dots, a ``(area)`` group,
 an ``(0)`` trunk digit, an optional extension (``x123``, ``ext. 123``). Not inside a word, a number, a
-path, an amount or a version (nothing of ``\\w + - / . : @ # $ %`` right before it; no word, ``-``,
+path, an amount or a version (nothing of ``\\w + - / . : @ # $ %`` right before it, but a ``+`` may follow a
+colon: ``tel:+14155552671``, ``phone:+4915123456789``; no word, ``-``,
 ``/``, ``-digit`` or ``.digit`` right after it; a hyphenated label may follow: ``555-123-4567-Office``).
 
 Shape rules, before the library: 7..15 digits; the last group has 2+ digits (an ISBN's check digit, a
 version's patch number); a dotted number has groups of 2..4 digits and is no IPv4 shape (after ``+``, the
 groups after the country code: ``+1.415.555.2671``, or one group: ``+1.4155552671``); not an SSN's 3-2-4
-groups; not a date (``2026-11-21``), not a valid ISBN-13, not one repeated digit; a bare run of digits without
+groups; not a number grouped in thousands (``8 336 817``: one digit, then groups of three); not a date
+(``2026-11-21``), not a valid ISBN-13, not one repeated digit; a bare run of digits without
 ``+`` has 10 or 11 digits; not two groups before a word (a house number and a street); not a Portuguese /
 Brazilian postal code (``3610-114``) nor a US ZIP+4 code (``94105-1234``).
 
@@ -69,7 +71,7 @@ _TYPES = (
 # of `` .-`` (what each of its ways needs: the usual end of a candidate, a space and a word, is not tried four ways).)
 _GAP = r"\)?+(?:[ .\-]?+\(?+| ?+(?:x|ext\.?+|#) ?+)\d"
 _PATTERN = re.compile(
-    r"(?P<value>[(+\d](?<![\w+\-/.:@#$%].)(?!(?<=\()\D)"
+    r"(?P<value>[(+\d](?<![\w+\-/.@#$%].)(?<!:[(\d])(?!(?<=\()\D)"
     r"(?=" + (r"(?>\d|" + _GAP + ")") * 6 + ")"
     r"(?:(?<=\d)\d{0,11}+|(?<=\+) ?(?:\(\d{1,5}+\)|\d{1,15}+)|(?<=\()\d{1,5}+\))"
     r"(?:[ .\-]\d{1,10}+|(?=[ .\-]?+[(\d])(?: ?\(0\) ?|[ .\-]| ?(?=\()|(?<=\)))(?:\(\d{1,5}+\)|\d{1,10}+)){0,7}+"
@@ -90,7 +92,7 @@ _CHAIN = (
     r"0(?=[0 .\-()xe#])(?<!00)(?<!0[) .\-(]0)(?="
     + _STEP0
     + r"{5})(?<!0\)[ .\-]0)(?<!0\)\(0)(?<!0[ .\-]\(0)(?<!0\)[ .\-]\(0)"
-    r"(?:(?<![\w+\-/.:@#$%]0)|(?<=\+0)(?<![\w+\-/.:@#$%]\+0)|(?=(?:0|\)?[.\-]0)*+" + _STEP0 + r"{6}))"
+    r"(?:(?<![\w+\-/.:@#$%]0)|(?<=\+0)(?<![\w+\-/.@#$%]\+0)|(?=(?:0|\)?[.\-]0)*+" + _STEP0 + r"{6}))"
     rf"(?:(?:(?<=[+(]0)|(?<=\+ 0)){_STEP0}{{5}}|(?<![+(]0)(?<!\+ 0){_STEP0}{{6}}){_STEP0}*+"
 )
 _CHAINS = re.compile(f"{_CHAIN}(?:(?s:.){{0,{RUN_BEFORE + RUN_AFTER}}}?{_CHAIN})*+".encode())
@@ -200,14 +202,18 @@ _ID_LABELS = frozenset(
     " issn imei npi ein timestamp epoch transaction txn ref reference booking confirmation build version lot batch".split()
 )
 _ID_WORDS = frozenset(("no", "nr", "number", "num", "code"))
+# regions whose national numbers are written in groups of 1, 3 and 3 digits, as thousands are (Bhutan "2 345 678",
+# Seychelles "4 217 123"): with one of them in a policy's phone_regions, such a number is read as a phone number
+_THOUSANDS_REGIONS = frozenset(("BT", "SC"))
 _ASCII_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
-def _shape(value: str, text: str, end: int) -> tuple[str, int, str] | None:
+def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str, int, str] | None:
     """``(main, groups, digits)`` of a candidate of a phone number's shape, else None.
 
     ``main``: the value without its extension (and without an ``(0)`` trunk digit when it starts with ``+``);
-    ``groups``: the number of its digit groups; ``digits``: those joined.
+    ``groups``: the number of its digit groups; ``digits``: those joined. ``thousands``: a number grouped in
+    thousands is no phone number (False for regions whose national numbers are so written, see _THOUSANDS_REGIONS).
     """
     if value.isdigit() and value.isascii():  # (a bare run of digits, the usual candidate: only its length counts)
         size = len(value)
@@ -231,6 +237,19 @@ def _shape(value: str, text: str, end: int) -> tuple[str, int, str] | None:
     if len(groups[-1]) < 2:
         return None
     number = len(groups)
+    # a number grouped in thousands ("population 8 336 817", "1 234 567 units"): one digit but a trunk 0, then groups
+    # of three, single spaces between them (a phone number's groups are not so: its last has 4 digits, or 2)
+    if (
+        thousands
+        and number >= 3
+        and len(groups[0]) == 1
+        and not plus
+        and main[0] != "0"
+        and len(main) == count + number - 1
+        and main.count(" ") == number - 1
+        and all(len(group) == 3 for group in groups[1:])
+    ):
+        return None
     if number == 1 and not plus and not 10 <= count <= 11:
         return None  # a bare run: an amount, an id, an account number
     # a house number and a street: "3747 3911 Fourth Avenue" (not a trunk 0 and the 11+ digits of a national number)
@@ -334,6 +353,7 @@ class PhoneDetector(Detector):
         if regions != DEFAULT_REGIONS:  # (the defaults are known good: no metadata load at import)
             regions = tuple(check_region(region) for region in regions)
         object.__setattr__(self, "regions", regions)
+        object.__setattr__(self, "_thousands", not _THOUSANDS_REGIONS.intersection(regions))
         # (what _valid's cache is keyed by: a frozenset keeps its hash, a tuple's is made again from every region's
         # string on each call; the regions are tried in any order, any one of them will do)
         object.__setattr__(self, "_region_set", frozenset(regions))
@@ -344,7 +364,7 @@ class PhoneDetector(Detector):
         Valid per libphonenumber, or, when formatted like one (three digit
         groups or an area code in parentheses), of a length possible for its country / a default region.
         """
-        shape = _shape(value, text, end)
+        shape = _shape(value, text, end, self._thousands)  # type: ignore[attr-defined]
         if shape is None:
             return False
         main, groups, digits = shape

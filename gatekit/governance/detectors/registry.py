@@ -63,6 +63,8 @@ DEFAULT_DETECTORS: tuple[Detector, ...] = (
     generic.OPTION,
     generic.ELEMENT,
     generic.ATTRIBUTE,
+    generic.SHORT_OPTION,
+    generic.MYSQL_OPTION,
     email.DETECTOR,
     iban.DETECTOR,
     card.DETECTOR,
