@@ -20,7 +20,19 @@ import pytest
 from gatekit.governance.detectors import phone
 from gatekit.governance.detectors.phone import DEFAULT_REGIONS, PhoneDetector, _region_matcher
 
-REGION_SETS = [DEFAULT_REGIONS, ("JP", "MX"), ("AR", "BR", "GB", "RU", "KR", "IT")]
+
+
+def _prefixed_regions() -> tuple[str, ...]:
+    """The regions whose national prefix for parsing has groups, alternatives or optional parts (AR, BR, MX, JP...)."""
+    found = []
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        prefix = _region_matcher(region)[0]
+        if prefix is not None and any(mark in prefix.pattern for mark in "(|?$"):
+            found.append(region)
+    return tuple(found)
+
+
+REGION_SETS = [DEFAULT_REGIONS, ("JP", "MX"), ("AR", "BR", "GB", "RU", "KR", "IT"), _prefixed_regions()]
 
 
 def _national_ok_reference(digits: str, region: str, strip_prefix: bool, possible: bool = False) -> bool:
@@ -113,6 +125,10 @@ def test_combined_validation_agrees_on_libphonenumber_examples_of_every_region(s
             if 5 <= len(digits) <= 17:
                 numbers.add(digits)
         numbers.add("0" + _digits(row["national"]))  # a trunk 0 the number may not have
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region(row["region"])
+        for prefix in (metadata.national_prefix, metadata.national_prefix_for_parsing) if metadata else ():
+            if prefix and prefix.isdigit():
+                numbers.add(prefix + _digits(row["national"]))
         numbers.add("00" + _digits(row["e164"]))
         numbers.add("011" + _digits(row["e164"]))
     wrong = _disagreements(numbers)
@@ -144,3 +160,28 @@ def test_a_custom_region_list_validates_as_each_region_would(regions: tuple[str,
     for digits in ("5512345678", "0312345678", "02079460958", "4155552671"):
         expected = any(_national_ok_reference(digits, region.upper(), True) for region in regions)
         assert phone._valid.__wrapped__(digits, False, key) is expected
+
+
+def test_a_national_prefix_is_stripped_as_its_first_match_only() -> None:
+    # digit strings made of the literals of each region's prefix pattern and random digits: where the prefix could
+    # match in several ways (CO's carrier codes, JP's 003768...), only its first match is stripped, as prefix.match
+    # does ("03505891043" in CO, "00376800376867330676278" in JP are not valid read any other way)
+    rng = random.Random(5)
+    checked = 0
+    for region in _prefixed_regions():
+        prefix = _region_matcher(region)[0]
+        assert prefix is not None
+        pieces = [*re.findall(r"\d+", prefix.pattern), "0", "1", "00", "15", "9"]
+        numbers = {"03505891043", "00376800376867330676278"}
+        for _ in range(400):
+            head = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 3)))
+            numbers.add(head + "".join(rng.choice("0123456789") for _ in range(rng.randint(4, 12))))
+        for digits in sorted(numbers):
+            for possible in (False, True):
+                expected = _valid_reference(digits, False, (region,), possible)
+                assert phone._valid.__wrapped__(digits, False, frozenset((region,)), possible) is expected, (
+                    region,
+                    digits,
+                )
+                checked += expected
+    assert checked > 100
