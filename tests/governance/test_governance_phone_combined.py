@@ -21,7 +21,6 @@ from gatekit.governance.detectors import phone
 from gatekit.governance.detectors.phone import DEFAULT_REGIONS, PhoneDetector, _region_matcher
 
 
-
 def _prefixed_regions() -> tuple[str, ...]:
     """The regions whose national prefix for parsing has groups, alternatives or optional parts (AR, BR, MX, JP...)."""
     found = []
