@@ -113,11 +113,12 @@ def check_region(region: str) -> str:
 
 # (one regex per set of regions and one per country code do the work of a call of the per-region check for each of
 # their regions: "the national significant number has a possible length and matches a number-type pattern", either as
-# written or after the region's national prefix, read as ``prefix.match`` reads it: its first match, an atomic group
-# (an empty one strips nothing: the number as written again); the prefixes' groups and ``$`` read the same string as
-# there. The regions' alternatives are tried in C: a national number misses 13 default regions in one call, not in
-# 13 Python calls of a prefix regex and a fullmatch each. The prefix patterns hold no back-references, the type
-# patterns no anchors or look-arounds: they keep their meaning inside a bigger pattern.)
+# written (tried first: most numbers are written without their trunk prefix) or after the region's national prefix,
+# read as ``prefix.match`` reads it: its first match, an atomic group (an empty one strips nothing: the number as
+# written again); the prefixes' groups and ``$`` read the same string as there. The regions' alternatives are tried
+# in C: a national number misses 13 default regions in one call, not in 13 Python calls of a prefix regex and a
+# fullmatch each. The prefix patterns hold no back-references, the type patterns no anchors or look-arounds: they keep
+# their meaning inside a bigger pattern.)
 def _region_part(region: str, strip_prefix: bool, possible: bool) -> str | None:
     """The regex of ``region``'s numbers (see above) to be fullmatched, None when it has none."""
     prefix, numbers, lengths = _region_matcher(region)
@@ -126,7 +127,7 @@ def _region_part(region: str, strip_prefix: bool, possible: bool) -> str | None:
     size = "(?s:" + "|".join(f".{{{length}}}" for length in sorted(lengths)) + ")"  # (fullmatched: ends the text)
     body = size if possible else "(?=" + size + r"\Z)(?:" + numbers.pattern + ")"
     if strip_prefix and prefix is not None:
-        return "(?:(?>" + prefix.pattern + ")|)" + body
+        return "(?:|(?>" + prefix.pattern + "))" + body
     return body
 
 
@@ -136,10 +137,14 @@ def _regions_pattern(regions: Iterable[str], strip_prefix: bool, possible: bool)
     return re.compile("(?:" + ")|(?:".join(parts) + ")" if parts else "(?!)")
 
 
+_DEFAULT_ORDER = {region: index for index, region in enumerate(DEFAULT_REGIONS)}
+
+
 @functools.lru_cache(maxsize=256)
 def _national_matchers(regions: frozenset[str]) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """(valid, possible-length) regexes of national numbers of ``regions`` (the prefix stripped or not)."""
-    ordered = sorted(regions)
+    # (the default regions in their order, the usual first: a valid number ends the search early; then the others)
+    ordered = sorted(regions, key=lambda region: (_DEFAULT_ORDER.get(region, len(_DEFAULT_ORDER)), region))
     return _regions_pattern(ordered, True, False), _regions_pattern(ordered, True, True)
 
 
