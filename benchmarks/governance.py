@@ -321,7 +321,8 @@ def main() -> None:
 
 
 # 100 KB of one unit repeated: the issue's pathological inputs (long runs of digits and separators, "@", ".",
-# unicode digits, zero-width characters) and those that were slow before the third speed round
+# unicode digits, zero-width characters), those that were slow before the third speed round and, last line, those
+# a sweep of random repeated units found slow (ip, e-mail, credential, IBAN, phone)
 HOSTILE_UNITS = [
     "1", "1 ", "1-", "1.", "1/", "1_", "1 - ", "(1) ", "+1 ", "12-", "1 x ", "555-123-4567 x", "123-45-6789 ",
     "4111 1111 1111 1111 ", "+44 20 7946 0958 ", "1.2.3.4.", "@", "a@", "@a.", " @a.bc", "-@a.bc ", "@a.bc",
@@ -331,6 +332,8 @@ HOSTILE_UNITS = [
     "eyJ", "eyJaaaaaaaaa.", "AKIA", "ghp_", "xoxb-", "GB82 ", "DE89 ", "DE12",
     "token: x", "token: x ", "api_key: ", "secret = 'ab' ", "key: value ", "://", "a://b:", "-\t:", ":\t\"", "=9\t",
     "((3 ", "(3", ")2", "841  ", "7))1", "N=", ":GY", "t:", "/::6", ":@83 :", "a::@",
+    "7::0(0)", ",::4#ext", "a@a.bc)token:", "+\u00a0:secret=", "GB82Bearer ", "\u00a0GB82yGB82", "1((", "4 7)9+9(",
+    "/(0)42", "1 2 3 4 5 + ",
 ]  # fmt: skip
 HOSTILE_SIZE = 100_000
 

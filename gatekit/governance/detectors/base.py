@@ -30,6 +30,9 @@ MIN_SCORE = 0.5  # a candidate is a finding at this score or above (a weak patte
 CONTEXT_BOOST = 0.4  # added when a context word occurs in the CONTEXT_WINDOW characters before it
 CONTEXT_WINDOW = 40
 VALIDATION_BUDGET = 256  # candidates validated per detector and text; the rest are findings on shape alone
+# runs a detector's windows are made from one at a time (in Python); past it, the rest of the text is one window (the
+# pattern, in C, finds no candidate in the runs that hold none: the windows only spare it reading them)
+WINDOW_BUDGET = 1024
 
 # Digit runs, found once per text by the scanner: a digit, then more digits each at most 3 separator
 # characters after the last. Every candidate of a number detector lies inside one run (their digits are
@@ -178,6 +181,10 @@ class Detector:
             runs = runs.long  # type: ignore[attr-defined]
         elif len(runs) > 4:
             runs = [run for run in runs if run[1] - run[0] >= need]
+        rest = -1
+        if len(runs) > WINDOW_BUDGET:  # (a hostile text of many runs: the rest in one window, no step per run)
+            rest = runs[WINDOW_BUDGET][0]
+            runs = runs[:WINDOW_BUDGET]
         for start, end in runs:
             if end - start < need or (times and text.count(mark, start, end) < times):
                 continue
@@ -197,6 +204,14 @@ class Detector:
                     out.append((first, high))
                 first = low
             high = end + RUN_AFTER
+        if rest != -1:  # (the rest of the text from the first run past the budget: one window)
+            low = rest - RUN_BEFORE if rest > RUN_BEFORE else 0
+            if low > high:
+                if high >= 0:
+                    out.append((first, high))
+                first = low
+            high = len(text)
+            live = True  # (the pattern's look-behind refuses glued digits itself)
         if not live:
             out = []
         elif high >= 0:

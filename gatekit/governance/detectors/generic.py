@@ -43,10 +43,44 @@ _NAME = re.compile(r"(?=[AaCcPpSsTt])" + _NAMES + r"[\"']?[ \t]{0,3}$", re.IGNOR
 # ``shared_access_key``, a quote and 3 blanks); the look-behind still reads before that
 _NAME_REACH = 19
 _VALUE = re.compile(r"[ \t]{0,3}+[\"']?(?P<value>[^\s\"'`,;]{8,200}+)")
-# a whole assignment read forward, for the rest of a hostile text (past VALIDATION_BUDGET signs; the names' first two
-# letters as classes first: the engine skips to them, and "t:t:t:" fails at once)
+
+
+def _by_first_letters(words: str) -> str:
+    r"""``words`` (names, each starting with two letters or an optional group) as a branch per first two letters.
+
+    Read after the first letter was matched: ``[Pp](?<=[Aa].)(?i:i[_\-]?key|ikey)|...``. Each branch starts with a
+    class (its second letter), which the regex engine tests before entering it: a word's letter that starts no name is
+    left after one test per branch, not after trying every name.
+    """
+    names: list[str] = []
+    depth = begin = 0
+    for at, char in enumerate(words + "|"):
+        depth += (char == "(") - (char == ")")
+        if char == "|" and not depth:
+            names.append(words[begin:at])
+            begin = at + 1
+    for name in list(names):  # ("(?:shared[_\-]?)?access...": with the group and without it)
+        if name.startswith("(?:"):
+            group, rest = name[3:].split(")?", 1)
+            names[names.index(name)] = group + rest
+            names.append(rest)
+    prefixes = sorted({(name[0], name[1]) for name in names})
+    return "|".join(
+        f"[{second.upper()}{second}](?<=[{first.upper()}{first}].)(?i:"
+        + ("(?<![A-Za-z0-9]..)ss|" if first + second == "pa" else "")  # ("pass" only as a word of its own)
+        + f"(?<![0-9]..)(?:{'|'.join(name[2:] for name in names if name[:2] == first + second)}))"
+        for first, second in prefixes
+    )
+
+
+# a whole assignment read forward, for the rest of a hostile text (past VALIDATION_BUDGET signs; names as _NAMES): a
+# name's first letter as a class of both cases first (the engine skips to those; under IGNORECASE it would try every
+# position), its second as a class, then a branch per name's first two letters (see _by_first_letters)
 _ASSIGNMENT = re.compile(
-    r"(?=[AaCcPpSsTt][AaCcEeHhLlOoPpRrUuWw])" + _NAMES + r"[\"']?[ \t]{0,3}(?:=>?|:)" + _VALUE.pattern, re.IGNORECASE
+    r"[AaCcPpSsTt](?=[AaCcEeHhLlOoPpRrUuWw])(?:"
+    + _by_first_letters(_WORDS)
+    + r")[\"']?[ \t]{0,3}(?:=>?|:)"
+    + _VALUE.pattern
 )
 
 

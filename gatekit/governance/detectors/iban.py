@@ -7,18 +7,30 @@ ISO 7064 mod-97 check holds.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from gatekit.governance.detectors.base import IBAN_LENGTHS, VALIDATION_BUDGET, Detector, iban_ok
 
-# an IBAN's shape, any country; anchored on the first check digit with the country code checked behind it,
-# so that the regex engine skips to digits
-_START = re.compile(
-    r"\d(?<=[A-Za-z]{2}\d)(?<![0-9A-Za-z_][A-Za-z]{2}\d)\d(?:[ \-]?[A-Za-z0-9]){11,30}(?![0-9A-Za-z_])", re.ASCII
-)
+# an IBAN's start: a country code and two check digits followed by 11 letters or digits (the fewest any country has),
+# anchored on the first check digit with the country code checked behind it, so that the regex engine skips to digits.
+# A start is no more than that (the body is read from it): a start whose body fails does not hide one inside it
+# ("ref DE12 GB82 WEST 1234 5698 7654 32", where a start that read on to a boundary took the IBAN in)
+_START = re.compile(r"\d(?<=[A-Za-z]{2}\d)(?<![0-9A-Za-z_][A-Za-z]{2}\d)\d(?=(?:[ \-]?[A-Za-z0-9]){11})", re.ASCII)
+# past VALIDATION_BUDGET starts (a hostile text, "DE89 " repeated), the rest of the text in one C pass: from each start,
+# its letters and digits as long as they go on (single spaces or dashes between them), findings on their shape alone;
+# every IBAN starting there or inside is within (more redaction, never a miss)
+_CHAIN = re.compile(r"\d(?<=[A-Za-z]{2}\d)(?<![0-9A-Za-z_][A-Za-z]{2}\d)\d(?:[ \-]?[A-Za-z0-9])*+", re.ASCII)
 _MANY_RUNS = 256
 _BODIES = {
     length: re.compile(rf"[A-Za-z0-9]{{4}}(?:[ \-]?[A-Za-z0-9]){{{length - 4}}}(?![0-9A-Za-z_])", re.ASCII)
     for length in set(IBAN_LENGTHS.values())
+}
+# (each country code as it may be written, any case, to its body: one look-up a start, not an upper() and two)
+_BODY_OF = {
+    first + second: _BODIES[length]
+    for code, length in IBAN_LENGTHS.items()
+    for first in (code[0], code[0].lower())
+    for second in (code[1], code[1].lower())
 }
 
 
@@ -30,35 +42,34 @@ class IbanDetector(Detector):
         return runs
 
     def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
-        """Valid IBANs of ``text`` (past VALIDATION_BUDGET candidates, IBAN-shaped ones: see Detector.spans).
+        """Valid IBANs of ``text`` (past VALIDATION_BUDGET starts, the rest's IBAN-shaped stretches: see _CHAIN).
 
         Given the text's digit runs, only the runs that follow two letters are tried: the check digits
         after the country code start a run (a letter is no run character).
         """
         found: list[tuple[int, int]] = []
-        checked = 0
-        if runs is None or len(runs) > _MANY_RUNS:  # (many runs: one C pass over the text is cheaper)
-            starts = [match.start() for match in _START.finditer(text)]
-        else:  # (as finditer would: no candidate starts inside the previous one)
-            starts = []
-            next_free = 0
-            for at, _ in runs:
-                if at > 1 and at >= next_free and text[at - 2 : at].isalpha():
-                    start = _START.match(text, at)
-                    if start is not None:
-                        starts.append(at)
-                        next_free = start.end()
+        starts: Iterable[int]
+        if runs is None or len(runs) > _MANY_RUNS:  # (many runs: one C pass over the text is cheaper, read lazily)
+            starts = (match.start() for match in _START.finditer(text))
+        else:
+            starts = [at for at, _ in runs if at > 1 and text[at - 2 : at].isalpha() and _START.match(text, at)]
+        tried = 0
+        next_free = 0  # (the end of the last IBAN found: no start inside it is read)
         for at in starts:
+            if at < next_free:
+                continue
+            tried += 1
+            if tried > VALIDATION_BUDGET:  # a hostile text: its rest in one C pass, findings on their shape alone
+                found += [(match.start() - 2, match.end()) for match in _CHAIN.finditer(text, at)]
+                return found
             begin = at - 2
-            length = IBAN_LENGTHS.get(text[begin : begin + 2].upper())
-            if length is None:
+            shape = _BODY_OF.get(text[begin:at])
+            if shape is None:
                 continue
-            body = _BODIES[length].match(text, begin)
-            if body is None:
-                continue
-            checked += 1
-            if checked > VALIDATION_BUDGET or iban_ok(body.group()):
+            body = shape.match(text, begin)
+            if body is not None and iban_ok(body.group()):
                 found.append(body.span())
+                next_free = body.end()
         return found
 
 

@@ -27,9 +27,18 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
-from gatekit.governance.detectors.base import VALIDATION_BUDGET, WORD_CHARS, Detector, digit_runs, placeholder_digits
+from gatekit.governance.detectors.base import (
+    RUN_AFTER,
+    RUN_BEFORE,
+    VALIDATION_BUDGET,
+    WORD_CHARS,
+    Detector,
+    Runs,
+    digit_runs,
+    placeholder_digits,
+)
 
 # regions tried for numbers written without a country code (tuned on half of presidio-research's synthetic set)
 DEFAULT_REGIONS: tuple[str, ...] = ("US", "GB", "DE", "FR", "IT", "ES", "NL", "SE", "CH", "AU", "CA", "IN", "BR")
@@ -67,6 +76,25 @@ _PATTERN = re.compile(
     r"(?:(?: ?(?:x|ext\.?|#) ?)\d{1,6}+)?+)",
     re.ASCII,
 )
+# A long window (a hostile text's digit runs: "((3 ((3 ...", "1 2 3 4 5 + 1 2 3 ...", one run of 25,000 digits) is
+# narrowed to its chains, found in C on the runs' bytes (every digit a "0", the literal the engine skips to): digits
+# each after a gap of the pattern's look-ahead, 7 or more, or 6 after "+", "+ " or "(" (the look-ahead's count after
+# a digit, or after "+" or "("). A chain starts at a digit no gap and digit come before (it is read once, not from
+# each of its digits) where a match may start (not glued to a word, a number or a sign, as the pattern's look-behind
+# says), or, glued, when 6 digits follow a later gap a match may start after ("a1 234 567 890"). Every match lies in
+# a chain (its groups and extension are so joined) but for its "+" or "(" before and ")" after; the pattern then
+# reads the chains alone, not the window's other positions, which it would try one by one (~80 ns each). Chains
+# RUN_BEFORE + RUN_AFTER characters apart or closer are one window, as runs are.
+_STEP0 = r"(?>0|" + _GAP.replace(r"\d", "0") + ")"
+_CHAIN = (
+    r"0(?=[0 .\-()xe#])(?<!00)(?<!0[) .\-(]0)(?="
+    + _STEP0
+    + r"{5})(?<!0\)[ .\-]0)(?<!0\)\(0)(?<!0[ .\-]\(0)(?<!0\)[ .\-]\(0)"
+    r"(?:(?<![\w+\-/.:@#$%]0)|(?<=\+0)(?<![\w+\-/.:@#$%]\+0)|(?=(?:0|\)?[.\-]0)*+" + _STEP0 + r"{6}))"
+    rf"(?:(?:(?<=[+(]0)|(?<=\+ 0)){_STEP0}{{5}}|(?<![+(]0)(?<!\+ 0){_STEP0}{{6}}){_STEP0}*+"
+)
+_CHAINS = re.compile(f"{_CHAIN}(?:(?s:.){{0,{RUN_BEFORE + RUN_AFTER}}}?{_CHAIN})*+".encode())
+_LONG_WINDOW = 1024  # (characters: a shorter window is read by the pattern at once)
 _GROUPS = re.compile(r"\d+")
 # (every byte but a digit made a space: the split() of an ASCII value so translated is the findall of _GROUPS)
 _SPACE_BUT_DIGITS = bytes(code if 48 <= code <= 57 else 32 for code in range(256))
@@ -306,6 +334,27 @@ def _long_runs(text: str, runs: list[tuple[int, int]] | None, after: int) -> lis
     return found
 
 
+def _chains(windows: list[tuple[int, int]], runs: list[tuple[int, int]] | None) -> Iterator[tuple[int, int]]:
+    """``windows``, each long one narrowed to the stretches around its chains (see _CHAINS), made as they are read.
+
+    A chain need not hold a match (digits glued to a word, "a1234567"): past 4 x VALIDATION_BUDGET chains, ``(start,
+    -1)``, after which the rest of the text from ``start`` is read as past the budget of matches.
+    """
+    zeros = runs.zeros if type(runs) is Runs else b""
+    made = 0
+    for low, high in windows:
+        if high - low <= _LONG_WINDOW or not zeros:
+            yield low, high
+            continue
+        for chain in _CHAINS.finditer(zeros, low, high):
+            start = chain.start() - RUN_BEFORE
+            made += 1
+            if made > 4 * VALIDATION_BUDGET:
+                yield max(start, low), -1
+                return
+            yield max(start, low), min(chain.end() + RUN_AFTER, high)
+
+
 class PhoneDetector(Detector):
     """Phone numbers (see the module doc); ``regions`` for numbers written without a country code."""
 
@@ -350,7 +399,7 @@ class PhoneDetector(Detector):
         if not windows:
             return []
         score = self.score
-        return [(score, start, end) for start, end in self._spans(text, windows, runs)]
+        return [(score, start, end) for start, end in self._spans(text, _chains(windows, runs), runs)]
 
     def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
         """Phone numbers of ``text``; a candidate's last group after a space is dropped when the whole is not one.
@@ -359,10 +408,10 @@ class PhoneDetector(Detector):
         of the text's digit runs of 7 characters or more are findings (more redaction, never a miss; linear with a
         small constant).
         """
-        return self._spans(text, [(0, len(text))] if runs is None else self.windows(text, runs), runs)
+        return self._spans(text, _chains([(0, len(text))] if runs is None else self.windows(text, runs), runs), runs)
 
     def _spans(
-        self, text: str, windows: list[tuple[int, int]], runs: list[tuple[int, int]] | None
+        self, text: str, windows: Iterable[tuple[int, int]], runs: list[tuple[int, int]] | None
     ) -> list[tuple[int, int]]:
         """:meth:`spans` of the candidates in ``windows`` (the whole text, or the windows around its ``runs``)."""
         size = len(text)
@@ -371,6 +420,9 @@ class PhoneDetector(Detector):
         finditer = self.pattern.finditer
         seen = 0
         for low, high in windows:
+            if high < 0:  # (past the budget of chains, see _chains: the runs, as below)
+                found += _long_runs(text, runs, low)
+                return found
             for match in finditer(text, low, high):  # (lazy: a hostile text's matches past the budget are never made)
                 start, end = match.span()
                 if end - start < 7:  # (most matches of a hostile run of short groups: dropped first, cheaply)
