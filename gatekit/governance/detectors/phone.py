@@ -121,7 +121,8 @@ def _region_matcher(region: str) -> tuple[re.Pattern[str] | None, re.Pattern[str
     for name in _TYPES:
         desc = getattr(metadata, name)
         if desc is not None and desc.national_number_pattern:
-            patterns.append(desc.national_number_pattern)
+            if desc.national_number_pattern not in patterns:  # (US, CA: the mobile pattern is the fixed-line one)
+                patterns.append(desc.national_number_pattern)
             lengths.update(desc.possible_length or ())
     if not patterns:
         return None, None, frozenset()
