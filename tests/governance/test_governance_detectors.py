@@ -337,6 +337,12 @@ def test_number_detectors_find_around_digit_runs_what_they_find_in_the_whole_tex
         subject = normalise(text).text
         runs = digit_runs(subject)
         for detector in number_detectors:
+            if detector is phone.DETECTOR:  # (its findings without runs find the runs first: the whole text read here)
+                whole = [
+                    (detector.score, start, end) for start, end in detector._spans(subject, [(0, len(subject))], None)
+                ]
+                assert detector.findings(subject, runs) == whole, (detector.type, text)
+                continue
             assert detector.findings(subject, runs) == detector.findings(subject), (detector.type, text)
 
 

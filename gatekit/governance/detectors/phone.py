@@ -415,8 +415,14 @@ class PhoneDetector(Detector):
         )
 
     def findings(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[float, int, int]]:
-        """``(score, start, end)`` of every phone number of ``text`` (``runs``: see :meth:`Detector.spans`)."""
-        windows = [(0, len(text))] if runs is None else self.windows(text, runs)
+        """``(score, start, end)`` of every phone number of ``text`` (``runs``: see :meth:`Detector.spans`).
+
+        Without ``runs`` (a direct call; the scanner passes them) the text's digit runs are found first: the same
+        findings as over the whole text (a test holds them equal), and a hostile text is read on its chains.
+        """
+        if runs is None:
+            runs = digit_runs(text)
+        windows = self.windows(text, runs)
         if not windows:
             return []
         score = self.score
@@ -429,7 +435,9 @@ class PhoneDetector(Detector):
         of the text's digit runs of 7 characters or more are findings (more redaction, never a miss; linear with a
         small constant).
         """
-        return self._spans(text, _chains([(0, len(text))] if runs is None else self.windows(text, runs), runs), runs)
+        if runs is None:  # (see findings)
+            runs = digit_runs(text)
+        return self._spans(text, _chains(self.windows(text, runs), runs), runs)
 
     def _spans(
         self, text: str, windows: Iterable[tuple[int, int]], runs: list[tuple[int, int]] | None
