@@ -392,7 +392,8 @@ def _hostile() -> None:
         print(f"  {name:<38}{cpu:>8.2f} ({wall:.2f}) ms  on {unit!r}  {'ok' if cpu <= 10 else 'OVER'}")
     whole = sorted(((cpu, wall, name, unit) for name, (cpu, wall, unit) in worst_whole.items()), reverse=True)
     print(
-        "  number detectors on the whole text (no digit runs; not the scanner's path): "
+        "  number detectors called without the digit runs (a direct call, not the scanner's path; the phone detector finds"
+        " them itself): "
         + ", ".join(f"{name} {cpu:.2f} ({wall:.2f}) ms on {unit!r}" for cpu, wall, name, unit in whole[:3])
     )
     print(
