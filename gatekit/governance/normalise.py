@@ -6,10 +6,15 @@ Detectors read a normalised copy of the text and redaction replaces the span of 
 * format characters (Unicode category ``Cf``: zero-width space / joiners, soft hyphen, word joiner,
   BOM, bidi controls) removed;
 * decimal digits of any script as ASCII digits, dashes (category ``Pd``) as ``-``;
+* a URL's percent-escapes of the characters e-mail addresses and phone numbers are written with (``%40`` ``@``,
+  ``%2B`` ``+``, ``%20`` space, ``%2E`` ``.``, ``%2D`` ``-``, ``%28`` ``(``, ``%29`` ``)``, either case) as those
+  characters, and in a text holding one, a ``+`` between digits as a space (form encoding:
+  ``phone=%2B1+415+555+2671``); a span that holds an escape maps back to all three characters;
 * for the ``sensitive_terms`` rule only (``confusables=True``): Cyrillic and Greek letters that look
   like Latin ones as those Latin letters (``Cyrillic а`` -> ``a``).
 
-Cost: an ASCII text is returned as it is (no copy, no map), and so is a text none of whose characters changes
+Cost: an ASCII text without a ``%`` is returned as it is (no copy, no map), and so is a text none of whose characters
+changes
 (one C pass of a class of every character normalisation changes, built on first use; ~1 us per 200 characters
 of any script).
 Otherwise the characters that change are looked up in a cached per-character table and recorded as
@@ -107,6 +112,9 @@ class Normalised(NamedTuple):
     # this list holds the original offset of every character of ``text``, and the original length last, found at
     # C speed; see :func:`normalise`)
     kept: list[int] | None = None
+    # (a text of percent-escapes: the original offset of every character of the text with its escapes decoded, and the
+    # original length last; ``spots`` and ``kept`` then map offsets of ``text`` to that decoded text's)
+    escapes: list[int] | None = None
 
     def _locate(self, offset: int) -> tuple[int, int, int, int, bool] | None:
         spots = self.spots
@@ -118,6 +126,19 @@ class Normalised(NamedTuple):
         """Original offset of the span that starts at ``offset`` of the normalised text."""
         if self.spots is None:
             return offset
+        if self.escapes is not None:  # (each decoded character stands for its escape: the escape's first character)
+            return self.escapes[self._start(offset)]
+        return self._start(offset)
+
+    def end(self, offset: int) -> int:
+        """Original offset of the span that ends at ``offset`` of the normalised text."""
+        if self.spots is None:
+            return offset
+        if self.escapes is not None:  # (no character is deleted in decoding: right before the next character's)
+            return self.escapes[self._end(offset)]
+        return self._end(offset)
+
+    def _start(self, offset: int) -> int:
         kept = self.kept
         if kept is not None:  # (the offset of the character there; the end of the text after the last one)
             last = len(kept) - 1
@@ -130,10 +151,7 @@ class Normalised(NamedTuple):
             return first + offset - normal_first if linear else first
         return last + offset - normal_last
 
-    def end(self, offset: int) -> int:
-        """Original offset of the span that ends at ``offset`` of the normalised text."""
-        if self.spots is None:
-            return offset
+    def _end(self, offset: int) -> int:
         kept = self.kept
         if kept is not None:  # (right after the character before it)
             return kept[offset - 1] + 1 if offset > 0 else 0
@@ -188,10 +206,14 @@ def _changes() -> re.Pattern[str]:
 
 def normalise(text: str, *, confusables: bool = False) -> Normalised:
     """``text`` as detectors read it (see the module doc), with the map back to ``text``'s offsets."""
+    if "%" in text and not confusables:  # (a link's percent-escapes)
+        unescaped = _unescaped(text)
+        if unescaped is not None:
+            return unescaped
     if text.isascii():
-        return _new(Normalised, (text, None, None))  # (the usual text: built without the NamedTuple's Python __new__)
+        return _new(Normalised, (text, None, None, None))  # (the usual text: built without the NamedTuple's Python __new__)
     if not confusables and _changes().search(text) is None:  # (the usual other text: one C pass finds no change)
-        return _new(Normalised, (text, None, None))
+        return _new(Normalised, (text, None, None, None))
     table = _TERMS if confusables else _DETECT
     lookup = table.__getitem__
     # the distinct non-ASCII characters (a long text: one set of it; a short one: its ASCII runs removed, at C speed)
@@ -199,20 +221,20 @@ def normalise(text: str, *, confusables: bool = False) -> Normalised:
     distinct = _distinct_long(text) if len(text) > 8192 else set(_ASCII.sub("", text))
     changing = [char for char in distinct if lookup(ord(char)) != char]
     if not changing:  # (most texts of other scripts, accented names, curly quotes)
-        return Normalised(text, None)
+        return Normalised(text)
     widths = {len(lookup(ord(char))) for char in changing}
     if widths.issubset((0, 1)) and sum(map(text.count, changing)) > _MANY_CHANGES:
         if 0 not in widths:
             # (a hostile text: thousands of full-width or other digits, NBSPs...) each character that changes becomes
             # one character, so no offset moves: the text is translated at C speed, without a map
-            return Normalised(_replaced(text, changing, table), None)
+            return Normalised(_replaced(text, changing, table))
         # (a hostile text: thousands of zero-width characters or soft hyphens) each character is deleted or becomes
         # one character: the map is the original offset of every character kept, found at C speed
         return _deleting(text, changing, table)
     if not confusables and unicodedata.is_normalized("NFKC", text):
         first = _SPECIAL.search(text)  # (skips ASCII at C speed; most texts of other scripts hold none)
         if first is None:
-            return Normalised(text, None)
+            return Normalised(text)
         # (in an NFKC-normal text the characters that change are exactly these; that pattern is the faster)
         changed = [m.span() for m in _changing().finditer(text, first.start())]
     elif confusables:
@@ -253,7 +275,7 @@ def normalise(text: str, *, confusables: bool = False) -> Normalised:
                 length += len(replacement)
         position = end
     if not spots:
-        return Normalised(text, None)
+        return Normalised(text)
     pieces.append(text[position:])
     return Normalised("".join(pieces), spots)
 
@@ -298,6 +320,41 @@ def _replaced(text: str, changing: list[str], table: _Table) -> str:
     for char in changing:
         text = text.replace(char, lookup(ord(char)))
     return text
+
+
+# Percent-escapes (RFC 3986) of the characters an e-mail address, a phone number or a number's separators are written
+# with, read as those characters: a link's query value (``email=jane.doe%40example.com``, ``phone=%2B14155552671``,
+# ``q=call%20415-555-2671``). Others (``%3A``, ``%2F``, ``%3D``...) stay as written; a double escape (``%2540``) too.
+_ESCAPES = {"40": "@", "2B": "+", "20": " ", "2E": ".", "2D": "-", "28": "(", "29": ")"}
+_ESCAPE = re.compile("%(?:40|2[0289BDEbde])")
+_ESCAPE_FORMS = [(f"%{code}", char) for code, char in _ESCAPES.items()] + [
+    (f"%{code.lower()}", char) for code, char in _ESCAPES.items() if code != code.lower()
+]
+_FORM_SPACE = re.compile(r"\+(?<=\d\+)(?=\d)")  # (a raw "+" between digits)
+_NUL_AS_ONE = bytes.maketrans(b"\x00", b"\x01")
+
+
+def _unescaped(text: str) -> Normalised | None:
+    """``text`` normalised with its percent-escapes (``_ESCAPES``) decoded; None when it holds none.
+
+    Escapes never overlap and no decoded character is a ``%`` or a hex digit, so replacing each form in turn (C
+    passes) decodes exactly the escapes the pattern finds. The map (:attr:`Normalised.escapes`) is the original
+    offset of every character kept (an escape's first), found at C speed: linear, whatever the number of escapes.
+    """
+    if _ESCAPE.search(text) is None:
+        return None
+    # 0 for the two last characters of each escape, non-zero for any other (a NUL of the text made 1)
+    flags = text.encode("ascii", "replace").translate(_NUL_AS_ONE)
+    if "+" in text:  # (form encoding writes a space as "+"; one character for one, before "%2B" is decoded)
+        text = _FORM_SPACE.sub(" ", text)
+    for form, char in _ESCAPE_FORMS:
+        if form in text:
+            text = text.replace(form, char)
+            flags = flags.replace(form.encode(), b"%\x00\x00")
+    escapes = list(compress(range(len(flags)), flags))
+    escapes.append(len(flags))
+    inner = normalise(text)  # (the other characters that change; the decoded text holds no escape)
+    return _new(Normalised, (inner.text, [] if inner.spots is None else inner.spots, inner.kept, escapes))
 
 
 __all__ = ["Normalised", "normalise"]
