@@ -330,7 +330,8 @@ _ESCAPE = re.compile("%(?:40|2[0289BDEbde])")
 _ESCAPE_FORMS = [(f"%{code}", char) for code, char in _ESCAPES.items()] + [
     (f"%{code.lower()}", char) for code, char in _ESCAPES.items() if code != code.lower()
 ]
-_FORM_SPACE = re.compile(r"\+(?<=\d\+)(?=\d)")  # (a raw "+" between digits)
+# (a raw "+" between digits, the one before it not an escape's: "%20+1")
+_FORM_SPACE = re.compile(r"\+(?<=\d\+)(?<!%[0-9A-Fa-f]\d\+)(?=\d)")
 _NUL_AS_ONE = bytes.maketrans(b"\x00", b"\x01")
 
 
