@@ -229,10 +229,11 @@ _COUNTING = "01234567890123456789 98765432109876543210"
 # a label of an identifier that is no phone number right before a candidate without "+" ("Order ID 4021983712",
 # "waybill 1234567890", "timestamp 1732199400", "EIN 12-3456789", "Model 3000-4000-5000"): the candidate is that id;
 # the label may be followed by "no.", "number", "#" ..., and by ":", "#", "=" ("Invoice number: 3125550182"); any
-# "... ID" is a label of its own
+# "... ID" is a label of its own (and a purchase order's, a return's "PO 4500123456", "RMA ...", a PIN or passcode)
 _ID_LABELS = frozenset(
     "order invoice tracking waybill awb shipment parcel consignment ticket serial model part sku upc ean gtin isbn"
-    " issn imei npi ein timestamp epoch transaction txn ref reference booking confirmation build version lot batch".split()
+    " issn imei npi ein timestamp epoch transaction txn ref reference booking confirmation build version lot batch"
+    " po rma pin passcode".split()
 )
 _ID_WORDS = frozenset(("no", "nr", "number", "num", "code"))
 # regions whose national numbers are written in groups of 1, 3 and 3 digits, as thousands are (Bhutan "2 345 678",
@@ -285,6 +286,9 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
         return None
     if number == 1 and not plus and not 10 <= count <= 11:
         return None  # a bare run: an amount, an id, an account number
+    if number >= 3 and not plus and len(main) == count + number - 1 and main.count(" ") == number - 1:
+        if _number_list(groups, number, main[0] == "0"):
+            return None
     # a house number and a street: "3747 3911 Fourth Avenue" (not a trunk 0 and the 11+ digits of a national number)
     if (
         number == 2
@@ -315,6 +319,28 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
     if (number == 2 and "-" in main and _POSTCODE.fullmatch(main) is not None) or (count == 13 and _isbn13(digits)):
         return None
     return source, number, digits
+
+
+def _number_list(groups: list[bytes] | list[str], number: int, trunk: bool) -> bool:
+    """``number`` groups of a candidate without ``+``, single spaces between them, are a list of numbers.
+
+    Groups of one size, 2 or 4 digits: lottery numbers, scores, ports ("07 14 21 28 35 42", "8080 8081 8082"). A
+    phone number so written has a trunk 0 and 5 pairs ("06 12 34 56 78") or 3 or 4 pairs ("12 34 56 78"), or a trunk 0
+    and groups of 4 ("0151 2345 6789"); groups of 3 are a number's ("912 345 678").
+    """
+    size = len(groups[0])
+    if size not in (2, 4) or any(len(group) != size for group in groups):
+        return False
+    if size == 2:
+        return number > 5 or (number == 5 and not trunk)
+    return not trunk
+
+
+def _same_groups(value: str) -> bool:
+    """``value`` is 3+ groups of digits of one size, single spaces between them."""
+    groups = value.split(" ")
+    size = len(groups[0])
+    return len(groups) >= 3 and all(len(group) == size and group.isdigit() for group in groups)
 
 
 def _labelled(text: str, start: int) -> bool:
@@ -475,11 +501,13 @@ class PhoneDetector(Detector):
                     continue
                 # followed by one more group after a space ("call 555-123-4567 5 times"): the number without it
                 # (of 7 characters or more: fewer hold fewer than the 7 digits a number has, "555 1234" is not tried)
+                # (not the next number of a list: "12 24 36 48 60 72", each group of one size, see _number_list)
                 cut = value.rfind(" ")
                 if (
                     cut >= 7
                     and value[cut - 1].isdigit()
                     and value[cut + 1 :].isdigit()
+                    and not _same_groups(value)
                     and self.ok(value[:cut], text, start + cut, True)
                 ):
                     found.append((start, start + cut))
