@@ -211,7 +211,7 @@ def normalise(text: str, *, confusables: bool = False) -> Normalised:
         if unescaped is not None:
             return unescaped
     if text.isascii():
-        return _new(Normalised, (text, None, None, None))  # (the usual text: built without the NamedTuple's Python __new__)
+        return _new(Normalised, (text, None, None, None))  # (the usual text: without the NamedTuple's Python __new__)
     if not confusables and _changes().search(text) is None:  # (the usual other text: one C pass finds no change)
         return _new(Normalised, (text, None, None, None))
     table = _TERMS if confusables else _DETECT
