@@ -49,18 +49,15 @@ def ipv6_ok(value: str) -> bool:
 
 # a word that numbers a version or a part of a document, right before a dotted quad (and its ":", "#", "no."): the
 # quad is that number, not an address
-_NUMBERED_BY = re.compile(
-    r"(?:(?<![A-Za-z])(?:version|ver|build|firmware|fw|rev|revision|section|sect|table"
-    r"|figure|fig|chapter|clause|appendix|annex|paragraph|para|oid)s?\.?(?:[ \t]+(?:no|nr|number)\.?)?"
-    r"[ \t]*[:#]?|§|(?<![A-Za-z])v)[ \t]*$",
-    re.IGNORECASE,
-)
-
-
 _NUMBERING = (
     "version ver build firmware fw rev revision section sect table figure fig chapter clause appendix annex paragraph"
     " para oid"
 ).split()
+_NUMBERED_BY = re.compile(
+    r"(?:(?<![A-Za-z])(?:" + "|".join(_NUMBERING) + r")s?\.?(?:[ \t]+(?:no|nr|number)\.?)?"
+    r"[ \t]*[:#]?|§|(?<![A-Za-z])v)[ \t]*$",
+    re.IGNORECASE,
+)
 # the last word before the quad when _NUMBERED_BY can match (a numbering word, its plural, "no", "v"...): most quads
 # follow another word ("address", "from", "IP") and are settled by this set, without the regex
 _LAST_WORDS = frozenset([*_NUMBERING, *(word + "s" for word in _NUMBERING), "no", "nr", "number", "v"])

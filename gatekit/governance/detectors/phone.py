@@ -111,8 +111,11 @@ _DATE = re.compile(r"(?<!\d)(?:\d{4}([-./])\d{1,2}\1\d{1,2}|\d{1,2}([-./])\d{1,2
 
 
 @functools.lru_cache(maxsize=512)
-def _region_matcher(region: str) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None, frozenset[int]]:
-    """(national-prefix regex, number-type regex, possible lengths) of ``region`` from libphonenumber's metadata."""
+def _region_matcher(region: str) -> tuple[str | None, str | None, frozenset[int]]:
+    """(national-prefix pattern, number-type pattern, possible lengths) of ``region`` from libphonenumber's metadata.
+
+    The patterns are parts of the combined regexes below (see _region_part), not compiled alone.
+    """
     from phonenumbers import PhoneMetadata  # (imported on first use: ~0.1 s)
 
     metadata = PhoneMetadata.metadata_for_region(region.upper())
@@ -129,11 +132,7 @@ def _region_matcher(region: str) -> tuple[re.Pattern[str] | None, re.Pattern[str
     if not patterns:
         return None, None, frozenset()
     prefix = metadata.national_prefix_for_parsing or metadata.national_prefix
-    return (
-        re.compile(prefix) if prefix else None,
-        re.compile("(?:" + ")|(?:".join(patterns) + ")"),
-        frozenset(lengths),
-    )
+    return prefix or None, "(?:" + ")|(?:".join(patterns) + ")", frozenset(lengths)
 
 
 def check_region(region: str) -> str:
@@ -156,9 +155,9 @@ def _region_part(region: str, strip_prefix: bool, possible: bool) -> str | None:
     if numbers is None:
         return None
     size = "(?s:" + "|".join(f".{{{length}}}" for length in sorted(lengths)) + ")"  # (fullmatched: ends the text)
-    body = size if possible else "(?=" + size + r"\Z)(?:" + numbers.pattern + ")"
+    body = size if possible else "(?=" + size + r"\Z)(?:" + numbers + ")"
     if strip_prefix and prefix is not None:
-        return "(?:|(?>" + prefix.pattern + "))" + body
+        return "(?:|(?>" + prefix + "))" + body
     return body
 
 
@@ -271,23 +270,10 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
     if len(groups[-1]) < 2:
         return None
     number = len(groups)
-    # a number grouped in thousands ("population 8 336 817", "1 234 567 units"): one digit but a trunk 0, then groups
-    # of three, single spaces between them (a phone number's groups are not so: its last has 4 digits, or 2)
-    if (
-        thousands
-        and number >= 3
-        and len(groups[0]) == 1
-        and not plus
-        and main[0] != "0"
-        and len(main) == count + number - 1
-        and main.count(" ") == number - 1
-        and all(len(group) == 3 for group in groups[1:])
-    ):
-        return None
     if number == 1 and not plus and not 10 <= count <= 11:
         return None  # a bare run: an amount, an id, an account number
     if number >= 3 and not plus and len(main) == count + number - 1 and main.count(" ") == number - 1:
-        if _number_list(groups, number, main[0] == "0"):
+        if _spaced_number(groups, main[0] == "0", thousands):  # (3+ groups, single spaces between them)
             return None
     # a house number and a street: "3747 3911 Fourth Avenue" (not a trunk 0 and the 11+ digits of a national number)
     if (
@@ -321,17 +307,22 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
     return source, number, digits
 
 
-def _number_list(groups: list[bytes] | list[str], number: int, trunk: bool) -> bool:
-    """``number`` groups of a candidate without ``+``, single spaces between them, are a list of numbers.
+def _spaced_number(groups: list[bytes] | list[str], trunk: bool, thousands: bool) -> bool:
+    """3+ digit ``groups`` of a candidate without ``+``, single spaces between them, are a number or a list of them.
 
-    Groups of one size, 2 or 4 digits: lottery numbers, scores, ports ("07 14 21 28 35 42", "8080 8081 8082"). A
-    phone number so written has a trunk 0 and 5 pairs ("06 12 34 56 78") or 3 or 4 pairs ("12 34 56 78"), or a trunk 0
-    and groups of 4 ("0151 2345 6789"); groups of 3 are a number's ("912 345 678").
+    A number grouped in thousands ("population 8 336 817", "1 234 567 units"): one digit but a trunk 0, then groups of
+    three (a phone number's last group has 4 digits, or 2); not with ``thousands`` False (see _THOUSANDS_REGIONS).
+    A list, groups of one size, 2 or 4 digits: lottery numbers, scores, ports ("07 14 21 28 35 42", "8080 8081 8082").
+    A phone number so written has a trunk 0 and 5 pairs ("06 12 34 56 78") or 3 or 4 pairs ("12 34 56 78"), or a trunk
+    0 and groups of 4 ("0151 2345 6789"); groups of 3 are a number's ("912 345 678").
     """
-    size = len(groups[0])
-    if size not in (2, 4) or any(len(group) != size for group in groups):
+    first = len(groups[0])
+    if first == 1:
+        return thousands and not trunk and all(len(group) == 3 for group in groups[1:])
+    if first not in (2, 4) or any(len(group) != first for group in groups):
         return False
-    if size == 2:
+    if first == 2:
+        number = len(groups)
         return number > 5 or (number == 5 and not trunk)
     return not trunk
 
@@ -501,7 +492,7 @@ class PhoneDetector(Detector):
                     continue
                 # followed by one more group after a space ("call 555-123-4567 5 times"): the number without it
                 # (of 7 characters or more: fewer hold fewer than the 7 digits a number has, "555 1234" is not tried)
-                # (not the next number of a list: "12 24 36 48 60 72", each group of one size, see _number_list)
+                # (not the next number of a list: "12 24 36 48 60 72", each group of one size, see _spaced_number)
                 cut = value.rfind(" ")
                 if (
                     cut >= 7
