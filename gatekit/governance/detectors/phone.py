@@ -222,6 +222,10 @@ def _isbn13(digits: str) -> bool:
 _POSTCODE = re.compile(r"\d{4,5}-\d{3}|\d{5}-\d{4}")  # Portuguese / Brazilian postal codes, US ZIP+4 codes
 _NEXT_WORD = re.compile(r"[ \t]+[^\W\d_]")
 _SSN_SIZES = [3, 2, 4]
+_PHONE_WORDS = re.compile(
+    r"(?<![A-Za-z])(?:call|phone|tel|mobile|cell|fax|dial|ring|reach|contact|sms|text|whatsapp|number)", re.IGNORECASE
+)
+_COMPACT_DATE = re.compile(r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?![0-9])")
 # digits counted up or down ("1234567890", "(012) 345-6789", "9876543210"): placeholders no person has (without
 # a "+": a number written with its country code is meant)
 _COUNTING = "01234567890123456789 98765432109876543210"
@@ -232,8 +236,14 @@ _COUNTING = "01234567890123456789 98765432109876543210"
 _ID_LABELS = frozenset(
     "order invoice tracking waybill awb shipment parcel consignment ticket serial model part sku upc ean gtin isbn"
     " issn imei npi ein timestamp epoch transaction txn ref reference booking confirmation build version lot batch"
-    " po rma pin passcode".split()
+    " po rma pin passcode"
+    # (a carrier's name before its tracking number: "FedEx 7489 2345 6789", "DHL 1234567890")
+    " fedex ups usps dhl tnt gls dpd hermes evri yodel aramex ontrac purolator colissimo chronopost postnl correos".split()
 )
+# a code's part (capital letters and digits, a letter among them, ending in a digit) or an HTTP protocol version and
+# its closing quote, then one space, at the end of the text before a candidate (see _labelled)
+_CODE_PART = re.compile(r"(?:(?<![A-Za-z0-9])(?=[0-9]*[A-Z])[A-Z0-9]{2,10}|HTTP/[0-9](?:\.[0-9])?\"?) \Z")
+_CODE_ENDS = frozenset('0123456789"')
 _ID_WORDS = frozenset(("no", "nr", "number", "num", "code"))
 # regions whose national numbers are written in groups of 1, 3 and 3 digits, as thousands are (Bhutan "2 345 678",
 # Seychelles "4 217 123"): with one of them in a policy's phone_regions, such a number is read as a phone number
@@ -252,6 +262,16 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
         size = len(value)
         if not 10 <= size <= 11 or placeholder_digits(value) or value in _COUNTING:
             return None  # an amount, an id, an account number; a placeholder
+        # a Unix time in seconds (2001..2033), but after a word for a phone ("call us at 1151293680") or as a whole text
+        # (a form field, a tool argument: its key names it): US and Canadian numbers never start with 1, the default
+        # regions' others that may are written with a trunk 0 or a country code
+        if (
+            size == 10
+            and value[0] == "1"
+            and _PHONE_WORDS.search(text, max(0, end - 50), end - 10) is None
+            and text.strip() != value
+        ):
+            return None
         return value, 1, value
     main = _EXTENSION.sub("", value) if "x" in value or "#" in value else value  # (an extension has one of them)
     plus = main[:1] == "+"
@@ -272,6 +292,11 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
     number = len(groups)
     if number == 1 and not plus and not 10 <= count <= 11:
         return None  # a bare run: an amount, an id, an account number
+    if not plus and number > 2:
+        if "(" not in main and sum(len(group) == 1 for group in groups) > 1:
+            return None  # a list of small numbers ("2 3 5 7 11 13 17"): a phone number has one group of one digit
+    if not plus and len(groups[0]) == 8 and _COMPACT_DATE.match(main) is not None:
+        return None  # a date and a time ("20260311 1432"), a build stamp
     if number >= 3 and not plus and len(main) == count + number - 1 and main.count(" ") == number - 1:
         if _spaced_number(groups, main[0] == "0", thousands):  # (3+ groups, single spaces between them)
             return None
@@ -335,8 +360,21 @@ def _same_groups(value: str) -> bool:
 
 
 def _labelled(text: str, start: int) -> bool:
-    """The candidate at ``start`` of ``text`` follows an identifier's label (see _ID_LABELS)."""
-    before = text[start - 40 if start > 40 else 0 : start].rstrip(" \t:#=.")
+    """The candidate at ``start`` of ``text`` follows an identifier's label (see _ID_LABELS) or is part of another value.
+
+    Part of another value: after one space, a part of a code of capital letters and digits that ends in a digit (a
+    parcel's "1Z 999 AA1 01 2345 6784", "Ref AB12 0151 2345 6789"), or an HTTP status and a size after the protocol (an
+    access log's ``"GET / HTTP/1.1" 200 2326``).
+    """
+    before = text[start - 40 if start > 40 else 0 : start]
+    if (
+        before[-1:] == " "
+        and before[-2:-1] in _CODE_ENDS
+        and text[start] != "("  # (an area code in parentheses: a phone number's own form, "Room B2 (212) 555-0187")
+        and _CODE_PART.search(before) is not None
+    ):
+        return True
+    before = before.rstrip(" \t:#=.")
     word = _last_word(before)
     if word == "id" or word == "ids":  # ("ID: ...", "Customer ID ...": whatever it identifies, an id is no phone
         return _last_word(before[: len(before) - len(word)].rstrip(" \t-")) != "caller"  # but a caller ID shows one)
@@ -465,6 +503,7 @@ class PhoneDetector(Detector):
         checked = 0
         finditer = self.pattern.finditer
         seen = 0
+        sequence = -1  # (where the next group of a sequence of numbers starts, see below)
         for low, high in windows:
             if high < 0:  # (past the budget of chains, see _chains: the runs, as below)
                 found += _long_runs(text, runs, low)
@@ -487,6 +526,20 @@ class PhoneDetector(Detector):
                     found.append((start, end))
                     found += _long_runs(text, runs, end)
                     return found
+                # (a space and a digit after a match of 8 groups: it stopped at the pattern's most groups, more than a
+                # phone number has: a sequence of numbers, "1 1 2 3 5 8 13 21 34 55 89 144", and so is the match after
+                # it; not an extension's end, "345-899-3560x4587 3... 2...")
+                if start == sequence:
+                    sequence = end + 1
+                    continue
+                if (
+                    end + 1 < size
+                    and text[end] == " "
+                    and text[end + 1] in _ASCII_DIGITS
+                    and len(value.encode().translate(_SPACE_BUT_DIGITS).split()) >= 8
+                ):
+                    sequence = end + 1
+                    continue
                 if self.ok(value, text, end):
                     found.append((start, end))
                     continue
