@@ -118,7 +118,8 @@ def _release(text: str, start: int, end: int) -> bool:
     low = start - 40 if start > 40 else 0
     before = text[low:start].rstrip(" \t")
     line = before[before.rfind("\n") + 1 :].rstrip(" \t[")
-    if 2 <= len(line) <= 6 and line.strip("#") == "" and (low == 0 or "\n" in before):  # ("## 4.12.0.1", "## [1.2.3.4]")
+    # (a markdown heading's number: "## 4.12.0.1", "## [1.2.3.4]")
+    if 2 <= len(line) <= 6 and line.strip("#") == "" and (low == 0 or "\n" in before):
         return True
     tail = before.rstrip(_IDENTIFIER_TAIL)
     word = tail[len(tail.rstrip(_ASCII)) :].lower()
