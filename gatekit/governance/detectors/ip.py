@@ -1,11 +1,13 @@
 """IP_ADDRESS: IPv4 and IPv6 addresses, validated by the standard library's ``ipaddress``.
 
 An IPv4 address may be glued to a word (``IP is192.168.1.1``) but not to another number or dot. Not
-findings: the unspecified addresses (``0.0.0.0``, ``::``), the loopback addresses (``127.0.0.1``, any of
-``127.0.0.0/8``, ``::1``) and the IPv4 broadcast address, which name no person's machine; octets with
+findings: the unspecified addresses (``0.0.0.0``, any of ``0.0.0.0/8``, ``::``), the loopback addresses
+(``127.0.0.1``, any of ``127.0.0.0/8``, ``::1``), IPv4 multicast and reserved addresses (``224.0.0.0/4``,
+``240.0.0.0/4``: the broadcast address, netmasks), which name no person's machine; octets with
 leading zeros (``ipaddress`` refuses them); a dotted quad right after a word that numbers a version or a
 part of a document (``version 1.2.3.4``, ``v1.2.3.4``, ``firmware: 4.3.2.1``, ``section 2.1.3.4``, ``OID 2.5.4.3``),
-which is that number; a network's address with its prefix length (CIDR: ``10.0.0.0/8``, ``2001:db8::/32``, the
+which is that number, and a software release's number (see :func:`_release`: ``release notes for 3.2.1.0``,
+``AssemblyVersion("2.4.0.117")``, ``1.2.3.4-SNAPSHOT``, ``## 4.12.0.1``, ``2.3.4.5 -> 2.3.5.0``); a network's address with its prefix length (CIDR: ``10.0.0.0/8``, ``2001:db8::/32``, the
 host bits all zero), which names a range, not a machine (``192.168.1.7/24``, a host's address on its network, and a
 ``/32`` or ``/128`` are findings). An IPv6 address ending in an IPv4 address (``::ffff:10.0.0.1``,
 ``64:ff9b::192.0.2.33``) is read whole.

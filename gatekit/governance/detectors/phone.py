@@ -11,8 +11,11 @@ version's patch number); a dotted number has groups of 2..4 digits and is no IPv
 groups after the country code: ``+1.415.555.2671``, or one group: ``+1.4155552671``); not an SSN's 3-2-4
 groups; not a number grouped in thousands (``8 336 817``: one digit, then groups of three); not a date
 (``2026-11-21``), not a valid ISBN-13, not one repeated digit; a bare run of digits without
-``+`` has 10 or 11 digits; not two groups before a word (a house number and a street); not a Portuguese /
-Brazilian postal code (``3610-114``) nor a US ZIP+4 code (``94105-1234``).
+``+`` has 10 or 11 digits, and not 10 starting with ``1`` (a Unix time) but after a word for a phone or as a whole
+text; not a sequence of numbers (more than 8 groups, or 2+ groups of one digit); not a compact date and time
+(``20260311 1432``); not after a part of a spaced code (``1Z 999 AA1 01 2345 6784``), an access log's protocol
+(``HTTP/1.1" 200 2326``) or an identifier's label (``Order ID``, ``FedEx``...); not two groups before a word (a
+house number and a street); not a Portuguese / Brazilian postal code (``3610-114``) nor a US ZIP+4 code (``94105-1234``).
 
 Validation (``phonenumbers``, the Python port of Google's libphonenumber): an international number
 (``+``, ``00`` or ``011`` before the country code) must be a valid number of a region of its country
