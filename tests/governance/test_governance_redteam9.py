@@ -90,6 +90,15 @@ STILL_FOUND = [
     ("Tel 01 42 68 53 00 / 01 42 68 53 01", "PHONE_NUMBER", "01 42 68 53 00"),
     ("Call me: 1 415 555 2671", "PHONE_NUMBER", "1 415 555 2671"),  # (one single-digit group)
     ("Meet at 5PM. 555-867-5309", "PHONE_NUMBER", "555-867-5309"),
+    # a place's code alone before a number is no part of a longer code (lead's review: these leaked)
+    ("London NW1 020 7946 0958", "PHONE_NUMBER", "020 7946 0958"),
+    ("Room B2 020 7946 0958", "PHONE_NUMBER", "020 7946 0958"),
+    ("Tel. A1 0151 2345 6789", "PHONE_NUMBER", "0151 2345 6789"),
+    # a word for a phone in a default region's other language before a bare 10 digits starting with 1 (a Brazilian
+    # landline of area code 11-19 is written so)
+    ("Telefone: 1134567890", "PHONE_NUMBER", "1134567890"),
+    ("fone 1134567890 (Sao Paulo)", "PHONE_NUMBER", "1134567890"),
+    ("Handy 1734567890", "PHONE_NUMBER", "1734567890"),
 ]
 FIXED_AWS = [
     (

@@ -13,7 +13,7 @@ groups; not a number grouped in thousands (``8 336 817``: one digit, then groups
 (``2026-11-21``), not a valid ISBN-13, not one repeated digit; a bare run of digits without
 ``+`` has 10 or 11 digits, and not 10 starting with ``1`` (a Unix time) but after a word for a phone or as a whole
 text; not a sequence of numbers (more than 8 groups, or 2+ groups of one digit); not a compact date and time
-(``20260311 1432``); not after a part of a spaced code (``1Z 999 AA1 01 2345 6784``), an access log's protocol
+(``20260311 1432``); not after a part of a spaced code that follows a number or an id's label (``1Z 999 AA1 01 2345 6784``), an access log's protocol
 (``HTTP/1.1" 200 2326``) or an identifier's label (``Order ID``, ``FedEx``...); not two groups before a word (a
 house number and a street); not a Portuguese / Brazilian postal code (``3610-114``) nor a US ZIP+4 code (``94105-1234``).
 
@@ -226,7 +226,10 @@ _POSTCODE = re.compile(r"\d{4,5}-\d{3}|\d{5}-\d{4}")  # Portuguese / Brazilian p
 _NEXT_WORD = re.compile(r"[ \t]+[^\W\d_]")
 _SSN_SIZES = [3, 2, 4]
 _PHONE_WORDS = re.compile(
-    r"(?<![A-Za-z])(?:call|phone|tel|mobile|cell|fax|dial|ring|reach|contact|sms|text|whatsapp|number)", re.IGNORECASE
+    r"(?<![A-Za-z])(?:call|phone|tel|mobile|cell|fax|dial|ring|reach|contact|sms|text|whatsapp|number"
+    # (and in the default regions' other languages: Telefon, fone, celular, Handy, Anruf, appel, móvil, número...)
+    r"|fone|cel|handy|anruf|ruf|appel|portable|m[oó]vil|n[uú]mer|nummer|numéro|ligue|contat|kontakt|zap)",
+    re.IGNORECASE,
 )
 _COMPACT_DATE = re.compile(r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?![0-9])")
 # digits counted up or down ("1234567890", "(012) 345-6789", "9876543210"): placeholders no person has (without
@@ -374,9 +377,21 @@ def _labelled(text: str, start: int) -> bool:
         before[-1:] == " "
         and before[-2:-1] in _CODE_ENDS
         and text[start] != "("  # (an area code in parentheses: a phone number's own form, "Room B2 (212) 555-0187")
-        and _CODE_PART.search(before) is not None
     ):
-        return True
+        code = _CODE_PART.search(before)
+        if code is not None:
+            if code.group().startswith("HTTP/"):
+                return True
+            # a code of several parts ("1Z 999 AA1 ..."), or one after an id's label ("Ref AB12 ..."); not a place's
+            # code alone before a number ("London NW1 020 7946 0958", "Room B2 ...", "Tel. A1 ...")
+            head = before[: code.start()]
+            if head[-1:] == " " and (head[-2:-1].isdigit() or _after_label(head)):
+                return True
+    return _after_label(before)
+
+
+def _after_label(before: str) -> bool:
+    """``before`` (the text before a candidate) ends in an identifier's label (see _ID_LABELS)."""
     before = before.rstrip(" \t:#=.")
     word = _last_word(before)
     if word == "id" or word == "ids":  # ("ID: ...", "Customer ID ...": whatever it identifies, an id is no phone
