@@ -80,10 +80,13 @@ def test_the_same_digits_under_other_keys_are_redacted(arguments: Any) -> None:
 
 
 def test_the_same_digits_in_the_output_are_redacted_next_to_an_untouched_id() -> None:
-    decision = _decide(_policy(), {"item_ids": [ITEM]}, output=f"Your item is {ITEM}.")
+    # (an id whose digits read as a phone number in any sentence: ITEM, 10 digits starting with 1, reads as a Unix
+    # time unless a word for a phone comes before it)
+    item = "4107812777"
+    decision = _decide(_policy(), {"item_ids": [item]}, output=f"Your item is {item}.")
     assert decision.redactions == {"PHONE_NUMBER": 1}
     assert decision.redacted_output == "Your item is [PHONE_NUMBER]."
-    assert decision.redacted_tool_calls[0]["arguments"] == {"item_ids": [ITEM]}
+    assert decision.redacted_tool_calls[0]["arguments"] == {"item_ids": [item]}
     assert decision.reasons == ["pii: 1 PHONE_NUMBER in output (redacted)"]
 
 

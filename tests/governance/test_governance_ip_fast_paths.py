@@ -41,12 +41,16 @@ def test_numbered_quads_are_not_addresses(text: str, found: bool) -> None:
     assert any(f.type == "IP_ADDRESS" for f in scan(text)) is found
 
 
+_THIS_NETWORK = ipaddress.IPv4Network("0.0.0.0/8")
+
+
 def _ipv4_by_ipaddress(value: str) -> bool:
     try:
         address = ipaddress.IPv4Address(value)
     except ValueError:
         return False
-    return not (address.is_unspecified or address.is_loopback) and value != "255.255.255.255"
+    # (not "this network" 0.0.0.0/8, loopback, multicast 224.0.0.0/4 nor the reserved 240.0.0.0/4 and its broadcast)
+    return not (address in _THIS_NETWORK or address.is_loopback or address.is_multicast or address.is_reserved)
 
 
 def test_ipv4_ok_equals_ipaddress_on_random_strings() -> None:

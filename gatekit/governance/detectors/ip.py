@@ -1,11 +1,13 @@
 """IP_ADDRESS: IPv4 and IPv6 addresses, validated by the standard library's ``ipaddress``.
 
 An IPv4 address may be glued to a word (``IP is192.168.1.1``) but not to another number or dot. Not
-findings: the unspecified addresses (``0.0.0.0``, ``::``), the loopback addresses (``127.0.0.1``, any of
-``127.0.0.0/8``, ``::1``) and the IPv4 broadcast address, which name no person's machine; octets with
+findings: the unspecified addresses (``0.0.0.0``, any of ``0.0.0.0/8``, ``::``), the loopback addresses
+(``127.0.0.1``, any of ``127.0.0.0/8``, ``::1``), IPv4 multicast and reserved addresses (``224.0.0.0/4``,
+``240.0.0.0/4``: the broadcast address, netmasks), which name no person's machine; octets with
 leading zeros (``ipaddress`` refuses them); a dotted quad right after a word that numbers a version or a
 part of a document (``version 1.2.3.4``, ``v1.2.3.4``, ``firmware: 4.3.2.1``, ``section 2.1.3.4``, ``OID 2.5.4.3``),
-which is that number; a network's address with its prefix length (CIDR: ``10.0.0.0/8``, ``2001:db8::/32``, the
+which is that number, and a software release's number (see :func:`_release`: ``release notes for 3.2.1.0``,
+``AssemblyVersion("2.4.0.117")``, ``1.2.3.4-SNAPSHOT``, ``## 4.12.0.1``, ``2.3.4.5 -> 2.3.5.0``); a network's address with its prefix length (CIDR: ``10.0.0.0/8``, ``2001:db8::/32``, the
 host bits all zero), which names a range, not a machine (``192.168.1.7/24``, a host's address on its network, and a
 ``/32`` or ``/128`` are findings). An IPv6 address ending in an IPv4 address (``::ffff:10.0.0.1``,
 ``64:ff9b::192.0.2.33``) is read whole.
@@ -21,7 +23,10 @@ from gatekit.governance.detectors.base import VALIDATION_BUDGET, Detector
 
 
 def ipv4_ok(value: str) -> bool:
-    """A valid IPv4 address that is not 0.0.0.0, a loopback address (127.x.x.x) nor 255.255.255.255.
+    """A valid IPv4 address of a machine: not in 0.0.0.0/8, 127.0.0.0/8 (loopback), 224.0.0.0/4 (multicast) nor 240.0.0.0/4.
+
+    "This network" (``0.0.0.0``, a wildcard mask ``0.0.0.255``), loopback, multicast groups and the reserved block
+    (the broadcast address ``255.255.255.255``, netmasks ``255.255.255.0``) name no one's machine.
 
     Valid as ``ipaddress.IPv4Address`` reads a string (four decimal octets of 0..255, no leading zero), read
     here with string operations: ~0.5 us where the constructor and its ``is_loopback`` take ~2 us (an IP-dense
@@ -35,7 +40,8 @@ def ipv4_ok(value: str) -> bool:
             return False
         if len(octet) == 3 and int(octet) > 255:
             return False
-    return octets[0] != "127" and value != "0.0.0.0" and value != "255.255.255.255"
+    first = octets[0]
+    return first != "0" and first != "127" and (len(first) < 3 or first < "224")
 
 
 def ipv6_ok(value: str) -> bool:
@@ -62,6 +68,7 @@ _NUMBERED_BY = re.compile(
 # follow another word ("address", "from", "IP") and are settled by this set, without the regex
 _LAST_WORDS = frozenset([*_NUMBERING, *(word + "s" for word in _NUMBERING), "no", "nr", "number", "v"])
 _ASCII_LETTERS = frozenset(string.ascii_letters)
+_ASCII = string.ascii_letters
 
 
 def _numbered(text: str, start: int) -> bool:
@@ -80,6 +87,53 @@ def _numbered(text: str, start: int) -> bool:
         if before[begin:].lower() not in _LAST_WORDS:
             return False
     return _NUMBERED_BY.search(text, low, start) is not None
+
+
+# words that name a software release, right before its number ("SDK 8.0.100.2", "kernel 6.1.0.18", "upgrade
+# 2.3.4.5"), or before it with "for" / "of" ("release notes for 3.2.1.0", "build of 1.2.3.4"), or that end an
+# identifier naming one ("AssemblyVersion(\"2.4.0.117\")", "<version>5.3.31.1</version>", "app_version=1.2.3.4");
+# and the verbs of a change of release before "to" ("upgraded to 2.3.4.5"; not "update", "moved", "changed": a
+# machine's address is updated to another)
+_RELEASE_WORDS = frozenset(
+    "version ver build firmware fw rev revision release rel sdk kernel driver patch hotfix upgrade downgrade".split()
+)
+_UPGRADE_WORDS = frozenset("upgrade upgraded upgrading downgrade downgraded downgrading bump bumped".split())
+_RELEASE_PHRASE = re.compile(r"([A-Za-z]+)[ \t]+(?:notes?[ \t]+)?(?:for|of)[ \t]*$")
+_UPGRADE_PHRASE = re.compile(r"([A-Za-z]+)[ \t]+to[ \t]*$")
+# a quad followed by a pre-release or build suffix ("6.1.0.18-amd64", "1.2.3.4-SNAPSHOT", "2.0.0.1-rc1", "1.2.3.4+b7")
+_RELEASE_SUFFIX = re.compile(
+    r"(?:[-~](?i:alpha|beta|rc|pre|preview|snapshot|dev|nightly|canary|final|release|ga|lts|stable|amd64|arm64"
+    r"|aarch64|x86_64|x64|i[36]86|generic|el[0-9]|ubuntu|debian|deb[0-9])|\+(?i:b|build|git|deb)[0-9.]*(?![A-Za-z]))"
+)
+_IDENTIFIER_TAIL = " \t:=\"'(<>["
+_CONNECTOR = re.compile(r"[ \t]*(?:->|=>|→|to|-|–)[ \t]*$")
+
+
+def _release(text: str, start: int, end: int) -> bool:
+    """The quad at ``start:end`` is a software release's number (see _RELEASE_WORDS, _RELEASE_SUFFIX).
+
+    Also a markdown heading's of 2+ ``#`` ("## 4.12.0.1", "## [4.12.0.1]": a changelog's entries; a single ``#`` is a
+    comment's, "# 10.0.0.5 gateway").
+    """
+    if _RELEASE_SUFFIX.match(text, end) is not None:
+        return True
+    low = start - 40 if start > 40 else 0
+    before = text[low:start].rstrip(" \t")
+    line = before[before.rfind("\n") + 1 :].rstrip(" \t[")
+    # (a markdown heading's number: "## 4.12.0.1", "## [1.2.3.4]")
+    if 2 <= len(line) <= 6 and line.strip("#") == "" and (low == 0 or "\n" in before):
+        return True
+    tail = before.rstrip(_IDENTIFIER_TAIL)
+    word = tail[len(tail.rstrip(_ASCII)) :].lower()
+    if word in _RELEASE_WORDS or word.endswith("version"):
+        return True
+    if word == "for" or word == "of":
+        phrase = _RELEASE_PHRASE.search(before)
+        return phrase is not None and phrase.group(1).lower() in _RELEASE_WORDS
+    if word == "to":
+        phrase = _UPGRADE_PHRASE.search(before)
+        return phrase is not None and phrase.group(1).lower() in _UPGRADE_WORDS
+    return False
 
 
 _PREFIX_LENGTH = re.compile(r"/(\d{1,3})(?!\d|\.\d)", re.ASCII)
@@ -110,7 +164,19 @@ class Ipv4Detector(Detector):
         """``(score, start, end)`` of every IPv4 address of ``text`` (see :meth:`Detector.findings`)."""
         found = super().findings(text, runs)
         if found:
-            found = [one for one in found if not _numbered(text, one[1]) and not _network(text, one[1], one[2])]
+            kept = []
+            release = -1  # (the end of the last quad read as a release's number: "upgrade 2.3.4.5 -> 2.3.5.0")
+            for one in found:
+                _, start, end = one
+                if (
+                    _numbered(text, start)
+                    or _release(text, start, end)
+                    or (0 <= release and start - release <= 8 and _CONNECTOR.match(text[release:start]) is not None)
+                ):
+                    release = end
+                elif not _network(text, start, end):
+                    kept.append(one)
+            found = kept
         return found
 
 

@@ -11,8 +11,11 @@ version's patch number); a dotted number has groups of 2..4 digits and is no IPv
 groups after the country code: ``+1.415.555.2671``, or one group: ``+1.4155552671``); not an SSN's 3-2-4
 groups; not a number grouped in thousands (``8 336 817``: one digit, then groups of three); not a date
 (``2026-11-21``), not a valid ISBN-13, not one repeated digit; a bare run of digits without
-``+`` has 10 or 11 digits; not two groups before a word (a house number and a street); not a Portuguese /
-Brazilian postal code (``3610-114``) nor a US ZIP+4 code (``94105-1234``).
+``+`` has 10 or 11 digits, and not 10 starting with ``1`` (a Unix time) but after a word for a phone or as a whole
+text; not a sequence of numbers (more than 8 groups, or 2+ groups of one digit); not a compact date and time
+(``20260311 1432``); not after a part of a spaced code that follows a number or an id's label (``1Z 999 AA1 01 2345 6784``), an access log's protocol
+(``HTTP/1.1" 200 2326``) or an identifier's label (``Order ID``, ``FedEx``...); not two groups before a word (a
+house number and a street); not a Portuguese / Brazilian postal code (``3610-114``) nor a US ZIP+4 code (``94105-1234``).
 
 Validation (``phonenumbers``, the Python port of Google's libphonenumber): an international number
 (``+``, ``00`` or ``011`` before the country code) must be a valid number of a region of its country
@@ -222,6 +225,13 @@ def _isbn13(digits: str) -> bool:
 _POSTCODE = re.compile(r"\d{4,5}-\d{3}|\d{5}-\d{4}")  # Portuguese / Brazilian postal codes, US ZIP+4 codes
 _NEXT_WORD = re.compile(r"[ \t]+[^\W\d_]")
 _SSN_SIZES = [3, 2, 4]
+_PHONE_WORDS = re.compile(
+    r"(?<![A-Za-z])(?:call|phone|tel|mobile|cell|fax|dial|ring|reach|contact|sms|text|whatsapp|number"
+    # (and in the default regions' other languages: Telefon, fone, celular, Handy, Anruf, appel, móvil, número...)
+    r"|fone|cel|handy|anruf|ruf|appel|portable|m[oó]vil|n[uú]mer|nummer|numéro|ligue|contat|kontakt|zap)",
+    re.IGNORECASE,
+)
+_COMPACT_DATE = re.compile(r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?![0-9])")
 # digits counted up or down ("1234567890", "(012) 345-6789", "9876543210"): placeholders no person has (without
 # a "+": a number written with its country code is meant)
 _COUNTING = "01234567890123456789 98765432109876543210"
@@ -232,8 +242,14 @@ _COUNTING = "01234567890123456789 98765432109876543210"
 _ID_LABELS = frozenset(
     "order invoice tracking waybill awb shipment parcel consignment ticket serial model part sku upc ean gtin isbn"
     " issn imei npi ein timestamp epoch transaction txn ref reference booking confirmation build version lot batch"
-    " po rma pin passcode".split()
+    " po rma pin passcode"
+    # (a carrier's name before its tracking number: "FedEx 7489 2345 6789", "DHL 1234567890")
+    " fedex ups usps dhl tnt gls dpd hermes evri yodel aramex ontrac purolator colissimo chronopost postnl correos".split()
 )
+# a code's part (capital letters and digits, a letter among them, ending in a digit) or an HTTP protocol version and
+# its closing quote, then one space, at the end of the text before a candidate (see _labelled)
+_CODE_PART = re.compile(r"(?:(?<![A-Za-z0-9])(?=[0-9]*[A-Z])[A-Z0-9]{2,10}|HTTP/[0-9](?:\.[0-9])?\"?) \Z")
+_CODE_ENDS = frozenset('0123456789"')
 _ID_WORDS = frozenset(("no", "nr", "number", "num", "code"))
 # regions whose national numbers are written in groups of 1, 3 and 3 digits, as thousands are (Bhutan "2 345 678",
 # Seychelles "4 217 123"): with one of them in a policy's phone_regions, such a number is read as a phone number
@@ -252,6 +268,16 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
         size = len(value)
         if not 10 <= size <= 11 or placeholder_digits(value) or value in _COUNTING:
             return None  # an amount, an id, an account number; a placeholder
+        # a Unix time in seconds (2001..2033), but after a word for a phone ("call us at 1151293680") or as a whole text
+        # (a form field, a tool argument: its key names it): US and Canadian numbers never start with 1, the default
+        # regions' others that may are written with a trunk 0 or a country code
+        if (
+            size == 10
+            and value[0] == "1"
+            and _PHONE_WORDS.search(text, max(0, end - 50), end - 10) is None
+            and text.strip() != value
+        ):
+            return None
         return value, 1, value
     main = _EXTENSION.sub("", value) if "x" in value or "#" in value else value  # (an extension has one of them)
     plus = main[:1] == "+"
@@ -272,6 +298,11 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
     number = len(groups)
     if number == 1 and not plus and not 10 <= count <= 11:
         return None  # a bare run: an amount, an id, an account number
+    if not plus and number > 2:
+        if "(" not in main and sum(len(group) == 1 for group in groups) > 1:
+            return None  # a list of small numbers ("2 3 5 7 11 13 17"): a phone number has one group of one digit
+    if not plus and len(groups[0]) == 8 and _COMPACT_DATE.match(main) is not None:
+        return None  # a date and a time ("20260311 1432"), a build stamp
     if number >= 3 and not plus and len(main) == count + number - 1 and main.count(" ") == number - 1:
         if _spaced_number(groups, main[0] == "0", thousands):  # (3+ groups, single spaces between them)
             return None
@@ -335,8 +366,33 @@ def _same_groups(value: str) -> bool:
 
 
 def _labelled(text: str, start: int) -> bool:
-    """The candidate at ``start`` of ``text`` follows an identifier's label (see _ID_LABELS)."""
-    before = text[start - 40 if start > 40 else 0 : start].rstrip(" \t:#=.")
+    """The candidate at ``start`` of ``text`` follows an identifier's label (see _ID_LABELS) or is part of another value.
+
+    Part of another value: after one space, a part of a code of capital letters and digits that ends in a digit (a
+    parcel's "1Z 999 AA1 01 2345 6784", "Ref AB12 0151 2345 6789"), or an HTTP status and a size after the protocol (an
+    access log's ``"GET / HTTP/1.1" 200 2326``).
+    """
+    before = text[start - 40 if start > 40 else 0 : start]
+    if (
+        before[-1:] == " "
+        and before[-2:-1] in _CODE_ENDS
+        and text[start] != "("  # (an area code in parentheses: a phone number's own form, "Room B2 (212) 555-0187")
+    ):
+        code = _CODE_PART.search(before)
+        if code is not None:
+            if code.group().startswith("HTTP/"):
+                return True
+            # a code of several parts ("1Z 999 AA1 ..."), or one after an id's label ("Ref AB12 ..."); not a place's
+            # code alone before a number ("London NW1 020 7946 0958", "Room B2 ...", "Tel. A1 ...")
+            head = before[: code.start()]
+            if head[-1:] == " " and (head[-2:-1].isdigit() or _after_label(head)):
+                return True
+    return _after_label(before)
+
+
+def _after_label(before: str) -> bool:
+    """``before`` (the text before a candidate) ends in an identifier's label (see _ID_LABELS)."""
+    before = before.rstrip(" \t:#=.")
     word = _last_word(before)
     if word == "id" or word == "ids":  # ("ID: ...", "Customer ID ...": whatever it identifies, an id is no phone
         return _last_word(before[: len(before) - len(word)].rstrip(" \t-")) != "caller"  # but a caller ID shows one)
@@ -465,6 +521,7 @@ class PhoneDetector(Detector):
         checked = 0
         finditer = self.pattern.finditer
         seen = 0
+        sequence = -1  # (where the next group of a sequence of numbers starts, see below)
         for low, high in windows:
             if high < 0:  # (past the budget of chains, see _chains: the runs, as below)
                 found += _long_runs(text, runs, low)
@@ -487,6 +544,20 @@ class PhoneDetector(Detector):
                     found.append((start, end))
                     found += _long_runs(text, runs, end)
                     return found
+                # (a space and a digit after a match of 8 groups: it stopped at the pattern's most groups, more than a
+                # phone number has: a sequence of numbers, "1 1 2 3 5 8 13 21 34 55 89 144", and so is the match after
+                # it; not an extension's end, "345-899-3560x4587 3... 2...")
+                if start == sequence:
+                    sequence = end + 1
+                    continue
+                if (
+                    end + 1 < size
+                    and text[end] == " "
+                    and text[end + 1] in _ASCII_DIGITS
+                    and len(value.encode().translate(_SPACE_BUT_DIGITS).split()) >= 8
+                ):
+                    sequence = end + 1
+                    continue
                 if self.ok(value, text, end):
                     found.append((start, end))
                     continue
