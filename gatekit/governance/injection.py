@@ -51,8 +51,14 @@ _SEPARATORS = str.maketrans(
         string.punctuation + string.digits + "\u00a0\u200b\u2018\u2019\u201a\u201c\u201d\u201e«»‹›–—…¿¡·•", " "
     )
 )
-# boundaries of JSON / Python-literal structure: a quote next to : , { } [ ]
-_STRUCTURE = re.compile(r"""["']\s*[:,}\]]+\s*["'{\[]?|[{\[]+\s*["']|(?<=[,:])\s*["']""")
+# boundaries of JSON / Python-literal structure: a quote next to : , { } [ ] (a comma after a quote only when
+# a quote or bracket follows: ``f(to="x", amount=5)`` in prose is no structure), and line breaks (items of
+# YAML, logs, listings and the paragraphs of a file)
+_STRUCTURE = re.compile(
+    r"""["']\s*(?::|[}\]]+,?|,(?=\s*["'{\[]))\s*["'{\[]?|[{\[]+\s*["']|(?<=[,:])\s*["']|\n\s*"""
+)
+# JSON string escapes: an escaped quote is inside a string (no boundary), an escaped line break is one
+_ESCAPES = (("\\n", "\n"), ('\\"', "\u201d"), ("\\'", "\u2019"), ("\\t", " "))
 _MIN_SEGMENT = 12  # characters: shorter pieces of structured output (ids, dates, keys) are not prose
 
 
@@ -67,7 +73,10 @@ def features(text: str) -> list[str]:
 
 def segments(text: str) -> list[str]:
     """Prose pieces of a tool output: split at JSON-like structure, tiny pieces (keys, ids) dropped."""
-    if "'" not in text and '"' not in text:
+    if "\\" in text:
+        for escape, char in _ESCAPES:
+            text = text.replace(escape, char)
+    if "'" not in text and '"' not in text and "\n" not in text:
         return [text]
     pieces = [p for p in _STRUCTURE.split(text) if len(p) >= _MIN_SEGMENT]
     return pieces or [text]
