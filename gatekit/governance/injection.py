@@ -53,10 +53,9 @@ _SEPARATORS = str.maketrans(
 )
 # boundaries of JSON / Python-literal structure: a quote next to : , { } [ ] (a comma after a quote only when
 # a quote or bracket follows: ``f(to="x", amount=5)`` in prose is no structure), and line breaks (items of
-# YAML, logs, listings and the paragraphs of a file)
-_STRUCTURE = re.compile(
-    r"""["']\s*(?::|[}\]]+,?|,(?=\s*["'{\[]))\s*["'{\[]?|[{\[]+\s*["']|(?<=[,:])\s*["']|\n\s*"""
-)
+# YAML, logs, listings and the paragraphs of a file). Every branch starts with one of a few characters, which
+# lets the regex engine skip ahead (a look-behind branch made the split 1.7x slower).
+_STRUCTURE = re.compile(r"""[,:{\[]\s*["']|["']\s*(?::|[}\]]+,?|,(?=\s*["'{\[]))\s*["'{\[]?|\n\s*""")
 # JSON string escapes: an escaped quote is inside a string (no boundary), an escaped line break is one
 _ESCAPES = (("\\n", "\n"), ('\\"', "\u201d"), ("\\'", "\u2019"), ("\\t", " "))
 _MIN_SEGMENT = 12  # characters: shorter pieces of structured output (ids, dates, keys) are not prose
@@ -111,8 +110,11 @@ class Model:
 
     def partial(self, text: str) -> float:
         """The sum of the weights of the distinct features of ``text`` (no bias)."""
-        get = self.weights.get
-        return sum(filter(None, map(get, set(features(text)))))
+        words = text.lower().translate(_SEPARATORS).split()
+        present = set(words)  # the set of ``features(text)``, built without the intermediate list
+        present.update(map(" ".join, zip(words, words[1:], strict=False)))
+        present.update([w[:PREFIX] + "~" for w in words if len(w) > PREFIX])
+        return sum(filter(None, map(self.weights.get, present)))
 
     def evidence(self, text: str, top: int = 3) -> tuple[str, ...]:
         """The features of ``text`` that pushed its score up most (for a reason a reviewer can read)."""
@@ -168,7 +170,7 @@ def injection_score(text: str, place: Place = "input") -> InjectionSignal:
     text = text[:MAX_CHARS]
     pieces = segments(text) if place == "tool_output" else [text]
     best, best_window = -math.inf, ""
-    for piece in pieces:
+    for piece in dict.fromkeys(pieces) if len(pieces) > 1 else pieces:  # a repeated piece (a key, a date) once
         parts = chunks(piece)
         if len(parts) == 1:
             logit, window = model.logit(piece), piece
