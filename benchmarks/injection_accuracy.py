@@ -143,11 +143,10 @@ def cross_validated(folds: int = 3) -> None:
     for name, scored in pooled.items():
         pos = [s for s, y in scored if y == 1]
         neg = [s for s, y in scored if y == 0]
-        measure = (
-            f"recall {_rate(pos, DEFAULT_THRESHOLD):.3f} ({len(pos)})"
-            if pos
-            else f"false-positive rate {_rate(neg, DEFAULT_THRESHOLD):.3f} ({len(neg)})"
-        )
+        parts = [f"recall {_rate(pos, DEFAULT_THRESHOLD):.3f} ({len(pos)})"] if pos else []
+        if neg:
+            parts.append(f"false-positive rate {_rate(neg, DEFAULT_THRESHOLD):.3f} ({len(neg)})")
+        measure = ", ".join(parts)
         print(f"    {name:<68} {measure}")
 
 
