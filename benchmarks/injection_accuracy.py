@@ -4,7 +4,9 @@ Held-out sets (never trained on; see benchmarks/injection_data.py for the splits
 NotInject (benign prompts full of trigger words), 40 % of tau2-bench's tasks (user turns), InjecAgent
 tool responses whose carrier template AND attacker instruction were both held out, the same held-out
 templates filled with held-out ordinary text (matched benign), and BIPIA's held-out attack categories
-planted in held-out templates (and bare). Scores come from ``injection_score`` exactly as the
+planted in held-out templates (and bare), the held-out part of the composed multi-item tool outputs, and
+tool outputs in other shapes written apart (``tests/data/injection_toolshapes.jsonl``, also scored through
+the default policy as ``role: tool`` messages). Scores come from ``injection_score`` exactly as the
 ``prompt_injection`` rule calls it, at the default threshold (0.5) and, for deepset, also at the
 threshold that gives NotInject a 5 % false-positive rate (a threshold chosen on a measure: shown
 for comparison with the target, not used by the rule).

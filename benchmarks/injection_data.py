@@ -21,6 +21,8 @@ two example sets:
   planted the same way are *not* used (a question inside a tool output is what BIPIA calls an attack).
   Composed (``actions``): requests to act or to steer the answer (positives) and reports of the same
   actions, reminders and notes (negatives), planted in the training templates.
+  Composed (``shaped``): lists, YAML, logs, markdown and plain-text files with one item carrying a request
+  to act addressed to the assistant, each with a matched copy holding an ordinary text in that item.
 
 Held out (never trained on; these give the measured numbers):
 * deepset ``test`` and NotInject entirely;

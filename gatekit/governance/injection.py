@@ -18,8 +18,8 @@ features)``, a probability. Texts longer than ``WINDOW``
 characters are cut into chunks of half that; each window of two consecutive chunks is scored as the
 sum of its chunks' sums (each computed once, so cost is linear in the length, capped by
 ``MAX_CHARS``; a feature present in both chunks counts twice) and a text's score is its highest
-window's. Tool outputs are first cut at their JSON-like structure, so keys and
-ids are not mixed into prose. (Character n-grams were tried: no better on the held-out sets, and 2-4x
+window's. Tool outputs are first cut at their JSON-like structure and line breaks, so keys, ids
+and the other items of a listing are not mixed into the prose that carries an injection. (Character n-grams were tried: no better on the held-out sets, and 2-4x
 slower in plain Python; docs/governance-notes.md lists what else was measured.)
 The weights load lazily on the first score; scores are cached by text.
 """
@@ -71,7 +71,7 @@ def features(text: str) -> list[str]:
 
 
 def segments(text: str) -> list[str]:
-    """Prose pieces of a tool output: split at JSON-like structure, tiny pieces (keys, ids) dropped."""
+    """Prose pieces of a tool output: split at JSON-like structure and line breaks, tiny pieces (keys, ids) dropped."""
     if "\\" in text:
         for escape, char in _ESCAPES:
             text = text.replace(escape, char)
