@@ -4,7 +4,9 @@ Held-out sets (never trained on; see benchmarks/injection_data.py for the splits
 NotInject (benign prompts full of trigger words), 40 % of tau2-bench's tasks (user turns), InjecAgent
 tool responses whose carrier template AND attacker instruction were both held out, the same held-out
 templates filled with held-out ordinary text (matched benign), and BIPIA's held-out attack categories
-planted in held-out templates (and bare). Scores come from ``injection_score`` exactly as the
+planted in held-out templates (and bare), the held-out part of the composed multi-item tool outputs, and
+tool outputs in other shapes written apart (``tests/data/injection_toolshapes.jsonl``, also scored through
+the default policy as ``role: tool`` messages). Scores come from ``injection_score`` exactly as the
 ``prompt_injection`` rule calls it, at the default threshold (0.5) and, for deepset, also at the
 threshold that gives NotInject a 5 % false-positive rate (a threshold chosen on a measure: shown
 for comparison with the target, not used by the rule).
@@ -44,15 +46,63 @@ def _rate(scores: list[float], threshold: float) -> float:
     return sum(s >= threshold for s in scores) / len(scores) if scores else float("nan")
 
 
-def _timing(texts: list[str], size: int) -> float:
-    """Mean CPU microseconds (this thread) to score a first-seen ``size``-character input."""
+def _timing(texts: list[str], size: int, place: str = "input") -> float:
+    """Mean CPU microseconds (this thread) to score a first-seen ``size``-character text read at ``place``."""
     windows = [(t * (size // max(1, len(t)) + 1))[:size] + f" {i}" for i, t in enumerate(texts)]
     injection_score.cache_clear()
-    injection_score("warm up")
+    injection_score("warm up", place)  # type: ignore[arg-type]
     started = time.thread_time_ns()  # CPU time: the machine's other load does not count
     for text in windows:
-        injection_score(text)
+        injection_score(text, place)  # type: ignore[arg-type]
     return (time.thread_time_ns() - started) / len(windows) / 1000
+
+
+TOOLSHAPES = ROOT / "tests" / "data" / "injection_toolshapes.jsonl"
+TOOLSHAPES_QUESTION = "What do I need to know from this? Give me a short summary."
+
+
+def toolshapes() -> None:
+    """Tool outputs in other shapes (``tests/data/injection_toolshapes.jsonl``, written apart from the training
+    data by ``benchmarks/injection_toolshapes.py``): e-mail inboxes, calendars, Slack histories and bank
+    transactions as JSON or YAML, files, review pages and web pages, one item carrying an injection, or
+    none. Scored by ``injection_score(text, "tool_output")`` and through the default policy, with the output
+    as a ``role: tool`` message after an ordinary user question."""
+    import json
+
+    from gatekit.governance.policy import load_policy
+
+    rows = [json.loads(line) for line in TOOLSHAPES.read_text(encoding="utf-8").splitlines()]
+    policy = load_policy(ROOT / "policies" / "default.yaml")
+    flags: dict[str, list[tuple[bool, bool, int, str]]] = {}
+    for row in rows:
+        score = injection_score(row["text"], "tool_output").score
+        case = {
+            "id": row["id"],
+            "input": {
+                "messages": [
+                    {"role": "user", "content": TOOLSHAPES_QUESTION},
+                    {"role": "tool", "content": row["text"]},
+                ]
+            },
+        }
+        decision = policy.evaluate(case, {"output": "Here is a short summary.", "tool_calls": []})
+        by_policy = any(r["kind"] == "prompt_injection" and "tool output" in r["reason"] for r in decision.rules)
+        flags.setdefault(row["shape"], []).append((score >= DEFAULT_THRESHOLD, by_policy, row["label"], row["id"]))
+    pooled = [f for shape in flags.values() for f in shape]
+
+    def rates(items: list[tuple[bool, bool, int, str]], which: int) -> str:
+        pos = [f[which] for f in items if f[2] == 1]
+        neg = [f[which] for f in items if f[2] == 0]
+        return (
+            f"recall {sum(pos) / len(pos):.3f} ({sum(pos)}/{len(pos)}), "
+            f"false-positive rate {sum(neg) / len(neg):.3f} ({sum(neg)}/{len(neg)})"
+        )
+
+    print(f"  tool_output tool outputs in other shapes ({TOOLSHAPES.name}, written apart), {len(rows)}:")
+    print(f"    {'injection_score':<28} {rates(pooled, 0)}")
+    print(f"    {'default policy, role: tool':<28} {rates(pooled, 1)}")
+    for shape in sorted(flags):
+        print(f"    {shape:<28} {rates(flags[shape], 0)}")
 
 
 def cross_validated_input() -> None:
@@ -95,11 +145,10 @@ def cross_validated(folds: int = 3) -> None:
     for name, scored in pooled.items():
         pos = [s for s, y in scored if y == 1]
         neg = [s for s, y in scored if y == 0]
-        measure = (
-            f"recall {_rate(pos, DEFAULT_THRESHOLD):.3f} ({len(pos)})"
-            if pos
-            else f"false-positive rate {_rate(neg, DEFAULT_THRESHOLD):.3f} ({len(neg)})"
-        )
+        parts = [f"recall {_rate(pos, DEFAULT_THRESHOLD):.3f} ({len(pos)})"] if pos else []
+        if neg:
+            parts.append(f"false-positive rate {_rate(neg, DEFAULT_THRESHOLD):.3f} ({len(neg)})")
+        measure = ", ".join(parts)
         print(f"    {name:<68} {measure}")
 
 
@@ -124,6 +173,7 @@ def main() -> None:
     pos, neg = scored["deepset test"]
     notinject = sorted(scored["NotInject"][1])
     at5 = notinject[int(len(notinject) * 0.95)]
+    toolshapes()
     print(
         f"  deepset test at the threshold giving NotInject a 5 % false-positive rate ({at5:.3f}, chosen on a "
         f"measure, for comparison only): recall {_rate(pos, at5):.3f}, deepset benign FPR {_rate(neg, at5):.3f}"
@@ -136,6 +186,14 @@ def main() -> None:
         print(
             f"  scoring speed, first-seen input of {size} chars: {_timing(texts, size):.1f} us per text (cache miss, CPU time)"
         )
+    outputs = [t for t, _ in tools.train]
+    rng.shuffle(outputs)
+    # distinct outputs one after another up to 2,000 characters (a repeated text would repeat its pieces)
+    joined = ["\n".join(outputs[i : i + 40])[:2000] for i in range(2000)]
+    print(
+        "  scoring speed, first-seen tool output of 2000 chars: "
+        f"{_timing(joined, 2000, 'tool_output'):.1f} us per text (cache miss, CPU time)"
+    )
     injection_score("a repeated text")
     started = time.thread_time_ns()
     for _ in range(10_000):

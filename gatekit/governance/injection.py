@@ -18,8 +18,8 @@ features)``, a probability. Texts longer than ``WINDOW``
 characters are cut into chunks of half that; each window of two consecutive chunks is scored as the
 sum of its chunks' sums (each computed once, so cost is linear in the length, capped by
 ``MAX_CHARS``; a feature present in both chunks counts twice) and a text's score is its highest
-window's. Tool outputs are first cut at their JSON-like structure, so keys and
-ids are not mixed into prose. (Character n-grams were tried: no better on the held-out sets, and 2-4x
+window's. Tool outputs are first cut at their JSON-like structure and line breaks, so keys, ids
+and the other items of a listing are not mixed into the prose that carries an injection. (Character n-grams were tried: no better on the held-out sets, and 2-4x
 slower in plain Python; docs/governance-notes.md lists what else was measured.)
 The weights load lazily on the first score; scores are cached by text.
 """
@@ -51,8 +51,13 @@ _SEPARATORS = str.maketrans(
         string.punctuation + string.digits + "\u00a0\u200b\u2018\u2019\u201a\u201c\u201d\u201e«»‹›–—…¿¡·•", " "
     )
 )
-# boundaries of JSON / Python-literal structure: a quote next to : , { } [ ]
-_STRUCTURE = re.compile(r"""["']\s*[:,}\]]+\s*["'{\[]?|[{\[]+\s*["']|(?<=[,:])\s*["']""")
+# boundaries of JSON / Python-literal structure: a quote next to : , { } [ ] (a comma after a quote only when
+# a quote or bracket follows: ``f(to="x", amount=5)`` in prose is no structure), and line breaks (items of
+# YAML, logs, listings and the paragraphs of a file). Every branch starts with one of a few characters, which
+# lets the regex engine skip ahead (a look-behind branch made the split 1.7x slower).
+_STRUCTURE = re.compile(r"""[,:{\[]\s*["']|["']\s*(?::|[}\]]+,?|,(?=\s*["'{\[]))\s*["'{\[]?|\n\s*""")
+# JSON string escapes: an escaped quote is inside a string (no boundary), an escaped line break is one
+_ESCAPES = (("\\n", "\n"), ('\\"', "\u201d"), ("\\'", "\u2019"), ("\\t", " "))
 _MIN_SEGMENT = 12  # characters: shorter pieces of structured output (ids, dates, keys) are not prose
 
 
@@ -66,8 +71,11 @@ def features(text: str) -> list[str]:
 
 
 def segments(text: str) -> list[str]:
-    """Prose pieces of a tool output: split at JSON-like structure, tiny pieces (keys, ids) dropped."""
-    if "'" not in text and '"' not in text:
+    """Prose pieces of a tool output: split at JSON-like structure and line breaks, tiny pieces (keys, ids) dropped."""
+    if "\\" in text:
+        for escape, char in _ESCAPES:
+            text = text.replace(escape, char)
+    if "'" not in text and '"' not in text and "\n" not in text:
         return [text]
     pieces = [p for p in _STRUCTURE.split(text) if len(p) >= _MIN_SEGMENT]
     return pieces or [text]
@@ -102,8 +110,11 @@ class Model:
 
     def partial(self, text: str) -> float:
         """The sum of the weights of the distinct features of ``text`` (no bias)."""
-        get = self.weights.get
-        return sum(filter(None, map(get, set(features(text)))))
+        words = text.lower().translate(_SEPARATORS).split()
+        present = set(words)  # the set of ``features(text)``, built without the intermediate list
+        present.update(map(" ".join, zip(words, words[1:], strict=False)))
+        present.update([w[:PREFIX] + "~" for w in words if len(w) > PREFIX])
+        return sum(filter(None, map(self.weights.get, present)))
 
     def evidence(self, text: str, top: int = 3) -> tuple[str, ...]:
         """The features of ``text`` that pushed its score up most (for a reason a reviewer can read)."""
@@ -159,7 +170,7 @@ def injection_score(text: str, place: Place = "input") -> InjectionSignal:
     text = text[:MAX_CHARS]
     pieces = segments(text) if place == "tool_output" else [text]
     best, best_window = -math.inf, ""
-    for piece in pieces:
+    for piece in dict.fromkeys(pieces) if len(pieces) > 1 else pieces:  # a repeated piece (a key, a date) once
         parts = chunks(piece)
         if len(parts) == 1:
             logit, window = model.logit(piece), piece
