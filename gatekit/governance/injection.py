@@ -61,13 +61,18 @@ _ESCAPES = (("\\n", "\n"), ('\\"', "\u201d"), ("\\'", "\u2019"), ("\\t", " "))
 _MIN_SEGMENT = 12  # characters: shorter pieces of structured output (ids, dates, keys) are not prose
 
 
-def features(text: str) -> list[str]:
-    """The features of ``text``, one entry per occurrence (shared by training and scoring)."""
+def feature_set(text: str) -> set[str]:
+    """The distinct features of ``text``: what scoring sums the weights of and training marks present."""
     words = text.lower().translate(_SEPARATORS).split()
-    out = list(words)
-    out += map(" ".join, zip(words, words[1:], strict=False))
-    out += [w[:PREFIX] + "~" for w in words if len(w) > PREFIX]
-    return out
+    present = set(words)
+    present.update(map(" ".join, zip(words, words[1:], strict=False)))
+    present.update([w[:PREFIX] + "~" for w in words if len(w) > PREFIX])
+    return present
+
+
+def features(text: str) -> list[str]:
+    """The distinct features of ``text`` as a list (the training script's analyzer; each is present or absent)."""
+    return list(feature_set(text))
 
 
 def segments(text: str) -> list[str]:
@@ -110,15 +115,11 @@ class Model:
 
     def partial(self, text: str) -> float:
         """The sum of the weights of the distinct features of ``text`` (no bias)."""
-        words = text.lower().translate(_SEPARATORS).split()
-        present = set(words)  # the set of ``features(text)``, built without the intermediate list
-        present.update(map(" ".join, zip(words, words[1:], strict=False)))
-        present.update([w[:PREFIX] + "~" for w in words if len(w) > PREFIX])
-        return sum(filter(None, map(self.weights.get, present)))
+        return sum(filter(None, map(self.weights.get, feature_set(text))))
 
     def evidence(self, text: str, top: int = 3) -> tuple[str, ...]:
         """The features of ``text`` that pushed its score up most (for a reason a reviewer can read)."""
-        weighted = sorted(((self.weights.get(f, 0.0), f) for f in set(features(text))), reverse=True)
+        weighted = sorted(((self.weights.get(f, 0.0), f) for f in feature_set(text)), reverse=True)
         return tuple(f.strip() for w, f in weighted[:top] if w > 0)
 
 
