@@ -78,8 +78,10 @@ def features(text: str) -> list[str]:
 
 
 def segments(text: str) -> list[str]:
-    """Prose pieces of a tool output: split at JSON-like structure and line breaks, tiny pieces (keys, ids) dropped;
-    a ReAct-style call ("Action: ..." and "Action Input: {...}") stays one piece."""
+    """Prose pieces of a tool output: split at JSON-like structure and line breaks, tiny pieces (keys, ids) dropped.
+
+    A ReAct-style call ("Action: ..." then "Action Input: {...}") stays one piece.
+    """
     if "\\" in text:
         for escape, char in _ESCAPES:
             text = text.replace(escape, char)
