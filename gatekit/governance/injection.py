@@ -59,6 +59,13 @@ _STRUCTURE = re.compile(r"""[,:{\[]\s*["']|["']\s*(?::|[}\]]+,?|,(?=\s*["'{\[]))
 # JSON string escapes: an escaped quote is inside a string (no boundary), an escaped line break is one
 _ESCAPES = (("\\n", "\n"), ('\\"', "\u201d"), ("\\'", "\u2019"), ("\\t", " "))
 _MIN_SEGMENT = 12  # characters: shorter pieces of structured output (ids, dates, keys) are not prose
+# a ReAct-style tool call written into a tool output ("Action: send_email" then "Action Input: {...}", its
+# arguments' JSON on one or more lines, nested one level): one piece, taken out before the structure cut
+# (cut at its quotes, the call's name, recipient and text were pieces too small to read as a request)
+_REACT_CALL = re.compile(
+    r"Action\s*:[^\n]{1,80}\n[ \t]*Action[ _]Input\s*:[ \t]*(?:\{[^{}]{0,2000}(?:\{[^{}]{0,2000}\}[^{}]{0,2000}){0,20}\}|[^\n]+)",
+    re.IGNORECASE,
+)
 
 
 def feature_set(text: str) -> set[str]:
@@ -76,13 +83,21 @@ def features(text: str) -> list[str]:
 
 
 def segments(text: str) -> list[str]:
-    """Prose pieces of a tool output: split at JSON-like structure and line breaks, tiny pieces (keys, ids) dropped."""
+    """Prose pieces of a tool output: split at JSON-like structure and line breaks, tiny pieces (keys, ids) dropped.
+
+    A ReAct-style call ("Action: ..." then "Action Input: {...}") stays one piece.
+    """
     if "\\" in text:
         for escape, char in _ESCAPES:
             text = text.replace(escape, char)
     if "'" not in text and '"' not in text and "\n" not in text:
         return [text]
+    calls: list[str] = []
+    if "nput" in text and _REACT_CALL.search(text):
+        calls = _REACT_CALL.findall(text)
+        text = _REACT_CALL.sub("\n", text)
     pieces = [p for p in _STRUCTURE.split(text) if len(p) >= _MIN_SEGMENT]
+    pieces += (" ".join(call.split()) for call in calls)
     return pieces or [text]
 
 
