@@ -30,28 +30,31 @@ from gatekit.governance.detectors.base import VALIDATION_BUDGET, Detector, maske
 
 # a sign after a credential name's last letter, a quote or a blank (the engine skips to = and : quickly)
 # and followed by the first 8 characters of a value (checked here, in C: most signs have none)
-_SIGN = re.compile(r"[=:](?<=[yYtTnNdDeEsS\"' \t][=:])>?(?=[ \t]{0,3}+[\"']?[^\s\"'`,;]{8})")
+# (``=>``, Go's ``:=`` and a comparison ``==`` too; a closing ``]`` of a subscript, ``os.environ["DB_PASSWORD"] =``; a
+# JSON-escaped quote, ``\"password\":\"...\"``)
+_SIGN = re.compile(r"[=:](?<=[yYtTnNdDeEsSaAoOhH\]\"' \t][=:])[>=]?(?=[ \t]{0,3}+(?:\\?[\"'])?[^\s\"'`,;]{8})")
 # (a name may end a longer one without a separator, in camelCase or upper case: "adminPassword", "PGPASSWORD",
 # "githubToken"; "pass" only as a word of its own: "smtp_pass", "DB_PASS", not "bypass")
 _WORDS = (
     r"api[_\-]?key|apikey|secret(?:[_\-]?key)?|client[_\-]?secret|access[_\-]?token|auth[_\-]?token|token|password"
-    r"|passwd|passphrase|pwd|private[_\-]?key|(?:shared[_\-]?)?access[_\-]?key(?:[_\-]?id)?|account[_\-]?key"
+    r"|passwd|passphrase|pwd|private[_\-]?key(?:[_\-]?id)?|(?:shared[_\-]?)?access[_\-]?key(?:[_\-]?id)?|account[_\-]?key"
+    r"|app(?:lication)?[_\-]?key|subscription[_\-]?key|license[_\-]?key|dockerconfigjson"
+    # (the word for a password in the default regions' other languages, and Polish, Finnish and Swedish)
+    r"|passwort|kennwort|mot[_\-. ]?de[_\-. ]?passe|contrase(?:ñ|n)a|senha|wachtwoord|lösenord|losenord|salasana|has(?:ł|l)o|clave[_\-. ]?secreta"
 )
-_NAMES = rf"(?:(?<![A-Za-z0-9])pass|(?<![0-9])(?:{_WORDS}))"
-_NAME = re.compile(r"(?=[AaCcPpSsTt])" + _NAMES + r"[\"']?[ \t]{0,3}$", re.IGNORECASE)
+_NAMES = rf"(?:(?<![A-Za-z0-9])(?:pass|auth)|(?<![0-9])(?:{_WORDS}))"
+# (after the name: a quote, JSON-escaped or not, and a subscript's "]")
+_NAME = re.compile(r"(?=[AaCcDdHhKkLlMmPpSsTtWw])" + _NAMES + r"(?:\\?[\"'])?\]?[ \t]{0,3}$", re.IGNORECASE)
 # a name match ends at the sign: it starts at most this many characters before it (the longest name,
-# ``shared_access_key``, a quote and 3 blanks); the look-behind still reads before that
-_NAME_REACH = 19
-_VALUE = re.compile(r"[ \t]{0,3}+[\"']?(?P<value>[^\s\"'`,;]{8,200}+)")
+# ``shared_access_key``, an escaped quote, a "]" and 3 blanks); the look-behind still reads before that
+_NAME_REACH = 23
+# names of a token that is no credential: a page's, a cursor's ("next_page_token: CiAK...")
+_NOT_CREDENTIAL = re.compile(r"(?:page|next|continuation|sync|cursor)[_\-]?$", re.IGNORECASE)
+_VALUE = re.compile(r"[ \t]{0,3}+(?:\\?[\"'])?(?P<value>(?:[^\s\"'`,;\\]|\\(?![\"'])){8,200}+)")
 
 
-def _by_first_letters(words: str) -> str:
-    r"""``words`` (names, each starting with two letters or an optional group) as a branch per first two letters.
-
-    Read after the first letter was matched: ``[Pp](?<=[Aa].)(?i:i[_\-]?key|ikey)|...``. Each branch starts with a
-    class (its second letter), which the regex engine tests before entering it: a word's letter that starts no name is
-    left after one test per branch, not after trying every name.
-    """
+def _names_of(words: str) -> list[str]:
+    r"""The names of ``words`` (an alternation), an optional group at a name's start both with it and without it."""
     names: list[str] = []
     depth = begin = 0
     for at, char in enumerate(words + "|"):
@@ -64,32 +67,62 @@ def _by_first_letters(words: str) -> str:
             group, rest = name[3:].split(")?", 1)
             names[names.index(name)] = group + rest
             names.append(rest)
+    return names
+
+
+def _by_first_letters(words: str) -> str:
+    r"""``words`` (names, each starting with two letters or an optional group) as a branch per first two letters.
+
+    Read after the first letter was matched: ``[Pp](?<=[Aa].)(?i:i[_\-]?key|ikey)|...``. Each branch starts with a
+    class (its second letter), which the regex engine tests before entering it: a word's letter that starts no name is
+    left after one test per branch, not after trying every name.
+    """
+    names = _names_of(words)
     prefixes = sorted({(name[0], name[1]) for name in names})
+    own = {"pa": "ss", "au": "th"}  # ("pass", "auth" only as a word of its own)
     return "|".join(
         f"[{second.upper()}{second}](?<=[{first.upper()}{first}].)(?i:"
-        + ("(?<![A-Za-z0-9]..)ss|" if first + second == "pa" else "")  # ("pass" only as a word of its own)
+        + (f"(?<![A-Za-z0-9]..){own[first + second]}|" if first + second in own else "")
         + f"(?<![0-9]..)(?:{'|'.join(name[2:] for name in names if name[:2] == first + second)}))"
         for first, second in prefixes
     )
+
+
+def _letters(words: str, at: int) -> str:
+    """A class of both cases of the letters at ``at`` of the names of ``words``."""
+    return "".join(sorted({name[at].upper() + name[at] for name in _names_of(words)}))
 
 
 # a whole assignment read forward, for the rest of a hostile text (past VALIDATION_BUDGET signs; names as _NAMES): a
 # name's first letter as a class of both cases first (the engine skips to those; under IGNORECASE it would try every
 # position), its second as a class, then a branch per name's first two letters (see _by_first_letters)
 _ASSIGNMENT = re.compile(
-    r"[AaCcPpSsTt](?=[AaCcEeHhLlOoPpRrUuWw])(?:"
+    f"[{_letters(_WORDS, 0)}](?=[{_letters(_WORDS, 1)}])(?:"
     + _by_first_letters(_WORDS)
-    + r")[\"']?[ \t]{0,3}(?:=>?|:)"
+    + r")(?:\\?[\"'])?\]?[ \t]{0,3}(?:[=>]?=|:=?)"
     + _VALUE.pattern
 )
 
 
+# a value that refers to a credential kept elsewhere: a template's or shell's variable (``${DB_PASSWORD_V2}``,
+# ``$(cat key)``, ``{{ .Values.password }}``, ``%(password)s``, ``<password>``, ``$API_KEY_2``), an environment lookup
+# (``process.env.GITHUB_TOKEN_V2``, ``os.environ[...]``, ``os.getenv(...)``, ``ENV[...]``, ``secrets.X``)
+_REFERENCE = re.compile(
+    r"\$[{(]|\{\{|%\(|<|\$[A-Z_][A-Z0-9_]*$|(?:process\.env|os\.environ|os\.getenv|System\.getenv|ENV\[|env\.|secrets\.|vars\.)"
+)
+
+
 def _credential(value: str) -> bool:
-    """A digit and 3 bits of entropy per character (under 16 characters: log2 of the length less 0.5).
+    """A digit and 3 bits of entropy per character (under 16 characters: log2 of the length less 0.5), no reference.
 
     A value of under 16 characters cannot reach log2 of its length: ``Summer2024``, ``Passw0rd`` are passwords.
+    A reference to a credential kept elsewhere (``${DB_PASSWORD_V2}``, ``process.env.TOKEN_2``) is none.
     """
-    return any(ch.isdigit() for ch in value) and shannon_entropy(value) >= min(3.0, log2(len(value)) - 0.5)
+    return (
+        any(ch.isdigit() for ch in value)
+        and shannon_entropy(value) >= min(3.0, log2(len(value)) - 0.5)
+        and _REFERENCE.match(value) is None
+    )
 
 
 class GenericSecretDetector(Detector):
@@ -111,7 +144,11 @@ class GenericSecretDetector(Detector):
                 start = max(low, found[-1][1]) if found else low
                 found += [match.span("value") for match in _ASSIGNMENT.finditer(text, start)]
                 return found
-            if name(text, low, at) is None:
+            named = name(text, low, at)
+            if named is None or (
+                named.group()[:5].lower() == "token"
+                and _NOT_CREDENTIAL.search(text, max(0, named.start() - 13), named.start()) is not None
+            ):
                 sign = search(text, end)
                 continue
             value = value_of(text, end)  # (the whole value, up to 200 characters, only after a name)
@@ -130,8 +167,15 @@ DETECTOR = GenericSecretDetector("GENERIC_SECRET", _SIGN, _credential, score=0.8
 _URL_PASSWORD = re.compile(r"://(?<=[A-Za-z0-9+.\-]://)[^\s:/?#@]{0,128}+:(?P<value>[^\s/?#@]{1,256}+)@", re.ASCII)
 
 
+# the name of the field written where its value goes ("postgres://user:password@host", "curl -u username:password")
+_FIELD_WORDS = frozenset(
+    "password passwd pass pwd secret token apikey api_key mypassword yourpassword your_password your-password".split()
+)
+
+
 def _url_password(value: str) -> bool:
-    return not value.startswith(("$", "{", "<", "%", "[")) and not masked(value)
+    """Not a placeholder: a variable, a mask, the field's own name (a password of any strength is a credential)."""
+    return not value.startswith(("$", "{", "<", "%", "[")) and not masked(value) and value.lower() not in _FIELD_WORDS
 
 
 URL_PASSWORD = Detector("GENERIC_SECRET", _URL_PASSWORD, _url_password, score=1.0, hints=("://",), secret=True)
@@ -173,4 +217,85 @@ SHORT_OPTION = _named(r"-(?<![\w\-]-)[A-Za-z]{0,10}(?<![Bb][Yy])(?i:pass(?:word|
 MYSQL_OPTION = _named(
     r"mysql(?<![\w\-]mysql)(?:dump|admin|import|show|check)?(?![\w\-])[^\n]{0,200}? -p(?P<value>[^\s\"'`]{8,200}+)",
     "mysql",
+)
+
+
+class PairDetector(GenericSecretDetector):
+    """A credential name and its value as a call's two string arguments: ``os.Setenv("DB_PASSWORD", "...")``."""
+
+    def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+        """Values after a quoted credential name and a comma (``config.set("api_key", "...")``, ``setProperty``)."""
+        found: list[tuple[int, int]] = []
+        name, value_of = _NAME.search, _VALUE.match
+        checked = 0
+        for sign in self.pattern.finditer(text):
+            at = sign.start() + 1  # (after the name's closing quote)
+            if name(text, at - _NAME_REACH if at > _NAME_REACH else 0, at) is None:
+                continue
+            checked += 1
+            value = value_of(text, sign.end())
+            if value is not None and (checked > VALIDATION_BUDGET or _credential(value.group("value"))):
+                found.append(value.span("value"))
+        return found
+
+
+# (a quote, a comma and the next argument's quote, followed by a value's first 8 characters; the name is read before)
+PAIR = PairDetector(
+    "GENERIC_SECRET",
+    re.compile(r"[\"'],[ \t]{0,3}+(?=[\"'][^\s\"'`,;]{8})"),
+    _credential,
+    score=0.8,
+    hints=('",', "',"),
+    secret=True,
+)
+# a password given on a command line: curl's ``-u user:password`` / ``--user user:password`` (of any strength, as in a
+# URL), ``sshpass -p ...`` and a registry login's ``-p ...`` (docker, podman, helm), PowerShell's
+# ``ConvertTo-SecureString '...' -AsPlainText``
+CURL_USER = Detector(
+    "GENERIC_SECRET",
+    re.compile(
+        r"curl(?<![\w\-]curl)(?![\w\-])[^\n]{0,300}? (?:-u|--user)[ =]{1,3}[\"']?[^\s:\"'$]{1,128}+:"
+        r"(?P<value>[^\s\"'@]{1,256}+)"
+    ),
+    _url_password,
+    score=1.0,
+    hints=("curl",),
+    secret=True,
+)
+LOGIN_OPTION = _named(
+    r"(?:sshpass|(?:docker|podman|helm(?:[ \t]+registry)?|buildah|skopeo|oras)[ \t]+login)(?![\w\-])[^\n]{0,200}? -p"
+    r"[ \t]{1,3}+[\"']?(?P<value>[^\s\"'`]{8,200}+)",
+    " -p",
+)
+SECURE_STRING = Detector(
+    "GENERIC_SECRET",
+    re.compile(r"ConvertTo-SecureString(?:[ \t]+-String)?[ \t]+[\"'](?P<value>[^\"'\n]{1,200}+)[\"']", re.IGNORECASE),
+    _url_password,
+    score=1.0,
+    hints=("ecureString", "ECURESTRING", "ecurestring"),
+    secret=True,
+)
+# a password in a sentence ("Your new password is ...", "Das Passwort lautet ...", "A senha é ...", "La contraseña es:
+# ...") or in a .netrc file ("machine host login user password ...": any strength but the field's own name)
+PROSE = Detector(
+    "GENERIC_SECRET",
+    re.compile(
+        r"(?i:(?<![A-Za-z])(?:password|passwort|kennwort|mot de passe|contrase(?:ñ|n)a|senha|wachtwoord|lösenord"
+        r"|salasana|hasło|haslo|passcode))[ \t]{1,3}+(?:is|was|lautet|ist|est|es|é|e|è|är|er|on|to|jest|wird)"
+        r"(?::|[ \t]{1,3}+:?)[ \t]{0,3}+[\"'“„«]?(?P<value>[^\s\"'`<>“”„«»]{8,200}+)"
+    ),
+    _credential,
+    score=0.8,
+    # (the words' rarer parts in both cases: "ass" of password, passwort, passe, passcode)
+    hints=("ass", "ASS", "enha", "ENHA", "ntrase", "NTRASE", "nnwort", "NNWORT", "twoord", "TWOORD", "senord", "SENORD")
+    + ("alasana", "ALASANA", "asło", "ASŁO", "aslo", "ASLO"),
+    secret=True,
+)
+NETRC = Detector(
+    "GENERIC_SECRET",
+    re.compile(r"login(?<![\w\-]login)[ \t\n]{1,20}+[^\s]{1,256}+\s{1,20}+password[ \t]{1,20}+(?P<value>[^\s]{1,256}+)"),
+    _url_password,
+    score=1.0,
+    hints=("login",),
+    secret=True,
 )
