@@ -24,6 +24,7 @@ name="api_token" value="...">``) named for a credential, as for an assignment.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from math import log2
 
 from gatekit.governance.detectors.base import VALIDATION_BUDGET, Detector, masked, shannon_entropy
@@ -220,82 +221,128 @@ MYSQL_OPTION = _named(
 )
 
 
-class PairDetector(GenericSecretDetector):
-    """A credential name and its value as a call's two string arguments: ``os.Setenv("DB_PASSWORD", "...")``."""
+# --- credentials named by their context (one detector: a rule's gate is a test or two of characters in C) ---------
 
-    def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
-        """Values after a quoted credential name and a comma (``config.set("api_key", "...")``, ``setProperty``)."""
-        found: list[tuple[int, int]] = []
-        name, value_of = _NAME.search, _VALUE.match
-        checked = 0
-        for sign in self.pattern.finditer(text):
-            at = sign.start() + 1  # (after the name's closing quote)
-            if name(text, at - _NAME_REACH if at > _NAME_REACH else 0, at) is None:
-                continue
-            checked += 1
-            value = value_of(text, sign.end())
-            if value is not None and (checked > VALIDATION_BUDGET or _credential(value.group("value"))):
-                found.append(value.span("value"))
+_PAIR = re.compile(r"[\"'],[ \t]{0,3}+(?=[\"'][^\s\"'`,;]{8})")
+
+
+def _pairs(text: str) -> list[tuple[int, int]]:
+    """Values after a quoted credential name, a comma and a quote: ``os.Setenv("DB_PASSWORD", "...")``."""
+    found: list[tuple[int, int]] = []
+    name, value_of = _NAME.search, _VALUE.match
+    checked = 0
+    for sign in _PAIR.finditer(text):
+        at = sign.start() + 1  # (after the name's closing quote)
+        if name(text, at - _NAME_REACH if at > _NAME_REACH else 0, at) is None:
+            continue
+        checked += 1
+        value = value_of(text, sign.end())
+        if value is not None and (checked > VALIDATION_BUDGET or _credential(value.group("value"))):
+            found.append(value.span("value"))
+    return found
+
+
+def _values(pattern: str, validate: Callable[[str], bool], flags: int = 0) -> Callable[[str], list[tuple[int, int]]]:
+    """The spans of ``pattern``'s ``value`` group that ``validate`` accepts (past VALIDATION_BUDGET: every one)."""
+    finditer = re.compile(pattern, flags).finditer
+
+    def spans(text: str) -> list[tuple[int, int]]:
+        found = []
+        for checked, match in enumerate(finditer(text)):
+            if checked >= VALIDATION_BUDGET or validate(match.group("value")):
+                found.append(match.span("value"))
         return found
 
+    return spans
 
-# (a quote, a comma and the next argument's quote, followed by a value's first 8 characters; the name is read before)
-PAIR = PairDetector(
-    "GENERIC_SECRET",
-    re.compile(r"[\"'],[ \t]{0,3}+(?=[\"'][^\s\"'`,;]{8})"),
-    _credential,
-    score=0.8,
-    hints=('",', "',"),
-    secret=True,
-)
+
 # a password given on a command line: curl's ``-u user:password`` / ``--user user:password`` (of any strength, as in a
 # URL), ``sshpass -p ...`` and a registry login's ``-p ...`` (docker, podman, helm), PowerShell's
 # ``ConvertTo-SecureString '...' -AsPlainText``
-CURL_USER = Detector(
-    "GENERIC_SECRET",
-    re.compile(
-        r"curl(?<![\w\-]curl)(?![\w\-])[^\n]{0,300}? (?:-u|--user)[ =]{1,3}[\"']?[^\s:\"'$]{1,128}+:"
-        r"(?P<value>[^\s\"'@]{1,256}+)"
-    ),
+_CURL_USER = _values(
+    r"curl(?<![\w\-]curl)(?![\w\-])[^\n]{0,300}? (?:-u|--user)[ =]{1,3}[\"']?[^\s:\"'$]{1,128}+:(?P<value>[^\s\"'@]{1,256}+)",
     _url_password,
-    score=1.0,
-    hints=("curl",),
-    secret=True,
 )
-LOGIN_OPTION = _named(
+_LOGIN_OPTION = _values(
     r"(?:sshpass|(?:docker|podman|helm(?:[ \t]+registry)?|buildah|skopeo|oras)[ \t]+login)(?![\w\-])[^\n]{0,200}? -p"
     r"[ \t]{1,3}+[\"']?(?P<value>[^\s\"'`]{8,200}+)",
-    " -p",
-)
-SECURE_STRING = Detector(
-    "GENERIC_SECRET",
-    re.compile(r"ConvertTo-SecureString(?:[ \t]+-String)?[ \t]+[\"'](?P<value>[^\"'\n]{1,200}+)[\"']", re.IGNORECASE),
-    _url_password,
-    score=1.0,
-    hints=("ecureString", "ECURESTRING", "ecurestring"),
-    secret=True,
-)
-# a password in a sentence ("Your new password is ...", "Das Passwort lautet ...", "A senha é ...", "La contraseña es:
-# ...") or in a .netrc file ("machine host login user password ...": any strength but the field's own name)
-PROSE = Detector(
-    "GENERIC_SECRET",
-    re.compile(
-        r"(?i:(?<![A-Za-z])(?:password|passwort|kennwort|mot de passe|contrase(?:ñ|n)a|senha|wachtwoord|lösenord"
-        r"|salasana|hasło|haslo|passcode))[ \t]{1,3}+(?:is|was|lautet|ist|est|es|é|e|è|är|er|on|to|jest|wird)"
-        r"(?::|[ \t]{1,3}+:?)[ \t]{0,3}+[\"'“„«]?(?P<value>[^\s\"'`<>“”„«»]{8,200}+)"
-    ),
     _credential,
-    score=0.8,
-    # (the words' rarer parts in both cases: "ass" of password, passwort, passe, passcode)
-    hints=("ass", "ASS", "enha", "ENHA", "ntrase", "NTRASE", "nnwort", "NNWORT", "twoord", "TWOORD", "senord", "SENORD")
-    + ("alasana", "ALASANA", "asło", "ASŁO", "aslo", "ASLO"),
-    secret=True,
 )
-NETRC = Detector(
-    "GENERIC_SECRET",
-    re.compile(r"login(?<![\w\-]login)[ \t\n]{1,20}+[^\s]{1,256}+\s{1,20}+password[ \t]{1,20}+(?P<value>[^\s]{1,256}+)"),
+_SECURE_STRING = _values(
+    r"ConvertTo-SecureString(?:[ \t]+-String)?[ \t]+[\"'](?P<value>[^\"'\n]{1,200}+)[\"']", _url_password, re.IGNORECASE
+)
+# a password in a sentence ("Your new password is ...", "Das Passwort lautet ...", "Le mot de passe est ...", "A senha
+# é ...", "La contraseña es: ...") or in a .netrc file ("machine host login user password ...": any strength but the
+# field's own name)
+_PROSE_VALUE = (
+    r"[ \t]{1,3}+(?:is|was|lautet|ist|est|es|é|e|è|to)(?::|[ \t]{1,3}+:?)[ \t]{0,3}+[\"'“„«]?"
+    r"(?P<value>[^\s\"'`<>“”„«»]{8,200}+)"
+)
+_PROSE = _values(
+    r"[Pp](?:(?<![A-Za-z][Pp])(?i:assword|asswort|asscode)|(?<=de [Pp])(?i:asse))" + _PROSE_VALUE, _credential
+)
+_PROSE_PT_ES = _values(r"(?i:(?<![A-Za-z])(?:senha|contrase(?:ñ|n)a))" + _PROSE_VALUE, _credential)
+_NETRC = _values(
+    r"machine(?<![\w\-]machine)[ \t]{1,20}+[^\s]{1,256}+\s{1,20}+login\s{1,20}+[^\s]{1,256}+\s{1,20}+password[ \t]{1,20}+"
+    r"(?P<value>[^\s]{1,256}+)",
     _url_password,
-    score=1.0,
-    hints=("login",),
-    secret=True,
+)
+
+
+def _commands(text: str) -> list[tuple[int, int]]:
+    """``curl -u``, a login's ``-p``, ``ConvertTo-SecureString``: each in a text holding its command's name."""
+    found: list[tuple[int, int]] = []
+    if "curl" in text:
+        found += _CURL_USER(text)
+    if " -p" in text:
+        found += _LOGIN_OPTION(text)
+    if "SecureString" in text:
+        found += _SECURE_STRING(text)
+    return found
+
+
+def _passwords(text: str) -> list[tuple[int, int]]:
+    """A password in a sentence; in a text holding "machine" too, a .netrc file's."""
+    found = _PROSE(text)
+    if "machine" in text:
+        found += _NETRC(text)
+    return found
+
+
+class ContextDetector(Detector):
+    """Credentials named by their context, each rule run only on a text passing one of its gates.
+
+    ``rules``: ``(gates, spans)``, a gate ``(character, string)``: the text holds the character (a C memchr; ``""``:
+    any text) and then the string. One detector for the rules (not one each: a detector costs a call and its hint
+    test on every text); no ``hints``: the gates, cheaper than hint tests of strings without a rare character ("ass",
+    "curl"), stand in for them.
+    """
+
+    rules: tuple[tuple[tuple[tuple[str, str], ...], Callable[[str], list[tuple[int, int]]]], ...] = ()
+
+    def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+        """The credentials of ``text`` of the rules one of whose gates it passes."""
+        found: list[tuple[int, int]] = []
+        for gates, spans in self.rules:
+            for char, string in gates:
+                if (not char or char in text) and string in text:
+                    found += spans(text)
+                    break
+        if len(found) > 1:
+            found.sort()
+        return found
+
+
+CONTEXTS = ContextDetector("GENERIC_SECRET", _PAIR, score=0.8, secret=True)
+object.__setattr__(
+    CONTEXTS,
+    "rules",
+    (
+        ((('"', '",'), ("'", "',")), _pairs),
+        # (a command's options: " -")
+        ((("-", " -"),), _commands),
+        ((("", "ass"), ("S", "ASS")), _passwords),
+        # (in a text holding the word's accented letter: "contraseña", "senha é"; "contrasena" alone is not read)
+        ((("ñ", "ntrase"), ("Ñ", "NTRASE"), ("é", "enha"), ("É", "ENHA")), _PROSE_PT_ES),
+    ),
 )
