@@ -61,7 +61,6 @@ SERVICE_TOKENS = [
     "bot = telebot.TeleBot('7012345678:AAVvJOyA3z57M5aSaHGn00M3jMuSsoiWIxE')",
     "twine upload -u __token__ -p pypi-AgEIcHlwaS5vcmcjJWdD23xeyR0Z8xjlnfCah0OJ6QivO9552X4E7JtrrdTFfbtlZn5wf dist/*",
     "newrelic user key NRAK-5ML8RHL7TW6HKDNII6QOZ04UI5X",
-    "license: b107317cf9d03a7e261801ee666025f98271NRAL",
     "square oauth secret sq0csp-7bV1ZvYfNFfD0co8AAQUPCPlo4hIHUB3RhktsVwTs0A",
     "jira ATATT3xFfGF0ZDRCy3HKNv-A3SPpnB-t3d_EASvuzrcv6pVBL87GKNmFG4Xhi0sZSdRxmRPgt1HALqDPkkA-eZRL8y6X402yyFtD1yY1A8xQkUQ"
     "laq-ifmgvl6QUYXg6FcyfoAQ=1A2B3C4D",
@@ -74,7 +73,6 @@ SERVICE_TOKENS = [
     "perplexity: 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",
     'notion = Client(auth="secret_hjTaFc9wrTrotXhtZkTfUIBJN76zTkik3kq3HnMPeVs")',
     'client = Groq(api="gsk_3x9Qk2LmN8pR4sT6uV1wY5zA7bC9dE2fG4hJ6kL8mN0pQrStUv")',
-    "databricks: dapi0123456789abcdef0123456789abcdef",
     "dp.st.prd.3x9Qk2LmN8pR4sT6uV1wY5zA7bC9dE2fG4hJ6kL8mN0pQ",
 ]
 
@@ -330,3 +328,28 @@ def test_the_new_rules_scan_hostile_text_in_linear_time(unit: str) -> None:
     whole = best_thread_time(lambda: DEFAULT_SCANNER.scan(text), runs=2)
     assert whole < 0.2
     assert whole < 25 * best_thread_time(lambda: DEFAULT_SCANNER.scan(small), runs=3) + 0.005
+
+
+def test_the_fallback_assignment_pattern_reads_the_new_names_and_syntax_as_the_ignorecase_one() -> None:
+    import random
+    import re
+
+    from gatekit.governance.detectors import generic
+
+    reference = re.compile(
+        rf"(?=[{generic._letters(generic._WORDS, 0)}][{generic._letters(generic._WORDS, 1)}])"
+        + generic._NAMES
+        + r"(?:\\?[\"'])?\]?[ \t]{0,3}(?:=[>=]?|:=?)"
+        + generic._VALUE.pattern,
+        re.IGNORECASE,
+    )
+    rng = random.Random(10)
+    pieces = [
+        "Passwort", "kennwort", "mot_de_passe", "contraseña", "senha", "WACHTWOORD", "lösenord", "salasana", "hasło",
+        "private_key_id", "DD_APP_KEY", "subscription-key", "license_key", ".dockerconfigjson", "auth", "oauth",
+        "password", "token", "]", '\\"', "'", ":", "=", ":=", "==", "=>", " ", "abcd1234", "Zz9!", "x", "9", "\\",
+    ]  # fmt: skip
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 14)))
+        expected = [match.span("value") for match in reference.finditer(text)]
+        assert [match.span("value") for match in generic._ASSIGNMENT.finditer(text)] == expected, text

@@ -100,7 +100,7 @@ def _letters(words: str, at: int) -> str:
 _ASSIGNMENT = re.compile(
     f"[{_letters(_WORDS, 0)}](?=[{_letters(_WORDS, 1)}])(?:"
     + _by_first_letters(_WORDS)
-    + r")(?:\\?[\"'])?\]?[ \t]{0,3}(?:[=>]?=|:=?)"
+    + r")(?:\\?[\"'])?\]?[ \t]{0,3}(?:=[>=]?|:=?)"
     + _VALUE.pattern
 )
 
