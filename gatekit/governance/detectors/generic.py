@@ -1,24 +1,36 @@
-"""GENERIC_SECRET: a credential assigned to a credential-like name, or the password of a URL.
+r"""GENERIC_SECRET: a credential assigned to a credential-like name, or the password of a URL.
 
 ``password=...``, ``"api_key": "..."``, ``postgres://admin:s3cret@localhost/db``. The name (``api_key``,
 ``secret``, ``client_secret``, ``access_token``, ``token``, ``password``, ``passwd``, ``passphrase``, ``pwd``,
-``pass``, ``private_key``, ``access_key_id``..., also at the end of a longer name: ``adminPassword``,
-``PGPASSWORD``, ``githubToken``; ``pass`` only as a word of its own, ``smtp_pass``, not ``bypass``) is followed
-by ``=``, ``:`` or ``=>`` and a value of 8..200 characters with 3+ bits of entropy per character (under 16
-characters: log2 of the length less 0.5) and a digit (a word such as ``password: hunter`` is prose, not a
-credential). Anchored on a sign after a name's last letter, a quote or a blank and before a value's first 8
-characters (one regex, in C); the whole name is then matched in the 19 characters before the sign (the longest
-name, a quote and 3 blanks). Names include Azure's ``AccountKey`` and ``SharedAccessKey`` of connection strings.
-Past VALIDATION_BUDGET signs (a hostile text, ``N=N=N=...``), the rest of the text is read by one forward regex of
-whole assignments, in C, and each is a finding on its shape alone.
+``pass``, ``auth``, ``private_key``, ``private_key_id``, ``access_key_id``, ``app_key``, ``application_key``,
+``subscription_key``, ``license_key``, ``.dockerconfigjson``..., also at the end of a longer name: ``adminPassword``,
+``PGPASSWORD``, ``githubToken``; ``pass`` and ``auth`` only as words of their own, ``smtp_pass``, not ``bypass``; the
+word for a password in other languages: ``Passwort``, ``Kennwort``, ``mot_de_passe``, ``contraseña``, ``senha``,
+``wachtwoord``, ``lösenord``, ``salasana``, ``hasło``, ``clave_secreta``; not a page's or a cursor's token,
+``next_page_token``) is followed by ``=``, ``:``, ``=>``, Go's ``:=`` or ``==``, perhaps after a quote, a JSON-escaped
+quote (``{\"password\":\"...\"}``) or a subscript's ``]`` (``os.environ["DB_PASSWORD"] = ...``), and a value of
+8..200 characters with 3+ bits of entropy per character (under 16 characters: log2 of the length less 0.5) and a digit
+(a word such as ``password: hunter`` is prose, not a credential) that is no reference to a credential kept elsewhere
+(``${DB_PASSWORD_V2}``, ``{{ .Values.password }}``, ``process.env.TOKEN_2``, ``os.environ[...]``). Anchored on a sign
+after a name's last letter, a quote or a blank and before a value's first 8 characters (one regex, in C); the whole
+name is then matched in the 23 characters before the sign. Names include Azure's ``AccountKey`` and
+``SharedAccessKey`` of connection strings. Past VALIDATION_BUDGET signs (a hostile text, ``N=N=N=...``), the rest of
+the text is read by one forward regex of whole assignments, in C, and each is a finding on its shape alone.
 
 A URL's password: the characters between ``user:`` and ``@`` after ``://`` (``redis://:s3cret@host`` too), of any
 strength (a password in a URL is a credential however weak), unless it is a placeholder (``${DB_PASSWORD}``,
-``<password>``, ``%s``, ``****``).
+``<password>``, ``%s``, ``****``, the field's own name: ``user:password@``).
 
 The value of a command-line option (``--password Tr0ub4dor99``, ``--db-password "..."``), of an XML element
 (``<password>...</password>``) or of a key / value pair of attributes (``<add key="ApiKey" value="..."/>``, ``<input
 name="api_token" value="...">``) named for a credential, as for an assignment.
+
+Credentials named by their context (:data:`CONTEXTS`, one detector behind cheap gates): a name and a value as a call's
+two string arguments (``os.Setenv("DB_PASSWORD", "...")``, ``config.set("api_key", "...")``); curl's ``-u
+user:password`` / ``--user`` (any strength, as in a URL); ``sshpass -p`` and a registry login's ``-p`` (docker,
+podman, helm); PowerShell's ``ConvertTo-SecureString '...'``; a password in a sentence ("Your new password is ...",
+"Das Passwort lautet ...", "Le mot de passe est ...", "A senha é ...", "La contraseña es: ..."); a .netrc file's
+``machine ... login ... password ...``; password hashes and signed URLs' signatures (see ``service_keys``).
 """
 
 from __future__ import annotations
@@ -27,6 +39,7 @@ import re
 from collections.abc import Callable
 from math import log2
 
+from gatekit.governance.detectors import service_keys
 from gatekit.governance.detectors.base import VALIDATION_BUDGET, Detector, masked, shannon_entropy
 
 # a sign after a credential name's last letter, a quote or a blank (the engine skips to = and : quickly)
@@ -38,10 +51,11 @@ _SIGN = re.compile(r"[=:](?<=[yYtTnNdDeEsSaAoOhH\]\"' \t][=:])[>=]?(?=[ \t]{0,3}
 # "githubToken"; "pass" only as a word of its own: "smtp_pass", "DB_PASS", not "bypass")
 _WORDS = (
     r"api[_\-]?key|apikey|secret(?:[_\-]?key)?|client[_\-]?secret|access[_\-]?token|auth[_\-]?token|token|password"
-    r"|passwd|passphrase|pwd|private[_\-]?key(?:[_\-]?id)?|(?:shared[_\-]?)?access[_\-]?key(?:[_\-]?id)?|account[_\-]?key"
-    r"|app(?:lication)?[_\-]?key|subscription[_\-]?key|license[_\-]?key|dockerconfigjson"
+    r"|passwd|passphrase|pwd|private[_\-]?key(?:[_\-]?id)?|(?:shared[_\-]?)?access[_\-]?key(?:[_\-]?id)?"
+    r"|account[_\-]?key|app(?:lication)?[_\-]?key|subscription[_\-]?key|license[_\-]?key|dockerconfigjson"
     # (the word for a password in the default regions' other languages, and Polish, Finnish and Swedish)
-    r"|passwort|kennwort|mot[_\-. ]?de[_\-. ]?passe|contrase(?:ñ|n)a|senha|wachtwoord|lösenord|losenord|salasana|has(?:ł|l)o|clave[_\-. ]?secreta"
+    r"|passwort|kennwort|mot[_\-. ]?de[_\-. ]?passe|contrase(?:ñ|n)a|senha|wachtwoord|lösenord|losenord|salasana"
+    r"|has(?:ł|l)o|clave[_\-. ]?secreta"
 )
 _NAMES = rf"(?:(?<![A-Za-z0-9])(?:pass|auth)|(?<![0-9])(?:{_WORDS}))"
 # (after the name: a quote, JSON-escaped or not, and a subscript's "]")
@@ -309,40 +323,57 @@ def _passwords(text: str) -> list[tuple[int, int]]:
     return found
 
 
-class ContextDetector(Detector):
-    """Credentials named by their context, each rule run only on a text passing one of its gates.
+_SHORTEST_CONTEXT = 12  # the shortest text a rule finds in: 'a", "' and a value of 8 characters, "curl -u a:b"
 
-    ``rules``: ``(gates, spans)``, a gate ``(character, string)``: the text holds the character (a C memchr; ``""``:
-    any text) and then the string. One detector for the rules (not one each: a detector costs a call and its hint
-    test on every text); no ``hints``: the gates, cheaper than hint tests of strings without a rare character ("ass",
-    "curl"), stand in for them.
+
+def _pt_es(text: str) -> list[tuple[int, int]]:
+    """A password in a Portuguese or Spanish sentence.
+
+    Read in a text holding the word's accented letter ("contraseña", "senha é"; "contrasena" alone is not read).
+    """
+    if (("ñ" in text or "Ñ" in text) and "ntrase" in text.lower()) or (("é" in text or "É" in text) and "enha" in text):
+        return _PROSE_PT_ES(text)
+    return []
+
+
+def _context_spans(text: str) -> list[tuple[int, int]]:
+    """The credentials of ``text`` named by their context: each rule only in a text passing its gate."""
+    found: list[tuple[int, int]] = []
+    if ('"' in text and '",' in text) or ("'" in text and "'," in text):
+        found += _pairs(text)
+    if "-" in text and " -" in text:  # (a command's options)
+        found += _commands(text)
+    if "ass" in text or ("S" in text and "ASS" in text):
+        found += _passwords(text)
+    if not text.isascii():
+        found += _pt_es(text)
+    if "$" in text or ("{" in text and ("{SS" in text or "{SHA}" in text)) or ("=" in text and "ig" in text):
+        found += service_keys.hash_spans(text)
+    if len(found) > 1:
+        found.sort()
+    return found
+
+
+class ContextDetector(Detector):
+    """Credentials named by their context (:func:`_context_spans`).
+
+    A call's name and value, a command's password, a password in a sentence or a .netrc file, a password hash, a
+    signed URL's signature.
+
+    One detector for the rules (not one each: a detector costs a call and its hint test on every text); no ``hints``:
+    each rule's gate, a test or two of characters (C memchr) and strings, stands in for them.
     """
 
-    rules: tuple[tuple[tuple[tuple[str, str], ...], Callable[[str], list[tuple[int, int]]]], ...] = ()
+    def findings(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[float, int, int]]:
+        """``(score, start, end)`` of every credential of ``text`` (none in a text too short to hold a rule's)."""
+        if len(text) < _SHORTEST_CONTEXT:  # (a tool argument's id, name or amount)
+            return []
+        score = self.score
+        return [(score, start, end) for start, end in _context_spans(text)]
 
     def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
-        """The credentials of ``text`` of the rules one of whose gates it passes."""
-        found: list[tuple[int, int]] = []
-        for gates, spans in self.rules:
-            for char, string in gates:
-                if (not char or char in text) and string in text:
-                    found += spans(text)
-                    break
-        if len(found) > 1:
-            found.sort()
-        return found
+        """The credentials of ``text`` named by their context."""
+        return _context_spans(text)
 
 
 CONTEXTS = ContextDetector("GENERIC_SECRET", _PAIR, score=0.8, secret=True)
-object.__setattr__(
-    CONTEXTS,
-    "rules",
-    (
-        ((('"', '",'), ("'", "',")), _pairs),
-        # (a command's options: " -")
-        ((("-", " -"),), _commands),
-        ((("", "ass"), ("S", "ASS")), _passwords),
-        # (in a text holding the word's accented letter: "contraseña", "senha é"; "contrasena" alone is not read)
-        ((("ñ", "ntrase"), ("Ñ", "NTRASE"), ("é", "enha"), ("É", "ENHA")), _PROSE_PT_ES),
-    ),
-)

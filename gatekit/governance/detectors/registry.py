@@ -62,7 +62,6 @@ DEFAULT_DETECTORS: tuple[Detector, ...] = (
     service_keys.SERVICES,
     service_keys.AGE_KEY,
     service_keys.PUTTY,
-    service_keys.HASHES,
     generic.DETECTOR,
     generic.URL_PASSWORD,
     generic.OPTION,

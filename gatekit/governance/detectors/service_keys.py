@@ -2,25 +2,26 @@
 
 Each family is a literal hint and a pattern starting with that literal; a family's pattern runs only on a text
 holding its hint. The hints are not tested one by one on every text (30 substring tests, ~5 us): a few tests in C
-first (:data:`_SERVICE_GATES`: a character, ``_``, ``$``, ``:``, ``T``, then for some a search: a ``-`` or ``.`` after
-a prefix's last letters, ``:AA``, ``TT3``), and the families of a gate only on a text that passed it. The credential needs a digit and
+first (:func:`_service_gates`: a character, ``_``, ``$``, then searches: a ``-`` or ``.`` after a prefix's last
+letters, ``:AA``, ``TT3``), and the families of a gate only on a text that passed it. The credential needs a digit and
 is not one repeated character after its prefix (``whsec_xxxxxxxx…`` is a placeholder).
 
 * Stripe webhook signing secrets ``whsec_…``; Mailgun ``key-`` and 32 hex digits; Telegram bot tokens
   ``123456789:AA…`` (the bot id and 33 characters: the whole is the credential); PyPI ``pypi-AgE…`` macaroons;
-  New Relic ``NRAK-`` / ``NRJS-`` / ``NRII-`` keys; Square ``sq0atp-`` / ``sq0csp-``; Atlassian ``ATATT3…`` / ``ATCTT3…``; Google OAuth client secrets ``GOCSPX-…`` and
-  access tokens ``ya29.…``; HashiCorp Vault ``hvs.`` / ``hvb.`` / ``hvr.``; GitLab runner, deploy, trigger, CI
-  build and feed tokens (``glrt-``, ``gldt-``, ``glptt-``, ``glcbt-``, ``glft-``); Heroku ``HRKU-``; Linear
-  ``lin_api_``; Postman ``PMAK-``; Perplexity ``pplx-``; Notion ``secret_`` / ``ntn_``; Groq ``gsk_``;
-  Replicate ``r8_``; xAI ``xai-``; Sentry ``sntrys_`` / ``sntryu_``; Grafana ``glsa_`` / ``glc_``; Supabase ``sbp_``; Figma ``figd_``; Pulumi ``pul-``; Doppler ``dp.pt.`` /
+  New Relic ``NRAK-`` / ``NRJS-`` / ``NRII-`` keys; Square ``sq0atp-`` / ``sq0csp-``; Atlassian ``ATATT3…`` /
+  ``ATCTT3…``; Google OAuth client secrets ``GOCSPX-…`` and access tokens ``ya29.…``; HashiCorp Vault ``hvs.`` /
+  ``hvb.`` / ``hvr.``; GitLab runner, deploy, trigger, CI build and feed tokens (``glrt-``, ``gldt-``, ``glptt-``,
+  ``glcbt-``, ``glft-``); Heroku ``HRKU-``; Linear ``lin_api_``; Postman ``PMAK-``; Perplexity ``pplx-``; Notion
+  ``secret_`` / ``ntn_``; Groq ``gsk_``; Replicate ``r8_``; xAI ``xai-``; Sentry ``sntrys_`` / ``sntryu_``; Grafana
+  ``glsa_`` / ``glc_``; Supabase ``sbp_``; Figma ``figd_``; Pulumi ``pul-``; Doppler ``dp.pt.`` /
   ``dp.st.<config>.`` / ``dp.sa.`` / ``dp.ct.``; Braintree ``access_token$production$…``.
 * An age secret key ``AGE-SECRET-KEY-1…`` and a PuTTY key file (``PuTTY-User-Key-File-N:`` through its
   ``Private-MAC`` line) are PRIVATE_KEY findings.
 * A password hash of the crypt formats (``$2y$10$…`` bcrypt, ``$apr1$…`` Apache MD5, ``$1$`` / ``$5$`` / ``$6$``,
   ``$argon2id$…``, ``{SHA}`` / ``{SSHA}`` of htpasswd and LDAP) is a GENERIC_SECRET: an htpasswd or shadow line
-  leaks a password to an offline guess.
-* A signed URL's signature (``&sig=…`` of an Azure SAS, ``X-Amz-Signature=…``, ``X-Goog-Signature=…``) is a
-  GENERIC_SECRET: the URL grants access until it expires.
+  leaks a password to an offline guess. So is a signed URL's signature (``&sig=…`` of an Azure SAS,
+  ``X-Amz-Signature=…``, ``X-Goog-Signature=…``): the URL grants access until it expires. Both are read by
+  ``generic.CONTEXTS`` (:func:`hash_spans`).
 
 Discord bot tokens (three base64url segments without a literal prefix) are found only under a credential name.
 """
@@ -41,7 +42,7 @@ def _token(value: str) -> bool:
 
 
 # (gate, hint, pattern): the pattern starts with its hint's literal (the regex engine skips to it); the gate names the
-# search of _SERVICE_GATES a text holding the hint passes
+# test of _service_gates a text holding the hint passes
 _B = r"(?<![A-Za-z0-9_\-.])"  # not inside a longer token
 _E = r"(?![A-Za-z0-9_\-])"  # nor followed by more of one
 _FAMILIES: tuple[tuple[str, str, str], ...] = (
@@ -76,79 +77,72 @@ _FAMILIES: tuple[tuple[str, str, str], ...] = (
     ("$", "$production$", r"access_token\$production\$[0-9a-z]{16}\$[0-9a-f]{32}"),
     ("$", "$sandbox$", r"access_token\$sandbox\$[0-9a-z]{16}\$[0-9a-f]{32}"),
 )
-# the tests a text must pass for the families of that gate to be tried, cheapest first: one character ("_", "$", "{",
-# "=", ":", "-", "T": a C memchr), then for some a search starting with a literal (the engine skips to it): a "-" or
-# "." after a prefix's last letters (a class first, "[-.]", would be tried at every character: 10x slower)
+# the gates a text must pass for the families of that gate to be tried, cheapest first: a character ("_", "$", "-"), or
+# a search starting with a literal (the engine skips to it: a class first, "[-.]", would be tried at every
+# character, 10x slower): a "-" or "." after a prefix's last letters, ":AA", "TT3"
 _DASH = re.compile(
     r"-(?:(?<=key-)|(?<=ypi-)|(?<=sq0...-)|(?<=plx-)|(?<=xai-)|(?<=pul-)|(?<=gl..-)|(?<=gl...-)|(?<=gl....-)"
     r"|(?<=NRAK-)|(?<=NRJS-)|(?<=NRII-)|(?<=HRKU-)|(?<=PMAK-)|(?<=GOCSPX-))"
 )
 _DOT = re.compile(r"\.(?:(?<=ya29\.)|(?<=hv.\.)|(?<=dp\.))")
-_SERVICE_GATES: tuple[tuple[str, str, re.Pattern[str] | None], ...] = (
-    ("_", "_", None),
-    ("-", "-", _DASH),
-    (".", ".", _DOT),
-    ("$", "$", None),
-    (":", ":", re.compile(":AA")),
-    ("T", "T", re.compile("TT3")),
-)
+_SHORTEST = 20  # characters of the shortest credential of these families
+
+
+def _service_gates(text: str) -> str:
+    """The gates of _FAMILIES that ``text`` passes (a string of their names; empty: none)."""
+    gates = ""
+    if "_" in text:
+        gates += "_"
+    if "-" in text and _DASH.search(text) is not None:
+        gates += "-"
+    if _DOT.search(text) is not None:
+        gates += "."
+    if "$" in text:
+        gates += "$"
+    if ":" in text and ":AA" in text:
+        gates += ":"
+    if "TT3" in text:
+        gates += "T"
+    return gates
 
 
 class PrefixedTokens(Detector):
-    """Credentials of many families: each family's pattern runs only in a text passing its gate and holding its hint.
+    """Credentials of many services: each family's pattern runs only in a text passing its gate and holding its hint.
 
-    No ``hints`` of its own (the scanner runs it on every text): its gates, a few searches in C, stand in for them.
+    No ``hints`` of its own (the scanner runs it on every text of 20 characters or more): its gates, a few tests in C
+    (:func:`_service_gates`), stand in for them.
     """
-
-    families: tuple[tuple[str, str, re.Pattern[str]], ...] = ()  # (gate, hint, pattern)
-    # (gate, a character the text must hold, then a search it must pass, if any)
-    gates: tuple[tuple[str, str, re.Pattern[str] | None], ...] = ()
 
     def findings(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[float, int, int]]:
         """``(score, start, end)`` of every credential of ``text``: only when a gate of its families passes."""
-        passed = [
-            gate
-            for gate, char, search in self.gates
-            if char in text and (search is None or search.search(text) is not None)
-        ]
-        if not passed:
+        if len(text) < _SHORTEST:  # (a tool argument's id, name or amount: too short to hold one)
+            return []
+        gates = _service_gates(text)
+        if not gates:
             return []
         score = self.score
-        return [(score, start, end) for start, end in self._spans(text, passed)]
+        return [(score, start, end) for start, end in _family_spans(text, gates)]
 
     def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
-        """The credentials of ``text`` of the families whose hint it holds."""
-        return self._spans(text, [gate for gate, _, _ in self.gates])
-
-    def _spans(self, text: str, gates: list[str]) -> list[tuple[int, int]]:
-        found: list[tuple[int, int]] = []
-        validate = self.validate
-        for gate, hint, pattern in self.families:
-            if gate in gates and hint in text:
-                group = "value" if "value" in pattern.groupindex else 0
-                found += [
-                    match.span(group)
-                    for match in pattern.finditer(text)
-                    if validate is None or validate(match.group(group))
-                ]
-        if len(found) > 1:
-            found.sort()
-        return found
+        """The credentials of ``text`` of the families whose gate it passes and whose hint it holds."""
+        return _family_spans(text, _service_gates(text))
 
 
-def _prefixed(
-    kind: str, families: tuple[tuple[str, str, str], ...], gates: tuple[tuple[str, str, re.Pattern[str] | None], ...]
-) -> PrefixedTokens:
-    """A detector of ``families`` (gate, hint, pattern) behind ``gates``."""
-    compiled = tuple((gate, hint, re.compile(pattern, re.ASCII)) for gate, hint, pattern in families)
-    detector = PrefixedTokens(kind, compiled[0][2], _token, score=1.0, secret=True)
-    object.__setattr__(detector, "families", compiled)
-    object.__setattr__(detector, "gates", gates)
-    return detector
+_COMPILED = tuple((gate, hint, re.compile(pattern, re.ASCII)) for gate, hint, pattern in _FAMILIES)
+
+
+def _family_spans(text: str, gates: str) -> list[tuple[int, int]]:
+    found: list[tuple[int, int]] = []
+    for gate, hint, pattern in _COMPILED:
+        if gate in gates and hint in text:
+            found += [match.span() for match in pattern.finditer(text) if _token(match.group())]
+    if len(found) > 1:
+        found.sort()
+    return found
 
 
 # (score 1.0: a Telegram token's bot id is a phone number's shape, and the longer span wins a tie)
-SERVICES = _prefixed("API_TOKEN", _FAMILIES, _SERVICE_GATES)
+SERVICES = PrefixedTokens("API_TOKEN", _COMPILED[0][2], _token, score=1.0, secret=True)
 AGE_KEY = Detector(
     "PRIVATE_KEY",
     re.compile(r"AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]{58}", re.ASCII),
@@ -156,33 +150,39 @@ AGE_KEY = Detector(
     hints=("AGE-SECRET-KEY-1",),
     secret=True,
 )
-# a crypt-format password hash (the hash is the rest of the field: ":" ends a shadow line's) and a signed URL's signature
-HASHES = _prefixed(
-    "GENERIC_SECRET",
-    (
-        ("$", "$2", r"\$2[abxy]?\$[0-9]{2}\$[./A-Za-z0-9]{53}"),
-        ("$", "$apr1$", r"\$apr1\$[./A-Za-z0-9]{1,8}+\$[./A-Za-z0-9]{22}"),
-        ("$", "$1$", r"\$1\$[./A-Za-z0-9]{1,8}+\$[./A-Za-z0-9]{22}"),
-        ("$", "$5$", r"\$5\$(?:rounds=[0-9]{1,9}\$)?[./A-Za-z0-9]{1,16}+\$[./A-Za-z0-9]{43}"),
-        ("$", "$6$", r"\$6\$(?:rounds=[0-9]{1,9}\$)?[./A-Za-z0-9]{1,16}+\$[./A-Za-z0-9]{86}"),
-        ("$", "$y$", r"\$y\$[./A-Za-z0-9]{1,8}+\$[./A-Za-z0-9]{1,64}+\$[./A-Za-z0-9]{43}"),
+# a crypt-format password hash (the hash is the rest of the field: ":" ends a shadow line's) and a signed URL's
+# signature (its ``value`` group): (hint, pattern), read by generic.CONTEXTS in a text holding "$", "{SS" or "ignature="
+# / "sig="
+HASHES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (hint, re.compile(pattern, re.ASCII))
+    for hint, pattern in (
+        ("$2", r"\$2[abxy]?\$[0-9]{2}\$[./A-Za-z0-9]{53}"),
+        ("$apr1$", r"\$apr1\$[./A-Za-z0-9]{1,8}+\$[./A-Za-z0-9]{22}"),
+        ("$1$", r"\$1\$[./A-Za-z0-9]{1,8}+\$[./A-Za-z0-9]{22}"),
+        ("$5$", r"\$5\$(?:rounds=[0-9]{1,9}\$)?[./A-Za-z0-9]{1,16}+\$[./A-Za-z0-9]{43}"),
+        ("$6$", r"\$6\$(?:rounds=[0-9]{1,9}\$)?[./A-Za-z0-9]{1,16}+\$[./A-Za-z0-9]{86}"),
+        ("$y$", r"\$y\$[./A-Za-z0-9]{1,8}+\$[./A-Za-z0-9]{1,64}+\$[./A-Za-z0-9]{43}"),
         (
-            "$",
             "$argon2",
             r"\$argon2(?:id|i|d)\$v=[0-9]{1,3}\$m=[0-9]{1,9},t=[0-9]{1,4},p=[0-9]{1,3}\$[A-Za-z0-9+/]{8,}+"
             r"\$[A-Za-z0-9+/]{16,}+",
         ),
-        ("{", "{SHA}", r"\{SHA\}[A-Za-z0-9+/]{27}="),
-        ("{", "{SSHA}", r"\{SSHA\}[A-Za-z0-9+/]{32,}+={0,2}"),
-        ("=", "ignature=", r"(?<=[?&])(?:X-(?:Amz|Goog)-)?Signature=(?P<value>[A-Za-z0-9%+/=_\-.]{16,1024}+)"),
-        ("=", "sig=", r"(?<=[?&])sig=(?P<value>[A-Za-z0-9%+/=_\-.]{16,1024}+)"),
-    ),
-    (
-        ("$", "$", re.compile(r"\$(?=[0-9a-z]{1,7}\$)")),
-        ("{", "{", None),
-        ("=", "=", re.compile(r"=(?:(?<=[?&]sig=)|(?<=Signature=))")),
-    ),
+        ("{SHA}", r"\{SHA\}[A-Za-z0-9+/]{27}="),
+        ("{SSHA}", r"\{SSHA\}[A-Za-z0-9+/]{32,}+={0,2}"),
+        ("ignature=", r"(?<=[?&])(?:X-(?:Amz|Goog)-)?Signature=(?P<value>[A-Za-z0-9%+/=_\-.]{16,1024}+)"),
+        ("sig=", r"(?<=[?&])sig=(?P<value>[A-Za-z0-9%+/=_\-.]{16,1024}+)"),
+    )
 )
+
+
+def hash_spans(text: str) -> list[tuple[int, int]]:
+    """The password hashes and URL signatures of ``text`` (their ``value`` group; digits and not one repeated char)."""
+    found: list[tuple[int, int]] = []
+    for hint, pattern in HASHES:
+        if hint in text:
+            group = "value" if "value" in pattern.groupindex else 0
+            found += [match.span(group) for match in pattern.finditer(text) if _token(match.group(group))]
+    return found
 
 
 _PUTTY_HEADER = re.compile(r"PuTTY-User-Key-File-[0-9]:", re.ASCII)

@@ -27,6 +27,7 @@ def not_repeated(value: str) -> bool:
     tail = value[-12:]
     return tail.count(tail[0]) != len(tail)
 
+
 GITHUB = Detector(
     "GITHUB_TOKEN",
     re.compile(
