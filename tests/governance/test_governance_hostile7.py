@@ -134,7 +134,10 @@ def test_email_hostile_units_are_fast_and_a_planted_address_is_found(unit: str) 
 # --- GENERIC_SECRET: the fallback's assignment pattern skips to a name's first letter -------------------------------
 
 _ASSIGNMENT_IGNORECASE = re.compile(  # (the fallback pattern as it was: a look-ahead first, under IGNORECASE)
-    r"(?=[AaCcPpSsTt][AaCcEeHhLlOoPpRrUuWw])" + generic._NAMES + r"[\"']?[ \t]{0,3}(?:=>?|:)" + generic._VALUE.pattern,
+    rf"(?=[{generic._letters(generic._WORDS, 0)}][{generic._letters(generic._WORDS, 1)}])"
+    + generic._NAMES
+    + r"(?:\\?[\"'])?\]?[ \t]{0,3}(?:=[>=]?|:=?)"
+    + generic._VALUE.pattern,
     re.IGNORECASE,
 )
 

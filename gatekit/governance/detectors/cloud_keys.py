@@ -4,7 +4,8 @@ AWS access key ids: ``AKIA`` / ``ASIA`` / ``ABIA`` / ``ACCA`` / ``AROA`` / ``AID
 letters or digits (not inside a longer upper-case run; lower-case letters may touch it); the secret access key
 written in the 160 characters after one (40 characters of base64 with both cases, not inside a longer run),
 named or not (``AKIA... wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY``, a CSV's next column). Google API keys: ``AIza`` and 35 characters of ``A-Z a-z 0-9 _ -``. A zero-width
-character inside is removed by normalisation first.
+character inside is removed by normalisation first. A key whose last 12 characters are one repeated character
+(``AKIAXXXXXXXXXXXXXXXX``) is a placeholder.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import re
 
 from gatekit.governance.detectors.base import VALIDATION_BUDGET, Detector
+from gatekit.governance.detectors.tokens import not_repeated
 
 # an AWS secret access key: 40 characters of base64 (no padding), not inside a longer run of them
 _AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])", re.ASCII)
@@ -61,6 +63,7 @@ class AwsDetector(Detector):
 AWS = AwsDetector(
     "AWS_ACCESS_KEY",
     re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA)[A-Z0-9]{16}(?![A-Z0-9])", re.ASCII),
+    not_repeated,
     score=1.0,
     hints=("AKIA", "ASIA", "ABIA", "ACCA", "AROA", "AIDA"),
     secret=True,
@@ -68,6 +71,7 @@ AWS = AwsDetector(
 GOOGLE = Detector(
     "GOOGLE_API_KEY",
     re.compile(r"(?<![A-Za-z0-9_\-])AIza[0-9A-Za-z_\-]{35}(?![A-Za-z0-9_\-])", re.ASCII),
+    not_repeated,
     score=1.0,
     hints=("AIza",),
     secret=True,

@@ -1,57 +1,75 @@
-"""GENERIC_SECRET: a credential assigned to a credential-like name, or the password of a URL.
+r"""GENERIC_SECRET: a credential assigned to a credential-like name, or the password of a URL.
 
 ``password=...``, ``"api_key": "..."``, ``postgres://admin:s3cret@localhost/db``. The name (``api_key``,
 ``secret``, ``client_secret``, ``access_token``, ``token``, ``password``, ``passwd``, ``passphrase``, ``pwd``,
-``pass``, ``private_key``, ``access_key_id``..., also at the end of a longer name: ``adminPassword``,
-``PGPASSWORD``, ``githubToken``; ``pass`` only as a word of its own, ``smtp_pass``, not ``bypass``) is followed
-by ``=``, ``:`` or ``=>`` and a value of 8..200 characters with 3+ bits of entropy per character (under 16
-characters: log2 of the length less 0.5) and a digit (a word such as ``password: hunter`` is prose, not a
-credential). Anchored on a sign after a name's last letter, a quote or a blank and before a value's first 8
-characters (one regex, in C); the whole name is then matched in the 19 characters before the sign (the longest
-name, a quote and 3 blanks). Names include Azure's ``AccountKey`` and ``SharedAccessKey`` of connection strings.
-Past VALIDATION_BUDGET signs (a hostile text, ``N=N=N=...``), the rest of the text is read by one forward regex of
-whole assignments, in C, and each is a finding on its shape alone.
+``pass``, ``auth``, ``private_key``, ``private_key_id``, ``access_key_id``, ``app_key``, ``application_key``,
+``subscription_key``, ``license_key``, ``.dockerconfigjson``..., also at the end of a longer name: ``adminPassword``,
+``PGPASSWORD``, ``githubToken``; ``pass`` and ``auth`` only as words of their own, ``smtp_pass``, not ``bypass``; the
+word for a password in other languages: ``Passwort``, ``Kennwort``, ``mot_de_passe``, ``contraseña``, ``senha``,
+``wachtwoord``, ``lösenord``, ``salasana``, ``hasło``, ``clave_secreta``; not a page's or a cursor's token,
+``next_page_token``) is followed by ``=``, ``:``, ``=>``, Go's ``:=`` or ``==``, perhaps after a quote, a JSON-escaped
+quote (``{\"password\":\"...\"}``) or a subscript's ``]`` (``os.environ["DB_PASSWORD"] = ...``), and a value of
+8..200 characters with 3+ bits of entropy per character (under 16 characters: log2 of the length less 0.5) and a digit
+(a word such as ``password: hunter`` is prose, not a credential) that is no reference to a credential kept elsewhere
+(``${DB_PASSWORD_V2}``, ``{{ .Values.password }}``, ``process.env.TOKEN_2``, ``os.environ[...]``). Anchored on a sign
+after a name's last letter, a quote or a blank and before a value's first 8 characters (one regex, in C); the whole
+name is then matched in the 23 characters before the sign. Names include Azure's ``AccountKey`` and
+``SharedAccessKey`` of connection strings. Past VALIDATION_BUDGET signs (a hostile text, ``N=N=N=...``), the rest of
+the text is read by one forward regex of whole assignments, in C, and each is a finding on its shape alone.
 
 A URL's password: the characters between ``user:`` and ``@`` after ``://`` (``redis://:s3cret@host`` too), of any
 strength (a password in a URL is a credential however weak), unless it is a placeholder (``${DB_PASSWORD}``,
-``<password>``, ``%s``, ``****``).
+``<password>``, ``%s``, ``****``, the field's own name: ``user:password@``).
 
 The value of a command-line option (``--password Tr0ub4dor99``, ``--db-password "..."``), of an XML element
 (``<password>...</password>``) or of a key / value pair of attributes (``<add key="ApiKey" value="..."/>``, ``<input
 name="api_token" value="...">``) named for a credential, as for an assignment.
+
+Credentials named by their context (:data:`CONTEXTS`, one detector behind cheap gates): a name and a value as a call's
+two string arguments (``os.Setenv("DB_PASSWORD", "...")``, ``config.set("api_key", "...")``); curl's ``-u
+user:password`` / ``--user`` (any strength, as in a URL); ``sshpass -p`` and a registry login's ``-p`` (docker,
+podman, helm); PowerShell's ``ConvertTo-SecureString '...'``; a password in a sentence ("Your new password is ...",
+"Das Passwort lautet ...", "Le mot de passe est ...", "A senha é ...", "La contraseña es: ..."); a .netrc file's
+``machine ... login ... password ...``; password hashes and signed URLs' signatures (see ``service_keys``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from math import log2
 
+from gatekit.governance.detectors import service_keys
 from gatekit.governance.detectors.base import VALIDATION_BUDGET, Detector, masked, shannon_entropy
 
 # a sign after a credential name's last letter, a quote or a blank (the engine skips to = and : quickly)
 # and followed by the first 8 characters of a value (checked here, in C: most signs have none)
-_SIGN = re.compile(r"[=:](?<=[yYtTnNdDeEsS\"' \t][=:])>?(?=[ \t]{0,3}+[\"']?[^\s\"'`,;]{8})")
+# (``=>``, Go's ``:=`` and a comparison ``==`` too; a closing ``]`` of a subscript, ``os.environ["DB_PASSWORD"] =``; a
+# JSON-escaped quote, ``\"password\":\"...\"``)
+_SIGN = re.compile(r"[=:](?<=[yYtTnNdDeEsSaAoOhH\]\"' \t][=:])[>=]?(?=[ \t]{0,3}+(?:\\?[\"'])?[^\s\"'`,;]{8})")
 # (a name may end a longer one without a separator, in camelCase or upper case: "adminPassword", "PGPASSWORD",
 # "githubToken"; "pass" only as a word of its own: "smtp_pass", "DB_PASS", not "bypass")
 _WORDS = (
     r"api[_\-]?key|apikey|secret(?:[_\-]?key)?|client[_\-]?secret|access[_\-]?token|auth[_\-]?token|token|password"
-    r"|passwd|passphrase|pwd|private[_\-]?key|(?:shared[_\-]?)?access[_\-]?key(?:[_\-]?id)?|account[_\-]?key"
+    r"|passwd|passphrase|pwd|private[_\-]?key(?:[_\-]?id)?|(?:shared[_\-]?)?access[_\-]?key(?:[_\-]?id)?"
+    r"|account[_\-]?key|app(?:lication)?[_\-]?key|subscription[_\-]?key|license[_\-]?key|dockerconfigjson"
+    # (the word for a password in the default regions' other languages, and Polish, Finnish and Swedish)
+    r"|passwort|kennwort|mot[_\-. ]?de[_\-. ]?passe|contrase(?:ñ|n)a|senha|wachtwoord|lösenord|losenord|salasana"
+    r"|has(?:ł|l)o|clave[_\-. ]?secreta"
 )
-_NAMES = rf"(?:(?<![A-Za-z0-9])pass|(?<![0-9])(?:{_WORDS}))"
-_NAME = re.compile(r"(?=[AaCcPpSsTt])" + _NAMES + r"[\"']?[ \t]{0,3}$", re.IGNORECASE)
+_NAMES = rf"(?:(?<![A-Za-z0-9])(?:pass|auth)|(?<![0-9])(?:{_WORDS}))"
+# (after the name: a quote, JSON-escaped or not, and a subscript's "]")
+_NAME = re.compile(r"(?=[AaCcDdHhKkLlMmPpSsTtWw])" + _NAMES + r"(?:\\?[\"'])?\]?[ \t]{0,3}$", re.IGNORECASE)
 # a name match ends at the sign: it starts at most this many characters before it (the longest name,
-# ``shared_access_key``, a quote and 3 blanks); the look-behind still reads before that
-_NAME_REACH = 19
-_VALUE = re.compile(r"[ \t]{0,3}+[\"']?(?P<value>[^\s\"'`,;]{8,200}+)")
+# ``shared_access_key``, an escaped quote, a "]" and 3 blanks); the look-behind still reads before that
+_NAME_REACH = 23
+# names of a token that is no credential: a page's, a cursor's ("next_page_token: CiAK...")
+_NOT_CREDENTIAL = re.compile(r"(?:page|next|continuation|sync|cursor)[_\-]?$", re.IGNORECASE)
+_VALUE = re.compile(r"[ \t]{0,3}+(?:\\?[\"'])?(?P<value>(?:[^\s\"'`,;\\]|\\(?![\"'])){8,200}+)")
 
 
-def _by_first_letters(words: str) -> str:
-    r"""``words`` (names, each starting with two letters or an optional group) as a branch per first two letters.
-
-    Read after the first letter was matched: ``[Pp](?<=[Aa].)(?i:i[_\-]?key|ikey)|...``. Each branch starts with a
-    class (its second letter), which the regex engine tests before entering it: a word's letter that starts no name is
-    left after one test per branch, not after trying every name.
-    """
+def _names_of(words: str) -> list[str]:
+    r"""The names of ``words`` (an alternation), an optional group at a name's start both with it and without it."""
     names: list[str] = []
     depth = begin = 0
     for at, char in enumerate(words + "|"):
@@ -64,32 +82,62 @@ def _by_first_letters(words: str) -> str:
             group, rest = name[3:].split(")?", 1)
             names[names.index(name)] = group + rest
             names.append(rest)
+    return names
+
+
+def _by_first_letters(words: str) -> str:
+    r"""``words`` (names, each starting with two letters or an optional group) as a branch per first two letters.
+
+    Read after the first letter was matched: ``[Pp](?<=[Aa].)(?i:i[_\-]?key|ikey)|...``. Each branch starts with a
+    class (its second letter), which the regex engine tests before entering it: a word's letter that starts no name is
+    left after one test per branch, not after trying every name.
+    """
+    names = _names_of(words)
     prefixes = sorted({(name[0], name[1]) for name in names})
+    own = {"pa": "ss", "au": "th"}  # ("pass", "auth" only as a word of its own)
     return "|".join(
         f"[{second.upper()}{second}](?<=[{first.upper()}{first}].)(?i:"
-        + ("(?<![A-Za-z0-9]..)ss|" if first + second == "pa" else "")  # ("pass" only as a word of its own)
+        + (f"(?<![A-Za-z0-9]..){own[first + second]}|" if first + second in own else "")
         + f"(?<![0-9]..)(?:{'|'.join(name[2:] for name in names if name[:2] == first + second)}))"
         for first, second in prefixes
     )
+
+
+def _letters(words: str, at: int) -> str:
+    """A class of both cases of the letters at ``at`` of the names of ``words``."""
+    return "".join(sorted({name[at].upper() + name[at] for name in _names_of(words)}))
 
 
 # a whole assignment read forward, for the rest of a hostile text (past VALIDATION_BUDGET signs; names as _NAMES): a
 # name's first letter as a class of both cases first (the engine skips to those; under IGNORECASE it would try every
 # position), its second as a class, then a branch per name's first two letters (see _by_first_letters)
 _ASSIGNMENT = re.compile(
-    r"[AaCcPpSsTt](?=[AaCcEeHhLlOoPpRrUuWw])(?:"
+    f"[{_letters(_WORDS, 0)}](?=[{_letters(_WORDS, 1)}])(?:"
     + _by_first_letters(_WORDS)
-    + r")[\"']?[ \t]{0,3}(?:=>?|:)"
+    + r")(?:\\?[\"'])?\]?[ \t]{0,3}(?:=[>=]?|:=?)"
     + _VALUE.pattern
 )
 
 
+# a value that refers to a credential kept elsewhere: a template's or shell's variable (``${DB_PASSWORD_V2}``,
+# ``$(cat key)``, ``{{ .Values.password }}``, ``%(password)s``, ``<password>``, ``$API_KEY_2``), an environment lookup
+# (``process.env.GITHUB_TOKEN_V2``, ``os.environ[...]``, ``os.getenv(...)``, ``ENV[...]``, ``secrets.X``)
+_REFERENCE = re.compile(
+    r"\$[{(]|\{\{|%\(|<|\$[A-Z_][A-Z0-9_]*$|(?:process\.env|os\.environ|os\.getenv|System\.getenv|ENV\[|env\.|secrets\.|vars\.)"
+)
+
+
 def _credential(value: str) -> bool:
-    """A digit and 3 bits of entropy per character (under 16 characters: log2 of the length less 0.5).
+    """A digit and 3 bits of entropy per character (under 16 characters: log2 of the length less 0.5), no reference.
 
     A value of under 16 characters cannot reach log2 of its length: ``Summer2024``, ``Passw0rd`` are passwords.
+    A reference to a credential kept elsewhere (``${DB_PASSWORD_V2}``, ``process.env.TOKEN_2``) is none.
     """
-    return any(ch.isdigit() for ch in value) and shannon_entropy(value) >= min(3.0, log2(len(value)) - 0.5)
+    return (
+        any(ch.isdigit() for ch in value)
+        and shannon_entropy(value) >= min(3.0, log2(len(value)) - 0.5)
+        and _REFERENCE.match(value) is None
+    )
 
 
 class GenericSecretDetector(Detector):
@@ -111,7 +159,11 @@ class GenericSecretDetector(Detector):
                 start = max(low, found[-1][1]) if found else low
                 found += [match.span("value") for match in _ASSIGNMENT.finditer(text, start)]
                 return found
-            if name(text, low, at) is None:
+            named = name(text, low, at)
+            if named is None or (
+                named.group()[:5].lower() == "token"
+                and _NOT_CREDENTIAL.search(text, max(0, named.start() - 13), named.start()) is not None
+            ):
                 sign = search(text, end)
                 continue
             value = value_of(text, end)  # (the whole value, up to 200 characters, only after a name)
@@ -130,8 +182,15 @@ DETECTOR = GenericSecretDetector("GENERIC_SECRET", _SIGN, _credential, score=0.8
 _URL_PASSWORD = re.compile(r"://(?<=[A-Za-z0-9+.\-]://)[^\s:/?#@]{0,128}+:(?P<value>[^\s/?#@]{1,256}+)@", re.ASCII)
 
 
+# the name of the field written where its value goes ("postgres://user:password@host", "curl -u username:password")
+_FIELD_WORDS = frozenset(
+    "password passwd pass pwd secret token apikey api_key mypassword yourpassword your_password your-password".split()
+)
+
+
 def _url_password(value: str) -> bool:
-    return not value.startswith(("$", "{", "<", "%", "[")) and not masked(value)
+    """Not a placeholder: a variable, a mask, the field's own name (a password of any strength is a credential)."""
+    return not value.startswith(("$", "{", "<", "%", "[")) and not masked(value) and value.lower() not in _FIELD_WORDS
 
 
 URL_PASSWORD = Detector("GENERIC_SECRET", _URL_PASSWORD, _url_password, score=1.0, hints=("://",), secret=True)
@@ -174,3 +233,147 @@ MYSQL_OPTION = _named(
     r"mysql(?<![\w\-]mysql)(?:dump|admin|import|show|check)?(?![\w\-])[^\n]{0,200}? -p(?P<value>[^\s\"'`]{8,200}+)",
     "mysql",
 )
+
+
+# --- credentials named by their context (one detector: a rule's gate is a test or two of characters in C) ---------
+
+_PAIR = re.compile(r"[\"'],[ \t]{0,3}+(?=[\"'][^\s\"'`,;]{8})")
+
+
+def _pairs(text: str) -> list[tuple[int, int]]:
+    """Values after a quoted credential name, a comma and a quote: ``os.Setenv("DB_PASSWORD", "...")``."""
+    found: list[tuple[int, int]] = []
+    name, value_of = _NAME.search, _VALUE.match
+    checked = 0
+    for sign in _PAIR.finditer(text):
+        at = sign.start() + 1  # (after the name's closing quote)
+        if name(text, at - _NAME_REACH if at > _NAME_REACH else 0, at) is None:
+            continue
+        checked += 1
+        value = value_of(text, sign.end())
+        if value is not None and (checked > VALIDATION_BUDGET or _credential(value.group("value"))):
+            found.append(value.span("value"))
+    return found
+
+
+def _values(pattern: str, validate: Callable[[str], bool], flags: int = 0) -> Callable[[str], list[tuple[int, int]]]:
+    """The spans of ``pattern``'s ``value`` group that ``validate`` accepts (past VALIDATION_BUDGET: every one)."""
+    finditer = re.compile(pattern, flags).finditer
+
+    def spans(text: str) -> list[tuple[int, int]]:
+        found = []
+        for checked, match in enumerate(finditer(text)):
+            if checked >= VALIDATION_BUDGET or validate(match.group("value")):
+                found.append(match.span("value"))
+        return found
+
+    return spans
+
+
+# a password given on a command line: curl's ``-u user:password`` / ``--user user:password`` (of any strength, as in a
+# URL), ``sshpass -p ...`` and a registry login's ``-p ...`` (docker, podman, helm), PowerShell's
+# ``ConvertTo-SecureString '...' -AsPlainText``
+_CURL_USER = _values(
+    r"curl(?<![\w\-]curl)(?![\w\-])[^\n]{0,300}? (?:-u|--user)[ =]{1,3}[\"']?[^\s:\"'$]{1,128}+:(?P<value>[^\s\"'@]{1,256}+)",
+    _url_password,
+)
+_LOGIN_OPTION = _values(
+    r"(?:sshpass|(?:docker|podman|helm(?:[ \t]+registry)?|buildah|skopeo|oras)[ \t]+login)(?![\w\-])[^\n]{0,200}? -p"
+    r"[ \t]{1,3}+[\"']?(?P<value>[^\s\"'`]{8,200}+)",
+    _credential,
+)
+_SECURE_STRING = _values(
+    r"ConvertTo-SecureString(?:[ \t]+-String)?[ \t]+[\"'](?P<value>[^\"'\n]{1,200}+)[\"']", _url_password, re.IGNORECASE
+)
+# a password in a sentence ("Your new password is ...", "Das Passwort lautet ...", "Le mot de passe est ...", "A senha
+# é ...", "La contraseña es: ...") or in a .netrc file ("machine host login user password ...": any strength but the
+# field's own name)
+_PROSE_VALUE = (
+    r"[ \t]{1,3}+(?:is|was|lautet|ist|est|es|é|e|è|to)(?::|[ \t]{1,3}+:?)[ \t]{0,3}+[\"'“„«]?"
+    r"(?P<value>[^\s\"'`<>“”„«»]{8,200}+)"
+)
+_PROSE = _values(
+    r"[Pp](?:(?<![A-Za-z][Pp])(?i:assword|asswort|asscode)|(?<=de [Pp])(?i:asse))" + _PROSE_VALUE, _credential
+)
+_PROSE_PT_ES = _values(r"(?i:(?<![A-Za-z])(?:senha|contrase(?:ñ|n)a))" + _PROSE_VALUE, _credential)
+_NETRC = _values(
+    r"machine(?<![\w\-]machine)[ \t]{1,20}+[^\s]{1,256}+\s{1,20}+login\s{1,20}+[^\s]{1,256}+\s{1,20}+password[ \t]{1,20}+"
+    r"(?P<value>[^\s]{1,256}+)",
+    _url_password,
+)
+
+
+def _commands(text: str) -> list[tuple[int, int]]:
+    """``curl -u``, a login's ``-p``, ``ConvertTo-SecureString``: each in a text holding its command's name."""
+    found: list[tuple[int, int]] = []
+    if "curl" in text:
+        found += _CURL_USER(text)
+    if " -p" in text:
+        found += _LOGIN_OPTION(text)
+    if "SecureString" in text:
+        found += _SECURE_STRING(text)
+    return found
+
+
+def _passwords(text: str) -> list[tuple[int, int]]:
+    """A password in a sentence; in a text holding "machine" too, a .netrc file's."""
+    found = _PROSE(text)
+    if "machine" in text:
+        found += _NETRC(text)
+    return found
+
+
+_SHORTEST_CONTEXT = 12  # the shortest text a rule finds in: 'a", "' and a value of 8 characters, "curl -u a:b"
+
+
+def _pt_es(text: str) -> list[tuple[int, int]]:
+    """A password in a Portuguese or Spanish sentence.
+
+    Read in a text holding the word's accented letter ("contraseña", "senha é"; "contrasena" alone is not read).
+    """
+    if (("ñ" in text or "Ñ" in text) and "ntrase" in text.lower()) or (("é" in text or "É" in text) and "enha" in text):
+        return _PROSE_PT_ES(text)
+    return []
+
+
+def _context_spans(text: str) -> list[tuple[int, int]]:
+    """The credentials of ``text`` named by their context: each rule only in a text passing its gate."""
+    found: list[tuple[int, int]] = []
+    if ('"' in text and '",' in text) or ("'" in text and "'," in text):
+        found += _pairs(text)
+    if "-" in text and " -" in text:  # (a command's options)
+        found += _commands(text)
+    if "ass" in text or ("S" in text and "ASS" in text):
+        found += _passwords(text)
+    if not text.isascii():
+        found += _pt_es(text)
+    if "$" in text or ("{" in text and ("{SS" in text or "{SHA}" in text)) or ("=" in text and "ig" in text):
+        found += service_keys.hash_spans(text)
+    if len(found) > 1:
+        found.sort()
+    return found
+
+
+class ContextDetector(Detector):
+    """Credentials named by their context (:func:`_context_spans`).
+
+    A call's name and value, a command's password, a password in a sentence or a .netrc file, a password hash, a
+    signed URL's signature.
+
+    One detector for the rules (not one each: a detector costs a call and its hint test on every text); no ``hints``:
+    each rule's gate, a test or two of characters (C memchr) and strings, stands in for them.
+    """
+
+    def findings(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[float, int, int]]:
+        """``(score, start, end)`` of every credential of ``text`` (none in a text too short to hold a rule's)."""
+        if len(text) < _SHORTEST_CONTEXT:  # (a tool argument's id, name or amount)
+            return []
+        score = self.score
+        return [(score, start, end) for start, end in _context_spans(text)]
+
+    def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+        """The credentials of ``text`` named by their context."""
+        return _context_spans(text)
+
+
+CONTEXTS = ContextDetector("GENERIC_SECRET", _PAIR, score=0.8, secret=True)

@@ -243,6 +243,10 @@ _ID_LABELS = frozenset(
     "order invoice tracking waybill awb shipment parcel consignment ticket serial model part sku upc ean gtin isbn"
     " issn imei npi ein timestamp epoch transaction txn ref reference booking confirmation build version lot batch"
     " po rma pin passcode"
+    # (the same in the default regions' other languages: "Bestellnummer 4021983712", "Rechnung Nr. 2026-000123",
+    # "numéro de commande ...", "nº do pedido ...")
+    " bestellnummer bestellung rechnungsnummer rechnung kundennummer auftragsnummer sendungsnummer vorgangsnummer"
+    " commande facture pedido factura fatura ordine fattura bestelling factuur faktura referenz referencia riferimento"
     # (a carrier's name before its tracking number: "FedEx 7489 2345 6789", "DHL 1234567890")
     " fedex ups usps dhl tnt gls dpd hermes evri yodel aramex ontrac purolator colissimo chronopost postnl correos".split()
 )
@@ -306,11 +310,11 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
     if number >= 3 and not plus and len(main) == count + number - 1 and main.count(" ") == number - 1:
         if _spaced_number(groups, main[0] == "0", thousands):  # (3+ groups, single spaces between them)
             return None
-    # a house number and a street: "3747 3911 Fourth Avenue" (not a trunk 0 and the 11+ digits of a national number)
+    # a house number and a street: "3747 3911 Fourth Avenue" (not a number with a trunk 0)
     if (
         number == 2
         and not plus
-        and (main[0] != "0" or count < 11)
+        and main[0] != "0"  # (a house number has no trunk 0: "030 127009 an", a Berlin number before a word)
         and "(" not in main
         and _NEXT_WORD.match(text, end) is not None
     ):

@@ -21,6 +21,7 @@ from gatekit.governance.detectors import (
     ip,
     phone,
     private_key,
+    service_keys,
     ssn,
     tokens,
 )
@@ -58,6 +59,9 @@ DEFAULT_DETECTORS: tuple[Detector, ...] = (
     tokens.PREFIXED_KEY,
     tokens.SERVICE_TOKEN,
     tokens.BEARER,
+    service_keys.SERVICES,
+    service_keys.AGE_KEY,
+    service_keys.PUTTY,
     generic.DETECTOR,
     generic.URL_PASSWORD,
     generic.OPTION,
@@ -65,6 +69,7 @@ DEFAULT_DETECTORS: tuple[Detector, ...] = (
     generic.ATTRIBUTE,
     generic.SHORT_OPTION,
     generic.MYSQL_OPTION,
+    generic.CONTEXTS,
     email.DETECTOR,
     iban.DETECTOR,
     card.DETECTOR,
@@ -100,7 +105,9 @@ class Scanner:
         self.cache: dict[str, list[Finding]] = {}  # findings of short texts, shared by every case
         # the literal hints of the secret detectors, tested once per text (most texts hold none of them)
         # (secret detectors whose hints are 2+ characters: GENERIC_SECRET's "=" and ":" are in most texts)
-        self._gated = frozenset(d for d in self.detectors if d.hints and d.secret and min(map(len, d.hints)) > 1)
+        self._gated = frozenset(
+            d for d in self.detectors if d.hints and d.secret and min(map(len, d.hints)) > 1 and not d.local_hints
+        )
         hints = sorted({hint for d in self._gated for hint in d.hints}, key=len, reverse=True)
         self._hints = tuple(hints)
         # (the same test, cheaper: the hints holding "_" only when the text holds one, the hints of upper-case

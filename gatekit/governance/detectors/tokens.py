@@ -1,11 +1,13 @@
 """Token secrets: GITHUB_TOKEN, SLACK_TOKEN, JWT and API_TOKEN (``sk-...`` keys, ``Bearer`` credentials).
 
 * GitHub: ``ghp_`` / ``gho_`` / ``ghu_`` / ``ghs_`` / ``ghr_`` and 36+ letters or digits, ``github_pat_...``.
-* Slack: ``xoxa-`` / ``xoxb-`` / ``xoxp-`` / ``xoxo-`` / ``xoxs-`` / ``xoxr-`` and 10+ characters.
+
+A token whose last 12 characters are one character repeated is a placeholder (``ghp_xxxx…``, ``AKIAXXXX…``).
+* Slack: ``xoxa-`` / ``xoxb-`` / ``xoxp-`` / ``xoxo-`` / ``xoxs-`` / ``xoxr-`` and 10+ characters with a digit.
 * JWT: three base64url segments, the first two starting ``eyJ`` (a JSON object).
 * API_TOKEN: secret keys with a well-known prefix (``sk-``, ``sk_live_``, ``rk_live_``, ``sk-proj-``,
   ``sk-ant-``...) and 16+ token characters; the credential after ``Authorization: Bearer`` / ``Basic``
-  or a bare ``Bearer`` (16+ token characters, at least one digit); the tokens of other services by their
+  (or Okta's ``SSWS``) or a bare ``Bearer`` (16+ token characters, at least one digit); the tokens of other services by their
   documented prefix and length (at least one digit): GitLab personal access tokens (``glpat-``), Hugging Face
   (``hf_``), npm (``npm_``), SendGrid (``SG.<22>.<43>``), Shopify (``shpat_``, ``shpss_``...), DigitalOcean
   (``dop_v1_``...), and Slack incoming-webhook URLs (``https://hooks.slack.com/services/T.../B.../...``). Other
@@ -19,12 +21,20 @@ import re
 
 from gatekit.governance.detectors.base import Detector
 
+
+def not_repeated(value: str) -> bool:
+    """Not one character repeated at the end (``ghp_xxxx…``, ``AKIAXXXX…``: a placeholder, not a token)."""
+    tail = value[-12:]
+    return tail.count(tail[0]) != len(tail)
+
+
 GITHUB = Detector(
     "GITHUB_TOKEN",
     re.compile(
         r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,255}+|github_pat_[A-Za-z0-9_]{60,255}+)(?![A-Za-z0-9_])",
         re.ASCII,
     ),
+    not_repeated,
     score=1.0,
     hints=("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
     secret=True,
@@ -32,6 +42,7 @@ GITHUB = Detector(
 SLACK = Detector(
     "SLACK_TOKEN",
     re.compile(r"(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9\-]{10,250}+", re.ASCII),
+    lambda value: any(char.isdigit() for char in value),  # (Slack's tokens hold ids: "xoxb-your-token" is no token)
     score=1.0,
     hints=("xox",),
     secret=True,
@@ -55,10 +66,10 @@ PREFIXED_KEY = Detector(
 )
 BEARER = Detector(
     "API_TOKEN",
-    re.compile(r"(?i:\b(?:bearer|basic|token)\s{1,3}+)(?P<value>[A-Za-z0-9_\-.~+/]{16,2048}+=*+)", re.ASCII),
+    re.compile(r"(?i:\b(?:bearer|basic|token|ssws)\s{1,3}+)(?P<value>[A-Za-z0-9_\-.~+/]{16,2048}+=*+)", re.ASCII),
     lambda value: any(ch.isdigit() for ch in value),
     score=0.9,
-    hints=("earer", "EARER", "asic", "ASIC", "oken", "OKEN"),
+    hints=("earer", "EARER", "asic", "ASIC", "oken", "OKEN", "SSWS"),
     secret=True,
 )
 SERVICE_TOKEN = Detector(
