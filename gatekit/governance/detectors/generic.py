@@ -46,7 +46,11 @@ from gatekit.governance.detectors.base import VALIDATION_BUDGET, Detector, maske
 # and followed by the first 8 characters of a value (checked here, in C: most signs have none)
 # (``=>``, Go's ``:=`` and a comparison ``==`` too; a closing ``]`` of a subscript, ``os.environ["DB_PASSWORD"] =``; a
 # JSON-escaped quote, ``\"password\":\"...\"``)
-_SIGN = re.compile(r"[=:](?<=[yYtTnNdDeEsSaAoOhH\]\"' \t][=:])[>=]?(?=[ \t]{0,3}+(?:\\?[\"'])?[^\s\"'`,;]{8})")
+_SIGN_REST = r"(?<=[yYtTnNdDeEsSaAoOhH\]\"' \t][=:])[>=]?(?=[ \t]{0,3}+(?:\\?[\"'])?[^\s\"'`,;]{8})"
+_SIGN = re.compile(r"[=:]" + _SIGN_REST)
+# (the first sign of a text: "=" and ":" each a literal the engine skips to like memchr, 4x faster than the class; most
+# texts hold none)
+_EQUALS_SIGN, _COLON_SIGN = re.compile("=" + _SIGN_REST), re.compile(":" + _SIGN_REST)
 # (a name may end a longer one without a separator, in camelCase or upper case: "adminPassword", "PGPASSWORD",
 # "githubToken"; "pass" only as a word of its own: "smtp_pass", "DB_PASS", not "bypass")
 _WORDS = (
@@ -149,7 +153,12 @@ class GenericSecretDetector(Detector):
         checked = signs = 0
         search = _SIGN.search
         name, value_of = _NAME.search, _VALUE.match
-        sign = search(text)  # (a sign followed by a value's first 8 characters: "token: x" repeated has none)
+        # (the first sign followed by a value's first 8 characters, "token: x" repeated has none: the earlier of the
+        # first "=" and the first ":", as _SIGN finds it)
+        colon = _COLON_SIGN.search(text) if ":" in text else None
+        sign = _EQUALS_SIGN.search(text) if "=" in text else None
+        if sign is None or (colon is not None and colon.start() < sign.start()):
+            sign = colon
         while sign is not None:
             end = sign.end()
             at = sign.start()  # (the "=" or ":")

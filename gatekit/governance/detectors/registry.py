@@ -81,8 +81,16 @@ DEFAULT_DETECTORS: tuple[Detector, ...] = (
 
 _new = tuple.__new__
 # characters by how common they are in text: lower-case letters by English frequency, blanks and common punctuation
-# among them; any other character is rarer
-_COMMON = " e.t,aoinshrdlcumwfgypb-vkjxqz"
+# among them, upper-case letters by how often they start an English word (rarer than most lower-case ones); any other
+# character is rarer
+_COMMON = " e.t,aoinshrdlcumwfgypb-v:TASICOWBPHMDFRLENGUYKVJQZXkjxqz"
+_IN_MOST = _COMMON.index("p") + 1  # (the characters before it are in most texts of a few hundred characters)
+
+
+def _dash_before(hint: str) -> str:
+    """The character before the first "-" of ``hint`` that follows one ("--": "-"), or "" (none: "-" alone)."""
+    at = hint.find("-", 1)
+    return hint[at - 1] if at > 0 else ""
 
 
 def _rarest(hint: str) -> str:
@@ -92,6 +100,7 @@ def _rarest(hint: str) -> str:
 
 _CACHE_MAX_CHARS = 256  # short texts (tool-argument ids, names, amounts) recur: their findings are kept
 _CACHE_MAX_ENTRIES = 16_384
+_PLANS_MAX = 256  # plans kept, one per mask of gated detectors met (most texts: none)
 MIN_FINDING = 5  # no detector finds fewer characters
 
 
@@ -108,26 +117,59 @@ class Scanner:
         self._gated = frozenset(
             d for d in self.detectors if d.hints and d.secret and min(map(len, d.hints)) > 1 and not d.local_hints
         )
-        hints = sorted({hint for d in self._gated for hint in d.hints}, key=len, reverse=True)
-        self._hints = tuple(hints)
-        # (the same test, cheaper: the hints holding "_" only when the text holds one, the hints of upper-case
-        # letters after an "A" (AWS, Google) as one regex with that literal first, the rest one by one)
-        self._underscore_hints = tuple(hint for hint in hints if "_" in hint)
-        a_hints = [hint for hint in hints if "_" not in hint and re.fullmatch("A[A-Za-z]+", hint)]
-        self._a_hints = re.compile("A(?:" + "|".join(re.escape(h[1:]) for h in a_hints) + ")") if a_hints else None
-        other = [hint for hint in hints if "_" not in hint and hint not in a_hints]
-        # (hints that end alike, "sk-", "rk-", "pk-": one substring test of their end first; substring tests of a
-        # few characters cost alike, whatever the characters)
-        ends: dict[str, list[str]] = {}
-        for hint in other:
-            ends.setdefault(hint[-2:], []).append(hint)
-        # (and each other hint after a test of its least common character: ~10x cheaper than a substring test)
-        self._other_hints = tuple((_rarest(hint), hint) for hint in other if len(ends[hint[-2:]]) == 1)
-        self._hints_by_end = tuple((end, tuple(group)) for end, group in ends.items() if len(group) > 1)
-        # (findings, type, run length needed or 0): every detector, and those run on a text without a hint
+        # (each gated detector a bit; a text's mask: the detectors one of whose hints it may hold, see _mask)
+        self._bits = {d: 1 << index for index, d in enumerate(sorted(self._gated, key=self.detectors.index))}
+        hinted = [(hint, self._bits[d]) for d in self._bits for hint in d.hints]
+        self._hints = tuple(sorted({hint for hint, _ in hinted}, key=len, reverse=True))
+        # the hints are tested in groups, each after one test of a character every hint of the group holds (C memchr:
+        # ~10x cheaper than a substring test; most texts lack it): hints holding "-" after one search of the
+        # characters right before a "-" (a "-" is in many texts, dates and numbers, these rarely); the hints of
+        # upper-case letters after an "A" (AWS, Google) after one search with that literal first; the other hints
+        # after their least common character
+        groups: dict[str, list[tuple[str, int]]] = {}
+        for hint, bit in hinted:
+            if "-" in hint and _dash_before(hint):
+                key = "-"
+            elif "_" in hint:
+                key = "_"
+            elif re.fullmatch("A[A-Za-z]+", hint):
+                key = "A"
+            else:
+                key = _rarest(hint)
+                if _COMMON.find(key) in range(_IN_MOST):
+                    key = ""  # (a character in most texts: the hint is tested alone)
+            groups.setdefault(key, []).append((hint, bit))
+        searches: dict[str, Any] = {}  # (key: the bound search of a group's regex)
+        if "-" in groups:
+            before = sorted({_dash_before(hint) for hint, _ in groups["-"]})
+            searches["-"] = re.compile("-(?<=[" + re.escape("".join(before)) + "]-)").search
+        if "A" in groups:
+            searches["A"] = re.compile("A(?:" + "|".join(sorted({re.escape(h[1:]) for h, _ in groups["A"]})) + ")").search
+        # (a group of one hint without a search: one step of a flat loop, key and hint)
+        self._singles = tuple(
+            (key, group[0][0], group[0][1]) for key, group in groups.items() if len(group) == 1 and key not in searches
+        )
+        self._groups = tuple(
+            (key, searches.get(key), tuple(group))
+            for key, group in groups.items()
+            if len(group) > 1 or key in searches
+        )
+        # (findings, type, run length needed or 0) of every detector: the plan of a mask, its gated detectors but
+        # those not in the mask left out (kept per mask: few masks occur)
         plan = [(d.findings, d.type, d.min_run if d.candidates_from == "digit_runs" else 0) for d in self.detectors]
+        self._steps = tuple(zip(plan, [self._bits.get(d, 0) for d in self.detectors], strict=True))
+        self._plans: dict[int, list[tuple[Any, str, int]]] = {}
         self._plan = plan
-        self._plan_unhinted = [step for step, d in zip(plan, self.detectors, strict=True) if d not in self._gated]
+        self._plan_unhinted = self._plan_of(0)
+
+    def _plan_of(self, mask: int) -> list[tuple[Any, str, int]]:
+        """The plan of a text whose mask is ``mask``: every detector but the gated ones outside the mask."""
+        plan = self._plans.get(mask)
+        if plan is None:
+            if len(self._plans) >= _PLANS_MAX:
+                self._plans.clear()
+            plan = self._plans[mask] = [step for step, bit in self._steps if not bit or bit & mask]
+        return plan
 
     def scan(self, text: str, shared: bool = False) -> list[Finding]:
         """Find the entities in ``text``: ordered by position, never overlapping, spans of ``text`` itself.
@@ -149,7 +191,8 @@ class Scanner:
         runs = digit_runs(subject)
         long = runs.long  # (the runs most number detectors need: their windows read these; the longest is among them)
         longest = max([end - start for start, end in long or runs]) if runs else 0
-        plan = self._plan if self._hinted(subject) else self._plan_unhinted
+        mask = self._mask(subject)
+        plan = self._plan_of(mask) if mask else self._plan_unhinted
         candidates: list[tuple[float, int, int, str]] = []
         for findings_of, kind, needs_run in plan:
             if needs_run:
@@ -175,23 +218,22 @@ class Scanner:
             self.cache[text] = findings
         return findings
 
+    def _mask(self, subject: str) -> int:
+        """The bits of the gated detectors one of whose hints ``subject`` may hold (0: none)."""
+        mask = 0
+        for key, hint, bit in self._singles:
+            if key in subject and hint in subject:
+                mask |= bit
+        for key, search, group in self._groups:
+            if key in subject and (search is None or search(subject) is not None):
+                for hint, bit in group:
+                    if hint in subject:
+                        mask |= bit
+        return mask
+
     def _hinted(self, subject: str) -> bool:
         """``subject`` holds one of the secret detectors' hints."""
-        for rarest, hint in self._other_hints:  # (substring tests: faster than one regex alternation of literals)
-            if rarest in subject and hint in subject:
-                return True
-        for end, group in self._hints_by_end:
-            if end in subject:
-                for hint in group:
-                    if hint in subject:
-                        return True
-        if self._a_hints is not None and self._a_hints.search(subject) is not None:
-            return True
-        if "_" in subject:
-            for hint in self._underscore_hints:
-                if hint in subject:
-                    return True
-        return False
+        return self._mask(subject) != 0
 
 
 def _resolve(candidates: list[tuple[float, int, int, str]]) -> list[tuple[float, int, int, str]]:

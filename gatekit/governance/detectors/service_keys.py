@@ -101,7 +101,7 @@ def _service_gates(text: str) -> str:
         gates += "$"
     if ":" in text and ":AA" in text:
         gates += ":"
-    if "TT3" in text:
+    if "T" in text and "TT3" in text:
         gates += "T"
     return gates
 
