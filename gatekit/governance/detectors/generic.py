@@ -377,8 +377,11 @@ class ContextDetector(Detector):
         """``(score, start, end)`` of every credential of ``text`` (none in a text too short to hold a rule's)."""
         if len(text) < _SHORTEST_CONTEXT:  # (a tool argument's id, name or amount)
             return []
+        spans = _context_spans(text)
+        if not spans:  # (most texts: no list built)
+            return []
         score = self.score
-        return [(score, start, end) for start, end in _context_spans(text)]
+        return [(score, start, end) for start, end in spans]
 
     def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
         """The credentials of ``text`` named by their context."""

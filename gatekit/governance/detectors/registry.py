@@ -93,9 +93,21 @@ def _dash_before(hint: str) -> str:
     return hint[at - 1] if at > 0 else ""
 
 
+def _lead(detector: Detector) -> str:
+    """The literal character every finding of ``detector`` starts with, if it has one (else "")."""
+    plain = type(detector).findings is Detector.findings and type(detector).spans is Detector.spans
+    lead = detector.pattern.pattern[:1]
+    return lead if plain and lead and lead not in ".^$*+?{}[]|()\\" and not detector.pattern.flags & re.IGNORECASE else ""
+
+
+def _rank(char: str) -> int:
+    """How rare ``char`` is (see _COMMON): higher is rarer."""
+    return _COMMON.find(char) if char in _COMMON else len(_COMMON)
+
+
 def _rarest(hint: str) -> str:
     """The least common character of ``hint`` (see _COMMON)."""
-    return max(hint, key=lambda char: _COMMON.find(char) if char in _COMMON else len(_COMMON))
+    return max(hint, key=_rank)
 
 
 _CACHE_MAX_CHARS = 256  # short texts (tool-argument ids, names, amounts) recur: their findings are kept
@@ -112,15 +124,21 @@ class Scanner:
         self.types = tuple(dict.fromkeys(detector.type for detector in self.detectors))
         self.secret_types = frozenset(d.type for d in self.detectors if d.secret)
         self.cache: dict[str, list[Finding]] = {}  # findings of short texts, shared by every case
-        # the literal hints of the secret detectors, tested once per text (most texts hold none of them)
-        # (secret detectors whose hints are 2+ characters: GENERIC_SECRET's "=" and ":" are in most texts)
+        # the literal hints of the detectors, tested once per text for all of them (most texts hold none of them); not
+        # those of a detector with a hint of one character in most texts (IPv4's "."): it tests its hints itself
         self._gated = frozenset(
-            d for d in self.detectors if d.hints and d.secret and min(map(len, d.hints)) > 1 and not d.local_hints
+            d
+            for d in self.detectors
+            if d.hints and not d.local_hints and not any(_rank(hint) < _IN_MOST for hint in d.hints if len(hint) == 1)
         )
         # (each gated detector a bit; a text's mask: the detectors one of whose hints it may hold, see _mask)
         self._bits = {d: 1 << index for index, d in enumerate(sorted(self._gated, key=self.detectors.index))}
         hinted = [(hint, self._bits[d]) for d in self._bits for hint in d.hints]
         self._hints = tuple(sorted({hint for hint, _ in hinted}, key=len, reverse=True))
+        # (a detector whose findings are its pattern's matches, the pattern starting with a literal character rarer than
+        # its hints' rarest: that character first, "-" of a short option before "pass")
+        leads = {bit: _lead(d) for d, bit in self._bits.items()}
+        keyed: list[tuple[str, str, int]] = []
         # the hints are tested in groups, each after one test of a character every hint of the group holds (C memchr:
         # ~10x cheaper than a substring test; most texts lack it): hints holding "-" after one search of the
         # characters right before a "-" (a "-" is in many texts, dates and numbers, these rarely); the hints of
@@ -128,6 +146,10 @@ class Scanner:
         # after their least common character
         groups: dict[str, list[tuple[str, int]]] = {}
         for hint, bit in hinted:
+            lead = leads[bit]
+            if lead and lead not in hint and _rank(lead) > _rank(_rarest(hint)):
+                keyed.append((lead, hint, bit))
+                continue
             if "-" in hint and _dash_before(hint):
                 key = "-"
             elif "_" in hint:
@@ -136,7 +158,7 @@ class Scanner:
                 key = "A"
             else:
                 key = _rarest(hint)
-                if _COMMON.find(key) in range(_IN_MOST):
+                if _rank(key) < _IN_MOST:
                     key = ""  # (a character in most texts: the hint is tested alone)
             groups.setdefault(key, []).append((hint, bit))
         searches: dict[str, Any] = {}  # (key: the bound search of a group's regex)
@@ -147,7 +169,12 @@ class Scanner:
             searches["A"] = re.compile("A(?:" + "|".join(sorted({re.escape(h[1:]) for h, _ in groups["A"]})) + ")").search
         # (a group of one hint without a search: one step of a flat loop, key and hint)
         self._singles = tuple(
-            (key, group[0][0], group[0][1]) for key, group in groups.items() if len(group) == 1 and key not in searches
+            keyed
+            + [
+                (key, "" if group[0][0] == key else group[0][0], group[0][1])  # ("": a hint of one character, its key)
+                for key, group in groups.items()
+                if len(group) == 1 and key not in searches
+            ]
         )
         self._groups = tuple(
             (key, searches.get(key), tuple(group))
