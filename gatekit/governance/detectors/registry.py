@@ -133,11 +133,16 @@ class Scanner:
         )
         # (each gated detector a bit; a text's mask: the detectors one of whose hints it may hold, see _mask)
         self._bits = {d: 1 << index for index, d in enumerate(sorted(self._gated, key=self.detectors.index))}
-        hinted = [(hint, self._bits[d]) for d in self._bits for hint in d.hints]
-        self._hints = tuple(sorted({hint for hint, _ in hinted}, key=len, reverse=True))
-        # (a detector whose findings are its pattern's matches, the pattern starting with a literal character rarer than
-        # its hints' rarest: that character first, "-" of a short option before "pass")
-        leads = {bit: _lead(d) for d, bit in self._bits.items()}
+        # (a hint, and the lead of its detector whose findings are its pattern's matches, the pattern starting with a
+        # literal character rarer than the hint's rarest, tested first: "-" of a short option before "pass"; the bits of
+        # the detectors of that hint and lead)
+        bits_of: dict[tuple[str, str], int] = {}
+        for d, bit in self._bits.items():
+            lead = _lead(d)
+            for hint in d.hints:
+                key = (hint, lead if lead and lead not in hint and _rank(lead) > _rank(_rarest(hint)) else "")
+                bits_of[key] = bits_of.get(key, 0) | bit
+        self._hints = tuple(sorted({hint for hint, _ in bits_of}, key=len, reverse=True))
         keyed: list[tuple[str, str, int]] = []
         # the hints are tested in groups, each after one test of a character every hint of the group holds (C memchr:
         # ~10x cheaper than a substring test; most texts lack it): hints holding "-" after one search of the
@@ -145,9 +150,8 @@ class Scanner:
         # upper-case letters after an "A" (AWS, Google) after one search with that literal first; the other hints
         # after their least common character
         groups: dict[str, list[tuple[str, int]]] = {}
-        for hint, bit in hinted:
-            lead = leads[bit]
-            if lead and lead not in hint and _rank(lead) > _rank(_rarest(hint)):
+        for (hint, lead), bit in bits_of.items():
+            if lead:
                 keyed.append((lead, hint, bit))
                 continue
             if "-" in hint and _dash_before(hint):
