@@ -83,14 +83,19 @@ _new = tuple.__new__
 # characters by how common they are in text: lower-case letters by English frequency, blanks and common punctuation
 # among them, upper-case letters by how often they start an English word (rarer than most lower-case ones); any other
 # character is rarer
-_COMMON = " e.t,aoinshrdlcumwfgypb-v:TASICOWBPHMDFRLENGUYKVJQZXkjxqz"
+_COMMON = " e.t,aoinshrdlcumwfgypb-vTASICOWBPHMDFRLENGUYKVJQZX:kjxqz"
 _IN_MOST = _COMMON.index("p") + 1  # (the characters before it are in most texts of a few hundred characters)
 
 
-def _dash_before(hint: str) -> str:
-    """The character before the first "-" of ``hint`` that follows one ("--": "-"), or "" (none: "-" alone)."""
-    at = hint.find("-", 1)
-    return hint[at - 1] if at > 0 else ""
+# characters in many texts, in hints after other characters ("sk-", "ya29."): such a hint is tested after one search for
+# the character right after its prefix (see _prefix)
+_SEPARATORS = "-."
+
+
+def _prefix(hint: str, separator: str) -> str:
+    """``hint`` up to its first ``separator`` after its first character ("pypi-AgE": "pypi-"; "--": "--"), or ""."""
+    at = hint.find(separator, 1)
+    return hint[: at + 1] if at > 0 else ""
 
 
 def _lead(detector: Detector) -> str:
@@ -147,20 +152,21 @@ class Scanner:
         self._hints = tuple(sorted({hint for hint, _ in bits_of}, key=len, reverse=True))
         keyed: list[tuple[str, str, int]] = []
         # the hints are tested in groups, each after one test of a character every hint of the group holds (C memchr:
-        # ~10x cheaper than a substring test; most texts lack it): hints holding "-" after one search of the
-        # characters right before a "-" (a "-" is in many texts, dates and numbers, these rarely); the hints of
-        # upper-case letters after an "A" (AWS, Google) after one search with that literal first; the other hints
-        # after their least common character
+        # ~10x cheaper than a substring test; most texts lack it): hints holding "-" or "." after one search of their
+        # prefixes up to it (a "-" or "." is in many texts, dates, numbers and sentences, these prefixes rarely); the
+        # hints of upper-case letters and digits after an "A" (AWS, Google, Atlassian) after one search with that
+        # literal first; the other hints after their least common character
         groups: dict[str, list[tuple[str, int]]] = {}
         for (hint, lead), bit in bits_of.items():
             if lead:
                 keyed.append((lead, hint, bit))
                 continue
-            if "-" in hint and _dash_before(hint):
-                key = "-"
+            separator = next((char for char in _SEPARATORS if _prefix(hint, char)), "")
+            if separator:
+                key = separator
             elif "_" in hint:
                 key = "_"
-            elif re.fullmatch("A[A-Za-z]+", hint):
+            elif re.fullmatch("A[A-Za-z0-9]+", hint):
                 key = "A"
             else:
                 key = _rarest(hint)
@@ -168,9 +174,12 @@ class Scanner:
                     key = ""  # (a character in most texts: the hint is tested alone)
             groups.setdefault(key, []).append((hint, bit))
         searches: dict[str, Any] = {}  # (key: the bound search of a group's regex)
-        if "-" in groups:
-            before = sorted({_dash_before(hint) for hint, _ in groups["-"]})
-            searches["-"] = re.compile("-(?<=[" + re.escape("".join(before)) + "]-)").search
+        for separator in _SEPARATORS:
+            if separator in groups:  # (the separator, a class of the characters before it, then each prefix's)
+                prefixes = sorted({_prefix(hint, separator) for hint, _ in groups[separator]})
+                before = re.escape("".join(sorted({prefix[-2] for prefix in prefixes})))
+                either = "|".join(f"(?<={re.escape(prefix)})" for prefix in prefixes)
+                searches[separator] = re.compile(f"{re.escape(separator)}(?<=[{before}].)(?:{either})").search
         if "A" in groups:
             searches["A"] = re.compile(
                 "A(?:" + "|".join(sorted({re.escape(h[1:]) for h, _ in groups["A"]})) + ")"
