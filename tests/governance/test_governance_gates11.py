@@ -208,3 +208,15 @@ def test_the_mask_is_each_detectors_hint_test() -> None:
         for detector, bit in DEFAULT_SCANNER._bits.items():
             want = any(hint in text and keys.get(hint, "") in text for hint in detector.hints)
             assert bool(mask & bit) == want, (detector.type, text)
+
+
+def test_every_service_familys_credential_holds_one_of_the_detectors_hints() -> None:
+    """SERVICES runs only on a text holding one of its hints: each family's matches hold one (a family's every form)."""
+    texts = _corpus("secrets_redteam10.json") + _random_texts(5_000, seed=13)
+    matched = set()
+    for _gate, hint, pattern in service_keys._COMPILED:
+        for text in texts:
+            for match in pattern.finditer(text):
+                matched.add(hint)
+                assert any(literal in match.group() for literal in service_keys.HINTS), match.group()
+    assert len(matched) > 20  # (most families are met)
