@@ -136,7 +136,10 @@ class Scanner:
         self._gated = frozenset(
             d
             for d in self.detectors
-            if d.hints and not d.local_hints and not any(_rank(hint) < _IN_MOST for hint in d.hints if len(hint) == 1)
+            if d.hints
+            and all(d.hints)
+            and not d.local_hints
+            and not any(_rank(hint) < _IN_MOST for hint in d.hints if len(hint) == 1)
         )
         # (each gated detector a bit; a text's mask: the detectors one of whose hints it may hold, see _mask)
         self._bits = {d: 1 << index for index, d in enumerate(sorted(self._gated, key=self.detectors.index))}
