@@ -220,3 +220,28 @@ def test_every_service_familys_credential_holds_one_of_the_detectors_hints() -> 
                 matched.add(hint)
                 assert any(literal in match.group() for literal in service_keys.HINTS), match.group()
     assert len(matched) > 20  # (most families are met)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "lead"),
+    [
+        ("-(?:x|y)z", "-"),  # (alternatives inside a group: every match starts with "-")
+        ("ab", "a"),
+        ("a[|]b", "a"),
+        ("a|b", ""),  # (alternatives at the top level: "b" alone matches)
+        ("-x|y", ""),
+        ("a?b", ""),  # (an optional first character)
+        ("a{0,2}b", ""),
+        ("[ab]c", ""),
+        ("(?i)ab", ""),
+        ("a[]]|b", ""),
+    ],
+)
+def test_a_patterns_lead_is_a_character_every_match_starts_with(pattern: str, lead: str) -> None:
+    import re
+
+    from gatekit.governance.detectors.base import Detector
+
+    assert registry._lead(Detector("X_TEST", re.compile(pattern))) == lead
+    if lead:  # (and matches start with it)
+        assert all(match.group().startswith(lead) for match in re.finditer(pattern, "ab -xz -yz b a aab x"))

@@ -99,12 +99,34 @@ def _prefix(hint: str, separator: str) -> str:
 
 
 def _lead(detector: Detector) -> str:
-    """The literal character every finding of ``detector`` starts with, if it has one (else "")."""
+    """The literal character every finding of ``detector`` starts with, if it has one (else "").
+
+    Only for a detector whose findings are its pattern's matches (neither method overridden), the pattern starting
+    with a character that is no regex syntax, not made optional by a quantifier, not in a pattern of alternatives at
+    its top level, not under IGNORECASE.
+    """
+    pattern = detector.pattern.pattern
     plain = type(detector).findings is Detector.findings and type(detector).spans is Detector.spans
-    lead = detector.pattern.pattern[:1]
-    return (
-        lead if plain and lead and lead not in ".^$*+?{}[]|()\\" and not detector.pattern.flags & re.IGNORECASE else ""
-    )
+    if not plain or detector.pattern.flags & re.IGNORECASE or len(pattern) < 2:
+        return ""
+    if pattern[0] in ".^$*+?{}[]|()\\" or pattern[1] in "*?{|":
+        return ""
+    depth = 0
+    escaped = in_class = False
+    for char in pattern:  # (a "|" outside parentheses and classes: alternatives, the first character is not in all)
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+        elif char == "|" and depth == 0:
+            return ""
+    return pattern[0]
 
 
 def _rank(char: str) -> int:
