@@ -204,7 +204,6 @@ def test_the_mask_is_each_detectors_hint_test() -> None:
     assert keys.get("pass") == "-"  # (SHORT_OPTION's matches start with "-")
     for text in texts:
         mask = DEFAULT_SCANNER._mask(text)
-        assert mask == DEFAULT_SCANNER._mask_loop(text), text  # (the generated code is the loop's)
         for detector, bit in DEFAULT_SCANNER._bits.items():
             want = any(hint in text and keys.get(hint, "") in text for hint in detector.hints)
             assert bool(mask & bit) == want, (detector.type, text)

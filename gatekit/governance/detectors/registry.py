@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from gatekit.governance.detectors import (
@@ -221,8 +221,6 @@ class Scanner:
         self._groups = tuple(
             (key, searches.get(key), tuple(group)) for key, group in groups.items() if len(group) > 1 or key in searches
         )
-        # (the same tests as straight-line code, one line each: ~0.7 us a text less in a decision than the loop)
-        self._mask: Callable[[str], int] = _unrolled(self._singles, self._groups)
         # (findings, type, run length needed or 0) of every detector: the plan of a mask, its gated detectors but
         # those not in the mask left out (kept per mask: few masks occur)
         plan = [(d.findings, d.type, d.min_run if d.candidates_from == "digit_runs" else 0) for d in self.detectors]
@@ -287,11 +285,8 @@ class Scanner:
             self.cache[text] = findings
         return findings
 
-    def _mask_loop(self, subject: str) -> int:
-        """The bits of the gated detectors one of whose hints ``subject`` holds (0: none); ``_mask``, in a loop.
-
-        (Kept as the plain form of the generated ``_mask``: tests hold them equal.)
-        """
+    def _mask(self, subject: str) -> int:
+        """The bits of the gated detectors one of whose hints ``subject`` holds (0: none)."""
         mask = 0
         for key, hint, bit in self._singles:
             if key in subject and hint in subject:
@@ -306,36 +301,6 @@ class Scanner:
     def _hinted(self, subject: str) -> bool:
         """``subject`` holds one of the secret detectors' hints."""
         return self._mask(subject) != 0
-
-
-def _unrolled(
-    singles: tuple[tuple[str, str, int], ...], groups: tuple[tuple[str, Any, tuple[tuple[str, int], ...]], ...]
-) -> Callable[[str], int]:
-    """:meth:`Scanner._mask_loop` as straight-line code, one ``if`` per test (a loop step costs more than its test).
-
-    The code is built from the detectors' hints (written as ``repr`` literals) and bits (ints) only.
-    """
-    lines = ["def mask(subject):", "    mask = 0"]
-    for key, hint, bit in singles:
-        tests = [f"{text!r} in subject" for text in (key, hint) if text]
-        lines += [f"    if {' and '.join(tests)}:", f"        mask |= {bit}"]
-    searches = {}
-    for index, (key, search, group) in enumerate(groups):
-        tests = [f"{key!r} in subject"] if key else []
-        if search is not None:
-            searches[f"search_{index}"] = search
-            tests.append(f"search_{index}(subject) is not None")
-        indent = "    "
-        if tests:
-            lines.append(f"    if {' and '.join(tests)}:")
-            indent = "        "
-        for hint, bit in group:
-            lines += [f"{indent}if {hint!r} in subject:", f"{indent}    mask |= {bit}"]
-    lines.append("    return mask")
-    namespace: dict[str, Any] = dict(searches)
-    exec(compile("\n".join(lines), "<scanner mask>", "exec"), namespace)  # noqa: S102
-    mask: Callable[[str], int] = namespace["mask"]
-    return mask
 
 
 def _resolve(candidates: list[tuple[float, int, int, str]]) -> list[tuple[float, int, int, str]]:
