@@ -276,16 +276,21 @@ class Detector:
             if not windows:
                 return []  # (no run may hold a candidate)
             if self._plain and score >= MIN_SCORE:  # (spans, without finding the windows again)
-                return [(score, start, end) for start, end in self._validated(text, windows) if start != end]
-        if score >= MIN_SCORE:
-            return [(score, start, end) for start, end in self.spans(text, runs) if start != end]
-        context = self._context_re
-        if context is None:
+                spans = self._validated(text, windows)
+                return [(score, start, end) for start, end in spans if start != end] if spans else []
+        if score < MIN_SCORE and self._context_re is None:
             return []
+        spans = self.spans(text, runs)
+        if not spans:  # (most texts: no list built)
+            return []
+        if score >= MIN_SCORE:
+            return [(score, start, end) for start, end in spans if start != end]
+        context = self._context_re
+        assert context is not None
         boosted = score + CONTEXT_BOOST
         return [
             (boosted, start, end)
-            for start, end in self.spans(text, runs)
+            for start, end in spans
             if start != end and context.search(text, max(0, start - CONTEXT_WINDOW), start) is not None
         ]
 

@@ -46,7 +46,11 @@ from gatekit.governance.detectors.base import VALIDATION_BUDGET, Detector, maske
 # and followed by the first 8 characters of a value (checked here, in C: most signs have none)
 # (``=>``, Go's ``:=`` and a comparison ``==`` too; a closing ``]`` of a subscript, ``os.environ["DB_PASSWORD"] =``; a
 # JSON-escaped quote, ``\"password\":\"...\"``)
-_SIGN = re.compile(r"[=:](?<=[yYtTnNdDeEsSaAoOhH\]\"' \t][=:])[>=]?(?=[ \t]{0,3}+(?:\\?[\"'])?[^\s\"'`,;]{8})")
+_SIGN_REST = r"(?<=[yYtTnNdDeEsSaAoOhH\]\"' \t][=:])[>=]?(?=[ \t]{0,3}+(?:\\?[\"'])?[^\s\"'`,;]{8})"
+_SIGN = re.compile(r"[=:]" + _SIGN_REST)
+# (the first sign of a text: "=" and ":" each a literal the engine skips to like memchr, 4x faster than the class; most
+# texts hold none)
+_EQUALS_SIGN, _COLON_SIGN = re.compile("=" + _SIGN_REST), re.compile(":" + _SIGN_REST)
 # (a name may end a longer one without a separator, in camelCase or upper case: "adminPassword", "PGPASSWORD",
 # "githubToken"; "pass" only as a word of its own: "smtp_pass", "DB_PASS", not "bypass")
 _WORDS = (
@@ -140,6 +144,13 @@ def _credential(value: str) -> bool:
     )
 
 
+def _first_sign(text: str) -> re.Match[str] | None:
+    """``_SIGN.search(text)``, faster: the earlier of the first "=" sign and the first ":" sign (each a literal)."""
+    colon = _COLON_SIGN.search(text) if ":" in text else None
+    sign = _EQUALS_SIGN.search(text) if "=" in text else None
+    return colon if sign is None or (colon is not None and colon.start() < sign.start()) else sign
+
+
 class GenericSecretDetector(Detector):
     """Assignments of high-entropy values to credential names."""
 
@@ -149,7 +160,7 @@ class GenericSecretDetector(Detector):
         checked = signs = 0
         search = _SIGN.search
         name, value_of = _NAME.search, _VALUE.match
-        sign = search(text)  # (a sign followed by a value's first 8 characters: "token: x" repeated has none)
+        sign = _first_sign(text)  # (a sign followed by a value's first 8 characters: "token: x" repeated has none)
         while sign is not None:
             end = sign.end()
             at = sign.start()  # (the "=" or ":")
@@ -306,10 +317,11 @@ _NETRC = _values(
 def _commands(text: str) -> list[tuple[int, int]]:
     """``curl -u``, a login's ``-p``, ``ConvertTo-SecureString``: each in a text holding its command's name."""
     found: list[tuple[int, int]] = []
-    if "curl" in text:
-        found += _CURL_USER(text)
-    if " -p" in text:
-        found += _LOGIN_OPTION(text)
+    if " -" in text:  # (curl's -u and a login's -p are options)
+        if "curl" in text:
+            found += _CURL_USER(text)
+        if " -p" in text:
+            found += _LOGIN_OPTION(text)
     if "SecureString" in text:
         found += _SECURE_STRING(text)
     return found
@@ -341,7 +353,7 @@ def _context_spans(text: str) -> list[tuple[int, int]]:
     found: list[tuple[int, int]] = []
     if ('"' in text and '",' in text) or ("'" in text and "'," in text):
         found += _pairs(text)
-    if "-" in text and " -" in text:  # (a command's options)
+    if "-" in text:  # (a command's options; "ConvertTo-SecureString", which may be the last word of a line)
         found += _commands(text)
     if "ass" in text or ("S" in text and "ASS" in text):
         found += _passwords(text)
@@ -368,8 +380,11 @@ class ContextDetector(Detector):
         """``(score, start, end)`` of every credential of ``text`` (none in a text too short to hold a rule's)."""
         if len(text) < _SHORTEST_CONTEXT:  # (a tool argument's id, name or amount)
             return []
+        spans = _context_spans(text)
+        if not spans:  # (most texts: no list built)
+            return []
         score = self.score
-        return [(score, start, end) for start, end in _context_spans(text)]
+        return [(score, start, end) for start, end in spans]
 
     def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
         """The credentials of ``text`` named by their context."""

@@ -81,17 +81,67 @@ DEFAULT_DETECTORS: tuple[Detector, ...] = (
 
 _new = tuple.__new__
 # characters by how common they are in text: lower-case letters by English frequency, blanks and common punctuation
-# among them; any other character is rarer
-_COMMON = " e.t,aoinshrdlcumwfgypb-vkjxqz"
+# among them, upper-case letters by how often they start an English word (rarer than most lower-case ones); any other
+# character is rarer
+_COMMON = " e.t,aoinshrdlcumwfgypb-vTASICOWBPHMDFRLENGUYKVJQZX:kjxqz"
+_IN_MOST = _COMMON.index("p") + 1  # (the characters before it are in most texts of a few hundred characters)
+
+
+# characters in many texts, in hints after other characters ("sk-", "ya29."): such a hint is tested after one search for
+# the character right after its prefix (see _prefix)
+_SEPARATORS = "-."
+
+
+def _prefix(hint: str, separator: str) -> str:
+    """``hint`` up to its first ``separator`` after its first character ("pypi-AgE": "pypi-"; "--": "--"), or ""."""
+    at = hint.find(separator, 1)
+    return hint[: at + 1] if at > 0 else ""
+
+
+def _lead(detector: Detector) -> str:
+    """The literal character every finding of ``detector`` starts with, if it has one (else "").
+
+    Only for a detector whose findings are its pattern's matches (neither method overridden), the pattern starting
+    with a character that is no regex syntax, not made optional by a quantifier, not in a pattern of alternatives at
+    its top level, not under IGNORECASE.
+    """
+    pattern = detector.pattern.pattern
+    plain = type(detector).findings is Detector.findings and type(detector).spans is Detector.spans
+    if not plain or detector.pattern.flags & re.IGNORECASE or len(pattern) < 2:
+        return ""
+    if pattern[0] in ".^$*+?{}[]|()\\" or pattern[1] in "*?{|":
+        return ""
+    depth = 0
+    escaped = in_class = False
+    for char in pattern:  # (a "|" outside parentheses and classes: alternatives, the first character is not in all)
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+        elif char == "|" and depth == 0:
+            return ""
+    return pattern[0]
+
+
+def _rank(char: str) -> int:
+    """How rare ``char`` is (see _COMMON): higher is rarer."""
+    return _COMMON.find(char) if char in _COMMON else len(_COMMON)
 
 
 def _rarest(hint: str) -> str:
     """The least common character of ``hint`` (see _COMMON)."""
-    return max(hint, key=lambda char: _COMMON.find(char) if char in _COMMON else len(_COMMON))
+    return max(hint, key=_rank)
 
 
 _CACHE_MAX_CHARS = 256  # short texts (tool-argument ids, names, amounts) recur: their findings are kept
 _CACHE_MAX_ENTRIES = 16_384
+_PLANS_MAX = 256  # plans kept, one per mask of gated detectors met (most texts: none)
 MIN_FINDING = 5  # no detector finds fewer characters
 
 
@@ -103,31 +153,90 @@ class Scanner:
         self.types = tuple(dict.fromkeys(detector.type for detector in self.detectors))
         self.secret_types = frozenset(d.type for d in self.detectors if d.secret)
         self.cache: dict[str, list[Finding]] = {}  # findings of short texts, shared by every case
-        # the literal hints of the secret detectors, tested once per text (most texts hold none of them)
-        # (secret detectors whose hints are 2+ characters: GENERIC_SECRET's "=" and ":" are in most texts)
+        # the literal hints of the detectors, tested once per text for all of them (most texts hold none of them); not
+        # those of a detector with a hint of one character in most texts (IPv4's "."): it tests its hints itself
         self._gated = frozenset(
-            d for d in self.detectors if d.hints and d.secret and min(map(len, d.hints)) > 1 and not d.local_hints
+            d
+            for d in self.detectors
+            if d.hints
+            and all(d.hints)
+            and not d.local_hints
+            and not any(_rank(hint) < _IN_MOST for hint in d.hints if len(hint) == 1)
         )
-        hints = sorted({hint for d in self._gated for hint in d.hints}, key=len, reverse=True)
-        self._hints = tuple(hints)
-        # (the same test, cheaper: the hints holding "_" only when the text holds one, the hints of upper-case
-        # letters after an "A" (AWS, Google) as one regex with that literal first, the rest one by one)
-        self._underscore_hints = tuple(hint for hint in hints if "_" in hint)
-        a_hints = [hint for hint in hints if "_" not in hint and re.fullmatch("A[A-Za-z]+", hint)]
-        self._a_hints = re.compile("A(?:" + "|".join(re.escape(h[1:]) for h in a_hints) + ")") if a_hints else None
-        other = [hint for hint in hints if "_" not in hint and hint not in a_hints]
-        # (hints that end alike, "sk-", "rk-", "pk-": one substring test of their end first; substring tests of a
-        # few characters cost alike, whatever the characters)
-        ends: dict[str, list[str]] = {}
-        for hint in other:
-            ends.setdefault(hint[-2:], []).append(hint)
-        # (and each other hint after a test of its least common character: ~10x cheaper than a substring test)
-        self._other_hints = tuple((_rarest(hint), hint) for hint in other if len(ends[hint[-2:]]) == 1)
-        self._hints_by_end = tuple((end, tuple(group)) for end, group in ends.items() if len(group) > 1)
-        # (findings, type, run length needed or 0): every detector, and those run on a text without a hint
+        # (each gated detector a bit; a text's mask: the detectors one of whose hints it may hold, see _mask)
+        self._bits = {d: 1 << index for index, d in enumerate(sorted(self._gated, key=self.detectors.index))}
+        # (a hint, and the lead of its detector whose findings are its pattern's matches, the pattern starting with a
+        # literal character rarer than the hint's rarest, tested first: "-" of a short option before "pass"; the bits of
+        # the detectors of that hint and lead)
+        bits_of: dict[tuple[str, str], int] = {}
+        for d, bit in self._bits.items():
+            lead = _lead(d)
+            for hint in d.hints:
+                pair = (hint, lead if lead and lead not in hint and _rank(lead) > _rank(_rarest(hint)) else "")
+                bits_of[pair] = bits_of.get(pair, 0) | bit
+        self._hints = tuple(sorted({hint for hint, _ in bits_of}, key=len, reverse=True))
+        keyed: list[tuple[str, str, int]] = []
+        # the hints are tested in groups, each after one test of a character every hint of the group holds (C memchr:
+        # ~10x cheaper than a substring test; most texts lack it): hints holding "-" or "." after one search of their
+        # prefixes up to it (a "-" or "." is in many texts, dates, numbers and sentences, these prefixes rarely); the
+        # hints of upper-case letters and digits after an "A" (AWS, Google, Atlassian) after one search with that
+        # literal first; the other hints after their least common character
+        groups: dict[str, list[tuple[str, int]]] = {}
+        for (hint, lead), bit in bits_of.items():
+            if lead:
+                keyed.append((lead, hint, bit))
+                continue
+            separator = next((char for char in _SEPARATORS if _prefix(hint, char)), "")
+            if separator:
+                key = separator
+            elif "_" in hint:
+                key = "_"
+            elif re.fullmatch("A[A-Za-z0-9]+", hint):
+                key = "A"
+            else:
+                key = _rarest(hint)
+                if _rank(key) < _IN_MOST:
+                    key = ""  # (a character in most texts: the hint is tested alone)
+            groups.setdefault(key, []).append((hint, bit))
+        searches: dict[str, Any] = {}  # (key: the bound search of a group's regex)
+        for separator in _SEPARATORS:
+            if separator in groups:  # (the separator, a class of the characters before it, then each prefix's)
+                prefixes = sorted({_prefix(hint, separator) for hint, _ in groups[separator]})
+                before = re.escape("".join(sorted({prefix[-2] for prefix in prefixes})))
+                either = "|".join(f"(?<={re.escape(prefix)})" for prefix in prefixes)
+                searches[separator] = re.compile(f"{re.escape(separator)}(?<=[{before}].)(?:{either})").search
+        if "A" in groups:
+            searches["A"] = re.compile(
+                "A(?:" + "|".join(sorted({re.escape(h[1:]) for h, _ in groups["A"]})) + ")"
+            ).search
+        # (a group of one hint without a search: its key and hint)
+        self._singles = tuple(
+            keyed
+            + [
+                (key, "" if group[0][0] == key else group[0][0], group[0][1])  # ("": a hint of one character, its key)
+                for key, group in groups.items()
+                if len(group) == 1 and key not in searches
+            ]
+        )
+        self._groups = tuple(
+            (key, searches.get(key), tuple(group)) for key, group in groups.items() if len(group) > 1 or key in searches
+        )
+        # (findings, type, run length needed or 0) of every detector: the plan of a mask, its gated detectors but
+        # those not in the mask left out (kept per mask: few masks occur)
         plan = [(d.findings, d.type, d.min_run if d.candidates_from == "digit_runs" else 0) for d in self.detectors]
+        self._steps = tuple(zip(plan, [self._bits.get(d, 0) for d in self.detectors], strict=True))
+        self._plans: dict[int, list[tuple[Any, str, int]]] = {}
         self._plan = plan
-        self._plan_unhinted = [step for step, d in zip(plan, self.detectors, strict=True) if d not in self._gated]
+        self._plan_unhinted = self._plan_of(0)
+
+    def _plan_of(self, mask: int) -> list[tuple[Any, str, int]]:
+        """The plan of a text whose mask is ``mask``: every detector but the gated ones outside the mask."""
+        plan = self._plans.get(mask)
+        if plan is None:
+            if len(self._plans) >= _PLANS_MAX:
+                self._plans.clear()
+            plan = self._plans[mask] = [step for step, bit in self._steps if not bit or bit & mask]
+        return plan
 
     def scan(self, text: str, shared: bool = False) -> list[Finding]:
         """Find the entities in ``text``: ordered by position, never overlapping, spans of ``text`` itself.
@@ -149,7 +258,8 @@ class Scanner:
         runs = digit_runs(subject)
         long = runs.long  # (the runs most number detectors need: their windows read these; the longest is among them)
         longest = max([end - start for start, end in long or runs]) if runs else 0
-        plan = self._plan if self._hinted(subject) else self._plan_unhinted
+        mask = self._mask(subject)
+        plan = self._plan_of(mask) if mask else self._plan_unhinted
         candidates: list[tuple[float, int, int, str]] = []
         for findings_of, kind, needs_run in plan:
             if needs_run:
@@ -175,23 +285,22 @@ class Scanner:
             self.cache[text] = findings
         return findings
 
+    def _mask(self, subject: str) -> int:
+        """The bits of the gated detectors one of whose hints ``subject`` holds (0: none)."""
+        mask = 0
+        for key, hint, bit in self._singles:
+            if key in subject and hint in subject:
+                mask |= bit
+        for key, search, group in self._groups:
+            if key in subject and (search is None or search(subject) is not None):
+                for hint, bit in group:
+                    if hint in subject:
+                        mask |= bit
+        return mask
+
     def _hinted(self, subject: str) -> bool:
         """``subject`` holds one of the secret detectors' hints."""
-        for rarest, hint in self._other_hints:  # (substring tests: faster than one regex alternation of literals)
-            if rarest in subject and hint in subject:
-                return True
-        for end, group in self._hints_by_end:
-            if end in subject:
-                for hint in group:
-                    if hint in subject:
-                        return True
-        if self._a_hints is not None and self._a_hints.search(subject) is not None:
-            return True
-        if "_" in subject:
-            for hint in self._underscore_hints:
-                if hint in subject:
-                    return True
-        return False
+        return self._mask(subject) != 0
 
 
 def _resolve(candidates: list[tuple[float, int, int, str]]) -> list[tuple[float, int, int, str]]:
