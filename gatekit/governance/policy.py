@@ -272,7 +272,14 @@ class Policy:
         return output, calls, counts
 
     def trace_record(self, decision: Decision, case: dict[str, Any], run_id: str = "") -> dict[str, Any]:
-        """One ``governance_traces.jsonl`` row: JSON-ready, never a raw sensitive value."""
+        """One ``governance_traces.jsonl`` row: JSON-ready, never a raw sensitive value.
+
+        The context values and the case's timestamp are the caller's data (a user id may be an e-mail
+        address): they are scrubbed here. The case id, the reasons and the tool names are the caller's to
+        scrub (the gate refuses ids with findings and scrubs the decision; the runtime guard scrubs both).
+        """
+        from gatekit.redact import scrub_field
+
         context = case.get("context") if isinstance(case.get("context"), dict) else {}
         assert isinstance(context, dict)
         tool_names = [str(c.get("name") or "") for c in decision.redacted_tool_calls]
@@ -281,12 +288,12 @@ class Policy:
             "timestamp": datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),
             "run_id": run_id,
             "case_id": case.get("id"),
-            "case_timestamp": case.get("timestamp"),
+            "case_timestamp": scrub_field(case.get("timestamp")),
             "policy": {"id": self.id, "version": self.version, "sha256": self.sha256},
             "outcome": decision.outcome.value,
             "rules": decision.rules,
             "reasons": decision.reasons,
-            "context": {key: context.get(key) for key in ("user", "role", "env", "scope")},
+            "context": {key: scrub_field(context.get(key)) for key in ("user", "role", "env", "scope")},
             "actions": {"tool_names": tool_names, "tool_call_count": len(tool_names)},
             "redactions": dict(decision.redactions),
             "notes": decision.notes,
