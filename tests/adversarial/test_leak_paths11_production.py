@@ -27,7 +27,6 @@ from runtime_helpers import FakeClock, write_policy  # noqa: E402
 from gatekit.runtime import Enforcer, PolicyViolation  # noqa: E402
 
 
-
 def _github_token(tag: str) -> str:
     """A GitHub token shape (ghp_ + 36 letters and digits) naming where it was planted."""
     return "ghp_" + (tag + "Zq0123456789abcdefghijklmnopqrstuvwxyz")[:36]
