@@ -818,8 +818,8 @@ class Enforcer:
                     self._count_request(state, None, case, final=True)
                 except Exception as exc:  # noqa: BLE001 - counting must not fail the request; the guard error is counted
                     self._counts["guard_errors"] += 1
-                    log.warning("gatekit guard: request %s not counted on the run state (%s: %s)", state.request_id,
-                                type(exc).__name__, exc)  # fmt: skip
+                    log.warning("gatekit guard: request %s not counted on the run state (%s: %s)",
+                                self._shown_id(state.request_id), type(exc).__name__, scrub(str(exc)))  # fmt: skip
         if self.log_sink is None:
             return
         latency_ms = (time.perf_counter_ns() - state.started_ns) / 1e6

@@ -14,6 +14,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -185,3 +187,88 @@ def test_canary_error_on_a_bad_row_names_the_line_not_the_value(tmp_path: Path, 
     written = [proc.stdout, proc.stderr] + [p.read_text("utf-8", "replace") for p in (tmp_path / "out").rglob("*")]
     for piece in (GH_REQUEST, GH_REQUEST[:12], USER_EMAIL, USER_EMAIL[:8]):
         assert not any(piece in text for text in written), (piece, proc.stderr)
+
+
+PROXY_KEY = "Upstr3amOpaqueKey9x"  # no detector finds it: only the proxy knows it is its key
+
+
+class _EchoKeyUpstream(BaseHTTPRequestHandler):
+    """An OpenAI-compatible upstream that puts the key it was sent into the model and a tool call's name."""
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        return
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        key = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+        call = {"id": "c1", "type": "function", "function": {"name": f"tool-{key}", "arguments": "{}"}}
+        message = {"role": "assistant", "content": f"key {key}", "tool_calls": [call]}
+        data = json.dumps(
+            {
+                "id": "x",
+                "object": "chat.completion",
+                "model": f"model-{key}",
+                "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls"}],
+                "usage": {"prompt_tokens": 3, "completion_tokens": 4},
+            }
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def test_the_proxy_writes_no_echoed_key_nor_the_clients_user_or_context(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from proxy_harness import chat, serving
+
+    upstream = ThreadingHTTPServer(("127.0.0.1", 0), _EchoKeyUpstream)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    policy = tmp_path / "lax.yaml"
+    policy.write_text("id: lax\nversion: '1'\nrules:\n  - id: t\n    kind: tools\n    allow: ['*']\n")
+    monkeypatch.setenv("GATEKIT_TEST_UPSTREAM_KEY", PROXY_KEY)
+    logs = tmp_path / "logs"
+    try:
+        with serving(
+            f"http://127.0.0.1:{upstream.server_address[1]}/v1",
+            policy,
+            upstream_key_env="GATEKIT_TEST_UPSTREAM_KEY",
+            log_to=logs / "production.jsonl",
+            trace_to=logs / "governance_traces.jsonl",
+        ) as server:
+            context = json.dumps({"role": GH_ROLE, "scope": SCOPE_IBAN})
+            answer = chat(server.url, "m", headers={"X-Gatekit-Context": context}, user=USER_EMAIL)
+    finally:
+        upstream.shutdown()
+        upstream.server_close()
+    assert answer.status == 200, answer.body
+    assert PROXY_KEY not in answer.body.decode()  # (the proxy masked its key in what it handed on before)
+    written = _files(logs)
+    rows = [json.loads(line) for line in written["production.jsonl"].splitlines()]
+    assert len(rows) == 1
+    # the model as handed on (the key masked as in the answer); the tool name as judged, scrubbed before writing
+    assert rows[0]["model"] == "model-***" and rows[0]["tool_names"] == ["tool-[GENERIC_SECRET]"]
+    assert (rows[0]["user"], rows[0]["role"], rows[0]["scope"]) == ("[EMAIL_ADDRESS]", "[GITHUB_TOKEN]", "[IBAN_CODE]")
+    for raw in (PROXY_KEY, USER_EMAIL, GH_ROLE, SCOPE_IBAN):
+        leaks = [name for name, data in written.items() if raw.encode() in data]
+        assert not leaks, f"{raw!r} leaked into {leaks}"
+
+
+def test_gate_results_converted_to_production_rows_carry_the_context_scrubbed(tmp_path: Path) -> None:
+    """A golden case's context (user, role, scope) becomes row columns: scrubbed, as the runtime guard writes them."""
+    from gatekit.production.convert import eval_rows, write_parquet
+
+    context = {"user": USER_EMAIL, "role": GH_ROLE, "env": "prod", "scope": SCOPE_IBAN}
+    (tmp_path / "cases.jsonl").write_text(json.dumps({"id": "c1", "input": "hi", "context": context}) + "\n")
+    result = {"case_id": "c1", "repeat": 0, "ok": True, "latency_ms": 5.0, "started_at": "2026-12-06T08:00:00Z",
+              "response": {"output": "ok", "tool_calls": [], "usage": {}, "model": "m"}, "decision": None}  # fmt: skip
+    (tmp_path / "results.jsonl").write_text(json.dumps(result) + "\n")
+    rows = list(eval_rows(tmp_path / "results.jsonl", tmp_path / "cases.jsonl"))
+    assert [(r["user"], r["role"], r["env"], r["scope"]) for r in rows] == [
+        ("[EMAIL_ADDRESS]", "[GITHUB_TOKEN]", "prod", "[IBAN_CODE]")
+    ]
+    write_parquet(rows, tmp_path / "rows.parquet")
+    data = (tmp_path / "rows.parquet").read_bytes()
+    assert not any(raw.encode() in data for raw in (USER_EMAIL, GH_ROLE, SCOPE_IBAN))
