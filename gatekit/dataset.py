@@ -157,7 +157,7 @@ def _csv_rows(path: Path, raw: bytes, errors: list[str]) -> list[tuple[int, Any]
         for column, name in enumerate(header, start=1):
             if name in seen:
                 raise DatasetError(
-                    f"{path}:1: duplicate column {name!r} (columns {seen[name]} and {column}); "
+                    f"{path}:1: duplicate column {_show(name)} (columns {seen[name]} and {column}); "
                     "keep one of them — the last would silently win"
                 )
             seen[name] = column
@@ -286,7 +286,10 @@ def _sensitive_types(text: str) -> list[str]:
 
 
 def _show(key: Any) -> str:
-    text = repr(key)
+    """A key or value of a bad row as an error message quotes it: scrubbed first, then cut to 60 characters."""
+    from gatekit.redact import scrub
+
+    text = scrub(repr(key)) or ""
     return text if len(text) <= 60 else text[:57] + "...'"
 
 

@@ -261,3 +261,18 @@ def test_a_case_id_with_a_secret_or_pii_is_refused_without_quoting_it(
     ]
     assert not any(str(case_id).encode() in data for data in written)
     assert not (tmp_path / "out" / "results.jsonl").exists()
+
+
+def test_a_bad_dataset_row_is_named_without_quoting_its_pii(tmp_path: Path, echo_server: int) -> None:
+    """The one-line dataset error names line and field; a value or key it shows is scrubbed first."""
+    rows = [
+        {"id": "a", "input": "x", "expected": {"output_contains": [4111111111111111]}},
+        {"id": "b", "input": "x", USER_EMAIL: 1},
+    ]
+    _write_inputs(tmp_path, rows)
+    proc = _gate(tmp_path, echo_server)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+    assert "line 1: 'expected.output_contains' must hold only strings, got int [CREDIT_CARD]" in proc.stderr
+    assert "line 2: unknown key '[EMAIL_ADDRESS]'" in proc.stderr
+    assert "4111111111111111" not in proc.stderr + proc.stdout and USER_EMAIL not in proc.stderr + proc.stdout
