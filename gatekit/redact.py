@@ -68,6 +68,7 @@ def add_known_secret(value: str | None) -> None:
     if value and len(value.strip()) >= MIN_KNOWN_SECRET_CHARS and value.strip() not in _KNOWN_SECRETS:
         _KNOWN_SECRETS.add(value.strip())
         _scrub_short.cache_clear()
+        _PLAIN_SHORT.clear()
 
 
 def _mask_known_text(text: str) -> str:
@@ -164,9 +165,21 @@ def scrub(text: str | None, keep: Collection[str] = ()) -> str | None:
     """
     if not text:
         return text
-    if len(text) <= _CACHED_CHARS:  # tool names, models and reasons repeat from case to case
+    if len(text) <= _CACHED_CHARS:  # tool names, models, reasons and context values repeat from case to case
+        if not keep:  # (the runtime's labels: one dict look-up when seen before)
+            shown = _PLAIN_SHORT.get(text)
+            if shown is None:
+                shown = _replace_findings(redact_urls(text), (), secrets_only=False)
+                if len(_PLAIN_SHORT) >= _PLAIN_SHORT_MAX:
+                    _PLAIN_SHORT.clear()
+                _PLAIN_SHORT[text] = shown
+            return shown
         return _scrub_short(text, keep if isinstance(keep, frozenset) else frozenset(keep))
     return _replace_findings(redact_urls(text), keep, secrets_only=False)
+
+
+_PLAIN_SHORT: dict[str, str] = {}  # short text scrubbed without ``keep`` -> its scrubbed form (cleared when full)
+_PLAIN_SHORT_MAX = 8192
 
 
 @functools.lru_cache(maxsize=4096)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -288,7 +289,7 @@ class Policy:
             "timestamp": datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),
             "run_id": run_id,
             "case_id": case.get("id"),
-            "case_timestamp": scrub_field(case.get("timestamp")),
+            "case_timestamp": _shown_timestamp(case.get("timestamp")),
             "policy": {"id": self.id, "version": self.version, "sha256": self.sha256},
             "outcome": decision.outcome.value,
             "rules": decision.rules,
@@ -310,6 +311,21 @@ class Policy:
                 "gen_ai.security.risk.category": owasp,
             },
         }
+
+
+# a time as RFC 3339 text, or epoch seconds / milliseconds: written as they are (no detector reads a time)
+_RFC3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?|\d{9,10}(?:\.\d+)?|\d{12,13}"
+)
+
+
+def _shown_timestamp(value: Any) -> Any:
+    """A case's timestamp as a trace writes it: a plain RFC 3339 time as is (the guard's own), anything else scrubbed."""
+    if isinstance(value, str | int | float) and not isinstance(value, bool) and _RFC3339.fullmatch(str(value)):
+        return value
+    from gatekit.redact import scrub_field
+
+    return scrub_field(value)
 
 
 def _redact_calls(
