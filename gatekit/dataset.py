@@ -157,7 +157,7 @@ def _csv_rows(path: Path, raw: bytes, errors: list[str]) -> list[tuple[int, Any]
         for column, name in enumerate(header, start=1):
             if name in seen:
                 raise DatasetError(
-                    f"{path}:1: duplicate column {name!r} (columns {seen[name]} and {column}); "
+                    f"{path}:1: duplicate column {_show(name)} (columns {seen[name]} and {column}); "
                     "keep one of them — the last would silently win"
                 )
             seen[name] = column
@@ -234,6 +234,13 @@ def _validate(rows: list[tuple[int, Any]], errors: list[str], where: str) -> lis
             problems.append("'id' must be a string or an integer")
         elif len(case_id := str(case_id)) > MAX_ID_LENGTH:
             problems.append(f"'id' is {len(case_id)} characters long; at most {MAX_ID_LENGTH} are allowed")
+        elif found := _sensitive_types(case_id):
+            # an id is written as is to every result row, trace, report, CI summary and MLflow run,
+            # and is the key baselines and --resume match on: refuse it (never quote it) instead of rewriting it
+            problems.append(
+                f"'id' holds what looks like {' and '.join(found)}; ids are written to every report, trace and "
+                "MLflow run: use an id without secrets or personal data"
+            )
         elif case_id in first_seen:
             problems.append(f"duplicate id {case_id!r} (first on {where} {first_seen[case_id]})")
         else:
@@ -271,8 +278,18 @@ def _validate(rows: list[tuple[int, Any]], errors: list[str], where: str) -> lis
     return cases
 
 
+def _sensitive_types(text: str) -> list[str]:
+    """The entity types (PII, secrets) the detectors find in ``text``, sorted; [] when none."""
+    from gatekit.governance import scan
+
+    return sorted({finding.type for finding in scan(text)})
+
+
 def _show(key: Any) -> str:
-    text = repr(key)
+    """A key or value of a bad row as an error message quotes it: scrubbed first, then cut to 60 characters."""
+    from gatekit.redact import scrub
+
+    text = scrub(repr(key)) or ""
     return text if len(text) <= 60 else text[:57] + "...'"
 
 

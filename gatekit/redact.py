@@ -15,6 +15,7 @@ import hashlib
 import re
 import urllib.parse
 from collections.abc import Collection
+from typing import Any
 
 MASK = "***"
 ERROR_CHARS = 2000  # an error message or stderr tail is kept to this many characters, after scrubbing
@@ -52,6 +53,42 @@ _SECRET_PARAMS = frozenset(
 _SECRET_PARAM_PARTS = ("token", "secret", "password", "passwd", "apikey", "api_key", "signature", "credential")
 _SCRUB_PASSES = 3
 _CACHED_CHARS = 256
+# credentials this process sends (an agent's API key, header values read from the environment): an endpoint
+# that echoes one back (an error body quoting the key, a model name) must not get it written, whatever it looks like
+_KNOWN_SECRETS: set[str] = set()
+_KNOWN_PLACEHOLDER = "[GENERIC_SECRET]"
+MIN_KNOWN_SECRET_CHARS = 8  # a shorter value ("prod", "gate") would rewrite ordinary words
+
+
+def add_known_secret(value: str | None) -> None:
+    """Mask ``value`` (a credential this process sends) wherever :func:`scrub` or :func:`mask_known` runs.
+
+    Values shorter than :data:`MIN_KNOWN_SECRET_CHARS` are not registered (they would mask ordinary words).
+    """
+    if value and len(value.strip()) >= MIN_KNOWN_SECRET_CHARS and value.strip() not in _KNOWN_SECRETS:
+        _KNOWN_SECRETS.add(value.strip())
+        _scrub_short.cache_clear()
+        _PLAIN_SHORT.clear()
+
+
+def _mask_known_text(text: str) -> str:
+    for secret in sorted(_KNOWN_SECRETS, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, _KNOWN_PLACEHOLDER)
+    return text
+
+
+def mask_known(value: Any) -> Any:
+    """``value`` (text, or lists / dicts of them, keys included) with every registered credential masked."""
+    if not _KNOWN_SECRETS:
+        return value
+    if isinstance(value, str):
+        return _mask_known_text(value)
+    if isinstance(value, dict):
+        return {mask_known(k) if isinstance(k, str) else k: mask_known(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_known(v) for v in value]
+    return value
 
 
 def _secret_param(name: str) -> bool:
@@ -107,6 +144,9 @@ def url_host(spec: str) -> str | None:
 def _replace_findings(text: str, keep: Collection[str], secrets_only: bool) -> str:
     from gatekit.governance import scan
 
+    if _KNOWN_SECRETS:
+        text = _mask_known_text(text)
+
     for _ in range(_SCRUB_PASSES):  # a finding can hide a neighbour (overlap): scan what is left again
         findings = [
             f for f in scan(text) if f.value not in keep and (f.is_secret or not secrets_only) and f.end > f.start
@@ -125,9 +165,21 @@ def scrub(text: str | None, keep: Collection[str] = ()) -> str | None:
     """
     if not text:
         return text
-    if len(text) <= _CACHED_CHARS:  # tool names, models and reasons repeat from case to case
+    if len(text) <= _CACHED_CHARS:  # tool names, models, reasons and context values repeat from case to case
+        if not keep:  # (the runtime's labels: one dict look-up when seen before)
+            shown = _PLAIN_SHORT.get(text)
+            if shown is None:
+                shown = _replace_findings(redact_urls(text), (), secrets_only=False)
+                if len(_PLAIN_SHORT) >= _PLAIN_SHORT_MAX:
+                    _PLAIN_SHORT.clear()
+                _PLAIN_SHORT[text] = shown
+            return shown
         return _scrub_short(text, keep if isinstance(keep, frozenset) else frozenset(keep))
     return _replace_findings(redact_urls(text), keep, secrets_only=False)
+
+
+_PLAIN_SHORT: dict[str, str] = {}  # short text scrubbed without ``keep`` -> its scrubbed form (cleared when full)
+_PLAIN_SHORT_MAX = 8192
 
 
 @functools.lru_cache(maxsize=4096)
@@ -164,6 +216,23 @@ def scrub_tail(text: str | None, limit: int, keep: Collection[str] = ()) -> str 
         if window >= len(text) or len(scrubbed) >= limit + margin:
             return scrubbed[-limit:]
         window *= 2
+
+
+def scrub_field(value: Any) -> Any:
+    """A field of untrusted data as it may be written: text scrubbed, a number whose text holds a finding as text.
+
+    For identifiers and labels (a request id, a context value, a model or tool name) that are written
+    as they are; ``None``, booleans and numbers without a finding pass unchanged.
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, int | float):
+        text = str(value)
+        shown = scrub(text)
+        return value if shown == text else shown
+    return scrub(str(value))
 
 
 def scrub_all(values: list[str], keep: Collection[str] = ()) -> list[str]:

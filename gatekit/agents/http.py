@@ -46,7 +46,7 @@ from gatekit.agents.http_client import (
 from gatekit.chat import to_messages
 from gatekit.errors import AgentError
 from gatekit.models import AgentResponse, ErrorType
-from gatekit.redact import scrub_cut
+from gatekit.redact import add_known_secret, scrub_cut
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _OPENAI_PASSTHROUGH = ("tools", "tool_choice", "response_format", "temperature", "max_tokens", "seed")
@@ -132,7 +132,9 @@ def _expand_env(value: str, where: str) -> str:
         name = match.group(1)
         if name not in os.environ:
             raise AgentError(f"agent_options.{where}: environment variable {name} is not set; export it")
-        return os.environ[name]
+        value = os.environ[name]
+        add_known_secret(value)  # a header value from the environment is a credential: never written back
+        return value
 
     return _ENV_REF.sub(sub, value)
 
@@ -232,6 +234,7 @@ class HttpAgent:
                     f"agent_options.api_key_env: environment variable {self.options.api_key_env} is "
                     "empty or not set; export the API key there"
                 )
+            add_known_secret(key)  # an endpoint echoing the key (an error body, a model name) must not get it written
             headers["Authorization"] = f"Bearer {key}"
         concurrency = max(1, self.options.concurrency)
         self._where_text = self._where()

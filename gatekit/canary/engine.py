@@ -9,6 +9,7 @@ summary rows come back to Python.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -117,14 +118,14 @@ class ProductionEngine:
             try:
                 return list(self._engine.connection.execute(sql).fetchall())
             except duckdb.OutOfMemoryException as exc:
-                raise InfrastructureError(f"DuckDB ran out of memory: {str(exc)[:200]}") from None
+                raise InfrastructureError(f"DuckDB ran out of memory: {_engine_text(exc, 200)}") from None
             except duckdb.Error as exc:
-                first = " ".join(str(exc).split())[:300]
+                first = _engine_text(exc, 300)
                 raise DatasetError(f"--logs {self.source}: cannot read the production rows: {first}") from None
         try:
             return [tuple(r) for r in self._engine.spark.sql(sql).collect()]
         except Exception as exc:  # noqa: BLE001 - classify: bad data vs engine failure
-            text = " ".join(str(exc).split())[:300] or type(exc).__name__
+            text = _engine_text(exc, 300) or type(exc).__name__
             if any(word in text.upper() for word in ("MALFORMED", "PARSE", "CAST")):
                 raise DatasetError(f"--logs {self.source}: cannot read the production rows: {text}") from None
             raise InfrastructureError(f"Spark failed: {text}") from None
@@ -146,3 +147,22 @@ class ProductionEngine:
 def open_engine(source: str, engine: str = "duckdb", **options: Any) -> Engine:
     """Open ``source`` on ``engine`` (``duckdb`` or ``spark``; ``spark=`` a session to reuse)."""
     return ProductionEngine(source, engine, **options)
+
+
+_FILE_NAMED = re.compile(r'(in file "[^"]*")')
+# a quoted value in an engine's message, closed by a quote or cut by the engine with "..." (DuckDB: cast errors)
+_QUOTED_VALUE = re.compile(r'"[^"]*?(?:"|\.\.\.|$)')
+
+
+def _engine_text(exc: BaseException, limit: int) -> str:
+    """An engine's error on one line without the bad row's value, scrubbed before the cut.
+
+    DuckDB and Spark quote the value they could not read ("Failed to cast value: "<the value>"), possibly
+    cut (a piece of a secret no detector finds): every quoted value except the file's name is withheld;
+    the file and line the engine names stay.
+    """
+    from gatekit.redact import scrub_cut
+
+    parts = _FILE_NAMED.split(" ".join(str(exc).split()))
+    text = "".join(part if i % 2 else _QUOTED_VALUE.sub('"<value withheld>"', part) for i, part in enumerate(parts))
+    return scrub_cut(text, limit) or ""

@@ -33,6 +33,7 @@ from gatekit.drift.features import (
 from gatekit.drift.sources import file_format, iter_batches, parse_since
 from gatekit.errors import ConfigError, DatasetError
 from gatekit.production.sources import load_results_map, open_side
+from gatekit.redact import scrub_all, scrub_field
 
 SCHEMA_VERSION = 1
 MISSING_RATE = "missing_rate"
@@ -411,11 +412,12 @@ def _test_features(
                     "p_value": chi["p_value"],
                     "dof": chi["dof"],
                     "cramers_v_unweighted": chi["cramers_v_unweighted"],
-                    "new_categories": cat.new[:100],
+                    # category names are production (or golden) values: scrubbed before drift.json / the report
+                    "new_categories": scrub_all([str(c) for c in cat.new[:100]]),
                     "new_categories_count": cat.new_count,
-                    "vanished_categories": cat.vanished[:100],
+                    "vanished_categories": scrub_all([str(c) for c in cat.vanished[:100]]),
                     "pooled_categories": cat.pooled_count,
-                    "plot": {"categories": cat.plot},
+                    "plot": {"categories": [_scrubbed_plot_row(row) for row in cat.plot]},
                 }
             )
         all_missing = r_missing == r_rows and p_missing == p_rows  # nothing to compare on either side
@@ -523,3 +525,10 @@ def _json_safe(value: Any) -> Any:
     if hasattr(value, "item"):  # numpy scalar
         return _json_safe(value.item())
     return value
+
+
+def _scrubbed_plot_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A plot row of a categorical feature with its category name scrubbed (the shares are the raw values')."""
+    if "category" not in row:
+        return row
+    return {**row, "category": scrub_field(row["category"])}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -272,7 +273,14 @@ class Policy:
         return output, calls, counts
 
     def trace_record(self, decision: Decision, case: dict[str, Any], run_id: str = "") -> dict[str, Any]:
-        """One ``governance_traces.jsonl`` row: JSON-ready, never a raw sensitive value."""
+        """One ``governance_traces.jsonl`` row: JSON-ready, never a raw sensitive value.
+
+        The context values and the case's timestamp are the caller's data (a user id may be an e-mail
+        address): they are scrubbed here. The case id, the reasons and the tool names are the caller's to
+        scrub (the gate refuses ids with findings and scrubs the decision; the runtime guard scrubs both).
+        """
+        from gatekit.redact import scrub_field
+
         context = case.get("context") if isinstance(case.get("context"), dict) else {}
         assert isinstance(context, dict)
         tool_names = [str(c.get("name") or "") for c in decision.redacted_tool_calls]
@@ -281,12 +289,12 @@ class Policy:
             "timestamp": datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z"),
             "run_id": run_id,
             "case_id": case.get("id"),
-            "case_timestamp": case.get("timestamp"),
+            "case_timestamp": _shown_timestamp(case.get("timestamp")),
             "policy": {"id": self.id, "version": self.version, "sha256": self.sha256},
             "outcome": decision.outcome.value,
             "rules": decision.rules,
             "reasons": decision.reasons,
-            "context": {key: context.get(key) for key in ("user", "role", "env", "scope")},
+            "context": {key: scrub_field(context.get(key)) for key in ("user", "role", "env", "scope")},
             "actions": {"tool_names": tool_names, "tool_call_count": len(tool_names)},
             "redactions": dict(decision.redactions),
             "notes": decision.notes,
@@ -303,6 +311,21 @@ class Policy:
                 "gen_ai.security.risk.category": owasp,
             },
         }
+
+
+# a time as RFC 3339 text, or epoch seconds / milliseconds: written as they are (no detector reads a time)
+_RFC3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?|\d{9,10}(?:\.\d+)?|\d{12,13}"
+)
+
+
+def _shown_timestamp(value: Any) -> Any:
+    """A case's timestamp as a trace writes it: a plain RFC 3339 time as is (the guard's own), anything else scrubbed."""
+    if isinstance(value, str | int | float) and not isinstance(value, bool) and _RFC3339.fullmatch(str(value)):
+        return value
+    from gatekit.redact import scrub_field
+
+    return scrub_field(value)
 
 
 def _redact_calls(

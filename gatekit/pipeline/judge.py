@@ -22,7 +22,7 @@ from gatekit.governance.labelled import Labelled, labelled_case
 from gatekit.metrics import MetricInputs, check_expectations
 from gatekit.models import AgentResponse, Case, CaseResult, Decision, Outcome
 from gatekit.pipeline.prepare import Prepared
-from gatekit.redact import ERROR_CHARS, display_spec, scrub_all, scrub_cut
+from gatekit.redact import ERROR_CHARS, display_spec, mask_known, scrub_all, scrub_cut
 
 log = logging.getLogger(__name__)
 
@@ -120,8 +120,9 @@ class CaseJudge:
         scrub_decision(decision, self.keep)
         if result.response is not None:
             result.response = AgentResponse(
-                output=decision.redacted_output,
-                tool_calls=decision.redacted_tool_calls,
+                # the policy redacted what it found; credentials this run sent are masked whatever the policy says
+                output=mask_known(decision.redacted_output),
+                tool_calls=mask_known(decision.redacted_tool_calls),
                 usage=response.usage,
                 model=scrub(response.model, self.keep),
                 cost_usd=response.cost_usd,

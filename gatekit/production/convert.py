@@ -17,6 +17,7 @@ from typing import Any
 
 from gatekit.errors import DatasetError
 from gatekit.production.schema import OUTCOMES, RowError, input_features, make_row
+from gatekit.redact import scrub
 
 
 def _number(value: Any) -> float | None:
@@ -74,7 +75,7 @@ def eval_rows(results: Path, dataset: Path | None = None) -> Iterator[dict[str, 
             context = case.context or {}
             for key in ("user", "role", "env", "scope", "language"):
                 if isinstance(context.get(key), str):
-                    fields[key] = context[key]
+                    fields[key] = scrub(context[key])  # the golden case's context: a user id may be an e-mail
         if fields["timestamp"] is None:
             fields.pop("timestamp")
         try:

@@ -195,7 +195,8 @@ def _checked(col: Column, value: Any) -> Any:
             raise RowError(f"production-log field {col.name!r} must be a string, not {type(value).__name__}")
         if col.name in ("outcome", "enforced") and value not in OUTCOMES:
             raise RowError(
-                f"production-log field {col.name!r} must be one of {', '.join(OUTCOMES)}, not {value[:40]!r}"
+                f"production-log field {col.name!r} must be one of {', '.join(OUTCOMES)}; the value is another "
+                "(not shown: it may hold anything)"
             )
         return value[:MAX_TEXT_FIELD]
     if kind in ("integer", "number"):

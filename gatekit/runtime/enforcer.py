@@ -13,6 +13,7 @@ run state per enforcer, changed only under a lock, so one enforcer serves many t
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import functools
 import inspect
 import itertools
@@ -27,6 +28,7 @@ from typing import Any, Literal, TypeVar
 from gatekit.governance.policy import Policy, RunState, load_policy
 from gatekit.models import Decision, Outcome
 from gatekit.production.schema import timestamp_text
+from gatekit.redact import scrub, scrub_field
 from gatekit.runtime import stages
 from gatekit.runtime.decision import TARGET_TYPE, GuardDecision, PolicyViolation, ReviewRequired
 from gatekit.runtime.sinks import ACTION_TYPE, BackgroundWriter, SpanSink, TraceSink, log, note_failure
@@ -455,6 +457,12 @@ class Enforcer:
             "timestamp": self._timestamp(),
         }
 
+    def _shown_id(self, request_id: Any) -> Any:
+        """A request id as written: one this enforcer made passes, one the caller gave is scrubbed."""
+        if isinstance(request_id, str) and request_id.startswith(self._id_prefix) and request_id[16:17] == "-":
+            return request_id
+        return scrub_field(request_id)
+
     def _new_id(self) -> str:
         """A request id unique across processes: a random prefix per enforcer and a counter."""
         return f"{self._id_prefix}-{next(self._ids)}"
@@ -764,9 +772,12 @@ class Enforcer:
             else:
                 self._write_trace(stage, case, decision, guard_decision)
         if self.span_sink is not None:
-            self.span_sink.emit(
-                guard_decision, TARGET_TYPE[stage], _epoch_ns(started_ns), time.time_ns(), self._version
-            )
+            shown = guard_decision
+            request_id, tool_name = self._shown_id(guard_decision.request_id), scrub(guard_decision.tool_name)
+            if request_id != guard_decision.request_id or tool_name != guard_decision.tool_name:
+                # a span is written: the caller's request id and the agent's tool name scrubbed (the caller gets both raw)
+                shown = dataclasses.replace(guard_decision, request_id=request_id, tool_name=tool_name)
+            self.span_sink.emit(shown, TARGET_TYPE[stage], _epoch_ns(started_ns), time.time_ns(), self._version)
         if self.on_decision is not None:
             try:
                 self.on_decision(guard_decision)
@@ -781,11 +792,17 @@ class Enforcer:
         try:
             trace_case = case or {"id": guard_decision.request_id, "context": {}}
             record = self.policy.trace_record(decision, trace_case, run_id=self.run_id)
+            # what the agent and the caller chose (ids, tool names, reasons quoting them) is scrubbed before writing
+            record["case_id"] = self._shown_id(record["case_id"])
+            record["reasons"] = [scrub(reason) for reason in record["reasons"]]
+            record["rules"] = [{**rule, "reason": scrub(rule.get("reason"))} for rule in record["rules"]]
+            actions = record["actions"]
+            actions["tool_names"] = [scrub(name) for name in actions["tool_names"]]
             attributes = record["attributes"]
             attributes["gen_ai.security.target.type"] = TARGET_TYPE[stage]
             attributes["gen_ai.security.action.type"] = ACTION_TYPE[guard_decision.enforced]
             if guard_decision.tool_name is not None:
-                attributes["gen_ai.tool.name"] = guard_decision.tool_name
+                attributes["gen_ai.tool.name"] = scrub(guard_decision.tool_name)
         except Exception as exc:  # noqa: BLE001 - a record that cannot be built is a sink failure
             note_failure(sink, exc, "decision trace")
         else:
@@ -801,8 +818,8 @@ class Enforcer:
                     self._count_request(state, None, case, final=True)
                 except Exception as exc:  # noqa: BLE001 - counting must not fail the request; the guard error is counted
                     self._counts["guard_errors"] += 1
-                    log.warning("gatekit guard: request %s not counted on the run state (%s: %s)", state.request_id,
-                                type(exc).__name__, exc)  # fmt: skip
+                    log.warning("gatekit guard: request %s not counted on the run state (%s: %s)",
+                                self._shown_id(state.request_id), type(exc).__name__, scrub(str(exc)))  # fmt: skip
         if self.log_sink is None:
             return
         latency_ms = (time.perf_counter_ns() - state.started_ns) / 1e6
@@ -820,31 +837,32 @@ class Enforcer:
             usage = response.get("usage") or {}
             output = response.get("output") if state.response is not None else None
             context = state.context
+            request_id = self._shown_id(state.request_id)
             fields: dict[str, Any] = {
                 "timestamp": state.timestamp_s,
-                "request_id": state.request_id,
+                "request_id": request_id,
                 "variant": self.variant,
                 "agent_version": self.agent_version,
-                "model": response.get("model"),
+                "model": scrub_field(response.get("model")),
                 "source": self.source,
                 "latency_ms": latency_ms,
-                "error": state.error,
+                "error": scrub_field(state.error),
                 "input_tokens": usage.get("input_tokens"),
                 "output_tokens": usage.get("output_tokens"),
                 "cost_usd": response.get("cost_usd"),
-                "user": _context_text(context.get("user")),
-                "role": _context_text(context.get("role")),
-                "env": _context_text(context.get("env")),
-                "scope": _context_text(context.get("scope")),
+                "user": scrub_field(_context_text(context.get("user"))),
+                "role": scrub_field(_context_text(context.get("role"))),
+                "env": scrub_field(_context_text(context.get("env"))),
+                "scope": scrub_field(_context_text(context.get("scope"))),
                 "output_chars": len(output) if isinstance(output, str) else None,
                 "tool_calls": len(state.tool_names),
-                "tool_names": list(state.tool_names),
+                "tool_names": [scrub(name) for name in state.tool_names],
                 "outcome": _OUTCOMES[state.rank] if state.rank >= 0 else None,
                 "enforced": _OUTCOMES[state.enforced_rank] if state.enforced_rank >= 0 else None,
                 "rules": list(state.rules),
                 "redactions": dict(sorted(state.redactions.items())),
                 "policy_sha256": self.policy.sha256,
-                "trace_id": state.request_id,
+                "trace_id": request_id,
             }
             try:
                 fields.update(input_features(state.input))

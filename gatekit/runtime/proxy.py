@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from gatekit.agents.base import AgentCallError
 from gatekit.errors import ConfigError
 from gatekit.models import ErrorType
+from gatekit.redact import add_known_secret
 from gatekit.runtime.decision import PolicyViolation, ReviewRequired
 from gatekit.runtime.openai_wire import (
     Completion,
@@ -208,6 +209,8 @@ class GuardProxy:
         self._upstream_headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
         if upstream_key:
             self._upstream_headers["Authorization"] = f"Bearer {upstream_key}"
+            # an upstream echoing the key into a model or tool name must not get it into rows and traces either
+            add_known_secret(upstream_key)
 
     @classmethod
     def from_settings(cls, settings: ProxySettings) -> GuardProxy:
@@ -419,6 +422,10 @@ class GuardProxy:
         """Every proposed tool call, then each choice's content, through the enforcer; rewrite in place."""
         usage = completion.token_counts()
         scope.note_response(usage, completion.model)  # a denied tool call's row still names the model and tokens
+        # what is handed on (or quoted in a refusal) never carries the key: the model, the id, the fingerprint
+        for meta_key, meta_value in list(completion.meta.items()):
+            if isinstance(meta_value, str):
+                completion.meta[meta_key] = self._unkeyed(meta_value)
         for choice in completion.choices:
             parsed = [call.parsed_arguments() for call in choice.tool_calls]
             for call, arguments in zip(choice.tool_calls, parsed, strict=True):
@@ -439,6 +446,7 @@ class GuardProxy:
                 # written back from the value the guard judged, never the model's text: JSON text can hold
                 # what a parser drops (a duplicate key's first value), which the guard never saw
                 call.arguments = self._unkeyed(arguments if isinstance(arguments, str) else _dumps(arguments))
+                call.name = self._unkeyed(call.name)  # judged on the name the model wrote; handed on without the key
 
     def _unkeyed(self, text: str) -> str:
         """``text`` without the upstream key (an upstream that echoes it must not hand it to clients)."""
