@@ -89,7 +89,7 @@ _IN_MOST = _COMMON.index("p") + 1  # (the characters before it are in most texts
 
 # characters in many texts, in hints after other characters ("sk-", "ya29."): such a hint is tested after one search for
 # the character right after its prefix (see _prefix)
-_SEPARATORS = "-."
+_SEPARATORS = "-._"
 
 
 def _prefix(hint: str, separator: str) -> str:
@@ -177,8 +177,9 @@ class Scanner:
         self._hints = tuple(sorted({hint for hint, _ in bits_of}, key=len, reverse=True))
         keyed: list[tuple[str, str, int]] = []
         # the hints are tested in groups, each after one test of a character every hint of the group holds (C memchr:
-        # ~10x cheaper than a substring test; most texts lack it): hints holding "-" or "." after one search of their
-        # prefixes up to it (a "-" or "." is in many texts, dates, numbers and sentences, these prefixes rarely); the
+        # ~10x cheaper than a substring test; most texts lack it): hints holding "-", "." or "_" after one search of
+        # their prefixes up to it (a "-" or "." is in many texts, dates, numbers and sentences, a "_" in identifiers and
+        # a long text's markup, these prefixes rarely); the
         # hints of upper-case letters and digits after an "A" (AWS, Google, Atlassian) after one search with that
         # literal first; the other hints after their least common character
         groups: dict[str, list[tuple[str, int]]] = {}
@@ -202,6 +203,8 @@ class Scanner:
         for separator in _SEPARATORS:
             if separator in groups:  # (the separator, a class of the characters before it, then each prefix's)
                 prefixes = sorted({_prefix(hint, separator) for hint, _ in groups[separator]})
+                if "" in prefixes:  # (a hint whose only "_" is its first character: the group is tested unsearched)
+                    continue
                 before = re.escape("".join(sorted({prefix[-2] for prefix in prefixes})))
                 either = "|".join(f"(?<={re.escape(prefix)})" for prefix in prefixes)
                 searches[separator] = re.compile(f"{re.escape(separator)}(?<=[{before}].)(?:{either})").search

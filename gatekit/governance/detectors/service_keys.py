@@ -184,13 +184,25 @@ HASHES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 
+# (the hints by a character each holds, "$", "{" or "=": one test of it, a memchr, before its hints' substring tests)
+_HASH_GROUPS = tuple(
+    (
+        key,
+        tuple((hint, pattern) for hint, pattern in HASHES if key in hint and not any(k in hint for k in "${"[:index])),
+    )
+    for index, key in enumerate("${=")
+)
+
+
 def hash_spans(text: str) -> list[tuple[int, int]]:
     """The password hashes and URL signatures of ``text`` (their ``value`` group; digits and not one repeated char)."""
     found: list[tuple[int, int]] = []
-    for hint, pattern in HASHES:
-        if hint in text:
-            group = "value" if "value" in pattern.groupindex else 0
-            found += [match.span(group) for match in pattern.finditer(text) if _token(match.group(group))]
+    for key, group in _HASH_GROUPS:
+        if key in text:
+            for hint, pattern in group:
+                if hint in text:
+                    value = "value" if "value" in pattern.groupindex else 0
+                    found += [match.span(value) for match in pattern.finditer(text) if _token(match.group(value))]
     return found
 
 
