@@ -31,7 +31,7 @@ def not_repeated(value: str) -> bool:
 GITHUB = Detector(
     "GITHUB_TOKEN",
     re.compile(
-        r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,255}+|github_pat_[A-Za-z0-9_]{60,255}+)(?![A-Za-z0-9_])",
+        r"(?<![A-Za-z0-9])(?:gh[pousr]_[A-Za-z0-9]{36,255}+|github_pat_[A-Za-z0-9_]{60,255}+)(?![A-Za-z0-9_])",
         re.ASCII,
     ),
     not_repeated,
@@ -75,7 +75,7 @@ BEARER = Detector(
 SERVICE_TOKEN = Detector(
     "API_TOKEN",
     re.compile(
-        r"(?<![A-Za-z0-9_\-.])(?:glpat-[A-Za-z0-9_\-]{20,64}+|hf_[A-Za-z0-9]{30,40}+|npm_[A-Za-z0-9]{36}"
+        r"(?<![A-Za-z0-9.])(?:glpat-[A-Za-z0-9_\-]{20,64}+|hf_[A-Za-z0-9]{30,40}+|npm_[A-Za-z0-9]{36}"
         r"|SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}|shp(?:at|ss|ca|pa)_[0-9a-fA-F]{32}|do[opr]_v1_[0-9a-f]{64}"
         r"|https://hooks\.slack\.com/services/T[A-Z0-9]{6,12}/B[A-Z0-9]{6,12}/[A-Za-z0-9]{20,32})(?![A-Za-z0-9_\-])",
         re.ASCII,
