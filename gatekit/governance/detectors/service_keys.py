@@ -81,11 +81,13 @@ _FAMILIES: tuple[tuple[str, str, str], ...] = (
 # the gates a text must pass for the families of that gate to be tried, cheapest first: a character ("_", "$", "-"), or
 # a search starting with a literal (the engine skips to it: a class first, "[-.]", would be tried at every
 # character, 10x slower): a "-" or "." after a prefix's last letters, ":AA", "TT3"
+# (a class of the letters a family's "-" or "." follows, tested first: a hostile "1-1-1-..." is not 15 look-behinds at
+# every "-"; the wildcards of "sq0...-" and "gl..-" stand for the families' "atp", "rt", "soat"..., ending in p, t, s)
 _DASH = re.compile(
-    r"-(?:(?<=key-)|(?<=ypi-)|(?<=sq0...-)|(?<=plx-)|(?<=xai-)|(?<=pul-)|(?<=gl..-)|(?<=gl...-)|(?<=gl....-)"
-    r"|(?<=NRAK-)|(?<=NRJS-)|(?<=NRII-)|(?<=HRKU-)|(?<=PMAK-)|(?<=GOCSPX-))"
+    r"-(?<=[yipxltsKSIUX]-)(?:(?<=key-)|(?<=ypi-)|(?<=sq0...-)|(?<=plx-)|(?<=xai-)|(?<=pul-)|(?<=gl..-)|(?<=gl...-)"
+    r"|(?<=gl....-)|(?<=NRAK-)|(?<=NRJS-)|(?<=NRII-)|(?<=HRKU-)|(?<=PMAK-)|(?<=GOCSPX-))"
 )
-_DOT = re.compile(r"\.(?:(?<=ya29\.)|(?<=hv.\.)|(?<=dp\.))")
+_DOT = re.compile(r"\.(?<=[9sbrp]\.)(?:(?<=ya29\.)|(?<=hv[sbr]\.)|(?<=dp\.))")
 _SHORTEST = 20  # characters of the shortest credential of these families
 
 
