@@ -13,10 +13,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import best_thread_time
 
 from gatekit.governance.injection import DEFAULT_THRESHOLD, injection_score, models, segments
 from gatekit.governance.policy import load_policy
-from tests.conftest import best_thread_time
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = [json.loads(line) for line in (ROOT / "tests" / "data" / "injection_toolshapes.jsonl").read_text().splitlines()]

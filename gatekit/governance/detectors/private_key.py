@@ -7,6 +7,7 @@ looked up once and reused for every header before it (repeated headers cost one 
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 from gatekit.governance.detectors.base import Detector
 
@@ -17,7 +18,15 @@ _MAX_BLOCK = 16_384
 
 
 class PrivateKeyDetector(Detector):
-    """Key blocks: header to footer."""
+    """Key blocks: a header (the pattern) through its footer; without one, the rest :meth:`unterminated` reads."""
+
+    footer: ClassVar[re.Pattern[str]] = _FOOTER
+    max_block: ClassVar[int] = _MAX_BLOCK
+
+    def unterminated(self, text: str, end: int) -> int:
+        """The end of a block whose header ends at ``end`` and that has no footer: the base64 lines after it."""
+        body = _BODY.match(text, end, min(len(text), end + self.max_block))
+        return end if body is None else body.end()
 
     def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
         """Every key block of ``text``."""
@@ -26,19 +35,17 @@ class PrivateKeyDetector(Detector):
         exhausted = False  # no footer after the last search's start: none after any later header either
         position = 0
         while True:
-            header = _HEADER.search(text, position)
+            header = self.pattern.search(text, position)
             if header is None:
                 return found
             start, end = header.span()
             if not exhausted and (footer is None or footer.start() < end):
-                footer = _FOOTER.search(text, end)
+                footer = self.footer.search(text, end)
                 exhausted = footer is None
-            if footer is not None and footer.start() >= end and footer.end() - start <= _MAX_BLOCK:
+            if footer is not None and footer.start() >= end and footer.end() - start <= self.max_block:
                 end = footer.end()
             else:
-                body = _BODY.match(text, end, min(len(text), end + _MAX_BLOCK))
-                if body is not None:
-                    end = body.end()
+                end = self.unterminated(text, end)
             found.append((start, end))
             position = end
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 
 from gatekit.governance.detectors.base import Detector
+from gatekit.governance.detectors.private_key import PrivateKeyDetector
 
 
 def _token(value: str) -> bool:
@@ -213,30 +214,16 @@ _PUTTY_END = re.compile(r"\nPrivate-MAC:[^\n]{0,200}+", re.ASCII)
 _MAX_KEY_FILE = 16_384
 
 
-class PuttyKeyDetector(Detector):
+class PuttyKeyDetector(PrivateKeyDetector):
     """A PuTTY private key file: its header through its ``Private-MAC`` line (or the header's line alone)."""
 
-    def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
-        """Every key file of ``text`` (the next MAC line is looked up once for every header before it: linear)."""
-        found: list[tuple[int, int]] = []
-        end_line: re.Match[str] | None = None
-        exhausted = False
-        position = 0
-        while True:
-            header = _PUTTY_HEADER.search(text, position)
-            if header is None:
-                return found
-            start, end = header.span()
-            if not exhausted and (end_line is None or end_line.start() < end):
-                end_line = _PUTTY_END.search(text, end)
-                exhausted = end_line is None
-            if end_line is not None and end_line.start() >= end and end_line.end() - start <= _MAX_KEY_FILE:
-                end = end_line.end()
-            else:
-                line_end = text.find("\n", end)
-                end = len(text) if line_end == -1 else line_end
-            found.append((start, end))
-            position = end
+    footer = _PUTTY_END
+    max_block = _MAX_KEY_FILE
+
+    def unterminated(self, text: str, end: int) -> int:
+        """The end of the header's line (a key file without its MAC line)."""
+        line_end = text.find("\n", end)
+        return len(text) if line_end == -1 else line_end
 
 
 PUTTY = PuttyKeyDetector("PRIVATE_KEY", _PUTTY_HEADER, score=1.0, hints=("PuTTY-User-Key-File-",), secret=True)
