@@ -300,7 +300,7 @@ _SECURE_STRING = _values(
 # é ...", "La contraseña es: ...") or in a .netrc file ("machine host login user password ...": any strength but the
 # field's own name)
 _PROSE_VALUE = (
-    r"[ \t]{1,3}+(?:is|was|lautet|ist|est|es|é|e|è|to)(?::|[ \t]{1,3}+:?)[ \t]{0,3}+[\"'“„«]?"
+    r"[ \t]{1,3}+(?:is|was|lautet|ist|est|es|é|e|è|to|är|on|jest)(?::|[ \t]{1,3}+:?)[ \t]{0,3}+[\"'“„«]?"
     r"(?P<value>[^\s\"'`<>“”„«»]{8,200}+)"
 )
 _PROSE = _values(
@@ -310,6 +310,13 @@ _PROSE = _values(
 # at every character, 25 ns a character)
 _PROSE_PT_ES = _values(
     r"[SsCc](?<![A-Za-z][SsCc])(?:(?<=[Ss])(?i:enha)|(?<=[Cc])(?i:ontrase(?:ñ|n)a))" + _PROSE_VALUE, _credential
+)
+# (Dutch "Het wachtwoord is ...", Swedish "Lösenordet är ...", Finnish "Salasana on ...", Polish "Hasło to ...": the
+# word's first letter as a class first, as above)
+_PROSE_NORTH = _values(
+    r"[WwLlSsHh](?<![A-Za-z][WwLlSsHh])(?:(?<=[Ww])(?i:achtwoord)|(?<=[Ll])(?i:(?:ö|o)senord(?:et)?)"
+    r"|(?<=[Ss])(?i:alasana(?:si)?)|(?<=[Hh])(?i:as(?:ł|l)o))" + _PROSE_VALUE,
+    _credential,
 )
 _NETRC = _values(
     r"machine(?<![\w\-]machine)[ \t]{1,20}+[^\s]{1,256}+\s{1,20}+login\s{1,20}+[^\s]{1,256}+\s{1,20}+password[ \t]{1,20}+"
@@ -342,14 +349,41 @@ def _passwords(text: str) -> list[tuple[int, int]]:
 _SHORTEST_CONTEXT = 12  # the shortest text a rule finds in: 'a", "' and a value of 8 characters, "curl -u a:b"
 
 
-def _pt_es(text: str) -> list[tuple[int, int]]:
-    """A password in a Portuguese or Spanish sentence.
+# a Terraform variable block named for a credential and its default (``variable "db_password" { default = "..." }``):
+# "variable", a blank, its quoted name, the block up to its "default" (a nested block of one level allowed)
+_TF_VARIABLE = re.compile(
+    r"variable(?<![\w\-]variable)[ \t]{1,3}+\"(?P<name>[A-Za-z0-9_\-]{1,64}+)\"[ \t]{0,3}+\{"
+    r"(?:[^{}]|\{[^{}]{0,500}+\}){0,1000}?(?<![\w\-])default[ \t]{0,3}+=[ \t]{0,3}+\"(?P<value>[^\"\n]{1,200}+)\""
+)
 
-    Read in a text holding the word's accented letter ("contraseña", "senha é"; "contrasena" alone is not read).
+
+def _terraform(text: str) -> list[tuple[int, int]]:
+    """The default of a Terraform variable named for a credential, as an assignment's value (3+ bits, a digit)."""
+    found: list[tuple[int, int]] = []
+    for checked, block in enumerate(_TF_VARIABLE.finditer(text)):
+        start, end = block.span("name")
+        named = _NAME.search(text, start, end)
+        if named is None or _NOT_CREDENTIAL.search(text, start, named.start()) is not None:  # (not "next_page_token")
+            continue
+        if checked >= VALIDATION_BUDGET or _credential(block.group("value")):
+            found.append(block.span("value"))
+    return found
+
+
+def _prose_more(text: str) -> list[tuple[int, int]]:
+    """A password in a Portuguese, Spanish, Dutch, Swedish, Finnish or Polish sentence.
+
+    Each rule in a text holding a part of its word: in any text "enha" or "ntrase" ("senha", "contrasena"), "twoord" or
+    "alasan" ("wachtwoord", "salasana"); in a text of other characters than ASCII also "ñ" ("contraseña"), "senord"
+    ("lösenord"), "asło" ("hasło").
     """
-    if (("ñ" in text or "Ñ" in text) and "ntrase" in text.lower()) or (("é" in text or "É" in text) and "enha" in text):
-        return _PROSE_PT_ES(text)
-    return []
+    found: list[tuple[int, int]] = []
+    other = not text.isascii()
+    if "enha" in text or "ntrase" in text or (other and ("ñ" in text or "Ñ" in text) and "ntrase" in text.lower()):
+        found += _PROSE_PT_ES(text)
+    if "twoord" in text or "alasan" in text or (other and ("senord" in text or "asło" in text)):
+        found += _PROSE_NORTH(text)
+    return found
 
 
 def _context_spans(text: str) -> list[tuple[int, int]]:
@@ -361,8 +395,9 @@ def _context_spans(text: str) -> list[tuple[int, int]]:
         found += _commands(text)
     if "ass" in text or ("S" in text and "ASS" in text):
         found += _passwords(text)
-    if not text.isascii():
-        found += _pt_es(text)
+    found += _prose_more(text)
+    if "{" in text and 'variable "' in text:
+        found += _terraform(text)
     if "$" in text or ("{" in text and ("{SS" in text or "{SHA}" in text)) or ("=" in text and "ig" in text):
         found += service_keys.hash_spans(text)
     if len(found) > 1:
