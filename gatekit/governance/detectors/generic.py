@@ -29,8 +29,10 @@ Credentials named by their context (:data:`CONTEXTS`, one detector behind cheap 
 two string arguments (``os.Setenv("DB_PASSWORD", "...")``, ``config.set("api_key", "...")``); curl's ``-u
 user:password`` / ``--user`` (any strength, as in a URL); ``sshpass -p`` and a registry login's ``-p`` (docker,
 podman, helm); PowerShell's ``ConvertTo-SecureString '...'``; a password in a sentence ("Your new password is ...",
-"Das Passwort lautet ...", "Le mot de passe est ...", "A senha é ...", "La contraseña es: ..."); a .netrc file's
-``machine ... login ... password ...``; password hashes and signed URLs' signatures (see ``service_keys``).
+"Das Passwort lautet ...", "Le mot de passe est ...", "A senha é ...", "La contraseña es: ...", "la contrasena es
+...", "Het wachtwoord is ...", "Lösenordet är ...", "Salasana on ...", "Hasło to ..."); a .netrc file's ``machine ...
+login ... password ...``; a Terraform variable's ``default`` in a block named for a credential (``variable
+"db_password" { default = "..." }``); password hashes and signed URLs' signatures (see ``service_keys``).
 """
 
 from __future__ import annotations
