@@ -372,20 +372,26 @@ def _terraform(text: str) -> list[tuple[int, int]]:
     return found
 
 
-def _prose_more(text: str) -> list[tuple[int, int]]:
-    """A password in a Portuguese, Spanish, Dutch, Swedish, Finnish or Polish sentence.
+def _pt_es(text: str) -> list[tuple[int, int]]:
+    """A password in a Portuguese or Spanish sentence, accented or not.
 
-    Each rule in a text holding a part of its word: in any text "enha" or "ntrase" ("senha", "contrasena"), "twoord" or
-    "alasan" ("wachtwoord", "salasana"); in a text of other characters than ASCII also "ñ" ("contraseña"), "senord"
-    ("lösenord"), "asło" ("hasło").
+    Read in a text holding a part of the word: "enha" ("senha"), "ntrase" ("contraseña", "contrasena"), or "Ñ" and
+    "NTRASE".
     """
-    found: list[tuple[int, int]] = []
-    other = not text.isascii()
-    if "enha" in text or "ntrase" in text or (other and ("ñ" in text or "Ñ" in text) and "ntrase" in text.lower()):
-        found += _PROSE_PT_ES(text)
-    if "twoord" in text or "alasan" in text or (other and ("senord" in text or "asło" in text)):
-        found += _PROSE_NORTH(text)
-    return found
+    if "enha" in text or "ntrase" in text or ("Ñ" in text and "NTRASE" in text):
+        return _PROSE_PT_ES(text)
+    return []
+
+
+def _north(text: str) -> list[tuple[int, int]]:
+    """A password in a Dutch, Swedish, Finnish or Polish sentence.
+
+    Read in a text holding a part of the word: "twoord" ("wachtwoord") or "alasan" ("salasana"); in a text of other
+    characters than ASCII also "senord" ("lösenord") or "asło" ("hasło").
+    """
+    if "twoord" in text or "alasan" in text or (not text.isascii() and ("senord" in text or "asło" in text)):
+        return _PROSE_NORTH(text)
+    return []
 
 
 def _context_spans(text: str) -> list[tuple[int, int]]:
@@ -397,7 +403,7 @@ def _context_spans(text: str) -> list[tuple[int, int]]:
         found += _commands(text)
     if "ass" in text or ("S" in text and "ASS" in text):
         found += _passwords(text)
-    found += _prose_more(text)
+    found += _pt_es(text) + _north(text)
     if "{" in text and 'variable "' in text:
         found += _terraform(text)
     if "$" in text or ("{" in text and ("{SS" in text or "{SHA}" in text)) or ("=" in text and "ig" in text):
