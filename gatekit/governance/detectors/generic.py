@@ -372,13 +372,27 @@ def _terraform(text: str) -> list[tuple[int, int]]:
     return found
 
 
+# (the gates below are substring tests of the longest piece of a word its forms share: a longer one is skipped through
+# faster, ~100 ns for 200 characters; an "é", "ñ", "ö" or "ł" only in a text of other characters than ASCII)
+
+
 def _pt_es(text: str) -> list[tuple[int, int]]:
     """A password in a Portuguese or Spanish sentence, accented or not.
 
-    Read in a text holding a part of the word: "enha" ("senha"), "ntrase" ("contraseña", "contrasena"), or "Ñ" and
-    "NTRASE".
+    Read in a text holding "enha e" ("senha e") or "ontrasena"; in a text of other characters than ASCII also "senha é",
+    "contraseña" ("ñ" and "ntrase").
     """
-    if "enha" in text or "ntrase" in text or ("Ñ" in text and "NTRASE" in text):
+    if (
+        "enha e" in text
+        or "ontrasena" in text
+        or (
+            not text.isascii()
+            and (
+                (("ñ" in text or "Ñ" in text) and "ntrase" in text.lower())
+                or (("é" in text or "É" in text) and "enha" in text)
+            )
+        )
+    ):
         return _PROSE_PT_ES(text)
     return []
 
@@ -386,10 +400,10 @@ def _pt_es(text: str) -> list[tuple[int, int]]:
 def _north(text: str) -> list[tuple[int, int]]:
     """A password in a Dutch, Swedish, Finnish or Polish sentence.
 
-    Read in a text holding a part of the word: "twoord" ("wachtwoord") or "alasan" ("salasana"); in a text of other
-    characters than ASCII also "senord" ("lösenord") or "asło" ("hasło").
+    Read in a text holding "achtwoord" ("wachtwoord") or "alasana" ("salasana"); in a text of other characters than
+    ASCII also "senord" ("lösenord") or "asło" ("hasło").
     """
-    if "twoord" in text or "alasan" in text or (not text.isascii() and ("senord" in text or "asło" in text)):
+    if "achtwoord" in text or "alasana" in text or (not text.isascii() and ("senord" in text or "asło" in text)):
         return _PROSE_NORTH(text)
     return []
 
@@ -403,7 +417,9 @@ def _context_spans(text: str) -> list[tuple[int, int]]:
         found += _commands(text)
     if "ass" in text or ("S" in text and "ASS" in text):
         found += _passwords(text)
-    found += _pt_es(text) + _north(text)
+    # (a password in a sentence of more languages: one test of each gate's ASCII pieces; the rules test them again)
+    if not text.isascii() or "enha e" in text or "ontrasena" in text or "achtwoord" in text or "alasana" in text:
+        found += _pt_es(text) + _north(text)
     if "{" in text and 'variable "' in text:
         found += _terraform(text)
     if "$" in text or ("{" in text and ("{SS" in text or "{SHA}" in text)) or ("=" in text and "ig" in text):
