@@ -29,8 +29,10 @@ Credentials named by their context (:data:`CONTEXTS`, one detector behind cheap 
 two string arguments (``os.Setenv("DB_PASSWORD", "...")``, ``config.set("api_key", "...")``); curl's ``-u
 user:password`` / ``--user`` (any strength, as in a URL); ``sshpass -p`` and a registry login's ``-p`` (docker,
 podman, helm); PowerShell's ``ConvertTo-SecureString '...'``; a password in a sentence ("Your new password is ...",
-"Das Passwort lautet ...", "Le mot de passe est ...", "A senha é ...", "La contraseña es: ..."); a .netrc file's
-``machine ... login ... password ...``; password hashes and signed URLs' signatures (see ``service_keys``).
+"Das Passwort lautet ...", "Le mot de passe est ...", "A senha é ...", "La contraseña es: ...", "la contrasena es
+...", "Het wachtwoord is ...", "Lösenordet är ...", "Salasana on ...", "Hasło to ..."); a .netrc file's ``machine ...
+login ... password ...``; a Terraform variable's ``default`` in a block named for a credential (``variable
+"db_password" { default = "..." }``); password hashes and signed URLs' signatures (see ``service_keys``).
 """
 
 from __future__ import annotations
@@ -300,7 +302,7 @@ _SECURE_STRING = _values(
 # é ...", "La contraseña es: ...") or in a .netrc file ("machine host login user password ...": any strength but the
 # field's own name)
 _PROSE_VALUE = (
-    r"[ \t]{1,3}+(?:is|was|lautet|ist|est|es|é|e|è|to)(?::|[ \t]{1,3}+:?)[ \t]{0,3}+[\"'“„«]?"
+    r"[ \t]{1,3}+(?:is|was|lautet|ist|est|es|é|e|è|to|är|on|jest)(?::|[ \t]{1,3}+:?)[ \t]{0,3}+[\"'“„«]?"
     r"(?P<value>[^\s\"'`<>“”„«»]{8,200}+)"
 )
 _PROSE = _values(
@@ -310,6 +312,13 @@ _PROSE = _values(
 # at every character, 25 ns a character)
 _PROSE_PT_ES = _values(
     r"[SsCc](?<![A-Za-z][SsCc])(?:(?<=[Ss])(?i:enha)|(?<=[Cc])(?i:ontrase(?:ñ|n)a))" + _PROSE_VALUE, _credential
+)
+# (Dutch "Het wachtwoord is ...", Swedish "Lösenordet är ...", Finnish "Salasana on ...", Polish "Hasło to ...": the
+# word's first letter as a class first, as above)
+_PROSE_NORTH = _values(
+    r"[WwLlSsHh](?<![A-Za-z][WwLlSsHh])(?:(?<=[Ww])(?i:achtwoord)|(?<=[Ll])(?i:(?:ö|o)senord(?:et)?)"
+    r"|(?<=[Ss])(?i:alasana(?:si)?)|(?<=[Hh])(?i:as(?:ł|l)o))" + _PROSE_VALUE,
+    _credential,
 )
 _NETRC = _values(
     r"machine(?<![\w\-]machine)[ \t]{1,20}+[^\s]{1,256}+\s{1,20}+login\s{1,20}+[^\s]{1,256}+\s{1,20}+password[ \t]{1,20}+"
@@ -342,13 +351,60 @@ def _passwords(text: str) -> list[tuple[int, int]]:
 _SHORTEST_CONTEXT = 12  # the shortest text a rule finds in: 'a", "' and a value of 8 characters, "curl -u a:b"
 
 
-def _pt_es(text: str) -> list[tuple[int, int]]:
-    """A password in a Portuguese or Spanish sentence.
+# a Terraform variable block named for a credential and its default (``variable "db_password" { default = "..." }``):
+# "variable", a blank, its quoted name, the block up to its "default" (a nested block of one level allowed)
+_TF_VARIABLE = re.compile(
+    r"variable(?<![\w\-]variable)[ \t]{1,3}+\"(?P<name>[A-Za-z0-9_\-]{1,64}+)\"[ \t]{0,3}+\{"
+    r"(?:[^{}]|\{[^{}]{0,500}+\}){0,1000}?(?<![\w\-])default[ \t]{0,3}+=[ \t]{0,3}+\"(?P<value>[^\"\n]{1,200}+)\""
+)
 
-    Read in a text holding the word's accented letter ("contraseña", "senha é"; "contrasena" alone is not read).
+
+def _terraform(text: str) -> list[tuple[int, int]]:
+    """The default of a Terraform variable named for a credential, as an assignment's value (3+ bits, a digit)."""
+    found: list[tuple[int, int]] = []
+    for checked, block in enumerate(_TF_VARIABLE.finditer(text)):
+        start, end = block.span("name")
+        named = _NAME.search(text, start, end)
+        if named is None or _NOT_CREDENTIAL.search(text, start, named.start()) is not None:  # (not "next_page_token")
+            continue
+        if checked >= VALIDATION_BUDGET or _credential(block.group("value")):
+            found.append(block.span("value"))
+    return found
+
+
+# (the gates below are substring tests of the longest piece of a word its forms share: a longer one is skipped through
+# faster, ~100 ns for 200 characters; an "é", "ñ", "ö" or "ł" only in a text of other characters than ASCII)
+
+
+def _pt_es(text: str) -> list[tuple[int, int]]:
+    """A password in a Portuguese or Spanish sentence, accented or not.
+
+    Read in a text holding "enha e" ("senha e") or "ontrasena"; in a text of other characters than ASCII also "senha é",
+    "contraseña" ("ñ" and "ntrase").
     """
-    if (("ñ" in text or "Ñ" in text) and "ntrase" in text.lower()) or (("é" in text or "É" in text) and "enha" in text):
+    if (
+        "enha e" in text
+        or "ontrasena" in text
+        or (
+            not text.isascii()
+            and (
+                (("ñ" in text or "Ñ" in text) and "ntrase" in text.lower())
+                or (("é" in text or "É" in text) and "enha" in text)
+            )
+        )
+    ):
         return _PROSE_PT_ES(text)
+    return []
+
+
+def _north(text: str) -> list[tuple[int, int]]:
+    """A password in a Dutch, Swedish, Finnish or Polish sentence.
+
+    Read in a text holding "achtwoord" ("wachtwoord") or "alasana" ("salasana"); in a text of other characters than
+    ASCII also "senord" ("lösenord") or "asło" ("hasło").
+    """
+    if "achtwoord" in text or "alasana" in text or (not text.isascii() and ("senord" in text or "asło" in text)):
+        return _PROSE_NORTH(text)
     return []
 
 
@@ -361,8 +417,11 @@ def _context_spans(text: str) -> list[tuple[int, int]]:
         found += _commands(text)
     if "ass" in text or ("S" in text and "ASS" in text):
         found += _passwords(text)
-    if not text.isascii():
-        found += _pt_es(text)
+    # (a password in a sentence of more languages: one test of each gate's ASCII pieces; the rules test them again)
+    if not text.isascii() or "enha e" in text or "ontrasena" in text or "achtwoord" in text or "alasana" in text:
+        found += _pt_es(text) + _north(text)
+    if "{" in text and 'variable "' in text:
+        found += _terraform(text)
     if "$" in text or ("{" in text and ("{SS" in text or "{SHA}" in text)) or ("=" in text and "ig" in text):
         found += service_keys.hash_spans(text)
     if len(found) > 1:

@@ -54,6 +54,7 @@ DEFAULT_DETECTORS: tuple[Detector, ...] = (
     tokens.JWT,
     cloud_keys.AWS,
     cloud_keys.GOOGLE,
+    cloud_keys.TWILIO,
     tokens.GITHUB,
     tokens.SLACK,
     tokens.PREFIXED_KEY,
