@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import json
 import os
 import shutil
@@ -10,6 +12,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -314,3 +317,37 @@ def train_injection() -> Any:
     """benchmarks/train_injection.py (needs scikit-learn, the ``dev`` extra)."""
     pytest.importorskip("sklearn")
     return benchmark_module("train_injection")
+
+
+@contextlib.contextmanager
+def serve_http(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[int]:
+    """A real HTTP server of ``handler`` on 127.0.0.1 (a free port, yielded), in a thread; shut down on exit."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def check_default_policy_on_corpus(negatives: list[str], positives: list[dict[str, Any]], run_id: str) -> None:
+    """The bundled default policy redacts nothing in ``negatives`` and, for every positive (``{"text", "expect":
+    [{"value", ...}]}``), redacts or denies so that no expected value is left in the output it writes."""
+    from gatekit.governance import load_policy
+    from gatekit.models import Outcome
+
+    policy = load_policy(REPO_ROOT / "policies" / "default.yaml")
+    run = policy.new_run(run_id)
+    case = {"id": "c1", "input": "hello", "context": {"env": "test"}}
+    for text in negatives:
+        decision = policy.evaluate(case, {"output": text, "tool_calls": []}, run)
+        assert decision.redactions == {}, (text, decision.reasons)
+    for item in positives:
+        text = str(item["text"])
+        decision = policy.evaluate(case, {"output": text, "tool_calls": []}, run)
+        assert decision.outcome in (Outcome.ALLOW_WITH_REDACTION, Outcome.DENY), text
+        written = str(decision.redacted_output)
+        for expected in item["expect"]:
+            assert expected["value"] not in written, (text, expected["value"])

@@ -356,7 +356,7 @@ def test_the_scanners_hint_gate_is_the_plain_substring_test() -> None:
     # (a hint tested after its pattern's leading character, "pass" of a short option after "-": with that character)
     keys = {hint: key for key, hint, _ in DEFAULT_SCANNER._singles if hint}
     for text in texts:
-        assert DEFAULT_SCANNER._hinted(text) == any(hint in text and keys.get(hint, "") in text for hint in hints), text
+        assert (DEFAULT_SCANNER._mask(text) != 0) == any(hint in text and keys.get(hint, "") in text for hint in hints), text
 
 
 # --- linear time ----------------------------------------------------------------------------------------------

@@ -24,11 +24,9 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, best_thread_time
+from conftest import best_thread_time, check_default_policy_on_corpus
 
-from gatekit.governance import load_policy
 from gatekit.governance.detectors import DEFAULT_SCANNER, scan
-from gatekit.models import Outcome
 
 CORPUS = json.loads((Path(__file__).resolve().parents[1] / "data" / "pii_redteam9.json").read_text(encoding="utf-8"))
 NEGATIVES: list[str] = CORPUS["negatives"]
@@ -164,15 +162,7 @@ def test_the_corpus_positives_are_found() -> None:
 
 
 def test_the_default_policy_allows_the_negatives_and_acts_on_the_positives() -> None:
-    policy = load_policy(REPO_ROOT / "policies" / "default.yaml")
-    run = policy.new_run("redteam9")
-    case = {"id": "c1", "input": "hello", "context": {"env": "test"}}
-    for text in NEGATIVES:
-        decision = policy.evaluate(case, {"output": text, "tool_calls": []}, run)
-        assert decision.redactions == {}, (text, decision.reasons)
-    for item in POSITIVES:
-        decision = policy.evaluate(case, {"output": str(item["text"]), "tool_calls": []}, run)
-        assert decision.outcome in (Outcome.ALLOW_WITH_REDACTION, Outcome.DENY), item["text"]
+    check_default_policy_on_corpus(NEGATIVES, POSITIVES, "redteam9")
 
 
 def test_many_key_ids_and_secrets_scan_in_linear_time() -> None:

@@ -4,7 +4,7 @@ A :class:`Detector` is an entity type, a candidate ``pattern`` (a compiled regex
 if it has one, is the finding), an optional ``validate`` function of the candidate value, optional
 ``context`` words that raise a weak candidate's score when one occurs shortly before it, a ``score``,
 and ``hints``: literal strings one of which the text must hold for the pattern to be run (speed; the scanner tests the
-hints of the secret detectors once for all of them, but those of a detector with ``local_hints``).
+hints of all detectors once per text, see ``Scanner``).
 A detector whose matching needs more than one regex overrides :meth:`Detector.spans`.
 
 A number detector declares ``candidates_from="digit_runs"`` and ``min_run``: the scanner finds the
@@ -126,10 +126,6 @@ class Detector:
     # a named group at a candidate's end: a candidate that fails validation is tried once more without it (a card
     # followed by a CVV, "4111 1111 1111 1111 123")
     retry_without: str | None = None
-    # the detector tests its hints itself on every text: they are not among the scanner's shared test of the secret
-    # detectors' hints (a common hint, ``"ass"`` of "password" or ``",`` of a call's arguments, would send many texts
-    # through every gated detector)
-    local_hints: bool = False
     _context_re: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
     _group: str | int = field(default=0, init=False, repr=False, compare=False)  # the finding's group
     _plain: bool = field(default=False, init=False, repr=False, compare=False)

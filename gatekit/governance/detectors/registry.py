@@ -159,10 +159,7 @@ class Scanner:
         self._gated = frozenset(
             d
             for d in self.detectors
-            if d.hints
-            and all(d.hints)
-            and not d.local_hints
-            and not any(_rank(hint) < _IN_MOST for hint in d.hints if len(hint) == 1)
+            if d.hints and all(d.hints) and not any(_rank(hint) < _IN_MOST for hint in d.hints if len(hint) == 1)
         )
         # (each gated detector a bit; a text's mask: the detectors one of whose hints it may hold, see _mask)
         self._bits = {d: 1 << index for index, d in enumerate(sorted(self._gated, key=self.detectors.index))}
@@ -230,7 +227,6 @@ class Scanner:
         plan = [(d.findings, d.type, d.min_run if d.candidates_from == "digit_runs" else 0) for d in self.detectors]
         self._steps = tuple(zip(plan, [self._bits.get(d, 0) for d in self.detectors], strict=True))
         self._plans: dict[int, list[tuple[Any, str, int]]] = {}
-        self._plan = plan
         self._plan_unhinted = self._plan_of(0)
 
     def _plan_of(self, mask: int) -> list[tuple[Any, str, int]]:
@@ -301,10 +297,6 @@ class Scanner:
                     if hint in subject:
                         mask |= bit
         return mask
-
-    def _hinted(self, subject: str) -> bool:
-        """``subject`` holds one of the secret detectors' hints."""
-        return self._mask(subject) != 0
 
 
 def _resolve(candidates: list[tuple[float, int, int, str]]) -> list[tuple[float, int, int, str]]:
