@@ -133,6 +133,14 @@ _REFERENCE = re.compile(
 )
 
 
+_ASCII_DIGIT = re.compile("[0-9]").search
+
+
+def _has_digit(value: str) -> bool:
+    """A digit in ``value`` (as ``str.isdigit``): an ASCII value in one C search, not character by character."""
+    return _ASCII_DIGIT(value) is not None if value.isascii() else any(ch.isdigit() for ch in value)
+
+
 def _credential(value: str) -> bool:
     """A digit and 3 bits of entropy per character (under 16 characters: log2 of the length less 0.5), no reference.
 
@@ -140,7 +148,7 @@ def _credential(value: str) -> bool:
     A reference to a credential kept elsewhere (``${DB_PASSWORD_V2}``, ``process.env.TOKEN_2``) is none.
     """
     return (
-        any(ch.isdigit() for ch in value)
+        _has_digit(value)
         and shannon_entropy(value) >= min(3.0, log2(len(value)) - 0.5)
         and _REFERENCE.match(value) is None
     )
@@ -180,7 +188,9 @@ class GenericSecretDetector(Detector):
                 sign = search(text, end)
                 continue
             value = value_of(text, end)  # (the whole value, up to 200 characters, only after a name)
-            assert value is not None  # (its start matched)
+            if value is None:  # (its first 8 characters end in a JSON-escaped quote: "password=abcdefg\\"")
+                sign = search(text, end)
+                continue
             sign = search(text, value.end())  # (signs inside a value already read start no assignment)
             checked += 1
             if checked > VALIDATION_BUDGET or _credential(value.group("value")):
@@ -253,13 +263,35 @@ MYSQL_OPTION = _named(
 _PAIR = re.compile(r"[\"'],[ \t]{0,3}+(?=[\"'][^\s\"'`,;]{8})")
 
 
+# (past VALIDATION_BUDGET signs, a hostile text: a name and its sign read forward, in C, the value in a look-ahead so
+# that the next pair may start inside it, as the signs above do; names as _NAMES, see _ASSIGNMENT)
+_NAMED_PAIR = re.compile(
+    f"[{_letters(_WORDS, 0)}](?=[{_letters(_WORDS, 1)}])(?:"
+    + _by_first_letters(_WORDS)
+    + r")\\?[\"'],[ \t]{0,3}+(?=[\"'][^\s\"'`,;]{8})(?=(?:"
+    + _VALUE.pattern
+    + ")?)"
+)
+
+
 def _pairs(text: str) -> list[tuple[int, int]]:
     """Values after a quoted credential name, a comma and a quote: ``os.Setenv("DB_PASSWORD", "...")``."""
     found: list[tuple[int, int]] = []
     name, value_of = _NAME.search, _VALUE.match
-    checked = 0
+    checked = signs = 0
+    last = 0  # (the end of the last sign read)
     for sign in _PAIR.finditer(text):
         at = sign.start() + 1  # (after the name's closing quote)
+        signs += 1
+        if signs > VALIDATION_BUDGET:  # a hostile text ('"a", "bcdefgh1", ' repeated): its rest in one C pass
+            low = at - _NAME_REACH if at > _NAME_REACH else 0
+            for pair in _NAMED_PAIR.finditer(text, max(low, last)):
+                checked += 1
+                value = pair.group("value")
+                if value is not None and (checked > VALIDATION_BUDGET or _credential(value)):
+                    found.append(pair.span("value"))
+            return found
+        last = sign.end()
         if name(text, at - _NAME_REACH if at > _NAME_REACH else 0, at) is None:
             continue
         checked += 1
@@ -420,7 +452,7 @@ def _context_spans(text: str) -> list[tuple[int, int]]:
     # (a password in a sentence of more languages: one test of each gate's ASCII pieces; the rules test them again)
     if not text.isascii() or "enha e" in text or "ontrasena" in text or "achtwoord" in text or "alasana" in text:
         found += _pt_es(text) + _north(text)
-    if "{" in text and 'variable "' in text:
+    if "{" in text and 'variable "' in text and "default" in text:  # (a block's default: no default, no finding)
         found += _terraform(text)
     if "$" in text or ("{" in text and ("{SS" in text or "{SHA}" in text)) or ("=" in text and "ig" in text):
         found += service_keys.hash_spans(text)
