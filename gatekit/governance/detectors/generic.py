@@ -334,11 +334,11 @@ _SECURE_STRING = _values(
 # é ...", "La contraseña es: ...") or in a .netrc file ("machine host login user password ...": any strength but the
 # field's own name)
 _PROSE_VALUE = (
-    r"[ \t]{1,3}+(?:is|was|lautet|ist|est|es|é|e|è|to|är|on|jest)(?::|[ \t]{1,3}+:?)[ \t]{0,3}+[\"'“„«]?"
+    r"[ \t]{1,3}+(?i:is|was|lautet|ist|est|es|é|e|è|to|är|on|jest)(?::|[ \t]{1,3}+:?)[ \t]{0,3}+[\"'“„«]?"
     r"(?P<value>[^\s\"'`<>“”„«»]{8,200}+)"
 )
 _PROSE = _values(
-    r"[Pp](?:(?<![A-Za-z][Pp])(?i:assword|asswort|asscode)|(?<=de [Pp])(?i:asse))" + _PROSE_VALUE, _credential
+    r"[Pp](?:(?<![A-Za-z][Pp])(?i:assword|asswort|asscode)|(?<=[Dd][Ee] [Pp])(?i:asse))" + _PROSE_VALUE, _credential
 )
 # (a class of the word's first letter first: the engine skips ahead to it; a pattern starting under IGNORECASE is tried
 # at every character, 25 ns a character)
@@ -417,11 +417,12 @@ def _pt_es(text: str) -> list[tuple[int, int]]:
     if (
         "enha e" in text
         or "ontrasena" in text
+        or ("N" in text and ("ENHA E" in text or "ONTRASENA" in text))
         or (
             not text.isascii()
             and (
                 (("ñ" in text or "Ñ" in text) and "ntrase" in text.lower())
-                or (("é" in text or "É" in text) and "enha" in text)
+                or (("é" in text or "É" in text) and ("enha" in text or "ENHA" in text))
             )
         )
     ):
@@ -435,7 +436,12 @@ def _north(text: str) -> list[tuple[int, int]]:
     Read in a text holding "achtwoord" ("wachtwoord") or "alasana" ("salasana"); in a text of other characters than
     ASCII also "senord" ("lösenord") or "asło" ("hasło").
     """
-    if "achtwoord" in text or "alasana" in text or (not text.isascii() and ("senord" in text or "asło" in text)):
+    if (
+        "achtwoord" in text
+        or "alasana" in text
+        or ("A" in text and ("ACHTWOORD" in text or "ALASANA" in text))
+        or (not text.isascii() and ("senord" in text or "asło" in text or "SENORD" in text or "ASŁO" in text))
+    ):
         return _PROSE_NORTH(text)
     return []
 
@@ -450,7 +456,15 @@ def _context_spans(text: str) -> list[tuple[int, int]]:
     if "ass" in text or ("S" in text and "ASS" in text):
         found += _passwords(text)
     # (a password in a sentence of more languages: one test of each gate's ASCII pieces; the rules test them again)
-    if not text.isascii() or "enha e" in text or "ontrasena" in text or "achtwoord" in text or "alasana" in text:
+    # (and their capitals: "WACHTWOORD IS ...", after a test of a letter each holds)
+    if (
+        not text.isascii()
+        or "enha e" in text
+        or "ontrasena" in text
+        or "achtwoord" in text
+        or "alasana" in text
+        or ("A" in text and ("ACHTWOORD" in text or "ALASANA" in text or "ENHA E" in text or "ONTRASENA" in text))
+    ):
         found += _pt_es(text) + _north(text)
     if "{" in text and 'variable "' in text and "default" in text:  # (a block's default: no default, no finding)
         found += _terraform(text)

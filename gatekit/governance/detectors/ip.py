@@ -97,9 +97,15 @@ def _numbered(text: str, start: int) -> bool:
 _RELEASE_WORDS = frozenset(
     "version ver build firmware fw rev revision release rel sdk kernel driver patch hotfix upgrade downgrade".split()
 )
-_UPGRADE_WORDS = frozenset("upgrade upgraded upgrading downgrade downgraded downgrading bump bumped".split())
+_UPGRADE_WORDS = frozenset(
+    "upgrade upgrades upgraded upgrading downgrade downgrades downgraded downgrading bump bumps bumped".split()
+)
 _RELEASE_PHRASE = re.compile(r"([A-Za-z]+)[ \t]+(?:notes?[ \t]+)?(?:for|of)[ \t]*$")
 _UPGRADE_PHRASE = re.compile(r"([A-Za-z]+)[ \t]+to[ \t]*$")
+# a package's change of release, its name between the verb and "from" ("Bump foo from 1.10.4.2 to 1.10.5.0", dependabot's
+# "Bumps [foo](https://github.com/...) from ..."; not "Moved the server from 10.0.0.4", nor "Bump the server from")
+_FROM_PHRASE = re.compile(r"(?<![A-Za-z])([A-Za-z]+)[ \t]+[^\s]{1,150}+[ \t]+from[ \t]*$")
+_FROM_REACH = 200
 # a quad followed by a pre-release or build suffix ("6.1.0.18-amd64", "1.2.3.4-SNAPSHOT", "2.0.0.1-rc1", "1.2.3.4+b7")
 _RELEASE_SUFFIX = re.compile(
     r"(?:[-~](?i:alpha|beta|rc|pre|preview|snapshot|dev|nightly|canary|final|release|ga|lts|stable|amd64|arm64"
@@ -130,6 +136,9 @@ def _release(text: str, start: int, end: int) -> bool:
     if word == "for" or word == "of":
         phrase = _RELEASE_PHRASE.search(before)
         return phrase is not None and phrase.group(1).lower() in _RELEASE_WORDS
+    if word == "from":
+        phrase = _FROM_PHRASE.search(text, start - _FROM_REACH if start > _FROM_REACH else 0, start)
+        return phrase is not None and phrase.group(1).lower() in _UPGRADE_WORDS
     if word == "to":
         phrase = _UPGRADE_PHRASE.search(before)
         return phrase is not None and phrase.group(1).lower() in _UPGRADE_WORDS
