@@ -30,7 +30,7 @@ two string arguments (``os.Setenv("DB_PASSWORD", "...")``, ``config.set("api_key
 user:password`` / ``--user`` (any strength, as in a URL); ``sshpass -p`` and a registry login's ``-p`` (docker,
 podman, helm); PowerShell's ``ConvertTo-SecureString '...'``; a password in a sentence ("Your new password is ...",
 "Das Passwort lautet ...", "Le mot de passe est ...", "A senha é ...", "La contraseña es: ...", "la contrasena es
-...", "Het wachtwoord is ...", "Lösenordet är ...", "Salasana on ...", "Hasło to ..."); a .netrc file's ``machine ...
+...", "Het wachtwoord is ...", "Lösenordet är ...", "Salasana on ...", "Hasło to ...", in capitals too); a .netrc file's ``machine ...
 login ... password ...``; a Terraform variable's ``default`` in a block named for a credential (``variable
 "db_password" { default = "..." }``); password hashes and signed URLs' signatures (see ``service_keys``).
 """

@@ -7,7 +7,7 @@ findings: the unspecified addresses (``0.0.0.0``, any of ``0.0.0.0/8``, ``::``),
 leading zeros (``ipaddress`` refuses them); a dotted quad right after a word that numbers a version or a
 part of a document (``version 1.2.3.4``, ``v1.2.3.4``, ``firmware: 4.3.2.1``, ``section 2.1.3.4``, ``OID 2.5.4.3``),
 which is that number, and a software release's number (see :func:`_release`: ``release notes for 3.2.1.0``,
-``AssemblyVersion("2.4.0.117")``, ``1.2.3.4-SNAPSHOT``, ``## 4.12.0.1``, ``2.3.4.5 -> 2.3.5.0``); a network's address with its prefix length (CIDR: ``10.0.0.0/8``, ``2001:db8::/32``, the
+``AssemblyVersion("2.4.0.117")``, ``Bump foo from 1.10.4.2 to …``, ``1.2.3.4-SNAPSHOT``, ``## 4.12.0.1``, ``2.3.4.5 -> 2.3.5.0``); a network's address with its prefix length (CIDR: ``10.0.0.0/8``, ``2001:db8::/32``, the
 host bits all zero), which names a range, not a machine (``192.168.1.7/24``, a host's address on its network, and a
 ``/32`` or ``/128`` are findings). An IPv6 address ending in an IPv4 address (``::ffff:10.0.0.1``,
 ``64:ff9b::192.0.2.33``) is read whole.

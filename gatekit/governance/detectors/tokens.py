@@ -13,6 +13,8 @@ A token whose last 12 characters are one character repeated is a placeholder (``
   (``dop_v1_``...), and Slack incoming-webhook URLs (``https://hooks.slack.com/services/T.../B.../...``). Other
   services' keys are found by their context: ``password = pypi-...``, ``client_secret: GOCSPX-...``, a
   ``token`` argument (see ``credential_keys``).
+* Discord bot tokens, ``<user id in base64>.<6>.<27..38>`` (:class:`DiscordDetector`): alone when the first segment is
+  exactly the base64 of a user id's digits; of that shape otherwise only where Discord is named or in ``.run('...')``.
 """
 
 from __future__ import annotations
