@@ -22,7 +22,7 @@ from __future__ import annotations
 import base64
 import re
 
-from gatekit.governance.detectors.base import Detector
+from gatekit.governance.detectors.base import VALIDATION_BUDGET, Detector
 
 
 def not_repeated(value: str) -> bool:
@@ -117,6 +117,20 @@ def _snowflake(segment: str) -> bool:
     )
 
 
+def _discord(text: str, start: int, first_dot: int, end: int, named: list[bool]) -> bool:
+    """An id's segment first; else a token's shape where Discord is named or as a bot's ``.run`` argument."""
+    first = text[start:first_dot]
+    if _snowflake(first):
+        return True
+    if not (any(ch.isdigit() for ch in text[start:end]) and first.lower() != first and first.upper() != first):
+        return False
+    if _DISCORD_RUN.search(text, max(0, start - 12), start) is not None:
+        return True
+    if not named:
+        named.append("discord" in text or "Discord" in text or "discord" in text.lower())
+    return named[0]
+
+
 class DiscordDetector(Detector):
     """Discord bot tokens (see _DISCORD_MIDDLE): found from each ``.<6 characters>.`` with token characters around."""
 
@@ -124,6 +138,8 @@ class DiscordDetector(Detector):
         """``(score, start, end)`` of every Discord bot token of ``text``."""
         found: list[tuple[float, int, int]] = []
         middle = _DISCORD_MIDDLE.search(text)
+        shaped = 0
+        named: list[bool] = []  # (whether the text names Discord: read once, on the first token not an id's)
         while middle is not None:
             first_dot = middle.start()
             start = first_dot
@@ -141,24 +157,12 @@ class DiscordDetector(Detector):
                 # (a sentence's full stop may follow it; not a fourth segment)
                 and (end == size or text[end] not in _TOKEN_CHARS)
                 and not (text[end : end + 1] == "." and text[end + 1 : end + 2] in _TOKEN_CHARS)
-                and self._token(text, start, first_dot, end)
             ):
-                found.append((self.score, start, end))
+                shaped += 1  # (past VALIDATION_BUDGET tokens of its shape, a hostile text: on its shape alone)
+                if shaped > VALIDATION_BUDGET or _discord(text, start, first_dot, end, named):
+                    found.append((self.score, start, end))
             middle = _DISCORD_MIDDLE.search(text, max(middle.end(), end))
         return found
-
-    def _token(self, text: str, start: int, first_dot: int, end: int) -> bool:
-        """An id's segment first; else a token's shape where Discord is named or as a bot's ``.run`` argument."""
-        if _snowflake(text[start:first_dot]):
-            return True
-        token = text[start:end]
-        first = text[start:first_dot]
-        return (
-            any(ch.isdigit() for ch in token)
-            and first.lower() != first
-            and first.upper() != first
-            and ("discord" in text.lower() or _DISCORD_RUN.search(text, max(0, start - 12), start) is not None)
-        )
 
 
 DISCORD = DiscordDetector("API_TOKEN", _DISCORD_MIDDLE, score=0.95, hints=(".",), secret=True)
