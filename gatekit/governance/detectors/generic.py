@@ -30,7 +30,7 @@ two string arguments (``os.Setenv("DB_PASSWORD", "...")``, ``config.set("api_key
 user:password`` / ``--user`` (any strength, as in a URL); ``sshpass -p`` and a registry login's ``-p`` (docker,
 podman, helm); PowerShell's ``ConvertTo-SecureString '...'``; a password in a sentence ("Your new password is ...",
 "Das Passwort lautet ...", "Le mot de passe est ...", "A senha é ...", "La contraseña es: ...", "la contrasena es
-...", "Het wachtwoord is ...", "Lösenordet är ...", "Salasana on ...", "Hasło to ..."); a .netrc file's ``machine ...
+...", "Het wachtwoord is ...", "Lösenordet är ...", "Salasana on ...", "Hasło to ...", in capitals too); a .netrc file's ``machine ...
 login ... password ...``; a Terraform variable's ``default`` in a block named for a credential (``variable
 "db_password" { default = "..." }``); password hashes and signed URLs' signatures (see ``service_keys``).
 """
@@ -133,6 +133,14 @@ _REFERENCE = re.compile(
 )
 
 
+_ASCII_DIGIT = re.compile("[0-9]").search
+
+
+def _has_digit(value: str) -> bool:
+    """A digit in ``value`` (as ``str.isdigit``): an ASCII value in one C search, not character by character."""
+    return _ASCII_DIGIT(value) is not None if value.isascii() else any(ch.isdigit() for ch in value)
+
+
 def _credential(value: str) -> bool:
     """A digit and 3 bits of entropy per character (under 16 characters: log2 of the length less 0.5), no reference.
 
@@ -140,7 +148,7 @@ def _credential(value: str) -> bool:
     A reference to a credential kept elsewhere (``${DB_PASSWORD_V2}``, ``process.env.TOKEN_2``) is none.
     """
     return (
-        any(ch.isdigit() for ch in value)
+        _has_digit(value)
         and shannon_entropy(value) >= min(3.0, log2(len(value)) - 0.5)
         and _REFERENCE.match(value) is None
     )
@@ -180,7 +188,9 @@ class GenericSecretDetector(Detector):
                 sign = search(text, end)
                 continue
             value = value_of(text, end)  # (the whole value, up to 200 characters, only after a name)
-            assert value is not None  # (its start matched)
+            if value is None:  # (its first 8 characters end in a JSON-escaped quote: "password=abcdefg\\"")
+                sign = search(text, end)
+                continue
             sign = search(text, value.end())  # (signs inside a value already read start no assignment)
             checked += 1
             if checked > VALIDATION_BUDGET or _credential(value.group("value")):
@@ -253,13 +263,35 @@ MYSQL_OPTION = _named(
 _PAIR = re.compile(r"[\"'],[ \t]{0,3}+(?=[\"'][^\s\"'`,;]{8})")
 
 
+# (past VALIDATION_BUDGET signs, a hostile text: a name and its sign read forward, in C, the value in a look-ahead so
+# that the next pair may start inside it, as the signs above do; names as _NAMES, see _ASSIGNMENT)
+_NAMED_PAIR = re.compile(
+    f"[{_letters(_WORDS, 0)}](?=[{_letters(_WORDS, 1)}])(?:"
+    + _by_first_letters(_WORDS)
+    + r")\\?[\"'],[ \t]{0,3}+(?=[\"'][^\s\"'`,;]{8})(?=(?:"
+    + _VALUE.pattern
+    + ")?)"
+)
+
+
 def _pairs(text: str) -> list[tuple[int, int]]:
     """Values after a quoted credential name, a comma and a quote: ``os.Setenv("DB_PASSWORD", "...")``."""
     found: list[tuple[int, int]] = []
     name, value_of = _NAME.search, _VALUE.match
-    checked = 0
+    checked = signs = 0
+    last = 0  # (the end of the last sign read)
     for sign in _PAIR.finditer(text):
         at = sign.start() + 1  # (after the name's closing quote)
+        signs += 1
+        if signs > VALIDATION_BUDGET:  # a hostile text ('"a", "bcdefgh1", ' repeated): its rest in one C pass
+            low = at - _NAME_REACH if at > _NAME_REACH else 0
+            for pair in _NAMED_PAIR.finditer(text, max(low, last)):
+                checked += 1
+                value = pair.group("value")
+                if value is not None and (checked > VALIDATION_BUDGET or _credential(value)):
+                    found.append(pair.span("value"))
+            return found
+        last = sign.end()
         if name(text, at - _NAME_REACH if at > _NAME_REACH else 0, at) is None:
             continue
         checked += 1
@@ -302,11 +334,11 @@ _SECURE_STRING = _values(
 # é ...", "La contraseña es: ...") or in a .netrc file ("machine host login user password ...": any strength but the
 # field's own name)
 _PROSE_VALUE = (
-    r"[ \t]{1,3}+(?:is|was|lautet|ist|est|es|é|e|è|to|är|on|jest)(?::|[ \t]{1,3}+:?)[ \t]{0,3}+[\"'“„«]?"
+    r"[ \t]{1,3}+(?i:is|was|lautet|ist|est|es|é|e|è|to|är|on|jest)(?::|[ \t]{1,3}+:?)[ \t]{0,3}+[\"'“„«]?"
     r"(?P<value>[^\s\"'`<>“”„«»]{8,200}+)"
 )
 _PROSE = _values(
-    r"[Pp](?:(?<![A-Za-z][Pp])(?i:assword|asswort|asscode)|(?<=de [Pp])(?i:asse))" + _PROSE_VALUE, _credential
+    r"[Pp](?:(?<![A-Za-z][Pp])(?i:assword|asswort|asscode)|(?<=[Dd][Ee] [Pp])(?i:asse))" + _PROSE_VALUE, _credential
 )
 # (a class of the word's first letter first: the engine skips ahead to it; a pattern starting under IGNORECASE is tried
 # at every character, 25 ns a character)
@@ -385,11 +417,12 @@ def _pt_es(text: str) -> list[tuple[int, int]]:
     if (
         "enha e" in text
         or "ontrasena" in text
+        or ("N" in text and ("ENHA E" in text or "ONTRASENA" in text))
         or (
             not text.isascii()
             and (
                 (("ñ" in text or "Ñ" in text) and "ntrase" in text.lower())
-                or (("é" in text or "É" in text) and "enha" in text)
+                or (("é" in text or "É" in text) and ("enha" in text or "ENHA" in text))
             )
         )
     ):
@@ -403,7 +436,12 @@ def _north(text: str) -> list[tuple[int, int]]:
     Read in a text holding "achtwoord" ("wachtwoord") or "alasana" ("salasana"); in a text of other characters than
     ASCII also "senord" ("lösenord") or "asło" ("hasło").
     """
-    if "achtwoord" in text or "alasana" in text or (not text.isascii() and ("senord" in text or "asło" in text)):
+    if (
+        "achtwoord" in text
+        or "alasana" in text
+        or ("A" in text and ("ACHTWOORD" in text or "ALASANA" in text))
+        or (not text.isascii() and ("senord" in text or "asło" in text or "SENORD" in text or "ASŁO" in text))
+    ):
         return _PROSE_NORTH(text)
     return []
 
@@ -418,9 +456,17 @@ def _context_spans(text: str) -> list[tuple[int, int]]:
     if "ass" in text or ("S" in text and "ASS" in text):
         found += _passwords(text)
     # (a password in a sentence of more languages: one test of each gate's ASCII pieces; the rules test them again)
-    if not text.isascii() or "enha e" in text or "ontrasena" in text or "achtwoord" in text or "alasana" in text:
+    # (and their capitals: "WACHTWOORD IS ...", after a test of a letter each holds)
+    if (
+        not text.isascii()
+        or "enha e" in text
+        or "ontrasena" in text
+        or "achtwoord" in text
+        or "alasana" in text
+        or ("A" in text and ("ACHTWOORD" in text or "ALASANA" in text or "ENHA E" in text or "ONTRASENA" in text))
+    ):
         found += _pt_es(text) + _north(text)
-    if "{" in text and 'variable "' in text:
+    if "{" in text and 'variable "' in text and "default" in text:  # (a block's default: no default, no finding)
         found += _terraform(text)
     if "$" in text or ("{" in text and ("{SS" in text or "{SHA}" in text)) or ("=" in text and "ig" in text):
         found += service_keys.hash_spans(text)

@@ -7,7 +7,7 @@ findings: the unspecified addresses (``0.0.0.0``, any of ``0.0.0.0/8``, ``::``),
 leading zeros (``ipaddress`` refuses them); a dotted quad right after a word that numbers a version or a
 part of a document (``version 1.2.3.4``, ``v1.2.3.4``, ``firmware: 4.3.2.1``, ``section 2.1.3.4``, ``OID 2.5.4.3``),
 which is that number, and a software release's number (see :func:`_release`: ``release notes for 3.2.1.0``,
-``AssemblyVersion("2.4.0.117")``, ``1.2.3.4-SNAPSHOT``, ``## 4.12.0.1``, ``2.3.4.5 -> 2.3.5.0``); a network's address with its prefix length (CIDR: ``10.0.0.0/8``, ``2001:db8::/32``, the
+``AssemblyVersion("2.4.0.117")``, ``Bump foo from 1.10.4.2 to …``, ``1.2.3.4-SNAPSHOT``, ``## 4.12.0.1``, ``2.3.4.5 -> 2.3.5.0``); a network's address with its prefix length (CIDR: ``10.0.0.0/8``, ``2001:db8::/32``, the
 host bits all zero), which names a range, not a machine (``192.168.1.7/24``, a host's address on its network, and a
 ``/32`` or ``/128`` are findings). An IPv6 address ending in an IPv4 address (``::ffff:10.0.0.1``,
 ``64:ff9b::192.0.2.33``) is read whole.
@@ -97,9 +97,15 @@ def _numbered(text: str, start: int) -> bool:
 _RELEASE_WORDS = frozenset(
     "version ver build firmware fw rev revision release rel sdk kernel driver patch hotfix upgrade downgrade".split()
 )
-_UPGRADE_WORDS = frozenset("upgrade upgraded upgrading downgrade downgraded downgrading bump bumped".split())
+_UPGRADE_WORDS = frozenset(
+    "upgrade upgrades upgraded upgrading downgrade downgrades downgraded downgrading bump bumps bumped".split()
+)
 _RELEASE_PHRASE = re.compile(r"([A-Za-z]+)[ \t]+(?:notes?[ \t]+)?(?:for|of)[ \t]*$")
 _UPGRADE_PHRASE = re.compile(r"([A-Za-z]+)[ \t]+to[ \t]*$")
+# a package's change of release, its name between the verb and "from" ("Bump foo from 1.10.4.2 to 1.10.5.0", dependabot's
+# "Bumps [foo](https://github.com/...) from ..."; not "Moved the server from 10.0.0.4", nor "Bump the server from")
+_FROM_PHRASE = re.compile(r"(?<![A-Za-z])([A-Za-z]+)[ \t]+[^\s]{1,150}+[ \t]+from[ \t]*$")
+_FROM_REACH = 200
 # a quad followed by a pre-release or build suffix ("6.1.0.18-amd64", "1.2.3.4-SNAPSHOT", "2.0.0.1-rc1", "1.2.3.4+b7")
 _RELEASE_SUFFIX = re.compile(
     r"(?:[-~](?i:alpha|beta|rc|pre|preview|snapshot|dev|nightly|canary|final|release|ga|lts|stable|amd64|arm64"
@@ -130,6 +136,9 @@ def _release(text: str, start: int, end: int) -> bool:
     if word == "for" or word == "of":
         phrase = _RELEASE_PHRASE.search(before)
         return phrase is not None and phrase.group(1).lower() in _RELEASE_WORDS
+    if word == "from":
+        phrase = _FROM_PHRASE.search(text, start - _FROM_REACH if start > _FROM_REACH else 0, start)
+        return phrase is not None and phrase.group(1).lower() in _UPGRADE_WORDS
     if word == "to":
         phrase = _UPGRADE_PHRASE.search(before)
         return phrase is not None and phrase.group(1).lower() in _UPGRADE_WORDS

@@ -59,6 +59,7 @@ DEFAULT_DETECTORS: tuple[Detector, ...] = (
     tokens.SLACK,
     tokens.PREFIXED_KEY,
     tokens.SERVICE_TOKEN,
+    tokens.DISCORD,
     tokens.BEARER,
     service_keys.SERVICES,
     service_keys.AGE_KEY,

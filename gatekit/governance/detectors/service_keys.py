@@ -24,7 +24,7 @@ is not one repeated character after its prefix (``whsec_xxxxxxxx…`` is a place
   ``X-Amz-Signature=…``, ``X-Goog-Signature=…``): the URL grants access until it expires. Both are read by
   ``generic.CONTEXTS`` (:func:`hash_spans`).
 
-Discord bot tokens (three base64url segments without a literal prefix) are found only under a credential name.
+Discord bot tokens (three base64url segments without a literal prefix) are found by ``tokens.DISCORD``.
 """
 
 from __future__ import annotations

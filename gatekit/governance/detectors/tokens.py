@@ -13,13 +13,16 @@ A token whose last 12 characters are one character repeated is a placeholder (``
   (``dop_v1_``...), and Slack incoming-webhook URLs (``https://hooks.slack.com/services/T.../B.../...``). Other
   services' keys are found by their context: ``password = pypi-...``, ``client_secret: GOCSPX-...``, a
   ``token`` argument (see ``credential_keys``).
+* Discord bot tokens, ``<user id in base64>.<6>.<27..38>`` (:class:`DiscordDetector`): alone when the first segment is
+  exactly the base64 of a user id's digits; of that shape otherwise only where Discord is named or in ``.run('...')``.
 """
 
 from __future__ import annotations
 
+import base64
 import re
 
-from gatekit.governance.detectors.base import Detector
+from gatekit.governance.detectors.base import VALIDATION_BUDGET, Detector
 
 
 def not_repeated(value: str) -> bool:
@@ -86,3 +89,80 @@ SERVICE_TOKEN = Detector(
     hints=("glpat-", "SG.", "hooks.slack.com/", "hf_", "npm_", "shpat_", "shpss_", "shpca_", "shppa_", "_v1_"),
     secret=True,
 )
+
+
+# a Discord bot token: three base64url segments with no prefix of their own, ``<id>.<timestamp>.<HMAC>``: the bot's
+# user id (a snowflake of 17..20 decimal digits) in base64 without padding (23..27 characters, so its first is M, N or
+# O), 6 characters of a timestamp, 27..38 of a signature. Found alone only when its first segment is the base64 of such
+# an id, exactly (the digits re-encode to it: ordinary dotted identifiers, versions and base64 blobs are not); a token
+# of that shape whose first segment is no id's, only where Discord is named (a text holding "discord") or as the
+# argument of a bot's ``.run('...')`` (discord.py)
+_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+# (the middle segment and its two dots, then the start of the third: the engine skips to the dots)
+_DISCORD_MIDDLE = re.compile(r"\.(?<=[A-Za-z0-9_\-]{8}\.)[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27}", re.ASCII)
+_DISCORD_RUN = re.compile(r"\.run\([ \t]{0,3}[\"']$")
+
+
+def _snowflake(segment: str) -> bool:
+    """``segment`` is the unpadded base64url of 17..20 decimal digits not starting with 0, exactly (re-encoded)."""
+    try:
+        digits = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except ValueError:
+        return False
+    return (
+        17 <= len(digits) <= 20
+        and digits.isdigit()
+        and digits[:1] != b"0"
+        and base64.urlsafe_b64encode(digits).rstrip(b"=").decode("ascii") == segment
+    )
+
+
+def _discord(text: str, start: int, first_dot: int, end: int, named: list[bool]) -> bool:
+    """An id's segment first; else a token's shape where Discord is named or as a bot's ``.run`` argument."""
+    first = text[start:first_dot]
+    if _snowflake(first):
+        return True
+    if not (any(ch.isdigit() for ch in text[start:end]) and first.lower() != first and first.upper() != first):
+        return False
+    if _DISCORD_RUN.search(text, max(0, start - 12), start) is not None:
+        return True
+    if not named:
+        named.append("discord" in text or "Discord" in text or "discord" in text.lower())
+    return named[0]
+
+
+class DiscordDetector(Detector):
+    """Discord bot tokens (see _DISCORD_MIDDLE): found from each ``.<6 characters>.`` with token characters around."""
+
+    def findings(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[float, int, int]]:
+        """``(score, start, end)`` of every Discord bot token of ``text``."""
+        found: list[tuple[float, int, int]] = []
+        middle = _DISCORD_MIDDLE.search(text)
+        shaped = 0
+        named: list[bool] = []  # (whether the text names Discord: read once, on the first token not an id's)
+        while middle is not None:
+            first_dot = middle.start()
+            start = first_dot
+            while start > 0 and first_dot - start < 28 and text[start - 1] in _TOKEN_CHARS:
+                start -= 1
+            end = middle.end()
+            size = len(text)
+            while end < size and end - first_dot < 47 and text[end] in _TOKEN_CHARS:
+                end += 1
+            if (
+                23 <= first_dot - start <= 27
+                and text[start] in "MNO"
+                and end - first_dot - 8 <= 38
+                and (start == 0 or text[start - 1] not in _TOKEN_CHARS and text[start - 1] != ".")
+                # (a sentence's full stop may follow it; not a fourth segment)
+                and (end == size or text[end] not in _TOKEN_CHARS)
+                and not (text[end : end + 1] == "." and text[end + 1 : end + 2] in _TOKEN_CHARS)
+            ):
+                shaped += 1  # (past VALIDATION_BUDGET tokens of its shape, a hostile text: on its shape alone)
+                if shaped > VALIDATION_BUDGET or _discord(text, start, first_dot, end, named):
+                    found.append((self.score, start, end))
+            middle = _DISCORD_MIDDLE.search(text, max(middle.end(), end))
+        return found
+
+
+DISCORD = DiscordDetector("API_TOKEN", _DISCORD_MIDDLE, score=0.95, hints=(".",), secret=True)
