@@ -322,7 +322,8 @@ def main() -> None:
 
 # 100 KB of one unit repeated: the issue's pathological inputs (long runs of digits and separators, "@", ".",
 # unicode digits, zero-width characters), those that were slow before the third speed round and, last line, those
-# a sweep of random repeated units found slow (ip, e-mail, credential, IBAN, phone)
+# a sweep of random repeated units found slow (ip, e-mail, credential, IBAN, phone), and round 13's quoted-pair
+# floods (15-22 ms before), Terraform blocks and Discord tokens
 HOSTILE_UNITS = [
     "1", "1 ", "1-", "1.", "1/", "1_", "1 - ", "(1) ", "+1 ", "12-", "1 x ", "555-123-4567 x", "123-45-6789 ",
     "4111 1111 1111 1111 ", "+44 20 7946 0958 ", "1.2.3.4.", "@", "a@", "@a.", " @a.bc", "-@a.bc ", "@a.bc",
@@ -334,6 +335,9 @@ HOSTILE_UNITS = [
     "((3 ", "(3", ")2", "841  ", "7))1", "N=", ":GY", "t:", "/::6", ":@83 :", "a::@",
     "7::0(0)", ",::4#ext", "a@a.bc)token:", "+\u00a0:secret=", "GB82Bearer ", "\u00a0GB82yGB82", "1((", "4 7)9+9(",
     "/(0)42", "1 2 3 4 5 + ",
+    '"a", "bcdefgh1", ', 'a", "bcdefgh1', '"api_key", "bcdefgh1", ', 'variable "db_password" {', "token=",
+    "MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs ", "Mz.aaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    "MMf0VQLXGXba7DiWTIegP7NPvu.cMWY5O.aqLyTSK1m5sCWQMF3ciDWAugkUVnxhjc0Ei3-H discord ",
 ]  # fmt: skip
 HOSTILE_SIZE = 100_000
 
