@@ -1,0 +1,158 @@
+"""Leak paths, round 13: credentials gatekit forwards or sends, and labels and paths a user gave.
+
+- ``gatekit guard serve --forward-client-auth``: the client's own ``Authorization`` goes upstream; a real
+  upstream on 127.0.0.1 echoes it (bare and whole) into the model, the id, the content, a tool call's name and
+  arguments. Neither the answer, nor the production-log row, nor the decision traces may carry it; and the
+  masking is the request's own: another client's data is never compared with it.
+- The MLflow tracking token and basic-auth password: a tracking server on 127.0.0.1 that echoes them bare in
+  an error body; the gate's stderr, verdict and every file it wrote must not carry them.
+- ``--variant`` / ``--agent-version`` and file paths holding a secret or an e-mail: scrubbed in rows, error
+  messages and MLflow, with the exit codes unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import serve_http
+
+TESTS_DIR = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(TESTS_DIR / "runtime"))
+
+from proxy_harness import chat, serving  # noqa: E402
+
+CLIENT_A = "CliOpaqueTokA77q9"  # opaque: no detector finds it; only the proxy knows it is a credential
+CLIENT_B = "CliOpaqueTokB55w3"
+BIG = 70_000  # past the proxy's off-loop threshold (64 KiB): the answer is checked on a worker thread
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+class _EchoClientAuth(BaseHTTPRequestHandler):
+    """An upstream that echoes the Authorization it was sent (bare and whole) all over a chat completion."""
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        return
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+        header = self.headers.get("Authorization") or ""
+        token = header.removeprefix("Bearer ")
+        said = body["messages"][-1]["content"]
+        tool = "lookup_order" if "[allowed-tool]" in said else f"tool-{token}"
+        padding = "x" * BIG if "[big]" in said else ""
+        arguments = json.dumps({"order": f"W1 {token}", token: header})
+        call = {"id": f"call-{token}", "type": "function", "function": {"name": tool, "arguments": arguments}}
+        message = {"role": "assistant", "content": f"auth {header} | said {said} {padding}", "tool_calls": [call]}
+        meta = {"id": f"chatcmpl-{token}", "model": f"model-{token}", "system_fingerprint": header}
+        usage = {"prompt_tokens": 3, "completion_tokens": 4}
+        if body.get("stream"):  # one chunk with the whole message, then the end of the stream
+            call = {"index": 0, **call}
+            delta = {**message, "tool_calls": [call]}
+            chunk = {**meta, "object": "chat.completion.chunk", "usage": usage,
+                     "choices": [{"index": 0, "delta": delta, "finish_reason": "tool_calls"}]}  # fmt: skip
+            data = f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n".encode()
+            kind = "text/event-stream"
+        else:
+            choices = [{"index": 0, "message": message, "finish_reason": "tool_calls"}]
+            data = json.dumps({**meta, "object": "chat.completion", "choices": choices, "usage": usage}).encode()
+            kind = "application/json"
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+@pytest.fixture(scope="module")
+def echo_upstream() -> Iterator[int]:
+    with serve_http(_EchoClientAuth) as port:
+        yield port
+
+
+STRICT_TOOLS = "id: strict\nversion: '1'\nrules:\n  - id: t\n    kind: tools\n    allow: [lookup_order]\n"
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
+def test_a_forwarded_client_token_echoed_upstream_is_masked_in_answers_rows_and_traces(
+    tmp_path: Path, echo_upstream: int, stream: bool
+) -> None:
+    """Fails on 7745007: the echoed client token reached the answer, the row's model and the traces raw."""
+    policy = tmp_path / "strict.yaml"
+    policy.write_text(STRICT_TOOLS)
+    logs = tmp_path / "logs"
+    with serving(
+        f"http://127.0.0.1:{echo_upstream}/v1",
+        policy,
+        forward_client_auth=True,
+        log_to=logs / "production.jsonl",
+        trace_to=logs / "governance_traces.jsonl",
+    ) as server:
+        auth = {"Authorization": f"Bearer {CLIENT_A}"}
+        allowed = chat(server.url, "m", "hello [allowed-tool]", stream=stream, headers=auth)
+        big = chat(server.url, "m", "hello [allowed-tool] [big]", stream=stream, headers=auth)
+        denied = chat(server.url, "m", "hello", stream=stream, headers=auth)
+        # another client sends A's token as its own words (and its own token): A's is not masked for B, B's is
+        other = chat(
+            server.url, "m", f"repeat {CLIENT_A} [allowed-tool]", headers={"Authorization": f"Bearer {CLIENT_B}"}
+        )
+    answers = [allowed, big, denied]
+    assert [a.status for a in answers] == [200, 200, 200 if stream else 403], [a.body[:300] for a in answers]
+    if stream:
+        denied_error = next(e for e in denied.events() if isinstance(e, dict) and "error" in e)["error"]
+    else:
+        denied_error = denied.json()["error"]
+        shown = allowed.json()
+        assert shown["model"] == "model-[GENERIC_SECRET]" and shown["id"] == "chatcmpl-[GENERIC_SECRET]"
+        message = shown["choices"][0]["message"]
+        assert message["content"].startswith("auth [GENERIC_SECRET] | said hello")
+        assert json.loads(message["tool_calls"][0]["function"]["arguments"]) == {
+            "order": "W1 [GENERIC_SECRET]",
+            "[GENERIC_SECRET]": "[GENERIC_SECRET]",
+        }
+    # the denied tool's name is quoted in the policy error: masked, the rule still named
+    assert denied_error["rule"] == "t" and "tool-[GENERIC_SECRET]" in denied_error["message"]
+    for answer in answers:
+        assert CLIENT_A.encode() not in answer.body, answer.body.decode()[answer.body.find(CLIENT_A.encode()) - 200 :][
+            :300
+        ]
+    # the other client's answer: its own token masked, A's token (its own words) left as it wrote it
+    assert other.status == 200
+    other_text = other.json()["choices"][0]["message"]["content"]
+    assert CLIENT_B not in other_text and f"said repeat {CLIENT_A}" in other_text
+    written = _files(logs)
+    rows = [json.loads(line) for line in written["production.jsonl"].splitlines()]
+    assert len(rows) == 4
+    assert [r["model"] for r in rows[:3]] == ["model-[GENERIC_SECRET]"] * 3
+    assert rows[2]["tool_names"] == ["tool-[GENERIC_SECRET]"] and rows[2]["outcome"] == "deny"
+    traces = [json.loads(line) for line in written["governance_traces.jsonl"].splitlines()]
+    assert any("tool-[GENERIC_SECRET]" in " ".join(t["reasons"]) for t in traces)
+    for raw in (CLIENT_A, CLIENT_B):
+        leaks = [name for name, data in written.items() if raw.encode() in data]
+        assert not leaks, f"{raw!r} leaked into {leaks}"
+
+
+def test_request_secrets_are_the_requests_own_and_bounded() -> None:
+    """The per-request mask is a context, not a global set: gone after the request, never seen by another."""
+    import contextvars
+
+    from gatekit.redact import mask_known, request_secrets, scrub
+
+    text = f"model-{CLIENT_A}"
+    assert scrub(text) == text  # opaque: no detector finds it
+    with request_secrets(f"Bearer {CLIENT_A}"):
+        assert scrub(text) == "model-[GENERIC_SECRET]"
+        assert mask_known([text]) == ["model-[GENERIC_SECRET]"]
+        assert contextvars.copy_context().run(scrub, text) == "model-[GENERIC_SECRET]"
+        with request_secrets(*(f"Bearer many-tokens-{i:04d}" for i in range(50))) as inner:
+            assert len(inner) == 8  # bounded however many values are given
+    assert scrub(text) == text  # the request ended: nothing accumulated
+    assert contextvars.Context().run(scrub, text) == text  # another request's context never had it
