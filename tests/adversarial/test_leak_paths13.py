@@ -13,6 +13,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
@@ -156,3 +158,95 @@ def test_request_secrets_are_the_requests_own_and_bounded() -> None:
             assert len(inner) == 8  # bounded however many values are given
     assert scrub(text) == text  # the request ended: nothing accumulated
     assert contextvars.Context().run(scrub, text) == text  # another request's context never had it
+
+
+MLFLOW_TOKEN = "MlfTok3nOpaque88rT"  # opaque: only the environment says it is the tracking server's token
+MLFLOW_USER = "gate-bot"
+MLFLOW_PASSWORD = "MlfPassw0rdOpaque4"
+
+
+class _EchoingTracking(BaseHTTPRequestHandler):
+    """An agent (POST /v1/chat/completions) and an MLflow tracking server that refuses every API call, quoting
+    the credential it was sent, bare: the token, or the basic-auth password and its base64 header value."""
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        return
+
+    def _send(self, status: int, data: bytes, kind: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        if self.path.startswith("/health"):
+            self._send(200, b"OK", "text/plain")
+        else:
+            self._refuse()
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.path.startswith("/v1/"):
+            json.loads(body)
+            message = {"role": "assistant", "content": "your order W1 ships tomorrow"}
+            answer = {"id": "x", "object": "chat.completion", "model": "m",
+                      "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                      "usage": {"prompt_tokens": 3, "completion_tokens": 4}}  # fmt: skip
+            self._send(200, json.dumps(answer).encode(), "application/json")
+        else:
+            self._refuse()
+
+    def _refuse(self) -> None:
+        import base64
+
+        scheme, _, credential = (self.headers.get("Authorization") or "").partition(" ")
+        said = credential
+        if scheme == "Basic":
+            said = f"{credential} = {base64.b64decode(credential).decode()}"
+        self._send(403, f"credential {said} is not allowed here".encode(), "text/plain")
+
+
+@pytest.fixture(scope="module")
+def tracking_server() -> Iterator[int]:
+    with serve_http(_EchoingTracking) as port:
+        yield port
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("auth", ["token", "basic"])
+def test_a_tracking_server_echoing_its_credential_bare_gets_it_nowhere(
+    tmp_path: Path, tracking_server: int, auth: str
+) -> None:
+    """Fails on 7745007: the bare token / password was quoted in the MLflow error on stderr, verdict and report."""
+    import base64
+
+    (tmp_path / "cases.jsonl").write_text(json.dumps({"id": "c1", "input": "where is W1?"}) + "\n")
+    (tmp_path / "strict.yaml").write_text(STRICT_TOOLS)
+    (tmp_path / "thresholds.yaml").write_text("min_cases: 1\nchecks:\n  error_rate: {max: 1%}\n")
+    (tmp_path / "gatekit.yaml").write_text(
+        "dataset: cases.jsonl\nthresholds: thresholds.yaml\npolicy: strict.yaml\nout: out\ntimeout: 10\nretries: 0\n"
+        "experiment: leak-paths-13\nagent_options:\n  model: m\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_TRACKING_")}
+    env["PYTHONPATH"] = str(TESTS_DIR) + os.pathsep + env.get("PYTHONPATH", "")
+    if auth == "token":
+        env["MLFLOW_TRACKING_TOKEN"] = MLFLOW_TOKEN
+        planted = [MLFLOW_TOKEN]
+    else:
+        env.update({"MLFLOW_TRACKING_USERNAME": MLFLOW_USER, "MLFLOW_TRACKING_PASSWORD": MLFLOW_PASSWORD})
+        planted = [MLFLOW_PASSWORD, base64.b64encode(f"{MLFLOW_USER}:{MLFLOW_PASSWORD}".encode()).decode()]
+    base = f"http://127.0.0.1:{tracking_server}"
+    proc = subprocess.run(
+        [sys.executable, "-m", "gatekit", "eval", "--agent", f"{base}/v1/chat/completions", "--tracking-uri", base],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 3, proc.stdout + proc.stderr  # MLflow failed: an infrastructure error, as before
+    assert "MLflow" in proc.stderr and "403" in proc.stderr and "[GENERIC_SECRET]" in proc.stderr, proc.stderr
+    verdict = json.loads((tmp_path / "out" / "verdict.json").read_text(encoding="utf-8"))
+    assert verdict["exit_code"] == 3 and "[GENERIC_SECRET]" in verdict["mlflow"]["error"]
+    written = _files(tmp_path)
+    written["<stdout>"], written["<stderr>"] = proc.stdout.encode(), proc.stderr.encode()
+    for raw in planted:
+        leaks = [name for name, data in written.items() if raw.encode() in data]
+        assert not leaks, f"{raw!r} leaked into {leaks}: {proc.stderr}"
