@@ -321,6 +321,25 @@ def redact_secrets(text: str | None) -> str:
     return _replace_findings(redact_urls(mask_request_secrets(text)), (), secrets_only=True)
 
 
+def scrub_message(text: str | None) -> str:
+    """A message gatekit shows (an error line, a progress line): :func:`scrub`, but IP addresses stay readable.
+
+    Messages quote what a user configured (a file path, a ``--variant``, a host to listen on or to call): a
+    secret or an e-mail there goes, the address of a host someone configured is what the reader needs to see.
+    """
+    if not text:
+        return text or ""
+    from gatekit.governance import scan
+
+    keep = frozenset(f.value for f in scan(text) if f.type == "IP_ADDRESS")
+    return scrub(text, keep) or ""
+
+
+def display_path(path: Any) -> str:
+    """A file path (or any user-given label) as it may be written: secrets and PII in it replaced (:func:`scrub`)."""
+    return scrub(str(path)) or ""
+
+
 def display_spec(spec: str | None) -> str:
     """The candidate spec as it may be shown or stored: URL credentials and detected secrets removed.
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from gatekit.fsio import open_private_append
-from gatekit.redact import has_request_secrets
+from gatekit.redact import display_path, has_request_secrets, scrub_message
 
 log = logging.getLogger("gatekit.runtime")
 # one encoder for every record (``json.dumps`` with these options builds a new one per call)
@@ -96,13 +96,13 @@ def note_failure(sink: Any, exc: BaseException, what: str) -> None:
     try:
         sink.failures += 1
         first = sink.last_error is None
-        sink.last_error = f"{type(exc).__name__}: {exc}"[:500]
+        sink.last_error = scrub_message(f"{type(exc).__name__}: {exc}")[:500]  # a path, a value: scrubbed
     finally:
         if lock is not None:
             lock.release()
     if first:
         log.warning("gatekit guard: %s sink %s failed (%s); counted, the agent is not affected", what,
-                    getattr(sink, "name", "?"), sink.last_error)  # fmt: skip
+                    display_path(getattr(sink, "name", "?")), sink.last_error)  # fmt: skip
 
 
 # OpenTelemetry GenAI security conventions (open-telemetry/semantic-conventions-genai#427, development status):

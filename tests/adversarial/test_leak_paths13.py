@@ -250,3 +250,106 @@ def test_a_tracking_server_echoing_its_credential_bare_gets_it_nowhere(
     for raw in planted:
         leaks = [name for name, data in written.items() if raw.encode() in data]
         assert not leaks, f"{raw!r} leaked into {leaks}: {proc.stderr}"
+
+
+LIVE_KEY = "sk-live-4eC39HqLyjWDarjtT1zdp7dc"
+OWNER_EMAIL = "ops.lead13@leak13.example.com"
+FOLDER_CARD = "4111 1111 1111 1111"
+
+
+def test_proxy_variant_agent_version_and_policy_path_are_scrubbed(tmp_path: Path, echo_upstream: int) -> None:
+    """Fails on 7745007: --variant / --agent-version went into every row raw, the policy path onto stderr raw."""
+    import signal
+
+    from conftest import free_port, wait_http
+    from proxy_harness import kill_if_running, serve_process
+
+    folder = tmp_path / OWNER_EMAIL
+    folder.mkdir()
+    policy = folder / "lax.yaml"
+    policy.write_text("id: lax\nversion: '1'\nrules:\n  - id: t\n    kind: tools\n    allow: ['*']\n")
+    rows = tmp_path / "rows.jsonl"
+    port = free_port()
+    proc = serve_process(
+        "--upstream", f"http://127.0.0.1:{echo_upstream}/v1", "--policy", str(policy), "--port", str(port),
+        "--log-to", str(rows), "--variant", OWNER_EMAIL, "--agent-version", LIVE_KEY,
+    )  # fmt: skip
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz", timeout_s=60)
+        answer = chat(f"http://127.0.0.1:{port}", "m", "hello [allowed-tool]")
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        kill_if_running(proc)
+    assert proc.returncode == 0 and answer.status == 200, err
+    assert "gatekit guard: serving" in err and "[EMAIL_ADDRESS]/lax.yaml" in err, err
+    row = json.loads(rows.read_text())
+    assert (row["variant"], row["agent_version"]) == ("[EMAIL_ADDRESS]", "[API_TOKEN]")
+    for raw in (OWNER_EMAIL, LIVE_KEY):
+        assert raw not in out + err + rows.read_text(), raw
+
+
+def _gate_inputs(root: Path, dataset: str) -> None:
+    (root / dataset).parent.mkdir(parents=True, exist_ok=True)
+    (root / dataset).write_text(json.dumps({"id": "c1", "input": "where is W1?"}) + "\n")
+    (root / "strict.yaml").write_text(STRICT_TOOLS)
+    (root / "thresholds.yaml").write_text("min_cases: 1\nchecks:\n  error_rate: {max: 1%}\n  pass_rate: {min: 0.5}\n")
+
+
+def _gate_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_TRACKING_")}
+    env["PYTHONPATH"] = str(TESTS_DIR) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+@pytest.mark.slow
+def test_a_dataset_path_with_an_email_and_a_secret_is_written_nowhere(tmp_path: Path, tracking_server: int) -> None:
+    """Fails on 7745007: the path went raw into stderr, verdict.json, report.html, the MLflow params and dataset."""
+    from mlflow_store import fresh_store
+
+    dataset = f"{OWNER_EMAIL}/card {FOLDER_CARD}/{LIVE_KEY}.jsonl"
+    _gate_inputs(tmp_path, dataset)
+    fresh_store(tmp_path / "mlflow.db")
+    proc = subprocess.run(
+        [sys.executable, "-m", "gatekit", "eval", "--agent", f"http://127.0.0.1:{tracking_server}/v1/chat/completions",
+         "--dataset", dataset, "--thresholds", "thresholds.yaml", "--policy", "strict.yaml", "--out", "out",
+         "--tracking-uri", f"sqlite:///{tmp_path / 'mlflow.db'}"],
+        cwd=tmp_path, env=_gate_env(), capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    # no case has `expected`: pass_rate is unknown, the gate is not a pass (as before)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "cases from [EMAIL_ADDRESS]/card [CREDIT_CARD]/[API_TOKEN].jsonl" in proc.stderr, proc.stderr
+    verdict = json.loads((tmp_path / "out" / "verdict.json").read_text(encoding="utf-8"))
+    assert verdict["dataset"]["path"] == "[EMAIL_ADDRESS]/card [CREDIT_CARD]/[API_TOKEN].jsonl"
+    assert "add `expected:`" in json.dumps(verdict) and "[EMAIL_ADDRESS]" in json.dumps(verdict["checks"])
+    written = {k: v for k, v in _files(tmp_path).items() if not k.startswith(OWNER_EMAIL)}
+    assert any(name.startswith("mlruns/") for name in written), sorted(written)
+    written["<stdout>"], written["<stderr>"] = proc.stdout.encode(), proc.stderr.encode()
+    for raw in (OWNER_EMAIL, FOLDER_CARD, LIVE_KEY):
+        leaks = [name for name, data in written.items() if raw.encode() in data]
+        assert not leaks, f"{raw!r} leaked into {leaks}"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        pytest.param(["eval", "--dataset", f"{OWNER_EMAIL}/{LIVE_KEY}.jsonl"], id="missing-dataset"),
+        pytest.param(["canary", "--logs", "logs.jsonl", "--no-mlflow", "--now", "2026-12-06T09:00:00Z"], id="canary"),
+    ],
+)
+def test_error_lines_scrub_paths_and_values_with_the_exit_code_unchanged(tmp_path: Path, argv: list[str]) -> None:
+    """Fails on 7745007: a missing dataset's path, or a production row's variant, was quoted raw in the error."""
+    _gate_inputs(tmp_path, "cases.jsonl")
+    rows = [{"schema_version": 1, "timestamp": f"2026-12-06T08:{i:02d}:00.000Z", "request_id": f"r{i}",
+             "variant": f"{LIVE_KEY} {OWNER_EMAIL}", "latency_ms": 10.0, "outcome": "allow"} for i in range(30)]  # fmt: skip
+    (tmp_path / "logs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    proc = subprocess.run(
+        [sys.executable, "-m", "gatekit", *argv, *(["--agent", "python:nowhere:agent", "--thresholds",
+         "thresholds.yaml", "--policy", "strict.yaml", "--no-mlflow"] if argv[0] == "eval" else [])],
+        cwd=tmp_path, env=_gate_env(), capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "[EMAIL_ADDRESS]" in proc.stderr and "[API_TOKEN]" in proc.stderr, proc.stderr
+    for raw in (OWNER_EMAIL, LIVE_KEY, LIVE_KEY[:16]):
+        assert raw not in proc.stdout + proc.stderr, proc.stderr
