@@ -24,6 +24,7 @@ content is ever logged.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
 import itertools
@@ -381,7 +382,8 @@ class GuardProxy:
             scope = self.enforcer.request({"messages": body["messages"]}, context, request_id=exchange.request_id)
             # the client's token goes upstream: an upstream echoing it must not get it into this request's answer,
             # row, traces or spans (masked for this request only, never compared with another client's data)
-            with request_secrets(client_auth), scope:  # one production-log row per request, written on exit
+            masked = request_secrets(client_auth) if client_auth else contextlib.nullcontext()
+            with masked, scope:  # one production-log row per request, written on exit (errors included)
                 try:
                     return await self._guarded(request, scope, raw, body, exchange, client_auth)
                 except _Reply as reply:
