@@ -353,3 +353,20 @@ def test_error_lines_scrub_paths_and_values_with_the_exit_code_unchanged(tmp_pat
     assert "[EMAIL_ADDRESS]" in proc.stderr and "[API_TOKEN]" in proc.stderr, proc.stderr
     for raw in (OWNER_EMAIL, LIVE_KEY, LIVE_KEY[:16]):
         assert raw not in proc.stdout + proc.stderr, proc.stderr
+
+
+def test_the_proxys_own_key_echoed_into_a_tool_call_id_is_masked(
+    tmp_path: Path, echo_upstream: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fails on 7745007: the proxy unkeyed the model, content, tool names and arguments, but not a tool call's id."""
+    key = "Upstr3amOpaqueKey13x"
+    monkeypatch.setenv("GATEKIT_TEST_UPSTREAM_KEY", key)
+    policy = tmp_path / "strict.yaml"
+    policy.write_text(STRICT_TOOLS)
+    with serving(
+        f"http://127.0.0.1:{echo_upstream}/v1", policy, upstream_key_env="GATEKIT_TEST_UPSTREAM_KEY"
+    ) as server:
+        answer = chat(server.url, "m", "hello [allowed-tool]")
+    assert answer.status == 200, answer.body
+    assert answer.json()["choices"][0]["message"]["tool_calls"][0]["id"] == "call-***"
+    assert key.encode() not in answer.body
