@@ -100,22 +100,24 @@ def _main(
 
 
 def _err(message: str) -> None:
-    typer.echo(message, err=True)
+    from gatekit.redact import scrub_message
+
+    typer.echo(scrub_message(message), err=True)  # messages quote paths, labels, specs: no secret, no PII
 
 
 def _fail_user(exc: GatekitError) -> typer.Exit:
-    from gatekit.redact import redact_secrets
+    from gatekit.redact import scrub_message
 
-    message = redact_secrets(str(exc))  # messages quote the agent spec: no URL credentials, no secrets
+    message = scrub_message(str(exc))  # messages quote the agent spec and paths: no URL credentials, secrets, PII
     _err(f"error: {message}")
     _annotate_error(message, exc.exit_code)
     return typer.Exit(exc.exit_code)
 
 
 def _fail_internal(exc: BaseException, what: str = "the gate fails closed") -> typer.Exit:
-    from gatekit.redact import redact_secrets
+    from gatekit.redact import redact_secrets, scrub_message
 
-    message = f"internal error ({what}): {type(exc).__name__}: {redact_secrets(str(exc))}"
+    message = f"internal error ({what}): {type(exc).__name__}: {scrub_message(str(exc))}"
     if _state["debug"]:
         import traceback
 
@@ -210,7 +212,7 @@ def _run(command: str, flags: dict[str, Any], config_path: Path | None, quiet: b
             config.agent_options.model = model
         from gatekit.gate import run_gate
 
-        emit = None if (quiet or as_json) else (lambda msg: typer.echo(msg, err=True))
+        emit = None if (quiet or as_json) else _err
         # annotations go to stderr with --json so stdout stays valid JSON (the runner reads both)
         result = run_gate(config, command=command, emit=emit, stream=sys.stderr if as_json else sys.stdout)
         _print_summary(result.verdict, quiet=quiet, as_json=as_json)
@@ -242,8 +244,10 @@ def _print_summary(verdict: Any, *, quiet: bool, as_json: bool) -> None:
     from gatekit.report.console import summary_lines, verdict_line
 
     typer.echo(verdict_line(verdict, _color(verdict.verdict)))
+    from gatekit.redact import scrub_message
+
     for line in summary_lines(verdict, quiet=quiet):
-        typer.echo(line)
+        typer.echo(scrub_message(line))  # the files' paths: no secret, no PII
 
 
 def _gate_options(
@@ -627,7 +631,7 @@ def guard_serve(
             upstream_timeout_s=upstream_timeout,
             event_loop=loop,
         ).checked()
-        run_proxy(settings, announce=lambda line: typer.echo(line, err=True))
+        run_proxy(settings, announce=_err)
     except GatekitError as exc:
         raise _fail_user(exc) from None
     except OSError as exc:  # the port is taken, or the address cannot be bound
@@ -676,7 +680,9 @@ def main() -> None:
             import traceback
 
             traceback.print_exception(exc, file=sys.stderr)
-        message = " ".join(f"internal error: {type(exc).__name__}: {exc}".split())
+        from gatekit.redact import scrub_message
+
+        message = scrub_message(" ".join(f"internal error: {type(exc).__name__}: {exc}".split()))
         print(message, file=sys.stderr)
         _annotate_error(message, EXIT_INFRA)
         sys.exit(EXIT_INFRA)

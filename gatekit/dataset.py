@@ -40,7 +40,9 @@ class Dataset:
 
     def summary(self) -> dict[str, Any]:
         """Return the ``dataset`` block of verdict.json."""
-        return {"path": str(self.path), "sha256": self.sha256, "cases": len(self.cases), "format": self.format}
+        from gatekit.redact import display_path
+
+        return {"path": display_path(self.path), "sha256": self.sha256, "cases": len(self.cases), "format": self.format}
 
 
 def dataset_format(path: Path) -> str:

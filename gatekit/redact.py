@@ -10,11 +10,15 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import contextvars
 import functools
 import hashlib
+import os
 import re
 import urllib.parse
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from typing import Any
 
 MASK = "***"
@@ -71,6 +75,70 @@ def add_known_secret(value: str | None) -> None:
         _PLAIN_SHORT.clear()
 
 
+# credentials of one request only (a client's own ``Authorization`` the proxy forwards upstream): masked by every
+# scrub inside that request's context (its task, the checks it runs on worker threads, the records it queues),
+# never in another request's data, and gone with the request: nothing accumulates across requests
+_REQUEST_SECRETS: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar(
+    "gatekit_request_secrets", default=()
+)
+_MAX_REQUEST_SECRETS = 8
+
+
+@contextlib.contextmanager
+def request_secrets(*values: str | None) -> Iterator[tuple[str, ...]]:
+    """Inside this block (this context only), mask ``values`` wherever :func:`scrub` or :func:`mask_known` runs.
+
+    For a credential that belongs to one request (a client's token forwarded upstream): an upstream echoing it
+    must not get it written, and another request's data is never compared against it. An HTTP ``Authorization``
+    value counts twice: whole, and its credential after the scheme (``Bearer <token>`` -> ``<token>``).
+    Values shorter than :data:`MIN_KNOWN_SECRET_CHARS` are not masked (they would mask ordinary words).
+    """
+    found: list[str] = list(_REQUEST_SECRETS.get())
+    for value in values:
+        if not value:
+            continue
+        whole = value.strip()
+        for part in (whole, whole.partition(" ")[2].strip()):
+            if len(part) >= MIN_KNOWN_SECRET_CHARS and part not in found:
+                found.append(part)
+    token = _REQUEST_SECRETS.set(tuple(sorted(found[-_MAX_REQUEST_SECRETS:], key=len, reverse=True)))
+    try:
+        yield _REQUEST_SECRETS.get()
+    finally:
+        _REQUEST_SECRETS.reset(token)
+
+
+def mask_request_secrets(text: str) -> str:
+    """``text`` with the credentials of the current request (:func:`request_secrets`) masked."""
+    for secret in _REQUEST_SECRETS.get():
+        if secret in text:
+            text = text.replace(secret, _KNOWN_PLACEHOLDER)
+    return text
+
+
+def has_request_secrets() -> bool:
+    """True inside a :func:`request_secrets` block with something to mask (a queued job must carry the context)."""
+    return bool(_REQUEST_SECRETS.get())
+
+
+def add_env_secrets(*names: str) -> None:
+    """Register the values of the environment variables ``names`` as known secrets (:func:`add_known_secret`)."""
+    for name in names:
+        add_known_secret(os.environ.get(name))
+
+
+def add_mlflow_credentials() -> None:
+    """Register the credentials the MLflow client sends (token, basic-auth password and header) as known secrets.
+
+    Called wherever gatekit talks to MLflow: a tracking server that echoes the token bare (an error body,
+    a name) must not get it into an error message, a verdict or a log line.
+    """
+    add_env_secrets("MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_PASSWORD")
+    user, password = os.environ.get("MLFLOW_TRACKING_USERNAME"), os.environ.get("MLFLOW_TRACKING_PASSWORD")
+    if user and password:
+        add_known_secret(base64.b64encode(f"{user}:{password}".encode()).decode("ascii"))
+
+
 def _mask_known_text(text: str) -> str:
     for secret in sorted(_KNOWN_SECRETS, key=len, reverse=True):
         if secret in text:
@@ -80,10 +148,10 @@ def _mask_known_text(text: str) -> str:
 
 def mask_known(value: Any) -> Any:
     """``value`` (text, or lists / dicts of them, keys included) with every registered credential masked."""
-    if not _KNOWN_SECRETS:
+    if not _KNOWN_SECRETS and not _REQUEST_SECRETS.get():
         return value
     if isinstance(value, str):
-        return _mask_known_text(value)
+        return _mask_known_text(mask_request_secrets(value))
     if isinstance(value, dict):
         return {mask_known(k) if isinstance(k, str) else k: mask_known(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -165,6 +233,8 @@ def scrub(text: str | None, keep: Collection[str] = ()) -> str | None:
     """
     if not text:
         return text
+    if _REQUEST_SECRETS.get():  # this request's own credentials first: what is cached below never depends on them
+        text = mask_request_secrets(text)
     if len(text) <= _CACHED_CHARS:  # tool names, models, reasons and context values repeat from case to case
         if not keep:  # (the runtime's labels: one dict look-up when seen before)
             shown = _PLAIN_SHORT.get(text)
@@ -248,7 +318,26 @@ def redact_secrets(text: str | None) -> str:
     """
     if not text:
         return text or ""
-    return _replace_findings(redact_urls(text), (), secrets_only=True)
+    return _replace_findings(redact_urls(mask_request_secrets(text)), (), secrets_only=True)
+
+
+def scrub_message(text: str | None) -> str:
+    """A message gatekit shows (an error line, a progress line): :func:`scrub`, but IP addresses stay readable.
+
+    Messages quote what a user configured (a file path, a ``--variant``, a host to listen on or to call): a
+    secret or an e-mail there goes, the address of a host someone configured is what the reader needs to see.
+    """
+    if not text:
+        return text or ""
+    from gatekit.governance import scan
+
+    keep = frozenset(f.value for f in scan(text) if f.type == "IP_ADDRESS")
+    return scrub(text, keep) or ""
+
+
+def display_path(path: Any) -> str:
+    """A file path (or any user-given label) as it may be written: secrets and PII in it replaced (:func:`scrub`)."""
+    return scrub(str(path)) or ""
 
 
 def display_spec(spec: str | None) -> str:

@@ -47,6 +47,9 @@ class MlflowModelAgent:
     """Adapter for an MLflow pyfunc model, including ChatAgent and ResponsesAgent."""
 
     def __init__(self, spec: str, options: AgentOptions) -> None:
+        from gatekit.redact import add_mlflow_credentials
+
+        add_mlflow_credentials()  # the registry echoing the token (an error body) must not get it written
         self.spec = spec
         self.options = options
         unknown = set(options.extra) - _EXTRA_KEYS

@@ -36,12 +36,12 @@ def _fail(exc: BaseException) -> typer.Exit:
     import os
 
     from gatekit.pipeline.publish import publish_error
-    from gatekit.redact import redact_secrets
+    from gatekit.redact import scrub_message
 
     if isinstance(exc, GatekitError):
-        message, code = f"error: {redact_secrets(str(exc))}", exc.exit_code
+        message, code = f"error: {scrub_message(str(exc))}", exc.exit_code
     else:
-        message = " ".join(f"internal error (fails closed): {type(exc).__name__}: {redact_secrets(str(exc))}".split())
+        message = " ".join(f"internal error (fails closed): {type(exc).__name__}: {scrub_message(str(exc))}".split())
         code = EXIT_INFRA
     typer.echo(message, err=True)
     publish_error(message.removeprefix("error: "), code, os.environ)
@@ -131,7 +131,10 @@ def watch_command(
     try:
         argv = shlex.split(on_rollback) if on_rollback else None
     except ValueError as exc:
-        typer.echo(f"error: --on-rollback: cannot split {on_rollback!r}: {exc}; check the quotes", err=True)
+        from gatekit.redact import scrub_message
+
+        shown = scrub_message(f"error: --on-rollback: cannot split {on_rollback!r}: {exc}; check the quotes")
+        typer.echo(shown, err=True)
         raise typer.Exit(2) from None
     try:
         code = watch(

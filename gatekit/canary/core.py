@@ -334,7 +334,10 @@ def _check_variants(engine: Engine, rules: RolloutRules) -> None:
     found = engine.rows(q.variants_sql(engine.dialect, TABLE))
     if not found:
         return  # an empty log: hold, nothing has arrived yet
-    seen = ", ".join(f"{'null' if v is None else repr(str(v)[:40])} ({int(n)} rows)" for v, n in found)
+    from gatekit.redact import scrub
+
+    # values of the production rows: scrubbed before they are cut and shown
+    seen = ", ".join(f"{'null' if v is None else repr((scrub(str(v)) or '')[:40])} ({int(n)} rows)" for v, n in found)
     raise ConfigError(
         f"--logs: no row has variant {rules.baseline!r} or {rules.canary!r} (the rows have: {seen}); "
         "name the variants with baseline:/canary: in the rules file, or write `variant` in the production rows"

@@ -181,6 +181,7 @@ def drift_command(
         "max_drift_share": max_drift_share, "out": out, "experiment": experiment,
         "tracking_uri": tracking_uri, "run_name": run_name,
     }  # fmt: skip
+    from gatekit.redact import scrub_message
     from gatekit.sinks.github import plain_text as safe
     from gatekit.sinks.github import publish_drift_summary, publish_error
 
@@ -195,12 +196,12 @@ def drift_command(
         result = getattr(exc, "result", None)
         error = exc
         if result is None:
-            typer.echo(f"error: {safe(exc, 2000)}", err=True)
+            typer.echo(f"error: {safe(scrub_message(str(exc)), 2000)}", err=True)
             publish_error(str(exc), exc.exit_code)
             raise typer.Exit(exc.exit_code) from None
     except Exception as exc:  # noqa: BLE001 - fail closed on any internal error
         message = f"internal error (drift fails closed): {type(exc).__name__}: {exc}"
-        typer.echo(safe(message, 2000), err=True)
+        typer.echo(safe(scrub_message(message), 2000), err=True)
         publish_error(message, EXIT_INFRA)
         raise typer.Exit(EXIT_INFRA) from None
     if as_json:
@@ -211,7 +212,7 @@ def drift_command(
     publish_drift_summary(result.report, code)
     if error is not None:
         where = f" (drift.json and drift.html are in {result.json_path.parent})" if result.json_path else ""
-        typer.echo(f"error: {safe(error, 2000)}{where}", err=True)
+        typer.echo(scrub_message(f"error: {safe(error, 2000)}{where}"), err=True)
         raise typer.Exit(error.exit_code)
     raise typer.Exit(result.exit_code)
 

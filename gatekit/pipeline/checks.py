@@ -16,6 +16,7 @@ from gatekit.dataset import scores_output
 from gatekit.models import Check, CheckStatus
 from gatekit.pipeline.judge import Judged
 from gatekit.pipeline.prepare import Prepared
+from gatekit.redact import display_path, scrub_message
 from gatekit.verdict import decide
 
 log = logging.getLogger(__name__)
@@ -197,7 +198,7 @@ def missing_reasons(prep: Prepared, metrics: dict[str, Any]) -> dict[str, str]:
     labelled = sum(1 for case in prep.cases if isinstance(case.expected, dict) and "governance" in case.expected)
     labels_msg = (
         f"none of the {len(prep.cases)} cases states `expected.governance` (the outcome the policy must reach); "
-        f"label some cases in {prep.dataset.path}, or remove the check from the thresholds file"
+        f"label some cases in {display_path(prep.dataset.path)}, or remove the check from the thresholds file"
         if not labelled
         else f"no labelled case of that kind was judged ({labelled} cases state `expected.governance`)"
     )
@@ -208,7 +209,7 @@ def missing_reasons(prep: Prepared, metrics: dict[str, Any]) -> dict[str, str]:
         if not with_expected:
             msg = (
                 f"none of the {len(prep.cases)} cases has `expected`, so nothing was scored; add "
-                f"`expected:` (e.g. {{output_contains: [...]}}) to the cases in {prep.dataset.path}, "
+                f"`expected:` (e.g. {{output_contains: [...]}}) to the cases in {display_path(prep.dataset.path)}, "
                 "or remove the check from the thresholds file"
             )
         else:
@@ -232,7 +233,7 @@ def drift_summary(prep: Prepared) -> dict[str, Any]:
             reference_results=prep.out / "results.jsonl",
         )
     except GatekitError as exc:
-        return {"drift": None, "error": str(exc), "drifted": [], "features": []}
+        return {"drift": None, "error": scrub_message(str(exc)), "drifted": [], "features": []}
     return summary
 
 

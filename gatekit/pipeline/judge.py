@@ -22,7 +22,7 @@ from gatekit.governance.labelled import Labelled, labelled_case
 from gatekit.metrics import MetricInputs, check_expectations
 from gatekit.models import AgentResponse, Case, CaseResult, Decision, Outcome
 from gatekit.pipeline.prepare import Prepared
-from gatekit.redact import ERROR_CHARS, display_spec, mask_known, scrub_all, scrub_cut
+from gatekit.redact import ERROR_CHARS, display_path, display_spec, mask_known, scrub_all, scrub_cut
 
 log = logging.getLogger(__name__)
 
@@ -357,7 +357,7 @@ async def _replay_and_judge(prep: Prepared, emit: Callable[[str], None] | None) 
     await prep.agent.start()
     try:
         say(
-            f"gatekit {prep.command}: {prep.total_cases} cases from {prep.dataset.path} "
+            f"gatekit {prep.command}: {prep.total_cases} cases from {display_path(prep.dataset.path)} "
             f"through {display_spec(prep.agent_spec)}"
         )
         with (

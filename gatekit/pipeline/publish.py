@@ -23,7 +23,7 @@ from gatekit.models import CheckStatus
 from gatekit.pipeline.checks import Assessment
 from gatekit.pipeline.model import PromotionPart, Verdict
 from gatekit.pipeline.prepare import Prepared
-from gatekit.redact import display_spec, redact_urls
+from gatekit.redact import display_path, display_spec, redact_urls
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +115,8 @@ def _log_mlflow(verdict: Verdict, prep: Prepared, assessment: Assessment, t0: fl
         artifacts=[out / "verdict.json", out / "report.html", out / "results.jsonl", out / "governance_traces.jsonl"]
         + ([out / "drift.json", out / "drift.html"] if verdict.drift is not None else []),
         dataset={
-            "name": prep.dataset.path.stem,
-            "path": str(prep.dataset.path),
+            "name": display_path(prep.dataset.path.stem),
+            "path": display_path(prep.dataset.path),
             "sha256": prep.dataset.sha256,
             "records": [c.to_dict() for c in prep.dataset.cases],
         },
@@ -190,10 +190,10 @@ def _mlflow_params(prep: Prepared) -> dict[str, Any]:
     config, policy = prep.config, prep.policy
     return {
         "agent": display_spec(prep.agent_spec),
-        "dataset": str(config.dataset),
+        "dataset": display_path(config.dataset),
         "dataset_sha256": prep.dataset.sha256,
-        "thresholds": str(config.thresholds),
-        "policy": str(config.policy),
+        "thresholds": display_path(config.thresholds),
+        "policy": display_path(config.policy),
         "policy_id": policy.id,
         "policy_version": policy.version,
         "policy_sha256": policy.sha256,

@@ -17,6 +17,7 @@ from typing import IO, Any
 
 from gatekit.fsio import open_private_append
 from gatekit.production.schema import make_row
+from gatekit.redact import display_path, scrub_message
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +52,9 @@ class ProductionLogWriter:
             with self._lock:
                 self.failures += 1
                 first = self.last_error is None
-                self.last_error = f"{type(exc).__name__}: {exc}"
+                self.last_error = scrub_message(f"{type(exc).__name__}: {exc}")  # a path, a value: scrubbed
             if first:
-                log.warning("production log %s: a row was not written (%s)", self.path, self.last_error)
+                log.warning("production log %s: a row was not written (%s)", display_path(self.path), self.last_error)
             return False
 
     def close(self) -> None:

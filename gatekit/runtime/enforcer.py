@@ -841,8 +841,8 @@ class Enforcer:
             fields: dict[str, Any] = {
                 "timestamp": state.timestamp_s,
                 "request_id": request_id,
-                "variant": self.variant,
-                "agent_version": self.agent_version,
+                "variant": scrub_field(self.variant),  # a label someone gave: no secret, no PII written
+                "agent_version": scrub_field(self.agent_version),
                 "model": scrub_field(response.get("model")),
                 "source": self.source,
                 "latency_ms": latency_ms,

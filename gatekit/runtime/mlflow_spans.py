@@ -28,6 +28,9 @@ class MlflowTracer:
         import mlflow
         from mlflow.entities import SpanType
 
+        from gatekit.redact import add_mlflow_credentials
+
+        add_mlflow_credentials()  # a tracking server echoing the token must not get it into a log line or a record
         self._mlflow = mlflow
         self._span_type = SpanType.GUARDRAIL
         self.experiment_id = experiment_id

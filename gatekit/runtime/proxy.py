@@ -24,6 +24,8 @@ content is ever logged.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import functools
 import itertools
 import json
@@ -38,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from gatekit.agents.base import AgentCallError
 from gatekit.errors import ConfigError
 from gatekit.models import ErrorType
-from gatekit.redact import add_known_secret
+from gatekit.redact import add_known_secret, mask_request_secrets, request_secrets
 from gatekit.runtime.decision import PolicyViolation, ReviewRequired
 from gatekit.runtime.openai_wire import (
     Completion,
@@ -376,10 +378,14 @@ class GuardProxy:
                 return self._error_reply(reply, exchange)
             exchange.stream = body.get("stream") is True
             self._outcomes[exchange.request_id] = -1
+            client_auth = request.headers.get("Authorization") if self.settings.forward_client_auth else None
             scope = self.enforcer.request({"messages": body["messages"]}, context, request_id=exchange.request_id)
-            with scope:  # one production-log row per request, written on exit (errors included)
+            # the client's token goes upstream: an upstream echoing it must not get it into this request's answer,
+            # row, traces or spans (masked for this request only, never compared with another client's data)
+            masked = request_secrets(client_auth) if client_auth else contextlib.nullcontext()
+            with masked, scope:  # one production-log row per request, written on exit (errors included)
                 try:
-                    return await self._guarded(request, scope, raw, body, exchange)
+                    return await self._guarded(request, scope, raw, body, exchange, client_auth)
                 except _Reply as reply:
                     scope.fail(reply.row_error or "proxy_error")
                     return self._error_reply(reply, exchange)
@@ -388,7 +394,13 @@ class GuardProxy:
             self.metrics.leave()
 
     async def _guarded(
-        self, request: web.BaseRequest, scope: Any, raw: bytes, body: dict[str, Any], exchange: _Exchange
+        self,
+        request: web.BaseRequest,
+        scope: Any,
+        raw: bytes,
+        body: dict[str, Any],
+        exchange: _Exchange,
+        client_auth: str | None = None,
     ) -> web.StreamResponse:
         try:
             if len(raw) <= _OFF_LOOP_CHARS:
@@ -401,7 +413,6 @@ class GuardProxy:
         # drops (a duplicate key's first value) and an upstream's parser might keep instead
         messages = checked["messages"] if isinstance(checked, dict) and "messages" in checked else body["messages"]
         payload = _dumps({**body, "messages": messages}).encode()
-        client_auth = request.headers.get("Authorization") if self.settings.forward_client_auth else None
         answer = await self._call_upstream(payload, client_auth, exchange)
         completion = self._read_answer(answer, exchange.stream)
         try:
@@ -415,8 +426,12 @@ class GuardProxy:
 
     @staticmethod
     async def _off_loop(fn: Any, *args: Any) -> Any:
-        """Run a check of a large text on a worker thread (a short one takes microseconds: it runs on the loop)."""
-        return await asyncio.get_running_loop().run_in_executor(None, functools.partial(fn, *args))
+        """Run a check of a large text on a worker thread (a short one takes microseconds: it runs on the loop).
+
+        The check runs in a copy of the request's context: what it records is masked as the request's own.
+        """
+        job = functools.partial(contextvars.copy_context().run, fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(None, job)
 
     def _check_completion(self, scope: Any, completion: Completion) -> None:
         """Every proposed tool call, then each choice's content, through the enforcer; rewrite in place."""
@@ -447,11 +462,14 @@ class GuardProxy:
                 # what a parser drops (a duplicate key's first value), which the guard never saw
                 call.arguments = self._unkeyed(arguments if isinstance(arguments, str) else _dumps(arguments))
                 call.name = self._unkeyed(call.name)  # judged on the name the model wrote; handed on without the key
+                if call.id:
+                    call.id = self._unkeyed(call.id)
 
     def _unkeyed(self, text: str) -> str:
-        """``text`` without the upstream key (an upstream that echoes it must not hand it to clients)."""
+        """``text`` without the upstream key nor the request's forwarded client token (an upstream echoing either)."""
         key = self._key
-        return text.replace(key, "***") if key and len(key) >= 8 and key in text else text
+        text = text.replace(key, "***") if key and len(key) >= 8 and key in text else text
+        return mask_request_secrets(text)
 
     def _on_decision(self, decision: Any) -> None:
         """Every decision of the enforcer: metrics, and the strongest outcome of its request so far."""

@@ -28,6 +28,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from gatekit.redact import display_path, scrub_message
+
 log = logging.getLogger("gatekit.runtime")
 
 _orjson: Any
@@ -127,10 +129,10 @@ class JsonlBatch:
         with self._lock:
             self.failures += count
             first = self.last_error is None
-            self.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            self.last_error = scrub_message(f"{type(exc).__name__}: {exc}")[:500]  # a path, a value: scrubbed
         if first:
             log.warning("gatekit guard: %s %s: records not written (%s); counted, requests are not affected",
-                        self.what, self.path, self.last_error)  # fmt: skip
+                        self.what, display_path(self.path), self.last_error)  # fmt: skip
 
     def close(self) -> None:
         """Write what is pending and close the file (a later record reopens it)."""

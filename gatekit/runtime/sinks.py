@@ -5,6 +5,8 @@ A sink never raises into the agent: a failure is counted on the sink and logged 
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import json
 import logging
 import queue
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from gatekit.fsio import open_private_append
+from gatekit.redact import display_path, has_request_secrets, scrub_message
 
 log = logging.getLogger("gatekit.runtime")
 # one encoder for every record (``json.dumps`` with these options builds a new one per call)
@@ -93,13 +96,13 @@ def note_failure(sink: Any, exc: BaseException, what: str) -> None:
     try:
         sink.failures += 1
         first = sink.last_error is None
-        sink.last_error = f"{type(exc).__name__}: {exc}"[:500]
+        sink.last_error = scrub_message(f"{type(exc).__name__}: {exc}")[:500]  # a path, a value: scrubbed
     finally:
         if lock is not None:
             lock.release()
     if first:
         log.warning("gatekit guard: %s sink %s failed (%s); counted, the agent is not affected", what,
-                    getattr(sink, "name", "?"), sink.last_error)  # fmt: skip
+                    display_path(getattr(sink, "name", "?")), sink.last_error)  # fmt: skip
 
 
 # OpenTelemetry GenAI security conventions (open-telemetry/semantic-conventions-genai#427, development status):
@@ -172,7 +175,13 @@ class BackgroundWriter:
         self._finalizer = weakref.finalize(self, BackgroundWriter._stop, self._queue, self._thread)
 
     def submit(self, job: Callable[[], Any]) -> None:
-        """Queue ``job``; dropped (and counted) when the queue is full or the writer is closed."""
+        """Queue ``job``; dropped (and counted) when the queue is full or the writer is closed.
+
+        Inside a request that has credentials of its own to mask (:func:`gatekit.redact.request_secrets`), the job
+        runs in a copy of the request's context, so what it writes is masked as the request's own records are.
+        """
+        if has_request_secrets():
+            job = functools.partial(contextvars.copy_context().run, job)
         with self._lock:
             if self._closed or self._pending >= self.max_pending:
                 self.failures += 1

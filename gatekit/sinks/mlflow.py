@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from gatekit.errors import SinkError
-from gatekit.redact import redact_secrets, redact_urls
+from gatekit.redact import add_mlflow_credentials, redact_secrets, redact_urls
 
 _PARAM_MAX_CHARS = 500
 
@@ -43,6 +43,7 @@ def resolve_tracking_uri(tracking_uri: str | None) -> str:
     process (a library caller's, or a previous gate's) must not win over the documented precedence.
     """
     _limit_http_retries()
+    add_mlflow_credentials()  # a server echoing the token bare (an error body) must not get it into a message
     import mlflow
 
     _quiet_mlflow()
