@@ -210,3 +210,16 @@ def test_the_pair_flood_pass_finds_what_the_loop_finds() -> None:
         if value is not None and (checked > 256 or generic._credential(value.group("value"))):
             expected.append(value.span("value"))
     assert spans == expected and len(spans) > 256
+
+
+@pytest.mark.parametrize(
+    "text", ["GET /users/219-09-9999/profile", "ssn 219-09-9999/b", "x/219-09-9999", "reports/078 05 1120/summary.pdf"]
+)
+def test_a_grouped_ssn_between_slashes_is_found(text: str) -> None:
+    # (missed before: a slash before or after refused the SSN, so one in a URL's or a file path's part leaked)
+    assert [f.type for f in scan(text)] == ["US_SSN"]
+
+
+@pytest.mark.parametrize("text", ["/orders/219099999/items", "ssn /219099999", "ids 219099999/2", "12/31/2024"])
+def test_a_bare_nine_digit_run_between_slashes_is_an_id(text: str) -> None:
+    assert [f for f in scan(text) if f.type == "US_SSN"] == []

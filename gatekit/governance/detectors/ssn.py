@@ -1,7 +1,8 @@
 """US_SSN: ``ddd-dd-dddd`` (or spaces / dots, one kind), valid per the SSA's rules.
 
 Not an SSN: area 000, 666 or 9xx, group 00, serial 0000, one repeated digit (``111-11-1111``), digits
-glued to a word or another number (``E111111111``). A bare run of 9 digits is weak (score 0.3: any
+glued to a word or another number (``E111111111``); a grouped SSN between slashes is one (``/users/219-09-9999/``,
+a path's part), a bare run of 9 digits there an id (``/orders/219099999/``). A bare run of 9 digits is weak (score 0.3: any
 9-digit id looks like it): it is a finding only after a context word (``ssn``, ``social security``...),
 or when it is the whole text (a form field, a tool argument ``{"member_id": "078051120"}``).
 """
@@ -14,7 +15,11 @@ from gatekit.governance.detectors.base import CONTEXT_BOOST, CONTEXT_WINDOW, WOR
 
 _CONTEXT = ("ssn", "social security", "social sec", "ss#", "ss #", "taxpayer", "tin")
 
-_PATTERN = re.compile(r"\d(?<![\w\-.+/]\d)\d{2}(?:(?P<s>[ \-.])\d{2}(?P=s)\d{4}|\d{6})(?![\w\-/]|\.\d)", re.ASCII)
+# (a grouped SSN may sit between slashes, as a URL's or a file path's part: ``/users/219-09-9999/``; a bare run of 9
+# digits there is an id)
+_PATTERN = re.compile(
+    r"\d(?<![\w\-.+]\d)\d{2}(?:(?P<s>[ \-.])\d{2}(?P=s)\d{4}(?![\w\-]|\.\d)|(?<!/\d{3})\d{6}(?![\w\-/]|\.\d))", re.ASCII
+)
 _CONTEXT_RE = re.compile(r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, _CONTEXT)) + ")", re.IGNORECASE)
 
 
