@@ -64,6 +64,11 @@ class RollbackRule(BaseModel):
     no_data: Literal["ignore", "reset", "bad"] | None = None  # default: the file's no_data
     min_requests: int | None = Field(None, ge=1)  # default: the file's min_requests
 
+    @field_validator("variant")
+    @classmethod
+    def _plain(cls, value: str | None) -> str | None:
+        return None if value is None else _plain_variant(value)
+
     @model_validator(mode="before")
     @classmethod
     def _one_line(cls, data: Any) -> Any:  # one validator: pydantic runs 'before' ones last-defined first
@@ -162,6 +167,23 @@ class Compare(BaseModel):
         return out
 
 
+def _plain_variant(name: str) -> str:
+    """A variant name holding a credential or personal data is refused (named by its type, never quoted).
+
+    Production rows are written with such a value scrubbed, so it would match no row; and the name is shown in
+    every report and written to MLflow.
+    """
+    from gatekit.governance import scan
+
+    found = scan(name)
+    if found:
+        raise ValueError(
+            f"the variant name holds {found[0].type.lower().replace('_', ' ')}; "
+            "name variants without credentials or personal data (e.g. canary, v2-blue)"
+        )
+    return name
+
+
 class RolloutRules(BaseModel):
     """The whole rules file."""
 
@@ -176,6 +198,11 @@ class RolloutRules(BaseModel):
     min_windows: int = Field(5, ge=1)
     rollback: list[RollbackRule] = Field(default_factory=list)
     compare: Compare = Field(default_factory=lambda: Compare.model_validate({}))
+
+    @field_validator("baseline", "canary")
+    @classmethod
+    def _plain(cls, value: str) -> str:
+        return _plain_variant(value)
 
     @field_validator("window", mode="before")
     @classmethod
