@@ -7,7 +7,8 @@ tool responses whose carrier template AND attacker instruction were both held ou
 templates filled with held-out ordinary text (matched benign), and BIPIA's held-out attack categories
 planted in held-out templates (and bare), the held-out part of the composed multi-item tool outputs, and
 tool outputs in other shapes written apart (``tests/data/injection_toolshapes.jsonl``, also scored through
-the default policy as ``role: tool`` messages). Scores come from ``injection_score`` exactly as the
+the default policy as ``role: tool`` messages), and benign user prompts written apart
+(``tests/data/injection_benign14.jsonl``: opinion, sensitive-topic, role-play and everyday prompts). Scores come from ``injection_score`` exactly as the
 ``prompt_injection`` rule calls it, at the default threshold (0.5) and, for deepset, also at the
 threshold that gives NotInject a 5 % false-positive rate (a threshold chosen on a measure: shown
 for comparison with the target, not used by the rule).
@@ -106,6 +107,32 @@ def toolshapes() -> None:
         print(f"    {shape:<28} {rates(flags[shape], 0)}")
 
 
+BENIGN14 = ROOT / "tests" / "data" / "injection_benign14.jsonl"
+
+
+def benign14() -> None:
+    """Benign user prompts written apart in round benign14 (``tests/data/injection_benign14.jsonl``; never trained or
+    selected on): opinion questions on public, political, ethical and health topics, questions about sensitive topics
+    (drugs, self-harm help-seeking, extremism's history, security and prompt injection), role-play requests with an
+    ordinary task, everyday requests saying "ignore", "forget", "pretend", "system", "rules" or "instructions"; English,
+    German and ten other languages. The false-positive rate of the ``input`` model, pooled and per kind."""
+    import json
+
+    rows = [json.loads(line) for line in BENIGN14.read_text(encoding="utf-8").splitlines()]
+    flags: dict[str, list[bool]] = {}
+    for row in rows:
+        flagged = injection_score(row["text"], "input").score >= DEFAULT_THRESHOLD
+        flags.setdefault(row["kind"], []).append(flagged)
+    pooled = [f for kind in flags.values() for f in kind]
+    print(
+        f"  input       benign prompts written apart ({BENIGN14.name}), {len(rows)}: "
+        f"false-positive rate {_rate([float(f) for f in pooled], 0.5):.3f} ({sum(pooled)}/{len(pooled)})"
+    )
+    for kind in sorted(flags):
+        hits, count = sum(flags[kind]), len(flags[kind])
+        print(f"    {kind:<28} false-positive rate {hits / count:.3f} ({hits}/{count})")
+
+
 def cross_validated_input() -> None:
     """The input model's cross-validated operating points on training-side data only (``train_injection.select``:
     folds of deepset *train* in groups of near-duplicates, the tau2-bench training turns and the composed
@@ -175,6 +202,7 @@ def main() -> None:
     notinject = sorted(scored["NotInject"][1])
     at5 = notinject[int(len(notinject) * 0.95)]
     toolshapes()
+    benign14()
     print(
         f"  deepset test at the threshold giving NotInject a 5 % false-positive rate ({at5:.3f}, chosen on a "
         f"measure, for comparison only): recall {_rate(pos, at5):.3f}, deepset benign FPR {_rate(neg, at5):.3f}"

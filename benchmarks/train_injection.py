@@ -119,10 +119,13 @@ def cross_validate(c: float, folds: int = FOLDS) -> list[tuple[float, int, str]]
     """
     from injection_data import (
         CHECK_ORDINARY,
+        RESIDUAL_QUESTIONS,
         composed,
         deepset,
+        everyday,
         prefixed,
         requests,
+        residual_questions,
         roleplay,
         synthetic,
         tau2_turns,
@@ -147,6 +150,8 @@ def cross_validate(c: float, folds: int = FOLDS) -> list[tuple[float, int, str]]
         | set(train_roleplay)
     )
     rng.shuffle(ordinary)
+    # round 10's opinion questions and questions about attacks, training part: never trained on, a check here
+    opinions = everyday(random.Random(SEED + 11))[0]
     scored: list[tuple[float, int, str]] = []
     for k in range(folds):
         left_groups = set(groups[k::folds])
@@ -155,8 +160,11 @@ def cross_validate(c: float, folds: int = FOLDS) -> list[tuple[float, int, str]]
         left += [(t, 0, "ordinary") for t in ordinary[k::folds]]
         left += [(t, 0, "check") for t in CHECK_ORDINARY[k::folds]]  # never in training: a check of other texts
         left += [(t, 0, "role-play") for t in held_roleplay[k::folds]]  # held-out forms, roles, tasks: never trained
+        left += [(t, 0, "opinions") for t in opinions[k::folds]]
         left_out = {t for t, _, _ in left}
         rows = [(t, y) for t, y in inputs.train if t not in left_out]
+        if RESIDUAL_QUESTIONS:
+            rows += [(t, y) for t, y in residual_questions(rows) if t not in left_out]
         fitted = fit(rows + prefixed(rows, SEED), c)
         model = Model(float(fitted["bias"]), dict(fitted["weights"]))  # type: ignore[call-overload]
         scored.extend((1.0 / (1.0 + math.exp(-model.logit(t))), y, src) for t, y, src in left)
@@ -173,7 +181,7 @@ def _lowest(benign: list[float], target: float) -> float:
 def _rates(scored: list[tuple[float, int, str]], threshold: float) -> str:
     positives = [s for s, y, _ in scored if y == 1]
     parts = [f"deepset-train recall {sum(s >= threshold for s in positives) / len(positives):.3f}"]
-    for src in ("deepset", "tau2", "ordinary", "check", "role-play"):
+    for src in ("deepset", "tau2", "ordinary", "check", "role-play", "opinions"):
         benign = [s for s, y, sc in scored if sc == src and y == 0]
         parts.append(f"{src} FPR {sum(s >= threshold for s in benign) / len(benign):.3f}")
     return ", ".join(parts)
@@ -184,7 +192,8 @@ def select(out: TextIO = sys.stdout) -> dict[float, list[tuple[float, int, str]]
     results = {}
     for c in C_GRID:
         scored = results[c] = cross_validate(c)
-        pooled = _lowest([s for s, y, src in scored if y == 0 and src not in ("check", "role-play")], TARGET_FPR)
+        checks = ("check", "role-play", "opinions")
+        pooled = _lowest([s for s, y, src in scored if y == 0 and src not in checks], TARGET_FPR)
         with_tau2 = max(pooled, _lowest([s for s, y, src in scored if src == "tau2"], TAU2_FPR))
         mark = " (shipped)" if c == C["input"] else ""
         print(f"  C {c}{mark}", file=out)
