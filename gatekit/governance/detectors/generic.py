@@ -359,6 +359,18 @@ _NETRC = _values(
 )
 
 
+# the bind password of the OpenLDAP clients, ``ldapsearch ... -w secret`` (``-W`` asks for it), and redis-cli's ``-a``:
+# of any strength, as curl's
+_LDAP_PASSWORD = _values(
+    r"ldap(?<![\w\-]ldap)(?:search|modify|add|delete|modrdn|passwd|compare|whoami|exop|url)(?![\w\-])[^\n]{0,300}? -w"
+    r"[ \t]{1,3}+[\"']?(?P<value>[^\s\"']{1,256}+)",
+    _url_password,
+)
+_REDIS_PASSWORD = _values(
+    r"redis-cli(?![\w\-])[^\n]{0,300}? (?:-a|--pass)[ \t]{1,3}+[\"']?(?P<value>[^\s\"']{1,256}+)", _url_password
+)
+
+
 def _commands(text: str) -> list[tuple[int, int]]:
     """``curl -u``, a login's ``-p``, ``ConvertTo-SecureString``: each in a text holding its command's name."""
     found: list[tuple[int, int]] = []
@@ -367,8 +379,62 @@ def _commands(text: str) -> list[tuple[int, int]]:
             found += _CURL_USER(text)
         if " -p" in text:
             found += _LOGIN_OPTION(text)
+        if " -w" in text and "ldap" in text:
+            found += _LDAP_PASSWORD(text)
+        if "redis-cli" in text:
+            found += _REDIS_PASSWORD(text)
     if "SecureString" in text:
         found += _SECURE_STRING(text)
+    return found
+
+
+# "pw" / "pwd" for a password in a sentence ("prod db pw is Dv-prod-8812x"): the value as for an assignment
+_PROSE_PW = _values(r"[Pp](?<![A-Za-z][Pp])(?i:wd?)" + _PROSE_VALUE, _credential)
+
+# a password in SQL: MySQL's and Oracle's ``IDENTIFIED BY '...'``, PostgreSQL's ``CREATE ROLE / ALTER USER name
+# [WITH] [LOGIN ...] PASSWORD '...'`` (up to 6 option words before it); quoted, of any strength (a default such as
+# 'guest' too); unquoted (Oracle's ``IDENTIFIED BY Tiger2026x``), as for an assignment
+_SQL_PASSWORD = re.compile(
+    r"[IiCcAa](?<![\w\-][IiCcAa])(?:(?<=[Ii])(?i:dentified(?:[ \t]+with[ \t]+[A-Za-z_]{1,40}+)?[ \t]+by)"
+    r"|(?:(?<=[Cc])(?i:reate)|(?<=[Aa])(?i:lter))[ \t]+(?i:user|role)[ \t]+(?i:if[ \t]+(?:not[ \t]+)?exists[ \t]+)?"
+    r"[\"`']?[\w.\-]{1,64}+[\"`']?(?:@[\"`']?[\w.%\-]{1,64}+[\"`']?)?(?:[ \t]+[A-Za-z]{2,20}+){0,6}?[ \t]+(?i:password))"
+    r"[ \t]+(?:'(?P<quoted>[^'\n]{1,200}+)'|(?P<value>[^\s'\";]{8,200}+))"
+)
+
+
+def _sql(text: str) -> list[tuple[int, int]]:
+    """The password of a SQL statement creating or changing a user (see _SQL_PASSWORD)."""
+    found = []
+    for checked, match in enumerate(_SQL_PASSWORD.finditer(text)):
+        quoted = match.group("quoted")
+        if quoted is not None:
+            if checked >= VALIDATION_BUDGET or _url_password(quoted):
+                found.append(match.span("quoted"))
+        elif checked >= VALIDATION_BUDGET or _credential(match.group("value")):
+            found.append(match.span("value"))
+    return found
+
+
+# an environment variable as a name / value pair of fields (Kubernetes' and ECS's ``env``: ``- name: DB_PASSWORD``
+# then ``value: "..."``, ``{"name": "DB_PASSWORD", "value": "..."}``; CloudFormation's ``Name`` / ``Value``, a tag's
+# ``Key`` / ``Value``), its name a credential's: the value as for an assignment
+_NAME_VALUE = re.compile(
+    r"[NnKk](?<![A-Za-z][NnKk])(?:(?<=[Nn])(?i:ame)|(?<=[Kk])(?i:ey))[\"']?[ \t]{0,3}+[:=][ \t]{0,3}+[\"']?"
+    r"(?P<name>[A-Za-z0-9_.\-]{1,64}+)[\"']?[ \t]{0,3}+(?:,[ \t]{0,3}+|\r?\n[ \t]{0,40}+)[\"']?(?i:value)[\"']?"
+    r"[ \t]{0,3}+[:=][ \t]{0,3}+[\"']?(?P<value>[^\s\"'`,;]{8,200}+)"
+)
+
+
+def _name_values(text: str) -> list[tuple[int, int]]:
+    """The value of a name / value pair whose name is a credential's (see _NAME_VALUE)."""
+    found: list[tuple[int, int]] = []
+    for checked, pair in enumerate(_NAME_VALUE.finditer(text)):
+        start, end = pair.span("name")
+        named = _NAME.search(text, start, end)
+        if named is None or _NOT_CREDENTIAL.search(text, start, named.start()) is not None:  # (not "next_page_token")
+            continue
+        if checked >= VALIDATION_BUDGET or _credential(pair.group("value")):
+            found.append(pair.span("value"))
     return found
 
 
@@ -466,6 +532,12 @@ def _context_spans(text: str) -> list[tuple[int, int]]:
         or ("A" in text and ("ACHTWOORD" in text or "ALASANA" in text or "ENHA E" in text or "ONTRASENA" in text))
     ):
         found += _pt_es(text) + _north(text)
+    if ("pw" in text or "PW" in text or "Pw" in text) and " " in text:
+        found += _PROSE_PW(text)
+    if "IDENTIFIED" in text or "identified" in text or ("'" in text and ("ASSWORD '" in text or "assword '" in text)):
+        found += _sql(text)
+    if "alue" in text and ("ame" in text or "ey" in text or "AME" in text or "EY" in text):
+        found += _name_values(text)
     if "{" in text and 'variable "' in text and "default" in text:  # (a block's default: no default, no finding)
         found += _terraform(text)
     if "$" in text or ("{" in text and ("{SS" in text or "{SHA}" in text)) or ("=" in text and "ig" in text):

@@ -25,6 +25,9 @@ from gatekit.governance.detectors.base import VALIDATION_BUDGET, Detector
 def ipv4_ok(value: str) -> bool:
     """A valid IPv4 address of a machine: not in 0.0.0.0/8, 127.0.0.0/8 (loopback), 224.0.0.0/4 (multicast) nor 240.0.0.0/4.
 
+    Nor an address whose last two octets are 0 (``10.1.0.0``, ``122.0.0.0``): the first address of every network of
+    16..31 bits that holds it, a network's name, no machine's (a host may have it only on a /31 or /32 link).
+
     "This network" (``0.0.0.0``, a wildcard mask ``0.0.0.255``), loopback, multicast groups and the reserved block
     (the broadcast address ``255.255.255.255``, netmasks ``255.255.255.0``) name no one's machine.
 
@@ -41,6 +44,8 @@ def ipv4_ok(value: str) -> bool:
         if len(octet) == 3 and int(octet) > 255:
             return False
     first = octets[0]
+    if octets[2] == "0" and octets[3] == "0":
+        return False  # a network's address (Chrome's reduced User-Agent "Chrome/122.0.0.0", "route 10.1.0.0 ...")
     return first != "0" and first != "127" and (len(first) < 3 or first < "224")
 
 

@@ -235,6 +235,9 @@ _COMPACT_DATE = re.compile(r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-
 # digits counted up or down ("1234567890", "(012) 345-6789", "9876543210"): placeholders no person has (without
 # a "+": a number written with its country code is meant)
 _COUNTING = "01234567890123456789 98765432109876543210"
+# a bare run of digits that is a whole number of mebibytes is a size in bytes (2 GiB "2147483648", 8 GiB "8589934592":
+# an int32's limit, memory limits, disk sizes); one phone number in a million is such a multiple
+_MEBIBYTE = 1 << 20
 # a label of an identifier that is no phone number right before a candidate without "+" ("Order ID 4021983712",
 # "waybill 1234567890", "timestamp 1732199400", "EIN 12-3456789", "Model 3000-4000-5000"): the candidate is that id;
 # the label may be followed by "no.", "number", "#" ..., and by ":", "#", "=" ("Invoice number: 3125550182"); any
@@ -243,6 +246,8 @@ _ID_LABELS = frozenset(
     "order invoice tracking waybill awb shipment parcel consignment ticket serial model part sku upc ean gtin isbn"
     " issn imei npi ein timestamp epoch transaction txn ref reference booking confirmation build version lot batch"
     " po rma pin passcode"
+    # (an HTTP byte range, "Range: bytes=0-1048575")
+    " bytes"
     # (the same in the default regions' other languages: "Bestellnummer 4021983712", "Rechnung Nr. 2026-000123",
     # "numéro de commande ...", "nº do pedido ...")
     " bestellnummer bestellung rechnungsnummer rechnung kundennummer auftragsnummer sendungsnummer vorgangsnummer"
@@ -272,6 +277,8 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
         size = len(value)
         if not 10 <= size <= 11 or placeholder_digits(value) or value in _COUNTING:
             return None  # an amount, an id, an account number; a placeholder
+        if not int(value) % _MEBIBYTE:
+            return None  # a size in bytes, a whole number of MiB ("memory: 2147483648", "rx_bytes": 8589934592)
         # a Unix time in seconds (2001..2033), but after a word for a phone ("call us at 1151293680") or as a whole text
         # (a form field, a tool argument: its key names it): US and Canadian numbers never start with 1, the default
         # regions' others that may are written with a trunk 0 or a country code
@@ -540,7 +547,14 @@ class PhoneDetector(Detector):
                     continue
                 if end < size:  # (see _BAD_AFTER; most candidates end at a space)
                     after = text[end]
-                    if after in _BAD_AFTER or (after in "-.," and end + 1 < size and text[end + 1] in _ASCII_DIGITS):
+                    if after in _BAD_AFTER or (
+                        after in "-.,"
+                        and end + 1 < size
+                        and text[end + 1] in _ASCII_DIGITS
+                        # (a "," and a digit after a number with "+" or "(": no amount's decimals, the next field of
+                        # a CSV row, "...,+1 646 555 0142,601-33-7428")
+                        and (after != "," or text[start] not in "+(")
+                    ):
                         continue
                 value = match.group()
                 checked += 1
