@@ -42,7 +42,7 @@ from collections.abc import Callable
 from math import log2
 
 from gatekit.governance.detectors import service_keys
-from gatekit.governance.detectors.base import VALIDATION_BUDGET, Detector, masked, shannon_entropy
+from gatekit.governance.detectors.base import TABLE_DELIMITERS, VALIDATION_BUDGET, Detector, masked, shannon_entropy
 
 # a sign after a credential name's last letter, a quote or a blank (the engine skips to = and : quickly)
 # and followed by the first 8 characters of a value (checked here, in C: most signs have none)
@@ -438,6 +438,70 @@ def _name_values(text: str) -> list[tuple[int, int]]:
     return found
 
 
+# a table's column named for a credential (a CSV export's ``username,password,role`` header, a markdown table's ``|
+# api_key |``): the cells below it, each as an assignment's value (3+ bits of entropy per character, a digit)
+_COLUMN_WORDS = re.compile(r"ass|ASS|ecret|ECRET|oken|OKEN|pwd|PWD|pi_?key|PI_?KEY|Key")
+_CELL_STRIP = " \t\r\"'`*"
+_LINE_REACH = 4096  # characters a header line may hold
+_ROWS = 1000  # rows read below a header
+
+
+def _columns(text: str) -> list[tuple[int, int]]:
+    """The values of a table's columns whose header is a credential's name (see _COLUMN_WORDS)."""
+    found: list[tuple[int, int]] = []
+    done = 0  # (the end of the last table read: its rows are no header)
+    size = len(text)
+    for checked, word in enumerate(_COLUMN_WORDS.finditer(text)):
+        at = word.start()
+        if at < done:
+            continue
+        if checked >= VALIDATION_BUDGET:
+            break
+        reach = at - _LINE_REACH if at > _LINE_REACH else 0
+        line_start = text.rfind("\n", reach, at) + 1 or reach
+        line_end = text.find("\n", at, at + _LINE_REACH)
+        if line_end == -1:  # (no row below it)
+            continue
+        for delimiter in TABLE_DELIMITERS:
+            cell_start = text.rfind(delimiter, line_start, at) + 1 or line_start
+            cell_end = text.find(delimiter, at, line_end)
+            if cell_start != line_start or cell_end != -1:
+                break
+        else:
+            continue
+        if cell_end == -1:
+            cell_end = line_end
+        cell = text[cell_start:cell_end].strip(_CELL_STRIP).replace(" ", "_")  # ("API Key", "New Password")
+        named = _NAME.search(cell) if len(cell) <= 40 else None
+        if named is None or _NOT_CREDENTIAL.search(cell, 0, named.start()) is not None:
+            continue
+        column = text.count(delimiter, line_start, cell_start)
+        count = text.count(delimiter, line_start, line_end)
+        row = line_end + 1
+        for _ in range(_ROWS):
+            if row >= size:
+                break
+            row_end = text.find("\n", row)
+            if row_end == -1:
+                row_end = size
+            if text.count(delimiter, row, row_end) != count:
+                break
+            low = row
+            for _ in range(column):
+                low = text.find(delimiter, low, row_end) + 1
+            high = text.find(delimiter, low, row_end)
+            if high == -1:
+                high = row_end
+            value = text[low:high]
+            stripped = value.strip(_CELL_STRIP)
+            if 8 <= len(stripped) <= 200 and _credential(stripped):
+                first = low + value.index(stripped)
+                found.append((first, first + len(stripped)))
+            row = row_end + 1
+        done = row
+    return found
+
+
 def _passwords(text: str) -> list[tuple[int, int]]:
     """A password in a sentence; in a text holding "machine" too, a .netrc file's."""
     found = _PROSE(text)
@@ -538,6 +602,8 @@ def _context_spans(text: str) -> list[tuple[int, int]]:
         found += _sql(text)
     if "alue" in text and ("ame" in text or "ey" in text or "AME" in text or "EY" in text):
         found += _name_values(text)
+    if "\n" in text and ("," in text or "|" in text or "\t" in text or ";" in text):  # (a table's rows)
+        found += _columns(text)
     if "{" in text and 'variable "' in text and "default" in text:  # (a block's default: no default, no finding)
         found += _terraform(text)
     if "$" in text or ("{" in text and ("{SS" in text or "{SHA}" in text)) or ("=" in text and "ig" in text):

@@ -19,7 +19,7 @@ import ipaddress
 import re
 import string
 
-from gatekit.governance.detectors.base import VALIDATION_BUDGET, Detector
+from gatekit.governance.detectors.base import VALIDATION_BUDGET, Detector, column_header
 
 
 def ipv4_ok(value: str) -> bool:
@@ -171,6 +171,24 @@ def _network(text: str, start: int, end: int) -> bool:
     return network.num_addresses > 1
 
 
+def _version_column(text: str, start: int, end: int) -> bool:
+    """The quad at ``start:end`` is in a table's column, or a SQL INSERT's, whose header names a release's number.
+
+    ``package,version`` then ``libfoo,1.2.0.3``; ``| Version | ... |`` then ``| 2.4.0.117 | ... |``; ``INSERT INTO
+    releases (name, version) VALUES ('agent', '3.1.4.1')``. (A quad between two delimiters or a delimiter and a line's
+    end; most quads are in none: one look at the characters around it.)
+    """
+    if text[start - 1 : start] not in _CELL_EDGES and text[end : end + 1] not in _CELL_EDGES:
+        return False
+    header = column_header(text, start, end)
+    word = header[len(header.rstrip(_ASCII)) :] if header else ""
+    return bool(header) and (header.endswith("version") or word in _RELEASE_WORDS or header in _RELEASE_WORDS)
+
+
+_COLUMN_BUDGET = VALIDATION_BUDGET // 4  # quads whose column is looked up per text (the rest: findings)
+_CELL_EDGES = frozenset(("", "|", "\t", ",", ";", " ", "'", '"', "`", "\n", "\r"))
+
+
 class Ipv4Detector(Detector):
     """IPv4 addresses, but for the dotted quads a version or section word numbers and networks' addresses."""
 
@@ -180,11 +198,12 @@ class Ipv4Detector(Detector):
         if found:
             kept = []
             release = -1  # (the end of the last quad read as a release's number: "upgrade 2.3.4.5 -> 2.3.5.0")
-            for one in found:
+            for index, one in enumerate(found):
                 _, start, end = one
                 if (
                     _numbered(text, start)
                     or _release(text, start, end)
+                    or (index < _COLUMN_BUDGET and _version_column(text, start, end))
                     or (0 <= release and start - release <= 8 and _CONNECTOR.match(text[release:start]) is not None)
                 ):
                     release = end

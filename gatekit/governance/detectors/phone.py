@@ -231,6 +231,13 @@ _PHONE_WORDS = re.compile(
     r"|fone|cel|handy|anruf|ruf|appel|portable|m[oó]vil|n[uú]mer|nummer|numéro|ligue|contat|kontakt|zap)",
     re.IGNORECASE,
 )
+# the name of a field holding a phone number in E.164 without its "+" (telecom and messaging APIs: "msisdn",
+# WhatsApp's "wa_id", "phone_number"), its sign and quote right before a bare run of 12 digits: read with its country
+# code (a bare run of another length than 10 or 11 digits is otherwise no phone number)
+_E164_FIELD = re.compile(
+    r"(?<![A-Za-z])(?i:msisdn|wa_id|phone|mobile|cell|tel|whatsapp|sms|fax)[A-Za-z_\-]{0,12}+[\"']?[ \t]{0,3}+[:=]"
+    r"[ \t]{0,3}+[\"']?\Z"
+)
 _COMPACT_DATE = re.compile(r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?![0-9])")
 # digits counted up or down ("1234567890", "(012) 345-6789", "9876543210"): placeholders no person has (without
 # a "+": a number written with its country code is meant)
@@ -275,6 +282,8 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
     """
     if value.isdigit() and value.isascii():  # (a bare run of digits, the usual candidate: only its length counts)
         size = len(value)
+        if size == 12 and _E164_FIELD.search(text, end - 60 if end > 60 else 0, end - 12) is not None:
+            return "+" + value, 1, value  # a field of a number in E.164 without its "+" ("msisdn": "447911123456")
         if not 10 <= size <= 11 or placeholder_digits(value) or value in _COUNTING:
             return None  # an amount, an id, an account number; a placeholder
         if not int(value) % _MEBIBYTE:
