@@ -83,13 +83,16 @@ _ID_HEADER = re.compile(
     r"(?i:(?:resent-|x-|original-)?message-id|in-reply-to|references|content-id)[ \t]*:", re.ASCII
 )
 _HEADER_REACH = 2000  # (characters read back for the header's line: a folded "References:" of a long thread)
+_FOLDED_LINES = 32
 
 
 def _message_id(text: str, begin: int) -> bool:
     """The "<" before ``begin`` is in the value of a header naming messages (see _ID_HEADER), folded lines too."""
     low = begin - _HEADER_REACH if begin > _HEADER_REACH else 0
     line = text.rfind("\n", low, begin) + 1
-    while line > low and text[line : line + 1] in (" ", "\t"):  # (a folded line: the header's first line is above)
+    for _ in range(_FOLDED_LINES):  # (a folded line, from a blank: the header's first line is above)
+        if line <= low or text[line : line + 1] not in (" ", "\t"):
+            break
         line = text.rfind("\n", low, line - 1) + 1
     return _ID_HEADER.match(text, line, begin) is not None
 
