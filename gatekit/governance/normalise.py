@@ -1,4 +1,4 @@
-"""Text normalisation for detection, with a map back to the original offsets.
+r"""Text normalisation for detection, with a map back to the original offsets.
 
 Detectors read a normalised copy of the text and redaction replaces the span of the ORIGINAL text:
 
@@ -10,13 +10,15 @@ Detectors read a normalised copy of the text and redaction replaces the span of 
   ``%2B`` ``+``, ``%20`` space, ``%2E`` ``.``, ``%2D`` ``-``, ``%28`` ``(``, ``%29`` ``)``, either case) as those
   characters, and in a text holding one, a ``+`` between digits as a space (form encoding:
   ``phone=%2B1+415+555+2671``); a span that holds an escape maps back to all three characters;
+* escapes of machine text: JSON's ``\uXXXX`` and C's ``\xHH`` of such characters, JSON's ``\/``, ``\n``, ``\t``,
+  ``\r``, HTML's ``&#64;`` / ``&#x40;`` / ``&nbsp;`` ... (see ``_BACKSLASH_FORMS``, ``_REFERENCE_FORMS``), mapped back to
+  the whole escape as a percent-escape is;
 * for the ``sensitive_terms`` rule only (``confusables=True``): Cyrillic and Greek letters that look
   like Latin ones as those Latin letters (``Cyrillic а`` -> ``a``).
 
-Cost: an ASCII text without a ``%`` is returned as it is (no copy, no map), and so is a text none of whose characters
-changes
-(one C pass of a class of every character normalisation changes, built on first use; ~1 us per 200 characters
-of any script).
+Cost: an ASCII text without a ``%``, ``\`` or ``&`` is returned as it is (no copy, no map), and so is a text none of
+whose characters changes (one C pass of a class of every character normalisation changes, built on first use; ~1 us
+per 200 characters of any script).
 Otherwise the characters that change are looked up in a cached per-character table and recorded as
 sparse "spots" (the offset map): linear in the text. A text of thousands of characters that change, each to
 one character (full-width or other digits, NBSP between digits), is translated whole at C speed, without a map.

@@ -79,9 +79,7 @@ def _wider(text: str, low: int, begin: int, at: int) -> str:
 
 
 # the headers of an e-mail that name messages, not mailboxes (RFC 5322 and MIME): their "<id@host>" is no address
-_ID_HEADER = re.compile(
-    r"(?i:(?:resent-|x-|original-)?message-id|in-reply-to|references|content-id)[ \t]*:", re.ASCII
-)
+_ID_HEADER = re.compile(r"(?i:(?:resent-|x-|original-)?message-id|in-reply-to|references|content-id)[ \t]*:", re.ASCII)
 _HEADER_REACH = 2000  # (characters read back for the header's line: a folded "References:" of a long thread)
 _FOLDED_LINES = 32
 

@@ -32,7 +32,10 @@ podman, helm); PowerShell's ``ConvertTo-SecureString '...'``; a password in a se
 "Das Passwort lautet ...", "Le mot de passe est ...", "A senha é ...", "La contraseña es: ...", "la contrasena es
 ...", "Het wachtwoord is ...", "Lösenordet är ...", "Salasana on ...", "Hasło to ...", in capitals too); a .netrc file's ``machine ...
 login ... password ...``; a Terraform variable's ``default`` in a block named for a credential (``variable
-"db_password" { default = "..." }``); password hashes and signed URLs' signatures (see ``service_keys``).
+"db_password" { default = "..." }``); password hashes and signed URLs' signatures (see ``service_keys``); "pw is ...";
+``ldapsearch -w`` and ``redis-cli -a``; SQL's ``CREATE USER ... PASSWORD '...'`` and ``IDENTIFIED BY '...'``; an
+environment variable as a name / value pair (``- name: DB_PASSWORD`` / ``value: ...``); a table's column named for a
+credential (``username,password,role`` and the rows below it).
 """
 
 from __future__ import annotations
@@ -455,7 +458,9 @@ _ROWS = 1000  # rows read below a header
 def _columns(text: str) -> list[tuple[int, int]]:
     """The values of a table's columns whose header is a credential's name (see _COLUMN_WORDS)."""
     found: list[tuple[int, int]] = []
-    words = [word.start() for piece, pattern in _COLUMN_WORDS.items() if piece in text for word in pattern.finditer(text)]
+    words = [
+        word.start() for piece, pattern in _COLUMN_WORDS.items() if piece in text for word in pattern.finditer(text)
+    ]
     if not words:
         return found
     words.sort()

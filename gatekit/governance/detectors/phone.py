@@ -15,7 +15,10 @@ groups; not a number grouped in thousands (``8 336 817``: one digit, then groups
 text; not a sequence of numbers (more than 8 groups, or 2+ groups of one digit); not a compact date and time
 (``20260311 1432``); not after a part of a spaced code that follows a number or an id's label (``1Z 999 AA1 01 2345 6784``), an access log's protocol
 (``HTTP/1.1" 200 2326``) or an identifier's label (``Order ID``, ``FedEx``...); not two groups before a word (a
-house number and a street); not a Portuguese / Brazilian postal code (``3610-114``) nor a US ZIP+4 code (``94105-1234``).
+house number and a street); not a Portuguese / Brazilian postal code (``3610-114``) nor a US ZIP+4 code (``94105-1234``);
+not a bare run that is a whole number of MiB (a size in bytes, ``2147483648``) nor an HTTP byte range (``bytes=0-1048575``).
+A number followed by ``,`` and a digit is part of an amount, but not one with ``+`` or ``(area)`` (a CSV row's next
+field). A bare run of 12 digits under a phone field's name (``"msisdn": "447911123456"``) is read with its country code.
 
 Validation (``phonenumbers``, the Python port of Google's libphonenumber): an international number
 (``+``, ``00`` or ``011`` before the country code) must be a valid number of a region of its country
