@@ -392,16 +392,17 @@ def _commands(text: str) -> list[tuple[int, int]]:
 
 
 # "pw" / "pwd" for a password in a sentence ("prod db pw is Dv-prod-8812x"): the value as for an assignment
-_PROSE_PW = _values(r"[Pp](?<![A-Za-z][Pp])wd?+" + _PROSE_VALUE, _credential)
+_PROSE_PW = _values(r"p(?<![A-Za-z]p)wd?+" + _PROSE_VALUE, _credential)
 
 # a password in SQL: MySQL's and Oracle's ``IDENTIFIED BY '...'``, PostgreSQL's ``CREATE ROLE / ALTER USER name
 # [WITH] [LOGIN ...] PASSWORD '...'`` (up to 6 option words before it); quoted, of any strength (a default such as
 # 'guest' too); unquoted (Oracle's ``IDENTIFIED BY Tiger2026x``), as for an assignment
 _SQL_PASSWORD = re.compile(
-    r"[IiCcAa](?<![\w\-][IiCcAa])(?:(?<=[Ii])(?i:dentified(?:[ \t]+with[ \t]+[A-Za-z_]{1,40}+)?[ \t]+by)"
-    r"|(?:(?<=[Cc])(?i:reate)|(?<=[Aa])(?i:lter))[ \t]+(?i:user|role)[ \t]+(?i:if[ \t]+(?:not[ \t]+)?exists[ \t]+)?"
-    r"[\"`']?[\w.\-]{1,64}+[\"`']?(?:@[\"`']?[\w.%\-]{1,64}+[\"`']?)?(?:[ \t]+[A-Za-z]{2,20}+){0,6}?[ \t]+(?i:password))"
-    r"[ \t]+(?:'(?P<quoted>[^'\n]{1,200}+)'|(?P<value>[^\s'\";]{8,200}+))"
+    r"(?:IDENTIFIED|identified)(?:[ \t]+(?i:with)[ \t]+[A-Za-z_]{1,40}+)?[ \t]+(?i:by)[ \t]+"
+    r"(?:'(?P<quoted>[^'\n]{1,200}+)'|(?P<value>[^\s'\";]{8,200}+))"
+    r"|(?<![\w\-])(?:CREATE|create|ALTER|alter)[ \t]+(?i:user|role)[ \t]+(?i:if[ \t]+(?:not[ \t]+)?exists[ \t]+)?"
+    r"[\"`']?[\w.\-]{1,64}+[\"`']?(?:@[\"`']?[\w.%\-]{1,64}+[\"`']?)?(?:[ \t]+[A-Za-z]{2,20}+){0,6}?"
+    r" (?:PASSWORD|password) '(?P<set>[^'\n]{1,200}+)'"
 )
 
 
@@ -409,10 +410,10 @@ def _sql(text: str) -> list[tuple[int, int]]:
     """The password of a SQL statement creating or changing a user (see _SQL_PASSWORD)."""
     found = []
     for checked, match in enumerate(_SQL_PASSWORD.finditer(text)):
-        quoted = match.group("quoted")
-        if quoted is not None:
-            if checked >= VALIDATION_BUDGET or _url_password(quoted):
-                found.append(match.span("quoted"))
+        group = "quoted" if match.group("quoted") is not None else "set" if match.group("set") is not None else ""
+        if group:
+            if checked >= VALIDATION_BUDGET or _url_password(match.group(group)):
+                found.append(match.span(group))
         elif checked >= VALIDATION_BUDGET or _credential(match.group("value")):
             found.append(match.span("value"))
     return found
@@ -422,8 +423,8 @@ def _sql(text: str) -> list[tuple[int, int]]:
 # then ``value: "..."``, ``{"name": "DB_PASSWORD", "value": "..."}``; CloudFormation's ``Name`` / ``Value``, a tag's
 # ``Key`` / ``Value``), its name a credential's: the value as for an assignment
 _NAME_VALUE = re.compile(
-    r"[NnKk](?<![A-Za-z][NnKk])(?:(?<=[Nn])(?i:ame)|(?<=[Kk])(?i:ey))[\"']?[ \t]{0,3}+[:=][ \t]{0,3}+[\"']?"
-    r"(?P<name>[A-Za-z0-9_.\-]{1,64}+)[\"']?[ \t]{0,3}+(?:,[ \t]{0,3}+|\r?\n[ \t]{0,40}+)[\"']?(?i:value)[\"']?"
+    r"[NnKk](?<![A-Za-z][NnKk])(?:(?<=[Nn])(?:ame|AME)|(?<=[Kk])(?:ey|EY))[\"']?[ \t]{0,3}+[:=][ \t]{0,3}+[\"']?"
+    r"(?P<name>[A-Za-z0-9_.\-]{1,64}+)[\"']?[ \t]{0,3}+(?:,[ \t]{0,3}+|\r?\n[ \t]{0,40}+)[\"']?[Vv]alue[\"']?"
     r"[ \t]{0,3}+[:=][ \t]{0,3}+[\"']?(?P<value>[^\s\"'`,;]{8,200}+)"
 )
 

@@ -25,9 +25,6 @@ from gatekit.governance.detectors.base import VALIDATION_BUDGET, Detector, colum
 def ipv4_ok(value: str) -> bool:
     """A valid IPv4 address of a machine: not in 0.0.0.0/8, 127.0.0.0/8 (loopback), 224.0.0.0/4 (multicast) nor 240.0.0.0/4.
 
-    Nor an address whose last two octets are 0 (``10.1.0.0``, ``122.0.0.0``): the first address of every network of
-    16..31 bits that holds it, a network's name, no machine's (a host may have it only on a /31 or /32 link).
-
     "This network" (``0.0.0.0``, a wildcard mask ``0.0.0.255``), loopback, multicast groups and the reserved block
     (the broadcast address ``255.255.255.255``, netmasks ``255.255.255.0``) name no one's machine.
 
@@ -44,8 +41,6 @@ def ipv4_ok(value: str) -> bool:
         if len(octet) == 3 and int(octet) > 255:
             return False
     first = octets[0]
-    if octets[2] == "0" and octets[3] == "0":
-        return False  # a network's address (Chrome's reduced User-Agent "Chrome/122.0.0.0", "route 10.1.0.0 ...")
     return first != "0" and first != "127" and (len(first) < 3 or first < "224")
 
 
@@ -185,6 +180,20 @@ def _version_column(text: str, start: int, end: int) -> bool:
     return bool(header) and (header.endswith("version") or word in _RELEASE_WORDS or header in _RELEASE_WORDS)
 
 
+def _product_version(text: str, start: int, end: int) -> bool:
+    """The quad at ``start:end`` is a product token's version ending ``.0.0`` (RFC 9110's ``product/version``).
+
+    Chrome's reduced User-Agent, ``Chrome/122.0.0.0``, ``Edg/122.0.0.0``, ``OPR/108.0.0.0``: after a name that starts
+    a word (not a path's segment, ``/hosts/10.0.0.0``, nor a URL's host); such a quad is no machine's address.
+    """
+    if text[start - 1 : start] != "/" or not text.endswith(".0.0", start, end):
+        return False
+    low = start - 41 if start > 41 else 0
+    name = _PRODUCT.search(text, low, start)
+    return name is not None
+
+
+_PRODUCT = re.compile(r"(?:^|(?<=[\s(\"';,]))[A-Za-z][A-Za-z0-9._\-]{0,39}/\Z")
 _COLUMN_BUDGET = VALIDATION_BUDGET // 4  # quads whose column is looked up per text (the rest: findings)
 _CELL_EDGES = frozenset(("", "|", "\t", ",", ";", " ", "'", '"', "`", "\n", "\r"))
 
@@ -204,6 +213,7 @@ class Ipv4Detector(Detector):
                     _numbered(text, start)
                     or _release(text, start, end)
                     or (index < _COLUMN_BUDGET and _version_column(text, start, end))
+                    or _product_version(text, start, end)
                     or (0 <= release and start - release <= 8 and _CONNECTOR.match(text[release:start]) is not None)
                 ):
                     release = end
