@@ -341,12 +341,13 @@ def column_header(text: str, start: int, end: int) -> str:
 def _sql_column(text: str, line_start: int, start: int) -> str | None:
     """The column of a SQL INSERT's list the value at ``start`` is given for (see column_header); None: no INSERT."""
     low = start - _SQL_REACH if start > _SQL_REACH else 0
-    before = text[low:start]
-    if "(" not in before:
+    if text.rfind("(", low, start) == -1:  # (most values: no copy of the text before them)
         return None
-    values = before.lower().rfind("values")
+    values = max(text.rfind("VALUES", low, start), text.rfind("values", low, start), text.rfind("Values", low, start))
     if values == -1:
         return None
+    before = text[low:start]
+    values -= low
     row = before.rfind("(")
     names_end = before.rfind(")", 0, values)
     names_start = before.rfind("(", 0, names_end)

@@ -32,7 +32,7 @@ podman, helm); PowerShell's ``ConvertTo-SecureString '...'``; a password in a se
 "Das Passwort lautet ...", "Le mot de passe est ...", "A senha é ...", "La contraseña es: ...", "la contrasena es
 ...", "Het wachtwoord is ...", "Lösenordet är ...", "Salasana on ...", "Hasło to ...", in capitals too); a .netrc file's ``machine ...
 login ... password ...``; a Terraform variable's ``default`` in a block named for a credential (``variable
-"db_password" { default = "..." }``); password hashes and signed URLs' signatures (see ``service_keys``); "pw is ...";
+"db_password" { default = "..." }``); password hashes and signed URLs' signatures (see ``service_keys``);
 ``ldapsearch -w`` and ``redis-cli -a``; SQL's ``CREATE USER ... PASSWORD '...'`` and ``IDENTIFIED BY '...'``; an
 environment variable as a name / value pair (``- name: DB_PASSWORD`` / ``value: ...``); a table's column named for a
 credential (``username,password,role`` and the rows below it).
@@ -391,15 +391,11 @@ def _commands(text: str) -> list[tuple[int, int]]:
     return found
 
 
-# "pw" / "pwd" for a password in a sentence ("prod db pw is Dv-prod-8812x"): the value as for an assignment
-_PROSE_PW = _values(r"p(?<![A-Za-z]p)wd?+" + _PROSE_VALUE, _credential)
-
 # a password in SQL: MySQL's and Oracle's ``IDENTIFIED BY '...'``, PostgreSQL's ``CREATE ROLE / ALTER USER name
 # [WITH] [LOGIN ...] PASSWORD '...'`` (up to 6 option words before it); quoted, of any strength (a default such as
-# 'guest' too); unquoted (Oracle's ``IDENTIFIED BY Tiger2026x``), as for an assignment
+# 'guest' too), as a URL's password
 _SQL_PASSWORD = re.compile(
-    r"(?:IDENTIFIED|identified)(?:[ \t]+(?i:with)[ \t]+[A-Za-z_]{1,40}+)?[ \t]+(?i:by)[ \t]+"
-    r"(?:'(?P<quoted>[^'\n]{1,200}+)'|(?P<value>[^\s'\";]{8,200}+))"
+    r"(?:IDENTIFIED|identified)(?:[ \t]+(?i:with)[ \t]+[A-Za-z_]{1,40}+)?[ \t]+(?i:by)[ \t]+'(?P<quoted>[^'\n]{1,200}+)'"
     r"|(?<![\w\-])(?:CREATE|create|ALTER|alter)[ \t]+(?i:user|role)[ \t]+(?i:if[ \t]+(?:not[ \t]+)?exists[ \t]+)?"
     r"[\"`']?[\w.\-]{1,64}+[\"`']?(?:@[\"`']?[\w.%\-]{1,64}+[\"`']?)?(?:[ \t]+[A-Za-z]{2,20}+){0,6}?"
     r" (?:PASSWORD|password) '(?P<set>[^'\n]{1,200}+)'"
@@ -410,12 +406,9 @@ def _sql(text: str) -> list[tuple[int, int]]:
     """The password of a SQL statement creating or changing a user (see _SQL_PASSWORD)."""
     found = []
     for checked, match in enumerate(_SQL_PASSWORD.finditer(text)):
-        group = "quoted" if match.group("quoted") is not None else "set" if match.group("set") is not None else ""
-        if group:
-            if checked >= VALIDATION_BUDGET or _url_password(match.group(group)):
-                found.append(match.span(group))
-        elif checked >= VALIDATION_BUDGET or _credential(match.group("value")):
-            found.append(match.span("value"))
+        group = "quoted" if match.group("quoted") is not None else "set"
+        if checked >= VALIDATION_BUDGET or _url_password(match.group(group)):
+            found.append(match.span(group))
     return found
 
 
@@ -430,8 +423,10 @@ _NAME_VALUE = re.compile(
 
 
 def _name_values(text: str) -> list[tuple[int, int]]:
-    """The value of a name / value pair whose name is a credential's (see _NAME_VALUE)."""
+    """The value of a name / value pair whose name is a credential's (see _NAME_VALUE), in a text of lines or braces."""
     found: list[tuple[int, int]] = []
+    if "\n" not in text and "{" not in text:
+        return found
     for checked, pair in enumerate(_NAME_VALUE.finditer(text)):
         start, end = pair.span("name")
         named = _NAME.search(text, start, end)
@@ -456,9 +451,21 @@ _LINE_REACH = 4096  # characters a header line may hold
 _ROWS = 1000  # rows read below a header
 
 
+_CSV_COMMA = re.compile(",[^ ]")
+
+
+def _comma_table(text: str) -> bool:
+    """``text`` holds a comma not followed by a blank (a CSV row's; prose writes ", ")."""
+    return _CSV_COMMA.search(text) is not None
+
+
 def _columns(text: str) -> list[tuple[int, int]]:
-    """The values of a table's columns whose header is a credential's name (see _COLUMN_WORDS)."""
+    """The values of a table's columns whose header is a credential's name (see _COLUMN_WORDS).
+
+    Comma-separated tables only in a text holding a comma not followed by a blank (see _comma_table): a CSV row's.
+    """
     found: list[tuple[int, int]] = []
+    commas = "," in text and _comma_table(text)
     words = [
         word.start() for piece, pattern in _COLUMN_WORDS.items() if piece in text for word in pattern.finditer(text)
     ]
@@ -478,6 +485,8 @@ def _columns(text: str) -> list[tuple[int, int]]:
         if line_end == -1:  # (no row below it)
             continue
         for delimiter in TABLE_DELIMITERS:
+            if delimiter == "," and not commas:
+                continue
             cell_start = text.rfind(delimiter, line_start, at) + 1 or line_start
             cell_end = text.find(delimiter, at, line_end)
             if cell_start != line_start or cell_end != -1:
@@ -613,13 +622,15 @@ def _context_spans(text: str) -> list[tuple[int, int]]:
         or ("A" in text and ("ACHTWOORD" in text or "ALASANA" in text or "ENHA E" in text or "ONTRASENA" in text))
     ):
         found += _pt_es(text) + _north(text)
-    if "pw" in text:  # ("pw is ...", "pwd: ..." in a chat; not the capitals of a trigger word, "PW")
-        found += _PROSE_PW(text)
-    if "IDENTIFIED" in text or "identified" in text:
+    if "'" in text and ("IDENTIFIED" in text or "identified" in text):  # (single characters first: 10 ns, not 100)
         found += _sql(text)
-    if "alue" in text and ("ame" in text or "ey" in text or "AME" in text or "EY" in text):
+    if (
+        ("\n" in text or "{" in text)
+        and "alue" in text
+        and ("ame" in text or "ey" in text or "AME" in text or "EY" in text)
+    ):
         found += _name_values(text)
-    if "\n" in text and ("," in text or "|" in text or "\t" in text or ";" in text):  # (a table's rows)
+    if "\n" in text and ("|" in text or "\t" in text or ";" in text or ("," in text and _comma_table(text))):
         found += _columns(text)
     if "{" in text and 'variable "' in text and "default" in text:  # (a block's default: no default, no finding)
         found += _terraform(text)

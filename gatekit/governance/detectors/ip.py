@@ -213,7 +213,7 @@ class Ipv4Detector(Detector):
                     _numbered(text, start)
                     or _release(text, start, end)
                     or (index < _COLUMN_BUDGET and _version_column(text, start, end))
-                    or _product_version(text, start, end)
+                    or (text[start - 1 : start] == "/" and _product_version(text, start, end))
                     or (0 <= release and start - release <= 8 and _CONNECTOR.match(text[release:start]) is not None)
                 ):
                     release = end

@@ -289,7 +289,7 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
             return "+" + value, 1, value  # a field of a number in E.164 without its "+" ("msisdn": "447911123456")
         if not 10 <= size <= 11 or placeholder_digits(value) or value in _COUNTING:
             return None  # an amount, an id, an account number; a placeholder
-        if not int(value) % _MEBIBYTE:
+        if value[-1] in "02468" and not int(value) % _MEBIBYTE:  # (a multiple of 2^20 is even)
             return None  # a size in bytes, a whole number of MiB ("memory: 2147483648", "rx_bytes": 8589934592)
         # a Unix time in seconds (2001..2033), but after a word for a phone ("call us at 1151293680") or as a whole text
         # (a form field, a tool argument: its key names it): US and Canadian numbers never start with 1, the default
