@@ -338,6 +338,14 @@ HOSTILE_UNITS = [
     '"a", "bcdefgh1", ', 'a", "bcdefgh1', '"api_key", "bcdefgh1", ', 'variable "db_password" {', "token=",
     "MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs ", "Mz.aaaaaa.aaaaaaaaaaaaaaaaaaaaaaaaaaa",
     "MMf0VQLXGXba7DiWTIegP7NPvu.cMWY5O.aqLyTSK1m5sCWQMF3ciDWAugkUVnxhjc0Ei3-H discord ",
+    # (round 14: escapes of machine text, tables, SQL and name / value pairs, message ids, E.164 fields, encoded keys)
+    "\\u0040", "a\\u0040b.cd ", "\\n1", "\\t1 ", "&#64;", "a&#x40;b.cd ", "\\u0026#64;", "%40\\u002B&nbsp;1",
+    "+1 646 555 0142,6", "2147483648 ", "bytes=0-1 ", '"msisdn": "447911123456", ', "1.2.3.4,", "1.2.3.4,\n",
+    "version\n1.2.3.4\n", "|1.2.3.4|\n", "INSERT INTO t (a) VALUES ('1.2.3.4', ", "(v) VALUES (1.2.3.4,", "10.1.0.0 ",
+    "Message-ID: <a@b.cd>\n", " <a@b.cd>", "\n <x@a.bc>", "CREATE USER a WITH PASSWORD 'x' ", "create user a ",
+    "IDENTIFIED BY ", "alter user a b c d e f g password ", "name: DB_PASSWORD\nvalue: abcdefgh1 ", "name: x\n",
+    "pw is abc12345 ", "pw ", "ldapsearch -w x ", "ldapsearch ", "redis-cli -a ", "password,\n", "password,x1234567\n",
+    "a,b\n", "| token |\n", "LS0tLS1CRUdJTi", "LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0t ",
 ]  # fmt: skip
 HOSTILE_SIZE = 100_000
 

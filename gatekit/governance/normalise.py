@@ -1,4 +1,4 @@
-"""Text normalisation for detection, with a map back to the original offsets.
+r"""Text normalisation for detection, with a map back to the original offsets.
 
 Detectors read a normalised copy of the text and redaction replaces the span of the ORIGINAL text:
 
@@ -10,13 +10,15 @@ Detectors read a normalised copy of the text and redaction replaces the span of 
   ``%2B`` ``+``, ``%20`` space, ``%2E`` ``.``, ``%2D`` ``-``, ``%28`` ``(``, ``%29`` ``)``, either case) as those
   characters, and in a text holding one, a ``+`` between digits as a space (form encoding:
   ``phone=%2B1+415+555+2671``); a span that holds an escape maps back to all three characters;
+* escapes of machine text: JSON's ``\uXXXX`` and C's ``\xHH`` of such characters, JSON's ``\/``, ``\n``, ``\t``,
+  ``\r``, HTML's ``&#64;`` / ``&#x40;`` / ``&nbsp;`` ... (see ``_BACKSLASH_FORMS``, ``_REFERENCE_FORMS``), mapped back to
+  the whole escape as a percent-escape is;
 * for the ``sensitive_terms`` rule only (``confusables=True``): Cyrillic and Greek letters that look
   like Latin ones as those Latin letters (``Cyrillic а`` -> ``a``).
 
-Cost: an ASCII text without a ``%`` is returned as it is (no copy, no map), and so is a text none of whose characters
-changes
-(one C pass of a class of every character normalisation changes, built on first use; ~1 us per 200 characters
-of any script).
+Cost: an ASCII text without a ``%``, ``\`` or ``&`` is returned as it is (no copy, no map), and so is a text none of
+whose characters changes (one C pass of a class of every character normalisation changes, built on first use; ~1 us
+per 200 characters of any script).
 Otherwise the characters that change are looked up in a cached per-character table and recorded as
 sparse "spots" (the offset map): linear in the text. A text of thousands of characters that change, each to
 one character (full-width or other digits, NBSP between digits), is translated whole at C speed, without a map.
@@ -206,10 +208,15 @@ def _changes() -> re.Pattern[str]:
 
 def normalise(text: str, *, confusables: bool = False) -> Normalised:
     """``text`` as detectors read it (see the module doc), with the map back to ``text``'s offsets."""
-    if "%" in text and not confusables:  # (a link's percent-escapes)
+    if not confusables and ("%" in text or "\\" in text or "&" in text):  # (escapes: a link's, JSON's, HTML's)
         unescaped = _unescaped(text)
         if unescaped is not None:
             return unescaped
+    return _normalised(text, confusables)
+
+
+def _normalised(text: str, confusables: bool) -> Normalised:
+    """:func:`normalise` but for escapes."""
     if text.isascii():
         return _new(Normalised, (text, None, None, None))  # (the usual text: without the NamedTuple's Python __new__)
     if not confusables and _changes().search(text) is None:  # (the usual other text: one C pass finds no change)
@@ -330,31 +337,66 @@ _ESCAPE = re.compile("%(?:40|2[0289BDEbde])")
 _ESCAPE_FORMS = [(f"%{code}", char) for code, char in _ESCAPES.items()] + [
     (f"%{code.lower()}", char) for code, char in _ESCAPES.items() if code != code.lower()
 ]
+# Escapes of machine text, read as the characters they stand for: JSON's ``\uXXXX`` and C's / Python's ``\xHH`` of the
+# characters addresses, phone numbers and credential names and values are written with (``t.nguyen\u0040outlook.com``,
+# .NET's ``\u002B353 1 234 5678`` and ``o\u0027brien@...``, Go's ``\u003cjane@example.com\u003e``, ``\u00a0``), JSON's
+# ``\/`` (PHP: ``https:\/\/hooks.slack.com\/...``) and its line-break and tab escapes (``"id\tcard\n7\t4111..."``: the
+# letter of an escape is no word the digits after it are glued to); HTML's numeric character references of ``@``,
+# ``+``, ``.``, ``'`` and a no-break space (``jane&#64;example.com``, ``&#x40;``, ``&nbsp;``). A quote's escape ``\"`` stays
+# as written (credential rules read ``{\"password\":\"...\"}`` as it is).
+_BACKSLASH_FORMS = {
+    **{f"\\u00{code}": char for code, char in (("40", "@"), ("2b", "+"), ("27", "'"), ("26", "&"), ("3c", "<"))},
+    **{f"\\u00{code}": char for code, char in (("3e", ">"), ("a0", " "), ("20", " "), ("2e", "."), ("2d", "-"))},
+    **{f"\\u00{code}": char for code, char in (("28", "("), ("29", ")"), ("3a", ":"), ("3d", "="))},
+    **{"\\x40": "@", "\\x2b": "+", "\\x27": "'", "\\/": "/", "\\n": "\n", "\\t": "\t", "\\r": "\r"},
+}
+_REFERENCE_FORMS = {
+    **{"&#64;": "@", "&#064;": "@", "&#x40;": "@", "&#43;": "+", "&#x2b;": "+", "&#46;": ".", "&#x2e;": "."},
+    **{"&#39;": "'", "&#x27;": "'", "&#160;": " ", "&#xa0;": " ", "&nbsp;": " ", "&commat;": "@"},
+}
+# (one search for any of them; the forms present are then replaced one by one, at C speed)
+_MACHINE_ESCAPE = re.compile(
+    r"\\(?:u00(?:40|2[bBeEdD6789]|3[aAcCdDeE]|[aA]0|20)|x(?:40|2[bB7])|[/ntr])"
+    r"|&(?:#(?:0?64|43|46|39|160|[xX](?:40|2[bBeE7]|[aA]0));|nbsp;|commat;)"
+)
 # (a raw "+" between digits, the one before it not an escape's: "%20+1")
 _FORM_SPACE = re.compile(r"\+(?<=\d\+)(?<!%[0-9A-Fa-f]\d\+)(?=\d)")
 _NUL_AS_ONE = bytes.maketrans(b"\x00", b"\x01")
 
 
 def _unescaped(text: str) -> Normalised | None:
-    """``text`` normalised with its percent-escapes (``_ESCAPES``) decoded; None when it holds none.
+    """``text`` normalised with its escapes (``_ESCAPES``, ``_BACKSLASH_FORMS``, ``_REFERENCE_FORMS``) decoded.
 
-    Escapes never overlap and no decoded character is a ``%`` or a hex digit, so replacing each form in turn (C
-    passes) decodes exactly the escapes the pattern finds. The map (:attr:`Normalised.escapes`) is the original
-    offset of every character kept (an escape's first), found at C speed: linear, whatever the number of escapes.
+    None when it holds none. Escapes never overlap and no decoded character starts an escape or is a hex digit, ``u``,
+    ``x``, ``#``, ``;``, ``n``, ``t`` or ``r``, so replacing each form in turn (C passes: HTML's first, whose ``&`` a
+    decoded ``\u0026`` would otherwise make, then the backslash escapes, then the percent-escapes) decodes exactly the
+    escapes the patterns find. The map (:attr:`Normalised.escapes`) is the original offset of every character kept (an
+    escape's first), found at C speed: linear, whatever the number of escapes.
     """
-    if _ESCAPE.search(text) is None:
+    percent = "%" in text and _ESCAPE.search(text) is not None
+    forms: list[tuple[str, str]] = []
+    if "\\" in text or "&" in text:
+        found = set(_MACHINE_ESCAPE.findall(text))
+        if found:  # (HTML's references before the backslash escapes; each form as written, its lower case looked up)
+            forms = sorted(
+                ((form, _REFERENCE_FORMS.get(form.lower()) or _BACKSLASH_FORMS[form.lower()]) for form in found),
+                key=lambda item: item[0][0] != "&",
+            )
+    if not percent and not forms:
         return None
-    # 0 for the two last characters of each escape, non-zero for any other (a NUL of the text made 1)
+    # 0 for the characters of each escape after its first, non-zero for any other (a NUL of the text made 1)
     flags = text.encode("ascii", "replace").translate(_NUL_AS_ONE)
-    if "+" in text:  # (form encoding writes a space as "+"; one character for one, before "%2B" is decoded)
-        text = _FORM_SPACE.sub(" ", text)
-    for form, char in _ESCAPE_FORMS:
+    if percent:
+        if "+" in text:  # (form encoding writes a space as "+"; one character for one, before "%2B" is decoded)
+            text = _FORM_SPACE.sub(" ", text)
+        forms += [form for form in _ESCAPE_FORMS if form[0] in text]
+    for form, char in forms:
         if form in text:
             text = text.replace(form, char)
-            flags = flags.replace(form.encode(), b"%\x00\x00")
+            flags = flags.replace(form.encode(), form[:1].encode() + b"\x00" * (len(form) - 1))
     escapes = list(compress(range(len(flags)), flags))
     escapes.append(len(flags))
-    inner = normalise(text)  # (the other characters that change; the decoded text holds no escape)
+    inner = _normalised(text, False)  # (the other characters that change; escapes are not read twice)
     return _new(Normalised, (inner.text, [] if inner.spots is None else inner.spots, inner.kept, escapes))
 
 

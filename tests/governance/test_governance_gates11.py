@@ -38,6 +38,9 @@ def _contexts(text: str) -> list[tuple[int, int]]:
         found += generic._SECURE_STRING(text)
     found += generic._PROSE(text) + generic._NETRC(text) + generic._pt_es(text) + service_keys.hash_spans(text)
     found += generic._north(text) + generic._terraform(text)
+    # (round 14: SQL users' passwords, env name / value pairs, credential columns, ldap -w, redis-cli -a)
+    found += generic._sql(text) + generic._name_values(text) + generic._columns(text)
+    found += generic._LDAP_PASSWORD(text) + generic._REDIS_PASSWORD(text)
     return sorted(found)
 
 

@@ -291,6 +291,82 @@ class Detector:
         ]
 
 
+# --- tables ----------------------------------------------------------------------------------------
+
+TABLE_DELIMITERS = ("|", "\t", ",", ";")  # (markdown, TSV, CSV, and the semicolon CSV of locales with a decimal comma)
+_HEADER_REACH = 50  # lines read back for a table's header
+_LINE_REACH = 4096  # characters of a line read (a longer line is read as its last or first 4,096)
+_SQL_REACH = 2000  # characters read back for a SQL INSERT's column list
+_CELL_STRIP = " \t\r\"'`*"
+
+
+def column_header(text: str, start: int, end: int) -> str:
+    """The header of the column the value at ``start:end`` of ``text`` is in, lower case; "" when it is in none.
+
+    A table: lines of as many of one delimiter (``|``, tab, ``,``, ``;``: the first of them the value's line holds),
+    whose first line (at most 50 lines up) is the header, and the value's line one below it; a markdown table's
+    ``|---|`` line is one of them. A SQL ``INSERT INTO t (a, b) VALUES (..., ...)``: the name in the column list at the
+    value's place in its row.
+    """
+    reach = start - _LINE_REACH if start > _LINE_REACH else 0
+    line_start = text.rfind("\n", reach, start) + 1 or reach
+    line_end = text.find("\n", end, end + _LINE_REACH)
+    if line_end == -1:
+        line_end = min(len(text), end + _LINE_REACH)
+    header = _sql_column(text, line_start, start)
+    if header is not None:
+        return header
+    for delimiter in TABLE_DELIMITERS:
+        if text.find(delimiter, line_start, line_end) != -1:
+            break
+    else:
+        return ""
+    count = text.count(delimiter, line_start, line_end)
+    top = line_start
+    for _ in range(_HEADER_REACH):
+        if top == 0:
+            break
+        reach = top - 1 - _LINE_REACH if top > _LINE_REACH else 0
+        above = text.rfind("\n", reach, top - 1) + 1
+        if (not above and reach) or text.count(delimiter, above, top - 1) != count:  # (a longer line: no table's)
+            break
+        top = above
+    if top == line_start:  # (no line above it of the table: no header)
+        return ""
+    cells = text[top : text.find("\n", top, line_start)].split(delimiter)
+    column = text.count(delimiter, line_start, start)
+    return cells[column].strip(_CELL_STRIP).lower() if column < len(cells) else ""
+
+
+def _sql_column(text: str, line_start: int, start: int) -> str | None:
+    """The column of a SQL INSERT's list the value at ``start`` is given for (see column_header); None: no INSERT."""
+    low = start - _SQL_REACH if start > _SQL_REACH else 0
+    if text.rfind("(", low, start) == -1:  # (most values: no copy of the text before them)
+        return None
+    values = max(text.rfind("VALUES", low, start), text.rfind("values", low, start), text.rfind("Values", low, start))
+    if values == -1:
+        return None
+    before = text[low:start]
+    values -= low
+    row = before.rfind("(")
+    names_end = before.rfind(")", 0, values)
+    names_start = before.rfind("(", 0, names_end)
+    if row < values or names_end == -1 or names_start == -1 or before[names_end + 1 : values].strip():
+        return None
+    # (the commas between the row's "(" and the value, outside quotes)
+    column = 0
+    quote = ""
+    for char in before[row + 1 :]:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == ",":
+            column += 1
+    names = before[names_start + 1 : names_end].split(",")
+    return names[column].strip(_CELL_STRIP).lower() if column < len(names) else ""
+
+
 # --- validators ----------------------------------------------------------------------------------
 
 _LUHN_DOUBLED = bytes.maketrans(b"0123456789", b"0246813579")  # a digit doubled, minus 9 when over 9
@@ -417,7 +493,9 @@ __all__ = [
     "IBAN_LENGTHS",
     "MIN_SCORE",
     "VALIDATORS",
+    "TABLE_DELIMITERS",
     "WORD_CHARS",
+    "column_header",
     "digits_of",
     "iban_ok",
     "luhn_ok",

@@ -78,6 +78,23 @@ def _wider(text: str, low: int, begin: int, at: int) -> str:
     return text[begin:at]
 
 
+# the headers of an e-mail that name messages, not mailboxes (RFC 5322 and MIME): their "<id@host>" is no address
+_ID_HEADER = re.compile(r"(?i:(?:resent-|x-|original-)?message-id|in-reply-to|references|content-id)[ \t]*:", re.ASCII)
+_HEADER_REACH = 2000  # (characters read back for the header's line: a folded "References:" of a long thread)
+_FOLDED_LINES = 32
+
+
+def _message_id(text: str, begin: int) -> bool:
+    """The "<" before ``begin`` is in the value of a header naming messages (see _ID_HEADER), folded lines too."""
+    low = begin - _HEADER_REACH if begin > _HEADER_REACH else 0
+    line = text.rfind("\n", low, begin) + 1
+    for _ in range(_FOLDED_LINES):  # (a folded line, from a blank: the header's first line is above)
+        if line <= low or text[line : line + 1] not in (" ", "\t"):
+            break
+        line = text.rfind("\n", low, line - 1) + 1
+    return _ID_HEADER.match(text, line, begin) is not None
+
+
 class EmailDetector(Detector):
     """E-mail addresses, grown around each ``@``."""
 
@@ -117,6 +134,8 @@ class EmailDetector(Detector):
             local = local.lstrip("._%+-'")  # (from its first letter or digit: not a quote around the address)
             if local == "git" and (text[end : end + 1] == ":" or text[at + 1 : end].lower() in _GIT_HOSTS):
                 continue  # an SSH remote (git@github.com:org/repo.git, ssh -T git@gitlab.com): a git host's account
+            if local and text[at - len(local) - 1 : at - len(local)] == "<" and _message_id(text, at - len(local)):
+                continue  # a message's id, "Message-ID: <20260304.4F2A@mx1.example.org>", "In-Reply-To: <...>"
             if local:
                 low = end
                 found.append((score, at - len(local), end))

@@ -32,7 +32,10 @@ podman, helm); PowerShell's ``ConvertTo-SecureString '...'``; a password in a se
 "Das Passwort lautet ...", "Le mot de passe est ...", "A senha é ...", "La contraseña es: ...", "la contrasena es
 ...", "Het wachtwoord is ...", "Lösenordet är ...", "Salasana on ...", "Hasło to ...", in capitals too); a .netrc file's ``machine ...
 login ... password ...``; a Terraform variable's ``default`` in a block named for a credential (``variable
-"db_password" { default = "..." }``); password hashes and signed URLs' signatures (see ``service_keys``).
+"db_password" { default = "..." }``); password hashes and signed URLs' signatures (see ``service_keys``);
+``ldapsearch -w`` and ``redis-cli -a``; SQL's ``CREATE USER ... PASSWORD '...'`` and ``IDENTIFIED BY '...'``; an
+environment variable as a name / value pair (``- name: DB_PASSWORD`` / ``value: ...``); a table's column named for a
+credential (``username,password,role`` and the rows below it).
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from collections.abc import Callable
 from math import log2
 
 from gatekit.governance.detectors import service_keys
-from gatekit.governance.detectors.base import VALIDATION_BUDGET, Detector, masked, shannon_entropy
+from gatekit.governance.detectors.base import TABLE_DELIMITERS, VALIDATION_BUDGET, Detector, masked, shannon_entropy
 
 # a sign after a credential name's last letter, a quote or a blank (the engine skips to = and : quickly)
 # and followed by the first 8 characters of a value (checked here, in C: most signs have none)
@@ -359,6 +362,18 @@ _NETRC = _values(
 )
 
 
+# the bind password of the OpenLDAP clients, ``ldapsearch ... -w secret`` (``-W`` asks for it), and redis-cli's ``-a``:
+# of any strength, as curl's
+_LDAP_PASSWORD = _values(
+    r"ldap(?<![\w\-]ldap)(?:search|modify|add|delete|modrdn|passwd|compare|whoami|exop|url)(?![\w\-])[^\n]{0,300}? -w"
+    r"[ \t]{1,3}+[\"']?(?P<value>[^\s\"']{1,256}+)",
+    _url_password,
+)
+_REDIS_PASSWORD = _values(
+    r"redis-cli(?![\w\-])[^\n]{0,300}? (?:-a|--pass)[ \t]{1,3}+[\"']?(?P<value>[^\s\"']{1,256}+)", _url_password
+)
+
+
 def _commands(text: str) -> list[tuple[int, int]]:
     """``curl -u``, a login's ``-p``, ``ConvertTo-SecureString``: each in a text holding its command's name."""
     found: list[tuple[int, int]] = []
@@ -367,8 +382,147 @@ def _commands(text: str) -> list[tuple[int, int]]:
             found += _CURL_USER(text)
         if " -p" in text:
             found += _LOGIN_OPTION(text)
+        if " -w" in text and "ldap" in text:
+            found += _LDAP_PASSWORD(text)
+        if "redis-cli" in text:
+            found += _REDIS_PASSWORD(text)
     if "SecureString" in text:
         found += _SECURE_STRING(text)
+    return found
+
+
+# a password in SQL: MySQL's and Oracle's ``IDENTIFIED BY '...'``, PostgreSQL's ``CREATE ROLE / ALTER USER name
+# [WITH] [LOGIN ...] PASSWORD '...'`` (up to 6 option words before it); quoted, of any strength (a default such as
+# 'guest' too), as a URL's password
+_SQL_PASSWORD = re.compile(
+    r"(?:IDENTIFIED|identified)(?:[ \t]+(?i:with)[ \t]+[A-Za-z_]{1,40}+)?[ \t]+(?i:by)[ \t]+'(?P<quoted>[^'\n]{1,200}+)'"
+    r"|(?<![\w\-])(?:CREATE|create|ALTER|alter)[ \t]+(?i:user|role)[ \t]+(?i:if[ \t]+(?:not[ \t]+)?exists[ \t]+)?"
+    r"[\"`']?[\w.\-]{1,64}+[\"`']?(?:@[\"`']?[\w.%\-]{1,64}+[\"`']?)?(?:[ \t]+[A-Za-z]{2,20}+){0,6}?"
+    r" (?:PASSWORD|password) '(?P<set>[^'\n]{1,200}+)'"
+)
+
+
+def _sql(text: str) -> list[tuple[int, int]]:
+    """The password of a SQL statement creating or changing a user (see _SQL_PASSWORD)."""
+    found = []
+    for checked, match in enumerate(_SQL_PASSWORD.finditer(text)):
+        group = "quoted" if match.group("quoted") is not None else "set"
+        if checked >= VALIDATION_BUDGET or _url_password(match.group(group)):
+            found.append(match.span(group))
+    return found
+
+
+# an environment variable as a name / value pair of fields (Kubernetes' and ECS's ``env``: ``- name: DB_PASSWORD``
+# then ``value: "..."``, ``{"name": "DB_PASSWORD", "value": "..."}``; CloudFormation's ``Name`` / ``Value``, a tag's
+# ``Key`` / ``Value``), its name a credential's: the value as for an assignment
+_NAME_VALUE = re.compile(
+    r"[NnKk](?<![A-Za-z][NnKk])(?:(?<=[Nn])(?:ame|AME)|(?<=[Kk])(?:ey|EY))[\"']?[ \t]{0,3}+[:=][ \t]{0,3}+[\"']?"
+    r"(?P<name>[A-Za-z0-9_.\-]{1,64}+)[\"']?[ \t]{0,3}+(?:,[ \t]{0,3}+|\r?\n[ \t]{0,40}+)[\"']?[Vv]alue[\"']?"
+    r"[ \t]{0,3}+[:=][ \t]{0,3}+[\"']?(?P<value>[^\s\"'`,;]{8,200}+)"
+)
+
+
+def _name_values(text: str) -> list[tuple[int, int]]:
+    """The value of a name / value pair whose name is a credential's (see _NAME_VALUE), in a text of lines or braces."""
+    found: list[tuple[int, int]] = []
+    if "\n" not in text and "{" not in text:
+        return found
+    for checked, pair in enumerate(_NAME_VALUE.finditer(text)):
+        start, end = pair.span("name")
+        named = _NAME.search(text, start, end)
+        if named is None or _NOT_CREDENTIAL.search(text, start, named.start()) is not None:  # (not "next_page_token")
+            continue
+        if checked >= VALIDATION_BUDGET or _credential(pair.group("value")):
+            found.append(pair.span("value"))
+    return found
+
+
+# a table's column named for a credential (a CSV export's ``username,password,role`` header, a markdown table's ``|
+# api_key |``): the cells below it, each as an assignment's value (3+ bits of entropy per character, a digit)
+# (a header cell ends in the name: a piece of it, the rest of its letters, at most 3 quotes or blanks and the cell's end;
+# one regex per piece, each starting with its literal, which the engine searches for at C speed, and only for the pieces
+# a text holds: most texts with lines and commas hold none)
+_COLUMN_PIECES = ("ass", "ASS", "wort", "WORT", "ecret", "ECRET", "oken", "OKEN", "pwd", "PWD", "key", "Key", "KEY")
+_COLUMN_WORDS = {
+    piece: re.compile(re.escape(piece) + r"[A-Za-z]{0,8}+[\"'`* \t]{0,3}+(?=[,;\t|\r\n])") for piece in _COLUMN_PIECES
+}
+_CELL_STRIP = " \t\r\"'`*"
+_LINE_REACH = 4096  # characters a header line may hold
+_ROWS = 1000  # rows read below a header
+
+
+_CSV_COMMA = re.compile(",[^ ]")
+
+
+def _comma_table(text: str) -> bool:
+    """``text`` holds a comma not followed by a blank (a CSV row's; prose writes ", ")."""
+    return _CSV_COMMA.search(text) is not None
+
+
+def _columns(text: str) -> list[tuple[int, int]]:
+    """The values of a table's columns whose header is a credential's name (see _COLUMN_WORDS).
+
+    Comma-separated tables only in a text holding a comma not followed by a blank (see _comma_table): a CSV row's.
+    """
+    found: list[tuple[int, int]] = []
+    commas = "," in text and _comma_table(text)
+    words = [
+        word.start() for piece, pattern in _COLUMN_WORDS.items() if piece in text for word in pattern.finditer(text)
+    ]
+    if not words:
+        return found
+    words.sort()
+    done = 0  # (the end of the last table read: its rows are no header)
+    size = len(text)
+    for checked, at in enumerate(words):
+        if at < done:
+            continue
+        if checked >= VALIDATION_BUDGET:
+            break
+        reach = at - _LINE_REACH if at > _LINE_REACH else 0
+        line_start = text.rfind("\n", reach, at) + 1 or reach
+        line_end = text.find("\n", at, at + _LINE_REACH)
+        if line_end == -1:  # (no row below it)
+            continue
+        for delimiter in TABLE_DELIMITERS:
+            if delimiter == "," and not commas:
+                continue
+            cell_start = text.rfind(delimiter, line_start, at) + 1 or line_start
+            cell_end = text.find(delimiter, at, line_end)
+            if cell_start != line_start or cell_end != -1:
+                break
+        else:
+            continue
+        if cell_end == -1:
+            cell_end = line_end
+        cell = text[cell_start:cell_end].strip(_CELL_STRIP).replace(" ", "_")  # ("API Key", "New Password")
+        named = _NAME.search(cell) if len(cell) <= 40 else None
+        if named is None or _NOT_CREDENTIAL.search(cell, 0, named.start()) is not None:
+            continue
+        column = text.count(delimiter, line_start, cell_start)
+        count = text.count(delimiter, line_start, line_end)
+        row = line_end + 1
+        for _ in range(_ROWS):
+            if row >= size:
+                break
+            row_end = text.find("\n", row)
+            if row_end == -1:
+                row_end = size
+            if text.count(delimiter, row, row_end) != count:
+                break
+            low = row
+            for _ in range(column):
+                low = text.find(delimiter, low, row_end) + 1
+            high = text.find(delimiter, low, row_end)
+            if high == -1:
+                high = row_end
+            value = text[low:high]
+            stripped = value.strip(_CELL_STRIP)
+            if 8 <= len(stripped) <= 200 and _credential(stripped):
+                first = low + value.index(stripped)
+                found.append((first, first + len(stripped)))
+            row = row_end + 1
+        done = row
     return found
 
 
@@ -455,6 +609,8 @@ def _context_spans(text: str) -> list[tuple[int, int]]:
         found += _commands(text)
     if "ass" in text or ("S" in text and "ASS" in text):
         found += _passwords(text)
+        if "assword '" in text or "ASSWORD '" in text:  # (SQL's "... PASSWORD '...'"; "IDENTIFIED BY" above)
+            found += _sql(text)
     # (a password in a sentence of more languages: one test of each gate's ASCII pieces; the rules test them again)
     # (and their capitals: "WACHTWOORD IS ...", after a test of a letter each holds)
     if (
@@ -466,6 +622,16 @@ def _context_spans(text: str) -> list[tuple[int, int]]:
         or ("A" in text and ("ACHTWOORD" in text or "ALASANA" in text or "ENHA E" in text or "ONTRASENA" in text))
     ):
         found += _pt_es(text) + _north(text)
+    if "'" in text and ("IDENTIFIED" in text or "identified" in text):  # (single characters first: 10 ns, not 100)
+        found += _sql(text)
+    if (
+        ("\n" in text or "{" in text)
+        and "alue" in text
+        and ("ame" in text or "ey" in text or "AME" in text or "EY" in text)
+    ):
+        found += _name_values(text)
+    if "\n" in text and ("|" in text or "\t" in text or ";" in text or ("," in text and _comma_table(text))):
+        found += _columns(text)
     if "{" in text and 'variable "' in text and "default" in text:  # (a block's default: no default, no finding)
         found += _terraform(text)
     if "$" in text or ("{" in text and ("{SS" in text or "{SHA}" in text)) or ("=" in text and "ig" in text):

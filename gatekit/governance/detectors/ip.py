@@ -19,7 +19,7 @@ import ipaddress
 import re
 import string
 
-from gatekit.governance.detectors.base import VALIDATION_BUDGET, Detector
+from gatekit.governance.detectors.base import VALIDATION_BUDGET, Detector, column_header
 
 
 def ipv4_ok(value: str) -> bool:
@@ -166,20 +166,61 @@ def _network(text: str, start: int, end: int) -> bool:
     return network.num_addresses > 1
 
 
+def _version_column(text: str, start: int, end: int) -> bool:
+    """The quad at ``start:end`` is in a table's column, or a SQL INSERT's, whose header names a release's number.
+
+    ``package,version`` then ``libfoo,1.2.0.3``; ``| Version | ... |`` then ``| 2.4.0.117 | ... |``; ``INSERT INTO
+    releases (name, version) VALUES ('agent', '3.1.4.1')``. (A quad between two delimiters or a delimiter and a line's
+    end; most quads are in none: one look at the characters around it.)
+    """
+    if text[start - 1 : start] not in _CELL_EDGES and text[end : end + 1] not in _CELL_EDGES:
+        return False
+    header = column_header(text, start, end)
+    word = header[len(header.rstrip(_ASCII)) :] if header else ""
+    return bool(header) and (header.endswith("version") or word in _RELEASE_WORDS or header in _RELEASE_WORDS)
+
+
+def _product_version(text: str, start: int, end: int) -> bool:
+    """The quad at ``start:end`` is a product token's version ending ``.0.0`` (RFC 9110's ``product/version``).
+
+    Chrome's reduced User-Agent, ``Chrome/122.0.0.0``, ``Edg/122.0.0.0``, ``OPR/108.0.0.0``: after a name that starts
+    a word (not a path's segment, ``/hosts/10.0.0.0``, nor a URL's host); such a quad is no machine's address.
+    """
+    if text[start - 1 : start] != "/" or not text.endswith(".0.0", start, end):
+        return False
+    low = start - 41 if start > 41 else 0
+    name = _PRODUCT.search(text, low, start)
+    return name is not None
+
+
+_PRODUCT = re.compile(r"(?:^|(?<=[\s(\"';,]))[A-Za-z][A-Za-z0-9._\-]{0,39}/\Z")
+_COLUMN_BUDGET = VALIDATION_BUDGET // 4  # quads whose column is looked up per text (the rest: findings)
+_CELL_EDGES = frozenset(("", "|", "\t", ",", ";", " ", "'", '"', "`", "\n", "\r"))
+
+
 class Ipv4Detector(Detector):
     """IPv4 addresses, but for the dotted quads a version or section word numbers and networks' addresses."""
 
     def findings(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[float, int, int]]:
-        """``(score, start, end)`` of every IPv4 address of ``text`` (see :meth:`Detector.findings`)."""
+        """``(score, start, end)`` of every IPv4 address of ``text`` (see :meth:`Detector.findings`).
+
+        The first VALIDATION_BUDGET quads are read for what makes one no address (a version, a network...); past them
+        (a hostile text) the rest are findings on their shape alone: more redaction, never a miss.
+        """
         found = super().findings(text, runs)
         if found:
             kept = []
             release = -1  # (the end of the last quad read as a release's number: "upgrade 2.3.4.5 -> 2.3.5.0")
-            for one in found:
+            for index, one in enumerate(found):
+                if index == VALIDATION_BUDGET:  # (a hostile text of thousands of quads: the rest are findings on shape)
+                    kept += found[index:]
+                    break
                 _, start, end = one
                 if (
                     _numbered(text, start)
                     or _release(text, start, end)
+                    or (index < _COLUMN_BUDGET and _version_column(text, start, end))
+                    or (text[start - 1 : start] == "/" and _product_version(text, start, end))
                     or (0 <= release and start - release <= 8 and _CONNECTOR.match(text[release:start]) is not None)
                 ):
                     release = end

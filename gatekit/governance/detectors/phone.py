@@ -15,7 +15,10 @@ groups; not a number grouped in thousands (``8 336 817``: one digit, then groups
 text; not a sequence of numbers (more than 8 groups, or 2+ groups of one digit); not a compact date and time
 (``20260311 1432``); not after a part of a spaced code that follows a number or an id's label (``1Z 999 AA1 01 2345 6784``), an access log's protocol
 (``HTTP/1.1" 200 2326``) or an identifier's label (``Order ID``, ``FedEx``...); not two groups before a word (a
-house number and a street); not a Portuguese / Brazilian postal code (``3610-114``) nor a US ZIP+4 code (``94105-1234``).
+house number and a street); not a Portuguese / Brazilian postal code (``3610-114``) nor a US ZIP+4 code (``94105-1234``);
+not a bare run that is a whole number of MiB (a size in bytes, ``2147483648``) nor an HTTP byte range (``bytes=0-1048575``).
+A number followed by ``,`` and a digit is part of an amount, but not one with ``+`` or ``(area)`` (a CSV row's next
+field). A bare run of 12 digits under a phone field's name (``"msisdn": "447911123456"``) is read with its country code.
 
 Validation (``phonenumbers``, the Python port of Google's libphonenumber): an international number
 (``+``, ``00`` or ``011`` before the country code) must be a valid number of a region of its country
@@ -231,10 +234,20 @@ _PHONE_WORDS = re.compile(
     r"|fone|cel|handy|anruf|ruf|appel|portable|m[oó]vil|n[uú]mer|nummer|numéro|ligue|contat|kontakt|zap)",
     re.IGNORECASE,
 )
+# the name of a field holding a phone number in E.164 without its "+" (telecom and messaging APIs: "msisdn",
+# WhatsApp's "wa_id", "phone_number"), its sign and quote right before a bare run of 12 digits: read with its country
+# code (a bare run of another length than 10 or 11 digits is otherwise no phone number)
+_E164_FIELD = re.compile(
+    r"(?<![A-Za-z])(?i:msisdn|wa_id|phone|mobile|cell|tel|whatsapp|sms|fax)[A-Za-z_\-]{0,12}+[\"']?[ \t]{0,3}+[:=]"
+    r"[ \t]{0,3}+[\"']?\Z"
+)
 _COMPACT_DATE = re.compile(r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?![0-9])")
 # digits counted up or down ("1234567890", "(012) 345-6789", "9876543210"): placeholders no person has (without
 # a "+": a number written with its country code is meant)
 _COUNTING = "01234567890123456789 98765432109876543210"
+# a bare run of digits that is a whole number of mebibytes is a size in bytes (2 GiB "2147483648", 8 GiB "8589934592":
+# an int32's limit, memory limits, disk sizes); one phone number in a million is such a multiple
+_MEBIBYTE = 1 << 20
 # a label of an identifier that is no phone number right before a candidate without "+" ("Order ID 4021983712",
 # "waybill 1234567890", "timestamp 1732199400", "EIN 12-3456789", "Model 3000-4000-5000"): the candidate is that id;
 # the label may be followed by "no.", "number", "#" ..., and by ":", "#", "=" ("Invoice number: 3125550182"); any
@@ -243,6 +256,8 @@ _ID_LABELS = frozenset(
     "order invoice tracking waybill awb shipment parcel consignment ticket serial model part sku upc ean gtin isbn"
     " issn imei npi ein timestamp epoch transaction txn ref reference booking confirmation build version lot batch"
     " po rma pin passcode"
+    # (an HTTP byte range, "Range: bytes=0-1048575")
+    " bytes"
     # (the same in the default regions' other languages: "Bestellnummer 4021983712", "Rechnung Nr. 2026-000123",
     # "numéro de commande ...", "nº do pedido ...")
     " bestellnummer bestellung rechnungsnummer rechnung kundennummer auftragsnummer sendungsnummer vorgangsnummer"
@@ -270,8 +285,12 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
     """
     if value.isdigit() and value.isascii():  # (a bare run of digits, the usual candidate: only its length counts)
         size = len(value)
+        if size == 12 and _E164_FIELD.search(text, end - 60 if end > 60 else 0, end - 12) is not None:
+            return "+" + value, 1, value  # a field of a number in E.164 without its "+" ("msisdn": "447911123456")
         if not 10 <= size <= 11 or placeholder_digits(value) or value in _COUNTING:
             return None  # an amount, an id, an account number; a placeholder
+        if value[-1] in "02468" and not int(value) % _MEBIBYTE:  # (a multiple of 2^20 is even)
+            return None  # a size in bytes, a whole number of MiB ("memory: 2147483648", "rx_bytes": 8589934592)
         # a Unix time in seconds (2001..2033), but after a word for a phone ("call us at 1151293680") or as a whole text
         # (a form field, a tool argument: its key names it): US and Canadian numbers never start with 1, the default
         # regions' others that may are written with a trunk 0 or a country code
@@ -540,7 +559,14 @@ class PhoneDetector(Detector):
                     continue
                 if end < size:  # (see _BAD_AFTER; most candidates end at a space)
                     after = text[end]
-                    if after in _BAD_AFTER or (after in "-.," and end + 1 < size and text[end + 1] in _ASCII_DIGITS):
+                    if after in _BAD_AFTER or (
+                        after in "-.,"
+                        and end + 1 < size
+                        and text[end + 1] in _ASCII_DIGITS
+                        # (a "," and a digit after a number with "+" or "(": no amount's decimals, the next field of
+                        # a CSV row, "...,+1 646 555 0142,601-33-7428")
+                        and (after != "," or text[start] not in "+(")
+                    ):
                         continue
                 value = match.group()
                 checked += 1

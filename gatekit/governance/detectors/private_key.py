@@ -2,10 +2,17 @@
 
 Without an END line, the header and the base64 lines after it. Linear time: the next END marker is
 looked up once and reused for every header before it (repeated headers cost one pass, not one per header).
+
+Also such a block encoded in base64 once more, as a Kubernetes Secret's ``data:`` holds it (``tls.key:
+LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0t...``) or a CI variable: base64 of ``-----BEGIN`` is always ``LS0tLS1CRUdJTi``, and
+the decoded header line must name a private key (a certificate's, ``ca.crt: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0t...``, is
+public: no finding). The finding is the whole base64 value.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from typing import ClassVar
 
@@ -51,3 +58,21 @@ class PrivateKeyDetector(Detector):
 
 
 DETECTOR = PrivateKeyDetector("PRIVATE_KEY", _HEADER, score=1.0, hints=("-----BEGIN",), secret=True)
+
+
+# (base64 of "-----BEGIN ", then the rest of the value; its first 96 characters hold the header line decoded)
+_ENCODED = re.compile(r"LS0tLS1CRUdJTi[A-Za-z0-9+/]{16,}+={0,2}+", re.ASCII)
+_ENCODED_HEADER = re.compile(rb"-----BEGIN[A-Z ]{0,40} PRIVATE KEY(?: BLOCK)?-----")
+
+
+def encoded_key(value: str) -> bool:
+    """``value`` is base64 of a PEM block whose header names a private key."""
+    head = value[:96]
+    try:
+        decoded = base64.b64decode(head[: len(head) // 4 * 4], validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return _ENCODED_HEADER.match(decoded) is not None
+
+
+ENCODED = Detector("PRIVATE_KEY", _ENCODED, encoded_key, score=1.0, hints=("LS0tLS1CRUdJTi",), secret=True)

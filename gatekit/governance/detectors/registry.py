@@ -51,6 +51,7 @@ ALL_TYPES: tuple[str, ...] = PII_TYPES + SECRET_TYPES
 # secrets first: a credential inside a larger value wins over the PII it may look like
 DEFAULT_DETECTORS: tuple[Detector, ...] = (
     private_key.DETECTOR,
+    private_key.ENCODED,
     tokens.JWT,
     cloud_keys.AWS,
     cloud_keys.GOOGLE,
