@@ -7,7 +7,8 @@ tool responses whose carrier template AND attacker instruction were both held ou
 templates filled with held-out ordinary text (matched benign), and BIPIA's held-out attack categories
 planted in held-out templates (and bare), the held-out part of the composed multi-item tool outputs, and
 tool outputs in other shapes written apart (``tests/data/injection_toolshapes.jsonl``, also scored through
-the default policy as ``role: tool`` messages), and benign user prompts written apart
+the default policy as ``role: tool`` messages), tool outputs with instructions for their human reader written apart
+(``tests/data/injection_toolfp14.jsonl``), and benign user prompts written apart
 (``tests/data/injection_benign14.jsonl``: opinion, sensitive-topic, role-play and everyday prompts). Scores come from ``injection_score`` exactly as the
 ``prompt_injection`` rule calls it, at the default threshold (0.5) and, for deepset, also at the
 threshold that gives NotInject a 5 % false-positive rate (a threshold chosen on a measure: shown
@@ -133,6 +134,37 @@ def benign14() -> None:
         print(f"    {kind:<28} false-positive rate {hits / count:.3f} ({hits}/{count})")
 
 
+TOOLFP14 = ROOT / "tests" / "data" / "injection_toolfp14.jsonl"
+
+
+def toolfp14() -> None:
+    """Tool outputs written apart in round toolfp14 (``tests/data/injection_toolfp14.jsonl``, built by
+    ``benchmarks/injection_toolfp14.py``; never trained or selected on): API answers (weather, flights, orders, CRM),
+    GitHub comments, support tickets, search results, logs, reviews, how-tos, runbooks, security e-mails, newsletters
+    and calendar invites, most with instructions for their human reader; 7 of each kind's 21 carry a planted
+    injection. The ``tool_output`` model's recall and false-positive rate, pooled and per kind."""
+    import json
+
+    rows = [json.loads(line) for line in TOOLFP14.read_text(encoding="utf-8").splitlines()]
+    flags: dict[str, list[tuple[bool, int]]] = {}
+    for row in rows:
+        flagged = injection_score(row["text"], "tool_output").score >= DEFAULT_THRESHOLD
+        flags.setdefault(row["kind"], []).append((flagged, row["label"]))
+
+    def rates(items: list[tuple[bool, int]]) -> str:
+        pos = [f for f, y in items if y == 1]
+        neg = [f for f, y in items if y == 0]
+        return (
+            f"recall {sum(pos) / len(pos):.3f} ({sum(pos)}/{len(pos)}), "
+            f"false-positive rate {sum(neg) / len(neg):.3f} ({sum(neg)}/{len(neg)})"
+        )
+
+    pooled = [f for kind in flags.values() for f in kind]
+    print(f"  tool_output tool outputs written apart ({TOOLFP14.name}), {len(rows)}: {rates(pooled)}")
+    for kind in sorted(flags):
+        print(f"    {kind:<28} {rates(flags[kind])}")
+
+
 def cross_validated_input() -> None:
     """The input model's cross-validated operating points on training-side data only (``train_injection.select``:
     folds of deepset *train* in groups of near-duplicates, the tau2-bench training turns and the composed
@@ -202,6 +234,7 @@ def main() -> None:
     notinject = sorted(scored["NotInject"][1])
     at5 = notinject[int(len(notinject) * 0.95)]
     toolshapes()
+    toolfp14()
     benign14()
     print(
         f"  deepset test at the threshold giving NotInject a 5 % false-positive rate ({at5:.3f}, chosen on a "

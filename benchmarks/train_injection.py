@@ -37,6 +37,10 @@ from gatekit.governance.injection import FORMAT, WEIGHTS_FILE, features, segment
 # regularisation (inverse strength) per model and the minimum number of training texts a feature needs
 C = {"input": 1.0, "tool_output": 0.125}
 MIN_DF = 2
+# features the tool_output model is not given (round toolfp14 candidates; empty: every feature)
+TOOL_DROP: frozenset[str] = frozenset()
+# added to the tool_output model's fitted bias (round toolfp14 candidates, chosen on the tool_output folds; 0: none)
+TOOL_BIAS_SHIFT = 0.0
 # Model selection for the input model (``--select`` prints it; seeded, training data only): FOLDS-fold
 # cross-validation (``cross_validate``) for each C of C_GRID, and for each the operating point where the held-out
 # benign texts of the folds have a TARGET_FPR false-positive rate (and, second, also the tau2-bench turns at most
@@ -64,12 +68,15 @@ def tool_examples(rows: list[tuple[str, int]]) -> list[tuple[str, int]]:
     return sorted(out.items())
 
 
-def fit(rows: list[tuple[str, int]], c: float) -> dict[str, object]:
-    """One logistic regression over binary ``features``; returns the bias and non-zero weights."""
+def fit(rows: list[tuple[str, int]], c: float, drop: frozenset[str] = frozenset()) -> dict[str, object]:
+    """One logistic regression over binary ``features`` (less ``drop``); returns the bias and non-zero weights.
+
+    A dropped feature gets no weight, so scoring ignores it (``Model`` sums only the weights it holds)."""
     from sklearn.feature_extraction.text import CountVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    vectorizer = CountVectorizer(analyzer=features, binary=True, min_df=MIN_DF)
+    analyzer = features if not drop else lambda text: [f for f in features(text) if f not in drop]
+    vectorizer = CountVectorizer(analyzer=analyzer, binary=True, min_df=MIN_DF)
     matrix = vectorizer.fit_transform([text for text, _ in rows])
     labels = [label for _, label in rows]
     model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000, random_state=SEED)
@@ -209,13 +216,16 @@ def select(out: TextIO = sys.stdout) -> dict[float, list[tuple[float, int, str]]
 def train() -> bytes:
     """The weights file's bytes."""
     inputs, tools = build(SEED)
+    tool_model = fit(tool_examples(tools.train), C["tool_output"], TOOL_DROP)
+    if TOOL_BIAS_SHIFT:
+        tool_model["bias"] = round(float(tool_model["bias"]) + TOOL_BIAS_SHIFT, 4)  # type: ignore[arg-type]
     payload = {
         "format": FORMAT,
         "seed": SEED,
         "trained_by": "benchmarks/train_injection.py",
         "models": {
             "input": fit(inputs.train, C["input"]),
-            "tool_output": fit(tool_examples(tools.train), C["tool_output"]),
+            "tool_output": tool_model,
         },
     }
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
