@@ -351,3 +351,25 @@ def check_default_policy_on_corpus(negatives: list[str], positives: list[dict[st
         written = str(decision.redacted_output)
         for expected in item["expect"]:
             assert expected["value"] not in written, (text, expected["value"])
+
+
+def corpus_scan_errors(negatives: list[str], positives: list[dict[str, Any]]) -> tuple[list[Any], list[Any]]:
+    """(negatives with a finding, expected values not found) of a red-team corpus under the default scanner.
+
+    A positive is ``{"text", "expect": [{"value", "type"}]}``; a value counts as found when a finding of its type (or
+    any secret's, for a ``type`` of None) covers it.
+    """
+    from gatekit.governance.detectors import scan
+
+    flagged = [(text, [(f.type, f.value) for f in found]) for text in negatives if (found := scan(text))]
+    missed = []
+    for case in positives:
+        text = str(case["text"])
+        found = scan(text)
+        for expected in case["expect"]:
+            start = text.index(expected["value"])
+            end = start + len(expected["value"])
+            kind = expected["type"]
+            if not any(f.start <= start and f.end >= end and (f.type == kind if kind else f.is_secret) for f in found):
+                missed.append((text, expected))
+    return flagged, missed
