@@ -41,7 +41,7 @@ credential (``username,password,role`` and the rows below it).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from math import log2
 
 from gatekit.governance.detectors import service_keys
@@ -424,16 +424,21 @@ _NAME_VALUE = re.compile(
 
 def _name_values(text: str) -> list[tuple[int, int]]:
     """The value of a name / value pair whose name is a credential's (see _NAME_VALUE), in a text of lines or braces."""
-    found: list[tuple[int, int]] = []
     if "\n" not in text and "{" not in text:
-        return found
-    for checked, pair in enumerate(_NAME_VALUE.finditer(text)):
-        start, end = pair.span("name")
+        return []
+    return _named_credentials(text, _NAME_VALUE.finditer(text))
+
+
+def _named_credentials(text: str, matches: Iterator[re.Match[str]]) -> list[tuple[int, int]]:
+    """The ``value`` of each match whose ``name`` is a credential's, as an assignment's (3+ bits, a digit)."""
+    found: list[tuple[int, int]] = []
+    for checked, match in enumerate(matches):
+        start, end = match.span("name")
         named = _NAME.search(text, start, end)
         if named is None or _NOT_CREDENTIAL.search(text, start, named.start()) is not None:  # (not "next_page_token")
             continue
-        if checked >= VALIDATION_BUDGET or _credential(pair.group("value")):
-            found.append(pair.span("value"))
+        if checked >= VALIDATION_BUDGET or _credential(match.group("value")):
+            found.append(match.span("value"))
     return found
 
 
@@ -547,15 +552,7 @@ _TF_VARIABLE = re.compile(
 
 def _terraform(text: str) -> list[tuple[int, int]]:
     """The default of a Terraform variable named for a credential, as an assignment's value (3+ bits, a digit)."""
-    found: list[tuple[int, int]] = []
-    for checked, block in enumerate(_TF_VARIABLE.finditer(text)):
-        start, end = block.span("name")
-        named = _NAME.search(text, start, end)
-        if named is None or _NOT_CREDENTIAL.search(text, start, named.start()) is not None:  # (not "next_page_token")
-            continue
-        if checked >= VALIDATION_BUDGET or _credential(block.group("value")):
-            found.append(block.span("value"))
-    return found
+    return _named_credentials(text, _TF_VARIABLE.finditer(text))
 
 
 # (the gates below are substring tests of the longest piece of a word its forms share: a longer one is skipped through
