@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from itertools import islice
 from math import log2
 
 from gatekit.governance.detectors import service_keys
@@ -447,6 +448,14 @@ _COLUMN_WORDS = {
     piece: re.compile(re.escape(piece) + r"[A-Za-z]{0,8}+[\"'`* \t]{0,3}+(?=[,;\t|\r\n])") for piece in _COLUMN_PIECES
 }
 _CELL_STRIP = " \t\r\"'`*"
+# a header cell's name read forward, in C, for the rest of a text past VALIDATION_BUDGET candidate words (a long CSV
+# whose cells end in "monkey", "bypass", "token"...: none of them a name is read in Python); names as _NAMES, a blank
+# where "_" or "-" may be ("API Key"), then the cell's end as for _COLUMN_WORDS
+_HEADER_NAME = re.compile(
+    f"[{_letters(_WORDS, 0)}](?=[{_letters(_WORDS, 1)}])(?:"
+    + _by_first_letters(_WORDS.replace(r"[_\-]", r"[_\- ]"))
+    + r")[\"'`* \t]{0,3}+(?=[,;\t|\r\n])"
+)
 _LINE_REACH = 4096  # characters a header line may hold
 _ROWS = 1000  # rows read below a header
 
@@ -466,41 +475,76 @@ def _columns(text: str) -> list[tuple[int, int]]:
     """
     found: list[tuple[int, int]] = []
     commas = "," in text and _comma_table(text)
+    # (each piece's first VALIDATION_BUDGET + 1 words: the first of all that many among them; the rest of the text
+    # past them read for a cell a name ends, in C: a long CSV's many "monkey," "bypass," are never read in Python)
     words = [
-        word.start() for piece, pattern in _COLUMN_WORDS.items() if piece in text for word in pattern.finditer(text)
+        word.start()
+        for piece, pattern in _COLUMN_WORDS.items()
+        if piece in text
+        for word in islice(pattern.finditer(text), VALIDATION_BUDGET + 1)
     ]
     if not words:
         return found
     words.sort()
+    if len(words) > VALIDATION_BUDGET:
+        rest = words[VALIDATION_BUDGET] - 48 if words[VALIDATION_BUDGET] > 48 else 0
+        words = sorted(words[:VALIDATION_BUDGET] + [name.start() for name in _HEADER_NAME.finditer(text, rest)])
     done = 0  # (the end of the last table read: its rows are no header)
     size = len(text)
-    for checked, at in enumerate(words):
+    # every candidate word is read, none left past a budget (a hostile text's many "monkey," "bypass," do not hide a
+    # "password" column after them), each at O(1) amortised: its line's bounds found once and shared by the words on
+    # it, per delimiter whether the line holds it, the delimiters before and after a word found by searches that start
+    # where the last ones ended (each character searched once per delimiter), a cell shared by words read once
+    line_start = line_end = -1  # (the line read: the words after its end start the next)
+    held: tuple[str, ...] = ()  # the delimiters the line holds
+    before: dict[str, int] = {}  # per delimiter its last one on the line before ``since`` (-1: none)
+    since: dict[str, int] = {}
+    after: dict[str, int] = {}  # per delimiter its first one at or after a word read (-1: none; -2: not searched)
+    last_cell = (-1, -1)
+    for at in words:
         if at < done:
             continue
-        if checked >= VALIDATION_BUDGET:
-            break
-        reach = at - _LINE_REACH if at > _LINE_REACH else 0
-        line_start = text.rfind("\n", reach, at) + 1 or reach
-        line_end = text.find("\n", at, at + _LINE_REACH)
-        if line_end == -1:  # (no row below it)
+        if at > line_end:  # a new line: its bounds and delimiters, once
+            line_start = text.rfind("\n", line_end if line_end > 0 else 0, at) + 1
+            line_end = text.find("\n", at)
+            if line_end == -1:  # (no row below this word, nor below any after it)
+                break
+            held = tuple(
+                delimiter
+                for delimiter in TABLE_DELIMITERS
+                if (delimiter != "," or commas) and text.find(delimiter, line_start, line_end) != -1
+            )
+            before = dict.fromkeys(held, -1)
+            since = dict.fromkeys(held, line_start)
+            after = dict.fromkeys(held, -2)
+        if line_end - at >= _LINE_REACH:  # (a header line holds at most _LINE_REACH characters after the word)
             continue
-        for delimiter in TABLE_DELIMITERS:
-            if delimiter == "," and not commas:
-                continue
-            cell_start = text.rfind(delimiter, line_start, at) + 1 or line_start
-            cell_end = text.find(delimiter, at, line_end)
-            if cell_start != line_start or cell_end != -1:
+        reach = at - _LINE_REACH if at > _LINE_REACH else 0
+        head = line_start if line_start > reach else reach  # (as far back as a header's cell is read)
+        for delimiter in held:
+            previous = text.rfind(delimiter, since[delimiter], at)
+            since[delimiter] = at
+            if previous != -1:
+                before[delimiter] = previous
+            cell_end = after[delimiter]
+            if -1 != cell_end < at:
+                cell_end = after[delimiter] = text.find(delimiter, at, line_end)
+            cell_start = before[delimiter] + 1 if before[delimiter] >= head else head
+            if cell_start != head or cell_end != -1:
                 break
         else:
             continue
         if cell_end == -1:
             cell_end = line_end
+        if (cell_start, cell_end) == last_cell:  # (a cell already read, for a word before this one)
+            continue
+        last_cell = (cell_start, cell_end)
         cell = text[cell_start:cell_end].strip(_CELL_STRIP).replace(" ", "_")  # ("API Key", "New Password")
         named = _NAME.search(cell) if len(cell) <= 40 else None
         if named is None or _NOT_CREDENTIAL.search(cell, 0, named.start()) is not None:
             continue
-        column = text.count(delimiter, line_start, cell_start)
-        count = text.count(delimiter, line_start, line_end)
+        column = text.count(delimiter, head, cell_start)
+        count = text.count(delimiter, head, line_end)
         row = line_end + 1
         for _ in range(_ROWS):
             if row >= size:
