@@ -62,6 +62,14 @@ def test_a_tsv_credential_column_before_another_column_is_found() -> None:
     assert [f for f in scan("id\tmonkey\tnote\n1\tXk7pQ2mZ9w\tfirst\n") if f.is_secret] == []
 
 
+def test_past_the_header_cells_read_the_rest_is_fail_closed() -> None:
+    # (a hostile text of header cells named for a credential, none with rows below: past the cells read, every later
+    # cell of 8..200 characters holding a digit is a finding on its shape alone; a credential below is never missed)
+    text = "password,a\n\n" * 600 + "user,password\nann,Xk7pQ2mZ9w\n"
+    assert _found(text, "Xk7pQ2mZ9w")
+    assert _found("password,a\n\n" * 600 + "user,token\nann,Zq8mKp2vXw\n", "Zq8mKp2vXw")
+
+
 def test_decoy_columns_and_other_names_after_the_budget_stay_clean() -> None:
     # (cells ending in "key" / "pass" / "token" pieces but no credential's name; a page token's column is no credential)
     text = _decoy_rows(800) + "\nid,next_page_token,monkey\n1,CiAKGjBpNDd2Nmp2Zml2cXRt,x\n2,aB3dE5fG7hJ9kL1m,y\n"

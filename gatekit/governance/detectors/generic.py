@@ -41,7 +41,8 @@ credential (``username,password,role`` and the rows below it).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from heapq import merge
 from itertools import islice
 from math import log2
 
@@ -469,14 +470,24 @@ _COLUMN_WORDS = {
     piece: re.compile(re.escape(piece) + r"[A-Za-z]{0,8}+[\"'`* \t]{0,3}(?=[,;\t|\r\n])") for piece in _COLUMN_PIECES
 }
 _CELL_STRIP = " \t\r\"'`*"
+
+
 # a header cell's name read forward, in C, for the rest of a text past VALIDATION_BUDGET candidate words (a long CSV
-# whose cells end in "monkey", "bypass", "token"...: none of them a name is read in Python); names as _NAMES, a blank
-# where "_" or "-" may be ("API Key"), then the cell's end as for _COLUMN_WORDS
+# whose cells end in "monkey", "bypass", "token"...: none of them a name is read in Python); names as _NAMES (the first
+# letter as a class of both cases, the engine skips to those; see _ASSIGNMENT), a blank where "_" or "-" may be ("API
+# Key"), then the cell's end as for _COLUMN_WORDS
 _HEADER_NAME = re.compile(
     f"[{_letters(_WORDS, 0)}](?=[{_letters(_WORDS, 1)}])(?:"
     + _by_first_letters(_WORDS.replace(r"[_\-]", r"[_\- ]"))
     + r")[\"'`* \t]{0,3}(?=[,;\t|\r\n])"
 )
+
+# a table's cell of 8..200 characters (a hostile text's rest, past the header cells read: each holding a digit a finding)
+_CELL_SHAPE = re.compile(
+    r"(?:^|(?<=[,;\t|]))[ \"'`*]{0,3}+(?=[^,;\t|\r\n\"'`]{0,199}?[0-9])(?P<value>[^,;\t|\r\n\"'`]{8,200}+)",
+    re.MULTILINE,
+)
+_CELLS = 2 * VALIDATION_BUDGET  # header cells read (and rows, a cell for every 64 characters) before _CELL_SHAPE
 _LINE_REACH = 4096  # characters a header line may hold
 _ROWS = 1000  # rows read below a header
 
@@ -507,9 +518,10 @@ def _columns(text: str) -> list[tuple[int, int]]:
     if not words:
         return found
     words.sort()
+    candidates: Iterable[int] = words
     if len(words) > VALIDATION_BUDGET:
         rest = words[VALIDATION_BUDGET] - 48 if words[VALIDATION_BUDGET] > 48 else 0
-        words = sorted(words[:VALIDATION_BUDGET] + [name.start() for name in _HEADER_NAME.finditer(text, rest)])
+        candidates = merge(words[:VALIDATION_BUDGET], (name.start() for name in _HEADER_NAME.finditer(text, rest)))
     done = 0  # (the end of the last table read: its rows are no header)
     size = len(text)
     # every candidate word is read, none left past a budget (a hostile text's many "monkey," "bypass," do not hide a
@@ -522,7 +534,8 @@ def _columns(text: str) -> list[tuple[int, int]]:
     since: dict[str, int] = {}
     after: dict[str, int] = {}  # per delimiter its first one at or after a word read (-1: none; -2: not searched)
     last_cell = (-1, -1)
-    for at in words:
+    cells = 0  # (header cells read, and rows read a cell for every 64 characters: past _CELLS, see _CELL_SHAPE)
+    for at in candidates:
         if at < done:
             continue
         if at > line_end:  # a new line: its bounds and delimiters, once
@@ -560,6 +573,12 @@ def _columns(text: str) -> list[tuple[int, int]]:
         if (cell_start, cell_end) == last_cell:  # (a cell already read, for a word before this one)
             continue
         last_cell = (cell_start, cell_end)
+        cells += 1
+        if cells > _CELLS:  # a hostile text ("password,a\n\n" repeated): its rest on shape alone
+            found += [
+                cell.span("value") for cell in _CELL_SHAPE.finditer(text, line_start) if _has_digit(cell.group("value"))
+            ]
+            return found
         cell = text[cell_start:cell_end].strip(_CELL_STRIP).replace(" ", "_")  # ("API Key", "New Password")
         named = _NAME.search(cell) if len(cell) <= 40 else None
         if named is None or _NOT_CREDENTIAL.search(cell, 0, named.start()) is not None:
@@ -587,6 +606,7 @@ def _columns(text: str) -> list[tuple[int, int]]:
                 first = low + value.index(stripped)
                 found.append((first, first + len(stripped)))
             row = row_end + 1
+        cells += (row - line_end) >> 6  # (rows read: a cell for every 64 characters)
         done = row
     return found
 
