@@ -33,7 +33,8 @@ podman, helm); PowerShell's ``ConvertTo-SecureString '...'``; a password in a se
 ...", "Het wachtwoord is ...", "Lösenordet är ...", "Salasana on ...", "Hasło to ...", in capitals too); a .netrc file's ``machine ...
 login ... password ...``; a Terraform variable's ``default`` in a block named for a credential (``variable
 "db_password" { default = "..." }``); password hashes and signed URLs' signatures (see ``service_keys``);
-``ldapsearch -w`` and ``redis-cli -a``; SQL's ``CREATE USER ... PASSWORD '...'`` and ``IDENTIFIED BY '...'``; an
+``ldapsearch -w`` and ``redis-cli -a``; SQL's ``CREATE USER ... PASSWORD '...'`` and ``IDENTIFIED BY '...'`` (Oracle's
+unquoted ``IDENTIFIED BY Tiger2026x`` too, :data:`SQL_BARE`); an
 environment variable as a name / value pair (``- name: DB_PASSWORD`` / ``value: ...``); a table's column named for a
 credential (``username,password,role`` and the rows below it).
 """

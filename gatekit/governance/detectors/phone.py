@@ -18,7 +18,8 @@ text; not a sequence of numbers (more than 8 groups, or 2+ groups of one digit);
 house number and a street); not a Portuguese / Brazilian postal code (``3610-114``) nor a US ZIP+4 code (``94105-1234``);
 not a bare run that is a whole number of MiB (a size in bytes, ``2147483648``) nor an HTTP byte range (``bytes=0-1048575``).
 A number followed by ``,`` and a digit is part of an amount, but not one with ``+`` or ``(area)`` (a CSV row's next
-field). A bare run of 12 digits under a phone field's name (``"msisdn": "447911123456"``) is read with its country code.
+field). A bare run of 12 to 15 digits under a phone field's name (``"msisdn": "447911123456"``) is read with its
+country code.
 
 Validation (``phonenumbers``, the Python port of Google's libphonenumber): an international number
 (``+``, ``00`` or ``011`` before the country code) must be a valid number of a region of its country
@@ -235,8 +236,9 @@ _PHONE_WORDS = re.compile(
     re.IGNORECASE,
 )
 # the name of a field holding a phone number in E.164 without its "+" (telecom and messaging APIs: "msisdn",
-# WhatsApp's "wa_id", "phone_number"), its sign and quote right before a bare run of 12 digits: read with its country
-# code (a bare run of another length than 10 or 11 digits is otherwise no phone number)
+# WhatsApp's "wa_id", "phone_number"), its sign and quote right before a bare run of 12 to 15 digits (E.164's lengths
+# with a country code of 1..3 digits): read with its country code, a finding only when valid so (a bare run of another
+# length than 10 or 11 digits is otherwise no phone number)
 _E164_FIELD = re.compile(
     r"(?<![A-Za-z])(?i:msisdn|wa_id|phone|mobile|cell|tel|whatsapp|sms|fax)[A-Za-z_\-]{0,12}+[\"']?[ \t]{0,3}+[:=]"
     r"[ \t]{0,3}+[\"']?\Z"
