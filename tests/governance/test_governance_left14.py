@@ -152,6 +152,8 @@ def test_bare_e164_of_13_to_15_digits_in_a_phone_field(text: str, value: str) ->
         '{"msisdn": "1234567890123"}',  # (not valid with a "+": no country code 1 number of 13 digits)
         '{"msisdn": "8613812345678901"}',  # (16 digits: no E.164 number)
         '{"timestamp_ms": "1733526000123"}',
+        "tel 0301234567890 12",  # (a first group of 13 digits and another: no candidate, as before the longer group)
+        "ref 1234567890123 45 x",
     ],
 )
 def test_long_ids_under_other_names_stay_ids(text: str) -> None:

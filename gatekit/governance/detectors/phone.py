@@ -306,6 +306,8 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
         return value, 1, value
     main = _EXTENSION.sub("", value) if "x" in value or "#" in value else value  # (an extension has one of them)
     plus = main[:1] == "+"
+    if not plus and main[12:13].isdigit() and main[:13].isdigit():
+        return None  # a first group of 13-15 digits, read for a bare E.164 field alone: a longer number's, as before
     source = main.replace("(0)", "") if plus else main
     groups: list[bytes] | list[str]
     if source.isascii():  # (a candidate of the pattern always is: its groups split at C speed, as bytes)
