@@ -346,6 +346,10 @@ HOSTILE_UNITS = [
     "IDENTIFIED BY ", "alter user a b c d e f g password ", "name: DB_PASSWORD\nvalue: abcdefgh1 ", "name: x\n",
     "pw is abc12345 ", "pw ", "ldapsearch -w x ", "ldapsearch ", "redis-cli -a ", "password,\n", "password,x1234567\n",
     "a,b\n", "| token |\n", "LS0tLS1CRUdJTi", "LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0t ",
+    # (round 14's left: header words past the budget, Oracle's unquoted passwords, E.164 fields of 13-15 digits)
+    "monkey,", "monkey,\n", "bypass,turkey,\n", "key\tkey\t\n", "|" + "monkey," * 600 + "|\n", "a|monkey key|\n",
+    "API Key,", "password,a\n\n", "user a IDENTIFIED BY Tiger2026x ", "TO a IDENTIFIED BY ", "user IDENTIFIED BY ",
+    '"msisdn": "8613812345678", ', '"wa_id": "861381234567890123", ',
 ]  # fmt: skip
 HOSTILE_SIZE = 100_000
 

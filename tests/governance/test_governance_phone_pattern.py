@@ -4,7 +4,8 @@
 a ``{6}`` repeat of the look-ahead's step, the first group's look-behinds in another order, no plain-digits
 first try for a group, no guard before a group's separators): the same spans, by a seeded differential over random strings of the characters a
 candidate is made of, windows included (a window's start and end, as the detector searches them).
-(Since red-team round 7 a ``+`` may follow a colon, ``tel:+1...``, in both.)
+(Since red-team round 7 a ``+`` may follow a colon, ``tel:+1...``, in both; since round 14's left a bare first group
+reads up to 15 digits, E.164's length, in both.)
 ``_REFERENCE_EXTENSION``: the extension cut with its optional space as an optional item, not a branch.
 """
 
@@ -19,7 +20,7 @@ from gatekit.governance.detectors import phone
 
 _REFERENCE = re.compile(
     r"(?P<value>(?:\((?=\d)|[+\d])(?<![\w+\-/.@#$%][+(\d])(?<!:[(\d])(?=(?>\)?+(?:[ .\-]?+\(?+| ?+(?:x|ext\.?+|#) ?+)\d){6})"
-    r"(?:(?<=\+) ?(?:\(\d{1,5}+\)|\d{1,15}+)|(?<=\()\d{1,5}+\)|(?<=\d)\d{0,11}+)"
+    r"(?:(?<=\+) ?(?:\(\d{1,5}+\)|\d{1,15}+)|(?<=\()\d{1,5}+\)|(?<=\d)\d{0,14}+)"
     r"(?:(?: ?\(0\) ?|[ .\-]| ?(?=\()|(?<=\)))(?:\(\d{1,5}+\)|\d{1,10}+)){0,7}+"
     r"(?:(?: ?(?:x|ext\.?|#) ?)\d{1,6}+)?+)",
     re.ASCII,

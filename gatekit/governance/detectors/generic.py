@@ -33,7 +33,8 @@ podman, helm); PowerShell's ``ConvertTo-SecureString '...'``; a password in a se
 ...", "Het wachtwoord is ...", "Lösenordet är ...", "Salasana on ...", "Hasło to ...", in capitals too); a .netrc file's ``machine ...
 login ... password ...``; a Terraform variable's ``default`` in a block named for a credential (``variable
 "db_password" { default = "..." }``); password hashes and signed URLs' signatures (see ``service_keys``);
-``ldapsearch -w`` and ``redis-cli -a``; SQL's ``CREATE USER ... PASSWORD '...'`` and ``IDENTIFIED BY '...'``; an
+``ldapsearch -w`` and ``redis-cli -a``; SQL's ``CREATE USER ... PASSWORD '...'`` and ``IDENTIFIED BY '...'`` (Oracle's
+unquoted ``IDENTIFIED BY Tiger2026x`` too, :data:`SQL_BARE`); an
 environment variable as a name / value pair (``- name: DB_PASSWORD`` / ``value: ...``); a table's column named for a
 credential (``username,password,role`` and the rows below it).
 """
@@ -41,7 +42,9 @@ credential (``username,password,role`` and the rows below it).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from heapq import merge
+from itertools import islice
 from math import log2
 
 from gatekit.governance.detectors import service_keys
@@ -402,6 +405,27 @@ _SQL_PASSWORD = re.compile(
 )
 
 
+# Oracle's password unquoted or in double quotes (``CREATE USER scott IDENTIFIED BY Tiger2026x``, ``ALTER USER ...``,
+# a database link's ``CONNECT TO scott IDENTIFIED BY ...``): after a user's, a role's name and ``IDENTIFIED BY``, a
+# value as for an assignment (8..200 characters, 3+ bits of entropy per character, a digit); not a bind or substitution
+# variable (``:pw``, ``?``, ``@p``, ``&pw``, ``$PW``), not ``IDENTIFIED BY VALUES '...'`` (a hash), nor EXTERNALLY /
+# GLOBALLY (which take no BY). The user's keyword's first letter as a class first: the engine skips ahead to it. Read
+# in a text holding "IDENTIFIED" (Oracle's own way; a lower-case statement's unquoted password is not read: its hint
+# would be searched for alone in every text, ~0.16 us)
+SQL_BARE = Detector(
+    "GENERIC_SECRET",
+    re.compile(
+        r"[UuRrTt](?<![\w\-][UuRrTt])(?:(?<=[Uu])(?i:ser)|(?<=[Rr])(?i:ole)|(?<=[Tt])(?i:o))[ \t]+[\"`]?[\w.$#\-]{1,64}+"
+        r"[\"`]?[ \t]+(?:IDENTIFIED|identified)[ \t]+(?i:by)[ \t]+\"?(?!(?i:values|externally|globally)(?![\w]))"
+        r"(?P<value>[^\s'\";,:?@&$][^\s'\";,]{7,199}+)(?![^\s\";,])"
+    ),
+    _credential,
+    score=0.8,
+    hints=("IDENTIFIED",),  # (the registry tests "N" first; "identified" would be a search of its own, ~0.16 us a text)
+    secret=True,
+)
+
+
 def _sql(text: str) -> list[tuple[int, int]]:
     """The password of a SQL statement creating or changing a user (see _SQL_PASSWORD)."""
     found = []
@@ -449,9 +473,27 @@ def _named_credentials(text: str, matches: Iterator[re.Match[str]]) -> list[tupl
 # a text holds: most texts with lines and commas hold none)
 _COLUMN_PIECES = ("ass", "ASS", "wort", "WORT", "ecret", "ECRET", "oken", "OKEN", "pwd", "PWD", "key", "Key", "KEY")
 _COLUMN_WORDS = {
-    piece: re.compile(re.escape(piece) + r"[A-Za-z]{0,8}+[\"'`* \t]{0,3}+(?=[,;\t|\r\n])") for piece in _COLUMN_PIECES
+    piece: re.compile(re.escape(piece) + r"[A-Za-z]{0,8}+[\"'`* \t]{0,3}(?=[,;\t|\r\n])") for piece in _COLUMN_PIECES
 }
 _CELL_STRIP = " \t\r\"'`*"
+
+
+# a header cell's name read forward, in C, for the rest of a text past VALIDATION_BUDGET candidate words (a long CSV
+# whose cells end in "monkey", "bypass", "token"...: none of them a name is read in Python); names as _NAMES (the first
+# letter as a class of both cases, the engine skips to those; see _ASSIGNMENT), a blank where "_" or "-" may be ("API
+# Key"), then the cell's end as for _COLUMN_WORDS
+_HEADER_NAME = re.compile(
+    f"[{_letters(_WORDS, 0)}](?=[{_letters(_WORDS, 1)}])(?:"
+    + _by_first_letters(_WORDS.replace(r"[_\-]", r"[_\- ]"))
+    + r")[\"'`* \t]{0,3}(?=[,;\t|\r\n])"
+)
+
+# a table's cell of 8..200 characters (a hostile text's rest, past the header cells read: each holding a digit a finding)
+_CELL_SHAPE = re.compile(
+    r"(?:^|(?<=[,;\t|]))[ \"'`*]{0,3}+(?=[^,;\t|\r\n\"'`]{0,199}?[0-9])(?P<value>[^,;\t|\r\n\"'`]{8,200}+)",
+    re.MULTILINE,
+)
+_CELLS = 2 * VALIDATION_BUDGET  # header cells read (and rows, a cell for every 64 characters) before _CELL_SHAPE
 _LINE_REACH = 4096  # characters a header line may hold
 _ROWS = 1000  # rows read below a header
 
@@ -471,41 +513,84 @@ def _columns(text: str) -> list[tuple[int, int]]:
     """
     found: list[tuple[int, int]] = []
     commas = "," in text and _comma_table(text)
+    # (each piece's first VALIDATION_BUDGET + 1 words: the first of all that many among them; the rest of the text
+    # past them read for a cell a name ends, in C: a long CSV's many "monkey," "bypass," are never read in Python)
     words = [
-        word.start() for piece, pattern in _COLUMN_WORDS.items() if piece in text for word in pattern.finditer(text)
+        word.start()
+        for piece, pattern in _COLUMN_WORDS.items()
+        if piece in text
+        for word in islice(pattern.finditer(text), VALIDATION_BUDGET + 1)
     ]
     if not words:
         return found
     words.sort()
+    candidates: Iterable[int] = words
+    if len(words) > VALIDATION_BUDGET:
+        rest = words[VALIDATION_BUDGET] - 48 if words[VALIDATION_BUDGET] > 48 else 0
+        candidates = merge(words[:VALIDATION_BUDGET], (name.start() for name in _HEADER_NAME.finditer(text, rest)))
     done = 0  # (the end of the last table read: its rows are no header)
     size = len(text)
-    for checked, at in enumerate(words):
+    # every candidate word is read, none left past a budget (a hostile text's many "monkey," "bypass," do not hide a
+    # "password" column after them), each at O(1) amortised: its line's bounds found once and shared by the words on
+    # it, per delimiter whether the line holds it, the delimiters before and after a word found by searches that start
+    # where the last ones ended (each character searched once per delimiter), a cell shared by words read once
+    line_start = line_end = -1  # (the line read: the words after its end start the next)
+    held: tuple[str, ...] = ()  # the delimiters the line holds
+    before: dict[str, int] = {}  # per delimiter its last one on the line before ``since`` (-1: none)
+    since: dict[str, int] = {}
+    after: dict[str, int] = {}  # per delimiter its first one at or after a word read (-1: none; -2: not searched)
+    last_cell = (-1, -1)
+    cells = 0  # (header cells read, and rows read a cell for every 64 characters: past _CELLS, see _CELL_SHAPE)
+    for at in candidates:
         if at < done:
             continue
-        if checked >= VALIDATION_BUDGET:
-            break
-        reach = at - _LINE_REACH if at > _LINE_REACH else 0
-        line_start = text.rfind("\n", reach, at) + 1 or reach
-        line_end = text.find("\n", at, at + _LINE_REACH)
-        if line_end == -1:  # (no row below it)
+        if at > line_end:  # a new line: its bounds and delimiters, once
+            line_start = text.rfind("\n", line_end if line_end > 0 else 0, at) + 1
+            line_end = text.find("\n", at)
+            if line_end == -1:  # (no row below this word, nor below any after it)
+                break
+            held = tuple(
+                delimiter
+                for delimiter in TABLE_DELIMITERS
+                if (delimiter != "," or commas) and text.find(delimiter, line_start, line_end) != -1
+            )
+            before = dict.fromkeys(held, -1)
+            since = dict.fromkeys(held, line_start)
+            after = dict.fromkeys(held, -2)
+        if line_end - at >= _LINE_REACH:  # (a header line holds at most _LINE_REACH characters after the word)
             continue
-        for delimiter in TABLE_DELIMITERS:
-            if delimiter == "," and not commas:
-                continue
-            cell_start = text.rfind(delimiter, line_start, at) + 1 or line_start
-            cell_end = text.find(delimiter, at, line_end)
-            if cell_start != line_start or cell_end != -1:
+        reach = at - _LINE_REACH if at > _LINE_REACH else 0
+        head = line_start if line_start > reach else reach  # (as far back as a header's cell is read)
+        for delimiter in held:
+            previous = text.rfind(delimiter, since[delimiter], at)
+            since[delimiter] = at
+            if previous != -1:
+                before[delimiter] = previous
+            cell_end = after[delimiter]
+            if -1 != cell_end < at:
+                cell_end = after[delimiter] = text.find(delimiter, at, line_end)
+            cell_start = before[delimiter] + 1 if before[delimiter] >= head else head
+            if cell_start != head or cell_end != -1:
                 break
         else:
             continue
         if cell_end == -1:
             cell_end = line_end
+        if (cell_start, cell_end) == last_cell:  # (a cell already read, for a word before this one)
+            continue
+        last_cell = (cell_start, cell_end)
+        cells += 1
+        if cells > _CELLS:  # a hostile text ("password,a\n\n" repeated): its rest on shape alone
+            found += [
+                cell.span("value") for cell in _CELL_SHAPE.finditer(text, line_start) if _has_digit(cell.group("value"))
+            ]
+            return found
         cell = text[cell_start:cell_end].strip(_CELL_STRIP).replace(" ", "_")  # ("API Key", "New Password")
         named = _NAME.search(cell) if len(cell) <= 40 else None
         if named is None or _NOT_CREDENTIAL.search(cell, 0, named.start()) is not None:
             continue
-        column = text.count(delimiter, line_start, cell_start)
-        count = text.count(delimiter, line_start, line_end)
+        column = text.count(delimiter, head, cell_start)
+        count = text.count(delimiter, head, line_end)
         row = line_end + 1
         for _ in range(_ROWS):
             if row >= size:
@@ -527,6 +612,7 @@ def _columns(text: str) -> list[tuple[int, int]]:
                 first = low + value.index(stripped)
                 found.append((first, first + len(stripped)))
             row = row_end + 1
+        cells += (row - line_end) >> 6  # (rows read: a cell for every 64 characters)
         done = row
     return found
 

@@ -18,7 +18,8 @@ text; not a sequence of numbers (more than 8 groups, or 2+ groups of one digit);
 house number and a street); not a Portuguese / Brazilian postal code (``3610-114``) nor a US ZIP+4 code (``94105-1234``);
 not a bare run that is a whole number of MiB (a size in bytes, ``2147483648``) nor an HTTP byte range (``bytes=0-1048575``).
 A number followed by ``,`` and a digit is part of an amount, but not one with ``+`` or ``(area)`` (a CSV row's next
-field). A bare run of 12 digits under a phone field's name (``"msisdn": "447911123456"``) is read with its country code.
+field). A bare run of 12 to 15 digits under a phone field's name (``"msisdn": "447911123456"``) is read with its
+country code.
 
 Validation (``phonenumbers``, the Python port of Google's libphonenumber): an international number
 (``+``, ``00`` or ``011`` before the country code) must be a valid number of a region of its country
@@ -79,7 +80,7 @@ _GAP = r"\)?+(?:[ .\-]?+\(?+| ?+(?:x|ext\.?+|#) ?+)\d"
 _PATTERN = re.compile(
     r"(?P<value>[(+\d](?<![\w+\-/.@#$%].)(?<!:[(\d])(?!(?<=\()\D)"
     r"(?=" + (r"(?>\d|" + _GAP + ")") * 6 + ")"
-    r"(?:(?<=\d)\d{0,11}+|(?<=\+) ?(?:\(\d{1,5}+\)|\d{1,15}+)|(?<=\()\d{1,5}+\))"
+    r"(?:(?<=\d)\d{0,14}+|(?<=\+) ?(?:\(\d{1,5}+\)|\d{1,15}+)|(?<=\()\d{1,5}+\))"
     r"(?:[ .\-]\d{1,10}+|(?=[ .\-]?+[(\d])(?: ?\(0\) ?|[ .\-]| ?(?=\()|(?<=\)))(?:\(\d{1,5}+\)|\d{1,10}+)){0,7}+"
     r"(?:(?: ?(?:x|ext\.?|#) ?)\d{1,6}+)?+)",
     re.ASCII,
@@ -235,8 +236,9 @@ _PHONE_WORDS = re.compile(
     re.IGNORECASE,
 )
 # the name of a field holding a phone number in E.164 without its "+" (telecom and messaging APIs: "msisdn",
-# WhatsApp's "wa_id", "phone_number"), its sign and quote right before a bare run of 12 digits: read with its country
-# code (a bare run of another length than 10 or 11 digits is otherwise no phone number)
+# WhatsApp's "wa_id", "phone_number"), its sign and quote right before a bare run of 12 to 15 digits (E.164's lengths
+# with a country code of 1..3 digits): read with its country code, a finding only when valid so (a bare run of another
+# length than 10 or 11 digits is otherwise no phone number)
 _E164_FIELD = re.compile(
     r"(?<![A-Za-z])(?i:msisdn|wa_id|phone|mobile|cell|tel|whatsapp|sms|fax)[A-Za-z_\-]{0,12}+[\"']?[ \t]{0,3}+[:=]"
     r"[ \t]{0,3}+[\"']?\Z"
@@ -285,7 +287,7 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
     """
     if value.isdigit() and value.isascii():  # (a bare run of digits, the usual candidate: only its length counts)
         size = len(value)
-        if size == 12 and _E164_FIELD.search(text, end - 60 if end > 60 else 0, end - 12) is not None:
+        if 12 <= size <= 15 and _E164_FIELD.search(text, end - 60 if end > 60 else 0, end - size) is not None:
             return "+" + value, 1, value  # a field of a number in E.164 without its "+" ("msisdn": "447911123456")
         if not 10 <= size <= 11 or placeholder_digits(value) or value in _COUNTING:
             return None  # an amount, an id, an account number; a placeholder
@@ -304,6 +306,8 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
         return value, 1, value
     main = _EXTENSION.sub("", value) if "x" in value or "#" in value else value  # (an extension has one of them)
     plus = main[:1] == "+"
+    if not plus and main[12:13].isdigit() and main[:13].isdigit():
+        return None  # a first group of 13-15 digits, read for a bare E.164 field alone: a longer number's, as before
     source = main.replace("(0)", "") if plus else main
     groups: list[bytes] | list[str]
     if source.isascii():  # (a candidate of the pattern always is: its groups split at C speed, as bytes)

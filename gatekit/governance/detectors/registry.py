@@ -73,6 +73,7 @@ DEFAULT_DETECTORS: tuple[Detector, ...] = (
     generic.SHORT_OPTION,
     generic.MYSQL_OPTION,
     generic.CONTEXTS,
+    generic.SQL_BARE,
     email.DETECTOR,
     iban.DETECTOR,
     card.DETECTOR,
