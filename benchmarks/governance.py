@@ -350,6 +350,7 @@ HOSTILE_UNITS = [
     "monkey,", "monkey,\n", "bypass,turkey,\n", "key\tkey\t\n", "|" + "monkey," * 600 + "|\n", "a|monkey key|\n",
     "API Key,", "password,a\n\n", "user a IDENTIFIED BY Tiger2026x ", "TO a IDENTIFIED BY ", "user IDENTIFIED BY ",
     '"msisdn": "8613812345678", ', '"wa_id": "861381234567890123", ',
+    "username,password\nab,cd1234567\n", "id,password\n1,Ab3dEf9hQ\n2,xyz\n",
 ]  # fmt: skip
 HOSTILE_SIZE = 100_000
 

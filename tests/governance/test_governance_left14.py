@@ -158,3 +158,17 @@ def test_bare_e164_of_13_to_15_digits_in_a_phone_field(text: str, value: str) ->
 )
 def test_long_ids_under_other_names_stay_ids(text: str) -> None:
     assert [f for f in scan(text) if f.type == "PHONE_NUMBER"] == [], text
+
+
+def test_a_credential_column_is_read_to_the_end_of_a_long_export() -> None:
+    # (main read 1,000 rows below a header: a password in a longer export's later rows was missed)
+    rows = "".join(f"user{i},plainvalue,{i}\n" for i in range(3000))
+    text = "username,password,id\n" + rows + "late_user,Tr0ub4dor&3xQ,3001\n"
+    assert [f.value for f in scan(text) if f.is_secret] == ["Tr0ub4dor&3xQ"]
+
+
+def test_past_the_budget_a_credential_column_keeps_its_cells_with_a_digit() -> None:
+    # (past VALIDATION_BUDGET validated cells the rows are read in C, a cell with a digit a finding on its shape)
+    rows = "".join(f"user{i},abcdefgh\n" for i in range(VALIDATION_BUDGET + 50))
+    text = "username,password\n" + rows + "late,zz9zz9zz\n" + "also,abcdefgh\n"
+    assert [f.value for f in scan(text) if f.is_secret] == ["zz9zz9zz"]

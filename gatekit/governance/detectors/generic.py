@@ -46,6 +46,7 @@ from collections.abc import Callable, Iterable, Iterator
 from heapq import merge
 from itertools import islice
 from math import log2
+from typing import Any
 
 from gatekit.governance.detectors import service_keys
 from gatekit.governance.detectors.base import TABLE_DELIMITERS, VALIDATION_BUDGET, Detector, masked, shannon_entropy
@@ -495,7 +496,30 @@ _CELL_SHAPE = re.compile(
 )
 _CELLS = 2 * VALIDATION_BUDGET  # header cells read (and rows, a cell for every 64 characters) before _CELL_SHAPE
 _LINE_REACH = 4096  # characters a header line may hold
-_ROWS = 1000  # rows read below a header
+_TABLE_READERS: dict[tuple[str, int, int], tuple[Any, Any, Any]] = {}
+
+
+def _table_readers(delimiter: str, column: int, count: int) -> tuple[Any, Any, Any]:
+    """The readers of a table's rows: the run of rows, the cells of a column, those holding a digit.
+
+    (The ``match`` of a run of rows of ``count`` delimiters each, the ``finditer`` of their cells in ``column``, the
+    same of the cells holding a digit.) The cells are those that may hold a value of 8 characters (``value``); the run ends before the first line of
+    another number of cells.
+    """
+    key = (delimiter, column, count)
+    readers = _TABLE_READERS.get(key)
+    if readers is None:
+        if len(_TABLE_READERS) >= 256:
+            _TABLE_READERS.clear()
+        edge = re.escape(delimiter)
+        cell = f"[^{edge}\\n]*+"
+        rows = re.compile(f"(?:(?:{cell}{edge}){{{count}}}{cell}(?:\\n|\\Z))*+")
+        value = f"(?P<value>(?=[^{edge}\\n]{{8}}){{digit}}{cell})"
+        row = f"^(?:{cell}{edge}){{{column}}}{value}(?:{edge}{cell}){{{count - column}}}$"
+        cells = re.compile(row.replace("{digit}", ""), re.MULTILINE)
+        digit_cells = re.compile(row.replace("{digit}", f"(?=[^{edge}\\n0-9]*+[0-9])"), re.MULTILINE)
+        readers = _TABLE_READERS[key] = (rows.match, cells.finditer, digit_cells.finditer)
+    return readers
 
 
 _CSV_COMMA = re.compile(",[^ ]")
@@ -524,12 +548,21 @@ def _columns(text: str) -> list[tuple[int, int]]:
     if not words:
         return found
     words.sort()
+    done = 0  # (the end of the last table read: its rows are no header)
+
+    def names_after(start: int) -> Iterator[int]:
+        """The header names from ``start``, each searched from the end of the last table read (its rows skipped in C)."""
+        while True:
+            name = _HEADER_NAME.search(text, start if start > done else done)
+            if name is None:
+                return
+            yield name.start()
+            start = name.end()
+
     candidates: Iterable[int] = words
     if len(words) > VALIDATION_BUDGET:
         rest = words[VALIDATION_BUDGET] - 48 if words[VALIDATION_BUDGET] > 48 else 0
-        candidates = merge(words[:VALIDATION_BUDGET], (name.start() for name in _HEADER_NAME.finditer(text, rest)))
-    done = 0  # (the end of the last table read: its rows are no header)
-    size = len(text)
+        candidates = merge(words[:VALIDATION_BUDGET], names_after(rest))
     # every candidate word is read, none left past a budget (a hostile text's many "monkey," "bypass," do not hide a
     # "password" column after them), each at O(1) amortised: its line's bounds found once and shared by the words on
     # it, per delimiter whether the line holds it, the delimiters before and after a word found by searches that start
@@ -541,6 +574,7 @@ def _columns(text: str) -> list[tuple[int, int]]:
     after: dict[str, int] = {}  # per delimiter its first one at or after a word read (-1: none; -2: not searched)
     last_cell = (-1, -1)
     cells = 0  # (header cells read, and rows read a cell for every 64 characters: past _CELLS, see _CELL_SHAPE)
+    validated = 0  # (cells of credential columns validated)
     for at in candidates:
         if at < done:
             continue
@@ -591,27 +625,27 @@ def _columns(text: str) -> list[tuple[int, int]]:
             continue
         column = text.count(delimiter, head, cell_start)
         count = text.count(delimiter, head, line_end)
-        row = line_end + 1
-        for _ in range(_ROWS):
-            if row >= size:
+        # every row of the table, each read once (a long export's later rows are no less secret): its end found by
+        # one C call, then only the rows whose cell in the column may hold a value of 8 characters
+        table, cells_of, digit_cells_of = _table_readers(delimiter, column, count)
+        row = table(text, line_end + 1).end()
+        start = line_end + 1
+        while start < row:  # (past VALIDATION_BUDGET cells validated, a hostile table: a cell with a digit, on shape)
+            shape_only = validated >= VALIDATION_BUDGET
+            for cell_match in (digit_cells_of if shape_only else cells_of)(text, start, row):
+                value = cell_match.group("value")
+                stripped = value.strip(_CELL_STRIP)
+                if 8 <= len(stripped) <= 200:
+                    validated += 1
+                    if shape_only or _credential(stripped):
+                        first = cell_match.start("value") + value.index(stripped)
+                        found.append((first, first + len(stripped)))
+                    if validated == VALIDATION_BUDGET:
+                        start = cell_match.end()
+                        break
+            else:
                 break
-            row_end = text.find("\n", row)
-            if row_end == -1:
-                row_end = size
-            if text.count(delimiter, row, row_end) != count:
-                break
-            low = row
-            for _ in range(column):
-                low = text.find(delimiter, low, row_end) + 1
-            high = text.find(delimiter, low, row_end)
-            if high == -1:
-                high = row_end
-            value = text[low:high]
-            stripped = value.strip(_CELL_STRIP)
-            if 8 <= len(stripped) <= 200 and _credential(stripped):
-                first = low + value.index(stripped)
-                found.append((first, first + len(stripped)))
-            row = row_end + 1
+        row += 1
         cells += (row - line_end) >> 6  # (rows read: a cell for every 64 characters)
         done = row
     return found
