@@ -522,7 +522,19 @@ def _table_readers(delimiter: str, column: int, count: int) -> tuple[Any, Any, A
     return readers
 
 
-_CSV_COMMA = re.compile(",[^ ]")
+# (a CSV row's comma: followed by a cell's first character, or by a quoted cell's quote and its first character; not
+# prose's ", " nor a closing quote's ',"' before a blank, nor a line's last comma in an address)
+_CSV_COMMA = re.compile(",(?:[^\\s\"'\u201c\u201d\u2018\u2019]|[\"'][^\\s,])")
+
+
+# a delimiter on two lines in a row (a table's header and a row: no table without them): from a line's last one, the
+# next line up to its first (each character read at most twice: linear on a line of thousands of delimiters)
+_ROWS_OF = {
+    delimiter: re.compile(
+        f"{re.escape(delimiter)}[^\\n{re.escape(delimiter)}]*+\\n[^\\n{re.escape(delimiter)}]*+{re.escape(delimiter)}"
+    ).search
+    for delimiter in TABLE_DELIMITERS
+}
 
 
 def _comma_table(text: str) -> bool:
@@ -747,7 +759,12 @@ def _context_spans(text: str) -> list[tuple[int, int]]:
         and ("ame" in text or "ey" in text or "AME" in text or "EY" in text)
     ):
         found += _name_values(text)
-    if "\n" in text and ("|" in text or "\t" in text or ";" in text or ("," in text and _comma_table(text))):
+    if "\n" in text and (
+        ("|" in text and _ROWS_OF["|"](text) is not None)
+        or ("\t" in text and _ROWS_OF["\t"](text) is not None)
+        or (";" in text and _ROWS_OF[";"](text) is not None)
+        or ("," in text and _comma_table(text) and _ROWS_OF[","](text) is not None)
+    ):
         found += _columns(text)
     if "{" in text and 'variable "' in text and "default" in text:  # (a block's default: no default, no finding)
         found += _terraform(text)
