@@ -350,9 +350,15 @@ HOSTILE_UNITS = [
     "monkey,", "monkey,\n", "bypass,turkey,\n", "key\tkey\t\n", "|" + "monkey," * 600 + "|\n", "a|monkey key|\n",
     "API Key,", "password,a\n\n", "user a IDENTIFIED BY Tiger2026x ", "TO a IDENTIFIED BY ", "user IDENTIFIED BY ",
     '"msisdn": "8613812345678", ', '"wa_id": "861381234567890123", ',
-    "username,password\nab,cd1234567\n", "id,password\n1,Ab3dEf9hQ\n2,xyz\n",
+    "username,password\nab,cd1234567\n", "id,password\n1,Ab3dEf9hQ\n2,xyz\n", "1 234 567,89\n",
 ]  # fmt: skip
 HOSTILE_SIZE = 100_000
+
+
+def _shown(unit: str) -> str:
+    """A hostile unit as printed: its repr, a long one cut to 60 characters and its length."""
+    shown = repr(unit)
+    return shown if len(shown) <= 60 else f"{shown[:57]}... ({len(unit)} chars)"
 
 
 def _best(function: Any, *args: Any, runs: int = 3) -> tuple[float, float]:
@@ -406,26 +412,26 @@ def _hostile() -> None:
         f" (digit runs found once per text, not counted), best of 3, thread CPU ms (wall ms), target 10 ms  {_load()}"
     )
     for name, (cpu, wall, unit) in sorted(worst.items(), key=lambda item: -item[1][0]):
-        print(f"  {name:<38}{cpu:>8.2f} ({wall:.2f}) ms  on {unit!r}  {'ok' if cpu <= 10 else 'OVER'}")
+        print(f"  {name:<38}{cpu:>8.2f} ({wall:.2f}) ms  on {_shown(unit)}  {'ok' if cpu <= 10 else 'OVER'}")
     whole = sorted(((cpu, wall, name, unit) for name, (cpu, wall, unit) in worst_whole.items()), reverse=True)
     print(
         "  number detectors called without the digit runs (a direct call, not the scanner's path; the phone detector finds"
         " them itself): "
-        + ", ".join(f"{name} {cpu:.2f} ({wall:.2f}) ms on {unit!r}" for cpu, wall, name, unit in whole[:3])
+        + ", ".join(f"{name} {cpu:.2f} ({wall:.2f}) ms on {_shown(unit)}" for cpu, wall, name, unit in whole[:3])
     )
     print(
         "  digit runs, slowest: "
         + ", ".join(
-            f"{cpu:.2f} ({wall:.2f}) ms on {unit!r}" for cpu, wall, unit in sorted(runs_times, reverse=True)[:2]
+            f"{cpu:.2f} ({wall:.2f}) ms on {_shown(unit)}" for cpu, wall, unit in sorted(runs_times, reverse=True)[:2]
         )
     )
     print(
         "  normalisation, slowest: "
-        + ", ".join(f"{cpu:.2f} ({wall:.2f}) ms on {unit!r}" for cpu, wall, unit in sorted(normals, reverse=True)[:3])
+        + ", ".join(f"{cpu:.2f} ({wall:.2f}) ms on {_shown(unit)}" for cpu, wall, unit in sorted(normals, reverse=True)[:3])
     )
     print(
         "  whole scans (normalisation, digit runs, every detector, overlaps), slowest: "
-        + ", ".join(f"{cpu:.2f} ({wall:.2f}) ms on {unit!r}" for cpu, wall, unit in sorted(scans, reverse=True)[:3])
+        + ", ".join(f"{cpu:.2f} ({wall:.2f}) ms on {_shown(unit)}" for cpu, wall, unit in sorted(scans, reverse=True)[:3])
     )
 
 

@@ -571,6 +571,12 @@ class PhoneDetector(Detector):
                         # a CSV row, "...,+1 646 555 0142,601-33-7428")
                         and (after != "," or text[start] not in "+(")
                     ):
+                        # (a hostile run of "0142,6+1 646 555 0142,6...": past 8 budgets, the runs, as below; an
+                        # ordinary text holds far fewer such amounts, "1 234 567,89", than 2,048)
+                        seen += 1
+                        if seen > 8 * VALIDATION_BUDGET:
+                            found += _long_runs(text, runs, end)
+                            return found
                         continue
                 value = match.group()
                 checked += 1
