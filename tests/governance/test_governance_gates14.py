@@ -1,0 +1,120 @@
+"""The literal-first searches of speed round 14 find what the substring tests and class-first patterns they replace do.
+
+A search starting with a class of characters (``[Pp]``, ``[=:]``, ``["']``) makes the regex engine test every
+character against the class; one starting with a literal skips ahead to it in a tight loop. Each gate below is compared
+with its substring tests, and each split pattern with the single pattern it replaces, on seeded random texts built from
+the words, capitals, signs and values the rules read.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from gatekit.governance.detectors import generic
+
+_PIECES = (
+    "password", "Password", "PASSWORD", "PassWord", "pass", "passe", "de passe", "Mot De Passe", "asswort", "passcode",
+    " is ", " IS ", ": ", ":", "=", "==", "=>", ":=", " ", "  ", "\t", "\n", '"', "'", ",", ", ", '",', "',", '", "',
+    "Summer2024x", "abcdefgh1", "Tr1ckyP4ss99", "x9y8z7w6v5", "${DB_PASS_1}", "api_key", "token", "secret", "DB_PASSWORD",
+    "IDENTIFIED", "identified", "IDENTIF", "IED", "assword '", "ASSWORD '", "d '", "D '", "ASS", "AS", "S", "ass",
+    " -", "-", " -p", "curl", "ENHA E", "ENHA", "ONTRASENA", "ON", "N", "senha e", "contrasena", "ACHTWOORD", "ALASANA",
+    "A", "achtwoord", "alasana", "asło", "ASŁO", "ł", "Ł", "senord", "SENORD", "é", "ñ", "p", "P", "x", "1",
+    "Password is ", "the password was ", "PASSWORD: ", "mot de passe est ", '"api_key", "', "'secret', '", '"token", ',
+)  # fmt: skip
+
+
+def _texts(count: int, seed: int) -> list[str]:
+    """``count`` random texts of 1 to 40 pieces."""
+    rng = random.Random(seed)
+    return ["".join(rng.choice(_PIECES) for _ in range(rng.randint(1, 40))) for _ in range(count)]
+
+
+TEXTS = _texts(4000, 14)
+
+
+@pytest.mark.parametrize(
+    ("search", "needles"),
+    [
+        (generic._SPACE_DASH, (" -",)),
+        (generic._QUOTE_COMMA, ('",', "',")),
+        (generic._CAPITAL_ASS, ("ASS",)),
+        (generic._IDENTIFIED, ("IDENTIFIED",)),
+        (generic._QUOTED_PASSWORD, ("assword '", "ASSWORD '")),
+        (generic._PT_ES_CAPITALS, ("ENHA E", "ONTRASENA")),
+        (generic._NORTH_CAPITALS, ("ACHTWOORD", "ALASANA")),
+    ],
+)
+def test_each_gate_search_is_its_substring_tests(search, needles) -> None:
+    """A gate's search finds something exactly in the texts holding one of its strings."""
+    hits = 0
+    for text in TEXTS + list(needles):
+        expected = any(needle in text for needle in needles)
+        assert (search(text) is not None) == expected, (text, needles)
+        hits += expected
+    assert hits > 50  # (the texts hold the strings often enough to test both outcomes)
+
+
+def test_the_prose_passwords_split_by_case_are_the_single_pattern() -> None:
+    """_PROSE's two searches, "p" and "P" first, find the matches the single "[Pp]" pattern's finditer finds."""
+    single = generic._values(
+        r"[Pp](?:(?<![A-Za-z][Pp])(?i:assword|asswort|asscode)|(?<=[Dd][Ee] [Pp])(?i:asse))" + generic._PROSE_VALUE,
+        generic._credential,
+    )
+    found = 0
+    for text in TEXTS:
+        expected = single(text)
+        assert generic._PROSE(text) == expected, text
+        found += len(expected)
+    assert found > 200
+
+
+def test_leftmost_is_finditer_of_the_alternation() -> None:
+    """_leftmost of patterns with different first characters equals finditer of their alternation, overlaps too."""
+    patterns = ("p[^ ]{0,6}", "P[^ ]{0,3}", "x[pP]{0,4}")
+    union = re.compile("|".join(patterns))
+    searches = tuple(re.compile(pattern).search for pattern in patterns)
+    for text in TEXTS:
+        expected = [match.span() for match in union.finditer(text)]
+        assert [match.span() for match in generic._leftmost(searches, text)] == expected, text
+
+
+def _pairs_by_class(text: str) -> list[tuple[int, int]]:
+    """The pairs' loop on _PAIR (a quote class first), below the validation budget."""
+    found = []
+    checked = 0
+    for sign in generic._PAIR.finditer(text):
+        at = sign.start() + 1
+        if generic._NAME.search(text, max(0, at - generic._NAME_REACH), at) is None:
+            continue
+        checked += 1
+        value = generic._VALUE.match(text, sign.end())
+        if value is not None and generic._credential(value.group("value")):
+            found.append(value.span("value"))
+    return found
+
+
+def test_the_pairs_found_from_their_comma_are_those_of_the_quote_class() -> None:
+    """_PAIR_COMMA's signs (from the comma) give the pairs _PAIR's signs (from the quote) give."""
+    found = 0
+    for text in TEXTS:
+        expected = _pairs_by_class(text)
+        assert generic._pairs(text) == expected, text
+        assert [m.end() for m in generic._PAIR_COMMA.finditer(text)] == [m.end() for m in generic._PAIR.finditer(text)]
+        found += len(expected)
+    assert found > 100
+
+
+def test_the_signs_searched_by_kind_are_the_class_search() -> None:
+    """_Signs.search from increasing positions returns _SIGN.search's match (the "=" and ":" searches merged)."""
+    found = 0
+    for text in TEXTS:
+        signs = generic._Signs(text)
+        for pos in range(0, len(text) + 1, 3):
+            expected = generic._SIGN.search(text, pos)
+            got = signs.search(text, pos)
+            assert (got and got.span()) == (expected and expected.span()), (text, pos)
+            found += expected is not None
+    assert found > 1000
