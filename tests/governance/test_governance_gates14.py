@@ -45,6 +45,7 @@ TEXTS = _texts(4000, 14)
         (generic._QUOTED_PASSWORD, ("assword '", "ASSWORD '")),
         (generic._PT_ES_CAPITALS, ("ENHA E", "ONTRASENA")),
         (generic._NORTH_CAPITALS, ("ACHTWOORD", "ALASANA")),
+        (generic._CAPITALS, ("ACHTWOORD", "ALASANA", "ENHA E", "ONTRASENA")),
     ],
 )
 def test_each_gate_search_is_its_substring_tests(search, needles) -> None:
@@ -63,12 +64,13 @@ def test_the_prose_passwords_split_by_case_are_the_single_pattern() -> None:
         r"[Pp](?:(?<![A-Za-z][Pp])(?i:assword|asswort|asscode)|(?<=[Dd][Ee] [Pp])(?i:asse))" + generic._PROSE_VALUE,
         generic._credential,
     )
-    found = 0
-    for text in TEXTS:
+    found = long = 0
+    for text in TEXTS + ["".join(TEXTS[index : index + 12]) for index in range(0, len(TEXTS), 12)]:
         expected = single(text)
         assert generic._PROSE(text) == expected, text
         found += len(expected)
-    assert found > 200
+        long += len(text) >= generic._SPLIT_FROM
+    assert found > 200 and long > 300  # (short texts read by the class, long ones by the two searches)
 
 
 def test_leftmost_is_finditer_of_the_alternation() -> None:
@@ -78,7 +80,7 @@ def test_leftmost_is_finditer_of_the_alternation() -> None:
     searches = tuple(re.compile(pattern).search for pattern in patterns)
     for text in TEXTS:
         expected = [match.span() for match in union.finditer(text)]
-        assert [match.span() for match in generic._leftmost(searches, text)] == expected, text
+        assert [match.span() for match in generic._leftmost("pPx", searches, text)] == expected, text
 
 
 def _pairs_by_class(text: str) -> list[tuple[int, int]]:

@@ -336,14 +336,17 @@ def _pairs(text: str) -> list[tuple[int, int]]:
     return found
 
 
-def _leftmost(searches: tuple[Callable[..., re.Match[str] | None], ...], text: str) -> Iterator[re.Match[str]]:
+def _leftmost(
+    firsts: str, searches: tuple[Callable[..., re.Match[str] | None], ...], text: str
+) -> Iterator[re.Match[str]]:
     """The matches of patterns starting with different characters, as ``finditer`` of their alternation finds them.
 
     Each next match the leftmost of the patterns' from the last one's end (none is empty; at a position at most one
     pattern's first character matches): a pattern starting with a literal is searched for in sre's tight loop, one
-    starting with a class of characters ("[Pp]") ~4x slower.
+    starting with a class of characters ("[Pp]") ~4x slower. ``firsts``: each pattern's first character, a literal (a
+    pattern searched only in a text holding it).
     """
-    pending = [search(text) for search in searches]
+    pending = [search(text) if first in text else None for first, search in zip(firsts, searches, strict=True)]
     while True:
         best = None
         for match in pending:
@@ -359,19 +362,28 @@ def _leftmost(searches: tuple[Callable[..., re.Match[str] | None], ...], text: s
         ]
 
 
+_SPLIT_FROM = 300  # (the length from which a pattern's searches by first character pay for their calls, see _values)
+
+
 def _values(
-    pattern: str | tuple[str, ...], validate: Callable[[str], bool], flags: int = 0
+    pattern: str, validate: Callable[[str], bool], flags: int = 0, firsts: str = ""
 ) -> Callable[[str], list[tuple[int, int]]]:
     """The spans of ``pattern``'s ``value`` group that ``validate`` accepts (past VALIDATION_BUDGET: every one).
 
-    ``pattern``: one, or patterns starting with different characters read as their alternation (see _leftmost).
+    ``firsts``: the pattern is ``[firsts]`` then ``pattern``; in a text of _SPLIT_FROM characters or more it is read as
+    a search for each of those first characters, a literal (see _leftmost), the same matches.
     """
     finditer: Callable[[str], Iterator[re.Match[str]]]
-    if isinstance(pattern, str):
-        finditer = re.compile(pattern, flags).finditer
+    single = re.compile(f"[{firsts}]{pattern}" if firsts else pattern, flags).finditer
+    if not firsts:
+        finditer = single
     else:
-        searches = tuple(re.compile(one, flags).search for one in pattern)
-        finditer = functools.partial(_leftmost, searches)
+        split = functools.partial(
+            _leftmost, firsts, tuple(re.compile(first + pattern, flags).search for first in firsts)
+        )
+
+        def finditer(text: str) -> Iterator[re.Match[str]]:
+            return split(text) if len(text) >= _SPLIT_FROM else single(text)
 
     def spans(text: str) -> list[tuple[int, int]]:
         found = []
@@ -405,13 +417,11 @@ _PROSE_VALUE = (
     r"[ \t]{1,3}+(?i:is|was|lautet|ist|est|es|é|e|è|to|är|on|jest)(?::|[ \t]{1,3}+:?)[ \t]{0,3}+[\"'“„«]?"
     r"(?P<value>[^\s\"'`<>“”„«»]{8,200}+)"
 )
-# (one pattern for each case of the first letter: see _leftmost)
+# (in a long text a search for each case of the first letter: see _values)
 _PROSE = _values(
-    tuple(
-        first + r"(?:(?<![A-Za-z][Pp])(?i:assword|asswort|asscode)|(?<=[Dd][Ee] [Pp])(?i:asse))" + _PROSE_VALUE
-        for first in "pP"
-    ),
+    r"(?:(?<![A-Za-z][Pp])(?i:assword|asswort|asscode)|(?<=[Dd][Ee] [Pp])(?i:asse))" + _PROSE_VALUE,
     _credential,
+    firsts="pP",
 )
 # (a class of the word's first letter first: the engine skips ahead to it; a pattern starting under IGNORECASE is tried
 # at every character, 25 ns a character)
@@ -764,6 +774,8 @@ def _terraform(text: str) -> list[tuple[int, int]]:
 
 _PT_ES_CAPITALS = re.compile("N(?:(?<=EN)(?=HA E)|(?<=ON)(?=TRASENA))").search  # "ENHA E", "ONTRASENA"
 _NORTH_CAPITALS = re.compile("A(?:CHTWOORD|LASANA)").search  # "ACHTWOORD", "ALASANA"
+# (both: "ACHTWOORD", "ALASANA", "ENHA E", "ONTRASENA")
+_CAPITALS = re.compile("A(?:CHTWOORD|LASANA|(?<=ENHA)(?= E)|(?<=ONTRA)(?=SENA))").search
 
 
 def _pt_es(text: str) -> list[tuple[int, int]]:
@@ -775,7 +787,7 @@ def _pt_es(text: str) -> list[tuple[int, int]]:
     if (
         "enha e" in text
         or "ontrasena" in text
-        or _PT_ES_CAPITALS(text) is not None
+        or ("N" in text and _PT_ES_CAPITALS(text) is not None)
         or (
             not text.isascii()
             and (
@@ -797,7 +809,7 @@ def _north(text: str) -> list[tuple[int, int]]:
     if (
         "achtwoord" in text
         or "alasana" in text
-        or _NORTH_CAPITALS(text) is not None
+        or ("A" in text and _NORTH_CAPITALS(text) is not None)
         or (
             not text.isascii()
             and (
@@ -821,11 +833,13 @@ _QUOTED_PASSWORD = re.compile("'(?<=[dD] ')(?<=assword '|ASSWORD ')").search  # 
 def _context_spans(text: str) -> list[tuple[int, int]]:
     """The credentials of ``text`` named by their context: each rule only in a text passing its gate."""
     found: list[tuple[int, int]] = []
-    if _QUOTE_COMMA(text) is not None:  # ('",' or "',")
+    if (
+        "," in text and _QUOTE_COMMA(text) is not None
+    ):  # ('",' or "',"; each search after a test of its first character)
         found += _pairs(text)
     if "-" in text:  # (a command's options; "ConvertTo-SecureString", which may be the last word of a line)
         found += _commands(text)
-    if "ass" in text or _CAPITAL_ASS(text) is not None:
+    if "ass" in text or ("S" in text and _CAPITAL_ASS(text) is not None):
         found += _passwords(text)
     # (a password in a sentence of more languages: one test of each gate's ASCII pieces; the rules test them again)
     # (and their capitals: "WACHTWOORD IS ...", after a test of a letter each holds)
@@ -835,12 +849,11 @@ def _context_spans(text: str) -> list[tuple[int, int]]:
         or "ontrasena" in text
         or "achtwoord" in text
         or "alasana" in text
-        or _NORTH_CAPITALS(text) is not None
-        or _PT_ES_CAPITALS(text) is not None
+        or ("A" in text and _CAPITALS(text) is not None)
     ):
         found += _pt_es(text) + _north(text)
     if "'" in text and (  # (single characters first: 10 ns, not 100; one call: a statement may hold both forms)
-        _IDENTIFIED(text) is not None or "identified" in text or _QUOTED_PASSWORD(text) is not None
+        ("F" in text and _IDENTIFIED(text) is not None) or "identified" in text or _QUOTED_PASSWORD(text) is not None
     ):
         found += _sql(text)
     if (
