@@ -162,6 +162,9 @@ def _credential(value: str) -> bool:
     )
 
 
+_SPLIT_FROM = 300  # (the length from which a pattern's searches by first character pay for their calls, see _values)
+
+
 class _Signs:
     """``_SIGN.search(text, pos)``, faster: the earlier of the next "=" sign and the next ":" sign (each a literal).
 
@@ -200,9 +203,15 @@ class GenericSecretDetector(Detector):
         found: list[tuple[int, int]] = []
         checked = signs = 0
         name, value_of = _NAME.search, _VALUE.match
-        # (a sign followed by a value's first 8 characters: "token: x" repeated has none)
-        search = _Signs(text).search
-        sign = search(text, 0)
+        # (a sign followed by a value's first 8 characters: "token: x" repeated has none; in a short text the next ones
+        # by the class, fewer calls)
+        search: Callable[[str, int], re.Match[str] | None]
+        if len(text) < _SPLIT_FROM:
+            search = _SIGN.search
+            sign = _first_sign(text)
+        else:
+            search = _Signs(text).search
+            sign = search(text, 0)
         while sign is not None:
             end = sign.end()
             at = sign.start()  # (the "=" or ":")
@@ -360,9 +369,6 @@ def _leftmost(
             match if match is None or match.start() >= end else search(text, end)
             for match, search in zip(pending, searches, strict=True)
         ]
-
-
-_SPLIT_FROM = 300  # (the length from which a pattern's searches by first character pay for their calls, see _values)
 
 
 def _values(
