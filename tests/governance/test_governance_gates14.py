@@ -46,6 +46,7 @@ TEXTS = _texts(4000, 14)
         (generic._PT_ES_CAPITALS, ("ENHA E", "ONTRASENA")),
         (generic._NORTH_CAPITALS, ("ACHTWOORD", "ALASANA")),
         (generic._CAPITALS, ("ACHTWOORD", "ALASANA", "ENHA E", "ONTRASENA")),
+        (generic._SENORD, ("SENORD",)),
     ],
 )
 def test_each_gate_search_is_its_substring_tests(search, needles) -> None:

@@ -830,6 +830,22 @@ def _north(text: str) -> list[tuple[int, int]]:
     return []
 
 
+_SENORD = re.compile("D(?<=SENORD)").search  # "SENORD"
+
+
+def _other_languages(text: str) -> bool:
+    """The pieces of the gates of _pt_es and _north read in a text of other characters than ASCII only."""
+    return (
+        "senord" in text
+        or ("ł" in text and "asło" in text)
+        or ("Ł" in text and "ASŁO" in text)
+        or ("D" in text and _SENORD(text) is not None)
+        or "ñ" in text
+        or "Ñ" in text
+        or (("é" in text or "É" in text) and ("enha" in text or "ENHA" in text))
+    )
+
+
 _QUOTE_COMMA = re.compile(",(?<=[\"'],)").search  # '",' or "',"
 _CAPITAL_ASS = re.compile("S(?<=AS)(?=S)").search  # "ASS"
 _IDENTIFIED = re.compile("F(?<=IDENTIF)(?=IED)").search  # "IDENTIFIED"
@@ -847,15 +863,15 @@ def _context_spans(text: str) -> list[tuple[int, int]]:
         found += _commands(text)
     if "ass" in text or ("S" in text and _CAPITAL_ASS(text) is not None):
         found += _passwords(text)
-    # (a password in a sentence of more languages: one test of each gate's ASCII pieces; the rules test them again)
-    # (and their capitals: "WACHTWOORD IS ...", after a test of a letter each holds)
+    # (a password in a sentence of more languages: one test of each piece of both rules' gates; the rules test them
+    # again; the capitals, "WACHTWOORD IS ...", in one search)
     if (
-        not text.isascii()
-        or "enha e" in text
+        "enha e" in text
         or "ontrasena" in text
         or "achtwoord" in text
         or "alasana" in text
         or ("A" in text and _CAPITALS(text) is not None)
+        or (not text.isascii() and _other_languages(text))
     ):
         found += _pt_es(text) + _north(text)
     if "'" in text and (  # (single characters first: 10 ns, not 100; one call: a statement may hold both forms)
