@@ -228,7 +228,8 @@ class Scanner:
         # (the same tests for a long text, a hint of 3 to 6 characters as a search of its key (or its rarest
         # character), a literal, then look-arounds: sre skips to a literal in a tight loop, ~2x faster than a short
         # substring test at 2,000 characters (a longer hint's test skips ahead as fast; at 200 characters a call
-        # costs more than the test); a group without a search, each of its hints holding the key: one search of them)
+        # costs more than the test; not the hints of a group without a key, made of common characters); a group
+        # without a search, each of its hints holding the key: one search of them)
         self._singles_long = tuple((key, _anchored(hint, key), hint, bit) for key, hint, bit in self._singles)
         self._groups_long = tuple(
             (
@@ -239,7 +240,7 @@ class Scanner:
                     if key and all(key in h for h, _ in group)
                     else None
                 ),
-                tuple((hint, _anchored(hint, key), bit) for hint, bit in group),
+                tuple((hint, _anchored(hint, key) if key else None, bit) for hint, bit in group),
             )
             for key, search, group in self._groups
         )
