@@ -373,7 +373,9 @@ def _unescaped(text: str) -> Normalised | None:
     escapes the patterns find. The map (:attr:`Normalised.escapes`) is the original offset of every character kept (an
     escape's first), found at C speed: linear, whatever the number of escapes.
     """
-    percent = "%" in text and _ESCAPE.search(text) is not None
+    # (the percent-escapes present, in one search: 3 characters from a "%", never overlapping)
+    present: set[str] = set(_ESCAPE.findall(text)) if "%" in text else set()
+    percent = bool(present)
     forms: list[tuple[str, str]] = []
     if "\\" in text or "&" in text:
         found = set(_MACHINE_ESCAPE.findall(text))
@@ -389,7 +391,7 @@ def _unescaped(text: str) -> Normalised | None:
     if percent:
         if "+" in text:  # (form encoding writes a space as "+"; one character for one, before "%2B" is decoded)
             text = _FORM_SPACE.sub(" ", text)
-        forms += [form for form in _ESCAPE_FORMS if form[0] in text]
+        forms += [form for form in _ESCAPE_FORMS if form[0] in present]  # (a "+" made a blank is in none)
     for form, char in forms:
         if form in text:
             text = text.replace(form, char)

@@ -13,6 +13,7 @@ import re
 
 import pytest
 
+from gatekit.governance import normalise as normalise_module
 from gatekit.governance.detectors import DEFAULT_SCANNER, generic, registry
 
 _PIECES = (
@@ -151,3 +152,20 @@ def test_the_long_texts_mask_by_searches_is_the_substring_tests() -> None:
         assert scanner._mask(text) == expected, text
         masks.add(expected)
     assert len(masks) > 100  # (many detectors' hints met, alone and together)
+
+
+def test_the_percent_escapes_found_in_one_search_are_those_present() -> None:
+    """_unescaped's forms from one _ESCAPE search (before "+" becomes a blank) are those its substring tests found."""
+    pieces = ["%40", "%2B", "%2b", "%20", "%2E", "%2e", "%2D", "%2d", "%28", "%29", "%3A", "%25", "%", "%2", "+", "1"]
+    pieces += ["4", "0", "2", "B", "e", "a", "@", " ", "%%40", "%2540", "x"]
+    rng = random.Random(25)
+    found = 0
+    for _ in range(4000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
+        present = set(normalise_module._ESCAPE.findall(text))
+        spaced = normalise_module._FORM_SPACE.sub(" ", text) if "+" in text else text
+        expected = [form for form in normalise_module._ESCAPE_FORMS if form[0] in spaced]
+        assert [form for form in normalise_module._ESCAPE_FORMS if form[0] in present] == expected, text
+        assert bool(present) == (normalise_module._ESCAPE.search(text) is not None)
+        found += len(expected)
+    assert found > 4000
