@@ -169,3 +169,17 @@ def test_the_percent_escapes_found_in_one_search_are_those_present() -> None:
         assert bool(present) == (normalise_module._ESCAPE.search(text) is not None)
         found += len(expected)
     assert found > 4000
+
+
+def test_the_machine_escapes_found_by_kind_are_those_of_the_single_search() -> None:
+    """The backslash escapes and HTML references, each searched apart, are _MACHINE_ESCAPE's matches."""
+    pieces = ["\\u0040", "\\u002B", "\\u002b", "\\x40", "\\/", "\\n", "\\t", "\\", "\\u00", "&#64;", "&#x40;", "&nbsp;"]
+    pieces += ["&commat;", "&", "&#", "&#160", ";", "a", "1", " ", "\\&#64;", "&\\u0040", "&&nbsp;", "\\\\n"]
+    rng = random.Random(26)
+    found = 0
+    for _ in range(4000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 30)))
+        expected = set(normalise_module._MACHINE_ESCAPE.findall(text))
+        assert set(normalise_module._BACKSLASHES(text)) | set(normalise_module._REFERENCES(text)) == expected, text
+        found += len(expected)
+    assert found > 4000
