@@ -379,21 +379,14 @@ def _values(
     ``firsts``: the pattern is ``[firsts]`` then ``pattern``; in a text of _SPLIT_FROM characters or more it is read as
     a search for each of those first characters, a literal (see _leftmost), the same matches.
     """
-    finditer: Callable[[str], Iterator[re.Match[str]]]
     single = re.compile(f"[{firsts}]{pattern}" if firsts else pattern, flags).finditer
-    if not firsts:
-        finditer = single
-    else:
-        split = functools.partial(
-            _leftmost, firsts, tuple(re.compile(first + pattern, flags).search for first in firsts)
-        )
-
-        def finditer(text: str) -> Iterator[re.Match[str]]:
-            return split(text) if len(text) >= _SPLIT_FROM else single(text)
+    split = functools.partial(_leftmost, firsts, tuple(re.compile(first + pattern, flags).search for first in firsts))
+    long = _SPLIT_FROM if firsts else 1 << 62  # (without firsts: the single pattern in every text)
 
     def spans(text: str) -> list[tuple[int, int]]:
         found = []
-        for checked, match in enumerate(finditer(text)):
+        matches = split(text) if len(text) >= long else single(text)
+        for checked, match in enumerate(matches):
             if checked >= VALIDATION_BUDGET or validate(match.group("value")):
                 found.append(match.span("value"))
         return found
