@@ -848,9 +848,8 @@ _QUOTED_PASSWORD = re.compile("'(?<=[dD] ')(?<=assword '|ASSWORD ')").search  # 
 def _context_spans(text: str) -> list[tuple[int, int]]:
     """The credentials of ``text`` named by their context: each rule only in a text passing its gate."""
     found: list[tuple[int, int]] = []
-    if (
-        "," in text and _QUOTE_COMMA(text) is not None
-    ):  # ('",' or "',"; each search after a test of its first character)
+    # ('",' or "',": each search after a test of its characters, its first's last, a text of commas unsearched)
+    if ('"' in text or "'" in text) and "," in text and _QUOTE_COMMA(text) is not None:
         found += _pairs(text)
     if "-" in text:  # (a command's options; "ConvertTo-SecureString", which may be the last word of a line)
         found += _commands(text)
