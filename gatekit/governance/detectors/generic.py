@@ -41,6 +41,7 @@ credential (``username,password,role`` and the rows below it).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from heapq import merge
@@ -161,6 +162,32 @@ def _credential(value: str) -> bool:
     )
 
 
+_SPLIT_FROM = 300  # (the length from which a pattern's searches by first character pay for their calls, see _values)
+
+
+class _Signs:
+    """``_SIGN.search(text, pos)``, faster: the earlier of the next "=" sign and the next ":" sign (each a literal).
+
+    Each kept until a search from past it (positions only increase): a text's signs of each kind read once, as one
+    search of the class would.
+    """
+
+    __slots__ = ("colon", "equals")
+
+    def __init__(self, text: str) -> None:
+        self.colon = _COLON_SIGN.search(text) if ":" in text else None
+        self.equals = _EQUALS_SIGN.search(text) if "=" in text else None
+
+    def search(self, text: str, pos: int) -> re.Match[str] | None:
+        """The first sign of ``text`` (the text this was made for) starting at ``pos`` or after."""
+        colon, equals = self.colon, self.equals
+        if colon is not None and colon.start() < pos:
+            colon = self.colon = _COLON_SIGN.search(text, pos)
+        if equals is not None and equals.start() < pos:
+            equals = self.equals = _EQUALS_SIGN.search(text, pos)
+        return colon if equals is None or (colon is not None and colon.start() < equals.start()) else equals
+
+
 def _first_sign(text: str) -> re.Match[str] | None:
     """``_SIGN.search(text)``, faster: the earlier of the first "=" sign and the first ":" sign (each a literal)."""
     colon = _COLON_SIGN.search(text) if ":" in text else None
@@ -175,9 +202,16 @@ class GenericSecretDetector(Detector):
         """Credential values of ``text``."""
         found: list[tuple[int, int]] = []
         checked = signs = 0
-        search = _SIGN.search
         name, value_of = _NAME.search, _VALUE.match
-        sign = _first_sign(text)  # (a sign followed by a value's first 8 characters: "token: x" repeated has none)
+        # (a sign followed by a value's first 8 characters: "token: x" repeated has none; in a short text the next ones
+        # by the class, fewer calls)
+        search: Callable[[str, int], re.Match[str] | None]
+        if len(text) < _SPLIT_FROM:
+            search = _SIGN.search
+            sign = _first_sign(text)
+        else:
+            search = _Signs(text).search
+            sign = search(text, 0)
         while sign is not None:
             end = sign.end()
             at = sign.start()  # (the "=" or ":")
@@ -268,6 +302,9 @@ MYSQL_OPTION = _named(
 # --- credentials named by their context (one detector: a rule's gate is a test or two of characters in C) ---------
 
 _PAIR = re.compile(r"[\"'],[ \t]{0,3}+(?=[\"'][^\s\"'`,;]{8})")
+# (the same signs found from their comma, a literal: sre skips ahead to it in a tight loop, to a class of characters
+# first ~4x slower; each match starts at the comma, one character after _PAIR's, and ends where it does)
+_PAIR_COMMA = re.compile(r",(?<=[\"'],)[ \t]{0,3}+(?=[\"'][^\s\"'`,;]{8})")
 
 
 # (past VALIDATION_BUDGET signs, a hostile text: a name and its sign read forward, in C, the value in a look-ahead so
@@ -287,8 +324,8 @@ def _pairs(text: str) -> list[tuple[int, int]]:
     name, value_of = _NAME.search, _VALUE.match
     checked = signs = 0
     last = 0  # (the end of the last sign read)
-    for sign in _PAIR.finditer(text):
-        at = sign.start() + 1  # (after the name's closing quote)
+    for sign in _PAIR_COMMA.finditer(text):
+        at = sign.start()  # (after the name's closing quote)
         signs += 1
         if signs > VALIDATION_BUDGET:  # a hostile text ('"a", "bcdefgh1", ' repeated): its rest in one C pass
             low = at - _NAME_REACH if at > _NAME_REACH else 0
@@ -308,13 +345,48 @@ def _pairs(text: str) -> list[tuple[int, int]]:
     return found
 
 
-def _values(pattern: str, validate: Callable[[str], bool], flags: int = 0) -> Callable[[str], list[tuple[int, int]]]:
-    """The spans of ``pattern``'s ``value`` group that ``validate`` accepts (past VALIDATION_BUDGET: every one)."""
-    finditer = re.compile(pattern, flags).finditer
+def _leftmost(
+    firsts: str, searches: tuple[Callable[..., re.Match[str] | None], ...], text: str
+) -> Iterator[re.Match[str]]:
+    """The matches of patterns starting with different characters, as ``finditer`` of their alternation finds them.
+
+    Each next match the leftmost of the patterns' from the last one's end (none is empty; at a position at most one
+    pattern's first character matches): a pattern starting with a literal is searched for in sre's tight loop, one
+    starting with a class of characters ("[Pp]") ~4x slower. ``firsts``: each pattern's first character, a literal (a
+    pattern searched only in a text holding it).
+    """
+    pending = [search(text) if first in text else None for first, search in zip(firsts, searches, strict=True)]
+    while True:
+        best = None
+        for match in pending:
+            if match is not None and (best is None or match.start() < best.start()):
+                best = match
+        if best is None:
+            return
+        yield best
+        end = best.end()
+        pending = [
+            match if match is None or match.start() >= end else search(text, end)
+            for match, search in zip(pending, searches, strict=True)
+        ]
+
+
+def _values(
+    pattern: str, validate: Callable[[str], bool], flags: int = 0, firsts: str = ""
+) -> Callable[[str], list[tuple[int, int]]]:
+    """The spans of ``pattern``'s ``value`` group that ``validate`` accepts (past VALIDATION_BUDGET: every one).
+
+    ``firsts``: the pattern is ``[firsts]`` then ``pattern``; in a text of _SPLIT_FROM characters or more it is read as
+    a search for each of those first characters, a literal (see _leftmost), the same matches.
+    """
+    single = re.compile(f"[{firsts}]{pattern}" if firsts else pattern, flags).finditer
+    split = functools.partial(_leftmost, firsts, tuple(re.compile(first + pattern, flags).search for first in firsts))
+    long = _SPLIT_FROM if firsts else 1 << 62  # (without firsts: the single pattern in every text)
 
     def spans(text: str) -> list[tuple[int, int]]:
         found = []
-        for checked, match in enumerate(finditer(text)):
+        matches = split(text) if len(text) >= long else single(text)
+        for checked, match in enumerate(matches):
             if checked >= VALIDATION_BUDGET or validate(match.group("value")):
                 found.append(match.span("value"))
         return found
@@ -344,8 +416,11 @@ _PROSE_VALUE = (
     r"[ \t]{1,3}+(?i:is|was|lautet|ist|est|es|é|e|è|to|är|on|jest)(?::|[ \t]{1,3}+:?)[ \t]{0,3}+[\"'“„«]?"
     r"(?P<value>[^\s\"'`<>“”„«»]{8,200}+)"
 )
+# (in a long text a search for each case of the first letter: see _values)
 _PROSE = _values(
-    r"[Pp](?:(?<![A-Za-z][Pp])(?i:assword|asswort|asscode)|(?<=[Dd][Ee] [Pp])(?i:asse))" + _PROSE_VALUE, _credential
+    r"(?:(?<![A-Za-z][Pp])(?i:assword|asswort|asscode)|(?<=[Dd][Ee] [Pp])(?i:asse))" + _PROSE_VALUE,
+    _credential,
+    firsts="pP",
 )
 # (a class of the word's first letter first: the engine skips ahead to it; a pattern starting under IGNORECASE is tried
 # at every character, 25 ns a character)
@@ -378,10 +453,15 @@ _REDIS_PASSWORD = _values(
 )
 
 
+# (the gates below of a string in a text: a search of its least common character, the rest in look-arounds; sre scans
+# for a literal first character in a tight loop, ~4x faster than a substring test of two or more characters)
+_SPACE_DASH = re.compile("-(?<= -)").search  # " -"
+
+
 def _commands(text: str) -> list[tuple[int, int]]:
     """``curl -u``, a login's ``-p``, ``ConvertTo-SecureString``: each in a text holding its command's name."""
     found: list[tuple[int, int]] = []
-    if " -" in text:  # (curl's -u and a login's -p are options)
+    if _SPACE_DASH(text) is not None:  # (curl's -u and a login's -p are options)
         if "curl" in text:
             found += _CURL_USER(text)
         if " -p" in text:
@@ -691,6 +771,12 @@ def _terraform(text: str) -> list[tuple[int, int]]:
 # faster, ~100 ns for 200 characters; an "é", "ñ", "ö" or "ł" only in a text of other characters than ASCII)
 
 
+_PT_ES_CAPITALS = re.compile("N(?:(?<=EN)(?=HA E)|(?<=ON)(?=TRASENA))").search  # "ENHA E", "ONTRASENA"
+_NORTH_CAPITALS = re.compile("A(?:CHTWOORD|LASANA)").search  # "ACHTWOORD", "ALASANA"
+# (both: "ACHTWOORD", "ALASANA", "ENHA E", "ONTRASENA")
+_CAPITALS = re.compile("A(?:CHTWOORD|LASANA|(?<=ENHA)(?= E)|(?<=ONTRA)(?=SENA))").search
+
+
 def _pt_es(text: str) -> list[tuple[int, int]]:
     """A password in a Portuguese or Spanish sentence, accented or not.
 
@@ -700,7 +786,7 @@ def _pt_es(text: str) -> list[tuple[int, int]]:
     if (
         "enha e" in text
         or "ontrasena" in text
-        or ("N" in text and ("ENHA E" in text or "ONTRASENA" in text))
+        or ("N" in text and _PT_ES_CAPITALS(text) is not None)
         or (
             not text.isascii()
             and (
@@ -722,35 +808,66 @@ def _north(text: str) -> list[tuple[int, int]]:
     if (
         "achtwoord" in text
         or "alasana" in text
-        or ("A" in text and ("ACHTWOORD" in text or "ALASANA" in text))
-        or (not text.isascii() and ("senord" in text or "asło" in text or "SENORD" in text or "ASŁO" in text))
+        or ("A" in text and _NORTH_CAPITALS(text) is not None)
+        or (
+            not text.isascii()
+            and (
+                "senord" in text
+                or ("ł" in text and "asło" in text)
+                or "SENORD" in text
+                or ("Ł" in text and "ASŁO" in text)
+            )
+        )
     ):
         return _PROSE_NORTH(text)
     return []
 
 
+_SENORD = re.compile("D(?<=SENORD)").search  # "SENORD"
+
+
+def _other_languages(text: str) -> bool:
+    """The pieces of the gates of _pt_es and _north read in a text of other characters than ASCII only."""
+    return (
+        "senord" in text
+        or ("ł" in text and "asło" in text)
+        or ("Ł" in text and "ASŁO" in text)
+        or ("D" in text and _SENORD(text) is not None)
+        or "ñ" in text
+        or "Ñ" in text
+        or (("é" in text or "É" in text) and ("enha" in text or "ENHA" in text))
+    )
+
+
+_QUOTE_COMMA = re.compile(",(?<=[\"'],)").search  # '",' or "',"
+_CAPITAL_ASS = re.compile("S(?<=AS)(?=S)").search  # "ASS"
+_IDENTIFIED = re.compile("F(?<=IDENTIF)(?=IED)").search  # "IDENTIFIED"
+_QUOTED_PASSWORD = re.compile("'(?<=[dD] ')(?<=assword '|ASSWORD ')").search  # "assword '" or "ASSWORD '"
+
+
 def _context_spans(text: str) -> list[tuple[int, int]]:
     """The credentials of ``text`` named by their context: each rule only in a text passing its gate."""
     found: list[tuple[int, int]] = []
-    if ('"' in text and '",' in text) or ("'" in text and "'," in text):
+    # ('",' or "',": each search after a test of its characters, its first's last, a text of commas unsearched)
+    if ('"' in text or "'" in text) and "," in text and _QUOTE_COMMA(text) is not None:
         found += _pairs(text)
     if "-" in text:  # (a command's options; "ConvertTo-SecureString", which may be the last word of a line)
         found += _commands(text)
-    if "ass" in text or ("S" in text and "ASS" in text):
+    if "ass" in text or ("S" in text and _CAPITAL_ASS(text) is not None):
         found += _passwords(text)
-    # (a password in a sentence of more languages: one test of each gate's ASCII pieces; the rules test them again)
-    # (and their capitals: "WACHTWOORD IS ...", after a test of a letter each holds)
+    # (a password in a sentence of more languages: one test of each piece of both rules' gates; the rules test them
+    # again; the capitals, "WACHTWOORD IS ...", in one search)
     if (
-        not text.isascii()
-        or "enha e" in text
+        "enha e" in text
         or "ontrasena" in text
         or "achtwoord" in text
         or "alasana" in text
-        or ("A" in text and ("ACHTWOORD" in text or "ALASANA" in text or "ENHA E" in text or "ONTRASENA" in text))
+        or ("A" in text and _CAPITALS(text) is not None)
+        or (not text.isascii() and _other_languages(text))
     ):
         found += _pt_es(text) + _north(text)
     if "'" in text and (  # (single characters first: 10 ns, not 100; one call: a statement may hold both forms)
-        "IDENTIFIED" in text or "identified" in text or "assword '" in text or "ASSWORD '" in text
+        ("F" in text and _IDENTIFIED(text) is not None) or "identified" in text or _QUOTED_PASSWORD(text) is not None
     ):
         found += _sql(text)
     if (

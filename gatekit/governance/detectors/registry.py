@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from gatekit.governance.detectors import (
@@ -225,6 +225,26 @@ class Scanner:
         self._groups = tuple(
             (key, searches.get(key), tuple(group)) for key, group in groups.items() if len(group) > 1 or key in searches
         )
+        # (the same tests for a long text, a hint of 3 to 6 characters as a search of its key (or its rarest
+        # character), a literal, then look-arounds: sre skips to a literal in a tight loop, ~2x faster than a short
+        # substring test at 2,000 characters (a longer hint's test skips ahead as fast; at 200 characters a call
+        # costs more than the test; not the hints of a group without a key, made of common characters, nor those of a
+        # group with a search: its key is in the text, dense in a hostile one, each hint's search would stop at each);
+        # a group without a search, each of its hints holding the key: one search of them)
+        self._singles_long = tuple((key, _anchored(hint, key), hint, bit) for key, hint, bit in self._singles)
+        self._groups_long = tuple(
+            (
+                key,
+                search
+                or (
+                    _anchored_group([hint for hint, _ in group], key)
+                    if key and all(key in h for h, _ in group)
+                    else None
+                ),
+                tuple((hint, _anchored(hint, key) if key and search is None else None, bit) for hint, bit in group),
+            )
+            for key, search, group in self._groups
+        )
         # (findings, type, run length needed or 0) of every detector: the plan of a mask, its gated detectors but
         # those not in the mask left out (kept per mask: few masks occur)
         plan = [(d.findings, d.type, d.min_run if d.candidates_from == "digit_runs" else 0) for d in self.detectors]
@@ -290,6 +310,8 @@ class Scanner:
 
     def _mask(self, subject: str) -> int:
         """The bits of the gated detectors one of whose hints ``subject`` holds (0: none)."""
+        if _LONG_MASK <= len(subject) <= _LONG_MASK_MAX:
+            return self._mask_long(subject)
         mask = 0
         for key, hint, bit in self._singles:
             if key in subject and hint in subject:
@@ -300,6 +322,49 @@ class Scanner:
                     if hint in subject:
                         mask |= bit
         return mask
+
+    def _mask_long(self, subject: str) -> int:
+        """:meth:`_mask` of a long text: a hint's or a group's search instead of substring tests where it has one."""
+        mask = 0
+        for key, find, hint, bit in self._singles_long:
+            if key in subject and (hint in subject if find is None else find(subject) is not None):
+                mask |= bit
+        for key, search, group in self._groups_long:
+            if key in subject and (search is None or search(subject) is not None):
+                for hint, find, bit in group:
+                    if hint in subject if find is None else find(subject) is not None:
+                        mask |= bit
+        return mask
+
+
+_LONG_MASK = 300  # (the length from which a hint's search beats its substring test, see Scanner._singles_long)
+# (and up to which: a search stops at each of its key's characters, a hostile text's 100 KB of "J" 100,000 times,
+# ~0.6 ms where a substring test takes 0.05)
+_LONG_MASK_MAX = 16_384
+
+
+def _anchored(hint: str, key: str) -> Callable[[str], re.Match[str] | None] | None:
+    """A search finding ``hint``: its ``key`` (else its rarest character) first, a literal, its rest looked around.
+
+    None for a hint of under 3 or over 6 characters (its substring test is as fast).
+    """
+    if not 2 < len(hint) <= 6:
+        return None
+    return re.compile(_around(hint, key if key and key in hint else _rarest(hint))).search
+
+
+def _anchored_group(hints: list[str], anchor: str) -> Callable[[str], re.Match[str] | None]:
+    """A search finding one of ``hints`` (each holding ``anchor``): the anchor, then each hint's look-arounds."""
+    rests = "|".join(_around(hint, anchor)[len(re.escape(anchor)) :] for hint in hints)
+    return re.compile(f"{re.escape(anchor)}(?:{rests})").search
+
+
+def _around(hint: str, anchor: str) -> str:
+    """``anchor`` then look-behind of ``hint`` up to it and look-ahead of the rest (its first ``anchor``)."""
+    at = hint.index(anchor)
+    before = f"(?<={re.escape(hint[: at + 1])})" if at else ""
+    after = f"(?={re.escape(hint[at + 1 :])})" if at + 1 < len(hint) else ""
+    return re.escape(anchor) + before + after
 
 
 def _resolve(candidates: list[tuple[float, int, int, str]]) -> list[tuple[float, int, int, str]]:
