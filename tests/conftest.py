@@ -373,3 +373,19 @@ def corpus_scan_errors(negatives: list[str], positives: list[dict[str, Any]]) ->
             if not any(f.start <= start and f.end >= end and (f.type == kind if kind else f.is_secret) for f in found):
                 missed.append((text, expected))
     return flagged, missed
+
+
+def check_linear_on_hostile_unit(unit: str) -> None:
+    """100 KB of ``unit`` repeated: every default detector under 0.1 s (CI's shared cores; the target, 10 ms on an idle
+    core, is printed by benchmarks/governance.py), and 4x the text ~4x the scan's time, never ~16x."""
+    from gatekit.governance.detectors import DEFAULT_DETECTORS, DEFAULT_SCANNER
+    from gatekit.governance.normalise import normalise
+
+    text = (unit * (100_000 // len(unit) + 1))[:100_000]
+    subject = normalise(text).text
+    for detector in DEFAULT_DETECTORS:
+        assert best_thread_time(lambda d=detector: d.findings(subject)) < 0.1, (detector.type, unit)
+    small = (unit * (25_000 // len(unit) + 1))[:25_000]
+    small_s = best_thread_time(lambda: DEFAULT_SCANNER.scan(small))
+    large_s = best_thread_time(lambda: DEFAULT_SCANNER.scan(small * 4))
+    assert large_s < 8 * small_s + 0.01, (unit, small_s, large_s)

@@ -124,20 +124,6 @@ def test_the_signs_searched_by_kind_are_the_class_search() -> None:
     assert found > 1000
 
 
-def _mask_by_substrings(scanner: registry.Scanner, subject: str) -> int:
-    """The hint mask of ``subject`` by substring tests alone (the short texts' loop of Scanner._mask)."""
-    mask = 0
-    for key, hint, bit in scanner._singles:
-        if key in subject and hint in subject:
-            mask |= bit
-    for key, search, group in scanner._groups:
-        if key in subject and (search is None or search(subject) is not None):
-            for hint, bit in group:
-                if hint in subject:
-                    mask |= bit
-    return mask
-
-
 def test_the_long_texts_mask_by_searches_is_the_substring_tests() -> None:
     """From _LONG_MASK characters the hints' literal-first searches give the mask of the substring tests."""
     scanner = DEFAULT_SCANNER
@@ -148,7 +134,7 @@ def test_the_long_texts_mask_by_searches_is_the_substring_tests() -> None:
     for _ in range(3000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
         text = text + " " * max(0, registry._LONG_MASK - len(text))
-        expected = _mask_by_substrings(scanner, text)
+        expected = scanner._mask_short(text)
         assert scanner._mask(text) == expected, text
         masks.add(expected)
     assert len(masks) > 100  # (many detectors' hints met, alone and together)

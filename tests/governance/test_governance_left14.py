@@ -11,11 +11,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import best_thread_time
+from conftest import check_linear_on_hostile_unit
 
-from gatekit.governance.detectors import DEFAULT_DETECTORS, DEFAULT_SCANNER, scan
+from gatekit.governance.detectors import scan
 from gatekit.governance.detectors.base import VALIDATION_BUDGET
-from gatekit.governance.normalise import normalise
 
 
 def _found(text: str, value: str, kind: str | None = None) -> bool:
@@ -82,14 +81,7 @@ def test_decoy_columns_and_other_names_after_the_budget_stay_clean() -> None:
     "unit", ["monkey,\n", "monkey,", "|" + "monkey," * 600 + "|\n", "key\tkey\tkey\t\n", "password,\n"]
 )
 def test_column_reading_stays_linear_on_100_kb_of_decoys(unit: str) -> None:
-    text = (unit * (100_000 // len(unit) + 1))[:100_000]
-    subject = normalise(text).text
-    for detector in DEFAULT_DETECTORS:
-        assert best_thread_time(lambda d=detector: d.findings(subject)) < 0.1, (detector.type, unit)
-    small = (unit * (25_000 // len(unit) + 1))[:25_000]
-    small_s = best_thread_time(lambda: DEFAULT_SCANNER.scan(small))
-    large_s = best_thread_time(lambda: DEFAULT_SCANNER.scan(small * 4))
-    assert large_s < 8 * small_s + 0.01, (unit, small_s, large_s)  # 4x the text: ~4x the time, never ~16x
+    check_linear_on_hostile_unit(unit)
 
 
 # --- Oracle's unquoted password -------------------------------------------------------------------------------------

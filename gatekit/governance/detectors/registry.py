@@ -312,6 +312,10 @@ class Scanner:
         """The bits of the gated detectors one of whose hints ``subject`` holds (0: none)."""
         if _LONG_MASK <= len(subject) <= _LONG_MASK_MAX:
             return self._mask_long(subject)
+        return self._mask_short(subject)
+
+    def _mask_short(self, subject: str) -> int:
+        """:meth:`_mask` by substring tests alone (a short text's; the reference of :meth:`_mask_long`)."""
         mask = 0
         for key, hint, bit in self._singles:
             if key in subject and hint in subject:
