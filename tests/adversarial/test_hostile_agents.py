@@ -138,15 +138,30 @@ def test_stuck_sync_agent_ends_with_a_verdict_and_the_process_exits(tmp_path: Pa
 
 @pytest.mark.parametrize("concurrent_cases", [7])
 def test_judging_a_large_output_does_not_inflate_other_latencies(tmp_path: Path, concurrent_cases: int) -> None:
+    import gc
+
     rows = [{"id": "big", "input": "big"}] + [{"id": f"fast{i}", "input": "fast"} for i in range(concurrent_cases)]
-    root = make_project(tmp_path / "p", agent=PY + "big_output_then_fast", rows=rows)
-    proc = run_cli(root, "eval", "--concurrency", str(len(rows)), "--retries", "0")
-    assert proc.returncode in (0, 1), proc.stderr[-2000:]
-    results = [json.loads(line) for line in (root / "out" / "results.jsonl").read_text().splitlines()]
-    fast = [r["latency_ms"] for r in results if r["case_id"].startswith("fast")]
-    assert len(fast) == concurrent_cases and all(r["ok"] for r in results)
-    # 50 ms agents; judging ~1.9 MB of PII takes about a second on the loop it used to block
-    assert max(fast) < 500, fast
+    runs = []
+    # (the gate runs in this test worker's process, whose heap holds every earlier test's objects: a full garbage
+    # collection of it, which a real gatekit process never has to make, stops every thread; frozen, it is not
+    # scanned. The better of two runs: on CI's shared cores another worker can take the CPU for a while)
+    gc.collect()
+    gc.freeze()
+    try:
+        for attempt in range(2):
+            root = make_project(tmp_path / f"p{attempt}", agent=PY + "big_output_then_fast", rows=rows)
+            proc = run_cli(root, "eval", "--concurrency", str(len(rows)), "--retries", "0")
+            assert proc.returncode in (0, 1), proc.stderr[-2000:]
+            results = [json.loads(line) for line in (root / "out" / "results.jsonl").read_text().splitlines()]
+            fast = [r["latency_ms"] for r in results if r["case_id"].startswith("fast")]
+            assert len(fast) == concurrent_cases and all(r["ok"] for r in results)
+            runs.append(max(fast))
+    finally:
+        gc.unfreeze()
+    # 50 ms agents; judging ~1.9 MB of PII takes about half a second on an idle core, and on the loop it used to block
+    # every fast case waited for all of it (505 ms in a first run, 300 in a second with warm caches, measured so;
+    # off the loop 56-65 ms)
+    assert min(runs) < 200, runs
 
 
 # --- 12. a compression bomb or an oversized body is an invalid response, memory bounded ------
