@@ -353,6 +353,18 @@ def check_default_policy_on_corpus(negatives: list[str], positives: list[dict[st
             assert expected["value"] not in written, (text, expected["value"])
 
 
+def found_as(text: str, value: str, kind: str | None = None, findings: list[Any] | None = None) -> bool:
+    """A finding of ``kind`` (None: any secret's) of ``text`` covers ``value`` (``findings``: the scan's, if made)."""
+    from gatekit.governance.detectors import scan
+
+    start = text.index(value)
+    end = start + len(value)
+    return any(
+        f.start <= start and f.end >= end and (f.type == kind if kind else f.is_secret)
+        for f in (scan(text) if findings is None else findings)
+    )
+
+
 def corpus_scan_errors(negatives: list[str], positives: list[dict[str, Any]]) -> tuple[list[Any], list[Any]]:
     """(negatives with a finding, expected values not found) of a red-team corpus under the default scanner.
 
@@ -367,10 +379,7 @@ def corpus_scan_errors(negatives: list[str], positives: list[dict[str, Any]]) ->
         text = str(case["text"])
         found = scan(text)
         for expected in case["expect"]:
-            start = text.index(expected["value"])
-            end = start + len(expected["value"])
-            kind = expected["type"]
-            if not any(f.start <= start and f.end >= end and (f.type == kind if kind else f.is_secret) for f in found):
+            if not found_as(text, expected["value"], expected["type"], found):
                 missed.append((text, expected))
     return flagged, missed
 
@@ -389,3 +398,22 @@ def check_linear_on_hostile_unit(unit: str) -> None:
     small_s = best_thread_time(lambda: DEFAULT_SCANNER.scan(small))
     large_s = best_thread_time(lambda: DEFAULT_SCANNER.scan(small * 4))
     assert large_s < 8 * small_s + 0.01, (unit, small_s, large_s)
+
+
+def pairs_by_loop(text: str, budget: int | None = None) -> list[tuple[int, int]]:
+    """The reference of ``generic._pairs``: each quoted pair's sign from ``_PAIR`` (a quote class first), a credential
+    name before it, its value validated; past ``budget`` named pairs (None: never) every value on its shape."""
+    from gatekit.governance.detectors import generic
+
+    found = []
+    checked = 0
+    for sign in generic._PAIR.finditer(text):
+        at = sign.start() + 1
+        if generic._NAME.search(text, max(0, at - generic._NAME_REACH), at) is None:
+            continue
+        checked += 1
+        value = generic._VALUE.match(text, sign.end())
+        shape_only = budget is not None and checked > budget
+        if value is not None and (shape_only or generic._credential(value.group("value"))):
+            found.append(value.span("value"))
+    return found

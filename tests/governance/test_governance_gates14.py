@@ -12,6 +12,7 @@ import random
 import re
 
 import pytest
+from conftest import pairs_by_loop
 
 from gatekit.governance import normalise as normalise_module
 from gatekit.governance.detectors import DEFAULT_SCANNER, generic, registry
@@ -85,26 +86,11 @@ def test_leftmost_is_finditer_of_the_alternation() -> None:
         assert [match.span() for match in generic._leftmost("pPx", searches, text)] == expected, text
 
 
-def _pairs_by_class(text: str) -> list[tuple[int, int]]:
-    """The pairs' loop on _PAIR (a quote class first), below the validation budget."""
-    found = []
-    checked = 0
-    for sign in generic._PAIR.finditer(text):
-        at = sign.start() + 1
-        if generic._NAME.search(text, max(0, at - generic._NAME_REACH), at) is None:
-            continue
-        checked += 1
-        value = generic._VALUE.match(text, sign.end())
-        if value is not None and generic._credential(value.group("value")):
-            found.append(value.span("value"))
-    return found
-
-
 def test_the_pairs_found_from_their_comma_are_those_of_the_quote_class() -> None:
     """_PAIR_COMMA's signs (from the comma) give the pairs _PAIR's signs (from the quote) give."""
     found = 0
     for text in TEXTS:
-        expected = _pairs_by_class(text)
+        expected = pairs_by_loop(text)
         assert generic._pairs(text) == expected, text
         assert [m.end() for m in generic._PAIR_COMMA.finditer(text)] == [m.end() for m in generic._PAIR.finditer(text)]
         found += len(expected)

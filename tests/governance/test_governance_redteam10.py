@@ -32,7 +32,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import best_thread_time, check_default_policy_on_corpus, corpus_scan_errors
+from conftest import best_thread_time, check_default_policy_on_corpus, corpus_scan_errors, found_as
 
 from gatekit.governance.detectors import DEFAULT_DETECTORS, DEFAULT_SCANNER, scan
 
@@ -41,14 +41,6 @@ CORPUS = json.loads(
 )
 NEGATIVES: list[str] = CORPUS["negatives"]
 POSITIVES: list[dict[str, object]] = CORPUS["positives"]
-
-
-def _found(text: str, value: str, kind: str | None = None) -> bool:
-    start = text.index(value)
-    end = start + len(value)
-    return any(
-        f.start <= start and f.end >= end and (f.type == kind if kind else f.is_secret) for f in scan(text)
-    )
 
 
 SERVICE_TOKENS = [
@@ -124,7 +116,7 @@ HASHES_AND_SIGNATURES = [
 
 @pytest.mark.parametrize(("text", "value"), HASHES_AND_SIGNATURES)
 def test_password_hashes_and_url_signatures_are_secrets(text: str, value: str) -> None:
-    assert _found(text, value, "GENERIC_SECRET")
+    assert found_as(text, value, "GENERIC_SECRET")
 
 
 NAMED = [
@@ -155,7 +147,7 @@ NAMED = [
 
 @pytest.mark.parametrize(("text", "value"), NAMED)
 def test_credential_names_and_assignment_syntax(text: str, value: str) -> None:
-    assert _found(text, value, "GENERIC_SECRET")
+    assert found_as(text, value, "GENERIC_SECRET")
 
 
 def test_a_json_escaped_value_ends_before_its_escaped_quote() -> None:
@@ -184,12 +176,12 @@ CONTEXTS = [
 
 @pytest.mark.parametrize(("text", "value"), CONTEXTS)
 def test_credentials_named_by_their_context(text: str, value: str) -> None:
-    assert _found(text, value, "GENERIC_SECRET")
+    assert found_as(text, value, "GENERIC_SECRET")
 
 
 def test_okta_ssws_credentials_are_found() -> None:
     text = 'curl -H "Authorization: SSWS 00PSGHGi_8fvLsGlTMsU1DUHOpU958NK8GkLFAJphK" https://dev-1.okta.com/api/v1/users'
-    assert _found(text, "00PSGHGi_8fvLsGlTMsU1DUHOpU958NK8GkLFAJphK", "API_TOKEN")
+    assert found_as(text, "00PSGHGi_8fvLsGlTMsU1DUHOpU958NK8GkLFAJphK", "API_TOKEN")
 
 
 PLACEHOLDERS = [
@@ -248,12 +240,12 @@ STILL_FOUND = [
 
 @pytest.mark.parametrize(("text", "value", "kind"), STILL_FOUND)
 def test_the_rules_edges_are_still_findings(text: str, value: str, kind: str | None) -> None:
-    assert _found(text, value, kind)
+    assert found_as(text, value, kind)
 
 
 def test_a_trunk_zero_number_before_a_word_is_a_phone_number() -> None:
-    assert _found("Rufen Sie mich bitte unter 030 127009 an.", "030 127009", "PHONE_NUMBER")
-    assert _found("Ring mig på 08 1234567 efter lunch.", "08 1234567", "PHONE_NUMBER")
+    assert found_as("Rufen Sie mich bitte unter 030 127009 an.", "030 127009", "PHONE_NUMBER")
+    assert found_as("Ring mig på 08 1234567 efter lunch.", "08 1234567", "PHONE_NUMBER")
     assert scan("3747 3911 Fourth Avenue") == []  # (a house number and a street: no trunk 0)
 
 
