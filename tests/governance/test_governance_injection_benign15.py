@@ -1,11 +1,13 @@
 """Injection round benign15: benign prompts written apart (``tests/data/injection_benign15.jsonl``, written before
 scoring, never trained or selected on): role-play and persona requests, questions about sensitive topics, everyday
-requests using trigger words, and prompts in ten other languages."""
+requests using trigger words, and prompts in ten other languages; and the round's composed ordinary prompts
+(``written15`` in ``benchmarks/injection_data.py``), not trained on by the shipped weights."""
 
 from __future__ import annotations
 
 import json
 import os
+import random
 from pathlib import Path
 from types import ModuleType
 
@@ -49,3 +51,32 @@ def test_set_is_not_in_the_training_data(injection_data: ModuleType) -> None:
     inputs, _ = injection_data.build(injection_data.SEED, train_everyday_prompts=True, train_leak_prompts=True)
     seen = {t.strip().lower() for t, _ in inputs.train}
     assert not [r["id"] for r in rows() if str(r["text"]).strip().lower() in seen]
+
+
+@needs_data
+def test_written15_is_held_out_by_default_and_its_candidates_add_only_the_training_part(
+    injection_data: ModuleType,
+) -> None:
+    train, held = injection_data.written15(random.Random(injection_data.SEED + 21))
+    assert len(train) > 400 and len(held) > 100 and not set(train) & set(held)
+    default, _ = injection_data.build(injection_data.SEED)
+    assert not (set(train) | set(held)) & {t for t, _ in default.train}
+    line = "in-character, ignore-own and German prompts, composed (held-out forms, values)"
+    assert [t for t, _ in default.tests[line]] == held
+    trained, _ = injection_data.build(injection_data.SEED, train_written15=True)
+    texts = {t for t, y in trained.train if y == 0}
+    assert set(train) <= texts and not set(held) & {t for t, _ in trained.train}
+    # a subset of groups keeps the other groups' texts (each group draws its split either way)
+    injection_data.WRITTEN15_GROUPS = frozenset({"persona-en"})
+    try:
+        persona_train, _ = injection_data.written15(random.Random(injection_data.SEED + 21))
+    finally:
+        injection_data.WRITTEN15_GROUPS = None
+    assert persona_train and set(persona_train) < set(train)
+    assert all(
+        " you are " in f" {t.lower()} "
+        or "you're" in t.lower()
+        or "yourself" in t.lower()
+        or t.startswith(("Act as", "Be ", "Play "))
+        for t in persona_train
+    )
