@@ -2,7 +2,8 @@
 
 Held-out sets (never trained on; see benchmarks/injection_data.py for the splits): deepset test,
 NotInject (benign prompts full of trigger words), 40 % of tau2-bench's tasks (user turns), the held-out parts of
-the composed ordinary, role-play, everyday and prompt-leak prompts (and the leak requests' ordinary twins), InjecAgent
+the composed ordinary, role-play, everyday, prompt-leak and round benign15 prompts (and the leak requests'
+ordinary twins), InjecAgent
 tool responses whose carrier template AND attacker instruction were both held out, the same held-out
 templates filled with held-out ordinary text (matched benign), and BIPIA's held-out attack categories
 planted in held-out templates (and bare), the held-out part of the composed multi-item tool outputs, and

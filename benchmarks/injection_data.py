@@ -32,6 +32,8 @@ Held out (never trained on; these give the measured numbers):
   the carrier nor the instruction was seen. Matched benign: held-out templates x held-out fills;
 * BIPIA: 5 of its 15 attack categories (all 5 strings of each), planted into held-out templates;
 * the composed ordinary requests (``requests``): 30 % of their forms and of their slot values.
+* the composed ordinary prompts of later rounds (``roleplay``, ``everyday``, ``leaks``, ``written15``): 30 % of
+  their forms and slot values (``everyday``, ``leaks`` and ``written15`` are not trained on at all by default).
 """
 
 from __future__ import annotations
