@@ -26,6 +26,9 @@ NEGATIVES = [
     "EAN 5901234123457",
     "Barcode: 5901234123457 on the box",
     "GTIN-13 4006381333931 and SKU 5901234123457",
+    "Claim 2023-45-6789 filed.",  # an insurance claim's, a policy's, a docket's number: an identifier's label
+    "Policy number: 020 7946 0958",
+    "Receipt 555-123-4567 printed.",
 ]
 
 
@@ -43,6 +46,7 @@ def test_ranges_dated_ids_and_barcodes_are_not_found(text: str) -> None:
         ("Rufnummer 2012-0345-0012", "2012-0345-0012"),
         ("(11) 2345-6789", "(11) 2345-6789"),  # a Brazilian number, its area code in parentheses
         ("Call 0151 2345 6789 today.", "0151 2345 6789"),
+        ("Call the claims line: (555) 123-4567", "(555) 123-4567"),  # a label's word, then a phone's
     ],
 )
 def test_phone_numbers_of_the_same_shapes_are_still_found(text: str, value: str) -> None:

@@ -261,6 +261,8 @@ _ID_LABELS = frozenset(
     "order invoice tracking waybill awb shipment parcel consignment ticket serial model part sku upc ean gtin isbn"
     " issn imei npi ein timestamp epoch transaction txn ref reference booking confirmation build version lot batch"
     " po rma pin passcode"
+    # (an insurance claim's or policy's number, a court docket's, a receipt's, a voucher's, a permit's or licence's)
+    " claim policy docket receipt voucher coupon permit licence license"
     # (an HTTP byte range, "Range: bytes=0-1048575")
     " bytes"
     # (the same in the default regions' other languages: "Bestellnummer 4021983712", "Rechnung Nr. 2026-000123",
