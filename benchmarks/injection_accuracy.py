@@ -5,7 +5,8 @@ NotInject (benign prompts full of trigger words), 40 % of tau2-bench's tasks (us
 the composed ordinary, role-play, everyday and prompt-leak prompts (and the leak requests' ordinary twins), InjecAgent
 tool responses whose carrier template AND attacker instruction were both held out, the same held-out
 templates filled with held-out ordinary text (matched benign), and BIPIA's held-out attack categories
-planted in held-out templates (and bare), the held-out part of the composed multi-item tool outputs, and
+planted in held-out templates (and bare), the held-out part of the composed multi-item tool outputs and of the
+composed requests to act in four languages with their ordinary twins, and
 tool outputs in other shapes written apart (``tests/data/injection_toolshapes.jsonl``, also scored through
 the default policy as ``role: tool`` messages), tool outputs with instructions for their human reader written apart
 (``tests/data/injection_toolfp14.jsonl``), tool outputs with a planted injection in 16 carriers and their matched

@@ -31,7 +31,9 @@ Held out (never trained on; these give the measured numbers):
   instructions of each kind (direct harm / data stealing); a held-out test case needs both, so neither
   the carrier nor the instruction was seen. Matched benign: held-out templates x held-out fills;
 * BIPIA: 5 of its 15 attack categories (all 5 strings of each), planted into held-out templates;
-* the composed ordinary requests (``requests``): 30 % of their forms and of their slot values.
+* the composed ordinary requests (``requests``): 30 % of their forms and of their slot values;
+* the composed requests to act in four languages and their ordinary twins (``planted15``, round tool15): 30 % of the
+  forms, goals, ordinary sentences and slot values, in held-out templates and shapes.
 """
 
 from __future__ import annotations
