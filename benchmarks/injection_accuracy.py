@@ -6,12 +6,16 @@ the composed ordinary, role-play, everyday, prompt-leak and round benign15 promp
 ordinary twins), InjecAgent
 tool responses whose carrier template AND attacker instruction were both held out, the same held-out
 templates filled with held-out ordinary text (matched benign), and BIPIA's held-out attack categories
-planted in held-out templates (and bare), the held-out part of the composed multi-item tool outputs, and
+planted in held-out templates (and bare), the held-out part of the composed multi-item tool outputs and of the
+composed requests to act in four languages with their ordinary twins, and
 tool outputs in other shapes written apart (``tests/data/injection_toolshapes.jsonl``, also scored through
 the default policy as ``role: tool`` messages), tool outputs with instructions for their human reader written apart
 (``tests/data/injection_toolfp14.jsonl``), and benign user prompts written apart
 (``tests/data/injection_benign14.jsonl``: opinion, sensitive-topic, role-play and everyday prompts;
 ``tests/data/injection_benign15.jsonl``: role-play, sensitive-topic, everyday and other-language prompts). Scores come from ``injection_score`` exactly as the
+(``tests/data/injection_toolfp14.jsonl``), tool outputs with a planted injection in 16 carriers and their matched
+benign twins written apart (``tests/data/injection_tool15.jsonl``), and benign user prompts written apart
+(``tests/data/injection_benign14.jsonl``: opinion, sensitive-topic, role-play and everyday prompts). Scores come from ``injection_score`` exactly as the
 ``prompt_injection`` rule calls it, at the default threshold (0.5) and, for deepset, also at the
 threshold that gives NotInject a 5 % false-positive rate (a threshold chosen on a measure: shown
 for comparison with the target, not used by the rule).
@@ -195,6 +199,40 @@ def toolfp14() -> None:
         print(f"    {kind:<28} {rates(flags[kind])}")
 
 
+TOOL15 = ROOT / "tests" / "data" / "injection_tool15.jsonl"
+
+
+def tool15() -> None:
+    """Tool outputs written apart in round tool15 (``tests/data/injection_tool15.jsonl``, built by
+    ``benchmarks/injection_tool15.py``; never trained or selected on): 160 with a planted injection in 16 carriers as
+    tools return them (Gmail / Graph JSON, raw e-mail, notes, markdown, CSV, calendar events, reviews, Slack, Teams,
+    web pages, tickets, GitHub, search results) and each one's matched benign twin. The ``tool_output`` model's recall
+    and false-positive rate, pooled, per carrier and per kind of injection (the twin counts under its injection's
+    kind)."""
+    import json
+
+    rows = [json.loads(line) for line in TOOL15.read_text(encoding="utf-8").splitlines()]
+    by: dict[str, dict[str, list[tuple[bool, int]]]] = {"carrier": {}, "kind": {}}
+    for row in rows:
+        flagged = injection_score(row["text"], "tool_output").score >= DEFAULT_THRESHOLD
+        for key, groups in by.items():
+            groups.setdefault(row[key], []).append((flagged, row["label"]))
+
+    def rates(items: list[tuple[bool, int]]) -> str:
+        pos = [f for f, y in items if y == 1]
+        neg = [f for f, y in items if y == 0]
+        return (
+            f"recall {sum(pos) / len(pos):.3f} ({sum(pos)}/{len(pos)}), "
+            f"false-positive rate {sum(neg) / len(neg):.3f} ({sum(neg)}/{len(neg)})"
+        )
+
+    pooled = [f for group in by["kind"].values() for f in group]
+    print(f"  tool_output tool outputs written apart ({TOOL15.name}), {len(rows)}: {rates(pooled)}")
+    for key, groups in by.items():
+        for name in sorted(groups):
+            print(f"    {key} {name:<22} {rates(groups[name])}")
+
+
 def cross_validated_input() -> None:
     """The input model's cross-validated operating points on training-side data only (``train_injection.select``:
     folds of deepset *train* in groups of near-duplicates, the tau2-bench training turns and the composed
@@ -265,6 +303,7 @@ def main() -> None:
     at5 = notinject[int(len(notinject) * 0.95)]
     toolshapes()
     toolfp14()
+    tool15()
     benign14()
     benign15()
     print(
