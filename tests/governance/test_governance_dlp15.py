@@ -7,7 +7,8 @@ main and neighbours that keep each rule from over-firing:
 
 * ids numbered by year with a longer or a month's group ("2026-004512", "Facture n° 2026-03-0042") read as phone
   numbers; identifiers' labels not read: "n°" / "nº", "S/N", "P/N", "Art.-Nr.", a JSON key's quotes (``"order_id":``),
-  a company's register number (SIREN, SIRET, KvK), a drug's or a tariff's code (NDC, HS), Dutch and French labels;
+  a company's register number (SIREN, SIRET, KvK), a drug's or a tariff's code (NDC, HS), Dutch and French labels,
+  and a table's column whose header names an id (a TSV export's ``order_id``);
 * a barcode's printed digits (EAN-13 as 1-6-6, UPC-A as 1-5-5-1, with their check digit) and a quantity grouped in
   thousands before a unit or a currency ("299 792 458 m/s") read as phone numbers;
 * a dotted quad after a document part's word of German, French, Spanish, Dutch ("Abschnitt 3.1.4.1") or a
@@ -37,8 +38,6 @@ LEFT_NEGATIVES = {
     "Updated to 4.12.0.1 last week.",
     # a grid reference: a code of capitals alone before the number (the code rule needs a digit at its end)
     "Grid ref TQ 30083 80454",
-    # a column of a TSV export named "order_id": a table's header is not read for phone numbers (cost per candidate)
-    "order_id\tsku\tqty\n8842211930\tA-100\t2\n8842211931\tA-101\t1",
     # a nested JSON key: "number" (a word for a phone) right before it, "invoice" one level up
     '{"invoice": {"number": "2026-000123", "total": "1.234,56", "date": "04.03.2026"}}',
 }
@@ -110,6 +109,32 @@ def test_phone_numbers_of_the_same_shapes_are_still_found(text: str, value: str)
     assert found_as(text, value, "PHONE_NUMBER")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "order_id\tsku\tqty\n2125550143\tA-100\t2\n2125550144\tA-101\t1",
+        "Invoice No;Datum\n2125550143;04.03.2026",
+        "| Tracking number | Carrier |\n|---|---|\n| 2125550143 | UPS |",
+        "customer_id,plan\n2125550143,pro\n2125550144,free",
+    ],
+)
+def test_a_column_named_for_an_id_holds_no_phone_numbers(text: str) -> None:
+    assert scan(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("order_id,phone\n2125550143,2125550144", "2125550144"),  # the phone column of the same row
+        ("name,number\nJane,2125550143", "2125550143"),  # "number" alone names no id
+        ("caller id;time\n2125550143;noon", "2125550143"),  # a caller ID shows a phone number
+        ("2125550143,order_id", "2125550143"),  # no header above it
+    ],
+)
+def test_phone_numbers_in_other_columns_are_still_found(text: str, value: str) -> None:
+    assert found_as(text, value, "PHONE_NUMBER")
+
+
 # --- IP addresses -----------------------------------------------------------------------------------------------
 
 
@@ -178,6 +203,9 @@ def test_a_url_password_holding_a_hash_sign_is_found() -> None:
         "PublicKeyToken=b77a5c561934e089 ",
         "postgres://a:b#c#d#",
         "://a:1#",
+        "2125550143," * 300 + "\n",
+        "order_id,x\n2125550143,1\n",
+        "id\t2125550143\t" * 200 + "\n",
     ],
 )
 def test_hostile_floods_of_the_new_shapes_stay_linear(unit: str) -> None:

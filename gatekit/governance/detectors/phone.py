@@ -48,6 +48,7 @@ from gatekit.governance.detectors.base import (
     WORD_CHARS,
     Detector,
     Runs,
+    column_header,
     digit_runs,
     placeholder_digits,
 )
@@ -505,7 +506,27 @@ def _labelled(text: str, start: int) -> bool:
             head = before[: code.start()]
             if head[-1:] == " " and (head[-2:-1].isdigit() or _after_label(head)):
                 return True
-    return _after_label(before)
+    return _after_label(before) or _id_column(text, start)
+
+
+# a table's column whose header names an identifier ("order_id", "Invoice No", "tracking_number"): its cells are ids,
+# not phone numbers; the columns of the first _COLUMN_LOOKUPS candidates of a text are looked up (the rest: findings)
+_COLUMN_LOOKUPS = VALIDATION_BUDGET // 4
+_COLUMN_COUNT: list[int] = [0, 0, 0]  # (the id and length of the text last read, and its lookups so far)
+
+
+def _id_column(text: str, start: int) -> bool:
+    """The candidate at ``start`` of ``text`` is in a table's column whose header names an identifier."""
+    if text.rfind("\n", start - 4096 if start > 4096 else 0, start) == -1:
+        return False  # (no line above the candidate's: no header)
+    count = _COLUMN_COUNT
+    if count[0] != id(text) or count[1] != len(text):
+        count[:] = [id(text), len(text), 0]
+    if count[2] >= _COLUMN_LOOKUPS:
+        return False
+    count[2] += 1
+    header = column_header(text, start, start)
+    return bool(header) and _after_label(header.replace("_", " ").replace("-", " "))
 
 
 def _after_label(before: str) -> bool:
