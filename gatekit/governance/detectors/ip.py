@@ -62,17 +62,16 @@ _NUMBERING = (
     # document in the default regions' other languages: "Abschnitt 3.1.4.1", "chapitre ...", "apartado ...")
     " recommendation requirement req item abschnitt kapitel absatz ziffer anhang anlage abbildung tabelle punkt"
     " chapitre article paragraphe annexe tableau apartado anexo figura tabla hoofdstuk artikel bijlage figuur tabel"
-    " paragraaf"
+    " paragraaf artículo articulo sección seccion capítulo capitulo título step"
 ).split()
 _NUMBERED_BY = re.compile(
-    r"(?:(?<![A-Za-z])(?:" + "|".join(_NUMBERING) + r")s?\.?(?:[ \t]+(?:no|nr|number)\.?)?"
-    r"[ \t]*[:#]?|§|(?<![A-Za-z])v)[ \t]*$",
+    r"(?:(?<![^\W\d_])(?:" + "|".join(_NUMBERING) + r")s?\.?(?:[ \t]+(?:no|nr|number)\.?)?"
+    r"[ \t]*[:#]?|§|(?<![^\W\d_])v)[ \t]*$",  # (no letter of any script before the word: "Artículo", "éfig")
     re.IGNORECASE,
 )
 # the last word before the quad when _NUMBERED_BY can match (a numbering word, its plural, "no", "v"...): most quads
 # follow another word ("address", "from", "IP") and are settled by this set, without the regex
 _LAST_WORDS = frozenset([*_NUMBERING, *(word + "s" for word in _NUMBERING), "no", "nr", "number", "v"])
-_ASCII_LETTERS = frozenset(string.ascii_letters)
 _ASCII = string.ascii_letters
 
 
@@ -87,7 +86,7 @@ def _numbered(text: str, start: int) -> bool:
         before = before[:-1]
     if before[-1:] != "§":
         begin = len(before)
-        while begin and before[begin - 1] in _ASCII_LETTERS:
+        while begin and before[begin - 1].isalpha():  # ("Artículo", "Sección": any letters)
             begin -= 1
         if before[begin:].lower() not in _LAST_WORDS:
             return False

@@ -270,7 +270,8 @@ _ID_LABELS = frozenset(
     # "numéro de commande ...", "nº do pedido ...")
     " bestellnummer bestellung rechnungsnummer rechnung kundennummer auftragsnummer sendungsnummer vorgangsnummer"
     " commande facture pedido factura fatura ordine fattura bestelling factuur faktura referenz referencia riferimento"
-    " bestelnummer factuurnummer klantnummer ordernummer artikelnummer artikel art réf référence"
+    " bestelnummer factuurnummer klantnummer ordernummer artikelnummer artikel art réf référence referentie kenmerk"
+    " aktenzeichen barcode"
     # (a company's register number, a product's code: "SIRET 732 829 320 00074", "NDC 0002-3227-30", "HS code ...")
     " siren siret kvk ndc hs taric tariff"
     # (a carrier's name before its tracking number: "FedEx 7489 2345 6789", "DHL 1234567890")
@@ -342,7 +343,7 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
     if number >= 3 and not plus and len(main) == count + number - 1 and main.count(" ") == number - 1:
         if _spaced_number(groups, main[0] == "0", thousands) or _measured(groups, text, end):  # (3+ groups, spaced)
             return None
-    if number == 3 and not plus and len(groups[0]) == 1 and _barcode(groups, digits, text, end):
+    if 2 <= number <= 3 and not plus and len(groups[0]) == 1 and _barcode(groups, digits, text, end):
         return None
     if not plus and 2 <= number <= 3 and count in _DATED_COUNTS and _spans_or_dated(main, digits, number, text, end):
         return None
@@ -446,7 +447,7 @@ def _spaced_number(groups: list[bytes] | list[str], trunk: bool, thousands: bool
 
 # a unit of measure or a currency right after a number (see _measured)
 _UNIT = re.compile(
-    r" ?(?:[kMGTmµcn]?(?:m|g|s|l|Hz|B|W|Wh|V|Pa)|m/s|km/h|mph|m²|m³|bytes?|bits?|bps|ppm|°[CF]?|%|€|\$|£|¥|kr"
+    r" ?(?:[kMGTmµcn]?(?:m[²³23]|m|g|s|l|Hz|B|W|Wh|V|Pa)|m/s|km/h|mph|m²|m³|bytes?|bits?|bps|ppm|°[CF]?|%|€|\$|£|¥|kr"
     r"|zł|EUR|USD|GBP|CHF|SEK|NOK|DKK|PLN|JPY|INR)(?![^\W_])"
 )
 
@@ -460,17 +461,21 @@ def _measured(groups: list[bytes] | list[str], text: str, end: int) -> bool:
 
 
 def _barcode(groups: list[bytes] | list[str], digits: str, text: str, end: int) -> bool:
-    """The groups (1, 6, 6 or 1, 5, 5 digits) are a barcode's printed digits, with its check digit.
+    """The groups (1-6-6, or 1-5-5 / 1-6 and the text's next group) are a barcode's printed digits, with its check digit.
 
     An EAN-13 as 1-6-6 ("3 017620 422003"), a UPC-A as 1-5-5-1 ("0 36000 29145 2": the candidate, then its last digit).
     """
     sizes = [len(group) for group in groups]
     if sizes == [1, 6, 6]:
         code = digits
-    elif sizes == [1, 5, 5] and text[end : end + 1] == " " and text[end + 1 : end + 2].isdigit():
-        code = digits + text[end + 1]
-        if text[end + 2 : end + 3].isdigit():
+    elif sizes == [1, 5, 5] or sizes == [1, 6]:  # (the candidate without its last group: 1-5-5 1, 1-6 6)
+        rest = 1 if sizes[1] == 5 else 6
+        tail = text[end + 1 : end + 1 + rest]
+        if text[end : end + 1] != " " or not (tail.isdigit() and tail.isascii() and len(tail) == rest):
             return False
+        if text[end + 1 + rest : end + 2 + rest].isdigit():
+            return False
+        code = digits + tail
     else:
         return False
     weights = (1, 3) if len(code) == 13 else (3, 1)
@@ -531,7 +536,8 @@ def _id_column(text: str, start: int) -> bool:
 
 def _after_label(before: str) -> bool:
     """``before`` (the text before a candidate) ends in an identifier's label (see _ID_LABELS)."""
-    before = before.rstrip(" \t:#=.°º\"'")  # (and a JSON key's quotes: "order_id": "...")
+    before = before.rstrip(" \t:#=.°º\"'>")  # (and a JSON key's quotes, an XML tag's end: "order_id": "...")
+    named = before
     word = _last_word(before)
     if word == "n" and before[-3:-1].lower() in ("s/", "p/"):  # ("S/N", "P/N": a serial number's, a part number's)
         return True
@@ -540,7 +546,52 @@ def _after_label(before: str) -> bool:
     if word in _ID_WORDS:  # ("serial no.", "Invoice number", "Art.-Nr."; not "phone number", "mobile no.")
         before = before[: len(before) - len(word)].rstrip(" \t#.-_")
         word = _last_word(before)
-    return word in _ID_LABELS or (word[-1:] == "s" and word[:-1] in _ID_LABELS)
+    return word in _ID_LABELS or (word[-1:] == "s" and word[:-1] in _ID_LABELS) or _id_name(named)
+
+
+# words for a phone number a compound or a phrase may hold beyond _PHONE_STEMS ("Servicenummer", "Festnetznummer",
+# "numéro de fixe"), and the words of "numéro de ...", "número de ...", "numero di ..."
+_MORE_PHONE_STEMS = tuple("service hotline notruf festnetz durchwahl zentral mobil funk fixe poste".split())
+_OF_WORDS = frozenset(("de", "du", "del", "do", "da", "di", "d"))
+_NUMBER_WORDS = frozenset(("numéro", "número", "numero", "num", "n", "no", "nr", "nummer"))
+
+
+def _phone_stem(word: str) -> bool:
+    """``word`` (lower case) holds a word for a phone ("telefon", "handy", "service")."""
+    return _PHONE_STEMS.search(word) is not None or any(stem in word for stem in _MORE_PHONE_STEMS)
+
+
+def _id_name(before: str) -> bool:
+    """``before`` ends in an identifier's name of a form _ID_LABELS does not list, naming no phone.
+
+    A German or Dutch compound on "-nummer" ("Vertragsnummer", "Dossiernummer"; not "Telefonnummer", "Rufnummer",
+    "Servicenummer") or "-Nr." ("Kunden-Nr."; not "Tel.-Nr."); a camelCase key ("ticketId", "invoiceNumber"; not
+    "callerId", "phoneNumber"); "numéro de client", "número de cliente" (not "numéro de téléphone").
+    """
+    word = _last_word(before)
+    if not word:
+        return False
+    if len(word) > 6 and word.endswith("nummer"):
+        return not _phone_stem(word[:-6])
+    rest = before[: len(before) - len(word)]
+    if word == "nr" and rest[-1:] == "-":
+        prefix = _last_word(rest.rstrip(".-"))
+        return bool(prefix) and not _phone_stem(prefix)
+    raw = before[len(rest) :]
+    split = len(raw) - 1
+    while split > 0 and not (raw[split].isupper() and raw[split - 1].islower()):
+        split -= 1
+    if split > 0:  # (a camelCase name: its last part names what the first one is)
+        head, tail = raw[:split].lower(), raw[split:].lower()
+        if tail == "id" or tail == "ids":
+            return head != "caller"
+        return (tail in _ID_WORDS or tail == "nummer") and head in _ID_LABELS
+    rest = rest.rstrip(" \t'\u2019")
+    joint = _last_word(rest)
+    if joint in _OF_WORDS:
+        number = _last_word(rest[: len(rest) - len(joint)].rstrip(" \t.°º"))
+        return number in _NUMBER_WORDS and not _phone_stem(word)
+    return False
 
 
 def _last_word(text: str) -> str:
