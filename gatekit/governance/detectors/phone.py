@@ -44,6 +44,7 @@ from collections.abc import Iterable, Iterator
 from gatekit.governance.detectors.base import (
     RUN_AFTER,
     RUN_BEFORE,
+    TABLE_DELIMITERS,
     VALIDATION_BUDGET,
     WORD_CHARS,
     Detector,
@@ -520,10 +521,36 @@ _COLUMN_LOOKUPS = VALIDATION_BUDGET // 4
 _COLUMN_COUNT: list[int] = [0, 0, 0]  # (the id and length of the text last read, and its lookups so far)
 
 
+# a delimiter on two lines in a row (a table's header and a row: no table without them), one search per delimiter
+_ROWS = tuple(
+    re.compile(f"{re.escape(d)}[^\\n{re.escape(d)}]*+\\n[^\\n{re.escape(d)}]*+{re.escape(d)}").search
+    for d in TABLE_DELIMITERS
+)
+
+
+_TABULAR: dict[tuple[int, int, int], bool] = {}  # (id, length, hash) of a text -> _tabular's answer
+
+
+def _tabular(text: str) -> bool:
+    """``text`` holds a table's rows or a SQL row (``VALUES``): a column header may name a value's column.
+
+    Kept for the last texts asked (a text's phone candidates ask one after another), keyed by the text's identity,
+    length and hash (which Python keeps once made), so a text is searched once, not once per candidate, and no text
+    is held.
+    """
+    key = (id(text), len(text), hash(text))
+    found = _TABULAR.get(key)
+    if found is None:
+        if len(_TABULAR) >= 64:
+            _TABULAR.clear()
+        found = _TABULAR[key] = "ALUES" in text or "alues" in text or any(rows(text) is not None for rows in _ROWS)
+    return found
+
+
 def _id_column(text: str, start: int) -> bool:
     """The candidate at ``start`` of ``text`` is in a table's column whose header names an identifier."""
-    if text.rfind("\n", start - 4096 if start > 4096 else 0, start) == -1:
-        return False  # (no line above the candidate's: no header)
+    if text.rfind("\n", start - 4096 if start > 4096 else 0, start) == -1 or not _tabular(text):
+        return False  # (no line above the candidate's, no table in the text: no header)
     count = _COLUMN_COUNT
     if count[0] != id(text) or count[1] != len(text):
         count[:] = [id(text), len(text), 0]
@@ -538,7 +565,7 @@ def _after_label(before: str) -> bool:
     """``before`` (the text before a candidate) ends in an identifier's label (see _ID_LABELS)."""
     before = before.rstrip(" \t:#=.°º\"'>")  # (and a JSON key's quotes, an XML tag's end: "order_id": "...")
     named = before
-    word = _last_word(before)
+    word = named_word = _last_word(before)
     if word == "n" and before[-3:-1].lower() in ("s/", "p/"):  # ("S/N", "P/N": a serial number's, a part number's)
         return True
     if word == "id" or word == "ids":  # ("ID: ...", "Customer ID ...": whatever it identifies, an id is no phone
@@ -546,13 +573,14 @@ def _after_label(before: str) -> bool:
     if word in _ID_WORDS:  # ("serial no.", "Invoice number", "Art.-Nr."; not "phone number", "mobile no.")
         before = before[: len(before) - len(word)].rstrip(" \t#.-_")
         word = _last_word(before)
-    return word in _ID_LABELS or (word[-1:] == "s" and word[:-1] in _ID_LABELS) or _id_name(named)
+    return word in _ID_LABELS or (word[-1:] == "s" and word[:-1] in _ID_LABELS) or _id_name(named, named_word)
 
 
 # words for a phone number a compound or a phrase may hold beyond _PHONE_STEMS ("Servicenummer", "Festnetznummer",
 # "numéro de fixe"), and the words of "numéro de ...", "número de ...", "numero di ..."
 _MORE_PHONE_STEMS = tuple("service hotline notruf festnetz durchwahl zentral mobil funk fixe poste".split())
 _OF_WORDS = frozenset(("de", "du", "del", "do", "da", "di", "d"))
+_OF_ENDS = frozenset("eulaoidEULAOID")  # (the last letters of _OF_WORDS)
 _NUMBER_WORDS = frozenset(("numéro", "número", "numero", "num", "n", "no", "nr", "nummer"))
 
 
@@ -561,14 +589,14 @@ def _phone_stem(word: str) -> bool:
     return _PHONE_STEMS.search(word) is not None or any(stem in word for stem in _MORE_PHONE_STEMS)
 
 
-def _id_name(before: str) -> bool:
+def _id_name(before: str, word: str) -> bool:
     """``before`` ends in an identifier's name of a form _ID_LABELS does not list, naming no phone.
 
     A German or Dutch compound on "-nummer" ("Vertragsnummer", "Dossiernummer"; not "Telefonnummer", "Rufnummer",
     "Servicenummer") or "-Nr." ("Kunden-Nr."; not "Tel.-Nr."); a camelCase key ("ticketId", "invoiceNumber"; not
-    "callerId", "phoneNumber"); "numéro de client", "número de cliente" (not "numéro de téléphone").
+    "callerId", "phoneNumber"); "numéro de client", "número de cliente" (not "numéro de téléphone"). ``word``: the
+    last word of ``before`` in lower case (``_last_word``).
     """
-    word = _last_word(before)
     if not word:
         return False
     if len(word) > 6 and word.endswith("nummer"):
@@ -578,15 +606,19 @@ def _id_name(before: str) -> bool:
         prefix = _last_word(rest.rstrip(".-"))
         return bool(prefix) and not _phone_stem(prefix)
     raw = before[len(rest) :]
-    split = len(raw) - 1
-    while split > 0 and not (raw[split].isupper() and raw[split - 1].islower()):
-        split -= 1
+    split = 0
+    if not (raw.islower() or raw.isupper() or raw.istitle()):  # (most words: no capital after a small letter)
+        split = len(raw) - 1
+        while split > 0 and not (raw[split].isupper() and raw[split - 1].islower()):
+            split -= 1
     if split > 0:  # (a camelCase name: its last part names what the first one is)
         head, tail = raw[:split].lower(), raw[split:].lower()
         if tail == "id" or tail == "ids":
             return head != "caller"
         return (tail in _ID_WORDS or tail == "nummer") and head in _ID_LABELS
     rest = rest.rstrip(" \t'\u2019")
+    if rest[-1:] not in _OF_ENDS:  # (no "de", "du", "del", "do", "da", "di", "d'" before the word)
+        return False
     joint = _last_word(rest)
     if joint in _OF_WORDS:
         number = _last_word(rest[: len(rest) - len(joint)].rstrip(" \t.°º"))
