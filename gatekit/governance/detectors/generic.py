@@ -77,8 +77,9 @@ _NAME = re.compile(r"(?=[AaCcDdHhKkLlMmPpSsTtWw])" + _NAMES + r"(?:\\?[\"'])?\]?
 # a name match ends at the sign: it starts at most this many characters before it (the longest name,
 # ``shared_access_key``, an escaped quote, a "]" and 3 blanks); the look-behind still reads before that
 _NAME_REACH = 23
-# names of a token that is no credential: a page's, a cursor's ("next_page_token: CiAK...")
-_NOT_CREDENTIAL = re.compile(r"(?:page|next|continuation|sync|cursor)[_\-]?$", re.IGNORECASE)
+# names of a token that is no credential: a page's, a cursor's ("next_page_token: CiAK..."), a public key's (.NET's
+# "PublicKeyToken=b77a5c561934e089", the hash of a strong name's public key)
+_NOT_CREDENTIAL = re.compile(r"(?:page|next|continuation|sync|cursor|public[_\-]?key)[_\-]?$", re.IGNORECASE)
 _VALUE = re.compile(r"[ \t]{0,3}+(?:\\?[\"'])?(?P<value>(?:[^\s\"'`,;\\]|\\(?![\"'])){8,200}+)")
 
 
@@ -243,7 +244,10 @@ DETECTOR = GenericSecretDetector("GENERIC_SECRET", _SIGN, _credential, score=0.8
 
 
 # a URL's user information with a password: "://" (the engine skips to it), a user name, ":", the password, "@"
-_URL_PASSWORD = re.compile(r"://(?<=[A-Za-z0-9+.\-]://)[^\s:/?#@]{0,128}+:(?P<value>[^\s/?#@]{1,256}+)@", re.ASCII)
+# (a "#" inside the password, left unencoded: "postgres://app:Kx9#ZV82gDUP@db", see _url_password)
+_URL_PASSWORD = re.compile(
+    r"://(?<=[A-Za-z0-9+.\-]://)[^\s:/?#@]{0,128}+:(?P<value>[^\s/?#@][^\s/?@]{0,255}+)@", re.ASCII
+)
 
 
 # the name of the field written where its value goes ("postgres://user:password@host", "curl -u username:password")
@@ -254,6 +258,8 @@ _FIELD_WORDS = frozenset(
 
 def _url_password(value: str) -> bool:
     """Not a placeholder: a variable, a mask, the field's own name (a password of any strength is a credential)."""
+    if "#" in value and value[: value.index("#")].isdigit():
+        return False  # a port and a fragment ("http://host:8080#top@x"), no password
     return not value.startswith(("$", "{", "<", "%", "[")) and not masked(value) and value.lower() not in _FIELD_WORDS
 
 

@@ -58,16 +58,20 @@ def ipv6_ok(value: str) -> bool:
 _NUMBERING = (
     "version ver build firmware fw rev revision section sect table figure fig chapter clause appendix annex paragraph"
     " para oid"
+    # (a checklist's or a standard's item: "CIS recommendation 1.1.1.1", "requirement 8.2.1.3"; and the parts of a
+    # document in the default regions' other languages: "Abschnitt 3.1.4.1", "chapitre ...", "apartado ...")
+    " recommendation requirement req item abschnitt kapitel absatz ziffer anhang anlage abbildung tabelle punkt"
+    " chapitre article paragraphe annexe tableau apartado anexo figura tabla hoofdstuk artikel bijlage figuur tabel"
+    " paragraaf artículo articulo sección seccion capítulo capitulo título step"
 ).split()
 _NUMBERED_BY = re.compile(
-    r"(?:(?<![A-Za-z])(?:" + "|".join(_NUMBERING) + r")s?\.?(?:[ \t]+(?:no|nr|number)\.?)?"
-    r"[ \t]*[:#]?|§|(?<![A-Za-z])v)[ \t]*$",
+    r"(?:(?<![^\W\d_])(?:" + "|".join(_NUMBERING) + r")s?\.?(?:[ \t]+(?:no|nr|number)\.?)?"
+    r"[ \t]*[:#]?|§|(?<![^\W\d_])v)[ \t]*$",  # (no letter of any script before the word: "Artículo", "éfig")
     re.IGNORECASE,
 )
 # the last word before the quad when _NUMBERED_BY can match (a numbering word, its plural, "no", "v"...): most quads
 # follow another word ("address", "from", "IP") and are settled by this set, without the regex
 _LAST_WORDS = frozenset([*_NUMBERING, *(word + "s" for word in _NUMBERING), "no", "nr", "number", "v"])
-_ASCII_LETTERS = frozenset(string.ascii_letters)
 _ASCII = string.ascii_letters
 
 
@@ -82,7 +86,7 @@ def _numbered(text: str, start: int) -> bool:
         before = before[:-1]
     if before[-1:] != "§":
         begin = len(before)
-        while begin and before[begin - 1] in _ASCII_LETTERS:
+        while begin and before[begin - 1].isalpha():  # ("Artículo", "Sección": any letters)
             begin -= 1
         if before[begin:].lower() not in _LAST_WORDS:
             return False
@@ -95,7 +99,9 @@ def _numbered(text: str, start: int) -> bool:
 # and the verbs of a change of release before "to" ("upgraded to 2.3.4.5"; not "update", "moved", "changed": a
 # machine's address is updated to another)
 _RELEASE_WORDS = frozenset(
-    "version ver build firmware fw rev revision release rel sdk kernel driver patch hotfix upgrade downgrade".split()
+    "version ver build firmware fw rev revision release rel sdk kernel driver patch hotfix upgrade downgrade"
+    # (a package's, in the default regions' languages too: "package 1.2.10.3", "Paket 1.2.10.3 installiert")
+    " package pkg paket paquet paquete pakket pacchetto".split()
 )
 _UPGRADE_WORDS = frozenset(
     "upgrade upgrades upgraded upgrading downgrade downgrades downgraded downgrading bump bumps bumped".split()

@@ -44,10 +44,12 @@ from collections.abc import Iterable, Iterator
 from gatekit.governance.detectors.base import (
     RUN_AFTER,
     RUN_BEFORE,
+    TABLE_DELIMITERS,
     VALIDATION_BUDGET,
     WORD_CHARS,
     Detector,
     Runs,
+    column_header,
     digit_runs,
     placeholder_digits,
 )
@@ -269,6 +271,10 @@ _ID_LABELS = frozenset(
     # "numéro de commande ...", "nº do pedido ...")
     " bestellnummer bestellung rechnungsnummer rechnung kundennummer auftragsnummer sendungsnummer vorgangsnummer"
     " commande facture pedido factura fatura ordine fattura bestelling factuur faktura referenz referencia riferimento"
+    " bestelnummer factuurnummer klantnummer ordernummer artikelnummer artikel art réf référence referentie kenmerk"
+    " aktenzeichen barcode"
+    # (a company's register number, a product's code: "SIRET 732 829 320 00074", "NDC 0002-3227-30", "HS code ...")
+    " siren siret kvk ndc hs taric tariff"
     # (a carrier's name before its tracking number: "FedEx 7489 2345 6789", "DHL 1234567890")
     " fedex ups usps dhl tnt gls dpd hermes evri yodel aramex ontrac purolator colissimo chronopost postnl correos".split()
 )
@@ -276,7 +282,7 @@ _ID_LABELS = frozenset(
 # its closing quote, then one space, at the end of the text before a candidate (see _labelled)
 _CODE_PART = re.compile(r"(?:(?<![A-Za-z0-9])(?=[0-9]*[A-Z])[A-Z0-9]{2,10}|HTTP/[0-9](?:\.[0-9])?\"?) \Z")
 _CODE_ENDS = frozenset('0123456789"')
-_ID_WORDS = frozenset(("no", "nr", "number", "num", "code"))
+_ID_WORDS = frozenset(("no", "nr", "number", "num", "code", "n"))  # ("n" of "n°", "nº": see _after_label)
 # regions whose national numbers are written in groups of 1, 3 and 3 digits, as thousands are (Bhutan "2 345 678",
 # Seychelles "4 217 123"): with one of them in a policy's phone_regions, such a number is read as a phone number
 _THOUSANDS_REGIONS = frozenset(("BT", "SC"))
@@ -336,9 +342,11 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
     if not plus and len(groups[0]) == 8 and _COMPACT_DATE.match(main) is not None:
         return None  # a date and a time ("20260311 1432"), a build stamp
     if number >= 3 and not plus and len(main) == count + number - 1 and main.count(" ") == number - 1:
-        if _spaced_number(groups, main[0] == "0", thousands):  # (3+ groups, single spaces between them)
+        if _spaced_number(groups, main[0] == "0", thousands) or _measured(groups, text, end):  # (3+ groups, spaced)
             return None
-    if not plus and 2 <= number <= 3 and count in (8, 12) and _spans_or_dated(main, digits, number, text, end):
+    if 2 <= number <= 3 and not plus and len(groups[0]) == 1 and _barcode(groups, digits, text, end):
+        return None
+    if not plus and 2 <= number <= 3 and count in _DATED_COUNTS and _spans_or_dated(main, digits, number, text, end):
         return None
     # a house number and a street: "3747 3911 Fourth Avenue" (not a number with a trunk 0)
     if (
@@ -374,17 +382,18 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
 
 # a dash between two groups of 4 digits, or between a year and one or two zero-padded groups of 4 (see _spans_or_dated)
 _DASHES = frozenset("-\u2013\u2014")
+_DATED_COUNTS = frozenset((8, 9, 10, 12))  # (4-4, 4-5, 4-6, 4-2-4, 4-4-4 digits: see _spans_or_dated)
 _QUARTERS = frozenset(("00", "15", "30", "45"))
 _PHONE_STEMS = re.compile(_PHONE_WORDS.pattern.replace("(?<![A-Za-z])", "", 1))
 
 
 def _spans_or_dated(main: str, digits: str, number: int, text: str, end: int) -> bool:
-    """``main`` (no "+", 8 or 12 digits in 2 or 3 groups) is a span of years or of times, or an id numbered by year.
+    """``main`` (no "+", 8 to 12 digits in 2 or 3 groups) is a span of years or of times, or an id numbered by year.
 
     A span of years: two groups of 4 digits joined by a dash, the second later than the first by at most a century
     ("1939-1945", "2023\u20132024"). A span of clock times: two groups of 4 digits, each an hour and a quarter hour
-    ("0800-2200", "2200-0600"). An id numbered by year: a year (1900..2099), then one or two zero-padded groups of 4
-    ("2023-0456", "Docket 2023-0145-0012"). Each is no phone number unless a word for a phone comes right before it
+    ("0800-2200", "2200-0600"). An id numbered by year: a year (1900..2099), then one zero-padded group of 4 to 6 digits
+    or two of 4 ("2023-0456", "2026-004512", "Docket 2023-0145-0012"), or a month and one ("2026-03-0042"). Each is no phone number unless a word for a phone comes right before it
     ("call 2021-2025").
     """
     if len(main) != len(digits) + number - 1 or main[4] not in _DASHES:
@@ -396,7 +405,7 @@ def _spans_or_dated(main: str, digits: str, number: int, text: str, end: int) ->
         dated = 1900 <= first <= 2099 and digits[4] == "0"
         if not (years or times or dated):
             return False
-    elif not (1900 <= int(digits[:4]) <= 2099 and main[9] == main[4] and digits[4] == "0" and digits[8] == "0"):
+    elif not (1900 <= int(digits[:4]) <= 2099 and _dated_parts(main, digits)):
         return False
     start = end - len(main)
     before = text[start - 50 if start > 50 else 0 : start].lower()
@@ -405,6 +414,16 @@ def _spans_or_dated(main: str, digits: str, number: int, text: str, end: int) ->
         if not (word.start() and before[word.start() - 1] in _ASCII_LETTERS):
             return False
     return True
+
+
+def _dated_parts(main: str, digits: str) -> bool:
+    """``main`` (3 groups, a year's 4 digits and a dash first) numbers by year.
+
+    Zero-padded groups of 4 ("2023-0145-0012"), or a month and a zero-padded number ("2026-03-0042", March 2026's).
+    """
+    if len(main) == 14:
+        return main[9] == main[4] and digits[4] == "0" and digits[8] == "0"
+    return main[7] == main[4] and "01" <= digits[4:6] <= "12" and digits[6] == "0"
 
 
 def _spaced_number(groups: list[bytes] | list[str], trunk: bool, thousands: bool) -> bool:
@@ -425,6 +444,43 @@ def _spaced_number(groups: list[bytes] | list[str], trunk: bool, thousands: bool
         number = len(groups)
         return number > 5 or (number == 5 and not trunk)
     return not trunk
+
+
+# a unit of measure or a currency right after a number (see _measured)
+_UNIT = re.compile(
+    r" ?(?:[kMGTmµcn]?(?:m[²³23]|m|g|s|l|Hz|B|W|Wh|V|Pa)|m/s|km/h|mph|m²|m³|bytes?|bits?|bps|ppm|°[CF]?|%|€|\$|£|¥|kr"
+    r"|zł|EUR|USD|GBP|CHF|SEK|NOK|DKK|PLN|JPY|INR)(?![^\W_])"
+)
+
+
+def _measured(groups: list[bytes] | list[str], text: str, end: int) -> bool:
+    """Spaced groups of three digits (the first of 1 to 3) before a unit or a currency: a quantity, no phone number.
+
+    A quantity grouped in thousands ("299 792 458 m/s", "123 456 789 €"); "912 345 678" alone is Spain's phone number.
+    """
+    return all(len(group) == 3 for group in groups[1:]) and _UNIT.match(text, end) is not None
+
+
+def _barcode(groups: list[bytes] | list[str], digits: str, text: str, end: int) -> bool:
+    """The groups (1-6-6, or 1-5-5 / 1-6 and the text's next group) are a barcode's printed digits, with its check digit.
+
+    An EAN-13 as 1-6-6 ("3 017620 422003"), a UPC-A as 1-5-5-1 ("0 36000 29145 2": the candidate, then its last digit).
+    """
+    sizes = [len(group) for group in groups]
+    if sizes == [1, 6, 6]:
+        code = digits
+    elif sizes == [1, 5, 5] or sizes == [1, 6]:  # (the candidate without its last group: 1-5-5 1, 1-6 6)
+        rest = 1 if sizes[1] == 5 else 6
+        tail = text[end + 1 : end + 1 + rest]
+        if text[end : end + 1] != " " or not (tail.isdigit() and tail.isascii() and len(tail) == rest):
+            return False
+        if text[end + 1 + rest : end + 2 + rest].isdigit():
+            return False
+        code = digits + tail
+    else:
+        return False
+    weights = (1, 3) if len(code) == 13 else (3, 1)
+    return sum(int(d) * weights[i % 2] for i, d in enumerate(code)) % 10 == 0
 
 
 def _same_groups(value: str) -> bool:
@@ -456,19 +512,118 @@ def _labelled(text: str, start: int) -> bool:
             head = before[: code.start()]
             if head[-1:] == " " and (head[-2:-1].isdigit() or _after_label(head)):
                 return True
-    return _after_label(before)
+    return _after_label(before) or _id_column(text, start)
+
+
+# a table's column whose header names an identifier ("order_id", "Invoice No", "tracking_number"): its cells are ids,
+# not phone numbers; the columns of the first _COLUMN_LOOKUPS candidates of a text are looked up (the rest: findings)
+_COLUMN_LOOKUPS = VALIDATION_BUDGET // 4
+_COLUMN_COUNT: list[int] = [0, 0, 0]  # (the id and length of the text last read, and its lookups so far)
+
+
+# a delimiter on two lines in a row (a table's header and a row: no table without them), one search per delimiter
+_ROWS = tuple(
+    re.compile(f"{re.escape(d)}[^\\n{re.escape(d)}]*+\\n[^\\n{re.escape(d)}]*+{re.escape(d)}").search
+    for d in TABLE_DELIMITERS
+)
+
+
+_TABULAR: dict[tuple[int, int, int], bool] = {}  # (id, length, hash) of a text -> _tabular's answer
+
+
+def _tabular(text: str) -> bool:
+    """``text`` holds a table's rows or a SQL row (``VALUES``): a column header may name a value's column.
+
+    Kept for the last texts asked (a text's phone candidates ask one after another), keyed by the text's identity,
+    length and hash (which Python keeps once made), so a text is searched once, not once per candidate, and no text
+    is held.
+    """
+    key = (id(text), len(text), hash(text))
+    found = _TABULAR.get(key)
+    if found is None:
+        if len(_TABULAR) >= 64:
+            _TABULAR.clear()
+        found = _TABULAR[key] = "ALUES" in text or "alues" in text or any(rows(text) is not None for rows in _ROWS)
+    return found
+
+
+def _id_column(text: str, start: int) -> bool:
+    """The candidate at ``start`` of ``text`` is in a table's column whose header names an identifier."""
+    if text.rfind("\n", start - 4096 if start > 4096 else 0, start) == -1 or not _tabular(text):
+        return False  # (no line above the candidate's, no table in the text: no header)
+    count = _COLUMN_COUNT
+    if count[0] != id(text) or count[1] != len(text):
+        count[:] = [id(text), len(text), 0]
+    if count[2] >= _COLUMN_LOOKUPS:
+        return False
+    count[2] += 1
+    header = column_header(text, start, start)
+    return bool(header) and _after_label(header.replace("_", " ").replace("-", " "))
 
 
 def _after_label(before: str) -> bool:
     """``before`` (the text before a candidate) ends in an identifier's label (see _ID_LABELS)."""
-    before = before.rstrip(" \t:#=.")
-    word = _last_word(before)
+    before = before.rstrip(" \t:#=.°º\"'>")  # (and a JSON key's quotes, an XML tag's end: "order_id": "...")
+    named = before
+    word = named_word = _last_word(before)
+    if word == "n" and before[-3:-1].lower() in ("s/", "p/"):  # ("S/N", "P/N": a serial number's, a part number's)
+        return True
     if word == "id" or word == "ids":  # ("ID: ...", "Customer ID ...": whatever it identifies, an id is no phone
         return _last_word(before[: len(before) - len(word)].rstrip(" \t-")) != "caller"  # but a caller ID shows one)
-    if word in _ID_WORDS:  # ("serial no.", "Invoice number"; not "phone number", "mobile no.")
-        before = before[: len(before) - len(word)].rstrip(" \t#.")
+    if word in _ID_WORDS:  # ("serial no.", "Invoice number", "Art.-Nr."; not "phone number", "mobile no.")
+        before = before[: len(before) - len(word)].rstrip(" \t#.-_")
         word = _last_word(before)
-    return word in _ID_LABELS or (word[-1:] == "s" and word[:-1] in _ID_LABELS)
+    return word in _ID_LABELS or (word[-1:] == "s" and word[:-1] in _ID_LABELS) or _id_name(named, named_word)
+
+
+# words for a phone number a compound or a phrase may hold beyond _PHONE_STEMS ("Servicenummer", "Festnetznummer",
+# "numéro de fixe"), and the words of "numéro de ...", "número de ...", "numero di ..."
+_MORE_PHONE_STEMS = tuple("service hotline notruf festnetz durchwahl zentral mobil funk fixe poste".split())
+_OF_WORDS = frozenset(("de", "du", "del", "do", "da", "di", "d"))
+_OF_ENDS = frozenset("eulaoidEULAOID")  # (the last letters of _OF_WORDS)
+_NUMBER_WORDS = frozenset(("numéro", "número", "numero", "num", "n", "no", "nr", "nummer"))
+
+
+def _phone_stem(word: str) -> bool:
+    """``word`` (lower case) holds a word for a phone ("telefon", "handy", "service")."""
+    return _PHONE_STEMS.search(word) is not None or any(stem in word for stem in _MORE_PHONE_STEMS)
+
+
+def _id_name(before: str, word: str) -> bool:
+    """``before`` ends in an identifier's name of a form _ID_LABELS does not list, naming no phone.
+
+    A German or Dutch compound on "-nummer" ("Vertragsnummer", "Dossiernummer"; not "Telefonnummer", "Rufnummer",
+    "Servicenummer") or "-Nr." ("Kunden-Nr."; not "Tel.-Nr."); a camelCase key ("ticketId", "invoiceNumber"; not
+    "callerId", "phoneNumber"); "numéro de client", "número de cliente" (not "numéro de téléphone"). ``word``: the
+    last word of ``before`` in lower case (``_last_word``).
+    """
+    if not word:
+        return False
+    if len(word) > 6 and word.endswith("nummer"):
+        return not _phone_stem(word[:-6])
+    rest = before[: len(before) - len(word)]
+    if word == "nr" and rest[-1:] == "-":
+        prefix = _last_word(rest.rstrip(".-"))
+        return bool(prefix) and not _phone_stem(prefix)
+    raw = before[len(rest) :]
+    split = 0
+    if not (raw.islower() or raw.isupper() or raw.istitle()):  # (most words: no capital after a small letter)
+        split = len(raw) - 1
+        while split > 0 and not (raw[split].isupper() and raw[split - 1].islower()):
+            split -= 1
+    if split > 0:  # (a camelCase name: its last part names what the first one is)
+        head, tail = raw[:split].lower(), raw[split:].lower()
+        if tail == "id" or tail == "ids":
+            return head != "caller"
+        return (tail in _ID_WORDS or tail == "nummer") and head in _ID_LABELS
+    rest = rest.rstrip(" \t'\u2019")
+    if rest[-1:] not in _OF_ENDS:  # (no "de", "du", "del", "do", "da", "di", "d'" before the word)
+        return False
+    joint = _last_word(rest)
+    if joint in _OF_WORDS:
+        number = _last_word(rest[: len(rest) - len(joint)].rstrip(" \t.°º"))
+        return number in _NUMBER_WORDS and not _phone_stem(word)
+    return False
 
 
 def _last_word(text: str) -> str:
