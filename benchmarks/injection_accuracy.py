@@ -2,14 +2,16 @@
 
 Held-out sets (never trained on; see benchmarks/injection_data.py for the splits): deepset test,
 NotInject (benign prompts full of trigger words), 40 % of tau2-bench's tasks (user turns), the held-out parts of
-the composed ordinary, role-play, everyday and prompt-leak prompts (and the leak requests' ordinary twins), InjecAgent
+the composed ordinary, role-play, everyday, prompt-leak and round benign15 prompts (and the leak requests'
+ordinary twins), InjecAgent
 tool responses whose carrier template AND attacker instruction were both held out, the same held-out
 templates filled with held-out ordinary text (matched benign), and BIPIA's held-out attack categories
 planted in held-out templates (and bare), the held-out part of the composed multi-item tool outputs, and
 tool outputs in other shapes written apart (``tests/data/injection_toolshapes.jsonl``, also scored through
 the default policy as ``role: tool`` messages), tool outputs with instructions for their human reader written apart
 (``tests/data/injection_toolfp14.jsonl``), and benign user prompts written apart
-(``tests/data/injection_benign14.jsonl``: opinion, sensitive-topic, role-play and everyday prompts). Scores come from ``injection_score`` exactly as the
+(``tests/data/injection_benign14.jsonl``: opinion, sensitive-topic, role-play and everyday prompts;
+``tests/data/injection_benign15.jsonl``: role-play, sensitive-topic, everyday and other-language prompts). Scores come from ``injection_score`` exactly as the
 ``prompt_injection`` rule calls it, at the default threshold (0.5) and, for deepset, also at the
 threshold that gives NotInject a 5 % false-positive rate (a threshold chosen on a measure: shown
 for comparison with the target, not used by the rule).
@@ -134,6 +136,34 @@ def benign14() -> None:
         print(f"    {kind:<28} false-positive rate {hits / count:.3f} ({hits}/{count})")
 
 
+BENIGN15 = ROOT / "tests" / "data" / "injection_benign15.jsonl"
+
+
+def benign15() -> None:
+    """Benign user prompts written apart in round benign15 (``tests/data/injection_benign15.jsonl``; never trained or
+    selected on): role-play and persona requests with an ordinary task, questions about sensitive topics (crime,
+    drugs, weapons' history, extremism, hate speech, security, jailbreaks and prompt injection as topics, medicine,
+    sexuality education, self-harm help-seeking), everyday requests using "ignore", "forget", "override", "bypass",
+    "disregard", "system", "prompt", "instructions", "rules" or "developer mode" as ordinary words (English), and
+    prompts of those kinds in ten other languages. The false-positive rate of the ``input`` model, pooled and per
+    kind."""
+    import json
+
+    rows = [json.loads(line) for line in BENIGN15.read_text(encoding="utf-8").splitlines()]
+    flags: dict[str, list[bool]] = {}
+    for row in rows:
+        flagged = injection_score(row["text"], "input").score >= DEFAULT_THRESHOLD
+        flags.setdefault(row["kind"], []).append(flagged)
+    pooled = [f for kind in flags.values() for f in kind]
+    print(
+        f"  input       benign prompts written apart ({BENIGN15.name}), {len(rows)}: "
+        f"false-positive rate {_rate([float(f) for f in pooled], 0.5):.3f} ({sum(pooled)}/{len(pooled)})"
+    )
+    for kind in sorted(flags):
+        hits, count = sum(flags[kind]), len(flags[kind])
+        print(f"    {kind:<28} false-positive rate {hits / count:.3f} ({hits}/{count})")
+
+
 TOOLFP14 = ROOT / "tests" / "data" / "injection_toolfp14.jsonl"
 
 
@@ -236,6 +266,7 @@ def main() -> None:
     toolshapes()
     toolfp14()
     benign14()
+    benign15()
     print(
         f"  deepset test at the threshold giving NotInject a 5 % false-positive rate ({at5:.3f}, chosen on a "
         f"measure, for comparison only): recall {_rate(pos, at5):.3f}, deepset benign FPR {_rate(neg, at5):.3f}"

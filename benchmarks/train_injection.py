@@ -39,6 +39,8 @@ C = {"input": 1.0, "tool_output": 0.125}
 MIN_DF = 2
 # features the tool_output model is not given (round toolfp14 candidates; empty: every feature)
 TOOL_DROP: frozenset[str] = frozenset()
+# features the input model is not given (round benign15's candidate E dropped "nur"; empty: every feature)
+INPUT_DROP: frozenset[str] = frozenset()
 # added to the tool_output model's fitted bias (round toolfp14 candidates, chosen on the tool_output folds; 0: none)
 TOOL_BIAS_SHIFT = 0.0
 # Model selection for the input model (``--select`` prints it; seeded, training data only): FOLDS-fold
@@ -136,6 +138,7 @@ def cross_validate(c: float, folds: int = FOLDS) -> list[tuple[float, int, str]]
         roleplay,
         synthetic,
         tau2_turns,
+        written15,
     )
 
     from gatekit.governance.injection import Model
@@ -159,6 +162,9 @@ def cross_validate(c: float, folds: int = FOLDS) -> list[tuple[float, int, str]]
     rng.shuffle(ordinary)
     # round 10's opinion questions and questions about attacks, training part: never trained on, a check here
     opinions = everyday(random.Random(SEED + 11))[0]
+    # round benign15's composed prompts, training part: a check when not trained on, folded like the rest when trained
+    written = written15(random.Random(SEED + 21))[0]
+    rng.shuffle(written)
     scored: list[tuple[float, int, str]] = []
     for k in range(folds):
         left_groups = set(groups[k::folds])
@@ -168,11 +174,12 @@ def cross_validate(c: float, folds: int = FOLDS) -> list[tuple[float, int, str]]
         left += [(t, 0, "check") for t in CHECK_ORDINARY[k::folds]]  # never in training: a check of other texts
         left += [(t, 0, "role-play") for t in held_roleplay[k::folds]]  # held-out forms, roles, tasks: never trained
         left += [(t, 0, "opinions") for t in opinions[k::folds]]
+        left += [(t, 0, "written15") for t in written[k::folds]]
         left_out = {t for t, _, _ in left}
         rows = [(t, y) for t, y in inputs.train if t not in left_out]
         if RESIDUAL_QUESTIONS:
             rows += [(t, y) for t, y in residual_questions(rows) if t not in left_out]
-        fitted = fit(rows + prefixed(rows, SEED), c)
+        fitted = fit(rows + prefixed(rows, SEED), c, INPUT_DROP)
         model = Model(float(fitted["bias"]), dict(fitted["weights"]))  # type: ignore[call-overload]
         scored.extend((1.0 / (1.0 + math.exp(-model.logit(t))), y, src) for t, y, src in left)
     return scored
@@ -188,7 +195,7 @@ def _lowest(benign: list[float], target: float) -> float:
 def _rates(scored: list[tuple[float, int, str]], threshold: float) -> str:
     positives = [s for s, y, _ in scored if y == 1]
     parts = [f"deepset-train recall {sum(s >= threshold for s in positives) / len(positives):.3f}"]
-    for src in ("deepset", "tau2", "ordinary", "check", "role-play", "opinions"):
+    for src in ("deepset", "tau2", "ordinary", "check", "role-play", "opinions", "written15"):
         benign = [s for s, y, sc in scored if sc == src and y == 0]
         parts.append(f"{src} FPR {sum(s >= threshold for s in benign) / len(benign):.3f}")
     return ", ".join(parts)
@@ -199,7 +206,7 @@ def select(out: TextIO = sys.stdout) -> dict[float, list[tuple[float, int, str]]
     results = {}
     for c in C_GRID:
         scored = results[c] = cross_validate(c)
-        checks = ("check", "role-play", "opinions")
+        checks = ("check", "role-play", "opinions", "written15")
         pooled = _lowest([s for s, y, src in scored if y == 0 and src not in checks], TARGET_FPR)
         with_tau2 = max(pooled, _lowest([s for s, y, src in scored if src == "tau2"], TAU2_FPR))
         mark = " (shipped)" if c == C["input"] else ""
@@ -224,7 +231,7 @@ def train() -> bytes:
         "seed": SEED,
         "trained_by": "benchmarks/train_injection.py",
         "models": {
-            "input": fit(inputs.train, C["input"]),
+            "input": fit(inputs.train, C["input"], INPUT_DROP),
             "tool_output": tool_model,
         },
     }

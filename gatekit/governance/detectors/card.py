@@ -11,6 +11,8 @@ of its first digits has (ISO/IEC 7812: Visa ``4`` 13, 16 or 19 digits, Amex ``34
 ``89``, the telecom prefix of SIM serial numbers): the Luhn-valid identifiers that are no card, an IMEI
 (``35 209900 176148 1``, 15 digits), a SIM card's ICCID (``8944...``, 19), a 12-digit product code of ``8``, are no cards.
 A 19-digit card grouped 4-4-4-4-3 is read whole; when it fails, without its last group (a CVV after a card).
+A 13-digit number after a barcode's label (``EAN 5901234123457``, ``GTIN``, ``UPC``, ``barcode``, ``SKU``) whose last digit is
+its EAN-13 check digit is that product's barcode, no card (one 13-digit card in ten has an EAN-13 check digit).
 """
 
 from __future__ import annotations
@@ -69,7 +71,52 @@ def card_ok(value: str) -> bool:
     return 12 <= len(digits) <= 19 and _issuer_length(digits) and luhn_ok(digits)
 
 
-DETECTOR = Detector(
+# a barcode's label within 40 characters before a 13-digit number (see CardDetector)
+_BARCODE_LABEL = re.compile(
+    r"(?<![A-Za-z])(?:ean|gtin|upc|jan|barcode|bar code|strichcode|code-barres|sku)(?![A-Za-z])", re.IGNORECASE
+)
+
+
+# 13-digit cards checked for a barcode per text; past it (a hostile text of thousands) they stay cards: more redaction
+_BARCODE_BUDGET = 256
+
+
+def _ean13_ok(digits: str) -> bool:
+    """The last of 13 digits is their EAN-13 check digit (weights 1 and 3 from the left)."""
+    total = sum(int(digit) * (3 if index % 2 else 1) for index, digit in enumerate(digits))
+    return total % 10 == 0
+
+
+class CardDetector(Detector):
+    """Payment cards (see the module doc): a Luhn-valid candidate, less a product's barcode after its label."""
+
+    def findings(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[float, int, int]]:
+        """``(score, start, end)`` of every card in ``text``; ``runs``: see :meth:`Detector.spans`."""
+        found = super().findings(text, runs)
+        if found:
+            checked = 0
+            kept = []
+            for item in found:
+                if item[2] - item[1] == 13 and checked < _BARCODE_BUDGET:  # (the only length barcodes share with cards)
+                    checked += 1
+                    if _barcode(text, item[1], item[2]):
+                        continue
+                kept.append(item)
+            return kept
+        return found
+
+
+def _barcode(text: str, start: int, end: int) -> bool:
+    """``text[start:end]`` is 13 digits with an EAN-13 check digit after a barcode's label."""
+    value = text[start:end]
+    return (
+        value.isdigit()
+        and _BARCODE_LABEL.search(text, start - 40 if start > 40 else 0, start) is not None
+        and _ean13_ok(value)
+    )
+
+
+DETECTOR = CardDetector(
     "CREDIT_CARD",
     PATTERN,
     card_ok,

@@ -16,7 +16,10 @@ text; not a sequence of numbers (more than 8 groups, or 2+ groups of one digit);
 (``20260311 1432``); not after a part of a spaced code that follows a number or an id's label (``1Z 999 AA1 01 2345 6784``), an access log's protocol
 (``HTTP/1.1" 200 2326``) or an identifier's label (``Order ID``, ``FedEx``...); not two groups before a word (a
 house number and a street); not a Portuguese / Brazilian postal code (``3610-114``) nor a US ZIP+4 code (``94105-1234``);
-not a bare run that is a whole number of MiB (a size in bytes, ``2147483648``) nor an HTTP byte range (``bytes=0-1048575``).
+not a bare run that is a whole number of MiB (a size in bytes, ``2147483648``) nor an HTTP byte range (``bytes=0-1048575``);
+not, without a word for a phone right before it, a span of years (``1939-1945``, ``2023–2024``: two groups of 4
+joined by a dash, the second later by at most a century), a span of clock times on the quarter hour (``0800-2200``)
+or an id numbered by year (``2023-0456``, ``2023-0145-0012``: a year, then one or two zero-padded groups of 4).
 A number followed by ``,`` and a digit is part of an amount, but not one with ``+`` or ``(area)`` (a CSV row's next
 field). A bare run of 12 to 15 digits under a phone field's name (``"msisdn": "447911123456"``) is read with its
 country code.
@@ -258,6 +261,8 @@ _ID_LABELS = frozenset(
     "order invoice tracking waybill awb shipment parcel consignment ticket serial model part sku upc ean gtin isbn"
     " issn imei npi ein timestamp epoch transaction txn ref reference booking confirmation build version lot batch"
     " po rma pin passcode"
+    # (an insurance claim's or policy's number, a court docket's, a receipt's, a voucher's, a permit's or licence's)
+    " claim policy docket receipt voucher coupon permit licence license"
     # (an HTTP byte range, "Range: bytes=0-1048575")
     " bytes"
     # (the same in the default regions' other languages: "Bestellnummer 4021983712", "Rechnung Nr. 2026-000123",
@@ -334,6 +339,8 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
     if number >= 3 and not plus and len(main) == count + number - 1 and main.count(" ") == number - 1:
         if _spaced_number(groups, main[0] == "0", thousands):  # (3+ groups, single spaces between them)
             return None
+    if not plus and 2 <= number <= 3 and count in (8, 12) and _spans_or_dated(main, digits, number, text, end):
+        return None
     # a house number and a street: "3747 3911 Fourth Avenue" (not a number with a trunk 0)
     if (
         number == 2
@@ -359,6 +366,41 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
     if (number == 2 and "-" in main and _POSTCODE.fullmatch(main) is not None) or (count == 13 and _isbn13(digits)):
         return None
     return source, number, digits
+
+
+# a dash between two groups of 4 digits, or between a year and one or two zero-padded groups of 4 (see _spans_or_dated)
+_DASHES = frozenset("-\u2013\u2014")
+_QUARTERS = frozenset(("00", "15", "30", "45"))
+_PHONE_STEMS = re.compile(_PHONE_WORDS.pattern.replace("(?<![A-Za-z])", "", 1))
+
+
+def _spans_or_dated(main: str, digits: str, number: int, text: str, end: int) -> bool:
+    """``main`` (no "+", 8 or 12 digits in 2 or 3 groups) is a span of years or of times, or an id numbered by year.
+
+    A span of years: two groups of 4 digits joined by a dash, the second later than the first by at most a century
+    ("1939-1945", "2023\u20132024"). A span of clock times: two groups of 4 digits, each an hour and a quarter hour
+    ("0800-2200", "2200-0600"). An id numbered by year: a year (1900..2099), then one or two zero-padded groups of 4
+    ("2023-0456", "Docket 2023-0145-0012"). Each is no phone number unless a word for a phone comes right before it
+    ("call 2021-2025").
+    """
+    if len(main) != len(digits) + number - 1 or main[4] not in _DASHES:
+        return False  # (one dash-like character between groups of 4 digits)
+    if number == 2:
+        first, second = int(digits[:4]), int(digits[4:])
+        years = 1800 <= first < second <= min(first + 100, 2100)
+        times = first // 100 <= 24 and second // 100 <= 24 and digits[2:4] in _QUARTERS and digits[6:8] in _QUARTERS
+        dated = 1900 <= first <= 2099 and digits[4] == "0"
+        if not (years or times or dated):
+            return False
+    elif not (1900 <= int(digits[:4]) <= 2099 and main[9] == main[4] and digits[4] == "0" and digits[8] == "0"):
+        return False
+    start = end - len(main)
+    before = text[start - 50 if start > 50 else 0 : start].lower()
+    # (_PHONE_WORDS without its look-behind, in lower case: sre skips to the words' first letters, ~20x faster on digits)
+    for word in _PHONE_STEMS.finditer(before):
+        if not (word.start() and before[word.start() - 1] in _ASCII_LETTERS):
+            return False
+    return True
 
 
 def _spaced_number(groups: list[bytes] | list[str], trunk: bool, thousands: bool) -> bool:
