@@ -246,6 +246,9 @@ _E164_FIELD = re.compile(
     r"(?<![A-Za-z])(?i:msisdn|wa_id|phone|mobile|cell|tel|whatsapp|sms|fax)[A-Za-z_\-]{0,12}+[\"']?[ \t]{0,3}+[:=]"
     r"[ \t]{0,3}+[\"']?\Z"
 )
+# (the field's sign within the 5 characters before the digits, as _E164_FIELD has it: searched first, most runs of 12 to
+# 15 digits follow none; _E164_FIELD's case-insensitive names are tried at each of 60 characters)
+_E164_SIGN = re.compile("[:=]")
 _COMPACT_DATE = re.compile(r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?![0-9])")
 # digits counted up or down ("1234567890", "(012) 345-6789", "9876543210"): placeholders no person has (without
 # a "+": a number written with its country code is meant)
@@ -292,7 +295,11 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
     """
     if value.isdigit() and value.isascii():  # (a bare run of digits, the usual candidate: only its length counts)
         size = len(value)
-        if 12 <= size <= 15 and _E164_FIELD.search(text, end - 60 if end > 60 else 0, end - size) is not None:
+        if (
+            12 <= size <= 15
+            and _E164_SIGN.search(text, end - size - 5 if end > size + 5 else 0, end - size) is not None
+            and _E164_FIELD.search(text, end - 60 if end > 60 else 0, end - size) is not None
+        ):
             return "+" + value, 1, value  # a field of a number in E.164 without its "+" ("msisdn": "447911123456")
         if not 10 <= size <= 11 or placeholder_digits(value) or value in _COUNTING:
             return None  # an amount, an id, an account number; a placeholder
@@ -329,6 +336,13 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
     if sizes[-1] < 2:
         return None
     number = len(sizes)
+    # (each rule below returns None or goes on: their order is free, the cheaper and the more often met first)
+    if "." in main:  # a version number, an IPv4 address shape
+        if number == 4 and max(sizes) <= 3:
+            return None
+        national = sizes[1:] if plus else sizes  # (after "+", the groups after the country code: "+1.415.555.2671",
+        if (not plus or len(national) > 1) and (min(national) < 2 or max(national) > 4):  # or "+1.4155552671")
+            return None
     if number == 1 and not plus and not 10 <= count <= 11:
         return None  # a bare run: an amount, an id, an account number
     if not plus and number > 2:
@@ -350,12 +364,6 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
         and _NEXT_WORD.match(text, end) is not None
     ):
         return None
-    if "." in main:  # a version number, an IPv4 address shape
-        if number == 4 and max(sizes) <= 3:
-            return None
-        national = sizes[1:] if plus else sizes  # (after "+", the groups after the country code: "+1.415.555.2671",
-        if (not plus or len(national) > 1) and (min(national) < 2 or max(national) > 4):  # or "+1.4155552671")
-            return None
     if count == 9 and number == 3 and sizes == _SSN_SIZES:  # (3 + 2 + 4 digits)
         return None  # the shape of a US social security number
     # (a date has one of its separators twice, a group of 4 digits and one of 1 or 2: most numbers are not searched;
