@@ -145,6 +145,8 @@ class Normalised(NamedTuple):
         if kept is not None:  # (the offset of the character there; the end of the text after the last one)
             last = len(kept) - 1
             return kept[offset] if offset <= last else kept[last] + offset - last
+        if not self.spots:  # (escapes alone: no other change)
+            return offset
         spot = self._locate(offset)
         if spot is None:
             return offset
@@ -157,6 +159,8 @@ class Normalised(NamedTuple):
         kept = self.kept
         if kept is not None:  # (right after the character before it)
             return kept[offset - 1] + 1 if offset > 0 else 0
+        if not self.spots:  # (escapes alone: no other change)
+            return offset
         spot = self._locate(offset - 1) if offset > 0 else None
         if spot is None:
             return offset
@@ -337,6 +341,8 @@ _ESCAPE = re.compile("%(?:40|2[0289BDEbde])")
 _ESCAPE_FORMS = [(f"%{code}", char) for code, char in _ESCAPES.items()] + [
     (f"%{code.lower()}", char) for code, char in _ESCAPES.items() if code != code.lower()
 ]
+_ESCAPE_CHAR = dict(_ESCAPE_FORMS)  # (each form _ESCAPE finds, as written, to its character)
+_ESCAPE_ORDER = {form: index for index, (form, _) in enumerate(_ESCAPE_FORMS)}
 # Escapes of machine text, read as the characters they stand for: JSON's ``\uXXXX`` and C's / Python's ``\xHH`` of the
 # characters addresses, phone numbers and credential names and values are written with (``t.nguyen\u0040outlook.com``,
 # .NET's ``\u002B353 1 234 5678`` and ``o\u0027brien@...``, Go's ``\u003cjane@example.com\u003e``, ``\u00a0``), JSON's
@@ -395,7 +401,8 @@ def _unescaped(text: str) -> Normalised | None:
     if percent:
         if "+" in text:  # (form encoding writes a space as "+"; one character for one, before "%2B" is decoded)
             text = _FORM_SPACE.sub(" ", text)
-        forms += [form for form in _ESCAPE_FORMS if form[0] in present]  # (a "+" made a blank is in none)
+        # (each form present, in the order of _ESCAPE_FORMS: a "+" made a blank is in none)
+        forms += [(form, _ESCAPE_CHAR[form]) for form in sorted(present, key=_ESCAPE_ORDER.__getitem__)]
     for form, char in forms:
         if form in text:
             text = text.replace(form, char)

@@ -316,6 +316,8 @@ def column_header(text: str, start: int, end: int) -> str:
     header = _sql_column(text, line_start, start)
     if header is not None:
         return header
+    if not line_start:  # (the text's first line: no line above it, no header)
+        return ""
     for delimiter in TABLE_DELIMITERS:
         if text.find(delimiter, line_start, line_end) != -1:
             break
@@ -342,6 +344,8 @@ def _sql_column(text: str, line_start: int, start: int) -> str | None:
     """The column of a SQL INSERT's list the value at ``start`` is given for (see column_header); None: no INSERT."""
     low = start - _SQL_REACH if start > _SQL_REACH else 0
     if text.rfind("(", low, start) == -1:  # (most values: no copy of the text before them)
+        return None
+    if text.find("alues", low, start) == -1 and text.find("ALUES", low, start) == -1:  # (no "VALUES" in any case)
         return None
     values = max(text.rfind("VALUES", low, start), text.rfind("values", low, start), text.rfind("Values", low, start))
     if values == -1:

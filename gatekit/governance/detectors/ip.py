@@ -21,6 +21,12 @@ import string
 
 from gatekit.governance.detectors.base import VALIDATION_BUDGET, Detector, column_header
 
+# an octet as ``ipaddress`` reads it: a decimal of 0..255 without a leading zero; the first octet also not 0 (0.0.0.0/8),
+# 127 (loopback) nor 224..255 (multicast, reserved)
+_OCTET = r"(?:0|[1-9][0-9]?|1[0-9][0-9]|2[0-4][0-9]|25[0-5])"
+_FIRST_OCTET = r"(?:[1-9][0-9]?|1(?:[013-9][0-9]|2[0-689])|2(?:[01][0-9]|2[0-3]))"
+_MACHINE_IPV4 = re.compile(rf"{_FIRST_OCTET}(?:\.{_OCTET}){{3}}")
+
 
 def ipv4_ok(value: str) -> bool:
     """A valid IPv4 address of a machine: not in 0.0.0.0/8, 127.0.0.0/8 (loopback), 224.0.0.0/4 (multicast) nor 240.0.0.0/4.
@@ -29,19 +35,10 @@ def ipv4_ok(value: str) -> bool:
     (the broadcast address ``255.255.255.255``, netmasks ``255.255.255.0``) name no one's machine.
 
     Valid as ``ipaddress.IPv4Address`` reads a string (four decimal octets of 0..255, no leading zero), read
-    here with string operations: ~0.5 us where the constructor and its ``is_loopback`` take ~2 us (an IP-dense
-    text has several; a test holds the two equal).
+    here by one fullmatch of a regex of those octets: ~0.2 us where the constructor and its ``is_loopback`` take ~2 us
+    (an IP-dense text has several; a test holds the two equal).
     """
-    octets = value.split(".")
-    if len(octets) != 4:
-        return False
-    for octet in octets:
-        if not (octet.isdigit() and octet.isascii()) or len(octet) > 3 or (octet[0] == "0" and octet != "0"):
-            return False
-        if len(octet) == 3 and int(octet) > 255:
-            return False
-    first = octets[0]
-    return first != "0" and first != "127" and (len(first) < 3 or first < "224")
+    return _MACHINE_IPV4.fullmatch(value) is not None
 
 
 def ipv6_ok(value: str) -> bool:
@@ -85,7 +82,7 @@ def _numbered(text: str, start: int) -> bool:
     if before[-1:] == ".":
         before = before[:-1]
     if before[-1:] != "§":
-        begin = len(before)
+        begin = len(before.rstrip(_ASCII))  # (the usual word, ASCII letters: one C call)
         while begin and before[begin - 1].isalpha():  # ("Artículo", "Sección": any letters)
             begin -= 1
         if before[begin:].lower() not in _LAST_WORDS:

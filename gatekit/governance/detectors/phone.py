@@ -248,6 +248,9 @@ _E164_FIELD = re.compile(
     r"(?<![A-Za-z])(?i:msisdn|wa_id|phone|mobile|cell|tel|whatsapp|sms|fax)[A-Za-z_\-]{0,12}+[\"']?[ \t]{0,3}+[:=]"
     r"[ \t]{0,3}+[\"']?\Z"
 )
+# (the field's sign within the 5 characters before the digits, as _E164_FIELD has it: searched first, most runs of 12 to
+# 15 digits follow none; _E164_FIELD's case-insensitive names are tried at each of 60 characters)
+_E164_SIGN = re.compile("[:=]")
 _COMPACT_DATE = re.compile(r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?![0-9])")
 # digits counted up or down ("1234567890", "(012) 345-6789", "9876543210"): placeholders no person has (without
 # a "+": a number written with its country code is meant)
@@ -298,7 +301,11 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
     """
     if value.isdigit() and value.isascii():  # (a bare run of digits, the usual candidate: only its length counts)
         size = len(value)
-        if 12 <= size <= 15 and _E164_FIELD.search(text, end - 60 if end > 60 else 0, end - size) is not None:
+        if (
+            12 <= size <= 15
+            and _E164_SIGN.search(text, end - size - 5 if end > size + 5 else 0, end - size) is not None
+            and _E164_FIELD.search(text, end - 60 if end > 60 else 0, end - size) is not None
+        ):
             return "+" + value, 1, value  # a field of a number in E.164 without its "+" ("msisdn": "447911123456")
         if not 10 <= size <= 11 or placeholder_digits(value) or value in _COUNTING:
             return None  # an amount, an id, an account number; a placeholder
@@ -331,15 +338,23 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
     # (placeholder_digits inlined: ``digits`` is not empty here)
     if not 7 <= count <= 15 or digits.count(digits[0]) == count or (not plus and digits in _COUNTING):
         return None
-    if len(groups[-1]) < 2:
+    sizes = list(map(len, groups))  # (the groups' lengths, read by most rules below)
+    if sizes[-1] < 2:
         return None
-    number = len(groups)
+    number = len(sizes)
+    # (each rule below returns None or goes on: their order is free, the cheaper and the more often met first)
+    if "." in main:  # a version number, an IPv4 address shape
+        if number == 4 and max(sizes) <= 3:
+            return None
+        national = sizes[1:] if plus else sizes  # (after "+", the groups after the country code: "+1.415.555.2671",
+        if (not plus or len(national) > 1) and (min(national) < 2 or max(national) > 4):  # or "+1.4155552671")
+            return None
     if number == 1 and not plus and not 10 <= count <= 11:
         return None  # a bare run: an amount, an id, an account number
     if not plus and number > 2:
-        if "(" not in main and sum(len(group) == 1 for group in groups) > 1:
+        if "(" not in main and sizes.count(1) > 1:
             return None  # a list of small numbers ("2 3 5 7 11 13 17"): a phone number has one group of one digit
-    if not plus and len(groups[0]) == 8 and _COMPACT_DATE.match(main) is not None:
+    if not plus and sizes[0] == 8 and _COMPACT_DATE.match(main) is not None:
         return None  # a date and a time ("20260311 1432"), a build stamp
     if number >= 3 and not plus and len(main) == count + number - 1 and main.count(" ") == number - 1:
         if _spaced_number(groups, main[0] == "0", thousands) or _measured(groups, text, end):  # (3+ groups, spaced)
@@ -357,22 +372,11 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
         and _NEXT_WORD.match(text, end) is not None
     ):
         return None
-    # (the groups' lengths are read by the rules below that need them, each when its cheaper tests passed)
-    sizes: list[int] | None = None
-    if "." in main:  # a version number, an IPv4 address shape
-        sizes = list(map(len, groups))
-        if number == 4 and max(sizes) <= 3:
-            return None
-        national = sizes[1:] if plus else sizes  # (after "+", the groups after the country code: "+1.415.555.2671",
-        if (not plus or len(national) > 1) and (min(national) < 2 or max(national) > 4):  # or "+1.4155552671")
-            return None
-    if count == 9 and number == 3 and list(map(len, groups)) == _SSN_SIZES:  # (3 + 2 + 4 digits)
+    if count == 9 and number == 3 and sizes == _SSN_SIZES:  # (3 + 2 + 4 digits)
         return None  # the shape of a US social security number
     # (a date has one of its separators twice, a group of 4 digits and one of 1 or 2: most numbers are not searched;
     # the groups are those of ``main`` but when a "(0)" was taken out of it)
     if main.count("-") > 1 or main.count(".") > 1 or main.count("/") > 1:
-        if sizes is None:
-            sizes = list(map(len, groups))
         if ("(0)" in main or (4 in sizes and (1 in sizes or 2 in sizes))) and _DATE.search(main) is not None:
             return None
     if (number == 2 and "-" in main and _POSTCODE.fullmatch(main) is not None) or (count == 13 and _isbn13(digits)):
@@ -672,6 +676,13 @@ def _chains(windows: list[tuple[int, int]], runs: list[tuple[int, int]] | None) 
             yield max(start, low), min(chain.end() + RUN_AFTER, high)
 
 
+def _narrowed(
+    text: str, windows: list[tuple[int, int]], runs: list[tuple[int, int]] | None
+) -> Iterable[tuple[int, int]]:
+    """``windows`` as :func:`_chains` reads them: as they are in a text too short to hold a long one (no generator)."""
+    return windows if len(text) <= _LONG_WINDOW else _chains(windows, runs)
+
+
 class PhoneDetector(Detector):
     """Phone numbers (see the module doc); ``regions`` for numbers written without a country code."""
 
@@ -723,7 +734,7 @@ class PhoneDetector(Detector):
         if not windows:
             return []
         score = self.score
-        return [(score, start, end) for start, end in self._spans(text, _chains(windows, runs), runs)]
+        return [(score, start, end) for start, end in self._spans(text, _narrowed(text, windows, runs), runs)]
 
     def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
         """Phone numbers of ``text``; a candidate's last group after a space is dropped when the whole is not one.
@@ -734,7 +745,7 @@ class PhoneDetector(Detector):
         """
         if runs is None:  # (see findings)
             runs = digit_runs(text)
-        return self._spans(text, _chains(self.windows(text, runs), runs), runs)
+        return self._spans(text, _narrowed(text, self.windows(text, runs), runs), runs)
 
     def _spans(
         self, text: str, windows: Iterable[tuple[int, int]], runs: list[tuple[int, int]] | None

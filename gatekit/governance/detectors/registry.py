@@ -301,7 +301,7 @@ class Scanner:
         else:
             for _, start, end, kind in candidates:
                 start, end = normal.start(start), normal.end(end)
-                findings.append(Finding(kind, start, end, text[start:end]))
+                findings.append(_new(Finding, (kind, start, end, text[start:end])))
         if short:
             if len(self.cache) >= _CACHE_MAX_ENTRIES:
                 self.cache.clear()
