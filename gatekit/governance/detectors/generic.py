@@ -56,7 +56,7 @@ from gatekit.governance.detectors.base import TABLE_DELIMITERS, VALIDATION_BUDGE
 # and followed by the first 8 characters of a value (checked here, in C: most signs have none)
 # (``=>``, Go's ``:=`` and a comparison ``==`` too; a closing ``]`` of a subscript, ``os.environ["DB_PASSWORD"] =``; a
 # JSON-escaped quote, ``\"password\":\"...\"``)
-_SIGN_REST = r"(?<=[yYtTnNdDeEsSaAoOhH\]\"' \t][=:])[>=]?(?=[ \t]{0,3}+(?:\\?[\"'])?[^\s\"'`,;]{8})"
+_SIGN_REST = r"(?<=[yYtTnNdDeEsSaAoOhHwW\]\"' \t][=:])[>=]?(?=[ \t]{0,3}+(?:\\?[\"'])?[^\s\"'`,;]{8})"
 _SIGN = re.compile(r"[=:]" + _SIGN_REST)
 # (the first sign of a text: "=" and ":" each a literal the engine skips to like memchr, 4x faster than the class; most
 # texts hold none)
@@ -71,7 +71,7 @@ _WORDS = (
     r"|passwort|kennwort|mot[_\-. ]?de[_\-. ]?passe|contrase(?:ñ|n)a|senha|wachtwoord|lösenord|losenord|salasana"
     r"|has(?:ł|l)o|clave[_\-. ]?secreta"
 )
-_NAMES = rf"(?:(?<![A-Za-z0-9])(?:pass|auth)|(?<![0-9])(?:{_WORDS}))"
+_NAMES = rf"(?:(?<![A-Za-z0-9])(?:pass|auth|pw)|(?<![0-9])(?:{_WORDS}))"
 # (after the name: a quote, JSON-escaped or not, and a subscript's "]")
 _NAME = re.compile(r"(?=[AaCcDdHhKkLlMmPpSsTtWw])" + _NAMES + r"(?:\\?[\"'])?\]?[ \t]{0,3}$", re.IGNORECASE)
 # a name match ends at the sign: it starts at most this many characters before it (the longest name,
@@ -109,7 +109,7 @@ def _by_first_letters(words: str) -> str:
     """
     names = _names_of(words)
     prefixes = sorted({(name[0], name[1]) for name in names})
-    own = {"pa": "ss", "au": "th"}  # ("pass", "auth" only as a word of its own)
+    own = {"pa": "ss", "au": "th", "pw": ""}  # ("pass", "auth", "pw" only as a word of its own)
     return "|".join(
         f"[{second.upper()}{second}](?<=[{first.upper()}{first}].)(?i:"
         + (f"(?<![A-Za-z0-9]..){own[first + second]}|" if first + second in own else "")
@@ -415,30 +415,167 @@ _LOGIN_OPTION = _values(
 _SECURE_STRING = _values(
     r"ConvertTo-SecureString(?:[ \t]+-String)?[ \t]+[\"'](?P<value>[^\"'\n]{1,200}+)[\"']", _url_password, re.IGNORECASE
 )
+# --- a password's value in the shapes an assignment's first 8 characters miss (round secrets15) -------------------
+# After a password's name (``password``, ``passwd``, ``passphrase``, ``pwd``, ``pw``, ``pass``, ``Passwort``,
+# ``Kennwort``, ``mot de passe``, ``contraseña``; not a key's or a token's: those hold no blanks and no 6 characters),
+# with a sign or in a sentence: a quoted value holding blanks, a passphrase (``password: "correct horse battery
+# staple"``), is the credential whole; a value of 6 or 7 characters with a digit (``password: hunter2``) is one.
+
+# (a label's, a message's, a prompt's, a schema's or a placeholder's words: a quoted value holding one is none)
+_LABEL_WORDS = frozenset(
+    """your yours you enter type required optional must should least min max minimum maximum characters character chars
+    char digits digit letters field invalid incorrect wrong too short weak expired same set here below above
+    example placeholder change changeme hidden redacted string null none tbd todo again show hide forgot forgotten reset
+    sign login confirm confirmation please stored vault provided empty unknown default masked value secret secrets
+    token key credentials
+    ihr ihre ihren dein deine deinen bitte eingeben erforderlich vergessen ungültig falsch zu kurz mindestens zeichen
+    leer votre vos saisissez saisir entrez entrer requis obligatoire oublié invalide caractères moins trop su sus
+    introduzca ingrese escriba obligatoria obligatorio requerida requerido inválida incorrecta caracteres olvidó
+    olvidaste""".split()
+)
+_LABEL_PIECES = ("passw", "passe", "kennwort", "contrase", "senha")  # (a value naming a password labels one)
+_SENTENCE_END = (".", "?", ":", "…")
+_LETTER_WORDS = re.compile(r"[^\W\d_]+").findall
+# a number, a quantity, a time, a date, a score, an amount (``8chars``, ``1500us``, ``118/120``, ``10:42``)
+_QUANTITY = re.compile(r"[0-9]+(?:[.,][0-9]+)?[A-Za-z%]{1,5}|[0-9][0-9]*[.,/:%+\-][0-9.,/:%+\-]*").fullmatch
+
+
+def _counted(digits: str) -> bool:
+    """Digits no one picks as a secret: one repeated or counted up or down by one (``0000``, ``1234``, ``654321``)."""
+    steps = {ord(second) - ord(first) for first, second in zip(digits, digits[1:], strict=False)}
+    return len(steps) <= 1 and steps <= {-1, 0, 1}
+
+
+def _short_password(value: str) -> bool:
+    """A password of 6 or 7 characters: a digit, log2 of its length less 0.5 bits of entropy per character.
+
+    Not a quantity, a time, a date or a score (``8chars``, ``1500us``, ``118/120``), not digits counted up or repeated
+    (``123456``), no reference (``$TOKEN``).
+    """
+    return (
+        6 <= len(value) <= 7
+        and _has_digit(value)
+        and _QUANTITY(value) is None
+        and not (value.isdigit() and _counted(value))
+        and shannon_entropy(value) >= log2(len(value)) - 0.5
+        and _REFERENCE.match(value) is None
+    )
+
+
+def _passphrase(value: str) -> bool:
+    """A quoted value holding blanks: 8..200 characters with a letter, not a label, a message or a placeholder.
+
+    Not one ending as a sentence or a prompt does (``This field is required.``, ``Kennwort vergessen?``), naming a
+    password (``Enter your password``, ``Mot de passe``), holding a label's or a schema's word (``too short``, ``min 8
+    chars``, ``not set``, ``see below``), a reference or a mask (``{{ vault_pw }}``, ``xxxx xxxx``).
+    """
+    text = value.strip()
+    if len(text) < 8 or text.endswith(_SENTENCE_END) or text[0] in "<{[($%" or masked(text):
+        return False
+    lower = text.lower()
+    if any(piece in lower for piece in _LABEL_PIECES):
+        return False
+    words = _LETTER_WORDS(lower)
+    return bool(words) and len(words) <= 12 and _LABEL_WORDS.isdisjoint(words)
+
+
+def _password_value(value: str) -> bool:
+    """A password's value after its name: a passphrase (blanks), 6..7 characters, or as an assignment's (8+)."""
+    if " " in value or "\t" in value:
+        return _passphrase(value)
+    return _credential(value) if len(value) >= 8 else _short_password(value)
+
+
+def _password_shape(value: str) -> bool:
+    """A passphrase or 6..7 characters (a value of 8 or more after a sign is the assignment rule's, :data:`DETECTOR`)."""
+    if " " in value or "\t" in value:
+        return _passphrase(value)
+    return _short_password(value)
+
+
+# a password's name (after its first letter, matched by the class before it): "password", "passwd", "passwort",
+# "passphrase" (also ending a longer name: "DB_PASSWORD", "adminPassword"), "pass", "pw", "pwd" as words of their own
+# (or camelCase: "adminPwd"), "mot de passe", "Kennwort", "contraseña"
+# (each in the cases of the gates in front of it, see _context_spans: "ass" or "ASS" after "p" or "P", "Kennwort" or
+# "KENNWORT", "contraseña" in small letters or capitals)
+_PASSWORD_NAME = (
+    r"(?:(?<=[Pp])(?:(?:ass|ASS)(?i:w(?:or)?d|wort|phrase)|(?:(?<![A-Za-z0-9][Pp])|(?<=[a-z]P))(?:ass|ASS|[Ww][Dd]?)"
+    r"|(?<=[Dd][Ee][ _\-.][Pp])(?:asse|ASSE))|(?<=K)(?<![A-Za-z0-9]K)(?:ennwort|ENNWORT)"
+    r"|(?<=[Cc])(?<![A-Za-z0-9][Cc])(?:ontrase(?:ñ|n)a|ONTRASE(?:Ñ|N)A))"
+)
+# a quoted value (up to its closing quote, JSON-escaped or not, on its line) or one of 6 or 7 characters
+_SHAPED_VALUE = (
+    r"(?:\\?[\"'])?(?P<value>(?<=[\"'])[^\"'\n\\`]{1,200}+(?=\\?[\"'])|[^\s\"'`,;\\]{6,7}+(?![^\s\"'`,;\\]))"
+)
+# a password's name, a sign (as an assignment's, after a closing quote, JSON-escaped or not, or a subscript's "]"), and
+# a quoted value or one of 6 or 7 characters; or "pw" and a blank ("user bob pw Tr0ub4dor&3"), a value of 6..200
+_PASSWORD_SHAPES = _values(
+    _PASSWORD_NAME + r"(?:\\?[\"'])?\]?[ \t]{0,3}+(?:=[>=]?|:=?)[ \t]{0,3}+" + _SHAPED_VALUE,
+    _password_shape,
+    firsts="PpKCc",
+)
+_PW_BLANK = _values(
+    r"(?<![A-Za-z0-9][Pp])[Ww](?![A-Za-z0-9])[ \t]{1,3}+(?P<value>[^\s\"'`]{6,200}+)", _password_value, firsts="pP"
+)
+
+# a PIN of 4..8 digits right after its name ("PIN", "PIN code", "PIN-Code", "code PIN", "Geheimzahl"), a sign or a
+# blank, perhaps "is" ("my pin is 4931", "Die PIN lautet 6147"): not counted digits (0000, 1234), not the start of a
+# decimal, a time, a date or an amount ("PIN: 12:30"), nor an Indian postal PIN code of an address's line ("Bengaluru,
+# PIN 560001")
+_PIN = re.compile(
+    r"[PpG](?:(?<=[Pp])(?<![A-Za-z0-9][Pp])(?:IN|in)(?:[ \-](?:[Cc]ode|CODE))?|(?<=G)(?<![A-Za-z0-9]G)(?:eheimzahl|EHEIMZAHL))"
+    r"(?![A-Za-z])(?:\\?[\"'])?(?:[ \t]{0,3}+[=:][ \t]{0,3}+|[ \t]{1,3}+(?:(?i:is|ist|est|es|lautet|was)[ \t]{1,3}+)?)"
+    r"\\?[\"']?(?P<value>[0-9]{4,8}+)(?![0-9A-Za-z]|[.,:/\- \t][0-9]|[ \t]?%)"
+)
+
+
+def _pins(text: str) -> list[tuple[int, int]]:
+    """PINs after their name (past VALIDATION_BUDGET: every one, on shape)."""
+    found = []
+    for checked, match in enumerate(_PIN.finditer(text)):
+        value = match.group("value")
+        start = match.start()
+        if checked < VALIDATION_BUDGET:
+            if _counted(value):
+                continue
+            if len(value) == 6:  # (a comma before the name on its line, in the 80 characters before: an address)
+                comma = text.rfind(",", start - 80 if start > 80 else 0, start)
+                if comma != -1 and text.find("\n", comma, start) == -1:
+                    continue
+        found.append(match.span("value"))
+    return found
+
+
+def _password_shapes(text: str) -> list[tuple[int, int]]:
+    """A password's quoted or short value after its name, "pw" and a blank, a PIN after its name."""
+    return _PASSWORD_SHAPES(text) + _PW_BLANK(text) + _pins(text)
+
+
 # a password in a sentence ("Your new password is ...", "Das Passwort lautet ...", "Le mot de passe est ...", "A senha
 # é ...", "La contraseña es: ...") or in a .netrc file ("machine host login user password ...": any strength but the
-# field's own name)
+# field's own name); the value quoted, holding blanks ("the wifi password is 'correct horse battery staple'"), or of
+# 6 characters or more (see _password_value)
 _PROSE_VALUE = (
     r"[ \t]{1,3}+(?i:is|was|lautet|ist|est|es|é|e|è|to|är|on|jest)(?::|[ \t]{1,3}+:?)[ \t]{0,3}+[\"'“„«]?"
-    r"(?P<value>[^\s\"'`<>“”„«»]{8,200}+)"
+    r"(?P<value>(?<=[\"'“„«])[^\"'`<>“”„«»\n]{1,200}+(?=[\"'”“»])|[^\s\"'`<>“”„«»]{6,200}+)"
 )
 # (in a long text a search for each case of the first letter: see _values)
 _PROSE = _values(
     r"(?:(?<![A-Za-z][Pp])(?i:assword|asswort|asscode)|(?<=[Dd][Ee] [Pp])(?i:asse))" + _PROSE_VALUE,
-    _credential,
+    _password_value,
     firsts="pP",
 )
 # (a class of the word's first letter first: the engine skips ahead to it; a pattern starting under IGNORECASE is tried
 # at every character, 25 ns a character)
 _PROSE_PT_ES = _values(
-    r"[SsCc](?<![A-Za-z][SsCc])(?:(?<=[Ss])(?i:enha)|(?<=[Cc])(?i:ontrase(?:ñ|n)a))" + _PROSE_VALUE, _credential
+    r"[SsCc](?<![A-Za-z][SsCc])(?:(?<=[Ss])(?i:enha)|(?<=[Cc])(?i:ontrase(?:ñ|n)a))" + _PROSE_VALUE, _password_value
 )
 # (Dutch "Het wachtwoord is ...", Swedish "Lösenordet är ...", Finnish "Salasana on ...", Polish "Hasło to ...": the
 # word's first letter as a class first, as above)
 _PROSE_NORTH = _values(
     r"[WwLlSsHh](?<![A-Za-z][WwLlSsHh])(?:(?<=[Ww])(?i:achtwoord)|(?<=[Ll])(?i:(?:ö|o)senord(?:et)?)"
     r"|(?<=[Ss])(?i:alasana(?:si)?)|(?<=[Hh])(?i:as(?:ł|l)o))" + _PROSE_VALUE,
-    _credential,
+    _password_value,
 )
 _NETRC = _values(
     r"machine(?<![\w\-]machine)[ \t]{1,20}+[^\s]{1,256}+\s{1,20}+login\s{1,20}+[^\s]{1,256}+\s{1,20}+password[ \t]{1,20}+"
@@ -757,7 +894,7 @@ def _passwords(text: str) -> list[tuple[int, int]]:
     return found
 
 
-_SHORTEST_CONTEXT = 12  # the shortest text a rule finds in: 'a", "' and a value of 8 characters, "curl -u a:b"
+_SHORTEST_CONTEXT = 8  # the shortest text a rule finds in: "PIN 4931", "pw: abc123"; (others: 'a", "' and 8 characters)
 
 
 # a Terraform variable block named for a credential and its default (``variable "db_password" { default = "..." }``):
@@ -846,7 +983,8 @@ def _other_languages(text: str) -> bool:
 
 
 _QUOTE_COMMA = re.compile(",(?<=[\"'],)").search  # '",' or "',"
-_CAPITAL_ASS = re.compile("S(?<=AS)(?=S)").search  # "ASS"
+_P_WORDS = re.compile("p(?=ass|ASS|in|IN|w|W)").search  # "pass", "pin", "pw", in a name's case
+_CAPITAL_P_WORDS = re.compile("P(?=ass|ASS|in|IN|w|W)").search  # "Pass", "PASS", "PIN", "Pin", "PW"
 _IDENTIFIED = re.compile("F(?<=IDENTIF)(?=IED)").search  # "IDENTIFIED"
 _QUOTED_PASSWORD = re.compile("'(?<=[dD] ')(?<=assword '|ASSWORD ')").search  # "assword '" or "ASSWORD '"
 
@@ -859,8 +997,18 @@ def _context_spans(text: str) -> list[tuple[int, int]]:
         found += _pairs(text)
     if "-" in text:  # (a command's options; "ConvertTo-SecureString", which may be the last word of a line)
         found += _commands(text)
-    if "ass" in text or ("S" in text and _CAPITAL_ASS(text) is not None):
+    # (a "p" or "P" before "ass", "in" or "w" in either case: a password's name, "pw", "PIN"; one search each, a literal
+    # first; "ass" alone, "class", never starts one)
+    named = _P_WORDS(text) is not None or ("P" in text and _CAPITAL_P_WORDS(text) is not None)
+    if named:
         found += _passwords(text)
+    if (
+        named
+        or ("K" in text and ("ennwort" in text or "ENNWORT" in text))
+        or ("G" in text and ("eheimzahl" in text or "EHEIMZAHL" in text))
+    ):
+        found += _password_shapes(text)
+        named = True
     # (a password in a sentence of more languages: one test of each piece of both rules' gates; the rules test them
     # again; the capitals, "WACHTWOORD IS ...", in one search)
     if (
@@ -872,6 +1020,8 @@ def _context_spans(text: str) -> list[tuple[int, int]]:
         or (not text.isascii() and _other_languages(text))
     ):
         found += _pt_es(text) + _north(text)
+        if not named:  # ("contraseña: ...")
+            found += _password_shapes(text)
     if "'" in text and (  # (single characters first: 10 ns, not 100; one call: a statement may hold both forms)
         ("F" in text and _IDENTIFIED(text) is not None) or "identified" in text or _QUOTED_PASSWORD(text) is not None
     ):
