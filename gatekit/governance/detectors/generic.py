@@ -493,62 +493,91 @@ def _password_shape(value: str) -> bool:
     return _short_password(value)
 
 
-# a password's name (after its first letter, matched by the class before it): "password", "passwd", "passwort",
-# "passphrase" (also ending a longer name: "DB_PASSWORD", "adminPassword"), "pass", "pw", "pwd" as words of their own
-# (or camelCase: "adminPwd"), "mot de passe", "Kennwort", "contraseña"
-# (each in the cases of the gates in front of it, see _context_spans: "ass" or "ASS" after "p" or "P", "Kennwort" or
-# "KENNWORT", "contraseña" in small letters or capitals)
-_PASSWORD_NAME = (
-    r"(?:(?<=[Pp])(?:(?:ass|ASS)(?i:w(?:or)?d|wort|phrase)|(?:(?<![A-Za-z0-9][Pp])|(?<=[a-z]P))(?:ass|ASS|[Ww][Dd]?)"
-    r"|(?<=[Dd][Ee][ _\-.][Pp])(?:asse|ASSE))|(?<=K)(?<![A-Za-z0-9]K)(?:ennwort|ENNWORT)"
-    r"|(?<=[Cc])(?<![A-Za-z0-9][Cc])(?:ontrase(?:ñ|n)a|ONTRASE(?:Ñ|N)A))"
-)
-# a quoted value (up to its closing quote, JSON-escaped or not, on its line) or one of 6 or 7 characters
+# a sign after a name (as an assignment's: after a closing quote, JSON-escaped or not, or a subscript's "]"), then a
+# quoted value (up to its closing quote, JSON-escaped or not, on its line) or one of 6 or 7 characters
 _SHAPED_VALUE = (
-    r"(?:\\?[\"'])?(?P<value>(?<=[\"'])[^\"'\n\\`]{1,200}+(?=\\?[\"'])|[^\s\"'`,;\\]{6,7}+(?![^\s\"'`,;\\]))"
+    r"(?:\\?[\"'])?\]?[ \t]{0,3}+(?:=[>=]?|:=?)[ \t]{0,3}+(?:\\?[\"'])?"
+    r"(?P<value>(?<=[\"'])[^\"'\n\\`]{1,200}+(?=\\?[\"'])|[^\s\"'`,;\\]{6,7}+(?![^\s\"'`,;\\]))"
 )
-# a password's name, a sign (as an assignment's, after a closing quote, JSON-escaped or not, or a subscript's "]"), and
-# a quoted value or one of 6 or 7 characters; or "pw" and a blank ("user bob pw Tr0ub4dor&3"), a value of 6..200
-_PASSWORD_SHAPES = _values(
-    _PASSWORD_NAME + r"(?:\\?[\"'])?\]?[ \t]{0,3}+(?:=[>=]?|:=?)[ \t]{0,3}+" + _SHAPED_VALUE,
-    _password_shape,
-    firsts="PpKCc",
-)
-_PW_BLANK = _values(
-    r"(?<![A-Za-z0-9][Pp])[Ww](?![A-Za-z0-9])[ \t]{1,3}+(?P<value>[^\s\"'`]{6,200}+)", _password_value, firsts="pP"
-)
-
-# a PIN of 4..8 digits right after its name ("PIN", "PIN code", "PIN-Code", "code PIN", "Geheimzahl"), a sign or a
-# blank, perhaps "is" ("my pin is 4931", "Die PIN lautet 6147"): not counted digits (0000, 1234), not the start of a
-# decimal, a time, a date or an amount ("PIN: 12:30"), nor an Indian postal PIN code of an address's line ("Bengaluru,
-# PIN 560001")
-_PIN = re.compile(
-    r"[PpG](?:(?<=[Pp])(?<![A-Za-z0-9][Pp])(?:IN|in)(?:[ \-](?:[Cc]ode|CODE))?|(?<=G)(?<![A-Za-z0-9]G)(?:eheimzahl|EHEIMZAHL))"
+# a PIN's name (a sign or a blank, perhaps "is", after it) and 4..8 digits: not the start of a decimal, a time, a
+# date, an amount or a grouped number ("PIN: 12:30", "Dial-in PIN 5521 8876")
+_PIN_VALUE = (
     r"(?![A-Za-z])(?:\\?[\"'])?(?:[ \t]{0,3}+[=:][ \t]{0,3}+|[ \t]{1,3}+(?:(?i:is|ist|est|es|lautet|was)[ \t]{1,3}+)?)"
-    r"\\?[\"']?(?P<value>[0-9]{4,8}+)(?![0-9A-Za-z]|[.,:/\- \t][0-9]|[ \t]?%)"
+    r"\\?[\"']?(?P<pin>[0-9]{4,8}+)(?![0-9A-Za-z]|[.,:/\- \t][0-9]|[ \t]?%)"
 )
+# after a "p" or a "P" (each a literal the regex engine skips to; in the cases of _P_WORDS' look-aheads): a password's
+# name ("password", "passwd", "passwort", "passphrase", also ending a longer name, "DB_PASSWORD", "adminPassword";
+# "pass" as a word of its own; "mot de passe") or "pw" / "pwd" (a word of its own, or camelCase "adminPwd") and a
+# quoted or short value; "pw", a blank and a value of 6..200 ("user bob pw Tr0ub4dor&3"); "PIN" / "pin" / "Pin" (a
+# word of its own, perhaps "PIN code", "PIN-Code") and a PIN
+_AFTER_P = (
+    r"(?:(?:(?:ass|ASS)(?:(?i:w(?:or)?d|wort|phrase)|(?<![A-Za-z0-9]....)|(?<=[Dd][Ee][ _\-.]....)[eE])"
+    r"|(?:(?<![A-Za-z0-9].)|(?<=[a-z]P))[Ww][Dd]?)"
+    + _SHAPED_VALUE
+    + r"|(?<![A-Za-z0-9].)[Ww](?![A-Za-z0-9])[ \t]{1,3}+(?P<bare>[^\s\"'`]{6,200}+)"
+    r"|(?<![A-Za-z0-9].)(?:IN|in)(?:[ \-](?:[Cc]ode|CODE))?" + _PIN_VALUE + ")"
+)
+_P_RULES = re.compile("p" + _AFTER_P).finditer
+_CAPITAL_P_RULES = re.compile("P" + _AFTER_P).finditer
+# the same after "Kennwort" (as German writes it), "contraseña" / "contrasena" (in small letters or capitals); a PIN
+# after "Geheimzahl"
+_OTHER_NAMES = re.compile(
+    r"(?:[KCc](?:(?<=K)(?<![A-Za-z0-9]K)ennwort|(?<=[Cc])(?<![A-Za-z0-9][Cc])"
+    r"(?:ontrase(?:ñ|n)a|ONTRASE(?:Ñ|N)A))" + _SHAPED_VALUE + r"|(?<![A-Za-z0-9])Geheimzahl" + _PIN_VALUE + ")"
+).finditer
 
 
-def _pins(text: str) -> list[tuple[int, int]]:
-    """PINs after their name (past VALIDATION_BUDGET: every one, on shape)."""
-    found = []
-    for checked, match in enumerate(_PIN.finditer(text)):
-        value = match.group("value")
+def _pin(text: str, match: re.Match[str]) -> bool:
+    """Not counted digits (0000, 1234), nor an Indian postal PIN code of an address's line ("Bengaluru, PIN 560001").
+
+    (6 digits after a comma before the name on its line, in the 80 characters before it: an address.)
+    """
+    value = match.group("pin")
+    if _counted(value):
+        return False
+    if len(value) == 6:
         start = match.start()
-        if checked < VALIDATION_BUDGET:
-            if _counted(value):
-                continue
-            if len(value) == 6:  # (a comma before the name on its line, in the 80 characters before: an address)
-                comma = text.rfind(",", start - 80 if start > 80 else 0, start)
-                if comma != -1 and text.find("\n", comma, start) == -1:
-                    continue
-        found.append(match.span("value"))
+        comma = text.rfind(",", start - 80 if start > 80 else 0, start)
+        return comma == -1 or text.find("\n", comma, start) != -1
+    return True
+
+
+def _password_shapes(
+    text: str, lower: re.Match[str] | None = None, upper: re.Match[str] | None = None, other: bool = True
+) -> list[tuple[int, int]]:
+    """A password's quoted or short value after its name, "pw" and a blank, a PIN after its name.
+
+    The rules after "p" and "P" each searched from its gate's first match (``lower``, ``upper``: _P_WORDS',
+    _CAPITAL_P_WORDS'; None: searched here), the others in a text holding their names' pieces (``other``: its gate in
+    front of this call passed; see _context_spans). Past VALIDATION_BUDGET candidates: every one, on shape.
+    """
+    found: list[tuple[int, int]] = []
+    searches: list[Iterator[re.Match[str]]] = []
+    if lower is None:
+        lower = _P_WORDS(text)
+    if lower is not None:
+        searches.append(_P_RULES(text, lower.start()))
+    if upper is None and "P" in text:
+        upper = _CAPITAL_P_WORDS(text)
+    if upper is not None:
+        searches.append(_CAPITAL_P_RULES(text, upper.start()))
+    if other:
+        searches.append(_OTHER_NAMES(text))
+    checked = 0
+    for search in searches:
+        for match in search:
+            checked += 1
+            shape_only = checked > VALIDATION_BUDGET
+            kind = match.lastgroup
+            if kind == "value":
+                if shape_only or _password_shape(match.group("value")):
+                    found.append(match.span("value"))
+            elif kind == "bare":
+                if shape_only or _password_value(match.group("bare")):
+                    found.append(match.span("bare"))
+            elif shape_only or _pin(text, match):
+                found.append(match.span("pin"))
     return found
-
-
-def _password_shapes(text: str) -> list[tuple[int, int]]:
-    """A password's quoted or short value after its name, "pw" and a blank, a PIN after its name."""
-    return _PASSWORD_SHAPES(text) + _PW_BLANK(text) + _pins(text)
 
 
 # a password in a sentence ("Your new password is ...", "Das Passwort lautet ...", "Le mot de passe est ...", "A senha
@@ -999,16 +1028,12 @@ def _context_spans(text: str) -> list[tuple[int, int]]:
         found += _commands(text)
     # (a "p" or "P" before "ass", "in" or "w" in either case: a password's name, "pw", "PIN"; one search each, a literal
     # first; "ass" alone, "class", never starts one)
-    named = _P_WORDS(text) is not None or ("P" in text and _CAPITAL_P_WORDS(text) is not None)
-    if named:
+    lower = _P_WORDS(text)
+    upper = _CAPITAL_P_WORDS(text) if "P" in text else None
+    if lower is not None or upper is not None:
         found += _passwords(text)
-    if (
-        named
-        or ("K" in text and ("ennwort" in text or "ENNWORT" in text))
-        or ("G" in text and ("eheimzahl" in text or "EHEIMZAHL" in text))
-    ):
-        found += _password_shapes(text)
-        named = True
+    # ("Kennwort", "Geheimzahl" as German writes them; "contraseña" below)
+    other = ("K" in text and "ennwort" in text) or ("G" in text and "eheimzahl" in text)
     # (a password in a sentence of more languages: one test of each piece of both rules' gates; the rules test them
     # again; the capitals, "WACHTWOORD IS ...", in one search)
     if (
@@ -1020,8 +1045,9 @@ def _context_spans(text: str) -> list[tuple[int, int]]:
         or (not text.isascii() and _other_languages(text))
     ):
         found += _pt_es(text) + _north(text)
-        if not named:  # ("contraseña: ...")
-            found += _password_shapes(text)
+        other = True  # ("contraseña: ...")
+    if lower is not None or upper is not None or other:
+        found += _password_shapes(text, lower, upper, other)
     if "'" in text and (  # (single characters first: 10 ns, not 100; one call: a statement may hold both forms)
         ("F" in text and _IDENTIFIED(text) is not None) or "identified" in text or _QUOTED_PASSWORD(text) is not None
     ):
