@@ -426,7 +426,7 @@ _LABEL_WORDS = frozenset(
     """your yours you enter type required optional must should least min max minimum maximum characters character chars
     char digits digit letters field invalid incorrect wrong too short weak expired same set here below above
     example placeholder change changeme hidden redacted string null none tbd todo again show hide forgot forgotten reset
-    sign login confirm confirmation please stored vault provided empty unknown default masked value secret secrets
+    sign login confirm confirmation stored vault provided empty unknown default masked value secret secrets
     token key credentials
     ihr ihre ihren dein deine deinen bitte eingeben erforderlich vergessen ungültig falsch zu kurz mindestens zeichen
     leer votre vos saisissez saisir entrez entrer requis obligatoire oublié invalide caractères moins trop su sus
@@ -563,20 +563,21 @@ def _password_shapes(
         searches.append(_CAPITAL_P_RULES(text, upper.start()))
     if other:
         searches.append(_OTHER_NAMES(text))
-    checked = 0
+    budget = VALIDATION_BUDGET
     for search in searches:
-        for match in search:
-            checked += 1
-            shape_only = checked > VALIDATION_BUDGET
+        for match in islice(search, budget) if budget else ():
+            budget -= 1
             kind = match.lastgroup
             if kind == "value":
-                if shape_only or _password_shape(match.group("value")):
+                if _password_shape(match.group("value")):
                     found.append(match.span("value"))
             elif kind == "bare":
-                if shape_only or _password_value(match.group("bare")):
+                if _password_value(match.group("bare")):
                     found.append(match.span("bare"))
-            elif shape_only or _pin(text, match):
+            elif _pin(text, match):
                 found.append(match.span("pin"))
+        if not budget:  # a hostile text ("PIN 4931 " repeated): the rest on shape, in one comprehension
+            found += [match.span(match.lastgroup or 0) for match in search]
     return found
 
 
