@@ -41,6 +41,8 @@ def _contexts(text: str) -> list[tuple[int, int]]:
     # (round 14: SQL users' passwords, env name / value pairs, credential columns, ldap -w, redis-cli -a)
     found += generic._sql(text) + generic._name_values(text) + generic._columns(text)
     found += generic._LDAP_PASSWORD(text) + generic._REDIS_PASSWORD(text)
+    # (round secrets15: a password's quoted or short value, "pw" and a blank, a PIN after its name)
+    found += generic._password_shapes(text) if len(text) >= generic._SHORTEST_CONTEXT else []
     return sorted(found)
 
 

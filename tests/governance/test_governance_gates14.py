@@ -42,7 +42,8 @@ TEXTS = _texts(4000, 14)
     [
         (generic._SPACE_DASH, (" -",)),
         (generic._QUOTE_COMMA, ('",', "',")),
-        (generic._CAPITAL_ASS, ("ASS",)),
+        (generic._P_WORDS, ("pass", "pASS", "pin", "pIN", "pw", "pW")),
+        (generic._CAPITAL_P_WORDS, ("Pass", "PASS", "Pin", "PIN", "Pw", "PW")),
         (generic._IDENTIFIED, ("IDENTIFIED",)),
         (generic._QUOTED_PASSWORD, ("assword '", "ASSWORD '")),
         (generic._PT_ES_CAPITALS, ("ENHA E", "ONTRASENA")),
@@ -65,7 +66,7 @@ def test_the_prose_passwords_split_by_case_are_the_single_pattern() -> None:
     """_PROSE's two searches, "p" and "P" first, find the matches the single "[Pp]" pattern's finditer finds."""
     single = generic._values(
         r"[Pp](?:(?<![A-Za-z][Pp])(?i:assword|asswort|asscode)|(?<=[Dd][Ee] [Pp])(?i:asse))" + generic._PROSE_VALUE,
-        generic._credential,
+        generic._password_value,
     )
     found = long = 0
     for text in TEXTS + ["".join(TEXTS[index : index + 12]) for index in range(0, len(TEXTS), 12)]:

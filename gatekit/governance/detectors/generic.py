@@ -17,6 +17,20 @@ name is then matched in the 23 characters before the sign. Names include Azure's
 ``SharedAccessKey`` of connection strings. Past VALIDATION_BUDGET signs (a hostile text, ``N=N=N=...``), the rest of
 the text is read by one forward regex of whole assignments, in C, and each is a finding on its shape alone.
 
+After a password's name (``password``, ``passwd``, ``passphrase``, ``pwd``, ``pass``, ``pw``, ``Passwort``,
+``Kennwort``, ``mot de passe``, ``contraseña``; not a key's or a token's name), with a sign or in a sentence (round
+secrets15, :func:`_password_shapes`): a quoted value holding blanks, a passphrase (``password: "correct horse battery
+staple"``, ``the wifi password is "..."``, up to 200 characters on its line), is the credential whole, unless it is a
+label, a message, a prompt, a schema's word or a placeholder (one ending as a sentence or a prompt does, naming a
+password, holding a word of :data:`_LABEL_WORDS`: ``"Enter your password"``, ``"This field is required."``, ``"min 8
+chars"``, ``"not set"``; a reference, a mask: ``"{{ vault_pw }}"``, ``"xxxx xxxx"``); a value of 6 or 7 characters
+with a digit (``password: hunter2``) is one, not a quantity, a score or counted digits (``8chars``, ``1500us``,
+``118/120``, ``123456``). ``pw`` is a name of its own (``pw=...``, ``DB_PW=...``, also before a blank: ``user bob pw
+...``; not ``PWM``, ``npw``). A PIN of 4..8 digits right after "PIN" ("PIN code", "PIN-Code", "code PIN", "my pin is
+...", "Die PIN lautet ...") or "Geheimzahl" is a credential: not counted digits (``0000``, ``1234``), not a decimal, a
+time, a date, an amount or a grouped number's first group (``PIN: 12:30``, ``Dial-in PIN 5521 8876``), not six digits
+on an address's line after a comma (an Indian postal PIN code, ``Bengaluru, PIN 560001``).
+
 A URL's password: the characters between ``user:`` and ``@`` after ``://`` (``redis://:s3cret@host`` too), of any
 strength (a password in a URL is a credential however weak), unless it is a placeholder (``${DB_PASSWORD}``,
 ``<password>``, ``%s``, ``****``, the field's own name: ``user:password@``).
@@ -56,7 +70,7 @@ from gatekit.governance.detectors.base import TABLE_DELIMITERS, VALIDATION_BUDGE
 # and followed by the first 8 characters of a value (checked here, in C: most signs have none)
 # (``=>``, Go's ``:=`` and a comparison ``==`` too; a closing ``]`` of a subscript, ``os.environ["DB_PASSWORD"] =``; a
 # JSON-escaped quote, ``\"password\":\"...\"``)
-_SIGN_REST = r"(?<=[yYtTnNdDeEsSaAoOhH\]\"' \t][=:])[>=]?(?=[ \t]{0,3}+(?:\\?[\"'])?[^\s\"'`,;]{8})"
+_SIGN_REST = r"(?<=[yYtTnNdDeEsSaAoOhHwW\]\"' \t][=:])[>=]?(?=[ \t]{0,3}+(?:\\?[\"'])?[^\s\"'`,;]{8})"
 _SIGN = re.compile(r"[=:]" + _SIGN_REST)
 # (the first sign of a text: "=" and ":" each a literal the engine skips to like memchr, 4x faster than the class; most
 # texts hold none)
@@ -71,7 +85,7 @@ _WORDS = (
     r"|passwort|kennwort|mot[_\-. ]?de[_\-. ]?passe|contrase(?:ñ|n)a|senha|wachtwoord|lösenord|losenord|salasana"
     r"|has(?:ł|l)o|clave[_\-. ]?secreta"
 )
-_NAMES = rf"(?:(?<![A-Za-z0-9])(?:pass|auth)|(?<![0-9])(?:{_WORDS}))"
+_NAMES = rf"(?:(?<![A-Za-z0-9])(?:pass|auth|pw)|(?<![0-9])(?:{_WORDS}))"
 # (after the name: a quote, JSON-escaped or not, and a subscript's "]")
 _NAME = re.compile(r"(?=[AaCcDdHhKkLlMmPpSsTtWw])" + _NAMES + r"(?:\\?[\"'])?\]?[ \t]{0,3}$", re.IGNORECASE)
 # a name match ends at the sign: it starts at most this many characters before it (the longest name,
@@ -109,7 +123,7 @@ def _by_first_letters(words: str) -> str:
     """
     names = _names_of(words)
     prefixes = sorted({(name[0], name[1]) for name in names})
-    own = {"pa": "ss", "au": "th"}  # ("pass", "auth" only as a word of its own)
+    own = {"pa": "ss", "au": "th", "pw": ""}  # ("pass", "auth", "pw" only as a word of its own)
     return "|".join(
         f"[{second.upper()}{second}](?<=[{first.upper()}{first}].)(?i:"
         + (f"(?<![A-Za-z0-9]..){own[first + second]}|" if first + second in own else "")
@@ -415,30 +429,199 @@ _LOGIN_OPTION = _values(
 _SECURE_STRING = _values(
     r"ConvertTo-SecureString(?:[ \t]+-String)?[ \t]+[\"'](?P<value>[^\"'\n]{1,200}+)[\"']", _url_password, re.IGNORECASE
 )
+# --- a password's value in the shapes an assignment's first 8 characters miss (round secrets15) -------------------
+# After a password's name (``password``, ``passwd``, ``passphrase``, ``pwd``, ``pw``, ``pass``, ``Passwort``,
+# ``Kennwort``, ``mot de passe``, ``contraseña``; not a key's or a token's: those hold no blanks and no 6 characters),
+# with a sign or in a sentence: a quoted value holding blanks, a passphrase (``password: "correct horse battery
+# staple"``), is the credential whole; a value of 6 or 7 characters with a digit (``password: hunter2``) is one.
+
+# (a label's, a message's, a prompt's, a schema's or a placeholder's words: a quoted value holding one is none)
+_LABEL_WORDS = frozenset(
+    """your yours you enter type required optional must should least min max minimum maximum characters character chars
+    char digits digit letters field invalid incorrect wrong too short weak expired same set here below above
+    example placeholder change changeme hidden redacted string null none tbd todo again show hide forgot forgotten reset
+    sign login confirm confirmation stored vault provided empty unknown default masked value secret secrets
+    token key credentials
+    ihr ihre ihren dein deine deinen bitte eingeben erforderlich vergessen ungültig falsch zu kurz mindestens zeichen
+    leer votre vos saisissez saisir entrez entrer requis obligatoire oublié invalide caractères moins trop su sus
+    introduzca ingrese escriba obligatoria obligatorio requerida requerido inválida incorrecta caracteres olvidó
+    olvidaste""".split()
+)
+_LABEL_PIECES = ("passw", "passe", "kennwort", "contrase", "senha")  # (a value naming a password labels one)
+_SENTENCE_END = (".", "?", ":", "…")
+_LETTER_WORDS = re.compile(r"[^\W\d_]+").findall
+# a number, a quantity, a time, a date, a score, an amount (``8chars``, ``1500us``, ``118/120``, ``10:42``)
+_QUANTITY = re.compile(r"[0-9]+(?:[.,][0-9]+)?[A-Za-z%]{1,5}|[0-9][0-9]*[.,/:%+\-][0-9.,/:%+\-]*").fullmatch
+
+
+def _counted(digits: str) -> bool:
+    """Digits no one picks as a secret: one repeated or counted up or down by one (``0000``, ``1234``, ``654321``)."""
+    steps = {ord(second) - ord(first) for first, second in zip(digits, digits[1:], strict=False)}
+    return len(steps) <= 1 and steps <= {-1, 0, 1}
+
+
+def _short_password(value: str) -> bool:
+    """A password of 6 or 7 characters: a digit, log2 of its length less 0.5 bits of entropy per character.
+
+    Not a quantity, a time, a date or a score (``8chars``, ``1500us``, ``118/120``), not digits counted up or repeated
+    (``123456``), no reference (``$TOKEN``).
+    """
+    return (
+        6 <= len(value) <= 7
+        and _has_digit(value)
+        and _QUANTITY(value) is None
+        and not (value.isdigit() and _counted(value))
+        and shannon_entropy(value) >= log2(len(value)) - 0.5
+        and _REFERENCE.match(value) is None
+    )
+
+
+def _passphrase(value: str) -> bool:
+    """A quoted value holding blanks: 8..200 characters with a letter, not a label, a message or a placeholder.
+
+    Not one ending as a sentence or a prompt does (``This field is required.``, ``Kennwort vergessen?``), naming a
+    password (``Enter your password``, ``Mot de passe``), holding a label's or a schema's word (``too short``, ``min 8
+    chars``, ``not set``, ``see below``), a reference or a mask (``{{ vault_pw }}``, ``xxxx xxxx``).
+    """
+    text = value.strip()
+    if len(text) < 8 or text.endswith(_SENTENCE_END) or text[0] in "<{[($%" or masked(text):
+        return False
+    lower = text.lower()
+    if any(piece in lower for piece in _LABEL_PIECES):
+        return False
+    words = _LETTER_WORDS(lower)
+    return bool(words) and len(words) <= 12 and _LABEL_WORDS.isdisjoint(words)
+
+
+def _password_value(value: str) -> bool:
+    """A password's value after its name: a passphrase (blanks), 6..7 characters, or as an assignment's (8+)."""
+    if " " in value or "\t" in value:
+        return _passphrase(value)
+    return _credential(value) if len(value) >= 8 else _short_password(value)
+
+
+def _password_shape(value: str) -> bool:
+    """A passphrase or 6..7 characters (a value of 8 or more after a sign is the assignment rule's, :data:`DETECTOR`)."""
+    if " " in value or "\t" in value:
+        return _passphrase(value)
+    return _short_password(value)
+
+
+# a sign after a name (as an assignment's: after a closing quote, JSON-escaped or not, or a subscript's "]"), then a
+# quoted value (up to its closing quote, JSON-escaped or not, on its line) or one of 6 or 7 characters
+_SHAPED_VALUE = (
+    r"(?:\\?[\"'])?\]?[ \t]{0,3}+(?:=[>=]?|:=?)[ \t]{0,3}+(?:\\?[\"'])?"
+    r"(?P<value>(?<=[\"'])[^\"'\n\\`]{1,200}+(?=\\?[\"'])|[^\s\"'`,;\\]{6,7}+(?![^\s\"'`,;\\]))"
+)
+# a PIN's name (a sign or a blank, perhaps "is", after it) and 4..8 digits: not the start of a decimal, a time, a
+# date, an amount or a grouped number ("PIN: 12:30", "Dial-in PIN 5521 8876")
+_PIN_VALUE = (
+    r"(?![A-Za-z])(?:\\?[\"'])?(?:[ \t]{0,3}+[=:][ \t]{0,3}+|[ \t]{1,3}+(?:(?i:is|ist|est|es|lautet|was)[ \t]{1,3}+)?)"
+    r"\\?[\"']?(?P<pin>[0-9]{4,8}+)(?![0-9A-Za-z]|[.,:/\- \t][0-9]|[ \t]?%)"
+)
+# after a "p" or a "P" (each a literal the regex engine skips to; _P_WORDS' look-ahead first, then each rule's second
+# letter before its look-behinds: a "p" starting none is left after one test, ~2x faster): a password's
+# name ("password", "passwd", "passwort", "passphrase", also ending a longer name, "DB_PASSWORD", "adminPassword";
+# "pass" as a word of its own; "mot de passe") or "pw" / "pwd" (a word of its own, or camelCase "adminPwd") and a
+# quoted or short value; "pw", a blank and a value of 6..200 ("user bob pw Tr0ub4dor&3"); "PIN" / "pin" / "Pin" (a
+# word of its own, perhaps "PIN code", "PIN-Code") and a PIN
+_AFTER_P = (
+    r"(?=ass|ASS|in|IN|w|W)"
+    r"(?:(?:(?:ass|ASS)(?:(?i:w(?:or)?d|wort|phrase)|(?<![A-Za-z0-9]....)|(?<=[Dd][Ee][ _\-.]....)[eE])"
+    r"|[Ww](?:(?<![A-Za-z0-9]..)|(?<=[a-z]P.))[Dd]?)"
+    + _SHAPED_VALUE
+    + r"|[Ww](?<![A-Za-z0-9]..)(?![A-Za-z0-9])[ \t]{1,3}+(?P<bare>[^\s\"'`]{6,200}+)"
+    r"|(?:IN|in)(?<![A-Za-z0-9]...)(?:[ \-](?:[Cc]ode|CODE))?" + _PIN_VALUE + ")"
+)
+_P_RULES = re.compile("p" + _AFTER_P).finditer
+_CAPITAL_P_RULES = re.compile("P" + _AFTER_P).finditer
+# the same after "Kennwort" (as German writes it), "contraseña" / "contrasena" (in small letters or capitals); a PIN
+# after "Geheimzahl"
+_OTHER_NAMES = re.compile(
+    r"(?:[KCc](?:(?<=K)(?<![A-Za-z0-9]K)ennwort|(?<=[Cc])(?<![A-Za-z0-9][Cc])"
+    r"(?:ontrase(?:ñ|n)a|ONTRASE(?:Ñ|N)A))" + _SHAPED_VALUE + r"|(?<![A-Za-z0-9])Geheimzahl" + _PIN_VALUE + ")"
+).finditer
+
+
+def _pin(text: str, match: re.Match[str]) -> bool:
+    """Not counted digits (0000, 1234), nor an Indian postal PIN code of an address's line ("Bengaluru, PIN 560001").
+
+    (6 digits after a comma before the name on its line, in the 80 characters before it: an address.)
+    """
+    value = match.group("pin")
+    if _counted(value):
+        return False
+    if len(value) == 6:
+        start = match.start()
+        comma = text.rfind(",", start - 80 if start > 80 else 0, start)
+        return comma == -1 or text.find("\n", comma, start) != -1
+    return True
+
+
+def _password_shapes(
+    text: str, lower: re.Match[str] | None = None, upper: re.Match[str] | None = None, other: bool = True
+) -> list[tuple[int, int]]:
+    """A password's quoted or short value after its name, "pw" and a blank, a PIN after its name.
+
+    The rules after "p" and "P" each searched from its gate's first match (``lower``, ``upper``: _P_WORDS',
+    _CAPITAL_P_WORDS'; None: searched here), the others in a text holding their names' pieces (``other``: its gate in
+    front of this call passed; see _context_spans). Past VALIDATION_BUDGET candidates: every one, on shape.
+    """
+    found: list[tuple[int, int]] = []
+    searches: list[Iterator[re.Match[str]]] = []
+    if lower is None:
+        lower = _P_WORDS(text)
+    if lower is not None:
+        searches.append(_P_RULES(text, lower.start()))
+    if upper is None and "P" in text:
+        upper = _CAPITAL_P_WORDS(text)
+    if upper is not None:
+        searches.append(_CAPITAL_P_RULES(text, upper.start()))
+    if other:
+        searches.append(_OTHER_NAMES(text))
+    budget = VALIDATION_BUDGET
+    for search in searches:
+        for match in islice(search, budget) if budget else ():
+            budget -= 1
+            kind = match.lastgroup
+            if kind == "value":
+                if _password_shape(match.group("value")):
+                    found.append(match.span("value"))
+            elif kind == "bare":
+                if _password_value(match.group("bare")):
+                    found.append(match.span("bare"))
+            elif _pin(text, match):
+                found.append(match.span("pin"))
+        if not budget:  # a hostile text ("PIN 4931 " repeated): the rest on shape, in one comprehension
+            found += [match.span(match.lastgroup or 0) for match in search]
+    return found
+
+
 # a password in a sentence ("Your new password is ...", "Das Passwort lautet ...", "Le mot de passe est ...", "A senha
 # é ...", "La contraseña es: ...") or in a .netrc file ("machine host login user password ...": any strength but the
-# field's own name)
+# field's own name); the value quoted, holding blanks ("the wifi password is 'correct horse battery staple'"), or of
+# 6 characters or more (see _password_value)
 _PROSE_VALUE = (
     r"[ \t]{1,3}+(?i:is|was|lautet|ist|est|es|é|e|è|to|är|on|jest)(?::|[ \t]{1,3}+:?)[ \t]{0,3}+[\"'“„«]?"
-    r"(?P<value>[^\s\"'`<>“”„«»]{8,200}+)"
+    r"(?P<value>(?<=[\"'“„«])[^\"'`<>“”„«»\n]{1,200}+(?=[\"'”“»])|[^\s\"'`<>“”„«»]{6,200}+)"
 )
 # (in a long text a search for each case of the first letter: see _values)
 _PROSE = _values(
     r"(?:(?<![A-Za-z][Pp])(?i:assword|asswort|asscode)|(?<=[Dd][Ee] [Pp])(?i:asse))" + _PROSE_VALUE,
-    _credential,
+    _password_value,
     firsts="pP",
 )
 # (a class of the word's first letter first: the engine skips ahead to it; a pattern starting under IGNORECASE is tried
 # at every character, 25 ns a character)
 _PROSE_PT_ES = _values(
-    r"[SsCc](?<![A-Za-z][SsCc])(?:(?<=[Ss])(?i:enha)|(?<=[Cc])(?i:ontrase(?:ñ|n)a))" + _PROSE_VALUE, _credential
+    r"[SsCc](?<![A-Za-z][SsCc])(?:(?<=[Ss])(?i:enha)|(?<=[Cc])(?i:ontrase(?:ñ|n)a))" + _PROSE_VALUE, _password_value
 )
 # (Dutch "Het wachtwoord is ...", Swedish "Lösenordet är ...", Finnish "Salasana on ...", Polish "Hasło to ...": the
 # word's first letter as a class first, as above)
 _PROSE_NORTH = _values(
     r"[WwLlSsHh](?<![A-Za-z][WwLlSsHh])(?:(?<=[Ww])(?i:achtwoord)|(?<=[Ll])(?i:(?:ö|o)senord(?:et)?)"
     r"|(?<=[Ss])(?i:alasana(?:si)?)|(?<=[Hh])(?i:as(?:ł|l)o))" + _PROSE_VALUE,
-    _credential,
+    _password_value,
 )
 _NETRC = _values(
     r"machine(?<![\w\-]machine)[ \t]{1,20}+[^\s]{1,256}+\s{1,20}+login\s{1,20}+[^\s]{1,256}+\s{1,20}+password[ \t]{1,20}+"
@@ -757,7 +940,7 @@ def _passwords(text: str) -> list[tuple[int, int]]:
     return found
 
 
-_SHORTEST_CONTEXT = 12  # the shortest text a rule finds in: 'a", "' and a value of 8 characters, "curl -u a:b"
+_SHORTEST_CONTEXT = 8  # the shortest text a rule finds in: "PIN 4931", "pw: abc123"; (others: 'a", "' and 8 characters)
 
 
 # a Terraform variable block named for a credential and its default (``variable "db_password" { default = "..." }``):
@@ -846,7 +1029,8 @@ def _other_languages(text: str) -> bool:
 
 
 _QUOTE_COMMA = re.compile(",(?<=[\"'],)").search  # '",' or "',"
-_CAPITAL_ASS = re.compile("S(?<=AS)(?=S)").search  # "ASS"
+_P_WORDS = re.compile("p(?=ass|ASS|in|IN|w|W)").search  # "pass", "pin", "pw", in a name's case
+_CAPITAL_P_WORDS = re.compile("P(?=ass|ASS|in|IN|w|W)").search  # "Pass", "PASS", "PIN", "Pin", "PW"
 _IDENTIFIED = re.compile("F(?<=IDENTIF)(?=IED)").search  # "IDENTIFIED"
 _QUOTED_PASSWORD = re.compile("'(?<=[dD] ')(?<=assword '|ASSWORD ')").search  # "assword '" or "ASSWORD '"
 
@@ -859,8 +1043,14 @@ def _context_spans(text: str) -> list[tuple[int, int]]:
         found += _pairs(text)
     if "-" in text:  # (a command's options; "ConvertTo-SecureString", which may be the last word of a line)
         found += _commands(text)
-    if "ass" in text or ("S" in text and _CAPITAL_ASS(text) is not None):
+    # (a "p" or "P" before "ass", "in" or "w" in either case: a password's name, "pw", "PIN"; one search each, a literal
+    # first; "ass" alone, "class", never starts one)
+    lower = _P_WORDS(text)
+    upper = _CAPITAL_P_WORDS(text) if "P" in text else None
+    if lower is not None or upper is not None:
         found += _passwords(text)
+    # ("Kennwort", "Geheimzahl" as German writes them; "contraseña" below)
+    other = ("K" in text and "ennwort" in text) or ("G" in text and "eheimzahl" in text)
     # (a password in a sentence of more languages: one test of each piece of both rules' gates; the rules test them
     # again; the capitals, "WACHTWOORD IS ...", in one search)
     if (
@@ -872,6 +1062,9 @@ def _context_spans(text: str) -> list[tuple[int, int]]:
         or (not text.isascii() and _other_languages(text))
     ):
         found += _pt_es(text) + _north(text)
+        other = True  # ("contraseña: ...")
+    if lower is not None or upper is not None or other:
+        found += _password_shapes(text, lower, upper, other)
     if "'" in text and (  # (single characters first: 10 ns, not 100; one call: a statement may hold both forms)
         ("F" in text and _IDENTIFIED(text) is not None) or "identified" in text or _QUOTED_PASSWORD(text) is not None
     ):
