@@ -115,52 +115,33 @@ def toolshapes() -> None:
 
 
 BENIGN14 = ROOT / "tests" / "data" / "injection_benign14.jsonl"
-
-
-def benign14() -> None:
-    """Benign user prompts written apart in round benign14 (``tests/data/injection_benign14.jsonl``; never trained or
-    selected on): opinion questions on public, political, ethical and health topics, questions about sensitive topics
-    (drugs, self-harm help-seeking, extremism's history, security and prompt injection), role-play requests with an
-    ordinary task, everyday requests saying "ignore", "forget", "pretend", "system", "rules" or "instructions"; English,
-    German and ten other languages. The false-positive rate of the ``input`` model, pooled and per kind."""
-    import json
-
-    rows = [json.loads(line) for line in BENIGN14.read_text(encoding="utf-8").splitlines()]
-    flags: dict[str, list[bool]] = {}
-    for row in rows:
-        flagged = injection_score(row["text"], "input").score >= DEFAULT_THRESHOLD
-        flags.setdefault(row["kind"], []).append(flagged)
-    pooled = [f for kind in flags.values() for f in kind]
-    print(
-        f"  input       benign prompts written apart ({BENIGN14.name}), {len(rows)}: "
-        f"false-positive rate {_rate([float(f) for f in pooled], 0.5):.3f} ({sum(pooled)}/{len(pooled)})"
-    )
-    for kind in sorted(flags):
-        hits, count = sum(flags[kind]), len(flags[kind])
-        print(f"    {kind:<28} false-positive rate {hits / count:.3f} ({hits}/{count})")
-
-
 BENIGN15 = ROOT / "tests" / "data" / "injection_benign15.jsonl"
 
 
-def benign15() -> None:
-    """Benign user prompts written apart in round benign15 (``tests/data/injection_benign15.jsonl``; never trained or
-    selected on): role-play and persona requests with an ordinary task, questions about sensitive topics (crime,
-    drugs, weapons' history, extremism, hate speech, security, jailbreaks and prompt injection as topics, medicine,
-    sexuality education, self-harm help-seeking), everyday requests using "ignore", "forget", "override", "bypass",
-    "disregard", "system", "prompt", "instructions", "rules" or "developer mode" as ordinary words (English), and
-    prompts of those kinds in ten other languages. The false-positive rate of the ``input`` model, pooled and per
-    kind."""
+def benign_written_apart(path: Path) -> None:
+    """The ``input`` model's false-positive rate, pooled and per kind, on a set of benign user prompts written apart
+    (never trained or selected on).
+
+    ``tests/data/injection_benign14.jsonl`` (round benign14): opinion questions on public, political, ethical and health
+    topics, questions about sensitive topics (drugs, self-harm help-seeking, extremism's history, security and prompt
+    injection), role-play requests with an ordinary task, everyday requests saying "ignore", "forget", "pretend",
+    "system", "rules" or "instructions"; English, German and ten other languages.
+    ``tests/data/injection_benign15.jsonl`` (round benign15): role-play and persona requests with an ordinary task,
+    questions about sensitive topics (crime, drugs, weapons' history, extremism, hate speech, security, jailbreaks and
+    prompt injection as topics, medicine, sexuality education, self-harm help-seeking), everyday requests using
+    "ignore", "forget", "override", "bypass", "disregard", "system", "prompt", "instructions", "rules" or "developer
+    mode" as ordinary words (English), and prompts of those kinds in ten other languages.
+    """
     import json
 
-    rows = [json.loads(line) for line in BENIGN15.read_text(encoding="utf-8").splitlines()]
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     flags: dict[str, list[bool]] = {}
     for row in rows:
         flagged = injection_score(row["text"], "input").score >= DEFAULT_THRESHOLD
         flags.setdefault(row["kind"], []).append(flagged)
     pooled = [f for kind in flags.values() for f in kind]
     print(
-        f"  input       benign prompts written apart ({BENIGN15.name}), {len(rows)}: "
+        f"  input       benign prompts written apart ({path.name}), {len(rows)}: "
         f"false-positive rate {_rate([float(f) for f in pooled], 0.5):.3f} ({sum(pooled)}/{len(pooled)})"
     )
     for kind in sorted(flags):
@@ -304,8 +285,8 @@ def main() -> None:
     toolshapes()
     toolfp14()
     tool15()
-    benign14()
-    benign15()
+    benign_written_apart(BENIGN14)
+    benign_written_apart(BENIGN15)
     print(
         f"  deepset test at the threshold giving NotInject a 5 % false-positive rate ({at5:.3f}, chosen on a "
         f"measure, for comparison only): recall {_rate(pos, at5):.3f}, deepset benign FPR {_rate(neg, at5):.3f}"
