@@ -110,7 +110,8 @@ def test_look_alikes_of_the_same_shapes_are_no_phone_numbers(text: str) -> None:
     "text",
     [
         "order 1234567 a 555 x 2125551234 ok",
-        "1234567 555 x 2125551234 1234567 555 x 212-555-1234 x",
+        "1234567 555 x 2125551234 and 1234567 555 x 212-555-1234 x",
+        "a 555 x 212-555-1234 and 555 x 212 555 1234 b",
         "Tel. 089/1234567 and tel:2125550143 and 030-1234567-0",
     ],
 )

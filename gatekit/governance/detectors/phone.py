@@ -761,66 +761,79 @@ class PhoneDetector(Detector):
             if high < 0:  # (past the budget of chains, see _chains: the runs, as below)
                 found += _long_runs(text, runs, low)
                 return found
-            for match in finditer(text, low, high):  # (lazy: a hostile text's matches past the budget are never made)
-                start, end = match.span()
-                if end - start < 7:  # (most matches of a hostile run of short groups: dropped first, cheaply)
-                    seen += 1
-                    if seen > 4 * VALIDATION_BUDGET:  # ("(3(3(3..." matches at every digit: the runs, as below)
-                        found += _long_runs(text, runs, end)
-                        return found
-                    continue
-                if end < size:  # (see _BAD_AFTER; most candidates end at a space)
-                    after = text[end]
-                    if after in _BAD_AFTER or (
-                        after in "-.,"
-                        and end + 1 < size
-                        and text[end + 1] in _ASCII_DIGITS
-                        # (a "," and a digit after a number with "+" or "(": no amount's decimals, the next field of
-                        # a CSV row, "...,+1 646 555 0142,601-33-7428")
-                        and (after != "," or text[start] not in "+(")
-                    ):
-                        # (a hostile run of "0142,6+1 646 555 0142,6...": past 8 budgets, the runs, as below; an
-                        # ordinary text holds far fewer such amounts, "1 234 567,89", than 2,048)
+            # (a refused match the text's digits go on right after may have taken the start of the next number, "555 x
+            # 212555|1234": the pattern is read again from the match's next character, past it as before when no match
+            # starts inside it; each read starts later than the last, and every match counts towards the budgets)
+            pos = low
+            while pos >= 0:
+                matches = finditer(text, pos, high)  # (lazy: a hostile text's matches past the budget are never made)
+                pos = -1
+                for match in matches:
+                    start, end = match.span()
+                    if end - start < 7:  # (most matches of a hostile run of short groups: dropped first, cheaply)
                         seen += 1
-                        if seen > 8 * VALIDATION_BUDGET:
+                        if seen > 4 * VALIDATION_BUDGET:  # ("(3(3(3..." matches at every digit: the runs, as below)
                             found += _long_runs(text, runs, end)
                             return found
                         continue
-                value = match.group()
-                checked += 1
-                if checked > VALIDATION_BUDGET:  # a hostile text: the rest of its digit runs of 7+ characters
-                    found.append((start, end))
-                    found += _long_runs(text, runs, end)
-                    return found
-                # (a space and a digit after a match of 8 groups: it stopped at the pattern's most groups, more than a
-                # phone number has: a sequence of numbers, "1 1 2 3 5 8 13 21 34 55 89 144", and so is the match after
-                # it; not an extension's end, "345-899-3560x4587 3... 2...")
-                if start == sequence:
-                    sequence = end + 1
-                    continue
-                if (
-                    end + 1 < size
-                    and text[end] == " "
-                    and text[end + 1] in _ASCII_DIGITS
-                    and len(value.encode().translate(_SPACE_BUT_DIGITS).split()) >= 8
-                ):
-                    sequence = end + 1
-                    continue
-                if self.ok(value, text, end):
-                    found.append((start, end))
-                    continue
-                # followed by one more group after a space ("call 555-123-4567 5 times"): the number without it
-                # (of 7 characters or more: fewer hold fewer than the 7 digits a number has, "555 1234" is not tried)
-                # (not the next number of a list: "12 24 36 48 60 72", each group of one size, see _spaced_number)
-                cut = value.rfind(" ")
-                if (
-                    cut >= 7
-                    and value[cut - 1].isdigit()
-                    and value[cut + 1 :].isdigit()
-                    and not _same_groups(value)
-                    and self.ok(value[:cut], text, start + cut, True)
-                ):
-                    found.append((start, start + cut))
+                    if end < size:  # (see _BAD_AFTER; most candidates end at a space)
+                        after = text[end]
+                        if after in _BAD_AFTER or (
+                            after in "-.,"
+                            and end + 1 < size
+                            and text[end + 1] in _ASCII_DIGITS
+                            # (a "," and a digit after a number with "+" or "(": no amount's decimals, the next field of
+                            # a CSV row, "...,+1 646 555 0142,601-33-7428")
+                            and (after != "," or text[start] not in "+(")
+                        ):
+                            # (a hostile run of "0142,6+1 646 555 0142,6...": past 8 budgets, the runs, as below; an
+                            # ordinary text holds far fewer such amounts, "1 234 567,89", than 2,048)
+                            seen += 1
+                            if seen > 8 * VALIDATION_BUDGET:
+                                found += _long_runs(text, runs, end)
+                                return found
+                            if after in _ASCII_DIGITS or (after in "-./" and text[end + 1 : end + 2] in _ASCII_DIGITS):
+                                pos = start + 1  # (the digits go on: read again, see above)
+                                break
+                            continue
+                    value = match.group()
+                    checked += 1
+                    if checked > VALIDATION_BUDGET:  # a hostile text: the rest of its digit runs of 7+ characters
+                        found.append((start, end))
+                        found += _long_runs(text, runs, end)
+                        return found
+                    # (a space and a digit after a match of 8 groups: it stopped at the pattern's most groups, more than a
+                    # phone number has: a sequence of numbers, "1 1 2 3 5 8 13 21 34 55 89 144", and so is the match after
+                    # it; not an extension's end, "345-899-3560x4587 3... 2...")
+                    if start == sequence:
+                        sequence = end + 1
+                        continue
+                    if (
+                        end + 1 < size
+                        and text[end] == " "
+                        and text[end + 1] in _ASCII_DIGITS
+                        and len(value.encode().translate(_SPACE_BUT_DIGITS).split()) >= 8
+                    ):
+                        sequence = end + 1
+                        continue
+                    if self.ok(value, text, end):
+                        found.append((start, end))
+                        continue
+                    # followed by one more group after a space ("call 555-123-4567 5 times"): the number without it
+                    # (of 7 characters or more: fewer hold fewer than the 7 digits a number has, "555 1234" is not tried)
+                    # (not the next number of a list: "12 24 36 48 60 72", each group of one size, see _spaced_number)
+                    cut = value.rfind(" ")
+                    if (
+                        cut >= 7
+                        and value[cut - 1].isdigit()
+                        and value[cut + 1 :].isdigit()
+                        and not _same_groups(value)
+                        and self.ok(value[:cut], text, start + cut, True)
+                    ):
+                        found.append((start, start + cut))
+                    elif end + 1 < size and text[end] == " " and text[end + 1] in _ASCII_DIGITS:
+                        pos = start + 1  # (a group after an extension's end, "555 x 212 555 1234": read again)
+                        break
         return found
 
 
