@@ -38,7 +38,7 @@ def _phones(text: str) -> list[str]:
         ("room 555 x 2125551234", "2125551234"),
         ("ref 555 x 212-555-1234 please", "212-555-1234"),  # (the extension "212", then "-555": refused)
         ("ref 555 x 212 555 1234 please", "212 555 1234"),  # (the extension "212" alone: too few digits)
-        ("ids 1234567 and 7654321, 555 #2125551234 call", "2125551234"),
+        ("ids 1234567 and 7654321, 555 ext 2125551234 call", "2125551234"),
         # the slash after an area code with its trunk 0
         ("Tel. 089/1234567", "089/1234567"),
         ("Tel.: 0221/9876543", "0221/9876543"),

@@ -81,12 +81,24 @@ _TYPES = (
 # first. A group after one of `` .-`` and a digit is read as a run of digits first, which is what the full
 # alternation after it reads there too; that alternation is tried only before a "(" or a digit, after at most one
 # of `` .-`` (what each of its ways needs: the usual end of a candidate, a space and a word, is not tried four ways).)
-_GAP = r"\)?+(?:[ .\-]?+\(?+| ?+(?:x|ext\.?+|#) ?+)\d"
+# a slash after an area code with its trunk 0, written whole or with a space after the 0 ("089/1234567", "0 89/12 34
+# 56": Germany's, Austria's, Switzerland's, Italy's way): one look-behind per area code's length (1 to 5 digits after
+# the 0); a "/" after other digits (a date, a fraction, a path) joins no groups
+_SLASH = "/(?:" + "|".join(rf"(?<=(?<!\d)0{space}\d{{{size}}}/)" for space in ("", " ") for size in range(1, 6)) + ")"
+_GAP = r"\)?+(?:[ .\-]?+\(?+| ?+(?:x|ext\.?+|#) ?+|" + _SLASH + r")\d"
+# a phone's word right before a colon a number is glued to ("tel:2125550143", the tel URI; "phone:", a vCard's "CELL:"):
+# one look-behind per word length (a look-behind reads a fixed width), each word not the end of a longer one ("hotel:")
+_COLON_WORDS = "".join(
+    rf"|(?<=(?<![A-Za-z])(?i:{words}):.)"
+    for words in ("tel|fax|sms", "cell", "phone|handy", "mobile|callto", "telefon", "whatsapp", "telephone")
+)
 _PATTERN = re.compile(
-    r"(?P<value>[(+\d](?<![\w+\-/.@#$%].)(?<!:[(\d])(?!(?<=\()\D)"
+    r"(?P<value>[(+\d](?<![\w+\-/.@#$%].)(?:(?<!:[(\d])" + _COLON_WORDS + r")(?!(?<=\()\D)"
     r"(?=" + (r"(?>\d|" + _GAP + ")") * 6 + ")"
     r"(?:(?<=\d)\d{0,14}+|(?<=\+) ?(?:\(\d{1,5}+\)|\d{1,15}+)|(?<=\()\d{1,5}+\))"
-    r"(?:[ .\-]\d{1,10}+|(?=[ .\-]?+[(\d])(?: ?\(0\) ?|[ .\-]| ?(?=\()|(?<=\)))(?:\(\d{1,5}+\)|\d{1,10}+)){0,7}+"
+    r"(?:[ .\-]\d{1,10}+|(?=[ .\-]?+[(\d])(?: ?\(0\) ?|[ .\-]| ?(?=\()|(?<=\)))(?:\(\d{1,5}+\)|\d{1,10}+)|"
+    + _SLASH
+    + r"\d{1,10}+){0,7}+"
     r"(?:(?: ?(?:x|ext\.?|#) ?)\d{1,6}+)?+)",
     re.ASCII,
 )
@@ -104,7 +116,7 @@ _CHAIN = (
     r"0(?=[0 .\-()xe#])(?<!00)(?<!0[) .\-(]0)(?="
     + _STEP0
     + r"{5})(?<!0\)[ .\-]0)(?<!0\)\(0)(?<!0[ .\-]\(0)(?<!0\)[ .\-]\(0)"
-    r"(?:(?<![\w+\-/.:@#$%]0)|(?<=\+0)(?<![\w+\-/.@#$%]\+0)|(?=(?:0|\)?[.\-]0)*+" + _STEP0 + r"{6}))"
+    r"(?:(?<![\w+\-/.@#$%]0)|(?<=\+0)(?<![\w+\-/.@#$%]\+0)|(?=(?:0|\)?[.\-]0)*+" + _STEP0 + r"{6}))"
     rf"(?:(?:(?<=[+(]0)|(?<=\+ 0)){_STEP0}{{5}}|(?<![+(]0)(?<!\+ 0){_STEP0}{{6}}){_STEP0}*+"
 )
 _CHAINS = re.compile(f"{_CHAIN}(?:(?s:.){{0,{RUN_BEFORE + RUN_AFTER}}}?{_CHAIN})*+".encode())
@@ -339,9 +351,11 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
     if not 7 <= count <= 15 or digits.count(digits[0]) == count or (not plus and digits in _COUNTING):
         return None
     sizes = list(map(len, groups))  # (the groups' lengths, read by most rules below)
-    if sizes[-1] < 2:
-        return None
     number = len(sizes)
+    if sizes[-1] < 2 and not _switchboard(main, sizes):
+        return None
+    if "/" in main and (main.count("/") > 1 or main[1] == "0"):
+        return None  # (a slash after an area code, see _SLASH: once, and after a trunk 0, not an international "00")
     # (each rule below returns None or goes on: their order is free, the cheaper and the more often met first)
     if "." in main:  # a version number, an IPv4 address shape
         if number == 4 and max(sizes) <= 3:
@@ -382,6 +396,18 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
     if (number == 2 and "-" in main and _POSTCODE.fullmatch(main) is not None) or (count == 13 and _isbn13(digits)):
         return None
     return source, number, digits
+
+
+def _switchboard(main: str, sizes: list[int]) -> bool:
+    """``main``, whose last group has one digit, ends in a switchboard's extension after a dash (``030-1234567-0``).
+
+    Germany's and Austria's "Durchwahl": the number, a dash and the extension, ``-0`` for the switchboard itself
+    (``+49 30 1234567-0``, ``+43 1 58858-0``): after their country codes, or with a trunk 0 in a first group of 2+
+    digits (an ISBN-10's first group is one digit, ``0-306-40615-2``); a group of 3+ digits before the dash.
+    """
+    if main[-2] != "-" or sizes[-2] < 3 or len(sizes) < 3:
+        return False
+    return main.startswith(("+49", "+43")) or (main[0] == "0" and main[1] != "0" and sizes[0] >= 2)
 
 
 # a dash between two groups of 4 digits, or between a year and one or two zero-padded groups of 4 (see _spans_or_dated)
@@ -688,7 +714,7 @@ class PhoneDetector(Detector):
 
     def __init__(self, regions: Iterable[str] = DEFAULT_REGIONS) -> None:
         super().__init__(
-            "PHONE_NUMBER", _PATTERN, score=0.9, candidates_from="digit_runs", min_run=7, glued=WORD_CHARS + "-/.:@#$%"
+            "PHONE_NUMBER", _PATTERN, score=0.9, candidates_from="digit_runs", min_run=7, glued=WORD_CHARS + "-/.@#$%"
         )
         regions = tuple(regions)
         if regions != DEFAULT_REGIONS:  # (the defaults are known good: no metadata load at import)
