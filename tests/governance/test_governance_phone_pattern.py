@@ -19,18 +19,20 @@ import pytest
 from gatekit.governance.detectors import phone
 
 # (round phone15: a phone's word may come before the colon, "tel:2125550143"; a slash may follow an area code with its
-# trunk 0, "089/1234567", "0 89/12 34 56": written out here as plain alternatives)
+# trunk 0, once, "089/1234567", "0 89/12 34 56", not "0089/...": written out here as plain alternatives)
 _WORD_COLON = (
     r"(?<=(?<![A-Za-z])(?i:tel):.)|(?<=(?<![A-Za-z])(?i:fax):.)|(?<=(?<![A-Za-z])(?i:sms):.)"
     r"|(?<=(?<![A-Za-z])(?i:cell):.)|(?<=(?<![A-Za-z])(?i:phone):.)|(?<=(?<![A-Za-z])(?i:handy):.)"
     r"|(?<=(?<![A-Za-z])(?i:mobile):.)|(?<=(?<![A-Za-z])(?i:callto):.)|(?<=(?<![A-Za-z])(?i:telefon):.)"
     r"|(?<=(?<![A-Za-z])(?i:whatsapp):.)|(?<=(?<![A-Za-z])(?i:telephone):.)"
 )
-_TRUNK_SLASH = r"/(?:" + "|".join(
-    f"(?<=(?<![0-9])0{digits}/)" for digits in ("[0-9]", "[0-9][0-9]", "[0-9]{3}", "[0-9]{4}", "[0-9]{5}")
-) + "|" + "|".join(
-    f"(?<=(?<![0-9])0 {digits}/)" for digits in ("[0-9]", "[0-9][0-9]", "[0-9]{3}", "[0-9]{4}", "[0-9]{5}")
-) + ")"
+_TRUNK_SLASH = (
+    r"/(?:"
+    + "|".join(f"(?<=(?<![0-9/])0{digits}/)" for digits in ("[1-9]", "[1-9][0-9]", "[1-9][0-9]{2}", "[1-9][0-9]{3}"))
+    + "|(?<=(?<![0-9/])0[1-9][0-9]{4}/)|"
+    + "|".join(f"(?<=(?<![0-9/])0 {digits}/)" for digits in ("[1-9]", "[1-9][0-9]", "[1-9][0-9]{2}", "[1-9][0-9]{3}"))
+    + "|(?<=(?<![0-9/])0 [1-9][0-9]{4}/))"
+)
 _REFERENCE = re.compile(
     r"(?P<value>(?:\((?=\d)|[+\d])(?<![\w+\-/.@#$%][+(\d])(?:(?<!:[(\d])|" + _WORD_COLON + ")"
     r"(?=(?>\)?+(?:[ .\-]?+\(?+| ?+(?:x|ext\.?+|#) ?+|" + _TRUNK_SLASH + r")\d){6})"

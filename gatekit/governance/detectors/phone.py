@@ -83,17 +83,21 @@ _TYPES = (
 # of `` .-`` (what each of its ways needs: the usual end of a candidate, a space and a word, is not tried four ways).)
 # a slash after an area code with its trunk 0, written whole or with a space after the 0 ("089/1234567", "0 89/12 34
 # 56": Germany's, Austria's, Switzerland's, Italy's way): one look-behind per area code's length (1 to 5 digits after
-# the 0); a "/" after other digits (a date, a fraction, a path) joins no groups
-_SLASH = "/(?:" + "|".join(rf"(?<=(?<!\d)0{space}\d{{{size}}}/)" for space in ("", " ") for size in range(1, 6)) + ")"
+# the 0, the first not a 0: "00" dials abroad), once in a number (no "/" before the area code); a "/" after other
+# digits (a date, a fraction, a path) joins no groups
+_SLASH = (
+    "/(?:" + "|".join(rf"(?<=(?<![\d/])0{space}[1-9]\d{{{size}}}/)" for space in ("", " ") for size in range(5)) + ")"
+)
 _GAP = r"\)?+(?:[ .\-]?+\(?+| ?+(?:x|ext\.?+|#) ?+|" + _SLASH + r")\d"
-# a phone's word right before a colon a number is glued to ("tel:2125550143", the tel URI; "phone:", a vCard's "CELL:"):
-# one look-behind per word length (a look-behind reads a fixed width), each word not the end of a longer one ("hotel:")
+# a "(" or a digit right after a colon is glued to a key (``order:2125550143``, ``10:30 ...``) but to a phone's word
+# ("tel:2125550143", the tel URI; "phone:", a vCard's "CELL:"): one look-behind per word length (a look-behind reads a
+# fixed width), each word not the end of a longer one ("hotel:"), read only after a colon (the usual start has none)
 _COLON_WORDS = "".join(
-    rf"|(?<=(?<![A-Za-z])(?i:{words}):.)"
+    rf"(?<!(?<![A-Za-z])(?i:{words}):.)"
     for words in ("tel|fax|sms", "cell", "phone|handy", "mobile|callto", "telefon", "whatsapp", "telephone")
 )
 _PATTERN = re.compile(
-    r"(?P<value>[(+\d](?<![\w+\-/.@#$%].)(?:(?<!:[(\d])" + _COLON_WORDS + r")(?!(?<=\()\D)"
+    r"(?P<value>[(+\d](?<![\w+\-/.@#$%].)(?<!:[(\d]" + _COLON_WORDS + r")(?!(?<=\()\D)"
     r"(?=" + (r"(?>\d|" + _GAP + ")") * 6 + ")"
     r"(?:(?<=\d)\d{0,14}+|(?<=\+) ?(?:\(\d{1,5}+\)|\d{1,15}+)|(?<=\()\d{1,5}+\))"
     r"(?:[ .\-]\d{1,10}+|(?=[ .\-]?+[(\d])(?: ?\(0\) ?|[ .\-]| ?(?=\()|(?<=\)))(?:\(\d{1,5}+\)|\d{1,10}+)|"
@@ -111,7 +115,7 @@ _PATTERN = re.compile(
 # a chain (its groups and extension are so joined) but for its "+" or "(" before and ")" after; the pattern then
 # reads the chains alone, not the window's other positions, which it would try one by one (~80 ns each). Chains
 # RUN_BEFORE + RUN_AFTER characters apart or closer are one window, as runs are.
-_STEP0 = r"(?>0|" + _GAP.replace(r"\d", "0") + ")"
+_STEP0 = r"(?>0|" + _GAP.replace(r"\d", "0").replace("[1-9]", "0") + ")"
 _CHAIN = (
     r"0(?=[0 .\-()xe#])(?<!00)(?<!0[) .\-(]0)(?="
     + _STEP0
@@ -354,8 +358,6 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
     number = len(sizes)
     if sizes[-1] < 2 and not _switchboard(main, sizes):
         return None
-    if "/" in main and (main.count("/") > 1 or main[1] == "0"):
-        return None  # (a slash after an area code, see _SLASH: once, and after a trunk 0, not an international "00")
     # (each rule below returns None or goes on: their order is free, the cheaper and the more often met first)
     if "." in main:  # a version number, an IPv4 address shape
         if number == 4 and max(sizes) <= 3:
@@ -791,10 +793,10 @@ class PhoneDetector(Detector):
             # 212555|1234": the pattern is read again from the match's next character, past it as before when no match
             # starts inside it; each read starts later than the last, and every match counts towards the budgets)
             pos = low
-            while pos >= 0:
-                matches = finditer(text, pos, high)  # (lazy: a hostile text's matches past the budget are never made)
-                pos = -1
-                for match in matches:
+            while True:
+                for match in finditer(
+                    text, pos, high
+                ):  # (lazy: a hostile text's matches past the budget are never made)
                     start, end = match.span()
                     if end - start < 7:  # (most matches of a hostile run of short groups: dropped first, cheaply)
                         seen += 1
@@ -818,7 +820,10 @@ class PhoneDetector(Detector):
                             if seen > 8 * VALIDATION_BUDGET:
                                 found += _long_runs(text, runs, end)
                                 return found
-                            if after in _ASCII_DIGITS or (after in "-./" and text[end + 1 : end + 2] in _ASCII_DIGITS):
+                            # (no match starts inside a bare run, which a digit follows only past its 15 digits: a card)
+                            if (
+                                after in _ASCII_DIGITS or (after in "-./" and text[end + 1 : end + 2] in _ASCII_DIGITS)
+                            ) and (end - start != 15 or not text[start:end].isdigit()):
                                 pos = start + 1  # (the digits go on: read again, see above)
                                 break
                             continue
@@ -857,9 +862,11 @@ class PhoneDetector(Detector):
                         and self.ok(value[:cut], text, start + cut, True)
                     ):
                         found.append((start, start + cut))
-                    elif end + 1 < size and text[end] == " " and text[end + 1] in _ASCII_DIGITS:
+                    elif end + 1 < size and text[end] == " " and text[end + 1] in _ASCII_DIGITS and not value.isdigit():
                         pos = start + 1  # (a group after an extension's end, "555 x 212 555 1234": read again)
                         break
+                else:
+                    break  # (the window read to its end)
         return found
 
 
