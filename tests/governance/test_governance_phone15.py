@@ -16,11 +16,13 @@ Four classes, found in rounds dlp15 and speed15 (docs/governance-notes.md, round
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from conftest import check_linear_on_hostile_unit
 
-from gatekit.governance.detectors import scan
-from gatekit.governance.detectors.base import digit_runs
+from gatekit.governance.detectors import phone, scan
+from gatekit.governance.detectors.base import Runs, digit_runs
 from gatekit.governance.detectors.phone import DETECTOR
 from gatekit.governance.normalise import normalise
 
@@ -123,6 +125,26 @@ def test_windows_find_what_the_whole_text_finds(text: str) -> None:
     assert whole  # (each text holds a number)
 
 
+def test_chains_of_the_new_shapes_give_the_findings_of_the_whole_windows() -> None:
+    """A long window read on its chains (the runs' bytes: a slash read there by its own look-behinds) finds what the
+    pattern finds reading all of it."""
+    rng = random.Random(15)
+    pieces = [
+        "089/1234567", "0 89/12 34 56", "01/588580", "12/12/2024", "0089/1234567", "089/0123/4567", "/", "0/", "00/",
+        "tel:2125550143", "order:2125550143", "555 x 212555", "555 x 2125551234", "030-1234567-0", "+49 30 1234567-0",
+        "1", "12", "123", "1234567", " ", "-", "a", "(", ")",
+    ]  # fmt: skip
+    long_windows = 0
+    for _ in range(120):
+        text = rng.choice([" ", "", "  "]).join(rng.choice(pieces) for _ in range(rng.randint(200, 1500)))
+        runs = Runs(digit_runs(text), digit_runs(text).zeros)
+        windows = phone.DETECTOR.windows(text, runs)
+        long_windows += any(high - low > phone._LONG_WINDOW for low, high in windows)
+        whole = phone.DETECTOR._spans(text, windows, runs)
+        assert [(start, end) for _, start, end in phone.DETECTOR.findings(text, runs)] == whole
+    assert long_windows > 10
+
+
 @pytest.mark.parametrize(
     "unit",
     [
@@ -139,6 +161,7 @@ def test_windows_find_what_the_whole_text_finds(text: str) -> None:
         "tel:2125550143:",
         "tel:tel:1:",
         "order:2125550143 ",
+        "12/12/2024 ",
     ],
 )
 def test_hostile_floods_of_the_new_shapes_stay_linear(unit: str) -> None:

@@ -115,7 +115,10 @@ _PATTERN = re.compile(
 # a chain (its groups and extension are so joined) but for its "+" or "(" before and ")" after; the pattern then
 # reads the chains alone, not the window's other positions, which it would try one by one (~80 ns each). Chains
 # RUN_BEFORE + RUN_AFTER characters apart or closer are one window, as runs are.
-_STEP0 = r"(?>0|" + _GAP.replace(r"\d", "0").replace("[1-9]", "0") + ")"
+# (in the runs' bytes every digit is a "0": the slash's look-behinds read there as a slash after a run of 2 to 6 digits
+# that no "/" comes before, or after "0 " and a digit, each a look-behind of literal characters, which fails at once)
+_ZERO_SLASH = "/(?:(?<=00/)(?<!0000000/)" + "".join(f"(?<!/{'0' * size}/)" for size in range(2, 7)) + "|(?<=0 0/))"
+_STEP0 = r"(?>0|" + _GAP.replace(_SLASH, _ZERO_SLASH).replace(r"\d", "0") + ")"
 _CHAIN = (
     r"0(?=[0 .\-()xe#])(?<!00)(?<!0[) .\-(]0)(?="
     + _STEP0
@@ -822,7 +825,7 @@ class PhoneDetector(Detector):
                                 return found
                             # (no match starts inside a bare run, which a digit follows only past its 15 digits: a card)
                             if (
-                                after in _ASCII_DIGITS or (after in "-./" and text[end + 1 : end + 2] in _ASCII_DIGITS)
+                                after in _ASCII_DIGITS or (after in "-." and text[end + 1 : end + 2] in _ASCII_DIGITS)
                             ) and (end - start != 15 or not text[start:end].isdigit()):
                                 pos = start + 1  # (the digits go on: read again, see above)
                                 break
