@@ -1,13 +1,20 @@
 r"""PHONE_NUMBER: digit groups shaped like a phone number, validated with libphonenumber's metadata.
 
 Candidates: an optional ``+``, digit groups joined by single spaces, dashes or dots, a ``(area)`` group,
-an ``(0)`` trunk digit, an optional extension (``x123``, ``ext. 123``). Not inside a word, a number, a
-path, an amount or a version (nothing of ``\\w + - / . : @ # $ %`` right before it, but a ``+`` may follow a
-colon: ``tel:+14155552671``, ``phone:+4915123456789``; no word, ``-``,
+an ``(0)`` trunk digit, an optional extension (``x123``, ``ext. 123``); a slash after an area code with its trunk 0
+(``089/1234567``, ``0 89/12 34 56``: once, no digit or ``/`` right before the area code, not ``00``). Not inside a
+word, a number, a path, an amount or a version (nothing of ``\\w + - / . : @ # $ %`` right before it, but a ``+``
+may follow a colon, ``tel:+14155552671``, and any candidate a phone's word and a colon, ``tel:2125550143``,
+``phone:``, ``fax:``, a vCard's ``CELL:``; not another key's, ``order:2125550143``); no word, ``-``,
 ``/``, ``-digit`` or ``.digit`` right after it; a hyphenated label may follow: ``555-123-4567-Office``).
+A candidate refused while the text's digits go on right after it (a digit, or ``-`` / ``.`` and a digit, or a
+space and a digit after an extension) may have taken the start of the next number (``555 x 212555`` of ``555 x
+2125551234``): the pattern reads on from the candidate's next character, not from its end (each read starts later
+than the last; every match counts towards the budgets below), so what a window finds does not hang on where it begins.
 
 Shape rules, before the library: 7..15 digits; the last group has 2+ digits (an ISBN's check digit, a
-version's patch number); a dotted number has groups of 2..4 digits and is no IPv4 shape (after ``+``, the
+version's patch number), but a switchboard's extension after a dash (the DE / AT "Durchwahl", ``030-1234567-0``,
+``+49 30 1234567-0``: after ``+49`` / ``+43``, or a trunk 0 in a first group of 2+ digits, 3+ groups); a dotted number has groups of 2..4 digits and is no IPv4 shape (after ``+``, the
 groups after the country code: ``+1.415.555.2671``, or one group: ``+1.4155552671``); not an SSN's 3-2-4
 groups; not a number grouped in thousands (``8 336 817``: one digit, then groups of three); not a date
 (``2026-11-21``), not a valid ISBN-13, not one repeated digit; a bare run of digits without
