@@ -351,6 +351,8 @@ HOSTILE_UNITS = [
     "API Key,", "password,a\n\n", "user a IDENTIFIED BY Tiger2026x ", "TO a IDENTIFIED BY ", "user IDENTIFIED BY ",
     '"msisdn": "8613812345678", ', '"wa_id": "861381234567890123", ',
     "username,password\nab,cd1234567\n", "id,password\n1,Ab3dEf9hQ\n2,xyz\n", "1 234 567,89\n",
+    # (round phone15: a refused match read again inside, a slash after an area code, a switchboard's "-0", "tel:")
+    "555 x 2125551234 ", "5 x 212 x 212 x ", "089/1234567/", "0 89/12 34 56 ", "030-1234567-0-", "tel:2125550143:",
 ]  # fmt: skip
 HOSTILE_SIZE = 100_000
 

@@ -1,13 +1,20 @@
 r"""PHONE_NUMBER: digit groups shaped like a phone number, validated with libphonenumber's metadata.
 
 Candidates: an optional ``+``, digit groups joined by single spaces, dashes or dots, a ``(area)`` group,
-an ``(0)`` trunk digit, an optional extension (``x123``, ``ext. 123``). Not inside a word, a number, a
-path, an amount or a version (nothing of ``\\w + - / . : @ # $ %`` right before it, but a ``+`` may follow a
-colon: ``tel:+14155552671``, ``phone:+4915123456789``; no word, ``-``,
+an ``(0)`` trunk digit, an optional extension (``x123``, ``ext. 123``); a slash after an area code with its trunk 0
+(``089/1234567``, ``0 89/12 34 56``: once, no digit or ``/`` right before the area code, not ``00``). Not inside a
+word, a number, a path, an amount or a version (nothing of ``\\w + - / . : @ # $ %`` right before it, but a ``+``
+may follow a colon, ``tel:+14155552671``, and any candidate a phone's word and a colon, ``tel:2125550143``,
+``phone:``, ``fax:``, a vCard's ``CELL:``; not another key's, ``order:2125550143``); no word, ``-``,
 ``/``, ``-digit`` or ``.digit`` right after it; a hyphenated label may follow: ``555-123-4567-Office``).
+A candidate refused while the text's digits go on right after it (a digit, or ``-`` / ``.`` and a digit, or a
+space and a digit after an extension) may have taken the start of the next number (``555 x 212555`` of ``555 x
+2125551234``): the pattern reads on from the candidate's next character, not from its end (each read starts later
+than the last; every match counts towards the budgets below), so what a window finds does not hang on where it begins.
 
 Shape rules, before the library: 7..15 digits; the last group has 2+ digits (an ISBN's check digit, a
-version's patch number); a dotted number has groups of 2..4 digits and is no IPv4 shape (after ``+``, the
+version's patch number), but a switchboard's extension after a dash (the DE / AT "Durchwahl", ``030-1234567-0``,
+``+49 30 1234567-0``: after ``+49`` / ``+43``, or a trunk 0 in a first group of 2+ digits, 3+ groups); a dotted number has groups of 2..4 digits and is no IPv4 shape (after ``+``, the
 groups after the country code: ``+1.415.555.2671``, or one group: ``+1.4155552671``); not an SSN's 3-2-4
 groups; not a number grouped in thousands (``8 336 817``: one digit, then groups of three); not a date
 (``2026-11-21``), not a valid ISBN-13, not one repeated digit; a bare run of digits without
@@ -81,12 +88,28 @@ _TYPES = (
 # first. A group after one of `` .-`` and a digit is read as a run of digits first, which is what the full
 # alternation after it reads there too; that alternation is tried only before a "(" or a digit, after at most one
 # of `` .-`` (what each of its ways needs: the usual end of a candidate, a space and a word, is not tried four ways).)
-_GAP = r"\)?+(?:[ .\-]?+\(?+| ?+(?:x|ext\.?+|#) ?+)\d"
+# a slash after an area code with its trunk 0, written whole or with a space after the 0 ("089/1234567", "0 89/12 34
+# 56": Germany's, Austria's, Switzerland's, Italy's way): one look-behind per area code's length (1 to 5 digits after
+# the 0, the first not a 0: "00" dials abroad), once in a number (no "/" before the area code); a "/" after other
+# digits (a date, a fraction, a path) joins no groups
+_SLASH = (
+    "/(?:" + "|".join(rf"(?<=(?<![\d/])0{space}[1-9]\d{{{size}}}/)" for space in ("", " ") for size in range(5)) + ")"
+)
+_GAP = r"\)?+(?:[ .\-]?+\(?+| ?+(?:x|ext\.?+|#) ?+|" + _SLASH + r")\d"
+# a "(" or a digit right after a colon is glued to a key (``order:2125550143``, ``10:30 ...``) but to a phone's word
+# ("tel:2125550143", the tel URI; "phone:", a vCard's "CELL:"): one look-behind per word length (a look-behind reads a
+# fixed width), each word not the end of a longer one ("hotel:"), read only after a colon (the usual start has none)
+_COLON_WORDS = "".join(
+    rf"(?<!(?<![A-Za-z])(?i:{words}):.)"
+    for words in ("tel|fax|sms", "cell", "phone|handy", "mobile|callto", "telefon", "whatsapp", "telephone")
+)
 _PATTERN = re.compile(
-    r"(?P<value>[(+\d](?<![\w+\-/.@#$%].)(?<!:[(\d])(?!(?<=\()\D)"
+    r"(?P<value>[(+\d](?<![\w+\-/.@#$%].)(?<!:[(\d]" + _COLON_WORDS + r")(?!(?<=\()\D)"
     r"(?=" + (r"(?>\d|" + _GAP + ")") * 6 + ")"
     r"(?:(?<=\d)\d{0,14}+|(?<=\+) ?(?:\(\d{1,5}+\)|\d{1,15}+)|(?<=\()\d{1,5}+\))"
-    r"(?:[ .\-]\d{1,10}+|(?=[ .\-]?+[(\d])(?: ?\(0\) ?|[ .\-]| ?(?=\()|(?<=\)))(?:\(\d{1,5}+\)|\d{1,10}+)){0,7}+"
+    r"(?:[ .\-]\d{1,10}+|(?=[ .\-]?+[(\d])(?: ?\(0\) ?|[ .\-]| ?(?=\()|(?<=\)))(?:\(\d{1,5}+\)|\d{1,10}+)|"
+    + _SLASH
+    + r"\d{1,10}+){0,7}+"
     r"(?:(?: ?(?:x|ext\.?|#) ?)\d{1,6}+)?+)",
     re.ASCII,
 )
@@ -99,12 +122,15 @@ _PATTERN = re.compile(
 # a chain (its groups and extension are so joined) but for its "+" or "(" before and ")" after; the pattern then
 # reads the chains alone, not the window's other positions, which it would try one by one (~80 ns each). Chains
 # RUN_BEFORE + RUN_AFTER characters apart or closer are one window, as runs are.
-_STEP0 = r"(?>0|" + _GAP.replace(r"\d", "0") + ")"
+# (in the runs' bytes every digit is a "0": the slash's look-behinds read there as a slash after a run of 2 to 6 digits
+# that no "/" comes before, or after "0 " and a digit, each a look-behind of literal characters, which fails at once)
+_ZERO_SLASH = "/(?:(?<=00/)(?<!0000000/)" + "".join(f"(?<!/{'0' * size}/)" for size in range(2, 7)) + "|(?<=0 0/))"
+_STEP0 = r"(?>0|" + _GAP.replace(_SLASH, _ZERO_SLASH).replace(r"\d", "0") + ")"
 _CHAIN = (
     r"0(?=[0 .\-()xe#])(?<!00)(?<!0[) .\-(]0)(?="
     + _STEP0
     + r"{5})(?<!0\)[ .\-]0)(?<!0\)\(0)(?<!0[ .\-]\(0)(?<!0\)[ .\-]\(0)"
-    r"(?:(?<![\w+\-/.:@#$%]0)|(?<=\+0)(?<![\w+\-/.@#$%]\+0)|(?=(?:0|\)?[.\-]0)*+" + _STEP0 + r"{6}))"
+    r"(?:(?<![\w+\-/.@#$%]0)|(?<=\+0)(?<![\w+\-/.@#$%]\+0)|(?=(?:0|\)?[.\-]0)*+" + _STEP0 + r"{6}))"
     rf"(?:(?:(?<=[+(]0)|(?<=\+ 0)){_STEP0}{{5}}|(?<![+(]0)(?<!\+ 0){_STEP0}{{6}}){_STEP0}*+"
 )
 _CHAINS = re.compile(f"{_CHAIN}(?:(?s:.){{0,{RUN_BEFORE + RUN_AFTER}}}?{_CHAIN})*+".encode())
@@ -339,9 +365,9 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
     if not 7 <= count <= 15 or digits.count(digits[0]) == count or (not plus and digits in _COUNTING):
         return None
     sizes = list(map(len, groups))  # (the groups' lengths, read by most rules below)
-    if sizes[-1] < 2:
-        return None
     number = len(sizes)
+    if sizes[-1] < 2 and not _switchboard(main, sizes):
+        return None
     # (each rule below returns None or goes on: their order is free, the cheaper and the more often met first)
     if "." in main:  # a version number, an IPv4 address shape
         if number == 4 and max(sizes) <= 3:
@@ -382,6 +408,18 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
     if (number == 2 and "-" in main and _POSTCODE.fullmatch(main) is not None) or (count == 13 and _isbn13(digits)):
         return None
     return source, number, digits
+
+
+def _switchboard(main: str, sizes: list[int]) -> bool:
+    """``main``, whose last group has one digit, ends in a switchboard's extension after a dash (``030-1234567-0``).
+
+    Germany's and Austria's "Durchwahl": the number, a dash and the extension, ``-0`` for the switchboard itself
+    (``+49 30 1234567-0``, ``+43 1 58858-0``): after their country codes, or with a trunk 0 in a first group of 2+
+    digits (an ISBN-10's first group is one digit, ``0-306-40615-2``); a group of 3+ digits before the dash.
+    """
+    if main[-2] != "-" or sizes[-2] < 3 or len(sizes) < 3:
+        return False
+    return main.startswith(("+49", "+43")) or (main[0] == "0" and main[1] != "0" and sizes[0] >= 2)
 
 
 # a dash between two groups of 4 digits, or between a year and one or two zero-padded groups of 4 (see _spans_or_dated)
@@ -688,7 +726,7 @@ class PhoneDetector(Detector):
 
     def __init__(self, regions: Iterable[str] = DEFAULT_REGIONS) -> None:
         super().__init__(
-            "PHONE_NUMBER", _PATTERN, score=0.9, candidates_from="digit_runs", min_run=7, glued=WORD_CHARS + "-/.:@#$%"
+            "PHONE_NUMBER", _PATTERN, score=0.9, candidates_from="digit_runs", min_run=7, glued=WORD_CHARS + "-/.@#$%"
         )
         regions = tuple(regions)
         if regions != DEFAULT_REGIONS:  # (the defaults are known good: no metadata load at import)
@@ -761,66 +799,84 @@ class PhoneDetector(Detector):
             if high < 0:  # (past the budget of chains, see _chains: the runs, as below)
                 found += _long_runs(text, runs, low)
                 return found
-            for match in finditer(text, low, high):  # (lazy: a hostile text's matches past the budget are never made)
-                start, end = match.span()
-                if end - start < 7:  # (most matches of a hostile run of short groups: dropped first, cheaply)
-                    seen += 1
-                    if seen > 4 * VALIDATION_BUDGET:  # ("(3(3(3..." matches at every digit: the runs, as below)
-                        found += _long_runs(text, runs, end)
-                        return found
-                    continue
-                if end < size:  # (see _BAD_AFTER; most candidates end at a space)
-                    after = text[end]
-                    if after in _BAD_AFTER or (
-                        after in "-.,"
-                        and end + 1 < size
-                        and text[end + 1] in _ASCII_DIGITS
-                        # (a "," and a digit after a number with "+" or "(": no amount's decimals, the next field of
-                        # a CSV row, "...,+1 646 555 0142,601-33-7428")
-                        and (after != "," or text[start] not in "+(")
-                    ):
-                        # (a hostile run of "0142,6+1 646 555 0142,6...": past 8 budgets, the runs, as below; an
-                        # ordinary text holds far fewer such amounts, "1 234 567,89", than 2,048)
+            # (a refused match the text's digits go on right after may have taken the start of the next number, "555 x
+            # 212555|1234": the pattern is read again from the match's next character, past it as before when no match
+            # starts inside it; each read starts later than the last, and every match counts towards the budgets)
+            pos = low
+            while True:
+                for match in finditer(
+                    text, pos, high
+                ):  # (lazy: a hostile text's matches past the budget are never made)
+                    start, end = match.span()
+                    if end - start < 7:  # (most matches of a hostile run of short groups: dropped first, cheaply)
                         seen += 1
-                        if seen > 8 * VALIDATION_BUDGET:
+                        if seen > 4 * VALIDATION_BUDGET:  # ("(3(3(3..." matches at every digit: the runs, as below)
                             found += _long_runs(text, runs, end)
                             return found
                         continue
-                value = match.group()
-                checked += 1
-                if checked > VALIDATION_BUDGET:  # a hostile text: the rest of its digit runs of 7+ characters
-                    found.append((start, end))
-                    found += _long_runs(text, runs, end)
-                    return found
-                # (a space and a digit after a match of 8 groups: it stopped at the pattern's most groups, more than a
-                # phone number has: a sequence of numbers, "1 1 2 3 5 8 13 21 34 55 89 144", and so is the match after
-                # it; not an extension's end, "345-899-3560x4587 3... 2...")
-                if start == sequence:
-                    sequence = end + 1
-                    continue
-                if (
-                    end + 1 < size
-                    and text[end] == " "
-                    and text[end + 1] in _ASCII_DIGITS
-                    and len(value.encode().translate(_SPACE_BUT_DIGITS).split()) >= 8
-                ):
-                    sequence = end + 1
-                    continue
-                if self.ok(value, text, end):
-                    found.append((start, end))
-                    continue
-                # followed by one more group after a space ("call 555-123-4567 5 times"): the number without it
-                # (of 7 characters or more: fewer hold fewer than the 7 digits a number has, "555 1234" is not tried)
-                # (not the next number of a list: "12 24 36 48 60 72", each group of one size, see _spaced_number)
-                cut = value.rfind(" ")
-                if (
-                    cut >= 7
-                    and value[cut - 1].isdigit()
-                    and value[cut + 1 :].isdigit()
-                    and not _same_groups(value)
-                    and self.ok(value[:cut], text, start + cut, True)
-                ):
-                    found.append((start, start + cut))
+                    if end < size:  # (see _BAD_AFTER; most candidates end at a space)
+                        after = text[end]
+                        if after in _BAD_AFTER or (
+                            after in "-.,"
+                            and end + 1 < size
+                            and text[end + 1] in _ASCII_DIGITS
+                            # (a "," and a digit after a number with "+" or "(": no amount's decimals, the next field of
+                            # a CSV row, "...,+1 646 555 0142,601-33-7428")
+                            and (after != "," or text[start] not in "+(")
+                        ):
+                            # (a hostile run of "0142,6+1 646 555 0142,6...": past 8 budgets, the runs, as below; an
+                            # ordinary text holds far fewer such amounts, "1 234 567,89", than 2,048)
+                            seen += 1
+                            if seen > 8 * VALIDATION_BUDGET:
+                                found += _long_runs(text, runs, end)
+                                return found
+                            # (no match starts inside a bare run, which a digit follows only past its 15 digits: a card)
+                            if (
+                                after in _ASCII_DIGITS or (after in "-." and text[end + 1 : end + 2] in _ASCII_DIGITS)
+                            ) and (end - start != 15 or not text[start:end].isdigit()):
+                                pos = start + 1  # (the digits go on: read again, see above)
+                                break
+                            continue
+                    value = match.group()
+                    checked += 1
+                    if checked > VALIDATION_BUDGET:  # a hostile text: the rest of its digit runs of 7+ characters
+                        found.append((start, end))
+                        found += _long_runs(text, runs, end)
+                        return found
+                    # (a space and a digit after a match of 8 groups: it stopped at the pattern's most groups, more than a
+                    # phone number has: a sequence of numbers, "1 1 2 3 5 8 13 21 34 55 89 144", and so is the match after
+                    # it; not an extension's end, "345-899-3560x4587 3... 2...")
+                    if start == sequence:
+                        sequence = end + 1
+                        continue
+                    if (
+                        end + 1 < size
+                        and text[end] == " "
+                        and text[end + 1] in _ASCII_DIGITS
+                        and len(value.encode().translate(_SPACE_BUT_DIGITS).split()) >= 8
+                    ):
+                        sequence = end + 1
+                        continue
+                    if self.ok(value, text, end):
+                        found.append((start, end))
+                        continue
+                    # followed by one more group after a space ("call 555-123-4567 5 times"): the number without it
+                    # (of 7 characters or more: fewer hold fewer than the 7 digits a number has, "555 1234" is not tried)
+                    # (not the next number of a list: "12 24 36 48 60 72", each group of one size, see _spaced_number)
+                    cut = value.rfind(" ")
+                    if (
+                        cut >= 7
+                        and value[cut - 1].isdigit()
+                        and value[cut + 1 :].isdigit()
+                        and not _same_groups(value)
+                        and self.ok(value[:cut], text, start + cut, True)
+                    ):
+                        found.append((start, start + cut))
+                    elif end + 1 < size and text[end] == " " and text[end + 1] in _ASCII_DIGITS and not value.isdigit():
+                        pos = start + 1  # (a group after an extension's end, "555 x 212 555 1234": read again)
+                        break
+                else:
+                    break  # (the window read to its end)
         return found
 
 
