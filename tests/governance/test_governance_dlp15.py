@@ -40,8 +40,7 @@ LEFT_NEGATIVES = {
     # "updated to" precedes a machine's new address as often as a release ("the A record was updated to ..."): the
     # rule names only the verbs of a change of release ("upgraded to")
     "Updated to 4.12.0.1 last week.",
-    # a grid reference: a code of capitals alone before the number (the code rule needs a digit at its end)
-    "Grid ref TQ 30083 80454",
+    # ("Grid ref TQ 30083 80454", left here, is read since round dlp15b: two capitals after an id's label)
     # a nested JSON key: "number" (a word for a phone) right before it, "invoice" one level up
     '{"invoice": {"number": "2026-000123", "total": "1.234,56", "date": "04.03.2026"}}',
 }

@@ -304,6 +304,9 @@ _ID_LABELS = frozenset(
     " aktenzeichen barcode"
     # (a company's register number, a product's code: "SIRET 732 829 320 00074", "NDC 0002-3227-30", "HS code ...")
     " siren siret kvk ndc hs taric tariff"
+    # (a tax or company register number of the default regions: "ABN 51 824 753 556", "USt-IdNr. DE 136 695 976",
+    # "Nota fiscal nº 000.123.456", "NIF", "CNPJ", "GSTIN"; a lab's or a hospital's record: "Lab accession 26-325-00417")
+    " abn acn vat ustid idnr tva nif cif cnpj gstin fiscal accession mrn"
     # (a carrier's name before its tracking number: "FedEx 7489 2345 6789", "DHL 1234567890")
     " fedex ups usps dhl tnt gls dpd hermes evri yodel aramex ontrac purolator colissimo chronopost postnl correos".split()
 )
@@ -603,9 +606,15 @@ def _id_column(text: str, start: int) -> bool:
     return bool(header) and _after_label(header.replace("_", " ").replace("-", " "))
 
 
-def _after_label(before: str) -> bool:
-    """``before`` (the text before a candidate) ends in an identifier's label (see _ID_LABELS)."""
+def _after_label(before: str, country: bool = True) -> bool:
+    """``before`` (the text before a candidate) ends in an identifier's label (see _ID_LABELS).
+
+    ``country``: the label may be followed by two capitals (a VAT number's country, "USt-IdNr. DE 136 695 976"; once).
+    """
     before = before.rstrip(" \t:#=.°º\"'>")  # (and a JSON key's quotes, an XML tag's end: "order_id": "...")
+    if country and before[-3:-2] == " " and before[-2:].isupper() and before[-2:].isalpha():
+        if _after_label(before[:-3], False):
+            return True
     named = before
     word = named_word = _last_word(before)
     if word == "n" and before[-3:-1].lower() in ("s/", "p/"):  # ("S/N", "P/N": a serial number's, a part number's)
