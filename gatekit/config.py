@@ -97,6 +97,7 @@ def load_config(config_path: Path | None = None, overrides: dict[str, Any] | Non
     """
     data: dict[str, Any] = {}
     lines: dict[tuple[str, ...], int] = {}
+    sources: dict[str, str] = {}  # key -> the env var or flag that set it (an error names it, not the file)
     path = config_path
     if path is None and Path(DEFAULT_CONFIG_FILE).exists():
         path = Path(DEFAULT_CONFIG_FILE)
@@ -111,17 +112,30 @@ def load_config(config_path: Path | None = None, overrides: dict[str, Any] | Non
         if env_value:
             try:
                 data[key] = kind(env_value)
+                sources[key] = f"GATEKIT_{key.upper()}"
             except ValueError:
                 raise ConfigError(f"GATEKIT_{key.upper()}={env_value!r}: expected a {kind.__name__}") from None
     for key, value in (overrides or {}).items():
         if value is not None:
             data[key] = value
+            sources[key] = "--" + key.replace("_", "-")
     try:
         config = GateConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(pydantic_message(path or Path("(flags)"), exc, lines)) from None
+        raise ConfigError(_validation_message(path, exc, lines, sources)) from None
     config.config_path = path
     return config
+
+
+def _validation_message(
+    path: Path | None, exc: ValidationError, lines: dict[tuple[str, ...], int], sources: dict[str, str]
+) -> str:
+    """Name the flag or GATEKIT_* variable behind a bad value; only values from the file get file:line."""
+    for err in exc.errors():
+        loc = tuple(str(part) for part in err.get("loc", ()))
+        if loc and loc[0] in sources:
+            return f"{sources[loc[0]]}: {'.'.join(loc)}: {err.get('msg', 'invalid value')}"
+    return pydantic_message(path or Path("(flags)"), exc, lines)
 
 
 def _relative_to(base: Path, value: str) -> Path:

@@ -20,7 +20,7 @@ from gatekit.units import parse_quantity
 _BINARY = {
     "error_rate": "errored",
     "pass_rate": "did not pass",
-    "governance.deny_rate": "was denied",
+    "governance.deny_rate": "denied",
 }
 # continuous metrics: metric -> (per-case field, statistic, absolute unit, unit kind for literals)
 _CONTINUOUS = {

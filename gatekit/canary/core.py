@@ -369,7 +369,7 @@ def _decide(
     if fired:
         fired_reasons = [
             f"rollback rule '{s.rule.name}' fired: {s.rule.describe()} on {s.variant}, "
-            f"since {iso((s.since or 0) * window_us)} ({len(s.triggering)} bad windows, last {iso((s.fired_at or 0) * window_us)})"
+            f"since {iso((s.since or 0) * window_us)} ({len(s.triggering)} bad window{'' if len(s.triggering) == 1 else 's'}, last {iso((s.fired_at or 0) * window_us)})"
             for s in sorted(fired, key=lambda s: (s.fired_at or 0, s.since or 0))
         ]
         return "rollback", fired_reasons, {}

@@ -276,6 +276,8 @@ def read_run_artifact(tracking_uri: str | None, run_id: str, artifact_path: str)
 
     import mlflow
 
+    # MLflow's tqdm bar ("Downloading artifacts: 100%|...") would land in gatekit's progress output
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     with tempfile.TemporaryDirectory(prefix="gatekit-artifact-") as tmp:
         try:
             local = mlflow.artifacts.download_artifacts(
