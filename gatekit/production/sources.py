@@ -73,6 +73,27 @@ class OpenedSide:
     non_finite: dict[str, int] = field(default_factory=dict)
 
 
+def is_trace_file(path: Path) -> bool:
+    """``path`` is a JSON Lines file of governance decision traces, not a data file.
+
+    A ``governance_traces.jsonl`` (its first row has ``policy``, ``outcome`` and ``rules``): the guard and the gate
+    write it next to their data, so a folder of production logs may hold one.
+    """
+    from gatekit.drift.sources import _open_text, file_format
+
+    if file_format(path) != "jsonl":
+        return False
+    try:
+        with _open_text(path) as handle:
+            for line in handle:
+                if line.strip():
+                    row = json.loads(line)
+                    return isinstance(row, dict) and {"policy", "outcome", "rules"} <= row.keys()
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return False
+
+
 def sniff(path: Path) -> str:
     """``production-log``, ``eval-results`` or ``legacy`` for one data file (reads its header / first row)."""
     from gatekit.drift.sources import file_format
@@ -186,10 +207,19 @@ def open_side(
     if is_spark_table_spec(spec_text):
         return _open_spark_table(engine, spec_text, side, specs, timestamp_field, explicit)
     paths = resolve_paths(spec_text, side)
-    kinds = {sniff(p) for p in paths}
+    if len(paths) > 1:  # (a folder or glob: the guard writes its decision traces next to its production log)
+        rows = [p for p in paths if not is_trace_file(p)]
+        paths = rows or paths
+    by_kind: dict[str, Path] = {}
+    for path in paths:
+        by_kind.setdefault(sniff(path), path)
+    kinds = set(by_kind)
     if len(kinds) > 1:
+        from gatekit.redact import display_path
+
+        found = ", ".join(f"{kind} ({display_path(by_kind[kind])})" for kind in sorted(kinds))
         raise DatasetError(
-            f"--{side} {spec_text}: mixes production-log files with other files ({', '.join(sorted(kinds))}); "
+            f"--{side} {spec_text}: mixes production-log files with other files: {found}; "
             "point it at one kind (convert old logs with gatekit.production.convert)"
         )
     kind = kinds.pop()
