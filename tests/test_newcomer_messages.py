@@ -84,3 +84,24 @@ def test_canary_rollback_reason_counts_one_bad_window_in_the_singular(tmp_path) 
     assert proc.returncode == 1, proc.stderr
     reasons = json.loads(proc.stdout)["reasons"]
     assert any("(1 bad window, last 2026-03-01T12:00:00Z)" in r for r in reasons), reasons
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "expected"),
+    [
+        ("--engine", "foo", "error: --engine: Input should be 'duckdb' or 'spark'"),
+        ("--max-drift-share", "7", "error: --max-drift-share: Input should be less than or equal to 1"),
+    ],
+)
+def test_a_bad_drift_flag_is_named_as_the_flag(tmp_path: Path, flag: str, value: str, expected: str) -> None:
+    golden = str(ROOT / "datasets" / "retail_golden.jsonl")
+    done = subprocess.run(
+        [sys.executable, "-m", "gatekit", "drift", "--reference", golden, "--production", golden, flag, value],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == expected

@@ -62,8 +62,16 @@ def load_drift_config(config_path: Path | None, flags: dict[str, Any]) -> Any:
             section[key] = value
     try:
         return DriftConfig.model_validate(section)
-    except ValidationError as exc:
-        raise ConfigError(pydantic_message(Path("(flags)"), exc, {})) from None
+    except ValidationError as exc:  # (the file's section passed above: a flag's value, named as the flag)
+        parts = []
+        for err in exc.errors()[:5]:
+            loc = [str(part) for part in err.get("loc", ())]
+            key = loc[0] if loc else ""
+            given = flags.get(key)
+            name = f"--{key.replace('_', '-')}" if given is not None and given != [] else ".".join(loc) or "drift"
+            where = name if name.startswith("--") or path is None else f"{path}: {name}"
+            parts.append(f"{where}: {err.get('msg', 'invalid value')}")
+        raise ConfigError("; ".join(parts)) from None
 
 
 def _line(feature: dict[str, Any]) -> str:
