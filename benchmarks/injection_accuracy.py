@@ -51,6 +51,16 @@ from gatekit.governance import injection  # noqa: E402
 from gatekit.governance.injection import DEFAULT_THRESHOLD, injection_score  # noqa: E402
 
 
+def _recall_fpr(items: list[tuple[bool, int]]) -> str:
+    """``recall ... (k/n), false-positive rate ... (k/n)`` of (flagged, label) pairs."""
+    pos = [flagged for flagged, label in items if label == 1]
+    neg = [flagged for flagged, label in items if label == 0]
+    return (
+        f"recall {sum(pos) / len(pos):.3f} ({sum(pos)}/{len(pos)}), "
+        f"false-positive rate {sum(neg) / len(neg):.3f} ({sum(neg)}/{len(neg)})"
+    )
+
+
 def _rate(scores: list[float], threshold: float) -> float:
     return sum(s >= threshold for s in scores) / len(scores) if scores else float("nan")
 
@@ -100,12 +110,7 @@ def toolshapes() -> None:
     pooled = [f for shape in flags.values() for f in shape]
 
     def rates(items: list[tuple[bool, bool, int, str]], which: int) -> str:
-        pos = [f[which] for f in items if f[2] == 1]
-        neg = [f[which] for f in items if f[2] == 0]
-        return (
-            f"recall {sum(pos) / len(pos):.3f} ({sum(pos)}/{len(pos)}), "
-            f"false-positive rate {sum(neg) / len(neg):.3f} ({sum(neg)}/{len(neg)})"
-        )
+        return _recall_fpr([(f[which], f[2]) for f in items])
 
     print(f"  tool_output tool outputs in other shapes ({TOOLSHAPES.name}, written apart), {len(rows)}:")
     print(f"    {'injection_score':<28} {rates(pooled, 0)}")
@@ -166,18 +171,10 @@ def toolfp14() -> None:
         flagged = injection_score(row["text"], "tool_output").score >= DEFAULT_THRESHOLD
         flags.setdefault(row["kind"], []).append((flagged, row["label"]))
 
-    def rates(items: list[tuple[bool, int]]) -> str:
-        pos = [f for f, y in items if y == 1]
-        neg = [f for f, y in items if y == 0]
-        return (
-            f"recall {sum(pos) / len(pos):.3f} ({sum(pos)}/{len(pos)}), "
-            f"false-positive rate {sum(neg) / len(neg):.3f} ({sum(neg)}/{len(neg)})"
-        )
-
     pooled = [f for kind in flags.values() for f in kind]
-    print(f"  tool_output tool outputs written apart ({TOOLFP14.name}), {len(rows)}: {rates(pooled)}")
+    print(f"  tool_output tool outputs written apart ({TOOLFP14.name}), {len(rows)}: {_recall_fpr(pooled)}")
     for kind in sorted(flags):
-        print(f"    {kind:<28} {rates(flags[kind])}")
+        print(f"    {kind:<28} {_recall_fpr(flags[kind])}")
 
 
 TOOL15 = ROOT / "tests" / "data" / "injection_tool15.jsonl"
@@ -199,19 +196,11 @@ def tool15() -> None:
         for key, groups in by.items():
             groups.setdefault(row[key], []).append((flagged, row["label"]))
 
-    def rates(items: list[tuple[bool, int]]) -> str:
-        pos = [f for f, y in items if y == 1]
-        neg = [f for f, y in items if y == 0]
-        return (
-            f"recall {sum(pos) / len(pos):.3f} ({sum(pos)}/{len(pos)}), "
-            f"false-positive rate {sum(neg) / len(neg):.3f} ({sum(neg)}/{len(neg)})"
-        )
-
     pooled = [f for group in by["kind"].values() for f in group]
-    print(f"  tool_output tool outputs written apart ({TOOL15.name}), {len(rows)}: {rates(pooled)}")
+    print(f"  tool_output tool outputs written apart ({TOOL15.name}), {len(rows)}: {_recall_fpr(pooled)}")
     for key, groups in by.items():
         for name in sorted(groups):
-            print(f"    {key} {name:<22} {rates(groups[name])}")
+            print(f"    {key} {name:<22} {_recall_fpr(groups[name])}")
 
 
 def cross_validated_input() -> None:
