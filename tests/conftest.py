@@ -287,6 +287,10 @@ def repo_root() -> Path:
     return REPO_ROOT
 
 
+# a test that reads the shared data: skipped where it is absent (as the ``shared_data`` fixture skips)
+needs_shared_data = pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="needs $GATEKIT_SHARED_DATA or ../shared/data")
+
+
 @pytest.fixture
 def shared_data() -> Path:
     """``$GATEKIT_SHARED_DATA``, else ``../shared/data`` next to the repository; tests that need it skip when absent."""
