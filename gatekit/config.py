@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gatekit.drift_config import DriftConfig
 from gatekit.errors import ConfigError
-from gatekit.yamlio import pydantic_message, read_yaml
+from gatekit.yamlio import read_yaml, sourced_message
 
 DEFAULT_CONFIG_FILE = "gatekit.yaml"
 
@@ -122,20 +122,9 @@ def load_config(config_path: Path | None = None, overrides: dict[str, Any] | Non
     try:
         config = GateConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_validation_message(path, exc, lines, sources)) from None
+        raise ConfigError(sourced_message(path, exc, lines, sources)) from None
     config.config_path = path
     return config
-
-
-def _validation_message(
-    path: Path | None, exc: ValidationError, lines: dict[tuple[str, ...], int], sources: dict[str, str]
-) -> str:
-    """Name the flag or GATEKIT_* variable behind a bad value; only values from the file get file:line."""
-    for err in exc.errors():
-        loc = tuple(str(part) for part in err.get("loc", ()))
-        if loc and loc[0] in sources:
-            return f"{sources[loc[0]]}: {'.'.join(loc)}: {err.get('msg', 'invalid value')}"
-    return pydantic_message(path or Path("(flags)"), exc, lines)
 
 
 def _relative_to(base: Path, value: str) -> Path:

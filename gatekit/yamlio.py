@@ -166,3 +166,16 @@ def pydantic_message(path: Path, exc: Any, lines: dict[tuple[str, ...], int]) ->
         parts.append(msg)
     more = len(exc.errors()) - len(parts)
     return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+
+
+def sourced_message(path: Path | None, exc: Any, lines: dict[tuple[str, ...], int], sources: dict[str, str]) -> str:
+    """:func:`pydantic_message`, naming the flag or environment variable behind a bad value.
+
+    ``sources``: key -> ``--flag`` / ``GATEKIT_*`` for the values not read from the file; only values from the file
+    get file:line.
+    """
+    for err in exc.errors():
+        loc = tuple(str(part) for part in err.get("loc", ()))
+        if loc and loc[0] in sources:
+            return f"{sources[loc[0]]}: {'.'.join(loc)}: {err.get('msg', 'invalid value')}"
+    return pydantic_message(path or Path("(flags)"), exc, lines)

@@ -89,8 +89,8 @@ def test_canary_rollback_reason_counts_one_bad_window_in_the_singular(tmp_path) 
 @pytest.mark.parametrize(
     ("flag", "value", "expected"),
     [
-        ("--engine", "foo", "error: --engine: Input should be 'duckdb' or 'spark'"),
-        ("--max-drift-share", "7", "error: --max-drift-share: Input should be less than or equal to 1"),
+        ("--engine", "foo", "error: --engine: engine: Input should be 'duckdb' or 'spark'"),
+        ("--max-drift-share", "7", "error: --max-drift-share: max_drift_share: Input should be less than or equal to 1"),
     ],
 )
 def test_a_bad_drift_flag_is_named_as_the_flag(tmp_path: Path, flag: str, value: str, expected: str) -> None:

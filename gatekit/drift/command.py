@@ -29,7 +29,7 @@ def load_drift_config(config_path: Path | None, flags: dict[str, Any]) -> Any:
 
     from gatekit.drift.config import DriftConfig
     from gatekit.errors import ConfigError
-    from gatekit.yamlio import pydantic_message, read_yaml
+    from gatekit.yamlio import pydantic_message, read_yaml, sourced_message
 
     class _File(BaseModel):
         model_config = ConfigDict(extra="ignore")
@@ -62,16 +62,9 @@ def load_drift_config(config_path: Path | None, flags: dict[str, Any]) -> Any:
             section[key] = value
     try:
         return DriftConfig.model_validate(section)
-    except ValidationError as exc:  # (the file's section passed above: a flag's value, named as the flag)
-        parts = []
-        for err in exc.errors()[:5]:
-            loc = [str(part) for part in err.get("loc", ())]
-            key = loc[0] if loc else ""
-            given = flags.get(key)
-            name = f"--{key.replace('_', '-')}" if given is not None and given != [] else ".".join(loc) or "drift"
-            where = name if name.startswith("--") or path is None else f"{path}: {name}"
-            parts.append(f"{where}: {err.get('msg', 'invalid value')}")
-        raise ConfigError("; ".join(parts)) from None
+    except ValidationError as exc:
+        given = {key: f"--{key.replace('_', '-')}" for key, value in flags.items() if value is not None and value != []}
+        raise ConfigError(sourced_message(path, exc, {}, given)) from None
 
 
 def _line(feature: dict[str, Any]) -> str:
