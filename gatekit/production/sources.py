@@ -59,6 +59,9 @@ FEATURE_COLUMNS: dict[str, str] = {
 }
 
 NATIVE, RESULTS, LEGACY = "production-log", "eval-results", "legacy"
+# a governance_traces.jsonl (its first row has policy, outcome and rules): the guard and the gate write one next to
+# their data, so a folder of production logs may hold one; it is no data file of its own
+TRACES = "decision-traces"
 
 
 @dataclass
@@ -73,29 +76,11 @@ class OpenedSide:
     non_finite: dict[str, int] = field(default_factory=dict)
 
 
-def is_trace_file(path: Path) -> bool:
-    """``path`` is a JSON Lines file of governance decision traces, not a data file.
-
-    A ``governance_traces.jsonl`` (its first row has ``policy``, ``outcome`` and ``rules``): the guard and the gate
-    write it next to their data, so a folder of production logs may hold one.
-    """
-    from gatekit.drift.sources import _open_text, file_format
-
-    if file_format(path) != "jsonl":
-        return False
-    try:
-        with _open_text(path) as handle:
-            for line in handle:
-                if line.strip():
-                    row = json.loads(line)
-                    return isinstance(row, dict) and {"policy", "outcome", "rules"} <= row.keys()
-    except (OSError, UnicodeDecodeError, ValueError):
-        return False
-    return False
-
-
 def sniff(path: Path) -> str:
-    """``production-log``, ``eval-results`` or ``legacy`` for one data file (reads its header / first row)."""
+    """The kind of one file: ``production-log``, ``eval-results``, ``decision-traces`` or ``legacy``.
+
+    Reads the file's header or first row.
+    """
     from gatekit.drift.sources import file_format
 
     fmt = file_format(path)
@@ -132,6 +117,8 @@ def sniff(path: Path) -> str:
                         return NATIVE
                     if isinstance(row, dict) and "case_id" in row and "attempts" in row:
                         return RESULTS
+                    if isinstance(row, dict) and {"policy", "outcome", "rules"} <= row.keys():
+                        return TRACES
                     return LEGACY
     except DatasetError:
         raise
@@ -207,12 +194,12 @@ def open_side(
     if is_spark_table_spec(spec_text):
         return _open_spark_table(engine, spec_text, side, specs, timestamp_field, explicit)
     paths = resolve_paths(spec_text, side)
-    if len(paths) > 1:  # (a folder or glob: the guard writes its decision traces next to its production log)
-        rows = [p for p in paths if not is_trace_file(p)]
-        paths = rows or paths
+    kinds_of = {path: sniff(path) for path in paths}
+    if len(paths) > 1 and set(kinds_of.values()) != {TRACES}:  # (a folder or glob: traces beside the data pass over)
+        paths = [path for path in paths if kinds_of[path] != TRACES]
     by_kind: dict[str, Path] = {}
     for path in paths:
-        by_kind.setdefault(sniff(path), path)
+        by_kind.setdefault(LEGACY if kinds_of[path] == TRACES else kinds_of[path], path)  # (traces alone: as before)
     kinds = set(by_kind)
     if len(kinds) > 1:
         from gatekit.redact import display_path
@@ -231,9 +218,8 @@ def open_side(
 
         converted = workdir / f"{side}-eval-rows.parquet"
         write_parquet(eval_rows(paths[0]), converted)
-        paths, kind = [converted], NATIVE
-        table = _open_native(engine, paths, "parquet", features, side, explicit, timestamp_field, spec_text)
-        return OpenedSide(table, resolve_paths(spec_text, side), RESULTS, seen={n: True for n in table.present})
+        table = _open_native(engine, [converted], "parquet", features, side, explicit, timestamp_field, spec_text)
+        return OpenedSide(table, paths, RESULTS, seen={n: True for n in table.present})  # (the results file read)
     if kind == NATIVE:
         fmts = {file_format(p) for p in paths}
         if len(fmts) > 1:

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gatekit.production.sources import is_trace_file
+from gatekit.production.sources import NATIVE, TRACES, sniff
 from gatekit.production.writer import ProductionLogWriter
 from gatekit.runtime import Enforcer
 
@@ -50,7 +50,7 @@ def test_the_guards_folder_is_read_as_its_production_log(tmp_path: Path) -> None
     logs = tmp_path / "logs"
     logs.mkdir()
     _guarded_folder(logs, 60)
-    assert is_trace_file(logs / "governance_traces.jsonl") and not is_trace_file(logs / "production.jsonl")
+    assert sniff(logs / "governance_traces.jsonl") == TRACES and sniff(logs / "production.jsonl") == NATIVE
     reference = tmp_path / "golden.jsonl"
     reference.write_text((REPO / "datasets" / "retail_golden.jsonl").read_text())
     done = _gatekit("drift", "--reference", str(reference), "--production", "logs/", "--json", cwd=tmp_path)
