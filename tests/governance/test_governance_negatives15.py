@@ -83,3 +83,20 @@ def test_past_the_budget_barcodes_stay_cards() -> None:
     text = "EAN 5901234123457\n" * 300
     cards = [f for f in scan(text) if f.type == "CREDIT_CARD"]
     assert len(cards) == 300 - 256
+
+
+@pytest.mark.parametrize(
+    ("digits", "ok"),
+    [
+        ("5901234123457", True),  # GS1's EAN-13 example
+        ("036000291452", True),  # a UPC-A
+        ("96385074", True),  # an EAN-8
+        ("9780306406157", True),  # an ISBN-13
+        ("5901234123458", False),
+        ("4477006998104", False),  # a 13-digit card of presidio's synthetic set
+    ],
+)
+def test_the_gs1_check_digit_is_the_barcodes_one(digits: str, ok: bool) -> None:
+    from gatekit.governance.detectors.base import gs1_ok
+
+    assert gs1_ok(digits) is ok

@@ -406,6 +406,14 @@ def luhn_ok(value: str) -> bool:
     return (sum(codes[-1::-2]) + sum(codes[-2::-2].translate(_LUHN_DOUBLED)) - 48 * len(codes)) % 10 == 0
 
 
+def gs1_ok(digits: str) -> bool:
+    """The last of ``digits`` is their GS1 check digit (EAN-13, UPC-A, EAN-8, ISBN-13).
+
+    Weights 1 and 3 alternate from the right, the check digit's 1.
+    """
+    return sum(int(digit) * (3 if index % 2 else 1) for index, digit in enumerate(reversed(digits))) % 10 == 0
+
+
 # IBAN length per country (ISO 13616 registry).
 IBAN_LENGTHS: dict[str, int] = {
     "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BI": 27,

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from gatekit.governance.detectors.base import WORD_CHARS, Detector, digits_of, luhn_ok
+from gatekit.governance.detectors.base import WORD_CHARS, Detector, digits_of, gs1_ok, luhn_ok
 
 _SEP = r"[ \-./_]{1,3}+"  # (one to three: "4111  1111  1111  1111", "4111 - 1111 - 1111 - 1111")
 # (a digit first, the character before it checked behind: the engine skips to digits, and inside a long run
@@ -81,12 +81,6 @@ _BARCODE_LABEL = re.compile(
 _BARCODE_BUDGET = 256
 
 
-def _ean13_ok(digits: str) -> bool:
-    """The last of 13 digits is their EAN-13 check digit (weights 1 and 3 from the left)."""
-    total = sum(int(digit) * (3 if index % 2 else 1) for index, digit in enumerate(digits))
-    return total % 10 == 0
-
-
 class CardDetector(Detector):
     """Payment cards (see the module doc): a Luhn-valid candidate, less a product's barcode after its label."""
 
@@ -112,7 +106,7 @@ def _barcode(text: str, start: int, end: int) -> bool:
     return (
         value.isdigit()
         and _BARCODE_LABEL.search(text, start - 40 if start > 40 else 0, start) is not None
-        and _ean13_ok(value)
+        and gs1_ok(value)
     )
 
 

@@ -58,6 +58,7 @@ from gatekit.governance.detectors.base import (
     Runs,
     column_header,
     digit_runs,
+    gs1_ok,
     placeholder_digits,
 )
 
@@ -251,10 +252,8 @@ def _valid(digits: str, international: bool, regions: frozenset[str], possible: 
 
 
 def _isbn13(digits: str) -> bool:
-    if len(digits) != 13 or not digits.startswith(("978", "979")):
-        return False
-    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits))
-    return total % 10 == 0
+    """``digits`` are an ISBN-13 (978 / 979 and a GS1 check digit)."""
+    return len(digits) == 13 and digits.startswith(("978", "979")) and gs1_ok(digits)
 
 
 _POSTCODE = re.compile(r"\d{4,5}-\d{3}|\d{5}-\d{4}")  # Portuguese / Brazilian postal codes, US ZIP+4 codes
@@ -524,8 +523,7 @@ def _barcode(groups: list[bytes] | list[str], digits: str, text: str, end: int) 
         code = digits + tail
     else:
         return False
-    weights = (1, 3) if len(code) == 13 else (3, 1)
-    return sum(int(d) * weights[i % 2] for i, d in enumerate(code)) % 10 == 0
+    return gs1_ok(code)
 
 
 def _same_groups(value: str) -> bool:
