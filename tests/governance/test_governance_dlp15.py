@@ -274,3 +274,19 @@ def test_a_url_password_holding_a_hash_sign_is_found() -> None:
 )
 def test_hostile_floods_of_the_new_shapes_stay_linear(unit: str) -> None:
     check_linear_on_hostile_unit(unit)
+
+
+def test_an_id_columns_lookups_are_counted_per_scan_not_per_process() -> None:
+    # 100 rows under an id column: the first rows' columns are looked up (ids), past the lookups the rest are findings;
+    # the same text scanned again, or after another text, gives the same findings (the lookups are the scan's)
+    from gatekit.governance.detectors import scan
+
+    rows = "".join(f"{2125550100 + index},Ann\n" for index in range(100))
+    text = "order_id,name\n" + rows
+    first = scan(text)
+    found = [int(f.value) - 2125550100 for f in first if f.type == "PHONE_NUMBER"]
+    assert 0 < len(found) <= 100 - 32 and found == list(range(100 - len(found), 100))  # (ids first, then findings)
+    assert scan(text) == first  # (right after: the same text object)
+    scan("order_id,name\n2125550100,Bo\n")
+    assert scan(text) == first
+    assert scan(str(text.encode().decode())) == first  # (an equal text of another identity)

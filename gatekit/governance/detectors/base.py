@@ -294,6 +294,15 @@ class Detector:
 # --- tables ----------------------------------------------------------------------------------------
 
 TABLE_DELIMITERS = ("|", "\t", ",", ";")  # (markdown, TSV, CSV, and the semicolon CSV of locales with a decimal comma)
+# a delimiter on two lines in a row (a table's header and a row: no table without them): from a line's last one, the
+# next line up to its first (each character read at most twice: linear on a line of thousands of delimiters)
+ROWS_OF = {
+    delimiter: re.compile(
+        f"{re.escape(delimiter)}[^\\n{re.escape(delimiter)}]*+\\n[^\\n{re.escape(delimiter)}]*+{re.escape(delimiter)}"
+    ).search
+    for delimiter in TABLE_DELIMITERS
+}
+
 _HEADER_REACH = 50  # lines read back for a table's header
 _LINE_REACH = 4096  # characters of a line read (a longer line is read as its last or first 4,096)
 _SQL_REACH = 2000  # characters read back for a SQL INSERT's column list
@@ -505,6 +514,7 @@ __all__ = [
     "IBAN_LENGTHS",
     "MIN_SCORE",
     "VALIDATORS",
+    "ROWS_OF",
     "TABLE_DELIMITERS",
     "WORD_CHARS",
     "column_header",

@@ -64,7 +64,14 @@ from math import log2
 from typing import Any
 
 from gatekit.governance.detectors import service_keys
-from gatekit.governance.detectors.base import TABLE_DELIMITERS, VALIDATION_BUDGET, Detector, masked, shannon_entropy
+from gatekit.governance.detectors.base import (
+    ROWS_OF,
+    TABLE_DELIMITERS,
+    VALIDATION_BUDGET,
+    Detector,
+    masked,
+    shannon_entropy,
+)
 
 # a sign after a credential name's last letter, a quote or a blank (the engine skips to = and : quickly)
 # and followed by the first 8 characters of a value (checked here, in C: most signs have none)
@@ -796,16 +803,6 @@ def _table_readers(delimiter: str, column: int, count: int) -> tuple[Any, Any, A
 _CSV_COMMA = re.compile(",(?:[^\\s\"'\u201c\u201d\u2018\u2019]|[\"'][^\\s,])")
 
 
-# a delimiter on two lines in a row (a table's header and a row: no table without them): from a line's last one, the
-# next line up to its first (each character read at most twice: linear on a line of thousands of delimiters)
-_ROWS_OF = {
-    delimiter: re.compile(
-        f"{re.escape(delimiter)}[^\\n{re.escape(delimiter)}]*+\\n[^\\n{re.escape(delimiter)}]*+{re.escape(delimiter)}"
-    ).search
-    for delimiter in TABLE_DELIMITERS
-}
-
-
 def _comma_table(text: str) -> bool:
     """``text`` holds a comma not followed by a blank (a CSV row's; prose writes ", ")."""
     return _CSV_COMMA.search(text) is not None
@@ -1076,10 +1073,10 @@ def _context_spans(text: str) -> list[tuple[int, int]]:
     ):
         found += _name_values(text)
     if "\n" in text and (
-        ("|" in text and _ROWS_OF["|"](text) is not None)
-        or ("\t" in text and _ROWS_OF["\t"](text) is not None)
-        or (";" in text and _ROWS_OF[";"](text) is not None)
-        or ("," in text and _comma_table(text) and _ROWS_OF[","](text) is not None)
+        ("|" in text and ROWS_OF["|"](text) is not None)
+        or ("\t" in text and ROWS_OF["\t"](text) is not None)
+        or (";" in text and ROWS_OF[";"](text) is not None)
+        or ("," in text and _comma_table(text) and ROWS_OF[","](text) is not None)
     ):
         found += _columns(text)
     if "{" in text and 'variable "' in text and "default" in text:  # (a block's default: no default, no finding)

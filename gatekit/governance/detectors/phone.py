@@ -49,9 +49,9 @@ import re
 from collections.abc import Iterable, Iterator
 
 from gatekit.governance.detectors.base import (
+    ROWS_OF,
     RUN_AFTER,
     RUN_BEFORE,
-    TABLE_DELIMITERS,
     VALIDATION_BUDGET,
     WORD_CHARS,
     Detector,
@@ -533,12 +533,13 @@ def _same_groups(value: str) -> bool:
     return len(groups) >= 3 and all(len(group) == size and group.isdigit() for group in groups)
 
 
-def _labelled(text: str, start: int) -> bool:
+def _labelled(text: str, start: int, columns: _Columns | None = None) -> bool:
     """The candidate at ``start`` of ``text`` follows an identifier's label (see _ID_LABELS) or is part of another value.
 
     Part of another value: after one space, a part of a code of capital letters and digits that ends in a digit (a
     parcel's "1Z 999 AA1 01 2345 6784", "Ref AB12 0151 2345 6789"), or an HTTP status and a size after the protocol (an
-    access log's ``"GET / HTTP/1.1" 200 2326``).
+    access log's ``"GET / HTTP/1.1" 200 2326``). Or it is a cell of a table's id column (``columns``: the scan's
+    lookups; None: this candidate's own).
     """
     before = text[start - 40 if start > 40 else 0 : start]
     if (
@@ -555,51 +556,37 @@ def _labelled(text: str, start: int) -> bool:
             head = before[: code.start()]
             if head[-1:] == " " and (head[-2:-1].isdigit() or _after_label(head)):
                 return True
-    return _after_label(before) or _id_column(text, start)
+    return _after_label(before) or _id_column(text, start, _Columns() if columns is None else columns)
 
 
 # a table's column whose header names an identifier ("order_id", "Invoice No", "tracking_number"): its cells are ids,
 # not phone numbers; the columns of the first _COLUMN_LOOKUPS candidates of a text are looked up (the rest: findings)
 _COLUMN_LOOKUPS = VALIDATION_BUDGET // 4
-_COLUMN_COUNT: list[int] = [0, 0, 0]  # (the id and length of the text last read, and its lookups so far)
 
 
-# a delimiter on two lines in a row (a table's header and a row: no table without them), one search per delimiter
-_ROWS = tuple(
-    re.compile(f"{re.escape(d)}[^\\n{re.escape(d)}]*+\\n[^\\n{re.escape(d)}]*+{re.escape(d)}").search
-    for d in TABLE_DELIMITERS
-)
+class _Columns:
+    """One scan's id-column lookups: whether its text holds a table, and how many lookups are left.
 
-
-_TABULAR: dict[tuple[int, int, int], bool] = {}  # (id, length, hash) of a text -> _tabular's answer
-
-
-def _tabular(text: str) -> bool:
-    """``text`` holds a table's rows or a SQL row (``VALUES``): a column header may name a value's column.
-
-    Kept for the last texts asked (a text's phone candidates ask one after another), keyed by the text's identity,
-    length and hash (which Python keeps once made), so a text is searched once, not once per candidate, and no text
-    is held.
+    The table search runs once, when first asked. Made per call of :meth:`PhoneDetector._spans`, so a text's findings
+    never depend on another text's or on an earlier scan.
     """
-    key = (id(text), len(text), hash(text))
-    found = _TABULAR.get(key)
-    if found is None:
-        if len(_TABULAR) >= 64:
-            _TABULAR.clear()
-        found = _TABULAR[key] = "ALUES" in text or "alues" in text or any(rows(text) is not None for rows in _ROWS)
-    return found
+
+    __slots__ = ("left", "tabular")
+
+    def __init__(self) -> None:
+        self.tabular: bool | None = None
+        self.left = _COLUMN_LOOKUPS
 
 
-def _id_column(text: str, start: int) -> bool:
+def _id_column(text: str, start: int, columns: _Columns) -> bool:
     """The candidate at ``start`` of ``text`` is in a table's column whose header names an identifier."""
-    if text.rfind("\n", start - 4096 if start > 4096 else 0, start) == -1 or not _tabular(text):
-        return False  # (no line above the candidate's, no table in the text: no header)
-    count = _COLUMN_COUNT
-    if count[0] != id(text) or count[1] != len(text):
-        count[:] = [id(text), len(text), 0]
-    if count[2] >= _COLUMN_LOOKUPS:
+    if text.rfind("\n", start - 4096 if start > 4096 else 0, start) == -1 or not columns.left:
+        return False  # (no line above the candidate's: no header; past the lookups: a finding)
+    if columns.tabular is None:  # (a table's rows, or a SQL row after VALUES: else no value has a column)
+        columns.tabular = "ALUES" in text or "alues" in text or any(rows(text) is not None for rows in ROWS_OF.values())
+    if not columns.tabular:
         return False
-    count[2] += 1
+    columns.left -= 1
     header = column_header(text, start, start)
     return bool(header) and _after_label(header.replace("_", " ").replace("-", " "))
 
@@ -744,10 +731,12 @@ class PhoneDetector(Detector):
         # string on each call; the regions are tried in any order, any one of them will do)
         object.__setattr__(self, "_region_set", frozenset(regions))
 
-    def ok(self, value: str, text: str = "", end: int = 0, strict: bool = False) -> bool:
+    def ok(
+        self, value: str, text: str = "", end: int = 0, strict: bool = False, columns: _Columns | None = None
+    ) -> bool:
         """``value`` (a candidate's text, ending at ``end`` of ``text``) is a phone number.
 
-        Valid per libphonenumber, or, when formatted like one (three digit
+        ``columns``: the scan's id-column lookups (see _Columns). Valid per libphonenumber, or, when formatted like one (three digit
         groups or an area code in parentheses), of a length possible for its country / a default region.
         """
         shape = _shape(value, text, end, self._thousands)  # type: ignore[attr-defined]
@@ -757,14 +746,14 @@ class PhoneDetector(Detector):
         international = main.startswith("+")
         regions = self._region_set  # type: ignore[attr-defined]
         if _valid(digits, international, regions):
-            return international or not _labelled(text, end - len(value))
+            return international or not _labelled(text, end - len(value), columns)
         if strict:
             return False
         formatted = ("(" in main or groups >= 3) and (international or len(digits) <= 11)
         return (
             formatted
             and _valid(digits, international, regions, True)
-            and (international or not _labelled(text, end - len(value)))
+            and (international or not _labelled(text, end - len(value), columns))
         )
 
     def findings(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[float, int, int]]:
@@ -802,6 +791,7 @@ class PhoneDetector(Detector):
         finditer = self.pattern.finditer
         seen = 0
         sequence = -1  # (where the next group of a sequence of numbers starts, see below)
+        columns = _Columns()
         for low, high in windows:
             if high < 0:  # (past the budget of chains, see _chains: the runs, as below)
                 found += _long_runs(text, runs, low)
@@ -864,7 +854,7 @@ class PhoneDetector(Detector):
                     ):
                         sequence = end + 1
                         continue
-                    if self.ok(value, text, end):
+                    if self.ok(value, text, end, columns=columns):
                         found.append((start, end))
                         continue
                     # followed by one more group after a space ("call 555-123-4567 5 times"): the number without it
@@ -876,7 +866,7 @@ class PhoneDetector(Detector):
                         and value[cut - 1].isdigit()
                         and value[cut + 1 :].isdigit()
                         and not _same_groups(value)
-                        and self.ok(value[:cut], text, start + cut, True)
+                        and self.ok(value[:cut], text, start + cut, True, columns)
                     ):
                         found.append((start, start + cut))
                     elif end + 1 < size and text[end] == " " and text[end + 1] in _ASCII_DIGITS and not value.isdigit():
