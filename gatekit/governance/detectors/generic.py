@@ -500,18 +500,18 @@ def _passphrase(value: str) -> bool:
     return bool(words) and len(words) <= 12 and _LABEL_WORDS.isdisjoint(words)
 
 
-def _password_value(value: str) -> bool:
-    """A password's value after its name: a passphrase (blanks), 6..7 characters, or as an assignment's (8+)."""
-    if " " in value or "\t" in value:
-        return _passphrase(value)
-    return _credential(value) if len(value) >= 8 else _short_password(value)
-
-
 def _password_shape(value: str) -> bool:
     """A passphrase or 6..7 characters (a value of 8 or more after a sign is the assignment rule's, :data:`DETECTOR`)."""
     if " " in value or "\t" in value:
         return _passphrase(value)
     return _short_password(value)
+
+
+def _password_value(value: str) -> bool:
+    """A password's value after its name: as an assignment's (8+ characters, no blank), else :func:`_password_shape`."""
+    if len(value) >= 8 and " " not in value and "\t" not in value:
+        return _credential(value)
+    return _password_shape(value)
 
 
 # a sign after a name (as an assignment's: after a closing quote, JSON-escaped or not, or a subscript's "]"), then a
