@@ -70,6 +70,8 @@ class GateConfig(BaseModel):
 
 
 _PATH_FIELDS = ("dataset", "thresholds", "policy", "pricing", "out", "junit")
+# (how an error names the kind an environment variable must hold)
+_KIND_NAMES: dict[type, str] = {int: "a whole number, such as 4", float: "a number, such as 2.5", str: "a string"}
 _ENV_FIELDS = {
     "dataset": str,
     "agent": str,
@@ -114,7 +116,8 @@ def load_config(config_path: Path | None = None, overrides: dict[str, Any] | Non
                 data[key] = kind(env_value)
                 sources[key] = f"GATEKIT_{key.upper()}"
             except ValueError:
-                raise ConfigError(f"GATEKIT_{key.upper()}={env_value!r}: expected a {kind.__name__}") from None
+                kind_name = _KIND_NAMES.get(kind, kind.__name__)
+                raise ConfigError(f"GATEKIT_{key.upper()}={env_value!r}: expected {kind_name}") from None
     for key, value in (overrides or {}).items():
         if value is not None:
             data[key] = value

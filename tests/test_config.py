@@ -42,7 +42,11 @@ def test_bad_values_and_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
         load_config(cfg)
     cfg.write_text("concurrency: 2\n")
     monkeypatch.setenv("GATEKIT_CONCURRENCY", "many")
-    with pytest.raises(ConfigError, match="GATEKIT_CONCURRENCY='many': expected a int"):
+    with pytest.raises(ConfigError, match="GATEKIT_CONCURRENCY='many': expected a whole number, such as 4$"):
+        load_config(cfg)
+    monkeypatch.setenv("GATEKIT_CONCURRENCY", "2")
+    monkeypatch.setenv("GATEKIT_TIMEOUT", "soon")
+    with pytest.raises(ConfigError, match="GATEKIT_TIMEOUT='soon': expected a number, such as 2.5$"):
         load_config(cfg)
 
 

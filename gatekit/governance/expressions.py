@@ -348,14 +348,16 @@ def _is_literal(node: ast.AST) -> bool:
 
 
 class _Compiler:
-    def __init__(self, source: str, names: frozenset[str] | None) -> None:
+    def __init__(self, source: str, names: frozenset[str] | None, parsed: str = "") -> None:
         self.source = source
+        self.parsed = parsed  # (the text parsed: the source stripped, its units rewritten; "" when not known)
         self.names = names
         self.used_names: set[str] = set()
 
     def fail(self, node: ast.AST | None, message: str) -> ExpressionError:
-        col = getattr(node, "col_offset", None)
-        where = f" at column {col + 1}" if col is not None else ""
+        """The error ``message`` naming the part of the expression at fault (its text, not an offset into it)."""
+        part = ast.get_source_segment(self.parsed, node) if self.parsed and node is not None else None
+        where = f" (at {part[:80]!r})" if part and part != self.source.strip() and repr(part) not in message else ""
         return ExpressionError(f"{message}{where} in expression {self.source!r}")
 
     def compile(self, node: ast.AST) -> Compiled:  # noqa: C901 - one branch per node type
@@ -640,10 +642,10 @@ class Expression:
             msg = getattr(exc, "msg", None) or type(exc).__name__
             raise ExpressionError(f"cannot parse expression {source!r}: {msg}") from None
         _check_shape(tree, source)
-        self._compile(source, tree.body, names)
+        self._compile(source, tree.body, names, rewritten)
 
-    def _compile(self, source: str, body: ast.expr, names: frozenset[str] | None) -> None:
-        compiler = _Compiler(source, names)
+    def _compile(self, source: str, body: ast.expr, names: frozenset[str] | None, parsed: str = "") -> None:
+        compiler = _Compiler(source, names, parsed)
         self.source = source
         self._fn = compiler.compile(body)
         self.names = frozenset(compiler.used_names)

@@ -225,3 +225,19 @@ def test_policy_check_refuses_the_power_tower_fast(tmp_path: Path) -> None:
     assert f"{file}:4: rules[0] (slow): an integer result is larger than 2**1024" in out.stderr
     assert "Traceback" not in out.stderr
     assert time.perf_counter() - started < 30
+
+
+@pytest.mark.parametrize(
+    ("source", "part"),
+    [
+        ('tool.name == "é€" and bar(1)', "(at 'bar(1)')"),  # (after non-ASCII text: the part, not a byte offset)
+        ("len(output) > 1 and output.lower() == 'x'", "(at 'output.lower()')"),
+        ("  len(output) ** 2 ** 99 > 1", "(at 'len(output) ** 2 ** 99')"),
+    ],
+)
+def test_a_compile_error_names_the_part_at_fault(source: str, part: str) -> None:
+    with pytest.raises(ExpressionError) as caught:
+        Expression(source, frozenset({"tool", "output"}))
+    message = str(caught.value)
+    assert part in message and "column" not in message
+    assert message.endswith(f"in expression {source!r}")
