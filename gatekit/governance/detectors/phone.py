@@ -158,7 +158,9 @@ _EXTENSION = re.compile(r"(?: (?:x|ext\.?|#)|x|ext\.?|#) ?\d+$")
 # date, a version); a hyphenated label may follow: "555-123-4567-Office"
 _BAD_AFTER = frozenset(WORD_CHARS + "/")
 _ASCII_DIGITS = frozenset("0123456789")
-_DATE = re.compile(r"(?<!\d)(?:\d{4}([-./])\d{1,2}\1\d{1,2}|\d{1,2}([-./])\d{1,2}\2\d{4})(?!\d)")
+# (a day's or a month's number, 1..31: "81-90-1234" of "+81-90-1234-5678", "12-34-5678" of "+49-30-12-34-5678" are no dates)
+_DAY = "(?:0?[1-9]|[12][0-9]|3[01])"
+_DATE = re.compile(rf"(?<!\d)(?:\d{{4}}([-./]){_DAY}\1{_DAY}|{_DAY}([-./]){_DAY}\2\d{{4}})(?!\d)")
 
 
 @functools.lru_cache(maxsize=512)
