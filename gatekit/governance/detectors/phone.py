@@ -319,6 +319,8 @@ _ID_LABELS = frozenset(
     " siren siret kvk ndc hs taric tariff"
     # (a catalogue's number, a counter's or a log's sequence number or offset; a bank's code: "BLZ 370 400 44")
     " catalogue catalog katalog sequence seq offset blz bankleitzahl bsb aba routing"
+    # (a count's: "Population 68 373 433", "Einwohner: 83 237 124")
+    " population bevölkerung einwohner einwohnerzahl inhabitants habitants población poblacion popolazione bevolking"
     # (a tax or company register number of the default regions: "ABN 51 824 753 556", "USt-IdNr. DE 136 695 976",
     # "Nota fiscal nº 000.123.456", "NIF", "CNPJ", "GSTIN"; a lab's or a hospital's record: "Lab accession 26-325-00417")
     " abn acn vat ustid idnr tva nif cif cnpj gstin fiscal accession mrn"
@@ -524,14 +526,19 @@ def _spaced_number(groups: list[bytes] | list[str], trunk: bool, thousands: bool
 # a unit of measure or a currency right after a number (see _measured)
 _UNIT = re.compile(
     r" ?(?:[kMGTmµcn]?(?:m[²³23]|m|g|s|l|Hz|B|W|Wh|V|Pa)|m/s|km/h|mph|m²|m³|bytes?|bits?|bps|ppm|°[CF]?|%|€|\$|£|¥|kr"
-    r"|zł|EUR|USD|GBP|CHF|SEK|NOK|DKK|PLN|JPY|INR)(?![^\W_])"
+    r"|zł|EUR|USD|GBP|CHF|SEK|NOK|DKK|PLN|JPY|INR"
+    # (or what is counted: people, rows, downloads..., in the default regions' languages too)
+    r"|(?i:inhabitants|residents|people|persons|users|customers|visitors|views|downloads|rows|records|entries|items"
+    r"|units|copies|votes|habitants|personnes|einwohner|menschen|personen|habitantes|personas|abitanti|persone"
+    r"|inwoners|invånare))(?![^\W_])"
 )
 
 
 def _measured(groups: list[bytes] | list[str], text: str, end: int) -> bool:
-    """Spaced groups of three digits (the first of 1 to 3) before a unit or a currency: a quantity, no phone number.
+    """Spaced groups of three digits (the first of 1 to 3) before a unit, a currency or a counted noun: a quantity.
 
-    A quantity grouped in thousands ("299 792 458 m/s", "123 456 789 €"); "912 345 678" alone is Spain's phone number.
+    A quantity grouped in thousands ("299 792 458 m/s", "123 456 789 €", "10 452 326 invånare"); "912 345 678" alone
+    is Spain's phone number.
     """
     return all(len(group) == 3 for group in groups[1:]) and _UNIT.match(text, end) is not None
 
