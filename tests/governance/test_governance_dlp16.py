@@ -173,3 +173,45 @@ def test_new_rules_stay_narrow(text: str) -> None:
 def test_new_rules_linear(unit: str) -> None:
     """100 KB of each new rule's shapes repeated: every detector linear and fast."""
     check_linear_on_hostile_unit(unit)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "IBAN DE 89 3704 0044 0532 0130 00",  # a space after the country code
+        "IBAN: DE89  3704  0044  0532  0130  00",  # two spaces between groups (aligned columns, a PDF's copy)
+        "GB 82 WEST 1234 5698 7654 32 (sterling)",
+        "Konto: fr14  2004  1010  0505  0001  3m02  606",
+    ],
+)
+def test_ibans_spaced_oddly_are_found(text: str) -> None:
+    """An IBAN with a space after its country code, or two between its groups, is found whole."""
+    start = next(index for index in range(len(text)) if text[index : index + 2].upper() in ("DE", "GB", "FR"))
+    assert found_as(text, text[start:].split(" (")[0], "IBAN_CODE")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is 12 3456 7890 1234 5678 9012 34",  # a word of two letters that is a country code, mod-97 fails
+        "DE 89 3704 0044 0532 0130 01",  # the check fails
+        "xDE 89 3704 0044 0532 0130 00",  # glued to a word
+    ],
+)
+def test_spaced_iban_shapes_that_fail_are_no_findings(text: str) -> None:
+    """The new forms still need the country's length and the mod-97 check, and a start not glued to a word."""
+    assert [f for f in scan(text) if f.type == "IBAN_CODE"] == []
+
+
+@pytest.mark.parametrize("unit", ["DE 89 ", "DE89  3704  ", "de 12  ab  ", "GB 82 WEST 1234 5698 7654 32  "])
+def test_spaced_ibans_linear(unit: str) -> None:
+    """100 KB of the new IBAN forms repeated: every detector linear and fast."""
+    check_linear_on_hostile_unit(unit)
+
+
+def test_a_spaced_iban_past_the_budget_is_covered() -> None:
+    """Past the IBAN detector's budget of starts (a hostile text), a spaced IBAN is still within a finding."""
+    planted = "DE 89 3704 0044 0532 0130 00"
+    text = "DE 89 " * 3000 + "IBAN " + planted
+    start = text.rindex(planted)
+    assert any(f.start <= start and f.end >= len(text) for f in scan(text) if f.type == "IBAN_CODE")
