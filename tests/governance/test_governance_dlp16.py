@@ -14,7 +14,7 @@ release's four-part number ("gem 3.2.1.0"); a short group before a number of 10+
 slash between spaces after an area code with its trunk 0 ("089 / 1234567"). Beyond the corpus: a date's day and month
 are 1..31 ("+81-90-1234-5678" was read as a date: libphonenumber's tel: recall 0.947 -> 0.986); a runtime's name
 before a quad ("java 17.0.9.1"); a count's label or counted noun around spaced thousands ("Population 68 373 433",
-"10 452 326 invånare"). After: 1 negative flagged (India's postal
+"10 452 326 invånare"); an IBAN with a space after its country code or two between groups. After: 1 negative flagged (India's postal
 PIN read as a credential: generic.py, outside this round's scope), no value missed.
 """
 
