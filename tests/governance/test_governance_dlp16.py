@@ -196,6 +196,11 @@ def test_ibans_spaced_oddly_are_found(text: str) -> None:
         "is 12 3456 7890 1234 5678 9012 34",  # a word of two letters that is a country code, mod-97 fails
         "DE 89 3704 0044 0532 0130 01",  # the check fails
         "xDE 89 3704 0044 0532 0130 00",  # glued to a word
+        "de 89 3704 0044 0532 0130 00",  # a spaced country code in small letters: a word
+        # a word that is a country code, a space, digits and words of the country's length passing mod-97 (Austria's
+        # 20), "972 123 456" Israel's national number in libphonenumber's examples
+        "You can reach the office at 972 123 456 during the week.",
+        "You can reach the office at 69 786 1234 during the week.",
     ],
 )
 def test_spaced_iban_shapes_that_fail_are_no_findings(text: str) -> None:

@@ -1,7 +1,8 @@
 """IBAN_CODE: a country code, two check digits and the country's length of letters and digits (ISO 13616).
 
-Compact or grouped by spaces (one or two) or dashes, a space after the country code allowed (``DE 89 3704 ...``), any
-case; valid when the length is the country's and the ISO 7064 mod-97 check holds.
+Compact or grouped by spaces (one or two) or dashes, any case; a space after the country code when it is in capitals
+and the check digits are a group of their own (``DE 89 3704 ...``, not ``at 972 123 456 during the``); valid when the
+length is the country's and the ISO 7064 mod-97 check holds.
 """
 
 from __future__ import annotations
@@ -83,7 +84,11 @@ class IbanDetector(Detector):
                 return found
             begin = _country_at(text, at)
             shape = _BODY_OF.get(text[begin : begin + 2])
-            if shape is None:
+            if shape is None or (
+                begin == at - 3 and not (text[begin : begin + 2].isupper() and text[at + 2 : at + 3] == " ")
+            ):
+                # (a space after the country code: in capitals, the check digits a group of their own, "DE 89 3704 ...":
+                # a word of two letters is no country code, "at 972 123 456 during the")
                 continue
             body = shape.match(text, begin)
             if body is not None and iban_ok(body.group()):
