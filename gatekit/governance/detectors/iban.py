@@ -43,6 +43,16 @@ _BODY_OF = {
 }
 
 
+def _spaced_country(text: str, at: int) -> bool:
+    """The check digits at ``at`` follow a country code and a space as an IBAN is so written.
+
+    The code in capitals, the check digits a group of their own ("DE 89 3704 ..."); a word of two letters is no country
+    code ("at 972 123 456 during the", "call 555 ...").
+    """
+    code = text[at - 3 : at - 1]
+    return code.isupper() and code.isalpha() and text[at + 2 : at + 3] == " "
+
+
 def _country_at(text: str, at: int) -> int:
     """Where the country code of the check digits at ``at`` starts (before them, or before a space before them)."""
     return at - 3 if text[at - 1] == " " else at - 2
@@ -70,7 +80,8 @@ class IbanDetector(Detector):
                 at
                 for at, _ in runs
                 if at > 1
-                and (text[at - 2 : at].isalpha() or (text[at - 1] == " " and text[at - 3 : at - 1].isalpha()))
+                # (a space before the run: _spaced_country's capitals tested first, inline: most runs follow a space)
+                and (text[at - 2 : at].isalpha() or (text[at - 3 : at - 1].isupper() and _spaced_country(text, at)))
                 and _START.match(text, at)
             ]
         tried = 0
@@ -84,11 +95,7 @@ class IbanDetector(Detector):
                 return found
             begin = _country_at(text, at)
             shape = _BODY_OF.get(text[begin : begin + 2])
-            if shape is None or (
-                begin == at - 3 and not (text[begin : begin + 2].isupper() and text[at + 2 : at + 3] == " ")
-            ):
-                # (a space after the country code: in capitals, the check digits a group of their own, "DE 89 3704 ...":
-                # a word of two letters is no country code, "at 972 123 456 during the")
+            if shape is None or (begin == at - 3 and not _spaced_country(text, at)):
                 continue
             body = shape.match(text, begin)
             if body is not None and iban_ok(body.group()):
