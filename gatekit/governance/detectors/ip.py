@@ -98,7 +98,11 @@ def _numbered(text: str, start: int) -> bool:
 _RELEASE_WORDS = frozenset(
     "version ver build firmware fw rev revision release rel sdk kernel driver patch hotfix upgrade downgrade"
     # (a package's, in the default regions' languages too: "package 1.2.10.3", "Paket 1.2.10.3 installiert")
-    " package pkg paket paquet paquete pakket pacchetto".split()
+    " package pkg paket paquet paquete pakket pacchetto"
+    # (a package manager's or registry's name before a package's release: "gem 3.2.1.0", "nuget 5.11.0.1")
+    " gem gems npm pip pypi crate nuget maven composer conda cargo yarn"
+    # (a language runtime's or a compiler's: "java 17.0.9.1", "dotnet 8.0.100.1"; not "node": a cluster's machine)
+    " java jdk jre openjdk dotnet python ruby php perl golang rustc gcc clang".split()
 )
 _UPGRADE_WORDS = frozenset(
     "upgrade upgrades upgraded upgrading downgrade downgrades downgraded downgrading bump bumps bumped".split()

@@ -16,7 +16,8 @@ Shape rules, before the library: 7..15 digits; the last group has 2+ digits (an 
 version's patch number), but a switchboard's extension after a dash (the DE / AT "Durchwahl", ``030-1234567-0``,
 ``+49 30 1234567-0``: after ``+49`` / ``+43``, or a trunk 0 in a first group of 2+ digits, 3+ groups); a dotted number has groups of 2..4 digits and is no IPv4 shape (after ``+``, the
 groups after the country code: ``+1.415.555.2671``, or one group: ``+1.4155552671``); not an SSN's 3-2-4
-groups; not a number grouped in thousands (``8 336 817``: one digit, then groups of three); not a date
+groups; not a number grouped in thousands (``8 336 817``: one digit, then groups of three;
+``67 750 000``: two, the last ``000``; ``84.358.845``: two, then groups of three with dots); not a date
 (``2026-11-21``), not a valid ISBN-13, not one repeated digit; a bare run of digits without
 ``+`` has 10 or 11 digits, and not 10 starting with ``1`` (a Unix time) but after a word for a phone or as a whole
 text; not a sequence of numbers (more than 8 groups, or 2+ groups of one digit); not a compact date and time
@@ -94,7 +95,12 @@ _TYPES = (
 # the 0, the first not a 0: "00" dials abroad), once in a number (no "/" before the area code); a "/" after other
 # digits (a date, a fraction, a path) joins no groups
 _SLASH = (
-    "/(?:" + "|".join(rf"(?<=(?<![\d/])0{space}[1-9]\d{{{size}}}/)" for space in ("", " ") for size in range(5)) + ")"
+    "(?:/(?:"
+    + "|".join(rf"(?<=(?<![\d/])0{space}[1-9]\d{{{size}}}/)" for space in ("", " ") for size in range(5))
+    # (or a slash between spaces after the area code written whole: "089 / 1234567")
+    + ")| / (?:"
+    + "|".join(rf"(?<=(?<![\d/])0[1-9]\d{{{size}}} / )" for size in range(5))
+    + "))"
 )
 _GAP = r"\)?+(?:[ .\-]?+\(?+| ?+(?:x|ext\.?+|#) ?+|" + _SLASH + r")\d"
 # a "(" or a digit right after a colon is glued to a key (``order:2125550143``, ``10:30 ...``) but to a phone's word
@@ -125,7 +131,13 @@ _PATTERN = re.compile(
 # RUN_BEFORE + RUN_AFTER characters apart or closer are one window, as runs are.
 # (in the runs' bytes every digit is a "0": the slash's look-behinds read there as a slash after a run of 2 to 6 digits
 # that no "/" comes before, or after "0 " and a digit, each a look-behind of literal characters, which fails at once)
-_ZERO_SLASH = "/(?:(?<=00/)(?<!0000000/)" + "".join(f"(?<!/{'0' * size}/)" for size in range(2, 7)) + "|(?<=0 0/))"
+_ZERO_SLASH = (
+    "(?:/(?:(?<=00/)(?<!0000000/)"
+    + "".join(f"(?<!/{'0' * size}/)" for size in range(2, 7))
+    + "|(?<=0 0/))| / (?<=00 / )(?<!0000000 / )"
+    + "".join(f"(?<!/{'0' * size} / )" for size in range(2, 7))
+    + ")"
+)
 _STEP0 = r"(?>0|" + _GAP.replace(_SLASH, _ZERO_SLASH).replace(r"\d", "0") + ")"
 _CHAIN = (
     r"0(?=[0 .\-()xe#])(?<!00)(?<!0[) .\-(]0)(?="
@@ -146,7 +158,9 @@ _EXTENSION = re.compile(r"(?: (?:x|ext\.?|#)|x|ext\.?|#) ?\d+$")
 # date, a version); a hyphenated label may follow: "555-123-4567-Office"
 _BAD_AFTER = frozenset(WORD_CHARS + "/")
 _ASCII_DIGITS = frozenset("0123456789")
-_DATE = re.compile(r"(?<!\d)(?:\d{4}([-./])\d{1,2}\1\d{1,2}|\d{1,2}([-./])\d{1,2}\2\d{4})(?!\d)")
+# (a day's or a month's number, 1..31: "81-90-1234" of "+81-90-1234-5678", "12-34-5678" of "+49-30-12-34-5678" are no dates)
+_DAY = "(?:0?[1-9]|[12][0-9]|3[01])"
+_DATE = re.compile(rf"(?<!\d)(?:\d{{4}}([-./]){_DAY}\1{_DAY}|{_DAY}([-./]){_DAY}\2\d{{4}})(?!\d)")
 
 
 @functools.lru_cache(maxsize=512)
@@ -303,6 +317,10 @@ _ID_LABELS = frozenset(
     " aktenzeichen barcode"
     # (a company's register number, a product's code: "SIRET 732 829 320 00074", "NDC 0002-3227-30", "HS code ...")
     " siren siret kvk ndc hs taric tariff"
+    # (a catalogue's number, a counter's or a log's sequence number or offset; a bank's code: "BLZ 370 400 44")
+    " catalogue catalog katalog sequence seq offset blz bankleitzahl bsb aba routing"
+    # (a count's: "Population 68 373 433", "Einwohner: 83 237 124")
+    " population bevölkerung einwohner einwohnerzahl inhabitants habitants población poblacion popolazione bevolking"
     # (a tax or company register number of the default regions: "ABN 51 824 753 556", "USt-IdNr. DE 136 695 976",
     # "Nota fiscal nº 000.123.456", "NIF", "CNPJ", "GSTIN"; a lab's or a hospital's record: "Lab accession 26-325-00417")
     " abn acn vat ustid idnr tva nif cif cnpj gstin fiscal accession mrn"
@@ -339,6 +357,14 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
             return None  # an amount, an id, an account number; a placeholder
         if value[-1] in "02468" and not int(value) % _MEBIBYTE:  # (a multiple of 2^20 is even)
             return None  # a size in bytes, a whole number of MiB ("memory: 2147483648", "rx_bytes": 8589934592)
+        # an integer's limit or a mask, one less than a whole number of MiB ("4294967295", 2^31 - 1), but after a word
+        # for a phone ("on-call 2147483647": Dallas)
+        if (
+            value[-1] in "13579"
+            and not (int(value) + 1) % _MEBIBYTE
+            and _PHONE_WORDS.search(text, max(0, end - 50), end - size) is None
+        ):
+            return None
         # a Unix time in seconds (2001..2033), but after a word for a phone ("call us at 1151293680") or as a whole text
         # (a form field, a tool argument: its key names it): US and Canadian numbers never start with 1, the default
         # regions' others that may are written with a trunk 0 or a country code
@@ -377,6 +403,9 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
         national = sizes[1:] if plus else sizes  # (after "+", the groups after the country code: "+1.415.555.2671",
         if (not plus or len(national) > 1) and (min(national) < 2 or max(national) > 4):  # or "+1.4155552671")
             return None
+        if not plus and sizes[0] == 2 and main[0] != "0" and main.count(".") == number - 1 and min(sizes[1:]) == 3:
+            if max(sizes[1:]) == 3:  # (groups of 2..4 digits, see above: two, then groups of three only)
+                return None  # a number grouped in thousands with dots ("84.358.845 Einwohner", "12.345.678")
     if number == 1 and not plus and not 10 <= count <= 11:
         return None  # a bare run: an amount, an id, an account number
     if not plus and number > 2:
@@ -474,7 +503,9 @@ def _spaced_number(groups: list[bytes] | list[str], trunk: bool, thousands: bool
     """3+ digit ``groups`` of a candidate without ``+``, single spaces between them, are a number or a list of them.
 
     A number grouped in thousands ("population 8 336 817", "1 234 567 units"): one digit but a trunk 0, then groups of
-    three (a phone number's last group has 4 digits, or 2); not with ``thousands`` False (see _THOUSANDS_REGIONS).
+    three (a phone number's last group has 4 digits, or 2); or two digits, then groups of three, the last "000" (a round
+    count, "67 750 000 inhabitants": "72 128 827" is a phone number's form); not with ``thousands`` False (see
+    _THOUSANDS_REGIONS).
     A list, groups of one size, 2 or 4 digits: lottery numbers, scores, ports ("07 14 21 28 35 42", "8080 8081 8082").
     A phone number so written has a trunk 0 and 5 pairs ("06 12 34 56 78") or 3 or 4 pairs ("12 34 56 78"), or a trunk
     0 and groups of 4 ("0151 2345 6789"); groups of 3 are a number's ("912 345 678").
@@ -482,6 +513,8 @@ def _spaced_number(groups: list[bytes] | list[str], trunk: bool, thousands: bool
     first = len(groups[0])
     if first == 1:
         return thousands and not trunk and all(len(group) == 3 for group in groups[1:])
+    if first == 2 and not trunk and groups[-1] in ("000", b"000") and all(len(group) == 3 for group in groups[1:]):
+        return thousands  # (two digits, then groups of three, the last "000": a round count, "67 750 000")
     if first not in (2, 4) or any(len(group) != first for group in groups):
         return False
     if first == 2:
@@ -493,14 +526,19 @@ def _spaced_number(groups: list[bytes] | list[str], trunk: bool, thousands: bool
 # a unit of measure or a currency right after a number (see _measured)
 _UNIT = re.compile(
     r" ?(?:[kMGTmµcn]?(?:m[²³23]|m|g|s|l|Hz|B|W|Wh|V|Pa)|m/s|km/h|mph|m²|m³|bytes?|bits?|bps|ppm|°[CF]?|%|€|\$|£|¥|kr"
-    r"|zł|EUR|USD|GBP|CHF|SEK|NOK|DKK|PLN|JPY|INR)(?![^\W_])"
+    r"|zł|EUR|USD|GBP|CHF|SEK|NOK|DKK|PLN|JPY|INR"
+    # (or what is counted: people, rows, downloads..., in the default regions' languages too)
+    r"|(?i:inhabitants|residents|people|persons|users|customers|visitors|views|downloads|rows|records|entries|items"
+    r"|units|copies|votes|habitants|personnes|einwohner|menschen|personen|habitantes|personas|abitanti|persone"
+    r"|inwoners|invånare))(?![^\W_])"
 )
 
 
 def _measured(groups: list[bytes] | list[str], text: str, end: int) -> bool:
-    """Spaced groups of three digits (the first of 1 to 3) before a unit or a currency: a quantity, no phone number.
+    """Spaced groups of three digits (the first of 1 to 3) before a unit, a currency or a counted noun: a quantity.
 
-    A quantity grouped in thousands ("299 792 458 m/s", "123 456 789 €"); "912 345 678" alone is Spain's phone number.
+    A quantity grouped in thousands ("299 792 458 m/s", "123 456 789 €", "10 452 326 invånare"); "912 345 678" alone
+    is Spain's phone number.
     """
     return all(len(group) == 3 for group in groups[1:]) and _UNIT.match(text, end) is not None
 
@@ -869,6 +907,21 @@ class PhoneDetector(Detector):
                         and self.ok(value[:cut], text, start + cut, True, columns)
                     ):
                         found.append((start, start + cut))
+                    elif (
+                        0 < (head := value.find(" ")) <= 3
+                        and value[:head].isdigit()
+                        and (
+                            (value[head + 1 :].isdigit() and 10 <= len(value) - head - 1 <= 11)
+                            or value[head + 1 : head + 2] == "("
+                        )
+                        and self.ok(value[head + 1 :], text, end, True, columns)
+                        and not _labelled(text, start, columns)
+                    ):
+                        # a group of 1 to 3 digits before a number, not part of it (a count, an index): "Tel 12
+                        # 2125551234", "item 3 (212) 555-0187"; the number a bare run of 10 or 11 digits or an area
+                        # code in parentheses (not the rest of a list, a barcode or an id: "3 017620 422003", "Serial:
+                        # 4111 2222 3333")
+                        found.append((start + head + 1, end))
                     elif end + 1 < size and text[end] == " " and text[end + 1] in _ASCII_DIGITS and not value.isdigit():
                         pos = start + 1  # (a group after an extension's end, "555 x 212 555 1234": read again)
                         break
