@@ -608,15 +608,22 @@ def _password_shapes(
 # é ...", "La contraseña es: ...") or in a .netrc file ("machine host login user password ...": any strength but the
 # field's own name); the value quoted, holding blanks ("the wifi password is 'correct horse battery staple'"), or of
 # 6 characters or more (see _password_value)
-# (up to 4 words may stand between the name and its verb, "the password for the staging DB is ...", "Le mot de passe du
-# wifi est ...", or a colon, "Passwort für den Router: ...", "mot de passe temporaire pour ton compte : ..."; a word
-# starts with a letter and holds no sign or stop; right after the name a colon is the assignment rules'; without a verb
-# or a colon, a quoted value or one of 8 characters or more, "log in with password 'Spring#2025'")
+# (words may stand between the name and its verb or a colon when they name whose or which password it is: a
+# preposition, perhaps after one word, and up to 3 words, "the password for the staging DB is ...", "Le mot de passe du
+# wifi est ...", "Passwort für den Router: ...", "mot de passe temporaire pour ton compte : ..."; not words about the
+# password, "the password hashing cost is bcrypt-12", "Password last rotated on 2024-03-12T09:41:17Z"; a word starts
+# with a letter and holds no sign or stop; right after the name a colon is the assignment rules'; without a verb or a
+# colon, a quoted value or one of 8 characters or more, "log in with password 'Spring#2025'")
 _PROSE_WORD = r"[ \t]{1,3}+[^\W\d_][^\s\"'`<>:=.,;!?]{0,24}+"
+_PROSE_PREPOSITION = (
+    r"[ \t]{1,3}+(?i:for|of|on|at|in|to|from|du|de|des|del|della|dello|dei|da|do|dos|das|dla|na|für|fur|zum|zur|vom"
+    r"|von|van|voor|bij|för|till|på|pour|para|per|al|au|aux|à|sur|en)(?![\w\-])"
+)
+_PROSE_GAP = rf"(?:{_PROSE_WORD})??{_PROSE_PREPOSITION}(?:{_PROSE_WORD}){{0,3}}?"
 _PROSE_VERB = r"[ \t]{1,3}+(?i:is|was|lautet|ist|est|es|é|e|è|to|är|on|jest)(?::|[ \t]{1,3}+:?)"
-_PROSE_BARE = r"|[ \t]{1,3}+(?=[\"'“„«]|[^\s\"'`<>“”„«»]{8})"
 _PROSE_VALUE = (
-    rf"(?:(?:{_PROSE_WORD}){{0,4}}?{_PROSE_VERB}|(?:{_PROSE_WORD}){{1,4}}?[ \t]{{0,3}}+:{_PROSE_BARE})"
+    rf"(?:(?:{_PROSE_GAP})?{_PROSE_VERB}|{_PROSE_GAP}[ \t]{{0,3}}+:"
+    r"|[ \t]{1,3}+(?=[\"'“„«]|[^\s\"'`<>“”„«»]{8}))"
     r"[ \t]{0,3}+[\"'“„«]?(?P<value>(?<=[\"'“„«])[^\"'`<>“”„«»\n]{1,200}+(?=[\"'”“»])|[^\s\"'`<>“”„«»]{6,200}+)"
 )
 # (in a long text a search for each case of the first letter: see _values)
