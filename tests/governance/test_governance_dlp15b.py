@@ -29,8 +29,8 @@ SCORED_POSITIVES = [case for case in CORPUS["positives"] if "note" not in case]
 FLAGGED_ON_MAIN = {
     # a 32-bit constant in a code comment read as a phone number
     "checksum = crc32(data) & 0xffffffff": [("PHONE_NUMBER", "4294967295")],
-    # a numeric user id, and India's postal PIN code, read as credentials
-    "auth: user_id=884213": [("GENERIC_SECRET", "user_id=884213")],
+    # India's postal PIN code read as a credential ("auth: user_id=884213", another field's assignment, is none since
+    # round secrets16)
     "Postcode SW1A 2AA; PLZ 80331": [("GENERIC_SECRET", "400001")],
 }
 
@@ -49,12 +49,12 @@ def test_corpus_shape() -> None:
 
 
 def test_false_findings_are_exactly_mains() -> None:
-    """3 of 153 negatives flagged (7 on main), each listed: a new one fails, and so does one that a fix removed."""
+    """2 of 153 negatives flagged (7 on main), each listed: a new one fails, and so does one that a fix removed."""
     flagged, _ = corpus_scan_errors(SCORED_NEGATIVES, [])
     got = {_key(text): findings for text, findings in flagged}
     assert "" not in got, [text for text, _ in flagged if not _key(text)]
     assert got == FLAGGED_ON_MAIN
-    assert len(flagged) == 3
+    assert len(flagged) == 2
 
 
 def test_no_value_missed() -> None:

@@ -14,41 +14,27 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import corpus_scan_errors
+import pytest
+from conftest import check_linear_on_hostile_unit, corpus_scan_errors, found_as
+
+from gatekit.governance.detectors import scan
 
 CORPUS = json.loads((Path(__file__).resolve().parents[1] / "data" / "secrets_check16.json").read_text(encoding="utf-8"))
 NEGATIVES: list[str] = CORPUS["negatives"]
 POSITIVES: list[dict[str, object]] = [case for case in CORPUS["positives"] if "note" not in case]
 
-# still wrong (docs/governance-notes.md, round secrets16)
+# still wrong (docs/governance-notes.md, round secrets16); on main (d2bd450): 3 negatives with a finding, 22 values missed
 LEFT_NEGATIVES = {
-    "pwd: /srv/app1",
-    "auth: user_id=884213",
+    # a URL's user name and host read as an e-mail address (email.py: not this round's file)
     "postgres://app@db.internal/orders",
 }
 LEFT_MISSED = {
-    "Soleil2024!",
-    "Azerty!789",
-    "Pk7#wQ2zLm",
-    "Brotzeit#77",
-    "Sonnenblume_2023",
+    # "CLAVE_SECRETA" names a credential (8+ characters are found) but an unquoted passphrase after "=" is not read
     "mi perro come 3",
-    "Rt7$kLp0w2",
-    "Pizzeria!2025",
-    "Saudade#2024",
-    "Pierogi2024!",
-    "Kahve_Lokum_33",
-    "Bogaz2024!",
-    "Tr0ub4dor&3",
+    # an unquoted passphrase in a sentence: nothing marks where it ends
     "purple monkey dishwasher lamp",
-    "S3cure!Pass",
-    "Spring#2025",
-    "Attr1bute#Pw",
-    "SshPass#88",
-    "v5kiia1kh27gd8lm5q3stflm",
-    "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",
-    "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",
-    
+    # a Google OAuth client secret without a digit (28 random characters hold one 99 % of the time): the digit is the
+    # families' guard against placeholders
     "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",
 }
 
@@ -63,3 +49,102 @@ def test_the_corpus_is_as_described() -> None:
     assert len(NEGATIVES) == 186 and len(set(NEGATIVES)) == 186
     assert len(CORPUS["positives"]) == 150 and len(POSITIVES) == 148
     assert sum(len(case["expect"]) for case in POSITIVES) == 149  # type: ignore[arg-type]
+
+
+# --- held out: forms the corpus does not hold, of each class fixed (every positive missed on main; of the negatives
+# main flagged the path and the nested assignment, the others guard each rule from over-firing)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # words naming whose password it is between the name and its verb or a colon
+        ("The password to the build server is Qx82!mLp", "Qx82!mLp"),
+        ("La contraseña de la cuenta: Pk92#aa7x", "Pk92#aa7x"),
+        ("A senha da conta é Vento#2025", "Vento#2025"),
+        ("Wi-Fi password for guests: Gast2025!", "Gast2025!"),
+        ("Het wachtwoord van de router is Fiets#8812", "Fiets#8812"),
+        ('The admin password for prod is "blue sky 42 jumps"', "blue sky 42 jumps"),
+        # a value right after "password", quoted or of 8+ characters with a digit
+        ("log in with password 'Herbst#2026' today", "Herbst#2026"),
+        ("then type password Kx7#mQ92pL at the prompt", "Kx7#mQ92pL"),
+        # Kennwort in a sentence; Turkish şifre / parola; French mdp
+        ("Das Kennwort lautet Brotzeit#77", "Brotzeit#77"),
+        ("Şifre: Ankara06!", "Ankara06!"),
+        ("sifre: istanbul34", "istanbul34"),
+        ("Parola: Roma2024!x", "Roma2024!x"),
+        ("mdp : Azerty!789", "Azerty!789"),
+        # a login's -p of any strength
+        ("sshpass -p hunter ssh deploy@build-host", "hunter"),
+        ("podman login -u bot -p weakpw quay.io", "weakpw"),
+        # a session cookie of a cookie header
+        ("Set-Cookie: PHPSESSID=9k2l3m4n5o6p7q8r9s0t; Path=/; HttpOnly", "9k2l3m4n5o6p7q8r9s0t"),
+        ("Cookie: JSESSIONID=ABCDEF1234567890ABCDEF1234567890", "ABCDEF1234567890ABCDEF1234567890"),
+        # a camelCase credential name in an XML element or a key / value pair of attributes
+        ("<dbPassword>Xk92!pLmq</dbPassword>", "Xk92!pLmq"),
+        ('<add key="SmtpPassword" value="Relay#2024x" />', "Relay#2024x"),
+        # Hugging Face user access tokens: 34 letters, no digit
+        ("HF_TOKEN=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", "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"),
+    ],
+)
+def test_a_held_out_secret_of_each_class_fixed_is_found(text: str, value: str) -> None:
+    assert found_as(text, value), (text, [(f.type, f.value) for f in scan(text)])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # words about the password, not whose it is
+        "the password hashing cost is bcrypt-12",
+        "Password last rotated on 2024-03-12T09:41:17Z",
+        "password hashes: sha256 and bcrypt",
+        "the password policy version is v2.3.1-beta",
+        "Password complexity rules v2: min12chars",
+        "Your password was last changed on 2024-11-02T14:22:51Z.",
+        "Password reset requests: 1,204,331",
+        "Password for the admin account: see KeePass entry 42",
+        # "parola" is Italian for "word"; Turkish and German prose about passwords
+        'Cerca la parola "covid19" nel testo',
+        "la parola Python3.11 appare spesso",
+        "Şifre en az 8 karakter olmalıdır",
+        "Das Kennwort muss 12 Zeichen haben",
+        "MDP: 5-tuple",
+        # ssh's port after sshpass; placeholders of a login's -p
+        "sshpass -f /tmp/pw ssh host -p 2222",
+        "docker login -p $DOCKER_PW reg.io",
+        "docker login registry.example.com -u bot -p <password>",
+        # cookies that are no session's, a session cookie deleted
+        "Cookie: theme=dark; lang=en",
+        "Set-Cookie: sessionid=deleted; expires=Thu, 01 Jan 1970 00:00:00 GMT",
+        # a path, another field's assignment
+        "pwd: /home/deploy/app2",
+        "password_file: /run/secrets/db_password",
+        "auth: tenant_id=5521873",
+        # Hugging Face placeholders
+        "hf_YOURHUGGINGFACETOKENGOESHEREXXXXX",
+        "token hf_abcdefghijklmnopqrstuvwxyzabcdefgh",
+        '<add key="PasswordPolicy" value="Strong12" />',
+    ],
+)
+def test_a_held_out_negative_near_each_fix_has_no_finding(text: str) -> None:
+    assert scan(text) == [], [(f.type, f.value) for f in scan(text)]
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "password ",
+        "password x ",
+        "password for the a b c d e f ",
+        "senha do a é ",
+        "wachtwoord van ",
+        "Şifre ",
+        "mdp mdp: ",
+        "Kennwort ist Kennwort ",
+        "Cookie: sessionid=abcdefgh1;",
+        '<a key="dbPassword" value="',
+        "sshpass -p ",
+    ],
+)
+def test_the_new_rules_stay_linear_on_hostile_text(unit: str) -> None:
+    check_linear_on_hostile_unit(unit)

@@ -157,9 +157,12 @@ _ASSIGNMENT = re.compile(
 
 # a value that refers to a credential kept elsewhere: a template's or shell's variable (``${DB_PASSWORD_V2}``,
 # ``$(cat key)``, ``{{ .Values.password }}``, ``%(password)s``, ``<password>``, ``$API_KEY_2``), an environment lookup
-# (``process.env.GITHUB_TOKEN_V2``, ``os.environ[...]``, ``os.getenv(...)``, ``ENV[...]``, ``secrets.X``)
+# (``process.env.GITHUB_TOKEN_V2``, ``os.environ[...]``, ``os.getenv(...)``, ``ENV[...]``, ``secrets.X``); a file's
+# path (``/run/secrets/db``; ``pwd: /srv/app1``, a shell's working directory); another field's assignment
+# (``auth: user_id=884213``: a name of its own, read from its own sign if it is a credential's)
 _REFERENCE = re.compile(
     r"\$[{(]|\{\{|%\(|<|\$[A-Z_][A-Z0-9_]*$|(?:process\.env|os\.environ|os\.getenv|System\.getenv|ENV\[|env\.|secrets\.|vars\.)"
+    r"|(?:~|\.{1,2})?/[\w.\-]+(?:/[\w.\-]+)+/?$|[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]*="
 )
 
 
@@ -300,18 +303,28 @@ def _named(pattern: str, hint: str) -> Detector:
     return Detector("GENERIC_SECRET", re.compile(pattern), _credential, score=0.8, hints=(hint,), secret=True)
 
 
+# (a name's camelCase words before the credential's, "<dbPassword>", key="SmtpPassword": a small letter or a digit,
+# then a capital)
+_CAMEL = r"(?:[A-Za-z0-9]{0,19}[a-z0-9](?=[A-Z]))?"
 # (each starts with its literal, "--", "<", "key" or "name", which the regex engine skips to; single-dash options are
 # read below, in a text holding their own hint)
 OPTION = _named(
     r"--(?<![\w\-]--)(?:[A-Za-z0-9]{1,20}[_\-]){0,3}(?=[AaCcPpSsTt])" + _CREDENTIAL_WORDS + _OPTION_VALUE, "--"
 )
 ELEMENT = _named(
-    r"<(?:[A-Za-z0-9]{1,20}[_\-:.]){0,3}(?=[A-Za-z])" + _CREDENTIAL_WORDS + r">(?P<value>[^\s\"'`<>]{8,200}+)</", "</"
+    r"<(?:[A-Za-z0-9]{1,20}[_\-:.]){0,3}"
+    + _CAMEL
+    + r"(?=[A-Za-z])"
+    + _CREDENTIAL_WORDS
+    + r">(?P<value>[^\s\"'`<>]{8,200}+)</",
+    "</",
 )
 # a credential as a key / value pair of attributes: .NET appSettings ``<add key="ApiKey" value="..."/>``, an HTML
 # form's ``<input name="api_token" value="...">``
 ATTRIBUTE = _named(
-    r"(?:key|name)=[\"'](?:[A-Za-z0-9]{1,20}[_\-:.]){0,3}(?=[AaCcPpSsTt])"
+    r"(?:key|name)=[\"'](?:[A-Za-z0-9]{1,20}[_\-:.]){0,3}"
+    + _CAMEL
+    + r"(?=[AaCcPpSsTt])"
     + _CREDENTIAL_WORDS
     + r"[\"'][ \t]{1,3}value=[\"'](?P<value>[^\s\"'`<>]{8,200}+)[\"']",
     "value=",
@@ -422,7 +435,7 @@ def _values(
 
 
 # a password given on a command line: curl's ``-u user:password`` / ``--user user:password`` (of any strength, as in a
-# URL), ``sshpass -p ...`` and a registry login's ``-p ...`` (docker, podman, helm), PowerShell's
+# URL), ``sshpass -p ...`` and a registry login's ``-p ...`` (docker, podman, helm; of any strength too), PowerShell's
 # ``ConvertTo-SecureString '...' -AsPlainText``
 _CURL_USER = _values(
     r"curl(?<![\w\-]curl)(?![\w\-])[^\n]{0,300}? (?:-u|--user)[ =]{1,3}[\"']?[^\s:\"'$]{1,128}+:(?P<value>[^\s\"'@]{1,256}+)",
@@ -430,9 +443,9 @@ _CURL_USER = _values(
 )
 _LOGIN_OPTION = _values(
     r"(?:sshpass|(?:docker|podman|helm(?:[ \t]+registry)?|buildah|skopeo|oras)[ \t]+login)(?![\w\-])[^\n]{0,200}? -p"
-    r"[ \t]{1,3}+[\"']?(?P<value>[^\s\"'`]{8,200}+)",
-    _credential,
-)
+    r"[ \t]{1,3}+[\"']?(?P<value>[^\s\"'`\-][^\s\"'`]{0,255}+)",
+    lambda value: _url_password(value) and not (value.isdigit() and len(value) <= 5),
+)  # (of any strength, as curl's, but a port: "sshpass -f pw ssh host -p 2222" is ssh's port)
 _SECURE_STRING = _values(
     r"ConvertTo-SecureString(?:[ \t]+-String)?[ \t]+[\"'](?P<value>[^\"'\n]{1,200}+)[\"']", _url_password, re.IGNORECASE
 )
@@ -613,18 +626,24 @@ def _password_shapes(
 # wifi est ...", "Passwort für den Router: ...", "mot de passe temporaire pour ton compte : ..."; not words about the
 # password, "the password hashing cost is bcrypt-12", "Password last rotated on 2024-03-12T09:41:17Z"; a word starts
 # with a letter and holds no sign or stop; right after the name a colon is the assignment rules'; without a verb or a
-# colon, a quoted value or one of 8 characters or more, "log in with password 'Spring#2025'")
+# colon, a quoted value or one of 8 characters or more with a digit, "log in with password 'Spring#2025'")
 _PROSE_WORD = r"[ \t]{1,3}+[^\W\d_][^\s\"'`<>:=.,;!?]{0,24}+"
+# (for, of, on, at, in, to, from, du, de, des, del, della, da, do, dla, für, zum, van, voor, ...: in small letters, as a
+# sentence writes them after a noun; one case is ~2x faster to try than either)
 _PROSE_PREPOSITION = (
-    r"[ \t]{1,3}+(?i:for|of|on|at|in|to|from|du|de|des|del|della|dello|dei|da|do|dos|das|dla|na|für|fur|zum|zur|vom"
-    r"|von|van|voor|bij|för|till|på|pour|para|per|al|au|aux|à|sur|en)(?![\w\-])"
+    r"[ \t]{1,3}+(?:f(?:or|rom|[üuö]r)|o[fn]|a(?:t|l|ux?)|à|in|t(?:o|ill)|d(?:u|e(?:s|l(?:l[ao])?|i)?|a|as|os?|la)"
+    r"|na|zu[mr]|v(?:o[mn]|an|oor)|bij|på|p(?:our|ara|er)|sur|en)(?![\w\-])"
 )
 _PROSE_GAP = rf"(?:{_PROSE_WORD})??{_PROSE_PREPOSITION}(?:{_PROSE_WORD}){{0,3}}?"
-_PROSE_VERB = r"[ \t]{1,3}+(?i:is|was|lautet|ist|est|es|é|e|è|to|är|on|jest)(?::|[ \t]{1,3}+:?)"
-_PROSE_VALUE = (
-    rf"(?:(?:{_PROSE_GAP})?{_PROSE_VERB}|{_PROSE_GAP}[ \t]{{0,3}}+:"
-    r"|[ \t]{1,3}+(?=[\"'“„«]|[^\s\"'`<>“”„«»]{8}))"
+_PROSE_VERB = r"[ \t]{1,3}+(?i:ist?|was|lautet|e(?:st?)?|[éè]|to|är|on|jest)(?::|[ \t]{1,3}+:?)"
+_PROSE_TAIL = (
     r"[ \t]{0,3}+[\"'“„«]?(?P<value>(?<=[\"'“„«])[^\"'`<>“”„«»\n]{1,200}+(?=[\"'”“»])|[^\s\"'`<>“”„«»]{6,200}+)"
+)
+# (the words read once: a colon only after them, "(?(gap)...)"; the first verb or colon found is the sentence's, atomic:
+# its value is not looked for after more words)
+_PROSE_VALUE = (
+    rf"(?:(?>(?P<gap>{_PROSE_GAP})?(?:{_PROSE_VERB}|(?(gap)[ \t]{{0,3}}+:|(?!))))"
+    r"|[ \t]{1,3}+(?=[\"'“„«]|[^\s\"'`<>“”„«»]{8})(?=[\"'“„«]|[^\s\"'`<>“”„«»0-9]{0,200}+[0-9]))" + _PROSE_TAIL
 )
 # (in a long text a search for each case of the first letter: see _values)
 _PROSE = _values(
@@ -642,6 +661,16 @@ _PROSE_PT_ES = _values(
 _PROSE_NORTH = _values(
     r"[WwLlSsHh](?<![A-Za-z][WwLlSsHh])(?:(?<=[Ww])(?i:achtwoord)|(?<=[Ll])(?i:(?:ö|o)senord(?:et)?)"
     r"|(?<=[Ss])(?i:alasana(?:si)?)|(?<=[Hh])(?i:as(?:ł|l)o))" + _PROSE_VALUE,
+    _password_value,
+)
+# (German "Das Kennwort ist ...", Turkish "Şifre: ...", "Wi-Fi şifresi: ...", "Parola: ...", French "mdp : ..." as a
+# sentence's name (a colon right after it too: these are no assignment's names; a value right after "parola", Italian
+# for "word" too, is none); the first letter as a class first)
+_PROSE_MORE = _values(
+    r"[KkŞşSsPpm](?<![^\W\d_][KkŞşSsPpm])(?:(?<=[Kk])(?i:ennwort)|(?<=[ŞşSs])(?i:ifre(?:si|niz|n|m)?)"
+    r"|(?<=[Pp])(?i:arola(?:s[ıi]|n[ıi]z|m)?)|(?<=m)dp)(?![^\W\d_])"
+    rf"(?:(?>(?:{_PROSE_GAP})?(?:{_PROSE_VERB}|[ \t]{{0,3}}+:))|(?<![Aa])[ \t]{{1,3}}+(?=[\"'“„«]|[^\s\"'`<>“”„«»]{{8}})"
+    r"(?=[\"'“„«]|[^\s\"'`<>“”„«»0-9]{0,200}+[0-9]))" + _PROSE_TAIL,
     _password_value,
 )
 _NETRC = _values(
@@ -943,6 +972,28 @@ def _columns(text: str) -> list[tuple[int, int]]:
     return found
 
 
+# an HTTP cookie header's session cookie (``Cookie: sessionid=...``, ``Set-Cookie: PHPSESSID=...``, ``connect.sid``): a
+# session id is a bearer credential whatever the cookie's name; its value as an assignment's (8+ characters, 3+ bits of
+# entropy per character, a digit); other cookies' names ("theme", "_ga") are read by the assignment rule, if at all
+_COOKIE_HEADER = re.compile(r"(?<![\w\-])(?:[Ss]et-)?[Cc]ookie:[ \t]{0,3}+(?P<line>[^\n]{1,4096}+)")
+_COOKIE = re.compile(r"(?:^|;)[ \t]{0,3}+(?P<name>[^=;\s]{1,64}+)=(?P<value>[^;\s]{8,512}+)")
+
+
+def _cookies(text: str) -> list[tuple[int, int]]:
+    """The values of the session cookies of ``text``'s cookie headers (see _COOKIE_HEADER)."""
+    found: list[tuple[int, int]] = []
+    checked = 0
+    for header in _COOKIE_HEADER.finditer(text):
+        start, end = header.span("line")
+        for cookie in _COOKIE.finditer(text[start:end]):
+            name = cookie.group("name").lower()
+            if "sess" in name or name.endswith("sid"):
+                checked += 1
+                if checked > VALIDATION_BUDGET or _credential(cookie.group("value")):
+                    found.append((start + cookie.start("value"), start + cookie.end("value")))
+    return found
+
+
 def _passwords(text: str) -> list[tuple[int, int]]:
     """A password in a sentence; in a text holding "machine" too, a .netrc file's."""
     found = _PROSE(text)
@@ -1076,6 +1127,10 @@ def _context_spans(text: str) -> list[tuple[int, int]]:
         other = True  # ("contraseña: ...")
     if lower is not None or upper is not None or other:
         found += _password_shapes(text, lower, upper, other)
+    if "ookie:" in text:
+        found += _cookies(text)
+    if "ifre" in text or "ennwort" in text or "arola" in text or "dp" in text and ("mdp" in text or "Mdp" in text):
+        found += _PROSE_MORE(text)  # ("Şifre: ...", "Das Kennwort ist ...", "mdp : ...")
     if "'" in text and (  # (single characters first: 10 ns, not 100; one call: a statement may hold both forms)
         ("F" in text and _IDENTIFIED(text) is not None) or "identified" in text or _QUOTED_PASSWORD(text) is not None
     ):

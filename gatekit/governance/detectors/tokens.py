@@ -9,7 +9,7 @@ A token whose last 12 characters are one character repeated is a placeholder (``
   ``sk-ant-``...) and 16+ token characters; the credential after ``Authorization: Bearer`` / ``Basic``
   (or Okta's ``SSWS``) or a bare ``Bearer`` (16+ token characters, at least one digit); the tokens of other services by their
   documented prefix and length (at least one digit): GitLab personal access tokens (``glpat-``), Hugging Face
-  (``hf_``), npm (``npm_``), SendGrid (``SG.<22>.<43>``), Shopify (``shpat_``, ``shpss_``...), DigitalOcean
+  (``hf_``; its user access tokens are 34 letters, no digit), npm (``npm_``), SendGrid (``SG.<22>.<43>``), Shopify (``shpat_``, ``shpss_``...), DigitalOcean
   (``dop_v1_``...), and Slack incoming-webhook URLs (``https://hooks.slack.com/services/T.../B.../...``). Other
   services' keys are found by their context: ``password = pypi-...``, ``client_secret: GOCSPX-...``, a
   ``token`` argument (see ``credential_keys``).
@@ -75,6 +75,21 @@ BEARER = Detector(
     hints=("earer", "EARER", "asic", "ASIC", "oken", "OKEN", "SSWS"),
     secret=True,
 )
+
+
+def _service_token(value: str) -> bool:
+    """A digit; or a Hugging Face token's 34 letters in both cases (its user access tokens hold no digit), no placeholder.
+
+    (``hf_`` and 34 letters of one case, or one letter repeated at the end, is a placeholder: ``hf_YOURTOKENHERE…``.)
+    """
+    if any(ch.isdigit() for ch in value):
+        return True
+    letters = value[3:]
+    return (
+        value.startswith("hf_") and len(letters) == 34 and letters.lower() != letters != letters.upper()
+    ) and not_repeated(value)
+
+
 SERVICE_TOKEN = Detector(
     "API_TOKEN",
     re.compile(
@@ -83,7 +98,7 @@ SERVICE_TOKEN = Detector(
         r"|https://hooks\.slack\.com/services/T[A-Z0-9]{6,12}/B[A-Z0-9]{6,12}/[A-Za-z0-9]{20,32})(?![A-Za-z0-9_\-])",
         re.ASCII,
     ),
-    lambda value: any(ch.isdigit() for ch in value),
+    _service_token,
     score=0.95,
     # (the scanner tests hints with "_" only on texts that hold one; the other three after their rarest character)
     hints=("glpat-", "SG.", "hooks.slack.com/", "hf_", "npm_", "shpat_", "shpss_", "shpca_", "shppa_", "_v1_"),
