@@ -85,6 +85,18 @@ def test_the_corpus_is_as_described() -> None:
         ('<add key="SmtpPassword" value="Relay#2024x" />', "Relay#2024x"),
         # Hugging Face user access tokens: 34 letters, no digit
         ("HF_TOKEN=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", "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"),
+        # a person's password after a password's name: a word and a year, repeated characters (under 3 bits a character)
+        ("password=Summer2020", "Summer2020"),
+        ("DB_PASS=Football2020", "Football2020"),
+        ("adminPwd: Monkey1111", "Monkey1111"),
+        ("db.password = Sup3rS3cret", "Sup3rS3cret"),
+        ("The wifi password is Letmein2020", "Letmein2020"),
+        # a URL's password holding an "@", encoded or not (the last "@" before the host ends it)
+        ("DATABASE_URL=postgres://app:p%40ssw0rd@db/app", "p%40ssw0rd"),
+        ("postgres://app:p@ss@db:5432/app", "p@ss"),
+        # HTTP Basic credentials shorter than 16 characters or without a digit ("user:pass", "admin:admin")
+        ("Authorization: Basic dXNlcjpwYXNz", "dXNlcjpwYXNz"),
+        ("Authorization: Basic YWRtaW46YWRtaW4=", "YWRtaW46YWRtaW4="),
     ],
 )
 def test_a_held_out_secret_of_each_class_fixed_is_found(text: str, value: str) -> None:
@@ -124,6 +136,14 @@ def test_a_held_out_secret_of_each_class_fixed_is_found(text: str, value: str) -
         "hf_YOURHUGGINGFACETOKENGOESHEREXXXXX",
         "token hf_abcdefghijklmnopqrstuvwxyzabcdefgh",
         '<add key="PasswordPolicy" value="Strong12" />',
+        # "PASS" alone is a test's result too; low-entropy values that are no password; a port after a URL's host
+        "PASS: testcase1",
+        "password=aaaa1111",
+        "token=Summer2020",
+        "https://example.com:8080/a@b",
+        # "Basic" before words, a realm
+        'WWW-Authenticate: Basic realm="files"',
+        "Basic settings are on the first tab",
     ],
 )
 def test_a_held_out_negative_near_each_fix_has_no_finding(text: str) -> None:

@@ -187,6 +187,30 @@ def _credential(value: str) -> bool:
     )
 
 
+# a password's name (not a key's or a token's; "pass" only ending a longer name, "DB_PASS": alone it is a test's result
+# too, "PASS: testcase1"): after one, a person's password is a credential (see _human_password)
+_PASSWORD_NAME = re.compile(
+    r"pass(?:w|phrase)|(?<=[_\-.])pass|pw|wort|senha|woord|senord|has[łl]o|contrase|salasana", re.IGNORECASE
+).search
+
+
+def _human_password(value: str) -> bool:
+    """A person's password after a password's name: 8..64 characters with a letter and a digit.
+
+    Under the 3 bits per character of a random token (a word and a year, a repeated digit: ``Summer2020``,
+    ``Monkey1111``, ``Sup3rS3cret``) but at least log2 of its length less 1.2 (2 at least: not ``aaaa1111``); not a
+    quantity or a reference.
+    """
+    return (
+        8 <= len(value) <= 64
+        and _has_digit(value)
+        and any(char.isalpha() for char in value)
+        and shannon_entropy(value) >= max(2.0, log2(len(value)) - 1.2)
+        and _QUANTITY(value) is None
+        and _REFERENCE.match(value) is None
+    )
+
+
 _SPLIT_FROM = 300  # (the length from which a pattern's searches by first character pay for their calls, see _values)
 
 
@@ -259,7 +283,14 @@ class GenericSecretDetector(Detector):
                 continue
             sign = search(text, value.end())  # (signs inside a value already read start no assignment)
             checked += 1
-            if checked > VALIDATION_BUDGET or _credential(value.group("value")):
+            if (
+                checked > VALIDATION_BUDGET
+                or _credential(value.group("value"))
+                or (
+                    _PASSWORD_NAME(text, named.start(), named.end()) is not None
+                    and _human_password(value.group("value"))
+                )
+            ):
                 found.append(value.span("value"))
         return found
 
@@ -269,8 +300,10 @@ DETECTOR = GenericSecretDetector("GENERIC_SECRET", _SIGN, _credential, score=0.8
 
 # a URL's user information with a password: "://" (the engine skips to it), a user name, ":", the password, "@"
 # (a "#" inside the password, left unencoded: "postgres://app:Kx9#ZV82gDUP@db", see _url_password)
+# (an "@" inside the password, left unencoded or decoded from "%40" by the normaliser: "postgres://app:p%40ss1@db", the
+# last "@" before the host ends it, as a URL parser reads it)
 _URL_PASSWORD = re.compile(
-    r"://(?<=[A-Za-z0-9+.\-]://)[^\s:/?#@]{0,128}+:(?P<value>[^\s/?#@][^\s/?@]{0,255}+)@", re.ASCII
+    r"://(?<=[A-Za-z0-9+.\-]://)[^\s:/?#@]{0,128}+:(?P<value>[^\s/?#@][^\s/?]{0,255})@", re.ASCII
 )
 
 
@@ -521,9 +554,12 @@ def _password_shape(value: str) -> bool:
 
 
 def _password_value(value: str) -> bool:
-    """A password's value after its name: as an assignment's (8+ characters, no blank), else :func:`_password_shape`."""
+    """A password's value after its name: an assignment's or a person's (8+ characters, no blank), else a shape's.
+
+    (:func:`_credential` or :func:`_human_password`; else :func:`_password_shape`.)
+    """
     if len(value) >= 8 and " " not in value and "\t" not in value:
-        return _credential(value)
+        return _credential(value) or _human_password(value)
     return _password_shape(value)
 
 

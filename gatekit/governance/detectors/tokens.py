@@ -7,7 +7,8 @@ A token whose last 12 characters are one character repeated is a placeholder (``
 * JWT: three base64url segments, the first two starting ``eyJ`` (a JSON object).
 * API_TOKEN: secret keys with a well-known prefix (``sk-``, ``sk_live_``, ``rk_live_``, ``sk-proj-``,
   ``sk-ant-``...) and 16+ token characters; the credential after ``Authorization: Bearer`` / ``Basic``
-  (or Okta's ``SSWS``) or a bare ``Bearer`` (16+ token characters, at least one digit); the tokens of other services by their
+  (or Okta's ``SSWS``) or a bare ``Bearer`` (16+ token characters, at least one digit; after ``Basic`` also the base64
+  of ``user:password`` of any length, ``dXNlcjpwYXNz``); the tokens of other services by their
   documented prefix and length (at least one digit): GitLab personal access tokens (``glpat-``), Hugging Face
   (``hf_``; its user access tokens are 34 letters, no digit), npm (``npm_``), SendGrid (``SG.<22>.<43>``), Shopify (``shpat_``, ``shpss_``...), DigitalOcean
   (``dop_v1_``...), and Slack incoming-webhook URLs (``https://hooks.slack.com/services/T.../B.../...``). Other
@@ -67,10 +68,32 @@ PREFIXED_KEY = Detector(
     hints=("sk-", "rk-", "pk-", "sk_", "rk_", "pk_"),  # ([srp]k, then "_" or "-": a "k-" alone is "check-in")
     secret=True,
 )
+
+
+def _basic_credentials(value: str) -> bool:
+    """``value`` is the base64 of ``user:password`` (printable, a password after the colon; not the docs' own words)."""
+    try:
+        decoded = base64.b64decode(value, validate=True).decode("utf-8")
+    except ValueError:  # (binascii.Error and UnicodeDecodeError are ValueErrors)
+        return False
+    user, colon, password = decoded.partition(":")
+    return bool(colon and password) and decoded.isprintable() and decoded not in ("username:password", "user:password")
+
+
+def _bearer(value: str) -> bool:
+    """16+ characters with a digit (a bearer token, or HTTP Basic credentials); or Basic credentials of any length."""
+    return (len(value) >= 16 and any(ch.isdigit() for ch in value)) or _basic_credentials(value)
+
+
+# (after "Basic" a value of 4+ characters: ``user:pass`` is 12 characters in base64, and holds no digit)
 BEARER = Detector(
     "API_TOKEN",
-    re.compile(r"(?i:\b(?:bearer|basic|token|ssws)\s{1,3}+)(?P<value>[A-Za-z0-9_\-.~+/]{16,2048}+=*+)", re.ASCII),
-    lambda value: any(ch.isdigit() for ch in value),
+    re.compile(
+        r"(?i:\b(?:(?:bearer|token|ssws)\s{1,3}+(?=[A-Za-z0-9_\-.~+/]{16})|basic\s{1,3}+))"
+        r"(?P<value>[A-Za-z0-9_\-.~+/]{4,2048}+=*+)",
+        re.ASCII,
+    ),
+    _bearer,
     score=0.9,
     hints=("earer", "EARER", "asic", "ASIC", "oken", "OKEN", "SSWS"),
     secret=True,
