@@ -94,6 +94,23 @@ def test_the_corpus_is_as_described() -> None:
         # a URL's password holding an "@", encoded or not (the last "@" before the host ends it)
         ("DATABASE_URL=postgres://app:p%40ssw0rd@db/app", "p%40ssw0rd"),
         ("postgres://app:p@ss@db:5432/app", "p@ss"),
+        # a person's password in the other rules naming a password: a call's pair, an XML element, attributes, a name /
+        # value pair, a table's password column
+        ("define('DB_PASSWORD', 'Summer2020');", "Summer2020"),
+        ("<password>Summer2020</password>", "Summer2020"),
+        ('<add key="DbPassword" value="Summer2020" />', "Summer2020"),
+        ("- name: DB_PASSWORD\n  value: Summer2020", "Summer2020"),
+        ("user,password\nbob,Summer2020\n", "Summer2020"),
+        # a password given to a command: quoted after mysql's -p, Windows' net user, piped into sudo -S or chpasswd
+        ("mysql -u root -p'Quoted Pw 1' shop", "Quoted Pw 1"),
+        ("net user administrator Summer2020! /add", "Summer2020!"),
+        ("echo 'Summer2020!' | sudo -S apt update", "Summer2020!"),
+        ('echo "alice:Winter#2024" | chpasswd', "alice:Winter#2024"),
+        # Slack's app-level tokens
+        (
+            "SLACK_APP_TOKEN=xapp-1-A0123456789-1234567890123-0a1b2c3d4e5f",
+            "xapp-1-A0123456789-1234567890123-0a1b2c3d4e5f",
+        ),
         # HTTP Basic credentials shorter than 16 characters or without a digit ("user:pass", "admin:admin")
         ("Authorization: Basic dXNlcjpwYXNz", "dXNlcjpwYXNz"),
         ("Authorization: Basic YWRtaW46YWRtaW4=", "YWRtaW46YWRtaW4="),
@@ -141,6 +158,12 @@ def test_a_held_out_secret_of_each_class_fixed_is_found(text: str, value: str) -
         "password=aaaa1111",
         "token=Summer2020",
         "https://example.com:8080/a@b",
+        # net user's options and prompt, prose; piped commands that take no password
+        "net user alice /delete",
+        "net user alice *",
+        "net user growth was 12% this quarter",
+        "echo $PW | sudo -S ls",
+        'echo "done" | sudo tee /etc/motd',
         # "Basic" before words, a realm
         'WWW-Authenticate: Basic realm="files"',
         "Basic settings are on the first tab",
@@ -164,6 +187,11 @@ def test_a_held_out_negative_near_each_fix_has_no_finding(text: str) -> None:
         "Cookie: sessionid=abcdefgh1;",
         '<a key="dbPassword" value="',
         "sshpass -p ",
+        "net user a b ",
+        "echo a | sudo -S ",
+        "mysql -p'a ",
+        "Basic ",
+        "://a:b@",
     ],
 )
 def test_the_new_rules_stay_linear_on_hostile_text(unit: str) -> None:

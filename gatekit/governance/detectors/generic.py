@@ -211,6 +211,18 @@ def _human_password(value: str) -> bool:
     )
 
 
+def _named_value(text: str, named: re.Match[str], value: str) -> bool:
+    """An assignment's value (:func:`_credential`); after a password's name (``named``) a person's password too."""
+    return _credential(value) or (
+        _PASSWORD_NAME(text, named.start(), named.end()) is not None and _human_password(value)
+    )
+
+
+def _any_password(value: str) -> bool:
+    """An assignment's value or a person's password (a rule whose name is a password's or a credential's field)."""
+    return _credential(value) or _human_password(value)
+
+
 _SPLIT_FROM = 300  # (the length from which a pattern's searches by first character pay for their calls, see _values)
 
 
@@ -283,14 +295,7 @@ class GenericSecretDetector(Detector):
                 continue
             sign = search(text, value.end())  # (signs inside a value already read start no assignment)
             checked += 1
-            if (
-                checked > VALIDATION_BUDGET
-                or _credential(value.group("value"))
-                or (
-                    _PASSWORD_NAME(text, named.start(), named.end()) is not None
-                    and _human_password(value.group("value"))
-                )
-            ):
+            if checked > VALIDATION_BUDGET or _named_value(text, named, value.group("value")):
                 found.append(value.span("value"))
         return found
 
@@ -331,9 +336,9 @@ _CREDENTIAL_WORDS = rf"(?i:pass|{_WORDS})"  # (the names assignments take)
 _OPTION_VALUE = r"[ \t]{1,3}+[\"']?(?P<value>[^\s\"'`<>]{8,200}+)(?=[\"']?(?:\s|$))"
 
 
-def _named(pattern: str, hint: str) -> Detector:
+def _named(pattern: str, hint: str, validate: Callable[[str], bool] = _credential) -> Detector:
     """A GENERIC_SECRET of a credential its context names (``pattern``'s ``value`` group, as for an assignment)."""
-    return Detector("GENERIC_SECRET", re.compile(pattern), _credential, score=0.8, hints=(hint,), secret=True)
+    return Detector("GENERIC_SECRET", re.compile(pattern), validate, score=0.8, hints=(hint,), secret=True)
 
 
 # (a name's camelCase words before the credential's, "<dbPassword>", key="SmtpPassword": a small letter or a digit,
@@ -351,6 +356,7 @@ ELEMENT = _named(
     + _CREDENTIAL_WORDS
     + r">(?P<value>[^\s\"'`<>]{8,200}+)</",
     "</",
+    _any_password,
 )
 # a credential as a key / value pair of attributes: .NET appSettings ``<add key="ApiKey" value="..."/>``, an HTML
 # form's ``<input name="api_token" value="...">``
@@ -361,14 +367,19 @@ ATTRIBUTE = _named(
     + _CREDENTIAL_WORDS
     + r"[\"'][ \t]{1,3}value=[\"'](?P<value>[^\s\"'`<>]{8,200}+)[\"']",
     "value=",
+    _any_password,
 )
 # a single-dash option naming a password (Java's keytool and jarsigner: ``-storepass``, ``-keypass``, ``-srcstorepass``;
 # ``-password``, ``-passphrase``; not ``-bypass``), read in a text holding "pass"; and the MySQL clients' password glued
 # to ``-p`` (``mysql -u root -pS3cretPass1``), in a text holding "mysql": each value as for an assignment
-SHORT_OPTION = _named(r"-(?<![\w\-]-)[A-Za-z]{0,10}(?<![Bb][Yy])(?i:pass(?:word|wd|phrase)?)" + _OPTION_VALUE, "pass")
+SHORT_OPTION = _named(
+    r"-(?<![\w\-]-)[A-Za-z]{0,10}(?<![Bb][Yy])(?i:pass(?:word|wd|phrase)?)" + _OPTION_VALUE, "pass", _any_password
+)
 MYSQL_OPTION = _named(
-    r"mysql(?<![\w\-]mysql)(?:dump|admin|import|show|check)?(?![\w\-])[^\n]{0,200}? -p(?P<value>[^\s\"'`]{8,200}+)",
+    r"mysql(?<![\w\-]mysql)(?:dump|admin|import|show|check)?(?![\w\-])[^\n]{0,200}? -p[\"']?"
+    r"(?P<value>(?<=[\"'])[^\"'\n]{8,200}+(?=[\"'])|[^\s\"'`]{8,200}+)",  # (quoted: "-p'two words 1'")
     "mysql",
+    _any_password,
 )
 
 
@@ -409,11 +420,12 @@ def _pairs(text: str) -> list[tuple[int, int]]:
                     found.append(pair.span("value"))
             return found
         last = sign.end()
-        if name(text, at - _NAME_REACH if at > _NAME_REACH else 0, at) is None:
+        named = name(text, at - _NAME_REACH if at > _NAME_REACH else 0, at)
+        if named is None:
             continue
         checked += 1
         value = value_of(text, sign.end())
-        if value is not None and (checked > VALIDATION_BUDGET or _credential(value.group("value"))):
+        if value is not None and (checked > VALIDATION_BUDGET or _named_value(text, named, value.group("value"))):
             found.append(value.span("value"))
     return found
 
@@ -733,6 +745,31 @@ _REDIS_PASSWORD = _values(
 _SPACE_DASH = re.compile("-(?<= -)").search  # " -"
 
 
+# a password given to a command on its line: Windows' ``net user name password /add``; one piped into ``sudo -S``,
+# ``passwd --stdin``, ``chpasswd`` (``echo 'pw' | sudo -S ...``, ``echo 'user:pw' | chpasswd``): of any strength after
+# a pipe (its own field), as a person's password after "net user" (a sentence may say "net user ...")
+_NET_USER = _values(
+    r"(?:net|NET)(?<![\w\-]...)[ \t]+(?:user|USER)[ \t]+(?:\"[^\"\n]{1,64}+\"|[^\s\"/*]{1,64}+)[ \t]+"
+    r"(?P<value>[^\s/*\"][^\s]{0,127}+)",
+    _any_password,
+)
+_PIPED_PASSWORD = _values(
+    r"echo(?<![\w\-]echo)[ \t]+(?:-[neE]{1,3}[ \t]+)?[\"']?(?P<value>[^\s\"'|]{1,128}+)[\"']?[ \t]*\|[ \t]*"
+    r"(?:sudo[ \t]+(?:-[A-Za-z]+[ \t]+){0,3}?-[A-Za-z]*S(?![\w\-])|passwd[ \t]+--stdin|chpasswd)",
+    _url_password,
+)
+
+
+def _piped(text: str) -> list[tuple[int, int]]:
+    """``net user name password``, a password piped into ``sudo -S`` / ``passwd --stdin`` / ``chpasswd``."""
+    found: list[tuple[int, int]] = []
+    if "et user" in text or "ET USER" in text:
+        found += _NET_USER(text)
+    if "echo" in text and "|" in text:
+        found += _PIPED_PASSWORD(text)
+    return found
+
+
 def _commands(text: str) -> list[tuple[int, int]]:
     """``curl -u``, a login's ``-p``, ``ConvertTo-SecureString``: each in a text holding its command's name."""
     found: list[tuple[int, int]] = []
@@ -817,7 +854,7 @@ def _named_credentials(text: str, matches: Iterator[re.Match[str]]) -> list[tupl
         named = _NAME.search(text, start, end)
         if named is None or _NOT_CREDENTIAL.search(text, start, named.start()) is not None:  # (not "next_page_token")
             continue
-        if checked >= VALIDATION_BUDGET or _credential(match.group("value")):
+        if checked >= VALIDATION_BUDGET or _named_value(text, named, match.group("value")):
             found.append(match.span("value"))
     return found
 
@@ -980,6 +1017,7 @@ def _columns(text: str) -> list[tuple[int, int]]:
         named = _NAME.search(cell) if len(cell) <= 40 else None
         if named is None or _NOT_CREDENTIAL.search(cell, 0, named.start()) is not None:
             continue
+        human = _PASSWORD_NAME(cell, named.start(), named.end()) is not None  # (a password column: people's too)
         column = text.count(delimiter, head, cell_start)
         count = text.count(delimiter, head, line_end)
         # every row of the table, each read once (a long export's later rows are no less secret): its end found by
@@ -994,7 +1032,7 @@ def _columns(text: str) -> list[tuple[int, int]]:
                 stripped = value.strip(_CELL_STRIP)
                 if 8 <= len(stripped) <= 200:
                     validated += 1
-                    if shape_only or _credential(stripped):
+                    if shape_only or _credential(stripped) or (human and _human_password(stripped)):
                         first = cell_match.start("value") + value.index(stripped)
                         found.append((first, first + len(stripped)))
                     if validated == VALIDATION_BUDGET:
@@ -1165,6 +1203,8 @@ def _context_spans(text: str) -> list[tuple[int, int]]:
         found += _password_shapes(text, lower, upper, other)
     if "ookie:" in text:
         found += _cookies(text)
+    if ("et user" in text or "ET USER" in text) or ("echo" in text and "|" in text):
+        found += _piped(text)
     if "ifre" in text or "ennwort" in text or "arola" in text or "dp" in text and ("mdp" in text or "Mdp" in text):
         found += _PROSE_MORE(text)  # ("Şifre: ...", "Das Kennwort ist ...", "mdp : ...")
     if "'" in text and (  # (single characters first: 10 ns, not 100; one call: a statement may hold both forms)

@@ -3,7 +3,8 @@
 * GitHub: ``ghp_`` / ``gho_`` / ``ghu_`` / ``ghs_`` / ``ghr_`` and 36+ letters or digits, ``github_pat_...``.
 
 A token whose last 12 characters are one character repeated is a placeholder (``ghp_xxxx…``, ``AKIAXXXX…``).
-* Slack: ``xoxa-`` / ``xoxb-`` / ``xoxp-`` / ``xoxo-`` / ``xoxs-`` / ``xoxr-`` and 10+ characters with a digit.
+* Slack: ``xoxa-`` / ``xoxb-`` / ``xoxp-`` / ``xoxo-`` / ``xoxs-`` / ``xoxr-`` / ``xapp-`` (app-level) and 10+
+  characters with a digit.
 * JWT: three base64url segments, the first two starting ``eyJ`` (a JSON object).
 * API_TOKEN: secret keys with a well-known prefix (``sk-``, ``sk_live_``, ``rk_live_``, ``sk-proj-``,
   ``sk-ant-``...) and 16+ token characters; the credential after ``Authorization: Bearer`` / ``Basic``
@@ -45,10 +46,10 @@ GITHUB = Detector(
 )
 SLACK = Detector(
     "SLACK_TOKEN",
-    re.compile(r"(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9\-]{10,250}+", re.ASCII),
+    re.compile(r"(?<![A-Za-z0-9])(?:xox[abposr]|xapp)-[A-Za-z0-9\-]{10,250}+", re.ASCII),
     lambda value: any(char.isdigit() for char in value),  # (Slack's tokens hold ids: "xoxb-your-token" is no token)
     score=1.0,
-    hints=("xox",),
+    hints=("xox", "xapp-"),
     secret=True,
 )
 JWT = Detector(
