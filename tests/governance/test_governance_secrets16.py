@@ -33,6 +33,9 @@ LEFT_MISSED = {
     "mi perro come 3",
     # an unquoted passphrase in a sentence: nothing marks where it ends
     "purple monkey dishwasher lamp",
+    # French "mdp" (abbreviating "mot de passe") is no name the rules read: a gate of its own, a string's test of every
+    # text (~0.15 us on one of other characters than ASCII) for a rare word
+    "Azerty!789",
     # a Google OAuth client secret without a digit (28 random characters hold one 99 % of the time): the digit is the
     # families' guard against placeholders
     "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",
@@ -68,12 +71,9 @@ def test_the_corpus_is_as_described() -> None:
         # a value right after "password", quoted or of 8+ characters with a digit
         ("log in with password 'Herbst#2026' today", "Herbst#2026"),
         ("then type password Kx7#mQ92pL at the prompt", "Kx7#mQ92pL"),
-        # Kennwort in a sentence; Turkish şifre / parola; French mdp
+        # Kennwort in a sentence; Turkish şifre
         ("Das Kennwort lautet Brotzeit#77", "Brotzeit#77"),
         ("Şifre: Ankara06!", "Ankara06!"),
-        ("sifre: istanbul34", "istanbul34"),
-        ("Parola: Roma2024!x", "Roma2024!x"),
-        ("mdp : Azerty!789", "Azerty!789"),
         # a login's -p of any strength
         ("sshpass -p hunter ssh deploy@build-host", "hunter"),
         ("podman login -u bot -p weakpw quay.io", "weakpw"),
@@ -101,9 +101,8 @@ def test_the_corpus_is_as_described() -> None:
         ('<add key="DbPassword" value="Summer2020" />', "Summer2020"),
         ("- name: DB_PASSWORD\n  value: Summer2020", "Summer2020"),
         ("user,password\nbob,Summer2020\n", "Summer2020"),
-        # a password given to a command: quoted after mysql's -p, Windows' net user, piped into sudo -S or chpasswd
+        # a password given to a command: quoted after mysql's -p, piped into sudo -S or chpasswd
         ("mysql -u root -p'Quoted Pw 1' shop", "Quoted Pw 1"),
-        ("net user administrator Summer2020! /add", "Summer2020!"),
         ("echo 'Summer2020!' | sudo -S apt update", "Summer2020!"),
         ('echo "alice:Winter#2024" | chpasswd', "alice:Winter#2024"),
         # Slack's app-level tokens
@@ -158,10 +157,7 @@ def test_a_held_out_secret_of_each_class_fixed_is_found(text: str, value: str) -
         "password=aaaa1111",
         "token=Summer2020",
         "https://example.com:8080/a@b",
-        # net user's options and prompt, prose; piped commands that take no password
-        "net user alice /delete",
-        "net user alice *",
-        "net user growth was 12% this quarter",
+        # piped commands that take no password
         "echo $PW | sudo -S ls",
         'echo "done" | sudo tee /etc/motd',
         # "Basic" before words, a realm
@@ -182,12 +178,10 @@ def test_a_held_out_negative_near_each_fix_has_no_finding(text: str) -> None:
         "senha do a é ",
         "wachtwoord van ",
         "Şifre ",
-        "mdp mdp: ",
         "Kennwort ist Kennwort ",
         "Cookie: sessionid=abcdefgh1;",
         '<a key="dbPassword" value="',
         "sshpass -p ",
-        "net user a b ",
         "echo a | sudo -S ",
         "mysql -p'a ",
         "Basic ",
