@@ -29,7 +29,8 @@ LEFT_NEGATIVES = {
     "postgres://app@db.internal/orders",
 }
 LEFT_MISSED = {
-    # "CLAVE_SECRETA" names a credential (8+ characters are found) but an unquoted passphrase after "=" is not read
+    # a quoted passphrase after "CLAVE_SECRETA": a credential's name (8+ characters without a blank are found), but the
+    # quoted-passphrase rule reads only the names it gates on (password, Kennwort, contraseña...)
     "mi perro come 3",
     # an unquoted passphrase in a sentence: nothing marks where it ends
     "purple monkey dishwasher lamp",
