@@ -682,17 +682,33 @@ _PROSE_PREPOSITION = (
     r"[ \t]{1,3}+(?:f(?:or|rom|[üuö]r)|o[fn]|a(?:t|l|ux?)|à|in|t(?:o|ill)|d(?:u|e(?:s|l(?:l[ao])?|i)?|a|as|os?|la)"
     r"|na|zu[mr]|v(?:o[mn]|an|oor)|bij|på|p(?:our|ara|er)|sur|en)(?![\w\-])"
 )
-_PROSE_GAP = rf"(?:{_PROSE_WORD})??{_PROSE_PREPOSITION}(?:{_PROSE_WORD}){{0,3}}?"
-_PROSE_VERB = r"[ \t]{1,3}+(?i:ist?|was|lautet|e(?:st?)?|[éè]|to|är|on|jest)(?::|[ \t]{1,3}+:?)"
+_PROSE_GAP = rf"{_PROSE_PREPOSITION}(?:{_PROSE_WORD}){{0,3}}?"  # (a preposition and up to 3 words)
+# (the verbs' first letters a class first, tried in C before the case-blind branches: ~1.5x faster on a text of names)
+_PROSE_VERB = (
+    r"[ \t]{1,3}+(?=[iIwWlLeEéèÉÈtTäÄoOjJ])(?i:ist?|was|lautet|e(?:st?)?|[éè]|to|är|on|jest)(?::|[ \t]{1,3}+:?)"
+)
 _PROSE_TAIL = (
     r"[ \t]{0,3}+[\"'“„«]?(?P<value>(?<=[\"'“„«])[^\"'`<>“”„«»\n]{1,200}+(?=[\"'”“»])|[^\s\"'`<>“”„«»]{6,200}+)"
 )
-# (the words read once: a colon only after them, "(?(gap)...)"; the first verb or colon found is the sentence's, atomic:
-# its value is not looked for after more words)
-_PROSE_VALUE = (
-    rf"(?:(?>(?P<gap>{_PROSE_GAP})?(?:{_PROSE_VERB}|(?(gap)[ \t]{{0,3}}+:|(?!))))"
-    r"|[ \t]{1,3}+(?=[\"'“„«]|[^\s\"'`<>“”„«»]{8})(?=[\"'“„«]|[^\s\"'`<>“”„«»0-9]{0,200}+[0-9]))" + _PROSE_TAIL
-)
+_PROSE_BARE = r"|[ \t]{1,3}+(?=[\"'“„«]|[^\s\"'`<>“”„«»]{8})(?=[\"'“„«]|[^\s\"'`<>“”„«»0-9]{0,200}+[0-9])"
+
+
+def _prose_value(word_before: bool, bare: bool) -> str:
+    """The rest of a sentence's password after its name: words, a verb or a colon, its value (see _PROSE_WORD).
+
+    ``word_before``: a word may stand before the preposition (French, Spanish, Portuguese, Italian put an adjective
+    after the noun: "mot de passe temporaire pour ..."); ``bare``: a value right after the name. Each left out where a
+    language needs it not: fewer tries per name (a hostile text of names is read ~2x faster).
+    """
+    gap = (rf"(?:{_PROSE_WORD})??" if word_before else "") + _PROSE_GAP
+    # (the words read once: a colon only after them, "(?(gap)...)"; the first verb or colon found is the sentence's,
+    # atomic: its value is not looked for after more words)
+    return (
+        rf"(?:(?>(?P<gap>{gap})?(?:{_PROSE_VERB}|(?(gap)[ \t]{{0,3}}+:|(?!))))" + (_PROSE_BARE if bare else "") + ")"
+    ) + _PROSE_TAIL
+
+
+_PROSE_VALUE = _prose_value(word_before=True, bare=True)
 # (in a long text a search for each case of the first letter: see _values)
 _PROSE = _values(
     r"(?:(?<![A-Za-z][Pp])(?i:assword|asswort|asscode)|(?<=[Dd][Ee] [Pp])(?i:asse))" + _PROSE_VALUE,
@@ -702,13 +718,14 @@ _PROSE = _values(
 # (a class of the word's first letter first: the engine skips ahead to it; a pattern starting under IGNORECASE is tried
 # at every character, 25 ns a character)
 _PROSE_PT_ES = _values(
-    r"[SsCc](?<![A-Za-z][SsCc])(?:(?<=[Ss])(?i:enha)|(?<=[Cc])(?i:ontrase(?:ñ|n)a))" + _PROSE_VALUE, _password_value
+    r"[SsCc](?<![A-Za-z][SsCc])(?:(?<=[Ss])(?i:enha)|(?<=[Cc])(?i:ontrase(?:ñ|n)a))" + _prose_value(True, False),
+    _password_value,
 )
 # (Dutch "Het wachtwoord is ...", Swedish "Lösenordet är ...", Finnish "Salasana on ...", Polish "Hasło to ...": the
 # word's first letter as a class first, as above)
 _PROSE_NORTH = _values(
     r"[WwLlSsHh](?<![A-Za-z][WwLlSsHh])(?:(?<=[Ww])(?i:achtwoord)|(?<=[Ll])(?i:(?:ö|o)senord(?:et)?)"
-    r"|(?<=[Ss])(?i:alasana(?:si)?)|(?<=[Hh])(?i:as(?:ł|l)o))" + _PROSE_VALUE,
+    r"|(?<=[Ss])(?i:alasana(?:si)?)|(?<=[Hh])(?i:as(?:ł|l)o))" + _prose_value(False, False),
     _password_value,
 )
 # (German "Das Kennwort ist ...", Turkish "Şifre: ...", "Wi-Fi şifresi ..." as a sentence's name, a colon right after
@@ -717,8 +734,7 @@ _PROSE_NORTH = _values(
 # every text, ~0.15 us on one of other characters than ASCII)
 _PROSE_MORE = _values(
     r"[KkŞş](?<![^\W\d_][KkŞş])(?:(?<=[Kk])(?i:ennwort)|(?<=[Şş])ifre(?:si|niz|n|m)?)(?![^\W\d_])"
-    rf"(?:(?>(?:{_PROSE_GAP})?(?:{_PROSE_VERB}|[ \t]{{0,3}}+:))|[ \t]{{1,3}}+(?=[\"'“„«]|[^\s\"'`<>“”„«»]{{8}})"
-    r"(?=[\"'“„«]|[^\s\"'`<>“”„«»0-9]{0,200}+[0-9]))" + _PROSE_TAIL,
+    rf"(?:(?>(?:{_PROSE_GAP})?(?:{_PROSE_VERB}|[ \t]{{0,3}}+:)){_PROSE_BARE})" + _PROSE_TAIL,
     _password_value,
 )
 _NETRC = _values(
