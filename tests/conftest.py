@@ -406,18 +406,20 @@ def check_linear_on_hostile_unit(unit: str) -> None:
 
 def pairs_by_loop(text: str, budget: int | None = None) -> list[tuple[int, int]]:
     """The reference of ``generic._pairs``: each quoted pair's sign from ``_PAIR`` (a quote class first), a credential
-    name before it, its value validated; past ``budget`` named pairs (None: never) every value on its shape."""
+    name before it, its value validated (a person's password too after a password's name); past ``budget`` named pairs
+    (None: never) every value on its shape."""
     from gatekit.governance.detectors import generic
 
     found = []
     checked = 0
     for sign in generic._PAIR.finditer(text):
         at = sign.start() + 1
-        if generic._NAME.search(text, max(0, at - generic._NAME_REACH), at) is None:
+        named = generic._NAME.search(text, max(0, at - generic._NAME_REACH), at)
+        if named is None:
             continue
         checked += 1
         value = generic._VALUE.match(text, sign.end())
         shape_only = budget is not None and checked > budget
-        if value is not None and (shape_only or generic._credential(value.group("value"))):
+        if value is not None and (shape_only or generic._named_value(text, named, value.group("value"))):
             found.append(value.span("value"))
     return found

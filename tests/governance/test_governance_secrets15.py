@@ -45,8 +45,7 @@ LEFT_NEGATIVES = {
     "PIN Code: 110001 (New Delhi GPO)",
 }
 LEFT_POSITIVES = {
-    # words between the name and "est" ("du wifi"): the sentence rule reads the name right before its verb
-    'Le mot de passe du wifi est "maison bleue 7"',
+    # ('Le mot de passe du wifi est "maison bleue 7"': found since round secrets16, words between name and verb)
     # "CLAVE_SECRETA" names a credential (8+ characters are found) but its passphrase would need one more gate on
     # every text
     'CLAVE_SECRETA="mi perro come 3"',

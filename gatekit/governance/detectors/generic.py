@@ -157,9 +157,12 @@ _ASSIGNMENT = re.compile(
 
 # a value that refers to a credential kept elsewhere: a template's or shell's variable (``${DB_PASSWORD_V2}``,
 # ``$(cat key)``, ``{{ .Values.password }}``, ``%(password)s``, ``<password>``, ``$API_KEY_2``), an environment lookup
-# (``process.env.GITHUB_TOKEN_V2``, ``os.environ[...]``, ``os.getenv(...)``, ``ENV[...]``, ``secrets.X``)
+# (``process.env.GITHUB_TOKEN_V2``, ``os.environ[...]``, ``os.getenv(...)``, ``ENV[...]``, ``secrets.X``); a file's
+# path (``/run/secrets/db``; ``pwd: /srv/app1``, a shell's working directory); another field's assignment
+# (``auth: user_id=884213``: a name of its own, read from its own sign if it is a credential's)
 _REFERENCE = re.compile(
     r"\$[{(]|\{\{|%\(|<|\$[A-Z_][A-Z0-9_]*$|(?:process\.env|os\.environ|os\.getenv|System\.getenv|ENV\[|env\.|secrets\.|vars\.)"
+    r"|(?:~|\.{1,2})?/[\w.\-]+(?:/[\w.\-]+)+/?$|[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]*="
 )
 
 
@@ -182,6 +185,42 @@ def _credential(value: str) -> bool:
         and shannon_entropy(value) >= min(3.0, log2(len(value)) - 0.5)
         and _REFERENCE.match(value) is None
     )
+
+
+# a password's name (not a key's or a token's; "pass" only ending a longer name, "DB_PASS": alone it is a test's result
+# too, "PASS: testcase1"): after one, a person's password is a credential (see _human_password)
+_PASSWORD_NAME = re.compile(
+    r"pass(?:w|phrase)|(?<=[_\-.])pass|pw|wort|senha|woord|senord|has[łl]o|contrase|salasana", re.IGNORECASE
+).search
+
+
+def _human_password(value: str) -> bool:
+    """A person's password after a password's name: 8..64 characters with a letter and a digit.
+
+    Under the 3 bits per character of a random token (a word and a year, a repeated digit: ``Summer2020``,
+    ``Monkey1111``, ``Sup3rS3cret``) but at least log2 of its length less 1.2 (2 at least: not ``aaaa1111``); not a
+    quantity or a reference.
+    """
+    return (
+        8 <= len(value) <= 64
+        and _has_digit(value)
+        and any(char.isalpha() for char in value)
+        and shannon_entropy(value) >= max(2.0, log2(len(value)) - 1.2)
+        and _QUANTITY(value) is None
+        and _REFERENCE.match(value) is None
+    )
+
+
+def _named_value(text: str, named: re.Match[str], value: str) -> bool:
+    """An assignment's value (:func:`_credential`); after a password's name (``named``) a person's password too."""
+    return _credential(value) or (
+        _PASSWORD_NAME(text, named.start(), named.end()) is not None and _human_password(value)
+    )
+
+
+def _any_password(value: str) -> bool:
+    """An assignment's value or a person's password (a rule whose name is a password's or a credential's field)."""
+    return _credential(value) or _human_password(value)
 
 
 _SPLIT_FROM = 300  # (the length from which a pattern's searches by first character pay for their calls, see _values)
@@ -256,7 +295,7 @@ class GenericSecretDetector(Detector):
                 continue
             sign = search(text, value.end())  # (signs inside a value already read start no assignment)
             checked += 1
-            if checked > VALIDATION_BUDGET or _credential(value.group("value")):
+            if checked > VALIDATION_BUDGET or _named_value(text, named, value.group("value")):
                 found.append(value.span("value"))
         return found
 
@@ -266,8 +305,10 @@ DETECTOR = GenericSecretDetector("GENERIC_SECRET", _SIGN, _credential, score=0.8
 
 # a URL's user information with a password: "://" (the engine skips to it), a user name, ":", the password, "@"
 # (a "#" inside the password, left unencoded: "postgres://app:Kx9#ZV82gDUP@db", see _url_password)
+# (an "@" inside the password, left unencoded or decoded from "%40" by the normaliser: "postgres://app:p%40ss1@db", the
+# last "@" before the host ends it, as a URL parser reads it)
 _URL_PASSWORD = re.compile(
-    r"://(?<=[A-Za-z0-9+.\-]://)[^\s:/?#@]{0,128}+:(?P<value>[^\s/?#@][^\s/?@]{0,255}+)@", re.ASCII
+    r"://(?<=[A-Za-z0-9+.\-]://)[^\s:/?#@]{0,128}+:(?P<value>[^\s/?#@][^\s/?]{0,255})@", re.ASCII
 )
 
 
@@ -295,34 +336,50 @@ _CREDENTIAL_WORDS = rf"(?i:pass|{_WORDS})"  # (the names assignments take)
 _OPTION_VALUE = r"[ \t]{1,3}+[\"']?(?P<value>[^\s\"'`<>]{8,200}+)(?=[\"']?(?:\s|$))"
 
 
-def _named(pattern: str, hint: str) -> Detector:
+def _named(pattern: str, hint: str, validate: Callable[[str], bool] = _credential) -> Detector:
     """A GENERIC_SECRET of a credential its context names (``pattern``'s ``value`` group, as for an assignment)."""
-    return Detector("GENERIC_SECRET", re.compile(pattern), _credential, score=0.8, hints=(hint,), secret=True)
+    return Detector("GENERIC_SECRET", re.compile(pattern), validate, score=0.8, hints=(hint,), secret=True)
 
 
+# (a name's camelCase words before the credential's, "<dbPassword>", key="SmtpPassword": a small letter or a digit,
+# then a capital)
+_CAMEL = r"(?:[A-Za-z0-9]{0,19}[a-z0-9](?=[A-Z]))?"
 # (each starts with its literal, "--", "<", "key" or "name", which the regex engine skips to; single-dash options are
 # read below, in a text holding their own hint)
 OPTION = _named(
     r"--(?<![\w\-]--)(?:[A-Za-z0-9]{1,20}[_\-]){0,3}(?=[AaCcPpSsTt])" + _CREDENTIAL_WORDS + _OPTION_VALUE, "--"
 )
 ELEMENT = _named(
-    r"<(?:[A-Za-z0-9]{1,20}[_\-:.]){0,3}(?=[A-Za-z])" + _CREDENTIAL_WORDS + r">(?P<value>[^\s\"'`<>]{8,200}+)</", "</"
+    r"<(?:[A-Za-z0-9]{1,20}[_\-:.]){0,3}"
+    + _CAMEL
+    + r"(?=[A-Za-z])"
+    + _CREDENTIAL_WORDS
+    + r">(?P<value>[^\s\"'`<>]{8,200}+)</",
+    "</",
+    _any_password,
 )
 # a credential as a key / value pair of attributes: .NET appSettings ``<add key="ApiKey" value="..."/>``, an HTML
 # form's ``<input name="api_token" value="...">``
 ATTRIBUTE = _named(
-    r"(?:key|name)=[\"'](?:[A-Za-z0-9]{1,20}[_\-:.]){0,3}(?=[AaCcPpSsTt])"
+    r"(?:key|name)=[\"'](?:[A-Za-z0-9]{1,20}[_\-:.]){0,3}"
+    + _CAMEL
+    + r"(?=[AaCcPpSsTt])"
     + _CREDENTIAL_WORDS
     + r"[\"'][ \t]{1,3}value=[\"'](?P<value>[^\s\"'`<>]{8,200}+)[\"']",
     "value=",
+    _any_password,
 )
 # a single-dash option naming a password (Java's keytool and jarsigner: ``-storepass``, ``-keypass``, ``-srcstorepass``;
 # ``-password``, ``-passphrase``; not ``-bypass``), read in a text holding "pass"; and the MySQL clients' password glued
 # to ``-p`` (``mysql -u root -pS3cretPass1``), in a text holding "mysql": each value as for an assignment
-SHORT_OPTION = _named(r"-(?<![\w\-]-)[A-Za-z]{0,10}(?<![Bb][Yy])(?i:pass(?:word|wd|phrase)?)" + _OPTION_VALUE, "pass")
+SHORT_OPTION = _named(
+    r"-(?<![\w\-]-)[A-Za-z]{0,10}(?<![Bb][Yy])(?i:pass(?:word|wd|phrase)?)" + _OPTION_VALUE, "pass", _any_password
+)
 MYSQL_OPTION = _named(
-    r"mysql(?<![\w\-]mysql)(?:dump|admin|import|show|check)?(?![\w\-])[^\n]{0,200}? -p(?P<value>[^\s\"'`]{8,200}+)",
+    r"mysql(?<![\w\-]mysql)(?:dump|admin|import|show|check)?(?![\w\-])[^\n]{0,200}? -p[\"']?"
+    r"(?P<value>(?<=[\"'])[^\"'\n]{8,200}+(?=[\"'])|[^\s\"'`]{8,200}+)",  # (quoted: "-p'two words 1'")
     "mysql",
+    _any_password,
 )
 
 
@@ -363,11 +420,12 @@ def _pairs(text: str) -> list[tuple[int, int]]:
                     found.append(pair.span("value"))
             return found
         last = sign.end()
-        if name(text, at - _NAME_REACH if at > _NAME_REACH else 0, at) is None:
+        named = name(text, at - _NAME_REACH if at > _NAME_REACH else 0, at)
+        if named is None:
             continue
         checked += 1
         value = value_of(text, sign.end())
-        if value is not None and (checked > VALIDATION_BUDGET or _credential(value.group("value"))):
+        if value is not None and (checked > VALIDATION_BUDGET or _named_value(text, named, value.group("value"))):
             found.append(value.span("value"))
     return found
 
@@ -422,7 +480,7 @@ def _values(
 
 
 # a password given on a command line: curl's ``-u user:password`` / ``--user user:password`` (of any strength, as in a
-# URL), ``sshpass -p ...`` and a registry login's ``-p ...`` (docker, podman, helm), PowerShell's
+# URL), ``sshpass -p ...`` and a registry login's ``-p ...`` (docker, podman, helm; of any strength too), PowerShell's
 # ``ConvertTo-SecureString '...' -AsPlainText``
 _CURL_USER = _values(
     r"curl(?<![\w\-]curl)(?![\w\-])[^\n]{0,300}? (?:-u|--user)[ =]{1,3}[\"']?[^\s:\"'$]{1,128}+:(?P<value>[^\s\"'@]{1,256}+)",
@@ -430,9 +488,9 @@ _CURL_USER = _values(
 )
 _LOGIN_OPTION = _values(
     r"(?:sshpass|(?:docker|podman|helm(?:[ \t]+registry)?|buildah|skopeo|oras)[ \t]+login)(?![\w\-])[^\n]{0,200}? -p"
-    r"[ \t]{1,3}+[\"']?(?P<value>[^\s\"'`]{8,200}+)",
-    _credential,
-)
+    r"[ \t]{1,3}+[\"']?(?P<value>[^\s\"'`\-][^\s\"'`]{0,255}+)",
+    lambda value: _url_password(value) and not (value.isdigit() and len(value) <= 5),
+)  # (of any strength, as curl's, but a port: "sshpass -f pw ssh host -p 2222" is ssh's port)
 _SECURE_STRING = _values(
     r"ConvertTo-SecureString(?:[ \t]+-String)?[ \t]+[\"'](?P<value>[^\"'\n]{1,200}+)[\"']", _url_password, re.IGNORECASE
 )
@@ -508,9 +566,12 @@ def _password_shape(value: str) -> bool:
 
 
 def _password_value(value: str) -> bool:
-    """A password's value after its name: as an assignment's (8+ characters, no blank), else :func:`_password_shape`."""
+    """A password's value after its name: an assignment's or a person's (8+ characters, no blank), else a shape's.
+
+    (:func:`_credential` or :func:`_human_password`; else :func:`_password_shape`.)
+    """
     if len(value) >= 8 and " " not in value and "\t" not in value:
-        return _credential(value)
+        return _credential(value) or _human_password(value)
     return _password_shape(value)
 
 
@@ -608,10 +669,46 @@ def _password_shapes(
 # é ...", "La contraseña es: ...") or in a .netrc file ("machine host login user password ...": any strength but the
 # field's own name); the value quoted, holding blanks ("the wifi password is 'correct horse battery staple'"), or of
 # 6 characters or more (see _password_value)
-_PROSE_VALUE = (
-    r"[ \t]{1,3}+(?i:is|was|lautet|ist|est|es|é|e|è|to|är|on|jest)(?::|[ \t]{1,3}+:?)[ \t]{0,3}+[\"'“„«]?"
-    r"(?P<value>(?<=[\"'“„«])[^\"'`<>“”„«»\n]{1,200}+(?=[\"'”“»])|[^\s\"'`<>“”„«»]{6,200}+)"
+# (words may stand between the name and its verb or a colon when they name whose or which password it is: a
+# preposition, perhaps after one word, and up to 3 words, "the password for the staging DB is ...", "Le mot de passe du
+# wifi est ...", "Passwort für den Router: ...", "mot de passe temporaire pour ton compte : ..."; not words about the
+# password, "the password hashing cost is bcrypt-12", "Password last rotated on 2024-03-12T09:41:17Z"; a word starts
+# with a letter and holds no sign or stop; right after the name a colon is the assignment rules'; without a verb or a
+# colon, a quoted value or one of 8 characters or more with a digit, "log in with password 'Spring#2025'")
+_PROSE_WORD = r"[ \t]{1,3}+[^\W\d_][^\s\"'`<>:=.,;!?]{0,24}+"
+# (for, of, on, at, in, to, from, du, de, des, del, della, da, do, dla, für, zum, van, voor, ...: in small letters, as a
+# sentence writes them after a noun; one case is ~2x faster to try than either)
+_PROSE_PREPOSITION = (
+    r"[ \t]{1,3}+(?:f(?:or|rom|[üuö]r)|o[fn]|a(?:t|l|ux?)|à|in|t(?:o|ill)|d(?:u|e(?:s|l(?:l[ao])?|i)?|a|as|os?|la)"
+    r"|na|zu[mr]|v(?:o[mn]|an|oor)|bij|på|p(?:our|ara|er)|sur|en)(?![\w\-])"
 )
+_PROSE_GAP = rf"{_PROSE_PREPOSITION}(?:{_PROSE_WORD}){{0,3}}?"  # (a preposition and up to 3 words)
+# (the verbs' first letters a class first, tried in C before the case-blind branches: ~1.5x faster on a text of names)
+_PROSE_VERB = (
+    r"[ \t]{1,3}+(?=[iIwWlLeEéèÉÈtTäÄoOjJ])(?i:ist?|was|lautet|e(?:st?)?|[éè]|to|är|on|jest)(?::|[ \t]{1,3}+:?)"
+)
+_PROSE_TAIL = (
+    r"[ \t]{0,3}+[\"'“„«]?(?P<value>(?<=[\"'“„«])[^\"'`<>“”„«»\n]{1,200}+(?=[\"'”“»])|[^\s\"'`<>“”„«»]{6,200}+)"
+)
+_PROSE_BARE = r"|[ \t]{1,3}+(?=[\"'“„«]|[^\s\"'`<>“”„«»]{8})(?=[\"'“„«]|[^\s\"'`<>“”„«»0-9]{0,200}+[0-9])"
+
+
+def _prose_value(word_before: bool, bare: bool) -> str:
+    """The rest of a sentence's password after its name: words, a verb or a colon, its value (see _PROSE_WORD).
+
+    ``word_before``: a word may stand before the preposition (French, Spanish, Portuguese, Italian put an adjective
+    after the noun: "mot de passe temporaire pour ..."); ``bare``: a value right after the name. Each left out where a
+    language needs it not: fewer tries per name (a hostile text of names is read ~2x faster).
+    """
+    gap = (rf"(?:{_PROSE_WORD})??" if word_before else "") + _PROSE_GAP
+    # (the words read once: a colon only after them, "(?(gap)...)"; the first verb or colon found is the sentence's,
+    # atomic: its value is not looked for after more words)
+    return (
+        rf"(?:(?>(?P<gap>{gap})?(?:{_PROSE_VERB}|(?(gap)[ \t]{{0,3}}+:|(?!))))" + (_PROSE_BARE if bare else "") + ")"
+    ) + _PROSE_TAIL
+
+
+_PROSE_VALUE = _prose_value(word_before=True, bare=True)
 # (in a long text a search for each case of the first letter: see _values)
 _PROSE = _values(
     r"(?:(?<![A-Za-z][Pp])(?i:assword|asswort|asscode)|(?<=[Dd][Ee] [Pp])(?i:asse))" + _PROSE_VALUE,
@@ -621,13 +718,23 @@ _PROSE = _values(
 # (a class of the word's first letter first: the engine skips ahead to it; a pattern starting under IGNORECASE is tried
 # at every character, 25 ns a character)
 _PROSE_PT_ES = _values(
-    r"[SsCc](?<![A-Za-z][SsCc])(?:(?<=[Ss])(?i:enha)|(?<=[Cc])(?i:ontrase(?:ñ|n)a))" + _PROSE_VALUE, _password_value
+    r"[SsCc](?<![A-Za-z][SsCc])(?:(?<=[Ss])(?i:enha)|(?<=[Cc])(?i:ontrase(?:ñ|n)a))" + _prose_value(True, False),
+    _password_value,
 )
 # (Dutch "Het wachtwoord is ...", Swedish "Lösenordet är ...", Finnish "Salasana on ...", Polish "Hasło to ...": the
 # word's first letter as a class first, as above)
 _PROSE_NORTH = _values(
     r"[WwLlSsHh](?<![A-Za-z][WwLlSsHh])(?:(?<=[Ww])(?i:achtwoord)|(?<=[Ll])(?i:(?:ö|o)senord(?:et)?)"
-    r"|(?<=[Ss])(?i:alasana(?:si)?)|(?<=[Hh])(?i:as(?:ł|l)o))" + _PROSE_VALUE,
+    r"|(?<=[Ss])(?i:alasana(?:si)?)|(?<=[Hh])(?i:as(?:ł|l)o))" + _prose_value(False, False),
+    _password_value,
+)
+# (German "Das Kennwort ist ...", Turkish "Şifre: ...", "Wi-Fi şifresi ..." as a sentence's name, a colon right after
+# it too: these are no assignment's names; the first letter as a class first. Read in a text holding "Kennwort" or,
+# of other characters than ASCII, "ş" / "Ş": "sifre" typed in ASCII and French "mdp" are not read, a string's test of
+# every text, ~0.15 us on one of other characters than ASCII)
+_PROSE_MORE = _values(
+    r"[KkŞş](?<![^\W\d_][KkŞş])(?:(?<=[Kk])(?i:ennwort)|(?<=[Şş])ifre(?:si|niz|n|m)?)(?![^\W\d_])"
+    rf"(?:(?>(?:{_PROSE_GAP})?(?:{_PROSE_VERB}|[ \t]{{0,3}}+:)){_PROSE_BARE})" + _PROSE_TAIL,
     _password_value,
 )
 _NETRC = _values(
@@ -652,6 +759,15 @@ _REDIS_PASSWORD = _values(
 # (the gates below of a string in a text: a search of its least common character, the rest in look-arounds; sre scans
 # for a literal first character in a tight loop, ~4x faster than a substring test of two or more characters)
 _SPACE_DASH = re.compile("-(?<= -)").search  # " -"
+
+
+# a password piped into ``sudo -S``, ``passwd --stdin``, ``chpasswd`` (``echo 'pw' | sudo -S ...``, ``echo 'user:pw' |
+# chpasswd``): of any strength (its own field), as curl's
+_PIPED_PASSWORD = _values(
+    r"echo(?<![\w\-]echo)[ \t]+(?:-[neE]{1,3}[ \t]+)?[\"']?(?P<value>[^\s\"'|]{1,128}+)[\"']?[ \t]*\|[ \t]*"
+    r"(?:sudo[ \t]+(?:-[A-Za-z]+[ \t]+){0,3}?-[A-Za-z]*S(?![\w\-])|passwd[ \t]+--stdin|chpasswd)",
+    _url_password,
+)
 
 
 def _commands(text: str) -> list[tuple[int, int]]:
@@ -738,7 +854,7 @@ def _named_credentials(text: str, matches: Iterator[re.Match[str]]) -> list[tupl
         named = _NAME.search(text, start, end)
         if named is None or _NOT_CREDENTIAL.search(text, start, named.start()) is not None:  # (not "next_page_token")
             continue
-        if checked >= VALIDATION_BUDGET or _credential(match.group("value")):
+        if checked >= VALIDATION_BUDGET or _named_value(text, named, match.group("value")):
             found.append(match.span("value"))
     return found
 
@@ -901,6 +1017,7 @@ def _columns(text: str) -> list[tuple[int, int]]:
         named = _NAME.search(cell) if len(cell) <= 40 else None
         if named is None or _NOT_CREDENTIAL.search(cell, 0, named.start()) is not None:
             continue
+        human = _PASSWORD_NAME(cell, named.start(), named.end()) is not None  # (a password column: people's too)
         column = text.count(delimiter, head, cell_start)
         count = text.count(delimiter, head, line_end)
         # every row of the table, each read once (a long export's later rows are no less secret): its end found by
@@ -915,7 +1032,7 @@ def _columns(text: str) -> list[tuple[int, int]]:
                 stripped = value.strip(_CELL_STRIP)
                 if 8 <= len(stripped) <= 200:
                     validated += 1
-                    if shape_only or _credential(stripped):
+                    if shape_only or _credential(stripped) or (human and _human_password(stripped)):
                         first = cell_match.start("value") + value.index(stripped)
                         found.append((first, first + len(stripped)))
                     if validated == VALIDATION_BUDGET:
@@ -926,6 +1043,28 @@ def _columns(text: str) -> list[tuple[int, int]]:
         row += 1
         cells += (row - line_end) >> 6  # (rows read: a cell for every 64 characters)
         done = row
+    return found
+
+
+# an HTTP cookie header's session cookie (``Cookie: sessionid=...``, ``Set-Cookie: PHPSESSID=...``, ``connect.sid``): a
+# session id is a bearer credential whatever the cookie's name; its value as an assignment's (8+ characters, 3+ bits of
+# entropy per character, a digit); other cookies' names ("theme", "_ga") are read by the assignment rule, if at all
+_COOKIE_HEADER = re.compile(r"(?<![\w\-])(?:[Ss]et-)?[Cc]ookie:[ \t]{0,3}+(?P<line>[^\n]{1,4096}+)")
+_COOKIE = re.compile(r"(?:^|;)[ \t]{0,3}+(?P<name>[^=;\s]{1,64}+)=(?P<value>[^;\s]{8,512}+)")
+
+
+def _cookies(text: str) -> list[tuple[int, int]]:
+    """The values of the session cookies of ``text``'s cookie headers (see _COOKIE_HEADER)."""
+    found: list[tuple[int, int]] = []
+    checked = 0
+    for header in _COOKIE_HEADER.finditer(text):
+        start, end = header.span("line")
+        for cookie in _COOKIE.finditer(text[start:end]):
+            name = cookie.group("name").lower()
+            if "sess" in name or name.endswith("sid"):
+                checked += 1
+                if checked > VALIDATION_BUDGET or _credential(cookie.group("value")):
+                    found.append((start + cookie.start("value"), start + cookie.end("value")))
     return found
 
 
@@ -1047,7 +1186,8 @@ def _context_spans(text: str) -> list[tuple[int, int]]:
     if lower is not None or upper is not None:
         found += _passwords(text)
     # ("Kennwort", "Geheimzahl" as German writes them; "contraseña" below)
-    other = ("K" in text and "ennwort" in text) or ("G" in text and "eheimzahl" in text)
+    kennwort = "K" in text and "ennwort" in text
+    other = kennwort or ("G" in text and "eheimzahl" in text)
     # (a password in a sentence of more languages: one test of each piece of both rules' gates; the rules test them
     # again; the capitals, "WACHTWOORD IS ...", in one search)
     if (
@@ -1062,6 +1202,13 @@ def _context_spans(text: str) -> list[tuple[int, int]]:
         other = True  # ("contraseña: ...")
     if lower is not None or upper is not None or other:
         found += _password_shapes(text, lower, upper, other)
+    # (the gates of the rules below: a character's test, C memchr, before a string's where one fits)
+    if "=" in text and "ookie:" in text:
+        found += _cookies(text)
+    if "|" in text and "echo" in text:
+        found += _PIPED_PASSWORD(text)
+    if kennwort or (not text.isascii() and ("ş" in text or "Ş" in text)):
+        found += _PROSE_MORE(text)  # ("Das Kennwort ist ...", "Şifre: ...")
     if "'" in text and (  # (single characters first: 10 ns, not 100; one call: a statement may hold both forms)
         ("F" in text and _IDENTIFIED(text) is not None) or "identified" in text or _QUOTED_PASSWORD(text) is not None
     ):

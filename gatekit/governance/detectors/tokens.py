@@ -3,13 +3,15 @@
 * GitHub: ``ghp_`` / ``gho_`` / ``ghu_`` / ``ghs_`` / ``ghr_`` and 36+ letters or digits, ``github_pat_...``.
 
 A token whose last 12 characters are one character repeated is a placeholder (``ghp_xxxx…``, ``AKIAXXXX…``).
-* Slack: ``xoxa-`` / ``xoxb-`` / ``xoxp-`` / ``xoxo-`` / ``xoxs-`` / ``xoxr-`` and 10+ characters with a digit.
+* Slack: ``xoxa-`` / ``xoxb-`` / ``xoxp-`` / ``xoxo-`` / ``xoxs-`` / ``xoxr-`` / ``xapp-`` (app-level) and 10+
+  characters with a digit.
 * JWT: three base64url segments, the first two starting ``eyJ`` (a JSON object).
 * API_TOKEN: secret keys with a well-known prefix (``sk-``, ``sk_live_``, ``rk_live_``, ``sk-proj-``,
   ``sk-ant-``...) and 16+ token characters; the credential after ``Authorization: Bearer`` / ``Basic``
-  (or Okta's ``SSWS``) or a bare ``Bearer`` (16+ token characters, at least one digit); the tokens of other services by their
+  (or Okta's ``SSWS``) or a bare ``Bearer`` (16+ token characters, at least one digit; after ``Basic`` also the base64
+  of ``user:password`` of any length, ``dXNlcjpwYXNz``); the tokens of other services by their
   documented prefix and length (at least one digit): GitLab personal access tokens (``glpat-``), Hugging Face
-  (``hf_``), npm (``npm_``), SendGrid (``SG.<22>.<43>``), Shopify (``shpat_``, ``shpss_``...), DigitalOcean
+  (``hf_``; its user access tokens are 34 letters, no digit), npm (``npm_``), SendGrid (``SG.<22>.<43>``), Shopify (``shpat_``, ``shpss_``...), DigitalOcean
   (``dop_v1_``...), and Slack incoming-webhook URLs (``https://hooks.slack.com/services/T.../B.../...``). Other
   services' keys are found by their context: ``password = pypi-...``, ``client_secret: GOCSPX-...``, a
   ``token`` argument (see ``credential_keys``).
@@ -44,10 +46,10 @@ GITHUB = Detector(
 )
 SLACK = Detector(
     "SLACK_TOKEN",
-    re.compile(r"(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9\-]{10,250}+", re.ASCII),
+    re.compile(r"(?<![A-Za-z0-9])(?:xox[abposr]|xapp)-[A-Za-z0-9\-]{10,250}+", re.ASCII),
     lambda value: any(char.isdigit() for char in value),  # (Slack's tokens hold ids: "xoxb-your-token" is no token)
     score=1.0,
-    hints=("xox",),
+    hints=("xox", "xapp-"),
     secret=True,
 )
 JWT = Detector(
@@ -67,14 +69,51 @@ PREFIXED_KEY = Detector(
     hints=("sk-", "rk-", "pk-", "sk_", "rk_", "pk_"),  # ([srp]k, then "_" or "-": a "k-" alone is "check-in")
     secret=True,
 )
+
+
+def _basic_credentials(value: str) -> bool:
+    """``value`` is the base64 of ``user:password`` (printable, a password after the colon; not the docs' own words)."""
+    try:
+        decoded = base64.b64decode(value, validate=True).decode("utf-8")
+    except ValueError:  # (binascii.Error and UnicodeDecodeError are ValueErrors)
+        return False
+    user, colon, password = decoded.partition(":")
+    return bool(colon and password) and decoded.isprintable() and decoded not in ("username:password", "user:password")
+
+
+def _bearer(value: str) -> bool:
+    """16+ characters with a digit (a bearer token, or HTTP Basic credentials); or Basic credentials of any length."""
+    return (len(value) >= 16 and any(ch.isdigit() for ch in value)) or _basic_credentials(value)
+
+
+# (after "Basic" a value of 4+ characters: ``user:pass`` is 12 characters in base64, and holds no digit)
 BEARER = Detector(
     "API_TOKEN",
-    re.compile(r"(?i:\b(?:bearer|basic|token|ssws)\s{1,3}+)(?P<value>[A-Za-z0-9_\-.~+/]{16,2048}+=*+)", re.ASCII),
-    lambda value: any(ch.isdigit() for ch in value),
+    re.compile(
+        r"(?i:\b(?:(?:bearer|token|ssws)\s{1,3}+(?=[A-Za-z0-9_\-.~+/]{16})|basic\s{1,3}+))"
+        r"(?P<value>[A-Za-z0-9_\-.~+/]{4,2048}+=*+)",
+        re.ASCII,
+    ),
+    _bearer,
     score=0.9,
     hints=("earer", "EARER", "asic", "ASIC", "oken", "OKEN", "SSWS"),
     secret=True,
 )
+
+
+def _service_token(value: str) -> bool:
+    """A digit; or a Hugging Face token's 34 letters in both cases (its user access tokens hold no digit), no placeholder.
+
+    (``hf_`` and 34 letters of one case, or one letter repeated at the end, is a placeholder: ``hf_YOURTOKENHERE…``.)
+    """
+    if any(ch.isdigit() for ch in value):
+        return True
+    letters = value[3:]
+    return (
+        value.startswith("hf_") and len(letters) == 34 and letters.lower() != letters != letters.upper()
+    ) and not_repeated(value)
+
+
 SERVICE_TOKEN = Detector(
     "API_TOKEN",
     re.compile(
@@ -83,7 +122,7 @@ SERVICE_TOKEN = Detector(
         r"|https://hooks\.slack\.com/services/T[A-Z0-9]{6,12}/B[A-Z0-9]{6,12}/[A-Za-z0-9]{20,32})(?![A-Za-z0-9_\-])",
         re.ASCII,
     ),
-    lambda value: any(ch.isdigit() for ch in value),
+    _service_token,
     score=0.95,
     # (the scanner tests hints with "_" only on texts that hold one; the other three after their rarest character)
     hints=("glpat-", "SG.", "hooks.slack.com/", "hf_", "npm_", "shpat_", "shpss_", "shpca_", "shppa_", "_v1_"),
