@@ -353,6 +353,12 @@ HOSTILE_UNITS = [
     "username,password\nab,cd1234567\n", "id,password\n1,Ab3dEf9hQ\n2,xyz\n", "1 234 567,89\n",
     # (round phone15: a refused match read again inside, a slash after an area code, a switchboard's "-0", "tel:")
     "555 x 2125551234 ", "5 x 212 x 212 x ", "089/1234567/", "0 89/12 34 56 ", "030-1234567-0-", "tel:2125550143:",
+    # (rounds dlp16 and secrets16: a spaced slash, a count before a number, spaced IBANs; a password's name and words
+    # before its verb, cookies, piped and command-line passwords, Basic credentials)
+    "089 / 1234567 ", "089 / ", "12 2125551234 ", "1 12 123 1234 12345 ", "DE 89 ", "DE89  3704  ", "de 12  ab  ",
+    "password ", "password x ", "password for the a b c d e f ", "senha do a é ", "wachtwoord van ", "Şifre ",
+    "Kennwort ist Kennwort ", "Cookie: sessionid=abcdefgh1;", '<a key="dbPassword" value="', "sshpass -p ",
+    "echo a | sudo -S ", "mysql -p'a ", "Basic ", "://a:b@", "contraseña de a ",
 ]  # fmt: skip
 HOSTILE_SIZE = 100_000
 
