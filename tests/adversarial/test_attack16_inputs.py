@@ -69,3 +69,14 @@ def test_a_duplicate_key_inside_a_csv_json_cell_is_refused(tmp_path) -> None:
     proc = _gate(cwd, "--no-mlflow", "--dataset", "ds.csv")
     line = _one_line_exit_2(proc)
     assert "ds.csv" in line and "line 2" in line and "'role'" in line, line
+
+
+def test_a_non_finite_number_inside_a_parquet_json_cell_is_refused(tmp_path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    cwd = _project(tmp_path, [])
+    table = pa.table({"id": ["a", "b"], "input": ["x", "y"], "context": ['{"role": "admin"}', '{"score": -Infinity}']})
+    pq.write_table(table, cwd / "ds.parquet")
+    line = _one_line_exit_2(_gate(cwd, "--no-mlflow", "--dataset", "ds.parquet"))
+    assert "ds.parquet" in line and "row 2" in line and "Infinity" in line, line
