@@ -70,14 +70,15 @@ def _loop(
 ) -> int:  # fmt: skip
     last_window = None
     failures = 0
+    unread: DatasetError | None = None  # the last poll's read error, until a poll reads the log again
     while True:
         result = None
         if _has_rows(logs):  # nothing written yet is not an error: wait
             try:
                 result = _judge(logs, rules, engine, int(clock() * 1e6), since_us, session)
-                failures = 0
-            except DatasetError:
-                failures += 1  # a line half-written: try again next poll
+                failures, unread = 0, None
+            except DatasetError as exc:
+                failures, unread = failures + 1, exc  # a line half-written: try again next poll
                 if failures > MAX_READ_RETRIES:
                     raise
         if result is not None:
@@ -97,6 +98,8 @@ def _loop(
                     _run_hook(on_rollback, fired, emit)
                 return 1
         if deadline is not None and clock() >= deadline:
+            if unread is not None:  # the log could not be read at the end: "nothing fired" would be a guess
+                raise unread
             emit(f"no rollback rule fired before the timeout ({timeout_s:g} s)")
             return 0
         time.sleep(interval)
