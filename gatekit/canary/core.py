@@ -232,8 +232,8 @@ def analyse(
     for row in engine.rows(sql):
         for column, count in zip(("outcome", "latency_ms", "cost_usd"), row[13:16], strict=False):
             if count:
-                rows_before, first = unjudgeable.get(column, (0, int(row[0])))
-                unjudgeable[column] = (rows_before + int(count), min(first, int(row[0])))
+                rows_before, earliest = unjudgeable.get(column, (0, int(row[0])))
+                unjudgeable[column] = (rows_before + int(count), min(earliest, int(row[0])))
         w = Window(
             int(row[0]), int(row[2]), int(row[3] or 0), int(row[4] or 0),
             _f(row[5]), _f(row[6]), _f(row[7]), int(row[8] or 0), _f(row[9]),
