@@ -81,3 +81,37 @@ def test_the_same_policy_in_utf8_denies_the_term(tmp_path: Path) -> None:
     proc = _eval(tmp_path)
     assert proc.returncode == 1, proc.stdout + proc.stderr  # governance.deny_count 1 > 0
     assert "deny 1" in proc.stdout
+
+
+TEST_FILE = """policy: ../policy.yaml
+tests:
+  - name: {name}
+    case: {{input: "hi"}}
+    response: {{output: "hello"}}
+    expect: {{outcome: allow}}
+"""
+
+
+def _policy_tests(tmp_path: Path, text: str, encoding: str = "utf-8") -> Path:
+    (tmp_path / "policy.yaml").write_text((ROOT / "policies" / "default.yaml").read_text(), encoding="utf-8")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "a_test.yaml").write_bytes(text.encode(encoding))
+    return tmp_path / "tests"
+
+
+def test_a_policy_test_file_that_is_not_utf8_is_exit_2_not_an_internal_error(tmp_path: Path) -> None:
+    folder = _policy_tests(tmp_path, TEST_FILE.format(name="café"), encoding="latin-1")
+    line = _one_line_2(_gatekit(tmp_path, "policy", "test", str(folder)))
+    assert "a_test.yaml" in line and "UTF-8" in line, line
+
+
+def test_a_policy_test_file_without_tests_is_exit_2_not_zero_passed(tmp_path: Path) -> None:
+    folder = _policy_tests(tmp_path, "policy: ../policy.yaml\ntests: []\n")
+    line = _one_line_2(_gatekit(tmp_path, "policy", "test", str(folder)))
+    assert "a_test.yaml" in line and "no tests" in line, line
+
+
+def test_a_policy_test_file_with_a_test_still_passes(tmp_path: Path) -> None:
+    folder = _policy_tests(tmp_path, TEST_FILE.format(name="plain"))
+    proc = _gatekit(tmp_path, "policy", "test", str(folder))
+    assert proc.returncode == 0 and "1 passed, 0 failed" in proc.stdout, proc.stdout + proc.stderr
