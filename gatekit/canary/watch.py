@@ -18,7 +18,7 @@ from typing import Any
 from gatekit.canary.core import CanaryResult, analyse, iso, parse_time
 from gatekit.canary.engine import open_engine
 from gatekit.canary.rules import RolloutRules
-from gatekit.errors import DatasetError
+from gatekit.errors import ConfigError, DatasetError
 
 MAX_READ_RETRIES = 5  # polls in a row that may fail to read (a line being appended) before giving up
 
@@ -36,6 +36,11 @@ def watch(
     clock: Callable[[], float] = time.time,
 ) -> int:
     """Poll ``logs`` until a rollback rule fires (return 1) or ``timeout_s`` passes (return 0)."""
+    if not rules.rollback:  # a watch judges rollback rules only: without one it would watch nothing
+        raise ConfigError(
+            "gatekit watch: the rules have no rollback rule (a watch judges rollback rules only, not compare "
+            "metrics); add rollback: rules to the rules file"
+        )
     interval = interval_s if interval_s is not None else min(5.0, rules.window_seconds / 4)
     since_us = parse_time(since, "--since") if since else int(clock() * 1e6)
     deadline = None if timeout_s is None else clock() + timeout_s
