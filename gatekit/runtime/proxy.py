@@ -128,7 +128,35 @@ class ProxySettings:
         ):
             if not value > 0:
                 raise ConfigError(f"{name}: must be a number of seconds > 0")
+        for name, path in (("--log-to", self.log_to), ("--trace-to", self.trace_to)):
+            if path is not None:
+                _check_appendable(name, Path(path))
         return self
+
+
+def _check_appendable(flag: str, path: Path) -> None:
+    """Refuse a rows or traces path that can never be written (a folder, a path under a file, no permission).
+
+    Once serving, a sink that fails is counted and requests go on; a path that could never work is a
+    configuration error at start, not a proxy that serves every request without a production-log row.
+    """
+    from gatekit.redact import display_path
+
+    problem = None
+    if path.is_dir():
+        problem = "is a folder; give a file path such as logs/production.jsonl"
+    else:
+        folder = path.parent
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent  # the nearest existing ancestor: the folders below it are created on write
+        if not folder.is_dir():
+            problem = f"{display_path(folder)} is not a folder"
+        elif path.exists() and not os.access(path, os.W_OK):
+            problem = "is not writable"
+        elif not path.exists() and not os.access(folder, os.W_OK | os.X_OK):
+            problem = f"cannot create files in {display_path(folder)}"
+    if problem:
+        raise ConfigError(f"{flag} {display_path(path)}: {problem}")
 
 
 def upstream_url(url: str) -> str:
