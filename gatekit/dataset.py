@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -305,6 +306,11 @@ def _validate(rows: list[tuple[int, Any]], errors: list[str], where: str) -> lis
         metadata = row.get("metadata")
         if metadata is not None and not isinstance(metadata, dict):
             problems.append("'metadata' must be an object")
+        stamp = row.get("timestamp")
+        if stamp is not None and not isinstance(stamp, str | date):  # an epoch number: no clock reads it
+            problems.append(
+                f"'timestamp' must be an ISO 8601 time as text, such as 2026-12-01T10:00:00Z (got {type(stamp).__name__})"
+            )
         if problems:
             errors.append(f"{where} {number}: " + ", ".join(problems))
             continue

@@ -80,3 +80,13 @@ def test_a_non_finite_number_inside_a_parquet_json_cell_is_refused(tmp_path) -> 
     pq.write_table(table, cwd / "ds.parquet")
     line = _one_line_exit_2(_gate(cwd, "--no-mlflow", "--dataset", "ds.parquet"))
     assert "ds.parquet" in line and "row 2" in line and "Infinity" in line, line
+
+
+@pytest.mark.parametrize("stamp", ["1765000000", "1765000000.5", "true", "[2026, 12, 1]", '{"t": 1}'])
+def test_a_timestamp_that_is_not_text_is_refused_by_line(tmp_path, stamp) -> None:
+    # an epoch number was kept as the text "1765000000", which no clock reads: budgets and tool rates on the
+    # virtual clock then skipped the case ("not evaluated: no timestamp") instead of saying the row was wrong
+    second = '{"id": "b", "input": "x", "timestamp": ' + stamp + "}"
+    cwd = _project(tmp_path, ['{"id": "a", "input": "x", "timestamp": "2026-12-01T10:00:00Z"}', second])
+    line = _one_line_exit_2(_gate(cwd, "--no-mlflow"))
+    assert "ds.jsonl" in line and "line 2" in line and "'timestamp'" in line and "ISO 8601" in line, line
