@@ -71,7 +71,14 @@ class GateConfig(BaseModel):
 
 _PATH_FIELDS = ("dataset", "thresholds", "policy", "pricing", "out", "junit")
 # (how an error names the kind an environment variable must hold)
-_KIND_NAMES: dict[type, str] = {int: "a whole number, such as 4", float: "a number, such as 2.5", str: "a string"}
+_KIND_NAMES: dict[type, str] = {
+    int: "a whole number, such as 4",
+    float: "a number, such as 2.5",
+    str: "a string",
+    bool: "true or false (also 1/0, yes/no, on/off)",
+}
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
 _ENV_FIELDS = {
     "dataset": str,
     "agent": str,
@@ -88,7 +95,28 @@ _ENV_FIELDS = {
     "tracking_uri": str,
     "run_name": str,
     "production": str,
+    "sample": int,
+    "seed": int,
+    "alias": str,
+    "baseline": str,
+    "junit": str,
+    "stop_after_identical_failures": int,
+    # every field is reachable from the environment (the README's precedence rule): a GATEKIT_DRY_RUN or
+    # GATEKIT_NO_MLFLOW that is silently ignored would promote or log where the user asked for neither
+    "resume": bool,
+    "dry_run": bool,
+    "no_mlflow": bool,
 }
+
+
+def _env_value(kind: type, text: str) -> Any:
+    """An environment variable's text as ``kind``; ``ValueError`` when it is not one."""
+    if kind is bool:
+        word = text.strip().lower()
+        if word in _TRUE or word in _FALSE:
+            return word in _TRUE
+        raise ValueError(text)
+    return kind(text)
 
 
 def load_config(config_path: Path | None = None, overrides: dict[str, Any] | None = None) -> GateConfig:
@@ -113,7 +141,7 @@ def load_config(config_path: Path | None = None, overrides: dict[str, Any] | Non
         env_value = os.environ.get(f"GATEKIT_{key.upper()}")
         if env_value:
             try:
-                data[key] = kind(env_value)
+                data[key] = _env_value(kind, env_value)
                 sources[key] = f"GATEKIT_{key.upper()}"
             except ValueError:
                 kind_name = _KIND_NAMES.get(kind, kind.__name__)

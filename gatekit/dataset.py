@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +77,7 @@ def load_dataset(path: Path | str) -> Dataset:
         rows = _csv_rows(path, raw, errors)
         where = "line"
     else:
-        rows = _parquet_rows(path, raw)
+        rows = _parquet_rows(path, raw, errors)
         where = "row"
     cases = _validate(rows, errors, where)
     if not cases and not errors:
@@ -90,6 +91,30 @@ def load_dataset(path: Path | str) -> Dataset:
     return Dataset(path=path, sha256=sha256, cases=cases, format=fmt)
 
 
+class _RowProblem(ValueError):
+    """A row's JSON that parses but must not be taken: a key written twice, NaN or Infinity."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in row:
+            raise _RowProblem(
+                f"key {_show(key)} is written twice in one object; keep one of them (JSON readers would silently "
+                "use the last)"
+            )
+        row[key] = value
+    return row
+
+
+def _no_constant(name: str) -> Any:
+    raise _RowProblem(f"{name} is not a JSON number; write a finite number or null")
+
+
+# a row's JSON, read strictly: a duplicate key or a NaN / Infinity is an error naming the line, not a silent value
+_ROW_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+
+
 def _jsonl_rows(path: Path, raw: bytes, errors: list[str]) -> list[tuple[int, Any]]:
     try:
         text = raw.decode("utf-8-sig")
@@ -100,9 +125,12 @@ def _jsonl_rows(path: Path, raw: bytes, errors: list[str]) -> list[tuple[int, An
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
+            value = _ROW_DECODER.decode(line)
         except json.JSONDecodeError as exc:
             errors.append(f"line {number}: invalid JSON ({exc.msg} at column {exc.colno})")
+            continue
+        except _RowProblem as exc:
+            errors.append(f"line {number}: {exc}")
             continue
         except RecursionError:
             errors.append(f"line {number}: JSON nested too deeply (more than {MAX_NESTING} levels)")
@@ -134,10 +162,13 @@ def _depth(value: Any) -> int:
 
 
 def _maybe_json(value: str) -> Any:
+    """A CSV or Parquet cell's JSON value, or the text itself; a duplicate key or NaN raises ``_RowProblem``."""
     stripped = value.strip()
     if stripped[:1] in ("{", "["):
         try:
-            parsed = json.loads(stripped)
+            parsed = _ROW_DECODER.decode(stripped)
+        except _RowProblem:
+            raise
         except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
             return value
         return parsed if _depth(parsed) <= MAX_NESTING else value
@@ -169,17 +200,26 @@ def _csv_rows(path: Path, raw: bytes, errors: list[str]) -> list[tuple[int, Any]
                 )
         for record in reader:
             row: dict[str, Any] = {}
+            refused = False
             for key, value in record.items():
                 if key is None:
                     errors.append(f"line {line_start}: more fields than the header has columns")
                     continue
                 if value is None or value == "":
                     continue
-                parsed = _maybe_json(value) if key in ("input", "expected", "context", "tags", "metadata") else value
+                try:
+                    parsed = (
+                        _maybe_json(value) if key in ("input", "expected", "context", "tags", "metadata") else value
+                    )
+                except _RowProblem as exc:
+                    errors.append(f"line {line_start}: column {_show(key)}: {exc}")
+                    refused = True
+                    break
                 if key == "tags" and isinstance(parsed, str):
                     parsed = [t.strip() for t in parsed.split(",") if t.strip()]
                 row[key] = parsed
-            rows.append((line_start, row))
+            if not refused:
+                rows.append((line_start, row))
             line_start = reader.line_num + 1
     except csv.Error as exc:
         if "unexpected end of data" in str(exc):
@@ -192,7 +232,7 @@ def _csv_rows(path: Path, raw: bytes, errors: list[str]) -> list[tuple[int, Any]
     return rows
 
 
-def _parquet_rows(path: Path, raw: bytes) -> list[tuple[int, Any]]:
+def _parquet_rows(path: Path, raw: bytes, errors: list[str]) -> list[tuple[int, Any]]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -211,10 +251,14 @@ def _parquet_rows(path: Path, raw: bytes) -> list[tuple[int, Any]]:
     rows: list[tuple[int, Any]] = []
     for index, record in enumerate(table.to_pylist(), start=1):
         row = {}
-        for key, value in record.items():
-            if value is None:
-                continue
-            row[key] = _maybe_json(value) if isinstance(value, str) and key != "id" else value
+        try:
+            for key, value in record.items():
+                if value is None:
+                    continue
+                row[key] = _maybe_json(value) if isinstance(value, str) and key != "id" else value
+        except _RowProblem as exc:
+            errors.append(f"row {index}: column {_show(key)}: {exc}")
+            continue
         rows.append((index, row))
     return rows
 
@@ -262,6 +306,11 @@ def _validate(rows: list[tuple[int, Any]], errors: list[str], where: str) -> lis
         metadata = row.get("metadata")
         if metadata is not None and not isinstance(metadata, dict):
             problems.append("'metadata' must be an object")
+        stamp = row.get("timestamp")
+        if stamp is not None and not isinstance(stamp, str | date):  # an epoch number: no clock reads it
+            problems.append(
+                f"'timestamp' must be an ISO 8601 time as text, such as 2026-12-01T10:00:00Z (got {type(stamp).__name__})"
+            )
         if problems:
             errors.append(f"{where} {number}: " + ", ".join(problems))
             continue

@@ -14,6 +14,8 @@ goes through :func:`parse_results`):
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,6 +72,9 @@ def parse_results(data: bytes | str, source: str = "results.jsonl") -> ResultRow
                 int(row.get("repeat", 0))
             except (TypeError, ValueError):
                 problem = f"repeat {str(row.get('repeat'))[:40]!r} is not a whole number"
+        typed = None if problem is not None else _field_problem(row)  # a whole line, edited: never "torn"
+        if typed is not None:
+            raise _bad(source, number, typed)
         if problem is not None:
             if last:
                 out.torn_lines, out.torn_bytes = 1, len(raw) - start
@@ -78,6 +83,31 @@ def parse_results(data: bytes | str, source: str = "results.jsonl") -> ResultRow
         out.rows.append(row)
         out.ends.append(offset)
     return out
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+# the fields every reader uses, and the JSON types gatekit writes them with (None: unknown / not applicable)
+_FIELD_TYPES: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    "ok": ("true or false", lambda v: isinstance(v, bool)),
+    "passed": ("true, false or null", lambda v: v is None or isinstance(v, bool)),
+    "latency_ms": ("a number >= 0 or null", lambda v: v is None or (_is_number(v) and v >= 0)),
+    "cost_usd": ("a number or null", lambda v: v is None or _is_number(v)),
+    "error_type": ("a string or null", lambda v: v is None or isinstance(v, str)),
+    "decision": ("an object or null", lambda v: v is None or isinstance(v, dict)),
+    "response": ("an object or null", lambda v: v is None or isinstance(v, dict)),
+    "attempts": ("a list", lambda v: isinstance(v, list)),
+}
+
+
+def _field_problem(row: dict[str, Any]) -> str | None:
+    """What is wrong with a row's known fields (``"ok": "false"`` would read as a success), or None."""
+    for name, (kind, fits) in _FIELD_TYPES.items():
+        if name in row and not fits(row[name]):
+            return f"{name} must be {kind}"
+    return None
 
 
 def read_results_file(path: Path) -> ResultRows:

@@ -4,14 +4,20 @@ The callable is called as ``fn(case_input)`` or, when it accepts a ``context``
 parameter (or ``**kwargs``), ``fn(case_input, context=...)``. Sync callables run
 on daemon threads (:mod:`gatekit.agents.threads`), as many as the run's concurrency, so they
 never block the loop; a call cut off by the timeout is abandoned and never keeps gatekit alive.
+Coroutines (an async callable, or an awaitable a sync one returns) run on an event loop of their
+own, on one daemon thread: a coroutine that blocks (``time.sleep`` or a sync HTTP call inside
+``async def``) stops that loop, not the gate's, so the attempt timeout still fires and the run ends.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib
 import inspect
 import os
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -57,6 +63,33 @@ def _accepts_context(fn: Callable[..., Any]) -> bool:
     return "context" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
 
 
+async def _awaited(awaitable: Any) -> Any:
+    return await awaitable
+
+
+class _AgentLoop:
+    """One daemon thread running an event loop for an agent's coroutines, off the gate's loop."""
+
+    def __init__(self, name: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_forever()
+
+    async def run(self, awaitable: Any) -> Any:
+        """Await ``awaitable`` on the agent's loop; cancelling (the attempt timeout) cancels it there."""
+        future = asyncio.run_coroutine_threadsafe(_awaited(awaitable), self.loop)
+        return await asyncio.wrap_future(future)
+
+    def close(self) -> None:
+        """Stop the loop when it is free; one blocked for good stays on its daemon thread until exit."""
+        with contextlib.suppress(RuntimeError):
+            self.loop.call_soon_threadsafe(self.loop.stop)
+
+
 class PythonAgent:
     """Adapter for an in-process Python callable."""
 
@@ -67,6 +100,7 @@ class PythonAgent:
         self._is_async = False
         self._with_context = False
         self._pool: AgentThreads | None = None
+        self._loop: _AgentLoop | None = None
 
     async def start(self) -> None:
         """Import the callable and size the thread pool."""
@@ -87,17 +121,25 @@ class PythonAgent:
         args: tuple[Any, ...] = (case_input,)
         kwargs: dict[str, Any] = {"context": context} if self._with_context else {}
         if self._is_async:
-            raw = await fn(*args, **kwargs)
+            raw = await self._agent_loop().run(fn(*args, **kwargs))
         else:
             if self._pool is None:
                 raise RuntimeError("agent not started")
             raw = await self._pool.run(lambda: fn(*args, **kwargs))
             if inspect.isawaitable(raw):
-                raw = await raw
+                raw = await self._agent_loop().run(raw)
         return normalise_response(raw)
+
+    def _agent_loop(self) -> _AgentLoop:
+        if self._loop is None:
+            self._loop = _AgentLoop("gatekit-agent-loop")
+        return self._loop
 
     async def close(self) -> None:
         """Let the idle threads exit without waiting for hung calls (daemon threads)."""
         if self._pool is not None:
             self._pool.close()
             self._pool = None
+        if self._loop is not None:
+            self._loop.close()
+            self._loop = None

@@ -179,6 +179,7 @@ def publish_github(result: CanaryResult, env: Mapping[str, str] = os.environ) ->
     if str(env.get("GITHUB_ACTIONS", "")).lower() != "true":
         return False
     from gatekit.report.text import command_data_escape
+    from gatekit.sinks.github import write_outputs
 
     data = result.data
     level = {"rollback": "error", "hold": "warning"}.get(result.decision)
@@ -199,8 +200,7 @@ def publish_github(result: CanaryResult, env: Mapping[str, str] = os.environ) ->
                 "report_path": (data.get("files") or {}).get("html", ""),
                 "exit_code": str(result.exit_code),
             }
-            with open(output, "a", encoding="utf-8") as fh:
-                fh.writelines(f"{k}={v}\n" for k, v in values.items())
+            write_outputs(output, values)  # a value with a line break cannot add outputs of its own
     except OSError as exc:
         print(f"::warning title=gatekit::cannot write the step summary or outputs ({command_data_escape(exc)})")
     return True

@@ -22,7 +22,7 @@ from gatekit.canary import sql as q
 from gatekit.canary.engine import TABLE, Engine
 from gatekit.canary.rules import COMPARE_METRICS, CompareMetric, RollbackRule, RolloutRules
 from gatekit.canary.stats import hodges_lehmann, mann_whitney, proportion_difference, wilson
-from gatekit.errors import ConfigError
+from gatekit.errors import ConfigError, DatasetError
 
 SCHEMA_VERSION = 1
 MAX_WINDOWS = 200_000
@@ -228,13 +228,20 @@ def analyse(
         dialect, TABLE, variants, rules.window_seconds, None if start_w is None else start_w * window_us,
         end_w * window_us,
     )  # fmt: skip
+    unjudgeable: dict[str, tuple[int, int]] = {}  # column -> (rows, first window) of values no metric can use
     for row in engine.rows(sql):
+        for column, count in zip(("outcome", "latency_ms", "cost_usd"), row[13:16], strict=False):
+            if count:
+                rows_before, earliest = unjudgeable.get(column, (0, int(row[0])))
+                unjudgeable[column] = (rows_before + int(count), min(earliest, int(row[0])))
         w = Window(
             int(row[0]), int(row[2]), int(row[3] or 0), int(row[4] or 0),
             _f(row[5]), _f(row[6]), _f(row[7]), int(row[8] or 0), _f(row[9]),
             int(row[10] or 0), int(row[11] or 0), int(row[12] or 0),
         )  # fmt: skip
         series[str(row[1])][w.index] = w
+    if unjudgeable:
+        _refuse_unjudgeable(source, unjudgeable, window_us)
     seen = [i for side in series.values() for i in side]
     if not seen:
         _check_variants(engine, rules)
@@ -314,6 +321,28 @@ def analyse(
         "config": rules.model_dump(mode="json", by_alias=True),
     }
     return CanaryResult(data)
+
+
+_UNJUDGEABLE = {
+    "outcome": f"an outcome that is not one of {', '.join(q.OUTCOMES)} (deny_rate and review_rate count on it)",
+    "latency_ms": "a negative, NaN or infinite latency_ms",
+    "cost_usd": "a negative, NaN or infinite cost_usd",
+}
+
+
+def _refuse_unjudgeable(source: str, found: dict[str, tuple[int, int]], window_us: int) -> None:
+    """Rows whose values the canary cannot judge: an error naming the column and the first window, never a guess.
+
+    An unknown outcome read as "not denied", or a NaN latency sorted above every other, would decide a stage
+    on values the production-log format does not allow (the row writer refuses them).
+    """
+    column, (count, first) = next(iter(found.items()))
+    noun = "row has" if count == 1 else "rows have"
+    where = f"--logs {source}" if source else "--logs"
+    raise DatasetError(
+        f"{where}: {count} {noun} {_UNJUDGEABLE[column]}, the first in the window starting "
+        f"{iso(first * window_us)}; fix or drop those rows (docs/production-log.md)"
+    )
 
 
 def _share(series: dict[str, dict[int, Window]], rules: RolloutRules) -> float | None:

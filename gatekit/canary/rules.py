@@ -268,6 +268,18 @@ def load_rules(path: str | Path | None) -> RolloutRules:
     path = Path(path)
     data, lines = read_yaml(path, ConfigError, "rollout rules")
     try:
-        return RolloutRules.model_validate(data)
+        rules = RolloutRules.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(pydantic_message(path, exc, lines)) from None
+    if rules.baseline == rules.canary:  # the canary compared with itself always looks like the baseline
+        line = lines.get(("canary",)) or lines.get(("baseline",))
+        raise ConfigError(
+            f"{path}{f':{line}' if line else ''}: baseline and canary are the same variant {rules.canary!r}; "
+            "name the production-log variant of each version"
+        )
+    if not rules.rollback and not rules.compare.metrics:  # no check is never a promotion
+        raise ConfigError(
+            f"{path}: no rollback rule and no compare metric: nothing to judge, so every stage would be promoted; "
+            "add rollback: rules and/or compare: metrics (see docs/canary.md)"
+        )
+    return rules

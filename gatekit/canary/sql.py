@@ -28,7 +28,17 @@ WINDOW_FIELDS = (
     "governed",
     "denies",
     "reviews",
+    "bad_outcomes",
+    "bad_latency",
+    "bad_cost",
 )
+# the governance outcomes of the production-log format; any other value in ``outcome`` cannot be judged
+OUTCOMES = ("allow", "allow_with_redaction", "require_review", "deny")
+
+
+def _not_a_real_amount(column: str) -> str:
+    """``column`` holds a negative, NaN or infinite number (NaN sorts above infinity in DuckDB and Spark)."""
+    return f"({column} IS NOT NULL AND NOT ({column} >= 0 AND {column} < CAST('Infinity' AS DOUBLE)))"
 
 
 def _epoch(dialect: str) -> str:
@@ -65,7 +75,11 @@ SELECT {bucket} AS w, variant,
   sum(cost_usd) AS cost_sum,
   count(outcome) AS governed,
   sum(CASE WHEN outcome = 'deny' THEN 1 ELSE 0 END) AS denies,
-  sum(CASE WHEN outcome = 'require_review' THEN 1 ELSE 0 END) AS reviews
+  sum(CASE WHEN outcome = 'require_review' THEN 1 ELSE 0 END) AS reviews,
+  sum(CASE WHEN outcome IS NOT NULL AND outcome NOT IN ({", ".join(f"'{o}'" for o in OUTCOMES)}) THEN 1 ELSE 0 END)
+    AS bad_outcomes,
+  sum(CASE WHEN {_not_a_real_amount("latency_ms")} THEN 1 ELSE 0 END) AS bad_latency,
+  sum(CASE WHEN {_not_a_real_amount("cost_usd")} THEN 1 ELSE 0 END) AS bad_cost
 FROM {table}
 WHERE {_where(dialect, variants, start_us, end_us)}
 GROUP BY 1, 2

@@ -18,7 +18,7 @@ from typing import Any
 from gatekit.canary.core import CanaryResult, analyse, iso, parse_time
 from gatekit.canary.engine import open_engine
 from gatekit.canary.rules import RolloutRules
-from gatekit.errors import DatasetError
+from gatekit.errors import ConfigError, DatasetError
 
 MAX_READ_RETRIES = 5  # polls in a row that may fail to read (a line being appended) before giving up
 
@@ -36,6 +36,11 @@ def watch(
     clock: Callable[[], float] = time.time,
 ) -> int:
     """Poll ``logs`` until a rollback rule fires (return 1) or ``timeout_s`` passes (return 0)."""
+    if not rules.rollback:  # a watch judges rollback rules only: without one it would watch nothing
+        raise ConfigError(
+            "gatekit watch: the rules have no rollback rule (a watch judges rollback rules only, not compare "
+            "metrics); add rollback: rules to the rules file"
+        )
     interval = interval_s if interval_s is not None else min(5.0, rules.window_seconds / 4)
     since_us = parse_time(since, "--since") if since else int(clock() * 1e6)
     deadline = None if timeout_s is None else clock() + timeout_s
@@ -70,14 +75,15 @@ def _loop(
 ) -> int:  # fmt: skip
     last_window = None
     failures = 0
+    unread: DatasetError | None = None  # the last poll's read error, until a poll reads the log again
     while True:
         result = None
         if _has_rows(logs):  # nothing written yet is not an error: wait
             try:
                 result = _judge(logs, rules, engine, int(clock() * 1e6), since_us, session)
-                failures = 0
-            except DatasetError:
-                failures += 1  # a line half-written: try again next poll
+                failures, unread = 0, None
+            except DatasetError as exc:
+                failures, unread = failures + 1, exc  # a line half-written: try again next poll
                 if failures > MAX_READ_RETRIES:
                     raise
         if result is not None:
@@ -97,6 +103,8 @@ def _loop(
                     _run_hook(on_rollback, fired, emit)
                 return 1
         if deadline is not None and clock() >= deadline:
+            if unread is not None:  # the log could not be read at the end: "nothing fired" would be a guess
+                raise unread
             emit(f"no rollback rule fired before the timeout ({timeout_s:g} s)")
             return 0
         time.sleep(interval)

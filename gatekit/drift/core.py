@@ -33,7 +33,7 @@ from gatekit.drift.features import (
 from gatekit.drift.sources import file_format, iter_batches, parse_since
 from gatekit.errors import ConfigError, DatasetError
 from gatekit.production.sources import load_results_map, open_side
-from gatekit.redact import scrub_all, scrub_field
+from gatekit.redact import redact_secrets, scrub_all, scrub_field
 
 SCHEMA_VERSION = 1
 MISSING_RATE = "missing_rate"
@@ -202,15 +202,15 @@ def compute_drift(cfg: DriftConfig, since_anchor: str = "newest") -> DriftResult
         "reason": reason,
         "drifted": drifted,
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "reference": {
-            "spec": cfg.reference,
-            "files": [str(p) for p in ref.files],
+        "reference": {  # paths as written: without the secrets the detectors find (as the canary's source)
+            "spec": None if cfg.reference is None else redact_secrets(str(cfg.reference)),
+            "files": [redact_secrets(str(p)) for p in ref.files],
             "format": ref.kind,
             "rows": ref_rows,
             "results": cfg.reference_results,
         },
         "production": {
-            "spec": cfg.production,
+            "spec": None if cfg.production is None else redact_secrets(str(cfg.production)),
             "files": len(prod.files),
             "format": prod.kind,
             "rows_read": prod_rows_read,

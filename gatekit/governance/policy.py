@@ -464,7 +464,12 @@ def load_policy(path: str | Path) -> Policy:
         data = file.read_bytes()
     except OSError as exc:
         raise PolicyError(f"{file}: cannot read policy file ({exc.strerror}); check the path") from None
-    text = data.decode("utf-8", errors="replace")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:  # replacement characters would make a term or pattern that never matches
+        raise PolicyError(
+            f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start}); save the policy as UTF-8"
+        ) from None
     try:
         raw, root = load_yaml(text)
     except yaml.YAMLError as exc:
@@ -472,7 +477,14 @@ def load_policy(path: str | Path) -> Policy:
         where = f"{file}:{mark.line + 1}" if mark is not None else str(file)
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise PolicyError(f"{where}: invalid YAML: {problem}") from None
-    return _build(raw, path=str(file), sha256=hashlib.sha256(data).hexdigest(), root=root)
+    policy = _build(raw, path=str(file), sha256=hashlib.sha256(data).hexdigest(), root=root)
+    # no rule at all: every case would be allowed unjudged and governance coverage read 100 %
+    if not policy.rules and not policy.stop_rules:
+        raise PolicyError(
+            f"{file}: the policy has no rule to run (rules: [] or every rule enabled: false): it would allow "
+            "every case unjudged; add at least one rule"
+        )
+    return policy
 
 
 def policy_from_dict(raw: dict[str, Any], *, name: str = "<policy>") -> Policy:

@@ -91,10 +91,14 @@ def run_policy_test_file(path: str | Path, policies: dict[Path, Policy] | None =
     policies = {} if policies is None else policies
     try:
         raw = safe_load(file.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise PolicyError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from None
     except (OSError, yaml.YAMLError) as exc:
         raise PolicyError(f"{file}: cannot read policy tests ({exc})") from None
     if not isinstance(raw, dict) or "policy" not in raw or not isinstance(raw.get("tests"), list):
         raise PolicyError(f"{file}: a policy test file needs 'policy: <path>' and a 'tests:' list")
+    if not raw["tests"]:  # zero tests would read "0 passed, 0 failed" and exit 0: nothing was tested
+        raise PolicyError(f"{file}: no tests in 'tests:'; add at least one (or remove the file)")
     unknown = set(raw) - {"policy", "tests", "description"}
     if unknown:
         raise PolicyError(f"{file}: unknown key(s) {sorted(unknown)}; use policy, tests, description")

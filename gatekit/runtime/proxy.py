@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from gatekit.agents.base import AgentCallError
 from gatekit.errors import ConfigError
 from gatekit.models import ErrorType
-from gatekit.redact import add_known_secret, mask_request_secrets, request_secrets
+from gatekit.redact import add_known_secret, mask_request_secrets, request_secrets, scrub
 from gatekit.runtime.decision import PolicyViolation, ReviewRequired
 from gatekit.runtime.openai_wire import (
     Completion,
@@ -128,7 +128,35 @@ class ProxySettings:
         ):
             if not value > 0:
                 raise ConfigError(f"{name}: must be a number of seconds > 0")
+        for name, path in (("--log-to", self.log_to), ("--trace-to", self.trace_to)):
+            if path is not None:
+                _check_appendable(name, Path(path))
         return self
+
+
+def _check_appendable(flag: str, path: Path) -> None:
+    """Refuse a rows or traces path that can never be written (a folder, a path under a file, no permission).
+
+    Once serving, a sink that fails is counted and requests go on; a path that could never work is a
+    configuration error at start, not a proxy that serves every request without a production-log row.
+    """
+    from gatekit.redact import display_path
+
+    problem = None
+    if path.is_dir():
+        problem = "is a folder; give a file path such as logs/production.jsonl"
+    else:
+        folder = path.parent
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent  # the nearest existing ancestor: the folders below it are created on write
+        if not folder.is_dir():
+            problem = f"{display_path(folder)} is not a folder"
+        elif path.exists() and not os.access(path, os.W_OK):
+            problem = "is not writable"
+        elif not path.exists() and not os.access(folder, os.W_OK | os.X_OK):
+            problem = f"cannot create files in {display_path(folder)}"
+    if problem:
+        raise ConfigError(f"{flag} {display_path(path)}: {problem}")
 
 
 def upstream_url(url: str) -> str:
@@ -437,10 +465,11 @@ class GuardProxy:
         """Every proposed tool call, then each choice's content, through the enforcer; rewrite in place."""
         usage = completion.token_counts()
         scope.note_response(usage, completion.model)  # a denied tool call's row still names the model and tokens
-        # what is handed on (or quoted in a refusal) never carries the key: the model, the id, the fingerprint
+        # what is handed on (or quoted in a refusal) never carries the key: the model, the id, the fingerprint;
+        # no rule judges these strings, so they are scrubbed as the row's model is (personal data, credentials)
         for meta_key, meta_value in list(completion.meta.items()):
             if isinstance(meta_value, str):
-                completion.meta[meta_key] = self._unkeyed(meta_value)
+                completion.meta[meta_key] = scrub(self._unkeyed(meta_value)) or ""
         for choice in completion.choices:
             parsed = [call.parsed_arguments() for call in choice.tool_calls]
             for call, arguments in zip(choice.tool_calls, parsed, strict=True):
@@ -463,7 +492,7 @@ class GuardProxy:
                 call.arguments = self._unkeyed(arguments if isinstance(arguments, str) else _dumps(arguments))
                 call.name = self._unkeyed(call.name)  # judged on the name the model wrote; handed on without the key
                 if call.id:
-                    call.id = self._unkeyed(call.id)
+                    call.id = scrub(self._unkeyed(call.id)) or ""
 
     def _unkeyed(self, text: str) -> str:
         """``text`` without the upstream key nor the request's forwarded client token (an upstream echoing either)."""

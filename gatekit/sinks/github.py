@@ -105,7 +105,11 @@ def step_outputs(verdict: Verdict) -> dict[str, str]:
     }
 
 
-def _write_outputs(path: str, values: Mapping[str, str]) -> None:
+def write_outputs(path: str, values: Mapping[str, str]) -> None:
+    """Append step outputs to ``$GITHUB_OUTPUT``; a value with a line break goes in a ``key<<delimiter`` block.
+
+    Written as ``key=value``, such a value would add output lines of its own (a later ``decision=`` wins).
+    """
     with open(path, "a", encoding="utf-8") as fh:
         for key, value in values.items():
             if "\n" in value or "\r" in value:
@@ -141,7 +145,7 @@ def publish(verdict: Verdict, env: Mapping[str, str] = os.environ, stream: TextI
     output_path = env.get("GITHUB_OUTPUT")
     if output_path:
         try:
-            _write_outputs(output_path, step_outputs(verdict))
+            write_outputs(output_path, step_outputs(verdict))
         except OSError as exc:
             print(
                 f"::warning title=gatekit::cannot write step outputs ({command_data_escape(exc)})",
@@ -171,7 +175,7 @@ def publish_error(
     output_path = env.get("GITHUB_OUTPUT")
     if output_path:
         try:
-            _write_outputs(output_path, {"verdict": "", "run_id": "", "report_path": "", "exit_code": str(exit_code)})
+            write_outputs(output_path, {"verdict": "", "run_id": "", "report_path": "", "exit_code": str(exit_code)})
         except OSError as exc:
             print(f"::warning title=gatekit::cannot write step outputs ({command_data_escape(exc)})", file=stream)
     stream.flush()

@@ -81,9 +81,9 @@ def test_a_batch_is_on_disk_within_its_delay_while_the_loop_runs(tmp_path: Path)
 
 def test_a_file_that_cannot_be_written_is_counted_and_the_request_still_answered(tmp_path: Path) -> None:
     folder_not_file = tmp_path / "rows"
-    folder_not_file.mkdir()
     traces = tmp_path / "traces.jsonl"
     with chat_upstream() as upstream, serving(upstream.url, log_to=folder_not_file, trace_to=traces) as server:
+        folder_not_file.mkdir()  # a folder only after the start: one given as the path is refused at start (exit 2)
         answers = [chat(server.url, "plain") for _ in range(3)]
         sink = server.proxy.enforcer.log_sink
         deadline = time.monotonic() + 10
