@@ -485,23 +485,47 @@ _EQUALS_PIECE = (
 
 
 def _marker_piece() -> str:
-    """Markdown's marks next to a value's character, each alternative led by its mark (sre skips to it).
+    """Markdown's marks next to a letter or digit, each alternative led by its mark (sre skips to it).
 
-    A run of one to three ``*`` or backticks, or one or two ``~``, whole: before a letter or digit and not after
-    one (an opening mark), after one and not before one (a closing mark: ``**jane.doe**@example.com``); ``**``,
-    ``~~`` or backticks inside a word. (A mask's longer runs stay: ``e******.com``, ``****1111``.)
+    A run of one to three ``*`` or backticks, or one or two ``~``, whole, with a letter or digit on one side at least
+    (``**4111** 1111``, ``**AKIA**ZQ7X...``, ``**jane.doe**@example.com``). A mask's longer runs are none
+    (``e******.com``, ``****1111``). What a run is read as depends on its neighbours: see :func:`_mark_read`.
     """
     alternatives: list[str] = []
     for mark, longest in (("\\*", 3), ("`", 3), ("~", 2)):
         for count in range(longest, 0, -1):
             run = mark * count
-            alternatives += [
-                f"{run}(?<![A-Za-z0-9*`~]{run})(?=[A-Za-z0-9])",
-                f"{run}(?<=[A-Za-z0-9]{run})(?![A-Za-z0-9*`~])",
-            ]
-            if mark == "`" or count == 2:
-                alternatives.append(f"{run}(?<=[A-Za-z0-9._-]{run})(?=[A-Za-z0-9])")
+            alternatives.append(f"{run}(?<![*`~]{run})(?![*`~])(?:(?<=[A-Za-z0-9]{run})|(?=[A-Za-z0-9]))")
     return "|".join(alternatives)
+
+
+_DIGITS = "0123456789"
+# (the kinds of the characters either side of a run of marks that one value holds together: "a" a letter, "0" a digit)
+_JOINS = frozenset(
+    [("a", "a"), ("0", "0"), ("_", "a"), ("_", "0"), ("a", "_"), ("0", "_"), ("a", "@"), ("0", "@"), ("@", "a")]
+    + [("@", "0"), ("a", "."), ("0", "."), (".", "a")]
+)
+
+
+def _kind(char: str) -> str:
+    return "a" if char.isalpha() and char.isascii() else "0" if char in _DIGITS else "_" if char in "_-" else char
+
+
+def _mark_read(before: str, after: str) -> str | None:
+    """A run of markdown's marks between ``before`` (two characters, fewer at the start) and ``after`` (one).
+
+    Removed next to a blank or an end, and between two characters of one value (two letters, two digits, a letter or
+    digit and ``_``, ``-``, ``@`` or ``.``, a digit's ``.`` and a digit: ``**AKIA**ZQ7X``, ``jane**@``, ``ghp_**16``,
+    ``10.**1**.2.3``). Between others it stays as written (None), so that it does not glue a value to a word
+    (``Card**4111 1111...``, ``Tel.**415-555-2671**``) or cut a password in two (``AzSpSecret~9x.Q``).
+    """
+    last, first = before[-1:], after[:1]
+    if not last or not first or last.isspace() or first.isspace():
+        return ""
+    pair = (_kind(last), _kind(first))
+    if pair in _JOINS or (pair == (".", "0") and before[-2:-1] in _DIGITS and before[-2:-1] != ""):
+        return ""
+    return None
 
 
 _MARKER_PIECE = _marker_piece()
@@ -626,13 +650,37 @@ def _piece(piece: str) -> str | None:
                 return None
     elif first == "=":
         return "@" if piece == "=40" else ""
-    elif first in "*`~\"'":
-        return "" if first in "*`~" or "+" in piece else None
+    elif first in "\"'":
+        return "" if "+" in piece else None
     elif unicodedata.category(first) in ("Mn", "Me"):
         return ""
     else:  # confusable letters next to ASCII ones
         return "".join(_CONFUSABLES.get(c, c) for c in piece)
     return char
+
+
+def _after(text: str, end: int) -> str:
+    """The character at ``end`` as read: an escape's (``**&#64;example.com``: ``@``)."""
+    after = text[end : end + 1]
+    if after and after in "&\\%" and _SPLIT_ALL is not None:
+        escape = _SPLIT_ALL.match(text, end)
+        read = _piece(escape.group()) if escape is not None and escape.group()[0] == after else None
+        if read:
+            return read[:1]
+    return after
+
+
+def _before(text: str, start: int) -> str:
+    """The two characters before ``start`` as read: an escape's last (``&#64;**example``: ``@``)."""
+    before = text[max(start - 2, 0) : start]
+    if before[-1:] == ";" and _SPLIT_ALL is not None:
+        amp = text.rfind("&", max(start - 12, 0), start)
+        escape = _SPLIT_ALL.match(text, amp) if amp >= 0 else None
+        if escape is not None and escape.end() == start:
+            read = _piece(escape.group())
+            if read:
+                return read[-1:]
+    return before
 
 
 def _joined(text: str) -> Normalised:
@@ -652,10 +700,16 @@ def _joined(text: str) -> Normalised:
     def read(match: re.Match[str]) -> str:
         nonlocal changed
         piece = match.group()
-        value = read_as.get(piece)
-        if value is None:
-            found = _piece(piece)
-            value = read_as[piece] = piece if found is None else found
+        if piece[0] in "*`~":  # (markdown's marks: read by their neighbours, an escape's as what it stands for)
+            start, end = match.span()
+            mark = _mark_read(_before(text_in, start), _after(text_in, end))
+            value = piece if mark is None else mark
+        else:
+            known = read_as.get(piece)
+            if known is None:
+                found = _piece(piece)
+                known = read_as[piece] = piece if found is None else found
+            value = known
         size = len(value)
         if size != len(piece):  # (decoded to one character, or removed)
             start = match.start()

@@ -161,6 +161,21 @@ def test_text_without_a_value_keeps_no_finding(text: str) -> None:
     assert scan(text) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("**Card**4111 1111 1111 1111", "4111 1111 1111 1111"),
+        ("Card`4111 1111 1111 1111`", "4111 1111 1111 1111"),
+        ("Tel.**415-555-2671**", "415-555-2671"),
+        ("Call**+1 415 555 2671**", "+1 415 555 2671"),
+        ("IP**10.1.2.3**", "10.1.2.3"),
+    ],
+)
+def test_a_mark_between_a_word_and_a_value_does_not_glue_them(text: str, value: str) -> None:
+    """Marks between a letter and a digit stay as written: removed, they glued the value to the word (a miss)."""
+    assert [f.value.strip("*`") for f in scan(text)] == [value]
+
+
 def test_a_redacted_span_covers_the_escapes_and_marks_inside_the_value() -> None:
     text = "mail **jane.doe**&#64;exa\u0301mple.com, thanks"
     findings = scan(text)
