@@ -512,7 +512,7 @@ def _kind(char: str) -> str:
 
 
 def _mark_read(before: str, after: str) -> str | None:
-    """A run of markdown's marks between ``before`` (two characters, fewer at the start) and ``after`` (one).
+    """A run of markdown's marks or a string concatenation between ``before`` (two characters) and ``after`` (one).
 
     Removed next to a blank or an end, and between two characters of one value (two letters, two digits, a letter or
     digit and ``_``, ``-``, ``@`` or ``.``, a digit's ``.`` and a digit: ``**AKIA**ZQ7X``, ``jane**@``, ``ghp_**16``,
@@ -650,8 +650,6 @@ def _piece(piece: str) -> str | None:
                 return None
     elif first == "=":
         return "@" if piece == "=40" else ""
-    elif first in "\"'":
-        return "" if "+" in piece else None
     elif unicodedata.category(first) in ("Mn", "Me"):
         return ""
     else:  # confusable letters next to ASCII ones
@@ -700,7 +698,9 @@ def _joined(text: str) -> Normalised:
     def read(match: re.Match[str]) -> str:
         nonlocal changed
         piece = match.group()
-        if piece[0] in "*`~":  # (markdown's marks: read by their neighbours, an escape's as what it stands for)
+        if piece[0] in "*`~\"'":
+            # (what joins two pieces, markdown's marks, a concatenation: read by its neighbours, an escape's as what
+            # it stands for; a quoted-printable soft line break joins whatever it splits, as a mail client does)
             start, end = match.span()
             mark = _mark_read(_before(text_in, start), _after(text_in, end))
             value = piece if mark is None else mark

@@ -169,10 +169,11 @@ def test_text_without_a_value_keeps_no_finding(text: str) -> None:
         ("Tel.**415-555-2671**", "415-555-2671"),
         ("Call**+1 415 555 2671**", "+1 415 555 2671"),
         ("IP**10.1.2.3**", "10.1.2.3"),
+        ('"Card" + "4111 1111 1111 1111"', "4111 1111 1111 1111"),  # (a concatenation: the same)
     ],
 )
 def test_a_mark_between_a_word_and_a_value_does_not_glue_them(text: str, value: str) -> None:
-    """Marks between a letter and a digit stay as written: removed, they glued the value to the word (a miss)."""
+    """What joins pieces stays as written between a letter and a digit: removed, it glued the value to the word."""
     assert [f.value.strip("*`") for f in scan(text)] == [value]
 
 
