@@ -185,6 +185,23 @@ def test_a_redacted_span_covers_the_escapes_and_marks_inside_the_value() -> None
     assert decision.redacted_output == "mail **[EMAIL_ADDRESS], thanks"
 
 
+def test_hmac_tokens_of_one_value_in_two_shapes_are_one_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Joinability: the keyed token is of the value as read, not of its escapes (plain values keep their tokens)."""
+    from gatekit.governance.policy import policy_from_dict
+
+    monkeypatch.setenv("GK_R16_KEY", "k3y-for-the-test")
+    rule = {"id": "pii", "kind": "sensitive_data", "redaction": "hmac", "hmac_key_env": "GK_R16_KEY"}
+    policy = policy_from_dict(
+        {"id": "h", "version": "1", "rules": [{**rule, "outcomes": {"pii": "allow_with_redaction"}}]}
+    )
+    texts = ["mail jane.doe@example.com", "mail jane.doe&#64;example.com", "mail **jane.doe**\\u0040example.com"]
+    tokens = [
+        re.findall(r"\[EMAIL_ADDRESS:[0-9a-f]{12}\]", policy.evaluate(CASE, {"output": t}).redacted_output)
+        for t in texts
+    ]
+    assert len(tokens[0]) == 1 and tokens == [tokens[0]] * 3, tokens
+
+
 # --- a real gate run: every file written, the MLflow store, stdout and stderr -------------------------------------
 
 AGENT = """
