@@ -306,3 +306,69 @@ def test_a_gate_run_writes_no_reshaped_value_anywhere(tmp_path: Path) -> None:
         if any(core in squashed(line) for line in text.splitlines())
     ]
     assert not leaks, leaks
+
+
+CMD_AGENT = r"""
+import json, sys, time
+
+time.sleep(0.7)  # (a command that exits within 0.5 s fails the run: this one serves)
+for line in sys.stdin:
+    kind = str(json.loads(line)["input"]).split("[")[1].split("]")[0]
+    sys.stderr.write("log: &#52;111 1111 1111 1111 jane.doe\\u0040example.com \\u0041KIAZQ7XQ2M3N4P5R6T7\n")
+    sys.stderr.flush()
+    if kind == "error":
+        print(json.dumps({"error": "bad: **4111** 1111 1111 1111 jane.doe%40example.com %41KIAZQ7XQ2M3N4P5R6T7"}), flush=True)
+    elif kind == "garbage":
+        print("not json &#52;111 1111 1111 1111 jane.doe&#64;example.com &#65;KIAZQ7XQ2M3N4P5R6T7", flush=True)
+    else:
+        print(json.dumps({"output": "ok", "model": "m-\u0410KIAZQ7XQ2M3N4P5R6T7"}), flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_a_subprocess_agent_s_errors_stderr_and_garbage_write_no_reshaped_value(tmp_path: Path) -> None:
+    """Fails on e624669: a ``cmd:`` agent's error, stderr tail, non-JSON line and model name leaked the values."""
+    policy = (ROOT / "policies" / "default.yaml").read_text(encoding="utf-8")
+    inputs = {
+        "agent_r16.py": CMD_AGENT,
+        "cases.jsonl": "".join(
+            json.dumps({"id": f"c-{k}", "input": f"[{k}]"}) + "\n" for k in ("error", "garbage", "ok")
+        ),
+        "policy.yaml": policy[: policy.index("  - id: stop-on-violations")],
+        "thresholds.yaml": "min_cases: 1\nchecks:\n  error_rate: {max: 1%}\n",
+        "gatekit.yaml": (
+            'dataset: cases.jsonl\nagent: "cmd:python agent_r16.py"\nthresholds: thresholds.yaml\npolicy: policy.yaml\n'
+            "out: out\nconcurrency: 1\ntimeout: 10\nretries: 0\nexperiment: redact16-cmd\n"
+        ),
+    }
+    for name, text in inputs.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    from mlflow_store import fresh_store
+
+    fresh_store(tmp_path / "mlflow.db")
+    env = dict(os.environ)
+    env.pop("MLFLOW_TRACKING_URI", None)
+    code = Path(gatekit.__file__).resolve().parents[1]
+    env["PYTHONPATH"] = os.pathsep.join([str(code), env.get("PYTHONPATH", "")])
+    proc = subprocess.run(
+        [sys.executable, "-m", "gatekit", "eval", "--tracking-uri", f"sqlite:///{tmp_path / 'mlflow.db'}"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    written = _written(tmp_path, set(inputs))
+    written["<stdout>"], written["<stderr>"] = proc.stdout, proc.stderr
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    results = {r["case_id"]: r for r in map(json.loads, written["out/results.jsonl"].splitlines())}
+    assert "[CREDIT_CARD]" in results["c-error"]["error_message"]
+    assert "[EMAIL_ADDRESS]" in results["c-garbage"]["error_message"]
+    assert results["c-ok"]["response"]["model"] == "m-[AWS_ACCESS_KEY]"
+    leaks = [
+        (what, name)
+        for name, text in written.items()
+        for what, core in CORES.items()
+        if any(core in squashed(line) for line in text.splitlines())
+    ]
+    assert not leaks, leaks
