@@ -217,16 +217,26 @@ def _changes() -> re.Pattern[str]:
 
 def normalise(text: str, *, confusables: bool = False) -> Normalised:
     """``text`` as detectors read it (see the module doc), with the map back to ``text``'s offsets."""
-    if confusables:
-        return _normalised(text, confusables)
+    if confusables:  # (a terms list: escapes and pieces joined too, every look-alike letter mapped)
+        if (
+            "%" in text
+            or "\\" in text
+            or "&" in text
+            or (("=" in text or "+" in text or "*" in text or "`" in text or "~" in text) and _is_split(text))
+            or (not text.isascii() and _other_split()(text) is not None)
+        ):
+            return _joined(text, True)
+        return _normalised(text, True)
     escaped = "%" in text or "\\" in text or "&" in text  # (escapes: a link's, JSON's, HTML's)
     if (escaped or "=" in text or "+" in text or "*" in text or "`" in text or "~" in text) and _is_split(text):
         return _joined(text)  # (a value written in pieces, or in escapes of any of its characters)
     return _unsplit(text, escaped)
 
 
-def _unjoined(text: str) -> Normalised:
+def _unjoined(text: str, confusables: bool = False) -> Normalised:
     """:func:`normalise` of a text :func:`_joined` found nothing to join in."""
+    if confusables:
+        return _normalised(text, True)
     escaped = "%" in text or "\\" in text or "&" in text
     return (_unescaped(text) if escaped else None) or _normalised(text, False)
 
@@ -681,8 +691,8 @@ def _before(text: str, start: int) -> str:
     return before
 
 
-def _joined(text: str) -> Normalised:
-    """``text`` normalised with the pieces of :func:`_split` joined and decoded (see above), with its map."""
+def _joined(text: str, confusables: bool = False) -> Normalised:
+    """``text`` normalised with its pieces joined and decoded (see above), with its map (``confusables``: terms')."""
     _other_split()
     assert _SPLIT_ALL is not None
     if "+" in text and "%" in text:  # (form encoding writes a space as "+"; one character for one)
@@ -721,10 +731,10 @@ def _joined(text: str) -> Normalised:
 
     joined = _SPLIT_ALL.sub(read, text_in)
     if not changed:  # (nothing to join: an escape of a character none is read as...)
-        return _unjoined(text)
+        return _unjoined(text, confusables)
     offsets = list(compress(range(len(text_in)), flags))
     offsets.append(len(text_in))
-    inner = _normalised(joined, False)
+    inner = _normalised(joined, confusables)
     return _new(Normalised, (inner.text, [] if inner.spots is None else inner.spots, inner.kept, offsets))
 
 

@@ -202,6 +202,30 @@ def test_hmac_tokens_of_one_value_in_two_shapes_are_one_token(monkeypatch: pytes
     assert len(tokens[0]) == 1 and tokens == [tokens[0]] * 3, tokens
 
 
+@pytest.mark.parametrize(
+    "shape",
+    [
+        "Project&#32;Falcon",
+        "Project&nbsp;Falcon",
+        "Proj&#101;ct Falcon",
+        "\\u0050roject Falcon",
+        "Project%20Falcon",
+        "**Project** Falcon",
+        "Pro**ject** Falcon",
+        '"Project " + "Falcon"',
+        "Project Fa\u0301lcon",
+    ],
+)
+def test_a_sensitive_term_in_another_shape_is_redacted(shape: str) -> None:
+    """The terms rule reads escapes, pieces and marks as detectors do (on main each of these was written as is)."""
+    from gatekit.governance.policy import policy_from_dict
+
+    rule = {"id": "t", "kind": "sensitive_terms", "terms": ["Project Falcon"], "outcome": "allow_with_redaction"}
+    policy = policy_from_dict({"id": "t", "version": "1", "rules": [rule]})
+    redacted = policy.evaluate(CASE, {"output": f"say {shape} now"}).redacted_output
+    assert "[SENSITIVE_TERM]" in redacted and "falcon" not in squashed(redacted), redacted
+
+
 # --- a real gate run: every file written, the MLflow store, stdout and stderr -------------------------------------
 
 AGENT = """
