@@ -177,6 +177,22 @@ def test_a_mark_between_a_word_and_a_value_does_not_glue_them(text: str, value: 
     assert [f.value.strip("*`") for f in scan(text)] == [value]
 
 
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("415-555-2671 219-09-9999", "415-555-2671"),
+        ("(415) 555-2671 219-09-9999", "(415) 555-2671"),
+        ("+44 20 7946 0958 219-09-9999", "+44 20 7946 0958"),
+        ("415-555-2671 2026-01-02", "415-555-2671"),
+    ],
+)
+def test_a_phone_number_right_before_another_number_is_found(text: str, phone: str) -> None:
+    """On main the phone number was lost (only a bare group after it was cut off) and reached every output raw."""
+    assert [f.value for f in scan(text) if f.type == "PHONE_NUMBER"] == [phone]
+    redacted = POLICY.evaluate(CASE, {"output": text}).redacted_output
+    assert re.sub(r"\D", "", phone) not in re.sub(r"\D", "", redacted), redacted
+
+
 def test_a_redacted_span_covers_the_escapes_and_marks_inside_the_value() -> None:
     text = "mail **jane.doe**&#64;exa\u0301mple.com, thanks"
     findings = scan(text)
