@@ -227,10 +227,32 @@ def normalise(text: str, *, confusables: bool = False) -> Normalised:
         ):
             return _joined(text, True)
         return _normalised(text, True)
-    escaped = "%" in text or "\\" in text or "&" in text  # (escapes: a link's, JSON's, HTML's)
+    if text.isascii():  # (the usual text: substring tests first, each a C pass)
+        if "%" in text or "\\" in text or "&" in text:  # (escapes: a link's, JSON's, HTML's)
+            if _is_split(text):
+                return _joined(text)  # (a value in escapes of any of its characters, or written in pieces)
+            return _unescaped(text) or _new(Normalised, (text, None, None, None))
+        if ("=" in text or "+" in text or "*" in text or "`" in text or "~" in text) and _is_split(text):
+            return _joined(text)  # (a value written in pieces)
+        return _new(Normalised, (text, None, None, None))  # (without the NamedTuple's Python __new__)
+    escaped = "%" in text or "\\" in text or "&" in text
     if (escaped or "=" in text or "+" in text or "*" in text or "`" in text or "~" in text) and _is_split(text):
-        return _joined(text)  # (a value written in pieces, or in escapes of any of its characters)
-    return _unsplit(text, escaped)
+        return _joined(text)
+    # (one C pass: a character normalisation changes, a combining mark after an ASCII character or a letter drawn like
+    # a Latin one next to one; the usual text of another script holds none)
+    suspect = (_SUSPECT or _suspect())(text)
+    if suspect is None:
+        if not escaped:
+            return _new(Normalised, (text, None, None, None))
+    else:
+        at = suspect.start()
+        if _CHANGES is not None and _CHANGES.match(text, at) is None:
+            return _joined(text)  # (a mark after an ASCII character, a confusable letter next to one)
+        if _OTHER_SPLIT is not None and _OTHER_SPLIT(text, at) is not None:  # (one after what changes)
+            return _joined(text)
+        if not escaped:
+            return _normalised(text, False, True)
+    return _unescaped(text) or _normalised(text, False)
 
 
 def _unjoined(text: str, confusables: bool = False) -> Normalised:
@@ -239,33 +261,6 @@ def _unjoined(text: str, confusables: bool = False) -> Normalised:
         return _normalised(text, True)
     escaped = "%" in text or "\\" in text or "&" in text
     return (_unescaped(text) if escaped else None) or _normalised(text, False)
-
-
-def _unsplit(text: str, escaped: bool) -> Normalised:
-    """:func:`normalise` of a text without an ASCII piece :func:`_joined` changes."""
-    if text.isascii():
-        if not escaped:
-            return _new(Normalised, (text, None, None, None))  # (the usual text: without the NamedTuple's __new__)
-    else:
-        # (one C pass: a character normalisation changes, a combining mark or a letter drawn like a Latin one; the
-        # usual text of another script holds none)
-        suspect = _suspect()(text)
-        if suspect is None:
-            if not escaped:
-                return _new(Normalised, (text, None, None, None))
-        else:
-            at = suspect.start()
-            if _CHANGES is not None and _CHANGES.match(text, at) is None:
-                return _joined(text)  # (a mark after an ASCII character, a confusable letter next to one)
-            if _OTHER_SPLIT is not None and _OTHER_SPLIT(text, at) is not None:  # (one after what changes)
-                return _joined(text)
-            if not escaped:
-                return _normalised(text, False, True)
-    if escaped:
-        unescaped = _unescaped(text)
-        if unescaped is not None:
-            return unescaped
-    return _normalised(text, False)
 
 
 def _normalised(text: str, confusables: bool, changes: bool = False) -> Normalised:
