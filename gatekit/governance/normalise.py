@@ -222,7 +222,7 @@ def normalise(text: str, *, confusables: bool = False) -> Normalised:
             "%" in text
             or "\\" in text
             or "&" in text
-            or (("=" in text or "+" in text or "*" in text or "`" in text or "~" in text) and _is_split(text))
+            or (("=" in text or "+" in text or "*" in text or "`" in text or "~" in text) and _is_split(text, True))
             or (not text.isascii() and _other_split()(text) is not None)
         ):
             return _joined(text, True)
@@ -535,28 +535,44 @@ def _mark_read(before: str, after: str) -> str | None:
 
 _MARKER_PIECE = _marker_piece()
 _CONCAT_PIECE = r"[\"'] ?\+ ?[\"']"
-_CONCAT_SEARCH = r"\+(?:(?<=[\"']\+)|(?<=[\"'] \+))(?= ?[\"'])"  # (led by the "+": sre skips to it)
 _REFERENCE_SPLIT = re.compile(_REFERENCE_PIECE).search
 _BACKSLASH_SPLIT = re.compile(_BACKSLASH_PIECE).search
 _PERCENT_SPLIT = re.compile(_PERCENT_PIECE).search
 _EQUALS_SPLIT = re.compile(_EQUALS_PIECE).search
-_MARKER_SPLIT = re.compile(_MARKER_PIECE).search
-_CONCAT_SPLIT = re.compile(_CONCAT_SEARCH).search
+# (the gates of the marks and of a concatenation: a text is read by _joined for them only where one may split a value,
+# between two characters a value holds ("**AKIA**ZQ7X", "jane**@", "10.**1**.2", "'4111 ' + '1111'") or between digits
+# across one blank ("**4111** 1111", "4111 **1111**"); the usual markdown of a reply, "**Order #W2378156** has ...",
+# "- **Email:** ...", "`credit_card_4421`.", is read as written, as on main, and costs no join)
+_MARKER_SPLIT = re.compile(
+    r"[*`~](?:(?<=[A-Za-z0-9_@.\-][*`~])[*`~]{0,2}(?=[A-Za-z0-9_@\-]|\.[A-Za-z0-9])"
+    r"|(?<=[0-9][*`~])[*`~]{0,2} [*`~]{0,3}[0-9]|(?<=[0-9] [*`~])[*`~]{0,2}[0-9])"
+).search
+_CONCAT_SPLIT = re.compile(
+    r"\+(?:(?<=[A-Za-z0-9_@.\- ][\"']\+)|(?<=[A-Za-z0-9_@.\- ][\"'] \+))(?= ?[\"'][A-Za-z0-9_@.\- ])"
+).search
 _OTHER_SPLIT: Callable[..., re.Match[str] | None] | None = None
 _SUSPECT: Callable[[str], re.Match[str] | None] | None = None
 _SPLIT_ALL: re.Pattern[str] | None = None
 _NAMED: dict[str, str] | None = None
 
 
-def _is_split(text: str) -> bool:
-    """True when ``text`` holds an ASCII piece :func:`_joined` changes (each search only after its character)."""
+# (a terms list's gates: any mark next to a letter or digit, any concatenation: "**Project** Falcon" is a term's)
+_MARKER_ANY = re.compile(_MARKER_PIECE).search
+_CONCAT_ANY = re.compile(r"\+(?:(?<=[\"']\+)|(?<=[\"'] \+))(?= ?[\"'])").search  # (led by the "+")
+
+
+def _is_split(text: str, terms: bool = False) -> bool:
+    """True when ``text`` holds an ASCII piece :func:`_joined` changes (each search only after its character).
+
+    ``terms``: a terms list's text, whose words a mark or a concatenation may split anywhere (see _MARKER_ANY).
+    """
     return bool(
         ("&" in text and _REFERENCE_SPLIT(text))
         or ("\\" in text and _BACKSLASH_SPLIT(text))
         or ("%" in text and _PERCENT_SPLIT(text))
         or ("=" in text and _EQUALS_SPLIT(text))
-        or (("*" in text or "`" in text or "~" in text) and _MARKER_SPLIT(text))
-        or ("+" in text and _CONCAT_SPLIT(text))
+        or (("*" in text or "`" in text or "~" in text) and (_MARKER_ANY if terms else _MARKER_SPLIT)(text))
+        or ("+" in text and (_CONCAT_ANY if terms else _CONCAT_SPLIT)(text))
     )
 
 

@@ -412,3 +412,21 @@ def test_a_subprocess_agent_s_errors_stderr_and_garbage_write_no_reshaped_value(
         if any(core in squashed(line) for line in text.splitlines())
     ]
     assert not leaks, leaks
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "**Order #W2378156** has been *cancelled*. Your refund of **$154.32** will go to `credit_card_4421`.",
+        "- **Email:** yusuf.rossi@example.com\n- **Phone:** +1 415-555-2671\n",
+        "Use `x = a + b` then run `pip install foo==1.2`; see ~/docs for **more**.",
+        'print("Hello, " + name + "!")',
+    ],
+)
+def test_a_replys_usual_markdown_and_code_are_read_as_written(text: str) -> None:
+    """Marks and a concatenation that split no value leave the text as it is (no join, no map: a reply's markdown
+    costs nothing); the values in it are found as on main."""
+    from gatekit.governance.normalise import normalise
+
+    normal = normalise(text)
+    assert normal.text == text and normal.spots is None
