@@ -14,9 +14,13 @@ Detectors read a normalised copy of the text and redaction replaces the span of 
   ``\r``, HTML's ``&#64;`` / ``&#x40;`` / ``&nbsp;`` ... (see ``_BACKSLASH_FORMS``, ``_REFERENCE_FORMS``), mapped back to
   the whole escape as a percent-escape is;
 * for the ``sensitive_terms`` rule only (``confusables=True``): Cyrillic and Greek letters that look
-  like Latin ones as those Latin letters (``Cyrillic а`` -> ``a``).
+  like Latin ones as those Latin letters (``Cyrillic а`` -> ``a``);
+* a value written in pieces or in escapes of any of its characters (round redact16, see the section "values written
+  in pieces" below): every escape of a letter or digit, markdown's marks, a string concatenation, a quoted-printable
+  soft line break, combining marks after an ASCII character, look-alike letters next to ASCII ones.
 
-Cost: an ASCII text without a ``%``, ``\`` or ``&`` is returned as it is (no copy, no map), and so is a text none of
+Cost: an ASCII text without a ``%``, ``\``, ``&``, ``=``, ``+``, ``*``, backtick or ``~`` is returned as it is (no copy,
+no map), and so is a text none of
 whose characters changes (one C pass of a class of every character normalisation changes, built on first use; ~1 us
 per 200 characters of any script).
 Otherwise the characters that change are looked up in a cached per-character table and recorded as
@@ -29,6 +33,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from collections.abc import Callable
 from itertools import compress, repeat
 from typing import NamedTuple
 
@@ -212,18 +217,58 @@ def _changes() -> re.Pattern[str]:
 
 def normalise(text: str, *, confusables: bool = False) -> Normalised:
     """``text`` as detectors read it (see the module doc), with the map back to ``text``'s offsets."""
-    if not confusables and ("%" in text or "\\" in text or "&" in text):  # (escapes: a link's, JSON's, HTML's)
-        unescaped = _unescaped(text)
-        if unescaped is not None:
-            return unescaped
-    return _normalised(text, confusables)
+    if confusables:  # (a terms list: escapes and pieces joined too, every look-alike letter mapped)
+        if (
+            "%" in text
+            or "\\" in text
+            or "&" in text
+            or (("=" in text or "+" in text or "*" in text or "`" in text or "~" in text) and _is_split(text, True))
+            or (not text.isascii() and _other_split()(text) is not None)
+        ):
+            return _joined(text, True)
+        return _normalised(text, True)
+    if text.isascii():  # (the usual text: substring tests first, each a C pass)
+        if "%" in text or "\\" in text or "&" in text:  # (escapes: a link's, JSON's, HTML's)
+            if _is_split(text):
+                return _joined(text)  # (a value in escapes of any of its characters, or written in pieces)
+            return _unescaped(text) or _new(Normalised, (text, None, None, None))
+        if ("=" in text or "+" in text or "*" in text or "`" in text or "~" in text) and _is_split(text):
+            return _joined(text)  # (a value written in pieces)
+        return _new(Normalised, (text, None, None, None))  # (without the NamedTuple's Python __new__)
+    escaped = "%" in text or "\\" in text or "&" in text
+    if (escaped or "=" in text or "+" in text or "*" in text or "`" in text or "~" in text) and _is_split(text):
+        return _joined(text)
+    # (one C pass: a character normalisation changes, a combining mark after an ASCII character or a letter drawn like
+    # a Latin one next to one; the usual text of another script holds none)
+    suspect = (_SUSPECT or _suspect())(text)
+    if suspect is None:
+        if not escaped:
+            return _new(Normalised, (text, None, None, None))
+    else:
+        at = suspect.start()
+        if _CHANGES is not None and _CHANGES.match(text, at) is None:
+            return _joined(text)  # (a mark after an ASCII character, a confusable letter next to one)
+        if _OTHER_SPLIT is not None and _OTHER_SPLIT(text, at) is not None:  # (one after what changes)
+            return _joined(text)
+        if not escaped:
+            return _normalised(text, False, True)
+    return _unescaped(text) or _normalised(text, False)
 
 
-def _normalised(text: str, confusables: bool) -> Normalised:
-    """:func:`normalise` but for escapes."""
+def _unjoined(text: str, confusables: bool = False) -> Normalised:
+    """:func:`normalise` of a text :func:`_joined` found nothing to join in."""
+    if confusables:
+        return _normalised(text, True)
+    escaped = "%" in text or "\\" in text or "&" in text
+    return (_unescaped(text) if escaped else None) or _normalised(text, False)
+
+
+def _normalised(text: str, confusables: bool, changes: bool = False) -> Normalised:
+    """:func:`normalise` but for escapes (``changes``: a character that changes was found in ``text`` already)."""
     if text.isascii():
         return _new(Normalised, (text, None, None, None))  # (the usual text: without the NamedTuple's Python __new__)
-    if not confusables and _changes().search(text) is None:  # (the usual other text: one C pass finds no change)
+    # (the usual other text: one C pass finds no change)
+    if not confusables and not changes and _changes().search(text) is None:
         return _new(Normalised, (text, None, None, None))
     table = _TERMS if confusables else _DETECT
     lookup = table.__getitem__
@@ -411,6 +456,297 @@ def _unescaped(text: str) -> Normalised | None:
     escapes.append(len(flags))
     inner = _normalised(text, False)  # (the other characters that change; escapes are not read twice)
     return _new(Normalised, (inner.text, [] if inner.spots is None else inner.spots, inner.kept, escapes))
+
+
+# --- values written in pieces, or in escapes of any of their characters -----------------------------------------------
+#
+# What a reader (or a browser, a JSON parser, a mail client) turns back into the value, decoded in one pass:
+# * escapes of any character, whatever the escape's case: JSON's ``\u0034`` (and a surrogate pair's two), C's
+#   ``\x34`` (their backslash escaped again too: ``\\u0040`` in a repr or in JSON inside JSON), HTML's ``&#52;`` /
+#   ``&#x34;`` / named references (``&period;``); a URL's escapes of a letter, a digit or ``_`` (``%34``) and its UTF-8
+#   sequences of a non-ASCII character (``%EF%BC%A0``, a full-width ``@``), besides the forms of ``_ESCAPES`` (a URL's
+#   other escapes stay as written: ``%2F``, ``%3A``, a double escape ``%2540``);
+# * quoted-printable: a soft line break (``=`` at the end of a line, inside a word) removed, ``=40`` between an
+#   address's local part and a domain as ``@`` (``jane.doe=40example.com``; ``card=4000...``, ``id=40ab`` stay);
+# * markdown's emphasis and code marks (one to three ``*`` or backticks, one or two ``~``) between a letter or digit
+#   and another character removed (``**4111** 1111 ...``, ```4111`` 1111 ...``), and ``**``, ``~~`` or backticks
+#   inside a word (``**AKIA**ZQ7X...``); a mask's runs of stars (``e******.com``, ``****1111``) stay;
+# * a JSON / JavaScript string concatenation (``"4111 1111" + " 1111 1111"``) removed;
+# * combining marks (categories Mn, Me) after an ASCII character removed (``4\u0301``);
+# * Cyrillic and Greek letters drawn like Latin ones (``_CONFUSABLES``) in a run touching an ASCII letter, digit,
+#   ``_`` or ``-`` as those Latin letters (``\u0455k_live_...``, ``\u0410KIA...``): a word of one script stays as is.
+# The map back (:attr:`Normalised.escapes`) is the original offset of each character kept (a decoded character: its
+# escape's first), so a finding's span covers the escapes and marks inside it. Linear: one regex pass.
+_WORD = "A-Za-z0-9_\\-"
+# the pieces of ASCII text, each pattern led by its trigger character (sre skips to it at C speed)
+_REFERENCE_PIECE = r"&(?:#(?:[0-9]{1,7}|[xX][0-9a-fA-F]{1,6})|[A-Za-z][A-Za-z0-9]{1,31});"
+# (an escape's backslash escaped again, as a repr() or a JSON string of JSON writes it: ``\\u0040``, read as ``@``)
+_BACKSLASH_PIECE = r"\\+(?:u[dD][89abAB][0-9a-fA-F]{2}\\+u[dD][c-fC-F][0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2})"
+_PERCENT_PIECE = r"%(?:[c-fC-F][0-9a-fA-F](?:%[89abAB][0-9a-fA-F]){1,3}|3[0-9]|[46][1-9a-fA-F]|[57][0-9aA]|5[fF])"
+_EQUALS_PIECE = (
+    r"=(?<=[A-Za-z0-9._@+ -]=)\r?\n(?=[A-Za-z0-9._@+-])"
+    r"|=(?<=[A-Za-z0-9._]=)40(?=[A-Za-z0-9](?:[A-Za-z0-9-]|=\r?\n)*\.[A-Za-z])"
+)
+
+
+def _marker_piece() -> str:
+    """Markdown's marks next to a letter or digit, each alternative led by its mark (sre skips to it).
+
+    A run of one to three ``*`` or backticks, or one or two ``~``, whole, with a letter or digit on one side at least
+    (``**4111** 1111``, ``**AKIA**ZQ7X...``, ``**jane.doe**@example.com``). A mask's longer runs are none
+    (``e******.com``, ``****1111``). What a run is read as depends on its neighbours: see :func:`_mark_read`.
+    """
+    alternatives: list[str] = []
+    for mark, longest in (("\\*", 3), ("`", 3), ("~", 2)):
+        for count in range(longest, 0, -1):
+            run = mark * count
+            alternatives.append(f"{run}(?<![*`~]{run})(?![*`~])(?:(?<=[A-Za-z0-9]{run})|(?=[A-Za-z0-9]))")
+    return "|".join(alternatives)
+
+
+_DIGITS = "0123456789"
+# (the kinds of the characters either side of a run of marks that one value holds together: "a" a letter, "0" a digit)
+_JOINS = frozenset(
+    [("a", "a"), ("0", "0"), ("_", "a"), ("_", "0"), ("a", "_"), ("0", "_"), ("a", "@"), ("0", "@"), ("@", "a")]
+    + [("@", "0"), ("a", "."), ("0", "."), (".", "a")]
+)
+
+
+def _kind(char: str) -> str:
+    return "a" if char.isalpha() and char.isascii() else "0" if char in _DIGITS else "_" if char in "_-" else char
+
+
+def _mark_read(before: str, after: str) -> str | None:
+    """A run of markdown's marks or a string concatenation between ``before`` (two characters) and ``after`` (one).
+
+    Removed next to a blank or an end, and between two characters of one value (two letters, two digits, a letter or
+    digit and ``_``, ``-``, ``@`` or ``.``, a digit's ``.`` and a digit: ``**AKIA**ZQ7X``, ``jane**@``, ``ghp_**16``,
+    ``10.**1**.2.3``). Between others it stays as written (None), so that it does not glue a value to a word
+    (``Card**4111 1111...``, ``Tel.**415-555-2671**``) or cut a password in two (``AzSpSecret~9x.Q``).
+    """
+    last, first = before[-1:], after[:1]
+    if not last or not first or last.isspace() or first.isspace():
+        return ""
+    pair = (_kind(last), _kind(first))
+    if pair in _JOINS or (pair == (".", "0") and before[-2:-1] in _DIGITS and before[-2:-1] != ""):
+        return ""
+    return None
+
+
+_MARKER_PIECE = _marker_piece()
+_CONCAT_PIECE = r"[\"'] ?\+ ?[\"']"
+_REFERENCE_SPLIT = re.compile(_REFERENCE_PIECE).search
+_BACKSLASH_SPLIT = re.compile(_BACKSLASH_PIECE).search
+_PERCENT_SPLIT = re.compile(_PERCENT_PIECE).search
+_EQUALS_SPLIT = re.compile(_EQUALS_PIECE).search
+# (the gates of the marks and of a concatenation: a text is read by _joined for them only where one may split a value,
+# between two characters a value holds ("**AKIA**ZQ7X", "jane**@", "10.**1**.2", "'4111 ' + '1111'") or between digits
+# across one blank ("**4111** 1111", "4111 **1111**"); the usual markdown of a reply, "**Order #W2378156** has ...",
+# "- **Email:** ...", "`credit_card_4421`.", is read as written, as on main, and costs no join)
+_MARKER_SPLIT = re.compile(
+    r"[*`~](?:(?<=[A-Za-z0-9_@.\-][*`~])[*`~]{0,2}(?=[A-Za-z0-9_@\-]|\.[A-Za-z0-9])"
+    r"|(?<=[0-9][*`~])[*`~]{0,2} [*`~]{0,3}[0-9]|(?<=[0-9] [*`~])[*`~]{0,2}[0-9])"
+).search
+_CONCAT_SPLIT = re.compile(
+    r"\+(?:(?<=[A-Za-z0-9_@.\- ][\"']\+)|(?<=[A-Za-z0-9_@.\- ][\"'] \+))(?= ?[\"'][A-Za-z0-9_@.\- ])"
+).search
+_OTHER_SPLIT: Callable[..., re.Match[str] | None] | None = None
+_SUSPECT: Callable[[str], re.Match[str] | None] | None = None
+_SPLIT_ALL: re.Pattern[str] | None = None
+_NAMED: dict[str, str] | None = None
+
+
+# (a terms list's gates: any mark next to a letter or digit, any concatenation: "**Project** Falcon" is a term's)
+_MARKER_ANY = re.compile(_MARKER_PIECE).search
+_CONCAT_ANY = re.compile(r"\+(?:(?<=[\"']\+)|(?<=[\"'] \+))(?= ?[\"'])").search  # (led by the "+")
+
+
+def _is_split(text: str, terms: bool = False) -> bool:
+    """True when ``text`` holds an ASCII piece :func:`_joined` changes (each search only after its character).
+
+    ``terms``: a terms list's text, whose words a mark or a concatenation may split anywhere (see _MARKER_ANY).
+    """
+    return bool(
+        ("&" in text and _REFERENCE_SPLIT(text))
+        or ("\\" in text and _BACKSLASH_SPLIT(text))
+        or ("%" in text and _PERCENT_SPLIT(text))
+        or ("=" in text and _EQUALS_SPLIT(text))
+        or (("*" in text or "`" in text or "~" in text) and (_MARKER_ANY if terms else _MARKER_SPLIT)(text))
+        or ("+" in text and (_CONCAT_ANY if terms else _CONCAT_SPLIT)(text))
+    )
+
+
+def _marks() -> str:
+    """A class body of every combining mark (categories Mn and Me; built on first use)."""
+    ranges: list[str] = []
+    first = -1
+    for code in range(0x300, 0x110001):
+        mark = code < 0x110000 and unicodedata.category(chr(code)) in ("Mn", "Me")
+        if mark and first < 0:
+            first = code
+        elif not mark and first >= 0:
+            ranges.append(f"{re.escape(chr(first))}-{re.escape(chr(code - 1))}")
+            first = -1
+    return "".join(ranges)
+
+
+def _suspect() -> Callable[[str], re.Match[str] | None]:
+    """The search of a non-ASCII character normalisation changes, or of a non-ASCII piece :func:`_joined` changes."""
+    if _SUSPECT is None:
+        _other_split()
+    assert _SUSPECT is not None
+    return _SUSPECT
+
+
+def _other_split() -> Callable[..., re.Match[str] | None]:
+    """The search of a non-ASCII piece :func:`_joined` changes (built on first use, with :data:`_SPLIT_ALL`)."""
+    global _OTHER_SPLIT, _SPLIT_ALL, _SUSPECT
+    if _OTHER_SPLIT is None:
+        confusable = re.escape("".join(_CONFUSABLES))
+        marks = _marks()
+        changing = _changes().pattern[1:-1]
+        _SUSPECT = re.compile(
+            f"[^\\x00-\\x7f](?:(?<=[{changing}])|(?<=[!-~][{marks}])|(?<=[{_WORD}][{confusable}])"
+            f"|(?<=[{confusable}])(?=[{_WORD}]))"
+        ).search
+        # (a non-ASCII character first, its class checked behind it: the engine skips ASCII text at C speed)
+        _OTHER_SPLIT = re.compile(
+            f"[^\\x00-\\x7f](?:(?<=[!-~][{marks}])|(?<=[{_WORD}][{confusable}])|(?<=[{confusable}])(?=[{_WORD}]))"
+        ).search
+        # (one alternative led by a non-ASCII character, its class checked behind it, as the ASCII pieces are led by
+        # their character: the engine skips ASCII text fast)
+        other = [
+            f"[^\\x00-\\x7f](?:(?<=[!-~][{marks}])[{marks}]*|(?<=[{_WORD}][{confusable}])[{confusable}]*"
+            f"|(?<=[{confusable}])[{confusable}]*(?=[{_WORD}]))"
+        ]
+        _SPLIT_ALL = re.compile(
+            "|".join(
+                [_BACKSLASH_ESCAPE, _REFERENCE_ESCAPE, "%(?:40|2[0289BDEbde])", _REFERENCE_PIECE, _BACKSLASH_PIECE]
+                + [_PERCENT_PIECE, _EQUALS_PIECE, _MARKER_PIECE, _CONCAT_PIECE, *other]
+            )
+        )
+    return _OTHER_SPLIT
+
+
+def _named(name: str) -> str | None:
+    """The character of an HTML named reference (``&period;`` -> ``.``), or None."""
+    global _NAMED
+    if _NAMED is None:
+        from html.entities import html5
+
+        _NAMED = {key: value for key, value in html5.items() if key.endswith(";") and len(value) == 1}
+    return _NAMED.get(name)
+
+
+def _piece(piece: str) -> str | None:
+    """What :func:`_joined` reads ``piece`` (a match of its pattern) as; None: as written."""
+    first = piece[0]
+    char: str | None = None
+    if first == "&":
+        if piece[1] == "#":
+            code = int(piece[3:-1], 16) if piece[2] in "xX" else int(piece[2:-1])
+            char = chr(code) if code < 0x110000 and not 0xD800 <= code < 0xE000 else None
+        else:
+            char = _named(piece[1:])
+    elif first == "\\":
+        body = piece.lstrip("\\")
+        kind = body[0]
+        if kind == "u" and "\\" in body:  # a surrogate pair
+            high, low = int(body[1:5], 16), int(body[-4:], 16)
+            char = chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+        elif kind in "uUxX":
+            code = int(body[1:], 16)
+            char = chr(code) if not 0xD800 <= code < 0xE000 else None
+        else:
+            char = _BACKSLASH_FORMS.get(piece)
+    elif first == "%":
+        if len(piece) == 3:
+            char = chr(int(piece[1:], 16))
+        else:
+            try:
+                char = bytes.fromhex(piece.replace("%", "")).decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+            if len(char) != 1:
+                return None
+    elif first == "=":
+        return "@" if piece == "=40" else ""
+    elif unicodedata.category(first) in ("Mn", "Me"):
+        return ""
+    else:  # confusable letters next to ASCII ones
+        return "".join(_CONFUSABLES.get(c, c) for c in piece)
+    return char
+
+
+def _after(text: str, end: int) -> str:
+    """The character at ``end`` as read: an escape's (``**&#64;example.com``: ``@``)."""
+    after = text[end : end + 1]
+    if after and after in "&\\%" and _SPLIT_ALL is not None:
+        escape = _SPLIT_ALL.match(text, end)
+        read = _piece(escape.group()) if escape is not None and escape.group()[0] == after else None
+        if read:
+            return read[:1]
+    return after
+
+
+def _before(text: str, start: int) -> str:
+    """The two characters before ``start`` as read: an escape's last (``&#64;**example``: ``@``)."""
+    before = text[max(start - 2, 0) : start]
+    if before[-1:] == ";" and _SPLIT_ALL is not None:
+        amp = text.rfind("&", max(start - 12, 0), start)
+        escape = _SPLIT_ALL.match(text, amp) if amp >= 0 else None
+        if escape is not None and escape.end() == start:
+            read = _piece(escape.group())
+            if read:
+                return read[-1:]
+    return before
+
+
+def _joined(text: str, confusables: bool = False) -> Normalised:
+    """``text`` normalised with its pieces joined and decoded (see above), with its map (``confusables``: terms')."""
+    _other_split()
+    assert _SPLIT_ALL is not None
+    if "+" in text and "%" in text:  # (form encoding writes a space as "+"; one character for one)
+        text_in = _FORM_SPACE.sub(" ", text)
+    else:
+        text_in = text
+    # 1 for each character kept (a decoded escape's first, each look-alike letter), 0 for the others: the map is the
+    # offsets of the ones, found at C speed; each piece read once (a hostile text repeats a few)
+    flags = bytearray(b"\x01") * len(text_in)
+    read_as: dict[str, str] = {}
+    changed = False
+
+    def read(match: re.Match[str]) -> str:
+        nonlocal changed
+        piece = match.group()
+        if piece[0] in "*`~\"'":
+            # (what joins two pieces, markdown's marks, a concatenation: read by its neighbours, an escape's as what
+            # it stands for; a quoted-printable soft line break joins whatever it splits, as a mail client does)
+            start, end = match.span()
+            mark = _mark_read(_before(text_in, start), _after(text_in, end))
+            value = piece if mark is None else mark
+        else:
+            known = read_as.get(piece)
+            if known is None:
+                found = _piece(piece)
+                known = read_as[piece] = piece if found is None else found
+            value = known
+        size = len(value)
+        if size != len(piece):  # (decoded to one character, or removed)
+            start = match.start()
+            flags[start + size : start + len(piece)] = bytes(len(piece) - size)
+            changed = True
+        elif value != piece:
+            changed = True
+        return value
+
+    joined = _SPLIT_ALL.sub(read, text_in)
+    if not changed:  # (nothing to join: an escape of a character none is read as...)
+        return _unjoined(text, confusables)
+    offsets = list(compress(range(len(text_in)), flags))
+    offsets.append(len(text_in))
+    inner = _normalised(joined, confusables)
+    return _new(Normalised, (inner.text, [] if inner.spots is None else inner.spots, inner.kept, offsets))
 
 
 __all__ = ["Normalised", "normalise"]

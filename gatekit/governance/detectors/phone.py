@@ -158,6 +158,8 @@ _EXTENSION = re.compile(r"(?: (?:x|ext\.?|#)|x|ext\.?|#) ?\d+$")
 # date, a version); a hyphenated label may follow: "555-123-4567-Office"
 _BAD_AFTER = frozenset(WORD_CHARS + "/")
 _ASCII_DIGITS = frozenset("0123456789")
+# (another number after a space: an SSN, a date, a card's groups, "415-555-2671 219-09-9999")
+_NEXT_NUMBER = re.compile(r"\d+(?:[-.]\d+)+$").match
 # (a day's or a month's number, 1..31: "81-90-1234" of "+81-90-1234-5678", "12-34-5678" of "+49-30-12-34-5678" are no dates)
 _DAY = "(?:0?[1-9]|[12][0-9]|3[01])"
 _DATE = re.compile(rf"(?<!\d)(?:\d{{4}}([-./]){_DAY}\1{_DAY}|{_DAY}([-./]){_DAY}\2\d{{4}})(?!\d)")
@@ -902,7 +904,7 @@ class PhoneDetector(Detector):
                     if (
                         cut >= 7
                         and value[cut - 1].isdigit()
-                        and value[cut + 1 :].isdigit()
+                        and (value[cut + 1 :].isdigit() or _NEXT_NUMBER(value, cut + 1) is not None)
                         and not _same_groups(value)
                         and self.ok(value[:cut], text, start + cut, True, columns)
                     ):

@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 
 from gatekit.errors import PolicyError
 from gatekit.governance.detectors import custom_detector, scanner_for
+from gatekit.governance.normalise import normalise
 from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig, Span, argument_keys
 from gatekit.governance.schema import DATA_GROUPS, SensitiveDataConfig
 from gatekit.models import Outcome
@@ -90,7 +91,8 @@ class SensitiveDataRule(BaseRule):
     def _replacement(self, kind: str, value: str) -> str:
         if self.key is None:
             return self.placeholders[kind]
-        digest = hmac.new(self.key, value.encode(), hashlib.sha256).hexdigest()[:12]
+        # (the value as detectors read it: one token for "jane.doe@example.com" and "jane.doe&#64;example.com")
+        digest = hmac.new(self.key, normalise(value).text.encode(), hashlib.sha256).hexdigest()[:12]
         return f"[{kind}:{digest}]"
 
     def evaluate(self, ev: Evaluation) -> list[Fired]:
