@@ -303,7 +303,9 @@ class HttpAgent:
         if self._session is None:
             raise RuntimeError("agent not started")
         try:
-            async with self._session.request(self.method, self._url, data=payload) as resp:
+            # a 3xx is answered as the lean client does (invalid_response naming it), never followed: a redirect
+            # to another host would carry the case's input and the configured headers (an API key) there
+            async with self._session.request(self.method, self._url, data=payload, allow_redirects=False) as resp:
                 raw = await self._read_capped(resp)
                 status = resp.status
                 encoding = resp.headers.get("Content-Encoding", "")
