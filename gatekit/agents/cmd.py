@@ -36,6 +36,8 @@ from gatekit.redact import scrub_tail
 _LINE_LIMIT = 64 * 1024 * 1024  # one response line may be large (long outputs, many tool calls)
 _STDERR_TAIL = 40
 _STDERR_CHARS = 2000
+_STDERR_LINE_BYTES = 4096  # what is kept of one stderr line (only the last _STDERR_CHARS of the tail are shown)
+_STDERR_READ = 64 * 1024
 _STARTUP_CHECK_S = 0.5
 _EXTRA_KEYS = {"workers", "env", "cwd"}
 
@@ -50,13 +52,36 @@ class _Worker:
         self.drain = asyncio.create_task(self._drain_stderr())
 
     async def _drain_stderr(self) -> None:
+        """Read stderr in chunks, keeping at most ``_STDERR_LINE_BYTES`` of each line.
+
+        A worker flooding stderr (lines of many megabytes, or no line break at all) costs a bounded amount of
+        memory and never blocks on a full pipe; ``readline`` kept each line whole (40 lines of up to 64 MiB)
+        and stopped draining at a line over its limit, so the worker blocked and every case timed out.
+        """
         assert self.proc.stderr is not None
+        partial = bytearray()
         while True:
-            line = await self.proc.stderr.readline()
-            if not line:
+            chunk = await self.proc.stderr.read(_STDERR_READ)
+            if not chunk:
+                if partial:
+                    self._keep(bytes(partial))
                 return
-            self.stderr.append(line.decode("utf-8", "replace").rstrip("\n"))
-            self.stderr_seq += 1
+            start = 0
+            while True:
+                end = chunk.find(b"\n", start)
+                piece = chunk[start:] if end < 0 else chunk[start:end]
+                room = _STDERR_LINE_BYTES - len(partial)
+                if room > 0:
+                    partial += piece[:room]
+                if end < 0:
+                    break
+                self._keep(bytes(partial))
+                partial.clear()
+                start = end + 1
+
+    def _keep(self, line: bytes) -> None:
+        self.stderr.append(line.decode("utf-8", "replace").rstrip("\r"))
+        self.stderr_seq += 1
 
     def stderr_since(self, seq: int) -> str:
         """Stderr lines written after the line counter was ``seq`` (at most the kept tail)."""

@@ -1,0 +1,88 @@
+"""attack16b: a ``cmd:`` worker flooding stderr costs bounded memory and never stalls the case.
+
+The stderr drain read whole lines (``readline`` with the 64 MiB stdout limit) and kept the last 40: a worker
+writing 40 lines of 4 MB per case held ~300 MB in gatekit; a stderr line longer than 64 MiB (or a flood with
+no line break) stopped the drain, the worker blocked on its full stderr pipe and every case timed out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+HARNESS = textwrap.dedent(
+    """
+    import asyncio, json, resource, sys, time
+    from gatekit.agents import AgentOptions
+    from gatekit.agents.cmd import CmdAgent
+
+    async def main():
+        agent = CmdAgent("cmd:" + sys.argv[1], AgentOptions(concurrency=1))
+        await agent.start()
+        outputs, t0 = [], time.perf_counter()
+        try:
+            for i in range(int(sys.argv[2])):
+                response = await asyncio.wait_for(agent.call(f"q{i}", {}), 60)
+                outputs.append(response.output)
+        finally:
+            await agent.close()
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps({"outputs": outputs, "rss_mb": rss, "seconds": time.perf_counter() - t0}))
+
+    asyncio.run(main())
+    """
+)
+
+FLOODER = textwrap.dedent(
+    """
+    import json, sys
+    line = "e" * (4 * 1024 * 1024) + "\\n"
+    for request in sys.stdin:
+        case = json.loads(request)
+        for _ in range(40):
+            sys.stderr.write(line)
+        sys.stderr.flush()
+        print(json.dumps({"output": "done " + case["input"]}), flush=True)
+    """
+)
+
+NO_BREAK = textwrap.dedent(
+    """
+    import json, os, sys
+    block = b"x" * (1024 * 1024)
+    for request in sys.stdin:
+        case = json.loads(request)
+        for _ in range(70):
+            os.write(2, block)  # 70 MiB of stderr without a line break
+        print(json.dumps({"output": "done " + case["input"]}), flush=True)
+    """
+)
+
+
+def _harness(tmp_path: Path, worker: str, cases: int) -> dict[str, object]:
+    (tmp_path / "worker.py").write_text(worker, encoding="utf-8")
+    (tmp_path / "harness.py").write_text(HARNESS, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    argv = [sys.executable, str(tmp_path / "harness.py"), f"{sys.executable} {tmp_path / 'worker.py'}", str(cases)]
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def test_forty_lines_of_4_mb_per_case_cost_bounded_memory(tmp_path: Path) -> None:
+    result = _harness(tmp_path, FLOODER, 3)
+    assert result["outputs"] == ["done q0", "done q1", "done q2"]
+    assert float(result["rss_mb"]) < 150, result  # 40 x 4 MB lines were kept whole: ~300 MB and more
+
+
+def test_a_stderr_flood_without_line_breaks_does_not_stall_the_worker(tmp_path: Path) -> None:
+    result = _harness(tmp_path, NO_BREAK, 3)
+    assert result["outputs"] == ["done q0", "done q1", "done q2"]
+    assert float(result["seconds"]) < 30, result
+    assert float(result["rss_mb"]) < 150, result
