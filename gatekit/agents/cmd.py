@@ -235,7 +235,7 @@ class CmdAgent:
                 )
             try:
                 answer = json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError):
+            except (ValueError, RecursionError):  # not JSON, not UTF-8, nested too deep, an integer too long
                 snippet = line[:120].decode("utf-8", "replace").strip()
                 raise invalid(f"agent wrote a line that is not JSON on stdout: {snippet!r}") from None
             healthy = True

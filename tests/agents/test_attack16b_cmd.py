@@ -86,3 +86,40 @@ def test_a_stderr_flood_without_line_breaks_does_not_stall_the_worker(tmp_path: 
     assert result["outputs"] == ["done q0", "done q1", "done q2"]
     assert float(result["seconds"]) < 30, result
     assert float(result["rss_mb"]) < 150, result
+
+
+DEEP = textwrap.dedent(
+    """
+    import sys
+    for request in sys.stdin:
+        sys.stdout.write('{"output": "x", "tool_calls": [{"name": "t", "arguments": ' + '{"a":' * 100000 + "1"
+                         + "}" * 100001 + "]}\\n")
+        sys.stdout.flush()
+    """
+)
+
+
+def test_a_json_line_nested_too_deep_is_an_invalid_response_not_a_retried_exception(tmp_path: Path) -> None:
+    (tmp_path / "worker.py").write_text(DEEP, encoding="utf-8")
+    code = textwrap.dedent(
+        f"""
+        import asyncio
+        from gatekit.agents import AgentCallError, AgentOptions
+        from gatekit.agents.cmd import CmdAgent
+
+        async def main():
+            agent = CmdAgent({"cmd:" + sys.executable + " " + str(tmp_path / "worker.py")!r}, AgentOptions(concurrency=1))
+            await agent.start()
+            try:
+                await agent.call("q", {{}})
+            except AgentCallError as exc:
+                print(exc.error_type.value, exc.retryable)
+            finally:
+                await agent.close()
+
+        asyncio.run(main())
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert proc.stdout.split() == ["invalid_response", "False"], proc.stdout + proc.stderr[-2000:]

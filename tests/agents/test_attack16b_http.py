@@ -177,3 +177,27 @@ def test_the_gate_ends_with_a_verdict_when_a_python_agent_returns_lone_surrogate
     rows_out = [json.loads(line) for line in (tmp_path / "rep" / "results.jsonl").read_text(encoding="utf-8").splitlines()]
     bad = next(r for r in rows_out if r["case_id"] == "a")
     assert bad["ok"] is False and bad["error_type"] == "invalid_response" and "surrogate" in bad["error_message"]
+
+
+@pytest.mark.parametrize("client", ["auto", "aiohttp"])
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        (b'{"output": "x", "tool_calls": [{"name": "t", "arguments": ' + b'{"a":' * 100_000 + b"1" + b"}" * 100_001 + b"]}", "nested too deeply"),  # fmt: skip
+        (b'{"output": "x", "usage": {"input_tokens": 1' + b"0" * 5000 + b"}}", "4300"),
+    ],
+)
+def test_json_nested_too_deep_or_an_endless_integer_is_an_invalid_response(client: str, body: bytes, words: str) -> None:
+    """Both raised out of json.loads uncaught: recorded as a retried 'exception' (RecursionError, ValueError)."""
+
+    async def scenario() -> Any:
+        seen: list[bytes] = []
+        server = await _server(lambda h, b: _answer(body), seen)
+        try:
+            return await _call(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/agent", client), seen
+        finally:
+            server.close()
+
+    result, _seen = _run(scenario)
+    assert isinstance(result, AgentCallError) and result.error_type == ErrorType.INVALID_RESPONSE, repr(result)
+    assert result.retryable is False and words in str(result)
