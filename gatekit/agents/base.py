@@ -276,6 +276,8 @@ def normalise_response(raw: Any) -> AgentResponse:
     output = dict.get(raw, "output")
     if output is None:
         output = ""
+    elif isinstance(output, float) and not math.isfinite(output):  # NaN is no answer: never the text 'nan'
+        raise invalid_response("agent returned a non-finite 'output' (NaN or Infinity); expected text")
     elif isinstance(output, bool | float) or (isinstance(output, int) and -_MAX_INT <= output <= _MAX_INT):
         output = str(output)  # a JSON scalar answer (42, true) is its text
     tool_calls = dict.get(raw, "tool_calls")
