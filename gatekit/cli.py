@@ -110,6 +110,13 @@ def _shown(text: str) -> str:
     return visible_controls(text)
 
 
+def _json_line(text: str) -> str:
+    r"""A JSON line for the terminal: DEL, C1 controls and lone surrogates as ``\u009b`` escapes (still JSON)."""
+    import re
+
+    return re.sub("[\x7f-\x9f\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 class _VisibleFormatter(logging.Formatter):
     r"""A log line's control characters (ESC, BEL, C1) shown as ``\x1b`` escapes, never sent to the terminal raw."""
 
@@ -572,7 +579,7 @@ def traces(
 
     try:
         for row in filter_traces(file, outcome=outcome, rule=rule, case=case):
-            typer.echo(json.dumps(row, ensure_ascii=False))
+            typer.echo(_json_line(json.dumps(row, ensure_ascii=False)))
     except GatekitError as exc:
         raise _fail_user(exc) from None
     except UnicodeDecodeError:

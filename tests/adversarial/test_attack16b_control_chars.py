@@ -164,3 +164,18 @@ def test_drift_html_shows_a_category_s_controls_escaped(tmp_path: Path) -> None:
     _no_raw_controls(proc.stderr, "stderr")
     html = _no_raw_controls((out / "drift.html").read_bytes(), "drift.html")
     assert "guest\\x07\\x9b" in html
+
+
+def test_traces_prints_c1_controls_and_del_as_json_escapes(tmp_path: Path) -> None:
+    """``gatekit traces`` printed JSON with ensure_ascii=False: C0 is escaped by JSON, DEL and C1 (CSI) were raw."""
+    cwd = _project(tmp_path)
+    rows = [{"id": "c\x9b2Jx\x7f", "input": "x"}, {"id": "plain", "input": "y"}]
+    (cwd / "ds.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    proc = _eval(cwd, "--dataset", "ds.jsonl", "--out", "rep")
+    assert proc.returncode in (0, 1), proc.stdout + proc.stderr
+    command = [sys.executable, "-m", "gatekit", "traces", str(cwd / "rep" / "governance_traces.jsonl")]
+    shown = subprocess.run(command, cwd=cwd, env=_env(cwd), capture_output=True, timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    text = _no_raw_controls(shown.stdout, "traces stdout")
+    ids = {json.loads(line).get("case_id") for line in text.splitlines() if line.strip()}
+    assert "c\x9b2Jx\x7f" in ids, ids  # the same value, as JSON escapes
