@@ -217,7 +217,7 @@ class CmdAgent:
             try:
                 worker.proc.stdin.write(request.encode() + b"\n")
                 await worker.proc.stdin.drain()
-                line = await worker.proc.stdout.readline()
+                line = await _answer_or_exit(worker.proc)
             except (BrokenPipeError, ConnectionResetError):
                 line = b""
             except (asyncio.LimitOverrunError, ValueError):
@@ -276,7 +276,35 @@ class CmdAgent:
             await worker.kill()
 
 
+_EXIT_GRACE_S = 0.5  # after the worker exits, how long its answer may still take to come out of the pipe
+_EXIT_POLL_S = 0.25
+
+
+async def _answer_or_exit(proc: asyncio.subprocess.Process) -> bytes:
+    """The worker's answer line, or ``b""`` soon after the worker exits without one.
+
+    A process the worker started may keep stdout open after the worker died (no end of file): the case
+    waited for the attempt timeout and was reported as one, not as the worker's exit. ``proc.wait()`` also
+    waits for the pipes to close (Python 3.11), so the exit is seen on ``returncode``, checked while waiting.
+    """
+    assert proc.stdout is not None
+    read = asyncio.ensure_future(proc.stdout.readline())
+    try:
+        while True:
+            done, _ = await asyncio.wait({read}, timeout=_EXIT_POLL_S)
+            if done:
+                return read.result()
+            if proc.returncode is not None:
+                done, _ = await asyncio.wait({read}, timeout=_EXIT_GRACE_S)
+                return read.result() if done else b""
+    finally:
+        if not read.done():
+            read.cancel()
+
+
 async def _exit_code(worker: _Worker) -> int | None:
+    if worker.proc.returncode is not None:  # already seen (wait() would also wait for the pipes to close)
+        return worker.proc.returncode
     try:
         return await asyncio.wait_for(worker.proc.wait(), 2)
     except TimeoutError:

@@ -123,3 +123,60 @@ def test_a_json_line_nested_too_deep_is_an_invalid_response_not_a_retried_except
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert proc.stdout.split() == ["invalid_response", "False"], proc.stdout + proc.stderr[-2000:]
+
+
+FORKER = textwrap.dedent(
+    """
+    import json, os, subprocess, sys
+    for request in sys.stdin:
+        case = json.loads(request)
+        if case["input"] == "q1":
+            # a process of its own session that keeps the worker's stdout open, then the worker dies
+            child = "import os, sys, time; os.setsid(); print(os.getpid(), file=sys.stderr, flush=True); time.sleep(20)"
+            subprocess.Popen([sys.executable, "-c", child], stdout=sys.stdout, stderr=open(sys.argv[1], "w"))
+            os._exit(0)
+        print(json.dumps({"output": "done " + case["input"]}), flush=True)
+    """
+)
+
+
+def test_a_worker_that_dies_while_its_child_keeps_stdout_open_fails_the_case_at_once(tmp_path: Path) -> None:
+    """No end of file arrives (the child holds the pipe): the case waited for the attempt timeout, reported as one."""
+    (tmp_path / "worker.py").write_text(FORKER, encoding="utf-8")
+    pid_file = tmp_path / "child.pid"
+    code = textwrap.dedent(
+        f"""
+        import asyncio, time
+        from gatekit.agents import AgentCallError, AgentOptions
+        from gatekit.agents.cmd import CmdAgent
+
+        async def main():
+            spec = {"cmd:" + sys.executable + " " + str(tmp_path / "worker.py") + " " + str(pid_file)!r}
+            agent = CmdAgent(spec, AgentOptions(concurrency=1))
+            await agent.start()
+            try:
+                print((await agent.call("q0", {{}})).output)
+                t0 = time.perf_counter()
+                try:
+                    await asyncio.wait_for(agent.call("q1", {{}}), 15)
+                except AgentCallError as exc:
+                    print(exc.error_type.value, exc.retryable, round(time.perf_counter() - t0, 1), str(exc)[:60])
+                print((await agent.call("q2", {{}})).output)
+            finally:
+                await agent.close()
+
+        asyncio.run(main())
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    try:
+        proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    finally:
+        if pid_file.exists() and pid_file.read_text().strip():
+            os.kill(int(pid_file.read_text().split()[0]), 9)  # the child escaped the worker's session: ours to end
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 3, proc.stdout + proc.stderr[-2000:]
+    assert lines[0] == "done q0" and lines[2] == "done q2"
+    kind, retryable, seconds, message = lines[1].split(" ", 3)
+    assert kind == "exception" and retryable == "True" and "exited with code 0" in message, lines[1]
+    assert float(seconds) < 5, lines[1]  # not the 15 s the attempt was given
