@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 HARNESS = textwrap.dedent(
     """
-    import asyncio, json, resource, sys, time
+    import asyncio, json, sys, time
     from gatekit.agents import AgentOptions
     from gatekit.agents.cmd import CmdAgent
 
@@ -32,7 +32,9 @@ HARNESS = textwrap.dedent(
                 outputs.append(response.output)
         finally:
             await agent.close()
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        # VmHWM: this process's peak since exec (ru_maxrss would include the pytest process it was forked from)
+        hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+        rss = int(hwm.split()[1]) / 1024
         print(json.dumps({"outputs": outputs, "rss_mb": rss, "seconds": time.perf_counter() - t0}))
 
     asyncio.run(main())
