@@ -6,6 +6,7 @@ library functions that need them, so ``gatekit --help`` stays fast.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -96,13 +97,42 @@ def _main(
     _state["debug"] = debug
     level = logging.DEBUG if debug or verbose >= 2 else logging.INFO if verbose else logging.WARNING
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for handler in logging.getLogger().handlers:  # a logged agent error or path shows its controls escaped
+        if getattr(handler, "stream", None) is sys.stderr and not isinstance(handler.formatter, _VisibleFormatter):
+            handler.setFormatter(_VisibleFormatter("%(levelname)s %(name)s: %(message)s"))
     logging.getLogger("gatekit").setLevel(level)
+
+
+def _shown(text: str) -> str:
+    """``text`` for the terminal: control characters (an ANSI escape from a file name or a test's text) escaped."""
+    from gatekit.report.text import visible_controls
+
+    return visible_controls(text)
+
+
+def _json_line(text: str) -> str:
+    r"""A JSON line for the terminal: DEL, C1 controls and lone surrogates as ``\u009b`` escapes (still JSON)."""
+    import re
+
+    return re.sub("[\x7f-\x9f\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+class _VisibleFormatter(logging.Formatter):
+    r"""A log line's control characters (ESC, BEL, C1) shown as ``\x1b`` escapes, never sent to the terminal raw."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The formatted record, controls escaped (line breaks of a traceback stay)."""
+        from gatekit.report.text import visible_controls
+
+        return visible_controls(super().format(record))
 
 
 def _err(message: str) -> None:
     from gatekit.redact import scrub_message
+    from gatekit.report.text import visible_controls
 
-    typer.echo(scrub_message(message), err=True)  # messages quote paths, labels, specs: no secret, no PII
+    # messages quote paths, labels, specs: no secret, no PII, no terminal control sequence
+    typer.echo(visible_controls(scrub_message(message)), err=True)
 
 
 def _fail_user(exc: GatekitError) -> typer.Exit:
@@ -245,9 +275,10 @@ def _print_summary(verdict: Any, *, quiet: bool, as_json: bool) -> None:
 
     typer.echo(verdict_line(verdict, _color(verdict.verdict)))
     from gatekit.redact import scrub_message
+    from gatekit.report.text import visible_controls
 
     for line in summary_lines(verdict, quiet=quiet):
-        typer.echo(scrub_message(line))  # the files' paths: no secret, no PII
+        typer.echo(visible_controls(scrub_message(line)))  # the files' paths: no secret, no PII, no ESC
 
 
 def _gate_options(
@@ -507,7 +538,8 @@ def policy_check(files: Annotated[list[Path], typer.Argument(help="Policy files 
             _err(f"error: {exc}")
             failed = True
             continue
-        typer.echo(f"ok {file}: {policy.id} v{policy.version}, {len(policy.rules) + len(policy.stop_rules)} rules")
+        counted = len(policy.rules) + len(policy.stop_rules)
+        typer.echo(_shown(f"ok {file}: {policy.id} v{policy.version}, {counted} rules"))
     if failed:
         raise typer.Exit(EXIT_USAGE)
 
@@ -524,9 +556,9 @@ def policy_test(directory: Annotated[Path, typer.Argument(help="Directory (or fi
     except GatekitError as exc:
         raise _fail_user(exc) from None
     for result in results:
-        typer.echo(f"{'PASS' if result.passed else 'FAIL'} {result.file}: {result.name}")
+        typer.echo(_shown(f"{'PASS' if result.passed else 'FAIL'} {result.file}: {result.name}"))
         for failure in result.failures:
-            typer.echo(f"    {failure}")
+            typer.echo(_shown(f"    {failure}"))
     failed = sum(not r.passed for r in results)
     typer.echo(f"{len(results) - failed} passed, {failed} failed")
     if failed:
@@ -547,7 +579,7 @@ def traces(
 
     try:
         for row in filter_traces(file, outcome=outcome, rule=rule, case=case):
-            typer.echo(json.dumps(row, ensure_ascii=False))
+            typer.echo(_json_line(json.dumps(row, ensure_ascii=False)))
     except GatekitError as exc:
         raise _fail_user(exc) from None
     except UnicodeDecodeError:
@@ -681,8 +713,9 @@ def main() -> None:
 
             traceback.print_exception(exc, file=sys.stderr)
         from gatekit.redact import scrub_message
+        from gatekit.report.text import visible_controls
 
-        message = scrub_message(" ".join(f"internal error: {type(exc).__name__}: {exc}".split()))
+        message = visible_controls(scrub_message(" ".join(f"internal error: {type(exc).__name__}: {exc}".split())))
         print(message, file=sys.stderr)
         _annotate_error(message, EXIT_INFRA)
         sys.exit(EXIT_INFRA)

@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -113,6 +114,24 @@ def _no_constant(name: str) -> Any:
 
 # a row's JSON, read strictly: a duplicate key or a NaN / Infinity is an error naming the line, not a silent value
 _ROW_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _decode_row(text: str) -> Any:
+    r"""``_ROW_DECODER``'s value, refusing a lone surrogate escape (``"\ud800"``): no Unicode text.
+
+    results.jsonl could not be written: the gate ended in an internal error after the whole replay.
+    """
+    value = _ROW_DECODER.decode(text)
+    if _SURROGATE_ESCAPE.search(text):
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise _RowProblem(
+                f"a lone surrogate escape (\\u{ord(exc.object[exc.start]):04x}) is no Unicode character; write the "
+                "character itself or its pair of escapes"
+            ) from None
+    return value
 
 
 def _jsonl_rows(path: Path, raw: bytes, errors: list[str]) -> list[tuple[int, Any]]:
@@ -125,7 +144,7 @@ def _jsonl_rows(path: Path, raw: bytes, errors: list[str]) -> list[tuple[int, An
         if not line.strip():
             continue
         try:
-            value = _ROW_DECODER.decode(line)
+            value = _decode_row(line)
         except json.JSONDecodeError as exc:
             errors.append(f"line {number}: invalid JSON ({exc.msg} at column {exc.colno})")
             continue
@@ -166,7 +185,7 @@ def _maybe_json(value: str) -> Any:
     stripped = value.strip()
     if stripped[:1] in ("{", "["):
         try:
-            parsed = _ROW_DECODER.decode(stripped)
+            parsed = _decode_row(stripped)
         except _RowProblem:
             raise
         except (ValueError, RecursionError):  # JSONDecodeError is a ValueError

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -132,13 +133,28 @@ def _describe(value: Any) -> str:
     return f"type {type(value).__name__}"
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _no_surrogate(text: str, field: str) -> str:
+    r"""``text``, refused when it holds a lone surrogate (a JSON ``"\ud800"`` escape): not Unicode, not writable."""
+    if not text.isascii():
+        found = _SURROGATE.search(text)
+        if found is not None:
+            raise invalid_response(
+                f"agent returned {field} holding a lone surrogate (U+{ord(found.group()):04X} at character "
+                f"{found.start()}); that is no Unicode text: send UTF-8 (a JSON escape pair for characters beyond U+FFFF)"
+            )
+    return text
+
+
 def _text(value: Any, field: str, limit: int | None = None) -> str:
     if not isinstance(value, str):
         raise invalid_response(f"agent returned {field} of {_describe(value)}; expected a string")
     text = str.__str__(value)  # a plain str, whatever a subclass does in __str__
     if limit is not None and len(text) > limit:
         raise invalid_response(f"agent returned {field} longer than {limit} characters")
-    return text
+    return _no_surrogate(text, field)
 
 
 class _Budget:
@@ -162,7 +178,7 @@ def _json_value(value: Any, path: str, depth: int, budget: _Budget, seen: set[in
         budget.chars += len(value)
         if budget.chars > MAX_TEXT_CHARS:
             raise invalid_response(f"agent returned more than {MAX_TEXT_CHARS} characters of text")
-        return str.__str__(value)
+        return _no_surrogate(str.__str__(value), f"a string at {path}")
     if isinstance(value, int):
         number = int.__int__(value)
         if not -_MAX_INT <= number <= _MAX_INT:
@@ -260,6 +276,8 @@ def normalise_response(raw: Any) -> AgentResponse:
     output = dict.get(raw, "output")
     if output is None:
         output = ""
+    elif isinstance(output, float) and not math.isfinite(output):  # NaN is no answer: never the text 'nan'
+        raise invalid_response("agent returned a non-finite 'output' (NaN or Infinity); expected text")
     elif isinstance(output, bool | float) or (isinstance(output, int) and -_MAX_INT <= output <= _MAX_INT):
         output = str(output)  # a JSON scalar answer (42, true) is its text
     tool_calls = dict.get(raw, "tool_calls")

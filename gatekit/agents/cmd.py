@@ -36,6 +36,8 @@ from gatekit.redact import scrub_tail
 _LINE_LIMIT = 64 * 1024 * 1024  # one response line may be large (long outputs, many tool calls)
 _STDERR_TAIL = 40
 _STDERR_CHARS = 2000
+_STDERR_LINE_BYTES = 4096  # what is kept of one stderr line (only the last _STDERR_CHARS of the tail are shown)
+_STDERR_READ = 64 * 1024
 _STARTUP_CHECK_S = 0.5
 _EXTRA_KEYS = {"workers", "env", "cwd"}
 
@@ -50,13 +52,36 @@ class _Worker:
         self.drain = asyncio.create_task(self._drain_stderr())
 
     async def _drain_stderr(self) -> None:
+        """Read stderr in chunks, keeping at most ``_STDERR_LINE_BYTES`` of each line.
+
+        A worker flooding stderr (lines of many megabytes, or no line break at all) costs a bounded amount of
+        memory and never blocks on a full pipe; ``readline`` kept each line whole (40 lines of up to 64 MiB)
+        and stopped draining at a line over its limit, so the worker blocked and every case timed out.
+        """
         assert self.proc.stderr is not None
+        partial = bytearray()
         while True:
-            line = await self.proc.stderr.readline()
-            if not line:
+            chunk = await self.proc.stderr.read(_STDERR_READ)
+            if not chunk:
+                if partial:
+                    self._keep(bytes(partial))
                 return
-            self.stderr.append(line.decode("utf-8", "replace").rstrip("\n"))
-            self.stderr_seq += 1
+            start = 0
+            while True:
+                end = chunk.find(b"\n", start)
+                piece = chunk[start:] if end < 0 else chunk[start:end]
+                room = _STDERR_LINE_BYTES - len(partial)
+                if room > 0:
+                    partial += piece[:room]
+                if end < 0:
+                    break
+                self._keep(bytes(partial))
+                partial.clear()
+                start = end + 1
+
+    def _keep(self, line: bytes) -> None:
+        self.stderr.append(line.decode("utf-8", "replace").rstrip("\r"))
+        self.stderr_seq += 1
 
     def stderr_since(self, seq: int) -> str:
         """Stderr lines written after the line counter was ``seq`` (at most the kept tail)."""
@@ -192,7 +217,7 @@ class CmdAgent:
             try:
                 worker.proc.stdin.write(request.encode() + b"\n")
                 await worker.proc.stdin.drain()
-                line = await worker.proc.stdout.readline()
+                line = await _answer_or_exit(worker.proc)
             except (BrokenPipeError, ConnectionResetError):
                 line = b""
             except (asyncio.LimitOverrunError, ValueError):
@@ -210,7 +235,7 @@ class CmdAgent:
                 )
             try:
                 answer = json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError):
+            except (ValueError, RecursionError):  # not JSON, not UTF-8, nested too deep, an integer too long
                 snippet = line[:120].decode("utf-8", "replace").strip()
                 raise invalid(f"agent wrote a line that is not JSON on stdout: {snippet!r}") from None
             healthy = True
@@ -251,7 +276,35 @@ class CmdAgent:
             await worker.kill()
 
 
+_EXIT_GRACE_S = 0.5  # after the worker exits, how long its answer may still take to come out of the pipe
+_EXIT_POLL_S = 0.25
+
+
+async def _answer_or_exit(proc: asyncio.subprocess.Process) -> bytes:
+    """The worker's answer line, or ``b""`` soon after the worker exits without one.
+
+    A process the worker started may keep stdout open after the worker died (no end of file): the case
+    waited for the attempt timeout and was reported as one, not as the worker's exit. ``proc.wait()`` also
+    waits for the pipes to close (Python 3.11), so the exit is seen on ``returncode``, checked while waiting.
+    """
+    assert proc.stdout is not None
+    read = asyncio.ensure_future(proc.stdout.readline())
+    try:
+        while True:
+            done, _ = await asyncio.wait({read}, timeout=_EXIT_POLL_S)
+            if done:
+                return read.result()
+            if proc.returncode is not None:
+                done, _ = await asyncio.wait({read}, timeout=_EXIT_GRACE_S)
+                return read.result() if done else b""
+    finally:
+        if not read.done():
+            read.cancel()
+
+
 async def _exit_code(worker: _Worker) -> int | None:
+    if worker.proc.returncode is not None:  # already seen (wait() would also wait for the pipes to close)
+        return worker.proc.returncode
     try:
         return await asyncio.wait_for(worker.proc.wait(), 2)
     except TimeoutError:

@@ -167,6 +167,13 @@ def check_header(name: str, value: str) -> None:
         )
 
 
+def _json_limit(exc: BaseException) -> str:
+    """Why a JSON text that parses in principle was refused: its nesting, or an integer too long."""
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc).split(";")[0][:120]
+
+
 def _max_response_bytes(value: Any) -> int:
     if value is None:
         return DEFAULT_MAX_RESPONSE_BYTES
@@ -303,7 +310,9 @@ class HttpAgent:
         if self._session is None:
             raise RuntimeError("agent not started")
         try:
-            async with self._session.request(self.method, self._url, data=payload) as resp:
+            # a 3xx is answered as the lean client does (invalid_response naming it), never followed: a redirect
+            # to another host would carry the case's input and the configured headers (an API key) there
+            async with self._session.request(self.method, self._url, data=payload, allow_redirects=False) as resp:
                 raw = await self._read_capped(resp)
                 status = resp.status
                 encoding = resp.headers.get("Content-Encoding", "")
@@ -345,11 +354,12 @@ class HttpAgent:
         """Decode and normalise a 2xx response body."""
         try:
             body = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, nested too deep, an integer too long
             snippet = raw[:80].decode("utf-8", "replace")
+            why = "" if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError) else f" ({_json_limit(exc)})"
             raise AgentCallError(
                 ErrorType.INVALID_RESPONSE,
-                f"{self._where()}: response is not JSON: {snippet!r}",
+                f"{self._where()}: response is not JSON{why}: {snippet!r}",
                 retryable=False,
             ) from None
         if self.mode == "openai":

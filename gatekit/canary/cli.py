@@ -37,15 +37,22 @@ def _fail(exc: BaseException) -> typer.Exit:
 
     from gatekit.pipeline.publish import publish_error
     from gatekit.redact import scrub_message
+    from gatekit.report.text import visible_controls
 
     if isinstance(exc, GatekitError):
         message, code = f"error: {scrub_message(str(exc))}", exc.exit_code
     else:
         message = " ".join(f"internal error (fails closed): {type(exc).__name__}: {scrub_message(str(exc))}".split())
         code = EXIT_INFRA
-    typer.echo(message, err=True)
+    typer.echo(visible_controls(message), err=True)
     publish_error(message.removeprefix("error: "), code, os.environ)
     return typer.Exit(code)
+
+
+def _visible(text: str) -> str:
+    from gatekit.report.text import visible_controls
+
+    return visible_controls(text)
 
 
 def canary_command(
@@ -91,11 +98,13 @@ def canary_command(
         head = f"canary {result.decision.upper()} at stage {data['stage']:g}%"
         if data["next_stage"] is not None:
             head += f" → next stage {data['next_stage']:g}%"
+        from gatekit.report.text import visible_controls
+
         typer.echo(head)
         for reason in data["reasons"]:
-            typer.echo(f"  - {reason}")
+            typer.echo(visible_controls(f"  - {reason}"))
         for key, path in (data.get("files") or {}).items():
-            typer.echo(f"  {key}: {path}")
+            typer.echo(visible_controls(f"  {key}: {path}"))
         if data.get("mlflow"):
             typer.echo(f"  mlflow run: {data['mlflow']['run_id']}")
     raise typer.Exit(result.exit_code)
@@ -132,14 +141,15 @@ def watch_command(
         argv = shlex.split(on_rollback) if on_rollback else None
     except ValueError as exc:
         from gatekit.redact import scrub_message
+        from gatekit.report.text import visible_controls
 
         shown = scrub_message(f"error: --on-rollback: cannot split {on_rollback!r}: {exc}; check the quotes")
-        typer.echo(shown, err=True)
+        typer.echo(visible_controls(shown), err=True)
         raise typer.Exit(2) from None
     try:
         code = watch(
             logs, load_rules(rules), engine=engine, since=since, interval_s=interval, timeout_s=timeout,
-            on_rollback=argv, emit=lambda line: typer.echo(line, err=True),
+            on_rollback=argv, emit=lambda line: typer.echo(_visible(line), err=True),
         )  # fmt: skip
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
@@ -166,5 +176,5 @@ def rollback_command(
     import logging
 
     logging.getLogger("gatekit.rollback").warning("%s", block["message"])
-    typer.echo(block["message"])
+    typer.echo(_visible(block["message"]))
     raise typer.Exit(0)

@@ -45,6 +45,8 @@ def run_canary(
     chosen_stage = cfg.stages[0] if stage is None else float(stage)
     now_us = parse_time(now, "--now") if now else None
     since_us = parse_time(since, "--since") if since else None
+    if since_us is not None:
+        _check_window_range(since_us, now_us, cfg.window_seconds, now, since)
     eng = open_engine(logs, engine, tracking_uri=tracking_uri)  # tracking_uri: for mlflow:<experiment> logs
     try:
         result = analyse(
@@ -63,6 +65,21 @@ def run_canary(
             raise
     publish_github(result, env)
     return result
+
+
+def _check_window_range(since_us: int, now_us: int | None, window_s: int, now: str | None, since: str | None) -> None:
+    """``--since`` must leave at least one complete window before ``--now``; else no window is judged (was "hold")."""
+    from gatekit.canary.core import iso
+
+    window_us = window_s * 1_000_000
+    end_us = now_us if now_us is not None else int(datetime.now(UTC).timestamp() * 1_000_000)
+    if end_us // window_us > since_us // window_us:
+        return
+    shown_now = f"--now {now}" if now else f"--now (the current time, {iso(end_us)})"
+    raise ConfigError(
+        f"--since {since} and {shown_now}: no complete {window_s}-second window between them "
+        "(--since must be at least one window before --now); check the two times"
+    )
 
 
 def write_files(result: CanaryResult, out_dir: Path) -> None:

@@ -402,6 +402,21 @@ def _test_features(
                 cat.pooled_count,
                 cfg.rare_min_expected,
             )
+        if spec.kind != NUMERIC and not empty and chi["dof"] == 0 and cat.pooled_count:
+            # every category rare, pooled into one (other) column: no test exists; p = 1 would be an unknown as a pass
+            skipped.append(
+                {
+                    "name": spec.name,
+                    "kind": spec.kind,
+                    "reason": (
+                        f"every one of its {cat.pooled_count:,} categories is rare (expected count under "
+                        f"{cfg.rare_min_expected:g} per side): no chi-square test possible; {cat.new_count:,} "
+                        f"production categories are new, {cat.vanished_count:,} "
+                        "reference ones vanished (an id-like field: bucket it, or leave it out)"
+                    ),
+                }
+            )
+        elif spec.kind != NUMERIC and not empty:
             features.append(
                 {
                     **base,

@@ -118,7 +118,9 @@ def render_drift_html(report: dict[str, Any]) -> str:
     """Return the HTML text of the drift report for a drift.json ``report`` dict."""
     import jinja2
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True)
+    from gatekit.report.html import shown_value
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, finalize=shown_value)
     env.filters["fmt"] = _fmt
     views = []
     for feature in report["features"]:

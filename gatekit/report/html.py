@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import jinja2
+import markupsafe
 
 from gatekit import fmt
 
@@ -22,11 +23,25 @@ if TYPE_CHECKING:
 _TEMPLATES = Path(__file__).parent / "templates"
 
 
+def shown_value(value: object) -> object:
+    r"""jinja2's ``finalize``: text's control characters (ESC, BEL, DEL, C1) shown as ``\x1b`` escapes, not raw.
+
+    Agent output, tool and model names, case ids and production values reach every page through here; markup
+    the renderer built itself (``Markup``) is left as it is.
+    """
+    if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
+        from gatekit.report.text import visible_controls
+
+        return visible_controls(value)
+    return value
+
+
 def template_environment() -> jinja2.Environment:
-    """The jinja2 environment of the HTML reports: the bundled templates, every value autoescaped."""
+    """The jinja2 environment of the HTML reports: the bundled templates, every value autoescaped, controls shown."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
         autoescape=True,
+        finalize=shown_value,
         undefined=jinja2.ChainableUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

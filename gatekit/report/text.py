@@ -20,6 +20,17 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()!|~:@$])")
 # C0/C1 controls (newlines, ESC for terminal sequences) and Unicode line/paragraph separators
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u0085]")
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# what a page or a file must show escaped: C0 controls but tab and line feed, DEL, C1 controls (ESC, BEL, CSI ...)
+_SHOWN_ESCAPED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape", "backslashreplace").decode("ascii")
+
+
+def visible_controls(text: str) -> str:
+    r"""``text`` with control characters (ESC, BEL, CR, DEL, C1; not tab and line feed) shown as ``\x1b`` escapes."""
+    return _SHOWN_ESCAPED.sub(_escape_char, text)
 
 
 def _truncate(text: str, limit: int) -> str:
@@ -53,8 +64,8 @@ def plain_text(value: object, limit: int = _MAX_CELL_CHARS) -> str:
 
 
 def command_data_escape(value: object) -> str:
-    """Escape the message part of a workflow command (``::error ...::MESSAGE``)."""
-    return str(value).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    r"""Escape the message part of a workflow command (``::error ...::MESSAGE``); other controls shown as ``\x1b``."""
+    return visible_controls(str(value).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def command_property_escape(value: object) -> str:
@@ -63,8 +74,13 @@ def command_property_escape(value: object) -> str:
 
 
 def xml_text(value: object, limit: int = 4000) -> str:
-    """Return ``value`` as text that is legal in XML 1.0 (ElementTree escapes ``<&"`` itself)."""
-    return _XML_INVALID.sub("\ufffd", _truncate(str(value), limit))
+    r"""Return ``value`` as text that is legal in XML 1.0 (ElementTree escapes ``<&"`` itself).
+
+    Control characters (also the C1 ones XML allows but a terminal obeys) are shown as ``\x1b`` escapes; a lone
+    surrogate or U+FFFE / U+FFFF, which no XML holds, as its ``\ud800`` escape.
+    """
+    text = visible_controls(_truncate(str(value), limit))
+    return _XML_INVALID.sub(_escape_char, text)
 
 
 def format_value(value: object, unit: str = "") -> str:
