@@ -359,6 +359,8 @@ HOSTILE_UNITS = [
     "password ", "password x ", "password for the a b c d e f ", "senha do a é ", "wachtwoord van ", "Şifre ",
     "Kennwort ist Kennwort ", "Cookie: sessionid=abcdefgh1;", '<a key="dbPassword" value="', "sshpass -p ",
     "echo a | sudo -S ", "mysql -p'a ", "Basic ", "://a:b@", "contraseña de a ",
+    # (round redact16: values written in pieces, escapes of any character, marks, look-alike letters)
+    "`1` ", "**a ", "**4111** ", "&#52;", "%34", "a\u0301", "\u0430a", "\u0430", "a=\n", "'1' + '",
 ]  # fmt: skip
 HOSTILE_SIZE = 100_000
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import check_linear_on_hostile_unit, found_as
 
 import gatekit
 from gatekit.governance import load_policy
@@ -430,3 +431,24 @@ def test_a_replys_usual_markdown_and_code_are_read_as_written(text: str) -> None
 
     normal = normalise(text)
     assert normal.text == text and normal.spots is None
+
+
+def test_a_text_of_more_pieces_than_the_budget_is_read_as_without_the_join() -> None:
+    """Past _PIECES_MAX pieces (a hostile text, no reply) the join is not read: the text is normalised as before round
+    redact16 (its values written whole, and in the escapes read before, still found), at a bounded cost."""
+    from gatekit.governance import normalise as module
+
+    filler = "`1` " * (module._PIECES_MAX + 1)
+    whole = filler + "mail jane.doe&#64;example.com card 4111 1111 1111 1111"
+    found = {(f.type, f.value) for f in scan(whole)}
+    assert ("EMAIL_ADDRESS", "jane.doe&#64;example.com") in found
+    assert ("CREDIT_CARD", "4111 1111 1111 1111") in found
+    # past the budget the marks stay as written (the join is not read), under it the same split value is joined
+    assert module.normalise(filler + "card **4111** 1111 1111 1111").text.endswith("card **4111** 1111 1111 1111")
+    assert module.normalise("`1` " * 10 + "card **4111** 1111").text.endswith("card 4111 1111")
+    assert found_as("`1` " * 10 + "card **4111** 1111 1111 1111", "4111** 1111 1111 1111", "CREDIT_CARD")
+
+
+@pytest.mark.parametrize("unit", ["`1` ", "**a ", "&#52;", "%34", "a\u0301", "\u0430a", "a=\n", "**4111** ", "\u0430"])
+def test_normalising_100_kb_of_pieces_stays_linear(unit: str) -> None:
+    check_linear_on_hostile_unit(unit)
