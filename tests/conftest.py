@@ -423,3 +423,37 @@ def pairs_by_loop(text: str, budget: int | None = None) -> list[tuple[int, int]]
         if value is not None and (shape_only or generic._named_value(text, named, value.group("value"))):
             found.append(value.span("value"))
     return found
+
+
+# --- a tiny project run through the real CLI (the attack16 tests of inputs and the environment) ---------------------
+ATTACK_AGENT = """
+def run(case_input, context=None):
+    return {"output": "ok", "usage": {"input_tokens": 1, "output_tokens": 1}, "cost_usd": 0.0}
+"""
+
+
+def attack_project(tmp_path: Path, rows: list[str]) -> Path:
+    """``tmp_path`` holding a one-answer agent, a dataset of ``rows`` (JSONL lines) and lenient thresholds."""
+    (tmp_path / "agent16.py").write_text(ATTACK_AGENT, encoding="utf-8")
+    (tmp_path / "ds.jsonl").write_text("".join(row + "\n" for row in rows), encoding="utf-8")
+    (tmp_path / "th.yaml").write_text("min_cases: 1\nchecks:\n  error_rate: {max: 10%}\n", encoding="utf-8")
+    return tmp_path
+
+
+def attack_gate(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``gatekit eval`` of :func:`attack_project`'s files in ``cwd``, no GATEKIT_* variable but ``env``'s."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("GATEKIT_") or k == "GATEKIT_SHARED_DATA"}
+    full_env["PYTHONPATH"] = f"{REPO_ROOT}{os.pathsep}{cwd}"
+    full_env.update(env or {})
+    command = [sys.executable, "-m", "gatekit", "eval", "--dataset", "ds.jsonl", "--agent", "python:agent16:run"]
+    command += ["--thresholds", "th.yaml", "--policy", str(REPO_ROOT / "policies" / "default.yaml"), *args]
+    return subprocess.run(command, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=120)
+
+
+def one_line_exit_2(proc: subprocess.CompletedProcess[str]) -> str:
+    """The one line of a refused command (exit 2, no traceback): asserted, and returned."""
+    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    return lines[0]

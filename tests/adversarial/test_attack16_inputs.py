@@ -2,43 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-
-AGENT = """
-def run(case_input, context=None):
-    return {"output": "ok", "usage": {"input_tokens": 1, "output_tokens": 1}, "cost_usd": 0.0}
-"""
-
-
-def _project(tmp_path: Path, rows: list[str]) -> Path:
-    (tmp_path / "agent16.py").write_text(AGENT, encoding="utf-8")
-    (tmp_path / "ds.jsonl").write_text("".join(row + "\n" for row in rows), encoding="utf-8")
-    (tmp_path / "th.yaml").write_text("min_cases: 1\nchecks:\n  error_rate: {max: 10%}\n", encoding="utf-8")
-    return tmp_path
-
-
-def _gate(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("GATEKIT_") or k == "GATEKIT_SHARED_DATA"}
-    full_env["PYTHONPATH"] = f"{ROOT}{os.pathsep}{cwd}"
-    full_env.update(env or {})
-    command = [sys.executable, "-m", "gatekit", "eval", "--dataset", "ds.jsonl", "--agent", "python:agent16:run"]
-    command += ["--thresholds", "th.yaml", "--policy", str(ROOT / "policies" / "default.yaml"), *args]
-    return subprocess.run(command, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=120)
-
-
-def _one_line_exit_2(proc: subprocess.CompletedProcess[str]) -> str:
-    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
-    assert "Traceback" not in proc.stderr
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, proc.stderr
-    return lines[0]
+from conftest import attack_gate as _gate
+from conftest import attack_project as _project
+from conftest import one_line_exit_2 as _one_line_exit_2
 
 
 @pytest.mark.parametrize(
