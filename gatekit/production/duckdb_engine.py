@@ -99,6 +99,8 @@ class DuckDBEngine:
         self._con.execute(f"SET temp_directory = {q.literal(temp_directory or self._tmp)}")
         self._con.execute("SET preserve_insertion_order = false")
         self._con.execute("SET enable_progress_bar = false")
+        # a timestamp without a zone is UTC (as on Spark and in docs/production-log.md), never the machine's zone
+        self._con.execute("SET TimeZone = 'UTC'")
         if threads:
             self._con.execute(f"SET threads = {int(threads)}")
         self.small_side_max_distinct = small_side_max_distinct
