@@ -776,14 +776,24 @@ def _epoch_seconds(col: Any, data_type: Any) -> Any:
 
     if isinstance(data_type, T.TimestampType | T.TimestampNTZType | T.DateType):
         return F.unix_micros(col.cast("timestamp")) / F.lit(1e6)
+
+    def finite(number: Any) -> Any:
+        return number.isNotNull() & ~F.isnan(number) & ~number.isin(math.inf, -math.inf)
+
     if isinstance(data_type, T.NumericType):
         number = col.cast("double")
-        return F.when(F.abs(number) > F.lit(1e11), number / F.lit(1000.0)).otherwise(number)
-    text = col.cast("string")
+        seconds = F.when(F.abs(number) > F.lit(1e11), number / F.lit(1000.0)).otherwise(number)
+        return F.when(finite(number), seconds)
+    text = F.trim(col.cast("string"))
     number = text.try_cast("double")
     parsed = F.unix_micros(F.try_to_timestamp(text)) / F.lit(1e6)
-    return F.when(number.isNotNull(), F.when(F.abs(number) > F.lit(1e11), number / 1000.0).otherwise(number)).otherwise(
-        parsed
+    # text that is no timestamp fails the query, as on DuckDB (the file is refused, never read as rows without time)
+    refused = F.raise_error(F.lit("CANNOT_PARSE_TIMESTAMP: a timestamp value is neither RFC 3339 text nor epoch time"))
+    return (
+        F.when(col.isNull() | (text == F.lit("")), F.lit(None).cast("double"))
+        .when(finite(number), F.when(F.abs(number) > F.lit(1e11), number / 1000.0).otherwise(number))
+        .when(parsed.isNotNull(), parsed)
+        .otherwise(refused.cast("double"))
     )
 
 

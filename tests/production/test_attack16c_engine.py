@@ -59,3 +59,82 @@ def test_duckdb_reads_zone_less_jsonl_timestamps_as_utc_in_another_zone(tmp_path
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     expected = datetime(2026, 1, 1, 1, tzinfo=UTC).timestamp()
     assert _newest_in_zone(path, "jsonl", "Asia/Tokyo") == expected
+
+
+# one row per file: the timestamp value as written in JSON Lines -> epoch seconds (independent: datetime), or None
+# (no time), or "refused" (the file is exit 2 on both engines)
+_JAN1 = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
+TIMESTAMPS: dict[str, tuple[object, float | str | None]] = {
+    "zone-less": ("2026-01-01T00:00:00", _JAN1),
+    "space and Z": ("2026-01-01 00:00:00Z", _JAN1),
+    "offset": ("2026-01-01T02:00:00+02:00", _JAN1),
+    "date only": ("2026-01-01", _JAN1),
+    "fraction": ("2026-01-01T00:00:00.250Z", _JAN1 + 0.25),
+    "epoch ms number": (int(_JAN1 * 1000), _JAN1),
+    "epoch s number": (int(_JAN1), _JAN1),
+    "epoch s fraction": (_JAN1 + 0.5, _JAN1 + 0.5),
+    "epoch s text": (str(int(_JAN1)), _JAN1),
+    "epoch ms text, padded": (f" {int(_JAN1 * 1000)} ", _JAN1),
+    "blank": ("", None),
+    "null": (None, None),
+    "words": ("yesterday", "refused"),
+    "boolean": (True, "refused"),
+    "nan text": ("nan", "refused"),
+    "US date": ("01/01/2026", "refused"),
+}
+
+
+def _write_one(folder: Path, name: str, value: object) -> Path:
+    path = folder / (name.replace(" ", "_").replace(",", "") + ".jsonl")
+    row = {"schema_version": 1, "timestamp": value, "request_id": "a", "latency_ms": 1.0}
+    path.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    return path
+
+
+def _newest(engine, path: Path) -> float | str | None:
+    from gatekit.errors import DatasetError
+    from gatekit.production.engine import FeatureColumn, FileSource
+
+    try:
+        table = engine.open_files(
+            FileSource((str(path),), "jsonl", {"latency_ms": "latency_ms"}, label=str(path)),
+            [FeatureColumn("latency_ms", "numeric")],
+        )
+        return engine.newest_timestamp(table)
+    except DatasetError as exc:
+        assert str(path) in str(exc) and "\n" not in str(exc)
+        return "refused"
+
+
+def test_duckdb_reads_every_timestamp_form_the_spark_engine_reads(tmp_path: Path) -> None:
+    """Epoch s / ms (numbers or their text) as Spark reads them; text that is no time is refused, naming the line."""
+    from gatekit.errors import DatasetError
+    from gatekit.production.engine import FeatureColumn, FileSource, get_engine
+
+    with get_engine("duckdb") as engine:
+        got = {name: _newest(engine, _write_one(tmp_path, name, value)) for name, (value, _) in TIMESTAMPS.items()}
+        assert got == {name: expected for name, (_, expected) in TIMESTAMPS.items()}
+        # the line named is the one with the bad time, not a line whose numeric text DuckDB reads fine
+        mixed = tmp_path / "mixed.jsonl"
+        rows = [
+            {"schema_version": 1, "timestamp": "2026-01-01T00:00:00Z", "request_id": "a", "latency_ms": "12"},
+            {"schema_version": 1, "timestamp": "yesterday", "request_id": "b", "latency_ms": 1.0},
+        ]
+        mixed.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+        source = FileSource((str(mixed),), "jsonl", {"latency_ms": "latency_ms"}, label=str(mixed))
+        with pytest.raises(DatasetError, match=r"mixed\.jsonl:2: field 'timestamp'"):
+            table = engine.open_files(source, [FeatureColumn("latency_ms", "numeric")])
+            engine.newest_timestamp(table)
+
+
+def test_spark_and_duckdb_agree_on_every_timestamp_form(tmp_path: Path, spark) -> None:
+    """The same files on the local Spark session: the same epoch seconds, the same refusals (no silent null time)."""
+    from gatekit.production.engine import get_engine
+    from gatekit.production.spark_engine import SparkEngine
+
+    paths = {name: _write_one(tmp_path, name, value) for name, (value, _) in TIMESTAMPS.items()}
+    with get_engine("duckdb") as duck:
+        on_duckdb = {name: _newest(duck, path) for name, path in paths.items()}
+    with SparkEngine(session=spark) as engine:
+        on_spark = {name: _newest(engine, path) for name, path in paths.items()}
+    assert on_spark == on_duckdb == {name: expected for name, (_, expected) in TIMESTAMPS.items()}
