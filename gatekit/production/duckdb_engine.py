@@ -46,9 +46,9 @@ def _reads_as_number(value: Any) -> bool:
     """Whether DuckDB reads this JSON value as a DOUBLE (numbers, true / false and numeric text do)."""
     if isinstance(value, int | float):
         return True
-    if isinstance(value, str):
+    if isinstance(value, str) and value == value.strip() and "_" not in value:
         try:
-            float(value.strip())
+            float(value)
         except ValueError:
             return False
         return True

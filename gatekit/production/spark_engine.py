@@ -251,7 +251,14 @@ class SparkEngine:
             present.add(feature.name)
             col = F.col(_quoted_path(df.schema, source_name))
             if feature.kind == NUMERIC:
-                expr = col.try_cast("double") if not isinstance(field.dataType, T.DoubleType) else col
+                if not isinstance(field.dataType, T.StringType):  # (a struct or list fails the select below)
+                    expr = col.try_cast("double") if not isinstance(field.dataType, T.DoubleType) else col
+                else:  # text that is no number fails the query, as on DuckDB (never a silent missing value)
+                    number = col.try_cast("double")
+                    refused = F.raise_error(
+                        F.lit(f"CANNOT_PARSE_NUMBER: column {source_name!r} holds text that is not a number")
+                    )
+                    expr = F.when(col.isNull() | number.isNotNull(), number).otherwise(refused.cast("double"))
             elif feature.multi:
                 if isinstance(field.dataType, T.ArrayType):
                     expr = col.cast("array<string>")

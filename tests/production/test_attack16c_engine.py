@@ -138,3 +138,63 @@ def test_spark_and_duckdb_agree_on_every_timestamp_form(tmp_path: Path, spark) -
     with SparkEngine(session=spark) as engine:
         on_spark = {name: _newest(engine, path) for name, path in paths.items()}
     assert on_spark == on_duckdb == {name: expected for name, (_, expected) in TIMESTAMPS.items()}
+
+
+def _latency_file(folder: Path, name: str, fmt: str, values: list[object]) -> Path:
+    import csv
+
+    path = folder / f"{name}.{fmt}"
+    rows = [
+        {"schema_version": 1, "timestamp": f"2026-01-01T00:00:0{i}Z", "request_id": str(i), "latency_ms": v}
+        for i, v in enumerate(values)
+    ]
+    if fmt == "jsonl":
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    else:
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows({**r, "latency_ms": "" if r["latency_ms"] is None else r["latency_ms"]} for r in rows)
+    return path
+
+
+def _latency(engine, path: Path, fmt: str) -> tuple[int, int, float | None] | str:
+    from gatekit.errors import DatasetError
+    from gatekit.production.engine import FeatureColumn, FileSource
+
+    try:
+        table = engine.open_files(
+            FileSource((str(path),), fmt, {"latency_ms": "latency_ms"}, label=str(path)),
+            [FeatureColumn("latency_ms", "numeric")],
+        )
+        summary = engine.numeric_summaries(table, ["latency_ms"], 5)["latency_ms"]
+        return summary.n, summary.missing, summary.mean
+    except DatasetError as exc:
+        assert str(path) in str(exc) and "\n" not in str(exc)
+        return "refused"
+
+
+NUMBERS: dict[str, tuple[list[object], tuple[int, int, float] | str]] = {
+    "numbers and a null": ([10, 20.5, None], (2, 1, 15.25)),
+    "numeric text": (["10", "1e1", None], (2, 1, 10.0)),
+    "a word": ([10, "oops", 30], "refused"),
+}
+
+
+def test_spark_and_duckdb_agree_on_text_in_a_numeric_column(tmp_path: Path, spark) -> None:
+    """A word in latency_ms: DuckDB refused the file, Spark counted it as a missing value; now both refuse."""
+    from gatekit.production.engine import get_engine
+    from gatekit.production.spark_engine import SparkEngine
+
+    files = {
+        (name, fmt): _latency_file(tmp_path, f"{fmt}-{name.replace(' ', '_')}", fmt, values)
+        for name, (values, _) in NUMBERS.items()
+        for fmt in ("jsonl", "csv")
+    }
+    expected = {(name, fmt): NUMBERS[name][1] for name, fmt in files}
+    with get_engine("duckdb") as duck:
+        on_duckdb = {key: _latency(duck, path, key[1]) for key, path in files.items()}
+    with SparkEngine(session=spark) as engine:
+        on_spark = {key: _latency(engine, path, key[1]) for key, path in files.items()}
+    assert on_duckdb == expected
+    assert on_spark == expected

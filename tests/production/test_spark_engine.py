@@ -267,7 +267,7 @@ def test_missing_feature_and_timestamp_text(engine, spark):
     from gatekit.errors import DatasetError
 
     times = ["2026-12-06T08:00:00.000Z", "2026-12-06T09:00:00Z", None]
-    df = spark.createDataFrame(pa.table({"timestamp": times, "latency_ms": ["3.5", "oops", None]}))
+    df = spark.createDataFrame(pa.table({"timestamp": times, "latency_ms": ["3.5", None, None]}))
     table = engine.open_dataframe(df, [FeatureColumn("latency_ms", NUMERIC), FeatureColumn("cost_usd", NUMERIC)])
     assert table.present == {"latency_ms"} and table.has_timestamp
     assert engine.count_rows(table, timestamps=True) == (3, 1)
@@ -279,6 +279,11 @@ def test_missing_feature_and_timestamp_text(engine, spark):
     assert engine.newest_timestamp(table) == 1_796_544_000.0 + 3600
     summary = engine.numeric_summaries(table, ["latency_ms"], 10)["latency_ms"]
     assert (summary.n, summary.missing, summary.mean) == (1, 2, 3.5)
+    # text that is no number is refused, as on DuckDB (attack16c), not counted as a missing value
+    oops = spark.createDataFrame(pa.table({"timestamp": times, "latency_ms": ["3.5", "oops", None]}))
+    refused = engine.open_dataframe(oops, [FeatureColumn("latency_ms", NUMERIC)], label="oops")
+    with pytest.raises(DatasetError, match="oops: .*CANNOT_PARSE_NUMBER"):
+        engine.numeric_summaries(refused, ["latency_ms"], 10)
 
 
 def test_java_home_detection(monkeypatch, tmp_path):
