@@ -33,6 +33,9 @@ from gatekit.production.schema import COLUMNS
 
 _SQL_TYPE = {"integer": "DOUBLE", "number": "DOUBLE", "string": "VARCHAR", "timestamp": "TIMESTAMPTZ"}
 _SCHEMA_TYPE = {c.name: c.type for c in COLUMNS}
+# a CSV row may be as long as a JSON Lines row (DuckDB's JSON default, 16 MB); DuckDB's CSV default (2 MB) refused a
+# file with one long cell as "CSV Error on Line: 1", where Spark read it
+_CSV_LINE = f"max_line_size = {16 * 1024 * 1024}"
 
 
 def _one_line(exc: BaseException) -> str:
@@ -231,7 +234,7 @@ class DuckDBEngine:
             return f"read_parquet({paths}, union_by_name = true)"
         if source.format == "csv":
             typed = "{" + ", ".join(f"{q.literal(k)}: {q.literal(v)}" for k, v in types.items()) + "}"
-            return f"read_csv({paths}, header = true, union_by_name = true, types = {typed})"
+            return f"read_csv({paths}, header = true, union_by_name = true, {_CSV_LINE}, types = {typed})"
         columns = "{" + ", ".join(f"{q.literal(k)}: {q.literal(v)}" for k, v in types.items()) + "}"
         return f"read_json({paths}, format = 'newline_delimited', columns = {columns})"
 
@@ -243,7 +246,7 @@ class DuckDBEngine:
         if source.format == "parquet":
             reader = f"read_parquet({paths}, union_by_name = true)"
         else:
-            reader = f"read_csv({paths}, header = true, union_by_name = true, all_varchar = true)"
+            reader = f"read_csv({paths}, header = true, union_by_name = true, {_CSV_LINE}, all_varchar = true)"
         rows = self._run(f"DESCRIBE SELECT * FROM {reader}", where=where)
         return {str(r[0]): str(r[1]) for r in rows}
 

@@ -198,3 +198,28 @@ def test_spark_and_duckdb_agree_on_text_in_a_numeric_column(tmp_path: Path, spar
         on_spark = {key: _latency(engine, path, key[1]) for key, path in files.items()}
     assert on_duckdb == expected
     assert on_spark == expected
+
+
+def test_a_long_cell_in_a_csv_log_is_read_like_the_same_jsonl_row_on_both_engines(tmp_path: Path, spark) -> None:
+    """A 5 MB model name in one row (a column no feature reads): DuckDB's CSV reader refused the file, Spark read it."""
+    import csv
+
+    from gatekit.production.engine import get_engine
+    from gatekit.production.spark_engine import SparkEngine
+
+    rows = [
+        {"schema_version": 1, "timestamp": "2026-01-01T00:00:00Z", "request_id": "a", "latency_ms": 1.0, "model": "m"},
+        {"schema_version": 1, "timestamp": "2026-01-01T00:00:01Z", "request_id": "b", "latency_ms": 3.0, "model": "x"},
+    ]
+    rows[0]["model"] = "x" * 5_000_000
+    jsonl, table = tmp_path / "long.jsonl", tmp_path / "long.csv"
+    jsonl.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    with table.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    with get_engine("duckdb") as duck:
+        on_duckdb = [_latency(duck, jsonl, "jsonl"), _latency(duck, table, "csv")]
+    with SparkEngine(session=spark) as engine:
+        on_spark = [_latency(engine, jsonl, "jsonl"), _latency(engine, table, "csv")]
+    assert on_duckdb == on_spark == [(2, 0, 2.0), (2, 0, 2.0)]
