@@ -249,7 +249,8 @@ class Verdict(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
-    schema_version: int = VERDICT_SCHEMA_VERSION
+    # a verdict of another format version (a newer gatekit's, or a hand-edited one) is refused, not misread
+    schema_version: int = Field(default=VERDICT_SCHEMA_VERSION, ge=1, le=VERDICT_SCHEMA_VERSION)
     kind: Literal["gate"] = "gate"
     command: Literal["eval", "promote"]
     verdict: VerdictWord

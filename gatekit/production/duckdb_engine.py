@@ -33,6 +33,9 @@ from gatekit.production.schema import COLUMNS
 
 _SQL_TYPE = {"integer": "DOUBLE", "number": "DOUBLE", "string": "VARCHAR", "timestamp": "TIMESTAMPTZ"}
 _SCHEMA_TYPE = {c.name: c.type for c in COLUMNS}
+# a CSV row may be as long as a JSON Lines row (DuckDB's JSON default, 16 MB); DuckDB's CSV default (2 MB) refused a
+# file with one long cell as "CSV Error on Line: 1", where Spark read it
+_CSV_LINE = f"max_line_size = {16 * 1024 * 1024}"
 
 
 def _one_line(exc: BaseException) -> str:
@@ -40,6 +43,43 @@ def _one_line(exc: BaseException) -> str:
     for hint in (" Try setting", " Consider", " Possible fixes", " Original Line"):
         text = text.split(hint)[0]  # DuckDB's option hints do not apply to gatekit's users
     return text[:400]
+
+
+def _reads_as_number(value: Any) -> bool:
+    """Whether DuckDB reads this JSON value as a DOUBLE (numbers, true / false and numeric text do)."""
+    if isinstance(value, int | float):
+        return True
+    if isinstance(value, str) and value == value.strip() and "_" not in value:
+        try:
+            float(value)
+        except ValueError:
+            return False
+        return True
+    return False
+
+
+def _reads_as_timestamp(value: Any) -> bool:
+    """Whether ``_epoch_sql`` reads this JSON value: a finite number, blank or numeric text, or ISO-8601 text."""
+    from datetime import datetime
+
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return math.isfinite(value)
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    if not text:
+        return True
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        pass
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def locate_jsonl_problem(paths: tuple[str, ...], types: dict[str, str]) -> str | None:
@@ -66,8 +106,13 @@ def locate_jsonl_problem(paths: tuple[str, ...], types: dict[str, str]) -> str |
                         value = row.get(column)
                         if value is None:
                             continue
-                        if kind == "DOUBLE" and (isinstance(value, bool) or not isinstance(value, int | float)):
+                        if kind == "DOUBLE" and not _reads_as_number(value):
                             return f"{path}:{number}: field {column!r} must be a number or null"
+                        if kind == "TIMESTAMP" and not _reads_as_timestamp(value):
+                            return (
+                                f"{path}:{number}: field {column!r} must be an RFC 3339 timestamp "
+                                "(or epoch seconds / milliseconds) or null"
+                            )
                         if kind == "VARCHAR" and not isinstance(value, str):
                             return f"{path}:{number}: field {column!r} must be a string or null"
                         if kind == "VARCHAR[]" and not (
@@ -77,6 +122,38 @@ def locate_jsonl_problem(paths: tuple[str, ...], types: dict[str, str]) -> str |
             except UnicodeDecodeError:
                 return f"{path}: not UTF-8 text"
     return None
+
+
+def _is_number_type(kind: str) -> bool:
+    return kind in (
+        "DOUBLE",
+        "FLOAT",
+        "BIGINT",
+        "INTEGER",
+        "SMALLINT",
+        "TINYINT",
+        "HUGEINT",
+        "UBIGINT",
+        "UINTEGER",
+    ) or (kind.startswith("DECIMAL"))
+
+
+def _epoch_sql(column: str, numeric: bool) -> str:
+    """UTC epoch seconds of a number / text timestamp column, the same rule as the Spark engine's ``_epoch_seconds``.
+
+    A finite number above 1e11 is epoch milliseconds, else seconds; blank text is null; other text is cast to a
+    timestamp (a zone-less one is UTC), and text that is no timestamp fails the query (the file is refused).
+    """
+    if numeric:
+        number = f"CAST({column} AS DOUBLE)"
+        return f"CASE WHEN isfinite({number}) THEN (CASE WHEN abs({number}) > 1e11 THEN {number} / 1000.0 ELSE {number} END) END"
+    text = f"NULLIF(trim(CAST({column} AS VARCHAR)), '')"
+    number = f"TRY_CAST({text} AS DOUBLE)"
+    return (
+        f"CASE WHEN {text} IS NULL THEN NULL WHEN isfinite({number}) THEN "
+        f"(CASE WHEN abs({number}) > 1e11 THEN {number} / 1000.0 ELSE {number} END) "
+        f"ELSE epoch(CAST({text} AS TIMESTAMPTZ)) END"
+    )
 
 
 class DuckDBEngine:
@@ -99,6 +176,8 @@ class DuckDBEngine:
         self._con.execute(f"SET temp_directory = {q.literal(temp_directory or self._tmp)}")
         self._con.execute("SET preserve_insertion_order = false")
         self._con.execute("SET enable_progress_bar = false")
+        # a timestamp without a zone is UTC (as on Spark and in docs/production-log.md), never the machine's zone
+        self._con.execute("SET TimeZone = 'UTC'")
         if threads:
             self._con.execute(f"SET threads = {int(threads)}")
         self.small_side_max_distinct = small_side_max_distinct
@@ -155,7 +234,7 @@ class DuckDBEngine:
             return f"read_parquet({paths}, union_by_name = true)"
         if source.format == "csv":
             typed = "{" + ", ".join(f"{q.literal(k)}: {q.literal(v)}" for k, v in types.items()) + "}"
-            return f"read_csv({paths}, header = true, union_by_name = true, types = {typed})"
+            return f"read_csv({paths}, header = true, union_by_name = true, {_CSV_LINE}, types = {typed})"
         columns = "{" + ", ".join(f"{q.literal(k)}: {q.literal(v)}" for k, v in types.items()) + "}"
         return f"read_json({paths}, format = 'newline_delimited', columns = {columns})"
 
@@ -167,7 +246,7 @@ class DuckDBEngine:
         if source.format == "parquet":
             reader = f"read_parquet({paths}, union_by_name = true)"
         else:
-            reader = f"read_csv({paths}, header = true, union_by_name = true, all_varchar = true)"
+            reader = f"read_csv({paths}, header = true, union_by_name = true, {_CSV_LINE}, all_varchar = true)"
         rows = self._run(f"DESCRIBE SELECT * FROM {reader}", where=where)
         return {str(r[0]): str(r[1]) for r in rows}
 
@@ -202,16 +281,20 @@ class DuckDBEngine:
         if has_ts and source.timestamp:
             ts = q.ident(source.timestamp)
             kind = available.get(source.timestamp, "")
-            if source.timestamp == TS_COLUMN or kind in ("DOUBLE", "FLOAT", "BIGINT", "INTEGER"):
+            if source.timestamp == TS_COLUMN:
                 types[source.timestamp] = "DOUBLE"
                 select.append(f"CAST({ts} AS DOUBLE) AS {TS_COLUMN}")
-            else:
+            elif kind.startswith(("TIMESTAMP", "DATE")):
                 types[source.timestamp] = "TIMESTAMPTZ"
                 select.append(f"epoch(CAST({ts} AS TIMESTAMPTZ)) AS {TS_COLUMN}")
+            else:  # as on Spark: epoch seconds / milliseconds (numbers or their text) or ISO-8601 text; other text fails
+                types[source.timestamp] = "DOUBLE" if _is_number_type(kind) else "VARCHAR"
+                select.append(f"{_epoch_sql(ts, _is_number_type(kind))} AS {TS_COLUMN}")
         else:
             select.append(f"CAST(NULL AS DOUBLE) AS {TS_COLUMN}")
         reader = self._reader(source, types)
-        self._sources[where] = (source, types)
+        checks = {**types, source.timestamp: "TIMESTAMP"} if has_ts and source.timestamp in types else types
+        self._sources[where] = (source, checks)
         view = self._view(f"SELECT {', '.join(select)} FROM {reader}", where)
         return FeatureTable(
             handle=view,

@@ -383,6 +383,7 @@ def _legacy_batches(
     from gatekit.drift.sources import Batch, iter_batches
 
     matched = 0
+    matched_ids: set[str] = set()
     for path in paths:
         for batch in iter_batches(path, wanted):
             if results is None:
@@ -393,6 +394,7 @@ def _legacy_batches(
                 extra = results.get(str(row.get("id")))
                 if extra is not None:
                     matched += 1
+                    matched_ids.add(str(row.get("id")))
                     row = {**row, **extra}
                 rows.append(row)
             yield Batch(batch.path, len(rows), rows=rows, first_line=batch.first_line)
@@ -400,6 +402,14 @@ def _legacy_batches(
         raise DatasetError(
             "--reference-results: no case_id matches an id in the reference dataset; "
             "pass the results.jsonl of a run on this dataset"
+        )
+    strangers = [case_id for case_id in results or {} if case_id not in matched_ids]
+    if strangers:  # a run on another dataset whose ids happen to overlap: its measurements are not this reference's
+        from gatekit.redact import display_path
+
+        raise DatasetError(
+            f"--reference-results: {len(strangers)} case ids (e.g. {strangers[0][:60]!r}) are no id in the reference "
+            f"dataset {display_path(paths[0])}; pass the results.jsonl of a run on this dataset"
         )
 
 

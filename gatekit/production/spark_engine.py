@@ -251,7 +251,14 @@ class SparkEngine:
             present.add(feature.name)
             col = F.col(_quoted_path(df.schema, source_name))
             if feature.kind == NUMERIC:
-                expr = col.try_cast("double") if not isinstance(field.dataType, T.DoubleType) else col
+                if not isinstance(field.dataType, T.StringType):  # (a struct or list fails the select below)
+                    expr = col.try_cast("double") if not isinstance(field.dataType, T.DoubleType) else col
+                else:  # text that is no number fails the query, as on DuckDB (never a silent missing value)
+                    number = col.try_cast("double")
+                    refused = F.raise_error(
+                        F.lit(f"CANNOT_PARSE_NUMBER: column {source_name!r} holds text that is not a number")
+                    )
+                    expr = F.when(col.isNull() | number.isNotNull(), number).otherwise(refused.cast("double"))
             elif feature.multi:
                 if isinstance(field.dataType, T.ArrayType):
                     expr = col.cast("array<string>")
@@ -776,14 +783,24 @@ def _epoch_seconds(col: Any, data_type: Any) -> Any:
 
     if isinstance(data_type, T.TimestampType | T.TimestampNTZType | T.DateType):
         return F.unix_micros(col.cast("timestamp")) / F.lit(1e6)
+
+    def finite(number: Any) -> Any:
+        return number.isNotNull() & ~F.isnan(number) & ~number.isin(math.inf, -math.inf)
+
     if isinstance(data_type, T.NumericType):
         number = col.cast("double")
-        return F.when(F.abs(number) > F.lit(1e11), number / F.lit(1000.0)).otherwise(number)
-    text = col.cast("string")
+        seconds = F.when(F.abs(number) > F.lit(1e11), number / F.lit(1000.0)).otherwise(number)
+        return F.when(finite(number), seconds)
+    text = F.trim(col.cast("string"))
     number = text.try_cast("double")
     parsed = F.unix_micros(F.try_to_timestamp(text)) / F.lit(1e6)
-    return F.when(number.isNotNull(), F.when(F.abs(number) > F.lit(1e11), number / 1000.0).otherwise(number)).otherwise(
-        parsed
+    # text that is no timestamp fails the query, as on DuckDB (the file is refused, never read as rows without time)
+    refused = F.raise_error(F.lit("CANNOT_PARSE_TIMESTAMP: a timestamp value is neither RFC 3339 text nor epoch time"))
+    return (
+        F.when(col.isNull() | (text == F.lit("")), F.lit(None).cast("double"))
+        .when(finite(number), F.when(F.abs(number) > F.lit(1e11), number / 1000.0).otherwise(number))
+        .when(parsed.isNotNull(), parsed)
+        .otherwise(refused.cast("double"))
     )
 
 

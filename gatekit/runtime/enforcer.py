@@ -51,6 +51,16 @@ def raise_for_review(decision: GuardDecision) -> None:
     raise ReviewRequired(decision)
 
 
+def _is_async(fn: Any) -> bool:
+    """An ``async def`` function, or an object whose class's ``__call__`` is one."""
+    if inspect.iscoroutinefunction(fn):
+        return True
+    try:
+        return inspect.iscoroutinefunction(type(fn).__call__)
+    except AttributeError:
+        return False
+
+
 def _call_key(name: Any, arguments: Any) -> str:
     return json.dumps([str(name), arguments], sort_keys=True, ensure_ascii=False, default=str)
 
@@ -370,7 +380,7 @@ class Enforcer:
 
     def guard(self, fn: F) -> F:
         """Wrap an agent ``(input, context) -> response`` (sync or async): check its input, its response, record."""
-        if inspect.iscoroutinefunction(fn):
+        if _is_async(fn):
 
             @functools.wraps(fn)
             async def guarded_async(
@@ -731,6 +741,13 @@ class Enforcer:
             except BaseException as exc:  # noqa: BLE001 - the hook's refusal (ReviewRequired by default) is raised below
                 raise_exc = exc
             else:
+                if inspect.isawaitable(approved):  # an async hook: its answer is not known here, so it is no approval
+                    close = getattr(approved, "close", None)
+                    if callable(close):
+                        close()
+                    reason = "review hook returned an awaitable (an async hook); pass a synchronous review_hook"
+                    guard_decision.reasons = (*guard_decision.reasons, f"{GUARD_RULE_ID}: {reason}")
+                    approved = False
                 if approved is False:
                     enforced = "deny"
                     guard_decision.enforced = "deny"

@@ -264,14 +264,26 @@ def test_spark_table_and_temp_view_sources(spark, engine, data):
 
 
 def test_missing_feature_and_timestamp_text(engine, spark):
-    times = ["2026-12-06T08:00:00.000Z", "2026-12-06T09:00:00Z", "not a time"]
-    df = spark.createDataFrame(pa.table({"timestamp": times, "latency_ms": ["3.5", "oops", None]}))
+    from gatekit.errors import DatasetError
+
+    times = ["2026-12-06T08:00:00.000Z", "2026-12-06T09:00:00Z", None]
+    df = spark.createDataFrame(pa.table({"timestamp": times, "latency_ms": ["3.5", None, None]}))
     table = engine.open_dataframe(df, [FeatureColumn("latency_ms", NUMERIC), FeatureColumn("cost_usd", NUMERIC)])
     assert table.present == {"latency_ms"} and table.has_timestamp
     assert engine.count_rows(table, timestamps=True) == (3, 1)
+    # text that is no time is refused, as on DuckDB (attack16c), not read as a row without a timestamp
+    bad = spark.createDataFrame(pa.table({"timestamp": [*times[:2], "not a time"], "latency_ms": [1.0, 2.0, 3.0]}))
+    refused = engine.open_dataframe(bad, [FeatureColumn("latency_ms", NUMERIC)], label="bad-times")
+    with pytest.raises(DatasetError, match="bad-times: .*CANNOT_PARSE_TIMESTAMP"):
+        engine.count_rows(refused, timestamps=True)
     assert engine.newest_timestamp(table) == 1_796_544_000.0 + 3600
     summary = engine.numeric_summaries(table, ["latency_ms"], 10)["latency_ms"]
     assert (summary.n, summary.missing, summary.mean) == (1, 2, 3.5)
+    # text that is no number is refused, as on DuckDB (attack16c), not counted as a missing value
+    oops = spark.createDataFrame(pa.table({"timestamp": times, "latency_ms": ["3.5", "oops", None]}))
+    refused = engine.open_dataframe(oops, [FeatureColumn("latency_ms", NUMERIC)], label="oops")
+    with pytest.raises(DatasetError, match="oops: .*CANNOT_PARSE_NUMBER"):
+        engine.numeric_summaries(refused, ["latency_ms"], 10)
 
 
 def test_java_home_detection(monkeypatch, tmp_path):
