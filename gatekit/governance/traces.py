@@ -51,6 +51,12 @@ def filter_traces(
                 continue
             if case is not None and str(row.get("case_id")) != case:
                 continue
-            if rule is not None and not any(r.get("id") == rule for r in row.get("rules") or []):
-                continue
+            if rule is not None:
+                fired = row.get("rules") or []
+                if not isinstance(fired, list) or not all(isinstance(r, dict) for r in fired):
+                    raise TraceFileError(
+                        f"{file}:{number}: 'rules' is not a list of rule objects; is this a governance_traces.jsonl?"
+                    )
+                if not any(r.get("id") == rule for r in fired):
+                    continue
             yield row

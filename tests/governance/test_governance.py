@@ -555,3 +555,17 @@ def test_cli_policy_check_test_and_traces(tmp_path: Path) -> None:
     out = _cli("traces", str(traces), "--outcome", "deny", "--rule", "r")
     assert out.returncode == 0 and json.loads(out.stdout)["case_id"] == "a"
     assert _cli("traces", str(tmp_path / "missing.jsonl")).returncode == 2
+
+
+@pytest.mark.parametrize("rules", ['["a", "b"]', '{"x": 1}', '"a"', "[1]"])
+def test_a_trace_row_whose_rules_are_no_rule_objects_is_a_bad_line(tmp_path: Path, rules: str) -> None:
+    """``traces --rule`` on a row whose 'rules' holds strings or an object names the file and line (it was an internal
+    error, exit 3: AttributeError)."""
+    path = tmp_path / "governance_traces.jsonl"
+    path.write_text(
+        '{"case_id": "c0", "outcome": "allow", "rules": []}\n'
+        + f'{{"case_id": "c1", "outcome": "allow", "rules": {rules}}}\n'
+    )
+    with pytest.raises(TraceFileError, match=r"governance_traces\.jsonl:2: 'rules' is not a list of rule objects"):
+        list(filter_traces(path, rule="a"))
+    assert [row["case_id"] for row in filter_traces(path)] == ["c0", "c1"]  # (no --rule: the row is printed as it is)
