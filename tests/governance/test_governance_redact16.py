@@ -297,6 +297,36 @@ def _written(root: Path, inputs: set[str]) -> dict[str, str]:
     return written
 
 
+def _gate_run(
+    tmp_path: Path, inputs: dict[str, str], agent_on_path: bool
+) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+    """``gatekit eval`` of the project ``inputs`` (file name -> text) in ``tmp_path`` with a fresh sqlite MLflow store;
+    the process and every text it wrote (files, the store's rows, ``<stdout>``, ``<stderr>``; see _written).
+    ``agent_on_path``: the project folder is on PYTHONPATH (a ``python:`` agent)."""
+    for name, text in inputs.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    from mlflow_store import fresh_store
+
+    fresh_store(tmp_path / "mlflow.db")
+    env = dict(os.environ)
+    env.pop("MLFLOW_TRACKING_URI", None)
+    code = Path(gatekit.__file__).resolve().parents[1]  # (the gatekit this test imported, in the gate too)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [*([str(tmp_path)] if agent_on_path else []), str(code), env.get("PYTHONPATH", "")]
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "gatekit", "eval", "--tracking-uri", f"sqlite:///{tmp_path / 'mlflow.db'}"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    written = _written(tmp_path, set(inputs))
+    written["<stdout>"], written["<stderr>"] = proc.stdout, proc.stderr
+    return proc, written
+
+
 @pytest.mark.slow
 def test_a_gate_run_writes_no_reshaped_value_anywhere(tmp_path: Path) -> None:
     """Fails on e624669: the escaped, marked, split and look-alike values reached every file and the store."""
@@ -312,25 +342,7 @@ def test_a_gate_run_writes_no_reshaped_value_anywhere(tmp_path: Path) -> None:
             "policy: policy.yaml\nout: out\nconcurrency: 1\ntimeout: 10\nretries: 0\nexperiment: redact16\n"
         ),
     }
-    for name, text in inputs.items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    from mlflow_store import fresh_store
-
-    fresh_store(tmp_path / "mlflow.db")
-    env = dict(os.environ)
-    env.pop("MLFLOW_TRACKING_URI", None)
-    code = Path(gatekit.__file__).resolve().parents[1]  # (the gatekit this test imported, in the gate too)
-    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), str(code), env.get("PYTHONPATH", "")])
-    proc = subprocess.run(
-        [sys.executable, "-m", "gatekit", "eval", "--tracking-uri", f"sqlite:///{tmp_path / 'mlflow.db'}"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    written = _written(tmp_path, set(inputs))
-    written["<stdout>"], written["<stderr>"] = proc.stdout, proc.stderr
+    proc, written = _gate_run(tmp_path, inputs, agent_on_path=True)
     assert proc.returncode == 1, proc.stdout + proc.stderr  # (the AWS keys are denied, the raising agent errs)
     results = [json.loads(line) for line in written["out/results.jsonl"].splitlines()]
     assert [r["case_id"] for r in results] == [f"c-{k}" for k in KINDS]
@@ -382,25 +394,7 @@ def test_a_subprocess_agent_s_errors_stderr_and_garbage_write_no_reshaped_value(
             "out: out\nconcurrency: 1\ntimeout: 10\nretries: 0\nexperiment: redact16-cmd\n"
         ),
     }
-    for name, text in inputs.items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    from mlflow_store import fresh_store
-
-    fresh_store(tmp_path / "mlflow.db")
-    env = dict(os.environ)
-    env.pop("MLFLOW_TRACKING_URI", None)
-    code = Path(gatekit.__file__).resolve().parents[1]
-    env["PYTHONPATH"] = os.pathsep.join([str(code), env.get("PYTHONPATH", "")])
-    proc = subprocess.run(
-        [sys.executable, "-m", "gatekit", "eval", "--tracking-uri", f"sqlite:///{tmp_path / 'mlflow.db'}"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    written = _written(tmp_path, set(inputs))
-    written["<stdout>"], written["<stderr>"] = proc.stdout, proc.stderr
+    proc, written = _gate_run(tmp_path, inputs, agent_on_path=False)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     results = {r["case_id"]: r for r in map(json.loads, written["out/results.jsonl"].splitlines())}
     assert "[CREDIT_CARD]" in results["c-error"]["error_message"]
