@@ -26,10 +26,10 @@ SCORED_POSITIVES = [case for case in CORPUS["positives"] if "note" not in case]
 
 # negatives with a finding on main (1bb65d8), left after this round's fix: the text's start and the findings, as
 # (type, value)
-FLAGGED_ON_MAIN = {
-    # India's postal PIN code read as a credential ("4294967295", a 32-bit constant, is no phone number since round
-    # dlp16; "auth: user_id=884213", another field's assignment, is no credential since round secrets16)
-    "Postcode SW1A 2AA; PLZ 80331": [("GENERIC_SECRET", "400001")],
+FLAGGED_ON_MAIN: dict[str, list[tuple[str, str]]] = {
+    # none left: "4294967295", a 32-bit constant, is no phone number since round dlp16; "auth: user_id=884213", another
+    # field's assignment, no credential since round secrets16; India's postal "PIN 400001" after other postal codes
+    # ("Postcode SW1A 2AA; PLZ 80331; ...") no credential since session 11
 }
 
 
@@ -47,12 +47,12 @@ def test_corpus_shape() -> None:
 
 
 def test_false_findings_are_exactly_mains() -> None:
-    """1 of 153 negatives flagged (7 on main, 3 after dlp15b), each listed: a new one fails, and so does a fixed one."""
+    """0 of 153 negatives flagged (7 on main, 3 after dlp15b): a new one fails."""
     flagged, _ = corpus_scan_errors(SCORED_NEGATIVES, [])
     got = {_key(text): findings for text, findings in flagged}
     assert "" not in got, [text for text, _ in flagged if not _key(text)]
     assert got == FLAGGED_ON_MAIN
-    assert len(flagged) == 1
+    assert len(flagged) == 0
 
 
 def test_no_value_missed() -> None:

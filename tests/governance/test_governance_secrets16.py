@@ -191,3 +191,19 @@ def test_a_held_out_negative_near_each_fix_has_no_finding(text: str) -> None:
 )
 def test_the_new_rules_stay_linear_on_hostile_text(unit: str) -> None:
     check_linear_on_hostile_unit(unit)
+
+
+@pytest.mark.parametrize(
+    ("text", "pin"),
+    [
+        ("Postcode SW1A 2AA; PLZ 80331; CP 28013; CEP 01310-100; PIN 400001.", None),
+        ("Ship to: zip 94105 or PIN 560001 for the Bengaluru office", None),
+        ("Your card PIN 482913 is active", "482913"),  # (no postal code named on its line)
+        ("zip 94105\nPIN 482913", "482913"),  # (a postal code on another line)
+    ],
+)
+def test_a_six_digit_pin_after_another_postal_code_on_its_line_is_indias_postal_code(
+    text: str, pin: str | None
+) -> None:
+    found = [f.value for f in scan(text) if f.type == "GENERIC_SECRET"]
+    assert found == ([pin] if pin else [])

@@ -611,18 +611,25 @@ _OTHER_NAMES = re.compile(
 ).finditer
 
 
+# another country's postal code named before a PIN on its line ("Postcode SW1A 2AA; PLZ 80331; CEP 01310-100; PIN
+# 400001"): the PIN is India's postal one
+_POSTAL_WORDS = re.compile(r"(?i:post ?code|postal|zip|plz|cep|\bcp\b)")
+
+
 def _pin(text: str, match: re.Match[str]) -> bool:
     """Not counted digits (0000, 1234), nor an Indian postal PIN code of an address's line ("Bengaluru, PIN 560001").
 
-    (6 digits after a comma before the name on its line, in the 80 characters before it: an address.)
+    (6 digits after a comma before the name on its line, or after another postal code's name on it, in the 80
+    characters before it: an address.)
     """
     value = match.group("pin")
     if _counted(value):
         return False
     if len(value) == 6:
         start = match.start()
-        comma = text.rfind(",", start - 80 if start > 80 else 0, start)
-        return comma == -1 or text.find("\n", comma, start) != -1
+        low = start - 80 if start > 80 else 0
+        line = text.rfind("\n", low, start) + 1 or low
+        return text.rfind(",", line, start) == -1 and _POSTAL_WORDS.search(text, line, start) is None
     return True
 
 
