@@ -361,11 +361,16 @@ def test_gate_with_last_pass_baseline_adds_paired_regression_checks(
     artifacts = {f.path for f in client(mlflow_server.uri).list_artifacts(first.verdict.mlflow.run_id)}
     assert {"report.html", "results.jsonl", "verdict.json"} <= artifacts
 
-    same = run_gate(gate_config(demo_project, mlflow_server.uri, experiment, baseline="last-pass"), command="eval")
-    regression = {c.name: c for c in same.verdict.checks if c.name.startswith("regression.")}
-    assert set(regression) == {"regression.error_rate", "regression.latency_p95_ms"}
-    assert regression["regression.error_rate"].value == 0
-    # the demo agent sleeps the same time per case; a loaded machine adds scheduling jitter to each measurement
+    # the demo agent sleeps the same time per case; a loaded machine adds scheduling jitter to each measurement, and a
+    # stall of the whole process (a CI host's other test workers starting JVMs) moves the p95 of 60 cases at once: the
+    # same agent is measured again once when its first comparison is off, and one of the two must be ~0
+    for _attempt in range(2):
+        same = run_gate(gate_config(demo_project, mlflow_server.uri, experiment, baseline="last-pass"), command="eval")
+        regression = {c.name: c for c in same.verdict.checks if c.name.startswith("regression.")}
+        assert set(regression) == {"regression.error_rate", "regression.latency_p95_ms"}
+        assert regression["regression.error_rate"].value == 0
+        if regression["regression.latency_p95_ms"].value == pytest.approx(0, abs=0.15):
+            break
     assert regression["regression.latency_p95_ms"].value == pytest.approx(0, abs=0.15)
     assert same.exit_code == 0, same.verdict.reasons
 
