@@ -122,17 +122,14 @@ class _VisibleFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         """The formatted record, controls escaped (line breaks of a traceback stay)."""
-        from gatekit.report.text import visible_controls
-
-        return visible_controls(super().format(record))
+        return _shown(super().format(record))
 
 
 def _err(message: str) -> None:
     from gatekit.redact import scrub_message
-    from gatekit.report.text import visible_controls
 
     # messages quote paths, labels, specs: no secret, no PII, no terminal control sequence
-    typer.echo(visible_controls(scrub_message(message)), err=True)
+    typer.echo(_shown(scrub_message(message)), err=True)
 
 
 def _fail_user(exc: GatekitError) -> typer.Exit:
@@ -275,10 +272,9 @@ def _print_summary(verdict: Any, *, quiet: bool, as_json: bool) -> None:
 
     typer.echo(verdict_line(verdict, _color(verdict.verdict)))
     from gatekit.redact import scrub_message
-    from gatekit.report.text import visible_controls
 
     for line in summary_lines(verdict, quiet=quiet):
-        typer.echo(visible_controls(scrub_message(line)))  # the files' paths: no secret, no PII, no ESC
+        typer.echo(_shown(scrub_message(line)))  # the files' paths: no secret, no PII, no ESC
 
 
 def _gate_options(
@@ -713,9 +709,8 @@ def main() -> None:
 
             traceback.print_exception(exc, file=sys.stderr)
         from gatekit.redact import scrub_message
-        from gatekit.report.text import visible_controls
 
-        message = visible_controls(scrub_message(" ".join(f"internal error: {type(exc).__name__}: {exc}".split())))
+        message = _shown(scrub_message(" ".join(f"internal error: {type(exc).__name__}: {exc}".split())))
         print(message, file=sys.stderr)
         _annotate_error(message, EXIT_INFRA)
         sys.exit(EXIT_INFRA)

@@ -37,19 +37,19 @@ def _fail(exc: BaseException) -> typer.Exit:
 
     from gatekit.pipeline.publish import publish_error
     from gatekit.redact import scrub_message
-    from gatekit.report.text import visible_controls
 
     if isinstance(exc, GatekitError):
         message, code = f"error: {scrub_message(str(exc))}", exc.exit_code
     else:
         message = " ".join(f"internal error (fails closed): {type(exc).__name__}: {scrub_message(str(exc))}".split())
         code = EXIT_INFRA
-    typer.echo(visible_controls(message), err=True)
+    typer.echo(_visible(message), err=True)
     publish_error(message.removeprefix("error: "), code, os.environ)
     return typer.Exit(code)
 
 
 def _visible(text: str) -> str:
+    """``text`` for the terminal: control characters (an ANSI escape from a log's value or a path) escaped."""
     from gatekit.report.text import visible_controls
 
     return visible_controls(text)
@@ -98,13 +98,11 @@ def canary_command(
         head = f"canary {result.decision.upper()} at stage {data['stage']:g}%"
         if data["next_stage"] is not None:
             head += f" → next stage {data['next_stage']:g}%"
-        from gatekit.report.text import visible_controls
-
         typer.echo(head)
         for reason in data["reasons"]:
-            typer.echo(visible_controls(f"  - {reason}"))
+            typer.echo(_visible(f"  - {reason}"))
         for key, path in (data.get("files") or {}).items():
-            typer.echo(visible_controls(f"  {key}: {path}"))
+            typer.echo(_visible(f"  {key}: {path}"))
         if data.get("mlflow"):
             typer.echo(f"  mlflow run: {data['mlflow']['run_id']}")
     raise typer.Exit(result.exit_code)
@@ -141,10 +139,9 @@ def watch_command(
         argv = shlex.split(on_rollback) if on_rollback else None
     except ValueError as exc:
         from gatekit.redact import scrub_message
-        from gatekit.report.text import visible_controls
 
         shown = scrub_message(f"error: --on-rollback: cannot split {on_rollback!r}: {exc}; check the quotes")
-        typer.echo(visible_controls(shown), err=True)
+        typer.echo(_visible(shown), err=True)
         raise typer.Exit(2) from None
     try:
         code = watch(

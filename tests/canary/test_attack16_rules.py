@@ -28,6 +28,13 @@ def _gatekit(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _canary(logs: Path, rules: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    """``gatekit canary`` of ``logs`` under ``rules`` at NOW, without MLflow, its files in ``out``."""
+    return _gatekit(
+        "canary", "--logs", str(logs), "--rules", str(rules), "--now", NOW, "--no-mlflow", "--out", str(out)
+    )
+
+
 @pytest.fixture(scope="module")
 def healthy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_jsonl(tmp_path_factory.mktemp("logs") / "healthy.jsonl", traffic(30))
@@ -51,18 +58,7 @@ def test_a_rules_file_that_judges_nothing_is_exit_2(
 ) -> None:
     rules = tmp_path / "rollout.yaml"
     rules.write_text(text, encoding="utf-8")
-    proc = _gatekit(
-        "canary",
-        "--logs",
-        str(healthy),
-        "--rules",
-        str(rules),
-        "--now",
-        NOW,
-        "--no-mlflow",
-        "--out",
-        str(tmp_path / "out"),
-    )
+    proc = _canary(healthy, rules, tmp_path / "out")
     assert proc.returncode == 2, proc.stdout + proc.stderr
     lines = [x for x in (proc.stdout + proc.stderr).splitlines() if x.strip()]
     where = f"{rules}:{line}:" if line else f"{rules}:"
@@ -76,18 +72,7 @@ def test_rollback_rules_alone_or_comparisons_alone_still_judge(tmp_path: Path, h
     only_compare = tmp_path / "compare.yaml"
     only_compare.write_text("compare: {min_requests: 100, metrics: {latency_ms: 10%}}\n", encoding="utf-8")
     for rules in (only_rules, only_compare):
-        proc = _gatekit(
-            "canary",
-            "--logs",
-            str(healthy),
-            "--rules",
-            str(rules),
-            "--now",
-            NOW,
-            "--no-mlflow",
-            "--out",
-            str(tmp_path / rules.stem),
-        )
+        proc = _canary(healthy, rules, tmp_path / rules.stem)
         assert proc.returncode == 0, proc.stdout + proc.stderr
 
 

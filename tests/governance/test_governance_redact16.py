@@ -297,6 +297,16 @@ def _written(root: Path, inputs: set[str]) -> dict[str, str]:
     return written
 
 
+def _leaks(written: dict[str, str]) -> list[tuple[str, str]]:
+    """(value, where) of each value's core found in a written text, read as detectors read it (see squashed)."""
+    return [
+        (what, name)
+        for name, text in written.items()
+        for what, core in CORES.items()
+        if any(core in squashed(line) for line in text.splitlines())
+    ]
+
+
 def _gate_run(
     tmp_path: Path, inputs: dict[str, str], agent_on_path: bool
 ) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
@@ -352,13 +362,7 @@ def test_a_gate_run_writes_no_reshaped_value_anywhere(tmp_path: Path) -> None:
         output = re.sub('[*`"]', "", row["response"]["output"])  # (marks and quotes outside a value stay)
         assert output == "mail [EMAIL_ADDRESS] card [CREDIT_CARD] key [AWS_ACCESS_KEY]", row
     assert "[EMAIL_ADDRESS]" in results[-1]["error_message"]
-    leaks = [
-        (what, name)
-        for name, text in written.items()
-        for what, core in CORES.items()
-        if any(core in squashed(line) for line in text.splitlines())
-    ]
-    assert not leaks, leaks
+    assert not _leaks(written), _leaks(written)
 
 
 CMD_AGENT = r"""
@@ -400,13 +404,7 @@ def test_a_subprocess_agent_s_errors_stderr_and_garbage_write_no_reshaped_value(
     assert "[CREDIT_CARD]" in results["c-error"]["error_message"]
     assert "[EMAIL_ADDRESS]" in results["c-garbage"]["error_message"]
     assert results["c-ok"]["response"]["model"] == "m-[AWS_ACCESS_KEY]"
-    leaks = [
-        (what, name)
-        for name, text in written.items()
-        for what, core in CORES.items()
-        if any(core in squashed(line) for line in text.splitlines())
-    ]
-    assert not leaks, leaks
+    assert not _leaks(written), _leaks(written)
 
 
 @pytest.mark.parametrize(
