@@ -398,7 +398,8 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
     number = len(sizes)
     if sizes[-1] < 2 and not _switchboard(main, sizes):
         return None
-    # (each rule below returns None or goes on: their order is free, the cheaper and the more often met first)
+    # (each rule below returns None or goes on: their order is free, the cheaper and the more often met first; those of
+    # a number without "+" in one branch, tested once)
     if "." in main:  # a version number, an IPv4 address shape
         if number == 4 and max(sizes) <= 3:
             return None
@@ -408,29 +409,34 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
         if not plus and sizes[0] == 2 and main[0] != "0" and main.count(".") == number - 1 and min(sizes[1:]) == 3:
             if max(sizes[1:]) == 3:  # (groups of 2..4 digits, see above: two, then groups of three only)
                 return None  # a number grouped in thousands with dots ("84.358.845 Einwohner", "12.345.678")
-    if number == 1 and not plus and not 10 <= count <= 11:
-        return None  # a bare run: an amount, an id, an account number
-    if not plus and number > 2:
-        if "(" not in main and sizes.count(1) > 1:
-            return None  # a list of small numbers ("2 3 5 7 11 13 17"): a phone number has one group of one digit
-    if not plus and sizes[0] == 8 and _COMPACT_DATE.match(main) is not None:
-        return None  # a date and a time ("20260311 1432"), a build stamp
-    if number >= 3 and not plus and len(main) == count + number - 1 and main.count(" ") == number - 1:
-        if _spaced_number(groups, main[0] == "0", thousands) or _measured(groups, text, end):  # (3+ groups, spaced)
-            return None
-    if 2 <= number <= 3 and not plus and len(groups[0]) == 1 and _barcode(groups, digits, text, end):
-        return None
-    if not plus and 2 <= number <= 3 and count in _DATED_COUNTS and _spans_or_dated(main, digits, number, text, end):
-        return None
-    # a house number and a street: "3747 3911 Fourth Avenue" (not a number with a trunk 0)
-    if (
-        number == 2
-        and not plus
-        and main[0] != "0"  # (a house number has no trunk 0: "030 127009 an", a Berlin number before a word)
-        and "(" not in main
-        and _NEXT_WORD.match(text, end) is not None
-    ):
-        return None
+    if not plus:
+        if number == 1:
+            if not 10 <= count <= 11:
+                return None  # a bare run: an amount, an id, an account number
+        elif number > 3:
+            if "(" not in main and sizes.count(1) > 1:
+                return None  # a list of small numbers ("2 3 5 7 11 13 17"): a phone number has one group of one digit
+        else:  # (2 or 3 groups)
+            if number == 3 and "(" not in main and sizes.count(1) > 1:
+                return None  # (a list of small numbers, as above)
+            if sizes[0] == 1 and _barcode(groups, digits, text, end):
+                return None
+            # (a dash-like character after a first group of 4 digits: see _spans_or_dated)
+            if count in _DATED_COUNTS and main[4] in _DASHES and _spans_or_dated(main, digits, number, text, end):
+                return None
+            # a house number and a street: "3747 3911 Fourth Avenue" (not a number with a trunk 0)
+            if (
+                number == 2
+                and main[0] != "0"  # (a house number has no trunk 0: "030 127009 an", a Berlin number before a word)
+                and "(" not in main
+                and _NEXT_WORD.match(text, end) is not None
+            ):
+                return None
+        if sizes[0] == 8 and _COMPACT_DATE.match(main) is not None:
+            return None  # a date and a time ("20260311 1432"), a build stamp
+        if number >= 3 and len(main) == count + number - 1 and main.count(" ") == number - 1:  # (3+ groups, spaced)
+            if _spaced_number(groups, main[0] == "0", thousands) or _measured(groups, text, end):
+                return None
     if count == 9 and number == 3 and sizes == _SSN_SIZES:  # (3 + 2 + 4 digits)
         return None  # the shape of a US social security number
     # (a date has one of its separators twice, a group of 4 digits and one of 1 or 2: most numbers are not searched;
@@ -623,12 +629,22 @@ def _id_column(text: str, start: int, columns: _Columns) -> bool:
     if text.rfind("\n", start - 4096 if start > 4096 else 0, start) == -1 or not columns.left:
         return False  # (no line above the candidate's: no header; past the lookups: a finding)
     if columns.tabular is None:  # (a table's rows, or a SQL row after VALUES: else no value has a column)
-        columns.tabular = "ALUES" in text or "alues" in text or any(rows(text) is not None for rows in ROWS_OF.values())
+        columns.tabular = _tabular(text)
     if not columns.tabular:
         return False
     columns.left -= 1
     header = column_header(text, start, start)
     return bool(header) and _after_label(header.replace("_", " ").replace("-", " "))
+
+
+def _tabular(text: str) -> bool:
+    """``text`` holds a table's rows (see ROWS_OF) or a SQL row after VALUES."""
+    if "ALUES" in text or "alues" in text:
+        return True
+    for delimiter, rows in ROWS_OF.items():
+        if delimiter in text and rows(text) is not None:  # (most texts hold no "|", tab or ";": no search)
+            return True
+    return False
 
 
 def _after_label(before: str, country: bool = True) -> bool:
@@ -641,7 +657,8 @@ def _after_label(before: str, country: bool = True) -> bool:
         if _after_label(before[:-3], False):
             return True
     named = before
-    word = named_word = _last_word(before)
+    rest = before.rstrip(_ASCII_LETTERS)  # (_last_word inlined for the usual word, ASCII letters)
+    word = named_word = _last_word(before) if rest and rest[-1].isalpha() else before[len(rest) :].lower()
     if word == "n" and before[-3:-1].lower() in ("s/", "p/"):  # ("S/N", "P/N": a serial number's, a part number's)
         return True
     if word == "id" or word == "ids":  # ("ID: ...", "Customer ID ...": whatever it identifies, an id is no phone
@@ -649,7 +666,11 @@ def _after_label(before: str, country: bool = True) -> bool:
     if word in _ID_WORDS:  # ("serial no.", "Invoice number", "Art.-Nr."; not "phone number", "mobile no.")
         before = before[: len(before) - len(word)].rstrip(" \t#.-_")
         word = _last_word(before)
-    return word in _ID_LABELS or (word[-1:] == "s" and word[:-1] in _ID_LABELS) or _id_name(named, named_word)
+    return (
+        word in _ID_LABELS
+        or (word[-1:] == "s" and word[:-1] in _ID_LABELS)
+        or (named_word != "" and _id_name(named, named_word))  # (no word: no name, no call)
+    )
 
 
 # words for a phone number a compound or a phrase may hold beyond _PHONE_STEMS ("Servicenummer", "Festnetznummer",
