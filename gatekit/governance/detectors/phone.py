@@ -435,14 +435,16 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
         if sizes[0] == 8 and _COMPACT_DATE.match(main) is not None:
             return None  # a date and a time ("20260311 1432"), a build stamp
         if number >= 3 and len(main) == count + number - 1 and main.count(" ") == number - 1:  # (3+ groups, spaced)
-            if _spaced_number(groups, main[0] == "0", thousands) or _measured(groups, text, end):
+            if _spaced_number(sizes, groups[-1], main[0] == "0", thousands) or _measured(sizes, text, end):
                 return None
     if count == 9 and number == 3 and sizes == _SSN_SIZES:  # (3 + 2 + 4 digits)
         return None  # the shape of a US social security number
     # (a date has one of its separators twice, a group of 4 digits and one of 1 or 2: most numbers are not searched;
     # the groups are those of ``main`` but when a "(0)" was taken out of it)
-    if main.count("-") > 1 or main.count(".") > 1 or main.count("/") > 1:
-        if ("(0)" in main or (4 in sizes and (1 in sizes or 2 in sizes))) and _DATE.search(main) is not None:
+    if ("(0)" in main or (4 in sizes and (1 in sizes or 2 in sizes))) and (
+        main.count("-") > 1 or main.count(".") > 1 or main.count("/") > 1
+    ):
+        if _DATE.search(main) is not None:
             return None
     if (number == 2 and "-" in main and _POSTCODE.fullmatch(main) is not None) or (count == 13 and _isbn13(digits)):
         return None
@@ -507,8 +509,10 @@ def _dated_parts(main: str, digits: str) -> bool:
     return main[7] == main[4] and "01" <= digits[4:6] <= "12" and digits[6] == "0"
 
 
-def _spaced_number(groups: list[bytes] | list[str], trunk: bool, thousands: bool) -> bool:
-    """3+ digit ``groups`` of a candidate without ``+``, single spaces between them, are a number or a list of them.
+def _spaced_number(sizes: list[int], last: bytes | str, trunk: bool, thousands: bool) -> bool:
+    """3+ digit groups of a candidate without ``+``, single spaces between them, are a number or a list of them.
+
+    ``sizes``: the groups' lengths; ``last``: the last group.
 
     A number grouped in thousands ("population 8 336 817", "1 234 567 units"): one digit but a trunk 0, then groups of
     three (a phone number's last group has 4 digits, or 2); or two digits, then groups of three, the last "000" (a round
@@ -518,15 +522,15 @@ def _spaced_number(groups: list[bytes] | list[str], trunk: bool, thousands: bool
     A phone number so written has a trunk 0 and 5 pairs ("06 12 34 56 78") or 3 or 4 pairs ("12 34 56 78"), or a trunk
     0 and groups of 4 ("0151 2345 6789"); groups of 3 are a number's ("912 345 678").
     """
-    first = len(groups[0])
+    first = sizes[0]
+    number = len(sizes)
     if first == 1:
-        return thousands and not trunk and all(len(group) == 3 for group in groups[1:])
-    if first == 2 and not trunk and groups[-1] in ("000", b"000") and all(len(group) == 3 for group in groups[1:]):
+        return thousands and not trunk and sizes[1:].count(3) == number - 1
+    if first == 2 and not trunk and last in ("000", b"000") and sizes[1:].count(3) == number - 1:
         return thousands  # (two digits, then groups of three, the last "000": a round count, "67 750 000")
-    if first not in (2, 4) or any(len(group) != first for group in groups):
+    if first not in (2, 4) or sizes.count(first) != number:
         return False
     if first == 2:
-        number = len(groups)
         return number > 5 or (number == 5 and not trunk)
     return not trunk
 
@@ -542,13 +546,13 @@ _UNIT = re.compile(
 )
 
 
-def _measured(groups: list[bytes] | list[str], text: str, end: int) -> bool:
+def _measured(sizes: list[int], text: str, end: int) -> bool:
     """Spaced groups of three digits (the first of 1 to 3) before a unit, a currency or a counted noun: a quantity.
 
-    A quantity grouped in thousands ("299 792 458 m/s", "123 456 789 €", "10 452 326 invånare"); "912 345 678" alone
+    ``sizes``: the groups' lengths. A quantity grouped in thousands ("299 792 458 m/s", "123 456 789 €", "10 452 326 invånare"); "912 345 678" alone
     is Spain's phone number.
     """
-    return all(len(group) == 3 for group in groups[1:]) and _UNIT.match(text, end) is not None
+    return sizes[1:].count(3) == len(sizes) - 1 and _UNIT.match(text, end) is not None
 
 
 def _barcode(groups: list[bytes] | list[str], digits: str, text: str, end: int) -> bool:
