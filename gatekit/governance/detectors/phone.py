@@ -346,7 +346,149 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
     ``main``: the value without its extension (and without an ``(0)`` trunk digit when it starts with ``+``);
     ``groups``: the number of its digit groups; ``digits``: those joined. ``thousands``: a number grouped in
     thousands is no phone number (False for regions whose national numbers are so written, see _THOUSANDS_REGIONS).
+
+    The rules of :func:`_shape_full`, those that read the value's layout alone (its groups, separators and extension,
+    and whether its first two characters are zeros) decided once per layout (:func:`_layout`), the others (its digits,
+    the text around it) read for each value (see _LAYOUT_FLAGS). A bare run of digits, a value with an ``(0)`` or of
+    other characters than ASCII: :func:`_shape_full` itself.
     """
+    if len(value) < 7 or "(0)" in value or not value.isascii() or value.isdigit():
+        return _shape_full(value, text, end, thousands)
+    layout = _layout(value.encode().translate(_DIGITS_AS_ZERO), value[0] == "0", value[1] == "0")
+    if layout is None:
+        return None
+    size, number, count, flags = layout
+    main = value if size == len(value) else value[:size]
+    digits = main.encode().translate(None, _NOT_DIGITS).decode()
+    # (placeholder_digits inlined: ``digits`` is not empty here)
+    if digits.count(digits[0]) == count or (main[0] != "+" and digits in _COUNTING):
+        return None
+    if flags and _refused(flags, main, digits, number, text, end, thousands):
+        return None
+    return main, number, digits
+
+
+# (the rules _layout leaves to each value: a bit each, see _refused)
+_SWITCHBOARD = 1  # a last group of one digit after a dash: a switchboard's after "+49" / "+43" alone
+_BARCODE = 2  # a first group of one digit: _barcode
+_DATED = 4  # a dash after a first group of 4 digits: _spans_or_dated
+_HOUSE = 8  # two groups, no trunk 0, no "(": a house number when a word follows
+_COMPACT = 16  # a first group of 8 digits: a compact date and time
+_THOUSANDS = 32  # one digit, then spaced groups of three: a number grouped in thousands (with ``thousands``)
+_ROUND = 64  # two digits, then spaced groups of three: a round count when the last is "000" (with ``thousands``)
+_MEASURED = 128  # spaced groups of three after the first: a quantity when a unit follows
+_DATED_SEPARATORS = 256  # a separator twice, a group of 4 digits and one of 1 or 2: a date when _DATE finds one
+_ISBN = 512  # 13 digits: an ISBN-13
+_NOT_DIGITS = bytes(code for code in range(256) if not 48 <= code <= 57)  # (deleted by bytes.translate)
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+
+
+@functools.lru_cache(maxsize=1024)
+def _layout(layout: bytes, zero: bool, zero_next: bool) -> tuple[int, int, int, int] | None:
+    """What :func:`_shape_full`'s rules say of a value by its layout: ``(main's length, groups, digits, flags)``.
+
+    ``layout``: the value (ASCII, no ``(0)``, not digits alone) with every digit a ``0``; ``zero``, ``zero_next``: its
+    first and second characters are zeros. None: a rule refuses every value of this layout; ``flags``: the rules to
+    read on the value itself (see _refused). Few layouts occur (a country's way of writing its numbers), each read once.
+    """
+    # (the layout as a value whose first two digits are zeros or not as the value's, the others all zeros)
+    template = layout.decode()
+    if template[0] == "0" and not zero:
+        template = "1" + template[1:]
+    if template[1] == "0" and not zero_next:
+        template = template[0] + "1" + template[2:]
+    main = _EXTENSION.sub("", template) if "x" in template or "#" in template else template
+    plus = main[:1] == "+"
+    if not plus and main[12:13].isdigit() and main[:13].isdigit():
+        return None
+    sizes = list(map(len, main.encode().translate(_SPACE_BUT_DIGITS).split()))
+    count = sum(sizes)
+    if not 7 <= count <= 15:
+        return None
+    number = len(sizes)
+    flags = 0
+    if sizes[-1] < 2:  # (see _switchboard)
+        if main[-2] != "-" or sizes[-2] < 3 or number < 3:
+            return None
+        if not (main[0] == "0" and main[1] != "0" and sizes[0] >= 2):
+            if not plus:
+                return None
+            flags |= _SWITCHBOARD
+    if "." in main:
+        if number == 4 and max(sizes) <= 3:
+            return None
+        national = sizes[1:] if plus else sizes
+        if (not plus or len(national) > 1) and (min(national) < 2 or max(national) > 4):
+            return None
+        if not plus and sizes[0] == 2 and main[0] != "0" and main.count(".") == number - 1 and min(sizes[1:]) == 3:
+            if max(sizes[1:]) == 3:
+                return None
+    if not plus:
+        if number == 1:
+            if not 10 <= count <= 11:
+                return None
+        elif number > 3:
+            if "(" not in main and sizes.count(1) > 1:
+                return None
+        else:
+            if number == 3 and "(" not in main and sizes.count(1) > 1:
+                return None
+            if sizes[0] == 1:
+                flags |= _BARCODE
+            if count in _DATED_COUNTS and main[4] in _DASHES:
+                flags |= _DATED
+            if number == 2 and main[0] != "0" and "(" not in main:
+                flags |= _HOUSE
+        if sizes[0] == 8:
+            flags |= _COMPACT
+        if number >= 3 and len(main) == count + number - 1 and main.count(" ") == number - 1:  # (see _spaced_number)
+            first = sizes[0]
+            trunk = main[0] == "0"
+            threes = sizes[1:].count(3) == number - 1
+            if first == 1:
+                if not trunk and threes:
+                    flags |= _THOUSANDS
+            elif first == 2 and not trunk and threes:
+                flags |= _ROUND
+            elif first in (2, 4) and sizes.count(first) == number:
+                if (number > 5 or (number == 5 and not trunk)) if first == 2 else not trunk:
+                    return None
+            if threes:
+                flags |= _MEASURED
+    if count == 9 and number == 3 and sizes == _SSN_SIZES:
+        return None
+    # (the value holds no "(0)": the template's "(0)" is another digit's)
+    if (
+        4 in sizes
+        and (1 in sizes or 2 in sizes)
+        and (main.count("-") > 1 or main.count(".") > 1 or main.count("/") > 1)
+    ):
+        flags |= _DATED_SEPARATORS
+    if number == 2 and "-" in main and _POSTCODE.fullmatch(main) is not None:
+        return None
+    if count == 13:
+        flags |= _ISBN
+    return len(main), number, count, flags
+
+
+def _refused(flags: int, main: str, digits: str, number: int, text: str, end: int, thousands: bool) -> bool:
+    """A rule of _shape_full that reads the value's digits or the text around it (``flags``: see _layout) refuses it."""
+    return bool(
+        (flags & _SWITCHBOARD and not main.startswith(("+49", "+43")))
+        or (flags & _BARCODE and _barcode(main.encode().translate(_SPACE_BUT_DIGITS).split(), digits, text, end))
+        or (flags & _DATED and _spans_or_dated(main, digits, number, text, end))
+        or (flags & _HOUSE and _NEXT_WORD.match(text, end) is not None)
+        or (flags & _COMPACT and _COMPACT_DATE.match(main) is not None)
+        or (flags & _THOUSANDS and thousands)
+        or (flags & _ROUND and thousands and digits.endswith("000"))
+        or (flags & _MEASURED and _UNIT.match(text, end) is not None)
+        or (flags & _DATED_SEPARATORS and _DATE.search(main) is not None)
+        or (flags & _ISBN and _isbn13(digits))
+    )
+
+
+def _shape_full(value: str, text: str, end: int, thousands: bool = True) -> tuple[str, int, str] | None:
+    """:func:`_shape` of any value, every rule read on it (the reference of :func:`_layout` and :func:`_refused`)."""
     if value.isdigit() and value.isascii():  # (a bare run of digits, the usual candidate: only its length counts)
         size = len(value)
         if (

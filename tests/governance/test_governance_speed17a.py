@@ -1,0 +1,132 @@
+"""Round speed17a: a phone candidate's layout rules are read once per layout, with the same outcome as every rule read.
+
+``phone._shape`` decides the rules that read a value's layout alone (its groups, separators, extension, and whether its
+first two characters are zeros) once per layout (``phone._layout``, cached), and reads the others (its digits, the text
+around it) on each value. ``phone._shape_full`` reads every rule on the value: the two must agree on every candidate
+the phone pattern yields, and on the cut candidates ``_spans`` tries (without the last group after a space, without a
+first group of 1 to 3 digits), for both settings of ``thousands``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from pathlib import Path
+
+import pytest
+
+from gatekit.governance.detectors import phone
+from gatekit.governance.normalise import normalise
+
+# each rule's case (the text around a candidate matters to some): thousands, a round count, a quantity, a house
+# number, a barcode, a span of years, an id numbered by year, a compact date, a date, an ISBN-13, a postal code,
+# a switchboard's extension, an SSN's groups, a version, an IPv4 shape, a list of small numbers, placeholders
+_CASES = [
+    "population 8 336 817 today",
+    "67 750 000 inhabitants",
+    "72 128 827 is my number",
+    "299 792 458 m/s",
+    "912 345 678",
+    "3747 3911 Fourth Avenue",
+    "030 127009 an",
+    "3 017620 422003",
+    "0 36000 29145 2",
+    "the war 1939-1945 ended",
+    "call 2021-2025",
+    "Docket 2023-0145-0012",
+    "2026-03-0042",
+    "20260311 1432",
+    "on 2026-11-21 at noon",
+    "21.11.2026 10:00",
+    "978-3-16-148410-0",
+    "3610-114 Lisboa",
+    "94105-1234",
+    "030-1234567-0",
+    "+49 30 1234567-0",
+    "+43 1 58858-0",
+    "+44 20 1234567-0",
+    "0-306-40615-2",
+    "415-555-2671 219-09-9999",
+    "123-45-6789",
+    "version 1.2.3.4",
+    "84.358.845 Einwohner",
+    "+1.415.555.2671",
+    "2 3 5 7 11 13 17",
+    "07 14 21 28 35 42",
+    "06 12 34 56 78",
+    "0151 2345 6789",
+    "8080 8081 8082 8083",
+    "000-000-0000",
+    "(012) 345-6789",
+    "+46 (0)8 928 571 38",
+    "Mobile: 0688 843 79 56\nDesk: (898)666-3621x0135\nFax: +46 (0)157 548 89",
+    "+1-903-140-4508x769",
+    "259.735.7502x459",
+    "345-899-3560x4587 3",
+    "555-123-4567 ext. 89",
+    "555-123-4567#12",
+]
+
+
+def _texts() -> list[str]:
+    texts = list(_CASES)
+    rng = random.Random(17)
+    for _ in range(4000):  # (random layouts: groups of 1 to 8 digits, zeros often first, separators, extensions)
+        groups = ["".join(rng.choice("0001234567890") for _ in range(rng.choice((1, 2, 2, 3, 3, 4, 4, 5, 6, 8))))]
+        for _ in range(rng.randint(0, 5)):
+            groups.append(rng.choice((" ", "-", ".", " ", "-")) + str(rng.randint(0, 10 ** rng.randint(0, 4))))
+        value = "".join(groups)
+        if rng.random() < 0.3:
+            value = "+" + value
+        elif rng.random() < 0.1:
+            value = "(" + value[:3] + ")" + value[3:]
+        if rng.random() < 0.15:
+            value += rng.choice((" x", "x", "#", " ext. ")) + str(rng.randint(1, 99999))
+        before = rng.choice(("", "Call ", "Order ID ", "tel: ", "EAN ", "1Z 999 ", "population "))
+        after = rng.choice(("", " m/s", " Fourth Avenue", " 5", " inhabitants", "\n", " 123", " 2026"))
+        texts.append(before + value + after)
+    data = os.environ.get("GATEKIT_SHARED_DATA")
+    examples = Path(data or "/nonexistent") / "libphonenumber" / "phone_examples.jsonl"
+    if examples.is_file():  # (every example number of libphonenumber's metadata, in a sentence)
+        for line in examples.read_text(encoding="utf-8").splitlines():
+            for value in json.loads(line).values():
+                if isinstance(value, str) and any(char.isdigit() for char in value):
+                    texts += [value, f"Call me at {value} today.", f"tel {value}, or {value}x12"]
+    return texts
+
+
+def _candidates(text: str) -> list[tuple[str, int]]:
+    """The pattern's candidates of ``text`` and the cut ones _spans tries: ``(value, end)``."""
+    found = []
+    for match in phone._PATTERN.finditer(text):
+        value, start, end = match.group(), match.start(), match.end()
+        found.append((value, end))
+        for index, char in enumerate(value):
+            if char == " " and index:
+                found += [(value[:index], start + index), (value[index + 1 :], end)]
+    return found
+
+
+@pytest.mark.parametrize("thousands", [True, False])
+def test_the_layout_rules_read_once_agree_with_every_rule_read(thousands: bool) -> None:
+    checked = refused = 0
+    for raw in _texts():
+        text = normalise(raw).text
+        for value, end in _candidates(text):
+            expected = phone._shape_full(value, text, end, thousands)
+            assert phone._shape(value, text, end, thousands) == expected, (value, text)
+            checked += 1
+            refused += expected is None
+    assert checked > 10_000 and 0 < refused < checked  # (both outcomes met, many times)
+
+
+def test_a_layout_is_read_once_and_kept() -> None:
+    phone._layout.cache_clear()
+    assert phone._shape("(579) 888-3058", "call (579) 888-3058", 19) == ("(579) 888-3058", 3, "5798883058")
+    assert phone._shape("(212) 555-0143", "or (212) 555-0143", 17) == ("(212) 555-0143", 3, "2125550143")
+    info = phone._layout.cache_info()
+    assert (info.misses, info.hits) == (1, 1)  # (one layout: "(000) 000-0000" without a leading zero)
+    # (a zero first is another layout: a trunk 0 changes what some rules say)
+    assert phone._shape("0688 843 79 56", "Mobile: 0688 843 79 56", 22) == ("0688 843 79 56", 4, "06888437956")
+    assert phone._layout.cache_info().misses == 2
