@@ -4,7 +4,8 @@
 first two characters are zeros) once per layout (``phone._layout``, cached), and reads the others (its digits, the text
 around it) on each value. ``phone._shape_full`` reads every rule on the value: the two must agree on every candidate
 the phone pattern yields, and on the cut candidates ``_spans`` tries (without the last group after a space, without a
-first group of 1 to 3 digits), for both settings of ``thousands``.
+first group of 1 to 3 digits), for both settings of ``thousands``. And the SSN detector skips its windows only in a
+text without a piece of an SSN's shape, whose windows are none.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from gatekit.governance.detectors import phone
+from gatekit.governance.detectors import phone, ssn
+from gatekit.governance.detectors.base import digit_runs
 from gatekit.governance.normalise import normalise
 
 # each rule's case (the text around a candidate matters to some): thousands, a round count, a quantity, a house
@@ -130,3 +132,19 @@ def test_a_layout_is_read_once_and_kept() -> None:
     # (a zero first is another layout: a trunk 0 changes what some rules say)
     assert phone._shape("0688 843 79 56", "Mobile: 0688 843 79 56", 22) == ("0688 843 79 56", 4, "06888437956")
     assert phone._layout.cache_info().misses == 2
+
+
+def test_a_text_without_a_piece_of_an_ssn_shape_has_no_ssn_window() -> None:
+    """SsnDetector skips its windows when the runs' bytes hold no piece of a shape: only when it would find none."""
+    skipped = windowed = 0
+    texts = _texts() + ["SSN 123-45-6789", "ssn: 123456789", "219.09.9999", "219 09 9999 and 219-09-9999", "1234567890"]
+    for raw in texts:
+        text = normalise(raw).text
+        runs = digit_runs(text)
+        if ssn._no_shape(runs.zeros):
+            skipped += 1
+            assert ssn.DETECTOR.windows(text, digit_runs(text)) == [], text
+            assert ssn.DETECTOR.findings(text, runs) == ssn.DETECTOR.findings(text, None), text
+        else:
+            windowed += 1
+    assert skipped > 1000 and windowed > 100

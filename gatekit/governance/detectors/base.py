@@ -175,12 +175,6 @@ class Detector:
         need, mark, times, glued, digits, shapes = self._window_key
         if zeros is None:
             shapes = ()  # (without the runs' bytes every run that may hold one by its digits is searched)
-        elif shapes and known is not None and len(runs) <= WINDOW_BUDGET:
-            # (no run holds a shape: one search of the whole text, not one per run. A shape is digits and separators,
-            # so it lies in one run, and a run ends at no digit: the search of a run finds what this one finds in it)
-            if self._run_shape.search(zeros) is None:  # type: ignore[union-attr]
-                known[self._window_id] = []
-                return []
         live = not glued  # (a run that is not glued digits was met)
         out: list[tuple[int, int]] = []
         first = high = -1  # (the window being made)
