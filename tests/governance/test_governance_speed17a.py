@@ -13,13 +13,15 @@ from __future__ import annotations
 import json
 import os
 import random
+from itertools import compress
 from pathlib import Path
 
 import pytest
 
+from gatekit.governance import normalise as normalise_module
 from gatekit.governance.detectors import phone, ssn
 from gatekit.governance.detectors.base import digit_runs
-from gatekit.governance.normalise import normalise
+from gatekit.governance.normalise import _Offsets, normalise
 
 # each rule's case (the text around a candidate matters to some): thousands, a round count, a quantity, a house
 # number, a barcode, a span of years, an id numbered by year, a compact date, a date, an ISBN-13, a postal code,
@@ -148,3 +150,34 @@ def test_a_text_without_a_piece_of_an_ssn_shape_has_no_ssn_window() -> None:
         else:
             windowed += 1
     assert skipped > 1000 and windowed > 100
+
+
+def test_the_offsets_of_a_few_escapes_are_those_of_the_list_of_every_offset(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A text of a few escapes maps offsets by its escapes' tails: the same offsets as the list of every one."""
+    rng = random.Random(5)
+    forms = ["%20", "%40", "%2B", "%2e", "\\u0040", "\\x40", "\\/", "\\n", "&#64;", "&nbsp;", "&#x2e;"]
+    texts = []
+    for _ in range(3000):
+        flags = bytes(rng.choice((0, 1, 1, 1, 65)) for _ in range(rng.randint(0, 60)))
+        every = list(compress(range(len(flags)), flags)) + [len(flags)]
+        offsets = _Offsets(flags)
+        assert [offsets[index] for index in range(len(every))] == every
+        pieces = [
+            rng.choice(("a", "b", "1", " ", "-", "é", "\u200b", "%", "&", "\\")) for _ in range(rng.randint(0, 40))
+        ]
+        for _ in range(rng.randint(1, 6)):
+            pieces.insert(rng.randrange(len(pieces) + 1), rng.choice(forms))
+        texts.append("".join(pieces))
+    few = [normalise(text) for text in texts]
+    monkeypatch.setattr(normalise_module, "_FEW_TAILS", -1)  # (every text's offsets as the list of every one)
+    every_one = [normalise(text) for text in texts]
+    checked = 0
+    for text, one, other in zip(texts, few, every_one, strict=True):
+        assert one.text == other.text, text
+        if isinstance(one.escapes, _Offsets):
+            checked += 1
+            assert isinstance(other.escapes, list)
+            ends = range(len(one.text) + 1)
+            assert [one.start(at) for at in ends] == [other.start(at) for at in ends], text
+            assert [one.end(at) for at in ends] == [other.end(at) for at in ends], text
+    assert checked > 300
