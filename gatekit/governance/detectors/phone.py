@@ -797,6 +797,8 @@ def _after_label(before: str, country: bool = True) -> bool:
     ``country``: the label may be followed by two capitals (a VAT number's country, "USt-IdNr. DE 136 695 976"; once).
     """
     before = before.rstrip(" \t:#=.°º\"'>")  # (and a JSON key's quotes, an XML tag's end: "order_id": "...")
+    if not before[-1:].isalpha():  # (no word before: a line's start, a "(", a digit; every rule below needs one)
+        return False
     if country and before[-3:-2] == " " and before[-2:].isupper() and before[-2:].isalpha():
         if _after_label(before[:-3], False):
             return True
