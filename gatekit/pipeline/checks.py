@@ -45,6 +45,7 @@ def assess(prep: Prepared, judged: Judged) -> Assessment:
     drift = drift_summary(prep) if prep.config.production else None
     values = flat_values(metrics, governance, drift)
     values.update(pass_count_values(judged.pass_counts.metrics()))
+    values.update(intervals_at_check_levels(prep.thresholds, judged.inputs, governance))
     checks = decide(prep.thresholds, values, missing_reasons(prep, metrics))
     if drift is not None:
         checks.append(drift_check(drift))
@@ -166,6 +167,43 @@ def flat_values(metrics: dict[str, Any], governance: dict[str, Any], drift: dict
     if drift is not None:
         values["drift.drifted_features"] = len(drift.get("drifted") or [])
     return values
+
+
+_QUANTILES = {"latency_p50_ms": 0.50, "latency_p95_ms": 0.95, "latency_p99_ms": 0.99}
+
+
+def intervals_at_check_levels(thresholds: Any, inputs: Any, governance: dict[str, Any]) -> dict[str, Any]:
+    """``<metric>_ci`` at each check's own ``confidence``: a 99% check is judged on a 99% interval.
+
+    ``compute_metrics`` and the labelled governance rates give 95% intervals; a check with
+    ``confidence: 0.99`` judged on one of those passed on an interval too narrow for what it claimed.
+    """
+    from gatekit.metrics import quantile_interval, wilson_interval
+
+    out: dict[str, Any] = {}
+    labelled = governance.get("labelled") or {}
+    for name, spec in thresholds.checks.items():
+        level = spec.confidence
+        if level is None:
+            continue
+        interval: Any = None
+        if name in _QUANTILES:
+            interval = quantile_interval(inputs.latencies_ms, _QUANTILES[name], level)
+        elif name == "error_rate":
+            interval = wilson_interval(inputs.errors, inputs.cases, level)
+        elif name == "pass_rate":
+            interval = wilson_interval(inputs.passed, inputs.scored, level)
+        elif name.startswith("governance.") and labelled:
+            parts = name.split(".")
+            rate = labelled.get(parts[1]) if len(parts) == 2 else None
+            if parts[1] == "rule" and len(parts) >= 4:
+                rate = (labelled.get("by_rule") or {}).get(".".join(parts[2:-1]), {}).get(parts[-1])
+            if isinstance(rate, dict) and isinstance(rate.get("n"), int):
+                interval = wilson_interval(int(rate["hits"]), rate["n"], level)
+        else:
+            continue
+        out[f"{name}_ci"] = interval
+    return out
 
 
 def pass_count_values(counts: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,35 @@
+"""attack17: a check's ``confidence`` is the level of the interval that decides it (it was always 95%)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from scipy.stats import binomtest
+
+from tests.conftest import attack_gate, attack_project
+
+
+def _run(tmp_path: Path, cases: int, check: str) -> dict:
+    project = attack_project(tmp_path, [json.dumps({"id": f"c{i}", "input": f"hi {i}"}) for i in range(cases)])
+    (project / "th.yaml").write_text(f"min_cases: 1\nchecks:\n  {check}\n", encoding="utf-8")
+    proc = attack_gate(project, "--no-mlflow", "--out", "out")
+    verdict = json.loads((project / "out" / "verdict.json").read_text(encoding="utf-8"))
+    verdict["exit"] = proc.returncode
+    return verdict
+
+
+def test_a_99_percent_error_rate_check_is_judged_on_the_99_percent_wilson_interval(tmp_path: Path) -> None:
+    verdict = _run(tmp_path, 45, "error_rate: {max: 10%, confidence: 0.99}")
+    check = next(c for c in verdict["checks"] if c["name"] == "error_rate")
+    upper99 = binomtest(0, 45).proportion_ci(0.99, method="wilson").high  # 0.1285: above the 10 % limit
+    upper95 = binomtest(0, 45).proportion_ci(0.95, method="wilson").high  # 0.0786: the interval that was used
+    assert upper95 < 0.10 < upper99
+    assert math.isclose(check["interval"][1], upper99, rel_tol=1e-9), check
+    assert check["status"] == "inconclusive" and verdict["verdict"] == "inconclusive", check  # was PASS
+    assert verdict["exit"] == 4
+    assert "99% interval" in check["message"]
+    # the metrics block keeps its 95 % interval
+    assert math.isclose(verdict["metrics"]["error_rate_ci"][1], upper95, rel_tol=1e-9)
+
