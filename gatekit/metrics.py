@@ -65,7 +65,10 @@ def quantile_interval(values: Sequence[float], q: float, level: float = 0.95) ->
 
     Ranks come from Binomial(n, q): the lower bound is the order statistic at the
     ``(1 - level) / 2`` binomial quantile, the upper at the ``(1 + level) / 2`` one
-    (+1), clipped to the sample. With few samples the upper bound is the maximum.
+    (+1). A rank outside the sample is an open end: ``-inf`` below the minimum, ``inf``
+    above the maximum. With few samples there is no upper bound (p95 needs 72 values at
+    95%): the maximum of 3 values is above the p95 with probability 1 - 0.95**3 = 14%,
+    so an interval ending there would claim a confidence it does not have.
     """
     n = len(values)
     if n == 0:
@@ -74,9 +77,9 @@ def quantile_interval(values: Sequence[float], q: float, level: float = 0.95) ->
     alpha = 1.0 - level
     lo_rank = binom_ppf(alpha / 2, n, q)  # 1-based rank of the lower bound
     hi_rank = binom_ppf(1 - alpha / 2, n, q) + 1
-    lo_index = min(max(lo_rank, 1), n) - 1
-    hi_index = min(max(hi_rank, 1), n) - 1
-    return float(ordered[lo_index]), float(ordered[hi_index])
+    lo = float(ordered[lo_rank - 1]) if 1 <= lo_rank <= n else -math.inf
+    hi = float(ordered[hi_rank - 1]) if 1 <= hi_rank <= n else math.inf
+    return lo, hi
 
 
 def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float, float] | None:

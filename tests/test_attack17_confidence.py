@@ -33,3 +33,11 @@ def test_a_99_percent_error_rate_check_is_judged_on_the_99_percent_wilson_interv
     # the metrics block keeps its 95 % interval
     assert math.isclose(verdict["metrics"]["error_rate_ci"][1], upper95, rel_tol=1e-9)
 
+
+def test_a_90_percent_p95_check_takes_its_ranks_at_90_percent(tmp_path: Path) -> None:
+    # 60 values bound a p95 at 90 % (P(max < p95) = 0.95**60 = 4.6 % <= 5 %) but not at 95 % (needs 72)
+    verdict = _run(tmp_path, 60, "latency_p95_ms: {max: 60s, confidence: 0.90}")
+    check = next(c for c in verdict["checks"] if c["name"] == "latency_p95_ms")
+    assert check["status"] == "pass" and verdict["exit"] == 0, check
+    assert check["interval"][1] is not None and check["interval"][1] <= 60_000
+    assert verdict["metrics"]["latency_p95_ms_ci"][1] is None  # the 95 % interval is open above
