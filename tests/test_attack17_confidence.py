@@ -8,7 +8,7 @@ from pathlib import Path
 
 from scipy.stats import binomtest
 
-from tests.conftest import attack_gate, attack_project
+from tests.conftest import attack_gate, attack_project, one_line_exit_2
 
 
 def _run(tmp_path: Path, cases: int, check: str) -> dict:
@@ -41,3 +41,15 @@ def test_a_90_percent_p95_check_takes_its_ranks_at_90_percent(tmp_path: Path) ->
     assert check["status"] == "pass" and verdict["exit"] == 0, check
     assert check["interval"][1] is not None and check["interval"][1] <= 60_000
     assert verdict["metrics"]["latency_p95_ms_ci"][1] is None  # the 95 % interval is open above
+
+
+def test_confidence_on_a_metric_without_an_interval_is_refused_not_decided_by_its_value(tmp_path: Path) -> None:
+    # cost_per_case_usd has no interval: with confidence it passed on its value, as if 95 % sure
+    project = attack_project(tmp_path, [json.dumps({"id": "c0", "input": "hi"})])
+    (project / "th.yaml").write_text(
+        "min_cases: 1\nchecks:\n  error_rate: {max: 10%}\n  cost_per_case_usd:\n    max: 0.01\n    confidence: 0.95\n",
+        encoding="utf-8",
+    )
+    line = one_line_exit_2(attack_gate(project, "--no-mlflow", "--out", "out"))
+    assert "th.yaml:6" in line and "cost_per_case_usd has no interval" in line and "remove 'confidence'" in line
+    assert not (project / "out" / "verdict.json").exists()
