@@ -43,7 +43,7 @@ def load_callable(spec: str) -> Callable[..., Any]:
             f"agent spec {spec!r}: module {exc.name!r} not found; check the module path "
             "and run gatekit from the folder that contains it"
         ) from None
-    except Exception as exc:  # the user's module failed while importing
+    except (Exception, SystemExit, GeneratorExit) as exc:  # the user's module failed (sys.exit() was exit 0)
         raise AgentError(f"agent spec {spec!r}: importing {module_name} failed: {type(exc).__name__}: {exc}") from None
     obj: Any = module
     for part in attr_path.split("."):

@@ -93,3 +93,17 @@ def test_one_case_calling_sys_exit_does_not_stop_the_others(tmp_path: Path) -> N
     proc, rows = _eval(tmp_path, "some_cases", ["hi", "bye", "hi", "hi"])
     assert proc.returncode == 0, (proc.stdout, proc.stderr)  # 1 error of 4 is within error_rate <= 50 %
     assert sorted((r["case_id"], r["ok"]) for r in rows) == [("c0", True), ("c1", False), ("c2", True), ("c3", True)]
+
+
+def test_an_agent_module_calling_sys_exit_on_import_is_refused_not_exit_0(tmp_path: Path) -> None:
+    (tmp_path / "agent17i.py").write_text("import sys\nsys.exit(0)\n\ndef run(x):\n    return 'ok'\n", encoding="utf-8")
+    proc, _rows = _eval(tmp_path, "sync_exit", ["a"])  # writes the project files; the run itself is not used
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEKIT_", "MLFLOW_"))}
+    env["PYTHONPATH"] = f"{REPO_ROOT}{os.pathsep}{tmp_path}"
+    command = [sys.executable, "-m", "gatekit", "eval", "--dataset", "ds.jsonl", "--agent", "python:agent17i:run"]
+    command += ["--thresholds", "th.yaml", "--policy", str(REPO_ROOT / "policies" / "default.yaml"), "--no-mlflow"]
+    proc = subprocess.run(
+        command + ["--out", "out2"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)  # was 0, silent, no verdict
+    assert "importing agent17i failed: SystemExit: 0" in proc.stderr and "Traceback" not in proc.stderr
