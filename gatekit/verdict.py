@@ -245,7 +245,8 @@ def decide(
     """
     missing_reasons = missing_reasons or {}
     checks: list[Check] = []
-    cases = values.get("cases") or 0
+    # distinct cases: 40 repeats of 3 cases are 3 cases, not 120 (``--repeat``)
+    cases = values.get("distinct_cases", values.get("cases")) or 0
     if cases < thresholds.min_cases:
         checks.append(
             Check(

@@ -178,7 +178,7 @@ def intervals_at_check_levels(thresholds: Any, inputs: Any, governance: dict[str
     ``compute_metrics`` and the labelled governance rates give 95% intervals; a check with
     ``confidence: 0.99`` judged on one of those passed on an interval too narrow for what it claimed.
     """
-    from gatekit.metrics import quantile_interval, wilson_interval
+    from gatekit.metrics import clustered_quantile_interval, rate_interval, wilson_interval
 
     out: dict[str, Any] = {}
     labelled = governance.get("labelled") or {}
@@ -188,11 +188,12 @@ def intervals_at_check_levels(thresholds: Any, inputs: Any, governance: dict[str
             continue
         interval: Any = None
         if name in _QUANTILES:
-            interval = quantile_interval(inputs.latencies_ms, _QUANTILES[name], level)
+            clusters = inputs.clusters(inputs.latency_case_ids)
+            interval = clustered_quantile_interval(inputs.latencies_ms, _QUANTILES[name], clusters, level)
         elif name == "error_rate":
-            interval = wilson_interval(inputs.errors, inputs.cases, level)
+            interval = rate_interval(inputs.errors, inputs.cases, inputs.clusters(inputs.case_ids), level)
         elif name == "pass_rate":
-            interval = wilson_interval(inputs.passed, inputs.scored, level)
+            interval = rate_interval(inputs.passed, inputs.scored, inputs.clusters(inputs.scored_case_ids), level)
         elif name.startswith("governance.") and labelled:
             parts = name.split(".")
             rate = labelled.get(parts[1]) if len(parts) == 2 else None

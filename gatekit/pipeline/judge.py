@@ -207,6 +207,7 @@ class CaseJudge:
             output_tokens=response.usage.get("output_tokens"),
             cost_usd=result.cost_usd,
             passed=result.passed,
+            case_id=str(result.case_id),
         )
         self._track_failures(result)
         self._remember(case, result, decision)
