@@ -330,6 +330,7 @@ class ResumeState:
 _IDENTITY_LABELS = {
     "dataset_sha256": "dataset",
     "agent_sha256": "agent",
+    "agent_code_sha256": "agent code (its python: module file)",
     "policy": "policy",
     "thresholds_sha256": "thresholds file",
     "pricing_sha256": "pricing file",
@@ -358,11 +359,12 @@ def run_identity(
     policy: dict[str, Any] | None = None,
     thresholds_sha256: str | None = None,
     pricing_sha256: str | None = None,
+    agent_code_sha256: str | None = None,
 ) -> dict[str, Any]:
     """The settings a resumed run must share with the run it continues.
 
     Everything that changes a decision or a check is in it: dataset, candidate, policy (id,
-    version, sha256), thresholds and pricing files, repeat, sample and seed. The agent spec is
+    version, sha256), thresholds and pricing files, a ``python:`` agent's module file, repeat, sample and seed. The agent spec is
     stored only as a hash: a spec (a URL, headers) may hold credentials.
     """
     import hashlib
@@ -373,6 +375,7 @@ def run_identity(
         "policy": policy,
         "thresholds_sha256": thresholds_sha256,
         "pricing_sha256": pricing_sha256,
+        "agent_code_sha256": agent_code_sha256,
         "repeat": repeat,
         "sample": sample,
         "seed": seed,
