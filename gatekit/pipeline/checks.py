@@ -46,7 +46,9 @@ def assess(prep: Prepared, judged: Judged) -> Assessment:
     values = flat_values(metrics, governance, drift)
     values.update(pass_count_values(judged.pass_counts.metrics()))
     values.update(intervals_at_check_levels(prep.thresholds, judged.inputs, governance))
-    checks = decide(prep.thresholds, values, missing_reasons(prep, metrics))
+    reasons = missing_reasons(prep, metrics)
+    reasons.update(partial_token_sums(values, judged.inputs, metrics))
+    checks = decide(prep.thresholds, values, reasons)
     if drift is not None:
         checks.append(drift_check(drift))
     if prep.baseline is not None:
@@ -205,6 +207,24 @@ def intervals_at_check_levels(thresholds: Any, inputs: Any, governance: dict[str
             continue
         out[f"{name}_ci"] = interval
     return out
+
+
+def partial_token_sums(values: dict[str, Any], inputs: Any, metrics: dict[str, Any]) -> dict[str, str]:
+    """Make a token sum over only some successful cases unknown to thresholds and MLflow; return why.
+
+    ``metrics.tokens_input`` sums the cases that reported usage (``tokens_reported_cases`` says how many);
+    as a threshold value that partial sum passed ``tokens_input <= limit`` when most cases reported nothing.
+    """
+    reasons: dict[str, str] = {}
+    successes = metrics.get("successes") or 0
+    for key, counted in (("tokens_input", inputs.input_tokens_cases), ("tokens_output", inputs.output_tokens_cases)):
+        if values.get(key) is not None and counted < successes:
+            values[key] = None
+            reasons[key] = (
+                f"{key} unknown: {successes - counted} of {successes} successful cases reported no token usage "
+                "(unknown is never 0); have the agent report usage"
+            )
+    return reasons
 
 
 def pass_count_values(counts: dict[str, Any]) -> dict[str, Any]:
