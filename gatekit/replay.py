@@ -34,6 +34,7 @@ from gatekit.redact import ERROR_CHARS, scrub_cut
 
 RESULTS_FILE = "results.jsonl"
 STATE_FILE = "replay_state.json"
+STALE_OUTPUTS = ("verdict.json", "report.html", "drift.json", "drift.html")  # written again by every run
 
 
 class ReplayInterrupted(KeyboardInterrupt):
@@ -311,12 +312,17 @@ class ResumeState:
         """Open ``results.jsonl`` for appending: cut rows not kept when resuming, else start afresh.
 
         ``replay_state.json`` (the run identity) is written first, atomically, so a results file
-        never exists without the identity a later ``--resume`` checks.
+        never exists without the identity a later ``--resume`` checks. An earlier run's verdict.json,
+        report.html and drift files are removed: a run stopped before its verdict left the last
+        run's ``pass`` next to its own results.
         """
         from gatekit.fsio import atomic_write_text
 
         state = {"run_id": self.run_id, "identity": self.identity}
         atomic_write_text(self.out / STATE_FILE, json.dumps(state, indent=2) + "\n")
+        for name in STALE_OUTPUTS:  # an earlier run's verdict must not outlive this run's stop
+            with contextlib.suppress(FileNotFoundError):
+                (self.out / name).unlink()
         path = self.out / RESULTS_FILE
         if self.resume and path.exists():
             if self.torn_bytes:
