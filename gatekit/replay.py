@@ -316,13 +316,12 @@ class ResumeState:
         report.html and drift files are removed: a run stopped before its verdict left the last
         run's ``pass`` next to its own results.
         """
-        from gatekit.fsio import atomic_write_text
+        from gatekit.fsio import atomic_write_text, remove_regular_file
 
         state = {"run_id": self.run_id, "identity": self.identity}
         atomic_write_text(self.out / STATE_FILE, json.dumps(state, indent=2) + "\n")
         for name in STALE_OUTPUTS:  # an earlier run's verdict must not outlive this run's stop
-            with contextlib.suppress(FileNotFoundError):
-                (self.out / name).unlink()
+            remove_regular_file(self.out / name)
         path = self.out / RESULTS_FILE
         if self.resume and path.exists():
             if self.torn_bytes:

@@ -29,7 +29,7 @@ def run(case_input, context=None):
 def _command(agent: str) -> list[str]:
     command = [sys.executable, "-m", "gatekit", "eval", "--dataset", "ds.jsonl", "--agent", agent]
     command += ["--thresholds", "th.yaml", "--policy", str(REPO_ROOT / "policies" / "default.yaml")]
-    return [*command, "--no-mlflow", "--out", "out", "--concurrency", "1"]
+    return [*command, "--no-mlflow", "--out", "out", "--concurrency", "1", "--junit", "junit.xml"]
 
 
 def test_an_interrupted_fresh_run_removes_the_last_runs_verdict(tmp_path: Path) -> None:
@@ -39,6 +39,7 @@ def test_an_interrupted_fresh_run_removes_the_last_runs_verdict(tmp_path: Path) 
     env["PYTHONPATH"] = f"{REPO_ROOT}{os.pathsep}{project}"
     first = subprocess.run(_command("python:agent16:run"), cwd=project, env=env, capture_output=True, text=True)
     assert first.returncode == 0, first.stderr
+    assert (project / "junit.xml").exists()
     out = project / "out"
     assert json.loads((out / "verdict.json").read_text(encoding="utf-8"))["verdict"] == "pass"
 
@@ -62,6 +63,7 @@ def test_an_interrupted_fresh_run_removes_the_last_runs_verdict(tmp_path: Path) 
     rows = (out / "results.jsonl").read_text(encoding="utf-8").splitlines()
     assert 2 <= len(rows) < 20
     assert not (out / "verdict.json").exists() and not (out / "report.html").exists()  # the first run's PASS stayed
+    assert not (project / "junit.xml").exists()  # and its all-pass JUnit file
 
     done = subprocess.run(
         [*_command("python:slow17:run"), "--resume"], cwd=project, env=env, capture_output=True, text=True
@@ -69,3 +71,19 @@ def test_an_interrupted_fresh_run_removes_the_last_runs_verdict(tmp_path: Path) 
     assert done.returncode == 0, done.stderr
     verdict = json.loads((out / "verdict.json").read_text(encoding="utf-8"))
     assert verdict["candidate"]["spec"] == "python:slow17:run" and verdict["metrics"]["cases"] == 20
+
+
+def test_only_a_regular_file_is_removed(tmp_path: Path) -> None:
+    from gatekit.fsio import remove_regular_file
+
+    regular, target, link, fifo, folder = (tmp_path / n for n in ("r.xml", "t.xml", "l.xml", "f.xml", "d"))
+    regular.write_text("old", encoding="utf-8")
+    target.write_text("kept", encoding="utf-8")
+    link.symlink_to(target)
+    os.mkfifo(fifo)
+    folder.mkdir()
+    for path in (regular, link, fifo, folder, tmp_path / "missing.xml"):
+        remove_regular_file(path)
+    assert not regular.exists()
+    assert link.is_symlink() and target.read_text(encoding="utf-8") == "kept"  # --junit /dev/full stays a device
+    assert fifo.exists() and folder.is_dir()
