@@ -227,7 +227,9 @@ def regression_checks(
                 f"{value:+.4g} {abs_unit} ({level:.0%} CI [{interval[0]:+.4g}, {interval[1]:+.4g}]); "
                 f"limit {item.limit:+.4g} {abs_unit}"
             )
-        message = f"{item.metric} {text} vs baseline, paired bootstrap over {len(pairs_f)} cases{unpaired}"
+        left_out = len(shared) - len(pairs_f)
+        without = f"; {left_out} paired cases without {field_name} on one side (errored) left out" if left_out else ""
+        message = f"{item.metric} {text} vs baseline, paired bootstrap over {len(pairs_f)} cases{unpaired}{without}"
         checks.append(
             Check(name, value, item.limit, "<=", status, interval, message, "" if item.relative else abs_unit)
         )

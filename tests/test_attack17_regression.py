@@ -30,3 +30,12 @@ def test_known_costs_and_errored_cases_without_cost_are_still_compared() -> None
     assert check.status.value == "fail" and abs(check.value - 0.16) < 1e-12, check
     latency = regression_checks(_rows([None] * 10), baseline, {"latency_p95_ms": "10%"})[0]
     assert latency.status.value == "pass"  # latency does not need the cost
+
+
+def test_a_latency_regression_says_how_many_paired_cases_had_no_latency() -> None:
+    baseline = _rows([0.01] * 10)
+    candidate = _rows([0.01] * 7) + [{"case_id": f"c{i}", "ok": False, "cost_usd": None} for i in (7, 8, 9)]
+    (check,) = regression_checks(candidate, baseline, {"latency_p95_ms": "10%"})
+    # three timeouts are not "as fast as before": the comparison over the other 7 says what it left out
+    assert "paired bootstrap over 7 cases" in check.message
+    assert "3 paired cases without latency on one side (errored) left out" in check.message
