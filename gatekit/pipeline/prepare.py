@@ -205,7 +205,7 @@ def _agent_code_sha256(spec: str) -> str | None:
         sys.path.insert(0, cwd)  # as the agent loader does
     try:
         found = importlib.util.find_spec(module)
-    except (ImportError, ValueError, AttributeError):
+    except (Exception, SystemExit):  # noqa: BLE001 - a package failing to import: the agent loader says so (exit 2)
         return None
     origin = getattr(found, "origin", None)
     return file_sha256(origin) if origin and Path(origin).is_file() else None
