@@ -247,8 +247,8 @@ def _run(command: str, flags: dict[str, Any], config_path: Path | None, quiet: b
         raise _fail_user(exc) from None
     except KeyboardInterrupt:
         _err(
-            "interrupted: finished cases are in results.jsonl; no verdict was written; "
-            "rerun with --resume (same --out) to continue"
+            "interrupted: finished cases are in results.jsonl; no verdict was published (a verdict.json written "
+            "before the stop says exit_code 130); rerun with --resume (same --out) to continue"
         )
         raise typer.Exit(130) from None
     except Exception as exc:  # noqa: BLE001 - fail closed on any internal error

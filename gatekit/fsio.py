@@ -35,6 +35,18 @@ def open_private_append(path: str | os.PathLike[str]) -> IO[str]:
     return os.fdopen(fd, "a", encoding="utf-8")
 
 
+def remove_regular_file(path: str | os.PathLike[str]) -> None:
+    """Remove ``path`` if it is a regular file (never a symlink, device, FIFO or folder); ignore any failure.
+
+    For an earlier run's outputs a new run will write again: ``--junit /dev/full`` must stay a device.
+    """
+    import stat
+
+    with contextlib.suppress(OSError):
+        if stat.S_ISREG(os.lstat(path).st_mode):
+            os.unlink(path)
+
+
 def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> Path:
     """Write ``text`` to ``path`` atomically (temp file in the same folder, fsync, ``os.replace``).
 

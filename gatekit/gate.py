@@ -8,9 +8,10 @@ case is on disk before the next stage looks at it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +39,49 @@ class GateResult:
     exit_code: int
     out_dir: Path
     messages: list[str] = field(default_factory=list)
+
+
+EXIT_INTERRUPTED = 130
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM raises ``ReplayInterrupted`` (a ``KeyboardInterrupt``) here, as during the replay, not a silent death."""
+    import signal
+    import threading
+
+    from gatekit.replay import ReplayInterrupted
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(_signum: int, _frame: Any) -> None:
+        raise ReplayInterrupted("stopped by SIGTERM while publishing")
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _mark_interrupted(verdict: Verdict, out: Path, t0: float) -> None:
+    """An interrupted publish leaves no verdict.json that reads as finished: exit_code 130 and the reason.
+
+    verdict.json is written before MLflow logging (so the artifact exists); stopped there, it said
+    ``pass`` / ``exit_code 0`` for a run that was never logged nor promoted while gatekit exited 130.
+    """
+    from gatekit.pipeline.publish import write_local
+
+    verdict.exit_code = EXIT_INTERRUPTED
+    verdict.reasons = [
+        *verdict.reasons,
+        "interrupted while publishing (MLflow logging, promotion, JUnit, GitHub outputs may be missing or partial); "
+        "rerun with --resume (same --out)",
+    ]
+    with contextlib.suppress(Exception):
+        write_local(verdict, out, t0)
 
 
 def run_gate(
@@ -72,7 +116,12 @@ def run_gate(
         judged = replay_and_judge(prep, emit)
         assessment = assess(prep, judged)
         verdict = build_verdict(prep, judged, assessment)
-        verdict = publish(verdict, prep, assessment, t0=t0, env=env, stream=stream, say=say)
+        try:
+            with _sigterm_interrupts():
+                verdict = publish(verdict, prep, assessment, t0=t0, env=env, stream=stream, say=say)
+        except KeyboardInterrupt:
+            _mark_interrupted(verdict, prep.out, t0)
+            raise
     finally:
         for lock in locks:
             lock.release()

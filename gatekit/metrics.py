@@ -65,7 +65,10 @@ def quantile_interval(values: Sequence[float], q: float, level: float = 0.95) ->
 
     Ranks come from Binomial(n, q): the lower bound is the order statistic at the
     ``(1 - level) / 2`` binomial quantile, the upper at the ``(1 + level) / 2`` one
-    (+1), clipped to the sample. With few samples the upper bound is the maximum.
+    (+1). A rank outside the sample is an open end: ``-inf`` below the minimum, ``inf``
+    above the maximum. With few samples there is no upper bound (p95 needs 72 values at
+    95%): the maximum of 3 values is above the p95 with probability 1 - 0.95**3 = 14%,
+    so an interval ending there would claim a confidence it does not have.
     """
     n = len(values)
     if n == 0:
@@ -74,13 +77,16 @@ def quantile_interval(values: Sequence[float], q: float, level: float = 0.95) ->
     alpha = 1.0 - level
     lo_rank = binom_ppf(alpha / 2, n, q)  # 1-based rank of the lower bound
     hi_rank = binom_ppf(1 - alpha / 2, n, q) + 1
-    lo_index = min(max(lo_rank, 1), n) - 1
-    hi_index = min(max(hi_rank, 1), n) - 1
-    return float(ordered[lo_index]), float(ordered[hi_index])
+    lo = float(ordered[lo_rank - 1]) if 1 <= lo_rank <= n else -math.inf
+    hi = float(ordered[hi_rank - 1]) if 1 <= hi_rank <= n else math.inf
+    return lo, hi
 
 
-def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float, float] | None:
-    """Wilson score interval for a binomial proportion; None when ``n`` is 0."""
+def wilson_interval(successes: float, n: int, level: float = 0.95) -> tuple[float, float] | None:
+    """Wilson score interval for a binomial proportion; None when ``n`` is 0.
+
+    ``successes`` may be fractional: :func:`rate_interval` scales a count to fewer independent units.
+    """
     if n == 0:
         return None
     z = NormalDist().inv_cdf(0.5 + level / 2)
@@ -90,6 +96,43 @@ def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float,
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
     lo = 0.0 if successes == 0 else max(0.0, centre - half)
     hi = 1.0 if successes == n else min(1.0, centre + half)
+    return lo, hi
+
+
+def rate_interval(hits: int, n: int, clusters: int | None, level: float = 0.95) -> tuple[float, float] | None:
+    """Wilson interval of ``hits / n`` when the ``n`` rows come from only ``clusters`` cases (``--repeat``).
+
+    Repeats of a case are not independent (a case that fails, fails every time), so 40 repeats of 3
+    cases are not 120 observations: the proportion is kept and the interval is taken as if from
+    ``clusters`` units (the worst-case design effect, ``n / clusters``). ``clusters`` None or >= ``n``:
+    the plain Wilson interval.
+    """
+    if clusters is None or clusters >= n or n == 0:
+        return wilson_interval(hits, n, level)
+    if clusters <= 0:
+        return None
+    return wilson_interval(hits * clusters / n, clusters, level)
+
+
+def clustered_quantile_interval(
+    values: Sequence[float], q: float, clusters: int | None, level: float = 0.95
+) -> tuple[float, float] | None:
+    """:func:`quantile_interval` when ``values`` come from only ``clusters`` cases (``--repeat``).
+
+    The binomial ranks are taken for ``clusters`` values and scaled to the sample, the same
+    worst-case design effect as :func:`rate_interval`; a rank beyond the cases is an open end.
+    """
+    n = len(values)
+    if clusters is None or clusters >= n or n == 0:
+        return quantile_interval(values, q, level)
+    if clusters <= 0:
+        return None
+    ordered = sorted(values)
+    alpha = 1.0 - level
+    lo_rank = binom_ppf(alpha / 2, clusters, q)
+    hi_rank = binom_ppf(1 - alpha / 2, clusters, q) + 1
+    lo = float(ordered[max(1, math.floor(lo_rank * n / clusters)) - 1]) if lo_rank >= 1 else -math.inf
+    hi = float(ordered[min(n, math.ceil(hi_rank * n / clusters)) - 1]) if hi_rank <= clusters else math.inf
     return lo, hi
 
 
@@ -151,6 +194,14 @@ class MetricInputs:
     passed: int = 0
     scored: int = 0
     by_model: dict[str, dict[str, float]] = field(default_factory=dict)
+    # distinct case ids (``--repeat`` runs a case several times); empty when callers give no case_id
+    case_ids: set[str] = field(default_factory=set)
+    scored_case_ids: set[str] = field(default_factory=set)
+    latency_case_ids: set[str] = field(default_factory=set)
+
+    def clusters(self, ids: set[str]) -> int | None:
+        """How many distinct cases the rows of ``ids`` come from; None when case ids were not given."""
+        return len(ids) if self.case_ids else None
 
     def add(
         self,
@@ -164,9 +215,16 @@ class MetricInputs:
         output_tokens: int | None,
         cost_usd: float | None,
         passed: bool | None,
+        case_id: str | None = None,
     ) -> None:
-        """Account for one finished case."""
+        """Account for one finished case (one repeat of it: ``case_id`` tells repeats apart)."""
         self.cases += 1
+        if case_id is not None:
+            self.case_ids.add(case_id)
+            if passed is not None:
+                self.scored_case_ids.add(case_id)
+            if ok and latency_ms is not None:
+                self.latency_case_ids.add(case_id)
         if attempts_ok and not attempts_ok[0]:
             self.first_attempt_errors += 1
         if len(attempts_ok) > 1:
@@ -213,18 +271,20 @@ def compute_metrics(inputs: MetricInputs, level: float = 0.95) -> dict[str, Any]
     all_tokens = inputs.tokens_reported_cases == n - inputs.errors
     cost_known = not inputs.unknown_cost_models
     successes = n - inputs.errors
+    lat_clusters = inputs.clusters(inputs.latency_case_ids)
     metrics: dict[str, Any] = {
         "cases": n,
+        "distinct_cases": len(inputs.case_ids) if inputs.case_ids else n,
         "latency_p50_ms": percentile(lat, 0.50),
         "latency_p95_ms": percentile(lat, 0.95),
         "latency_p99_ms": percentile(lat, 0.99),
         "latency_mean_ms": (sum(lat) / len(lat)) if lat else None,
         "latency_max_ms": max(lat) if lat else None,
-        "latency_p50_ms_ci": quantile_interval(lat, 0.50, level),
-        "latency_p95_ms_ci": quantile_interval(lat, 0.95, level),
-        "latency_p99_ms_ci": quantile_interval(lat, 0.99, level),
+        "latency_p50_ms_ci": clustered_quantile_interval(lat, 0.50, lat_clusters, level),
+        "latency_p95_ms_ci": clustered_quantile_interval(lat, 0.95, lat_clusters, level),
+        "latency_p99_ms_ci": clustered_quantile_interval(lat, 0.99, lat_clusters, level),
         "error_rate": (inputs.errors / n) if n else None,
-        "error_rate_ci": wilson_interval(inputs.errors, n, level),
+        "error_rate_ci": rate_interval(inputs.errors, n, inputs.clusters(inputs.case_ids), level),
         "first_attempt_error_rate": (inputs.first_attempt_errors / n) if n else None,
         "retried_cases": inputs.retried_cases,
         "errors": inputs.errors,
@@ -237,7 +297,7 @@ def compute_metrics(inputs: MetricInputs, level: float = 0.95) -> dict[str, Any]
         "cost_per_1k_tokens_usd": ((inputs.cost_usd / tokens * 1000) if cost_known and all_tokens and tokens else None),
         "cost_unknown_models": sorted(inputs.unknown_cost_models),
         "pass_rate": (inputs.passed / inputs.scored) if inputs.scored else None,
-        "pass_rate_ci": wilson_interval(inputs.passed, inputs.scored, level),
+        "pass_rate_ci": rate_interval(inputs.passed, inputs.scored, inputs.clusters(inputs.scored_case_ids), level),
         "scored_cases": inputs.scored,
     }
     return metrics

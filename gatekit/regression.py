@@ -41,6 +41,7 @@ class _CaseSummary:
     denied: bool
     latency: float | None
     cost: float | None
+    cost_unknown: bool = False  # a repeat that succeeded has no cost (no price, no cost_usd): unknown, never 0
 
 
 def _rows(results: Iterable[Mapping[str, Any] | CaseResult]) -> list[Mapping[str, Any]]:
@@ -63,6 +64,7 @@ def _per_case(results: Iterable[Mapping[str, Any] | CaseResult]) -> dict[str, _C
             denied=any(str((r.get("decision") or {}).get("outcome")) == "deny" for r in rows),
             latency=sum(latencies) / len(latencies) if latencies else None,
             cost=sum(costs) / len(costs) if costs else None,
+            cost_unknown=any(r.get("ok") and r.get("cost_usd") is None for r in rows),
         )
     return out
 
@@ -190,6 +192,15 @@ def regression_checks(
             continue
 
         field_name, statistic, abs_unit, _kind = _CONTINUOUS[item.metric]
+        if field_name == "cost":
+            unknown = [k for k in shared if cand[k].cost_unknown or base[k].cost_unknown]
+            if unknown:
+                message = (
+                    f"cost unknown on {len(unknown)} of {len(shared)} paired cases (a successful call with no cost_usd "
+                    "and no price); a comparison over the others would count them as absent"
+                )
+                checks.append(_unmeasured(name, item.limit, message, "" if item.relative else abs_unit))
+                continue
         pairs_f = [
             (getattr(cand[k], field_name), getattr(base[k], field_name))
             for k in shared
@@ -216,7 +227,9 @@ def regression_checks(
                 f"{value:+.4g} {abs_unit} ({level:.0%} CI [{interval[0]:+.4g}, {interval[1]:+.4g}]); "
                 f"limit {item.limit:+.4g} {abs_unit}"
             )
-        message = f"{item.metric} {text} vs baseline, paired bootstrap over {len(pairs_f)} cases{unpaired}"
+        left_out = len(shared) - len(pairs_f)
+        without = f"; {left_out} paired cases without {field_name} on one side (errored) left out" if left_out else ""
+        message = f"{item.metric} {text} vs baseline, paired bootstrap over {len(pairs_f)} cases{unpaired}{without}"
         checks.append(
             Check(name, value, item.limit, "<=", status, interval, message, "" if item.relative else abs_unit)
         )

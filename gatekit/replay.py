@@ -34,6 +34,7 @@ from gatekit.redact import ERROR_CHARS, scrub_cut
 
 RESULTS_FILE = "results.jsonl"
 STATE_FILE = "replay_state.json"
+STALE_OUTPUTS = ("verdict.json", "report.html", "drift.json", "drift.html")  # written again by every run
 
 
 class ReplayInterrupted(KeyboardInterrupt):
@@ -311,12 +312,16 @@ class ResumeState:
         """Open ``results.jsonl`` for appending: cut rows not kept when resuming, else start afresh.
 
         ``replay_state.json`` (the run identity) is written first, atomically, so a results file
-        never exists without the identity a later ``--resume`` checks.
+        never exists without the identity a later ``--resume`` checks. An earlier run's verdict.json,
+        report.html and drift files are removed: a run stopped before its verdict left the last
+        run's ``pass`` next to its own results.
         """
-        from gatekit.fsio import atomic_write_text
+        from gatekit.fsio import atomic_write_text, remove_regular_file
 
         state = {"run_id": self.run_id, "identity": self.identity}
         atomic_write_text(self.out / STATE_FILE, json.dumps(state, indent=2) + "\n")
+        for name in STALE_OUTPUTS:  # an earlier run's verdict must not outlive this run's stop
+            remove_regular_file(self.out / name)
         path = self.out / RESULTS_FILE
         if self.resume and path.exists():
             if self.torn_bytes:
@@ -330,6 +335,7 @@ class ResumeState:
 _IDENTITY_LABELS = {
     "dataset_sha256": "dataset",
     "agent_sha256": "agent",
+    "agent_code_sha256": "agent code (its python: module file)",
     "policy": "policy",
     "thresholds_sha256": "thresholds file",
     "pricing_sha256": "pricing file",
@@ -358,11 +364,12 @@ def run_identity(
     policy: dict[str, Any] | None = None,
     thresholds_sha256: str | None = None,
     pricing_sha256: str | None = None,
+    agent_code_sha256: str | None = None,
 ) -> dict[str, Any]:
     """The settings a resumed run must share with the run it continues.
 
     Everything that changes a decision or a check is in it: dataset, candidate, policy (id,
-    version, sha256), thresholds and pricing files, repeat, sample and seed. The agent spec is
+    version, sha256), thresholds and pricing files, a ``python:`` agent's module file, repeat, sample and seed. The agent spec is
     stored only as a hash: a spec (a URL, headers) may hold credentials.
     """
     import hashlib
@@ -373,6 +380,7 @@ def run_identity(
         "policy": policy,
         "thresholds_sha256": thresholds_sha256,
         "pricing_sha256": pricing_sha256,
+        "agent_code_sha256": agent_code_sha256,
         "repeat": repeat,
         "sample": sample,
         "seed": seed,

@@ -54,6 +54,18 @@ KNOWN_METRICS: dict[str, tuple[str | None, str]] = {
 }
 
 
+# the metrics that have an interval a ``confidence`` check can be judged on (the others have only a value)
+WITH_INTERVAL = (
+    "latency_p50_ms",
+    "latency_p95_ms",
+    "latency_p99_ms",
+    "error_rate",
+    "pass_rate",
+    "governance.violation_block_rate",
+    "governance.false_positive_rate",
+    "governance.agreement_rate",
+)
+
 # k-of-n: share of cases that passed at least K of their --repeat runs, e.g. pass_k_of_n.2
 _K_OF_N = re.compile(r"pass_k_of_n\.[1-9][0-9]*")
 # per rule, on labelled cases: governance.rule.<rule id>.violation_block_rate / .false_positive_rate
@@ -146,6 +158,13 @@ def load_thresholds(path: Path) -> Thresholds:
                     f"{where}: unknown check '{name}'; known checks: {', '.join(sorted(KNOWN_METRICS))}, pass_k_of_n.K, "
                     "governance.rule.<rule id>.violation_block_rate, governance.rule.<rule id>.false_positive_rate"
                 )
+            if isinstance(spec, dict) and spec.get("confidence") not in (None, False):
+                if name not in WITH_INTERVAL and not _PER_RULE.fullmatch(str(name)):
+                    raise ConfigError(
+                        f"{_where(path, lines, 'checks', str(name), 'confidence')}: checks.{name}.confidence: "
+                        f"{name} has no interval, so its value alone would decide; remove 'confidence' or use a "
+                        f"metric with an interval: {', '.join(WITH_INTERVAL)}, governance.rule.<rule id>.<rate>"
+                    )
             if isinstance(spec, dict):
                 kind = KNOWN_METRICS.get(name, ("fraction", ""))[0]
                 for bound in ("max", "min"):
@@ -226,7 +245,8 @@ def decide(
     """
     missing_reasons = missing_reasons or {}
     checks: list[Check] = []
-    cases = values.get("cases") or 0
+    # distinct cases: 40 repeats of 3 cases are 3 cases, not 120 (``--repeat``)
+    cases = values.get("distinct_cases", values.get("cases")) or 0
     if cases < thresholds.min_cases:
         checks.append(
             Check(

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gatekit.agents.base import AgentOptions, normalise_response
-from gatekit.agents.threads import AgentThreads
+from gatekit.agents.threads import AgentThreads, escaped_error
 from gatekit.errors import AgentError
 from gatekit.models import AgentResponse
 
@@ -43,7 +43,7 @@ def load_callable(spec: str) -> Callable[..., Any]:
             f"agent spec {spec!r}: module {exc.name!r} not found; check the module path "
             "and run gatekit from the folder that contains it"
         ) from None
-    except Exception as exc:  # the user's module failed while importing
+    except (Exception, SystemExit, GeneratorExit) as exc:  # the user's module failed (sys.exit() was exit 0)
         raise AgentError(f"agent spec {spec!r}: importing {module_name} failed: {type(exc).__name__}: {exc}") from None
     obj: Any = module
     for part in attr_path.split("."):
@@ -64,7 +64,12 @@ def _accepts_context(fn: Callable[..., Any]) -> bool:
 
 
 async def _awaited(awaitable: Any) -> Any:
-    return await awaitable
+    try:
+        return await awaitable
+    except (asyncio.CancelledError, Exception):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - sys.exit() in an async agent would stop its loop for good
+        raise escaped_error(exc) from None
 
 
 class _AgentLoop:

@@ -25,6 +25,24 @@ from typing import Any
 _PENDING, _RUNNING, _DONE, _ABANDONED = range(4)
 
 
+def escaped_error(exc: BaseException) -> BaseException:
+    """What an agent call that raised ``exc`` fails with: ``exc`` itself, or an error of the case.
+
+    ``SystemExit``, ``KeyboardInterrupt``, ``GeneratorExit`` and any other non-``Exception`` raised by
+    agent code are no signal to the gate (a real Ctrl-C reaches the main thread, not an agent's):
+    re-raised on the gate's loop, ``sys.exit(0)`` in an agent ended gatekit with exit 0 and no verdict.
+    """
+    if isinstance(exc, Exception):
+        return exc
+    from gatekit.agents.base import AgentCallError
+    from gatekit.models import ErrorType
+
+    message = (
+        f"the agent raised {type(exc).__name__}({str(exc)[:200]!r}), which would end the gate; an error of the case"
+    )
+    return AgentCallError(ErrorType.EXCEPTION, message, retryable=False)
+
+
 class AgentAbandoned(BaseException):  # noqa: N818 - raised into user code; not an "Error" it should catch
     """Raised inside an agent call the run has given up on (attempt timeout or shutdown)."""
 
@@ -127,7 +145,7 @@ class AgentThreads:
                 except AgentAbandoned:
                     return
                 except BaseException as exc:  # noqa: BLE001 - handed to the awaiting task
-                    error = exc
+                    error = escaped_error(exc)
                 with self._lock:
                     if job.state == _ABANDONED:
                         return  # written off by a timeout: its place is already taken

@@ -359,6 +359,16 @@ def _test_features(
             skipped.append(
                 {"name": spec.name, "kind": spec.kind, "reason": f"no {what} in {' or '.join(empty)} (all missing)"}
             )
+        elif spec.kind == NUMERIC and _ks_powerless(r_n, p_n, cfg.alpha):
+            # the two complete separations are the likeliest extremes: P(D = 1) = 2 / C(n + m, n)
+            skipped.append(
+                {
+                    "name": spec.name,
+                    "kind": spec.kind,
+                    "reason": f"too few values to detect drift ({r_n} reference, {p_n} production): even completely "
+                    f"separated samples give KS p = {min(1.0, 2 / math.comb(r_n + p_n, r_n)):.3g} > alpha {cfg.alpha:g}",
+                }
+            )
         elif spec.kind == NUMERIC:
             got = comparison.ks
             ks = stats.ks_from_statistic(
@@ -500,6 +510,11 @@ def verdict(features: list[dict[str, Any]], cfg: DriftConfig) -> tuple[bool, str
         f"by the share rule) and none is critical: {names}",
         drifted,
     )
+
+
+def _ks_powerless(n_ref: int, n_prod: int, alpha: float) -> bool:
+    """True when no two samples of these sizes can reach KS p <= ``alpha`` (exact two-sided p at D = 1)."""
+    return n_ref + n_prod <= 64 and 2 / math.comb(n_ref + n_prod, n_ref) > alpha
 
 
 def _decide(features: list[dict[str, Any]], cfg: DriftConfig) -> None:

@@ -476,7 +476,38 @@ class _Compiler:
                         if isinstance(left_node, ast.Name) and left_node.id not in _LITERAL_NAMES:
                             name = left_node.id  # validated by compile() above; read it directly
 
-                            return lambda env: _is_number(value := env.get(name)) and bool(ordering(value, constant))
+                            def name_against_number(env: Env) -> bool:
+                                value = env.get(name)
+                                kind = type(value)  # (_is_number inline: a call costs more than the test)
+                                if (
+                                    kind is int
+                                    or kind is float
+                                    or (kind is not bool and isinstance(value, _NUMBER_TYPES))
+                                ):
+                                    return bool(ordering(value, constant))
+                                return False
+
+                            return name_against_number
+                        path = _attribute_path(left_node) if isinstance(left_node, ast.Attribute) else None
+                        if path is not None:  # ``tool.arguments.amount > 500``: the chain read here, no getter call
+                            root, attrs = path
+
+                            def path_against_number(env: Env) -> bool:
+                                value = env.get(root)
+                                for attr in attrs:  # (as _path_getter's: not a mapping on the way, no number)
+                                    if not isinstance(value, dict):
+                                        return False
+                                    value = value.get(attr)
+                                kind = type(value)
+                                if (
+                                    kind is int
+                                    or kind is float
+                                    or (kind is not bool and isinstance(value, _NUMBER_TYPES))
+                                ):
+                                    return bool(ordering(value, constant))
+                                return False
+
+                            return path_against_number
 
                         def against_number(env: Env) -> bool:
                             value = left(env)
@@ -487,6 +518,21 @@ class _Compiler:
 
                         return against_number
                     if isinstance(ops[0], ast.Eq):  # (as _COMPARE_FN's, without its call)
+                        left_node = node.left
+                        path = _attribute_path(left_node) if isinstance(left_node, ast.Attribute) else None
+                        if path is not None:  # ``context.env == "production"``: the chain read here, no getter call
+                            root, attrs = path
+
+                            def path_equals(env: Env) -> bool:
+                                value = env.get(root)
+                                for attr in attrs:  # (as _path_getter's: None as soon as a value is not a mapping)
+                                    if not isinstance(value, dict):
+                                        value = None
+                                        break
+                                    value = value.get(attr)
+                                return bool(value == constant)
+
+                            return path_equals
                         return lambda env: bool(left(env) == constant)
                     return lambda env: compare(left(env), constant)
                 return lambda env: compare(left(env), right(env))

@@ -206,13 +206,18 @@ class Policy:
                     {"id": rule_id, "kind": kind, "outcome": _VALUE[item_outcome], "reason": reason, "owasp": owasp}
                 )
                 reasons.append(f"{rule_id}: {reason}")
-        redacted_output, redacted_calls, counts = self._redact(ev, withhold)
-        decision = Decision(_BY_RANK[rank], fired_rules, reasons, redacted_output, redacted_calls, counts)
+        if withhold or ev.redactions:
+            redacted_output, redacted_calls, counts = self._redact(ev, withhold)
+            decision = Decision(_BY_RANK[rank], fired_rules, reasons, redacted_output, redacted_calls, counts)
+        else:  # (nothing to redact: the output and the calls as they are, no call)
+            decision = Decision(_BY_RANK[rank], fired_rules, reasons, ev.output, ev.tool_calls, {})
         if run.case_notes:
             decision.notes = run.case_notes
             run.case_notes = []
-        if record:
-            self.record(run, decision, case, response.get("error_type"))
+        if record:  # (what :meth:`record` does, inline)
+            run.record(decision, response.get("error_type"))
+            if run.stop_reason is None and self.stop_rules:
+                self._check_stops(run, case)
         decision.decision_latency_us = (time.perf_counter_ns() - started) / 1000.0
         return decision
 

@@ -45,7 +45,10 @@ def assess(prep: Prepared, judged: Judged) -> Assessment:
     drift = drift_summary(prep) if prep.config.production else None
     values = flat_values(metrics, governance, drift)
     values.update(pass_count_values(judged.pass_counts.metrics()))
-    checks = decide(prep.thresholds, values, missing_reasons(prep, metrics))
+    values.update(intervals_at_check_levels(prep.thresholds, judged.inputs, governance))
+    reasons = missing_reasons(prep, metrics)
+    reasons.update(partial_token_sums(values, judged.inputs, metrics))
+    checks = decide(prep.thresholds, values, reasons)
     if drift is not None:
         checks.append(drift_check(drift))
     if prep.baseline is not None:
@@ -166,6 +169,62 @@ def flat_values(metrics: dict[str, Any], governance: dict[str, Any], drift: dict
     if drift is not None:
         values["drift.drifted_features"] = len(drift.get("drifted") or [])
     return values
+
+
+_QUANTILES = {"latency_p50_ms": 0.50, "latency_p95_ms": 0.95, "latency_p99_ms": 0.99}
+
+
+def intervals_at_check_levels(thresholds: Any, inputs: Any, governance: dict[str, Any]) -> dict[str, Any]:
+    """``<metric>_ci`` at each check's own ``confidence``: a 99% check is judged on a 99% interval.
+
+    ``compute_metrics`` and the labelled governance rates give 95% intervals; a check with
+    ``confidence: 0.99`` judged on one of those passed on an interval too narrow for what it claimed.
+    """
+    from gatekit.metrics import clustered_quantile_interval, rate_interval, wilson_interval
+
+    out: dict[str, Any] = {}
+    labelled = governance.get("labelled") or {}
+    for name, spec in thresholds.checks.items():
+        level = spec.confidence
+        if level is None:
+            continue
+        interval: Any = None
+        if name in _QUANTILES:
+            clusters = inputs.clusters(inputs.latency_case_ids)
+            interval = clustered_quantile_interval(inputs.latencies_ms, _QUANTILES[name], clusters, level)
+        elif name == "error_rate":
+            interval = rate_interval(inputs.errors, inputs.cases, inputs.clusters(inputs.case_ids), level)
+        elif name == "pass_rate":
+            interval = rate_interval(inputs.passed, inputs.scored, inputs.clusters(inputs.scored_case_ids), level)
+        elif name.startswith("governance.") and labelled:
+            parts = name.split(".")
+            rate = labelled.get(parts[1]) if len(parts) == 2 else None
+            if parts[1] == "rule" and len(parts) >= 4:
+                rate = (labelled.get("by_rule") or {}).get(".".join(parts[2:-1]), {}).get(parts[-1])
+            if isinstance(rate, dict) and isinstance(rate.get("n"), int):
+                interval = wilson_interval(int(rate["hits"]), rate["n"], level)
+        else:
+            continue
+        out[f"{name}_ci"] = interval
+    return out
+
+
+def partial_token_sums(values: dict[str, Any], inputs: Any, metrics: dict[str, Any]) -> dict[str, str]:
+    """Make a token sum over only some successful cases unknown to thresholds and MLflow; return why.
+
+    ``metrics.tokens_input`` sums the cases that reported usage (``tokens_reported_cases`` says how many);
+    as a threshold value that partial sum passed ``tokens_input <= limit`` when most cases reported nothing.
+    """
+    reasons: dict[str, str] = {}
+    successes = metrics.get("successes") or 0
+    for key, counted in (("tokens_input", inputs.input_tokens_cases), ("tokens_output", inputs.output_tokens_cases)):
+        if values.get(key) is not None and counted < successes:
+            values[key] = None
+            reasons[key] = (
+                f"{key} unknown: {successes - counted} of {successes} successful cases reported no token usage "
+                "(unknown is never 0); have the agent report usage"
+            )
+    return reasons
 
 
 def pass_count_values(counts: dict[str, Any]) -> dict[str, Any]:

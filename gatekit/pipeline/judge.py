@@ -207,6 +207,7 @@ class CaseJudge:
             output_tokens=response.usage.get("output_tokens"),
             cost_usd=result.cost_usd,
             passed=result.passed,
+            case_id=str(result.case_id),
         )
         self._track_failures(result)
         self._remember(case, result, decision)
@@ -360,6 +361,10 @@ async def _replay_and_judge(prep: Prepared, emit: Callable[[str], None] | None) 
             f"gatekit {prep.command}: {prep.total_cases} cases from {display_path(prep.dataset.path)} "
             f"through {display_spec(prep.agent_spec)}"
         )
+        if config.junit is not None:  # like verdict.json (ResumeState.open): no earlier run's all-pass JUnit file
+            from gatekit.fsio import remove_regular_file
+
+            remove_regular_file(config.junit)
         with (
             resumed.open() as results_file,
             open(out / "governance_traces.jsonl", "a" if resumed.rows else "w", encoding="utf-8") as traces_file,

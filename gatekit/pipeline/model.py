@@ -10,15 +10,22 @@ their extra keys, so a newer writer's fields survive a round trip.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gatekit.models import Check, CheckStatus
 
 VERDICT_SCHEMA_VERSION = 1
 VerdictWord = Literal["pass", "fail", "inconclusive"]
+
+
+def _ends(interval: tuple[float | None, float | None]) -> tuple[float, float]:
+    """An interval with its open (null) ends as -inf / inf."""
+    lo, hi = interval
+    return (-math.inf if lo is None else lo, math.inf if hi is None else hi)
 
 
 class _Part(BaseModel):
@@ -40,10 +47,18 @@ class CheckResult(_Part):
     value: float | None = None
     limit: float | None = None
     op: str = ""
-    interval: tuple[float, float] | None = None
+    interval: tuple[float | None, float | None] | None = None  # a null end is open (-inf below, inf above)
     status: Literal["pass", "fail", "inconclusive"]
     message: str = ""
     unit: str = ""
+
+    @field_validator("interval", mode="before")
+    @classmethod
+    def _open_ends(cls, value: Any) -> Any:
+        """An infinite end (a quantile interval from too few cases) is null, as verdict.json writes it."""
+        if isinstance(value, list | tuple):
+            return tuple(None if isinstance(v, float) and not math.isfinite(v) else v for v in value)
+        return value
 
     @classmethod
     def from_check(cls, check: Check) -> CheckResult:
@@ -67,7 +82,7 @@ class CheckResult(_Part):
             self.limit,
             self.op,
             CheckStatus(self.status),
-            self.interval,
+            None if self.interval is None else _ends(self.interval),
             self.message,
             self.unit,
         )
@@ -77,7 +92,8 @@ class CheckResult(_Part):
         """True when the interval has values on both sides of the limit (the point estimate alone decided)."""
         if self.interval is None or self.limit is None or self.op not in ("<=", ">="):
             return False
-        lo, hi = self.interval
+        lo = -math.inf if self.interval[0] is None else self.interval[0]
+        hi = math.inf if self.interval[1] is None else self.interval[1]
         good = (lambda x: x <= self.limit) if self.op == "<=" else (lambda x: x >= self.limit)  # noqa: E731
         return good(lo) != good(hi)
 

@@ -183,4 +183,29 @@ def _run_identity(config: GateConfig, dataset_sha256: str, policy: Any) -> dict[
         policy={"id": policy.id, "version": policy.version, "sha256": policy.sha256},
         thresholds_sha256=file_sha256(config.thresholds),
         pricing_sha256=file_sha256(config.pricing),
+        agent_code_sha256=_agent_code_sha256(str(config.agent or "")),
     )
+
+
+def _agent_code_sha256(spec: str) -> str | None:
+    """sha256 of a ``python:`` agent's module file: an agent edited between a run and its ``--resume`` is refused.
+
+    None for other agents (their code is elsewhere) and when the module cannot be located without running it.
+    """
+    import importlib.util
+    import sys
+
+    from gatekit.replay import file_sha256
+
+    if not spec.startswith("python:"):
+        return None
+    module = spec.removeprefix("python:").partition(":")[0]
+    cwd = os.getcwd()
+    if cwd not in sys.path:
+        sys.path.insert(0, cwd)  # as the agent loader does
+    try:
+        found = importlib.util.find_spec(module)
+    except (Exception, SystemExit):  # noqa: BLE001 - a package failing to import: the agent loader says so (exit 2)
+        return None
+    origin = getattr(found, "origin", None)
+    return file_sha256(origin) if origin and Path(origin).is_file() else None

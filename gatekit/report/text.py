@@ -103,10 +103,13 @@ def format_value(value: object, unit: str = "") -> str:
 
 
 def interval_text(check: CheckResult) -> str:
-    """``[lo, hi]`` of a check's interval in its unit, or ``""``."""
+    """``[lo, hi]`` of a check's interval in its unit, or ``""``; an open (null) end is ``-∞`` / ``∞``."""
     if check.interval is None:
         return ""
-    return f"[{format_value(check.interval[0], check.unit)}, {format_value(check.interval[1], check.unit)}]"
+    lo, hi = check.interval
+    lo_text = "-∞" if lo is None else format_value(lo, check.unit)
+    hi_text = "∞" if hi is None else format_value(hi, check.unit)
+    return f"[{lo_text}, {hi_text}]"
 
 
 def limit_text(check: CheckResult) -> str:

@@ -104,7 +104,8 @@ def check_rows(checks: list[CheckResult]) -> list[dict[str, Any]]:
         value = _shown(check.value, rate, check.unit)
         limit = _shown(check.limit, rate, check.unit)
         interval_text = (
-            f"[{_shown(check.interval[0], rate, check.unit)}, {_shown(check.interval[1], rate, check.unit)}]"
+            f"[{'-∞' if check.interval[0] is None else _shown(check.interval[0], rate, check.unit)}, "
+            f"{'∞' if check.interval[1] is None else _shown(check.interval[1], rate, check.unit)}]"
             if check.interval is not None
             else "—"
         )

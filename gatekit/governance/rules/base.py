@@ -524,6 +524,7 @@ _ENV_VALUES: dict[str, Callable[[Evaluation], Any]] = {
     "usage": Evaluation._usage,
     "tool_names": Evaluation._tool_names,
 }  # (the other names are fields of the response)
+ENV_READERS = _ENV_VALUES  # (for rule kinds that read one name without :meth:`Evaluation.values`)
 
 
 def _span_order(span: Span) -> tuple[int, int]:

@@ -10,7 +10,7 @@ import ast
 from typing import Any, ClassVar
 
 from gatekit.governance.expressions import Expression
-from gatekit.governance.rules.base import ENV_NAMES, BaseRule, Evaluation, Fired, RuleConfig
+from gatekit.governance.rules.base import ENV_NAMES, ENV_READERS, BaseRule, Evaluation, Fired, RuleConfig
 from gatekit.governance.schema import ConditionConfig
 from gatekit.models import Outcome
 
@@ -88,6 +88,8 @@ class ConditionRule(BaseRule):
             self.per_call = parts
         # the case-level names the expression reads (``tool`` is bound per call)
         self.case_names = tuple(sorted(self.expression.names - {"tool"}))
+        # how the one case-level name is read when there is one (as Evaluation.values reads it)
+        self.case_getter = ENV_READERS.get(self.case_names[0]) if len(self.case_names) == 1 else None
         self.holds = self.expression.evaluator()
         # ``tool.name in ["a", "b"]`` as the first per-call operand: calls of other tools are skipped without
         # building their environment (the operand is false for them, so the expression is too)
@@ -141,7 +143,10 @@ class ConditionRule(BaseRule):
 
     def _case_env(self, ev: Evaluation) -> dict[str, Any] | None:
         """The case-level environment, or None when an operand of the case prefix is false."""
-        env = ev.values(self.case_names)
+        if len(self.case_names) == 1 and self.case_getter is not None:  # (``context``, say: one read, no call)
+            env = {self.case_names[0]: self.case_getter(ev)}
+        else:
+            env = ev.values(self.case_names)
         for part in self.prefix_fns:
             if not part(env):
                 return None

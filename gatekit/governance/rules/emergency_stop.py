@@ -43,12 +43,14 @@ class EmergencyStopRule(BaseRule):
         self.cfg = config
         self.expression = Expression(config.when, names=RUN_NAMES)
         self.holds = self.expression.evaluator()
+        self.min_cases = config.min_cases
+        self.names = self.expression.names
 
     def check_run(self, run: Any) -> str | None:
         """Return why the run must stop, or None."""
-        if run.cases < self.cfg.min_cases:
+        if run.cases < self.min_cases:
             return None
-        metrics = run.metrics(self.expression.names)
+        metrics = run.metrics(self.names)
         if not self.holds(metrics):
             return None
         shown = ", ".join(

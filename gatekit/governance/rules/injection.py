@@ -21,12 +21,6 @@ _RESULT_KEYS = frozenset(("output", "result", "content"))
 _TOOL_ROLES = ("tool", "function")
 
 
-def _messages(ev: Evaluation) -> list[Any] | None:
-    raw = ev.case.get("input")
-    messages = raw.get("messages") if isinstance(raw, dict) else raw if isinstance(raw, list) else None
-    return messages if isinstance(messages, list) else None
-
-
 def _tool_outputs(ev: Evaluation, messages: list[Any] | None) -> list[str]:
     """Texts the agent read from tools: ``role: tool`` messages and results attached to tool calls."""
     texts: list[str] = []
@@ -102,7 +96,10 @@ class PromptInjectionRule(BaseRule):
 
     def evaluate(self, ev: Evaluation) -> list[Fired]:
         """Score each configured text; fire once per place where the score reaches the threshold."""
-        messages = _messages(ev)
+        raw = ev.case.get("input")  # the case's messages, when it has a list of them
+        messages = raw.get("messages") if isinstance(raw, dict) else raw if isinstance(raw, list) else None
+        if messages is not None and not isinstance(messages, list):
+            messages = None
         # the texts are read first, in order (input, tool outputs, output), then scored
         user = _user_input(ev, messages) if self.scan_input else None
         tool_texts = _tool_outputs(ev, messages) if self.scan_tool_outputs else None

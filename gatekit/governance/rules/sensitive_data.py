@@ -86,6 +86,8 @@ class SensitiveDataRule(BaseRule):
         custom = [custom_detector(spec.model_dump()) for spec in config.detectors]
         self.scanner = scanner_for(config.phone_regions, custom)
         self.placeholders = {kind: f"[{kind}]" for kind in self.scanner.types}
+        # every type the scanner finds is acted on (a PII rule): no finding needs sorting out before the loop
+        self.acts_on_all = self.acting.issuperset(self.scanner.types)
         self._fired: dict[tuple[tuple[str, str, str], int], Fired] = {}  # (outcome, type, where), count -> Fired
 
     def _replacement(self, kind: str, value: str) -> str:
@@ -102,12 +104,13 @@ class SensitiveDataRule(BaseRule):
         )
         if not hits:
             return []
-        acting = self.acting
-        for _, found in hits:  # (most hits of the secrets rule are PII it does not act on: decided here)
-            if not acting.isdisjoint(map(_TYPE, found)):  # (a type acted on: C iterators, no generator)
-                break
-        else:
-            return []
+        if not self.acts_on_all:
+            acting = self.acting
+            for _, found in hits:  # (most hits of the secrets rule are PII it does not act on: decided here)
+                if not acting.isdisjoint(map(_TYPE, found)):  # (a type acted on: C iterators, no generator)
+                    break
+            else:
+                return []
         per_outcome: dict[tuple[str, str, str], int] = {}
         actions = self.actions
         placeholders = self.placeholders if self.key is None else None
@@ -130,7 +133,11 @@ class SensitiveDataRule(BaseRule):
                         replacement = placeholders[kind] if placeholders is not None else self._replacement(kind, value)
                         spans[span] = (start, end, kind, replacement)
                 if where is None:
-                    where = key if isinstance(key, str) else _tool_where(key[1])
+                    if type(key) is str:
+                        where = key
+                    else:
+                        index = key[1]
+                        where = _WHERE[index] if type(index) is int and 0 <= index < 32 else _tool_where(index)
                 bucket = (action, kind, where)
                 per_outcome[bucket] = per_outcome.get(bucket, 0) + 1
         if not per_outcome:
