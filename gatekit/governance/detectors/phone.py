@@ -349,7 +349,7 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
 
     The rules of :func:`_shape_full`, those that read the value's layout alone (its groups, separators and extension,
     and whether its first two characters are zeros) decided once per layout (:func:`_layout`), the others (its digits,
-    the text around it) read for each value (see _LAYOUT_FLAGS). A bare run of digits, a value with an ``(0)`` or of
+    the text around it) read for each value (:func:`_refused`). A bare run of digits, a value with an ``(0)`` or of
     other characters than ASCII: :func:`_shape_full` itself.
     """
     if len(value) < 7 or "(0)" in value or not value.isascii() or value.isdigit():
