@@ -60,7 +60,6 @@ sys.path.insert(0, str(ROOT))
 from gatekit.governance import load_policy  # noqa: E402
 from gatekit.governance.detectors import DEFAULT_SCANNER  # noqa: E402
 from gatekit.governance.detectors.phone import _international_ok as _phone_international_ok  # noqa: E402
-from gatekit.governance.detectors.phone import _layout as _phone_layout  # noqa: E402
 from gatekit.governance.detectors.phone import _valid as _phone_valid  # noqa: E402
 from gatekit.governance.injection import injection_score  # noqa: E402
 
@@ -222,12 +221,9 @@ def _forget_outputs() -> None:
     A service sees some numbers again (its own hotline, a customer's number across turns), so the product keeps
     4,096 results; but every round here replays the same outputs, so without this each later round would only
     hit. Each round starts as a fresh process would: numbers repeated within a round still hit, as they would.
-    (The phone numbers' layouts, "000-000-0000", hold no digits of a number, but they are emptied too: a fresh
-    process reads each layout once.)
     """
     _phone_valid.cache_clear()
     _phone_international_ok.cache_clear()
-    _phone_layout.cache_clear()
 
 
 def _measure(
