@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from gatekit.governance import normalise as normalise_module
-from gatekit.governance.detectors import phone, ssn
+from gatekit.governance.detectors import ssn
 from gatekit.governance.detectors.base import digit_runs
 from gatekit.governance.normalise import _Offsets, normalise
 
