@@ -105,6 +105,33 @@ _DASHES = (
 _SPECIAL = re.compile(f"[^\\x00-\\x7f](?:(?<=[{_FORMAT}{_DASHES}])|(?<=\\d))")
 
 
+class _Offsets:
+    """The original offset of every character of a text with a few escapes decoded (see :attr:`Normalised.escapes`).
+
+    What ``list(compress(range(len(flags)), flags)) + [len(flags)]`` holds, read by a bisect of the escapes' tails (the
+    zeros of ``flags``: an escape's characters after its first) instead of a list of every offset.
+    """
+
+    __slots__ = ("removed", "starts")
+
+    def __init__(self, flags: bytes) -> None:
+        self.starts: list[int] = []  # (each tail's place in the decoded text)
+        self.removed = [0]  # (the characters removed before the first tail, the second...)
+        total = 0
+        for tail in _TAILS.finditer(flags):
+            begin, end = tail.span()
+            self.starts.append(begin - total)
+            total += end - begin
+            self.removed.append(total)
+
+    def __getitem__(self, offset: int) -> int:
+        return offset + self.removed[bisect.bisect_right(self.starts, offset)]
+
+
+_TAILS = re.compile(b"\x00+")
+_FEW_TAILS = 64  # (characters of escapes' tails up to which a text's offsets are read so; more: the list, built in C)
+
+
 class Normalised(NamedTuple):
     """A normalised text and, when it differs from the original, where it was changed.
 
@@ -120,8 +147,9 @@ class Normalised(NamedTuple):
     # C speed; see :func:`normalise`)
     kept: list[int] | None = None
     # (a text of percent-escapes: the original offset of every character of the text with its escapes decoded, and the
-    # original length last; ``spots`` and ``kept`` then map offsets of ``text`` to that decoded text's)
-    escapes: list[int] | None = None
+    # original length last, read by index (a text of a few escapes: :class:`_Offsets`, found from their tails);
+    # ``spots`` and ``kept`` then map offsets of ``text`` to that decoded text's)
+    escapes: list[int] | _Offsets | None = None
 
     def _locate(self, offset: int) -> tuple[int, int, int, int, bool] | None:
         spots = self.spots
@@ -448,8 +476,12 @@ def _unescaped(text: str) -> Normalised | None:
         if form in text:
             text = text.replace(form, char)
             flags = flags.replace(form.encode(), form[:1].encode() + b"\x00" * (len(form) - 1))
-    escapes = list(compress(range(len(flags)), flags))
-    escapes.append(len(flags))
+    escapes: list[int] | _Offsets
+    if flags.count(0) <= _FEW_TAILS:  # (a few escapes: their tails, not a list of every offset)
+        escapes = _Offsets(flags)
+    else:
+        escapes = list(compress(range(len(flags)), flags))
+        escapes.append(len(flags))
     inner = _normalised(text, False)  # (the other characters that change; escapes are not read twice)
     return _new(Normalised, (inner.text, [] if inner.spots is None else inner.spots, inner.kept, escapes))
 

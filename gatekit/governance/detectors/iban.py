@@ -80,8 +80,12 @@ class IbanDetector(Detector):
                 at
                 for at, _ in runs
                 if at > 1
-                # (a space before the run: _spaced_country's capitals tested first, inline: most runs follow a space)
-                and (text[at - 2 : at].isalpha() or (text[at - 3 : at - 1].isupper() and _spaced_country(text, at)))
+                # (a space before the run, as most follow: _spaced_country's capitals tested first, inline; else two
+                # letters; the character before read alone first: _START needs one or the other)
+                and (
+                    ((prev := text[at - 1]) == " " and text[at - 3 : at - 1].isupper() and _spaced_country(text, at))
+                    or (prev.isalpha() and text[at - 2].isalpha())
+                )
                 and _START.match(text, at)
             ]
         tried = 0

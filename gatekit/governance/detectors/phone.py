@@ -398,7 +398,8 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
     number = len(sizes)
     if sizes[-1] < 2 and not _switchboard(main, sizes):
         return None
-    # (each rule below returns None or goes on: their order is free, the cheaper and the more often met first)
+    # (each rule below returns None or goes on: their order is free, the cheaper and the more often met first; those of
+    # a number without "+" in one branch, tested once)
     if "." in main:  # a version number, an IPv4 address shape
         if number == 4 and max(sizes) <= 3:
             return None
@@ -408,35 +409,42 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
         if not plus and sizes[0] == 2 and main[0] != "0" and main.count(".") == number - 1 and min(sizes[1:]) == 3:
             if max(sizes[1:]) == 3:  # (groups of 2..4 digits, see above: two, then groups of three only)
                 return None  # a number grouped in thousands with dots ("84.358.845 Einwohner", "12.345.678")
-    if number == 1 and not plus and not 10 <= count <= 11:
-        return None  # a bare run: an amount, an id, an account number
-    if not plus and number > 2:
-        if "(" not in main and sizes.count(1) > 1:
-            return None  # a list of small numbers ("2 3 5 7 11 13 17"): a phone number has one group of one digit
-    if not plus and sizes[0] == 8 and _COMPACT_DATE.match(main) is not None:
-        return None  # a date and a time ("20260311 1432"), a build stamp
-    if number >= 3 and not plus and len(main) == count + number - 1 and main.count(" ") == number - 1:
-        if _spaced_number(groups, main[0] == "0", thousands) or _measured(groups, text, end):  # (3+ groups, spaced)
-            return None
-    if 2 <= number <= 3 and not plus and len(groups[0]) == 1 and _barcode(groups, digits, text, end):
-        return None
-    if not plus and 2 <= number <= 3 and count in _DATED_COUNTS and _spans_or_dated(main, digits, number, text, end):
-        return None
-    # a house number and a street: "3747 3911 Fourth Avenue" (not a number with a trunk 0)
-    if (
-        number == 2
-        and not plus
-        and main[0] != "0"  # (a house number has no trunk 0: "030 127009 an", a Berlin number before a word)
-        and "(" not in main
-        and _NEXT_WORD.match(text, end) is not None
-    ):
-        return None
+    if not plus:
+        if number == 1:
+            if not 10 <= count <= 11:
+                return None  # a bare run: an amount, an id, an account number
+        elif number > 3:
+            if "(" not in main and sizes.count(1) > 1:
+                return None  # a list of small numbers ("2 3 5 7 11 13 17"): a phone number has one group of one digit
+        else:  # (2 or 3 groups)
+            if number == 3 and "(" not in main and sizes.count(1) > 1:
+                return None  # (a list of small numbers, as above)
+            if sizes[0] == 1 and _barcode(groups, digits, text, end):
+                return None
+            # (a dash-like character after a first group of 4 digits: see _spans_or_dated)
+            if count in _DATED_COUNTS and main[4] in _DASHES and _spans_or_dated(main, digits, number, text, end):
+                return None
+            # a house number and a street: "3747 3911 Fourth Avenue" (not a number with a trunk 0)
+            if (
+                number == 2
+                and main[0] != "0"  # (a house number has no trunk 0: "030 127009 an", a Berlin number before a word)
+                and "(" not in main
+                and _NEXT_WORD.match(text, end) is not None
+            ):
+                return None
+        if sizes[0] == 8 and _COMPACT_DATE.match(main) is not None:
+            return None  # a date and a time ("20260311 1432"), a build stamp
+        if number >= 3 and len(main) == count + number - 1 and main.count(" ") == number - 1:  # (3+ groups, spaced)
+            if _spaced_number(sizes, groups[-1], main[0] == "0", thousands) or _measured(sizes, text, end):
+                return None
     if count == 9 and number == 3 and sizes == _SSN_SIZES:  # (3 + 2 + 4 digits)
         return None  # the shape of a US social security number
     # (a date has one of its separators twice, a group of 4 digits and one of 1 or 2: most numbers are not searched;
     # the groups are those of ``main`` but when a "(0)" was taken out of it)
-    if main.count("-") > 1 or main.count(".") > 1 or main.count("/") > 1:
-        if ("(0)" in main or (4 in sizes and (1 in sizes or 2 in sizes))) and _DATE.search(main) is not None:
+    if ("(0)" in main or (4 in sizes and (1 in sizes or 2 in sizes))) and (
+        main.count("-") > 1 or main.count(".") > 1 or main.count("/") > 1
+    ):
+        if _DATE.search(main) is not None:
             return None
     if (number == 2 and "-" in main and _POSTCODE.fullmatch(main) is not None) or (count == 13 and _isbn13(digits)):
         return None
@@ -501,8 +509,10 @@ def _dated_parts(main: str, digits: str) -> bool:
     return main[7] == main[4] and "01" <= digits[4:6] <= "12" and digits[6] == "0"
 
 
-def _spaced_number(groups: list[bytes] | list[str], trunk: bool, thousands: bool) -> bool:
-    """3+ digit ``groups`` of a candidate without ``+``, single spaces between them, are a number or a list of them.
+def _spaced_number(sizes: list[int], last: bytes | str, trunk: bool, thousands: bool) -> bool:
+    """3+ digit groups of a candidate without ``+``, single spaces between them, are a number or a list of them.
+
+    ``sizes``: the groups' lengths; ``last``: the last group.
 
     A number grouped in thousands ("population 8 336 817", "1 234 567 units"): one digit but a trunk 0, then groups of
     three (a phone number's last group has 4 digits, or 2); or two digits, then groups of three, the last "000" (a round
@@ -512,15 +522,15 @@ def _spaced_number(groups: list[bytes] | list[str], trunk: bool, thousands: bool
     A phone number so written has a trunk 0 and 5 pairs ("06 12 34 56 78") or 3 or 4 pairs ("12 34 56 78"), or a trunk
     0 and groups of 4 ("0151 2345 6789"); groups of 3 are a number's ("912 345 678").
     """
-    first = len(groups[0])
+    first = sizes[0]
+    number = len(sizes)
     if first == 1:
-        return thousands and not trunk and all(len(group) == 3 for group in groups[1:])
-    if first == 2 and not trunk and groups[-1] in ("000", b"000") and all(len(group) == 3 for group in groups[1:]):
+        return thousands and not trunk and sizes[1:].count(3) == number - 1
+    if first == 2 and not trunk and last in ("000", b"000") and sizes[1:].count(3) == number - 1:
         return thousands  # (two digits, then groups of three, the last "000": a round count, "67 750 000")
-    if first not in (2, 4) or any(len(group) != first for group in groups):
+    if first not in (2, 4) or sizes.count(first) != number:
         return False
     if first == 2:
-        number = len(groups)
         return number > 5 or (number == 5 and not trunk)
     return not trunk
 
@@ -536,13 +546,13 @@ _UNIT = re.compile(
 )
 
 
-def _measured(groups: list[bytes] | list[str], text: str, end: int) -> bool:
+def _measured(sizes: list[int], text: str, end: int) -> bool:
     """Spaced groups of three digits (the first of 1 to 3) before a unit, a currency or a counted noun: a quantity.
 
-    A quantity grouped in thousands ("299 792 458 m/s", "123 456 789 €", "10 452 326 invånare"); "912 345 678" alone
+    ``sizes``: the groups' lengths. A quantity grouped in thousands ("299 792 458 m/s", "123 456 789 €", "10 452 326 invånare"); "912 345 678" alone
     is Spain's phone number.
     """
-    return all(len(group) == 3 for group in groups[1:]) and _UNIT.match(text, end) is not None
+    return sizes[1:].count(3) == len(sizes) - 1 and _UNIT.match(text, end) is not None
 
 
 def _barcode(groups: list[bytes] | list[str], digits: str, text: str, end: int) -> bool:
@@ -611,11 +621,9 @@ class _Columns:
     never depend on another text's or on an earlier scan.
     """
 
-    __slots__ = ("left", "tabular")
-
-    def __init__(self) -> None:
-        self.tabular: bool | None = None
-        self.left = _COLUMN_LOOKUPS
+    # (class defaults, no __init__: most scans make one and never ask it; an instance gets its own values when asked)
+    tabular: bool | None = None
+    left = _COLUMN_LOOKUPS
 
 
 def _id_column(text: str, start: int, columns: _Columns) -> bool:
@@ -623,12 +631,22 @@ def _id_column(text: str, start: int, columns: _Columns) -> bool:
     if text.rfind("\n", start - 4096 if start > 4096 else 0, start) == -1 or not columns.left:
         return False  # (no line above the candidate's: no header; past the lookups: a finding)
     if columns.tabular is None:  # (a table's rows, or a SQL row after VALUES: else no value has a column)
-        columns.tabular = "ALUES" in text or "alues" in text or any(rows(text) is not None for rows in ROWS_OF.values())
+        columns.tabular = _tabular(text)
     if not columns.tabular:
         return False
     columns.left -= 1
     header = column_header(text, start, start)
     return bool(header) and _after_label(header.replace("_", " ").replace("-", " "))
+
+
+def _tabular(text: str) -> bool:
+    """``text`` holds a table's rows (see ROWS_OF) or a SQL row after VALUES."""
+    if "ALUES" in text or "alues" in text:
+        return True
+    for delimiter, rows in ROWS_OF.items():
+        if delimiter in text and rows(text) is not None:  # (most texts hold no "|", tab or ";": no search)
+            return True
+    return False
 
 
 def _after_label(before: str, country: bool = True) -> bool:
@@ -637,11 +655,14 @@ def _after_label(before: str, country: bool = True) -> bool:
     ``country``: the label may be followed by two capitals (a VAT number's country, "USt-IdNr. DE 136 695 976"; once).
     """
     before = before.rstrip(" \t:#=.°º\"'>")  # (and a JSON key's quotes, an XML tag's end: "order_id": "...")
+    if not before[-1:].isalpha():  # (no word before: a line's start, a "(", a digit; every rule below needs one)
+        return False
     if country and before[-3:-2] == " " and before[-2:].isupper() and before[-2:].isalpha():
         if _after_label(before[:-3], False):
             return True
     named = before
-    word = named_word = _last_word(before)
+    rest = before.rstrip(_ASCII_LETTERS)  # (_last_word inlined for the usual word, ASCII letters)
+    word = named_word = _last_word(before) if rest and rest[-1].isalpha() else before[len(rest) :].lower()
     if word == "n" and before[-3:-1].lower() in ("s/", "p/"):  # ("S/N", "P/N": a serial number's, a part number's)
         return True
     if word == "id" or word == "ids":  # ("ID: ...", "Customer ID ...": whatever it identifies, an id is no phone
@@ -649,7 +670,11 @@ def _after_label(before: str, country: bool = True) -> bool:
     if word in _ID_WORDS:  # ("serial no.", "Invoice number", "Art.-Nr."; not "phone number", "mobile no.")
         before = before[: len(before) - len(word)].rstrip(" \t#.-_")
         word = _last_word(before)
-    return word in _ID_LABELS or (word[-1:] == "s" and word[:-1] in _ID_LABELS) or _id_name(named, named_word)
+    return (
+        word in _ID_LABELS
+        or (word[-1:] == "s" and word[:-1] in _ID_LABELS)
+        or (named_word != "" and _id_name(named, named_word))  # (no word: no name, no call)
+    )
 
 
 # words for a phone number a compound or a phrase may hold beyond _PHONE_STEMS ("Servicenummer", "Festnetznummer",
@@ -894,7 +919,7 @@ class PhoneDetector(Detector):
                     ):
                         sequence = end + 1
                         continue
-                    if self.ok(value, text, end, columns=columns):
+                    if self.ok(value, text, end, False, columns):  # (positional: a call by keyword is slower)
                         found.append((start, end))
                         continue
                     # followed by one more group after a space ("call 555-123-4567 5 times"): the number without it
