@@ -262,6 +262,13 @@ class SensitiveDataConfig(RuleConfig):
         for key in self.outcomes:
             if key not in valid:
                 raise ValueError(f"unknown data type {key!r} in outcomes; valid: {', '.join(sorted(valid))}")
+        for detector in self.detectors:  # (the pii / secrets groups are the built-in types: they do not cover it)
+            if detector.type not in self.outcomes:
+                raise ValueError(
+                    f"detector {detector.type} is declared but outcomes does not name it, so its findings would be "
+                    f"neither redacted nor acted on; add it, e.g. outcomes: {{{detector.type}: "
+                    f"{'deny' if detector.secret else 'allow_with_redaction'}}}"
+                )
         return self
 
 

@@ -90,3 +90,20 @@ def test_policy_check_refuses_a_lookbehind_pattern_with_one_line_and_exit_2(tmp_
     assert done.returncode == 2, done.stdout + done.stderr
     assert "Traceback" not in done.stderr
     assert "p.yaml" in done.stderr and "pattern" in done.stderr and "RE2" in done.stderr
+
+
+def test_a_custom_detector_its_rule_does_not_act_on_is_a_policy_error() -> None:
+    """``secret: true`` and ``outcomes: {secrets: deny}`` let the custom secret out unredacted (the groups are the
+    built-in types): a detector no outcome names is now refused, naming what to write."""
+    rule = {
+        "id": "r",
+        "kind": "sensitive_data",
+        "outcomes": {"secrets": "deny", "pii": "allow_with_redaction"},
+        "detectors": [{"type": "INTERNAL_TOKEN", "pattern": r"\bitk_[a-z0-9]{20}\b", "secret": True}],
+    }
+    with pytest.raises(PolicyError, match=r"INTERNAL_TOKEN is declared but outcomes does not name it.*deny"):
+        policy_from_dict({"id": "t", "version": "1", "rules": [rule]})
+    rule["outcomes"] = {"secrets": "deny", "INTERNAL_TOKEN": "deny"}
+    decision = _decide(policy_from_dict({"id": "t", "version": "1", "rules": [rule]}), "t itk_abcdefghij0123456789")
+    assert decision.outcome is Outcome.DENY
+    assert decision.redacted_output == "t [INTERNAL_TOKEN]"
