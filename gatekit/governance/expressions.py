@@ -85,6 +85,27 @@ def _is_number(value: Any) -> bool:
     return kind is not bool and isinstance(value, _NUMBER_TYPES)
 
 
+_NUMERIC_TEXT_MAX = 64  # a longer string is not read as a number (int() of a huge digit string is quadratic)
+
+
+def _numeric_text(value: Any) -> Any:
+    """``value`` as a number when it is a string that reads as one (``"900"``, ``" 9e2 "``, ``"1_000"``), else None.
+
+    An agent may write a number as text (``{"amount": "900"}``) and the tool read it as the number: ordered
+    against a number, such a string is that number, so ``tool.arguments.amount > 500`` holds for it.
+    """
+    if type(value) is not str or len(value) > _NUMERIC_TEXT_MAX:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        pass
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
 def _lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else None
 
@@ -203,7 +224,9 @@ def _compare(op: ast.cmpop, left: Any, right: Any) -> bool:
     if left is None or right is None:
         return False
     if not ((_is_number(left) and _is_number(right)) or (isinstance(left, str) and isinstance(right, str))):
-        return False
+        left, right = _as_numbers(left, right)
+        if left is None or right is None:
+            return False
     if isinstance(op, ast.Lt):
         return bool(left < right)
     if isinstance(op, ast.LtE):
@@ -296,11 +319,27 @@ def _arith(op: ast.operator, left: Any, right: Any) -> Any:
         raise EvaluationLimit(f"arithmetic error: {exc}") from None
 
 
-def _ordered(left: Any, right: Any) -> bool:
-    """True when ``left`` and ``right`` may be ordered: two numbers or two strings."""
-    if left is None or right is None:
-        return False
-    return (_is_number(left) and _is_number(right)) or (isinstance(left, str) and isinstance(right, str))
+def _as_numbers(left: Any, right: Any) -> tuple[Any, Any]:
+    """A number and a string reading as one (:func:`_numeric_text`) as two numbers; otherwise (None, None)."""
+    if _is_number(left):
+        return left, _numeric_text(right)
+    if _is_number(right):
+        return _numeric_text(left), right
+    return None, None
+
+
+def _ordering(op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], bool]:
+    """``op`` on two numbers or two strings (a number and a numeric string: two numbers); anything else is False."""
+
+    def ordered(left: Any, right: Any) -> bool:
+        if left is None or right is None:
+            return False
+        if (_is_number(left) and _is_number(right)) or (isinstance(left, str) and isinstance(right, str)):
+            return bool(op(left, right))
+        left, right = _as_numbers(left, right)
+        return left is not None and right is not None and bool(op(left, right))
+
+    return ordered
 
 
 # one function per comparison operator, picked at compile time; same results as _compare
@@ -309,10 +348,10 @@ _COMPARE_FN: dict[type[ast.cmpop], Callable[[Any, Any], bool]] = {
     ast.NotEq: lambda left, right: bool(left != right),
     ast.In: _in,
     ast.NotIn: lambda left, right: not _in(left, right),
-    ast.Lt: lambda left, right: _ordered(left, right) and bool(left < right),
-    ast.LtE: lambda left, right: _ordered(left, right) and bool(left <= right),
-    ast.Gt: lambda left, right: _ordered(left, right) and bool(left > right),
-    ast.GtE: lambda left, right: _ordered(left, right) and bool(left >= right),
+    ast.Lt: _ordering(operator.lt),
+    ast.LtE: _ordering(operator.le),
+    ast.Gt: _ordering(operator.gt),
+    ast.GtE: _ordering(operator.ge),
 }
 
 _ORDERING: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
@@ -471,7 +510,7 @@ class _Compiler:
                     constant = right({})  # a literal right-hand side is evaluated once, at load time
                     ordering = _ORDERING.get(type(ops[0]))
                     if ordering is not None and _is_number(constant):
-                        # against a number, _ordered(left, constant) is just "left is a number"
+                        # against a number, _ordering(op)(left, constant) is "left is a number, or a numeric string"
                         left_node = node.left
                         if isinstance(left_node, ast.Name) and left_node.id not in _LITERAL_NAMES:
                             name = left_node.id  # validated by compile() above; read it directly
@@ -485,7 +524,8 @@ class _Compiler:
                                     or (kind is not bool and isinstance(value, _NUMBER_TYPES))
                                 ):
                                     return bool(ordering(value, constant))
-                                return False
+                                number = _numeric_text(value)  # ("900": the number an agent wrote as text)
+                                return number is not None and bool(ordering(number, constant))
 
                             return name_against_number
                         path = _attribute_path(left_node) if isinstance(left_node, ast.Attribute) else None
@@ -505,7 +545,8 @@ class _Compiler:
                                     or (kind is not bool and isinstance(value, _NUMBER_TYPES))
                                 ):
                                     return bool(ordering(value, constant))
-                                return False
+                                number = _numeric_text(value)
+                                return number is not None and bool(ordering(number, constant))
 
                             return path_against_number
 
@@ -514,7 +555,8 @@ class _Compiler:
                             kind = type(value)  # (_is_number, its usual cases first)
                             if kind is int or kind is float or (kind is not bool and isinstance(value, _NUMBER_TYPES)):
                                 return bool(ordering(value, constant))
-                            return False
+                            number = _numeric_text(value)
+                            return number is not None and bool(ordering(number, constant))
 
                         return against_number
                     if isinstance(ops[0], ast.Eq):  # (as _COMPARE_FN's, without its call)

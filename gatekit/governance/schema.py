@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from gatekit.governance.custom_patterns import compile_linear
 from gatekit.governance.detectors import ALL_TYPES, PII_TYPES, SECRET_TYPES, VALIDATORS
 from gatekit.governance.detectors.phone import check_region
 from gatekit.governance.injection import DEFAULT_THRESHOLD
@@ -208,10 +209,7 @@ class CustomDetectorConfig(BaseModel):
     @field_validator("pattern")
     @classmethod
     def _compiles(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"pattern does not compile: {exc}") from None
+        compile_linear(value)  # (ValueError: it does not compile, or RE2 cannot run it in linear time)
         return value
 
     @field_validator("validator")
@@ -264,6 +262,13 @@ class SensitiveDataConfig(RuleConfig):
         for key in self.outcomes:
             if key not in valid:
                 raise ValueError(f"unknown data type {key!r} in outcomes; valid: {', '.join(sorted(valid))}")
+        for detector in self.detectors:  # (the pii / secrets groups are the built-in types: they do not cover it)
+            if detector.type not in self.outcomes:
+                raise ValueError(
+                    f"detector {detector.type} is declared but outcomes does not name it, so its findings would be "
+                    f"neither redacted nor acted on; add it, e.g. outcomes: {{{detector.type}: "
+                    f"{'deny' if detector.secret else 'allow_with_redaction'}}}"
+                )
         return self
 
 

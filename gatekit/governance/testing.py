@@ -42,10 +42,29 @@ class PolicyTestResult:
     failures: list[str] = field(default_factory=list)
 
 
-def _check(decision: Decision, expect: dict[str, Any], where: str) -> list[str]:
+_CASE_KEYS = {"id", "input", "context", "tags", "expected", "timestamp", "metadata"}
+_RESPONSE_KEYS = {"output", "tool_calls", "usage", "latency_ms", "error_type", "model", "cost_usd"}
+
+
+def _check(decision: Decision, expect: dict[str, Any], where: str, rule_ids: set[str] | None = None) -> list[str]:
+    if not isinstance(expect, dict):
+        raise PolicyError(f"{where}: expect must be a mapping of {sorted(_EXPECT_KEYS)}")
     unknown = set(expect) - _EXPECT_KEYS
     if unknown:
         raise PolicyError(f"{where}: unknown expect key(s) {sorted(unknown)}; use {sorted(_EXPECT_KEYS)}")
+    if not expect:  # a test that checks nothing would pass whatever the policy decides
+        raise PolicyError(f"{where}: no expect (or an empty one): say what the decision must be, e.g. outcome: deny")
+    if rule_ids is not None:  # a rule id the policy does not have never fires: not_rules would always hold
+        for key in ("rules", "not_rules"):
+            named = expect.get(key) or []
+            if not isinstance(named, list):
+                raise PolicyError(f"{where}: expect.{key} must be a list of rule ids")
+            missing = [str(rule) for rule in named if str(rule) not in rule_ids]
+            if missing:
+                raise PolicyError(
+                    f"{where}: expect.{key} names rule(s) {missing} the policy does not have; "
+                    f"its rules: {', '.join(sorted(rule_ids))}"
+                )
     failures: list[str] = []
     fired = {r["id"] for r in decision.rules}
     if "outcome" in expect and decision.outcome.value != str(expect["outcome"]):
@@ -66,17 +85,30 @@ def _check(decision: Decision, expect: dict[str, Any], where: str) -> list[str]:
     return failures
 
 
-def _response(raw: Any) -> dict[str, Any]:
+def _known(raw: Any, keys: set[str], what: str, where: str) -> None:
+    """A misspelt key (``outptu:``, ``contxt:``) would leave the field empty and the test pass on nothing."""
+    if raw is None:
+        return
+    if not isinstance(raw, dict):
+        raise PolicyError(f"{where}: {what} must be a mapping")
+    unknown = set(raw) - keys
+    if unknown:
+        raise PolicyError(f"{where}: unknown {what} key(s) {sorted(map(str, unknown))}; use {sorted(keys)}")
+
+
+def _response(raw: Any, where: str = "") -> dict[str, Any]:
     response: dict[str, Any] = {"output": "", "tool_calls": [], "usage": {"input_tokens": 0, "output_tokens": 0}}
     response.update({"latency_ms": None, "error_type": None, "model": None, "cost_usd": None})
     if isinstance(raw, str):
         raw = {"output": raw}
+    _known(raw, _RESPONSE_KEYS, "response", where)
     response.update(raw or {})
     return response
 
 
-def _case(raw: Any, name: str) -> dict[str, Any]:
+def _case(raw: Any, name: str, where: str = "") -> dict[str, Any]:
     case: dict[str, Any] = {"id": name, "input": "", "context": {}, "tags": [], "expected": None, "timestamp": None}
+    _known(raw, _CASE_KEYS, "case", where)
     case.update(raw or {})
     return case
 
@@ -115,15 +147,26 @@ def run_policy_test_file(path: str | Path, policies: dict[Path, Policy] | None =
         extra = set(test) - {"name", "case", "response", "expect", "steps", "expect_stop"}
         if extra:
             raise PolicyError(f"{where}: unknown key(s) {sorted(extra)}")
-        steps = test.get("steps") or [
-            {"case": test.get("case"), "response": test.get("response"), "expect": test.get("expect")}
-        ]
+        steps = (
+            test["steps"]
+            if "steps" in test
+            else [{"case": test.get("case"), "response": test.get("response"), "expect": test.get("expect")}]
+        )
         run = policy.new_run(run_id=f"test-{index}")
         failures: list[str] = []
+        rule_ids = {rule.id for rule in (*policy.rules, *policy.stop_rules)}
+        if not isinstance(steps, list) or not steps:
+            raise PolicyError(f"{where}: steps must be a non-empty list")
         for step_index, step in enumerate(steps):
-            decision = policy.evaluate(_case(step.get("case"), name), _response(step.get("response")), run=run)
             prefix = f"step {step_index}: " if "steps" in test else ""
-            failures.extend(prefix + f for f in _check(decision, step.get("expect") or {}, where))
+            at = f"{where} {prefix.rstrip(': ')}".rstrip()
+            if not isinstance(step, dict):
+                raise PolicyError(f"{at}: a step must be a mapping of case, response, expect")
+            decision = policy.evaluate(_case(step.get("case"), name, at), _response(step.get("response"), at), run=run)
+            expect = step.get("expect")
+            if expect is None and "steps" in test and "expect_stop" in test:
+                continue  # (a step that only feeds the run; the test checks its stop)
+            failures.extend(prefix + f for f in _check(decision, expect or {}, at, rule_ids))
         if "expect_stop" in test and bool(test["expect_stop"]) != (run.stop_reason is not None):
             failures.append(f"run stop reason {run.stop_reason!r}, expected a stop: {bool(test['expect_stop'])}")
         results.append(PolicyTestResult(str(file), name, not failures, failures))

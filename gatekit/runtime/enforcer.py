@@ -277,6 +277,11 @@ class Enforcer:
             # a response without tool calls, after the request point ran: the injection rules that read only the
             # input (already judged there, and nothing to escalate) are not run again
             "response_after_request": policy.plan_of(stages.at_response_after_request),
+            # when some calls were checked before they ran: the rules that judge the calls not checked, and the
+            # conditions that must see every call (stages.reads_all_calls), judged on the whole response
+            "response_rest": policy.plan_of(stages.at_response_rest),
+            "response_after_request_rest": policy.plan_of(stages.at_response_after_request_rest),
+            "response_whole": policy.plan_of(stages.reads_all_calls),
         }
         self._tools_rules: list[Any] = [rule for rule in policy.rules if getattr(rule, "kind", "") == "tools"]
         from gatekit import __version__
@@ -566,7 +571,7 @@ class Enforcer:
                 fresh = calls
             judged = dict(response, tool_calls=fresh)
             case = self._case(state, state.input if state is not None else None, context)
-            decision = self._decide("response", state, case, judged, None)
+            decision = self._decide("response", state, case, judged, None, whole=response if before else None)
             redacted_fresh = iter(decision.redacted_tool_calls)
             merged = [
                 {"name": call["name"], "arguments": before[index]} if index in before else next(redacted_fresh)
@@ -587,9 +592,19 @@ class Enforcer:
         return self._conclude("response", state, case, decision, started, allowed_value, original)
 
     def _decide(
-        self, stage: str, state: _Request | None, case: dict[str, Any], response: dict[str, Any], tool_name: str | None
+        self,
+        stage: str,
+        state: _Request | None,
+        case: dict[str, Any],
+        response: dict[str, Any],
+        tool_name: str | None,
+        whole: dict[str, Any] | None = None,
     ) -> Decision:
-        """Evaluate the stage's rules on the shared run state (under the lock); the breaker denies first."""
+        """Evaluate the stage's rules on the shared run state (under the lock); the breaker denies first.
+
+        ``whole``: the response with every tool call, when some were checked before they ran (``response`` holds
+        the others): the conditions over all the calls judge it, as the gate does.
+        """
         policy = self.policy
         with self._lock:
             run = self._run
@@ -598,11 +613,21 @@ class Enforcer:
             plan_name = stage
             if stage == "response" and state is not None and state.request_checked and not response.get("tool_calls"):
                 plan_name = "response_after_request"
+            whole_plan = self._plans["response_whole"] if whole is not None else None
+            if whole_plan:
+                plan_name += "_rest"
             decision = policy.evaluate(case, response, run, plan=self._plans[plan_name], record=False)
+            changed = False
+            if whole_plan and whole is not None:
+                on_all = policy.evaluate(case, whole, run, plan=whole_plan, record=False)
+                if on_all.rules:
+                    decision.rules.extend(on_all.rules)
+                    decision.reasons.extend(on_all.reasons)
+                    changed = True
             extra: list[tuple[str, str, str]] = []
             if stage == "tool_call" and state is not None and tool_name is not None:
                 extra = self._quotas(state, tool_name)
-            changed = bool(extra)  # (else the outcome stands as evaluate() found it)
+            changed = changed or bool(extra)  # (else the outcome stands as evaluate() found it)
             if state is not None and stage != "request" and state.input_fired:
                 seen = state.input_fired
                 kept = [r for r in decision.rules if (r["id"], r["reason"]) not in seen]

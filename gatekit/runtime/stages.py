@@ -1,7 +1,8 @@
 """Which rules of a policy run at which check point of a request.
 
 The response point sees the whole case (the input, the output, the tool calls not checked before,
-the usage), exactly as the gate does, so every rule runs there. The earlier points run the rules
+the usage), exactly as the gate does, so every rule runs there; a condition over the calls together
+(:func:`reads_all_calls`) sees every call there, those checked before included. The earlier points run the rules
 that can decide with what they have: the request point those that read only the input, the
 context and the time; the tool-call point the tool rules and those that read the call.
 Rules of unknown (plugin) kinds run at the response point only.
@@ -68,3 +69,32 @@ def at_response_after_request(rule: Any) -> bool:
     if getattr(rule, "kind", "") == "prompt_injection":
         return bool(_scan(rule) - {"input", "tool_outputs"})
     return True
+
+
+CASE_TOOL_READS = frozenset({"tool_calls", "tool_names"})
+
+
+def reads_all_calls(rule: Any) -> bool:
+    """True for a condition that must see every tool call of the response, those checked before they ran included.
+
+    The tool-call point shows a rule one call at a time; the response point, only the calls not checked there. A
+    condition over the case's calls together (``len(tool_calls) > 1``, two tools in ``tool_names``), or over one
+    call and what only the response has (``tool.name == "refund" and contains(output, "guaranteed")``), would see
+    the calls whole at neither: the response point judges it on all of them, as the gate does.
+    """
+    if getattr(rule, "kind", "") != "condition":
+        return False
+    names = _names(rule)
+    if names is None or not names & TOOL_READS:
+        return False
+    return bool(names & CASE_TOOL_READS) or not at_tool_call(rule)
+
+
+def at_response_rest(rule: Any) -> bool:
+    """The response rules but :func:`reads_all_calls`' (run on every call apart, when calls were checked before)."""
+    return not reads_all_calls(rule)
+
+
+def at_response_after_request_rest(rule: Any) -> bool:
+    """:func:`at_response_after_request` less :func:`reads_all_calls`' rules."""
+    return at_response_after_request(rule) and not reads_all_calls(rule)

@@ -19,6 +19,7 @@ named validator such as ``luhn`` or ``mod97``, context words), whose types the `
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import operator
@@ -26,6 +27,7 @@ import os
 from typing import Any, ClassVar
 
 from gatekit.errors import PolicyError
+from gatekit.governance.custom_patterns import LinearPattern
 from gatekit.governance.detectors import custom_detector, scanner_for
 from gatekit.governance.normalise import normalise
 from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig, Span, argument_keys
@@ -83,7 +85,11 @@ class SensitiveDataRule(BaseRule):
                     f"{config.hmac_key_env}; set it (or use redaction: placeholder)"
                 )
             self.key = key.encode()
-        custom = [custom_detector(spec.model_dump()) for spec in config.detectors]
+        # (each custom pattern on RE2: linear in the text, whatever the author wrote)
+        custom = [
+            dataclasses.replace(detector, pattern=LinearPattern(detector.pattern.pattern))  # type: ignore[arg-type]
+            for detector in (custom_detector(spec.model_dump()) for spec in config.detectors)
+        ]
         self.scanner = scanner_for(config.phone_regions, custom)
         self.placeholders = {kind: f"[{kind}]" for kind in self.scanner.types}
         # every type the scanner finds is acted on (a PII rule): no finding needs sorting out before the loop

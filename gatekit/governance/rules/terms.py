@@ -15,13 +15,28 @@ from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfi
 from gatekit.governance.schema import SensitiveTermsConfig
 from gatekit.models import Outcome
 
+_GAP = r"[\s\-_.]*"  # what may stand between a term's characters
+
 
 def term_pattern(term: str) -> str:
-    """Regex for ``term``: any case, any (or no) whitespace between its characters, whole words."""
-    chars = [re.escape(ch) for ch in term if not ch.isspace()]
-    if not chars:
+    """Regex for ``term``: any case, any (or no) whitespace between its characters, whole words.
+
+    ``ß`` and ``ss`` are one letter's two spellings (``STRASSE`` is how ``Straße`` is written in capitals; Swiss
+    German writes ``ss`` always): either in the term matches either in the text.
+    """
+    letters = [ch for ch in term.replace("ß", "ss").replace("ẞ", "ss") if not ch.isspace()]
+    if not letters:
         raise ValueError("a sensitive term must not be empty")
-    body = r"[\s\-_.]*".join(chars)
+    parts: list[str] = []
+    index = 0
+    while index < len(letters):
+        if letters[index] in "sS" and index + 1 < len(letters) and letters[index + 1] in "sS":
+            parts.append(f"(?:s{_GAP}s|ß)")
+            index += 2
+        else:
+            parts.append(re.escape(letters[index]))
+            index += 1
+    body = _GAP.join(parts)
     return rf"(?<!\w){body}(?!\w)"
 
 

@@ -30,6 +30,41 @@ def _matches(name: str, exact: frozenset[str], globs: list[str]) -> bool:
     return bool(globs) and any(fnmatch.fnmatchcase(name, g) for g in globs)
 
 
+def _fold(name: str) -> str:
+    """``name`` as a reader sees it (``Delete_User ``, full-width or with a Cyrillic ``е``: ``delete_user``).
+
+    Format characters (zero-width) removed, NFKC, look-alike letters mapped, blanks around it dropped, case folded.
+    """
+    from gatekit.governance.normalise import normalise
+
+    return normalise(name, confusables=True).text.strip().casefold()
+
+
+class _Listed:
+    """A deny-list or high-risk list: a name is on it as written or folded (:func:`_fold`, both sides).
+
+    An allow-list stays exact (a look-alike is not on it: refused); a list that refuses or escalates must not be
+    slipped past by writing its name in capitals, full-width or with a zero-width space.
+    """
+
+    def __init__(self, patterns: list[str]) -> None:
+        self.exact, self.globs = _matcher(patterns)
+        self.folded = _matcher([_fold(pattern) for pattern in patterns])
+        self._seen: dict[str, bool] = {}
+
+    def __contains__(self, name: str) -> bool:
+        if not self.exact and not self.globs:
+            return False
+        if _matches(name, self.exact, self.globs):
+            return True
+        listed = self._seen.get(name)
+        if listed is None:
+            listed = _matches(_fold(name), *self.folded)
+            if len(self._seen) < 4096:
+                self._seen[name] = listed
+        return listed
+
+
 class ToolsRule(BaseRule):
     """Fires when the agent calls a tool it may not call, too often, or with forbidden arguments."""
 
@@ -42,8 +77,8 @@ class ToolsRule(BaseRule):
         assert isinstance(config, ToolsConfig)
         self.cfg = config
         self.allow = None if config.allow is None else _matcher(config.allow)
-        self.deny = _matcher(config.deny)
-        self.high_risk = _matcher(config.high_risk)
+        self.deny = _Listed(config.deny)
+        self.high_risk = _Listed(config.high_risk)
         self.outcome = Outcome(config.outcome)
         self.limits: list[tuple[str, ToolLimit, list[tuple[Expression, Outcome, str]]]] = []
         for pattern, limit in config.limits.items():
@@ -80,7 +115,7 @@ class ToolsRule(BaseRule):
         plan = self._plans.get(name)
         if plan is None:
             refused = None
-            if _matches(name, *self.deny):
+            if name in self.deny:
                 refused = f"tool {name!r} is on the deny-list"
             elif self.allow is not None and not _matches(name, *self.allow):
                 refused = f"tool {name!r} is not on the allow-list"
@@ -96,13 +131,13 @@ class ToolsRule(BaseRule):
 
     def is_allowed(self, name: str) -> bool:
         """True when ``name`` is on the allow-list (or there is none) and not on the deny-list."""
-        if _matches(name, *self.deny):
+        if name in self.deny:
             return False
         return self.allow is None or _matches(name, *self.allow)
 
     def is_high_risk(self, name: str) -> bool:
         """True when ``name`` is listed as high-risk."""
-        return _matches(name, *self.high_risk)
+        return name in self.high_risk
 
     def evaluate(self, ev: Evaluation) -> list[Fired]:
         """Check every tool call of the response."""
