@@ -323,3 +323,22 @@ def test_config_path_is_no_setting(tmp_path: Path) -> None:
         load_config(file)
     file.write_text("dataset: cases.jsonl\n", encoding="utf-8")
     assert load_config(file).config_path == file
+
+
+def _readme_section(title: str) -> str:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index(title)
+    end = readme.find("\n#", start + len(title))
+    return readme[start : end if end > 0 else None]
+
+
+def test_readme_names_every_gatekit_yaml_key_and_every_verdict_field() -> None:
+    from gatekit.config import GateConfig
+    from gatekit.pipeline.model import Verdict
+
+    config_table = _readme_section("## Configuration reference")
+    keys = set(GateConfig.model_json_schema()["properties"])
+    assert keys and not [k for k in sorted(keys) if f"`{k}`" not in config_table]
+    verdict_text = _readme_section("### verdict.json")
+    fields = set(Verdict.model_json_schema(mode="serialization")["properties"])
+    assert fields and not [f for f in sorted(fields) if f"`{f}`" not in verdict_text]
