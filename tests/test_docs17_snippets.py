@@ -342,3 +342,30 @@ def test_readme_names_every_gatekit_yaml_key_and_every_verdict_field() -> None:
     verdict_text = _readme_section("### verdict.json")
     fields = set(Verdict.model_json_schema(mode="serialization")["properties"])
     assert fields and not [f for f in sorted(fields) if f"`{f}`" not in verdict_text]
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor of a markdown heading."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_repository_path_link_and_anchor_the_docs_name_exists() -> None:
+    written_by_init = {"thresholds/rollout.yaml"}  # docs/canary.md: "`gatekit init` writes thresholds/rollout.yaml"
+    missing = []
+    for doc in DOCS:
+        text = doc.read_text(encoding="utf-8")
+        where = doc.relative_to(REPO_ROOT)
+        for m in re.finditer(
+            r"`((?:gatekit|tests|benchmarks|examples|policies|datasets|thresholds|docs|\.github|\.ci)/[\w./-]+)`", text
+        ):
+            path = m.group(1).rstrip(".")
+            if path not in written_by_init and not (REPO_ROOT / path).exists():
+                missing.append(f"{where}:{text[: m.start()].count(chr(10)) + 1}: {path}")
+        for m in re.finditer(r"\]\(([\w./-]+\.\w+)(#[^)]*)?\)", text):
+            if not (doc.parent / m.group(1)).exists():
+                missing.append(f"{where}:{text[: m.start()].count(chr(10)) + 1}: link {m.group(1)}")
+        anchors = {_slug(h) for h in re.findall(r"^#+ (.*)$", text, re.M)}
+        for m in re.finditer(r"\]\(#([^)]+)\)", text):
+            if m.group(1) not in anchors:
+                missing.append(f"{where}:{text[: m.start()].count(chr(10)) + 1}: anchor #{m.group(1)}")
+    assert not missing, "\n".join(missing)
