@@ -188,7 +188,9 @@ ProductionOpt = Annotated[
         metavar="PATH", help="Production logs (file, folder or glob): adds a drift check against the golden dataset."
     ),
 ]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", metavar="", help="Print only the verdict line.")]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", metavar="", help="Print only the verdict (and promotion) line.")
+]
 JsonOpt = Annotated[
     bool, typer.Option("--json", metavar="", help="Print verdict.json to stdout instead of the summary.")
 ]
