@@ -673,7 +673,8 @@ def guard_serve(
 @app.command(
     "init",
     cls=_Command,
-    help="Scaffold gatekit.yaml, a sample dataset, thresholds, a policy and a GitHub workflow; never overwrites.",
+    help="Scaffold gatekit.yaml, a sample dataset, thresholds, canary rollout rules, a policy, an example agent and "
+    "a GitHub workflow; never overwrites.",
 )
 def init(
     path: Annotated[Path, typer.Argument(help="Repository root to scaffold into.")] = Path("."),
