@@ -369,3 +369,29 @@ def test_every_repository_path_link_and_anchor_the_docs_name_exists() -> None:
             if m.group(1) not in anchors:
                 missing.append(f"{where}:{text[: m.start()].count(chr(10)) + 1}: anchor #{m.group(1)}")
     assert not missing, "\n".join(missing)
+
+
+@pytest.mark.slow
+def test_readme_demo_prints_what_the_readme_shows(tmp_path: Path) -> None:
+    """`gatekit promote` on the demo prints the README's lines (timings aside; --no-mlflow: no run line)."""
+    section = _readme_section("## What a run prints")
+    (shown,) = re.findall(r"```\n(.*?)```", section, re.S)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GATEKIT_", "MLFLOW_", "CI"))}
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "-m", "gatekit", "promote", "--no-mlflow", "--out", str(out)],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    printed = proc.stderr.splitlines() + proc.stdout.splitlines()  # the README: two progress lines, then stdout
+    expected = [line for line in shown.splitlines() if not line.lstrip().startswith("MLflow run")]
+    for want in expected:
+        pattern = re.escape(want)
+        pattern = re.sub(r"\d+\\\.\d+\\ (ms|cases/s)", r"\\d+\\.\\d+\\ \1", pattern)  # timings vary
+        pattern = pattern.replace(re.escape("reports/latest/"), re.escape(f"{out}/"))
+        assert any(re.fullmatch(pattern, line) for line in printed), (want, printed)
