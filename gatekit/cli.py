@@ -188,7 +188,9 @@ ProductionOpt = Annotated[
         metavar="PATH", help="Production logs (file, folder or glob): adds a drift check against the golden dataset."
     ),
 ]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", metavar="", help="Print only the verdict line.")]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", metavar="", help="Print only the verdict (and promotion) line.")
+]
 JsonOpt = Annotated[
     bool, typer.Option("--json", metavar="", help="Print verdict.json to stdout instead of the summary.")
 ]
@@ -671,7 +673,8 @@ def guard_serve(
 @app.command(
     "init",
     cls=_Command,
-    help="Scaffold gatekit.yaml, a sample dataset, thresholds, a policy and a GitHub workflow; never overwrites.",
+    help="Scaffold gatekit.yaml, a sample dataset, thresholds, canary rollout rules, a policy, an example agent and "
+    "a GitHub workflow; never overwrites.",
 )
 def init(
     path: Annotated[Path, typer.Argument(help="Repository root to scaffold into.")] = Path("."),

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.json_schema import SkipJsonSchema
 
 from gatekit.drift_config import DriftConfig
 from gatekit.errors import ConfigError
@@ -66,7 +67,8 @@ class GateConfig(BaseModel):
     )
     agent_options: AgentOptionsConfig = Field(default_factory=AgentOptionsConfig)
     drift: DriftConfig | None = None
-    config_path: Path | None = Field(default=None, exclude=True)
+    # set by load_config, not a setting: kept out of `gatekit schema config` and refused in the file
+    config_path: SkipJsonSchema[Path | None] = Field(default=None, exclude=True)
 
 
 _PATH_FIELDS = ("dataset", "thresholds", "policy", "pricing", "out", "junit")
@@ -133,6 +135,9 @@ def load_config(config_path: Path | None = None, overrides: dict[str, Any] | Non
         path = Path(DEFAULT_CONFIG_FILE)
     if path is not None:
         data, lines = read_yaml(path, ConfigError, "config")
+        if "config_path" in data:  # an internal field: the file would be silently overridden by its own path
+            line = lines.get(("config_path",))
+            raise ConfigError(f"{path}{f':{line}' if line else ''}: unknown key 'config_path'; remove it")
         base = path.parent
         for key in _PATH_FIELDS:
             if isinstance(data.get(key), str):
