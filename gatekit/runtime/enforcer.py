@@ -682,8 +682,6 @@ class Enforcer:
 
     def _quotas(self, state: _Request, name: str) -> list[tuple[str, str, str]]:
         """Per-request quotas of the ``tools`` rules (``max_calls_per_case``, ``limits.<tool>.max_calls``)."""
-        import fnmatch
-
         total = state.calls + 1
         fired: list[tuple[str, str, str]] = []
         for rule in self._tools_rules:
@@ -691,14 +689,13 @@ class Enforcer:
             cap = rule.max_calls_per_case
             if cap is not None and total > cap:
                 fired.append((rule.id, outcome, f"{total} tool calls in this request, more than {cap} per case"))
-            for pattern, is_glob, max_calls in rule.call_limits:
-                if not (name == pattern or (is_glob and fnmatch.fnmatchcase(name, pattern))):
+            if not rule.call_limits:
+                continue
+            limited = rule.limited(name)  # as written or folded: the gate's own matching (rules/tools.py)
+            for pattern, _, max_calls in rule.call_limits:
+                if pattern not in limited:
                     continue
-                used = 1 + sum(
-                    count
-                    for other, count in state.call_counts.items()
-                    if other == pattern or (is_glob and fnmatch.fnmatchcase(other, pattern))
-                )
+                used = 1 + sum(count for other, count in state.call_counts.items() if pattern in rule.limited(other))
                 if used > max_calls:
                     fired.append(
                         (rule.id, outcome, f"tool {pattern!r} called {used} times in this request, limit {max_calls}")

@@ -1,0 +1,150 @@
+"""attack17c: the runtime guard's per-call checks and tool limits (what round attack17b left open).
+
+1. ``limits`` (conditions, ``max_calls``, ``max_calls_per_minute``) matched tool names exactly: ``REFUND`` or
+   ``refund<ZWSP>`` escaped a limit on ``refund`` (no allow-list) in gate, guard and proxy. They match the folded
+   name now, as the deny-list does, and gate, guard and proxy count by the same function (``ToolsRule.limited``).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from proxy_harness import chat, serving
+
+from gatekit.governance import policy_from_dict
+from gatekit.runtime import Enforcer
+from gatekit.runtime.decision import PolicyViolation
+
+LIMITS = {
+    "id": "t",
+    "version": "1",
+    "rules": [
+        {
+            "id": "refunds",
+            "kind": "tools",
+            "limits": {
+                "refund": {
+                    "max_calls": 1,
+                    "conditions": [{"when": "tool.arguments.amount > 500", "outcome": "deny", "reason": "big refund"}],
+                },
+                "wire_*": {"max_calls_per_minute": 1},
+            },
+        }
+    ],
+}
+SPELLINGS = ["REFUND", "Refund", "refund ", "refund\u200b", "\uff52efund", "r\u0435fund"]
+CASE = {"id": "c", "input": "i", "context": {}, "timestamp": "2026-12-07T06:00:00Z"}
+
+
+def _write(tmp_path: Path, policy: dict[str, Any]) -> Path:
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(policy, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _gate(policy: dict[str, Any], calls: list[dict[str, Any]]) -> Any:
+    return policy_from_dict(policy).evaluate(CASE, {"output": "", "tool_calls": calls})
+
+
+@pytest.mark.parametrize("name", SPELLINGS)
+def test_a_limit_condition_applies_to_a_look_alike_name(tmp_path: Path, name: str) -> None:
+    decision = _gate(LIMITS, [{"name": name, "arguments": {"amount": 900}}])
+    assert decision.outcome.value == "deny" and "big refund" in decision.reasons[0]
+    assert _gate(LIMITS, [{"name": name, "arguments": {"amount": 5}}]).outcome.value == "allow"
+    enforcer = Enforcer.from_file(_write(tmp_path, LIMITS), background=False)
+    with pytest.raises(PolicyViolation, match="big refund"):
+        enforcer.check_tool_call(name, {"amount": 900})
+    assert enforcer.check_tool_call(name, {"amount": 5}) == {"amount": 5}
+    enforcer.close()
+
+
+@pytest.mark.parametrize("name", SPELLINGS)
+def test_max_calls_counts_every_spelling_together(tmp_path: Path, name: str) -> None:
+    calls = [{"name": "refund", "arguments": {"amount": 1}}, {"name": name, "arguments": {"amount": 2}}]
+    decision = _gate(LIMITS, calls)
+    assert decision.outcome.value == "deny"
+    assert decision.reasons == ["refunds: tool 'refund' called 2 times, limit 1"]
+    enforcer = Enforcer.from_file(_write(tmp_path, LIMITS), background=False)
+    with enforcer.request("i") as scope:
+        scope.check_tool_call("refund", {"amount": 1})
+        with pytest.raises(PolicyViolation, match="called 2 times in this request, limit 1"):
+            scope.check_tool_call(name, {"amount": 2})
+    enforcer.close()
+
+
+def test_a_rate_limit_counts_look_alikes_in_the_gate_and_the_guard(tmp_path: Path) -> None:
+    calls = [{"name": "wire_money", "arguments": {}}, {"name": "WIRE_money", "arguments": {}}]
+    decision = _gate(LIMITS, calls)
+    assert decision.outcome.value == "deny" and "2 calls in a minute, limit 1" in decision.reasons[0]
+    enforcer = Enforcer.from_file(_write(tmp_path, LIMITS), background=False, clock=lambda: 1_765_000_000.0)
+    enforcer.check_tool_call("wire_money", {})
+    with pytest.raises(PolicyViolation, match="calls in a minute"):
+        enforcer.check_tool_call("Wire_Money", {})
+    enforcer.close()
+
+
+@pytest.mark.parametrize("name", ["refunds", "refund_status", "un_refund", "wire", "get_order"])
+def test_other_names_are_not_limited(name: str) -> None:
+    calls = [{"name": name, "arguments": {"amount": 900}}, {"name": name, "arguments": {"amount": 900}}]
+    assert _gate(LIMITS, calls).outcome.value == "allow"
+
+
+# --- a real OpenAI-compatible upstream on 127.0.0.1 ---------------------------------------------------------
+
+ANSWER: dict[str, Any] = {}
+
+
+def _call(name: str, arguments: str, index: int = 0) -> dict[str, Any]:
+    return {"id": f"call_{index}", "type": "function", "function": {"name": name, "arguments": arguments}}
+
+
+class _Upstream(BaseHTTPRequestHandler):
+    """Answers with the choices in ``ANSWER["choices"]`` (each a list of tool calls)."""
+
+    def do_POST(self) -> None:  # noqa: N802 - the http.server API
+        self.rfile.read(int(self.headers["Content-Length"]))
+        choices = [
+            {"index": i, "message": {"role": "assistant", "content": None, "tool_calls": calls},
+             "finish_reason": "tool_calls"}
+            for i, calls in enumerate(ANSWER["choices"])
+        ]  # fmt: skip
+        data = json.dumps({"id": "chatcmpl-1", "object": "chat.completion", "model": "m", "choices": choices}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: Any) -> None:
+        """Quiet."""
+
+
+@contextmanager
+def _upstream(*choices: list[dict[str, Any]]) -> Iterator[str]:
+    ANSWER["choices"] = list(choices)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Upstream)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+def test_the_proxy_applies_a_limit_to_a_look_alike_name(tmp_path: Path) -> None:
+    path = _write(tmp_path, LIMITS)
+    with _upstream([_call("REFUND", '{"amount": 900}')]) as upstream, serving(upstream, policy=path) as proxy:
+        answer = chat(proxy.url, "m", "refund please")
+    assert answer.status == 403, answer.body
+    error = answer.json()["error"]
+    assert (error["code"], error["rules"], error["stage"]) == ("policy_denied", ["refunds"], "tool_call")
