@@ -18,6 +18,7 @@ import functools
 import inspect
 import itertools
 import json
+import math
 import threading
 import time
 import uuid
@@ -513,6 +514,9 @@ class Enforcer:
             if not isinstance(name, str):
                 raise TypeError(f"a tool name must be a string, not {type(name).__name__}")
             name_text = name
+            # arguments the guard cannot read (text that is not a JSON object, a list, a set, NaN) are denied here,
+            # with check_response's reason: a condition reading them would see null and let the call run
+            call = _checked_call(name, arguments)
             case = self._case(state, state.input if state is not None else None, context)
             key = _call_key(name, call["arguments"]) if state is not None else None
             decision = self._decide("tool_call", state, case, {"tool_calls": [call]}, name)
@@ -914,10 +918,62 @@ class Enforcer:
 
 
 _MISSING = object()
+_MAX_ARGUMENT_NODES = 100_000  # as gatekit.agents.base.MAX_NODES
+_MAX_DEPTH = 64  # as gatekit.agents.base.MAX_DEPTH
+
+
+def _plain_json(value: Any, depth: int, budget: list[int]) -> bool:
+    """True for plain JSON data (exact types, ASCII text) within the response check's bounds (never raises)."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        return False
+    kind = type(value)
+    if kind is str:
+        budget[1] -= len(value)
+        return budget[1] >= 0 and value.isascii()
+    if kind is int:
+        return -_MAX_INT <= value <= _MAX_INT
+    if kind is float:
+        return math.isfinite(value)
+    if value is None or kind is bool:
+        return True
+    if depth >= _MAX_DEPTH:
+        return False
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or len(key) > _MAX_NAME_CHARS or not key.isascii():
+                return False
+            if not _plain_json(item, depth + 1, budget):
+                return False
+        return True
+    if kind is list:
+        return all(_plain_json(item, depth + 1, budget) for item in value)
+    return False
+
+
+def _checked_call(name: str, arguments: Any) -> dict[str, Any]:
+    """The tool call as the response check reads it (``normalise_response``): raises what that check raises.
+
+    The usual shape (dicts and lists of ASCII text, whole numbers in range, finite floats, booleans, nulls, within
+    the depth and size bounds) passes as it is, without the copy; anything else takes the full check.
+    """
+    if type(name) is str and len(name) <= _MAX_NAME_CHARS and name.isascii() and type(arguments) is dict:
+        budget = [_MAX_ARGUMENT_NODES, _MAX_TEXT_CHARS]
+        if _plain_json(arguments, 0, budget):
+            return {"name": name, "arguments": arguments}
+    from gatekit.agents.base import normalise_response
+
+    checked: dict[str, Any] = normalise_response(
+        {"output": "", "tool_calls": [{"name": name, "arguments": arguments}]}
+    ).tool_calls[0]
+    return checked
+
+
 _PLAIN_KEYS = frozenset({"output", "usage", "model", "cost_usd", "tool_calls"})
 _USAGE_KEYS = frozenset({"input_tokens", "output_tokens"})
 _MAX_TOKENS = 10**12  # as gatekit.agents.base.MAX_TOKENS
 _MAX_TEXT_CHARS = 64 * 1024 * 1024  # as gatekit.agents.base.MAX_TEXT_CHARS
+_MAX_INT = 2**63  # as gatekit.agents.base._MAX_INT
 _MAX_NAME_CHARS = 1_000
 
 

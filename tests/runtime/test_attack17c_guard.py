@@ -148,3 +148,71 @@ def test_the_proxy_applies_a_limit_to_a_look_alike_name(tmp_path: Path) -> None:
     assert answer.status == 403, answer.body
     error = answer.json()["error"]
     assert (error["code"], error["rules"], error["stage"]) == ("policy_denied", ["refunds"], "tool_call")
+
+
+# --- 2. arguments the guard cannot read are denied at the tool-call point --------------------------------------
+
+AMOUNT = {
+    "id": "t",
+    "version": "1",
+    "rules": [{"id": "big", "kind": "condition", "when": "tool.arguments.amount > 500", "outcome": "deny"}],
+}
+UNREADABLE: list[Any] = ['{"amount": 900,}', '{"amount": 900}', "amount=900", [900], 900, {"amount": {1, 2}},
+                         {"amount": float("nan")}, {1: 900}]  # fmt: skip
+
+
+@pytest.mark.parametrize("arguments", UNREADABLE, ids=range(len(UNREADABLE)))
+def test_check_tool_call_denies_arguments_it_cannot_read_as_check_response_does(tmp_path: Path, arguments: Any) -> None:
+    traces = tmp_path / "traces.jsonl"
+    enforcer = Enforcer.from_file(_write(tmp_path, AMOUNT), trace_to=str(traces), background=False)
+    with pytest.raises(PolicyViolation) as at_call:
+        enforcer.check_tool_call("refund", arguments)
+    with pytest.raises(PolicyViolation) as at_response:
+        enforcer.check_response("", [{"name": "refund", "arguments": arguments}])
+    enforcer.close()
+    assert at_call.value.decision.rule_ids == ["gatekit-guard"]
+    assert at_call.value.decision.reasons == at_response.value.decision.reasons
+    rows = [json.loads(line) for line in traces.read_text().splitlines()]
+    assert [row["outcome"] for row in rows] == ["deny", "deny"]
+    assert rows[0]["reasons"] == rows[1]["reasons"]
+
+
+def test_readable_arguments_are_still_judged_and_handed_back(tmp_path: Path) -> None:
+    enforcer = Enforcer.from_file(_write(tmp_path, AMOUNT), background=False)
+    assert enforcer.check_tool_call("refund", {"amount": 5, "items": ("a", "b")}) == {"amount": 5, "items": ["a", "b"]}
+    assert enforcer.check_tool_call("refund", None) == {}
+    with pytest.raises(PolicyViolation, match="big"):
+        enforcer.check_tool_call("refund", {"amount": 900})
+    enforcer.close()
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_guarded_agent_cannot_run_a_tool_with_unreadable_arguments(tmp_path: Path, mode: str) -> None:
+    import asyncio
+
+    enforcer = Enforcer.from_file(_write(tmp_path, AMOUNT), background=False)
+    ran: list[Any] = []
+
+    def tool(arguments: Any) -> None:
+        ran.append(arguments)
+
+    if mode == "sync":
+
+        @enforcer.guard
+        def agent(text: str, context: Any = None) -> str:
+            tool(enforcer.check_tool_call("refund", '{"amount": 900,}'))
+            return "done"
+
+        with pytest.raises(PolicyViolation):
+            agent("refund")
+    else:
+
+        @enforcer.guard
+        async def async_agent(text: str, context: Any = None) -> str:
+            tool(enforcer.check_tool_call("refund", '{"amount": 900,}'))
+            return "done"
+
+        with pytest.raises(PolicyViolation):
+            asyncio.run(async_agent("refund"))
+    assert ran == []
+    enforcer.close()
