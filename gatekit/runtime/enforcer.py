@@ -93,6 +93,8 @@ class _Request:
         "checked",
         "call_counts",
         "calls",
+        "proposed",
+        "together_fired",
         "response",
         "error",
         "token",
@@ -119,6 +121,10 @@ class _Request:
         self.checked: dict[str, Any] = {}  # call key -> the arguments as they were allowed (redacted)
         self.call_counts: dict[str, int] = {}
         self.calls = 0
+        # the calls checked (and let run) in the current response, and the conditions over them together that fired
+        # and were let pass (approved reviews): not asked again at the next call or at the response
+        self.proposed: list[dict[str, Any]] = []
+        self.together_fired: set[tuple[str, str]] = set()
         self.response: dict[str, Any] | None = None
         self.error: str | None = None
         self.token: contextvars.Token[_Request | None] | None = None
@@ -165,6 +171,18 @@ class RequestScope:
     def check_tool_call(self, name: str, arguments: Any = None) -> Any:
         """Check a tool call before it runs (see :meth:`Enforcer.check_tool_call`)."""
         return self.enforcer._check_tool_call(self._state, name, arguments, self._state.context)
+
+    def next_response(self) -> None:
+        """The tool calls checked from here on belong to another response of this request (the proxy's next choice).
+
+        ``max_calls_per_case``, ``limits.<tool>.max_calls`` and conditions over the calls together count them apart.
+        """
+        with self.enforcer._lock:
+            state = self._state
+            state.calls = 0
+            state.call_counts = {}
+            state.proposed = []
+            state.together_fired = set()
 
     def check_response(self, output: Any, tool_calls: list[Any] | None = None, usage: Any = None, **extra: Any) -> Any:
         """Check the response (see :meth:`Enforcer.check_response`)."""
@@ -273,7 +291,9 @@ class Enforcer:
             self._writer.idle_hooks.append(self.trace_sink.flush)
         self._plans = {
             "request": policy.plan_of(stages.at_request),
-            "tool_call": policy.plan_of(stages.at_tool_call),
+            "tool_call": policy.plan_of(stages.at_tool_call_alone),
+            # conditions over the calls together: on the calls checked before in this response and the new one
+            "tool_call_together": policy.plan_of(stages.at_tool_call_together),
             "response": policy.plan_of(stages.at_response),
             # a response without tool calls, after the request point ran: the injection rules that read only the
             # input (already judged there, and nothing to escalate) are not run again
@@ -284,6 +304,7 @@ class Enforcer:
             "response_after_request_rest": policy.plan_of(stages.at_response_after_request_rest),
             "response_whole": policy.plan_of(stages.reads_all_calls),
         }
+        self._together_ids = frozenset(rule.id for rule in policy.rules if stages.at_tool_call_together(rule))
         self._tools_rules: list[Any] = [rule for rule in policy.rules if getattr(rule, "kind", "") == "tools"]
         from gatekit import __version__
 
@@ -534,7 +555,13 @@ class Enforcer:
                         state.checked[_call_key(name, allowed)] = allowed
                     except Exception:  # noqa: BLE001,S110 - the raw key is enough
                         pass
-        return self._conclude("tool_call", state, case, decision, started, allowed, arguments, tool_name=name_text)
+        value = self._conclude("tool_call", state, case, decision, started, allowed, arguments, tool_name=name_text)
+        if state is not None and case is not None:  # the call is let run: it counts with the next ones
+            with self._lock:
+                state.proposed.append(call)
+                together = self._together_ids
+                state.together_fired.update((r["id"], r["reason"]) for r in decision.rules if r["id"] in together)
+        return value
 
     def _check_response(
         self, state: _Request | None, output: Any, tool_calls: Any, usage: Any, context: Any, extra: dict[str, Any]
@@ -622,12 +649,21 @@ class Enforcer:
                 plan_name += "_rest"
             decision = policy.evaluate(case, response, run, plan=self._plans[plan_name], record=False)
             changed = False
+            together = self._plans["tool_call_together"] if stage == "tool_call" else None
+            if together:  # (outside a request: the call alone)
+                before = state.proposed if state is not None else []
+                whole = {"tool_calls": [*before, *response["tool_calls"]]}
+                whole_plan = together
             if whole_plan and whole is not None:
                 on_all = policy.evaluate(case, whole, run, plan=whole_plan, record=False)
-                if on_all.rules:
-                    decision.rules.extend(on_all.rules)
-                    decision.reasons.extend(on_all.reasons)
+                rules = on_all.rules
+                if rules and state is not None and state.together_fired:  # fired and let pass at an earlier call
+                    rules = [r for r in rules if (r["id"], r["reason"]) not in state.together_fired]
+                if rules:
+                    decision.rules.extend(rules)
+                    decision.reasons.extend(f"{r['id']}: {r['reason']}" for r in rules)
                     changed = True
+
             extra: list[tuple[str, str, str]] = []
             if stage == "tool_call" and state is not None and tool_name is not None:
                 extra = self._quotas(state, tool_name)

@@ -470,7 +470,9 @@ class GuardProxy:
         for meta_key, meta_value in list(completion.meta.items()):
             if isinstance(meta_value, str):
                 completion.meta[meta_key] = scrub(self._unkeyed(meta_value)) or ""
-        for choice in completion.choices:
+        for number, choice in enumerate(completion.choices):
+            if number:  # each choice is a response of its own: its calls are counted and judged together apart
+                scope.next_response()
             parsed = [call.parsed_arguments() for call in choice.tool_calls]
             for call, arguments in zip(choice.tool_calls, parsed, strict=True):
                 scope.check_tool_call(call.name, arguments)  # DENY raises before anything is sent

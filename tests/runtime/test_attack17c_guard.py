@@ -216,3 +216,116 @@ def test_a_guarded_agent_cannot_run_a_tool_with_unreadable_arguments(tmp_path: P
             asyncio.run(async_agent("refund"))
     assert ran == []
     enforcer.close()
+
+
+# --- 3. a condition over the calls together, at the tool-call point ---------------------------------------------
+
+
+def _condition(tmp_path: Path, when: str, outcome: str = "deny") -> Path:
+    rule = {"id": "combo", "kind": "condition", "when": when, "outcome": outcome, "reason": "forbidden combination"}
+    return _write(tmp_path, {"id": "p", "version": "1", "rules": [rule]})
+
+
+COMBINATIONS = [
+    'contains(tool_names, "lookup") and contains(tool_names, "refund")',
+    "len(tool_calls) > 1",
+    'tool.name == "lookup" and contains(tool_names, "refund")',
+]
+
+
+@pytest.mark.parametrize("when", COMBINATIONS)
+def test_the_second_tool_of_a_forbidden_combination_is_stopped_before_it_runs(tmp_path: Path, when: str) -> None:
+    path = _condition(tmp_path, when)
+    calls = [{"name": "lookup", "arguments": {"q": 1}}, {"name": "refund", "arguments": {"amount": 5}}]
+    assert _gate(yaml.safe_load(path.read_text()), calls).outcome.value == "deny"
+    enforcer = Enforcer.from_file(path, background=False)
+    ran: list[str] = []
+    with enforcer.request("refund please") as scope:
+        scope.check_tool_call("lookup", {"q": 1})
+        ran.append("lookup")
+        with pytest.raises(PolicyViolation, match="forbidden combination"):
+            scope.check_tool_call("refund", {"amount": 5})
+            ran.append("refund")
+    assert ran == ["lookup"]
+    # one call alone, or two of another request, does not meet it
+    with enforcer.request("refund please") as scope:
+        assert scope.check_tool_call("refund", {"amount": 5}) == {"amount": 5}
+    with enforcer.request("lookup") as scope:
+        assert scope.check_tool_call("lookup", {"q": 1}) == {"q": 1}
+    enforcer.close()
+
+
+def test_a_review_over_the_calls_together_is_asked_once(tmp_path: Path) -> None:
+    path = _condition(tmp_path, "len(tool_calls) > 1", outcome="require_review")
+    reviewed: list[Any] = []
+    enforcer = Enforcer.from_file(path, review_hook=reviewed.append, background=False)
+    calls = [{"name": name, "arguments": {}} for name in ("a", "b", "c")]
+    with enforcer.request("x") as scope:
+        for call in calls:
+            scope.check_tool_call(call["name"], call["arguments"])
+        scope.check_response("done", calls)
+    assert [decision.stage for decision in reviewed] == ["tool_call"]
+    enforcer.close()
+
+
+def test_a_refused_review_is_asked_again_at_the_next_call(tmp_path: Path) -> None:
+    path = _condition(tmp_path, "len(tool_calls) > 1", outcome="require_review")
+    reviewed: list[Any] = []
+
+    def refuse(decision: Any) -> bool:
+        reviewed.append(decision)
+        return False
+
+    enforcer = Enforcer.from_file(path, review_hook=refuse, background=False)
+    with enforcer.request("x") as scope:
+        scope.check_tool_call("a", {})
+        for name in ("b", "c"):  # an agent that swallows the refusal and goes on is refused again
+            with pytest.raises(PolicyViolation):
+                scope.check_tool_call(name, {})
+    assert len(reviewed) == 2
+    enforcer.close()
+
+
+# --- 4. the proxy counts each choice's calls apart (n > 1) ------------------------------------------------------
+
+QUOTA = {"id": "q", "version": "1", "rules": [{"id": "quota", "kind": "tools", "max_calls_per_case": 2,
+                                               "limits": {"refund": {"max_calls": 1}}}]}  # fmt: skip
+
+
+def test_the_proxy_counts_each_choice_against_the_quota_apart(tmp_path: Path) -> None:
+    path = _write(tmp_path, QUOTA)
+    two = [_call("lookup", "{}", 0), _call("refund", '{"amount": 1}', 1)]
+    with _upstream(two, two, two) as upstream, serving(upstream, policy=path) as proxy:
+        answer = chat(proxy.url, "m", "refund please", n=3)
+    assert answer.status == 200, answer.body
+    assert len(answer.json()["choices"]) == 3
+    three = [*two, _call("lookup", '{"q": 2}', 2)]
+    with _upstream(two, three) as upstream, serving(upstream, policy=path) as proxy:
+        answer = chat(proxy.url, "m", "refund please", n=2)
+    assert answer.status == 403, answer.body
+    assert "3 tool calls in this request, more than 2 per case" in json.dumps(answer.json())
+    refunds = [_call("refund", "{}", 0), _call("REFUND", "{}", 1)]
+    with _upstream(two, refunds) as upstream, serving(upstream, policy=path) as proxy:
+        answer = chat(proxy.url, "m", "refund please", n=2)
+    assert answer.status == 403, answer.body
+
+
+def test_the_proxy_judges_a_combination_within_each_choice(tmp_path: Path) -> None:
+    path = _condition(tmp_path, COMBINATIONS[0])
+    lookup, refund = [_call("lookup", "{}", 0)], [_call("refund", "{}", 0)]
+    with _upstream(lookup, refund) as upstream, serving(upstream, policy=path) as proxy:
+        answer = chat(proxy.url, "m", "refund please", n=2)
+    assert answer.status == 200, answer.body
+    with _upstream(lookup, [*lookup, _call("refund", "{}", 1)]) as upstream, serving(upstream, policy=path) as proxy:
+        answer = chat(proxy.url, "m", "refund please", n=2)
+    assert answer.status == 403, answer.body
+    error = answer.json()["error"]
+    assert (error["rules"], error["stage"]) == (["combo"], "tool_call")
+
+
+def test_outside_a_request_a_condition_over_the_calls_judges_the_call_alone(tmp_path: Path) -> None:
+    enforcer = Enforcer.from_file(_condition(tmp_path, 'contains(tool_names, "refund")'), background=False)
+    with pytest.raises(PolicyViolation, match="forbidden combination"):
+        enforcer.check_tool_call("refund", {})
+    assert enforcer.check_tool_call("lookup", {}) == {}
+    enforcer.close()
