@@ -91,6 +91,7 @@ class _Request:
         "redactions",
         "tool_names",
         "checked",
+        "claims",
         "call_counts",
         "calls",
         "proposed",
@@ -119,6 +120,7 @@ class _Request:
         self.redactions: dict[str, int] = {}
         self.tool_names: list[str] = []
         self.checked: dict[str, Any] = {}  # call key -> the arguments as they were allowed (redacted)
+        self.claims: dict[str, list[int]] = {}  # call key -> [checks not yet matched by a response's call]
         self.call_counts: dict[str, int] = {}
         self.calls = 0
         # the calls checked (and let run) in the current response, and the conditions over them together that fired
@@ -549,15 +551,22 @@ class Enforcer:
         if state is not None:
             with self._lock:
                 state.tool_names.append(name_text)
-                if key is not None and allowed is not None:
-                    state.checked[key] = allowed
-                    try:
-                        state.checked[_call_key(name, allowed)] = allowed
-                    except Exception:  # noqa: BLE001,S110 - the raw key is enough
-                        pass
         value = self._conclude("tool_call", state, case, decision, started, allowed, arguments, tool_name=name_text)
         if state is not None and case is not None:  # the call is let run: it counts with the next ones
             with self._lock:
+                # the response point does not judge it again (once per check: a call repeated in the response is
+                # judged there); a refused call the agent goes on with is
+                if key is not None and allowed is not None:
+                    claims = state.claims.get(key) or [0]
+                    state.checked[key] = allowed
+                    state.claims[key] = claims
+                    try:
+                        redacted_key = _call_key(name, allowed)
+                    except Exception:  # noqa: BLE001 - the raw key is enough
+                        redacted_key = key
+                    state.checked[redacted_key] = allowed
+                    state.claims[redacted_key] = claims
+                    claims[0] += 1
                 state.proposed.append(call)
                 together = self._together_ids
                 state.together_fired.update((r["id"], r["reason"]) for r in decision.rules if r["id"] in together)
@@ -592,12 +601,16 @@ class Enforcer:
             before: dict[int, Any] = {}
             fresh: list[dict[str, Any]] = []
             if state is not None and state.checked:
-                for index, call in enumerate(calls):
-                    allowed = state.checked.get(_call_key(call["name"], call["arguments"]), _MISSING)
-                    if allowed is _MISSING:
-                        fresh.append(call)
-                    else:
-                        before[index] = allowed
+                with self._lock:
+                    for index, call in enumerate(calls):
+                        key = _call_key(call["name"], call["arguments"])
+                        allowed = state.checked.get(key, _MISSING)
+                        claims = state.claims.get(key)
+                        if allowed is _MISSING or claims is None or claims[0] <= 0:
+                            fresh.append(call)
+                        else:
+                            claims[0] -= 1
+                            before[index] = allowed
             else:
                 fresh = calls
             judged = dict(response, tool_calls=fresh)
@@ -666,7 +679,10 @@ class Enforcer:
 
             extra: list[tuple[str, str, str]] = []
             if stage == "tool_call" and state is not None and tool_name is not None:
-                extra = self._quotas(state, tool_name)
+                extra = self._quotas(state, [tool_name])
+            elif stage == "response" and state is not None and state.calls and response.get("tool_calls"):
+                # calls the response holds that were not checked count with those that were (the gate counts them all)
+                extra = self._quotas(state, [str(call["name"]) for call in response["tool_calls"]])
             changed = changed or bool(extra)  # (else the outcome stands as evaluate() found it)
             if state is not None and stage != "request" and state.input_fired:
                 seen = state.input_fired
@@ -720,9 +736,12 @@ class Enforcer:
                 return list(rule.owasp)
         return []
 
-    def _quotas(self, state: _Request, name: str) -> list[tuple[str, str, str]]:
-        """Per-request quotas of the ``tools`` rules (``max_calls_per_case``, ``limits.<tool>.max_calls``)."""
-        total = state.calls + 1
+    def _quotas(self, state: _Request, names: list[str]) -> list[tuple[str, str, str]]:
+        """Per-request quotas of the ``tools`` rules (``max_calls_per_case``, ``limits.<tool>.max_calls``).
+
+        ``names``: the calls to add (one at a tool-call point; at the response, those it holds that were not checked).
+        """
+        total = state.calls + len(names)
         fired: list[tuple[str, str, str]] = []
         for rule in self._tools_rules:
             outcome = rule.outcome.value
@@ -731,17 +750,21 @@ class Enforcer:
                 fired.append((rule.id, outcome, f"{total} tool calls in this request, more than {cap} per case"))
             if not rule.call_limits:
                 continue
-            limited = rule.limited(name)  # as written or folded: the gate's own matching (rules/tools.py)
             for pattern, _, max_calls in rule.call_limits:
-                if pattern not in limited:
+                # as written or folded: the gate's own matching (rules/tools.py)
+                added = sum(1 for name in names if pattern in rule.limited(name))
+                if not added:
                     continue
-                used = 1 + sum(count for other, count in state.call_counts.items() if pattern in rule.limited(other))
+                used = added + sum(
+                    count for other, count in state.call_counts.items() if pattern in rule.limited(other)
+                )
                 if used > max_calls:
                     fired.append(
                         (rule.id, outcome, f"tool {pattern!r} called {used} times in this request, limit {max_calls}")
                     )
         state.calls = total
-        state.call_counts[name] = state.call_counts.get(name, 0) + 1
+        for name in names:
+            state.call_counts[name] = state.call_counts.get(name, 0) + 1
         return fired
 
     @staticmethod

@@ -329,3 +329,38 @@ def test_outside_a_request_a_condition_over_the_calls_judges_the_call_alone(tmp_
         enforcer.check_tool_call("refund", {})
     assert enforcer.check_tool_call("lookup", {}) == {}
     enforcer.close()
+
+
+# --- 5. calls checked first and calls only in the response count together ---------------------------------------
+
+A, B, C = ({"name": name, "arguments": {}} for name in "abc")
+R1, R2 = {"name": "refund", "arguments": {"x": 1}}, {"name": "refund", "arguments": {"x": 2}}
+RESPONSES = [([A, B], [A, B, C], "3 tool calls"), ([R1], [R1, R1], "called 2 times"), ([R1], [R1, R2], "called 2 times")]
+
+
+@pytest.mark.parametrize(("checked", "response", "reason"), RESPONSES)
+def test_calls_checked_first_count_with_the_others_of_the_response(
+    tmp_path: Path, checked: list[Any], response: list[Any], reason: str
+) -> None:
+    assert _gate(QUOTA, response).outcome.value == "deny"
+    enforcer = Enforcer.from_file(_write(tmp_path, QUOTA), background=False)
+    with pytest.raises(PolicyViolation, match=reason), enforcer.request("x") as scope:
+        for call in checked:
+            scope.check_tool_call(call["name"], call["arguments"])
+        scope.check_response("ok", response)
+    with enforcer.request("x") as scope:  # the calls checked, and only those, pass
+        for call in checked:
+            scope.check_tool_call(call["name"], call["arguments"])
+        assert scope.check_response("ok", checked)["tool_calls"] == checked
+    enforcer.close()
+
+
+def test_a_denied_call_the_agent_goes_on_with_is_judged_again_in_the_response(tmp_path: Path) -> None:
+    policy = {"id": "d", "version": "1", "rules": [{"id": "no-delete", "kind": "tools", "deny": ["delete_user"]}]}
+    enforcer = Enforcer.from_file(_write(tmp_path, policy), background=False)
+    with enforcer.request("x") as scope:
+        with pytest.raises(PolicyViolation):
+            scope.check_tool_call("delete_user", {"id": 1})
+        with pytest.raises(PolicyViolation, match="deny-list"):  # the agent swallowed the refusal
+            scope.check_response("done", [{"name": "delete_user", "arguments": {"id": 1}}])
+    enforcer.close()
