@@ -522,11 +522,13 @@ class Enforcer:
             decision = self._decide("request", state, case, {}, None)
         except Exception as exc:  # noqa: BLE001 - fail closed: a guard that cannot decide denies
             decision, case = self._guard_error(exc), None
-        if state is not None:
+        value = self._conclude("request", state, case, decision, started, input, input)
+        if state is not None:  # the request was let through: what fired there is not reported again
+            # (a refusal the agent swallows is not: the response of a denied request is judged whole and denied)
             if decision.rules:
                 state.input_fired.update((r["id"], r["reason"]) for r in decision.rules)
             state.request_checked = case is not None
-        return self._conclude("request", state, case, decision, started, input, input)
+        return value
 
     def _check_tool_call(self, state: _Request | None, name: Any, arguments: Any, context: Any) -> Any:
         started = time.perf_counter_ns()

@@ -364,3 +364,30 @@ def test_a_denied_call_the_agent_goes_on_with_is_judged_again_in_the_response(tm
         with pytest.raises(PolicyViolation, match="deny-list"):  # the agent swallowed the refusal
             scope.check_response("done", [{"name": "delete_user", "arguments": {"id": 1}}])
     enforcer.close()
+
+
+# --- 6. a refused request the agent goes on with ---------------------------------------------------------------
+
+
+def test_the_response_of_a_refused_request_is_refused_too(tmp_path: Path) -> None:
+    rule = {"id": "no-drop", "kind": "condition", "when": 'contains(lower(input), "drop table")', "outcome": "deny",
+            "reason": "destructive request"}  # fmt: skip
+    case = {"id": "c", "input": "please DROP TABLE users", "context": {}}
+    gate = policy_from_dict({"id": "p", "version": "1", "rules": [rule]}).evaluate(case, {"output": "done, dropped"})
+    assert gate.outcome.value == "deny"
+    enforcer = Enforcer.from_file(_write(tmp_path, {"id": "p", "version": "1", "rules": [rule]}), background=False)
+    with enforcer.request("please DROP TABLE users") as scope:
+        with pytest.raises(PolicyViolation):
+            scope.check_request()
+        with pytest.raises(PolicyViolation, match="destructive request"):  # the agent swallowed the refusal
+            scope.check_response("done, dropped")
+    reviewed: list[Any] = []
+    review = {**rule, "outcome": "require_review"}
+    enforcer = Enforcer.from_file(
+        _write(tmp_path, {"id": "p", "version": "1", "rules": [review]}), review_hook=reviewed.append, background=False
+    )
+    with enforcer.request("please DROP TABLE users") as scope:  # approved once: not asked again
+        scope.check_request()
+        assert scope.check_response("done") == "done"
+    assert len(reviewed) == 1
+    enforcer.close()
