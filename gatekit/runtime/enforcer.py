@@ -553,8 +553,14 @@ class Enforcer:
         if state is not None:
             with self._lock:
                 state.tool_names.append(name_text)
-        value = self._conclude("tool_call", state, case, decision, started, allowed, arguments, tool_name=name_text)
-        if state is not None and case is not None:  # the call is let run: it counts with the next ones
+        try:
+            value = self._conclude("tool_call", state, case, decision, started, allowed, arguments, tool_name=name_text)
+        except BaseException:
+            if state is not None:  # refused: it does not count with the next calls
+                with self._lock:
+                    state.proposed[:] = [other for other in state.proposed if other is not call]
+            raise
+        if state is not None and case is not None:  # the call is let run
             with self._lock:
                 # the response point does not judge it again (once per check: a call repeated in the response is
                 # judged there); a refused call the agent goes on with is
@@ -569,7 +575,6 @@ class Enforcer:
                     state.checked[redacted_key] = allowed
                     state.claims[redacted_key] = claims
                     claims[0] += 1
-                state.proposed.append(call)
                 together = self._together_ids
                 state.together_fired.update((r["id"], r["reason"]) for r in decision.rules if r["id"] in together)
         return value
@@ -669,6 +674,10 @@ class Enforcer:
                 before = state.proposed if state is not None else []
                 whole = {"tool_calls": [*before, *response["tool_calls"]]}
                 whole_plan = together
+            if stage == "tool_call" and state is not None:
+                # it counts with the calls decided after it from here (under the lock: two tasks checking a forbidden
+                # pair at once do not both pass); removed again if it is refused
+                state.proposed.extend(response["tool_calls"])
             if whole_plan and whole is not None:
                 on_all = policy.evaluate(case, whole, run, plan=whole_plan, record=False)
                 rules = on_all.rules

@@ -391,3 +391,34 @@ def test_the_response_of_a_refused_request_is_refused_too(tmp_path: Path) -> Non
         assert scope.check_response("done") == "done"
     assert len(reviewed) == 1
     enforcer.close()
+
+
+def test_two_threads_checking_a_forbidden_pair_at_once_do_not_both_pass(tmp_path: Path) -> None:
+    rules = [
+        {"id": "look", "kind": "condition", "when": 'tool.name == "lookup"', "outcome": "require_review"},
+        {"id": "combo", "kind": "condition", "outcome": "deny", "reason": "forbidden combination",
+         "when": 'contains(tool_names, "lookup") and contains(tool_names, "refund")'},
+    ]  # fmt: skip
+    in_review, go_on = threading.Event(), threading.Event()
+
+    def slow_approval(decision: Any) -> bool:
+        in_review.set()  # the lookup is decided; a person takes a while to approve it
+        go_on.wait(10)
+        return True
+
+    enforcer = Enforcer.from_file(
+        _write(tmp_path, {"id": "p", "version": "1", "rules": rules}), review_hook=slow_approval, background=False
+    )
+    results: list[Any] = []
+    with enforcer.request("x") as scope:
+        worker = threading.Thread(target=lambda: results.append(scope.check_tool_call("lookup", {})))
+        worker.start()
+        try:
+            assert in_review.wait(10)
+            with pytest.raises(PolicyViolation, match="forbidden combination"):
+                scope.check_tool_call("refund", {})
+        finally:
+            go_on.set()
+            worker.join(10)
+    assert results == [{}]
+    enforcer.close()
