@@ -586,11 +586,18 @@ class Enforcer:
         as_text = isinstance(output, str) and tool_calls is None
         original = output
         try:
-            raw = (
-                output
-                if isinstance(output, dict)
-                else {"output": output, "tool_calls": tool_calls, "usage": usage, **extra}
-            )
+            if isinstance(output, dict):
+                raw = output
+                given = {"tool_calls": tool_calls, "usage": usage, **extra}
+                given = {key: value for key, value in given.items() if value is not None}
+                if given:  # a whole response and the calls (usage...) beside it: judged together, never dropped
+                    raw = dict(dict.items(output))
+                    for key, value in given.items():
+                        if dict.get(output, key) not in (None, value):
+                            raise ValueError(f"{key!r} given in the response and beside it, differently: give it once")
+                        raw[key] = value
+            else:
+                raw = {"output": output, "tool_calls": tool_calls, "usage": usage, **extra}
             response = _plain_response(raw)
             if response is None:  # anything but the plain shape: the full check (the replay's)
                 from gatekit.agents.base import normalise_response

@@ -422,3 +422,23 @@ def test_two_threads_checking_a_forbidden_pair_at_once_do_not_both_pass(tmp_path
             worker.join(10)
     assert results == [{}]
     enforcer.close()
+
+
+# --- 7. a whole response with the tool calls or usage passed beside it -------------------------------------------
+
+
+def test_tool_calls_and_usage_beside_a_response_dict_are_judged(tmp_path: Path) -> None:
+    rules = [{"id": "no-delete", "kind": "tools", "deny": ["delete_user"]},
+             {"id": "budget", "kind": "token_budget", "per_case": {"total_tokens": 10}}]  # fmt: skip
+    enforcer = Enforcer.from_file(_write(tmp_path, {"id": "p", "version": "1", "rules": rules}), background=False)
+    with pytest.raises(PolicyViolation, match="deny-list"):
+        enforcer.check_response({"output": "ok"}, tool_calls=[{"name": "delete_user", "arguments": {}}])
+    with pytest.raises(PolicyViolation, match="budget"):
+        enforcer.check_response({"output": "ok"}, usage={"input_tokens": 5000, "output_tokens": 5000})
+    with pytest.raises(PolicyViolation) as caught:  # the same key twice, differently: which one ran is not known
+        enforcer.check_response({"output": "ok", "tool_calls": []}, tool_calls=[{"name": "lookup", "arguments": {}}])
+    assert caught.value.rules == ["gatekit-guard"] and "give it once" in caught.value.reasons[0]
+    calls = [{"name": "lookup", "arguments": {}}]
+    both = enforcer.check_response({"output": "ok", "tool_calls": calls}, tool_calls=calls, model="m")
+    assert both["tool_calls"] == calls and both["model"] == "m"
+    enforcer.close()
