@@ -477,7 +477,9 @@ class GuardProxy:
             for call, arguments in zip(choice.tool_calls, parsed, strict=True):
                 scope.check_tool_call(call.name, arguments)  # DENY raises before anything is sent
             calls = [{"name": c.name, "arguments": a} for c, a in zip(choice.tool_calls, parsed, strict=True)]
-            result = scope.check_response(choice.content or "", calls, usage, model=completion.model)
+            # the completion's usage is one for all its choices: counted once (budgets), with the last choice
+            last = number == len(completion.choices) - 1
+            result = scope.check_response(choice.content or "", calls, usage if last else None, model=completion.model)
             if isinstance(result, dict):  # enforce mode: the response to hand on (redacted)
                 output = result.get("output")
                 allowed = result.get("tool_calls") or []

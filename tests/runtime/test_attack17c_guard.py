@@ -116,7 +116,10 @@ class _Upstream(BaseHTTPRequestHandler):
              "finish_reason": "tool_calls"}
             for i, calls in enumerate(ANSWER["choices"])
         ]  # fmt: skip
-        data = json.dumps({"id": "chatcmpl-1", "object": "chat.completion", "model": "m", "choices": choices}).encode()
+        answer = {"id": "chatcmpl-1", "object": "chat.completion", "model": "m", "choices": choices}
+        if ANSWER.get("usage"):
+            answer["usage"] = ANSWER["usage"]
+        data = json.dumps(answer).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -128,8 +131,8 @@ class _Upstream(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def _upstream(*choices: list[dict[str, Any]]) -> Iterator[str]:
-    ANSWER["choices"] = list(choices)
+def _upstream(*choices: list[dict[str, Any]], usage: dict[str, int] | None = None) -> Iterator[str]:
+    ANSWER["choices"], ANSWER["usage"] = list(choices), usage
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Upstream)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -442,3 +445,18 @@ def test_tool_calls_and_usage_beside_a_response_dict_are_judged(tmp_path: Path) 
     both = enforcer.check_response({"output": "ok", "tool_calls": calls}, tool_calls=calls, model="m")
     assert both["tool_calls"] == calls and both["model"] == "m"
     enforcer.close()
+
+
+def test_the_proxy_counts_a_completion_s_usage_once_whatever_its_choices(tmp_path: Path) -> None:
+    budget = {"id": "run", "kind": "token_budget", "per_run_per_minute": 250}
+    path = _write(tmp_path, {"id": "p", "version": "1", "rules": [budget]})
+    usage = {"prompt_tokens": 50, "completion_tokens": 50, "total_tokens": 100}
+    logs = tmp_path / "rows.jsonl"
+    with _upstream([], [], [], usage=usage) as upstream, serving(upstream, policy=path, log_to=logs) as proxy:
+        first = chat(proxy.url, "m", "hi", n=3)  # 100 tokens: within 250
+        second = chat(proxy.url, "m", "hi", n=3)  # 200
+        third = chat(proxy.url, "m", "hi", n=3)  # 300 > 250
+    assert (first.status, second.status, third.status) == (200, 200, 403), third.body
+    assert "300 tokens" in json.dumps(third.json())
+    rows = [json.loads(line) for line in logs.read_text().splitlines()]
+    assert [(row["input_tokens"], row["output_tokens"]) for row in rows] == [(50, 50)] * 3
