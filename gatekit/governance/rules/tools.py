@@ -122,17 +122,18 @@ class ToolsRule(BaseRule):
                 refused = f"tool {name!r} is on the deny-list"
             elif self.allow is not None and not _matches(name, *self.allow):
                 refused = f"tool {name!r} is not on the allow-list"
-            limits = [item for item in self.limits if self._limit_applies(name, item[0])]
+            folded = _fold(name) if self.limits else name
+            limits = [item for item in self.limits if self._limit_applies(name, folded, item[0])]
             plan = (refused, limits)
             if len(self._plans) < 4096:
                 self._plans[name] = plan
         return plan
 
-    def _limit_applies(self, name: str, pattern: str) -> bool:
+    def _limit_applies(self, name: str, folded: str, pattern: str) -> bool:
         is_glob = self.limit_globs[pattern]
         if name == pattern or (is_glob and fnmatch.fnmatchcase(name, pattern)):
             return True
-        folded, folded_pattern = _fold(name), self._folded_limits[pattern]
+        folded_pattern = self._folded_limits[pattern]
         return folded == folded_pattern or (is_glob and fnmatch.fnmatchcase(folded, folded_pattern))
 
     def limited(self, name: str) -> frozenset[str]:
