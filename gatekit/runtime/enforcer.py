@@ -1000,32 +1000,36 @@ _MAX_DEPTH = 64  # as gatekit.agents.base.MAX_DEPTH
 
 
 def _plain_json(value: Any, depth: int, budget: list[int]) -> bool:
-    """True for plain JSON data (exact types, ASCII text) within the response check's bounds (never raises)."""
-    budget[0] -= 1
-    if budget[0] < 0:
-        return False
-    kind = type(value)
-    if kind is str:
-        budget[1] -= len(value)
-        return budget[1] >= 0 and value.isascii()
-    if kind is int:
-        return -_MAX_INT <= value <= _MAX_INT
-    if kind is float:
-        return math.isfinite(value)
-    if value is None or kind is bool:
-        return True
+    """True for a dict or list of plain JSON data (exact types, ASCII text) within the response check's bounds."""
     if depth >= _MAX_DEPTH:
         return False
-    if kind is dict:
-        for key, item in value.items():
-            if type(key) is not str or len(key) > _MAX_NAME_CHARS or not key.isascii():
+    is_dict = type(value) is dict
+    if is_dict:
+        items: Any = value.items()
+    elif type(value) is list:
+        items = enumerate(value)
+    else:
+        return False
+    for key, item in items:
+        if is_dict and (type(key) is not str or len(key) > _MAX_NAME_CHARS or not key.isascii()):
+            return False
+        budget[0] -= 1
+        if budget[0] < 0:
+            return False
+        kind = type(item)
+        if kind is str:
+            budget[1] -= len(item)
+            if budget[1] < 0 or not item.isascii():
                 return False
-            if not _plain_json(item, depth + 1, budget):
+        elif kind is int:
+            if not -_MAX_INT <= item <= _MAX_INT:
                 return False
-        return True
-    if kind is list:
-        return all(_plain_json(item, depth + 1, budget) for item in value)
-    return False
+        elif kind is float:
+            if not math.isfinite(item):
+                return False
+        elif item is not None and kind is not bool and not _plain_json(item, depth + 1, budget):
+            return False
+    return True
 
 
 def _checked_call(name: str, arguments: Any) -> dict[str, Any]:
@@ -1035,8 +1039,7 @@ def _checked_call(name: str, arguments: Any) -> dict[str, Any]:
     the depth and size bounds) passes as it is, without the copy; anything else takes the full check.
     """
     if type(name) is str and len(name) <= _MAX_NAME_CHARS and name.isascii() and type(arguments) is dict:
-        budget = [_MAX_ARGUMENT_NODES, _MAX_TEXT_CHARS]
-        if _plain_json(arguments, 0, budget):
+        if _plain_json(arguments, 0, [_MAX_ARGUMENT_NODES, _MAX_TEXT_CHARS]):
             return {"name": name, "arguments": arguments}
     from gatekit.agents.base import normalise_response
 
