@@ -18,6 +18,7 @@ import functools
 import inspect
 import itertools
 import json
+import math
 import threading
 import time
 import uuid
@@ -90,8 +91,11 @@ class _Request:
         "redactions",
         "tool_names",
         "checked",
+        "claims",
         "call_counts",
         "calls",
+        "proposed",
+        "together_fired",
         "response",
         "error",
         "token",
@@ -116,8 +120,13 @@ class _Request:
         self.redactions: dict[str, int] = {}
         self.tool_names: list[str] = []
         self.checked: dict[str, Any] = {}  # call key -> the arguments as they were allowed (redacted)
+        self.claims: dict[str, list[int]] = {}  # call key -> [checks not yet matched by a response's call]
         self.call_counts: dict[str, int] = {}
         self.calls = 0
+        # the calls checked (and let run) in the current response, and the conditions over them together that fired
+        # and were let pass (approved reviews): not asked again at the next call or at the response
+        self.proposed: list[dict[str, Any]] = []
+        self.together_fired: set[tuple[str, str]] = set()
         self.response: dict[str, Any] | None = None
         self.error: str | None = None
         self.token: contextvars.Token[_Request | None] | None = None
@@ -164,6 +173,18 @@ class RequestScope:
     def check_tool_call(self, name: str, arguments: Any = None) -> Any:
         """Check a tool call before it runs (see :meth:`Enforcer.check_tool_call`)."""
         return self.enforcer._check_tool_call(self._state, name, arguments, self._state.context)
+
+    def next_response(self) -> None:
+        """The tool calls checked from here on belong to another response of this request (the proxy's next choice).
+
+        ``max_calls_per_case``, ``limits.<tool>.max_calls`` and conditions over the calls together count them apart.
+        """
+        with self.enforcer._lock:
+            state = self._state
+            state.calls = 0
+            state.call_counts = {}
+            state.proposed = []
+            state.together_fired = set()
 
     def check_response(self, output: Any, tool_calls: list[Any] | None = None, usage: Any = None, **extra: Any) -> Any:
         """Check the response (see :meth:`Enforcer.check_response`)."""
@@ -272,7 +293,9 @@ class Enforcer:
             self._writer.idle_hooks.append(self.trace_sink.flush)
         self._plans = {
             "request": policy.plan_of(stages.at_request),
-            "tool_call": policy.plan_of(stages.at_tool_call),
+            "tool_call": policy.plan_of(stages.at_tool_call_alone),
+            # conditions over the calls together: on the calls checked before in this response and the new one
+            "tool_call_together": policy.plan_of(stages.at_tool_call_together),
             "response": policy.plan_of(stages.at_response),
             # a response without tool calls, after the request point ran: the injection rules that read only the
             # input (already judged there, and nothing to escalate) are not run again
@@ -283,6 +306,7 @@ class Enforcer:
             "response_after_request_rest": policy.plan_of(stages.at_response_after_request_rest),
             "response_whole": policy.plan_of(stages.reads_all_calls),
         }
+        self._together_ids = frozenset(rule.id for rule in policy.rules if stages.at_tool_call_together(rule))
         self._tools_rules: list[Any] = [rule for rule in policy.rules if getattr(rule, "kind", "") == "tools"]
         from gatekit import __version__
 
@@ -498,11 +522,13 @@ class Enforcer:
             decision = self._decide("request", state, case, {}, None)
         except Exception as exc:  # noqa: BLE001 - fail closed: a guard that cannot decide denies
             decision, case = self._guard_error(exc), None
-        if state is not None:
+        value = self._conclude("request", state, case, decision, started, input, input)
+        if state is not None:  # the request was let through: what fired there is not reported again
+            # (a refusal the agent swallows is not: the response of a denied request is judged whole and denied)
             if decision.rules:
                 state.input_fired.update((r["id"], r["reason"]) for r in decision.rules)
             state.request_checked = case is not None
-        return self._conclude("request", state, case, decision, started, input, input)
+        return value
 
     def _check_tool_call(self, state: _Request | None, name: Any, arguments: Any, context: Any) -> Any:
         started = time.perf_counter_ns()
@@ -513,6 +539,9 @@ class Enforcer:
             if not isinstance(name, str):
                 raise TypeError(f"a tool name must be a string, not {type(name).__name__}")
             name_text = name
+            # arguments the guard cannot read (text that is not a JSON object, a list, a set, NaN) are denied here,
+            # with check_response's reason: a condition reading them would see null and let the call run
+            call = _checked_call(name, arguments)
             case = self._case(state, state.input if state is not None else None, context)
             key = _call_key(name, call["arguments"]) if state is not None else None
             decision = self._decide("tool_call", state, case, {"tool_calls": [call]}, name)
@@ -524,13 +553,31 @@ class Enforcer:
         if state is not None:
             with self._lock:
                 state.tool_names.append(name_text)
+        try:
+            value = self._conclude("tool_call", state, case, decision, started, allowed, arguments, tool_name=name_text)
+        except BaseException:
+            if state is not None:  # refused: it does not count with the next calls
+                with self._lock:
+                    state.proposed[:] = [other for other in state.proposed if other is not call]
+            raise
+        if state is not None and case is not None:  # the call is let run
+            with self._lock:
+                # the response point does not judge it again (once per check: a call repeated in the response is
+                # judged there); a refused call the agent goes on with is
                 if key is not None and allowed is not None:
+                    claims = state.claims.get(key) or [0]
                     state.checked[key] = allowed
+                    state.claims[key] = claims
                     try:
-                        state.checked[_call_key(name, allowed)] = allowed
-                    except Exception:  # noqa: BLE001,S110 - the raw key is enough
-                        pass
-        return self._conclude("tool_call", state, case, decision, started, allowed, arguments, tool_name=name_text)
+                        redacted_key = _call_key(name, allowed)
+                    except Exception:  # noqa: BLE001 - the raw key is enough
+                        redacted_key = key
+                    state.checked[redacted_key] = allowed
+                    state.claims[redacted_key] = claims
+                    claims[0] += 1
+                together = self._together_ids
+                state.together_fired.update((r["id"], r["reason"]) for r in decision.rules if r["id"] in together)
+        return value
 
     def _check_response(
         self, state: _Request | None, output: Any, tool_calls: Any, usage: Any, context: Any, extra: dict[str, Any]
@@ -539,11 +586,18 @@ class Enforcer:
         as_text = isinstance(output, str) and tool_calls is None
         original = output
         try:
-            raw = (
-                output
-                if isinstance(output, dict)
-                else {"output": output, "tool_calls": tool_calls, "usage": usage, **extra}
-            )
+            if isinstance(output, dict):
+                raw = output
+                given = {"tool_calls": tool_calls, "usage": usage, **extra}
+                given = {key: value for key, value in given.items() if value is not None}
+                if given:  # a whole response and the calls (usage...) beside it: judged together, never dropped
+                    raw = dict(dict.items(output))
+                    for key, value in given.items():
+                        if dict.get(output, key) not in (None, value):
+                            raise ValueError(f"{key!r} given in the response and beside it, differently: give it once")
+                        raw[key] = value
+            else:
+                raw = {"output": output, "tool_calls": tool_calls, "usage": usage, **extra}
             response = _plain_response(raw)
             if response is None:  # anything but the plain shape: the full check (the replay's)
                 from gatekit.agents.base import normalise_response
@@ -561,12 +615,16 @@ class Enforcer:
             before: dict[int, Any] = {}
             fresh: list[dict[str, Any]] = []
             if state is not None and state.checked:
-                for index, call in enumerate(calls):
-                    allowed = state.checked.get(_call_key(call["name"], call["arguments"]), _MISSING)
-                    if allowed is _MISSING:
-                        fresh.append(call)
-                    else:
-                        before[index] = allowed
+                with self._lock:
+                    for index, call in enumerate(calls):
+                        key = _call_key(call["name"], call["arguments"])
+                        allowed = state.checked.get(key, _MISSING)
+                        claims = state.claims.get(key)
+                        if allowed is _MISSING or claims is None or claims[0] <= 0:
+                            fresh.append(call)
+                        else:
+                            claims[0] -= 1
+                            before[index] = allowed
             else:
                 fresh = calls
             judged = dict(response, tool_calls=fresh)
@@ -618,15 +676,31 @@ class Enforcer:
                 plan_name += "_rest"
             decision = policy.evaluate(case, response, run, plan=self._plans[plan_name], record=False)
             changed = False
+            together = self._plans["tool_call_together"] if stage == "tool_call" else None
+            if together:  # (outside a request: the call alone)
+                before = state.proposed if state is not None else []
+                whole = {"tool_calls": [*before, *response["tool_calls"]]}
+                whole_plan = together
+            if stage == "tool_call" and state is not None:
+                # it counts with the calls decided after it from here (under the lock: two tasks checking a forbidden
+                # pair at once do not both pass); removed again if it is refused
+                state.proposed.extend(response["tool_calls"])
             if whole_plan and whole is not None:
                 on_all = policy.evaluate(case, whole, run, plan=whole_plan, record=False)
-                if on_all.rules:
-                    decision.rules.extend(on_all.rules)
-                    decision.reasons.extend(on_all.reasons)
+                rules = on_all.rules
+                if rules and state is not None and state.together_fired:  # fired and let pass at an earlier call
+                    rules = [r for r in rules if (r["id"], r["reason"]) not in state.together_fired]
+                if rules:
+                    decision.rules.extend(rules)
+                    decision.reasons.extend(f"{r['id']}: {r['reason']}" for r in rules)
                     changed = True
+
             extra: list[tuple[str, str, str]] = []
             if stage == "tool_call" and state is not None and tool_name is not None:
-                extra = self._quotas(state, tool_name)
+                extra = self._quotas(state, [tool_name])
+            elif stage == "response" and state is not None and state.calls and response.get("tool_calls"):
+                # calls the response holds that were not checked count with those that were (the gate counts them all)
+                extra = self._quotas(state, [str(call["name"]) for call in response["tool_calls"]])
             changed = changed or bool(extra)  # (else the outcome stands as evaluate() found it)
             if state is not None and stage != "request" and state.input_fired:
                 seen = state.input_fired
@@ -680,31 +754,35 @@ class Enforcer:
                 return list(rule.owasp)
         return []
 
-    def _quotas(self, state: _Request, name: str) -> list[tuple[str, str, str]]:
-        """Per-request quotas of the ``tools`` rules (``max_calls_per_case``, ``limits.<tool>.max_calls``)."""
-        import fnmatch
+    def _quotas(self, state: _Request, names: list[str]) -> list[tuple[str, str, str]]:
+        """Per-request quotas of the ``tools`` rules (``max_calls_per_case``, ``limits.<tool>.max_calls``).
 
-        total = state.calls + 1
+        ``names``: the calls to add (one at a tool-call point; at the response, those it holds that were not checked).
+        """
+        total = state.calls + len(names)
         fired: list[tuple[str, str, str]] = []
         for rule in self._tools_rules:
             outcome = rule.outcome.value
             cap = rule.max_calls_per_case
             if cap is not None and total > cap:
                 fired.append((rule.id, outcome, f"{total} tool calls in this request, more than {cap} per case"))
-            for pattern, is_glob, max_calls in rule.call_limits:
-                if not (name == pattern or (is_glob and fnmatch.fnmatchcase(name, pattern))):
+            if not rule.call_limits:
+                continue
+            for pattern, _, max_calls in rule.call_limits:
+                # as written or folded: the gate's own matching (rules/tools.py)
+                added = sum(1 for name in names if pattern in rule.limited(name))
+                if not added:
                     continue
-                used = 1 + sum(
-                    count
-                    for other, count in state.call_counts.items()
-                    if other == pattern or (is_glob and fnmatch.fnmatchcase(other, pattern))
+                used = added + sum(
+                    count for other, count in state.call_counts.items() if pattern in rule.limited(other)
                 )
                 if used > max_calls:
                     fired.append(
                         (rule.id, outcome, f"tool {pattern!r} called {used} times in this request, limit {max_calls}")
                     )
         state.calls = total
-        state.call_counts[name] = state.call_counts.get(name, 0) + 1
+        for name in names:
+            state.call_counts[name] = state.call_counts.get(name, 0) + 1
         return fired
 
     @staticmethod
@@ -917,10 +995,65 @@ class Enforcer:
 
 
 _MISSING = object()
+_MAX_ARGUMENT_NODES = 100_000  # as gatekit.agents.base.MAX_NODES
+_MAX_DEPTH = 64  # as gatekit.agents.base.MAX_DEPTH
+
+
+def _plain_json(value: Any, depth: int, budget: list[int]) -> bool:
+    """True for a dict or list of plain JSON data (exact types, ASCII text) within the response check's bounds."""
+    if depth >= _MAX_DEPTH:
+        return False
+    is_dict = type(value) is dict
+    if is_dict:
+        items: Any = value.items()
+    elif type(value) is list:
+        items = enumerate(value)
+    else:
+        return False
+    for key, item in items:
+        if is_dict and (type(key) is not str or len(key) > _MAX_NAME_CHARS or not key.isascii()):
+            return False
+        budget[0] -= 1
+        if budget[0] < 0:
+            return False
+        kind = type(item)
+        if kind is str:
+            budget[1] -= len(item)
+            if budget[1] < 0 or not item.isascii():
+                return False
+        elif kind is int:
+            if not -_MAX_INT <= item <= _MAX_INT:
+                return False
+        elif kind is float:
+            if not math.isfinite(item):
+                return False
+        elif item is not None and kind is not bool and not _plain_json(item, depth + 1, budget):
+            return False
+    return True
+
+
+def _checked_call(name: str, arguments: Any) -> dict[str, Any]:
+    """The tool call as the response check reads it (``normalise_response``): raises what that check raises.
+
+    The usual shape (dicts and lists of ASCII text, whole numbers in range, finite floats, booleans, nulls, within
+    the depth and size bounds) passes as it is, without the copy; anything else takes the full check.
+    """
+    if type(name) is str and len(name) <= _MAX_NAME_CHARS and name.isascii() and type(arguments) is dict:
+        if _plain_json(arguments, 0, [_MAX_ARGUMENT_NODES, _MAX_TEXT_CHARS]):
+            return {"name": name, "arguments": arguments}
+    from gatekit.agents.base import normalise_response
+
+    checked: dict[str, Any] = normalise_response(
+        {"output": "", "tool_calls": [{"name": name, "arguments": arguments}]}
+    ).tool_calls[0]
+    return checked
+
+
 _PLAIN_KEYS = frozenset({"output", "usage", "model", "cost_usd", "tool_calls"})
 _USAGE_KEYS = frozenset({"input_tokens", "output_tokens"})
 _MAX_TOKENS = 10**12  # as gatekit.agents.base.MAX_TOKENS
 _MAX_TEXT_CHARS = 64 * 1024 * 1024  # as gatekit.agents.base.MAX_TEXT_CHARS
+_MAX_INT = 2**63  # as gatekit.agents.base._MAX_INT
 _MAX_NAME_CHARS = 1_000
 
 

@@ -470,12 +470,16 @@ class GuardProxy:
         for meta_key, meta_value in list(completion.meta.items()):
             if isinstance(meta_value, str):
                 completion.meta[meta_key] = scrub(self._unkeyed(meta_value)) or ""
-        for choice in completion.choices:
+        for number, choice in enumerate(completion.choices):
+            if number:  # each choice is a response of its own: its calls are counted and judged together apart
+                scope.next_response()
             parsed = [call.parsed_arguments() for call in choice.tool_calls]
             for call, arguments in zip(choice.tool_calls, parsed, strict=True):
                 scope.check_tool_call(call.name, arguments)  # DENY raises before anything is sent
             calls = [{"name": c.name, "arguments": a} for c, a in zip(choice.tool_calls, parsed, strict=True)]
-            result = scope.check_response(choice.content or "", calls, usage, model=completion.model)
+            # the completion's usage is one for all its choices: counted once (budgets), with the last choice
+            last = number == len(completion.choices) - 1
+            result = scope.check_response(choice.content or "", calls, usage if last else None, model=completion.model)
             if isinstance(result, dict):  # enforce mode: the response to hand on (redacted)
                 output = result.get("output")
                 allowed = result.get("tool_calls") or []

@@ -98,3 +98,19 @@ def at_response_rest(rule: Any) -> bool:
 def at_response_after_request_rest(rule: Any) -> bool:
     """:func:`at_response_after_request` less :func:`reads_all_calls`' rules."""
     return at_response_after_request(rule) and not reads_all_calls(rule)
+
+
+def at_tool_call_alone(rule: Any) -> bool:
+    """The tool-call rules that judge one call by itself (all but :func:`at_tool_call_together`'s)."""
+    return at_tool_call(rule) and not reads_all_calls(rule)
+
+
+def at_tool_call_together(rule: Any) -> bool:
+    """The tool-call conditions over the calls together (``len(tool_calls) > 1``, two tools in ``tool_names``).
+
+    At a tool-call point they see the calls checked before it in the same response (the request in the guard, the
+    choice in the proxy) and the new one: the second tool of a forbidden pair is stopped before it runs. A condition
+    that more calls can make false (``len(tool_calls) == 1``) holds on the first call already, before the others are
+    known: such a condition fires there (a deny, never a missed one).
+    """
+    return at_tool_call(rule) and reads_all_calls(rule)

@@ -163,10 +163,10 @@ def test_a_tool_name_or_arguments_the_guard_cannot_read_are_denied_before_the_to
     assert ran == []
     # an unreadable name, a circular structure, a 5,000-digit integer: each is the guard's own error, a deny
     assert denials == [["gatekit-guard"]] * 3
-    # outside a request the 5,000-digit integer reaches the rules: those that read it fail, and a failing rule denies
+    # outside a request too: the arguments are read as check_response reads them, before any rule (attack17c)
     with pytest.raises(PolicyViolation) as caught:
         enforcer.check_tool_call("lookup", {"n": 10**5000})
-    assert caught.value.rules == ["pii", "secrets"] and "rule error" in caught.value.reasons[0]
+    assert caught.value.rules == ["gatekit-guard"] and "integer beyond 64 bits" in caught.value.reasons[0]
     (row,) = _rows(rows)
     assert row["tool_names"][0] == "<unreadable tool name>" and row["outcome"] == "deny"
 

@@ -109,6 +109,9 @@ class ToolsRule(BaseRule):
             if limit.max_calls_per_minute is not None
         ]
         self.stateful = bool(self.rate_limits)
+        # a limit applies to a name as written or folded (:func:`_fold`, both sides), as the deny-list does: a limit
+        # on ``refund`` is not slipped past by calling ``REFUND`` or ``refund<ZWSP>``
+        self._folded_limits = {pattern: _fold(pattern) for pattern in config.limits}
         self.rate_note = f"{config.id}: max_calls_per_minute not evaluated: no timestamp"
 
     def _plan(self, name: str) -> tuple[str | None, list[tuple[str, ToolLimit, list[Any]]]]:
@@ -119,15 +122,25 @@ class ToolsRule(BaseRule):
                 refused = f"tool {name!r} is on the deny-list"
             elif self.allow is not None and not _matches(name, *self.allow):
                 refused = f"tool {name!r} is not on the allow-list"
-            limits = [
-                item
-                for item in self.limits
-                if name == item[0] or (self.limit_globs[item[0]] and fnmatch.fnmatchcase(name, item[0]))
-            ]
+            folded = _fold(name) if self.limits else name
+            limits = [item for item in self.limits if self._limit_applies(name, folded, item[0])]
             plan = (refused, limits)
             if len(self._plans) < 4096:
                 self._plans[name] = plan
         return plan
+
+    def _limit_applies(self, name: str, folded: str, pattern: str) -> bool:
+        is_glob = self.limit_globs[pattern]
+        if name == pattern or (is_glob and fnmatch.fnmatchcase(name, pattern)):
+            return True
+        folded_pattern = self._folded_limits[pattern]
+        return folded == folded_pattern or (is_glob and fnmatch.fnmatchcase(folded, folded_pattern))
+
+    def limited(self, name: str) -> frozenset[str]:
+        """The ``limits`` patterns that apply to tool ``name`` (as written or folded); gate, guard and proxy count by it."""
+        plan = self._plans.get(name)
+        _, limits = plan if plan is not None else self._plan(name)
+        return frozenset(item[0] for item in limits)
 
     def is_allowed(self, name: str) -> bool:
         """True when ``name`` is on the allow-list (or there is none) and not on the deny-list."""
@@ -148,15 +161,16 @@ class ToolsRule(BaseRule):
         max_calls_per_case = self.max_calls_per_case
         if max_calls_per_case is not None and len(calls) > max_calls_per_case:
             fired.append(Fired(self.outcome, f"{len(calls)} tool calls, more than {max_calls_per_case} per case"))
-        counts: dict[str, int] = {}
+        counts: dict[str, int] = {}  # per limit pattern: the calls it applies to
         plans = self._plans
         for index, call in enumerate(calls):
             name = call.get("name")
             if type(name) is not str:
                 name = str(name or "")
-            counts[name] = counts.get(name, 0) + 1
             plan = plans.get(name)
             refused, limits = plan if plan is not None else self._plan(name)
+            for item in limits:
+                counts[item[0]] = counts.get(item[0], 0) + 1
             if refused is not None:
                 fired.append(Fired(self.outcome, refused))
             for _, limit, conditions in limits:
@@ -175,11 +189,8 @@ class ToolsRule(BaseRule):
                     for expr, outcome, reason in conditions:
                         if expr(env):
                             fired.append(Fired(outcome, f"tool {name!r} call {index}: {reason}"))
-        for pattern, is_glob, max_calls in self.call_limits:
-            if is_glob:
-                total = sum(n for name, n in counts.items() if fnmatch.fnmatchcase(name, pattern))
-            else:
-                total = counts.get(pattern, 0)
+        for pattern, _, max_calls in self.call_limits:
+            total = counts.get(pattern, 0)
             if total > max_calls:
                 fired.append(Fired(self.outcome, f"tool {pattern!r} called {total} times, limit {max_calls}"))
         if self.rate_limits:
@@ -196,11 +207,8 @@ class ToolsRule(BaseRule):
         if state is None:
             state = ev.run.rule_state[self.id] = {}
         fired: list[Fired] = []
-        for pattern, is_glob, limit in self.rate_limits:
-            if is_glob:
-                calls = sum(n for name, n in counts.items() if fnmatch.fnmatchcase(name, pattern))
-            else:
-                calls = counts.get(pattern, 0)
+        for pattern, _, limit in self.rate_limits:
+            calls = counts.get(pattern, 0)
             if not calls:
                 continue
             times: list[float] = state.setdefault(pattern, [])
