@@ -64,15 +64,16 @@ def resolve_model_version(ref: ModelRef, tracking_uri: str | None) -> str | None
     return registry_alias_version(tracking_uri, ref.name, str(ref.alias))
 
 
-def model_tags(candidate_spec: str | None, tracking_uri: str | None) -> dict[str, str]:
+def model_tags(candidate_spec: str | None, tracking_uri: str | None, replayed: str | None = None) -> dict[str, str]:
     """Run tags naming the registered model version under test (empty for other agents).
 
-    They let ``--baseline <alias>`` find the gate run of a model version later.
+    ``replayed`` is the version the agent loaded and replayed (an alias is not looked up again). They let
+    ``--baseline <alias>`` find the gate run of a model version later.
     """
     ref = parse_model_spec(candidate_spec)
     if ref is None:
         return {}
-    version = resolve_model_version(ref, tracking_uri)
+    version = replayed or resolve_model_version(ref, tracking_uri)
     tags = {TAG_MODEL_NAME: ref.name}
     if version is not None:
         tags[TAG_MODEL_VERSION] = version
@@ -85,8 +86,13 @@ def promote(
     alias: str = DEFAULT_ALIAS,
     tracking_uri: str | None = None,
     dry_run: bool = False,
+    replayed: str | None = None,
 ) -> dict[str, Any]:
     """Set registered-model alias ``alias`` on the candidate version when the verdict allows it.
+
+    ``replayed`` is the version the agent loaded and replayed (``gate`` passes it): that version is promoted,
+    even when the candidate alias (``models:/name@candidate``) was moved since. Without it an alias candidate
+    is looked up now.
 
     Returns the ``promotion`` block of verdict.json: ``action`` is ``promoted``,
     ``unchanged`` (the alias already points there), ``dry_run`` (what would happen) or
@@ -132,7 +138,9 @@ def promote(
         set_run_tags,
     )
 
-    version = resolve_model_version(ref, uri)
+    if replayed is not None and ref.version is not None and replayed != ref.version:
+        return skipped(f"the replayed version {replayed} is not the candidate's version {ref.version}")
+    version = replayed or resolve_model_version(ref, uri)
     if version is None:
         return skipped(f"registered model '{ref.name}' has no alias '{ref.alias}' any more")
     block["version"] = version

@@ -84,8 +84,10 @@ class MlflowModelAgent:
         from mlflow.exceptions import MlflowException
 
         self._resolve_version()
+        # load the version just recorded, not the alias again: an alias moved in between would load another version
+        pinned = f"models:/{self.model_name}/{self.model_version}" if self.model_version else self.spec
         try:
-            model = mlflow.pyfunc.load_model(self.spec)
+            model = mlflow.pyfunc.load_model(pinned)
         except MlflowException as exc:
             first = str(exc.message).splitlines()[0] if exc.message else type(exc).__name__
             raise AgentError(

@@ -95,7 +95,10 @@ def _log_mlflow(verdict: Verdict, prep: Prepared, assessment: Assessment, t0: fl
         write_local(verdict, prep.out, t0)
 
     out = prep.out
-    model_tags = _model_tags(prep.agent_spec, tracking_uri)
+    # the version the agent loaded and replayed: an alias candidate is not looked up again after the replay
+    replayed = getattr(prep.agent, "model_version", None)
+    replayed = str(replayed) if replayed is not None else None
+    model_tags = _model_tags(prep.agent_spec, tracking_uri, replayed)
     log_run(
         tracking_uri,
         config.experiment,
@@ -129,7 +132,13 @@ def _log_mlflow(verdict: Verdict, prep: Prepared, assessment: Assessment, t0: fl
     if verdict.command == "promote":
         from gatekit.promotion import DEFAULT_ALIAS, promote
 
-        block = promote(verdict, alias=config.alias or DEFAULT_ALIAS, tracking_uri=tracking_uri, dry_run=config.dry_run)
+        block = promote(
+            verdict,
+            alias=config.alias or DEFAULT_ALIAS,
+            tracking_uri=tracking_uri,
+            dry_run=config.dry_run,
+            replayed=replayed,
+        )
         block["requested"] = config.alias is not None or bool(config.dry_run)
         verdict.promotion = PromotionPart.model_validate(block)
         write_local(verdict, out, t0)  # verdict.json / report.html now carry the promotion block
@@ -142,10 +151,10 @@ def run_name(verdict: Verdict) -> str:
     return f"gate · {display_spec(verdict.candidate.spec)} · {verdict.verdict}"[:250]
 
 
-def _model_tags(agent_spec: str, tracking_uri: str) -> dict[str, str]:
+def _model_tags(agent_spec: str, tracking_uri: str, replayed: str | None) -> dict[str, str]:
     from gatekit.promotion import model_tags
 
-    return model_tags(agent_spec, tracking_uri)
+    return model_tags(agent_spec, tracking_uri, replayed)
 
 
 def _ci_tags() -> dict[str, str]:

@@ -1,0 +1,122 @@
+"""attack17d: promotion from the outside — the version promoted is the one replayed, never one that appeared since.
+
+A real sqlite MLflow store holds a registered model with tiny pyfunc versions (models-from-code); the gate is a
+real ``run_gate`` in this process, the agent the ``mlflow:`` ``models:/name@alias`` adapter, and "someone moves
+the alias while the replay runs" is a real ``set_registered_model_alias`` call made from the progress callback.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mlflow_store import fresh_store
+
+pytestmark = pytest.mark.slow
+
+MODEL = '''
+import mlflow
+from mlflow.pyfunc import PythonModel
+
+
+class Answer(PythonModel):
+    def predict(self, context, model_input, params=None):
+        return {"output": "ok", "usage": {"input_tokens": 1, "output_tokens": 1}, "cost_usd": 0.0}
+
+
+mlflow.models.set_model(Answer())
+'''
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Path]]:
+    """A store with registered model ``name`` of three versions; yields (uri, name, folder)."""
+    import mlflow
+
+    root = tmp_path_factory.mktemp("attack17d-store")
+    uri = fresh_store(root / "mlflow.db")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("MLFLOW_TRACKING_URI", uri)
+    previous = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(uri)
+    name = "gk-17d"
+    try:
+        mlflow.set_experiment("models")
+        code = root / "answer_model.py"
+        code.write_text(MODEL, encoding="utf-8")
+        for _ in range(3):
+            with mlflow.start_run():
+                mlflow.pyfunc.log_model(
+                    name="agent", python_model=str(code), registered_model_name=name, pip_requirements=["mlflow"]
+                )
+        yield uri, name, root
+    finally:
+        mlflow.set_tracking_uri(previous)
+        mp.undo()
+
+
+def client(uri: str) -> Any:
+    from mlflow import MlflowClient
+
+    return MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+
+def project(tmp_path: Path, cases: int = 6) -> Path:
+    rows = [json.dumps({"id": f"c{i}", "input": f"hi {i}"}) for i in range(cases)]
+    (tmp_path / "ds.jsonl").write_text("".join(r + "\n" for r in rows), encoding="utf-8")
+    (tmp_path / "th.yaml").write_text("min_cases: 1\nchecks:\n  error_rate: {max: 10%}\n", encoding="utf-8")
+    return tmp_path
+
+
+def config(root: Path, uri: str, agent: str, **overrides: Any) -> Any:
+    from gatekit.config import GateConfig
+
+    values: dict[str, Any] = {
+        "dataset": root / "ds.jsonl",
+        "agent": agent,
+        "thresholds": root / "th.yaml",
+        "policy": Path(__file__).resolve().parents[1] / "policies" / "default.yaml",
+        "out": root / "out",
+        "concurrency": 1,
+        "timeout": 30,
+        "experiment": f"gates-{uuid.uuid4().hex[:6]}",
+        "tracking_uri": uri,
+        "alias": "production",
+    }
+    values.update(overrides)
+    return GateConfig(**values)
+
+
+def test_alias_candidate_moved_during_replay_promotes_the_replayed_version(
+    store: tuple[str, str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``models:/name@candidate`` replayed version 1; someone points ``candidate`` at 3 mid-run: 1 is promoted."""
+    from gatekit.gate import run_gate
+
+    uri, name, _ = store
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    c = client(uri)
+    c.set_registered_model_alias(name, "candidate", "1")
+    c.set_registered_model_alias(name, "production", "2")
+    moved: list[str] = []
+
+    def emit(message: str) -> None:
+        if "cases" in message and not moved:
+            c.set_registered_model_alias(name, "candidate", "3")  # a new, untested version appears under the alias
+            moved.append(message)
+
+    result = run_gate(config(project(tmp_path), uri, f"models:/{name}@candidate"), command="promote", emit=emit)
+    assert moved, "the alias was not moved during the replay"
+    assert result.verdict.verdict == "pass", result.verdict.reasons
+    promotion = result.verdict.promotion
+    assert promotion is not None
+    # the version replayed was 1: the alias must move to 1 (or not at all), never to the untested 3
+    assert str(c.get_model_version_by_alias(name, "production").version) == "1", promotion
+    assert promotion.version == "1", promotion
+    tags = c.get_run(result.verdict.mlflow.run_id).data.tags
+    assert tags["gatekit.model_version"] == "1"
+    assert "gatekit.verdict" not in c.get_model_version(name, "3").tags
