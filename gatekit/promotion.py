@@ -28,6 +28,40 @@ TAG_PREVIOUS_PREFIX = "gatekit.promotion.previous_version."
 _MODEL_SPEC = re.compile(r"^models:/(?P<name>[^/@]+)(?:/(?P<version>[^/@]+)|@(?P<alias>[^/@]+))$")
 
 
+def same_registry(first: str | None, second: str | None) -> bool:
+    """Whether two registry URIs name one registry (``sqlite:///rel.db`` and ``sqlite:////abs/rel.db`` do)."""
+    return first is not None and second is not None and _registry_key(first) == _registry_key(second)
+
+
+def _registry_key(uri: str) -> str:
+    import os
+
+    text = uri.strip()
+    if text.startswith("sqlite:///"):
+        return "sqlite:///" + os.path.realpath(text.removeprefix("sqlite:///").split("?", 1)[0])
+    if text.startswith("file:") or "://" not in text:
+        return "file:" + os.path.realpath(text.removeprefix("file://").removeprefix("file:"))
+    return text.rstrip("/")
+
+
+def registry_mismatch(registry: str | None, spec: str, tracking_uri: str) -> str | None:
+    """Why a ``models:/`` agent's registry is not where gatekit tags and promotes (None when it is the same).
+
+    The MLflow agent reads the model from MLflow's registry URI (``MLFLOW_REGISTRY_URI`` / ``MLFLOW_TRACKING_URI``);
+    gatekit tags and moves aliases in the gate's tracking URI. In two different registries ``name/2`` are two
+    different models: the one tested must not be confused with the one promoted.
+    """
+    if parse_model_spec(spec) is None or registry is None or same_registry(registry, tracking_uri):
+        return None
+    from gatekit.redact import redact_urls
+
+    return (
+        f"--agent {spec}: the model is read from the registry at {redact_urls(str(registry))} "
+        f"(MLFLOW_REGISTRY_URI / MLFLOW_TRACKING_URI) but gatekit would tag and promote it in "
+        f"{redact_urls(tracking_uri)} (--tracking-uri); point both at one registry"
+    )
+
+
 def previous_holder_tag(alias: str) -> str:
     """Model-version tag naming the version that held ``alias`` before gatekit promoted this one."""
     return TAG_PREVIOUS_PREFIX + alias

@@ -18,7 +18,7 @@ from mlflow_store import fresh_store
 
 pytestmark = pytest.mark.slow
 
-MODEL = '''
+MODEL = """
 import mlflow
 from mlflow.pyfunc import PythonModel
 
@@ -29,7 +29,7 @@ class Answer(PythonModel):
 
 
 mlflow.models.set_model(Answer())
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -120,3 +120,53 @@ def test_alias_candidate_moved_during_replay_promotes_the_replayed_version(
     tags = c.get_run(result.verdict.mlflow.run_id).data.tags
     assert tags["gatekit.model_version"] == "1"
     assert "gatekit.verdict" not in c.get_model_version(name, "3").tags
+
+
+def test_model_read_from_one_registry_is_never_promoted_in_another(
+    store: tuple[str, str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The agent loads ``models:/gk-17d/2`` from MLFLOW_TRACKING_URI (store A); ``--tracking-uri`` is store B.
+
+    B has its own, unrelated ``gk-17d`` version 2: moving B's alias to it promotes a model nobody tested. The gate
+    is refused before the replay (exit 2), B's alias and versions are untouched.
+    """
+    from gatekit.errors import ConfigError
+    from gatekit.gate import run_gate
+
+    uri_a, name, _ = store
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri_a)
+    uri_b = fresh_store(tmp_path / "other" / "mlflow.db")
+    other = client(uri_b)
+    other.create_registered_model(name)
+    for _ in range(2):
+        other.create_model_version(name, source="file:///nowhere/model")
+    other.set_registered_model_alias(name, "production", "1")
+    root = project(tmp_path)
+    with pytest.raises(ConfigError) as caught:
+        run_gate(config(root, uri_b, f"models:/{name}/2"), command="promote")
+    message = str(caught.value)
+    assert "registry" in message and "\n" not in message, message
+    assert str(other.get_model_version_by_alias(name, "production").version) == "1"
+    assert "gatekit.verdict" not in other.get_model_version(name, "2").tags
+    assert not (root / "out" / "results.jsonl").exists()  # refused before the replay, not after it
+
+
+def test_same_registry_spelled_relative_and_absolute_is_not_refused(
+    store: tuple[str, str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``sqlite:///mlflow.db`` from the store's folder and ``sqlite:////abs/mlflow.db`` are one registry."""
+    import mlflow
+
+    from gatekit.gate import run_gate
+
+    uri, name, folder = store
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    mlflow.set_tracking_uri(uri)  # (an earlier gate in this process set another one)
+    c = client(uri)
+    c.set_registered_model_alias(name, "staging", "1")
+    root = project(tmp_path)
+    monkeypatch.chdir(folder)
+    relative = config(root, "sqlite:///mlflow.db", f"models:/{name}/2", alias="staging")
+    result = run_gate(relative, command="promote")
+    assert result.exit_code == 0, result.verdict.reasons
+    assert str(c.get_model_version_by_alias(name, "staging").version) == "2"

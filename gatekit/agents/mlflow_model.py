@@ -67,6 +67,7 @@ class MlflowModelAgent:
         self.interface = "pyfunc"
         self.model_name: str | None = None
         self.model_version: str | None = None
+        self.registry_uri: str | None = None  # where the model is read from (set when it is looked up)
         self._model: Any = None
         self._pool: AgentThreads | None = None
 
@@ -99,6 +100,14 @@ class MlflowModelAgent:
         self.interface = _interface_of(model)
         return model
 
+    def registry(self) -> str | None:
+        """The registry URI a ``models:/`` spec is read from now (None for ``runs:/``): MLflow's registry URI."""
+        if not self.spec.startswith("models:/"):
+            return None
+        import mlflow
+
+        return str(mlflow.get_registry_uri())
+
     def _resolve_version(self) -> None:
         """Record which registered version ``models:/name@alias`` or ``models:/name/N`` means right now."""
         if not self.spec.startswith("models:/"):
@@ -106,11 +115,13 @@ class MlflowModelAgent:
         from mlflow import MlflowClient
         from mlflow.exceptions import MlflowException
 
+        self.registry_uri = self.registry()
         target = self.spec.removeprefix("models:/").strip("/")
         try:
             if "@" in target:
                 name, _, alias = target.partition("@")
-                version = MlflowClient().get_model_version_by_alias(name, alias)
+                client = MlflowClient(registry_uri=self.registry_uri)
+                version = client.get_model_version_by_alias(name, alias)
                 self.model_name, self.model_version = name, str(version.version)
             elif "/" in target:
                 name, _, ver = target.partition("/")

@@ -77,6 +77,7 @@ def prepare(config: GateConfig, *, command: str, started: datetime, locks: list[
         extra=dict(config.agent_options.extra),
     )
     agent = resolve_agent(agent_spec, options)
+    _same_registry(config, command, agent, agent_spec)
     if config.production:
         import glob
 
@@ -145,6 +146,19 @@ def _sample(config: GateConfig, dataset: Dataset) -> tuple[list[Case], dict[str,
     rng = random.Random(config.seed)
     picked = sorted(rng.sample(cases, config.sample), key=lambda c: c.line)
     return picked, {"size": config.sample, "seed": config.seed, "of": len(cases)}
+
+
+def _same_registry(config: GateConfig, command: str, agent: Any, agent_spec: str) -> None:
+    """``promote`` of a ``models:/`` agent read from one registry is refused when it would be promoted in another."""
+    registry = getattr(agent, "registry", None)
+    if command != "promote" or config.no_mlflow or not callable(registry):
+        return
+    from gatekit.promotion import registry_mismatch
+    from gatekit.sinks.mlflow import resolve_tracking_uri
+
+    why = registry_mismatch(registry(), agent_spec, resolve_tracking_uri(config.tracking_uri))
+    if why is not None:
+        raise ConfigError(why)
 
 
 def _baseline(config: GateConfig, thresholds: Thresholds, agent_spec: str, dataset_sha256: str) -> Any | None:

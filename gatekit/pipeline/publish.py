@@ -98,7 +98,11 @@ def _log_mlflow(verdict: Verdict, prep: Prepared, assessment: Assessment, t0: fl
     # the version the agent loaded and replayed: an alias candidate is not looked up again after the replay
     replayed = getattr(prep.agent, "model_version", None)
     replayed = str(replayed) if replayed is not None else None
-    model_tags = _model_tags(prep.agent_spec, tracking_uri, replayed)
+    from gatekit.promotion import registry_mismatch
+
+    # a model read from another registry: its name/version here is another model; neither tagged nor promoted
+    mismatch = registry_mismatch(getattr(prep.agent, "registry_uri", None), prep.agent_spec, tracking_uri)
+    model_tags = {} if mismatch else _model_tags(prep.agent_spec, tracking_uri, replayed)
     log_run(
         tracking_uri,
         config.experiment,
@@ -132,13 +136,19 @@ def _log_mlflow(verdict: Verdict, prep: Prepared, assessment: Assessment, t0: fl
     if verdict.command == "promote":
         from gatekit.promotion import DEFAULT_ALIAS, promote
 
-        block = promote(
-            verdict,
-            alias=config.alias or DEFAULT_ALIAS,
-            tracking_uri=tracking_uri,
-            dry_run=config.dry_run,
-            replayed=replayed,
-        )
+        alias = config.alias or DEFAULT_ALIAS
+        if mismatch:  # (prepare refuses this before the replay; the registry URI changed since)
+            block = {
+                "alias": alias,
+                "action": "skipped",
+                "dry_run": config.dry_run,
+                "message": f"not promoted: {mismatch}",
+            }
+            if verdict.verdict == "pass":
+                verdict.exit_code = EXIT_USAGE
+                verdict.reasons = [*verdict.reasons, mismatch]
+        else:
+            block = promote(verdict, alias=alias, tracking_uri=tracking_uri, dry_run=config.dry_run, replayed=replayed)
         block["requested"] = config.alias is not None or bool(config.dry_run)
         verdict.promotion = PromotionPart.model_validate(block)
         write_local(verdict, out, t0)  # verdict.json / report.html now carry the promotion block
