@@ -28,6 +28,32 @@ TAG_PREVIOUS_PREFIX = "gatekit.promotion.previous_version."
 _MODEL_SPEC = re.compile(r"^models:/(?P<name>[^/@]+)(?:/(?P<version>[^/@]+)|@(?P<alias>[^/@]+))$")
 
 
+_ALIAS = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+
+
+def check_alias(alias: str | None) -> None:
+    """Refuse (``ConfigError``, one line) an alias MLflow would refuse, or one that could pass for another.
+
+    MLflow refuses ``latest``, ``v<digits>``, characters other than letters, digits, ``_`` and ``-`` and more than 255
+    characters only when the alias is set, after the whole replay. It accepts any Unicode letter: ``prοduction``
+    with a Greek omicron prints like ``production`` while the deploy's alias never moves; gatekit takes ASCII only.
+    """
+    from gatekit.errors import ConfigError
+
+    if alias is None:
+        return
+    shown = ascii(alias) if len(alias) <= 80 else ascii(alias[:80]) + f"... ({len(alias)} characters)"
+    if not _ALIAS.match(alias):
+        raise ConfigError(
+            f"--alias {shown}: an alias is 1 to 255 ASCII letters, digits, '_' or '-' (MLflow's rule, ASCII only so "
+            "no look-alike passes for another alias); fix --alias / alias: / GATEKIT_ALIAS"
+        )
+    if alias.lower() == "latest" or re.fullmatch(r"[vV]\d+", alias):
+        raise ConfigError(
+            f"--alias {shown}: MLflow reserves 'latest' and 'v<number>' aliases; choose another name (e.g. production)"
+        )
+
+
 def same_registry(first: str | None, second: str | None) -> bool:
     """Whether two registry URIs name one registry (``sqlite:///rel.db`` and ``sqlite:////abs/rel.db`` do)."""
     return first is not None and second is not None and _registry_key(first) == _registry_key(second)
@@ -236,6 +262,7 @@ def rollback(
         set_run_tags,
     )
 
+    check_alias(alias)
     current = registry_alias_version(tracking_uri, model, alias)
     if current is None:
         raise ConfigError(f"--model {model} --alias {alias}: the alias is not set; there is nothing to roll back")

@@ -170,3 +170,46 @@ def test_same_registry_spelled_relative_and_absolute_is_not_refused(
     result = run_gate(relative, command="promote")
     assert result.exit_code == 0, result.verdict.reasons
     assert str(c.get_model_version_by_alias(name, "staging").version) == "2"
+
+
+BAD_ALIASES = ["v3", "Latest", "has space", "a/b", "x" * 256, "pr\u03bfduction", "production\u200b", ""]
+
+
+@pytest.mark.parametrize("alias", BAD_ALIASES)
+def test_an_alias_mlflow_refuses_or_a_look_alike_is_refused_before_the_replay(
+    store: tuple[str, str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, alias: str
+) -> None:
+    """``v3``/``latest`` are reserved, spaces and slashes invalid, >255 too long: MLflow refuses them only when the
+    alias is set, after the whole replay (exit 3). ``prοduction`` (Greek omicron) is accepted by MLflow and prints
+    like ``production``: a PASS would "set alias 'production'" while the deploy's alias never moved."""
+    import mlflow
+
+    from gatekit.errors import ConfigError
+    from gatekit.gate import run_gate
+
+    uri, name, _ = store
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    mlflow.set_tracking_uri(uri)
+    root = project(tmp_path)
+    with pytest.raises(ConfigError) as caught:
+        run_gate(config(root, uri, f"models:/{name}/2", alias=alias), command="promote")
+    message = str(caught.value)
+    assert message.startswith("--alias") and "\n" not in message and message.isascii(), message
+    assert not (root / "out" / "results.jsonl").exists()
+    assert alias not in {a for mv in client(uri).search_model_versions(f"name='{name}'") for a in mv.aliases}
+
+
+@pytest.mark.parametrize("alias", ["v3", "pr\u03bfduction"])
+def test_rollback_of_a_bad_alias_is_one_line_exit_2(store: tuple[str, str, Path], alias: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    uri, name, _ = store
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEKIT_", "MLFLOW_"))}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    command = [sys.executable, "-m", "gatekit", "rollback", "--model", name, "--alias", alias, "--tracking-uri", uri]
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "--alias" in lines[0] and "Traceback" not in proc.stderr, proc.stderr

@@ -76,6 +76,10 @@ def prepare(config: GateConfig, *, command: str, started: datetime, locks: list[
         headers=dict(config.agent_options.headers),
         extra=dict(config.agent_options.extra),
     )
+    if command == "promote":
+        from gatekit.promotion import check_alias
+
+        check_alias(config.alias)  # refused now, not by MLflow after the whole replay
     agent = resolve_agent(agent_spec, options)
     _same_registry(config, command, agent, agent_spec)
     if config.production:
