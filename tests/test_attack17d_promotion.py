@@ -213,3 +213,34 @@ def test_rollback_of_a_bad_alias_is_one_line_exit_2(store: tuple[str, str, Path]
     assert proc.returncode == 2, (proc.returncode, proc.stderr)
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "--alias" in lines[0] and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_resume_after_the_candidate_alias_moved_is_refused(
+    store: tuple[str, str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every case was replayed through version 1 (``@candidate``); the alias then moves to 3 and ``promote --resume``
+    runs on the same ``--out``: no case ran through 3, so 3 must not be promoted. The resume is refused (exit 2)."""
+    import mlflow
+
+    from gatekit.errors import ConfigError
+    from gatekit.gate import run_gate
+
+    uri, name, _ = store
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    mlflow.set_tracking_uri(uri)
+    c = client(uri)
+    c.set_registered_model_alias(name, "candidate", "1")
+    c.set_registered_model_alias(name, "prod17d", "2")
+    root = project(tmp_path)
+    first = run_gate(config(root, uri, f"models:/{name}@candidate", alias="prod17d"), command="eval")
+    assert first.exit_code == 0, first.verdict.reasons
+    c.set_registered_model_alias(name, "candidate", "3")
+    with pytest.raises(ConfigError) as caught:
+        run_gate(config(root, uri, f"models:/{name}@candidate", alias="prod17d", resume=True), command="promote")
+    assert "--resume" in str(caught.value) and "agent" in str(caught.value), caught.value
+    assert str(c.get_model_version_by_alias(name, "prod17d").version) == "2"
+    # the same version under the alias: the resume goes on and promotes the version every case ran through
+    c.set_registered_model_alias(name, "candidate", "1")
+    again = run_gate(config(root, uri, f"models:/{name}@candidate", alias="prod17d", resume=True), command="promote")
+    assert again.exit_code == 0, again.verdict.reasons
+    assert str(c.get_model_version_by_alias(name, "prod17d").version) == "1"

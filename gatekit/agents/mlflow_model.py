@@ -84,7 +84,8 @@ class MlflowModelAgent:
         import mlflow
         from mlflow.exceptions import MlflowException
 
-        self._resolve_version()
+        if self.model_version is None:  # (not pinned by the gate before the run)
+            self._resolve_version()
         # load the version just recorded, not the alias again: an alias moved in between would load another version
         pinned = f"models:/{self.model_name}/{self.model_version}" if self.model_version else self.spec
         try:
@@ -99,6 +100,15 @@ class MlflowModelAgent:
             raise AgentError(f"agent spec {self.spec!r}: cannot load the MLflow model: {exc}") from None
         self.interface = _interface_of(model)
         return model
+
+    def pin_version(self) -> str | None:
+        """Look ``models:/name@alias`` up once, now; the model loaded later is this version, whatever the alias says.
+
+        The gate calls it before the run so ``--resume`` can refuse to continue a run replayed through another version.
+        """
+        if self.model_version is None:
+            self._resolve_version()
+        return self.model_version
 
     def registry(self) -> str | None:
         """The registry URI a ``models:/`` spec is read from now (None for ``runs:/``): MLflow's registry URI."""

@@ -108,7 +108,7 @@ def prepare(config: GateConfig, *, command: str, started: datetime, locks: list[
         out,
         resume=config.resume,
         run_id=started.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}",
-        identity=_run_identity(config, dataset.sha256, policy),
+        identity=_run_identity(config, dataset.sha256, policy, _pinned_version(agent)),
         order=order,
     )
     settings = ReplaySettings(
@@ -187,11 +187,23 @@ def _baseline(config: GateConfig, thresholds: Thresholds, agent_spec: str, datas
     )
 
 
-def _run_identity(config: GateConfig, dataset_sha256: str, policy: Any) -> dict[str, Any]:
-    """What ``--resume`` checks: dataset, agent (hashed), policy, thresholds, pricing, repeat, sample."""
+def _pinned_version(agent: Any) -> str | None:
+    """The registered model version an MLflow agent will load (an alias looked up once, now), else None."""
+    pin = getattr(agent, "pin_version", None)
+    version = pin() if callable(pin) else None
+    return None if version is None else str(version)
+
+
+def _run_identity(
+    config: GateConfig, dataset_sha256: str, policy: Any, model_version: str | None = None
+) -> dict[str, Any]:
+    """What ``--resume`` checks: dataset, agent (hashed; with the model version an alias named), policy, ..."""
     from gatekit.replay import file_sha256, run_identity
 
-    agent = json.dumps([config.agent, config.agent_options.model], default=str)
+    parts = [config.agent, config.agent_options.model]
+    if model_version is not None:  # models:/name@candidate moved between the run and its --resume: another agent
+        parts.append(f"model version {model_version}")
+    agent = json.dumps(parts, default=str)
     return run_identity(
         dataset_sha256=dataset_sha256,
         agent=agent,
