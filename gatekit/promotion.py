@@ -28,14 +28,18 @@ TAG_PREVIOUS_PREFIX = "gatekit.promotion.previous_version."
 _MODEL_SPEC = re.compile(r"^models:/(?P<name>[^/@]+)(?:/(?P<version>[^/@]+)|@(?P<alias>[^/@]+))$")
 
 
-_ALIAS = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+_ALIAS = re.compile(r"^[A-Za-z0-9_-]+$")
+# MLflow takes 255 characters, but a registry tag key is at most 250 and gatekit records the previous holder under
+# ``gatekit.promotion.previous_version.<alias>``: a longer alias would be set with that record refused
+MAX_ALIAS_LENGTH = 250 - len(TAG_PREVIOUS_PREFIX)
 
 
 def check_alias(alias: str | None) -> None:
     """Refuse (``ConfigError``, one line) an alias MLflow would refuse, or one that could pass for another.
 
     MLflow refuses ``latest``, ``v<digits>``, characters other than letters, digits, ``_`` and ``-`` and more than 255
-    characters only when the alias is set, after the whole replay. It accepts any Unicode letter: ``prοduction``
+    characters only when the alias is set, after the whole replay (and gatekit's record of the previous holder, a tag
+    keyed by the alias, takes at most ``MAX_ALIAS_LENGTH``). It accepts any Unicode letter: ``prοduction``
     with a Greek omicron prints like ``production`` while the deploy's alias never moves; gatekit takes ASCII only.
     """
     from gatekit.errors import ConfigError
@@ -43,10 +47,10 @@ def check_alias(alias: str | None) -> None:
     if alias is None:
         return
     shown = ascii(alias) if len(alias) <= 80 else ascii(alias[:80]) + f"... ({len(alias)} characters)"
-    if not _ALIAS.match(alias):
+    if not _ALIAS.match(alias) or len(alias) > MAX_ALIAS_LENGTH:
         raise ConfigError(
-            f"--alias {shown}: an alias is 1 to 255 ASCII letters, digits, '_' or '-' (MLflow's rule, ASCII only so "
-            "no look-alike passes for another alias); fix --alias / alias: / GATEKIT_ALIAS"
+            f"--alias {shown}: an alias is 1 to {MAX_ALIAS_LENGTH} ASCII letters, digits, '_' or '-' (MLflow's rule; "
+            "ASCII only so no look-alike passes for another alias); fix --alias / alias: / GATEKIT_ALIAS"
         )
     if alias.lower() == "latest" or re.fullmatch(r"[vV]\d+", alias):
         raise ConfigError(
@@ -215,10 +219,11 @@ def promote(
         block["action"] = "dry_run"
         block["message"] = f"dry run: would set alias '{alias}' of '{ref.name}' to version {version} (now {now})"
         return block
-    registry_set_alias(uri, ref.name, alias, version)
+    # the records first: a registry refusing one of them leaves the alias where it was (no promotion without them)
     registry_set_version_tag(uri, ref.name, version, TAG_GATE_RUN, str(run_id))
     # on the version too, so ``gatekit rollback`` finds the previous holder without the gate run
     registry_set_version_tag(uri, ref.name, version, previous_holder_tag(alias), previous or "none")
+    registry_set_alias(uri, ref.name, alias, version)
     set_run_tags(
         uri,
         str(run_id),
