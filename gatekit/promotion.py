@@ -58,6 +58,20 @@ def check_alias(alias: str | None) -> None:
         )
 
 
+def _check_model_name(model: str) -> None:
+    """A ``--model`` with a control or format character (newline, ESC, bidi override) is refused, shown escaped.
+
+    Shown raw, a newline split the one error line in two and a right-to-left override reversed what followed.
+    """
+    import unicodedata
+
+    from gatekit.errors import ConfigError
+
+    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in model):
+        shown = ascii(model[:120]) + (f"... ({len(model)} characters)" if len(model) > 120 else "")
+        raise ConfigError(f"--model {shown}: a registered model name has no control or format characters; fix the name")
+
+
 def same_registry(first: str | None, second: str | None) -> bool:
     """Whether two registry URIs name one registry (``sqlite:///rel.db`` and ``sqlite:////abs/rel.db`` do)."""
     return first is not None and second is not None and _registry_key(first) == _registry_key(second)
@@ -268,6 +282,7 @@ def rollback(
     )
 
     check_alias(alias)
+    _check_model_name(model)
     current = registry_alias_version(tracking_uri, model, alias)
     if current is None:
         raise ConfigError(f"--model {model} --alias {alias}: the alias is not set; there is nothing to roll back")

@@ -298,3 +298,23 @@ def test_a_registry_failure_while_promoting_leaves_the_alias_where_it_was(store:
     with pytest.raises(SinkError):
         promote(verdict, alias=alias, tracking_uri=uri)
     assert holder(c, name, alias) is None
+
+
+@pytest.mark.parametrize("model", ["evil\x1b[2J\nname", "gk-17d\u202e", "a\rb"])
+def test_rollback_of_a_model_name_with_control_characters_is_one_escaped_line(
+    store: tuple[str, str, Path], model: str
+) -> None:
+    """``--model`` with a newline printed the error on two lines (the second one free text a log reader trusts)."""
+    import os
+    import subprocess
+    import sys
+
+    uri, _, _ = store
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEKIT_", "MLFLOW_"))}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    command = [sys.executable, "-m", "gatekit", "rollback", "--model", model, "--tracking-uri", uri]
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    assert proc.stderr.count("\n") == 1 and proc.stderr.endswith("\n"), repr(proc.stderr)
+    assert "\x1b" not in proc.stderr and "\r" not in proc.stderr and "\u202e" not in proc.stderr, repr(proc.stderr)
+    assert "--model" in proc.stderr and "Traceback" not in proc.stderr
