@@ -318,3 +318,29 @@ def test_rollback_of_a_model_name_with_control_characters_is_one_escaped_line(
     assert proc.stderr.count("\n") == 1 and proc.stderr.endswith("\n"), repr(proc.stderr)
     assert "\x1b" not in proc.stderr and "\r" not in proc.stderr and "\u202e" not in proc.stderr, repr(proc.stderr)
     assert "--model" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_an_unwritable_junit_path_is_not_a_promotion_with_exit_2(
+    store: tuple[str, str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The JUnit XML was written after the promotion: a bad ``--junit`` path exited 2 (the CI step fails, the deploy
+    stops) with the alias already moved, and verdict.json still said exit 0. The JUnit file comes first now: the
+    exit code (2 bad path, 3 else) is known before the promotion, which then does not happen; verdict.json says it."""
+    import mlflow
+
+    from gatekit.gate import run_gate
+
+    uri, name, _ = store
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    mlflow.set_tracking_uri(uri)
+    c = client(uri)
+    c.set_registered_model_alias(name, "junit17d", "1")
+    root = project(tmp_path)
+    (root / "a-file").write_text("not a folder", encoding="utf-8")
+    junit = root / "a-file" / "junit.xml"
+    result = run_gate(config(root, uri, f"models:/{name}/2", alias="junit17d", junit=junit), command="promote")
+    assert result.exit_code in (2, 3), result.verdict.reasons
+    assert str(c.get_model_version_by_alias(name, "junit17d").version) == "1"
+    saved = json.loads((root / "out" / "verdict.json").read_text(encoding="utf-8"))
+    assert saved["exit_code"] == result.exit_code, saved
+    assert saved["promotion"]["action"] == "skipped", saved["promotion"]

@@ -1,9 +1,9 @@
 """Stage 6, publish: write the verdict where it is read, the same for the CLI and Python callers.
 
-Order: verdict.json and report.html in ``out``; the MLflow run (with those files as
-artifacts); promotion (``promote`` only, after the run is fully logged); the JUnit XML
-(``junit:``); the GitHub step summary, annotations and outputs (when
-``GITHUB_ACTIONS=true``). A failing sink never hides the verdict: MLflow down gives exit
+Order: the JUnit XML (``junit:``; first, so a path that cannot be written is known before any
+promotion); verdict.json and report.html in ``out``; the MLflow run (with those files as
+artifacts); promotion (``promote`` only, after the run is fully logged); the GitHub step
+summary, annotations and outputs (when ``GITHUB_ACTIONS=true``). A failing sink never hides the verdict: MLflow down gives exit
 3 with the local files written; an unwritable JUnit path gives exit 2 (bad path) or 3.
 """
 
@@ -51,6 +51,10 @@ def publish(
     """Write files, log to MLflow, promote, write JUnit and GitHub outputs; return the verdict as published."""
     env = os.environ if env is None else env
     out = prep.out
+    if prep.config.junit is not None:
+        # before MLflow and the promotion: a JUnit file that cannot be written exits non-zero, and a run that exits
+        # non-zero must not have moved the alias (promote skips on a non-zero exit code)
+        _write_junit(verdict, prep.config.junit, say)
     try:
         if prep.config.no_mlflow:
             verdict.mlflow.skipped = True
@@ -72,8 +76,6 @@ def publish(
         verdict.reasons = [*verdict.reasons, f"MLflow logging failed: {exc}"]
         verdict.exit_code = EXIT_INFRA
         write_local(verdict, out, t0)
-    if prep.config.junit is not None:
-        _write_junit(verdict, prep.config.junit, say)
     from gatekit.sinks.github import publish as publish_github
 
     # annotations go to stderr when stdout carries JSON; the caller chooses the stream
