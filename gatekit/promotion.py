@@ -209,6 +209,7 @@ def promote(
     if verdict.exit_code not in (None, 0):
         return skipped(f"gatekit exits {verdict.exit_code}")
 
+    from gatekit.errors import SinkError
     from gatekit.sinks.mlflow import (
         registry_alias_version,
         registry_set_alias,
@@ -233,21 +234,31 @@ def promote(
         block["action"] = "dry_run"
         block["message"] = f"dry run: would set alias '{alias}' of '{ref.name}' to version {version} (now {now})"
         return block
-    # the records first: a registry refusing one of them leaves the alias where it was (no promotion without them)
-    registry_set_version_tag(uri, ref.name, version, TAG_GATE_RUN, str(run_id))
-    # on the version too, so ``gatekit rollback`` finds the previous holder without the gate run
-    registry_set_version_tag(uri, ref.name, version, previous_holder_tag(alias), previous or "none")
-    registry_set_alias(uri, ref.name, alias, version)
-    set_run_tags(
-        uri,
-        str(run_id),
-        {
-            "gatekit.promotion.alias": alias,
-            "gatekit.promotion.model": ref.name,
-            "gatekit.promotion.version": version,
-            "gatekit.promotion.previous_version": previous or "none",
-        },
-    )
+    target = f"alias '{alias}' of '{ref.name}' to version {version} (was {now})"
+    try:
+        # the records first: a registry refusing one of them leaves the alias where it was (no promotion without them)
+        registry_set_version_tag(uri, ref.name, version, TAG_GATE_RUN, str(run_id))
+        # on the version too, so ``gatekit rollback`` finds the previous holder without the gate run
+        registry_set_version_tag(uri, ref.name, version, previous_holder_tag(alias), previous or "none")
+    except SinkError as exc:
+        raise SinkError(f"not promoted: the {target} was not set, its records were refused: {exc}") from None
+    try:
+        registry_set_alias(uri, ref.name, alias, version)
+    except SinkError as exc:
+        raise SinkError(f"promotion unconfirmed: setting the {target} failed (check the registry): {exc}") from None
+    try:
+        set_run_tags(
+            uri,
+            str(run_id),
+            {
+                "gatekit.promotion.alias": alias,
+                "gatekit.promotion.model": ref.name,
+                "gatekit.promotion.version": version,
+                "gatekit.promotion.previous_version": previous or "none",
+            },
+        )
+    except SinkError as exc:
+        raise SinkError(f"promoted: set the {target}, but the gate run's promotion tags failed: {exc}") from None
     block["action"] = "promoted"
     block["message"] = f"set alias '{alias}' of '{ref.name}' to version {version} (was {now})"
     return block

@@ -295,7 +295,7 @@ def test_a_registry_failure_while_promoting_leaves_the_alias_where_it_was(store:
             "out_dir": "out",
         }
     )
-    with pytest.raises(SinkError):
+    with pytest.raises(SinkError, match="^not promoted: the alias .z+. of .gk-17d. to version 2 .* was not set"):
         promote(verdict, alias=alias, tracking_uri=uri)
     assert holder(c, name, alias) is None
 
