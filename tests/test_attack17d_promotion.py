@@ -344,3 +344,39 @@ def test_an_unwritable_junit_path_is_not_a_promotion_with_exit_2(
     saved = json.loads((root / "out" / "verdict.json").read_text(encoding="utf-8"))
     assert saved["exit_code"] == result.exit_code, saved
     assert saved["promotion"]["action"] == "skipped", saved["promotion"]
+
+
+def test_target_alias_moved_by_someone_else_during_the_run_is_not_overwritten(
+    store: tuple[str, str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``production`` held 1 when the gate started; during the replay someone deploys 3 by hand. The gate passes
+    version 2: moving the alias to 2 would silently undo that deploy, with 3 recorded nowhere as the previous holder
+    the gate saw. Not promoted, exit 3 (rerun the gate), verdict.json says why; the alias stays at 3."""
+    import mlflow
+
+    from gatekit.gate import run_gate
+
+    uri, name, _ = store
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    mlflow.set_tracking_uri(uri)
+    c = client(uri)
+    c.set_registered_model_alias(name, "race17d", "1")
+    moved: list[str] = []
+
+    def emit(message: str) -> None:
+        if "cases" in message and not moved:
+            c.set_registered_model_alias(name, "race17d", "3")
+            moved.append(message)
+
+    root = project(tmp_path)
+    result = run_gate(config(root, uri, f"models:/{name}/2", alias="race17d"), command="promote", emit=emit)
+    assert moved and result.verdict.verdict == "pass"
+    assert str(c.get_model_version_by_alias(name, "race17d").version) == "3"
+    assert result.exit_code == 3, result.verdict.reasons
+    saved = json.loads((root / "out" / "verdict.json").read_text(encoding="utf-8"))
+    assert saved["exit_code"] == 3 and saved["promotion"]["action"] == "skipped", saved["promotion"]
+    assert "moved during the run" in saved["promotion"]["message"], saved["promotion"]
+    # unmoved during the run: promoted as before
+    again = run_gate(config(root, uri, f"models:/{name}/2", alias="race17d", out=root / "o2"), command="promote")
+    assert again.exit_code == 0 and again.verdict.promotion is not None
+    assert (again.verdict.promotion.action, again.verdict.promotion.previous_version) == ("promoted", "3")

@@ -47,6 +47,9 @@ class Prepared:
     resumed: Any  # gatekit.replay.ResumeState
     settings: ReplaySettings
     sample: dict[str, int] | None
+    # ``promote`` of a registered model: the version holding the target alias when the run started ("none": no
+    # version); None when not read. An alias moved during the run is not overwritten.
+    alias_holder: str | None = None
 
     @property
     def total_cases(self) -> int:
@@ -138,6 +141,7 @@ def prepare(config: GateConfig, *, command: str, started: datetime, locks: list[
         resumed=resumed,
         settings=settings,
         sample=sample,
+        alias_holder=_alias_holder(config, command, agent_spec),
     )
 
 
@@ -150,6 +154,19 @@ def _sample(config: GateConfig, dataset: Dataset) -> tuple[list[Case], dict[str,
     rng = random.Random(config.seed)
     picked = sorted(rng.sample(cases, config.sample), key=lambda c: c.line)
     return picked, {"size": config.sample, "seed": config.seed, "of": len(cases)}
+
+
+def _alias_holder(config: GateConfig, command: str, agent_spec: str) -> str | None:
+    """The version that holds the alias ``promote`` would move, read before the run (``none`` when unset)."""
+    from gatekit.promotion import DEFAULT_ALIAS, parse_model_spec
+
+    ref = parse_model_spec(agent_spec)
+    if command != "promote" or config.no_mlflow or config.dry_run or ref is None:
+        return None
+    from gatekit.sinks.mlflow import registry_alias_version, resolve_tracking_uri
+
+    holder = registry_alias_version(resolve_tracking_uri(config.tracking_uri), ref.name, config.alias or DEFAULT_ALIAS)
+    return holder or "none"
 
 
 def _same_registry(config: GateConfig, command: str, agent: Any, agent_spec: str) -> None:

@@ -139,7 +139,18 @@ def _log_mlflow(verdict: Verdict, prep: Prepared, assessment: Assessment, t0: fl
         from gatekit.promotion import DEFAULT_ALIAS, promote
 
         alias = config.alias or DEFAULT_ALIAS
-        if mismatch:  # (prepare refuses this before the replay; the registry URI changed since)
+        promotable = verdict.verdict == "pass" and verdict.exit_code in (None, 0) and verdict.sample is None
+        moved = _alias_moved(tracking_uri, prep, alias) if promotable and not mismatch else None
+        if moved:
+            block = {
+                "alias": alias,
+                "action": "skipped",
+                "dry_run": config.dry_run,
+                "message": f"not promoted: {moved}",
+            }
+            verdict.exit_code = EXIT_INFRA
+            verdict.reasons = [*verdict.reasons, f"not promoted: {moved}"]
+        elif mismatch:  # (prepare refuses this before the replay; the registry URI changed since)
             block = {
                 "alias": alias,
                 "action": "skipped",
@@ -156,6 +167,29 @@ def _log_mlflow(verdict: Verdict, prep: Prepared, assessment: Assessment, t0: fl
         write_local(verdict, out, t0)  # verdict.json / report.html now carry the promotion block
         for name in ("verdict.json", "report.html"):
             log_run_artifact(tracking_uri, str(verdict.mlflow.run_id), out / name)
+
+
+def _alias_moved(tracking_uri: str, prep: Prepared, alias: str) -> str | None:
+    """Why the alias must not be moved: someone moved it while the gate ran (None when it holds what it held)."""
+    if prep.alias_holder is None:
+        return None
+    from gatekit.promotion import parse_model_spec
+    from gatekit.sinks.mlflow import registry_alias_version
+
+    ref = parse_model_spec(prep.agent_spec)
+    if ref is None:
+        return None
+    now = registry_alias_version(tracking_uri, ref.name, alias) or "none"
+    if now == prep.alias_holder:
+        return None
+
+    def shown(holder: str) -> str:
+        return "no version" if holder == "none" else f"version {holder}"
+
+    return (
+        f"alias '{alias}' of '{ref.name}' was moved during the run ({shown(prep.alias_holder)} at the start, "
+        f"{shown(now)} now); gatekit does not overwrite it: rerun the gate against the new holder"
+    )
 
 
 def run_name(verdict: Verdict) -> str:
