@@ -380,3 +380,45 @@ def test_target_alias_moved_by_someone_else_during_the_run_is_not_overwritten(
     again = run_gate(config(root, uri, f"models:/{name}/2", alias="race17d", out=root / "o2"), command="promote")
     assert again.exit_code == 0 and again.verdict.promotion is not None
     assert (again.verdict.promotion.action, again.verdict.promotion.previous_version) == ("promoted", "3")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "action", "exit_code", "why"),
+    [
+        ({"no_mlflow": True}, "skipped", 0, "MLflow logging is off"),
+        (
+            {"dry_run": True},
+            "dry_run",
+            0,
+            "dry run: would set alias 'held17d' of 'gk-17d' to version 2 (now version 1)",
+        ),
+        ({"sample": 2}, "skipped", 4, "the verdict is inconclusive"),
+    ],
+)
+def test_no_alias_move_without_a_full_logged_pass(
+    store: tuple[str, str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    overrides: dict[str, Any],
+    action: str,
+    exit_code: int,
+    why: str,
+) -> None:
+    """What held: --no-mlflow, --dry-run and --sample with a registered-model candidate never move the alias, and
+    verdict.json and the exit code say so."""
+    import mlflow
+
+    from gatekit.gate import run_gate
+
+    uri, name, _ = store
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    mlflow.set_tracking_uri(uri)
+    c = client(uri)
+    c.set_registered_model_alias(name, "held17d", "1")
+    root = project(tmp_path)
+    result = run_gate(config(root, uri, f"models:/{name}/2", alias="held17d", **overrides), command="promote")
+    assert result.exit_code == exit_code, result.verdict.reasons
+    saved = json.loads((root / "out" / "verdict.json").read_text(encoding="utf-8"))
+    assert saved["exit_code"] == exit_code and saved["promotion"]["action"] == action, saved["promotion"]
+    assert why in saved["promotion"]["message"], saved["promotion"]
+    assert str(c.get_model_version_by_alias(name, "held17d").version) == "1"
