@@ -28,6 +28,84 @@ TAG_PREVIOUS_PREFIX = "gatekit.promotion.previous_version."
 _MODEL_SPEC = re.compile(r"^models:/(?P<name>[^/@]+)(?:/(?P<version>[^/@]+)|@(?P<alias>[^/@]+))$")
 
 
+_ALIAS = re.compile(r"^[A-Za-z0-9_-]+$")
+# MLflow takes 255 characters, but a registry tag key is at most 250 and gatekit records the previous holder under
+# ``gatekit.promotion.previous_version.<alias>``: a longer alias would be set with that record refused
+MAX_ALIAS_LENGTH = 250 - len(TAG_PREVIOUS_PREFIX)
+
+
+def check_alias(alias: str | None) -> None:
+    """Refuse (``ConfigError``, one line) an alias MLflow would refuse, or one that could pass for another.
+
+    MLflow refuses ``latest``, ``v<digits>``, characters other than letters, digits, ``_`` and ``-`` and more than 255
+    characters only when the alias is set, after the whole replay (and gatekit's record of the previous holder, a tag
+    keyed by the alias, takes at most ``MAX_ALIAS_LENGTH``). It accepts any Unicode letter: ``prοduction``
+    with a Greek omicron prints like ``production`` while the deploy's alias never moves; gatekit takes ASCII only.
+    """
+    from gatekit.errors import ConfigError
+
+    if alias is None:
+        return
+    shown = ascii(alias) if len(alias) <= 80 else ascii(alias[:80]) + f"... ({len(alias)} characters)"
+    if not _ALIAS.match(alias) or len(alias) > MAX_ALIAS_LENGTH:
+        raise ConfigError(
+            f"--alias {shown}: an alias is 1 to {MAX_ALIAS_LENGTH} ASCII letters, digits, '_' or '-' (MLflow's rule; "
+            "ASCII only so no look-alike passes for another alias); fix --alias / alias: / GATEKIT_ALIAS"
+        )
+    if alias.lower() == "latest" or re.fullmatch(r"[vV]\d+", alias):
+        raise ConfigError(
+            f"--alias {shown}: MLflow reserves 'latest' and 'v<number>' aliases; choose another name (e.g. production)"
+        )
+
+
+def _check_model_name(model: str) -> None:
+    """A ``--model`` with a control or format character (newline, ESC, bidi override) is refused, shown escaped.
+
+    Shown raw, a newline split the one error line in two and a right-to-left override reversed what followed.
+    """
+    import unicodedata
+
+    from gatekit.errors import ConfigError
+
+    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in model):
+        shown = ascii(model[:120]) + (f"... ({len(model)} characters)" if len(model) > 120 else "")
+        raise ConfigError(f"--model {shown}: a registered model name has no control or format characters; fix the name")
+
+
+def same_registry(first: str | None, second: str | None) -> bool:
+    """Whether two registry URIs name one registry (``sqlite:///rel.db`` and ``sqlite:////abs/rel.db`` do)."""
+    return first is not None and second is not None and _registry_key(first) == _registry_key(second)
+
+
+def _registry_key(uri: str) -> str:
+    import os
+
+    text = uri.strip()
+    if text.startswith("sqlite:///"):
+        return "sqlite:///" + os.path.realpath(text.removeprefix("sqlite:///").split("?", 1)[0])
+    if text.startswith("file:") or "://" not in text:
+        return "file:" + os.path.realpath(text.removeprefix("file://").removeprefix("file:"))
+    return text.rstrip("/")
+
+
+def registry_mismatch(registry: str | None, spec: str, tracking_uri: str) -> str | None:
+    """Why a ``models:/`` agent's registry is not where gatekit tags and promotes (None when it is the same).
+
+    The MLflow agent reads the model from MLflow's registry URI (``MLFLOW_REGISTRY_URI`` / ``MLFLOW_TRACKING_URI``);
+    gatekit tags and moves aliases in the gate's tracking URI. In two different registries ``name/2`` are two
+    different models: the one tested must not be confused with the one promoted.
+    """
+    if parse_model_spec(spec) is None or registry is None or same_registry(registry, tracking_uri):
+        return None
+    from gatekit.redact import redact_urls
+
+    return (
+        f"--agent {spec}: the model is read from the registry at {redact_urls(str(registry))} "
+        f"(MLFLOW_REGISTRY_URI / MLFLOW_TRACKING_URI) but gatekit would tag and promote it in "
+        f"{redact_urls(tracking_uri)} (--tracking-uri); point both at one registry"
+    )
+
+
 def previous_holder_tag(alias: str) -> str:
     """Model-version tag naming the version that held ``alias`` before gatekit promoted this one."""
     return TAG_PREVIOUS_PREFIX + alias
@@ -64,15 +142,16 @@ def resolve_model_version(ref: ModelRef, tracking_uri: str | None) -> str | None
     return registry_alias_version(tracking_uri, ref.name, str(ref.alias))
 
 
-def model_tags(candidate_spec: str | None, tracking_uri: str | None) -> dict[str, str]:
+def model_tags(candidate_spec: str | None, tracking_uri: str | None, replayed: str | None = None) -> dict[str, str]:
     """Run tags naming the registered model version under test (empty for other agents).
 
-    They let ``--baseline <alias>`` find the gate run of a model version later.
+    ``replayed`` is the version the agent loaded and replayed (an alias is not looked up again). They let
+    ``--baseline <alias>`` find the gate run of a model version later.
     """
     ref = parse_model_spec(candidate_spec)
     if ref is None:
         return {}
-    version = resolve_model_version(ref, tracking_uri)
+    version = replayed or resolve_model_version(ref, tracking_uri)
     tags = {TAG_MODEL_NAME: ref.name}
     if version is not None:
         tags[TAG_MODEL_VERSION] = version
@@ -85,8 +164,13 @@ def promote(
     alias: str = DEFAULT_ALIAS,
     tracking_uri: str | None = None,
     dry_run: bool = False,
+    replayed: str | None = None,
 ) -> dict[str, Any]:
     """Set registered-model alias ``alias`` on the candidate version when the verdict allows it.
+
+    ``replayed`` is the version the agent loaded and replayed (``gate`` passes it): that version is promoted,
+    even when the candidate alias (``models:/name@candidate``) was moved since. Without it an alias candidate
+    is looked up now.
 
     Returns the ``promotion`` block of verdict.json: ``action`` is ``promoted``,
     ``unchanged`` (the alias already points there), ``dry_run`` (what would happen) or
@@ -125,6 +209,7 @@ def promote(
     if verdict.exit_code not in (None, 0):
         return skipped(f"gatekit exits {verdict.exit_code}")
 
+    from gatekit.errors import SinkError
     from gatekit.sinks.mlflow import (
         registry_alias_version,
         registry_set_alias,
@@ -132,7 +217,9 @@ def promote(
         set_run_tags,
     )
 
-    version = resolve_model_version(ref, uri)
+    if replayed is not None and ref.version is not None and replayed != ref.version:
+        return skipped(f"the replayed version {replayed} is not the candidate's version {ref.version}")
+    version = replayed or resolve_model_version(ref, uri)
     if version is None:
         return skipped(f"registered model '{ref.name}' has no alias '{ref.alias}' any more")
     block["version"] = version
@@ -147,20 +234,31 @@ def promote(
         block["action"] = "dry_run"
         block["message"] = f"dry run: would set alias '{alias}' of '{ref.name}' to version {version} (now {now})"
         return block
-    registry_set_alias(uri, ref.name, alias, version)
-    registry_set_version_tag(uri, ref.name, version, TAG_GATE_RUN, str(run_id))
-    # on the version too, so ``gatekit rollback`` finds the previous holder without the gate run
-    registry_set_version_tag(uri, ref.name, version, previous_holder_tag(alias), previous or "none")
-    set_run_tags(
-        uri,
-        str(run_id),
-        {
-            "gatekit.promotion.alias": alias,
-            "gatekit.promotion.model": ref.name,
-            "gatekit.promotion.version": version,
-            "gatekit.promotion.previous_version": previous or "none",
-        },
-    )
+    target = f"alias '{alias}' of '{ref.name}' to version {version} (was {now})"
+    try:
+        # the records first: a registry refusing one of them leaves the alias where it was (no promotion without them)
+        registry_set_version_tag(uri, ref.name, version, TAG_GATE_RUN, str(run_id))
+        # on the version too, so ``gatekit rollback`` finds the previous holder without the gate run
+        registry_set_version_tag(uri, ref.name, version, previous_holder_tag(alias), previous or "none")
+    except SinkError as exc:
+        raise SinkError(f"not promoted: the {target} was not set, its records were refused: {exc}") from None
+    try:
+        registry_set_alias(uri, ref.name, alias, version)
+    except SinkError as exc:
+        raise SinkError(f"promotion unconfirmed: setting the {target} failed (check the registry): {exc}") from None
+    try:
+        set_run_tags(
+            uri,
+            str(run_id),
+            {
+                "gatekit.promotion.alias": alias,
+                "gatekit.promotion.model": ref.name,
+                "gatekit.promotion.version": version,
+                "gatekit.promotion.previous_version": previous or "none",
+            },
+        )
+    except SinkError as exc:
+        raise SinkError(f"promoted: set the {target}, but the gate run's promotion tags failed: {exc}") from None
     block["action"] = "promoted"
     block["message"] = f"set alias '{alias}' of '{ref.name}' to version {version} (was {now})"
     return block
@@ -194,6 +292,8 @@ def rollback(
         set_run_tags,
     )
 
+    check_alias(alias)
+    _check_model_name(model)
     current = registry_alias_version(tracking_uri, model, alias)
     if current is None:
         raise ConfigError(f"--model {model} --alias {alias}: the alias is not set; there is nothing to roll back")

@@ -67,6 +67,7 @@ class MlflowModelAgent:
         self.interface = "pyfunc"
         self.model_name: str | None = None
         self.model_version: str | None = None
+        self.registry_uri: str | None = None  # where the model is read from (set when it is looked up)
         self._model: Any = None
         self._pool: AgentThreads | None = None
 
@@ -83,9 +84,12 @@ class MlflowModelAgent:
         import mlflow
         from mlflow.exceptions import MlflowException
 
-        self._resolve_version()
+        if self.model_version is None:  # (not pinned by the gate before the run)
+            self._resolve_version()
+        # load the version just recorded, not the alias again: an alias moved in between would load another version
+        pinned = f"models:/{self.model_name}/{self.model_version}" if self.model_version else self.spec
         try:
-            model = mlflow.pyfunc.load_model(self.spec)
+            model = mlflow.pyfunc.load_model(pinned)
         except MlflowException as exc:
             first = str(exc.message).splitlines()[0] if exc.message else type(exc).__name__
             raise AgentError(
@@ -97,6 +101,23 @@ class MlflowModelAgent:
         self.interface = _interface_of(model)
         return model
 
+    def pin_version(self) -> str | None:
+        """Look ``models:/name@alias`` up once, now; the model loaded later is this version, whatever the alias says.
+
+        The gate calls it before the run so ``--resume`` can refuse to continue a run replayed through another version.
+        """
+        if self.model_version is None:
+            self._resolve_version()
+        return self.model_version
+
+    def registry(self) -> str | None:
+        """The registry URI a ``models:/`` spec is read from now (None for ``runs:/``): MLflow's registry URI."""
+        if not self.spec.startswith("models:/"):
+            return None
+        import mlflow
+
+        return str(mlflow.get_registry_uri())
+
     def _resolve_version(self) -> None:
         """Record which registered version ``models:/name@alias`` or ``models:/name/N`` means right now."""
         if not self.spec.startswith("models:/"):
@@ -104,11 +125,13 @@ class MlflowModelAgent:
         from mlflow import MlflowClient
         from mlflow.exceptions import MlflowException
 
+        self.registry_uri = self.registry()
         target = self.spec.removeprefix("models:/").strip("/")
         try:
             if "@" in target:
                 name, _, alias = target.partition("@")
-                version = MlflowClient().get_model_version_by_alias(name, alias)
+                client = MlflowClient(registry_uri=self.registry_uri)
+                version = client.get_model_version_by_alias(name, alias)
                 self.model_name, self.model_version = name, str(version.version)
             elif "/" in target:
                 name, _, ver = target.partition("/")

@@ -47,6 +47,9 @@ class Prepared:
     resumed: Any  # gatekit.replay.ResumeState
     settings: ReplaySettings
     sample: dict[str, int] | None
+    # ``promote`` of a registered model: the version holding the target alias when the run started ("none": no
+    # version); None when not read. An alias moved during the run is not overwritten.
+    alias_holder: str | None = None
 
     @property
     def total_cases(self) -> int:
@@ -76,7 +79,12 @@ def prepare(config: GateConfig, *, command: str, started: datetime, locks: list[
         headers=dict(config.agent_options.headers),
         extra=dict(config.agent_options.extra),
     )
+    if command == "promote":
+        from gatekit.promotion import check_alias
+
+        check_alias(config.alias)  # refused now, not by MLflow after the whole replay
     agent = resolve_agent(agent_spec, options)
+    _same_registry(config, command, agent, agent_spec)
     if config.production:
         import glob
 
@@ -103,7 +111,7 @@ def prepare(config: GateConfig, *, command: str, started: datetime, locks: list[
         out,
         resume=config.resume,
         run_id=started.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}",
-        identity=_run_identity(config, dataset.sha256, policy),
+        identity=_run_identity(config, dataset.sha256, policy, _pinned_version(agent)),
         order=order,
     )
     settings = ReplaySettings(
@@ -133,6 +141,7 @@ def prepare(config: GateConfig, *, command: str, started: datetime, locks: list[
         resumed=resumed,
         settings=settings,
         sample=sample,
+        alias_holder=_alias_holder(config, command, agent_spec),
     )
 
 
@@ -145,6 +154,32 @@ def _sample(config: GateConfig, dataset: Dataset) -> tuple[list[Case], dict[str,
     rng = random.Random(config.seed)
     picked = sorted(rng.sample(cases, config.sample), key=lambda c: c.line)
     return picked, {"size": config.sample, "seed": config.seed, "of": len(cases)}
+
+
+def _alias_holder(config: GateConfig, command: str, agent_spec: str) -> str | None:
+    """The version that holds the alias ``promote`` would move, read before the run (``none`` when unset)."""
+    from gatekit.promotion import DEFAULT_ALIAS, parse_model_spec
+
+    ref = parse_model_spec(agent_spec)
+    if command != "promote" or config.no_mlflow or config.dry_run or ref is None:
+        return None
+    from gatekit.sinks.mlflow import registry_alias_version, resolve_tracking_uri
+
+    holder = registry_alias_version(resolve_tracking_uri(config.tracking_uri), ref.name, config.alias or DEFAULT_ALIAS)
+    return holder or "none"
+
+
+def _same_registry(config: GateConfig, command: str, agent: Any, agent_spec: str) -> None:
+    """``promote`` of a ``models:/`` agent read from one registry is refused when it would be promoted in another."""
+    registry = getattr(agent, "registry", None)
+    if command != "promote" or config.no_mlflow or not callable(registry):
+        return
+    from gatekit.promotion import registry_mismatch
+    from gatekit.sinks.mlflow import resolve_tracking_uri
+
+    why = registry_mismatch(registry(), agent_spec, resolve_tracking_uri(config.tracking_uri))
+    if why is not None:
+        raise ConfigError(why)
 
 
 def _baseline(config: GateConfig, thresholds: Thresholds, agent_spec: str, dataset_sha256: str) -> Any | None:
@@ -169,11 +204,23 @@ def _baseline(config: GateConfig, thresholds: Thresholds, agent_spec: str, datas
     )
 
 
-def _run_identity(config: GateConfig, dataset_sha256: str, policy: Any) -> dict[str, Any]:
-    """What ``--resume`` checks: dataset, agent (hashed), policy, thresholds, pricing, repeat, sample."""
+def _pinned_version(agent: Any) -> str | None:
+    """The registered model version an MLflow agent will load (an alias looked up once, now), else None."""
+    pin = getattr(agent, "pin_version", None)
+    version = pin() if callable(pin) else None
+    return None if version is None else str(version)
+
+
+def _run_identity(
+    config: GateConfig, dataset_sha256: str, policy: Any, model_version: str | None = None
+) -> dict[str, Any]:
+    """What ``--resume`` checks: dataset, agent (hashed; with the model version an alias named), policy, ..."""
     from gatekit.replay import file_sha256, run_identity
 
-    agent = json.dumps([config.agent, config.agent_options.model], default=str)
+    parts = [config.agent, config.agent_options.model]
+    if model_version is not None:  # models:/name@candidate moved between the run and its --resume: another agent
+        parts.append(f"model version {model_version}")
+    agent = json.dumps(parts, default=str)
     return run_identity(
         dataset_sha256=dataset_sha256,
         agent=agent,

@@ -1,9 +1,9 @@
 """Stage 6, publish: write the verdict where it is read, the same for the CLI and Python callers.
 
-Order: verdict.json and report.html in ``out``; the MLflow run (with those files as
-artifacts); promotion (``promote`` only, after the run is fully logged); the JUnit XML
-(``junit:``); the GitHub step summary, annotations and outputs (when
-``GITHUB_ACTIONS=true``). A failing sink never hides the verdict: MLflow down gives exit
+Order: the JUnit XML (``junit:``; first, so a path that cannot be written is known before any
+promotion); verdict.json and report.html in ``out``; the MLflow run (with those files as
+artifacts); promotion (``promote`` only, after the run is fully logged); the GitHub step
+summary, annotations and outputs (when ``GITHUB_ACTIONS=true``). A failing sink never hides the verdict: MLflow down gives exit
 3 with the local files written; an unwritable JUnit path gives exit 2 (bad path) or 3.
 """
 
@@ -51,6 +51,10 @@ def publish(
     """Write files, log to MLflow, promote, write JUnit and GitHub outputs; return the verdict as published."""
     env = os.environ if env is None else env
     out = prep.out
+    if prep.config.junit is not None:
+        # before MLflow and the promotion: a JUnit file that cannot be written exits non-zero, and a run that exits
+        # non-zero must not have moved the alias (promote skips on a non-zero exit code)
+        _write_junit(verdict, prep.config.junit, say)
     try:
         if prep.config.no_mlflow:
             verdict.mlflow.skipped = True
@@ -72,8 +76,6 @@ def publish(
         verdict.reasons = [*verdict.reasons, f"MLflow logging failed: {exc}"]
         verdict.exit_code = EXIT_INFRA
         write_local(verdict, out, t0)
-    if prep.config.junit is not None:
-        _write_junit(verdict, prep.config.junit, say)
     from gatekit.sinks.github import publish as publish_github
 
     # annotations go to stderr when stdout carries JSON; the caller chooses the stream
@@ -95,7 +97,14 @@ def _log_mlflow(verdict: Verdict, prep: Prepared, assessment: Assessment, t0: fl
         write_local(verdict, prep.out, t0)
 
     out = prep.out
-    model_tags = _model_tags(prep.agent_spec, tracking_uri)
+    # the version the agent loaded and replayed: an alias candidate is not looked up again after the replay
+    replayed = getattr(prep.agent, "model_version", None)
+    replayed = str(replayed) if replayed is not None else None
+    from gatekit.promotion import registry_mismatch
+
+    # a model read from another registry: its name/version here is another model; neither tagged nor promoted
+    mismatch = registry_mismatch(getattr(prep.agent, "registry_uri", None), prep.agent_spec, tracking_uri)
+    model_tags = {} if mismatch else _model_tags(prep.agent_spec, tracking_uri, replayed)
     log_run(
         tracking_uri,
         config.experiment,
@@ -129,7 +138,30 @@ def _log_mlflow(verdict: Verdict, prep: Prepared, assessment: Assessment, t0: fl
     if verdict.command == "promote":
         from gatekit.promotion import DEFAULT_ALIAS, promote
 
-        block = promote(verdict, alias=config.alias or DEFAULT_ALIAS, tracking_uri=tracking_uri, dry_run=config.dry_run)
+        alias = config.alias or DEFAULT_ALIAS
+        promotable = verdict.verdict == "pass" and verdict.exit_code in (None, 0) and verdict.sample is None
+        moved = _alias_moved(tracking_uri, prep, alias) if promotable and not mismatch else None
+        if moved:
+            block = {
+                "alias": alias,
+                "action": "skipped",
+                "dry_run": config.dry_run,
+                "message": f"not promoted: {moved}",
+            }
+            verdict.exit_code = EXIT_INFRA
+            verdict.reasons = [*verdict.reasons, f"not promoted: {moved}"]
+        elif mismatch:  # (prepare refuses this before the replay; the registry URI changed since)
+            block = {
+                "alias": alias,
+                "action": "skipped",
+                "dry_run": config.dry_run,
+                "message": f"not promoted: {mismatch}",
+            }
+            if verdict.verdict == "pass":
+                verdict.exit_code = EXIT_USAGE
+                verdict.reasons = [*verdict.reasons, mismatch]
+        else:
+            block = promote(verdict, alias=alias, tracking_uri=tracking_uri, dry_run=config.dry_run, replayed=replayed)
         block["requested"] = config.alias is not None or bool(config.dry_run)
         verdict.promotion = PromotionPart.model_validate(block)
         write_local(verdict, out, t0)  # verdict.json / report.html now carry the promotion block
@@ -137,15 +169,38 @@ def _log_mlflow(verdict: Verdict, prep: Prepared, assessment: Assessment, t0: fl
             log_run_artifact(tracking_uri, str(verdict.mlflow.run_id), out / name)
 
 
+def _alias_moved(tracking_uri: str, prep: Prepared, alias: str) -> str | None:
+    """Why the alias must not be moved: someone moved it while the gate ran (None when it holds what it held)."""
+    if prep.alias_holder is None:
+        return None
+    from gatekit.promotion import parse_model_spec
+    from gatekit.sinks.mlflow import registry_alias_version
+
+    ref = parse_model_spec(prep.agent_spec)
+    if ref is None:
+        return None
+    now = registry_alias_version(tracking_uri, ref.name, alias) or "none"
+    if now == prep.alias_holder:
+        return None
+
+    def shown(holder: str) -> str:
+        return "no version" if holder == "none" else f"version {holder}"
+
+    return (
+        f"alias '{alias}' of '{ref.name}' was moved during the run ({shown(prep.alias_holder)} at the start, "
+        f"{shown(now)} now); gatekit does not overwrite it: rerun the gate against the new holder"
+    )
+
+
 def run_name(verdict: Verdict) -> str:
     """Default MLflow run name: ``gate · <candidate> · <verdict>``."""
     return f"gate · {display_spec(verdict.candidate.spec)} · {verdict.verdict}"[:250]
 
 
-def _model_tags(agent_spec: str, tracking_uri: str) -> dict[str, str]:
+def _model_tags(agent_spec: str, tracking_uri: str, replayed: str | None) -> dict[str, str]:
     from gatekit.promotion import model_tags
 
-    return model_tags(agent_spec, tracking_uri)
+    return model_tags(agent_spec, tracking_uri, replayed)
 
 
 def _ci_tags() -> dict[str, str]:
