@@ -6,9 +6,8 @@ import json
 import math
 from pathlib import Path
 
+from conftest import attack_gate, attack_project, one_line_exit_2
 from scipy.stats import binomtest
-
-from tests.conftest import attack_gate, attack_project, one_line_exit_2
 
 
 def _run(tmp_path: Path, cases: int, check: str) -> dict:

@@ -19,8 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import REPO_ROOT, attack_project
+from conftest import REPO_ROOT, attack_project
 
 
 @pytest.fixture

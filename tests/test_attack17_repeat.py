@@ -10,10 +10,10 @@ import json
 import math
 from pathlib import Path
 
+from conftest import attack_gate, attack_project
 from scipy.stats import binomtest
 
 from gatekit.metrics import clustered_quantile_interval, quantile_interval, rate_interval, wilson_interval
-from tests.conftest import attack_gate, attack_project
 
 
 def _wilson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO_ROOT, one_line_exit_2
+from conftest import REPO_ROOT, one_line_exit_2
 
 AGENT = """
 import time

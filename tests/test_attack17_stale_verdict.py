@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.conftest import REPO_ROOT, attack_project
+from conftest import REPO_ROOT, attack_project
 
 SLOW = """
 import time

@@ -7,12 +7,12 @@ import math
 from pathlib import Path
 
 import pytest
+from conftest import attack_gate, attack_project
 from scipy.stats import binom
 
 from gatekit.metrics import quantile_interval
 from gatekit.pipeline.model import CheckResult, Verdict
 from gatekit.verdict import CheckSpec, evaluate_check
-from tests.conftest import attack_gate, attack_project
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 5, 10, 59, 71, 72, 100])

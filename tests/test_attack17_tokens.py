@@ -9,7 +9,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from tests.conftest import attack_gate, attack_project
+from conftest import attack_gate, attack_project
 
 PARTIAL = """
 def run(case_input, context=None):

@@ -13,8 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import REPO_ROOT
+from conftest import REPO_ROOT
 
 AGENTS = """
 import sys

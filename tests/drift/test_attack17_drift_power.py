@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import REPO_ROOT
 from scipy.stats import ks_2samp
 
 from gatekit.drift.core import _ks_powerless
-from tests.conftest import REPO_ROOT
 
 
 @pytest.mark.parametrize("n", range(1, 9))
