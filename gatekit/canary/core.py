@@ -456,6 +456,15 @@ def _decide(
             f"only {data_windows} window(s) with at least {rules.min_requests} canary requests; "
             f"need {more} more (about {more * rules.min_requests} more canary requests)"
         )
+    # a rule with its own min_requests (or a metric the rows do not carry) may judge fewer windows than the
+    # stage counted: a rule that could not judge min_windows windows has not passed (no-data is not a pass)
+    for s in states:
+        judged = len(s.states) - s.states.count("no_data")
+        if data_windows >= rules.min_windows and judged < rules.min_windows:
+            reasons.append(
+                f"rule '{s.rule.name}' judged only {judged} window(s) (with at least {s.min_requests} {s.variant} "
+                f"requests and a {s.rule.metric} value); need {rules.min_windows}"
+            )
     for c in comparisons:
         if c["status"] == "insufficient":
             for side in ("canary", "baseline"):
