@@ -114,6 +114,13 @@ def _loop(
                     "names the rows carry (exit 4)"
                 )
                 return 4
+            silent = int((judged or {}).get("trailing_no_data_windows") or 0)
+            if silent >= rules.min_windows:  # the canary stopped writing rows (crashed, no traffic): not a pass
+                emit(
+                    f"HOLD: the last {silent} window(s) before the timeout ({timeout_s:g} s) had fewer than "
+                    f"{rules.min_requests} canary requests: the canary stopped receiving traffic or writing rows (exit 4)"
+                )
+                return 4
             emit(f"no rollback rule fired before the timeout ({timeout_s:g} s)")
             return 0
         time.sleep(interval)

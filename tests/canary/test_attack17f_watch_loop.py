@@ -36,15 +36,19 @@ class Clock:
         return self.now
 
 
-def _guarded_log(tmp_path: Path, start: datetime, *, variants: dict[str, str], deny_every: int | None) -> Path:
+def _guarded_log(
+    tmp_path: Path, start: datetime, *, variants: dict[str, str], deny_every: int | None, minutes: int = 5
+) -> Path:
     """Five minutes of 20 guarded requests a minute per side; the canary side's guests are denied every Nth."""
     policy = write_policy(tmp_path)
     log = tmp_path / "logs" / "production.jsonl"
     log.parent.mkdir()
     clock = Clock(start.timestamp())
-    guards = {side: Enforcer.from_file(policy, log_to=log, variant=label, clock=clock) for side, label in variants.items()}
+    guards = {
+        side: Enforcer.from_file(policy, log_to=log, variant=label, clock=clock) for side, label in variants.items()
+    }
 
-    for minute in range(5):
+    for minute in range(minutes):
         for i in range(20):
             clock.now = start.timestamp() + minute * 60 + i * 2.5
             for side, guard in guards.items():
@@ -111,3 +115,14 @@ def test_a_healthy_guarded_canary_still_times_out_with_exit_0(tmp_path: Path) ->
     proc = _watch(tmp_path, log.parent, start)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "no rollback rule fired before the timeout" in proc.stderr
+
+
+def test_a_canary_that_stopped_writing_rows_does_not_time_out_with_exit_0(tmp_path: Path) -> None:
+    # two healthy minutes, then the canary's guard wrote nothing more (crashed, or its traffic was cut): the
+    # last windows have no canary row, and "nothing fired" would pass a canary nobody judged since
+    start = _start()
+    log = _guarded_log(tmp_path, start, variants={"baseline": "baseline", "canary": "canary"}, deny_every=None,
+                       minutes=2)  # fmt: skip
+    proc = _watch(tmp_path, log.parent, start)
+    assert proc.returncode == 4, proc.stdout + proc.stderr
+    assert "stopped receiving traffic" in proc.stderr and "no rollback rule fired" not in proc.stderr
