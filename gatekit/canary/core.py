@@ -276,6 +276,8 @@ def analyse(
     # windows at the end of the period without canary traffic: the canary may have stopped answering
     silent = next((k for k, ok in enumerate(reversed(has_data)) if ok), len(has_data)) if data_windows else 0
     decision, reasons, needed = _decide(rules, stage, states, comparisons, data_windows, with_comparisons, silent)
+    if decision == "hold" and not series[rules.canary] and series[rules.baseline]:
+        reasons.append(_other_variants(engine, rules))  # the canary's rows may carry another label (or none)
     duplicates = _duplicates(ids)
     if duplicates["evident"] and decision == "promote":
         decision, reasons, needed = "hold", [], {}
@@ -411,6 +413,18 @@ def _check_variants(engine: Engine, rules: RolloutRules) -> None:
     raise ConfigError(
         f"--logs: no row has variant {rules.baseline!r} or {rules.canary!r} (the rows have: {seen}); "
         "name the variants with baseline:/canary: in the rules file, or write `variant` in the production rows"
+    )
+
+
+def _other_variants(engine: Engine, rules: RolloutRules) -> str:
+    """Which variant values the rows carry, when the canary's label has no row in the period."""
+    from gatekit.redact import scrub
+
+    found = engine.rows(q.variants_sql(engine.dialect, TABLE))
+    seen = ", ".join(f"{'null' if v is None else repr((scrub(str(v)) or '')[:40])} ({int(n)} rows)" for v, n in found)
+    return (
+        f"no row in the period has variant {rules.canary!r} (the rows have: {seen}); if the canary's guard or proxy "
+        "labels its rows otherwise, set canary: in the rules file or the guard's variant= (guard serve --variant)"
     )
 
 
