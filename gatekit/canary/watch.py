@@ -79,14 +79,16 @@ def _loop(
     judged: dict[str, Any] | None = None  # the last poll's judgement
     while True:
         result = None
-        if _has_rows(logs):  # nothing written yet is not an error: wait
-            try:
+        try:
+            if _has_rows(logs):  # nothing written yet is not an error: wait
                 result = _judge(logs, rules, engine, int(clock() * 1e6), since_us, session)
                 failures, unread = 0, None
-            except DatasetError as exc:
-                failures, unread = failures + 1, exc  # a line half-written: try again next poll
-                if failures > MAX_READ_RETRIES:
-                    raise
+            else:  # the log is gone (or not there yet): an earlier judgement says nothing about now
+                judged = None
+        except DatasetError as exc:
+            failures, unread = failures + 1, exc  # a line half-written: try again next poll
+            if failures > MAX_READ_RETRIES:
+                raise
         if result is not None:
             data = judged = result.data
             if data["windows"] and data["windows"][-1]["start"] != last_window:
@@ -142,10 +144,12 @@ def _judge(logs: str, rules: RolloutRules, engine: str, now_us: int, since_us: i
 
 
 def _has_rows(logs: str) -> bool:
-    from gatekit.drift.sources import resolve_paths
+    from gatekit.drift.sources import RotatedLogError, resolve_paths
 
     try:
         return any(p.stat().st_size > 0 for p in resolve_paths(logs, "logs"))
+    except RotatedLogError:  # a log rotated under the watch: a read error, not "nothing written yet"
+        raise
     except Exception:  # noqa: BLE001 - no file (yet) matches
         return False
 

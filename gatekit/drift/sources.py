@@ -70,6 +70,10 @@ def file_format(path: Path) -> str:
     raise DatasetError(f"{path}: unsupported file type; use .jsonl, .parquet or .csv (optionally .gz for text)")
 
 
+class RotatedLogError(DatasetError):
+    """A folder or glob holds a rotated or compressed log that cannot be read (never skipped)."""
+
+
 def resolve_paths(spec: str, side: str) -> list[Path]:
     """Expand a file, folder (recursively) or glob into the sorted list of data files it names."""
     if not spec:
@@ -89,7 +93,7 @@ def resolve_paths(spec: str, side: str) -> list[Path]:
     files = [p for p in found if p.name.lower().endswith(SUPPORTED)]
     rotated = [p for p in found if p not in files and ROTATED.search(p.name)]
     if rotated:
-        raise DatasetError(
+        raise RotatedLogError(
             f"--{side}: {what} holds {rotated[0]}, a rotated or compressed log gatekit cannot read (only .jsonl, "
             ".parquet, .csv and .jsonl.gz / .csv.gz are read); rename it to such a name (e.g. "
             "production-1.jsonl.gz) or pass a glob that names only the files to judge"

@@ -126,3 +126,29 @@ def test_a_canary_that_stopped_writing_rows_does_not_time_out_with_exit_0(tmp_pa
     proc = _watch(tmp_path, log.parent, start)
     assert proc.returncode == 4, proc.stdout + proc.stderr
     assert "stopped receiving traffic" in proc.stderr and "no rollback rule fired" not in proc.stderr
+
+
+def test_a_log_rotated_under_the_watch_is_not_nothing_fired(tmp_path: Path) -> None:
+    # the watch judged the guard's rows, then logrotate renamed production.jsonl to production.jsonl.1: every
+    # later poll must not fall back on the old judgement and end in exit 0 "nothing fired"
+    start = _start()
+    log = _guarded_log(tmp_path, start, variants={"baseline": "baseline", "canary": "canary"}, deny_every=None)
+    rules = tmp_path / "rollout.yaml"
+    rules.write_text(RULES, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    since_text = start.isoformat().replace("+00:00", "Z")
+    command = [sys.executable, "-m", "gatekit", "watch", "--logs", str(log.parent), "--rules", str(rules),
+               "--since", since_text, "--interval", "0.3", "--timeout", "8"]  # fmt: skip
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        first = proc.stderr.readline() + proc.stderr.readline()  # "watching ..." then the first judged window
+        assert "window" in first, first
+        log.rename(log.with_name("production.jsonl.1"))
+        _, rest = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 2, first + rest
+    assert "production.jsonl.1" in rest and "no rollback rule fired" not in rest and "Traceback" not in rest
