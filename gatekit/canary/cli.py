@@ -122,7 +122,9 @@ def watch_command(
     ] = None,
     timeout: Annotated[
         float | None,
-        typer.Option("--timeout", metavar="SECONDS", help="Stop (exit 0) when no rule fired within this time."),
+        typer.Option(
+            "--timeout", metavar="SECONDS", help="Stop when no rule fired in time: exit 0 (4 if a rule had no data)."
+        ),
     ] = None,
     on_rollback: Annotated[
         str | None,

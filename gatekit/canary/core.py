@@ -276,6 +276,8 @@ def analyse(
     # windows at the end of the period without canary traffic: the canary may have stopped answering
     silent = next((k for k, ok in enumerate(reversed(has_data)) if ok), len(has_data)) if data_windows else 0
     decision, reasons, needed = _decide(rules, stage, states, comparisons, data_windows, with_comparisons, silent)
+    if decision == "hold" and not series[rules.canary] and series[rules.baseline]:
+        reasons.append(_other_variants(engine, rules))  # the canary's rows may carry another label (or none)
     duplicates = _duplicates(ids)
     if duplicates["evident"] and decision == "promote":
         decision, reasons, needed = "hold", [], {}
@@ -414,6 +416,18 @@ def _check_variants(engine: Engine, rules: RolloutRules) -> None:
     )
 
 
+def _other_variants(engine: Engine, rules: RolloutRules) -> str:
+    """Which variant values the rows carry, when the canary's label has no row in the period."""
+    from gatekit.redact import scrub
+
+    found = engine.rows(q.variants_sql(engine.dialect, TABLE))
+    seen = ", ".join(f"{'null' if v is None else repr((scrub(str(v)) or '')[:40])} ({int(n)} rows)" for v, n in found)
+    return (
+        f"no row in the period has variant {rules.canary!r} (the rows have: {seen}); if the canary's guard or proxy "
+        "labels its rows otherwise, set canary: in the rules file or the guard's variant= (guard serve --variant)"
+    )
+
+
 def _f(value: Any) -> float | None:
     if value is None:
         return None
@@ -456,6 +470,15 @@ def _decide(
             f"only {data_windows} window(s) with at least {rules.min_requests} canary requests; "
             f"need {more} more (about {more * rules.min_requests} more canary requests)"
         )
+    # a rule with its own min_requests (or a metric the rows do not carry) may judge fewer windows than the
+    # stage counted: a rule that could not judge min_windows windows has not passed (no-data is not a pass)
+    for s in states:
+        judged = len(s.states) - s.states.count("no_data")
+        if data_windows >= rules.min_windows and judged < rules.min_windows:
+            reasons.append(
+                f"rule '{s.rule.name}' judged only {judged} window(s) (with at least {s.min_requests} {s.variant} "
+                f"requests and a {s.rule.metric} value); need {rules.min_windows}"
+            )
     for c in comparisons:
         if c["status"] == "insufficient":
             for side in ("canary", "baseline"):

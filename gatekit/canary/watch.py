@@ -35,7 +35,7 @@ def watch(
     emit: Callable[[str], None] = print,
     clock: Callable[[], float] = time.time,
 ) -> int:
-    """Poll ``logs`` until a rollback rule fires (return 1) or ``timeout_s`` passes (return 0)."""
+    """Poll ``logs`` until a rollback rule fires (return 1) or ``timeout_s`` passes (0; 4 when a rule judged nothing)."""
     if not rules.rollback:  # a watch judges rollback rules only: without one it would watch nothing
         raise ConfigError(
             "gatekit watch: the rules have no rollback rule (a watch judges rollback rules only, not compare "
@@ -76,18 +76,21 @@ def _loop(
     last_window = None
     failures = 0
     unread: DatasetError | None = None  # the last poll's read error, until a poll reads the log again
+    judged: dict[str, Any] | None = None  # the last poll's judgement
     while True:
         result = None
-        if _has_rows(logs):  # nothing written yet is not an error: wait
-            try:
+        try:
+            if _has_rows(logs):  # nothing written yet is not an error: wait
                 result = _judge(logs, rules, engine, int(clock() * 1e6), since_us, session)
                 failures, unread = 0, None
-            except DatasetError as exc:
-                failures, unread = failures + 1, exc  # a line half-written: try again next poll
-                if failures > MAX_READ_RETRIES:
-                    raise
+            else:  # the log is gone (or not there yet): an earlier judgement says nothing about now
+                judged = None
+        except DatasetError as exc:
+            failures, unread = failures + 1, exc  # a line half-written: try again next poll
+            if failures > MAX_READ_RETRIES:
+                raise
         if result is not None:
-            data = result.data
+            data = judged = result.data
             if data["windows"] and data["windows"][-1]["start"] != last_window:
                 last_window = data["windows"][-1]["start"]
                 canary = data["windows"][-1]["canary"]
@@ -105,9 +108,31 @@ def _loop(
         if deadline is not None and clock() >= deadline:
             if unread is not None:  # the log could not be read at the end: "nothing fired" would be a guess
                 raise unread
+            blind = _rules_without_data(judged)
+            if blind:  # a rule that judged no window said nothing: "nothing fired" would be a pass on no data
+                emit(
+                    f"HOLD: no canary data judged before the timeout ({timeout_s:g} s): rule(s) "
+                    f"{'; '.join(blind)} had no window with enough requests; check --logs, --since and the variant "
+                    "names the rows carry (exit 4)"
+                )
+                return 4
+            silent = int((judged or {}).get("trailing_no_data_windows") or 0)
+            if silent >= rules.min_windows:  # the canary stopped writing rows (crashed, no traffic): not a pass
+                emit(
+                    f"HOLD: the last {silent} window(s) before the timeout ({timeout_s:g} s) had fewer than "
+                    f"{rules.min_requests} canary requests: the canary stopped receiving traffic or writing rows (exit 4)"
+                )
+                return 4
             emit(f"no rollback rule fired before the timeout ({timeout_s:g} s)")
             return 0
         time.sleep(interval)
+
+
+def _rules_without_data(data: dict[str, Any] | None) -> list[str]:
+    """Names of the rules that judged no window (every window no-data), all of them when nothing was read."""
+    if data is None:
+        return ["all (no rows read)"]
+    return [f"'{r['name']}'" for r in data["rules"] if not (r["ok_windows"] or r["bad_windows"])]
 
 
 def _judge(logs: str, rules: RolloutRules, engine: str, now_us: int, since_us: int, session: Any) -> CanaryResult:
@@ -119,10 +144,12 @@ def _judge(logs: str, rules: RolloutRules, engine: str, now_us: int, since_us: i
 
 
 def _has_rows(logs: str) -> bool:
-    from gatekit.drift.sources import resolve_paths
+    from gatekit.drift.sources import RotatedLogError, resolve_paths
 
     try:
         return any(p.stat().st_size > 0 for p in resolve_paths(logs, "logs"))
+    except RotatedLogError:  # a log rotated under the watch: a read error, not "nothing written yet"
+        raise
     except Exception:  # noqa: BLE001 - no file (yet) matches
         return False
 

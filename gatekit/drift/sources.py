@@ -25,6 +25,9 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz", ".jso
 PARQUET_SUFFIXES = (".parquet", ".pq")
 CSV_SUFFIXES = (".csv", ".csv.gz")
 SUPPORTED = JSONL_SUFFIXES + PARQUET_SUFFIXES + CSV_SUFFIXES
+# a log file renamed by rotation (logrotate's ``.1``, ``.2.gz``, ``-20260528``) or compressed in a way not read:
+# part of the same log, so skipping it would judge only the rest (a canary's bad first hour rotated away)
+ROTATED = re.compile(r"\.(jsonl|ndjson|json|csv|parquet|pq)([.-][0-9][0-9T:_.-]*)?(\.(gz|bz2|xz|zst|zip|lz4))?$", re.I)
 
 BATCH_ROWS = 131_072
 JSONL_CHUNK_LINES = 20_000
@@ -67,6 +70,10 @@ def file_format(path: Path) -> str:
     raise DatasetError(f"{path}: unsupported file type; use .jsonl, .parquet or .csv (optionally .gz for text)")
 
 
+class RotatedLogError(DatasetError):
+    """A folder or glob holds a rotated or compressed log that cannot be read (never skipped)."""
+
+
 def resolve_paths(spec: str, side: str) -> list[Path]:
     """Expand a file, folder (recursively) or glob into the sorted list of data files it names."""
     if not spec:
@@ -84,6 +91,13 @@ def resolve_paths(spec: str, side: str) -> list[Path]:
     else:
         raise DatasetError(f"--{side} {spec}: no such file, folder or glob; check the path")
     files = [p for p in found if p.name.lower().endswith(SUPPORTED)]
+    rotated = [p for p in found if p not in files and ROTATED.search(p.name)]
+    if rotated:
+        raise RotatedLogError(
+            f"--{side}: {what} holds {rotated[0]}, a rotated or compressed log gatekit cannot read (only .jsonl, "
+            ".parquet, .csv and .jsonl.gz / .csv.gz are read); rename it to such a name (e.g. "
+            "production-1.jsonl.gz) or pass a glob that names only the files to judge"
+        )
     if not files:
         raise DatasetError(f"--{side}: {what} holds no .jsonl, .parquet or .csv files; check the path")
     return files

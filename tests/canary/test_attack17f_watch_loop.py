@@ -1,0 +1,154 @@
+"""attack17f: ``gatekit watch`` judging rows the real runtime guard wrote, as a subprocess.
+
+A watch that judged no canary window (the guard labelled its rows otherwise, or no canary row came) must not
+end its --timeout with exit 0 "no rollback rule fired": no-data is never a pass.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from runtime.runtime_helpers import write_policy
+
+from gatekit.runtime import Enforcer
+
+ROOT = Path(__file__).resolve().parents[2]
+RULES = """\
+window: 1m
+stages: [10, 50, 100]
+min_requests: 10
+min_windows: 3
+rollback:
+  - rule: "deny_rate > 5% for 3 consecutive windows"
+"""
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _guarded_log(
+    tmp_path: Path, start: datetime, *, variants: dict[str, str], deny_every: int | None, minutes: int = 5
+) -> Path:
+    """Five minutes of 20 guarded requests a minute per side; the canary side's guests are denied every Nth."""
+    policy = write_policy(tmp_path)
+    log = tmp_path / "logs" / "production.jsonl"
+    log.parent.mkdir()
+    clock = Clock(start.timestamp())
+    guards = {
+        side: Enforcer.from_file(policy, log_to=log, variant=label, clock=clock) for side, label in variants.items()
+    }
+
+    for minute in range(minutes):
+        for i in range(20):
+            clock.now = start.timestamp() + minute * 60 + i * 2.5
+            for side, guard in guards.items():
+                guest = side == "canary" and deny_every is not None and i % deny_every == 0
+
+                @guard.guard
+                def agent(question: str, context: dict) -> dict:
+                    return {"output": "Your order ships tomorrow.", "usage": {"input_tokens": 9, "output_tokens": 5}}
+
+                try:
+                    agent("Where is my order?", {"user": f"u{i}", "role": "guest" if guest else "customer",
+                                                 "env": "production"})  # fmt: skip
+                except Exception:  # noqa: BLE001 - a denied request raises; its row is what counts
+                    pass
+    for guard in guards.values():
+        guard.close()
+    return log
+
+
+def _watch(tmp_path: Path, logs: Path, since: datetime, timeout_s: int = 3) -> subprocess.CompletedProcess[str]:
+    rules = tmp_path / "rollout.yaml"
+    rules.write_text(RULES, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    since_text = since.isoformat().replace("+00:00", "Z")
+    command = [sys.executable, "-m", "gatekit", "watch", "--logs", str(logs), "--rules", str(rules),
+               "--since", since_text, "--interval", "0.5", "--timeout", str(timeout_s)]  # fmt: skip
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+
+
+def _start() -> datetime:
+    return datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=6)
+
+
+def test_guard_denials_fire_the_watch(tmp_path: Path) -> None:
+    start = _start()
+    log = _guarded_log(tmp_path, start, variants={"baseline": "baseline", "canary": "canary"}, deny_every=3)
+    rows = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    canary = [r for r in rows if r["variant"] == "canary"]
+    assert len(canary) == 100 and sum(r["outcome"] == "deny" for r in canary) == 35
+    proc = _watch(tmp_path, log.parent, start)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "ROLLBACK" in proc.stderr
+
+
+def test_a_watch_that_saw_no_canary_row_does_not_time_out_with_exit_0(tmp_path: Path) -> None:
+    # the canary's guard labelled its rows "canary-v2"; the rules watch "canary": 35 % denials nobody judged
+    start = _start()
+    log = _guarded_log(tmp_path, start, variants={"baseline": "baseline", "canary": "canary-v2"}, deny_every=3)
+    proc = _watch(tmp_path, log.parent, start)
+    assert proc.returncode == 4, proc.stdout + proc.stderr
+    assert "no rollback rule fired before the timeout" not in proc.stderr
+    assert "no canary" in proc.stderr.lower() and "Traceback" not in proc.stderr
+
+
+def test_a_watch_whose_log_never_appeared_does_not_time_out_with_exit_0(tmp_path: Path) -> None:
+    proc = _watch(tmp_path, tmp_path / "never" / "*.jsonl", _start())
+    assert proc.returncode == 4, proc.stdout + proc.stderr
+    assert "no rollback rule fired before the timeout" not in proc.stderr
+
+
+def test_a_healthy_guarded_canary_still_times_out_with_exit_0(tmp_path: Path) -> None:
+    start = _start()
+    log = _guarded_log(tmp_path, start, variants={"baseline": "baseline", "canary": "canary"}, deny_every=None)
+    proc = _watch(tmp_path, log.parent, start)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "no rollback rule fired before the timeout" in proc.stderr
+
+
+def test_a_canary_that_stopped_writing_rows_does_not_time_out_with_exit_0(tmp_path: Path) -> None:
+    # two healthy minutes, then the canary's guard wrote nothing more (crashed, or its traffic was cut): the
+    # last windows have no canary row, and "nothing fired" would pass a canary nobody judged since
+    start = _start()
+    log = _guarded_log(tmp_path, start, variants={"baseline": "baseline", "canary": "canary"}, deny_every=None,
+                       minutes=2)  # fmt: skip
+    proc = _watch(tmp_path, log.parent, start)
+    assert proc.returncode == 4, proc.stdout + proc.stderr
+    assert "stopped receiving traffic" in proc.stderr and "no rollback rule fired" not in proc.stderr
+
+
+def test_a_log_rotated_under_the_watch_is_not_nothing_fired(tmp_path: Path) -> None:
+    # the watch judged the guard's rows, then logrotate renamed production.jsonl to production.jsonl.1: every
+    # later poll must not fall back on the old judgement and end in exit 0 "nothing fired"
+    start = _start()
+    log = _guarded_log(tmp_path, start, variants={"baseline": "baseline", "canary": "canary"}, deny_every=None)
+    rules = tmp_path / "rollout.yaml"
+    rules.write_text(RULES, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    since_text = start.isoformat().replace("+00:00", "Z")
+    command = [sys.executable, "-m", "gatekit", "watch", "--logs", str(log.parent), "--rules", str(rules),
+               "--since", since_text, "--interval", "0.3", "--timeout", "8"]  # fmt: skip
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        first = proc.stderr.readline() + proc.stderr.readline()  # "watching ..." then the first judged window
+        assert "window" in first, first
+        log.rename(log.with_name("production.jsonl.1"))
+        _, rest = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 2, first + rest
+    assert "production.jsonl.1" in rest and "no rollback rule fired" not in rest and "Traceback" not in rest
