@@ -58,14 +58,44 @@ class ProductionLogWriter:
             return False
 
     def close(self) -> None:
-        """Flush and close the file (further writes reopen it)."""
+        """Flush and close the file (further writes reopen it); a failure is counted and logged, never raised.
+
+        Rows that cannot be written at close (a full disk) stay buffered in the open file, written first by the
+        next write or close: a row cut by the failure is finished, never glued to a later one.
+        """
+        failed = close_keeping_unwritten(self)
+        if failed is None:
+            return
         with self._lock:
-            if self._handle is not None:
-                self._handle.close()
-                self._handle = None
+            self.failures += 1
+            first = self.last_error is None
+            self.last_error = scrub_message(f"{type(failed).__name__}: {failed}")
+        if first:
+            log.warning("production log %s: rows not written at close (%s)", display_path(self.path), self.last_error)
 
     def __enter__(self) -> ProductionLogWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def close_keeping_unwritten(sink: Any) -> BaseException | None:
+    """Flush and close ``sink._handle`` under ``sink._lock``; on a failed flush keep it open (its lines kept).
+
+    Returns the error (for the caller to count), or None when the file is closed.
+    """
+    with sink._lock:
+        handle = sink._handle
+        if handle is None:
+            return None
+        try:
+            handle.flush()
+        except Exception as exc:  # noqa: BLE001 - counted by the caller; the unwritten lines stay buffered
+            return exc
+        sink._handle = None
+        try:
+            handle.close()
+        except Exception as exc:  # noqa: BLE001 - counted by the caller
+            return exc
+    return None

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from gatekit.fsio import open_private_append
+from gatekit.production.writer import close_keeping_unwritten
 from gatekit.redact import display_path, has_request_secrets, scrub_message
 
 log = logging.getLogger("gatekit.runtime")
@@ -79,13 +80,14 @@ class TraceSink:
             note_failure(self, exc, "decision trace")
 
     def close(self) -> None:
-        """Close the file (a later write reopens it)."""
-        with self._lock:
-            if self._handle is not None:
-                try:
-                    self._handle.close()
-                finally:
-                    self._handle = None
+        """Close the file (a later write reopens it); a failure is counted, never raised.
+
+        When the buffered lines cannot be written (a full disk) the file stays open with them: the next write or
+        close writes them first, so the line the failure cut is finished rather than glued to a later one.
+        """
+        failed = close_keeping_unwritten(self)
+        if failed is not None:
+            note_failure(self, failed, "decision trace")
 
 
 def note_failure(sink: Any, exc: BaseException, what: str) -> None:
