@@ -51,7 +51,15 @@ def dumps_line(record: Any) -> bytes:
         except (TypeError, ValueError):
             pass
     # ASCII escapes: a lone surrogate stays a valid JSON escape instead of failing the UTF-8 encoding
-    return json.dumps(record, ensure_ascii=True, default=str, separators=(",", ":")).encode("ascii") + b"\n"
+    try:
+        text = json.dumps(record, ensure_ascii=True, default=str, separators=(",", ":"), allow_nan=False)
+    except ValueError:  # NaN / Infinity are not JSON: written null, as orjson writes them
+        from gatekit.jsonio import finite_or_none
+
+        text = json.dumps(
+            finite_or_none(record), ensure_ascii=True, default=str, separators=(",", ":"), allow_nan=False
+        )
+    return text.encode("ascii") + b"\n"
 
 
 class JsonlBatch:

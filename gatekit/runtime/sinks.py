@@ -22,7 +22,21 @@ from gatekit.redact import display_path, has_request_secrets, scrub_message
 
 log = logging.getLogger("gatekit.runtime")
 # one encoder for every record (``json.dumps`` with these options builds a new one per call)
-_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str, separators=(",", ":"))
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str, separators=(",", ":"), allow_nan=False)
+
+
+def _encode(record: dict[str, Any]) -> str:
+    """One JSON line of ``record``; a non-finite number (a caller's NaN context value) is written null, never ``NaN``.
+
+    ``NaN`` / ``Infinity`` are not JSON: one such line made strict readers (``jq``, ``JSON.parse``) refuse the
+    trace file; the proxy's orjson encoder writes null, and so does this sink.
+    """
+    try:
+        return _ENCODER.encode(record)
+    except ValueError:
+        from gatekit.jsonio import finite_or_none
+
+        return _ENCODER.encode(finite_or_none(record))
 
 
 class TraceSink:
@@ -58,7 +72,7 @@ class TraceSink:
                 with self._lock:
                     self.written += 1
             else:
-                line = _ENCODER.encode(record) + "\n"
+                line = _encode(record) + "\n"
                 with self._lock:
                     handle = self._open()
                     handle.write(line)
