@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import IO, Any
 
-from gatekit.fsio import open_private_append
+from gatekit.fsio import file_identity, moved_away, open_private_append
 from gatekit.production.schema import make_row
 from gatekit.redact import display_path, scrub_message
 
@@ -32,10 +32,16 @@ class ProductionLogWriter:
         self.last_error: str | None = None
         self._lock = threading.Lock()
         self._handle: IO[str] | None = None
+        self._identity = (0, 0)
 
     def _open(self) -> IO[str]:
+        handle = self._handle
+        if handle is not None and moved_away(self.path, self._identity):
+            self._handle = None  # rotated away: the rows go to a new file at the path (the old one is finished)
+            handle.close()
         if self._handle is None:
             self._handle = open_private_append(self.path)
+            self._identity = file_identity(self._handle)
         return self._handle
 
     def write(self, **fields: Any) -> bool:

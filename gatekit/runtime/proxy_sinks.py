@@ -28,6 +28,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from gatekit.fsio import file_identity, moved_away
 from gatekit.redact import display_path, scrub_message
 
 log = logging.getLogger("gatekit.runtime")
@@ -80,6 +81,7 @@ class JsonlBatch:
         self._loop_thread: int | None = None
         self._fd: int | None = None
         self._carry = b""  # the rest of a line a failed write cut: written first by the next flush
+        self._identity = (0, 0)
 
     @property
     def name(self) -> str:
@@ -127,9 +129,13 @@ class JsonlBatch:
             data = carry + b"".join(batch)
             done = 0
             try:
+                if self._fd is not None and not carry and moved_away(self.path, self._identity):
+                    fd, self._fd = self._fd, None  # rotated away: the lines go to a new file at the path
+                    os.close(fd)
                 if self._fd is None:
                     self.path.parent.mkdir(parents=True, exist_ok=True)
                     self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                    self._identity = file_identity(self._fd)
                 view = memoryview(data)
                 while done < len(data):
                     done += os.write(self._fd, view[done:])

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from gatekit.fsio import open_private_append
+from gatekit.fsio import file_identity, moved_away, open_private_append
 from gatekit.production.writer import close_keeping_unwritten
 from gatekit.redact import display_path, has_request_secrets, scrub_message
 
@@ -49,6 +49,7 @@ class TraceSink:
         self.last_error: str | None = None
         self._lock = threading.Lock()
         self._handle: IO[str] | None = None
+        self._identity = (0, 0)
 
     @property
     def name(self) -> str:
@@ -56,8 +57,13 @@ class TraceSink:
         return str(self.target) if not callable(self.target) else getattr(self.target, "__name__", "callable")
 
     def _open(self) -> IO[str]:
+        handle = self._handle
+        if handle is not None and moved_away(self.target, self._identity):  # type: ignore[arg-type]
+            self._handle = None  # rotated away: the lines go to a new file at the path (the old one is finished)
+            handle.close()
         if self._handle is None:
             self._handle = open_private_append(Path(self.target))  # type: ignore[arg-type]
+            self._identity = file_identity(self._handle)
         return self._handle
 
     def write(self, record: dict[str, Any], flush: bool = True) -> bool:
