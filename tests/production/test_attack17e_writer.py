@@ -42,3 +42,31 @@ def test_a_timestamp_text_the_readers_refuse_is_refused_by_the_writer(tmp_path: 
     newest, count = _read_back(path)  # the real DuckDB reader takes the file whole
     assert count == 3
     assert newest == pytest.approx(1796544000.0)  # 2026-12-06T08:00:00Z, date -d ... +%s
+
+
+@pytest.mark.parametrize(
+    ("given", "written"),
+    [
+        ("2026-12-06t08:00:00z", "2026-12-06T08:00:00.000Z"),  # RFC 3339 allows lower-case t and z
+        ("2026-12-06 08:00:00.123456789Z", "2026-12-06T08:00:00.123Z"),
+        ("1796544000", "2026-12-06T08:00:00.000Z"),  # epoch seconds as text, as the readers take it
+        ("1796544000000", "2026-12-06T08:00:00.000Z"),  # above 1e11: milliseconds
+        ("", ""),  # blank is no time for the readers: written as given, as before
+    ],
+)
+def test_every_time_form_the_readers_take_is_still_written(tmp_path: Path, given: str, written: str) -> None:
+    from gatekit.production.writer import ProductionLogWriter
+
+    path = tmp_path / "rows.jsonl"
+    with ProductionLogWriter(path) as log:
+        assert log.write(request_id="r", timestamp=given)
+    assert json.loads(path.read_text(encoding="utf-8"))["timestamp"] == written
+
+
+@pytest.mark.parametrize("given", ["yesterday", "nan", "-5", "1e30", "9999-12-31T23:59:59-05:00"])
+def test_a_time_out_of_range_or_no_time_is_a_row_error(given: str) -> None:
+    from gatekit.production.schema import RowError, make_row
+
+    with pytest.raises(RowError, match="'timestamp'") as caught:
+        make_row(request_id="r", timestamp=given)
+    assert given not in str(caught.value)
