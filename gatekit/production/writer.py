@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from pathlib import Path
 from typing import IO, Any
@@ -33,14 +34,16 @@ class ProductionLogWriter:
         self._lock = threading.Lock()
         self._handle: IO[str] | None = None
         self._identity = (0, 0)
+        self._where = ""  # the file's absolute path when first opened (a later chdir does not move the log)
 
     def _open(self) -> IO[str]:
         handle = self._handle
-        if handle is not None and moved_away(self.path, self._identity):
+        if handle is not None and moved_away(self._where, self._identity):
             self._handle = None  # rotated away: the rows go to a new file at the path (the old one is finished)
             handle.close()
         if self._handle is None:
-            self._handle = open_private_append(self.path)
+            self._where = self._where or os.path.abspath(self.path)
+            self._handle = open_private_append(self._where)
             self._identity = file_identity(self._handle)
         return self._handle
 

@@ -82,6 +82,7 @@ class JsonlBatch:
         self._fd: int | None = None
         self._carry = b""  # the rest of a line a failed write cut: written first by the next flush
         self._identity = (0, 0)
+        self._where = ""  # the file's absolute path when first opened (a later chdir does not move the log)
 
     @property
     def name(self) -> str:
@@ -129,12 +130,13 @@ class JsonlBatch:
             data = carry + b"".join(batch)
             done = 0
             try:
-                if self._fd is not None and not carry and moved_away(self.path, self._identity):
+                if self._fd is not None and not carry and moved_away(self._where, self._identity):
                     fd, self._fd = self._fd, None  # rotated away: the lines go to a new file at the path
                     os.close(fd)
                 if self._fd is None:
-                    self.path.parent.mkdir(parents=True, exist_ok=True)
-                    self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                    self._where = self._where or os.path.abspath(self.path)
+                    Path(self._where).parent.mkdir(parents=True, exist_ok=True)
+                    self._fd = os.open(self._where, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
                     self._identity = file_identity(self._fd)
                 view = memoryview(data)
                 while done < len(data):

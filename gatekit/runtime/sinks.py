@@ -9,6 +9,7 @@ import contextvars
 import functools
 import json
 import logging
+import os
 import queue
 import threading
 import weakref
@@ -50,6 +51,7 @@ class TraceSink:
         self._lock = threading.Lock()
         self._handle: IO[str] | None = None
         self._identity = (0, 0)
+        self._where = ""  # the file's absolute path when first opened (a later chdir does not move the log)
 
     @property
     def name(self) -> str:
@@ -58,11 +60,12 @@ class TraceSink:
 
     def _open(self) -> IO[str]:
         handle = self._handle
-        if handle is not None and moved_away(self.target, self._identity):  # type: ignore[arg-type]
+        if handle is not None and moved_away(self._where, self._identity):
             self._handle = None  # rotated away: the lines go to a new file at the path (the old one is finished)
             handle.close()
         if self._handle is None:
-            self._handle = open_private_append(Path(self.target))  # type: ignore[arg-type]
+            self._where = self._where or os.path.abspath(self.target)  # type: ignore[arg-type]
+            self._handle = open_private_append(Path(self._where))
             self._identity = file_identity(self._handle)
         return self._handle
 

@@ -63,3 +63,31 @@ def test_the_proxy_writes_to_the_path_after_a_rotation(tmp_path: Path) -> None:
     after = _ids(rows, "request_id")
     assert len(after) == 3 and not set(after) & set(before)
     assert len(traces.read_text(encoding="utf-8").splitlines()) >= 3
+
+
+def test_a_relative_log_path_stays_where_it_was_opened_after_a_chdir(tmp_path: Path) -> None:
+    """Noticing a rotation must not take a later ``os.chdir`` for one: the rows stay in the file first opened."""
+    from gatekit.production.writer import ProductionLogWriter
+    from gatekit.runtime.proxy_sinks import RowFile
+    from gatekit.runtime.sinks import TraceSink
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    (first / "logs").mkdir(parents=True)
+    (second / "logs").mkdir(parents=True)
+    here = os.getcwd()
+    try:
+        os.chdir(first)
+        writer, batch, traces = ProductionLogWriter("logs/rows.jsonl"), RowFile("logs/batch.jsonl"), TraceSink("logs/t.jsonl")
+        assert writer.write(request_id="a") and batch.write(request_id="a") and traces.write({"case_id": "a"})
+        batch.batch.flush()
+        os.chdir(second)
+        assert writer.write(request_id="b") and batch.write(request_id="b") and traces.write({"case_id": "b"})
+        batch.close()
+        writer.close()
+        traces.close()
+    finally:
+        os.chdir(here)
+    assert _ids(first / "logs" / "rows.jsonl", "request_id") == ["a", "b"]
+    assert _ids(first / "logs" / "batch.jsonl", "request_id") == ["a", "b"]
+    assert _ids(first / "logs" / "t.jsonl", "case_id") == ["a", "b"]
+    assert list((second / "logs").iterdir()) == []
