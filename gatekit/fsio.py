@@ -35,6 +35,25 @@ def open_private_append(path: str | os.PathLike[str]) -> IO[str]:
     return os.fdopen(fd, "a", encoding="utf-8")
 
 
+def file_identity(handle: IO[str] | int) -> tuple[int, int]:
+    """``(device, inode)`` of an open file (a handle or a descriptor), to notice the path being moved away."""
+    info = os.fstat(handle if isinstance(handle, int) else handle.fileno())
+    return info.st_dev, info.st_ino
+
+
+def moved_away(path: str | os.PathLike[str], identity: tuple[int, int]) -> bool:
+    """True when ``path`` no longer names the file ``identity`` was taken of (rotated, renamed or removed).
+
+    A log rotated by renaming (``logrotate`` without ``copytruncate``) would otherwise get every later line in the
+    renamed file, and readers of ``path`` would see no new rows at all.
+    """
+    try:
+        info = os.stat(path)
+    except OSError:
+        return True
+    return (info.st_dev, info.st_ino) != identity
+
+
 def remove_regular_file(path: str | os.PathLike[str]) -> None:
     """Remove ``path`` if it is a regular file (never a symlink, device, FIFO or folder); ignore any failure.
 

@@ -162,6 +162,36 @@ def timestamp_text(value: datetime | float | None = None) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _timestamp_from_text(value: str) -> str:
+    """RFC 3339 text as UTC text: a time the readers refuse ("yesterday") is refused here, not written.
+
+    One such row would make ``gatekit drift`` / ``gatekit canary`` refuse the whole file. As the readers take it:
+    text without a zone is UTC, epoch seconds or milliseconds as text (above 1e11: milliseconds) are a time, and
+    blank text is no time (written as given).
+    """
+    text = value.strip()
+    if not text:
+        return value
+    try:
+        epoch = float(text)
+    except ValueError:
+        pass
+    else:
+        if math.isfinite(epoch) and epoch >= 0:
+            try:
+                return timestamp_text(epoch / 1000 if epoch > 1e11 else epoch)
+            except (ValueError, OverflowError, OSError):
+                pass
+    try:
+        moment = datetime.fromisoformat(text.upper())
+        return timestamp_text(moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC))
+    except (ValueError, OverflowError):
+        raise RowError(
+            "production-log field 'timestamp' must be RFC 3339 text (e.g. 2026-12-06T08:00:00Z), a datetime or "
+            "epoch seconds; the value is another (not shown: it may hold anything)"
+        ) from None
+
+
 def make_row(**fields: Any) -> dict[str, Any]:
     """Build and check one row: every column present (missing ones null), ``schema_version`` set.
 
@@ -179,7 +209,7 @@ def make_row(**fields: Any) -> dict[str, Any]:
         if col.name == "schema_version":
             value = SCHEMA_VERSION
         elif col.name == "timestamp":
-            value = timestamp_text(value) if not isinstance(value, str) else value
+            value = timestamp_text(value) if not isinstance(value, str) else _timestamp_from_text(value)
         row[col.name] = _checked(col, value)
     return row
 

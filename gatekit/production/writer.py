@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from pathlib import Path
 from typing import IO, Any
 
-from gatekit.fsio import open_private_append
+from gatekit.fsio import file_identity, moved_away, open_private_append
 from gatekit.production.schema import make_row
 from gatekit.redact import display_path, scrub_message
 
@@ -32,10 +33,18 @@ class ProductionLogWriter:
         self.last_error: str | None = None
         self._lock = threading.Lock()
         self._handle: IO[str] | None = None
+        self._identity = (0, 0)
+        self._where = ""  # the file's absolute path when first opened (a later chdir does not move the log)
 
     def _open(self) -> IO[str]:
+        handle = self._handle
+        if handle is not None and moved_away(self._where, self._identity):
+            self._handle = None  # rotated away: the rows go to a new file at the path (the old one is finished)
+            handle.close()
         if self._handle is None:
-            self._handle = open_private_append(self.path)
+            self._where = self._where or os.path.abspath(self.path)
+            self._handle = open_private_append(self._where)
+            self._identity = file_identity(self._handle)
         return self._handle
 
     def write(self, **fields: Any) -> bool:
@@ -58,14 +67,44 @@ class ProductionLogWriter:
             return False
 
     def close(self) -> None:
-        """Flush and close the file (further writes reopen it)."""
+        """Flush and close the file (further writes reopen it); a failure is counted and logged, never raised.
+
+        Rows that cannot be written at close (a full disk) stay buffered in the open file, written first by the
+        next write or close: a row cut by the failure is finished, never glued to a later one.
+        """
+        failed = close_keeping_unwritten(self)
+        if failed is None:
+            return
         with self._lock:
-            if self._handle is not None:
-                self._handle.close()
-                self._handle = None
+            self.failures += 1
+            first = self.last_error is None
+            self.last_error = scrub_message(f"{type(failed).__name__}: {failed}")
+        if first:
+            log.warning("production log %s: rows not written at close (%s)", display_path(self.path), self.last_error)
 
     def __enter__(self) -> ProductionLogWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def close_keeping_unwritten(sink: Any) -> BaseException | None:
+    """Flush and close ``sink._handle`` under ``sink._lock``; on a failed flush keep it open (its lines kept).
+
+    Returns the error (for the caller to count), or None when the file is closed.
+    """
+    with sink._lock:
+        handle = sink._handle
+        if handle is None:
+            return None
+        try:
+            handle.flush()
+        except Exception as exc:  # noqa: BLE001 - counted by the caller; the unwritten lines stay buffered
+            return exc
+        sink._handle = None
+        try:
+            handle.close()
+        except Exception as exc:  # noqa: BLE001 - counted by the caller
+            return exc
+    return None

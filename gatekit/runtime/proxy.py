@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from gatekit.agents.base import AgentCallError
 from gatekit.errors import ConfigError
 from gatekit.models import ErrorType
-from gatekit.redact import add_known_secret, mask_request_secrets, request_secrets, scrub
+from gatekit.redact import add_known_secret, mask_request_secrets, request_secrets, scrub, scrub_cut
 from gatekit.runtime.decision import PolicyViolation, ReviewRequired
 from gatekit.runtime.openai_wire import (
     Completion,
@@ -67,6 +67,7 @@ MODES = ("enforce", "evaluate")
 EVENT_LOOPS = ("auto", "asyncio", "uvloop")
 GC_YOUNG_THRESHOLD = 20_000  # allocations between young-generation collections while serving (Python's default: 700)
 CONTEXT_HEADER = "X-Gatekit-Context"
+_MAX_USER = 256  # characters of a body's ``user`` kept in the request context
 _MAX_CONTEXT_HEADER = 4096
 _OFF_LOOP_CHARS = 64 * 1024  # texts longer than this are checked on a worker thread, not on the event loop
 _CHAT_PATHS = frozenset({"/v1/chat/completions", "/chat/completions"})
@@ -558,7 +559,10 @@ class GuardProxy:
         """
         context: dict[str, Any] = {}
         if isinstance(body.get("user"), str):
-            context["user"] = body["user"][:256]
+            # scrubbed before the cut: a cut through an e-mail address ("jane.doe@exa") is no longer found by the
+            # detectors, and the row and the trace would carry its first part
+            user = body["user"]
+            context["user"] = user if len(user) <= _MAX_USER else scrub_cut(user, _MAX_USER)
         header = request.headers.get(CONTEXT_HEADER)
         if header:
             bad = _Reply(

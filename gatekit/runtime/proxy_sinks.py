@@ -28,6 +28,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from gatekit.fsio import file_identity, moved_away
 from gatekit.redact import display_path, scrub_message
 
 log = logging.getLogger("gatekit.runtime")
@@ -51,7 +52,15 @@ def dumps_line(record: Any) -> bytes:
         except (TypeError, ValueError):
             pass
     # ASCII escapes: a lone surrogate stays a valid JSON escape instead of failing the UTF-8 encoding
-    return json.dumps(record, ensure_ascii=True, default=str, separators=(",", ":")).encode("ascii") + b"\n"
+    try:
+        text = json.dumps(record, ensure_ascii=True, default=str, separators=(",", ":"), allow_nan=False)
+    except ValueError:  # NaN / Infinity are not JSON: written null, as orjson writes them
+        from gatekit.jsonio import finite_or_none
+
+        text = json.dumps(
+            finite_or_none(record), ensure_ascii=True, default=str, separators=(",", ":"), allow_nan=False
+        )
+    return text.encode("ascii") + b"\n"
 
 
 class JsonlBatch:
@@ -71,6 +80,9 @@ class JsonlBatch:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self._fd: int | None = None
+        self._carry = b""  # the rest of a line a failed write cut: written first by the next flush
+        self._identity = (0, 0)
+        self._where = ""  # the file's absolute path when first opened (a later chdir does not move the log)
 
     @property
     def name(self) -> str:
@@ -103,26 +115,47 @@ class JsonlBatch:
                 self.flush()
 
     def flush(self) -> None:
-        """Write every pending line now (one ``write(2)``)."""
+        """Write every pending line now (one ``write(2)``).
+
+        A write that fails part way (a full disk, a file-size limit) leaves the line it cut unfinished in the file;
+        the rest of that line is kept and written first next time, so a later batch is never glued to half a line
+        (which would make the readers refuse the whole file). The lines after it in the batch are counted lost.
+        """
         with self._lock:
             batch, self._pending = self._pending, []
             self._scheduled = False
-            if not batch:
+            carry = self._carry
+            if not batch and not carry:
                 return
-            data = b"".join(batch)
+            data = carry + b"".join(batch)
+            done = 0
             try:
+                if self._fd is not None and not carry and moved_away(self._where, self._identity):
+                    fd, self._fd = self._fd, None  # rotated away: the lines go to a new file at the path
+                    os.close(fd)
                 if self._fd is None:
-                    self.path.parent.mkdir(parents=True, exist_ok=True)
-                    self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                    self._where = self._where or os.path.abspath(self.path)
+                    Path(self._where).parent.mkdir(parents=True, exist_ok=True)
+                    self._fd = os.open(self._where, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                    self._identity = file_identity(self._fd)
                 view = memoryview(data)
-                while view:
-                    view = view[os.write(self._fd, view) :]
-                self.written += len(batch)
+                while done < len(data):
+                    done += os.write(self._fd, view[done:])
+                self._carry = b""
+                self.written += len(batch) + (1 if carry else 0)
                 return
             except OSError as exc:
                 error: BaseException = exc
-                lost = len(batch)
-        self.fail(error, lost)
+                whole = data.count(b"\n", 0, done)  # lines now complete on disk
+                start = data.rfind(b"\n", 0, done) + 1  # where the line being written begins in ``data``
+                if done > start or (start == 0 and carry):  # that line is begun in the file: finish it next time
+                    self._carry = data[done : data.index(b"\n", done) + 1]
+                else:
+                    self._carry = b""
+                self.written += whole
+                lost = len(batch) + (1 if carry else 0) - whole - (1 if self._carry else 0)
+        if lost:
+            self.fail(error, lost)
 
     def fail(self, exc: BaseException, count: int = 1) -> None:
         """Count ``count`` records lost to ``exc``; log the first failure."""
@@ -138,11 +171,14 @@ class JsonlBatch:
         """Write what is pending and close the file (a later record reopens it)."""
         self.flush()
         with self._lock:
+            cut, self._carry = self._carry, b""
             if self._fd is not None:
                 try:
                     os.close(self._fd)
                 finally:
                     self._fd = None
+        if cut:  # still unfinished: the line is lost (the file ends with part of it)
+            self.fail(OSError("a line cut by a failed write could not be finished"))
 
 
 class TraceFile:

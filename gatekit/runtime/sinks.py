@@ -9,6 +9,7 @@ import contextvars
 import functools
 import json
 import logging
+import os
 import queue
 import threading
 import weakref
@@ -16,12 +17,27 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from gatekit.fsio import open_private_append
+from gatekit.fsio import file_identity, moved_away, open_private_append
+from gatekit.production.writer import close_keeping_unwritten
 from gatekit.redact import display_path, has_request_secrets, scrub_message
 
 log = logging.getLogger("gatekit.runtime")
 # one encoder for every record (``json.dumps`` with these options builds a new one per call)
-_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str, separators=(",", ":"))
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str, separators=(",", ":"), allow_nan=False)
+
+
+def _encode(record: dict[str, Any]) -> str:
+    """One JSON line of ``record``; a non-finite number (a caller's NaN context value) is written null, never ``NaN``.
+
+    ``NaN`` / ``Infinity`` are not JSON: one such line made strict readers (``jq``, ``JSON.parse``) refuse the
+    trace file; the proxy's orjson encoder writes null, and so does this sink.
+    """
+    try:
+        return _ENCODER.encode(record)
+    except ValueError:
+        from gatekit.jsonio import finite_or_none
+
+        return _ENCODER.encode(finite_or_none(record))
 
 
 class TraceSink:
@@ -34,6 +50,8 @@ class TraceSink:
         self.last_error: str | None = None
         self._lock = threading.Lock()
         self._handle: IO[str] | None = None
+        self._identity = (0, 0)
+        self._where = ""  # the file's absolute path when first opened (a later chdir does not move the log)
 
     @property
     def name(self) -> str:
@@ -41,8 +59,14 @@ class TraceSink:
         return str(self.target) if not callable(self.target) else getattr(self.target, "__name__", "callable")
 
     def _open(self) -> IO[str]:
+        handle = self._handle
+        if handle is not None and moved_away(self._where, self._identity):
+            self._handle = None  # rotated away: the lines go to a new file at the path (the old one is finished)
+            handle.close()
         if self._handle is None:
-            self._handle = open_private_append(Path(self.target))  # type: ignore[arg-type]
+            self._where = self._where or os.path.abspath(self.target)  # type: ignore[arg-type]
+            self._handle = open_private_append(Path(self._where))
+            self._identity = file_identity(self._handle)
         return self._handle
 
     def write(self, record: dict[str, Any], flush: bool = True) -> bool:
@@ -57,7 +81,7 @@ class TraceSink:
                 with self._lock:
                     self.written += 1
             else:
-                line = _ENCODER.encode(record) + "\n"
+                line = _encode(record) + "\n"
                 with self._lock:
                     handle = self._open()
                     handle.write(line)
@@ -79,13 +103,14 @@ class TraceSink:
             note_failure(self, exc, "decision trace")
 
     def close(self) -> None:
-        """Close the file (a later write reopens it)."""
-        with self._lock:
-            if self._handle is not None:
-                try:
-                    self._handle.close()
-                finally:
-                    self._handle = None
+        """Close the file (a later write reopens it); a failure is counted, never raised.
+
+        When the buffered lines cannot be written (a full disk) the file stays open with them: the next write or
+        close writes them first, so the line the failure cut is finished rather than glued to a later one.
+        """
+        failed = close_keeping_unwritten(self)
+        if failed is not None:
+            note_failure(self, failed, "decision trace")
 
 
 def note_failure(sink: Any, exc: BaseException, what: str) -> None:
