@@ -9,18 +9,13 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from runtime.runtime_helpers import write_policy
 
-from gatekit.runtime import Enforcer
+from canary.guarded_traffic import gatekit_cli, guarded_traffic, labelled
 
-ROOT = Path(__file__).resolve().parents[2]
-START = 1_780_000_020.0  # 2026-05-28T20:27:00Z, on a minute boundary
 RULES = """\
 window: 1m
 stages: [10, 50, 100]
@@ -31,47 +26,15 @@ rollback:
 """
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def _guarded(log: Path, minutes: range, *, deny_every: int | None) -> None:
-    """20 guarded requests a minute per variant over ``minutes``; the canary's guests (every Nth) are denied."""
-    policy = write_policy(log.parent, name=f"policy-{log.name}.yaml")
-    clock = Clock()
-    guards = {v: Enforcer.from_file(policy, log_to=log, variant=v, clock=clock) for v in ("baseline", "canary")}
-    for minute in minutes:
-        for i in range(20):
-            clock.now = START + minute * 60 + i * 2.5
-            for variant, guard in guards.items():
-                guest = variant == "canary" and deny_every is not None and i % deny_every == 0
-
-                @guard.guard
-                def agent(question: str, context: dict) -> dict:
-                    return {"output": "Your order ships tomorrow.", "usage": {"input_tokens": 9, "output_tokens": 5}}
-
-                try:
-                    agent("Where is my order?", {"user": f"u{i}", "role": "guest" if guest else "customer",
-                                                 "env": "production"})  # fmt: skip
-                except Exception:  # noqa: BLE001 - a denied request raises; its row is what counts
-                    pass
-    for guard in guards.values():
-        guard.close()
-    policy.unlink()
+    guarded_traffic(log, minutes, sides=labelled(baseline="baseline", canary="canary"), deny_every=deny_every)
 
 
 def _canary(tmp_path: Path, logs: str) -> subprocess.CompletedProcess[str]:
     rules = tmp_path / "rollout.yaml"
     rules.write_text(RULES, encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "gatekit", "canary", "--logs", logs, "--rules", str(rules),
-               "--since", "2026-05-28T20:27:00Z", "--now", "2026-05-28T20:33:20Z",
-               "--out", str(tmp_path / "out"), "--no-mlflow"]  # fmt: skip
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    return gatekit_cli("canary", "--logs", logs, "--rules", str(rules), "--since", "2026-05-28T20:27:00Z",
+                       "--now", "2026-05-28T20:33:20Z", "--out", str(tmp_path / "out"), "--no-mlflow")  # fmt: skip
 
 
 @pytest.mark.parametrize("rotated", ["production.jsonl.1", "production.jsonl.2.gz", "production.jsonl-20260528"])

@@ -8,17 +8,10 @@ promoted, the deny rule never having judged a window.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from runtime.runtime_helpers import write_policy
+from canary.guarded_traffic import gatekit_cli, guarded_traffic
 
-from gatekit.runtime import Enforcer
-
-ROOT = Path(__file__).resolve().parents[2]
-START = 1_780_000_020.0  # 2026-05-28T20:27:00Z
 RULES = """\
 window: 1m
 stages: [10, 50, 100]
@@ -30,50 +23,17 @@ rollback:
 """
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def _guarded_log(tmp_path: Path, *, background: bool) -> Path:
-    policy = write_policy(tmp_path)
-    log = tmp_path / "production.jsonl"
-    clock = Clock()
-    guards = {
-        v: Enforcer.from_file(policy, log_to=log, variant=v, clock=clock, background=background)
-        for v in ("baseline", "canary")
-    }
-    for minute in range(6):
-        for i in range(20):
-            clock.now = START + minute * 60 + i * 2.5
-            for variant, guard in guards.items():
-                guest = variant == "canary" and i % 3 == 0
-
-                @guard.guard
-                def agent(question: str, context: dict) -> dict:
-                    return {"output": "Your order ships tomorrow.", "usage": {"input_tokens": 9, "output_tokens": 5}}
-
-                try:
-                    agent("Where is my order?", {"user": f"u{i}", "role": "guest" if guest else "customer",
-                                                 "env": "production"})  # fmt: skip
-                except Exception:  # noqa: BLE001 - a denied request raises; its row is what counts
-                    pass
-    for guard in guards.values():
-        guard.close()
-    return log
+    sides = {v: {"variant": v, "background": background} for v in ("baseline", "canary")}
+    return guarded_traffic(tmp_path / "production.jsonl", range(6), sides=sides, deny_every=3)
 
 
 def _canary(tmp_path: Path, log: Path, deny_min: int) -> tuple[int, dict, str]:
     rules = tmp_path / "rollout.yaml"
     rules.write_text(RULES.format(deny_min=deny_min), encoding="utf-8")
     out = tmp_path / f"out{deny_min}"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "gatekit", "canary", "--logs", str(log), "--rules", str(rules),
-               "--now", "2026-05-28T20:33:20Z", "--out", str(out), "--no-mlflow"]  # fmt: skip
-    proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    proc = gatekit_cli("canary", "--logs", str(log), "--rules", str(rules), "--now", "2026-05-28T20:33:20Z",
+                       "--out", str(out), "--no-mlflow")  # fmt: skip
     return proc.returncode, json.loads((out / "canary.json").read_text(encoding="utf-8")), proc.stdout + proc.stderr
 
 

@@ -15,9 +15,8 @@ from pathlib import Path
 
 from runtime.runtime_helpers import write_policy
 
-from gatekit.runtime import Enforcer
+from canary.guarded_traffic import ROOT, gatekit_cli, guarded_traffic, labelled
 
-ROOT = Path(__file__).resolve().parents[2]
 RULES = """\
 window: 1m
 stages: [10, 50, 100]
@@ -28,54 +27,22 @@ rollback:
 """
 
 
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def _guarded_log(
     tmp_path: Path, start: datetime, *, variants: dict[str, str], deny_every: int | None, minutes: int = 5
 ) -> Path:
     """Five minutes of 20 guarded requests a minute per side; the canary side's guests are denied every Nth."""
-    policy = write_policy(tmp_path)
     log = tmp_path / "logs" / "production.jsonl"
     log.parent.mkdir()
-    clock = Clock(start.timestamp())
-    guards = {
-        side: Enforcer.from_file(policy, log_to=log, variant=label, clock=clock) for side, label in variants.items()
-    }
-
-    for minute in range(minutes):
-        for i in range(20):
-            clock.now = start.timestamp() + minute * 60 + i * 2.5
-            for side, guard in guards.items():
-                guest = side == "canary" and deny_every is not None and i % deny_every == 0
-
-                @guard.guard
-                def agent(question: str, context: dict) -> dict:
-                    return {"output": "Your order ships tomorrow.", "usage": {"input_tokens": 9, "output_tokens": 5}}
-
-                try:
-                    agent("Where is my order?", {"user": f"u{i}", "role": "guest" if guest else "customer",
-                                                 "env": "production"})  # fmt: skip
-                except Exception:  # noqa: BLE001 - a denied request raises; its row is what counts
-                    pass
-    for guard in guards.values():
-        guard.close()
-    return log
+    return guarded_traffic(log, range(minutes), sides=labelled(**variants), deny_every=deny_every,
+                           start=start.timestamp(), policy=write_policy(tmp_path))  # fmt: skip
 
 
 def _watch(tmp_path: Path, logs: Path, since: datetime, timeout_s: int = 3) -> subprocess.CompletedProcess[str]:
     rules = tmp_path / "rollout.yaml"
     rules.write_text(RULES, encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     since_text = since.isoformat().replace("+00:00", "Z")
-    command = [sys.executable, "-m", "gatekit", "watch", "--logs", str(logs), "--rules", str(rules),
-               "--since", since_text, "--interval", "0.5", "--timeout", str(timeout_s)]  # fmt: skip
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    return gatekit_cli("watch", "--logs", str(logs), "--rules", str(rules), "--since", since_text,
+                       "--interval", "0.5", "--timeout", str(timeout_s))  # fmt: skip
 
 
 def _start() -> datetime:
