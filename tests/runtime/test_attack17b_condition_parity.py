@@ -9,15 +9,15 @@ gate denied, the guard and the proxy allowed. The response point now judges such
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from conftest import serve_http
 from proxy_harness import chat, serving
 
 from gatekit.governance import load_policy
@@ -118,15 +118,8 @@ class _Upstream(BaseHTTPRequestHandler):
 
 @contextmanager
 def _upstream() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Upstream)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
+    with serve_http(_Upstream) as port:
+        yield f"http://127.0.0.1:{port}/v1"
 
 
 @pytest.mark.parametrize("stream", [False, True])

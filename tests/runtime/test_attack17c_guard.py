@@ -11,12 +11,13 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from conftest import serve_http
 from proxy_harness import chat, serving
 
 from gatekit.governance import policy_from_dict
@@ -133,15 +134,8 @@ class _Upstream(BaseHTTPRequestHandler):
 @contextmanager
 def _upstream(*choices: list[dict[str, Any]], usage: dict[str, int] | None = None) -> Iterator[str]:
     ANSWER["choices"], ANSWER["usage"] = list(choices), usage
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Upstream)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
+    with serve_http(_Upstream) as port:
+        yield f"http://127.0.0.1:{port}/v1"
 
 
 def test_the_proxy_applies_a_limit_to_a_look_alike_name(tmp_path: Path) -> None:
