@@ -142,6 +142,25 @@ def resolve_model_version(ref: ModelRef, tracking_uri: str | None) -> str | None
     return registry_alias_version(tracking_uri, ref.name, str(ref.alias))
 
 
+def _not_promotable(spec: str | None) -> str:
+    """Why candidate ``spec`` cannot be promoted: no registered model, or one named by ``latest`` / a stage."""
+    match = _MODEL_SPEC.match((spec or "").strip())
+    if match is None or match["version"] is None:
+        return f"the candidate {ascii(spec)} is not a registered MLflow model (models:/name/version or @alias)"
+    name, moving = match["name"], match["version"]
+    shown = name if name.isascii() and name.isprintable() else "<name>"
+    what = "'latest'" if moving.lower() == "latest" else f"the stage {ascii(moving)}"
+    return (
+        f"the candidate {ascii(spec)} names {what} of registered model {quoted_name(name)}, which moves with the "
+        f"registry, not one version; gate one version (models:/{shown}/3) or an alias (models:/{shown}@candidate)"
+    )
+
+
+def quoted_name(name: str) -> str:
+    """A model name in quotes; one with a non-ASCII or control character (a look-alike, a bidi override) escaped."""
+    return f"'{name}'" if name.isascii() and name.isprintable() else ascii(name)
+
+
 def model_tags(candidate_spec: str | None, tracking_uri: str | None, replayed: str | None = None) -> dict[str, str]:
     """Run tags naming the registered model version under test (empty for other agents).
 
@@ -198,7 +217,7 @@ def promote(
 
     ref = parse_model_spec(spec)
     if ref is None:
-        return skipped(f"the candidate {spec!r} is not a registered MLflow model (models:/name/version or @alias)")
+        return skipped(_not_promotable(spec))
     block["model"] = ref.name
     if verdict.verdict != "pass":
         return skipped(f"the verdict is {verdict.verdict}")
@@ -221,20 +240,22 @@ def promote(
         return skipped(f"the replayed version {replayed} is not the candidate's version {ref.version}")
     version = replayed or resolve_model_version(ref, uri)
     if version is None:
-        return skipped(f"registered model '{ref.name}' has no alias '{ref.alias}' any more")
+        return skipped(f"registered model {quoted_name(ref.name)} has no alias {quoted_name(str(ref.alias))} any more")
     block["version"] = version
     previous = registry_alias_version(uri, ref.name, alias)
     block["previous_version"] = previous
     now = f"version {previous}" if previous else "no version"
     if previous == version:
         block["action"] = "unchanged"
-        block["message"] = f"alias '{alias}' of '{ref.name}' already points at version {version}"
+        block["message"] = f"alias '{alias}' of {quoted_name(ref.name)} already points at version {version}"
         return block
     if dry_run:
         block["action"] = "dry_run"
-        block["message"] = f"dry run: would set alias '{alias}' of '{ref.name}' to version {version} (now {now})"
+        block["message"] = (
+            f"dry run: would set alias '{alias}' of {quoted_name(ref.name)} to version {version} (now {now})"
+        )
         return block
-    target = f"alias '{alias}' of '{ref.name}' to version {version} (was {now})"
+    target = f"alias '{alias}' of {quoted_name(ref.name)} to version {version} (was {now})"
     try:
         # the records first: a registry refusing one of them leaves the alias where it was (no promotion without them)
         registry_set_version_tag(uri, ref.name, version, TAG_GATE_RUN, str(run_id))
@@ -260,7 +281,7 @@ def promote(
     except SinkError as exc:
         raise SinkError(f"promoted: set the {target}, but the gate run's promotion tags failed: {exc}") from None
     block["action"] = "promoted"
-    block["message"] = f"set alias '{alias}' of '{ref.name}' to version {version} (was {now})"
+    block["message"] = f"set alias '{alias}' of {quoted_name(ref.name)} to version {version} (was {now})"
     return block
 
 

@@ -342,6 +342,8 @@ _IDENTITY_LABELS = {
     "repeat": "--repeat",
     "sample": "--sample",
     "seed": "--seed",
+    "timeout_s": "--timeout",
+    "retries": "--retries",
 }
 
 
@@ -365,11 +367,14 @@ def run_identity(
     thresholds_sha256: str | None = None,
     pricing_sha256: str | None = None,
     agent_code_sha256: str | None = None,
+    timeout_s: float | None = None,
+    retries: int | None = None,
 ) -> dict[str, Any]:
     """The settings a resumed run must share with the run it continues.
 
     Everything that changes a decision or a check is in it: dataset, candidate, policy (id,
-    version, sha256), thresholds and pricing files, a ``python:`` agent's module file, repeat, sample and seed. The agent spec is
+    version, sha256), thresholds and pricing files, a ``python:`` agent's module file, repeat, sample and seed, and
+    the per-attempt ``--timeout`` and ``--retries`` (cases measured under other limits are another experiment). The agent spec is
     stored only as a hash: a spec (a URL, headers) may hold credentials.
     """
     import hashlib
@@ -384,6 +389,8 @@ def run_identity(
         "repeat": repeat,
         "sample": sample,
         "seed": seed,
+        "timeout_s": timeout_s,
+        "retries": retries,
     }
 
 

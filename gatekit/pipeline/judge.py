@@ -355,16 +355,20 @@ async def _replay_and_judge(prep: Prepared, emit: Callable[[str], None] | None) 
     config, out, resumed = prep.config, prep.out, prep.resumed
     pass_counts = PassCounts(repeat=config.repeat)
     run_state = prep.policy.new_run(run_id=prep.run_id)
+    from gatekit.fsio import remove_regular_file
+    from gatekit.replay import STALE_OUTPUTS
+
+    # an earlier run's verdict, report and all-pass JUnit file must not outlive an agent that fails to start
+    for name in STALE_OUTPUTS:
+        remove_regular_file(out / name)
+    if config.junit is not None:
+        remove_regular_file(config.junit)
     await prep.agent.start()
     try:
         say(
             f"gatekit {prep.command}: {prep.total_cases} cases from {display_path(prep.dataset.path)} "
             f"through {display_spec(prep.agent_spec)}"
         )
-        if config.junit is not None:  # like verdict.json (ResumeState.open): no earlier run's all-pass JUnit file
-            from gatekit.fsio import remove_regular_file
-
-            remove_regular_file(config.junit)
         with (
             resumed.open() as results_file,
             open(out / "governance_traces.jsonl", "a" if resumed.rows else "w", encoding="utf-8") as traces_file,

@@ -231,6 +231,8 @@ def _run_identity(
         thresholds_sha256=file_sha256(config.thresholds),
         pricing_sha256=file_sha256(config.pricing),
         agent_code_sha256=_agent_code_sha256(str(config.agent or "")),
+        timeout_s=config.timeout,
+        retries=config.retries,
     )
 
 

@@ -173,7 +173,7 @@ def _alias_moved(tracking_uri: str, prep: Prepared, alias: str) -> str | None:
     """Why the alias must not be moved: someone moved it while the gate ran (None when it holds what it held)."""
     if prep.alias_holder is None:
         return None
-    from gatekit.promotion import parse_model_spec
+    from gatekit.promotion import parse_model_spec, quoted_name
     from gatekit.sinks.mlflow import registry_alias_version
 
     ref = parse_model_spec(prep.agent_spec)
@@ -187,7 +187,7 @@ def _alias_moved(tracking_uri: str, prep: Prepared, alias: str) -> str | None:
         return "no version" if holder == "none" else f"version {holder}"
 
     return (
-        f"alias '{alias}' of '{ref.name}' was moved during the run ({shown(prep.alias_holder)} at the start, "
+        f"alias '{alias}' of {quoted_name(ref.name)} was moved during the run ({shown(prep.alias_holder)} at the start, "
         f"{shown(now)} now); gatekit does not overwrite it: rerun the gate against the new holder"
     )
 
