@@ -263,6 +263,9 @@ class Enforcer:
     ) -> None:
         if mode not in ("enforce", "evaluate"):
             raise ValueError(f"mode {mode!r}: use 'enforce' or 'evaluate'")
+        from gatekit.runtime.labels import check_variant
+
+        check_variant(variant)  # operator configuration, written on every row: refused here, not scrubbed per row
         self.policy = policy
         self.mode: Mode = mode
         self.variant = variant

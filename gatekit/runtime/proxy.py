@@ -119,6 +119,11 @@ class ProxySettings:
             raise ConfigError(
                 "--loop uvloop: uvloop is not installed (pip install 'agent-gatekit[fast]'), or use --loop auto"
             )
+        from gatekit.runtime.labels import variant_problem
+
+        problem = variant_problem(self.variant)
+        if problem is not None:
+            raise ConfigError(f"--variant: {problem}")
         if self.http_client not in ("auto", "aiohttp"):
             raise ConfigError(f"http_client: {self.http_client!r} is not 'auto' or 'aiohttp'")
         if not self.upstream_key_env.replace("_", "").isalnum():
