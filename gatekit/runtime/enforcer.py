@@ -263,6 +263,9 @@ class Enforcer:
     ) -> None:
         if mode not in ("enforce", "evaluate"):
             raise ValueError(f"mode {mode!r}: use 'enforce' or 'evaluate'")
+        from gatekit.runtime.labels import check_variant
+
+        check_variant(variant)  # operator configuration, written on every row: refused here, not scrubbed per row
         self.policy = policy
         self.mode: Mode = mode
         self.variant = variant
@@ -463,6 +466,34 @@ class Enforcer:
         }  # fmt: skip
         counts["sink_failures"] = sum(item["failures"] for item in counts["sinks"].values())
         return counts
+
+    def record_refused(
+        self,
+        error: str,
+        *,
+        request_id: str | None = None,
+        context: dict[str, Any] | None = None,
+        latency_ms: float | None = None,
+    ) -> None:
+        """The production-log row of a request refused before any check (unreadable, too large); never raises.
+
+        The row carries the variant and version labels, ``error``, the context's labels and no outcome (no policy
+        ran); its input features are null (unknown). Nothing is counted on the run state: nothing was judged.
+        Without it such requests are invisible to ``gatekit canary`` and ``watch`` (their error rate).
+        """
+        if self.log_sink is None:
+            return
+        try:
+            state = _Request(self, None, context, request_id)
+            state.error = error
+            latency = latency_ms if latency_ms is not None else (time.perf_counter_ns() - state.started_ns) / 1e6
+        except Exception as exc:  # noqa: BLE001 - a log sink must never fail the request
+            note_failure(self.log_sink, exc, "production log")
+            return
+        if self._writer is not None:
+            self._writer.submit(functools.partial(self._write_row, state, latency))
+        else:
+            self._write_row(state, latency)
 
     def flush(self, timeout_s: float = 10.0) -> bool:
         """Wait until every record handed to the background writer is written (True when it was in time)."""

@@ -119,6 +119,11 @@ class ProxySettings:
             raise ConfigError(
                 "--loop uvloop: uvloop is not installed (pip install 'agent-gatekit[fast]'), or use --loop auto"
             )
+        from gatekit.runtime.labels import variant_problem
+
+        problem = variant_problem(self.variant)
+        if problem is not None:
+            raise ConfigError(f"--variant: {problem}")
         if self.http_client not in ("auto", "aiohttp"):
             raise ConfigError(f"http_client: {self.http_client!r} is not 'auto' or 'aiohttp'")
         if not self.upstream_key_env.replace("_", "").isalnum():
@@ -403,7 +408,8 @@ class GuardProxy:
             try:
                 raw, body = await self._read_body(request)
                 context = self._context(request, body)
-            except _Reply as reply:  # not a request the guard could judge: counted, no production-log row
+            except _Reply as reply:  # not a request the guard could judge: counted, and a row with its error
+                self._record_refused(reply, exchange)
                 return self._error_reply(reply, exchange)
             exchange.stream = body.get("stream") is True
             self._outcomes[exchange.request_id] = -1
@@ -539,17 +545,23 @@ class GuardProxy:
             body = _strict_json(raw)
         except (ValueError, RecursionError) as exc:
             what = "nested too deeply" if isinstance(exc, RecursionError) else "not valid JSON"
-            raise _Reply(400, f"request body is {what}", "invalid_request_error", "bad_json", "bad_request") from None
+            raise _Reply(
+                400, f"request body is {what}", "invalid_request_error", "bad_json", "bad_request", "bad_request"
+            ) from None
         if not isinstance(body, dict):
-            raise _Reply(400, "request body must be a JSON object", "invalid_request_error", "bad_json", "bad_request")
+            raise _Reply(
+                400, "request body must be a JSON object", "invalid_request_error", "bad_json", "bad_request", "bad_request"
+            )  # fmt: skip
         messages = body.get("messages")
         if not isinstance(messages, list) or not messages or not all(isinstance(m, dict) for m in messages):
             raise _Reply(
                 400, "'messages' must be a non-empty list of message objects", "invalid_request_error",
-                "bad_messages", "bad_request",
+                "bad_messages", "bad_request", "bad_request",
             )  # fmt: skip
         if "stream" in body and not isinstance(body["stream"], bool):
-            raise _Reply(400, "'stream' must be true or false", "invalid_request_error", "bad_stream", "bad_request")
+            raise _Reply(
+                400, "'stream' must be true or false", "invalid_request_error", "bad_stream", "bad_request", "bad_request"
+            )  # fmt: skip
         return raw, body
 
     def _context(self, request: web.BaseRequest, body: dict[str, Any]) -> dict[str, Any]:
@@ -567,7 +579,7 @@ class GuardProxy:
         if header:
             bad = _Reply(
                 400, f"{CONTEXT_HEADER} must be a JSON object of plain values, at most {_MAX_CONTEXT_HEADER} characters",
-                "invalid_request_error", "bad_context", "bad_request",
+                "invalid_request_error", "bad_context", "bad_request", "bad_request",
             )  # fmt: skip
             if len(header) > _MAX_CONTEXT_HEADER:
                 raise bad
@@ -686,6 +698,25 @@ class GuardProxy:
             headers["X-Gatekit-Outcome"] = _OUTCOMES[rank]
         return headers
 
+    def _record_refused(self, reply: _Reply, exchange: _Exchange) -> None:
+        """The production-log row of a request refused before it was judged (400, 413): its error, no outcome.
+
+        ``gatekit canary`` counts it in the variant's ``error_rate``; the row holds the server's labels and
+        ``--context`` values only, never anything of the refused body or headers.
+        """
+        record = getattr(self.enforcer, "record_refused", None)
+        if record is None:
+            return
+        try:
+            record(
+                reply.row_error or "bad_request",
+                request_id=exchange.request_id,
+                context=dict(self.settings.context),
+                latency_ms=(time.perf_counter() - exchange.started) * 1000,
+            )
+        except Exception as exc:  # noqa: BLE001 - writing the row never fails the answer
+            log.warning("gatekit guard: the row of a refused request was not written (%s)", type(exc).__name__)
+
     def _error_reply(self, reply: _Reply, exchange: _Exchange) -> web.Response:
         if reply.metric:
             self.metrics.error(reply.metric)
@@ -748,7 +779,9 @@ class GuardProxy:
 
 
 def _body_too_large(limit: int) -> _Reply:
-    return _Reply(413, f"request body over {limit} bytes", "invalid_request_error", "body_too_large", "too_large")
+    return _Reply(
+        413, f"request body over {limit} bytes", "invalid_request_error", "body_too_large", "too_large", "too_large"
+    )
 
 
 def _upstream_status(status: int, retry_after: str | None = None) -> _Reply:

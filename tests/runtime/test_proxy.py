@@ -354,9 +354,13 @@ def test_rows_validate_against_the_production_log_schema_one_per_guarded_request
             ids[model] = chat(server.url, model, stream=model == "pii", user="u-42",
                               headers={"X-Gatekit-Context": json.dumps({"role": "customer", "env": "production"})}
                               ).headers["x-gatekit-request-id"]  # fmt: skip
-        request(f"{server.url}/v1/chat/completions", raw=b"{broken")  # never a guarded request: no row
+        # never a guarded request: a row with its error and no outcome (attack17g: canary counts it)
+        broken = request(f"{server.url}/v1/chat/completions", raw=b"{broken").headers["x-gatekit-request-id"]
     rows = {row["request_id"]: row for row in map(json.loads, rows_file.read_text().splitlines())}
-    assert set(rows) == set(ids.values())
+    assert set(rows) == {*ids.values(), broken}
+    refused = rows.pop(broken)
+    jsonschema.validate(refused, json_schema())
+    assert (refused["error"], refused["outcome"], refused["variant"]) == ("bad_request", None, "canary")
     schema = json_schema()
     for row in rows.values():
         jsonschema.validate(row, schema)
