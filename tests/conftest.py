@@ -440,12 +440,15 @@ def attack_project(tmp_path: Path, rows: list[str]) -> Path:
     return tmp_path
 
 
-def attack_gate(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """``gatekit eval`` of :func:`attack_project`'s files in ``cwd``, no GATEKIT_* variable but ``env``'s."""
+def attack_gate(
+    cwd: Path, *args: str, env: dict[str, str] | None = None, agent: str = "python:agent16:run"
+) -> subprocess.CompletedProcess[str]:
+    """``gatekit eval`` of :func:`attack_project`'s files in ``cwd`` (or of ``agent``), no GATEKIT_* variable but
+    ``env``'s."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("GATEKIT_") or k == "GATEKIT_SHARED_DATA"}
     full_env["PYTHONPATH"] = f"{REPO_ROOT}{os.pathsep}{cwd}"
     full_env.update(env or {})
-    command = [sys.executable, "-m", "gatekit", "eval", "--dataset", "ds.jsonl", "--agent", "python:agent16:run"]
+    command = [sys.executable, "-m", "gatekit", "eval", "--dataset", "ds.jsonl", "--agent", agent]
     command += ["--thresholds", "th.yaml", "--policy", str(REPO_ROOT / "policies" / "default.yaml"), *args]
     return subprocess.run(command, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=120)
 

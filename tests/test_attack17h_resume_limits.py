@@ -6,13 +6,11 @@ They were not: a resume with another per-attempt timeout mixed cases measured un
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, one_line_exit_2
+from conftest import attack_gate, one_line_exit_2
 
 AGENT = """
 import time
@@ -24,13 +22,8 @@ def run(case_input, context=None):
 
 
 def _eval(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEKIT_", "MLFLOW_"))}
-    env["PYTHONPATH"] = f"{REPO_ROOT}{os.pathsep}{root}"
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    command = [sys.executable, "-m", "gatekit", "eval", "--dataset", "ds.jsonl", "--agent", "python:agent17h:run"]
-    command += ["--thresholds", "th.yaml", "--policy", str(REPO_ROOT / "policies" / "default.yaml"), "--no-mlflow"]
-    command += ["--out", "out", "--concurrency", "1", *args]
-    return subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    one_run = ("--no-mlflow", "--out", "out", "--concurrency", "1", *args)
+    return attack_gate(root, *one_run, agent="python:agent17h:run", env={"PYTHONDONTWRITEBYTECODE": "1"})
 
 
 @pytest.mark.parametrize(
