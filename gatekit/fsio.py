@@ -54,6 +54,50 @@ def moved_away(path: str | os.PathLike[str], identity: tuple[int, int]) -> bool:
     return (info.st_dev, info.st_ino) != identity
 
 
+class LogFile:
+    """The append handle of a log file at a path: opened on first use, opened again once the path was rotated away.
+
+    Not thread-safe: its owner holds its own lock around every call.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = path
+        self.handle: IO[str] | None = None
+        self._identity = (0, 0)
+        self._where = ""  # the file's absolute path when first opened (a later chdir does not move the log)
+
+    def open(self) -> IO[str]:
+        """The open handle; a new file at the path when the old one was rotated away (the old one is finished)."""
+        handle = self.handle
+        if handle is not None and moved_away(self._where, self._identity):
+            self.handle = None
+            handle.close()
+        if self.handle is None:
+            self._where = self._where or os.path.abspath(self.path)
+            self.handle = open_private_append(self._where)
+            self._identity = file_identity(self.handle)
+        return self.handle
+
+    def close(self) -> BaseException | None:
+        """Flush and close; on a failed flush keep the file open with its unwritten lines (written first next time).
+
+        Returns the error (for the owner to count), or None when the file is closed.
+        """
+        handle = self.handle
+        if handle is None:
+            return None
+        try:
+            handle.flush()
+        except Exception as exc:  # noqa: BLE001 - counted by the owner; the unwritten lines stay buffered
+            return exc
+        self.handle = None
+        try:
+            handle.close()
+        except Exception as exc:  # noqa: BLE001 - counted by the owner
+            return exc
+        return None
+
+
 def remove_regular_file(path: str | os.PathLike[str]) -> None:
     """Remove ``path`` if it is a regular file (never a symlink, device, FIFO or folder); ignore any failure.
 

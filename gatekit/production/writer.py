@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from gatekit.fsio import file_identity, moved_away, open_private_append
+from gatekit.fsio import LogFile
 from gatekit.production.schema import make_row
 from gatekit.redact import display_path, scrub_message
 
@@ -32,27 +31,14 @@ class ProductionLogWriter:
         self.failures = 0
         self.last_error: str | None = None
         self._lock = threading.Lock()
-        self._handle: IO[str] | None = None
-        self._identity = (0, 0)
-        self._where = ""  # the file's absolute path when first opened (a later chdir does not move the log)
-
-    def _open(self) -> IO[str]:
-        handle = self._handle
-        if handle is not None and moved_away(self._where, self._identity):
-            self._handle = None  # rotated away: the rows go to a new file at the path (the old one is finished)
-            handle.close()
-        if self._handle is None:
-            self._where = self._where or os.path.abspath(self.path)
-            self._handle = open_private_append(self._where)
-            self._identity = file_identity(self._handle)
-        return self._handle
+        self._file = LogFile(self.path)
 
     def write(self, **fields: Any) -> bool:
         """Check and append one row; True when written, False when it failed (counted, logged once per kind)."""
         try:
             line = json.dumps(make_row(**fields), ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
             with self._lock:
-                handle = self._open()
+                handle = self._file.open()
                 handle.write(line)
                 handle.flush()
                 self.rows_written += 1
@@ -72,7 +58,8 @@ class ProductionLogWriter:
         Rows that cannot be written at close (a full disk) stay buffered in the open file, written first by the
         next write or close: a row cut by the failure is finished, never glued to a later one.
         """
-        failed = close_keeping_unwritten(self)
+        with self._lock:
+            failed = self._file.close()
         if failed is None:
             return
         with self._lock:
@@ -87,24 +74,3 @@ class ProductionLogWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def close_keeping_unwritten(sink: Any) -> BaseException | None:
-    """Flush and close ``sink._handle`` under ``sink._lock``; on a failed flush keep it open (its lines kept).
-
-    Returns the error (for the caller to count), or None when the file is closed.
-    """
-    with sink._lock:
-        handle = sink._handle
-        if handle is None:
-            return None
-        try:
-            handle.flush()
-        except Exception as exc:  # noqa: BLE001 - counted by the caller; the unwritten lines stay buffered
-            return exc
-        sink._handle = None
-        try:
-            handle.close()
-        except Exception as exc:  # noqa: BLE001 - counted by the caller
-            return exc
-    return None

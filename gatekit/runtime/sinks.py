@@ -9,16 +9,14 @@ import contextvars
 import functools
 import json
 import logging
-import os
 import queue
 import threading
 import weakref
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from gatekit.fsio import file_identity, moved_away, open_private_append
-from gatekit.production.writer import close_keeping_unwritten
+from gatekit.fsio import LogFile
 from gatekit.redact import display_path, has_request_secrets, scrub_message
 
 log = logging.getLogger("gatekit.runtime")
@@ -49,25 +47,12 @@ class TraceSink:
         self.failures = 0
         self.last_error: str | None = None
         self._lock = threading.Lock()
-        self._handle: IO[str] | None = None
-        self._identity = (0, 0)
-        self._where = ""  # the file's absolute path when first opened (a later chdir does not move the log)
+        self._file = LogFile(target) if not callable(target) else None
 
     @property
     def name(self) -> str:
         """What the sink writes to, for messages."""
         return str(self.target) if not callable(self.target) else getattr(self.target, "__name__", "callable")
-
-    def _open(self) -> IO[str]:
-        handle = self._handle
-        if handle is not None and moved_away(self._where, self._identity):
-            self._handle = None  # rotated away: the lines go to a new file at the path (the old one is finished)
-            handle.close()
-        if self._handle is None:
-            self._where = self._where or os.path.abspath(self.target)  # type: ignore[arg-type]
-            self._handle = open_private_append(Path(self._where))
-            self._identity = file_identity(self._handle)
-        return self._handle
 
     def write(self, record: dict[str, Any], flush: bool = True) -> bool:
         """Write one record; False (counted, logged once) when it failed.
@@ -83,7 +68,8 @@ class TraceSink:
             else:
                 line = _encode(record) + "\n"
                 with self._lock:
-                    handle = self._open()
+                    assert self._file is not None  # (a path target)
+                    handle = self._file.open()
                     handle.write(line)
                     if flush:
                         handle.flush()
@@ -97,8 +83,8 @@ class TraceSink:
         """Write buffered lines to the file (a failure is counted, never raised)."""
         try:
             with self._lock:
-                if self._handle is not None:
-                    self._handle.flush()
+                if self._file is not None and self._file.handle is not None:
+                    self._file.handle.flush()
         except Exception as exc:  # noqa: BLE001 - a trace sink must never fail the agent; counted and reported
             note_failure(self, exc, "decision trace")
 
@@ -108,7 +94,10 @@ class TraceSink:
         When the buffered lines cannot be written (a full disk) the file stays open with them: the next write or
         close writes them first, so the line the failure cut is finished rather than glued to a later one.
         """
-        failed = close_keeping_unwritten(self)
+        if self._file is None:
+            return
+        with self._lock:
+            failed = self._file.close()
         if failed is not None:
             note_failure(self, failed, "decision trace")
 
