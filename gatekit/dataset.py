@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gatekit.errors import DatasetError
+from gatekit.fsio import MAX_DATASET_BYTES, read_input_bytes
 from gatekit.models import Case
 
 _MAX_LISTED_ERRORS = 20
@@ -66,7 +67,7 @@ def load_dataset(path: Path | str) -> Dataset:
         raise DatasetError(f"{path}: dataset file not found; check --dataset or 'dataset:' in gatekit.yaml")
     fmt = dataset_format(path)
     try:
-        raw = path.read_bytes()
+        raw = read_input_bytes(path, MAX_DATASET_BYTES)
     except OSError as exc:
         raise DatasetError(f"{path}: cannot read dataset: {exc}") from None
     sha256 = hashlib.sha256(raw).hexdigest()

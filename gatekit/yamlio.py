@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from gatekit.fsio import MAX_YAML_BYTES, read_input_text
+
 MAX_YAML_DEPTH = 100
 
 
@@ -119,7 +121,7 @@ def read_yaml(path: Path, error_cls: type[Exception], what: str) -> tuple[dict[s
     if not path.exists():
         raise error_cls(f"{path}: {what} file not found; check the path (or the value in gatekit.yaml)")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_input_text(path, MAX_YAML_BYTES)
     except (OSError, UnicodeDecodeError) as exc:
         raise error_cls(f"{path}: cannot read {what} file: {exc}") from None
     try:

@@ -462,11 +462,12 @@ def load_policy(path: str | Path) -> Policy:
     """Read, validate and build the policy at ``path``; raises PolicyError naming the file and line."""
     import yaml
 
+    from gatekit.fsio import MAX_YAML_BYTES, read_input_bytes
     from gatekit.yamlio import load_yaml
 
     file = Path(path)
     try:
-        data = file.read_bytes()
+        data = read_input_bytes(file, MAX_YAML_BYTES)
     except OSError as exc:
         raise PolicyError(f"{file}: cannot read policy file ({exc.strerror}); check the path") from None
     try:

@@ -117,12 +117,13 @@ def run_policy_test_file(path: str | Path, policies: dict[Path, Policy] | None =
     """Run every test of one YAML file."""
     import yaml
 
+    from gatekit.fsio import MAX_YAML_BYTES, read_input_text
     from gatekit.yamlio import safe_load
 
     file = Path(path)
     policies = {} if policies is None else policies
     try:
-        raw = safe_load(file.read_text(encoding="utf-8"))
+        raw = safe_load(read_input_text(file, MAX_YAML_BYTES))
     except UnicodeDecodeError as exc:
         raise PolicyError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from None
     except (OSError, yaml.YAMLError) as exc:
