@@ -703,10 +703,14 @@ def init(
 def main() -> None:
     """Console-script entry point."""
     try:
-        app()
+        code = app(standalone_mode=False)  # a usage error is raised here, printed below in one line
     except KeyboardInterrupt:  # pragma: no cover - typer handles most
         sys.exit(130)
+    except typer.Abort:  # pragma: no cover - no command prompts
+        sys.exit(1)
     except Exception as exc:  # noqa: BLE001 - last line of defence: one line, exit 3, no traceback
+        if _is_usage_error(exc):
+            _usage_error(exc)
         if _state["debug"]:
             import traceback
 
@@ -717,3 +721,23 @@ def main() -> None:
         print(message, file=sys.stderr)
         _annotate_error(message, EXIT_INFRA)
         sys.exit(EXIT_INFRA)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _is_usage_error(exc: BaseException) -> bool:
+    """A command-line usage error of the (vendored) click parser: an unknown option, a bad value, a missing one."""
+    module = type(exc).__module__ or ""
+    return module.startswith(("typer", "click")) and callable(getattr(exc, "format_message", None))
+
+
+def _usage_error(exc: Any) -> None:
+    """Print a usage error in one line (``error: Invalid value for '--stage': ...; see 'gatekit canary --help'``)."""
+    code = exc.exit_code if isinstance(getattr(exc, "exit_code", None), int) else EXIT_USAGE
+    if type(exc).__name__ == "NoArgsIsHelpError":  # (the help was printed: ``gatekit`` or ``gatekit policy`` alone)
+        sys.exit(code)
+    ctx = getattr(exc, "ctx", None)
+    hint = f"; see '{ctx.command_path} --help'" if ctx is not None and getattr(ctx, "command_path", None) else ""
+    message = " ".join(f"{exc.format_message().rstrip('.')}{hint}".split())
+    _err(f"error: {message}")
+    _annotate_error(message, code)
+    sys.exit(code)
