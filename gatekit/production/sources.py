@@ -111,7 +111,7 @@ def sniff(path: Path) -> str:
         with _open_text(path) as handle:
             for number, line in enumerate(handle, start=1):
                 if line.strip():
-                    row = json.loads(line)
+                    row = _first_row(path, number, line)
                     if isinstance(row, dict) and "schema_version" in row:
                         _check_version(path, row["schema_version"], number)
                         return NATIVE
@@ -122,11 +122,29 @@ def sniff(path: Path) -> str:
                     return LEGACY
     except DatasetError:
         raise
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise DatasetError(f"{path}: cannot read ({type(exc).__name__}: {exc}); check the file") from None
+    except UnicodeDecodeError as exc:
+        raise DatasetError(f"{path}: not UTF-8 text ({exc.reason}); save the file as UTF-8") from None
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read ({exc.strerror or exc}); check the path") from None
+    except ValueError as exc:  # pyarrow's ArrowInvalid (a truncated Parquet file) is one
+        raise DatasetError(f"{path}: cannot read ({exc}); check the file") from None
     except Exception as exc:  # noqa: BLE001 - pyarrow raises its own error types for a broken Parquet footer
         raise DatasetError(f"{path}: not a readable data file ({exc}); check the file") from None
     return LEGACY
+
+
+def _first_row(path: Path, number: int, line: str) -> Any:
+    """The first row's JSON (it tells the file's kind); ``DatasetError`` naming the line when it is none."""
+    if number == 1 and line.startswith("\ufeff"):
+        raise DatasetError(f"{path}:1: the file starts with a byte-order mark (BOM); save it as UTF-8 without one")
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise DatasetError(f"{path}:{number}: invalid JSON ({exc.msg} at column {exc.colno}); fix the line") from None
+    except (RecursionError, ValueError):  # nested past the parser's depth, an integer of 5000 digits
+        raise DatasetError(
+            f"{path}:{number}: invalid JSON (nested too deeply or too long a number); fix the line"
+        ) from None
 
 
 def _parquet_max(parquet: Any, column: str) -> Any:
