@@ -132,3 +132,13 @@ def test_a_traces_line_nested_past_the_parser_is_exit_2_not_an_internal_error(tm
     (tmp_path / "t.jsonl").write_text("[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
     line = refused(gatekit(tmp_path, "traces", "t.jsonl"), "t.jsonl:1")
     assert "nested too deeply" in line
+
+
+def test_a_misspelt_expected_outcome_in_a_policy_test_is_a_bad_file_not_a_failed_test(tmp_path: Path) -> None:
+    test = f"policy: {POLICY}\ntests:\n  - name: plain\n    response: {{output: hi}}\n    expect: {{outcome: alow}}\n"
+    (tmp_path / "t_test.yaml").write_text(test, encoding="utf-8")
+    line = refused(gatekit(tmp_path, "policy", "test", "t_test.yaml"), "t_test.yaml")
+    assert "expect.outcome 'alow' is no outcome; use one of allow, allow_with_redaction" in line, line
+    (tmp_path / "t_test.yaml").write_text(test.replace("alow", "allow"), encoding="utf-8")
+    passed = gatekit(tmp_path, "policy", "test", "t_test.yaml")
+    assert passed.returncode == 0 and "1 passed, 0 failed" in passed.stdout, (passed.stdout, passed.stderr)

@@ -27,7 +27,7 @@ from typing import Any
 
 from gatekit.errors import PolicyError
 from gatekit.governance.policy import Policy, load_policy
-from gatekit.models import Decision
+from gatekit.models import Decision, Outcome
 
 _EXPECT_KEYS = {"outcome", "rules", "not_rules", "redactions", "output", "reasons_contain"}
 
@@ -54,6 +54,11 @@ def _check(decision: Decision, expect: dict[str, Any], where: str, rule_ids: set
         raise PolicyError(f"{where}: unknown expect key(s) {sorted(unknown)}; use {sorted(_EXPECT_KEYS)}")
     if not expect:  # a test that checks nothing would pass whatever the policy decides
         raise PolicyError(f"{where}: no expect (or an empty one): say what the decision must be, e.g. outcome: deny")
+    outcomes = [outcome.value for outcome in Outcome]
+    if "outcome" in expect and expect["outcome"] not in outcomes:  # a misspelt outcome is a bad file, not a failure
+        raise PolicyError(
+            f"{where}: expect.outcome {expect['outcome']!r} is no outcome; use one of {', '.join(outcomes)}"
+        )
     if rule_ids is not None:  # a rule id the policy does not have never fires: not_rules would always hold
         for key in ("rules", "not_rules"):
             named = expect.get(key) or []
