@@ -142,3 +142,12 @@ def test_a_misspelt_expected_outcome_in_a_policy_test_is_a_bad_file_not_a_failed
     (tmp_path / "t_test.yaml").write_text(test.replace("alow", "allow"), encoding="utf-8")
     passed = gatekit(tmp_path, "policy", "test", "t_test.yaml")
     assert passed.returncode == 0 and "1 passed, 0 failed" in passed.stdout, (passed.stdout, passed.stderr)
+
+
+def test_junit_at_the_root_folder_is_a_bad_path_and_the_verdict_is_kept(tmp_path: Path) -> None:
+    project(tmp_path)
+    proc = gatekit(tmp_path, *_command("dataset", "ds.jsonl"), "--junit", "/")
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)  # was 3 "check the disk": renaming onto / is EBUSY
+    assert "--junit /: cannot write the JUnit XML" in proc.stderr and "pass a writable file path" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert (tmp_path / "out" / "verdict.json").is_file() and (tmp_path / "out" / "results.jsonl").is_file()
