@@ -8,6 +8,7 @@ comparisons). When a rule fires, ``on_rollback`` (an argv list, never a shell) i
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import time
@@ -41,6 +42,11 @@ def watch(
             "gatekit watch: the rules have no rollback rule (a watch judges rollback rules only, not compare "
             "metrics); add rollback: rules to the rules file"
         )
+    for flag, value in (("--interval", interval_s), ("--timeout", timeout_s)):  # NaN never times out, -1 raised
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise ConfigError(f"{flag} {value:g}: give a number of seconds above 0 (e.g. {flag} 5)")
+    if engine not in ("duckdb", "spark"):  # before the banner and the first poll, not after them
+        raise ConfigError(f"--engine {engine!r}: unknown engine; use duckdb or spark")
     interval = interval_s if interval_s is not None else min(5.0, rules.window_seconds / 4)
     since_us = parse_time(since, "--since") if since else int(clock() * 1e6)
     deadline = None if timeout_s is None else clock() + timeout_s

@@ -1,0 +1,75 @@
+"""attack18d: out-of-range flags of ``watch`` and ``rollback`` are one line, exit 2, before anything runs.
+
+``watch --interval -1`` / ``nan`` / ``inf`` ended in an internal error (exit 3, a Python exception name) after the
+banner; ``--interval 0`` polled in a busy loop; ``--timeout nan`` never timed out; ``--timeout -1`` was a HOLD (exit
+4) instead of a bad flag; ``--engine x`` was refused only after the banner and a first poll. ``rollback --model ''``
+was MLflow's "Missing value for required parameter 'name'" (exit 3) and ``--tracking-uri ftp://x`` an internal error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import REPO_ROOT, one_line_exit_2
+
+from gatekit.production.schema import SCHEMA_VERSION
+
+
+def gatekit(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The real CLI in ``cwd``, no GATEKIT_* or MLFLOW_* variable."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEKIT_", "MLFLOW_"))}
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "gatekit", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [
+        ("--interval", "0"),
+        ("--interval", "-1"),
+        ("--interval", "nan"),
+        ("--interval", "inf"),
+        ("--timeout", "nan"),
+        ("--timeout", "-1"),
+        ("--timeout", "0"),
+    ],
+)
+def test_watch_refuses_a_poll_interval_or_timeout_that_is_no_positive_number(
+    tmp_path: Path, flag: str, value: str
+) -> None:
+    row = {"schema_version": SCHEMA_VERSION, "timestamp": "2026-01-01T00:00:00Z", "request_id": "r", "variant": "x"}
+    (tmp_path / "logs.jsonl").write_text(json.dumps(row) + "\n", encoding="utf-8")
+    other = ["--timeout", "5"] if flag == "--interval" else ["--interval", "1"]
+    started = time.monotonic()
+    line = one_line_exit_2(gatekit(tmp_path, "watch", "--logs", "logs.jsonl", *other, flag, value))
+    assert time.monotonic() - started < 30
+    assert line.startswith(f"error: {flag} ") and "give a number of seconds above 0" in line, line
+    assert "Error" not in line, line
+
+
+def test_watch_refuses_an_unknown_engine_before_it_starts_watching(tmp_path: Path) -> None:
+    (tmp_path / "logs.jsonl").write_text("", encoding="utf-8")
+    line = one_line_exit_2(gatekit(tmp_path, "watch", "--logs", "logs.jsonl", "--engine", "duck", "--timeout", "5"))
+    assert line == "error: --engine 'duck': unknown engine; use duckdb or spark", line  # and no "watching ..." line
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--model", ""], "error: --model '': no registered model name; pass the name the gate promoted"),
+        (["--model", "m", "--tracking-uri", "ftp://x"], "error: --tracking-uri 'ftp://x': MLflow has no model registry"),
+    ],
+    ids=["empty-model", "ftp-registry"],
+)
+def test_rollback_refuses_an_empty_model_or_a_uri_with_no_registry(tmp_path: Path, args: list[str], said: str) -> None:
+    line = one_line_exit_2(gatekit(tmp_path, "rollback", "--dry-run", *args))
+    assert line.startswith(said), line
+    assert "Exception" not in line and "internal error" not in line, line
