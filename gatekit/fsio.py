@@ -31,8 +31,9 @@ from typing import IO
 from gatekit.errors import ConfigError
 
 LOCK_FILE = ".gatekit.lock"
-# whole-file reads of what a person writes (YAML is parsed at ~0.1 MB/s in pure Python: 4 MiB is well over a minute)
-MAX_YAML_BYTES = 4 << 20
+# whole-file reads of what a person writes: a policy is a few KiB, and PyYAML (pure Python) parses a hostile flow list
+# slowly (a 1 MiB flow list of numbers: 10 s; 4 MiB: 100 s), so more than 1 MiB is refused unread
+MAX_YAML_BYTES = 1 << 20
 # whole-file reads of what gatekit writes (verdict.json, results.jsonl)
 MAX_JSON_FILE_BYTES = 256 << 20
 # a golden dataset is read, parsed and held whole in memory
