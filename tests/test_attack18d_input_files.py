@@ -151,3 +151,10 @@ def test_junit_at_the_root_folder_is_a_bad_path_and_the_verdict_is_kept(tmp_path
     assert "--junit /: cannot write the JUnit XML" in proc.stderr and "pass a writable file path" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert (tmp_path / "out" / "verdict.json").is_file() and (tmp_path / "out" / "results.jsonl").is_file()
+
+
+def test_init_with_a_fifo_as_gitignore_is_refused_not_waited_on(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / ".gitignore")
+    line = refused(gatekit(tmp_path, "init", "."), ".gitignore")
+    assert "FIFO" in line and "fix or remove it and rerun" in line, line
+    assert (tmp_path / "gatekit.yaml").is_file()  # what was scaffolded before it stays
