@@ -64,7 +64,7 @@ def parse_results(data: bytes | str, source: str = "results.jsonl") -> ResultRow
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
-                problem = f"not valid JSON ({exc.msg} at column {exc.colno})"
+                problem = f"not valid JSON ({exc.msg.removesuffix(' at')} at column {exc.colno})"
             except UnicodeDecodeError as exc:
                 problem = f"not UTF-8 text ({exc.reason})"
             except (RecursionError, ValueError):  # nested past the parser's depth, an integer of 5000 digits

@@ -158,3 +158,25 @@ def test_init_with_a_fifo_as_gitignore_is_refused_not_waited_on(tmp_path: Path) 
     line = refused(gatekit(tmp_path, "init", "."), ".gitignore")
     assert "FIFO" in line and "fix or remove it and rerun" in line, line
     assert (tmp_path / "gatekit.yaml").is_file()  # what was scaffolded before it stays
+
+
+def test_a_csv_cell_longer_than_128_kib_is_read_like_a_long_jsonl_value(tmp_path: Path) -> None:
+    project(tmp_path)
+    (tmp_path / "ds.csv").write_text("id,input\na," + "x" * 200_000 + "\n", encoding="utf-8")  # was "field limit"
+    proc = gatekit(tmp_path, *_command("dataset", "ds.csv"))
+    assert proc.returncode == 0, (proc.stdout, proc.stderr)
+
+
+@pytest.mark.parametrize(
+    ("row", "said"),
+    [
+        ('{"id": "a", "input": "h\x00i"}', "line 1: invalid JSON (Invalid control character at column 24)"),
+        ('{"id": "a", "input": "hi}', "line 1: invalid JSON (Unterminated string starting at column 22)"),
+    ],
+    ids=["control", "unterminated"],
+)
+def test_a_json_error_reads_at_column_once(tmp_path: Path, row: str, said: str) -> None:
+    project(tmp_path)
+    (tmp_path / "x.jsonl").write_text(row + "\n", encoding="utf-8")
+    line = refused(gatekit(tmp_path, *_command("dataset", "x.jsonl")), "x.jsonl")
+    assert said in line and "at at" not in line, line

@@ -140,7 +140,9 @@ def _first_row(path: Path, number: int, line: str) -> Any:
     try:
         return json.loads(line)
     except json.JSONDecodeError as exc:
-        raise DatasetError(f"{path}:{number}: invalid JSON ({exc.msg} at column {exc.colno}); fix the line") from None
+        raise DatasetError(
+            f"{path}:{number}: invalid JSON ({exc.msg.removesuffix(' at')} at column {exc.colno}); fix the line"
+        ) from None
     except (RecursionError, ValueError):  # nested past the parser's depth, an integer of 5000 digits
         raise DatasetError(
             f"{path}:{number}: invalid JSON (nested too deeply or too long a number); fix the line"
