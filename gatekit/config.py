@@ -11,12 +11,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from gatekit.drift_config import DriftConfig
 from gatekit.errors import ConfigError
-from gatekit.yamlio import read_yaml, sourced_message
+from gatekit.yamlio import read_yaml, refuse_bool, sourced_message
 
 DEFAULT_CONFIG_FILE = "gatekit.yaml"
 
@@ -67,6 +67,17 @@ class GateConfig(BaseModel):
     )
     agent_options: AgentOptionsConfig = Field(default_factory=AgentOptionsConfig)
     drift: DriftConfig | None = None
+    _no_bool = field_validator(
+        "concurrency",
+        "timeout",
+        "retries",
+        "deadline",
+        "repeat",
+        "sample",
+        "seed",
+        "stop_after_identical_failures",
+        mode="before",
+    )(refuse_bool)
     # set by load_config, not a setting: kept out of `gatekit schema config` and refused in the file
     config_path: SkipJsonSchema[Path | None] = Field(default=None, exclude=True)
 

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from gatekit.errors import ConfigError
 from gatekit.models import Check, CheckStatus
 from gatekit.units import parse_quantity
-from gatekit.yamlio import pydantic_message, read_yaml
+from gatekit.yamlio import pydantic_message, read_yaml, refuse_bool
 
 # metric name -> (unit kind for literals, display unit)
 KNOWN_METRICS: dict[str, tuple[str | None, str]] = {
@@ -110,6 +110,8 @@ class Thresholds(BaseModel):
     checks: dict[str, CheckSpec] = Field(default_factory=dict)
     max_regression: dict[str, Any] | None = None
     drift: dict[str, Any] | None = None
+
+    _no_bool = field_validator("min_cases", mode="before")(refuse_bool)
 
 
 def _where(path: Path, lines: dict[tuple[str, ...], int], *key: str) -> str:

@@ -149,6 +149,21 @@ def _collect_lines(node: Any, prefix: tuple[str, ...], out: dict[tuple[str, ...]
             _collect_lines(item, (*prefix, str(index)), out)
 
 
+def refuse_bool(value: Any) -> Any:
+    """A pydantic ``mode="before"`` check: a YAML true/false (also yes/no/on/off) where a number is due is refused.
+
+    Pydantic reads ``True`` as 1 for an int or float field: ``min_requests: yes`` judged windows of one request.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {str(value).lower()} (YAML reads yes/no/on/off as true/false)")
+    return value
+
+
+def _problem(err: dict[str, Any]) -> str:
+    """A pydantic error's text without its "Value error, " prefix (a Python exception's name, to a reader)."""
+    return str(err.get("msg") or "invalid value").removeprefix("Value error, ")
+
+
 def pydantic_message(path: Path, exc: Any, lines: dict[tuple[str, ...], int]) -> str:
     """Format a pydantic ``ValidationError`` as one line naming file, line and field."""
     parts = []
@@ -164,7 +179,7 @@ def pydantic_message(path: Path, exc: Any, lines: dict[tuple[str, ...], int]) ->
         if err.get("type") == "extra_forbidden":
             msg = f"{where}: unknown key '{field}'; remove it or check its spelling"
         else:
-            msg = f"{where}: {field}: {err.get('msg', 'invalid value')}"
+            msg = f"{where}: {field}: {_problem(err)}"
         parts.append(msg)
     more = len(exc.errors()) - len(parts)
     return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
@@ -179,5 +194,5 @@ def sourced_message(path: Path | None, exc: Any, lines: dict[tuple[str, ...], in
     for err in exc.errors():
         loc = tuple(str(part) for part in err.get("loc", ()))
         if loc and loc[0] in sources:
-            return f"{sources[loc[0]]}: {'.'.join(loc)}: {err.get('msg', 'invalid value')}"
+            return f"{sources[loc[0]]}: {'.'.join(loc)}: {_problem(err)}"
     return pydantic_message(path or Path("(flags)"), exc, lines)

@@ -1,0 +1,88 @@
+"""attack18d: a YAML true/false (also yes/no/on/off) where a number is due is refused, naming file, line and field.
+
+Pydantic read ``True`` as 1 and ``False`` as 0 for int and float fields, silently: ``min_requests: yes`` in the
+rollout rules judged canary windows of a single request, ``drift: {ks_floor: yes}`` set the effect floor to 1 (no
+numeric feature could ever drift), ``concurrency: true`` ran one case at a time. Errors no longer start with pydantic's
+"Value error, " (a Python exception's name to a reader).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ATTACK_AGENT, REPO_ROOT, one_line_exit_2
+
+from gatekit.canary.rules import load_rules
+from gatekit.config import load_config
+from gatekit.errors import ConfigError
+from gatekit.verdict import load_thresholds
+
+ROLLOUT = (REPO_ROOT / "gatekit" / "scaffold" / "thresholds" / "rollout.yaml").read_text(encoding="utf-8")
+SAID = "expected a number, got true (YAML reads yes/no/on/off as true/false)"
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        (ROLLOUT.replace("min_requests: 20 ", "min_requests: yes"), "r.yaml:7: min_requests: "),
+        (ROLLOUT.replace("min_windows: 5 ", "min_windows: on"), "r.yaml:9: min_windows: "),
+        (ROLLOUT.replace("for: 5}", "for: true}"), "r.yaml:12: rollback.1.for: "),
+        (ROLLOUT.replace("min_requests: 500", "min_requests: yes"), "r.yaml:18: compare.min_requests: "),
+    ],
+    ids=["min-requests", "min-windows", "for", "compare-min-requests"],
+)
+def test_rollout_rules(tmp_path: Path, text: str, where: str) -> None:
+    (tmp_path / "r.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_rules(tmp_path / "r.yaml")
+    assert f"{tmp_path / where}{SAID}" in str(caught.value), str(caught.value)
+
+
+def test_thresholds_min_cases(tmp_path: Path) -> None:
+    (tmp_path / "th.yaml").write_text("min_cases: yes\nchecks:\n  error_rate: {max: 1%}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"th\.yaml:1: min_cases: expected a number, got true"):
+        load_thresholds(tmp_path / "th.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("concurrency: true\n", "g.yaml:1: concurrency: "),
+        ("retries: yes\n", "g.yaml:1: retries: "),
+        ("timeout: on\n", "g.yaml:1: timeout: "),
+        ("drift:\n  ks_floor: yes\n", "g.yaml:2: drift.ks_floor: "),
+        ("drift:\n  features:\n    latency_ms: {effect_floor: yes}\n", "g.yaml:3: drift.features.latency_ms.effect_floor: "),
+    ],
+    ids=["concurrency", "retries", "timeout", "ks-floor", "effect-floor"],
+)
+def test_gatekit_yaml(tmp_path: Path, text: str, where: str) -> None:
+    (tmp_path / "g.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "g.yaml")
+    assert f"{tmp_path / where}{SAID}" in str(caught.value), str(caught.value)
+
+
+def test_numbers_and_a_confidence_of_true_still_read(tmp_path: Path) -> None:
+    (tmp_path / "g.yaml").write_text("concurrency: 3\ntimeout: 2.5\ndrift:\n  ks_floor: 0.2\n", encoding="utf-8")
+    config = load_config(tmp_path / "g.yaml")
+    assert (config.concurrency, config.timeout, config.drift and config.drift.ks_floor) == (3, 2.5, 0.2)
+    (tmp_path / "th.yaml").write_text("checks:\n  error_rate: {max: 1%, confidence: true}\n", encoding="utf-8")
+    assert load_thresholds(tmp_path / "th.yaml").checks["error_rate"].confidence == 0.95  # documented: true = 0.95
+
+
+def test_the_cli_prints_it_in_one_line_without_value_error(tmp_path: Path) -> None:
+    (tmp_path / "agent16.py").write_text(ATTACK_AGENT, encoding="utf-8")
+    (tmp_path / "ds.jsonl").write_text('{"id": "a", "input": "hi"}\n', encoding="utf-8")
+    (tmp_path / "th.yaml").write_text("min_cases: 1\nchecks:\n  error_rate: {max: 10%}\n", encoding="utf-8")
+    (tmp_path / "gatekit.yaml").write_text("repeat: yes\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEKIT_")}
+    env["PYTHONPATH"] = f"{REPO_ROOT}{os.pathsep}{tmp_path}"
+    command = [sys.executable, "-m", "gatekit", "eval", "--dataset", "ds.jsonl", "--agent", "python:agent16:run"]
+    command += ["--thresholds", "th.yaml", "--policy", str(REPO_ROOT / "policies" / "default.yaml"), "--no-mlflow"]
+    proc = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    line = one_line_exit_2(proc)
+    assert line == f"error: gatekit.yaml:1: repeat: {SAID}", line
