@@ -86,3 +86,35 @@ def test_the_cli_prints_it_in_one_line_without_value_error(tmp_path: Path) -> No
     proc = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     line = one_line_exit_2(proc)
     assert line == f"error: gatekit.yaml:1: repeat: {SAID}", line
+
+
+POLICY = (REPO_ROOT / "policies" / "default.yaml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where"),
+    [
+        ("max_calls_per_case: 25", "max_calls_per_case: yes", ":36: rules[0].max_calls_per_case: "),
+        ("max_calls: 1", "max_calls: no", ":41: rules[0].limits.transfer_to_human_agents.max_calls: "),
+        ("high_risk_tools: []", "high_risk_tools: []\n    threshold: yes", ":85: rules[4].threshold: "),
+    ],
+    ids=["max-calls-per-case", "max-calls", "injection-threshold"],
+)
+def test_policy_numbers(tmp_path: Path, old: str, new: str, where: str) -> None:
+    from gatekit.errors import PolicyError
+    from gatekit.governance.policy import load_policy
+
+    assert old in POLICY
+    (tmp_path / "p.yaml").write_text(POLICY.replace(old, new), encoding="utf-8")
+    with pytest.raises(PolicyError) as caught:  # threshold: yes was 1.0, a score no injection reaches
+        load_policy(tmp_path / "p.yaml")
+    message = str(caught.value)
+    assert f"p.yaml{where}expected a number, got " in message and "(YAML reads yes/no/on/off" in message, message
+
+
+def test_pricing_numbers(tmp_path: Path) -> None:
+    from gatekit.metrics import load_pricing
+
+    (tmp_path / "pricing.yaml").write_text("models:\n  m: {input_per_1m: yes, output_per_1m: 2}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"pricing\.yaml:2: models\.m\.input_per_1m: expected a number, got true"):
+        load_pricing(tmp_path / "pricing.yaml")
