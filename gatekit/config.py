@@ -162,6 +162,7 @@ def load_config(config_path: Path | None = None, overrides: dict[str, Any] | Non
             except ValueError:
                 kind_name = _KIND_NAMES.get(kind, kind.__name__)
                 raise ConfigError(f"GATEKIT_{key.upper()}={env_value!r}: expected {kind_name}") from None
+    _refuse_misspelt_env()
     for key, value in (overrides or {}).items():
         if value is not None:
             data[key] = value
@@ -172,6 +173,23 @@ def load_config(config_path: Path | None = None, overrides: dict[str, Any] | Non
         raise ConfigError(sourced_message(path, exc, lines, sources)) from None
     config.config_path = path
     return config
+
+
+def _refuse_misspelt_env() -> None:
+    """A set ``GATEKIT_*`` variable one typo away from a setting is an error: ``GATEKIT_DRYRUN=1`` promoted for real.
+
+    Other ``GATEKIT_*`` names (the watch's ``GATEKIT_ROLLBACK_*``, the action's ``GATEKIT_DRIFT_*``) are left alone.
+    """
+    import difflib
+
+    for name, value in os.environ.items():
+        if not value or not name.startswith("GATEKIT_") or name[8:].lower() in _ENV_FIELDS:
+            continue
+        close = difflib.get_close_matches(name[8:].lower(), list(_ENV_FIELDS), n=1, cutoff=0.8)
+        if close:
+            raise ConfigError(
+                f"{name}: not a gatekit setting; did you mean GATEKIT_{close[0].upper()}? fix or unset it"
+            )
 
 
 def _relative_to(base: Path, value: str) -> Path:

@@ -55,7 +55,10 @@ def test_thresholds_min_cases(tmp_path: Path) -> None:
         ("retries: yes\n", "g.yaml:1: retries: "),
         ("timeout: on\n", "g.yaml:1: timeout: "),
         ("drift:\n  ks_floor: yes\n", "g.yaml:2: drift.ks_floor: "),
-        ("drift:\n  features:\n    latency_ms: {effect_floor: yes}\n", "g.yaml:3: drift.features.latency_ms.effect_floor: "),
+        (
+            "drift:\n  features:\n    latency_ms: {effect_floor: yes}\n",
+            "g.yaml:3: drift.features.latency_ms.effect_floor: ",
+        ),
     ],
     ids=["concurrency", "retries", "timeout", "ks-floor", "effect-floor"],
 )
@@ -118,3 +121,29 @@ def test_pricing_numbers(tmp_path: Path) -> None:
     (tmp_path / "pricing.yaml").write_text("models:\n  m: {input_per_1m: yes, output_per_1m: 2}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"pricing\.yaml:2: models\.m\.input_per_1m: expected a number, got true"):
         load_pricing(tmp_path / "pricing.yaml")
+
+
+@pytest.mark.parametrize(
+    ("name", "meant"),
+    [
+        ("GATEKIT_DRYRUN", "GATEKIT_DRY_RUN"),
+        ("GATEKIT_NO_MLFOW", "GATEKIT_NO_MLFLOW"),
+        ("GATEKIT_CONCURENCY", "GATEKIT_CONCURRENCY"),
+    ],
+)
+def test_a_misspelt_environment_setting_is_refused_with_the_name_meant(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, meant: str
+) -> None:
+    monkeypatch.chdir(tmp_path)  # (no ./gatekit.yaml)
+    monkeypatch.setenv(name, "1")  # GATEKIT_DRYRUN=1 was ignored: promote moved the alias for real
+    with pytest.raises(ConfigError) as caught:
+        load_config(None, {"dataset": "ds.jsonl"})
+    assert str(caught.value) == f"{name}: not a gatekit setting; did you mean {meant}? fix or unset it"
+
+
+def test_other_gatekit_variables_are_left_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("GATEKIT_ROLLBACK_RULE", "GATEKIT_DRIFT_ARGS", "GATEKIT_REDACTION_KEY", "GATEKIT_SPEC"):
+        monkeypatch.setenv(name, "x")  # the watch's, the GitHub action's, a key, a test's
+    monkeypatch.setenv("GATEKIT_DRY_RUN", "1")
+    assert load_config(None, {"dataset": "ds.jsonl"}).dry_run is True
