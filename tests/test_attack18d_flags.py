@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, one_line_exit_2
+from conftest import REPO_ROOT, attack_gate, attack_project, one_line_exit_2
 
 from gatekit.production.schema import SCHEMA_VERSION
 
@@ -73,3 +73,20 @@ def test_rollback_refuses_an_empty_model_or_a_uri_with_no_registry(tmp_path: Pat
     line = one_line_exit_2(gatekit(tmp_path, "rollback", "--dry-run", *args))
     assert line.startswith(said), line
     assert "Exception" not in line and "internal error" not in line, line
+
+
+@pytest.mark.parametrize(
+    ("spec", "said"),
+    [
+        ("http://[::1/x", "agent spec: expected http(s)://host[:port]/path (an IPv6 host in [brackets])"),
+        ("http://127.0.0.1:0/x", "agent spec: the URL has an invalid port; use a number from 1 to 65535"),
+        ("models:/x@", "agent spec 'models:/x@': Registered model alias name cannot be empty"),
+    ],
+    ids=["unclosed-ipv6", "port-0", "empty-alias"],
+)
+def test_a_bad_agent_spec_is_one_line(tmp_path: Path, spec: str, said: str) -> None:
+    # an unclosed [ was an internal error (exit 3, "ValueError: Invalid IPv6 URL"); port 0 ran every case into a
+    # connection error (exit 1); a models:/ spec with --no-mlflow printed MLflow's INFO lines before the error
+    attack_project(tmp_path, ['{"id": "a", "input": "hi"}'])
+    line = one_line_exit_2(attack_gate(tmp_path, "--no-mlflow", "--out", "out", agent=spec))
+    assert line.startswith(f"error: {said}"), line
