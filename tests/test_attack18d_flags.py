@@ -90,3 +90,35 @@ def test_a_bad_agent_spec_is_one_line(tmp_path: Path, spec: str, said: str) -> N
     attack_project(tmp_path, ['{"id": "a", "input": "hi"}'])
     line = one_line_exit_2(attack_gate(tmp_path, "--no-mlflow", "--out", "out", agent=spec))
     assert line.startswith(f"error: {said}"), line
+
+
+def _canary_logs(root: Path) -> None:
+    rows = [
+        {"schema_version": SCHEMA_VERSION, "timestamp": f"2026-01-01T00:00:{i:02d}Z", "request_id": f"r{i}",
+         "variant": "canary" if i % 2 else "baseline", "latency_ms": 100}
+        for i in range(20)
+    ]  # fmt: skip
+    (root / "logs.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+
+
+def test_a_window_count_over_the_limit_is_shown_whole_not_as_a_phone_number(tmp_path: Path) -> None:
+    _canary_logs(tmp_path)
+    args = ("canary", "--logs", "logs.jsonl", "--now", "9999-12-31T23:59:59Z", "--no-mlflow", "--out", "c")
+    line = one_line_exit_2(gatekit(tmp_path, *args))
+    assert "[PHONE_NUMBER]" not in line, line  # the scrubber took a 10-digit count for a phone number
+    assert line.startswith("error: --logs: 4,193,917,919 windows between") and "under 200,000" in line, line
+
+
+def test_watch_refuses_a_since_too_far_back_before_it_starts_watching(tmp_path: Path) -> None:
+    _canary_logs(tmp_path)
+    args = ("watch", "--logs", "logs.jsonl", "--since", "1970-01-01T00:00:00Z", "--timeout", "3")
+    line = one_line_exit_2(gatekit(tmp_path, *args))  # (no "watching ..." banner before it)
+    assert line.startswith("error: --since: ") and "windows before --now; keep it under 200,000" in line, line
+
+
+def test_drift_since_longer_than_a_century_is_bad_input_not_an_internal_error(tmp_path: Path) -> None:
+    _canary_logs(tmp_path)
+    (tmp_path / "ds.jsonl").write_text('{"id": "a", "input": "hi"}\n', encoding="utf-8")
+    args = ("drift", "--reference", "ds.jsonl", "--production", "logs.jsonl", "--since", "99999999999d", "--no-mlflow")
+    line = one_line_exit_2(gatekit(tmp_path, *args, "--out", "d"))  # was "ValueError: year ... is out of range"
+    assert line == "error: --since '99999999999d': longer than 100 years; drop --since to keep every row", line

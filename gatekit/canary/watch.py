@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from gatekit.canary.core import CanaryResult, analyse, iso, parse_time
+from gatekit.canary.core import MAX_WINDOWS, CanaryResult, analyse, iso, parse_time
 from gatekit.canary.engine import open_engine
 from gatekit.canary.rules import RolloutRules
 from gatekit.errors import ConfigError, DatasetError
@@ -49,6 +49,9 @@ def watch(
         raise ConfigError(f"--engine {engine!r}: unknown engine; use duckdb or spark")
     interval = interval_s if interval_s is not None else min(5.0, rules.window_seconds / 4)
     since_us = parse_time(since, "--since") if since else int(clock() * 1e6)
+    windows = int(clock() * 1e6) // (rules.window_seconds * 1_000_000) - since_us // (rules.window_seconds * 1_000_000)
+    if windows > MAX_WINDOWS:  # before the banner, not after it on the first poll
+        raise ConfigError(f"--since: {windows:,} windows before --now; keep it under {MAX_WINDOWS:,}")
     deadline = None if timeout_s is None else clock() + timeout_s
     session: Any = None
     owned = False
