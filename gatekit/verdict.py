@@ -113,6 +113,15 @@ class Thresholds(BaseModel):
 
     _no_bool = field_validator("min_cases", mode="before")(refuse_bool)
 
+    @field_validator("drift", mode="before")
+    @classmethod
+    def _drift_elsewhere(cls, value: Any) -> Any:
+        if value is not None:  # (read by nothing: a drift setting here was silently ignored)
+            raise ValueError(
+                "drift settings are read from the drift: section of gatekit.yaml (docs/drift.md); move them"
+            )
+        return value
+
 
 def _where(path: Path, lines: dict[tuple[str, ...], int], *key: str) -> str:
     for cut in range(len(key), 0, -1):

@@ -147,3 +147,13 @@ def test_other_gatekit_variables_are_left_alone(tmp_path: Path, monkeypatch: pyt
         monkeypatch.setenv(name, "x")  # the watch's, the GitHub action's, a key, a test's
     monkeypatch.setenv("GATEKIT_DRY_RUN", "1")
     assert load_config(None, {"dataset": "ds.jsonl"}).dry_run is True
+
+
+def test_drift_settings_in_a_thresholds_file_are_refused_not_ignored(tmp_path: Path) -> None:
+    (tmp_path / "th.yaml").write_text("checks:\n  error_rate: {max: 1%}\ndrift: {ks_floor: 0.2}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:  # the section was accepted and read by nothing
+        load_thresholds(tmp_path / "th.yaml")
+    assert str(caught.value) == (
+        f"{tmp_path / 'th.yaml'}:3: drift: drift settings are read from the drift: section of gatekit.yaml "
+        "(docs/drift.md); move them"
+    )
