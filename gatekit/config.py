@@ -170,7 +170,7 @@ def load_config(config_path: Path | None = None, overrides: dict[str, Any] | Non
     try:
         config = GateConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(sourced_message(path, exc, lines, sources)) from None
+        raise ConfigError(sourced_message(path, exc, lines, sources, GateConfig)) from None
     config.config_path = path
     return config
 

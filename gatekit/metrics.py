@@ -171,7 +171,7 @@ def load_pricing(path: Path | None) -> PriceTable:
     try:
         return PriceTable.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(pydantic_message(path, exc, lines)) from None
+        raise ConfigError(pydantic_message(path, exc, lines, PriceTable)) from None
 
 
 @dataclass

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from gatekit.errors import ConfigError
 from gatekit.models import Check, CheckStatus
 from gatekit.units import parse_quantity
-from gatekit.yamlio import pydantic_message, read_yaml, refuse_bool
+from gatekit.yamlio import did_you_mean, pydantic_message, read_yaml, refuse_bool
 
 # metric name -> (unit kind for literals, display unit)
 KNOWN_METRICS: dict[str, tuple[str | None, str]] = {
@@ -154,6 +154,11 @@ def load_thresholds(path: Path) -> Thresholds:
     the file, line and key.
     """
     data, lines = read_yaml(path, ConfigError, "thresholds")
+    for key in data:  # before "no checks": a misspelt 'checks:' is named as such
+        if str(key) not in Thresholds.model_fields:
+            raise ConfigError(
+                f"{_where(path, lines, str(key))}: unknown key '{key}'; {did_you_mean(Thresholds, (str(key),))}"
+            )
     checks = data.get("checks")
     if not checks:
         raise ConfigError(
@@ -188,7 +193,7 @@ def load_thresholds(path: Path) -> Thresholds:
     try:
         thresholds = Thresholds.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(pydantic_message(path, exc, lines)) from None
+        raise ConfigError(pydantic_message(path, exc, lines, Thresholds)) from None
     if thresholds.max_regression is not None:
         _validate_regression(path, lines, thresholds.max_regression)
     return thresholds

@@ -157,3 +157,64 @@ def test_drift_settings_in_a_thresholds_file_are_refused_not_ignored(tmp_path: P
         f"{tmp_path / 'th.yaml'}:3: drift: drift settings are read from the drift: section of gatekit.yaml "
         "(docs/drift.md); move them"
     )
+
+
+@pytest.mark.parametrize(
+    ("loader", "name", "text", "said"),
+    [
+        (
+            "config",
+            "g.yaml",
+            "datset: ds.jsonl\n",
+            "g.yaml:1: unknown key 'datset'; did you mean 'dataset'? fix the spelling",
+        ),
+        (
+            "config",
+            "g.yaml",
+            "drift:\n  numerc: [a]\n",
+            "g.yaml:2: unknown key 'drift.numerc'; did you mean 'numeric'?",
+        ),
+        (
+            "config",
+            "g.yaml",
+            "drift:\n  features:\n    latency_ms: {efect_floor: 0.1}\n",
+            "g.yaml:3: unknown key 'drift.features.latency_ms.efect_floor'; did you mean 'effect_floor'?",
+        ),
+        ("config", "g.yaml", "zzz: 1\n", "g.yaml:1: unknown key 'zzz'; remove it or check its spelling"),
+        ("thresholds", "th.yaml", "min_case: 1\n", "th.yaml:1: unknown key 'min_case'; did you mean 'min_cases'?"),
+        (
+            "thresholds",
+            "th.yaml",
+            "checks:\n  error_rate: {maxx: 1%}\n",
+            "th.yaml:2: unknown key 'checks.error_rate.maxx'; did you mean 'max'?",
+        ),
+        (
+            "rules",
+            "r.yaml",
+            ROLLOUT.replace("min_windows:", "min_window:"),
+            "r.yaml:9: unknown key 'min_window'; did you mean",
+        ),
+        (
+            "rules",
+            "r.yaml",
+            ROLLOUT.replace("confidence:", "confidnce:"),
+            "unknown key 'compare.confidnce'; did you mean 'confidence'?",
+        ),
+    ],
+    ids=["config", "drift", "drift-feature", "no-match", "min-cases", "check-op", "rules", "rules-compare"],
+)
+def test_a_misspelt_key_is_refused_with_the_key_meant(
+    tmp_path: Path, loader: str, name: str, text: str, said: str
+) -> None:
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    load = {"config": load_config, "thresholds": load_thresholds, "rules": load_rules}[loader]
+    with pytest.raises(ConfigError) as caught:
+        load(tmp_path / name)
+    assert said in str(caught.value), str(caught.value)
+
+
+def test_a_misspelt_checks_key_is_named_not_reported_as_no_checks(tmp_path: Path) -> None:
+    (tmp_path / "th.yaml").write_text("chekcs:\n  error_rate: {max: 1%}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:  # was "no checks in the thresholds file"
+        load_thresholds(tmp_path / "th.yaml")
+    assert str(caught.value) == f"{tmp_path / 'th.yaml'}:1: unknown key 'chekcs'; did you mean 'checks'? fix the spelling"

@@ -276,7 +276,7 @@ def load_rules(path: str | Path | None) -> RolloutRules:
     try:
         rules = RolloutRules.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(pydantic_message(path, exc, lines)) from None
+        raise ConfigError(pydantic_message(path, exc, lines, RolloutRules)) from None
     if rules.baseline == rules.canary:  # the canary compared with itself always looks like the baseline
         line = lines.get(("canary",)) or lines.get(("baseline",))
         raise ConfigError(

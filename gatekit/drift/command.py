@@ -48,7 +48,7 @@ def load_drift_config(config_path: Path | None, flags: dict[str, Any]) -> Any:
         try:
             _File.model_validate({"drift": raw})
         except ValidationError as exc:
-            raise ConfigError(pydantic_message(path, exc, lines)) from None
+            raise ConfigError(pydantic_message(path, exc, lines, _File)) from None
         section = dict(raw)
         for key in ("reference", "production", "reference_results", "out"):
             value = section.get(key)
@@ -64,7 +64,7 @@ def load_drift_config(config_path: Path | None, flags: dict[str, Any]) -> Any:
         return DriftConfig.model_validate(section)
     except ValidationError as exc:
         given = {key: f"--{key.replace('_', '-')}" for key, value in flags.items() if value is not None and value != []}
-        raise ConfigError(sourced_message(path, exc, {}, given)) from None
+        raise ConfigError(sourced_message(path, exc, {}, given, DriftConfig)) from None
 
 
 def _line(feature: dict[str, Any]) -> str:
