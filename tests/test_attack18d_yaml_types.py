@@ -218,3 +218,24 @@ def test_a_misspelt_checks_key_is_named_not_reported_as_no_checks(tmp_path: Path
     with pytest.raises(ConfigError) as caught:  # was "no checks in the thresholds file"
         load_thresholds(tmp_path / "th.yaml")
     assert str(caught.value) == f"{tmp_path / 'th.yaml'}:1: unknown key 'chekcs'; did you mean 'checks'? fix the spelling"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "said"),
+    [
+        ("rules:", "rulez:", ":10: rulez: unknown key 'rulez'; did you mean 'rules'? fix the spelling"),
+        ("max_calls_per_case: 25", "max_call_per_case: 25", ":36: rules[0].max_call_per_case: unknown key "),
+        ("    max_calls: 1", "    max_cals: 1", ":41: rules[0].limits.transfer_to_human_agents.max_cals: unknown key "),
+    ],
+    ids=["top", "rule", "tool-limit"],
+)
+def test_a_misspelt_policy_key_names_the_key_meant(tmp_path: Path, old: str, new: str, said: str) -> None:
+    from gatekit.errors import PolicyError
+    from gatekit.governance.policy import load_policy
+
+    (tmp_path / "p.yaml").write_text(POLICY.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(PolicyError) as caught:
+        load_policy(tmp_path / "p.yaml")
+    meant = new.strip().split(":")[0].replace("rulez", "rules").replace("max_call_per", "max_calls_per")
+    meant = meant.replace("max_cals", "max_calls")
+    assert said in str(caught.value) and f"did you mean '{meant}'?" in str(caught.value), str(caught.value)
