@@ -163,13 +163,14 @@ ConfigOpt = Annotated[
     Path | None,
     typer.Option("--config", "-c", metavar="FILE", help="gatekit.yaml to read (default: ./gatekit.yaml)."),
 ]
-DatasetOpt = Annotated[Path | None, typer.Option(metavar="FILE", help="Golden dataset (.jsonl, .csv, .parquet).")]
+# (paths as text: an empty --out "" from an unset CI variable is refused, not read as "." -- load_config)
+DatasetOpt = Annotated[str | None, typer.Option(metavar="FILE", help="Golden dataset (.jsonl, .csv, .parquet).")]
 AgentOpt = Annotated[
     str | None, typer.Option(metavar="SPEC", help="Candidate agent spec, e.g. python:examples.demo_agent:run.")
 ]
-ThresholdsOpt = Annotated[Path | None, typer.Option(metavar="FILE", help="Thresholds file (thresholds/*.yaml).")]
-PolicyOpt = Annotated[Path | None, typer.Option(metavar="FILE", help="Governance policy file (policies/*.yaml).")]
-OutOpt = Annotated[Path | None, typer.Option(metavar="DIR", help="Output folder (default: reports/latest).")]
+ThresholdsOpt = Annotated[str | None, typer.Option(metavar="FILE", help="Thresholds file (thresholds/*.yaml).")]
+PolicyOpt = Annotated[str | None, typer.Option(metavar="FILE", help="Governance policy file (policies/*.yaml).")]
+OutOpt = Annotated[str | None, typer.Option(metavar="DIR", help="Output folder (default: reports/latest).")]
 ConcurrencyOpt = Annotated[int | None, typer.Option(metavar="N", help="Cases in flight at once (default: 8).")]
 TimeoutOpt = Annotated[float | None, typer.Option(metavar="SECONDS", help="Seconds per attempt (default: 30).")]
 RetriesOpt = Annotated[int | None, typer.Option(metavar="N", help="Retries after a failed attempt (default: 2).")]
@@ -195,7 +196,7 @@ JsonOpt = Annotated[
     bool, typer.Option("--json", metavar="", help="Print verdict.json to stdout instead of the summary.")
 ]
 JunitOpt = Annotated[
-    Path | None,
+    str | None,
     typer.Option(metavar="FILE", help="Also write JUnit XML here (one testcase per check and per failed case)."),
 ]
 AliasOpt = Annotated[

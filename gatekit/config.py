@@ -149,6 +149,9 @@ def load_config(config_path: Path | None = None, overrides: dict[str, Any] | Non
         if "config_path" in data:  # an internal field: the file would be silently overridden by its own path
             line = lines.get(("config_path",))
             raise ConfigError(f"{path}{f':{line}' if line else ''}: unknown key 'config_path'; remove it")
+        for key in _PATH_FIELDS:
+            if isinstance(data.get(key), str) and not data[key].strip():
+                raise ConfigError(f"{path}:{lines.get((key,), '?')}: {key}: empty path; give one or remove the key")
         base = path.parent
         for key in _PATH_FIELDS:
             if isinstance(data.get(key), str):
@@ -165,8 +168,11 @@ def load_config(config_path: Path | None = None, overrides: dict[str, Any] | Non
     _refuse_misspelt_env()
     for key, value in (overrides or {}).items():
         if value is not None:
+            flag = "--" + key.replace("_", "-")
+            if key in _PATH_FIELDS and isinstance(value, str) and not value.strip():  # (an unset variable: '.')
+                raise ConfigError(f"{flag} {value!r}: empty path; give one (is a variable in the command unset?)")
             data[key] = value
-            sources[key] = "--" + key.replace("_", "-")
+            sources[key] = flag
     try:
         config = GateConfig.model_validate(data)
     except ValidationError as exc:

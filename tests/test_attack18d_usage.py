@@ -64,3 +64,17 @@ def test_no_arguments_still_print_the_help_and_a_run_still_exits_with_its_code(t
     assert invalid.returncode == 2 and len(invalid.stderr.splitlines()) == 1
     valid = gatekit(tmp_path, "policy", "check", str(REPO_ROOT / "policies" / "default.yaml"))
     assert valid.returncode == 0, (valid.stdout, valid.stderr)
+
+
+@pytest.mark.parametrize("flag", ["--dataset", "--thresholds", "--policy", "--out", "--junit"])
+def test_an_empty_path_flag_is_refused_not_read_as_the_current_folder(tmp_path: Path, flag: str) -> None:
+    # `--out "$OUT"` with OUT unset wrote verdict.json, report.html and results.jsonl into the working folder
+    line = one_line_exit_2(gatekit(tmp_path, "eval", flag, ""))
+    assert line == f"error: {flag} '': empty path; give one (is a variable in the command unset?)", line
+    assert not list(tmp_path.iterdir())
+
+
+def test_an_empty_path_in_gatekit_yaml_names_its_line(tmp_path: Path) -> None:
+    (tmp_path / "gatekit.yaml").write_text("agent: python:x:run\nout: ''\n", encoding="utf-8")
+    line = one_line_exit_2(gatekit(tmp_path, "eval"))
+    assert line == "error: gatekit.yaml:2: out: empty path; give one or remove the key", line
