@@ -546,12 +546,15 @@ def policy_check(files: Annotated[list[Path], typer.Argument(help="Policy files 
 @policy_app.command(
     "test", cls=_Command, help="Run policy unit tests (YAML); exit 0 all pass, 1 a test failed, 2 bad files."
 )
-def policy_test(directory: Annotated[Path, typer.Argument(help="Directory (or file) of policy tests.")]) -> None:
+def policy_test(directory: Annotated[str, typer.Argument(help="Directory (or file) of policy tests.")]) -> None:
     """Run the tests and print one line per test."""
+    from gatekit.errors import ConfigError
     from gatekit.governance.testing import run_policy_tests
 
     try:
-        results = run_policy_tests(directory)
+        if not directory.strip():  # ('' was '.': every YAML file below the working folder read as a test)
+            raise ConfigError(f"{directory!r}: empty path; name the folder (or file) of policy tests")
+        results = run_policy_tests(Path(directory))
     except GatekitError as exc:
         raise _fail_user(exc) from None
     for result in results:

@@ -78,3 +78,26 @@ def test_an_empty_path_in_gatekit_yaml_names_its_line(tmp_path: Path) -> None:
     (tmp_path / "gatekit.yaml").write_text("agent: python:x:run\nout: ''\n", encoding="utf-8")
     line = one_line_exit_2(gatekit(tmp_path, "eval"))
     assert line == "error: gatekit.yaml:2: out: empty path; give one or remove the key", line
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (["canary", "--logs", "x.jsonl", "--out", ""], "--out"),
+        (["canary", "--logs", "x.jsonl", "--rules", ""], "--rules"),
+        (["watch", "--logs", "", "--timeout", "1"], "--logs"),
+        (["drift", "--reference", "x.jsonl", "--production", "y.jsonl", "--out", ""], "--out"),
+    ],
+    ids=["canary-out", "canary-rules", "watch-logs", "drift-out"],
+)
+def test_an_empty_path_of_canary_watch_drift_is_refused(tmp_path: Path, args: list[str], flag: str) -> None:
+    # canary/drift --out "" wrote their reports into the working folder; watch --logs "" watched nothing until HOLD
+    line = one_line_exit_2(gatekit(tmp_path, *args))
+    assert line == f"error: {flag} '': empty path; give one (is a variable in the command unset?)", line
+    assert not list(tmp_path.iterdir())
+
+
+def test_policy_test_of_an_empty_path_is_refused_not_run_on_the_working_folder(tmp_path: Path) -> None:
+    (tmp_path / "notes.yaml").write_text("a: 1\n", encoding="utf-8")
+    line = one_line_exit_2(gatekit(tmp_path, "policy", "test", ""))
+    assert line == "error: '': empty path; name the folder (or file) of policy tests", line

@@ -58,6 +58,9 @@ def load_drift_config(config_path: Path | None, flags: dict[str, Any]) -> Any:
     if top_uri and not section.get("tracking_uri"):
         section["tracking_uri"] = top_uri
     for key, value in flags.items():
+        if key in ("reference", "production", "reference_results", "out") and value is not None and not value.strip():
+            flag = "--" + key.replace("_", "-")  # (--out "" wrote drift.json and drift.html into the working folder)
+            raise ConfigError(f"{flag} {value!r}: empty path; give one (is a variable in the command unset?)")
         if value is not None and value != []:
             section[key] = value
     try:
