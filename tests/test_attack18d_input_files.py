@@ -205,3 +205,10 @@ def test_an_iso_date_or_offset_timestamp_still_reads(tmp_path: Path) -> None:
     (tmp_path / "x.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
     proc = gatekit(tmp_path, *_command("dataset", "x.jsonl"))
     assert proc.returncode == 0, (proc.stdout, proc.stderr)
+
+
+def test_a_misspelt_policy_test_key_lists_the_keys_allowed(tmp_path: Path) -> None:
+    test = f"policy: {POLICY}\ntests:\n  - name: plain\n    respnse: {{output: hi}}\n    expect: {{outcome: allow}}\n"
+    (tmp_path / "t_test.yaml").write_text(test, encoding="utf-8")
+    line = refused(gatekit(tmp_path, "policy", "test", "t_test.yaml"), "t_test.yaml")
+    assert "test 'plain': unknown key(s) ['respnse']; use name, case, response, expect, steps, expect_stop" in line

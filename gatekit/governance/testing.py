@@ -150,9 +150,10 @@ def run_policy_test_file(path: str | Path, policies: dict[Path, Policy] | None =
             raise PolicyError(f"{file}: tests[{index}] must be a mapping")
         name = str(test.get("name") or f"test {index}")
         where = f"{file}: test {name!r}"
-        extra = set(test) - {"name", "case", "response", "expect", "steps", "expect_stop"}
-        if extra:
-            raise PolicyError(f"{where}: unknown key(s) {sorted(extra)}")
+        allowed = ("name", "case", "response", "expect", "steps", "expect_stop")
+        extra = set(test) - set(allowed)
+        if extra:  # (said which keys are allowed: 'respnse' left the response empty)
+            raise PolicyError(f"{where}: unknown key(s) {sorted(map(str, extra))}; use {', '.join(allowed)}")
         steps = (
             test["steps"]
             if "steps" in test
