@@ -92,3 +92,16 @@ def test_a_fifo_named_as_the_log_is_no_regular_file(tmp_path: Path, command: str
     os.mkfifo(tmp_path / "logs.jsonl")
     line = (canary if command == "canary" else drift)(tmp_path, "logs.jsonl")
     assert "logs.jsonl: not a regular file (a FIFO, device or socket)" in line, line
+
+
+@pytest.mark.parametrize(
+    ("logs", "said"),
+    [
+        ("mlflow:", "error: --logs 'mlflow:': name the experiment, e.g. mlflow:my-agent-prod"),
+        ("spark-table:", "error: --logs 'spark-table:': name the table, e.g. spark-table:prod.agent_requests"),
+    ],
+    ids=["mlflow", "spark-table"],
+)
+def test_the_canary_names_its_own_flag_for_an_empty_mlflow_or_spark_source(tmp_path: Path, logs: str, said: str) -> None:
+    line = one_line_exit_2(gatekit(tmp_path, "canary", "--logs", logs, "--no-mlflow", "--out", "c"))
+    assert line == said, line  # it said --production, a flag the canary does not have

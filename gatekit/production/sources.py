@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gatekit.errors import DatasetError
+from gatekit.errors import ConfigError, DatasetError
 from gatekit.production.engine import TS_COLUMN, Engine, FeatureColumn, FeatureTable, FileSource
 
 # default feature name -> production-log column (the report keeps today's feature names)
@@ -308,7 +308,16 @@ def _open_mlflow(
     from gatekit.production.mlflow_traces import spill_traces
 
     window = since if side == "production" else None
-    spill = spill_traces(spec_text, workdir / side, tracking_uri=tracking_uri, since=window, since_anchor=since_anchor)
+    try:
+        spill = spill_traces(
+            spec_text, workdir / side, tracking_uri=tracking_uri, since=window, since_anchor=since_anchor
+        )
+    except (ConfigError, DatasetError) as exc:  # its messages say --production: the canary's flag is --logs
+        text = str(exc)
+        if side == "production" or not text.startswith("--production "):
+            raise
+        cls = ConfigError if isinstance(exc, ConfigError) else DatasetError
+        raise cls(f"--{side} {text.removeprefix('--production ')}") from None
     features = [FeatureColumn(s.name, s.kind, s.multi) for s in specs]
     table = _open_native(engine, [spill.path], "parquet", features, side, explicit, "timestamp", spec_text)
     table.label = spec_text
@@ -319,11 +328,13 @@ def _open_spark_table(
     engine: Engine, spec_text: str, side: str, specs: list[Any], timestamp_field: str, explicit: bool
 ) -> OpenedSide:
     """A Spark table or view of production-log columns, opened by the Spark engine (nothing is copied)."""
-    from gatekit.errors import ConfigError
     from gatekit.production.schema import COLUMN_NAMES
     from gatekit.production.spark_engine import table_of
 
-    name = table_of(spec_text)
+    try:
+        name = table_of(spec_text)
+    except ConfigError as exc:  # (its message says --production)
+        raise ConfigError(f"--{side} {str(exc).removeprefix('--production ')}") from None
     open_table = getattr(engine, "open_table", None)
     if engine.name != "spark" or open_table is None:
         raise ConfigError(f"--{side} {spec_text}: a Spark table needs --engine spark (this run uses {engine.name})")
