@@ -122,3 +122,28 @@ def test_drift_since_longer_than_a_century_is_bad_input_not_an_internal_error(tm
     args = ("drift", "--reference", "ds.jsonl", "--production", "logs.jsonl", "--since", "99999999999d", "--no-mlflow")
     line = one_line_exit_2(gatekit(tmp_path, *args, "--out", "d"))  # was "ValueError: year ... is out of range"
     assert line == "error: --since '99999999999d': longer than 100 years; drop --since to keep every row", line
+
+
+@pytest.mark.parametrize(
+    ("check", "said"),
+    [
+        (
+            "governance.rule.no-secret.false_positive_rate: {max: 5%}",
+            "th.yaml: checks.governance.rule.no-secret.false_positive_rate: the policy 'default' has no enabled rule "
+            "'no-secret'; did you mean 'no-secrets'?",
+        ),
+        (
+            "pass_k_of_n.3: {min: 90%}",
+            "th.yaml: checks.pass_k_of_n.3: no case can pass 3 of --repeat 1 runs; run with --repeat 3 or more, or "
+            "lower K",
+        ),
+    ],
+    ids=["rule-typo", "k-over-repeat"],
+)
+def test_a_check_that_can_never_be_measured_is_refused_before_the_replay(tmp_path: Path, check: str, said: str) -> None:
+    # both were "unknown" after the whole replay: a FAIL (exit 1) that a typo in a rule id caused
+    attack_project(tmp_path, ['{"id": "a", "input": "hi"}'])
+    (tmp_path / "th.yaml").write_text(f"min_cases: 1\nchecks:\n  {check}\n", encoding="utf-8")
+    line = one_line_exit_2(attack_gate(tmp_path, "--no-mlflow", "--out", "out"))
+    assert line == f"error: {said}", line
+    assert not (tmp_path / "out" / "results.jsonl").exists()  # nothing replayed
