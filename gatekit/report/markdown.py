@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gatekit.pipeline.model import LabelledQuality, LabelledRate, Verdict
-from gatekit.report.text import format_value, interval_text, limit_text, md_escape
+from gatekit.report.text import check_digits, format_value, interval_text, limit_text, md_escape
 
 _MAX_ROWS = 50
 _MAX_CELL_CHARS = 300
@@ -94,7 +94,7 @@ def render_summary(verdict: Verdict, env: Mapping[str, str] | None = None) -> st
             if check.straddles:
                 interval += " (straddles the limit)"
             lines.append(
-                f"| {md_escape(check.name)} | {md_escape(format_value(check.value, check.unit))} | {md_escape(limit_text(check))} | {md_escape(interval)} | {_STATUS_BADGE.get(check.status, md_escape(check.status))} |"
+                f"| {md_escape(check.name)} | {md_escape(format_value(check.value, check.unit, check_digits(check)))} | {md_escape(limit_text(check))} | {md_escape(interval)} | {_STATUS_BADGE.get(check.status, md_escape(check.status))} |"
             )
         if len(checks) > _MAX_ROWS:
             lines.append(f"\n… {len(checks) - _MAX_ROWS} more checks in verdict.json")

@@ -87,8 +87,8 @@ def xml_text(value: object, limit: int = 4000) -> str:
     return _XML_INVALID.sub(_escape_char, text)
 
 
-def format_value(value: object, unit: str = "") -> str:
-    """Format a check value or limit for people: 4 significant digits, unit appended."""
+def format_value(value: object, unit: str = "", digits: int = 4) -> str:
+    """Format a check value or limit for people: ``digits`` significant digits, unit appended."""
     if value is None:
         return "—"
     if isinstance(value, bool):
@@ -98,7 +98,7 @@ def format_value(value: object, unit: str = "") -> str:
     elif isinstance(value, float):
         if math.isnan(value):
             return "n/a"
-        text = f"{value:.4g}"
+        text = f"{value:.{digits}g}"
     else:
         text = str(value)
     if unit and unit not in {"count", "ratio", "fraction"}:
@@ -106,13 +106,20 @@ def format_value(value: object, unit: str = "") -> str:
     return text
 
 
+def check_digits(check: CheckResult) -> int:
+    """Significant digits for a check's numbers: 4, or as many as it takes to show its value apart from its limit."""
+    from gatekit.fmt import digits_apart
+
+    return digits_apart(check.value, check.limit)
+
+
 def interval_text(check: CheckResult) -> str:
     """``[lo, hi]`` of a check's interval in its unit, or ``""``; an open (null) end is ``-∞`` / ``∞``."""
     if check.interval is None:
         return ""
     lo, hi = check.interval
-    lo_text = "-∞" if lo is None else format_value(lo, check.unit)
-    hi_text = "∞" if hi is None else format_value(hi, check.unit)
+    lo_text = "-∞" if lo is None else format_value(lo, check.unit, check_digits(check))
+    hi_text = "∞" if hi is None else format_value(hi, check.unit, check_digits(check))
     return f"[{lo_text}, {hi_text}]"
 
 
@@ -120,14 +127,14 @@ def limit_text(check: CheckResult) -> str:
     """``<= 2000 ms`` or ``—`` when the check has no limit."""
     if check.limit is None:
         return "—"
-    return f"{check.op} {format_value(check.limit, check.unit)}".strip()
+    return f"{check.op} {format_value(check.limit, check.unit, check_digits(check))}".strip()
 
 
 def check_sentence(check: CheckResult) -> str:
     """One line describing a check: its message if any, else ``name = value (limit ...)``; notes a straddling interval."""
     if check.message.strip():
         return check.message.strip()
-    text = f"{check.name} = {format_value(check.value, check.unit)} (limit {limit_text(check)})"
+    text = f"{check.name} = {format_value(check.value, check.unit, check_digits(check))} (limit {limit_text(check)})"
     if check.straddles:
         text += f"; interval {interval_text(check)} straddles the limit"
     return text

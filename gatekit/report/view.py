@@ -11,6 +11,8 @@ import math
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from gatekit import fmt
+
 if TYPE_CHECKING:
     from gatekit.pipeline.model import CheckResult
 
@@ -75,7 +77,7 @@ def is_rate(name: str) -> bool:
     return (spec is not None and spec[0] == "fraction") or name.startswith("pass_k_of_n.")
 
 
-def _number(value: Any) -> str:
+def _number(value: Any, digits: int = 4) -> str:
     if value is None:
         return "unknown"
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -85,15 +87,15 @@ def _number(value: Any) -> str:
         return str(number)
     if number == int(number) and abs(number) < 1e15:
         return f"{int(number):,}"
-    return f"{number:.4g}" if abs(number) < 1e6 else f"{number:,.0f}"
+    return f"{number:.{digits}g}" if abs(number) < 1e6 else f"{number:,.0f}"
 
 
-def _shown(value: Any, rate: bool, unit: str) -> str:
+def _shown(value: Any, rate: bool, unit: str, digits: int = 4, decimals: int = 1) -> str:
     if value is None:
         return "unknown"
     if rate and isinstance(value, int | float) and not isinstance(value, bool):
-        return f"{float(value) * 100:.1f}%"
-    return f"{_number(value)} {unit}".strip()
+        return f"{float(value) * 100:.{decimals}f}%"
+    return f"{_number(value, digits)} {unit}".strip()
 
 
 def check_rows(checks: list[CheckResult]) -> list[dict[str, Any]]:
@@ -101,11 +103,17 @@ def check_rows(checks: list[CheckResult]) -> list[dict[str, Any]]:
     rows = []
     for check in checks:
         rate = is_rate(check.name)
-        value = _shown(check.value, rate, check.unit)
-        limit = _shown(check.limit, rate, check.unit)
+        # a value just over its limit is shown with the digits that tell the two apart, never as equal to it
+        digits = fmt.digits_apart(check.value, check.limit)
+        decimals = 1
+        if check.value is not None and check.limit is not None:
+            decimals = fmt.decimals_apart(check.value * 100, check.limit * 100, 1)
+        value = _shown(check.value, rate, check.unit, digits, decimals)
+        limit = _shown(check.limit, rate, check.unit, digits, decimals)
+        lo, hi = check.interval or (None, None)
         interval_text = (
-            f"[{'-∞' if check.interval[0] is None else _shown(check.interval[0], rate, check.unit)}, "
-            f"{'∞' if check.interval[1] is None else _shown(check.interval[1], rate, check.unit)}]"
+            f"[{'-∞' if lo is None else _shown(lo, rate, check.unit, digits, decimals)}, "
+            f"{'∞' if hi is None else _shown(hi, rate, check.unit, digits, decimals)}]"
             if check.interval is not None
             else "—"
         )
