@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -103,12 +104,21 @@ def write_drift_files(result: DriftResult, out_dir: Path) -> None:
         raise ConfigError(f"--out {out_dir}: cannot write the report ({exc}); choose a writable folder") from None
 
 
-_METRIC_UNSAFE = re.compile(r"[^A-Za-z0-9_\-. /]")
+_METRIC_UNSAFE = re.compile(r"[^A-Za-z0-9_\-. ]")
+_METRIC_FEATURE_CHARS = 200  # MLflow keys hold 250 characters
 
 
 def metric_name(feature: str, stat: str) -> str:
-    """MLflow metric name for one feature statistic: ``drift.<feature>.<stat>``."""
-    return f"drift.{_METRIC_UNSAFE.sub('_', feature)}.{stat}"
+    """MLflow metric name for one feature statistic: ``drift.<feature>.<stat>``.
+
+    A feature name that had to change (characters outside ``[A-Za-z0-9_-. ]``; ``/`` would let MLflow read it as a
+    path) or be cut carries a hash of the original, so two features never share metrics (``m@x`` and ``m#x``).
+    """
+    shown = _METRIC_UNSAFE.sub("_", feature)
+    if shown != feature or len(shown) > _METRIC_FEATURE_CHARS:
+        digest = hashlib.sha256(feature.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        shown = f"{shown[:_METRIC_FEATURE_CHARS]}-{digest}"
+    return f"drift.{shown}.{stat}"
 
 
 def log_drift_run(result: DriftResult, cfg: DriftConfig) -> None:
