@@ -14,8 +14,9 @@ from gatekit.pipeline.model import CheckResult
 _MAX_CELL_CHARS = 300
 
 # Backslash-escape every punctuation mark that can start markup inside a line (links, emphasis,
-# code, tables, autolinks, @mentions); line-start-only markers (#, -, +, >) cannot occur mid-cell.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()!|~:@$])")
+# code, tables, autolinks); line-start-only markers (#, -, +, >) cannot occur mid-cell. @mentions and
+# #references are not markup: GitHub finds them in the rendered text, so those get a zero-width space instead.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()!|~:$])")
 # bidi embeddings, overrides and isolates ("Trojan Source"): they turn the shown text around (a case id
 # "refund-\u202egnp.exe" reads "refund-exe.png"); shown escaped wherever text is shown
 _BIDI = "\u202a-\u202e\u2066-\u2069"
@@ -52,7 +53,9 @@ def md_escape(value: object, limit: int = _MAX_CELL_CHARS) -> str:
     text = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)  # ESC, BEL ...
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     # '>' is already an entity; escape the rest of the markdown punctuation.
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    # "@octocat" / "#1" / "acme/x#2" would notify or leave backlinks; "#" first, its entity holds one
+    return text.replace("#", "#&#8203;").replace("@", "@&#8203;")
 
 
 def plain_text(value: object, limit: int = _MAX_CELL_CHARS) -> str:
