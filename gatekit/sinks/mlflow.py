@@ -106,8 +106,11 @@ def log_run(
 
         mlflow.set_tracking_uri(uri)
         experiment_obj = mlflow.set_experiment(experiment)
+        # the name becomes a tag too (mlflow.runName): redacted like every other tag value
         created = mlflow.MlflowClient(tracking_uri=uri).create_run(
-            str(experiment_obj.experiment_id), start_time=start_time_ms, run_name=run_name
+            str(experiment_obj.experiment_id),
+            start_time=start_time_ms,
+            run_name=redact_secrets(run_name) if run_name else run_name,
         )
         with mlflow.start_run(run_id=created.info.run_id) as run:
             if params:
