@@ -7,6 +7,7 @@ server failed and that the local files are still on disk.
 from __future__ import annotations
 
 import json
+import math
 import os
 import urllib.error
 import urllib.request
@@ -78,6 +79,17 @@ def _param(value: Any) -> str:
     return text if len(text) <= _PARAM_MAX_CHARS else text[: _PARAM_MAX_CHARS - 1] + "…"
 
 
+def _metric_value(value: Any) -> float | None:
+    """``value`` as a finite float, else ``None``: unknown is no number (MLflow would store inf as 1.8e308)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond a float
+        return None
+    return number if math.isfinite(number) else None
+
+
 def log_run(
     tracking_uri: str | None,
     experiment: str,
@@ -115,9 +127,7 @@ def log_run(
         with mlflow.start_run(run_id=created.info.run_id) as run:
             if params:
                 mlflow.log_params({k: _param(v) for k, v in params.items()})
-            clean_metrics = {
-                k: float(v) for k, v in metrics.items() if isinstance(v, int | float) and not isinstance(v, bool)
-            }
+            clean_metrics = {k: number for k, v in metrics.items() if (number := _metric_value(v)) is not None}
             if clean_metrics:
                 mlflow.log_metrics(clean_metrics)
             if tags:
