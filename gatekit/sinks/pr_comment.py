@@ -83,8 +83,8 @@ def find_comment(api_url: str, repo: str, number: int, token: str) -> dict[str, 
 def comment_body(summary: str) -> str:
     """The marker, then the summary, cut to GitHub's size limit."""
     body = f"{MARKER}\n{summary}"
-    if len(body) > MAX_BODY_CHARS:
-        body = body[: MAX_BODY_CHARS - 40] + "\n\n… (cut; see the workflow run's summary)"
+    if len(body) > MAX_BODY_CHARS:  # on a line boundary: no table row or entity cut in half
+        body = body[: MAX_BODY_CHARS - 60].rsplit("\n", 1)[0] + "\n\n… (cut; see the workflow run's summary)"
     return body
 
 
