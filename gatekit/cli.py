@@ -136,7 +136,8 @@ def _fail_user(exc: GatekitError) -> typer.Exit:
     from gatekit.redact import scrub_message
 
     message = scrub_message(str(exc))  # messages quote the agent spec and paths: no URL credentials, secrets, PII
-    _err(f"error: {message}")
+    # one line: a line break in a quoted path or spec is shown, never starts a line of its own (``::warning::``)
+    _err("error: " + message.replace("\r", "\\r").replace("\n", "\\n"))
     _annotate_error(message, exc.exit_code)
     return typer.Exit(exc.exit_code)
 
