@@ -438,6 +438,8 @@ def report(
     target = out or verdict_path.with_name("report.html")
     try:
         write_report(verdict, target, results_path=verdict_path.with_name("results.jsonl"))
+    except GatekitError as exc:  # an edited or corrupted results.jsonl next to it: bad input, its line named
+        raise _fail_user(exc) from None
     except OSError as exc:
         _err(f"error: {target}: cannot write the report ({exc.strerror or exc}); pass a writable --out file")
         raise typer.Exit(EXIT_USAGE) from None
