@@ -232,10 +232,11 @@ def latency_chart(
     chart["x_ticks"] = [{"x": x_of(t), "label": _number(t)} for t in _ticks(axis_lo, axis_lo + span)]
     y_step = max(1, math.ceil(top_count / 4))
     chart["y_ticks"] = [{"y": y_of(c), "label": str(c)} for c in range(0, top_count + 1, y_step)]
+    digits = fmt.digits_apart(p95, limit)  # a p95 just over its limit is not labelled equal to it
     if p95 is not None and math.isfinite(p95):
-        chart["p95"] = {"x": x_of(p95), "label": f"p95 {_number(p95)} ms"}
+        chart["p95"] = {"x": x_of(p95), "label": f"p95 {_number(p95, digits)} ms"}
     if limit is not None and chart["limit_off_scale"] is None and math.isfinite(limit) and limit >= axis_lo:
-        chart["limit"] = {"x": x_of(limit), "label": f"limit {_number(limit)} ms"}
+        chart["limit"] = {"x": x_of(limit), "label": f"limit {_number(limit, digits)} ms"}
     return chart
 
 

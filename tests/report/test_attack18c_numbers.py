@@ -20,7 +20,7 @@ from html_collect import parse
 
 from gatekit.pipeline.model import CheckResult
 from gatekit.report.text import check_sentence, limit_text
-from gatekit.report.view import check_rows
+from gatekit.report.view import check_rows, latency_chart
 from gatekit.verdict import describe
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,6 +54,13 @@ def test_a_value_near_its_limit_is_shown_apart_from_it_everywhere() -> None:
         line = describe(check.to_check())
         value_text, limit_part = re.match(r"\S+ (.+) [<>]=? limit (.+)$", line).groups()  # type: ignore[union-attr]
         assert value_text != limit_part, line
+
+
+def test_the_latency_chart_labels_a_p95_just_over_its_limit_apart_from_it() -> None:
+    chart = latency_chart([100.0, 1500.0, 2000.4], p95=2000.4, limit=2000.0)
+    assert chart["p95"]["label"] == "p95 2000.4 ms" and chart["limit"]["label"] == "limit 2,000 ms"
+    far = latency_chart([100.0, 1234.5678], p95=1234.5678, limit=2000.0)
+    assert far["p95"]["label"] == "p95 1235 ms"
 
 
 def test_far_values_keep_four_digits() -> None:
