@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gatekit.pipeline.model import LabelledQuality, LabelledRate, Verdict
-from gatekit.report.text import check_digits, format_value, interval_text, limit_text, md_escape
+from gatekit.report.text import check_digits, format_value, interval_text, limit_text, md_escape, visible_controls
 
 _MAX_ROWS = 50
 _MAX_CELL_CHARS = 300
@@ -22,8 +22,8 @@ _ORDER = {"fail": 0, "inconclusive": 1, "pass": 2}
 
 
 def _code(value: object) -> str:
-    # inside `code` spans only the backtick matters; drop it and line breaks
-    text = " ".join(str(value).split()).replace("`", "'")
+    # inside `code` spans only the backtick matters; drop it and line breaks (controls, bidi, surrogates escaped)
+    text = visible_controls(" ".join(str(value).split()).replace("`", "'"))
     return text if len(text) <= _MAX_CELL_CHARS else text[: _MAX_CELL_CHARS - 1] + "…"
 
 

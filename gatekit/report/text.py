@@ -20,13 +20,15 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()!|~:$])")
 # bidi embeddings, overrides and isolates ("Trojan Source"): they turn the shown text around (a case id
 # "refund-\u202egnp.exe" reads "refund-exe.png"); shown escaped wherever text is shown
 _BIDI = "\u202a-\u202e\u2066-\u2069"
-# C0/C1 controls (newlines, ESC for terminal sequences), Unicode line/paragraph separators and bidi controls
-_CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029\u0085{_BIDI}]")
+# a lone surrogate (a file name that is not UTF-8, "bad\udcff.jsonl"): no UTF-8 file or terminal can hold it
+_SURROGATE = "\ud800-\udfff"
+# C0/C1 controls (newlines, ESC for terminal sequences), Unicode line/paragraph separators, bidi controls, surrogates
+_CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029\u0085{_BIDI}{_SURROGATE}]")
 # XML 1.0 forbids most C0 controls (and lone surrogates / U+FFFE / U+FFFF) even when escaped.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # what a page or a file must show escaped: C0 controls but tab and line feed, DEL, C1 controls (ESC, BEL, CSI ...),
-# bidi controls
-_SHOWN_ESCAPED = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
+# bidi controls, lone surrogates
+_SHOWN_ESCAPED = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}{_SURROGATE}]")
 
 
 def _escape_char(match: re.Match[str]) -> str:
