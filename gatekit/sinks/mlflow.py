@@ -73,9 +73,14 @@ def _check_reachable(uri: str) -> None:
         ) from None
 
 
+def _writable(text: str) -> str:
+    r"""``text`` with a lone surrogate (a path that is not UTF-8) as its ``\udcff`` escape: MLflow stores UTF-8."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _param(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, default=str)
-    text = redact_secrets(text)  # before the cut; callers pass display forms already, this is the last guard
+    text = _writable(redact_secrets(text))  # before the cut; callers pass display forms already, this is the last guard
     return text if len(text) <= _PARAM_MAX_CHARS else text[: _PARAM_MAX_CHARS - 1] + "…"
 
 
@@ -122,7 +127,7 @@ def log_run(
         created = mlflow.MlflowClient(tracking_uri=uri).create_run(
             str(experiment_obj.experiment_id),
             start_time=start_time_ms,
-            run_name=redact_secrets(run_name) if run_name else run_name,
+            run_name=_writable(redact_secrets(run_name)) if run_name else run_name,
         )
         with mlflow.start_run(run_id=created.info.run_id) as run:
             if params:
@@ -131,7 +136,7 @@ def log_run(
             if clean_metrics:
                 mlflow.log_metrics(clean_metrics)
             if tags:
-                mlflow.set_tags({k: redact_secrets(str(v)) for k, v in tags.items()})
+                mlflow.set_tags({k: _writable(redact_secrets(str(v))) for k, v in tags.items()})
             if dataset is not None:
                 _log_dataset(mlflow, dataset)
             if before_artifacts is not None:
@@ -159,8 +164,8 @@ def _log_dataset(mlflow: Any, dataset: dict[str, Any]) -> None:
     )
     ds = mlflow.data.from_pandas(
         frame,
-        source=str(dataset.get("path", "")),
-        name=str(dataset.get("name", "golden")),
+        source=_writable(str(dataset.get("path", ""))),
+        name=_writable(str(dataset.get("name", "golden"))),
         digest=str(dataset.get("sha256", ""))[:36] or None,
     )
     mlflow.log_input(ds, context="golden")

@@ -50,3 +50,32 @@ def test_names_that_are_not_utf8_are_shown_escaped_not_fatal(tmp_path: Path) -> 
     assert "bad\\\\udcff" in summary.read_text(encoding="utf-8")
     junit = ET.parse(tmp_path / "junit.xml").getroot()
     assert any("bad\\udcff.jsonl" in (f.text or "") for f in junit.iter("failure"))
+
+
+def test_a_name_that_is_not_utf8_reaches_mlflow_escaped(tmp_path: Path) -> None:
+    from mlflow_store import fresh_store
+
+    root = os.fsencode(tmp_path)
+    try:
+        with open(root + b"/" + BAD + b".jsonl", "wb") as fh:
+            fh.write(b'{"id": "c1", "input": "x"}\n')
+    except OSError:
+        pytest.skip("this file system refuses names that are not UTF-8")
+    (tmp_path / "agent18u.py").write_text(
+        "def run(case_input, context=None):\n    return {'output': 'ok', 'cost_usd': 0.0}\n", encoding="utf-8"
+    )
+    (tmp_path / "th.yaml").write_text("min_cases: 1\nchecks:\n  error_rate: {max: 10%}\n", encoding="utf-8")
+    uri = fresh_store(tmp_path / "mlflow.db")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEKIT_", "GITHUB_", "MLFLOW_"))}
+    env.update(PYTHONPATH=f"{REPO_ROOT}{os.pathsep}{tmp_path}", MLFLOW_TRACKING_URI=uri)
+    command = [sys.executable.encode(), b"-m", b"gatekit", b"eval", b"--dataset", BAD + b".jsonl"]
+    command += [b"--agent", b"python:agent18u:run", b"--thresholds", b"th.yaml", b"--run-name", b"run-" + BAD]
+    command += [b"--policy", os.fsencode(REPO_ROOT / "policies" / "default.yaml"), b"--out", b"out"]
+    proc = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
+
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=uri)
+    (run,) = client.search_runs([client.get_experiment_by_name("gatekit").experiment_id])
+    assert run.data.params["dataset"] == "bad\\udcff.jsonl" and run.info.run_name == "run-bad\\udcff"
