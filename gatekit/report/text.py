@@ -112,10 +112,13 @@ def format_value(value: object, unit: str = "", digits: int = 4) -> str:
 
 
 def check_digits(check: CheckResult) -> int:
-    """Significant digits for a check's numbers: 4, or as many as it takes to show its value apart from its limit."""
+    """Significant digits for a check's numbers: 4, or as many as show its value and interval ends apart from its limit.
+
+    With ``confidence`` the interval decides, so an end just over the limit must not read as equal to it.
+    """
     from gatekit.fmt import digits_apart
 
-    return digits_apart(check.value, check.limit)
+    return max(digits_apart(x, check.limit) for x in (check.value, *(check.interval or ())))
 
 
 def interval_text(check: CheckResult) -> str:

@@ -104,10 +104,12 @@ def check_rows(checks: list[CheckResult]) -> list[dict[str, Any]]:
     for check in checks:
         rate = is_rate(check.name)
         # a value just over its limit is shown with the digits that tell the two apart, never as equal to it
-        digits = fmt.digits_apart(check.value, check.limit)
+        # (and so are interval ends: with ``confidence`` the interval decides)
+        shown = [x for x in (check.value, *(check.interval or ())) if x is not None]
+        digits = max((fmt.digits_apart(x, check.limit) for x in shown), default=4)
         decimals = 1
-        if check.value is not None and check.limit is not None:
-            decimals = fmt.decimals_apart(check.value * 100, check.limit * 100, 1)
+        if check.limit is not None:
+            decimals = max((fmt.decimals_apart(x * 100, check.limit * 100, 1) for x in shown), default=1)
         value = _shown(check.value, rate, check.unit, digits, decimals)
         limit = _shown(check.limit, rate, check.unit, digits, decimals)
         lo, hi = check.interval or (None, None)

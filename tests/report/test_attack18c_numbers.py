@@ -96,3 +96,23 @@ def test_gate_outputs_show_a_cost_just_over_its_limit_apart(tmp_path: Path) -> N
     junit = ET.parse(tmp_path / "out" / "junit.xml").getroot()
     messages = [f.get("message") or "" for f in junit.iter("failure")]
     assert any("0.050004" in m for m in messages), messages
+
+
+def test_an_interval_end_just_over_the_limit_is_shown_apart_from_it() -> None:
+    """With ``confidence`` the interval decides: an upper end of 10.004% against a 10% limit made the check
+    inconclusive while the page showed "[2.0%, 10.0%]" next to "<= 10.0%"."""
+    rate = CheckResult(
+        name="error_rate", value=0.05, limit=0.1, op="<=", interval=(0.02, 0.10004), status="inconclusive", unit=""
+    )
+    row = check_rows([rate])[0]
+    assert row["interval"].split(", ")[1].rstrip("]") != row["limit"].removeprefix("<=").strip(), row
+    latency = CheckResult(
+        name="latency_p95_ms", value=1500.0, limit=2000.0, op="<=", interval=(1400.0, 2000.4), status="inconclusive",
+        unit="ms",
+    )  # fmt: skip
+    row = check_rows([latency])[0]
+    assert row["interval"].split(", ")[1].rstrip("]") != row["limit"].removeprefix("<=").strip(), row
+    from gatekit.report.text import interval_text
+
+    assert interval_text(latency).split(", ")[1].rstrip("]") != limit_text(latency).removeprefix("<=").strip()
+    assert interval_text(rate).split(", ")[1].rstrip("]") != limit_text(rate).removeprefix("<=").strip()
