@@ -224,10 +224,10 @@ def analyse(
         raise ConfigError(f"--since: {end_w - start_w} windows before --now; keep it under {MAX_WINDOWS}")
     # one scan: the period starts at --since, else at the first row's window (found by the same query)
     series: dict[str, dict[int, Window]] = {v: {} for v in variants}
+    # rows from --since exactly (not from the start of its window): its window is judged from that instant on
     sql = q.windows_sql(
-        dialect, TABLE, variants, rules.window_seconds, None if start_w is None else start_w * window_us,
-        end_w * window_us,
-    )  # fmt: skip
+        dialect, TABLE, variants, rules.window_seconds, None if since_us is None else int(since_us), end_w * window_us
+    )
     unjudgeable: dict[str, tuple[int, int]] = {}  # column -> (rows, first window) of values no metric can use
     ids: dict[str, list[int]] = {v: [0, 0] for v in variants}  # variant -> [rows with an id, ~distinct ids]
     for row in engine.rows(sql):
@@ -257,6 +257,8 @@ def analyse(
         )
     indices = [] if first_w is None or end_w <= first_w else list(range(first_w, end_w))
     start_us, end_us = (indices[0] * window_us, (indices[-1] + 1) * window_us) if indices else (0, 0)
+    if indices and since_us is not None:
+        start_us = max(start_us, int(since_us))  # the comparisons start at --since too
     total_rows = sum(w.requests for side in series.values() for w in side.values())
 
     confidence = rules.compare.confidence
