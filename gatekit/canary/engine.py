@@ -120,6 +120,9 @@ class ProductionEngine:
             except duckdb.OutOfMemoryException as exc:
                 raise InfrastructureError(f"DuckDB ran out of memory: {_engine_text(exc, 200)}") from None
             except duckdb.Error as exc:
+                found = self._engine.locate_problem()  # DuckDB's own line numbers can be off
+                if found:
+                    raise DatasetError(f"{found}; fix or remove that line (see docs/production-log.md)") from None
                 first = _engine_text(exc, 300)
                 raise DatasetError(f"--logs {self.source}: cannot read the production rows: {first}") from None
         try:

@@ -207,6 +207,15 @@ class DuckDBEngine:
                 f"{where or 'production data'}: DuckDB cannot read it ({_one_line(exc)}); fix or remove that file"
             ) from None
 
+    def locate_problem(self) -> str | None:
+        """``file:line: what`` for the first line of an opened JSON Lines source that cannot be read, or None."""
+        for source, checks in self._sources.values():
+            if source.format == "jsonl":
+                found = locate_jsonl_problem(source.paths, checks)
+                if found:
+                    return found
+        return None
+
     def _view(self, select: str, where: str) -> str:
         self._views += 1
         name = f"gk_v{self._views}"
