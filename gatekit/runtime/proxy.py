@@ -404,12 +404,13 @@ class GuardProxy:
     async def _chat(self, request: web.BaseRequest) -> web.StreamResponse:
         exchange = _Exchange(request_id=f"{self._id_prefix}{next(self._ids):016x}", started=time.perf_counter())
         self.metrics.enter()
+        opened = False  # the request's scope is open: it writes the row, errors included
         try:
             try:
                 raw, body = await self._read_body(request)
                 context = self._context(request, body)
             except _Reply as reply:  # not a request the guard could judge: counted, and a row with its error
-                self._record_refused(reply, exchange)
+                self._record_refused(reply.row_error or "bad_request", exchange)
                 return self._error_reply(reply, exchange)
             exchange.stream = body.get("stream") is True
             self._outcomes[exchange.request_id] = -1
@@ -419,11 +420,16 @@ class GuardProxy:
             # row, traces or spans (masked for this request only, never compared with another client's data)
             masked = request_secrets(client_auth) if client_auth else contextlib.nullcontext()
             with masked, scope:  # one production-log row per request, written on exit (errors included)
+                opened = True
                 try:
                     return await self._guarded(request, scope, raw, body, exchange, client_auth)
                 except _Reply as reply:
                     scope.fail(reply.row_error or "proxy_error")
                     return self._error_reply(reply, exchange)
+        except Exception:
+            if not opened:  # the 500 guard_failure of _chat_fail_closed: before the scope opened, its row is here
+                self._record_refused("guard_failure", exchange)
+            raise
         finally:
             self._outcomes.pop(exchange.request_id, None)
             self.metrics.leave()
@@ -698,8 +704,10 @@ class GuardProxy:
             headers["X-Gatekit-Outcome"] = _OUTCOMES[rank]
         return headers
 
-    def _record_refused(self, reply: _Reply, exchange: _Exchange) -> None:
-        """The production-log row of a request refused before it was judged (400, 413): its error, no outcome.
+    def _record_refused(self, error: str, exchange: _Exchange) -> None:
+        """The production-log row of a request refused before it was judged (400, 413, a 500 guard failure).
+
+        The row has its ``error`` and no outcome.
 
         ``gatekit canary`` counts it in the variant's ``error_rate``; the row holds the server's labels and
         ``--context`` values only, never anything of the refused body or headers.
@@ -709,7 +717,7 @@ class GuardProxy:
             return
         try:
             record(
-                reply.row_error or "bad_request",
+                error,
                 request_id=exchange.request_id,
                 context=dict(self.settings.context),
                 latency_ms=(time.perf_counter() - exchange.started) * 1000,
