@@ -384,8 +384,10 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
         return value, 1, value
     # (the rules of how the number is written are decided once per layout, see _layout; those of its digits and of the
     # text around it, per candidate, as the layout asks)
-    if value.isascii():  # (a candidate of the pattern always is: its layout made at C speed, as bytes)
-        form = value.encode().translate(_DIGITS_AS_ZERO)
+    is_ascii = value.isascii()  # (a candidate of the pattern always is: layout and digits made at C speed, as bytes)
+    if is_ascii:
+        raw = value.encode()
+        form = raw.translate(_DIGITS_AS_ZERO)
         if b"(0)" in form:
             form = _marked(value, form.decode()).encode()
         layout = _LAYOUTS.get(form, _UNKNOWN)
@@ -400,10 +402,12 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
     size, plus, sizes, number, count, checks = layout
     main = value[:size]
     source = main.replace("(0)", "") if plus else main
-    if source.isascii():
-        digits = source.encode().translate(None, _NOT_DIGITS).decode()
-    else:
+    if not is_ascii:
         digits = "".join(_GROUPS.findall(source))
+    elif source is main:  # (the usual: the digits of the value's main part, from its bytes)
+        digits = raw[:size].translate(None, _NOT_DIGITS).decode()
+    else:
+        digits = source.encode().translate(None, _NOT_DIGITS).decode()
     # (placeholder_digits inlined: ``digits`` is not empty here)
     if digits.count(digits[0]) == count or (not plus and digits in _COUNTING):
         return None
