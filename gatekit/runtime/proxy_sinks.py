@@ -158,12 +158,17 @@ class JsonlBatch:
         """
         self.flush()
         with self._lock:
-            failed = self._file.close()
-            lost = self._file.discard() if failed is not None else 0
-            if failed is not None and self._file.handle is not None:
-                handle, self._file.handle = self._file.handle, None
-                with contextlib.suppress(OSError):
-                    handle.close()
+            file = self._file
+            lost = file.lines_lost
+            failed = file.close()
+            if failed is not None:
+                file.discard()
+                if file.handle is not None:
+                    handle, file.handle = file.handle, None
+                    with contextlib.suppress(OSError):
+                        handle.close()
+            self.written = file.lines_written
+            lost = file.lines_lost - lost
         if lost:
             self.fail(failed or OSError("lines not written at close"), lost)
 

@@ -120,9 +120,12 @@ class TraceSink:
             return
         self.flush()
         with self._lock:
+            lost = self._file.lines_lost
             failed = self._file.close()
-        if failed is not None:
-            note_failure(self, failed, "decision trace", 0)  # the lines stay: written first by the next write
+            self.written = self._file.lines_written
+            lost = self._file.lines_lost - lost
+        if failed is not None or lost:  # the lines not written stay: written first by the next write
+            note_failure(self, failed or OSError("a trace line cut by a full disk was lost"), "decision trace", lost)
 
 
 _BATCH_BYTES = 64 * 1024  # trace lines kept at most before they are written (``TraceSink.write(flush=False)``)
