@@ -76,13 +76,17 @@ class LogFile:
         self._cut = b""  # the rest of a line a cut write left unfinished (``append``)
         self._cut_end = 0  # the file's size right after that cut
         self._queued = b""  # whole lines no write took yet (``append``)
+        self.lines_written = 0  # lines now whole on disk (``append``)
+        self.lines_lost = 0  # lines dropped: a cut line another process wrote after, a queue over ``MAX_QUEUED``
 
     def open(self) -> IO[str]:
         """The open handle; a new file at the path when the old one was rotated away (the old one is finished)."""
         handle = self.handle
         if handle is not None and moved_away(self._where, self._identity):
             self.handle = None
-            self._cut = b""  # the cut line is in the rotated file: the new one starts clean
+            if self._cut:  # the cut line is in the rotated file: the new one starts clean
+                self._cut = b""
+                self.lines_lost += 1
             handle.close()
         if self.handle is None:
             self._where = self._where or os.path.abspath(self.path)
@@ -90,7 +94,7 @@ class LogFile:
             self._identity = file_identity(self.handle)
         return self.handle
 
-    def append(self, lines: str) -> None:
+    def append(self, lines: str | bytes) -> None:
         """Append whole lines with one ``os.write`` on the ``O_APPEND`` descriptor (no buffer in between).
 
         One write of a regular file is not interleaved with another process's on Linux, so rows of two processes
@@ -99,9 +103,14 @@ class LogFile:
         appended since), else it is dropped — never glued after another process's row. A writer that finds the file
         ending inside a line (another's cut write) starts its row on a new line, so only the cut row is lost. Lines
         that could not be written at all wait (up to ``MAX_QUEUED`` bytes) and go first, whole, in the next write.
+        ``lines_written`` and ``lines_lost`` count the outcome of every line handed over.
         """
-        fd = self.open().fileno()
-        data = lines.encode("utf-8")
+        data = lines.encode("utf-8") if isinstance(lines, str) else bytes(lines)
+        try:
+            fd = self.open().fileno()
+        except OSError:  # no file to write to (a folder at the path, no permission): these lines are lost
+            self.lines_lost += data.count(b"\n")
+            raise
         try:
             self._finish_cut_line(fd)
         except OSError:
@@ -110,20 +119,37 @@ class LogFile:
         data, self._queued = self._queued + data, b""
         if not data:
             return
-        if _ends_inside_a_line(fd):
-            data = b"\n" + data
+        lead = b"\n" if _ends_inside_a_line(fd) else b""  # another process's cut line: ours starts on a new one
         try:
-            written = os.write(fd, data)
+            written = os.write(fd, lead + data)
         except OSError:
-            self._queue(data.removeprefix(b"\n"))
+            self._queue(data)
             raise
-        if written < len(data):
-            rest = data[written:]
-            if data[written - 1 : written] != b"\n" and written > 0:  # the cut fell inside a line
+        done = max(written - len(lead), 0)  # bytes of ``data`` now in the file
+        self.lines_written += data.count(b"\n", 0, done)
+        if done < len(data):
+            rest = data[done:]
+            if done > 0 and data[done - 1 : done] != b"\n":  # the cut fell inside a line
                 cut = rest.find(b"\n") + 1
-                self._cut, self._cut_end, rest = rest[:cut], os.fstat(fd).st_size, rest[cut:]
+                # where our write ended (O_APPEND leaves the offset there), not the size: another process may have
+                # appended since, and the rest must then be dropped rather than written after its row
+                self._cut, self._cut_end, rest = rest[:cut], os.lseek(fd, 0, os.SEEK_CUR), rest[cut:]
             self._queue(rest)
-            raise OSError(errno.EIO, f"a write was cut after {written} of {len(data)} bytes (disk full or size limit)")
+            raise OSError(
+                errno.EIO, f"a write was cut after {written} of {len(lead + data)} bytes (disk full or size limit)"
+            )
+
+    @property
+    def pending(self) -> int:
+        """Lines handed over and not yet whole on disk (the rest of a cut line, queued lines)."""
+        return self._queued.count(b"\n") + (1 if self._cut else 0)
+
+    def discard(self) -> int:
+        """Drop what is pending (counted in ``lines_lost``); returns how many lines were dropped."""
+        dropped = self.pending
+        self._cut, self._queued = b"", b""
+        self.lines_lost += dropped
+        return dropped
 
     def _finish_cut_line(self, fd: int) -> None:
         """Write the rest of a line cut earlier, if the file still ends where the cut left it; else drop it."""
@@ -131,15 +157,19 @@ class LogFile:
             return
         if os.fstat(fd).st_size != self._cut_end:  # another process appended since (or the file was rotated)
             self._cut = b""
+            self.lines_lost += 1
             return
         written = os.write(fd, self._cut)
         self._cut, self._cut_end = self._cut[written:], self._cut_end + written
         if self._cut:
             raise OSError(errno.EIO, "the rest of a cut line was cut again (disk full or size limit)")
+        self.lines_written += 1
 
     def _queue(self, data: bytes) -> None:
         if len(self._queued) + len(data) <= MAX_QUEUED:
             self._queued += data
+        else:
+            self.lines_lost += data.count(b"\n")
 
     def drain(self) -> None:
         """Write what earlier failed appends left (the rest of a cut line, queued lines); ``OSError`` when it fails."""

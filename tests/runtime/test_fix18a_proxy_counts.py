@@ -121,7 +121,8 @@ def test_a_guard_failure_before_the_request_is_opened_writes_a_row(tmp_path: Pat
             raw=gzip.compress(json.dumps(body).encode()),
             headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
         )
-    assert bad.status == 500 and json.loads(bad.body)["error"]["code"] == "guard_failure", bad.body
+    # fix18c: an undecodable body is the client's error, refused before judging: 400 bad_request, with its row
+    assert bad.status == 400 and json.loads(bad.body)["error"]["code"] == "bad_body_encoding", bad.body
     assert good.status == 200, good.body
     deadline = time.monotonic() + 10
     rows: list[dict[str, Any]] = []
@@ -129,6 +130,6 @@ def test_a_guard_failure_before_the_request_is_opened_writes_a_row(tmp_path: Pat
         rows = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()] if log.exists() else []
         time.sleep(0.05)
     assert len(rows) == 2, rows  # the 500 had no row
-    failed = [r for r in rows if r["error"] == "guard_failure"]
+    failed = [r for r in rows if r["error"] == "bad_request"]
     assert len(failed) == 1 and failed[0]["outcome"] is None and failed[0]["latency_ms"] >= 0, rows
     assert "not gzip" not in log.read_text(encoding="utf-8")
