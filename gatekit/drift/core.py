@@ -256,7 +256,14 @@ def _window(engine: Any, table: Any, cfg: DriftConfig, anchor: str) -> dict[str,
             f"production {cfg.production}: --since needs timestamps, but no row has a readable "
             f"'{cfg.timestamp_field}' (ISO-8601 or epoch seconds); fix the logs or drop --since"
         )
+    if not _MIN_EPOCH_S <= newest <= _MAX_EPOCH_S:
+        raise DatasetError(
+            f"production {cfg.production}: the newest '{cfg.timestamp_field}' is {newest:.6g} epoch seconds, "
+            "outside the years 1 to 9999 (epoch microseconds?); write ISO-8601, epoch seconds or milliseconds"
+        )
     end = datetime.now(UTC).timestamp() if anchor == "now" else newest
+    if end - seconds < _MIN_EPOCH_S:
+        raise ConfigError(f"--since {cfg.since}: the window reaches before year 1; give a shorter window")
     return {
         "since": cfg.since,
         "anchor": anchor,
@@ -266,6 +273,10 @@ def _window(engine: Any, table: Any, cfg: DriftConfig, anchor: str) -> dict[str,
         "start_epoch_s": end - seconds,
         "end_epoch_s": end,
     }
+
+
+_MIN_EPOCH_S = datetime(1, 1, 1, tzinfo=UTC).timestamp()  # the range a window's ends can be written in
+_MAX_EPOCH_S = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp()
 
 
 def _iso(epoch_s: float) -> str:

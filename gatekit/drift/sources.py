@@ -200,8 +200,13 @@ def _csv_batches(path: Path, wanted: set[str] | None) -> Iterator[Batch]:
     columns = header if wanted is None else [c for c in header if c in wanted]
     count_only = not columns
     include = [header[0]] if count_only else columns
+    # only an empty cell is missing: pyarrow's default null strings (NA, null, N/A, NaN, ...) are labels or
+    # numbers here, as the same text is in JSON Lines (a role "NA" is a category; "NaN" a non-finite number)
     convert = pacsv.ConvertOptions(
-        include_columns=include, column_types={c: pa.string() for c in include}, strings_can_be_null=True
+        include_columns=include,
+        column_types={c: pa.string() for c in include},
+        null_values=[""],
+        strings_can_be_null=True,
     )
     try:
         reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=8 << 20), convert_options=convert)

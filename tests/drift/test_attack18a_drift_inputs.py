@@ -1,0 +1,130 @@
+"""attack18a: the same data through CSV and JSON Lines gives the same verdict; odd time stamps are bad input.
+
+* A CSV cell ``NA`` (Namibia, "not applicable" as a role), ``null``, ``N/A`` or ``NaN`` was read as a missing
+  value (pyarrow's default null strings), while the same label in JSON Lines is a category: the same rows
+  through the two formats gave "DRIFT" (a vanished category and a jump in the missing rate). Only an empty
+  cell is missing, as the docs say; a ``NaN`` cell in a numeric column is non-finite and warned about, as in
+  JSON Lines.
+* Time stamps in epoch microseconds, or a ``--since`` reaching before year 1, ended in "internal error"
+  (exit 3) instead of one line naming the problem (exit 2).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import REPO_ROOT, one_line_exit_2
+from scipy.stats import chi2_contingency, ks_2samp
+
+from gatekit.drift.core import compute_drift, drift_config
+
+LABELS = ["NA", "null", "NULL", "N/A", "n/a", "nan", "NaN", "#N/A", "-nan", "1.#IND", "US"]
+
+
+def _jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def _csv(path: Path, rows: list[dict]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def test_csv_labels_that_look_like_nulls_are_categories_as_in_jsonl(tmp_path: Path) -> None:
+    ref = [{"country": label} for label in LABELS for _ in range(20)]
+    prod = [{"country": label} for label in LABELS for _ in range(30)]
+    reference = _jsonl(tmp_path / "ref.jsonl", ref)
+    for production in (_jsonl(tmp_path / "prod.jsonl", prod), _csv(tmp_path / "prod.csv", prod)):
+        report = compute_drift(drift_config(reference=reference, production=production, categorical=["country"])).report
+        assert report["drift"] is False, (production.name, report["reason"])
+        (feature,) = report["features"]  # no country.missing_rate: nothing is missing on either side
+        assert feature["production_missing"] == 0 and feature["n_production"] == len(prod), production.name
+        assert feature["new_categories"] == [] and feature["vanished_categories"] == []
+        assert feature["dof"] == len(LABELS) - 1 and feature["p_value"] == 1.0
+
+
+def test_csv_labels_that_look_like_nulls_are_counted_like_scipy(tmp_path: Path) -> None:
+    ref = [{"role": "NA"}] * 60 + [{"role": "admin"}] * 40
+    prod = [{"role": "NA"}] * 30 + [{"role": "admin"}] * 70
+    report = compute_drift(
+        drift_config(reference=_csv(tmp_path / "r.csv", ref), production=_csv(tmp_path / "p.csv", prod),
+                     categorical=["role"])
+    ).report  # fmt: skip
+    (feature,) = report["features"]
+    expected = chi2_contingency([[60, 40], [30, 70]], correction=False)
+    assert abs(feature["statistic"] - expected.statistic) < 1e-9
+    assert abs(feature["p_value"] - expected.pvalue) < 1e-12
+    assert report["drift"] is True and report["drifted"] == ["role"]
+
+
+def test_csv_nan_in_a_numeric_column_is_non_finite_as_in_jsonl(tmp_path: Path) -> None:
+    ref_values = [float(i % 40) for i in range(200)]
+    prod_values = [float(i % 40) + 3 for i in range(200)]
+    ref = [{"x": v} for v in ref_values]
+    prod = [{"x": "NaN" if i % 10 == 0 else v} for i, v in enumerate(prod_values)]
+    reference = _jsonl(tmp_path / "ref.jsonl", ref)
+    kept = [v for i, v in enumerate(prod_values) if i % 10]
+    expected = ks_2samp(ref_values, kept, method="exact")
+    for production in (_jsonl(tmp_path / "prod.jsonl", prod), _csv(tmp_path / "prod.csv", prod)):
+        report = compute_drift(drift_config(reference=reference, production=production, numeric=["x"])).report
+        feature = report["features"][0]
+        assert feature["name"] == "x" and feature["n_production"] == len(kept), production.name
+        assert feature["statistic"] == expected.statistic and abs(feature["p_value"] - expected.pvalue) < 1e-12
+        assert report["warnings"] == [
+            "production: x: 20 non-finite value(s) (Infinity, NaN or beyond 1.8e308) counted as missing"
+        ], production.name
+
+
+def test_csv_na_in_a_numeric_column_is_counted_as_not_a_number(tmp_path: Path) -> None:
+    ref = [{"x": float(i)} for i in range(100)]
+    prod = [{"x": "NA" if i % 4 == 0 else float(i)} for i in range(100)]
+    report = compute_drift(
+        drift_config(reference=_jsonl(tmp_path / "ref.jsonl", ref), production=_csv(tmp_path / "p.csv", prod),
+                     numeric=["x"])
+    ).report  # fmt: skip
+    feature = report["features"][0]
+    assert feature["production_non_numeric"] == 25 and feature["production_missing"] == 25
+
+
+def _drift_cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEKIT_", "MLFLOW_"))}
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    command = [sys.executable, "-m", "gatekit", "drift", "--reference", "ref.jsonl", "--production", "prod.jsonl"]
+    command += ["--numeric", "x", "--no-mlflow", "--out", "out", *args]
+    return subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+
+
+def _timed(tmp_path: Path, scale: int) -> None:
+    newest = 1_796_119_200  # 2026-12-01T10:00:00Z
+    _jsonl(tmp_path / "ref.jsonl", [{"x": i} for i in range(100)])
+    _jsonl(tmp_path / "prod.jsonl", [{"x": i, "timestamp": (newest - i * 86_400) * scale} for i in range(100)])
+
+
+def test_epoch_microseconds_are_bad_input_not_an_internal_error(tmp_path: Path) -> None:
+    _timed(tmp_path, 1_000_000)
+    line = one_line_exit_2(_drift_cli(tmp_path, "--since", "7d"))  # was exit 3: "ValueError: year 58886 ..."
+    assert "'timestamp'" in line and "years 1 to 9999" in line and "internal error" not in line
+
+
+def test_a_window_reaching_before_year_one_is_bad_input(tmp_path: Path) -> None:
+    _timed(tmp_path, 1000)
+    line = one_line_exit_2(_drift_cli(tmp_path, "--since", "1000000w"))  # was exit 3: "year -17139 is out of range"
+    assert "--since 1000000w" in line and "year 1" in line
+
+
+def test_epoch_milliseconds_window_keeps_its_days(tmp_path: Path) -> None:
+    _timed(tmp_path, 1000)
+    proc = _drift_cli(tmp_path, "--since", "7d")
+    assert proc.returncode == 1, (proc.returncode, proc.stdout, proc.stderr)
+    report = json.loads((tmp_path / "out" / "drift.json").read_text(encoding="utf-8"))
+    assert report["production"]["rows_in_window"] == 8  # days 0..7: both ends of the window are inside
+    assert report["production"]["window"]["newest"] == "2026-12-01T10:00:00+00:00"
