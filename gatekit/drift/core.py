@@ -188,6 +188,8 @@ def compute_drift(cfg: DriftConfig, since_anchor: str = "newest") -> DriftResult
         raise DatasetError(f"drift: no feature could be tested ({reasons}); name features with --numeric/--categorical")
     _decide(features, cfg)
     is_drift, reason, drifted = verdict(features, cfg)
+    if explicit and not is_drift:
+        _refuse_untested(features, skipped)
     share = len(drifted) / len(features)
     if without_ts:
         warnings.insert(
@@ -477,6 +479,18 @@ def _test_features(
                 }
             )
     return features, skipped, warnings
+
+
+def _refuse_untested(features: list[dict[str, Any]], skipped: list[dict[str, Any]]) -> None:
+    """No "no drift" while a feature named with --numeric/--categorical had nothing tested (nor its missing rate)."""
+    tested = {feature.get("of", feature["name"]) for feature in features}
+    untested = [s for s in skipped if s["name"] not in tested]
+    if untested:
+        reasons = "; ".join(f"{s['name']}: {s['reason']}" for s in untested)
+        raise DatasetError(
+            f"drift: no verdict: {reasons}; a feature named with --numeric/--categorical that cannot be tested "
+            "is no evidence of no drift: fix its data or leave it out"
+        )
 
 
 def _describe(summary: Any) -> dict[str, Any]:
