@@ -115,8 +115,10 @@ def _number(value: Any) -> tuple[float, int]:
     if isinstance(value, bool):
         return math.nan, 1
     if isinstance(value, int | float):
-        number = float(value)
-        return number, 0
+        try:
+            return float(value), 0
+        except OverflowError:  # an integer beyond 1.8e308: non-finite, as the text "1e309" is
+            return (math.inf if value > 0 else -math.inf), 0
     if isinstance(value, str):
         text = value.strip()
         if not text:

@@ -325,7 +325,12 @@ def to_epoch_seconds(value: Any) -> float:
     if value is None or isinstance(value, bool):
         return math.nan
     if isinstance(value, int | float):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond 1.8e308 is no time
+            return math.nan
+        if not math.isfinite(number):  # Infinity / NaN: no time (one such row must not hide every other's)
+            return math.nan
         return number / 1000.0 if abs(number) > 1e11 else number
     if isinstance(value, datetime):
         stamp = value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -128,3 +128,37 @@ def test_epoch_milliseconds_window_keeps_its_days(tmp_path: Path) -> None:
     report = json.loads((tmp_path / "out" / "drift.json").read_text(encoding="utf-8"))
     assert report["production"]["rows_in_window"] == 8  # days 0..7: both ends of the window are inside
     assert report["production"]["window"]["newest"] == "2026-12-01T10:00:00+00:00"
+
+
+def test_an_integer_beyond_float_range_is_non_finite_not_an_internal_error(tmp_path: Path) -> None:
+    ref_values = [float(i) for i in range(100)]
+    kept = [float(i) for i in range(2, 100)]
+    _jsonl(tmp_path / "ref.jsonl", [{"x": v} for v in ref_values])
+    huge = "1" + "0" * 400  # a JSON integer no float holds: as "1e309", non-finite (counted as missing, warned)
+    lines = [f'{{"x": {huge}}}', f'{{"x": -{huge}}}', *(json.dumps({"x": v}) for v in kept)]
+    (tmp_path / "prod.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc = _drift_cli(tmp_path)
+    assert proc.returncode == 0, (proc.returncode, proc.stdout, proc.stderr)  # was 3: OverflowError
+    report = json.loads((tmp_path / "out" / "drift.json").read_text(encoding="utf-8"))
+    feature = report["features"][0]
+    expected = ks_2samp(ref_values, kept, method="exact")
+    assert feature["n_production"] == 98 and feature["production_non_numeric"] == 0
+    assert feature["statistic"] == expected.statistic and abs(feature["p_value"] - expected.pvalue) < 1e-12
+    assert report["warnings"] == [
+        "production: x: 2 non-finite value(s) (Infinity, NaN or beyond 1.8e308) counted as missing"
+    ]
+
+
+def test_one_non_finite_or_huge_timestamp_is_a_row_without_time(tmp_path: Path) -> None:
+    _timed(tmp_path, 1)
+    good = (tmp_path / "prod.jsonl").read_text(encoding="utf-8")
+    for odd in ("1e400", "1" + "0" * 400, '"Infinity"', "NaN"):
+        (tmp_path / "prod.jsonl").write_text(good + f'{{"x": 5, "timestamp": {odd}}}\n', encoding="utf-8")
+        proc = _drift_cli(tmp_path, "--since", "7d")  # was exit 2 "no row has a readable 'timestamp'" / exit 3
+        assert proc.returncode == 1, (odd, proc.returncode, proc.stdout, proc.stderr)
+        report = json.loads((tmp_path / "out" / "drift.json").read_text(encoding="utf-8"))
+        production = report["production"]
+        assert (production["rows_read"], production["rows_in_window"], production["rows_without_timestamp"]) == (
+            101, 8, 1
+        ), odd
+        assert report["warnings"][0].startswith("1 production rows have no readable 'timestamp'"), odd
