@@ -188,8 +188,8 @@ def compute_drift(cfg: DriftConfig, since_anchor: str = "newest") -> DriftResult
         raise DatasetError(f"drift: no feature could be tested ({reasons}); name features with --numeric/--categorical")
     _decide(features, cfg)
     is_drift, reason, drifted = verdict(features, cfg)
-    if explicit and not is_drift:
-        _refuse_untested(features, skipped)
+    if not is_drift:
+        _refuse_untested(features, skipped, cfg, explicit)
     share = len(drifted) / len(features)
     if without_ts:
         warnings.insert(
@@ -481,15 +481,19 @@ def _test_features(
     return features, skipped, warnings
 
 
-def _refuse_untested(features: list[dict[str, Any]], skipped: list[dict[str, Any]]) -> None:
-    """No "no drift" while a feature named with --numeric/--categorical had nothing tested (nor its missing rate)."""
+def _refuse_untested(
+    features: list[dict[str, Any]], skipped: list[dict[str, Any]], cfg: DriftConfig, explicit: bool
+) -> None:
+    """No "no drift" while a named (--numeric/--categorical) or critical feature had nothing tested, nor its missing rate."""
     tested = {feature.get("of", feature["name"]) for feature in features}
-    untested = [s for s in skipped if s["name"] not in tested]
+    untested = [s for s in skipped if s["name"] not in tested and (explicit or cfg.is_critical(s["name"]))]
     if untested:
-        reasons = "; ".join(f"{s['name']}: {s['reason']}" for s in untested)
+        reasons = "; ".join(
+            f"{s['name']}: {s['reason']}" + (f" ({s['hint']})" if s.get("hint") else "") for s in untested
+        )
         raise DatasetError(
-            f"drift: no verdict: {reasons}; a feature named with --numeric/--categorical that cannot be tested "
-            "is no evidence of no drift: fix its data or leave it out"
+            f"drift: no verdict: {reasons}; a feature named with --numeric/--categorical or --critical that cannot "
+            "be tested is no evidence of no drift: fix its data or leave it out"
         )
 
 

@@ -67,3 +67,15 @@ def test_a_named_categorical_feature_of_only_rare_ids_is_exit_2(tmp_path: Path) 
     reference, production = _jsonl(tmp_path / "r.jsonl", ref), _jsonl(tmp_path / "p.jsonl", prod)
     with pytest.raises(DatasetError, match="session: every one of its 400 categories is rare"):
         compute_drift(drift_config(reference=reference, production=production, numeric=["x"], categorical=["session"]))
+
+
+def test_a_critical_feature_that_is_not_tested_is_no_pass(tmp_path: Path) -> None:
+    ref = [{"id": f"c{i}", "input": "q" * (i % 20 + 1), "context": {"role": "admin"}} for i in range(100)]
+    prod = [{"input": "q" * (i % 20 + 1), "latency_ms": 100 + i, "context": {"role": "admin"}} for i in range(100)]
+    reference, production = _jsonl(tmp_path / "ref.jsonl", ref), _jsonl(tmp_path / "prod.jsonl", prod)
+    for verdict in ("any", "share"):  # was NO DRIFT (4 tested), exit 0, with latency_ms "skipped: not in reference"
+        with pytest.raises(DatasetError, match=r"latency_ms: not in reference \(golden datasets carry no measure"):
+            compute_drift(drift_config(reference=reference, production=production, critical=["latency_ms"],
+                                       verdict=verdict))  # fmt: skip
+    report = compute_drift(drift_config(reference=reference, production=production, critical=["context.role"])).report
+    assert report["drift"] is False and "latency_ms" in {s["name"] for s in report["skipped"]}  # not critical: listed
