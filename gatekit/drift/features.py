@@ -83,6 +83,15 @@ def explicit_features(numeric: list[str], categorical: list[str]) -> list[Featur
 
             raise ConfigError(f"feature {spec.name!r} is named twice (--numeric/--categorical); name it once")
         seen.add(spec.name)
+    for spec in specs:  # "x.missing_rate" is the name of x's missing-rate test: two results under one name
+        parent = spec.name.removesuffix(".missing_rate")
+        if parent != spec.name and parent in seen:
+            from gatekit.errors import ConfigError
+
+            raise ConfigError(
+                f"feature {spec.name!r} has the name of the missing-rate test of feature {parent!r}; "
+                f"test one of them per run (--numeric/--categorical)"
+            )
     return specs
 
 

@@ -3,7 +3,8 @@
 Feature names are escaped for MLflow by replacing the characters it refuses with ``_``. ``a(b)`` and ``a[b]``
 both became ``drift.a_b_.*``: the second feature's metrics overwrote the first's, so the run showed
 ``drifted = 0`` for a feature that drifted (drift.json said 1). A name with a path in it (``x/../y``) made
-MLflow refuse the whole run (exit 3) although the drift verdict was computed.
+MLflow refuse the whole run (exit 3) although the drift verdict was computed. A column named ``x.missing_rate``
+tested beside ``x`` gave two results of one name (and one set of metrics): refused now.
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from mlflow_store import fresh_store
 
 from gatekit.drift.config import DriftConfig
+from gatekit.drift.core import compute_drift, drift_config
 from gatekit.drift.publish import check_drift, metric_name
+from gatekit.errors import ConfigError
 
 
 def _jsonl(path: Path, rows: list[dict]) -> str:
@@ -50,3 +54,14 @@ def test_plain_names_keep_their_metric_names() -> None:
     assert metric_name("latency_ms", "ks_d") == "drift.latency_ms.ks_d"
     assert metric_name("context.role", "cramers_v") == "drift.context.role.cramers_v"
     assert metric_name("context.role.missing_rate", "p_value") == "drift.context.role.missing_rate.p_value"
+
+
+def test_a_feature_named_like_another_ones_missing_rate_is_refused(tmp_path: Path) -> None:
+    ref = [{"x": float(i), "x.missing_rate": float(i % 50)} for i in range(100)]
+    prod = [{"x": None if i < 40 else float(i), "x.missing_rate": float(i % 50)} for i in range(100)]
+    reference, production = _jsonl(tmp_path / "ref.jsonl", ref), _jsonl(tmp_path / "prod.jsonl", prod)
+    # was: two results named x.missing_rate (x's drifted missing rate, and the column), one MLflow metric set
+    with pytest.raises(ConfigError, match="'x.missing_rate' has the name of the missing-rate test of feature 'x'"):
+        compute_drift(drift_config(reference=reference, production=production, numeric=["x", "x.missing_rate"]))
+    alone = compute_drift(drift_config(reference=reference, production=production, numeric=["x.missing_rate"]))
+    assert [f["name"] for f in alone.report["features"]] == ["x.missing_rate"]  # a column of that name alone is fine
