@@ -369,8 +369,10 @@ def _test_features(
         empty = [side for side, n in (("reference", r_n), ("production", p_n)) if n == 0]
         if empty:
             what = "tool calls" if spec.multi else "values"
+            texts = sum(opened.non_numeric.get(spec.name, 0) for opened in (ref, prod)) if spec.kind == NUMERIC else 0
+            why = f"all missing; {texts:,} of them are not numbers" if texts else "all missing"
             skipped.append(
-                {"name": spec.name, "kind": spec.kind, "reason": f"no {what} in {' or '.join(empty)} (all missing)"}
+                {"name": spec.name, "kind": spec.kind, "reason": f"no {what} in {' or '.join(empty)} ({why})"}
             )
         elif spec.kind == NUMERIC and _ks_powerless(r_n, p_n, cfg.alpha):
             # the two complete separations are the likeliest extremes: P(D = 1) = 2 / C(n + m, n)
