@@ -369,7 +369,8 @@ def _test_features(
         empty = [side for side, n in (("reference", r_n), ("production", p_n)) if n == 0]
         if empty:
             what = "tool calls" if spec.multi else "values"
-            texts = sum(opened.non_numeric.get(spec.name, 0) for opened in (ref, prod)) if spec.kind == NUMERIC else 0
+            sides = [opened for side, opened in (("reference", ref), ("production", prod)) if side in empty]
+            texts = sum(opened.non_numeric.get(spec.name, 0) for opened in sides) if spec.kind == NUMERIC else 0
             why = f"all missing; {texts:,} of them are not numbers" if texts else "all missing"
             skipped.append(
                 {"name": spec.name, "kind": spec.kind, "reason": f"no {what} in {' or '.join(empty)} ({why})"}

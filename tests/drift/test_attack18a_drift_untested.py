@@ -80,3 +80,11 @@ def test_a_critical_feature_that_is_not_tested_is_no_pass(tmp_path: Path) -> Non
                                        verdict=verdict))  # fmt: skip
     report = compute_drift(drift_config(reference=reference, production=production, critical=["context.role"])).report
     assert report["drift"] is False and "latency_ms" in {s["name"] for s in report["skipped"]}  # not critical: listed
+
+
+def test_the_text_count_is_of_the_side_without_numbers(tmp_path: Path) -> None:
+    reference, production = _sides(tmp_path, [1.0, "n/a"] * 100, ["low"] * 150)  # reference: 100 numbers, 100 texts
+    report = compute_drift(drift_config(reference=reference, production=production, numeric=["x", "y"])).report
+    assert report["drift"] is True  # y's missing rate: 50 % vs 100 %
+    (skip,) = report["skipped"]
+    assert skip["reason"] == "no values in production (all missing; 150 of them are not numbers)"
