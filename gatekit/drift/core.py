@@ -263,7 +263,15 @@ def _window(engine: Any, table: Any, cfg: DriftConfig, anchor: str) -> dict[str,
             f"production {cfg.production}: the newest '{cfg.timestamp_field}' is {newest:.6g} epoch seconds, "
             "outside the years 1 to 9999 (epoch microseconds?); write ISO-8601, epoch seconds or milliseconds"
         )
-    end = datetime.now(UTC).timestamp() if anchor == "now" else newest
+    now = datetime.now(UTC).timestamp()
+    if anchor == "newest" and newest > now + _FUTURE_SLACK_S:
+        ahead = engine.count_rows(engine.restrict(table, now + _FUTURE_SLACK_S, newest))[0]
+        raise DatasetError(
+            f"production {cfg.production}: {ahead:,} row(s) have a '{cfg.timestamp_field}' more than a day after "
+            f"now (newest {_iso(newest)}), and the --since window would end there, holding little but them; fix "
+            "their time stamps, or anchor the window with --since-anchor now"
+        )
+    end = now if anchor == "now" else newest
     if end - seconds < _MIN_EPOCH_S:
         raise ConfigError(f"--since {cfg.since}: the window reaches before year 1; give a shorter window")
     return {
@@ -277,6 +285,7 @@ def _window(engine: Any, table: Any, cfg: DriftConfig, anchor: str) -> dict[str,
     }
 
 
+_FUTURE_SLACK_S = 86_400.0  # clock skew between the machines that log and the one that judges
 _MIN_EPOCH_S = datetime(1, 1, 1, tzinfo=UTC).timestamp()  # the range a window's ends can be written in
 _MAX_EPOCH_S = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp()
 

@@ -162,3 +162,19 @@ def test_one_non_finite_or_huge_timestamp_is_a_row_without_time(tmp_path: Path) 
             101, 8, 1
         ), odd
         assert report["warnings"][0].startswith("1 production rows have no readable 'timestamp'"), odd
+
+
+def test_one_row_stamped_in_the_future_does_not_become_the_whole_window(tmp_path: Path) -> None:
+    import time
+
+    now = time.time()
+    _jsonl(tmp_path / "ref.jsonl", [{"x": i} for i in range(100)])
+    rows = [{"x": i + 50, "timestamp": now - i * 3600 - 1800} for i in range(200)]  # every value 50 above
+    rows.append({"x": 50, "timestamp": "2099-01-01T00:00:00Z"})  # one garbled time stamp
+    _jsonl(tmp_path / "prod.jsonl", rows)
+    line = one_line_exit_2(_drift_cli(tmp_path, "--since", "7d"))  # was exit 0: NO DRIFT, "production 1 rows"
+    assert "1 row(s)" in line and "2099-01-01T00:00:00+00:00" in line and "--since-anchor now" in line
+    proc = _drift_cli(tmp_path, "--since", "7d", "--since-anchor", "now")
+    assert proc.returncode == 1, (proc.returncode, proc.stdout, proc.stderr)
+    report = json.loads((tmp_path / "out" / "drift.json").read_text(encoding="utf-8"))
+    assert report["production"]["rows_in_window"] == 168 and report["drifted"] == ["x"]
