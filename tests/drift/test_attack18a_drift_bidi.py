@@ -1,4 +1,4 @@
-r"""attack18a: a category name with a bidi override is shown escaped in the drift summary and the job summary.
+r"""attack18a: a category name with a bidi override is shown escaped in the drift summary, job summary and drift.html.
 
 Control characters were escaped, but the Unicode bidi controls (U+202E RIGHT-TO-LEFT OVERRIDE, U+2066..U+2069
 isolates, U+200E/U+200F marks) are format characters and went out raw: a production category
@@ -41,6 +41,7 @@ def test_drift_summary_and_job_summary_escape_bidi_categories(tmp_path: Path) ->
     proc = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1, (proc.returncode, proc.stdout, proc.stderr)
     summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
-    for shown in (proc.stdout, summary):
+    page = (tmp_path / "out" / "drift.html").read_text(encoding="utf-8")
+    for shown in (proc.stdout, summary, page):
         assert "\\u202etnemyap" in shown, shown
         assert not any(ch in shown for ch in "\u202e\u2066\u2069\u200f\u061c"), repr(shown)
