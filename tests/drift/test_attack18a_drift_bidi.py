@@ -45,3 +45,20 @@ def test_drift_summary_and_job_summary_escape_bidi_categories(tmp_path: Path) ->
     for shown in (proc.stdout, summary, page):
         assert "\\u202etnemyap" in shown, shown
         assert not any(ch in shown for ch in "\u202e\u2066\u2069\u200f\u061c"), repr(shown)
+
+
+def test_look_alike_new_categories_are_quoted_in_the_summary(tmp_path: Path) -> None:
+    ref = [{"role": "admin"}] * 50 + [{"role": "caf\u00e9"}] * 50 + [{"role": "user"}] * 50
+    prod = [{"role": "admin "}] * 50 + [{"role": "cafe\u0301"}] * 50 + [{"role": "user"}] * 50
+    for name, rows in (("ref", ref), ("prod", prod)):
+        (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEKIT_", "MLFLOW_", "GITHUB_"))}
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    command = [sys.executable, "-m", "gatekit", "drift", "--reference", "ref.jsonl", "--production", "prod.jsonl"]
+    command += ["--categorical", "role", "--no-mlflow", "--out", "out"]
+    proc = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, (proc.returncode, proc.stdout, proc.stderr)
+    (line,) = [line for line in proc.stdout.splitlines() if "new:" in line]
+    assert line.endswith("new: 'admin ', 'cafe\\u0301'") or line.endswith("new: 'cafe\\u0301', 'admin '"), line
+    report = json.loads((tmp_path / "out" / "drift.json").read_text(encoding="utf-8"))
+    assert sorted(report["features"][0]["new_categories"]) == ["admin ", "cafe\u0301"]  # the values as they are
