@@ -299,7 +299,8 @@ def _arrow_values(spec: FeatureSpec, batch: Batch, acc: SideValues) -> Any:
         return pa.nulls(batch.num_rows, kind_out)
     if spec.kind == NUMERIC:
         if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
-            floats = pc.cast(column, pa.float64())
+            # rounded to the nearest double, as float() rounds a JSON integer: 2**53 + 1 is no error
+            floats = pc.cast(column, pa.float64(), safe=False)
         elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
             try:
                 floats = pc.cast(column, pa.float64())

@@ -360,9 +360,10 @@ def epoch_seconds(batch: Batch, path: str) -> Any:
         column = arrow_column(batch.table, path)
         if column is None:
             return np.full(batch.num_rows, np.nan)
-        if pa.types.is_timestamp(column.type):
-            ns = pc.cast(column, pa.timestamp("ns", tz=column.type.tz)).cast(pa.int64())
-            return ns.to_numpy(zero_copy_only=False).astype("float64") / 1e9
+        if pa.types.is_timestamp(column.type):  # ticks of its own unit: a year-2999 millisecond stamp has no ns form
+            per_second = {"s": 1.0, "ms": 1e3, "us": 1e6, "ns": 1e9}[column.type.unit]
+            ticks = pc.cast(column, pa.int64())
+            return ticks.to_numpy(zero_copy_only=False).astype("float64") / per_second
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             try:
                 stamps = pc.cast(column, pa.timestamp("ns"))

@@ -18,10 +18,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import REPO_ROOT, one_line_exit_2
 from scipy.stats import chi2_contingency, ks_2samp
 
 from gatekit.drift.core import compute_drift, drift_config
+from gatekit.errors import DatasetError
 
 LABELS = ["NA", "null", "NULL", "N/A", "n/a", "nan", "NaN", "#N/A", "-nan", "1.#IND", "US"]
 
@@ -178,3 +180,46 @@ def test_one_row_stamped_in_the_future_does_not_become_the_whole_window(tmp_path
     assert proc.returncode == 1, (proc.returncode, proc.stdout, proc.stderr)
     report = json.loads((tmp_path / "out" / "drift.json").read_text(encoding="utf-8"))
     assert report["production"]["rows_in_window"] == 168 and report["drifted"] == ["x"]
+
+
+def test_parquet_integers_beyond_two_to_the_53_are_read_as_floats_like_jsonl(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ref_values = list(range(0, 200, 2))
+    big = [2**53 + 1, 2**63 - 1, 3 * 2**60]  # ids, byte counts, nanoseconds: no float holds them exactly
+    pq.write_table(pa.table({"x": pa.array(ref_values, pa.int64())}), tmp_path / "ref.parquet")
+    pq.write_table(pa.table({"x": pa.array([*big, *range(97)], pa.int64())}), tmp_path / "prod.parquet")
+    pq.write_table(pa.table({"x": pa.array([2**64 - 1, *range(99)], pa.uint64())}), tmp_path / "prod_u.parquet")
+    _jsonl(tmp_path / "prod.jsonl", [{"x": v} for v in [*big, *range(97)]])
+    expected = ks_2samp([float(v) for v in ref_values], [float(v) for v in [*big, *range(97)]], method="exact")
+    reports = {}
+    for name in ("prod.parquet", "prod.jsonl", "prod_u.parquet"):  # was: ArrowInvalid, "internal error", exit 3
+        cfg = drift_config(reference=tmp_path / "ref.parquet", production=tmp_path / name, numeric=["x"])
+        reports[name] = compute_drift(cfg).report["features"][0]
+    for name in ("prod.parquet", "prod.jsonl"):
+        assert reports[name]["statistic"] == expected.statistic and reports[name]["p_value"] == expected.pvalue
+        assert reports[name]["n_production"] == 100 and reports[name]["production_missing"] == 0
+    assert reports["prod_u.parquet"]["n_production"] == 100
+
+
+def test_a_parquet_time_stamp_beyond_the_nanosecond_range_is_read(tmp_path: Path) -> None:
+    import time
+    from datetime import UTC, datetime
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    now = time.time()
+    stamps = [datetime.fromtimestamp(now - i * 3600 - 1800, UTC) for i in range(199)]
+    stamps.append(datetime(2999, 1, 1, tzinfo=UTC))  # fine in milliseconds, beyond int64 nanoseconds (2262)
+    values = [float(i % 50) for i in range(200)]
+    pq.write_table(pa.table({"x": values[:100]}), tmp_path / "ref.parquet")
+    pq.write_table(pa.table({"x": values, "timestamp": pa.array(stamps, pa.timestamp("ms", tz="UTC"))}),
+                   tmp_path / "prod.parquet")  # fmt: skip
+    cfg = drift_config(reference=tmp_path / "ref.parquet", production=tmp_path / "prod.parquet", numeric=["x"],
+                       since="2d")  # fmt: skip
+    report = compute_drift(cfg, since_anchor="now").report  # was ArrowInvalid: "internal error", exit 3
+    assert report["production"]["rows_in_window"] == 48 and report["production"]["rows_without_timestamp"] == 0
+    with pytest.raises(DatasetError, match=r"1 row\(s\) have a 'timestamp' more than a day after now"):
+        compute_drift(cfg)
