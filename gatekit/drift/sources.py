@@ -15,7 +15,7 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -321,7 +321,7 @@ def parse_since(text: str) -> float:
 
 
 def to_epoch_seconds(value: Any) -> float:
-    """Turn an ISO-8601 string, a datetime or an epoch number (s or ms) into UTC epoch seconds, else NaN."""
+    """Turn an ISO-8601 string, a datetime or date or an epoch number (s or ms) into UTC epoch seconds, else NaN."""
     if value is None or isinstance(value, bool):
         return math.nan
     if isinstance(value, int | float):
@@ -335,6 +335,8 @@ def to_epoch_seconds(value: Any) -> float:
     if isinstance(value, datetime):
         stamp = value if value.tzinfo else value.replace(tzinfo=UTC)
         return stamp.timestamp()
+    if isinstance(value, date):  # a Parquet / Arrow date: its midnight, UTC
+        return datetime(value.year, value.month, value.day, tzinfo=UTC).timestamp()
     if isinstance(value, str):
         text = value.strip()
         if not text:

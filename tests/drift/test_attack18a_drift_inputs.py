@@ -223,3 +223,20 @@ def test_a_parquet_time_stamp_beyond_the_nanosecond_range_is_read(tmp_path: Path
     assert report["production"]["rows_in_window"] == 48 and report["production"]["rows_without_timestamp"] == 0
     with pytest.raises(DatasetError, match=r"1 row\(s\) have a 'timestamp' more than a day after now"):
         compute_drift(cfg)
+
+
+def test_a_parquet_date_column_is_a_time_stamp(tmp_path: Path) -> None:
+    from datetime import date, timedelta
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    days = [date(2026, 12, 1) - timedelta(days=i) for i in range(100)]
+    pq.write_table(pa.table({"x": [float(i) for i in range(100)]}), tmp_path / "ref.parquet")
+    pq.write_table(pa.table({"x": [float(i) for i in range(100)], "day": pa.array(days, pa.date32())}),
+                   tmp_path / "prod.parquet")  # fmt: skip
+    cfg = drift_config(reference=tmp_path / "ref.parquet", production=tmp_path / "prod.parquet", numeric=["x"],
+                       since="7d", timestamp_field="day")  # fmt: skip
+    report = compute_drift(cfg).report  # was exit 2: "no row has a readable 'day'"
+    assert report["production"]["window"]["newest"] == "2026-12-01T00:00:00+00:00"
+    assert report["production"]["rows_in_window"] == 8
