@@ -179,9 +179,10 @@ def _parquet_batches(path: Path, wanted: set[str] | None) -> Iterator[Batch]:
 
 
 def _open_text(path: Path) -> Any:
+    # utf-8-sig: a UTF-8 byte order mark (Excel's "CSV UTF-8", PowerShell) is not part of the first column or line
     if path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8", newline="")
-    return open(path, encoding="utf-8", newline="")  # noqa: SIM115 - caller closes
+        return gzip.open(path, "rt", encoding="utf-8-sig", newline="")
+    return open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - caller closes
 
 
 def _csv_batches(path: Path, wanted: set[str] | None) -> Iterator[Batch]:

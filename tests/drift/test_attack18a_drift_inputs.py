@@ -240,3 +240,17 @@ def test_a_parquet_date_column_is_a_time_stamp(tmp_path: Path) -> None:
     report = compute_drift(cfg).report  # was exit 2: "no row has a readable 'day'"
     assert report["production"]["window"]["newest"] == "2026-12-01T00:00:00+00:00"
     assert report["production"]["rows_in_window"] == 8
+
+
+def test_a_utf8_byte_order_mark_is_not_part_of_the_first_column_or_line(tmp_path: Path) -> None:
+    rows = [{"x": float(i), "role": f"r{i % 3}"} for i in range(100)]
+    reference = _csv(tmp_path / "ref.csv", rows)
+    text = (tmp_path / "ref.csv").read_text(encoding="utf-8")
+    (tmp_path / "prod.csv").write_text(text, encoding="utf-8-sig")  # Excel's "CSV UTF-8", PowerShell
+    (tmp_path / "prod.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8-sig")
+    for name in ("prod.csv", "prod.jsonl"):  # was exit 2: "Column '\ufeffx' ... does not exist" / "Unexpected BOM"
+        cfg = drift_config(reference=reference, production=tmp_path / name, numeric=["x"], categorical=["role"])
+        report = compute_drift(cfg).report
+        assert [(f["name"], f["statistic"], f["n_production"]) for f in report["features"]] == [
+            ("x", 0.0, 100), ("role", 0.0, 100)
+        ], name
