@@ -17,11 +17,13 @@ _MAX_CELL_CHARS = 300
 # code, tables, autolinks, @mentions); line-start-only markers (#, -, +, >) cannot occur mid-cell.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()!|~:@$])")
 # XML 1.0 forbids most C0 controls (and lone surrogates / U+FFFE / U+FFFF) even when escaped.
-# C0/C1 controls (newlines, ESC for terminal sequences) and Unicode line/paragraph separators
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u0085]")
+# C0/C1 controls (newlines, ESC for terminal sequences), Unicode line/paragraph separators and the bidi controls
+# (a right-to-left override makes "\u202etnemyap" display as "payment")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u0085\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-# what a page or a file must show escaped: C0 controls but tab and line feed, DEL, C1 controls (ESC, BEL, CSI ...)
-_SHOWN_ESCAPED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# what a page or a file must show escaped: C0 controls but tab and line feed, DEL, C1 controls (ESC, BEL, CSI ...),
+# and the bidi controls
+_SHOWN_ESCAPED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _escape_char(match: re.Match[str]) -> str:
@@ -29,7 +31,7 @@ def _escape_char(match: re.Match[str]) -> str:
 
 
 def visible_controls(text: str) -> str:
-    r"""``text`` with control characters (ESC, BEL, CR, DEL, C1; not tab and line feed) shown as ``\x1b`` escapes."""
+    r"""``text`` with control characters (ESC, BEL, CR, DEL, C1, bidi; not tab, line feed) shown as ``\x1b`` escapes."""
     return _SHOWN_ESCAPED.sub(_escape_char, text)
 
 
