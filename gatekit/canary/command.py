@@ -33,6 +33,8 @@ def run_canary(
     experiment: str = "gatekit-canary",
     tracking_uri: str | None = None,
     env: Mapping[str, str] = os.environ,
+    canary_version: str | None = None,
+    baseline_version: str | None = None,
 ) -> CanaryResult:
     """Judge a canary stage from production logs and publish the result; see the module docstring.
 
@@ -42,6 +44,7 @@ def run_canary(
     from gatekit.redact import redact_secrets, redact_urls
 
     cfg = rules if isinstance(rules, RolloutRules) else load_rules(rules)
+    cfg = cfg.with_versions(baseline_version, canary_version)  # --baseline-version / --canary-version
     chosen_stage = cfg.stages[0] if stage is None else float(stage)
     now_us = parse_time(now, "--now") if now else None
     since_us = parse_time(since, "--since") if since else None

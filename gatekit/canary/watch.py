@@ -77,6 +77,7 @@ def _loop(
     failures = 0
     unread: DatasetError | None = None  # the last poll's read error, until a poll reads the log again
     judged: dict[str, Any] | None = None  # the last poll's judgement
+    warned = False  # the rows of one label carry several agent versions: said once
     while True:
         result = None
         try:
@@ -91,6 +92,9 @@ def _loop(
                 raise
         if result is not None:
             data = judged = result.data
+            if data["versions"]["mixed"] and not warned:
+                emit(f"WARNING: {data['versions']['reason']}")
+                warned = True
             if data["windows"] and data["windows"][-1]["start"] != last_window:
                 last_window = data["windows"][-1]["start"]
                 canary = data["windows"][-1]["canary"]
@@ -115,6 +119,9 @@ def _loop(
                     f"{'; '.join(blind)} had no window with enough requests; check --logs, --since and the variant "
                     "names the rows carry (exit 4)"
                 )
+                return 4
+            if judged is not None and judged["versions"]["mixed"]:  # "nothing fired" on another version's rows too
+                emit(f"HOLD: {judged['versions']['reason']} (exit 4)")
                 return 4
             silent = int((judged or {}).get("trailing_no_data_windows") or 0)
             if silent >= rules.min_windows:  # the canary stopped writing rows (crashed, no traffic): not a pass

@@ -251,6 +251,11 @@ class SparkEngine:
             present.add(feature.name)
             col = F.col(_quoted_path(df.schema, source_name))
             if feature.kind == NUMERIC:
+                if isinstance(field.dataType, T.BooleanType):  # true / false are no measure: never 1.0 / 0.0
+                    raise DatasetError(
+                        f"{label}: column {source_name!r} holds booleans (true / false), not numbers; write numbers "
+                        "or null (unknown) there (see docs/production-log.md)"
+                    )
                 if not isinstance(field.dataType, T.StringType):  # (a struct or list fails the select below)
                     expr = col.try_cast("double") if not isinstance(field.dataType, T.DoubleType) else col
                 else:  # text that is no number fails the query, as on DuckDB (never a silent missing value)

@@ -17,17 +17,16 @@ _MAX_CELL_CHARS = 300
 # code, tables, autolinks); line-start-only markers (#, -, +, >) cannot occur mid-cell. @mentions and
 # #references are not markup: GitHub finds them in the rendered text, so those get a zero-width space instead.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()!|~:$])")
-# bidi embeddings, overrides and isolates ("Trojan Source"): they turn the shown text around (a case id
-# "refund-\u202egnp.exe" reads "refund-exe.png"); shown escaped wherever text is shown
-_BIDI = "\u202a-\u202e\u2066-\u2069"
-# a lone surrogate (a file name that is not UTF-8, "bad\udcff.jsonl"): no UTF-8 file or terminal can hold it
+# C0/C1 controls (newlines, ESC for terminal sequences), Unicode line/paragraph separators and the bidi controls
+# (a right-to-left override makes "\u202etnemyap" display as "payment"); a lone surrogate (a file name that is not
+# UTF-8, "bad\udcff.jsonl"), which no UTF-8 file or terminal can hold
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _SURROGATE = "\ud800-\udfff"
-# C0/C1 controls (newlines, ESC for terminal sequences), Unicode line/paragraph separators, bidi controls, surrogates
 _CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029\u0085{_BIDI}{_SURROGATE}]")
 # XML 1.0 forbids most C0 controls (and lone surrogates / U+FFFE / U+FFFF) even when escaped.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # what a page or a file must show escaped: C0 controls but tab and line feed, DEL, C1 controls (ESC, BEL, CSI ...),
-# bidi controls, lone surrogates
+# the bidi controls and lone surrogates
 _SHOWN_ESCAPED = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}{_SURROGATE}]")
 
 
@@ -36,7 +35,7 @@ def _escape_char(match: re.Match[str]) -> str:
 
 
 def visible_controls(text: str) -> str:
-    r"""``text`` with control characters (ESC, BEL, CR, DEL, C1, bidi; not tab and line feed) shown as ``\x1b`` escapes."""
+    r"""``text`` with controls (ESC, BEL, CR, DEL, C1, bidi, lone surrogates; not tab, line feed) shown escaped."""
     return _SHOWN_ESCAPED.sub(_escape_char, text)
 
 

@@ -30,7 +30,9 @@ joined by a dash, the second later by at most a century), a span of clock times 
 or an id numbered by year (``2023-0456``, ``2023-0145-0012``: a year, then one or two zero-padded groups of 4).
 A number followed by ``,`` and a digit is part of an amount, but not one with ``+`` or ``(area)`` (a CSV row's next
 field). A bare run of 12 to 15 digits under a phone field's name (``"msisdn": "447911123456"``) is read with its
-country code.
+country code. The rules of how a candidate is written (its groups and signs) are decided once per layout, the candidate
+with every digit a ``0`` (a few hundred recur), and kept; those that read its digits or the text around it, for each
+candidate, as its layout asks.
 
 Validation (``phonenumbers``, the Python port of Google's libphonenumber): an international number
 (``+``, ``00`` or ``011`` before the country code) must be a valid number of a region of its country
@@ -163,6 +165,8 @@ _NEXT_NUMBER = re.compile(r"\d+(?:[-.]\d+)+$").match
 # (a day's or a month's number, 1..31: "81-90-1234" of "+81-90-1234-5678", "12-34-5678" of "+49-30-12-34-5678" are no dates)
 _DAY = "(?:0?[1-9]|[12][0-9]|3[01])"
 _DATE = re.compile(rf"(?<!\d)(?:\d{{4}}([-./]){_DAY}\1{_DAY}|{_DAY}([-./]){_DAY}\2\d{{4}})(?!\d)")
+# (the groups a match of _DATE has: every date's layout, see _layout)
+_DATE_LAYOUT = re.compile(r"(?<!\d)(?:\d{4}([-./])\d{1,2}\1\d{1,2}|\d{1,2}([-./])\d{1,2}\2\d{4})(?!\d)")
 
 
 @functools.lru_cache(maxsize=512)
@@ -378,37 +382,97 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
         ):
             return None
         return value, 1, value
-    main = _EXTENSION.sub("", value) if "x" in value or "#" in value else value  # (an extension has one of them)
+    # (the rules of how the number is written are decided once per layout, see _layout; those of its digits and of the
+    # text around it, per candidate, as the layout asks)
+    is_ascii = value.isascii()  # (a candidate of the pattern always is: layout and digits made at C speed, as bytes)
+    if is_ascii:
+        raw = value.encode()
+        form = raw.translate(_DIGITS_AS_ZERO)
+        if b"(0)" in form:
+            form = _marked(value, form.decode()).encode()
+        layout = _LAYOUTS.get(form, _UNKNOWN)
+        if layout is _UNKNOWN:
+            if len(_LAYOUTS) >= _LAYOUTS_MAX:
+                _LAYOUTS.clear()
+            layout = _LAYOUTS[form] = _layout(form.decode())
+    else:
+        layout = _layout(_marked(value, _ANY_DIGIT.sub("0", value)))
+    if layout is None:
+        return None
+    size, plus, sizes, number, count, checks = layout
+    main = value[:size]
+    source = main.replace("(0)", "") if plus else main
+    if not is_ascii:
+        digits = "".join(_GROUPS.findall(source))
+    elif source is main:  # (the usual: the digits of the value's main part, from its bytes)
+        digits = raw[:size].translate(None, _NOT_DIGITS).decode()
+    else:
+        digits = source.encode().translate(None, _NOT_DIGITS).decode()
+    # (placeholder_digits inlined: ``digits`` is not empty here)
+    if digits.count(digits[0]) == count or (not plus and digits in _COUNTING):
+        return None
+    if checks and _refused(checks, main, sizes, number, digits, text, end, thousands):
+        return None
+    return source, number, digits
+
+
+# the value checks a layout asks for (see _layout, _refused): one bit each
+_SWITCHBOARD, _TRUNK_DOTS, _BARCODE, _DATED, _HOUSE, _COMPACT, _SPACED, _DATE_CHECK, _ISBN = (
+    1 << bit for bit in range(9)
+)
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_NOT_DIGITS = bytes(code for code in range(256) if not 48 <= code <= 57)
+_ANY_DIGIT = re.compile(r"\d")
+# layouts met, each with what _layout made of it (a layout holds no digit of the number: the same few recur)
+_LAYOUTS: dict[bytes, tuple[int, bool, list[int], int, int, int] | None] = {}
+_LAYOUTS_MAX = 4096
+_UNKNOWN: tuple[int, bool, list[int], int, int, int] = (0, False, [], 0, 0, 0)  # (not yet met)
+
+
+def _marked(value: str, form: str) -> str:
+    """``form`` (``value`` with every digit a "0"), the digit of a one-digit group in parentheses that is not "0" a "1".
+
+    An international number's "(0)" trunk digit is left out of its digits, another digit is not (see _shape).
+    """
+    at = form.find("(0)")
+    while at != -1:
+        if value[at + 1] != "0":
+            form = f"{form[: at + 1]}1{form[at + 2 :]}"
+        at = form.find("(0)", at + 3)
+    return form
+
+
+def _layout(form: str) -> tuple[int, bool, list[int], int, int, int] | None:
+    """What the layout of a candidate that is not a bare run of digits says (see _shape), else None.
+
+    ``form``: the candidate with every digit a "0" (but see _marked). ``(size, plus, sizes, number, count, checks)``:
+    the length of its main part (without its extension), whether it starts with "+", the sizes of its digit groups (of
+    the main part, without an international number's "(0)"), their number, its count of digits, and the bits of the
+    rules that read its digits or the text around it, which _refused applies to each candidate of this layout.
+    """
+    main = _EXTENSION.sub("", form) if "x" in form or "#" in form else form  # (an extension has one of them)
     plus = main[:1] == "+"
     if not plus and main[12:13].isdigit() and main[:13].isdigit():
         return None  # a first group of 13-15 digits, read for a bare E.164 field alone: a longer number's, as before
     source = main.replace("(0)", "") if plus else main
-    groups: list[bytes] | list[str]
-    if source.isascii():  # (a candidate of the pattern always is: its groups split at C speed, as bytes)
-        groups = source.encode().translate(_SPACE_BUT_DIGITS).split()
-        digits = b"".join(groups).decode()
-    else:
-        found: list[str] = _GROUPS.findall(source)
-        groups, digits = found, "".join(found)
-    count = len(digits)
-    # (placeholder_digits inlined: ``digits`` is not empty here)
-    if not 7 <= count <= 15 or digits.count(digits[0]) == count or (not plus and digits in _COUNTING):
+    sizes = list(map(len, _GROUPS.findall(source)))  # (the groups' lengths, read by most rules below)
+    count = sum(sizes)
+    if not 7 <= count <= 15:
         return None
-    sizes = list(map(len, groups))  # (the groups' lengths, read by most rules below)
     number = len(sizes)
-    if sizes[-1] < 2 and not _switchboard(main, sizes):
-        return None
-    # (each rule below returns None or goes on: their order is free, the cheaper and the more often met first; those of
-    # a number without "+" in one branch, tested once)
+    checks = 0
+    if sizes[-1] < 2:
+        checks |= _SWITCHBOARD  # (the last group of one digit: a switchboard's extension, or no number)
+    # (each rule below refuses or goes on: their order is free; those of a number without "+" in one branch)
     if "." in main:  # a version number, an IPv4 address shape
         if number == 4 and max(sizes) <= 3:
             return None
         national = sizes[1:] if plus else sizes  # (after "+", the groups after the country code: "+1.415.555.2671",
         if (not plus or len(national) > 1) and (min(national) < 2 or max(national) > 4):  # or "+1.4155552671")
             return None
-        if not plus and sizes[0] == 2 and main[0] != "0" and main.count(".") == number - 1 and min(sizes[1:]) == 3:
+        if not plus and sizes[0] == 2 and main.count(".") == number - 1 and min(sizes[1:]) == 3:
             if max(sizes[1:]) == 3:  # (groups of 2..4 digits, see above: two, then groups of three only)
-                return None  # a number grouped in thousands with dots ("84.358.845 Einwohner", "12.345.678")
+                checks |= _TRUNK_DOTS  # a number grouped in thousands with dots ("84.358.845 Einwohner", "12.345.678")
     if not plus:
         if number == 1:
             if not 10 <= count <= 11:
@@ -419,36 +483,62 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
         else:  # (2 or 3 groups)
             if number == 3 and "(" not in main and sizes.count(1) > 1:
                 return None  # (a list of small numbers, as above)
-            if sizes[0] == 1 and _barcode(groups, digits, text, end):
-                return None
-            # (a dash-like character after a first group of 4 digits: see _spans_or_dated)
-            if count in _DATED_COUNTS and main[4] in _DASHES and _spans_or_dated(main, digits, number, text, end):
-                return None
-            # a house number and a street: "3747 3911 Fourth Avenue" (not a number with a trunk 0)
-            if (
-                number == 2
-                and main[0] != "0"  # (a house number has no trunk 0: "030 127009 an", a Berlin number before a word)
-                and "(" not in main
-                and _NEXT_WORD.match(text, end) is not None
-            ):
-                return None
-        if sizes[0] == 8 and _COMPACT_DATE.match(main) is not None:
-            return None  # a date and a time ("20260311 1432"), a build stamp
+            if sizes[0] == 1:
+                checks |= _BARCODE
+            if count in _DATED_COUNTS and main[4] in _DASHES:  # (a dash-like character after a first group of 4 digits)
+                checks |= _DATED
+            if number == 2 and "(" not in main:
+                checks |= _HOUSE
+        if sizes[0] == 8:
+            checks |= _COMPACT
         if number >= 3 and len(main) == count + number - 1 and main.count(" ") == number - 1:  # (3+ groups, spaced)
-            if _spaced_number(sizes, groups[-1], main[0] == "0", thousands) or _measured(sizes, text, end):
-                return None
+            checks |= _SPACED
     if count == 9 and number == 3 and sizes == _SSN_SIZES:  # (3 + 2 + 4 digits)
         return None  # the shape of a US social security number
     # (a date has one of its separators twice, a group of 4 digits and one of 1 or 2: most numbers are not searched;
     # the groups are those of ``main`` but when a "(0)" was taken out of it)
-    if ("(0)" in main or (4 in sizes and (1 in sizes or 2 in sizes))) and (
-        main.count("-") > 1 or main.count(".") > 1 or main.count("/") > 1
+    # (and the layout has a date's groups, _DATE with every digit a "0": most numbers do not, "+1-903-140-4508")
+    if (
+        ("(0)" in main or (4 in sizes and (1 in sizes or 2 in sizes)))
+        and (main.count("-") > 1 or main.count(".") > 1 or main.count("/") > 1)
+        and _DATE_LAYOUT.search(main) is not None
     ):
-        if _DATE.search(main) is not None:
-            return None
-    if (number == 2 and "-" in main and _POSTCODE.fullmatch(main) is not None) or (count == 13 and _isbn13(digits)):
-        return None
-    return source, number, digits
+        checks |= _DATE_CHECK
+    if number == 2 and "-" in main and _POSTCODE.fullmatch(main) is not None:
+        return None  # a Portuguese / Brazilian postal code, a US ZIP+4 code
+    if count == 13:
+        checks |= _ISBN
+    return len(main), plus, sizes, number, count, checks
+
+
+def _refused(
+    checks: int, main: str, sizes: list[int], number: int, digits: str, text: str, end: int, thousands: bool
+) -> bool:
+    """The rules of a layout's ``checks`` (see _layout) that read a candidate's digits or the text around it refuse it.
+
+    ``main``: the candidate without its extension; ``digits``: those of its groups (``sizes``, ``number``).
+    """
+    if checks & _SWITCHBOARD and not _switchboard(main, sizes):
+        return True
+    if checks & _TRUNK_DOTS and main[0] != "0":
+        return True  # a number grouped in thousands with dots (a phone number so written has a trunk 0)
+    if checks & _BARCODE and _barcode(sizes, digits, text, end):
+        return True
+    if checks & _DATED and _spans_or_dated(main, digits, number, text, end):
+        return True
+    # a house number and a street: "3747 3911 Fourth Avenue" (not a number with a trunk 0: "030 127009 an", a Berlin
+    # number before a word)
+    if checks & _HOUSE and main[0] != "0" and _NEXT_WORD.match(text, end) is not None:
+        return True
+    if checks & _COMPACT and _COMPACT_DATE.match(main) is not None:
+        return True  # a date and a time ("20260311 1432"), a build stamp
+    if checks & _SPACED and (
+        _spaced_number(sizes, digits[-sizes[-1] :], main[0] == "0", thousands) or _measured(sizes, text, end)
+    ):
+        return True
+    if checks & _DATE_CHECK and _DATE.search(main) is not None:
+        return True
+    return bool(checks & _ISBN) and _isbn13(digits)
 
 
 def _switchboard(main: str, sizes: list[int]) -> bool:
@@ -555,12 +645,12 @@ def _measured(sizes: list[int], text: str, end: int) -> bool:
     return sizes[1:].count(3) == len(sizes) - 1 and _UNIT.match(text, end) is not None
 
 
-def _barcode(groups: list[bytes] | list[str], digits: str, text: str, end: int) -> bool:
+def _barcode(sizes: list[int], digits: str, text: str, end: int) -> bool:
     """The groups (1-6-6, or 1-5-5 / 1-6 and the text's next group) are a barcode's printed digits, with its check digit.
 
     An EAN-13 as 1-6-6 ("3 017620 422003"), a UPC-A as 1-5-5-1 ("0 36000 29145 2": the candidate, then its last digit).
+    ``sizes``: the groups' lengths.
     """
-    sizes = [len(group) for group in groups]
     if sizes == [1, 6, 6]:
         code = digits
     elif sizes == [1, 5, 5] or sizes == [1, 6]:  # (the candidate without its last group: 1-5-5 1, 1-6 6)
