@@ -87,12 +87,25 @@ def classify(exc: BaseException) -> tuple[ErrorType, str, bool, float | None]:
     responses) ``retryable=False``.
     """
     if isinstance(exc, AgentCallError):
-        return exc.error_type, str(exc), exc.retryable, exc.retry_after_s
+        return exc.error_type, _writable(str(exc)), exc.retryable, exc.retry_after_s
     if isinstance(exc, TimeoutError):
         return ErrorType.TIMEOUT, "attempt exceeded the timeout", True, None
     if isinstance(exc, ConnectionError):
-        return ErrorType.CONNECTION, f"{type(exc).__name__}: {exc}", True, None
-    return ErrorType.EXCEPTION, f"{type(exc).__name__}: {exc}", True, None
+        return ErrorType.CONNECTION, _exception_text(exc), True, None
+    return ErrorType.EXCEPTION, _exception_text(exc), True, None
+
+
+def _exception_text(exc: BaseException) -> str:
+    """``RuntimeError: message`` of an exception the agent raised; one whose ``str()`` raises is named by its type."""
+    try:
+        return _writable(f"{type(exc).__name__}: {exc}")
+    except Exception:  # noqa: BLE001 - the agent's exception class is untrusted code
+        return _writable(f"{type(exc).__name__}: (its message could not be read: str() raised)")
+
+
+def _writable(message: str) -> str:
+    r"""The agent's error text with a lone surrogate (no Unicode, no UTF-8) kept as its ``\ud800`` escape."""
+    return message.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def backoff_delay(

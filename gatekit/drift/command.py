@@ -72,6 +72,7 @@ def _line(feature: dict[str, Any]) -> str:
 
     letter = "D" if feature["effect_name"] == "ks_d" else "V"
     mark = "≥" if feature["effect_size"] >= feature["effect_floor"] else "<"
+    digits = fmt.digits_apart(feature["effect_size"], feature["effect_floor"], 3)  # never "V=0.577 < 0.577"
     extra = ""
     if feature.get("new_categories"):
         shown = ", ".join(_category(c) for c in feature["new_categories"][:5])
@@ -80,7 +81,7 @@ def _line(feature: dict[str, Any]) -> str:
     crit = " [critical]" if feature.get("critical") else ""
     return (
         f"    {safe(feature['name'], 120):<28} {safe(feature['kind'], 40):<12} "
-        f"{letter}={fmt.number(feature['effect_size'], 3)} {mark} {fmt.number(feature['effect_floor'], 3)}  "
+        f"{letter}={fmt.number(feature['effect_size'], digits)} {mark} {fmt.number(feature['effect_floor'], digits)}  "
         f"q={fmt.number(feature['q_value'], 3)}  n={fmt.count(feature['n_reference'])}/{fmt.count(feature['n_production'])}"
         f"{crit}{extra}"
     )

@@ -33,7 +33,7 @@ from gatekit.drift.features import (
 from gatekit.drift.sources import file_format, iter_batches, parse_since
 from gatekit.errors import ConfigError, DatasetError
 from gatekit.production.sources import load_results_map, open_side
-from gatekit.redact import redact_secrets, scrub_all, scrub_field
+from gatekit.redact import redact_secrets, scrub_field
 
 SCHEMA_VERSION = 1
 MISSING_RATE = "missing_rate"
@@ -463,9 +463,9 @@ def _test_features(
                     "dof": chi["dof"],
                     "cramers_v_unweighted": chi["cramers_v_unweighted"],
                     # category names are production (or golden) values: scrubbed before drift.json / the report
-                    "new_categories": scrub_all([str(c) for c in cat.new[:100]]),
+                    "new_categories": [_category_label(str(c)) for c in cat.new[:100]],
                     "new_categories_count": cat.new_count,
-                    "vanished_categories": scrub_all([str(c) for c in cat.vanished[:100]]),
+                    "vanished_categories": [_category_label(str(c)) for c in cat.vanished[:100]],
                     "pooled_categories": cat.pooled_count,
                     "plot": {"categories": [_scrubbed_plot_row(row) for row in cat.plot]},
                 }
@@ -603,8 +603,23 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+_CATEGORY_CHARS = 200  # a category name as drift.json, the reports and the verdict show it
+
+
+def _category_label(value: Any) -> Any:
+    """A category name as written: scrubbed, then (never before: no half secret) cut to 200 characters with ``…``.
+
+    A production value is untrusted: one of 1 MB shared by many rows was copied whole into drift.json, drift.html,
+    verdict.json and report.html. A number or null without a finding stays as it is.
+    """
+    shown = scrub_field(value)
+    if isinstance(shown, str) and len(shown) > _CATEGORY_CHARS:
+        return shown[: _CATEGORY_CHARS - 1] + "…"
+    return shown
+
+
 def _scrubbed_plot_row(row: dict[str, Any]) -> dict[str, Any]:
-    """A plot row of a categorical feature with its category name scrubbed (the shares are the raw values')."""
+    """A plot row of a categorical feature with its category name scrubbed and cut (the shares are the raw values')."""
     if "category" not in row:
         return row
-    return {**row, "category": scrub_field(row["category"])}
+    return {**row, "category": _category_label(row["category"])}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from pathlib import Path
@@ -49,7 +50,9 @@ def write_junit(verdict: Verdict, results_path: Path, out_path: Path) -> Path:
         if status != "pass":
             n_check_failures += 1
             failure = ET.SubElement(case, "failure", message=sentence, type=xml_text(status, 50))
-            failure.text = xml_text(check.model_dump_json())
+            # json.dumps, not model_dump_json: a message quoting a path that is not UTF-8 holds a lone surrogate,
+            # which xml_text shows escaped (pydantic's JSON encoder raised on it)
+            failure.text = xml_text(json.dumps(check.model_dump(mode="json"), ensure_ascii=False))
         else:
             ET.SubElement(case, "system-out").text = sentence
     checks_suite.set("tests", str(n_checks))
