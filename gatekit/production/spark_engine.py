@@ -782,12 +782,19 @@ def _quoted_path(schema: Any, path: str) -> str:
 
 
 def _epoch_seconds(col: Any, data_type: Any) -> Any:
-    """UTC epoch seconds of a timestamp column (timestamp, ISO-8601 text, or epoch seconds / milliseconds)."""
+    """UTC epoch seconds of a timestamp column (timestamp, ISO-8601 text, or epoch seconds / milliseconds).
+
+    A time without a zone (zone-less text, a ``TIMESTAMP_NTZ`` or ``DATE`` column) is UTC whatever the session's
+    ``spark.sql.session.timeZone`` (docs/production-log.md; a caller's session may be in any zone and is left as it
+    is): its wall clock is turned into epoch seconds field by field, never through the session zone.
+    """
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
-    if isinstance(data_type, T.TimestampType | T.TimestampNTZType | T.DateType):
-        return F.unix_micros(col.cast("timestamp")) / F.lit(1e6)
+    if isinstance(data_type, T.TimestampType):
+        return F.unix_micros(col) / F.lit(1e6)
+    if isinstance(data_type, T.TimestampNTZType | T.DateType):
+        return _wall_clock_utc(col.cast("timestamp_ntz"))
 
     def finite(number: Any) -> Any:
         return number.isNotNull() & ~F.isnan(number) & ~number.isin(math.inf, -math.inf)
@@ -798,7 +805,8 @@ def _epoch_seconds(col: Any, data_type: Any) -> Any:
         return F.when(finite(number), seconds)
     text = F.trim(col.cast("string"))
     number = text.try_cast("double")
-    parsed = F.unix_micros(F.try_to_timestamp(text)) / F.lit(1e6)
+    zoned = F.unix_micros(F.try_to_timestamp(text)) / F.lit(1e6)  # text with a zone: that instant
+    parsed = F.when(text.rlike(_NAIVE_TEXT), _wall_clock_utc(text.try_cast("timestamp_ntz"))).otherwise(zoned)
     # text that is no timestamp fails the query, as on DuckDB (the file is refused, never read as rows without time)
     refused = F.raise_error(F.lit("CANNOT_PARSE_TIMESTAMP: a timestamp value is neither RFC 3339 text nor epoch time"))
     return (
@@ -807,6 +815,19 @@ def _epoch_seconds(col: Any, data_type: Any) -> Any:
         .when(parsed.isNotNull(), parsed)
         .otherwise(refused.cast("double"))
     )
+
+
+# ISO-8601 date or date-time text without a zone (a zone, "Z", "+01:00", " UTC", is what makes text not match)
+_NAIVE_TEXT = r"^[+-]?[0-9]{4,6}-[0-9]{1,2}-[0-9]{1,2}([T ][0-9]{1,2}:[0-9]{1,2}(:[0-9]{1,2}([.][0-9]*)?)?)?$"
+
+
+def _wall_clock_utc(ntz: Any) -> Any:
+    """Epoch seconds of a ``TIMESTAMP_NTZ`` wall clock read as UTC, from its fields (no session time zone involved)."""
+    from pyspark.sql import functions as F
+
+    whole = F.unix_date(ntz.cast("date")).cast("long") * 86_400 + F.hour(ntz) * 3_600 + F.minute(ntz) * 60
+    micros = whole * 1_000_000 + (F.date_part(F.lit("SECOND"), ntz) * 1_000_000).cast("long")
+    return micros / F.lit(1e6)
 
 
 def _clean(col: str) -> Any:
