@@ -46,6 +46,7 @@ from gatekit.production.engine import (
     SUMMARY_LEVELS,
     TS_COLUMN,
     CategorySummary,
+    ClusterSums,
     FeatureColumn,
     FeatureTable,
     FileSource,
@@ -710,6 +711,41 @@ class SparkEngine:
             multi = reference.features[name].multi
             out[name] = _category_summary(found[i], multi, plot_top, ref_rows, prod_rows)
         return out
+
+    @_fails_closed
+    def cluster_sums(
+        self, table: FeatureTable, name: str, columns: dict[str, int], rest: int | None, width: int
+    ) -> ClusterSums:
+        """Per-request sums of a list feature's counts in the columns of its tested table (see ``ClusterSums``).
+
+        Each row gets an id, its list is exploded and its names mapped to columns (a broadcast join with the small
+        name table), counted per (row, column), and summed per column: one small row per column comes back.
+        """
+        from pyspark.sql import functions as F
+
+        col = table.handle.cols[name]
+        lists = table.handle.df.where(F.col(col).isNotNull()).select(
+            F.monotonically_increasing_id().alias("r"), F.col(col).alias("l")
+        )
+        calls = lists.select("r", F.explode("l").alias("v")).where(F.col("v").isNotNull() & (F.col("v") != ""))
+        names = self.spark.createDataFrame([(k, int(j)) for k, j in columns.items()], "v string, j int")
+        mapped = calls.join(F.broadcast(names), on="v", how="left").select(
+            "r", F.coalesce(F.col("j"), F.lit(rest).cast("int")).alias("j")
+        )
+        per = mapped.where(F.col("j").isNotNull()).groupBy("r", "j").agg(F.count(F.lit(1)).alias("y"))
+        requests = per.groupBy("r").agg(F.sum("y").alias("m"))
+        y, m = F.col("y"), F.col("m")
+        rows = (
+            per.join(requests, on="r")
+            .groupBy("j")
+            .agg(F.sum(y * y).alias("yy"), F.sum(y * m).alias("ym"), F.sum(m * m).alias("mm"))
+            .collect()
+        )
+        yy, ym = [0] * width, [0] * width
+        for row in rows:
+            yy[int(row["j"])], ym[int(row["j"])] = int(row["yy"]), int(row["ym"])
+        mm_row = requests.agg(F.sum(m * m)).first()
+        return ClusterSums(yy, ym, int(mm_row[0] or 0) if mm_row else 0)
 
     def close(self) -> None:
         """Unpersist what this engine cached; stop the session only when this engine started it."""

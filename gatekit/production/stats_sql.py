@@ -117,6 +117,27 @@ def grouped_list_sql(view: str, column: str, index: int) -> str:
     )
 
 
+def cluster_sums_sql(view: str, column: str, rest: int | None) -> str:
+    """Per request (row) and table column j of a list feature: Σ y_ij², Σ y_ij m_i by j, and Σ m_i² (one row per j).
+
+    y_ij counts the row's list elements that fall in column j: the category names in ``$names`` map to the column
+    in ``$columns``, any other name to ``rest`` (the pooled column; NULL: left out). m_i is the row's mapped calls.
+    """
+    col = ident(column)
+    other = "NULL" if rest is None else str(int(rest))
+    return f"""
+WITH lists AS (SELECT row_number() OVER () AS r, {col} AS l FROM {view} WHERE {col} IS NOT NULL),
+calls AS (SELECT r, NULLIF(unnest(l), '') AS v FROM lists),
+names AS (SELECT unnest($names) AS v, unnest($columns) AS j),
+per AS (
+    SELECT c.r, coalesce(n.j, {other}) AS j, count(*) AS y FROM calls c LEFT JOIN names n ON c.v = n.v
+    WHERE c.v IS NOT NULL AND coalesce(n.j, {other}) IS NOT NULL GROUP BY c.r, coalesce(n.j, {other})
+),
+req AS (SELECT r, sum(y) AS m FROM per GROUP BY r)
+SELECT j, sum(y * y), sum(y * m), (SELECT sum(m * m) FROM req) FROM per JOIN req USING (r) GROUP BY j
+"""
+
+
 def joined_counts_sql(ref_table: str, prod_table: str, index: int) -> str:
     """One feature's counts per category on both sides, full-outer-joined."""
     i = int(index)
