@@ -132,7 +132,9 @@ def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
     return path
 
 
-def _write_sides(folder: Path, prefix: str, rng: np.random.Generator, sides: list[np.ndarray], names: list[str]) -> list[Path]:
+def _write_sides(
+    folder: Path, prefix: str, rng: np.random.Generator, sides: list[np.ndarray], names: list[str]
+) -> list[Path]:
     """The reference and production JSON Lines files of two sides' per-request counts."""
     return [
         _write_jsonl(folder / f"{prefix}{side}.jsonl", _legacy_rows(rng, counts, names, side))
