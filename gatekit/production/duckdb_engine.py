@@ -595,7 +595,10 @@ class DuckDBEngine:
         mm = 0
         params = {"names": list(columns), "columns": list(columns.values())}
         for j, sum_yy, sum_ym, sum_mm in self._run(q.cluster_sums_sql(table.handle, name, rest), params, table.label):
-            yy[int(j)], ym[int(j)], mm = int(sum_yy), int(sum_ym), int(sum_mm)
+            if int(j) < 0:
+                mm = int(sum_mm)
+            else:
+                yy[int(j)], ym[int(j)] = int(sum_yy), int(sum_ym)
         return ClusterSums(yy, ym, mm)
 
     def _pooled(

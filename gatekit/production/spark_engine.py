@@ -718,34 +718,41 @@ class SparkEngine:
     ) -> ClusterSums:
         """Per-request sums of a list feature's counts in the columns of its tested table (see ``ClusterSums``).
 
-        Each row gets an id, its list is exploded and its names mapped to columns (a broadcast join with the small
-        name table), counted per (row, column), and summed per column: one small row per column comes back.
+        Row by row, as the DuckDB engine: each list's names mapped to columns (a literal map), then one output row
+        per distinct column of the request (y = its calls there, m = the request's calls) plus one (-1) carrying
+        m²; one small group-by over the columns brings ``width + 1`` rows back. No row ids, no shuffle of calls.
         """
         from pyspark.sql import functions as F
 
-        col = table.handle.cols[name]
-        lists = table.handle.df.where(F.col(col).isNotNull()).select(
-            F.monotonically_increasing_id().alias("r"), F.col(col).alias("l")
+        lookup = F.create_map(*[F.lit(v) for k, j in columns.items() for v in (k, int(j))])
+        other = F.lit(rest).cast("int")
+        calls = F.filter(F.col(table.handle.cols[name]), lambda x: x.isNotNull() & (x != F.lit("")))
+        mapped = F.filter(
+            F.transform(calls, lambda x: F.coalesce(F.try_element_at(lookup, x), other)), lambda j: j.isNotNull()
         )
-        calls = lists.select("r", F.explode("l").alias("v")).where(F.col("v").isNotNull() & (F.col("v") != ""))
-        names = self.spark.createDataFrame([(k, int(j)) for k, j in columns.items()], "v string, j int")
-        mapped = calls.join(F.broadcast(names), on="v", how="left").select(
-            "r", F.coalesce(F.col("j"), F.lit(rest).cast("int")).alias("j")
+        per_row = table.handle.df.where(F.col(table.handle.cols[name]).isNotNull()).select(mapped.alias("js"))
+        js, m = F.col("js"), F.size(F.col("js"))
+        entries = per_row.select(
+            js, m.alias("m"), F.explode(F.array_union(F.array(F.lit(-1)), F.array_distinct(js))).alias("j")
         )
-        per = mapped.where(F.col("j").isNotNull()).groupBy("r", "j").agg(F.count(F.lit(1)).alias("y"))
-        requests = per.groupBy("r").agg(F.sum("y").alias("m"))
-        y, m = F.col("y"), F.col("m")
+        y = F.when(F.col("j") >= 0, F.size(F.filter(js, lambda x: x == F.col("j")))).otherwise(F.lit(0))
         rows = (
-            per.join(requests, on="r")
+            entries.select("j", "m", y.alias("y"))
             .groupBy("j")
-            .agg(F.sum(y * y).alias("yy"), F.sum(y * m).alias("ym"), F.sum(m * m).alias("mm"))
+            .agg(
+                F.sum(F.col("y") * F.col("y")).alias("yy"),
+                F.sum(F.col("y") * F.col("m")).alias("ym"),
+                F.sum(F.when(F.col("j") < 0, F.col("m") * F.col("m"))).alias("mm"),
+            )
             .collect()
         )
-        yy, ym = [0] * width, [0] * width
+        yy, ym, mm = [0] * width, [0] * width, 0
         for row in rows:
-            yy[int(row["j"])], ym[int(row["j"])] = int(row["yy"]), int(row["ym"])
-        mm_row = requests.agg(F.sum(m * m)).first()
-        return ClusterSums(yy, ym, int(mm_row[0] or 0) if mm_row else 0)
+            if int(row["j"]) < 0:
+                mm = int(row["mm"] or 0)
+            else:
+                yy[int(row["j"])], ym[int(row["j"])] = int(row["yy"]), int(row["ym"])
+        return ClusterSums(yy, ym, mm)
 
     def close(self) -> None:
         """Unpersist what this engine cached; stop the session only when this engine started it."""

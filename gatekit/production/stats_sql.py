@@ -118,23 +118,25 @@ def grouped_list_sql(view: str, column: str, index: int) -> str:
 
 
 def cluster_sums_sql(view: str, column: str, rest: int | None) -> str:
-    """Per request (row) and table column j of a list feature: Σ y_ij², Σ y_ij m_i by j, and Σ m_i² (one row per j).
+    """Per request (row) and table column j of a list feature: Σ y_ij², Σ y_ij m_i by j (rows j ≥ 0), Σ m_i² (j = -1).
 
     y_ij counts the row's list elements that fall in column j: the category names in ``$names`` map to the column
-    in ``$columns``, any other name to ``rest`` (the pooled column; NULL: left out). m_i is the row's mapped calls.
+    at the same place in ``$columns``, any other name to ``rest`` (the pooled column; None: left out); m_i is the
+    row's mapped calls. Row by row (each list mapped and counted in place: no row ids, no join, no sort), then
+    one small group-by over the columns.
     """
     col = ident(column)
     other = "NULL" if rest is None else str(int(rest))
+    calls = f"list_filter({col}, lambda x: x IS NOT NULL AND x <> '')"
+    mapped = f"list_transform({calls}, lambda x: coalesce(($columns)[list_position($names, x)], {other}))"
     return f"""
-WITH lists AS (SELECT row_number() OVER () AS r, {col} AS l FROM {view} WHERE {col} IS NOT NULL),
-calls AS (SELECT r, NULLIF(unnest(l), '') AS v FROM lists),
-names AS (SELECT unnest($names) AS v, unnest($columns) AS j),
-per AS (
-    SELECT c.r, coalesce(n.j, {other}) AS j, count(*) AS y FROM calls c LEFT JOIN names n ON c.v = n.v
-    WHERE c.v IS NOT NULL AND coalesce(n.j, {other}) IS NOT NULL GROUP BY c.r, coalesce(n.j, {other})
-),
-req AS (SELECT r, sum(y) AS m FROM per GROUP BY r)
-SELECT j, sum(y * y), sum(y * m), (SELECT sum(m * m) FROM req) FROM per JOIN req USING (r) GROUP BY j
+WITH per_row AS (
+    SELECT list_filter({mapped}, lambda j: j IS NOT NULL) AS js FROM {view} WHERE {col} IS NOT NULL
+), entries AS (
+    SELECT unnest(map_entries(list_aggregate(js, 'histogram'))) AS e, len(js) AS m FROM per_row WHERE len(js) > 0
+)
+SELECT e.key AS j, sum(e.value * e.value), sum(e.value * m), NULL FROM entries GROUP BY e.key
+UNION ALL SELECT -1, NULL, NULL, coalesce(sum(len(js) * len(js)), 0) FROM per_row
 """
 
 
