@@ -437,6 +437,8 @@ def _test_features(
                 cat.pooled_count,
                 cfg.rare_min_expected,
             )
+            if spec.multi:
+                _cluster_correct(chi, engine, ref, prod, spec.name, cat.categories, cat.pooled_count)
         if spec.kind != NUMERIC and not empty and chi["dof"] == 0 and cat.pooled_count:
             # every category rare, pooled into one (other) column: no test exists; p = 1 would be an unknown as a pass
             skipped.append(
@@ -461,6 +463,11 @@ def _test_features(
                     "effect_size": chi["cramers_v"],
                     "p_value": chi["p_value"],
                     "dof": chi["dof"],
+                    **(
+                        {"design_effect": chi["design_effect"], "statistic_uncorrected": chi["statistic_uncorrected"]}
+                        if "design_effect" in chi
+                        else {}
+                    ),  # fmt: skip
                     "cramers_v_unweighted": chi["cramers_v_unweighted"],
                     # category names are production (or golden) values: scrubbed before drift.json / the report
                     "new_categories": [_category_label(str(c)) for c in cat.new[:100]],
@@ -491,6 +498,30 @@ def _test_features(
                 }
             )
     return features, skipped, warnings
+
+
+def _cluster_correct(
+    chi: dict[str, Any], engine: Any, ref: Any, prod: Any, name: str, kept: list[str], pooled_count: int
+) -> None:
+    """Rao-Scott first-order correction of a list feature's chi-square: calls of one request are one cluster.
+
+    The engines give per-request sums over the tested table's columns (kept categories, then the pooled
+    ``(other)`` column, or the last kept one when ``(other)`` was merged into it); ``chi`` gets the corrected
+    statistic and p-value, the design effect and the plain statistic. No-op when nothing was tested.
+    """
+    from gatekit.drift import stats
+
+    if chi["dof"] <= 0:
+        return
+    width = len(chi["table"][0])
+    columns = {category: index for index, category in enumerate(kept)}
+    rest = width - 1 if pooled_count else None
+    sums = [engine.cluster_sums(side.table, name, columns, rest, width) for side in (ref, prod)]
+    delta = stats.rao_scott_first_order(chi["table"], [s.yy for s in sums], [s.ym for s in sums], [s.mm for s in sums])
+    chi["statistic_uncorrected"] = chi["statistic"]
+    chi["design_effect"] = delta
+    if delta != 1.0:  # one call per request: exactly the plain test, scipy's own p-value kept
+        chi["statistic"], chi["p_value"] = stats.rao_scott_chi2(chi["statistic"], chi["dof"], delta)
 
 
 def _refuse_untested(

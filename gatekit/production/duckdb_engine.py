@@ -22,6 +22,7 @@ from gatekit.production.engine import (
     SUMMARY_LEVELS,
     TS_COLUMN,
     CategorySummary,
+    ClusterSums,
     FeatureColumn,
     FeatureTable,
     FileSource,
@@ -585,6 +586,20 @@ class DuckDBEngine:
             "DROP TABLE IF EXISTS gk_cat; DROP TABLE IF EXISTS gk_counts_ref; DROP TABLE IF EXISTS gk_counts_prod"
         )
         return out
+
+    def cluster_sums(
+        self, table: FeatureTable, name: str, columns: dict[str, int], rest: int | None, width: int
+    ) -> ClusterSums:
+        """Per-request sums of a list feature's counts in the columns of its tested table (see ``ClusterSums``)."""
+        yy, ym = [0] * width, [0] * width
+        mm = 0
+        params = {"names": list(columns), "columns": list(columns.values())}
+        for j, sum_yy, sum_ym, sum_mm in self._run(q.cluster_sums_sql(table.handle, name, rest), params, table.label):
+            if int(j) < 0:
+                mm = int(sum_mm)
+            else:
+                yy[int(j)], ym[int(j)] = int(sum_yy), int(sum_ym)
+        return ClusterSums(yy, ym, mm)
 
     def _pooled(
         self, name: str, multi: bool, min_expected: float, plot_top: int, ref_rows: int, prod_rows: int, index: int

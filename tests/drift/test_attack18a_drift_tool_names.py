@@ -3,9 +3,8 @@
 Calls of one request are not independent (an agent that searches once tends to search again). With 30
 requests a side drawn from ONE distribution (each request makes 20 calls of one tool, search or lookup at
 50 %), ``tool_names`` was flagged as drifted in 19 of 40 samples, where a valid test at alpha 0.05
-(with the effect floor on top) flags at most about 1 in 20. The engines return only call counts per
-category (no per-request figure such as the sum of squared calls per request), so no correction can be made
-in gatekit/drift; the fix belongs in gatekit/production (off limits to this helper). docs/drift.md says so.
+(with the effect floor on top) flags at most about 1 in 20. fix18d: the engines return per-request sums
+(``cluster_sums``) and the chi-square gets the Rao-Scott first-order (design-effect) correction: 0 of 40.
 """
 
 from __future__ import annotations
@@ -14,14 +13,12 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from gatekit.drift.core import compute_drift, drift_config
 
 RUNS = 40
 
 
-@pytest.mark.xfail(strict=True, reason="tool calls of one request are counted as independent observations")
 def test_tool_names_of_one_distribution_are_rarely_called_drifted(tmp_path: Path) -> None:
     rng = np.random.default_rng(5)
     drifted = 0
