@@ -346,6 +346,12 @@ _ID_LABELS = frozenset(
     " nip regon krs nipc iva btw rsin cvr uid eori duns rcs hrb hra"
     # (an insurance policy's or claim's number in the default regions' other languages: "Póliza n.º 0081-2026-445566")
     " póliza poliza apólice apolice polizza sinistre siniestro sinistro"
+    # (a member's or a prescription's number; a national person's id: Poland's PESEL, the Netherlands' BSN, Spain's
+    # DNI, France's NIR; a delivery note's, an order's, a reference's in German and Italian: "Lieferschein 4711-0815-42",
+    # "Auftrag ...", "Mandatsreferenz ...", "Rif. ...")
+    " member subscriber rx pesel bsn dni nir lieferschein auftrag mandatsreferenz rif"
+    # (a log's counter or duration under its key or unit: "bytes_sent=2125550123", "duration_ms=...")
+    " sent received ms ns millis micros nanos secs seconds duration elapsed latency uptime size length count"
     # (a carrier's name before its tracking number: "FedEx 7489 2345 6789", "DHL 1234567890")
     " fedex ups usps dhl tnt gls dpd hermes evri yodel aramex ontrac purolator colissimo chronopost postnl correos".split()
 )
@@ -830,6 +836,8 @@ def _id_name(before: str, word: str) -> bool:
         return False
     if len(word) > 6 and word.endswith("nummer"):
         return not _phone_stem(word[:-6])
+    if len(word) > 4 and word.endswith("nr"):  # (the compound abbreviated: "Kundennr.", "Auftragsnr"; not "Telnr.")
+        return not _phone_stem(word[:-2])
     if word[-2:] in _CJK_NUMBER:  # ("伝票番号", "注文番号", "订单号码"; not "電話番号", "携帯番号", "FAX番号")
         head = word[:-2]
         return bool(head) and not _phone_stem(head) and not any(stem in head for stem in _CJK_PHONE_STEMS)
