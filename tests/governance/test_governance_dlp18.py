@@ -98,7 +98,7 @@ def test_contested_cases_as_read_now() -> None:
         "Reg.nr 556677-8899",
         "momsreg.nr 556677-8899",
         "CVR-nr. 12 34 56 78",
-        "BTW 212 345 678",
+        "BTW-nr. 212 345 678",
         "P.IVA 212 345 6789",
         "UID CHE-123.456.789",
         "EORI 212 555 0123",
@@ -152,6 +152,7 @@ def test_fixed_phone_classes_beyond_the_corpus(text: str) -> None:
         ("Faxnr. 030 23125499", "030 23125499"),
         ("team member Jane, 212-555-0123", "212-555-0123"),
         ("Sent from my phone: 0151 23456789", "0151 23456789"),
+        ("btw 0151 23456789 is my new number", "0151 23456789"),  # (chat's "by the way", not the Dutch VAT)
         ("Telefone n.º 212 345 678", "212 345 678"),
         ("電話番号 03-1234-5678", "03-1234-5678"),
         ("携帯番号 090-1234-5678", "090-1234-5678"),

@@ -341,9 +341,9 @@ _ID_LABELS = frozenset(
     # "Nota fiscal nº 000.123.456", "NIF", "CNPJ", "GSTIN"; a lab's or a hospital's record: "Lab accession 26-325-00417")
     " abn acn vat ustid idnr tva nif cif cnpj gstin fiscal accession mrn"
     # (the same of other EU registers: Poland's "NIP 123-456-32-18", "REGON", "KRS"; Portugal's "NIPC"; Italy's and
-    # Spain's "P.IVA", the Netherlands' "BTW", "RSIN"; Denmark's "CVR"; Austria's and Switzerland's "UID"; customs'
+    # Spain's "P.IVA", the Netherlands' "RSIN"; Denmark's "CVR"; Austria's and Switzerland's "UID"; customs'
     # "EORI"; a D-U-N-S number; France's "RCS" and Germany's "HRB" register entries)
-    " nip regon krs nipc iva btw rsin cvr uid eori duns rcs hrb hra"
+    " nip regon krs nipc iva rsin cvr uid eori duns rcs hrb hra"
     # (an insurance policy's or claim's number in the default regions' other languages: "Póliza n.º 0081-2026-445566")
     " póliza poliza apólice apolice polizza sinistre siniestro sinistro"
     # (a member's or a prescription's number; a national person's id: Poland's PESEL, the Netherlands' BSN, Spain's
