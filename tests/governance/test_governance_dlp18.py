@@ -141,6 +141,8 @@ def test_fixed_phone_classes_beyond_the_corpus(text: str) -> None:
     [
         # a phone's own words before "code", "-Nr." / ".nr", "番号", and after "n.º"
         ("area code 212 555-0123", "212 555-0123"),
+        ("STD code 020 7946 0958", "020 7946 0958"),
+        ("Dialling code 020 7946 0958", "020 7946 0958"),
         ("Country code +49, Telefon 030 23125456", "030 23125456"),
         ("Tel.-Nr. 0151 23456789", "0151 23456789"),
         ("Tel.nr 030 23125456", "030 23125456"),

@@ -361,7 +361,9 @@ _CODE_PART = re.compile(r"(?:(?<![A-Za-z0-9])(?=[0-9]*[A-Z])[A-Z0-9]{2,10}|HTTP/
 _CODE_ENDS = frozenset('0123456789"')
 _ID_WORDS = frozenset(("no", "nr", "number", "num", "code", "n"))  # ("n" of "n°", "nº": see _after_label)
 # the words before "code" that name a phone number's part ("area code 212 555-0123", "country code", "dial code")
-_PHONE_CODES = frozenset(("area", "country", "dial", "dialing", "dialling", "calling", "trunk"))
+_PHONE_CODES = frozenset(
+    ("area", "country", "dial", "dialing", "dialling", "calling", "trunk", "std", "city", "local", "exchange")
+)
 # regions whose national numbers are written in groups of 1, 3 and 3 digits, as thousands are (Bhutan "2 345 678",
 # Seychelles "4 217 123"): with one of them in a policy's phone_regions, such a number is read as a phone number
 _THOUSANDS_REGIONS = frozenset(("BT", "SC"))
@@ -816,7 +818,22 @@ _NUMBER_WORDS = frozenset(("numéro", "número", "numero", "num", "n", "no", "nr
 # "number" in Japanese and Chinese, the last two characters of an id's name ("伝票番号", a parcel's slip number), and
 # the words for a phone such a name may hold ("電話番号", "携帯番号", "連絡先番号", "电话号码", "手机号码")
 _CJK_NUMBER = frozenset(("番号", "号码", "號碼"))
-_CJK_PHONE_STEMS = ("電話", "携帯", "連絡", "直通", "代表", "电话", "手机", "手機", "联系", "聯絡")
+_CJK_PHONE_STEMS = (
+    "電話",
+    "携帯",
+    "連絡",
+    "直通",
+    "代表",
+    "ダイヤル",
+    "电话",
+    "手机",
+    "手機",
+    "联系",
+    "聯絡",
+    "座机",
+    "客服",
+    "热线",
+)
 
 
 def _phone_stem(word: str) -> bool:
