@@ -724,7 +724,7 @@ def _labelled(text: str, start: int, columns: _Columns | None = None) -> bool:
                 return True
     return (
         _after_label(before)
-        or (("RCS " in before or "R.C.S. " in before) and _PLACED_REGISTER.search(before) is not None)
+        or (("S " in before or "S. " in before) and _PLACED_REGISTER.search(before) is not None)  # ("RCS ", "R.C.S. ")
         or _id_column(text, start, _Columns() if columns is None else columns)
     )
 
@@ -851,13 +851,14 @@ def _id_name(before: str, word: str) -> bool:
     """
     if not word:
         return False
-    if len(word) > 6 and word.endswith("nummer"):
-        return not _phone_stem(word[:-6])
-    if len(word) > 4 and word.endswith("nr"):  # (the compound abbreviated: "Kundennr.", "Auftragsnr"; not "Telnr.")
-        return not _phone_stem(word[:-2])
-    if word[-2:] in _CJK_NUMBER:  # ("伝票番号", "注文番号", "订单号码"; not "電話番号", "携帯番号", "FAX番号")
-        head = word[:-2]
-        return bool(head) and not _phone_stem(head) and not any(stem in head for stem in _CJK_PHONE_STEMS)
+    if word[-1] in "r号码碼":  # (one test for the three rules below: most words end otherwise)
+        if len(word) > 6 and word.endswith("nummer"):
+            return not _phone_stem(word[:-6])
+        if len(word) > 4 and word.endswith("nr"):  # (the compound abbreviated: "Kundennr.", "Auftragsnr"; not "Telnr.")
+            return not _phone_stem(word[:-2])
+        if word[-2:] in _CJK_NUMBER:  # ("伝票番号", "注文番号", "订单号码"; not "電話番号", "携帯番号", "FAX番号")
+            head = word[:-2]
+            return bool(head) and not _phone_stem(head) and not any(stem in head for stem in _CJK_PHONE_STEMS)
     rest = before[: len(before) - len(word)]
     if word == "nr" and (rest[-1:] == "-" or rest[-1:] == "."):  # ("Kunden-Nr.", "Org.nr", "Reg.nr")
         prefix = _last_word(rest.rstrip(".-"))
