@@ -7,7 +7,9 @@ invites, SQL dumps, CSV/TSV, XML/YAML/JSON, Terraform/Kubernetes/Docker, CI logs
 into text; positives in the same styles. 253 negatives and 133 positives with 160 values are scored; 4 negatives
 and 7 positives carry a "note" (contested) and are left out of the score.
 
-On main (2a01016): 8 of 253 negatives flagged (7 as PHONE_NUMBER, 1 as CREDIT_CARD), 0 of 160 values missed.
+On main (2a01016): 8 of 253 negatives flagged (7 as PHONE_NUMBER, 1 as CREDIT_CARD), 0 of 160 values missed. After
+this round: 0 flagged, 0 missed (the classes fixed, and 8 phone numbers main missed beyond the corpus, are tested
+below; the record is in docs/governance-notes.md, "Round dlp18").
 """
 
 from __future__ import annotations
