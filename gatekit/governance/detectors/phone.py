@@ -106,11 +106,21 @@ _SLASH = (
 )
 _GAP = r"\)?+(?:[ .\-]?+\(?+| ?+(?:x|ext\.?+|#) ?+|" + _SLASH + r")\d"
 # a "(" or a digit right after a colon is glued to a key (``order:2125550143``, ``10:30 ...``) but to a phone's word
-# ("tel:2125550143", the tel URI; "phone:", a vCard's "CELL:"): one look-behind per word length (a look-behind reads a
-# fixed width), each word not the end of a longer one ("hotel:"), read only after a colon (the usual start has none)
+# ("tel:2125550143", the tel URI; "phone:", a vCard's "CELL:"; abbreviated, "Tel.:030 1234567", "Mob.:"; in Japanese
+# and Chinese, "電話：03-1234-5678", "携帯番号："): one look-behind per word length (a look-behind reads a fixed width),
+# each word not the end of a longer one ("hotel:"), read only after a colon (the usual start has none)
 _COLON_WORDS = "".join(
     rf"(?<!(?<![A-Za-z])(?i:{words}):.)"
-    for words in ("tel|fax|sms", "cell", "phone|handy", "mobile|callto", "telefon", "whatsapp", "telephone")
+    for words in (
+        "電話|携帯|电话|手机|手機",
+        "tel|fax|sms|mob|tlf|連絡先",
+        "cell|tel\\.|fax\\.|mob\\.|tlf\\.|tél\\.|電話番号|携帯番号|电话号码|手机号码|手機號碼|電話號碼",
+        "phone|handy",
+        "mobile|callto",
+        "telefon",
+        "whatsapp",
+        "telephone",
+    )
 )
 _PATTERN = re.compile(
     r"(?P<value>[(+\d](?<![\w+\-/.@#$%].)(?<!:[(\d]" + _COLON_WORDS + r")(?!(?<=\()\D)"
@@ -330,6 +340,18 @@ _ID_LABELS = frozenset(
     # (a tax or company register number of the default regions: "ABN 51 824 753 556", "USt-IdNr. DE 136 695 976",
     # "Nota fiscal nº 000.123.456", "NIF", "CNPJ", "GSTIN"; a lab's or a hospital's record: "Lab accession 26-325-00417")
     " abn acn vat ustid idnr tva nif cif cnpj gstin fiscal accession mrn"
+    # (the same of other EU registers: Poland's "NIP 123-456-32-18", "REGON", "KRS"; Portugal's "NIPC"; Italy's and
+    # Spain's "P.IVA", the Netherlands' "RSIN"; Denmark's "CVR"; Austria's and Switzerland's "UID"; customs'
+    # "EORI"; a D-U-N-S number; France's "RCS" and Germany's "HRB" register entries)
+    " nip regon krs nipc iva rsin cvr uid eori duns rcs hrb hra"
+    # (an insurance policy's or claim's number in the default regions' other languages: "Póliza n.º 0081-2026-445566")
+    " póliza poliza apólice apolice polizza sinistre siniestro sinistro"
+    # (a member's or a prescription's number; a national person's id: Poland's PESEL, the Netherlands' BSN, Spain's
+    # DNI, France's NIR; a delivery note's, an order's, a reference's in German and Italian: "Lieferschein 4711-0815-42",
+    # "Auftrag ...", "Mandatsreferenz ...", "Rif. ...")
+    " member subscriber rx pesel bsn dni nir lieferschein auftrag mandatsreferenz rif"
+    # (a log's counter or duration under its key or unit: "bytes_sent=2125550123", "duration_ms=...")
+    " sent received ms ns millis micros nanos secs seconds duration elapsed latency uptime size length count"
     # (a carrier's name before its tracking number: "FedEx 7489 2345 6789", "DHL 1234567890")
     " fedex ups usps dhl tnt gls dpd hermes evri yodel aramex ontrac purolator colissimo chronopost postnl correos".split()
 )
@@ -338,6 +360,10 @@ _ID_LABELS = frozenset(
 _CODE_PART = re.compile(r"(?:(?<![A-Za-z0-9])(?=[0-9]*[A-Z])[A-Z0-9]{2,10}|HTTP/[0-9](?:\.[0-9])?\"?) \Z")
 _CODE_ENDS = frozenset('0123456789"')
 _ID_WORDS = frozenset(("no", "nr", "number", "num", "code", "n"))  # ("n" of "n°", "nº": see _after_label)
+# the words before "code" that name a phone number's part ("area code 212 555-0123", "country code", "dial code")
+_PHONE_CODES = frozenset(
+    ("area", "country", "dial", "dialing", "dialling", "calling", "trunk", "std", "city", "local", "exchange")
+)
 # regions whose national numbers are written in groups of 1, 3 and 3 digits, as thousands are (Bhutan "2 345 678",
 # Seychelles "4 217 123"): with one of them in a policy's phone_regions, such a number is read as a phone number
 _THOUSANDS_REGIONS = frozenset(("BT", "SC"))
@@ -696,7 +722,16 @@ def _labelled(text: str, start: int, columns: _Columns | None = None) -> bool:
             head = before[: code.start()]
             if head[-1:] == " " and (head[-2:-1].isdigit() or _after_label(head)):
                 return True
-    return _after_label(before) or _id_column(text, start, _Columns() if columns is None else columns)
+    return (
+        _after_label(before)
+        or (("S " in before or "S. " in before) and _PLACED_REGISTER.search(before) is not None)  # ("RCS ", "R.C.S. ")
+        or _id_column(text, start, _Columns() if columns is None else columns)
+    )
+
+
+# a French company's register entry after its court's place and section: "RCS Paris B 732 829 320", "R.C.S. Lyon
+# 732 829 320", "RCS Aix-en-Provence 732 829 320" (the SIREN, 3-3-3 as Spain's and Portugal's phone numbers)
+_PLACED_REGISTER = re.compile(r"(?<![A-Za-z])R\.?C\.?S\.? (?:[A-Z][^\W\d_]*(?:-[^\W\d_]+)* ){1,2}\Z")
 
 
 # a table's column whose header names an identifier ("order_id", "Invoice No", "tracking_number"): its cells are ids,
@@ -757,9 +792,15 @@ def _after_label(before: str, country: bool = True) -> bool:
         return True
     if word == "id" or word == "ids":  # ("ID: ...", "Customer ID ...": whatever it identifies, an id is no phone
         return _last_word(before[: len(before) - len(word)].rstrip(" \t-")) != "caller"  # but a caller ID shows one)
+    if word == "o" and before[-3:-1] in ("n.", "N."):  # ("n.º", "number" in Spain and Portugal: "n.o" after NFKC)
+        before = before[:-2]
+        word = "n"
     if word in _ID_WORDS:  # ("serial no.", "Invoice number", "Art.-Nr."; not "phone number", "mobile no.")
         before = before[: len(before) - len(word)].rstrip(" \t#.-_")
+        code = word == "code"
         word = _last_word(before)
+        if code and word:  # (any "... code" names an id, "Referral code 4471-0021-88", but a phone's own codes)
+            return word not in _PHONE_CODES and not _phone_stem(word)
     return (
         word in _ID_LABELS
         or (word[-1:] == "s" and word[:-1] in _ID_LABELS)
@@ -769,10 +810,30 @@ def _after_label(before: str, country: bool = True) -> bool:
 
 # words for a phone number a compound or a phrase may hold beyond _PHONE_STEMS ("Servicenummer", "Festnetznummer",
 # "numéro de fixe"), and the words of "numéro de ...", "número de ...", "numero di ..."
-_MORE_PHONE_STEMS = tuple("service hotline notruf festnetz durchwahl zentral mobil funk fixe poste".split())
+# (and the abbreviations "Mob.-Nr.", Danish and Norwegian "Tlf.nr.", Swedish "Tfn")
+_MORE_PHONE_STEMS = tuple("service hotline notruf festnetz durchwahl zentral mobil funk fixe poste mob tlf tfn".split())
 _OF_WORDS = frozenset(("de", "du", "del", "do", "da", "di", "d"))
 _OF_ENDS = frozenset("eulaoidEULAOID")  # (the last letters of _OF_WORDS)
 _NUMBER_WORDS = frozenset(("numéro", "número", "numero", "num", "n", "no", "nr", "nummer"))
+# "number" in Japanese and Chinese, the last two characters of an id's name ("伝票番号", a parcel's slip number), and
+# the words for a phone such a name may hold ("電話番号", "携帯番号", "連絡先番号", "电话号码", "手机号码")
+_CJK_NUMBER = frozenset(("番号", "号码", "號碼"))
+_CJK_PHONE_STEMS = (
+    "電話",
+    "携帯",
+    "連絡",
+    "直通",
+    "代表",
+    "ダイヤル",
+    "电话",
+    "手机",
+    "手機",
+    "联系",
+    "聯絡",
+    "座机",
+    "客服",
+    "热线",
+)
 
 
 def _phone_stem(word: str) -> bool:
@@ -790,10 +851,16 @@ def _id_name(before: str, word: str) -> bool:
     """
     if not word:
         return False
-    if len(word) > 6 and word.endswith("nummer"):
-        return not _phone_stem(word[:-6])
+    if word[-1] in "r号码碼":  # (one test for the three rules below: most words end otherwise)
+        if len(word) > 6 and word.endswith("nummer"):
+            return not _phone_stem(word[:-6])
+        if len(word) > 4 and word.endswith("nr"):  # (the compound abbreviated: "Kundennr.", "Auftragsnr"; not "Telnr.")
+            return not _phone_stem(word[:-2])
+        if word[-2:] in _CJK_NUMBER:  # ("伝票番号", "注文番号", "订单号码"; not "電話番号", "携帯番号", "FAX番号")
+            head = word[:-2]
+            return bool(head) and not _phone_stem(head) and not any(stem in head for stem in _CJK_PHONE_STEMS)
     rest = before[: len(before) - len(word)]
-    if word == "nr" and rest[-1:] == "-":
+    if word == "nr" and (rest[-1:] == "-" or rest[-1:] == "."):  # ("Kunden-Nr.", "Org.nr", "Reg.nr")
         prefix = _last_word(rest.rstrip(".-"))
         return bool(prefix) and not _phone_stem(prefix)
     raw = before[len(rest) :]
