@@ -18,7 +18,7 @@ from typing import Any
 from gatekit.canary.core import CanaryResult, analyse, iso, parse_time
 from gatekit.canary.engine import open_engine
 from gatekit.canary.rules import RolloutRules
-from gatekit.drift.sources import PathNameError, check_path_name
+from gatekit.drift.sources import PathNameError, escaped_name
 from gatekit.errors import ConfigError, DatasetError
 
 MAX_READ_RETRIES = 5  # polls in a row that may fail to read (a line being appended) before giving up
@@ -42,7 +42,6 @@ def watch(
             "gatekit watch: the rules have no rollback rule (a watch judges rollback rules only, not compare "
             "metrics); add rollback: rules to the rules file"
         )
-    check_path_name(logs, "logs")  # before it is shown: a name that is not UTF-8 is refused, escaped
     interval = interval_s if interval_s is not None else min(5.0, rules.window_seconds / 4)
     since_us = parse_time(since, "--since") if since else int(clock() * 1e6)
     deadline = None if timeout_s is None else clock() + timeout_s
@@ -60,7 +59,7 @@ def watch(
         if session is None:
             session, owned = local_session("gatekit-watch"), True
     emit(
-        f"watching {logs}: {len(rules.rollback)} rollback rule(s), windows of {rules.window_seconds} s "
+        f"watching {escaped_name(logs)}: {len(rules.rollback)} rollback rule(s), windows of {rules.window_seconds} s "
         f"from {iso(since_us)}, polling every {interval:g} s"
     )
     try:
@@ -155,11 +154,11 @@ def _judge(logs: str, rules: RolloutRules, engine: str, now_us: int, since_us: i
 
 
 def _has_rows(logs: str) -> bool:
-    from gatekit.drift.sources import PathNameError, RotatedLogError, resolve_paths
+    from gatekit.drift.sources import RotatedLogError, resolve_paths
 
     try:
         return any(p.stat().st_size > 0 for p in resolve_paths(logs, "logs"))
-    except (RotatedLogError, PathNameError):  # a log rotated under the watch, a name no engine opens: read errors
+    except RotatedLogError:  # a log rotated under the watch: a read error, not "nothing written yet"
         raise
     except Exception:  # noqa: BLE001 - no file (yet) matches
         return False

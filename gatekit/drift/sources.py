@@ -79,35 +79,39 @@ class PathNameError(DatasetError):
     """A file name that is not UTF-8: DuckDB and Spark take paths as UTF-8 text and cannot open it."""
 
 
-def check_path_name(path: str | Path, side: str) -> None:
-    r"""Refuse a path whose name is not UTF-8 (``logs-\xff.jsonl``), naming it escaped; see :class:`PathNameError`.
-
-    Refused rather than read through a link of another name: every message about its rows would name the link.
-    """
+def escaped_name(path: str | Path) -> str:
+    r"""``path`` as text UTF-8 can encode: each byte of the name that is not UTF-8 shown as ``\xNN``."""
     text = str(path)
     try:
         text.encode("utf-8")
+        return text
     except UnicodeEncodeError:
+        try:  # the bytes the file system holds
+            return os.fsencode(text).decode("utf-8", "backslashreplace")
+        except UnicodeError:  # a lone surrogate that is no escaped byte
+            return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def check_path_name(path: str | Path, side: str) -> None:
+    r"""Refuse a path DuckDB or Spark would open whose name is not UTF-8 (``logs-\xff.jsonl``), naming it escaped.
+
+    Refused rather than read through a link of another name: every message about its rows would name the link.
+    Files gatekit reads itself (a golden dataset, results.jsonl, older logs) are read whatever their name.
+    """
+    shown = escaped_name(path)
+    if shown != str(path):
         from gatekit.redact import display_path
 
-        try:  # the bytes the file system holds, each non-UTF-8 byte as \xNN
-            shown = os.fsencode(text).decode("utf-8", "backslashreplace")
-        except UnicodeError:  # a lone surrogate that is no escaped byte
-            shown = text.encode("utf-8", "backslashreplace").decode("utf-8")
         raise PathNameError(
             f"--{side} {display_path(shown)}: the file name is not UTF-8 and cannot be read (DuckDB and Spark open "
             "paths as UTF-8); rename the file to a UTF-8 name"
-        ) from None
+        )
 
 
 def resolve_paths(spec: str, side: str) -> list[Path]:
-    """Expand a file, folder (recursively) or glob into the sorted list of data files it names.
-
-    A name that is not UTF-8 (the spec's or a file's in the folder or glob) is refused (:class:`PathNameError`).
-    """
+    """Expand a file, folder (recursively) or glob into the sorted list of data files it names."""
     if not spec:
         raise ConfigError(f"--{side}: no path given; pass a file, folder or glob")
-    check_path_name(spec, side)
     path = Path(spec).expanduser()
     if any(ch in spec for ch in "*?["):
         found = [Path(p) for p in sorted(glob.glob(str(path), recursive=True)) if Path(p).is_file()]
@@ -130,8 +134,6 @@ def resolve_paths(spec: str, side: str) -> list[Path]:
         )
     if not files:
         raise DatasetError(f"--{side}: {what} holds no .jsonl, .parquet or .csv files; check the path")
-    for file in files:
-        check_path_name(file, side)
     return files
 
 
