@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from gatekit.drift_config import DriftConfig
@@ -69,6 +69,13 @@ class GateConfig(BaseModel):
     drift: DriftConfig | None = None
     # set by load_config, not a setting: kept out of `gatekit schema config` and refused in the file
     config_path: SkipJsonSchema[Path | None] = Field(default=None, exclude=True)
+
+    @field_validator("experiment")
+    @classmethod
+    def _no_secret_in_experiment(cls, name: str) -> str:
+        from gatekit.redact import check_experiment_name  # (detectors: only when a config is validated)
+
+        return check_experiment_name(name)
 
 
 _PATH_FIELDS = ("dataset", "thresholds", "policy", "pricing", "out", "junit")

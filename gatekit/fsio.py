@@ -21,7 +21,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, TextIO, cast
 
 from gatekit.errors import ConfigError
 
@@ -41,6 +41,25 @@ def open_private_append(path: str | os.PathLike[str]) -> IO[str]:
     except PermissionError:  # a write-only file: appended to without the end-of-line check
         fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     return os.fdopen(fd, "a", encoding="utf-8")
+
+
+def open_private_write(path: str | os.PathLike[str], *, append: bool = False) -> TextIO:
+    """Open ``path`` for writing text, mode 0600: a run's output that may hold agent text or context.
+
+    ``append`` False starts the file afresh and makes it 0600 even if an earlier run left it readable by others
+    (as :func:`atomic_write_text` replaces a verdict with a 0600 file); ``append`` True keeps an existing file's mode
+    (a resumed run's rows) and creates a missing one 0600.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
+    fd = os.open(path, flags, 0o600)
+    try:
+        if not append:
+            with contextlib.suppress(OSError):  # not ours to change (another owner): left as it was
+                os.fchmod(fd, 0o600)
+        return cast(TextIO, os.fdopen(fd, "a" if append else "w", encoding="utf-8"))
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def file_identity(handle: IO[str] | int) -> tuple[int, int]:
@@ -265,7 +284,7 @@ class OutputLock:
         import fcntl
 
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
             raise ConfigError(
                 f"--out {self.path.parent}: cannot create the lock file ({exc.strerror}); choose a writable --out"

@@ -329,7 +329,7 @@ class ResumeState:
         report.html and drift files are removed: a run stopped before its verdict left the last
         run's ``pass`` next to its own results.
         """
-        from gatekit.fsio import atomic_write_text, remove_regular_file
+        from gatekit.fsio import atomic_write_text, open_private_write, remove_regular_file
 
         state = {"run_id": self.run_id, "identity": self.identity}
         atomic_write_text(self.out / STATE_FILE, json.dumps(state, indent=2) + "\n")
@@ -340,8 +340,8 @@ class ResumeState:
             if self.torn_bytes:
                 with open(path, "r+b") as handle:
                     handle.truncate(self.good_bytes)
-            return open(path, "a", encoding="utf-8")  # noqa: SIM115 - returned to the caller
-        return open(path, "w", encoding="utf-8")  # noqa: SIM115 - returned to the caller
+            return open_private_write(path, append=True)
+        return open_private_write(path)  # 0600: rows hold agent text
 
 
 # the parts of a run identity, as a mismatch message names them

@@ -41,8 +41,12 @@ def run_canary(
     Raises ``ConfigError`` / ``DatasetError`` (exit 2) for bad input and ``SinkError`` (exit 3) when
     MLflow fails (with ``error.result`` set: the files are already written).
     """
-    from gatekit.redact import redact_secrets, redact_urls
+    from gatekit.redact import check_experiment_name, redact_secrets, redact_urls
 
+    try:  # before any work: a name holding a secret is never stored (and redacted, it would name another experiment)
+        check_experiment_name(experiment)
+    except ValueError as exc:
+        raise ConfigError(f"--experiment: {exc}") from None
     cfg = rules if isinstance(rules, RolloutRules) else load_rules(rules)
     cfg = cfg.with_versions(baseline_version, canary_version)  # --baseline-version / --canary-version
     chosen_stage = cfg.stages[0] if stage is None else float(stage)

@@ -18,6 +18,7 @@ from typing import Any
 from gatekit.canary.core import CanaryResult, analyse, iso, parse_time
 from gatekit.canary.engine import open_engine
 from gatekit.canary.rules import RolloutRules
+from gatekit.drift.sources import PathNameError, escaped_name
 from gatekit.errors import ConfigError, DatasetError
 
 MAX_READ_RETRIES = 5  # polls in a row that may fail to read (a line being appended) before giving up
@@ -58,7 +59,7 @@ def watch(
         if session is None:
             session, owned = local_session("gatekit-watch"), True
     emit(
-        f"watching {logs}: {len(rules.rollback)} rollback rule(s), windows of {rules.window_seconds} s "
+        f"watching {escaped_name(logs)}: {len(rules.rollback)} rollback rule(s), windows of {rules.window_seconds} s "
         f"from {iso(since_us)}, polling every {interval:g} s"
     )
     try:
@@ -86,6 +87,8 @@ def _loop(
                 failures, unread = 0, None
             else:  # the log is gone (or not there yet): an earlier judgement says nothing about now
                 judged = None
+        except PathNameError:  # a file name no engine opens: the same at every poll
+            raise
         except DatasetError as exc:
             failures, unread = failures + 1, exc  # a line half-written: try again next poll
             if failures > MAX_READ_RETRIES:

@@ -12,6 +12,7 @@ import glob
 import gzip
 import json
 import math
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -72,6 +73,39 @@ def file_format(path: Path) -> str:
 
 class RotatedLogError(DatasetError):
     """A folder or glob holds a rotated or compressed log that cannot be read (never skipped)."""
+
+
+class PathNameError(DatasetError):
+    """A file name that is not UTF-8: DuckDB and Spark take paths as UTF-8 text and cannot open it."""
+
+
+def escaped_name(path: str | Path) -> str:
+    r"""``path`` as text UTF-8 can encode: each byte of the name that is not UTF-8 shown as ``\xNN``."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        try:  # the bytes the file system holds
+            return os.fsencode(text).decode("utf-8", "backslashreplace")
+        except UnicodeError:  # a lone surrogate that is no escaped byte
+            return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def check_path_name(path: str | Path, side: str) -> None:
+    r"""Refuse a path DuckDB or Spark would open whose name is not UTF-8 (``logs-\xff.jsonl``), naming it escaped.
+
+    Refused rather than read through a link of another name: every message about its rows would name the link.
+    Files gatekit reads itself (a golden dataset, results.jsonl, older logs) are read whatever their name.
+    """
+    shown = escaped_name(path)
+    if shown != str(path):
+        from gatekit.redact import display_path
+
+        raise PathNameError(
+            f"--{side} {display_path(shown)}: the file name is not UTF-8 and cannot be read (DuckDB and Spark open "
+            "paths as UTF-8); rename the file to a UTF-8 name"
+        )
 
 
 def resolve_paths(spec: str, side: str) -> list[Path]:

@@ -361,7 +361,7 @@ async def _replay_and_judge(prep: Prepared, emit: Callable[[str], None] | None) 
     config, out, resumed = prep.config, prep.out, prep.resumed
     pass_counts = PassCounts(repeat=config.repeat)
     run_state = prep.policy.new_run(run_id=prep.run_id)
-    from gatekit.fsio import remove_regular_file
+    from gatekit.fsio import open_private_write, remove_regular_file
     from gatekit.replay import STALE_OUTPUTS
 
     # an earlier run's verdict, report and all-pass JUnit file must not outlive an agent that fails to start
@@ -385,7 +385,7 @@ async def _replay_and_judge(prep: Prepared, emit: Callable[[str], None] | None) 
         )
         with (
             resumed.open() as results_file,
-            open(out / "governance_traces.jsonl", "a" if resumed.rows else "w", encoding="utf-8") as traces_file,
+            open_private_write(out / "governance_traces.jsonl", append=bool(resumed.rows)) as traces_file,
         ):
             from gatekit.pipeline.provisional import write_unfinished
 
