@@ -136,7 +136,8 @@ def _fail_user(exc: GatekitError) -> typer.Exit:
     from gatekit.redact import scrub_message
 
     message = scrub_message(str(exc))  # messages quote the agent spec and paths: no URL credentials, secrets, PII
-    _err(f"error: {message}")
+    # one line: a line break in a quoted path or spec is shown, never starts a line of its own (``::warning::``)
+    _err("error: " + message.replace("\r", "\\r").replace("\n", "\\n"))
     _annotate_error(message, exc.exit_code)
     return typer.Exit(exc.exit_code)
 
@@ -438,6 +439,8 @@ def report(
     target = out or verdict_path.with_name("report.html")
     try:
         write_report(verdict, target, results_path=verdict_path.with_name("results.jsonl"))
+    except GatekitError as exc:  # an edited or corrupted results.jsonl next to it: bad input, its line named
+        raise _fail_user(exc) from None
     except OSError as exc:
         _err(f"error: {target}: cannot write the report ({exc.strerror or exc}); pass a writable --out file")
         raise typer.Exit(EXIT_USAGE) from None

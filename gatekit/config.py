@@ -81,6 +81,13 @@ class GateConfig(BaseModel):
     # set by load_config, not a setting: kept out of `gatekit schema config` and refused in the file
     config_path: SkipJsonSchema[Path | None] = Field(default=None, exclude=True)
 
+    @field_validator("experiment")
+    @classmethod
+    def _no_secret_in_experiment(cls, name: str) -> str:
+        from gatekit.redact import check_experiment_name  # (detectors: only when a config is validated)
+
+        return check_experiment_name(name)
+
 
 _PATH_FIELDS = ("dataset", "thresholds", "policy", "pricing", "out", "junit")
 # (how an error names the kind an environment variable must hold)

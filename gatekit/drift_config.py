@@ -98,6 +98,13 @@ class DriftConfig(BaseModel):
                 raise ValueError("feature names must not be empty")
         return [name.strip() for name in names]
 
+    @field_validator("experiment")
+    @classmethod
+    def _no_secret_in_experiment(cls, name: str) -> str:
+        from gatekit.redact import check_experiment_name  # (detectors: only when a config is validated)
+
+        return check_experiment_name(name)
+
     def floor_for(self, feature: str, kind: str) -> float:
         """Return the effect floor for ``feature`` (per-feature override, else the default for ``kind``)."""
         rule = self.features.get(feature)

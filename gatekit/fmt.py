@@ -56,6 +56,34 @@ def number(value: Any, digits: int = 4) -> str:
     return f"{value:.{digits}g}"
 
 
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def digits_apart(value: Any, other: Any, digits: int = 4) -> int:
+    """Significant digits, ``digits`` or more, at which ``value`` and ``other`` read differently (``g`` format).
+
+    A check's value just over its limit (2000.4 ms against 2000 ms) must not be shown equal to it next to a FAIL;
+    equal values, and anything but two finite numbers, keep ``digits``.
+    """
+    if not (_finite(value) and _finite(other)) or value == other:
+        return digits
+    n = digits
+    while n < 17 and f"{float(value):.{n}g}" == f"{float(other):.{n}g}":
+        n += 1
+    return n
+
+
+def decimals_apart(value: Any, other: Any, decimals: int = 2) -> int:
+    """Decimals, ``decimals`` or more, at which ``value`` and ``other`` read differently (``f`` format, e.g. percent)."""
+    if not (_finite(value) and _finite(other)) or value == other:
+        return decimals
+    n = decimals
+    while n < 17 and f"{float(value):.{n}f}" == f"{float(other):.{n}f}":
+        n += 1
+    return n
+
+
 def count(value: Any) -> str:
     """A count: a whole number with thousands separators (``1,234``)."""
     special = _special(value)

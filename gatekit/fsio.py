@@ -26,11 +26,12 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, TextIO, cast
 
 from gatekit.errors import ConfigError
 
 LOCK_FILE = ".gatekit.lock"
+MAX_QUEUED = 1024 * 1024  # bytes of log lines kept while the disk is full (later lines are lost, counted)
 # whole-file reads of what a person writes: a policy is a few KiB, and PyYAML (pure Python) parses a hostile flow list
 # slowly (a 1 MiB flow list of numbers: 10 s; 4 MiB: 100 s), so more than 1 MiB is refused unread
 MAX_YAML_BYTES = 1 << 20
@@ -121,11 +122,36 @@ def open_input_text(path: str | os.PathLike[str], encoding: str = "utf-8") -> IO
 
 
 def open_private_append(path: str | os.PathLike[str]) -> IO[str]:
-    """Open ``path`` for appending text (parents created, mode 0600 when new): logs that may hold context."""
+    """Open ``path`` for appending text (parents created, mode 0600 when new): logs that may hold context.
+
+    Opened for reading too when allowed, so :meth:`LogFile.append` can see whether the file ends inside a line.
+    """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(target, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+    except PermissionError:  # a write-only file: appended to without the end-of-line check
+        fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     return os.fdopen(fd, "a", encoding="utf-8")
+
+
+def open_private_write(path: str | os.PathLike[str], *, append: bool = False) -> TextIO:
+    """Open ``path`` for writing text, mode 0600: a run's output that may hold agent text or context.
+
+    ``append`` False starts the file afresh and makes it 0600 even if an earlier run left it readable by others
+    (as :func:`atomic_write_text` replaces a verdict with a 0600 file); ``append`` True keeps an existing file's mode
+    (a resumed run's rows) and creates a missing one 0600.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
+    fd = os.open(path, flags, 0o600)
+    try:
+        if not append:
+            with contextlib.suppress(OSError):  # not ours to change (another owner): left as it was
+                os.fchmod(fd, 0o600)
+        return cast(TextIO, os.fdopen(fd, "a" if append else "w", encoding="utf-8"))
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def file_identity(handle: IO[str] | int) -> tuple[int, int]:
@@ -158,18 +184,108 @@ class LogFile:
         self.handle: IO[str] | None = None
         self._identity = (0, 0)
         self._where = ""  # the file's absolute path when first opened (a later chdir does not move the log)
+        self._cut = b""  # the rest of a line a cut write left unfinished (``append``)
+        self._cut_end = 0  # the file's size right after that cut
+        self._queued = b""  # whole lines no write took yet (``append``)
+        self.lines_written = 0  # lines now whole on disk (``append``)
+        self.lines_lost = 0  # lines dropped: a cut line another process wrote after, a queue over ``MAX_QUEUED``
 
     def open(self) -> IO[str]:
         """The open handle; a new file at the path when the old one was rotated away (the old one is finished)."""
         handle = self.handle
         if handle is not None and moved_away(self._where, self._identity):
             self.handle = None
+            if self._cut:  # the cut line is in the rotated file: the new one starts clean
+                self._cut = b""
+                self.lines_lost += 1
             handle.close()
         if self.handle is None:
             self._where = self._where or os.path.abspath(self.path)
             self.handle = open_private_append(self._where)
             self._identity = file_identity(self.handle)
         return self.handle
+
+    def append(self, lines: str | bytes) -> None:
+        """Append whole lines with one ``os.write`` on the ``O_APPEND`` descriptor (no buffer in between).
+
+        One write of a regular file is not interleaved with another process's on Linux, so rows of two processes
+        never mix. A write the kernel cuts short (a full disk, a file-size limit) raises ``OSError``; the rest of the
+        cut line is written first next time only when the file still ends where the cut left it (no other process
+        appended since), else it is dropped — never glued after another process's row. A writer that finds the file
+        ending inside a line (another's cut write) starts its row on a new line, so only the cut row is lost. Lines
+        that could not be written at all wait (up to ``MAX_QUEUED`` bytes) and go first, whole, in the next write.
+        ``lines_written`` and ``lines_lost`` count the outcome of every line handed over.
+        """
+        data = lines.encode("utf-8") if isinstance(lines, str) else bytes(lines)
+        try:
+            fd = self.open().fileno()
+        except OSError:  # no file to write to (a folder at the path, no permission): these lines are lost
+            self.lines_lost += data.count(b"\n")
+            raise
+        try:
+            self._finish_cut_line(fd)
+        except OSError:
+            self._queue(data)
+            raise
+        data, self._queued = self._queued + data, b""
+        if not data:
+            return
+        lead = b"\n" if _ends_inside_a_line(fd) else b""  # another process's cut line: ours starts on a new one
+        try:
+            written = os.write(fd, lead + data)
+        except OSError:
+            self._queue(data)
+            raise
+        done = max(written - len(lead), 0)  # bytes of ``data`` now in the file
+        self.lines_written += data.count(b"\n", 0, done)
+        if done < len(data):
+            rest = data[done:]
+            if done > 0 and data[done - 1 : done] != b"\n":  # the cut fell inside a line
+                cut = rest.find(b"\n") + 1
+                # where our write ended (O_APPEND leaves the offset there), not the size: another process may have
+                # appended since, and the rest must then be dropped rather than written after its row
+                self._cut, self._cut_end, rest = rest[:cut], os.lseek(fd, 0, os.SEEK_CUR), rest[cut:]
+            self._queue(rest)
+            raise OSError(
+                errno.EIO, f"a write was cut after {written} of {len(lead + data)} bytes (disk full or size limit)"
+            )
+
+    @property
+    def pending(self) -> int:
+        """Lines handed over and not yet whole on disk (the rest of a cut line, queued lines)."""
+        return self._queued.count(b"\n") + (1 if self._cut else 0)
+
+    def discard(self) -> int:
+        """Drop what is pending (counted in ``lines_lost``); returns how many lines were dropped."""
+        dropped = self.pending
+        self._cut, self._queued = b"", b""
+        self.lines_lost += dropped
+        return dropped
+
+    def _finish_cut_line(self, fd: int) -> None:
+        """Write the rest of a line cut earlier, if the file still ends where the cut left it; else drop it."""
+        if not self._cut:
+            return
+        if os.fstat(fd).st_size != self._cut_end:  # another process appended since (or the file was rotated)
+            self._cut = b""
+            self.lines_lost += 1
+            return
+        written = os.write(fd, self._cut)
+        self._cut, self._cut_end = self._cut[written:], self._cut_end + written
+        if self._cut:
+            raise OSError(errno.EIO, "the rest of a cut line was cut again (disk full or size limit)")
+        self.lines_written += 1
+
+    def _queue(self, data: bytes) -> None:
+        if len(self._queued) + len(data) <= MAX_QUEUED:
+            self._queued += data
+        else:
+            self.lines_lost += data.count(b"\n")
+
+    def drain(self) -> None:
+        """Write what earlier failed appends left (the rest of a cut line, queued lines); ``OSError`` when it fails."""
+        if self._cut or self._queued:
+            self.append("")
 
     def close(self) -> BaseException | None:
         """Flush and close; on a failed flush keep the file open with its unwritten lines (written first next time).
@@ -180,6 +296,7 @@ class LogFile:
         if handle is None:
             return None
         try:
+            self.drain()
             handle.flush()
         except Exception as exc:  # noqa: BLE001 - counted by the owner; the unwritten lines stay buffered
             return exc
@@ -189,6 +306,15 @@ class LogFile:
         except Exception as exc:  # noqa: BLE001 - counted by the owner
             return exc
         return None
+
+
+def _ends_inside_a_line(fd: int) -> bool:
+    """Whether the file's last byte is not a line end (a write was cut); False when it cannot be read."""
+    try:
+        size = os.fstat(fd).st_size
+        return size > 0 and os.pread(fd, 1, size - 1) != b"\n"
+    except OSError:  # opened write-only
+        return False
 
 
 def remove_regular_file(path: str | os.PathLike[str]) -> None:
@@ -250,7 +376,7 @@ class OutputLock:
         import fcntl
 
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
             raise ConfigError(
                 f"--out {self.path.parent}: cannot create the lock file ({exc.strerror}); choose a writable --out"

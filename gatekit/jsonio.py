@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import numbers
+import re
 from typing import Any
 
 
@@ -27,6 +28,14 @@ def finite_or_none(value: Any) -> Any:
     return value
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def to_json(value: Any, *, indent: int | None = 2, ensure_ascii: bool = True) -> str:
-    """Serialise ``value`` as strict JSON: non-finite numbers become null, unknown types their ``str()``."""
-    return json.dumps(finite_or_none(value), indent=indent, ensure_ascii=ensure_ascii, allow_nan=False, default=str)
+    r"""Serialise ``value`` as strict JSON: non-finite numbers become null, unknown types their ``str()``.
+
+    A lone surrogate (a file name that is not UTF-8) is written as its ``\udcff`` escape even with
+    ``ensure_ascii=False``: the text stays UTF-8 and reads back as the same string.
+    """
+    text = json.dumps(finite_or_none(value), indent=indent, ensure_ascii=ensure_ascii, allow_nan=False, default=str)
+    return text if ensure_ascii else _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -321,6 +321,22 @@ def redact_secrets(text: str | None) -> str:
     return _replace_findings(redact_urls(mask_request_secrets(text)), (), secrets_only=True)
 
 
+def check_experiment_name(name: str) -> str:
+    """``name`` when it holds no secret; else ``ValueError`` showing it with the secret redacted.
+
+    An MLflow experiment name is stored as it is and decides where runs go: redacting it would log to another
+    experiment, so a token pasted into ``--experiment`` is refused, never stored. Personal data stays allowed
+    (a Databricks experiment path holds the user's e-mail).
+    """
+    shown = redact_secrets(name)
+    if shown != name:
+        raise ValueError(
+            f"the experiment name {shown!r} holds a secret (redacted here); MLflow would store it as it is and a "
+            "redacted name would send runs to another experiment: use a name without credentials"
+        )
+    return name
+
+
 def scrub_message(text: str | None) -> str:
     """A message gatekit shows (an error line, a progress line): :func:`scrub`, but IP addresses stay readable.
 

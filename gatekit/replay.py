@@ -87,12 +87,25 @@ def classify(exc: BaseException) -> tuple[ErrorType, str, bool, float | None]:
     responses) ``retryable=False``.
     """
     if isinstance(exc, AgentCallError):
-        return exc.error_type, str(exc), exc.retryable, exc.retry_after_s
+        return exc.error_type, _writable(str(exc)), exc.retryable, exc.retry_after_s
     if isinstance(exc, TimeoutError):
         return ErrorType.TIMEOUT, "attempt exceeded the timeout", True, None
     if isinstance(exc, ConnectionError):
-        return ErrorType.CONNECTION, f"{type(exc).__name__}: {exc}", True, None
-    return ErrorType.EXCEPTION, f"{type(exc).__name__}: {exc}", True, None
+        return ErrorType.CONNECTION, _exception_text(exc), True, None
+    return ErrorType.EXCEPTION, _exception_text(exc), True, None
+
+
+def _exception_text(exc: BaseException) -> str:
+    """``RuntimeError: message`` of an exception the agent raised; one whose ``str()`` raises is named by its type."""
+    try:
+        return _writable(f"{type(exc).__name__}: {exc}")
+    except Exception:  # noqa: BLE001 - the agent's exception class is untrusted code
+        return _writable(f"{type(exc).__name__}: (its message could not be read: str() raised)")
+
+
+def _writable(message: str) -> str:
+    r"""The agent's error text with a lone surrogate (no Unicode, no UTF-8) kept as its ``\ud800`` escape."""
+    return message.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def backoff_delay(
@@ -316,7 +329,7 @@ class ResumeState:
         report.html and drift files are removed: a run stopped before its verdict left the last
         run's ``pass`` next to its own results.
         """
-        from gatekit.fsio import atomic_write_text, remove_regular_file
+        from gatekit.fsio import atomic_write_text, open_private_write, remove_regular_file
 
         state = {"run_id": self.run_id, "identity": self.identity}
         atomic_write_text(self.out / STATE_FILE, json.dumps(state, indent=2) + "\n")
@@ -327,8 +340,8 @@ class ResumeState:
             if self.torn_bytes:
                 with open(path, "r+b") as handle:
                     handle.truncate(self.good_bytes)
-            return open(path, "a", encoding="utf-8")  # noqa: SIM115 - returned to the caller
-        return open(path, "w", encoding="utf-8")  # noqa: SIM115 - returned to the caller
+            return open_private_write(path, append=True)
+        return open_private_write(path)  # 0600: rows hold agent text
 
 
 # the parts of a run identity, as a mismatch message names them

@@ -314,9 +314,12 @@ def overall(checks: list[Check]) -> str:
 
 def describe(check: Check) -> str:
     """One human line for a check: ``latency_p95_ms 2300 ms > limit 2000 ms (…)``."""
+    from gatekit.fmt import digits_apart
+
     unit = f" {check.unit}" if check.unit else ""
-    value = "unknown" if check.value is None else f"{check.value:.4g}{unit}"
-    limit = "?" if check.limit is None else f"{check.limit:.4g}{unit}"
+    digits = digits_apart(check.value, check.limit)  # a value just over its limit is not shown equal to it
+    value = "unknown" if check.value is None else f"{check.value:.{digits}g}{unit}"
+    limit = "?" if check.limit is None else f"{check.limit:.{digits}g}{unit}"
     bad_op = {"<=": ">", ">=": "<"}.get(check.op, check.op)
     relation = bad_op if check.status is CheckStatus.FAIL and check.value is not None else check.op
     text = f"{check.name} {value} {relation} limit {limit}"

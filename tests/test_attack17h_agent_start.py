@@ -1,4 +1,5 @@
-"""attack17h: a run whose agent fails to start does not leave the previous run's verdict in --out.
+"""attack17h: a run whose agent fails to start does not leave the previous run's verdict in --out (fix18a: it
+writes a failing verdict.json saying why).
 
 The earlier run's verdict.json (``pass``, exit_code 0), report.html and JUnit file were removed only once the
 agent had started: an agent that failed to start (a ``cmd:`` agent exiting at once, a ``python:`` agent whose
@@ -43,6 +44,9 @@ def test_an_agent_that_fails_to_start_removes_the_last_runs_verdict(tmp_path: Pa
     second = subprocess.run(_command(agent), cwd=project, env=env, capture_output=True, text=True, timeout=120)
     assert second.returncode != 0, (second.stdout, second.stderr)
     assert "Traceback" not in second.stderr, second.stderr
-    assert not (out / "verdict.json").exists(), "the last run's PASS verdict outlived an agent that did not start"
+    # fix18a: the failed start writes its own failing verdict.json (before: none), never the last run's PASS
+    verdict = json.loads((out / "verdict.json").read_text(encoding="utf-8"))
+    assert verdict["verdict"] == "fail" and verdict["exit_code"] == second.returncode, verdict
+    assert verdict["reasons"][0].startswith("the agent failed to start: "), verdict["reasons"]
     assert not (out / "report.html").exists()
     assert not (project / "junit.xml").exists(), "the last run's all-pass JUnit file outlived the failed start"

@@ -73,9 +73,11 @@ def run_gate_step(project: Path, **inputs: str) -> tuple[subprocess.CompletedPro
     return proc, outputs
 
 
-def run_final_step(code: str) -> int:
+def run_final_step(code: str, project: Path | None = None) -> int:
+    """The action's last step for gatekit's exit ``code`` (its verdict.json read from ``project``'s reports/latest)."""
     final = step("Fail unless")
-    return subprocess.run(["bash", "-e", "-c", final["run"]], env={**os.environ, "CODE": code}, timeout=30).returncode
+    env = {**os.environ, "CODE": code, "IN_OUT": "reports/latest"}
+    return subprocess.run(["bash", "-e", "-c", final["run"]], env=env, cwd=project, timeout=30).returncode
 
 
 def test_action_gate_step_passes_and_publishes(project: Path) -> None:
@@ -92,7 +94,7 @@ def test_action_gate_step_passes_and_publishes(project: Path) -> None:
     assert "## gatekit gate: ✅ PASS" in summary and "### Checks" in summary
     junit = ET.parse(project / "reports" / "latest" / "gatekit.junit.xml").getroot()
     assert junit.get("failures") == "0" and int(junit.get("tests")) >= 5
-    assert run_final_step(outputs["exit-code"]) == 0
+    assert run_final_step(outputs["exit-code"], project) == 0
 
 
 def test_action_gate_step_fails_the_job_exactly_when_gatekit_says_no(project: Path) -> None:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gatekit.agents.base import AgentOptions, normalise_response
+from gatekit.agents.exit_guard import AgentExitCalled, acquire, agent_code, guarding, release
 from gatekit.agents.threads import AgentThreads, escaped_error
 from gatekit.errors import AgentError
 from gatekit.models import AgentResponse
@@ -37,13 +38,14 @@ def load_callable(spec: str) -> Callable[..., Any]:
     if cwd not in sys.path:
         sys.path.insert(0, cwd)
     try:
-        module = importlib.import_module(module_name)
+        with guarding():  # os._exit at import time: a failed start, not a silent exit 0
+            module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         raise AgentError(
             f"agent spec {spec!r}: module {exc.name!r} not found; check the module path "
             "and run gatekit from the folder that contains it"
         ) from None
-    except (Exception, SystemExit, GeneratorExit) as exc:  # the user's module failed (sys.exit() was exit 0)
+    except (Exception, SystemExit, GeneratorExit, AgentExitCalled) as exc:  # the module failed (sys.exit() was exit 0)
         raise AgentError(f"agent spec {spec!r}: importing {module_name} failed: {type(exc).__name__}: {exc}") from None
     obj: Any = module
     for part in attr_path.split("."):
@@ -77,12 +79,15 @@ class _AgentLoop:
 
     def __init__(self, name: str) -> None:
         self.loop = asyncio.new_event_loop()
+        self._closed = False
+        acquire()  # os._exit in the agent's coroutines raises there (released by close)
         self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
         self._thread.start()
 
     def _serve(self) -> None:
         asyncio.set_event_loop(self.loop)
-        self.loop.run_forever()
+        with agent_code():  # this thread runs nothing but the agent's coroutines
+            self.loop.run_forever()
 
     async def run(self, awaitable: Any) -> Any:
         """Await ``awaitable`` on the agent's loop; cancelling (the attempt timeout) cancels it there."""
@@ -91,6 +96,9 @@ class _AgentLoop:
 
     def close(self) -> None:
         """Stop the loop when it is free; one blocked for good stays on its daemon thread until exit."""
+        if not self._closed:
+            self._closed = True
+            release()
         with contextlib.suppress(RuntimeError):
             self.loop.call_soon_threadsafe(self.loop.stop)
 

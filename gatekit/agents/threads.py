@@ -22,6 +22,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from gatekit.agents.exit_guard import agent_code
+
 _PENDING, _RUNNING, _DONE, _ABANDONED = range(4)
 
 
@@ -35,8 +37,11 @@ def escaped_error(exc: BaseException) -> BaseException:
     if isinstance(exc, Exception):
         return exc
     from gatekit.agents.base import AgentCallError
+    from gatekit.agents.exit_guard import AgentExitCalled
     from gatekit.models import ErrorType
 
+    if isinstance(exc, AgentExitCalled):
+        return AgentCallError(ErrorType.EXCEPTION, str(exc)[:300], retryable=False)
     message = (
         f"the agent raised {type(exc).__name__}({str(exc)[:200]!r}), which would end the gate; an error of the case"
     )
@@ -88,6 +93,9 @@ class AgentThreads:
         self._serial = 0
         self.abandoned = 0
         self._closed = False
+        from gatekit.agents.exit_guard import acquire
+
+        acquire()  # os._exit in an agent call raises there (released by close)
 
     async def run(self, fn: Callable[[], Any]) -> Any:
         """Run ``fn()`` on a pool thread and return its result; cancelling abandons the call."""
@@ -141,7 +149,8 @@ class AgentThreads:
                 result: Any = None
                 error: BaseException | None = None
                 try:
-                    result = job.fn()
+                    with agent_code():
+                        result = job.fn()
                 except AgentAbandoned:
                     return
                 except BaseException as exc:  # noqa: BLE001 - handed to the awaiting task
@@ -157,6 +166,10 @@ class AgentThreads:
 
     def close(self) -> None:
         """Let idle threads exit; running calls are abandoned (daemon threads never block exit)."""
+        if not self._closed:
+            from gatekit.agents.exit_guard import release
+
+            release()
         self._closed = True
         with self._lock:
             live = self._live

@@ -29,6 +29,22 @@ RulesOpt = Annotated[
     ),
 ]
 EngineOpt = Annotated[str, typer.Option("--engine", metavar="NAME", help="duckdb (default) or spark.")]
+CanaryVersionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--canary-version",
+        metavar="VERSION",
+        help="Judge only the canary rows with this agent_version (default: the rules' canary_version).",
+    ),
+]
+BaselineVersionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--baseline-version",
+        metavar="VERSION",
+        help="Judge only the baseline rows with this agent_version (default: the rules' baseline_version).",
+    ),
+]
 
 
 def _fail(exc: BaseException) -> typer.Exit:
@@ -81,6 +97,8 @@ def canary_command(
     experiment: Annotated[str, typer.Option(metavar="NAME", help="MLflow experiment.")] = "gatekit-canary",
     tracking_uri: Annotated[str | None, typer.Option(metavar="URI", help="MLflow tracking URI.")] = None,
     as_json: Annotated[bool, typer.Option("--json", metavar="", help="Print canary.json to stdout.")] = False,
+    canary_version: CanaryVersionOpt = None,
+    baseline_version: BaselineVersionOpt = None,
 ) -> None:
     """Judge a canary stage: exit 0 promote, 1 rollback, 4 hold, 2 bad input, 3 infrastructure."""
     from gatekit.canary.command import run_canary
@@ -90,6 +108,7 @@ def canary_command(
         result = run_canary(
             logs, rules=rules, stage=stage, now=now, since=since, out=Path(out), engine=engine,
             log_to_mlflow=not no_mlflow, experiment=experiment, tracking_uri=tracking_uri,
+            canary_version=canary_version, baseline_version=baseline_version,
         )  # fmt: skip
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
@@ -138,6 +157,8 @@ def watch_command(
             "--on-rollback", metavar="CMD", help="Command to run when a rule fires (split like a shell, no shell)."
         ),
     ] = None,
+    canary_version: CanaryVersionOpt = None,
+    baseline_version: BaselineVersionOpt = None,
 ) -> None:
     """Follow a growing log; exit 1 as soon as a rollback rule fires."""
     from gatekit.canary.rules import load_rules
@@ -154,7 +175,7 @@ def watch_command(
     try:
         _no_empty_path(logs=logs, rules=rules)
         code = watch(
-            logs, load_rules(rules), engine=engine, since=since, interval_s=interval, timeout_s=timeout,
+            logs, load_rules(rules).with_versions(baseline_version, canary_version), engine=engine, since=since, interval_s=interval, timeout_s=timeout,
             on_rollback=argv, emit=lambda line: typer.echo(_visible(line), err=True),
         )  # fmt: skip
     except KeyboardInterrupt:

@@ -33,15 +33,22 @@ def run_canary(
     experiment: str = "gatekit-canary",
     tracking_uri: str | None = None,
     env: Mapping[str, str] = os.environ,
+    canary_version: str | None = None,
+    baseline_version: str | None = None,
 ) -> CanaryResult:
     """Judge a canary stage from production logs and publish the result; see the module docstring.
 
     Raises ``ConfigError`` / ``DatasetError`` (exit 2) for bad input and ``SinkError`` (exit 3) when
     MLflow fails (with ``error.result`` set: the files are already written).
     """
-    from gatekit.redact import redact_secrets, redact_urls
+    from gatekit.redact import check_experiment_name, redact_secrets, redact_urls
 
+    try:  # before any work: a name holding a secret is never stored (and redacted, it would name another experiment)
+        check_experiment_name(experiment)
+    except ValueError as exc:
+        raise ConfigError(f"--experiment: {exc}") from None
     cfg = rules if isinstance(rules, RolloutRules) else load_rules(rules)
+    cfg = cfg.with_versions(baseline_version, canary_version)  # --baseline-version / --canary-version
     chosen_stage = cfg.stages[0] if stage is None else float(stage)
     now_us = parse_time(now, "--now") if now else None
     since_us = parse_time(since, "--since") if since else None

@@ -224,12 +224,14 @@ def analyse(
         raise ConfigError(f"--since: {end_w - start_w:,} windows before --now; keep it under {MAX_WINDOWS:,}")
     # one scan: the period starts at --since, else at the first row's window (found by the same query)
     series: dict[str, dict[int, Window]] = {v: {} for v in variants}
+    table = q.judged_table(TABLE, rules.versions)  # only the named agent_version of a label that names one
+    # rows from --since exactly (not from the start of its window): its window is judged from that instant on
     sql = q.windows_sql(
-        dialect, TABLE, variants, rules.window_seconds, None if start_w is None else start_w * window_us,
-        end_w * window_us,
-    )  # fmt: skip
+        dialect, table, variants, rules.window_seconds, None if since_us is None else int(since_us), end_w * window_us
+    )
     unjudgeable: dict[str, tuple[int, int]] = {}  # column -> (rows, first window) of values no metric can use
     ids: dict[str, list[int]] = {v: [0, 0] for v in variants}  # variant -> [rows with an id, ~distinct ids]
+    seen_versions: dict[str, list[Any]] = {v: [0, None, None] for v in variants}  # [rows with one, min, max]
     for row in engine.rows(sql):
         for column, count in zip(("outcome", "latency_ms", "cost_usd"), row[13:16], strict=False):
             if count:
@@ -244,6 +246,7 @@ def analyse(
         counted = ids[str(row[1])]
         counted[0] += int(row[16] or 0)
         counted[1] += int(row[17] or 0)
+        _merge_versions(seen_versions[str(row[1])], row[18:21])
     if unjudgeable:
         _refuse_unjudgeable(source, unjudgeable, window_us)
     seen = [i for side in series.values() for i in side]
@@ -257,6 +260,8 @@ def analyse(
         )
     indices = [] if first_w is None or end_w <= first_w else list(range(first_w, end_w))
     start_us, end_us = (indices[0] * window_us, (indices[-1] + 1) * window_us) if indices else (0, 0)
+    if indices and since_us is not None:
+        start_us = max(start_us, int(since_us))  # the comparisons start at --since too
     total_rows = sum(w.requests for side in series.values() for w in side.values())
 
     confidence = rules.compare.confidence
@@ -270,7 +275,9 @@ def analyse(
             state.step(i, series[variant].get(i, Window(i)), confidence)
         states.append(state)
 
-    comparisons = compare_variants(engine, rules, series, start_us, end_us) if with_comparisons and indices else []
+    comparisons = (
+        compare_variants(engine, rules, series, start_us, end_us, table) if with_comparisons and indices else []
+    )
     has_data = [series[rules.canary].get(i, Window(i)).requests >= rules.min_requests for i in indices]
     data_windows = sum(has_data)
     # windows at the end of the period without canary traffic: the canary may have stopped answering
@@ -278,6 +285,15 @@ def analyse(
     decision, reasons, needed = _decide(rules, stage, states, comparisons, data_windows, with_comparisons, silent)
     if decision == "hold" and not series[rules.canary] and series[rules.baseline]:
         reasons.append(_other_variants(engine, rules))  # the canary's rows may carry another label (or none)
+    versions = _versions(
+        engine, rules, series, seen_versions, None if since_us is None else int(since_us), end_w * window_us
+    )
+    if versions["mixed"] and decision == "promote":  # rows of two versions under one label: never a promotion
+        decision, reasons, needed = "hold", [], {}
+    if versions["mixed"] and decision == "hold":
+        reasons.insert(0, versions["reason"])
+    if decision == "hold" and versions["reason"] and not versions["mixed"]:
+        reasons.append(versions["reason"])  # the version named has no row (the rows carry others)
     duplicates = _duplicates(ids)
     if duplicates["evident"] and decision == "promote":
         decision, reasons, needed = "hold", [], {}
@@ -318,6 +334,7 @@ def analyse(
         "rows_seen": int(total_rows or 0),
         "canary_share": _share(series, rules),
         "duplicates": duplicates,
+        "versions": versions,
         "variants": {"baseline": rules.baseline, "canary": rules.canary},
         "rules": [s.to_dict(start_us, window_us) for s in states],
         "comparisons": comparisons,
@@ -386,6 +403,68 @@ def _duplicates(ids: dict[str, list[int]]) -> dict[str, Any]:
         "method": "rows with a request_id minus approx_count_distinct(request_id), summed over the windows",
         "reason": reason,
     }
+
+
+def _merge_versions(acc: list[Any], row: Any) -> None:
+    """Add one window's ``(rows with an agent_version, min, max)`` to a variant's running ``[rows, min, max]``."""
+    rows, low, high = row
+    acc[0] += int(rows or 0)
+    if low is not None:
+        acc[1] = str(low) if acc[1] is None else min(acc[1], str(low))
+    if high is not None:
+        acc[2] = str(high) if acc[2] is None else max(acc[2], str(high))
+
+
+def _versions(
+    engine: Engine, rules: RolloutRules, series: dict[str, dict[int, Window]], seen: dict[str, list[Any]],
+    start_us: int | None, end_us: int,
+) -> dict[str, Any]:  # fmt: skip
+    """Which agent_version each variant's judged rows carry; ``mixed`` when a label's rows carry more than one.
+
+    A label whose rows carry two versions (or a version and none) mixes an earlier deployment into the stage: the
+    stage is not promoted until the rules name the version to judge (``canary_version:`` / ``--canary-version``).
+    A label that names one: ``reason`` says so when no judged row carries it.
+    """
+    from gatekit.redact import scrub
+
+    out: dict[str, Any] = {"mixed": False, "reason": "", "by_variant": {}}
+    mixed, missing = [], []
+    for role, label in (("baseline", rules.baseline), ("canary", rules.canary)):
+        rows = sum(w.requests for w in series[label].values())
+        with_version, low, high = seen[label]
+        named = rules.versions.get(label)
+        is_mixed = named is None and ((low is not None and low != high) or 0 < with_version < rows)
+        out["by_variant"][label] = {"role": role, "judged_version": named, "rows": rows, "mixed": is_mixed}
+        if is_mixed:
+            mixed.append(label)
+        elif named is not None and rows == 0:
+            missing.append(label)
+    if not mixed and not missing:
+        return out
+    found = engine.rows(q.versions_sql(engine.dialect, TABLE, (rules.baseline, rules.canary), start_us, end_us))
+
+    def carried(label: str) -> str:
+        shown = [f"{'null' if v is None else repr((scrub(str(v)) or '')[:40])} ({int(n)} rows)"
+                 for name, v, n in found if name == label]  # fmt: skip
+        return ", ".join(shown[:8]) or "none"
+
+    if mixed:
+        out["mixed"] = True
+        out["reason"] = (
+            "inconclusive: "
+            + "; ".join(f"the {label!r} rows carry more than one agent_version ({carried(label)})" for label in mixed)
+            + (
+                ": rows of another deployment under the same label; name the version to judge with canary_version: / "
+                "baseline_version: in the rules file (or --canary-version / --baseline-version) (docs/canary.md)"
+            )
+        )
+    else:
+        out["reason"] = "; ".join(
+            f"no {label!r} row in the period has agent_version {rules.versions[label]!r} (the {label!r} rows have: "
+            f"{carried(label)}); check canary_version: / baseline_version: or the guard's agent_version"
+            for label in missing
+        )
+    return out
 
 
 def _share(series: dict[str, dict[int, Window]], rules: RolloutRules) -> float | None:
@@ -511,8 +590,9 @@ def _decide(
 
 
 def compare_variants(
-    engine: Engine, rules: RolloutRules, series: dict[str, dict[int, Window]], start_us: int, end_us: int
-) -> list[dict[str, Any]]:
+    engine: Engine, rules: RolloutRules, series: dict[str, dict[int, Window]], start_us: int, end_us: int,
+    table: str = TABLE,
+) -> list[dict[str, Any]]:  # fmt: skip
     """Compare canary with baseline per configured metric over ``[start_us, end_us)``.
 
     The counts are the sums of the windows' engine counts; the continuous metrics add one rank-sum
@@ -529,7 +609,7 @@ def compare_variants(
         if COMPARE_METRICS[metric] == "proportion":
             out.append(_compare_proportion(metric, spec, base, can, rules))
         else:
-            out.append(_compare_continuous(engine, metric, spec, base, can, rules, start_us, end_us))
+            out.append(_compare_continuous(engine, metric, spec, base, can, rules, start_us, end_us, table))
     return out
 
 
@@ -582,7 +662,7 @@ def _compare_proportion(
 
 def _compare_continuous(
     engine: Engine, metric: str, spec: CompareMetric, base: dict[str, int], can: dict[str, int],
-    rules: RolloutRules, start_us: int, end_us: int,
+    rules: RolloutRules, start_us: int, end_us: int, table: str = TABLE,
 ) -> dict[str, Any]:  # fmt: skip
     column = "latency_ms" if metric == "latency_ms" else "cost_usd"
     count_key = "latency_n" if column == "latency_ms" else "cost_n"
@@ -591,14 +671,14 @@ def _compare_continuous(
         return _insufficient(metric, spec, can[count_key], base[count_key], minimum, f"requests with {column}")
     dialect = engine.dialect
     rank_sum, n_can, n_base, ties = engine.rows(
-        q.rank_sum_sql(dialect, TABLE, column, rules.baseline, rules.canary, start_us, end_us)
+        q.rank_sum_sql(dialect, table, column, rules.baseline, rules.canary, start_us, end_us)
     )[0]
     mw = mann_whitney(float(rank_sum), int(n_can), int(n_base), float(ties or 0))
     limit = rules.compare.sample_limit
     buckets = q.SAMPLE_BUCKETS  # keep a row when hash(request_id) falls in the first ``t`` of the buckets
     thresholds = {v: min(buckets, math.ceil(buckets * 1.1 * limit / max(n, 1))) for v, n in ((rules.canary, int(n_can)), (rules.baseline, int(n_base)))}  # fmt: skip
     drawn: dict[str, list[tuple[int, float]]] = {rules.canary: [], rules.baseline: []}
-    sample = q.sample_sql(dialect, TABLE, column, rules.baseline, rules.canary, start_us, end_us, thresholds)
+    sample = q.sample_sql(dialect, table, column, rules.baseline, rules.canary, start_us, end_us, thresholds)
     for variant, value, bucket in engine.rows(sample):
         drawn[str(variant)].append((int(bucket), float(value)))
     can_values = [v for _, v in sorted(drawn[rules.canary])[:limit]]

@@ -17,7 +17,7 @@ from gatekit.errors import DatasetError, GatekitError
 
 TABLE = "gk_canary_rows"
 # the production-log columns the canary reads, and their types in each engine
-CANARY_COLUMNS = ("timestamp", "request_id", "variant", "latency_ms", "error", "cost_usd", "outcome")
+CANARY_COLUMNS = ("timestamp", "request_id", "variant", "latency_ms", "error", "cost_usd", "outcome", "agent_version")
 NUMERIC_COLUMNS = ("latency_ms", "cost_usd")
 REQUIRED_COLUMNS = ("request_id", "variant")
 
@@ -103,7 +103,12 @@ class ProductionEngine:
                 )
             else:
                 handle = table.handle  # a projected DataFrame and the internal column of each feature
-                cols = ", ".join(f"{handle.cols[n]} AS {n}" for n in names)
+                cols = ", ".join(
+                    f"{handle.cols[n]} AS {n}"
+                    if n in table.present
+                    else f"CAST(NULL AS {'DOUBLE' if n in NUMERIC_COLUMNS else 'STRING'}) AS {n}"
+                    for n in names
+                )  # a column the rows lack (agent_version in older logs) is null, as on DuckDB
                 handle.df.createOrReplaceTempView("gk_canary_projected")
                 self._engine.spark.sql(f"SELECT {ts}, {cols} FROM gk_canary_projected").createOrReplaceTempView(TABLE)
         except BaseException:
@@ -120,6 +125,9 @@ class ProductionEngine:
             except duckdb.OutOfMemoryException as exc:
                 raise InfrastructureError(f"DuckDB ran out of memory: {_engine_text(exc, 200)}") from None
             except duckdb.Error as exc:
+                found = self._engine.locate_problem()  # DuckDB's own line numbers can be off
+                if found:
+                    raise DatasetError(f"{found}; fix or remove that line (see docs/production-log.md)") from None
                 first = _engine_text(exc, 300)
                 raise DatasetError(
                     f"--logs {self.source}: cannot read the production rows: {first}; fix or remove that row "

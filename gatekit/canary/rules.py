@@ -196,6 +196,10 @@ class RolloutRules(BaseModel):
     window: float = 60_000.0  # milliseconds
     baseline: str = Field("baseline", pattern=r"^[A-Za-z0-9_.:\-]{1,64}$")
     canary: str = Field("canary", pattern=r"^[A-Za-z0-9_.:\-]{1,64}$")
+    # the agent_version judged under each label (rows of other versions under it are left out); None: every version,
+    # and a label whose rows carry more than one version is never promoted (hold, naming the versions)
+    baseline_version: str | None = Field(None, pattern=r"^[A-Za-z0-9_.:+@/\-]{1,128}$")
+    canary_version: str | None = Field(None, pattern=r"^[A-Za-z0-9_.:+@/\-]{1,128}$")
     stages: list[float] = Field(default_factory=lambda: [10.0, 50.0, 100.0])
     min_requests: int = Field(20, ge=1)
     no_data: Literal["ignore", "reset", "bad"] = "ignore"
@@ -235,6 +239,27 @@ class RolloutRules(BaseModel):
         if twice:
             raise ValueError(f"rollback rule names must be unique; give a different name: to {twice[0]!r}")
         return self
+
+    @property
+    def versions(self) -> dict[str, str]:
+        """Variant label -> the agent_version judged under it, for the labels that name one."""
+        named = {self.baseline: self.baseline_version, self.canary: self.canary_version}
+        return {label: version for label, version in named.items() if version is not None}
+
+    def with_versions(self, baseline: str | None, canary: str | None) -> RolloutRules:
+        """These rules with ``--baseline-version`` / ``--canary-version`` given on the command line (checked)."""
+        update: dict[str, Any] = {}
+        for flag, key, value in (("--baseline-version", "baseline_version", baseline),
+                                 ("--canary-version", "canary_version", canary)):  # fmt: skip
+            if value is None:
+                continue
+            if not re.fullmatch(r"[A-Za-z0-9_.:+@/\-]{1,128}", value):
+                raise ConfigError(
+                    f"{flag}: an agent_version of 1-128 letters, digits, '.', '_', ':', '+', '@', '/' or '-' "
+                    "(e.g. v2, 1.4.0, a git sha); write it as the rows carry it"
+                )
+            update[key] = value
+        return self.model_copy(update=update) if update else self
 
     @property
     def window_seconds(self) -> int:

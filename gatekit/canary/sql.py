@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 SAFE_NAME = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
+SAFE_VERSION = re.compile(r"^[A-Za-z0-9_.:+@/\-]{1,128}$")  # an agent_version the rules name (a git sha, 1.2.3+b4)
 _ERROR = "(error IS NOT NULL AND error <> '')"
 
 WINDOW_FIELDS = (
@@ -33,6 +34,9 @@ WINDOW_FIELDS = (
     "bad_cost",
     "id_rows",
     "distinct_ids",
+    "version_rows",
+    "version_min",
+    "version_max",
 )
 # the governance outcomes of the production-log format; any other value in ``outcome`` cannot be judged
 OUTCOMES = ("allow", "allow_with_redaction", "require_review", "deny")
@@ -87,12 +91,41 @@ SELECT {bucket} AS w, variant,
   sum(CASE WHEN {_not_a_real_amount("latency_ms")} THEN 1 ELSE 0 END) AS bad_latency,
   sum(CASE WHEN {_not_a_real_amount("cost_usd")} THEN 1 ELSE 0 END) AS bad_cost,
   count(request_id) AS id_rows,
-  approx_count_distinct(request_id) AS distinct_ids
+  approx_count_distinct(request_id) AS distinct_ids,
+  count(agent_version) AS version_rows,
+  min(agent_version) AS version_min,
+  max(agent_version) AS version_max
 FROM {table}
 WHERE {_where(dialect, variants, start_us, end_us)}
 GROUP BY 1, 2
 ORDER BY 1, 2
 """
+
+
+def judged_table(table: str, versions: dict[str, str]) -> str:
+    """``table``, or (when ``versions`` names a variant's agent_version) only the rows of that version for that variant.
+
+    A row of such a variant with another ``agent_version``, or none, is not judged (rows of an earlier deployment
+    under the same label must not count for the new one).
+    """
+    if not versions:
+        return table
+    parts = []
+    for name, version in sorted(versions.items()):
+        if not SAFE_NAME.match(name) or not SAFE_VERSION.match(version):
+            raise ValueError(f"variant {name!r} / agent_version {version!r} must match {SAFE_VERSION.pattern}")
+        parts.append(f"NOT (variant = '{name}' AND (agent_version IS NULL OR agent_version <> '{version}'))")
+    return f"(SELECT * FROM {table} WHERE {' AND '.join(parts)}) gk_judged"
+
+
+def versions_sql(
+    dialect: str, table: str, variants: tuple[str, ...], start_us: int | None, end_us: int | None
+) -> str:  # fmt: skip
+    """Rows per variant and ``agent_version`` (null included) in the period, the most common first (at most 40)."""
+    return (
+        f"SELECT variant, agent_version, count(*) FROM {table} WHERE {_where(dialect, variants, start_us, end_us)} "
+        "GROUP BY variant, agent_version ORDER BY 3 DESC, 1, 2 LIMIT 40"
+    )
 
 
 def variant_rows_sql(dialect: str, table: str, variants: tuple[str, ...]) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 from gatekit.canary.core import MAX_WINDOWS, CanaryResult, analyse, iso, parse_time
 from gatekit.canary.engine import open_engine
 from gatekit.canary.rules import RolloutRules
+from gatekit.drift.sources import PathNameError, escaped_name
 from gatekit.errors import ConfigError, DatasetError
 
 MAX_READ_RETRIES = 5  # polls in a row that may fail to read (a line being appended) before giving up
@@ -67,7 +68,7 @@ def watch(
         if session is None:
             session, owned = local_session("gatekit-watch"), True
     emit(
-        f"watching {logs}: {len(rules.rollback)} rollback rule(s), windows of {rules.window_seconds} s "
+        f"watching {escaped_name(logs)}: {len(rules.rollback)} rollback rule(s), windows of {rules.window_seconds} s "
         f"from {iso(since_us)}, polling every {interval:g} s"
     )
     try:
@@ -86,6 +87,7 @@ def _loop(
     failures = 0
     unread: DatasetError | None = None  # the last poll's read error, until a poll reads the log again
     judged: dict[str, Any] | None = None  # the last poll's judgement
+    warned = False  # the rows of one label carry several agent versions: said once
     while True:
         result = None
         try:
@@ -94,12 +96,17 @@ def _loop(
                 failures, unread = 0, None
             else:  # the log is gone (or not there yet): an earlier judgement says nothing about now
                 judged = None
+        except PathNameError:  # a file name no engine opens: the same at every poll
+            raise
         except DatasetError as exc:
             failures, unread = failures + 1, exc  # a line half-written: try again next poll
             if failures > MAX_READ_RETRIES:
                 raise
         if result is not None:
             data = judged = result.data
+            if data["versions"]["mixed"] and not warned:
+                emit(f"WARNING: {data['versions']['reason']}")
+                warned = True
             if data["windows"] and data["windows"][-1]["start"] != last_window:
                 last_window = data["windows"][-1]["start"]
                 canary = data["windows"][-1]["canary"]
@@ -124,6 +131,9 @@ def _loop(
                     f"{'; '.join(blind)} had no window with enough requests; check --logs, --since and the variant "
                     "names the rows carry (exit 4)"
                 )
+                return 4
+            if judged is not None and judged["versions"]["mixed"]:  # "nothing fired" on another version's rows too
+                emit(f"HOLD: {judged['versions']['reason']} (exit 4)")
                 return 4
             silent = int((judged or {}).get("trailing_no_data_windows") or 0)
             if silent >= rules.min_windows:  # the canary stopped writing rows (crashed, no traffic): not a pass

@@ -75,18 +75,34 @@ def _line(feature: dict[str, Any]) -> str:
 
     letter = "D" if feature["effect_name"] == "ks_d" else "V"
     mark = "≥" if feature["effect_size"] >= feature["effect_floor"] else "<"
+    digits = fmt.digits_apart(feature["effect_size"], feature["effect_floor"], 3)  # never "V=0.577 < 0.577"
     extra = ""
     if feature.get("new_categories"):
-        shown = ", ".join(safe(c, 80) for c in feature["new_categories"][:5])
+        shown = ", ".join(_category(c) for c in feature["new_categories"][:5])
         more = feature.get("new_categories_count", 0) - 5
         extra = f"  new: {shown}" + (f" (+{more})" if more > 0 else "")
     crit = " [critical]" if feature.get("critical") else ""
     return (
         f"    {safe(feature['name'], 120):<28} {safe(feature['kind'], 40):<12} "
-        f"{letter}={fmt.number(feature['effect_size'], 3)} {mark} {fmt.number(feature['effect_floor'], 3)}  "
+        f"{letter}={fmt.number(feature['effect_size'], digits)} {mark} {fmt.number(feature['effect_floor'], digits)}  "
         f"q={fmt.number(feature['q_value'], 3)}  n={fmt.count(feature['n_reference'])}/{fmt.count(feature['n_production'])}"
         f"{crit}{extra}"
     )
+
+
+def _category(name: str) -> str:
+    """A category name for the terminal; one that only looks like another (edge spaces, decomposed accents) quoted.
+
+    "admin " and "admin", or "café" written with a combining accent, are different categories: printed plainly
+    they read the same, and "new: admin" next to a reference "admin" makes no sense.
+    """
+    import unicodedata
+
+    from gatekit.sinks.github import plain_text as safe
+
+    if name != name.strip() or unicodedata.normalize("NFC", name) != name:
+        return safe(ascii(name), 80)
+    return safe(name, 80)
 
 
 def print_summary(report: dict[str, Any], html_path: Path | None, run_id: str | None, uri: str | None) -> None:

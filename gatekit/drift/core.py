@@ -33,7 +33,7 @@ from gatekit.drift.features import (
 from gatekit.drift.sources import file_format, iter_batches, parse_since
 from gatekit.errors import ConfigError, DatasetError
 from gatekit.production.sources import load_results_map, open_side
-from gatekit.redact import redact_secrets, scrub_all, scrub_field
+from gatekit.redact import redact_secrets, scrub_field
 
 SCHEMA_VERSION = 1
 MISSING_RATE = "missing_rate"
@@ -188,6 +188,8 @@ def compute_drift(cfg: DriftConfig, since_anchor: str = "newest") -> DriftResult
         raise DatasetError(f"drift: no feature could be tested ({reasons}); name features with --numeric/--categorical")
     _decide(features, cfg)
     is_drift, reason, drifted = verdict(features, cfg)
+    if not is_drift:
+        _refuse_untested(features, skipped, cfg, explicit)
     share = len(drifted) / len(features)
     if without_ts:
         warnings.insert(
@@ -256,7 +258,22 @@ def _window(engine: Any, table: Any, cfg: DriftConfig, anchor: str) -> dict[str,
             f"production {cfg.production}: --since needs timestamps, but no row has a readable "
             f"'{cfg.timestamp_field}' (ISO-8601 or epoch seconds); fix the logs or drop --since"
         )
-    end = datetime.now(UTC).timestamp() if anchor == "now" else newest
+    if not _MIN_EPOCH_S <= newest <= _MAX_EPOCH_S:
+        raise DatasetError(
+            f"production {cfg.production}: the newest '{cfg.timestamp_field}' is {newest:.6g} epoch seconds, "
+            "outside the years 1 to 9999 (epoch microseconds?); write ISO-8601, epoch seconds or milliseconds"
+        )
+    now = datetime.now(UTC).timestamp()
+    if anchor == "newest" and newest > now + _FUTURE_SLACK_S:
+        ahead = engine.count_rows(engine.restrict(table, now + _FUTURE_SLACK_S, newest))[0]
+        raise DatasetError(
+            f"production {cfg.production}: {ahead:,} row(s) have a '{cfg.timestamp_field}' more than a day after "
+            f"now (newest {_iso(newest)}), and the --since window would end there, holding little but them; fix "
+            "their time stamps, or anchor the window with --since-anchor now"
+        )
+    end = now if anchor == "now" else newest
+    if end - seconds < _MIN_EPOCH_S:
+        raise ConfigError(f"--since {cfg.since}: the window reaches before year 1; give a shorter window")
     return {
         "since": cfg.since,
         "anchor": anchor,
@@ -266,6 +283,11 @@ def _window(engine: Any, table: Any, cfg: DriftConfig, anchor: str) -> dict[str,
         "start_epoch_s": end - seconds,
         "end_epoch_s": end,
     }
+
+
+_FUTURE_SLACK_S = 86_400.0  # clock skew between the machines that log and the one that judges
+_MIN_EPOCH_S = datetime(1, 1, 1, tzinfo=UTC).timestamp()  # the range a window's ends can be written in
+_MAX_EPOCH_S = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp()
 
 
 def _iso(epoch_s: float) -> str:
@@ -356,8 +378,11 @@ def _test_features(
         empty = [side for side, n in (("reference", r_n), ("production", p_n)) if n == 0]
         if empty:
             what = "tool calls" if spec.multi else "values"
+            sides = [opened for side, opened in (("reference", ref), ("production", prod)) if side in empty]
+            texts = sum(opened.non_numeric.get(spec.name, 0) for opened in sides) if spec.kind == NUMERIC else 0
+            why = f"all missing; {texts:,} of them are not numbers" if texts else "all missing"
             skipped.append(
-                {"name": spec.name, "kind": spec.kind, "reason": f"no {what} in {' or '.join(empty)} (all missing)"}
+                {"name": spec.name, "kind": spec.kind, "reason": f"no {what} in {' or '.join(empty)} ({why})"}
             )
         elif spec.kind == NUMERIC and _ks_powerless(r_n, p_n, cfg.alpha):
             # the two complete separations are the likeliest extremes: P(D = 1) = 2 / C(n + m, n)
@@ -412,6 +437,8 @@ def _test_features(
                 cat.pooled_count,
                 cfg.rare_min_expected,
             )
+            if spec.multi:
+                _cluster_correct(chi, engine, ref, prod, spec.name, cat.categories, cat.pooled_count)
         if spec.kind != NUMERIC and not empty and chi["dof"] == 0 and cat.pooled_count:
             # every category rare, pooled into one (other) column: no test exists; p = 1 would be an unknown as a pass
             skipped.append(
@@ -436,11 +463,16 @@ def _test_features(
                     "effect_size": chi["cramers_v"],
                     "p_value": chi["p_value"],
                     "dof": chi["dof"],
+                    **(
+                        {"design_effect": chi["design_effect"], "statistic_uncorrected": chi["statistic_uncorrected"]}
+                        if "design_effect" in chi
+                        else {}
+                    ),  # fmt: skip
                     "cramers_v_unweighted": chi["cramers_v_unweighted"],
                     # category names are production (or golden) values: scrubbed before drift.json / the report
-                    "new_categories": scrub_all([str(c) for c in cat.new[:100]]),
+                    "new_categories": [_category_label(str(c)) for c in cat.new[:100]],
                     "new_categories_count": cat.new_count,
-                    "vanished_categories": scrub_all([str(c) for c in cat.vanished[:100]]),
+                    "vanished_categories": [_category_label(str(c)) for c in cat.vanished[:100]],
                     "pooled_categories": cat.pooled_count,
                     "plot": {"categories": [_scrubbed_plot_row(row) for row in cat.plot]},
                 }
@@ -466,6 +498,46 @@ def _test_features(
                 }
             )
     return features, skipped, warnings
+
+
+def _cluster_correct(
+    chi: dict[str, Any], engine: Any, ref: Any, prod: Any, name: str, kept: list[str], pooled_count: int
+) -> None:
+    """Rao-Scott first-order correction of a list feature's chi-square: calls of one request are one cluster.
+
+    The engines give per-request sums over the tested table's columns (kept categories, then the pooled
+    ``(other)`` column, or the last kept one when ``(other)`` was merged into it); ``chi`` gets the corrected
+    statistic and p-value, the design effect and the plain statistic. No-op when nothing was tested.
+    """
+    from gatekit.drift import stats
+
+    if chi["dof"] <= 0:
+        return
+    width = len(chi["table"][0])
+    columns = {category: index for index, category in enumerate(kept)}
+    rest = width - 1 if pooled_count else None
+    sums = [engine.cluster_sums(side.table, name, columns, rest, width) for side in (ref, prod)]
+    delta = stats.rao_scott_first_order(chi["table"], [s.yy for s in sums], [s.ym for s in sums], [s.mm for s in sums])
+    chi["statistic_uncorrected"] = chi["statistic"]
+    chi["design_effect"] = delta
+    if delta != 1.0:  # one call per request: exactly the plain test, scipy's own p-value kept
+        chi["statistic"], chi["p_value"] = stats.rao_scott_chi2(chi["statistic"], chi["dof"], delta)
+
+
+def _refuse_untested(
+    features: list[dict[str, Any]], skipped: list[dict[str, Any]], cfg: DriftConfig, explicit: bool
+) -> None:
+    """No "no drift" while a named (--numeric/--categorical) or critical feature had nothing tested, nor its missing rate."""
+    tested = {feature.get("of", feature["name"]) for feature in features}
+    untested = [s for s in skipped if s["name"] not in tested and (explicit or cfg.is_critical(s["name"]))]
+    if untested:
+        reasons = "; ".join(
+            f"{s['name']}: {s['reason']}" + (f" ({s['hint']})" if s.get("hint") else "") for s in untested
+        )
+        raise DatasetError(
+            f"drift: no verdict: {reasons}; a feature named with --numeric/--categorical or --critical that cannot "
+            "be tested is no evidence of no drift: fix its data or leave it out"
+        )
 
 
 def _describe(summary: Any) -> dict[str, Any]:
@@ -513,8 +585,13 @@ def verdict(features: list[dict[str, Any]], cfg: DriftConfig) -> tuple[bool, str
 
 
 def _ks_powerless(n_ref: int, n_prod: int, alpha: float) -> bool:
-    """True when no two samples of these sizes can reach KS p <= ``alpha`` (exact two-sided p at D = 1)."""
-    return n_ref + n_prod <= 64 and 2 / math.comb(n_ref + n_prod, n_ref) > alpha
+    """True when no two samples of these sizes can reach KS p <= ``alpha`` (exact two-sided p at D = 1).
+
+    ``2 / C(n + m, min(n, m))``, exact in integers (cheap while the smaller side is small; beyond 64 values it is
+    below 1e-37, so no alpha a person sets is above it).
+    """
+    small = min(n_ref, n_prod)
+    return small <= 64 and 2 / math.comb(n_ref + n_prod, small) > alpha
 
 
 def _decide(features: list[dict[str, Any]], cfg: DriftConfig) -> None:
@@ -557,8 +634,23 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+_CATEGORY_CHARS = 200  # a category name as drift.json, the reports and the verdict show it
+
+
+def _category_label(value: Any) -> Any:
+    """A category name as written: scrubbed, then (never before: no half secret) cut to 200 characters with ``…``.
+
+    A production value is untrusted: one of 1 MB shared by many rows was copied whole into drift.json, drift.html,
+    verdict.json and report.html. A number or null without a finding stays as it is.
+    """
+    shown = scrub_field(value)
+    if isinstance(shown, str) and len(shown) > _CATEGORY_CHARS:
+        return shown[: _CATEGORY_CHARS - 1] + "…"
+    return shown
+
+
 def _scrubbed_plot_row(row: dict[str, Any]) -> dict[str, Any]:
-    """A plot row of a categorical feature with its category name scrubbed (the shares are the raw values')."""
+    """A plot row of a categorical feature with its category name scrubbed and cut (the shares are the raw values')."""
     if "category" not in row:
         return row
-    return {**row, "category": scrub_field(row["category"])}
+    return {**row, "category": _category_label(row["category"])}

@@ -83,6 +83,15 @@ def explicit_features(numeric: list[str], categorical: list[str]) -> list[Featur
 
             raise ConfigError(f"feature {spec.name!r} is named twice (--numeric/--categorical); name it once")
         seen.add(spec.name)
+    for spec in specs:  # "x.missing_rate" is the name of x's missing-rate test: two results under one name
+        parent = spec.name.removesuffix(".missing_rate")
+        if parent != spec.name and parent in seen:
+            from gatekit.errors import ConfigError
+
+            raise ConfigError(
+                f"feature {spec.name!r} has the name of the missing-rate test of feature {parent!r}; "
+                f"test one of them per run (--numeric/--categorical)"
+            )
     return specs
 
 
@@ -115,8 +124,10 @@ def _number(value: Any) -> tuple[float, int]:
     if isinstance(value, bool):
         return math.nan, 1
     if isinstance(value, int | float):
-        number = float(value)
-        return number, 0
+        try:
+            return float(value), 0
+        except OverflowError:  # an integer beyond 1.8e308: non-finite, as the text "1e309" is
+            return (math.inf if value > 0 else -math.inf), 0
     if isinstance(value, str):
         text = value.strip()
         if not text:
@@ -288,7 +299,8 @@ def _arrow_values(spec: FeatureSpec, batch: Batch, acc: SideValues) -> Any:
         return pa.nulls(batch.num_rows, kind_out)
     if spec.kind == NUMERIC:
         if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
-            floats = pc.cast(column, pa.float64())
+            # rounded to the nearest double, as float() rounds a JSON integer: 2**53 + 1 is no error
+            floats = pc.cast(column, pa.float64(), safe=False)
         elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
             try:
                 floats = pc.cast(column, pa.float64())

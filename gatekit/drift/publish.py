@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -103,12 +104,25 @@ def write_drift_files(result: DriftResult, out_dir: Path) -> None:
         raise ConfigError(f"--out {out_dir}: cannot write the report ({exc}); choose a writable folder") from None
 
 
-_METRIC_UNSAFE = re.compile(r"[^A-Za-z0-9_\-. /]")
+_METRIC_UNSAFE = re.compile(r"[^A-Za-z0-9_\-. ]")  # "/" too: MLflow refuses names that read as other paths
+_METRIC_FEATURE_CHARS = 200  # MLflow keys hold 250 characters
 
 
 def metric_name(feature: str, stat: str) -> str:
-    """MLflow metric name for one feature statistic: ``drift.<feature>.<stat>``."""
-    return f"drift.{_METRIC_UNSAFE.sub('_', feature)}.{stat}"
+    """MLflow metric name for one feature statistic: ``drift.<feature>.<stat>``.
+
+    Characters MLflow refuses become ``_``, and then a short hash of the real name is appended: ``a(b)`` and
+    ``a[b]`` must not share (and overwrite) one set of metrics. A name over 200 characters is cut (MLflow refuses
+    keys over 250) and hashed the same way.
+    """
+    escaped = _METRIC_UNSAFE.sub("_", feature)
+    if escaped != feature or len(escaped) > _METRIC_FEATURE_CHARS:
+        escaped = (
+            escaped[:_METRIC_FEATURE_CHARS]
+            + "_"
+            + hashlib.sha256(feature.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        )
+    return f"drift.{escaped}.{stat}"
 
 
 def log_drift_run(result: DriftResult, cfg: DriftConfig) -> None:

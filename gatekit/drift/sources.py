@@ -12,10 +12,11 @@ import glob
 import gzip
 import json
 import math
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,39 @@ def file_format(path: Path) -> str:
 
 class RotatedLogError(DatasetError):
     """A folder or glob holds a rotated or compressed log that cannot be read (never skipped)."""
+
+
+class PathNameError(DatasetError):
+    """A file name that is not UTF-8: DuckDB and Spark take paths as UTF-8 text and cannot open it."""
+
+
+def escaped_name(path: str | Path) -> str:
+    r"""``path`` as text UTF-8 can encode: each byte of the name that is not UTF-8 shown as ``\xNN``."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        try:  # the bytes the file system holds
+            return os.fsencode(text).decode("utf-8", "backslashreplace")
+        except UnicodeError:  # a lone surrogate that is no escaped byte
+            return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def check_path_name(path: str | Path, side: str) -> None:
+    r"""Refuse a path DuckDB or Spark would open whose name is not UTF-8 (``logs-\xff.jsonl``), naming it escaped.
+
+    Refused rather than read through a link of another name: every message about its rows would name the link.
+    Files gatekit reads itself (a golden dataset, results.jsonl, older logs) are read whatever their name.
+    """
+    shown = escaped_name(path)
+    if shown != str(path):
+        from gatekit.redact import display_path
+
+        raise PathNameError(
+            f"--{side} {display_path(shown)}: the file name is not UTF-8 and cannot be read (DuckDB and Spark open "
+            "paths as UTF-8); rename the file to a UTF-8 name"
+        )
 
 
 def resolve_paths(spec: str, side: str) -> list[Path]:
@@ -181,9 +215,10 @@ def _parquet_batches(path: Path, wanted: set[str] | None) -> Iterator[Batch]:
 
 
 def _open_text(path: Path) -> Any:
+    # utf-8-sig: a UTF-8 byte order mark (Excel's "CSV UTF-8", PowerShell) is not part of the first column or line
     if path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8", newline="")
-    return open(path, encoding="utf-8", newline="")  # noqa: SIM115 - caller closes
+        return gzip.open(path, "rt", encoding="utf-8-sig", newline="")
+    return open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - caller closes
 
 
 def _csv_batches(path: Path, wanted: set[str] | None) -> Iterator[Batch]:
@@ -202,8 +237,13 @@ def _csv_batches(path: Path, wanted: set[str] | None) -> Iterator[Batch]:
     columns = header if wanted is None else [c for c in header if c in wanted]
     count_only = not columns
     include = [header[0]] if count_only else columns
+    # only an empty cell is missing: pyarrow's default null strings (NA, null, N/A, NaN, ...) are labels or
+    # numbers here, as the same text is in JSON Lines (a role "NA" is a category; "NaN" a non-finite number)
     convert = pacsv.ConvertOptions(
-        include_columns=include, column_types={c: pa.string() for c in include}, strings_can_be_null=True
+        include_columns=include,
+        column_types={c: pa.string() for c in include},
+        null_values=[""],
+        strings_can_be_null=True,
     )
     try:
         reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=8 << 20), convert_options=convert)
@@ -321,15 +361,22 @@ def parse_since(text: str) -> float:
 
 
 def to_epoch_seconds(value: Any) -> float:
-    """Turn an ISO-8601 string, a datetime or an epoch number (s or ms) into UTC epoch seconds, else NaN."""
+    """Turn an ISO-8601 string, a datetime or date or an epoch number (s or ms) into UTC epoch seconds, else NaN."""
     if value is None or isinstance(value, bool):
         return math.nan
     if isinstance(value, int | float):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond 1.8e308 is no time
+            return math.nan
+        if not math.isfinite(number):  # Infinity / NaN: no time (one such row must not hide every other's)
+            return math.nan
         return number / 1000.0 if abs(number) > 1e11 else number
     if isinstance(value, datetime):
         stamp = value if value.tzinfo else value.replace(tzinfo=UTC)
         return stamp.timestamp()
+    if isinstance(value, date):  # a Parquet / Arrow date: its midnight, UTC
+        return datetime(value.year, value.month, value.day, tzinfo=UTC).timestamp()
     if isinstance(value, str):
         text = value.strip()
         if not text:
@@ -355,9 +402,10 @@ def epoch_seconds(batch: Batch, path: str) -> Any:
         column = arrow_column(batch.table, path)
         if column is None:
             return np.full(batch.num_rows, np.nan)
-        if pa.types.is_timestamp(column.type):
-            ns = pc.cast(column, pa.timestamp("ns", tz=column.type.tz)).cast(pa.int64())
-            return ns.to_numpy(zero_copy_only=False).astype("float64") / 1e9
+        if pa.types.is_timestamp(column.type):  # ticks of its own unit: a year-2999 millisecond stamp has no ns form
+            per_second = {"s": 1.0, "ms": 1e3, "us": 1e6, "ns": 1e9}[column.type.unit]
+            ticks = pc.cast(column, pa.int64())
+            return ticks.to_numpy(zero_copy_only=False).astype("float64") / per_second
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             try:
                 stamps = pc.cast(column, pa.timestamp("ns"))

@@ -145,6 +145,54 @@ def chi2_pooled(
     }
 
 
+def rao_scott_first_order(
+    table: list[list[float]], sum_yy: list[list[int]], sum_ym: list[list[int]], sum_mm: list[int]
+) -> float:
+    """The mean generalised design effect (Rao & Scott's first-order correction) of a 2 x k table of clustered counts.
+
+    Each side is a sample of requests (clusters), request i making m_i calls of which y_ij fall in column j
+    (``table[s][j] = Σ_i y_ij``); ``sum_yy[s][j] = Σ_i y_ij²``, ``sum_ym[s][j] = Σ_i y_ij m_i``, ``sum_mm[s] = Σ_i
+    m_i²``. The design effect of side s's share p_sj = Y_sj / M_s is its with-replacement cluster variance
+    ``Σ_i (y_ij - p_sj m_i)² / M_s²`` over the multinomial one ``p_sj (1 - p_sj) / M_s`` (1 when p_sj is 0 or 1: no
+    variance to compare); then (Rao & Scott 1987, test of homogeneity of independent samples)
+    ``δ = Σ_s Σ_j (1 - M_s / M) (1 - p_j) d_sj / (k - 1)`` with p_j the pooled share. Pearson's X² / δ is referred
+    to chi-square with k - 1 degrees of freedom. Computed in exact fractions: a request with exactly one call
+    gives d = 1, so one call per request gives δ = 1 exactly (the plain test).
+    """
+    from fractions import Fraction
+
+    width = len(table[0])
+    sides = [int(round(sum(row))) for row in table]
+    total = sum(sides)
+    if width < 2 or min(sides) <= 0:
+        return 1.0
+    delta = Fraction(0)
+    for s in range(2):
+        m_s = sides[s]
+        for j in range(width):
+            y = int(round(table[s][j]))
+            pooled = Fraction(int(round(table[0][j] + table[1][j])), total)
+            if 0 < y < m_s:  # Σ (y_ij - p m_i)² M² over M · Y (M - Y), p = Y / M
+                spread = sum_yy[s][j] * m_s * m_s - 2 * y * sum_ym[s][j] * m_s + y * y * sum_mm[s]
+                design = Fraction(spread, m_s * y * (m_s - y))
+            else:
+                design = Fraction(1)
+            delta += Fraction(total - m_s, total) * (1 - pooled) * design
+    return float(delta / (width - 1))
+
+
+def rao_scott_chi2(statistic: float, dof: int, delta: float) -> tuple[float, float]:
+    """(X² / δ, its chi-square p-value on ``dof`` degrees of freedom); δ = 0 (every request alike) and X² > 0: p = 0."""
+    from scipy.stats import chi2
+
+    if dof <= 0:
+        return statistic, 1.0
+    if delta <= 0:
+        return (math.inf, 0.0) if statistic > 0 else (0.0, 1.0)
+    corrected = statistic / delta
+    return corrected, float(chi2.sf(corrected, dof))
+
+
 def missing_rate_test(ref_missing: int, ref_rows: int, prod_missing: int, prod_rows: int) -> dict[str, Any]:
     """Compare the share of missing values: a 2 x 2 chi-square (missing / present), V as effect size."""
     from scipy.stats import chi2_contingency

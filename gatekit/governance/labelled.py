@@ -10,7 +10,10 @@ labelled ``deny`` or ``require_review`` is a violation the policy must stop; one
 * ``agreement_rate``: cases whose outcome is exactly the label;
 * the same two rates per rule (a rule blocks a case when it fired on it with a blocking outcome);
 
-each rate with its Wilson score interval, so thresholds can gate on them with ``confidence``.
+each rate with its Wilson score interval, so thresholds can gate on them with ``confidence``. Under
+``--repeat`` a case is decided once per repeat: the rates count every decision, the intervals are taken
+from the distinct cases (:func:`gatekit.metrics.rate_interval`, as the gate's other rates), so three
+repeats of a case are not three times the evidence.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from gatekit.metrics import wilson_interval
+from gatekit.metrics import rate_interval
 
 OUTCOME_WORDS = ("allow", "allow_with_redaction", "require_review", "deny")
 BLOCKING = frozenset({"deny", "require_review"})
@@ -41,8 +44,10 @@ def labelled_case(case_id: str, expected: str, decision: Any) -> Labelled:
     return Labelled(str(case_id), expected, decision.outcome.value, blocking)
 
 
-def _rate(hits: int, n: int, level: float) -> dict[str, Any]:
-    interval = wilson_interval(hits, n, level)
+def _rate(hits: int, of: list[Labelled], level: float) -> dict[str, Any]:
+    """``hits`` of the decisions ``of``; the interval counts the distinct cases ``of`` comes from."""
+    n = len(of)
+    interval = rate_interval(hits, n, len({c.case_id for c in of}), level)
     return {"hits": hits, "n": n, "rate": hits / n if n else None, "ci": list(interval) if interval else None}
 
 
@@ -59,8 +64,8 @@ def label_quality(cases: list[Labelled], level: float = 0.95, rules: list[str] |
     rules = sorted({rule for c in cases for rule in c.blocking_rules} | set(rules or ()))
     by_rule = {
         rule: {
-            "violation_block_rate": _rate(sum(rule in c.blocking_rules for c in violations), len(violations), level),
-            "false_positive_rate": _rate(sum(rule in c.blocking_rules for c in benign), len(benign), level),
+            "violation_block_rate": _rate(sum(rule in c.blocking_rules for c in violations), violations, level),
+            "false_positive_rate": _rate(sum(rule in c.blocking_rules for c in benign), benign, level),
         }
         for rule in rules
     }
@@ -69,19 +74,29 @@ def label_quality(cases: list[Labelled], level: float = 0.95, rules: list[str] |
         "violations": len(violations),
         "benign": len(benign),
         "level": level,
-        "violation_block_rate": _rate(len(blocked_violations), len(violations), level),
-        "false_positive_rate": _rate(len(false_positives), len(benign), level),
-        "agreement_rate": _rate(agreed, len(cases), level),
+        "violation_block_rate": _rate(len(blocked_violations), violations, level),
+        "false_positive_rate": _rate(len(false_positives), benign, level),
+        "agreement_rate": _rate(agreed, cases, level),
         "by_rule": by_rule,
-        "missed": [
-            {"case_id": c.case_id, "expected": c.expected, "outcome": c.outcome}
-            for c in violations
-            if c.outcome not in BLOCKING
-        ][:_LISTED],  # fmt: skip
-        "false_positives": [
-            {"case_id": c.case_id, "outcome": c.outcome, "rules": list(c.blocking_rules)} for c in false_positives
-        ][:_LISTED],  # fmt: skip
+        "missed": _once(
+            [
+                {"case_id": c.case_id, "expected": c.expected, "outcome": c.outcome}
+                for c in violations
+                if c.outcome not in BLOCKING
+            ]
+        ),
+        "false_positives": _once(
+            [{"case_id": c.case_id, "outcome": c.outcome, "rules": list(c.blocking_rules)} for c in false_positives]
+        ),
     }
+
+
+def _once(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The first ``_LISTED`` distinct rows (``--repeat`` decides a case once per repeat: it is listed once)."""
+    seen: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        seen.setdefault(repr(sorted(row.items())), row)
+    return list(seen.values())[:_LISTED]
 
 
 def quality_values(quality: dict[str, Any] | None) -> dict[str, Any]:

@@ -344,7 +344,13 @@ def replay_and_judge(prep: Prepared, emit: Callable[[str], None] | None = None) 
     With ``--resume`` the cases the interrupted run finished are accounted for first, in
     dataset order, replaying their effect on the stateful rules (token budgets, emergency stops).
     """
-    return asyncio.run(_replay_and_judge(prep, emit))
+    try:
+        return asyncio.run(_replay_and_judge(prep, emit))
+    except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C / SIGTERM: exit 130, no verdict published
+        from gatekit.pipeline.provisional import remove_unfinished
+
+        remove_unfinished(prep.out)
+        raise
 
 
 async def _replay_and_judge(prep: Prepared, emit: Callable[[str], None] | None) -> Judged:
@@ -355,7 +361,7 @@ async def _replay_and_judge(prep: Prepared, emit: Callable[[str], None] | None) 
     config, out, resumed = prep.config, prep.out, prep.resumed
     pass_counts = PassCounts(repeat=config.repeat)
     run_state = prep.policy.new_run(run_id=prep.run_id)
-    from gatekit.fsio import remove_regular_file
+    from gatekit.fsio import open_private_write, remove_regular_file
     from gatekit.replay import STALE_OUTPUTS
 
     # an earlier run's verdict, report and all-pass JUnit file must not outlive an agent that fails to start
@@ -363,7 +369,15 @@ async def _replay_and_judge(prep: Prepared, emit: Callable[[str], None] | None) 
         remove_regular_file(out / name)
     if config.junit is not None:
         remove_regular_file(config.junit)
-    await prep.agent.start()
+    try:
+        await prep.agent.start()
+    except Exception as exc:  # verdict.json says the agent did not start and why (exit code as raised)
+        from gatekit.pipeline.provisional import write_failed_start
+
+        write_failed_start(
+            config=config, command=prep.command, started=prep.started, dataset=prep.dataset, exc=exc, locked=True
+        )
+        raise
     try:
         say(
             f"gatekit {prep.command}: {prep.total_cases} cases from {display_path(prep.dataset.path)} "
@@ -371,8 +385,11 @@ async def _replay_and_judge(prep: Prepared, emit: Callable[[str], None] | None) 
         )
         with (
             resumed.open() as results_file,
-            open(out / "governance_traces.jsonl", "a" if resumed.rows else "w", encoding="utf-8") as traces_file,
+            open_private_write(out / "governance_traces.jsonl", append=bool(resumed.rows)) as traces_file,
         ):
+            from gatekit.pipeline.provisional import write_unfinished
+
+            write_unfinished(prep)  # a process that vanishes from here on leaves "fail", not nothing
             judge_case = CaseJudge(
                 prep.policy,
                 run_state,

@@ -17,7 +17,7 @@ from typing import Any
 from gatekit.agents import AgentOptions, resolve_agent
 from gatekit.config import GateConfig, require
 from gatekit.dataset import Dataset, load_dataset
-from gatekit.errors import ConfigError
+from gatekit.errors import AgentError, ConfigError
 from gatekit.metrics import load_pricing
 from gatekit.models import Case
 from gatekit.redact import url_host
@@ -110,8 +110,15 @@ def prepare(config: GateConfig, *, command: str, started: datetime, locks: list[
         from gatekit.promotion import check_alias
 
         check_alias(config.alias)  # refused now, not by MLflow after the whole replay
-    agent = resolve_agent(agent_spec, options)
-    _same_registry(config, command, agent, agent_spec)
+    try:
+        agent = resolve_agent(agent_spec, options)
+        _same_registry(config, command, agent, agent_spec)
+        pinned = _pinned_version(agent)  # models:/name@alias looked up now: a missing model fails here
+    except AgentError as exc:  # the folder says the run failed and why, not the last run's verdict or nothing
+        from gatekit.pipeline.provisional import write_failed_start
+
+        write_failed_start(config=config, command=command, started=started, dataset=dataset, exc=exc, locked=False)
+        raise
     if config.production:
         import glob
 
@@ -138,7 +145,7 @@ def prepare(config: GateConfig, *, command: str, started: datetime, locks: list[
         out,
         resume=config.resume,
         run_id=started.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}",
-        identity=_run_identity(config, dataset.sha256, policy, _pinned_version(agent)),
+        identity=_run_identity(config, dataset.sha256, policy, pinned),
         order=order,
     )
     settings = ReplaySettings(
@@ -279,9 +286,12 @@ def _agent_code_sha256(spec: str) -> str | None:
     cwd = os.getcwd()
     if cwd not in sys.path:
         sys.path.insert(0, cwd)  # as the agent loader does
+    from gatekit.agents.exit_guard import AgentExitCalled, guarding
+
     try:
-        found = importlib.util.find_spec(module)
-    except (Exception, SystemExit):  # noqa: BLE001 - a package failing to import: the agent loader says so (exit 2)
+        with guarding():  # finding pkg.module imports pkg: its os._exit must not end the gate silently
+            found = importlib.util.find_spec(module)
+    except (Exception, SystemExit, AgentExitCalled):  # noqa: BLE001 - the agent loader says why (exit 2)
         return None
     origin = getattr(found, "origin", None)
     return file_sha256(origin) if origin and Path(origin).is_file() else None

@@ -4,7 +4,8 @@ Order: the JUnit XML (``junit:``; first, so a path that cannot be written is kno
 promotion); verdict.json and report.html in ``out``; the MLflow run (with those files as
 artifacts); promotion (``promote`` only, after the run is fully logged); the GitHub step
 summary, annotations and outputs (when ``GITHUB_ACTIONS=true``). A failing sink never hides the verdict: MLflow down gives exit
-3 with the local files written; an unwritable JUnit path gives exit 2 (bad path) or 3.
+3 with the local files written; an unwritable JUnit path gives exit 2 (bad path) or 3. When MLflow or the promotion
+fails after the JUnit XML was written, it is written again carrying the final exit (suite ``gatekit.<kind>.run``).
 """
 
 from __future__ import annotations
@@ -51,10 +52,12 @@ def publish(
     """Write files, log to MLflow, promote, write JUnit and GitHub outputs; return the verdict as published."""
     env = os.environ if env is None else env
     out = prep.out
+    junit_exit: int | None = None  # the exit code the JUnit file carries (None: no file written)
     if prep.config.junit is not None:
         # before MLflow and the promotion: a JUnit file that cannot be written exits non-zero, and a run that exits
         # non-zero must not have moved the alias (promote skips on a non-zero exit code)
-        _write_junit(verdict, prep.config.junit, say)
+        if _write_junit(verdict, prep.config.junit, say):
+            junit_exit = verdict.exit_code
     try:
         if prep.config.no_mlflow:
             verdict.mlflow.skipped = True
@@ -76,6 +79,11 @@ def publish(
         verdict.reasons = [*verdict.reasons, f"MLflow logging failed: {exc}"]
         verdict.exit_code = EXIT_INFRA
         write_local(verdict, out, t0)
+    if prep.config.junit is not None and junit_exit is not None and verdict.exit_code != junit_exit:
+        # MLflow or the promotion failed after the JUnit file was written: rewritten, it carries the final exit
+        # (suite gatekit.<kind>.run); a rewrite that fails leaves the earlier file and that exit code stands
+        if not _write_junit(verdict, prep.config.junit, say, keep_exit=True):
+            write_local(verdict, out, t0)  # verdict.json names the JUnit file that was not rewritten
     from gatekit.sinks.github import publish as publish_github
 
     # annotations go to stderr when stdout carries JSON; the caller chooses the stream
@@ -221,12 +229,17 @@ def _tag_model_version(tracking_uri: str, model_tags: Mapping[str, str], verdict
     registry_set_version_tag(tracking_uri, name, version, "gatekit.verdict_run_id", str(verdict.mlflow.run_id))
 
 
-def _write_junit(verdict: Verdict, junit: Path, say: Callable[[str], None] | None) -> None:
-    """Write the JUnit XML; an unwritable path sets exit 2 (bad path) or 3 (failing disk) and says why."""
+def _write_junit(verdict: Verdict, junit: Path, say: Callable[[str], None] | None, *, keep_exit: bool = False) -> bool:
+    """Write the JUnit XML; True when written.
+
+    An unwritable path sets exit 2 (bad path) or 3 (failing disk) and says why; with ``keep_exit`` (the rewrite
+    after a later failure) a non-zero exit code set earlier stays.
+    """
     from gatekit.report.junit import write_junit
 
     try:
         write_junit(verdict, Path(verdict.out_dir) / "results.jsonl", junit)
+        return True
     except OSError as exc:
         bad_path = isinstance(exc, IsADirectoryError | NotADirectoryError | PermissionError | FileNotFoundError)
         bad_path = bad_path or Path(junit).is_dir()  # ``--junit /``: the rename onto a mount point is EBUSY
@@ -238,8 +251,10 @@ def _write_junit(verdict: Verdict, junit: Path, say: Callable[[str], None] | Non
         log.error("%s", message)
         if say is not None:
             say(f"error: {message}")
-        verdict.exit_code = EXIT_USAGE if bad_path else EXIT_INFRA
+        if not (keep_exit and verdict.exit_code not in (None, 0)):
+            verdict.exit_code = EXIT_USAGE if bad_path else EXIT_INFRA
         verdict.reasons = [*verdict.reasons, message]
+        return False
 
 
 def _mlflow_params(prep: Prepared) -> dict[str, Any]:

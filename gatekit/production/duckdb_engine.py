@@ -22,6 +22,7 @@ from gatekit.production.engine import (
     SUMMARY_LEVELS,
     TS_COLUMN,
     CategorySummary,
+    ClusterSums,
     FeatureColumn,
     FeatureTable,
     FileSource,
@@ -46,7 +47,9 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _reads_as_number(value: Any) -> bool:
-    """Whether DuckDB reads this JSON value as a DOUBLE (numbers, true / false and numeric text do)."""
+    """Whether the reader takes this JSON value as a number: numbers and numeric text (true / false are no number)."""
+    if isinstance(value, bool):
+        return False
     if isinstance(value, int | float):
         return True
     if isinstance(value, str) and value == value.strip() and "_" not in value:
@@ -207,6 +210,15 @@ class DuckDBEngine:
                 f"{where or 'production data'}: DuckDB cannot read it ({_one_line(exc)}); fix or remove that file"
             ) from None
 
+    def locate_problem(self) -> str | None:
+        """``file:line: what`` for the first line of an opened JSON Lines source that cannot be read, or None."""
+        for source, checks in self._sources.values():
+            if source.format == "jsonl":
+                found = locate_jsonl_problem(source.paths, checks)
+                if found:
+                    return found
+        return None
+
     def _view(self, select: str, where: str) -> str:
         self._views += 1
         name = f"gk_v{self._views}"
@@ -262,6 +274,11 @@ class DuckDBEngine:
             if column in available:
                 present.add(feature.name)
                 if feature.kind == NUMERIC:
+                    if available[column] == "BOOLEAN":  # (Parquet) true / false are no measure: never 1.0 / 0.0
+                        raise DatasetError(
+                            f"{where}: column {column!r} holds booleans (true / false), not numbers; write numbers "
+                            "or null (unknown) there (see docs/production-log.md)"
+                        )
                     types[column] = "DOUBLE"
                     select.append(f"CAST({q.ident(column)} AS DOUBLE) AS {q.ident(feature.name)}")
                 elif feature.multi:
@@ -292,7 +309,10 @@ class DuckDBEngine:
                 select.append(f"{_epoch_sql(ts, _is_number_type(kind))} AS {TS_COLUMN}")
         else:
             select.append(f"CAST(NULL AS DOUBLE) AS {TS_COLUMN}")
-        reader = self._reader(source, types)
+        # JSON Lines: a number column is read as its JSON text and cast, so that true / false (which DuckDB would
+        # read as 1.0 / 0.0) fail the cast like other text that is no number: the file is refused naming the line
+        read_types = {k: "VARCHAR" if v == "DOUBLE" and source.format == "jsonl" else v for k, v in types.items()}
+        reader = self._reader(source, read_types)
         checks = {**types, source.timestamp: "TIMESTAMP"} if has_ts and source.timestamp in types else types
         self._sources[where] = (source, checks)
         view = self._view(f"SELECT {', '.join(select)} FROM {reader}", where)
@@ -566,6 +586,20 @@ class DuckDBEngine:
             "DROP TABLE IF EXISTS gk_cat; DROP TABLE IF EXISTS gk_counts_ref; DROP TABLE IF EXISTS gk_counts_prod"
         )
         return out
+
+    def cluster_sums(
+        self, table: FeatureTable, name: str, columns: dict[str, int], rest: int | None, width: int
+    ) -> ClusterSums:
+        """Per-request sums of a list feature's counts in the columns of its tested table (see ``ClusterSums``)."""
+        yy, ym = [0] * width, [0] * width
+        mm = 0
+        params = {"names": list(columns), "columns": list(columns.values())}
+        for j, sum_yy, sum_ym, sum_mm in self._run(q.cluster_sums_sql(table.handle, name, rest), params, table.label):
+            if int(j) < 0:
+                mm = int(sum_mm)
+            else:
+                yy[int(j)], ym[int(j)] = int(sum_yy), int(sum_ym)
+        return ClusterSums(yy, ym, mm)
 
     def _pooled(
         self, name: str, multi: bool, min_expected: float, plot_top: int, ref_rows: int, prod_rows: int, index: int

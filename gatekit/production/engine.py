@@ -164,6 +164,20 @@ class CategorySummary:
     plot: list[dict[str, Any]]
 
 
+@dataclass
+class ClusterSums:
+    """Per-request sums of a list feature (tool names) over the columns j of its tested contingency table.
+
+    A request (row) i makes m_i calls, y_ij of them in column j: ``yy[j] = Σ_i y_ij²``, ``ym[j] = Σ_i y_ij m_i`` and
+    ``mm = Σ_i m_i²``. Calls of one request are not independent observations; these sums give the design effect of
+    the Rao-Scott correction (``gatekit.drift.stats.rao_scott_first_order``).
+    """
+
+    yy: list[int]
+    ym: list[int]
+    mm: int
+
+
 @runtime_checkable
 class Engine(Protocol):
     """What ``gatekit drift`` needs from an engine. Every method returns small Python values."""
@@ -205,6 +219,15 @@ class Engine(Protocol):
         self, reference: FeatureTable, production: FeatureTable, names: list[str], min_expected: float, plot_top: int
     ) -> dict[str, CategorySummary]:
         """Category counts of both sides for each feature, rare categories pooled in the engine (Cochran's rule)."""
+        ...
+
+    def cluster_sums(
+        self, table: FeatureTable, name: str, columns: dict[str, int], rest: int | None, width: int
+    ) -> ClusterSums:
+        """Per-request sums of list feature ``name`` over ``width`` table columns (``ClusterSums``).
+
+        ``columns`` maps a category name to its column; any other name goes to ``rest`` (None: left out).
+        """
         ...
 
     def close(self) -> None:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import tempfile
 import time
 from collections.abc import Iterator
@@ -348,6 +349,7 @@ def _write_pages(client: Any, experiment_id: str, filter_string: str | None, pag
 
     schema = arrow_schema()
     buffer: list[dict[str, Any]] = []
+    os.close(os.open(spill.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))  # traces hold agent text: 0600
     with pq.ParquetWriter(spill.path, schema) as writer:
 
         def flush() -> None:

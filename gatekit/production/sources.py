@@ -205,7 +205,7 @@ def open_side(
     trace search itself) into a production-log Parquet spill in ``workdir``; ``spark-table:<name>`` opens a
     Spark table or view holding production-log columns (``--engine spark`` only).
     """
-    from gatekit.drift.sources import file_format, resolve_paths
+    from gatekit.drift.sources import check_path_name, file_format, resolve_paths
     from gatekit.production.mlflow_traces import is_mlflow_spec
     from gatekit.production.spark_engine import is_spark_table_spec
 
@@ -241,6 +241,8 @@ def open_side(
         table = _open_native(engine, [converted], "parquet", features, side, explicit, timestamp_field, spec_text)
         return OpenedSide(table, paths, RESULTS, seen={n: True for n in table.present})  # (the results file read)
     if kind == NATIVE:
+        for path in paths:  # opened by DuckDB / Spark, which take paths as UTF-8 text
+            check_path_name(path, side)
         fmts = {file_format(p) for p in paths}
         if len(fmts) > 1:
             raise DatasetError(f"--{side} {spec_text}: mixes {', '.join(sorted(fmts))} files; use one format per side")

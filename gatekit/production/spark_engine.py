@@ -46,6 +46,7 @@ from gatekit.production.engine import (
     SUMMARY_LEVELS,
     TS_COLUMN,
     CategorySummary,
+    ClusterSums,
     FeatureColumn,
     FeatureTable,
     FileSource,
@@ -251,6 +252,11 @@ class SparkEngine:
             present.add(feature.name)
             col = F.col(_quoted_path(df.schema, source_name))
             if feature.kind == NUMERIC:
+                if isinstance(field.dataType, T.BooleanType):  # true / false are no measure: never 1.0 / 0.0
+                    raise DatasetError(
+                        f"{label}: column {source_name!r} holds booleans (true / false), not numbers; write numbers "
+                        "or null (unknown) there (see docs/production-log.md)"
+                    )
                 if not isinstance(field.dataType, T.StringType):  # (a struct or list fails the select below)
                     expr = col.try_cast("double") if not isinstance(field.dataType, T.DoubleType) else col
                 else:  # text that is no number fails the query, as on DuckDB (never a silent missing value)
@@ -706,6 +712,48 @@ class SparkEngine:
             out[name] = _category_summary(found[i], multi, plot_top, ref_rows, prod_rows)
         return out
 
+    @_fails_closed
+    def cluster_sums(
+        self, table: FeatureTable, name: str, columns: dict[str, int], rest: int | None, width: int
+    ) -> ClusterSums:
+        """Per-request sums of a list feature's counts in the columns of its tested table (see ``ClusterSums``).
+
+        Row by row, as the DuckDB engine: each list's names mapped to columns (a literal map), then one output row
+        per distinct column of the request (y = its calls there, m = the request's calls) plus one (-1) carrying
+        m²; one small group-by over the columns brings ``width + 1`` rows back. No row ids, no shuffle of calls.
+        """
+        from pyspark.sql import functions as F
+
+        lookup = F.create_map(*[F.lit(v) for k, j in columns.items() for v in (k, int(j))])
+        other = F.lit(rest).cast("int")
+        calls = F.filter(F.col(table.handle.cols[name]), lambda x: x.isNotNull() & (x != F.lit("")))
+        mapped = F.filter(
+            F.transform(calls, lambda x: F.coalesce(F.try_element_at(lookup, x), other)), lambda j: j.isNotNull()
+        )
+        per_row = table.handle.df.where(F.col(table.handle.cols[name]).isNotNull()).select(mapped.alias("js"))
+        js, m = F.col("js"), F.size(F.col("js"))
+        entries = per_row.select(
+            js, m.alias("m"), F.explode(F.array_union(F.array(F.lit(-1)), F.array_distinct(js))).alias("j")
+        )
+        y = F.when(F.col("j") >= 0, F.size(F.filter(js, lambda x: x == F.col("j")))).otherwise(F.lit(0))
+        rows = (
+            entries.select("j", "m", y.alias("y"))
+            .groupBy("j")
+            .agg(
+                F.sum(F.col("y") * F.col("y")).alias("yy"),
+                F.sum(F.col("y") * F.col("m")).alias("ym"),
+                F.sum(F.when(F.col("j") < 0, F.col("m") * F.col("m"))).alias("mm"),
+            )
+            .collect()
+        )
+        yy, ym, mm = [0] * width, [0] * width, 0
+        for row in rows:
+            if int(row["j"]) < 0:
+                mm = int(row["mm"] or 0)
+            else:
+                yy[int(row["j"])], ym[int(row["j"])] = int(row["yy"]), int(row["ym"])
+        return ClusterSums(yy, ym, mm)
+
     def close(self) -> None:
         """Unpersist what this engine cached; stop the session only when this engine started it."""
         for df in self._cached:
@@ -777,12 +825,19 @@ def _quoted_path(schema: Any, path: str) -> str:
 
 
 def _epoch_seconds(col: Any, data_type: Any) -> Any:
-    """UTC epoch seconds of a timestamp column (timestamp, ISO-8601 text, or epoch seconds / milliseconds)."""
+    """UTC epoch seconds of a timestamp column (timestamp, ISO-8601 text, or epoch seconds / milliseconds).
+
+    A time without a zone (zone-less text, a ``TIMESTAMP_NTZ`` or ``DATE`` column) is UTC whatever the session's
+    ``spark.sql.session.timeZone`` (docs/production-log.md; a caller's session may be in any zone and is left as it
+    is): its wall clock is turned into epoch seconds field by field, never through the session zone.
+    """
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
-    if isinstance(data_type, T.TimestampType | T.TimestampNTZType | T.DateType):
-        return F.unix_micros(col.cast("timestamp")) / F.lit(1e6)
+    if isinstance(data_type, T.TimestampType):
+        return F.unix_micros(col) / F.lit(1e6)
+    if isinstance(data_type, T.TimestampNTZType | T.DateType):
+        return _wall_clock_utc(col.cast("timestamp_ntz"))
 
     def finite(number: Any) -> Any:
         return number.isNotNull() & ~F.isnan(number) & ~number.isin(math.inf, -math.inf)
@@ -793,7 +848,8 @@ def _epoch_seconds(col: Any, data_type: Any) -> Any:
         return F.when(finite(number), seconds)
     text = F.trim(col.cast("string"))
     number = text.try_cast("double")
-    parsed = F.unix_micros(F.try_to_timestamp(text)) / F.lit(1e6)
+    zoned = F.unix_micros(F.try_to_timestamp(text)) / F.lit(1e6)  # text with a zone: that instant
+    parsed = F.when(text.rlike(_NAIVE_TEXT), _wall_clock_utc(text.try_cast("timestamp_ntz"))).otherwise(zoned)
     # text that is no timestamp fails the query, as on DuckDB (the file is refused, never read as rows without time)
     refused = F.raise_error(F.lit("CANNOT_PARSE_TIMESTAMP: a timestamp value is neither RFC 3339 text nor epoch time"))
     return (
@@ -802,6 +858,19 @@ def _epoch_seconds(col: Any, data_type: Any) -> Any:
         .when(parsed.isNotNull(), parsed)
         .otherwise(refused.cast("double"))
     )
+
+
+# ISO-8601 date or date-time text without a zone (a zone, "Z", "+01:00", " UTC", is what makes text not match)
+_NAIVE_TEXT = r"^[+-]?[0-9]{4,6}-[0-9]{1,2}-[0-9]{1,2}([T ][0-9]{1,2}:[0-9]{1,2}(:[0-9]{1,2}([.][0-9]*)?)?)?$"
+
+
+def _wall_clock_utc(ntz: Any) -> Any:
+    """Epoch seconds of a ``TIMESTAMP_NTZ`` wall clock read as UTC, from its fields (no session time zone involved)."""
+    from pyspark.sql import functions as F
+
+    whole = F.unix_date(ntz.cast("date")).cast("long") * 86_400 + F.hour(ntz) * 3_600 + F.minute(ntz) * 60
+    micros = whole * 1_000_000 + (F.date_part(F.lit("SECOND"), ntz) * 1_000_000).cast("long")
+    return micros / F.lit(1e6)
 
 
 def _clean(col: str) -> Any:

@@ -117,6 +117,29 @@ def grouped_list_sql(view: str, column: str, index: int) -> str:
     )
 
 
+def cluster_sums_sql(view: str, column: str, rest: int | None) -> str:
+    """Per request (row) and table column j of a list feature: Σ y_ij², Σ y_ij m_i by j (rows j ≥ 0), Σ m_i² (j = -1).
+
+    y_ij counts the row's list elements that fall in column j: the category names in ``$names`` map to the column
+    at the same place in ``$columns``, any other name to ``rest`` (the pooled column; None: left out); m_i is the
+    row's mapped calls. Row by row (each list mapped and counted in place: no row ids, no join, no sort), then
+    one small group-by over the columns.
+    """
+    col = ident(column)
+    other = "NULL" if rest is None else str(int(rest))
+    calls = f"list_filter({col}, lambda x: x IS NOT NULL AND x <> '')"
+    mapped = f"list_transform({calls}, lambda x: coalesce(($columns)[list_position($names, x)], {other}))"
+    return f"""
+WITH per_row AS (
+    SELECT list_filter({mapped}, lambda j: j IS NOT NULL) AS js FROM {view} WHERE {col} IS NOT NULL
+), entries AS (
+    SELECT unnest(map_entries(list_aggregate(js, 'histogram'))) AS e, len(js) AS m FROM per_row WHERE len(js) > 0
+)
+SELECT e.key AS j, sum(e.value * e.value), sum(e.value * m), NULL FROM entries GROUP BY e.key
+UNION ALL SELECT -1, NULL, NULL, coalesce(sum(len(js) * len(js)), 0) FROM per_row
+"""
+
+
 def joined_counts_sql(ref_table: str, prod_table: str, index: int) -> str:
     """One feature's counts per category on both sides, full-outer-joined."""
     i = int(index)

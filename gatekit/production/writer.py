@@ -1,6 +1,8 @@
 """Append production-log rows to a JSON Lines file, safely from many threads and asyncio tasks.
 
-One JSON object per line, flushed per row so that ``gatekit watch`` and ``gatekit canary`` read
+One JSON object per line, written per row with one ``os.write`` on an ``O_APPEND`` descriptor (whole rows: two
+processes appending to one log never mix their rows; a row cut by a full disk is dropped, not finished later), so
+that ``gatekit watch`` and ``gatekit canary`` read
 what was written without waiting for the process to end. A row is built and checked with
 ``gatekit.production.schema.make_row`` before it is written; a write that fails is counted (and
 the first error kept), never raised into the caller's request path — a failing log must not take
@@ -38,9 +40,7 @@ class ProductionLogWriter:
         try:
             line = json.dumps(make_row(**fields), ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
             with self._lock:
-                handle = self._file.open()
-                handle.write(line)
-                handle.flush()
+                self._file.append(line)  # one os.write of the whole line: never mixed with another process's row
                 self.rows_written += 1
             return True
         except Exception as exc:  # noqa: BLE001 - a log sink must never fail the request; counted and reported

@@ -89,7 +89,8 @@ def render_canary_html(data: Mapping[str, Any]) -> str:
     from gatekit.report.html import template_environment
 
     env = template_environment()
-    env.filters["num"] = lambda v: fmt.number(v, 4)
+    env.filters["num"] = lambda v, digits=4: fmt.number(v, digits)
+    env.filters["apart"] = fmt.digits_apart  # digits that show an estimate or interval end apart from the allowance
     env.filters["pct"] = fmt.rate
     charts = [_chart(data, m, t, k) for m, t, k in CHART_METRICS] if data.get("windows") else []
     shown = {k: v for k, v in data.items() if k != "windows"}

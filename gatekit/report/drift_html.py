@@ -122,6 +122,7 @@ def render_drift_html(report: dict[str, Any]) -> str:
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, finalize=shown_value)
     env.filters["fmt"] = _fmt
+    env.filters["apart"] = fmt.digits_apart  # digits that show an effect apart from its floor
     views = []
     for feature in report["features"]:
         view: dict[str, Any] = {"f": feature, "numeric": None, "categorical": None}

@@ -55,6 +55,7 @@ def _environment() -> jinja2.Environment:
     env.filters["count"] = fmt.count
     env.filters["ms"] = fmt.ms
     env.filters["usd"] = fmt.usd
+    env.filters["apart"] = fmt.digits_apart  # digits that show a value apart from its limit / floor
     _add_view_filters(env)
     return env
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from gatekit.errors import EXIT_INFRA, EXIT_USAGE
 from gatekit.pipeline.model import Verdict
 from gatekit.report.text import check_sentence, xml_text
 
@@ -24,12 +26,35 @@ def _case_failure(row: Mapping[str, Any]) -> tuple[str, str] | None:
     return None
 
 
+def _run_error(root: ET.Element, verdict: Verdict, kind: str) -> int:
+    """A suite ``gatekit.<kind>.run`` with one ``<error>`` when the run exits 2 or 3 after its verdict; 1 if added.
+
+    MLflow down, a promotion refused, an unwritable output: the checks may all pass while the run fails, and a CI
+    test report must not read green. Exits 0, 1 and 4 follow from the checks shown: no suite is added for them.
+    """
+    if verdict.exit_code not in (EXIT_USAGE, EXIT_INFRA):
+        return 0
+    suite = ET.SubElement(root, "testsuite", name=f"gatekit.{kind}.run", tests="1", failures="0", errors="1")
+    suite.set("skipped", "0")
+    case = ET.SubElement(suite, "testcase", classname=f"gatekit.{kind}.run", name="exit_code")
+    last = verdict.reasons[-1] if verdict.reasons else "the run did not finish"
+    error = ET.SubElement(
+        case,
+        "error",
+        message=xml_text(f"exit {verdict.exit_code} (verdict {verdict.verdict}): {last}", 500),
+        type=f"exit_{verdict.exit_code}",
+    )
+    error.text = xml_text("\n".join(verdict.reasons))
+    return 1
+
+
 def write_junit(verdict: Verdict, results_path: Path, out_path: Path) -> Path:
     """Write JUnit XML: one testcase per check and one per failed case; return ``out_path``.
 
     Failed checks and inconclusive checks are ``<failure>`` (inconclusive is never a
     pass); cases come from ``results_path`` (results.jsonl), or from the verdict's
-    ``failed_cases`` when that file is missing.
+    ``failed_cases`` when that file is missing. A verdict that exits 2 or 3 (set after it was decided:
+    MLflow, promotion, an output) adds suite ``gatekit.<kind>.run`` with one ``<error>``.
     """
     kind = verdict.kind
     root = ET.Element("testsuites", name=f"gatekit {kind}")
@@ -49,7 +74,9 @@ def write_junit(verdict: Verdict, results_path: Path, out_path: Path) -> Path:
         if status != "pass":
             n_check_failures += 1
             failure = ET.SubElement(case, "failure", message=sentence, type=xml_text(status, 50))
-            failure.text = xml_text(check.model_dump_json())
+            # json.dumps, not model_dump_json: a message quoting a path that is not UTF-8 holds a lone surrogate,
+            # which xml_text shows escaped (pydantic's JSON encoder raised on it)
+            failure.text = xml_text(json.dumps(check.model_dump(mode="json"), ensure_ascii=False))
         else:
             ET.SubElement(case, "system-out").text = sentence
     checks_suite.set("tests", str(n_checks))
@@ -88,9 +115,10 @@ def write_junit(verdict: Verdict, results_path: Path, out_path: Path) -> Path:
     cases_suite.set("errors", "0")
     cases_suite.set("skipped", "0")
 
-    root.set("tests", str(n_checks + len(failed)))
+    errors = _run_error(root, verdict, kind)
+    root.set("tests", str(n_checks + len(failed) + errors))
     root.set("failures", str(n_check_failures + len(failed)))
-    root.set("errors", "0")
+    root.set("errors", str(errors))
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tree = ET.ElementTree(root)

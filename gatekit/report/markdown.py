@@ -10,18 +10,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from gatekit.pipeline.model import LabelledQuality, LabelledRate, Verdict
-from gatekit.report.text import format_value, interval_text, limit_text, md_escape
+from gatekit.report.text import check_digits, format_value, interval_text, limit_text, md_escape, visible_controls
 
 _MAX_ROWS = 50
 _MAX_CELL_CHARS = 300
+# GitHub drops a step's summary over 1 MiB; escaping grows a 300-character cell up to 8x ("@" -> "@&#8203;")
+MAX_SUMMARY_BYTES = 512 * 1024
 _VERDICT_BADGE = {"pass": "✅ PASS", "fail": "❌ FAIL", "inconclusive": "⚠️ INCONCLUSIVE"}
 _STATUS_BADGE = {"pass": "✅ pass", "fail": "❌ fail", "inconclusive": "⚠️ inconclusive"}
 _ORDER = {"fail": 0, "inconclusive": 1, "pass": 2}
 
 
 def _code(value: object) -> str:
-    # inside `code` spans only the backtick matters; drop it and line breaks
-    text = " ".join(str(value).split()).replace("`", "'")
+    # inside `code` spans only the backtick matters; drop it and line breaks (controls, bidi, surrogates escaped)
+    text = visible_controls(" ".join(str(value).split()).replace("`", "'"))
     return text if len(text) <= _MAX_CELL_CHARS else text[: _MAX_CELL_CHARS - 1] + "…"
 
 
@@ -94,7 +96,7 @@ def render_summary(verdict: Verdict, env: Mapping[str, str] | None = None) -> st
             if check.straddles:
                 interval += " (straddles the limit)"
             lines.append(
-                f"| {md_escape(check.name)} | {md_escape(format_value(check.value, check.unit))} | {md_escape(limit_text(check))} | {md_escape(interval)} | {_STATUS_BADGE.get(check.status, md_escape(check.status))} |"
+                f"| {md_escape(check.name)} | {md_escape(format_value(check.value, check.unit, check_digits(check)))} | {md_escape(limit_text(check))} | {md_escape(interval)} | {_STATUS_BADGE.get(check.status, md_escape(check.status))} |"
             )
         if len(checks) > _MAX_ROWS:
             lines.append(f"\n… {len(checks) - _MAX_ROWS} more checks in verdict.json")
@@ -171,7 +173,19 @@ def render_summary(verdict: Verdict, env: Mapping[str, str] | None = None) -> st
     if info.error:
         lines.append(f"- MLflow error: {md_escape(info.error)}")
     lines.append("")
-    return "\n".join(lines)
+    return bounded("\n".join(lines))
+
+
+def bounded(text: str, limit: int = MAX_SUMMARY_BYTES) -> str:
+    """``text`` cut on a line boundary to at most ``limit`` UTF-8 bytes, with a last line saying so."""
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    note = (
+        "\n\n… summary cut at 512 KiB (GitHub keeps at most 1 MiB per step); verdict.json and report.html hold it all\n"
+    )
+    head = data[: limit - len(note.encode("utf-8"))].decode("utf-8", "ignore")
+    return head.rsplit("\n", 1)[0] + note
 
 
 def render_drift_summary(report: Mapping[str, Any], exit_code: int) -> str:
@@ -199,4 +213,4 @@ def render_drift_summary(report: Mapping[str, Any], exit_code: int) -> str:
         if isinstance(skipped, Mapping):
             lines.append(f"- skipped {md_escape(skipped.get('name'))}: {md_escape(skipped.get('reason'))}")
     lines += ["", f"Exit code {exit_code} (0 no drift, 1 drift, 2 bad input, 3 MLflow unreachable).", ""]
-    return "\n".join(lines)
+    return bounded("\n".join(lines))

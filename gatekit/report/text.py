@@ -14,14 +14,20 @@ from gatekit.pipeline.model import CheckResult
 _MAX_CELL_CHARS = 300
 
 # Backslash-escape every punctuation mark that can start markup inside a line (links, emphasis,
-# code, tables, autolinks, @mentions); line-start-only markers (#, -, +, >) cannot occur mid-cell.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()!|~:@$])")
+# code, tables, autolinks); line-start-only markers (#, -, +, >) cannot occur mid-cell. @mentions and
+# #references are not markup: GitHub finds them in the rendered text, so those get a zero-width space instead.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()!|~:$])")
+# C0/C1 controls (newlines, ESC for terminal sequences), Unicode line/paragraph separators and the bidi controls
+# (a right-to-left override makes "\u202etnemyap" display as "payment"); a lone surrogate (a file name that is not
+# UTF-8, "bad\udcff.jsonl"), which no UTF-8 file or terminal can hold
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_SURROGATE = "\ud800-\udfff"
+_CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029\u0085{_BIDI}{_SURROGATE}]")
 # XML 1.0 forbids most C0 controls (and lone surrogates / U+FFFE / U+FFFF) even when escaped.
-# C0/C1 controls (newlines, ESC for terminal sequences) and Unicode line/paragraph separators
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u0085]")
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-# what a page or a file must show escaped: C0 controls but tab and line feed, DEL, C1 controls (ESC, BEL, CSI ...)
-_SHOWN_ESCAPED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# what a page or a file must show escaped: C0 controls but tab and line feed, DEL, C1 controls (ESC, BEL, CSI ...),
+# the bidi controls and lone surrogates
+_SHOWN_ESCAPED = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}{_SURROGATE}]")
 
 
 def _escape_char(match: re.Match[str]) -> str:
@@ -29,7 +35,7 @@ def _escape_char(match: re.Match[str]) -> str:
 
 
 def visible_controls(text: str) -> str:
-    r"""``text`` with control characters (ESC, BEL, CR, DEL, C1; not tab and line feed) shown as ``\x1b`` escapes."""
+    r"""``text`` with controls (ESC, BEL, CR, DEL, C1, bidi, lone surrogates; not tab, line feed) shown escaped."""
     return _SHOWN_ESCAPED.sub(_escape_char, text)
 
 
@@ -48,7 +54,9 @@ def md_escape(value: object, limit: int = _MAX_CELL_CHARS) -> str:
     text = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)  # ESC, BEL ...
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     # '>' is already an entity; escape the rest of the markdown punctuation.
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    # "@octocat" / "#1" / "acme/x#2" would notify or leave backlinks; "#" first, its entity holds one
+    return text.replace("#", "#&#8203;").replace("@", "@&#8203;")
 
 
 def plain_text(value: object, limit: int = _MAX_CELL_CHARS) -> str:
@@ -83,8 +91,8 @@ def xml_text(value: object, limit: int = 4000) -> str:
     return _XML_INVALID.sub(_escape_char, text)
 
 
-def format_value(value: object, unit: str = "") -> str:
-    """Format a check value or limit for people: 4 significant digits, unit appended."""
+def format_value(value: object, unit: str = "", digits: int = 4) -> str:
+    """Format a check value or limit for people: ``digits`` significant digits, unit appended."""
     if value is None:
         return "—"
     if isinstance(value, bool):
@@ -94,7 +102,7 @@ def format_value(value: object, unit: str = "") -> str:
     elif isinstance(value, float):
         if math.isnan(value):
             return "n/a"
-        text = f"{value:.4g}"
+        text = f"{value:.{digits}g}"
     else:
         text = str(value)
     if unit and unit not in {"count", "ratio", "fraction"}:
@@ -102,13 +110,23 @@ def format_value(value: object, unit: str = "") -> str:
     return text
 
 
+def check_digits(check: CheckResult) -> int:
+    """Significant digits for a check's numbers: 4, or as many as show its value and interval ends apart from its limit.
+
+    With ``confidence`` the interval decides, so an end just over the limit must not read as equal to it.
+    """
+    from gatekit.fmt import digits_apart
+
+    return max(digits_apart(x, check.limit) for x in (check.value, *(check.interval or ())))
+
+
 def interval_text(check: CheckResult) -> str:
     """``[lo, hi]`` of a check's interval in its unit, or ``""``; an open (null) end is ``-∞`` / ``∞``."""
     if check.interval is None:
         return ""
     lo, hi = check.interval
-    lo_text = "-∞" if lo is None else format_value(lo, check.unit)
-    hi_text = "∞" if hi is None else format_value(hi, check.unit)
+    lo_text = "-∞" if lo is None else format_value(lo, check.unit, check_digits(check))
+    hi_text = "∞" if hi is None else format_value(hi, check.unit, check_digits(check))
     return f"[{lo_text}, {hi_text}]"
 
 
@@ -116,14 +134,14 @@ def limit_text(check: CheckResult) -> str:
     """``<= 2000 ms`` or ``—`` when the check has no limit."""
     if check.limit is None:
         return "—"
-    return f"{check.op} {format_value(check.limit, check.unit)}".strip()
+    return f"{check.op} {format_value(check.limit, check.unit, check_digits(check))}".strip()
 
 
 def check_sentence(check: CheckResult) -> str:
     """One line describing a check: its message if any, else ``name = value (limit ...)``; notes a straddling interval."""
     if check.message.strip():
         return check.message.strip()
-    text = f"{check.name} = {format_value(check.value, check.unit)} (limit {limit_text(check)})"
+    text = f"{check.name} = {format_value(check.value, check.unit, check_digits(check))} (limit {limit_text(check)})"
     if check.straddles:
         text += f"; interval {interval_text(check)} straddles the limit"
     return text

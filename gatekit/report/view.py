@@ -11,6 +11,8 @@ import math
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from gatekit import fmt
+
 if TYPE_CHECKING:
     from gatekit.pipeline.model import CheckResult
 
@@ -75,7 +77,7 @@ def is_rate(name: str) -> bool:
     return (spec is not None and spec[0] == "fraction") or name.startswith("pass_k_of_n.")
 
 
-def _number(value: Any) -> str:
+def _number(value: Any, digits: int = 4) -> str:
     if value is None:
         return "unknown"
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -85,15 +87,15 @@ def _number(value: Any) -> str:
         return str(number)
     if number == int(number) and abs(number) < 1e15:
         return f"{int(number):,}"
-    return f"{number:.4g}" if abs(number) < 1e6 else f"{number:,.0f}"
+    return f"{number:.{digits}g}" if abs(number) < 1e6 else f"{number:,.0f}"
 
 
-def _shown(value: Any, rate: bool, unit: str) -> str:
+def _shown(value: Any, rate: bool, unit: str, digits: int = 4, decimals: int = 1) -> str:
     if value is None:
         return "unknown"
     if rate and isinstance(value, int | float) and not isinstance(value, bool):
-        return f"{float(value) * 100:.1f}%"
-    return f"{_number(value)} {unit}".strip()
+        return f"{float(value) * 100:.{decimals}f}%"
+    return f"{_number(value, digits)} {unit}".strip()
 
 
 def check_rows(checks: list[CheckResult]) -> list[dict[str, Any]]:
@@ -101,11 +103,19 @@ def check_rows(checks: list[CheckResult]) -> list[dict[str, Any]]:
     rows = []
     for check in checks:
         rate = is_rate(check.name)
-        value = _shown(check.value, rate, check.unit)
-        limit = _shown(check.limit, rate, check.unit)
+        # a value just over its limit is shown with the digits that tell the two apart, never as equal to it
+        # (and so are interval ends: with ``confidence`` the interval decides)
+        shown = [x for x in (check.value, *(check.interval or ())) if x is not None]
+        digits = max((fmt.digits_apart(x, check.limit) for x in shown), default=4)
+        decimals = 1
+        if check.limit is not None:
+            decimals = max((fmt.decimals_apart(x * 100, check.limit * 100, 1) for x in shown), default=1)
+        value = _shown(check.value, rate, check.unit, digits, decimals)
+        limit = _shown(check.limit, rate, check.unit, digits, decimals)
+        lo, hi = check.interval or (None, None)
         interval_text = (
-            f"[{'-∞' if check.interval[0] is None else _shown(check.interval[0], rate, check.unit)}, "
-            f"{'∞' if check.interval[1] is None else _shown(check.interval[1], rate, check.unit)}]"
+            f"[{'-∞' if lo is None else _shown(lo, rate, check.unit, digits, decimals)}, "
+            f"{'∞' if hi is None else _shown(hi, rate, check.unit, digits, decimals)}]"
             if check.interval is not None
             else "—"
         )
@@ -224,10 +234,11 @@ def latency_chart(
     chart["x_ticks"] = [{"x": x_of(t), "label": _number(t)} for t in _ticks(axis_lo, axis_lo + span)]
     y_step = max(1, math.ceil(top_count / 4))
     chart["y_ticks"] = [{"y": y_of(c), "label": str(c)} for c in range(0, top_count + 1, y_step)]
+    digits = fmt.digits_apart(p95, limit)  # a p95 just over its limit is not labelled equal to it
     if p95 is not None and math.isfinite(p95):
-        chart["p95"] = {"x": x_of(p95), "label": f"p95 {_number(p95)} ms"}
+        chart["p95"] = {"x": x_of(p95), "label": f"p95 {_number(p95, digits)} ms"}
     if limit is not None and chart["limit_off_scale"] is None and math.isfinite(limit) and limit >= axis_lo:
-        chart["limit"] = {"x": x_of(limit), "label": f"limit {_number(limit)} ms"}
+        chart["limit"] = {"x": x_of(limit), "label": f"limit {_number(limit, digits)} ms"}
     return chart
 
 

@@ -104,6 +104,9 @@ class _Request:
         "decided_rank",
         "decided_rules",
         "decided_redactions",
+        "rate_unit",
+        "rate_extra",
+        "rate_max",
     )
 
     def __init__(self, enforcer: Enforcer, input: Any, context: Any, request_id: str | None) -> None:
@@ -136,6 +139,12 @@ class _Request:
         self.decided_rank = -1
         self.decided_rules: dict[str, None] = {}
         self.decided_redactions = False
+        # max_calls_per_minute: the call times this request added to each (rule, pattern) window in the current
+        # response, those it holds there from earlier responses, and the most calls one response made. A request
+        # counts as its largest response (the client uses one choice; a response checked twice counts once).
+        self.rate_unit: dict[tuple[str, str], list[float]] = {}
+        self.rate_extra: dict[tuple[str, str], list[float]] = {}
+        self.rate_max: dict[tuple[str, str], int] = {}
 
     def absorb(self, decision: GuardDecision, rule_ids: list[str]) -> None:
         rank = _RANK[decision.outcome]
@@ -181,6 +190,7 @@ class RequestScope:
         """
         with self.enforcer._lock:
             state = self._state
+            _rate_response_done(state)
             state.calls = 0
             state.call_counts = {}
             state.proposed = []
@@ -311,6 +321,7 @@ class Enforcer:
         }
         self._together_ids = frozenset(rule.id for rule in policy.rules if stages.at_tool_call_together(rule))
         self._tools_rules: list[Any] = [rule for rule in policy.rules if getattr(rule, "kind", "") == "tools"]
+        self._rate_rules = [rule for rule in self._tools_rules if getattr(rule, "rate_limits", None)]
         from gatekit import __version__
 
         self._version = __version__
@@ -705,6 +716,7 @@ class Enforcer:
             whole_plan = self._plans["response_whole"] if whole is not None else None
             if whole_plan:
                 plan_name += "_rest"
+            rates = self._rate_begin(state, run, case) if self._rate_rules and stage != "request" else None
             decision = policy.evaluate(case, response, run, plan=self._plans[plan_name], record=False)
             changed = False
             together = self._plans["tool_call_together"] if stage == "tool_call" else None
@@ -717,7 +729,10 @@ class Enforcer:
                 # pair at once do not both pass); removed again if it is refused
                 state.proposed.extend(response["tool_calls"])
             if whole_plan and whole is not None:
+                mark = _rate_mark(rates)
                 on_all = policy.evaluate(case, whole, run, plan=whole_plan, record=False)
+                if rates is not None:  # these calls were counted when each was checked: judged again, not counted
+                    _rate_undo(rates, mark)
                 rules = on_all.rules
                 if rules and state is not None and state.together_fired:  # fired and let pass at an earlier call
                     rules = [r for r in rules if (r["id"], r["reason"]) not in state.together_fired]
@@ -726,6 +741,10 @@ class Enforcer:
                     decision.reasons.extend(f"{r['id']}: {r['reason']}" for r in rules)
                     changed = True
 
+            if rates is not None:
+                self._rate_end(state, rates)
+                if stage == "response" and state is not None:
+                    _rate_response_done(state)
             extra: list[tuple[str, str, str]] = []
             if stage == "tool_call" and state is not None and tool_name is not None:
                 extra = self._quotas(state, [tool_name])
@@ -761,6 +780,54 @@ class Enforcer:
             else:
                 self._count_request(state, decision, case, final=stage == "response" or rank == 3)
         return decision
+
+    def _rate_begin(self, state: _Request | None, run: RunState, case: dict[str, Any]) -> Any:
+        """Before a check of a request's calls (locked): only this response's calls of the request in the windows.
+
+        ``max_calls_per_minute`` windows; returns what :meth:`_rate_end` needs (None outside a request or without a
+        time).
+        """
+        if state is None:
+            return None
+        from gatekit.governance.rules.base import parse_clock
+
+        now = parse_clock(case.get("timestamp")).get("epoch_s")
+        if now is None:  # the rule counts nothing without a time
+            return None
+        windows: dict[tuple[str, str], list[float]] = {}
+        for rule in self._rate_rules:
+            kept = run.rule_state.setdefault(rule.id, {})
+            for pattern, _, _ in rule.rate_limits:
+                windows[(rule.id, pattern)] = kept.setdefault(pattern, [])
+        for key, times in state.rate_extra.items():  # earlier responses' calls: out while this one is judged
+            for at in times:
+                _remove_time(windows.get(key), at)
+        counted = {key: _count_time(times, now) for key, times in windows.items()}
+        return windows, now, counted
+
+    @staticmethod
+    def _rate_end(state: _Request | None, rates: Any) -> None:
+        """After the check (locked): this response's new calls noted, earlier responses' calls put back.
+
+        As many as the largest earlier response made beyond this one's: a request counts as its largest response.
+        """
+        import bisect
+
+        if state is None:
+            return
+        windows, now, counted = rates
+        for key, times in windows.items():
+            added = _count_time(times, now) - counted[key]
+            if added > 0:
+                state.rate_unit.setdefault(key, []).extend([now] * added)
+        for key, held in list(state.rate_extra.items()):
+            times = windows.get(key)
+            need = state.rate_max.get(key, 0) - len(state.rate_unit.get(key, ()))
+            back = held[: max(0, need)]
+            if times is not None:
+                for at in back:
+                    bisect.insort(times, at)
+            state.rate_extra[key] = back
 
     def _count_request(self, state: _Request, decision: Decision | None, case: dict[str, Any], final: bool) -> None:
         """Count a request once on the run state (as the gate counts a case), when it ends or is denied (locked)."""
@@ -1028,6 +1095,52 @@ class Enforcer:
 _MISSING = object()
 _MAX_ARGUMENT_NODES = 100_000  # as gatekit.agents.base.MAX_NODES
 _MAX_DEPTH = 64  # as gatekit.agents.base.MAX_DEPTH
+
+
+def _count_time(times: list[float] | None, at: float) -> int:
+    """How many entries of the sorted ``times`` are ``at``."""
+    import bisect
+
+    if not times:
+        return 0
+    return bisect.bisect_right(times, at) - bisect.bisect_left(times, at)
+
+
+def _remove_time(times: list[float] | None, at: float) -> None:
+    """Remove one entry ``at`` from the sorted ``times`` (gone already, out of the window: nothing to do)."""
+    import bisect
+
+    if not times:
+        return
+    index = bisect.bisect_left(times, at)
+    if index < len(times) and times[index] == at:
+        del times[index]
+
+
+def _rate_mark(rates: Any) -> dict[tuple[str, str], int] | None:
+    """How many entries at the check's time each window holds now (None: no windows)."""
+    if rates is None:
+        return None
+    windows, now, _ = rates
+    return {key: _count_time(times, now) for key, times in windows.items()}
+
+
+def _rate_undo(rates: Any, mark: dict[tuple[str, str], int] | None) -> None:
+    """Remove what an evaluation added to the windows since ``mark`` (the same calls judged again, together)."""
+    if rates is None or mark is None:
+        return
+    windows, now, _ = rates
+    for key, times in windows.items():
+        for _ in range(_count_time(times, now) - mark[key]):
+            _remove_time(times, now)
+
+
+def _rate_response_done(state: _Request) -> None:
+    """A response of the request was judged (locked): its calls are held as an earlier response's."""
+    for key, times in state.rate_unit.items():
+        state.rate_max[key] = max(state.rate_max.get(key, 0), len(times))
+        state.rate_extra[key] = times + state.rate_extra.get(key, [])
+    state.rate_unit = {}
 
 
 def _plain_json(value: Any, depth: int, budget: list[int]) -> bool:

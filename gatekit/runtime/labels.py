@@ -4,6 +4,10 @@ A variant is a short plain name (``canary``, ``baseline``, ``canary-v2``), not u
 cannot be complete (``canary-555-123-4567`` is no phone number to a detector that wants a word boundary), so a
 label that is not a plain name, or that holds what looks like personal data or a number of 7 or more digits
 (a phone or account number), is refused where it is configured: ``ValueError`` / ``--variant`` exit 2.
+
+A calendar date is not such a number: ``canary-20261207`` and ``canary-2026-12-07`` (years 2000-2099, a real month
+and day, not touching other digits) are allowed — rollouts are commonly named by their day. The date is taken out
+before the digit count, so ``canary-20261207-5551234`` is still refused.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import re
 MAX_LABEL = 64
 _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
 _LONG_NUMBER = re.compile(r"\d(?:[-._:]?\d){6,}")  # 7+ digits, separators allowed between them
+# a date YYYYMMDD or YYYY-MM-DD (one separator kind), 2000-2099, not part of a longer run of digits
+_DATE = re.compile(r"(?<!\d)20\d\d([-._]?)(?:0[1-9]|1[0-2])\1(?:0[1-9]|[12]\d|3[01])(?!\d)")
 
 
 def variant_problem(value: object) -> str | None:
@@ -28,10 +34,10 @@ def variant_problem(value: object) -> str | None:
         )
     from gatekit.redact import scrub
 
-    if _LONG_NUMBER.search(value) or scrub(value) != value:
+    if _LONG_NUMBER.search(_DATE.sub("d", value)) or scrub(value) != value:
         return (
             "looks like personal data or a phone/account number (7 or more digits); a variant is written on every "
-            "row, use a plain name (e.g. canary, canary-v2)"
+            "row, use a plain name (e.g. canary, canary-v2) or a date as YYYYMMDD / YYYY-MM-DD (e.g. canary-20261207)"
         )
     return None
 

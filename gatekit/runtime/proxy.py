@@ -387,9 +387,13 @@ class GuardProxy:
         )
 
     async def _chat_fail_closed(self, request: web.BaseRequest) -> web.StreamResponse:
-        """Any exception while handling a chat request: HTTP 500 ``policy_error``, nothing of the upstream."""
+        """Any exception while handling a chat request: HTTP 500 ``policy_error``, nothing of the upstream.
+
+        The answer carries the request's ``X-Gatekit-Request-Id`` (its production-log row has the same id).
+        """
+        exchange = _Exchange(request_id=f"{self._id_prefix}{next(self._ids):016x}", started=time.perf_counter())
         try:
-            return await self._chat(request)
+            return await self._chat(request, exchange)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - fail closed: no upstream content, a policy error instead
@@ -397,19 +401,20 @@ class GuardProxy:
             self.metrics.error("guard_failure")
             self.metrics.request(500)
             message = "the guard failed while handling this request; nothing was passed on (fail closed)"
-            return self._json_reply(500, error_body(message, "policy_error", "guard_failure"))
+            headers = {"X-Gatekit-Request-Id": exchange.request_id}
+            return self._json_reply(500, error_body(message, "policy_error", "guard_failure"), headers)
 
     # --- the chat-completions path ---------------------------------------------------------------------
 
-    async def _chat(self, request: web.BaseRequest) -> web.StreamResponse:
-        exchange = _Exchange(request_id=f"{self._id_prefix}{next(self._ids):016x}", started=time.perf_counter())
+    async def _chat(self, request: web.BaseRequest, exchange: _Exchange) -> web.StreamResponse:
         self.metrics.enter()
+        opened = False  # the request's scope is open: it writes the row, errors included
         try:
             try:
                 raw, body = await self._read_body(request)
                 context = self._context(request, body)
             except _Reply as reply:  # not a request the guard could judge: counted, and a row with its error
-                self._record_refused(reply, exchange)
+                self._record_refused(reply.row_error or "bad_request", exchange)
                 return self._error_reply(reply, exchange)
             exchange.stream = body.get("stream") is True
             self._outcomes[exchange.request_id] = -1
@@ -419,11 +424,16 @@ class GuardProxy:
             # row, traces or spans (masked for this request only, never compared with another client's data)
             masked = request_secrets(client_auth) if client_auth else contextlib.nullcontext()
             with masked, scope:  # one production-log row per request, written on exit (errors included)
+                opened = True
                 try:
                     return await self._guarded(request, scope, raw, body, exchange, client_auth)
                 except _Reply as reply:
                     scope.fail(reply.row_error or "proxy_error")
                     return self._error_reply(reply, exchange)
+        except Exception:
+            if not opened:  # the 500 guard_failure of _chat_fail_closed: before the scope opened, its row is here
+                self._record_refused("guard_failure", exchange)
+            raise
         finally:
             self._outcomes.pop(exchange.request_id, None)
             self.metrics.leave()
@@ -526,6 +536,21 @@ class GuardProxy:
     # --- reading the request ---------------------------------------------------------------------------
 
     async def _read_body(self, request: web.BaseRequest) -> tuple[bytes, dict[str, Any]]:
+        from aiohttp.http_exceptions import DecompressSizeError, PayloadEncodingError
+
+        try:
+            raw = await self._read_raw(request)
+        except (self._web.RequestPayloadError, PayloadEncodingError) as exc:  # aiohttp wraps the parser's error
+            if isinstance(exc, DecompressSizeError) or isinstance(exc.__cause__, DecompressSizeError):
+                raise _body_too_large(self.settings.max_request_bytes) from None  # grows past what is decompressed
+            # the client's error: a body whose Content-Encoding does not decode (gzip, deflate), or cut short
+            raise _Reply(
+                400, "request body could not be read: its Content-Encoding does not decode or it was cut short",
+                "invalid_request_error", "bad_body_encoding", "bad_request", "bad_request",
+            ) from None  # fmt: skip
+        return raw, self._parse_body(raw)
+
+    async def _read_raw(self, request: web.BaseRequest) -> bytes:
         limit = self.settings.max_request_bytes
         length = request.content_length
         if length is not None and length > limit:
@@ -541,6 +566,10 @@ class GuardProxy:
                     raise _body_too_large(limit)
                 chunks.append(chunk)
             raw = b"".join(chunks)
+        return raw
+
+    @staticmethod
+    def _parse_body(raw: bytes) -> dict[str, Any]:
         try:
             body = _strict_json(raw)
         except (ValueError, RecursionError) as exc:
@@ -562,7 +591,7 @@ class GuardProxy:
             raise _Reply(
                 400, "'stream' must be true or false", "invalid_request_error", "bad_stream", "bad_request", "bad_request"
             )  # fmt: skip
-        return raw, body
+        return body
 
     def _context(self, request: web.BaseRequest, body: dict[str, Any]) -> dict[str, Any]:
         """The request context: the body's ``user``, the context header, then the server's ``--context``.
@@ -698,8 +727,10 @@ class GuardProxy:
             headers["X-Gatekit-Outcome"] = _OUTCOMES[rank]
         return headers
 
-    def _record_refused(self, reply: _Reply, exchange: _Exchange) -> None:
-        """The production-log row of a request refused before it was judged (400, 413): its error, no outcome.
+    def _record_refused(self, error: str, exchange: _Exchange) -> None:
+        """The production-log row of a request refused before it was judged (400, 413, a 500 guard failure).
+
+        The row has its ``error`` and no outcome.
 
         ``gatekit canary`` counts it in the variant's ``error_rate``; the row holds the server's labels and
         ``--context`` values only, never anything of the refused body or headers.
@@ -709,7 +740,7 @@ class GuardProxy:
             return
         try:
             record(
-                reply.row_error or "bad_request",
+                error,
                 request_id=exchange.request_id,
                 context=dict(self.settings.context),
                 latency_ms=(time.perf_counter() - exchange.started) * 1000,

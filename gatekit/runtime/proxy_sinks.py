@@ -12,23 +12,26 @@ Guarantees:
 
 * a record handed over is on disk within ``delay_s`` (default 5 ms) while the proxy runs, and
   :meth:`JsonlBatch.close` (called when the proxy stops, also on SIGTERM) writes whatever is pending;
-* lines are never split nor interleaved, also with several worker processes appending to one file:
-  a batch is whole lines, written by one ``write(2)`` with ``O_APPEND`` (a short write is continued);
-* a record that cannot be built or encoded, or a batch that cannot be written, is counted
-  (``failures``, ``last_error``) and logged once; it never raises into a request.
+* lines are never split nor interleaved, also with several processes (proxies, guards) appending to one
+  file: a batch is whole lines, written through :meth:`gatekit.fsio.LogFile.append` (one ``write(2)`` with
+  ``O_APPEND``; the rest of a line a full disk cut is finished only when no other process appended since, and a
+  batch that finds the file ending inside another process's cut line starts on a new line);
+* a record that cannot be built or encoded, or a line lost to a failed write, is counted
+  (``failures``, ``last_error``) and logged once; it never raises into a request. Lines a full disk refused wait in
+  memory (up to :data:`gatekit.fsio.MAX_QUEUED` bytes) and go first in the next batch.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
-import os
 import threading
 from pathlib import Path
 from typing import Any
 
-from gatekit.fsio import file_identity, moved_away
+from gatekit.fsio import LogFile
 from gatekit.redact import display_path, scrub_message
 
 log = logging.getLogger("gatekit.runtime")
@@ -79,10 +82,7 @@ class JsonlBatch:
         self._scheduled = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
-        self._fd: int | None = None
-        self._carry = b""  # the rest of a line a failed write cut: written first by the next flush
-        self._identity = (0, 0)
-        self._where = ""  # the file's absolute path when first opened (a later chdir does not move the log)
+        self._file = LogFile(self.path)  # the same appends as the production-log writer's
 
     @property
     def name(self) -> str:
@@ -115,47 +115,31 @@ class JsonlBatch:
                 self.flush()
 
     def flush(self) -> None:
-        """Write every pending line now (one ``write(2)``).
+        """Write every pending line now (one ``write(2)``, :meth:`gatekit.fsio.LogFile.append`).
 
         A write that fails part way (a full disk, a file-size limit) leaves the line it cut unfinished in the file;
-        the rest of that line is kept and written first next time, so a later batch is never glued to half a line
-        (which would make the readers refuse the whole file). The lines after it in the batch are counted lost.
+        its rest is written first next time if no other process appended since (else that line is lost, counted),
+        and the lines after it wait for the next batch: a later batch is never glued to half a line (which would
+        make the readers refuse the whole file).
         """
         with self._lock:
             batch, self._pending = self._pending, []
             self._scheduled = False
-            carry = self._carry
-            if not batch and not carry:
+            file = self._file
+            if not batch and not file.pending:
                 return
-            data = carry + b"".join(batch)
-            done = 0
+            lost_before = file.lines_lost
+            error: BaseException | None = None
             try:
-                if self._fd is not None and not carry and moved_away(self._where, self._identity):
-                    fd, self._fd = self._fd, None  # rotated away: the lines go to a new file at the path
-                    os.close(fd)
-                if self._fd is None:
-                    self._where = self._where or os.path.abspath(self.path)
-                    Path(self._where).parent.mkdir(parents=True, exist_ok=True)
-                    self._fd = os.open(self._where, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
-                    self._identity = file_identity(self._fd)
-                view = memoryview(data)
-                while done < len(data):
-                    done += os.write(self._fd, view[done:])
-                self._carry = b""
-                self.written += len(batch) + (1 if carry else 0)
-                return
+                file.append(b"".join(batch))
             except OSError as exc:
-                error: BaseException = exc
-                whole = data.count(b"\n", 0, done)  # lines now complete on disk
-                start = data.rfind(b"\n", 0, done) + 1  # where the line being written begins in ``data``
-                if done > start or (start == 0 and carry):  # that line is begun in the file: finish it next time
-                    self._carry = data[done : data.index(b"\n", done) + 1]
-                else:
-                    self._carry = b""
-                self.written += whole
-                lost = len(batch) + (1 if carry else 0) - whole - (1 if self._carry else 0)
-        if lost:
-            self.fail(error, lost)
+                error = exc
+            self.written = file.lines_written
+            lost = file.lines_lost - lost_before
+        if lost or error is not None:  # lines only waiting for room are not counted lost; the error is kept
+            self.fail(
+                error or OSError("a line cut by a failed write was not finished: another process wrote since"), lost
+            )
 
     def fail(self, exc: BaseException, count: int = 1) -> None:
         """Count ``count`` records lost to ``exc``; log the first failure."""
@@ -168,17 +152,25 @@ class JsonlBatch:
                         self.what, display_path(self.path), self.last_error)  # fmt: skip
 
     def close(self) -> None:
-        """Write what is pending and close the file (a later record reopens it)."""
+        """Write what is pending and close the file (a later record reopens it).
+
+        Lines that still cannot be written (a full disk) are counted lost: nothing is left to write them.
+        """
         self.flush()
         with self._lock:
-            cut, self._carry = self._carry, b""
-            if self._fd is not None:
-                try:
-                    os.close(self._fd)
-                finally:
-                    self._fd = None
-        if cut:  # still unfinished: the line is lost (the file ends with part of it)
-            self.fail(OSError("a line cut by a failed write could not be finished"))
+            file = self._file
+            lost = file.lines_lost
+            failed = file.close()
+            if failed is not None:
+                file.discard()
+                if file.handle is not None:
+                    handle, file.handle = file.handle, None
+                    with contextlib.suppress(OSError):
+                        handle.close()
+            self.written = file.lines_written
+            lost = file.lines_lost - lost
+        if lost:
+            self.fail(failed or OSError("lines not written at close"), lost)
 
 
 class TraceFile:

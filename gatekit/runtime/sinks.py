@@ -39,7 +39,12 @@ def _encode(record: dict[str, Any]) -> str:
 
 
 class TraceSink:
-    """Append decision-trace records (``governance_traces.jsonl`` rows) to a file or hand them to a callable."""
+    """Append decision-trace records (``governance_traces.jsonl`` rows) to a file or hand them to a callable.
+
+    A file is written through :meth:`gatekit.fsio.LogFile.append`, as the production log is: whole lines in one
+    ``os.write`` on an ``O_APPEND`` descriptor, so trace lines of two processes sharing one file are never glued
+    and a line a full disk cut is never finished after another process's line.
+    """
 
     def __init__(self, target: str | Path | Callable[[dict[str, Any]], Any]) -> None:
         self.target = target
@@ -48,6 +53,8 @@ class TraceSink:
         self.last_error: str | None = None
         self._lock = threading.Lock()
         self._file = LogFile(target) if not callable(target) else None
+        self._lines: list[str] = []  # encoded lines not yet handed to the file (``flush=False``)
+        self._size = 0
 
     @property
     def name(self) -> str:
@@ -55,60 +62,82 @@ class TraceSink:
         return str(self.target) if not callable(self.target) else getattr(self.target, "__name__", "callable")
 
     def write(self, record: dict[str, Any], flush: bool = True) -> bool:
-        """Write one record; False (counted, logged once) when it failed.
+        """Write one record; False (logged once) when it or a line kept before could not be written.
 
-        ``flush=False`` leaves the line in the file's buffer until :meth:`flush` (the background writer
-        flushes once per batch of records, whenever its queue runs empty, and before it stops).
+        ``failures`` counts the lines lost; a line a full disk refused waits (see :class:`gatekit.fsio.LogFile`).
+
+        ``flush=False`` keeps the line until :meth:`flush` (the background writer flushes once per batch of
+        records, whenever its queue runs empty, and before it stops), or until ``_BATCH_BYTES`` are kept.
         """
         try:
             if callable(self.target):
                 self.target(record)
                 with self._lock:
                     self.written += 1
-            else:
-                line = _encode(record) + "\n"
-                with self._lock:
-                    assert self._file is not None  # (a path target)
-                    handle = self._file.open()
-                    handle.write(line)
-                    if flush:
-                        handle.flush()
-                    self.written += 1
-            return True
+                return True
+            line = _encode(record) + "\n"
         except Exception as exc:  # noqa: BLE001 - a trace sink must never fail the agent; counted and reported
             note_failure(self, exc, "decision trace")
             return False
+        with self._lock:
+            self._lines.append(line)
+            self._size += len(line)
+            if not flush and self._size < _BATCH_BYTES:
+                return True
+        return self._write_kept()
+
+    def _write_kept(self) -> bool:
+        """Hand the kept lines to the file in one append; False when a line was lost or the write failed."""
+        assert self._file is not None  # (a path target)
+        error: BaseException | None = None
+        with self._lock:
+            lines, self._lines, self._size = self._lines, [], 0
+            lost = self._file.lines_lost
+            try:
+                self._file.append("".join(lines))
+            except Exception as exc:  # noqa: BLE001 - counted below; lines only waiting for room are kept
+                error = exc
+            self.written = self._file.lines_written
+            lost = self._file.lines_lost - lost
+        if lost or error is not None:
+            # counted: the lines lost; lines only waiting for room (written first next time) are not, the error is kept
+            note_failure(self, error or OSError("a trace line cut by a full disk was lost"), "decision trace", lost)
+            return False
+        return True
 
     def flush(self) -> None:
-        """Write buffered lines to the file (a failure is counted, never raised)."""
-        try:
-            with self._lock:
-                if self._file is not None and self._file.handle is not None:
-                    self._file.handle.flush()
-        except Exception as exc:  # noqa: BLE001 - a trace sink must never fail the agent; counted and reported
-            note_failure(self, exc, "decision trace")
+        """Write kept lines to the file (a failure is counted, never raised)."""
+        if self._file is not None and (self._lines or self._file.pending):
+            self._write_kept()
 
     def close(self) -> None:
         """Close the file (a later write reopens it); a failure is counted, never raised.
 
-        When the buffered lines cannot be written (a full disk) the file stays open with them: the next write or
-        close writes them first, so the line the failure cut is finished rather than glued to a later one.
+        When the lines cannot be written (a full disk) the file stays open with them: the next write or close
+        writes them first (a cut line is finished only if no other process appended since).
         """
         if self._file is None:
             return
+        self.flush()
         with self._lock:
+            lost = self._file.lines_lost
             failed = self._file.close()
-        if failed is not None:
-            note_failure(self, failed, "decision trace")
+            self.written = self._file.lines_written
+            lost = self._file.lines_lost - lost
+        if failed is not None or lost:  # the lines not written stay: written first by the next write
+            note_failure(self, failed or OSError("a trace line cut by a full disk was lost"), "decision trace", lost)
 
 
-def note_failure(sink: Any, exc: BaseException, what: str) -> None:
-    """Count a failure on ``sink`` (``failures``, ``last_error``) and log the first one."""
+_BATCH_BYTES = 64 * 1024  # trace lines kept at most before they are written (``TraceSink.write(flush=False)``)
+
+
+def note_failure(sink: Any, exc: BaseException, what: str, count: int = 1) -> None:
+    """Count ``count`` failures on ``sink`` (``failures``, ``last_error``) and log the first one."""
     lock = getattr(sink, "_lock", None)
     if lock is not None:
         lock.acquire()
     try:
-        sink.failures += 1
+        sink.failures += count
         first = sink.last_error is None
         sink.last_error = scrub_message(f"{type(exc).__name__}: {exc}")[:500]  # a path, a value: scrubbed
     finally:

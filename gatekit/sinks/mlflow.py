@@ -7,6 +7,7 @@ server failed and that the local files are still on disk.
 from __future__ import annotations
 
 import json
+import math
 import os
 import urllib.error
 import urllib.request
@@ -72,10 +73,26 @@ def _check_reachable(uri: str) -> None:
         ) from None
 
 
+def _writable(text: str) -> str:
+    r"""``text`` with a lone surrogate (a path that is not UTF-8) as its ``\udcff`` escape: MLflow stores UTF-8."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _param(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, default=str)
-    text = redact_secrets(text)  # before the cut; callers pass display forms already, this is the last guard
+    text = _writable(redact_secrets(text))  # before the cut; callers pass display forms already, this is the last guard
     return text if len(text) <= _PARAM_MAX_CHARS else text[: _PARAM_MAX_CHARS - 1] + "…"
+
+
+def _metric_value(value: Any) -> float | None:
+    """``value`` as a finite float, else ``None``: unknown is no number (MLflow would store inf as 1.8e308)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond a float
+        return None
+    return number if math.isfinite(number) else None
 
 
 def log_run(
@@ -106,19 +123,20 @@ def log_run(
 
         mlflow.set_tracking_uri(uri)
         experiment_obj = mlflow.set_experiment(experiment)
+        # the name becomes a tag too (mlflow.runName): redacted like every other tag value
         created = mlflow.MlflowClient(tracking_uri=uri).create_run(
-            str(experiment_obj.experiment_id), start_time=start_time_ms, run_name=run_name
+            str(experiment_obj.experiment_id),
+            start_time=start_time_ms,
+            run_name=_writable(redact_secrets(run_name)) if run_name else run_name,
         )
         with mlflow.start_run(run_id=created.info.run_id) as run:
             if params:
                 mlflow.log_params({k: _param(v) for k, v in params.items()})
-            clean_metrics = {
-                k: float(v) for k, v in metrics.items() if isinstance(v, int | float) and not isinstance(v, bool)
-            }
+            clean_metrics = {k: number for k, v in metrics.items() if (number := _metric_value(v)) is not None}
             if clean_metrics:
                 mlflow.log_metrics(clean_metrics)
             if tags:
-                mlflow.set_tags({k: redact_secrets(str(v)) for k, v in tags.items()})
+                mlflow.set_tags({k: _writable(redact_secrets(str(v))) for k, v in tags.items()})
             if dataset is not None:
                 _log_dataset(mlflow, dataset)
             if before_artifacts is not None:
@@ -146,8 +164,8 @@ def _log_dataset(mlflow: Any, dataset: dict[str, Any]) -> None:
     )
     ds = mlflow.data.from_pandas(
         frame,
-        source=str(dataset.get("path", "")),
-        name=str(dataset.get("name", "golden")),
+        source=_writable(str(dataset.get("path", ""))),
+        name=_writable(str(dataset.get("name", "golden"))),
         digest=str(dataset.get("sha256", ""))[:36] or None,
     )
     mlflow.log_input(ds, context="golden")

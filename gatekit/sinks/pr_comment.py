@@ -63,8 +63,24 @@ def _path(url: str) -> str:
     return urllib.parse.urlsplit(url).path
 
 
+# who may have written the sticky comment: anyone but an outside contributor (GitHub's author_association)
+_OUTSIDE = {"CONTRIBUTOR", "FIRST_TIME_CONTRIBUTOR", "FIRST_TIMER", "NONE", "MANNEQUIN"}
+
+
+def _trusted_author(comment: Mapping[str, Any]) -> bool:
+    """Whether a marked comment can be the gate's own: written by a bot or by someone with write access.
+
+    An outside contributor who posts the marker first must not get the gate's summary written into their comment
+    (which they could then edit to read PASS), nor make every update fail.
+    """
+    user = comment.get("user")
+    if isinstance(user, Mapping) and user.get("type") == "Bot":
+        return True
+    return str(comment.get("author_association") or "").upper() not in _OUTSIDE
+
+
 def find_comment(api_url: str, repo: str, number: int, token: str) -> dict[str, Any] | None:
-    """The first comment of pull request ``number`` whose body holds :data:`MARKER`, following every page."""
+    """The first comment of pull request ``number`` holding :data:`MARKER` by a bot or a maintainer, every page."""
     url: str | None = f"{api_url.rstrip('/')}/repos/{repo}/issues/{number}/comments?per_page=100"
     for _ in range(MAX_PAGES):
         if url is None:
@@ -73,7 +89,7 @@ def find_comment(api_url: str, repo: str, number: int, token: str) -> dict[str, 
         if not isinstance(comments, list):
             raise SinkError("GitHub API: listing comments did not return a list")
         for comment in comments:
-            if isinstance(comment, dict) and MARKER in str(comment.get("body") or ""):
+            if isinstance(comment, dict) and MARKER in str(comment.get("body") or "") and _trusted_author(comment):
                 return comment
         match = _NEXT.search(link)
         url = match.group(1) if match else None
@@ -83,8 +99,8 @@ def find_comment(api_url: str, repo: str, number: int, token: str) -> dict[str, 
 def comment_body(summary: str) -> str:
     """The marker, then the summary, cut to GitHub's size limit."""
     body = f"{MARKER}\n{summary}"
-    if len(body) > MAX_BODY_CHARS:
-        body = body[: MAX_BODY_CHARS - 40] + "\n\n… (cut; see the workflow run's summary)"
+    if len(body) > MAX_BODY_CHARS:  # on a line boundary: no table row or entity cut in half
+        body = body[: MAX_BODY_CHARS - 60].rsplit("\n", 1)[0] + "\n\n… (cut; see the workflow run's summary)"
     return body
 
 

@@ -7,8 +7,8 @@ normalisation, so the number reads compact. A card followed by more digits (``41
 ``... 12/26``) is found: a grouped candidate ends at a group boundary. Not found: digits glued to a word or
 another number, a number of one repeated digit (``0000 0000 0000 0000``), a Luhn failure, a length no card
 of its first digits has (ISO/IEC 7812: Visa ``4`` 13, 16 or 19 digits, Amex ``34``/``37`` 15, Diners ``30``/
-``36``/``38``/``39`` 14..19, JCB ``35`` 16..19, UATP / JCB ``1`` 15; no card starts with ``31``..``33`` nor
-``89``, the telecom prefix of SIM serial numbers): the Luhn-valid identifiers that are no card, an IMEI
+``36``/``38``/``39`` 14..19, JCB ``35`` 16..19, UATP / JCB ``1`` 15; no card starts with ``31``..``33``, nor
+``89``, the telecom prefix of SIM serial numbers, nor ``00``, a zero-padded id's): the Luhn-valid identifiers that are no card, an IMEI
 (``35 209900 176148 1``, 15 digits), a SIM card's ICCID (``8944...``, 19), a 12-digit product code of ``8``, are no cards.
 A 19-digit card grouped 4-4-4-4-3 is read whole; when it fails, without its last group (a CVV after a card).
 A 13-digit number after a barcode's label (``EAN 5901234123457``, ``GTIN``, ``UPC``, ``barcode``, ``SKU``) whose last digit is
@@ -56,8 +56,8 @@ def _issuer_length(digits: str) -> bool:
         lengths = _LENGTHS_3.get(digits[:2])
         if lengths is None:
             return digits[1] in "0689" and len(digits) >= 14  # (Diners 30x, 36, 38, 39)
-    elif first == "8" and digits[1] == "9":
-        return False  # (telecom: a SIM card's ICCID)
+    elif (first == "8" and digits[1] == "9") or (first == "0" and digits[1] == "0"):
+        return False  # (telecom: a SIM card's ICCID; "00": a zero-padded id, SAP's 18-digit "000000000010004711")
     else:
         lengths = _LENGTHS.get(first)
         if lengths is None:

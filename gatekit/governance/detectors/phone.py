@@ -30,7 +30,9 @@ joined by a dash, the second later by at most a century), a span of clock times 
 or an id numbered by year (``2023-0456``, ``2023-0145-0012``: a year, then one or two zero-padded groups of 4).
 A number followed by ``,`` and a digit is part of an amount, but not one with ``+`` or ``(area)`` (a CSV row's next
 field). A bare run of 12 to 15 digits under a phone field's name (``"msisdn": "447911123456"``) is read with its
-country code.
+country code. The rules of how a candidate is written (its groups and signs) are decided once per layout, the candidate
+with every digit a ``0`` (a few hundred recur), and kept; those that read its digits or the text around it, for each
+candidate, as its layout asks.
 
 Validation (``phonenumbers``, the Python port of Google's libphonenumber): an international number
 (``+``, ``00`` or ``011`` before the country code) must be a valid number of a region of its country
@@ -104,11 +106,21 @@ _SLASH = (
 )
 _GAP = r"\)?+(?:[ .\-]?+\(?+| ?+(?:x|ext\.?+|#) ?+|" + _SLASH + r")\d"
 # a "(" or a digit right after a colon is glued to a key (``order:2125550143``, ``10:30 ...``) but to a phone's word
-# ("tel:2125550143", the tel URI; "phone:", a vCard's "CELL:"): one look-behind per word length (a look-behind reads a
-# fixed width), each word not the end of a longer one ("hotel:"), read only after a colon (the usual start has none)
+# ("tel:2125550143", the tel URI; "phone:", a vCard's "CELL:"; abbreviated, "Tel.:030 1234567", "Mob.:"; in Japanese
+# and Chinese, "電話：03-1234-5678", "携帯番号："): one look-behind per word length (a look-behind reads a fixed width),
+# each word not the end of a longer one ("hotel:"), read only after a colon (the usual start has none)
 _COLON_WORDS = "".join(
     rf"(?<!(?<![A-Za-z])(?i:{words}):.)"
-    for words in ("tel|fax|sms", "cell", "phone|handy", "mobile|callto", "telefon", "whatsapp", "telephone")
+    for words in (
+        "電話|携帯|电话|手机|手機",
+        "tel|fax|sms|mob|tlf|連絡先",
+        "cell|tel\\.|fax\\.|mob\\.|tlf\\.|tél\\.|電話番号|携帯番号|电话号码|手机号码|手機號碼|電話號碼",
+        "phone|handy",
+        "mobile|callto",
+        "telefon",
+        "whatsapp",
+        "telephone",
+    )
 )
 _PATTERN = re.compile(
     r"(?P<value>[(+\d](?<![\w+\-/.@#$%].)(?<!:[(\d]" + _COLON_WORDS + r")(?!(?<=\()\D)"
@@ -163,6 +175,8 @@ _NEXT_NUMBER = re.compile(r"\d+(?:[-.]\d+)+$").match
 # (a day's or a month's number, 1..31: "81-90-1234" of "+81-90-1234-5678", "12-34-5678" of "+49-30-12-34-5678" are no dates)
 _DAY = "(?:0?[1-9]|[12][0-9]|3[01])"
 _DATE = re.compile(rf"(?<!\d)(?:\d{{4}}([-./]){_DAY}\1{_DAY}|{_DAY}([-./]){_DAY}\2\d{{4}})(?!\d)")
+# (the groups a match of _DATE has: every date's layout, see _layout)
+_DATE_LAYOUT = re.compile(r"(?<!\d)(?:\d{4}([-./])\d{1,2}\1\d{1,2}|\d{1,2}([-./])\d{1,2}\2\d{4})(?!\d)")
 
 
 @functools.lru_cache(maxsize=512)
@@ -326,6 +340,18 @@ _ID_LABELS = frozenset(
     # (a tax or company register number of the default regions: "ABN 51 824 753 556", "USt-IdNr. DE 136 695 976",
     # "Nota fiscal nº 000.123.456", "NIF", "CNPJ", "GSTIN"; a lab's or a hospital's record: "Lab accession 26-325-00417")
     " abn acn vat ustid idnr tva nif cif cnpj gstin fiscal accession mrn"
+    # (the same of other EU registers: Poland's "NIP 123-456-32-18", "REGON", "KRS"; Portugal's "NIPC"; Italy's and
+    # Spain's "P.IVA", the Netherlands' "RSIN"; Denmark's "CVR"; Austria's and Switzerland's "UID"; customs'
+    # "EORI"; a D-U-N-S number; France's "RCS" and Germany's "HRB" register entries)
+    " nip regon krs nipc iva rsin cvr uid eori duns rcs hrb hra"
+    # (an insurance policy's or claim's number in the default regions' other languages: "Póliza n.º 0081-2026-445566")
+    " póliza poliza apólice apolice polizza sinistre siniestro sinistro"
+    # (a member's or a prescription's number; a national person's id: Poland's PESEL, the Netherlands' BSN, Spain's
+    # DNI, France's NIR; a delivery note's, an order's, a reference's in German and Italian: "Lieferschein 4711-0815-42",
+    # "Auftrag ...", "Mandatsreferenz ...", "Rif. ...")
+    " member subscriber rx pesel bsn dni nir lieferschein auftrag mandatsreferenz rif"
+    # (a log's counter or duration under its key or unit: "bytes_sent=2125550123", "duration_ms=...")
+    " sent received ms ns millis micros nanos secs seconds duration elapsed latency uptime size length count"
     # (a carrier's name before its tracking number: "FedEx 7489 2345 6789", "DHL 1234567890")
     " fedex ups usps dhl tnt gls dpd hermes evri yodel aramex ontrac purolator colissimo chronopost postnl correos".split()
 )
@@ -334,6 +360,10 @@ _ID_LABELS = frozenset(
 _CODE_PART = re.compile(r"(?:(?<![A-Za-z0-9])(?=[0-9]*[A-Z])[A-Z0-9]{2,10}|HTTP/[0-9](?:\.[0-9])?\"?) \Z")
 _CODE_ENDS = frozenset('0123456789"')
 _ID_WORDS = frozenset(("no", "nr", "number", "num", "code", "n"))  # ("n" of "n°", "nº": see _after_label)
+# the words before "code" that name a phone number's part ("area code 212 555-0123", "country code", "dial code")
+_PHONE_CODES = frozenset(
+    ("area", "country", "dial", "dialing", "dialling", "calling", "trunk", "std", "city", "local", "exchange")
+)
 # regions whose national numbers are written in groups of 1, 3 and 3 digits, as thousands are (Bhutan "2 345 678",
 # Seychelles "4 217 123"): with one of them in a policy's phone_regions, such a number is read as a phone number
 _THOUSANDS_REGIONS = frozenset(("BT", "SC"))
@@ -378,37 +408,97 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
         ):
             return None
         return value, 1, value
-    main = _EXTENSION.sub("", value) if "x" in value or "#" in value else value  # (an extension has one of them)
+    # (the rules of how the number is written are decided once per layout, see _layout; those of its digits and of the
+    # text around it, per candidate, as the layout asks)
+    is_ascii = value.isascii()  # (a candidate of the pattern always is: layout and digits made at C speed, as bytes)
+    if is_ascii:
+        raw = value.encode()
+        form = raw.translate(_DIGITS_AS_ZERO)
+        if b"(0)" in form:
+            form = _marked(value, form.decode()).encode()
+        layout = _LAYOUTS.get(form, _UNKNOWN)
+        if layout is _UNKNOWN:
+            if len(_LAYOUTS) >= _LAYOUTS_MAX:
+                _LAYOUTS.clear()
+            layout = _LAYOUTS[form] = _layout(form.decode())
+    else:
+        layout = _layout(_marked(value, _ANY_DIGIT.sub("0", value)))
+    if layout is None:
+        return None
+    size, plus, sizes, number, count, checks = layout
+    main = value[:size]
+    source = main.replace("(0)", "") if plus else main
+    if not is_ascii:
+        digits = "".join(_GROUPS.findall(source))
+    elif source is main:  # (the usual: the digits of the value's main part, from its bytes)
+        digits = raw[:size].translate(None, _NOT_DIGITS).decode()
+    else:
+        digits = source.encode().translate(None, _NOT_DIGITS).decode()
+    # (placeholder_digits inlined: ``digits`` is not empty here)
+    if digits.count(digits[0]) == count or (not plus and digits in _COUNTING):
+        return None
+    if checks and _refused(checks, main, sizes, number, digits, text, end, thousands):
+        return None
+    return source, number, digits
+
+
+# the value checks a layout asks for (see _layout, _refused): one bit each
+_SWITCHBOARD, _TRUNK_DOTS, _BARCODE, _DATED, _HOUSE, _COMPACT, _SPACED, _DATE_CHECK, _ISBN = (
+    1 << bit for bit in range(9)
+)
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_NOT_DIGITS = bytes(code for code in range(256) if not 48 <= code <= 57)
+_ANY_DIGIT = re.compile(r"\d")
+# layouts met, each with what _layout made of it (a layout holds no digit of the number: the same few recur)
+_LAYOUTS: dict[bytes, tuple[int, bool, list[int], int, int, int] | None] = {}
+_LAYOUTS_MAX = 4096
+_UNKNOWN: tuple[int, bool, list[int], int, int, int] = (0, False, [], 0, 0, 0)  # (not yet met)
+
+
+def _marked(value: str, form: str) -> str:
+    """``form`` (``value`` with every digit a "0"), the digit of a one-digit group in parentheses that is not "0" a "1".
+
+    An international number's "(0)" trunk digit is left out of its digits, another digit is not (see _shape).
+    """
+    at = form.find("(0)")
+    while at != -1:
+        if value[at + 1] != "0":
+            form = f"{form[: at + 1]}1{form[at + 2 :]}"
+        at = form.find("(0)", at + 3)
+    return form
+
+
+def _layout(form: str) -> tuple[int, bool, list[int], int, int, int] | None:
+    """What the layout of a candidate that is not a bare run of digits says (see _shape), else None.
+
+    ``form``: the candidate with every digit a "0" (but see _marked). ``(size, plus, sizes, number, count, checks)``:
+    the length of its main part (without its extension), whether it starts with "+", the sizes of its digit groups (of
+    the main part, without an international number's "(0)"), their number, its count of digits, and the bits of the
+    rules that read its digits or the text around it, which _refused applies to each candidate of this layout.
+    """
+    main = _EXTENSION.sub("", form) if "x" in form or "#" in form else form  # (an extension has one of them)
     plus = main[:1] == "+"
     if not plus and main[12:13].isdigit() and main[:13].isdigit():
         return None  # a first group of 13-15 digits, read for a bare E.164 field alone: a longer number's, as before
     source = main.replace("(0)", "") if plus else main
-    groups: list[bytes] | list[str]
-    if source.isascii():  # (a candidate of the pattern always is: its groups split at C speed, as bytes)
-        groups = source.encode().translate(_SPACE_BUT_DIGITS).split()
-        digits = b"".join(groups).decode()
-    else:
-        found: list[str] = _GROUPS.findall(source)
-        groups, digits = found, "".join(found)
-    count = len(digits)
-    # (placeholder_digits inlined: ``digits`` is not empty here)
-    if not 7 <= count <= 15 or digits.count(digits[0]) == count or (not plus and digits in _COUNTING):
+    sizes = list(map(len, _GROUPS.findall(source)))  # (the groups' lengths, read by most rules below)
+    count = sum(sizes)
+    if not 7 <= count <= 15:
         return None
-    sizes = list(map(len, groups))  # (the groups' lengths, read by most rules below)
     number = len(sizes)
-    if sizes[-1] < 2 and not _switchboard(main, sizes):
-        return None
-    # (each rule below returns None or goes on: their order is free, the cheaper and the more often met first; those of
-    # a number without "+" in one branch, tested once)
+    checks = 0
+    if sizes[-1] < 2:
+        checks |= _SWITCHBOARD  # (the last group of one digit: a switchboard's extension, or no number)
+    # (each rule below refuses or goes on: their order is free; those of a number without "+" in one branch)
     if "." in main:  # a version number, an IPv4 address shape
         if number == 4 and max(sizes) <= 3:
             return None
         national = sizes[1:] if plus else sizes  # (after "+", the groups after the country code: "+1.415.555.2671",
         if (not plus or len(national) > 1) and (min(national) < 2 or max(national) > 4):  # or "+1.4155552671")
             return None
-        if not plus and sizes[0] == 2 and main[0] != "0" and main.count(".") == number - 1 and min(sizes[1:]) == 3:
+        if not plus and sizes[0] == 2 and main.count(".") == number - 1 and min(sizes[1:]) == 3:
             if max(sizes[1:]) == 3:  # (groups of 2..4 digits, see above: two, then groups of three only)
-                return None  # a number grouped in thousands with dots ("84.358.845 Einwohner", "12.345.678")
+                checks |= _TRUNK_DOTS  # a number grouped in thousands with dots ("84.358.845 Einwohner", "12.345.678")
     if not plus:
         if number == 1:
             if not 10 <= count <= 11:
@@ -419,36 +509,62 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
         else:  # (2 or 3 groups)
             if number == 3 and "(" not in main and sizes.count(1) > 1:
                 return None  # (a list of small numbers, as above)
-            if sizes[0] == 1 and _barcode(groups, digits, text, end):
-                return None
-            # (a dash-like character after a first group of 4 digits: see _spans_or_dated)
-            if count in _DATED_COUNTS and main[4] in _DASHES and _spans_or_dated(main, digits, number, text, end):
-                return None
-            # a house number and a street: "3747 3911 Fourth Avenue" (not a number with a trunk 0)
-            if (
-                number == 2
-                and main[0] != "0"  # (a house number has no trunk 0: "030 127009 an", a Berlin number before a word)
-                and "(" not in main
-                and _NEXT_WORD.match(text, end) is not None
-            ):
-                return None
-        if sizes[0] == 8 and _COMPACT_DATE.match(main) is not None:
-            return None  # a date and a time ("20260311 1432"), a build stamp
+            if sizes[0] == 1:
+                checks |= _BARCODE
+            if count in _DATED_COUNTS and main[4] in _DASHES:  # (a dash-like character after a first group of 4 digits)
+                checks |= _DATED
+            if number == 2 and "(" not in main:
+                checks |= _HOUSE
+        if sizes[0] == 8:
+            checks |= _COMPACT
         if number >= 3 and len(main) == count + number - 1 and main.count(" ") == number - 1:  # (3+ groups, spaced)
-            if _spaced_number(sizes, groups[-1], main[0] == "0", thousands) or _measured(sizes, text, end):
-                return None
+            checks |= _SPACED
     if count == 9 and number == 3 and sizes == _SSN_SIZES:  # (3 + 2 + 4 digits)
         return None  # the shape of a US social security number
     # (a date has one of its separators twice, a group of 4 digits and one of 1 or 2: most numbers are not searched;
     # the groups are those of ``main`` but when a "(0)" was taken out of it)
-    if ("(0)" in main or (4 in sizes and (1 in sizes or 2 in sizes))) and (
-        main.count("-") > 1 or main.count(".") > 1 or main.count("/") > 1
+    # (and the layout has a date's groups, _DATE with every digit a "0": most numbers do not, "+1-903-140-4508")
+    if (
+        ("(0)" in main or (4 in sizes and (1 in sizes or 2 in sizes)))
+        and (main.count("-") > 1 or main.count(".") > 1 or main.count("/") > 1)
+        and _DATE_LAYOUT.search(main) is not None
     ):
-        if _DATE.search(main) is not None:
-            return None
-    if (number == 2 and "-" in main and _POSTCODE.fullmatch(main) is not None) or (count == 13 and _isbn13(digits)):
-        return None
-    return source, number, digits
+        checks |= _DATE_CHECK
+    if number == 2 and "-" in main and _POSTCODE.fullmatch(main) is not None:
+        return None  # a Portuguese / Brazilian postal code, a US ZIP+4 code
+    if count == 13:
+        checks |= _ISBN
+    return len(main), plus, sizes, number, count, checks
+
+
+def _refused(
+    checks: int, main: str, sizes: list[int], number: int, digits: str, text: str, end: int, thousands: bool
+) -> bool:
+    """The rules of a layout's ``checks`` (see _layout) that read a candidate's digits or the text around it refuse it.
+
+    ``main``: the candidate without its extension; ``digits``: those of its groups (``sizes``, ``number``).
+    """
+    if checks & _SWITCHBOARD and not _switchboard(main, sizes):
+        return True
+    if checks & _TRUNK_DOTS and main[0] != "0":
+        return True  # a number grouped in thousands with dots (a phone number so written has a trunk 0)
+    if checks & _BARCODE and _barcode(sizes, digits, text, end):
+        return True
+    if checks & _DATED and _spans_or_dated(main, digits, number, text, end):
+        return True
+    # a house number and a street: "3747 3911 Fourth Avenue" (not a number with a trunk 0: "030 127009 an", a Berlin
+    # number before a word)
+    if checks & _HOUSE and main[0] != "0" and _NEXT_WORD.match(text, end) is not None:
+        return True
+    if checks & _COMPACT and _COMPACT_DATE.match(main) is not None:
+        return True  # a date and a time ("20260311 1432"), a build stamp
+    if checks & _SPACED and (
+        _spaced_number(sizes, digits[-sizes[-1] :], main[0] == "0", thousands) or _measured(sizes, text, end)
+    ):
+        return True
+    if checks & _DATE_CHECK and _DATE.search(main) is not None:
+        return True
+    return bool(checks & _ISBN) and _isbn13(digits)
 
 
 def _switchboard(main: str, sizes: list[int]) -> bool:
@@ -555,12 +671,12 @@ def _measured(sizes: list[int], text: str, end: int) -> bool:
     return sizes[1:].count(3) == len(sizes) - 1 and _UNIT.match(text, end) is not None
 
 
-def _barcode(groups: list[bytes] | list[str], digits: str, text: str, end: int) -> bool:
+def _barcode(sizes: list[int], digits: str, text: str, end: int) -> bool:
     """The groups (1-6-6, or 1-5-5 / 1-6 and the text's next group) are a barcode's printed digits, with its check digit.
 
     An EAN-13 as 1-6-6 ("3 017620 422003"), a UPC-A as 1-5-5-1 ("0 36000 29145 2": the candidate, then its last digit).
+    ``sizes``: the groups' lengths.
     """
-    sizes = [len(group) for group in groups]
     if sizes == [1, 6, 6]:
         code = digits
     elif sizes == [1, 5, 5] or sizes == [1, 6]:  # (the candidate without its last group: 1-5-5 1, 1-6 6)
@@ -606,7 +722,16 @@ def _labelled(text: str, start: int, columns: _Columns | None = None) -> bool:
             head = before[: code.start()]
             if head[-1:] == " " and (head[-2:-1].isdigit() or _after_label(head)):
                 return True
-    return _after_label(before) or _id_column(text, start, _Columns() if columns is None else columns)
+    return (
+        _after_label(before)
+        or (("S " in before or "S. " in before) and _PLACED_REGISTER.search(before) is not None)  # ("RCS ", "R.C.S. ")
+        or _id_column(text, start, _Columns() if columns is None else columns)
+    )
+
+
+# a French company's register entry after its court's place and section: "RCS Paris B 732 829 320", "R.C.S. Lyon
+# 732 829 320", "RCS Aix-en-Provence 732 829 320" (the SIREN, 3-3-3 as Spain's and Portugal's phone numbers)
+_PLACED_REGISTER = re.compile(r"(?<![A-Za-z])R\.?C\.?S\.? (?:[A-Z][^\W\d_]*(?:-[^\W\d_]+)* ){1,2}\Z")
 
 
 # a table's column whose header names an identifier ("order_id", "Invoice No", "tracking_number"): its cells are ids,
@@ -667,9 +792,15 @@ def _after_label(before: str, country: bool = True) -> bool:
         return True
     if word == "id" or word == "ids":  # ("ID: ...", "Customer ID ...": whatever it identifies, an id is no phone
         return _last_word(before[: len(before) - len(word)].rstrip(" \t-")) != "caller"  # but a caller ID shows one)
+    if word == "o" and before[-3:-1] in ("n.", "N."):  # ("n.º", "number" in Spain and Portugal: "n.o" after NFKC)
+        before = before[:-2]
+        word = "n"
     if word in _ID_WORDS:  # ("serial no.", "Invoice number", "Art.-Nr."; not "phone number", "mobile no.")
         before = before[: len(before) - len(word)].rstrip(" \t#.-_")
+        code = word == "code"
         word = _last_word(before)
+        if code and word:  # (any "... code" names an id, "Referral code 4471-0021-88", but a phone's own codes)
+            return word not in _PHONE_CODES and not _phone_stem(word)
     return (
         word in _ID_LABELS
         or (word[-1:] == "s" and word[:-1] in _ID_LABELS)
@@ -679,10 +810,30 @@ def _after_label(before: str, country: bool = True) -> bool:
 
 # words for a phone number a compound or a phrase may hold beyond _PHONE_STEMS ("Servicenummer", "Festnetznummer",
 # "numéro de fixe"), and the words of "numéro de ...", "número de ...", "numero di ..."
-_MORE_PHONE_STEMS = tuple("service hotline notruf festnetz durchwahl zentral mobil funk fixe poste".split())
+# (and the abbreviations "Mob.-Nr.", Danish and Norwegian "Tlf.nr.", Swedish "Tfn")
+_MORE_PHONE_STEMS = tuple("service hotline notruf festnetz durchwahl zentral mobil funk fixe poste mob tlf tfn".split())
 _OF_WORDS = frozenset(("de", "du", "del", "do", "da", "di", "d"))
 _OF_ENDS = frozenset("eulaoidEULAOID")  # (the last letters of _OF_WORDS)
 _NUMBER_WORDS = frozenset(("numéro", "número", "numero", "num", "n", "no", "nr", "nummer"))
+# "number" in Japanese and Chinese, the last two characters of an id's name ("伝票番号", a parcel's slip number), and
+# the words for a phone such a name may hold ("電話番号", "携帯番号", "連絡先番号", "电话号码", "手机号码")
+_CJK_NUMBER = frozenset(("番号", "号码", "號碼"))
+_CJK_PHONE_STEMS = (
+    "電話",
+    "携帯",
+    "連絡",
+    "直通",
+    "代表",
+    "ダイヤル",
+    "电话",
+    "手机",
+    "手機",
+    "联系",
+    "聯絡",
+    "座机",
+    "客服",
+    "热线",
+)
 
 
 def _phone_stem(word: str) -> bool:
@@ -700,10 +851,16 @@ def _id_name(before: str, word: str) -> bool:
     """
     if not word:
         return False
-    if len(word) > 6 and word.endswith("nummer"):
-        return not _phone_stem(word[:-6])
+    if word[-1] in "r号码碼":  # (one test for the three rules below: most words end otherwise)
+        if len(word) > 6 and word.endswith("nummer"):
+            return not _phone_stem(word[:-6])
+        if len(word) > 4 and word.endswith("nr"):  # (the compound abbreviated: "Kundennr.", "Auftragsnr"; not "Telnr.")
+            return not _phone_stem(word[:-2])
+        if word[-2:] in _CJK_NUMBER:  # ("伝票番号", "注文番号", "订单号码"; not "電話番号", "携帯番号", "FAX番号")
+            head = word[:-2]
+            return bool(head) and not _phone_stem(head) and not any(stem in head for stem in _CJK_PHONE_STEMS)
     rest = before[: len(before) - len(word)]
-    if word == "nr" and rest[-1:] == "-":
+    if word == "nr" and (rest[-1:] == "-" or rest[-1:] == "."):  # ("Kunden-Nr.", "Org.nr", "Reg.nr")
         prefix = _last_word(rest.rstrip(".-"))
         return bool(prefix) and not _phone_stem(prefix)
     raw = before[len(rest) :]
