@@ -135,8 +135,6 @@ def sniff(path: Path) -> str:
 
 def _first_row(path: Path, number: int, line: str) -> Any:
     """The first row's JSON (it tells the file's kind); ``DatasetError`` naming the line when it is none."""
-    if number == 1 and line.startswith("\ufeff"):
-        raise DatasetError(f"{path}:1: the file starts with a byte-order mark (BOM); save it as UTF-8 without one")
     try:
         return json.loads(line)
     except json.JSONDecodeError as exc:
