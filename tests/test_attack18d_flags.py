@@ -39,7 +39,6 @@ def gatekit(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
         ("--interval", "inf"),
         ("--timeout", "nan"),
         ("--timeout", "-1"),
-        ("--timeout", "0"),
     ],
 )
 def test_watch_refuses_a_poll_interval_or_timeout_that_is_no_positive_number(
@@ -51,7 +50,7 @@ def test_watch_refuses_a_poll_interval_or_timeout_that_is_no_positive_number(
     started = time.monotonic()
     line = one_line_exit_2(gatekit(tmp_path, "watch", "--logs", "logs.jsonl", *other, flag, value))
     assert time.monotonic() - started < 30
-    assert line.startswith(f"error: {flag} ") and "give a number of seconds above 0" in line, line
+    assert line.startswith(f"error: {flag} ") and "give a number of seconds" in line, line
     assert "Error" not in line, line
 
 
@@ -115,13 +114,6 @@ def test_watch_refuses_a_since_too_far_back_before_it_starts_watching(tmp_path: 
     line = one_line_exit_2(gatekit(tmp_path, *args))  # (no "watching ..." banner before it)
     assert line.startswith("error: --since: ") and "windows before --now; keep it under 200,000" in line, line
 
-
-def test_drift_since_longer_than_a_century_is_bad_input_not_an_internal_error(tmp_path: Path) -> None:
-    _canary_logs(tmp_path)
-    (tmp_path / "ds.jsonl").write_text('{"id": "a", "input": "hi"}\n', encoding="utf-8")
-    args = ("drift", "--reference", "ds.jsonl", "--production", "logs.jsonl", "--since", "99999999999d", "--no-mlflow")
-    line = one_line_exit_2(gatekit(tmp_path, *args, "--out", "d"))  # was "ValueError: year ... is out of range"
-    assert line == "error: --since '99999999999d': longer than 100 years; drop --since to keep every row", line
 
 
 @pytest.mark.parametrize(

@@ -43,9 +43,11 @@ def watch(
             "gatekit watch: the rules have no rollback rule (a watch judges rollback rules only, not compare "
             "metrics); add rollback: rules to the rules file"
         )
-    for flag, value in (("--interval", interval_s), ("--timeout", timeout_s)):  # NaN never times out, -1 raised
-        if value is not None and not (math.isfinite(value) and value > 0):
-            raise ConfigError(f"{flag} {value:g}: give a number of seconds above 0 (e.g. {flag} 5)")
+    # NaN never timed out, -1 raised; --timeout 0 is one poll (a hold), --interval 0 a busy loop
+    if interval_s is not None and not (math.isfinite(interval_s) and interval_s > 0):
+        raise ConfigError(f"--interval {interval_s:g}: give a number of seconds above 0 (e.g. --interval 5)")
+    if timeout_s is not None and not (math.isfinite(timeout_s) and timeout_s >= 0):
+        raise ConfigError(f"--timeout {timeout_s:g}: give a number of seconds, 0 or more (e.g. --timeout 600)")
     if engine not in ("duckdb", "spark"):  # before the banner and the first poll, not after them
         raise ConfigError(f"--engine {engine!r}: unknown engine; use duckdb or spark")
     interval = interval_s if interval_s is not None else min(5.0, rules.window_seconds / 4)
