@@ -20,7 +20,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import corpus_scan_errors
+from conftest import check_linear_on_hostile_unit, corpus_scan_errors
 
 from gatekit.governance.detectors import scan
 
@@ -116,6 +116,7 @@ def values(text: str, kind: str) -> list[str]:
         "Vaka 2024-77123 kapatıldı",  # a year and 5 digits
         "EudraCT 2019-004512-22 approved",  # a year, a zero-padded group of 6, one more
         "Case 2021-000123-77 archived",
+        "Specimen 2026-0048213-01 received",  # a zero-padded group of 7, one more
         "Ann. Phys. 17, 891–921 (1905).",  # pages, then the year in parentheses
         "Phys. Rev. 47, 777–780 (1935)",
         "pH 7.4512 and mass 1234.5678 g",  # decimals
@@ -165,3 +166,12 @@ def test_true_values_kept(text: str, value: str, kind: str) -> None:
 def test_glued_letters_still_refuse(text: str) -> None:
     """Only a capitalised word (a capital, then a small letter) after a "+" or "(area)" number ends it."""
     assert values(text, "PHONE_NUMBER") == []
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["2026-48213 ", "2020-001038-36 ", "357-362 (2020) ", "445.1201 ", "+1 (415) 555-0134Fax:", "1:2:3:4:5:6:7:8 "],
+)
+def test_new_rules_linear(unit: str) -> None:
+    """100 KB of each new rule's shape: every detector fast, the scan linear."""
+    check_linear_on_hostile_unit(unit)

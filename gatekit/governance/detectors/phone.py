@@ -590,19 +590,20 @@ def _switchboard(main: str, sizes: list[int]) -> bool:
 
 # a dash between two groups of 4 digits, or after a year that numbers an id (see _spans_or_dated)
 _DASHES = frozenset("-\u2013\u2014")
-_DATED_COUNTS = frozenset((8, 9, 10, 12))  # (4-4, 4-5, 4-6, 4-2-4, 4-4-4 digits: see _spans_or_dated)
+_DATED_COUNTS = frozenset(range(8, 15))  # (4-4, 4-5, 4-6, 4-2-4, 4-4-4, 4-7-2 digits...: see _spans_or_dated)
 _QUARTERS = frozenset(("00", "15", "30", "45"))
 _PHONE_STEMS = re.compile(_PHONE_WORDS.pattern.replace("(?<![A-Za-z])", "", 1))
 
 
 def _spans_or_dated(main: str, digits: str, number: int, text: str, end: int) -> bool:
-    """``main`` (no "+", 8 to 12 digits in 2 or 3 groups) is a span of years or of times, or an id numbered by year.
+    """``main`` (no "+", 8 to 14 digits in 2 or 3 groups) is a span of years or of times, or an id numbered by year.
 
     A span of years: two groups of 4 digits joined by a dash, the second later than the first by at most a century
     ("1939-1945", "2023\u20132024"). A span of clock times: two groups of 4 digits, each an hour and a quarter hour
-    ("0800-2200", "2200-0600"). An id numbered by year: a year (1900..2099), then one zero-padded group of 4 to 6 digits, one of 5 or 6 ("2026-48213")
-    or two of 4 ("2023-0456", "2026-004512", "Docket 2023-0145-0012"), or a month and one ("2026-03-0042"). Each is no phone number unless a word for a phone comes right before it
-    ("call 2021-2025").
+    ("0800-2200", "2200-0600"). An id numbered by year: a year (1900..2099), then one zero-padded group ("2023-0456",
+    "2026-004512") or one of 5 or 6 digits ("2026-48213"), a zero-padded group of 4+ digits and one more ("Docket
+    2023-0145-0012", "2020-001038-36"), or a month and a zero-padded number ("2026-03-0042"). Each is no phone number
+    unless a word for a phone comes right before it ("call 2021-2025").
     """
     if len(main) != len(digits) + number - 1 or main[4] not in _DASHES:
         return False  # (one dash-like character between groups of 4 digits)
@@ -627,11 +628,11 @@ def _spans_or_dated(main: str, digits: str, number: int, text: str, end: int) ->
 def _dated_parts(main: str, digits: str) -> bool:
     """``main`` (3 groups, a year's 4 digits and a dash first) numbers by year.
 
-    A zero-padded group of 4 to 6 digits and one more ("2023-0145-0012", EudraCT's "2020-001038-36"), or a month and a
+    A zero-padded group of 4+ digits and one more ("2023-0145-0012", EudraCT's "2020-001038-36"), or a month and a
     zero-padded number ("2026-03-0042", March 2026's).
     """
     second = main.find(main[4], 5)
-    if second >= 9:  # (a zero-padded group of 4 to 6 digits, then one more: "2023-0145-0012", EudraCT's 2020-001038-36)
+    if second >= 9:  # (a zero-padded group of 4+ digits, then one more: "2023-0145-0012", EudraCT's 2020-001038-36)
         return digits[4] == "0"
     return second == 7 and "01" <= digits[4:6] <= "12" and digits[6] == "0"
 
