@@ -45,3 +45,20 @@ def test_init_workflow_passes_only_an_exit_0_whose_verdict_says_pass(tmp_path: P
     verdict.update(verdict="fail", exit_code=3, reasons=["the run did not finish"])
     verdict_path.write_text(json.dumps(verdict), encoding="utf-8")
     assert _final_step(tmp_path, "0").returncode == 1  # the did-not-finish verdict a vanished process leaves
+
+
+def test_a_validator_refusal_reads_without_pydantics_prefix(tmp_path: Path) -> None:
+    """A refused setting's line is gatekit's own text: no 'Value error, ' from pydantic (flag, variable, file)."""
+    init_project(tmp_path)
+    secret = "exp-ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789"
+    clean: dict[str, str | None] = {k: None for k in os.environ if k.startswith(("GITHUB_", "GATEKIT_", "MLFLOW_"))}
+    flag = run_cli(tmp_path, "eval", "--no-mlflow", "--experiment", secret, env=clean)
+    variable = run_cli(tmp_path, "eval", "--no-mlflow", env={**clean, "GATEKIT_EXPERIMENT": secret})
+    config = tmp_path / "gatekit.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("experiment: gatekit", f"experiment: {secret}"))
+    in_file = run_cli(tmp_path, "eval", "--no-mlflow", env=clean)
+    for proc, where in ((flag, "--experiment: "), (variable, "GATEKIT_EXPERIMENT: "), (in_file, "gatekit.yaml:")):
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        (line,) = proc.stderr.strip().splitlines()
+        assert where in line and "holds a secret" in line and "[GITHUB_TOKEN]" in line, line
+        assert "Value error" not in line and "ghp_" not in line, line
