@@ -147,6 +147,11 @@ def _collect_lines(node: Any, prefix: tuple[str, ...], out: dict[tuple[str, ...]
             _collect_lines(item, (*prefix, str(index)), out)
 
 
+def _error_text(err: Any) -> str:
+    """A pydantic error's message without pydantic's ``Value error, `` prefix (our validators' text is the message)."""
+    return str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+
+
 def pydantic_message(path: Path, exc: Any, lines: dict[tuple[str, ...], int]) -> str:
     """Format a pydantic ``ValidationError`` as one line naming file, line and field."""
     parts = []
@@ -162,7 +167,7 @@ def pydantic_message(path: Path, exc: Any, lines: dict[tuple[str, ...], int]) ->
         if err.get("type") == "extra_forbidden":
             msg = f"{where}: unknown key '{field}'; remove it or check its spelling"
         else:
-            msg = f"{where}: {field}: {err.get('msg', 'invalid value')}"
+            msg = f"{where}: {field}: {_error_text(err)}"
         parts.append(msg)
     more = len(exc.errors()) - len(parts)
     return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
@@ -177,5 +182,5 @@ def sourced_message(path: Path | None, exc: Any, lines: dict[tuple[str, ...], in
     for err in exc.errors():
         loc = tuple(str(part) for part in err.get("loc", ()))
         if loc and loc[0] in sources:
-            return f"{sources[loc[0]]}: {'.'.join(loc)}: {err.get('msg', 'invalid value')}"
+            return f"{sources[loc[0]]}: {'.'.join(loc)}: {_error_text(err)}"
     return pydantic_message(path or Path("(flags)"), exc, lines)
