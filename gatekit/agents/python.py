@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import importlib
 import inspect
 import os
@@ -131,14 +132,20 @@ class PythonAgent:
         fn = self._fn
         if fn is None:
             raise RuntimeError("agent not started")
-        args: tuple[Any, ...] = (case_input,)
-        kwargs: dict[str, Any] = {"context": context} if self._with_context else {}
+        with_context = self._with_context
+
+        def invoke() -> Any:
+            # a private copy of the case: the agent may rewrite what it got (context.env, the messages), never
+            # what the policy judges after the call nor what a retry sends
+            kwargs = {"context": copy.deepcopy(context)} if with_context else {}
+            return fn(copy.deepcopy(case_input), **kwargs)
+
         if self._is_async:
-            raw = await self._agent_loop().run(fn(*args, **kwargs))
+            raw = await self._agent_loop().run(invoke())
         else:
             if self._pool is None:
                 raise RuntimeError("agent not started")
-            raw = await self._pool.run(lambda: fn(*args, **kwargs))
+            raw = await self._pool.run(invoke)  # copied on the agent's thread, off the gate's loop
             if inspect.isawaitable(raw):
                 raw = await self._agent_loop().run(raw)
         return normalise_response(raw)
