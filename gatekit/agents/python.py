@@ -71,8 +71,20 @@ async def _awaited(awaitable: Any) -> Any:
         return await awaitable
     except (asyncio.CancelledError, Exception):
         raise
+    except GeneratorExit as exc:
+        if _closing():
+            raise  # this coroutine is being closed (pending at exit, collected): not the agent raising
+        raise escaped_error(exc) from None
     except BaseException as exc:  # noqa: BLE001 - sys.exit() in an async agent would stop its loop for good
         raise escaped_error(exc) from None
+
+
+def _closing() -> bool:
+    """True outside a running task: a ``GeneratorExit`` then comes from ``coroutine.close()``, not a task's step."""
+    try:
+        return asyncio.current_task() is None
+    except RuntimeError:  # no running loop in this thread
+        return True
 
 
 class _AgentLoop:
