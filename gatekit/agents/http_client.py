@@ -191,6 +191,8 @@ class _Connection(asyncio.Protocol):
                     self._buffer = buffer[stop:]
                     self._complete(b"".join(self._chunks))
                     return
+                if len(buffer) - line_end > _MAX_HEAD:  # trailer lines without the closing blank line
+                    raise HttpProtocolError("chunked trailers larger than 64 KiB")
                 break
             start = line_end + 2
             self._chunk_bytes += size
