@@ -19,7 +19,7 @@ from gatekit.agents import AgentOptions, resolve_agent
 
 pytestmark = pytest.mark.slow
 
-MODEL = '''
+MODEL = """
 import mlflow
 from mlflow.pyfunc import PythonModel
 
@@ -35,7 +35,7 @@ class Mutator(PythonModel):
 
 
 mlflow.models.set_model(Mutator())
-'''
+"""
 
 
 @pytest.fixture(scope="module")
