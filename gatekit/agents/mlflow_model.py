@@ -189,8 +189,10 @@ class MlflowModelAgent:
         pool = self._pool
         if pool is None:
             raise RuntimeError("agent not started")
-        raw = await pool.run(lambda: model.predict(payload, params=params))
-        return self.parse_output(raw)
+        # the prediction is read on the pool's thread too: a hostile object (a never-ending __iter__) stalls a
+        # thread the attempt timeout abandons, never the gate's loop
+        answer: AgentResponse = await pool.run(lambda: self.parse_output(model.predict(payload, params=params)))
+        return answer
 
     async def close(self) -> None:
         """Let the idle threads exit without waiting for hung predictions (daemon threads)."""

@@ -79,6 +79,11 @@ async def _awaited(awaitable: Any) -> Any:
         raise escaped_error(exc) from None
 
 
+async def _normalised(awaitable: Any) -> AgentResponse:
+    """Await the agent's coroutine and normalise its answer, both on the agent's loop."""
+    return normalise_response(await awaitable)
+
+
 def _closing() -> bool:
     """True outside a running task: a ``GeneratorExit`` then comes from ``coroutine.close()``, not a task's step."""
     try:
@@ -152,15 +157,21 @@ class PythonAgent:
             kwargs = {"context": copy.deepcopy(context)} if with_context else {}
             return fn(copy.deepcopy(case_input), **kwargs)
 
+        def job() -> tuple[AgentResponse | None, Any]:
+            raw = invoke()
+            return (None, raw) if inspect.isawaitable(raw) else (normalise_response(raw), None)
+
+        # What the agent returned is read on its own thread (or loop), never on the gate's: a list subclass whose
+        # __iter__ never ends, a property that blocks, would otherwise stop the gate's loop (and its SIGTERM handler)
+        # where the attempt timeout cannot reach; there, the timeout abandons it like any stuck call.
         if self._is_async:
-            raw = await self._agent_loop().run(invoke())
-        else:
-            if self._pool is None:
-                raise RuntimeError("agent not started")
-            raw = await self._pool.run(invoke)  # copied on the agent's thread, off the gate's loop
-            if inspect.isawaitable(raw):
-                raw = await self._agent_loop().run(raw)
-        return normalise_response(raw)
+            return await self._agent_loop().run(_normalised(invoke()))  # type: ignore[no-any-return]
+        if self._pool is None:
+            raise RuntimeError("agent not started")
+        answer, awaitable = await self._pool.run(job)  # the case copied on the agent's thread, off the gate's loop
+        if answer is not None:
+            return answer
+        return await self._agent_loop().run(_normalised(awaitable))  # type: ignore[no-any-return]
 
     def _agent_loop(self) -> _AgentLoop:
         if self._loop is None:
