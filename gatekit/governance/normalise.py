@@ -260,11 +260,15 @@ def normalise(text: str, *, confusables: bool = False) -> Normalised:
             if _is_split(text):
                 return _joined(text)  # (a value in escapes of any of its characters, or written in pieces)
             return _unescaped(text) or _new(Normalised, (text, None, None, None))
-        if ("=" in text or "+" in text or "*" in text or "`" in text or "~" in text) and _is_split(text):
+        if ("=" in text or "+" in text or "*" in text or "`" in text or "~" in text or " - " in text) and _is_split(
+            text
+        ):
             return _joined(text)  # (a value written in pieces)
         return _new(Normalised, (text, None, None, None))  # (without the NamedTuple's Python __new__)
     escaped = "%" in text or "\\" in text or "&" in text
-    if (escaped or "=" in text or "+" in text or "*" in text or "`" in text or "~" in text) and _is_split(text):
+    if (
+        escaped or "=" in text or "+" in text or "*" in text or "`" in text or "~" in text or " - " in text
+    ) and _is_split(text):
         return _joined(text)
     # (two C passes, each of a small class the engine tests fast: a combining mark after an ASCII character or a letter
     # drawn like a Latin one next to one, then a character normalisation changes; the usual text of another script
@@ -563,6 +567,12 @@ def _mark_read(before: str, after: str) -> str | None:
 
 _MARKER_PIECE = _marker_piece()
 _CONCAT_PIECE = r"[\"'] ?\+ ?[\"']"
+# a dash written loosely between two digits (or an area code's parentheses), one space either side ("SSN: 536 - 22 -
+# 8714", "+49 - 30 - 1234567", "(415) - 555 - 0134"):
+# read as the dash, so every number detector reads the number as written with dashes (led by its space: the gate,
+# _SPACED_DASH_SPLIT, is searched only in a text holding " - ")
+_SPACED_DASH_PIECE = r" - (?<=[0-9)] - )(?=[0-9(])"
+_SPACED_DASH_SPLIT = re.compile(r"-(?<=[0-9)] -)(?= [0-9(])").search
 _REFERENCE_SPLIT = re.compile(_REFERENCE_PIECE).search
 _BACKSLASH_SPLIT = re.compile(_BACKSLASH_PIECE).search
 _PERCENT_SPLIT = re.compile(_PERCENT_PIECE).search
@@ -600,6 +610,7 @@ def _is_split(text: str, terms: bool = False) -> bool:
         or ("=" in text and _EQUALS_SPLIT(text))
         or (("*" in text or "`" in text or "~" in text) and (_MARKER_ANY if terms else _MARKER_SPLIT)(text))
         or ("+" in text and (_CONCAT_ANY if terms else _CONCAT_SPLIT)(text))
+        or (not terms and " - " in text and _SPACED_DASH_SPLIT(text))
     )
 
 
@@ -645,7 +656,7 @@ def _other_split() -> Callable[..., re.Match[str] | None]:
         _SPLIT_ALL = re.compile(
             "|".join(
                 [_BACKSLASH_ESCAPE, _REFERENCE_ESCAPE, "%(?:40|2[0289BDEbde])", _REFERENCE_PIECE, _BACKSLASH_PIECE]
-                + [_PERCENT_PIECE, _EQUALS_PIECE, _MARKER_PIECE, _CONCAT_PIECE, *other]
+                + [_PERCENT_PIECE, _EQUALS_PIECE, _MARKER_PIECE, _CONCAT_PIECE, _SPACED_DASH_PIECE, *other]
             )
         )
     return _OTHER_SPLIT
@@ -694,6 +705,8 @@ def _piece(piece: str) -> str | None:
                 return None
     elif first == "=":
         return "@" if piece == "=40" else ""
+    elif piece == " - ":  # (a dash written loosely between digits)
+        return "-"
     elif unicodedata.category(first) in ("Mn", "Me"):
         return ""
     else:  # confusable letters next to ASCII ones
