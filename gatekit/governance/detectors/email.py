@@ -43,6 +43,11 @@ _DOMAIN = re.compile(
 _LETTER = re.compile(f"[{_LETTERS}]")
 # public git hosts whose SSH account is "git" (``ssh -T git@github.com``): no person's address
 _GIT_HOSTS = frozenset(("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "ssh.dev.azure.com", "git.sr.ht"))
+# a URL's scheme "mailto://" (rare, but its user name is an address) before a user name; the path of an SCP-style
+# remote after "host:" (an absolute or home path, a relative one with a "/", a repository's ".git"): the user name
+# before such a host is an account, not an address ("jane@example.com: hello" and "jane@example.com:5432" stay)
+_MAILTO = re.compile(r"(?i:mailto)://\Z")
+_SCP_PATH = re.compile(r"[/~]|[A-Za-z0-9._\-]++(?:/|(?<=\.git)(?![A-Za-z0-9]))", re.ASCII)
 # a whole address read forward, for the rest of a hostile text (past VALIDATION_BUDGET "@"s): a local part from a
 # letter or digit that follows none, up to 64 characters
 _ONE_ADDRESS = r"[A-Za-z0-9](?<![A-Za-z0-9][A-Za-z0-9])[A-Za-z0-9._%+\-']{0,63}+" + _DOMAIN.pattern
@@ -134,6 +139,11 @@ class EmailDetector(Detector):
             local = local.lstrip("._%+-'")  # (from its first letter or digit: not a quote around the address)
             if local == "git" and (text[end : end + 1] == ":" or text[at + 1 : end].lower() in _GIT_HOSTS):
                 continue  # an SSH remote (git@github.com:org/repo.git, ssh -T git@gitlab.com): a git host's account
+            begin = at - len(local)
+            if text[begin - 3 : begin] == "://" and not _MAILTO.search(text, begin - 12 if begin > 12 else 0, begin):
+                continue  # a URL's user name (ssh://git@example.com/..., ftp://anonymous@ftp.example.org): an account
+            if text[end : end + 1] == ":" and _SCP_PATH.match(text, end + 1) is not None:
+                continue  # an SCP-style remote's user name (deploy@build.example.com:/srv/app): an account
             if local and text[at - len(local) - 1 : at - len(local)] == "<" and _message_id(text, at - len(local)):
                 continue  # a message's id, "Message-ID: <20260304.4F2A@mx1.example.org>", "In-Reply-To: <...>"
             if local:

@@ -328,8 +328,9 @@ _ID_LABELS = frozenset(
     " po rma pin passcode"
     # (an insurance claim's or policy's number, a court docket's, a receipt's, a voucher's, a permit's or licence's)
     " claim policy docket receipt voucher coupon permit licence license"
-    # (an HTTP byte range, "Range: bytes=0-1048575")
-    " bytes"
+    # (an HTTP byte range, "Range: bytes=0-1048575"; a port or a range of ports, "ports 49152-65535", "port range
+    # 32768-60999", "ephemeral 32768-60999")
+    " bytes port range ephemeral"
     # (the same in the default regions' other languages: "Bestellnummer 4021983712", "Rechnung Nr. 2026-000123",
     # "numéro de commande ...", "nº do pedido ...")
     " bestellnummer bestellung rechnungsnummer rechnung kundennummer auftragsnummer sendungsnummer vorgangsnummer"
