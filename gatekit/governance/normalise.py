@@ -267,7 +267,15 @@ def normalise(text: str, *, confusables: bool = False) -> Normalised:
         return _new(Normalised, (text, None, None, None))  # (without the NamedTuple's Python __new__)
     escaped = "%" in text or "\\" in text or "&" in text
     if (
-        escaped or "=" in text or "+" in text or "*" in text or "`" in text or "~" in text or " - " in text
+        escaped
+        or "=" in text
+        or "+" in text
+        or "*" in text
+        or "`" in text
+        or "~" in text
+        or " - " in text
+        or " \u2013 " in text
+        or " \u2212 " in text
     ) and _is_split(text):
         return _joined(text)
     # (two C passes, each of a small class the engine tests fast: a combining mark after an ASCII character or a letter
@@ -568,11 +576,12 @@ def _mark_read(before: str, after: str) -> str | None:
 _MARKER_PIECE = _marker_piece()
 _CONCAT_PIECE = r"[\"'] ?\+ ?[\"']"
 # a dash written loosely between two digits (or an area code's parentheses), one space either side ("SSN: 536 - 22 -
-# 8714", "+49 - 30 - 1234567", "(415) - 555 - 0134"):
-# read as the dash, so every number detector reads the number as written with dashes (led by its space: the gate,
-# _SPACED_DASH_SPLIT, is searched only in a text holding " - ")
-_SPACED_DASH_PIECE = r" - (?<=[0-9)] - )(?=[0-9(])"
-_SPACED_DASH_SPLIT = re.compile(r"-(?<=[0-9)] -)(?= [0-9(])").search
+# 8714", "+49 - 30 - 1234567", "(415) - 555 - 0134"; a hyphen, an en dash or a minus sign): read as "-", so every
+# number detector reads the number as written with dashes (led by its space: the gate, _SPACED_DASH_SPLIT, is searched
+# only in a text holding " - ", or " \u2013 " / " \u2212 " in a text of other characters)
+_LOOSE_DASHES = "\\-\u2013\u2212"
+_SPACED_DASH_PIECE = f" [{_LOOSE_DASHES}] (?<=[0-9)] [{_LOOSE_DASHES}] )(?=[0-9(])"
+_SPACED_DASH_SPLIT = re.compile(f"[{_LOOSE_DASHES}](?<=[0-9)] [{_LOOSE_DASHES}])(?= [0-9(])").search
 _REFERENCE_SPLIT = re.compile(_REFERENCE_PIECE).search
 _BACKSLASH_SPLIT = re.compile(_BACKSLASH_PIECE).search
 _PERCENT_SPLIT = re.compile(_PERCENT_PIECE).search
@@ -610,7 +619,7 @@ def _is_split(text: str, terms: bool = False) -> bool:
         or ("=" in text and _EQUALS_SPLIT(text))
         or (("*" in text or "`" in text or "~" in text) and (_MARKER_ANY if terms else _MARKER_SPLIT)(text))
         or ("+" in text and (_CONCAT_ANY if terms else _CONCAT_SPLIT)(text))
-        or (not terms and " - " in text and _SPACED_DASH_SPLIT(text))
+        or (not terms and (" - " in text or " \u2013 " in text or " \u2212 " in text) and _SPACED_DASH_SPLIT(text))
     )
 
 
@@ -705,7 +714,7 @@ def _piece(piece: str) -> str | None:
                 return None
     elif first == "=":
         return "@" if piece == "=40" else ""
-    elif piece == " - ":  # (a dash written loosely between digits)
+    elif piece[0] == " ":  # (a dash written loosely between digits, see _SPACED_DASH_PIECE)
         return "-"
     elif unicodedata.category(first) in ("Mn", "Me"):
         return ""
