@@ -9,7 +9,9 @@ is a file name, ``icon@2x.png``, ``logo@3x.webp``: no address. Internationalised
 read whole: Latin, Greek and Cyrillic letters in the local part and the domain (``josé@example.es``,
 ``info@bücher.de``). An SSH remote, ``git@github.com:org/repo.git``, names the account of a git host, not a
 person: no address (``git@`` before ``:``, or ``git@`` a public git host: ``ssh -T git@github.com``;
-``user@example.com`` and any other ``git@...`` are addresses).
+``user@example.com`` and any other ``git@...`` are addresses). A URL's user name (right after ``scheme://``:
+``ssh://git@example.com/...``, ``postgres://admin@db.example.com/...``; not ``mailto://``) and an SCP-style remote's
+(``deploy@build.example.com:/srv/app``: ``:`` and a path after the host) name an account, not an address.
 Past VALIDATION_BUDGET domains (a hostile text, ``x@a.bc@`` repeated), the rest of the text is read by one
 forward regex of whole addresses.
 """
