@@ -21,8 +21,8 @@ Detectors read a normalised copy of the text and redaction replaces the span of 
   in pieces" below): every escape of a letter or digit, markdown's marks, a string concatenation, a quoted-printable
   soft line break, combining marks after an ASCII character, look-alike letters next to ASCII ones.
 
-Cost: an ASCII text without a ``%``, ``\``, ``&``, ``=``, ``+``, ``*``, backtick or ``~`` is returned as it is (no copy,
-no map), and so is a text none of
+Cost: an ASCII text without a ``%``, ``\``, ``&``, ``=``, ``+``, ``*``, backtick, ``~`` or `` - `` is returned as it is (no
+copy, no map), and so is a text none of
 whose characters changes (one C pass of a class of every character normalisation changes, built on first use; ~1 us
 per 200 characters of any script).
 Otherwise the characters that change are looked up in a cached per-character table and recorded as
