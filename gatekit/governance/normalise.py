@@ -577,13 +577,25 @@ def _mark_read(before: str, after: str) -> str | None:
 
 _MARKER_PIECE = _marker_piece()
 _CONCAT_PIECE = r"[\"'] ?\+ ?[\"']"
-# a dash written loosely between two digits (or an area code's parentheses), one space either side ("SSN: 536 - 22 -
-# 8714", "+49 - 30 - 1234567", "(415) - 555 - 0134"; a hyphen, an en dash or a minus sign): read as "-", so every
-# number detector reads the number as written with dashes (led by its space: the gate, _SPACED_DASH_SPLIT, is searched
-# only in a text holding " - ", or " \u2013 " / " \u2212 " in a text of other characters)
+# dashes written loosely between digit groups, one space either side, two or more in a row ("SSN: 536 - 22 - 8714",
+# "+49 - 30 - 1234567", "(415) - 555 - 0134"; a hyphen, an en dash or a minus sign): the chain is read with "-", so
+# every number detector reads the number as written with dashes. One such dash alone stays as written: it separates
+# two values or a range ("0171 1234567 - 0171 7654321", "536-22-8714 - 219-09-9999", "pp. 1234 - 1256"). A chain of
+# more than _CHAIN_MAX characters (no value's, a hostile text's) stays as written. The gate, _SPACED_DASH_SPLIT, is
+# searched only in a text holding " - " (or " \u2013 " / " \u2212 " in a text of other characters).
 _LOOSE_DASHES = "\\-\u2013\u2212"
-_SPACED_DASH_PIECE = f" [{_LOOSE_DASHES}] (?<=[0-9)] [{_LOOSE_DASHES}] )(?=[0-9(])"
-_SPACED_DASH_SPLIT = re.compile(f"[{_LOOSE_DASHES}](?<=[0-9)] [{_LOOSE_DASHES}])(?= [0-9(])").search
+_CHAIN_MAX = 64
+_CHAIN_FIRST = frozenset("0123456789(")
+# (led by a group's first character, a digit after no digit or a "(", a class the engine skips to; possessive: each
+# chain read once)
+_SPACED_DASH_PIECE = (
+    r"[0-9(](?<![0-9][0-9(])(?:(?<=\()[0-9]++|(?<=[0-9])[0-9]*+)\)?"
+    rf"(?: [{_LOOSE_DASHES}] \(?[0-9]++\)?){{2,}}+"
+)
+_LOOSE_DASH = re.compile(f" [{_LOOSE_DASHES}] ")
+_SPACED_DASH_SPLIT = re.compile(
+    f"[{_LOOSE_DASHES}](?<=[0-9)] [{_LOOSE_DASHES}])(?= \\(?[0-9]++\\)? [{_LOOSE_DASHES}] [0-9(])"
+).search
 _REFERENCE_SPLIT = re.compile(_REFERENCE_PIECE).search
 _BACKSLASH_SPLIT = re.compile(_BACKSLASH_PIECE).search
 _PERCENT_SPLIT = re.compile(_PERCENT_PIECE).search
@@ -716,8 +728,6 @@ def _piece(piece: str) -> str | None:
                 return None
     elif first == "=":
         return "@" if piece == "=40" else ""
-    elif piece[0] == " ":  # (a dash written loosely between digits, see _SPACED_DASH_PIECE)
-        return "-"
     elif unicodedata.category(first) in ("Mn", "Me"):
         return ""
     else:  # confusable letters next to ASCII ones
@@ -781,6 +791,14 @@ def _joined(text: str, confusables: bool = False) -> Normalised:
         if pieces > _PIECES_MAX:  # (a hostile text: read as before the join, see _PIECES_MAX)
             raise _TooManyPieces
         piece = match.group()
+        if piece[0] in _CHAIN_FIRST:  # (a chain of loose dashes: each " - " as "-", kept at its first space)
+            if len(piece) > _CHAIN_MAX:
+                return piece
+            start = match.start()
+            for dash in _LOOSE_DASH.finditer(piece):
+                flags[start + dash.start() + 1 : start + dash.end()] = b"\x00\x00"
+            changed = True
+            return _LOOSE_DASH.sub("-", piece)
         if piece[0] in "*`~\"'":
             # (what joins two pieces, markdown's marks, a concatenation: read by its neighbours, an escape's as what
             # it stands for; a quoted-printable soft line break joins whatever it splits, as a mail client does)

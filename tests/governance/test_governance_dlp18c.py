@@ -6,7 +6,8 @@ here: a dash written with a space either side (``536 - 22 - 8714``, ``+49 - 30 -
 IBAN in dashed groups) was missed by every number detector but the card's; a URL's user name (``ssh://git@host/...``,
 ``https://user@host/``, ``postgres://admin@db...``) and an SCP-style remote's (``deploy@host:/srv/app``) were
 e-mail addresses; a port range (``ports 49152-65535``) was a phone number. Fixed: the loose dash is read as the dash
-in normalisation (one rule for every number detector, the original span redacted), the user names of URLs (not
+in normalisation when two or more make a chain (one rule for every number detector, the original span redacted; one
+alone separates two values or a range and stays as written), the user names of URLs (not
 ``mailto:``) and SCP-style remotes are accounts, ``port`` / ``range`` / ``ephemeral`` label an id, and a number
 followed by ``=`` and a digit is one side of a sum. The record: docs/governance-notes.md, "Round dlp18c".
 
@@ -44,7 +45,6 @@ FIXED_MISSES: dict[str, list[tuple[str, str]]] = {
     "call +1 - 415 - 555 - 0134": [("PHONE_NUMBER", "+1 - 415 - 555 - 0134")],
     "call +1 - (415) - 555 - 0134": [("PHONE_NUMBER", "+1 - (415) - 555 - 0134")],
     "call +44 20 - 7946 - 0958": [("PHONE_NUMBER", "+44 20 - 7946 - 0958")],
-    "Tel 030 - 1234567": [("PHONE_NUMBER", "030 - 1234567")],
     "téléphone 06 - 12 - 34 - 56 - 78": [("PHONE_NUMBER", "06 - 12 - 34 - 56 - 78")],
     "call (415) \u2013 555 \u2013 0134 über": [("PHONE_NUMBER", "(415) \u2013 555 \u2013 0134")],
     "IBAN DE89 - 3704 - 0044 - 0532 - 0130 - 00": [("IBAN_CODE", "DE89 - 3704 - 0044 - 0532 - 0130 - 00")],
@@ -73,6 +73,11 @@ KEPT: dict[str, list[tuple[str, str]]] = {
     "phone = 415-555-0134": [("PHONE_NUMBER", "415-555-0134")],
     "Tel: 030 1234567 = Zentrale": [("PHONE_NUMBER", "030 1234567")],
     "call 555-0134 or 212-555-0147": [("PHONE_NUMBER", "212-555-0147")],
+    # one loose dash between two values: it separates them (read as one, each would be lost)
+    "0171 1234567 - 0171 7654321": [("PHONE_NUMBER", "0171 1234567"), ("PHONE_NUMBER", "0171 7654321")],
+    "536-22-8714 - 219-09-9999": [("US_SSN", "536-22-8714"), ("US_SSN", "219-09-9999")],
+    "+1 415 555 0134 - office": [("PHONE_NUMBER", "+1 415 555 0134")],
+    "4111 1111 1111 1111 - 12/26": [("CREDIT_CARD", "4111 1111 1111 1111")],
 }
 # false findings on main, none now: a URL's or SCP-style remote's user name; a port range; a sum
 FIXED_FALSE: dict[str, str] = {
@@ -116,6 +121,11 @@ CLEAN: list[str] = [
     "ports 8000 - 8999",
     "1 - 2 - 3 - 4 - 5 - 6 - 7 - 8 - 9 - 10",
     "$1,250 - $3,400",
+    # one loose dash between two groups: a range, as written
+    "pp. 1234 - 1256",
+    "ZIP 94105 - 94107",
+    "RFC 7230 - 7235",
+    "2026-11-21 - 2026-11-23",
 ]
 # decided not findings: obfuscation (see the module doc)
 OBFUSCATED: list[str] = [
@@ -133,6 +143,9 @@ LEFT: dict[str, list[tuple[str, str]]] = {
     "Firefox 1.2.3.4": [("IP_ADDRESS", "1.2.3.4")],
     # a dash with a space on one side only: not read loosely (a sign, "5 -3")
     "SSN: 536 -22- 8714": [],
+    # one loose dash alone: a range or a separator between two values, as written (see KEPT), so a number of two
+    # groups written so is missed
+    "Tel 030 - 1234567": [],
 }
 
 
@@ -175,6 +188,9 @@ def test_loose_dash_normalised_with_its_map() -> None:
     normal = normalise(text)
     assert normal.text == "SSN: 536-22-8714."
     assert normalise("pages a - b and 3 -4").text == "pages a - b and 3 -4"  # (no digit either side: as written)
+    assert normalise("pp. 1234 - 1256").text == "pp. 1234 - 1256"  # (one loose dash: a range, as written)
+    chain = " - ".join(["1234"] * 10)  # (longer than any value's chain: as written)
+    assert normalise(chain).text == chain
 
 
 @pytest.mark.parametrize(
