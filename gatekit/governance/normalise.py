@@ -13,8 +13,9 @@ Detectors read a normalised copy of the text and redaction replaces the span of 
 * escapes of machine text: JSON's ``\uXXXX`` and C's ``\xHH`` of such characters, JSON's ``\/``, ``\n``, ``\t``,
   ``\r``, HTML's ``&#64;`` / ``&#x40;`` / ``&nbsp;`` ... (see ``_BACKSLASH_FORMS``, ``_REFERENCE_FORMS``), mapped back to
   the whole escape as a percent-escape is;
-* a dash (hyphen, en dash, minus sign) with one space either side between two digits (or ``)`` and ``(``) as ``-``
-  (``536 - 22 - 8714``, ``(415) - 555 - 0134``), mapped back to all three characters;
+* dashes (hyphen, en dash, minus sign) with one space either side, two or more in a chain of digit groups, as ``-``
+  (``536 - 22 - 8714``, ``(415) - 555 - 0134``; one alone separates two values or a range and stays), each mapped
+  back to all three characters;
 * for the ``sensitive_terms`` rule only (``confusables=True``): Cyrillic and Greek letters that look
   like Latin ones as those Latin letters (``Cyrillic а`` -> ``a``);
 * a value written in pieces or in escapes of any of its characters (round redact16, see the section "values written
