@@ -32,7 +32,7 @@ group of 5 or 6 digits or a zero-padded one, alone or before one more). Not two 
 (a decimal, ``445.1201``), nor a group in parentheses after the digits (a citation's year, ``357-362 (2020)``: the
 number before it is tried alone). A capitalised word glued after a number with ``+`` or ``(area)`` is a label of
 columns run together (``Phone:+1 (415) 555-0134Fax:``), not more of the value.
-A number followed by ``,`` and a digit is part of an amount, but not one with ``+`` or ``(area)`` (a CSV row's next
+A number followed by ``=`` and a digit is one side of a sum (``1500-250-100 = 1150``). A number followed by ``,`` and a digit is part of an amount, but not one with ``+`` or ``(area)`` (a CSV row's next
 field). A bare run of 12 to 15 digits under a phone field's name (``"msisdn": "447911123456"``) is read with its
 country code. The rules of how a candidate is written (its groups and signs) are decided once per layout, the candidate
 with every digit a ``0`` (a few hundred recur), and kept; those that read its digits or the text around it, for each
@@ -173,6 +173,8 @@ _EXTENSION = re.compile(r"(?: (?:x|ext\.?|#)|x|ext\.?|#) ?\d+$")
 # a candidate followed by one of these, or by "-", "." or "," and a digit, is part of something longer (an id, a
 # date, a version); a hyphenated label may follow: "555-123-4567-Office"
 _BAD_AFTER = frozenset(WORD_CHARS + "/")
+# an "=" and a number after a candidate: the candidate is one side of a sum or a difference, "1500-250-100 = 1150"
+_EQUATION = re.compile(r" ?= ?[0-9]", re.ASCII).match
 _ASCII_DIGITS = frozenset("0123456789")
 _ASCII_UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 # (another number after a space: an SSN, a date, a card's groups, "415-555-2671 219-09-9999")
@@ -328,8 +330,9 @@ _ID_LABELS = frozenset(
     " po rma pin passcode"
     # (an insurance claim's or policy's number, a court docket's, a receipt's, a voucher's, a permit's or licence's)
     " claim policy docket receipt voucher coupon permit licence license"
-    # (an HTTP byte range, "Range: bytes=0-1048575")
-    " bytes"
+    # (an HTTP byte range, "Range: bytes=0-1048575"; a port or a range of ports, "ports 49152-65535", "port range
+    # 32768-60999", "ephemeral 32768-60999")
+    " bytes port range ephemeral"
     # (the same in the default regions' other languages: "Bestellnummer 4021983712", "Rechnung Nr. 2026-000123",
     # "numéro de commande ...", "nº do pedido ...")
     " bestellnummer bestellung rechnungsnummer rechnung kundennummer auftragsnummer sendungsnummer vorgangsnummer"
@@ -1063,6 +1066,11 @@ class PhoneDetector(Detector):
                                 # (a "," and a digit after a number with "+" or "(": no amount's decimals, the next field of
                                 # a CSV row, "...,+1 646 555 0142,601-33-7428")
                                 and (after != "," or text[start] not in "+(")
+                            )
+                            # (an "=" and a number after it: one side of a sum, "1500 - 250 - 100 = 1150")
+                            or (
+                                (after == "=" or (after == " " and text[end + 1 : end + 2] == "="))
+                                and _EQUATION(text, end) is not None
                             )
                         ):
                             # (a hostile run of "0142,6+1 646 555 0142,6...": past 8 budgets, the runs, as below; an
