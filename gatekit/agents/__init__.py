@@ -8,11 +8,13 @@ a factory ``(spec, options) -> Agent``). Adding a kind of agent touches one file
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable
 from importlib.metadata import entry_points
 
 from gatekit.agents.base import Agent, AgentCallError, AgentOptions, normalise_response
 from gatekit.errors import AgentError
+from gatekit.redact import add_known_secret
 
 AgentFactory = Callable[[str, AgentOptions], Agent]
 
@@ -54,6 +56,9 @@ def resolve_agent(spec: str, options: AgentOptions | None = None) -> Agent:
     """Build the adapter for ``spec``; an unknown prefix lists the valid ones."""
     _load_plugins()
     options = options or AgentOptions()
+    if options.api_key_env:
+        # masked whatever the adapter: a cmd: worker inherits the environment and may echo the key back
+        add_known_secret(os.environ.get(options.api_key_env))
     for prefix, factory in sorted(_REGISTRY.items(), key=lambda kv: -len(kv[0])):
         if spec.startswith(prefix):
             return factory(spec, options)

@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import json
 import os
+import select
 import shlex
 import signal
 from collections import deque
@@ -201,14 +202,17 @@ class CmdAgent:
         worker = await self._idle.get()
         healthy = False
         try:
-            if worker is None or not worker.alive:
+            if worker is None or not worker.alive or _unasked_output(worker.proc):
+                # a worker that wrote a line nobody asked for (a second answer, a log line on stdout) would have it
+                # read as this case's answer: replaced, like a dead one
                 if worker is not None:
                     await self._retire(worker)
                 self.restarts += 1
                 worker = await self._spawn()
             self._next_id += 1
+            request_id = self._next_id
             request = json.dumps(
-                {"id": self._next_id, "input": case_input, "context": context},
+                {"id": request_id, "input": case_input, "context": context},
                 ensure_ascii=False,
                 default=str,
             )
@@ -233,11 +237,22 @@ class CmdAgent:
                     f"agent worker exited with code {code} during the case" + (f"; stderr: {stderr}" if stderr else ""),
                     retryable=True,
                 )
+            if getattr(worker.proc.stdout, "_buffer", b""):  # a second line came with the answer: which one is it?
+                raise invalid(
+                    "agent wrote more than one line for one request (a log line on stdout?); answer each request "
+                    "with exactly one line and print logs to stderr"
+                )
             try:
                 answer = json.loads(line)
             except (ValueError, RecursionError):  # not JSON, not UTF-8, nested too deep, an integer too long
                 snippet = line[:120].decode("utf-8", "replace").strip()
                 raise invalid(f"agent wrote a line that is not JSON on stdout: {snippet!r}") from None
+            answered = answer.get("id") if isinstance(answer, dict) else None
+            if type(answered) is int and answered != request_id:  # an id of the agent's own (a string) is not ours
+                raise invalid(
+                    f"agent answered request id {answered} while request {request_id} was asked: a late or extra "
+                    "line; answer each request with exactly one line"
+                )
             healthy = True
             if isinstance(answer, dict) and "error" in answer and "output" not in answer:
                 await asyncio.sleep(0.02)  # let the drain catch the stderr written just before the answer
@@ -300,6 +315,26 @@ async def _answer_or_exit(proc: asyncio.subprocess.Process) -> bytes:
     finally:
         if not read.done():
             read.cancel()
+
+
+def _unasked_output(proc: asyncio.subprocess.Process) -> bool:
+    """The worker's stdout holds bytes before a request is sent (output nobody asked for), or is at its end.
+
+    Looks in the stream's buffer and in the pipe itself: a line written right after the answer is usually still in
+    the pipe, since the loop has not run its selector since it read the answer.
+    """
+    reader = proc.stdout
+    if getattr(reader, "_buffer", b""):  # what asyncio.StreamReader has read and nobody consumed
+        return True
+    transport = getattr(reader, "_transport", None)
+    pipe = transport.get_extra_info("pipe") if transport is not None else None
+    if pipe is None:
+        return False
+    try:
+        readable, _, _ = select.select([pipe.fileno()], [], [], 0)
+    except (OSError, ValueError):  # closed meanwhile: the alive check and the call itself see to it
+        return False
+    return bool(readable)
 
 
 async def _exit_code(worker: _Worker) -> int | None:

@@ -76,12 +76,10 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         pass
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    except (TypeError, ValueError, OverflowError, AttributeError):  # a year past 9999 overflows: no usable value
         return None
-    if when is None:
-        return None
-    current = time.time() if now is None else now
-    return max(0.0, when.timestamp() - current)
+    return max(0.0, seconds)
 
 
 def fill_template(template: Any, values: dict[str, Any]) -> Any:

@@ -21,6 +21,7 @@ move an alias to exactly the version that was tested.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from gatekit.agents.base import AgentOptions, normalise_response
@@ -189,13 +190,16 @@ class MlflowModelAgent:
         model = self._model
         if model is None:
             raise RuntimeError("agent not started")
-        payload = self.build_input(case_input, context)
+        # a private copy of the case: predict may rewrite what it got, never what the policy judges after the call
+        payload = self.build_input(copy.deepcopy(case_input), copy.deepcopy(context))
         params = self.params
         pool = self._pool
         if pool is None:
             raise RuntimeError("agent not started")
-        raw = await pool.run(lambda: model.predict(payload, params=params))
-        return self.parse_output(raw)
+        # the prediction is read on the pool's thread too: a hostile object (a never-ending __iter__) stalls a
+        # thread the attempt timeout abandons, never the gate's loop
+        answer: AgentResponse = await pool.run(lambda: self.parse_output(model.predict(payload, params=params)))
+        return answer
 
     async def close(self) -> None:
         """Let the idle threads exit without waiting for hung predictions (daemon threads)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import importlib
 import inspect
 import os
@@ -70,8 +71,25 @@ async def _awaited(awaitable: Any) -> Any:
         return await awaitable
     except (asyncio.CancelledError, Exception):
         raise
+    except GeneratorExit as exc:
+        if _closing():
+            raise  # this coroutine is being closed (pending at exit, collected): not the agent raising
+        raise escaped_error(exc) from None
     except BaseException as exc:  # noqa: BLE001 - sys.exit() in an async agent would stop its loop for good
         raise escaped_error(exc) from None
+
+
+async def _normalised(awaitable: Any) -> AgentResponse:
+    """Await the agent's coroutine and normalise its answer, both on the agent's loop."""
+    return normalise_response(await awaitable)
+
+
+def _closing() -> bool:
+    """True outside a running task: a ``GeneratorExit`` then comes from ``coroutine.close()``, not a task's step."""
+    try:
+        return asyncio.current_task() is None
+    except RuntimeError:  # no running loop in this thread
+        return True
 
 
 class _AgentLoop:
@@ -131,17 +149,29 @@ class PythonAgent:
         fn = self._fn
         if fn is None:
             raise RuntimeError("agent not started")
-        args: tuple[Any, ...] = (case_input,)
-        kwargs: dict[str, Any] = {"context": context} if self._with_context else {}
+        with_context = self._with_context
+
+        def invoke() -> Any:
+            # a private copy of the case: the agent may rewrite what it got (context.env, the messages), never
+            # what the policy judges after the call nor what a retry sends
+            kwargs = {"context": copy.deepcopy(context)} if with_context else {}
+            return fn(copy.deepcopy(case_input), **kwargs)
+
+        def job() -> tuple[AgentResponse | None, Any]:
+            raw = invoke()
+            return (None, raw) if inspect.isawaitable(raw) else (normalise_response(raw), None)
+
+        # What the agent returned is read on its own thread (or loop), never on the gate's: a list subclass whose
+        # __iter__ never ends, a property that blocks, would otherwise stop the gate's loop (and its SIGTERM handler)
+        # where the attempt timeout cannot reach; there, the timeout abandons it like any stuck call.
         if self._is_async:
-            raw = await self._agent_loop().run(fn(*args, **kwargs))
-        else:
-            if self._pool is None:
-                raise RuntimeError("agent not started")
-            raw = await self._pool.run(lambda: fn(*args, **kwargs))
-            if inspect.isawaitable(raw):
-                raw = await self._agent_loop().run(raw)
-        return normalise_response(raw)
+            return await self._agent_loop().run(_normalised(invoke()))  # type: ignore[no-any-return]
+        if self._pool is None:
+            raise RuntimeError("agent not started")
+        answer, awaitable = await self._pool.run(job)  # the case copied on the agent's thread, off the gate's loop
+        if answer is not None:
+            return answer
+        return await self._agent_loop().run(_normalised(awaitable))  # type: ignore[no-any-return]
 
     def _agent_loop(self) -> _AgentLoop:
         if self._loop is None:

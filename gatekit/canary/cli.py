@@ -89,7 +89,12 @@ def canary_command(
         typer.Option("--now", metavar="TIMESTAMP", help="Judge the windows complete at this time (default: now)."),
     ] = None,
     since: Annotated[
-        str | None, typer.Option("--since", metavar="TIMESTAMP", help="Start of the stage (default: the first row).")
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="TIMESTAMP",
+            help="Start of the stage, exact: earlier rows are not judged (default: the first row's window).",
+        ),
     ] = None,
     out: Annotated[str, typer.Option("--out", metavar="DIR", help="Where canary.json/.html go.")] = "reports/canary",
     engine: EngineOpt = "duckdb",
@@ -148,7 +153,9 @@ def watch_command(
     timeout: Annotated[
         float | None,
         typer.Option(
-            "--timeout", metavar="SECONDS", help="Stop when no rule fired in time: exit 0 (4 if a rule had no data)."
+            "--timeout",
+            metavar="SECONDS",
+            help="Stop when no rule fired in time: exit 0 (4 if a rule had no data or a label's rows mixed versions).",
         ),
     ] = None,
     on_rollback: Annotated[

@@ -13,14 +13,17 @@ Detectors read a normalised copy of the text and redaction replaces the span of 
 * escapes of machine text: JSON's ``\uXXXX`` and C's ``\xHH`` of such characters, JSON's ``\/``, ``\n``, ``\t``,
   ``\r``, HTML's ``&#64;`` / ``&#x40;`` / ``&nbsp;`` ... (see ``_BACKSLASH_FORMS``, ``_REFERENCE_FORMS``), mapped back to
   the whole escape as a percent-escape is;
+* dashes (hyphen, en dash, minus sign) with one space either side, two or more in a chain of digit groups, as ``-``
+  (``536 - 22 - 8714``, ``(415) - 555 - 0134``; one alone separates two values or a range and stays), each mapped
+  back to all three characters;
 * for the ``sensitive_terms`` rule only (``confusables=True``): Cyrillic and Greek letters that look
   like Latin ones as those Latin letters (``Cyrillic а`` -> ``a``);
 * a value written in pieces or in escapes of any of its characters (round redact16, see the section "values written
   in pieces" below): every escape of a letter or digit, markdown's marks, a string concatenation, a quoted-printable
   soft line break, combining marks after an ASCII character, look-alike letters next to ASCII ones.
 
-Cost: an ASCII text without a ``%``, ``\``, ``&``, ``=``, ``+``, ``*``, backtick or ``~`` is returned as it is (no copy,
-no map), and so is a text none of
+Cost: an ASCII text without a ``%``, ``\``, ``&``, ``=``, ``+``, ``*``, backtick, ``~`` or `` - `` is returned as it is (no
+copy, no map), and so is a text none of
 whose characters changes (one C pass of a class of every character normalisation changes, built on first use; ~1 us
 per 200 characters of any script).
 Otherwise the characters that change are looked up in a cached per-character table and recorded as
@@ -260,11 +263,23 @@ def normalise(text: str, *, confusables: bool = False) -> Normalised:
             if _is_split(text):
                 return _joined(text)  # (a value in escapes of any of its characters, or written in pieces)
             return _unescaped(text) or _new(Normalised, (text, None, None, None))
-        if ("=" in text or "+" in text or "*" in text or "`" in text or "~" in text) and _is_split(text):
+        if ("=" in text or "+" in text or "*" in text or "`" in text or "~" in text or " - " in text) and _is_split(
+            text
+        ):
             return _joined(text)  # (a value written in pieces)
         return _new(Normalised, (text, None, None, None))  # (without the NamedTuple's Python __new__)
     escaped = "%" in text or "\\" in text or "&" in text
-    if (escaped or "=" in text or "+" in text or "*" in text or "`" in text or "~" in text) and _is_split(text):
+    if (
+        escaped
+        or "=" in text
+        or "+" in text
+        or "*" in text
+        or "`" in text
+        or "~" in text
+        or " - " in text
+        or " \u2013 " in text
+        or " \u2212 " in text
+    ) and _is_split(text):
         return _joined(text)
     # (two C passes, each of a small class the engine tests fast: a combining mark after an ASCII character or a letter
     # drawn like a Latin one next to one, then a character normalisation changes; the usual text of another script
@@ -563,6 +578,25 @@ def _mark_read(before: str, after: str) -> str | None:
 
 _MARKER_PIECE = _marker_piece()
 _CONCAT_PIECE = r"[\"'] ?\+ ?[\"']"
+# dashes written loosely between digit groups, one space either side, two or more in a row ("SSN: 536 - 22 - 8714",
+# "+49 - 30 - 1234567", "(415) - 555 - 0134"; a hyphen, an en dash or a minus sign): the chain is read with "-", so
+# every number detector reads the number as written with dashes. One such dash alone stays as written: it separates
+# two values or a range ("0171 1234567 - 0171 7654321", "536-22-8714 - 219-09-9999", "pp. 1234 - 1256"). A chain of
+# more than _CHAIN_MAX characters (no value's, a hostile text's) stays as written. The gate, _SPACED_DASH_SPLIT, is
+# searched only in a text holding " - " (or " \u2013 " / " \u2212 " in a text of other characters).
+_LOOSE_DASHES = "\\-\u2013\u2212"
+_CHAIN_MAX = 64
+_CHAIN_FIRST = frozenset("0123456789(")
+# (led by a group's first character, a digit after no digit or a "(", a class the engine skips to; possessive: each
+# chain read once)
+_SPACED_DASH_PIECE = (
+    r"[0-9(](?<![0-9][0-9(])(?:(?<=\()[0-9]++|(?<=[0-9])[0-9]*+)\)?"
+    rf"(?: [{_LOOSE_DASHES}] \(?[0-9]++\)?){{2,}}+"
+)
+_LOOSE_DASH = re.compile(f" [{_LOOSE_DASHES}] ")
+_SPACED_DASH_SPLIT = re.compile(
+    f"[{_LOOSE_DASHES}](?<=[0-9)] [{_LOOSE_DASHES}])(?= \\(?[0-9]++\\)? [{_LOOSE_DASHES}] [0-9(])"
+).search
 _REFERENCE_SPLIT = re.compile(_REFERENCE_PIECE).search
 _BACKSLASH_SPLIT = re.compile(_BACKSLASH_PIECE).search
 _PERCENT_SPLIT = re.compile(_PERCENT_PIECE).search
@@ -600,6 +634,7 @@ def _is_split(text: str, terms: bool = False) -> bool:
         or ("=" in text and _EQUALS_SPLIT(text))
         or (("*" in text or "`" in text or "~" in text) and (_MARKER_ANY if terms else _MARKER_SPLIT)(text))
         or ("+" in text and (_CONCAT_ANY if terms else _CONCAT_SPLIT)(text))
+        or (not terms and (" - " in text or " \u2013 " in text or " \u2212 " in text) and _SPACED_DASH_SPLIT(text))
     )
 
 
@@ -645,7 +680,7 @@ def _other_split() -> Callable[..., re.Match[str] | None]:
         _SPLIT_ALL = re.compile(
             "|".join(
                 [_BACKSLASH_ESCAPE, _REFERENCE_ESCAPE, "%(?:40|2[0289BDEbde])", _REFERENCE_PIECE, _BACKSLASH_PIECE]
-                + [_PERCENT_PIECE, _EQUALS_PIECE, _MARKER_PIECE, _CONCAT_PIECE, *other]
+                + [_PERCENT_PIECE, _EQUALS_PIECE, _MARKER_PIECE, _CONCAT_PIECE, _SPACED_DASH_PIECE, *other]
             )
         )
     return _OTHER_SPLIT
@@ -757,6 +792,14 @@ def _joined(text: str, confusables: bool = False) -> Normalised:
         if pieces > _PIECES_MAX:  # (a hostile text: read as before the join, see _PIECES_MAX)
             raise _TooManyPieces
         piece = match.group()
+        if piece[0] in _CHAIN_FIRST:  # (a chain of loose dashes: each " - " as "-", kept at its first space)
+            if len(piece) > _CHAIN_MAX:
+                return piece
+            start = match.start()
+            for dash in _LOOSE_DASH.finditer(piece):
+                flags[start + dash.start() + 1 : start + dash.end()] = b"\x00\x00"
+            changed = True
+            return _LOOSE_DASH.sub("-", piece)
         if piece[0] in "*`~\"'":
             # (what joins two pieces, markdown's marks, a concatenation: read by its neighbours, an escape's as what
             # it stands for; a quoted-printable soft line break joins whatever it splits, as a mail client does)

@@ -10,8 +10,10 @@ the metrics. Cases are judged in dataset order on one worker thread (see
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -345,7 +347,10 @@ def replay_and_judge(prep: Prepared, emit: Callable[[str], None] | None = None) 
     dataset order, replaying their effect on the stateful rules (token budgets, emergency stops).
     """
     try:
-        return asyncio.run(_replay_and_judge(prep, emit))
+        # what agent code prints (a python: callable, its import, an MLflow model) goes to stderr: stdout is
+        # gatekit's own (--json prints verdict.json there; an agent printing a fake passing verdict forged it)
+        with contextlib.redirect_stdout(sys.stderr):
+            return asyncio.run(_replay_and_judge(prep, emit))
     except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C / SIGTERM: exit 130, no verdict published
         from gatekit.pipeline.provisional import remove_unfinished
 

@@ -157,6 +157,10 @@ def prepare(config: GateConfig, *, command: str, started: datetime, locks: list[
         skip=resumed.finished,
         keep=frozenset(filter(None, [url_host(agent_spec)])),
     )
+    workers = getattr(agent, "workers", None)  # a cmd: agent's pool (extra.workers)
+    if type(workers) is int and 0 < workers < settings.concurrency:
+        # a case waiting for a busy worker would be timed meanwhile: its latency and its timeout, never the agent's
+        settings.concurrency = workers
     log.debug("prepared: %d cases x %d repeats, out %s, run %s", len(cases), config.repeat, out, resumed.run_id)
     return Prepared(
         config=config,

@@ -24,10 +24,8 @@ NEGATIVES: list[str] = CORPUS["negatives"]
 POSITIVES: list[dict[str, object]] = [case for case in CORPUS["positives"] if "note" not in case]
 
 # still wrong (docs/governance-notes.md, round secrets16); on main (d2bd450): 3 negatives with a finding, 22 values missed
-LEFT_NEGATIVES = {
-    # a URL's user name and host read as an e-mail address (email.py: not this round's file)
-    "postgres://app@db.internal/orders",
-}
+# (fixed in round dlp18c: "postgres://app@db.internal/orders", a URL's user name and host, read as an e-mail address)
+LEFT_NEGATIVES: set[str] = set()
 LEFT_MISSED = {
     # a quoted passphrase after "CLAVE_SECRETA": a credential's name (8+ characters without a blank are found), but the
     # quoted-passphrase rule reads only the names it gates on (password, Kennwort, contraseña...)

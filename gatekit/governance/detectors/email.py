@@ -9,7 +9,9 @@ is a file name, ``icon@2x.png``, ``logo@3x.webp``: no address. Internationalised
 read whole: Latin, Greek and Cyrillic letters in the local part and the domain (``josé@example.es``,
 ``info@bücher.de``). An SSH remote, ``git@github.com:org/repo.git``, names the account of a git host, not a
 person: no address (``git@`` before ``:``, or ``git@`` a public git host: ``ssh -T git@github.com``;
-``user@example.com`` and any other ``git@...`` are addresses).
+``user@example.com`` and any other ``git@...`` are addresses). A URL's user name (right after ``scheme://``:
+``ssh://git@example.com/...``, ``postgres://admin@db.example.com/...``; not ``mailto://``) and an SCP-style remote's
+(``deploy@build.example.com:/srv/app``: ``:`` and a path after the host) name an account, not an address.
 Past VALIDATION_BUDGET domains (a hostile text, ``x@a.bc@`` repeated), the rest of the text is read by one
 forward regex of whole addresses.
 """
@@ -43,6 +45,11 @@ _DOMAIN = re.compile(
 _LETTER = re.compile(f"[{_LETTERS}]")
 # public git hosts whose SSH account is "git" (``ssh -T git@github.com``): no person's address
 _GIT_HOSTS = frozenset(("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "ssh.dev.azure.com", "git.sr.ht"))
+# a URL's scheme "mailto://" (rare, but its user name is an address) before a user name; the path of an SCP-style
+# remote after "host:" (an absolute or home path, a relative one with a "/", a repository's ".git"): the user name
+# before such a host is an account, not an address ("jane@example.com: hello" and "jane@example.com:5432" stay)
+_MAILTO = re.compile(r"(?i:mailto)://\Z")
+_SCP_PATH = re.compile(r"[/~]|[A-Za-z0-9._\-]++(?:/|(?<=\.git)(?![A-Za-z0-9]))", re.ASCII)
 # a whole address read forward, for the rest of a hostile text (past VALIDATION_BUDGET "@"s): a local part from a
 # letter or digit that follows none, up to 64 characters
 _ONE_ADDRESS = r"[A-Za-z0-9](?<![A-Za-z0-9][A-Za-z0-9])[A-Za-z0-9._%+\-']{0,63}+" + _DOMAIN.pattern
@@ -134,6 +141,11 @@ class EmailDetector(Detector):
             local = local.lstrip("._%+-'")  # (from its first letter or digit: not a quote around the address)
             if local == "git" and (text[end : end + 1] == ":" or text[at + 1 : end].lower() in _GIT_HOSTS):
                 continue  # an SSH remote (git@github.com:org/repo.git, ssh -T git@gitlab.com): a git host's account
+            begin = at - len(local)
+            if text[begin - 3 : begin] == "://" and not _MAILTO.search(text, begin - 12 if begin > 12 else 0, begin):
+                continue  # a URL's user name (ssh://git@example.com/..., ftp://anonymous@ftp.example.org): an account
+            if text[end : end + 1] == ":" and _SCP_PATH.match(text, end + 1) is not None:
+                continue  # an SCP-style remote's user name (deploy@build.example.com:/srv/app): an account
             if local and text[at - len(local) - 1 : at - len(local)] == "<" and _message_id(text, at - len(local)):
                 continue  # a message's id, "Message-ID: <20260304.4F2A@mx1.example.org>", "In-Reply-To: <...>"
             if local:

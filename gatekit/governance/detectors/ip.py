@@ -10,7 +10,8 @@ which is that number, and a software release's number (see :func:`_release`: ``r
 ``AssemblyVersion("2.4.0.117")``, ``Bump foo from 1.10.4.2 to …``, ``1.2.3.4-SNAPSHOT``, ``## 4.12.0.1``, ``2.3.4.5 -> 2.3.5.0``); a network's address with its prefix length (CIDR: ``10.0.0.0/8``, ``2001:db8::/32``, the
 host bits all zero), which names a range, not a machine (``192.168.1.7/24``, a host's address on its network, and a
 ``/32`` or ``/128`` are findings). An IPv6 address ending in an IPv4 address (``::ffff:10.0.0.1``,
-``64:ff9b::192.0.2.33``) is read whole.
+``64:ff9b::192.0.2.33``) is read whole. Eight groups of one or two decimal digits (``1:2:3:4:5:6:7:8``) are a ratio
+or a list, not an address.
 """
 
 from __future__ import annotations
@@ -262,6 +263,7 @@ _IPV6_ONE = (
 # of 25,000 addresses, "/::6" repeated, is a few findings, not one Python object each; more redaction, never a miss)
 _IPV6_SHAPE = re.compile(rf"{_IPV6_ONE}(?:.{{1,8}}?{_IPV6_ONE})*+")
 _HEX_COLON = "0123456789abcdefABCDEF:"
+_SMALL_GROUPS = re.compile(r"(?:[0-9]{1,2}:){7}[0-9]{1,2}").fullmatch
 _HEX_COLON_RUN = re.compile(r"[0-9A-Fa-f:]*+")
 _IPV4_TAIL = re.compile(r"(?:\.[0-9]{1,3}){0,3}+")  # (after the first octet, read as hex digits above)
 
@@ -307,7 +309,10 @@ class Ipv6Detector(Detector):
                 continue
             candidate = text[start:end]
             # (hex digits and colons only: an address has a "::" or exactly 7 colons; most hints are times, "07:00:28")
-            if ("::" in candidate or candidate.count(":") == 7) and ipv6_ok(candidate):
+            # (eight groups of one or two decimal digits are a ratio or a list, "1:2:3:4:5:6:7:8", not an address)
+            if ("::" in candidate or (candidate.count(":") == 7 and _SMALL_GROUPS(candidate) is None)) and ipv6_ok(
+                candidate
+            ):
                 found.append((start, end))
         return found
 

@@ -27,8 +27,12 @@ house number and a street); not a Portuguese / Brazilian postal code (``3610-114
 not a bare run that is a whole number of MiB (a size in bytes, ``2147483648``) nor an HTTP byte range (``bytes=0-1048575``);
 not, without a word for a phone right before it, a span of years (``1939-1945``, ``2023–2024``: two groups of 4
 joined by a dash, the second later by at most a century), a span of clock times on the quarter hour (``0800-2200``)
-or an id numbered by year (``2023-0456``, ``2023-0145-0012``: a year, then one or two zero-padded groups of 4).
-A number followed by ``,`` and a digit is part of an amount, but not one with ``+`` or ``(area)`` (a CSV row's next
+or an id numbered by year (``2023-0456``, ``2026-48213``, ``2023-0145-0012``, ``2020-001038-36``: a year, then a
+group of 5 or 6 digits or a zero-padded one, alone or before one more). Not two groups joined by a dot without ``+``
+(a decimal, ``445.1201``), nor a group in parentheses after the digits (a citation's year, ``357-362 (2020)``: the
+number before it is tried alone). A capitalised word glued after a number with ``+`` or ``(area)`` is a label of
+columns run together (``Phone:+1 (415) 555-0134Fax:``), not more of the value.
+A number followed by ``=`` and a digit is one side of a sum (``1500-250-100 = 1150``). A number followed by ``,`` and a digit is part of an amount, but not one with ``+`` or ``(area)`` (a CSV row's next
 field). A bare run of 12 to 15 digits under a phone field's name (``"msisdn": "447911123456"``) is read with its
 country code. The rules of how a candidate is written (its groups and signs) are decided once per layout, the candidate
 with every digit a ``0`` (a few hundred recur), and kept; those that read its digits or the text around it, for each
@@ -169,7 +173,10 @@ _EXTENSION = re.compile(r"(?: (?:x|ext\.?|#)|x|ext\.?|#) ?\d+$")
 # a candidate followed by one of these, or by "-", "." or "," and a digit, is part of something longer (an id, a
 # date, a version); a hyphenated label may follow: "555-123-4567-Office"
 _BAD_AFTER = frozenset(WORD_CHARS + "/")
+# an "=" and a number after a candidate: the candidate is one side of a sum or a difference, "1500-250-100 = 1150"
+_EQUATION = re.compile(r" ?= ?[0-9]", re.ASCII).match
 _ASCII_DIGITS = frozenset("0123456789")
+_ASCII_UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 # (another number after a space: an SSN, a date, a card's groups, "415-555-2671 219-09-9999")
 _NEXT_NUMBER = re.compile(r"\d+(?:[-.]\d+)+$").match
 # (a day's or a month's number, 1..31: "81-90-1234" of "+81-90-1234-5678", "12-34-5678" of "+49-30-12-34-5678" are no dates)
@@ -323,8 +330,9 @@ _ID_LABELS = frozenset(
     " po rma pin passcode"
     # (an insurance claim's or policy's number, a court docket's, a receipt's, a voucher's, a permit's or licence's)
     " claim policy docket receipt voucher coupon permit licence license"
-    # (an HTTP byte range, "Range: bytes=0-1048575")
-    " bytes"
+    # (an HTTP byte range, "Range: bytes=0-1048575"; a port or a range of ports, "ports 49152-65535", "port range
+    # 32768-60999", "ephemeral 32768-60999")
+    " bytes port range ephemeral"
     # (the same in the default regions' other languages: "Bestellnummer 4021983712", "Rechnung Nr. 2026-000123",
     # "numéro de commande ...", "nº do pedido ...")
     " bestellnummer bestellung rechnungsnummer rechnung kundennummer auftragsnummer sendungsnummer vorgangsnummer"
@@ -486,6 +494,8 @@ def _layout(form: str) -> tuple[int, bool, list[int], int, int, int] | None:
     if not 7 <= count <= 15:
         return None
     number = len(sizes)
+    if number > 1 and main[-1] == ")":
+        return None  # a group in parentheses last: a year, a note's number ("pp. 357-362 (2020)"); an area code leads
     checks = 0
     if sizes[-1] < 2:
         checks |= _SWITCHBOARD  # (the last group of one digit: a switchboard's extension, or no number)
@@ -493,6 +503,8 @@ def _layout(form: str) -> tuple[int, bool, list[int], int, int, int] | None:
     if "." in main:  # a version number, an IPv4 address shape
         if number == 4 and max(sizes) <= 3:
             return None
+        if number == 2 and not plus and "(" not in main:
+            return None  # a decimal number ("m/z 445.1201"): a phone number so written has 3+ groups or a "+"
         national = sizes[1:] if plus else sizes  # (after "+", the groups after the country code: "+1.415.555.2671",
         if (not plus or len(national) > 1) and (min(national) < 2 or max(national) > 4):  # or "+1.4155552671")
             return None
@@ -579,21 +591,22 @@ def _switchboard(main: str, sizes: list[int]) -> bool:
     return main.startswith(("+49", "+43")) or (main[0] == "0" and main[1] != "0" and sizes[0] >= 2)
 
 
-# a dash between two groups of 4 digits, or between a year and one or two zero-padded groups of 4 (see _spans_or_dated)
+# a dash between two groups of 4 digits, or after a year that numbers an id (see _spans_or_dated)
 _DASHES = frozenset("-\u2013\u2014")
-_DATED_COUNTS = frozenset((8, 9, 10, 12))  # (4-4, 4-5, 4-6, 4-2-4, 4-4-4 digits: see _spans_or_dated)
+_DATED_COUNTS = frozenset(range(8, 15))  # (4-4, 4-5, 4-6, 4-2-4, 4-4-4, 4-7-2 digits...: see _spans_or_dated)
 _QUARTERS = frozenset(("00", "15", "30", "45"))
 _PHONE_STEMS = re.compile(_PHONE_WORDS.pattern.replace("(?<![A-Za-z])", "", 1))
 
 
 def _spans_or_dated(main: str, digits: str, number: int, text: str, end: int) -> bool:
-    """``main`` (no "+", 8 to 12 digits in 2 or 3 groups) is a span of years or of times, or an id numbered by year.
+    """``main`` (no "+", 8 to 14 digits in 2 or 3 groups) is a span of years or of times, or an id numbered by year.
 
     A span of years: two groups of 4 digits joined by a dash, the second later than the first by at most a century
     ("1939-1945", "2023\u20132024"). A span of clock times: two groups of 4 digits, each an hour and a quarter hour
-    ("0800-2200", "2200-0600"). An id numbered by year: a year (1900..2099), then one zero-padded group of 4 to 6 digits
-    or two of 4 ("2023-0456", "2026-004512", "Docket 2023-0145-0012"), or a month and one ("2026-03-0042"). Each is no phone number unless a word for a phone comes right before it
-    ("call 2021-2025").
+    ("0800-2200", "2200-0600"). An id numbered by year: a year (1900..2099), then one zero-padded group ("2023-0456",
+    "2026-004512") or one of 5 or 6 digits ("2026-48213"), a zero-padded group of 4+ digits and one more ("Docket
+    2023-0145-0012", "2020-001038-36"), or a month and a zero-padded number ("2026-03-0042"). Each is no phone number
+    unless a word for a phone comes right before it ("call 2021-2025").
     """
     if len(main) != len(digits) + number - 1 or main[4] not in _DASHES:
         return False  # (one dash-like character between groups of 4 digits)
@@ -601,7 +614,7 @@ def _spans_or_dated(main: str, digits: str, number: int, text: str, end: int) ->
         first, second = int(digits[:4]), int(digits[4:])
         years = 1800 <= first < second <= min(first + 100, 2100)
         times = first // 100 <= 24 and second // 100 <= 24 and digits[2:4] in _QUARTERS and digits[6:8] in _QUARTERS
-        dated = 1900 <= first <= 2099 and digits[4] == "0"
+        dated = 1900 <= first <= 2099 and (digits[4] == "0" or 9 <= len(digits) <= 10)
         if not (years or times or dated):
             return False
     elif not (1900 <= int(digits[:4]) <= 2099 and _dated_parts(main, digits)):
@@ -618,11 +631,13 @@ def _spans_or_dated(main: str, digits: str, number: int, text: str, end: int) ->
 def _dated_parts(main: str, digits: str) -> bool:
     """``main`` (3 groups, a year's 4 digits and a dash first) numbers by year.
 
-    Zero-padded groups of 4 ("2023-0145-0012"), or a month and a zero-padded number ("2026-03-0042", March 2026's).
+    A zero-padded group of 4+ digits and one more ("2023-0145-0012", EudraCT's "2020-001038-36"), or a month and a
+    zero-padded number ("2026-03-0042", March 2026's).
     """
-    if len(main) == 14:
-        return main[9] == main[4] and digits[4] == "0" and digits[8] == "0"
-    return main[7] == main[4] and "01" <= digits[4:6] <= "12" and digits[6] == "0"
+    second = main.find(main[4], 5)
+    if second >= 9:  # (a zero-padded group of 4+ digits, then one more: "2023-0145-0012", EudraCT's 2020-001038-36)
+        return digits[4] == "0"
+    return second == 7 and "01" <= digits[4:6] <= "12" and digits[6] == "0"
 
 
 def _spaced_number(sizes: list[int], last: bytes | str, trunk: bool, thousands: bool) -> bool:
@@ -1035,13 +1050,28 @@ class PhoneDetector(Detector):
                         continue
                     if end < size:  # (see _BAD_AFTER; most candidates end at a space)
                         after = text[end]
-                        if after in _BAD_AFTER or (
-                            after in "-.,"
-                            and end + 1 < size
-                            and text[end + 1] in _ASCII_DIGITS
-                            # (a "," and a digit after a number with "+" or "(": no amount's decimals, the next field of
-                            # a CSV row, "...,+1 646 555 0142,601-33-7428")
-                            and (after != "," or text[start] not in "+(")
+                        if (
+                            (
+                                after in _BAD_AFTER
+                                # (but a capitalised word glued to a number with "+" or "(area)": columns run together,
+                                # "Phone:+1 (415) 555-0134Fax:", a label's start, not more of the value)
+                                and not (
+                                    after in _ASCII_UPPER and text[start] in "+(" and text[end + 1 : end + 2].islower()
+                                )
+                            )
+                            or (
+                                after in "-.,"
+                                and end + 1 < size
+                                and text[end + 1] in _ASCII_DIGITS
+                                # (a "," and a digit after a number with "+" or "(": no amount's decimals, the next field of
+                                # a CSV row, "...,+1 646 555 0142,601-33-7428")
+                                and (after != "," or text[start] not in "+(")
+                            )
+                            # (an "=" and a number after it: one side of a sum, "1500 - 250 - 100 = 1150")
+                            or (
+                                (after == "=" or (after == " " and text[end + 1 : end + 2] == "="))
+                                and _EQUATION(text, end) is not None
+                            )
                         ):
                             # (a hostile run of "0142,6+1 646 555 0142,6...": past 8 budgets, the runs, as below; an
                             # ordinary text holds far fewer such amounts, "1 234 567,89", than 2,048)
@@ -1086,7 +1116,11 @@ class PhoneDetector(Detector):
                     if (
                         cut >= 7
                         and value[cut - 1].isdigit()
-                        and (value[cut + 1 :].isdigit() or _NEXT_NUMBER(value, cut + 1) is not None)
+                        and (
+                            value[cut + 1 :].isdigit()
+                            or _NEXT_NUMBER(value, cut + 1) is not None
+                            or (value[cut + 1] == "(" and value[-1] == ")")  # (a group in parentheses, see _layout)
+                        )
                         and not _same_groups(value)
                         and self.ok(value[:cut], text, start + cut, True, columns)
                     ):
