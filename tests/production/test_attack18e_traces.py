@@ -155,3 +155,52 @@ def test_over_http_ties_deleted_traces_and_the_window_start(mlflow_server, tmp_p
     assert window.window_start_ms == base_ms and window.rows == 29
     narrower = spill_traces(f"mlflow:{name}", tmp_path / "n", tracking_uri=mlflow_server.uri, since="119.999s")
     assert narrower.rows == 19  # one millisecond less: the oldest ten are out (and the deleted one)
+
+
+def test_drift_over_hostile_traces_writes_no_secret_anywhere(hostile, tmp_path):
+    """``gatekit drift`` with both sides ``mlflow:hostile`` and the text features (role, scope, tool names), logged
+    to MLflow: neither the report files nor the run hold the secret or the e-mail of the traces."""
+    from mlflow.entities import SpanType
+    from typer.testing import CliRunner
+
+    from gatekit.cli import app
+
+    previous = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(hostile["uri"])
+    try:  # 12 more hostile traces: enough rows per category for a verdict
+        experiment = mlflow.MlflowClient(hostile["uri"]).create_experiment(
+            "hostile-many", artifact_location=str(tmp_path / "a")
+        )
+        mlflow.set_experiment(experiment_id=experiment)
+
+        @mlflow.trace(span_type=SpanType.TOOL, name=f"lookup {SECRET}")
+        def lookup(order: str) -> str:
+            return "shipped"
+
+        @mlflow.trace(span_type=SpanType.AGENT)
+        def agent(question: str) -> str:
+            mlflow.update_current_trace(tags={"role": SECRET, "scope": f"mail {EMAIL}"}, user=EMAIL)
+            return lookup(question)
+
+        for i in range(12):
+            agent(f"question {i} {SECRET}")
+        mlflow.flush_trace_async_logging()
+    finally:
+        mlflow.set_tracking_uri(previous)
+    out = tmp_path / "out"
+    args = ["drift", "--reference", "mlflow:hostile-many", "--production", "mlflow:hostile-many", "--tracking-uri",
+            hostile["uri"], "--categorical", "role", "--categorical", "scope", "--categorical", "tool_names",
+            "--categorical", "user", "--out", str(out), "--experiment", "attack18e-drift"]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code in (0, 1, 4), result.output
+    assert SECRET not in result.output and EMAIL not in result.output
+    client = mlflow.MlflowClient(tracking_uri=hostile["uri"])
+    runs = client.search_runs([client.get_experiment_by_name("attack18e-drift").experiment_id])
+    assert len(runs) == 1
+    shown = repr((runs[0].data.params, runs[0].data.tags, runs[0].data.metrics))
+    local = client.download_artifacts(runs[0].info.run_id, "", str(tmp_path / "artifacts"))
+    files = [p for p in [*out.rglob("*"), *Path(local).rglob("*")] if p.is_file()]
+    assert any(p.name == "drift.json" for p in files) and SECRET not in shown and EMAIL not in shown
+    for path in files:
+        data = path.read_bytes()
+        assert SECRET.encode() not in data and EMAIL.encode() not in data, path
