@@ -66,20 +66,18 @@ def digits_apart(value: Any, other: Any, digits: int = 4) -> int:
     A check's value just over its limit (2000.4 ms against 2000 ms) must not be shown equal to it next to a FAIL;
     equal values, and anything but two finite numbers, keep ``digits``.
     """
-    if not (_finite(value) and _finite(other)) or value == other:
-        return digits
-    n = digits
-    while n < 17 and f"{float(value):.{n}g}" == f"{float(other):.{n}g}":
-        n += 1
-    return n
+    return _apart(value, other, digits, "g")
 
 
 def decimals_apart(value: Any, other: Any, decimals: int = 2) -> int:
     """Decimals, ``decimals`` or more, at which ``value`` and ``other`` read differently (``f`` format, e.g. percent)."""
+    return _apart(value, other, decimals, "f")
+
+
+def _apart(value: Any, other: Any, n: int, kind: str) -> int:
     if not (_finite(value) and _finite(other)) or value == other:
-        return decimals
-    n = decimals
-    while n < 17 and f"{float(value):.{n}f}" == f"{float(other):.{n}f}":
+        return n
+    while n < 17 and f"{float(value):.{n}{kind}}" == f"{float(other):.{n}{kind}}":
         n += 1
     return n
 

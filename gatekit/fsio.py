@@ -23,12 +23,18 @@ import os
 import socket
 import stat
 import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import IO, TextIO, cast
 
 from gatekit.errors import ConfigError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 LOCK_FILE = ".gatekit.lock"
 MAX_QUEUED = 1024 * 1024  # bytes of log lines kept while the disk is full (later lines are lost, counted)
@@ -214,7 +220,10 @@ class LogFile:
         appended since), else it is dropped — never glued after another process's row. A writer that finds the file
         ending inside a line (another's cut write) starts its row on a new line, so only the cut row is lost. Lines
         that could not be written at all wait (up to ``MAX_QUEUED`` bytes) and go first, whole, in the next write.
-        ``lines_written`` and ``lines_lost`` count the outcome of every line handed over.
+        ``lines_written`` and ``lines_lost`` count the outcome of every line handed over. Those checks and the write
+        hold the file's advisory lock (``flock``, taken by every gatekit writer): without it, a check could read the
+        end of another process's write still being copied in and start a blank line. A lock not free within ~10 ms
+        (a writer stopped inside it) is not waited for: the write goes ahead unchecked.
         """
         data = lines.encode("utf-8") if isinstance(lines, str) else bytes(lines)
         try:
@@ -222,15 +231,30 @@ class LogFile:
         except OSError:  # no file to write to (a folder at the path, no permission): these lines are lost
             self.lines_lost += data.count(b"\n")
             raise
+        locked = _lock(fd)
+        try:
+            if locked:
+                self._write_locked(fd, data)
+            else:  # the rest of our own cut line waits (and is dropped once others have written)
+                self._write(fd, b"", data)
+        finally:
+            if locked:
+                _unlock(fd)
+
+    def _write_locked(self, fd: int, data: bytes) -> None:
+        """``append``'s body under the lock: the rest of our cut line, then a new line after another's cut one."""
         try:
             self._finish_cut_line(fd)
         except OSError:
             self._queue(data)
             raise
+        lead = b"\n" if _ends_inside_a_line(fd) else b""  # another process's cut line: ours starts on a new one
+        self._write(fd, lead, data)
+
+    def _write(self, fd: int, lead: bytes, data: bytes) -> None:
         data, self._queued = self._queued + data, b""
         if not data:
             return
-        lead = b"\n" if _ends_inside_a_line(fd) else b""  # another process's cut line: ours starts on a new one
         try:
             written = os.write(fd, lead + data)
         except OSError:
@@ -306,6 +330,26 @@ class LogFile:
         except Exception as exc:  # noqa: BLE001 - counted by the owner
             return exc
         return None
+
+
+def _lock(fd: int) -> bool:
+    """Take the file's advisory lock that gatekit's writers share, waiting at most ~10 ms; False when not taken."""
+    if fcntl is None:  # pragma: no cover - not on Windows
+        return False
+    for _ in range(20):
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            time.sleep(0.0005)
+        except OSError:  # a file system without locks
+            return False
+    return False
+
+
+def _unlock(fd: int) -> None:
+    with contextlib.suppress(OSError):
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def _ends_inside_a_line(fd: int) -> bool:

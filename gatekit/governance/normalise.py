@@ -643,17 +643,24 @@ def _is_split(text: str, terms: bool = False) -> bool:
 _DIACRITICS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 
 
-def _marks() -> str:
-    """A class body of every combining mark (categories Mn and Me; built on first use)."""
+# the planes that hold combining marks: the basic and supplementary multilingual planes and the special-purpose one
+# (variation selectors U+E0100-E01EF); planes 2-13 hold ideographs or nothing, 15-16 private use (one pass over the
+# 0.2 M code points instead of 1.1 M: ~40 ms once instead of ~250 ms; the test compares it with every code point)
+MARK_PLANES = ((0x300, 0x20000), (0xE0000, 0xF0000))
+
+
+def _marks(planes: tuple[tuple[int, int], ...] = MARK_PLANES) -> str:
+    """A class body of every combining mark (categories Mn and Me) in ``planes``; built on first use."""
     ranges: list[str] = []
-    first = -1
-    for code in range(0x300, 0x110001):
-        mark = code < 0x110000 and unicodedata.category(chr(code)) in ("Mn", "Me")
-        if mark and first < 0:
-            first = code
-        elif not mark and first >= 0:
-            ranges.append(f"{re.escape(chr(first))}-{re.escape(chr(code - 1))}")
-            first = -1
+    for start, stop in planes:
+        first = -1
+        for code in range(start, stop + 1):
+            mark = code < stop and unicodedata.category(chr(code)) in ("Mn", "Me")
+            if mark and first < 0:
+                first = code
+            elif not mark and first >= 0:
+                ranges.append(f"{re.escape(chr(first))}-{re.escape(chr(code - 1))}")
+                first = -1
     return "".join(ranges)
 
 

@@ -22,6 +22,9 @@ How a trace becomes a row (see ``trace_to_row``):
   an assessment of that name with a text value. ``user`` falls back to MLflow's ``mlflow.trace.user``,
   ``agent_version`` to the trace's logged-model id, ``model`` to the first LLM span's ``mlflow.llm.model``.
 - ``tool_names`` / ``tool_calls``: the spans of type TOOL in start order.
+
+Every text field taken from a trace (request id, error type, context values, tool names) is untrusted: it is
+scrubbed (secrets and PII replaced by typed placeholders) as the runtime guard scrubs the same fields of its rows.
 """
 
 from __future__ import annotations
@@ -197,6 +200,8 @@ def _output_chars(root: Any | None) -> int | None:
 
 def trace_to_row(trace: Any) -> dict[str, Any]:
     """One checked production-log row of an MLflow ``Trace`` (see the module docstring for the mapping)."""
+    from gatekit.redact import scrub_field
+
     info = trace.info
     spans = sorted(trace.data.spans if trace.data is not None else [], key=lambda s: s.start_time_ns or 0)
     root = _root_span(spans)
@@ -205,20 +210,21 @@ def trace_to_row(trace: Any) -> dict[str, Any]:
     tools = [span.name for span in spans if span.span_type == "TOOL"]
     features = input_features(root.inputs) if root is not None else input_features(None)
     duration = info.execution_duration
+    context = {name: scrub_field(value) for name, value in _context(info, spans).items()}
     return make_row(
         timestamp=info.request_time / 1000.0,
-        request_id=info.client_request_id or info.trace_id,
-        trace_id=info.trace_id,
+        request_id=scrub_field(info.client_request_id or info.trace_id),
+        trace_id=scrub_field(info.trace_id),
         source="import",
         latency_ms=float(duration) if duration is not None and duration >= 0 else None,
-        error=_error_type(root) if state == "ERROR" else None,
+        error=scrub_field(_error_type(root)) if state == "ERROR" else None,
         input_tokens=input_tokens,
         output_tokens=output_tokens,
         cost_usd=_cost(info.trace_metadata or {}),
         output_chars=_output_chars(root),
-        tool_names=tools if spans else None,
+        tool_names=[scrub_field(name) for name in tools] if spans else None,
         tool_calls=len(tools) if spans else None,
-        **_context(info, spans),
+        **context,
         **features,
     )
 

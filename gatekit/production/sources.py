@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from gatekit.errors import ConfigError, DatasetError
-from gatekit.production.engine import TS_COLUMN, Engine, FeatureColumn, FeatureTable, FileSource
+from gatekit.production.engine import NUMERIC, TS_COLUMN, Engine, FeatureColumn, FeatureTable, FileSource
 
 # default feature name -> production-log column (the report keeps today's feature names)
 FEATURE_COLUMNS: dict[str, str] = {
@@ -267,6 +267,21 @@ def _native_columns(features: list[FeatureColumn], explicit: bool, where: str) -
     return columns
 
 
+def _lists_as_multi(features: list[FeatureColumn], columns: dict[str, str]) -> list[FeatureColumn]:
+    """Categorical features read from a list column (``tool_names``, ``rules``) marked as lists.
+
+    Each item counts, as for the default ``tool_names`` feature, whatever the file format: the list's text as one
+    category (``["lookup"]`` from JSON Lines, ``[lookup]`` from Parquet) made one format drift from the other.
+    """
+    from gatekit.production.schema import COLUMNS
+
+    lists = {c.name for c in COLUMNS if c.type == "string[]"}
+    return [
+        FeatureColumn(f.name, f.kind, True) if not f.multi and f.kind != NUMERIC and columns.get(f.name) in lists else f
+        for f in features
+    ]
+
+
 def _open_native(
     engine: Engine,
     paths: list[Path],
@@ -280,6 +295,7 @@ def _open_native(
     from gatekit.production.schema import COLUMN_NAMES
 
     columns = _native_columns(features, explicit, f"{side} {paths[0]}")
+    features = _lists_as_multi(features, columns)
     source = FileSource(
         paths=tuple(str(p) for p in paths),
         format=fmt,
@@ -340,6 +356,7 @@ def _open_spark_table(
         raise ConfigError(f"--{side} {spec_text}: a Spark table needs --engine spark (this run uses {engine.name})")
     features = [FeatureColumn(s.name, s.kind, s.multi) for s in specs]
     columns = _native_columns(features, explicit, f"--{side} {spec_text}")
+    features = _lists_as_multi(features, columns)
     known = [f for f in features if f.name in columns]
     stamp = timestamp_field if timestamp_field in COLUMN_NAMES else "timestamp"
     table = open_table(name, known, columns, stamp, label=spec_text)

@@ -300,8 +300,12 @@ class Enforcer:
             else:
                 self.log_sink = log_to  # a ProductionLogWriter (anything with write(**fields))
         self.span_sink = SpanSink(tracer) if tracer is not None and tracer is not False else None
-        # trace records and rows built and written by one background thread (off the request path)
-        self._writer = BackgroundWriter() if background and (trace_to is not None or log_to is not None) else None
+        # trace records, rows and spans built and written by one background thread (off the request path); a
+        # tracer that must run in the request (``MlflowTracer``: its span joins the agent's live trace) stays there
+        deferred_spans = self.span_sink is not None and not getattr(self.span_sink.tracer, "emit_in_request", False)
+        self._spans_deferred = bool(background and deferred_spans)
+        wanted = trace_to is not None or log_to is not None or self._spans_deferred
+        self._writer = BackgroundWriter() if background and wanted else None
         if self._writer is not None and self.trace_sink is not None:  # (trace lines flushed once per batch)
             self._writer.idle_hooks.append(self.trace_sink.flush)
         self._plans = {
@@ -360,8 +364,8 @@ class Enforcer:
         ``clock`` gives epoch seconds for budgets, rates and time conditions (default ``time.time``);
         ``tracer``: an OpenTelemetry tracer (or ``True`` for the global one) for one span per decision;
         ``on_decision(decision)`` sees every decision (metrics); ``background=True`` builds and writes trace
-        records and rows on one background thread, off the request path (:meth:`flush` waits for them; they
-        are flushed at exit; a full queue drops and counts).
+        records, rows and OpenTelemetry spans on one background thread, off the request path (:meth:`flush` waits
+        for them; they are flushed at exit; a full queue drops and counts).
         """
         return cls(
             load_policy(policy_path),
@@ -995,7 +999,13 @@ class Enforcer:
             if request_id != guard_decision.request_id or tool_name != guard_decision.tool_name:
                 # a span is written: the caller's request id and the agent's tool name scrubbed (the caller gets both raw)
                 shown = dataclasses.replace(guard_decision, request_id=request_id, tool_name=tool_name)
-            self.span_sink.emit(shown, TARGET_TYPE[stage], _epoch_ns(started_ns), time.time_ns(), self._version)
+            emit = functools.partial(
+                self.span_sink.emit, shown, TARGET_TYPE[stage], _epoch_ns(started_ns), time.time_ns(), self._version
+            )
+            if self._spans_deferred and self._writer is not None:  # a slow exporter never slows the decision
+                self._writer.submit(functools.partial(contextvars.copy_context().run, emit))  # (the current span kept)
+            else:
+                emit()
         if self.on_decision is not None:
             try:
                 self.on_decision(guard_decision)

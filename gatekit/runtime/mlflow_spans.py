@@ -22,7 +22,13 @@ class _Span:
 
 
 class MlflowTracer:
-    """An OpenTelemetry-tracer-shaped adapter that records each guard decision as an MLflow GUARDRAIL span."""
+    """An OpenTelemetry-tracer-shaped adapter that records each guard decision as an MLflow GUARDRAIL span.
+
+    ``emit_in_request``: the span is made in the request, even with ``background=True`` — it joins the agent's
+    MLflow trace while that trace is open, and MLflow exports traces on its own background thread.
+    """
+
+    emit_in_request = True
 
     def __init__(self, experiment_id: str | None = None) -> None:
         import mlflow

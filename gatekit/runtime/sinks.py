@@ -154,8 +154,14 @@ VERDICT_TYPE = {"allow": "allow", "allow_with_redaction": "modify", "require_rev
 ACTION_TYPE = {"allow": "allow", "allow_with_redaction": "modify", "require_review": "escalate", "deny": "block"}
 
 
+MAX_ATTRIBUTE_CHARS = 512  # characters kept of a span attribute's text, as of a production-log row's text column
+
+
 class SpanSink:
-    """One ``run_guardrail`` span per decision on an OpenTelemetry tracer: ids and verdicts, never content."""
+    """One ``run_guardrail`` span per decision on an OpenTelemetry tracer: ids and verdicts, never content.
+
+    Text attribute values (each item of a list) are cut to ``MAX_ATTRIBUTE_CHARS`` after they were scrubbed.
+    """
 
     def __init__(self, tracer: Any) -> None:
         if tracer is True:
@@ -188,6 +194,11 @@ class SpanSink:
             }
             if decision.tool_name is not None:
                 attributes["gen_ai.tool.name"] = decision.tool_name
+            for key, value in attributes.items():  # an agent's tool name, a caller's request id: bounded
+                if isinstance(value, str) and len(value) > MAX_ATTRIBUTE_CHARS:
+                    attributes[key] = value[:MAX_ATTRIBUTE_CHARS]
+                elif isinstance(value, list | tuple):
+                    attributes[key] = [v[:MAX_ATTRIBUTE_CHARS] if isinstance(v, str) else v for v in value]
             span = self.tracer.start_span(
                 f"run_guardrail gatekit {target_type}", start_time=start_ns, attributes=attributes
             )

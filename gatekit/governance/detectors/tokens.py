@@ -63,7 +63,13 @@ JWT = Detector(
 )
 PREFIXED_KEY = Detector(
     "API_TOKEN",
-    re.compile(r"[srp](?<![A-Za-z0-9_\-][srp])k(?:_live|_test)?[_\-][A-Za-z0-9_\-]{16,256}+", re.ASCII),
+    # (not glued after a word, "-" or "_": "en-sk-..." is a language pair; but a provider's own long prefix is a key
+    # wherever it starts: "model-sk-proj-...", "prod_sk_live_...")
+    re.compile(
+        r"(?:[srp](?<![A-Za-z0-9_\-][srp])k(?:_live|_test)?[_\-]|(?<=[_\-])(?:sk-(?:proj|ant|svcacct|admin)-|[sr]k_live_))"
+        r"[A-Za-z0-9_\-]{16,256}+",
+        re.ASCII,
+    ),
     lambda value: any(ch.isdigit() for ch in value) and any(ch.isalpha() for ch in value[3:]),
     score=0.95,
     hints=("sk-", "rk-", "pk-", "sk_", "rk_", "pk_"),  # ([srp]k, then "_" or "-": a "k-" alone is "check-in")
