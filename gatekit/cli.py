@@ -164,13 +164,14 @@ ConfigOpt = Annotated[
     Path | None,
     typer.Option("--config", "-c", metavar="FILE", help="gatekit.yaml to read (default: ./gatekit.yaml)."),
 ]
-DatasetOpt = Annotated[Path | None, typer.Option(metavar="FILE", help="Golden dataset (.jsonl, .csv, .parquet).")]
+# (paths as text: an empty --out "" from an unset CI variable is refused, not read as "." -- load_config)
+DatasetOpt = Annotated[str | None, typer.Option(metavar="FILE", help="Golden dataset (.jsonl, .csv, .parquet).")]
 AgentOpt = Annotated[
     str | None, typer.Option(metavar="SPEC", help="Candidate agent spec, e.g. python:examples.demo_agent:run.")
 ]
-ThresholdsOpt = Annotated[Path | None, typer.Option(metavar="FILE", help="Thresholds file (thresholds/*.yaml).")]
-PolicyOpt = Annotated[Path | None, typer.Option(metavar="FILE", help="Governance policy file (policies/*.yaml).")]
-OutOpt = Annotated[Path | None, typer.Option(metavar="DIR", help="Output folder (default: reports/latest).")]
+ThresholdsOpt = Annotated[str | None, typer.Option(metavar="FILE", help="Thresholds file (thresholds/*.yaml).")]
+PolicyOpt = Annotated[str | None, typer.Option(metavar="FILE", help="Governance policy file (policies/*.yaml).")]
+OutOpt = Annotated[str | None, typer.Option(metavar="DIR", help="Output folder (default: reports/latest).")]
 ConcurrencyOpt = Annotated[int | None, typer.Option(metavar="N", help="Cases in flight at once (default: 8).")]
 TimeoutOpt = Annotated[float | None, typer.Option(metavar="SECONDS", help="Seconds per attempt (default: 30).")]
 RetriesOpt = Annotated[int | None, typer.Option(metavar="N", help="Retries after a failed attempt (default: 2).")]
@@ -196,7 +197,7 @@ JsonOpt = Annotated[
     bool, typer.Option("--json", metavar="", help="Print verdict.json to stdout instead of the summary.")
 ]
 JunitOpt = Annotated[
-    Path | None,
+    str | None,
     typer.Option(metavar="FILE", help="Also write JUnit XML here (one testcase per check and per failed case)."),
 ]
 AliasOpt = Annotated[
@@ -548,12 +549,15 @@ def policy_check(files: Annotated[list[Path], typer.Argument(help="Policy files 
 @policy_app.command(
     "test", cls=_Command, help="Run policy unit tests (YAML); exit 0 all pass, 1 a test failed, 2 bad files."
 )
-def policy_test(directory: Annotated[Path, typer.Argument(help="Directory (or file) of policy tests.")]) -> None:
+def policy_test(directory: Annotated[str, typer.Argument(help="Directory (or file) of policy tests.")]) -> None:
     """Run the tests and print one line per test."""
+    from gatekit.errors import ConfigError
     from gatekit.governance.testing import run_policy_tests
 
     try:
-        results = run_policy_tests(directory)
+        if not directory.strip():  # ('' was '.': every YAML file below the working folder read as a test)
+            raise ConfigError(f"{directory!r}: empty path; name the folder (or file) of policy tests")
+        results = run_policy_tests(Path(directory))
     except GatekitError as exc:
         raise _fail_user(exc) from None
     for result in results:
@@ -706,10 +710,14 @@ def init(
 def main() -> None:
     """Console-script entry point."""
     try:
-        app()
+        code = app(standalone_mode=False)  # a usage error is raised here, printed below in one line
     except KeyboardInterrupt:  # pragma: no cover - typer handles most
         sys.exit(130)
+    except typer.Abort:  # pragma: no cover - no command prompts
+        sys.exit(1)
     except Exception as exc:  # noqa: BLE001 - last line of defence: one line, exit 3, no traceback
+        if _is_usage_error(exc):
+            _usage_error(exc)
         if _state["debug"]:
             import traceback
 
@@ -720,3 +728,23 @@ def main() -> None:
         print(message, file=sys.stderr)
         _annotate_error(message, EXIT_INFRA)
         sys.exit(EXIT_INFRA)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _is_usage_error(exc: BaseException) -> bool:
+    """A command-line usage error of the (vendored) click parser: an unknown option, a bad value, a missing one."""
+    module = type(exc).__module__ or ""
+    return module.startswith(("typer", "click")) and callable(getattr(exc, "format_message", None))
+
+
+def _usage_error(exc: Any) -> None:
+    """Print a usage error in one line (``error: Invalid value for '--stage': ...; see 'gatekit canary --help'``)."""
+    code = exc.exit_code if isinstance(getattr(exc, "exit_code", None), int) else EXIT_USAGE
+    if type(exc).__name__ == "NoArgsIsHelpError":  # (the help was printed: ``gatekit`` or ``gatekit policy`` alone)
+        sys.exit(code)
+    ctx = getattr(exc, "ctx", None)
+    hint = f"; see '{ctx.command_path} --help'" if ctx is not None and getattr(ctx, "command_path", None) else ""
+    message = " ".join(f"{exc.format_message().rstrip('.')}{hint}".split())
+    _err(f"error: {message}")
+    _annotate_error(message, code)
+    sys.exit(code)

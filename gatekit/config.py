@@ -16,7 +16,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from gatekit.drift_config import DriftConfig
 from gatekit.errors import ConfigError
-from gatekit.yamlio import read_yaml, sourced_message
+from gatekit.yamlio import read_yaml, refuse_bool, sourced_message
 
 DEFAULT_CONFIG_FILE = "gatekit.yaml"
 
@@ -67,6 +67,17 @@ class GateConfig(BaseModel):
     )
     agent_options: AgentOptionsConfig = Field(default_factory=AgentOptionsConfig)
     drift: DriftConfig | None = None
+    _no_bool = field_validator(
+        "concurrency",
+        "timeout",
+        "retries",
+        "deadline",
+        "repeat",
+        "sample",
+        "seed",
+        "stop_after_identical_failures",
+        mode="before",
+    )(refuse_bool)
     # set by load_config, not a setting: kept out of `gatekit schema config` and refused in the file
     config_path: SkipJsonSchema[Path | None] = Field(default=None, exclude=True)
 
@@ -145,6 +156,9 @@ def load_config(config_path: Path | None = None, overrides: dict[str, Any] | Non
         if "config_path" in data:  # an internal field: the file would be silently overridden by its own path
             line = lines.get(("config_path",))
             raise ConfigError(f"{path}{f':{line}' if line else ''}: unknown key 'config_path'; remove it")
+        for key in _PATH_FIELDS:
+            if isinstance(data.get(key), str) and not data[key].strip():
+                raise ConfigError(f"{path}:{lines.get((key,), '?')}: {key}: empty path; give one or remove the key")
         base = path.parent
         for key in _PATH_FIELDS:
             if isinstance(data.get(key), str):
@@ -158,16 +172,37 @@ def load_config(config_path: Path | None = None, overrides: dict[str, Any] | Non
             except ValueError:
                 kind_name = _KIND_NAMES.get(kind, kind.__name__)
                 raise ConfigError(f"GATEKIT_{key.upper()}={env_value!r}: expected {kind_name}") from None
+    _refuse_misspelt_env()
     for key, value in (overrides or {}).items():
         if value is not None:
+            flag = "--" + key.replace("_", "-")
+            if key in _PATH_FIELDS and isinstance(value, str) and not value.strip():  # (an unset variable: '.')
+                raise ConfigError(f"{flag} {value!r}: empty path; give one (is a variable in the command unset?)")
             data[key] = value
-            sources[key] = "--" + key.replace("_", "-")
+            sources[key] = flag
     try:
         config = GateConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(sourced_message(path, exc, lines, sources)) from None
+        raise ConfigError(sourced_message(path, exc, lines, sources, GateConfig)) from None
     config.config_path = path
     return config
+
+
+def _refuse_misspelt_env() -> None:
+    """A set ``GATEKIT_*`` variable one typo away from a setting is an error: ``GATEKIT_DRYRUN=1`` promoted for real.
+
+    Other ``GATEKIT_*`` names (the watch's ``GATEKIT_ROLLBACK_*``, the action's ``GATEKIT_DRIFT_*``) are left alone.
+    """
+    import difflib
+
+    for name, value in os.environ.items():
+        if not value or not name.startswith("GATEKIT_") or name[8:].lower() in _ENV_FIELDS:
+            continue
+        close = difflib.get_close_matches(name[8:].lower(), list(_ENV_FIELDS), n=1, cutoff=0.8)
+        if close:
+            raise ConfigError(
+                f"{name}: not a gatekit setting; did you mean GATEKIT_{close[0].upper()}? fix or unset it"
+            )
 
 
 def _relative_to(base: Path, value: str) -> Path:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gatekit.errors import DatasetError
+from gatekit.fsio import MAX_DATASET_BYTES, read_input_bytes
 from gatekit.models import Case
 
 _MAX_LISTED_ERRORS = 20
@@ -66,7 +67,7 @@ def load_dataset(path: Path | str) -> Dataset:
         raise DatasetError(f"{path}: dataset file not found; check --dataset or 'dataset:' in gatekit.yaml")
     fmt = dataset_format(path)
     try:
-        raw = path.read_bytes()
+        raw = read_input_bytes(path, MAX_DATASET_BYTES)
     except OSError as exc:
         raise DatasetError(f"{path}: cannot read dataset: {exc}") from None
     sha256 = hashlib.sha256(raw).hexdigest()
@@ -146,7 +147,7 @@ def _jsonl_rows(path: Path, raw: bytes, errors: list[str]) -> list[tuple[int, An
         try:
             value = _decode_row(line)
         except json.JSONDecodeError as exc:
-            errors.append(f"line {number}: invalid JSON ({exc.msg} at column {exc.colno})")
+            errors.append(f"line {number}: invalid JSON ({exc.msg.removesuffix(' at')} at column {exc.colno})")
             continue
         except _RowProblem as exc:
             errors.append(f"line {number}: {exc}")
@@ -199,6 +200,8 @@ def _csv_rows(path: Path, raw: bytes, errors: list[str]) -> list[tuple[int, Any]
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DatasetError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    # a cell may be as long as a JSON Lines value (csv's default limit of 128 KiB refused a long input)
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_DATASET_BYTES))
     # strict: an unterminated quote is an error, not a field that swallows every later row
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     rows: list[tuple[int, Any]] = []

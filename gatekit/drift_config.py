@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from gatekit.yamlio import refuse_bool
+
 DEFAULT_KS_FLOOR = 0.1
 DEFAULT_CRAMERS_V_FLOOR = 0.1
 
@@ -25,6 +27,8 @@ class DriftFeatureRule(BaseModel):
         description="KS D (numeric) or Cramér's V (categorical) a drift must reach.",
     )
     critical: bool = Field(default=False, description="When this feature drifts, the whole dataset drifts.")
+
+    _no_bool = field_validator("effect_floor", mode="before")(refuse_bool)
 
 
 class DriftConfig(BaseModel):
@@ -74,6 +78,17 @@ class DriftConfig(BaseModel):
     )
     ecdf_points: int = Field(default=200, ge=10, le=5000, description="Points per ECDF curve in the report.")
     histogram_bins: int = Field(default=30, ge=5, le=200, description="Shared histogram bins in the report.")
+
+    _no_bool = field_validator(
+        "alpha",
+        "ks_floor",
+        "cramers_v_floor",
+        "max_drift_share",
+        "rare_min_expected",
+        "ecdf_points",
+        "histogram_bins",
+        mode="before",
+    )(refuse_bool)
 
     @field_validator("numeric", "categorical", "critical")
     @classmethod

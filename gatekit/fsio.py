@@ -8,6 +8,10 @@ either the old file or the whole new one is there.
 cannot interleave rows in the same ``results.jsonl``. The file records the holder's pid, host and
 start time; the kernel drops the lock when its process dies, so a lock left by a killed run is
 simply taken over.
+
+``read_input_bytes`` / ``read_input_text`` / ``open_input_text`` read a file a user names (dataset, YAML,
+verdict.json, traces): only a regular file, and (whole reads) at most a bound, so a FIFO, ``/dev/zero`` or a
+runaway file is refused at once with ``InputFileError`` instead of hanging or filling the memory.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import errno
 import json
 import os
 import socket
+import stat
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -33,6 +38,93 @@ except ImportError:  # pragma: no cover - Windows
 
 LOCK_FILE = ".gatekit.lock"
 MAX_QUEUED = 1024 * 1024  # bytes of log lines kept while the disk is full (later lines are lost, counted)
+# whole-file reads of what a person writes: a policy is a few KiB, and PyYAML (pure Python) parses a hostile flow list
+# slowly (a 1 MiB flow list of numbers: 10 s; 4 MiB: 100 s), so more than 1 MiB is refused unread
+MAX_YAML_BYTES = 1 << 20
+# whole-file reads of what gatekit writes (verdict.json, results.jsonl)
+MAX_JSON_FILE_BYTES = 256 << 20
+# a golden dataset is read, parsed and held whole in memory
+MAX_DATASET_BYTES = 1 << 30
+
+
+class InputFileError(OSError):
+    """A path that is no regular file, or too large to read whole; ``str()`` and ``strerror`` are the reason."""
+
+    def __init__(self, reason: str, code: int = errno.EINVAL) -> None:
+        super().__init__(code, reason)
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _open_regular(path: str | os.PathLike[str]) -> int:
+    """A read-only descriptor of ``path`` when it is a regular file; ``InputFileError`` (or ``OSError``) else.
+
+    ``O_NONBLOCK``: opening a FIFO with no writer returns at once (and is refused) instead of waiting for one.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
+        if not stat.S_ISREG(mode):
+            raise InputFileError(f"{_kind(mode)}, not a regular file; pass the file itself")
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _too_large(size: int | None, limit: int) -> InputFileError:
+    held = f"holds {size:,} bytes," if size is not None else "grew while read,"
+    return InputFileError(f"the file {held} over the {limit >> 20:,} MiB read whole; check the path")
+
+
+def read_input_bytes(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The bytes of the regular file ``path``, at most ``limit`` of them.
+
+    Raises ``InputFileError`` (an ``OSError``) for a FIFO, device, socket or a file larger than ``limit``,
+    ``IsADirectoryError`` for a folder and the usual ``OSError`` for a missing or unreadable file.
+    """
+    fd = _open_regular(path)
+    with os.fdopen(fd, "rb") as handle:
+        size = os.fstat(fd).st_size
+        if size > limit:
+            raise _too_large(size, limit)
+        chunks = [handle.read(size + 1)]  # (one more byte: a file growing while read is read on, within the bound)
+        total = len(chunks[0])
+        while total > size and chunks[-1]:
+            if total > limit:
+                raise _too_large(None, limit)
+            chunks.append(handle.read(min(1 << 20, limit + 1 - total)))
+            total += len(chunks[-1])
+    if total > limit:
+        raise _too_large(None, limit)
+    return b"".join(chunks) if len(chunks) > 1 else chunks[0]
+
+
+def read_input_text(path: str | os.PathLike[str], limit: int, encoding: str = "utf-8") -> str:
+    """:func:`read_input_bytes` decoded like ``Path.read_text`` (universal newlines); ``UnicodeDecodeError``."""
+    text = read_input_bytes(path, limit).decode(encoding)
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def open_input_text(path: str | os.PathLike[str], encoding: str = "utf-8") -> IO[str]:
+    """The regular file ``path`` open for reading text line by line (errors as :func:`read_input_bytes`)."""
+    return os.fdopen(_open_regular(path), "r", encoding=encoding)
 
 
 def open_private_append(path: str | os.PathLike[str]) -> IO[str]:

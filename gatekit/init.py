@@ -99,9 +99,11 @@ def workflow_text(source: str | None) -> str:
 
 def _update_gitignore(root: Path, result: InitResult) -> None:
     """Append the lines gatekit needs to ``root/.gitignore``; never duplicate a line."""
+    from gatekit.fsio import MAX_JSON_FILE_BYTES, read_input_text
+
     path = root / ".gitignore"
     try:
-        existing = path.read_text(encoding="utf-8") if path.exists() else None
+        existing = read_input_text(path, MAX_JSON_FILE_BYTES) if path.exists() else None  # (a FIFO: refused)
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"gatekit init: cannot read {path} ({exc}); fix or remove it and rerun") from None
     present = {line.strip() for line in (existing or "").splitlines()}

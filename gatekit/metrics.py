@@ -16,11 +16,11 @@ from pathlib import Path
 from statistics import NormalDist
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gatekit.dataset import expected_problems
 from gatekit.errors import ConfigError
-from gatekit.yamlio import pydantic_message, read_yaml
+from gatekit.yamlio import pydantic_message, read_yaml, refuse_bool
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -144,6 +144,8 @@ class ModelPrice(BaseModel):
     input_per_1m: float = Field(ge=0)
     output_per_1m: float = Field(ge=0)
 
+    _no_bool = field_validator("input_per_1m", "output_per_1m", mode="before")(refuse_bool)
+
 
 class PriceTable(BaseModel):
     """``thresholds/pricing.yaml``: ``models: {name: {input_per_1m, output_per_1m}}``."""
@@ -169,7 +171,7 @@ def load_pricing(path: Path | None) -> PriceTable:
     try:
         return PriceTable.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(pydantic_message(path, exc, lines)) from None
+        raise ConfigError(pydantic_message(path, exc, lines, PriceTable)) from None
 
 
 @dataclass

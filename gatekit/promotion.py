@@ -67,6 +67,8 @@ def _check_model_name(model: str) -> None:
 
     from gatekit.errors import ConfigError
 
+    if not model.strip():  # MLflow's own words were "Missing value for required parameter 'name'", exit 3
+        raise ConfigError(f"--model {model!r}: no registered model name; pass the name the gate promoted")
     if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in model):
         shown = ascii(model[:120]) + (f"... ({len(model)} characters)" if len(model) > 120 else "")
         raise ConfigError(f"--model {shown}: a registered model name has no control or format characters; fix the name")

@@ -447,8 +447,10 @@ def prepare_results(
 
 def _read_state(path: Path) -> dict[str, Any] | None:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        from gatekit.fsio import MAX_JSON_FILE_BYTES, read_input_text
+
+        data = json.loads(read_input_text(path, MAX_JSON_FILE_BYTES))  # (a FIFO is refused, not waited on)
+    except (OSError, ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
 

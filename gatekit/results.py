@@ -63,8 +63,12 @@ def parse_results(data: bytes | str, source: str = "results.jsonl") -> ResultRow
         else:
             try:
                 row = json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                problem = f"not valid JSON ({exc.__class__.__name__})"
+            except json.JSONDecodeError as exc:
+                problem = f"not valid JSON ({exc.msg.removesuffix(' at')} at column {exc.colno})"
+            except UnicodeDecodeError as exc:
+                problem = f"not UTF-8 text ({exc.reason})"
+            except (RecursionError, ValueError):  # nested past the parser's depth, an integer of 5000 digits
+                problem = "not valid JSON (nested too deeply or too long a number)"
         if problem is None and not (isinstance(row, dict) and "case_id" in row):
             problem = "not a JSON object with a case_id"
         if problem is None:
@@ -112,10 +116,14 @@ def _field_problem(row: dict[str, Any]) -> str | None:
 
 def read_results_file(path: Path) -> ResultRows:
     """:func:`parse_results` of a file; a missing file has no rows."""
+    from gatekit.fsio import read_input_bytes
+
     try:
-        data = path.read_bytes()
+        data = read_input_bytes(path, 1 << 40)  # (bound: only no FIFO nor device; a run's rows are read whole)
     except FileNotFoundError:
         return ResultRows()
+    except OSError as exc:  # a folder, a FIFO: exit 2 naming it, not an internal error (nor a wait for a writer)
+        raise DatasetError(f"{path}: cannot read results ({exc.strerror or exc}); check the path") from None
     return parse_results(data, str(path))
 
 

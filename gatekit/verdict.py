@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from gatekit.errors import ConfigError
 from gatekit.models import Check, CheckStatus
 from gatekit.units import parse_quantity
-from gatekit.yamlio import pydantic_message, read_yaml
+from gatekit.yamlio import did_you_mean, pydantic_message, read_yaml, refuse_bool
 
 # metric name -> (unit kind for literals, display unit)
 KNOWN_METRICS: dict[str, tuple[str | None, str]] = {
@@ -111,6 +111,17 @@ class Thresholds(BaseModel):
     max_regression: dict[str, Any] | None = None
     drift: dict[str, Any] | None = None
 
+    _no_bool = field_validator("min_cases", mode="before")(refuse_bool)
+
+    @field_validator("drift", mode="before")
+    @classmethod
+    def _drift_elsewhere(cls, value: Any) -> Any:
+        if value is not None:  # (read by nothing: a drift setting here was silently ignored)
+            raise ValueError(
+                "drift settings are read from the drift: section of gatekit.yaml (docs/drift.md); move them"
+            )
+        return value
+
 
 def _where(path: Path, lines: dict[tuple[str, ...], int], *key: str) -> str:
     for cut in range(len(key), 0, -1):
@@ -143,6 +154,11 @@ def load_thresholds(path: Path) -> Thresholds:
     the file, line and key.
     """
     data, lines = read_yaml(path, ConfigError, "thresholds")
+    for key in data:  # before "no checks": a misspelt 'checks:' is named as such
+        if str(key) not in Thresholds.model_fields:
+            raise ConfigError(
+                f"{_where(path, lines, str(key))}: unknown key '{key}'; {did_you_mean(Thresholds, (str(key),))}"
+            )
     checks = data.get("checks")
     if not checks:
         raise ConfigError(
@@ -177,7 +193,7 @@ def load_thresholds(path: Path) -> Thresholds:
     try:
         thresholds = Thresholds.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(pydantic_message(path, exc, lines)) from None
+        raise ConfigError(pydantic_message(path, exc, lines, Thresholds)) from None
     if thresholds.max_regression is not None:
         _validate_regression(path, lines, thresholds.max_regression)
     return thresholds

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from gatekit.fsio import MAX_YAML_BYTES, read_input_text
+
 MAX_YAML_DEPTH = 100
 
 
@@ -119,7 +121,7 @@ def read_yaml(path: Path, error_cls: type[Exception], what: str) -> tuple[dict[s
     if not path.exists():
         raise error_cls(f"{path}: {what} file not found; check the path (or the value in gatekit.yaml)")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_input_text(path, MAX_YAML_BYTES)
     except (OSError, UnicodeDecodeError) as exc:
         raise error_cls(f"{path}: cannot read {what} file: {exc}") from None
     try:
@@ -147,13 +149,76 @@ def _collect_lines(node: Any, prefix: tuple[str, ...], out: dict[tuple[str, ...]
             _collect_lines(item, (*prefix, str(index)), out)
 
 
-def _error_text(err: Any) -> str:
-    """A pydantic error's message without pydantic's ``Value error, `` prefix (our validators' text is the message)."""
-    return str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+def refuse_bool(value: Any) -> Any:
+    """A pydantic ``mode="before"`` check: a YAML true/false (also yes/no/on/off) where a number is due is refused.
+
+    Pydantic reads ``True`` as 1 for an int or float field: ``min_requests: yes`` judged windows of one request.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {str(value).lower()} (YAML reads yes/no/on/off as true/false)")
+    return value
 
 
-def pydantic_message(path: Path, exc: Any, lines: dict[tuple[str, ...], int]) -> str:
-    """Format a pydantic ``ValidationError`` as one line naming file, line and field."""
+def _problem(err: dict[str, Any]) -> str:
+    """A pydantic error's text without its "Value error, " prefix (a Python exception's name, to a reader)."""
+    return str(err.get("msg") or "invalid value").removeprefix("Value error, ")
+
+
+def _inner_model(annotation: Any) -> tuple[Any, int]:
+    """The pydantic model inside ``annotation`` (through Optional, dict values, list items), and its depth.
+
+    The depth counts the keys or indexes (one per dict or list) between the field and that model's keys;
+    (None, 0) when there is no model inside.
+    """
+    import types
+    import typing
+
+    from pydantic import BaseModel
+
+    layers = 0
+    while True:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return annotation, layers
+        origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+        if origin in (dict, list) and args:
+            annotation, layers = args[-1], layers + 1
+        elif origin in (typing.Union, types.UnionType):
+            kinds = [arg for arg in args if arg is not type(None)]
+            if len(kinds) != 1:
+                return None, 0
+            annotation = kinds[0]
+        else:
+            return None, 0
+
+
+def _known_keys(model: Any, loc: tuple[str, ...]) -> list[str]:
+    """The keys the pydantic ``model`` allows at ``loc`` (the path to a mapping), [] when it cannot tell."""
+    index = 0
+    while model is not None and index < len(loc):
+        fields = getattr(model, "model_fields", None) or {}
+        by_key = {(info.alias or name): info for name, info in fields.items()}
+        info = by_key.get(loc[index]) or fields.get(loc[index])
+        if info is None:
+            return []
+        model, layers = _inner_model(info.annotation)
+        index += 1 + layers
+    fields = getattr(model, "model_fields", None) or {}
+    return [(info.alias or name) for name, info in fields.items() if not info.exclude] if index == len(loc) else []
+
+
+def did_you_mean(model: Any, loc: tuple[str, ...]) -> str:
+    """What to do about the unknown key at ``loc`` of ``model``: the key meant when one is close, else a hint."""
+    import difflib
+
+    close = difflib.get_close_matches(loc[-1], _known_keys(model, loc[:-1]), n=1, cutoff=0.75) if loc else []
+    return f"did you mean '{close[0]}'? fix the spelling" if close else "remove it or check its spelling"
+
+
+def pydantic_message(path: Path, exc: Any, lines: dict[tuple[str, ...], int], model: Any = None) -> str:
+    """Format a pydantic ``ValidationError`` as one line naming file, line and field.
+
+    ``model``: the class validated, for a misspelt key's suggestion (``did you mean 'min_cases'?``).
+    """
     parts = []
     for err in exc.errors()[:5]:
         loc = tuple(str(p) for p in err.get("loc", ()))
@@ -165,15 +230,17 @@ def pydantic_message(path: Path, exc: Any, lines: dict[tuple[str, ...], int]) ->
         field = ".".join(loc) or "(top level)"
         where = f"{path}:{line}" if line else str(path)
         if err.get("type") == "extra_forbidden":
-            msg = f"{where}: unknown key '{field}'; remove it or check its spelling"
+            msg = f"{where}: unknown key '{field}'; {did_you_mean(model, loc)}"
         else:
-            msg = f"{where}: {field}: {_error_text(err)}"
+            msg = f"{where}: {field}: {_problem(err)}"
         parts.append(msg)
     more = len(exc.errors()) - len(parts)
     return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
 
 
-def sourced_message(path: Path | None, exc: Any, lines: dict[tuple[str, ...], int], sources: dict[str, str]) -> str:
+def sourced_message(
+    path: Path | None, exc: Any, lines: dict[tuple[str, ...], int], sources: dict[str, str], model: Any = None
+) -> str:
     """:func:`pydantic_message`, naming the flag or environment variable behind a bad value.
 
     ``sources``: key -> ``--flag`` / ``GATEKIT_*`` for the values not read from the file; only values from the file
@@ -182,5 +249,5 @@ def sourced_message(path: Path | None, exc: Any, lines: dict[tuple[str, ...], in
     for err in exc.errors():
         loc = tuple(str(part) for part in err.get("loc", ()))
         if loc and loc[0] in sources:
-            return f"{sources[loc[0]]}: {'.'.join(loc)}: {_error_text(err)}"
-    return pydantic_message(path or Path("(flags)"), exc, lines)
+            return f"{sources[loc[0]]}: {'.'.join(loc)}: {_problem(err)}"
+    return pydantic_message(path or Path("(flags)"), exc, lines, model)

@@ -141,12 +141,17 @@ def check_url(spec: str) -> None:
     """Refuse an agent URL that cannot be sent as is: no host, a bad port, user-info, whitespace."""
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in spec):
         raise AgentError("agent spec: the URL contains whitespace or control characters; percent-encode them")
-    parts = urllib.parse.urlsplit(spec)
+    try:
+        parts = urllib.parse.urlsplit(spec)
+    except ValueError:  # "Invalid IPv6 URL": an unclosed [ was an internal error
+        raise AgentError("agent spec: expected http(s)://host[:port]/path (an IPv6 host in [brackets])") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise AgentError("agent spec: expected http(s)://host[:port]/path")
     try:
-        parts.port  # noqa: B018 - raises ValueError for a bad port
+        port = parts.port  # raises ValueError for a bad port
     except ValueError:
+        port = 0
+    if port == 0:  # (port 0 reaches no server: every case failed to connect)
         raise AgentError("agent spec: the URL has an invalid port; use a number from 1 to 65535") from None
     if "@" in parts.netloc:
         raise AgentError(

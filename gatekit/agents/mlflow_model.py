@@ -85,6 +85,10 @@ class MlflowModelAgent:
         import mlflow
         from mlflow.exceptions import MlflowException
 
+        from gatekit.sinks.mlflow import _quiet_mlflow
+
+        _quiet_mlflow()  # (its INFO lines on stderr with --no-mlflow: "Creating initial MLflow database tables...")
+
         if self.model_version is None:  # (not pinned by the gate before the run)
             self._resolve_version()
         # load the version just recorded, not the alias again: an alias moved in between would load another version
@@ -126,6 +130,9 @@ class MlflowModelAgent:
         from mlflow import MlflowClient
         from mlflow.exceptions import MlflowException
 
+        from gatekit.sinks.mlflow import _quiet_mlflow
+
+        _quiet_mlflow()
         self.registry_uri = self.registry()
         target = self.spec.removeprefix("models:/").strip("/")
         try:

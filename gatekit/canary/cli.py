@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from gatekit.errors import EXIT_INFRA, GatekitError
+from gatekit.errors import EXIT_INFRA, ConfigError, GatekitError
 
 LogsOpt = Annotated[
     str,
@@ -23,7 +23,7 @@ LogsOpt = Annotated[
     ),
 ]
 RulesOpt = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--rules", metavar="FILE", help="Rollout rules (thresholds/rollout.yaml); default: the built-in rules."
     ),
@@ -64,6 +64,13 @@ def _fail(exc: BaseException) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _no_empty_path(**flags: str | None) -> None:
+    """An empty ``--logs`` / ``--rules`` / ``--out`` (an unset variable) is refused, not read as the working folder."""
+    for name, value in flags.items():
+        if value is not None and not value.strip():
+            raise ConfigError(f"--{name} {value!r}: empty path; give one (is a variable in the command unset?)")
+
+
 def _visible(text: str) -> str:
     """``text`` for the terminal: control characters (an ANSI escape from a log's value or a path) escaped."""
     from gatekit.report.text import visible_controls
@@ -89,9 +96,7 @@ def canary_command(
             help="Start of the stage, exact: earlier rows are not judged (default: the first row's window).",
         ),
     ] = None,
-    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Where canary.json/.html go.")] = Path(
-        "reports/canary"
-    ),
+    out: Annotated[str, typer.Option("--out", metavar="DIR", help="Where canary.json/.html go.")] = "reports/canary",
     engine: EngineOpt = "duckdb",
     no_mlflow: Annotated[bool, typer.Option("--no-mlflow", metavar="", help="Do not log an MLflow run.")] = False,
     experiment: Annotated[str, typer.Option(metavar="NAME", help="MLflow experiment.")] = "gatekit-canary",
@@ -104,8 +109,9 @@ def canary_command(
     from gatekit.canary.command import run_canary
 
     try:
+        _no_empty_path(logs=logs, rules=rules, out=out)
         result = run_canary(
-            logs, rules=rules, stage=stage, now=now, since=since, out=out, engine=engine,
+            logs, rules=rules, stage=stage, now=now, since=since, out=Path(out), engine=engine,
             log_to_mlflow=not no_mlflow, experiment=experiment, tracking_uri=tracking_uri,
             canary_version=canary_version, baseline_version=baseline_version,
         )  # fmt: skip
@@ -174,6 +180,7 @@ def watch_command(
         typer.echo(_visible(shown), err=True)
         raise typer.Exit(2) from None
     try:
+        _no_empty_path(logs=logs, rules=rules)
         code = watch(
             logs, load_rules(rules).with_versions(baseline_version, canary_version), engine=engine, since=since, interval_s=interval, timeout_s=timeout,
             on_rollback=argv, emit=lambda line: typer.echo(_visible(line), err=True),

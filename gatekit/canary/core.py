@@ -221,7 +221,7 @@ def analyse(
     end_w = now_us // window_us  # windows before ``end_w`` are complete at ``now``
     start_w = None if since_us is None else int(since_us) // window_us
     if start_w is not None and end_w - start_w > MAX_WINDOWS:
-        raise ConfigError(f"--since: {end_w - start_w} windows before --now; keep it under {MAX_WINDOWS}")
+        raise ConfigError(f"--since: {end_w - start_w:,} windows before --now; keep it under {MAX_WINDOWS:,}")
     # one scan: the period starts at --since, else at the first row's window (found by the same query)
     series: dict[str, dict[int, Window]] = {v: {} for v in variants}
     table = q.judged_table(TABLE, rules.versions)  # only the named agent_version of a label that names one
@@ -253,10 +253,10 @@ def analyse(
     if not seen:
         _check_variants(engine, rules)
     first_w = start_w if start_w is not None else (min(seen) if seen else None)
-    if first_w is not None and end_w - first_w > MAX_WINDOWS:
+    if first_w is not None and end_w - first_w > MAX_WINDOWS:  # (counts grouped: 10 bare digits read as a phone)
         raise ConfigError(
-            f"--logs: {end_w - first_w} windows between {iso(first_w * window_us)} and --now; "
-            f"pass --since (or a longer window) to keep it under {MAX_WINDOWS}"
+            f"--logs: {end_w - first_w:,} windows between {iso(first_w * window_us)} and --now; "
+            f"pass --since (or a longer window) to keep it under {MAX_WINDOWS:,}"
         )
     indices = [] if first_w is None or end_w <= first_w else list(range(first_w, end_w))
     start_us, end_us = (indices[0] * window_us, (indices[-1] + 1) * window_us) if indices else (0, 0)

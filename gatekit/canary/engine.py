@@ -129,7 +129,10 @@ class ProductionEngine:
                 if found:
                     raise DatasetError(f"{found}; fix or remove that line (see docs/production-log.md)") from None
                 first = _engine_text(exc, 300)
-                raise DatasetError(f"--logs {self.source}: cannot read the production rows: {first}") from None
+                raise DatasetError(
+                    f"--logs {self.source}: cannot read the production rows: {first}; fix or remove that row "
+                    "(docs/production-log.md)"
+                ) from None
         try:
             return [tuple(r) for r in self._engine.spark.sql(sql).collect()]
         except Exception as exc:  # noqa: BLE001 - classify: bad data vs engine failure
@@ -160,6 +163,8 @@ def open_engine(source: str, engine: str = "duckdb", **options: Any) -> Engine:
 _FILE_NAMED = re.compile(r'(in file "[^"]*")')
 # a quoted value in an engine's message, closed by a quote or cut by the engine with "..." (DuckDB: cast errors)
 _QUOTED_VALUE = re.compile(r'"[^"]*?(?:"|\.\.\.|$)')
+# DuckDB's advice to its own users (``Try setting 'auto_detect' to true, ... 'ignore_errors' to true``): no gatekit flag
+_ENGINE_ADVICE = re.compile(r"\s*Try setting '(?:auto_detect|ignore_errors|format|records)'.*$")
 
 
 def _engine_text(exc: BaseException, limit: int) -> str:
@@ -171,6 +176,6 @@ def _engine_text(exc: BaseException, limit: int) -> str:
     """
     from gatekit.redact import scrub_cut
 
-    parts = _FILE_NAMED.split(" ".join(str(exc).split()))
+    parts = _FILE_NAMED.split(_ENGINE_ADVICE.sub("", " ".join(str(exc).split())))
     text = "".join(part if i % 2 else _QUOTED_VALUE.sub('"<value withheld>"', part) for i, part in enumerate(parts))
     return scrub_cut(text, limit) or ""

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from gatekit.errors import ConfigError
 from gatekit.units import parse_quantity
-from gatekit.yamlio import pydantic_message, read_yaml
+from gatekit.yamlio import pydantic_message, read_yaml, refuse_bool
 
 # metric name -> (unit kind for parse_quantity, description)
 RULE_METRICS: dict[str, tuple[str, str]] = {
@@ -63,6 +63,8 @@ class RollbackRule(BaseModel):
     bound: Literal["point", "wilson_lower"] = "point"
     no_data: Literal["ignore", "reset", "bad"] | None = None  # default: the file's no_data
     min_requests: int | None = Field(None, ge=1)  # default: the file's min_requests
+
+    _no_bool = field_validator("for_windows", "min_requests", mode="before")(refuse_bool)
 
     @field_validator("variant")
     @classmethod
@@ -138,6 +140,8 @@ class Compare(BaseModel):
     sample_limit: int = Field(50_000, ge=1_000, le=5_000_000)
     metrics: dict[str, CompareMetric] = Field(default_factory=dict)
 
+    _no_bool = field_validator("confidence", "min_requests", "sample_limit", mode="before")(refuse_bool)
+
     @field_validator("metrics", mode="before")
     @classmethod
     def _metrics(cls, value: Any) -> Any:
@@ -202,6 +206,8 @@ class RolloutRules(BaseModel):
     min_windows: int = Field(5, ge=1)
     rollback: list[RollbackRule] = Field(default_factory=list)
     compare: Compare = Field(default_factory=lambda: Compare.model_validate({}))
+
+    _no_bool = field_validator("min_requests", "min_windows", mode="before")(refuse_bool)
 
     @field_validator("baseline", "canary")
     @classmethod
@@ -295,7 +301,7 @@ def load_rules(path: str | Path | None) -> RolloutRules:
     try:
         rules = RolloutRules.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(pydantic_message(path, exc, lines)) from None
+        raise ConfigError(pydantic_message(path, exc, lines, RolloutRules)) from None
     if rules.baseline == rules.canary:  # the canary compared with itself always looks like the baseline
         line = lines.get(("canary",)) or lines.get(("baseline",))
         raise ConfigError(

@@ -8,6 +8,7 @@ comparisons). When a rule fires, ``on_rollback`` (an argv list, never a shell) i
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import time
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from gatekit.canary.core import CanaryResult, analyse, iso, parse_time
+from gatekit.canary.core import MAX_WINDOWS, CanaryResult, analyse, iso, parse_time
 from gatekit.canary.engine import open_engine
 from gatekit.canary.rules import RolloutRules
 from gatekit.drift.sources import PathNameError, escaped_name
@@ -42,8 +43,18 @@ def watch(
             "gatekit watch: the rules have no rollback rule (a watch judges rollback rules only, not compare "
             "metrics); add rollback: rules to the rules file"
         )
+    # NaN never timed out, -1 raised; --timeout 0 is one poll (a hold), --interval 0 a busy loop
+    if interval_s is not None and not (math.isfinite(interval_s) and interval_s > 0):
+        raise ConfigError(f"--interval {interval_s:g}: give a number of seconds above 0 (e.g. --interval 5)")
+    if timeout_s is not None and not (math.isfinite(timeout_s) and timeout_s >= 0):
+        raise ConfigError(f"--timeout {timeout_s:g}: give a number of seconds, 0 or more (e.g. --timeout 600)")
+    if engine not in ("duckdb", "spark"):  # before the banner and the first poll, not after them
+        raise ConfigError(f"--engine {engine!r}: unknown engine; use duckdb or spark")
     interval = interval_s if interval_s is not None else min(5.0, rules.window_seconds / 4)
     since_us = parse_time(since, "--since") if since else int(clock() * 1e6)
+    windows = int(clock() * 1e6) // (rules.window_seconds * 1_000_000) - since_us // (rules.window_seconds * 1_000_000)
+    if windows > MAX_WINDOWS:  # before the banner, not after it on the first poll
+        raise ConfigError(f"--since: {windows:,} windows before --now; keep it under {MAX_WINDOWS:,}")
     deadline = None if timeout_s is None else clock() + timeout_s
     session: Any = None
     owned = False

@@ -48,7 +48,7 @@ def load_drift_config(config_path: Path | None, flags: dict[str, Any]) -> Any:
         try:
             _File.model_validate({"drift": raw})
         except ValidationError as exc:
-            raise ConfigError(pydantic_message(path, exc, lines)) from None
+            raise ConfigError(pydantic_message(path, exc, lines, _File)) from None
         section = dict(raw)
         for key in ("reference", "production", "reference_results", "out"):
             value = section.get(key)
@@ -58,13 +58,16 @@ def load_drift_config(config_path: Path | None, flags: dict[str, Any]) -> Any:
     if top_uri and not section.get("tracking_uri"):
         section["tracking_uri"] = top_uri
     for key, value in flags.items():
+        if key in ("reference", "production", "reference_results", "out") and value is not None and not value.strip():
+            flag = "--" + key.replace("_", "-")  # (--out "" wrote drift.json and drift.html into the working folder)
+            raise ConfigError(f"{flag} {value!r}: empty path; give one (is a variable in the command unset?)")
         if value is not None and value != []:
             section[key] = value
     try:
         return DriftConfig.model_validate(section)
     except ValidationError as exc:
         given = {key: f"--{key.replace('_', '-')}" for key, value in flags.items() if value is not None and value != []}
-        raise ConfigError(sourced_message(path, exc, {}, given)) from None
+        raise ConfigError(sourced_message(path, exc, {}, given, DriftConfig)) from None
 
 
 def _line(feature: dict[str, Any]) -> str:

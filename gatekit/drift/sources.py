@@ -122,6 +122,8 @@ def resolve_paths(spec: str, side: str) -> list[Path]:
     elif path.is_file():
         file_format(path)
         return [path]
+    elif path.exists():  # a FIFO would block the engine's read, a device never end
+        raise DatasetError(f"--{side} {spec}: not a regular file (a FIFO, device or socket); pass a log file")
     else:
         raise DatasetError(f"--{side} {spec}: no such file, folder or glob; check the path")
     files = [p for p in found if p.name.lower().endswith(SUPPORTED)]

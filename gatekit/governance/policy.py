@@ -125,11 +125,13 @@ def _yaml_line(root: Any, path: tuple[Any, ...]) -> int | None:
     return line
 
 
-def _first_error(exc: ValidationError) -> tuple[tuple[Any, ...], str]:
+def _first_error(exc: ValidationError, model: Any = None) -> tuple[tuple[Any, ...], str]:
     err = exc.errors()[0]
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-    if err["type"] == "extra_forbidden":
-        return loc, f"unknown key {loc[-1]!r}"
+    if err["type"] == "extra_forbidden":  # (with the key meant, when one is close: 'rulez' -> 'rules')
+        from gatekit.yamlio import did_you_mean
+
+        return loc, f"unknown key {loc[-1]!r}; {did_you_mean(model, tuple(str(part) for part in loc))}"
     if err["type"] == "missing":
         return loc, f"missing required key {loc[-1]!r}"
     message = str(err["msg"]).removeprefix("Value error, ")
@@ -411,7 +413,7 @@ def _build(raw: Any, *, path: str, sha256: str, root: Any) -> Policy:
     try:
         spec = PolicyFile.model_validate(raw)
     except ValidationError as exc:
-        loc, message = _first_error(exc)
+        loc, message = _first_error(exc, PolicyFile)
         line = _yaml_line(root, loc)
         where = f"{path}:{line}" if line else path
         raise PolicyError(f"{where}: {_dotted(loc) or 'policy'}: {message}") from None
@@ -438,7 +440,7 @@ def _build(raw: Any, *, path: str, sha256: str, root: Any) -> Policy:
         try:
             config = cls.Config.model_validate(rule_raw)
         except ValidationError as exc:
-            loc, message = _first_error(exc)
+            loc, message = _first_error(exc, cls.Config)
             if deprecated and loc and loc[0] in ("outcome", "outcomes"):  # point at the key the file has
                 loc = ("action" if loc[0] == "outcome" else "actions", *loc[1:])
             line = _yaml_line(root, base_loc + loc)
@@ -462,11 +464,12 @@ def load_policy(path: str | Path) -> Policy:
     """Read, validate and build the policy at ``path``; raises PolicyError naming the file and line."""
     import yaml
 
+    from gatekit.fsio import MAX_YAML_BYTES, read_input_bytes
     from gatekit.yamlio import load_yaml
 
     file = Path(path)
     try:
-        data = file.read_bytes()
+        data = read_input_bytes(file, MAX_YAML_BYTES)
     except OSError as exc:
         raise PolicyError(f"{file}: cannot read policy file ({exc.strerror}); check the path") from None
     try:

@@ -22,6 +22,7 @@ from gatekit.governance.detectors.phone import check_region
 from gatekit.governance.injection import DEFAULT_THRESHOLD
 from gatekit.governance.rules.interface import ID_PATTERN, RuleConfig
 from gatekit.units import parse_quantity
+from gatekit.yamlio import refuse_bool
 
 OutcomeName = Literal["deny", "require_review", "allow_with_redaction", "allow"]
 DATA_GROUPS = {"pii": PII_TYPES, "secrets": SECRET_TYPES}
@@ -74,6 +75,9 @@ class PromptInjectionConfig(RuleConfig):
     escalate_outcome: OutcomeName = "deny"
     high_risk_tools: list[str] = Field(default_factory=list)
 
+    # (``threshold: yes`` was 1.0: no injection ever reached it)
+    _no_bool = field_validator("threshold", "deny_threshold", mode="before")(refuse_bool)
+
     @field_validator("deny_threshold")
     @classmethod
     def _deny_above_review(cls, value: float | None, info: Any) -> float | None:
@@ -103,6 +107,8 @@ class EmergencyStopConfig(RuleConfig):
     min_cases: int = Field(default=1, ge=1)
     reason: str = ""
 
+    _no_bool = field_validator("min_cases", mode="before")(refuse_bool)
+
 
 class ToolCondition(BaseModel):
     """``when`` the expression is true for a call of this tool, the rule fires with ``outcome``."""
@@ -125,6 +131,8 @@ class ToolLimit(BaseModel):
     max_argument_chars: int | None = None
     conditions: list[ToolCondition] = Field(default_factory=list)
 
+    _no_bool = field_validator("max_calls", "max_calls_per_minute", mode="before")(refuse_bool)
+
     @field_validator("max_argument_chars", mode="before")
     @classmethod
     def _size(cls, value: Any) -> Any:
@@ -143,6 +151,8 @@ class ToolsConfig(RuleConfig):
     max_calls_per_case: int | None = Field(default=None, ge=0)
     limits: dict[str, ToolLimit] = Field(default_factory=dict)
     outcome: OutcomeName = "deny"
+
+    _no_bool = field_validator("max_calls_per_case", mode="before")(refuse_bool)
 
 
 def _tokens(value: Any, where: str) -> Any:
@@ -205,6 +215,8 @@ class CustomDetectorConfig(BaseModel):
     score: float = Field(default=1.0, ge=0, le=1)
     context: tuple[str, ...] = ()
     secret: bool = False
+
+    _no_bool = field_validator("score", mode="before")(refuse_bool)
 
     @field_validator("pattern")
     @classmethod

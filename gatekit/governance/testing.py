@@ -27,7 +27,7 @@ from typing import Any
 
 from gatekit.errors import PolicyError
 from gatekit.governance.policy import Policy, load_policy
-from gatekit.models import Decision
+from gatekit.models import Decision, Outcome
 
 _EXPECT_KEYS = {"outcome", "rules", "not_rules", "redactions", "output", "reasons_contain"}
 
@@ -54,6 +54,11 @@ def _check(decision: Decision, expect: dict[str, Any], where: str, rule_ids: set
         raise PolicyError(f"{where}: unknown expect key(s) {sorted(unknown)}; use {sorted(_EXPECT_KEYS)}")
     if not expect:  # a test that checks nothing would pass whatever the policy decides
         raise PolicyError(f"{where}: no expect (or an empty one): say what the decision must be, e.g. outcome: deny")
+    outcomes = [outcome.value for outcome in Outcome]
+    if "outcome" in expect and expect["outcome"] not in outcomes:  # a misspelt outcome is a bad file, not a failure
+        raise PolicyError(
+            f"{where}: expect.outcome {expect['outcome']!r} is no outcome; use one of {', '.join(outcomes)}"
+        )
     if rule_ids is not None:  # a rule id the policy does not have never fires: not_rules would always hold
         for key in ("rules", "not_rules"):
             named = expect.get(key) or []
@@ -117,12 +122,13 @@ def run_policy_test_file(path: str | Path, policies: dict[Path, Policy] | None =
     """Run every test of one YAML file."""
     import yaml
 
+    from gatekit.fsio import MAX_YAML_BYTES, read_input_text
     from gatekit.yamlio import safe_load
 
     file = Path(path)
     policies = {} if policies is None else policies
     try:
-        raw = safe_load(file.read_text(encoding="utf-8"))
+        raw = safe_load(read_input_text(file, MAX_YAML_BYTES))
     except UnicodeDecodeError as exc:
         raise PolicyError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from None
     except (OSError, yaml.YAMLError) as exc:
@@ -144,9 +150,10 @@ def run_policy_test_file(path: str | Path, policies: dict[Path, Policy] | None =
             raise PolicyError(f"{file}: tests[{index}] must be a mapping")
         name = str(test.get("name") or f"test {index}")
         where = f"{file}: test {name!r}"
-        extra = set(test) - {"name", "case", "response", "expect", "steps", "expect_stop"}
-        if extra:
-            raise PolicyError(f"{where}: unknown key(s) {sorted(extra)}")
+        allowed = ("name", "case", "response", "expect", "steps", "expect_stop")
+        extra = set(test) - set(allowed)
+        if extra:  # (said which keys are allowed: 'respnse' left the response empty)
+            raise PolicyError(f"{where}: unknown key(s) {sorted(map(str, extra))}; use {', '.join(allowed)}")
         steps = (
             test["steps"]
             if "steps" in test

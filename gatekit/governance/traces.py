@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from gatekit.errors import GatekitError
+from gatekit.fsio import open_input_text
 
 
 class TraceFileError(GatekitError):
@@ -32,7 +33,7 @@ def filter_traces(
         if outcome not in valid:
             raise TraceFileError(f"--outcome {outcome!r}: use one of {', '.join(valid)}")
     try:
-        handle = file.open(encoding="utf-8")
+        handle = open_input_text(file)
     except OSError as exc:
         raise TraceFileError(f"{file}: cannot read traces ({exc.strerror}); check the path") from None
     with handle:
@@ -44,6 +45,10 @@ def filter_traces(
             except json.JSONDecodeError as exc:
                 raise TraceFileError(
                     f"{file}:{number}: not a JSON object ({exc.msg}); is this a traces file?"
+                ) from None
+            except (RecursionError, ValueError):  # nested past the parser's depth, an integer of 5000 digits
+                raise TraceFileError(
+                    f"{file}:{number}: not a trace row (JSON nested too deeply or too long a number)"
                 ) from None
             if not isinstance(row, dict) or "outcome" not in row:
                 raise TraceFileError(f"{file}:{number}: not a governance trace row (no 'outcome')")

@@ -309,7 +309,9 @@ class Verdict(BaseModel):
     @classmethod
     def from_file(cls, path: Path) -> Verdict:
         """Read a ``verdict.json``; raises ``pydantic.ValidationError`` / ``ValueError`` on a bad file."""
-        return cls.model_validate_json(Path(path).read_text(encoding="utf-8"))
+        from gatekit.fsio import MAX_JSON_FILE_BYTES, read_input_text
+
+        return cls.model_validate_json(read_input_text(path, MAX_JSON_FILE_BYTES))
 
 
 def verdict_json_schema() -> dict[str, Any]:

@@ -57,6 +57,32 @@ class Prepared:
         return len(self.cases) * self.config.repeat
 
 
+def _checks_can_be_measured(config: GateConfig, thresholds: Thresholds, policy: Any) -> None:
+    """A check of a rule the policy does not have, or of K passes out of fewer --repeat runs, is refused now.
+
+    Both were "unknown" after the whole replay, a FAIL a typo in a rule id caused.
+    """
+    import difflib
+    import re
+
+    where = config.thresholds
+    ids = [rule.id for rule in (*policy.rules, *policy.stop_rules)]
+    for name in thresholds.checks:
+        per_rule = re.fullmatch(r"governance\.rule\.(.+)\.(?:violation_block_rate|false_positive_rate)", name)
+        if per_rule and per_rule.group(1) not in ids:
+            close = difflib.get_close_matches(per_rule.group(1), ids, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}?" if close else f"its rules: {', '.join(ids) or 'none'}"
+            raise ConfigError(
+                f"{where}: checks.{name}: the policy {policy.id!r} has no enabled rule {per_rule.group(1)!r}; {hint}"
+            )
+        k_of_n = re.fullmatch(r"pass_k_of_n\.(\d+)", name)
+        if k_of_n and int(k_of_n.group(1)) > config.repeat:
+            raise ConfigError(
+                f"{where}: checks.{name}: no case can pass {k_of_n.group(1)} of --repeat {config.repeat} runs; "
+                f"run with --repeat {k_of_n.group(1)} or more, or lower K"
+            )
+
+
 def prepare(config: GateConfig, *, command: str, started: datetime, locks: list[Any]) -> Prepared:
     """Load and check config, dataset, thresholds, pricing, policy, agent, baseline; lock ``out``.
 
@@ -69,6 +95,7 @@ def prepare(config: GateConfig, *, command: str, started: datetime, locks: list[
     from gatekit.governance import load_policy
 
     policy = load_policy(require(config, "policy"))
+    _checks_can_be_measured(config, thresholds, policy)
     dataset = load_dataset(dataset_path)
     cases, sample = _sample(config, dataset)
     options = AgentOptions(

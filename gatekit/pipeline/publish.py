@@ -242,6 +242,7 @@ def _write_junit(verdict: Verdict, junit: Path, say: Callable[[str], None] | Non
         return True
     except OSError as exc:
         bad_path = isinstance(exc, IsADirectoryError | NotADirectoryError | PermissionError | FileNotFoundError)
+        bad_path = bad_path or Path(junit).is_dir()  # ``--junit /``: the rename onto a mount point is EBUSY
         hint = "pass a writable file path" if bad_path else "check the disk"
         message = (
             f"--junit {junit}: cannot write the JUnit XML ({exc.strerror or exc}); {hint}; "

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gatekit.errors import DatasetError
+from gatekit.errors import ConfigError, DatasetError
 from gatekit.production.engine import NUMERIC, TS_COLUMN, Engine, FeatureColumn, FeatureTable, FileSource
 
 # default feature name -> production-log column (the report keeps today's feature names)
@@ -111,7 +111,7 @@ def sniff(path: Path) -> str:
         with _open_text(path) as handle:
             for number, line in enumerate(handle, start=1):
                 if line.strip():
-                    row = json.loads(line)
+                    row = _first_row(path, number, line)
                     if isinstance(row, dict) and "schema_version" in row:
                         _check_version(path, row["schema_version"], number)
                         return NATIVE
@@ -122,11 +122,29 @@ def sniff(path: Path) -> str:
                     return LEGACY
     except DatasetError:
         raise
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise DatasetError(f"{path}: cannot read ({type(exc).__name__}: {exc}); check the file") from None
+    except UnicodeDecodeError as exc:
+        raise DatasetError(f"{path}: not UTF-8 text ({exc.reason}); save the file as UTF-8") from None
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read ({exc.strerror or exc}); check the path") from None
+    except ValueError as exc:  # pyarrow's ArrowInvalid (a truncated Parquet file) is one
+        raise DatasetError(f"{path}: cannot read ({exc}); check the file") from None
     except Exception as exc:  # noqa: BLE001 - pyarrow raises its own error types for a broken Parquet footer
         raise DatasetError(f"{path}: not a readable data file ({exc}); check the file") from None
     return LEGACY
+
+
+def _first_row(path: Path, number: int, line: str) -> Any:
+    """The first row's JSON (it tells the file's kind); ``DatasetError`` naming the line when it is none."""
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise DatasetError(
+            f"{path}:{number}: invalid JSON ({exc.msg.removesuffix(' at')} at column {exc.colno}); fix the line"
+        ) from None
+    except (RecursionError, ValueError):  # nested past the parser's depth, an integer of 5000 digits
+        raise DatasetError(
+            f"{path}:{number}: invalid JSON (nested too deeply or too long a number); fix the line"
+        ) from None
 
 
 def _parquet_max(parquet: Any, column: str) -> Any:
@@ -306,7 +324,16 @@ def _open_mlflow(
     from gatekit.production.mlflow_traces import spill_traces
 
     window = since if side == "production" else None
-    spill = spill_traces(spec_text, workdir / side, tracking_uri=tracking_uri, since=window, since_anchor=since_anchor)
+    try:
+        spill = spill_traces(
+            spec_text, workdir / side, tracking_uri=tracking_uri, since=window, since_anchor=since_anchor
+        )
+    except (ConfigError, DatasetError) as exc:  # its messages say --production: the canary's flag is --logs
+        text = str(exc)
+        if side == "production" or not text.startswith("--production "):
+            raise
+        cls = ConfigError if isinstance(exc, ConfigError) else DatasetError
+        raise cls(f"--{side} {text.removeprefix('--production ')}") from None
     features = [FeatureColumn(s.name, s.kind, s.multi) for s in specs]
     table = _open_native(engine, [spill.path], "parquet", features, side, explicit, "timestamp", spec_text)
     table.label = spec_text
@@ -317,11 +344,13 @@ def _open_spark_table(
     engine: Engine, spec_text: str, side: str, specs: list[Any], timestamp_field: str, explicit: bool
 ) -> OpenedSide:
     """A Spark table or view of production-log columns, opened by the Spark engine (nothing is copied)."""
-    from gatekit.errors import ConfigError
     from gatekit.production.schema import COLUMN_NAMES
     from gatekit.production.spark_engine import table_of
 
-    name = table_of(spec_text)
+    try:
+        name = table_of(spec_text)
+    except ConfigError as exc:  # (its message says --production)
+        raise ConfigError(f"--{side} {str(exc).removeprefix('--production ')}") from None
     open_table = getattr(engine, "open_table", None)
     if engine.name != "spark" or open_table is None:
         raise ConfigError(f"--{side} {spec_text}: a Spark table needs --engine spark (this run uses {engine.name})")

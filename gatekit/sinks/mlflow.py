@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from gatekit.errors import SinkError
+from gatekit.errors import ConfigError, SinkError
 from gatekit.redact import add_mlflow_credentials, redact_secrets, redact_urls
 
 _PARAM_MAX_CHARS = 500
@@ -183,7 +183,15 @@ def _client(tracking_uri: str | None) -> tuple[Any, str]:
     _check_reachable(uri)
     from mlflow import MlflowClient
 
-    return MlflowClient(tracking_uri=uri, registry_uri=uri), uri
+    try:
+        return MlflowClient(tracking_uri=uri, registry_uri=uri), uri
+    except Exception as exc:  # noqa: BLE001 - an internal error (exit 3, a traceback with --debug) before
+        if "Unsupported" in type(exc).__name__:  # ftp://, a typo of a scheme: the URI is bad input, not a failure
+            raise ConfigError(
+                f"--tracking-uri {redact_urls(uri)!r}: MLflow has no model registry at such a URI; use http(s)://, "
+                "sqlite:///, file:, postgresql:// (or another MLflow store), or MLFLOW_TRACKING_URI"
+            ) from None
+        raise _sink_error(uri, exc) from None
 
 
 def _is_not_found(exc: Exception) -> bool:
