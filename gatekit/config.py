@@ -47,6 +47,9 @@ class GateConfig(BaseModel):
     timeout: float = Field(default=30.0, gt=0, description="Seconds per attempt.")
     retries: int = Field(default=2, ge=0, le=20)
     deadline: float | None = Field(default=None, gt=0, description="Seconds for the whole replay.")
+    start_timeout: float = Field(
+        default=120.0, gt=0, le=86400, description="Seconds for the agent to start (import, model load, worker)."
+    )
     repeat: int = Field(default=1, ge=1, le=1000)
     sample: int | None = Field(default=None, ge=1)
     seed: int = 0
@@ -110,6 +113,7 @@ _ENV_FIELDS = {
     "timeout": float,
     "retries": int,
     "deadline": float,
+    "start_timeout": float,
     "repeat": int,
     "experiment": str,
     "tracking_uri": str,

@@ -53,7 +53,7 @@ class ReplaySettings:
     retries: int = 2
     backoff_base_s: float = 0.2
     backoff_max_s: float = 20.0
-    max_retry_after_s: float = 120.0
+    max_retry_after_s: float = 60.0  # a longer Retry-After is not waited for: the case fails at once
     repeat: int = 1
     deadline_s: float | None = None
     skip: Container[tuple[str, int]] = field(default_factory=frozenset)
@@ -115,7 +115,7 @@ def backoff_delay(
 
     Exponential (``base * 2**(attempt-1)``, capped) with "equal jitter": a uniform draw from
     the upper half, so concurrent retries spread out but never hammer at once. A server's
-    ``Retry-After`` is a floor, capped at ``max_retry_after_s``.
+    ``Retry-After`` is a floor, capped at ``max_retry_after_s`` (:func:`run_case` does not retry past the cap).
     """
     ceiling = min(settings.backoff_max_s, settings.backoff_base_s * (2 ** (attempt - 1)))
     delay = rng.uniform(ceiling / 2, ceiling)
@@ -159,6 +159,15 @@ async def run_case(
         except Exception as exc:  # noqa: BLE001 - every agent failure is recorded on the case
             latency_ms = ((t1 or time.perf_counter()) - t0) * 1000.0
             error_type, message, retryable, retry_after = classify(exc)
+            if retryable and number <= settings.retries and retry_after is not None:
+                wait_cap = settings.max_retry_after_s
+                if deadline is not None:
+                    wait_cap = min(wait_cap, max(0.0, deadline - time.monotonic()))
+                if retry_after > wait_cap:  # a wait the run cannot afford (a hostile or overloaded server): no retry
+                    retryable = False
+                    left = "" if deadline is None else " or the time left before --deadline"
+                    cap = f"{settings.max_retry_after_s:g} s cap{left}"
+                    message = f"Retry-After {retry_after:g} s exceeds the {cap}: not retried; {message}"
             # scrub before the cut: a secret straddling the cut must not leave a piece behind
             message = scrub_cut(message, ERROR_CHARS, settings.keep) or ""
             attempts.append(Attempt(number, latency_ms, False, error_type.value, message))

@@ -40,7 +40,7 @@ _STDERR_CHARS = 2000
 _STDERR_LINE_BYTES = 4096  # what is kept of one stderr line (only the last _STDERR_CHARS of the tail are shown)
 _STDERR_READ = 64 * 1024
 _STARTUP_CHECK_S = 0.5
-_EXTRA_KEYS = {"workers", "env", "cwd"}
+_EXTRA_KEYS = {"workers", "env", "cwd", "ready_line"}
 
 
 class _Worker:
@@ -148,6 +148,10 @@ class CmdAgent:
             raise AgentError("agent_options.extra.env: expected a mapping of NAME -> value")
         self.env = {**os.environ, **{str(k): str(v) for k, v in env_extra.items()}}
         self.cwd = options.extra.get("cwd")
+        ready_line = options.extra.get("ready_line", False)
+        if not isinstance(ready_line, bool):
+            raise AgentError(f"agent_options.extra.ready_line: expected true or false, got {ready_line!r}")
+        self.ready_line = ready_line  # each worker writes {"ready": true} once started, before its first request
         self.restarts = 0
         self._idle: asyncio.Queue[_Worker | None] = asyncio.Queue()
         self._all: set[_Worker] = set()
@@ -176,12 +180,41 @@ class CmdAgent:
         self._all.add(worker)
         return worker
 
+    async def _ready(self, worker: _Worker) -> str | None:
+        """With ``ready_line``: wait for the worker's ``{"ready": true}`` line; what went wrong, else None."""
+        assert worker.proc.stdout is not None
+        try:
+            line = await _answer_or_exit(worker.proc)
+        except (asyncio.LimitOverrunError, ValueError):
+            return f"its first line is longer than {_LINE_LIMIT} bytes"
+        if not line:
+            code = await _exit_code(worker)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(worker.drain), 0.5)
+            detail = worker.stderr_since(0) or "no stderr"
+            return f"the command exited with code {code} before its ready line: {detail}"
+        try:
+            answer = json.loads(line)
+        except (ValueError, RecursionError):
+            answer = None
+        if not (isinstance(answer, dict) and answer.get("ready") is True):
+            snippet = scrub_tail(line[:120].decode("utf-8", "replace").strip(), 120) or ""
+            return f'its first line is not {{"ready": true}} (extra.ready_line is set): {snippet!r}'
+        return None
+
     async def start(self) -> None:
         """Spawn the worker pool; a command that cannot start is a user error."""
         first = await self._spawn()
         self._idle.put_nowait(first)
         for _ in range(self.workers - 1):
             self._idle.put_nowait(await self._spawn())
+        if self.ready_line:  # every worker started before the first case is timed (bounded by start_timeout)
+            problems = await asyncio.gather(*(self._ready(w) for w in list(self._all)))
+            problem = next((p for p in problems if p is not None), None)
+            if problem is not None:
+                await self.close()
+                raise AgentError(f"agent spec {self.spec!r}: a worker did not start: {problem}")
+            return
         # A command that exits at once (bad flags, import error) should fail the run here, not per case.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(first.proc.wait()), _STARTUP_CHECK_S)
@@ -209,6 +242,10 @@ class CmdAgent:
                     await self._retire(worker)
                 self.restarts += 1
                 worker = await self._spawn()
+                if self.ready_line:  # a restarted worker's start counts in this attempt (its timeout included)
+                    problem = await self._ready(worker)
+                    if problem is not None:
+                        raise AgentCallError(ErrorType.EXCEPTION, f"restarted agent worker: {problem}", retryable=True)
             self._next_id += 1
             request_id = self._next_id
             request = json.dumps(

@@ -134,8 +134,13 @@ class PythonAgent:
         self._loop: _AgentLoop | None = None
 
     async def start(self) -> None:
-        """Import the callable and size the thread pool."""
-        fn = load_callable(self.spec)
+        """Import the callable (on a daemon thread: an import that never returns is abandoned by the start timeout)."""
+        spec = self.spec
+        importer = AgentThreads(1, "gatekit-agent-import")
+        try:
+            fn = await importer.run(lambda: load_callable(spec))
+        finally:
+            importer.close()
         self._fn = fn
         self._is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
             getattr(fn, "__call__", None)  # noqa: B004 - async __call__ on a class instance

@@ -358,6 +358,49 @@ def replay_and_judge(prep: Prepared, emit: Callable[[str], None] | None = None) 
         raise
 
 
+async def _start_agent(agent: Any, timeout_s: float) -> None:
+    """``agent.start()`` bounded by ``start_timeout``; SIGTERM meanwhile ends the run as Ctrl-C does (exit 130).
+
+    An import or model load that never returns runs on a daemon thread (the agents' ``start``), so the loop stays
+    free: the timeout fires, the start is abandoned and the run fails as a failed start.
+    """
+    import signal
+
+    from gatekit.errors import AgentError
+    from gatekit.replay import ReplayInterrupted
+
+    task = asyncio.ensure_future(agent.start())
+    stop = asyncio.Event()
+    stopper = asyncio.ensure_future(stop.wait())
+    loop = asyncio.get_running_loop()
+    installed = False
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+        installed = True
+    try:
+        await asyncio.wait({task, stopper}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            task.result()
+            return
+        task.cancel()  # abandons the import / load thread; a cmd worker is killed
+        await asyncio.wait({task}, timeout=5.0)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(agent.close(), 5.0)
+        if stop.is_set():
+            raise ReplayInterrupted("stopped by SIGTERM while the agent was starting")
+        raise AgentError(
+            f"the agent did not start within {timeout_s:g} s (start_timeout): its import, model load or worker "
+            "start never finished; fix the agent or raise start_timeout in gatekit.yaml"
+        )
+    except asyncio.CancelledError:  # Ctrl-C: asyncio.run cancels this task
+        task.cancel()
+        raise
+    finally:
+        stopper.cancel()
+        if installed:
+            loop.remove_signal_handler(signal.SIGTERM)
+
+
 async def _replay_and_judge(prep: Prepared, emit: Callable[[str], None] | None) -> Judged:
     from gatekit.progress import Progress
     from gatekit.replay import PassCounts, ReplayStats, replay, result_from_row
@@ -375,7 +418,7 @@ async def _replay_and_judge(prep: Prepared, emit: Callable[[str], None] | None) 
     if config.junit is not None:
         remove_regular_file(config.junit)
     try:
-        await prep.agent.start()
+        await _start_agent(prep.agent, config.start_timeout)
     except Exception as exc:  # verdict.json says the agent did not start and why (exit code as raised)
         from gatekit.pipeline.provisional import write_failed_start
 

@@ -4,7 +4,8 @@ Traces are read through ``MlflowClient.search_traces`` one page at a time (``max
 ``page_token``; never ``mlflow.search_traces``, which holds every trace in memory), each trace is
 mapped to one production-log row, and the rows are written to a Parquet file in the production-log
 Arrow schema — a spill that the DuckDB or Spark engine then reads like any other production file.
-Memory is bounded by one page of traces plus one row group of rows.
+Memory is bounded by one batch of traces (a page, or fewer traces when they are large: at most ``PAGE_BYTES`` of the
+sizes MLflow records, see ``iter_trace_pages``) plus one row group of rows (numbers and short labels only).
 
 How a trace becomes a row (see ``trace_to_row``):
 
@@ -44,6 +45,7 @@ from gatekit.production.schema import COLUMN_NAMES, RowError, arrow_schema, inpu
 
 PREFIX = "mlflow:"
 PAGE_SIZE = 500
+PAGE_BYTES = 8 * 1024 * 1024  # recorded trace bytes held at once (a parsed trace takes several times that)
 ROW_GROUP_ROWS = 8192
 
 CONTEXT_COLUMNS = ("user", "role", "env", "scope", "variant", "agent_version", "model", "language")
@@ -52,6 +54,8 @@ _COST_META = "mlflow.trace.cost"
 _SPAN_TOKEN_USAGE = "mlflow.chat.tokenUsage"
 _SPAN_MODEL = "mlflow.llm.model"
 _LLM_SPAN_TYPES = ("LLM", "CHAT_MODEL")
+_SIZE_META = "mlflow.trace.sizeBytes"
+_UNKNOWN_TRACE_BYTES = 64 * 1024  # a trace without a recorded size counts as this much
 _FALLBACK_META = {"user": "mlflow.trace.user", "agent_version": "mlflow.modelId"}
 
 
@@ -264,23 +268,61 @@ def _experiment_id(client: Any, name: str, uri: str) -> str:
     return str(experiment.experiment_id)
 
 
+def _trace_bytes(info: Any) -> int:
+    """The trace's size as MLflow recorded it (``mlflow.trace.sizeBytes``), else a typical trace's."""
+    meta: dict[str, Any] = getattr(info, "trace_metadata", None) or {}
+    try:
+        size = int(str(meta.get(_SIZE_META)))
+    except (TypeError, ValueError):
+        return _UNKNOWN_TRACE_BYTES
+    return size if size >= 0 else _UNKNOWN_TRACE_BYTES
+
+
 def iter_trace_pages(
-    client: Any, experiment_id: str, filter_string: str | None, page_size: int = PAGE_SIZE
-) -> Iterator[list[Any]]:
-    """Yield the experiment's traces one page at a time (oldest first), following ``page_token``."""
+    client: Any,
+    experiment_id: str,
+    filter_string: str | None,
+    page_size: int = PAGE_SIZE,
+    page_bytes: int = PAGE_BYTES,
+) -> Iterator[tuple[bool, list[Any]]]:
+    """Yield the experiment's traces (oldest first) in batches of at most ``page_bytes`` recorded trace bytes.
+
+    Each page is searched without spans first (ids and sizes only). A page whose traces total at most ``page_bytes``
+    is then read whole with its spans (the same page again); a larger one is read trace by trace, in batches that
+    stay under ``page_bytes`` (a trace larger than that alone). Memory holds one batch, whatever the traces' size.
+    Yields ``(first batch of a page, traces)``.
+    """
     token: str | None = None
     while True:
-        page = client.search_traces(
-            locations=[experiment_id],
-            filter_string=filter_string,
-            max_results=page_size,
-            order_by=["timestamp_ms ASC"],
-            page_token=token,
-            include_spans=True,
-        )
-        traces = list(page)
-        if traces:
-            yield traces
+        search = {
+            "locations": [experiment_id],
+            "filter_string": filter_string,
+            "max_results": page_size,
+            "order_by": ["timestamp_ms ASC"],
+            "page_token": token,
+        }
+        page = client.search_traces(**search, include_spans=False)
+        infos = [trace.info for trace in page]
+        if infos:
+            sizes = [_trace_bytes(info) for info in infos]
+            whole: list[Any] | None = None
+            if sum(sizes) <= page_bytes:
+                whole = list(client.search_traces(**search, include_spans=True))
+                if [t.info.trace_id for t in whole] != [info.trace_id for info in infos]:
+                    whole = None  # the store changed in between: read the traces the first search listed
+            if whole is not None:
+                yield True, whole
+            else:
+                batch: list[Any] = []
+                first, held = True, 0
+                for info, size in zip(infos, sizes, strict=True):
+                    if batch and held + size > page_bytes:
+                        yield first, batch
+                        first, batch, held = False, [], 0
+                    batch.append(client.get_trace(info.trace_id))
+                    held += size
+                if batch:
+                    yield first, batch
         token = page.token
         if not token:
             return
@@ -301,6 +343,7 @@ def spill_traces(
     since: str | None = None,
     since_anchor: str = "newest",
     page_size: int = PAGE_SIZE,
+    page_bytes: int = PAGE_BYTES,
 ) -> TraceSpill:
     """Read ``mlflow:<experiment>`` page by page into one production-log Parquet file and return it.
 
@@ -318,6 +361,8 @@ def spill_traces(
         raise ConfigError(f"--since-anchor {since_anchor!r}: use 'newest' or 'now'")
     if page_size < 1:
         raise ConfigError(f"mlflow traces page size {page_size}: must be at least 1")
+    if page_bytes < 1:
+        raise ConfigError(f"mlflow traces page bytes {page_bytes}: must be at least 1")
     window = parse_since(since) if since else None
     client, uri = _client(tracking_uri)
     experiment_id = _experiment_id(client, name, uri)
@@ -332,7 +377,7 @@ def spill_traces(
             if anchor_ms is not None:
                 spill.window_start_ms = anchor_ms - int(window * 1000)
                 filter_string = f"trace.timestamp_ms >= {spill.window_start_ms}"
-        _write_pages(client, experiment_id, filter_string, page_size, spill)
+        _write_pages(client, experiment_id, filter_string, (page_size, page_bytes), spill)
     except (ConfigError, DatasetError):
         raise
     except Exception as exc:  # noqa: BLE001 - the store failed mid-read: fail closed, one line, exit 3
@@ -349,7 +394,9 @@ def spill_traces(
     return spill
 
 
-def _write_pages(client: Any, experiment_id: str, filter_string: str | None, page_size: int, spill: TraceSpill) -> None:
+def _write_pages(
+    client: Any, experiment_id: str, filter_string: str | None, paging: tuple[int, int], spill: TraceSpill
+) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -366,8 +413,8 @@ def _write_pages(client: Any, experiment_id: str, filter_string: str | None, pag
                 writer.write_table(pa.table(columns, schema=schema))
                 buffer.clear()
 
-        for traces in iter_trace_pages(client, experiment_id, filter_string, page_size):
-            spill.pages += 1
+        for new_page, traces in iter_trace_pages(client, experiment_id, filter_string, *paging):
+            spill.pages += new_page
             for trace in traces:
                 state = str(getattr(trace.info.state, "value", trace.info.state))
                 if state in ("IN_PROGRESS", "STATE_UNSPECIFIED"):
@@ -378,6 +425,7 @@ def _write_pages(client: Any, experiment_id: str, filter_string: str | None, pag
                 except RowError as exc:  # a value the row format refuses: fail closed, naming the trace
                     raise DatasetError(f"MLflow trace {trace.info.trace_id}: {exc}; fix that trace's tags") from None
                 spill.rows += 1
+            del traces  # this batch is freed before the next one is read
             if len(buffer) >= ROW_GROUP_ROWS:
                 flush()
         flush()
