@@ -6,12 +6,13 @@ server failed and that the local files are still on disk.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -121,34 +122,73 @@ def log_run(
     try:
         import mlflow
 
-        mlflow.set_tracking_uri(uri)
-        experiment_obj = mlflow.set_experiment(experiment)
-        # the name becomes a tag too (mlflow.runName): redacted like every other tag value
-        created = mlflow.MlflowClient(tracking_uri=uri).create_run(
-            str(experiment_obj.experiment_id),
-            start_time=start_time_ms,
-            run_name=_writable(redact_secrets(run_name)) if run_name else run_name,
-        )
-        with mlflow.start_run(run_id=created.info.run_id) as run:
-            if params:
-                mlflow.log_params({k: _param(v) for k, v in params.items()})
-            clean_metrics = {k: number for k, v in metrics.items() if (number := _metric_value(v)) is not None}
-            if clean_metrics:
-                mlflow.log_metrics(clean_metrics)
-            if tags:
-                mlflow.set_tags({k: _writable(redact_secrets(str(v))) for k, v in tags.items()})
-            if dataset is not None:
-                _log_dataset(mlflow, dataset)
-            if before_artifacts is not None:
-                before_artifacts(str(run.info.run_id), str(experiment_obj.experiment_id))
-            for path in artifacts:
-                if Path(path).exists():
-                    mlflow.log_artifact(str(path))
-            return str(run.info.run_id), str(experiment_obj.experiment_id)
+        with _tracking_uri_for_now(mlflow, uri):
+            return _log_run(mlflow, uri, experiment, run_name, params, metrics, tags, artifacts, dataset,
+                            before_artifacts, start_time_ms)  # fmt: skip
     except SinkError:
         raise
     except Exception as exc:  # noqa: BLE001 - every MLflow failure is an infrastructure error
         raise _sink_error(uri, exc) from None
+
+
+@contextlib.contextmanager
+def _tracking_uri_for_now(mlflow: Any, uri: str) -> Iterator[None]:
+    """MLflow's tracking URI is ``uri`` inside the block, and what it was after it (also ``MLFLOW_TRACKING_URI``).
+
+    ``mlflow.set_tracking_uri`` also sets the environment variable (MLflow 3): left set, a library caller's process
+    and every subprocess it starts afterwards would log to the gate's store.
+    """
+    before_env = os.environ.get("MLFLOW_TRACKING_URI")
+    before = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(uri)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception):
+            mlflow.set_tracking_uri(before)
+        if before_env is None:
+            os.environ.pop("MLFLOW_TRACKING_URI", None)
+        else:
+            os.environ["MLFLOW_TRACKING_URI"] = before_env
+
+
+def _log_run(
+    mlflow: Any,
+    uri: str,
+    experiment: str,
+    run_name: str | None,
+    params: dict[str, Any],
+    metrics: dict[str, Any],
+    tags: dict[str, Any],
+    artifacts: list[Any],
+    dataset: dict[str, Any] | None,
+    before_artifacts: Callable[[str, str], None] | None,
+    start_time_ms: int | None,
+) -> tuple[str, str]:
+    """``log_run``'s body, with MLflow's tracking URI set to ``uri``."""
+    experiment_obj = mlflow.set_experiment(experiment)
+    # the name becomes a tag too (mlflow.runName): redacted like every other tag value
+    created = mlflow.MlflowClient(tracking_uri=uri).create_run(
+        str(experiment_obj.experiment_id),
+        start_time=start_time_ms,
+        run_name=_writable(redact_secrets(run_name)) if run_name else run_name,
+    )
+    with mlflow.start_run(run_id=created.info.run_id) as run:
+        if params:
+            mlflow.log_params({k: _param(v) for k, v in params.items()})
+        clean_metrics = {k: number for k, v in metrics.items() if (number := _metric_value(v)) is not None}
+        if clean_metrics:
+            mlflow.log_metrics(clean_metrics)
+        if tags:
+            mlflow.set_tags({k: _writable(redact_secrets(str(v))) for k, v in tags.items()})
+        if dataset is not None:
+            _log_dataset(mlflow, dataset)
+        if before_artifacts is not None:
+            before_artifacts(str(run.info.run_id), str(experiment_obj.experiment_id))
+        for path in artifacts:
+            if Path(path).exists():
+                mlflow.log_artifact(str(path))
+        return str(run.info.run_id), str(experiment_obj.experiment_id)
 
 
 def _log_dataset(mlflow: Any, dataset: dict[str, Any]) -> None:
