@@ -133,6 +133,11 @@ _ENV_FIELDS = {
 }
 
 
+# settings that are mappings in gatekit.yaml: one environment variable cannot hold them, so a set one is refused
+# rather than ignored (a run would use other options than the user meant)
+_STRUCTURED_FIELDS = ("agent_options", "drift")
+
+
 def _env_value(kind: type, text: str) -> Any:
     """An environment variable's text as ``kind``; ``ValueError`` when it is not one."""
     if kind is bool:
@@ -195,10 +200,17 @@ def load_config(config_path: Path | None = None, overrides: dict[str, Any] | Non
 def _refuse_misspelt_env() -> None:
     """A set ``GATEKIT_*`` variable one typo away from a setting is an error: ``GATEKIT_DRYRUN=1`` promoted for real.
 
+    So is a structured setting (``GATEKIT_AGENT_OPTIONS``, ``GATEKIT_DRIFT``): it can only be set in gatekit.yaml.
     Other ``GATEKIT_*`` names (the watch's ``GATEKIT_ROLLBACK_*``, the action's ``GATEKIT_DRIFT_*``) are left alone.
     """
     import difflib
 
+    for key in _STRUCTURED_FIELDS:
+        if os.environ.get(f"GATEKIT_{key.upper()}"):
+            raise ConfigError(
+                f"GATEKIT_{key.upper()}: {key} cannot come from the environment; set {key} in gatekit.yaml "
+                "and unset the variable"
+            )
     for name, value in os.environ.items():
         if not value or not name.startswith("GATEKIT_") or name[8:].lower() in _ENV_FIELDS:
             continue

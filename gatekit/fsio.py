@@ -69,6 +69,11 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
+def file_kind(mode: int) -> str:
+    """What a non-regular ``st_mode`` is, for a message: "a directory", "a FIFO (named pipe)", "a device"..."""
+    return _kind(mode)
+
+
 def _open_regular(path: str | os.PathLike[str]) -> int:
     """A read-only descriptor of ``path`` when it is a regular file; ``InputFileError`` (or ``OSError``) else.
 

@@ -118,7 +118,7 @@ def run_gate(
         verdict = build_verdict(prep, judged, assessment)
         try:
             with _sigterm_interrupts():
-                verdict = publish(verdict, prep, assessment, t0=t0, env=env, stream=stream, say=say)
+                verdict = publish(verdict, prep, assessment, t0=t0, env=env, stream=stream, say=emit)
         except KeyboardInterrupt:
             _mark_interrupted(verdict, prep.out, t0)
             raise

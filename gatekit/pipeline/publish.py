@@ -243,14 +243,16 @@ def _write_junit(verdict: Verdict, junit: Path, say: Callable[[str], None] | Non
     except OSError as exc:
         bad_path = isinstance(exc, IsADirectoryError | NotADirectoryError | PermissionError | FileNotFoundError)
         bad_path = bad_path or Path(junit).is_dir()  # ``--junit /``: the rename onto a mount point is EBUSY
+        bad_path = bad_path or Path(junit).parent.is_file()  # ``--junit a-file/x.xml``: mkstemp says EEXIST
         hint = "pass a writable file path" if bad_path else "check the disk"
         message = (
             f"--junit {junit}: cannot write the JUnit XML ({exc.strerror or exc}); {hint}; "
             f"the verdict ({verdict.verdict}) is in {Path(verdict.out_dir) / 'verdict.json'}"
         )
-        log.error("%s", message)
-        if say is not None:
+        if say is not None:  # the run's own error line; a log record as well printed it twice
             say(f"error: {message}")
+        else:  # quiet, --json or a library call: the log record is the one line
+            log.error("%s", message)
         if not (keep_exit and verdict.exit_code not in (None, 0)):
             verdict.exit_code = EXIT_USAGE if bad_path else EXIT_INFRA
         verdict.reasons = [*verdict.reasons, message]

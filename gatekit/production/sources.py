@@ -208,6 +208,7 @@ def open_side(
     from gatekit.production.spark_engine import is_spark_table_spec
 
     if is_mlflow_spec(spec_text):
+        _timestamp_column(timestamp_field, side)  # (traces are read as production-log rows: their time stamp)
         return _open_mlflow(engine, spec_text, side, specs, workdir, explicit, tracking_uri, since, since_anchor)
     if is_spark_table_spec(spec_text):
         return _open_spark_table(engine, spec_text, side, specs, timestamp_field, explicit)
@@ -282,6 +283,24 @@ def _lists_as_multi(features: list[FeatureColumn], columns: dict[str, str]) -> l
     ]
 
 
+def _timestamp_column(timestamp_field: str, side: str) -> str:
+    """The production-log column holding the time stamp: an unknown one on the production side is exit 2.
+
+    It used to cut the ``--since`` window on ``timestamp`` without a word.
+    The reference side's time stamps are never read, so a field meant for a legacy production file passes there.
+    """
+    from gatekit.production.schema import COLUMN_NAMES
+
+    if timestamp_field in COLUMN_NAMES:
+        return timestamp_field
+    if side == "production":
+        raise ConfigError(
+            f"--timestamp-field {timestamp_field!r}: production-log files have no such column; their time stamp is "
+            f"'timestamp' (columns: {', '.join(COLUMN_NAMES)}); drop the flag or fix the name"
+        )
+    return "timestamp"
+
+
 def _open_native(
     engine: Engine,
     paths: list[Path],
@@ -292,15 +311,13 @@ def _open_native(
     timestamp_field: str,
     spec_text: str,
 ) -> FeatureTable:
-    from gatekit.production.schema import COLUMN_NAMES
-
     columns = _native_columns(features, explicit, f"{side} {paths[0]}")
     features = _lists_as_multi(features, columns)
     source = FileSource(
         paths=tuple(str(p) for p in paths),
         format=fmt,
         columns=columns,
-        timestamp=timestamp_field if timestamp_field in COLUMN_NAMES else "timestamp",
+        timestamp=_timestamp_column(timestamp_field, side),
         label=str(paths[0]) if len(paths) == 1 else spec_text,
     )
     known = [f for f in features if f.name in columns]
@@ -344,7 +361,6 @@ def _open_spark_table(
     engine: Engine, spec_text: str, side: str, specs: list[Any], timestamp_field: str, explicit: bool
 ) -> OpenedSide:
     """A Spark table or view of production-log columns, opened by the Spark engine (nothing is copied)."""
-    from gatekit.production.schema import COLUMN_NAMES
     from gatekit.production.spark_engine import table_of
 
     try:
@@ -358,7 +374,7 @@ def _open_spark_table(
     columns = _native_columns(features, explicit, f"--{side} {spec_text}")
     features = _lists_as_multi(features, columns)
     known = [f for f in features if f.name in columns]
-    stamp = timestamp_field if timestamp_field in COLUMN_NAMES else "timestamp"
+    stamp = _timestamp_column(timestamp_field, side)
     table = open_table(name, known, columns, stamp, label=spec_text)
     missing = [f.name for f in known if f.name not in table.present]
     if explicit and missing:

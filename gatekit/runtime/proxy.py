@@ -31,6 +31,7 @@ import itertools
 import json
 import logging
 import os
+import stat
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -141,16 +142,23 @@ class ProxySettings:
 
 
 def _check_appendable(flag: str, path: Path) -> None:
-    """Refuse a rows or traces path that can never be written (a folder, a path under a file, no permission).
+    """Refuse a rows or traces path that can never be written (a folder, FIFO, device, path under a file, no access).
 
     Once serving, a sink that fails is counted and requests go on; a path that could never work is a
     configuration error at start, not a proxy that serves every request without a production-log row.
     """
+    from gatekit.fsio import file_kind
     from gatekit.redact import display_path
 
     problem = None
+    try:
+        mode: int | None = os.stat(path).st_mode  # (a symlink is judged by what it points to)
+    except OSError:
+        mode = None
     if path.is_dir():
         problem = "is a folder; give a file path such as logs/production.jsonl"
+    elif mode is not None and not stat.S_ISREG(mode):  # a FIFO blocks the writer, a device swallows the rows
+        problem = f"is {file_kind(mode)}, not a regular file; give a file path such as logs/production.jsonl"
     else:
         folder = path.parent
         while not folder.exists() and folder != folder.parent:
