@@ -57,7 +57,8 @@ class InputFileError(OSError):
         return str(self.strerror)
 
 
-def _kind(mode: int) -> str:
+def file_kind(mode: int) -> str:
+    """What a non-regular ``st_mode`` is, for a message: "a directory", "a FIFO (named pipe)", "a device"..."""
     if stat.S_ISDIR(mode):
         return "a directory"
     if stat.S_ISFIFO(mode):
@@ -67,11 +68,6 @@ def _kind(mode: int) -> str:
     if stat.S_ISSOCK(mode):
         return "a socket"
     return "not a regular file"
-
-
-def file_kind(mode: int) -> str:
-    """What a non-regular ``st_mode`` is, for a message: "a directory", "a FIFO (named pipe)", "a device"..."""
-    return _kind(mode)
 
 
 def _open_regular(path: str | os.PathLike[str]) -> int:
@@ -85,7 +81,7 @@ def _open_regular(path: str | os.PathLike[str]) -> int:
         if stat.S_ISDIR(mode):
             raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
         if not stat.S_ISREG(mode):
-            raise InputFileError(f"{_kind(mode)}, not a regular file; pass the file itself")
+            raise InputFileError(f"{file_kind(mode)}, not a regular file; pass the file itself")
         os.set_blocking(fd, True)
     except BaseException:
         os.close(fd)

@@ -12,6 +12,7 @@ run state per enforcer, changed only under a lock, so one enforcer serves many t
 
 from __future__ import annotations
 
+import bisect
 import contextvars
 import dataclasses
 import functools
@@ -815,8 +816,6 @@ class Enforcer:
 
         As many as the largest earlier response made beyond this one's: a request counts as its largest response.
         """
-        import bisect
-
         if state is None:
             return
         windows, now, counted = rates
@@ -1109,8 +1108,6 @@ _MAX_DEPTH = 64  # as gatekit.agents.base.MAX_DEPTH
 
 def _count_time(times: list[float] | None, at: float) -> int:
     """How many entries of the sorted ``times`` are ``at``."""
-    import bisect
-
     if not times:
         return 0
     return bisect.bisect_right(times, at) - bisect.bisect_left(times, at)
@@ -1118,8 +1115,6 @@ def _count_time(times: list[float] | None, at: float) -> int:
 
 def _remove_time(times: list[float] | None, at: float) -> None:
     """Remove one entry ``at`` from the sorted ``times`` (gone already, out of the window: nothing to do)."""
-    import bisect
-
     if not times:
         return
     index = bisect.bisect_left(times, at)

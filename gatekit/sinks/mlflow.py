@@ -123,8 +123,29 @@ def log_run(
         import mlflow
 
         with _tracking_uri_for_now(mlflow, uri):
-            return _log_run(mlflow, uri, experiment, run_name, params, metrics, tags, artifacts, dataset,
-                            before_artifacts, start_time_ms)  # fmt: skip
+            experiment_obj = mlflow.set_experiment(experiment)
+            # the name becomes a tag too (mlflow.runName): redacted like every other tag value
+            created = mlflow.MlflowClient(tracking_uri=uri).create_run(
+                str(experiment_obj.experiment_id),
+                start_time=start_time_ms,
+                run_name=_writable(redact_secrets(run_name)) if run_name else run_name,
+            )
+            with mlflow.start_run(run_id=created.info.run_id) as run:
+                if params:
+                    mlflow.log_params({k: _param(v) for k, v in params.items()})
+                clean_metrics = {k: number for k, v in metrics.items() if (number := _metric_value(v)) is not None}
+                if clean_metrics:
+                    mlflow.log_metrics(clean_metrics)
+                if tags:
+                    mlflow.set_tags({k: _writable(redact_secrets(str(v))) for k, v in tags.items()})
+                if dataset is not None:
+                    _log_dataset(mlflow, dataset)
+                if before_artifacts is not None:
+                    before_artifacts(str(run.info.run_id), str(experiment_obj.experiment_id))
+                for path in artifacts:
+                    if Path(path).exists():
+                        mlflow.log_artifact(str(path))
+                return str(run.info.run_id), str(experiment_obj.experiment_id)
     except SinkError:
         raise
     except Exception as exc:  # noqa: BLE001 - every MLflow failure is an infrastructure error
@@ -150,45 +171,6 @@ def _tracking_uri_for_now(mlflow: Any, uri: str) -> Iterator[None]:
             os.environ.pop("MLFLOW_TRACKING_URI", None)
         else:
             os.environ["MLFLOW_TRACKING_URI"] = before_env
-
-
-def _log_run(
-    mlflow: Any,
-    uri: str,
-    experiment: str,
-    run_name: str | None,
-    params: dict[str, Any],
-    metrics: dict[str, Any],
-    tags: dict[str, Any],
-    artifacts: list[Any],
-    dataset: dict[str, Any] | None,
-    before_artifacts: Callable[[str, str], None] | None,
-    start_time_ms: int | None,
-) -> tuple[str, str]:
-    """``log_run``'s body, with MLflow's tracking URI set to ``uri``."""
-    experiment_obj = mlflow.set_experiment(experiment)
-    # the name becomes a tag too (mlflow.runName): redacted like every other tag value
-    created = mlflow.MlflowClient(tracking_uri=uri).create_run(
-        str(experiment_obj.experiment_id),
-        start_time=start_time_ms,
-        run_name=_writable(redact_secrets(run_name)) if run_name else run_name,
-    )
-    with mlflow.start_run(run_id=created.info.run_id) as run:
-        if params:
-            mlflow.log_params({k: _param(v) for k, v in params.items()})
-        clean_metrics = {k: number for k, v in metrics.items() if (number := _metric_value(v)) is not None}
-        if clean_metrics:
-            mlflow.log_metrics(clean_metrics)
-        if tags:
-            mlflow.set_tags({k: _writable(redact_secrets(str(v))) for k, v in tags.items()})
-        if dataset is not None:
-            _log_dataset(mlflow, dataset)
-        if before_artifacts is not None:
-            before_artifacts(str(run.info.run_id), str(experiment_obj.experiment_id))
-        for path in artifacts:
-            if Path(path).exists():
-                mlflow.log_artifact(str(path))
-        return str(run.info.run_id), str(experiment_obj.experiment_id)
 
 
 def _log_dataset(mlflow: Any, dataset: dict[str, Any]) -> None:

@@ -1,8 +1,10 @@
 """Several processes appending to one production log through ``fsio.LogFile`` leave no blank line between rows.
 
 Without the writers' shared lock, a writer could read the end of another process's write while the kernel was still
-copying it in, take it for a cut line and start its own row with a line break: a blank line. Real processes, a real
-file; rows of 1-64 KiB so that writes span many pages.
+copying it in, take it for a cut line and start its own row with a line break: a blank line (seen once in a loaded CI
+run, two proxies on one log). This is a stress test: the race is too narrow to reproduce on demand, so it guards
+against a regression that makes blank lines common (e.g. a writer skipping the lock), not against the rare one. Real
+processes, a real file; rows of 1-64 KiB so that writes span many pages.
 """
 
 from __future__ import annotations
