@@ -159,22 +159,15 @@ def _run_policy_test_snippet(doc: str, line: int, data: dict[str, Any], tmp_path
 
 def _load_config_snippet(data: dict[str, Any], text: str, file: Path) -> None:
     """gatekit.yaml snippets load, and their agent adapter accepts its options (as `prepare` builds them)."""
-    from gatekit.agents import AgentOptions, resolve_agent
+    from gatekit.agents import resolve_agent
     from gatekit.config import load_config
+    from gatekit.pipeline.prepare import agent_options
 
     if "agent" not in data:  # an agent_options fragment of an HTTP agent
         file.write_text("agent: http://127.0.0.1:9/v1\n" + text, encoding="utf-8")
     config = load_config(file)
     assert config.agent
-    options = AgentOptions(
-        concurrency=config.concurrency,
-        timeout_s=config.timeout,
-        model=config.agent_options.model,
-        api_key_env=config.agent_options.api_key_env,
-        headers=dict(config.agent_options.headers),
-        extra=dict(config.agent_options.extra),
-    )
-    assert resolve_agent(config.agent, options) is not None
+    assert resolve_agent(config.agent, agent_options(config)) is not None
 
 
 def _command_lines() -> list[tuple[str, int, str, str]]:

@@ -98,14 +98,7 @@ def prepare(config: GateConfig, *, command: str, started: datetime, locks: list[
     _checks_can_be_measured(config, thresholds, policy)
     dataset = load_dataset(dataset_path)
     cases, sample = _sample(config, dataset)
-    options = AgentOptions(
-        concurrency=config.concurrency,
-        timeout_s=config.timeout,
-        model=config.agent_options.model,
-        api_key_env=config.agent_options.api_key_env,
-        headers=dict(config.agent_options.headers),
-        extra=dict(config.agent_options.extra),
-    )
+    options = agent_options(config)
     if command == "promote":
         from gatekit.promotion import check_alias
 
@@ -299,3 +292,15 @@ def _agent_code_sha256(spec: str) -> str | None:
         return None
     origin = getattr(found, "origin", None)
     return file_sha256(origin) if origin and Path(origin).is_file() else None
+
+
+def agent_options(config: GateConfig) -> AgentOptions:
+    """The agent adapter's options from a loaded ``GateConfig`` (concurrency, timeout, ``agent_options``)."""
+    return AgentOptions(
+        concurrency=config.concurrency,
+        timeout_s=config.timeout,
+        model=config.agent_options.model,
+        api_key_env=config.agent_options.api_key_env,
+        headers=dict(config.agent_options.headers),
+        extra=dict(config.agent_options.extra),
+    )
