@@ -342,6 +342,8 @@ class ToolsRule(BaseRule):
             elif account.counted:  # judged again here, counted at their check: not added
                 added = dict(counts)
                 for index in account.counted:
+                    if not 0 <= index < len(ev.tool_calls):
+                        continue
                     name = ev.tool_calls[index].get("name")
                     for pattern in self.limited(name if type(name) is str else str(name or "")):
                         added[pattern] = added.get(pattern, 0) - 1
