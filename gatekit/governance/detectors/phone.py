@@ -935,10 +935,10 @@ def _chains(windows: list[tuple[int, int]], runs: list[tuple[int, int]] | None) 
     A chain need not hold a match (digits glued to a word, "a1234567"): past 4 x VALIDATION_BUDGET windows of chains,
     ``(start, -1)``, after which the rest of the text from ``start`` is read as past the budget of matches.
 
-    A window of many chains (a hostile text's: "1 234 567,89" and a new line, 7,700 times) is yielded in parts as its chains are
-    found (_PIECE at a time), each part ending between two of its chains where no match can run on (see _cut): the
-    reader stops at its budgets, and the chains past them are never searched; the parts, read one after the other,
-    are the window read whole.
+    A window of many chains (a hostile text's: "1 234 567,89" and a new line, 7,700 times) is yielded in parts as
+    its chains are found (_PIECE at a time), each part ending between two of its chains where no match can run on
+    (see _cut): the reader stops at its budgets, and the chains past them are never searched; the parts, read one
+    after the other, are the window read whole.
     """
     zeros = runs.zeros if type(runs) is Runs else b""
     made = 0
