@@ -90,11 +90,9 @@ _TYPES = (
 # must be followed by a digit. A look-ahead for 7 digits, each after a gap a candidate may have between two digits
 # (``)``, one of `` .-``, ``(``, or an extension mark), drops short candidates before Python sees them: a run such
 # as ``1 - 1 - 1 ...`` yields no match at all; a gap can be read one way only, so it is atomic and its parts
-# possessive: ``((3 ((3 ...`` is not read again in every way. The look-ahead's steps each try a bare digit first
-# (the usual next character, which the gap then reads as empty); they are a repeat of one step, not six copies of it
-# written out: the six copies ran a little faster alone, but made the pattern's program 2.6x larger (5,829 words
-# against 2,229), and in a decision, among the other detectors' and rules' code, the larger program is the slower one
-# (round speed19b: ~2 % of the dense 200-character p99). The three look-behinds of the first group exclude each other, the usual digit
+# possessive: ``((3 ((3 ...`` is not read again in every way. The look-ahead's six steps are written out, each
+# trying a bare digit first (the usual next character, which the gap then reads as empty): the engine runs that
+# faster than a repeat of a group. The three look-behinds of the first group exclude each other, the usual digit
 # first. A group after one of `` .-`` and a digit is read as a run of digits first, which is what the full
 # alternation after it reads there too; that alternation is tried only before a "(" or a digit, after at most one
 # of `` .-`` (what each of its ways needs: the usual end of a candidate, a space and a word, is not tried four ways).)
@@ -130,7 +128,7 @@ _COLON_WORDS = "".join(
 )
 _PATTERN = re.compile(
     r"(?P<value>[(+\d](?<![\w+\-/.@#$%].)(?<!:[(\d]" + _COLON_WORDS + r")(?!(?<=\()\D)"
-    r"(?=(?>\d|" + _GAP + "){6})"
+    r"(?=" + (r"(?>\d|" + _GAP + ")") * 6 + ")"
     r"(?:(?<=\d)\d{0,14}+|(?<=\+) ?(?:\(\d{1,5}+\)|\d{1,15}+)|(?<=\()\d{1,5}+\))"
     r"(?:[ .\-]\d{1,10}+|(?=[ .\-]?+[(\d])(?: ?\(0\) ?|[ .\-]| ?(?=\()|(?<=\)))(?:\(\d{1,5}+\)|\d{1,10}+)|"
     + _SLASH
@@ -158,7 +156,7 @@ _ZERO_SLASH = (
 )
 _STEP0 = r"(?>0|" + _GAP.replace(_SLASH, _ZERO_SLASH).replace(r"\d", "0") + ")"
 # (the steps after the fewest: a stretch of digits in one step, as the engine reads a repeat of one character in a tight
-# loop, not a repeat of a group per digit: a chain of 100,000 digits, "1" repeated, ~1.6 ms before, ~0.05 ms so)
+# loop, not a repeat of a group per digit: a chain of 100,000 digits and slashes, "089/1234567/...", costs 3x less)
 _STEPS0 = r"(?>0++|" + _GAP.replace(_SLASH, _ZERO_SLASH).replace(r"\d", "0") + ")*+"
 _CHAIN = (
     r"0(?=[0 .\-()xe#])(?<!00)(?<!0[) .\-(]0)(?="
