@@ -171,9 +171,13 @@ def read_completion(body: Any) -> Completion:
         legacy = message.get("function_call")
         if legacy is not None:
             tool_calls.append(_tool_call({"function": legacy}, f"{where}.message.function_call"))
+        index = _index(raw.get("index"), position)
+        if any(choice.index == index for choice in completion.choices):
+            # each choice is checked alone; a client that keeps choices by index (or joins deltas by it) would mix two
+            raise WireError(f"{where}.index {index} is the index of another choice")
         completion.choices.append(
             Choice(
-                index=_index(raw.get("index"), position),
+                index=index,
                 content=_text(message.get("content"), f"{where}.message.content"),
                 tool_calls=tool_calls,
                 finish_reason=_finish(raw.get("finish_reason")),
@@ -289,6 +293,31 @@ def _apply_delta(raw: Any, number: int, by_index: dict[int, Choice], calls: dict
     finish = _finish(raw.get("finish_reason"))
     if finish is not None:
         choice.finish_reason = finish
+
+
+def check_unicode(completion: Completion) -> None:
+    r"""Raise :class:`WireError` when a string the proxy would hand on holds a lone surrogate.
+
+    JSON text may escape half a UTF-16 pair (``"\ud800"``): it parses, but is no character and cannot be
+    written as UTF-8 — an answer carrying one (in the content, a name, an id, or the arguments' own JSON) is
+    not a chat completion the proxy can pass on.
+    """
+    texts: list[str] = [value for value in completion.meta.values() if isinstance(value, str)]
+    for choice in completion.choices:
+        texts.append(choice.content or "")
+        for call in choice.tool_calls:
+            texts.extend((call.id or "", call.name, call.arguments))
+            parsed = call.parsed_arguments()
+            if not isinstance(parsed, str):
+                try:
+                    texts.append(_dumps(parsed))
+                except ValueError:  # NaN or a number out of range: the guard refuses such arguments itself
+                    pass
+    for text in texts:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise WireError("a string holds a lone surrogate escape (\\ud800-\\udfff): not Unicode text") from None
 
 
 # --- writing -------------------------------------------------------------------------------------------

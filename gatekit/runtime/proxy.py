@@ -30,8 +30,11 @@ import functools
 import itertools
 import json
 import logging
+import math
 import os
+import re
 import stat
+import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -46,6 +49,7 @@ from gatekit.runtime.decision import PolicyViolation, ReviewRequired
 from gatekit.runtime.openai_wire import (
     Completion,
     WireError,
+    check_unicode,
     completion_body,
     error_body,
     read_completion,
@@ -97,6 +101,7 @@ class ProxySettings:
     max_request_bytes: int = 4 * 1024 * 1024
     max_response_bytes: int = 16 * 1024 * 1024
     upstream_timeout_s: float = 120.0
+    request_read_timeout_s: float = 30.0  # a client's whole body must arrive within this (else 408)
     connect_timeout_s: float = 10.0
     max_connections: int = 256
     # "auto": gatekit's lean keep-alive client for a plain http:// upstream (aiohttp for https://, and when the
@@ -132,6 +137,7 @@ class ProxySettings:
         for name, value in (
             ("--upstream-timeout", self.upstream_timeout_s),
             ("--connect-timeout", self.connect_timeout_s),
+            ("request_read_timeout_s", self.request_read_timeout_s),
         ):
             if not value > 0:
                 raise ConfigError(f"{name}: must be a number of seconds > 0")
@@ -252,7 +258,10 @@ class GuardProxy:
         self._web = aiohttp_web
         self._upstream_headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
         if upstream_key:
-            self._upstream_headers["Authorization"] = f"Bearer {upstream_key}"
+            # with --forward-client-auth the client's own Authorization goes upstream *instead*: a client that sends
+            # none is not given the operator's key (it would spend it unauthenticated); the key is still masked
+            if not settings.forward_client_auth:
+                self._upstream_headers["Authorization"] = f"Bearer {upstream_key}"
             # an upstream echoing the key into a model or tool name must not get it into rows and traces either
             add_known_secret(upstream_key)
 
@@ -295,7 +304,7 @@ class GuardProxy:
         """
         from aiohttp import web
 
-        return web.Server(self._dispatch, access_log=None)
+        return web.Server(self._dispatch, access_log=None, logger=_ServerLog())  # type: ignore[arg-type]
 
     async def start(self, host: str | None = None, port: int | None = None) -> int:
         """Serve in the running event loop; return the bound port (``port=0`` picks a free one)."""
@@ -546,8 +555,20 @@ class GuardProxy:
     async def _read_body(self, request: web.BaseRequest) -> tuple[bytes, dict[str, Any]]:
         from aiohttp.http_exceptions import DecompressSizeError, PayloadEncodingError
 
+        seconds = self.settings.request_read_timeout_s
         try:
-            raw = await self._read_raw(request)
+            async with asyncio.timeout(seconds):  # a body trickled byte by byte (slowloris) holds nothing for long
+                raw = await self._read_raw(request)
+        except TimeoutError:
+            raise _Reply(
+                408, f"request body not received within {seconds:g} s", "invalid_request_error", "request_timeout",
+                "bad_request", "bad_request",
+            ) from None  # fmt: skip
+        except ConnectionError:  # the client went away mid-body: its error, not the guard's (no 500 guard_failure)
+            raise _Reply(
+                400, "request body was cut short: the client closed the connection", "invalid_request_error",
+                "bad_body_encoding", "bad_request", "bad_request",
+            ) from None  # fmt: skip
         except (self._web.RequestPayloadError, PayloadEncodingError) as exc:  # aiohttp wraps the parser's error
             if isinstance(exc, DecompressSizeError) or isinstance(exc.__cause__, DecompressSizeError):
                 raise _body_too_large(self.settings.max_request_bytes) from None  # grows past what is decompressed
@@ -563,6 +584,10 @@ class GuardProxy:
         length = request.content_length
         if length is not None and length > limit:
             raise _body_too_large(limit)
+        if request.version >= (1, 1) and request.headers.get("Expect", "").lower() == "100-continue":
+            # the client waits for this before it sends the body (curl: ~1 s, then sends anyway; some never do);
+            # aiohttp's low-level server leaves it to the handler. Sent once the length is known to fit.
+            await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
         if length is not None and "Content-Encoding" not in request.headers:
             raw = await request.content.read()  # the parser stops at Content-Length: bounded already
         else:  # chunked or compressed: count what arrives (decompressed) against the limit
@@ -579,9 +604,11 @@ class GuardProxy:
     @staticmethod
     def _parse_body(raw: bytes) -> dict[str, Any]:
         try:
-            body = _strict_json(raw)
+            body = _request_json(raw)
         except (ValueError, RecursionError) as exc:
             what = "nested too deeply" if isinstance(exc, RecursionError) else "not valid JSON"
+            if isinstance(exc, _NotForwardable):
+                what = str(exc)
             raise _Reply(
                 400, f"request body is {what}", "invalid_request_error", "bad_json", "bad_request", "bad_request"
             ) from None
@@ -716,9 +743,10 @@ class GuardProxy:
 
     def _read_answer(self, raw: bytes, stream: bool) -> Completion:
         try:
-            if stream:
-                return read_stream(raw)
-            return read_completion(_strict_json(raw))
+            completion = read_stream(raw) if stream else read_completion(_strict_json(raw))
+            if _SURROGATE_ESCAPE.search(raw) is not None:  # (an escaped emoji too: checked, then passed)
+                check_unicode(completion)
+            return completion
         except (WireError, ValueError, RecursionError) as exc:
             reason = str(exc) if isinstance(exc, WireError) else "the answer is not JSON"
             raise _Reply(
@@ -781,8 +809,6 @@ class GuardProxy:
         self, request: web.BaseRequest, scope: Any, exchange: _Exchange, exc: Any, meta: dict[str, Any]
     ) -> web.StreamResponse:
         """A denied (or unreviewed) request: a policy error or a refusal; nothing of the upstream answer."""
-        from gatekit.redact import redact_secrets
-
         decision = exc.decision
         review = isinstance(exc, ReviewRequired)
         code = "review_required" if review else "policy_denied"
@@ -790,7 +816,9 @@ class GuardProxy:
         self.metrics.blocked(decision.outcome)
         fired = [r for r in decision.rules if r.get("outcome") == decision.outcome] or list(decision.rules)
         rule = str(fired[0].get("id")) if fired else "(none)"
-        reason = redact_secrets(str(fired[0].get("reason") or "")) if fired else "no reason given"
+        # a reason quotes what the model wrote (a denied tool's name, an argument): personal data in it is
+        # redacted as in the content it would otherwise have been handed on in, secrets too
+        reason = (scrub(str(fired[0].get("reason") or "")) or "") if fired else "no reason given"
         what = "needs human review" if review else "was blocked"
         message = f"the {_STAGE_WORDS.get(decision.stage, 'request')} {what} by policy rule {rule}: {reason}"
         headers = self._headers(exchange)
@@ -815,6 +843,43 @@ class GuardProxy:
             return self._events_reply(sse_event(body) + sse_event("[DONE]"), headers)
         self.metrics.request(403)
         return self._json_reply(403, body, headers)
+
+
+class _ServerLog:
+    """aiohttp's server logger for the proxy: one line naming the error type, never the bytes it quotes.
+
+    aiohttp logs a request it cannot parse (a bad header value, a line too long, a duplicate
+    ``Content-Length``) with the offending line quoted and a traceback: the client's
+    ``Authorization`` or a key in a URL would reach the proxy's log. Here only the exception type and
+    the client address are logged.
+    """
+
+    @staticmethod
+    def _note(level: int, message: str, args: tuple[Any, ...], exc_info: Any) -> None:
+        if not log.isEnabledFor(level):
+            return
+        exc = exc_info if isinstance(exc_info, BaseException) else sys.exc_info()[1]
+        where = args[0] if args and isinstance(args[0], str) and len(args[0]) <= 64 else "a client"
+        what = type(exc).__name__ if exc is not None else message.split(" from ", 1)[0][:80]
+        log.log(level, "HTTP server: %s from %s (the request's bytes are not logged)", what, where)
+
+    def isEnabledFor(self, level: int) -> bool:  # noqa: N802 - logging.Logger's name
+        return log.isEnabledFor(level)
+
+    def debug(self, message: str, *args: Any, exc_info: Any = None, **_: Any) -> None:
+        self._note(logging.DEBUG, message, args, exc_info)
+
+    def info(self, message: str, *args: Any, exc_info: Any = None, **_: Any) -> None:
+        self._note(logging.INFO, message, args, exc_info)
+
+    def warning(self, message: str, *args: Any, exc_info: Any = None, **_: Any) -> None:
+        self._note(logging.WARNING, message, args, exc_info)
+
+    def error(self, message: str, *args: Any, exc_info: Any = None, **_: Any) -> None:
+        self._note(logging.WARNING, message, args, exc_info)  # a client's malformed request: not the proxy's error
+
+    def exception(self, message: str, *args: Any, exc_info: Any = True, **_: Any) -> None:
+        self._note(logging.WARNING, message, args, exc_info)
 
 
 def _body_too_large(limit: int) -> _Reply:
@@ -855,6 +920,44 @@ _STRICT = json.JSONDecoder(parse_constant=_no_constant)  # NaN / Infinity are no
 def _strict_json(raw: bytes) -> Any:
     """Parse UTF-8 JSON bytes, refusing NaN and Infinity (``ValueError``, ``RecursionError`` when too deep)."""
     return _STRICT.decode(raw.decode("utf-8"))
+
+
+class _NotForwardable(ValueError):
+    """JSON text that parses but cannot be written again as JSON (the proxy forwards what it parsed)."""
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 parses as inf: it could never be written upstream as JSON
+        raise _NotForwardable(f"not valid JSON: the number {text[:20]} is out of range")
+    return value
+
+
+_REQUEST = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite_float)
+# a \uD800-\uDFFF escape: a surrogate pair (an emoji escaped by an ASCII encoder) or a lone surrogate
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _request_json(raw: bytes) -> Any:
+    r"""A client's body: strict JSON (:func:`_strict_json`) that can be forwarded as it was parsed.
+
+    The proxy forwards the value it judged, written again as UTF-8 JSON: a number out of range (``1e400``) or
+    a lone surrogate escape (``"\ud800"``, no character) parses but cannot be written, and is the client's
+    error (400), not a guard failure.
+    """
+    body = _REQUEST.decode(raw.decode("utf-8"))
+    if _SURROGATE_ESCAPE.search(raw) is not None and not _unicode_text(body):
+        raise _NotForwardable("not Unicode text: a string holds a lone surrogate escape (\\ud800-\\udfff)")
+    return body
+
+
+def _unicode_text(value: Any) -> bool:
+    """Whether ``value`` (parsed JSON) is written as UTF-8 JSON: no string in it holds a lone surrogate."""
+    try:
+        _dumps(value).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _shown_url(url: str) -> str:

@@ -43,6 +43,10 @@ ANSWERS: dict[str, tuple[str | None, list[dict[str, Any]]]] = {
     ),
     "truncated-stream": ("This answer is cut off half-way thr", []),
     "tool-pii-args": (None, [_tool_call("get_user_details", {"user_id": "u1", "note": "mail jane.doe@example.com"})]),
+    # a tool outside the allow-list whose name carries personal data: the policy error quotes the name
+    "pii-tool-name": (None, [_tool_call("mail_jane.doe@example.com_now", {})]),
+    # half a UTF-16 pair (json.dumps writes it as the escape \ud800): parses, but is no character
+    "lone-surrogate": ("fine \ud800 text", []),
 }
 
 
@@ -79,6 +83,10 @@ HOSTILE_BODIES: dict[str, str | bytes] = {
     "duplicate_key_arguments": _body(_call_text("get_order_details", '{"order_id": "jane.doe@example.com", "order_id": "#W1"}')),
     "refusal_field": _body({"role": "assistant", "content": "ok", "refusal": "jane.doe@example.com",
                             "reasoning_content": "card 4111 1111 1111 1111"}),
+    "surrogate_in_arguments": _body(_call_text("get_order_details", '{"order_id": "#W1 \\ud800"}')),
+    "surrogate_pair_emoji": _body({"role": "assistant", "content": "ok \U0001f600"}),  # json.dumps escapes it as a surrogate pair
+    "duplicate_choice_index": '{"choices": [{"index": 0, "message": {"role": "assistant", "content": "AKIAIOSFOD"}}, '
+                              '{"index": 0, "message": {"role": "assistant", "content": "NN7EXAMPLE"}}]}',
 }  # fmt: skip
 
 

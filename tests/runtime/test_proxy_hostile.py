@@ -52,6 +52,9 @@ EXPECTED: dict[str, tuple[int, str | None]] = {
     "not_utf8": (502, "upstream_invalid"),
     "refusal_field": (200, None),
     "duplicate_key_arguments": (200, None),
+    "surrogate_in_arguments": (502, "upstream_invalid"),  # no character: it could not be written (was a 500)
+    "surrogate_pair_emoji": (200, None),  # a pair of escapes is one character: passed on
+    "duplicate_choice_index": (502, "upstream_invalid"),  # two choices of one index, each checked alone
 }
 
 

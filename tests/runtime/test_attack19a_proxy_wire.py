@@ -1,0 +1,233 @@
+"""Round 19a against the enforcing proxy: the HTTP edges a careful API-gateway user and an attacker push on.
+
+Real parts only: the proxy served on 127.0.0.1 (its own thread and event loop), the real chat upstream of
+``chat_upstream.py``, raw sockets where a client must misbehave at the byte level (a malformed header, a body
+trickled or dropped, ``Expect: 100-continue``), real row files and ``/metrics``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from runtime.chat_upstream import ChatUpstream, chat_upstream
+from runtime.proxy_harness import chat, request, serving
+
+CHAT = b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+BODY = json.dumps({"model": "plain", "messages": [{"role": "user", "content": "Where is my order W123?"}]}).encode()
+
+
+@pytest.fixture(scope="module")
+def upstream() -> Iterator[ChatUpstream]:
+    with chat_upstream() as server:
+        yield server
+
+
+def _errors(base: str) -> dict[str, float]:
+    text = request(f"{base}/metrics", method="GET").body.decode()
+    return {
+        sample.labels["kind"]: sample.value
+        for family in text_string_to_metric_families(text)
+        if family.name == "gatekit_guard_errors"
+        for sample in family.samples
+        if sample.name == "gatekit_guard_errors_total"
+    }
+
+
+def _rows(path: Path, count: int) -> list[dict]:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        lines = path.read_text().splitlines() if path.exists() else []
+        if len(lines) >= count:
+            return [json.loads(line) for line in lines]
+        time.sleep(0.02)
+    raise AssertionError(f"{path} has fewer than {count} rows")
+
+
+def _raw(port: int, data: bytes, timeout_s: float = 5.0) -> bytes:
+    """Send ``data`` on a fresh connection and return what the proxy answers (until it closes or goes quiet)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout_s) as sock:
+        sock.sendall(data)
+        received = b""
+        try:
+            while chunk := sock.recv(65536):
+                received += chunk
+                if b"\r\n\r\n" in received and b'"error"' in received:
+                    break
+        except TimeoutError:
+            pass
+    return received
+
+
+# --- logs: the bytes of a request aiohttp cannot parse ------------------------------------------------------
+
+
+def test_a_malformed_request_never_puts_its_header_bytes_in_the_proxys_log(
+    upstream: ChatUpstream, caplog: pytest.LogCaptureFixture
+) -> None:
+    """aiohttp logged the offending header line (a client's Authorization) with a traceback at ERROR."""
+    token = "sk-client-Zq8Wv1Lx3Tn5Rp7K"
+    malformed = [
+        CHAT + f"Authorization: Bearer {token}\x01x\r\nContent-Length: 2\r\n\r\n{{}}".encode(),  # a control character
+        CHAT + f"X-Api-Key: {token}{'a' * 9000}\r\n\r\n".encode(),  # a header line too long
+        CHAT + f"Authorization: Bearer {token}\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{{}}".encode(),
+    ]
+    caplog.set_level(logging.DEBUG)
+    with serving(upstream.url) as server:
+        answers = [_raw(server.port, data) for data in malformed]
+        assert chat(server.url, "plain").status == 200  # and the proxy serves on
+    assert all(answer.startswith(b"HTTP/1.") and b" 400 " in answer.split(b"\r\n")[0] for answer in answers), answers
+    assert token not in caplog.text and "Zq8Wv1" not in caplog.text
+    assert "BadHttpMessage" in caplog.text or "LineTooLong" in caplog.text  # still logged: its type, not its bytes
+
+
+# --- identity: whose key goes upstream -----------------------------------------------------------------------
+
+
+def test_forward_client_auth_never_lends_the_operators_key_to_a_client_without_one(
+    upstream: ChatUpstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--forward-client-auth sent the operator's key (from --upstream-key-env) for a client with no Authorization."""
+    monkeypatch.setenv("GATEKIT_TEST_OPERATOR_KEY", "sk-operator-Hf83kLq0Zm2Vb7")
+    for client in ("auto", "aiohttp"):
+        with serving(
+            upstream.url, upstream_key_env="GATEKIT_TEST_OPERATOR_KEY", forward_client_auth=True, http_client=client
+        ) as server:
+            chat(server.url, "plain")
+            anonymous = upstream.received[-1]["authorization"]
+            chat(server.url, "plain", headers={"Authorization": "Bearer sk-client-own"})
+            own = upstream.received[-1]["authorization"]
+        assert anonymous is None, client
+        assert own == "Bearer sk-client-own"
+
+
+# --- what the client is told when the model is refused --------------------------------------------------------
+
+
+@pytest.mark.parametrize("on_deny", ["error", "refusal"])
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
+def test_a_denied_tool_name_holding_personal_data_is_redacted_in_what_the_client_reads(
+    upstream: ChatUpstream, on_deny: str, stream: bool
+) -> None:
+    """The policy error quoted the model's tool name with only secrets redacted: an e-mail address passed."""
+    with serving(upstream.url, on_deny=on_deny) as server:
+        answer = chat(server.url, "pii-tool-name", stream=stream)
+    text = answer.body.decode()
+    assert "jane.doe" not in text and "example.com" not in text, text
+    assert "[EMAIL_ADDRESS]" in text and "retail-tools" in text  # the rule and the redacted name still shown
+
+
+# --- request bodies that parse but cannot be forwarded --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"model": "plain", "temperature": 1e400, "messages": [{"role": "user", "content": "hi"}]}',
+        b'{"model": "plain", "messages": [{"role": "user", "content": "hi \\ud800 there"}]}',
+        b'{"model": "plain", "user": "\\udfff", "messages": [{"role": "user", "content": "hi"}]}',
+    ],
+    ids=["number-out-of-range", "lone-surrogate-content", "lone-surrogate-user"],
+)
+def test_a_body_that_parses_but_cannot_be_written_again_is_a_400_not_a_guard_failure(
+    upstream: ChatUpstream, tmp_path: Path, raw: bytes
+) -> None:
+    """1e400 parsed as inf and a lone surrogate escape as half a character: the forward failed, a 500 guard_failure."""
+    rows = tmp_path / "rows.jsonl"
+    before = len(upstream.received)
+    with serving(upstream.url, log_to=rows) as server:
+        answer = request(f"{server.url}/v1/chat/completions", raw=raw)
+        errors = _errors(server.url)
+    assert answer.status == 400, answer.body
+    assert answer.json()["error"]["code"] == "bad_json"
+    assert len(upstream.received) == before  # not forwarded
+    assert errors["guard_failure"] == 0 and errors["bad_request"] == 1
+    (row,) = _rows(rows, 1)
+    assert row["error"] == "bad_request" and row["request_id"] == answer.headers["x-gatekit-request-id"]
+
+
+def test_an_emoji_escaped_as_a_surrogate_pair_is_forwarded_as_the_character(upstream: ChatUpstream) -> None:
+    raw = b'{"model": "echo-input", "messages": [{"role": "user", "content": "thanks \\ud83d\\ude00"}]}'
+    with serving(upstream.url) as server:
+        answer = request(f"{server.url}/v1/chat/completions", raw=raw)
+    assert answer.status == 200, answer.body
+    assert upstream.received[-1]["body"]["messages"][0]["content"] == "thanks \U0001f600"
+    assert answer.json()["choices"][0]["message"]["content"] == "thanks \U0001f600"
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
+def test_an_upstream_answer_with_a_lone_surrogate_is_a_502_not_a_guard_failure(
+    upstream: ChatUpstream, stream: bool
+) -> None:
+    """The checked answer could not be encoded for the client: 500 guard_failure, counted as the guard's failure."""
+    with serving(upstream.url) as server:
+        answer = chat(server.url, "lone-surrogate", stream=stream)
+        errors = _errors(server.url)
+    assert answer.status == 502, answer.body
+    assert answer.json()["error"]["code"] == "upstream_invalid"
+    assert errors["guard_failure"] == 0 and errors["upstream_invalid"] == 1
+
+
+# --- the client at the byte level: Expect, a trickled body, a dropped connection ------------------------------
+
+
+def test_expect_100_continue_is_answered_before_the_body_is_sent(upstream: ChatUpstream) -> None:
+    """The low-level aiohttp server never sent 100 Continue: curl waits a second per request, stricter clients hang."""
+    head = CHAT + b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n" % len(BODY)
+    with serving(upstream.url) as server, socket.create_connection(("127.0.0.1", server.port), timeout=2) as sock:
+        sock.sendall(head)
+        interim = sock.recv(64)
+        sock.sendall(BODY)
+        final = b""
+        while b'"choices"' not in final:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            final += chunk
+    assert interim == b"HTTP/1.1 100 Continue\r\n\r\n"
+    assert final.startswith(b"HTTP/1.1 200 ") and b"ships tomorrow" in final
+
+
+def test_a_body_trickled_slower_than_the_read_timeout_is_a_408_with_its_row(
+    upstream: ChatUpstream, tmp_path: Path
+) -> None:
+    """A client that sent 5 bytes of its body and stopped held its request (and connection) open forever."""
+    rows = tmp_path / "rows.jsonl"
+    with serving(upstream.url, log_to=rows, request_read_timeout_s=0.5) as server:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+            sock.sendall(CHAT + b"Content-Length: %d\r\n\r\n" % len(BODY) + BODY[:5])
+            started = time.monotonic()
+            answer = sock.recv(65536)
+            waited = time.monotonic() - started
+        errors = _errors(server.url)
+    assert answer.startswith(b"HTTP/1.1 408 "), answer[:200]
+    assert b'"request_timeout"' in answer and 0.4 < waited < 4
+    assert errors["bad_request"] == 1 and errors["guard_failure"] == 0
+    (row,) = _rows(rows, 1)
+    assert row["error"] == "bad_request" and row["outcome"] is None
+
+
+def test_a_client_that_drops_the_connection_mid_body_is_not_a_guard_failure(
+    upstream: ChatUpstream, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The reset surfaced as ConnectionResetError: counted, logged and written as a 500 guard_failure."""
+    rows = tmp_path / "rows.jsonl"
+    caplog.set_level(logging.WARNING, logger="gatekit")
+    with serving(upstream.url, log_to=rows) as server:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+            sock.sendall(CHAT + b"Content-Length: %d\r\n\r\n" % len(BODY) + BODY[:5])
+            time.sleep(0.2)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not sum(_errors(server.url).values()):
+            time.sleep(0.05)
+        errors = _errors(server.url)
+    assert errors["guard_failure"] == 0 and errors["bad_request"] == 1, errors
+    (row,) = _rows(rows, 1)
+    assert row["error"] == "bad_request"
+    assert "guard failure" not in caplog.text
