@@ -359,11 +359,12 @@ def sse_event(payload: Any) -> bytes:
     return f"data: {data}\n\n".encode()
 
 
-def stream_events(completion: Completion) -> bytes:
+def stream_events(completion: Completion, *, usage: bool = True) -> bytes:
     """The checked completion as ``chat.completion.chunk`` events, ending with ``data: [DONE]``.
 
     Per choice: one delta with the role and the whole content, one with the tool calls, one
-    with the finish reason; then a usage chunk when the upstream reported usage.
+    with the finish reason; then a usage chunk when the upstream reported usage and ``usage`` (the
+    client asked for it: a chunk with no choices breaks clients that read ``choices[0]``).
     """
     base = {"object": "chat.completion.chunk", **completion.meta}
     parts: list[bytes] = []
@@ -377,7 +378,7 @@ def stream_events(completion: Completion) -> bytes:
             )
         tail = {"index": choice.index, "delta": {}, "finish_reason": _finish_reason(choice)}
         parts.append(sse_event({**base, "choices": [tail]}))
-    if completion.usage is not None:
+    if usage and completion.usage is not None:
         parts.append(sse_event({**base, "choices": [], "usage": completion.usage}))
     parts.append(sse_event("[DONE]"))
     return b"".join(parts)

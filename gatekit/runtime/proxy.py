@@ -224,6 +224,7 @@ class _Exchange:
     request_id: str
     started: float
     stream: bool = False
+    stream_usage: bool = False  # the client asked for the usage chunk of a stream (stream_options.include_usage)
 
 
 class GuardProxy:
@@ -474,7 +475,10 @@ class GuardProxy:
         # forwarded from the value the guard judged, never the client's bytes: JSON text can hold what a parser
         # drops (a duplicate key's first value) and an upstream's parser might keep instead
         messages = checked["messages"] if isinstance(checked, dict) and "messages" in checked else body["messages"]
-        payload = _dumps({**body, "messages": messages}).encode()
+        forwarded = {**body, "messages": messages}
+        if exchange.stream:
+            forwarded["stream_options"] = self._stream_options(body, exchange)
+        payload = _dumps(forwarded).encode()
         answer = await self._call_upstream(payload, client_auth, exchange)
         completion = self._read_answer(answer, exchange.stream)
         try:
@@ -485,6 +489,20 @@ class GuardProxy:
         except PolicyViolation as exc:
             return await self._blocked(request, scope, exchange, exc, completion.meta)
         return await self._send(request, exchange, completion)
+
+    @staticmethod
+    def _stream_options(body: dict[str, Any], exchange: _Exchange) -> Any:
+        """A streamed request's ``stream_options`` as forwarded: the usage is always asked for.
+
+        Without ``include_usage`` an upstream streams no token counts, and the token budgets would count a
+        streamed answer as 0 tokens (a way around ``per_case`` and ``per_user_per_minute``). The usage chunk is
+        handed on only to a client that asked for it.
+        """
+        options = body.get("stream_options")
+        if options is not None and not isinstance(options, dict):
+            return options  # the client's own mistake: the upstream answers it (400)
+        exchange.stream_usage = isinstance(options, dict) and options.get("include_usage") is True
+        return {**(options or {}), "include_usage": True}
 
     @staticmethod
     async def _off_loop(fn: Any, *args: Any) -> Any:
@@ -798,7 +816,7 @@ class GuardProxy:
         headers = self._headers(exchange)
         if not exchange.stream:
             return self._json_reply(200, completion_body(completion), headers)
-        return self._events_reply(stream_events(completion), headers)
+        return self._events_reply(stream_events(completion, usage=exchange.stream_usage), headers)
 
     def _events_reply(self, payload: bytes, headers: dict[str, str]) -> web.Response:
         """Server-sent events, written whole (the answer was buffered and checked before any byte is sent)."""

@@ -47,7 +47,13 @@ ANSWERS: dict[str, tuple[str | None, list[dict[str, Any]]]] = {
     "pii-tool-name": (None, [_tool_call("mail_jane.doe@example.com_now", {})]),
     # half a UTF-16 pair (json.dumps writes it as the escape \ud800): parses, but is no character
     "lone-surrogate": ("fine \ud800 text", []),
+    "many-tokens": ("A very long answer.", []),  # its usage (USAGES) is over the default policy's per-case budget
 }
+
+
+USAGE = {"prompt_tokens": 12, "completion_tokens": 9, "total_tokens": 21}
+# model name -> the usage reported instead of USAGE (streamed only when the request asks: stream_options.include_usage)
+USAGES: dict[str, dict[str, int]] = {"many-tokens": {"prompt_tokens": 12, "completion_tokens": 6000, "total_tokens": 6012}}
 
 
 def _body(message: dict[str, Any], usage: str = "") -> str:
@@ -166,13 +172,22 @@ class ChatUpstream:
             return web.Response(body=raw, content_type="application/json")
         else:
             content, calls = ANSWERS[model]
+        usage = USAGES.get(model, USAGE)
         if not stream:
-            usage = {"prompt_tokens": 12, "completion_tokens": 9, "total_tokens": 21}
             return web.json_response(_completion(content, calls, model, usage))
-        return await self._stream(request, content, calls, model, truncated=model == "truncated-stream")
+        options = body.get("stream_options")
+        if not (isinstance(options, dict) and options.get("include_usage") is True):
+            usage = None  # as OpenAI streams: token counts only when asked for
+        return await self._stream(request, content, calls, model, truncated=model == "truncated-stream", usage=usage)
 
     async def _stream(
-        self, request: web.Request, content: str | None, calls: list[dict[str, Any]], model: str, truncated: bool
+        self,
+        request: web.Request,
+        content: str | None,
+        calls: list[dict[str, Any]],
+        model: str,
+        truncated: bool,
+        usage: dict[str, int] | None = None,
     ) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
@@ -200,6 +215,8 @@ class ChatUpstream:
         if truncated:
             return response  # the connection ends without a finish reason or [DONE]
         await send({}, "tool_calls" if calls else "stop")
+        if usage is not None:
+            await response.write(f"data: {json.dumps({**base, 'choices': [], 'usage': usage})}\n\n".encode())
         await response.write(b"data: [DONE]\n\n")
         await response.write_eof()
         return response

@@ -231,3 +231,36 @@ def test_a_client_that_drops_the_connection_mid_body_is_not_a_guard_failure(
     (row,) = _rows(rows, 1)
     assert row["error"] == "bad_request"
     assert "guard failure" not in caplog.text
+
+
+# --- streams: the token budgets need the usage -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
+def test_a_streamed_answer_counts_on_the_token_budget_as_a_plain_one_does(
+    upstream: ChatUpstream, tmp_path: Path, stream: bool
+) -> None:
+    """A stream forwarded without stream_options.include_usage carried no usage: 6,000 output tokens counted as 0."""
+    rows = tmp_path / "rows.jsonl"
+    with serving(upstream.url, log_to=rows) as server:
+        answer = chat(server.url, "many-tokens", stream=stream)
+    if stream:
+        (error,) = [event["error"] for event in answer.events() if isinstance(event, dict) and "error" in event]
+    else:
+        error = answer.json()["error"]
+    assert error["rule"] == "token-budget" and "output_tokens 6000" in error["reason"]
+    assert upstream.received[-1]["body"].get("stream_options") == ({"include_usage": True} if stream else None)
+    (row,) = _rows(rows, 1)
+    assert row["output_tokens"] == 6000 and row["error"] == "policy_denied"
+
+
+@pytest.mark.parametrize("asked", [False, True])
+def test_the_usage_chunk_reaches_only_a_client_that_asked_for_it(upstream: ChatUpstream, asked: bool) -> None:
+    extra = {"stream_options": {"include_usage": True}} if asked else {}
+    with serving(upstream.url) as server:
+        answer = chat(server.url, "plain", stream=True, **extra)
+    events = [event for event in answer.events() if isinstance(event, dict)]
+    usage = [event["usage"] for event in events if event.get("usage")]
+    assert usage == ([{"prompt_tokens": 12, "completion_tokens": 9, "total_tokens": 21}] if asked else [])
+    assert all(event["choices"] for event in events if "usage" not in event)  # no empty chunk for clients
+    assert upstream.received[-1]["body"]["stream_options"] == {"include_usage": True}
