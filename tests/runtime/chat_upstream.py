@@ -53,7 +53,9 @@ ANSWERS: dict[str, tuple[str | None, list[dict[str, Any]]]] = {
 
 USAGE = {"prompt_tokens": 12, "completion_tokens": 9, "total_tokens": 21}
 # model name -> the usage reported instead of USAGE (streamed only when the request asks: stream_options.include_usage)
-USAGES: dict[str, dict[str, int]] = {"many-tokens": {"prompt_tokens": 12, "completion_tokens": 6000, "total_tokens": 6012}}
+USAGES: dict[str, dict[str, int]] = {
+    "many-tokens": {"prompt_tokens": 12, "completion_tokens": 6000, "total_tokens": 6012}
+}
 
 
 def _body(message: dict[str, Any], usage: str = "") -> str:
