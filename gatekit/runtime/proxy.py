@@ -47,6 +47,7 @@ from gatekit.models import ErrorType
 from gatekit.redact import add_known_secret, mask_request_secrets, request_secrets, scrub, scrub_cut
 from gatekit.runtime.decision import PolicyViolation, ReviewRequired
 from gatekit.runtime.openai_wire import (
+    MAX_CHOICES,
     Completion,
     WireError,
     check_unicode,
@@ -644,6 +645,14 @@ class GuardProxy:
             raise _Reply(
                 400, "'stream' must be true or false", "invalid_request_error", "bad_stream", "bad_request", "bad_request"
             )  # fmt: skip
+        choices = body.get("n")
+        if isinstance(choices, int) and not isinstance(choices, bool) and choices > MAX_CHOICES:
+            # the proxy checks at most MAX_CHOICES choices: asked for more, the upstream would generate (and bill)
+            # them all for an answer the proxy must refuse (502) — refused here, before anything is spent
+            raise _Reply(
+                400, f"'n' must be at most {MAX_CHOICES}: the guard checks at most {MAX_CHOICES} choices of an answer",
+                "invalid_request_error", "bad_n", "bad_request", "bad_request",
+            )  # fmt: skip
         return body
 
     def _context(self, request: web.BaseRequest, body: dict[str, Any]) -> dict[str, Any]:
@@ -914,10 +923,13 @@ def _upstream_status(status: int, retry_after: str | None = None) -> _Reply:
     message = f"the upstream answered HTTP {status}; its body was not passed on"
     row_error = "http_5xx" if status >= 500 else "http_4xx"
     if status == 429:
-        seconds = retry_after.strip() if retry_after and retry_after.strip().isdigit() else None
+        text = retry_after.strip() if retry_after else ""
+        # whole seconds, capped at a day (the first digits of a longer number would say "sooner", not "later")
+        seconds = None
+        if text.isascii() and text.isdigit():
+            seconds = "86400" if len(text) > 5 else str(min(int(text), 86_400))
         return _Reply(
-            429, message, "upstream_error", "upstream_rate_limited", "upstream_status", "rate_limited",
-            seconds[:6] if seconds else None,
+            429, message, "upstream_error", "upstream_rate_limited", "upstream_status", "rate_limited", seconds
         )  # fmt: skip
     if status in (400, 404, 413, 422):
         return _Reply(status, message, "upstream_error", f"upstream_http_{status}", "upstream_status", row_error)

@@ -10,9 +10,13 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -264,3 +268,58 @@ def test_the_usage_chunk_reaches_only_a_client_that_asked_for_it(upstream: ChatU
     assert usage == ([{"prompt_tokens": 12, "completion_tokens": 9, "total_tokens": 21}] if asked else [])
     assert all(event["choices"] for event in events if "usage" not in event)  # no empty chunk for clients
     assert upstream.received[-1]["body"]["stream_options"] == {"include_usage": True}
+
+
+# --- requests the guard could never pass, refused before the upstream spends anything ---------------------------
+
+
+def test_more_choices_than_the_guard_checks_is_a_400_before_the_upstream_generates_them(upstream: ChatUpstream) -> None:
+    """n=17 went upstream (17 generations billed) and came back a 502: the proxy checks at most 16 choices."""
+    before = len(upstream.received)
+    with serving(upstream.url) as server:
+        refused = chat(server.url, "plain", n=17)
+        fine = chat(server.url, "plain", n=16)
+    assert refused.status == 400 and refused.json()["error"]["code"] == "bad_n"
+    assert fine.status == 200
+    assert len(upstream.received) == before + 1  # only the n=16 request reached the upstream
+
+
+@contextmanager
+def _retry_after_upstream() -> Iterator[str]:
+    """A real HTTP server answering every POST 429 with the ``Retry-After`` its query's ``after`` names."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            after = parse_qs(urlsplit(self.path).query)["after"][0]
+            body = b'{"error": {"message": "slow down"}}'
+            self.send_response(429)
+            self.send_header("Retry-After", after)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_huge_retry_after_is_capped_not_cut_to_its_first_digits() -> None:
+    """Retry-After: 999999999 (about 31 years) was passed on as 999999 (11 days): cut digits say "sooner"."""
+    seen = {}
+    with _retry_after_upstream() as url:
+        for after in ("7", "86401", "999999999", "soon"):
+            with serving(f"{url}/v1/chat/completions?after={after}") as server:
+                answer = chat(server.url, "plain")
+            assert answer.status == 429
+            seen[after] = answer.headers.get("retry-after")
+    assert seen == {"7": "7", "86401": "86400", "999999999": "86400", "soon": None}
