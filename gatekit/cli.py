@@ -640,6 +640,12 @@ def guard_serve(
     upstream_timeout: Annotated[
         float, typer.Option(metavar="SECONDS", help="Seconds to wait for a whole upstream answer.")
     ] = 120.0,
+    read_timeout: Annotated[
+        float, typer.Option(metavar="SECONDS", help="Seconds a client has to send its whole request body (else 408).")
+    ] = 30.0,
+    max_in_flight: Annotated[
+        int, typer.Option(metavar="N", help="Chat requests handled at once; more are answered 503 at once.")
+    ] = 1024,
     loop: Annotated[
         str,
         typer.Option(
@@ -666,6 +672,8 @@ def guard_serve(
             forward_client_auth=forward_client_auth,
             context=parse_context(context or []),
             upstream_timeout_s=upstream_timeout,
+            request_read_timeout_s=read_timeout,
+            max_in_flight=max_in_flight,
             event_loop=loop,
         ).checked()
         run_proxy(settings, announce=_err)

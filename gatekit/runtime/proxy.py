@@ -105,6 +105,7 @@ class ProxySettings:
     request_read_timeout_s: float = 30.0  # a client's whole body must arrive within this (else 408)
     connect_timeout_s: float = 10.0
     max_connections: int = 256
+    max_in_flight: int = 1024  # chat requests handled at once; more are answered 503 before their body is read
     # "auto": gatekit's lean keep-alive client for a plain http:// upstream (aiohttp for https://, and when the
     # client's Authorization is forwarded); "aiohttp": one pooled aiohttp ClientSession always
     http_client: str = "auto"
@@ -118,6 +119,8 @@ class ProxySettings:
             raise ConfigError(f"--on-deny: {self.on_deny!r} is not one of {', '.join(ON_DENY)}")
         if self.mode not in MODES:
             raise ConfigError(f"--mode: {self.mode!r} is not one of {', '.join(MODES)}")
+        if self.max_in_flight < 1:
+            raise ConfigError(f"--max-in-flight: {self.max_in_flight} must be at least 1")
         if not 0 <= self.port <= 65535:
             raise ConfigError(f"--port: {self.port} is not a TCP port (0-65535)")
         if self.event_loop not in EVENT_LOOPS:
@@ -138,7 +141,7 @@ class ProxySettings:
         for name, value in (
             ("--upstream-timeout", self.upstream_timeout_s),
             ("--connect-timeout", self.connect_timeout_s),
-            ("request_read_timeout_s", self.request_read_timeout_s),
+            ("--read-timeout", self.request_read_timeout_s),
         ):
             if not value > 0:
                 raise ConfigError(f"{name}: must be a number of seconds > 0")
@@ -426,6 +429,15 @@ class GuardProxy:
     # --- the chat-completions path ---------------------------------------------------------------------
 
     async def _chat(self, request: web.BaseRequest, exchange: _Exchange) -> web.StreamResponse:
+        if self.metrics.in_flight >= self.settings.max_in_flight:
+            # every request in flight holds its body and answer (up to 4 + 16 MiB): beyond the bound, refused at once,
+            # before its body is read, so a flood of connections cannot grow the proxy's memory without end
+            reply = _Reply(
+                503, f"the guard is handling {self.settings.max_in_flight} requests; retry shortly",
+                "server_error", "overloaded", "overloaded", "overloaded", "1",
+            )  # fmt: skip
+            self._record_refused("overloaded", exchange)
+            return self._error_reply(reply, exchange)
         self.metrics.enter()
         opened = False  # the request's scope is open: it writes the row, errors included
         try:

@@ -323,3 +323,27 @@ def test_a_huge_retry_after_is_capped_not_cut_to_its_first_digits() -> None:
             assert answer.status == 429
             seen[after] = answer.headers.get("retry-after")
     assert seen == {"7": "7", "86401": "86400", "999999999": "86400", "soon": None}
+
+
+def test_requests_beyond_max_in_flight_are_a_503_at_once_with_their_row(upstream: ChatUpstream, tmp_path: Path) -> None:
+    """Every request was taken in: with a slow upstream, a flood held bodies and answers without bound."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rows = tmp_path / "rows.jsonl"
+    with serving(upstream.url, log_to=rows, max_in_flight=2) as server:
+        with ThreadPoolExecutor(4) as pool:
+            slow = [pool.submit(chat, server.url, "slow-1s") for _ in range(2)]
+            time.sleep(0.3)  # both are waiting on the upstream
+            started = time.monotonic()
+            refused = [pool.submit(chat, server.url, "plain") for _ in range(2)]
+            refused_answers = [future.result() for future in refused]
+            refused_s = time.monotonic() - started
+            slow_answers = [future.result() for future in slow]
+        after = chat(server.url, "plain")
+        errors = _errors(server.url)
+    assert [a.status for a in slow_answers] == [200, 200] and after.status == 200
+    assert [a.status for a in refused_answers] == [503, 503] and refused_s < 0.6
+    assert {a.json()["error"]["code"] for a in refused_answers} == {"overloaded"}
+    assert refused_answers[0].headers["retry-after"] == "1" and errors["overloaded"] == 2
+    written = _rows(rows, 5)
+    assert sorted(row["error"] or "" for row in written) == ["", "", "", "overloaded", "overloaded"]
