@@ -646,6 +646,14 @@ def guard_serve(
     max_in_flight: Annotated[
         int, typer.Option(metavar="N", help="Chat requests handled at once; more are answered 503 at once.")
     ] = 1024,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="NAME",
+            help="Listening on loopback, also answer requests whose Host names NAME (repeatable; e.g. a local "
+            "reverse proxy passing its own name on).",
+        ),
+    ] = None,
     loop: Annotated[
         str,
         typer.Option(
@@ -674,6 +682,7 @@ def guard_serve(
             upstream_timeout_s=upstream_timeout,
             request_read_timeout_s=read_timeout,
             max_in_flight=max_in_flight,
+            allowed_hosts=tuple(allow_host or ()),
             event_loop=loop,
         ).checked()
         run_proxy(settings, announce=_err)

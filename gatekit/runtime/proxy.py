@@ -106,6 +106,8 @@ class ProxySettings:
     connect_timeout_s: float = 10.0
     max_connections: int = 256
     max_in_flight: int = 1024  # chat requests handled at once; more are answered 503 before their body is read
+    # names a loopback-bound proxy also answers to in Host (a reverse proxy on the machine passing its own name on)
+    allowed_hosts: tuple[str, ...] = ()
     # "auto": gatekit's lean keep-alive client for a plain http:// upstream (aiohttp for https://, and when the
     # client's Authorization is forwarded); "aiohttp": one pooled aiohttp ClientSession always
     http_client: str = "auto"
@@ -253,6 +255,8 @@ class GuardProxy:
         enforcer.on_decision = self._on_decision
         self._session: ClientSession | None = None
         self._pool: HttpPool | None = None
+        self._loopback = _loopback_name(settings.host)  # served on loopback only: a Host naming another is refused
+        self._allowed_hosts = frozenset(name.strip().lower().rstrip(".") for name in settings.allowed_hosts)
         if upstream_key is not None and (upstream_key != upstream_key.strip() or not upstream_key.isprintable()):
             raise ConfigError(
                 f"the upstream key in ${settings.upstream_key_env} has spaces, line breaks or control characters"
@@ -428,7 +432,39 @@ class GuardProxy:
 
     # --- the chat-completions path ---------------------------------------------------------------------
 
+    def _allowed_host(self, host: str) -> bool:
+        name = host.strip().lower()
+        if ":" in name and not name.endswith("]"):
+            name = name.rsplit(":", 1)[0]
+        return name.rstrip(".") in self._allowed_hosts
+
+    def _from_a_web_page(self, request: web.BaseRequest) -> _Reply | None:
+        """A 403 for a chat request a browser sent on a web page's behalf, else None.
+
+        The proxy holds the upstream key, so any page a user of the machine opens could spend it: a browser sends a
+        cross-site ``POST`` with a ``text/plain`` body without asking first (no CORS preflight), and a page whose
+        name is re-pointed at 127.0.0.1 (DNS rebinding) can even read the answers. Browsers name the page in
+        ``Origin`` (API clients and SDKs send none), and a rebound page's requests carry its own name in ``Host``:
+        a request with an ``Origin``, or — on a loopback address — a ``Host`` that is not a loopback name, is refused.
+        """
+        if request.headers.get("Origin") is not None:
+            return _Reply(
+                403, "requests from web pages (an Origin header) are not served: the proxy spends its upstream key",
+                "invalid_request_error", "forbidden_origin", "bad_request", "bad_request",
+            )  # fmt: skip
+        host = request.headers.get("Host")  # (an HTTP/1.0 client may send none: no page's name either)
+        if self._loopback and host is not None and not _loopback_name(host) and not self._allowed_host(host):
+            return _Reply(
+                403, "the proxy listens on a loopback address: the Host header must name it (localhost, 127.0.0.1, --allow-host)",
+                "invalid_request_error", "forbidden_host", "bad_request", "bad_request",
+            )  # fmt: skip
+        return None
+
     async def _chat(self, request: web.BaseRequest, exchange: _Exchange) -> web.StreamResponse:
+        foreign = self._from_a_web_page(request)
+        if foreign is not None:  # spending the upstream key for a web page the user happens to visit: refused
+            self._record_refused("bad_request", exchange)
+            return self._error_reply(foreign, exchange)
         if self.metrics.in_flight >= self.settings.max_in_flight:
             # every request in flight holds its body and answer (up to 4 + 16 MiB): beyond the bound, refused at once,
             # before its body is read, so a flood of connections cannot grow the proxy's memory without end
@@ -919,6 +955,27 @@ class _ServerLog:
 
     def exception(self, message: str, *args: Any, exc_info: Any = True, **_: Any) -> None:
         self._note(logging.WARNING, message, args, exc_info)
+
+
+def _loopback_name(host: str) -> bool:
+    """Whether ``host`` names this machine's loopback: ``localhost``, ``*.localhost`` or a loopback IP address.
+
+    ``host`` is a Host header (``name:port``, ``[v6]:port``) or a listen address.
+    """
+    import ipaddress
+
+    name = host.strip().lower()
+    if name.startswith("["):
+        name = name[1 : name.find("]")] if "]" in name else name[1:]
+    elif name.count(":") == 1:
+        name = name.split(":", 1)[0]
+    name = name.rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def _body_too_large(limit: int) -> _Reply:

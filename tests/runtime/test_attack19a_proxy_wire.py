@@ -347,3 +347,43 @@ def test_requests_beyond_max_in_flight_are_a_503_at_once_with_their_row(upstream
     assert refused_answers[0].headers["retry-after"] == "1" and errors["overloaded"] == 2
     written = _rows(rows, 5)
     assert sorted(row["error"] or "" for row in written) == ["", "", "", "overloaded", "overloaded"]
+
+
+# --- web pages: the proxy holds the upstream key ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("headers", "code"),
+    [
+        ({"Origin": "https://evil.example"}, "forbidden_origin"),  # a cross-site POST a page's script sends
+        ({"Origin": "null"}, "forbidden_origin"),  # a sandboxed frame
+        ({"Host": "rebound.evil.example:8787"}, "forbidden_host"),  # DNS rebinding: the page's name, our address
+    ],
+    ids=["cross-site", "null-origin", "rebinding"],
+)
+def test_a_chat_request_sent_for_a_web_page_is_refused_before_the_key_is_spent(
+    upstream: ChatUpstream, tmp_path: Path, headers: dict, code: str
+) -> None:
+    """Any page a user opened could POST text/plain JSON to 127.0.0.1:8787 (no preflight) and spend the upstream key."""
+    rows = tmp_path / "rows.jsonl"
+    before = len(upstream.received)
+    with serving(upstream.url, log_to=rows) as server:
+        refused = request(
+            f"{server.url}/v1/chat/completions", raw=BODY, headers={**headers, "Content-Type": "text/plain"}
+        )
+        # API clients (no Origin, Host naming the loopback address in any of its spellings) are served
+        served = [
+            request(f"http://{host}:{server.port}/v1/chat/completions", raw=BODY) for host in ("127.0.0.1", "localhost")
+        ]
+    assert refused.status == 403 and refused.json()["error"]["code"] == code
+    assert [a.status for a in served] == [200, 200]
+    assert len(upstream.received) == before + 2
+    assert sorted(row["error"] or "" for row in _rows(rows, 3)) == ["", "", "bad_request"]
+
+
+def test_a_host_name_the_operator_allows_is_served_on_a_loopback_proxy(upstream: ChatUpstream) -> None:
+    with serving(upstream.url, allowed_hosts=("gateway.internal",)) as server:
+        url = f"{server.url}/v1/chat/completions"
+        allowed = request(url, raw=BODY, headers={"Host": "Gateway.Internal:443"})
+        other = request(url, raw=BODY, headers={"Host": "other.internal"})
+    assert (allowed.status, other.status) == (200, 403)
