@@ -36,6 +36,7 @@ class ToolCall:
     id: str | None = None
     name: str = ""
     arguments: str = ""
+    legacy: bool = False  # came as the message's ``function_call`` (the deprecated functions API): handed on as one
 
     def parsed_arguments(self) -> Any:
         """The arguments decoded from JSON; undecodable text stays text (governance sees it as it came)."""
@@ -170,7 +171,9 @@ def read_completion(body: Any) -> Completion:
         tool_calls = [_tool_call(call, f"{where}.message.tool_calls[{i}]") for i, call in enumerate(calls)]
         legacy = message.get("function_call")
         if legacy is not None:
-            tool_calls.append(_tool_call({"function": legacy}, f"{where}.message.function_call"))
+            call = _tool_call({"function": legacy}, f"{where}.message.function_call")
+            call.legacy = True
+            tool_calls.append(call)
         index = _index(raw.get("index"), position)
         if any(choice.index == index for choice in completion.choices):
             # each choice is checked alone; a client that keeps choices by index (or joins deltas by it) would mix two
@@ -334,8 +337,12 @@ def _call_json(call: ToolCall, position: int | None = None) -> dict[str, Any]:
 
 
 def _finish_reason(choice: Choice) -> str:
-    if choice.finish_reason is not None:
+    calls = choice.finish_reason in ("tool_calls", "function_call")
+    if choice.finish_reason is not None and (not calls or choice.tool_calls):
         return choice.finish_reason
+    # none given, or one that promises calls the answer does not hold (a client would look for them)
+    if any(call.legacy for call in choice.tool_calls):
+        return "function_call"
     return "tool_calls" if choice.tool_calls else "stop"
 
 
@@ -344,8 +351,12 @@ def completion_body(completion: Completion) -> dict[str, Any]:
     choices = []
     for choice in completion.choices:
         message: dict[str, Any] = {"role": "assistant", "content": choice.content}
-        if choice.tool_calls:
-            message["tool_calls"] = [_call_json(call) for call in choice.tool_calls]
+        calls = [call for call in choice.tool_calls if not call.legacy]
+        if calls:
+            message["tool_calls"] = [_call_json(call) for call in calls]
+        for call in choice.tool_calls:
+            if call.legacy:  # a client of the functions API reads message.function_call, never tool_calls
+                message["function_call"] = {"name": call.name, "arguments": call.arguments}
         choices.append({"index": choice.index, "message": message, "finish_reason": _finish_reason(choice)})
     body: dict[str, Any] = {"object": "chat.completion", **completion.meta, "choices": choices}
     if completion.usage is not None:

@@ -91,6 +91,12 @@ HOSTILE_BODIES: dict[str, str | bytes] = {
     "duplicate_key_arguments": _body(_call_text("get_order_details", '{"order_id": "jane.doe@example.com", "order_id": "#W1"}')),
     "refusal_field": _body({"role": "assistant", "content": "ok", "refusal": "jane.doe@example.com",
                             "reasoning_content": "card 4111 1111 1111 1111"}),
+    "legacy_function_call": _body({"role": "assistant", "content": None, "function_call": {
+        "name": "get_order_details", "arguments": '{"order_id": "#W1", "note": "mail jane.doe@example.com"}'}}),
+    "legacy_forbidden_function": _body({"role": "assistant", "content": None, "function_call": {
+        "name": "delete_all_users", "arguments": "{}"}}),
+    "tool_calls_finish_without_calls": '{"choices": [{"index": 0, "finish_reason": "tool_calls", '
+                                       '"message": {"role": "assistant", "content": "Done."}}]}',
     "surrogate_in_arguments": _body(_call_text("get_order_details", '{"order_id": "#W1 \\ud800"}')),
     "surrogate_pair_emoji": _body({"role": "assistant", "content": "ok \U0001f600"}),  # json.dumps escapes it as a surrogate pair
     "duplicate_choice_index": '{"choices": [{"index": 0, "message": {"role": "assistant", "content": "AKIAIOSFOD"}}, '

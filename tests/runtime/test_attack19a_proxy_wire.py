@@ -387,3 +387,25 @@ def test_a_host_name_the_operator_allows_is_served_on_a_loopback_proxy(upstream:
         allowed = request(url, raw=BODY, headers={"Host": "Gateway.Internal:443"})
         other = request(url, raw=BODY, headers={"Host": "other.internal"})
     assert (allowed.status, other.status) == (200, 403)
+
+
+# --- answers handed on in the shape the client reads ---------------------------------------------------------------
+
+
+def test_a_legacy_function_call_is_judged_and_handed_on_as_a_function_call(upstream: ChatUpstream) -> None:
+    """It was judged, then handed on as tool_calls: a client of the functions API read no call at all."""
+    with serving(upstream.url) as server:
+        answer = chat(server.url, "hostile:legacy_function_call", functions=[{"name": "get_order_details"}])
+    choice = answer.json()["choices"][0]
+    assert "tool_calls" not in choice["message"]
+    call = choice["message"]["function_call"]
+    assert call["name"] == "get_order_details"
+    assert json.loads(call["arguments"]) == {"order_id": "#W1", "note": "mail [EMAIL_ADDRESS]"}  # redacted
+
+
+def test_a_finish_reason_promising_tool_calls_the_answer_does_not_hold_is_stop(upstream: ChatUpstream) -> None:
+    """finish_reason tool_calls with no calls was passed on: a client's tool loop looked for calls that are not there."""
+    with serving(upstream.url) as server:
+        answer = chat(server.url, "hostile:tool_calls_finish_without_calls")
+    choice = answer.json()["choices"][0]
+    assert (choice["finish_reason"], choice["message"]["content"]) == ("stop", "Done.")
