@@ -654,6 +654,14 @@ def guard_serve(
             "reverse proxy passing its own name on).",
         ),
     ] = None,
+    user_header: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME",
+            help="Take the user (per-user budgets, rows) only from this header, set by an authenticating gateway; "
+            "a request without it is refused (401).",
+        ),
+    ] = None,
     loop: Annotated[
         str,
         typer.Option(
@@ -683,6 +691,7 @@ def guard_serve(
             request_read_timeout_s=read_timeout,
             max_in_flight=max_in_flight,
             allowed_hosts=tuple(allow_host or ()),
+            user_header=user_header,
             event_loop=loop,
         ).checked()
         run_proxy(settings, announce=_err)

@@ -76,6 +76,7 @@ CONTEXT_HEADER = "X-Gatekit-Context"
 _MAX_USER = 256  # characters of a body's ``user`` kept in the request context
 _MAX_CONTEXT_HEADER = 4096
 _OFF_LOOP_CHARS = 64 * 1024  # texts longer than this are checked on a worker thread, not on the event loop
+_HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}")  # an HTTP field name (RFC 9110 token)
 _CHAT_PATHS = frozenset({"/v1/chat/completions", "/chat/completions"})
 _OUTCOMES = ("allow", "allow_with_redaction", "require_review", "deny")
 _RANK = {name: rank for rank, name in enumerate(_OUTCOMES)}
@@ -108,6 +109,9 @@ class ProxySettings:
     max_in_flight: int = 1024  # chat requests handled at once; more are answered 503 before their body is read
     # names a loopback-bound proxy also answers to in Host (a reverse proxy on the machine passing its own name on)
     allowed_hosts: tuple[str, ...] = ()
+    # the header an authenticating gateway in front sets to the user (context.user, per-user budgets): the body's
+    # ``user`` and X-Gatekit-Context's are then ignored, and a request without it is refused (401)
+    user_header: str | None = None
     # "auto": gatekit's lean keep-alive client for a plain http:// upstream (aiohttp for https://, and when the
     # client's Authorization is forwarded); "aiohttp": one pooled aiohttp ClientSession always
     http_client: str = "auto"
@@ -138,6 +142,8 @@ class ProxySettings:
             raise ConfigError(f"--variant: {problem}")
         if self.http_client not in ("auto", "aiohttp"):
             raise ConfigError(f"http_client: {self.http_client!r} is not 'auto' or 'aiohttp'")
+        if self.user_header is not None and not _HEADER_NAME.fullmatch(self.user_header):
+            raise ConfigError(f"--user-header: {self.user_header[:80]!r} is not an HTTP header name (e.g. X-User-Id)")
         if not self.upstream_key_env.replace("_", "").isalnum():
             raise ConfigError(f"--upstream-key-env: {self.upstream_key_env!r} is not an environment variable name")
         for name, value in (
@@ -704,7 +710,7 @@ class GuardProxy:
         return body
 
     def _context(self, request: web.BaseRequest, body: dict[str, Any]) -> dict[str, Any]:
-        """The request context: the body's ``user``, the context header, then the server's ``--context``.
+        """The request context: the body's ``user``, the context header, ``--user-header``, then ``--context``.
 
         The server's values win: a client cannot move itself out of ``env=production`` by a header.
         """
@@ -731,6 +737,17 @@ class GuardProxy:
             ):
                 raise bad
             context.update(extra)
+        if self.settings.user_header is not None:
+            # the user as an authenticating gateway in front named it: the body's ``user`` and the context header
+            # are the client's word, and a per-user budget keyed on them is one a client steps around by omitting
+            # or changing them; without the header no per-user budget could apply, so the request is refused
+            trusted = request.headers.get(self.settings.user_header, "").strip()
+            if not trusted:
+                raise _Reply(
+                    401, f"the {self.settings.user_header} header naming the user is missing",
+                    "invalid_request_error", "missing_user", "bad_request", "bad_request",
+                )  # fmt: skip
+            context["user"] = trusted if len(trusted) <= _MAX_USER else scrub_cut(trusted, _MAX_USER)
         context.update(self.settings.context)
         return context
 

@@ -409,3 +409,37 @@ def test_a_finish_reason_promising_tool_calls_the_answer_does_not_hold_is_stop(u
         answer = chat(server.url, "hostile:tool_calls_finish_without_calls")
     choice = answer.json()["choices"][0]
     assert (choice["finish_reason"], choice["message"]["content"]) == ("stop", "Done.")
+
+
+# --- who the user is: per-user budgets ---------------------------------------------------------------------------
+
+USER_BUDGET = """\
+id: per-user
+version: "1"
+rules:
+  - id: user-budget
+    kind: token_budget
+    per_user_per_minute: 100
+    outcome: deny
+"""
+
+
+def test_a_per_user_budget_keyed_on_the_gateways_header_cannot_be_stepped_around(
+    upstream: ChatUpstream, tmp_path: Path
+) -> None:
+    """The user was the body's `user` (or X-Gatekit-Context's): a client changing it each time was never over budget."""
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(USER_BUDGET)
+    statuses = []
+    with serving(upstream.url, policy, user_header="X-User-Id") as server:
+        for number in range(8):  # 21 tokens each: the sixth request of one user is over 100 a minute
+            context = json.dumps({"user": f"ctx-{number}"})
+            answer = chat(
+                server.url, "plain", user=f"body-{number}", headers={"X-User-Id": "u-1", "X-Gatekit-Context": context}
+            )
+            statuses.append(answer.status)
+        other = chat(server.url, "plain", headers={"X-User-Id": "u-2"})
+        missing = chat(server.url, "plain", user="u-3")
+    assert statuses == [200] * 4 + [403] * 4, statuses
+    assert other.status == 200
+    assert missing.status == 401 and missing.json()["error"]["code"] == "missing_user"
