@@ -942,36 +942,35 @@ class _ServerLog:
 
     aiohttp logs a request it cannot parse (a bad header value, a line too long, a duplicate
     ``Content-Length``) with the offending line quoted and a traceback: the client's
-    ``Authorization`` or a key in a URL would reach the proxy's log. Here only the exception type and
-    the client address are logged.
+    ``Authorization`` or a key in a URL would reach the proxy's log. Here only the exception type is logged.
     """
 
     @staticmethod
-    def _note(level: int, message: str, args: tuple[Any, ...], exc_info: Any) -> None:
+    def _note(level: int, message: str, exc_info: Any) -> None:
         if not log.isEnabledFor(level):
             return
         exc = exc_info if isinstance(exc_info, BaseException) else sys.exc_info()[1]
-        where = args[0] if args and isinstance(args[0], str) and len(args[0]) <= 64 else "a client"
         what = type(exc).__name__ if exc is not None else message.split(" from ", 1)[0][:80]
-        log.log(level, "HTTP server: %s from %s (the request's bytes are not logged)", what, where)
+        # (nor the client's address: an IP address is personal data to the policy's detectors)
+        log.log(level, "HTTP server: %s (the request's bytes are not logged)", what)
 
     def isEnabledFor(self, level: int) -> bool:  # noqa: N802 - logging.Logger's name
         return log.isEnabledFor(level)
 
     def debug(self, message: str, *args: Any, exc_info: Any = None, **_: Any) -> None:
-        self._note(logging.DEBUG, message, args, exc_info)
+        self._note(logging.DEBUG, message, exc_info)
 
     def info(self, message: str, *args: Any, exc_info: Any = None, **_: Any) -> None:
-        self._note(logging.INFO, message, args, exc_info)
+        self._note(logging.INFO, message, exc_info)
 
     def warning(self, message: str, *args: Any, exc_info: Any = None, **_: Any) -> None:
-        self._note(logging.WARNING, message, args, exc_info)
+        self._note(logging.WARNING, message, exc_info)
 
     def error(self, message: str, *args: Any, exc_info: Any = None, **_: Any) -> None:
-        self._note(logging.WARNING, message, args, exc_info)  # a client's malformed request: not the proxy's error
+        self._note(logging.WARNING, message, exc_info)  # a client's malformed request: not the proxy's error
 
     def exception(self, message: str, *args: Any, exc_info: Any = True, **_: Any) -> None:
-        self._note(logging.WARNING, message, args, exc_info)
+        self._note(logging.WARNING, message, exc_info)
 
 
 def _loopback_name(host: str) -> bool:
