@@ -632,7 +632,11 @@ def guard_serve(
     ] = "OPENAI_API_KEY",
     forward_client_auth: Annotated[
         bool,
-        typer.Option("--forward-client-auth", metavar="", help="Send the client's Authorization header upstream."),
+        typer.Option(
+            "--forward-client-auth",
+            metavar="",
+            help="Send the client's Authorization header upstream instead of the key (never the key).",
+        ),
     ] = False,
     context: Annotated[
         list[str] | None, typer.Option(metavar="KEY=VALUE", help="Request context for every request (repeatable).")
