@@ -647,6 +647,14 @@ def guard_serve(
     read_timeout: Annotated[
         float, typer.Option(metavar="SECONDS", help="Seconds a client has to send its whole request body (else 408).")
     ] = 30.0,
+    idle_timeout: Annotated[
+        float,
+        typer.Option(
+            metavar="SECONDS",
+            help="Close a connection idle this long, or one that has not sent a whole request head (raise it above "
+            "a load balancer's idle timeout).",
+        ),
+    ] = 75.0,
     max_in_flight: Annotated[
         int, typer.Option(metavar="N", help="Chat requests handled at once; more are answered 503 at once.")
     ] = 1024,
@@ -693,6 +701,7 @@ def guard_serve(
             context=parse_context(context or []),
             upstream_timeout_s=upstream_timeout,
             request_read_timeout_s=read_timeout,
+            idle_timeout_s=idle_timeout,
             max_in_flight=max_in_flight,
             allowed_hosts=tuple(allow_host or ()),
             user_header=user_header,

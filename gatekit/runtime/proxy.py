@@ -104,6 +104,7 @@ class ProxySettings:
     max_response_bytes: int = 16 * 1024 * 1024
     upstream_timeout_s: float = 120.0
     request_read_timeout_s: float = 30.0  # a client's whole body must arrive within this (else 408)
+    idle_timeout_s: float = 75.0  # a connection with no whole request head for this long is closed
     connect_timeout_s: float = 10.0
     max_connections: int = 256
     max_in_flight: int = 1024  # chat requests handled at once; more are answered 503 before their body is read
@@ -150,6 +151,7 @@ class ProxySettings:
             ("--upstream-timeout", self.upstream_timeout_s),
             ("--connect-timeout", self.connect_timeout_s),
             ("--read-timeout", self.request_read_timeout_s),
+            ("--idle-timeout", self.idle_timeout_s),
         ):
             if not value > 0:
                 raise ConfigError(f"{name}: must be a number of seconds > 0")
@@ -319,7 +321,14 @@ class GuardProxy:
         """
         from aiohttp import web
 
-        return web.Server(self._dispatch, access_log=None, logger=_ServerLog())  # type: ignore[arg-type]
+        # keepalive_timeout closes a connection idle for that long — also one that never finished its request head
+        # (aiohttp's default, 3630 s, let a client trickling header bytes hold a connection for an hour)
+        return web.Server(
+            self._dispatch,
+            access_log=None,
+            logger=_ServerLog(),  # type: ignore[arg-type]
+            keepalive_timeout=self.settings.idle_timeout_s,
+        )
 
     async def start(self, host: str | None = None, port: int | None = None) -> int:
         """Serve in the running event loop; return the bound port (``port=0`` picks a free one)."""

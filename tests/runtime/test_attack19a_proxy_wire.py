@@ -444,3 +444,18 @@ def test_a_per_user_budget_keyed_on_the_gateways_header_cannot_be_stepped_around
     assert statuses == [200] * 4 + [403] * 4, statuses
     assert other.status == 200
     assert missing.status == 401 and missing.json()["error"]["code"] == "missing_user"
+
+
+def test_a_connection_that_never_finishes_its_request_head_is_closed_after_the_idle_timeout(
+    upstream: ChatUpstream,
+) -> None:
+    """aiohttp's default keep-alive (3630 s) let a client trickling header bytes hold a connection for an hour."""
+    with serving(upstream.url, idle_timeout_s=0.5) as server:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+            sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a")
+            started = time.monotonic()
+            closed = sock.recv(1024)  # b"" once the proxy closes it
+            waited = time.monotonic() - started
+        served = chat(server.url, "plain")  # a request that comes whole is served as ever
+    assert closed == b"" and waited < 3
+    assert served.status == 200
