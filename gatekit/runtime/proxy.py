@@ -265,9 +265,12 @@ class GuardProxy:
         self._pool: HttpPool | None = None
         self._loopback = _loopback_name(settings.host)  # served on loopback only: a Host naming another is refused
         self._allowed_hosts = frozenset(name.strip().lower().rstrip(".") for name in settings.allowed_hosts)
-        if upstream_key is not None and (upstream_key != upstream_key.strip() or not upstream_key.isprintable()):
+        if upstream_key is not None and (
+            upstream_key != upstream_key.strip() or not upstream_key.isprintable() or not upstream_key.isascii()
+        ):  # (a header value is ASCII: a key with "✓" failed every request, or the start with a traceback)
             raise ConfigError(
-                f"the upstream key in ${settings.upstream_key_env} has spaces, line breaks or control characters"
+                f"the upstream key in ${settings.upstream_key_env} has spaces, line breaks, control or non-ASCII "
+                "characters"
             )
         self._runner: web.ServerRunner | None = None
         from aiohttp import web as aiohttp_web  # the proxy cannot serve without it; imported when one is built

@@ -470,3 +470,19 @@ def test_an_injection_padded_past_100000_characters_never_reaches_the_upstream(u
         answer = chat(server.url, "plain", padding + injection)
     assert answer.status == 403 and answer.json()["error"]["rule"] == "prompt-injection"
     assert len(upstream.received) == before
+
+
+def test_a_non_ascii_upstream_key_is_a_one_line_usage_error_not_a_traceback(upstream: ChatUpstream) -> None:
+    """A key with a non-ASCII character failed the start with a UnicodeEncodeError traceback (the lean client)."""
+    from runtime.proxy_harness import DEFAULT_POLICY, kill_if_running, serve_process
+
+    proc = serve_process(
+        "--upstream", upstream.url, "--policy", str(DEFAULT_POLICY), "--port", "0", env_key="sk-\u2713-key1"
+    )
+    try:
+        _, err = proc.communicate(timeout=60)
+    finally:
+        kill_if_running(proc)
+    assert proc.returncode == 2, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "OPENAI_API_KEY" in err and "non-ASCII" in err and "\u2713" not in err
