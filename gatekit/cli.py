@@ -111,10 +111,18 @@ def _shown(text: str) -> str:
 
 
 def _json_line(text: str) -> str:
-    r"""A JSON line for the terminal: DEL, C1 controls and lone surrogates as ``\u009b`` escapes (still JSON)."""
+    r"""A JSON line for the terminal: DEL, C1, bidi controls and lone surrogates as ``\u009b`` escapes (still JSON).
+
+    A bidi control in a tool or model name (``\u202e`` turns ``tnemyap`` into ``payment`` on screen) is shown escaped,
+    as every other display of untrusted text shows it.
+    """
     import re
 
-    return re.sub("[\x7f-\x9f\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", text)
+    return re.sub(
+        "[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]",
+        lambda m: f"\\u{ord(m.group()):04x}",
+        text,
+    )
 
 
 class _VisibleFormatter(logging.Formatter):

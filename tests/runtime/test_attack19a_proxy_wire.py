@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import socket
 import threading
 import time
@@ -314,6 +315,32 @@ def _retry_after_upstream() -> Iterator[str]:
         server.server_close()
 
 
+@contextmanager
+def _raw_upstream(body: str) -> Iterator[str]:
+    """A real HTTP server answering every POST 200 with ``body`` (a chat completion the test wrote)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            raw = body.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/v1"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_a_huge_retry_after_is_capped_not_cut_to_its_first_digits() -> None:
     """Retry-After: 999999999 (about 31 years) was passed on as 999999 (11 days): cut digits say "sooner"."""
     seen = {}
@@ -486,3 +513,25 @@ def test_a_non_ascii_upstream_key_is_a_one_line_usage_error_not_a_traceback(upst
     assert proc.returncode == 2, err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert "OPENAI_API_KEY" in err and "non-ASCII" in err and "\u2713" not in err
+
+
+def test_gatekit_traces_shows_a_bidi_control_in_a_models_tool_name_escaped(tmp_path: Path) -> None:
+    """`gatekit traces` printed U+202E raw: a tool name could display as another ("\\u202etnemyap" reads "payment")."""
+    import subprocess
+    import sys
+
+    from runtime.proxy_harness import REPO
+
+    traces = tmp_path / "traces.jsonl"
+    name = "get_\u202eliated_redro"
+    body = json.dumps({"choices": [{"message": {"role": "assistant", "content": None, "tool_calls": [
+        {"id": "c1", "type": "function", "function": {"name": name, "arguments": "{}"}}]}}]})  # fmt: skip
+    with _raw_upstream(body) as url, serving(url, trace_to=traces) as server:
+        assert chat(server.url, "any").status == 403
+    shown = subprocess.run(
+        [sys.executable, "-m", "gatekit", "traces", str(traces), "--outcome", "deny"],
+        capture_output=True, text=True, timeout=60, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    assert "\u202e" not in shown.stdout and "\\u202e" in shown.stdout
+    assert any(json.loads(line)["actions"]["tool_names"] == [name] for line in shown.stdout.splitlines())  # JSON still
