@@ -21,6 +21,9 @@ from typing import Any
 
 MAX_CHOICES = 16
 MAX_TOOL_CALLS = 128
+# characters of a tool (function) name: OpenAI allows 64. A longer one is no name a client dispatches on, and each
+# distinct name is kept by the allow-list's match cache and quoted in rows, traces and reasons
+MAX_TOOL_NAME_CHARS = 256
 _META_KEYS = ("id", "created", "model", "system_fingerprint")
 _FINISH_REASONS = frozenset({"stop", "length", "tool_calls", "content_filter", "function_call"})
 
@@ -141,6 +144,8 @@ def _tool_call(raw: Any, where: str) -> ToolCall:
     name = function.get("name")
     if not isinstance(name, str) or not name:
         raise WireError(f"{where}.function.name is not a non-empty string")
+    if len(name) > MAX_TOOL_NAME_CHARS:
+        raise WireError(f"{where}.function.name is longer than {MAX_TOOL_NAME_CHARS} characters")
     arguments = function.get("arguments")
     if arguments is None:
         arguments = ""
@@ -247,6 +252,8 @@ def read_stream(raw: bytes) -> Completion:
         for call in choice.tool_calls:
             if not call.name:
                 raise WireError(f"choice {index}: a tool call has no function name")
+            if len(call.name) > MAX_TOOL_NAME_CHARS:
+                raise WireError(f"choice {index}: a tool call's name is longer than {MAX_TOOL_NAME_CHARS} characters")
         completion.choices.append(choice)
     return completion
 

@@ -97,6 +97,7 @@ HOSTILE_BODIES: dict[str, str | bytes] = {
         "name": "delete_all_users", "arguments": "{}"}}),
     "tool_calls_finish_without_calls": '{"choices": [{"index": 0, "finish_reason": "tool_calls", '
                                        '"message": {"role": "assistant", "content": "Done."}}]}',
+    "tool_name_100k": _body(_call_text("get_order_details" + "x" * 100_000, "{}")),
     "surrogate_in_arguments": _body(_call_text("get_order_details", '{"order_id": "#W1 \\ud800"}')),
     "surrogate_pair_emoji": _body({"role": "assistant", "content": "ok \U0001f600"}),  # json.dumps escapes it as a surrogate pair
     "duplicate_choice_index": '{"choices": [{"index": 0, "message": {"role": "assistant", "content": "AKIAIOSFOD"}}, '

@@ -535,3 +535,22 @@ def test_gatekit_traces_shows_a_bidi_control_in_a_models_tool_name_escaped(tmp_p
     assert shown.returncode == 0, shown.stderr
     assert "\u202e" not in shown.stdout and "\\u202e" in shown.stdout
     assert any(json.loads(line)["actions"]["tool_names"] == [name] for line in shown.stdout.splitlines())  # JSON still
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
+def test_a_tool_name_longer_than_256_characters_is_not_a_chat_completion(stream: bool) -> None:
+    """A 100,000-character tool name was judged, quoted in the reason and kept in the allow-list's match cache."""
+    name = "get_order_details" + "x" * 100_000
+    if stream:
+        head = {"choices": [{"index": 0, "delta": {"tool_calls": [
+            {"index": 0, "id": "c1", "function": {"name": name[:50_000], "arguments": ""}}]}}]}  # fmt: skip
+        tail = {"choices": [{"index": 0, "delta": {"tool_calls": [
+            {"index": 0, "function": {"name": name[50_000:], "arguments": "{}"}}]}}]}  # fmt: skip
+        body = f"data: {json.dumps(head)}\n\ndata: {json.dumps(tail)}\n\ndata: [DONE]\n\n"
+    else:
+        body = json.dumps({"choices": [{"message": {"role": "assistant", "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": name, "arguments": "{}"}}]}}]})  # fmt: skip
+    with _raw_upstream(body) as url, serving(url) as server:
+        answer = chat(server.url, "any", stream=stream)
+    assert answer.status == 502 and answer.json()["error"]["code"] == "upstream_invalid"
+    assert "xxxx" not in answer.body.decode()

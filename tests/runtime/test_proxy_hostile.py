@@ -55,6 +55,7 @@ EXPECTED: dict[str, tuple[int, str | None]] = {
     "legacy_function_call": (200, None),  # judged as a tool call, handed on as function_call (attack19a)
     "legacy_forbidden_function": (403, "policy_denied"),
     "tool_calls_finish_without_calls": (200, None),
+    "tool_name_100k": (502, "upstream_invalid"),  # no name a client dispatches on; each one kept and quoted
     "surrogate_in_arguments": (502, "upstream_invalid"),  # no character: it could not be written (was a 500)
     "surrogate_pair_emoji": (200, None),  # a pair of escapes is one character: passed on
     "duplicate_choice_index": (502, "upstream_invalid"),  # two choices of one index, each checked alone
