@@ -111,10 +111,18 @@ def _shown(text: str) -> str:
 
 
 def _json_line(text: str) -> str:
-    r"""A JSON line for the terminal: DEL, C1 controls and lone surrogates as ``\u009b`` escapes (still JSON)."""
+    r"""A JSON line for the terminal: DEL, C1, bidi controls and lone surrogates as ``\u009b`` escapes (still JSON).
+
+    A bidi control in a tool or model name (``\u202e`` turns ``tnemyap`` into ``payment`` on screen) is shown escaped,
+    as every other display of untrusted text shows it.
+    """
     import re
 
-    return re.sub("[\x7f-\x9f\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", text)
+    return re.sub(
+        "[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]",
+        lambda m: f"\\u{ord(m.group()):04x}",
+        text,
+    )
 
 
 class _VisibleFormatter(logging.Formatter):
@@ -632,7 +640,11 @@ def guard_serve(
     ] = "OPENAI_API_KEY",
     forward_client_auth: Annotated[
         bool,
-        typer.Option("--forward-client-auth", metavar="", help="Send the client's Authorization header upstream."),
+        typer.Option(
+            "--forward-client-auth",
+            metavar="",
+            help="Send the client's Authorization header upstream instead of the key (never the key).",
+        ),
     ] = False,
     context: Annotated[
         list[str] | None, typer.Option(metavar="KEY=VALUE", help="Request context for every request (repeatable).")
@@ -640,6 +652,36 @@ def guard_serve(
     upstream_timeout: Annotated[
         float, typer.Option(metavar="SECONDS", help="Seconds to wait for a whole upstream answer.")
     ] = 120.0,
+    read_timeout: Annotated[
+        float, typer.Option(metavar="SECONDS", help="Seconds a client has to send its whole request body (else 408).")
+    ] = 30.0,
+    idle_timeout: Annotated[
+        float,
+        typer.Option(
+            metavar="SECONDS",
+            help="Close a connection idle this long, or one that has not sent a whole request head (raise it above "
+            "a load balancer's idle timeout).",
+        ),
+    ] = 75.0,
+    max_in_flight: Annotated[
+        int, typer.Option(metavar="N", help="Chat requests handled at once; more are answered 503 at once.")
+    ] = 1024,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="NAME",
+            help="Listening on loopback, also answer requests whose Host names NAME (repeatable; e.g. a local "
+            "reverse proxy passing its own name on).",
+        ),
+    ] = None,
+    user_header: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME",
+            help="Take the user (per-user budgets, rows) only from this header, set by an authenticating gateway; "
+            "a request without it is refused (401).",
+        ),
+    ] = None,
     loop: Annotated[
         str,
         typer.Option(
@@ -666,6 +708,11 @@ def guard_serve(
             forward_client_auth=forward_client_auth,
             context=parse_context(context or []),
             upstream_timeout_s=upstream_timeout,
+            request_read_timeout_s=read_timeout,
+            idle_timeout_s=idle_timeout,
+            max_in_flight=max_in_flight,
+            allowed_hosts=tuple(allow_host or ()),
+            user_header=user_header,
             event_loop=loop,
         ).checked()
         run_proxy(settings, announce=_err)

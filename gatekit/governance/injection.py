@@ -17,7 +17,7 @@ sentence does not add up). The score is ``sigmoid(bias + sum of the weights of t
 features)``, a probability. Texts longer than ``WINDOW``
 characters are cut into chunks of half that; each window of two consecutive chunks is scored as the
 sum of its chunks' sums (each computed once, so cost is linear in the length, capped by
-``MAX_CHARS``; a feature present in both chunks counts twice) and a text's score is its highest
+``MAX_CHARS``, 16 MiB; a feature present in both chunks counts twice) and a text's score is its highest
 window's. Tool outputs are first cut at their JSON-like structure and line breaks, so keys, ids
 and the other items of a listing are not mixed into the prose that carries an injection. (Character n-grams were tried: no better on the held-out sets, and 2-4x
 slower in plain Python; docs/governance-notes.md lists what else was measured.)
@@ -42,7 +42,10 @@ WEIGHTS_FILE = Path(__file__).with_name("injection_model.json.gz")
 FORMAT = 1
 DEFAULT_THRESHOLD = 0.5  # a probability; the rule's ``threshold`` overrides it
 WINDOW = 1000  # characters per scoring window (two chunks of half that); most messages fit in one
-MAX_CHARS = 100_000  # of one text; the rest is not scored (a bound on cost)
+# of one text; the rest is not scored. As long as the longest text gatekit takes in (the proxy's 16 MiB answer, its
+# 4 MiB request): a lower bound let an injection padded past it go unscored (100,000 did: the scorer reads ~10 MB/s)
+MAX_CHARS = 16 * 1024 * 1024
+_CACHED_CHARS = 64 * 1024  # longer texts are scored uncached: a cache of 4,096 such texts would hold gigabytes
 PREFIX = 5
 # word splitting by one str.translate (2-3x faster than a regex in CPython): ASCII punctuation, digits
 # and common Unicode punctuation become spaces; letters of every script stay
@@ -173,13 +176,27 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
 
 
-@functools.lru_cache(maxsize=4096)
 def injection_score(text: str, place: Place = "input") -> InjectionSignal:
     """Score ``text`` read at ``place``: the highest window's probability of injection.
 
     Pure and deterministic, so results are cached: a golden dataset's inputs are scanned once per
-    process however many repeats, candidates or policies evaluate them.
+    process however many repeats, candidates or policies evaluate them. Only texts up to 64 KiB are
+    cached: a long-running guard sees many distinct long inputs, and the cache keeps each text it holds.
     """
+    if len(text) > _CACHED_CHARS:
+        return _score(text, place)
+    return _cached_score(text, place)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_score(text: str, place: Place) -> InjectionSignal:
+    return _score(text, place)
+
+
+injection_score.cache_clear = _cached_score.cache_clear  # type: ignore[attr-defined]
+
+
+def _score(text: str, place: Place) -> InjectionSignal:
     if not text or text.isspace():
         return InjectionSignal(0.0)
     model = models()[place]

@@ -63,6 +63,23 @@ def _is_async(fn: Any) -> bool:
         return False
 
 
+def _is_method(fn: Any) -> bool:
+    """A function defined in a class body whose first parameter is ``self`` or ``cls`` (bound when it is called).
+
+    Wrapped as a plain agent, the instance would be taken for the input: the request point would judge
+    ``repr(self)`` and the real input would reach the agent unchecked.
+    """
+    if not inspect.isfunction(fn) or "." not in fn.__qualname__ or fn.__qualname__.endswith(">"):
+        return False
+    if fn.__qualname__.rsplit(".", 1)[0].endswith("<locals>"):  # a nested function, not a method
+        return False
+    try:
+        first = next(iter(inspect.signature(fn).parameters.values()), None)
+    except (TypeError, ValueError):
+        return False
+    return first is not None and first.name in ("self", "cls") and first.kind is first.POSITIONAL_OR_KEYWORD
+
+
 def _call_key(name: Any, arguments: Any) -> str:
     return json.dumps([str(name), arguments], sort_keys=True, ensure_ascii=False, default=str)
 
@@ -430,7 +447,13 @@ class Enforcer:
         )
 
     def guard(self, fn: F) -> F:
-        """Wrap an agent ``(input, context) -> response`` (sync or async): check its input, its response, record."""
+        """Wrap an agent ``(input, context) -> response`` (sync or async): check its input, its response, record.
+
+        A method (``def answer(self, input, context)`` in a class body) is wrapped as one: its ``self`` (or ``cls``)
+        is passed through, the input is the argument after it.
+        """
+        if _is_method(fn):
+            return self._guard_method(fn)
         if _is_async(fn):
 
             @functools.wraps(fn)
@@ -449,6 +472,30 @@ class Enforcer:
             with self.request(input, context) as scope:
                 checked = scope.check_request()
                 raw = fn(checked, context, *args, **kwargs)
+                return scope.check_response(raw)
+
+        return guarded  # type: ignore[return-value]
+
+    def _guard_method(self, fn: F) -> F:
+        """:meth:`guard` for a method: ``self`` first, then ``(input, context)`` as for a function."""
+        if _is_async(fn):
+
+            @functools.wraps(fn)
+            async def guarded_async(
+                owner: Any, input: Any, context: dict[str, Any] | None = None, *args: Any, **kwargs: Any
+            ) -> Any:
+                async with self.request(input, context) as scope:
+                    checked = scope.check_request()
+                    raw = await fn(owner, checked, context, *args, **kwargs)
+                    return scope.check_response(raw)
+
+            return guarded_async  # type: ignore[return-value]
+
+        @functools.wraps(fn)
+        def guarded(owner: Any, input: Any, context: dict[str, Any] | None = None, *args: Any, **kwargs: Any) -> Any:
+            with self.request(input, context) as scope:
+                checked = scope.check_request()
+                raw = fn(owner, checked, context, *args, **kwargs)
                 return scope.check_response(raw)
 
         return guarded  # type: ignore[return-value]

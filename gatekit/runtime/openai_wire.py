@@ -21,6 +21,9 @@ from typing import Any
 
 MAX_CHOICES = 16
 MAX_TOOL_CALLS = 128
+# characters of a tool (function) name: OpenAI allows 64. A longer one is no name a client dispatches on, and each
+# distinct name is kept by the allow-list's match cache and quoted in rows, traces and reasons
+MAX_TOOL_NAME_CHARS = 256
 _META_KEYS = ("id", "created", "model", "system_fingerprint")
 _FINISH_REASONS = frozenset({"stop", "length", "tool_calls", "content_filter", "function_call"})
 
@@ -36,6 +39,7 @@ class ToolCall:
     id: str | None = None
     name: str = ""
     arguments: str = ""
+    legacy: bool = False  # came as the message's ``function_call`` (the deprecated functions API): handed on as one
 
     def parsed_arguments(self) -> Any:
         """The arguments decoded from JSON; undecodable text stays text (governance sees it as it came)."""
@@ -140,6 +144,8 @@ def _tool_call(raw: Any, where: str) -> ToolCall:
     name = function.get("name")
     if not isinstance(name, str) or not name:
         raise WireError(f"{where}.function.name is not a non-empty string")
+    if len(name) > MAX_TOOL_NAME_CHARS:
+        raise WireError(f"{where}.function.name is longer than {MAX_TOOL_NAME_CHARS} characters")
     arguments = function.get("arguments")
     if arguments is None:
         arguments = ""
@@ -170,10 +176,16 @@ def read_completion(body: Any) -> Completion:
         tool_calls = [_tool_call(call, f"{where}.message.tool_calls[{i}]") for i, call in enumerate(calls)]
         legacy = message.get("function_call")
         if legacy is not None:
-            tool_calls.append(_tool_call({"function": legacy}, f"{where}.message.function_call"))
+            call = _tool_call({"function": legacy}, f"{where}.message.function_call")
+            call.legacy = True
+            tool_calls.append(call)
+        index = _index(raw.get("index"), position)
+        if any(choice.index == index for choice in completion.choices):
+            # each choice is checked alone; a client that keeps choices by index (or joins deltas by it) would mix two
+            raise WireError(f"{where}.index {index} is the index of another choice")
         completion.choices.append(
             Choice(
-                index=_index(raw.get("index"), position),
+                index=index,
                 content=_text(message.get("content"), f"{where}.message.content"),
                 tool_calls=tool_calls,
                 finish_reason=_finish(raw.get("finish_reason")),
@@ -240,6 +252,8 @@ def read_stream(raw: bytes) -> Completion:
         for call in choice.tool_calls:
             if not call.name:
                 raise WireError(f"choice {index}: a tool call has no function name")
+            if len(call.name) > MAX_TOOL_NAME_CHARS:
+                raise WireError(f"choice {index}: a tool call's name is longer than {MAX_TOOL_NAME_CHARS} characters")
         completion.choices.append(choice)
     return completion
 
@@ -291,6 +305,31 @@ def _apply_delta(raw: Any, number: int, by_index: dict[int, Choice], calls: dict
         choice.finish_reason = finish
 
 
+def check_unicode(completion: Completion) -> None:
+    r"""Raise :class:`WireError` when a string the proxy would hand on holds a lone surrogate.
+
+    JSON text may escape half a UTF-16 pair (``"\ud800"``): it parses, but is no character and cannot be
+    written as UTF-8 — an answer carrying one (in the content, a name, an id, or the arguments' own JSON) is
+    not a chat completion the proxy can pass on.
+    """
+    texts: list[str] = [value for value in completion.meta.values() if isinstance(value, str)]
+    for choice in completion.choices:
+        texts.append(choice.content or "")
+        for call in choice.tool_calls:
+            texts.extend((call.id or "", call.name, call.arguments))
+            parsed = call.parsed_arguments()
+            if not isinstance(parsed, str):
+                try:
+                    texts.append(_dumps(parsed))
+                except ValueError:  # NaN or a number out of range: the guard refuses such arguments itself
+                    pass
+    for text in texts:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise WireError("a string holds a lone surrogate escape (\\ud800-\\udfff): not Unicode text") from None
+
+
 # --- writing -------------------------------------------------------------------------------------------
 
 
@@ -305,8 +344,12 @@ def _call_json(call: ToolCall, position: int | None = None) -> dict[str, Any]:
 
 
 def _finish_reason(choice: Choice) -> str:
-    if choice.finish_reason is not None:
+    calls = choice.finish_reason in ("tool_calls", "function_call")
+    if choice.finish_reason is not None and (not calls or choice.tool_calls):
         return choice.finish_reason
+    # none given, or one that promises calls the answer does not hold (a client would look for them)
+    if any(call.legacy for call in choice.tool_calls):
+        return "function_call"
     return "tool_calls" if choice.tool_calls else "stop"
 
 
@@ -315,8 +358,12 @@ def completion_body(completion: Completion) -> dict[str, Any]:
     choices = []
     for choice in completion.choices:
         message: dict[str, Any] = {"role": "assistant", "content": choice.content}
-        if choice.tool_calls:
-            message["tool_calls"] = [_call_json(call) for call in choice.tool_calls]
+        calls = [call for call in choice.tool_calls if not call.legacy]
+        if calls:
+            message["tool_calls"] = [_call_json(call) for call in calls]
+        for call in choice.tool_calls:
+            if call.legacy:  # a client of the functions API reads message.function_call, never tool_calls
+                message["function_call"] = {"name": call.name, "arguments": call.arguments}
         choices.append({"index": choice.index, "message": message, "finish_reason": _finish_reason(choice)})
     body: dict[str, Any] = {"object": "chat.completion", **completion.meta, "choices": choices}
     if completion.usage is not None:
@@ -330,11 +377,12 @@ def sse_event(payload: Any) -> bytes:
     return f"data: {data}\n\n".encode()
 
 
-def stream_events(completion: Completion) -> bytes:
+def stream_events(completion: Completion, *, usage: bool = True) -> bytes:
     """The checked completion as ``chat.completion.chunk`` events, ending with ``data: [DONE]``.
 
     Per choice: one delta with the role and the whole content, one with the tool calls, one
-    with the finish reason; then a usage chunk when the upstream reported usage.
+    with the finish reason; then a usage chunk when the upstream reported usage and ``usage`` (the
+    client asked for it: a chunk with no choices breaks clients that read ``choices[0]``).
     """
     base = {"object": "chat.completion.chunk", **completion.meta}
     parts: list[bytes] = []
@@ -348,7 +396,7 @@ def stream_events(completion: Completion) -> bytes:
             )
         tail = {"index": choice.index, "delta": {}, "finish_reason": _finish_reason(choice)}
         parts.append(sse_event({**base, "choices": [tail]}))
-    if completion.usage is not None:
+    if usage and completion.usage is not None:
         parts.append(sse_event({**base, "choices": [], "usage": completion.usage}))
     parts.append(sse_event("[DONE]"))
     return b"".join(parts)

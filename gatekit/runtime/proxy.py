@@ -30,8 +30,11 @@ import functools
 import itertools
 import json
 import logging
+import math
 import os
+import re
 import stat
+import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -44,8 +47,10 @@ from gatekit.models import ErrorType
 from gatekit.redact import add_known_secret, mask_request_secrets, request_secrets, scrub, scrub_cut
 from gatekit.runtime.decision import PolicyViolation, ReviewRequired
 from gatekit.runtime.openai_wire import (
+    MAX_CHOICES,
     Completion,
     WireError,
+    check_unicode,
     completion_body,
     error_body,
     read_completion,
@@ -71,6 +76,7 @@ CONTEXT_HEADER = "X-Gatekit-Context"
 _MAX_USER = 256  # characters of a body's ``user`` kept in the request context
 _MAX_CONTEXT_HEADER = 4096
 _OFF_LOOP_CHARS = 64 * 1024  # texts longer than this are checked on a worker thread, not on the event loop
+_HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}")  # an HTTP field name (RFC 9110 token)
 _CHAT_PATHS = frozenset({"/v1/chat/completions", "/chat/completions"})
 _OUTCOMES = ("allow", "allow_with_redaction", "require_review", "deny")
 _RANK = {name: rank for rank, name in enumerate(_OUTCOMES)}
@@ -97,8 +103,16 @@ class ProxySettings:
     max_request_bytes: int = 4 * 1024 * 1024
     max_response_bytes: int = 16 * 1024 * 1024
     upstream_timeout_s: float = 120.0
+    request_read_timeout_s: float = 30.0  # a client's whole body must arrive within this (else 408)
+    idle_timeout_s: float = 75.0  # a connection with no whole request head for this long is closed
     connect_timeout_s: float = 10.0
     max_connections: int = 256
+    max_in_flight: int = 1024  # chat requests handled at once; more are answered 503 before their body is read
+    # names a loopback-bound proxy also answers to in Host (a reverse proxy on the machine passing its own name on)
+    allowed_hosts: tuple[str, ...] = ()
+    # the header an authenticating gateway in front sets to the user (context.user, per-user budgets): the body's
+    # ``user`` and X-Gatekit-Context's are then ignored, and a request without it is refused (401)
+    user_header: str | None = None
     # "auto": gatekit's lean keep-alive client for a plain http:// upstream (aiohttp for https://, and when the
     # client's Authorization is forwarded); "aiohttp": one pooled aiohttp ClientSession always
     http_client: str = "auto"
@@ -112,6 +126,8 @@ class ProxySettings:
             raise ConfigError(f"--on-deny: {self.on_deny!r} is not one of {', '.join(ON_DENY)}")
         if self.mode not in MODES:
             raise ConfigError(f"--mode: {self.mode!r} is not one of {', '.join(MODES)}")
+        if self.max_in_flight < 1:
+            raise ConfigError(f"--max-in-flight: {self.max_in_flight} must be at least 1")
         if not 0 <= self.port <= 65535:
             raise ConfigError(f"--port: {self.port} is not a TCP port (0-65535)")
         if self.event_loop not in EVENT_LOOPS:
@@ -127,11 +143,15 @@ class ProxySettings:
             raise ConfigError(f"--variant: {problem}")
         if self.http_client not in ("auto", "aiohttp"):
             raise ConfigError(f"http_client: {self.http_client!r} is not 'auto' or 'aiohttp'")
+        if self.user_header is not None and not _HEADER_NAME.fullmatch(self.user_header):
+            raise ConfigError(f"--user-header: {self.user_header[:80]!r} is not an HTTP header name (e.g. X-User-Id)")
         if not self.upstream_key_env.replace("_", "").isalnum():
             raise ConfigError(f"--upstream-key-env: {self.upstream_key_env!r} is not an environment variable name")
         for name, value in (
             ("--upstream-timeout", self.upstream_timeout_s),
             ("--connect-timeout", self.connect_timeout_s),
+            ("--read-timeout", self.request_read_timeout_s),
+            ("--idle-timeout", self.idle_timeout_s),
         ):
             if not value > 0:
                 raise ConfigError(f"{name}: must be a number of seconds > 0")
@@ -218,6 +238,7 @@ class _Exchange:
     request_id: str
     started: float
     stream: bool = False
+    stream_usage: bool = False  # the client asked for the usage chunk of a stream (stream_options.include_usage)
 
 
 class GuardProxy:
@@ -242,9 +263,14 @@ class GuardProxy:
         enforcer.on_decision = self._on_decision
         self._session: ClientSession | None = None
         self._pool: HttpPool | None = None
-        if upstream_key is not None and (upstream_key != upstream_key.strip() or not upstream_key.isprintable()):
+        self._loopback = _loopback_name(settings.host)  # served on loopback only: a Host naming another is refused
+        self._allowed_hosts = frozenset(name.strip().lower().rstrip(".") for name in settings.allowed_hosts)
+        if upstream_key is not None and (
+            upstream_key != upstream_key.strip() or not upstream_key.isprintable() or not upstream_key.isascii()
+        ):  # (a header value is ASCII: a key with "✓" failed every request, or the start with a traceback)
             raise ConfigError(
-                f"the upstream key in ${settings.upstream_key_env} has spaces, line breaks or control characters"
+                f"the upstream key in ${settings.upstream_key_env} has spaces, line breaks, control or non-ASCII "
+                "characters"
             )
         self._runner: web.ServerRunner | None = None
         from aiohttp import web as aiohttp_web  # the proxy cannot serve without it; imported when one is built
@@ -252,7 +278,10 @@ class GuardProxy:
         self._web = aiohttp_web
         self._upstream_headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
         if upstream_key:
-            self._upstream_headers["Authorization"] = f"Bearer {upstream_key}"
+            # with --forward-client-auth the client's own Authorization goes upstream *instead*: a client that sends
+            # none is not given the operator's key (it would spend it unauthenticated); the key is still masked
+            if not settings.forward_client_auth:
+                self._upstream_headers["Authorization"] = f"Bearer {upstream_key}"
             # an upstream echoing the key into a model or tool name must not get it into rows and traces either
             add_known_secret(upstream_key)
 
@@ -295,7 +324,14 @@ class GuardProxy:
         """
         from aiohttp import web
 
-        return web.Server(self._dispatch, access_log=None)
+        # keepalive_timeout closes a connection idle for that long — also one that never finished its request head
+        # (aiohttp's default, 3630 s, let a client trickling header bytes hold a connection for an hour)
+        return web.Server(
+            self._dispatch,
+            access_log=None,
+            logger=_ServerLog(),  # type: ignore[arg-type]
+            keepalive_timeout=self.settings.idle_timeout_s,
+        )
 
     async def start(self, host: str | None = None, port: int | None = None) -> int:
         """Serve in the running event loop; return the bound port (``port=0`` picks a free one)."""
@@ -414,7 +450,48 @@ class GuardProxy:
 
     # --- the chat-completions path ---------------------------------------------------------------------
 
+    def _allowed_host(self, host: str) -> bool:
+        name = host.strip().lower()
+        if ":" in name and not name.endswith("]"):
+            name = name.rsplit(":", 1)[0]
+        return name.rstrip(".") in self._allowed_hosts
+
+    def _from_a_web_page(self, request: web.BaseRequest) -> _Reply | None:
+        """A 403 for a chat request a browser sent on a web page's behalf, else None.
+
+        The proxy holds the upstream key, so any page a user of the machine opens could spend it: a browser sends a
+        cross-site ``POST`` with a ``text/plain`` body without asking first (no CORS preflight), and a page whose
+        name is re-pointed at 127.0.0.1 (DNS rebinding) can even read the answers. Browsers name the page in
+        ``Origin`` (API clients and SDKs send none), and a rebound page's requests carry its own name in ``Host``:
+        a request with an ``Origin``, or — on a loopback address — a ``Host`` that is not a loopback name, is refused.
+        """
+        if request.headers.get("Origin") is not None:
+            return _Reply(
+                403, "requests from web pages (an Origin header) are not served: the proxy spends its upstream key",
+                "invalid_request_error", "forbidden_origin", "bad_request", "bad_request",
+            )  # fmt: skip
+        host = request.headers.get("Host")  # (an HTTP/1.0 client may send none: no page's name either)
+        if self._loopback and host is not None and not _loopback_name(host) and not self._allowed_host(host):
+            return _Reply(
+                403, "the proxy listens on a loopback address: the Host header must name it (localhost, 127.0.0.1, --allow-host)",
+                "invalid_request_error", "forbidden_host", "bad_request", "bad_request",
+            )  # fmt: skip
+        return None
+
     async def _chat(self, request: web.BaseRequest, exchange: _Exchange) -> web.StreamResponse:
+        foreign = self._from_a_web_page(request)
+        if foreign is not None:  # spending the upstream key for a web page the user happens to visit: refused
+            self._record_refused("bad_request", exchange)
+            return self._error_reply(foreign, exchange)
+        if self.metrics.in_flight >= self.settings.max_in_flight:
+            # every request in flight holds its body and answer (up to 4 + 16 MiB): beyond the bound, refused at once,
+            # before its body is read, so a flood of connections cannot grow the proxy's memory without end
+            reply = _Reply(
+                503, f"the guard is handling {self.settings.max_in_flight} requests; retry shortly",
+                "server_error", "overloaded", "overloaded", "overloaded", "1",
+            )  # fmt: skip
+            self._record_refused("overloaded", exchange)
+            return self._error_reply(reply, exchange)
         self.metrics.enter()
         opened = False  # the request's scope is open: it writes the row, errors included
         try:
@@ -465,7 +542,10 @@ class GuardProxy:
         # forwarded from the value the guard judged, never the client's bytes: JSON text can hold what a parser
         # drops (a duplicate key's first value) and an upstream's parser might keep instead
         messages = checked["messages"] if isinstance(checked, dict) and "messages" in checked else body["messages"]
-        payload = _dumps({**body, "messages": messages}).encode()
+        forwarded = {**body, "messages": messages}
+        if exchange.stream:
+            forwarded["stream_options"] = self._stream_options(body, exchange)
+        payload = _dumps(forwarded).encode()
         answer = await self._call_upstream(payload, client_auth, exchange)
         completion = self._read_answer(answer, exchange.stream)
         try:
@@ -476,6 +556,20 @@ class GuardProxy:
         except PolicyViolation as exc:
             return await self._blocked(request, scope, exchange, exc, completion.meta)
         return await self._send(request, exchange, completion)
+
+    @staticmethod
+    def _stream_options(body: dict[str, Any], exchange: _Exchange) -> Any:
+        """A streamed request's ``stream_options`` as forwarded: the usage is always asked for.
+
+        Without ``include_usage`` an upstream streams no token counts, and the token budgets would count a
+        streamed answer as 0 tokens (a way around ``per_case`` and ``per_user_per_minute``). The usage chunk is
+        handed on only to a client that asked for it.
+        """
+        options = body.get("stream_options")
+        if options is not None and not isinstance(options, dict):
+            return options  # the client's own mistake: the upstream answers it (400)
+        exchange.stream_usage = isinstance(options, dict) and options.get("include_usage") is True
+        return {**(options or {}), "include_usage": True}
 
     @staticmethod
     async def _off_loop(fn: Any, *args: Any) -> Any:
@@ -546,8 +640,20 @@ class GuardProxy:
     async def _read_body(self, request: web.BaseRequest) -> tuple[bytes, dict[str, Any]]:
         from aiohttp.http_exceptions import DecompressSizeError, PayloadEncodingError
 
+        seconds = self.settings.request_read_timeout_s
         try:
-            raw = await self._read_raw(request)
+            async with asyncio.timeout(seconds):  # a body trickled byte by byte (slowloris) holds nothing for long
+                raw = await self._read_raw(request)
+        except TimeoutError:
+            raise _Reply(
+                408, f"request body not received within {seconds:g} s", "invalid_request_error", "request_timeout",
+                "bad_request", "bad_request",
+            ) from None  # fmt: skip
+        except ConnectionError:  # the client went away mid-body: its error, not the guard's (no 500 guard_failure)
+            raise _Reply(
+                400, "request body was cut short: the client closed the connection", "invalid_request_error",
+                "bad_body_encoding", "bad_request", "bad_request",
+            ) from None  # fmt: skip
         except (self._web.RequestPayloadError, PayloadEncodingError) as exc:  # aiohttp wraps the parser's error
             if isinstance(exc, DecompressSizeError) or isinstance(exc.__cause__, DecompressSizeError):
                 raise _body_too_large(self.settings.max_request_bytes) from None  # grows past what is decompressed
@@ -563,6 +669,10 @@ class GuardProxy:
         length = request.content_length
         if length is not None and length > limit:
             raise _body_too_large(limit)
+        if request.version >= (1, 1) and request.headers.get("Expect", "").lower() == "100-continue":
+            # the client waits for this before it sends the body (curl: ~1 s, then sends anyway; some never do);
+            # aiohttp's low-level server leaves it to the handler. Sent once the length is known to fit.
+            await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
         if length is not None and "Content-Encoding" not in request.headers:
             raw = await request.content.read()  # the parser stops at Content-Length: bounded already
         else:  # chunked or compressed: count what arrives (decompressed) against the limit
@@ -579,9 +689,11 @@ class GuardProxy:
     @staticmethod
     def _parse_body(raw: bytes) -> dict[str, Any]:
         try:
-            body = _strict_json(raw)
+            body = _request_json(raw)
         except (ValueError, RecursionError) as exc:
             what = "nested too deeply" if isinstance(exc, RecursionError) else "not valid JSON"
+            if isinstance(exc, _NotForwardable):
+                what = str(exc)
             raise _Reply(
                 400, f"request body is {what}", "invalid_request_error", "bad_json", "bad_request", "bad_request"
             ) from None
@@ -599,10 +711,18 @@ class GuardProxy:
             raise _Reply(
                 400, "'stream' must be true or false", "invalid_request_error", "bad_stream", "bad_request", "bad_request"
             )  # fmt: skip
+        choices = body.get("n")
+        if isinstance(choices, int) and not isinstance(choices, bool) and choices > MAX_CHOICES:
+            # the proxy checks at most MAX_CHOICES choices: asked for more, the upstream would generate (and bill)
+            # them all for an answer the proxy must refuse (502) — refused here, before anything is spent
+            raise _Reply(
+                400, f"'n' must be at most {MAX_CHOICES}: the guard checks at most {MAX_CHOICES} choices of an answer",
+                "invalid_request_error", "bad_n", "bad_request", "bad_request",
+            )  # fmt: skip
         return body
 
     def _context(self, request: web.BaseRequest, body: dict[str, Any]) -> dict[str, Any]:
-        """The request context: the body's ``user``, the context header, then the server's ``--context``.
+        """The request context: the body's ``user``, the context header, ``--user-header``, then ``--context``.
 
         The server's values win: a client cannot move itself out of ``env=production`` by a header.
         """
@@ -629,6 +749,17 @@ class GuardProxy:
             ):
                 raise bad
             context.update(extra)
+        if self.settings.user_header is not None:
+            # the user as an authenticating gateway in front named it: the body's ``user`` and the context header
+            # are the client's word, and a per-user budget keyed on them is one a client steps around by omitting
+            # or changing them; without the header no per-user budget could apply, so the request is refused
+            trusted = request.headers.get(self.settings.user_header, "").strip()
+            if not trusted:
+                raise _Reply(
+                    401, f"the {self.settings.user_header} header naming the user is missing",
+                    "invalid_request_error", "missing_user", "bad_request", "bad_request",
+                )  # fmt: skip
+            context["user"] = trusted if len(trusted) <= _MAX_USER else scrub_cut(trusted, _MAX_USER)
         context.update(self.settings.context)
         return context
 
@@ -716,9 +847,10 @@ class GuardProxy:
 
     def _read_answer(self, raw: bytes, stream: bool) -> Completion:
         try:
-            if stream:
-                return read_stream(raw)
-            return read_completion(_strict_json(raw))
+            completion = read_stream(raw) if stream else read_completion(_strict_json(raw))
+            if _SURROGATE_ESCAPE.search(raw) is not None:  # (an escaped emoji too: checked, then passed)
+                check_unicode(completion)
+            return completion
         except (WireError, ValueError, RecursionError) as exc:
             reason = str(exc) if isinstance(exc, WireError) else "the answer is not JSON"
             raise _Reply(
@@ -770,7 +902,7 @@ class GuardProxy:
         headers = self._headers(exchange)
         if not exchange.stream:
             return self._json_reply(200, completion_body(completion), headers)
-        return self._events_reply(stream_events(completion), headers)
+        return self._events_reply(stream_events(completion, usage=exchange.stream_usage), headers)
 
     def _events_reply(self, payload: bytes, headers: dict[str, str]) -> web.Response:
         """Server-sent events, written whole (the answer was buffered and checked before any byte is sent)."""
@@ -781,8 +913,6 @@ class GuardProxy:
         self, request: web.BaseRequest, scope: Any, exchange: _Exchange, exc: Any, meta: dict[str, Any]
     ) -> web.StreamResponse:
         """A denied (or unreviewed) request: a policy error or a refusal; nothing of the upstream answer."""
-        from gatekit.redact import redact_secrets
-
         decision = exc.decision
         review = isinstance(exc, ReviewRequired)
         code = "review_required" if review else "policy_denied"
@@ -790,7 +920,9 @@ class GuardProxy:
         self.metrics.blocked(decision.outcome)
         fired = [r for r in decision.rules if r.get("outcome") == decision.outcome] or list(decision.rules)
         rule = str(fired[0].get("id")) if fired else "(none)"
-        reason = redact_secrets(str(fired[0].get("reason") or "")) if fired else "no reason given"
+        # a reason quotes what the model wrote (a denied tool's name, an argument): personal data in it is
+        # redacted as in the content it would otherwise have been handed on in, secrets too
+        reason = (scrub(str(fired[0].get("reason") or "")) or "") if fired else "no reason given"
         what = "needs human review" if review else "was blocked"
         message = f"the {_STAGE_WORDS.get(decision.stage, 'request')} {what} by policy rule {rule}: {reason}"
         headers = self._headers(exchange)
@@ -817,6 +949,63 @@ class GuardProxy:
         return self._json_reply(403, body, headers)
 
 
+class _ServerLog:
+    """aiohttp's server logger for the proxy: one line naming the error type, never the bytes it quotes.
+
+    aiohttp logs a request it cannot parse (a bad header value, a line too long, a duplicate
+    ``Content-Length``) with the offending line quoted and a traceback: the client's
+    ``Authorization`` or a key in a URL would reach the proxy's log. Here only the exception type is logged.
+    """
+
+    @staticmethod
+    def _note(level: int, message: str, exc_info: Any) -> None:
+        if not log.isEnabledFor(level):
+            return
+        exc = exc_info if isinstance(exc_info, BaseException) else sys.exc_info()[1]
+        what = type(exc).__name__ if exc is not None else message.split(" from ", 1)[0][:80]
+        # (nor the client's address: an IP address is personal data to the policy's detectors)
+        log.log(level, "HTTP server: %s (the request's bytes are not logged)", what)
+
+    def isEnabledFor(self, level: int) -> bool:  # noqa: N802 - logging.Logger's name
+        return log.isEnabledFor(level)
+
+    def debug(self, message: str, *args: Any, exc_info: Any = None, **_: Any) -> None:
+        self._note(logging.DEBUG, message, exc_info)
+
+    def info(self, message: str, *args: Any, exc_info: Any = None, **_: Any) -> None:
+        self._note(logging.INFO, message, exc_info)
+
+    def warning(self, message: str, *args: Any, exc_info: Any = None, **_: Any) -> None:
+        self._note(logging.WARNING, message, exc_info)
+
+    def error(self, message: str, *args: Any, exc_info: Any = None, **_: Any) -> None:
+        self._note(logging.WARNING, message, exc_info)  # a client's malformed request: not the proxy's error
+
+    def exception(self, message: str, *args: Any, exc_info: Any = True, **_: Any) -> None:
+        self._note(logging.WARNING, message, exc_info)
+
+
+def _loopback_name(host: str) -> bool:
+    """Whether ``host`` names this machine's loopback: ``localhost``, ``*.localhost`` or a loopback IP address.
+
+    ``host`` is a Host header (``name:port``, ``[v6]:port``) or a listen address.
+    """
+    import ipaddress
+
+    name = host.strip().lower()
+    if name.startswith("["):
+        name = name[1 : name.find("]")] if "]" in name else name[1:]
+    elif name.count(":") == 1:
+        name = name.split(":", 1)[0]
+    name = name.rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
 def _body_too_large(limit: int) -> _Reply:
     return _Reply(
         413, f"request body over {limit} bytes", "invalid_request_error", "body_too_large", "too_large", "too_large"
@@ -831,10 +1020,13 @@ def _upstream_status(status: int, retry_after: str | None = None) -> _Reply:
     message = f"the upstream answered HTTP {status}; its body was not passed on"
     row_error = "http_5xx" if status >= 500 else "http_4xx"
     if status == 429:
-        seconds = retry_after.strip() if retry_after and retry_after.strip().isdigit() else None
+        text = retry_after.strip() if retry_after else ""
+        # whole seconds, capped at a day (the first digits of a longer number would say "sooner", not "later")
+        seconds = None
+        if text.isascii() and text.isdigit():
+            seconds = "86400" if len(text) > 5 else str(min(int(text), 86_400))
         return _Reply(
-            429, message, "upstream_error", "upstream_rate_limited", "upstream_status", "rate_limited",
-            seconds[:6] if seconds else None,
+            429, message, "upstream_error", "upstream_rate_limited", "upstream_status", "rate_limited", seconds
         )  # fmt: skip
     if status in (400, 404, 413, 422):
         return _Reply(status, message, "upstream_error", f"upstream_http_{status}", "upstream_status", row_error)
@@ -855,6 +1047,44 @@ _STRICT = json.JSONDecoder(parse_constant=_no_constant)  # NaN / Infinity are no
 def _strict_json(raw: bytes) -> Any:
     """Parse UTF-8 JSON bytes, refusing NaN and Infinity (``ValueError``, ``RecursionError`` when too deep)."""
     return _STRICT.decode(raw.decode("utf-8"))
+
+
+class _NotForwardable(ValueError):
+    """JSON text that parses but cannot be written again as JSON (the proxy forwards what it parsed)."""
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 parses as inf: it could never be written upstream as JSON
+        raise _NotForwardable(f"not valid JSON: the number {text[:20]} is out of range")
+    return value
+
+
+_REQUEST = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite_float)
+# a \uD800-\uDFFF escape: a surrogate pair (an emoji escaped by an ASCII encoder) or a lone surrogate
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _request_json(raw: bytes) -> Any:
+    r"""A client's body: strict JSON (:func:`_strict_json`) that can be forwarded as it was parsed.
+
+    The proxy forwards the value it judged, written again as UTF-8 JSON: a number out of range (``1e400``) or
+    a lone surrogate escape (``"\ud800"``, no character) parses but cannot be written, and is the client's
+    error (400), not a guard failure.
+    """
+    body = _REQUEST.decode(raw.decode("utf-8"))
+    if _SURROGATE_ESCAPE.search(raw) is not None and not _unicode_text(body):
+        raise _NotForwardable("not Unicode text: a string holds a lone surrogate escape (\\ud800-\\udfff)")
+    return body
+
+
+def _unicode_text(value: Any) -> bool:
+    """Whether ``value`` (parsed JSON) is written as UTF-8 JSON: no string in it holds a lone surrogate."""
+    try:
+        _dumps(value).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _shown_url(url: str) -> str:

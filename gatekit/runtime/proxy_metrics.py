@@ -27,6 +27,7 @@ ERROR_KINDS = (
     "upstream_status",
     "upstream_invalid",
     "guard_failure",
+    "overloaded",
 )
 NO_RULE = "(none)"
 DECISION_BUCKETS_S = (0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25)

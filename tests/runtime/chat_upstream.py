@@ -43,6 +43,18 @@ ANSWERS: dict[str, tuple[str | None, list[dict[str, Any]]]] = {
     ),
     "truncated-stream": ("This answer is cut off half-way thr", []),
     "tool-pii-args": (None, [_tool_call("get_user_details", {"user_id": "u1", "note": "mail jane.doe@example.com"})]),
+    # a tool outside the allow-list whose name carries personal data: the policy error quotes the name
+    "pii-tool-name": (None, [_tool_call("mail_jane.doe@example.com_now", {})]),
+    # half a UTF-16 pair (json.dumps writes it as the escape \ud800): parses, but is no character
+    "lone-surrogate": ("fine \ud800 text", []),
+    "many-tokens": ("A very long answer.", []),  # its usage (USAGES) is over the default policy's per-case budget
+}
+
+
+USAGE = {"prompt_tokens": 12, "completion_tokens": 9, "total_tokens": 21}
+# model name -> the usage reported instead of USAGE (streamed only when the request asks: stream_options.include_usage)
+USAGES: dict[str, dict[str, int]] = {
+    "many-tokens": {"prompt_tokens": 12, "completion_tokens": 6000, "total_tokens": 6012}
 }
 
 
@@ -79,6 +91,17 @@ HOSTILE_BODIES: dict[str, str | bytes] = {
     "duplicate_key_arguments": _body(_call_text("get_order_details", '{"order_id": "jane.doe@example.com", "order_id": "#W1"}')),
     "refusal_field": _body({"role": "assistant", "content": "ok", "refusal": "jane.doe@example.com",
                             "reasoning_content": "card 4111 1111 1111 1111"}),
+    "legacy_function_call": _body({"role": "assistant", "content": None, "function_call": {
+        "name": "get_order_details", "arguments": '{"order_id": "#W1", "note": "mail jane.doe@example.com"}'}}),
+    "legacy_forbidden_function": _body({"role": "assistant", "content": None, "function_call": {
+        "name": "delete_all_users", "arguments": "{}"}}),
+    "tool_calls_finish_without_calls": '{"choices": [{"index": 0, "finish_reason": "tool_calls", '
+                                       '"message": {"role": "assistant", "content": "Done."}}]}',
+    "tool_name_100k": _body(_call_text("get_order_details" + "x" * 100_000, "{}")),
+    "surrogate_in_arguments": _body(_call_text("get_order_details", '{"order_id": "#W1 \\ud800"}')),
+    "surrogate_pair_emoji": _body({"role": "assistant", "content": "ok \U0001f600"}),  # json.dumps escapes it as a surrogate pair
+    "duplicate_choice_index": '{"choices": [{"index": 0, "message": {"role": "assistant", "content": "AKIAIOSFOD"}}, '
+                              '{"index": 0, "message": {"role": "assistant", "content": "NN7EXAMPLE"}}]}',
 }  # fmt: skip
 
 
@@ -158,13 +181,22 @@ class ChatUpstream:
             return web.Response(body=raw, content_type="application/json")
         else:
             content, calls = ANSWERS[model]
+        usage = USAGES.get(model, USAGE)
         if not stream:
-            usage = {"prompt_tokens": 12, "completion_tokens": 9, "total_tokens": 21}
             return web.json_response(_completion(content, calls, model, usage))
-        return await self._stream(request, content, calls, model, truncated=model == "truncated-stream")
+        options = body.get("stream_options")
+        if not (isinstance(options, dict) and options.get("include_usage") is True):
+            usage = None  # as OpenAI streams: token counts only when asked for
+        return await self._stream(request, content, calls, model, truncated=model == "truncated-stream", usage=usage)
 
     async def _stream(
-        self, request: web.Request, content: str | None, calls: list[dict[str, Any]], model: str, truncated: bool
+        self,
+        request: web.Request,
+        content: str | None,
+        calls: list[dict[str, Any]],
+        model: str,
+        truncated: bool,
+        usage: dict[str, int] | None = None,
     ) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
@@ -192,6 +224,8 @@ class ChatUpstream:
         if truncated:
             return response  # the connection ends without a finish reason or [DONE]
         await send({}, "tool_calls" if calls else "stop")
+        if usage is not None:
+            await response.write(f"data: {json.dumps({**base, 'choices': [], 'usage': usage})}\n\n".encode())
         await response.write(b"data: [DONE]\n\n")
         await response.write_eof()
         return response

@@ -370,7 +370,7 @@ def test_rows_validate_against_the_production_log_schema_one_per_guarded_request
     assert rows[ids["plain"]]["outcome"] == "allow" and rows[ids["plain"]]["error"] is None
     assert rows[ids["plain"]]["input_tokens"] == 12 and rows[ids["plain"]]["model"] == "plain"
     assert rows[ids["pii"]]["redactions"] == {"EMAIL_ADDRESS": 1, "PHONE_NUMBER": 1}
-    assert rows[ids["pii"]]["input_tokens"] is None  # the stream reported no usage: unknown, never 0
+    assert rows[ids["pii"]]["input_tokens"] == 12  # a stream is asked for its usage (stream_options.include_usage)
     denied = rows[ids["forbidden-tool"]]
     assert (denied["outcome"], denied["enforced"], denied["rules"]) == ("deny", "deny", ["retail-tools"])
     assert denied["error"] == "policy_denied"

@@ -52,6 +52,13 @@ EXPECTED: dict[str, tuple[int, str | None]] = {
     "not_utf8": (502, "upstream_invalid"),
     "refusal_field": (200, None),
     "duplicate_key_arguments": (200, None),
+    "legacy_function_call": (200, None),  # judged as a tool call, handed on as function_call (attack19a)
+    "legacy_forbidden_function": (403, "policy_denied"),
+    "tool_calls_finish_without_calls": (200, None),
+    "tool_name_100k": (502, "upstream_invalid"),  # no name a client dispatches on; each one kept and quoted
+    "surrogate_in_arguments": (502, "upstream_invalid"),  # no character: it could not be written (was a 500)
+    "surrogate_pair_emoji": (200, None),  # a pair of escapes is one character: passed on
+    "duplicate_choice_index": (502, "upstream_invalid"),  # two choices of one index, each checked alone
 }
 
 
@@ -70,13 +77,13 @@ def test_a_hostile_upstream_answer_is_checked_or_refused(
     body = answer.json()
     if code is None:
         message = body["choices"][0]["message"]
-        assert set(message) <= {"role", "content", "tool_calls"}  # refusal / reasoning text never passed on
+        assert set(message) <= {"role", "content", "tool_calls", "function_call"}  # refusal / reasoning text never passed on
         usage = body.get("usage") or {}
         assert all(isinstance(v, int) and 0 <= v < 2**53 for v in usage.values())  # unknown dropped, never negative
     else:
         assert body["error"]["code"] == code
         if status == 403:
-            assert body["error"]["rule"] == "gatekit-guard"
+            assert body["error"]["rule"] == ("retail-tools" if name == "legacy_forbidden_function" else "gatekit-guard")
     text = answer.body.decode()
     assert "jane.doe" not in text and "4111" not in text and "rm -rf" not in text
 

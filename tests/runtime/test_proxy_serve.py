@@ -113,6 +113,9 @@ def test_the_port_in_use_is_a_usage_error(upstream: ChatUpstream) -> None:
         (["--upstream", "http://127.0.0.1:1/v1", "--policy", "POLICY", "--context", "noequals"], "--context"),
         (["--upstream", "http://127.0.0.1:1/v1", "--policy", "missing.yaml"], "missing.yaml"),
         (["--upstream", "http://127.0.0.1:1/v1", "--policy", "BOMB"], "bomb.yaml"),
+        (["--upstream", "http://127.0.0.1:1/v1", "--policy", "POLICY", "--max-in-flight", "0"], "--max-in-flight"),
+        (["--upstream", "http://127.0.0.1:1/v1", "--policy", "POLICY", "--read-timeout", "0"], "--read-timeout"),
+        (["--upstream", "http://127.0.0.1:1/v1", "--policy", "POLICY", "--idle-timeout", "-1"], "--idle-timeout"),
     ],
 )
 def test_bad_configuration_is_one_line_and_exit_2(tmp_path: Path, flags: list[str], says: str) -> None:

@@ -57,14 +57,30 @@ class _Window:
         return sum(self.tokens[bisect.bisect_right(times, now_s - window_s) : bisect.bisect_right(times, now_s)])
 
 
+_SWEEP_EVERY = 4096  # new users between sweeps of the users whose window is long empty
+_SWEEP_SLACK_S = 3600.0  # kept this long past their window: a case up to an hour out of order still sees them
+
+
 class _BudgetState:
     """Per-run state of one budget rule: the sliding windows (per user, whole run)."""
 
-    __slots__ = ("users", "run")
+    __slots__ = ("users", "run", "new_users")
 
     def __init__(self) -> None:
         self.users: dict[str, _Window] = {}
         self.run = _Window()
+        self.new_users = 0
+
+    def sweep(self, now_s: float, window_s: float) -> None:
+        """Forget the users with no event for the window and an hour (their windows are empty when next asked).
+
+        A long-running guard meets users without end (a client may send a new ``user`` every request): without
+        this, every user it ever saw would keep a window.
+        """
+        cutoff = now_s - window_s - _SWEEP_SLACK_S
+        stale = [key for key, window in self.users.items() if not window.times or window.times[-1] < cutoff]
+        for key in stale:
+            del self.users[key]
 
 
 class TokenBudgetRule(BaseRule):
@@ -144,6 +160,9 @@ class TokenBudgetRule(BaseRule):
                 key = user if type(user) is str else str(user)
                 window = users.get(key)
                 if window is None:
+                    state.new_users += 1
+                    if state.new_users % _SWEEP_EVERY == 0:
+                        state.sweep(now_s, self.window_s)
                     window = users[key] = _Window()
                 used = window.add_and_sum(now_s, total, self.window_s)
                 if used > per_user:
