@@ -23,7 +23,7 @@ from gatekit.pipeline.build_verdict import build_verdict
 from gatekit.pipeline.checks import assess
 from gatekit.pipeline.judge import replay_and_judge
 from gatekit.pipeline.model import VERDICT_SCHEMA_VERSION, Verdict
-from gatekit.pipeline.prepare import prepare
+from gatekit.pipeline.prepare import Prepared, prepare
 from gatekit.pipeline.publish import publish
 
 __all__ = ["VERDICT_SCHEMA_VERSION", "GateResult", "run_gate"]
@@ -45,7 +45,7 @@ EXIT_INTERRUPTED = 130
 
 
 @contextlib.contextmanager
-def _sigterm_interrupts() -> Iterator[None]:
+def _sigterm_interrupts(stage: str) -> Iterator[None]:
     """SIGTERM raises ``ReplayInterrupted`` (a ``KeyboardInterrupt``) here, as during the replay, not a silent death."""
     import signal
     import threading
@@ -57,7 +57,7 @@ def _sigterm_interrupts() -> Iterator[None]:
         return
 
     def stop(_signum: int, _frame: Any) -> None:
-        raise ReplayInterrupted("stopped by SIGTERM while publishing")
+        raise ReplayInterrupted(f"stopped by SIGTERM while {stage}")
 
     previous = signal.signal(signal.SIGTERM, stop)
     try:
@@ -66,22 +66,59 @@ def _sigterm_interrupts() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _mark_interrupted(verdict: Verdict, out: Path, t0: float) -> None:
+def _mark_interrupted(verdict: Verdict, prep: Prepared, t0: float) -> None:
     """An interrupted publish leaves no verdict.json that reads as finished: exit_code 130 and the reason.
 
     verdict.json is written before MLflow logging (so the artifact exists); stopped there, it said
     ``pass`` / ``exit_code 0`` for a run that was never logged nor promoted while gatekit exited 130.
     """
-    from gatekit.pipeline.publish import write_local
-
-    verdict.exit_code = EXIT_INTERRUPTED
-    verdict.reasons = [
-        *verdict.reasons,
+    _settle(
+        verdict,
+        prep,
+        t0,
+        EXIT_INTERRUPTED,
         "interrupted while publishing (MLflow logging, promotion, JUnit, GitHub outputs may be missing or partial); "
         "rerun with --resume (same --out)",
-    ]
+    )
+
+
+def _mark_failed(verdict: Verdict, prep: Prepared, t0: float, exc: BaseException) -> None:
+    """An internal error while publishing (report.html unwritable, a full disk, a bug): exit_code 3 on disk too.
+
+    verdict.json and the JUnit file are written before report.html, MLflow and the promotion; an error after them
+    left ``pass`` / ``exit_code 0`` and an all-green JUnit file behind a gate that exited 3.
+    """
+    from gatekit.redact import scrub_message
+
+    what = " ".join(f"{type(exc).__name__}: {scrub_message(str(exc))}".split())
+    _settle(verdict, prep, t0, EXIT_INFRA, f"internal error while publishing ({what}); the gate fails closed")
+
+
+def _settle(verdict: Verdict, prep: Prepared, t0: float, exit_code: int, reason: str) -> None:
+    """Record a publish that did not finish: the exit code and why, in verdict.json, report.html and the JUnit file.
+
+    Each file is written on its own (a report.html that cannot be written must not keep verdict.json from saying
+    so); a verdict.json that cannot be rewritten is removed, never left reading as the run's own pass.
+    """
+    from gatekit.fsio import atomic_write_text, remove_regular_file
+    from gatekit.report.html import write_report
+    from gatekit.report.junit import write_junit
+
+    out = prep.out
+    verdict.exit_code = exit_code
+    verdict.reasons = [*verdict.reasons, reason]
+    verdict.duration_s = round(time.perf_counter() - t0, 3)
+    try:
+        atomic_write_text(out / "verdict.json", verdict.to_json())
+    except Exception:  # noqa: BLE001 - the exit code stands; no stale verdict.json may contradict it
+        remove_regular_file(out / "verdict.json")
     with contextlib.suppress(Exception):
-        write_local(verdict, out, t0)
+        write_report(verdict, out / "report.html")
+    if prep.config.junit is not None:  # written first in publish: it read green for a run that exits non-zero
+        try:
+            write_junit(verdict, out / "results.jsonl", prep.config.junit)
+        except Exception:  # noqa: BLE001
+            remove_regular_file(prep.config.junit)
 
 
 def run_gate(
@@ -114,13 +151,25 @@ def run_gate(
         if prep.baseline is not None:
             say(f"baseline: {prep.baseline.description} ({len(prep.baseline.rows)} result rows)")
         judged = replay_and_judge(prep, emit)
-        assessment = assess(prep, judged)
-        verdict = build_verdict(prep, judged, assessment)
         try:
-            with _sigterm_interrupts():
+            # drift over large production logs, a baseline's bootstrap: SIGTERM here killed gatekit silently
+            # (exit -15) and Ctrl-C left the did-not-finish verdict.json (exit_code 3) behind an exit 130
+            with _sigterm_interrupts("deciding the checks"):
+                assessment = assess(prep, judged)
+                verdict = build_verdict(prep, judged, assessment)
+        except KeyboardInterrupt:
+            from gatekit.pipeline.provisional import remove_unfinished
+
+            remove_unfinished(prep.out)  # as for a stop during the replay: no verdict published, exit 130
+            raise
+        try:
+            with _sigterm_interrupts("publishing"):
                 verdict = publish(verdict, prep, assessment, t0=t0, env=env, stream=stream, say=emit)
         except KeyboardInterrupt:
-            _mark_interrupted(verdict, prep.out, t0)
+            _mark_interrupted(verdict, prep, t0)
+            raise
+        except Exception as exc:
+            _mark_failed(verdict, prep, t0, exc)
             raise
     finally:
         for lock in locks:

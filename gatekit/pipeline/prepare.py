@@ -83,6 +83,58 @@ def _checks_can_be_measured(config: GateConfig, thresholds: Thresholds, policy: 
             )
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (a symlink, ``./`` or a hard link to it included)."""
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+        return a.resolve() == b.resolve()
+    except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL: the later open says what is wrong
+        return False
+
+
+def _outputs_clear_of_inputs(config: GateConfig) -> None:
+    """Refuse an output path that is an input file, before anything is written or removed.
+
+    ``--junit cases.jsonl`` replaced the golden dataset with JUnit XML (and a failed agent start removed it as a
+    stale report); a dataset, thresholds or policy kept as ``results.jsonl`` / ``verdict.json`` in ``--out`` was
+    overwritten by the run's own files; ``--junit out/verdict.json`` was replaced by the verdict.
+    """
+    from gatekit.fsio import LOCK_FILE
+    from gatekit.replay import RESULTS_FILE, STALE_OUTPUTS, STATE_FILE
+
+    inputs: dict[str, Path] = {}
+    for name in ("dataset", "thresholds", "policy", "pricing"):
+        value = getattr(config, name)
+        if value is not None:
+            inputs[f"the {name} file"] = Path(value)
+    if config.config_path is not None:
+        inputs["the config file"] = Path(config.config_path)
+    if config.production and Path(config.production).is_file():
+        inputs["the --production file"] = Path(config.production)
+    out = Path(config.out)
+    outputs = {
+        name: out / name for name in (RESULTS_FILE, "governance_traces.jsonl", STATE_FILE, *STALE_OUTPUTS, LOCK_FILE)
+    }
+    written = [
+        (f"--out {out}: its {name}", path, "move that file out of the output folder or choose another --out")
+        for name, path in outputs.items()
+    ]
+    if config.junit is not None:
+        junit = Path(config.junit)
+        for name, path in outputs.items():
+            if _same_file(junit, path):
+                raise ConfigError(
+                    f"--junit {junit} is the run's own {name} in --out {out}, which the run writes too; "
+                    "pass another path for the JUnit XML"
+                )
+        written.insert(0, (f"--junit {junit}", junit, "pass another path for the JUnit XML"))
+    for what, path, hint in written:
+        for label, source in inputs.items():
+            if _same_file(path, source):
+                raise ConfigError(f"{what} is {label} ({source}): the run would write over it; {hint}")
+
+
 def prepare(config: GateConfig, *, command: str, started: datetime, locks: list[Any]) -> Prepared:
     """Load and check config, dataset, thresholds, pricing, policy, agent, baseline; lock ``out``.
 
@@ -90,6 +142,7 @@ def prepare(config: GateConfig, *, command: str, started: datetime, locks: list[
     """
     dataset_path = require(config, "dataset")
     agent_spec = require(config, "agent")
+    _outputs_clear_of_inputs(config)
     thresholds = load_thresholds(require(config, "thresholds"))
     pricing = load_pricing(config.pricing)
     from gatekit.governance import load_policy

@@ -1,0 +1,169 @@
+"""attack19c: outputs that overwrote inputs, a stop while publishing that left a green JUnit file, and a
+regression from a zero baseline judged merely inconclusive.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from conftest import REPO_ROOT, attack_gate, attack_project, one_line_exit_2
+from test_attack17_publish_interrupt import silent_server  # noqa: F401 - the fixture
+
+ROWS = [json.dumps({"id": f"c{i}", "input": f"hi {i}"}) for i in range(3)]
+
+
+# --- outputs that are inputs ------------------------------------------------------------------------------------
+
+
+def test_junit_at_the_dataset_is_refused_and_the_dataset_kept(tmp_path: Path) -> None:
+    """``--junit ds.jsonl`` replaced the golden dataset with JUnit XML (exit 0); a failed start removed it."""
+    project = attack_project(tmp_path, ROWS)
+    before = (project / "ds.jsonl").read_bytes()
+    line = one_line_exit_2(attack_gate(project, "--no-mlflow", "--out", "out", "--junit", "./ds.jsonl"))
+    assert "--junit ds.jsonl is the dataset file" in line
+    assert (project / "ds.jsonl").read_bytes() == before
+    # the same for a failing agent start (the stale-output clean-up removed the "old JUnit file")
+    proc = attack_gate(project, "--no-mlflow", "--out", "out", "--junit", "ds.jsonl", agent="python:nowhere:run")
+    assert proc.returncode == 2 and (project / "ds.jsonl").read_bytes() == before
+
+
+@pytest.mark.parametrize("name", ["results.jsonl", "verdict.json"])
+def test_a_dataset_inside_out_under_an_output_name_is_refused(tmp_path: Path, name: str) -> None:
+    """A dataset kept as ``out/results.jsonl`` (or ``verdict.json``, a JSON Lines name) was overwritten by the run."""
+    project = attack_project(tmp_path, ROWS)
+    (project / "out").mkdir()
+    dataset = project / "out" / name
+    dataset.write_bytes((project / "ds.jsonl").read_bytes())
+    before = dataset.read_bytes()
+    proc = attack_gate(project, "--no-mlflow", "--out", "out", "--dataset", f"out/{name}")
+    assert f"--out out: its {name} is the dataset file" in one_line_exit_2(proc)
+    assert dataset.read_bytes() == before
+
+
+def test_thresholds_through_a_symlink_and_junit_on_an_output_are_refused(tmp_path: Path) -> None:
+    project = attack_project(tmp_path, ROWS)
+    (project / "out").mkdir()
+    os.symlink(project / "th.yaml", project / "out" / "report.html")  # the same file by another name
+    line = one_line_exit_2(attack_gate(project, "--no-mlflow", "--out", "out"))
+    assert "its report.html is the thresholds file" in line
+    (project / "out" / "report.html").unlink()
+    line = one_line_exit_2(attack_gate(project, "--no-mlflow", "--out", "out", "--junit", "out/verdict.json"))
+    assert "is the run's own verdict.json" in line
+    # a distinct path still works
+    assert attack_gate(project, "--no-mlflow", "--out", "out", "--junit", "out/junit.xml").returncode == 0
+
+
+# --- a stop while publishing ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_while_publishing_turns_the_junit_file_red(
+    tmp_path: Path,
+    silent_server: str,  # noqa: F811 - the fixture
+    sig: signal.Signals,
+) -> None:
+    """The JUnit file is written before MLflow logging; stopped there (exit 130) it stayed all green."""
+    project = attack_project(tmp_path, ROWS)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEKIT_", "MLFLOW_"))}
+    env["PYTHONPATH"] = f"{REPO_ROOT}{os.pathsep}{project}"
+    command = [sys.executable, "-m", "gatekit", "eval", "--dataset", "ds.jsonl", "--agent", "python:agent16:run"]
+    command += ["--thresholds", "th.yaml", "--policy", str(REPO_ROOT / "policies" / "default.yaml")]
+    command += ["--out", "out", "--tracking-uri", silent_server, "--junit", "junit.xml"]
+    proc = subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    junit = project / "junit.xml"
+    try:
+        deadline = time.monotonic() + 60
+        while not junit.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert proc.poll() is None, proc.communicate()
+        assert ET.parse(junit).getroot().get("errors") == "0"  # written green before logging to MLflow
+        time.sleep(0.5)
+        proc.send_signal(sig)
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, (proc.returncode, err)
+    root = ET.parse(junit).getroot()
+    assert root.get("errors") == "1", ET.tostring(root)[:500]  # it stayed "0"
+    assert root.find("testsuite[@name='gatekit.gate.run']/testcase/error").get("type") == "exit_130"
+    assert json.loads((project / "out" / "verdict.json").read_text(encoding="utf-8"))["exit_code"] == 130
+
+
+# --- regression from a zero baseline ----------------------------------------------------------------------------
+
+
+def test_a_relative_regression_from_a_zero_baseline_fails() -> None:
+    """Cost from 0 to anything is +inf%: every resample says so. numpy's quantile of infinities is NaN, and the
+    NaN interval made the check inconclusive (exit 4) with the interval shown as ``[+nan%, +nan%]``."""
+    from gatekit.models import CheckStatus
+    from gatekit.regression import regression_checks
+
+    candidate = [{"case_id": f"c{i}", "ok": True, "latency_ms": 10.0, "cost_usd": 0.001} for i in range(6)]
+    baseline = [{"case_id": f"c{i}", "ok": True, "latency_ms": 10.0, "cost_usd": 0.0} for i in range(6)]
+    (check,) = regression_checks(candidate, baseline, {"cost_per_case_usd": "10%"})
+    assert check.status is CheckStatus.FAIL, check
+    assert check.interval == (float("inf"), float("inf"))
+    assert "nan" not in check.message
+    # one baseline case with a cost: the interval's upper end is open (+inf), the lower a finite ratio
+    baseline[0]["cost_usd"] = 0.001
+    (check,) = regression_checks(candidate, baseline, {"cost_per_case_usd": "10%"})
+    assert check.interval is not None and check.interval[0] < check.interval[1] == float("inf")
+    assert check.status is CheckStatus.FAIL and "nan" not in check.message
+    # zero on both sides is no change
+    (check,) = regression_checks(baseline[1:], baseline[1:], {"cost_per_case_usd": "10%"})
+    assert check.status is CheckStatus.PASS and check.value == 0.0
+
+
+# --- a stop while the checks are decided (after the replay, before publishing) ----------------------------------
+
+
+def _unfinished(path: Path) -> bool:
+    return path.exists() and "the run did not finish" in path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_while_deciding_the_checks_ends_with_130_and_no_verdict(tmp_path: Path, sig: signal.Signals) -> None:
+    """Drift over a large production log runs after the replay; SIGTERM there killed gatekit silently (exit -15,
+    no word) and Ctrl-C left the did-not-finish verdict.json (exit_code 3) behind an exit 130."""
+    project = attack_project(tmp_path, ROWS)
+    with open(project / "prod.jsonl", "w", encoding="utf-8") as handle:  # ~5 s of drift statistics
+        for i in range(200_000):
+            handle.write(json.dumps({"id": f"p{i}", "input": f"question {i % 97} about an order"}) + "\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEKIT_", "MLFLOW_"))}
+    env["PYTHONPATH"] = f"{REPO_ROOT}{os.pathsep}{project}"
+    command = [sys.executable, "-m", "gatekit", "eval", "--dataset", "ds.jsonl", "--agent", "python:agent16:run"]
+    command += ["--thresholds", "th.yaml", "--policy", str(REPO_ROOT / "policies" / "default.yaml")]
+    command += ["--out", "out", "--no-mlflow", "--production", "prod.jsonl"]
+    proc = subprocess.Popen(command, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    results, verdict_path = project / "out" / "results.jsonl", project / "out" / "verdict.json"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            rows = results.read_text(encoding="utf-8").count("\n") if results.exists() else 0
+            if rows >= len(ROWS) and _unfinished(verdict_path):
+                break
+            time.sleep(0.02)
+        time.sleep(0.3)
+        assert proc.poll() is None, proc.communicate()  # still deciding (drift)
+        proc.send_signal(sig)
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    # SIGTERM was -15 with no word. (duckdb, computing the drift, re-raises a SIGINT once gatekit has handled it:
+    # the process then ends by the signal, which a shell reports as 130 too)
+    assert proc.returncode in ((130, -signal.SIGINT) if sig == signal.SIGINT else (130,)), (proc.returncode, err)
+    assert "interrupted" in err and "Traceback" not in err
+    assert not verdict_path.exists()  # SIGINT left "did not finish", exit_code 3, behind an exit 130
+    assert results.read_text(encoding="utf-8").count("\n") == len(ROWS)  # finished cases kept for --resume
