@@ -74,7 +74,7 @@ def load_baseline(
     found, is not a gate run, was measured on another dataset, or has no results;
     ``SinkError`` (exit 3) when MLflow fails.
     """
-    from gatekit.sinks.mlflow import get_run, read_run_artifact, registry_alias_version, search_runs
+    from gatekit.sinks.mlflow import get_run, read_run_artifact_bytes, registry_alias_version, search_runs
 
     spec = baseline.strip()
     if spec == LAST_PASS:
@@ -137,8 +137,8 @@ def load_baseline(
             f"this gate replays {dataset_sha256[:12]}; a baseline must use the same golden dataset: "
             "re-run the baseline on this dataset or choose another --baseline"
         )
-    text = read_run_artifact(tracking_uri, run_id, "results.jsonl")
-    rows = parse_results(text or "", f"baseline run {run_id} results.jsonl").rows
+    data = read_run_artifact_bytes(tracking_uri, run_id, "results.jsonl")
+    rows = parse_results(data or b"", f"baseline run {run_id} results.jsonl").rows
     if not rows:
         raise ConfigError(
             f"--baseline {spec}: run {run_id} has no results.jsonl artifact with cases; pick a finished gate run"

@@ -278,7 +278,12 @@ def _baseline(config: GateConfig, thresholds: Thresholds, agent_spec: str, datas
             f"--baseline {config.baseline}: {config.thresholds} has no 'max_regression:' limits; "
             "add e.g. max_regression: {error_rate: 0.5pp, latency_p95_ms: 10%}"
         )
-    parse_limits(thresholds.max_regression)
+    limits, _level = parse_limits(thresholds.max_regression)
+    if not limits:  # only ``confidence:``: the baseline was loaded and nothing compared with it
+        raise ConfigError(
+            f"--baseline {config.baseline}: 'max_regression:' in {config.thresholds} sets no metric limit (only "
+            "'confidence'), so nothing would be compared; add e.g. error_rate: 0.5pp, latency_p95_ms: 10%"
+        )
     return load_baseline(
         config.baseline,
         tracking_uri=config.tracking_uri,

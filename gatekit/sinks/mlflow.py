@@ -319,6 +319,16 @@ def search_runs(
 
 def read_run_artifact(tracking_uri: str | None, run_id: str, artifact_path: str) -> str | None:
     """Return the text of one artifact of a run, or None when the run has no such file."""
+    data = read_run_artifact_bytes(tracking_uri, run_id, artifact_path)
+    return None if data is None else data.decode("utf-8")
+
+
+def read_run_artifact_bytes(tracking_uri: str | None, run_id: str, artifact_path: str) -> bytes | None:
+    """Return the bytes of one artifact of a run, or None when the run has no such file.
+
+    For a reader that says itself what is wrong with the content (a baseline's results.jsonl that is not UTF-8 was
+    an internal error here).
+    """
     _, uri = _client(tracking_uri)
     import tempfile
 
@@ -336,7 +346,7 @@ def read_run_artifact(tracking_uri: str | None, run_id: str, artifact_path: str)
                 return None
             raise _sink_error(uri, exc) from None
         path = Path(local)
-        return path.read_text(encoding="utf-8") if path.is_file() else None
+        return path.read_bytes() if path.is_file() else None
 
 
 def set_run_tags(tracking_uri: str | None, run_id: str, tags: dict[str, str]) -> None:
