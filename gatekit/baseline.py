@@ -49,8 +49,9 @@ def _gate_run_for_version(tracking_uri: str | None, experiment: str, name: str, 
         f"and tags.`{TAG_MODEL_VERSION}` = '{_quote(version)}'"
     )
     runs = search_runs(tracking_uri, experiment, filter_string, max_results=50)
-    passing = [r for r in runs if r["tags"].get("gatekit.verdict") == "pass"]
-    chosen = (passing or runs)[:1]
+    finished = [r for r in runs if r.get("status", "FINISHED") == "FINISHED"]  # logged in full (see last-pass)
+    passing = [r for r in finished if r["tags"].get("gatekit.verdict") == "pass"]
+    chosen = (passing or finished)[:1]
     return chosen[0]["run_id"] if chosen else None
 
 
@@ -78,9 +79,11 @@ def load_baseline(
 
     spec = baseline.strip()
     if spec == LAST_PASS:
+        # FINISHED: a run whose logging failed (status FAILED, the gate exited 3) is tagged ``pass`` before its
+        # artifacts upload; picked as the last pass, it blocked every later gate ("no results.jsonl artifact")
         filter_string = (
             "tags.`gatekit.kind` = 'gate' and tags.`gatekit.verdict` = 'pass' "
-            f"and tags.`gatekit.dataset_sha256` = '{_quote(dataset_sha256)}'"
+            f"and tags.`gatekit.dataset_sha256` = '{_quote(dataset_sha256)}' and attributes.status = 'FINISHED'"
         )
         runs = search_runs(tracking_uri, experiment, filter_string, max_results=1)
         if not runs:

@@ -69,3 +69,32 @@ def test_an_inconclusive_check_beyond_its_limit_does_not_read_within_it() -> Non
     assert describe(below).startswith("pass_rate 0.7 < limit 0.75")
     inside = Check("pass_rate", 0.8, 0.75, ">=", CheckStatus.INCONCLUSIVE, (0.6, 0.9), "m", "")
     assert describe(inside).startswith("pass_rate 0.8 >= limit 0.75")
+
+
+def test_last_pass_skips_a_run_whose_logging_failed(tmp_path: Path) -> None:
+    """A gate run is tagged ``pass`` before its artifacts upload; when the upload failed (exit 3, MLflow status
+    FAILED) that run still became ``--baseline last-pass``, and every later gate stopped with exit 2 ("run ... has
+    no results.jsonl artifact")."""
+    import mlflow
+
+    root = make_project(tmp_path / "p")
+    _with_regression(root, _LIMITS)
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    good = run_cli(root, "eval", "--tracking-uri", uri, "-q")
+    assert good.returncode == 0, good.stderr
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    experiment = client.get_experiment_by_name("spine-tests")
+    (good_run,) = client.search_runs([experiment.experiment_id])
+    store = Path(experiment.artifact_location.removeprefix("file://"))
+    moved = store.with_name(store.name + ".away")
+    store.rename(moved)
+    store.write_text("not a folder", encoding="utf-8")  # the artifact upload fails; the run and its tags exist
+    broken = run_cli(root, "eval", "--tracking-uri", uri, "-q")
+    store.unlink()
+    moved.rename(store)
+    assert broken.returncode == 3, (broken.returncode, broken.stderr)
+    failed = [r for r in client.search_runs([experiment.experiment_id]) if r.info.status == "FAILED"]
+    assert len(failed) == 1 and failed[0].data.tags["gatekit.verdict"] == "pass"
+    proc = run_cli(root, "eval", "--tracking-uri", uri, "--baseline", "last-pass")
+    assert proc.returncode in (0, 4), (proc.returncode, proc.stderr)  # it was 2
+    assert f"last passing gate run {good_run.info.run_id}" in proc.stderr

@@ -312,7 +312,12 @@ def search_runs(
     except Exception as exc:  # noqa: BLE001
         raise _sink_error(uri, exc) from None
     return [
-        {"run_id": str(r.info.run_id), "experiment_id": str(r.info.experiment_id), "tags": dict(r.data.tags)}
+        {
+            "run_id": str(r.info.run_id),
+            "experiment_id": str(r.info.experiment_id),
+            "status": str(r.info.status),
+            "tags": dict(r.data.tags),
+        }
         for r in runs
     ]
 
