@@ -167,3 +167,42 @@ def test_a_stop_while_deciding_the_checks_ends_with_130_and_no_verdict(tmp_path:
     assert "interrupted" in err and "Traceback" not in err
     assert not verdict_path.exists()  # SIGINT left "did not finish", exit_code 3, behind an exit 130
     assert results.read_text(encoding="utf-8").count("\n") == len(ROWS)  # finished cases kept for --resume
+
+
+# --- a disk that fills up during the replay ---------------------------------------------------------------------
+
+
+def _file_size_limit(limit: int) -> None:  # runs in the child before exec: writes past ``limit`` bytes fail (EFBIG)
+    import resource
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # (the default action would kill the process instead)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+
+def test_a_write_that_fails_during_the_replay_is_one_line_exit_3(tmp_path: Path) -> None:
+    """A results.jsonl that cannot grow (a full disk; here the file-size limit, which needs no root) was an
+    internal error after a stream of asyncio "Future exception was never retrieved" tracebacks."""
+    rows = [json.dumps({"id": f"c{i}", "input": "x" * 3000}) for i in range(40)]
+    project = attack_project(tmp_path, rows)
+    (project / "echo19.py").write_text("def run(case_input):\n    return {'output': case_input}\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEKIT_", "MLFLOW_"))}
+    env["PYTHONPATH"] = f"{REPO_ROOT}{os.pathsep}{project}"
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    command = [sys.executable, "-m", "gatekit", "eval", "--dataset", "ds.jsonl", "--agent", "python:echo19:run"]
+    command += ["--thresholds", "th.yaml", "--policy", str(REPO_ROOT / "policies" / "default.yaml")]
+    command += ["--out", "out", "--no-mlflow", "--concurrency", "4"]
+    proc = subprocess.run(
+        command,
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=lambda: _file_size_limit(48_000),
+    )
+    assert proc.returncode == 3, (proc.returncode, proc.stderr[-2000:])
+    assert "Traceback" not in proc.stderr and "never retrieved" not in proc.stderr, proc.stderr[-3000:]
+    errors = [line for line in proc.stderr.splitlines() if line.startswith(("error", "internal error"))]
+    assert len(errors) == 1 and "cannot write results.jsonl in the output folder" in errors[0], proc.stderr[-2000:]
+    verdict = json.loads((project / "out" / "verdict.json").read_text(encoding="utf-8"))
+    assert (verdict["verdict"], verdict["exit_code"]) == ("fail", 3)  # did not finish: never a pass
