@@ -82,16 +82,29 @@ def _mark_interrupted(verdict: Verdict, prep: Prepared, t0: float) -> None:
     )
 
 
-def _mark_failed(verdict: Verdict, prep: Prepared, t0: float, exc: BaseException) -> None:
-    """An internal error while publishing (report.html unwritable, a full disk, a bug): exit_code 3 on disk too.
+def _mark_failed(verdict: Verdict, prep: Prepared, t0: float, exc: Exception) -> Exception:
+    """An error while publishing (report.html unwritable, a full disk, a bug): exit_code 3 on disk too.
 
     verdict.json and the JUnit file are written before report.html, MLflow and the promotion; an error after them
-    left ``pass`` / ``exit_code 0`` and an all-green JUnit file behind a gate that exited 3.
+    left ``pass`` / ``exit_code 0`` and an all-green JUnit file behind a gate that exited 3. Returns what to raise:
+    a file that cannot be written is a ``SinkError`` naming the output folder (one line, exit 3), not an internal
+    error.
     """
+    from gatekit.errors import SinkError
     from gatekit.redact import scrub_message
 
+    if isinstance(exc, OSError):
+        where = exc.filename2 or exc.filename
+        shown = f"{exc.strerror or exc}" + (f": {where}" if where else "")
+        reason = (
+            f"--out {prep.out}: cannot write the run's files ({scrub_message(shown)}); free space on that disk, "
+            "remove what is in the way or choose another --out, and rerun the gate"
+        )
+        _settle(verdict, prep, t0, EXIT_INFRA, reason)
+        return SinkError(reason)
     what = " ".join(f"{type(exc).__name__}: {scrub_message(str(exc))}".split())
     _settle(verdict, prep, t0, EXIT_INFRA, f"internal error while publishing ({what}); the gate fails closed")
+    return exc
 
 
 def _settle(verdict: Verdict, prep: Prepared, t0: float, exit_code: int, reason: str) -> None:
@@ -110,8 +123,10 @@ def _settle(verdict: Verdict, prep: Prepared, t0: float, exit_code: int, reason:
     verdict.duration_s = round(time.perf_counter() - t0, 3)
     try:
         atomic_write_text(out / "verdict.json", verdict.to_json())
-    except Exception:  # noqa: BLE001 - the exit code stands; no stale verdict.json may contradict it
-        remove_regular_file(out / "verdict.json")
+    except Exception:  # noqa: BLE001 - the exit code stands; no verdict.json on disk may say the run exited 0
+        with contextlib.suppress(Exception):
+            if Verdict.from_file(out / "verdict.json").exit_code in (None, 0):
+                remove_regular_file(out / "verdict.json")  # (a did-not-finish or failing one is kept)
     with contextlib.suppress(Exception):
         write_report(verdict, out / "report.html")
     if prep.config.junit is not None:  # written first in publish: it read green for a run that exits non-zero
@@ -169,8 +184,10 @@ def run_gate(
             _mark_interrupted(verdict, prep, t0)
             raise
         except Exception as exc:
-            _mark_failed(verdict, prep, t0, exc)
-            raise
+            raised = _mark_failed(verdict, prep, t0, exc)
+            if raised is exc:
+                raise
+            raise raised from None
     finally:
         for lock in locks:
             lock.release()

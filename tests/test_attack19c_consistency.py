@@ -120,14 +120,21 @@ def test_pass_fail_inconclusive_and_errors_agree_everywhere(tmp_path: Path) -> N
     assert "🛑 ERROR (exit code 3)" in seen["summary"].splitlines()[0]  # it said "✅ PASS"
 
 
-def test_an_internal_error_while_publishing_leaves_no_passing_verdict_or_green_junit(tmp_path: Path) -> None:
+def test_a_report_that_cannot_be_written_leaves_no_passing_verdict_or_green_junit(tmp_path: Path) -> None:
+    """report.html is written after verdict.json and the JUnit file; failing there (a full disk, a folder in the
+    way) was an internal error that left both saying pass."""
     root = make_project(tmp_path / "p")
     (root / "out" / "report.html").mkdir(parents=True)  # report.html cannot be written (as on a full disk)
     seen = _run(root, "--no-mlflow")
-    assert seen["rc"] == 3 and "internal error" in seen["stderr"]
+    assert seen["rc"] == 3
+    errors = [line for line in seen["stderr"].splitlines() if line.startswith(("error", "internal error"))]
+    assert errors == [
+        "error: --out out: cannot write the run's files (Is a directory: out/report.html); free space on that disk, "
+        "remove what is in the way or choose another --out, and rerun the gate"
+    ]
     verdict = seen["verdict"]
     assert verdict["exit_code"] == 3, verdict  # it said pass / exit_code 0
-    assert any("internal error while publishing" in r for r in verdict["reasons"])
+    assert any("cannot write the run's files" in r for r in verdict["reasons"])
     junit = seen["junit"]
     assert junit.get("errors") == "1"  # it was all green
     run_suite = junit.find("testsuite[@name='gatekit.gate.run']")
