@@ -250,10 +250,13 @@ def _run(command: str, flags: dict[str, Any], config_path: Path | None, quiet: b
     except GatekitError as exc:
         raise _fail_user(exc) from None
     except KeyboardInterrupt:
-        _err(
+        message = (
             "interrupted: finished cases are in results.jsonl; no verdict was published (a verdict.json written "
             "before the stop says exit_code 130); rerun with --resume (same --out) to continue"
         )
+        _err(message)
+        # the step outputs say exit 130 too (they were missing: an action step read no exit code at all)
+        _annotate_error(message, 130)
         raise typer.Exit(130) from None
     except Exception as exc:  # noqa: BLE001 - fail closed on any internal error
         raise _fail_internal(exc) from None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -45,8 +46,13 @@ EXIT_INTERRUPTED = 130
 
 
 @contextlib.contextmanager
-def _sigterm_interrupts(stage: str) -> Iterator[None]:
-    """SIGTERM raises ``ReplayInterrupted`` (a ``KeyboardInterrupt``) here, as during the replay, not a silent death."""
+def _sigterm_interrupts(stage: str, *, sigint: bool = False) -> Iterator[None]:
+    """SIGTERM raises ``ReplayInterrupted`` (a ``KeyboardInterrupt``) here, as during the replay, not a silent death.
+
+    With ``sigint``, Ctrl-C as well; and a stop that code in the block swallowed (duckdb turns the interrupt of
+    a drift query into its own ``InterruptException``, which the drift stage reported as a failed drift check: a
+    published FAIL, exit 1, for a stopped run) is raised again when the block ends.
+    """
     import signal
     import threading
 
@@ -55,15 +61,32 @@ def _sigterm_interrupts(stage: str) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    stopped: list[str] = []
 
-    def stop(_signum: int, _frame: Any) -> None:
-        raise ReplayInterrupted(f"stopped by SIGTERM while {stage}")
+    def stop(signum: int, _frame: Any) -> None:
+        name = signal.Signals(signum).name
+        stopped.append(name)
+        raise ReplayInterrupted(f"stopped by {name} while {stage}")
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    hook = sys.unraisablehook
+
+    def quiet(unraisable: Any) -> None:
+        # the stop raised inside a finalizer (``__del__`` of a closing connection) is ignored there, and raised
+        # again when the block ends: no "Exception ignored in ..." traceback for it
+        if not (stopped and isinstance(unraisable.exc_value, KeyboardInterrupt)):
+            hook(unraisable)
+
+    signals = [signal.SIGTERM, signal.SIGINT] if sigint else [signal.SIGTERM]
+    previous = {signum: signal.signal(signum, stop) for signum in signals}
+    sys.unraisablehook = quiet
     try:
         yield
+        if stopped:
+            raise ReplayInterrupted(f"stopped by {stopped[0]} while {stage}")
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        sys.unraisablehook = hook
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _mark_interrupted(verdict: Verdict, prep: Prepared, t0: float) -> None:
@@ -169,7 +192,7 @@ def run_gate(
         try:
             # drift over large production logs, a baseline's bootstrap: SIGTERM here killed gatekit silently
             # (exit -15) and Ctrl-C left the did-not-finish verdict.json (exit_code 3) behind an exit 130
-            with _sigterm_interrupts("deciding the checks"):
+            with _sigterm_interrupts("deciding the checks", sigint=True):
                 assessment = assess(prep, judged)
                 verdict = build_verdict(prep, judged, assessment)
         except KeyboardInterrupt:
