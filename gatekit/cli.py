@@ -440,6 +440,12 @@ def report(
         _err(f"error: {verdict_path}: cannot read verdict ({exc}); pass the verdict.json written by gatekit promote")
         raise typer.Exit(EXIT_USAGE) from None
     target = out or verdict_path.with_name("report.html")
+    from gatekit.fsio import same_file
+
+    for source in (verdict_path, verdict_path.with_name("results.jsonl")):
+        if same_file(target, source):  # the report written over the verdict (or the results) it was rendered from
+            _err(f"error: --out {target} is {source}, which the report is rendered from; pass another --out file")
+            raise typer.Exit(EXIT_USAGE)
     try:
         write_report(verdict, target, results_path=verdict_path.with_name("results.jsonl"))
     except GatekitError as exc:  # an edited or corrupted results.jsonl next to it: bad input, its line named

@@ -211,3 +211,24 @@ def test_a_write_that_fails_during_the_replay_is_one_line_exit_3(tmp_path: Path)
     assert len(errors) == 1 and "cannot write results.jsonl in the output folder" in errors[0], proc.stderr[-2000:]
     verdict = json.loads((project / "out" / "verdict.json").read_text(encoding="utf-8"))
     assert (verdict["verdict"], verdict["exit_code"]) == ("fail", 3)  # did not finish: never a pass
+
+
+def test_report_never_writes_over_the_verdict_it_renders(tmp_path: Path) -> None:
+    """``gatekit report out/verdict.json --out out/verdict.json`` replaced the verdict with HTML (exit 0)."""
+    project = attack_project(tmp_path, ROWS)
+    assert attack_gate(project, "--no-mlflow", "--out", "out").returncode == 0
+    verdict = project / "out" / "verdict.json"
+    before = verdict.read_bytes()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEKIT_")}
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    for target in ("out/verdict.json", "out/results.jsonl"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "gatekit", "report", "out/verdict.json", "--out", target],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert "which the report is rendered from" in one_line_exit_2(proc)
+    assert verdict.read_bytes() == before

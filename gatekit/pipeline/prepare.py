@@ -83,16 +83,6 @@ def _checks_can_be_measured(config: GateConfig, thresholds: Thresholds, policy: 
             )
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    """Whether two paths name one file (a symlink, ``./`` or a hard link to it included)."""
-    try:
-        if a.exists() and b.exists():
-            return os.path.samefile(a, b)
-        return a.resolve() == b.resolve()
-    except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL: the later open says what is wrong
-        return False
-
-
 def _outputs_clear_of_inputs(config: GateConfig) -> None:
     """Refuse an output path that is an input file, before anything is written or removed.
 
@@ -100,7 +90,7 @@ def _outputs_clear_of_inputs(config: GateConfig) -> None:
     stale report); a dataset, thresholds or policy kept as ``results.jsonl`` / ``verdict.json`` in ``--out`` was
     overwritten by the run's own files; ``--junit out/verdict.json`` was replaced by the verdict.
     """
-    from gatekit.fsio import LOCK_FILE
+    from gatekit.fsio import LOCK_FILE, same_file
     from gatekit.replay import RESULTS_FILE, STALE_OUTPUTS, STATE_FILE
 
     inputs: dict[str, Path] = {}
@@ -123,7 +113,7 @@ def _outputs_clear_of_inputs(config: GateConfig) -> None:
     if config.junit is not None:
         junit = Path(config.junit)
         for name, path in outputs.items():
-            if _same_file(junit, path):
+            if same_file(junit, path):
                 raise ConfigError(
                     f"--junit {junit} is the run's own {name} in --out {out}, which the run writes too; "
                     "pass another path for the JUnit XML"
@@ -131,7 +121,7 @@ def _outputs_clear_of_inputs(config: GateConfig) -> None:
         written.insert(0, (f"--junit {junit}", junit, "pass another path for the JUnit XML"))
     for what, path, hint in written:
         for label, source in inputs.items():
-            if _same_file(path, source):
+            if same_file(path, source):
                 raise ConfigError(f"{what} is {label} ({source}): the run would write over it; {hint}")
 
 
