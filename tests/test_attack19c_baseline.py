@@ -98,3 +98,32 @@ def test_last_pass_skips_a_run_whose_logging_failed(tmp_path: Path) -> None:
     proc = run_cli(root, "eval", "--tracking-uri", uri, "--baseline", "last-pass")
     assert proc.returncode in (0, 4), (proc.returncode, proc.stderr)  # it was 2
     assert f"last passing gate run {good_run.info.run_id}" in proc.stderr
+
+
+@pytest.mark.parametrize(("passing", "of", "limit"), [(7, 10, "70%"), (19, 20, "95%"), (57, 100, "57%")])
+def test_a_pass_rate_exactly_at_a_percent_limit_passes(tmp_path: Path, passing: int, of: int, limit: str) -> None:
+    """``min: 70%`` was 70 x 0.01 = 0.7000000000000001 in binary floating point: 7 passes of 10 (exactly 70%)
+    failed the check at its own limit (as 19 of 20 did 95%, 57 of 100 57%)."""
+    import json
+
+    rows = [
+        {"id": f"c{i}", "input": f"question {i}", "expected": {"output_contains": ["echo" if i < passing else "nope"]}}
+        for i in range(of)
+    ]
+    root = make_project(tmp_path / "p", rows=rows)
+    (root / "thresholds.yaml").write_text(f"checks:\n  pass_rate: {{min: {limit}}}\n", encoding="utf-8")
+    proc = run_cli(root, "eval", "--no-mlflow", "--json")
+    verdict = json.loads(proc.stdout)
+    (check,) = [c for c in verdict["checks"] if c["name"] == "pass_rate"]
+    assert check["value"] == passing / of == check["limit"], check
+    assert check["status"] == "pass" and proc.returncode == 0, (check, proc.stderr)
+
+
+def test_percent_literals_are_the_decimal_fraction_they_name() -> None:
+    from gatekit.units import parse_quantity
+
+    for k in range(101):
+        assert parse_quantity(f"{k}%", kind="fraction") == k / 100
+        assert parse_quantity(f"{k}pp", kind="fraction") == k / 100
+        assert parse_quantity(f"{k}us", kind="duration_ms") == k / 1000
+    assert parse_quantity("2.5s", kind="duration_ms") == 2500.0 and parse_quantity("1.5k") == 1500.0
