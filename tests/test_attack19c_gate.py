@@ -232,3 +232,31 @@ def test_report_never_writes_over_the_verdict_it_renders(tmp_path: Path) -> None
         )
         assert "which the report is rendered from" in one_line_exit_2(proc)
     assert verdict.read_bytes() == before
+
+
+EDITING_AGENT = """
+import pathlib
+
+
+def run(case_input, context=None):
+    dataset = pathlib.Path("ds.jsonl")
+    text = dataset.read_text(encoding="utf-8")
+    if "edited" not in text:  # the golden dataset changes while it is replayed
+        dataset.write_text(text.replace('"hi ', '"edited and much longer question '), encoding="utf-8")
+    return {"output": "ok", "usage": {"input_tokens": 1, "output_tokens": 1}, "cost_usd": 0.0}
+"""
+
+
+def test_a_dataset_changed_during_the_replay_fails_the_drift_check(tmp_path: Path) -> None:
+    """The drift check read the dataset file again after the replay: it compared production with the edited
+    file while verdict.json named the sha256 of the one replayed."""
+    rows = [json.dumps({"id": f"c{i}", "input": f"hi {i}"}) for i in range(30)]
+    project = attack_project(tmp_path, rows)
+    (project / "editor19.py").write_text(EDITING_AGENT, encoding="utf-8")
+    (project / "prod.jsonl").write_text("".join(row + "\n" for row in rows), encoding="utf-8")
+    proc = attack_gate(project, "--no-mlflow", "--out", "out", "--production", "prod.jsonl", agent="python:editor19:run")
+    assert "edited" in (project / "ds.jsonl").read_text(encoding="utf-8")
+    verdict = json.loads((project / "out" / "verdict.json").read_text(encoding="utf-8"))
+    (drift,) = [c for c in verdict["checks"] if c["name"] == "drift"]
+    assert drift["status"] == "fail" and "ds.jsonl changed during the run" in drift["message"], drift
+    assert proc.returncode == 1, proc.stderr
