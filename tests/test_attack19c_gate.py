@@ -260,3 +260,14 @@ def test_a_dataset_changed_during_the_replay_fails_the_drift_check(tmp_path: Pat
     (drift,) = [c for c in verdict["checks"] if c["name"] == "drift"]
     assert drift["status"] == "fail" and "ds.jsonl changed during the run" in drift["message"], drift
     assert proc.returncode == 1, proc.stderr
+
+
+def test_out_inside_the_production_folder_is_refused(tmp_path: Path) -> None:
+    """``--production logs --out logs/gate``: the drift check read the run's own replay_state.json, results.jsonl
+    and verdict.json as production logs (a drift FAIL about "replay_state.json:1: invalid JSON")."""
+    project = attack_project(tmp_path, ROWS)
+    (project / "logs").mkdir()
+    (project / "logs" / "day1.jsonl").write_text("".join(row + "\n" for row in ROWS), encoding="utf-8")
+    proc = attack_gate(project, "--no-mlflow", "--out", "logs/gate", "--production", "logs")
+    assert "--out logs/gate is inside --production logs" in one_line_exit_2(proc)
+    assert not (project / "logs" / "gate" / "results.jsonl").exists()

@@ -83,6 +83,27 @@ def _checks_can_be_measured(config: GateConfig, thresholds: Thresholds, policy: 
             )
 
 
+def _out_outside_production(config: GateConfig, out: Path) -> None:
+    """``--out`` inside the ``--production`` folder: the drift check read the run's own files as production logs."""
+    if not config.production:
+        return
+    import glob
+
+    production = Path(config.production)
+    try:
+        base = out.resolve()
+        folders = [production.resolve()] if production.is_dir() else []
+        # a glob: the files it matches now that lie in --out (a later run's outputs would be read the same way)
+        inside = [m for m in glob.glob(config.production, recursive=True) if Path(m).resolve().is_relative_to(base)]
+    except (OSError, RuntimeError, ValueError):
+        return
+    if any(base == folder or base.is_relative_to(folder) for folder in folders) or inside:
+        raise ConfigError(
+            f"--out {out} is inside --production {config.production}: the drift check would read the run's own "
+            "files (results.jsonl, verdict.json ...) as production logs; choose an --out outside it"
+        )
+
+
 def _outputs_clear_of_inputs(config: GateConfig) -> None:
     """Refuse an output path that is an input file, before anything is written or removed.
 
@@ -103,6 +124,7 @@ def _outputs_clear_of_inputs(config: GateConfig) -> None:
     if config.production and Path(config.production).is_file():
         inputs["the --production file"] = Path(config.production)
     out = Path(config.out)
+    _out_outside_production(config, out)
     outputs = {
         name: out / name for name in (RESULTS_FILE, "governance_traces.jsonl", STATE_FILE, *STALE_OUTPUTS, LOCK_FILE)
     }
