@@ -113,7 +113,7 @@ def _mark_failed(verdict: Verdict, prep: Prepared, t0: float, exc: Exception) ->
     a file that cannot be written is a ``SinkError`` naming the output folder (one line, exit 3), not an internal
     error.
     """
-    from gatekit.errors import SinkError
+    from gatekit.errors import GatekitError, SinkError
     from gatekit.redact import scrub_message
 
     if isinstance(exc, OSError):
@@ -125,6 +125,9 @@ def _mark_failed(verdict: Verdict, prep: Prepared, t0: float, exc: Exception) ->
         )
         _settle(verdict, prep, t0, EXIT_INFRA, reason)
         return SinkError(reason)
+    if isinstance(exc, GatekitError):  # e.g. a results.jsonl edited during the run: the exit code it carries
+        _settle(verdict, prep, t0, exc.exit_code, scrub_message(str(exc)))
+        return exc
     what = " ".join(f"{type(exc).__name__}: {scrub_message(str(exc))}".split())
     _settle(verdict, prep, t0, EXIT_INFRA, f"internal error while publishing ({what}); the gate fails closed")
     return exc

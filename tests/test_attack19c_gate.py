@@ -271,3 +271,32 @@ def test_out_inside_the_production_folder_is_refused(tmp_path: Path) -> None:
     proc = attack_gate(project, "--no-mlflow", "--out", "logs/gate", "--production", "logs")
     assert "--out logs/gate is inside --production logs" in one_line_exit_2(proc)
     assert not (project / "logs" / "gate" / "results.jsonl").exists()
+
+
+CORRUPTING_AGENT = """
+import pathlib
+
+SEEN = []
+
+
+def run(case_input, context=None):
+    if not SEEN and pathlib.Path("out/results.jsonl").exists():  # an edit of results.jsonl during the run
+        SEEN.append(1)
+        # (the writer's own offset overwrites the start: the long line's tail stays between its rows and this one)
+        with open("out/results.jsonl", "a", encoding="utf-8") as handle:
+            handle.write("x" * 20000 + "\\n" + '{"case_id": "zz", "ok": true}\\n')
+    return {"output": "ok", "usage": {"input_tokens": 1, "output_tokens": 1}, "cost_usd": 0.0}
+"""
+
+
+def test_a_bad_results_line_found_while_publishing_is_one_exit_code_everywhere(tmp_path: Path) -> None:
+    """results.jsonl edited during the run: the JUnit writer (the first reader) refuses it with exit 2, and
+    verdict.json said exit_code 3 (the did-not-finish one, or the internal-error one)."""
+    project = attack_project(tmp_path, ROWS)
+    (project / "corrupt19.py").write_text(CORRUPTING_AGENT, encoding="utf-8")
+    proc = attack_gate(
+        project, "-q", "--no-mlflow", "--out", "out", "--junit", "j.xml", "--concurrency", "1", agent="python:corrupt19:run"
+    )
+    assert "results.jsonl:" in one_line_exit_2(proc)
+    verdict = json.loads((project / "out" / "verdict.json").read_text(encoding="utf-8"))
+    assert verdict["exit_code"] == 2, verdict["reasons"]
