@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from spine_project import make_project, run_cli
+from test_attack17d_promotion import client, config, project, store  # noqa: F401 - store is a fixture
 
 _VERDICT_EXITS = {"pass": 0, "fail": 1, "inconclusive": 4}
 
@@ -36,11 +37,14 @@ def _outputs(path: Path) -> dict[str, str]:
 def _mlflow_verdict_tags(db: Path) -> list[str]:
     import mlflow
 
-    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{db}")
-    experiment = client.get_experiment_by_name("spine-tests")
+    mlflow_client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{db}")
+    experiment = mlflow_client.get_experiment_by_name("spine-tests")
     if experiment is None:
         return []
-    return [run.data.tags.get("gatekit.verdict", "") for run in client.search_runs([experiment.experiment_id])]
+    return [
+        f"{run.data.tags.get('gatekit.verdict', '')} {run.data.tags.get('gatekit.exit_code', '')}"
+        for run in mlflow_client.search_runs([experiment.experiment_id])
+    ]
 
 
 def _run(root: Path, *args: str) -> dict[str, Any]:
@@ -110,8 +114,8 @@ def test_pass_fail_inconclusive_and_errors_agree_everywhere(tmp_path: Path) -> N
     seen = _run(inconclusive, "--tracking-uri", uri)
     _assert_agree(seen, 4)
 
-    # the MLflow run of each logged gate carries the verdict verdict.json holds
-    assert sorted(_mlflow_verdict_tags(db)) == ["fail", "inconclusive", "pass"]
+    # the MLflow run of each logged gate carries the verdict and the exit code verdict.json holds
+    assert sorted(_mlflow_verdict_tags(db)) == ["fail 1", "inconclusive 4", "pass 0"]
 
     down = make_project(tmp_path / "down")
     seen = _run(down, "--tracking-uri", f"http://127.0.0.1:{_closed_port()}")
@@ -158,3 +162,39 @@ def test_junit_carries_any_run_level_exit(tmp_path: Path, exit_code: int) -> Non
     root_el = ET.parse(path).getroot()
     assert root_el.get("errors") == "1"
     assert root_el.find("testsuite/testcase/error").get("type") == f"exit_{exit_code}"
+
+
+def test_the_mlflow_run_carries_the_exit_code_the_gate_ends_with(
+    store: tuple[str, str, Path],  # noqa: F811 - the fixture
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An alias moved during the run: the gate exits 3 after the MLflow run was logged as ``pass``. The run had
+    no exit code at all (``tags.gatekit.verdict = 'pass'`` was all a search saw); now ``gatekit.exit_code`` is
+    logged and set again when the promotion changes it."""
+    import mlflow
+
+    from gatekit.gate import run_gate
+
+    uri, name, _ = store
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    mlflow.set_tracking_uri(uri)
+    c = client(uri)
+    c.set_registered_model_alias(name, "race19c", "1")
+    moved: list[str] = []
+
+    def emit(message: str) -> None:
+        if "cases" in message and not moved:
+            c.set_registered_model_alias(name, "race19c", "3")
+            moved.append(message)
+
+    root = project(tmp_path)
+    result = run_gate(config(root, uri, f"models:/{name}/2", alias="race19c"), command="promote", emit=emit)
+    assert moved and result.verdict.verdict == "pass" and result.exit_code == 3
+    run = c.get_run(str(result.verdict.mlflow.run_id))
+    assert run.data.tags["gatekit.verdict"] == "pass" and run.data.tags["gatekit.exit_code"] == "3"
+    logged = json.loads(Path(c.download_artifacts(run.info.run_id, "verdict.json", str(tmp_path))).read_text())
+    assert logged["exit_code"] == 3
+    passing = run_gate(config(root, uri, f"models:/{name}/2", alias="race19c", out=root / "o2"), command="promote")
+    assert passing.exit_code == 0
+    assert c.get_run(str(passing.verdict.mlflow.run_id)).data.tags["gatekit.exit_code"] == "0"
