@@ -329,7 +329,12 @@ def describe(check: Check) -> str:
     # the relation the value has: an inconclusive check whose estimate is beyond its limit (a regression's
     # estimate above the allowed change) read "0.63 <= limit 0.5"
     relation = bad_op if (check.status is CheckStatus.FAIL and check.value is not None) or beyond else check.op
-    text = f"{check.name} {value} {relation} limit {limit}"
+    # a check with no limit at all (drift that could not be computed, an emergency stop): no "unknown  limit ?"
+    text = (
+        f"{check.name} {value}"
+        if not check.op and check.limit is None
+        else f"{check.name} {value} {relation} limit {limit}"
+    )
     if check.message:
         text += f" ({check.message})"
     return text

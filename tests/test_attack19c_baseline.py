@@ -69,6 +69,9 @@ def test_an_inconclusive_check_beyond_its_limit_does_not_read_within_it() -> Non
     assert describe(below).startswith("pass_rate 0.7 < limit 0.75")
     inside = Check("pass_rate", 0.8, 0.75, ">=", CheckStatus.INCONCLUSIVE, (0.6, 0.9), "m", "")
     assert describe(inside).startswith("pass_rate 0.8 >= limit 0.75")
+    # a check without a limit (drift that could not be computed) read "drift unknown  limit ? (...)"
+    no_limit = Check("drift", None, None, "", CheckStatus.FAIL, None, "drift check failed: no rows", "")
+    assert describe(no_limit) == "drift unknown (drift check failed: no rows)"
 
 
 def test_last_pass_skips_a_run_whose_logging_failed(tmp_path: Path) -> None:
