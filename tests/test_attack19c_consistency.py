@@ -78,9 +78,13 @@ def _assert_agree(seen: dict[str, Any], expected_rc: int) -> None:
         assert _VERDICT_EXITS[verdict["verdict"]] == rc, verdict
     # report.html headline: the verdict and the exit code the process ended with
     if seen["report"] is not None:
-        badge = re.search(r'class="badge (\w+)">(\w+)</span>(?: <span[^>]*>exit code (\d+))?', seen["report"])
+        badge = re.search(r'class="badge (\w+)">(\w+)</span> <span[^>]*>exit code (\d+)', seen["report"])
         assert badge is not None
         assert badge.group(1) == verdict["verdict"] and int(badge.group(3)) == rc
+        # an exit 2 / 3 / 130 after the verdict heads the page with ERROR (it read a plain PASS)
+        title = re.search(r"<title>(.*)</title>", seen["report"])
+        assert title is not None and ("ERROR" in title.group(1)) == (rc not in _VERDICT_EXITS.values())
+        assert ('class="badge fail">ERROR</span>' in seen["report"]) == (rc not in _VERDICT_EXITS.values())
     # JUnit: green (no failure, no error) only for exit 0
     junit = seen["junit"]
     assert junit is not None
