@@ -156,7 +156,12 @@ def _fail_internal(exc: BaseException, what: str = "the gate fails closed") -> t
 
 
 def _color(word: str) -> str:
-    colors = {"pass": typer.colors.GREEN, "fail": typer.colors.RED, "inconclusive": typer.colors.YELLOW}
+    colors = {
+        "pass": typer.colors.GREEN,
+        "fail": typer.colors.RED,
+        "inconclusive": typer.colors.YELLOW,
+        "error": typer.colors.RED,
+    }
     return typer.style(word.upper(), fg=colors.get(word), bold=True)
 
 
@@ -275,9 +280,9 @@ def _print_summary(verdict: Any, *, quiet: bool, as_json: bool) -> None:
     if as_json:
         typer.echo(verdict.to_json().rstrip("\n"))
         return
-    from gatekit.report.console import summary_lines, verdict_line
+    from gatekit.report.console import run_error, summary_lines, verdict_line
 
-    typer.echo(verdict_line(verdict, _color(verdict.verdict)))
+    typer.echo(verdict_line(verdict, _color("error" if run_error(verdict) else verdict.verdict)))
     from gatekit.redact import scrub_message
 
     for line in summary_lines(verdict, quiet=quiet):

@@ -95,6 +95,14 @@ def _assert_agree(seen: dict[str, Any], expected_rc: int) -> None:
     assert seen["outputs"].get("verdict") in ("", verdict["verdict"])
     headline = seen["summary"].splitlines()[0] if seen["summary"] else ""
     assert ("✅ PASS" in headline and "ERROR" not in headline) == (rc == 0), headline
+    # the terminal's verdict line: ERROR first for an exit 2 / 3 after the verdict (it read "PASS ... exit 3")
+    printed = [line for line in seen["stdout"].splitlines() if line.strip() and not line.startswith("::")]
+    if printed:
+        word = verdict["verdict"].upper() if rc in _VERDICT_EXITS.values() else "ERROR"
+        assert printed[0].startswith(f"{word}  eval "), printed[0]
+        assert printed[0].endswith(
+            f"exit {rc})" if word != "ERROR" else f"exit {rc}; checks {verdict['verdict'].upper()})"
+        )
     # a step that fails with no failing check (or for exit 2/3) says why in an ::error annotation
     if rc not in (0, 4):
         assert seen["annotations"], seen["stdout"]

@@ -254,7 +254,9 @@ def test_a_dataset_changed_during_the_replay_fails_the_drift_check(tmp_path: Pat
     project = attack_project(tmp_path, rows)
     (project / "editor19.py").write_text(EDITING_AGENT, encoding="utf-8")
     (project / "prod.jsonl").write_text("".join(row + "\n" for row in rows), encoding="utf-8")
-    proc = attack_gate(project, "--no-mlflow", "--out", "out", "--production", "prod.jsonl", agent="python:editor19:run")
+    proc = attack_gate(
+        project, "--no-mlflow", "--out", "out", "--production", "prod.jsonl", agent="python:editor19:run"
+    )
     assert "edited" in (project / "ds.jsonl").read_text(encoding="utf-8")
     verdict = json.loads((project / "out" / "verdict.json").read_text(encoding="utf-8"))
     (drift,) = [c for c in verdict["checks"] if c["name"] == "drift"]
@@ -295,7 +297,16 @@ def test_a_bad_results_line_found_while_publishing_is_one_exit_code_everywhere(t
     project = attack_project(tmp_path, ROWS)
     (project / "corrupt19.py").write_text(CORRUPTING_AGENT, encoding="utf-8")
     proc = attack_gate(
-        project, "-q", "--no-mlflow", "--out", "out", "--junit", "j.xml", "--concurrency", "1", agent="python:corrupt19:run"
+        project,
+        "-q",
+        "--no-mlflow",
+        "--out",
+        "out",
+        "--junit",
+        "j.xml",
+        "--concurrency",
+        "1",
+        agent="python:corrupt19:run",
     )
     assert "results.jsonl:" in one_line_exit_2(proc)
     verdict = json.loads((project / "out" / "verdict.json").read_text(encoding="utf-8"))
