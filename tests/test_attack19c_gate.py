@@ -311,3 +311,20 @@ def test_a_bad_results_line_found_while_publishing_is_one_exit_code_everywhere(t
     assert "results.jsonl:" in one_line_exit_2(proc)
     verdict = json.loads((project / "out" / "verdict.json").read_text(encoding="utf-8"))
     assert verdict["exit_code"] == 2, verdict["reasons"]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("\u00e9", "e\u0301"), ("a", "a "), ("a\u0000", "a\\x00"), ("refund  1", "refund 1")],
+)
+def test_ids_that_reports_show_the_same_are_refused(tmp_path: Path, first: str, second: str) -> None:
+    """Two ids that differ only in Unicode normalisation, spacing or an escaped control character were two cases
+    to gatekit and one row name in report.html, JUnit and the step summary: a failure read as the other case's."""
+    rows = [json.dumps({"id": first, "input": "one"}), json.dumps({"id": second, "input": "two"})]
+    project = attack_project(tmp_path, rows)
+    line = one_line_exit_2(attack_gate(project, "--no-mlflow", "--out", "out"))
+    assert "ds.jsonl: 1 problem: line 2: id" in line and "is shown the same as id" in line, line
+    # ids that only look alike to a person but are shown apart stay valid (case, a zero-width space is escaped)
+    rows = [json.dumps({"id": i, "input": "x"}) for i in ("A", "a", "c", "c\u200b")]
+    (project / "ds.jsonl").write_text("".join(r + "\n" for r in rows), encoding="utf-8")
+    assert attack_gate(project, "--no-mlflow", "--out", "out").returncode == 0
