@@ -49,8 +49,9 @@ def _gate_run_for_version(tracking_uri: str | None, experiment: str, name: str, 
         f"and tags.`{TAG_MODEL_VERSION}` = '{_quote(version)}'"
     )
     runs = search_runs(tracking_uri, experiment, filter_string, max_results=50)
-    passing = [r for r in runs if r["tags"].get("gatekit.verdict") == "pass"]
-    chosen = (passing or runs)[:1]
+    finished = [r for r in runs if r.get("status", "FINISHED") == "FINISHED"]  # logged in full (see last-pass)
+    passing = [r for r in finished if r["tags"].get("gatekit.verdict") == "pass"]
+    chosen = (passing or finished)[:1]
     return chosen[0]["run_id"] if chosen else None
 
 
@@ -74,13 +75,15 @@ def load_baseline(
     found, is not a gate run, was measured on another dataset, or has no results;
     ``SinkError`` (exit 3) when MLflow fails.
     """
-    from gatekit.sinks.mlflow import get_run, read_run_artifact, registry_alias_version, search_runs
+    from gatekit.sinks.mlflow import get_run, read_run_artifact_bytes, registry_alias_version, search_runs
 
     spec = baseline.strip()
     if spec == LAST_PASS:
+        # FINISHED: a run whose logging failed (status FAILED, the gate exited 3) is tagged ``pass`` before its
+        # artifacts upload; picked as the last pass, it blocked every later gate ("no results.jsonl artifact")
         filter_string = (
             "tags.`gatekit.kind` = 'gate' and tags.`gatekit.verdict` = 'pass' "
-            f"and tags.`gatekit.dataset_sha256` = '{_quote(dataset_sha256)}'"
+            f"and tags.`gatekit.dataset_sha256` = '{_quote(dataset_sha256)}' and attributes.status = 'FINISHED'"
         )
         runs = search_runs(tracking_uri, experiment, filter_string, max_results=1)
         if not runs:
@@ -137,8 +140,8 @@ def load_baseline(
             f"this gate replays {dataset_sha256[:12]}; a baseline must use the same golden dataset: "
             "re-run the baseline on this dataset or choose another --baseline"
         )
-    text = read_run_artifact(tracking_uri, run_id, "results.jsonl")
-    rows = parse_results(text or "", f"baseline run {run_id} results.jsonl").rows
+    data = read_run_artifact_bytes(tracking_uri, run_id, "results.jsonl")
+    rows = parse_results(data or b"", f"baseline run {run_id} results.jsonl").rows
     if not rows:
         raise ConfigError(
             f"--baseline {spec}: run {run_id} has no results.jsonl artifact with cases; pick a finished gate run"

@@ -164,7 +164,12 @@ def _fail_internal(exc: BaseException, what: str = "the gate fails closed") -> t
 
 
 def _color(word: str) -> str:
-    colors = {"pass": typer.colors.GREEN, "fail": typer.colors.RED, "inconclusive": typer.colors.YELLOW}
+    colors = {
+        "pass": typer.colors.GREEN,
+        "fail": typer.colors.RED,
+        "inconclusive": typer.colors.YELLOW,
+        "error": typer.colors.RED,
+    }
     return typer.style(word.upper(), fg=colors.get(word), bold=True)
 
 
@@ -258,10 +263,13 @@ def _run(command: str, flags: dict[str, Any], config_path: Path | None, quiet: b
     except GatekitError as exc:
         raise _fail_user(exc) from None
     except KeyboardInterrupt:
-        _err(
+        message = (
             "interrupted: finished cases are in results.jsonl; no verdict was published (a verdict.json written "
             "before the stop says exit_code 130); rerun with --resume (same --out) to continue"
         )
+        _err(message)
+        # the step outputs say exit 130 too (they were missing: an action step read no exit code at all)
+        _annotate_error(message, 130)
         raise typer.Exit(130) from None
     except Exception as exc:  # noqa: BLE001 - fail closed on any internal error
         raise _fail_internal(exc) from None
@@ -280,9 +288,9 @@ def _print_summary(verdict: Any, *, quiet: bool, as_json: bool) -> None:
     if as_json:
         typer.echo(verdict.to_json().rstrip("\n"))
         return
-    from gatekit.report.console import summary_lines, verdict_line
+    from gatekit.report.console import run_error, summary_lines, verdict_line
 
-    typer.echo(verdict_line(verdict, _color(verdict.verdict)))
+    typer.echo(verdict_line(verdict, _color("error" if run_error(verdict) else verdict.verdict)))
     from gatekit.redact import scrub_message
 
     for line in summary_lines(verdict, quiet=quiet):
@@ -445,6 +453,12 @@ def report(
         _err(f"error: {verdict_path}: cannot read verdict ({exc}); pass the verdict.json written by gatekit promote")
         raise typer.Exit(EXIT_USAGE) from None
     target = out or verdict_path.with_name("report.html")
+    from gatekit.fsio import same_file
+
+    for source in (verdict_path, verdict_path.with_name("results.jsonl")):
+        if same_file(target, source):  # the report written over the verdict (or the results) it was rendered from
+            _err(f"error: --out {target} is {source}, which the report is rendered from; pass another --out file")
+            raise typer.Exit(EXIT_USAGE)
     try:
         write_report(verdict, target, results_path=verdict_path.with_name("results.jsonl"))
     except GatekitError as exc:  # an edited or corrupted results.jsonl next to it: bad input, its line named

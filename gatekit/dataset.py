@@ -288,6 +288,7 @@ def _parquet_rows(path: Path, raw: bytes, errors: list[str]) -> list[tuple[int, 
 def _validate(rows: list[tuple[int, Any]], errors: list[str], where: str) -> list[Case]:
     cases: list[Case] = []
     first_seen: dict[str, int] = {}
+    first_shown: dict[str, tuple[str, int]] = {}  # an id as reports show it -> (the id, its line)
     for number, row in rows:
         if not isinstance(row, dict):
             errors.append(f"{where} {number}: expected a JSON object, got {type(row).__name__}")
@@ -311,8 +312,16 @@ def _validate(rows: list[tuple[int, Any]], errors: list[str], where: str) -> lis
             )
         elif case_id in first_seen:
             problems.append(f"duplicate id {case_id!r} (first on {where} {first_seen[case_id]})")
+        elif (shown := _shown_id(case_id)) in first_shown:
+            other, line = first_shown[shown]
+            problems.append(
+                f"id {_show(case_id)} is shown the same as id {_show(other)} ({where} {line}) in reports, JUnit "
+                "and the step summary (they differ only in Unicode normalisation, spacing or an escaped control "
+                "character); make the ids visibly distinct"
+            )
         else:
             first_seen[case_id] = number
+            first_shown[shown] = (case_id, number)
         if "input" not in row or row["input"] is None or row["input"] == "":
             problems.append("missing 'input'")
         elif not isinstance(row["input"], str | dict | list):
@@ -349,6 +358,19 @@ def _validate(rows: list[tuple[int, Any]], errors: list[str], where: str) -> lis
             )
         )
     return cases
+
+
+def _shown_id(case_id: str) -> str:
+    r"""An id as a reader tells it apart: controls escaped as reports show them, NFC, runs of spaces as one.
+
+    ``é`` composed and decomposed, ``a`` and ``a `` , ``a<NUL>`` and the text ``a\x00`` are two keys to
+    ``--resume`` and a baseline but one row name to a reviewer of report.html, JUnit or the step summary.
+    """
+    import unicodedata
+
+    from gatekit.report.text import visible_controls
+
+    return " ".join(unicodedata.normalize("NFC", visible_controls(case_id)).split())
 
 
 def _sensitive_types(text: str) -> list[str]:

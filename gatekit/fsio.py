@@ -467,3 +467,14 @@ def _read_holder(fd: int) -> str:
     if not isinstance(info, dict) or "pid" not in info:
         return "holder unknown"
     return f"pid {info.get('pid')} on {info.get('host')}, started {info.get('started_at')}"
+
+
+def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Whether two paths name one file (a symlink, ``./`` or a hard link to it included)."""
+    first, second = Path(a), Path(b)
+    try:
+        if first.exists() and second.exists():
+            return os.path.samefile(first, second)
+        return first.resolve() == second.resolve()
+    except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL: the later open says what is wrong
+        return False

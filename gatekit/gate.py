@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from gatekit.pipeline.build_verdict import build_verdict
 from gatekit.pipeline.checks import assess
 from gatekit.pipeline.judge import replay_and_judge
 from gatekit.pipeline.model import VERDICT_SCHEMA_VERSION, Verdict
-from gatekit.pipeline.prepare import prepare
+from gatekit.pipeline.prepare import Prepared, prepare
 from gatekit.pipeline.publish import publish
 
 __all__ = ["VERDICT_SCHEMA_VERSION", "GateResult", "run_gate"]
@@ -45,8 +46,13 @@ EXIT_INTERRUPTED = 130
 
 
 @contextlib.contextmanager
-def _sigterm_interrupts() -> Iterator[None]:
-    """SIGTERM raises ``ReplayInterrupted`` (a ``KeyboardInterrupt``) here, as during the replay, not a silent death."""
+def _sigterm_interrupts(stage: str, *, sigint: bool = False) -> Iterator[None]:
+    """SIGTERM raises ``ReplayInterrupted`` (a ``KeyboardInterrupt``) here, as during the replay, not a silent death.
+
+    With ``sigint``, Ctrl-C as well; and a stop that code in the block swallowed (duckdb turns the interrupt of
+    a drift query into its own ``InterruptException``, which the drift stage reported as a failed drift check: a
+    published FAIL, exit 1, for a stopped run) is raised again when the block ends.
+    """
     import signal
     import threading
 
@@ -55,33 +61,105 @@ def _sigterm_interrupts() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    stopped: list[str] = []
 
-    def stop(_signum: int, _frame: Any) -> None:
-        raise ReplayInterrupted("stopped by SIGTERM while publishing")
+    def stop(signum: int, _frame: Any) -> None:
+        name = signal.Signals(signum).name
+        stopped.append(name)
+        raise ReplayInterrupted(f"stopped by {name} while {stage}")
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    hook = sys.unraisablehook
+
+    def quiet(unraisable: Any) -> None:
+        # the stop raised inside a finalizer (``__del__`` of a closing connection) is ignored there, and raised
+        # again when the block ends: no "Exception ignored in ..." traceback for it
+        if not (stopped and isinstance(unraisable.exc_value, KeyboardInterrupt)):
+            hook(unraisable)
+
+    signals = [signal.SIGTERM, signal.SIGINT] if sigint else [signal.SIGTERM]
+    previous = {signum: signal.signal(signum, stop) for signum in signals}
+    sys.unraisablehook = quiet
     try:
         yield
+        if stopped:
+            raise ReplayInterrupted(f"stopped by {stopped[0]} while {stage}")
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        sys.unraisablehook = hook
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
-def _mark_interrupted(verdict: Verdict, out: Path, t0: float) -> None:
+def _mark_interrupted(verdict: Verdict, prep: Prepared, t0: float) -> None:
     """An interrupted publish leaves no verdict.json that reads as finished: exit_code 130 and the reason.
 
     verdict.json is written before MLflow logging (so the artifact exists); stopped there, it said
     ``pass`` / ``exit_code 0`` for a run that was never logged nor promoted while gatekit exited 130.
     """
-    from gatekit.pipeline.publish import write_local
-
-    verdict.exit_code = EXIT_INTERRUPTED
-    verdict.reasons = [
-        *verdict.reasons,
+    _settle(
+        verdict,
+        prep,
+        t0,
+        EXIT_INTERRUPTED,
         "interrupted while publishing (MLflow logging, promotion, JUnit, GitHub outputs may be missing or partial); "
         "rerun with --resume (same --out)",
-    ]
+    )
+
+
+def _mark_failed(verdict: Verdict, prep: Prepared, t0: float, exc: Exception) -> Exception:
+    """An error while publishing (report.html unwritable, a full disk, a bug): exit_code 3 on disk too.
+
+    verdict.json and the JUnit file are written before report.html, MLflow and the promotion; an error after them
+    left ``pass`` / ``exit_code 0`` and an all-green JUnit file behind a gate that exited 3. Returns what to raise:
+    a file that cannot be written is a ``SinkError`` naming the output folder (one line, exit 3), not an internal
+    error.
+    """
+    from gatekit.errors import GatekitError, SinkError
+    from gatekit.redact import scrub_message
+
+    if isinstance(exc, OSError):
+        where = exc.filename2 or exc.filename
+        shown = f"{exc.strerror or exc}" + (f": {where}" if where else "")
+        reason = (
+            f"--out {prep.out}: cannot write the run's files ({scrub_message(shown)}); free space on that disk, "
+            "remove what is in the way or choose another --out, and rerun the gate"
+        )
+        _settle(verdict, prep, t0, EXIT_INFRA, reason)
+        return SinkError(reason)
+    if isinstance(exc, GatekitError):  # e.g. a results.jsonl edited during the run: the exit code it carries
+        _settle(verdict, prep, t0, exc.exit_code, scrub_message(str(exc)))
+        return exc
+    what = " ".join(f"{type(exc).__name__}: {scrub_message(str(exc))}".split())
+    _settle(verdict, prep, t0, EXIT_INFRA, f"internal error while publishing ({what}); the gate fails closed")
+    return exc
+
+
+def _settle(verdict: Verdict, prep: Prepared, t0: float, exit_code: int, reason: str) -> None:
+    """Record a publish that did not finish: the exit code and why, in verdict.json, report.html and the JUnit file.
+
+    Each file is written on its own (a report.html that cannot be written must not keep verdict.json from saying
+    so); a verdict.json that cannot be rewritten is removed, never left reading as the run's own pass.
+    """
+    from gatekit.fsio import atomic_write_text, remove_regular_file
+    from gatekit.report.html import write_report
+    from gatekit.report.junit import write_junit
+
+    out = prep.out
+    verdict.exit_code = exit_code
+    verdict.reasons = [*verdict.reasons, reason]
+    verdict.duration_s = round(time.perf_counter() - t0, 3)
+    try:
+        atomic_write_text(out / "verdict.json", verdict.to_json())
+    except Exception:  # noqa: BLE001 - the exit code stands; no verdict.json on disk may say the run exited 0
+        with contextlib.suppress(Exception):
+            if Verdict.from_file(out / "verdict.json").exit_code in (None, 0):
+                remove_regular_file(out / "verdict.json")  # (a did-not-finish or failing one is kept)
     with contextlib.suppress(Exception):
-        write_local(verdict, out, t0)
+        write_report(verdict, out / "report.html")
+    if prep.config.junit is not None:  # written first in publish: it read green for a run that exits non-zero
+        try:
+            write_junit(verdict, out / "results.jsonl", prep.config.junit)
+        except Exception:  # noqa: BLE001
+            remove_regular_file(prep.config.junit)
 
 
 def run_gate(
@@ -114,14 +192,28 @@ def run_gate(
         if prep.baseline is not None:
             say(f"baseline: {prep.baseline.description} ({len(prep.baseline.rows)} result rows)")
         judged = replay_and_judge(prep, emit)
-        assessment = assess(prep, judged)
-        verdict = build_verdict(prep, judged, assessment)
         try:
-            with _sigterm_interrupts():
+            # drift over large production logs, a baseline's bootstrap: SIGTERM here killed gatekit silently
+            # (exit -15) and Ctrl-C left the did-not-finish verdict.json (exit_code 3) behind an exit 130
+            with _sigterm_interrupts("deciding the checks", sigint=True):
+                assessment = assess(prep, judged)
+                verdict = build_verdict(prep, judged, assessment)
+        except KeyboardInterrupt:
+            from gatekit.pipeline.provisional import remove_unfinished
+
+            remove_unfinished(prep.out)  # as for a stop during the replay: no verdict published, exit 130
+            raise
+        try:
+            with _sigterm_interrupts("publishing"):
                 verdict = publish(verdict, prep, assessment, t0=t0, env=env, stream=stream, say=emit)
         except KeyboardInterrupt:
-            _mark_interrupted(verdict, prep.out, t0)
+            _mark_interrupted(verdict, prep, t0)
             raise
+        except Exception as exc:
+            raised = _mark_failed(verdict, prep, t0, exc)
+            if raised is exc:
+                raise
+            raise raised from None
     finally:
         for lock in locks:
             lock.release()

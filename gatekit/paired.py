@@ -90,5 +90,25 @@ def paired_bootstrap(
     idx = rng.integers(0, cand.size, size=(n_boot, cand.size))
     boots = effect(stat(cand[idx]), stat(base[idx]))
     alpha = (1.0 - level) / 2.0
-    lo, hi = np.quantile(boots, [alpha, 1.0 - alpha])
-    return point, (float(lo), float(hi))
+    with np.errstate(invalid="ignore"):  # inf - inf between two infinite resamples: handled by _inf_safe
+        lo, hi = np.quantile(boots, [alpha, 1.0 - alpha])
+    return point, (_inf_safe(boots, alpha, float(lo)), _inf_safe(boots, 1.0 - alpha, float(hi)))
+
+
+def _inf_safe(values: Any, q: float, found: float) -> float:
+    """``found`` (numpy's R type 7 quantile ``q`` of ``values``), or the same quantile where numpy gives NaN.
+
+    A relative change from a baseline of 0 is +inf; interpolating between two infinities (or from a finite value
+    with weight 0) is NaN, and a NaN interval judged a cost that went from 0 to anything as merely inconclusive.
+    """
+    if not math.isnan(found):
+        return found
+    import numpy as np
+
+    ordered = np.sort(np.asarray(values, dtype=float))
+    position = q * (ordered.size - 1)
+    below, above = float(ordered[math.floor(position)]), float(ordered[math.ceil(position)])
+    weight = position - math.floor(position)
+    if weight == 0 or below == above:
+        return below
+    return below + (above - below) * weight

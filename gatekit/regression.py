@@ -92,6 +92,9 @@ def parse_limits(
     level = 0.95
     for metric, raw in (limits or {}).items():
         if metric == "confidence":
+            # a number only: 95%, text, a list or null were an internal error (exit 3) instead of this line
+            if isinstance(raw, bool) or not isinstance(raw, int | float):
+                raise ConfigError(f"{where}.confidence: must be a number between 0.5 and 1 (e.g. 0.95), got {raw!r}")
             level = float(raw)
             if not 0.5 <= level < 1:
                 raise ConfigError(f"{where}.confidence: must be between 0.5 and 1 (e.g. 0.95), got {raw!r}")

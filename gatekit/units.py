@@ -12,21 +12,23 @@ _LITERAL = re.compile(
 )
 
 # unit -> (multiplier, kind). Durations are normalised to milliseconds,
-# percentages and percentage points to fractions, counts to plain numbers.
-_UNITS: dict[str, tuple[float, str]] = {
-    "": (1.0, "number"),
-    "ms": (1.0, "duration_ms"),
-    "s": (1000.0, "duration_ms"),
-    "m": (60_000.0, "duration_ms"),
-    "min": (60_000.0, "duration_ms"),
-    "h": (3_600_000.0, "duration_ms"),
-    "us": (0.001, "duration_ms"),
-    "µs": (0.001, "duration_ms"),
-    "%": (0.01, "fraction"),
-    "pp": (0.01, "fraction"),
-    "k": (1_000.0, "number"),
-    "K": (1_000.0, "number"),
-    "M": (1_000_000.0, "number"),
+# percentages and percentage points to fractions, counts to plain numbers. The multiplier is exact decimal
+# text: ``57%`` is 57 x 0.01 computed in decimal and rounded once (0.57); in binary floating point it was
+# 0.5700000000000001, so a pass_rate of exactly 57 in 100 failed ``min: 57%`` at its own limit.
+_UNITS: dict[str, tuple[str, str]] = {
+    "": ("1", "number"),
+    "ms": ("1", "duration_ms"),
+    "s": ("1000", "duration_ms"),
+    "m": ("60000", "duration_ms"),
+    "min": ("60000", "duration_ms"),
+    "h": ("3600000", "duration_ms"),
+    "us": ("0.001", "duration_ms"),
+    "µs": ("0.001", "duration_ms"),
+    "%": ("0.01", "fraction"),
+    "pp": ("0.01", "fraction"),
+    "k": ("1000", "number"),
+    "K": ("1000", "number"),
+    "M": ("1000000", "number"),
 }
 
 
@@ -55,4 +57,6 @@ def parse_quantity(value: object, *, kind: str | None = None, where: str = "valu
         raise ValueError(
             f"{where}: {value!r} is a {unit_kind.replace('_ms', '')}, expected a {kind.replace('_ms', '')}"
         )
-    return float(match.group("num")) * multiplier
+    from decimal import Decimal
+
+    return float(Decimal(match.group("num")) * Decimal(multiplier))

@@ -312,6 +312,10 @@ def overall(checks: list[Check]) -> str:
     return "pass"
 
 
+def _within(value: float, op: str, limit: float) -> bool:
+    return value <= limit if op == "<=" else value >= limit if op == ">=" else True
+
+
 def describe(check: Check) -> str:
     """One human line for a check: ``latency_p95_ms 2300 ms > limit 2000 ms (…)``."""
     from gatekit.fmt import digits_apart
@@ -321,8 +325,16 @@ def describe(check: Check) -> str:
     value = "unknown" if check.value is None else f"{check.value:.{digits}g}{unit}"
     limit = "?" if check.limit is None else f"{check.limit:.{digits}g}{unit}"
     bad_op = {"<=": ">", ">=": "<"}.get(check.op, check.op)
-    relation = bad_op if check.status is CheckStatus.FAIL and check.value is not None else check.op
-    text = f"{check.name} {value} {relation} limit {limit}"
+    beyond = check.value is not None and check.limit is not None and not _within(check.value, check.op, check.limit)
+    # the relation the value has: an inconclusive check whose estimate is beyond its limit (a regression's
+    # estimate above the allowed change) read "0.63 <= limit 0.5"
+    relation = bad_op if (check.status is CheckStatus.FAIL and check.value is not None) or beyond else check.op
+    # a check with no limit at all (drift that could not be computed, an emergency stop): no "unknown  limit ?"
+    text = (
+        f"{check.name} {value}"
+        if not check.op and check.limit is None
+        else f"{check.name} {value} {relation} limit {limit}"
+    )
     if check.message:
         text += f" ({check.message})"
     return text

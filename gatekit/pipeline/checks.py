@@ -293,7 +293,29 @@ def drift_summary(prep: Prepared) -> dict[str, Any]:
         )
     except GatekitError as exc:
         return {"drift": None, "error": scrub_message(str(exc)), "drifted": [], "features": []}
+    changed = _dataset_changed(prep)
+    if changed:  # drift read the file again: it compared production with another dataset than the one replayed
+        return {"drift": None, "error": changed, "drifted": [], "features": []}
     return summary
+
+
+def _dataset_changed(prep: Prepared) -> str | None:
+    """Why the dataset file is no longer the one replayed (its sha256 changed, or it is gone), else None."""
+    import hashlib
+
+    from gatekit.fsio import MAX_DATASET_BYTES, read_input_bytes
+
+    path = prep.dataset.path
+    try:
+        now = hashlib.sha256(read_input_bytes(path, MAX_DATASET_BYTES)).hexdigest()
+    except OSError as exc:
+        return f"{display_path(path)} cannot be read again ({exc.strerror or exc}); keep the dataset in place during the run"
+    if now == prep.dataset.sha256:
+        return None
+    return (
+        f"{display_path(path)} changed during the run (sha256 {prep.dataset.sha256[:12]} replayed, {now[:12]} now): "
+        "the drift check would compare production with another dataset; keep the dataset unchanged and rerun"
+    )
 
 
 def drift_check(drift: dict[str, Any]) -> Check:

@@ -15,8 +15,9 @@ import json
 import logging
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TextIO
 
 from gatekit.dataset import scores_output
@@ -145,12 +146,23 @@ class CaseJudge:
         result.error_message = scrub_cut(result.error_message, ERROR_CHARS, self.keep)
         for attempt in result.attempts:
             attempt.error_message = scrub_cut(attempt.error_message, ERROR_CHARS, self.keep)
-        self.results.write(json.dumps(result.to_dict(), ensure_ascii=False, default=str) + "\n")
-        self.results.flush()
-        self.traces.write(
-            json.dumps(self.policy.trace_record(decision, case.to_dict(), run_id=self.run_id), default=str) + "\n"
-        )
-        self.traces.flush()
+        row = json.dumps(result.to_dict(), ensure_ascii=False, default=str) + "\n"
+        trace = json.dumps(self.policy.trace_record(decision, case.to_dict(), run_id=self.run_id), default=str) + "\n"
+        for handle, text, name in (
+            (self.results, row, "results.jsonl"),
+            (self.traces, trace, "governance_traces.jsonl"),
+        ):
+            try:
+                handle.write(text)
+                handle.flush()
+            except OSError as exc:  # a full disk: one line naming the file (it was an internal error and tracebacks)
+                from gatekit.errors import SinkError
+
+                raise SinkError(
+                    f"cannot write {name} in the output folder ({exc.strerror or exc}); free space on that disk or "
+                    "choose another "
+                    "--out, then rerun with --resume (same --out) to keep the finished cases"
+                ) from None
         # Keep only what the summary needs; the payload is already on disk.
         decision.redacted_output = ""
         decision.redacted_tool_calls = []
@@ -313,6 +325,35 @@ class InDatasetOrder:
         return True
 
 
+@contextlib.contextmanager
+def _disk_errors_named(out: Path) -> Iterator[None]:
+    """A write to the result files that fails (a full disk) is one line naming the folder, exit 3.
+
+    Closing a file whose last write failed fails again (its buffer cannot be flushed either): that second error
+    carries the first, which named the file, as its context.
+    """
+    from gatekit.errors import SinkError
+
+    try:
+        yield
+    except OSError as exc:
+        named: BaseException | None = exc
+        while named is not None and not isinstance(named, SinkError):
+            named = named.__context__
+        if named is not None:
+            raise named from None
+        raise SinkError(
+            f"--out {out}: cannot write the run's result files ({exc.strerror or exc}); free space on that disk or "
+            "choose another --out, then rerun with --resume (same --out) to keep the finished cases"
+        ) from None
+
+
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    """Mark a finished future's exception as seen (the awaiting task, if any, still gets it)."""
+    if not future.cancelled():
+        future.exception()
+
+
 class JudgeOffLoop:
     """Runs the judging of finished cases on one worker thread, never on the event loop.
 
@@ -333,7 +374,11 @@ class JudgeOffLoop:
     async def __call__(self, case: Case, result: CaseResult) -> bool:
         """Hand a finished case to the judging thread and wait for its judgement."""
         loop = asyncio.get_running_loop()
-        return await asyncio.shield(loop.run_in_executor(self._thread, self._in_order, case, result))
+        judging = loop.run_in_executor(self._thread, self._in_order, case, result)
+        # shielded: once the replay stops on an error, the judgements still in flight end unawaited; their
+        # exceptions (a full disk fails each one) were logged as "Future exception was never retrieved" tracebacks
+        judging.add_done_callback(_retrieved)
+        return await asyncio.shield(judging)
 
     def close(self) -> None:
         """Wait for the judgements in flight (bounded work) and stop the thread."""
@@ -432,6 +477,7 @@ async def _replay_and_judge(prep: Prepared, emit: Callable[[str], None] | None) 
             f"through {display_spec(prep.agent_spec)}"
         )
         with (
+            _disk_errors_named(out),
             resumed.open() as results_file,
             open_private_write(out / "governance_traces.jsonl", append=bool(resumed.rows)) as traces_file,
         ):

@@ -83,6 +83,70 @@ def _checks_can_be_measured(config: GateConfig, thresholds: Thresholds, policy: 
             )
 
 
+def _out_outside_production(config: GateConfig, out: Path) -> None:
+    """``--out`` inside the ``--production`` folder: the drift check read the run's own files as production logs."""
+    if not config.production:
+        return
+    import glob
+
+    production = Path(config.production)
+    try:
+        base = out.resolve()
+        folders = [production.resolve()] if production.is_dir() else []
+        # a glob: the files it matches now that lie in --out (a later run's outputs would be read the same way)
+        inside = [m for m in glob.glob(config.production, recursive=True) if Path(m).resolve().is_relative_to(base)]
+    except (OSError, RuntimeError, ValueError):
+        return
+    if any(base == folder or base.is_relative_to(folder) for folder in folders) or inside:
+        raise ConfigError(
+            f"--out {out} is inside --production {config.production}: the drift check would read the run's own "
+            "files (results.jsonl, verdict.json ...) as production logs; choose an --out outside it"
+        )
+
+
+def _outputs_clear_of_inputs(config: GateConfig) -> None:
+    """Refuse an output path that is an input file, before anything is written or removed.
+
+    ``--junit cases.jsonl`` replaced the golden dataset with JUnit XML (and a failed agent start removed it as a
+    stale report); a dataset, thresholds or policy kept as ``results.jsonl`` / ``verdict.json`` in ``--out`` was
+    overwritten by the run's own files; ``--junit out/verdict.json`` was replaced by the verdict.
+    """
+    from gatekit.fsio import LOCK_FILE, same_file
+    from gatekit.replay import RESULTS_FILE, STALE_OUTPUTS, STATE_FILE
+
+    inputs: dict[str, Path] = {}
+    for name in ("dataset", "thresholds", "policy", "pricing"):
+        value = getattr(config, name)
+        if value is not None:
+            inputs[f"the {name} file"] = Path(value)
+    if config.config_path is not None:
+        inputs["the config file"] = Path(config.config_path)
+    if config.production and Path(config.production).is_file():
+        inputs["the --production file"] = Path(config.production)
+    out = Path(config.out)
+    _out_outside_production(config, out)
+    outputs = {
+        name: out / name for name in (RESULTS_FILE, "governance_traces.jsonl", STATE_FILE, *STALE_OUTPUTS, LOCK_FILE)
+    }
+    written = [
+        (f"--out {out}: its {name}", path, "move that file out of the output folder or choose another --out")
+        for name, path in outputs.items()
+    ]
+    if config.junit is not None:
+        junit = Path(config.junit)
+        for name, path in outputs.items():
+            if same_file(junit, path):
+                raise ConfigError(
+                    f"--junit {junit} is the run's own {name} in --out {out}, which the run writes too; "
+                    "pass another path for the JUnit XML"
+                )
+        written.insert(0, (f"--junit {junit}", junit, "pass another path for the JUnit XML"))
+    for what, path, hint in written:
+        for label, source in inputs.items():
+            if same_file(path, source):
+                raise ConfigError(f"{what} is {label} ({source}): the run would write over it; {hint}")
+
+
 def prepare(config: GateConfig, *, command: str, started: datetime, locks: list[Any]) -> Prepared:
     """Load and check config, dataset, thresholds, pricing, policy, agent, baseline; lock ``out``.
 
@@ -90,6 +154,7 @@ def prepare(config: GateConfig, *, command: str, started: datetime, locks: list[
     """
     dataset_path = require(config, "dataset")
     agent_spec = require(config, "agent")
+    _outputs_clear_of_inputs(config)
     thresholds = load_thresholds(require(config, "thresholds"))
     pricing = load_pricing(config.pricing)
     from gatekit.governance import load_policy
@@ -225,7 +290,12 @@ def _baseline(config: GateConfig, thresholds: Thresholds, agent_spec: str, datas
             f"--baseline {config.baseline}: {config.thresholds} has no 'max_regression:' limits; "
             "add e.g. max_regression: {error_rate: 0.5pp, latency_p95_ms: 10%}"
         )
-    parse_limits(thresholds.max_regression)
+    limits, _level = parse_limits(thresholds.max_regression)
+    if not limits:  # only ``confidence:``: the baseline was loaded and nothing compared with it
+        raise ConfigError(
+            f"--baseline {config.baseline}: 'max_regression:' in {config.thresholds} sets no metric limit (only "
+            "'confidence'), so nothing would be compared; add e.g. error_rate: 0.5pp, latency_p95_ms: 10%"
+        )
     return load_baseline(
         config.baseline,
         tracking_uri=config.tracking_uri,

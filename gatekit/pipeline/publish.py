@@ -79,6 +79,15 @@ def publish(
         verdict.reasons = [*verdict.reasons, f"MLflow logging failed: {exc}"]
         verdict.exit_code = EXIT_INFRA
         write_local(verdict, out, t0)
+        if verdict.mlflow.run_id:  # the run was logged (the promotion failed after it): it must not say exit 0
+            from gatekit.sinks.mlflow import log_run_artifact, resolve_tracking_uri
+
+            uri = resolve_tracking_uri(prep.config.tracking_uri)
+            try:
+                _retag_exit(uri, verdict)
+                log_run_artifact(uri, str(verdict.mlflow.run_id), out / "verdict.json")
+            except SinkError as again:  # the tracking server is failing too: verdict.json says why
+                log.warning("MLflow run %s keeps its logged exit code: %s", verdict.mlflow.run_id, again)
     if prep.config.junit is not None and junit_exit is not None and verdict.exit_code != junit_exit:
         # MLflow or the promotion failed after the JUnit file was written: rewritten, it carries the final exit
         # (suite gatekit.<kind>.run); a rewrite that fails leaves the earlier file and that exit code stands
@@ -121,6 +130,8 @@ def _log_mlflow(verdict: Verdict, prep: Prepared, assessment: Assessment, t0: fl
         metrics=_mlflow_metrics(assessment),
         tags={
             "gatekit.verdict": verdict.verdict,
+            # the exit code as logged; set again when the promotion changes it (an alias moved, a registry refusal)
+            "gatekit.exit_code": str(verdict.exit_code),
             "gatekit.kind": "gate",
             "gatekit.command": verdict.command,
             "gatekit.candidate": display_spec(prep.agent_spec),
@@ -175,6 +186,15 @@ def _log_mlflow(verdict: Verdict, prep: Prepared, assessment: Assessment, t0: fl
         write_local(verdict, out, t0)  # verdict.json / report.html now carry the promotion block
         for name in ("verdict.json", "report.html"):
             log_run_artifact(tracking_uri, str(verdict.mlflow.run_id), out / name)
+        _retag_exit(tracking_uri, verdict)
+
+
+def _retag_exit(tracking_uri: str, verdict: Verdict) -> None:
+    """``gatekit.exit_code`` of the logged run: the exit code the gate ends with."""
+    from gatekit.sinks.mlflow import set_run_tags
+
+    if verdict.mlflow.run_id:
+        set_run_tags(tracking_uri, str(verdict.mlflow.run_id), {"gatekit.exit_code": str(verdict.exit_code)})
 
 
 def _alias_moved(tracking_uri: str, prep: Prepared, alias: str) -> str | None:

@@ -12,13 +12,24 @@ from gatekit.report.text import interval_text, plain_text
 from gatekit.verdict import describe
 
 
+def run_error(verdict: Verdict) -> bool:
+    """The run exits 2, 3 or 130 after its verdict (MLflow down, a promotion refused, a file not written, a stop)."""
+    return verdict.exit_code not in (None, 0, 1, 4)
+
+
 def verdict_line(verdict: Verdict, word: str | None = None) -> str:
-    """``PASS  eval <candidate> (30 cases, exit 0)``; ``word`` is the (coloured) verdict word."""
+    """``PASS  eval <candidate> (30 cases, exit 0)``; ``word`` is the (coloured) verdict word.
+
+    A run that exits 2, 3 or 130 after its verdict is ``ERROR  ... (30 cases, exit 3; checks PASS)``: it read
+    ``PASS`` first.
+    """
     cases = verdict.metrics.get("cases", verdict.dataset.cases)
-    shown = word if word is not None else verdict.verdict.upper()
+    failed = run_error(verdict)
+    shown = word if word is not None else ("ERROR" if failed else verdict.verdict.upper())
+    checks = f"; checks {verdict.verdict.upper()}" if failed else ""
     return (
         f"{shown}  {verdict.command} {plain_text(verdict.candidate.spec, 500)} "
-        f"({cases} cases, exit {verdict.exit_code})"
+        f"({cases} cases, exit {verdict.exit_code}{checks})"
     )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from gatekit.errors import EXIT_INFRA, EXIT_USAGE
+from gatekit.errors import EXIT_FAIL, EXIT_INCONCLUSIVE, EXIT_PASS
 from gatekit.pipeline.model import Verdict
 from gatekit.report.text import check_sentence, xml_text
 
@@ -27,12 +27,13 @@ def _case_failure(row: Mapping[str, Any]) -> tuple[str, str] | None:
 
 
 def _run_error(root: ET.Element, verdict: Verdict, kind: str) -> int:
-    """A suite ``gatekit.<kind>.run`` with one ``<error>`` when the run exits 2 or 3 after its verdict; 1 if added.
+    """A suite ``gatekit.<kind>.run`` with one ``<error>`` when the run exits 2, 3 or 130 after its verdict; 1 if added.
 
-    MLflow down, a promotion refused, an unwritable output: the checks may all pass while the run fails, and a CI
-    test report must not read green. Exits 0, 1 and 4 follow from the checks shown: no suite is added for them.
+    MLflow down, a promotion refused, an unwritable output, a stop while publishing: the checks may all pass while
+    the run fails, and a CI test report must not read green. Exits 0, 1 and 4 follow from the checks shown: no
+    suite is added for them.
     """
-    if verdict.exit_code not in (EXIT_USAGE, EXIT_INFRA):
+    if verdict.exit_code in (None, EXIT_PASS, EXIT_FAIL, EXIT_INCONCLUSIVE):
         return 0
     suite = ET.SubElement(root, "testsuite", name=f"gatekit.{kind}.run", tests="1", failures="0", errors="1")
     suite.set("skipped", "0")

@@ -19,6 +19,8 @@ MAX_SUMMARY_BYTES = 512 * 1024
 _VERDICT_BADGE = {"pass": "✅ PASS", "fail": "❌ FAIL", "inconclusive": "⚠️ INCONCLUSIVE"}
 _STATUS_BADGE = {"pass": "✅ pass", "fail": "❌ fail", "inconclusive": "⚠️ inconclusive"}
 _ORDER = {"fail": 0, "inconclusive": 1, "pass": 2}
+# the exit codes a verdict itself maps to (pass 0, fail 1, inconclusive 4); anything else is a run-level error
+_VERDICT_EXITS = (None, 0, 1, 4)
 
 
 def _code(value: object) -> str:
@@ -74,6 +76,10 @@ def render_summary(verdict: Verdict, env: Mapping[str, str] | None = None) -> st
 
     env = env if env is not None else {}
     badge = _VERDICT_BADGE.get(verdict.verdict, f"🛑 {md_escape(verdict.verdict.upper())}")
+    if verdict.exit_code not in _VERDICT_EXITS:
+        # MLflow down, a promotion refused, an output not written, a stop: the step fails whatever the checks say,
+        # so the headline does not read green (the checks' verdict stays visible after it)
+        badge = f"🛑 ERROR (exit code {verdict.exit_code}) · checks {badge}"
     lines: list[str] = [f"## gatekit {md_escape(verdict.kind)}: {badge}", ""]
     facts = [f"candidate `{_code(display_spec(verdict.candidate.spec))}`", f"{verdict.dataset.cases} cases"]
     if verdict.exit_code is not None:

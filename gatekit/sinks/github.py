@@ -92,6 +92,14 @@ def annotation_lines(verdict: Verdict) -> list[str]:
         level = "error" if verdict_status == "fail" else "warning"
         reasons = "; ".join(verdict.reasons) or verdict_status
         out.append(f"::{level} title=gatekit {verdict_status}::{command_data_escape(reasons)}")
+    if verdict.exit_code not in (None, 0, 1, 4):
+        # exit 2 / 3 / 130 after the verdict (MLflow down, a promotion refused, an output not written): the step
+        # fails though the checks may all pass; one ::error says why (the last reason is the run-level one)
+        why = verdict.reasons[-1] if verdict.reasons else "the run did not finish"
+        title = command_property_escape(f"gatekit exit {verdict.exit_code}")
+        out.append(
+            f"::error title={title}::{command_data_escape(f'exit code {verdict.exit_code} (verdict {verdict_status}): {why}')}"
+        )
     return out
 
 

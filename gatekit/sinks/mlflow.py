@@ -312,13 +312,28 @@ def search_runs(
     except Exception as exc:  # noqa: BLE001
         raise _sink_error(uri, exc) from None
     return [
-        {"run_id": str(r.info.run_id), "experiment_id": str(r.info.experiment_id), "tags": dict(r.data.tags)}
+        {
+            "run_id": str(r.info.run_id),
+            "experiment_id": str(r.info.experiment_id),
+            "status": str(r.info.status),
+            "tags": dict(r.data.tags),
+        }
         for r in runs
     ]
 
 
 def read_run_artifact(tracking_uri: str | None, run_id: str, artifact_path: str) -> str | None:
     """Return the text of one artifact of a run, or None when the run has no such file."""
+    data = read_run_artifact_bytes(tracking_uri, run_id, artifact_path)
+    return None if data is None else data.decode("utf-8")
+
+
+def read_run_artifact_bytes(tracking_uri: str | None, run_id: str, artifact_path: str) -> bytes | None:
+    """Return the bytes of one artifact of a run, or None when the run has no such file.
+
+    For a reader that says itself what is wrong with the content (a baseline's results.jsonl that is not UTF-8 was
+    an internal error here).
+    """
     _, uri = _client(tracking_uri)
     import tempfile
 
@@ -336,7 +351,7 @@ def read_run_artifact(tracking_uri: str | None, run_id: str, artifact_path: str)
                 return None
             raise _sink_error(uri, exc) from None
         path = Path(local)
-        return path.read_text(encoding="utf-8") if path.is_file() else None
+        return path.read_bytes() if path.is_file() else None
 
 
 def set_run_tags(tracking_uri: str | None, run_id: str, tags: dict[str, str]) -> None:
