@@ -101,7 +101,9 @@ _NAME_REACH = 23
 # names of a token that is no credential: a page's, a cursor's ("next_page_token: CiAK..."), a public key's (.NET's
 # "PublicKeyToken=b77a5c561934e089", the hash of a strong name's public key)
 _NOT_CREDENTIAL = re.compile(r"(?:page|next|continuation|sync|cursor|public[_\-]?key)[_\-]?$", re.IGNORECASE)
-_VALUE = re.compile(r"[ \t]{0,3}+(?:\\?[\"'])?(?P<value>(?:[^\s\"'`,;\\]|\\(?![\"'])){8,200}+)")
+# (a value: 8..200 characters, a backslash only when no quote follows it, \"...: as a class's run and its last character
+# checked, not a group repeated per character, ~5x faster on a 200-character value)
+_VALUE = re.compile(r"[ \t]{0,3}+(?:\\?[\"'])?(?P<value>[^\s\"'`,;]{7,199}(?:[^\s\"'`,;\\]|\\(?![\"'])))")
 
 
 def _names_of(words: str) -> list[str]:
@@ -122,20 +124,28 @@ def _names_of(words: str) -> list[str]:
 
 
 def _by_first_letters(words: str) -> str:
-    r"""``words`` (names, each starting with two letters or an optional group) as a branch per first two letters.
+    r"""``words`` (names, each starting with two letters or an optional group) as a branch per second letter, in each case.
 
-    Read after the first letter was matched: ``[Pp](?<=[Aa].)(?i:i[_\-]?key|ikey)|...``. Each branch starts with a
-    class (its second letter), which the regex engine tests before entering it: a word's letter that starts no name is
-    left after one test per branch, not after trying every name.
+    Read after the first letter was matched: ``a(?:(?<=[Pp].)(?i:i[_\-]?key|ikey)|...)|A(?:...)|...``, a branch per
+    first letter inside (a look-behind). Each outer branch starts with a literal, which the regex engine compares before
+    entering it (one comparison, not a class's test, per branch): a word's letter that starts no name is left after a
+    comparison per letter that may follow one, and only the names of its two letters are tried (~2.5x faster than a
+    branch per pair of letters, each tried in turn, on a hostile text of names).
     """
     names = _names_of(words)
     prefixes = sorted({(name[0], name[1]) for name in names})
     own = {"pa": "ss", "au": "th", "pw": ""}  # ("pass", "auth", "pw" only as a word of its own)
+    by_second: dict[str, list[str]] = {}
+    for first, second in prefixes:
+        by_second.setdefault(second, []).append(
+            f"(?<=[{first.upper()}{first}].)(?i:"
+            + (f"(?<![A-Za-z0-9]..){own[first + second]}|" if first + second in own else "")
+            + f"(?<![0-9]..)(?:{'|'.join(name[2:] for name in names if name[:2] == first + second)}))"
+        )
     return "|".join(
-        f"[{second.upper()}{second}](?<=[{first.upper()}{first}].)(?i:"
-        + (f"(?<![A-Za-z0-9]..){own[first + second]}|" if first + second in own else "")
-        + f"(?<![0-9]..)(?:{'|'.join(name[2:] for name in names if name[:2] == first + second)}))"
-        for first, second in prefixes
+        f"{case}(?:{'|'.join(branches)})"
+        for second, branches in sorted(by_second.items())
+        for case in (second, second.upper())
     )
 
 
