@@ -460,16 +460,16 @@ def _pairs(text: str) -> list[tuple[int, int]]:
 
 
 def _leftmost(
-    firsts: str, searches: tuple[Callable[..., re.Match[str] | None], ...], text: str
+    firsts: str, searches: tuple[Callable[..., re.Match[str] | None], ...], text: str, pos: int = 0
 ) -> Iterator[re.Match[str]]:
     """The matches of patterns starting with different characters, as ``finditer`` of their alternation finds them.
 
     Each next match the leftmost of the patterns' from the last one's end (none is empty; at a position at most one
     pattern's first character matches): a pattern starting with a literal is searched for in sre's tight loop, one
     starting with a class of characters ("[Pp]") ~4x slower. ``firsts``: each pattern's first character, a literal (a
-    pattern searched only in a text holding it).
+    pattern searched only in a text holding it). ``pos``: where the first search starts.
     """
-    pending = [search(text) if first in text else None for first, search in zip(firsts, searches, strict=True)]
+    pending = [search(text, pos) if first in text else None for first, search in zip(firsts, searches, strict=True)]
     while True:
         best = None
         for match in pending:
@@ -485,17 +485,75 @@ def _leftmost(
         ]
 
 
+# (a rule read around its events: the characters before an event a match's name may start at, and after it its value may
+# end at; past _EVENT_BUDGET events the rest of the text is one window)
+_EVENT_BEFORE = 256
+_EVENT_AFTER = 256
+_EVENT_BUDGET = 256
+
+
+def _in_windows(
+    finditer: Callable[..., Iterator[re.Match[str]]],
+    rest: Callable[[str, int], Iterator[re.Match[str]]],
+    events: Callable[[str, int], re.Match[str] | None],
+    text: str,
+) -> Iterator[re.Match[str]]:
+    """``finditer``'s matches of ``text``, read only in windows around its ``events`` (the same matches: see _values).
+
+    A window from _EVENT_BEFORE characters before an event to _EVENT_AFTER after it, overlapping ones merged; each read
+    from the last match's end (as one ``finditer`` of the whole text would); past _EVENT_BUDGET events, the rest of the
+    text by ``rest``.
+    """
+    size = len(text)
+    end = 0  # (the last match's end)
+    low = high = -1  # (the window being made)
+    seen = 0
+    event = events(text, 0)
+    while event is not None:
+        at = event.start()
+        seen += 1
+        if seen > _EVENT_BUDGET:  # (a text of events: its rest in one read, from the window being made if this one joins it)
+            start = at - _EVENT_BEFORE if at > _EVENT_BEFORE else 0
+            if high >= 0:
+                if start <= high:
+                    start = low
+                else:
+                    for match in finditer(text, max(low, end), high):
+                        end = match.end()
+                        yield match
+            yield from rest(text, max(start, end))
+            return
+        if at - _EVENT_BEFORE > high:  # (a window of its own: the one before is complete)
+            if high >= 0:
+                for match in finditer(text, max(low, end), high):
+                    end = match.end()
+                    yield match
+            low = at - _EVENT_BEFORE if at > _EVENT_BEFORE else 0
+        high = at + _EVENT_AFTER if at + _EVENT_AFTER < size else size
+        event = events(text, event.end())
+    if high >= 0:
+        yield from finditer(text, max(low, end), high)
+
+
 def _values(
-    pattern: str, validate: Callable[[str], bool], flags: int = 0, firsts: str = ""
+    pattern: str, validate: Callable[[str], bool], flags: int = 0, firsts: str = "", events: str = ""
 ) -> Callable[[str], list[tuple[int, int]]]:
     """The spans of ``pattern``'s ``value`` group that ``validate`` accepts (past VALIDATION_BUDGET: every one).
 
     ``firsts``: the pattern is ``[firsts]`` then ``pattern``; in a text of _SPLIT_FROM characters or more it is read as
-    a search for each of those first characters, a literal (see _leftmost), the same matches.
+    a search for each of those first characters, a literal (see _leftmost), the same matches. ``events``: a pattern
+    every match needs an occurrence of, its name at most _EVENT_BEFORE characters before it and its value's end at most
+    _EVENT_AFTER after it (a verb, a colon, a quote, a digit...): in a text of _SPLIT_FROM characters or more the
+    pattern is read only around them (see _in_windows), the same matches (a hostile text of thousands of names without
+    a value after them is left after one search of its events, not a try per name).
     """
     single = re.compile(f"[{firsts}]{pattern}" if firsts else pattern, flags).finditer
     split = functools.partial(_leftmost, firsts, tuple(re.compile(first + pattern, flags).search for first in firsts))
-    long = _SPLIT_FROM if firsts else 1 << 62  # (without firsts: the single pattern in every text)
+    long = _SPLIT_FROM if firsts or events else 1 << 62  # (without either: the single pattern in every text)
+    if events:
+        rest = split if firsts else single
+        events_of = re.compile(events).search
+        split = functools.partial(_in_windows, single, rest, events_of)
 
     def spans(text: str) -> list[tuple[int, int]]:
         found = []
@@ -733,9 +791,12 @@ _PROSE_PREPOSITION = (
 )
 _PROSE_GAP = rf"{_PROSE_PREPOSITION}(?:{_PROSE_WORD}){{0,3}}?"  # (a preposition and up to 3 words)
 # (the verbs' first letters a class first, tried in C before the case-blind branches: ~1.5x faster on a text of names)
-_PROSE_VERB = (
-    r"[ \t]{1,3}+(?=[iIwWlLeEéèÉÈtTäÄoOjJ])(?i:ist?|was|lautet|e(?:st?)?|[éè]|to|är|on|jest)(?::|[ \t]{1,3}+:?)"
-)
+_VERB_WORD = r"(?=[iIwWlLeEéèÉÈtTäÄoOjJ])(?i:ist?|was|lautet|e(?:st?)?|[éè]|to|är|on|jest)"
+_PROSE_VERB = r"[ \t]{1,3}+" + _VERB_WORD + r"(?::|[ \t]{1,3}+:?)"
+# what a password in a sentence needs after its name (see _values' events): a verb after a blank, or a colon; with a
+# bare value (_PROSE_BARE) also a quote or a digit
+_SENTENCE_EVENTS = r"[: \t](?:(?<=:)|" + _VERB_WORD + r"(?=[: \t]))"
+_SENTENCE_VALUE_EVENTS = r"[: \t\"'“„«0-9](?:(?<=[^ \t])|" + _VERB_WORD + r"(?=[: \t]))"
 _PROSE_TAIL = (
     r"[ \t]{0,3}+[\"'“„«]?(?P<value>(?<=[\"'“„«])[^\"'`<>“”„«»\n]{1,200}+(?=[\"'”“»])|[^\s\"'`<>“”„«»]{6,200}+)"
 )
@@ -763,12 +824,14 @@ _PROSE = _values(
     r"(?:(?<![A-Za-z][Pp])(?i:assword|asswort|asscode)|(?<=[Dd][Ee] [Pp])(?i:asse))" + _PROSE_VALUE,
     _password_value,
     firsts="pP",
+    events=_SENTENCE_VALUE_EVENTS,
 )
 # (a class of the word's first letter first: the engine skips ahead to it; a pattern starting under IGNORECASE is tried
 # at every character, 25 ns a character)
 _PROSE_PT_ES = _values(
     r"[SsCc](?<![A-Za-z][SsCc])(?:(?<=[Ss])(?i:enha)|(?<=[Cc])(?i:ontrase(?:ñ|n)a))" + _prose_value(True, False),
     _password_value,
+    events=_SENTENCE_EVENTS,
 )
 # (Dutch "Het wachtwoord is ...", Swedish "Lösenordet är ...", Finnish "Salasana on ...", Polish "Hasło to ...": the
 # word's first letter as a class first, as above)
@@ -776,6 +839,7 @@ _PROSE_NORTH = _values(
     r"[WwLlSsHh](?<![A-Za-z][WwLlSsHh])(?:(?<=[Ww])(?i:achtwoord)|(?<=[Ll])(?i:(?:ö|o)senord(?:et)?)"
     r"|(?<=[Ss])(?i:alasana(?:si)?)|(?<=[Hh])(?i:as(?:ł|l)o))" + _prose_value(False, False),
     _password_value,
+    events=_SENTENCE_EVENTS,
 )
 # (German "Das Kennwort ist ...", Turkish "Şifre: ...", "Wi-Fi şifresi ..." as a sentence's name, a colon right after
 # it too: these are no assignment's names; the first letter as a class first. Read in a text holding "Kennwort" or,
@@ -785,6 +849,7 @@ _PROSE_MORE = _values(
     r"[KkŞş](?<![^\W\d_][KkŞş])(?:(?<=[Kk])(?i:ennwort)|(?<=[Şş])ifre(?:si|niz|n|m)?)(?![^\W\d_])"
     rf"(?:(?>(?:{_PROSE_GAP})?(?:{_PROSE_VERB}|[ \t]{{0,3}}+:)){_PROSE_BARE})" + _PROSE_TAIL,
     _password_value,
+    events=_SENTENCE_VALUE_EVENTS,
 )
 _NETRC = _values(
     r"machine(?<![\w\-]machine)[ \t]{1,20}+[^\s]{1,256}+\s{1,20}+login\s{1,20}+[^\s]{1,256}+\s{1,20}+password[ \t]{1,20}+"
