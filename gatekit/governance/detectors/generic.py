@@ -1009,8 +1009,8 @@ def _table_readers(delimiter: str, column: int, count: int) -> tuple[Any, Any, A
     """The readers of a table's rows: the run of rows, the cells of a column, those holding a digit.
 
     (The ``match`` of a run of rows of ``count`` delimiters each, the ``finditer`` of their cells in ``column``, the
-    same of the cells holding a digit.) The cells are those that may hold a value of 8 characters (``value``); the run ends before the first line of
-    another number of cells.
+    same of the cells holding a digit, each read from the newline before its row.) The cells are those that may hold a
+    value of 8 characters (``value``); the run ends before the first line of another number of cells.
     """
     key = (delimiter, column, count)
     readers = _TABLE_READERS.get(key)
@@ -1021,9 +1021,11 @@ def _table_readers(delimiter: str, column: int, count: int) -> tuple[Any, Any, A
         cell = f"[^{edge}\\n]*+"
         rows = re.compile(f"(?:(?:{cell}{edge}){{{count}}}{cell}(?:\\n|\\Z))*+")
         value = f"(?P<value>(?=[^{edge}\\n]{{8}}){{digit}}{cell})"
-        row = f"^(?:{cell}{edge}){{{column}}}{value}(?:{edge}{cell}){{{count - column}}}$"
-        cells = re.compile(row.replace("{digit}", ""), re.MULTILINE)
-        digit_cells = re.compile(row.replace("{digit}", f"(?=[^{edge}\\n0-9]*+[0-9])"), re.MULTILINE)
+        # (a row from the line's end before it, a literal the engine skips to: searched from that newline, not tried at
+        # every character as a line's start would be)
+        row = f"\\n(?:{cell}{edge}){{{column}}}{value}(?:{edge}{cell}){{{count - column}}}(?=\\n|\\Z)"
+        cells = re.compile(row.replace("{digit}", ""))
+        digit_cells = re.compile(row.replace("{digit}", f"(?=[^{edge}\\n0-9]*+[0-9])"))
         readers = _TABLE_READERS[key] = (rows.match, cells.finditer, digit_cells.finditer)
     return readers
 
@@ -1138,15 +1140,24 @@ def _columns(text: str) -> list[tuple[int, int]]:
         # one C call, then only the rows whose cell in the column may hold a value of 8 characters
         table, cells_of, digit_cells_of = _table_readers(delimiter, column, count)
         row = table(text, line_end + 1).end()
-        start = line_end + 1
-        while start < row:  # (past VALIDATION_BUDGET cells validated, a hostile table: a cell with a digit, on shape)
-            shape_only = validated >= VALIDATION_BUDGET
-            for cell_match in (digit_cells_of if shape_only else cells_of)(text, start, row):
+        start = line_end  # (the newline before the first row)
+        while start < row:
+            if validated >= VALIDATION_BUDGET:  # (a hostile table: its rest's cells holding a digit, on shape, at once)
+                found += [
+                    (first, first + len(stripped))
+                    for cell_match in digit_cells_of(text, start, row)
+                    for value in (cell_match.group("value"),)
+                    for stripped in (value.strip(_CELL_STRIP),)
+                    if 8 <= len(stripped) <= 200
+                    for first in (cell_match.start("value") + value.index(stripped),)
+                ]
+                break
+            for cell_match in cells_of(text, start, row):
                 value = cell_match.group("value")
                 stripped = value.strip(_CELL_STRIP)
                 if 8 <= len(stripped) <= 200:
                     validated += 1
-                    if shape_only or _credential(stripped) or (human and _human_password(stripped)):
+                    if _credential(stripped) or (human and _human_password(stripped)):
                         first = cell_match.start("value") + value.index(stripped)
                         found.append((first, first + len(stripped)))
                     if validated == VALIDATION_BUDGET:
