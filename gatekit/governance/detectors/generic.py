@@ -687,15 +687,19 @@ _PIN_VALUE = (
 # "pass" as a word of its own; "mot de passe") or "pw" / "pwd" (a word of its own, or camelCase "adminPwd") and a
 # quoted or short value; "pw", a blank and a value of 6..200 ("user bob pw Tr0ub4dor&3"); "PIN" / "pin" / "Pin" (a
 # word of its own, perhaps "PIN code", "PIN-Code") and a PIN
+# (a sign at most ``reach`` characters on, before any line's end, and a value's end, a blank, a quote, a stop or the
+# text's, at most 15 characters after it (the value quoted or of 6..7 characters): what a shaped value needs after its
+# name, in one look-ahead, a scan of a class; a name without one, most in a text, is left after it)
+def _signed(reach: int) -> str:
+    return rf"(?=[^=:\n]{{0,{reach}}}+[=:][^\s\"'`,;\\]{{0,15}}+(?:[\s\"'`,;\\]|\Z))"
+
+
+_PASS_TAIL = r"(?:(?i:w(?:or)?d|wort|phrase)|(?<![A-Za-z0-9]....)|(?<=[Dd][Ee][ _\-.]....)[eE])"
+# (the letter after the "p" dispatched as a literal: "ass", "ASS", "w"/"W", "IN"/"in"; the rest of each name at most 6
+# characters, a quote, a "]" and blanks 6 more before its sign: 12 after "ass", 7 after "w")
 _AFTER_P = (
-    r"(?=ass|ASS|in|IN|w|W)"
-    # (what each rule needs, in one look-ahead: a sign at most 15 characters on, before any line's end, after the name, a
-    # quote, a "]" and blanks, and a value's end (a blank, a quote, a stop) or the text's at most 15 characters after
-    # it, the value being quoted or of 6..7 characters; "pw", blanks and 6 characters; "IN" or "in": a name with none
-    # of them, most in a text, is left after it, not tried rule by rule)
-    r"(?=[^=:\n]{0,15}+[=:][^\s\"'`,;\\]{0,15}+(?:[\s\"'`,;\\]|\Z)|[Ww][ \t]{1,3}+[^\s\"'`]{6}|IN|in)"
-    r"(?:(?=[^=:\n]{0,15}+[=:][^\s\"'`,;\\]{0,15}+(?:[\s\"'`,;\\]|\Z))(?:(?:ass|ASS)(?:(?i:w(?:or)?d|wort|phrase)|(?<![A-Za-z0-9]....)|(?<=[Dd][Ee][ _\-.]....)[eE])"
-    r"|[Ww](?:(?<![A-Za-z0-9]..)|(?<=[a-z]P.))[Dd]?)"
+    rf"(?:(?:ass{_signed(12)}{_PASS_TAIL}|ASS{_signed(12)}{_PASS_TAIL}"
+    rf"|[Ww]{_signed(7)}(?:(?<![A-Za-z0-9]..)|(?<=[a-z]P.))[Dd]?)"
     + _SHAPED_VALUE
     + r"|[Ww](?<![A-Za-z0-9]..)(?![A-Za-z0-9])[ \t]{1,3}+(?P<bare>[^\s\"'`]{6,200}+)"
     r"|(?:IN|in)(?<![A-Za-z0-9]...)(?:[ \-](?:[Cc]ode|CODE))?" + _PIN_VALUE + ")"
@@ -706,7 +710,7 @@ _CAPITAL_P_RULES = re.compile("P" + _AFTER_P).finditer
 # after "Geheimzahl" (the names' first letters a class first: the engine skips ahead to those, not trying the pattern at
 # every character, ~3 ms on 100 KB)
 _OTHER_NAMES = re.compile(
-    r"[KCcG](?:(?=[^=:\n]{0,15}+[=:][^\s\"'`,;\\]{0,15}+(?:[\s\"'`,;\\]|\Z))(?:(?<=K)(?<![A-Za-z0-9]K)ennwort|(?<=[Cc])(?<![A-Za-z0-9][Cc])"
+    r"[KCcG](?:" + _signed(15) + r"(?:(?<=K)(?<![A-Za-z0-9]K)ennwort|(?<=[Cc])(?<![A-Za-z0-9][Cc])"
     r"(?:ontrase(?:ñ|n)a|ONTRASE(?:Ñ|N)A))" + _SHAPED_VALUE + r"|(?<=G)(?<![A-Za-z0-9]G)eheimzahl" + _PIN_VALUE + ")"
 ).finditer
 
@@ -983,6 +987,7 @@ _COLUMN_WORDS = {
     piece: re.compile(re.escape(piece) + r"[A-Za-z]{0,8}+[\"'`* \t]{0,3}(?=[,;\t|\r\n])") for piece in _COLUMN_PIECES
 }
 _CELL_STRIP = " \t\r\"'`*"
+_CELL_STRIP_CLASS = " \\t\\r\"'`*"  # (the same in a pattern's class)
 
 
 # a header cell's name read forward, in C, for the rest of a text past VALIDATION_BUDGET candidate words (a long CSV
@@ -1005,6 +1010,11 @@ _LINE_REACH = 4096  # characters a header line may hold
 _TABLE_READERS: dict[tuple[str, int, int], tuple[Any, Any, Any]] = {}
 
 
+def _times(piece: str, count: int) -> str:
+    """``piece`` ``count`` times in a row: written out up to 8 (no repeated group, ~2x faster per row), else ``{count}``."""
+    return piece * count if count <= 8 else f"(?:{piece}){{{count}}}"
+
+
 def _table_readers(delimiter: str, column: int, count: int) -> tuple[Any, Any, Any]:
     """The readers of a table's rows: the run of rows, the cells of a column, those holding a digit.
 
@@ -1019,13 +1029,22 @@ def _table_readers(delimiter: str, column: int, count: int) -> tuple[Any, Any, A
             _TABLE_READERS.clear()
         edge = re.escape(delimiter)
         cell = f"[^{edge}\\n]*+"
-        rows = re.compile(f"(?:(?:{cell}{edge}){{{count}}}{cell}(?:\\n|\\Z))*+")
+        rows = re.compile(f"(?:{_times(cell + edge, count)}{cell}(?:\\n|\\Z))*+")
         value = f"(?P<value>(?=[^{edge}\\n]{{8}}){{digit}}{cell})"
         # (a row from the line's end before it, a literal the engine skips to: searched from that newline, not tried at
         # every character as a line's start would be)
-        row = f"\\n(?:{cell}{edge}){{{column}}}{value}(?:{edge}{cell}){{{count - column}}}(?=\\n|\\Z)"
+        row = f"\\n{_times(cell + edge, column)}{value}{_times(edge + cell, count - column)}(?=\\n|\\Z)"
         cells = re.compile(row.replace("{digit}", ""))
-        digit_cells = re.compile(row.replace("{digit}", f"(?=[^{edge}\\n0-9]*+[0-9])"))
+        # (the cells holding a digit, their value without the quotes, blanks and stars around it: each run of those
+        # inside it only when a character of the value follows, possessive; the length checked by the caller)
+        kept = f"[^{edge}\\n{_CELL_STRIP_CLASS}]"
+        digit_cells = re.compile(
+            row.replace(
+                value,
+                f"(?=[^{edge}\\n0-9]*+[0-9])[{_CELL_STRIP_CLASS}]*+(?P<value>(?:{kept}++|[{_CELL_STRIP_CLASS}]++(?={kept}))*+)"
+                f"[{_CELL_STRIP_CLASS}]*+",
+            )
+        )
         readers = _TABLE_READERS[key] = (rows.match, cells.finditer, digit_cells.finditer)
     return readers
 
@@ -1144,12 +1163,10 @@ def _columns(text: str) -> list[tuple[int, int]]:
         while start < row:
             if validated >= VALIDATION_BUDGET:  # (a hostile table: its rest's cells holding a digit, on shape, at once)
                 found += [
-                    (first, first + len(stripped))
+                    span
                     for cell_match in digit_cells_of(text, start, row)
-                    for value in (cell_match.group("value"),)
-                    for stripped in (value.strip(_CELL_STRIP),)
-                    if 8 <= len(stripped) <= 200
-                    for first in (cell_match.start("value") + value.index(stripped),)
+                    for span in (cell_match.span("value"),)
+                    if 8 <= span[1] - span[0] <= 200
                 ]
                 break
             for cell_match in cells_of(text, start, row):
