@@ -442,11 +442,13 @@ def _pairs(text: str) -> list[tuple[int, int]]:
         signs += 1
         if signs > VALIDATION_BUDGET:  # a hostile text ('"a", "bcdefgh1", ' repeated): its rest in one C pass
             low = at - _NAME_REACH if at > _NAME_REACH else 0
-            for pair in _NAMED_PAIR.finditer(text, max(low, last)):
-                checked += 1
+            pairs = _NAMED_PAIR.finditer(text, max(low, last))
+            for pair in islice(pairs, max(0, VALIDATION_BUDGET - checked)):  # (validated up to the budget)
                 value = pair.group("value")
-                if value is not None and (checked > VALIDATION_BUDGET or _credential(value)):
+                if value is not None and _credential(value):
                     found.append(pair.span("value"))
+            # (the rest on shape alone, in one comprehension: a pair without a value has none, (-1, -1))
+            found += [span for pair in pairs for span in (pair.span("value"),) if span[0] != -1]
             return found
         last = sign.end()
         named = name(text, at - _NAME_REACH if at > _NAME_REACH else 0, at)
@@ -967,12 +969,24 @@ def _name_values(text: str) -> list[tuple[int, int]]:
 def _named_credentials(text: str, matches: Iterator[re.Match[str]]) -> list[tuple[int, int]]:
     """The ``value`` of each match whose ``name`` is a credential's, as an assignment's (3+ bits, a digit)."""
     found: list[tuple[int, int]] = []
-    for checked, match in enumerate(matches):
+    for match in islice(matches, VALIDATION_BUDGET):
         start, end = match.span("name")
         named = _NAME.search(text, start, end)
         if named is None or _NOT_CREDENTIAL.search(text, start, named.start()) is not None:  # (not "next_page_token")
             continue
-        if checked >= VALIDATION_BUDGET or _named_value(text, named, match.group("value")):
+        if _named_value(text, named, match.group("value")):
+            found.append(match.span("value"))
+    # past VALIDATION_BUDGET (a hostile text): every value named for a credential, on its shape; a name's verdict kept by
+    # its text and the character before it (all its patterns read), a hostile text's thousands of one name read once
+    known: dict[tuple[bool, str], bool] = {}
+    for match in matches:
+        start, end = match.span("name")
+        key = (start == 0, text[start - 1 if start else 0 : end])
+        verdict = known.get(key)
+        if verdict is None:
+            named = _NAME.search(text, start, end)
+            verdict = known[key] = named is not None and _NOT_CREDENTIAL.search(text, start, named.start()) is None
+        if verdict:
             found.append(match.span("value"))
     return found
 
