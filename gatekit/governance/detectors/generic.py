@@ -499,22 +499,25 @@ def _in_windows(
     rest: Callable[[str, int], Iterator[re.Match[str]]],
     events: Callable[[str, int], re.Match[str] | None],
     text: str,
+    start: int = 0,
 ) -> Iterator[re.Match[str]]:
     """``finditer``'s matches of ``text``, read only in windows around its ``events`` (the same matches: see _values).
 
     A window from _EVENT_BEFORE characters before an event to _EVENT_AFTER after it, overlapping ones merged; each read
     from the last match's end (as one ``finditer`` of the whole text would); past _EVENT_BUDGET events, the rest of the
-    text by ``rest``.
+    text by ``rest``. ``start``: no match starts before it (the events are searched from it).
     """
     size = len(text)
-    end = 0  # (the last match's end)
+    end = start  # (the last match's end; none starts before ``start``)
     low = high = -1  # (the window being made)
     seen = 0
-    event = events(text, 0)
+    event = events(text, start)
     while event is not None:
         at = event.start()
         seen += 1
-        if seen > _EVENT_BUDGET:  # (a text of events: its rest in one read, from the window being made if this one joins it)
+        if (
+            seen > _EVENT_BUDGET
+        ):  # (a text of events: its rest in one read, from the window being made if this one joins it)
             start = at - _EVENT_BEFORE if at > _EVENT_BEFORE else 0
             if high >= 0:
                 if start <= high:
@@ -537,8 +540,20 @@ def _in_windows(
         yield from finditer(text, max(low, end), high)
 
 
+def _first_of(
+    firsts: str, searches: tuple[Callable[..., re.Match[str] | None], ...], text: str
+) -> re.Match[str] | None:
+    """The first match of patterns each starting with one of ``firsts``, a literal (see _leftmost), in ``text``."""
+    best = None
+    for first, search in zip(firsts, searches, strict=True):
+        match = search(text) if first in text else None
+        if match is not None and (best is None or match.start() < best.start()):
+            best = match
+    return best
+
+
 def _values(
-    pattern: str, validate: Callable[[str], bool], flags: int = 0, firsts: str = "", events: str = ""
+    pattern: str, validate: Callable[[str], bool], flags: int = 0, firsts: str = "", events: str = "", name: str = ""
 ) -> Callable[[str], list[tuple[int, int]]]:
     """The spans of ``pattern``'s ``value`` group that ``validate`` accepts (past VALIDATION_BUDGET: every one).
 
@@ -547,7 +562,8 @@ def _values(
     every match needs an occurrence of, its name at most _EVENT_BEFORE characters before it and its value's end at most
     _EVENT_AFTER after it (a verb, a colon, a quote, a digit...): in a text of _SPLIT_FROM characters or more the
     pattern is read only around them (see _in_windows), the same matches (a hostile text of thousands of names without
-    a value after them is left after one search of its events, not a try per name).
+    a value after them is left after one search of its events, not a try per name); ``name``: the pattern's start every
+    match begins with (after ``firsts``), the events searched from its first.
     """
     single = re.compile(f"[{firsts}]{pattern}" if firsts else pattern, flags).finditer
     split = functools.partial(_leftmost, firsts, tuple(re.compile(first + pattern, flags).search for first in firsts))
@@ -555,7 +571,16 @@ def _values(
     if events:
         rest = split if firsts else single
         events_of = re.compile(events).search
-        split = functools.partial(_in_windows, single, rest, events_of)
+        names = (
+            functools.partial(_first_of, firsts, tuple(re.compile(first + name, flags).search for first in firsts))
+            if firsts
+            else re.compile(name, flags).search
+        )
+        windows = functools.partial(_in_windows, single, rest, events_of)
+
+        def split(text: str) -> Iterator[re.Match[str]]:
+            first = names(text)  # (the events from the first name on: a text without one has no match)
+            return windows(text, first.start()) if first is not None else iter(())
 
     def spans(text: str) -> list[tuple[int, int]]:
         found = []
@@ -683,6 +708,8 @@ _PIN_VALUE = (
     r"(?![A-Za-z])(?:\\[\"']|[\"']|)(?:[ \t]{0,3}+[=:][ \t]{0,3}+|[ \t]{1,3}+(?:(?i:is|ist|est|es|lautet|was)[ \t]{1,3}+)?)"
     r"\\?[\"']?(?P<pin>[0-9]{4,8}+)(?![0-9A-Za-z]|[.,:/\- \t][0-9]|[ \t]?%)"
 )
+
+
 # after a "p" or a "P" (each a literal the regex engine skips to; _P_WORDS' look-ahead first, then each rule's second
 # letter before its look-behinds: a "p" starting none is left after one test, ~2x faster): a password's
 # name ("password", "passwd", "passwort", "passphrase", also ending a longer name, "DB_PASSWORD", "adminPassword";
@@ -739,6 +766,22 @@ def _pin(text: str, match: re.Match[str]) -> bool:
     return True
 
 
+# what a password's shape after its name needs (see _in_windows): a sign or a digit (a shaped value, a PIN), a blank
+# before 6 characters (a bare value after "pw"); the name at most 25 characters before it, the value's end at most 210
+# after it
+_SHAPE_EVENTS = re.compile(r"[=:0-9 \t](?:(?<=[=:0-9])|(?=[^\s\"'`]{6}))").search
+
+
+def _from(finditer: Callable[..., Iterator[re.Match[str]]], text: str, start: int) -> Iterator[re.Match[str]]:
+    """``finditer(text, start)``."""
+    return finditer(text, start)
+
+
+def _around_shapes(finditer: Callable[..., Iterator[re.Match[str]]], text: str, start: int) -> Iterator[re.Match[str]]:
+    """``finditer(text, start)``'s matches, read around _SHAPE_EVENTS only (the same matches)."""
+    return _in_windows(finditer, finditer, _SHAPE_EVENTS, text, start)
+
+
 def _password_shapes(
     text: str, lower: re.Match[str] | None = None, upper: re.Match[str] | None = None, other: bool = True
 ) -> list[tuple[int, int]]:
@@ -750,16 +793,19 @@ def _password_shapes(
     """
     found: list[tuple[int, int]] = []
     searches: list[Iterator[re.Match[str]]] = []
+    # (in a long text each rule read only around what a match needs: a sign, a digit, a blank before 6 characters, see
+    # _in_windows; a hostile text of names without one is left after one search of those)
+    rules = _around_shapes if len(text) >= _SPLIT_FROM else _from
     if lower is None:
         lower = _P_WORDS(text)
     if lower is not None:
-        searches.append(_P_RULES(text, lower.start()))
+        searches.append(rules(_P_RULES, text, lower.start()))
     if upper is None and "P" in text:
         upper = _CAPITAL_P_WORDS(text)
     if upper is not None:
-        searches.append(_CAPITAL_P_RULES(text, upper.start()))
+        searches.append(rules(_CAPITAL_P_RULES, text, upper.start()))
     if other:
-        searches.append(_OTHER_NAMES(text))
+        searches.append(rules(_OTHER_NAMES, text, 0))
     budget = VALIDATION_BUDGET
     for search in searches:
         for match in islice(search, budget) if budget else ():
@@ -828,36 +874,35 @@ def _prose_value(word_before: bool, bare: bool) -> str:
 
 _PROSE_VALUE = _prose_value(word_before=True, bare=True)
 # (in a long text a search for each case of the first letter: see _values)
+_PROSE_NAME = r"(?:(?<![A-Za-z][Pp])(?i:assword|asswort|asscode)|(?<=[Dd][Ee] [Pp])(?i:asse))"
 _PROSE = _values(
-    r"(?:(?<![A-Za-z][Pp])(?i:assword|asswort|asscode)|(?<=[Dd][Ee] [Pp])(?i:asse))" + _PROSE_VALUE,
-    _password_value,
-    firsts="pP",
-    events=_SENTENCE_VALUE_EVENTS,
+    _PROSE_NAME + _PROSE_VALUE, _password_value, firsts="pP", events=_SENTENCE_VALUE_EVENTS, name=_PROSE_NAME
 )
 # (a class of the word's first letter first: the engine skips ahead to it; a pattern starting under IGNORECASE is tried
 # at every character, 25 ns a character)
+_PT_ES_NAME = r"[SsCc](?<![A-Za-z][SsCc])(?:(?<=[Ss])(?i:enha)|(?<=[Cc])(?i:ontrase(?:ñ|n)a))"
 _PROSE_PT_ES = _values(
-    r"[SsCc](?<![A-Za-z][SsCc])(?:(?<=[Ss])(?i:enha)|(?<=[Cc])(?i:ontrase(?:ñ|n)a))" + _prose_value(True, False),
-    _password_value,
-    events=_SENTENCE_EVENTS,
+    _PT_ES_NAME + _prose_value(True, False), _password_value, events=_SENTENCE_EVENTS, name=_PT_ES_NAME
 )
 # (Dutch "Het wachtwoord is ...", Swedish "Lösenordet är ...", Finnish "Salasana on ...", Polish "Hasło to ...": the
 # word's first letter as a class first, as above)
-_PROSE_NORTH = _values(
+_NORTH_NAME = (
     r"[WwLlSsHh](?<![A-Za-z][WwLlSsHh])(?:(?<=[Ww])(?i:achtwoord)|(?<=[Ll])(?i:(?:ö|o)senord(?:et)?)"
-    r"|(?<=[Ss])(?i:alasana(?:si)?)|(?<=[Hh])(?i:as(?:ł|l)o))" + _prose_value(False, False),
-    _password_value,
-    events=_SENTENCE_EVENTS,
+    r"|(?<=[Ss])(?i:alasana(?:si)?)|(?<=[Hh])(?i:as(?:ł|l)o))"
+)
+_PROSE_NORTH = _values(
+    _NORTH_NAME + _prose_value(False, False), _password_value, events=_SENTENCE_EVENTS, name=_NORTH_NAME
 )
 # (German "Das Kennwort ist ...", Turkish "Şifre: ...", "Wi-Fi şifresi ..." as a sentence's name, a colon right after
 # it too: these are no assignment's names; the first letter as a class first. Read in a text holding "Kennwort" or,
 # of other characters than ASCII, "ş" / "Ş": "sifre" typed in ASCII and French "mdp" are not read, a string's test of
 # every text, ~0.15 us on one of other characters than ASCII)
+_MORE_NAME = r"[KkŞş](?<![^\W\d_][KkŞş])(?:(?<=[Kk])(?i:ennwort)|(?<=[Şş])ifre(?:si|niz|n|m)?)(?![^\W\d_])"
 _PROSE_MORE = _values(
-    r"[KkŞş](?<![^\W\d_][KkŞş])(?:(?<=[Kk])(?i:ennwort)|(?<=[Şş])ifre(?:si|niz|n|m)?)(?![^\W\d_])"
-    rf"(?:(?>(?:{_PROSE_GAP})?(?:{_PROSE_VERB}|[ \t]{{0,3}}+:)){_PROSE_BARE})" + _PROSE_TAIL,
+    _MORE_NAME + rf"(?:(?>(?:{_PROSE_GAP})?(?:{_PROSE_VERB}|[ \t]{{0,3}}+:)){_PROSE_BARE})" + _PROSE_TAIL,
     _password_value,
     events=_SENTENCE_VALUE_EVENTS,
+    name=_MORE_NAME,
 )
 _NETRC = _values(
     r"machine(?<![\w\-]machine)[ \t]{1,20}+[^\s]{1,256}+\s{1,20}+login\s{1,20}+[^\s]{1,256}+\s{1,20}+password[ \t]{1,20}+"
