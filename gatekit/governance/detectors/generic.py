@@ -492,6 +492,7 @@ def _leftmost(
 _EVENT_BEFORE = 256
 _EVENT_AFTER = 256
 _EVENT_BUDGET = 256
+_EVENT_SAMPLE = 32  # (events read before a text whose events are dense, one per 256 characters or more, is read whole)
 
 
 def _in_windows(
@@ -504,8 +505,8 @@ def _in_windows(
     """``finditer``'s matches of ``text``, read only in windows around its ``events`` (the same matches: see _values).
 
     A window from _EVENT_BEFORE characters before an event to _EVENT_AFTER after it, overlapping ones merged; each read
-    from the last match's end (as one ``finditer`` of the whole text would); past _EVENT_BUDGET events, the rest of the
-    text by ``rest``. ``start``: no match starts before it (the events are searched from it).
+    from the last match's end (as one ``finditer`` of the whole text would); past _EVENT_BUDGET events, or at the
+    _EVENT_SAMPLE-th when they are dense, the rest of the text by ``rest``. ``start``: no match starts before it (the events are searched from it).
     """
     size = len(text)
     end = start  # (the last match's end; none starts before ``start``)
@@ -515,18 +516,18 @@ def _in_windows(
     while event is not None:
         at = event.start()
         seen += 1
-        if (
-            seen > _EVENT_BUDGET
-        ):  # (a text of events: its rest in one read, from the window being made if this one joins it)
-            start = at - _EVENT_BEFORE if at > _EVENT_BEFORE else 0
+        # (a text of events, past the budget or dense from its first ones on, their windows overlapping: its rest in
+        # one read, from the window being made if this event's joins it)
+        if seen > _EVENT_BUDGET or (seen == _EVENT_SAMPLE and at - start < _EVENT_SAMPLE * _EVENT_BEFORE):
+            rest_from = at - _EVENT_BEFORE if at > _EVENT_BEFORE else 0
             if high >= 0:
-                if start <= high:
-                    start = low
+                if rest_from <= high:
+                    rest_from = low
                 else:
                     for match in finditer(text, max(low, end), high):
                         end = match.end()
                         yield match
-            yield from rest(text, max(start, end))
+            yield from rest(text, max(rest_from, end))
             return
         if at - _EVENT_BEFORE > high:  # (a window of its own: the one before is complete)
             if high >= 0:
