@@ -24,7 +24,6 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from itertools import islice
 from math import log2
 from typing import NamedTuple
 
@@ -246,19 +245,21 @@ class Detector:
         finditer = self.pattern.finditer
         retry = self.retry_without
         found: list[tuple[int, int]] = []
-        budget = VALIDATION_BUDGET  # (candidates still validated)
+        checked = 0
         for low, high in windows:
             matches = finditer(text, low, high)
-            if budget:
-                for match in islice(matches, budget):
-                    budget -= 1
+            if checked < VALIDATION_BUDGET:
+                for match in matches:
+                    checked += 1
                     if validate(match.group(group)):
                         found.append(match.span(group))
                     elif retry is not None:
                         cut = match.start(retry)
                         if cut != -1 and validate(text[match.start(group) : cut]):
                             found.append((match.start(group), cut))
-                if budget:  # (the window's candidates all validated)
+                    if checked == VALIDATION_BUDGET:
+                        break
+                else:  # (the window's candidates all validated)
                     continue
             # (past the budget, a hostile text: the rest on shape alone, in one comprehension, no step in Python each)
             found += [match.span(group) for match in matches]

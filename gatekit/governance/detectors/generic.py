@@ -587,11 +587,13 @@ def _values(
         found = []
         matches = split(text) if len(text) >= long else single(text)
         checked = 0
-        for match in islice(matches, VALIDATION_BUDGET):
+        for match in matches:
             checked += 1
             if validate(match.group("value")):
                 found.append(match.span("value"))
-        if checked < VALIDATION_BUDGET:
+            if checked == VALIDATION_BUDGET:
+                break
+        else:
             return found
         # past VALIDATION_BUDGET (a hostile text): the rest on shape alone, read by the single pattern from the last
         # match's end (the same matches as the searches by first character, without a step in Python per match)
@@ -773,11 +775,6 @@ def _pin(text: str, match: re.Match[str]) -> bool:
 _SHAPE_EVENTS = re.compile(r"[=:0-9 \t](?:(?<=[=:0-9])|(?=[^\s\"'`]{6}))").search
 
 
-def _from(finditer: Callable[..., Iterator[re.Match[str]]], text: str, start: int) -> Iterator[re.Match[str]]:
-    """``finditer(text, start)``."""
-    return finditer(text, start)
-
-
 def _around_shapes(finditer: Callable[..., Iterator[re.Match[str]]], text: str, start: int) -> Iterator[re.Match[str]]:
     """``finditer(text, start)``'s matches, read around _SHAPE_EVENTS only (the same matches)."""
     return _in_windows(finditer, finditer, _SHAPE_EVENTS, text, start)
@@ -796,17 +793,19 @@ def _password_shapes(
     searches: list[Iterator[re.Match[str]]] = []
     # (in a long text each rule read only around what a match needs: a sign, a digit, a blank before 6 characters, see
     # _in_windows; a hostile text of names without one is left after one search of those)
-    rules = _around_shapes if len(text) >= _SPLIT_FROM else _from
+    short = len(text) < _SPLIT_FROM
     if lower is None:
         lower = _P_WORDS(text)
     if lower is not None:
-        searches.append(rules(_P_RULES, text, lower.start()))
+        searches.append(_P_RULES(text, lower.start()) if short else _around_shapes(_P_RULES, text, lower.start()))
     if upper is None and "P" in text:
         upper = _CAPITAL_P_WORDS(text)
     if upper is not None:
-        searches.append(rules(_CAPITAL_P_RULES, text, upper.start()))
+        searches.append(
+            _CAPITAL_P_RULES(text, upper.start()) if short else _around_shapes(_CAPITAL_P_RULES, text, upper.start())
+        )
     if other:
-        searches.append(rules(_OTHER_NAMES, text, 0))
+        searches.append(_OTHER_NAMES(text) if short else _around_shapes(_OTHER_NAMES, text, 0))
     budget = VALIDATION_BUDGET
     for search in searches:
         for match in islice(search, budget) if budget else ():

@@ -190,10 +190,13 @@ class DiscordDetector(Detector):
 
     def findings(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[float, int, int]]:
         """``(score, start, end)`` of every Discord bot token of ``text``."""
+        middle = _DISCORD_MIDDLE.search(text)  # (every token has one; its first segment at most 27 characters before)
+        if middle is None:  # (most texts: one search from dot to dot)
+            return []
         score = self.score
         found: list[tuple[float, int, int]] = []
         named: list[bool] = []  # (whether the text names Discord: read once, on the first token not an id's)
-        tokens = _DISCORD_TOKEN.finditer(text)
+        tokens = _DISCORD_TOKEN.finditer(text, max(0, middle.start() - 27))
         # (past VALIDATION_BUDGET tokens of its shape, a hostile text: the rest on their shape alone, in one comprehension)
         for token in islice(tokens, VALIDATION_BUDGET):
             start, end = token.span()
