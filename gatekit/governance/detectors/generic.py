@@ -769,15 +769,21 @@ def _pin(text: str, match: re.Match[str]) -> bool:
     return True
 
 
-# what a password's shape after its name needs (see _in_windows): a sign or a digit (a shaped value, a PIN), a blank
-# before 6 characters (a bare value after "pw"); the name at most 25 characters before it, the value's end at most 210
-# after it
-_SHAPE_EVENTS = re.compile(r"[=:0-9 \t](?:(?<=[=:0-9])|(?=[^\s\"'`]{6}))").search
+# what a password's shape after its name needs (see _in_windows): a sign or a digit (a shaped value, a PIN); after "p"
+# also "w" and blanks before 6 characters (a bare value after "pw"); the name at most 25 characters before it, the
+# value's end at most 210 after it
+_SHAPE_EVENTS = re.compile(r"[=:0-9]").search
+_P_SHAPE_EVENTS = re.compile(r"[=:0-9Ww](?:(?<=[=:0-9])|(?=[ \t]{1,3}+[^\s\"'`]{6}))").search
 
 
-def _around_shapes(finditer: Callable[..., Iterator[re.Match[str]]], text: str, start: int) -> Iterator[re.Match[str]]:
-    """``finditer(text, start)``'s matches, read around _SHAPE_EVENTS only (the same matches)."""
-    return _in_windows(finditer, finditer, _SHAPE_EVENTS, text, start)
+def _around_shapes(
+    finditer: Callable[..., Iterator[re.Match[str]]],
+    text: str,
+    start: int,
+    events: Callable[[str, int], re.Match[str] | None] = _SHAPE_EVENTS,
+) -> Iterator[re.Match[str]]:
+    """``finditer(text, start)``'s matches, read around ``events`` only (the same matches)."""
+    return _in_windows(finditer, finditer, events, text, start)
 
 
 def _password_shapes(
@@ -797,12 +803,16 @@ def _password_shapes(
     if lower is None:
         lower = _P_WORDS(text)
     if lower is not None:
-        searches.append(_P_RULES(text, lower.start()) if short else _around_shapes(_P_RULES, text, lower.start()))
+        searches.append(
+            _P_RULES(text, lower.start()) if short else _around_shapes(_P_RULES, text, lower.start(), _P_SHAPE_EVENTS)
+        )
     if upper is None and "P" in text:
         upper = _CAPITAL_P_WORDS(text)
     if upper is not None:
         searches.append(
-            _CAPITAL_P_RULES(text, upper.start()) if short else _around_shapes(_CAPITAL_P_RULES, text, upper.start())
+            _CAPITAL_P_RULES(text, upper.start())
+            if short
+            else _around_shapes(_CAPITAL_P_RULES, text, upper.start(), _P_SHAPE_EVENTS)
         )
     if other:
         searches.append(_OTHER_NAMES(text) if short else _around_shapes(_OTHER_NAMES, text, 0))
