@@ -567,10 +567,13 @@ def _values(
     match begins with (after ``firsts``), the events searched from its first.
     """
     single = re.compile(f"[{firsts}]{pattern}" if firsts else pattern, flags).finditer
-    split = functools.partial(_leftmost, firsts, tuple(re.compile(first + pattern, flags).search for first in firsts))
+    by_first = functools.partial(
+        _leftmost, firsts, tuple(re.compile(first + pattern, flags).search for first in firsts)
+    )
+    split: Callable[[str], Iterator[re.Match[str]]] = by_first
     long = _SPLIT_FROM if firsts or events else 1 << 62  # (without either: the single pattern in every text)
     if events:
-        rest = split if firsts else single
+        rest = by_first if firsts else single
         events_of = re.compile(events).search
         names = (
             functools.partial(_first_of, firsts, tuple(re.compile(first + name, flags).search for first in firsts))
@@ -579,9 +582,11 @@ def _values(
         )
         windows = functools.partial(_in_windows, single, rest, events_of)
 
-        def split(text: str) -> Iterator[re.Match[str]]:
+        def windowed(text: str) -> Iterator[re.Match[str]]:
             first = names(text)  # (the events from the first name on: a text without one has no match)
             return windows(text, first.start()) if first is not None else iter(())
+
+        split = windowed
 
     def spans(text: str) -> list[tuple[int, int]]:
         found = []
