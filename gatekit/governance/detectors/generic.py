@@ -881,9 +881,12 @@ def _prose_value(word_before: bool, bare: bool) -> str:
     """
     gap = (rf"(?:{_PROSE_WORD})??" if word_before else "") + _PROSE_GAP
     # (the words read once: a colon only after them, "(?(gap)...)"; the first verb or colon found is the sentence's,
-    # atomic: its value is not looked for after more words)
+    # atomic: its value is not looked for after more words. Words and verbs start with blanks and a letter: looked for
+    # first, a name followed by a quote or a digit goes to its bare value at once)
     return (
-        rf"(?:(?>(?P<gap>{gap})?(?:{_PROSE_VERB}|(?(gap)[ \t]{{0,3}}+:|(?!))))" + (_PROSE_BARE if bare else "") + ")"
+        rf"(?:(?=[ \t]{{1,3}}+[^\W\d_])(?>(?P<gap>{gap})?(?:{_PROSE_VERB}|(?(gap)[ \t]{{0,3}}+:|(?!))))"
+        + (_PROSE_BARE if bare else "")
+        + ")"
     ) + _PROSE_TAIL
 
 
