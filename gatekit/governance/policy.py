@@ -181,15 +181,18 @@ class Policy:
         *,
         plan: list[tuple[BaseRule, str, str, list[str]]] | None = None,
         record: bool = True,
+        account: Any = None,
     ) -> Decision:
         """Judge one case: every rule runs (or those of ``plan``), the strongest outcome wins, redactions applied.
 
         ``record=False`` leaves the counting on ``run`` to the caller (:meth:`record`), who may amend the decision first.
+        ``account``: the request judged more than once (the runtime; ``rules.tools.Account``) that per-minute tool
+        rates count the calls for (None: the case is counted as itself).
         """
         started = time.perf_counter_ns()
         if run is None:
             run = RunState()
-        ev = Evaluation(case, response, run)
+        ev = Evaluation(case, response, run, account)
         fired_rules: list[dict[str, Any]] = []
         reasons: list[str] = []
         rank = 0

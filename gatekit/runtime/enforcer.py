@@ -12,7 +12,6 @@ run state per enforcer, changed only under a lock, so one enforcer serves many t
 
 from __future__ import annotations
 
-import bisect
 import contextvars
 import dataclasses
 import functools
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from gatekit.governance.policy import Policy, RunState, load_policy
+from gatekit.governance.rules.tools import Account
 from gatekit.models import Decision, Outcome
 from gatekit.production.schema import timestamp_text
 from gatekit.redact import scrub, scrub_field
@@ -105,9 +105,9 @@ class _Request:
         "decided_rank",
         "decided_rules",
         "decided_redactions",
-        "rate_unit",
-        "rate_extra",
-        "rate_max",
+        "account",
+        "responses",
+        "refused",
     )
 
     def __init__(self, enforcer: Enforcer, input: Any, context: Any, request_id: str | None) -> None:
@@ -140,12 +140,13 @@ class _Request:
         self.decided_rank = -1
         self.decided_rules: dict[str, None] = {}
         self.decided_redactions = False
-        # max_calls_per_minute: the call times this request added to each (rule, pattern) window in the current
-        # response, those it holds there from earlier responses, and the most calls one response made. A request
-        # counts as its largest response (the client uses one choice; a response checked twice counts once).
-        self.rate_unit: dict[tuple[str, str], list[float]] = {}
-        self.rate_extra: dict[tuple[str, str], list[float]] = {}
-        self.rate_max: dict[tuple[str, str], int] = {}
+        # whom the per-minute tool rates count this request's calls for (unique per enforcer: never a caller's id),
+        # and which response of it is judged (rules/tools.Account: a request counts as its largest response)
+        self.account = next(enforcer._accounts)
+        self.responses = 0
+        # call key -> checks of the current response that refused it: counted there; if the agent goes on with the
+        # call, the response judges it again but does not count it again
+        self.refused: dict[str, int] = {}
 
     def absorb(self, decision: GuardDecision, rule_ids: list[str]) -> None:
         rank = _RANK[decision.outcome]
@@ -187,11 +188,13 @@ class RequestScope:
     def next_response(self) -> None:
         """The tool calls checked from here on belong to another response of this request (the proxy's next choice).
 
-        ``max_calls_per_case``, ``limits.<tool>.max_calls`` and conditions over the calls together count them apart.
+        ``max_calls_per_case``, ``limits.<tool>.max_calls`` and conditions over the calls together count them apart;
+        ``max_calls_per_minute`` counts the request as its largest response.
         """
         with self.enforcer._lock:
             state = self._state
-            _rate_response_done(state)
+            state.responses += 1
+            state.refused = {}
             state.calls = 0
             state.call_counts = {}
             state.proposed = []
@@ -287,6 +290,7 @@ class Enforcer:
         self.on_decision = on_decision
         self.run_id = f"runtime-{uuid.uuid4().hex[:12]}"
         self._ids = itertools.count(1)
+        self._accounts = itertools.count(1)  # (next() on a count is atomic: no lock)
         self._id_prefix = uuid.uuid4().hex[:16]
         self._stamp: tuple[int, str] = (-1, "")
         self._lock = threading.Lock()
@@ -326,7 +330,6 @@ class Enforcer:
         }
         self._together_ids = frozenset(rule.id for rule in policy.rules if stages.at_tool_call_together(rule))
         self._tools_rules: list[Any] = [rule for rule in policy.rules if getattr(rule, "kind", "") == "tools"]
-        self._rate_rules = [rule for rule in self._tools_rules if getattr(rule, "rate_limits", None)]
         from gatekit import __version__
 
         self._version = __version__
@@ -606,6 +609,8 @@ class Enforcer:
             if state is not None:  # refused: it does not count with the next calls
                 with self._lock:
                     state.proposed[:] = [other for other in state.proposed if other is not call]
+                    if key is not None and case is not None and not _breaker(decision):  # (counted in the rates)
+                        state.refused[key] = state.refused.get(key, 0) + 1
             raise
         if state is not None and case is not None:  # the call is let run
             with self._lock:
@@ -661,13 +666,17 @@ class Enforcer:
             # calls checked before they ran are not judged again: they keep the arguments they were allowed with
             before: dict[int, Any] = {}
             fresh: list[dict[str, Any]] = []
-            if state is not None and state.checked:
+            counted: set[int] = set()  # (positions in ``fresh``) calls refused at their check: counted in the rates
+            if state is not None and (state.checked or state.refused):
                 with self._lock:
                     for index, call in enumerate(calls):
                         key = _call_key(call["name"], call["arguments"])
                         allowed = state.checked.get(key, _MISSING)
                         claims = state.claims.get(key)
                         if allowed is _MISSING or claims is None or claims[0] <= 0:
+                            if state.refused.get(key):
+                                state.refused[key] -= 1
+                                counted.add(len(fresh))
                             fresh.append(call)
                         else:
                             claims[0] -= 1
@@ -676,7 +685,9 @@ class Enforcer:
                 fresh = calls
             judged = dict(response, tool_calls=fresh)
             case = self._case(state, state.input if state is not None else None, context)
-            decision = self._decide("response", state, case, judged, None, whole=response if before else None)
+            decision = self._decide(
+                "response", state, case, judged, None, whole=response if before else None, counted=frozenset(counted)
+            )
             redacted_fresh = iter(decision.redacted_tool_calls)
             merged = [
                 {"name": call["name"], "arguments": before[index]} if index in before else next(redacted_fresh)
@@ -704,11 +715,13 @@ class Enforcer:
         response: dict[str, Any],
         tool_name: str | None,
         whole: dict[str, Any] | None = None,
+        counted: frozenset[int] = frozenset(),
     ) -> Decision:
         """Evaluate the stage's rules on the shared run state (under the lock); the breaker denies first.
 
         ``whole``: the response with every tool call, when some were checked before they ran (``response`` holds
-        the others): the conditions over all the calls judge it, as the gate does.
+        the others): the conditions over all the calls judge it, as the gate does. ``counted``: the positions of
+        ``response``'s calls already counted in the per-minute rates (refused at their check).
         """
         policy = self.policy
         with self._lock:
@@ -721,8 +734,10 @@ class Enforcer:
             whole_plan = self._plans["response_whole"] if whole is not None else None
             if whole_plan:
                 plan_name += "_rest"
-            rates = self._rate_begin(state, run, case) if self._rate_rules and stage != "request" else None
-            decision = policy.evaluate(case, response, run, plan=self._plans[plan_name], record=False)
+            # the rates count a request's calls once (rules/tools.Account): each response adds its calls, the request
+            # counts as its largest response, calls judged again (together, refused and repeated) are not added
+            account = Account(state.account, state.responses, counted=counted) if state is not None else None
+            decision = policy.evaluate(case, response, run, plan=self._plans[plan_name], record=False, account=account)
             changed = False
             together = self._plans["tool_call_together"] if stage == "tool_call" else None
             if together:  # (outside a request: the call alone)
@@ -733,11 +748,9 @@ class Enforcer:
                 # it counts with the calls decided after it from here (under the lock: two tasks checking a forbidden
                 # pair at once do not both pass); removed again if it is refused
                 state.proposed.extend(response["tool_calls"])
-            if whole_plan and whole is not None:
-                mark = _rate_mark(rates)
-                on_all = policy.evaluate(case, whole, run, plan=whole_plan, record=False)
-                if rates is not None:  # these calls were counted when each was checked: judged again, not counted
-                    _rate_undo(rates, mark)
+            if whole_plan and whole is not None:  # these calls were counted when each was checked: judged again
+                again = account._replace(again=True) if account is not None else Account(None, again=True)
+                on_all = policy.evaluate(case, whole, run, plan=whole_plan, record=False, account=again)
                 rules = on_all.rules
                 if rules and state is not None and state.together_fired:  # fired and let pass at an earlier call
                     rules = [r for r in rules if (r["id"], r["reason"]) not in state.together_fired]
@@ -746,10 +759,9 @@ class Enforcer:
                     decision.reasons.extend(f"{r['id']}: {r['reason']}" for r in rules)
                     changed = True
 
-            if rates is not None:
-                self._rate_end(state, rates)
-                if stage == "response" and state is not None:
-                    _rate_response_done(state)
+            if stage == "response" and state is not None:  # the calls checked from here on are another response's
+                state.responses += 1
+                state.refused = {}
             extra: list[tuple[str, str, str]] = []
             if stage == "tool_call" and state is not None and tool_name is not None:
                 extra = self._quotas(state, [tool_name])
@@ -785,52 +797,6 @@ class Enforcer:
             else:
                 self._count_request(state, decision, case, final=stage == "response" or rank == 3)
         return decision
-
-    def _rate_begin(self, state: _Request | None, run: RunState, case: dict[str, Any]) -> Any:
-        """Before a check of a request's calls (locked): only this response's calls of the request in the windows.
-
-        ``max_calls_per_minute`` windows; returns what :meth:`_rate_end` needs (None outside a request or without a
-        time).
-        """
-        if state is None:
-            return None
-        from gatekit.governance.rules.base import parse_clock
-
-        now = parse_clock(case.get("timestamp")).get("epoch_s")
-        if now is None:  # the rule counts nothing without a time
-            return None
-        windows: dict[tuple[str, str], list[float]] = {}
-        for rule in self._rate_rules:
-            kept = run.rule_state.setdefault(rule.id, {})
-            for pattern, _, _ in rule.rate_limits:
-                windows[(rule.id, pattern)] = kept.setdefault(pattern, [])
-        for key, times in state.rate_extra.items():  # earlier responses' calls: out while this one is judged
-            for at in times:
-                _remove_time(windows.get(key), at)
-        counted = {key: _count_time(times, now) for key, times in windows.items()}
-        return windows, now, counted
-
-    @staticmethod
-    def _rate_end(state: _Request | None, rates: Any) -> None:
-        """After the check (locked): this response's new calls noted, earlier responses' calls put back.
-
-        As many as the largest earlier response made beyond this one's: a request counts as its largest response.
-        """
-        if state is None:
-            return
-        windows, now, counted = rates
-        for key, times in windows.items():
-            added = _count_time(times, now) - counted[key]
-            if added > 0:
-                state.rate_unit.setdefault(key, []).extend([now] * added)
-        for key, held in list(state.rate_extra.items()):
-            times = windows.get(key)
-            need = state.rate_max.get(key, 0) - len(state.rate_unit.get(key, ()))
-            back = held[: max(0, need)]
-            if times is not None:
-                for at in back:
-                    bisect.insort(times, at)
-            state.rate_extra[key] = back
 
     def _count_request(self, state: _Request, decision: Decision | None, case: dict[str, Any], final: bool) -> None:
         """Count a request once on the run state (as the gate counts a case), when it ends or is denied (locked)."""
@@ -1106,46 +1072,9 @@ _MAX_ARGUMENT_NODES = 100_000  # as gatekit.agents.base.MAX_NODES
 _MAX_DEPTH = 64  # as gatekit.agents.base.MAX_DEPTH
 
 
-def _count_time(times: list[float] | None, at: float) -> int:
-    """How many entries of the sorted ``times`` are ``at``."""
-    if not times:
-        return 0
-    return bisect.bisect_right(times, at) - bisect.bisect_left(times, at)
-
-
-def _remove_time(times: list[float] | None, at: float) -> None:
-    """Remove one entry ``at`` from the sorted ``times`` (gone already, out of the window: nothing to do)."""
-    if not times:
-        return
-    index = bisect.bisect_left(times, at)
-    if index < len(times) and times[index] == at:
-        del times[index]
-
-
-def _rate_mark(rates: Any) -> dict[tuple[str, str], int] | None:
-    """How many entries at the check's time each window holds now (None: no windows)."""
-    if rates is None:
-        return None
-    windows, now, _ = rates
-    return {key: _count_time(times, now) for key, times in windows.items()}
-
-
-def _rate_undo(rates: Any, mark: dict[tuple[str, str], int] | None) -> None:
-    """Remove what an evaluation added to the windows since ``mark`` (the same calls judged again, together)."""
-    if rates is None or mark is None:
-        return
-    windows, now, _ = rates
-    for key, times in windows.items():
-        for _ in range(_count_time(times, now) - mark[key]):
-            _remove_time(times, now)
-
-
-def _rate_response_done(state: _Request) -> None:
-    """A response of the request was judged (locked): its calls are held as an earlier response's."""
-    for key, times in state.rate_unit.items():
-        state.rate_max[key] = max(state.rate_max.get(key, 0), len(times))
-        state.rate_extra[key] = times + state.rate_extra.get(key, [])
-    state.rate_unit = {}
+def _breaker(decision: Decision) -> bool:
+    """True for the open circuit breaker's decision (made without judging: nothing was counted)."""
+    return bool(decision.rules) and decision.rules[0].get("kind") == "emergency_stop"
 
 
 def _plain_json(value: Any, depth: int, budget: list[int]) -> bool:

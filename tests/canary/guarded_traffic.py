@@ -19,6 +19,16 @@ from gatekit.runtime import Enforcer
 ROOT = Path(__file__).resolve().parents[2]
 START = 1_780_000_020.0  # 2026-05-28T20:27:00Z, on a minute boundary
 
+# the rollout rules the guard's logs are judged with: one-minute windows, three stages, a rollback list after it
+ROLLOUT_HEAD = """\
+window: 1m
+stages: [10, 50, 100]
+min_requests: 10
+min_windows: 3
+rollback:
+"""
+DENY_RATE_RULES = ROLLOUT_HEAD + '  - rule: "deny_rate > 5% for 3 consecutive windows"\n'
+
 
 class Clock:
     """A clock the test sets: the guard's ``clock``."""

@@ -9,16 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from canary.guarded_traffic import gatekit_cli, guarded_traffic
-
-RULES = """\
-window: 1m
-stages: [10, 50, 100]
-min_requests: 10
-min_windows: 3
-rollback:
-  - rule: "deny_rate > 5% for 3 consecutive windows"
-"""
+from canary.guarded_traffic import DENY_RATE_RULES, gatekit_cli, guarded_traffic
 
 
 def test_canary_rows_without_the_label_hold_and_say_what_labels_there_are(tmp_path: Path) -> None:
@@ -26,7 +17,7 @@ def test_canary_rows_without_the_label_hold_and_say_what_labels_there_are(tmp_pa
     sides = {"baseline": {"variant": "baseline"}, "canary": {"agent_version": "v2"}}  # (no variant given)
     guarded_traffic(log, range(6), sides=sides, deny_every=3)
     rules = tmp_path / "rollout.yaml"
-    rules.write_text(RULES, encoding="utf-8")
+    rules.write_text(DENY_RATE_RULES, encoding="utf-8")
     out = tmp_path / "out"
     proc = gatekit_cli("canary", "--logs", str(log), "--rules", str(rules), "--now", "2026-05-28T20:33:20Z",
                        "--out", str(out), "--no-mlflow")  # fmt: skip

@@ -14,16 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from canary.guarded_traffic import gatekit_cli, guarded_traffic, labelled
-
-RULES = """\
-window: 1m
-stages: [10, 50, 100]
-min_requests: 10
-min_windows: 3
-rollback:
-  - rule: "deny_rate > 5% for 3 consecutive windows"
-"""
+from canary.guarded_traffic import DENY_RATE_RULES, gatekit_cli, guarded_traffic, labelled
 
 
 def _guarded(log: Path, minutes: range, *, deny_every: int | None) -> None:
@@ -32,7 +23,7 @@ def _guarded(log: Path, minutes: range, *, deny_every: int | None) -> None:
 
 def _canary(tmp_path: Path, logs: str) -> subprocess.CompletedProcess[str]:
     rules = tmp_path / "rollout.yaml"
-    rules.write_text(RULES, encoding="utf-8")
+    rules.write_text(DENY_RATE_RULES, encoding="utf-8")
     return gatekit_cli("canary", "--logs", logs, "--rules", str(rules), "--since", "2026-05-28T20:27:00Z",
                        "--now", "2026-05-28T20:33:20Z", "--out", str(tmp_path / "out"), "--no-mlflow")  # fmt: skip
 

@@ -10,14 +10,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from canary.guarded_traffic import gatekit_cli, guarded_traffic
+from canary.guarded_traffic import ROLLOUT_HEAD, gatekit_cli, guarded_traffic
 
-RULES = """\
-window: 1m
-stages: [10, 50, 100]
-min_requests: 10
-min_windows: 3
-rollback:
+RULES = ROLLOUT_HEAD + """\
   - {{rule: "deny_rate > 5% for 3 consecutive windows", min_requests: {deny_min}}}
   - rule: "error_rate > 50% for 3 consecutive windows"
 """

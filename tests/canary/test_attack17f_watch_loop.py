@@ -15,16 +15,7 @@ from pathlib import Path
 
 from runtime.runtime_helpers import write_policy
 
-from canary.guarded_traffic import ROOT, gatekit_cli, guarded_traffic, labelled
-
-RULES = """\
-window: 1m
-stages: [10, 50, 100]
-min_requests: 10
-min_windows: 3
-rollback:
-  - rule: "deny_rate > 5% for 3 consecutive windows"
-"""
+from canary.guarded_traffic import DENY_RATE_RULES, ROOT, gatekit_cli, guarded_traffic, labelled
 
 
 def _guarded_log(
@@ -39,7 +30,7 @@ def _guarded_log(
 
 def _watch(tmp_path: Path, logs: Path, since: datetime, timeout_s: int = 3) -> subprocess.CompletedProcess[str]:
     rules = tmp_path / "rollout.yaml"
-    rules.write_text(RULES, encoding="utf-8")
+    rules.write_text(DENY_RATE_RULES, encoding="utf-8")
     since_text = since.isoformat().replace("+00:00", "Z")
     return gatekit_cli("watch", "--logs", str(logs), "--rules", str(rules), "--since", since_text,
                        "--interval", "0.5", "--timeout", str(timeout_s))  # fmt: skip
@@ -101,7 +92,7 @@ def test_a_log_rotated_under_the_watch_is_not_nothing_fired(tmp_path: Path) -> N
     start = _start()
     log = _guarded_log(tmp_path, start, variants={"baseline": "baseline", "canary": "canary"}, deny_every=None)
     rules = tmp_path / "rollout.yaml"
-    rules.write_text(RULES, encoding="utf-8")
+    rules.write_text(DENY_RATE_RULES, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     since_text = start.isoformat().replace("+00:00", "Z")
     command = [sys.executable, "-m", "gatekit", "watch", "--logs", str(log.parent), "--rules", str(rules),

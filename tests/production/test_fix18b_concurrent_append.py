@@ -10,31 +10,12 @@ real ``gatekit canary`` on DuckDB.
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
-
-WRITER = textwrap.dedent(
-    """
-    import resource, signal, sys
-    from gatekit.production.writer import ProductionLogWriter
-
-    path, name, count, width = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-    log = ProductionLogWriter(path)
-    for k in range(count):
-        tools = [f"{name}-tool-{k}-{j}-" + "x" * 400 for j in range(width)]
-        log.write(request_id=f"{name}-{k}", variant=name, latency_ms=float(k), tool_names=tools,
-                  timestamp="2026-03-01T12:00:00Z")
-    log.close()
-    print(log.rows_written, log.failures)
-    """
-)
+from concurrent_writers import ENV, WRITER, read_lines, run_together
 
 CUT = textwrap.dedent(
     """
@@ -59,31 +40,11 @@ CUT = textwrap.dedent(
 )
 
 
-def _lines(path: Path) -> tuple[list[dict], list[int]]:
-    rows, torn = [], []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            rows.append(json.loads(line))
-        except ValueError:
-            torn.append(number)
-    return rows, torn
-
-
 def test_two_processes_appending_at_once_never_interleave(tmp_path: Path) -> None:
     """Rows of 1-12 KB (across the 8 KB buffer size) from two processes at once: every line is one whole row."""
     log = tmp_path / "production.jsonl"
-    procs = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(log), name, "400", str(width)], env=ENV,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-        for name, width in (("baseline", 3), ("canary", 30))
-    ]
-    for proc in procs:
-        out, err = proc.communicate(timeout=300)
-        assert proc.returncode == 0, err
-        assert out.split() == ["400", "0"], out
-    rows, torn = _lines(log)
+    run_together([(WRITER, "baseline", "400", 3), (WRITER, "canary", "400", 30)], log)
+    rows, torn = read_lines(log)
     assert torn == []
     ids = sorted(r["request_id"] for r in rows)
     assert ids == sorted([f"baseline-{k}" for k in range(400)] + [f"canary-{k}" for k in range(400)])
@@ -107,7 +68,7 @@ def test_a_cut_row_does_not_swallow_the_next_process_row(tmp_path: Path) -> None
     assert a.returncode == 0, err
     assert out.split() == ["2", "1"]  # a-1 and a-3 written, a-2 counted as a failure
 
-    rows, torn = _lines(log)
+    rows, torn = read_lines(log)
     assert [r["request_id"] for r in rows] == ["a-1", "baseline-0", "a-3"]  # the other process's row is whole
     assert torn == [2]  # only the cut row: its 100 bytes on a line of their own
     text = log.read_text(encoding="utf-8").splitlines()

@@ -11,15 +11,12 @@ own ``RLIMIT_FSIZE``), the real readers (``gatekit canary`` on DuckDB, ``gatekit
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+from concurrent_writers import ENV, WRITER, read_lines, run_together
 
 # the proxy's row sink, batching on a real event loop as in ``gatekit guard serve``
 ROWS = textwrap.dedent(
@@ -43,23 +40,6 @@ ROWS = textwrap.dedent(
     asyncio.run(main())
     rows.close()
     print(rows.rows_written, rows.failures)
-    """
-)
-
-# the in-process guard's production-log writer (fix18b), on the same file
-WRITER = textwrap.dedent(
-    """
-    import sys
-    from gatekit.production.writer import ProductionLogWriter
-
-    path, name, count, width = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-    log = ProductionLogWriter(path)
-    for k in range(count):
-        tools = [f"{name}-tool-{k}-{j}-" + "x" * 400 for j in range(width)]
-        log.write(request_id=f"{name}-{k}", variant=name, latency_ms=float(k), tool_names=tools,
-                  timestamp="2026-03-01T12:00:00Z")
-    log.close()
-    print(log.rows_written, log.failures)
     """
 )
 
@@ -128,35 +108,11 @@ CUT_TRACES = textwrap.dedent(
 )
 
 
-def _lines(path: Path) -> tuple[list[dict], list[int]]:
-    rows, torn = [], []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            rows.append(json.loads(line))
-        except ValueError:
-            torn.append(number)
-    return rows, torn
-
-
-def _run_together(jobs: list[tuple[str, str, str, int]], path: Path) -> None:
-    procs = [
-        subprocess.Popen([sys.executable, "-c", script, str(path), name, count, str(width)], env=ENV,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-        for script, name, count, width in jobs
-    ]
-    for proc, (_, _, count, _) in zip(procs, jobs, strict=True):
-        out, err = proc.communicate(timeout=300)
-        assert proc.returncode == 0, err
-        assert out.split() == [count, "0"], out
-
-
 def test_two_proxies_and_a_guard_appending_rows_at_once_never_glue_them(tmp_path: Path) -> None:
     """Batches of rows of 1-12 KB from two proxy sinks and a guard's writer at once: every line is one whole row."""
     log = tmp_path / "production.jsonl"
-    _run_together([(ROWS, "proxy1", "300", 3), (ROWS, "proxy2", "300", 30), (WRITER, "guard", "300", 12)], log)
-    rows, torn = _lines(log)
+    run_together([(ROWS, "proxy1", "300", 3), (ROWS, "proxy2", "300", 30), (WRITER, "guard", "300", 12)], log)
+    rows, torn = read_lines(log)
     assert torn == []
     expected = [f"{name}-{k}" for name in ("proxy1", "proxy2", "guard") for k in range(300)]
     assert sorted(r["request_id"] for r in rows) == sorted(expected)
@@ -180,7 +136,7 @@ def test_a_proxy_row_cut_by_a_full_disk_is_never_finished_after_another_process_
     assert a.returncode == 0, err
     assert out.split() == ["2", "1"]  # a-1 and a-3 written; a-2 lost, counted
 
-    rows, torn = _lines(log)
+    rows, torn = read_lines(log)
     assert [r["request_id"] for r in rows] == ["a-1", "proxy2-0", "a-3"]  # the other proxy's row is whole
     assert torn == [2]  # only the cut row: its 100 bytes on a line of their own
     assert len(log.read_text(encoding="utf-8").splitlines()[1].encode()) == 100
@@ -204,15 +160,15 @@ def test_a_proxy_row_cut_by_a_full_disk_is_finished_when_nobody_wrote_since(tmp_
     out, err = a.communicate("go\n", timeout=120)
     assert a.returncode == 0, err
     assert out.split() == ["3", "0"]  # the cut row finished, nothing lost
-    rows, torn = _lines(log)
+    rows, torn = read_lines(log)
     assert [r["request_id"] for r in rows] == ["a-1", "a-2", "a-3"] and torn == []
 
 
 def test_two_processes_writing_traces_at_once_never_glue_lines(tmp_path: Path) -> None:
     """Trace lines of 0.3-9 KB, kept and flushed in batches (the background writer's way), from two processes."""
     traces = tmp_path / "governance_traces.jsonl"
-    _run_together([(TRACES, "one", "400", 1), (TRACES, "two", "400", 30)], traces)
-    records, torn = _lines(traces)
+    run_together([(TRACES, "one", "400", 1), (TRACES, "two", "400", 30)], traces)
+    records, torn = read_lines(traces)
     assert torn == []
     assert sorted(r["case_id"] for r in records) == sorted([f"one-{k}" for k in range(400)] + [
         f"two-{k}" for k in range(400)
@@ -240,7 +196,7 @@ def test_a_trace_line_cut_by_a_full_disk_is_named_by_the_reader_never_glued(tmp_
     assert a.returncode == 0, err
     assert out.split() == ["2", "1"]  # a-1 and a-3 on disk; the cut a-2 lost, counted
 
-    records, torn = _lines(traces)
+    records, torn = read_lines(traces)
     assert [r["case_id"] for r in records] == ["a-1", "other-0", "a-3"]  # the other process's line is whole
     assert torn == [2]
     proc = subprocess.run([sys.executable, "-m", "gatekit", "traces", str(traces)], env=ENV, capture_output=True,

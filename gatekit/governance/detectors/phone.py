@@ -155,14 +155,19 @@ _ZERO_SLASH = (
     + ")"
 )
 _STEP0 = r"(?>0|" + _GAP.replace(_SLASH, _ZERO_SLASH).replace(r"\d", "0") + ")"
+# (the steps after the fewest: a stretch of digits in one step, as the engine reads a repeat of one character in a tight
+# loop, not a repeat of a group per digit: a chain of 100,000 digits and slashes, "089/1234567/...", costs 3x less)
+_STEPS0 = r"(?>0++|" + _GAP.replace(_SLASH, _ZERO_SLASH).replace(r"\d", "0") + ")*+"
 _CHAIN = (
     r"0(?=[0 .\-()xe#])(?<!00)(?<!0[) .\-(]0)(?="
     + _STEP0
     + r"{5})(?<!0\)[ .\-]0)(?<!0\)\(0)(?<!0[ .\-]\(0)(?<!0\)[ .\-]\(0)"
-    r"(?:(?<![\w+\-/.@#$%]0)|(?<=\+0)(?<![\w+\-/.@#$%]\+0)|(?=(?:0|\)?[.\-]0)*+" + _STEP0 + r"{6}))"
-    rf"(?:(?:(?<=[+(]0)|(?<=\+ 0)){_STEP0}{{5}}|(?<![+(]0)(?<!\+ 0){_STEP0}{{6}}){_STEP0}*+"
+    r"(?:(?<![\w+\-/.@#$%]0)|(?<=\+0)(?<![\w+\-/.@#$%]\+0)|(?=(?:0++|\)?[.\-]0)*+" + _STEP0 + r"{6}))"
+    rf"(?:(?:(?<=[+(]0)|(?<=\+ 0)){_STEP0}{{5}}|(?<![+(]0)(?<!\+ 0){_STEP0}{{6}}){_STEPS0}"
 )
-_CHAINS = re.compile(f"{_CHAIN}(?:(?s:.){{0,{RUN_BEFORE + RUN_AFTER}}}?{_CHAIN})*+".encode())
+_JOIN = RUN_BEFORE + RUN_AFTER  # (chains this close or closer are one window)
+_PIECE = 15  # (chains of one window read per call: a window is made as the reader goes, see _chains)
+_CHAINS = re.compile(f"{_CHAIN}(?:(?s:.){{0,{_JOIN}}}?{_CHAIN}){{0,{_PIECE}}}+".encode())
 _LONG_WINDOW = 1024  # (characters: a shorter window is read by the pattern at once)
 _GROUPS = re.compile(r"\d+")
 # (every byte but a digit made a space: the split() of an ASCII value so translated is the findall of _GROUPS)
@@ -927,8 +932,13 @@ def _long_runs(text: str, runs: list[tuple[int, int]] | None, after: int) -> lis
 def _chains(windows: list[tuple[int, int]], runs: list[tuple[int, int]] | None) -> Iterator[tuple[int, int]]:
     """``windows``, each long one narrowed to the stretches around its chains (see _CHAINS), made as they are read.
 
-    A chain need not hold a match (digits glued to a word, "a1234567"): past 4 x VALIDATION_BUDGET chains, ``(start,
-    -1)``, after which the rest of the text from ``start`` is read as past the budget of matches.
+    A chain need not hold a match (digits glued to a word, "a1234567"): past 4 x VALIDATION_BUDGET windows of chains,
+    ``(start, -1)``, after which the rest of the text from ``start`` is read as past the budget of matches.
+
+    A window of many chains (a hostile text's: "1 234 567,89" and a new line, 7,700 times) is yielded in parts as
+    its chains are found (_PIECE at a time), each part ending between two of its chains where no match can run on
+    (see _cut): the reader stops at its budgets, and the chains past them are never searched; the parts, read one
+    after the other, are the window read whole.
     """
     zeros = runs.zeros if type(runs) is Runs else b""
     made = 0
@@ -936,13 +946,39 @@ def _chains(windows: list[tuple[int, int]], runs: list[tuple[int, int]] | None) 
         if high - low <= _LONG_WINDOW or not zeros:
             yield low, high
             continue
-        for chain in _CHAINS.finditer(zeros, low, high):
-            start = chain.start() - RUN_BEFORE
+        begin = last = -1  # (the part of a window being made: where it begins, and its last chain's end)
+        for piece in _CHAINS.finditer(zeros, low, high):
+            start, end = piece.span()
+            if last >= 0 and start - last <= _JOIN:  # (the window goes on: a part of it ends between the two)
+                cut = _cut(zeros, last, start)
+                yield begin, cut
+                begin, last = cut, end
+                continue
+            if last >= 0:
+                yield begin, min(last + RUN_AFTER, high)
             made += 1
             if made > 4 * VALIDATION_BUDGET:
-                yield max(start, low), -1
+                yield max(start - RUN_BEFORE, low), -1
                 return
-            yield max(start, low), min(chain.end() + RUN_AFTER, high)
+            begin, last = max(start - RUN_BEFORE, low), end
+        if last >= 0:
+            yield begin, min(last + RUN_AFTER, high)
+
+
+def _cut(zeros: bytes, end: int, start: int) -> int:
+    """Where a window may be cut between a chain ending at ``end`` and the next, starting at ``start``.
+
+    Every match lies in a chain but for a ``+``, ``+ ``, ``+(``, ``+ (`` or ``(`` right before its first digit and a
+    ``)`` right after its last: the cut is before those signs, so no match runs across it (a ``)`` at ``end`` is
+    before it: it is none of them).
+    """
+    if zeros[start - 1] == 40:  # "("
+        start -= 1
+    if zeros[start - 1] == 43:  # "+"
+        start -= 1
+    elif zeros[start - 1] == 32 and zeros[start - 2] == 43:  # "+ "
+        start -= 2
+    return start
 
 
 def _narrowed(

@@ -266,12 +266,14 @@ class Evaluation:
         "redactions",
         "_env",
         "_clock",
+        "account",
     )
 
-    def __init__(self, case: dict[str, Any], response: dict[str, Any], run: Any) -> None:
+    def __init__(self, case: dict[str, Any], response: dict[str, Any], run: Any, account: Any = None) -> None:
         self.case = case
         self.response = response
         self.run = run
+        self.account = account  # whom stateful rules count this case for (None: the case itself; rules/tools.Account)
         context = case.get("context")
         self.context: dict[str, Any] = context if isinstance(context, dict) else {}
         output = response.get("output")

@@ -3,6 +3,10 @@
 ``max_calls_per_minute`` counts the calls of a tool (or a glob) in a sliding minute across the run: on the case
 timestamps in the gate (a case without one is not counted, and its decision says so), on the real clock in the
 runtime guard (``gatekit.runtime``). Every call counts, refused ones included.
+
+The gate judges a case once: its calls are added. The runtime judges one request several times (each tool call,
+each response, the calls together) and names it with an :class:`Account` (``Policy.evaluate(..., account=...)``):
+the calls of one response add up, a request counts as its largest response, calls judged again are not added again.
 """
 
 from __future__ import annotations
@@ -10,7 +14,8 @@ from __future__ import annotations
 import bisect
 import fnmatch
 import json
-from typing import Any, ClassVar
+from collections.abc import Hashable
+from typing import Any, ClassVar, NamedTuple
 
 from gatekit.governance.expressions import Expression
 from gatekit.governance.rules.base import ENV_NAMES, BaseRule, Evaluation, Fired, RuleConfig
@@ -63,6 +68,122 @@ class _Listed:
             if len(self._seen) < 4096:
                 self._seen[name] = listed
         return listed
+
+
+class Account(NamedTuple):
+    """Whose tool calls an evaluation counts in the per-minute windows (``Policy.evaluate(..., account=...)``).
+
+    ``request``: one request judged several times (unique per request: never an id a caller chose, or two requests
+    would share a count); ``response``: which of its responses (the proxy's ``n`` choices, a response checked again
+    or retried): the calls of one response add up, a request counts as its largest response. ``again``: every call
+    of the evaluation was counted before (the calls judged together again): judged, not added. ``counted``: the
+    positions of the calls counted before in this response (a call refused at its check that the agent went on with).
+    """
+
+    request: Hashable
+    response: int = 0
+    again: bool = False
+    counted: frozenset[int] = frozenset()
+
+
+WINDOW_S = 60.0
+
+
+def _remove(times: list[float], at: float) -> None:
+    """Remove one entry ``at`` from the sorted ``times`` (gone already, out of the window: nothing to do)."""
+    index = bisect.bisect_left(times, at)
+    if index < len(times) and times[index] == at:
+        del times[index]
+
+
+class _Held:
+    """What one request (an :class:`Account`) holds in a rule's windows, per limit pattern."""
+
+    __slots__ = ("response", "current", "earlier", "most", "last_s")
+
+    def __init__(self, response: int) -> None:
+        self.response = response
+        self.current: dict[str, list[float]] = {}  # the current response's call times (in the window)
+        self.earlier: dict[str, list[float]] = {}  # earlier responses' call times still in the window
+        self.most: dict[str, int] = {}  # the most calls one earlier response made
+        self.last_s = -float("inf")  # the latest time it counted a call at
+
+    def next_response(self, response: int) -> None:
+        """Another response of the request: the current one's calls are held as an earlier response's."""
+        for pattern, times in self.current.items():
+            self.most[pattern] = max(self.most.get(pattern, 0), len(times))
+            self.earlier[pattern] = times + self.earlier.get(pattern, [])
+        self.current = {}
+        self.response = response
+
+
+class _Rates:
+    """The per-minute windows of one rule (``run.rule_state[rule.id]``) and the requests counted in them.
+
+    A window is the sorted call times of a limit pattern; entries older than a minute before its latest are dropped.
+    The requests (:class:`Account` keys) are kept while they counted a call in the last minute, at most
+    :attr:`MAX_REQUESTS` (the least recently counted dropped first): a request dropped while it still answers only
+    counts more (its earlier responses' calls stay in the window and add to the next one's), never less.
+    """
+
+    MAX_REQUESTS = 16_384
+    __slots__ = ("windows", "requests")
+
+    def __init__(self) -> None:
+        self.windows: dict[str, list[float]] = {}
+        self.requests: dict[Hashable, _Held] = {}
+
+    def held(self, account: Account, now_s: float) -> _Held | None:
+        """The request's record (made, unless its calls were all counted before), at its current response."""
+        requests = self.requests
+        held = requests.pop(account.request, None)  # (put back last: the dict is in the order they counted)
+        while requests:  # requests that counted nothing in the last minute hold nothing a window still counts
+            oldest = next(iter(requests))
+            if requests[oldest].last_s > now_s - WINDOW_S and len(requests) < self.MAX_REQUESTS:
+                break
+            del requests[oldest]
+        if held is None:
+            if account.again:
+                return None
+            held = _Held(account.response)
+        elif held.response != account.response:
+            held.next_response(account.response)
+        held.last_s = max(held.last_s, now_s)
+        requests[account.request] = held
+        return held
+
+    def count(self, pattern: str, calls: int, now_s: float, held: _Held | None) -> int:
+        """Add ``calls`` at ``now_s`` to ``pattern``'s window; return the calls in the window ``(now_s - 60 s, now_s]``.
+
+        With ``held`` (a request judged again): its earlier responses' calls are out of the window while it is judged
+        (the response counts as itself), then as many are put back as the largest earlier response made beyond this
+        one (the request counts as its largest response).
+        """
+        times = self.windows.get(pattern)
+        if times is None:
+            times = self.windows[pattern] = []
+        earlier = held.earlier.get(pattern) if held is not None else None
+        if earlier:
+            for at in earlier:
+                _remove(times, at)
+        if calls:
+            at = bisect.bisect_right(times, now_s)
+            times[at:at] = [now_s] * calls
+            del times[: bisect.bisect_right(times, times[-1] - WINDOW_S)]  # out of every future window
+            if held is not None:
+                current = held.current.get(pattern)
+                if current is None:
+                    current = held.current[pattern] = []
+                current.extend([now_s] * calls)
+        used = bisect.bisect_right(times, now_s) - bisect.bisect_right(times, now_s - WINDOW_S)
+        if earlier and held is not None:
+            need = held.most.get(pattern, 0) - len(held.current.get(pattern, ()))
+            oldest = times[-1] - WINDOW_S if times else now_s - WINDOW_S
+            back = [at for at in earlier[: max(0, need)] if at > oldest]
+            for at in back:
+                bisect.insort(times, at)
+            held.earlier[pattern] = back
+        return used
 
 
 class ToolsRule(BaseRule):
@@ -198,24 +319,39 @@ class ToolsRule(BaseRule):
         return fired
 
     def _rates(self, ev: Evaluation, counts: dict[str, int]) -> list[Fired]:
-        """Count this case's calls in each per-minute window (``(t - 60 s, t]``) and fire above the limit."""
+        """Count this case's calls in each per-minute window (``(t - 60 s, t]``) and fire above the limit.
+
+        ``ev.account`` (the runtime): the calls are counted for that request (:class:`Account`), not added again.
+        """
         now_s = ev.epoch_s()
         if now_s is None:  # no time, no rate: skipped and said so, never a guess
             ev.run.note(self.rate_note)
             return []
         state = ev.run.rule_state.get(self.id)
         if state is None:
-            state = ev.run.rule_state[self.id] = {}
+            state = ev.run.rule_state[self.id] = _Rates()
+        account: Account | None = ev.account
+        held = None
+        added = counts
+        if account is not None:
+            if not any(counts.get(pattern) for pattern, _, _ in self.rate_limits):
+                return []
+            held = state.held(account, now_s)
+            if account.again:
+                added = {}
+            elif account.counted:  # judged again here, counted at their check: not added
+                added = dict(counts)
+                for index in account.counted:
+                    if not 0 <= index < len(ev.tool_calls):
+                        continue
+                    name = ev.tool_calls[index].get("name")
+                    for pattern in self.limited(name if type(name) is str else str(name or "")):
+                        added[pattern] = added.get(pattern, 0) - 1
         fired: list[Fired] = []
         for pattern, _, limit in self.rate_limits:
-            calls = counts.get(pattern, 0)
-            if not calls:
+            if not counts.get(pattern, 0):
                 continue
-            times: list[float] = state.setdefault(pattern, [])
-            at = bisect.bisect_right(times, now_s)
-            times[at:at] = [now_s] * calls
-            del times[: bisect.bisect_right(times, times[-1] - 60.0)]  # out of every future window
-            used = bisect.bisect_right(times, now_s) - bisect.bisect_right(times, now_s - 60.0)
+            used = state.count(pattern, max(0, added.get(pattern, 0)), now_s, held)
             if used > limit:
                 fired.append(
                     Fired(self.outcome, f"tool {pattern!r}: {used} calls in a minute, limit {limit} per minute")
