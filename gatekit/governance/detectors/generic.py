@@ -77,7 +77,7 @@ from gatekit.governance.detectors.base import (
 # and followed by the first 8 characters of a value (checked here, in C: most signs have none)
 # (``=>``, Go's ``:=`` and a comparison ``==`` too; a closing ``]`` of a subscript, ``os.environ["DB_PASSWORD"] =``; a
 # JSON-escaped quote, ``\"password\":\"...\"``)
-_SIGN_REST = r"(?<=[yYtTnNdDeEsSaAoOhHwW\]\"' \t][=:])[>=]?(?=[ \t]{0,3}+(?:\\?[\"'])?[^\s\"'`,;]{8})"
+_SIGN_REST = r"(?<=[yYtTnNdDeEsSaAoOhHwW\]\"' \t][=:])[>=]?(?=[ \t]{0,3}+(?:\\[\"']|[\"']|)[^\s\"'`,;]{8})"
 _SIGN = re.compile(r"[=:]" + _SIGN_REST)
 # (the first sign of a text: "=" and ":" each a literal the engine skips to like memchr, 4x faster than the class; most
 # texts hold none)
@@ -94,14 +94,15 @@ _WORDS = (
 )
 _NAMES = rf"(?:(?<![A-Za-z0-9])(?:pass|auth|pw)|(?<![0-9])(?:{_WORDS}))"
 # (after the name: a quote, JSON-escaped or not, and a subscript's "]")
-_NAME = re.compile(r"(?=[AaCcDdHhKkLlMmPpSsTtWw])" + _NAMES + r"(?:\\?[\"'])?\]?[ \t]{0,3}$", re.IGNORECASE)
 # a name match ends at the sign: it starts at most this many characters before it (the longest name,
 # ``shared_access_key``, an escaped quote, a "]" and 3 blanks); the look-behind still reads before that
 _NAME_REACH = 23
 # names of a token that is no credential: a page's, a cursor's ("next_page_token: CiAK..."), a public key's (.NET's
 # "PublicKeyToken=b77a5c561934e089", the hash of a strong name's public key)
 _NOT_CREDENTIAL = re.compile(r"(?:page|next|continuation|sync|cursor|public[_\-]?key)[_\-]?$", re.IGNORECASE)
-_VALUE = re.compile(r"[ \t]{0,3}+(?:\\?[\"'])?(?P<value>(?:[^\s\"'`,;\\]|\\(?![\"'])){8,200}+)")
+# (a value: 8..200 characters, a backslash only when no quote follows it, \"...: as a class's run and its last character
+# checked, not a group repeated per character, ~5x faster on a 200-character value)
+_VALUE = re.compile(r"[ \t]{0,3}+(?:\\[\"']|[\"']|)(?P<value>[^\s\"'`,;]{7,199}(?:[^\s\"'`,;\\]|\\(?![\"'])))")
 
 
 def _names_of(words: str) -> list[str]:
@@ -121,27 +122,55 @@ def _names_of(words: str) -> list[str]:
     return names
 
 
-def _by_first_letters(words: str) -> str:
-    r"""``words`` (names, each starting with two letters or an optional group) as a branch per first two letters.
+# (what IGNORECASE matches for these letters beyond ASCII's two cases: the dotted and dotless i, the Kelvin sign, the
+# long s)
+_FOLDS = {"i": "İı", "k": "K", "s": "ſ"}
 
-    Read after the first letter was matched: ``[Pp](?<=[Aa].)(?i:i[_\-]?key|ikey)|...``. Each branch starts with a
-    class (its second letter), which the regex engine tests before entering it: a word's letter that starts no name is
-    left after one test per branch, not after trying every name.
+
+def _cases(letter: str, fold: bool) -> str:
+    """``letter`` in both cases (``fold``: and what IGNORECASE matches for it beyond them)."""
+    return letter + letter.upper() + (_FOLDS.get(letter, "") if fold else "")
+
+
+def _by_first_letters(words: str, fold: bool = False) -> str:
+    r"""``words`` (names, each starting with two letters or an optional group) as a branch per second letter, in each case.
+
+    Read after the first letter was matched: ``a(?:(?<=[Pp].)(?i:i[_\-]?key|ikey)|...)|A(?:...)|...``, a branch per
+    first letter inside (a look-behind). Each outer branch starts with a literal, which the regex engine compares before
+    entering it (one comparison, not a class's test, per branch): a word's letter that starts no name is left after a
+    comparison per letter that may follow one, and only the names of its two letters are tried (~2.5x faster than a
+    branch per pair of letters, each tried in turn, on a hostile text of names). ``fold``: the first two letters in
+    every form IGNORECASE matches (as :data:`_NAME` read them), not only ASCII's two cases.
     """
     names = _names_of(words)
     prefixes = sorted({(name[0], name[1]) for name in names})
     own = {"pa": "ss", "au": "th", "pw": ""}  # ("pass", "auth", "pw" only as a word of its own)
+    by_second: dict[str, list[str]] = {}
+    for first, second in prefixes:
+        by_second.setdefault(second, []).append(
+            f"(?<=[{_cases(first, fold)}].)(?i:"
+            + (f"(?<![A-Za-z0-9]..){own[first + second]}|" if first + second in own else "")
+            + f"(?<![0-9]..)(?:{'|'.join(name[2:] for name in names if name[:2] == first + second)}))"
+        )
     return "|".join(
-        f"[{second.upper()}{second}](?<=[{first.upper()}{first}].)(?i:"
-        + (f"(?<![A-Za-z0-9]..){own[first + second]}|" if first + second in own else "")
-        + f"(?<![0-9]..)(?:{'|'.join(name[2:] for name in names if name[:2] == first + second)}))"
-        for first, second in prefixes
+        f"{case}(?:{'|'.join(branches)})"
+        for second, branches in sorted(by_second.items())
+        for case in _cases(second, fold)
     )
 
 
-def _letters(words: str, at: int) -> str:
-    """A class of both cases of the letters at ``at`` of the names of ``words``."""
-    return "".join(sorted({name[at].upper() + name[at] for name in _names_of(words)}))
+def _letters(words: str, at: int, fold: bool = False) -> str:
+    """A class of both cases of the letters at ``at`` of the names of ``words`` (``fold``: see _by_first_letters)."""
+    return "".join(sorted({_cases(name[at], fold) for name in _names_of(words)}))
+
+
+# a credential's name ending where a search's end is (at a sign, after a quote, a "]", blanks): _NAMES in every case
+# IGNORECASE matches, read as _by_first_letters reads them (~4x faster than the alternation under IGNORECASE, tried at
+# every character of the 23 before a sign)
+_NAME = re.compile(
+    f"[{_letters(_WORDS, 0, True)}](?=[{_letters(_WORDS, 1, True)}])(?:{_by_first_letters(_WORDS, True)})"
+    + r"(?:\\[\"']|[\"']|)\]?[ \t]{0,3}$"
+)
 
 
 # a whole assignment read forward, for the rest of a hostile text (past VALIDATION_BUDGET signs; names as _NAMES): a
@@ -150,7 +179,7 @@ def _letters(words: str, at: int) -> str:
 _ASSIGNMENT = re.compile(
     f"[{_letters(_WORDS, 0)}](?=[{_letters(_WORDS, 1)}])(?:"
     + _by_first_letters(_WORDS)
-    + r")(?:\\?[\"'])?\]?[ \t]{0,3}(?:=[>=]?|:=?)"
+    + r")(?:\\[\"']|[\"']|)\]?[ \t]{0,3}(?:=[>=]?|:=?)"
     + _VALUE.pattern
 )
 
@@ -413,11 +442,13 @@ def _pairs(text: str) -> list[tuple[int, int]]:
         signs += 1
         if signs > VALIDATION_BUDGET:  # a hostile text ('"a", "bcdefgh1", ' repeated): its rest in one C pass
             low = at - _NAME_REACH if at > _NAME_REACH else 0
-            for pair in _NAMED_PAIR.finditer(text, max(low, last)):
-                checked += 1
+            pairs = _NAMED_PAIR.finditer(text, max(low, last))
+            for pair in islice(pairs, max(0, VALIDATION_BUDGET - checked)):  # (validated up to the budget)
                 value = pair.group("value")
-                if value is not None and (checked > VALIDATION_BUDGET or _credential(value)):
+                if value is not None and _credential(value):
                     found.append(pair.span("value"))
+            # (the rest on shape alone, in one comprehension: a pair without a value has none, (-1, -1))
+            found += [span for pair in pairs for span in (pair.span("value"),) if span[0] != -1]
             return found
         last = sign.end()
         named = name(text, at - _NAME_REACH if at > _NAME_REACH else 0, at)
@@ -431,16 +462,16 @@ def _pairs(text: str) -> list[tuple[int, int]]:
 
 
 def _leftmost(
-    firsts: str, searches: tuple[Callable[..., re.Match[str] | None], ...], text: str
+    firsts: str, searches: tuple[Callable[..., re.Match[str] | None], ...], text: str, pos: int = 0
 ) -> Iterator[re.Match[str]]:
     """The matches of patterns starting with different characters, as ``finditer`` of their alternation finds them.
 
     Each next match the leftmost of the patterns' from the last one's end (none is empty; at a position at most one
     pattern's first character matches): a pattern starting with a literal is searched for in sre's tight loop, one
     starting with a class of characters ("[Pp]") ~4x slower. ``firsts``: each pattern's first character, a literal (a
-    pattern searched only in a text holding it).
+    pattern searched only in a text holding it). ``pos``: where the first search starts.
     """
-    pending = [search(text) if first in text else None for first, search in zip(firsts, searches, strict=True)]
+    pending = [search(text, pos) if first in text else None for first, search in zip(firsts, searches, strict=True)]
     while True:
         best = None
         for match in pending:
@@ -456,24 +487,122 @@ def _leftmost(
         ]
 
 
+# (a rule read around its events: the characters before an event a match's name may start at, and after it its value may
+# end at; past _EVENT_BUDGET events the rest of the text is one window)
+_EVENT_BEFORE = 256
+_EVENT_AFTER = 256
+_EVENT_BUDGET = 256
+_EVENT_SAMPLE = 32  # (events read before a text whose events are dense, one per 256 characters or more, is read whole)
+
+
+def _in_windows(
+    finditer: Callable[..., Iterator[re.Match[str]]],
+    rest: Callable[[str, int], Iterator[re.Match[str]]],
+    events: Callable[[str, int], re.Match[str] | None],
+    text: str,
+    start: int = 0,
+) -> Iterator[re.Match[str]]:
+    """``finditer``'s matches of ``text``, read only in windows around its ``events`` (the same matches: see _values).
+
+    A window from _EVENT_BEFORE characters before an event to _EVENT_AFTER after it, overlapping ones merged; each read
+    from the last match's end (as one ``finditer`` of the whole text would); past _EVENT_BUDGET events, or at the
+    _EVENT_SAMPLE-th when they are dense, the rest of the text by ``rest``. ``start``: no match starts before it (the events are searched from it).
+    """
+    size = len(text)
+    end = start  # (the last match's end; none starts before ``start``)
+    low = high = -1  # (the window being made)
+    seen = 0
+    event = events(text, start)
+    while event is not None:
+        at = event.start()
+        seen += 1
+        # (a text of events, past the budget or dense from its first ones on, their windows overlapping: its rest in
+        # one read, from the window being made if this event's joins it)
+        if seen > _EVENT_BUDGET or (seen == _EVENT_SAMPLE and at - start < _EVENT_SAMPLE * _EVENT_BEFORE):
+            rest_from = at - _EVENT_BEFORE if at > _EVENT_BEFORE else 0
+            if high >= 0:
+                if rest_from <= high:
+                    rest_from = low
+                else:
+                    for match in finditer(text, max(low, end), high):
+                        end = match.end()
+                        yield match
+            yield from rest(text, max(rest_from, end))
+            return
+        if at - _EVENT_BEFORE > high:  # (a window of its own: the one before is complete)
+            if high >= 0:
+                for match in finditer(text, max(low, end), high):
+                    end = match.end()
+                    yield match
+            low = at - _EVENT_BEFORE if at > _EVENT_BEFORE else 0
+        high = at + _EVENT_AFTER if at + _EVENT_AFTER < size else size
+        event = events(text, event.end())
+    if high >= 0:
+        yield from finditer(text, max(low, end), high)
+
+
+def _first_of(
+    firsts: str, searches: tuple[Callable[..., re.Match[str] | None], ...], text: str
+) -> re.Match[str] | None:
+    """The first match of patterns each starting with one of ``firsts``, a literal (see _leftmost), in ``text``."""
+    best = None
+    for first, search in zip(firsts, searches, strict=True):
+        match = search(text) if first in text else None
+        if match is not None and (best is None or match.start() < best.start()):
+            best = match
+    return best
+
+
 def _values(
-    pattern: str, validate: Callable[[str], bool], flags: int = 0, firsts: str = ""
+    pattern: str, validate: Callable[[str], bool], flags: int = 0, firsts: str = "", events: str = "", name: str = ""
 ) -> Callable[[str], list[tuple[int, int]]]:
     """The spans of ``pattern``'s ``value`` group that ``validate`` accepts (past VALIDATION_BUDGET: every one).
 
     ``firsts``: the pattern is ``[firsts]`` then ``pattern``; in a text of _SPLIT_FROM characters or more it is read as
-    a search for each of those first characters, a literal (see _leftmost), the same matches.
+    a search for each of those first characters, a literal (see _leftmost), the same matches. ``events``: a pattern
+    every match needs an occurrence of, its name at most _EVENT_BEFORE characters before it and its value's end at most
+    _EVENT_AFTER after it (a verb, a colon, a quote, a digit...): in a text of _SPLIT_FROM characters or more the
+    pattern is read only around them (see _in_windows), the same matches (a hostile text of thousands of names without
+    a value after them is left after one search of its events, not a try per name); ``name``: the pattern's start every
+    match begins with (after ``firsts``), the events searched from its first.
     """
     single = re.compile(f"[{firsts}]{pattern}" if firsts else pattern, flags).finditer
-    split = functools.partial(_leftmost, firsts, tuple(re.compile(first + pattern, flags).search for first in firsts))
-    long = _SPLIT_FROM if firsts else 1 << 62  # (without firsts: the single pattern in every text)
+    by_first = functools.partial(
+        _leftmost, firsts, tuple(re.compile(first + pattern, flags).search for first in firsts)
+    )
+    split: Callable[[str], Iterator[re.Match[str]]] = by_first
+    long = _SPLIT_FROM if firsts or events else 1 << 62  # (without either: the single pattern in every text)
+    if events:
+        rest = by_first if firsts else single
+        events_of = re.compile(events).search
+        names = (
+            functools.partial(_first_of, firsts, tuple(re.compile(first + name, flags).search for first in firsts))
+            if firsts
+            else re.compile(name, flags).search
+        )
+        windows = functools.partial(_in_windows, single, rest, events_of)
+
+        def windowed(text: str) -> Iterator[re.Match[str]]:
+            first = names(text)  # (the events from the first name on: a text without one has no match)
+            return windows(text, first.start()) if first is not None else iter(())
+
+        split = windowed
 
     def spans(text: str) -> list[tuple[int, int]]:
         found = []
         matches = split(text) if len(text) >= long else single(text)
-        for checked, match in enumerate(matches):
-            if checked >= VALIDATION_BUDGET or validate(match.group("value")):
+        checked = 0
+        for match in matches:
+            checked += 1
+            if validate(match.group("value")):
                 found.append(match.span("value"))
+            if checked == VALIDATION_BUDGET:
+                break
+        else:
+            return found
+        # past VALIDATION_BUDGET (a hostile text): the rest on shape alone, read by the single pattern from the last
+        # match's end (the same matches as the searches by first character, without a step in Python per match)
+        found += [match.span("value") for match in single(text, match.end())]
         return found
 
     return spans
@@ -578,25 +707,36 @@ def _password_value(value: str) -> bool:
 # a sign after a name (as an assignment's: after a closing quote, JSON-escaped or not, or a subscript's "]"), then a
 # quoted value (up to its closing quote, JSON-escaped or not, on its line) or one of 6 or 7 characters
 _SHAPED_VALUE = (
-    r"(?:\\?[\"'])?\]?[ \t]{0,3}+(?:=[>=]?|:=?)[ \t]{0,3}+(?:\\?[\"'])?"
+    r"(?:\\[\"']|[\"']|)\]?[ \t]{0,3}+(?:=[>=]?|:=?)[ \t]{0,3}+(?:\\[\"']|[\"']|)"
     r"(?P<value>(?<=[\"'])[^\"'\n\\`]{1,200}+(?=\\?[\"'])|[^\s\"'`,;\\]{6,7}+(?![^\s\"'`,;\\]))"
 )
 # a PIN's name (a sign or a blank, perhaps "is", after it) and 4..8 digits: not the start of a decimal, a time, a
 # date, an amount or a grouped number ("PIN: 12:30", "Dial-in PIN 5521 8876")
 _PIN_VALUE = (
-    r"(?![A-Za-z])(?:\\?[\"'])?(?:[ \t]{0,3}+[=:][ \t]{0,3}+|[ \t]{1,3}+(?:(?i:is|ist|est|es|lautet|was)[ \t]{1,3}+)?)"
+    r"(?![A-Za-z])(?:\\[\"']|[\"']|)(?:[ \t]{0,3}+[=:][ \t]{0,3}+|[ \t]{1,3}+(?:(?i:is|ist|est|es|lautet|was)[ \t]{1,3}+)?)"
     r"\\?[\"']?(?P<pin>[0-9]{4,8}+)(?![0-9A-Za-z]|[.,:/\- \t][0-9]|[ \t]?%)"
 )
+
+
 # after a "p" or a "P" (each a literal the regex engine skips to; _P_WORDS' look-ahead first, then each rule's second
 # letter before its look-behinds: a "p" starting none is left after one test, ~2x faster): a password's
 # name ("password", "passwd", "passwort", "passphrase", also ending a longer name, "DB_PASSWORD", "adminPassword";
 # "pass" as a word of its own; "mot de passe") or "pw" / "pwd" (a word of its own, or camelCase "adminPwd") and a
 # quoted or short value; "pw", a blank and a value of 6..200 ("user bob pw Tr0ub4dor&3"); "PIN" / "pin" / "Pin" (a
 # word of its own, perhaps "PIN code", "PIN-Code") and a PIN
+# (a sign at most ``reach`` characters on, before any line's end, and a value's end, a blank, a quote, a stop or the
+# text's, at most 15 characters after it (the value quoted or of 6..7 characters): what a shaped value needs after its
+# name, in one look-ahead, a scan of a class; a name without one, most in a text, is left after it)
+def _signed(reach: int) -> str:
+    return rf"(?=[^=:\n]{{0,{reach}}}+[=:][^\s\"'`,;\\]{{0,15}}+(?:[\s\"'`,;\\]|\Z))"
+
+
+_PASS_TAIL = r"(?:(?i:w(?:or)?d|wort|phrase)|(?<![A-Za-z0-9]....)|(?<=[Dd][Ee][ _\-.]....)[eE])"
+# (the letter after the "p" dispatched as a literal: "ass", "ASS", "w"/"W", "IN"/"in"; the rest of each name at most 6
+# characters, a quote, a "]" and blanks 6 more before its sign: 12 after "ass", 7 after "w")
 _AFTER_P = (
-    r"(?=ass|ASS|in|IN|w|W)"
-    r"(?:(?:(?:ass|ASS)(?:(?i:w(?:or)?d|wort|phrase)|(?<![A-Za-z0-9]....)|(?<=[Dd][Ee][ _\-.]....)[eE])"
-    r"|[Ww](?:(?<![A-Za-z0-9]..)|(?<=[a-z]P.))[Dd]?)"
+    rf"(?:(?:ass{_signed(12)}{_PASS_TAIL}|ASS{_signed(12)}{_PASS_TAIL}"
+    rf"|[Ww]{_signed(7)}(?:(?<![A-Za-z0-9]..)|(?<=[a-z]P.))[Dd]?)"
     + _SHAPED_VALUE
     + r"|[Ww](?<![A-Za-z0-9]..)(?![A-Za-z0-9])[ \t]{1,3}+(?P<bare>[^\s\"'`]{6,200}+)"
     r"|(?:IN|in)(?<![A-Za-z0-9]...)(?:[ \-](?:[Cc]ode|CODE))?" + _PIN_VALUE + ")"
@@ -604,10 +744,11 @@ _AFTER_P = (
 _P_RULES = re.compile("p" + _AFTER_P).finditer
 _CAPITAL_P_RULES = re.compile("P" + _AFTER_P).finditer
 # the same after "Kennwort" (as German writes it), "contraseña" / "contrasena" (in small letters or capitals); a PIN
-# after "Geheimzahl"
+# after "Geheimzahl" (the names' first letters a class first: the engine skips ahead to those, not trying the pattern at
+# every character, ~3 ms on 100 KB)
 _OTHER_NAMES = re.compile(
-    r"(?:[KCc](?:(?<=K)(?<![A-Za-z0-9]K)ennwort|(?<=[Cc])(?<![A-Za-z0-9][Cc])"
-    r"(?:ontrase(?:ñ|n)a|ONTRASE(?:Ñ|N)A))" + _SHAPED_VALUE + r"|(?<![A-Za-z0-9])Geheimzahl" + _PIN_VALUE + ")"
+    r"[KCcG](?:" + _signed(15) + r"(?:(?<=K)(?<![A-Za-z0-9]K)ennwort|(?<=[Cc])(?<![A-Za-z0-9][Cc])"
+    r"(?:ontrase(?:ñ|n)a|ONTRASE(?:Ñ|N)A))" + _SHAPED_VALUE + r"|(?<=G)(?<![A-Za-z0-9]G)eheimzahl" + _PIN_VALUE + ")"
 ).finditer
 
 
@@ -633,6 +774,23 @@ def _pin(text: str, match: re.Match[str]) -> bool:
     return True
 
 
+# what a password's shape after its name needs (see _in_windows): a sign or a digit (a shaped value, a PIN); after "p"
+# also "w" and blanks before 6 characters (a bare value after "pw"); the name at most 25 characters before it, the
+# value's end at most 210 after it
+_SHAPE_EVENTS = re.compile(r"[=:0-9]").search
+_P_SHAPE_EVENTS = re.compile(r"[=:0-9Ww](?:(?<=[=:0-9])|(?=[ \t]{1,3}+[^\s\"'`]{6}))").search
+
+
+def _around_shapes(
+    finditer: Callable[..., Iterator[re.Match[str]]],
+    text: str,
+    start: int,
+    events: Callable[[str, int], re.Match[str] | None] = _SHAPE_EVENTS,
+) -> Iterator[re.Match[str]]:
+    """``finditer(text, start)``'s matches, read around ``events`` only (the same matches)."""
+    return _in_windows(finditer, finditer, events, text, start)
+
+
 def _password_shapes(
     text: str, lower: re.Match[str] | None = None, upper: re.Match[str] | None = None, other: bool = True
 ) -> list[tuple[int, int]]:
@@ -644,16 +802,25 @@ def _password_shapes(
     """
     found: list[tuple[int, int]] = []
     searches: list[Iterator[re.Match[str]]] = []
+    # (in a long text each rule read only around what a match needs: a sign, a digit, a blank before 6 characters, see
+    # _in_windows; a hostile text of names without one is left after one search of those)
+    short = len(text) < _SPLIT_FROM
     if lower is None:
         lower = _P_WORDS(text)
     if lower is not None:
-        searches.append(_P_RULES(text, lower.start()))
+        searches.append(
+            _P_RULES(text, lower.start()) if short else _around_shapes(_P_RULES, text, lower.start(), _P_SHAPE_EVENTS)
+        )
     if upper is None and "P" in text:
         upper = _CAPITAL_P_WORDS(text)
     if upper is not None:
-        searches.append(_CAPITAL_P_RULES(text, upper.start()))
+        searches.append(
+            _CAPITAL_P_RULES(text, upper.start())
+            if short
+            else _around_shapes(_CAPITAL_P_RULES, text, upper.start(), _P_SHAPE_EVENTS)
+        )
     if other:
-        searches.append(_OTHER_NAMES(text))
+        searches.append(_OTHER_NAMES(text) if short else _around_shapes(_OTHER_NAMES, text, 0))
     budget = VALIDATION_BUDGET
     for search in searches:
         for match in islice(search, budget) if budget else ():
@@ -691,9 +858,14 @@ _PROSE_PREPOSITION = (
 )
 _PROSE_GAP = rf"{_PROSE_PREPOSITION}(?:{_PROSE_WORD}){{0,3}}?"  # (a preposition and up to 3 words)
 # (the verbs' first letters a class first, tried in C before the case-blind branches: ~1.5x faster on a text of names)
-_PROSE_VERB = (
-    r"[ \t]{1,3}+(?=[iIwWlLeEéèÉÈtTäÄoOjJ])(?i:ist?|was|lautet|e(?:st?)?|[éè]|to|är|on|jest)(?::|[ \t]{1,3}+:?)"
-)
+_VERB_WORD = r"(?=[iIwWlLeEéèÉÈtTäÄoOjJ])(?i:ist?|was|lautet|e(?:st?)?|[éè]|to|är|on|jest)"
+_PROSE_VERB = r"[ \t]{1,3}+" + _VERB_WORD + r"(?::|[ \t]{1,3}+:?)"
+# what a password in a sentence needs after its name (see _values' events): a verb after a blank, or a colon; with a (_PROSE_BARE) also a quote or a digit
+# bare value (_PROSE_BARE) also a quote or a digit. A verb or a colon only when a value may follow it (_PROSE_TAIL: a
+# quote, or 6 of a value's characters, after a colon and blanks)
+_TAIL_START = r"(?=[: \t]{0,7}(?:[\"'“„«]|[^\s\"'`<>“”„«»]{6}))"
+_SENTENCE_EVENTS = r"[: \t](?:(?<=:)|" + _VERB_WORD + r"(?=[: \t]))" + _TAIL_START
+_SENTENCE_VALUE_EVENTS = r"[: \t\"'“„«0-9](?:(?<=[^ \t:])|(?:(?<=:)|" + _VERB_WORD + r"(?=[: \t]))" + _TAIL_START + ")"
 _PROSE_TAIL = (
     r"[ \t]{0,3}+[\"'“„«]?(?P<value>(?<=[\"'“„«])[^\"'`<>“”„«»\n]{1,200}+(?=[\"'”“»])|[^\s\"'`<>“”„«»]{6,200}+)"
 )
@@ -709,40 +881,46 @@ def _prose_value(word_before: bool, bare: bool) -> str:
     """
     gap = (rf"(?:{_PROSE_WORD})??" if word_before else "") + _PROSE_GAP
     # (the words read once: a colon only after them, "(?(gap)...)"; the first verb or colon found is the sentence's,
-    # atomic: its value is not looked for after more words)
+    # atomic: its value is not looked for after more words. Words and verbs start with blanks and a letter: looked for
+    # first, a name followed by a quote or a digit goes to its bare value at once)
     return (
-        rf"(?:(?>(?P<gap>{gap})?(?:{_PROSE_VERB}|(?(gap)[ \t]{{0,3}}+:|(?!))))" + (_PROSE_BARE if bare else "") + ")"
+        rf"(?:(?=[ \t]{{1,3}}+[^\W\d_])(?>(?P<gap>{gap})?(?:{_PROSE_VERB}|(?(gap)[ \t]{{0,3}}+:|(?!))))"
+        + (_PROSE_BARE if bare else "")
+        + ")"
     ) + _PROSE_TAIL
 
 
 _PROSE_VALUE = _prose_value(word_before=True, bare=True)
 # (in a long text a search for each case of the first letter: see _values)
+_PROSE_NAME = r"(?:(?<![A-Za-z][Pp])(?i:assword|asswort|asscode)|(?<=[Dd][Ee] [Pp])(?i:asse))"
 _PROSE = _values(
-    r"(?:(?<![A-Za-z][Pp])(?i:assword|asswort|asscode)|(?<=[Dd][Ee] [Pp])(?i:asse))" + _PROSE_VALUE,
-    _password_value,
-    firsts="pP",
+    _PROSE_NAME + _PROSE_VALUE, _password_value, firsts="pP", events=_SENTENCE_VALUE_EVENTS, name=_PROSE_NAME
 )
 # (a class of the word's first letter first: the engine skips ahead to it; a pattern starting under IGNORECASE is tried
 # at every character, 25 ns a character)
+_PT_ES_NAME = r"[SsCc](?<![A-Za-z][SsCc])(?:(?<=[Ss])(?i:enha)|(?<=[Cc])(?i:ontrase(?:ñ|n)a))"
 _PROSE_PT_ES = _values(
-    r"[SsCc](?<![A-Za-z][SsCc])(?:(?<=[Ss])(?i:enha)|(?<=[Cc])(?i:ontrase(?:ñ|n)a))" + _prose_value(True, False),
-    _password_value,
+    _PT_ES_NAME + _prose_value(True, False), _password_value, events=_SENTENCE_EVENTS, name=_PT_ES_NAME
 )
 # (Dutch "Het wachtwoord is ...", Swedish "Lösenordet är ...", Finnish "Salasana on ...", Polish "Hasło to ...": the
 # word's first letter as a class first, as above)
-_PROSE_NORTH = _values(
+_NORTH_NAME = (
     r"[WwLlSsHh](?<![A-Za-z][WwLlSsHh])(?:(?<=[Ww])(?i:achtwoord)|(?<=[Ll])(?i:(?:ö|o)senord(?:et)?)"
-    r"|(?<=[Ss])(?i:alasana(?:si)?)|(?<=[Hh])(?i:as(?:ł|l)o))" + _prose_value(False, False),
-    _password_value,
+    r"|(?<=[Ss])(?i:alasana(?:si)?)|(?<=[Hh])(?i:as(?:ł|l)o))"
+)
+_PROSE_NORTH = _values(
+    _NORTH_NAME + _prose_value(False, False), _password_value, events=_SENTENCE_EVENTS, name=_NORTH_NAME
 )
 # (German "Das Kennwort ist ...", Turkish "Şifre: ...", "Wi-Fi şifresi ..." as a sentence's name, a colon right after
 # it too: these are no assignment's names; the first letter as a class first. Read in a text holding "Kennwort" or,
 # of other characters than ASCII, "ş" / "Ş": "sifre" typed in ASCII and French "mdp" are not read, a string's test of
 # every text, ~0.15 us on one of other characters than ASCII)
+_MORE_NAME = r"[KkŞş](?<![^\W\d_][KkŞş])(?:(?<=[Kk])(?i:ennwort)|(?<=[Şş])ifre(?:si|niz|n|m)?)(?![^\W\d_])"
 _PROSE_MORE = _values(
-    r"[KkŞş](?<![^\W\d_][KkŞş])(?:(?<=[Kk])(?i:ennwort)|(?<=[Şş])ifre(?:si|niz|n|m)?)(?![^\W\d_])"
-    rf"(?:(?>(?:{_PROSE_GAP})?(?:{_PROSE_VERB}|[ \t]{{0,3}}+:)){_PROSE_BARE})" + _PROSE_TAIL,
+    _MORE_NAME + rf"(?:(?>(?:{_PROSE_GAP})?(?:{_PROSE_VERB}|[ \t]{{0,3}}+:)){_PROSE_BARE})" + _PROSE_TAIL,
     _password_value,
+    events=_SENTENCE_VALUE_EVENTS,
+    name=_MORE_NAME,
 )
 _NETRC = _values(
     r"machine(?<![\w\-]machine)[ \t]{1,20}+[^\s]{1,256}+\s{1,20}+login\s{1,20}+[^\s]{1,256}+\s{1,20}+password[ \t]{1,20}+"
@@ -797,11 +975,13 @@ def _commands(text: str) -> list[tuple[int, int]]:
 # a password in SQL: MySQL's and Oracle's ``IDENTIFIED BY '...'``, PostgreSQL's ``CREATE ROLE / ALTER USER name
 # [WITH] [LOGIN ...] PASSWORD '...'`` (up to 6 option words before it); quoted, of any strength (a default such as
 # 'guest' too), as a URL's password
+# (the keywords' first letters a class first: the engine skips ahead to those, not trying both branches at every character)
 _SQL_PASSWORD = re.compile(
-    r"(?:IDENTIFIED|identified)(?:[ \t]+(?i:with)[ \t]+[A-Za-z_]{1,40}+)?[ \t]+(?i:by)[ \t]+'(?P<quoted>[^'\n]{1,200}+)'"
-    r"|(?<![\w\-])(?:CREATE|create|ALTER|alter)[ \t]+(?i:user|role)[ \t]+(?i:if[ \t]+(?:not[ \t]+)?exists[ \t]+)?"
+    r"[IiCcAa](?:(?:(?<=I)DENTIFIED|(?<=i)dentified)(?:[ \t]+(?i:with)[ \t]+[A-Za-z_]{1,40}+)?[ \t]+(?i:by)[ \t]+"
+    r"'(?P<quoted>[^'\n]{1,200}+)'"
+    r"|(?<![\w\-].)(?:(?<=C)REATE|(?<=c)reate|(?<=A)LTER|(?<=a)lter)[ \t]+(?i:user|role)[ \t]+(?i:if[ \t]+(?:not[ \t]+)?exists[ \t]+)?"
     r"[\"`']?[\w.\-]{1,64}+[\"`']?(?:@[\"`']?[\w.%\-]{1,64}+[\"`']?)?(?:[ \t]+[A-Za-z]{2,20}+){0,6}?"
-    r" (?:PASSWORD|password) '(?P<set>[^'\n]{1,200}+)'"
+    r" (?:PASSWORD|password) '(?P<set>[^'\n]{1,200}+)')"
 )
 
 
@@ -829,10 +1009,13 @@ SQL_BARE = Detector(
 def _sql(text: str) -> list[tuple[int, int]]:
     """The password of a SQL statement creating or changing a user (see _SQL_PASSWORD)."""
     found = []
-    for checked, match in enumerate(_SQL_PASSWORD.finditer(text)):
+    matches = _SQL_PASSWORD.finditer(text)
+    for match in islice(matches, VALIDATION_BUDGET):
         group = "quoted" if match.group("quoted") is not None else "set"
-        if checked >= VALIDATION_BUDGET or _url_password(match.group(group)):
+        if _url_password(match.group(group)):
             found.append(match.span(group))
+    # (past VALIDATION_BUDGET, a hostile text: the rest on shape alone, in one comprehension)
+    found += [match.span("quoted" if match.start("quoted") != -1 else "set") for match in matches]
     return found
 
 
@@ -856,12 +1039,24 @@ def _name_values(text: str) -> list[tuple[int, int]]:
 def _named_credentials(text: str, matches: Iterator[re.Match[str]]) -> list[tuple[int, int]]:
     """The ``value`` of each match whose ``name`` is a credential's, as an assignment's (3+ bits, a digit)."""
     found: list[tuple[int, int]] = []
-    for checked, match in enumerate(matches):
+    for match in islice(matches, VALIDATION_BUDGET):
         start, end = match.span("name")
         named = _NAME.search(text, start, end)
         if named is None or _NOT_CREDENTIAL.search(text, start, named.start()) is not None:  # (not "next_page_token")
             continue
-        if checked >= VALIDATION_BUDGET or _named_value(text, named, match.group("value")):
+        if _named_value(text, named, match.group("value")):
+            found.append(match.span("value"))
+    # past VALIDATION_BUDGET (a hostile text): every value named for a credential, on its shape; a name's verdict kept by
+    # its text and the character before it (all its patterns read), a hostile text's thousands of one name read once
+    known: dict[tuple[bool, str], bool] = {}
+    for match in matches:
+        start, end = match.span("name")
+        key = (start == 0, text[start - 1 if start else 0 : end])
+        verdict = known.get(key)
+        if verdict is None:
+            named = _NAME.search(text, start, end)
+            verdict = known[key] = named is not None and _NOT_CREDENTIAL.search(text, start, named.start()) is None
+        if verdict:
             found.append(match.span("value"))
     return found
 
@@ -876,6 +1071,7 @@ _COLUMN_WORDS = {
     piece: re.compile(re.escape(piece) + r"[A-Za-z]{0,8}+[\"'`* \t]{0,3}(?=[,;\t|\r\n])") for piece in _COLUMN_PIECES
 }
 _CELL_STRIP = " \t\r\"'`*"
+_CELL_STRIP_CLASS = " \\t\\r\"'`*"  # (the same in a pattern's class)
 
 
 # a header cell's name read forward, in C, for the rest of a text past VALIDATION_BUDGET candidate words (a long CSV
@@ -898,12 +1094,17 @@ _LINE_REACH = 4096  # characters a header line may hold
 _TABLE_READERS: dict[tuple[str, int, int], tuple[Any, Any, Any]] = {}
 
 
+def _times(piece: str, count: int) -> str:
+    """``piece`` ``count`` times in a row: written out up to 8 (no repeated group, ~2x faster per row), else ``{count}``."""
+    return piece * count if count <= 8 else f"(?:{piece}){{{count}}}"
+
+
 def _table_readers(delimiter: str, column: int, count: int) -> tuple[Any, Any, Any]:
     """The readers of a table's rows: the run of rows, the cells of a column, those holding a digit.
 
     (The ``match`` of a run of rows of ``count`` delimiters each, the ``finditer`` of their cells in ``column``, the
-    same of the cells holding a digit.) The cells are those that may hold a value of 8 characters (``value``); the run ends before the first line of
-    another number of cells.
+    same of the cells holding a digit, each read from the newline before its row.) The cells are those that may hold a
+    value of 8 characters (``value``); the run ends before the first line of another number of cells.
     """
     key = (delimiter, column, count)
     readers = _TABLE_READERS.get(key)
@@ -912,11 +1113,22 @@ def _table_readers(delimiter: str, column: int, count: int) -> tuple[Any, Any, A
             _TABLE_READERS.clear()
         edge = re.escape(delimiter)
         cell = f"[^{edge}\\n]*+"
-        rows = re.compile(f"(?:(?:{cell}{edge}){{{count}}}{cell}(?:\\n|\\Z))*+")
+        rows = re.compile(f"(?:{_times(cell + edge, count)}{cell}(?:\\n|\\Z))*+")
         value = f"(?P<value>(?=[^{edge}\\n]{{8}}){{digit}}{cell})"
-        row = f"^(?:{cell}{edge}){{{column}}}{value}(?:{edge}{cell}){{{count - column}}}$"
-        cells = re.compile(row.replace("{digit}", ""), re.MULTILINE)
-        digit_cells = re.compile(row.replace("{digit}", f"(?=[^{edge}\\n0-9]*+[0-9])"), re.MULTILINE)
+        # (a row from the line's end before it, a literal the engine skips to: searched from that newline, not tried at
+        # every character as a line's start would be)
+        row = f"\\n{_times(cell + edge, column)}{value}{_times(edge + cell, count - column)}(?=\\n|\\Z)"
+        cells = re.compile(row.replace("{digit}", ""))
+        # (the cells holding a digit, their value without the quotes, blanks and stars around it: each run of those
+        # inside it only when a character of the value follows, possessive; the length checked by the caller)
+        kept = f"[^{edge}\\n{_CELL_STRIP_CLASS}]"
+        digit_cells = re.compile(
+            row.replace(
+                value,
+                f"(?=[^{edge}\\n0-9]*+[0-9])[{_CELL_STRIP_CLASS}]*+(?P<value>(?:{kept}++|[{_CELL_STRIP_CLASS}]++(?={kept}))*+)"
+                f"[{_CELL_STRIP_CLASS}]*+",
+            )
+        )
         readers = _TABLE_READERS[key] = (rows.match, cells.finditer, digit_cells.finditer)
     return readers
 
@@ -1031,15 +1243,22 @@ def _columns(text: str) -> list[tuple[int, int]]:
         # one C call, then only the rows whose cell in the column may hold a value of 8 characters
         table, cells_of, digit_cells_of = _table_readers(delimiter, column, count)
         row = table(text, line_end + 1).end()
-        start = line_end + 1
-        while start < row:  # (past VALIDATION_BUDGET cells validated, a hostile table: a cell with a digit, on shape)
-            shape_only = validated >= VALIDATION_BUDGET
-            for cell_match in (digit_cells_of if shape_only else cells_of)(text, start, row):
+        start = line_end  # (the newline before the first row)
+        while start < row:
+            if validated >= VALIDATION_BUDGET:  # (a hostile table: its rest's cells holding a digit, on shape, at once)
+                found += [
+                    span
+                    for cell_match in digit_cells_of(text, start, row)
+                    for span in (cell_match.span("value"),)
+                    if 8 <= span[1] - span[0] <= 200
+                ]
+                break
+            for cell_match in cells_of(text, start, row):
                 value = cell_match.group("value")
                 stripped = value.strip(_CELL_STRIP)
                 if 8 <= len(stripped) <= 200:
                     validated += 1
-                    if shape_only or _credential(stripped) or (human and _human_password(stripped)):
+                    if _credential(stripped) or (human and _human_password(stripped)):
                         first = cell_match.start("value") + value.index(stripped)
                         found.append((first, first + len(stripped)))
                     if validated == VALIDATION_BUDGET:

@@ -26,7 +26,8 @@ _START = re.compile(rf"{_CHECK_DIGIT}(?=(?:{_SEPARATOR}[A-Za-z0-9]){{11}})", re.
 # past VALIDATION_BUDGET starts (a hostile text, "DE89 " repeated), the rest of the text in one C pass: from each start,
 # its letters and digits as long as they go on (single spaces or dashes between them), findings on their shape alone;
 # every IBAN starting there or inside is within (more redaction, never a miss)
-_CHAIN = re.compile(rf"{_CHECK_DIGIT}(?:{_SEPARATOR}[A-Za-z0-9])*+", re.ASCII)
+# (a run of letters and digits at a time, a separator only before one: not a group repeated per character)
+_CHAIN = re.compile(rf"{_CHECK_DIGIT}(?:[A-Za-z0-9]++|(?:  ?|-)(?=[A-Za-z0-9]))*+", re.ASCII)
 _MANY_RUNS = 256
 _BODIES = {
     length: re.compile(
