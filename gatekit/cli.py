@@ -701,9 +701,10 @@ def init(
         typer.echo(f"  skipped  {skipped} (exists, left unchanged)")
     for note in result.notes:
         typer.echo(f"  note     {note}")
+    there = "" if path.resolve() == Path.cwd().resolve() else f" in {path} (cd {path})"
     typer.echo(
         f"{len(result.created)} created, {len(result.skipped)} skipped. Next: point 'agent:' in gatekit.yaml at your "
-        "agent, then run `gatekit eval`."
+        f"agent, then run `gatekit eval`{there}."
     )
 
 

@@ -148,6 +148,16 @@ class CmdAgent:
             raise AgentError("agent_options.extra.env: expected a mapping of NAME -> value")
         self.env = {**os.environ, **{str(k): str(v) for k, v in env_extra.items()}}
         self.cwd = options.extra.get("cwd")
+        if self.cwd is not None:
+            if not isinstance(self.cwd, str) or not self.cwd.strip():
+                raise AgentError(f"agent_options.extra.cwd: expected a folder path, got {self.cwd!r}")
+            if not os.path.isdir(self.cwd):
+                # else starting the worker fails with the command's name, as if the program were missing
+                where = os.path.abspath(self.cwd)
+                raise AgentError(
+                    f"agent_options.extra.cwd: {self.cwd!r} is not a folder ({where}); fix the path "
+                    "(in gatekit.yaml it is relative to the file) or create the folder"
+                )
         ready_line = options.extra.get("ready_line", False)
         if not isinstance(ready_line, bool):
             raise AgentError(f"agent_options.extra.ready_line: expected true or false, got {ready_line!r}")
@@ -206,6 +216,19 @@ class CmdAgent:
         """Spawn the worker pool; a command that cannot start is a user error."""
         first = await self._spawn()
         self._idle.put_nowait(first)
+        if not self.ready_line:
+            # A command that exits at once (bad flags, a missing script, an import error) should fail the run here,
+            # not per case. The first worker is watched before the others start: started together on a busy machine
+            # they share the CPU, and a worker slow to even fail would outlast the check.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(first.proc.wait()), _STARTUP_CHECK_S)
+            if not first.alive:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(asyncio.shield(first.drain), 1)
+                detail = first.stderr_since(0) or "no stderr"
+                code = first.proc.returncode
+                await self.close()
+                raise AgentError(f"agent spec {self.spec!r}: the command exited at once with code {code}: {detail}")
         for _ in range(self.workers - 1):
             self._idle.put_nowait(await self._spawn())
         if self.ready_line:  # every worker started before the first case is timed (bounded by start_timeout)
@@ -214,17 +237,6 @@ class CmdAgent:
             if problem is not None:
                 await self.close()
                 raise AgentError(f"agent spec {self.spec!r}: a worker did not start: {problem}")
-            return
-        # A command that exits at once (bad flags, import error) should fail the run here, not per case.
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(first.proc.wait()), _STARTUP_CHECK_S)
-        if not first.alive:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(asyncio.shield(first.drain), 1)
-            detail = first.stderr_since(0) or "no stderr"
-            code = first.proc.returncode
-            await self.close()
-            raise AgentError(f"agent spec {self.spec!r}: the command exited at once with code {code}: {detail}")
 
     async def _retire(self, worker: _Worker) -> None:
         self._all.discard(worker)

@@ -1,0 +1,162 @@
+"""A newcomer's first afternoon, through the real CLI: every mistake below is one line naming the file or field and
+what to do (exit 2, no traceback), and the "what to do" is right."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import REPO_ROOT, free_port, one_line_exit_2
+
+AGENT = """
+def run(case_input, context=None):
+    return {"output": "ok", "usage": {"input_tokens": 1, "output_tokens": 1}, "cost_usd": 0.0}
+"""
+CMD_AGENT = """
+import json, sys
+for line in sys.stdin:
+    request = json.loads(line)
+    print(json.dumps({"id": request["id"], "output": "ok"}), flush=True)
+"""
+THRESHOLDS = "min_cases: 1\nchecks:\n  error_rate: {max: 10%}\n"
+
+
+def gatekit(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m gatekit ...`` in ``cwd``, without the caller's GATEKIT_* / MLFLOW_* settings."""
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("GATEKIT_", "MLFLOW_", "GITHUB_"))}
+    full["PYTHONPATH"] = str(REPO_ROOT)
+    full.update(env or {})
+    command = [sys.executable, "-m", "gatekit", *args]
+    return subprocess.run(command, cwd=cwd, env=full, capture_output=True, text=True, timeout=120)
+
+
+def project(root: Path, agent: str = "python:agent19:run", extra: str = "") -> Path:
+    """A small gate project in ``root``: agent, two-case dataset, thresholds, the bundled policy, gatekit.yaml."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "agent19.py").write_text(AGENT, encoding="utf-8")
+    (root / "datasets").mkdir(exist_ok=True)
+    rows = [{"id": "c1", "input": "hello"}, {"id": "c2", "input": "where is my order?"}]
+    (root / "datasets" / "ds.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    (root / "th.yaml").write_text(THRESHOLDS, encoding="utf-8")
+    policy = REPO_ROOT / "policies" / "default.yaml"
+    (root / "policy.yaml").write_text(policy.read_text(encoding="utf-8"), encoding="utf-8")
+    config = f"dataset: datasets/ds.jsonl\nagent: {json.dumps(agent)}\nthresholds: th.yaml\npolicy: policy.yaml\n"
+    (root / "gatekit.yaml").write_text(config + extra, encoding="utf-8")
+    return root
+
+
+def test_run_from_a_folder_without_gatekit_yaml_says_so(tmp_path: Path) -> None:
+    line = one_line_exit_2(gatekit(tmp_path, "eval", "--no-mlflow"))
+    assert f"no gatekit.yaml in {tmp_path}" in line, line
+    assert "--config" in line and "gatekit init" in line, line
+
+
+def test_a_misspelt_config_name_is_pointed_at_the_file_that_exists(tmp_path: Path) -> None:
+    project(tmp_path)
+    line = one_line_exit_2(gatekit(tmp_path, "eval", "--no-mlflow", "-c", "gatekit.yml"))
+    assert line.startswith("error: gatekit.yml: config file not found"), line
+    assert "did you mean gatekit.yaml?" in line and "(or the value in gatekit.yaml)" not in line, line
+
+
+def test_a_windows_style_dataset_path_is_answered_with_the_path_that_exists(tmp_path: Path) -> None:
+    project(tmp_path)
+    line = one_line_exit_2(gatekit(tmp_path, "eval", "--no-mlflow", "--dataset", "datasets\\ds.jsonl"))
+    assert "did you mean datasets/ds.jsonl?" in line and "'/' between folders" in line, line
+    line = one_line_exit_2(gatekit(tmp_path, "eval", "--no-mlflow", "--dataset", "C:\\Users\\me\\ds.jsonl"))
+    assert "Windows path" in line, line
+
+
+def test_a_csv_file_named_jsonl_is_called_csv(tmp_path: Path) -> None:
+    project(tmp_path)
+    (tmp_path / "datasets" / "ds.jsonl").write_text('id,input\nc1,hello\nc2,"where, now"\n', encoding="utf-8")
+    line = one_line_exit_2(gatekit(tmp_path, "eval", "--no-mlflow"))
+    assert "datasets/ds.jsonl:1: this is CSV" in line and "name the file .csv" in line, line
+    (tmp_path / "datasets" / "ds.csv").write_text('id,input\nc1,hello\nc2,"where, now"\n', encoding="utf-8")
+    proc = gatekit(tmp_path, "eval", "--no-mlflow", "-q", "--dataset", "datasets/ds.csv")
+    assert proc.returncode in (0, 4), proc.stdout + proc.stderr  # the advice works: the same rows as .csv run
+
+
+def test_a_json_array_dataset_is_called_an_array(tmp_path: Path) -> None:
+    project(tmp_path)
+    rows = '[\n  {"id": "c1", "input": "hello"},\n  {"id": "c2", "input": "bye"}\n]\n'
+    (tmp_path / "datasets" / "ds.jsonl").write_text(rows, encoding="utf-8")
+    line = one_line_exit_2(gatekit(tmp_path, "eval", "--no-mlflow"))
+    assert "datasets/ds.jsonl:1: this is one JSON array, not JSON lines" in line, line
+
+
+def test_a_tab_in_gatekit_yaml_is_named_with_what_to_do(tmp_path: Path) -> None:
+    project(tmp_path, extra="agent_options:\n\tmodel: x\n")
+    line = one_line_exit_2(gatekit(tmp_path, "eval", "--no-mlflow"))
+    assert "gatekit.yaml:6: invalid YAML" in line and "replace the tab with spaces" in line, line
+
+
+def test_cmd_agent_cwd_is_relative_to_gatekit_yaml(tmp_path: Path) -> None:
+    """docs/agents.md's `cwd: agents/`, run with --config from another folder: found next to the config."""
+    root = project(tmp_path / "proj", agent="cmd:python my_agent.py", extra="agent_options:\n  extra: {cwd: agents/}\n")
+    (root / "agents").mkdir()
+    (root / "agents" / "my_agent.py").write_text(CMD_AGENT, encoding="utf-8")
+    proc = gatekit(tmp_path, "eval", "--no-mlflow", "-q", "-c", "proj/gatekit.yaml", "--out", str(tmp_path / "out"))
+    assert proc.returncode in (0, 4), proc.stdout + proc.stderr
+    verdict = json.loads((tmp_path / "out" / "verdict.json").read_text(encoding="utf-8"))
+    assert verdict["errors"]["by_type"] == {}, verdict["errors"]
+
+
+def test_cmd_agent_cwd_that_is_no_folder_is_named_not_the_program(tmp_path: Path) -> None:
+    project(tmp_path, agent="cmd:python my_agent.py", extra="agent_options:\n  extra: {cwd: agent/}\n")
+    line = one_line_exit_2(gatekit(tmp_path, "eval", "--no-mlflow"))
+    assert "agent_options.extra.cwd: 'agent' is not a folder" in line, line
+    assert "cannot start 'python'" not in line, line
+
+
+def test_cmd_agent_that_exits_at_once_fails_at_start_with_many_workers(tmp_path: Path) -> None:
+    """Many workers (the docs' `workers: 8`, the default `concurrency`) of a command that fails at start (here after
+    0.1 s of CPU, as an import error would): exit 2 at start, not every case failing and exit 1. Started together,
+    the workers shared the CPU and the first one outlasted the 0.5 s start check."""
+    burn = "import sys, time\nt = time.process_time()\nwhile time.process_time() - t < 0.1:\n    pass\nsys.exit('boom')\n"
+    project(tmp_path, agent="cmd:python burn.py", extra="agent_options:\n  extra: {workers: 32}\n")
+    (tmp_path / "burn.py").write_text(burn, encoding="utf-8")
+    line = one_line_exit_2(gatekit(tmp_path, "eval", "--no-mlflow"))
+    assert "the command exited at once with code 1: boom" in line, line
+
+
+def test_models_agent_with_a_registry_that_is_not_running_is_one_line(tmp_path: Path) -> None:
+    project(tmp_path, agent="models:/support-agent@candidate")
+    uri = f"http://127.0.0.1:{free_port()}"
+    started = time.monotonic()
+    line = one_line_exit_2(gatekit(tmp_path, "eval", "--no-mlflow", env={"MLFLOW_TRACKING_URI": uri}))
+    assert f"MLflow tracking server {uri} is unreachable" in line, line
+    assert "MLFLOW_TRACKING_URI" in line and "--tracking-uri" not in line, line  # the model is not read from there
+    assert time.monotonic() - started < 60  # no minutes of MLflow's own retries
+
+
+def test_models_agent_not_in_the_registry_names_the_registry(tmp_path: Path) -> None:
+    from mlflow_store import fresh_store
+
+    uri = fresh_store(tmp_path / "mlflow.db")
+    project(tmp_path, agent="models:/support-agnt@candidate")
+    line = one_line_exit_2(gatekit(tmp_path, "eval", "--no-mlflow", env={"MLFLOW_TRACKING_URI": uri}))
+    assert "support-agnt" in line and f"(registry {uri})" in line, line
+    assert "check the model name" in line, line
+
+
+def test_mlflow_unreachable_advice_names_no_mlflow() -> None:
+    from gatekit.errors import SinkError
+    from gatekit.sinks.mlflow import _check_reachable
+
+    with pytest.raises(SinkError, match=r"is unreachable .*or pass --no-mlflow"):
+        _check_reachable(f"http://127.0.0.1:{free_port()}")
+
+
+def test_init_over_an_existing_gatekit_yaml_says_which_lines_to_add(tmp_path: Path) -> None:
+    (tmp_path / "gatekit.yaml").write_text("agent: python:mine:run\n", encoding="utf-8")
+    proc = gatekit(tmp_path, "init")
+    assert proc.returncode == 0, proc.stderr
+    assert "has no dataset, thresholds, policy; add: dataset: datasets/golden.jsonl;" in proc.stdout, proc.stdout
+    assert (tmp_path / "gatekit.yaml").read_text(encoding="utf-8") == "agent: python:mine:run\n"
+    proc = gatekit(tmp_path.parent, "init", tmp_path.name)
+    assert f"run `gatekit eval` in {tmp_path.name} (cd {tmp_path.name})" in proc.stdout, proc.stdout
