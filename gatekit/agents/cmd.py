@@ -151,13 +151,6 @@ class CmdAgent:
         if self.cwd is not None:
             if not isinstance(self.cwd, str) or not self.cwd.strip():
                 raise AgentError(f"agent_options.extra.cwd: expected a folder path, got {self.cwd!r}")
-            if not os.path.isdir(self.cwd):
-                # else starting the worker fails with the command's name, as if the program were missing
-                where = os.path.abspath(self.cwd)
-                raise AgentError(
-                    f"agent_options.extra.cwd: {self.cwd!r} is not a folder ({where}); fix the path "
-                    "(in gatekit.yaml it is relative to the file) or create the folder"
-                )
         ready_line = options.extra.get("ready_line", False)
         if not isinstance(ready_line, bool):
             raise AgentError(f"agent_options.extra.ready_line: expected true or false, got {ready_line!r}")
@@ -182,6 +175,11 @@ class CmdAgent:
                 start_new_session=True,
             )
         except (FileNotFoundError, PermissionError, NotADirectoryError) as exc:
+            if self.cwd is not None and not os.path.isdir(self.cwd):  # not the program: the folder it would run in
+                raise AgentError(
+                    f"agent_options.extra.cwd: {self.cwd!r} is not a folder ({os.path.abspath(self.cwd)}); fix the "
+                    "path (in gatekit.yaml it is relative to the file) or create the folder"
+                ) from None
             raise AgentError(
                 f"agent spec {self.spec!r}: cannot start {self.argv[0]!r}: {exc.strerror}; "
                 "check the path and that it is executable"
