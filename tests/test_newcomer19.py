@@ -160,3 +160,28 @@ def test_init_over_an_existing_gatekit_yaml_says_which_lines_to_add(tmp_path: Pa
     assert (tmp_path / "gatekit.yaml").read_text(encoding="utf-8") == "agent: python:mine:run\n"
     proc = gatekit(tmp_path.parent, "init", tmp_path.name)
     assert f"run `gatekit eval` in {tmp_path.name} (cd {tmp_path.name})" in proc.stdout, proc.stdout
+
+
+@pytest.mark.parametrize("workflow", ["gatekit/scaffold/github/workflows/gate.yml", "examples/workflows/drift-weekly.yml"])
+def test_workflows_for_users_cache_pip_on_a_file_every_repository_has(workflow: str) -> None:
+    """actions/setup-python's `cache: pip` fails its step ("No file ... matched to [**/requirements.txt or
+    **/pyproject.toml]") in a repository with neither, such as a fresh `gatekit init`: the key is the workflow file."""
+    import yaml
+
+    data = yaml.safe_load((REPO_ROOT / workflow).read_text(encoding="utf-8"))
+    name = Path(workflow).name
+    for job in data["jobs"].values():
+        for step in job.get("steps", []):
+            if str(step.get("uses", "")).startswith("actions/setup-python") and step["with"].get("cache") == "pip":
+                assert step["with"].get("cache-dependency-path") == f".github/workflows/{name}", step
+
+
+def test_init_workflow_cache_key_file_exists_in_a_fresh_project(tmp_path: Path) -> None:
+    import yaml
+
+    from gatekit.init import init_project
+
+    init_project(tmp_path)
+    data = yaml.safe_load((tmp_path / ".github" / "workflows" / "gate.yml").read_text(encoding="utf-8"))
+    (setup,) = [s for s in data["jobs"]["gate"]["steps"] if str(s.get("uses", "")).startswith("actions/setup-python")]
+    assert (tmp_path / setup["with"]["cache-dependency-path"]).is_file()
