@@ -117,7 +117,9 @@ def test_cmd_agent_that_exits_at_once_fails_at_start_with_many_workers(tmp_path:
     """Many workers (the docs' `workers: 8`, the default `concurrency`) of a command that fails at start (here after
     0.1 s of CPU, as an import error would): exit 2 at start, not every case failing and exit 1. Started together,
     the workers shared the CPU and the first one outlasted the 0.5 s start check."""
-    burn = "import sys, time\nt = time.process_time()\nwhile time.process_time() - t < 0.1:\n    pass\nsys.exit('boom')\n"
+    burn = (
+        "import sys, time\nt = time.process_time()\nwhile time.process_time() - t < 0.1:\n    pass\nsys.exit('boom')\n"
+    )
     project(tmp_path, agent="cmd:python burn.py", extra="agent_options:\n  extra: {workers: 32}\n")
     (tmp_path / "burn.py").write_text(burn, encoding="utf-8")
     line = one_line_exit_2(gatekit(tmp_path, "eval", "--no-mlflow"))
@@ -162,7 +164,9 @@ def test_init_over_an_existing_gatekit_yaml_says_which_lines_to_add(tmp_path: Pa
     assert f"run `gatekit eval` in {tmp_path.name} (cd {tmp_path.name})" in proc.stdout, proc.stdout
 
 
-@pytest.mark.parametrize("workflow", ["gatekit/scaffold/github/workflows/gate.yml", "examples/workflows/drift-weekly.yml"])
+@pytest.mark.parametrize(
+    "workflow", ["gatekit/scaffold/github/workflows/gate.yml", "examples/workflows/drift-weekly.yml"]
+)
 def test_workflows_for_users_cache_pip_on_a_file_every_repository_has(workflow: str) -> None:
     """actions/setup-python's `cache: pip` fails its step ("No file ... matched to [**/requirements.txt or
     **/pyproject.toml]") in a repository with neither, such as a fresh `gatekit init`: the key is the workflow file."""
