@@ -320,7 +320,7 @@ def describe(check: Check) -> str:
     digits = digits_apart(check.value, check.limit)  # a value just over its limit is not shown equal to it
     value = "unknown" if check.value is None else f"{check.value:.{digits}g}{unit}"
     limit = "?" if check.limit is None else f"{check.limit:.{digits}g}{unit}"
-    bad_op = {"<=": ">", ">=": "<"}.get(check.op, check.op)
+    bad_op = {"<=": ">", ">=": "<", "<": ">=", ">": "<="}.get(check.op, check.op)
     relation = bad_op if check.status is CheckStatus.FAIL and check.value is not None else check.op
     text = f"{check.name} {value} {relation} limit {limit}"
     if check.message:

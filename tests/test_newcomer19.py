@@ -189,3 +189,15 @@ def test_init_workflow_cache_key_file_exists_in_a_fresh_project(tmp_path: Path) 
     data = yaml.safe_load((tmp_path / ".github" / "workflows" / "gate.yml").read_text(encoding="utf-8"))
     (setup,) = [s for s in data["jobs"]["gate"]["steps"] if str(s.get("uses", "")).startswith("actions/setup-python")]
     assert (tmp_path / setup["with"]["cache-dependency-path"]).is_file()
+
+
+def test_identical_failures_stop_reads_as_the_limit_reached(tmp_path: Path) -> None:
+    """The stop after N identical failures printed `replay.identical_failures 10 < limit 10`: a failing check
+    names the relation that failed, here `10 >= limit 10`."""
+    project(tmp_path, agent="python:broken19:run", extra="stop_after_identical_failures: 3\nretries: 0\n")
+    (tmp_path / "broken19.py").write_text("def run(case_input, context=None):\n    raise RuntimeError('no key')\n")
+    rows = [json.dumps({"id": f"c{i}", "input": "hi"}) + "\n" for i in range(5)]
+    (tmp_path / "datasets" / "ds.jsonl").write_text("".join(rows), encoding="utf-8")
+    proc = gatekit(tmp_path, "eval", "--no-mlflow")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "replay.identical_failures 3 >= limit 3 (stopped after the first 3 cases" in proc.stdout, proc.stdout
