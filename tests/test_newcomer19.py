@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -201,3 +202,13 @@ def test_identical_failures_stop_reads_as_the_limit_reached(tmp_path: Path) -> N
     proc = gatekit(tmp_path, "eval", "--no-mlflow")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "replay.identical_failures 3 >= limit 3 (stopped after the first 3 cases" in proc.stdout, proc.stdout
+
+
+def test_a_straddling_latency_check_prints_its_interval_in_the_values_unit_spacing(tmp_path: Path) -> None:
+    """`PASS?  latency_p95_ms 4.338 ms <= limit 2000 ms: interval [4.127ms, ∞]`: one way to write a unit per line."""
+    project(tmp_path)
+    (tmp_path / "th.yaml").write_text("min_cases: 1\nchecks:\n  latency_p95_ms: {max: 2000ms}\n", encoding="utf-8")
+    proc = gatekit(tmp_path, "eval", "--no-mlflow")
+    (line,) = [line for line in proc.stdout.splitlines() if "latency_p95_ms" in line and "interval" in line]
+    assert " ms <= limit 2000 ms: interval [" in line and "ms," in line, line
+    assert not re.search(r"\dms\b", line), line  # every value "<number> ms"
