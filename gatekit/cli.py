@@ -416,7 +416,9 @@ def eval_(
 @app.command("report", cls=_Command, help="Re-render report.html from a saved verdict.json.")
 def report(
     verdict_path: Annotated[Path, typer.Argument(help="verdict.json written by promote/eval.")],
-    out: Annotated[Path | None, typer.Option(help="Where to write (default: report.html next to it).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Where to write (default: report.html next to it).")
+    ] = None,
 ) -> None:
     """Re-render the HTML report."""
     from jinja2 import UndefinedError
@@ -573,9 +575,14 @@ def policy_test(directory: Annotated[str, typer.Argument(help="Directory (or fil
 @app.command("traces", cls=_Command, help="Filter governance audit traces (governance_traces.jsonl); prints JSONL.")
 def traces(
     file: Annotated[Path, typer.Argument(help="governance_traces.jsonl")],
-    outcome: Annotated[str | None, typer.Option(help="allow, allow_with_redaction, require_review, deny")] = None,
-    rule: Annotated[str | None, typer.Option(help="Only decisions where this rule id fired.")] = None,
-    case: Annotated[str | None, typer.Option(help="Only this case id.")] = None,
+    outcome: Annotated[
+        str | None,
+        typer.Option(metavar="OUTCOME", help="Only this outcome: allow, allow_with_redaction, require_review, deny."),
+    ] = None,
+    rule: Annotated[
+        str | None, typer.Option(metavar="RULE_ID", help="Only decisions where this rule id fired.")
+    ] = None,
+    case: Annotated[str | None, typer.Option(metavar="CASE_ID", help="Only this case id.")] = None,
 ) -> None:
     """Print the matching trace rows, one JSON object per line."""
     import json

@@ -212,3 +212,36 @@ def test_a_straddling_latency_check_prints_its_interval_in_the_values_unit_spaci
     (line,) = [line for line in proc.stdout.splitlines() if "latency_p95_ms" in line and "interval" in line]
     assert " ms <= limit 2000 ms: interval [" in line and "ms," in line, line
     assert not re.search(r"\dms\b", line), line  # every value "<number> ms"
+
+
+def _options(command: object, path: str = "gatekit") -> list[tuple[str, object]]:
+    found = []
+    for name, sub in sorted(getattr(command, "commands", {}).items()):
+        found += _options(sub, f"{path} {name}")
+    for param in getattr(command, "params", []):
+        if getattr(param, "opts", None) and not getattr(param, "is_flag", False) and param.opts[0].startswith("--"):
+            found.append((f"{path} {param.opts[0]}", param))
+    return found
+
+
+def test_every_option_in_help_has_a_meaningful_metavar() -> None:
+    """`gatekit drift --help` showed `--reference REFERENCE`, `--out OUT` where every other command says what to give
+    (`SOURCE`, `DIR`, `FILE`, `NAME`): every option sets its metavar."""
+    import typer
+
+    from gatekit.cli import app
+
+    options = _options(typer.main.get_command(app))
+    assert len(options) > 60
+    bare = [where for where, param in options if param.metavar is None]  # typer's fallback: the name in capitals
+    assert not bare, bare
+
+
+def test_help_defaults_are_written_one_way() -> None:
+    """`(default X)` next to `(default: X)`: every help text with a default in parentheses uses the colon form."""
+    import typer
+
+    from gatekit.cli import app
+
+    loose = [w for w, p in _options(typer.main.get_command(app)) if re.search(r"\(default [^(:]", p.help or "")]
+    assert not loose, loose
