@@ -317,7 +317,7 @@ def _validate(rows: list[tuple[int, Any]], errors: list[str], where: str) -> lis
         ]
         case_id = row.get("id")
         if case_id is None or (isinstance(case_id, str) and not case_id.strip()):
-            problems.append("missing 'id'")
+            problems.append("missing 'id'; give every case a unique id")
         elif not isinstance(case_id, str | int) or isinstance(case_id, bool):
             problems.append("'id' must be a string or an integer")
         elif len(case_id := str(case_id)) > MAX_ID_LENGTH:

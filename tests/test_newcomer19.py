@@ -245,3 +245,19 @@ def test_help_defaults_are_written_one_way() -> None:
 
     loose = [w for w, p in _options(typer.main.get_command(app)) if re.search(r"\(default [^(:]", p.help or "")]
     assert not loose, loose
+
+
+def test_an_unset_header_variable_names_gatekit_yaml_and_the_field(tmp_path: Path) -> None:
+    extra = 'agent_options:\n  headers: {X-Team: "${NC19_UNSET_TEAM}"}\n'
+    project(tmp_path, agent="http://127.0.0.1:9/v1", extra=extra)
+    line = one_line_exit_2(gatekit(tmp_path, "eval", "--no-mlflow"))
+    assert "error: gatekit.yaml: agent_options.headers.X-Team: environment variable NC19_UNSET_TEAM is not set" in line
+    verdict = json.loads((tmp_path / "reports" / "latest" / "verdict.json").read_text(encoding="utf-8"))
+    assert "gatekit.yaml: agent_options.headers.X-Team" in verdict["reasons"][0], verdict["reasons"]
+
+
+def test_a_case_without_id_says_what_to_do(tmp_path: Path) -> None:
+    project(tmp_path)
+    (tmp_path / "datasets" / "ds.jsonl").write_text('{"id": "a", "input": "x"}\n{"input": "y"}\n', encoding="utf-8")
+    line = one_line_exit_2(gatekit(tmp_path, "eval", "--no-mlflow"))
+    assert "datasets/ds.jsonl: 1 problem: line 2: missing 'id'; give every case a unique id" in line, line
