@@ -261,3 +261,20 @@ def test_a_case_without_id_says_what_to_do(tmp_path: Path) -> None:
     (tmp_path / "datasets" / "ds.jsonl").write_text('{"id": "a", "input": "x"}\n{"input": "y"}\n', encoding="utf-8")
     line = one_line_exit_2(gatekit(tmp_path, "eval", "--no-mlflow"))
     assert "datasets/ds.jsonl: 1 problem: line 2: missing 'id'; give every case a unique id" in line, line
+
+
+def test_every_example_line_in_the_scaffolded_gatekit_yaml_can_be_uncommented(tmp_path: Path) -> None:
+    """`gatekit init`'s gatekit.yaml shows other agents in comments; the HTTP one had its agent_options in parentheses
+    on the same line: uncommented, `mapping values are not allowed here`."""
+    from gatekit.config import load_config
+    from gatekit.init import template_text
+
+    text = template_text("gatekit.yaml")
+    examples = [line[1:].strip() for line in text.splitlines() if re.match(r"#\s+(agent|agent_options):", line)]
+    assert len(examples) >= 4, examples
+    for example in examples:
+        key = example.split(":", 1)[0]
+        lines = [line for line in text.splitlines() if not line.startswith(f"{key}:")]
+        (tmp_path / "gatekit.yaml").write_text("\n".join([*lines, example]) + "\n", encoding="utf-8")
+        config = load_config(tmp_path / "gatekit.yaml")  # raises ConfigError naming the line otherwise
+        assert config.agent, example
