@@ -427,6 +427,14 @@ def report(
     from gatekit.pipeline.model import Verdict
     from gatekit.report.html import write_report
 
+    if not verdict_path.exists():
+        from gatekit.fsio import missing_file_hint
+
+        _err(
+            f"error: {verdict_path}: verdict file not found; pass the verdict.json written by gatekit promote/eval"
+            f"{missing_file_hint(verdict_path)}"
+        )
+        raise typer.Exit(EXIT_USAGE) from None
     try:
         verdict = Verdict.from_file(verdict_path)
     except ValidationError as exc:  # a ValueError too: checked first for the field-by-field message
@@ -589,6 +597,14 @@ def traces(
 
     from gatekit.governance.traces import filter_traces
 
+    if not file.exists():
+        from gatekit.fsio import missing_file_hint
+
+        _err(
+            f"error: {file}: traces file not found; pass the governance_traces.jsonl written by gatekit promote/eval"
+            f"{missing_file_hint(file)}"
+        )
+        raise typer.Exit(EXIT_USAGE) from None
     try:
         for row in filter_traces(file, outcome=outcome, rule=rule, case=case):
             typer.echo(_json_line(json.dumps(row, ensure_ascii=False)))

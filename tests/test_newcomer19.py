@@ -278,3 +278,12 @@ def test_every_example_line_in_the_scaffolded_gatekit_yaml_can_be_uncommented(tm
         (tmp_path / "gatekit.yaml").write_text("\n".join([*lines, example]) + "\n", encoding="utf-8")
         config = load_config(tmp_path / "gatekit.yaml")  # raises ConfigError naming the line otherwise
         assert config.agent, example
+
+
+def test_report_and_traces_of_a_misspelt_file_point_at_the_real_one(tmp_path: Path) -> None:
+    project(tmp_path)
+    assert gatekit(tmp_path, "eval", "--no-mlflow", "-q").returncode == 0
+    line = one_line_exit_2(gatekit(tmp_path, "report", "reports/latest/verdict.jsn"))
+    assert "verdict file not found" in line and "did you mean reports/latest/verdict.json?" in line, line
+    line = one_line_exit_2(gatekit(tmp_path, "traces", "reports/latest/governance_trace.jsonl"))
+    assert "did you mean reports/latest/governance_traces.jsonl?" in line, line
