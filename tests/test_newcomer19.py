@@ -287,3 +287,28 @@ def test_report_and_traces_of_a_misspelt_file_point_at_the_real_one(tmp_path: Pa
     assert "verdict file not found" in line and "did you mean reports/latest/verdict.json?" in line, line
     line = one_line_exit_2(gatekit(tmp_path, "traces", "reports/latest/governance_trace.jsonl"))
     assert "did you mean reports/latest/governance_traces.jsonl?" in line, line
+
+
+@pytest.mark.parametrize(
+    ("spec", "meant"),
+    [
+        ("agent19:run", "did you mean python:agent19:run?"),
+        ("agent19.py", "did you mean cmd:python agent19.py?"),
+        ("localhost:8000/v1", "did you mean http://localhost:8000/v1?"),
+        ("python:agent19.py:run", "write the module name without '.py': python:agent19:run"),
+        ("python:agent19:rn", "agent19 has no attribute 'rn'; did you mean 'run'?"),
+    ],
+)
+def test_a_near_miss_agent_spec_is_answered_with_the_spec_meant(tmp_path: Path, spec: str, meant: str) -> None:
+    project(tmp_path)
+    line = one_line_exit_2(gatekit(tmp_path, "eval", "--no-mlflow", "--agent", spec))
+    assert meant in line, line
+
+
+def test_a_registered_model_without_version_or_alias_is_told_to_add_one(tmp_path: Path) -> None:
+    from mlflow_store import fresh_store
+
+    uri = fresh_store(tmp_path / "mlflow.db")
+    project(tmp_path, agent="models:/support-agent")
+    line = one_line_exit_2(gatekit(tmp_path, "eval", "--no-mlflow", env={"MLFLOW_TRACKING_URI": uri}))
+    assert "needs a version or an alias: models:/support-agent/1 or models:/support-agent@ALIAS" in line, line

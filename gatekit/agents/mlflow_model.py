@@ -97,6 +97,12 @@ class MlflowModelAgent:
             model = mlflow.pyfunc.load_model(pinned)
         except MlflowException as exc:
             first = str(exc.message).splitlines()[0] if exc.message else type(exc).__name__
+            target = self.spec.removeprefix("models:/").strip("/")
+            if self.spec.startswith("models:/") and not any(c in target for c in "/@"):
+                # MLflow reads models:/NAME as a logged model's id: a registered model needs its version or alias
+                first = first.rstrip(".") + (
+                    f"; a registered model needs a version or an alias: models:/{target}/1 or models:/{target}@ALIAS"
+                )
             raise AgentError(
                 f"agent spec {self.spec!r}: cannot load the MLflow model: {first} "
                 f"(tracking URI {mlflow.get_tracking_uri()}; set MLFLOW_TRACKING_URI)"
