@@ -168,10 +168,15 @@ def load_thresholds(path: Path) -> Thresholds:
     if isinstance(checks, dict):
         for name, spec in checks.items():
             if name not in KNOWN_METRICS and not _K_OF_N.fullmatch(str(name)) and not _PER_RULE.fullmatch(str(name)):
+                import difflib
+
                 line = lines.get(("checks", str(name)))
                 where = f"{path}:{line}" if line else str(path)
+                close = difflib.get_close_matches(str(name), sorted(KNOWN_METRICS), n=1, cutoff=0.75)
+                meant = f" (did you mean '{close[0]}'?)" if close else ""
                 raise ConfigError(
-                    f"{where}: unknown check '{name}'; known checks: {', '.join(sorted(KNOWN_METRICS))}, pass_k_of_n.K, "
+                    f"{where}: unknown check '{name}'{meant}; known checks: {', '.join(sorted(KNOWN_METRICS))}, "
+                    "pass_k_of_n.K, "
                     "governance.rule.<rule id>.violation_block_rate, governance.rule.<rule id>.false_positive_rate"
                 )
             if isinstance(spec, dict) and spec.get("confidence") not in (None, False):

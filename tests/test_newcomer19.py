@@ -312,3 +312,10 @@ def test_a_registered_model_without_version_or_alias_is_told_to_add_one(tmp_path
     project(tmp_path, agent="models:/support-agent")
     line = one_line_exit_2(gatekit(tmp_path, "eval", "--no-mlflow", env={"MLFLOW_TRACKING_URI": uri}))
     assert "needs a version or an alias: models:/support-agent/1 or models:/support-agent@ALIAS" in line, line
+
+
+def test_a_misspelt_check_name_is_answered_with_the_metric_meant(tmp_path: Path) -> None:
+    project(tmp_path)
+    (tmp_path / "th.yaml").write_text("min_cases: 1\nchecks:\n  latency_p95: {max: 2s}\n", encoding="utf-8")
+    line = one_line_exit_2(gatekit(tmp_path, "eval", "--no-mlflow"))
+    assert "th.yaml:3: unknown check 'latency_p95' (did you mean 'latency_p95_ms'?); known checks:" in line, line
