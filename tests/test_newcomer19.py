@@ -319,3 +319,18 @@ def test_a_misspelt_check_name_is_answered_with_the_metric_meant(tmp_path: Path)
     (tmp_path / "th.yaml").write_text("min_cases: 1\nchecks:\n  latency_p95: {max: 2s}\n", encoding="utf-8")
     line = one_line_exit_2(gatekit(tmp_path, "eval", "--no-mlflow"))
     assert "th.yaml:3: unknown check 'latency_p95' (did you mean 'latency_p95_ms'?); known checks:" in line, line
+
+
+def test_cmd_agent_whose_other_workers_exit_at_once_fails_at_start(tmp_path: Path) -> None:
+    """The first worker lives, every other one exits at once (a port or a lock only one can hold): exit 2 at start."""
+    worker = (
+        "import os, sys\n"
+        "try:\n"
+        "    os.close(os.open('first.lock', os.O_CREAT | os.O_EXCL))\n"
+        "except FileExistsError:\n"
+        "    sys.exit('address already in use')\n" + CMD_AGENT
+    )
+    (tmp_path / "locked.py").write_text(worker, encoding="utf-8")
+    project(tmp_path, agent="cmd:python locked.py", extra="agent_options:\n  extra: {workers: 3}\n")
+    line = one_line_exit_2(gatekit(tmp_path, "eval", "--no-mlflow"))
+    assert "the command exited at once with code 1: address already in use" in line, line

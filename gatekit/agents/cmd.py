@@ -220,21 +220,33 @@ class CmdAgent:
             # they share the CPU, and a worker slow to even fail would outlast the check.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(first.proc.wait()), _STARTUP_CHECK_S)
-            if not first.alive:
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(asyncio.shield(first.drain), 1)
-                detail = first.stderr_since(0) or "no stderr"
-                code = first.proc.returncode
-                await self.close()
-                raise AgentError(f"agent spec {self.spec!r}: the command exited at once with code {code}: {detail}")
-        for _ in range(self.workers - 1):
-            self._idle.put_nowait(await self._spawn())
+            await self._refuse_exited([first])
+        rest = [await self._spawn() for _ in range(self.workers - 1)]
+        for worker in rest:
+            self._idle.put_nowait(worker)
+        if rest and not self.ready_line:
+            # the others get the head start the first had before any case is timed (no signal says when a worker is
+            # ready), and one of them exiting at once fails the start as well
+            await asyncio.sleep(_STARTUP_CHECK_S)
+            await self._refuse_exited(rest)
         if self.ready_line:  # every worker started before the first case is timed (bounded by start_timeout)
             problems = await asyncio.gather(*(self._ready(w) for w in list(self._all)))
             problem = next((p for p in problems if p is not None), None)
             if problem is not None:
                 await self.close()
                 raise AgentError(f"agent spec {self.spec!r}: a worker did not start: {problem}")
+
+    async def _refuse_exited(self, workers: list[_Worker]) -> None:
+        """An ``AgentError`` with its exit code and stderr when one of ``workers`` has exited already."""
+        dead = next((w for w in workers if not w.alive), None)
+        if dead is None:
+            return
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(asyncio.shield(dead.drain), 1)
+        detail = dead.stderr_since(0) or "no stderr"
+        code = dead.proc.returncode
+        await self.close()
+        raise AgentError(f"agent spec {self.spec!r}: the command exited at once with code {code}: {detail}")
 
     async def _retire(self, worker: _Worker) -> None:
         self._all.discard(worker)
