@@ -334,3 +334,12 @@ def test_cmd_agent_whose_other_workers_exit_at_once_fails_at_start(tmp_path: Pat
     project(tmp_path, agent="cmd:python locked.py", extra="agent_options:\n  extra: {workers: 3}\n")
     line = one_line_exit_2(gatekit(tmp_path, "eval", "--no-mlflow"))
     assert "the command exited at once with code 1: address already in use" in line, line
+
+
+def test_a_python_agent_not_found_from_another_folder_names_the_folder_searched(tmp_path: Path) -> None:
+    """`gatekit eval -c proj/gatekit.yaml` from elsewhere: its paths are found next to it, its python: module is not;
+    the line says where the module was looked for."""
+    project(tmp_path / "proj")
+    line = one_line_exit_2(gatekit(tmp_path, "eval", "--no-mlflow", "-c", "proj/gatekit.yaml"))
+    assert f"module 'agent19' not found (imported from the working directory {tmp_path})" in line, line
+    assert "run gatekit from the folder that contains it" in line, line

@@ -48,8 +48,8 @@ def load_callable(spec: str) -> Callable[..., Any]:
                 f"python:{module_name.removesuffix('.py').replace('/', '.')}:{attr_path}"
             ) from None
         raise AgentError(
-            f"agent spec {spec!r}: module {exc.name!r} not found; check the module path "
-            "and run gatekit from the folder that contains it"
+            f"agent spec {spec!r}: module {exc.name!r} not found (imported from the working directory {cwd}); "
+            "check the module path and run gatekit from the folder that contains it"
         ) from None
     except (Exception, SystemExit, GeneratorExit, AgentExitCalled) as exc:  # the module failed (sys.exit() was exit 0)
         raise AgentError(f"agent spec {spec!r}: importing {module_name} failed: {type(exc).__name__}: {exc}") from None
