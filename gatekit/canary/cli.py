@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -117,8 +117,34 @@ def canary_command(
         )  # fmt: skip
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
+    except GatekitError as exc:  # MLflow failed after the judgement: show it (its outputs are published), exit 3
+        judged = getattr(exc, "result", None)
+        if judged is None:
+            raise _fail(exc) from None
+        _show(judged, as_json)
+        raise _fail_after_judgement(exc) from None
     except Exception as exc:  # noqa: BLE001 - bad input exits 2, anything else fails closed with 3
         raise _fail(exc) from None
+    _show(result, as_json)
+    raise typer.Exit(result.exit_code)
+
+
+def _fail_after_judgement(exc: GatekitError) -> typer.Exit:
+    """The error after a judgement that was written and published (MLflow failed): one line, its exit code."""
+    import os
+
+    from gatekit.redact import scrub_message
+    from gatekit.report.text import command_data_escape
+
+    message = scrub_message(str(exc))
+    typer.echo(_visible(f"error: {message}"), err=True)
+    if str(os.environ.get("GITHUB_ACTIONS", "")).lower() == "true":
+        print(f"::error title=gatekit::{command_data_escape(message)}")
+    return typer.Exit(exc.exit_code)
+
+
+def _show(result: Any, as_json: bool) -> None:
+    """The judgement on stdout: canary.json (``--json``) or the decision, its reasons and the files."""
     data = result.data
     if as_json:
         from gatekit.jsonio import to_json
@@ -135,7 +161,6 @@ def canary_command(
             typer.echo(_visible(f"  {key}: {path}"))
         if data.get("mlflow"):
             typer.echo(f"  mlflow run: {data['mlflow']['run_id']}")
-    raise typer.Exit(result.exit_code)
 
 
 def watch_command(

@@ -69,6 +69,9 @@ def run_canary(
             log_canary_run(result, experiment=experiment, tracking_uri=tracking_uri)
         except SinkError as exc:
             exc.result = result  # type: ignore[attr-defined]
+            # the judgement stands without its MLflow run: a workflow reading steps.<id>.outputs.decision must
+            # still see rollback (exit_code says MLflow failed)
+            publish_github(result, env, exit_code=exc.exit_code)
             raise
     publish_github(result, env)
     return result
@@ -198,8 +201,12 @@ def _num(value: Any) -> str:
     return "—" if not isinstance(value, int | float) else f"{value:.4g}"
 
 
-def publish_github(result: CanaryResult, env: Mapping[str, str] = os.environ) -> bool:
-    """Under GitHub Actions: append the step summary, write outputs (decision, stage, next_stage, run_id, report_path, exit_code)."""
+def publish_github(result: CanaryResult, env: Mapping[str, str] = os.environ, exit_code: int | None = None) -> bool:
+    """Under GitHub Actions: append the step summary, write outputs (decision, stage, next_stage, run_id, report_path, exit_code).
+
+    ``exit_code``: the process's exit code when it is not the decision's (3: the judgement was made and written,
+    MLflow failed).
+    """
     if str(env.get("GITHUB_ACTIONS", "")).lower() != "true":
         return False
     from gatekit.report.text import command_data_escape
@@ -222,7 +229,7 @@ def publish_github(result: CanaryResult, env: Mapping[str, str] = os.environ) ->
                 "next_stage": "" if data["next_stage"] is None else f"{data['next_stage']:g}",
                 "run_id": (data.get("mlflow") or {}).get("run_id", ""),
                 "report_path": (data.get("files") or {}).get("html", ""),
-                "exit_code": str(result.exit_code),
+                "exit_code": str(result.exit_code if exit_code is None else exit_code),
             }
             write_outputs(output, values)  # a value with a line break cannot add outputs of its own
     except OSError as exc:

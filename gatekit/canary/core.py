@@ -21,7 +21,7 @@ from typing import Any
 from gatekit.canary import sql as q
 from gatekit.canary.engine import TABLE, Engine
 from gatekit.canary.rules import COMPARE_METRICS, CompareMetric, RollbackRule, RolloutRules
-from gatekit.canary.stats import hodges_lehmann, mann_whitney, proportion_difference, wilson
+from gatekit.canary.stats import hodges_lehmann, hodges_lehmann_ratio, mann_whitney, proportion_difference, wilson
 from gatekit.errors import ConfigError, DatasetError
 
 SCHEMA_VERSION = 1
@@ -675,36 +675,30 @@ def _compare_continuous(
     )[0]
     mw = mann_whitney(float(rank_sum), int(n_can), int(n_base), float(ties or 0))
     limit = rules.compare.sample_limit
-    buckets = q.SAMPLE_BUCKETS  # keep a row when hash(request_id) falls in the first ``t`` of the buckets
+    buckets = q.SAMPLE_BUCKETS  # keep a row when md5(request_id) falls in the first ``t`` of the buckets
     thresholds = {v: min(buckets, math.ceil(buckets * 1.1 * limit / max(n, 1))) for v, n in ((rules.canary, int(n_can)), (rules.baseline, int(n_base)))}  # fmt: skip
-    drawn: dict[str, list[tuple[int, float]]] = {rules.canary: [], rules.baseline: []}
+    drawn: dict[str, list[tuple[str, float]]] = {rules.canary: [], rules.baseline: []}
     sample = q.sample_sql(dialect, table, column, rules.baseline, rules.canary, start_us, end_us, thresholds)
     for variant, value, bucket in engine.rows(sample):
-        drawn[str(variant)].append((int(bucket), float(value)))
+        drawn[str(variant)].append((str(bucket), float(value)))
     can_values = [v for _, v in sorted(drawn[rules.canary])[:limit]]
     base_values = [v for _, v in sorted(drawn[rules.baseline])[:limit]]
     sampled = len(can_values) < int(n_can) or len(base_values) < int(n_base)
     scale = "log ratio" if spec.relative else "difference"
-    if spec.relative:
-        positive = [v for v in can_values + base_values if v > 0]
-        floor = min(positive) if positive else 1.0
-        can_t = [math.log(max(v, floor)) for v in can_values]
-        base_t = [math.log(max(v, floor)) for v in base_values]
+    if spec.relative:  # the ratio canary / baseline (0 values included: a ratio over 0 is unbounded)
+        hl = hodges_lehmann_ratio(can_values, base_values, rules.compare.confidence)
     else:
-        can_t, base_t = can_values, base_values
-    hl = hodges_lehmann(can_t, base_t, rules.compare.confidence)
+        hl = hodges_lehmann(can_values, base_values, rules.compare.confidence)
     assert hl is not None  # both samples hold at least ``minimum`` values here
     est: float = hl[0]
     low, high = hl[1], hl[2]
-    if spec.relative:
-        est = math.expm1(est)
-        low = None if low is None else math.expm1(low)
-        high = None if high is None else math.expm1(high)
     unit = "%" if spec.relative else (" ms" if column == "latency_ms" else " USD")
 
     def show(v: float | None) -> str:
         if v is None:
             return "unbounded"
+        if math.isinf(v):  # a ratio over a baseline value of 0
+            return "+inf (over 0)" if v > 0 else "-inf"
         return f"{v * 100:+.2f}%" if spec.relative else f"{v:+.4g}{unit}"
 
     pct = f"{rules.compare.confidence:.0%}"

@@ -159,24 +159,33 @@ SELECT sum(nc * (cum - (t - 1) / 2.0)), sum(nc), sum(t) - sum(nc), sum(CAST(t AS
 """
 
 
-SAMPLE_BUCKETS = 1_000_003  # a prime: hash(request_id) modulo it spreads requests evenly
+SAMPLE_HEX = (
+    8  # a request's sample bucket: the first 8 hex digits of md5(request_id), the same text on DuckDB and Spark
+)
+SAMPLE_BUCKETS = 16**SAMPLE_HEX
 
 
 def sample_sql(
     dialect: str, table: str, column: str, baseline: str, canary: str, start_us: int, end_us: int,
     thresholds: dict[str, int],
 ) -> str:  # fmt: skip
-    """A deterministic random sample of both variants in one scan: rows whose request-id hash bucket is below the variant's threshold.
+    """A deterministic random sample of both variants in one scan: rows whose request-id bucket is below the variant's threshold.
 
-    With ``threshold = SAMPLE_BUCKETS`` every row is kept (the exact computation); below, about
-    ``threshold / SAMPLE_BUCKETS`` of the rows, chosen by the hash (the same rows on every run).
+    A row's bucket is the first ``SAMPLE_HEX`` hex digits of ``md5(request_id)`` (a row without one: of ``md5('')``),
+    compared as text (fixed-width lower-case hex orders like its number). ``md5`` is the one hash DuckDB and Spark
+    compute alike (their ``hash()`` functions differ: the engines drew different samples, so the same log gave
+    different Hodges-Lehmann intervals). With ``threshold = SAMPLE_BUCKETS`` every row is kept (the exact
+    computation); below, about ``threshold / SAMPLE_BUCKETS`` of the rows, the same rows on every run and engine.
     Returns ``(variant, value, bucket)``.
     """
     if column not in ("latency_ms", "cost_usd"):
         raise ValueError(column)
     where = _where(dialect, (baseline, canary), start_us, end_us) + f" AND {column} IS NOT NULL"
-    bucket = f"abs(hash(request_id) % {SAMPLE_BUCKETS})"
-    keep = (
-        f"{bucket} < CASE WHEN variant = '{canary}' THEN {int(thresholds[canary])} ELSE {int(thresholds[baseline])} END"
-    )
+    bucket = f"substr(md5(coalesce(request_id, '')), 1, {SAMPLE_HEX})"
+
+    def below(variant: str) -> str:
+        limit = int(thresholds[variant])
+        return "TRUE" if limit >= SAMPLE_BUCKETS else f"{bucket} < '{limit:0{SAMPLE_HEX}x}'"
+
+    keep = f"(CASE WHEN variant = '{canary}' THEN {below(canary)} ELSE {below(baseline)} END)"
     return f"SELECT variant, {column}, {bucket} FROM {table} WHERE {where} AND {keep}"
