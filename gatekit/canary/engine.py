@@ -136,6 +136,9 @@ class ProductionEngine:
         try:
             return [tuple(r) for r in self._engine.spark.sql(sql).collect()]
         except Exception as exc:  # noqa: BLE001 - classify: bad data vs engine failure
+            found = self._engine.locate_problem(exc)  # Spark's refusal names no file or line
+            if found:
+                raise DatasetError(f"{found}; fix or remove that line (see docs/production-log.md)") from None
             text = _engine_text(exc, 300) or type(exc).__name__
             if any(word in text.upper() for word in ("MALFORMED", "PARSE", "CAST")):
                 raise DatasetError(f"--logs {self.source}: cannot read the production rows: {text}") from None

@@ -54,6 +54,7 @@ from gatekit.production.engine import (
     NumericComparison,
     NumericSummary,
 )
+from gatekit.production.schema import NUMBER_TEXT
 from gatekit.production.stats_sql import EXACT_QUANTILE_MAX_ROWS, NEW_NAMES_SHOWN, SMALL_SIDE_MAX_DISTINCT
 
 TABLE_PREFIX = "spark-table:"
@@ -130,7 +131,11 @@ def _fails_closed(method: Callable[..., Any]) -> Callable[..., Any]:
         except GatekitError:
             raise
         except Exception as exc:  # noqa: BLE001 - py4j / pyspark errors have no common base worth naming
-            labels = [a.label for a in args if isinstance(a, FeatureTable)] or ["production data"]
+            tables = [a.label for a in args if isinstance(a, FeatureTable)]
+            found = self.locate_problem(exc, tables)
+            if found:  # a value the readers refuse: name its file and line, as the DuckDB engine does
+                raise DatasetError(f"{found}; fix or remove that line (see docs/production-log.md)") from None
+            labels = tables or ["production data"]
             raise DatasetError(
                 f"{' vs '.join(labels)}: Spark failed in {method.__name__} ({_first_line(exc)}); check the data"
             ) from None
@@ -174,6 +179,7 @@ class SparkEngine:
         self.spark = session if session is not None else local_session()
         self._persist = persist
         self._cached: list[Any] = []
+        self._sources: dict[str, tuple[FileSource, dict[str, str]]] = {}  # label -> JSON Lines / CSV opened
         self.small_side_max_distinct = small_side_max_distinct
 
     # --- opening sources ---------------------------------------------------------------------------------
@@ -202,7 +208,31 @@ class SparkEngine:
             raise
         except Exception as exc:  # noqa: BLE001 - a file Spark cannot read: one line naming it
             raise DatasetError(f"{label}: Spark could not read it ({_first_line(exc)}); check the file") from None
+        if source.format in ("jsonl", "csv"):
+            checks = {source.columns.get(f.name, f.name): "DOUBLE" for f in features if f.kind == NUMERIC}
+            if source.timestamp:
+                checks[source.timestamp] = "TIMESTAMP"
+            self._sources[label] = (source, checks)
         return self._project(df, features, source.columns, source.timestamp, label)
+
+    def locate_problem(self, exc: BaseException | None = None, labels: list[str] | None = None) -> str | None:
+        """``file:line: what`` of the first JSON Lines / CSV row whose number or time the readers refuse, or None.
+
+        Spark's refusal (``CANNOT_PARSE_NUMBER`` / ``CANNOT_PARSE_TIMESTAMP``) names no file or line; the rows are
+        read again by the rules both engines apply. With ``exc``, only for such a refusal; with ``labels``, only in
+        the tables of those labels (the ones the failing step read).
+        """
+        if exc is not None and "CANNOT_PARSE_" not in str(exc):
+            return None
+        from gatekit.production.duckdb_engine import locate_problem_in
+
+        for label, (source, checks) in self._sources.items():
+            if labels and label not in labels:
+                continue
+            found = locate_problem_in(source, checks)
+            if found:
+                return found
+        return None
 
     def open_table(
         self,
@@ -260,11 +290,15 @@ class SparkEngine:
                 if not isinstance(field.dataType, T.StringType):  # (a struct or list fails the select below)
                     expr = col.try_cast("double") if not isinstance(field.dataType, T.DoubleType) else col
                 else:  # text that is no number fails the query, as on DuckDB (never a silent missing value)
-                    number = col.try_cast("double")
+                    text = F.trim(col)  # by NUMBER_TEXT, DuckDB's rule too (Spark's cast took "1.5d"); blank is null
                     refused = F.raise_error(
                         F.lit(f"CANNOT_PARSE_NUMBER: column {source_name!r} holds text that is not a number")
                     )
-                    expr = F.when(col.isNull() | number.isNotNull(), number).otherwise(refused.cast("double"))
+                    expr = (
+                        F.when(text.isNull() | (text == F.lit("")), F.lit(None).cast("double"))
+                        .when(text.rlike(NUMBER_TEXT), text.try_cast("double"))
+                        .otherwise(refused.cast("double"))
+                    )
             elif feature.multi:
                 if isinstance(field.dataType, T.ArrayType):
                     expr = col.cast("array<string>")
@@ -847,7 +881,7 @@ def _epoch_seconds(col: Any, data_type: Any) -> Any:
         seconds = F.when(F.abs(number) > F.lit(1e11), number / F.lit(1000.0)).otherwise(number)
         return F.when(finite(number), seconds)
     text = F.trim(col.cast("string"))
-    number = text.try_cast("double")
+    number = F.when(text.rlike(NUMBER_TEXT), text.try_cast("double"))  # epoch text by DuckDB's rule too
     zoned = F.unix_micros(F.try_to_timestamp(text)) / F.lit(1e6)  # text with a zone: that instant
     parsed = F.when(text.rlike(_NAIVE_TEXT), _wall_clock_utc(text.try_cast("timestamp_ntz"))).otherwise(zoned)
     # text that is no timestamp fails the query, as on DuckDB (the file is refused, never read as rows without time)

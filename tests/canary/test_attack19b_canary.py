@@ -29,6 +29,7 @@ from gatekit.canary.core import CanaryResult, analyse, parse_time
 from gatekit.canary.engine import open_engine
 from gatekit.canary.rules import RolloutRules
 from gatekit.canary.stats import z_value
+from gatekit.errors import DatasetError
 from gatekit.jsonio import to_json
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,7 +100,9 @@ def test_a_canary_that_costs_where_the_baseline_was_free_is_not_promoted(tmp_pat
     for row in rows:  # the baseline answers 70 % of requests from a cache (cost 0); the canary pays for every one
         row["cost_usd"] = 0.002 if row["variant"] == "canary" or rng.random() < 0.3 else 0.0
     log = write_jsonl(tmp_path / "prod.jsonl", rows)
-    rules = RolloutRules.model_validate({"rollback": [], "compare": {"min_requests": 100, "metrics": {"cost_usd": "20%"}}})
+    rules = RolloutRules.model_validate(
+        {"rollback": [], "compare": {"min_requests": 100, "metrics": {"cost_usd": "20%"}}}
+    )
     result = judge(log, rules, 12)
     cost = result.data["comparisons"][0]
     assert result.decision == "rollback" and result.exit_code == 1, result.data["reasons"]
@@ -134,3 +137,13 @@ def test_the_decision_reaches_the_github_outputs_when_mlflow_fails(tmp_path: Pat
     assert values["report_path"] == str(tmp_path / "o" / "canary.html")
     assert "canary ROLLBACK" in proc.stdout and "ROLLBACK" in summary.read_text()
     assert json.loads((tmp_path / "o" / "canary.json").read_text())["decision"] == "rollback"
+
+
+def test_a_refused_number_is_named_by_file_and_line_on_spark_too(tmp_path: Path, spark: Any) -> None:
+    rows = traffic(3, per_minute=20)
+    rows[57]["latency_ms"] = "1_000"  # DuckDB's cast read 1000; Spark refused without naming the file or line
+    log = write_jsonl(tmp_path / "prod.jsonl", rows)
+    rules = RolloutRules.model_validate({"rollback": [{"rule": "latency_p95_ms > 3000 for 1 window"}]})
+    for name in ("duckdb", "spark"):
+        with pytest.raises(DatasetError, match=rf"^{log}:58: field 'latency_ms' must be a number or null; fix"):
+            judge(log, rules, 3, name, **({"spark": spark} if name == "spark" else {}))
