@@ -147,3 +147,22 @@ def test_a_refused_number_is_named_by_file_and_line_on_spark_too(tmp_path: Path,
     for name in ("duckdb", "spark"):
         with pytest.raises(DatasetError, match=rf"^{log}:58: field 'latency_ms' must be a number or null; fix"):
             judge(log, rules, 3, name, **({"spark": spark} if name == "spark" else {}))
+
+
+def test_watch_does_not_end_in_nothing_fired_on_copied_rows(tmp_path: Path) -> None:
+    """A log shipped three times: 10 canary requests a minute count as 40, every window looks judged (min 20).
+
+    ``gatekit canary`` holds on such copies; the watch's timeout said "no rollback rule fired" (exit 0).
+    """
+    from gatekit.canary.watch import watch
+
+    rows = traffic(10, per_minute=10)
+    log = write_jsonl(tmp_path / "prod.jsonl", rows * 4)
+    rules = RolloutRules.model_validate({"rollback": [{"rule": "error_rate > 1% for 5 consecutive windows"}]})
+    lines: list[str] = []
+    clock = parse_time(now_after(10), "now") / 1e6
+    code = watch(str(log), rules, since=now_after(0), timeout_s=0, emit=lines.append, clock=lambda: clock)
+    assert code == 4, lines
+    assert "duplicate request_id rows" in lines[-1] and lines[-1].startswith("HOLD:"), lines
+    unique = write_jsonl(tmp_path / "unique.jsonl", traffic(10, per_minute=40))
+    assert watch(str(unique), rules, since=now_after(0), timeout_s=0, emit=lines.append, clock=lambda: clock) == 0
