@@ -166,3 +166,19 @@ def test_watch_does_not_end_in_nothing_fired_on_copied_rows(tmp_path: Path) -> N
     assert "duplicate request_id rows" in lines[-1] and lines[-1].startswith("HOLD:"), lines
     unique = write_jsonl(tmp_path / "unique.jsonl", traffic(10, per_minute=40))
     assert watch(str(unique), rules, since=now_after(0), timeout_s=0, emit=lines.append, clock=lambda: clock) == 0
+
+
+@pytest.mark.parametrize("mlflow_down", [False, True])
+def test_json_on_stdout_stays_one_document_under_github_actions(tmp_path: Path, mlflow_down: bool) -> None:
+    """``gatekit canary --json > canary.json`` in a workflow: the ::error annotation went to stdout before the JSON."""
+    log = write_jsonl(tmp_path / "prod.jsonl", traffic(12, per_minute=50, canary=lambda m: {"error_rate": 0.2}))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(tmp_path / "out")}
+    mlflow = ["--tracking-uri", "http://127.0.0.1:9/"] if mlflow_down else ["--no-mlflow"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "gatekit", "canary", "--logs", str(log), "--now", now_after(30),
+         "--out", str(tmp_path / "o"), "--json", *mlflow],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == (3 if mlflow_down else 1), proc.stderr
+    assert json.loads(proc.stdout)["decision"] == "rollback"  # the whole of stdout is the JSON document
+    assert "::error title=gatekit canary rollback::" in proc.stderr  # the runner reads workflow commands on stderr too
