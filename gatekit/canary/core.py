@@ -232,7 +232,11 @@ def analyse(
     unjudgeable: dict[str, tuple[int, int]] = {}  # column -> (rows, first window) of values no metric can use
     ids: dict[str, list[int]] = {v: [0, 0] for v in variants}  # variant -> [rows with an id, ~distinct ids]
     seen_versions: dict[str, list[Any]] = {v: [0, None, None] for v in variants}  # [rows with one, min, max]
+    untimed: dict[str, int] = {}  # variant -> rows without a time stamp (they fit no window)
     for row in engine.rows(sql):
+        if row[0] is None:
+            untimed[str(row[1])] = int(row[2])
+            continue
         for column, count in zip(("outcome", "latency_ms", "cost_usd"), row[13:16], strict=False):
             if count:
                 rows_before, earliest = unjudgeable.get(column, (0, int(row[0])))
@@ -247,6 +251,8 @@ def analyse(
         counted[0] += int(row[16] or 0)
         counted[1] += int(row[17] or 0)
         _merge_versions(seen_versions[str(row[1])], row[18:21])
+    if untimed:
+        _refuse_untimed(source, untimed)
     if unjudgeable:
         _refuse_unjudgeable(source, unjudgeable, window_us)
     seen = [i for side in series.values() for i in side]
@@ -371,6 +377,20 @@ def _refuse_unjudgeable(source: str, found: dict[str, tuple[int, int]], window_u
     raise DatasetError(
         f"{where}: {count} {noun} {_UNJUDGEABLE[column]}, the first in the window starting "
         f"{iso(first * window_us)}; fix or drop those rows (docs/production-log.md)"
+    )
+
+
+def _refuse_untimed(source: str, untimed: dict[str, int]) -> None:
+    """Rows of the judged variants without a time stamp: an error, never rows left out of every window.
+
+    Such rows (a blank or null ``timestamp``, which the production-log format requires) fit no window: left out,
+    the errors of a canary that writes its failures without a time would vanish and the stage be promoted.
+    """
+    where = f"--logs {source}" if source else "--logs"
+    counts = ", ".join(f"{count} {variant!r}" for variant, count in sorted(untimed.items()))
+    raise DatasetError(
+        f"{where}: rows without a timestamp ({counts}): they fit no window, and the canary judges every request of "
+        "its variants; write the timestamp in every row, or drop those rows (docs/production-log.md)"
     )
 
 

@@ -51,16 +51,22 @@ def _epoch(dialect: str) -> str:
     return "ts_us"  # the same column in every dialect
 
 
-def _where(dialect: str, variants: tuple[str, ...], start_us: int | None, end_us: int | None) -> str:
+def _where(
+    dialect: str, variants: tuple[str, ...], start_us: int | None, end_us: int | None, untimed: bool = False
+) -> str:
+    """The variants' rows in ``[start_us, end_us)``; with ``untimed``, their rows without a time stamp as well."""
     for name in variants:
         if not SAFE_NAME.match(name):
             raise ValueError(f"variant name {name!r} must match {SAFE_NAME.pattern}")
-    parts = ["ts_us IS NOT NULL", "variant IN (" + ", ".join(f"'{v}'" for v in variants) + ")"]
+    timed = ["ts_us IS NOT NULL"]
     if start_us is not None:
-        parts.append(f"{_epoch(dialect)} >= {int(start_us)}")
+        timed.append(f"{_epoch(dialect)} >= {int(start_us)}")
     if end_us is not None:
-        parts.append(f"{_epoch(dialect)} < {int(end_us)}")
-    return " AND ".join(parts)
+        timed.append(f"{_epoch(dialect)} < {int(end_us)}")
+    when = " AND ".join(timed)
+    if untimed:
+        when = f"(ts_us IS NULL OR ({when}))"
+    return "variant IN (" + ", ".join(f"'{v}'" for v in variants) + ") AND " + when
 
 
 def windows_sql(
@@ -70,6 +76,8 @@ def windows_sql(
 
     The last two columns count the rows with a request id and (HyperLogLog, ~1.2x the query's time where an
     exact ``count(DISTINCT)`` costs ~3x) the distinct ids: copies of rows show as the difference.
+    The variants' rows without a time stamp come back as a group of their own (window null), in the same scan:
+    they fit no window, and left out silently they would vanish from the judgement (the caller refuses them).
     """
     bucket = f"CAST(floor({_epoch(dialect)} / {int(window_s) * 1_000_000}.0) AS BIGINT)"
     pct = "percentile_cont({q}) WITHIN GROUP (ORDER BY latency_ms)"
@@ -96,7 +104,7 @@ SELECT {bucket} AS w, variant,
   min(agent_version) AS version_min,
   max(agent_version) AS version_max
 FROM {table}
-WHERE {_where(dialect, variants, start_us, end_us)}
+WHERE {_where(dialect, variants, start_us, end_us, untimed=True)}
 GROUP BY 1, 2
 ORDER BY 1, 2
 """

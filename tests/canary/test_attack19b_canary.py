@@ -182,3 +182,20 @@ def test_json_on_stdout_stays_one_document_under_github_actions(tmp_path: Path, 
     assert proc.returncode == (3 if mlflow_down else 1), proc.stderr
     assert json.loads(proc.stdout)["decision"] == "rollback"  # the whole of stdout is the JSON document
     assert "::error title=gatekit canary rollback::" in proc.stderr  # the runner reads workflow commands on stderr too
+
+
+def test_rows_without_a_timestamp_are_refused_not_left_out(tmp_path: Path, spark: Any) -> None:
+    """The canary's failed requests written without a time: they fit no window, and vanished (promote)."""
+    rows = traffic(10, per_minute=40, canary=lambda m: {"error_rate": 0.25})
+    for row in rows:
+        if row["variant"] == "canary" and row["error"]:
+            row["timestamp"] = None if int(row["request_id"].rsplit("-", 1)[1]) % 2 else ""
+    log = write_jsonl(tmp_path / "prod.jsonl", rows)
+    rules = RolloutRules.model_validate({"rollback": [{"rule": "error_rate > 1% for 3 consecutive windows"}]})
+    for name in ("duckdb", "spark"):
+        with pytest.raises(DatasetError, match=r"rows without a timestamp \(100 'canary'\)"):
+            judge(log, rules, 10, name, **({"spark": spark} if name == "spark" else {}))
+    clean = traffic(10, per_minute=40)
+    clean.append({**clean[0], "variant": "shadow", "request_id": "shadow-1", "timestamp": None})
+    timed = write_jsonl(tmp_path / "timed.jsonl", clean)
+    assert judge(timed, rules, 10).decision == "promote"  # a row of another variant without a time is not judged
