@@ -232,12 +232,20 @@ def rollback_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", metavar="", help="Show what would change; change nothing.")
     ] = False,
+    from_version: Annotated[
+        str | None,
+        typer.Option(
+            "--from-version",
+            metavar="VERSION",
+            help="Only if the alias holds this version (the failed one); done already is exit 0, not a second step back.",
+        ),
+    ] = None,
 ) -> None:
     """Move a registered-model alias back to the version that held it before the last gatekit promotion."""
     from gatekit.promotion import rollback
 
     try:
-        block = rollback(model, alias=alias, tracking_uri=tracking_uri, dry_run=dry_run)
+        block = rollback(model, alias=alias, tracking_uri=tracking_uri, dry_run=dry_run, from_version=from_version)
     except Exception as exc:  # noqa: BLE001
         raise _fail(exc) from None
     import logging

@@ -23,6 +23,7 @@ from gatekit.canary.engine import TABLE, Engine
 from gatekit.canary.rules import COMPARE_METRICS, CompareMetric, RollbackRule, RolloutRules
 from gatekit.canary.stats import hodges_lehmann, hodges_lehmann_ratio, mann_whitney, proportion_difference, wilson
 from gatekit.errors import ConfigError, DatasetError
+from gatekit.production.schema import SCHEMA_VERSION as LOG_SCHEMA_VERSION
 
 SCHEMA_VERSION = 1
 MAX_WINDOWS = 200_000
@@ -233,7 +234,10 @@ def analyse(
     ids: dict[str, list[int]] = {v: [0, 0] for v in variants}  # variant -> [rows with an id, ~distinct ids]
     seen_versions: dict[str, list[Any]] = {v: [0, None, None] for v in variants}  # [rows with one, min, max]
     untimed: dict[str, int] = {}  # variant -> rows without a time stamp (they fit no window)
+    newer: list[tuple[float, int | None]] = []  # (schema_version above the one this gatekit reads, window)
     for row in engine.rows(sql):
+        if row[21] is not None and float(row[21]) > LOG_SCHEMA_VERSION:  # a newer format, anywhere in the file
+            newer.append((float(row[21]), None if row[0] is None else int(row[0])))
         if row[0] is None:
             untimed[str(row[1])] = int(row[2])
             continue
@@ -251,6 +255,8 @@ def analyse(
         counted[0] += int(row[16] or 0)
         counted[1] += int(row[17] or 0)
         _merge_versions(seen_versions[str(row[1])], row[18:21])
+    if newer:
+        _refuse_newer_format(source, newer, window_us)
     if untimed:
         _refuse_untimed(source, untimed)
     if unjudgeable:
@@ -377,6 +383,22 @@ def _refuse_unjudgeable(source: str, found: dict[str, tuple[int, int]], window_u
     raise DatasetError(
         f"{where}: {count} {noun} {_UNJUDGEABLE[column]}, the first in the window starting "
         f"{iso(first * window_us)}; fix or drop those rows (docs/production-log.md)"
+    )
+
+
+def _refuse_newer_format(source: str, newer: list[tuple[float, int | None]], window_us: int) -> None:
+    """Rows written in a newer production-log format than this gatekit reads: exit 2, "upgrade gatekit".
+
+    The readers check the first row of a file; a guard upgraded while it appends to the same log writes its newer rows
+    further down, and read as this version they could be misread (a column retyped in a newer version).
+    """
+    version = max(v for v, _ in newer)
+    windows = [w for _, w in newer if w is not None]
+    where = f"--logs {source}" if source else "--logs"
+    at = f", the first in the window starting {iso(min(windows) * window_us)}" if windows else ""
+    raise DatasetError(
+        f"{where}: rows of production-log schema_version {version:g}{at}: newer than this gatekit reads "
+        f"({LOG_SCHEMA_VERSION}); upgrade gatekit"
     )
 
 

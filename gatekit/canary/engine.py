@@ -17,8 +17,10 @@ from gatekit.errors import DatasetError, GatekitError
 
 TABLE = "gk_canary_rows"
 # the production-log columns the canary reads, and their types in each engine
-CANARY_COLUMNS = ("timestamp", "request_id", "variant", "latency_ms", "error", "cost_usd", "outcome", "agent_version")
-NUMERIC_COLUMNS = ("latency_ms", "cost_usd")
+CANARY_COLUMNS = (
+    "timestamp", "request_id", "variant", "latency_ms", "error", "cost_usd", "outcome", "agent_version", "schema_version",
+)  # fmt: skip
+NUMERIC_COLUMNS = ("latency_ms", "cost_usd", "schema_version")
 REQUIRED_COLUMNS = ("request_id", "variant")
 
 

@@ -37,6 +37,7 @@ WINDOW_FIELDS = (
     "version_rows",
     "version_min",
     "version_max",
+    "newest_schema",
 )
 # the governance outcomes of the production-log format; any other value in ``outcome`` cannot be judged
 OUTCOMES = ("allow", "allow_with_redaction", "require_review", "deny")
@@ -102,7 +103,8 @@ SELECT {bucket} AS w, variant,
   approx_count_distinct(request_id) AS distinct_ids,
   count(agent_version) AS version_rows,
   min(agent_version) AS version_min,
-  max(agent_version) AS version_max
+  max(agent_version) AS version_max,
+  max(schema_version) AS newest_schema
 FROM {table}
 WHERE {_where(dialect, variants, start_us, end_us, untimed=True)}
 GROUP BY 1, 2

@@ -199,3 +199,21 @@ def test_rows_without_a_timestamp_are_refused_not_left_out(tmp_path: Path, spark
     clean.append({**clean[0], "variant": "shadow", "request_id": "shadow-1", "timestamp": None})
     timed = write_jsonl(tmp_path / "timed.jsonl", clean)
     assert judge(timed, rules, 10).decision == "promote"  # a row of another variant without a time is not judged
+
+
+def test_rows_of_a_newer_format_further_down_the_log_are_refused(tmp_path: Path, spark: Any) -> None:
+    """A guard upgraded while it appends to the same log: the first row is version 1, later rows version 2.
+
+    The readers checked only the first row and read the newer rows as version 1.
+    """
+    rows = traffic(10, per_minute=30)
+    for row in rows[len(rows) // 2 :]:
+        row["schema_version"] = 2
+    log = write_jsonl(tmp_path / "prod.jsonl", rows)
+    rules = RolloutRules.model_validate({"rollback": [{"rule": "error_rate > 1% for 3 consecutive windows"}]})
+    for name in ("duckdb", "spark"):
+        with pytest.raises(DatasetError, match=r"schema_version 2, the first in the window starting 2026-03-01T12:05"):
+            judge(log, rules, 10, name, **({"spark": spark} if name == "spark" else {}))
+    for row in rows:
+        row["schema_version"] = 1
+    assert judge(write_jsonl(tmp_path / "v1.jsonl", rows), rules, 10).decision == "promote"
