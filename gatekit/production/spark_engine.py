@@ -121,6 +121,20 @@ def local_session(app_name: str = "gatekit-drift", threads: str = "*") -> Any:
     return session
 
 
+def _not_json(source: FileSource, label: str) -> str:
+    """The line Spark's JSON reader set aside as ``_corrupt_record`` (PERMISSIVE mode would drop it from every column).
+
+    A torn row left out would silently vanish from the judgement (docs/production-log.md): the file is refused, naming
+    the line as the DuckDB engine does.
+    """
+    from gatekit.production.duckdb_engine import locate_jsonl_problem
+
+    found = locate_jsonl_problem(source.paths, {})
+    if found:
+        return f"{found}; fix or remove that line (see docs/production-log.md)"
+    return f"{label}: a line is not a JSON object; fix or remove it (see docs/production-log.md)"
+
+
 def _fails_closed(method: Callable[..., Any]) -> Callable[..., Any]:
     """Turn a Spark failure inside an engine method into a DatasetError naming the data (exit 2, one line)."""
 
@@ -195,6 +209,8 @@ class SparkEngine:
                 df = reader.parquet(*source.paths)
             elif source.format == "jsonl":
                 df = reader.option("mode", "PERMISSIVE").json(list(source.paths))
+                if "_corrupt_record" in df.columns:  # a torn or non-JSON line: refused, as on DuckDB (never skipped)
+                    raise DatasetError(_not_json(source, label))
             elif source.format == "csv":
                 csv = (
                     reader.option("header", "true").option("escape", '"').option("mode", "PERMISSIVE")
@@ -204,7 +220,7 @@ class SparkEngine:
                 raise ConfigError(
                     f"{label}: the Spark engine reads parquet, jsonl, csv or a table, not {source.format}"
                 )
-        except ConfigError:
+        except (ConfigError, DatasetError):
             raise
         except Exception as exc:  # noqa: BLE001 - a file Spark cannot read: one line naming it
             raise DatasetError(f"{label}: Spark could not read it ({_first_line(exc)}); check the file") from None

@@ -217,3 +217,16 @@ def test_rows_of_a_newer_format_further_down_the_log_are_refused(tmp_path: Path,
     for row in rows:
         row["schema_version"] = 1
     assert judge(write_jsonl(tmp_path / "v1.jsonl", rows), rules, 10).decision == "promote"
+
+
+def test_a_torn_line_is_refused_on_spark_as_on_duckdb(tmp_path: Path, spark: Any) -> None:
+    """Spark's JSON reader (PERMISSIVE) set a torn line aside as ``_corrupt_record``: the row vanished, promote."""
+    rows = traffic(6, per_minute=30, canary=lambda m: {"error_rate": 0.0})
+    lines = [json.dumps(r) for r in rows]
+    lines[100] = lines[100][:40]  # a write cut short: the rest of the row never came
+    log = tmp_path / "prod.jsonl"
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rules = RolloutRules.model_validate({"rollback": [{"rule": "error_rate > 1% for 3 consecutive windows"}]})
+    for name in ("duckdb", "spark"):
+        with pytest.raises(DatasetError, match=rf"^{log}:101: not valid JSON; fix or remove that line"):
+            judge(log, rules, 6, name, **({"spark": spark} if name == "spark" else {}))

@@ -84,3 +84,12 @@ def test_epoch_text_follows_the_same_rule(tmp_path: Path, spark: Any, stamp: str
                 engine.newest_timestamp(table)
         finally:
             engine.close()
+
+
+def test_drift_on_spark_refuses_a_torn_line_naming_it(tmp_path: Path, spark: Any) -> None:
+    path = tmp_path / "rows.jsonl"
+    good = [json.dumps({"timestamp": f"2026-03-01T12:00:{i:02d}Z", "latency_ms": float(i)}) for i in range(20)]
+    path.write_text("\n".join([*good[:7], good[7][:25], *good[8:]]) + "\n", encoding="utf-8")
+    for name in ENGINES:
+        with pytest.raises(DatasetError, match=rf"^{path}:8: not valid JSON"):
+            read(name, spark, path, "jsonl")
