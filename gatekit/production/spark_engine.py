@@ -121,6 +121,31 @@ def local_session(app_name: str = "gatekit-drift", threads: str = "*") -> Any:
     return session
 
 
+def _parquet_schema(path: str) -> str:
+    """A Parquet file's column names and types, from its footer (files with equal schemas are read together).
+
+    A broken footer raises pyarrow's error: ``open_files`` reports it as a file Spark could not read.
+    """
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    return "; ".join(f"{field.name}: {field.type}" for field in schema)  # (not the metadata: pandas' differs per file)
+
+
+def _csv_header(path: str) -> tuple[str, ...]:
+    """The column names in a CSV file's first row (a ``.csv.gz`` too); empty when the file is empty.
+
+    An unreadable file raises: ``open_files`` reports it as a file Spark could not read.
+    """
+    import csv
+    from pathlib import Path
+
+    from gatekit.drift.sources import _open_text
+
+    with _open_text(Path(path)) as handle:
+        return tuple(next(csv.reader(handle), []))
+
+
 def _not_json(source: FileSource, label: str) -> str:
     """The line Spark's JSON reader set aside as ``_corrupt_record`` (PERMISSIVE mode would drop it from every column).
 
@@ -206,7 +231,17 @@ class SparkEngine:
         reader = self.spark.read
         try:
             if source.format == "parquet":
-                df = reader.parquet(*source.paths)
+                # Spark reads every file with ONE file's schema: a column only some files have (agent_version in newer
+                # guards' files) was dropped from all, and an int64 column where another file has double failed the
+                # read. Files are read per schema and joined by name (missing columns null, numbers widened), as
+                # DuckDB's union_by_name reads them.
+                by_schema: dict[str, list[str]] = {}
+                for path in source.paths:
+                    by_schema.setdefault(_parquet_schema(path), []).append(path)
+                frames = [reader.parquet(*paths) for paths in by_schema.values()]
+                df = frames[0]
+                for frame in frames[1:]:
+                    df = df.unionByName(frame, allowMissingColumns=True)
             elif source.format == "jsonl":
                 df = reader.option("mode", "PERMISSIVE").json(list(source.paths))
                 if "_corrupt_record" in df.columns:  # a torn or non-JSON line: refused, as on DuckDB (never skipped)
@@ -215,7 +250,16 @@ class SparkEngine:
                 csv = (
                     reader.option("header", "true").option("escape", '"').option("mode", "PERMISSIVE")
                 )  # RFC 4180 quotes
-                df = csv.csv(list(source.paths))
+                # Spark maps every file's cells to the FIRST file's header by position: a file whose columns are in
+                # another order was misread (its variant column held request ids: its rows vanished). Files are
+                # read per header and joined by column name, as DuckDB's union_by_name reads them.
+                groups: dict[tuple[str, ...], list[str]] = {}
+                for path in source.paths:
+                    groups.setdefault(_csv_header(path), []).append(path)
+                frames = [csv.csv(paths) for paths in groups.values()]
+                df = frames[0]
+                for frame in frames[1:]:
+                    df = df.unionByName(frame, allowMissingColumns=True)
             else:
                 raise ConfigError(
                     f"{label}: the Spark engine reads parquet, jsonl, csv or a table, not {source.format}"

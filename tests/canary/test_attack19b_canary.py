@@ -230,3 +230,60 @@ def test_a_torn_line_is_refused_on_spark_as_on_duckdb(tmp_path: Path, spark: Any
     for name in ("duckdb", "spark"):
         with pytest.raises(DatasetError, match=rf"^{log}:101: not valid JSON; fix or remove that line"):
             judge(log, rules, 6, name, **({"spark": spark} if name == "spark" else {}))
+
+
+def _csv(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> None:
+    import csv
+
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(columns)
+        out.writerows([r[c] if r[c] is not None else "" for c in columns] for r in rows)
+
+
+def test_csv_files_with_columns_in_another_order_are_read_by_name_on_spark(tmp_path: Path, spark: Any) -> None:
+    """Spark mapped every CSV file to the first file's header by position: the second file's rows vanished."""
+    rows = traffic(10, per_minute=30, canary=lambda m: {"error_rate": 0.3 if m >= 5 else 0.0})
+    columns = ["schema_version", "timestamp", "request_id", "variant", "latency_ms", "error"]
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    half = len(rows) // 2
+    _csv(folder / "a.csv", rows[:half], columns)
+    _csv(folder / "b.csv", rows[half:], columns[::-1])  # a later exporter wrote the columns in another order
+    rules = RolloutRules.model_validate({"rollback": [{"rule": "error_rate > 1% for 3 consecutive windows"}]})
+    duck = judge(folder, rules, 10).data
+    on_spark = judge(folder, rules, 10, "spark", spark=spark).data
+    assert duck["rows_seen"] == on_spark["rows_seen"] == len(rows)
+    assert duck["decision"] == on_spark["decision"] == "rollback"  # the errors are all in the second file
+    assert duck["rollback"] == on_spark["rollback"]
+
+
+def test_parquet_files_with_other_columns_are_read_by_name_on_spark(tmp_path: Path, spark: Any) -> None:
+    """Spark read every Parquet file with one file's schema: agent_version (only in the newer guard's files) vanished.
+
+    The label's rows then looked like one version (promote) where DuckDB saw two (hold); and an int64 latency_ms in
+    one file next to a double in another failed the read.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = traffic(10, per_minute=30)
+    for row in rows:
+        row["agent_version"] = "v1" if row["request_id"].endswith(("0", "2", "4")) else "v2"
+    columns = ["schema_version", "timestamp", "request_id", "variant", "latency_ms", "error"]
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    half = len(rows) // 2
+    pq.write_table(pa.table({c: [r[c] for r in rows[:half]] for c in columns}), folder / "old-guard.parquet")
+    newer = {c: [r[c] for r in rows[half:]] for c in [*columns, "agent_version"]}
+    newer["latency_ms"] = [int(v) for v in newer["latency_ms"]]
+    pq.write_table(pa.table(newer), folder / "new-guard.parquet")
+    rules = RolloutRules.model_validate({"rollback": [{"rule": "error_rate > 1% for 3 consecutive windows"}]})
+    duck = judge(folder, rules, 10).data
+    on_spark = judge(folder, rules, 10, "spark", spark=spark).data
+    assert duck["rows_seen"] == on_spark["rows_seen"] == len(rows)
+    assert duck["versions"]["by_variant"] == on_spark["versions"]["by_variant"]
+    assert on_spark["versions"]["mixed"] and duck["decision"] == on_spark["decision"] == "hold"
+    assert [w["canary"]["latency_p50_ms"] for w in duck["windows"]] == [
+        w["canary"]["latency_p50_ms"] for w in on_spark["windows"]
+    ]
