@@ -139,7 +139,11 @@ def locate_csv_problem(paths: tuple[str, ...], types: dict[str, str]) -> str | N
         with handle:
             try:
                 reader = csv.DictReader(handle)
+                width = len(reader.fieldnames or [])
                 for row in reader:
+                    if None in row or any(v is None for v in row.values()):  # (extra cells / missing cells)
+                        cells = width + len(row.get(None) or []) - sum(1 for v in row.values() if v is None)
+                        return f"{path}:{reader.line_num}: {cells} cells where the header has {width}"
                     for column, kind in wanted.items():
                         value = row.get(column)
                         if value is None or value == "":
@@ -313,7 +317,35 @@ class DuckDBEngine:
         else:
             reader = f"read_csv({paths}, header = true, union_by_name = true, {_CSV_LINE}, all_varchar = true)"
         rows = self._run(f"DESCRIBE SELECT * FROM {reader}", where=where)
-        return {str(r[0]): str(r[1]) for r in rows}
+        found = {str(r[0]): str(r[1]) for r in rows}
+        if source.format == "csv":
+            self._check_csv_columns(source, found, where)
+        return found
+
+    @staticmethod
+    def _check_csv_columns(source: FileSource, found: dict[str, str], where: str) -> None:
+        """DuckDB's CSV sniffer, thrown by one row of another width, read a whole file as ONE column: refuse, naming it.
+
+        Its columns then missed every name of the header (the canary said "the rows have no request_id, variant,
+        timestamp column", drift "not in production") where a row of the wrong width is the fault.
+        """
+        import csv
+        from pathlib import Path
+
+        from gatekit.drift.sources import _open_text
+
+        for path in source.paths:
+            with _open_text(Path(path)) as handle:
+                header = next(csv.reader(handle), [])
+            named = [name for name in header if name.strip()]
+            if len(named) > 1 and not any(name in found for name in named):  # (not one header name was read)
+                problem = locate_csv_problem((path,), {})
+                raise DatasetError(
+                    f"{problem}; fix or remove that line (see docs/production-log.md)"
+                    if problem
+                    else f"{where}: DuckDB could not make out the columns of {path} (its header: "
+                    f"{', '.join(header[:8])}); check its delimiter and quotes"
+                )
 
     def open_files(self, source: FileSource, features: list[FeatureColumn]) -> FeatureTable:
         """A view over the files with one column per feature and ``__ts``."""

@@ -93,3 +93,17 @@ def test_drift_on_spark_refuses_a_torn_line_naming_it(tmp_path: Path, spark: Any
     for name in ENGINES:
         with pytest.raises(DatasetError, match=rf"^{path}:8: not valid JSON"):
             read(name, spark, path, "jsonl")
+
+
+@pytest.mark.parametrize("cells", [7, 3])
+def test_a_csv_row_of_another_width_is_named_on_duckdb(tmp_path: Path, cells: int) -> None:
+    """DuckDB's sniffer, thrown by one such row, read the file as ONE column: "no request_id column", "not in production"."""
+    header = ["schema_version", "timestamp", "request_id", "variant", "latency_ms", "error"]
+    lines = [",".join(header)] + [f"1,2026-03-01T12:00:{i:02d}Z,r{i},canary,{i}.5," for i in range(40)]
+    lines[21] = ",".join((lines[21].split(",") + ["x", "y"])[:cells])
+    path = tmp_path / "rows.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(
+        DatasetError, match=rf"^{path}:22: {cells} cells where the header has 6; fix or remove that line"
+    ):
+        read("duckdb", None, path, "csv")
