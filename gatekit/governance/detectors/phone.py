@@ -450,12 +450,57 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
     # (placeholder_digits inlined: ``digits`` is not empty here)
     if digits.count(digits[0]) == count or (not plus and digits in _COUNTING):
         return None
-    if checks and _refused(checks, main, sizes, number, digits, text, end, thousands):
+    if not checks:  # (the usual layout: no rule reads its digits or the text around it)
+        return source, number, digits
+    # the rules of the layout's ``checks`` (see _layout) that read the candidate's digits or the text around it
+    # (here, not in a function of their own: one Python call less per candidate; the rare ones are functions)
+    if checks & _SWITCHBOARD and not _switchboard(main, sizes):
+        return None
+    if checks & _TRUNK_DOTS and main[0] != "0":
+        return None  # a number grouped in thousands with dots (a phone number so written has a trunk 0)
+    if checks & _BARCODE and _barcode(sizes, digits, text, end):
+        return None
+    if checks & _DATED and _spans_or_dated(main, digits, number, text, end):
+        return None
+    # a house number and a street: "3747 3911 Fourth Avenue" (not a number with a trunk 0: "030 127009 an", a Berlin
+    # number before a word)
+    if checks & _HOUSE and main[0] != "0" and _NEXT_WORD.match(text, end) is not None:
+        return None
+    if checks & _COMPACT and _COMPACT_DATE.match(main) is not None:
+        return None  # a date and a time ("20260311 1432"), a build stamp
+    if checks & _SPACED:
+        # 3+ digit groups without "+", single spaces between them, that are a number or a list of them:
+        # a number grouped in thousands ("population 8 336 817", "1 234 567 units"): one digit but a trunk 0, then
+        # groups of three (a phone number's last group has 4 digits, or 2); or two digits, then groups of three, the
+        # last "000" (a round count, "67 750 000 inhabitants": "72 128 827" is a phone number's form); not with
+        # ``thousands`` False (see _THOUSANDS_REGIONS);
+        # a list, groups of one size, 2 or 4 digits: lottery numbers, scores, ports ("07 14 21 28 35 42", "8080 8081
+        # 8082"). A phone number so written has a trunk 0 and 5 pairs ("06 12 34 56 78") or 3 or 4 pairs ("12 34 56
+        # 78"), or a trunk 0 and groups of 4 ("0151 2345 6789"); groups of 3 are a number's ("912 345 678");
+        # a quantity: spaced groups of three digits (the first of 1 to 3) before a unit, a currency or a counted noun
+        # ("299 792 458 m/s", "123 456 789 €", "10 452 326 invånare"); "912 345 678" alone is Spain's phone number
+        first = sizes[0]
+        trunk = main[0] == "0"
+        threes = sizes.count(3) == number - 1 + (first == 3)  # (every group after the first has 3 digits)
+        if first == 1:
+            if thousands and not trunk and threes:
+                return None
+        elif first == 2 and not trunk and threes and digits[-3:] == "000":
+            if thousands:
+                return None
+        elif first in (2, 4) and sizes.count(first) == number:
+            if (number > 5 or (number == 5 and not trunk)) if first == 2 else not trunk:
+                return None
+        if threes and _UNIT.match(text, end) is not None:
+            return None
+    if checks & _DATE_CHECK and _DATE.search(main) is not None:
+        return None
+    if checks & _ISBN and _isbn13(digits):
         return None
     return source, number, digits
 
 
-# the value checks a layout asks for (see _layout, _refused): one bit each
+# the value checks a layout asks for (see _layout, _shape): one bit each
 _SWITCHBOARD, _TRUNK_DOTS, _BARCODE, _DATED, _HOUSE, _COMPACT, _SPACED, _DATE_CHECK, _ISBN = (
     1 << bit for bit in range(9)
 )
@@ -487,7 +532,7 @@ def _layout(form: str) -> tuple[int, bool, list[int], int, int, int] | None:
     ``form``: the candidate with every digit a "0" (but see _marked). ``(size, plus, sizes, number, count, checks)``:
     the length of its main part (without its extension), whether it starts with "+", the sizes of its digit groups (of
     the main part, without an international number's "(0)"), their number, its count of digits, and the bits of the
-    rules that read its digits or the text around it, which _refused applies to each candidate of this layout.
+    rules that read its digits or the text around it, which _shape applies to each candidate of this layout.
     """
     main = _EXTENSION.sub("", form) if "x" in form or "#" in form else form  # (an extension has one of them)
     plus = main[:1] == "+"
@@ -554,36 +599,6 @@ def _layout(form: str) -> tuple[int, bool, list[int], int, int, int] | None:
     return len(main), plus, sizes, number, count, checks
 
 
-def _refused(
-    checks: int, main: str, sizes: list[int], number: int, digits: str, text: str, end: int, thousands: bool
-) -> bool:
-    """The rules of a layout's ``checks`` (see _layout) that read a candidate's digits or the text around it refuse it.
-
-    ``main``: the candidate without its extension; ``digits``: those of its groups (``sizes``, ``number``).
-    """
-    if checks & _SWITCHBOARD and not _switchboard(main, sizes):
-        return True
-    if checks & _TRUNK_DOTS and main[0] != "0":
-        return True  # a number grouped in thousands with dots (a phone number so written has a trunk 0)
-    if checks & _BARCODE and _barcode(sizes, digits, text, end):
-        return True
-    if checks & _DATED and _spans_or_dated(main, digits, number, text, end):
-        return True
-    # a house number and a street: "3747 3911 Fourth Avenue" (not a number with a trunk 0: "030 127009 an", a Berlin
-    # number before a word)
-    if checks & _HOUSE and main[0] != "0" and _NEXT_WORD.match(text, end) is not None:
-        return True
-    if checks & _COMPACT and _COMPACT_DATE.match(main) is not None:
-        return True  # a date and a time ("20260311 1432"), a build stamp
-    if checks & _SPACED and (
-        _spaced_number(sizes, digits[-sizes[-1] :], main[0] == "0", thousands) or _measured(sizes, text, end)
-    ):
-        return True
-    if checks & _DATE_CHECK and _DATE.search(main) is not None:
-        return True
-    return bool(checks & _ISBN) and _isbn13(digits)
-
-
 def _switchboard(main: str, sizes: list[int]) -> bool:
     """``main``, whose last group has one digit, ends in a switchboard's extension after a dash (``030-1234567-0``).
 
@@ -645,33 +660,7 @@ def _dated_parts(main: str, digits: str) -> bool:
     return second == 7 and "01" <= digits[4:6] <= "12" and digits[6] == "0"
 
 
-def _spaced_number(sizes: list[int], last: bytes | str, trunk: bool, thousands: bool) -> bool:
-    """3+ digit groups of a candidate without ``+``, single spaces between them, are a number or a list of them.
-
-    ``sizes``: the groups' lengths; ``last``: the last group.
-
-    A number grouped in thousands ("population 8 336 817", "1 234 567 units"): one digit but a trunk 0, then groups of
-    three (a phone number's last group has 4 digits, or 2); or two digits, then groups of three, the last "000" (a round
-    count, "67 750 000 inhabitants": "72 128 827" is a phone number's form); not with ``thousands`` False (see
-    _THOUSANDS_REGIONS).
-    A list, groups of one size, 2 or 4 digits: lottery numbers, scores, ports ("07 14 21 28 35 42", "8080 8081 8082").
-    A phone number so written has a trunk 0 and 5 pairs ("06 12 34 56 78") or 3 or 4 pairs ("12 34 56 78"), or a trunk
-    0 and groups of 4 ("0151 2345 6789"); groups of 3 are a number's ("912 345 678").
-    """
-    first = sizes[0]
-    number = len(sizes)
-    if first == 1:
-        return thousands and not trunk and sizes[1:].count(3) == number - 1
-    if first == 2 and not trunk and last in ("000", b"000") and sizes[1:].count(3) == number - 1:
-        return thousands  # (two digits, then groups of three, the last "000": a round count, "67 750 000")
-    if first not in (2, 4) or sizes.count(first) != number:
-        return False
-    if first == 2:
-        return number > 5 or (number == 5 and not trunk)
-    return not trunk
-
-
-# a unit of measure or a currency right after a number (see _measured)
+# a unit of measure or a currency right after a number (a quantity, see _shape)
 _UNIT = re.compile(
     r" ?(?:[kMGTmµcn]?(?:m[²³23]|m|g|s|l|Hz|B|W|Wh|V|Pa)|m/s|km/h|mph|m²|m³|bytes?|bits?|bps|ppm|°[CF]?|%|€|\$|£|¥|kr"
     r"|zł|EUR|USD|GBP|CHF|SEK|NOK|DKK|PLN|JPY|INR"
@@ -680,15 +669,6 @@ _UNIT = re.compile(
     r"|units|copies|votes|habitants|personnes|einwohner|menschen|personen|habitantes|personas|abitanti|persone"
     r"|inwoners|invånare))(?![^\W_])"
 )
-
-
-def _measured(sizes: list[int], text: str, end: int) -> bool:
-    """Spaced groups of three digits (the first of 1 to 3) before a unit, a currency or a counted noun: a quantity.
-
-    ``sizes``: the groups' lengths. A quantity grouped in thousands ("299 792 458 m/s", "123 456 789 €", "10 452 326 invånare"); "912 345 678" alone
-    is Spain's phone number.
-    """
-    return sizes[1:].count(3) == len(sizes) - 1 and _UNIT.match(text, end) is not None
 
 
 def _barcode(sizes: list[int], digits: str, text: str, end: int) -> bool:
@@ -742,11 +722,24 @@ def _labelled(text: str, start: int, columns: _Columns | None = None) -> bool:
             head = before[: code.start()]
             if head[-1:] == " " and (head[-2:-1].isdigit() or _after_label(head)):
                 return True
-    return (
-        _after_label(before)
-        or (("S " in before or "S. " in before) and _PLACED_REGISTER.search(before) is not None)  # ("RCS ", "R.C.S. ")
-        or _id_column(text, start, _Columns() if columns is None else columns)
-    )
+    if _after_label(before) or (
+        ("S " in before or "S. " in before) and _PLACED_REGISTER.search(before) is not None  # ("RCS ", "R.C.S. ")
+    ):
+        return True
+    # a cell of a table's column whose header names an identifier (see _COLUMN_LOOKUPS)
+    if columns is None:
+        columns = _Columns()
+    if columns.tabular is False:  # (the text holds no table, found for an earlier candidate: no lookup)
+        return False
+    if text.rfind("\n", start - 4096 if start > 4096 else 0, start) == -1 or not columns.left:
+        return False  # (no line above the candidate's: no header; past the lookups: a finding)
+    if columns.tabular is None:  # (a table's rows, or a SQL row after VALUES: else no value has a column)
+        columns.tabular = _tabular(text)
+        if not columns.tabular:
+            return False
+    columns.left -= 1
+    header = column_header(text, start, start)
+    return bool(header) and _after_label(header.replace("_", " ").replace("-", " "))
 
 
 # a French company's register entry after its court's place and section: "RCS Paris B 732 829 320", "R.C.S. Lyon
@@ -769,19 +762,6 @@ class _Columns:
     # (class defaults, no __init__: most scans make one and never ask it; an instance gets its own values when asked)
     tabular: bool | None = None
     left = _COLUMN_LOOKUPS
-
-
-def _id_column(text: str, start: int, columns: _Columns) -> bool:
-    """The candidate at ``start`` of ``text`` is in a table's column whose header names an identifier."""
-    if text.rfind("\n", start - 4096 if start > 4096 else 0, start) == -1 or not columns.left:
-        return False  # (no line above the candidate's: no header; past the lookups: a finding)
-    if columns.tabular is None:  # (a table's rows, or a SQL row after VALUES: else no value has a column)
-        columns.tabular = _tabular(text)
-    if not columns.tabular:
-        return False
-    columns.left -= 1
-    header = column_header(text, start, start)
-    return bool(header) and _after_label(header.replace("_", " ").replace("-", " "))
 
 
 def _tabular(text: str) -> bool:
@@ -821,54 +801,15 @@ def _after_label(before: str, country: bool = True) -> bool:
         word = _last_word(before)
         if code and word:  # (any "... code" names an id, "Referral code 4471-0021-88", but a phone's own codes)
             return word not in _PHONE_CODES and not _phone_stem(word)
-    return (
-        word in _ID_LABELS
-        or (word[-1:] == "s" and word[:-1] in _ID_LABELS)
-        or (named_word != "" and _id_name(named, named_word))  # (no word: no name, no call)
-    )
-
-
-# words for a phone number a compound or a phrase may hold beyond _PHONE_STEMS ("Servicenummer", "Festnetznummer",
-# "numéro de fixe"), and the words of "numéro de ...", "número de ...", "numero di ..."
-# (and the abbreviations "Mob.-Nr.", Danish and Norwegian "Tlf.nr.", Swedish "Tfn")
-_MORE_PHONE_STEMS = tuple("service hotline notruf festnetz durchwahl zentral mobil funk fixe poste mob tlf tfn".split())
-_OF_WORDS = frozenset(("de", "du", "del", "do", "da", "di", "d"))
-_OF_ENDS = frozenset("eulaoidEULAOID")  # (the last letters of _OF_WORDS)
-_NUMBER_WORDS = frozenset(("numéro", "número", "numero", "num", "n", "no", "nr", "nummer"))
-# "number" in Japanese and Chinese, the last two characters of an id's name ("伝票番号", a parcel's slip number), and
-# the words for a phone such a name may hold ("電話番号", "携帯番号", "連絡先番号", "电话号码", "手机号码")
-_CJK_NUMBER = frozenset(("番号", "号码", "號碼"))
-_CJK_PHONE_STEMS = (
-    "電話",
-    "携帯",
-    "連絡",
-    "直通",
-    "代表",
-    "ダイヤル",
-    "电话",
-    "手机",
-    "手機",
-    "联系",
-    "聯絡",
-    "座机",
-    "客服",
-    "热线",
-)
-
-
-def _phone_stem(word: str) -> bool:
-    """``word`` (lower case) holds a word for a phone ("telefon", "handy", "service")."""
-    return _PHONE_STEMS.search(word) is not None or any(stem in word for stem in _MORE_PHONE_STEMS)
-
-
-def _id_name(before: str, word: str) -> bool:
-    """``before`` ends in an identifier's name of a form _ID_LABELS does not list, naming no phone.
-
-    A German or Dutch compound on "-nummer" ("Vertragsnummer", "Dossiernummer"; not "Telefonnummer", "Rufnummer",
-    "Servicenummer") or "-Nr." ("Kunden-Nr."; not "Tel.-Nr."); a camelCase key ("ticketId", "invoiceNumber"; not
-    "callerId", "phoneNumber"); "numéro de client", "número de cliente" (not "numéro de téléphone"). ``word``: the
-    last word of ``before`` in lower case (``_last_word``).
-    """
+    if word in _ID_LABELS or (word[-1:] == "s" and word[:-1] in _ID_LABELS):
+        return True
+    # an identifier's name of a form _ID_LABELS does not list, naming no phone: a German or Dutch compound on "-nummer"
+    # ("Vertragsnummer", "Dossiernummer"; not "Telefonnummer", "Rufnummer", "Servicenummer") or "-Nr." ("Kunden-Nr.";
+    # not "Tel.-Nr."); a camelCase key ("ticketId", "invoiceNumber"; not "callerId", "phoneNumber"); "numéro de
+    # client", "número de cliente" (not "numéro de téléphone"). (Here, not in a function of its own: one Python call
+    # less per candidate.) ``before``: the text before the candidate, stripped; ``word``: its last word in lower case.
+    before = named
+    word = named_word
     if not word:
         return False
     if word[-1] in "r号码碼":  # (one test for the three rules below: most words end otherwise)
@@ -902,6 +843,39 @@ def _id_name(before: str, word: str) -> bool:
         number = _last_word(rest[: len(rest) - len(joint)].rstrip(" \t.°º"))
         return number in _NUMBER_WORDS and not _phone_stem(word)
     return False
+
+
+# words for a phone number a compound or a phrase may hold beyond _PHONE_STEMS ("Servicenummer", "Festnetznummer",
+# "numéro de fixe"), and the words of "numéro de ...", "número de ...", "numero di ..."
+# (and the abbreviations "Mob.-Nr.", Danish and Norwegian "Tlf.nr.", Swedish "Tfn")
+_MORE_PHONE_STEMS = tuple("service hotline notruf festnetz durchwahl zentral mobil funk fixe poste mob tlf tfn".split())
+_OF_WORDS = frozenset(("de", "du", "del", "do", "da", "di", "d"))
+_OF_ENDS = frozenset("eulaoidEULAOID")  # (the last letters of _OF_WORDS)
+_NUMBER_WORDS = frozenset(("numéro", "número", "numero", "num", "n", "no", "nr", "nummer"))
+# "number" in Japanese and Chinese, the last two characters of an id's name ("伝票番号", a parcel's slip number), and
+# the words for a phone such a name may hold ("電話番号", "携帯番号", "連絡先番号", "电话号码", "手机号码")
+_CJK_NUMBER = frozenset(("番号", "号码", "號碼"))
+_CJK_PHONE_STEMS = (
+    "電話",
+    "携帯",
+    "連絡",
+    "直通",
+    "代表",
+    "ダイヤル",
+    "电话",
+    "手机",
+    "手機",
+    "联系",
+    "聯絡",
+    "座机",
+    "客服",
+    "热线",
+)
+
+
+def _phone_stem(word: str) -> bool:
+    """``word`` (lower case) holds a word for a phone ("telefon", "handy", "service")."""
+    return _PHONE_STEMS.search(word) is not None or any(stem in word for stem in _MORE_PHONE_STEMS)
 
 
 def _last_word(text: str) -> str:
@@ -1147,7 +1121,7 @@ class PhoneDetector(Detector):
                         continue
                     # followed by one more group after a space ("call 555-123-4567 5 times"): the number without it
                     # (of 7 characters or more: fewer hold fewer than the 7 digits a number has, "555 1234" is not tried)
-                    # (not the next number of a list: "12 24 36 48 60 72", each group of one size, see _spaced_number)
+                    # (not the next number of a list: "12 24 36 48 60 72", each group of one size, see _shape)
                     cut = value.rfind(" ")
                     if (
                         cut >= 7
