@@ -66,7 +66,6 @@ from gatekit.governance.detectors.base import (
     column_header,
     digit_runs,
     gs1_ok,
-    placeholder_digits,
 )
 
 # regions tried for numbers written without a country code (tuned on half of presidio-research's synthetic set)
@@ -373,6 +372,7 @@ _ID_LABELS = frozenset(
 _CODE_PART = re.compile(r"(?:(?<![A-Za-z0-9])(?=[0-9]*[A-Z])[A-Z0-9]{2,10}|HTTP/[0-9](?:\.[0-9])?\"?) \Z")
 _CODE_ENDS = frozenset('0123456789"')
 _ID_WORDS = frozenset(("no", "nr", "number", "num", "code", "n"))  # ("n" of "n°", "nº": see _after_label)
+_SHORT_WORDS = _ID_WORDS | {"id", "ids", "o"}  # (the words _after_label reads first: "ID", "n.º")
 # the words before "code" that name a phone number's part ("area code 212 555-0123", "country code", "dial code")
 _PHONE_CODES = frozenset(
     ("area", "country", "dial", "dialing", "dialling", "calling", "trunk", "std", "city", "local", "exchange")
@@ -398,7 +398,8 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
             and _E164_FIELD.search(text, end - 60 if end > 60 else 0, end - size) is not None
         ):
             return "+" + value, 1, value  # a field of a number in E.164 without its "+" ("msisdn": "447911123456")
-        if not 10 <= size <= 11 or placeholder_digits(value) or value in _COUNTING:
+        # (placeholder_digits inlined: ``value`` is not empty here)
+        if not 10 <= size <= 11 or value.count(value[0]) == size or value in _COUNTING:
             return None  # an amount, an id, an account number; a placeholder
         if value[-1] in "02468" and not int(value) % _MEBIBYTE:  # (a multiple of 2^20 is even)
             return None  # a size in bytes, a whole number of MiB ("memory: 2147483648", "rx_bytes": 8589934592)
@@ -788,19 +789,22 @@ def _after_label(before: str, country: bool = True) -> bool:
     named = before
     rest = before.rstrip(_ASCII_LETTERS)  # (_last_word inlined for the usual word, ASCII letters)
     word = named_word = _last_word(before) if rest and rest[-1].isalpha() else before[len(rest) :].lower()
-    if word == "n" and before[-3:-1].lower() in ("s/", "p/"):  # ("S/N", "P/N": a serial number's, a part number's)
-        return True
-    if word == "id" or word == "ids":  # ("ID: ...", "Customer ID ...": whatever it identifies, an id is no phone
-        return _last_word(before[: len(before) - len(word)].rstrip(" \t-")) != "caller"  # but a caller ID shows one)
-    if word == "o" and before[-3:-1] in ("n.", "N."):  # ("n.º", "number" in Spain and Portugal: "n.o" after NFKC)
-        before = before[:-2]
-        word = "n"
-    if word in _ID_WORDS:  # ("serial no.", "Invoice number", "Art.-Nr."; not "phone number", "mobile no.")
-        before = before[: len(before) - len(word)].rstrip(" \t#.-_")
-        code = word == "code"
-        word = _last_word(before)
-        if code and word:  # (any "... code" names an id, "Referral code 4471-0021-88", but a phone's own codes)
-            return word not in _PHONE_CODES and not _phone_stem(word)
+    if word in _SHORT_WORDS:  # (the rules of short words, one test for all: most words are none of them)
+        if word == "n" and before[-3:-1].lower() in ("s/", "p/"):  # ("S/N", "P/N": a serial number's, a part number's)
+            return True
+        if word == "id" or word == "ids":  # ("ID: ...", "Customer ID ...": whatever it identifies, an id is no phone
+            return (
+                _last_word(before[: len(before) - len(word)].rstrip(" \t-")) != "caller"
+            )  # but a caller ID shows one)
+        if word == "o" and before[-3:-1] in ("n.", "N."):  # ("n.º", "number" in Spain and Portugal: "n.o" after NFKC)
+            before = before[:-2]
+            word = "n"
+        if word in _ID_WORDS:  # ("serial no.", "Invoice number", "Art.-Nr."; not "phone number", "mobile no.")
+            before = before[: len(before) - len(word)].rstrip(" \t#.-_")
+            code = word == "code"
+            word = _last_word(before)
+            if code and word:  # (any "... code" names an id, "Referral code 4471-0021-88", but a phone's own codes)
+                return word not in _PHONE_CODES and not _phone_stem(word)
     if word in _ID_LABELS or (word[-1:] == "s" and word[:-1] in _ID_LABELS):
         return True
     # an identifier's name of a form _ID_LABELS does not list, naming no phone: a German or Dutch compound on "-nummer"
@@ -820,10 +824,12 @@ def _after_label(before: str, country: bool = True) -> bool:
         if word[-2:] in _CJK_NUMBER:  # ("伝票番号", "注文番号", "订单号码"; not "電話番号", "携帯番号", "FAX番号")
             head = word[:-2]
             return bool(head) and not _phone_stem(head) and not any(stem in head for stem in _CJK_PHONE_STEMS)
+        if word == "nr":
+            rest = before[:-2]
+            if rest[-1:] == "-" or rest[-1:] == ".":  # ("Kunden-Nr.", "Org.nr", "Reg.nr")
+                prefix = _last_word(rest.rstrip(".-"))
+                return bool(prefix) and not _phone_stem(prefix)
     rest = before[: len(before) - len(word)]
-    if word == "nr" and (rest[-1:] == "-" or rest[-1:] == "."):  # ("Kunden-Nr.", "Org.nr", "Reg.nr")
-        prefix = _last_word(rest.rstrip(".-"))
-        return bool(prefix) and not _phone_stem(prefix)
     raw = before[len(rest) :]
     split = 0
     if not (raw.islower() or raw.isupper() or raw.istitle()):  # (most words: no capital after a small letter)
@@ -955,13 +961,6 @@ def _cut(zeros: bytes, end: int, start: int) -> int:
     return start
 
 
-def _narrowed(
-    text: str, windows: list[tuple[int, int]], runs: list[tuple[int, int]] | None
-) -> Iterable[tuple[int, int]]:
-    """``windows`` as :func:`_chains` reads them: as they are in a text too short to hold a long one (no generator)."""
-    return windows if len(text) <= _LONG_WINDOW else _chains(windows, runs)
-
-
 class PhoneDetector(Detector):
     """Phone numbers (see the module doc); ``regions`` for numbers written without a country code."""
 
@@ -990,7 +989,7 @@ class PhoneDetector(Detector):
         if shape is None:
             return False
         main, groups, digits = shape
-        international = main.startswith("+")
+        international = main[0] == "+"
         regions = self._region_set  # type: ignore[attr-defined]
         if _valid(digits, international, regions):
             return international or not _labelled(text, end - len(value), columns)
@@ -1015,7 +1014,7 @@ class PhoneDetector(Detector):
         if not windows:
             return []
         score = self.score
-        return [(score, start, end) for start, end in self._spans(text, _narrowed(text, windows, runs), runs)]
+        return [(score, start, end) for start, end in self._spans(text, windows, runs)]
 
     def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
         """Phone numbers of ``text``; a candidate's last group after a space is dropped when the whole is not one.
@@ -1026,20 +1025,25 @@ class PhoneDetector(Detector):
         """
         if runs is None:  # (see findings)
             runs = digit_runs(text)
-        return self._spans(text, _narrowed(text, self.windows(text, runs), runs), runs)
+        return self._spans(text, self.windows(text, runs), runs)
 
     def _spans(
-        self, text: str, windows: Iterable[tuple[int, int]], runs: list[tuple[int, int]] | None
+        self, text: str, windows: list[tuple[int, int]], runs: list[tuple[int, int]] | None
     ) -> list[tuple[int, int]]:
-        """:meth:`spans` of the candidates in ``windows`` (the whole text, or the windows around its ``runs``)."""
+        """:meth:`spans` of the candidates in ``windows`` (the whole text, or the windows around its ``runs``).
+
+        The windows are read as :func:`_chains` narrows them, as they are in a text too short to hold a long one.
+        """
         size = len(text)
+        parts: Iterable[tuple[int, int]] = windows if size <= _LONG_WINDOW else _chains(windows, runs)
         found: list[tuple[int, int]] = []
         checked = 0
         finditer = self.pattern.finditer
+        ok = self.ok  # (bound once, not per candidate)
         seen = 0
         sequence = -1  # (where the next group of a sequence of numbers starts, see below)
         columns = _Columns()
-        for low, high in windows:
+        for low, high in parts:
             if high < 0:  # (past the budget of chains, see _chains: the runs, as below)
                 found += _long_runs(text, runs, low)
                 return found
@@ -1116,7 +1120,7 @@ class PhoneDetector(Detector):
                     ):
                         sequence = end + 1
                         continue
-                    if self.ok(value, text, end, False, columns):  # (positional: a call by keyword is slower)
+                    if ok(value, text, end, False, columns):  # (positional: a call by keyword is slower)
                         found.append((start, end))
                         continue
                     # followed by one more group after a space ("call 555-123-4567 5 times"): the number without it
@@ -1132,7 +1136,7 @@ class PhoneDetector(Detector):
                             or (value[cut + 1] == "(" and value[-1] == ")")  # (a group in parentheses, see _layout)
                         )
                         and not _same_groups(value)
-                        and self.ok(value[:cut], text, start + cut, True, columns)
+                        and ok(value[:cut], text, start + cut, True, columns)
                     ):
                         found.append((start, start + cut))
                     elif (
@@ -1142,7 +1146,7 @@ class PhoneDetector(Detector):
                             (value[head + 1 :].isdigit() and 10 <= len(value) - head - 1 <= 11)
                             or value[head + 1 : head + 2] == "("
                         )
-                        and self.ok(value[head + 1 :], text, end, True, columns)
+                        and ok(value[head + 1 :], text, end, True, columns)
                         and not _labelled(text, start, columns)
                     ):
                         # a group of 1 to 3 digits before a number, not part of it (a count, an index): "Tel 12
