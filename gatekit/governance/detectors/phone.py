@@ -285,10 +285,11 @@ def _international_ok(digits: str, possible: bool = False) -> bool:
 def _valid(digits: str, international: bool, regions: frozenset[str], possible: bool = False) -> bool:
     if international:
         return _international_ok(digits, possible)
-    if digits.startswith("00") and len(digits) > 9 and _international_ok(digits[2:], possible):
-        return True
-    if digits.startswith("011") and len(digits) > 10 and _international_ok(digits[3:], possible):
-        return True
+    if digits[:1] == "0":  # (both ways of dialling abroad start with a 0; most national numbers do not)
+        if digits.startswith("00") and len(digits) > 9 and _international_ok(digits[2:], possible):
+            return True
+        if digits.startswith("011") and len(digits) > 10 and _international_ok(digits[3:], possible):
+            return True
     return _national_matchers(regions)[possible].fullmatch(digits) is not None
 
 
