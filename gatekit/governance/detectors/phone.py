@@ -66,7 +66,6 @@ from gatekit.governance.detectors.base import (
     column_header,
     digit_runs,
     gs1_ok,
-    placeholder_digits,
 )
 
 # regions tried for numbers written without a country code (tuned on half of presidio-research's synthetic set)
@@ -170,7 +169,8 @@ _PIECE = 15  # (chains of one window read per call: a window is made as the read
 _CHAINS = re.compile(f"{_CHAIN}(?:(?s:.){{0,{_JOIN}}}?{_CHAIN}){{0,{_PIECE}}}+".encode())
 _LONG_WINDOW = 1024  # (characters: a shorter window is read by the pattern at once)
 _GROUPS = re.compile(r"\d+")
-# (every byte but a digit made a space: the split() of an ASCII value so translated is the findall of _GROUPS)
+# (every byte but a digit made a space: the split() of an ASCII value so translated is the findall of _GROUPS, the
+# value without its spaces its digits)
 _SPACE_BUT_DIGITS = bytes(code if 48 <= code <= 57 else 32 for code in range(256))
 # (`` ?(?:x|ext\.?|#) ?\d+$`` with the optional space as a branch of its own: every branch begins with a
 # character, so that the engine skips to those, not trying each position of the value)
@@ -286,10 +286,11 @@ def _international_ok(digits: str, possible: bool = False) -> bool:
 def _valid(digits: str, international: bool, regions: frozenset[str], possible: bool = False) -> bool:
     if international:
         return _international_ok(digits, possible)
-    if digits.startswith("00") and len(digits) > 9 and _international_ok(digits[2:], possible):
-        return True
-    if digits.startswith("011") and len(digits) > 10 and _international_ok(digits[3:], possible):
-        return True
+    if digits[:1] == "0":  # (both ways of dialling abroad start with a 0; most national numbers do not)
+        if digits.startswith("00") and len(digits) > 9 and _international_ok(digits[2:], possible):
+            return True
+        if digits.startswith("011") and len(digits) > 10 and _international_ok(digits[3:], possible):
+            return True
     return _national_matchers(regions)[possible].fullmatch(digits) is not None
 
 
@@ -373,6 +374,7 @@ _ID_LABELS = frozenset(
 _CODE_PART = re.compile(r"(?:(?<![A-Za-z0-9])(?=[0-9]*[A-Z])[A-Z0-9]{2,10}|HTTP/[0-9](?:\.[0-9])?\"?) \Z")
 _CODE_ENDS = frozenset('0123456789"')
 _ID_WORDS = frozenset(("no", "nr", "number", "num", "code", "n"))  # ("n" of "n°", "nº": see _after_label)
+_SHORT_WORDS = _ID_WORDS | {"id", "ids", "o"}  # (the words _after_label reads first: "ID", "n.º")
 # the words before "code" that name a phone number's part ("area code 212 555-0123", "country code", "dial code")
 _PHONE_CODES = frozenset(
     ("area", "country", "dial", "dialing", "dialling", "calling", "trunk", "std", "city", "local", "exchange")
@@ -398,7 +400,8 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
             and _E164_FIELD.search(text, end - 60 if end > 60 else 0, end - size) is not None
         ):
             return "+" + value, 1, value  # a field of a number in E.164 without its "+" ("msisdn": "447911123456")
-        if not 10 <= size <= 11 or placeholder_digits(value) or value in _COUNTING:
+        # (placeholder_digits inlined: ``value`` is not empty here)
+        if not 10 <= size <= 11 or value.count(value[0]) == size or value in _COUNTING:
             return None  # an amount, an id, an account number; a placeholder
         if value[-1] in "02468" and not int(value) % _MEBIBYTE:  # (a multiple of 2^20 is even)
             return None  # a size in bytes, a whole number of MiB ("memory: 2147483648", "rx_bytes": 8589934592)
@@ -443,24 +446,70 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
     source = main.replace("(0)", "") if plus else main
     if not is_ascii:
         digits = "".join(_GROUPS.findall(source))
+    # (every other byte made a space and the spaces taken out: a translate with a table alone reads only the value's
+    # bytes; one that deletes builds a table of 256 entries on every call, ~2x the cost on a candidate's ~13 bytes)
     elif source is main:  # (the usual: the digits of the value's main part, from its bytes)
-        digits = raw[:size].translate(None, _NOT_DIGITS).decode()
+        digits = raw[:size].translate(_SPACE_BUT_DIGITS).replace(b" ", b"").decode()
     else:
-        digits = source.encode().translate(None, _NOT_DIGITS).decode()
+        digits = source.encode().translate(_SPACE_BUT_DIGITS).replace(b" ", b"").decode()
     # (placeholder_digits inlined: ``digits`` is not empty here)
     if digits.count(digits[0]) == count or (not plus and digits in _COUNTING):
         return None
-    if checks and _refused(checks, main, sizes, number, digits, text, end, thousands):
+    if not checks:  # (the usual layout: no rule reads its digits or the text around it)
+        return source, number, digits
+    # the rules of the layout's ``checks`` (see _layout) that read the candidate's digits or the text around it
+    # (here, not in a function of their own: one Python call less per candidate; the rare ones are functions)
+    if checks & _SWITCHBOARD and not _switchboard(main, sizes):
+        return None
+    if checks & _TRUNK_DOTS and main[0] != "0":
+        return None  # a number grouped in thousands with dots (a phone number so written has a trunk 0)
+    if checks & _BARCODE and _barcode(sizes, digits, text, end):
+        return None
+    if checks & _DATED and _spans_or_dated(main, digits, number, text, end):
+        return None
+    # a house number and a street: "3747 3911 Fourth Avenue" (not a number with a trunk 0: "030 127009 an", a Berlin
+    # number before a word)
+    if checks & _HOUSE and main[0] != "0" and _NEXT_WORD.match(text, end) is not None:
+        return None
+    if checks & _COMPACT and _COMPACT_DATE.match(main) is not None:
+        return None  # a date and a time ("20260311 1432"), a build stamp
+    if checks & _SPACED:
+        # 3+ digit groups without "+", single spaces between them, that are a number or a list of them:
+        # a number grouped in thousands ("population 8 336 817", "1 234 567 units"): one digit but a trunk 0, then
+        # groups of three (a phone number's last group has 4 digits, or 2); or two digits, then groups of three, the
+        # last "000" (a round count, "67 750 000 inhabitants": "72 128 827" is a phone number's form); not with
+        # ``thousands`` False (see _THOUSANDS_REGIONS);
+        # a list, groups of one size, 2 or 4 digits: lottery numbers, scores, ports ("07 14 21 28 35 42", "8080 8081
+        # 8082"). A phone number so written has a trunk 0 and 5 pairs ("06 12 34 56 78") or 3 or 4 pairs ("12 34 56
+        # 78"), or a trunk 0 and groups of 4 ("0151 2345 6789"); groups of 3 are a number's ("912 345 678");
+        # a quantity: spaced groups of three digits (the first of 1 to 3) before a unit, a currency or a counted noun
+        # ("299 792 458 m/s", "123 456 789 €", "10 452 326 invånare"); "912 345 678" alone is Spain's phone number
+        first = sizes[0]
+        trunk = main[0] == "0"
+        threes = sizes.count(3) == number - 1 + (first == 3)  # (every group after the first has 3 digits)
+        if first == 1:
+            if thousands and not trunk and threes:
+                return None
+        elif first == 2 and not trunk and threes and digits[-3:] == "000":
+            if thousands:
+                return None
+        elif first in (2, 4) and sizes.count(first) == number:
+            if (number > 5 or (number == 5 and not trunk)) if first == 2 else not trunk:
+                return None
+        if threes and _UNIT.match(text, end) is not None:
+            return None
+    if checks & _DATE_CHECK and _DATE.search(main) is not None:
+        return None
+    if checks & _ISBN and _isbn13(digits):
         return None
     return source, number, digits
 
 
-# the value checks a layout asks for (see _layout, _refused): one bit each
+# the value checks a layout asks for (see _layout, _shape): one bit each
 _SWITCHBOARD, _TRUNK_DOTS, _BARCODE, _DATED, _HOUSE, _COMPACT, _SPACED, _DATE_CHECK, _ISBN = (
     1 << bit for bit in range(9)
 )
 _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
-_NOT_DIGITS = bytes(code for code in range(256) if not 48 <= code <= 57)
 _ANY_DIGIT = re.compile(r"\d")
 # layouts met, each with what _layout made of it (a layout holds no digit of the number: the same few recur)
 _LAYOUTS: dict[bytes, tuple[int, bool, list[int], int, int, int] | None] = {}
@@ -487,7 +536,7 @@ def _layout(form: str) -> tuple[int, bool, list[int], int, int, int] | None:
     ``form``: the candidate with every digit a "0" (but see _marked). ``(size, plus, sizes, number, count, checks)``:
     the length of its main part (without its extension), whether it starts with "+", the sizes of its digit groups (of
     the main part, without an international number's "(0)"), their number, its count of digits, and the bits of the
-    rules that read its digits or the text around it, which _refused applies to each candidate of this layout.
+    rules that read its digits or the text around it, which _shape applies to each candidate of this layout.
     """
     main = _EXTENSION.sub("", form) if "x" in form or "#" in form else form  # (an extension has one of them)
     plus = main[:1] == "+"
@@ -554,36 +603,6 @@ def _layout(form: str) -> tuple[int, bool, list[int], int, int, int] | None:
     return len(main), plus, sizes, number, count, checks
 
 
-def _refused(
-    checks: int, main: str, sizes: list[int], number: int, digits: str, text: str, end: int, thousands: bool
-) -> bool:
-    """The rules of a layout's ``checks`` (see _layout) that read a candidate's digits or the text around it refuse it.
-
-    ``main``: the candidate without its extension; ``digits``: those of its groups (``sizes``, ``number``).
-    """
-    if checks & _SWITCHBOARD and not _switchboard(main, sizes):
-        return True
-    if checks & _TRUNK_DOTS and main[0] != "0":
-        return True  # a number grouped in thousands with dots (a phone number so written has a trunk 0)
-    if checks & _BARCODE and _barcode(sizes, digits, text, end):
-        return True
-    if checks & _DATED and _spans_or_dated(main, digits, number, text, end):
-        return True
-    # a house number and a street: "3747 3911 Fourth Avenue" (not a number with a trunk 0: "030 127009 an", a Berlin
-    # number before a word)
-    if checks & _HOUSE and main[0] != "0" and _NEXT_WORD.match(text, end) is not None:
-        return True
-    if checks & _COMPACT and _COMPACT_DATE.match(main) is not None:
-        return True  # a date and a time ("20260311 1432"), a build stamp
-    if checks & _SPACED and (
-        _spaced_number(sizes, digits[-sizes[-1] :], main[0] == "0", thousands) or _measured(sizes, text, end)
-    ):
-        return True
-    if checks & _DATE_CHECK and _DATE.search(main) is not None:
-        return True
-    return bool(checks & _ISBN) and _isbn13(digits)
-
-
 def _switchboard(main: str, sizes: list[int]) -> bool:
     """``main``, whose last group has one digit, ends in a switchboard's extension after a dash (``030-1234567-0``).
 
@@ -645,33 +664,7 @@ def _dated_parts(main: str, digits: str) -> bool:
     return second == 7 and "01" <= digits[4:6] <= "12" and digits[6] == "0"
 
 
-def _spaced_number(sizes: list[int], last: bytes | str, trunk: bool, thousands: bool) -> bool:
-    """3+ digit groups of a candidate without ``+``, single spaces between them, are a number or a list of them.
-
-    ``sizes``: the groups' lengths; ``last``: the last group.
-
-    A number grouped in thousands ("population 8 336 817", "1 234 567 units"): one digit but a trunk 0, then groups of
-    three (a phone number's last group has 4 digits, or 2); or two digits, then groups of three, the last "000" (a round
-    count, "67 750 000 inhabitants": "72 128 827" is a phone number's form); not with ``thousands`` False (see
-    _THOUSANDS_REGIONS).
-    A list, groups of one size, 2 or 4 digits: lottery numbers, scores, ports ("07 14 21 28 35 42", "8080 8081 8082").
-    A phone number so written has a trunk 0 and 5 pairs ("06 12 34 56 78") or 3 or 4 pairs ("12 34 56 78"), or a trunk
-    0 and groups of 4 ("0151 2345 6789"); groups of 3 are a number's ("912 345 678").
-    """
-    first = sizes[0]
-    number = len(sizes)
-    if first == 1:
-        return thousands and not trunk and sizes[1:].count(3) == number - 1
-    if first == 2 and not trunk and last in ("000", b"000") and sizes[1:].count(3) == number - 1:
-        return thousands  # (two digits, then groups of three, the last "000": a round count, "67 750 000")
-    if first not in (2, 4) or sizes.count(first) != number:
-        return False
-    if first == 2:
-        return number > 5 or (number == 5 and not trunk)
-    return not trunk
-
-
-# a unit of measure or a currency right after a number (see _measured)
+# a unit of measure or a currency right after a number (a quantity, see _shape)
 _UNIT = re.compile(
     r" ?(?:[kMGTmµcn]?(?:m[²³23]|m|g|s|l|Hz|B|W|Wh|V|Pa)|m/s|km/h|mph|m²|m³|bytes?|bits?|bps|ppm|°[CF]?|%|€|\$|£|¥|kr"
     r"|zł|EUR|USD|GBP|CHF|SEK|NOK|DKK|PLN|JPY|INR"
@@ -680,15 +673,6 @@ _UNIT = re.compile(
     r"|units|copies|votes|habitants|personnes|einwohner|menschen|personen|habitantes|personas|abitanti|persone"
     r"|inwoners|invånare))(?![^\W_])"
 )
-
-
-def _measured(sizes: list[int], text: str, end: int) -> bool:
-    """Spaced groups of three digits (the first of 1 to 3) before a unit, a currency or a counted noun: a quantity.
-
-    ``sizes``: the groups' lengths. A quantity grouped in thousands ("299 792 458 m/s", "123 456 789 €", "10 452 326 invånare"); "912 345 678" alone
-    is Spain's phone number.
-    """
-    return sizes[1:].count(3) == len(sizes) - 1 and _UNIT.match(text, end) is not None
 
 
 def _barcode(sizes: list[int], digits: str, text: str, end: int) -> bool:
@@ -742,11 +726,24 @@ def _labelled(text: str, start: int, columns: _Columns | None = None) -> bool:
             head = before[: code.start()]
             if head[-1:] == " " and (head[-2:-1].isdigit() or _after_label(head)):
                 return True
-    return (
-        _after_label(before)
-        or (("S " in before or "S. " in before) and _PLACED_REGISTER.search(before) is not None)  # ("RCS ", "R.C.S. ")
-        or _id_column(text, start, _Columns() if columns is None else columns)
-    )
+    if _after_label(before) or (
+        ("S " in before or "S. " in before) and _PLACED_REGISTER.search(before) is not None  # ("RCS ", "R.C.S. ")
+    ):
+        return True
+    # a cell of a table's column whose header names an identifier (see _COLUMN_LOOKUPS)
+    if columns is None:
+        columns = _Columns()
+    if columns.tabular is False:  # (the text holds no table, found for an earlier candidate: no lookup)
+        return False
+    if text.rfind("\n", start - 4096 if start > 4096 else 0, start) == -1 or not columns.left:
+        return False  # (no line above the candidate's: no header; past the lookups: a finding)
+    if columns.tabular is None:  # (a table's rows, or a SQL row after VALUES: else no value has a column)
+        columns.tabular = _tabular(text)
+        if not columns.tabular:
+            return False
+    columns.left -= 1
+    header = column_header(text, start, start)
+    return bool(header) and _after_label(header.replace("_", " ").replace("-", " "))
 
 
 # a French company's register entry after its court's place and section: "RCS Paris B 732 829 320", "R.C.S. Lyon
@@ -769,19 +766,6 @@ class _Columns:
     # (class defaults, no __init__: most scans make one and never ask it; an instance gets its own values when asked)
     tabular: bool | None = None
     left = _COLUMN_LOOKUPS
-
-
-def _id_column(text: str, start: int, columns: _Columns) -> bool:
-    """The candidate at ``start`` of ``text`` is in a table's column whose header names an identifier."""
-    if text.rfind("\n", start - 4096 if start > 4096 else 0, start) == -1 or not columns.left:
-        return False  # (no line above the candidate's: no header; past the lookups: a finding)
-    if columns.tabular is None:  # (a table's rows, or a SQL row after VALUES: else no value has a column)
-        columns.tabular = _tabular(text)
-    if not columns.tabular:
-        return False
-    columns.left -= 1
-    header = column_header(text, start, start)
-    return bool(header) and _after_label(header.replace("_", " ").replace("-", " "))
 
 
 def _tabular(text: str) -> bool:
@@ -808,24 +792,66 @@ def _after_label(before: str, country: bool = True) -> bool:
     named = before
     rest = before.rstrip(_ASCII_LETTERS)  # (_last_word inlined for the usual word, ASCII letters)
     word = named_word = _last_word(before) if rest and rest[-1].isalpha() else before[len(rest) :].lower()
-    if word == "n" and before[-3:-1].lower() in ("s/", "p/"):  # ("S/N", "P/N": a serial number's, a part number's)
+    if word in _SHORT_WORDS:  # (the rules of short words, one test for all: most words are none of them)
+        if word == "n" and before[-3:-1].lower() in ("s/", "p/"):  # ("S/N", "P/N": a serial number's, a part number's)
+            return True
+        if word == "id" or word == "ids":  # ("ID: ...", "Customer ID ...": whatever it identifies, an id is no phone
+            return (
+                _last_word(before[: len(before) - len(word)].rstrip(" \t-")) != "caller"
+            )  # but a caller ID shows one)
+        if word == "o" and before[-3:-1] in ("n.", "N."):  # ("n.º", "number" in Spain and Portugal: "n.o" after NFKC)
+            before = before[:-2]
+            word = "n"
+        if word in _ID_WORDS:  # ("serial no.", "Invoice number", "Art.-Nr."; not "phone number", "mobile no.")
+            before = before[: len(before) - len(word)].rstrip(" \t#.-_")
+            code = word == "code"
+            word = _last_word(before)
+            if code and word:  # (any "... code" names an id, "Referral code 4471-0021-88", but a phone's own codes)
+                return word not in _PHONE_CODES and not _phone_stem(word)
+    if word in _ID_LABELS or (word[-1:] == "s" and word[:-1] in _ID_LABELS):
         return True
-    if word == "id" or word == "ids":  # ("ID: ...", "Customer ID ...": whatever it identifies, an id is no phone
-        return _last_word(before[: len(before) - len(word)].rstrip(" \t-")) != "caller"  # but a caller ID shows one)
-    if word == "o" and before[-3:-1] in ("n.", "N."):  # ("n.º", "number" in Spain and Portugal: "n.o" after NFKC)
-        before = before[:-2]
-        word = "n"
-    if word in _ID_WORDS:  # ("serial no.", "Invoice number", "Art.-Nr."; not "phone number", "mobile no.")
-        before = before[: len(before) - len(word)].rstrip(" \t#.-_")
-        code = word == "code"
-        word = _last_word(before)
-        if code and word:  # (any "... code" names an id, "Referral code 4471-0021-88", but a phone's own codes)
-            return word not in _PHONE_CODES and not _phone_stem(word)
-    return (
-        word in _ID_LABELS
-        or (word[-1:] == "s" and word[:-1] in _ID_LABELS)
-        or (named_word != "" and _id_name(named, named_word))  # (no word: no name, no call)
-    )
+    # an identifier's name of a form _ID_LABELS does not list, naming no phone: a German or Dutch compound on "-nummer"
+    # ("Vertragsnummer", "Dossiernummer"; not "Telefonnummer", "Rufnummer", "Servicenummer") or "-Nr." ("Kunden-Nr.";
+    # not "Tel.-Nr."); a camelCase key ("ticketId", "invoiceNumber"; not "callerId", "phoneNumber"); "numéro de
+    # client", "número de cliente" (not "numéro de téléphone"). (Here, not in a function of its own: one Python call
+    # less per candidate.) ``before``: the text before the candidate, stripped; ``word``: its last word in lower case.
+    before = named
+    word = named_word
+    if not word:
+        return False
+    if word[-1] in "r号码碼":  # (one test for the three rules below: most words end otherwise)
+        if len(word) > 6 and word.endswith("nummer"):
+            return not _phone_stem(word[:-6])
+        if len(word) > 4 and word.endswith("nr"):  # (the compound abbreviated: "Kundennr.", "Auftragsnr"; not "Telnr.")
+            return not _phone_stem(word[:-2])
+        if word[-2:] in _CJK_NUMBER:  # ("伝票番号", "注文番号", "订单号码"; not "電話番号", "携帯番号", "FAX番号")
+            head = word[:-2]
+            return bool(head) and not _phone_stem(head) and not any(stem in head for stem in _CJK_PHONE_STEMS)
+        if word == "nr":
+            rest = before[:-2]
+            if rest[-1:] == "-" or rest[-1:] == ".":  # ("Kunden-Nr.", "Org.nr", "Reg.nr")
+                prefix = _last_word(rest.rstrip(".-"))
+                return bool(prefix) and not _phone_stem(prefix)
+    rest = before[: len(before) - len(word)]
+    raw = before[len(rest) :]
+    split = 0
+    if not (raw.islower() or raw.isupper() or raw.istitle()):  # (most words: no capital after a small letter)
+        split = len(raw) - 1
+        while split > 0 and not (raw[split].isupper() and raw[split - 1].islower()):
+            split -= 1
+    if split > 0:  # (a camelCase name: its last part names what the first one is)
+        head, tail = raw[:split].lower(), raw[split:].lower()
+        if tail == "id" or tail == "ids":
+            return head != "caller"
+        return (tail in _ID_WORDS or tail == "nummer") and head in _ID_LABELS
+    rest = rest.rstrip(" \t'\u2019")
+    if rest[-1:] not in _OF_ENDS:  # (no "de", "du", "del", "do", "da", "di", "d'" before the word)
+        return False
+    joint = _last_word(rest)
+    if joint in _OF_WORDS:
+        number = _last_word(rest[: len(rest) - len(joint)].rstrip(" \t.°º"))
+        return number in _NUMBER_WORDS and not _phone_stem(word)
+    return False
 
 
 # words for a phone number a compound or a phrase may hold beyond _PHONE_STEMS ("Servicenummer", "Festnetznummer",
@@ -859,49 +885,6 @@ _CJK_PHONE_STEMS = (
 def _phone_stem(word: str) -> bool:
     """``word`` (lower case) holds a word for a phone ("telefon", "handy", "service")."""
     return _PHONE_STEMS.search(word) is not None or any(stem in word for stem in _MORE_PHONE_STEMS)
-
-
-def _id_name(before: str, word: str) -> bool:
-    """``before`` ends in an identifier's name of a form _ID_LABELS does not list, naming no phone.
-
-    A German or Dutch compound on "-nummer" ("Vertragsnummer", "Dossiernummer"; not "Telefonnummer", "Rufnummer",
-    "Servicenummer") or "-Nr." ("Kunden-Nr."; not "Tel.-Nr."); a camelCase key ("ticketId", "invoiceNumber"; not
-    "callerId", "phoneNumber"); "numéro de client", "número de cliente" (not "numéro de téléphone"). ``word``: the
-    last word of ``before`` in lower case (``_last_word``).
-    """
-    if not word:
-        return False
-    if word[-1] in "r号码碼":  # (one test for the three rules below: most words end otherwise)
-        if len(word) > 6 and word.endswith("nummer"):
-            return not _phone_stem(word[:-6])
-        if len(word) > 4 and word.endswith("nr"):  # (the compound abbreviated: "Kundennr.", "Auftragsnr"; not "Telnr.")
-            return not _phone_stem(word[:-2])
-        if word[-2:] in _CJK_NUMBER:  # ("伝票番号", "注文番号", "订单号码"; not "電話番号", "携帯番号", "FAX番号")
-            head = word[:-2]
-            return bool(head) and not _phone_stem(head) and not any(stem in head for stem in _CJK_PHONE_STEMS)
-    rest = before[: len(before) - len(word)]
-    if word == "nr" and (rest[-1:] == "-" or rest[-1:] == "."):  # ("Kunden-Nr.", "Org.nr", "Reg.nr")
-        prefix = _last_word(rest.rstrip(".-"))
-        return bool(prefix) and not _phone_stem(prefix)
-    raw = before[len(rest) :]
-    split = 0
-    if not (raw.islower() or raw.isupper() or raw.istitle()):  # (most words: no capital after a small letter)
-        split = len(raw) - 1
-        while split > 0 and not (raw[split].isupper() and raw[split - 1].islower()):
-            split -= 1
-    if split > 0:  # (a camelCase name: its last part names what the first one is)
-        head, tail = raw[:split].lower(), raw[split:].lower()
-        if tail == "id" or tail == "ids":
-            return head != "caller"
-        return (tail in _ID_WORDS or tail == "nummer") and head in _ID_LABELS
-    rest = rest.rstrip(" \t'\u2019")
-    if rest[-1:] not in _OF_ENDS:  # (no "de", "du", "del", "do", "da", "di", "d'" before the word)
-        return False
-    joint = _last_word(rest)
-    if joint in _OF_WORDS:
-        number = _last_word(rest[: len(rest) - len(joint)].rstrip(" \t.°º"))
-        return number in _NUMBER_WORDS and not _phone_stem(word)
-    return False
 
 
 def _last_word(text: str) -> str:
@@ -981,13 +964,6 @@ def _cut(zeros: bytes, end: int, start: int) -> int:
     return start
 
 
-def _narrowed(
-    text: str, windows: list[tuple[int, int]], runs: list[tuple[int, int]] | None
-) -> Iterable[tuple[int, int]]:
-    """``windows`` as :func:`_chains` reads them: as they are in a text too short to hold a long one (no generator)."""
-    return windows if len(text) <= _LONG_WINDOW else _chains(windows, runs)
-
-
 class PhoneDetector(Detector):
     """Phone numbers (see the module doc); ``regions`` for numbers written without a country code."""
 
@@ -1016,7 +992,7 @@ class PhoneDetector(Detector):
         if shape is None:
             return False
         main, groups, digits = shape
-        international = main.startswith("+")
+        international = main[0] == "+"
         regions = self._region_set  # type: ignore[attr-defined]
         if _valid(digits, international, regions):
             return international or not _labelled(text, end - len(value), columns)
@@ -1041,7 +1017,7 @@ class PhoneDetector(Detector):
         if not windows:
             return []
         score = self.score
-        return [(score, start, end) for start, end in self._spans(text, _narrowed(text, windows, runs), runs)]
+        return [(score, start, end) for start, end in self._spans(text, windows, runs)]
 
     def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
         """Phone numbers of ``text``; a candidate's last group after a space is dropped when the whole is not one.
@@ -1052,20 +1028,25 @@ class PhoneDetector(Detector):
         """
         if runs is None:  # (see findings)
             runs = digit_runs(text)
-        return self._spans(text, _narrowed(text, self.windows(text, runs), runs), runs)
+        return self._spans(text, self.windows(text, runs), runs)
 
     def _spans(
-        self, text: str, windows: Iterable[tuple[int, int]], runs: list[tuple[int, int]] | None
+        self, text: str, windows: list[tuple[int, int]], runs: list[tuple[int, int]] | None
     ) -> list[tuple[int, int]]:
-        """:meth:`spans` of the candidates in ``windows`` (the whole text, or the windows around its ``runs``)."""
+        """:meth:`spans` of the candidates in ``windows`` (the whole text, or the windows around its ``runs``).
+
+        The windows are read as :func:`_chains` narrows them, as they are in a text too short to hold a long one.
+        """
         size = len(text)
+        parts: Iterable[tuple[int, int]] = windows if size <= _LONG_WINDOW else _chains(windows, runs)
         found: list[tuple[int, int]] = []
         checked = 0
         finditer = self.pattern.finditer
+        ok = self.ok  # (bound once, not per candidate)
         seen = 0
         sequence = -1  # (where the next group of a sequence of numbers starts, see below)
         columns = _Columns()
-        for low, high in windows:
+        for low, high in parts:
             if high < 0:  # (past the budget of chains, see _chains: the runs, as below)
                 found += _long_runs(text, runs, low)
                 return found
@@ -1142,12 +1123,12 @@ class PhoneDetector(Detector):
                     ):
                         sequence = end + 1
                         continue
-                    if self.ok(value, text, end, False, columns):  # (positional: a call by keyword is slower)
+                    if ok(value, text, end, False, columns):  # (positional: a call by keyword is slower)
                         found.append((start, end))
                         continue
                     # followed by one more group after a space ("call 555-123-4567 5 times"): the number without it
                     # (of 7 characters or more: fewer hold fewer than the 7 digits a number has, "555 1234" is not tried)
-                    # (not the next number of a list: "12 24 36 48 60 72", each group of one size, see _spaced_number)
+                    # (not the next number of a list: "12 24 36 48 60 72", each group of one size, see _shape)
                     cut = value.rfind(" ")
                     if (
                         cut >= 7
@@ -1158,7 +1139,7 @@ class PhoneDetector(Detector):
                             or (value[cut + 1] == "(" and value[-1] == ")")  # (a group in parentheses, see _layout)
                         )
                         and not _same_groups(value)
-                        and self.ok(value[:cut], text, start + cut, True, columns)
+                        and ok(value[:cut], text, start + cut, True, columns)
                     ):
                         found.append((start, start + cut))
                     elif (
@@ -1168,7 +1149,7 @@ class PhoneDetector(Detector):
                             (value[head + 1 :].isdigit() and 10 <= len(value) - head - 1 <= 11)
                             or value[head + 1 : head + 2] == "("
                         )
-                        and self.ok(value[head + 1 :], text, end, True, columns)
+                        and ok(value[head + 1 :], text, end, True, columns)
                         and not _labelled(text, start, columns)
                     ):
                         # a group of 1 to 3 digits before a number, not part of it (a count, an index): "Tel 12
