@@ -600,7 +600,11 @@ class GuardProxy:
             # others count none of it (0, never unknown: unknown is estimated), or, when the upstream reported no
             # output count, their own output, estimated from their text (the prompt is still counted once)
             last = number == len(completion.choices) - 1
-            shown = usage if last else {"input_tokens": 0, "output_tokens": 0 if usage["output_tokens"] is not None else None}
+            shown = (
+                usage
+                if last
+                else {"input_tokens": 0, "output_tokens": 0 if usage["output_tokens"] is not None else None}
+            )
             result = scope.check_response(choice.content or "", calls, shown, model=completion.model)
             if isinstance(result, dict):  # enforce mode: the response to hand on (redacted)
                 output = result.get("output")

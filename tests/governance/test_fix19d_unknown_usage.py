@@ -102,7 +102,9 @@ def test_a_bad_count_never_crashes_nor_counts_as_zero(default_policy: Any, value
     assert "token-budget: output_tokens estimated: usage not reported" in decision.notes
 
 
-@pytest.mark.parametrize("value", [10**15, 10**400, math.inf, 1e300, "9" * 40], ids=["1e15", "1e400", "inf", "1e300", "40-digits"])
+@pytest.mark.parametrize(
+    "value", [10**15, 10**400, math.inf, 1e300, "9" * 40], ids=["1e15", "1e400", "inf", "1e300", "40-digits"]
+)
 def test_a_huge_count_is_over_every_budget_not_an_error(default_policy: Any, value: Any) -> None:
     decision = default_policy.evaluate(CASE, {"output": "ok", "usage": {"input_tokens": 0, "output_tokens": value}})
     reasons = _budget_reasons(decision)
@@ -196,7 +198,9 @@ def test_tool_name_caches_keep_no_long_name_and_still_judge_it_every_time(defaul
     assert all(len(name) <= MAX_CACHED_NAME for name in tools._plans)
     assert all(len(name) <= MAX_CACHED_NAME for name in tools.deny._seen)
     assert all(len(name) <= MAX_CACHED_NAME for name in tools.high_risk._seen)
-    short = default_policy.evaluate(CASE, {"output": "", "tool_calls": [{"name": "get_order_details", "arguments": {}}]})
+    short = default_policy.evaluate(
+        CASE, {"output": "", "tool_calls": [{"name": "get_order_details", "arguments": {}}]}
+    )
     assert short.outcome.value == "allow" and "get_order_details" in tools._plans
 
 
@@ -218,3 +222,14 @@ def test_a_long_timestamp_is_read_but_not_kept() -> None:
     assert rules_base.parse_clock(long_stamp)["epoch_s"] is None
     assert rules_base.parse_clock("2026-01-01T00:00:00Z")["hour"] == 0
     assert rules_base._cached_clock_fields.cache_info().currsize == 1
+
+
+def test_a_case_naming_no_user_is_said_not_checked_against_the_per_user_budget(default_policy: Any) -> None:
+    """It was skipped silently: a case without context.user was never counted against any user's budget."""
+    anonymous = {"id": "c9", "timestamp": "2026-01-01T00:00:00Z"}
+    decision = default_policy.evaluate(
+        anonymous, {"output": "ok", "usage": {"input_tokens": 60_000, "output_tokens": 1}}
+    )
+    assert decision.notes == ["token-budget: per_user_per_minute not evaluated: no context.user"]
+    named = default_policy.evaluate(CASE, {"output": "ok", "usage": {"input_tokens": 1, "output_tokens": 1}})
+    assert named.notes == []

@@ -58,7 +58,9 @@ def test_the_guard_counts_partial_usage_as_reported_and_estimates_the_rest(tmp_p
     guard = Enforcer.from_file(DEFAULT_POLICY, trace_to=records.append, background=False)
     with pytest.raises(PolicyViolation):  # the input is reported (12), the output estimated: over 4k
         guard.check_response(LONG, usage={"input_tokens": 12}, context={"user": "u3"})
-    assert guard.check_response("fine", usage={"input_tokens": 12, "output_tokens": 3}, context={"user": "u3"}) == "fine"
+    assert (
+        guard.check_response("fine", usage={"input_tokens": 12, "output_tokens": 3}, context={"user": "u3"}) == "fine"
+    )
     guard.close()
     notes = [record.get("notes") for record in records if record.get("notes") is not None]
     assert ["token-budget: output_tokens estimated: usage not reported"] in notes
