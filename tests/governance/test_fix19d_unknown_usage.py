@@ -233,3 +233,45 @@ def test_a_case_naming_no_user_is_said_not_checked_against_the_per_user_budget(d
     assert decision.notes == ["token-budget: per_user_per_minute not evaluated: no context.user"]
     named = default_policy.evaluate(CASE, {"output": "ok", "usage": {"input_tokens": 1, "output_tokens": 1}})
     assert named.notes == []
+
+
+# --- conditions reading values that may be unknown ------------------------------------------------------------
+
+
+def _condition(when: str) -> Any:
+    return policy_from_dict(
+        {"id": "p", "version": "1", "rules": [{"id": "r", "kind": "condition", "when": when, "outcome": "deny"}]}
+    )
+
+
+@pytest.mark.parametrize(
+    ("when", "response", "note"),
+    [
+        ("cost_usd > 0.5", {"output": "x"}, "r: cost_usd unknown: read as null"),
+        ("latency_ms > 2000", {"output": "x", "latency_ms": None}, "r: latency_ms unknown: read as null"),
+        (
+            "usage.output_tokens > 1000",
+            {"output": "x", "usage": {"input_tokens": 3}},
+            "r: usage.output_tokens unknown: read as null",
+        ),
+        ("usage['input_tokens'] > 10", {"output": "x"}, "r: usage.input_tokens unknown: read as null"),
+        ("time.hour >= 22", {"output": "x"}, "r: time.hour unknown: read as null"),
+        ('time_between("22:00", "06:00")', {"output": "x"}, "r: time unknown: read as null"),
+    ],
+)
+def test_a_condition_that_reads_an_unknown_value_as_null_says_so(
+    when: str, response: dict[str, Any], note: str
+) -> None:
+    """``cost_usd > 0.5`` with no cost was false, silently: the case passed as if its cost were known and low."""
+    decision = _condition(when).evaluate({"id": "c"}, response)
+    assert decision.rules == [] and decision.notes == [note]
+
+
+def test_a_condition_on_known_values_adds_no_note_and_fires_as_before() -> None:
+    policy = _condition("cost_usd > 0.5 or usage.output_tokens > 1000")
+    known = policy.evaluate(
+        {"id": "c"}, {"output": "x", "cost_usd": 0.1, "usage": {"input_tokens": 1, "output_tokens": 5}}
+    )
+    assert known.rules == [] and known.notes == []
+    fired = policy.evaluate({"id": "c"}, {"output": "x", "cost_usd": 0.9})
+    assert [r["id"] for r in fired.rules] == ["r"] and fired.notes == []  # decided: nothing left unsaid
