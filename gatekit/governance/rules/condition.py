@@ -148,6 +148,8 @@ class ConditionRule(BaseRule):
         if "time" in self.expression.names and not any(path[0] == "time" for path in self.unknowable):
             self.unknowable += (("time",),)  # (time_between(...) reads the clock without naming it)
         self.unknown_notes = {path: f"{config.id}: {'.'.join(path)} unknown: read as null" for path in self.unknowable}
+        if not self.unknowable:  # (nothing to say: the plain evaluation, without a call around it)
+            self.evaluate = self._evaluate  # type: ignore[method-assign]
 
     def evaluate(self, ev: Evaluation) -> list[Fired]:
         """Evaluate the expression (per tool call when it mentions ``tool``); say which unknown values it read."""
