@@ -37,7 +37,7 @@ _MAX_DIGITS = 15  # a count given as text: at most this many digits are read as 
 # the pieces a BPE tokenizer (OpenAI's cl100k / o200k) makes at most of a text, approximately: a run of up to six
 # ASCII letters, up to three digits, or one other character that is not a space (punctuation, CJK, other scripts)
 _PIECE = re.compile(r"[A-Za-z]{1,6}|[0-9]{1,3}|[^\sA-Za-z0-9]")
-_SAMPLE_CHARS = 1_000_000  # longer texts: pieces counted in the first million characters, the rest at that density
+_SAMPLE_CHARS = 262_144  # longer texts: pieces counted in the first 256 Ki characters, the rest at that density
 
 
 def estimate_tokens(text: str) -> int:
