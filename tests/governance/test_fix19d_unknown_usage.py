@@ -117,6 +117,15 @@ def test_reported_counts_are_read_as_documented() -> None:
     assert [reported_tokens(v) for v in (None, True, -1, -0.5, math.nan, "1e3", "12k", {}, [])] == [None] * 9
     assert reported_tokens(10**13) == reported_tokens(math.inf) == MAX_TOKENS
 
+    class Index:  # an integer type of another library (numpy.int64 has __index__)
+        def __init__(self, value: int) -> None:
+            self.value = value
+
+        def __index__(self) -> int:
+            return self.value
+
+    assert reported_tokens(Index(42)) == 42 and reported_tokens(Index(-1)) is None
+
 
 def test_the_estimate_never_counts_fewer_than_a_token_per_four_characters_nor_less_than_its_pieces() -> None:
     assert estimate_tokens("") == 0

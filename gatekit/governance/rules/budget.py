@@ -24,6 +24,7 @@ from __future__ import annotations
 import bisect
 import json
 import math
+import operator
 import re
 from typing import Any, ClassVar
 
@@ -62,7 +63,7 @@ def estimate_tokens(text: str) -> int:
 def reported_tokens(value: Any) -> int | None:
     """A reported token count as a whole number, or None when there is none to read (then it is estimated).
 
-    An int >= 0, a finite float >= 0 (rounded up) or a text of ASCII digits; above :data:`MAX_TOKENS` (or an infinite
+    An int >= 0 (or an integer type of another library), a finite float >= 0 (rounded up) or a text of ASCII digits; above :data:`MAX_TOKENS` (or an infinite
     float, or a digit text longer than 15) it is :data:`MAX_TOKENS`. None, booleans, negatives, NaN and any other value
     or text (``"12k"``) are no count.
     """
@@ -85,6 +86,11 @@ def reported_tokens(value: Any) -> int | None:
         if len(digits) > _MAX_DIGITS:
             return MAX_TOKENS
         number = int(digits)
+    elif hasattr(kind, "__index__"):  # (an integer of another library: numpy.int64...)
+        try:
+            number = operator.index(value)
+        except Exception:  # noqa: BLE001 - a count that cannot be read is no count (estimated), never an error
+            return None
     else:
         return None
     if number < 0:
