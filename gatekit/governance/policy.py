@@ -246,6 +246,7 @@ class Policy:
                     rule.evaluate(ev)
                 except Exception:  # noqa: BLE001,S110 - evaluate() denied this case already; state as far as it got
                     pass
+        run.case_notes = []  # (the saved decision carries its notes; the next case's must not start with them)
         run.record(decision, response.get("error_type"))
         if run.stop_reason is None and self.stop_rules:
             self._check_stops(run, case)

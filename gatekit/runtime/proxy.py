@@ -596,9 +596,16 @@ class GuardProxy:
             for call, arguments in zip(choice.tool_calls, parsed, strict=True):
                 scope.check_tool_call(call.name, arguments)  # DENY raises before anything is sent
             calls = [{"name": c.name, "arguments": a} for c, a in zip(choice.tool_calls, parsed, strict=True)]
-            # the completion's usage is one for all its choices: counted once (budgets), with the last choice
+            # the completion's usage is one for all its choices: counted once (budgets), with the last choice; the
+            # others count none of it (0, never unknown: unknown is estimated), or, when the upstream reported no
+            # output count, their own output, estimated from their text (the prompt is still counted once)
             last = number == len(completion.choices) - 1
-            result = scope.check_response(choice.content or "", calls, usage if last else None, model=completion.model)
+            shown = (
+                usage
+                if last
+                else {"input_tokens": 0, "output_tokens": 0 if usage["output_tokens"] is not None else None}
+            )
+            result = scope.check_response(choice.content or "", calls, shown, model=completion.model)
             if isinstance(result, dict):  # enforce mode: the response to hand on (redacted)
                 output = result.get("output")
                 allowed = result.get("tool_calls") or []

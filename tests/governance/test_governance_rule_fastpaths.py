@@ -105,7 +105,12 @@ def test_per_case_token_limits_fire_exactly_above_each_limit() -> None:
         (26, 10): ["total_tokens 36 > per-case budget 35"],
         (31, 0): ["input_tokens 31 > per-case budget 30"],
         (31, 5): ["input_tokens 31 > per-case budget 30", "total_tokens 36 > per-case budget 35"],
-        (-50, 40): ["output_tokens 40 > per-case budget 10"],
+        # a negative count is no count (fix19d): it was added (-50 + 40 = -10, under every total); now the
+        # input is estimated from the text (none: 0) and the total is 40
+        (-50, 40): [
+            "output_tokens 40 > per-case budget 10",
+            "total_tokens 40 (estimated: usage not reported) > per-case budget 35",
+        ],
         (0, 0): [],
     }
     for (used_in, used_out), expected in expected_by_usage.items():

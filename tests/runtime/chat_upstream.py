@@ -48,7 +48,15 @@ ANSWERS: dict[str, tuple[str | None, list[dict[str, Any]]]] = {
     # half a UTF-16 pair (json.dumps writes it as the escape \ud800): parses, but is no character
     "lone-surrogate": ("fine \ud800 text", []),
     "many-tokens": ("A very long answer.", []),  # its usage (USAGES) is over the default policy's per-case budget
+    # answered without any usage (NO_USAGE): the token budgets estimate the tokens from the text
+    "no-usage": ("Your order W123 ships tomorrow.", []),
+    "no-usage-long": ("The order ships tomorrow. " * 1200, []),  # ~6,000 words: over 4k output tokens however counted
+    # one choice per requested ``n`` (N_CHOICES), with and without the usage
+    "plain-n": ("Your order W123 ships tomorrow.", []),
+    "no-usage-n": ("Your order W123 ships tomorrow.", []),
 }
+NO_USAGE = frozenset({"no-usage", "no-usage-long", "no-usage-n"})
+N_CHOICES = frozenset({"plain-n", "no-usage-n"})
 
 
 USAGE = {"prompt_tokens": 12, "completion_tokens": 9, "total_tokens": 21}
@@ -181,9 +189,12 @@ class ChatUpstream:
             return web.Response(body=raw, content_type="application/json")
         else:
             content, calls = ANSWERS[model]
-        usage = USAGES.get(model, USAGE)
+        usage = None if model in NO_USAGE else USAGES.get(model, USAGE)
         if not stream:
-            return web.json_response(_completion(content, calls, model, usage))
+            answer = _completion(content, calls, model, usage)
+            n = body.get("n") if model in N_CHOICES else 1
+            answer["choices"] = [dict(answer["choices"][0], index=i) for i in range(n if type(n) is int else 1)]
+            return web.json_response(answer)
         options = body.get("stream_options")
         if not (isinstance(options, dict) and options.get("include_usage") is True):
             usage = None  # as OpenAI streams: token counts only when asked for

@@ -108,13 +108,18 @@ def scalar_text(value: Any) -> str | None:
 _PLAIN_KEY = re.compile(r"[a-z_]+").fullmatch
 _KEY_READ: dict[str, bool] = {}  # argument key -> read as a text (keys come from tool schemas: few distinct)
 
+# the longest name (tool name, argument key, timestamp) a per-name cache keeps: a longer one is judged every time, so
+# a caller sending odd names cannot make a long-running guard hold thousands of huge keys (4,096 x 256 chars at most)
+MAX_CACHED_NAME = 256
+CACHE_ENTRIES = 4096  # entries a per-name cache keeps at most
+
 
 def _key_is_read(name: str) -> bool:
     """A string mapping key is scanned: five characters or more, and not plain snake_case."""
     read = _KEY_READ.get(name)
     if read is None:
         read = len(name) >= 5 and not _PLAIN_KEY(name)
-        if len(_KEY_READ) < 4096:
+        if len(_KEY_READ) < CACHE_ENTRIES and len(name) <= MAX_CACHED_NAME:
             _KEY_READ[name] = read
     return read
 
@@ -155,16 +160,26 @@ class ArgumentKeys:
     lists share one matcher (and so one cached scan result per case, see :meth:`Evaluation.scan_hits`).
     """
 
-    __slots__ = ("patterns", "_regex", "matches")
+    __slots__ = ("patterns", "_regex", "_seen")
 
     def __init__(self, patterns: Iterable[str]) -> None:
         self.patterns = tuple(dict.fromkeys(patterns))
         self._regex = re.compile("|".join(fnmatch.translate(p) for p in self.patterns)) if self.patterns else None
-        # (argument keys come from tool schemas: few distinct names, each decided once; a C-level cached call)
-        self.matches: Callable[[str], bool] = functools.lru_cache(maxsize=4096)(self._match)
+        # (argument keys come from tool schemas: few distinct names, each decided once; names up to
+        # MAX_CACHED_NAME characters are kept, a longer one is matched every time)
+        self._seen: dict[str, bool] = {}
 
     def _match(self, name: str) -> bool:
         return self._regex is not None and self._regex.match(normalise_key(name)) is not None
+
+    def matches(self, name: str) -> bool:
+        """True when the argument key ``name`` matches one of the patterns."""
+        seen = self._seen.get(name)
+        if seen is None:
+            seen = self._match(name)
+            if len(self._seen) < CACHE_ENTRIES and len(name) <= MAX_CACHED_NAME:
+                self._seen[name] = seen
+        return seen
 
     def __call__(self, name: str) -> bool:
         """True when the argument key ``name`` matches one of the patterns (also :attr:`matches`)."""
@@ -215,8 +230,14 @@ _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _NO_CLOCK: tuple[Any, ...] = (None, None, None, None, None)
 
 
-@functools.lru_cache(maxsize=8192)
 def _clock_fields(timestamp: str) -> tuple[Any, ...]:
+    """The clock fields of ``timestamp`` (cached when it is no longer than :data:`MAX_CACHED_NAME`)."""
+    if len(timestamp) <= MAX_CACHED_NAME:
+        return _cached_clock_fields(timestamp)
+    return _read_clock_fields(timestamp)
+
+
+def _read_clock_fields(timestamp: str) -> tuple[Any, ...]:
     try:
         moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
     except ValueError:
@@ -230,6 +251,9 @@ def _clock_fields(timestamp: str) -> tuple[Any, ...]:
         _WEEKDAYS[moment.weekday()],
         moment.hour * 60 + moment.minute,
     )
+
+
+_cached_clock_fields = functools.lru_cache(maxsize=8192)(_read_clock_fields)
 
 
 def parse_clock(timestamp: Any) -> dict[str, Any]:

@@ -39,6 +39,48 @@ def _name_filter(part: Expression) -> frozenset[str] | None:
 
 _SAFE_COMPARE = (ast.Eq, ast.NotEq, ast.In, ast.NotIn)
 
+# names whose value may be unknown (not measured, not reported): a condition that reads one as null says so
+_UNKNOWABLE = frozenset({"latency_ms", "cost_usd", "usage", "model", "time"})
+
+
+def _unknowable_paths(tree: ast.AST) -> tuple[tuple[str, ...], ...]:
+    """The reads of :data:`_UNKNOWABLE` names in ``tree``, as paths: ``("cost_usd",)``, ``("usage", "output_tokens")``.
+
+    Only the longest read of a chain is kept (``usage.output_tokens``, not ``usage`` as well).
+    """
+    paths: set[tuple[str, ...]] = set()
+    for node in ast.walk(tree):
+        chain: list[str] = []
+        current: ast.AST = node
+        while True:
+            if isinstance(current, ast.Attribute):
+                chain.append(current.attr)
+                current = current.value
+            elif (
+                isinstance(current, ast.Subscript)
+                and isinstance(current.slice, ast.Constant)
+                and type(current.slice.value) is str
+            ):
+                chain.append(current.slice.value)
+                current = current.value
+            else:
+                break
+        if isinstance(current, ast.Name) and current.id in _UNKNOWABLE:
+            paths.add((current.id, *reversed(chain)))
+    longest = [
+        path for path in paths if not any(len(other) > len(path) and other[: len(path)] == path for other in paths)
+    ]
+    return tuple(sorted(longest))
+
+
+def _unknown(value: Any, path: tuple[str, ...]) -> bool:
+    """True when ``path`` (after its name) leads to nothing in ``value``: a missing key or null on the way."""
+    for key in path[1:]:
+        if not isinstance(value, dict):
+            return True
+        value = value.get(key)
+    return value is None or (isinstance(value, dict) and not value)
+
 
 def _cannot_raise(node: ast.AST) -> bool:
     """True for an operand that cannot raise and reads nothing but the environment.
@@ -100,9 +142,31 @@ class ConditionRule(BaseRule):
         self.filter_first = self.name_filter is not None and all(_cannot_raise(p.tree) for p in self.case_prefix)
         self.per_call_fns = [part.evaluator() for part in self.per_call]
         self.after_filter_fns = self.per_call_fns[1:]  # the per-call operands after a name filter
+        # the reads of values that may be unknown (cost_usd, latency_ms, usage.*, model, time.*): when the rule does
+        # not fire and one of them was null, the decision says the condition read it as null (never a silent pass)
+        self.unknowable = _unknowable_paths(self.expression.tree)
+        if "time" in self.expression.names and not any(path[0] == "time" for path in self.unknowable):
+            self.unknowable += (("time",),)  # (time_between(...) reads the clock without naming it)
+        self.unknown_notes = {path: f"{config.id}: {'.'.join(path)} unknown: read as null" for path in self.unknowable}
+        if not self.unknowable:  # (nothing to say: the plain evaluation, without a call around it)
+            self.evaluate = self._evaluate  # type: ignore[method-assign]
 
     def evaluate(self, ev: Evaluation) -> list[Fired]:
-        """Evaluate the expression (per tool call when it mentions ``tool``)."""
+        """Evaluate the expression (per tool call when it mentions ``tool``); say which unknown values it read."""
+        fired = self._evaluate(ev)
+        if not fired and self.unknowable:
+            for path in self.unknowable:
+                name = path[0]
+                if name == "time" and len(path) == 1:  # (time_between(...): the whole clock)
+                    unknown = ev.epoch_s() is None
+                else:
+                    getter = ENV_READERS.get(name)
+                    unknown = _unknown(getter(ev) if getter is not None else ev.response.get(name), path)
+                if unknown:
+                    ev.run.note(self.unknown_notes[path])
+        return fired
+
+    def _evaluate(self, ev: Evaluation) -> list[Fired]:
         if not self.per_tool:  # (only the names the expression reads are built)
             return [Fired(self.outcome, self.reason)] if self.holds(ev.values(self.case_names)) else []
         calls = ev.tool_calls

@@ -18,7 +18,15 @@ from collections.abc import Hashable
 from typing import Any, ClassVar, NamedTuple
 
 from gatekit.governance.expressions import Expression
-from gatekit.governance.rules.base import ENV_NAMES, BaseRule, Evaluation, Fired, RuleConfig
+from gatekit.governance.rules.base import (
+    CACHE_ENTRIES,
+    ENV_NAMES,
+    MAX_CACHED_NAME,
+    BaseRule,
+    Evaluation,
+    Fired,
+    RuleConfig,
+)
 from gatekit.governance.schema import ToolLimit, ToolsConfig
 from gatekit.models import Outcome
 
@@ -65,7 +73,7 @@ class _Listed:
         listed = self._seen.get(name)
         if listed is None:
             listed = _matches(_fold(name), *self.folded)
-            if len(self._seen) < 4096:
+            if len(self._seen) < CACHE_ENTRIES and len(name) <= MAX_CACHED_NAME:
                 self._seen[name] = listed
         return listed
 
@@ -214,7 +222,8 @@ class ToolsRule(BaseRule):
             name for _, _, conditions in self.limits for expr, _, _ in conditions for name in expr.names
         )
         # per tool name: why it is refused (or None) and the limits that apply; names repeat, so the
-        # list matching is done once per name (bounded, so odd names cannot grow it without limit)
+        # list matching is done once per name (bounded: 4,096 names of at most 256 characters; a longer name is
+        # judged every time, so odd names cannot make it hold huge keys)
         self._plans: dict[str, tuple[str | None, list[tuple[str, ToolLimit, list[Any]]]]] = {}
         self.max_calls_per_case = config.max_calls_per_case
         # the limits that count calls: (pattern, is a glob, max calls)
@@ -246,7 +255,7 @@ class ToolsRule(BaseRule):
             folded = _fold(name) if self.limits else name
             limits = [item for item in self.limits if self._limit_applies(name, folded, item[0])]
             plan = (refused, limits)
-            if len(self._plans) < 4096:
+            if len(self._plans) < CACHE_ENTRIES and len(name) <= MAX_CACHED_NAME:  # (a longer name: judged each time)
                 self._plans[name] = plan
         return plan
 
