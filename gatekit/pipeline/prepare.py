@@ -188,13 +188,12 @@ def prepare(config: GateConfig, *, command: str, started: datetime, locks: list[
             )
     baseline = _baseline(config, thresholds, agent_spec, dataset.sha256)
     out = Path(config.out)
+    from gatekit.fsio import OutputLock, make_output_folder
+
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        make_output_folder(out)
     except OSError as exc:
-        raise ConfigError(
-            f"--out {out}: cannot create the output folder ({exc.strerror}); choose a writable path"
-        ) from None
-    from gatekit.fsio import OutputLock
+        raise ConfigError(str(exc.strerror)) from None
 
     locks.append(OutputLock(out).acquire())
     from gatekit.replay import prepare_results
