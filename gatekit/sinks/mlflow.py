@@ -83,13 +83,13 @@ def _health_url(uri: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path.rstrip("/") + "/health", "", ""))
 
 
-def check_tracking_store(tracking_uri: str | None, timeout_s: float = 5.0) -> None:
+def check_tracking_store(tracking_uri: str | None, timeout_s: float = 10.0) -> None:
     """Before a replay: a tracking store that cannot be reached is a ``ConfigError`` (exit 2) naming the URI.
 
     Without importing mlflow: the URI is the argument, else ``MLFLOW_TRACKING_URI``, else MLflow's default
-    (``./mlflow.db``, created when logging). ``http(s)://``: one ``/health`` request with a short timeout;
-    ``sqlite:///PATH``: the folder of the file exists (or can be created) and is writable. Other kinds (a Databricks
-    workspace, a plugin's store) are checked when the run is logged, as before.
+    (``./mlflow.db``, created when logging). ``http(s)://``: one ``/health`` request with the timeout the check when
+    logging uses; ``sqlite:///PATH``: the folder of the file exists (or can be created) and is writable. Other kinds
+    (a Databricks workspace, a plugin's store) are checked when the run is logged, as before.
     """
     uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or ""
     advice = "start it, fix MLFLOW_TRACKING_URI / --tracking-uri, or pass --no-mlflow to log nothing"
