@@ -442,15 +442,16 @@ def prepare_results(
     identity (:func:`run_identity`), otherwise the run would mix two experiments: ``ConfigError``
     naming the part that changed. ``order`` is the order in which the gate judges cases
     ``(case_id, repeat)``: only the rows that form a prefix of it are kept (stateful rules
-    must see the cases in that order), the rest run again.
+    must see the cases in that order), the rest run again. Without ``resume``, an unfinished earlier run's files
+    are to be moved to ``set_aside`` (by :meth:`ResumeState.open`), never discarded.
     """
     path = out / RESULTS_FILE
     state = ResumeState(out=out, run_id=run_id, identity=identity, resume=resume)
     if not resume:
         state.set_aside_rows = _unfinished_rows(out)
         if state.set_aside_rows:
-            saved = _read_state(out / STATE_FILE) or {}
-            name = re.sub(r"[^A-Za-z0-9_.-]", "_", str(saved.get("run_id") or "")) or "run"
+            earlier = _read_state(out / STATE_FILE) or {}
+            name = re.sub(r"[^A-Za-z0-9_.-]", "_", str(earlier.get("run_id") or ""))[:80] or "run"
             state.set_aside = out / f"interrupted-{name}"
             index = 1
             while state.set_aside.exists() or state.set_aside.is_symlink():
