@@ -81,6 +81,9 @@ def test_out_that_is_a_file_is_called_a_file(tmp_path: Path) -> None:
     line = one_line_exit_2(gatekit(tmp_path, "eval", "--no-mlflow", "--out", "gatekit.yaml/run1"))
     assert "--out gatekit.yaml/run1: is inside gatekit.yaml, a file, not a folder" in line, line
     assert "File exists" not in line
+    ds = str(REPO_ROOT / "datasets" / "retail_golden.jsonl")  # drift (and canary) write through the same check
+    line = one_line_exit_2(gatekit(tmp_path, "drift", "--reference", ds, "--production", ds, "--out", "th.yaml"))
+    assert line.startswith("error: --out th.yaml: is a file, not a folder"), line
 
 
 def _interrupt_mid_replay(root: Path, cases: int) -> bytes:
