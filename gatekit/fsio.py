@@ -57,11 +57,11 @@ class InputFileError(OSError):
         return str(self.strerror)
 
 
-def missing_file_hint(path: str | os.PathLike[str]) -> str:
+def missing_file_hint(path: str | os.PathLike[str], *, folders: bool = False) -> str:
     """What to try when ``path`` does not exist: ``"; did you mean ..."``, else ``""``.
 
     Covers a Windows-style path (backslashes, a drive letter), a near-miss file name in the same folder and the usual
-    .yaml/.yml or .jsonl/.json swap.
+    .yaml/.yml or .jsonl/.json swap. ``folders``: a folder's name is a near miss too (a path that may be either).
     """
     import difflib
     import itertools
@@ -78,13 +78,35 @@ def missing_file_hint(path: str | os.PathLike[str]) -> str:
     folder = given.parent
     try:
         with os.scandir(folder) as entries:  # a look at the first 10,000 names only: a huge folder is no reason to wait
-            names = sorted(entry.name for entry in itertools.islice(entries, 10_000) if entry.is_file())
+            names = sorted(e.name for e in itertools.islice(entries, 10_000) if e.is_file() or (folders and e.is_dir()))
     except OSError:
         return ""
     close = difflib.get_close_matches(given.name, names, n=1, cutoff=0.75)
     if close:
         return f"; did you mean {folder / close[0]}?"
     return ""
+
+
+def make_output_folder(out: Path, flag: str = "--out") -> None:
+    """Create the output folder ``out``; OSError's text is one line naming ``flag`` and what to do.
+
+    An existing file there (``--out gatekit.yaml``), or on the way to it, is called a file, not a folder.
+    """
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        for part in (out, *out.parents):
+            if part.exists() or part.is_symlink():
+                if not part.is_dir():
+                    what = "is a file" if part == out else f"is inside {part}, a file"
+                    raise OSError(
+                        exc.errno,
+                        f"{flag} {out}: {what}, not a folder; give a folder for the reports (a new one is created)",
+                    ) from None
+                break
+        raise OSError(
+            exc.errno, f"{flag} {out}: cannot create the output folder ({exc.strerror}); choose a writable path"
+        ) from None
 
 
 def file_kind(mode: int) -> str:

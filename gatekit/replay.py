@@ -19,6 +19,7 @@ import contextlib
 import inspect
 import json
 import random
+import re
 import signal
 import time
 from collections.abc import Awaitable, Callable, Container, Iterable, Iterator
@@ -35,6 +36,8 @@ from gatekit.redact import ERROR_CHARS, scrub_cut
 RESULTS_FILE = "results.jsonl"
 STATE_FILE = "replay_state.json"
 STALE_OUTPUTS = ("verdict.json", "report.html", "drift.json", "drift.html")  # written again by every run
+# what a fresh run moves aside from an unfinished one (with it, ``--resume --out`` that folder continues the run)
+UNFINISHED_RUN_FILES = (RESULTS_FILE, STATE_FILE, "governance_traces.jsonl", "verdict.json")
 
 
 class ReplayInterrupted(KeyboardInterrupt):
@@ -329,6 +332,8 @@ class ResumeState:
     finished: set[tuple[str, int]] = field(default_factory=set)
     good_bytes: int = 0
     torn_bytes: int = 0
+    set_aside: Path | None = None  # where a fresh run moves an unfinished run's files (never discards them)
+    set_aside_rows: int = 0
 
     def open(self) -> TextIO:
         """Open ``results.jsonl`` for appending: cut rows not kept when resuming, else start afresh.
@@ -340,6 +345,11 @@ class ResumeState:
         """
         from gatekit.fsio import atomic_write_text, open_private_write, remove_regular_file
 
+        if self.set_aside is not None:  # before anything is written: the unfinished run's files, whole
+            self.set_aside.mkdir(mode=0o700)
+            for name in UNFINISHED_RUN_FILES:
+                if (self.out / name).is_file():
+                    (self.out / name).rename(self.set_aside / name)
         state = {"run_id": self.run_id, "identity": self.identity}
         atomic_write_text(self.out / STATE_FILE, json.dumps(state, indent=2) + "\n")
         for name in STALE_OUTPUTS:  # an earlier run's verdict must not outlive this run's stop
@@ -432,10 +442,21 @@ def prepare_results(
     identity (:func:`run_identity`), otherwise the run would mix two experiments: ``ConfigError``
     naming the part that changed. ``order`` is the order in which the gate judges cases
     ``(case_id, repeat)``: only the rows that form a prefix of it are kept (stateful rules
-    must see the cases in that order), the rest run again.
+    must see the cases in that order), the rest run again. Without ``resume``, an unfinished earlier run's files
+    are to be moved to ``set_aside`` (by :meth:`ResumeState.open`), never discarded.
     """
     path = out / RESULTS_FILE
     state = ResumeState(out=out, run_id=run_id, identity=identity, resume=resume)
+    if not resume:
+        state.set_aside_rows = _unfinished_rows(out)
+        if state.set_aside_rows:
+            earlier = _read_state(out / STATE_FILE) or {}
+            name = re.sub(r"[^A-Za-z0-9_.-]", "_", str(earlier.get("run_id") or ""))[:80] or "run"
+            state.set_aside = out / f"interrupted-{name}"
+            index = 1
+            while state.set_aside.exists() or state.set_aside.is_symlink():
+                index += 1
+                state.set_aside = out / f"interrupted-{name}-{index}"
     if not (resume and path.exists()):
         return state
     saved = _read_state(out / STATE_FILE)
@@ -452,6 +473,28 @@ def prepare_results(
     state.rows, state.good_bytes, state.torn_bytes = read_results(path, order)
     state.finished = {(str(r["case_id"]), int(r.get("repeat", 0))) for r in state.rows}
     return state
+
+
+def _unfinished_rows(out: Path) -> int:
+    """Finished rows in ``out/results.jsonl`` of a run that stopped before its verdict (0 when none, or it finished).
+
+    A run that finished has its own verdict.json; an interrupted one has none (Ctrl-C, SIGTERM), the provisional
+    "did not finish" one (SIGKILL, a crash) or one saying exit code 130 (stopped while publishing).
+    """
+    path = out / RESULTS_FILE
+    if not path.is_file():
+        return 0
+    verdict = _read_state(out / "verdict.json")
+    if verdict is not None and verdict.get("exit_code") != 130:
+        from gatekit.pipeline.provisional import UNFINISHED_REASON
+
+        if verdict.get("reasons") != [UNFINISHED_REASON]:
+            return 0
+    rows = 0
+    with open(path, "rb") as handle:  # whole lines only: a torn last line is no finished case
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            rows += chunk.count(b"\n")
+    return rows
 
 
 def _read_state(path: Path) -> dict[str, Any] | None:

@@ -112,6 +112,13 @@ def safe_load(text: str) -> Any:
     return load_yaml(text)[0]
 
 
+def yaml_fix(problem: object) -> str:
+    """What to do about the YAML ``problem`` a parser reported: a tab gets its own advice."""
+    if "'\\t'" in str(problem):  # PyYAML: "found character '\\t' that cannot start any token"
+        return "replace the tab with spaces (YAML indents with spaces only)"
+    return "fix it at that line"
+
+
 def read_yaml(path: Path, error_cls: type[Exception], what: str) -> tuple[dict[str, Any], dict[tuple[str, ...], int]]:
     """Load a YAML mapping and a map from key paths to 1-based line numbers.
 
@@ -129,10 +136,7 @@ def read_yaml(path: Path, error_cls: type[Exception], what: str) -> tuple[dict[s
         data, node = load_yaml(text)
     except YamlError as exc:
         where = f":{exc.line}" if exc.line is not None else ""
-        fix = "fix it at that line"
-        if "'\\t'" in str(exc.problem):  # PyYAML: "found character '\\t' that cannot start any token"
-            fix = "replace the tab with spaces (YAML indents with spaces only)"
-        raise error_cls(f"{path}{where}: invalid YAML: {exc.problem}; {fix}") from None
+        raise error_cls(f"{path}{where}: invalid YAML: {exc.problem}; {yaml_fix(exc.problem)}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -24,7 +24,7 @@ from conftest import REPO_ROOT, attack_project
 
 @pytest.fixture
 def silent_server() -> Iterator[str]:
-    """An HTTP tracking 'server' that accepts connections and never replies."""
+    """An HTTP tracking 'server' that answers ``GET /health`` (the check before the replay) and never replies else."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)
@@ -39,6 +39,12 @@ def silent_server() -> Iterator[str]:
             except OSError:
                 continue
             held.append(conn)
+            conn.settimeout(5)
+            try:
+                if conn.recv(4096).startswith(b"GET /health "):
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nOK")
+            except OSError:
+                pass
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()

@@ -33,6 +33,8 @@ def test_every_file_of_a_demo_run_is_0600(tmp_path: Path) -> None:
     for name in ("results.jsonl", "governance_traces.jsonl"):  # an earlier run's, readable by all
         (out / name).write_text("old\n", encoding="utf-8")
         (out / name).chmod(0o644)
+    # a finished run's (its verdict): replaced; an unfinished one's rows would be moved aside (test_newcomer19b)
+    (out / "verdict.json").write_text('{"verdict": "pass", "exit_code": 0}\n', encoding="utf-8")
     command = [sys.executable, "-m", "gatekit", "eval", "--out", str(out), "--no-mlflow", "--junit", str(out / "j.xml")]
     proc = subprocess.run(
         command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300, preexec_fn=lambda: os.umask(0o022)

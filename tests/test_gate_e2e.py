@@ -109,15 +109,15 @@ def test_user_errors_exit_2_with_one_line(tmp_path: Path, args: list[str], confi
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
-def test_unreachable_mlflow_exits_3_and_keeps_local_files(tmp_path: Path) -> None:
+def test_unreachable_mlflow_exits_2_before_the_replay(tmp_path: Path) -> None:
+    """Found before the first case, not after the whole replay (exit 3 then); a server that goes away during the
+    replay is still exit 3 with the local files kept (test_promotion_mlflow)."""
     root = make_project(tmp_path / "p", cases=2)
-    proc = run_cli(root, "promote", "--tracking-uri", f"http://127.0.0.1:{free_port()}")
-    assert proc.returncode == 3, proc.stderr
-    verdict = read_verdict(root)
-    assert verdict["exit_code"] == 3
-    assert "unreachable" in verdict["mlflow"]["error"]
-    assert (root / "out" / "report.html").exists()
-    assert len((root / "out" / "results.jsonl").read_text().splitlines()) == 2
+    uri = f"http://127.0.0.1:{free_port()}"
+    proc = run_cli(root, "promote", "--tracking-uri", uri)
+    assert proc.returncode == 2, proc.stderr
+    assert f"MLflow tracking server {uri} is unreachable" in proc.stderr and "--no-mlflow" in proc.stderr
+    assert not (root / "out" / "results.jsonl").exists()
 
 
 def test_too_few_cases_is_inconclusive_exit_4(tmp_path: Path) -> None:

@@ -247,6 +247,24 @@ def test_help_defaults_are_written_one_way() -> None:
     assert not loose, loose
 
 
+def test_help_says_each_default_once_and_every_tracking_uri_its_default() -> None:
+    """`gatekit canary --help` read "duckdb (default) or spark. [default: duckdb]" and its `--tracking-uri` gave no
+    default: an option whose default typer shows does not say "default" in its help too, and every --tracking-uri says
+    where runs go without it."""
+    import typer
+
+    from gatekit.cli import app
+
+    options = _options(typer.main.get_command(app))
+    shown = [(w, p) for w, p in options if p.show_default and p.default is not None and not callable(p.default)]
+    twice = [w for w, p in shown if "default" in (p.help or "").lower()]
+    assert not twice, twice
+    tracking = [(w, p.help) for w, p in options if w.endswith(" --tracking-uri")]
+    assert len(tracking) >= 5, tracking
+    silent = [w for w, text in tracking if "(default: MLFLOW_TRACKING_URI, else ./mlflow.db)" not in (text or "")]
+    assert not silent, silent
+
+
 def test_an_unset_header_variable_names_gatekit_yaml_and_the_field(tmp_path: Path) -> None:
     extra = 'agent_options:\n  headers: {X-Team: "${NC19_UNSET_TEAM}"}\n'
     project(tmp_path, agent="http://127.0.0.1:9/v1", extra=extra)

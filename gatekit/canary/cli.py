@@ -28,7 +28,8 @@ RulesOpt = Annotated[
         "--rules", metavar="FILE", help="Rollout rules (thresholds/rollout.yaml); default: the built-in rules."
     ),
 ]
-EngineOpt = Annotated[str, typer.Option("--engine", metavar="NAME", help="duckdb (default) or spark.")]
+TRACKING_HELP = "MLflow tracking URI (default: MLFLOW_TRACKING_URI, else ./mlflow.db)."
+EngineOpt = Annotated[str, typer.Option("--engine", metavar="NAME", help="duckdb or spark.")]
 CanaryVersionOpt = Annotated[
     str | None,
     typer.Option(
@@ -104,7 +105,7 @@ def canary_command(
     engine: EngineOpt = "duckdb",
     no_mlflow: Annotated[bool, typer.Option("--no-mlflow", metavar="", help="Do not log an MLflow run.")] = False,
     experiment: Annotated[str, typer.Option(metavar="NAME", help="MLflow experiment.")] = "gatekit-canary",
-    tracking_uri: Annotated[str | None, typer.Option(metavar="URI", help="MLflow tracking URI.")] = None,
+    tracking_uri: Annotated[str | None, typer.Option(metavar="URI", help=TRACKING_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", metavar="", help="Print canary.json to stdout.")] = False,
     canary_version: CanaryVersionOpt = None,
     baseline_version: BaselineVersionOpt = None,
@@ -228,7 +229,7 @@ def watch_command(
 def rollback_command(
     model: Annotated[str, typer.Option("--model", metavar="NAME", help="Registered model name.")],
     alias: Annotated[str, typer.Option("--alias", metavar="ALIAS", help="Alias to move back.")] = "production",
-    tracking_uri: Annotated[str | None, typer.Option(metavar="URI", help="MLflow tracking URI.")] = None,
+    tracking_uri: Annotated[str | None, typer.Option(metavar="URI", help=TRACKING_HELP)] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", metavar="", help="Show what would change; change nothing.")
     ] = False,

@@ -97,12 +97,15 @@ def _check_window_range(since_us: int, now_us: int | None, window_s: int, now: s
 
 def write_files(result: CanaryResult, out_dir: Path) -> None:
     """Write ``canary.json`` and ``canary.html`` into ``out_dir`` (atomically); their paths go on the result."""
-    from gatekit.fsio import atomic_write_text
+    from gatekit.fsio import atomic_write_text, make_output_folder
     from gatekit.jsonio import to_json
     from gatekit.report.canary_html import render_canary_html
 
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        make_output_folder(out_dir)
+    except OSError as exc:
+        raise ConfigError(str(exc.strerror)) from None
+    try:
         json_path, html_path = out_dir / "canary.json", out_dir / "canary.html"
         result.data["files"] = {"json": str(json_path), "html": str(html_path)}
         atomic_write_text(json_path, to_json(result.data, ensure_ascii=False) + "\n")

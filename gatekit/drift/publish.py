@@ -90,12 +90,15 @@ def publish_drift(result: DriftResult, cfg: DriftConfig, *, write_files: bool, l
 
 def write_drift_files(result: DriftResult, out_dir: Path) -> None:
     """Write ``drift.json`` and ``drift.html`` into ``out_dir`` (atomically)."""
-    from gatekit.fsio import atomic_write_text
+    from gatekit.fsio import atomic_write_text, make_output_folder
     from gatekit.jsonio import to_json
     from gatekit.report.drift_html import render_drift_html
 
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        make_output_folder(out_dir)
+    except OSError as exc:
+        raise ConfigError(str(exc.strerror)) from None
+    try:
         result.json_path = out_dir / "drift.json"
         atomic_write_text(result.json_path, to_json(result.report, ensure_ascii=False) + "\n")
         result.html_path = out_dir / "drift.html"

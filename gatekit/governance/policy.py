@@ -432,8 +432,12 @@ def _build(raw: Any, *, path: str, sha256: str, root: Any) -> Policy:
             raise PolicyError(f"{where}: rules[{index}]: missing 'kind'; valid kinds: {', '.join(known_kinds())}")
         cls = rule_class(kind)
         if cls is None:
+            import difflib
+
+            close = difflib.get_close_matches(kind, known_kinds(), n=1, cutoff=0.75)
+            meant = f"did you mean {close[0]!r}? fix the spelling; " if close else ""
             raise PolicyError(
-                f"{where}: rules[{index}]: unknown rule kind {kind!r}; valid kinds: {', '.join(known_kinds())}"
+                f"{where}: rules[{index}]: unknown rule kind {kind!r}; {meant}valid kinds: {', '.join(known_kinds())}"
             )
         try:
             rule_raw, deprecated = upgrade_vocabulary(rule_raw)
@@ -466,16 +470,19 @@ def _build(raw: Any, *, path: str, sha256: str, root: Any) -> Policy:
 
 def load_policy(path: str | Path) -> Policy:
     """Read, validate and build the policy at ``path``; raises PolicyError naming the file and line."""
+    import errno
+
     import yaml
 
-    from gatekit.fsio import MAX_YAML_BYTES, read_input_bytes
-    from gatekit.yamlio import load_yaml
+    from gatekit.fsio import MAX_YAML_BYTES, missing_file_hint, read_input_bytes
+    from gatekit.yamlio import load_yaml, yaml_fix
 
     file = Path(path)
     try:
         data = read_input_bytes(file, MAX_YAML_BYTES)
     except OSError as exc:
-        raise PolicyError(f"{file}: cannot read policy file ({exc.strerror}); check the path") from None
+        hint = missing_file_hint(file) if exc.errno == errno.ENOENT else ""
+        raise PolicyError(f"{file}: cannot read policy file ({exc.strerror}); check the path{hint}") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:  # replacement characters would make a term or pattern that never matches
@@ -488,7 +495,7 @@ def load_policy(path: str | Path) -> Policy:
         mark = getattr(exc, "problem_mark", None)
         where = f"{file}:{mark.line + 1}" if mark is not None else str(file)
         problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise PolicyError(f"{where}: invalid YAML: {problem}") from None
+        raise PolicyError(f"{where}: invalid YAML: {problem}; {yaml_fix(problem)}") from None
     policy = _build(raw, path=str(file), sha256=hashlib.sha256(data).hexdigest(), root=root)
     # no rule at all: every case would be allowed unjudged and governance coverage read 100 %
     if not policy.rules and not policy.stop_rules:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from gatekit.errors import PolicyError
+from gatekit.fsio import missing_file_hint
 from gatekit.governance.policy import Policy, load_policy
 from gatekit.models import Decision, Outcome
 
@@ -123,7 +124,7 @@ def run_policy_test_file(path: str | Path, policies: dict[Path, Policy] | None =
     import yaml
 
     from gatekit.fsio import MAX_YAML_BYTES, read_input_text
-    from gatekit.yamlio import safe_load
+    from gatekit.yamlio import safe_load, yaml_fix
 
     file = Path(path)
     policies = {} if policies is None else policies
@@ -131,7 +132,9 @@ def run_policy_test_file(path: str | Path, policies: dict[Path, Policy] | None =
         raw = safe_load(read_input_text(file, MAX_YAML_BYTES))
     except UnicodeDecodeError as exc:
         raise PolicyError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from None
-    except (OSError, yaml.YAMLError) as exc:
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"{file}: cannot read policy tests ({exc}); {yaml_fix(exc)}") from None
+    except OSError as exc:
         raise PolicyError(f"{file}: cannot read policy tests ({exc})") from None
     if not isinstance(raw, dict) or "policy" not in raw or not isinstance(raw.get("tests"), list):
         raise PolicyError(f"{file}: a policy test file needs 'policy: <path>' and a 'tests:' list")
@@ -188,7 +191,11 @@ def run_policy_tests(directory: str | Path) -> list[PolicyTestResult]:
     elif root.is_dir():
         files = sorted([*root.rglob("*.yaml"), *root.rglob("*.yml")])
     else:
-        raise PolicyError(f"{root}: no such policy test file or directory")
+        hint = missing_file_hint(root, folders=True)
+        raise PolicyError(
+            f"{root}: no such policy test file or directory; give a policy test file or the folder that holds them "
+            f"(such as policies/tests){hint}"
+        )
     if not files:
         raise PolicyError(f"{root}: no policy test files (*.yaml) found")
     cache: dict[Path, Policy] = {}

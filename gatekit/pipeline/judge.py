@@ -487,6 +487,15 @@ async def _replay_and_judge(prep: Prepared, emit: Callable[[str], None] | None) 
         ):
             from gatekit.pipeline.provisional import write_unfinished
 
+            if resumed.set_aside is not None:  # on stderr even with --quiet / --json: where a user's rows went
+                aside = display_path(resumed.set_aside)
+                print(
+                    f"{display_path(out)} held an unfinished run ({resumed.set_aside_rows} finished cases, no "
+                    f"verdict): moved to {aside}; continue it with --resume --out {aside}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+
             write_unfinished(prep)  # a process that vanishes from here on leaves "fail", not nothing
             judge_case = CaseJudge(
                 prep.policy,

@@ -186,15 +186,18 @@ def prepare(config: GateConfig, *, command: str, started: datetime, locks: list[
                 f"--production {config.production}: no file or folder matches; pass production logs "
                 "(.jsonl/.parquet/.csv, a folder or a glob)"
             )
+    if not config.no_mlflow:  # a tracking store that is down fails now, not after the whole replay
+        from gatekit.sinks.mlflow import check_tracking_store
+
+        check_tracking_store(config.tracking_uri)
     baseline = _baseline(config, thresholds, agent_spec, dataset.sha256)
     out = Path(config.out)
+    from gatekit.fsio import OutputLock, make_output_folder
+
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        make_output_folder(out)
     except OSError as exc:
-        raise ConfigError(
-            f"--out {out}: cannot create the output folder ({exc.strerror}); choose a writable path"
-        ) from None
-    from gatekit.fsio import OutputLock
+        raise ConfigError(str(exc.strerror)) from None
 
     locks.append(OutputLock(out).acquire())
     from gatekit.replay import prepare_results

@@ -61,7 +61,7 @@ def _check_reachable(
     """An ``http(s)://`` tracking server that is down or failing is a ``SinkError`` saying so (``advice``: what to do)."""
     if not uri.startswith(("http://", "https://")):
         return
-    url = uri.rstrip("/") + "/health"
+    url = _health_url(uri)
     uri = redact_urls(uri)  # shown in the messages below: no credentials
     try:
         with urllib.request.urlopen(url, timeout=10) as resp:  # noqa: S310 - http(s) only, checked above
@@ -73,6 +73,51 @@ def _check_reachable(
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise SinkError(f"MLflow tracking server {uri} is unreachable ({reason}); {advice}") from None
+
+
+def _health_url(uri: str) -> str:
+    """``uri``'s ``/health`` address without ``user:password@`` (urllib would take it for part of the host name)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(uri)
+    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path.rstrip("/") + "/health", "", ""))
+
+
+def check_tracking_store(tracking_uri: str | None, timeout_s: float = 10.0) -> None:
+    """Before a replay: a tracking store that cannot be reached is a ``ConfigError`` (exit 2) naming the URI.
+
+    Without importing mlflow: the URI is the argument, else ``MLFLOW_TRACKING_URI``, else MLflow's default
+    (``./mlflow.db``, created when logging). ``http(s)://``: one ``/health`` request with the timeout the check when
+    logging uses; ``sqlite:///PATH``: the folder of the file exists (or can be created) and is writable. Other kinds
+    (a Databricks workspace, a plugin's store) are checked when the run is logged, as before.
+    """
+    uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or ""
+    advice = "start it, fix MLFLOW_TRACKING_URI / --tracking-uri, or pass --no-mlflow to log nothing"
+    if uri.startswith(("http://", "https://")):
+        url = _health_url(uri)
+        try:
+            with urllib.request.urlopen(url, timeout=timeout_s):  # noqa: S310 - http(s) only, checked above
+                return
+        except urllib.error.HTTPError:
+            return  # it answered: a failing server is reported when the run is logged (exit 3), as before
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise ConfigError(
+                f"MLflow tracking server {redact_urls(uri)} is unreachable ({reason}); {advice}"
+            ) from None
+    if uri.startswith("sqlite:///"):
+        db = Path(uri.removeprefix("sqlite:///").split("?", 1)[0])
+        if str(db) in ("", ":memory:"):
+            return
+        folder = db.parent
+        while not folder.exists() and folder != folder.parent:  # MLflow creates the missing folders
+            folder = folder.parent
+        if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+            what = "is not a folder" if not folder.is_dir() else "is not writable"
+            raise ConfigError(
+                f"MLflow tracking store {redact_urls(uri)}: {folder} {what}; choose another --tracking-uri "
+                "(or MLFLOW_TRACKING_URI), or pass --no-mlflow to log nothing"
+            )
 
 
 def _writable(text: str) -> str:
