@@ -138,6 +138,11 @@ def test_contested_cases_as_read_now() -> None:
         "Installed package System.Text.Json 8.0.5.1 from nuget.org",
         "gem rails-html-sanitizer 1.6.0.1 is vulnerable",
         "paket Foo_Bar 2.1.0.4 installiert",
+        # a message's id whose left part holds RFC 5322's "=", "$", "/" (Gmail's), on a header naming messages (found
+        # by probing after the corpus: main read "abc123@mail.gmail.com" out of it)
+        "Message-ID: <CAF=abc123@mail.gmail.com>",
+        "In-Reply-To: <CAKx=Z3Y-7v_q+Ab$1/x@mail.gmail.com>",
+        "References: <a1@b.example.org>\n <CA+Q=w9@mail.gmail.com>",
     ],
 )
 def test_fixed_classes_beyond_the_corpus(text: str) -> None:
@@ -170,6 +175,11 @@ def values(text: str, kind: str) -> list[str]:
             "API_TOKEN",
         ),
         ("redis://:sk-proj-abcDEF1234567890ghijKLMN@cache:6379", "sk-proj-abcDEF1234567890ghijKLMN", "API_TOKEN"),
+        # an address after "=" elsewhere than in a message's id stays an address
+        ("To: <x=jane@example.com>", "jane@example.com", "EMAIL_ADDRESS"),
+        ("Message-ID: <abc@host.example.com> from jane@example.com", "jane@example.com", "EMAIL_ADDRESS"),
+        ("Message-ID: x=jane@example.com", "jane@example.com", "EMAIL_ADDRESS"),
+        ("Message-ID: <" + "=" * 300 + "jane@example.com>", "jane@example.com", "EMAIL_ADDRESS"),
         # any other password in a URL stays a GENERIC_SECRET
         ("postgres://app:S3cr3t!Pa55@db.internal:5432/prod", "S3cr3t!Pa55", "GENERIC_SECRET"),
     ],
@@ -181,7 +191,14 @@ def test_true_values_kept(text: str, value: str, kind: str) -> None:
 
 @pytest.mark.parametrize(
     "unit",
-    ["50:06:01:60:3b:20:19:d8 ", "package a.b ", "nuget Foo.Bar 1.2.3.4 ", "package " + "a-" * 60 + " 1.2.3.4 "],
+    [
+        "50:06:01:60:3b:20:19:d8 ",
+        "package a.b ",
+        "nuget Foo.Bar 1.2.3.4 ",
+        "package " + "a-" * 60 + " 1.2.3.4 ",
+        "Message-ID: <CAF=x@mail.gmail.com>\n",
+        " <" + "=" * 200 + "a@b.cd",
+    ],
 )
 def test_new_rules_linear(unit: str) -> None:
     """100 KB of each new rule's shape: every detector fast, the scan linear."""

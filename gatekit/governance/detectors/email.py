@@ -11,7 +11,9 @@ read whole: Latin, Greek and Cyrillic letters in the local part and the domain (
 person: no address (``git@`` before ``:``, or ``git@`` a public git host: ``ssh -T git@github.com``;
 ``user@example.com`` and any other ``git@...`` are addresses). A URL's user name (right after ``scheme://``:
 ``ssh://git@example.com/...``, ``postgres://admin@db.example.com/...``; not ``mailto://``) and an SCP-style remote's
-(``deploy@build.example.com:/srv/app``: ``:`` and a path after the host) name an account, not an address.
+(``deploy@build.example.com:/srv/app``: ``:`` and a path after the host) name an account, not an address. A message's
+id in ``<…>`` on a header naming messages (``Message-ID: <20260304.4F2A@mx1.example.org>``, Gmail's
+``<CAF=Xk3+p9@mail.gmail.com>``: its left part may hold RFC 5322's ``=``, ``$``, ``/``…) names a message, not a mailbox.
 Past VALIDATION_BUDGET domains (a hostile text, ``x@a.bc@`` repeated), the rest of the text is read by one
 forward regex of whole addresses.
 """
@@ -102,6 +104,30 @@ def _message_id(text: str, begin: int) -> bool:
     return _ID_HEADER.match(text, line, begin) is not None
 
 
+# the characters of a message id's left part (RFC 5322's atext and "."), beyond a local part's that the address stops at:
+# Gmail's ids hold "=" ("<CAF=Xk3+p9@mail.gmail.com>"), others "$", "/", "!"...
+_ID_EXTRA = "!#$&*/=?^`{|}~"
+_ID_CHARS = _LOCAL_CHARS + _ID_EXTRA
+_ID_REACH = 256  # (a message id's left part read back at most so far for its "<")
+
+
+def _in_angle_id(text: str, low: int, begin: int) -> bool:
+    """The local part at ``begin`` ends a message id's left part, ``<`` on a header naming messages (see _message_id).
+
+    The "<" is right before the local part, or before a run of message-id characters the local part stopped at
+    (``Message-ID: <CAF=Xk3+p9@mail.gmail.com>``: the address read is ``Xk3+p9@…``, the id's ``<`` is before ``CAF=``).
+    """
+    before = text[begin - 1 : begin]
+    if before == "<":
+        return _message_id(text, begin)
+    if not before or before not in _ID_EXTRA:
+        return False
+    reach = begin - _ID_REACH if begin - _ID_REACH > low else low
+    piece = text[reach:begin]
+    start = reach + len(piece.rstrip(_ID_CHARS))
+    return text[start - 1 : start] == "<" and _message_id(text, start)
+
+
 class EmailDetector(Detector):
     """E-mail addresses, grown around each ``@``."""
 
@@ -146,7 +172,7 @@ class EmailDetector(Detector):
                 continue  # a URL's user name (ssh://git@example.com/..., ftp://anonymous@ftp.example.org): an account
             if text[end : end + 1] == ":" and _SCP_PATH.match(text, end + 1) is not None:
                 continue  # an SCP-style remote's user name (deploy@build.example.com:/srv/app): an account
-            if local and text[at - len(local) - 1 : at - len(local)] == "<" and _message_id(text, at - len(local)):
+            if local and _in_angle_id(text, low, at - len(local)):
                 continue  # a message's id, "Message-ID: <20260304.4F2A@mx1.example.org>", "In-Reply-To: <...>"
             if local:
                 low = end
