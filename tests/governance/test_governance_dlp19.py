@@ -138,6 +138,9 @@ def test_contested_cases_as_read_now() -> None:
         "Installed package System.Text.Json 8.0.5.1 from nuget.org",
         "gem rails-html-sanitizer 1.6.0.1 is vulnerable",
         "paket Foo_Bar 2.1.0.4 installiert",
+        # a reference to Rails' secret_key_base kept elsewhere
+        'config.secret_key_base = ENV["SECRET_KEY_BASE"]',
+        'secret_key_base: <%= ENV["SECRET_KEY_BASE"] %>',
         # a message's id whose left part holds RFC 5322's "=", "$", "/" (Gmail's), on a header naming messages (found
         # by probing after the corpus: main read "abc123@mail.gmail.com" out of it)
         "Message-ID: <CAF=abc123@mail.gmail.com>",
@@ -180,6 +183,17 @@ def values(text: str, kind: str) -> list[str]:
         ("Message-ID: <abc@host.example.com> from jane@example.com", "jane@example.com", "EMAIL_ADDRESS"),
         ("Message-ID: x=jane@example.com", "jane@example.com", "EMAIL_ADDRESS"),
         ("Message-ID: <" + "=" * 300 + "jane@example.com>", "jane@example.com", "EMAIL_ADDRESS"),
+        # Rails' secret_key_base, the key its cookies are signed with (found by probing after the corpus; main: none)
+        (
+            "SECRET_KEY_BASE=9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b",
+            "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b",
+            "GENERIC_SECRET",
+        ),
+        (
+            "production:\n  secret_key_base: 3e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b",
+            "3e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b",
+            "GENERIC_SECRET",
+        ),
         # any other password in a URL stays a GENERIC_SECRET
         ("postgres://app:S3cr3t!Pa55@db.internal:5432/prod", "S3cr3t!Pa55", "GENERIC_SECRET"),
     ],
