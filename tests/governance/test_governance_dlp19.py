@@ -138,6 +138,14 @@ def test_contested_cases_as_read_now() -> None:
         "Installed package System.Text.Json 8.0.5.1 from nuget.org",
         "gem rails-html-sanitizer 1.6.0.1 is vulnerable",
         "paket Foo_Bar 2.1.0.4 installiert",
+        # no quoted local part: a template's reference, glued after a word, empty, an escaped closing quote, a blank
+        'echo "$USER"@example.com',
+        '"{{ user }}"@example.com',
+        'x"y"@example.com',
+        '""@example.com',
+        '"a\\"@example.com',
+        'say "hi" @example.com',
+        '"jane"@x.png',
         # a reference to Rails' secret_key_base kept elsewhere
         'config.secret_key_base = ENV["SECRET_KEY_BASE"]',
         'secret_key_base: <%= ENV["SECRET_KEY_BASE"] %>',
@@ -194,6 +202,11 @@ def values(text: str, kind: str) -> list[str]:
             "3e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b",
             "GENERIC_SECRET",
         ),
+        # a quoted local part (RFC 5322), read whole with its quotes (found by probing after the corpus; main: none)
+        ('mail was rejected: <"john smith"@example.com>: user unknown', '"john smith"@example.com', "EMAIL_ADDRESS"),
+        ('"john..doe"@example.org', '"john..doe"@example.org', "EMAIL_ADDRESS"),
+        ('from: "a\\"b"@example.com ok', '"a\\"b"@example.com', "EMAIL_ADDRESS"),
+        ('"very.unusual.@.unusual.com"@example.com', '"very.unusual.@.unusual.com"@example.com', "EMAIL_ADDRESS"),
         # any other password in a URL stays a GENERIC_SECRET
         ("postgres://app:S3cr3t!Pa55@db.internal:5432/prod", "S3cr3t!Pa55", "GENERIC_SECRET"),
     ],
@@ -212,6 +225,11 @@ def test_true_values_kept(text: str, value: str, kind: str) -> None:
         "package " + "a-" * 60 + " 1.2.3.4 ",
         "Message-ID: <CAF=x@mail.gmail.com>\n",
         " <" + "=" * 200 + "a@b.cd",
+        '"a b"@c.de ',
+        '"@a.bc "',
+        '"a"@b.cd@e.fg ',
+        '"' + "a" * 63 + '"@',
+        '"a\\""@',
     ],
 )
 def test_new_rules_linear(unit: str) -> None:
