@@ -7,17 +7,20 @@ quote. A full-width ``＠`` reads as ``@`` after normalisation; a zero-width cha
 is removed by it. A "domain" ending in an image or document file extension (none is a top-level domain)
 is a file name, ``icon@2x.png``, ``logo@3x.webp``: no address. Internationalised addresses (RFC 6531) are
 read whole: Latin, Greek and Cyrillic letters in the local part and the domain (``josé@example.es``,
-``info@bücher.de``). An SSH remote, ``git@github.com:org/repo.git``, names the account of a git host, not a
+``info@bücher.de``); a quoted local part is read whole with its quotes (``"john smith"@example.com``). An SSH remote, ``git@github.com:org/repo.git``, names the account of a git host, not a
 person: no address (``git@`` before ``:``, or ``git@`` a public git host: ``ssh -T git@github.com``;
 ``user@example.com`` and any other ``git@...`` are addresses). A URL's user name (right after ``scheme://``:
 ``ssh://git@example.com/...``, ``postgres://admin@db.example.com/...``; not ``mailto://``) and an SCP-style remote's
-(``deploy@build.example.com:/srv/app``: ``:`` and a path after the host) name an account, not an address.
+(``deploy@build.example.com:/srv/app``: ``:`` and a path after the host) name an account, not an address. A message's
+id in ``<…>`` on a header naming messages (``Message-ID: <20260304.4F2A@mx1.example.org>``, Gmail's
+``<CAF=Xk3+p9@mail.gmail.com>``: its left part may hold RFC 5322's ``=``, ``$``, ``/``…) names a message, not a mailbox.
 Past VALIDATION_BUDGET domains (a hostile text, ``x@a.bc@`` repeated), the rest of the text is read by one
 forward regex of whole addresses.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from gatekit.governance.detectors.base import VALIDATION_BUDGET, Detector
@@ -37,11 +40,50 @@ _NOT_A_FILE = "".join(
 # "info@bücher.de", "иван@пример.рф"; a letter of such a script touching an address is part of it (CJK text, written
 # without blanks, is not read into one)
 _LETTERS = "À-ÖØ-öø-ɏͰ-ͳͶ-ͽΆΈ-ϿЀ-ҁҊ-ӿ"
-_DOMAIN = re.compile(
-    rf"@(?<=[A-Za-z0-9._%+\-{_LETTERS}]@)(?:[A-Za-z0-9{_LETTERS}][A-Za-z0-9\-{_LETTERS}]{{0,62}}+(?<!-)\.)+"
-    rf"[A-Za-z{_LETTERS}]{{2,24}}+(?![A-Za-z0-9\-{_LETTERS}])" + _NOT_A_FILE,
-    re.ASCII,
+_HOST = (
+    rf"(?:[A-Za-z0-9{_LETTERS}][A-Za-z0-9\-{_LETTERS}]{{0,62}}+(?<!-)\.)+"
+    rf"[A-Za-z{_LETTERS}]{{2,24}}+(?![A-Za-z0-9\-{_LETTERS}])" + _NOT_A_FILE
 )
+_DOMAIN = re.compile(rf"@(?<=[A-Za-z0-9._%+\-{_LETTERS}]@)" + _HOST, re.ASCII)
+# a quoted local part (RFC 5322's quoted-string: "john smith"@example.com, "john..doe"@example.org), read whole with its
+# quotes: 1..64 characters, blanks and escaped characters too, holding a letter or a digit; not glued after a local
+# part's character, nor a template's reference ("$USER"@…, "{{ user }}"@…, "%u"@…). Found from its '"@' and host (the
+# engine skips to '"'; a hostile text of '"a"@' fails at once), then its opening quote looked for back from there
+_QUOTED_HOST = re.compile(r'"@' + _HOST, re.ASCII)
+_QUOTED_LOCAL = re.compile(
+    r'(?![$%{])(?=[^"\r\n]{0,64}?[A-Za-z0-9])(?:[^"\\\r\n]|\\[^\r\n]){1,64}+', re.ASCII
+).fullmatch
+_ONE_QUOTED = r'(?:"[^"\r\n]{0,64}+)?"@' + _HOST
+_QUOTED_SHAPE = re.compile(rf"{_ONE_QUOTED}(?:.{{1,8}}?{_ONE_QUOTED})*+", re.ASCII)
+_QUOTED_NOT_AFTER = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
+
+
+def _quoted(text: str) -> list[tuple[int, int]]:
+    """The spans of the addresses with a quoted local part in ``text``.
+
+    The first VALIDATION_BUDGET hosts after '"@' are read for their quoted local part; past them (a hostile text) each
+    is a finding from the quote before it (or the host alone): more redaction, never a miss.
+    """
+    spans = []
+    for index, host in enumerate(_QUOTED_HOST.finditer(text)):
+        close = host.start()
+        low = close - 130 if close > 130 else 0
+        opening = text.rfind('"', low, close)
+        if index >= VALIDATION_BUDGET:  # (the rest in one C pass, such addresses 8 characters apart as one finding)
+            start = opening if opening >= 0 and close - opening <= 65 else close
+            spans += [match.span() for match in _QUOTED_SHAPE.finditer(text, start)]
+            break
+        if text[close - 1 : close] == "\\":  # (an escaped quote ends no quoted string)
+            continue
+        while opening > low and text[opening - 1] == "\\":  # (an escaped quote inside: the one before it)
+            opening = text.rfind('"', low, opening - 1)
+        if opening < 0 or (opening and text[opening - 1] in _QUOTED_NOT_AFTER):
+            continue
+        if _QUOTED_LOCAL(text, opening + 1, close) is not None:
+            spans.append((opening, host.end()))
+    return spans
+
+
 _LETTER = re.compile(f"[{_LETTERS}]")
 # public git hosts whose SSH account is "git" (``ssh -T git@github.com``): no person's address
 _GIT_HOSTS = frozenset(("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "ssh.dev.azure.com", "git.sr.ht"))
@@ -102,6 +144,30 @@ def _message_id(text: str, begin: int) -> bool:
     return _ID_HEADER.match(text, line, begin) is not None
 
 
+# the characters of a message id's left part (RFC 5322's atext and "."), beyond a local part's that the address stops at:
+# Gmail's ids hold "=" ("<CAF=Xk3+p9@mail.gmail.com>"), others "$", "/", "!"...
+_ID_EXTRA = "!#$&*/=?^`{|}~"
+_ID_CHARS = _LOCAL_CHARS + _ID_EXTRA
+_ID_REACH = 256  # (a message id's left part read back at most so far for its "<")
+
+
+def _in_angle_id(text: str, low: int, begin: int) -> bool:
+    """The local part at ``begin`` ends a message id's left part, ``<`` on a header naming messages (see _message_id).
+
+    The "<" is right before the local part, or before a run of message-id characters the local part stopped at
+    (``Message-ID: <CAF=Xk3+p9@mail.gmail.com>``: the address read is ``Xk3+p9@…``, the id's ``<`` is before ``CAF=``).
+    """
+    before = text[begin - 1 : begin]
+    if before == "<":
+        return _message_id(text, begin)
+    if not before or before not in _ID_EXTRA:
+        return False
+    reach = begin - _ID_REACH if begin - _ID_REACH > low else low
+    piece = text[reach:begin]
+    start = reach + len(piece.rstrip(_ID_CHARS))
+    return text[start - 1 : start] == "<" and _message_id(text, start)
+
+
 class EmailDetector(Detector):
     """E-mail addresses, grown around each ``@``."""
 
@@ -113,6 +179,21 @@ class EmailDetector(Detector):
         """``(score, start, end)`` of every e-mail address of ``text`` (built directly: a hostile text has 10,000s)."""
         if "@" not in text:
             return []
+        if '"@' in text:  # (an address with a quoted local part: "john smith"@example.com; rare, looked for apart)
+            quoted = [(self.score, start, end) for start, end in _quoted(text)]
+            if quoted:  # (but where a plain address is: "x@y.com"@example.com, the plain one; both lists sorted)
+                plain = self._unquoted(text)
+                starts = [start for _, start, _ in plain]
+                for one in quoted:
+                    at = bisect.bisect_left(starts, one[2])
+                    if not (at and plain[at - 1][2] > one[1]):
+                        plain.insert(at, one)
+                        starts.insert(at, one[1])
+                return plain
+        return self._unquoted(text)
+
+    def _unquoted(self, text: str) -> list[tuple[float, int, int]]:
+        """:meth:`findings` but for the addresses with a quoted local part."""
         score = self.score
         found: list[tuple[float, int, int]] = []
         low = 0  # the previous address's end: a local part never reaches back into it
@@ -146,7 +227,7 @@ class EmailDetector(Detector):
                 continue  # a URL's user name (ssh://git@example.com/..., ftp://anonymous@ftp.example.org): an account
             if text[end : end + 1] == ":" and _SCP_PATH.match(text, end + 1) is not None:
                 continue  # an SCP-style remote's user name (deploy@build.example.com:/srv/app): an account
-            if local and text[at - len(local) - 1 : at - len(local)] == "<" and _message_id(text, at - len(local)):
+            if local and _in_angle_id(text, low, at - len(local)):
                 continue  # a message's id, "Message-ID: <20260304.4F2A@mx1.example.org>", "In-Reply-To: <...>"
             if local:
                 low = end

@@ -84,8 +84,9 @@ _SIGN = re.compile(r"[=:]" + _SIGN_REST)
 _EQUALS_SIGN, _COLON_SIGN = re.compile("=" + _SIGN_REST), re.compile(":" + _SIGN_REST)
 # (a name may end a longer one without a separator, in camelCase or upper case: "adminPassword", "PGPASSWORD",
 # "githubToken"; "pass" only as a word of its own: "smtp_pass", "DB_PASS", not "bypass")
+# (and Rails' "secret_key_base", "SECRET_KEY_BASE": the key all its cookies and tokens are signed with)
 _WORDS = (
-    r"api[_\-]?key|apikey|secret(?:[_\-]?key)?|client[_\-]?secret|access[_\-]?token|auth[_\-]?token|token|password"
+    r"api[_\-]?key|apikey|secret(?:[_\-]?key(?:[_\-]?base)?)?|client[_\-]?secret|access[_\-]?token|auth[_\-]?token|token|password"
     r"|passwd|passphrase|pwd|private[_\-]?key(?:[_\-]?id)?|(?:shared[_\-]?)?access[_\-]?key(?:[_\-]?id)?"
     r"|account[_\-]?key|app(?:lication)?[_\-]?key|subscription[_\-]?key|license[_\-]?key|dockerconfigjson"
     # (the word for a password in the default regions' other languages, and Polish, Finnish and Swedish)

@@ -7,11 +7,11 @@ findings: the unspecified addresses (``0.0.0.0``, any of ``0.0.0.0/8``, ``::``),
 leading zeros (``ipaddress`` refuses them); a dotted quad right after a word that numbers a version or a
 part of a document (``version 1.2.3.4``, ``v1.2.3.4``, ``firmware: 4.3.2.1``, ``section 2.1.3.4``, ``OID 2.5.4.3``),
 which is that number, and a software release's number (see :func:`_release`: ``release notes for 3.2.1.0``,
-``AssemblyVersion("2.4.0.117")``, ``Bump foo from 1.10.4.2 to …``, ``1.2.3.4-SNAPSHOT``, ``## 4.12.0.1``, ``2.3.4.5 -> 2.3.5.0``); a network's address with its prefix length (CIDR: ``10.0.0.0/8``, ``2001:db8::/32``, the
+``AssemblyVersion("2.4.0.117")``, ``Bump foo from 1.10.4.2 to …``, ``NuGet package Foo.Bar 8.0.1.0``, ``1.2.3.4-SNAPSHOT``, ``## 4.12.0.1``, ``2.3.4.5 -> 2.3.5.0``); a network's address with its prefix length (CIDR: ``10.0.0.0/8``, ``2001:db8::/32``, the
 host bits all zero), which names a range, not a machine (``192.168.1.7/24``, a host's address on its network, and a
 ``/32`` or ``/128`` are findings). An IPv6 address ending in an IPv4 address (``::ffff:10.0.0.1``,
-``64:ff9b::192.0.2.33``) is read whole. Eight groups of one or two decimal digits (``1:2:3:4:5:6:7:8``) are a ratio
-or a list, not an address.
+``64:ff9b::192.0.2.33``) is read whole. Eight groups of one or two hex digits (``1:2:3:4:5:6:7:8``) are a ratio
+or a list, or a Fibre Channel WWN / EUI-64's bytes (``50:06:01:60:3b:20:19:d8``), not an address.
 """
 
 from __future__ import annotations
@@ -114,6 +114,16 @@ _UPGRADE_PHRASE = re.compile(r"([A-Za-z]+)[ \t]+to[ \t]*$")
 # "Bumps [foo](https://github.com/...) from ..."; not "Moved the server from 10.0.0.4", nor "Bump the server from")
 _FROM_PHRASE = re.compile(r"(?<![A-Za-z])([A-Za-z]+)[ \t]+[^\s]{1,150}+[ \t]+from[ \t]*$")
 _FROM_REACH = 200
+# a package's id between a package's word (or a package manager's) and its release ("NuGet package
+# Microsoft.Extensions.Logging 8.0.1.0", "gem rails-html-sanitizer 1.6.0.1"): one name holding a letter and a ".", "-"
+# or "_" inside it, no blank (a plain word is no package's id: "package server 10.0.0.5", "npm registry 10.0.0.6")
+_PACKAGE_WORDS = frozenset(
+    "package packages pkg paket pakete paquet paquete pakket pacchetto gem nuget crate maven composer conda npm pip pypi".split()
+)
+_NAMED_PACKAGE = re.compile(
+    r"(?<![A-Za-z])([A-Za-z]+)[ \t]+(?=[^\s]{0,100}?[A-Za-z])(?=[^\s]{0,100}?[A-Za-z0-9][._-][A-Za-z0-9])[^\s]{1,100}+[ \t]*$"
+)
+_NAMED_REACH = 120
 # a quad followed by a pre-release or build suffix ("6.1.0.18-amd64", "1.2.3.4-SNAPSHOT", "2.0.0.1-rc1", "1.2.3.4+b7")
 _RELEASE_SUFFIX = re.compile(
     r"(?:[-~](?i:alpha|beta|rc|pre|preview|snapshot|dev|nightly|canary|final|release|ga|lts|stable|amd64|arm64"
@@ -150,6 +160,9 @@ def _release(text: str, start: int, end: int) -> bool:
     if word == "to":
         phrase = _UPGRADE_PHRASE.search(before)
         return phrase is not None and phrase.group(1).lower() in _UPGRADE_WORDS
+    if tail[-1:].isalnum():  # (a name right before the quad: a package's after its word?)
+        named = _NAMED_PACKAGE.search(text, start - _NAMED_REACH if start > _NAMED_REACH else 0, start)
+        return named is not None and named.group(1).lower() in _PACKAGE_WORDS
     return False
 
 
@@ -263,7 +276,10 @@ _IPV6_ONE = (
 # of 25,000 addresses, "/::6" repeated, is a few findings, not one Python object each; more redaction, never a miss)
 _IPV6_SHAPE = re.compile(rf"{_IPV6_ONE}(?:.{{1,8}}?{_IPV6_ONE})*+")
 _HEX_COLON = "0123456789abcdefABCDEF:"
-_SMALL_GROUPS = re.compile(r"(?:[0-9]{1,2}:){7}[0-9]{1,2}").fullmatch
+# (eight groups of one or two hex digits: a ratio or a list of decimals, "1:2:3:4:5:6:7:8", or the bytes of a Fibre
+# Channel WWN or an EUI-64, "50:06:01:60:3b:20:19:d8"; an address so written would be in 0::/8, reserved by IANA, where
+# no machine's address is written in full)
+_SMALL_GROUPS = re.compile(r"(?:[0-9A-Fa-f]{1,2}:){7}[0-9A-Fa-f]{1,2}").fullmatch
 _HEX_COLON_RUN = re.compile(r"[0-9A-Fa-f:]*+")
 _IPV4_TAIL = re.compile(r"(?:\.[0-9]{1,3}){0,3}+")  # (after the first octet, read as hex digits above)
 
@@ -309,7 +325,7 @@ class Ipv6Detector(Detector):
                 continue
             candidate = text[start:end]
             # (hex digits and colons only: an address has a "::" or exactly 7 colons; most hints are times, "07:00:28")
-            # (eight groups of one or two decimal digits are a ratio or a list, "1:2:3:4:5:6:7:8", not an address)
+            # (eight groups of one or two hex digits are a ratio, a list or a WWN, "50:06:01:60:3b:20:19:d8", no address)
             if ("::" in candidate or (candidate.count(":") == 7 and _SMALL_GROUPS(candidate) is None)) and ipv6_ok(
                 candidate
             ):

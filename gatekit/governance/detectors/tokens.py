@@ -72,7 +72,7 @@ PREFIXED_KEY = Detector(
         re.ASCII,
     ),
     lambda value: any(ch.isdigit() for ch in value) and any(ch.isalpha() for ch in value[3:]),
-    score=0.95,
+    score=1.0,  # (as SERVICE_TOKEN's: a key in a URL's password is named API_TOKEN, this detector listed first)
     hints=("sk-", "rk-", "pk-", "sk_", "rk_", "pk_"),  # ([srp]k, then "_" or "-": a "k-" alone is "check-in")
     secret=True,
 )
@@ -130,7 +130,9 @@ SERVICE_TOKEN = Detector(
         re.ASCII,
     ),
     _service_token,
-    score=0.95,
+    # (1.0, as the other documented prefixes: a token in a URL's password, "https://oauth2:glpat-…@gitlab.com", is
+    # found by the URL's rule too, and the tie goes to this detector, listed first: its type names the token)
+    score=1.0,
     # (the scanner tests hints with "_" only on texts that hold one; the other three after their rarest character)
     hints=("glpat-", "SG.", "hooks.slack.com/", "hf_", "npm_", "shpat_", "shpss_", "shpca_", "shppa_", "_v1_"),
     secret=True,
