@@ -37,6 +37,7 @@ from gatekit.errors import AgentError
 from gatekit.models import AgentResponse
 
 _EXTRA_KEYS = {"input_format", "params"}
+_ANSWER_KEYS = {"output", "tool_calls"}  # a mapping answer holds one of them (``normalise_response``'s fields)
 _INTERFACES = {
     "mlflow.pyfunc.loaders.responses_agent": "responses_agent",
     "mlflow.pyfunc.loaders.chat_agent": "chat_agent",
@@ -103,6 +104,13 @@ class MlflowModelAgent:
             ) from None
         except OSError as exc:
             raise AgentError(f"agent spec {self.spec!r}: cannot load the MLflow model: {exc}") from None
+        except Exception as exc:  # noqa: BLE001 - the model's own code failed to load (a missing dependency...)
+            # (was an internal error, exit 3 with no verdict.json: the agent did not start, exit 2 with the reason)
+            first = (str(exc).strip().splitlines() or [""])[0][:300]
+            raise AgentError(
+                f"agent spec {self.spec!r}: cannot load the MLflow model: {type(exc).__name__}: {first} "
+                "(install what the model needs in this environment: see its requirements.txt / conda.yaml)"
+            ) from None
         self.interface = _interface_of(model)
         return model
 
@@ -183,7 +191,15 @@ class MlflowModelAgent:
             if self.interface == "chat_agent":
                 return parse_chat_agent_output(raw)
             return parse_chat_completion(raw)
-        return normalise_response(_unwrap(raw))
+        answer = _unwrap(raw)
+        if isinstance(answer, dict) and not answer.keys() & _ANSWER_KEYS:
+            # {"a": ..., "b": ...} (a two-column prediction, a dict of other fields) was a successful empty answer
+            keys = ", ".join(repr(str(k))[:40] for k in list(answer)[:5])
+            raise invalid(
+                f"the model returned a mapping without 'output' or 'tool_calls' (keys {keys}); return the answer "
+                "as 'output' (a one-column prediction is read as the answer)"
+            )
+        return normalise_response(answer)
 
     async def call(self, case_input: Any, context: dict[str, Any]) -> AgentResponse:
         """Run ``predict`` for one case in the thread pool."""
