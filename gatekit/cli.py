@@ -432,7 +432,9 @@ def eval_(
 @app.command("report", cls=_Command, help="Re-render report.html from a saved verdict.json.")
 def report(
     verdict_path: Annotated[Path, typer.Argument(help="verdict.json written by promote/eval.")],
-    out: Annotated[Path | None, typer.Option(help="Where to write (default: report.html next to it).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Where to write (default: report.html next to it).")
+    ] = None,
 ) -> None:
     """Re-render the HTML report."""
     from jinja2 import UndefinedError
@@ -441,6 +443,14 @@ def report(
     from gatekit.pipeline.model import Verdict
     from gatekit.report.html import write_report
 
+    if not verdict_path.exists():
+        from gatekit.fsio import missing_file_hint
+
+        _err(
+            f"error: {verdict_path}: verdict file not found; pass the verdict.json written by gatekit promote/eval"
+            f"{missing_file_hint(verdict_path)}"
+        )
+        raise typer.Exit(EXIT_USAGE) from None
     try:
         verdict = Verdict.from_file(verdict_path)
     except ValidationError as exc:  # a ValueError too: checked first for the field-by-field message
@@ -595,15 +605,28 @@ def policy_test(directory: Annotated[str, typer.Argument(help="Directory (or fil
 @app.command("traces", cls=_Command, help="Filter governance audit traces (governance_traces.jsonl); prints JSONL.")
 def traces(
     file: Annotated[Path, typer.Argument(help="governance_traces.jsonl")],
-    outcome: Annotated[str | None, typer.Option(help="allow, allow_with_redaction, require_review, deny")] = None,
-    rule: Annotated[str | None, typer.Option(help="Only decisions where this rule id fired.")] = None,
-    case: Annotated[str | None, typer.Option(help="Only this case id.")] = None,
+    outcome: Annotated[
+        str | None,
+        typer.Option(metavar="OUTCOME", help="Only this outcome: allow, allow_with_redaction, require_review, deny."),
+    ] = None,
+    rule: Annotated[
+        str | None, typer.Option(metavar="RULE_ID", help="Only decisions where this rule id fired.")
+    ] = None,
+    case: Annotated[str | None, typer.Option(metavar="CASE_ID", help="Only this case id.")] = None,
 ) -> None:
     """Print the matching trace rows, one JSON object per line."""
     import json
 
     from gatekit.governance.traces import filter_traces
 
+    if not file.exists():
+        from gatekit.fsio import missing_file_hint
+
+        _err(
+            f"error: {file}: traces file not found; pass the governance_traces.jsonl written by gatekit promote/eval"
+            f"{missing_file_hint(file)}"
+        )
+        raise typer.Exit(EXIT_USAGE) from None
     try:
         for row in filter_traces(file, outcome=outcome, rule=rule, case=case):
             typer.echo(_json_line(json.dumps(row, ensure_ascii=False)))
@@ -762,9 +785,10 @@ def init(
         typer.echo(f"  skipped  {skipped} (exists, left unchanged)")
     for note in result.notes:
         typer.echo(f"  note     {note}")
+    there = "" if path.resolve() == Path.cwd().resolve() else f" in {path} (cd {path})"
     typer.echo(
         f"{len(result.created)} created, {len(result.skipped)} skipped. Next: point 'agent:' in gatekit.yaml at your "
-        "agent, then run `gatekit eval`."
+        f"agent, then run `gatekit eval`{there}."
     )
 
 

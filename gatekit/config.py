@@ -172,6 +172,7 @@ def load_config(config_path: Path | None = None, overrides: dict[str, Any] | Non
         for key in _PATH_FIELDS:
             if isinstance(data.get(key), str):
                 data[key] = str(_relative_to(base, data[key]))
+        _resolve_agent_cwd(data, base)
     for key, kind in _ENV_FIELDS.items():
         env_value = os.environ.get(f"GATEKIT_{key.upper()}")
         if env_value:
@@ -228,10 +229,27 @@ def _relative_to(base: Path, value: str) -> Path:
     return base / candidate
 
 
+def _resolve_agent_cwd(data: dict[str, Any], base: Path) -> None:
+    """A ``cmd:`` agent's ``agent_options.extra.cwd`` in gatekit.yaml is a path like the others: relative to the file."""
+    options = data.get("agent_options")
+    extra = options.get("extra") if isinstance(options, dict) else None
+    if isinstance(extra, dict) and isinstance(extra.get("cwd"), str) and extra["cwd"].strip():
+        extra["cwd"] = str(_relative_to(base, extra["cwd"]))
+
+
 def require(config: GateConfig, field: str) -> Any:
-    """Return a required config value or raise a ConfigError that says how to set it."""
+    """Return a required config value or raise a ConfigError that says how to set it.
+
+    Without a config file (none given, no ./gatekit.yaml here) the message says so: the usual cause is running
+    gatekit from another folder than the project's.
+    """
     value = getattr(config, field)
     if value is None:
-        source = config.config_path or DEFAULT_CONFIG_FILE
-        raise ConfigError(f"no {field} given: pass --{field.replace('_', '-')} or set '{field}:' in {source}")
+        flag = f"--{field.replace('_', '-')}"
+        if config.config_path is None:
+            raise ConfigError(
+                f"no {field} given and no {DEFAULT_CONFIG_FILE} in {Path.cwd()}: run gatekit from the folder that "
+                f"holds {DEFAULT_CONFIG_FILE}, pass --config FILE (or {flag}), or run `gatekit init` to write one"
+            )
+        raise ConfigError(f"no {field} given: pass {flag} or set '{field}:' in {config.config_path}")
     return value

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gatekit.errors import DatasetError
-from gatekit.fsio import MAX_DATASET_BYTES, read_input_bytes
+from gatekit.fsio import MAX_DATASET_BYTES, missing_file_hint, read_input_bytes
 from gatekit.models import Case
 
 _MAX_LISTED_ERRORS = 20
@@ -64,7 +64,9 @@ def load_dataset(path: Path | str) -> Dataset:
     """Read, validate and hash a golden dataset."""
     path = Path(path)
     if not path.exists():
-        raise DatasetError(f"{path}: dataset file not found; check --dataset or 'dataset:' in gatekit.yaml")
+        raise DatasetError(
+            f"{path}: dataset file not found; check --dataset or 'dataset:' in gatekit.yaml{missing_file_hint(path)}"
+        )
     fmt = dataset_format(path)
     try:
         raw = read_input_bytes(path, MAX_DATASET_BYTES)
@@ -162,7 +164,25 @@ def _jsonl_rows(path: Path, raw: bytes, errors: list[str]) -> list[tuple[int, An
             errors.append(f"line {number}: JSON nested too deeply (more than {MAX_NESTING} levels)")
             continue
         rows.append((number, value))
+    if errors and (not rows or errors[0].startswith("line 1:")):
+        _refuse_other_format(path, text, any_rows=bool(rows))
     return rows
+
+
+def _refuse_other_format(path: Path, text: str, *, any_rows: bool) -> None:
+    """A .jsonl file that is plainly another format (CSV, one JSON array) is said to be that, not listed line by line."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    columns = [c.strip().strip('"').lower() for c in first.split(",")]
+    if not any_rows and len(columns) > 1 and {"id", "input"} & set(columns):
+        raise DatasetError(
+            f"{path}:1: this is CSV (header {first[:80]!r}), not JSON lines; name the file .csv, or write each "
+            'case as one JSON object per line, e.g. {"id": "c1", "input": "..."}'
+        )
+    if first.startswith("["):
+        raise DatasetError(
+            f"{path}:1: this is one JSON array, not JSON lines; write each case as one JSON object on its own line "
+            '(e.g. {"id": "c1", "input": "..."}), no enclosing [ ]'
+        )
 
 
 def _depth(value: Any) -> int:
@@ -298,7 +318,7 @@ def _validate(rows: list[tuple[int, Any]], errors: list[str], where: str) -> lis
         ]
         case_id = row.get("id")
         if case_id is None or (isinstance(case_id, str) and not case_id.strip()):
-            problems.append("missing 'id'")
+            problems.append("missing 'id'; give every case a unique id")
         elif not isinstance(case_id, str | int) or isinstance(case_id, bool):
             problems.append("'id' must be a string or an integer")
         elif len(case_id := str(case_id)) > MAX_ID_LENGTH:

@@ -57,6 +57,36 @@ class InputFileError(OSError):
         return str(self.strerror)
 
 
+def missing_file_hint(path: str | os.PathLike[str]) -> str:
+    """What to try when ``path`` does not exist: ``"; did you mean ..."``, else ``""``.
+
+    Covers a Windows-style path (backslashes, a drive letter), a near-miss file name in the same folder and the usual
+    .yaml/.yml or .jsonl/.json swap.
+    """
+    import difflib
+    import itertools
+
+    text = os.fspath(path)
+    if "\\" in text:
+        forward = text.replace("\\", "/")
+        if len(forward) > 1 and forward[1] == ":":  # C:\Users\... : a Windows drive names nothing here
+            return "; that is a Windows path: give the path on this machine, with '/' between folders"
+        if Path(forward).exists():
+            return f"; did you mean {forward}? write '/' between folders, not '\\'"
+        return "; write '/' between folders, not '\\'"
+    given = Path(text)
+    folder = given.parent
+    try:
+        with os.scandir(folder) as entries:  # a look at the first 10,000 names only: a huge folder is no reason to wait
+            names = sorted(entry.name for entry in itertools.islice(entries, 10_000) if entry.is_file())
+    except OSError:
+        return ""
+    close = difflib.get_close_matches(given.name, names, n=1, cutoff=0.75)
+    if close:
+        return f"; did you mean {folder / close[0]}?"
+    return ""
+
+
 def file_kind(mode: int) -> str:
     """What a non-regular ``st_mode`` is, for a message: "a directory", "a FIFO (named pipe)", "a device"..."""
     if stat.S_ISDIR(mode):

@@ -167,4 +167,39 @@ def init_project(root: Path | str = ".") -> InitResult:
                 "(pip's name 'gatekit' is an unrelated project)"
             )
     _update_gitignore(root, result)
+    _note_existing_config(root, result)
     return result
+
+
+# the settings a run needs, and what init writes for them
+_CONFIG_FILES = {
+    "dataset": "datasets/golden.jsonl",
+    "thresholds": "thresholds/default.yaml",
+    "policy": "policies/default.yaml",
+}
+
+
+def _note_existing_config(root: Path, result: InitResult) -> None:
+    """A gatekit.yaml that was already there and lacks a run's settings: say which lines to add.
+
+    The files just written are not wired into it (it is never overwritten), so without this note the next step,
+    ``gatekit eval``, stops at "no dataset given".
+    """
+    from gatekit.errors import GatekitError
+    from gatekit.yamlio import read_yaml
+
+    path = root / "gatekit.yaml"
+    if path not in result.skipped:
+        return
+    try:
+        data, _ = read_yaml(path, ConfigError, "config")
+    except (GatekitError, OSError):
+        return  # `gatekit eval` says what is wrong with it, by line
+    missing = [f"{key}: {target}" for key, target in _CONFIG_FILES.items() if key not in data]
+    if "agent" not in data:
+        missing.append("agent: python:gatekit_example_agent:run")
+    if missing:
+        result.notes.append(
+            f"{path} was left unchanged and has no {', '.join(m.split(':')[0] for m in missing)}; "
+            f"add: {'; '.join(missing)}"
+        )

@@ -293,8 +293,14 @@ def rollback(
     alias: str = DEFAULT_ALIAS,
     tracking_uri: str | None = None,
     dry_run: bool = False,
+    from_version: str | None = None,
 ) -> dict[str, Any]:
     """Move ``alias`` of ``model`` back to the version that held it before gatekit's last promotion.
+
+    ``from_version`` makes it a compare-and-set: only when the alias holds that version (the failed canary). When
+    that version was already rolled back and the alias holds what it was rolled back to (a second trigger for the
+    same failure: a watch's ``--on-rollback`` and the workflow's rollback step), nothing is done
+    (``action: already_rolled_back``) — without it, a second run moves the alias back one more promotion.
 
     The previous holder is read from the current holder's version tag
     (``gatekit.promotion.previous_version.<alias>``, written by :func:`promote`), else from the
@@ -317,9 +323,13 @@ def rollback(
 
     check_alias(alias)
     _check_model_name(model)
+    if from_version is not None and not from_version.isdigit():
+        raise ConfigError(f"--from-version {from_version!r}: a model version number (e.g. 3)")
     current = registry_alias_version(tracking_uri, model, alias)
     if current is None:
         raise ConfigError(f"--model {model} --alias {alias}: the alias is not set; there is nothing to roll back")
+    if from_version is not None and str(current) != from_version:
+        return _rolled_back_already(tracking_uri, model, alias, str(current), from_version, dry_run)
     info = registry_model_version(tracking_uri, model, current) or {"tags": {}}
     tags = info["tags"]
     previous = tags.get(previous_holder_tag(alias))
@@ -363,3 +373,25 @@ def rollback(
         set_run_tags(tracking_uri, gate_run, {"gatekit.rollback.to_version": previous, "gatekit.rollback.at": at})
     block["at"] = at
     return block
+
+
+def _rolled_back_already(
+    tracking_uri: str | None, model: str, alias: str, current: str, expected: str, dry_run: bool
+) -> dict[str, Any]:
+    """``--from-version V`` when the alias no longer holds V: done already (V was rolled back to it), else refused."""
+    from gatekit.errors import ConfigError
+    from gatekit.sinks.mlflow import registry_model_version
+
+    info = registry_model_version(tracking_uri, model, expected)
+    tags = (info or {}).get("tags", {})
+    if tags.get(f"gatekit.rollback.{alias}") and tags.get(previous_holder_tag(alias)) == current:
+        return {
+            "model": model, "alias": alias, "from_version": expected, "to_version": current, "gate_run_id": None,
+            "dry_run": dry_run, "action": "already_rolled_back",
+            "message": f"alias '{alias}' of '{model}' already moved from version {expected} back to version {current}; "
+            "nothing done",
+        }  # fmt: skip
+    raise ConfigError(
+        f"--model {model} --alias {alias} --from-version {expected}: the alias holds version {current}, not "
+        f"{expected}, and gatekit did not roll {expected} back to it; nothing done (check which version failed)"
+    )

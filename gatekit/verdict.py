@@ -168,10 +168,15 @@ def load_thresholds(path: Path) -> Thresholds:
     if isinstance(checks, dict):
         for name, spec in checks.items():
             if name not in KNOWN_METRICS and not _K_OF_N.fullmatch(str(name)) and not _PER_RULE.fullmatch(str(name)):
+                import difflib
+
                 line = lines.get(("checks", str(name)))
                 where = f"{path}:{line}" if line else str(path)
+                close = difflib.get_close_matches(str(name), sorted(KNOWN_METRICS), n=1, cutoff=0.75)
+                meant = f" (did you mean '{close[0]}'?)" if close else ""
                 raise ConfigError(
-                    f"{where}: unknown check '{name}'; known checks: {', '.join(sorted(KNOWN_METRICS))}, pass_k_of_n.K, "
+                    f"{where}: unknown check '{name}'{meant}; known checks: {', '.join(sorted(KNOWN_METRICS))}, "
+                    "pass_k_of_n.K, "
                     "governance.rule.<rule id>.violation_block_rate, governance.rule.<rule id>.false_positive_rate"
                 )
             if isinstance(spec, dict) and spec.get("confidence") not in (None, False):
@@ -313,7 +318,15 @@ def overall(checks: list[Check]) -> str:
 
 
 def _within(value: float, op: str, limit: float) -> bool:
-    return value <= limit if op == "<=" else value >= limit if op == ">=" else True
+    if op == "<=":
+        return value <= limit
+    if op == ">=":
+        return value >= limit
+    if op == "<":
+        return value < limit
+    if op == ">":
+        return value > limit
+    return True
 
 
 def describe(check: Check) -> str:
@@ -324,7 +337,7 @@ def describe(check: Check) -> str:
     digits = digits_apart(check.value, check.limit)  # a value just over its limit is not shown equal to it
     value = "unknown" if check.value is None else f"{check.value:.{digits}g}{unit}"
     limit = "?" if check.limit is None else f"{check.limit:.{digits}g}{unit}"
-    bad_op = {"<=": ">", ">=": "<"}.get(check.op, check.op)
+    bad_op = {"<=": ">", ">=": "<", "<": ">=", ">": "<="}.get(check.op, check.op)
     beyond = check.value is not None and check.limit is not None and not _within(check.value, check.op, check.limit)
     # the relation the value has: an inconclusive check whose estimate is beyond its limit (a regression's
     # estimate above the allowed change) read "0.63 <= limit 0.5"

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from gatekit.fsio import MAX_YAML_BYTES, read_input_text
+from gatekit.fsio import MAX_YAML_BYTES, missing_file_hint, read_input_text
 
 MAX_YAML_DEPTH = 100
 
@@ -119,7 +119,8 @@ def read_yaml(path: Path, error_cls: type[Exception], what: str) -> tuple[dict[s
     is missing, unreadable, not YAML or not a mapping.
     """
     if not path.exists():
-        raise error_cls(f"{path}: {what} file not found; check the path (or the value in gatekit.yaml)")
+        where = "--config" if what == "config" else "the path (or the value in gatekit.yaml)"
+        raise error_cls(f"{path}: {what} file not found; check {where}{missing_file_hint(path)}")
     try:
         text = read_input_text(path, MAX_YAML_BYTES)
     except (OSError, UnicodeDecodeError) as exc:
@@ -128,7 +129,10 @@ def read_yaml(path: Path, error_cls: type[Exception], what: str) -> tuple[dict[s
         data, node = load_yaml(text)
     except YamlError as exc:
         where = f":{exc.line}" if exc.line is not None else ""
-        raise error_cls(f"{path}{where}: invalid YAML: {exc.problem}; fix it at that line") from None
+        fix = "fix it at that line"
+        if "'\\t'" in str(exc.problem):  # PyYAML: "found character '\\t' that cannot start any token"
+            fix = "replace the tab with spaces (YAML indents with spaces only)"
+        raise error_cls(f"{path}{where}: invalid YAML: {exc.problem}; {fix}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import json
 import math
 import os
 import re
@@ -388,3 +389,67 @@ def test_readme_demo_prints_what_the_readme_shows(tmp_path: Path) -> None:
         pattern = re.sub(r"\d+\\\.\d+\\ (ms|cases/s)", r"\\d+\\.\\d+\\ \1", pattern)  # timings vary
         pattern = pattern.replace(re.escape("reports/latest/"), re.escape(f"{out}/"))
         assert any(re.fullmatch(pattern, line) for line in printed), (want, printed)
+
+
+def _block_commands(doc: str, heading: str) -> list[str]:
+    """The command lines of the first code block under ``heading`` in ``doc`` (comments and blank lines dropped)."""
+    text = (REPO_ROOT / doc).read_text(encoding="utf-8")
+    section = text[text.index(heading) :]
+    (block,) = re.findall(r"```\w*\n(.*?)```", section, re.S)[:1]
+    lines = [line.split("#", 1)[0].strip() for line in block.splitlines()]
+    return [line for line in lines if line]
+
+
+def _run_gatekit_line(line: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    words = shlex.split(line)
+    assert words[0] == "gatekit", line
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GATEKIT_", "MLFLOW_", "CI"))}
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    command = [sys.executable, "-m", "gatekit", *words[1:]]
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=180)
+
+
+def test_governance_doc_check_and_test_commands_run_as_written() -> None:
+    """docs/governance.md "Checking and testing a policy": both commands, from the repository root, exit 0."""
+    lines = _block_commands("docs/governance.md", "## Checking and testing a policy")
+    assert [line.split()[:3] for line in lines] == [["gatekit", "policy", "check"], ["gatekit", "policy", "test"]]
+    for line in lines:
+        proc = _run_gatekit_line(line, REPO_ROOT)
+        assert proc.returncode == 0, (line, proc.stdout, proc.stderr)
+
+
+def test_ci_doc_start_in_an_existing_repository_runs_as_written(tmp_path: Path) -> None:
+    """docs/ci.md "Start in an existing repository": `gatekit init` then `gatekit eval` in a repository of one's own
+    (the pip line aside) write the files the comment lists and run the example agent end to end (exit 0)."""
+    from mlflow_store import fresh_store
+
+    lines = _block_commands("docs/ci.md", "## Start in an existing repository")
+    assert lines[0].startswith("pip install") and lines[1:] == ["gatekit init", "gatekit eval"], lines
+    text = (REPO_ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    listed = re.search(r"gatekit init +# (.*?)\n(?: +# (.*?)\n)", text)
+    assert listed, "docs/ci.md: the list of files `gatekit init` writes moved; update this test"
+    files = [f.strip() for f in f"{listed.group(1)} {listed.group(2)}".replace(",", " ").split() if f.strip()]
+    (tmp_path / "README.md").write_text("my agent\n", encoding="utf-8")  # a repository that already has files
+    fresh_store(tmp_path / "mlflow.db")  # (the default local store, migrated once for the whole suite)
+    init = _run_gatekit_line("gatekit init", tmp_path)
+    assert init.returncode == 0, init.stdout + init.stderr
+    assert files and all((tmp_path / f).is_file() for f in files), [f for f in files if not (tmp_path / f).is_file()]
+    run = _run_gatekit_line("gatekit eval", tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert (
+        json.loads((tmp_path / "reports" / "latest" / "verdict.json").read_text(encoding="utf-8"))["verdict"] == "pass"
+    )
+
+
+def test_production_log_doc_writer_snippet_runs(tmp_path: Path) -> None:
+    """docs/production-log.md "Writing rows from Python" runs as written and writes one valid row."""
+    (snippet,) = [b for b in PYTHON_BLOCKS if b[0] == "docs/production-log.md" and "ProductionLogWriter(" in b[3]]
+    (tmp_path / "snippet.py").write_text(snippet[3], encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEKIT_", "MLFLOW_"))}
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    proc = subprocess.run(
+        [sys.executable, "snippet.py"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    (row,) = [json.loads(line) for line in (tmp_path / "logs" / "production.jsonl").read_text().splitlines()]
+    assert row["request_id"] == "req-1" and row["turns"] == 1 and row["input_chars"] > 0, row

@@ -74,7 +74,7 @@ def resolve_agent(spec: str, options: AgentOptions | None = None) -> Agent:
             factory = getattr(module, attr)
             return factory(spec, options)  # type: ignore[no-any-return]
     raise AgentError(
-        f"agent spec {spec!r}: unknown kind; use one of {', '.join(known_prefixes())} "
+        f"agent spec {spec!r}: unknown kind{_likely_meant(spec)}; use one of {', '.join(known_prefixes())} "
         "(e.g. python:examples.demo_agent:run)"
     )
 
@@ -88,3 +88,16 @@ __all__ = [
     "register_agent",
     "resolve_agent",
 ]
+
+
+def _likely_meant(spec: str) -> str:
+    """``" (did you mean python:agent:run?)"`` for a spec that is plainly one kind without its prefix, else ``""``."""
+    import re
+
+    if re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*", spec):  # module:function
+        return f" (did you mean python:{spec}?)"
+    if spec.endswith(".py") and " " not in spec:  # a script: run as a JSON-lines subprocess
+        return f" (did you mean cmd:python {spec}? a function in it: python:{spec[:-3].replace('/', '.')}:FUNCTION)"
+    if re.match(r"(localhost|\d{1,3}(\.\d{1,3}){3}|[\w.-]+\.\w+):\d+(/|$)", spec):  # host:port without scheme
+        return f" (did you mean http://{spec}?)"
+    return ""

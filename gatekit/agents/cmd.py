@@ -148,6 +148,9 @@ class CmdAgent:
             raise AgentError("agent_options.extra.env: expected a mapping of NAME -> value")
         self.env = {**os.environ, **{str(k): str(v) for k, v in env_extra.items()}}
         self.cwd = options.extra.get("cwd")
+        if self.cwd is not None:
+            if not isinstance(self.cwd, str) or not self.cwd.strip():
+                raise AgentError(f"agent_options.extra.cwd: expected a folder path, got {self.cwd!r}")
         ready_line = options.extra.get("ready_line", False)
         if not isinstance(ready_line, bool):
             raise AgentError(f"agent_options.extra.ready_line: expected true or false, got {ready_line!r}")
@@ -172,6 +175,11 @@ class CmdAgent:
                 start_new_session=True,
             )
         except (FileNotFoundError, PermissionError, NotADirectoryError) as exc:
+            if self.cwd is not None and not os.path.isdir(self.cwd):  # not the program: the folder it would run in
+                raise AgentError(
+                    f"agent_options.extra.cwd: {self.cwd!r} is not a folder ({os.path.abspath(self.cwd)}); fix the "
+                    "path (in gatekit.yaml it is relative to the file) or create the folder"
+                ) from None
             raise AgentError(
                 f"agent spec {self.spec!r}: cannot start {self.argv[0]!r}: {exc.strerror}; "
                 "check the path and that it is executable"
@@ -206,25 +214,39 @@ class CmdAgent:
         """Spawn the worker pool; a command that cannot start is a user error."""
         first = await self._spawn()
         self._idle.put_nowait(first)
-        for _ in range(self.workers - 1):
-            self._idle.put_nowait(await self._spawn())
+        if not self.ready_line:
+            # A command that exits at once (bad flags, a missing script, an import error) should fail the run here,
+            # not per case. The first worker is watched before the others start: started together on a busy machine
+            # they share the CPU, and a worker slow to even fail would outlast the check.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(first.proc.wait()), _STARTUP_CHECK_S)
+            await self._refuse_exited([first])
+        rest = [await self._spawn() for _ in range(self.workers - 1)]
+        for worker in rest:
+            self._idle.put_nowait(worker)
+        if rest and not self.ready_line:
+            # the others get the head start the first had before any case is timed (no signal says when a worker is
+            # ready), and one of them exiting at once fails the start as well
+            await asyncio.sleep(_STARTUP_CHECK_S)
+            await self._refuse_exited(rest)
         if self.ready_line:  # every worker started before the first case is timed (bounded by start_timeout)
             problems = await asyncio.gather(*(self._ready(w) for w in list(self._all)))
             problem = next((p for p in problems if p is not None), None)
             if problem is not None:
                 await self.close()
                 raise AgentError(f"agent spec {self.spec!r}: a worker did not start: {problem}")
+
+    async def _refuse_exited(self, workers: list[_Worker]) -> None:
+        """An ``AgentError`` with its exit code and stderr when one of ``workers`` has exited already."""
+        dead = next((w for w in workers if not w.alive), None)
+        if dead is None:
             return
-        # A command that exits at once (bad flags, import error) should fail the run here, not per case.
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(first.proc.wait()), _STARTUP_CHECK_S)
-        if not first.alive:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(asyncio.shield(first.drain), 1)
-            detail = first.stderr_since(0) or "no stderr"
-            code = first.proc.returncode
-            await self.close()
-            raise AgentError(f"agent spec {self.spec!r}: the command exited at once with code {code}: {detail}")
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(asyncio.shield(dead.drain), 1)
+        detail = dead.stderr_since(0) or "no stderr"
+        code = dead.proc.returncode
+        await self.close()
+        raise AgentError(f"agent spec {self.spec!r}: the command exited at once with code {code}: {detail}")
 
     async def _retire(self, worker: _Worker) -> None:
         self._all.discard(worker)

@@ -98,6 +98,12 @@ class MlflowModelAgent:
             model = mlflow.pyfunc.load_model(pinned)
         except MlflowException as exc:
             first = str(exc.message).splitlines()[0] if exc.message else type(exc).__name__
+            target = self.spec.removeprefix("models:/").strip("/")
+            if self.spec.startswith("models:/") and not any(c in target for c in "/@"):
+                # MLflow reads models:/NAME as a logged model's id: a registered model needs its version or alias
+                first = first.rstrip(".") + (
+                    f"; a registered model needs a version or an alias: models:/{target}/1 or models:/{target}@ALIAS"
+                )
             raise AgentError(
                 f"agent spec {self.spec!r}: cannot load the MLflow model: {first} "
                 f"(tracking URI {mlflow.get_tracking_uri()}; set MLFLOW_TRACKING_URI)"
@@ -138,10 +144,21 @@ class MlflowModelAgent:
         from mlflow import MlflowClient
         from mlflow.exceptions import MlflowException
 
-        from gatekit.sinks.mlflow import _quiet_mlflow
+        from gatekit.errors import SinkError
+        from gatekit.redact import redact_urls
+        from gatekit.sinks.mlflow import _check_reachable, _limit_http_retries, _quiet_mlflow
 
         _quiet_mlflow()
+        _limit_http_retries()  # MLflow retries a dead server for minutes, a warning line per retry
         self.registry_uri = self.registry()
+        try:
+            # (--tracking-uri is where the run is logged, not where the model is read from)
+            _check_reachable(
+                self.registry_uri or "",
+                "start it, or point MLFLOW_TRACKING_URI (or MLFLOW_REGISTRY_URI) at the registry that holds the model",
+            )
+        except SinkError as exc:  # a registry that is not running: the agent cannot start (exit 2), said in one line
+            raise AgentError(f"agent spec {self.spec!r}: {exc}") from None
         target = self.spec.removeprefix("models:/").strip("/")
         try:
             if "@" in target:
@@ -155,7 +172,10 @@ class MlflowModelAgent:
                     self.model_name, self.model_version = name, ver
         except MlflowException as exc:
             first = str(exc.message).splitlines()[0] if exc.message else type(exc).__name__
-            raise AgentError(f"agent spec {self.spec!r}: {first}") from None
+            raise AgentError(
+                f"agent spec {self.spec!r}: {first} (registry {redact_urls(str(self.registry_uri))}); check the "
+                "model name and alias or version, or point MLFLOW_TRACKING_URI at the registry that holds it"
+            ) from None
 
     def build_input(self, case_input: Any, context: dict[str, Any]) -> Any:
         """Shape one case for this model's interface."""

@@ -42,16 +42,33 @@ def load_callable(spec: str) -> Callable[..., Any]:
         with guarding():  # os._exit at import time: a failed start, not a silent exit 0
             module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
+        if module_name.endswith(".py") and exc.name in (module_name, module_name.removesuffix(".py")):
+            raise AgentError(
+                f"agent spec {spec!r}: write the module name without '.py': "
+                f"python:{module_name.removesuffix('.py').replace('/', '.')}:{attr_path}"
+            ) from None
         raise AgentError(
-            f"agent spec {spec!r}: module {exc.name!r} not found; check the module path "
-            "and run gatekit from the folder that contains it"
+            f"agent spec {spec!r}: module {exc.name!r} not found (imported from the working directory {cwd}); "
+            "check the module path and run gatekit from the folder that contains it"
         ) from None
     except (Exception, SystemExit, GeneratorExit, AgentExitCalled) as exc:  # the module failed (sys.exit() was exit 0)
         raise AgentError(f"agent spec {spec!r}: importing {module_name} failed: {type(exc).__name__}: {exc}") from None
     obj: Any = module
     for part in attr_path.split("."):
         if not hasattr(obj, part):
-            raise AgentError(f"agent spec {spec!r}: {module_name} has no attribute {attr_path!r}")
+            import difflib
+
+            own = getattr(obj, "__name__", None)  # a module's own functions, not what it imported (typing.Any)
+            names = [
+                n
+                for n in dir(obj)
+                if not n.startswith("_")
+                and callable(member := getattr(obj, n, None))
+                and getattr(member, "__module__", own) == own
+            ]
+            close = difflib.get_close_matches(part, names, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; it has: {', '.join(names[:10]) or 'no functions'}"
+            raise AgentError(f"agent spec {spec!r}: {module_name} has no attribute {attr_path!r}{hint}")
         obj = getattr(obj, part)
     if not callable(obj):
         raise AgentError(f"agent spec {spec!r}: {attr_path} is not callable")

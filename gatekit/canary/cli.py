@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TextIO
 
 import typer
 
@@ -47,12 +47,16 @@ BaselineVersionOpt = Annotated[
 ]
 
 
-def _fail(exc: BaseException) -> typer.Exit:
-    """One line on stderr (no traceback), the GitHub annotation / outputs, and the exit code (2 bad input, 3 else)."""
-    import os
+def _fail(exc: BaseException, annotations: TextIO | None = None) -> typer.Exit:
+    """One line on stderr (no traceback), the GitHub annotation / outputs, and the exit code (2 bad input, 3 else).
 
-    from gatekit.pipeline.publish import publish_error
+    ``annotations``: where the GitHub annotation goes (stderr under ``--json``: stdout is for JSON only).
+    """
+    import os
+    import sys
+
     from gatekit.redact import scrub_message
+    from gatekit.sinks.github import publish_error as publish_github_error
 
     if isinstance(exc, GatekitError):
         message, code = f"error: {scrub_message(str(exc))}", exc.exit_code
@@ -60,7 +64,7 @@ def _fail(exc: BaseException) -> typer.Exit:
         message = " ".join(f"internal error (fails closed): {type(exc).__name__}: {scrub_message(str(exc))}".split())
         code = EXIT_INFRA
     typer.echo(_visible(message), err=True)
-    publish_error(message.removeprefix("error: "), code, os.environ)
+    publish_github_error(message.removeprefix("error: "), code, os.environ, stream=annotations or sys.stdout)
     return typer.Exit(code)
 
 
@@ -106,19 +110,49 @@ def canary_command(
     baseline_version: BaselineVersionOpt = None,
 ) -> None:
     """Judge a canary stage: exit 0 promote, 1 rollback, 4 hold, 2 bad input, 3 infrastructure."""
+    import sys
+
     from gatekit.canary.command import run_canary
 
+    annotations = sys.stderr if as_json else None  # stdout holds canary.json alone under --json
     try:
         _no_empty_path(logs=logs, rules=rules, out=out)
         result = run_canary(
             logs, rules=rules, stage=stage, now=now, since=since, out=Path(out), engine=engine,
             log_to_mlflow=not no_mlflow, experiment=experiment, tracking_uri=tracking_uri,
-            canary_version=canary_version, baseline_version=baseline_version,
+            canary_version=canary_version, baseline_version=baseline_version, stream=annotations,
         )  # fmt: skip
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
+    except GatekitError as exc:  # MLflow failed after the judgement: show it (its outputs are published), exit 3
+        judged = getattr(exc, "result", None)
+        if judged is None:
+            raise _fail(exc, annotations) from None
+        _show(judged, as_json)
+        raise _fail_after_judgement(exc, annotations) from None
     except Exception as exc:  # noqa: BLE001 - bad input exits 2, anything else fails closed with 3
-        raise _fail(exc) from None
+        raise _fail(exc, annotations) from None
+    _show(result, as_json)
+    raise typer.Exit(result.exit_code)
+
+
+def _fail_after_judgement(exc: GatekitError, annotations: TextIO | None = None) -> typer.Exit:
+    """The error after a judgement that was written and published (MLflow failed): one line, its exit code."""
+    import os
+    import sys
+
+    from gatekit.redact import scrub_message
+    from gatekit.report.text import command_data_escape
+
+    message = scrub_message(str(exc))
+    typer.echo(_visible(f"error: {message}"), err=True)
+    if str(os.environ.get("GITHUB_ACTIONS", "")).lower() == "true":
+        print(f"::error title=gatekit::{command_data_escape(message)}", file=annotations or sys.stdout)
+    return typer.Exit(exc.exit_code)
+
+
+def _show(result: Any, as_json: bool) -> None:
+    """The judgement on stdout: canary.json (``--json``) or the decision, its reasons and the files."""
     data = result.data
     if as_json:
         from gatekit.jsonio import to_json
@@ -135,7 +169,6 @@ def canary_command(
             typer.echo(_visible(f"  {key}: {path}"))
         if data.get("mlflow"):
             typer.echo(f"  mlflow run: {data['mlflow']['run_id']}")
-    raise typer.Exit(result.exit_code)
 
 
 def watch_command(
@@ -199,12 +232,20 @@ def rollback_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", metavar="", help="Show what would change; change nothing.")
     ] = False,
+    from_version: Annotated[
+        str | None,
+        typer.Option(
+            "--from-version",
+            metavar="VERSION",
+            help="Only if the alias holds this version (the failed one); done already is exit 0, not a second step back.",
+        ),
+    ] = None,
 ) -> None:
     """Move a registered-model alias back to the version that held it before the last gatekit promotion."""
     from gatekit.promotion import rollback
 
     try:
-        block = rollback(model, alias=alias, tracking_uri=tracking_uri, dry_run=dry_run)
+        block = rollback(model, alias=alias, tracking_uri=tracking_uri, dry_run=dry_run, from_version=from_version)
     except Exception as exc:  # noqa: BLE001
         raise _fail(exc) from None
     import logging

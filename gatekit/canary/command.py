@@ -9,10 +9,11 @@ MLflow failure (exit 3) never loses the judgement.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from gatekit.canary.core import CanaryResult, analyse, parse_time
 from gatekit.canary.engine import open_engine
@@ -35,11 +36,13 @@ def run_canary(
     env: Mapping[str, str] = os.environ,
     canary_version: str | None = None,
     baseline_version: str | None = None,
+    stream: TextIO | None = None,
 ) -> CanaryResult:
     """Judge a canary stage from production logs and publish the result; see the module docstring.
 
     Raises ``ConfigError`` / ``DatasetError`` (exit 2) for bad input and ``SinkError`` (exit 3) when
-    MLflow fails (with ``error.result`` set: the files are already written).
+    MLflow fails (with ``error.result`` set: the files are already written). GitHub annotations go to ``stream``
+    (default stdout; the CLI's ``--json`` passes stderr, so stdout stays one JSON document).
     """
     from gatekit.redact import check_experiment_name, redact_secrets, redact_urls
 
@@ -69,8 +72,11 @@ def run_canary(
             log_canary_run(result, experiment=experiment, tracking_uri=tracking_uri)
         except SinkError as exc:
             exc.result = result  # type: ignore[attr-defined]
+            # the judgement stands without its MLflow run: a workflow reading steps.<id>.outputs.decision must
+            # still see rollback (exit_code says MLflow failed)
+            publish_github(result, env, exit_code=exc.exit_code, stream=stream)
             raise
-    publish_github(result, env)
+    publish_github(result, env, stream=stream)
     return result
 
 
@@ -198,8 +204,15 @@ def _num(value: Any) -> str:
     return "—" if not isinstance(value, int | float) else f"{value:.4g}"
 
 
-def publish_github(result: CanaryResult, env: Mapping[str, str] = os.environ) -> bool:
-    """Under GitHub Actions: append the step summary, write outputs (decision, stage, next_stage, run_id, report_path, exit_code)."""
+def publish_github(
+    result: CanaryResult, env: Mapping[str, str] = os.environ, exit_code: int | None = None,
+    stream: TextIO | None = None,
+) -> bool:  # fmt: skip
+    """Under GitHub Actions: append the step summary, write outputs (decision, stage, next_stage, run_id, report_path, exit_code).
+
+    ``exit_code``: the process's exit code when it is not the decision's (3: the judgement was made and written,
+    MLflow failed).
+    """
     if str(env.get("GITHUB_ACTIONS", "")).lower() != "true":
         return False
     from gatekit.report.text import command_data_escape
@@ -208,7 +221,10 @@ def publish_github(result: CanaryResult, env: Mapping[str, str] = os.environ) ->
     data = result.data
     level = {"rollback": "error", "hold": "warning"}.get(result.decision)
     if level:
-        print(f"::{level} title=gatekit canary {result.decision}::{command_data_escape('; '.join(data['reasons']))}")
+        print(
+            f"::{level} title=gatekit canary {result.decision}::{command_data_escape('; '.join(data['reasons']))}",
+            file=stream or sys.stdout,
+        )
     summary = env.get("GITHUB_STEP_SUMMARY")
     try:
         if summary:
@@ -222,9 +238,12 @@ def publish_github(result: CanaryResult, env: Mapping[str, str] = os.environ) ->
                 "next_stage": "" if data["next_stage"] is None else f"{data['next_stage']:g}",
                 "run_id": (data.get("mlflow") or {}).get("run_id", ""),
                 "report_path": (data.get("files") or {}).get("html", ""),
-                "exit_code": str(result.exit_code),
+                "exit_code": str(result.exit_code if exit_code is None else exit_code),
             }
             write_outputs(output, values)  # a value with a line break cannot add outputs of its own
     except OSError as exc:
-        print(f"::warning title=gatekit::cannot write the step summary or outputs ({command_data_escape(exc)})")
+        print(
+            f"::warning title=gatekit::cannot write the step summary or outputs ({command_data_escape(exc)})",
+            file=stream or sys.stdout,
+        )
     return True

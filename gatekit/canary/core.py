@@ -21,8 +21,9 @@ from typing import Any
 from gatekit.canary import sql as q
 from gatekit.canary.engine import TABLE, Engine
 from gatekit.canary.rules import COMPARE_METRICS, CompareMetric, RollbackRule, RolloutRules
-from gatekit.canary.stats import hodges_lehmann, mann_whitney, proportion_difference, wilson
+from gatekit.canary.stats import hodges_lehmann, hodges_lehmann_ratio, mann_whitney, proportion_difference, wilson
 from gatekit.errors import ConfigError, DatasetError
+from gatekit.production.schema import SCHEMA_VERSION as LOG_SCHEMA_VERSION
 
 SCHEMA_VERSION = 1
 MAX_WINDOWS = 200_000
@@ -232,7 +233,14 @@ def analyse(
     unjudgeable: dict[str, tuple[int, int]] = {}  # column -> (rows, first window) of values no metric can use
     ids: dict[str, list[int]] = {v: [0, 0] for v in variants}  # variant -> [rows with an id, ~distinct ids]
     seen_versions: dict[str, list[Any]] = {v: [0, None, None] for v in variants}  # [rows with one, min, max]
+    untimed: dict[str, int] = {}  # variant -> rows without a time stamp (they fit no window)
+    newer: list[tuple[float, int | None]] = []  # (schema_version above the one this gatekit reads, window)
     for row in engine.rows(sql):
+        if row[21] is not None and float(row[21]) > LOG_SCHEMA_VERSION:  # a newer format, anywhere in the file
+            newer.append((float(row[21]), None if row[0] is None else int(row[0])))
+        if row[0] is None:
+            untimed[str(row[1])] = int(row[2])
+            continue
         for column, count in zip(("outcome", "latency_ms", "cost_usd"), row[13:16], strict=False):
             if count:
                 rows_before, earliest = unjudgeable.get(column, (0, int(row[0])))
@@ -247,6 +255,10 @@ def analyse(
         counted[0] += int(row[16] or 0)
         counted[1] += int(row[17] or 0)
         _merge_versions(seen_versions[str(row[1])], row[18:21])
+    if newer:
+        _refuse_newer_format(source, newer, window_us)
+    if untimed:
+        _refuse_untimed(source, untimed)
     if unjudgeable:
         _refuse_unjudgeable(source, unjudgeable, window_us)
     seen = [i for side in series.values() for i in side]
@@ -371,6 +383,36 @@ def _refuse_unjudgeable(source: str, found: dict[str, tuple[int, int]], window_u
     raise DatasetError(
         f"{where}: {count} {noun} {_UNJUDGEABLE[column]}, the first in the window starting "
         f"{iso(first * window_us)}; fix or drop those rows (docs/production-log.md)"
+    )
+
+
+def _refuse_newer_format(source: str, newer: list[tuple[float, int | None]], window_us: int) -> None:
+    """Rows written in a newer production-log format than this gatekit reads: exit 2, "upgrade gatekit".
+
+    The readers check the first row of a file; a guard upgraded while it appends to the same log writes its newer rows
+    further down, and read as this version they could be misread (a column retyped in a newer version).
+    """
+    version = max(v for v, _ in newer)
+    windows = [w for _, w in newer if w is not None]
+    where = f"--logs {source}" if source else "--logs"
+    at = f", the first in the window starting {iso(min(windows) * window_us)}" if windows else ""
+    raise DatasetError(
+        f"{where}: rows of production-log schema_version {version:g}{at}: newer than this gatekit reads "
+        f"({LOG_SCHEMA_VERSION}); upgrade gatekit"
+    )
+
+
+def _refuse_untimed(source: str, untimed: dict[str, int]) -> None:
+    """Rows of the judged variants without a time stamp: an error, never rows left out of every window.
+
+    Such rows (a blank or null ``timestamp``, which the production-log format requires) fit no window: left out,
+    the errors of a canary that writes its failures without a time would vanish and the stage be promoted.
+    """
+    where = f"--logs {source}" if source else "--logs"
+    counts = ", ".join(f"{count} {variant!r}" for variant, count in sorted(untimed.items()))
+    raise DatasetError(
+        f"{where}: rows without a timestamp ({counts}): they fit no window, and the canary judges every request of "
+        "its variants; write the timestamp in every row, or drop those rows (docs/production-log.md)"
     )
 
 
@@ -675,36 +717,30 @@ def _compare_continuous(
     )[0]
     mw = mann_whitney(float(rank_sum), int(n_can), int(n_base), float(ties or 0))
     limit = rules.compare.sample_limit
-    buckets = q.SAMPLE_BUCKETS  # keep a row when hash(request_id) falls in the first ``t`` of the buckets
+    buckets = q.SAMPLE_BUCKETS  # keep a row when md5(request_id) falls in the first ``t`` of the buckets
     thresholds = {v: min(buckets, math.ceil(buckets * 1.1 * limit / max(n, 1))) for v, n in ((rules.canary, int(n_can)), (rules.baseline, int(n_base)))}  # fmt: skip
-    drawn: dict[str, list[tuple[int, float]]] = {rules.canary: [], rules.baseline: []}
+    drawn: dict[str, list[tuple[str, float]]] = {rules.canary: [], rules.baseline: []}
     sample = q.sample_sql(dialect, table, column, rules.baseline, rules.canary, start_us, end_us, thresholds)
     for variant, value, bucket in engine.rows(sample):
-        drawn[str(variant)].append((int(bucket), float(value)))
+        drawn[str(variant)].append((str(bucket), float(value)))
     can_values = [v for _, v in sorted(drawn[rules.canary])[:limit]]
     base_values = [v for _, v in sorted(drawn[rules.baseline])[:limit]]
     sampled = len(can_values) < int(n_can) or len(base_values) < int(n_base)
     scale = "log ratio" if spec.relative else "difference"
-    if spec.relative:
-        positive = [v for v in can_values + base_values if v > 0]
-        floor = min(positive) if positive else 1.0
-        can_t = [math.log(max(v, floor)) for v in can_values]
-        base_t = [math.log(max(v, floor)) for v in base_values]
+    if spec.relative:  # the ratio canary / baseline (0 values included: a ratio over 0 is unbounded)
+        hl = hodges_lehmann_ratio(can_values, base_values, rules.compare.confidence)
     else:
-        can_t, base_t = can_values, base_values
-    hl = hodges_lehmann(can_t, base_t, rules.compare.confidence)
+        hl = hodges_lehmann(can_values, base_values, rules.compare.confidence)
     assert hl is not None  # both samples hold at least ``minimum`` values here
     est: float = hl[0]
     low, high = hl[1], hl[2]
-    if spec.relative:
-        est = math.expm1(est)
-        low = None if low is None else math.expm1(low)
-        high = None if high is None else math.expm1(high)
     unit = "%" if spec.relative else (" ms" if column == "latency_ms" else " USD")
 
     def show(v: float | None) -> str:
         if v is None:
             return "unbounded"
+        if math.isinf(v):  # a ratio over a baseline value of 0
+            return "+inf (over 0)" if v > 0 else "-inf"
         return f"{v * 100:+.2f}%" if spec.relative else f"{v:+.4g}{unit}"
 
     pct = f"{rules.compare.confidence:.0%}"

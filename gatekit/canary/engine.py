@@ -17,8 +17,10 @@ from gatekit.errors import DatasetError, GatekitError
 
 TABLE = "gk_canary_rows"
 # the production-log columns the canary reads, and their types in each engine
-CANARY_COLUMNS = ("timestamp", "request_id", "variant", "latency_ms", "error", "cost_usd", "outcome", "agent_version")
-NUMERIC_COLUMNS = ("latency_ms", "cost_usd")
+CANARY_COLUMNS = (
+    "timestamp", "request_id", "variant", "latency_ms", "error", "cost_usd", "outcome", "agent_version", "schema_version",
+)  # fmt: skip
+NUMERIC_COLUMNS = ("latency_ms", "cost_usd", "schema_version")
 REQUIRED_COLUMNS = ("request_id", "variant")
 
 
@@ -136,6 +138,9 @@ class ProductionEngine:
         try:
             return [tuple(r) for r in self._engine.spark.sql(sql).collect()]
         except Exception as exc:  # noqa: BLE001 - classify: bad data vs engine failure
+            found = self._engine.locate_problem(exc)  # Spark's refusal names no file or line
+            if found:
+                raise DatasetError(f"{found}; fix or remove that line (see docs/production-log.md)") from None
             text = _engine_text(exc, 300) or type(exc).__name__
             if any(word in text.upper() for word in ("MALFORMED", "PARSE", "CAST")):
                 raise DatasetError(f"--logs {self.source}: cannot read the production rows: {text}") from None

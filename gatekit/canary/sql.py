@@ -37,6 +37,7 @@ WINDOW_FIELDS = (
     "version_rows",
     "version_min",
     "version_max",
+    "newest_schema",
 )
 # the governance outcomes of the production-log format; any other value in ``outcome`` cannot be judged
 OUTCOMES = ("allow", "allow_with_redaction", "require_review", "deny")
@@ -51,16 +52,22 @@ def _epoch(dialect: str) -> str:
     return "ts_us"  # the same column in every dialect
 
 
-def _where(dialect: str, variants: tuple[str, ...], start_us: int | None, end_us: int | None) -> str:
+def _where(
+    dialect: str, variants: tuple[str, ...], start_us: int | None, end_us: int | None, untimed: bool = False
+) -> str:
+    """The variants' rows in ``[start_us, end_us)``; with ``untimed``, their rows without a time stamp as well."""
     for name in variants:
         if not SAFE_NAME.match(name):
             raise ValueError(f"variant name {name!r} must match {SAFE_NAME.pattern}")
-    parts = ["ts_us IS NOT NULL", "variant IN (" + ", ".join(f"'{v}'" for v in variants) + ")"]
+    timed = ["ts_us IS NOT NULL"]
     if start_us is not None:
-        parts.append(f"{_epoch(dialect)} >= {int(start_us)}")
+        timed.append(f"{_epoch(dialect)} >= {int(start_us)}")
     if end_us is not None:
-        parts.append(f"{_epoch(dialect)} < {int(end_us)}")
-    return " AND ".join(parts)
+        timed.append(f"{_epoch(dialect)} < {int(end_us)}")
+    when = " AND ".join(timed)
+    if untimed:
+        when = f"(ts_us IS NULL OR ({when}))"
+    return "variant IN (" + ", ".join(f"'{v}'" for v in variants) + ") AND " + when
 
 
 def windows_sql(
@@ -70,6 +77,8 @@ def windows_sql(
 
     The last two columns count the rows with a request id and (HyperLogLog, ~1.2x the query's time where an
     exact ``count(DISTINCT)`` costs ~3x) the distinct ids: copies of rows show as the difference.
+    The variants' rows without a time stamp come back as a group of their own (window null), in the same scan:
+    they fit no window, and left out silently they would vanish from the judgement (the caller refuses them).
     """
     bucket = f"CAST(floor({_epoch(dialect)} / {int(window_s) * 1_000_000}.0) AS BIGINT)"
     pct = "percentile_cont({q}) WITHIN GROUP (ORDER BY latency_ms)"
@@ -94,9 +103,10 @@ SELECT {bucket} AS w, variant,
   approx_count_distinct(request_id) AS distinct_ids,
   count(agent_version) AS version_rows,
   min(agent_version) AS version_min,
-  max(agent_version) AS version_max
+  max(agent_version) AS version_max,
+  max(schema_version) AS newest_schema
 FROM {table}
-WHERE {_where(dialect, variants, start_us, end_us)}
+WHERE {_where(dialect, variants, start_us, end_us, untimed=True)}
 GROUP BY 1, 2
 ORDER BY 1, 2
 """
@@ -159,24 +169,33 @@ SELECT sum(nc * (cum - (t - 1) / 2.0)), sum(nc), sum(t) - sum(nc), sum(CAST(t AS
 """
 
 
-SAMPLE_BUCKETS = 1_000_003  # a prime: hash(request_id) modulo it spreads requests evenly
+SAMPLE_HEX = (
+    8  # a request's sample bucket: the first 8 hex digits of md5(request_id), the same text on DuckDB and Spark
+)
+SAMPLE_BUCKETS = 16**SAMPLE_HEX
 
 
 def sample_sql(
     dialect: str, table: str, column: str, baseline: str, canary: str, start_us: int, end_us: int,
     thresholds: dict[str, int],
 ) -> str:  # fmt: skip
-    """A deterministic random sample of both variants in one scan: rows whose request-id hash bucket is below the variant's threshold.
+    """A deterministic random sample of both variants in one scan: rows whose request-id bucket is below the variant's threshold.
 
-    With ``threshold = SAMPLE_BUCKETS`` every row is kept (the exact computation); below, about
-    ``threshold / SAMPLE_BUCKETS`` of the rows, chosen by the hash (the same rows on every run).
+    A row's bucket is the first ``SAMPLE_HEX`` hex digits of ``md5(request_id)`` (a row without one: of ``md5('')``),
+    compared as text (fixed-width lower-case hex orders like its number). ``md5`` is the one hash DuckDB and Spark
+    compute alike (their ``hash()`` functions differ: the engines drew different samples, so the same log gave
+    different Hodges-Lehmann intervals). With ``threshold = SAMPLE_BUCKETS`` every row is kept (the exact
+    computation); below, about ``threshold / SAMPLE_BUCKETS`` of the rows, the same rows on every run and engine.
     Returns ``(variant, value, bucket)``.
     """
     if column not in ("latency_ms", "cost_usd"):
         raise ValueError(column)
     where = _where(dialect, (baseline, canary), start_us, end_us) + f" AND {column} IS NOT NULL"
-    bucket = f"abs(hash(request_id) % {SAMPLE_BUCKETS})"
-    keep = (
-        f"{bucket} < CASE WHEN variant = '{canary}' THEN {int(thresholds[canary])} ELSE {int(thresholds[baseline])} END"
-    )
+    bucket = f"substr(md5(coalesce(request_id, '')), 1, {SAMPLE_HEX})"
+
+    def below(variant: str) -> str:
+        limit = int(thresholds[variant])
+        return "TRUE" if limit >= SAMPLE_BUCKETS else f"{bucket} < '{limit:0{SAMPLE_HEX}x}'"
+
+    keep = f"(CASE WHEN variant = '{canary}' THEN {below(canary)} ELSE {below(baseline)} END)"
     return f"SELECT variant, {column}, {bucket} FROM {table} WHERE {where} AND {keep}"

@@ -103,12 +103,13 @@ def _kth_difference(x: Any, y: Any, k: int) -> float:
 
 
 def hodges_lehmann(
-    canary: Any, baseline: Any, confidence: float = 0.95
+    canary: Any, baseline: Any, confidence: float = 0.95, extended_span: float | None = None
 ) -> tuple[float, float | None, float | None] | None:
     """Hodges-Lehmann shift (median of all canary - baseline differences) with Moses' distribution-free interval.
 
     Returns ``(estimate, low, high)``; an interval end is None when the samples are too small for
     ``confidence``. Runs in O((m + n) log n) per bisection step, never forming the m·n differences.
+    With ``extended_span`` (``hodges_lehmann_ratio``), a chosen difference beyond it stands for ±inf.
     """
     import numpy as np
 
@@ -118,11 +119,59 @@ def hodges_lehmann(
     if m == 0 or n == 0:
         return None
     total = m * n
+
+    def kth(k: int) -> float:
+        value = _kth_difference(x, y, k)
+        if extended_span is not None and abs(value) > extended_span + 0.5:  # stand-in pairs lie >= span + 1 out
+            return math.copysign(math.inf, value)
+        return value
+
     if total % 2:
-        estimate = _kth_difference(x, y, total // 2 + 1)
+        estimate = kth(total // 2 + 1)
     else:
-        estimate = (_kth_difference(x, y, total // 2) + _kth_difference(x, y, total // 2 + 1)) / 2
+        below, above = kth(total // 2), kth(total // 2 + 1)
+        estimate = 0.0 if math.isinf(below) and math.isinf(above) and below != above else (below + above) / 2
     c = math.floor(total / 2 - z_value(confidence) * math.sqrt(m * n * (m + n + 1) / 12))
     if c < 0:
         return estimate, None, None
-    return estimate, _kth_difference(x, y, c + 1), _kth_difference(x, y, total - c)
+    return estimate, kth(c + 1), kth(total - c)
+
+
+def hodges_lehmann_ratio(
+    canary: Any, baseline: Any, confidence: float = 0.95
+) -> tuple[float, float | None, float | None] | None:
+    """Hodges-Lehmann estimate and Moses interval of the ratio canary / baseline, minus 1 (``0.1`` is +10 %).
+
+    Computed on the log scale. A value of 0 (a free request, a cached answer) has log -inf, so its pairwise log
+    ratios are +inf (a positive canary value over a 0 baseline one), -inf (0 over a positive one: -100 %) and 0
+    (0 over 0: the same). The order statistics are taken over those extended values exactly: each 0 becomes a
+    stand-in further below every positive value than the positive values span, so the ranks of all pairwise
+    differences are the extended ones, and a chosen difference beyond that span is the infinite one it stands for.
+    (Mapping 0 to the smallest positive value instead made a canary that costs on every request look equal to a
+    baseline that was free on most: interval [0, 0], promote.) Returns ``(estimate, low, high)`` as ratios - 1,
+    +inf for an unbounded increase; an interval end is None when the samples are too small for ``confidence``.
+    """
+    import numpy as np
+
+    x = np.asarray(canary, dtype=float)
+    y = np.asarray(baseline, dtype=float)
+    if len(x) == 0 or len(y) == 0:
+        return None
+    positive = np.concatenate([x[x > 0], y[y > 0]])
+    if len(positive) == 0:  # every value 0 on both sides: the same
+        logs_x, logs_y, span = np.zeros(len(x)), np.zeros(len(y)), 0.0
+    else:
+        lowest, highest = float(np.log(positive.min())), float(np.log(positive.max()))
+        span = highest - lowest
+        stand_in = lowest - 2 * span - 1  # |positive - stand-in| > span >= |positive - positive|
+        logs_x = np.where(x > 0, np.log(np.where(x > 0, x, 1.0)), stand_in)
+        logs_y = np.where(y > 0, np.log(np.where(y > 0, y, 1.0)), stand_in)
+    found = hodges_lehmann(logs_x, logs_y, confidence, extended_span=span)
+    if found is None:
+        return None
+    estimate, low, high = found
+    return (
+        math.expm1(estimate),
+        None if low is None else math.expm1(low),
+        None if high is None else math.expm1(high),
+    )

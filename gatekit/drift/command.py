@@ -145,51 +145,75 @@ def print_summary(report: dict[str, Any], html_path: Path | None, run_id: str | 
 
 def drift_command(
     reference: Annotated[
-        str | None, typer.Option(help="Golden dataset or reference logs (file, folder, glob).")
+        str | None, typer.Option(metavar="SOURCE", help="Golden dataset or reference logs (file, folder, glob).")
     ] = None,
     production: Annotated[
         str | None,
         typer.Option(
+            metavar="SOURCE",
             help="Production logs: file, folder or glob; mlflow:EXPERIMENT (MLflow traces); "
-            "spark-table:NAME (with --engine spark)."
+            "spark-table:NAME (with --engine spark).",
         ),
     ] = None,
     reference_results: Annotated[
         str | None,
-        typer.Option(help="A gate run's results.jsonl: latency/tokens/cost/tool calls per case_id."),
+        typer.Option(metavar="FILE", help="A gate run's results.jsonl: latency/tokens/cost/tool calls per case_id."),
     ] = None,
-    since: Annotated[str | None, typer.Option(help="Only production rows of the last 7d / 24h / 30m / 2w.")] = None,
+    since: Annotated[
+        str | None, typer.Option(metavar="DURATION", help="Only production rows of the last 7d / 24h / 30m / 2w.")
+    ] = None,
     since_anchor: Annotated[
-        str, typer.Option(help="Window ends at the 'newest' production timestamp (reproducible) or 'now'.")
+        str,
+        typer.Option(
+            metavar="newest|now", help="Window ends at the 'newest' production timestamp (reproducible) or 'now'."
+        ),
     ] = "newest",
     timestamp_field: Annotated[
-        str | None, typer.Option(help="Dotted path of the production timestamp (default timestamp).")
+        str | None, typer.Option(metavar="FIELD", help="Dotted path of the production timestamp (default: timestamp).")
     ] = None,
-    numeric: Annotated[list[str] | None, typer.Option(help=_NUMERIC_HELP)] = None,
-    categorical: Annotated[list[str] | None, typer.Option(help="Categorical feature (dotted path). Repeat.")] = None,
-    critical: Annotated[list[str] | None, typer.Option(help="Feature whose drift alone means drift. Repeat.")] = None,
+    numeric: Annotated[list[str] | None, typer.Option(metavar="FIELD", help=_NUMERIC_HELP)] = None,
+    categorical: Annotated[
+        list[str] | None, typer.Option(metavar="FIELD", help="Categorical feature (dotted path). Repeat.")
+    ] = None,
+    critical: Annotated[
+        list[str] | None, typer.Option(metavar="FIELD", help="Feature whose drift alone means drift. Repeat.")
+    ] = None,
     verdict: Annotated[
         str | None,
         typer.Option(
+            metavar="any|share",
             help="any (default): drift when any feature drifts; share: when a critical one or more than "
-            "--max-drift-share of them drift."
+            "--max-drift-share of them drift.",
         ),
     ] = None,
     max_drift_share: Annotated[
-        float | None, typer.Option(help="With --verdict share: drift when more than this share drift (0.5).")
+        float | None,
+        typer.Option(
+            metavar="SHARE", help="With --verdict share: drift when more than this share drift (default: 0.5)."
+        ),
     ] = None,
     engine: Annotated[
-        str | None, typer.Option(help="Where statistics are computed: duckdb (default, in-process) or spark.")
+        str | None,
+        typer.Option(
+            metavar="duckdb|spark", help="Where statistics are computed: duckdb (default, in-process) or spark."
+        ),
     ] = None,
     out: Annotated[
-        str | None, typer.Option(help="Folder for drift.json and drift.html (default reports/drift).")
+        str | None, typer.Option(metavar="DIR", help="Folder for drift.json and drift.html (default: reports/drift).")
     ] = None,
-    experiment: Annotated[str | None, typer.Option(help="MLflow experiment (default gatekit-drift).")] = None,
+    experiment: Annotated[
+        str | None, typer.Option(metavar="NAME", help="MLflow experiment (default: gatekit-drift).")
+    ] = None,
     tracking_uri: Annotated[
-        str | None, typer.Option(help="MLflow tracking URI (default: MLFLOW_TRACKING_URI, else ./mlflow.db).")
+        str | None,
+        typer.Option(metavar="URI", help="MLflow tracking URI (default: MLFLOW_TRACKING_URI, else ./mlflow.db)."),
     ] = None,
-    run_name: Annotated[str | None, typer.Option(help="MLflow run name (default drift-YYYY-MM-DD).")] = None,
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="gatekit.yaml (its drift: section).")] = None,
+    run_name: Annotated[
+        str | None, typer.Option(metavar="NAME", help="MLflow run name (default: drift-YYYY-MM-DD).")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", metavar="FILE", help="gatekit.yaml (its drift: section).")
+    ] = None,
     no_mlflow: Annotated[bool, typer.Option("--no-mlflow", help="Write the files only; log no MLflow run.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the drift summary as JSON.")] = False,
 ) -> None:

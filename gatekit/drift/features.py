@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from gatekit.drift.sources import ABSENT, Batch, arrow_column, get_path, top_level
-from gatekit.production.schema import input_features
+from gatekit.production.schema import NUMBER_TEXT, input_features
 
 NUMERIC = "numeric"
 CATEGORICAL = "categorical"
@@ -132,10 +133,9 @@ def _number(value: Any) -> tuple[float, int]:
         text = value.strip()
         if not text:
             return math.nan, 0
-        try:
-            return float(text), 0
-        except ValueError:
+        if re.fullmatch(NUMBER_TEXT, text) is None:  # the engines' rule: float() also read "1_000" and "١٢"
             return math.nan, 1
+        return float(text), 0
     return math.nan, 1
 
 

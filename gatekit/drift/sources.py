@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from gatekit.errors import ConfigError, DatasetError
+from gatekit.production.schema import NUMBER_TEXT
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz", ".json.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -378,10 +379,8 @@ def to_epoch_seconds(value: Any) -> float:
         text = value.strip()
         if not text:
             return math.nan
-        try:
+        if re.fullmatch(NUMBER_TEXT, text):  # epoch text by the engines' rule (float() also read "1_000")
             return to_epoch_seconds(float(text))
-        except ValueError:
-            pass
         try:
             return to_epoch_seconds(datetime.fromisoformat(text.replace("Z", "+00:00")))
         except ValueError:

@@ -465,12 +465,16 @@ async def _replay_and_judge(prep: Prepared, emit: Callable[[str], None] | None) 
     try:
         await _start_agent(prep.agent, config.start_timeout)
     except Exception as exc:  # verdict.json says the agent did not start and why (exit code as raised)
+        from gatekit.pipeline.prepare import in_config_file
         from gatekit.pipeline.provisional import write_failed_start
 
+        error = in_config_file(config, exc)  # (an unset ${VAR} of a header: gatekit.yaml: agent_options.headers...)
         write_failed_start(
-            config=config, command=prep.command, started=prep.started, dataset=prep.dataset, exc=exc, locked=True
+            config=config, command=prep.command, started=prep.started, dataset=prep.dataset, exc=error, locked=True
         )
-        raise
+        if error is exc:
+            raise
+        raise error from None
     try:
         say(
             f"gatekit {prep.command}: {prep.total_cases} cases from {display_path(prep.dataset.path)} "

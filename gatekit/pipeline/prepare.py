@@ -175,8 +175,9 @@ def prepare(config: GateConfig, *, command: str, started: datetime, locks: list[
     except AgentError as exc:  # the folder says the run failed and why, not the last run's verdict or nothing
         from gatekit.pipeline.provisional import write_failed_start
 
-        write_failed_start(config=config, command=command, started=started, dataset=dataset, exc=exc, locked=False)
-        raise
+        error = in_config_file(config, exc)
+        write_failed_start(config=config, command=command, started=started, dataset=dataset, exc=error, locked=False)
+        raise error from None
     if config.production:
         import glob
 
@@ -362,6 +363,13 @@ def _agent_code_sha256(spec: str) -> str | None:
         return None
     origin = getattr(found, "origin", None)
     return file_sha256(origin) if origin and Path(origin).is_file() else None
+
+
+def in_config_file(config: GateConfig, exc: BaseException) -> BaseException:
+    """An agent error about ``agent_options.*`` (set only in gatekit.yaml) with the file named in front."""
+    if isinstance(exc, AgentError) and config.config_path is not None and str(exc).startswith("agent_options."):
+        return AgentError(f"{config.config_path}: {exc}")
+    return exc
 
 
 def agent_options(config: GateConfig) -> AgentOptions:

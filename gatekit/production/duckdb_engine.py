@@ -10,6 +10,7 @@ with a memory limit (default 1 GB) and spills to a private temp folder, removed 
 from __future__ import annotations
 
 import math
+import re
 import shutil
 import tempfile
 from typing import Any
@@ -30,7 +31,7 @@ from gatekit.production.engine import (
     NumericComparison,
     NumericSummary,
 )
-from gatekit.production.schema import COLUMNS
+from gatekit.production.schema import COLUMNS, NUMBER_TEXT
 
 _SQL_TYPE = {"integer": "DOUBLE", "number": "DOUBLE", "string": "VARCHAR", "timestamp": "TIMESTAMPTZ"}
 _SCHEMA_TYPE = {c.name: c.type for c in COLUMNS}
@@ -52,12 +53,9 @@ def _reads_as_number(value: Any) -> bool:
         return False
     if isinstance(value, int | float):
         return True
-    if isinstance(value, str) and value == value.strip() and "_" not in value:
-        try:
-            float(value)
-        except ValueError:
-            return False
-        return True
+    if isinstance(value, str):  # the rule ``_number_sql`` applies (and the Spark engine's): blank is null
+        text = value.strip(" ")
+        return not text or re.fullmatch(NUMBER_TEXT, text) is not None
     return False
 
 
@@ -71,13 +69,11 @@ def _reads_as_timestamp(value: Any) -> bool:
         return math.isfinite(value)
     if not isinstance(value, str):
         return False
-    text = value.strip()
+    text = value.strip(" ")
     if not text:
         return True
-    try:
+    if re.fullmatch(NUMBER_TEXT, text):
         return math.isfinite(float(text))
-    except ValueError:
-        pass
     try:
         datetime.fromisoformat(text)
     except ValueError:
@@ -127,6 +123,54 @@ def locate_jsonl_problem(paths: tuple[str, ...], types: dict[str, str]) -> str |
     return None
 
 
+def locate_csv_problem(paths: tuple[str, ...], types: dict[str, str]) -> str | None:
+    """``file:line: what`` for the first CSV row whose number or timestamp cell the readers refuse, or None.
+
+    The engines' own errors name no line (DuckDB's cast error, Spark's refusal); the cells are read by the same rules.
+    """
+    import csv
+
+    wanted = {c: k for c, k in types.items() if k in ("DOUBLE", "TIMESTAMP")}
+    for path in paths:
+        try:
+            handle = open(path, encoding="utf-8", newline="")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            return f"{path}: cannot open ({exc})"
+        with handle:
+            try:
+                reader = csv.DictReader(handle)
+                width = len(reader.fieldnames or [])
+                for row in reader:
+                    if None in row or any(v is None for v in row.values()):  # (extra cells / missing cells)
+                        cells = width + len(row.get(None) or []) - sum(1 for v in row.values() if v is None)
+                        return f"{path}:{reader.line_num}: {cells} cells where the header has {width}"
+                    for column, kind in wanted.items():
+                        value = row.get(column)
+                        if value is None or value == "":
+                            continue
+                        if kind == "DOUBLE" and not _reads_as_number(value):
+                            return f"{path}:{reader.line_num}: field {column!r} must be a number or empty"
+                        if kind == "TIMESTAMP" and not _reads_as_timestamp(value):
+                            return (
+                                f"{path}:{reader.line_num}: field {column!r} must be an RFC 3339 timestamp "
+                                "(or epoch seconds / milliseconds) or empty"
+                            )
+            except UnicodeDecodeError:
+                return f"{path}: not UTF-8 text"
+            except csv.Error as exc:
+                return f"{path}:{reader.line_num}: not readable CSV ({exc})"
+    return None
+
+
+def locate_problem_in(source: FileSource, types: dict[str, str]) -> str | None:
+    """``file:line: what`` for the first row of a JSON Lines or CSV source the readers refuse (None: none found)."""
+    if source.format == "jsonl":
+        return locate_jsonl_problem(source.paths, types)
+    if source.format == "csv":
+        return locate_csv_problem(source.paths, types)
+    return None
+
+
 def _is_number_type(kind: str) -> bool:
     return kind in (
         "DOUBLE",
@@ -141,6 +185,20 @@ def _is_number_type(kind: str) -> bool:
     ) or (kind.startswith("DECIMAL"))
 
 
+def _number_sql(column: str, label: str) -> str:
+    """A text column as a double by ``NUMBER_TEXT`` (the Spark engine's rule): blank is null, other text fails the query.
+
+    DuckDB's own cast took "1_000" as 1000 where Spark refused it (and Spark took "1.5d" where DuckDB refused).
+    """
+    text = f"trim(CAST({column} AS VARCHAR))"
+    refused = q.literal(f"CANNOT_PARSE_NUMBER: column {label!r} holds text that is not a number")
+    return (
+        f"CASE WHEN {text} IS NULL OR {text} = '' THEN CAST(NULL AS DOUBLE) "
+        f"WHEN regexp_full_match({text}, {q.literal(NUMBER_TEXT)}) THEN CAST({text} AS DOUBLE) "
+        f"ELSE CAST(error({refused}) AS DOUBLE) END"
+    )
+
+
 def _epoch_sql(column: str, numeric: bool) -> str:
     """UTC epoch seconds of a number / text timestamp column, the same rule as the Spark engine's ``_epoch_seconds``.
 
@@ -151,7 +209,7 @@ def _epoch_sql(column: str, numeric: bool) -> str:
         number = f"CAST({column} AS DOUBLE)"
         return f"CASE WHEN isfinite({number}) THEN (CASE WHEN abs({number}) > 1e11 THEN {number} / 1000.0 ELSE {number} END) END"
     text = f"NULLIF(trim(CAST({column} AS VARCHAR)), '')"
-    number = f"TRY_CAST({text} AS DOUBLE)"
+    number = f"(CASE WHEN regexp_full_match({text}, {q.literal(NUMBER_TEXT)}) THEN TRY_CAST({text} AS DOUBLE) END)"
     return (
         f"CASE WHEN {text} IS NULL THEN NULL WHEN isfinite({number}) THEN "
         f"(CASE WHEN abs({number}) > 1e11 THEN {number} / 1000.0 ELSE {number} END) "
@@ -202,8 +260,8 @@ class DuckDBEngine:
             return self._con.execute(sql, params or {}).fetchall()
         except duckdb.Error as exc:
             source = self._sources.get(where)
-            if source is not None and source[0].format == "jsonl":
-                found = locate_jsonl_problem(source[0].paths, source[1])
+            if source is not None:
+                found = locate_problem_in(source[0], source[1])
                 if found:
                     raise DatasetError(f"{found}; fix or remove that line (see docs/production-log.md)") from None
             raise DatasetError(
@@ -211,12 +269,11 @@ class DuckDBEngine:
             ) from None
 
     def locate_problem(self) -> str | None:
-        """``file:line: what`` for the first line of an opened JSON Lines source that cannot be read, or None."""
+        """``file:line: what`` for the first line of an opened JSON Lines or CSV source that cannot be read, or None."""
         for source, checks in self._sources.values():
-            if source.format == "jsonl":
-                found = locate_jsonl_problem(source.paths, checks)
-                if found:
-                    return found
+            found = locate_problem_in(source, checks)
+            if found:
+                return found
         return None
 
     def _view(self, select: str, where: str) -> str:
@@ -260,7 +317,35 @@ class DuckDBEngine:
         else:
             reader = f"read_csv({paths}, header = true, union_by_name = true, {_CSV_LINE}, all_varchar = true)"
         rows = self._run(f"DESCRIBE SELECT * FROM {reader}", where=where)
-        return {str(r[0]): str(r[1]) for r in rows}
+        found = {str(r[0]): str(r[1]) for r in rows}
+        if source.format == "csv":
+            self._check_csv_columns(source, found, where)
+        return found
+
+    @staticmethod
+    def _check_csv_columns(source: FileSource, found: dict[str, str], where: str) -> None:
+        """DuckDB's CSV sniffer, thrown by one row of another width, read a whole file as ONE column: refuse, naming it.
+
+        Its columns then missed every name of the header (the canary said "the rows have no request_id, variant,
+        timestamp column", drift "not in production") where a row of the wrong width is the fault.
+        """
+        import csv
+        from pathlib import Path
+
+        from gatekit.drift.sources import _open_text
+
+        for path in source.paths:
+            with _open_text(Path(path)) as handle:
+                header = next(csv.reader(handle), [])
+            named = [name for name in header if name.strip()]
+            if len(named) > 1 and not any(name in found for name in named):  # (not one header name was read)
+                problem = locate_csv_problem((path,), {})
+                raise DatasetError(
+                    f"{problem}; fix or remove that line (see docs/production-log.md)"
+                    if problem
+                    else f"{where}: DuckDB could not make out the columns of {path} (its header: "
+                    f"{', '.join(header[:8])}); check its delimiter and quotes"
+                )
 
     def open_files(self, source: FileSource, features: list[FeatureColumn]) -> FeatureTable:
         """A view over the files with one column per feature and ``__ts``."""
@@ -280,7 +365,10 @@ class DuckDBEngine:
                             "or null (unknown) there (see docs/production-log.md)"
                         )
                     types[column] = "DOUBLE"
-                    select.append(f"CAST({q.ident(column)} AS DOUBLE) AS {q.ident(feature.name)}")
+                    if source.format in ("jsonl", "csv") or available[column] == "VARCHAR":  # text: one rule
+                        select.append(f"{_number_sql(q.ident(column), column)} AS {q.ident(feature.name)}")
+                    else:
+                        select.append(f"CAST({q.ident(column)} AS DOUBLE) AS {q.ident(feature.name)}")
                 elif feature.multi:
                     types[column] = "VARCHAR[]"
                     expr = q.ident(column)
@@ -311,7 +399,11 @@ class DuckDBEngine:
             select.append(f"CAST(NULL AS DOUBLE) AS {TS_COLUMN}")
         # JSON Lines: a number column is read as its JSON text and cast, so that true / false (which DuckDB would
         # read as 1.0 / 0.0) fail the cast like other text that is no number: the file is refused naming the line
-        read_types = {k: "VARCHAR" if v == "DOUBLE" and source.format == "jsonl" else v for k, v in types.items()}
+        # (CSV too: DuckDB's CSV parser read "1_000" as 1000; the text is read and judged by ``_number_sql``)
+        read_types = {
+            k: "VARCHAR" if v == "DOUBLE" and source.format in ("jsonl", "csv") and k != TS_COLUMN else v
+            for k, v in types.items()
+        }
         reader = self._reader(source, read_types)
         checks = {**types, source.timestamp: "TIMESTAMP"} if has_ts and source.timestamp in types else types
         self._sources[where] = (source, checks)

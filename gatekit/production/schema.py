@@ -22,6 +22,12 @@ SCHEMA_VERSION = 1
 
 OUTCOMES = ("allow", "allow_with_redaction", "require_review", "deny")
 
+# Text a reader takes as a number in a numeric column (after trimming spaces; blank text is null): decimal digits
+# with an optional sign, point and exponent, or inf / infinity / nan (then refused or counted by the reader as
+# non-finite). One rule for DuckDB (``regexp_full_match``) and Spark (``rlike``): their own casts differ — DuckDB
+# read "1_000" as 1000, Spark read "1.5d" and "2F" as numbers (Java's parseDouble), each refusing the other's.
+NUMBER_TEXT = r"(?i)^([+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)(e[+-]?[0-9]+)?|[+-]?inf(inity)?|nan)$"
+
 # JSON types: "string", "integer", "number", "timestamp" (RFC 3339 text in JSON; a UTC timestamp in Parquet),
 # "string[]" (a list of strings), "counts" (an object of name -> non-negative integer).
 

@@ -54,6 +54,7 @@ from gatekit.production.engine import (
     NumericComparison,
     NumericSummary,
 )
+from gatekit.production.schema import NUMBER_TEXT
 from gatekit.production.stats_sql import EXACT_QUANTILE_MAX_ROWS, NEW_NAMES_SHOWN, SMALL_SIDE_MAX_DISTINCT
 
 TABLE_PREFIX = "spark-table:"
@@ -120,6 +121,45 @@ def local_session(app_name: str = "gatekit-drift", threads: str = "*") -> Any:
     return session
 
 
+def _parquet_schema(path: str) -> str:
+    """A Parquet file's column names and types, from its footer (files with equal schemas are read together).
+
+    A broken footer raises pyarrow's error: ``open_files`` reports it as a file Spark could not read.
+    """
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    return "; ".join(f"{field.name}: {field.type}" for field in schema)  # (not the metadata: pandas' differs per file)
+
+
+def _csv_header(path: str) -> tuple[str, ...]:
+    """The column names in a CSV file's first row (a ``.csv.gz`` too); empty when the file is empty.
+
+    An unreadable file raises: ``open_files`` reports it as a file Spark could not read.
+    """
+    import csv
+    from pathlib import Path
+
+    from gatekit.drift.sources import _open_text
+
+    with _open_text(Path(path)) as handle:
+        return tuple(next(csv.reader(handle), []))
+
+
+def _not_json(source: FileSource, label: str) -> str:
+    """The line Spark's JSON reader set aside as ``_corrupt_record`` (PERMISSIVE mode would drop it from every column).
+
+    A torn row left out would silently vanish from the judgement (docs/production-log.md): the file is refused, naming
+    the line as the DuckDB engine does.
+    """
+    from gatekit.production.duckdb_engine import locate_jsonl_problem
+
+    found = locate_jsonl_problem(source.paths, {})
+    if found:
+        return f"{found}; fix or remove that line (see docs/production-log.md)"
+    return f"{label}: a line is not a JSON object; fix or remove it (see docs/production-log.md)"
+
+
 def _fails_closed(method: Callable[..., Any]) -> Callable[..., Any]:
     """Turn a Spark failure inside an engine method into a DatasetError naming the data (exit 2, one line)."""
 
@@ -130,7 +170,11 @@ def _fails_closed(method: Callable[..., Any]) -> Callable[..., Any]:
         except GatekitError:
             raise
         except Exception as exc:  # noqa: BLE001 - py4j / pyspark errors have no common base worth naming
-            labels = [a.label for a in args if isinstance(a, FeatureTable)] or ["production data"]
+            tables = [a.label for a in args if isinstance(a, FeatureTable)]
+            found = self.locate_problem(exc, tables)
+            if found:  # a value the readers refuse: name its file and line, as the DuckDB engine does
+                raise DatasetError(f"{found}; fix or remove that line (see docs/production-log.md)") from None
+            labels = tables or ["production data"]
             raise DatasetError(
                 f"{' vs '.join(labels)}: Spark failed in {method.__name__} ({_first_line(exc)}); check the data"
             ) from None
@@ -174,6 +218,7 @@ class SparkEngine:
         self.spark = session if session is not None else local_session()
         self._persist = persist
         self._cached: list[Any] = []
+        self._sources: dict[str, tuple[FileSource, dict[str, str]]] = {}  # label -> JSON Lines / CSV opened
         self.small_side_max_distinct = small_side_max_distinct
 
     # --- opening sources ---------------------------------------------------------------------------------
@@ -186,23 +231,68 @@ class SparkEngine:
         reader = self.spark.read
         try:
             if source.format == "parquet":
-                df = reader.parquet(*source.paths)
+                # Spark reads every file with ONE file's schema: a column only some files have (agent_version in newer
+                # guards' files) was dropped from all, and an int64 column where another file has double failed the
+                # read. Files are read per schema and joined by name (missing columns null, numbers widened), as
+                # DuckDB's union_by_name reads them.
+                by_schema: dict[str, list[str]] = {}
+                for path in source.paths:
+                    by_schema.setdefault(_parquet_schema(path), []).append(path)
+                frames = [reader.parquet(*paths) for paths in by_schema.values()]
+                df = frames[0]
+                for frame in frames[1:]:
+                    df = df.unionByName(frame, allowMissingColumns=True)
             elif source.format == "jsonl":
                 df = reader.option("mode", "PERMISSIVE").json(list(source.paths))
+                if "_corrupt_record" in df.columns:  # a torn or non-JSON line: refused, as on DuckDB (never skipped)
+                    raise DatasetError(_not_json(source, label))
             elif source.format == "csv":
                 csv = (
                     reader.option("header", "true").option("escape", '"').option("mode", "PERMISSIVE")
                 )  # RFC 4180 quotes
-                df = csv.csv(list(source.paths))
+                # Spark maps every file's cells to the FIRST file's header by position: a file whose columns are in
+                # another order was misread (its variant column held request ids: its rows vanished). Files are
+                # read per header and joined by column name, as DuckDB's union_by_name reads them.
+                groups: dict[tuple[str, ...], list[str]] = {}
+                for path in source.paths:
+                    groups.setdefault(_csv_header(path), []).append(path)
+                frames = [csv.csv(paths) for paths in groups.values()]
+                df = frames[0]
+                for frame in frames[1:]:
+                    df = df.unionByName(frame, allowMissingColumns=True)
             else:
                 raise ConfigError(
                     f"{label}: the Spark engine reads parquet, jsonl, csv or a table, not {source.format}"
                 )
-        except ConfigError:
+        except (ConfigError, DatasetError):
             raise
         except Exception as exc:  # noqa: BLE001 - a file Spark cannot read: one line naming it
             raise DatasetError(f"{label}: Spark could not read it ({_first_line(exc)}); check the file") from None
+        if source.format in ("jsonl", "csv"):
+            checks = {source.columns.get(f.name, f.name): "DOUBLE" for f in features if f.kind == NUMERIC}
+            if source.timestamp:
+                checks[source.timestamp] = "TIMESTAMP"
+            self._sources[label] = (source, checks)
         return self._project(df, features, source.columns, source.timestamp, label)
+
+    def locate_problem(self, exc: BaseException | None = None, labels: list[str] | None = None) -> str | None:
+        """``file:line: what`` of the first JSON Lines / CSV row whose number or time the readers refuse, or None.
+
+        Spark's refusal (``CANNOT_PARSE_NUMBER`` / ``CANNOT_PARSE_TIMESTAMP``) names no file or line; the rows are
+        read again by the rules both engines apply. With ``exc``, only for such a refusal; with ``labels``, only in
+        the tables of those labels (the ones the failing step read).
+        """
+        if exc is not None and "CANNOT_PARSE_" not in str(exc):
+            return None
+        from gatekit.production.duckdb_engine import locate_problem_in
+
+        for label, (source, checks) in self._sources.items():
+            if labels and label not in labels:
+                continue
+            found = locate_problem_in(source, checks)
+            if found:
+                return found
+        return None
 
     def open_table(
         self,
@@ -260,11 +350,15 @@ class SparkEngine:
                 if not isinstance(field.dataType, T.StringType):  # (a struct or list fails the select below)
                     expr = col.try_cast("double") if not isinstance(field.dataType, T.DoubleType) else col
                 else:  # text that is no number fails the query, as on DuckDB (never a silent missing value)
-                    number = col.try_cast("double")
+                    text = F.trim(col)  # by NUMBER_TEXT, DuckDB's rule too (Spark's cast took "1.5d"); blank is null
                     refused = F.raise_error(
                         F.lit(f"CANNOT_PARSE_NUMBER: column {source_name!r} holds text that is not a number")
                     )
-                    expr = F.when(col.isNull() | number.isNotNull(), number).otherwise(refused.cast("double"))
+                    expr = (
+                        F.when(text.isNull() | (text == F.lit("")), F.lit(None).cast("double"))
+                        .when(text.rlike(NUMBER_TEXT), text.try_cast("double"))
+                        .otherwise(refused.cast("double"))
+                    )
             elif feature.multi:
                 if isinstance(field.dataType, T.ArrayType):
                     expr = col.cast("array<string>")
@@ -847,7 +941,7 @@ def _epoch_seconds(col: Any, data_type: Any) -> Any:
         seconds = F.when(F.abs(number) > F.lit(1e11), number / F.lit(1000.0)).otherwise(number)
         return F.when(finite(number), seconds)
     text = F.trim(col.cast("string"))
-    number = text.try_cast("double")
+    number = F.when(text.rlike(NUMBER_TEXT), text.try_cast("double"))  # epoch text by DuckDB's rule too
     zoned = F.unix_micros(F.try_to_timestamp(text)) / F.lit(1e6)  # text with a zone: that instant
     parsed = F.when(text.rlike(_NAIVE_TEXT), _wall_clock_utc(text.try_cast("timestamp_ntz"))).otherwise(zoned)
     # text that is no timestamp fails the query, as on DuckDB (the file is refused, never read as rows without time)

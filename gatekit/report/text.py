@@ -106,7 +106,7 @@ def format_value(value: object, unit: str = "", digits: int = 4) -> str:
     else:
         text = str(value)
     if unit and unit not in {"count", "ratio", "fraction"}:
-        return f"{text} {unit}" if unit.isalpha() and len(unit) > 2 else f"{text}{unit}"
+        return f"{text} {unit}" if unit.isalpha() else f"{text}{unit}"  # 2000 ms, 0.05 USD; 5%
     return text
 
 

@@ -63,7 +63,10 @@ def resolve_tracking_uri(tracking_uri: str | None) -> str:
     return uri
 
 
-def _check_reachable(uri: str) -> None:
+def _check_reachable(
+    uri: str, advice: str = "start it, fix MLFLOW_TRACKING_URI / --tracking-uri, or pass --no-mlflow to log nothing"
+) -> None:
+    """An ``http(s)://`` tracking server that is down or failing is a ``SinkError`` saying so (``advice``: what to do)."""
     if not uri.startswith(("http://", "https://")):
         return
     url, headers = _without_userinfo(uri.rstrip("/") + "/health")
@@ -78,9 +81,7 @@ def _check_reachable(uri: str) -> None:
             raise SinkError(f"MLflow tracking server {uri} answered {exc.code}; check the server") from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise SinkError(
-            f"MLflow tracking server {uri} is unreachable ({reason}); start it or fix MLFLOW_TRACKING_URI / --tracking-uri"
-        ) from None
+        raise SinkError(f"MLflow tracking server {uri} is unreachable ({reason}); {advice}") from None
 
 
 def _without_userinfo(url: str) -> tuple[str, dict[str, str]]:
@@ -265,7 +266,7 @@ def _log_dataset(mlflow: Any, dataset: dict[str, Any]) -> None:
 
 def _client(tracking_uri: str | None) -> tuple[Any, str]:
     uri = resolve_tracking_uri(tracking_uri)
-    _check_reachable(uri)
+    _check_reachable(uri, "start it or fix MLFLOW_TRACKING_URI / --tracking-uri")  # (the registry is needed here)
     from mlflow import MlflowClient
 
     try:

@@ -136,3 +136,34 @@ def test_rollback_command_exit_codes(uri: str, repo_root: Path, tmp_path: Path) 
     assert refused.returncode == 2 and "no previous holder" in refused.stderr and "Traceback" not in refused.stderr
     missing = in_process("--model", name, "--alias", "staging")
     assert missing.returncode == 2 and "the alias is not set" in missing.stderr
+
+
+def test_a_second_trigger_for_the_same_failure_does_not_roll_back_twice(
+    uri: str, repo_root: Path, tmp_path: Path
+) -> None:
+    """attack19b: a watch's --on-rollback and the workflow's rollback step both fire for one failed canary (v3).
+
+    Without a guard the second run moved the alias back one more promotion (3 -> 2 -> 1): past the good version.
+    ``--from-version 3`` is a compare-and-set: the second run sees 3 already rolled back to 2 and does nothing.
+    """
+    name = model_with_versions(uri, 3)
+    client(uri).set_registered_model_alias(name, "production", "1")
+    gate_pass(uri, name, "2")
+    gate_pass(uri, name, "3")
+    env = {**__import__("os").environ, "PYTHONPATH": str(repo_root)}
+
+    def gatekit(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "gatekit", "rollback", "--model", name, "--alias", "production", *args,
+             "--tracking-uri", uri],
+            capture_output=True, text=True, cwd=tmp_path, env=env, timeout=180, check=False,
+        )  # fmt: skip
+
+    first, second = gatekit("--from-version", "3"), gatekit("--from-version", "3")
+    assert first.returncode == 0 and "from version 3 back to version 2" in first.stdout, first.stderr
+    assert second.returncode == 0 and "already moved from version 3 back to version 2" in second.stdout, second.stderr
+    assert holder(uri, name) == "2"
+    other = gatekit("--from-version", "1")  # the alias holds 2, and 1 was never rolled back to it: refused
+    assert other.returncode == 2 and "holds version 2, not 1" in other.stderr and "Traceback" not in other.stderr
+    assert holder(uri, name) == "2"
+    assert rollback(name, alias="production", tracking_uri=uri, from_version="2")["to_version"] == "1"

@@ -157,8 +157,8 @@ def test_publish_writes_summary_annotations_and_outputs(tmp_path: Path) -> None:
     html = render_html(summary)
     # the checks table: failing first, with value / limit / interval / status
     rows = re.findall(r"<tr>\s*<td>(.*?)</td>\s*<td.*?>(.*?)</td>\s*<td.*?>(.*?)</td>", html, re.S)
-    assert ("latency_p95_ms", "2300ms", "&lt; 2000ms") in rows
-    assert rows.index(("latency_p95_ms", "2300ms", "&lt; 2000ms")) < rows.index(
+    assert ("latency_p95_ms", "2300 ms", "&lt; 2000 ms") in rows
+    assert rows.index(("latency_p95_ms", "2300 ms", "&lt; 2000 ms")) < rows.index(
         ("cost_per_1k_tokens_usd", "0.012 usd", "&lt; 0.05 usd")
     )
     assert "| deny | 1 |" in summary
