@@ -153,9 +153,7 @@ def test_a_hanging_server_says_one_line_not_a_warning_per_retry(tmp_path: Path, 
     project = _project(tmp_path)
     with failing_proxy(mlflow_server.uri, "/health", failures=100, mode="hang") as (uri, _seen):  # type: ignore[attr-defined]
         started = time.monotonic()
-        proc = attack_gate(
-            project, "--out", "out", "--tracking-uri", uri, env={"MLFLOW_HTTP_REQUEST_TIMEOUT": "1"}
-        )
+        proc = attack_gate(project, "--out", "out", "--tracking-uri", uri, env={"MLFLOW_HTTP_REQUEST_TIMEOUT": "1"})
     assert proc.returncode == 3, (proc.stdout, proc.stderr)
     assert time.monotonic() - started < 60
     # urllib3: "WARNING urllib3.connectionpool: Retrying (Retry(total=1, ...)) after connection broken by ..."

@@ -86,6 +86,7 @@ class MlflowModelAgent:
         import mlflow
         from mlflow.exceptions import MlflowException
 
+        from gatekit.redact import redact_urls
         from gatekit.sinks.mlflow import _quiet_mlflow
 
         _quiet_mlflow()  # (its INFO lines on stderr with --no-mlflow: "Creating initial MLflow database tables...")
@@ -106,7 +107,7 @@ class MlflowModelAgent:
                 )
             raise AgentError(
                 f"agent spec {self.spec!r}: cannot load the MLflow model: {first} "
-                f"(tracking URI {mlflow.get_tracking_uri()}; set MLFLOW_TRACKING_URI)"
+                f"(tracking URI {redact_urls(str(mlflow.get_tracking_uri()))}; set MLFLOW_TRACKING_URI)"
             ) from None
         except OSError as exc:
             raise AgentError(f"agent spec {self.spec!r}: cannot load the MLflow model: {exc}") from None

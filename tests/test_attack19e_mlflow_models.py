@@ -1,0 +1,143 @@
+"""attack19e: MLflow models as agents, and experiment names, in a real sqlite MLflow store.
+
+* A registered model whose loading fails outside MLflow's own errors (its class's module is not installed here) was
+  ``internal error (the gate fails closed): ModuleNotFoundError``, exit 3, no verdict.json saying why; it is an
+  agent that did not start now (exit 2, a ``fail`` verdict.json with the reason).
+* A pyfunc prediction that is a mapping without ``output`` or ``tool_calls`` (a two-column DataFrame row, a dict of
+  other fields) was a successful, empty answer; it is an ``invalid_response`` now.
+* An empty or over-long (> 500 characters) experiment name ran every case, then failed as an MLflow error (exit 3).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import attack_gate, attack_project, one_line_exit_2
+from mlflow_store import fresh_store
+
+pytestmark = pytest.mark.slow
+
+HELPER = """
+from mlflow.pyfunc import PythonModel
+
+
+class Helped(PythonModel):
+    def predict(self, context, model_input, params=None):
+        return "fine"
+"""
+
+SHAPES = """
+import mlflow
+import pandas as pd
+from mlflow.pyfunc import PythonModel
+
+
+class Shapes(PythonModel):
+    def predict(self, context, model_input, params=None):
+        kind = str(model_input)
+        return {
+            "two_columns": pd.DataFrame({"label": ["x"], "score": [0.5]}),
+            "other_fields": {"answer": "hello", "usage": {"input_tokens": 1}},
+            "one_column": pd.DataFrame({"prediction": ["from the one column"]}),
+            "tool_only": {"tool_calls": [{"name": "lookup", "arguments": {}}]},
+        }[kind]
+
+
+mlflow.models.set_model(Shapes())
+"""
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A sqlite store with ``gk19e-loadfail/1`` (pickled class from a module only the test can import) and
+    ``gk19e-shapes/1`` (a models-from-code pyfunc answering odd shapes)."""
+    import mlflow
+
+    root = tmp_path_factory.mktemp("mlflow-19e")
+    uri = fresh_store(root / "mlflow.db")
+    helper = root / "helper"
+    helper.mkdir()
+    (helper / "gk19e_helpermod.py").write_text(HELPER, encoding="utf-8")
+    (root / "shapes.py").write_text(SHAPES, encoding="utf-8")
+    mp = pytest.MonkeyPatch()
+    mp.chdir(root)
+    mp.syspath_prepend(str(helper))
+    previous = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(uri)
+    try:
+        from gk19e_helpermod import Helped  # type: ignore[import-not-found]
+
+        mlflow.set_experiment("models")
+        with mlflow.start_run():
+            mlflow.pyfunc.log_model(
+                name="a", python_model=Helped(), registered_model_name="gk19e-loadfail", pip_requirements=["mlflow"]
+            )
+            mlflow.pyfunc.log_model(
+                name="b",
+                python_model=str(root / "shapes.py"),
+                registered_model_name="gk19e-shapes",
+                pip_requirements=["mlflow"],
+            )
+        yield uri
+    finally:
+        mlflow.set_tracking_uri(previous)
+        sys.modules.pop("gk19e_helpermod", None)
+        mp.undo()
+
+
+def test_a_model_whose_code_cannot_be_imported_is_an_agent_that_did_not_start(tmp_path: Path, store: str) -> None:
+    project = attack_project(tmp_path, [json.dumps({"id": "c1", "input": "hi"})])
+    proc = attack_gate(
+        project, "--out", "out", "--no-mlflow", agent="models:/gk19e-loadfail/1", env={"MLFLOW_TRACKING_URI": store}
+    )
+    line = one_line_exit_2(proc)  # was exit 3: "internal error (the gate fails closed): ModuleNotFoundError: ..."
+    assert "cannot load the MLflow model: ModuleNotFoundError" in line and "gk19e_helpermod" in line, line
+    verdict = json.loads((project / "out" / "verdict.json").read_text(encoding="utf-8"))
+    assert (verdict["verdict"], verdict["exit_code"]) == ("fail", 2)
+    assert any("gk19e_helpermod" in reason for reason in verdict["reasons"]), verdict["reasons"]
+
+
+def test_a_mapping_prediction_without_output_is_an_invalid_response(tmp_path: Path, store: str) -> None:
+    kinds = ["two_columns", "other_fields", "one_column", "tool_only"]
+    project = attack_project(tmp_path, [json.dumps({"id": kind, "input": kind}) for kind in kinds])
+    proc = attack_gate(
+        project, "--out", "out", "--no-mlflow", agent="models:/gk19e-shapes/1", env={"MLFLOW_TRACKING_URI": store}
+    )
+    assert proc.returncode == 1, (proc.stdout, proc.stderr)
+    results = {}
+    for line in (project / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        results[record["case_id"]] = record
+    for kind in ("two_columns", "other_fields"):  # were ok, with the answer ""
+        assert not results[kind]["ok"], results[kind]
+        assert results[kind]["error_type"] == "invalid_response"
+        assert "without 'output' or 'tool_calls'" in results[kind]["error_message"]
+        assert len(results[kind]["attempts"]) == 1  # the same input gets the same answer: not retried
+    assert results["one_column"]["ok"] and results["one_column"]["response"]["output"] == "from the one column"
+    assert results["tool_only"]["ok"] and results["tool_only"]["response"]["tool_calls"][0]["name"] == "lookup"
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [("", "is empty"), ("   ", "is empty"), ("e" * 501, "501 characters")],
+    ids=["empty", "blank", "501"],
+)
+def test_an_experiment_name_mlflow_refuses_is_refused_before_the_replay(tmp_path: Path, name: str, says: str) -> None:
+    project = attack_project(tmp_path, [json.dumps({"id": "c1", "input": "hi"})])
+    store = fresh_store(tmp_path / "mlflow.db")
+    proc = attack_gate(project, "--out", "out", "--tracking-uri", store, "--experiment", name)
+    line = one_line_exit_2(proc)  # was exit 3 after the replay: "INVALID_PARAMETER_VALUE: 'name' exceeds ..."
+    assert says in line and "experiment" in line, line
+    assert not (project / "out" / "results.jsonl").exists()
+
+
+def test_an_experiment_name_of_500_characters_is_logged(tmp_path: Path) -> None:
+    project = attack_project(tmp_path, [json.dumps({"id": "c1", "input": "hi"})])
+    store = fresh_store(tmp_path / "mlflow.db")
+    proc = attack_gate(project, "--out", "out", "--tracking-uri", store, "--experiment", "e" * 500)
+    assert proc.returncode == 0, (proc.stdout, proc.stderr)
+    assert json.loads((project / "out" / "verdict.json").read_text(encoding="utf-8"))["mlflow"]["run_id"]
