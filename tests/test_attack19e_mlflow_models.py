@@ -141,3 +141,39 @@ def test_an_experiment_name_of_500_characters_is_logged(tmp_path: Path) -> None:
     proc = attack_gate(project, "--out", "out", "--tracking-uri", store, "--experiment", "e" * 500)
     assert proc.returncode == 0, (proc.stdout, proc.stderr)
     assert json.loads((project / "out" / "verdict.json").read_text(encoding="utf-8"))["mlflow"]["run_id"]
+
+
+def _old_mlruns(project: Path) -> None:
+    """A ``./mlruns`` with an experiment in it, as MLflow 2 left it: MLflow 3's default store here is that folder."""
+    (project / "mlruns" / "0").mkdir(parents=True)
+    meta = 'name: Default\nexperiment_id: "0"\nlifecycle_stage: active\nartifact_location: mlruns/0\n'
+    (project / "mlruns" / "0" / "meta.yaml").write_text(meta, encoding="utf-8")
+
+
+@pytest.mark.parametrize("given", ["flag", "default"])
+def test_a_file_store_mlflow_refuses_is_refused_before_the_replay(
+    tmp_path: Path, given: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.delenv("MLFLOW_ALLOW_FILE_STORE", raising=False)
+    project = attack_project(tmp_path, [json.dumps({"id": "c1", "input": "hi"})])
+    if given == "flag":
+        proc = attack_gate(project, "--out", "out", "--tracking-uri", "file:./mlruns")
+        assert "--tracking-uri file:./mlruns is a file store" in one_line_exit_2(proc)
+    else:  # no URI anywhere, an old ./mlruns in the working directory
+        _old_mlruns(project)
+        proc = attack_gate(project, "--out", "out")
+        assert "MLflow's default tracking store here" in one_line_exit_2(proc)
+    # was exit 3 after every case ran: "MlflowException: The filesystem tracking backend ... is in maintenance mode"
+    assert "MLFLOW_ALLOW_FILE_STORE=true" in proc.stderr
+    assert not (project / "out" / "results.jsonl").exists()
+
+
+def test_a_file_store_opted_in_is_logged(tmp_path: Path) -> None:
+    project = attack_project(tmp_path, [json.dumps({"id": "c1", "input": "hi"})])
+    proc = attack_gate(
+        project, "--out", "out", "--tracking-uri", "file:./mlruns", env={"MLFLOW_ALLOW_FILE_STORE": "true"}
+    )
+    assert proc.returncode == 0, (proc.stdout, proc.stderr)
+    run_id = json.loads((project / "out" / "verdict.json").read_text(encoding="utf-8"))["mlflow"]["run_id"]
+    assert run_id and list((project / "mlruns").rglob(run_id))

@@ -63,6 +63,40 @@ def resolve_tracking_uri(tracking_uri: str | None) -> str:
     return uri
 
 
+def check_store_opens(tracking_uri: str | None) -> None:
+    """Refuse (``ConfigError``, exit 2) a file store MLflow will not open, before any case runs.
+
+    MLflow 3 keeps ``file:`` / plain-folder tracking stores in "maintenance mode" and refuses to open one unless
+    ``MLFLOW_ALLOW_FILE_STORE=true``; its default is such a store wherever ``./mlruns`` holds runs. The gate
+    replayed every case, then failed to log (exit 3) with MLflow's hint cut off.
+    """
+    uri = resolve_tracking_uri(tracking_uri)
+    scheme = urllib.parse.urlsplit(uri).scheme
+    if scheme not in ("", "file") and not (len(scheme) == 1 and os.name == "nt"):  # (C:\ is a Windows path)
+        return
+    from mlflow.environment_variables import MLFLOW_ALLOW_FILE_STORE
+
+    if MLFLOW_ALLOW_FILE_STORE.get():
+        return
+    if tracking_uri:
+        where = f"--tracking-uri {redact_urls(uri)}"
+    elif os.environ.get("MLFLOW_TRACKING_URI"):
+        where = f"MLFLOW_TRACKING_URI={redact_urls(uri)}"
+    else:
+        where = f"MLflow's default tracking store here ({redact_urls(uri)}: ./mlruns holds runs)"
+    raise ConfigError(
+        f"{where} is a file store, which MLflow {_mlflow_version()} refuses to open (maintenance mode): log to a "
+        "database, e.g. --tracking-uri sqlite:///mlflow.db (`mlflow migrate-filestore` moves old runs), or set "
+        "MLFLOW_ALLOW_FILE_STORE=true, or pass --no-mlflow"
+    )
+
+
+def _mlflow_version() -> str:
+    import mlflow
+
+    return str(mlflow.__version__)
+
+
 def _check_reachable(
     uri: str, advice: str = "start it, fix MLFLOW_TRACKING_URI / --tracking-uri, or pass --no-mlflow to log nothing"
 ) -> None:
