@@ -11,12 +11,14 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import attack_gate, attack_project, one_line_exit_2
+from conftest import REPO_ROOT, attack_gate, attack_project, one_line_exit_2
 from mlflow_store import fresh_store
 
 pytestmark = pytest.mark.slow
@@ -177,3 +179,28 @@ def test_a_file_store_opted_in_is_logged(tmp_path: Path) -> None:
     assert proc.returncode == 0, (proc.stdout, proc.stderr)
     run_id = json.loads((project / "out" / "verdict.json").read_text(encoding="utf-8"))["mlflow"]["run_id"]
     assert run_id and list((project / "mlruns").rglob(run_id))
+
+
+def test_a_relative_sqlite_tracking_uri_in_gatekit_yaml_is_relative_to_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    (tmp_path / "proj").mkdir()
+    project = attack_project(tmp_path / "proj", [json.dumps({"id": "c1", "input": "hi"})])
+    store = fresh_store(project / "mlflow.db")
+    config = "dataset: ds.jsonl\nagent: python:agent16:run\nthresholds: th.yaml\nout: out\n"
+    (project / "gatekit.yaml").write_text(config + "tracking_uri: sqlite:///mlflow.db\n", encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEKIT_")}
+    env["PYTHONPATH"] = f"{REPO_ROOT}{os.pathsep}{project}"
+    command = [sys.executable, "-m", "gatekit", "eval", "-c", str(project / "gatekit.yaml")]
+    command += ["--policy", str(REPO_ROOT / "policies" / "default.yaml")]
+    proc = subprocess.run(command, cwd=elsewhere, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, (proc.stdout, proc.stderr)
+    run_id = json.loads((project / "out" / "verdict.json").read_text(encoding="utf-8"))["mlflow"]["run_id"]
+    # the run went to a new mlflow.db in the working directory; the project's store never saw it
+    assert not (elsewhere / "mlflow.db").exists()
+    from mlflow import MlflowClient
+
+    assert MlflowClient(tracking_uri=store).get_run(run_id).info.status == "FINISHED"
