@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, attack_gate, attack_project, one_line_exit_2
+from conftest import REPO_ROOT, TESTS_DIR, attack_gate, attack_project, one_line_exit_2
 from mlflow_store import fresh_store
+from spine_project import run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -204,3 +205,13 @@ def test_a_relative_sqlite_tracking_uri_in_gatekit_yaml_is_relative_to_the_file(
     from mlflow import MlflowClient
 
     assert MlflowClient(tracking_uri=store).get_run(run_id).info.status == "FINISHED"
+
+
+def test_drift_refuses_a_file_store_before_computing(tmp_path: Path) -> None:
+    conv = str(TESTS_DIR / "data" / "azure-llm-trace" / "AzureLLMInferenceTrace_conv.csv")
+    args = ["--reference", conv, "--production", conv, "--numeric", "ContextTokens", "--out", "o"]
+    proc = run_cli(tmp_path, "drift", *args, "--tracking-uri", "file:./mlruns")
+    # was exit 3 after the drift was computed and its files written ("... is in maintenance mode ...")
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert "is a file store" in proc.stderr and "MLFLOW_ALLOW_FILE_STORE=true" in proc.stderr
+    assert not (tmp_path / "o" / "drift.json").exists()
