@@ -215,3 +215,50 @@ def test_drift_refuses_a_file_store_before_computing(tmp_path: Path) -> None:
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
     assert "is a file store" in proc.stderr and "MLFLOW_ALLOW_FILE_STORE=true" in proc.stderr
     assert not (tmp_path / "o" / "drift.json").exists()
+
+
+def test_two_gates_logging_the_same_dataset_at_once_both_log(tmp_path: Path) -> None:
+    """Another gate logs the same golden dataset to the experiment between MLflow's look-up and its insert.
+
+    MLflow reads the experiment's datasets, then inserts the missing one: two gates publishing one dataset at once
+    (seen with six gate processes on one store) made one fail, exit 3, ``UNIQUE constraint failed: datasets...``.
+    The other gate here is MLflow itself logging the dataset for a second run, started at the moment the gate's
+    insert is sent (a listener on the real store's engine), so the race happens every time.
+    """
+    import mlflow
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from gatekit.sinks.mlflow import log_run
+
+    store = fresh_store(tmp_path / "mlflow.db")
+    client = mlflow.MlflowClient(tracking_uri=store)
+    experiment_id = client.create_experiment("race")
+    other_run = client.create_run(experiment_id).info.run_id
+    records = [{"id": "c1", "input": "hi", "tags": []}]
+    dataset = {"name": "golden", "path": "ds.jsonl", "sha256": "ab" * 32, "records": records}
+    fired: list[str] = []
+
+    def other_gate(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if not fired and statement.lstrip().upper().startswith("INSERT INTO DATASETS"):
+            fired.append(statement)
+            import pandas as pd
+
+            frame = pd.DataFrame({"id": ["c1"], "input": [json.dumps("hi")], "tags": [""]})
+            same = mlflow.data.from_pandas(frame, source="ds.jsonl", name="golden", digest=("ab" * 32)[:36])
+            from mlflow.entities import DatasetInput, InputTag
+
+            client.log_inputs(
+                other_run, [DatasetInput(same._to_mlflow_entity(), [InputTag("mlflow.data.context", "golden")])]
+            )
+
+    event.listen(Engine, "before_cursor_execute", other_gate)
+    try:
+        run_id, _ = log_run(store, "race", "gate", {}, {}, {}, [], dataset=dataset)
+    finally:
+        event.remove(Engine, "before_cursor_execute", other_gate)
+    assert fired  # the other gate did log first
+    run = client.get_run(run_id)
+    assert run.info.status == "FINISHED"
+    assert [i.dataset.digest for i in run.inputs.dataset_inputs] == [("ab" * 32)[:36]]
+    assert [i.dataset.digest for i in client.get_run(other_run).inputs.dataset_inputs] == [("ab" * 32)[:36]]

@@ -288,7 +288,21 @@ def _log_dataset(mlflow: Any, dataset: dict[str, Any]) -> None:
         name=_writable(str(dataset.get("name", "golden"))),
         digest=str(dataset.get("sha256", ""))[:36] or None,
     )
-    mlflow.log_input(ds, context="golden")
+    try:
+        mlflow.log_input(ds, context="golden")
+    except Exception as exc:  # noqa: BLE001 - only the duplicate is retried; anything else is raised as it was
+        if not _duplicate_row(exc):
+            raise
+        # another gate logged the same dataset to this experiment between MLflow's look-up and its insert (MLflow
+        # reads, then inserts): the run failed with "UNIQUE constraint failed: datasets..."; now it exists, and
+        # logging it again links the run to it
+        mlflow.log_input(ds, context="golden")
+
+
+def _duplicate_row(exc: Exception) -> bool:
+    """The store refused a row another writer inserted first (sqlite, PostgreSQL, MySQL wording)."""
+    text = str(exc)
+    return any(word in text for word in ("UNIQUE constraint failed", "duplicate key value", "Duplicate entry"))
 
 
 # =============================================================================================
