@@ -53,6 +53,19 @@ class Shapes(PythonModel):
 mlflow.models.set_model(Shapes())
 """
 
+TYPED = """
+import mlflow
+from mlflow.pyfunc import PythonModel
+
+
+class Typed(PythonModel):
+    def predict(self, context, model_input, params=None):
+        return {"output": "fine"}
+
+
+mlflow.models.set_model(Typed())
+"""
+
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
@@ -83,6 +96,17 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 name="b",
                 python_model=str(root / "shapes.py"),
                 registered_model_name="gk19e-shapes",
+                pip_requirements=["mlflow"],
+            )
+            from mlflow.models.signature import ModelSignature
+            from mlflow.types.schema import ColSpec, Schema
+
+            (root / "typed.py").write_text(TYPED, encoding="utf-8")
+            mlflow.pyfunc.log_model(
+                name="c",
+                python_model=str(root / "typed.py"),
+                registered_model_name="gk19e-typed",
+                signature=ModelSignature(inputs=Schema([ColSpec("long", "x")]), outputs=Schema([ColSpec("string")])),
                 pip_requirements=["mlflow"],
             )
         yield uri
@@ -262,3 +286,13 @@ def test_two_gates_logging_the_same_dataset_at_once_both_log(tmp_path: Path) -> 
     assert run.info.status == "FINISHED"
     assert [i.dataset.digest for i in run.inputs.dataset_inputs] == [("ab" * 32)[:36]]
     assert [i.dataset.digest for i in client.get_run(other_run).inputs.dataset_inputs] == [("ab" * 32)[:36]]
+
+
+def test_a_case_the_model_signature_refuses_is_a_case_error_not_retried(tmp_path: Path, store: str) -> None:
+    project = attack_project(tmp_path, [json.dumps({"id": "c1", "input": "hello"})])
+    env = {"MLFLOW_TRACKING_URI": store}
+    proc = attack_gate(project, "--out", "out", "--no-mlflow", "--retries", "2", agent="models:/gk19e-typed/1", env=env)
+    assert proc.returncode == 1, (proc.stdout, proc.stderr)  # a failing case, not a crash and not a pass
+    record = json.loads((project / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert not record["ok"] and "input schema refuses this case" in record["error_message"]
+    assert len(record["attempts"]) == 1  # was 3: the same input was sent again, refused the same way

@@ -235,7 +235,7 @@ class MlflowModelAgent:
             raise RuntimeError("agent not started")
         # the prediction is read on the pool's thread too: a hostile object (a never-ending __iter__) stalls a
         # thread the attempt timeout abandons, never the gate's loop
-        answer: AgentResponse = await pool.run(lambda: self.parse_output(model.predict(payload, params=params)))
+        answer: AgentResponse = await pool.run(lambda: self.parse_output(_predict(model, payload, params)))
         return answer
 
     async def close(self) -> None:
@@ -243,6 +243,26 @@ class MlflowModelAgent:
         if self._pool is not None:
             self._pool.close()
             self._pool = None
+
+
+def _predict(model: Any, payload: Any, params: dict[str, Any] | None) -> Any:
+    """``model.predict``; a case its input schema refuses is a case error that is not retried (same input, same no)."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return model.predict(payload, params=params)
+    except MlflowException as exc:
+        if getattr(exc, "error_class", None) != "SCHEMA_ENFORCEMENT_FAILED":
+            raise
+        from gatekit.agents.base import AgentCallError
+        from gatekit.models import ErrorType
+
+        first = (str(exc.message).strip().splitlines() or [""])[0]
+        raise AgentCallError(
+            ErrorType.EXCEPTION,
+            f"the model's input schema refuses this case (not retried): {first[:400]}",
+            retryable=False,
+        ) from None
 
 
 def _interface_of(model: Any) -> str:
