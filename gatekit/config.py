@@ -1,7 +1,8 @@
 """Configuration: ``gatekit.yaml`` + ``GATEKIT_*`` environment + flags, validated strictly.
 
 Precedence: command-line flag > ``GATEKIT_<FIELD>`` environment > gatekit.yaml > default.
-Relative paths in gatekit.yaml are resolved against the folder that holds it;
+Relative paths in gatekit.yaml are resolved against the folder that holds it (a ``sqlite:///`` or ``file:``
+``tracking_uri`` too);
 relative paths given as flags or environment are resolved against the working directory.
 """
 
@@ -173,6 +174,8 @@ def load_config(config_path: Path | None = None, overrides: dict[str, Any] | Non
             if isinstance(data.get(key), str):
                 data[key] = str(_relative_to(base, data[key]))
         _resolve_agent_cwd(data, base)
+        if isinstance(data.get("tracking_uri"), str):
+            data["tracking_uri"] = _store_uri_relative_to(base, data["tracking_uri"])
     for key, kind in _ENV_FIELDS.items():
         env_value = os.environ.get(f"GATEKIT_{key.upper()}")
         if env_value:
@@ -227,6 +230,21 @@ def _relative_to(base: Path, value: str) -> Path:
     if candidate.is_absolute() or str(base) in ("", "."):
         return candidate
     return base / candidate
+
+
+def _store_uri_relative_to(base: Path, uri: str) -> str:
+    """A ``tracking_uri`` in gatekit.yaml naming a local file is a path like the others: relative to the file.
+
+    ``sqlite:///mlflow.db`` (three slashes: relative) in ``proj/gatekit.yaml`` run as ``gatekit eval -c
+    proj/gatekit.yaml`` from elsewhere logged to a new ``mlflow.db`` in the working directory, and ``--baseline`` /
+    ``promote`` read that empty store instead of the project's.
+    """
+    for prefix in ("sqlite:///", "file:"):
+        if uri.startswith(prefix) and not uri.startswith("file://"):
+            path, query, rest = uri[len(prefix) :].partition("?")
+            if path and not path.startswith("/") and path != ":memory:":
+                return f"{prefix}{_relative_to(base, path)}{query}{rest}"
+    return uri
 
 
 def _resolve_agent_cwd(data: dict[str, Any], base: Path) -> None:

@@ -321,13 +321,26 @@ def redact_secrets(text: str | None) -> str:
     return _replace_findings(redact_urls(mask_request_secrets(text)), (), secrets_only=True)
 
 
+MAX_EXPERIMENT_NAME_CHARS = 500  # MLflow's limit (``MAX_EXPERIMENT_NAME_LENGTH``)
+
+
 def check_experiment_name(name: str) -> str:
     """``name`` when it holds no secret; else ``ValueError`` showing it with the secret redacted.
+
+    An empty or blank name, or one longer than MLflow takes, is refused too: MLflow refused it only when the run
+    was logged, after the whole replay, as an infrastructure failure (exit 3).
 
     An MLflow experiment name is stored as it is and decides where runs go: redacting it would log to another
     experiment, so a token pasted into ``--experiment`` is refused, never stored. Personal data stays allowed
     (a Databricks experiment path holds the user's e-mail).
     """
+    if not name.strip():  # MLflow refused it only when logging, after the whole replay (exit 3)
+        raise ValueError("the experiment name is empty; name an MLflow experiment (e.g. gatekit) or drop the setting")
+    if len(name) > MAX_EXPERIMENT_NAME_CHARS:
+        raise ValueError(
+            f"the experiment name is {len(name)} characters; MLflow takes at most {MAX_EXPERIMENT_NAME_CHARS}: "
+            "use a shorter name"
+        )
     shown = redact_secrets(name)
     if shown != name:
         raise ValueError(

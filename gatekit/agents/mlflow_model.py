@@ -37,6 +37,7 @@ from gatekit.errors import AgentError
 from gatekit.models import AgentResponse
 
 _EXTRA_KEYS = {"input_format", "params"}
+_ANSWER_KEYS = {"output", "tool_calls"}  # a mapping answer holds one of them (``normalise_response``'s fields)
 _INTERFACES = {
     "mlflow.pyfunc.loaders.responses_agent": "responses_agent",
     "mlflow.pyfunc.loaders.chat_agent": "chat_agent",
@@ -85,6 +86,7 @@ class MlflowModelAgent:
         import mlflow
         from mlflow.exceptions import MlflowException
 
+        from gatekit.redact import redact_urls
         from gatekit.sinks.mlflow import _quiet_mlflow
 
         _quiet_mlflow()  # (its INFO lines on stderr with --no-mlflow: "Creating initial MLflow database tables...")
@@ -105,10 +107,17 @@ class MlflowModelAgent:
                 )
             raise AgentError(
                 f"agent spec {self.spec!r}: cannot load the MLflow model: {first} "
-                f"(tracking URI {mlflow.get_tracking_uri()}; set MLFLOW_TRACKING_URI)"
+                f"(tracking URI {redact_urls(str(mlflow.get_tracking_uri()))}; set MLFLOW_TRACKING_URI)"
             ) from None
         except OSError as exc:
             raise AgentError(f"agent spec {self.spec!r}: cannot load the MLflow model: {exc}") from None
+        except Exception as exc:  # noqa: BLE001 - the model's own code failed to load (a missing dependency...)
+            # (was an internal error, exit 3 with no verdict.json: the agent did not start, exit 2 with the reason)
+            first = (str(exc).strip().splitlines() or [""])[0][:300]
+            raise AgentError(
+                f"agent spec {self.spec!r}: cannot load the MLflow model: {type(exc).__name__}: {first} "
+                "(install what the model needs in this environment: see its requirements.txt / conda.yaml)"
+            ) from None
         self.interface = _interface_of(model)
         return model
 
@@ -203,7 +212,15 @@ class MlflowModelAgent:
             if self.interface == "chat_agent":
                 return parse_chat_agent_output(raw)
             return parse_chat_completion(raw)
-        return normalise_response(_unwrap(raw))
+        answer = _unwrap(raw)
+        if isinstance(answer, dict) and not answer.keys() & _ANSWER_KEYS:
+            # {"a": ..., "b": ...} (a two-column prediction, a dict of other fields) was a successful empty answer
+            keys = ", ".join(repr(str(k))[:40] for k in list(answer)[:5])
+            raise invalid(
+                f"the model returned a mapping without 'output' or 'tool_calls' (keys {keys}); return the answer "
+                "as 'output' (a one-column prediction is read as the answer)"
+            )
+        return normalise_response(answer)
 
     async def call(self, case_input: Any, context: dict[str, Any]) -> AgentResponse:
         """Run ``predict`` for one case in the thread pool."""
@@ -218,7 +235,7 @@ class MlflowModelAgent:
             raise RuntimeError("agent not started")
         # the prediction is read on the pool's thread too: a hostile object (a never-ending __iter__) stalls a
         # thread the attempt timeout abandons, never the gate's loop
-        answer: AgentResponse = await pool.run(lambda: self.parse_output(model.predict(payload, params=params)))
+        answer: AgentResponse = await pool.run(lambda: self.parse_output(_predict(model, payload, params)))
         return answer
 
     async def close(self) -> None:
@@ -226,6 +243,26 @@ class MlflowModelAgent:
         if self._pool is not None:
             self._pool.close()
             self._pool = None
+
+
+def _predict(model: Any, payload: Any, params: dict[str, Any] | None) -> Any:
+    """``model.predict``; a case its input schema refuses is a case error that is not retried (same input, same no)."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return model.predict(payload, params=params)
+    except MlflowException as exc:
+        if getattr(exc, "error_class", None) != "SCHEMA_ENFORCEMENT_FAILED":
+            raise
+        from gatekit.agents.base import AgentCallError
+        from gatekit.models import ErrorType
+
+        first = (str(exc.message).strip().splitlines() or [""])[0]
+        raise AgentCallError(
+            ErrorType.EXCEPTION,
+            f"the model's input schema refuses this case (not retried): {first[:400]}",
+            retryable=False,
+        ) from None
 
 
 def _interface_of(model: Any) -> str:

@@ -55,6 +55,12 @@ def load_drift_config(config_path: Path | None, flags: dict[str, Any]) -> Any:
             if isinstance(value, str) and not Path(value).is_absolute() and str(path.parent) not in ("", "."):
                 section[key] = str(path.parent / value)
         top_uri = data.get("tracking_uri")
+        from gatekit.config import _store_uri_relative_to  # sqlite:///rel.db: relative to the file, like the paths
+
+        if isinstance(section.get("tracking_uri"), str):
+            section["tracking_uri"] = _store_uri_relative_to(path.parent, section["tracking_uri"])
+        if isinstance(top_uri, str):
+            top_uri = _store_uri_relative_to(path.parent, top_uri)
     if top_uri and not section.get("tracking_uri"):
         section["tracking_uri"] = top_uri
     for key, value in flags.items():
@@ -235,6 +241,10 @@ def drift_command(
         from gatekit.drift.publish import check_drift
 
         cfg = load_drift_config(config, flags)
+        if not no_mlflow:
+            from gatekit.sinks.mlflow import check_store_opens
+
+            check_store_opens(cfg.tracking_uri)  # a file store MLflow 3 refuses: exit 2 now, not exit 3 after
         result = check_drift(config=cfg, since_anchor=since_anchor, log_to_mlflow=not no_mlflow)
     except GatekitError as exc:
         result = getattr(exc, "result", None)

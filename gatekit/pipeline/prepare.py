@@ -168,6 +168,10 @@ def prepare(config: GateConfig, *, command: str, started: datetime, locks: list[
         from gatekit.promotion import check_alias
 
         check_alias(config.alias)  # refused now, not by MLflow after the whole replay
+    if not config.no_mlflow:
+        from gatekit.sinks.mlflow import check_store_opens
+
+        check_store_opens(config.tracking_uri)  # a file store MLflow 3 refuses: now, not after the replay
     try:
         agent = resolve_agent(agent_spec, options)
         _same_registry(config, command, agent, agent_spec)

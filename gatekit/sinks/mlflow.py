@@ -11,13 +11,14 @@ import json
 import math
 import os
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from gatekit.errors import ConfigError, SinkError
-from gatekit.redact import add_mlflow_credentials, redact_secrets, redact_urls
+from gatekit.redact import add_known_secret, add_mlflow_credentials, redact_secrets, redact_urls
 
 _PARAM_MAX_CHARS = 500
 
@@ -27,6 +28,10 @@ def _limit_http_retries() -> None:
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
+    # MLflow prints "🏃 View run <name> at: <tracking URI>/#/..." on stdout when a run ends on a server: it broke
+    # ``--json`` (stdout is the verdict's JSON) and printed a password given in the URI (http://user:pw@host);
+    # gatekit shows the run itself, with the URI's credentials removed
+    os.environ["MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT"] = "true"
 
 
 def _quiet_mlflow() -> None:
@@ -35,6 +40,9 @@ def _quiet_mlflow() -> None:
 
     logging.getLogger("mlflow").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # "Retrying (Retry(total=1, ...)) after connection broken by ReadTimeoutError(...)" per attempt: a slow server
+    # printed a warning for every retry before gatekit's own one line said what failed
+    logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", module=r"mlflow(\..*)?")
 
 
@@ -50,9 +58,43 @@ def resolve_tracking_uri(tracking_uri: str | None) -> str:
 
     _quiet_mlflow()
 
+    uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or str(mlflow.get_tracking_uri())
+    _without_userinfo(uri)  # a password in the URI is a known secret from now on (an error body echoing it)
+    return uri
+
+
+def check_store_opens(tracking_uri: str | None) -> None:
+    """Refuse (``ConfigError``, exit 2) a file store MLflow will not open, before any case runs.
+
+    MLflow 3 keeps ``file:`` / plain-folder tracking stores in "maintenance mode" and refuses to open one unless
+    ``MLFLOW_ALLOW_FILE_STORE=true``; its default is such a store wherever ``./mlruns`` holds runs. The gate
+    replayed every case, then failed to log (exit 3) with MLflow's hint cut off.
+    """
+    uri = resolve_tracking_uri(tracking_uri)
+    scheme = urllib.parse.urlsplit(uri).scheme
+    if scheme not in ("", "file") and not (len(scheme) == 1 and os.name == "nt"):  # (C:\ is a Windows path)
+        return
+    from mlflow.environment_variables import MLFLOW_ALLOW_FILE_STORE
+
+    if MLFLOW_ALLOW_FILE_STORE.get():
+        return
     if tracking_uri:
-        return tracking_uri
-    return os.environ.get("MLFLOW_TRACKING_URI") or str(mlflow.get_tracking_uri())
+        where = f"--tracking-uri {redact_urls(uri)}"
+    elif os.environ.get("MLFLOW_TRACKING_URI"):
+        where = f"MLFLOW_TRACKING_URI={redact_urls(uri)}"
+    else:
+        where = f"MLflow's default tracking store here ({redact_urls(uri)}: ./mlruns holds runs)"
+    raise ConfigError(
+        f"{where} is a file store, which MLflow {_mlflow_version()} refuses to open (maintenance mode): log to a "
+        "database, e.g. --tracking-uri sqlite:///mlflow.db (`mlflow migrate-filestore` moves old runs), or set "
+        "MLFLOW_ALLOW_FILE_STORE=true, or pass --no-mlflow"
+    )
+
+
+def _mlflow_version() -> str:
+    import mlflow
+
+    return str(mlflow.__version__)
 
 
 def _check_reachable(
@@ -61,10 +103,11 @@ def _check_reachable(
     """An ``http(s)://`` tracking server that is down or failing is a ``SinkError`` saying so (``advice``: what to do)."""
     if not uri.startswith(("http://", "https://")):
         return
-    url = _health_url(uri)
+    url, headers = _without_userinfo(uri.rstrip("/") + "/health")
     uri = redact_urls(uri)  # shown in the messages below: no credentials
     try:
-        with urllib.request.urlopen(url, timeout=10) as resp:  # noqa: S310 - http(s) only, checked above
+        request = urllib.request.Request(url, headers=headers)  # noqa: S310 - http(s) only, checked above
+        with urllib.request.urlopen(request, timeout=10) as resp:  # noqa: S310 - http(s) only, checked above
             if resp.status >= 500:
                 raise SinkError(f"MLflow tracking server {uri} answered {resp.status} on /health")
     except urllib.error.HTTPError as exc:
@@ -75,12 +118,24 @@ def _check_reachable(
         raise SinkError(f"MLflow tracking server {uri} is unreachable ({reason}); {advice}") from None
 
 
-def _health_url(uri: str) -> str:
-    """``uri``'s ``/health`` address without ``user:password@`` (urllib would take it for part of the host name)."""
-    from urllib.parse import urlsplit, urlunsplit
+def _without_userinfo(url: str) -> tuple[str, dict[str, str]]:
+    """``http://user:pw@host/x`` -> (``http://host/x``, a basic ``Authorization`` header), as MLflow's client sends it.
 
-    parts = urlsplit(uri)
-    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path.rstrip("/") + "/health", "", ""))
+    urllib takes ``user:pw@host`` for the host name: a server given with credentials in its URI (which MLflow
+    accepts) was "unreachable (Name or service not known)" before anything was logged.
+    """
+    import base64
+
+    parts = urllib.parse.urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, {}
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    pair = f"{urllib.parse.unquote(user)}:{urllib.parse.unquote(password)}"
+    add_known_secret(base64.b64encode(pair.encode()).decode("ascii"))
+    add_known_secret(urllib.parse.unquote(password))
+    header = {"Authorization": "Basic " + base64.b64encode(pair.encode()).decode("ascii")}
+    return urllib.parse.urlunsplit(parts._replace(netloc=host)), header
 
 
 def check_tracking_store(tracking_uri: str | None, timeout_s: float = 10.0) -> None:
@@ -94,9 +149,10 @@ def check_tracking_store(tracking_uri: str | None, timeout_s: float = 10.0) -> N
     uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or ""
     advice = "start it, fix MLFLOW_TRACKING_URI / --tracking-uri, or pass --no-mlflow to log nothing"
     if uri.startswith(("http://", "https://")):
-        url = _health_url(uri)
+        url, headers = _without_userinfo(uri.rstrip("/") + "/health")
+        request = urllib.request.Request(url, headers=headers)  # noqa: S310 - http(s) only, checked above
         try:
-            with urllib.request.urlopen(url, timeout=timeout_s):  # noqa: S310 - http(s) only, checked above
+            with urllib.request.urlopen(request, timeout=timeout_s):  # noqa: S310 - http(s) only, checked above
                 return
         except urllib.error.HTTPError:
             return  # it answered: a failing server is reported when the run is logged (exit 3), as before
@@ -165,17 +221,20 @@ def log_run(
     """
     uri = resolve_tracking_uri(tracking_uri)
     _check_reachable(uri)
+    created_id: list[str] = []  # the run, once created: marked FAILED when what follows fails
     try:
         import mlflow
 
         with _tracking_uri_for_now(mlflow, uri):
             experiment_obj = mlflow.set_experiment(experiment)
             # the name becomes a tag too (mlflow.runName): redacted like every other tag value
-            created = mlflow.MlflowClient(tracking_uri=uri).create_run(
+            client = mlflow.MlflowClient(tracking_uri=uri)
+            created = client.create_run(
                 str(experiment_obj.experiment_id),
                 start_time=start_time_ms,
                 run_name=_writable(redact_secrets(run_name)) if run_name else run_name,
             )
+            created_id.append(str(created.info.run_id))
             with mlflow.start_run(run_id=created.info.run_id) as run:
                 if params:
                     mlflow.log_params({k: _param(v) for k, v in params.items()})
@@ -192,10 +251,41 @@ def log_run(
                     if Path(path).exists():
                         mlflow.log_artifact(str(path))
                 return str(run.info.run_id), str(experiment_obj.experiment_id)
-    except SinkError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - every MLflow failure is an infrastructure error
-        raise _sink_error(uri, exc) from None
+    except BaseException as exc:
+        if created_id:  # (start_run's own end on failure needs the server that just failed: it may be back)
+            left = _end_failed_run(uri, created_id[0])
+        if isinstance(exc, SinkError) or not isinstance(exc, Exception):
+            raise
+        error = _sink_error(uri, exc)  # every MLflow failure is an infrastructure error
+        if created_id:
+            error = SinkError(f"{error}; MLflow run {created_id[0]} {left}")
+        raise error from None
+
+
+def _end_failed_run(uri: str, run_id: str) -> str:
+    """Mark run ``run_id`` FAILED, trying once and briefly; say what state it is left in.
+
+    A server that failed after the run was created (a 503, a restart) left it RUNNING for ever, and the run id was
+    not said anywhere. One short attempt (5 s, no retry) keeps a server that stays down from holding the gate again.
+    """
+    saved = {k: os.environ.get(k) for k in ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "MLFLOW_HTTP_REQUEST_TIMEOUT")}
+    os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] = "0"
+    os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] = "5"
+    try:
+        from mlflow import MlflowClient
+
+        client = MlflowClient(tracking_uri=uri)
+        if client.get_run(run_id).info.status == "RUNNING":
+            client.set_terminated(run_id, "FAILED")
+        return "is marked FAILED"
+    except Exception:  # noqa: BLE001 - the server is still failing: the run id says which run to clean up
+        return "may be left RUNNING (the server failed again ending it)"
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 @contextlib.contextmanager
@@ -236,7 +326,21 @@ def _log_dataset(mlflow: Any, dataset: dict[str, Any]) -> None:
         name=_writable(str(dataset.get("name", "golden"))),
         digest=str(dataset.get("sha256", ""))[:36] or None,
     )
-    mlflow.log_input(ds, context="golden")
+    try:
+        mlflow.log_input(ds, context="golden")
+    except Exception as exc:  # noqa: BLE001 - only the duplicate is retried; anything else is raised as it was
+        if not _duplicate_row(exc):
+            raise
+        # another gate logged the same dataset to this experiment between MLflow's look-up and its insert (MLflow
+        # reads, then inserts): the run failed with "UNIQUE constraint failed: datasets..."; now it exists, and
+        # logging it again links the run to it
+        mlflow.log_input(ds, context="golden")
+
+
+def _duplicate_row(exc: Exception) -> bool:
+    """The store refused a row another writer inserted first (sqlite, PostgreSQL, MySQL wording)."""
+    text = str(exc)
+    return any(word in text for word in ("UNIQUE constraint failed", "duplicate key value", "Duplicate entry"))
 
 
 # =============================================================================================
