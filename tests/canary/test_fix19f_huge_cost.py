@@ -2,7 +2,8 @@
 
 The Hodges-Lehmann ratio's exp() overflowed (``OverflowError: math range error``): ``gatekit canary`` exited 3,
 "internal error", and published no decision. The ratio is now +inf past the float range: the cost comparison
-fails (the whole interval lies above the allowance). Real file, real DuckDB, a real ``gatekit canary`` process.
+fails (the whole interval lies above the allowance). The per-window cost sum overflows to +inf and is unknown
+(the rule on cost_per_request_usd has no data: fails closed); canary.json's reasons now say so in one line. Real file, real DuckDB, a real ``gatekit canary`` process.
 """
 
 from __future__ import annotations
@@ -50,3 +51,8 @@ def test_a_cost_near_the_float_limit_fails_the_comparison_instead_of_exit_3(tmp_
     (cost,) = [c for c in data["comparisons"] if c["metric"] == "cost_usd"]
     assert cost["status"] == "fail" and "+inf" in cost["reason"], cost
     assert data["decision"] != "promote"
+    # the per-window cost sum overflows: unknown (fails closed), and the output says why, once per variant
+    assert all(w["canary"]["cost_usd"] is None for w in data["windows"])
+    (said,) = [r for r in data["reasons"] if "cost sum overflows" in r]
+    assert said.startswith("canary: cost sum overflows in 6 window(s)"), said
+    assert "cost sum overflows" in proc.stdout
