@@ -247,6 +247,8 @@ class SparkEngine:
                 df = reader.option("mode", "PERMISSIVE").json(list(source.paths))
                 if "_corrupt_record" in df.columns:  # a torn or non-JSON line: refused, as on DuckDB (never skipped)
                     raise DatasetError(_not_json(source, label))
+                if self._array_lines(source.paths):  # Spark expands a line holding an array into rows; DuckDB refuses
+                    raise DatasetError(_not_json(source, label))
             elif source.format == "csv":
                 csv = (
                     reader.option("header", "true").option("escape", '"').option("mode", "PERMISSIVE")
@@ -294,6 +296,17 @@ class SparkEngine:
             if found:
                 return found
         return None
+
+    def _array_lines(self, paths: tuple[str, ...]) -> bool:
+        """Whether a JSON Lines line holds an array (``[]``, ``[{...}]``): one text pass, no JSON parsing.
+
+        Spark's JSON reader turns ``[{...}, {...}]`` into two rows and ``[]`` into none; a production-log line is one
+        JSON object (the DuckDB engine refuses anything else, naming the line).
+        """
+        from pyspark.sql import functions as F
+
+        text = self.spark.read.text(list(paths))
+        return bool(text.where(F.col("value").rlike(r"^[\s\x{FEFF}]*\[")).limit(1).count())
 
     def open_table(
         self,
