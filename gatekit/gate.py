@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +19,10 @@ from typing import Any, TextIO
 
 from gatekit.config import GateConfig
 from gatekit.errors import EXIT_INFRA
+
+# one mechanism for the gate and the standalone drift / canary / watch commands (a stop DuckDB swallowed is a stop)
+from gatekit.interrupts import EXIT_INTERRUPTED
+from gatekit.interrupts import stops_interrupt as _sigterm_interrupts
 from gatekit.pipeline.build_verdict import build_verdict
 from gatekit.pipeline.checks import assess
 from gatekit.pipeline.judge import replay_and_judge
@@ -40,53 +43,6 @@ class GateResult:
     exit_code: int
     out_dir: Path
     messages: list[str] = field(default_factory=list)
-
-
-EXIT_INTERRUPTED = 130
-
-
-@contextlib.contextmanager
-def _sigterm_interrupts(stage: str, *, sigint: bool = False) -> Iterator[None]:
-    """SIGTERM raises ``ReplayInterrupted`` (a ``KeyboardInterrupt``) here, as during the replay, not a silent death.
-
-    With ``sigint``, Ctrl-C as well; and a stop that code in the block swallowed (duckdb turns the interrupt of
-    a drift query into its own ``InterruptException``, which the drift stage reported as a failed drift check: a
-    published FAIL, exit 1, for a stopped run) is raised again when the block ends.
-    """
-    import signal
-    import threading
-
-    from gatekit.replay import ReplayInterrupted
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    stopped: list[str] = []
-
-    def stop(signum: int, _frame: Any) -> None:
-        name = signal.Signals(signum).name
-        stopped.append(name)
-        raise ReplayInterrupted(f"stopped by {name} while {stage}")
-
-    hook = sys.unraisablehook
-
-    def quiet(unraisable: Any) -> None:
-        # the stop raised inside a finalizer (``__del__`` of a closing connection) is ignored there, and raised
-        # again when the block ends: no "Exception ignored in ..." traceback for it
-        if not (stopped and isinstance(unraisable.exc_value, KeyboardInterrupt)):
-            hook(unraisable)
-
-    signals = [signal.SIGTERM, signal.SIGINT] if sigint else [signal.SIGTERM]
-    previous = {signum: signal.signal(signum, stop) for signum in signals}
-    sys.unraisablehook = quiet
-    try:
-        yield
-        if stopped:
-            raise ReplayInterrupted(f"stopped by {stopped[0]} while {stage}")
-    finally:
-        sys.unraisablehook = hook
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
 
 
 def _mark_interrupted(verdict: Verdict, prep: Prepared, t0: float) -> None:

@@ -69,6 +69,20 @@ def _fail(exc: BaseException, annotations: TextIO | None = None) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _stopped(what: str, annotations: TextIO | None) -> typer.Exit:
+    """A stop (Ctrl-C, SIGTERM): one line, the GitHub annotation / outputs with exit code 130, exit 130."""
+    import os
+    import sys
+
+    from gatekit.interrupts import EXIT_INTERRUPTED
+    from gatekit.sinks.github import publish_error as publish_github_error
+
+    message = f"interrupted: {what}"
+    typer.echo(message, err=True)
+    publish_github_error(message, EXIT_INTERRUPTED, os.environ, stream=annotations or sys.stdout)
+    return typer.Exit(EXIT_INTERRUPTED)
+
+
 def _no_empty_path(**flags: str | None) -> None:
     """An empty ``--logs`` / ``--rules`` / ``--out`` (an unset variable) is refused, not read as the working folder."""
     for name, value in flags.items():
@@ -114,17 +128,20 @@ def canary_command(
     import sys
 
     from gatekit.canary.command import run_canary
+    from gatekit.interrupts import stops_interrupt
 
     annotations = sys.stderr if as_json else None  # stdout holds canary.json alone under --json
     try:
         _no_empty_path(logs=logs, rules=rules, out=out)
-        result = run_canary(
-            logs, rules=rules, stage=stage, now=now, since=since, out=Path(out), engine=engine,
-            log_to_mlflow=not no_mlflow, experiment=experiment, tracking_uri=tracking_uri,
-            canary_version=canary_version, baseline_version=baseline_version, stream=annotations,
-        )  # fmt: skip
+        # Ctrl-C / SIGTERM: exit 130, no canary.json (DuckDB turned a stop into its own error: exit 2 or 3)
+        with stops_interrupt("judging the canary", sigint=True):
+            result = run_canary(
+                logs, rules=rules, stage=stage, now=now, since=since, out=Path(out), engine=engine,
+                log_to_mlflow=not no_mlflow, experiment=experiment, tracking_uri=tracking_uri,
+                canary_version=canary_version, baseline_version=baseline_version, stream=annotations,
+            )  # fmt: skip
     except KeyboardInterrupt:
-        raise typer.Exit(130) from None
+        raise _stopped("no canary decision was published (no canary.json); rerun gatekit canary", annotations) from None
     except GatekitError as exc:  # MLflow failed after the judgement: show it (its outputs are published), exit 3
         judged = getattr(exc, "result", None)
         if judged is None:
@@ -213,14 +230,18 @@ def watch_command(
         shown = scrub_message(f"error: --on-rollback: cannot split {on_rollback!r}: {exc}; check the quotes")
         typer.echo(_visible(shown), err=True)
         raise typer.Exit(2) from None
+    from gatekit.interrupts import stops_interrupt
+
     try:
         _no_empty_path(logs=logs, rules=rules)
-        code = watch(
-            logs, load_rules(rules).with_versions(baseline_version, canary_version), engine=engine, since=since, interval_s=interval, timeout_s=timeout,
-            on_rollback=argv, emit=lambda line: typer.echo(_visible(line), err=True),
-        )  # fmt: skip
+        # Ctrl-C / SIGTERM: exit 130 (SIGTERM killed the watch silently; a stop inside a query was a read error)
+        with stops_interrupt("watching", sigint=True):
+            code = watch(
+                logs, load_rules(rules).with_versions(baseline_version, canary_version), engine=engine, since=since, interval_s=interval, timeout_s=timeout,
+                on_rollback=argv, emit=lambda line: typer.echo(_visible(line), err=True),
+            )  # fmt: skip
     except KeyboardInterrupt:
-        raise typer.Exit(130) from None
+        raise _stopped("the watch ended without a decision", None) from None
     except Exception as exc:  # noqa: BLE001
         raise _fail(exc) from None
     raise typer.Exit(code)

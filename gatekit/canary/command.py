@@ -65,17 +65,22 @@ def run_canary(
     finally:
         eng.close()
     result.data["generated_at"] = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    if out is not None:
-        write_files(result, Path(out))
-    if log_to_mlflow:
-        try:
-            log_canary_run(result, experiment=experiment, tracking_uri=tracking_uri)
-        except SinkError as exc:
-            exc.result = result  # type: ignore[attr-defined]
-            # the judgement stands without its MLflow run: a workflow reading steps.<id>.outputs.decision must
-            # still see rollback (exit_code says MLflow failed)
-            publish_github(result, env, exit_code=exc.exit_code, stream=stream)
-            raise
+    try:
+        if out is not None:
+            write_files(result, Path(out))
+        if log_to_mlflow:
+            try:
+                log_canary_run(result, experiment=experiment, tracking_uri=tracking_uri)
+            except SinkError as exc:
+                exc.result = result  # type: ignore[attr-defined]
+                # the judgement stands without its MLflow run: a workflow reading steps.<id>.outputs.decision must
+                # still see rollback (exit_code says MLflow failed)
+                publish_github(result, env, exit_code=exc.exit_code, stream=stream)
+                raise
+    except KeyboardInterrupt:  # stopped while publishing: no canary.json / canary.html claims a decision
+        for path in (result.data.get("files") or {}).values():
+            Path(path).unlink(missing_ok=True)
+        raise
     publish_github(result, env, stream=stream)
     return result
 

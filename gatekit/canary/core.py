@@ -235,6 +235,7 @@ def analyse(
     seen_versions: dict[str, list[Any]] = {v: [0, None, None] for v in variants}  # [rows with one, min, max]
     untimed: dict[str, int] = {}  # variant -> rows without a time stamp (they fit no window)
     newer: list[tuple[float, int | None]] = []  # (schema_version above the one this gatekit reads, window)
+    overflowed: dict[str, list[int]] = {}  # variant -> windows whose cost sum overflows (cost unknown there)
     for row in engine.rows(sql):
         if row[21] is not None and float(row[21]) > LOG_SCHEMA_VERSION:  # a newer format, anywhere in the file
             newer.append((float(row[21]), None if row[0] is None else int(row[0])))
@@ -251,6 +252,8 @@ def analyse(
             int(row[10] or 0), int(row[11] or 0), int(row[12] or 0),
         )  # fmt: skip
         series[str(row[1])][w.index] = w
+        if w.cost_n and row[9] is not None and not math.isfinite(float(row[9])):
+            overflowed.setdefault(str(row[1]), []).append(w.index)  # finite costs, a sum past the float range
         counted = ids[str(row[1])]
         counted[0] += int(row[16] or 0)
         counted[1] += int(row[17] or 0)
@@ -311,6 +314,11 @@ def analyse(
         decision, reasons, needed = "hold", [], {}
     if duplicates["evident"] and decision == "hold":
         reasons.insert(0, duplicates["reason"])
+    for variant, overflow in sorted(overflowed.items()):  # unknown, not zero: say why the cost is missing
+        reasons.append(
+            f"{variant}: cost sum overflows in {len(overflow)} window(s) (cost_usd values near 1.8e308), the first "
+            f"starting {iso(min(overflow) * window_us)}: cost_per_request_usd is unknown there"
+        )
     exit_code = EXIT_BY_DECISION[decision]
     next_stage = rules.next_stage(stage) if decision == "promote" else None
     fired = [s for s in states if s.fired]

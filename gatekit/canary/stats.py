@@ -171,7 +171,15 @@ def hodges_lehmann_ratio(
         return None
     estimate, low, high = found
     return (
-        math.expm1(estimate),
-        None if low is None else math.expm1(low),
-        None if high is None else math.expm1(high),
+        _ratio_minus_one(estimate),
+        None if low is None else _ratio_minus_one(low),
+        None if high is None else _ratio_minus_one(high),
     )
+
+
+def _ratio_minus_one(log_ratio: float) -> float:
+    """``exp(log_ratio) - 1``; +inf past the float range (a canary cost of 1e308 against 0.002: exit 3 before)."""
+    try:
+        return math.expm1(log_ratio)
+    except OverflowError:
+        return math.inf

@@ -21,6 +21,7 @@ from gatekit.canary.engine import open_engine
 from gatekit.canary.rules import RolloutRules
 from gatekit.drift.sources import PathNameError, escaped_name
 from gatekit.errors import ConfigError, DatasetError
+from gatekit.interrupts import raise_if_stopped
 
 MAX_READ_RETRIES = 5  # polls in a row that may fail to read (a line being appended) before giving up
 
@@ -104,6 +105,8 @@ def _loop(
             failures, unread = failures + 1, exc  # a line half-written: try again next poll
             if failures > MAX_READ_RETRIES:
                 raise
+        # a stop DuckDB turned into a read error is a stop, not a poll to retry (nor a judgement to act on)
+        raise_if_stopped("watching")
         if result is not None:
             data = judged = result.data
             if data["versions"]["mixed"] and not warned:

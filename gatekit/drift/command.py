@@ -239,13 +239,23 @@ def drift_command(
     error: GatekitError | None = None
     try:
         from gatekit.drift.publish import check_drift
+        from gatekit.interrupts import stops_interrupt
 
         cfg = load_drift_config(config, flags)
         if not no_mlflow:
             from gatekit.sinks.mlflow import check_store_opens
 
             check_store_opens(cfg.tracking_uri)  # a file store MLflow 3 refuses: exit 2 now, not exit 3 after
-        result = check_drift(config=cfg, since_anchor=since_anchor, log_to_mlflow=not no_mlflow)
+        # Ctrl-C / SIGTERM: exit 130 and no drift.json (DuckDB turned a stop into "Query interrupted": exit 3)
+        with stops_interrupt("computing drift", sigint=True):
+            result = check_drift(config=cfg, since_anchor=since_anchor, log_to_mlflow=not no_mlflow)
+    except KeyboardInterrupt:
+        from gatekit.interrupts import EXIT_INTERRUPTED
+
+        message = "interrupted: no drift result was published (no drift.json); rerun gatekit drift"
+        typer.echo(message, err=True)
+        publish_error(message, EXIT_INTERRUPTED)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     except GatekitError as exc:
         result = getattr(exc, "result", None)
         error = exc

@@ -76,16 +76,24 @@ def publish_drift(result: DriftResult, cfg: DriftConfig, *, write_files: bool, l
     """Write the files to ``cfg.out`` and/or log the MLflow run; set the paths and run id on ``result``.
 
     A folder that cannot be written is ``ConfigError`` (exit 2); an MLflow failure is
-    ``SinkError`` (exit 3) with ``result`` attached as ``error.result`` (files already written).
+    ``SinkError`` (exit 3) with ``result`` attached as ``error.result`` (files already written). A stop
+    (``KeyboardInterrupt``) while publishing removes the files this call wrote.
     """
-    if write_files:
-        write_drift_files(result, Path(cfg.out))
-    if log_to_mlflow:
-        try:
-            log_drift_run(result, cfg)
-        except SinkError as exc:
-            exc.result = result  # type: ignore[attr-defined]
-            raise
+    try:
+        if write_files:
+            write_drift_files(result, Path(cfg.out))
+        if log_to_mlflow:
+            try:
+                log_drift_run(result, cfg)
+            except SinkError as exc:
+                exc.result = result  # type: ignore[attr-defined]
+                raise
+    except KeyboardInterrupt:  # stopped while publishing: no drift.json / drift.html claims a result
+        for path in (result.json_path, result.html_path):
+            if path is not None:
+                path.unlink(missing_ok=True)
+        result.json_path = result.html_path = None
+        raise
 
 
 def write_drift_files(result: DriftResult, out_dir: Path) -> None:

@@ -456,35 +456,13 @@ class DuckDBEngine:
             return {}
         rows, _ = self.count_rows(table)
         exact = rows <= q.EXACT_QUANTILE_MAX_ROWS
-        steps = max(ecdf_points, 2)
-        ecdf_levels = [i / (steps - 1) for i in range(steps)]
+        ecdf_levels = _ecdf_levels(ecdf_points)
         levels = list(SUMMARY_LEVELS) + ecdf_levels
         row = self._run(q.numeric_summary_sql(table.handle, names, levels, exact), where=table.label)[0]
         out: dict[str, NumericSummary] = {}
         for i, name in enumerate(names):
             base = 1 + 6 * i
-            n, non_finite, mean, low, high, quantiles = row[base : base + 6]
-            values = [float(v) for v in quantiles] if quantiles else []
-            summary_q = dict(zip(SUMMARY_LEVELS, values[: len(SUMMARY_LEVELS)], strict=False))
-            ecdf_x = values[len(SUMMARY_LEVELS) :]
-            ecdf: list[list[float]] = []
-            for level, x in zip(ecdf_levels, ecdf_x, strict=False):
-                if ecdf and ecdf[-1][0] == x:
-                    ecdf[-1][1] = max(level, 1.0 / max(int(n), 1))
-                    continue
-                ecdf.append([x, max(level, 1.0 / max(int(n), 1))])
-            out[name] = NumericSummary(
-                rows=int(row[0]),
-                n=int(n),
-                missing=int(row[0]) - int(n),
-                non_finite=int(non_finite),
-                mean=None if mean is None else float(mean),
-                min=None if low is None else float(low),
-                max=None if high is None else float(high),
-                quantiles=summary_q,
-                ecdf=ecdf,
-                exact_quantiles=exact,
-            )
+            out[name] = _summary(int(row[0]), *row[base : base + 6], ecdf_levels=ecdf_levels, exact=exact)
         return out
 
     def _distinct(self, table: FeatureTable, name: str) -> list[tuple[float, int]] | None:
@@ -529,7 +507,7 @@ class DuckDBEngine:
         if fast:
             small_sums = self.numeric_summaries(small_table, fast, ecdf_points)
             bounds = {name: [v for v, _ in distinct[name] or []] for name in fast}
-            large = self._large_scan(large_table, fast, {n: bounds[n] or [0.0] for n in fast})
+            large = self._large_scan(large_table, fast, {n: bounds[n] or [0.0] for n in fast}, ecdf_points)
             locate: list[tuple[str, float, float]] = []
             for name in fast:
                 values = distinct[name] or []
@@ -541,9 +519,7 @@ class DuckDBEngine:
                     out[name] = NumericComparison(ks, pair0["reference"], pair0["production"], [0.0, 1.0], [], [])
                     continue
                 found = _small_side_ks(values, le, lt, large_sum.n, small_is_reference=small_name == "reference")
-                out[name] = grid_comparison(
-                    found["ks"], values, bounds[name], le, lt, (small_name, small_sum), large_sum, ecdf_points, bins
-                )
+                out[name] = grid_comparison(found["ks"], values, le, lt, (small_name, small_sum), large_sum, bins)
                 if found["between"] is not None:
                     locate.append((name, *found["between"]))
             if large_sum_rows(large) > q.EXACT_QUANTILE_MAX_ROWS:
@@ -600,29 +576,21 @@ class DuckDBEngine:
         return out
 
     def _large_scan(
-        self, table: FeatureTable, names: list[str], bounds: dict[str, list[float]]
+        self, table: FeatureTable, names: list[str], bounds: dict[str, list[float]], ecdf_points: int
     ) -> dict[str, tuple[list[int], list[int], NumericSummary]]:
-        """One scan: per feature the counts <= / < each boundary and the side's summary (quantiles filled later)."""
-        sql = q.large_side_sql(table.handle, names)
+        """One scan: per feature the counts <= / < each boundary and the side's summary with its own quantiles."""
+        rows_before, _ = self.count_rows(table)
+        exact = rows_before <= q.EXACT_QUANTILE_MAX_ROWS
+        ecdf_levels = _ecdf_levels(ecdf_points)
+        sql = q.large_side_sql(table.handle, names, list(SUMMARY_LEVELS) + ecdf_levels, exact)
         params = {f"b{i}": bounds[name] for i, name in enumerate(names)}
         row = self._run(sql, params, where=table.label)[0]
         rows = int(row[0])
         out = {}
         for i, name in enumerate(names):
-            n, non_finite, mean, low, high, hist, exact = row[1 + 7 * i : 8 + 7 * i]
-            le, lt = q.cumulative_counts(bounds[name], hist, exact)
-            summary = NumericSummary(
-                rows=rows,
-                n=int(n),
-                missing=rows - int(n),
-                non_finite=int(non_finite),
-                mean=None if mean is None else float(mean),
-                min=None if low is None else float(low),
-                max=None if high is None else float(high),
-                quantiles={},
-                ecdf=[],
-                exact_quantiles=False,
-            )
+            n, non_finite, mean, low, high, hist, hist_exact, quantiles = row[1 + 8 * i : 9 + 8 * i]
+            le, lt = q.cumulative_counts(bounds[name], hist, hist_exact)
+            summary = _summary(rows, n, non_finite, mean, low, high, quantiles, ecdf_levels=ecdf_levels, exact=exact)
             out[name] = (le, lt, summary)
         return out
 
@@ -759,53 +727,64 @@ def large_sum_rows(large: dict[str, tuple[list[int], list[int], NumericSummary]]
     return next(iter(large.values()))[2].rows if large else 0
 
 
-def _grid_ecdf(bounds: list[float], le: list[int], n: int, points: int) -> list[list[float]]:
-    """The large side's ECDF at the small side's values (exact there), thinned to ``points`` points."""
-    if not n or not bounds:
-        return []
-    step = max(1, math.ceil(len(bounds) / max(points, 2)))
-    picked = list(range(0, len(bounds), step))
-    if picked[-1] != len(bounds) - 1:
-        picked.append(len(bounds) - 1)
-    return [[bounds[k], le[k] / n] for k in picked]
+def _ecdf_levels(ecdf_points: int) -> list[float]:
+    """Evenly spaced levels 0..1 at which a side's quantiles give its ECDF points for the plot."""
+    steps = max(ecdf_points, 2)
+    return [i / (steps - 1) for i in range(steps)]
 
 
-def _grid_quantiles(bounds: list[float], le: list[int], summary: NumericSummary) -> dict[float, float]:
-    """Quantiles of the large side on the small side's value grid: the first value whose ECDF reaches q."""
-    out: dict[float, float] = {}
-    n = summary.n
-    for level in SUMMARY_LEVELS:
-        value = summary.max
-        for b, count in zip(bounds, le, strict=True):
-            if n and count >= level * n:
-                value = b
-                break
-        if value is not None and summary.min is not None:
-            value = max(value, summary.min)
-        if value is not None:
-            out[level] = float(value)
-    return out
+def _summary(
+    rows: int,
+    n: Any,
+    non_finite: Any,
+    mean: Any,
+    low: Any,
+    high: Any,
+    quantiles: Any,
+    *,
+    ecdf_levels: list[float],
+    exact: bool,
+) -> NumericSummary:
+    """A side's summary from one aggregate row: its quantiles at ``SUMMARY_LEVELS`` then at ``ecdf_levels``."""
+    values = [float(v) for v in quantiles] if quantiles else []
+    ecdf: list[list[float]] = []
+    floor = 1.0 / max(int(n), 1)
+    for level, x in zip(ecdf_levels, values[len(SUMMARY_LEVELS) :], strict=False):
+        if ecdf and ecdf[-1][0] == x:
+            ecdf[-1][1] = max(level, floor)
+            continue
+        ecdf.append([x, max(level, floor)])
+    return NumericSummary(
+        rows=rows,
+        n=int(n),
+        missing=rows - int(n),
+        non_finite=int(non_finite),
+        mean=None if mean is None else float(mean),
+        min=None if low is None else float(low),
+        max=None if high is None else float(high),
+        quantiles=dict(zip(SUMMARY_LEVELS, values[: len(SUMMARY_LEVELS)], strict=False)),
+        ecdf=ecdf,
+        exact_quantiles=exact,
+    )
 
 
 def grid_comparison(
     ks: KSStatistic,
     values: list[tuple[float, int]],
-    bound: list[float],
     le: list[int],
     lt: list[int],
     small: tuple[str, Any],
     large_sum: Any,
-    ecdf_points: int,
     bins: int,
 ) -> NumericComparison:
     """A feature's comparison from the large side's counts at the small side's values (both engines).
 
-    ``small`` is ``(side name, summary)`` of the small side; the large side's ECDF, quantiles and histogram
-    are filled in from ``le`` / ``lt`` (rows ≤ / < each value of ``bound``).
+    ``small`` is ``(side name, summary)`` of the small side; the large side's histogram is filled in from
+    ``le`` / ``lt`` (rows ≤ / < each of the small side's ``values``). Each side's quantiles and ECDF points are its own
+    (from its own scan): read off the small side's values, a large side whose values all lie below them showed
+    the small side's values as its quantiles (p50 30 with max 2).
     """
     small_name, small_sum = small
-    large_sum.ecdf = _grid_ecdf(bound, le, large_sum.n, ecdf_points)
-    large_sum.quantiles = _grid_quantiles(bound, le, large_sum)
     edges, small_bins, large_bins = _grid_histogram(values, le, lt, small_sum, large_sum, bins)
     reference_is_small = small_name == "reference"
     return NumericComparison(

@@ -18,9 +18,10 @@ KS is exact in both shapes, chosen per feature as in the DuckDB engine and with 
   sorted distinct values r_1 < … < r_K come to the driver; the other side is read once for all such features
   through a ``Bucketizer`` (a binary search per row, on x and on -x, which also tells the rows equal to a
   boundary), grouped to at most 2K + 1 rows per feature: counts <= / < each boundary and the largest value
-  per interval. D, the large side's ECDF / quantiles and the plot bins then come from the DuckDB engine's
-  own grid functions (``_small_side_ks``, ``_grid_*``), so both engines report the same numbers. Memory is
-  bounded by K, whatever the number of rows.
+  per interval. D and the plot bins then come from the DuckDB engine's own grid functions
+  (``_small_side_ks``, ``_grid_histogram``), so both engines report the same numbers; each side's quantiles
+  and ECDF points are its own (``percentile``, as ``numeric_summaries``). Memory is bounded by K, whatever
+  the number of rows (``percentile_approx`` above 1M rows).
 * **merged** (both sides large): both sides grouped by distinct value, cumulative sums in a window over the
   sorted groups, the extremes taken with ``max(struct(diff, -x))`` (smallest x on ties, like scipy's
   ``argmax``).
@@ -246,6 +247,8 @@ class SparkEngine:
                 df = reader.option("mode", "PERMISSIVE").json(list(source.paths))
                 if "_corrupt_record" in df.columns:  # a torn or non-JSON line: refused, as on DuckDB (never skipped)
                     raise DatasetError(_not_json(source, label))
+                if self._array_lines(source.paths):  # Spark expands a line holding an array into rows; DuckDB refuses
+                    raise DatasetError(_not_json(source, label))
             elif source.format == "csv":
                 csv = (
                     reader.option("header", "true").option("escape", '"').option("mode", "PERMISSIVE")
@@ -293,6 +296,17 @@ class SparkEngine:
             if found:
                 return found
         return None
+
+    def _array_lines(self, paths: tuple[str, ...]) -> bool:
+        """Whether a JSON Lines line holds an array (``[]``, ``[{...}]``): one text pass, no JSON parsing.
+
+        Spark's JSON reader turns ``[{...}, {...}]`` into two rows and ``[]`` into none; a production-log line is one
+        JSON object (the DuckDB engine refuses anything else, naming the line).
+        """
+        from pyspark.sql import functions as F
+
+        text = self.spark.read.text(list(paths))
+        return bool(text.where(F.col("value").rlike(r"^[\s\x{FEFF}]*\[")).limit(1).count())
 
     def open_table(
         self,
@@ -506,8 +520,8 @@ class SparkEngine:
         The side with fewer rows is the small side; a feature whose small side has at most
         ``small_side_max_distinct`` distinct values takes the small-side path (one pass over the large side
         for all such features), the others the merged path. The large side's ECDF, quantiles and plot bins on
-        the small-side path are read off the small side's value grid, with the DuckDB engine's own functions,
-        so both engines report the same numbers.
+        the small-side path come from the DuckDB engine's own functions (the bins read off the small side's value
+        grid, each side's quantiles its own), so both engines report the same numbers.
         """
         from gatekit.production.duckdb_engine import _small_side_ks, grid_comparison
 
@@ -522,7 +536,7 @@ class SparkEngine:
         if fast:
             small_sums = self.numeric_summaries(small_table, fast, ecdf_points)
             bounds = {name: [v for v, _ in distinct[name] or []] for name in fast}
-            large = self._large_scan(large_table, fast, {n: bounds[n] or [0.0] for n in fast})
+            large = self._large_scan(large_table, fast, {n: bounds[n] or [0.0] for n in fast}, ecdf_points)
             for name in fast:
                 values = distinct[name] or []
                 le, lt, large_sum, bucket_max = large[name]
@@ -539,9 +553,7 @@ class SparkEngine:
                     # that value (scipy's location) is known here at no cost; above EXACT_QUANTILE_MAX_ROWS rows
                     # the DuckDB engine reports the boundary instead (it saves a scan), and so does this one
                     found["ks"].location = hi if large_sum.rows > EXACT_QUANTILE_MAX_ROWS or below is None else below
-                out[name] = grid_comparison(
-                    found["ks"], values, bounds[name], le, lt, (small_name, small_sum), large_sum, ecdf_points, bins
-                )
+                out[name] = grid_comparison(found["ks"], values, le, lt, (small_name, small_sum), large_sum, bins)
         if slow:
             sums = {side: self.numeric_summaries(table, slow, ecdf_points) for side, table in sides.items()}
             cuts = {name: _plot_edges(sums["reference"][name], sums["production"][name], bins) for name in slow}
@@ -586,11 +598,12 @@ class SparkEngine:
         return out
 
     def _large_scan(
-        self, table: FeatureTable, names: list[str], bounds: dict[str, list[float]]
+        self, table: FeatureTable, names: list[str], bounds: dict[str, list[float]], ecdf_points: int
     ) -> dict[str, tuple[list[int], list[int], NumericSummary, dict[int, float]]]:
         """One pass over the large side for all features: counts <= / < each boundary, maxima, summaries.
 
-        The largest value per interval locates D; quantiles and ECDF are filled in from the grid afterwards.
+        The largest value per interval locates D; the side's summaries (its own quantiles and ECDF points, as
+        ``numeric_summaries``) are one more aggregate.
 
         Per feature, ``b`` = how many boundaries are <= x (a binary search: ``Bucketizer``) and ``b2`` = how
         many are >= x (the same on -x); x equals a boundary exactly when ``b + b2 = K + 1``. The rows of all
@@ -647,7 +660,7 @@ class SparkEngine:
             bucket_max[f][b] = max(bucket_max[f].get(b, -math.inf), m)
             if row["eq"]:
                 equal[f][b - 1] = c  # x == boundary k has exactly k + 1 boundaries <= x
-        summaries = self._plain_summaries(table, names)
+        summaries = self.numeric_summaries(table, names, ecdf_points)
         out = {}
         for i, name in enumerate(names):
             le: list[int] = []
@@ -659,38 +672,6 @@ class SparkEngine:
                 le.append(running + equal[i].get(k, 0))
             out[name] = (le, lt, summaries[name], bucket_max[i])
         return out
-
-    def _plain_summaries(self, table: FeatureTable, names: list[str]) -> dict[str, NumericSummary]:
-        """Counts, mean, min and max of each feature (no quantiles): one aggregate."""
-        from pyspark.sql import functions as F
-
-        rows, _ = self.count_rows(table)
-        parts = []
-        for i, name in enumerate(names):
-            raw, x = F.col(table.handle.cols[name]), _clean(table.handle.cols[name])
-            parts += [
-                F.count(x).alias(f"n{i}"),
-                F.count_if(raw.isNotNull() & (F.isnan(raw) | raw.isin(math.inf, -math.inf))).alias(f"nf{i}"),
-                F.avg(x).alias(f"mean{i}"),
-                F.min(x).alias(f"min{i}"),
-                F.max(x).alias(f"max{i}"),
-            ]
-        row = table.handle.df.agg(*parts).first()
-        return {
-            name: NumericSummary(
-                rows=rows,
-                n=int(row[f"n{i}"]),
-                missing=rows - int(row[f"n{i}"]),
-                non_finite=int(row[f"nf{i}"]),
-                mean=_float(row[f"mean{i}"]),
-                min=_float(row[f"min{i}"]),
-                max=_float(row[f"max{i}"]),
-                quantiles={},
-                ecdf=[],
-                exact_quantiles=False,
-            )
-            for i, name in enumerate(names)
-        }
 
     def _merged_ks(
         self, reference: FeatureTable, production: FeatureTable, sizes: dict[str, tuple[int, int]]

@@ -73,11 +73,14 @@ def boundary_counts_sql(view: str, columns: list[str]) -> str:
     return f"SELECT {', '.join(parts)} FROM {view}"
 
 
-def large_side_sql(view: str, columns: list[str]) -> str:
-    """One scan of the large side for all columns: counts, moments and the boundary histograms ($b_i).
+def large_side_sql(view: str, columns: list[str], levels: list[float], exact: bool) -> str:
+    """One scan of the large side for all columns: counts, moments, boundary histograms ($b_i), quantiles.
 
+    The quantiles at ``levels`` are the side's own (exact up to ``EXACT_QUANTILE_MAX_ROWS`` rows, t-digest above).
     Each cleaned value is computed once in an inner projection (not once per aggregate): ~13 % less CPU.
     """
+    quantile = "quantile_cont" if exact else "approx_quantile"
+    level_list = "[" + ", ".join(repr(float(v)) for v in levels) + "]"
     inner = []
     parts = ["count(*) AS rows"]
     for i, column in enumerate(columns):
@@ -91,6 +94,7 @@ def large_side_sql(view: str, columns: list[str]) -> str:
             f"max(c{i}) AS max{i}",
             f"histogram(c{i}, $b{i}) AS h{i}",  # NULLs are not counted
             f"histogram_exact(c{i}, $b{i}) AS e{i}",
+            f"{quantile}(c{i}, {level_list}) AS q{i}",
         ]
     return f"SELECT {', '.join(parts)} FROM (SELECT {', '.join(inner)} FROM {view})"
 
