@@ -50,6 +50,10 @@ def run_canary(
         check_experiment_name(experiment)
     except ValueError as exc:
         raise ConfigError(f"--experiment: {exc}") from None
+    if log_to_mlflow:  # a file store MLflow 3 will not open: exit 2 now, not exit 3 after the judgement
+        from gatekit.sinks.mlflow import check_store_opens
+
+        check_store_opens(tracking_uri)
     cfg = rules if isinstance(rules, RolloutRules) else load_rules(rules)
     cfg = cfg.with_versions(baseline_version, canary_version)  # --baseline-version / --canary-version
     chosen_stage = cfg.stages[0] if stage is None else float(stage)

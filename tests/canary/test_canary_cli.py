@@ -211,3 +211,16 @@ def test_canary_command_on_spark_matches_duckdb(tmp_path: Path, spiked: Path, sp
     )
     assert [c["status"] for c in result["comparisons"]] == [c["status"] for c in duck["comparisons"]]
     assert not spark.sparkContext._jsc.sc().isStopped()  # the caller's session is not stopped by the command
+
+
+def test_a_file_store_mlflow_refuses_is_exit_2_before_judging(tmp_path: Path) -> None:
+    """MLflow 3 refuses to open a ``file:`` store; the canary judged, wrote canary.json, then failed to log (exit 3)."""
+    healthy = write_jsonl(tmp_path / "healthy.jsonl", traffic(30))
+    out = tmp_path / "out"
+    env = {"MLFLOW_ALLOW_FILE_STORE": "false"}
+    result = run("--logs", str(healthy), "--now", NOW, "--out", str(out), "--tracking-uri",
+                 (tmp_path / "mlruns").as_uri(), env=env)  # fmt: skip
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "is a file store" in lines[0] and "--no-mlflow" in lines[0], result.output
+    assert not (out / "canary.json").exists()  # refused before judging
