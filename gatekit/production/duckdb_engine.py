@@ -105,13 +105,9 @@ def locate_jsonl_problem(paths: tuple[str, ...], types: dict[str, str]) -> str |
                         value = row.get(column)
                         if value is None:
                             continue
-                        if kind == "DOUBLE" and not _reads_as_number(value):
-                            return f"{path}:{number}: field {column!r} must be a number or null"
-                        if kind == "TIMESTAMP" and not _reads_as_timestamp(value):
-                            return (
-                                f"{path}:{number}: field {column!r} must be an RFC 3339 timestamp "
-                                "(or epoch seconds / milliseconds) or null"
-                            )
+                        problem = _cell_problem(kind, value, "null")
+                        if problem:
+                            return f"{path}:{number}: field {column!r} {problem}"
                         if kind == "VARCHAR" and not isinstance(value, str):
                             return f"{path}:{number}: field {column!r} must be a string or null"
                         if kind == "VARCHAR[]" and not (
@@ -120,6 +116,15 @@ def locate_jsonl_problem(paths: tuple[str, ...], types: dict[str, str]) -> str |
                             return f"{path}:{number}: field {column!r} must be a list of strings or null"
             except UnicodeDecodeError:
                 return f"{path}: not UTF-8 text"
+    return None
+
+
+def _cell_problem(kind: str, value: Any, missing: str) -> str | None:
+    """What is wrong with a number or timestamp cell the readers refuse (``missing``: how an absent value is written)."""
+    if kind == "DOUBLE" and not _reads_as_number(value):
+        return f"must be a number or {missing}"
+    if kind == "TIMESTAMP" and not _reads_as_timestamp(value):
+        return f"must be an RFC 3339 timestamp (or epoch seconds / milliseconds) or {missing}"
     return None
 
 
@@ -148,13 +153,9 @@ def locate_csv_problem(paths: tuple[str, ...], types: dict[str, str]) -> str | N
                         value = row.get(column)
                         if value is None or value == "":
                             continue
-                        if kind == "DOUBLE" and not _reads_as_number(value):
-                            return f"{path}:{reader.line_num}: field {column!r} must be a number or empty"
-                        if kind == "TIMESTAMP" and not _reads_as_timestamp(value):
-                            return (
-                                f"{path}:{reader.line_num}: field {column!r} must be an RFC 3339 timestamp "
-                                "(or epoch seconds / milliseconds) or empty"
-                            )
+                        problem = _cell_problem(kind, value, "empty")
+                        if problem:
+                            return f"{path}:{reader.line_num}: field {column!r} {problem}"
             except UnicodeDecodeError:
                 return f"{path}: not UTF-8 text"
             except csv.Error as exc:
