@@ -24,6 +24,7 @@ from gatekit.canary.rules import COMPARE_METRICS, CompareMetric, RollbackRule, R
 from gatekit.canary.stats import hodges_lehmann, hodges_lehmann_ratio, mann_whitney, proportion_difference, wilson
 from gatekit.errors import ConfigError, DatasetError
 from gatekit.production.schema import SCHEMA_VERSION as LOG_SCHEMA_VERSION
+from gatekit.production.schema import newer_format_error
 
 SCHEMA_VERSION = 1
 MAX_WINDOWS = 200_000
@@ -404,10 +405,7 @@ def _refuse_newer_format(source: str, newer: list[tuple[float, int | None]], win
     windows = [w for _, w in newer if w is not None]
     where = f"--logs {source}" if source else "--logs"
     at = f", the first in the window starting {iso(min(windows) * window_us)}" if windows else ""
-    raise DatasetError(
-        f"{where}: rows of production-log schema_version {version:g}{at}: newer than this gatekit reads "
-        f"({LOG_SCHEMA_VERSION}); upgrade gatekit"
-    )
+    raise newer_format_error(where, version, at)
 
 
 def _refuse_untimed(source: str, untimed: dict[str, int]) -> None:
