@@ -23,7 +23,9 @@ from gatekit.canary.engine import TABLE, Engine
 from gatekit.canary.rules import COMPARE_METRICS, CompareMetric, RollbackRule, RolloutRules
 from gatekit.canary.stats import hodges_lehmann, hodges_lehmann_ratio, mann_whitney, proportion_difference, wilson
 from gatekit.errors import ConfigError, DatasetError
+from gatekit.production.mlflow_traces import in_progress_note
 from gatekit.production.schema import SCHEMA_VERSION as LOG_SCHEMA_VERSION
+from gatekit.production.schema import newer_format_error
 
 SCHEMA_VERSION = 1
 MAX_WINDOWS = 200_000
@@ -319,6 +321,9 @@ def analyse(
             f"{variant}: cost sum overflows in {len(overflow)} window(s) (cost_usd values near 1.8e308), the first "
             f"starting {iso(min(overflow) * window_us)}: cost_per_request_usd is unknown there"
         )
+    in_progress = int(getattr(engine, "in_progress", 0) or 0)
+    if in_progress:  # hung requests have no outcome: never silently out of the judgement
+        reasons.append(in_progress_note(in_progress, f"--logs {source}" if source else "--logs"))
     exit_code = EXIT_BY_DECISION[decision]
     next_stage = rules.next_stage(stage) if decision == "promote" else None
     fired = [s for s in states if s.fired]
@@ -352,6 +357,7 @@ def analyse(
         "windows_with_data": data_windows,
         "trailing_no_data_windows": silent,
         "rows_seen": int(total_rows or 0),
+        "traces_in_progress": in_progress,
         "canary_share": _share(series, rules),
         "duplicates": duplicates,
         "versions": versions,
@@ -404,10 +410,7 @@ def _refuse_newer_format(source: str, newer: list[tuple[float, int | None]], win
     windows = [w for _, w in newer if w is not None]
     where = f"--logs {source}" if source else "--logs"
     at = f", the first in the window starting {iso(min(windows) * window_us)}" if windows else ""
-    raise DatasetError(
-        f"{where}: rows of production-log schema_version {version:g}{at}: newer than this gatekit reads "
-        f"({LOG_SCHEMA_VERSION}); upgrade gatekit"
-    )
+    raise newer_format_error(where, version, at)
 
 
 def _refuse_untimed(source: str, untimed: dict[str, int]) -> None:

@@ -32,6 +32,7 @@ from gatekit.drift.features import (
 )
 from gatekit.drift.sources import file_format, iter_batches, parse_since
 from gatekit.errors import ConfigError, DatasetError
+from gatekit.production.mlflow_traces import in_progress_note
 from gatekit.production.sources import load_results_map, open_side
 from gatekit.redact import redact_secrets, scrub_field
 
@@ -191,6 +192,11 @@ def compute_drift(cfg: DriftConfig, since_anchor: str = "newest") -> DriftResult
     if not is_drift:
         _refuse_untested(features, skipped, cfg, explicit)
     share = len(drifted) / len(features)
+    warnings[:0] = [  # hung requests have no outcome yet: never silently out of the comparison
+        in_progress_note(opened.in_progress, f"{name} {redact_secrets(str(spec))}")
+        for name, opened, spec in (("reference", ref, cfg.reference), ("production", prod, cfg.production))
+        if opened.in_progress
+    ]
     if without_ts:
         warnings.insert(
             0,
@@ -210,6 +216,7 @@ def compute_drift(cfg: DriftConfig, since_anchor: str = "newest") -> DriftResult
             "format": ref.kind,
             "rows": ref_rows,
             "results": cfg.reference_results,
+            "traces_in_progress": ref.in_progress,
         },
         "production": {
             "spec": None if cfg.production is None else redact_secrets(str(cfg.production)),
@@ -218,6 +225,7 @@ def compute_drift(cfg: DriftConfig, since_anchor: str = "newest") -> DriftResult
             "rows_read": prod_rows_read,
             "rows_in_window": prod_rows,
             "rows_without_timestamp": without_ts,
+            "traces_in_progress": prod.in_progress,
             "window": window,
         },
         "engine": cfg.engine,

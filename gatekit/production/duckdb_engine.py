@@ -20,6 +20,7 @@ from gatekit.production import stats_sql as q
 from gatekit.production.engine import (
     CATEGORICAL,
     NUMERIC,
+    SCHEMA_COLUMN,
     SUMMARY_LEVELS,
     TS_COLUMN,
     CategorySummary,
@@ -31,7 +32,7 @@ from gatekit.production.engine import (
     NumericComparison,
     NumericSummary,
 )
-from gatekit.production.schema import COLUMNS, NUMBER_TEXT
+from gatekit.production.schema import COLUMNS, NUMBER_TEXT, check_newest_format
 
 _SQL_TYPE = {"integer": "DOUBLE", "number": "DOUBLE", "string": "VARCHAR", "timestamp": "TIMESTAMPTZ"}
 _SCHEMA_TYPE = {c.name: c.type for c in COLUMNS}
@@ -405,6 +406,12 @@ class DuckDBEngine:
             k: "VARCHAR" if v == "DOUBLE" and source.format in ("jsonl", "csv") and k != TS_COLUMN else v
             for k, v in types.items()
         }
+        # JSON Lines / CSV: every row's schema_version (the readers check the first row's), its max() taken by the
+        # first row count (Parquet: checked across the file by its row-group statistics when sniffed)
+        versioned = source.format in ("jsonl", "csv") and (source.format == "jsonl" or "schema_version" in available)
+        if versioned:
+            read_types.setdefault("schema_version", "VARCHAR")
+            select.append(f"TRY_CAST(trim(CAST(schema_version AS VARCHAR)) AS DOUBLE) AS {SCHEMA_COLUMN}")
         reader = self._reader(source, read_types)
         checks = {**types, source.timestamp: "TIMESTAMP"} if has_ts and source.timestamp in types else types
         self._sources[where] = (source, checks)
@@ -415,6 +422,7 @@ class DuckDBEngine:
             present=present,
             label=where,
             has_timestamp=has_ts,
+            versioned=versioned,
         )
 
     # --- rows and windows -----------------------------------------------------------------------------------
@@ -440,13 +448,19 @@ class DuckDBEngine:
         """
         key = (table.handle, timestamps)
         if key not in self._rows:
+            newest = f", max({SCHEMA_COLUMN})" if table.versioned else ""
             if timestamps:
-                sql = f"SELECT count(*), count(*) FILTER (WHERE {TS_COLUMN} IS NULL) FROM {table.handle}"
+                sql = f"SELECT count(*), count(*) FILTER (WHERE {TS_COLUMN} IS NULL){newest} FROM {table.handle}"
                 row = self._run(sql, where=table.label)[0]
-                self._rows[key] = (int(row[0]), int(row[1]))
+                counted: tuple[int, int | None] = (int(row[0]), int(row[1]))
             else:
-                row = self._run(f"SELECT count(*) FROM {table.handle}", where=table.label)[0]
-                self._rows[key] = (int(row[0]), None)
+                row = self._run(f"SELECT count(*){newest} FROM {table.handle}", where=table.label)[0]
+                counted = (int(row[0]), None)
+            if table.versioned:
+                source = self._sources.get(table.label)
+                paths, fmt = (source[0].paths, source[0].format) if source else ((), "")
+                check_newest_format(row[-1], table.label, paths, fmt)
+            self._rows[key] = counted
         return self._rows[key]
 
     # --- numeric --------------------------------------------------------------------------------------------

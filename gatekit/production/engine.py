@@ -22,6 +22,8 @@ from typing import Any, Protocol, runtime_checkable
 from gatekit.errors import ConfigError
 
 TS_COLUMN = "__ts"
+# a JSON Lines / CSV / Spark-table source's ``schema_version`` as a number: the first row count also takes its max()
+SCHEMA_COLUMN = "__schema"
 NUMERIC = "numeric"
 CATEGORICAL = "categorical"
 
@@ -69,6 +71,7 @@ class FeatureTable:
     label: str
     has_timestamp: bool = False
     notes: dict[str, dict[str, int]] = field(default_factory=dict)
+    versioned: bool = False  # the handle has ``SCHEMA_COLUMN``: ``count_rows`` refuses rows of a newer format
 
 
 @dataclass
@@ -197,7 +200,11 @@ class Engine(Protocol):
         ...
 
     def count_rows(self, table: FeatureTable, timestamps: bool = False) -> tuple[int, int | None]:
-        """(rows, rows without a timestamp); the second is None unless ``timestamps`` is asked for."""
+        """(rows, rows without a timestamp); the second is None unless ``timestamps`` is asked for.
+
+        On a ``versioned`` table the same scan takes the largest ``schema_version``: rows of a newer production-log
+        format anywhere in the source are ``DatasetError`` (``gatekit.production.schema.check_newest_format``).
+        """
         ...
 
     def numeric_summaries(self, table: FeatureTable, names: list[str], ecdf_points: int) -> dict[str, NumericSummary]:

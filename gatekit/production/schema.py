@@ -254,3 +254,76 @@ def _checked(col: Column, value: Any) -> Any:
             raise RowError(f"production-log field {col.name!r} must map names to whole counts ≥ 0")
         return {k[:MAX_TEXT_FIELD]: v for k, v in value.items()}
     raise AssertionError(kind)  # pragma: no cover - COLUMNS only uses the kinds above
+
+
+def newer_format_error(where: str, version: float, at: str = "") -> Exception:
+    """The refusal of rows written in a newer production-log format than this gatekit reads (exit 2).
+
+    One wording for the canary (``at``: the first window holding them) and drift (``where``: the file and line).
+    Read as this version such rows could be misread (a column retyped in a newer version).
+    """
+    from gatekit.errors import DatasetError
+
+    return DatasetError(
+        f"{where}: rows of production-log schema_version {version:g}{at}: newer than this gatekit reads "
+        f"({SCHEMA_VERSION}); upgrade gatekit"
+    )
+
+
+def check_newest_format(newest: Any, label: str, paths: tuple[str, ...] = (), fmt: str = "") -> None:
+    """Refuse a source whose largest ``schema_version`` (``newest``, from the engine's scan) is newer than this gatekit reads.
+
+    The readers check a JSON Lines or CSV file's first row only; a guard upgraded while it appends to the same log
+    writes its newer rows further down. Only then are ``paths`` (JSON Lines / CSV) read again, to name the first such
+    row's file and line; without one found the error names ``label``.
+    """
+    try:
+        version = float(newest)
+    except (TypeError, ValueError):
+        return
+    if not version > SCHEMA_VERSION:
+        return
+    found = _first_newer_row(paths, fmt) if fmt in ("jsonl", "csv") else None
+    raise newer_format_error(found or label, version)
+
+
+def _first_newer_row(paths: tuple[str, ...], fmt: str) -> str | None:
+    """``file:line`` of the first JSON Lines / CSV row whose ``schema_version`` is above ``SCHEMA_VERSION``."""
+    import csv
+    import json
+    from pathlib import Path
+
+    from gatekit.drift.sources import _open_text
+
+    def newer(value: Any) -> bool:
+        try:
+            return float(str(value).strip()) > SCHEMA_VERSION
+        except ValueError:
+            return False
+
+    for name in paths:
+        path = Path(name)
+        try:
+            with _open_text(path) as handle:
+                if fmt == "csv":
+                    reader = csv.reader(handle)
+                    header = next(reader, None) or []
+                    if "schema_version" not in header:
+                        continue
+                    column = header.index("schema_version")
+                    for cells in reader:
+                        if len(cells) > column and newer(cells[column]):
+                            return f"{path}:{reader.line_num}"
+                    continue
+                for number, line in enumerate(handle, start=1):
+                    if '"schema_version"' not in line:
+                        continue
+                    try:
+                        row = json.loads(line)
+                    except (ValueError, RecursionError):
+                        continue
+                    if isinstance(row, dict) and row.get("schema_version") is not None and newer(row["schema_version"]):
+                        return f"{path}:{number}"
+        except (OSError, UnicodeDecodeError, csv.Error):
+            continue
+    return None

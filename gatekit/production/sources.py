@@ -74,6 +74,7 @@ class OpenedSide:
     seen: dict[str, bool] = field(default_factory=dict)
     non_numeric: dict[str, int] = field(default_factory=dict)
     non_finite: dict[str, int] = field(default_factory=dict)
+    in_progress: int = 0  # MLflow traces still in progress (no outcome yet): left out, and said so
 
 
 def sniff(path: Path) -> str:
@@ -354,7 +355,13 @@ def _open_mlflow(
     features = [FeatureColumn(s.name, s.kind, s.multi) for s in specs]
     table = _open_native(engine, [spill.path], "parquet", features, side, explicit, "timestamp", spec_text)
     table.label = spec_text
-    return OpenedSide(table, [spill.path], "mlflow-traces", seen={n: True for n in table.present})
+    return OpenedSide(
+        table,
+        [spill.path],
+        "mlflow-traces",
+        seen={n: True for n in table.present},
+        in_progress=spill.skipped_in_progress,
+    )
 
 
 def _open_spark_table(

@@ -44,6 +44,7 @@ from typing import Any
 from gatekit.errors import ConfigError, DatasetError, GatekitError
 from gatekit.production.engine import (
     NUMERIC,
+    SCHEMA_COLUMN,
     SUMMARY_LEVELS,
     TS_COLUMN,
     CategorySummary,
@@ -55,7 +56,7 @@ from gatekit.production.engine import (
     NumericComparison,
     NumericSummary,
 )
-from gatekit.production.schema import NUMBER_TEXT
+from gatekit.production.schema import NUMBER_TEXT, check_newest_format
 from gatekit.production.stats_sql import EXACT_QUANTILE_MAX_ROWS, NEW_NAMES_SHOWN, SMALL_SIDE_MAX_DISTINCT
 
 TABLE_PREFIX = "spark-table:"
@@ -276,7 +277,10 @@ class SparkEngine:
             if source.timestamp:
                 checks[source.timestamp] = "TIMESTAMP"
             self._sources[label] = (source, checks)
-        return self._project(df, features, source.columns, source.timestamp, label)
+        # JSON Lines / CSV: every row's schema_version, its max() taken by the first row count (Parquet: checked by
+        # its row-group statistics when sniffed)
+        versioned = source.format in ("jsonl", "csv")
+        return self._project(df, features, source.columns, source.timestamp, label, versioned)
 
     def locate_problem(self, exc: BaseException | None = None, labels: list[str] | None = None) -> str | None:
         """``file:line: what`` of the first JSON Lines / CSV row whose number or time the readers refuse, or None.
@@ -324,7 +328,7 @@ class SparkEngine:
                 f"spark-table:{name}: no such table or view in the Spark session ({_first_line(exc)}); "
                 "check the name (catalog.database.table) and the session's catalog"
             ) from None
-        return self._project(df, features, columns or {}, timestamp, label or f"spark-table:{name}")
+        return self._project(df, features, columns or {}, timestamp, label or f"spark-table:{name}", True)
 
     def open_dataframe(
         self,
@@ -335,10 +339,16 @@ class SparkEngine:
         label: str = "dataframe",
     ) -> FeatureTable:
         """Open a Spark DataFrame a Python caller already holds."""
-        return self._project(df, features, columns or {}, timestamp, label)
+        return self._project(df, features, columns or {}, timestamp, label, True)
 
     def _project(
-        self, df: Any, features: list[FeatureColumn], columns: dict[str, str], timestamp: str | None, label: str
+        self,
+        df: Any,
+        features: list[FeatureColumn],
+        columns: dict[str, str],
+        timestamp: str | None,
+        label: str,
+        versioned: bool = False,
     ) -> FeatureTable:
         from pyspark.sql import functions as F
         from pyspark.sql import types as T
@@ -388,6 +398,10 @@ class SparkEngine:
             has_ts = True
         else:
             exprs.append(F.lit(None).cast("double").alias(TS_COLUMN))
+        version_field = _field(df.schema, "schema_version") if versioned else None
+        if version_field is not None:  # (a text cell "2" or a number alike; other text is no version)
+            version = F.trim(F.col(_quoted_path(df.schema, "schema_version")).cast("string"))
+            exprs.append(version.try_cast("double").alias(SCHEMA_COLUMN))
         try:
             projected = df.select(*exprs)
         except Exception as exc:  # noqa: BLE001 - a column Spark cannot cast (e.g. a struct as a number)
@@ -403,6 +417,7 @@ class SparkEngine:
             present=present,
             label=label,
             has_timestamp=has_ts,
+            versioned=version_field is not None,
         )
 
     # --- rows and time windows -----------------------------------------------------------------------------
@@ -438,11 +453,25 @@ class SparkEngine:
         from pyspark.sql import functions as F
 
         handle = table.handle
+        # a versioned table's first count also takes the largest schema_version (the same scan)
+        newest = [F.max(SCHEMA_COLUMN)] if table.versioned and handle.rows is None else []
+        row = None
         if timestamps and handle.without_ts is None:
-            row = handle.df.agg(F.count(F.lit(1)), F.count_if(F.col(TS_COLUMN).isNull())).first()
-            handle.rows, handle.without_ts = int(row[0]), int(row[1])
-        if handle.rows is None:
-            handle.rows = int(handle.df.count())
+            row = handle.df.agg(F.count(F.lit(1)), F.count_if(F.col(TS_COLUMN).isNull()), *newest).first()
+            rows, without_ts = int(row[0]), int(row[1])
+        elif handle.rows is None:
+            if newest:
+                row = handle.df.agg(F.count(F.lit(1)), *newest).first()
+                rows, without_ts = int(row[0]), handle.without_ts
+            else:
+                rows, without_ts = int(handle.df.count()), handle.without_ts
+        else:
+            rows, without_ts = handle.rows, handle.without_ts
+        if newest and row is not None:
+            source = self._sources.get(table.label)
+            paths, fmt = (source[0].paths, source[0].format) if source else ((), "")
+            check_newest_format(row[-1], table.label, paths, fmt)
+        handle.rows, handle.without_ts = rows, without_ts
         return handle.rows, handle.without_ts if timestamps else None
 
     # --- numeric features ------------------------------------------------------------------------------------
