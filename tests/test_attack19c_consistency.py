@@ -10,15 +10,14 @@ that exited 3; an exit 3 after a passing verdict headed the step summary "✅ PA
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import failing_tracking_server
 from spine_project import make_project, run_cli
 from test_attack17d_promotion import client, config, project, store  # noqa: F401 - store is a fixture
 
@@ -126,39 +125,12 @@ def test_pass_fail_inconclusive_and_errors_agree_everywhere(tmp_path: Path) -> N
 
     # a tracking server that is up but fails every call (its database down): found when the run is logged, exit 3
     # (one that does not answer at all now stops the gate before the replay, exit 2: test_newcomer19b)
-    with _failing_tracking_server() as failing_uri:
+    with failing_tracking_server() as failing_uri:
         down = make_project(tmp_path / "down")
         seen = _run(down, "--tracking-uri", failing_uri)
     _assert_agree(seen, 3)
     assert seen["verdict"]["verdict"] == "pass" and seen["verdict"]["mlflow"]["error"]
     assert "🛑 ERROR (exit code 3)" in seen["summary"].splitlines()[0]  # it said "✅ PASS"
-
-
-@contextlib.contextmanager
-def _failing_tracking_server() -> Iterator[str]:
-    """A real HTTP server on 127.0.0.1: /health answers 200, every MLflow API call 404."""
-    import http.server
-    import threading
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def _answer(self) -> None:
-            self.send_response(200 if self.path == "/health" else 404)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        do_GET = do_POST = _answer  # noqa: N815 - the http.server names
-
-        def log_message(self, *args: object) -> None:
-            return
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_a_report_that_cannot_be_written_leaves_no_passing_verdict_or_green_junit(tmp_path: Path) -> None:

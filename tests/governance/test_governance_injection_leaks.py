@@ -9,6 +9,8 @@ from __future__ import annotations
 import random
 from types import ModuleType
 
+from conftest import needs_shared_data
+
 from gatekit.governance.injection import DEFAULT_THRESHOLD, injection_score
 
 # written for this test (none is taken from a measuring set)
@@ -36,6 +38,7 @@ def _leaks(injection_data: ModuleType) -> tuple[list[tuple[str, int]], list[str]
     return injection_data.leaks(random.Random(injection_data.SEED + 12))  # type: ignore[no-any-return]
 
 
+@needs_shared_data
 def test_leak_data_holds_out_forms_and_values(injection_data: ModuleType) -> None:
     train, held_leaks, held_twins = _leaks(injection_data)
     assert train == _leaks(injection_data)[0]  # seeded

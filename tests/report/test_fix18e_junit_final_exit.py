@@ -11,13 +11,14 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from conftest import free_port
+from conftest import failing_tracking_server
 from spine_project import make_project, run_cli
 
 
 def test_a_later_mlflow_failure_is_in_the_junit_file(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p", cases=2)
-    proc = run_cli(root, "eval", "--tracking-uri", f"http://127.0.0.1:{free_port()}", "--junit", "j.xml")
+    with failing_tracking_server() as uri:  # reachable before the replay, failing when the run is logged
+        proc = run_cli(root, "eval", "--tracking-uri", uri, "--junit", "j.xml")
     assert proc.returncode == 3, proc.stdout + proc.stderr
     verdict = json.loads((root / "out" / "verdict.json").read_text(encoding="utf-8"))
     assert (verdict["verdict"], verdict["exit_code"]) == ("pass", 3)  # every check passed
@@ -32,7 +33,7 @@ def test_a_later_mlflow_failure_is_in_the_junit_file(tmp_path: Path) -> None:
     error = suite.find("testcase[@name='exit_code']/error")
     assert error is not None and error.get("type") == "exit_3"
     assert error.get("message", "").startswith("exit 3 (verdict pass): MLflow logging failed:"), error.get("message")
-    assert "is unreachable" in (error.text or "")
+    assert "404" in (error.text or "") and uri in (error.text or "")  # the failure itself, naming the server
 
 
 def test_a_run_that_exits_as_its_checks_say_has_no_run_suite(tmp_path: Path) -> None:
