@@ -768,12 +768,15 @@ def _labelled(text: str, start: int, columns: _Columns | None = None) -> bool:
             return True
     elif before[-1:] in _LIST_ENDS and _listed(text, start):
         return True
-    # (an unquoted number of a SQL row; the text read back is bounded)
-    if before.rstrip(" ")[-1:] in ("(", ",") and _sql_literal(text, start):
-        return True
-    # a cell of a table's column whose header names an identifier (see _COLUMN_LOOKUPS)
     if columns is None:
         columns = _Columns()
+    # (an unquoted number of a SQL row: the text is searched for "VALUES" once per scan, the rest read back is bounded)
+    if before.rstrip(" ")[-1:] in ("(", ","):
+        if columns.sql is None:
+            columns.sql = "ALUES" in text or "alues" in text
+        if columns.sql and _sql_literal(text, start):
+            return True
+    # a cell of a table's column whose header names an identifier (see _COLUMN_LOOKUPS)
     if columns.tabular is False:  # (the text holds no table, found for an earlier candidate: no lookup)
         return False
     if text.rfind("\n", start - 4096 if start > 4096 else 0, start) == -1 or not columns.left:
@@ -789,10 +792,16 @@ def _labelled(text: str, start: int, columns: _Columns | None = None) -> bool:
 
 # (the end of the text before an item of a list after the first: "a, b", "a; b", "a and b", "a or b")
 _LIST_ENDS = frozenset(",; d r")
-_LIST_WORDS = (" and", " or", " und", " et", " oder", " ou")
 _LIST_ITEMS = 20  # (items of a list read back to its first: past them, the label is not looked for)
 _LIST_REACH = 400
-_DIGITS_AND_DASHES = "0123456789-"
+# (the items before a candidate, read on the text before it reversed, from its end: a joint, "," ";" or a word ("and",
+# "or", "und", "et", "oder", "ou", reversed), after a "," too; then an item, 7+ digits and dashes ending in a digit,
+# a blank, a ":" or the text's start before it; a regex reads forward only, and one reversed copy of the text read
+# back costs less than a copy of it per item)
+_LIST_BACK = re.compile(
+    r"(?:[ \t]*+(?:[,;]++|(?:dna|ro|dnu|te|redo|uo)[ \t]++,?+)[ \t]*+(?=[0-9])[0-9\-]{7,}+(?![^ \t:]))"
+    rf"{{1,{_LIST_ITEMS}}}+"
+)
 
 
 def _labelled_participle(before: str) -> bool:
@@ -815,26 +824,11 @@ def _listed(text: str, start: int) -> bool:
     of 7+ digits and dashes, each joined by ``,``, ``;``, "and", "or"...; up to _LIST_ITEMS of them) are read back to
     the first, and the text before that one is read as a candidate's (see _after_label, _labelled_participle).
     """
-    rest = text[start - _LIST_REACH if start > _LIST_REACH else 0 : start]
-    items = 0
-    while items < _LIST_ITEMS:
-        head = rest.rstrip(" \t")
-        joint = head.rstrip(",;")
-        if len(joint) == len(head):
-            for word in _LIST_WORDS:
-                if head.endswith(word):
-                    joint = head[: len(head) - len(word)].rstrip(" \t,")
-                    break
-            else:
-                break
-        item = joint.rstrip(_DIGITS_AND_DASHES)
-        if len(joint) - len(item) < 7 or not joint[-1:].isdigit() or item[-1:] not in (" ", "\t", ":", ""):
-            break
-        rest = item
-        items += 1
-    if not items:
+    window = text[start - _LIST_REACH if start > _LIST_REACH else 0 : start]
+    items = _LIST_BACK.match(window[::-1])
+    if items is None:
         return False
-    before = rest[-40:]
+    before = window[len(window) - items.end() - 40 if len(window) > items.end() + 40 else 0 : len(window) - items.end()]
     return _after_label(before) or ((before[-2:] == ": " or before[-1:] == ":") and _labelled_participle(before))
 
 
@@ -866,7 +860,7 @@ _COLUMN_LOOKUPS = VALIDATION_BUDGET // 4
 
 
 class _Columns:
-    """One scan's id-column lookups: whether its text holds a table, and how many lookups are left.
+    """One scan's id-column lookups: whether its text holds a table (or a SQL row), and how many lookups are left.
 
     The table search runs once, when first asked. Made per call of :meth:`PhoneDetector._spans`, so a text's findings
     never depend on another text's or on an earlier scan.
@@ -874,6 +868,7 @@ class _Columns:
 
     # (class defaults, no __init__: most scans make one and never ask it; an instance gets its own values when asked)
     tabular: bool | None = None
+    sql: bool | None = None  # (the text holds "VALUES" in any case, see _sql_literal)
     left = _COLUMN_LOOKUPS
 
 
