@@ -14,10 +14,10 @@ than the last; every match counts towards the budgets below), so what a window f
 
 Shape rules, before the library: 7..15 digits; the last group has 2+ digits (an ISBN's check digit, a
 version's patch number), but a switchboard's extension after a dash (the DE / AT "Durchwahl", ``030-1234567-0``,
-``+49 30 1234567-0``: after ``+49`` / ``+43``, or a trunk 0 in a first group of 2+ digits, 3+ groups); a dotted number has groups of 2..4 digits and is no IPv4 shape (after ``+``, the
+``+49 30 1234567-0``, or a space, ``+43 1 5880 0``: after ``+49`` / ``+43``, or a trunk 0 in a first group of 2+ digits, 3+ groups); a dotted number has groups of 2..4 digits and is no IPv4 shape (after ``+``, the
 groups after the country code: ``+1.415.555.2671``, or one group: ``+1.4155552671``); not an SSN's 3-2-4
 groups; not a number grouped in thousands (``8 336 817``: one digit, then groups of three;
-``67 750 000``: two, the last ``000``; ``84.358.845``: two, then groups of three with dots); not a date
+``67 750 000``: two, the last ``000``, or after a count's word, ``Population: 37 400 068``; ``84.358.845``: two, then groups of three with dots); not a date
 (``2026-11-21``), not a valid ISBN-13, not one repeated digit; a bare run of digits without
 ``+`` has 10 or 11 digits, and not 10 starting with ``1`` (a Unix time) but after a word for a phone or as a whole
 text; not a sequence of numbers (more than 8 groups, or 2+ groups of one digit); not a compact date and time
@@ -375,6 +375,7 @@ _CODE_PART = re.compile(r"(?:(?<![A-Za-z0-9])(?=[0-9]*[A-Z])[A-Z0-9]{2,10}|HTTP/
 _CODE_ENDS = frozenset('0123456789"')
 _ID_WORDS = frozenset(("no", "nr", "number", "num", "code", "n"))  # ("n" of "n°", "nº": see _after_label)
 _SHORT_WORDS = _ID_WORDS | {"id", "ids", "o"}  # (the words _after_label reads first: "ID", "n.º")
+_PLURAL_ID_WORDS = frozenset(("nos", "nrs", "numbers", "nums", "codes"))  # (read as _ID_WORDS: "Part numbers")
 # the words before "code" that name a phone number's part ("area code 212 555-0123", "country code", "dial code")
 _PHONE_CODES = frozenset(
     ("area", "country", "dial", "dialing", "dialling", "calling", "trunk", "std", "city", "local", "exchange")
@@ -477,7 +478,8 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
         # 3+ digit groups without "+", single spaces between them, that are a number or a list of them:
         # a number grouped in thousands ("population 8 336 817", "1 234 567 units"): one digit but a trunk 0, then
         # groups of three (a phone number's last group has 4 digits, or 2); or two digits, then groups of three, the
-        # last "000" (a round count, "67 750 000 inhabitants": "72 128 827" is a phone number's form); not with
+        # last "000" (a round count, "67 750 000 inhabitants") or after a count's word ("Population: 37 400 068";
+        # "Phone: 72 128 827" is a phone number's form); not with
         # ``thousands`` False (see _THOUSANDS_REGIONS);
         # a list, groups of one size, 2 or 4 digits: lottery numbers, scores, ports ("07 14 21 28 35 42", "8080 8081
         # 8082"). A phone number so written has a trunk 0 and 5 pairs ("06 12 34 56 78") or 3 or 4 pairs ("12 34 56
@@ -490,8 +492,11 @@ def _shape(value: str, text: str, end: int, thousands: bool = True) -> tuple[str
         if first == 1:
             if thousands and not trunk and threes:
                 return None
-        elif first == 2 and not trunk and threes and digits[-3:] == "000":
-            if thousands:
+        elif first == 2 and not trunk and threes:
+            # (a round count, or a count named in the 60 characters before it and no word for a phone: "Population
+            # of Tokyo metro: 37 400 068; Osaka: 19 222 665"; "Phone: 72 128 827", "answering at 78 651 450" are phone
+            # numbers)
+            if thousands and (digits[-3:] == "000" or _counted(text, end - len(value))):
                 return None
         elif first in (2, 4) and sizes.count(first) == number:
             if (number > 5 or (number == 5 and not trunk)) if first == 2 else not trunk:
@@ -608,8 +613,12 @@ def _switchboard(main: str, sizes: list[int]) -> bool:
 
     Germany's and Austria's "Durchwahl": the number, a dash and the extension, ``-0`` for the switchboard itself
     (``+49 30 1234567-0``, ``+43 1 58858-0``): after their country codes, or with a trunk 0 in a first group of 2+
-    digits (an ISBN-10's first group is one digit, ``0-306-40615-2``); a group of 3+ digits before the dash.
+    digits (an ISBN-10's first group is one digit, ``0-306-40615-2``); a group of 3+ digits before the dash. After a
+    space instead of the dash only in the international form, spaced, and for the switchboard: ``+43 1 5880 0``,
+    ``+49 30 1234567 0`` (not "+49 30 1234567 5 times").
     """
+    if main[-2] == " ":  # (after a space, in the international form: "+43 1 5880 0", the Vienna switchboard's)
+        return main[-1] == "0" and sizes[-2] >= 3 and len(sizes) >= 4 and main.startswith(("+49 ", "+43 "))
     if main[-2] != "-" or sizes[-2] < 3 or len(sizes) < 3:
         return False
     return main.startswith(("+49", "+43")) or (main[0] == "0" and main[1] != "0" and sizes[0] >= 2)
@@ -630,7 +639,7 @@ def _spans_or_dated(main: str, digits: str, number: int, text: str, end: int) ->
     ("0800-2200", "2200-0600"). An id numbered by year: a year (1900..2099), then one zero-padded group ("2023-0456",
     "2026-004512") or one of 5 or 6 digits ("2026-48213"), a zero-padded group of 4+ digits and one more ("Docket
     2023-0145-0012", "2020-001038-36"), or a month and a zero-padded number ("2026-03-0042"). Each is no phone number
-    unless a word for a phone comes right before it ("call 2021-2025").
+    unless a word for a phone comes right before it ("call 2021-2025"), but not one of an id's label ("Part numbers").
     """
     if len(main) != len(digits) + number - 1 or main[4] not in _DASHES:
         return False  # (one dash-like character between groups of 4 digits)
@@ -643,13 +652,37 @@ def _spans_or_dated(main: str, digits: str, number: int, text: str, end: int) ->
             return False
     elif not (1900 <= int(digits[:4]) <= 2099 and _dated_parts(main, digits)):
         return False
-    start = end - len(main)
+    return not _phone_named(text, end - len(main))
+
+
+# the words of a count ("Population", "Einwohner", "total") that name the numbers after them (see _counted)
+_COUNT_WORDS = re.compile(
+    r"(?i:population|bev[öo]lkerung|einwohner|inhabitants|habitants|poblaci[óo]n|popolazione|bevolking|invånare"
+    r"|residents|census|total|headcount)"
+)
+
+
+def _counted(text: str, start: int) -> bool:
+    """A count's word comes in the 60 characters before ``start`` of ``text``, and no word for a phone in the 50."""
+    low = start - 60 if start > 60 else 0
+    return _COUNT_WORDS.search(text, low, start) is not None and not _phone_named(text, start)
+
+
+def _phone_named(text: str, start: int) -> bool:
+    """A word for a phone comes in the 50 characters before ``start`` of ``text`` ("call", "Tel."...).
+
+    Not a word for a number that is an id's label's ("Part numbers 0800-2200 and 0600-1400", "Order number").
+    """
     before = text[start - 50 if start > 50 else 0 : start].lower()
     # (_PHONE_WORDS without its look-behind, in lower case: sre skips to the words' first letters, ~20x faster on digits)
     for word in _PHONE_STEMS.finditer(before):
         if not (word.start() and before[word.start() - 1] in _ASCII_LETTERS):
-            return False
-    return True
+            stop = word.end()
+            while stop < len(before) and before[stop].isalpha():
+                stop += 1
+            if not _after_label(before[:stop]):
+                return True
+    return False
 
 
 def _dated_parts(main: str, digits: str) -> bool:
@@ -730,9 +763,20 @@ def _labelled(text: str, start: int, columns: _Columns | None = None) -> bool:
         ("S " in before or "S. " in before) and _PLACED_REGISTER.search(before) is not None  # ("RCS ", "R.C.S. ")
     ):
         return True
-    # a cell of a table's column whose header names an identifier (see _COLUMN_LOOKUPS)
+    if before[-2:] == ": " or before[-1:] == ":":
+        if _labelled_participle(before):
+            return True
+    elif before[-1:] in _LIST_ENDS and _listed(text, start):
+        return True
     if columns is None:
         columns = _Columns()
+    # (an unquoted number of a SQL row: the text is searched for "VALUES" once per scan, the rest read back is bounded)
+    if before.rstrip(" ")[-1:] in ("(", ","):
+        if columns.sql is None:
+            columns.sql = "ALUES" in text or "alues" in text
+        if columns.sql and _sql_literal(text, start):
+            return True
+    # a cell of a table's column whose header names an identifier (see _COLUMN_LOOKUPS)
     if columns.tabular is False:  # (the text holds no table, found for an earlier candidate: no lookup)
         return False
     if text.rfind("\n", start - 4096 if start > 4096 else 0, start) == -1 or not columns.left:
@@ -746,6 +790,65 @@ def _labelled(text: str, start: int, columns: _Columns | None = None) -> bool:
     return bool(header) and _after_label(header.replace("_", " ").replace("-", " "))
 
 
+# (the end of the text before an item of a list after the first: "a, b", "a; b", "a and b", "a or b")
+_LIST_ENDS = frozenset(",; d r")
+_LIST_ITEMS = 20  # (items of a list read back to its first: past them, the label is not looked for)
+_LIST_REACH = 400
+# (the items before a candidate, read on the text before it reversed, from its end: a joint, "," ";" or a word ("and",
+# "or", "und", "et", "oder", "ou", reversed), after a "," too; then an item, 7+ digits and dashes ending in a digit,
+# a blank, a ":" or the text's start before it; a regex reads forward only, and one reversed copy of the text read
+# back costs less than a copy of it per item)
+_LIST_BACK = re.compile(
+    r"(?:[ \t]*+(?:[,;]++|(?:dna|ro|dnu|te|redo|uo)[ \t]++,?+)[ \t]*+(?=[0-9])[0-9\-]{7,}+(?![^ \t:]))"
+    rf"{{1,{_LIST_ITEMS}}}+"
+)
+
+
+def _labelled_participle(before: str) -> bool:
+    """``before`` ends in an identifier's label, a word of a past participle and a colon ("Batch IDs processed: ").
+
+    Ids after what was done with them ("Orders shipped:", "Tickets closed:", "IDs affected:"): the word is dropped
+    and the label read before it; not a word for a phone ("Order hotline:" is no participle; "contacted" names one).
+    """
+    head = before.rstrip(" \t")[:-1].rstrip(" \t")
+    word = _last_word(head)
+    if len(word) < 4 or not word.endswith("ed") or _phone_stem(word):
+        return False
+    return _after_label(head[: len(head) - len(word)], False)
+
+
+def _listed(text: str, start: int) -> bool:
+    """The candidate at ``start`` is an item after the first of a list of ids that follows an id's label.
+
+    "Batch IDs processed: 20261207001, 20261207002", "Part numbers 0800-2200 and 0600-1400": the items before it (runs
+    of 7+ digits and dashes, each joined by ``,``, ``;``, "and", "or"...; up to _LIST_ITEMS of them) are read back to
+    the first, and the text before that one is read as a candidate's (see _after_label, _labelled_participle).
+    """
+    window = text[start - _LIST_REACH if start > _LIST_REACH else 0 : start]
+    items = _LIST_BACK.match(window[::-1])
+    if items is None:
+        return False
+    before = window[len(window) - items.end() - 40 if len(window) > items.end() + 40 else 0 : len(window) - items.end()]
+    return _after_label(before) or ((before[-2:] == ": " or before[-1:] == ":") and _labelled_participle(before))
+
+
+# a bare number right after a SQL row's "(" or "," and before its "," or ")", "VALUES (4821937561,'2026-12-07',3)": a
+# numeric literal (a phone number is stored as a string, quoted: its "+", its leading 0 and its dashes are kept)
+_SQL_LITERAL = re.compile(r"[0-9]+ *[,)]")
+
+
+def _sql_literal(text: str, start: int) -> bool:
+    """The candidate at ``start`` (after a "(" or a ",") is an unquoted number of a SQL ``VALUES`` row (see _SQL_LITERAL)."""
+    if _SQL_LITERAL.match(text, start) is None:
+        return False
+    low = start - _SQL_REACH if start > _SQL_REACH else 0
+    values = max(text.rfind("VALUES", low, start), text.rfind("values", low, start), text.rfind("Values", low, start))
+    return values != -1 and text.find("(", values, start) != -1
+
+
+_SQL_REACH = 2000  # (characters read back for a row's VALUES)
+
+
 # a French company's register entry after its court's place and section: "RCS Paris B 732 829 320", "R.C.S. Lyon
 # 732 829 320", "RCS Aix-en-Provence 732 829 320" (the SIREN, 3-3-3 as Spain's and Portugal's phone numbers)
 _PLACED_REGISTER = re.compile(r"(?<![A-Za-z])R\.?C\.?S\.? (?:[A-Z][^\W\d_]*(?:-[^\W\d_]+)* ){1,2}\Z")
@@ -757,7 +860,7 @@ _COLUMN_LOOKUPS = VALIDATION_BUDGET // 4
 
 
 class _Columns:
-    """One scan's id-column lookups: whether its text holds a table, and how many lookups are left.
+    """One scan's id-column lookups: whether its text holds a table (or a SQL row), and how many lookups are left.
 
     The table search runs once, when first asked. Made per call of :meth:`PhoneDetector._spans`, so a text's findings
     never depend on another text's or on an earlier scan.
@@ -765,6 +868,7 @@ class _Columns:
 
     # (class defaults, no __init__: most scans make one and never ask it; an instance gets its own values when asked)
     tabular: bool | None = None
+    sql: bool | None = None  # (the text holds "VALUES" in any case, see _sql_literal)
     left = _COLUMN_LOOKUPS
 
 
@@ -783,7 +887,9 @@ def _after_label(before: str, country: bool = True) -> bool:
 
     ``country``: the label may be followed by two capitals (a VAT number's country, "USt-IdNr. DE 136 695 976"; once).
     """
-    before = before.rstrip(" \t:#=.°º\"'>")  # (and a JSON key's quotes, an XML tag's end: "order_id": "...")
+    # (and a JSON key's quotes, an XML tag's end: "order_id": "..."; a key and its value in parentheses, PostgreSQL's
+    # "Key (id)=(4821937561)")
+    before = before.rstrip(" \t:#=.°º\"'>()")
     if not before[-1:].isalpha():  # (no word before: a line's start, a "(", a digit; every rule below needs one)
         return False
     if country and before[-3:-2] == " " and before[-2:].isupper() and before[-2:].isalpha():
@@ -792,6 +898,9 @@ def _after_label(before: str, country: bool = True) -> bool:
     named = before
     rest = before.rstrip(_ASCII_LETTERS)  # (_last_word inlined for the usual word, ASCII letters)
     word = named_word = _last_word(before) if rest and rest[-1].isalpha() else before[len(rest) :].lower()
+    if word in _PLURAL_ID_WORDS:  # ("Part numbers", "Order nos.": a list of ids, as one is)
+        word = word[:-1]
+        before = before[:-1]
     if word in _SHORT_WORDS:  # (the rules of short words, one test for all: most words are none of them)
         if word == "n" and before[-3:-1].lower() in ("s/", "p/"):  # ("S/N", "P/N": a serial number's, a part number's)
             return True
