@@ -168,10 +168,10 @@ def prepare(config: GateConfig, *, command: str, started: datetime, locks: list[
         from gatekit.promotion import check_alias
 
         check_alias(config.alias)  # refused now, not by MLflow after the whole replay
-    if not config.no_mlflow:
-        from gatekit.sinks.mlflow import check_store_opens
+    if not config.no_mlflow:  # a file store MLflow 3 refuses or a server that is down: now, not after the replay
+        from gatekit.sinks.mlflow import check_tracking_store
 
-        check_store_opens(config.tracking_uri)  # a file store MLflow 3 refuses: now, not after the replay
+        check_tracking_store(config.tracking_uri)
     try:
         agent = resolve_agent(agent_spec, options)
         _same_registry(config, command, agent, agent_spec)
@@ -190,10 +190,6 @@ def prepare(config: GateConfig, *, command: str, started: datetime, locks: list[
                 f"--production {config.production}: no file or folder matches; pass production logs "
                 "(.jsonl/.parquet/.csv, a folder or a glob)"
             )
-    if not config.no_mlflow:  # a tracking store that is down fails now, not after the whole replay
-        from gatekit.sinks.mlflow import check_tracking_store
-
-        check_tracking_store(config.tracking_uri)
     baseline = _baseline(config, thresholds, agent_spec, dataset.sha256)
     out = Path(config.out)
     from gatekit.fsio import OutputLock, make_output_folder

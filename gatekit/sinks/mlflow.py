@@ -103,19 +103,24 @@ def _check_reachable(
     """An ``http(s)://`` tracking server that is down or failing is a ``SinkError`` saying so (``advice``: what to do)."""
     if not uri.startswith(("http://", "https://")):
         return
-    url, headers = _without_userinfo(uri.rstrip("/") + "/health")
-    uri = redact_urls(uri)  # shown in the messages below: no credentials
     try:
-        request = urllib.request.Request(url, headers=headers)  # noqa: S310 - http(s) only, checked above
-        with urllib.request.urlopen(request, timeout=10) as resp:  # noqa: S310 - http(s) only, checked above
-            if resp.status >= 500:
-                raise SinkError(f"MLflow tracking server {uri} answered {resp.status} on /health")
-    except urllib.error.HTTPError as exc:
-        if exc.code >= 500:
-            raise SinkError(f"MLflow tracking server {uri} answered {exc.code}; check the server") from None
+        status = _health(uri, 10.0)
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise SinkError(f"MLflow tracking server {uri} is unreachable ({reason}); {advice}") from None
+        raise SinkError(f"MLflow tracking server {redact_urls(uri)} is unreachable ({reason}); {advice}") from None
+    if status >= 500:
+        raise SinkError(f"MLflow tracking server {redact_urls(uri)} answered {status} on /health; check the server")
+
+
+def _health(uri: str, timeout_s: float) -> int:
+    """The HTTP status of ``uri``'s ``/health`` (credentials sent as MLflow sends them); no answer raises."""
+    url, headers = _without_userinfo(uri.rstrip("/") + "/health")
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310 - http(s) only: the callers check
+    try:
+        with urllib.request.urlopen(request, timeout=timeout_s) as resp:  # noqa: S310 - http(s) only
+            return int(resp.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
 
 
 def _without_userinfo(url: str) -> tuple[str, dict[str, str]]:
@@ -143,19 +148,17 @@ def check_tracking_store(tracking_uri: str | None, timeout_s: float = 10.0) -> N
 
     Without importing mlflow: the URI is the argument, else ``MLFLOW_TRACKING_URI``, else MLflow's default
     (``./mlflow.db``, created when logging). ``http(s)://``: one ``/health`` request with the timeout the check when
-    logging uses; ``sqlite:///PATH``: the folder of the file exists (or can be created) and is writable. Other kinds
+    logging uses; ``sqlite:///PATH``: the folder of the file exists (or can be created) and is writable; a ``file:``
+    store MLflow 3 refuses (:func:`check_store_opens`, which imports mlflow for such a store only). Other kinds
     (a Databricks workspace, a plugin's store) are checked when the run is logged, as before.
     """
     uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or ""
     advice = "start it, fix MLFLOW_TRACKING_URI / --tracking-uri, or pass --no-mlflow to log nothing"
+    check_store_opens(tracking_uri)  # a file store MLflow 3 refuses
     if uri.startswith(("http://", "https://")):
-        url, headers = _without_userinfo(uri.rstrip("/") + "/health")
-        request = urllib.request.Request(url, headers=headers)  # noqa: S310 - http(s) only, checked above
-        try:
-            with urllib.request.urlopen(request, timeout=timeout_s):  # noqa: S310 - http(s) only, checked above
-                return
-        except urllib.error.HTTPError:
-            return  # it answered: a failing server is reported when the run is logged (exit 3), as before
+        try:  # any answer will do: a failing server is reported when the run is logged (exit 3), as before
+            _health(uri, timeout_s)
+            return
         except (urllib.error.URLError, OSError, ValueError) as exc:
             reason = getattr(exc, "reason", exc)
             raise ConfigError(
