@@ -486,3 +486,22 @@ def failing_tracking_server() -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def signal_when(
+    proc: subprocess.Popen[str], ready: Callable[[], bool], sig: int = signal.SIGINT, wait_s: float = 60
+) -> tuple[str, str]:
+    """Send ``sig`` to ``proc`` once ``ready()`` holds (or it ended, or ``wait_s`` passed); its (stdout, stderr).
+
+    The process is killed if it is still running afterwards, so a test never leaves it behind.
+    """
+    try:
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline and proc.poll() is None and not ready():
+            time.sleep(0.05)
+        proc.send_signal(sig)
+        return proc.communicate(timeout=wait_s)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()

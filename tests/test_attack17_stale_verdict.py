@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from conftest import REPO_ROOT, attack_project
+from conftest import REPO_ROOT, attack_project, signal_when
 
 SLOW = """
 import time
@@ -46,19 +44,10 @@ def test_an_interrupted_fresh_run_removes_the_last_runs_verdict(tmp_path: Path) 
     proc = subprocess.Popen(
         _command("python:slow17:run"), cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and proc.poll() is None:
-            results = out / "results.jsonl"
-            if results.exists() and 2 <= len(results.read_text(encoding="utf-8").splitlines()) < 20:  # this run's
-                break
-            time.sleep(0.05)
-        proc.send_signal(signal.SIGINT)
-        _stdout, stderr = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+    results = out / "results.jsonl"
+    _stdout, stderr = signal_when(  # this run's rows, some of them
+        proc, lambda: results.exists() and 2 <= len(results.read_text(encoding="utf-8").splitlines()) < 20
+    )
     assert proc.returncode == 130, stderr
     rows = (out / "results.jsonl").read_text(encoding="utf-8").splitlines()
     assert 2 <= len(rows) < 20

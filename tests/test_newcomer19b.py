@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, free_port, one_line_exit_2
+from conftest import REPO_ROOT, free_port, one_line_exit_2, signal_when
 from test_newcomer19 import gatekit, project
 
 SLOW_AGENT = """
@@ -93,18 +92,7 @@ def _interrupt_mid_replay(root: Path, cases: int) -> bytes:
     env["PYTHONPATH"] = str(REPO_ROOT)
     proc = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     results = root / "reports" / "latest" / "results.jsonl"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and proc.poll() is None:
-            if results.exists() and 3 <= results.read_bytes().count(b"\n") < cases:
-                break
-            time.sleep(0.05)
-        proc.send_signal(signal.SIGINT)
-        _stdout, stderr = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+    _stdout, stderr = signal_when(proc, lambda: results.exists() and 3 <= results.read_bytes().count(b"\n") < cases)
     assert proc.returncode == 130, stderr
     return results.read_bytes()
 
