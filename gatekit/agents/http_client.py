@@ -76,6 +76,7 @@ class _Connection(asyncio.Protocol):
     def __init__(self, max_body: int = DEFAULT_MAX_RESPONSE_BYTES) -> None:
         self.max_body = max_body
         self.transport: Any = None
+        self.poller: Any = None  # a poll object on the socket: an idle connection the server closed reads as ready
         self.closed = False
         self.waiter: asyncio.Future[Response] | None = None
         self._buffer: bytes | bytearray = b""
@@ -91,6 +92,13 @@ class _Connection(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport
+        sock = transport.get_extra_info("socket")
+        if sock is not None and hasattr(select, "poll"):  # asked before the connection is reused (_usable)
+            try:
+                self.poller = select.poll()
+                self.poller.register(sock.fileno(), select.POLLIN | select.POLLPRI)
+            except (OSError, ValueError):
+                self.poller = None
 
     def data_received(self, data: bytes) -> None:
         if self.waiter is None or self.waiter.done():
@@ -271,13 +279,10 @@ def _usable(connection: _Connection) -> bool:
     """
     if connection.closed or connection.transport is None or connection.transport.is_closing():
         return False
-    sock = connection.transport.get_extra_info("socket")
-    if sock is None:
+    if connection.poller is None:
         return True
     try:
-        poller = select.poll()
-        poller.register(sock.fileno(), select.POLLIN | select.POLLPRI)
-        return not poller.poll(0)
+        return not connection.poller.poll(0)
     except (OSError, ValueError):
         return False
 

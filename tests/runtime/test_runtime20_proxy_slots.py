@@ -154,12 +154,16 @@ def _in_flight(base: str) -> float:
     return float(line.split()[1])
 
 
-@pytest.mark.parametrize("stream", [False, True], ids=["waiting-for-the-answer", "mid-stream"])
+@pytest.mark.parametrize(
+    ("stream", "client"),
+    [(False, "auto"), (True, "auto"), (False, "aiohttp")],
+    ids=["waiting-for-the-answer", "mid-stream", "aiohttp-client"],
+)
 def test_a_client_that_goes_away_frees_its_slot_and_the_upstream_request_is_cancelled(
-    tmp_path: Path, stream: bool
+    tmp_path: Path, stream: bool, client: str
 ) -> None:
     rows = tmp_path / "rows.jsonl"
-    with _upstream() as (url, state), serving(url, log_to=rows, max_in_flight=1) as server:
+    with _upstream() as (url, state), serving(url, log_to=rows, max_in_flight=1, http_client=client) as server:
         gone = _post(server.port, _body("slow", stream=stream))
         assert state.slow_started.wait(5), "the slow request never reached the upstream"
         assert chat(server.url, "plain").status == 503  # the one slot is taken
