@@ -725,6 +725,14 @@ def guard_serve(
             "--loop", metavar="auto|asyncio|uvloop", help="Event loop (auto: uvloop when installed, else asyncio)."
         ),
     ] = "auto",
+    stream_usage: Annotated[
+        bool,
+        typer.Option(
+            "--stream-usage/--no-stream-usage",
+            help="Ask a streaming upstream for token counts (stream_options.include_usage); --no-stream-usage for "
+            "an upstream that refuses stream_options (the token budgets then estimate streamed answers' tokens).",
+        ),
+    ] = True,
 ) -> None:
     """Parse the flags and run the proxy until stopped."""
     from gatekit.runtime.proxy import ProxySettings, parse_context, run_proxy
@@ -751,6 +759,7 @@ def guard_serve(
             allowed_hosts=tuple(allow_host or ()),
             user_header=user_header,
             event_loop=loop,
+            stream_usage=stream_usage,
         ).checked()
         run_proxy(settings, announce=_err)
     except GatekitError as exc:

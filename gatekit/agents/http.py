@@ -38,6 +38,7 @@ from gatekit.agents.base import AgentCallError, AgentOptions, check_cost, normal
 from gatekit.agents.chat_format import invalid, parse_chat_completion
 from gatekit.agents.http_client import (
     DEFAULT_MAX_RESPONSE_BYTES,
+    IDEMPOTENT_METHODS,
     HttpPool,
     HttpProtocolError,
     decode_off_loop,
@@ -324,7 +325,17 @@ class HttpAgent:
         except aiohttp.ClientConnectorError as exc:
             raise AgentCallError(ErrorType.CONNECTION, f"cannot connect to {self._where()}: {exc.os_error}") from None
         except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, aiohttp.ClientOSError) as exc:
-            raise AgentCallError(ErrorType.CONNECTION, f"{self._where()}: {type(exc).__name__}: {exc}") from None
+            # lost after the request was sent (a failed connect is ClientConnectorError, above): the server may have
+            # read it and started the call — a method that is not idempotent is not sent again (nor retried)
+            message = f"{self._where()}: {type(exc).__name__}: {exc}"
+            if self.method in IDEMPOTENT_METHODS:
+                raise AgentCallError(ErrorType.CONNECTION, message) from None
+            raise AgentCallError(
+                ErrorType.CONNECTION,
+                f"{message}; the connection was lost after the request was sent and it may have reached the server, "
+                f"so it is not sent again (a {self.method} is not idempotent)",
+                retryable=False,
+            ) from None
         except aiohttp.ServerTimeoutError:
             raise AgentCallError(ErrorType.TIMEOUT, f"{self._where()}: connect timed out") from None
         except aiohttp.ClientResponseError as exc:  # malformed status line / headers

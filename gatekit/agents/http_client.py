@@ -12,9 +12,14 @@ the user forces with ``agent_options.extra.http_client: aiohttp`` still go throu
 What it handles: ``Content-Length`` and ``chunked`` bodies, bodies delimited by the server closing
 the connection, ``1xx`` interim responses, ``Connection: close`` and HTTP/1.0, gzip/deflate
 ``Content-Encoding``, a pool of at most ``limit`` connections reused while the server keeps them
-alive, and a request on a reused connection that the server had already closed (sent again once
-on a fresh connection when not a single response byte came back). A cancelled request (the
-replay's per-attempt timeout) closes its connection: it cannot be reused mid-response.
+alive. An idle connection the server closed (or reset, or wrote to unasked) is found before a request is
+written on it — the socket is polled: an idle connection has nothing to read — and a fresh one is taken.
+A request is never sent twice unless its method is idempotent: a connection lost after the request was
+written may have lost it after the server read it (a chat call started, its cost spent), so for a POST it
+is a ``connection`` error that is not retried (``retryable=False``, the message says so); an idempotent
+method (GET, PUT, ...) on a reused connection that closed before a byte of the answer is sent again once
+on a fresh connection. A cancelled request (the replay's per-attempt timeout) closes its connection: it
+cannot be reused mid-response.
 A body is capped at ``max_response_bytes`` both as sent and once decompressed (incrementally,
 on a worker thread when large), so a compression bomb is an invalid response, not 8 GB of RSS.
 """
@@ -22,6 +27,7 @@ on a worker thread when large), so a compression bomb is an invalid response, no
 from __future__ import annotations
 
 import asyncio
+import select
 import urllib.parse
 import zlib
 from typing import Any
@@ -32,6 +38,8 @@ from gatekit.models import ErrorType
 _MAX_HEAD = 64 * 1024
 DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 _NO_BODY_STATUSES = (204, 304)
+# RFC 9110 9.2.2: sending one of these twice has the effect of sending it once
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 
 
 class HttpProtocolError(Exception):
@@ -39,11 +47,15 @@ class HttpProtocolError(Exception):
 
 
 class ConnectionLost(Exception):
-    """The connection closed before a whole response arrived."""
+    """The connection closed before a whole response arrived.
 
-    def __init__(self, message: str, *, got_bytes: bool) -> None:
+    ``sent``: the request was written (it may have reached the server); ``got_bytes``: part of an answer came.
+    """
+
+    def __init__(self, message: str, *, got_bytes: bool, sent: bool = True) -> None:
         super().__init__(message)
         self.got_bytes = got_bytes
+        self.sent = sent
 
 
 class Response:
@@ -64,6 +76,7 @@ class _Connection(asyncio.Protocol):
     def __init__(self, max_body: int = DEFAULT_MAX_RESPONSE_BYTES) -> None:
         self.max_body = max_body
         self.transport: Any = None
+        self.poller: Any = None  # a poll object on the socket: an idle connection the server closed reads as ready
         self.closed = False
         self.waiter: asyncio.Future[Response] | None = None
         self._buffer: bytes | bytearray = b""
@@ -79,6 +92,13 @@ class _Connection(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport
+        sock = transport.get_extra_info("socket")
+        if sock is not None and hasattr(select, "poll"):  # asked before the connection is reused (_usable)
+            try:
+                self.poller = select.poll()
+                self.poller.register(sock.fileno(), select.POLLIN | select.POLLPRI)
+            except (OSError, ValueError):
+                self.poller = None
 
     def data_received(self, data: bytes) -> None:
         if self.waiter is None or self.waiter.done():
@@ -110,6 +130,10 @@ class _Connection(asyncio.Protocol):
 
     async def exchange(self, request: bytes) -> Response:
         """Write one request and wait for its whole response."""
+        if self.closed or self.transport.is_closing():  # known closed before a byte of the request was written
+            raise ConnectionLost(
+                "server closed the connection before the request was sent", got_bytes=False, sent=False
+            )
         loop = asyncio.get_running_loop()
         self.waiter = waiter = loop.create_future()
         self._got_bytes = False
@@ -246,6 +270,23 @@ class _Connection(asyncio.Protocol):
             waiter.set_exception(exc)
 
 
+def _usable(connection: _Connection) -> bool:
+    """Whether an idle keep-alive connection can carry a request: open, and nothing to read on it.
+
+    An idle connection has nothing to read: readable means the server closed it (EOF), reset it, or wrote bytes
+    nobody asked for — written to, the request would be lost after it left (and, not idempotent, not sent again).
+    The event loop learns of a close only when it next runs; the socket is asked directly (one ``poll``).
+    """
+    if connection.closed or connection.transport is None or connection.transport.is_closing():
+        return False
+    if connection.poller is None:
+        return True
+    try:
+        return not connection.poller.poll(0)
+    except (OSError, ValueError):
+        return False
+
+
 def _parse_head(head: bytes | bytearray) -> tuple[int, dict[str, str], bool]:
     lines = head.decode("latin-1").split("\r\n")
     parts = lines[0].split(" ", 2)
@@ -350,6 +391,7 @@ class HttpPool:
         self.host = parts.hostname
         self.port = parts.port or 80
         self.where = where
+        self.method = method.upper()
         self.connect_timeout_s = connect_timeout_s
         self._limit = asyncio.Semaphore(max(1, limit))
         self._idle: list[_Connection] = []
@@ -370,6 +412,7 @@ class HttpPool:
         """Send ``body`` and return the whole response; raise ``AgentCallError`` on failures."""
         async with self._limit:
             request = b"%s%d\r\n\r\n%s" % (self._head, len(body), body)
+            idempotent = self.method in IDEMPOTENT_METHODS
             for _ in range(2):
                 connection = self._take()
                 reused = connection is not None
@@ -379,8 +422,17 @@ class HttpPool:
                     response = await connection.exchange(request)
                 except ConnectionLost as exc:
                     connection.close()
-                    if reused and not exc.got_bytes:
-                        continue  # a stale keep-alive connection: try once on a fresh one
+                    if not exc.sent or (reused and not exc.got_bytes and idempotent):
+                        continue  # never written (or safe to send twice): once more on a fresh connection
+                    if not idempotent:
+                        # the server may have read it and started the call (its cost, its side effects): sending
+                        # it again could do it twice — the caller sees the error, and it is not retried
+                        raise AgentCallError(
+                            ErrorType.CONNECTION,
+                            f"{self.where}: the connection was lost after the request was sent ({exc}); it may "
+                            f"have reached the server, so it is not sent again (a {self.method} is not idempotent)",
+                            retryable=False,
+                        ) from None
                     raise AgentCallError(ErrorType.CONNECTION, f"{self.where}: {exc}") from None
                 except HttpProtocolError as exc:
                     connection.close()
@@ -408,8 +460,9 @@ class HttpPool:
     def _take(self) -> _Connection | None:
         while self._idle:
             connection = self._idle.pop()
-            if not connection.closed and not connection.transport.is_closing():
+            if _usable(connection):
                 return connection
+            connection.close()
         return None
 
     async def _connect(self) -> _Connection:

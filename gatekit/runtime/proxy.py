@@ -118,6 +118,9 @@ class ProxySettings:
     http_client: str = "auto"
     # "auto": uvloop when it is installed (a faster event loop: ~10 % less proxy CPU per request), else asyncio's
     event_loop: str = "auto"
+    # ask a streaming upstream for its token counts (stream_options.include_usage); off (--no-stream-usage) for an
+    # upstream that refuses stream_options: the budgets then estimate a streamed answer's tokens from its text
+    stream_usage: bool = True
 
     def checked(self) -> ProxySettings:
         """Raise ``ConfigError`` naming the flag when a setting cannot work."""
@@ -325,12 +328,16 @@ class GuardProxy:
         from aiohttp import web
 
         # keepalive_timeout closes a connection idle for that long — also one that never finished its request head
-        # (aiohttp's default, 3630 s, let a client trickling header bytes hold a connection for an hour)
+        # (aiohttp's default, 3630 s, let a client trickling header bytes hold a connection for an hour).
+        # handler_cancellation: a client that closes its connection cancels its request — the upstream exchange is
+        # closed (no answer generated and billed for nobody) and the --max-in-flight slot is freed at once; without
+        # it the request ran on until the upstream answered, holding the slot (up to --upstream-timeout)
         return web.Server(
             self._dispatch,
             access_log=None,
             logger=_ServerLog(),  # type: ignore[arg-type]
             keepalive_timeout=self.settings.idle_timeout_s,
+            handler_cancellation=True,
         )
 
     async def start(self, host: str | None = None, port: int | None = None) -> int:
@@ -501,6 +508,10 @@ class GuardProxy:
             except _Reply as reply:  # not a request the guard could judge: counted, and a row with its error
                 self._record_refused(reply.row_error or "bad_request", exchange)
                 return self._error_reply(reply, exchange)
+            except asyncio.CancelledError:  # the client went away before its whole body arrived
+                self._cancelled(request)
+                self._record_refused(self._cancel_reason(request), exchange)
+                raise
             exchange.stream = body.get("stream") is True
             self._outcomes[exchange.request_id] = -1
             client_auth = request.headers.get("Authorization") if self.settings.forward_client_auth else None
@@ -515,6 +526,10 @@ class GuardProxy:
                 except _Reply as reply:
                     scope.fail(reply.row_error or "proxy_error")
                     return self._error_reply(reply, exchange)
+                except asyncio.CancelledError:  # the client closed its connection: the upstream call was cancelled
+                    self._cancelled(request)
+                    scope.fail(self._cancel_reason(request))
+                    raise
         except Exception:
             if not opened:  # the 500 guard_failure of _chat_fail_closed: before the scope opened, its row is here
                 self._record_refused("guard_failure", exchange)
@@ -522,6 +537,16 @@ class GuardProxy:
         finally:
             self._outcomes.pop(exchange.request_id, None)
             self.metrics.leave()
+
+    def _cancelled(self, request: web.BaseRequest) -> None:
+        if self._cancel_reason(request) == "client_closed":
+            self.metrics.error("client_closed")
+
+    @staticmethod
+    def _cancel_reason(request: web.BaseRequest) -> str:
+        """Why a request was cancelled: its client closed the connection, or the proxy is stopping."""
+        transport = request.transport
+        return "client_closed" if transport is None or transport.is_closing() else "cancelled"
 
     async def _guarded(
         self,
@@ -544,7 +569,10 @@ class GuardProxy:
         messages = checked["messages"] if isinstance(checked, dict) and "messages" in checked else body["messages"]
         forwarded = {**body, "messages": messages}
         if exchange.stream:
-            forwarded["stream_options"] = self._stream_options(body, exchange)
+            options = body.get("stream_options")
+            exchange.stream_usage = isinstance(options, dict) and options.get("include_usage") is True
+            if self.settings.stream_usage:
+                forwarded["stream_options"] = _stream_options(options)
         payload = _dumps(forwarded).encode()
         answer = await self._call_upstream(payload, client_auth, exchange)
         completion = self._read_answer(answer, exchange.stream)
@@ -558,31 +586,27 @@ class GuardProxy:
         return await self._send(request, exchange, completion)
 
     @staticmethod
-    def _stream_options(body: dict[str, Any], exchange: _Exchange) -> Any:
-        """A streamed request's ``stream_options`` as forwarded: the usage is always asked for.
-
-        Without ``include_usage`` an upstream streams no token counts, and the token budgets would count a
-        streamed answer as 0 tokens (a way around ``per_case`` and ``per_user_per_minute``). The usage chunk is
-        handed on only to a client that asked for it.
-        """
-        options = body.get("stream_options")
-        if options is not None and not isinstance(options, dict):
-            return options  # the client's own mistake: the upstream answers it (400)
-        exchange.stream_usage = isinstance(options, dict) and options.get("include_usage") is True
-        return {**(options or {}), "include_usage": True}
-
-    @staticmethod
     async def _off_loop(fn: Any, *args: Any) -> Any:
         """Run a check of a large text on a worker thread (a short one takes microseconds: it runs on the loop).
 
         The check runs in a copy of the request's context: what it records is masked as the request's own.
         """
         job = functools.partial(contextvars.copy_context().run, fn, *args)
-        return await asyncio.get_running_loop().run_in_executor(None, job)
+        future = asyncio.get_running_loop().run_in_executor(None, job)
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            # the client went away mid-check: the check still runs on its thread, on the request's scope — the
+            # scope (its row) is finished only once the check is done with it
+            await asyncio.wait([future])
+            raise
 
     def _check_completion(self, scope: Any, completion: Completion) -> None:
         """Every proposed tool call, then each choice's content, through the enforcer; rewrite in place."""
         usage = completion.token_counts()
+        if usage["input_tokens"] is None or usage["output_tokens"] is None:
+            # unknown is not zero: the token budgets estimate it from the text (their trace says so); counted here
+            self.metrics.usage_unreported()
         scope.note_response(usage, completion.model)  # a denied tool call's row still names the model and tokens
         # what is handed on (or quoted in a refusal) never carries the key: the model, the id, the fingerprint;
         # no rule judges these strings, so they are scrubbed as the row's model is (personal data, credentials)
@@ -1013,6 +1037,18 @@ def _loopback_name(host: str) -> bool:
         return False
 
 
+def _stream_options(options: Any) -> Any:
+    """A streamed request's ``stream_options`` as forwarded (``stream_usage`` on): the usage is always asked for.
+
+    Without ``include_usage`` an upstream streams no token counts: the token budgets would have to estimate a
+    streamed answer's tokens (as they do with ``--no-stream-usage``). The usage chunk is handed on only to a client
+    that asked for it.
+    """
+    if options is not None and not isinstance(options, dict):
+        return options  # the client's own mistake: the upstream answers it (400)
+    return {**(options or {}), "include_usage": True}
+
+
 def _body_too_large(limit: int) -> _Reply:
     return _Reply(
         413, f"request body over {limit} bytes", "invalid_request_error", "body_too_large", "too_large", "too_large"
@@ -1166,6 +1202,11 @@ async def _serve(proxy: GuardProxy, announce: Any) -> None:
                 f"(policy {proxy.settings.policy}, mode {proxy.settings.mode}, on deny: {proxy.settings.on_deny}); "
                 f"metrics {where}/metrics, health {where}/healthz"
             )
+            if not proxy.settings.stream_usage:
+                announce(
+                    "gatekit guard: --no-stream-usage: streamed answers carry no token counts; the token budgets "
+                    "estimate them from the text (gatekit_guard_usage_unreported_total, the traces' notes)"
+                )
         await stopping.wait()
     finally:
         await proxy.stop()

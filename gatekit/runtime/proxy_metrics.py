@@ -28,6 +28,7 @@ ERROR_KINDS = (
     "upstream_invalid",
     "guard_failure",
     "overloaded",
+    "client_closed",
 )
 NO_RULE = "(none)"
 DECISION_BUCKETS_S = (0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25)
@@ -71,6 +72,7 @@ class ProxyMetrics:
         self._decision_latency = {stage: _Histogram(DECISION_BUCKETS_S) for stage in STAGES}
         self._upstream_latency = _Histogram(UPSTREAM_BUCKETS_S)
         self.in_flight = 0
+        self._usage_unreported = 0
         self.sinks: dict[str, Any] = {}  # "rows" / "traces" -> a sink with ``written`` and ``failures`` counts
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(_Collector(self))
@@ -110,6 +112,11 @@ class ProxyMetrics:
         with self._lock:
             self._upstream_latency.observe(seconds)
 
+    def usage_unreported(self) -> None:
+        """Count one upstream answer without (whole) token usage: the token budgets estimated it."""
+        with self._lock:
+            self._usage_unreported += 1
+
     def enter(self) -> None:
         """A chat request started."""
         with self._lock:
@@ -139,6 +146,7 @@ class ProxyMetrics:
                 "decision_latency": {s: (h.buckets(), h.total) for s, h in self._decision_latency.items()},
                 "upstream_latency": (self._upstream_latency.buckets(), self._upstream_latency.total),
                 "in_flight": self.in_flight,
+                "usage_unreported": self._usage_unreported,
                 "sinks": {name: (int(sink.written), int(sink.failures)) for name, sink in self.sinks.items()},
             }
 
@@ -190,6 +198,12 @@ class _Collector:
         buckets, total = snap["upstream_latency"]
         upstream.add_metric([], buckets, total)
         yield upstream
+        yield CounterMetricFamily(
+            "gatekit_guard_usage_unreported",
+            "Upstream answers that reported no (or partial) token usage, e.g. streams with --no-stream-usage; "
+            "the token budgets estimated their tokens from the text.",
+            value=snap["usage_unreported"],
+        )
         yield GaugeMetricFamily(
             "gatekit_guard_requests_in_flight", "Chat-completion requests being handled.", value=snap["in_flight"]
         )

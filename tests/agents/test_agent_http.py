@@ -98,7 +98,7 @@ def test_api_key_never_appears_in_error_messages(server: HttpAgentServer, monkey
         ("500", {}, ErrorType.HTTP_5XX, True),
         ("429", {"fail": 5, "retry_after": 7}, ErrorType.RATE_LIMITED, True),
         ("malformed", {}, ErrorType.INVALID_RESPONSE, False),
-        ("reset", {}, ErrorType.CONNECTION, True),
+        ("reset", {}, ErrorType.CONNECTION, False),  # the request reached the server: a POST is not sent again
     ],
 )
 def test_failures_are_classified(

@@ -23,7 +23,9 @@ def _answer(body: bytes, *, extra: str = "", status: str = "200 OK") -> bytes:
     return f"HTTP/1.1 {status}\r\nContent-Length: {len(body)}\r\n{extra}\r\n".encode() + body
 
 
-async def _serve(script: Script, client: Callable[[HttpPool], Awaitable[Any]]) -> tuple[Any, list[int]]:
+async def _serve(
+    script: Script, client: Callable[[HttpPool], Awaitable[Any]], method: str = "POST"
+) -> tuple[Any, list[int]]:
     """Run ``client`` against a server that answers each request with ``script``.
 
     ``script(connection_number, request_number_on_it, request_body, writer)`` writes the answer and
@@ -53,7 +55,7 @@ async def _serve(script: Script, client: Callable[[HttpPool], Awaitable[Any]]) -
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
-    pool = HttpPool(f"http://127.0.0.1:{port}/v1/chat", "POST", {"X-Test": "1"}, 4, 2.0, "test-agent")
+    pool = HttpPool(f"http://127.0.0.1:{port}/v1/chat", method, {"X-Test": "1"}, 4, 2.0, "test-agent")
     try:
         result = await asyncio.wait_for(client(pool), 5)
     finally:
@@ -63,8 +65,8 @@ async def _serve(script: Script, client: Callable[[HttpPool], Awaitable[Any]]) -
     return result, per_connection
 
 
-def run(script: Script, client: Callable[[HttpPool], Awaitable[Any]]) -> tuple[Any, list[int]]:
-    return asyncio.run(_serve(script, client))
+def run(script: Script, client: Callable[[HttpPool], Awaitable[Any]], method: str = "POST") -> tuple[Any, list[int]]:
+    return asyncio.run(_serve(script, client, method))
 
 
 async def three_sequential(pool: HttpPool) -> list[bytes]:
@@ -129,16 +131,41 @@ def test_idle_connection_closed_by_the_server_is_not_reused() -> None:
     assert connections == [1, 1, 1]
 
 
-def test_request_on_a_connection_the_server_dropped_is_sent_again_once() -> None:
+def test_an_idempotent_request_on_a_connection_the_server_dropped_is_sent_again_once() -> None:
     async def script(_c: int, n: int, body: bytes, writer: asyncio.StreamWriter) -> bool:
         if n == 2:
             return False  # reads the second request, then closes without a byte of answer
         writer.write(_answer(body))
         return True
 
-    bodies, connections = run(script, three_sequential)
+    bodies, connections = run(script, three_sequential, method="PUT")
     assert bodies == [b'{"n": 0}', b'{"n": 1}', b'{"n": 2}']
     assert connections == [2, 2, 1]
+
+
+def test_a_post_on_a_connection_the_server_dropped_after_reading_it_is_not_sent_again() -> None:
+    """runtime20: the POST was sent again on a fresh connection — the server had read it: two chat calls."""
+
+    async def script(_c: int, n: int, body: bytes, writer: asyncio.StreamWriter) -> bool:
+        if n == 2:
+            return False  # reads the second request, then closes without a byte of answer
+        writer.write(_answer(body))
+        return True
+
+    async def client(pool: HttpPool) -> list[Any]:
+        out: list[Any] = []
+        for i in range(3):
+            try:
+                out.append((await pool.request(b'{"n": %d}' % i)).body)
+            except AgentCallError as exc:
+                out.append(exc)
+        return out
+
+    (first, second, third), connections = run(script, client)
+    assert (first, third) == (b'{"n": 0}', b'{"n": 2}')
+    assert isinstance(second, AgentCallError) and second.error_type == ErrorType.CONNECTION
+    assert second.retryable is False and "not sent again" in str(second)
+    assert connections == [2, 1]  # the second request reached the server once
 
 
 def test_a_fresh_connection_dropped_before_any_answer_is_an_error_not_a_loop() -> None:
@@ -152,8 +179,9 @@ def test_a_fresh_connection_dropped_before_any_answer_is_an_error_not_a_loop() -
             return exc
 
     err, connections = run(script, client)
-    assert isinstance(err, AgentCallError) and err.error_type == ErrorType.CONNECTION and err.retryable
-    assert "before any response" in str(err)
+    assert isinstance(err, AgentCallError) and err.error_type == ErrorType.CONNECTION
+    assert not err.retryable  # the server read the POST: sending it again could run the call twice
+    assert "before any response" in str(err) and "not sent again" in str(err)
     assert connections == [1]
 
 
@@ -184,8 +212,9 @@ def test_interim_100_response_gzip_body_and_headers() -> None:
         (b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n", ErrorType.INVALID_RESPONSE, False),
         (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", ErrorType.INVALID_RESPONSE, False),
         (b"HTTP/1.1 200 OK\r\nContent-Encoding: br\r\nContent-Length: 2\r\n\r\nxx", ErrorType.INVALID_RESPONSE, False),
-        (b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part", ErrorType.CONNECTION, True),
-        (b"", ErrorType.CONNECTION, True),
+        # the server read the POST (and answered part of it, or nothing): not sent again, not retried (runtime20)
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part", ErrorType.CONNECTION, False),
+        (b"", ErrorType.CONNECTION, False),
     ],
 )
 def test_broken_answers_are_classified(raw: bytes, error_type: ErrorType, retryable: bool) -> None:

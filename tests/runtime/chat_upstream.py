@@ -54,7 +54,11 @@ ANSWERS: dict[str, tuple[str | None, list[dict[str, Any]]]] = {
     # one choice per requested ``n`` (N_CHOICES), with and without the usage
     "plain-n": ("Your order W123 ships tomorrow.", []),
     "no-usage-n": ("Your order W123 ships tomorrow.", []),
+    # an OpenAI-compatible server that refuses ``stream_options`` (HTTP 400), as some do (STRICT_OPTIONS)
+    "strict-options": ("Your order W123 ships tomorrow.", []),
+    "strict-options-long": ("The order ships tomorrow. " * 1200, []),
 }
+STRICT_OPTIONS = frozenset({"strict-options", "strict-options-long"})
 NO_USAGE = frozenset({"no-usage", "no-usage-long", "no-usage-n"})
 N_CHOICES = frozenset({"plain-n", "no-usage-n"})
 
@@ -167,6 +171,8 @@ class ChatUpstream:
         stream = body.get("stream") is True
         if model == "crash":
             return web.json_response({"error": {"message": "upstream exploded: secret trace"}}, status=500)
+        if model in STRICT_OPTIONS and "stream_options" in body:
+            return web.json_response({"error": {"message": "Unrecognized request argument: stream_options"}}, status=400)
         if model == "rate-limited":
             return web.json_response({"error": {"message": "slow down"}}, status=429, headers={"Retry-After": "7"})
         if model == "slow":
