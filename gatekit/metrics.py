@@ -381,6 +381,27 @@ def check_expectations(
     return ExpectationResult(not misses, misses[:MAX_MISSES])
 
 
+# outcomes after which governance delivers nothing to the user: a denied response is dropped, a reviewed one is
+# held (the runtime guard raises ReviewRequired by default; the proxy answers a review as a deny)
+NOT_DELIVERED = ("deny", "require_review")
+
+
+def delivered_result(expected: dict[str, Any] | None, met: ExpectationResult, outcome: str) -> ExpectationResult:
+    """Whether the case passed *as delivered*: ``met`` (checked on what governance lets out) and not blocked.
+
+    A response that met its expectations but was denied or held for review never reached the user, so it did not
+    pass; the miss says so first. The exception is a case whose ``expected.governance`` names that very outcome:
+    the block is what the case asks for, and the expectations (on the held, redacted response) decide.
+    """
+    if met.passed is None or outcome not in NOT_DELIVERED:
+        return met
+    if isinstance(expected, dict) and expected.get("governance") == outcome:
+        return met
+    what = "denied" if outcome == "deny" else "held for review (require_review)"
+    miss = f"{what} by governance: the response was not delivered"
+    return ExpectationResult(False, [miss, *met.misses][:MAX_MISSES])
+
+
 def score_expectations(expected: dict[str, Any] | None, output: str, tool_calls: list[dict[str, Any]]) -> bool | None:
     """Whether a response meets the case's ``expected`` block; None when there is nothing to check.
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gatekit.errors import ConfigError
+from gatekit.metrics import NOT_DELIVERED
 from gatekit.models import CaseResult, Check, CheckStatus
 from gatekit.paired import agresti_min_interval, mcnemar_exact_p, paired_bootstrap
 from gatekit.units import parse_quantity
@@ -48,6 +49,18 @@ def _rows(results: Iterable[Mapping[str, Any] | CaseResult]) -> list[Mapping[str
     return [r.to_dict() if isinstance(r, CaseResult) else r for r in results]
 
 
+def _delivered_pass(row: Mapping[str, Any]) -> bool:
+    """A row's ``passed`` as delivered (``gatekit.metrics.delivered_result``).
+
+    A row written before ``expectations_met`` existed (a baseline logged by an older gatekit) counted a denied or
+    reviewed response that met its expectations as passed; it was not delivered, so it did not pass.
+    """
+    passed = bool(row.get("passed"))
+    if passed and "expectations_met" not in row:
+        return str((row.get("decision") or {}).get("outcome")) not in NOT_DELIVERED
+    return passed
+
+
 def _per_case(results: Iterable[Mapping[str, Any] | CaseResult]) -> dict[str, _CaseSummary]:
     """Collapse repeats: a case errored if any repeat did, passed only if every repeat did."""
     grouped: dict[str, list[Mapping[str, Any]]] = {}
@@ -55,7 +68,7 @@ def _per_case(results: Iterable[Mapping[str, Any] | CaseResult]) -> dict[str, _C
         grouped.setdefault(str(row.get("case_id")), []).append(row)
     out: dict[str, _CaseSummary] = {}
     for case_id, rows in grouped.items():
-        passes = [r.get("passed") for r in rows if r.get("passed") is not None]
+        passes = [_delivered_pass(r) for r in rows if r.get("passed") is not None]
         latencies = [float(r["latency_ms"]) for r in rows if r.get("ok") and r.get("latency_ms") is not None]
         costs = [float(r["cost_usd"]) for r in rows if r.get("cost_usd") is not None]
         out[case_id] = _CaseSummary(
