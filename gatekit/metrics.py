@@ -294,7 +294,8 @@ def compute_metrics(inputs: MetricInputs, level: float = 0.95) -> dict[str, Any]
         "tokens_input": inputs.input_tokens if inputs.input_tokens_cases else None,
         "tokens_output": inputs.output_tokens if inputs.output_tokens_cases else None,
         "tokens_reported_cases": inputs.tokens_reported_cases,
-        "cost_total_usd": inputs.cost_usd if cost_known else None,
+        # no case succeeded: no cost was reported or priced, so the total is unknown (it summed to 0 and passed)
+        "cost_total_usd": inputs.cost_usd if cost_known and successes else None,
         "cost_per_case_usd": (inputs.cost_usd / successes) if cost_known and successes else None,
         "cost_per_1k_tokens_usd": ((inputs.cost_usd / tokens * 1000) if cost_known and all_tokens and tokens else None),
         "cost_unknown_models": sorted(inputs.unknown_cost_models),

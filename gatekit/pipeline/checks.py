@@ -46,7 +46,7 @@ def assess(prep: Prepared, judged: Judged) -> Assessment:
     values = flat_values(metrics, governance, drift)
     values.update(pass_count_values(judged.pass_counts.metrics()))
     values.update(intervals_at_check_levels(prep.thresholds, judged.inputs, governance))
-    reasons = missing_reasons(prep, metrics)
+    reasons = missing_reasons(prep, metrics, governance_decided=bool(judged.decisions))
     reasons.update(partial_token_sums(values, judged.inputs, metrics))
     checks = decide(prep.thresholds, values, reasons)
     if drift is not None:
@@ -70,6 +70,9 @@ def summarise_governance(policy: Any, judged: Judged) -> dict[str, Any]:
     from gatekit.governance.summary import summarise
 
     summary: dict[str, Any] = summarise(judged.decisions, len(judged.decisions))
+    if not judged.decisions:  # a rate over no decision is unknown, not 0 (a deny_rate of 0 passed every limit)
+        for key in ("deny_rate", "review_rate", "redaction_rate", "coverage"):
+            summary[key] = None
     summary["errored"] = judged.errored
     summary["policy"] = {"id": policy.id, "version": policy.version, "sha256": policy.sha256}
     summary["denied_cases"] = [r for r in judged.governed if r["outcome"] == "deny"][:_LISTED_CASES]
@@ -238,7 +241,7 @@ def pass_count_values(counts: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def missing_reasons(prep: Prepared, metrics: dict[str, Any]) -> dict[str, str]:
+def missing_reasons(prep: Prepared, metrics: dict[str, Any], governance_decided: bool = True) -> dict[str, str]:
     """Why a metric is unknown, and what to do about it, for each metric that is None."""
     reasons: dict[str, str] = {}
     unknown = metrics.get("cost_unknown_models") or []
@@ -254,6 +257,13 @@ def missing_reasons(prep: Prepared, metrics: dict[str, Any]) -> dict[str, str]:
     if not metrics.get("successes"):
         for key in ("latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "latency_mean_ms", "latency_max_ms"):
             reasons[key] = "no case succeeded, so latency could not be measured"
+        for key in ("cost_total_usd", "cost_per_case_usd", "cost_per_1k_tokens_usd"):
+            reasons.setdefault(key, "no case succeeded, so cost could not be measured")
+        for key in ("tokens_input", "tokens_output"):
+            reasons.setdefault(key, "no case succeeded, so token usage could not be measured")
+    if not governance_decided:
+        for key in ("governance.deny_rate", "governance.review_rate", "governance.coverage"):
+            reasons[key] = "no case got a governance decision (every agent call failed), so the rate is unknown"
     labelled = sum(1 for case in prep.cases if isinstance(case.expected, dict) and "governance" in case.expected)
     labels_msg = (
         f"none of the {len(prep.cases)} cases states `expected.governance` (the outcome the policy must reach); "
