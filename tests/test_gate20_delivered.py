@@ -166,3 +166,40 @@ def test_regression_reads_an_older_baseline_as_delivered() -> None:
     candidate = [_row(c, i >= 6, "deny" if i < 6 else "allow", new=True) for i, c in enumerate(cases)]
     (check,) = regression_checks(candidate, baseline, {"pass_rate": "1pp"})
     assert check.value == 0.0 and check.status.value == "pass", check.message  # old: +30pp, fail
+
+
+def test_resume_reads_rows_of_an_older_gatekit_as_delivered(tmp_path: Path) -> None:
+    """Rows an older gatekit wrote (no ``expectations_met``) passed denied and reviewed answers; --resume keeps them."""
+    root = _project(tmp_path / "p", CASES, "  pass_rate: {min: 75%}\n")
+    _eval(root)
+    rows = []
+    for row in _rows(root).values():
+        row.pop("expectations_met")
+        if row["case_id"] in ("denied", "held"):  # as the older gatekit scored them
+            row["passed"], row["expectation_misses"] = True, []
+        rows.append(json.dumps(row) + "\n")
+    (root / "out" / "results.jsonl").write_text("".join(rows[:4]), encoding="utf-8")  # interrupted after 4 cases
+    (root / "out" / "verdict.json").unlink()
+    proc = run_cli(
+        root,
+        "eval",
+        "--dataset",
+        "cases.jsonl",
+        "--agent",
+        "python:agent_g20:run",
+        "--policy",
+        "policy.yaml",
+        "--thresholds",
+        "th.yaml",
+        "--out",
+        "out",
+        "--no-mlflow",
+        "--resume",
+        seed_mlflow=False,
+    )
+    assert "4 finished cases" in proc.stderr, proc.stderr
+    verdict = json.loads((root / "out" / "verdict.json").read_text(encoding="utf-8"))
+    assert verdict["metrics"]["pass_rate"] == 0.5  # old: 5 of 6 (0.83), a passing gate
+    assert verdict["verdict"] == "fail" and proc.returncode == 1
+    unpassed = {r["case_id"]: r["expectation_misses"] for r in verdict["unpassed_cases"]}
+    assert unpassed["denied"] == ["denied by governance: the response was not delivered"]

@@ -201,6 +201,11 @@ class CaseJudge:
         emergency stops) is replayed so later cases are judged as in an uninterrupted run.
         """
         decision = result.decision or Decision(outcome=Outcome.DENY, reasons=["no saved decision (fail closed)"])
+        if result.passed and result.expectations_met is None and case is not None:
+            # a row an older gatekit wrote (no expectations_met): it passed a denied or reviewed response
+            result.expectations_met = True
+            met = delivered_result(case.expected, ExpectationResult(True), decision.outcome.value)
+            result.passed, result.expectation_misses = met.passed, met.misses
         response_dict = (result.response or AgentResponse()).to_dict()
         response_dict["latency_ms"] = result.latency_ms
         response_dict["error_type"] = result.error_type
