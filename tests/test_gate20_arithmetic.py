@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 from conftest import REPO_ROOT
 from spine_project import run_cli
+
+from gatekit.metrics import MetricInputs, compute_metrics
 
 FAILING_AGENT = """
 def run(case_input, context=None):
@@ -57,3 +60,53 @@ def test_cost_and_governance_rates_of_a_run_where_every_call_failed_are_unknown(
         assert "no case" in by_name[name]["message"], by_name[name]
     assert verdict["metrics"]["cost_total_usd"] is None
     assert verdict["governance"]["deny_rate"] is None and verdict["governance"]["review_rate"] is None
+
+
+SLOW_AGENT = """
+import time
+
+
+def run(case_input, context=None):
+    if case_input == "slow":
+        time.sleep(1.5)
+    return {"output": "ok", "usage": {"input_tokens": 1, "output_tokens": 1}, "cost_usd": 0.0}
+"""
+
+
+def test_cases_that_timed_out_are_not_left_out_of_the_latency_percentiles(tmp_path: Path) -> None:
+    """3 of 40 cases time out: the p95 of the time to an answer is above the timeout, not the fast answers' p95."""
+    cases = [{"id": f"c{i}", "input": "slow" if i < 3 else "fast"} for i in range(40)]
+    checks = "  latency_p95_ms: {max: 2000ms}\n  latency_p50_ms: {max: 2000ms}\n  error_rate: {max: 10%}\n"
+    proc, verdict = _gate(tmp_path / "p", SLOW_AGENT, cases, checks, "--timeout", "0.3")
+    by_name = {c["name"]: c for c in verdict["checks"]}
+    # old code: p95 of the 37 fast answers (a few ms), a pass, and the gate passed
+    assert by_name["latency_p95_ms"]["status"] == "fail" and by_name["latency_p95_ms"]["value"] is None
+    assert verdict["errors"]["by_type"] == {"timeout": 3}
+    assert "3 of 40 cases timed out" in by_name["latency_p95_ms"]["message"]
+    assert verdict["metrics"]["latency_max_ms"] is None and verdict["metrics"]["latency_mean_ms"] is None
+    # the median does not reach them: it is measured
+    assert by_name["latency_p50_ms"]["status"] == "pass" and by_name["latency_p50_ms"]["value"] < 2000
+    assert verdict["verdict"] == "fail" and proc.returncode == 1
+
+
+def test_a_timed_out_case_counts_as_slower_than_any_answer_by_hand() -> None:
+    inputs = MetricInputs()
+    for case_id, latency, ok in [("a", 100.0, True), ("b", 200.0, True), ("c", None, False), ("d", 400.0, True)]:
+        inputs.add(
+            ok=ok,
+            latency_ms=latency,
+            attempts_ok=[ok],
+            error_type=None if ok else "timeout",
+            model="m",
+            input_tokens=1,
+            output_tokens=1,
+            cost_usd=0.0,
+            passed=None,
+            case_id=case_id,
+        )
+    m = compute_metrics(inputs)
+    # sorted [100, 200, 400, inf]: p50 halfway between 200 and 400; p95 between 400 and inf (unknown)
+    assert m["latency_p50_ms"] == 300.0
+    assert m["latency_p95_ms"] is None and m["latency_mean_ms"] is None and m["latency_max_ms"] is None
+    lo, hi = m["latency_p50_ms_ci"]
+    assert lo == -math.inf and hi == math.inf  # 4 values: no 95% interval of the median either way

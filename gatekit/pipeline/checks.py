@@ -46,7 +46,7 @@ def assess(prep: Prepared, judged: Judged) -> Assessment:
     values = flat_values(metrics, governance, drift)
     values.update(pass_count_values(judged.pass_counts.metrics()))
     values.update(intervals_at_check_levels(prep.thresholds, judged.inputs, governance))
-    reasons = missing_reasons(prep, metrics, governance_decided=bool(judged.decisions))
+    reasons = missing_reasons(prep, metrics, governance_decided=bool(judged.decisions), timeouts=judged.inputs.timeouts)
     reasons.update(partial_token_sums(values, judged.inputs, metrics))
     checks = decide(prep.thresholds, values, reasons)
     if drift is not None:
@@ -241,8 +241,14 @@ def pass_count_values(counts: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def missing_reasons(prep: Prepared, metrics: dict[str, Any], governance_decided: bool = True) -> dict[str, str]:
-    """Why a metric is unknown, and what to do about it, for each metric that is None."""
+def missing_reasons(
+    prep: Prepared, metrics: dict[str, Any], governance_decided: bool = True, timeouts: int = 0
+) -> dict[str, str]:
+    """Why a metric is unknown, and what to do about it, for each metric that is None.
+
+    ``governance_decided``: some case got a governance decision; ``timeouts``: cases that timed out (their latency
+    is above the timeout, so a latency statistic that reaches them is unknown).
+    """
     reasons: dict[str, str] = {}
     unknown = metrics.get("cost_unknown_models") or []
     if unknown:
@@ -254,9 +260,15 @@ def missing_reasons(prep: Prepared, metrics: dict[str, Any], governance_decided:
         )
         for key in ("cost_total_usd", "cost_per_case_usd", "cost_per_1k_tokens_usd"):
             reasons[key] = msg
-    if not metrics.get("successes"):
-        for key in ("latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "latency_mean_ms", "latency_max_ms"):
+    for key in ("latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "latency_mean_ms", "latency_max_ms"):
+        if timeouts and metrics.get(key) is None:
+            reasons[key] = (
+                f"{timeouts} of {metrics.get('cases')} cases timed out (no answer within the timeout): this statistic "
+                "reaches them, so it is above the timeout by an unknown amount"
+            )
+        elif not metrics.get("successes"):
             reasons[key] = "no case succeeded, so latency could not be measured"
+    if not metrics.get("successes"):
         for key in ("cost_total_usd", "cost_per_case_usd", "cost_per_1k_tokens_usd"):
             reasons.setdefault(key, "no case succeeded, so cost could not be measured")
         for key in ("tokens_input", "tokens_output"):
