@@ -110,3 +110,10 @@ def test_a_timed_out_case_counts_as_slower_than_any_answer_by_hand() -> None:
     assert m["latency_p95_ms"] is None and m["latency_mean_ms"] is None and m["latency_max_ms"] is None
     lo, hi = m["latency_p50_ms_ci"]
     assert lo == -math.inf and hi == math.inf  # 4 values: no 95% interval of the median either way
+
+
+def test_a_check_that_asks_for_confidence_is_never_decided_by_the_value_alone() -> None:
+    from gatekit.verdict import CheckSpec, evaluate_check
+
+    check = evaluate_check("pass_rate", CheckSpec(min=0.75, confidence=0.95), 0.9, None, "")
+    assert check.status.value == "inconclusive" and "no 95% interval" in check.message  # old: pass on 0.9
