@@ -117,3 +117,19 @@ def test_a_check_that_asks_for_confidence_is_never_decided_by_the_value_alone() 
 
     check = evaluate_check("pass_rate", CheckSpec(min=0.75, confidence=0.95), 0.9, None, "")
     assert check.status.value == "inconclusive" and "no 95% interval" in check.message  # old: pass on 0.9
+
+
+OK_AGENT = """
+def run(case_input, context=None):
+    return {"output": "ok", "usage": {"input_tokens": 1, "output_tokens": 1}, "cost_usd": 0.0}
+"""
+
+
+def test_a_per_rule_rate_without_labelled_cases_says_why_it_is_unknown(tmp_path: Path) -> None:
+    cases = [{"id": f"c{i}", "input": "question"} for i in range(3)]
+    checks = "  governance.rule.retail-tools.false_positive_rate: {max: 5%}\n"
+    proc, verdict = _gate(tmp_path / "p", OK_AGENT, cases, checks)
+    (check,) = [c for c in verdict["checks"] if c["name"].startswith("governance.rule.")]
+    assert check["status"] == "fail" and check["value"] is None
+    assert "states `expected.governance`" in check["message"], check["message"]  # old: "metric could not be measured"
+    assert proc.returncode == 1

@@ -283,7 +283,10 @@ def missing_reasons(
         if not labelled
         else f"no labelled case of that kind was judged ({labelled} cases state `expected.governance`)"
     )
+    per_rule = [key for key in prep.thresholds.checks if key.startswith("governance.rule.")]
     for key in ("governance.violation_block_rate", "governance.false_positive_rate", "governance.agreement_rate"):
+        reasons[key] = labels_msg
+    for key in per_rule:  # (said "metric could not be measured")
         reasons[key] = labels_msg
     if metrics.get("pass_rate") is None:
         with_expected = sum(1 for case in prep.cases if scores_output(case.expected))
