@@ -43,6 +43,7 @@ class _CaseSummary:
     latency: float | None
     cost: float | None
     cost_unknown: bool = False  # a repeat that succeeded has no cost (no price, no cost_usd): unknown, never 0
+    timed_out: bool = False  # a repeat timed out: no answer within the timeout, its latency is unknown (above it)
 
 
 def _rows(results: Iterable[Mapping[str, Any] | CaseResult]) -> list[Mapping[str, Any]]:
@@ -78,6 +79,7 @@ def _per_case(results: Iterable[Mapping[str, Any] | CaseResult]) -> dict[str, _C
             latency=sum(latencies) / len(latencies) if latencies else None,
             cost=sum(costs) / len(costs) if costs else None,
             cost_unknown=any(r.get("ok") and r.get("cost_usd") is None for r in rows),
+            timed_out=any(not r.get("ok") and r.get("error_type") == "timeout" for r in rows),
         )
     return out
 
@@ -214,6 +216,15 @@ def regression_checks(
                 message = (
                     f"cost unknown on {len(unknown)} of {len(shared)} paired cases (a successful call with no cost_usd "
                     "and no price); a comparison over the others would count them as absent"
+                )
+                checks.append(_unmeasured(name, item.limit, message, "" if item.relative else abs_unit))
+                continue
+        if field_name == "latency":
+            slow = [k for k in shared if cand[k].timed_out]
+            if slow:  # left out, they were the candidate's slowest cases: its latency looked better than it was
+                message = (
+                    f"{len(slow)} of {len(shared)} paired cases timed out on the candidate (no answer within the "
+                    "timeout): their latency is above the timeout by an unknown amount, so the change is unknown"
                 )
                 checks.append(_unmeasured(name, item.limit, message, "" if item.relative else abs_unit))
                 continue

@@ -133,3 +133,17 @@ def test_a_per_rule_rate_without_labelled_cases_says_why_it_is_unknown(tmp_path:
     assert check["status"] == "fail" and check["value"] is None
     assert "states `expected.governance`" in check["message"], check["message"]  # old: "metric could not be measured"
     assert proc.returncode == 1
+
+
+def test_a_latency_regression_is_unknown_when_candidate_cases_timed_out() -> None:
+    from gatekit.regression import regression_checks
+
+    def row(case_id: str, latency: float | None, error_type: str | None = None) -> dict[str, Any]:
+        return {"case_id": case_id, "ok": error_type is None, "latency_ms": latency, "error_type": error_type}
+
+    baseline = [row(f"c{i}", 200.0 + i) for i in range(20)]
+    # the candidate answers as fast, but 3 cases time out: left out, its p95 looked unchanged
+    candidate = [row(f"c{i}", 200.0 + i) if i >= 3 else row(f"c{i}", None, "timeout") for i in range(20)]
+    (check,) = regression_checks(candidate, baseline, {"latency_p95_ms": "10%"})
+    assert check.status.value == "inconclusive" and check.value is None  # old: pass
+    assert "3 of 20 paired cases timed out on the candidate" in check.message
