@@ -31,8 +31,8 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     position = (len(ordered) - 1) * q
     low = math.floor(position)
     high = math.ceil(position)
-    if low == high:
-        return float(ordered[low])
+    if low == high or ordered[high] == math.inf:  # (inf - inf is NaN: a quantile among infinite values is inf)
+        return float(ordered[high])
     return float(ordered[low] + (ordered[high] - ordered[low]) * (position - low))
 
 
@@ -179,7 +179,10 @@ class MetricInputs:
     """Per-case numbers the metrics need; filled as cases finish (no responses kept)."""
 
     cases: int = 0
+    # successful cases' latencies, and math.inf for each case that timed out: no answer came within the timeout, so
+    # it is slower than any answer (left out, 6% of cases cut at a 10 s timeout hid from a p95 of 200 ms)
     latencies_ms: list[float] = field(default_factory=list)
+    timeouts: int = 0
     errors: int = 0
     first_attempt_errors: int = 0
     retried_cases: int = 0
@@ -225,7 +228,7 @@ class MetricInputs:
             self.case_ids.add(case_id)
             if passed is not None:
                 self.scored_case_ids.add(case_id)
-            if ok and latency_ms is not None:
+            if (ok and latency_ms is not None) or (not ok and error_type == "timeout"):
                 self.latency_case_ids.add(case_id)
         if attempts_ok and not attempts_ok[0]:
             self.first_attempt_errors += 1
@@ -237,6 +240,9 @@ class MetricInputs:
             self.errors_by_type[key] = self.errors_by_type.get(key, 0) + 1
         if ok and latency_ms is not None:
             self.latencies_ms.append(latency_ms)
+        if not ok and error_type == "timeout":
+            self.timeouts += 1
+            self.latencies_ms.append(math.inf)
         if ok:
             name = model or "(unknown)"
             entry = self.by_model.setdefault(
@@ -264,6 +270,10 @@ class MetricInputs:
             self.passed += int(passed)
 
 
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
 def compute_metrics(inputs: MetricInputs, level: float = 0.95) -> dict[str, Any]:
     """Turn per-case numbers into the ``metrics`` block of verdict.json."""
     lat = inputs.latencies_ms
@@ -277,11 +287,12 @@ def compute_metrics(inputs: MetricInputs, level: float = 0.95) -> dict[str, Any]
     metrics: dict[str, Any] = {
         "cases": n,
         "distinct_cases": len(inputs.case_ids) if inputs.case_ids else n,
-        "latency_p50_ms": percentile(lat, 0.50),
-        "latency_p95_ms": percentile(lat, 0.95),
-        "latency_p99_ms": percentile(lat, 0.99),
-        "latency_mean_ms": (sum(lat) / len(lat)) if lat else None,
-        "latency_max_ms": max(lat) if lat else None,
+        # a statistic that reaches a timed-out case (inf) is unknown: above the timeout, by how much nobody knows
+        "latency_p50_ms": _finite(percentile(lat, 0.50)),
+        "latency_p95_ms": _finite(percentile(lat, 0.95)),
+        "latency_p99_ms": _finite(percentile(lat, 0.99)),
+        "latency_mean_ms": _finite(sum(lat) / len(lat)) if lat else None,
+        "latency_max_ms": _finite(max(lat)) if lat else None,
         "latency_p50_ms_ci": clustered_quantile_interval(lat, 0.50, lat_clusters, level),
         "latency_p95_ms_ci": clustered_quantile_interval(lat, 0.95, lat_clusters, level),
         "latency_p99_ms_ci": clustered_quantile_interval(lat, 0.99, lat_clusters, level),
@@ -294,7 +305,8 @@ def compute_metrics(inputs: MetricInputs, level: float = 0.95) -> dict[str, Any]
         "tokens_input": inputs.input_tokens if inputs.input_tokens_cases else None,
         "tokens_output": inputs.output_tokens if inputs.output_tokens_cases else None,
         "tokens_reported_cases": inputs.tokens_reported_cases,
-        "cost_total_usd": inputs.cost_usd if cost_known else None,
+        # no case succeeded: no cost was reported or priced, so the total is unknown (it summed to 0 and passed)
+        "cost_total_usd": inputs.cost_usd if cost_known and successes else None,
         "cost_per_case_usd": (inputs.cost_usd / successes) if cost_known and successes else None,
         "cost_per_1k_tokens_usd": ((inputs.cost_usd / tokens * 1000) if cost_known and all_tokens and tokens else None),
         "cost_unknown_models": sorted(inputs.unknown_cost_models),
@@ -379,6 +391,27 @@ def check_expectations(
     if not checked:
         return ExpectationResult(None)
     return ExpectationResult(not misses, misses[:MAX_MISSES])
+
+
+# outcomes after which governance delivers nothing to the user: a denied response is dropped, a reviewed one is
+# held (the runtime guard raises ReviewRequired by default; the proxy answers a review as a deny)
+NOT_DELIVERED = ("deny", "require_review")
+
+
+def delivered_result(expected: dict[str, Any] | None, met: ExpectationResult, outcome: str) -> ExpectationResult:
+    """Whether the case passed *as delivered*: ``met`` (checked on what governance lets out) and not blocked.
+
+    A response that met its expectations but was denied or held for review never reached the user, so it did not
+    pass; the miss says so first. The exception is a case whose ``expected.governance`` names that very outcome:
+    the block is what the case asks for, and the expectations (on the held, redacted response) decide.
+    """
+    if met.passed is None or outcome not in NOT_DELIVERED:
+        return met
+    if isinstance(expected, dict) and expected.get("governance") == outcome:
+        return met
+    what = "denied" if outcome == "deny" else "held for review (require_review)"
+    miss = f"{what} by governance: the response was not delivered"
+    return ExpectationResult(False, [miss, *met.misses][:MAX_MISSES])
 
 
 def score_expectations(expected: dict[str, Any] | None, output: str, tool_calls: list[dict[str, Any]]) -> bool | None:

@@ -157,8 +157,11 @@ class CaseResult:
     cost_usd: float | None = None
     repeat: int = 0
     decision: Decision | None = None
+    # as delivered: expectations met on what governance let out, and not denied / held for review (None: not scored)
     passed: bool | None = None
     started_at: str | None = None
+    # the expectations alone, on the response as governance redacted it, whatever the outcome (None: not scored)
+    expectations_met: bool | None = None
     # which expected tool call or substring was not met (gatekit.metrics.check_expectations), redacted
     expectation_misses: list[str] = field(default_factory=list)
 
@@ -169,6 +172,7 @@ class CaseResult:
             "repeat": self.repeat,
             "ok": self.ok,
             "passed": self.passed,
+            "expectations_met": self.expectations_met,
             "latency_ms": None if self.latency_ms is None else round(self.latency_ms, 3),
             "error_type": self.error_type,
             "error_message": self.error_message,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gatekit.errors import ConfigError
+from gatekit.metrics import NOT_DELIVERED
 from gatekit.models import CaseResult, Check, CheckStatus
 from gatekit.paired import agresti_min_interval, mcnemar_exact_p, paired_bootstrap
 from gatekit.units import parse_quantity
@@ -42,10 +43,23 @@ class _CaseSummary:
     latency: float | None
     cost: float | None
     cost_unknown: bool = False  # a repeat that succeeded has no cost (no price, no cost_usd): unknown, never 0
+    timed_out: bool = False  # a repeat timed out: no answer within the timeout, its latency is unknown (above it)
 
 
 def _rows(results: Iterable[Mapping[str, Any] | CaseResult]) -> list[Mapping[str, Any]]:
     return [r.to_dict() if isinstance(r, CaseResult) else r for r in results]
+
+
+def _delivered_pass(row: Mapping[str, Any]) -> bool:
+    """A row's ``passed`` as delivered (``gatekit.metrics.delivered_result``).
+
+    A row written before ``expectations_met`` existed (a baseline logged by an older gatekit) counted a denied or
+    reviewed response that met its expectations as passed; it was not delivered, so it did not pass.
+    """
+    passed = bool(row.get("passed"))
+    if passed and "expectations_met" not in row:
+        return str((row.get("decision") or {}).get("outcome")) not in NOT_DELIVERED
+    return passed
 
 
 def _per_case(results: Iterable[Mapping[str, Any] | CaseResult]) -> dict[str, _CaseSummary]:
@@ -55,7 +69,7 @@ def _per_case(results: Iterable[Mapping[str, Any] | CaseResult]) -> dict[str, _C
         grouped.setdefault(str(row.get("case_id")), []).append(row)
     out: dict[str, _CaseSummary] = {}
     for case_id, rows in grouped.items():
-        passes = [r.get("passed") for r in rows if r.get("passed") is not None]
+        passes = [_delivered_pass(r) for r in rows if r.get("passed") is not None]
         latencies = [float(r["latency_ms"]) for r in rows if r.get("ok") and r.get("latency_ms") is not None]
         costs = [float(r["cost_usd"]) for r in rows if r.get("cost_usd") is not None]
         out[case_id] = _CaseSummary(
@@ -65,6 +79,7 @@ def _per_case(results: Iterable[Mapping[str, Any] | CaseResult]) -> dict[str, _C
             latency=sum(latencies) / len(latencies) if latencies else None,
             cost=sum(costs) / len(costs) if costs else None,
             cost_unknown=any(r.get("ok") and r.get("cost_usd") is None for r in rows),
+            timed_out=any(not r.get("ok") and r.get("error_type") == "timeout" for r in rows),
         )
     return out
 
@@ -201,6 +216,15 @@ def regression_checks(
                 message = (
                     f"cost unknown on {len(unknown)} of {len(shared)} paired cases (a successful call with no cost_usd "
                     "and no price); a comparison over the others would count them as absent"
+                )
+                checks.append(_unmeasured(name, item.limit, message, "" if item.relative else abs_unit))
+                continue
+        if field_name == "latency":
+            slow = [k for k in shared if cand[k].timed_out]
+            if slow:  # left out, they were the candidate's slowest cases: its latency looked better than it was
+                message = (
+                    f"{len(slow)} of {len(shared)} paired cases timed out on the candidate (no answer within the "
+                    "timeout): their latency is above the timeout by an unknown amount, so the change is unknown"
                 )
                 checks.append(_unmeasured(name, item.limit, message, "" if item.relative else abs_unit))
                 continue

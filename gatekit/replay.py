@@ -563,6 +563,7 @@ def result_from_row(row: dict[str, Any]) -> CaseResult:
             notes=[str(note) for note in decision.get("notes") or []],
         ),
         passed=row.get("passed"),
+        expectations_met=row.get("expectations_met"),
         started_at=row.get("started_at"),
         expectation_misses=[str(m) for m in row.get("expectation_misses") or []],
     )

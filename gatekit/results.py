@@ -97,6 +97,7 @@ def _is_number(value: Any) -> bool:
 _FIELD_TYPES: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "ok": ("true or false", lambda v: isinstance(v, bool)),
     "passed": ("true, false or null", lambda v: v is None or isinstance(v, bool)),
+    "expectations_met": ("true, false or null", lambda v: v is None or isinstance(v, bool)),
     "latency_ms": ("a number >= 0 or null", lambda v: v is None or (_is_number(v) and v >= 0)),
     "cost_usd": ("a number or null", lambda v: v is None or _is_number(v)),
     "error_type": ("a string or null", lambda v: v is None or isinstance(v, str)),

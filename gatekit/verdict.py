@@ -242,6 +242,9 @@ def evaluate_check(name: str, spec: CheckSpec, value: float | None, interval: An
         return x <= limit if op == "<=" else x >= limit
 
     ci = tuple(interval) if interval is not None else None
+    if spec.confidence is not None and ci is None:  # the value alone would decide a check that asked for an interval
+        message = f"no {spec.confidence:.0%} interval for {name}, so the check cannot be judged at that confidence"
+        return Check(name, float(value), limit, op, CheckStatus.INCONCLUSIVE, None, message, unit)
     if spec.confidence is not None and ci is not None:
         lo, hi = float(ci[0]), float(ci[1])
         if good(lo) and good(hi):

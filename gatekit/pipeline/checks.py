@@ -46,7 +46,7 @@ def assess(prep: Prepared, judged: Judged) -> Assessment:
     values = flat_values(metrics, governance, drift)
     values.update(pass_count_values(judged.pass_counts.metrics()))
     values.update(intervals_at_check_levels(prep.thresholds, judged.inputs, governance))
-    reasons = missing_reasons(prep, metrics)
+    reasons = missing_reasons(prep, metrics, governance_decided=bool(judged.decisions), timeouts=judged.inputs.timeouts)
     reasons.update(partial_token_sums(values, judged.inputs, metrics))
     checks = decide(prep.thresholds, values, reasons)
     if drift is not None:
@@ -70,6 +70,9 @@ def summarise_governance(policy: Any, judged: Judged) -> dict[str, Any]:
     from gatekit.governance.summary import summarise
 
     summary: dict[str, Any] = summarise(judged.decisions, len(judged.decisions))
+    if not judged.decisions:  # a rate over no decision is unknown, not 0 (a deny_rate of 0 passed every limit)
+        for key in ("deny_rate", "review_rate", "redaction_rate", "coverage"):
+            summary[key] = None
     summary["errored"] = judged.errored
     summary["policy"] = {"id": policy.id, "version": policy.version, "sha256": policy.sha256}
     summary["denied_cases"] = [r for r in judged.governed if r["outcome"] == "deny"][:_LISTED_CASES]
@@ -238,8 +241,14 @@ def pass_count_values(counts: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def missing_reasons(prep: Prepared, metrics: dict[str, Any]) -> dict[str, str]:
-    """Why a metric is unknown, and what to do about it, for each metric that is None."""
+def missing_reasons(
+    prep: Prepared, metrics: dict[str, Any], governance_decided: bool = True, timeouts: int = 0
+) -> dict[str, str]:
+    """Why a metric is unknown, and what to do about it, for each metric that is None.
+
+    ``governance_decided``: some case got a governance decision; ``timeouts``: cases that timed out (their latency
+    is above the timeout, so a latency statistic that reaches them is unknown).
+    """
     reasons: dict[str, str] = {}
     unknown = metrics.get("cost_unknown_models") or []
     if unknown:
@@ -251,9 +260,22 @@ def missing_reasons(prep: Prepared, metrics: dict[str, Any]) -> dict[str, str]:
         )
         for key in ("cost_total_usd", "cost_per_case_usd", "cost_per_1k_tokens_usd"):
             reasons[key] = msg
-    if not metrics.get("successes"):
-        for key in ("latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "latency_mean_ms", "latency_max_ms"):
+    for key in ("latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "latency_mean_ms", "latency_max_ms"):
+        if timeouts and metrics.get(key) is None:
+            reasons[key] = (
+                f"{timeouts} of {metrics.get('cases')} cases timed out (no answer within the timeout): this statistic "
+                "reaches them, so it is above the timeout by an unknown amount"
+            )
+        elif not metrics.get("successes"):
             reasons[key] = "no case succeeded, so latency could not be measured"
+    if not metrics.get("successes"):
+        for key in ("cost_total_usd", "cost_per_case_usd", "cost_per_1k_tokens_usd"):
+            reasons.setdefault(key, "no case succeeded, so cost could not be measured")
+        for key in ("tokens_input", "tokens_output"):
+            reasons.setdefault(key, "no case succeeded, so token usage could not be measured")
+    if not governance_decided:
+        for key in ("governance.deny_rate", "governance.review_rate", "governance.coverage"):
+            reasons[key] = "no case got a governance decision (every agent call failed), so the rate is unknown"
     labelled = sum(1 for case in prep.cases if isinstance(case.expected, dict) and "governance" in case.expected)
     labels_msg = (
         f"none of the {len(prep.cases)} cases states `expected.governance` (the outcome the policy must reach); "
@@ -261,7 +283,10 @@ def missing_reasons(prep: Prepared, metrics: dict[str, Any]) -> dict[str, str]:
         if not labelled
         else f"no labelled case of that kind was judged ({labelled} cases state `expected.governance`)"
     )
+    per_rule = [key for key in prep.thresholds.checks if key.startswith("governance.rule.")]
     for key in ("governance.violation_block_rate", "governance.false_positive_rate", "governance.agreement_rate"):
+        reasons[key] = labels_msg
+    for key in per_rule:  # (said "metric could not be measured")
         reasons[key] = labels_msg
     if metrics.get("pass_rate") is None:
         with_expected = sum(1 for case in prep.cases if scores_output(case.expected))

@@ -1,7 +1,8 @@
 """Stages 2 and 3, replay and judge: run the candidate on every case and judge each one as it finishes.
 
-Judging a case means: governance decides on the raw response, the response is scored
-against the case's expectations, everything the agent wrote is scrubbed, the row is
+Judging a case means: governance decides on the raw response, what it delivers (the redacted
+response; nothing when it denies or holds the case for review) is scored against the case's
+expectations, everything the agent wrote is scrubbed, the row is
 streamed to ``results.jsonl`` / ``governance_traces.jsonl``, and the case is counted for
 the metrics. Cases are judged in dataset order on one worker thread (see
 :class:`InDatasetOrder`, :class:`JudgeOffLoop`).
@@ -22,7 +23,7 @@ from typing import Any, TextIO
 
 from gatekit.dataset import scores_output
 from gatekit.governance.labelled import Labelled, labelled_case
-from gatekit.metrics import MetricInputs, check_expectations
+from gatekit.metrics import ExpectationResult, MetricInputs, check_expectations, delivered_result
 from gatekit.models import AgentResponse, Case, CaseResult, Decision, Outcome
 from gatekit.pipeline.prepare import Prepared
 from gatekit.redact import ERROR_CHARS, display_path, display_spec, mask_known, scrub_all, scrub_cut
@@ -118,6 +119,18 @@ class CaseJudge:
         decision: Decision = self.policy.evaluate(case.to_dict(), response_dict, run=self.run_state)
         result.decision = decision
         self._label(case, result, decision)
+        if result.response is not None:
+            # scored on what governance delivers (its redacted output and tool calls, as the runtime guard returns
+            # them), then not passed when it delivers nothing (deny, review): gatekit.metrics.delivered_result
+            met = check_expectations(case.expected, decision.redacted_output, decision.redacted_tool_calls)
+            result.expectations_met = met.passed
+            met = delivered_result(case.expected, met, decision.outcome.value)
+        else:
+            scored = scores_output(case.expected)
+            met = ExpectationResult(
+                False if scored else None, ["no response (the agent call failed)"] if scored else []
+            )
+        result.passed, result.expectation_misses = met.passed, scrub_all(met.misses, self.keep)
         # Only redacted text leaves this function: results.jsonl, traces, report, MLflow.
         # The decision was made on the raw tool names and model; what is written is scrubbed.
         scrub_decision(decision, self.keep)
@@ -136,12 +149,6 @@ class CaseJudge:
                     response.model, response.usage.get("input_tokens"), response.usage.get("output_tokens")
                 )
             result.cost_usd = cost
-            met = check_expectations(case.expected, response.output, response.tool_calls)
-            result.passed, result.expectation_misses = met.passed, scrub_all(met.misses, self.keep)
-        else:
-            scored = scores_output(case.expected)
-            result.passed = False if scored else None
-            result.expectation_misses = ["no response (the agent call failed)"] if scored else []
         # Error messages and captured stderr are agent-controlled too: scrub them like outputs, then cut.
         result.error_message = scrub_cut(result.error_message, ERROR_CHARS, self.keep)
         for attempt in result.attempts:
@@ -194,6 +201,11 @@ class CaseJudge:
         emergency stops) is replayed so later cases are judged as in an uninterrupted run.
         """
         decision = result.decision or Decision(outcome=Outcome.DENY, reasons=["no saved decision (fail closed)"])
+        if result.passed and result.expectations_met is None and case is not None:
+            # a row an older gatekit wrote (no expectations_met): it passed a denied or reviewed response
+            result.expectations_met = True
+            met = delivered_result(case.expected, ExpectationResult(True), decision.outcome.value)
+            result.passed, result.expectation_misses = met.passed, met.misses
         response_dict = (result.response or AgentResponse()).to_dict()
         response_dict["latency_ms"] = result.latency_ms
         response_dict["error_type"] = result.error_type
