@@ -7,6 +7,8 @@ limit with the paired statistics of ``gatekit.paired``.
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -139,7 +141,9 @@ def _unmeasured(name: str, limit: float, message: str, unit: str) -> Check:
 
 
 def _judge(value: float, interval: tuple[float, float], limit: float) -> CheckStatus:
-    """Fail when the whole interval is beyond the limit; inconclusive when only the estimate is."""
+    """Fail when the whole interval is beyond the limit; inconclusive when only the estimate is (or is not a number)."""
+    if any(math.isnan(x) for x in (value, *interval)):
+        return CheckStatus.INCONCLUSIVE  # NaN compares false with everything: it read as a pass
     if interval[0] > limit:
         return CheckStatus.FAIL
     if value > limit:

@@ -147,3 +147,34 @@ def test_a_latency_regression_is_unknown_when_candidate_cases_timed_out() -> Non
     (check,) = regression_checks(candidate, baseline, {"latency_p95_ms": "10%"})
     assert check.status.value == "inconclusive" and check.value is None  # old: pass
     assert "3 of 20 paired cases timed out on the candidate" in check.message
+
+
+SOMETIMES_FAILING_AGENT = """
+def run(case_input, context=None):
+    if case_input == "down":
+        raise RuntimeError("the model endpoint is down")
+    return {"output": "ok", "usage": {"input_tokens": 1, "output_tokens": 1}, "cost_usd": 0.0}
+"""
+
+
+def test_governance_coverage_counts_the_cases_governance_never_judged(tmp_path: Path) -> None:
+    """1 of 5 cases errored (not denied): governance judged 4 of the 5 planned, so coverage is 80 %, not 100 %."""
+    cases = [{"id": f"c{i}", "input": "down" if i == 0 else "fine"} for i in range(5)]
+    proc, verdict = _gate(tmp_path / "p", SOMETIMES_FAILING_AGENT, cases, "  governance.coverage: {min: 100%}\n")
+    assert proc.returncode == 1, proc.stderr
+    assert verdict["governance"]["coverage"] == 0.8  # old code: 1.0 (4 decisions over 4 decisions)
+    (check,) = [c for c in verdict["checks"] if c["name"] == "governance.coverage"]
+    assert check["status"] == "fail" and check["value"] == 0.8, check
+    proc, verdict = _gate(tmp_path / "q", SLOW_AGENT, cases, "  governance.coverage: {min: 100%}\n")
+    assert proc.returncode == 0 and verdict["governance"]["coverage"] == 1.0, proc.stderr
+
+
+def test_a_regression_estimate_that_is_not_a_number_is_never_a_pass() -> None:
+    from gatekit.models import CheckStatus
+    from gatekit.regression import _judge
+
+    nan = float("nan")
+    assert _judge(nan, (nan, nan), 0.05) is CheckStatus.INCONCLUSIVE  # old code: PASS
+    assert _judge(0.01, (nan, 0.02), 0.05) is CheckStatus.INCONCLUSIVE
+    assert _judge(0.2, (0.1, math.inf), 0.05) is CheckStatus.FAIL  # a whole interval beyond the limit still fails
+    assert _judge(0.01, (-0.01, 0.02), 0.05) is CheckStatus.PASS

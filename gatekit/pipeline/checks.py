@@ -41,7 +41,7 @@ def assess(prep: Prepared, judged: Judged) -> Assessment:
     from gatekit.metrics import compute_metrics
 
     metrics = compute_metrics(judged.inputs)
-    governance = summarise_governance(prep.policy, judged)
+    governance = summarise_governance(prep.policy, judged, prep.total_cases)
     drift = drift_summary(prep) if prep.config.production else None
     values = flat_values(metrics, governance, drift)
     values.update(pass_count_values(judged.pass_counts.metrics()))
@@ -65,11 +65,16 @@ def assess(prep: Prepared, judged: Judged) -> Assessment:
     )
 
 
-def summarise_governance(policy: Any, judged: Judged) -> dict[str, Any]:
-    """Outcome counts over the cases that got a response; errored cases are counted apart (``errored``)."""
+def summarise_governance(policy: Any, judged: Judged, planned: int) -> dict[str, Any]:
+    """Outcome counts over the cases that got a response; errored cases are counted apart (``errored``).
+
+    ``coverage`` is the share of the run's ``planned`` judgements (cases x repeats) that got a decision: an
+    errored case governance did not deny, or a case the run never reached, was not judged (over the decisions
+    alone coverage was 1.0 whenever any decision existed, and ``coverage: {min: 100%}`` checked nothing).
+    """
     from gatekit.governance.summary import summarise
 
-    summary: dict[str, Any] = summarise(judged.decisions, len(judged.decisions))
+    summary: dict[str, Any] = summarise(judged.decisions, planned)
     if not judged.decisions:  # a rate over no decision is unknown, not 0 (a deny_rate of 0 passed every limit)
         for key in ("deny_rate", "review_rate", "redaction_rate", "coverage"):
             summary[key] = None
