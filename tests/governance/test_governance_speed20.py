@@ -40,3 +40,22 @@ def test_the_package_check_equals_the_search_on_random_prefixes() -> None:
 def test_a_quad_after_a_package_id_is_a_release_and_after_a_word_an_address() -> None:
     assert scan("Installed package System.Text.Json 8.0.5.1 from nuget.org") == []
     assert [f.value for f in scan("keep getting address 165.165.185.178 blocked")] == ["165.165.185.178"]
+
+
+_LABEL_WORDS = ["Batch IDs processed", "Orders shipped", "Tickets CLOSED", "IDs affected", "Mobile", "Fax", "Phone"]
+_LABEL_WORDS += ["contacted", "Order hotline", "Ref", "Invoice numbers", "Einwohner", "n°", "ÉTÉ", "ed", "d", "", "Kd"]
+
+
+def test_the_participle_pretest_never_hides_a_participle() -> None:
+    """_labelled reads a participle's label only when the word before the colon ends in "d" or "D": where it does not,
+    _labelled_participle says no (the only characters whose lower case ends in "d" are "d" and "D")."""
+    from gatekit.governance.detectors.phone import _D, _labelled_participle
+
+    assert [chr(code) for code in range(0x110000) if chr(code).lower().endswith("d")] == ["D", "d"]
+    rng = random.Random(21)
+    for _ in range(5_000):
+        before = rng.choice(["", "x ", "Order ", "Batch\n", "a, "]) + rng.choice(_LABEL_WORDS)
+        before += rng.choice([":", ": ", " : ", ":\t", "::", ": :", " :  "])
+        if before.rstrip(" \t:")[-1:] not in _D:
+            assert not _labelled_participle(before), repr(before)
+    assert _labelled_participle("Batch IDs processed: ")
