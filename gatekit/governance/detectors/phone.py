@@ -764,7 +764,9 @@ def _labelled(text: str, start: int, columns: _Columns | None = None) -> bool:
     ):
         return True
     if before[-2:] == ": " or before[-1:] == ":":
-        if _labelled_participle(before):
+        # (a participle ends in "ed" before its colon: most labels end otherwise, "Mobile:", "Fax:"; tested first, the
+        # word's last letter, D or d, the only characters whose lower case ends in "d")
+        if before.rstrip(" \t:")[-1:] in _D and _labelled_participle(before):
             return True
     elif before[-1:] in _LIST_ENDS and _listed(text, start):
         return True
@@ -804,6 +806,9 @@ _LIST_BACK = re.compile(
 )
 
 
+_D = ("d", "D")  # (see _labelled: a participle's last letter)
+
+
 def _labelled_participle(before: str) -> bool:
     """``before`` ends in an identifier's label, a word of a past participle and a colon ("Batch IDs processed: ").
 
@@ -829,7 +834,11 @@ def _listed(text: str, start: int) -> bool:
     if items is None:
         return False
     before = window[len(window) - items.end() - 40 if len(window) > items.end() + 40 else 0 : len(window) - items.end()]
-    return _after_label(before) or ((before[-2:] == ": " or before[-1:] == ":") and _labelled_participle(before))
+    return _after_label(before) or (
+        (before[-2:] == ": " or before[-1:] == ":")
+        and before.rstrip(" \t:")[-1:] in _D
+        and _labelled_participle(before)
+    )
 
 
 # a bare number right after a SQL row's "(" or "," and before its "," or ")", "VALUES (4821937561,'2026-12-07',3)": a
