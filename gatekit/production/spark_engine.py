@@ -251,9 +251,15 @@ class SparkEngine:
                 if self._array_lines(source.paths):  # Spark expands a line holding an array into rows; DuckDB refuses
                     raise DatasetError(_not_json(source, label))
             elif source.format == "csv":
+                # RFC 4180 quotes; a row of more or fewer cells than the header fails the read (PERMISSIVE padded or
+                # cut it without a word, and column pruning let even FAILFAST pass it when its cells were not read):
+                # refused naming its file and line (``locate_problem``), as on DuckDB
                 csv = (
-                    reader.option("header", "true").option("escape", '"').option("mode", "PERMISSIVE")
-                )  # RFC 4180 quotes
+                    reader.option("header", "true")
+                    .option("escape", '"')
+                    .option("mode", "FAILFAST")
+                    .option("columnPruning", "false")
+                )
                 # Spark maps every file's cells to the FIRST file's header by position: a file whose columns are in
                 # another order was misread (its variant column held request ids: its rows vanished). Files are
                 # read per header and joined by column name, as DuckDB's union_by_name reads them.
@@ -285,11 +291,12 @@ class SparkEngine:
     def locate_problem(self, exc: BaseException | None = None, labels: list[str] | None = None) -> str | None:
         """``file:line: what`` of the first JSON Lines / CSV row whose number or time the readers refuse, or None.
 
-        Spark's refusal (``CANNOT_PARSE_NUMBER`` / ``CANNOT_PARSE_TIMESTAMP``) names no file or line; the rows are
-        read again by the rules both engines apply. With ``exc``, only for such a refusal; with ``labels``, only in
-        the tables of those labels (the ones the failing step read).
+        Spark's refusal (``CANNOT_PARSE_NUMBER`` / ``CANNOT_PARSE_TIMESTAMP``, ``MALFORMED_CSV_RECORD`` for a CSV row
+        of another width than its header) names no file or line; the rows are read again by the rules both engines
+        apply. With ``exc``, only for such a refusal; with ``labels``, only in the tables of those labels (the ones the
+        failing step read).
         """
-        if exc is not None and "CANNOT_PARSE_" not in str(exc):
+        if exc is not None and not any(word in str(exc) for word in ("CANNOT_PARSE_", "MALFORMED_")):
             return None
         from gatekit.production.duckdb_engine import locate_problem_in
 
