@@ -395,8 +395,9 @@ class SparkEngine:
                     expr = col.cast("array<string>")
                 else:  # a list in a CSV cell (or a text column) is JSON text, as the DuckDB engine reads it
                     expr = F.from_json(col.cast("string"), "array<string>")
+                expr = F.transform(expr, _nfc)
             else:
-                expr = col.cast("string")
+                expr = _nfc(col.cast("string"))
             exprs.append(expr.alias(internal))
         has_ts = False
         ts_field = _field(df.schema, timestamp) if timestamp else None
@@ -884,6 +885,18 @@ class SparkEngine:
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------
+
+
+def _nfc(text: Any) -> Any:
+    """A category's text in Unicode NFC, as the DuckDB engine's ``nfc_normalize``: "café" composed or decomposed is one.
+
+    Spark SQL has no normalizing function; ICU's ``Normalizer.compose(text, false)`` (NFC; ICU4J ships with Spark 4
+    for its collations) is called through ``reflect``, on non-ASCII text only (ASCII is NFC already; a NULL stays one).
+    """
+    from pyspark.sql import functions as F
+
+    nfc = F.call_function("reflect", F.lit("com.ibm.icu.text.Normalizer"), F.lit("compose"), text, F.lit(False))
+    return F.when(text.isNull() | (F.length(text) == F.octet_length(text)), text).otherwise(nfc)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from canary.traffic import T0, now_after, stamp
+
 from gatekit.canary.core import analyse, parse_time
 from gatekit.canary.engine import open_engine
 from gatekit.canary.rules import RolloutRules
