@@ -322,7 +322,12 @@ def analyse(
             f"starting {iso(min(overflow) * window_us)}: cost_per_request_usd is unknown there"
         )
     in_progress = int(getattr(engine, "in_progress", 0) or 0)
-    if in_progress:  # hung requests have no outcome: never silently out of the judgement
+    hung = _hung_requests(rules, in_progress, getattr(engine, "oldest_in_progress_ms", None), total_rows, now_us)
+    if hung and decision == "promote":  # requests with no outcome yet: inconclusive, and inconclusive is no pass
+        decision, reasons, needed = "hold", [], {}
+    if hung and decision == "hold":
+        reasons.insert(0, hung)
+    elif in_progress:  # hung requests have no outcome: never silently out of the judgement
         reasons.append(in_progress_note(in_progress, f"--logs {source}" if source else "--logs"))
     exit_code = EXIT_BY_DECISION[decision]
     next_stage = rules.next_stage(stage) if decision == "promote" else None
@@ -565,6 +570,29 @@ def _f(value: Any) -> float | None:
         return None
     value = float(value)
     return value if math.isfinite(value) else None
+
+
+def _hung_requests(rules: RolloutRules, in_progress: int, oldest_ms: int | None, rows: int, now_us: int) -> str | None:
+    """Why MLflow traces still in progress hold the stage (past ``in_progress.max_share`` / ``max_age``), or None."""
+    if not in_progress:
+        return None
+    bound = rules.in_progress
+    share = in_progress / (in_progress + max(rows, 0))
+    age_s = None if oldest_ms is None else now_us / 1e6 - oldest_ms / 1e3
+    why = []
+    if share > bound.max_share:
+        why.append(f"{share:.1%} of the requests, more than in_progress.max_share {bound.max_share:.1%}")
+    if age_s is not None and age_s * 1000 > bound.max_age:
+        why.append(
+            f"the oldest started {iso(int(oldest_ms or 0) * 1000)}, {age_s / 60:.1f} min before --now, longer than "
+            f"in_progress.max_age {bound.max_age / 60_000:g} min"
+        )
+    if not why:
+        return None
+    return (
+        f"{in_progress} MLflow trace(s) still in progress ({'; '.join(why)}): hung requests have no outcome, and "
+        "inconclusive is no pass; check them in MLflow (or raise in_progress: in the rules file)"
+    )
 
 
 def _stages(rules: RolloutRules) -> str:

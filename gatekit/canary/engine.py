@@ -56,7 +56,7 @@ class ProductionEngine:
 
     def __init__(
         self, source: str, engine: str = "duckdb", *, spark: Any = None, tracking_uri: str | None = None,
-        **options: Any,
+        paths: list[Path] | None = None, **options: Any,
     ) -> None:  # fmt: skip
         import shutil
         import tempfile
@@ -70,6 +70,7 @@ class ProductionEngine:
         self.dialect = engine
         self.source = source
         self.in_progress = 0
+        self.oldest_in_progress_ms: int | None = None
         self._workdir = tempfile.mkdtemp(prefix="gatekit-canary-")
         if engine == "spark" and spark is not None:
             options["session"] = spark
@@ -86,10 +87,11 @@ class ProductionEngine:
                 if name != "timestamp"
             ]
             opened = open_side(
-                self._engine, source, "logs", specs, workdir=Path(self._workdir), tracking_uri=tracking_uri
+                self._engine, source, "logs", specs, workdir=Path(self._workdir), tracking_uri=tracking_uri, paths=paths
             )
             table = opened.table
             self.in_progress = opened.in_progress  # MLflow traces still in progress, left out (said in canary.json)
+            self.oldest_in_progress_ms = opened.oldest_in_progress_ms
             missing = [c for c in REQUIRED_COLUMNS if c not in table.present]
             if missing or not table.has_timestamp:
                 what = ", ".join(missing + ([] if table.has_timestamp else ["timestamp"]))

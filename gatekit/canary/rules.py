@@ -171,6 +171,28 @@ class Compare(BaseModel):
         return out
 
 
+class InProgress(BaseModel):
+    """How many MLflow traces still in progress (hung requests, no outcome) a stage may have and still be promoted.
+
+    They are no rows (no outcome to judge): past either bound the stage holds, naming the count and the oldest.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_share: float = Field(0.01, ge=0, le=1)  # of the requests read (finished + in progress)
+    max_age: float = Field(300_000.0, gt=0)  # ms: a trace in progress longer than this is a hung request
+
+    @field_validator("max_share", mode="before")
+    @classmethod
+    def _share(cls, value: Any) -> float:
+        return parse_quantity(value, kind="fraction", where="in_progress.max_share")
+
+    @field_validator("max_age", mode="before")
+    @classmethod
+    def _age(cls, value: Any) -> float:
+        return parse_quantity(value, kind="duration_ms", where="in_progress.max_age")
+
+
 def _plain_variant(name: str) -> str:
     """A variant name holding a credential or personal data is refused (named by its type, never quoted).
 
@@ -206,6 +228,7 @@ class RolloutRules(BaseModel):
     min_windows: int = Field(5, ge=1)
     rollback: list[RollbackRule] = Field(default_factory=list)
     compare: Compare = Field(default_factory=lambda: Compare.model_validate({}))
+    in_progress: InProgress = Field(default_factory=lambda: InProgress.model_validate({}))
 
     _no_bool = field_validator("min_requests", "min_windows", mode="before")(refuse_bool)
 

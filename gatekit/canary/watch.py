@@ -2,7 +2,8 @@
 
 Every poll re-reads the source (new files matching a glob included) and runs the windows query
 up to the last complete window at the wall-clock time; only the rollback rules are evaluated (no
-comparisons). When a rule fires, ``on_rollback`` (an argv list, never a shell) is run with the
+comparisons). A log file truncated in place (logrotate's ``copytruncate``) or replaced under its name is read from
+its start again, and what it held before stays judged (``gatekit.canary.follow``): the rules' streaks go on. When a rule fires, ``on_rollback`` (an argv list, never a shell) is run with the
 ``GATEKIT_ROLLBACK_*`` environment variables, and the watch returns 1.
 """
 
@@ -18,6 +19,7 @@ from typing import Any
 
 from gatekit.canary.core import MAX_WINDOWS, CanaryResult, analyse, iso, parse_time
 from gatekit.canary.engine import open_engine
+from gatekit.canary.follow import LogFollower
 from gatekit.canary.rules import RolloutRules
 from gatekit.drift.sources import PathNameError, escaped_name
 from gatekit.errors import ConfigError, DatasetError
@@ -70,13 +72,25 @@ def watch(
             session = None
         if session is None:
             session, owned = local_session("gatekit-watch"), True
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from gatekit.production.mlflow_traces import is_mlflow_spec
+    from gatekit.production.spark_engine import is_spark_table_spec
+
+    folder = Path(tempfile.mkdtemp(prefix="gatekit-watch-"))  # copies of the log's rows (0700), removed at the end
+    follower = None if is_mlflow_spec(logs) or is_spark_table_spec(logs) else LogFollower(logs, folder, emit)
     emit(
         f"watching {escaped_name(logs)}: {len(rules.rollback)} rollback rule(s), windows of {rules.window_seconds} s "
         f"from {iso(since_us)}, polling every {interval:g} s"
     )
     try:
-        return _loop(logs, rules, engine, session, since_us, interval, deadline, timeout_s, on_rollback, emit, clock)
+        return _loop(
+            logs, rules, engine, session, since_us, interval, deadline, timeout_s, on_rollback, emit, clock, follower
+        )
     finally:
+        shutil.rmtree(folder, ignore_errors=True)
         if owned and session is not None:
             session.stop()
 
@@ -84,7 +98,7 @@ def watch(
 def _loop(
     logs: str, rules: RolloutRules, engine: str, session: Any, since_us: int, interval: float,
     deadline: float | None, timeout_s: float | None, on_rollback: list[str] | None,
-    emit: Callable[[str], None], clock: Callable[[], float],
+    emit: Callable[[str], None], clock: Callable[[], float], follower: LogFollower | None = None,
 ) -> int:  # fmt: skip
     last_window = None
     failures = 0
@@ -94,8 +108,9 @@ def _loop(
     while True:
         result = None
         try:
-            if _has_rows(logs):  # nothing written yet is not an error: wait
-                result = _judge(logs, rules, engine, int(clock() * 1e6), since_us, session)
+            paths = follower.paths() if follower is not None else None  # (copies of rotated rows, then the log)
+            if paths if follower is not None else _has_rows(logs):  # nothing written yet is not an error: wait
+                result = _judge(logs, rules, engine, int(clock() * 1e6), since_us, session, paths)
                 failures, unread = 0, None
             else:  # the log is gone (or not there yet): an earlier judgement says nothing about now
                 judged = None
@@ -162,8 +177,13 @@ def _rules_without_data(data: dict[str, Any] | None) -> list[str]:
     return [f"'{r['name']}'" for r in data["rules"] if not (r["ok_windows"] or r["bad_windows"])]
 
 
-def _judge(logs: str, rules: RolloutRules, engine: str, now_us: int, since_us: int, session: Any) -> CanaryResult:
-    eng = open_engine(logs, engine) if session is None else open_engine(logs, engine, spark=session)
+def _judge(
+    logs: str, rules: RolloutRules, engine: str, now_us: int, since_us: int, session: Any, paths: list[Any] | None
+) -> CanaryResult:
+    options: dict[str, Any] = {"paths": paths} if paths else {}
+    eng = (
+        open_engine(logs, engine, **options) if session is None else open_engine(logs, engine, spark=session, **options)
+    )
     try:
         return analyse(eng, rules, stage=rules.stages[0], now_us=now_us, since_us=since_us, with_comparisons=False)
     finally:

@@ -81,6 +81,7 @@ class TraceSpill:
     rows: int = 0
     pages: int = 0
     skipped_in_progress: int = 0
+    oldest_in_progress_ms: int | None = None  # the request time of the oldest of them (how long it hangs)
     window_start_ms: int | None = None
     newest_ms: int | None = None
     notes: list[str] = field(default_factory=list)
@@ -429,6 +430,10 @@ def _write_pages(
             for trace in traces:
                 if _state(trace) in UNFINISHED:
                     spill.skipped_in_progress += 1
+                    started = getattr(trace.info, "request_time", None)
+                    if isinstance(started, int | float) and not isinstance(started, bool):
+                        oldest = spill.oldest_in_progress_ms
+                        spill.oldest_in_progress_ms = int(started) if oldest is None else min(oldest, int(started))
                     continue
                 try:
                     buffer.append(trace_to_row(trace))

@@ -75,6 +75,7 @@ class OpenedSide:
     non_numeric: dict[str, int] = field(default_factory=dict)
     non_finite: dict[str, int] = field(default_factory=dict)
     in_progress: int = 0  # MLflow traces still in progress (no outcome yet): left out, and said so
+    oldest_in_progress_ms: int | None = None  # request time of the oldest of them (epoch ms)
 
 
 def sniff(path: Path) -> str:
@@ -197,8 +198,12 @@ def open_side(
     tracking_uri: str | None = None,
     since: str | None = None,
     since_anchor: str = "newest",
+    paths: list[Path] | None = None,
 ) -> OpenedSide:
     """Resolve ``spec_text`` (file, folder, glob) and open it on ``engine`` with one column per feature spec.
+
+    ``paths``: the files to read instead of those ``spec_text`` names (``gatekit watch``: the log's files and the
+    copies of what it held before it was rotated); messages still name ``spec_text``.
 
     ``mlflow:<experiment>`` reads MLflow traces (``tracking_uri``; ``since`` / ``since_anchor`` filter the
     trace search itself) into a production-log Parquet spill in ``workdir``; ``spark-table:<name>`` opens a
@@ -213,7 +218,7 @@ def open_side(
         return _open_mlflow(engine, spec_text, side, specs, workdir, explicit, tracking_uri, since, since_anchor)
     if is_spark_table_spec(spec_text):
         return _open_spark_table(engine, spec_text, side, specs, timestamp_field, explicit)
-    paths = resolve_paths(spec_text, side)
+    paths = list(paths) if paths else resolve_paths(spec_text, side)
     kinds_of = {path: sniff(path) for path in paths}
     if len(paths) > 1 and set(kinds_of.values()) != {TRACES}:  # (a folder or glob: traces beside the data pass over)
         paths = [path for path in paths if kinds_of[path] != TRACES]
@@ -361,6 +366,7 @@ def _open_mlflow(
         "mlflow-traces",
         seen={n: True for n in table.present},
         in_progress=spill.skipped_in_progress,
+        oldest_in_progress_ms=spill.oldest_in_progress_ms,
     )
 
 

@@ -251,9 +251,15 @@ class SparkEngine:
                 if self._array_lines(source.paths):  # Spark expands a line holding an array into rows; DuckDB refuses
                     raise DatasetError(_not_json(source, label))
             elif source.format == "csv":
+                # RFC 4180 quotes; a row of more or fewer cells than the header fails the read (PERMISSIVE padded or
+                # cut it without a word, and column pruning let even FAILFAST pass it when its cells were not read):
+                # refused naming its file and line (``locate_problem``), as on DuckDB
                 csv = (
-                    reader.option("header", "true").option("escape", '"').option("mode", "PERMISSIVE")
-                )  # RFC 4180 quotes
+                    reader.option("header", "true")
+                    .option("escape", '"')
+                    .option("mode", "FAILFAST")
+                    .option("columnPruning", "false")
+                )
                 # Spark maps every file's cells to the FIRST file's header by position: a file whose columns are in
                 # another order was misread (its variant column held request ids: its rows vanished). Files are
                 # read per header and joined by column name, as DuckDB's union_by_name reads them.
@@ -285,11 +291,12 @@ class SparkEngine:
     def locate_problem(self, exc: BaseException | None = None, labels: list[str] | None = None) -> str | None:
         """``file:line: what`` of the first JSON Lines / CSV row whose number or time the readers refuse, or None.
 
-        Spark's refusal (``CANNOT_PARSE_NUMBER`` / ``CANNOT_PARSE_TIMESTAMP``) names no file or line; the rows are
-        read again by the rules both engines apply. With ``exc``, only for such a refusal; with ``labels``, only in
-        the tables of those labels (the ones the failing step read).
+        Spark's refusal (``CANNOT_PARSE_NUMBER`` / ``CANNOT_PARSE_TIMESTAMP``, ``MALFORMED_CSV_RECORD`` for a CSV row
+        of another width than its header) names no file or line; the rows are read again by the rules both engines
+        apply. With ``exc``, only for such a refusal; with ``labels``, only in the tables of those labels (the ones the
+        failing step read).
         """
-        if exc is not None and "CANNOT_PARSE_" not in str(exc):
+        if exc is not None and not any(word in str(exc) for word in ("CANNOT_PARSE_", "MALFORMED_")):
             return None
         from gatekit.production.duckdb_engine import locate_problem_in
 
@@ -388,8 +395,9 @@ class SparkEngine:
                     expr = col.cast("array<string>")
                 else:  # a list in a CSV cell (or a text column) is JSON text, as the DuckDB engine reads it
                     expr = F.from_json(col.cast("string"), "array<string>")
+                expr = F.transform(expr, _nfc)
             else:
-                expr = col.cast("string")
+                expr = _nfc(col.cast("string"))
             exprs.append(expr.alias(internal))
         has_ts = False
         ts_field = _field(df.schema, timestamp) if timestamp else None
@@ -877,6 +885,18 @@ class SparkEngine:
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------
+
+
+def _nfc(text: Any) -> Any:
+    """A category's text in Unicode NFC, as the DuckDB engine's ``nfc_normalize``: "café" composed or decomposed is one.
+
+    Spark SQL has no normalizing function; ICU's ``Normalizer.compose(text, false)`` (NFC; ICU4J ships with Spark 4
+    for its collations) is called through ``reflect``, on non-ASCII text only (ASCII is NFC already; a NULL stays one).
+    """
+    from pyspark.sql import functions as F
+
+    nfc = F.call_function("reflect", F.lit("com.ibm.icu.text.Normalizer"), F.lit("compose"), text, F.lit(False))
+    return F.when(text.isNull() | (F.length(text) == F.octet_length(text)), text).otherwise(nfc)
 
 
 def _first_line(exc: BaseException) -> str:
