@@ -565,3 +565,23 @@ def test_governance_docs_say_what_injection_score_returns() -> None:
             r"`gatekit\.governance\.injection\.injection_score\(text, place\)`[^.]*? returns an? `(\w+)`", text
         )
         assert m and m.group(1) == type(signal).__name__, (name, m and m.group(0))
+
+
+def test_ci_doc_run_gate_snippet_runs_and_prints_what_its_comment_says(tmp_path: Path) -> None:
+    """docs/ci.md "Library use": in the repository `gatekit init` scaffolds, the snippet runs the example agent
+    and prints its comment's line; the README names the type run_gate returns."""
+    import inspect
+
+    from gatekit.gate import run_gate
+
+    (snippet,) = [b for b in PYTHON_BLOCKS if b[0] == "docs/ci.md" and "run_gate(" in b[3]]
+    init = _run_gatekit_line("gatekit init", tmp_path)
+    assert init.returncode == 0, init.stdout + init.stderr
+    proc = _run_snippet(snippet[3], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    said = re.search(r"print\(.*\)\s+# (.*)", snippet[3])
+    assert said and proc.stdout.splitlines()[-1] == said.group(1), (proc.stdout, said)
+    returns = inspect.signature(run_gate).return_annotation
+    readme = re.sub(r"\s+", " ", (REPO_ROOT / "README.md").read_text(encoding="utf-8"))
+    m = re.search(r"`run_gate\(\)` returns an? `(\w+)`", readme)
+    assert m and m.group(1) == getattr(returns, "__name__", returns), (m and m.group(0), returns)
