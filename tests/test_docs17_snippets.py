@@ -585,3 +585,19 @@ def test_ci_doc_run_gate_snippet_runs_and_prints_what_its_comment_says(tmp_path:
     readme = re.sub(r"\s+", " ", (REPO_ROOT / "README.md").read_text(encoding="utf-8"))
     m = re.search(r"`run_gate\(\)` returns an? `(\w+)`", readme)
     assert m and m.group(1) == getattr(returns, "__name__", returns), (m and m.group(0), returns)
+
+
+def test_init_help_names_what_the_readme_says_init_writes() -> None:
+    """`gatekit init --help` and the README's command table name the same things, the .gitignore lines included."""
+    import typer
+
+    from gatekit.cli import app
+
+    init_help = typer.main.get_command(app).commands["init"].help  # type: ignore[attr-defined]
+    row = next(
+        line for line in (REPO_ROOT / "README.md").read_text().splitlines() if line.startswith("| `gatekit init`")
+    )
+    for item in ("gatekit.yaml", "dataset", "thresholds", "rollout rules", "policy", "example agent", "workflow"):
+        assert item in init_help and item in row, item
+    for item in (".gitignore", "mlflow.db", "mlruns/", "reports/"):
+        assert item in init_help and item in row, item
