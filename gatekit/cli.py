@@ -773,8 +773,8 @@ def guard_serve(
 @app.command(
     "init",
     cls=_Command,
-    help="Scaffold gatekit.yaml, a sample dataset, thresholds, canary rollout rules, a policy, an example agent and "
-    "a GitHub workflow; never overwrites.",
+    help="Scaffold gatekit.yaml, a sample dataset, thresholds, canary rollout rules, a policy, an example agent, "
+    "a GitHub workflow and the .gitignore lines for mlflow.db, mlruns/ and reports/; never overwrites.",
 )
 def init(
     path: Annotated[Path, typer.Argument(help="Repository root to scaffold into.")] = Path("."),

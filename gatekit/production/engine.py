@@ -256,7 +256,7 @@ def get_engine(name: str = "duckdb", **options: Any) -> Engine:
             from gatekit.production.spark_engine import SparkEngine  # type: ignore[import-not-found,unused-ignore]
         except ImportError as exc:
             raise ConfigError(
-                f"--engine spark is not available here ({exc}); install pyspark (pip install 'agent-gatekit[spark]') "
+                f"--engine spark is not available here ({exc}); install pyspark (gatekit's spark extra: pip install 'pyspark>=4,<5') "
                 "or use --engine duckdb"
             ) from None
         engine: Engine = SparkEngine(**options)

@@ -101,7 +101,7 @@ def local_session(app_name: str = "gatekit-drift", threads: str = "*") -> Any:
         from pyspark.sql import SparkSession
     except ImportError as exc:
         raise ConfigError(
-            f"--engine spark needs pyspark ({exc}); pip install 'agent-gatekit[spark]', or use --engine duckdb"
+            f"--engine spark needs pyspark ({exc}); pip install 'pyspark>=4,<5' (gatekit's spark extra), or use --engine duckdb"
         ) from None
     builder = SparkSession.builder.appName(app_name)
     if not os.environ.get("SPARK_REMOTE"):

@@ -137,7 +137,7 @@ class ProxySettings:
             raise ConfigError(f"--loop: {self.event_loop!r} is not one of {', '.join(EVENT_LOOPS)}")
         if self.event_loop == "uvloop" and loop_factory("uvloop") is None:
             raise ConfigError(
-                "--loop uvloop: uvloop is not installed (pip install 'agent-gatekit[fast]'), or use --loop auto"
+                "--loop uvloop: uvloop is not installed (gatekit's fast extra: pip install uvloop), or use --loop auto"
             )
         from gatekit.runtime.labels import variant_problem
 
