@@ -251,6 +251,11 @@ def cross_validated(folds: int = 3) -> None:
 
 
 def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--cv", action="store_true", help="also print the cross-validated figures (slower)")
+    args = parser.parse_args()
     inputs, tools = build(SEED)
     threshold = DEFAULT_THRESHOLD
     print(f"prompt-injection models, threshold {threshold} (held-out data; benchmarks/injection_data.py)")
@@ -302,7 +307,7 @@ def main() -> None:
         injection_score("a repeated text")
     print(f"  scoring speed, repeated text (cache hit): {(time.thread_time_ns() - started) / 10_000 / 1000:.2f} us")
     print(f"  machine load average: {os.getloadavg()[0]:.1f} (CPU times above exclude other processes)")
-    if "--cv" in sys.argv:
+    if args.cv:
         cross_validated_input()
         cross_validated()
 
