@@ -8,7 +8,6 @@ limit with the paired statistics of ``gatekit.paired``.
 from __future__ import annotations
 
 import math
-
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any

@@ -28,7 +28,8 @@ RulesOpt = Annotated[
         "--rules", metavar="FILE", help="Rollout rules (thresholds/rollout.yaml); default: the built-in rules."
     ),
 ]
-TRACKING_HELP = "MLflow tracking URI (default: MLFLOW_TRACKING_URI, else ./mlflow.db)."
+_DEFAULT_URI = "(default: MLFLOW_TRACKING_URI, else ./mlflow.db)."
+TRACKING_HELP = "MLflow tracking URI " + _DEFAULT_URI
 EngineOpt = Annotated[str, typer.Option("--engine", metavar="NAME", help="duckdb or spark.")]
 CanaryVersionOpt = Annotated[
     str | None,
@@ -217,6 +218,9 @@ def watch_command(
     ] = None,
     canary_version: CanaryVersionOpt = None,
     baseline_version: BaselineVersionOpt = None,
+    tracking_uri: Annotated[
+        str | None, typer.Option(metavar="URI", help="MLflow tracking URI of --logs mlflow:EXPERIMENT " + _DEFAULT_URI)
+    ] = None,
 ) -> None:
     """Follow a growing log; exit 1 as soon as a rollback rule fires."""
     from gatekit.canary.rules import load_rules
@@ -238,7 +242,7 @@ def watch_command(
         with stops_interrupt("watching", sigint=True):
             code = watch(
                 logs, load_rules(rules).with_versions(baseline_version, canary_version), engine=engine, since=since, interval_s=interval, timeout_s=timeout,
-                on_rollback=argv, emit=lambda line: typer.echo(_visible(line), err=True),
+                on_rollback=argv, emit=lambda line: typer.echo(_visible(line), err=True), tracking_uri=tracking_uri,
             )  # fmt: skip
     except KeyboardInterrupt:
         raise _stopped("the watch ended without a decision", None) from None

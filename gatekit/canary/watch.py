@@ -39,6 +39,7 @@ def watch(
     on_rollback: list[str] | None = None,
     emit: Callable[[str], None] = print,
     clock: Callable[[], float] = time.time,
+    tracking_uri: str | None = None,
 ) -> int:
     """Poll ``logs`` until a rollback rule fires (return 1) or ``timeout_s`` passes (0; 4 when a rule judged nothing)."""
     if not rules.rollback:  # a watch judges rollback rules only: without one it would watch nothing
@@ -80,15 +81,18 @@ def watch(
     from gatekit.production.spark_engine import is_spark_table_spec
 
     folder = Path(tempfile.mkdtemp(prefix="gatekit-watch-"))  # copies of the log's rows (0700), removed at the end
+    # files are followed (copies of their rows across a rotation); an MLflow experiment or a Spark table is a query
     follower = None if is_mlflow_spec(logs) or is_spark_table_spec(logs) else LogFollower(logs, folder, emit)
+    options: dict[str, Any] = {"tracking_uri": tracking_uri} if is_mlflow_spec(logs) else {}
     emit(
         f"watching {escaped_name(logs)}: {len(rules.rollback)} rollback rule(s), windows of {rules.window_seconds} s "
         f"from {iso(since_us)}, polling every {interval:g} s"
     )
     try:
         return _loop(
-            logs, rules, engine, session, since_us, interval, deadline, timeout_s, on_rollback, emit, clock, follower
-        )
+            logs, rules, engine, session, since_us, interval, deadline, timeout_s, on_rollback, emit, clock, follower,
+            options,
+        )  # fmt: skip
     finally:
         shutil.rmtree(folder, ignore_errors=True)
         if owned and session is not None:
@@ -99,6 +103,7 @@ def _loop(
     logs: str, rules: RolloutRules, engine: str, session: Any, since_us: int, interval: float,
     deadline: float | None, timeout_s: float | None, on_rollback: list[str] | None,
     emit: Callable[[str], None], clock: Callable[[], float], follower: LogFollower | None = None,
+    options: dict[str, Any] | None = None,
 ) -> int:  # fmt: skip
     last_window = None
     failures = 0
@@ -109,8 +114,10 @@ def _loop(
         result = None
         try:
             paths = follower.paths() if follower is not None else None  # (copies of rotated rows, then the log)
-            if paths if follower is not None else _has_rows(logs):  # nothing written yet is not an error: wait
-                result = _judge(logs, rules, engine, int(clock() * 1e6), since_us, session, paths)
+            # nothing written yet is not an error: wait. A query source (MLflow, a Spark table) is always asked: it
+            # had no file to look for, so it was never judged and every watch of one held at its timeout
+            if paths if follower is not None else _is_query(logs) or _has_rows(logs):
+                result = _judge(logs, rules, engine, int(clock() * 1e6), since_us, session, paths, options)
                 failures, unread = 0, None
             else:  # the log is gone (or not there yet): an earlier judgement says nothing about now
                 judged = None
@@ -177,10 +184,19 @@ def _rules_without_data(data: dict[str, Any] | None) -> list[str]:
     return [f"'{r['name']}'" for r in data["rules"] if not (r["ok_windows"] or r["bad_windows"])]
 
 
+def _is_query(logs: str) -> bool:
+    from gatekit.production.mlflow_traces import is_mlflow_spec
+    from gatekit.production.spark_engine import is_spark_table_spec
+
+    return is_mlflow_spec(logs) or is_spark_table_spec(logs)
+
+
 def _judge(
-    logs: str, rules: RolloutRules, engine: str, now_us: int, since_us: int, session: Any, paths: list[Any] | None
-) -> CanaryResult:
+    logs: str, rules: RolloutRules, engine: str, now_us: int, since_us: int, session: Any, paths: list[Any] | None,
+    extra: dict[str, Any] | None = None,
+) -> CanaryResult:  # fmt: skip
     options: dict[str, Any] = {"paths": paths} if paths else {}
+    options.update(extra or {})
     eng = (
         open_engine(logs, engine, **options) if session is None else open_engine(logs, engine, spark=session, **options)
     )
