@@ -31,6 +31,8 @@ def test_a_gate_run_logged_to_b_leaves_the_caller_s_store_a_experiment_and_runs_
         for other in ("one", "two"):  # the caller's experiment id is not the one the gate's gets in B
             mlflow.create_experiment(other)
         mine = mlflow.set_experiment("callers-own").experiment_id
+        artifacts = (tmp_path / "artifacts").as_uri()  # (the gate would create it with ./mlruns for its artifacts)
+        mlflow.MlflowClient(tracking_uri=store_b).create_experiment("gatekit", artifact_location=artifacts)
         verdict = tmp_path / "verdict.json"
         verdict.write_text('{"verdict": "pass"}\n', encoding="utf-8")
         dataset = {"name": "golden", "path": "ds.jsonl", "sha256": "ab" * 32, "records": [{"id": "c1", "input": "hi"}]}
