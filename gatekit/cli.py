@@ -240,6 +240,13 @@ DeadlineOpt = Annotated[
         metavar="SECONDS", help="Seconds for the whole replay; unfinished cases make the verdict inconclusive."
     ),
 ]
+PublishTimeoutOpt = Annotated[
+    float | None,
+    typer.Option(
+        metavar="SECONDS",
+        help="Seconds for all MLflow logging and promotion together (default: 120); past it: exit 3.",
+    ),
+]
 ModelOpt = Annotated[
     str | None, typer.Option(metavar="NAME", help="Model name sent to an OpenAI-compatible agent endpoint.")
 ]
@@ -322,6 +329,7 @@ def _gate_options(
     deadline: DeadlineOpt = None,
     model: ModelOpt = None,
     production: ProductionOpt = None,
+    publish_timeout: PublishTimeoutOpt = None,
 ) -> tuple[dict[str, Any], Path | None, bool, bool]:
     flags = {
         "dataset": dataset,
@@ -345,6 +353,7 @@ def _gate_options(
         "deadline": deadline,
         "model": model,
         "production": production,
+        "publish_timeout": publish_timeout,
     }
     return flags, config, quiet, as_json
 
@@ -381,12 +390,13 @@ def promote(
     deadline: DeadlineOpt = None,
     model: ModelOpt = None,
     production: ProductionOpt = None,
+    publish_timeout: PublishTimeoutOpt = None,
 ) -> None:
     """Gate, then set the registry alias on PASS."""
     flags, config_path, quiet, as_json = _gate_options(
         config, dataset, agent, thresholds, policy, out, concurrency, timeout, retries, experiment, tracking_uri,
         run_name, no_mlflow, quiet, as_json, junit, baseline, repeat, resume, sample, seed, deadline, model,
-        production,
+        production, publish_timeout,
     )  # fmt: skip
     flags["alias"] = alias
     flags["dry_run"] = dry_run or None  # None lets gatekit.yaml decide
@@ -419,12 +429,13 @@ def eval_(
     deadline: DeadlineOpt = None,
     model: ModelOpt = None,
     production: ProductionOpt = None,
+    publish_timeout: PublishTimeoutOpt = None,
 ) -> None:
     """Gate without promotion."""
     flags, config_path, quiet, as_json = _gate_options(
         config, dataset, agent, thresholds, policy, out, concurrency, timeout, retries, experiment, tracking_uri,
         run_name, no_mlflow, quiet, as_json, junit, baseline, repeat, resume, sample, seed, deadline, model,
-        production,
+        production, publish_timeout,
     )  # fmt: skip
     _run("eval", flags, config_path, quiet, as_json)
 

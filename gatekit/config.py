@@ -51,6 +51,12 @@ class GateConfig(BaseModel):
     start_timeout: float = Field(
         default=120.0, gt=0, le=86400, description="Seconds for the agent to start (import, model load, worker)."
     )
+    publish_timeout: float = Field(
+        default=120.0,
+        gt=0,
+        le=86400,
+        description="Seconds for all MLflow logging and promotion together; past it: exit 3, the local files stay.",
+    )
     repeat: int = Field(default=1, ge=1, le=1000)
     sample: int | None = Field(default=None, ge=1)
     seed: int = 0
@@ -76,6 +82,7 @@ class GateConfig(BaseModel):
         "timeout",
         "retries",
         "deadline",
+        "publish_timeout",
         "repeat",
         "sample",
         "seed",
@@ -115,6 +122,7 @@ _ENV_FIELDS = {
     "retries": int,
     "deadline": float,
     "start_timeout": float,
+    "publish_timeout": float,
     "repeat": int,
     "experiment": str,
     "tracking_uri": str,

@@ -159,8 +159,12 @@ def run_gate(
 
             remove_unfinished(prep.out)  # as for a stop during the replay: no verdict published, exit 130
             raise
+        from gatekit.sinks.mlflow import publish_deadline
+
         try:
-            with _sigterm_interrupts("publishing"):
+            # Ctrl-C too: a stop whose exception a finalizer swallowed is still acted on (the MLflow requests wait
+            # in slices that look at it); every MLflow request of the publish ends by one deadline
+            with _sigterm_interrupts("publishing", sigint=True), publish_deadline(config.publish_timeout):
                 verdict = publish(verdict, prep, assessment, t0=t0, env=env, stream=stream, say=emit)
         except KeyboardInterrupt:
             _mark_interrupted(verdict, prep, t0)

@@ -505,3 +505,35 @@ def signal_when(
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
+
+
+@contextlib.contextmanager
+def slow_tracking_server(delay_s: float, status: int | None = 503) -> Iterator[str]:
+    """A real HTTP server on 127.0.0.1: ``/health`` answers 200 at once (the check before the replay passes), every
+    MLflow API call answers ``status`` after ``delay_s`` (``None``: never, until the server is closed)."""
+    closing = threading.Event()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            if self.path != "/health":
+                closing.wait(None if status is None else delay_s)
+                if status is None:
+                    return
+            self.send_response(200 if self.path == "/health" else status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_GET = do_POST = do_PATCH = do_DELETE = _answer  # noqa: N815 - the http.server names
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        closing.set()
+        server.shutdown()
+        server.server_close()

@@ -7,20 +7,100 @@ server failed and that the local files are still on disk.
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import functools
 import json
 import math
 import os
+import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from gatekit.errors import ConfigError, SinkError
 from gatekit.redact import add_known_secret, add_mlflow_credentials, redact_secrets, redact_urls
 
 _PARAM_MAX_CHARS = 500
+DEFAULT_PUBLISH_TIMEOUT_S = 120.0  # the gate's ``publish_timeout`` default: all of its MLflow requests together
+_CLEANUP_S = 5.0  # marking a failed run FAILED: one short attempt, even past the deadline or after a stop
+
+_T = TypeVar("_T")
+# (monotonic end, seconds) of the active publish_deadline block, per thread (a library's concurrent gates)
+_deadline: contextvars.ContextVar[tuple[float, float] | None] = contextvars.ContextVar("gatekit_publish", default=None)
+
+
+@contextlib.contextmanager
+def publish_deadline(seconds: float | None) -> Iterator[None]:
+    """Every MLflow request made in the block (this thread) ends by ``seconds`` from now, together.
+
+    Each request (MLflow's own per-request timeout and retries: ``MLFLOW_HTTP_REQUEST_TIMEOUT``,
+    ``MLFLOW_HTTP_REQUEST_MAX_RETRIES``) runs on a worker thread; the caller waits for it, and past the deadline
+    raises ``SinkError`` (exit 3) while the request is abandoned. A slow server (each answer just under the
+    per-request timeout) held the gate for requests x retries x timeout. The caller's wait also acts on a stop
+    (SIGTERM / Ctrl-C, see ``gatekit.interrupts``) within a tenth of a second, even when the stop's exception was
+    raised in a finalizer and swallowed there: publishing went on to the end of a request to a server that never
+    answers (3 x 30 s by default). ``None``: no deadline, and the requests run on the caller's thread as before.
+    """
+    token = _deadline.set(None if seconds is None else (time.monotonic() + seconds, seconds))
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def _bounded(uri: str, what: str, call: Callable[[], _T], *, cleanup: bool = False) -> _T:
+    """``call()`` (one or a few MLflow requests; ``what`` says which) bounded by the active :func:`publish_deadline`.
+
+    ``cleanup``: marking a failed run FAILED; it gets its own ``_CLEANUP_S`` (the deadline may have passed), and a
+    stop that already ended the publish does not cut it short (a new one does).
+    """
+    from gatekit.interrupts import raise_if_stopped
+
+    limit = _deadline.get()
+    if limit is None:
+        return call()
+    end, seconds = limit
+    if cleanup:
+        end = time.monotonic() + _CLEANUP_S
+    else:
+        raise_if_stopped("publishing to MLflow")
+    if time.monotonic() >= end:
+        raise _deadline_error(uri, what, seconds)
+    box: dict[str, Any] = {}
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name="gatekit-mlflow", daemon=True).start()
+    # the wait is short slices: a stop's handler raises here, and one swallowed elsewhere is seen within 0.1 s
+    while not done.wait(max(0.0, min(0.1, end - time.monotonic()))):
+        if not cleanup:
+            raise_if_stopped("publishing to MLflow")
+        if time.monotonic() >= end:
+            if cleanup:
+                raise SinkError(f"MLflow ({redact_urls(uri)}) did not answer within {_CLEANUP_S:g} s ({what})")
+            raise _deadline_error(uri, what, seconds)
+    if "error" in box:
+        raise box["error"]
+    return box["value"]  # type: ignore[no-any-return]
+
+
+def _deadline_error(uri: str, what: str, seconds: float) -> SinkError:
+    return SinkError(
+        f"MLflow ({redact_urls(uri)}) did not finish within the publish timeout ({seconds:g} s; still waiting on "
+        f"{what}): the local files are written; check the server, or raise --publish-timeout "
+        "(GATEKIT_PUBLISH_TIMEOUT, publish_timeout in gatekit.yaml)"
+    )
 
 
 def _limit_http_retries() -> None:
@@ -223,46 +303,76 @@ def log_run(
     Raises ``SinkError``.
     """
     uri = resolve_tracking_uri(tracking_uri)
-    _check_reachable(uri)
+    _bounded(uri, "the /health check", lambda: _check_reachable(uri))
     created_id: list[str] = []  # the run, once created: marked FAILED when what follows fails
     try:
-        import mlflow
+        # MlflowClient, not MLflow's fluent API: its tracking URI, active experiment and active run are the
+        # process's; a library caller using MLflow for something else had them changed (its next
+        # ``mlflow.start_run()`` went to the gate's experiment id), and each call here runs on a worker thread
+        from mlflow import MlflowClient
+        from mlflow.entities import Metric, Param, RunTag
 
-        with _tracking_uri_for_now(mlflow, uri):
-            experiment_obj = mlflow.set_experiment(experiment)
-            # the name becomes a tag too (mlflow.runName): redacted like every other tag value
-            client = mlflow.MlflowClient(tracking_uri=uri)
-            created = client.create_run(
-                str(experiment_obj.experiment_id),
-                start_time=start_time_ms,
-                run_name=_writable(redact_secrets(run_name)) if run_name else run_name,
-            )
-            created_id.append(str(created.info.run_id))
-            with mlflow.start_run(run_id=created.info.run_id) as run:
-                if params:
-                    mlflow.log_params({k: _param(v) for k, v in params.items()})
-                clean_metrics = {k: number for k, v in metrics.items() if (number := _metric_value(v)) is not None}
-                if clean_metrics:
-                    mlflow.log_metrics(clean_metrics)
-                if tags:
-                    mlflow.set_tags({k: _writable(redact_secrets(str(v))) for k, v in tags.items()})
-                if dataset is not None:
-                    _log_dataset(mlflow, dataset)
-                if before_artifacts is not None:
-                    before_artifacts(str(run.info.run_id), str(experiment_obj.experiment_id))
-                for path in artifacts:
-                    if Path(path).exists():
-                        mlflow.log_artifact(str(path))
-                return str(run.info.run_id), str(experiment_obj.experiment_id)
+        client = _bounded(uri, "connecting", lambda: MlflowClient(tracking_uri=uri))
+        experiment_id = _bounded(uri, "the experiment", lambda: _experiment_id(client, experiment))
+        # the name becomes a tag too (mlflow.runName): redacted like every other tag value
+        name = _writable(redact_secrets(run_name)) if run_name else run_name
+        created = _bounded(
+            uri, "creating the run", lambda: client.create_run(experiment_id, start_time=start_time_ms, run_name=name)
+        )
+        run_id = str(created.info.run_id)
+        created_id.append(run_id)
+        if params:
+            batch = [Param(k, _param(v)) for k, v in params.items()]
+            _bounded(uri, "the params", lambda: client.log_batch(run_id, params=batch))
+        now = int(time.time() * 1000)
+        clean = [Metric(k, number, now, 0) for k, v in metrics.items() if (number := _metric_value(v)) is not None]
+        if clean:
+            _bounded(uri, "the metrics", lambda: client.log_batch(run_id, metrics=clean))
+        if tags:
+            run_tags = [RunTag(k, _writable(redact_secrets(str(v)))) for k, v in tags.items()]
+            _bounded(uri, "the tags", lambda: client.log_batch(run_id, tags=run_tags))
+        if dataset is not None:
+            _log_dataset(uri, client, run_id, dataset)
+        if before_artifacts is not None:  # (on this thread: it writes the local files)
+            before_artifacts(run_id, experiment_id)
+        for path in artifacts:
+            if Path(path).exists():
+                _bounded(uri, f"uploading {Path(path).name}", functools.partial(client.log_artifact, run_id, str(path)))
+        _bounded(uri, "ending the run", lambda: client.set_terminated(run_id, "FINISHED"))
+        return run_id, experiment_id
     except BaseException as exc:
-        if created_id:  # (start_run's own end on failure needs the server that just failed: it may be back)
+        if created_id:  # the server that just failed may be back
             left = _end_failed_run(uri, created_id[0])
         if isinstance(exc, SinkError) or not isinstance(exc, Exception):
+            if created_id and isinstance(exc, SinkError):
+                raise SinkError(f"{exc}; MLflow run {created_id[0]} {left}") from None
             raise
         error = _sink_error(uri, exc)  # every MLflow failure is an infrastructure error
         if created_id:
             error = SinkError(f"{error}; MLflow run {created_id[0]} {left}")
         raise error from None
+
+
+def _experiment_id(client: Any, name: str) -> str:
+    """The id of experiment ``name``, created when missing (as ``mlflow.set_experiment``, without making it active)."""
+    from mlflow.exceptions import MlflowException
+
+    found = client.get_experiment_by_name(name)
+    if found is None:
+        try:
+            return str(client.create_experiment(name))
+        except MlflowException as exc:
+            if exc.error_code != "RESOURCE_ALREADY_EXISTS":
+                raise
+            found = client.get_experiment_by_name(name)  # another gate created it meanwhile
+            if found is None:
+                raise
+    if found.lifecycle_stage == "deleted":
+        raise MlflowException(
+            f"experiment {name!r} is deleted: restore it (mlflow experiments restore), delete it for good, or log "
+            "to another --experiment"
+        )
+    return str(found.experiment_id)
 
 
 def _end_failed_run(uri: str, run_id: str) -> str:
@@ -273,13 +383,17 @@ def _end_failed_run(uri: str, run_id: str) -> str:
     """
     saved = {k: os.environ.get(k) for k in ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "MLFLOW_HTTP_REQUEST_TIMEOUT")}
     os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] = "0"
-    os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] = "5"
-    try:
+    os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] = str(int(_CLEANUP_S))
+
+    def end() -> None:
         from mlflow import MlflowClient
 
         client = MlflowClient(tracking_uri=uri)
         if client.get_run(run_id).info.status == "RUNNING":
             client.set_terminated(run_id, "FAILED")
+
+    try:
+        _bounded(uri, "marking the run FAILED", end, cleanup=True)
         return "is marked FAILED"
     except Exception:  # noqa: BLE001 - the server is still failing: the run id says which run to clean up
         return "may be left RUNNING (the server failed again ending it)"
@@ -291,29 +405,11 @@ def _end_failed_run(uri: str, run_id: str) -> str:
                 os.environ[key] = value
 
 
-@contextlib.contextmanager
-def _tracking_uri_for_now(mlflow: Any, uri: str) -> Iterator[None]:
-    """MLflow's tracking URI is ``uri`` inside the block, and what it was after it (also ``MLFLOW_TRACKING_URI``).
-
-    ``mlflow.set_tracking_uri`` also sets the environment variable (MLflow 3): left set, a library caller's process
-    and every subprocess it starts afterwards would log to the gate's store.
-    """
-    before_env = os.environ.get("MLFLOW_TRACKING_URI")
-    before = mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri(uri)
-    try:
-        yield
-    finally:
-        with contextlib.suppress(Exception):
-            mlflow.set_tracking_uri(before)
-        if before_env is None:
-            os.environ.pop("MLFLOW_TRACKING_URI", None)
-        else:
-            os.environ["MLFLOW_TRACKING_URI"] = before_env
-
-
-def _log_dataset(mlflow: Any, dataset: dict[str, Any]) -> None:
+def _log_dataset(uri: str, client: Any, run_id: str, dataset: dict[str, Any]) -> None:
     import pandas as pd
+    from mlflow.data.pandas_dataset import from_pandas
+    from mlflow.entities import DatasetInput, InputTag
+    from mlflow.utils.mlflow_tags import MLFLOW_DATASET_CONTEXT
 
     records = dataset.get("records") or []
     frame = pd.DataFrame(
@@ -323,21 +419,22 @@ def _log_dataset(mlflow: Any, dataset: dict[str, Any]) -> None:
             "tags": [",".join(map(str, r.get("tags") or [])) for r in records],
         }
     )
-    ds = mlflow.data.from_pandas(
+    ds = from_pandas(
         frame,
         source=_writable(str(dataset.get("path", ""))),
         name=_writable(str(dataset.get("name", "golden"))),
         digest=str(dataset.get("sha256", ""))[:36] or None,
     )
+    inputs = [DatasetInput(ds._to_mlflow_entity(), tags=[InputTag(MLFLOW_DATASET_CONTEXT, "golden")])]
     try:
-        mlflow.log_input(ds, context="golden")
+        _bounded(uri, "the dataset", lambda: client.log_inputs(run_id, datasets=inputs))
     except Exception as exc:  # noqa: BLE001 - only the duplicate is retried; anything else is raised as it was
         if not _duplicate_row(exc):
             raise
         # another gate logged the same dataset to this experiment between MLflow's look-up and its insert (MLflow
         # reads, then inserts): the run failed with "UNIQUE constraint failed: datasets..."; now it exists, and
         # logging it again links the run to it
-        mlflow.log_input(ds, context="golden")
+        _bounded(uri, "the dataset", lambda: client.log_inputs(run_id, datasets=inputs))
 
 
 def _duplicate_row(exc: Exception) -> bool:
@@ -355,11 +452,12 @@ def _duplicate_row(exc: Exception) -> bool:
 
 def _client(tracking_uri: str | None) -> tuple[Any, str]:
     uri = resolve_tracking_uri(tracking_uri)
-    _check_reachable(uri, "start it or fix MLFLOW_TRACKING_URI / --tracking-uri")  # (the registry is needed here)
+    advice = "start it or fix MLFLOW_TRACKING_URI / --tracking-uri"  # (the registry is needed here)
+    _bounded(uri, "the /health check", lambda: _check_reachable(uri, advice))
     from mlflow import MlflowClient
 
     try:
-        return MlflowClient(tracking_uri=uri, registry_uri=uri), uri
+        return _bounded(uri, "connecting", lambda: MlflowClient(tracking_uri=uri, registry_uri=uri)), uri
     except Exception as exc:  # noqa: BLE001 - an internal error (exit 3, a traceback with --debug) before
         if "Unsupported" in type(exc).__name__:  # ftp://, a typo of a scheme: the URI is bad input, not a failure
             raise ConfigError(
@@ -387,7 +485,7 @@ def registry_alias_version(tracking_uri: str | None, name: str, alias: str) -> s
     """Return the version of registered model ``name`` that holds ``alias``, or None."""
     client, uri = _client(tracking_uri)
     try:
-        return str(client.get_model_version_by_alias(name, alias).version)
+        return str(_bounded(uri, "the alias", lambda: client.get_model_version_by_alias(name, alias)).version)
     except Exception as exc:  # noqa: BLE001 - classified below
         if _is_not_found(exc):
             return None
@@ -398,7 +496,7 @@ def registry_model_version(tracking_uri: str | None, name: str, version: str) ->
     """Return ``{"name", "version", "run_id", "tags", "aliases"}`` of one model version, or None."""
     client, uri = _client(tracking_uri)
     try:
-        mv = client.get_model_version(name, str(version))
+        mv = _bounded(uri, "the model version", lambda: client.get_model_version(name, str(version)))
     except Exception as exc:  # noqa: BLE001 - classified below
         if _is_not_found(exc):
             return None
@@ -416,7 +514,7 @@ def registry_set_alias(tracking_uri: str | None, name: str, alias: str, version:
     """Point ``alias`` of registered model ``name`` at ``version``."""
     client, uri = _client(tracking_uri)
     try:
-        client.set_registered_model_alias(name, alias, str(version))
+        _bounded(uri, "setting the alias", lambda: client.set_registered_model_alias(name, alias, str(version)))
     except Exception as exc:  # noqa: BLE001 - every failure here is an infrastructure error
         raise _sink_error(uri, exc) from None
 
@@ -425,7 +523,7 @@ def registry_set_version_tag(tracking_uri: str | None, name: str, version: str, 
     """Set one tag on a registered model version."""
     client, uri = _client(tracking_uri)
     try:
-        client.set_model_version_tag(name, str(version), key, value)
+        _bounded(uri, "the model version tag", lambda: client.set_model_version_tag(name, str(version), key, value))
     except Exception as exc:  # noqa: BLE001
         raise _sink_error(uri, exc) from None
 
@@ -434,7 +532,7 @@ def get_run(tracking_uri: str | None, run_id: str) -> dict[str, Any] | None:
     """Return ``{"run_id", "experiment_id", "tags", "status"}`` of a run, or None if there is none."""
     client, uri = _client(tracking_uri)
     try:
-        run = client.get_run(run_id)
+        run = _bounded(uri, "the run", lambda: client.get_run(run_id))
     except Exception as exc:  # noqa: BLE001 - classified below
         if _is_not_found(exc) or getattr(exc, "error_code", None) == "INVALID_PARAMETER_VALUE":
             return None
@@ -453,14 +551,15 @@ def search_runs(
     """Runs of experiment ``experiment`` (by name) matching ``filter_string``, newest first."""
     client, uri = _client(tracking_uri)
     try:
-        exp = client.get_experiment_by_name(experiment)
+        exp = _bounded(uri, "the experiment", lambda: client.get_experiment_by_name(experiment))
         if exp is None:
             return []
-        runs = client.search_runs(
-            [exp.experiment_id],
-            filter_string=filter_string,
-            max_results=max_results,
-            order_by=["start_time DESC"],
+        runs = _bounded(
+            uri,
+            "searching runs",
+            lambda: client.search_runs(
+                [exp.experiment_id], filter_string=filter_string, max_results=max_results, order_by=["start_time DESC"]
+            ),
         )
     except Exception as exc:  # noqa: BLE001
         raise _sink_error(uri, exc) from None
@@ -496,8 +595,12 @@ def read_run_artifact_bytes(tracking_uri: str | None, run_id: str, artifact_path
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     with tempfile.TemporaryDirectory(prefix="gatekit-artifact-") as tmp:
         try:
-            local = mlflow.artifacts.download_artifacts(
-                run_id=run_id, artifact_path=artifact_path, dst_path=tmp, tracking_uri=uri
+            local = _bounded(
+                uri,
+                f"downloading {artifact_path}",
+                lambda: mlflow.artifacts.download_artifacts(
+                    run_id=run_id, artifact_path=artifact_path, dst_path=tmp, tracking_uri=uri
+                ),
             )
         except Exception as exc:  # noqa: BLE001 - classified below
             if _is_not_found(exc) or isinstance(exc, FileNotFoundError | OSError):
@@ -512,7 +615,7 @@ def set_run_tags(tracking_uri: str | None, run_id: str, tags: dict[str, str]) ->
     client, uri = _client(tracking_uri)
     try:
         for key, value in tags.items():
-            client.set_tag(run_id, key, str(value))
+            _bounded(uri, "the run's tags", functools.partial(client.set_tag, run_id, key, str(value)))
     except Exception as exc:  # noqa: BLE001
         raise _sink_error(uri, exc) from None
 
@@ -521,6 +624,6 @@ def log_run_artifact(tracking_uri: str | None, run_id: str, path: Path) -> None:
     """Upload (or replace) one file at the artifact root of an existing run."""
     client, uri = _client(tracking_uri)
     try:
-        client.log_artifact(run_id, str(path))
+        _bounded(uri, f"uploading {path.name}", lambda: client.log_artifact(run_id, str(path)))
     except Exception as exc:  # noqa: BLE001
         raise _sink_error(uri, exc) from None
