@@ -127,7 +127,7 @@ def log_canary_run(result: CanaryResult, *, experiment: str, tracking_uri: str |
     """Log one MLflow run: decision tags, per-rule and per-metric metrics, the files as artifacts."""
     from gatekit import __version__
     from gatekit.sinks.github import ci_tags
-    from gatekit.sinks.mlflow import log_run
+    from gatekit.sinks.mlflow import env_publish_timeout, log_run, publish_deadline
 
     data = result.data
     metrics: dict[str, float] = {
@@ -178,9 +178,10 @@ def log_canary_run(result: CanaryResult, *, experiment: str, tracking_uri: str |
         if files:
             write_files(result, Path(files["json"]).parent)
 
-    run_id, experiment_id = log_run(
-        tracking_uri, experiment, run_name, params, metrics, tags, artifacts, before_artifacts=stamp_run
-    )
+    with publish_deadline(env_publish_timeout()):  # all of its requests together, as the gate's publish
+        run_id, experiment_id = log_run(
+            tracking_uri, experiment, run_name, params, metrics, tags, artifacts, before_artifacts=stamp_run
+        )
     data["mlflow"] = {"run_id": run_id, "experiment_id": experiment_id}
 
 

@@ -139,7 +139,7 @@ def metric_name(feature: str, stat: str) -> str:
 def log_drift_run(result: DriftResult, cfg: DriftConfig) -> None:
     """Log one MLflow run (params, per-feature metrics, tags, the written files as artifacts)."""
     from gatekit import __version__
-    from gatekit.sinks.mlflow import log_run
+    from gatekit.sinks.mlflow import env_publish_timeout, log_run, publish_deadline
 
     report = result.report
     metrics: dict[str, float] = {
@@ -175,6 +175,7 @@ def log_drift_run(result: DriftResult, cfg: DriftConfig) -> None:
     }
     artifacts = [p for p in (result.json_path, result.html_path) if p is not None]
     run_name = cfg.run_name or f"drift-{datetime.now(UTC):%Y-%m-%d}"
-    result.run_id, result.experiment_id = log_run(
-        cfg.tracking_uri, cfg.experiment, run_name, params, metrics, tags, artifacts
-    )
+    with publish_deadline(env_publish_timeout()):  # all of its requests together, as the gate's publish
+        result.run_id, result.experiment_id = log_run(
+            cfg.tracking_uri, cfg.experiment, run_name, params, metrics, tags, artifacts
+        )

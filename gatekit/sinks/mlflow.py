@@ -52,6 +52,27 @@ def publish_deadline(seconds: float | None) -> Iterator[None]:
         _deadline.reset(token)
 
 
+def env_publish_timeout() -> float:
+    """``GATEKIT_PUBLISH_TIMEOUT`` (seconds, above 0, at most a day) for ``drift`` and ``canary``; unset: the default.
+
+    The gate reads it through its configuration (``--publish-timeout`` winning); drift and canary log a run too,
+    and had no deadline at all: a tracking server answering slowly held them for requests x retries x timeout.
+    """
+    text = os.environ.get("GATEKIT_PUBLISH_TIMEOUT", "").strip()
+    if not text:
+        return DEFAULT_PUBLISH_TIMEOUT_S
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and 0 < seconds <= 86400):
+        raise ConfigError(
+            f"GATEKIT_PUBLISH_TIMEOUT={text[:40]!r}: give the seconds all MLflow logging may take together, above 0 "
+            "and at most 86400 (e.g. GATEKIT_PUBLISH_TIMEOUT=120), or unset it"
+        )
+    return seconds
+
+
 def _bounded(uri: str, what: str, call: Callable[[], _T], *, cleanup: bool = False) -> _T:
     """``call()`` (one or a few MLflow requests; ``what`` says which) bounded by the active :func:`publish_deadline`.
 
@@ -98,8 +119,8 @@ def _bounded(uri: str, what: str, call: Callable[[], _T], *, cleanup: bool = Fal
 def _deadline_error(uri: str, what: str, seconds: float) -> SinkError:
     return SinkError(
         f"MLflow ({redact_urls(uri)}) did not finish within the publish timeout ({seconds:g} s; still waiting on "
-        f"{what}): the local files are written; check the server, or raise --publish-timeout "
-        "(GATEKIT_PUBLISH_TIMEOUT, publish_timeout in gatekit.yaml)"
+        f"{what}): the local files are written; check the server, or raise the publish timeout "
+        "(GATEKIT_PUBLISH_TIMEOUT; for eval and promote also --publish-timeout or publish_timeout in gatekit.yaml)"
     )
 
 
