@@ -423,6 +423,7 @@ def _build(raw: Any, *, path: str, sha256: str, root: Any) -> Policy:
         raise PolicyError(f"{where}: {_dotted(loc) or 'policy'}: {message}") from None
     rules: list[BaseRule] = []
     seen: set[str] = set()
+    places: dict[str, str] = {}  # rule id -> "file:line: rules[i]" (for the emergency stops' check below)
     for index, rule_raw in enumerate(spec.rules):
         base_loc: tuple[Any, ...] = ("rules", index)
         line = _yaml_line(root, base_loc)
@@ -457,6 +458,7 @@ def _build(raw: Any, *, path: str, sha256: str, root: Any) -> Policy:
         if config.id in seen:
             raise PolicyError(f"{where}: rules[{index}]: duplicate rule id {config.id!r}; rule ids must be unique")
         seen.add(config.id)
+        places[config.id] = f"{where}: rules[{index}]"
         if not config.enabled:
             continue
         try:
@@ -465,7 +467,29 @@ def _build(raw: Any, *, path: str, sha256: str, root: Any) -> Policy:
             raise PolicyError(f"{where}: rules[{index}] ({config.id}): {exc}") from None
         except PolicyError as exc:
             raise PolicyError(f"{where}: {exc}") from None
+    _check_stop_references(rules, seen, places)
     return Policy(spec, rules, path=path, sha256=sha256)
+
+
+def _check_stop_references(rules: list[BaseRule], seen: set[str], places: dict[str, str]) -> None:
+    """An emergency stop reading ``rules.<id>`` of a rule the policy does not run would never stop the run."""
+    running = {rule.id for rule in rules if not getattr(rule, "run_level", False)}
+    for rule in rules:
+        referenced = getattr(rule, "referenced_rules", None)
+        if referenced is None:
+            continue
+        for name in referenced():
+            if name in running:
+                continue
+            if name in seen:
+                problem = f"rule {name!r} is disabled (enabled: false) or is itself a stop rule, so it never fires"
+            else:
+                problem = f"the policy has no rule {name!r}"
+            known = ", ".join(sorted(running)) or "none"
+            raise PolicyError(
+                f"{places[rule.id]} ({rule.id}): when reads rules.{name} but {problem}; the count would never "
+                f"grow and the stop never hold; name one of the policy's rules: {known}"
+            )
 
 
 def load_policy(path: str | Path) -> Policy:
