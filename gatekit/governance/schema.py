@@ -24,6 +24,7 @@ from gatekit.governance.rules.interface import ID_PATTERN, RuleConfig
 from gatekit.units import parse_quantity
 from gatekit.yamlio import refuse_bool
 
+MAX_TERMS = 10_000  # a sensitive_terms rule's terms (each costs time at every word of every text scanned)
 OutcomeName = Literal["deny", "require_review", "allow_with_redaction", "allow"]
 DATA_GROUPS = {"pii": PII_TYPES, "secrets": SECRET_TYPES}
 DEFAULT_IDENTIFIER_KEYS = ("id", "ids", "*_id", "*_ids")
@@ -91,12 +92,21 @@ class SensitiveTermsConfig(RuleConfig):
     """YAML of a ``sensitive_terms`` rule."""
 
     kind: Literal["sensitive_terms"] = "sensitive_terms"
-    terms: list[str] = Field(min_length=1)
+    terms: list[str] = Field(min_length=1, max_length=MAX_TERMS)
     scan: list[Literal["output", "tool_arguments", "input"]] = Field(
         default_factory=lambda: ["output", "tool_arguments"]  # type: ignore[arg-type]
     )
     outcome: Literal["deny", "require_review", "allow_with_redaction"] = "deny"
     placeholder: str = "[SENSITIVE_TERM]"
+
+    @field_validator("terms")
+    @classmethod
+    def _no_blank_term(cls, value: list[str]) -> list[str]:
+        # (a blank term was dropped; with no other term the rule matched between every two characters)
+        for index, term in enumerate(value):
+            if not term.strip():
+                raise ValueError(f"terms[{index}] is empty or blank: it matches nothing (or everything); remove it")
+        return value
 
 
 class EmergencyStopConfig(RuleConfig):
