@@ -71,6 +71,7 @@ def _check(decision: Decision, expect: dict[str, Any], where: str, rule_ids: set
                     f"{where}: expect.{key} names rule(s) {missing} the policy does not have; "
                     f"its rules: {', '.join(sorted(rule_ids))}"
                 )
+    _check_expect_types(expect, where)
     failures: list[str] = []
     fired = {r["id"] for r in decision.rules}
     if "outcome" in expect and decision.outcome.value != str(expect["outcome"]):
@@ -91,6 +92,64 @@ def _check(decision: Decision, expect: dict[str, Any], where: str, rule_ids: set
     return failures
 
 
+def _check_expect_types(expect: dict[str, Any], where: str) -> None:
+    """An expectation of the wrong type passes on nothing (``reasons_contain: "EMAIL"`` checked each letter)."""
+    reasons = expect.get("reasons_contain")
+    if reasons is not None and not (isinstance(reasons, list) and all(isinstance(text, str) for text in reasons)):
+        raise PolicyError(f'{where}: expect.reasons_contain must be a list of texts, e.g. ["EMAIL_ADDRESS"]')
+    redactions = expect.get("redactions")
+    if redactions is not None and not (
+        isinstance(redactions, dict)
+        and all(isinstance(key, str) and type(count) is int for key, count in redactions.items())
+    ):
+        raise PolicyError(f"{where}: expect.redactions must map a type to its count, e.g. {{EMAIL_ADDRESS: 1}}")
+    if "output" in expect and not isinstance(expect["output"], str):
+        raise PolicyError(f'{where}: expect.output must be the redacted output as text (quote it: "...")')
+
+
+_TOOL_CALL_KEYS = {"name", "arguments", "id", "output", "result", "content"}  # (a tool's result: prompt_injection)
+_USAGE_KEYS = {"input_tokens", "output_tokens"}
+
+
+def _check_response(response: dict[str, Any], where: str) -> None:
+    """The response as an agent's answer must be (:func:`gatekit.agents.base.normalise_response`), keys spelt right.
+
+    The gate refuses a malformed answer before any rule sees it: a test with ``tool_calls: {name: x}`` (not a
+    list) or ``args:`` for ``arguments`` was judged on no call or no arguments, and could pass on nothing.
+    """
+    from gatekit.agents.base import AgentCallError, normalise_response
+
+    calls = response.get("tool_calls")
+    for index, call in enumerate(calls if isinstance(calls, list) else []):
+        if isinstance(call, dict):
+            unknown = set(call) - _TOOL_CALL_KEYS
+            if unknown:
+                raise PolicyError(
+                    f"{where}: response.tool_calls[{index}]: unknown key(s) {sorted(map(str, unknown))}; "
+                    f"use {', '.join(sorted(_TOOL_CALL_KEYS))}"
+                )
+    usage = response.get("usage")
+    if isinstance(usage, dict) and set(usage) - _USAGE_KEYS:
+        unknown = sorted(map(str, set(usage) - _USAGE_KEYS))
+        raise PolicyError(f"{where}: response.usage: unknown key(s) {unknown}; use input_tokens, output_tokens")
+    for key in ("latency_ms", "cost_usd"):
+        value = response.get(key)
+        if value is not None and not (isinstance(value, int | float) and not isinstance(value, bool)):
+            raise PolicyError(f"{where}: response.{key} must be a number (or left out), not {value!r}")
+    if response.get("error_type") is not None and not isinstance(response["error_type"], str):
+        raise PolicyError(f"{where}: response.error_type must be text (or left out)")
+    try:
+        normalise_response(
+            {
+                key: value
+                for key, value in response.items()
+                if key in ("output", "tool_calls", "usage", "model", "cost_usd")
+            }
+        )
+    except AgentCallError as exc:
+        raise PolicyError(f"{where}: response: {str(exc).removeprefix('agent returned ')}; the gate would refuse this answer before judging it") from None
+
+
 def _known(raw: Any, keys: set[str], what: str, where: str) -> None:
     """A misspelt key (``outptu:``, ``contxt:``) would leave the field empty and the test pass on nothing."""
     if raw is None:
@@ -109,6 +168,7 @@ def _response(raw: Any, where: str = "") -> dict[str, Any]:
         raw = {"output": raw}
     _known(raw, _RESPONSE_KEYS, "response", where)
     response.update(raw or {})
+    _check_response(response, where)
     return response
 
 
@@ -177,6 +237,8 @@ def run_policy_test_file(path: str | Path, policies: dict[Path, Policy] | None =
             if expect is None and "steps" in test and "expect_stop" in test:
                 continue  # (a step that only feeds the run; the test checks its stop)
             failures.extend(prefix + f for f in _check(decision, expect or {}, at, rule_ids))
+        if "expect_stop" in test and not isinstance(test["expect_stop"], bool):  # ("false" in quotes is true)
+            raise PolicyError(f"{where}: expect_stop must be true or false (unquoted), not {test['expect_stop']!r}")
         if "expect_stop" in test and bool(test["expect_stop"]) != (run.stop_reason is not None):
             failures.append(f"run stop reason {run.stop_reason!r}, expected a stop: {bool(test['expect_stop'])}")
         results.append(PolicyTestResult(str(file), name, not failures, failures))

@@ -125,3 +125,82 @@ def test_many_terms_cost_little_per_word() -> None:
 def test_more_than_ten_thousand_terms_are_refused() -> None:
     with pytest.raises(PolicyError, match=r"rules\[0\]\.terms: List should have at most 10000 items"):
         _terms_policy([f"t{index}" for index in range(10_001)])
+
+
+# --- policy test files whose expectations could pass on nothing -------------------------------------------
+
+_POLICY = f'id: p\nversion: "1"\nrules:\n{_TOOLS}  - id: terms\n    kind: sensitive_terms\n    terms: [falcon]\n'
+
+
+@pytest.mark.parametrize(
+    ("test", "message"),
+    [
+        # old: iterated the letters: passed whenever a reason held an 'f', an 'a', ... (here it failed on 'c')
+        (
+            '{name: t, response: {output: "falcon"}, expect: {reasons_contain: "FALCON"}}',
+            'expect.reasons_contain must be a list of texts, e.g. ["EMAIL_ADDRESS"]',
+        ),
+        # old: bool("false") is true: a test meant to say "no stop" expected one
+        (
+            '{name: t, steps: [{response: {output: "ok"}}], expect_stop: "false"}',
+            "expect_stop must be true or false (unquoted), not 'false'",
+        ),
+        # old: internal error (ValueError), exit 3
+        (
+            "{name: t, response: {output: falcon}, expect: {redactions: [SENSITIVE_TERM]}}",
+            "expect.redactions must map a type to its count, e.g. {EMAIL_ADDRESS: 1}",
+        ),
+        # old: a mapping of tool_calls was no call at all: the policy allowed, a deny expectation failed for it
+        (
+            "{name: t, response: {output: ok, tool_calls: {name: drop_db}}, expect: {outcome: allow}}",
+            "response: 'tool_calls' of type dict; expected a list; the gate would refuse this answer",
+        ),
+        # old: 'args' was no key of a call: judged without arguments, the test passed
+        (
+            "{name: t, response: {tool_calls: [{name: get_order, args: {id: 1}}]}, expect: {outcome: allow}}",
+            "response.tool_calls[0]: unknown key(s) ['args']; use arguments, content, id, name, output, result",
+        ),
+        # old: a call without a name was judged (denied) although no agent answer can be like it
+        (
+            "{name: t, response: {tool_calls: [{arguments: {}}]}, expect: {outcome: deny}}",
+            "response: tool call 0 'name' of type NoneType; expected a string",
+        ),
+        # old: a misspelt usage key left the count unknown
+        (
+            "{name: t, response: {output: ok, usage: {input_token: 5}}, expect: {outcome: allow}}",
+            "response.usage: unknown key(s) ['input_token']; use input_tokens, output_tokens",
+        ),
+        (
+            "{name: t, response: {output: falcon}, expect: {output: 12}}",
+            'expect.output must be the redacted output as text (quote it: "...")',
+        ),
+    ],
+)
+def test_a_test_that_could_pass_on_nothing_is_a_bad_file(tmp_path: Path, test: str, message: str) -> None:
+    from gatekit.governance.testing import run_policy_tests
+
+    _write(tmp_path / "p.yaml", _POLICY)
+    tests = _write(tmp_path / "t.yaml", f"policy: p.yaml\ntests:\n  - {test}\n")
+    with pytest.raises(PolicyError) as caught:
+        run_policy_tests(tests)
+    assert str(caught.value).startswith(f"{tests}: test 't'")
+    assert message in str(caught.value)
+
+
+def test_policy_test_cli_bad_file_exit_2_and_wrong_expectation_exit_1(tmp_path: Path) -> None:
+    _write(tmp_path / "p.yaml", _POLICY)
+    bad = _write(
+        tmp_path / "bad.yaml",
+        'policy: p.yaml\ntests:\n  - {name: t, response: {output: "x"}, expect: {reasons_contain: "x"}}\n',
+    )
+    done = _gatekit("policy", "test", str(bad), cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    wrong = _write(
+        tmp_path / "wrong.yaml",
+        "policy: p.yaml\ntests:\n  - {name: t, response: {output: falcon}, expect: {outcome: allow, rules: [tools]}}\n",
+    )
+    done = _gatekit("policy", "test", str(wrong), cwd=tmp_path)
+    assert done.returncode == 1
+    assert "FAIL" in done.stdout and "outcome 'deny', expected 'allow'" in done.stdout
+    assert "rule 'tools' did not fire (fired: ['terms'])" in done.stdout
