@@ -147,7 +147,9 @@ def _check_response(response: dict[str, Any], where: str) -> None:
             }
         )
     except AgentCallError as exc:
-        raise PolicyError(f"{where}: response: {str(exc).removeprefix('agent returned ')}; the gate would refuse this answer before judging it") from None
+        raise PolicyError(
+            f"{where}: response: {str(exc).removeprefix('agent returned ')}; the gate would refuse this answer before judging it"
+        ) from None
 
 
 def _known(raw: Any, keys: set[str], what: str, where: str) -> None:

@@ -204,3 +204,78 @@ def test_policy_test_cli_bad_file_exit_2_and_wrong_expectation_exit_1(tmp_path: 
     assert done.returncode == 1
     assert "FAIL" in done.stdout and "outcome 'deny', expected 'allow'" in done.stdout
     assert "rule 'tools' did not fire (fired: ['terms'])" in done.stdout
+
+
+# --- numbers written as text, bool as a number ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("when", "env", "expected"),
+    [
+        # old: more than 64 characters was no number: zeros or blanks in front took a refund past the limit
+        ("a > 500", {"a": "0" * 70 + "900"}, True),
+        ("a > 500", {"a": " " * 70 + "900"}, True),
+        # old: arithmetic and functions read a numeric string as null: a limit on a product never held
+        ("a * b > 1000", {"a": "10", "b": "200"}, True),
+        ("a + 0 > 500", {"a": "900"}, True),
+        ("a - 100 > 500", {"a": "900"}, True),
+        ("-a < -500", {"a": "900"}, True),
+        ("abs(a) > 500", {"a": "-900"}, True),
+        ("max(a, b) > 500", {"a": "900", "b": 1}, True),
+        ("a / 2 > 400", {"a": "900"}, True),
+        ('a + b == "9001"', {"a": "900", "b": "1"}, True),  # (two strings still join)
+        # old: == and in compared a number with text: never equal
+        ("a == 900", {"a": "900"}, True),
+        ("a != 900", {"a": "900.0"}, False),
+        ("a in [900, 1000]", {"a": "900"}, True),
+        ('a not in ["x", 7]', {"a": " 7 "}, False),
+        ('a == "900"', {"a": 900}, True),
+        # old: two numeric strings were ordered as text ("10000" < "9000")
+        ("a > b", {"a": "10000", "b": "9000"}, True),
+        ("a < b < c", {"a": "9", "b": "10", "c": "11"}, True),
+        # old: true == 1 (a YAML/JSON boolean is no number, as in the orderings)
+        ("a == 1", {"a": True}, False),
+        ("a in [0, 1]", {"a": False}, False),
+        ("a == true", {"a": True}, True),
+        ("a == true", {"a": 1}, False),
+        # unchanged
+        ('a == "production"', {"a": "production"}, True),
+        ("a == null", {}, True),
+        ("a > 500", {"a": "900 USD"}, False),
+        ('a in ["x", "y"]', {"a": "y"}, True),
+        ("a in b", {"a": "900", "b": {"900": 1}}, True),
+    ],
+)
+def test_numbers_written_as_text_are_numbers_everywhere(when: str, env: dict[str, Any], expected: bool) -> None:
+    from gatekit.governance.expressions import Expression
+
+    assert bool(Expression(when)(env)) is expected
+
+
+def test_a_quoted_quantity_times_price_is_refused_in_the_gate_and_the_guard(tmp_path: Path) -> None:
+    import yaml
+
+    from gatekit.runtime import Enforcer
+    from gatekit.runtime.decision import PolicyViolation
+
+    raw = {
+        "id": "p",
+        "version": "1",
+        "rules": [
+            {
+                "id": "big-order",
+                "kind": "tools",
+                "limits": {"order": {"conditions": [{"when": "tool.arguments.qty * tool.arguments.price > 1000"}]}},
+            }
+        ],
+    }
+    call = {"name": "order", "arguments": {"qty": "10", "price": "200"}}
+    gate = policy_from_dict(raw).evaluate({"id": "c", "input": "", "context": {}}, {"output": "", "tool_calls": [call]})
+    assert gate.outcome is Outcome.DENY  # old: allow (a string times a string was null)
+    path = _write(tmp_path / "p.yaml", yaml.safe_dump(raw))
+    enforcer = Enforcer.from_file(path, background=False)
+    try:
+        with pytest.raises(PolicyViolation):
+            enforcer.check_tool_call("order", call["arguments"])
+    finally:
+        enforcer.close()
