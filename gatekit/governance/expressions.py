@@ -231,16 +231,20 @@ _ARITY: dict[str, tuple[int, int]] = {
 def _in(item: Any, container: Any) -> bool:
     if isinstance(container, str):
         return isinstance(item, str) and item in container
-    if isinstance(container, _CONTAINER_TYPES):
-        kind = type(item)
-        if item is None or (kind is str and _numeric_text(item) is None):  # (equal only to itself: Python's ``in``)
-            try:
-                return item in container
-            except TypeError:
-                return False
-        # a number, a numeric string, true/false...: equal as ``==`` says ("900" in [900], true not in [1])
-        return any(_equal(item, member) for member in container)
-    return False
+    if not isinstance(container, _CONTAINER_TYPES):
+        return False
+    if item is None or type(item) is str:
+        try:
+            if item in container:  # (text equals text, null null: Python's ``in``, its own speed)
+                return True
+        except TypeError:
+            return False
+        if item is None or not any(_is_number(member) for member in container):
+            return False
+        number = _numeric_text(item)  # ("900" in [900]: the number the text reads as)
+        return number is not None and any(_is_number(member) and bool(member == number) for member in container)
+    # a number, true/false, a list...: equal as ``==`` says (true not in [1], 900 in ["900"])
+    return any(_equal(item, member) for member in container)
 
 
 def _compare(op: ast.cmpop, left: Any, right: Any) -> bool:
@@ -628,6 +632,15 @@ class _Compiler:
 
                             return path_equals
                         return lambda env: bool(left(env) == constant)
+                    if (
+                        isinstance(ops[0], ast.In | ast.NotIn)
+                        and isinstance(constant, list)
+                        and all(m is None or (type(m) is str and _numeric_text(m) is None) for m in constant)
+                    ):  # ``tool.name in ["a", "b"]``: only text as written (or null) can be in it, as _in says
+                        members = frozenset(constant)
+                        if isinstance(ops[0], ast.In):
+                            return lambda env: (type(v := left(env)) is str or v is None) and v in members
+                        return lambda env: not ((type(v := left(env)) is str or v is None) and v in members)
                     return lambda env: compare(left(env), constant)
                 return lambda env: compare(left(env), right(env))
 

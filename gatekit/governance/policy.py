@@ -135,12 +135,27 @@ def _first_error(exc: ValidationError, model: Any = None) -> tuple[tuple[Any, ..
     if err["type"] == "missing":
         return loc, f"missing required key {loc[-1]!r}"
     message = str(err["msg"]).removeprefix("Value error, ")
+    value = err.get("input")
+    if err["type"] == "string_type" and isinstance(value, bool | int | float):  # (YAML read the text as a value)
+        if loc and loc[-1] == "[key]":
+            loc = loc[:-2]  # (the mapping: pydantic names the key as it read it, 1 for true)
+            message = f"the key {_yaml_scalar(value)} is not text"
+        else:
+            message = f"{_yaml_scalar(value)} is not text"
+        what = "a boolean (yes, no, on, off, true, false)" if isinstance(value, bool) else "a number"
+        message += f": YAML reads it as {what}; put it in quotes"
     return loc, message
+
+
+def _yaml_scalar(value: Any) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else repr(value)
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:
+        if isinstance(part, bool):  # (a mapping key YAML read as a boolean: not a list index)
+            part = _yaml_scalar(part)
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
 
@@ -454,7 +469,8 @@ def _build(raw: Any, *, path: str, sha256: str, root: Any) -> Policy:
                 loc = ("action" if loc[0] == "outcome" else "actions", *loc[1:])
             line = _yaml_line(root, base_loc + loc)
             where = f"{path}:{line}" if line else path
-            raise PolicyError(f"{where}: rules[{index}].{_dotted(loc)}: {message}") from None
+            field = f".{_dotted(loc)}" if loc else f" ({config_id})" if (config_id := rule_raw.get("id")) else ""
+            raise PolicyError(f"{where}: rules[{index}]{field}: {message}") from None
         if config.id in seen:
             raise PolicyError(f"{where}: rules[{index}]: duplicate rule id {config.id!r}; rule ids must be unique")
         seen.add(config.id)

@@ -34,6 +34,16 @@ DEFAULT_CREDENTIAL_KEYS = (
     "*_api_key", "token", "access_token", "refresh_token", "auth_token", "bearer_token", "private_key", "access_key",
     "secret_access_key",
 )  # fmt: skip
+
+
+def _scans_something(value: list[str]) -> list[str]:
+    if not value:  # (the rule would read no text: a pass on every case)
+        raise ValueError(
+            "an empty scan list reads no text, so the rule never fires; name what to scan (e.g. [output]) or leave scan out"
+        )
+    return value
+
+
 _KEY_PATTERN = re.compile(r"[a-z0-9_*?\[\]!\-]+")
 _KEY_FIELDS = {  # (what an argument-key pattern list is called in errors, and an example)
     "identifier_keys": ("identifier key", "'id', '*_id', 'sku'"),
@@ -50,6 +60,13 @@ class PolicyFile(BaseModel):
     version: str
     description: str = ""
     rules: list[dict[str, Any]] = Field(default_factory=list)
+
+    @field_validator("rules", mode="before")
+    @classmethod
+    def _rules_given(cls, value: Any) -> Any:
+        if value is None:  # ("rules:" and nothing under it)
+            raise ValueError("no rule under 'rules:'; list the rules (- id: ..., kind: ...)")
+        return value
 
 
 class ConditionConfig(RuleConfig):
@@ -76,8 +93,11 @@ class PromptInjectionConfig(RuleConfig):
     escalate_outcome: OutcomeName = "deny"
     high_risk_tools: list[str] = Field(default_factory=list)
 
+    _names = field_validator("high_risk_tools")(lambda value: _tool_names(value, exact=True))
+
     # (``threshold: yes`` was 1.0: no injection ever reached it)
     _no_bool = field_validator("threshold", "deny_threshold", mode="before")(refuse_bool)
+    _scan = field_validator("scan")(_scans_something)
 
     @field_validator("deny_threshold")
     @classmethod
@@ -98,6 +118,8 @@ class SensitiveTermsConfig(RuleConfig):
     )
     outcome: Literal["deny", "require_review", "allow_with_redaction"] = "deny"
     placeholder: str = "[SENSITIVE_TERM]"
+
+    _scan = field_validator("scan")(_scans_something)
 
     @field_validator("terms")
     @classmethod
@@ -143,12 +165,40 @@ class ToolLimit(BaseModel):
 
     _no_bool = field_validator("max_calls", "max_calls_per_minute", mode="before")(refuse_bool)
 
+    @model_validator(mode="after")
+    def _sets_something(self) -> ToolLimit:
+        if (self.max_calls, self.max_calls_per_minute, self.max_argument_chars) == (None, None, None) and not (
+            self.conditions
+        ):
+            raise ValueError(
+                "the limit sets nothing, so it never fires; set max_calls, max_calls_per_minute, max_argument_chars "
+                "or conditions (or remove it)"
+            )
+        return self
+
     @field_validator("max_argument_chars", mode="before")
     @classmethod
     def _size(cls, value: Any) -> Any:
         if value is None:
             return None
         return int(parse_quantity(value, kind="number", where="max_argument_chars"))
+
+
+def _tool_names(value: list[str] | None, exact: bool = False) -> list[str] | None:
+    """``value`` when every tool name (or glob) in it can name a tool; ValueError otherwise.
+
+    A blank one names no tool; with blanks around it, an ``exact`` one (``allow``: compared as written) names no
+    tool either (``deny``, ``high_risk`` and limits compare folded names).
+    """
+    for index, name in enumerate(value or ()):
+        if not name.strip():
+            raise ValueError(f"entry {index} is an empty or blank tool name, which names no tool; remove it")
+        if exact and name != name.strip():
+            raise ValueError(
+                f"entry {index}, {name!r}, has blanks around it: names are compared here as written, so no call would "
+                f"match it; write {name.strip()!r}"
+            )
+    return value
 
 
 class ToolsConfig(RuleConfig):
@@ -163,6 +213,23 @@ class ToolsConfig(RuleConfig):
     outcome: OutcomeName = "deny"
 
     _no_bool = field_validator("max_calls_per_case", mode="before")(refuse_bool)
+    _exact_names = field_validator("allow")(lambda value: _tool_names(value, exact=True))
+    _names = field_validator("deny", "high_risk")(lambda value: _tool_names(value))
+
+    @field_validator("limits")
+    @classmethod
+    def _limit_names(cls, value: dict[str, ToolLimit]) -> dict[str, ToolLimit]:
+        _tool_names(list(value))
+        return value
+
+    @model_validator(mode="after")
+    def _checks_something(self) -> ToolsConfig:
+        if self.allow is None and not (self.deny or self.high_risk or self.limits) and self.max_calls_per_case is None:
+            raise ValueError(
+                "a tools rule without allow, deny, high_risk, limits or max_calls_per_case checks nothing and would "
+                "allow every call; list the tools the agent may call (allow: [...]) or set a limit"
+            )
+        return self
 
 
 def _tokens(value: Any, where: str) -> Any:
@@ -213,6 +280,17 @@ class TokenBudgetConfig(RuleConfig):
             raise ValueError("window must be positive, e.g. 60s")
         return number
 
+    @model_validator(mode="after")
+    def _limits_something(self) -> TokenBudgetConfig:
+        per_case = self.per_case
+        case_limits = () if per_case is None else (per_case.input_tokens, per_case.output_tokens, per_case.total_tokens)
+        if all(limit is None for limit in (*case_limits, self.per_user_per_minute, self.per_run_per_minute)):
+            raise ValueError(
+                "a token_budget rule without a limit checks nothing; set per_case (input_tokens, output_tokens, "
+                "total_tokens), per_user_per_minute or per_run_per_minute"
+            )
+        return self
+
 
 class CustomDetectorConfig(BaseModel):
     """A detector declared in policy YAML: a regex, a named validator, optional context words."""
@@ -241,6 +319,30 @@ class CustomDetectorConfig(BaseModel):
             raise ValueError(f"unknown validator {value!r}; valid: {', '.join(sorted(VALIDATORS))}")
         return value
 
+    @field_validator("context")
+    @classmethod
+    def _no_blank_word(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for index, word in enumerate(value):
+            if not word.strip():  # ("" is found before every candidate: the context test would always hold)
+                raise ValueError(f"context[{index}] is empty or blank; remove it")
+        return value
+
+    @model_validator(mode="after")
+    def _can_find(self) -> CustomDetectorConfig:
+        from gatekit.governance.detectors.base import CONTEXT_BOOST, MIN_SCORE
+
+        if self.score < MIN_SCORE and not self.context:
+            raise ValueError(
+                f"score {self.score} is below {MIN_SCORE} and there are no context words, so the detector finds "
+                f"nothing; add context: [words found before a value] or set score: {MIN_SCORE} or more"
+            )
+        if self.score + CONTEXT_BOOST < MIN_SCORE:
+            raise ValueError(
+                f"score {self.score} stays below {MIN_SCORE} even after a context word (+{CONTEXT_BOOST}), so the "
+                f"detector finds nothing; set score: {round(MIN_SCORE - CONTEXT_BOOST, 2)} or more"
+            )
+        return self
+
 
 class SensitiveDataConfig(RuleConfig):
     """YAML of a ``sensitive_data`` rule."""
@@ -256,6 +358,17 @@ class SensitiveDataConfig(RuleConfig):
     credential_keys: list[str] = Field(default_factory=lambda: list(DEFAULT_CREDENTIAL_KEYS))
     phone_regions: list[str] | None = None
     detectors: list[CustomDetectorConfig] = Field(default_factory=list)
+
+    _scan = field_validator("scan")(_scans_something)
+
+    @field_validator("outcomes")
+    @classmethod
+    def _acts_on_something(cls, value: dict[str, str]) -> dict[str, str]:
+        if not value:
+            raise ValueError(
+                "an empty mapping acts on no data type; name them, e.g. {pii: allow_with_redaction, secrets: deny}"
+            )
+        return value
 
     @field_validator("identifier_keys", "credential_keys")
     @classmethod

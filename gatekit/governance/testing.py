@@ -130,8 +130,8 @@ def _check_response(response: dict[str, Any], where: str) -> None:
                 )
     usage = response.get("usage")
     if isinstance(usage, dict) and set(usage) - _USAGE_KEYS:
-        unknown = sorted(map(str, set(usage) - _USAGE_KEYS))
-        raise PolicyError(f"{where}: response.usage: unknown key(s) {unknown}; use input_tokens, output_tokens")
+        misspelt = sorted(map(str, set(usage) - _USAGE_KEYS))
+        raise PolicyError(f"{where}: response.usage: unknown key(s) {misspelt}; use input_tokens, output_tokens")
     for key in ("latency_ms", "cost_usd"):
         value = response.get(key)
         if value is not None and not (isinstance(value, int | float) and not isinstance(value, bool)):

@@ -243,6 +243,13 @@ def test_policy_test_cli_bad_file_exit_2_and_wrong_expectation_exit_1(tmp_path: 
         ("a == null", {}, True),
         ("a > 500", {"a": "900 USD"}, False),
         ('a in ["x", "y"]', {"a": "y"}, True),
+        ('a in ["x", "y"]', {"a": 5}, False),
+        ('a not in ["x", "y"]', {"a": 5}, True),
+        ('a in ["x", null]', {}, True),
+        ('a in ["5", "y"]', {"a": 5}, True),
+        ("a in b", {"a": 5, "b": ["5", "y"]}, True),
+        ("a in b", {"a": "y", "b": ["x", "y"]}, True),
+        ("a in b", {"a": "5.0", "b": ["x", 5]}, True),
         ("a in b", {"a": "900", "b": {"900": 1}}, True),
     ],
 )
@@ -279,3 +286,165 @@ def test_a_quoted_quantity_times_price_is_refused_in_the_gate_and_the_guard(tmp_
             enforcer.check_tool_call("order", call["arguments"])
     finally:
         enforcer.close()
+
+
+# --- a rule that checks nothing ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rule", "field", "message"),
+    [
+        # old: each loaded, and a policy of that rule alone allowed every case ("at least one rule" was met)
+        ("kind: tools", " (r)", "a tools rule without allow, deny, high_risk, limits or max_calls_per_case checks"),
+        ("kind: tools\n    limits: {}", " (r)", "a tools rule without allow, deny, high_risk, limits"),
+        ("kind: tools\n    limits: {refund: {}}", ".limits.refund", "the limit sets nothing, so it never fires"),
+        ("kind: token_budget", " (r)", "a token_budget rule without a limit checks nothing"),
+        ("kind: token_budget\n    per_case: {}", " (r)", "a token_budget rule without a limit checks nothing"),
+        ("kind: prompt_injection\n    scan: []", ".scan", "an empty scan list reads no text"),
+        ("kind: sensitive_terms\n    terms: [x]\n    scan: []", ".scan", "an empty scan list reads no text"),
+        ("kind: sensitive_data\n    outcomes: {pii: deny}\n    scan: []", ".scan", "an empty scan list reads no"),
+        ("kind: sensitive_data\n    outcomes: {}", ".outcomes", "an empty mapping acts on no data type"),
+    ],
+)
+def test_a_rule_that_checks_nothing_is_refused(tmp_path: Path, rule: str, field: str, message: str) -> None:
+    policy = _write(tmp_path / "p.yaml", f'id: p\nversion: "1"\nrules:\n  - id: r\n    {rule}\n')
+    with pytest.raises(PolicyError) as caught:
+        load_policy(policy)
+    assert str(caught.value).startswith(f"{policy}:") and f": rules[0]{field}: {message}" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "kind: tools\n    allow: []",  # (no tool at all: every call refused)
+        "kind: tools\n    high_risk: [refund]",
+        "kind: tools\n    max_calls_per_case: 3",
+        "kind: tools\n    limits: {refund: {max_calls: 1}}",
+        "kind: token_budget\n    per_case: {output_tokens: 4k}",
+        "kind: token_budget\n    per_run_per_minute: 50k",
+    ],
+)
+def test_a_rule_with_one_check_still_loads(tmp_path: Path, rule: str) -> None:
+    policy = _write(tmp_path / "p.yaml", f'id: p\nversion: "1"\nrules:\n  - id: r\n    {rule}\n')
+    assert [r.id for r in load_policy(policy).rules] == ["r"]
+
+
+# --- YAML that reads text as another type ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        # old: "version: Input should be a valid string" (nothing said 1.0 was read as a number)
+        ('version: 1.0\nrules:\n  - {id: r, kind: tools, allow: [a]}', ":2: version: 1.0 is not text: YAML reads it"),
+        # old: the same, for a rule id 'off' (YAML 1.1 reads it as false)
+        (
+            'version: "1"\nrules:\n  - {id: off, kind: tools, allow: [a]}',
+            ":4: rules[0].id: false is not text: YAML reads it as a boolean (yes, no, on, off, true, false); put it",
+        ),
+        # old: "rules[0].outcomes[1].[key]: Input should be a valid string"
+        (
+            'version: "1"\nrules:\n  - id: r\n    kind: sensitive_data\n    outcomes: {yes: deny}',
+            ":6: rules[0].outcomes: the key true is not text: YAML reads it as a boolean",
+        ),
+        (
+            'version: "1"\nrules:\n  - id: r\n    kind: tools\n    limits: {7: {max_calls: 1}}',
+            ":6: rules[0].limits: the key 7 is not text: YAML reads it as a number; put it in quotes",
+        ),
+        # old: "rules: Input should be a valid list"
+        ('version: "1"\nrules:', ":3: rules: no rule under 'rules:'; list the rules (- id: ..., kind: ...)"),
+    ],
+)
+def test_a_value_yaml_reads_as_no_text_says_to_quote_it(tmp_path: Path, lines: str, expected: str) -> None:
+    policy = _write(tmp_path / "p.yaml", f"id: p\n{lines}\n")
+    with pytest.raises(PolicyError) as caught:
+        load_policy(policy)
+    assert str(caught.value).startswith(f"{policy}{expected}")
+
+
+def test_a_yaml_merge_key_is_refused(tmp_path: Path) -> None:
+    # old: loaded; the rule's own 'allow' silently won over the merged one (the reader saw two lists)
+    policy = _write(
+        tmp_path / "p.yaml",
+        'id: p\nversion: "1"\nrules:\n  - id: r\n    kind: tools\n    allow: [a]\n    <<: {allow: [a, b]}\n',
+    )
+    done = _gatekit("policy", "check", str(policy), cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"error: {policy}:7: invalid YAML: YAML merge key '<<' is not allowed in gatekit files; write the keys out in "
+        "the mapping; fix it at that line"
+    ]
+
+
+# --- custom detectors that could find nothing ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("detector", "message"),
+    [
+        # old: loaded; below 0.5 without context words a candidate is never a finding: the type was never found
+        ("{type: XID, pattern: 'x\\d+', score: 0.3}", "score 0.3 is below 0.5 and there are no context words"),
+        ("{type: XID, pattern: 'x\\d+', score: 0.05, context: [id]}", "score 0.05 stays below 0.5 even after"),
+        # old: loaded; "" is found before every candidate, so the context words meant nothing
+        ("{type: XID, pattern: 'x\\d+', score: 0.3, context: [id, ' ']}", "context: context[1] is empty or blank"),
+    ],
+)
+def test_a_custom_detector_that_finds_nothing_is_refused(tmp_path: Path, detector: str, message: str) -> None:
+    policy = _write(
+        tmp_path / "p.yaml",
+        f'id: p\nversion: "1"\nrules:\n  - id: r\n    kind: sensitive_data\n    outcomes: {{XID: deny}}\n'
+        f"    detectors:\n      - {detector}\n",
+    )
+    with pytest.raises(PolicyError) as caught:
+        load_policy(policy)
+    assert str(caught.value).startswith(f"{policy}:8: rules[0].detectors[0]") and message in str(caught.value)
+
+
+def test_a_weak_custom_detector_with_context_still_finds() -> None:
+    policy = policy_from_dict(
+        {
+            "id": "p",
+            "version": "1",
+            "rules": [
+                {
+                    "id": "r",
+                    "kind": "sensitive_data",
+                    "outcomes": {"XID": "deny"},
+                    "detectors": [{"type": "XID", "pattern": r"\bx\d{4}\b", "score": 0.1, "context": ["badge"]}],
+                }
+            ],
+        }
+    )
+    case = {"id": "c", "input": "", "context": {}}
+    assert policy.evaluate(case, {"output": "badge x1234", "tool_calls": []}).outcome is Outcome.DENY
+    assert policy.evaluate(case, {"output": "room x1234", "tool_calls": []}).outcome is Outcome.ALLOW
+
+
+# --- tool names in the lists -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        # old: each loaded; an allow entry no call can match (the agent's own name refused as not on the list)
+        ("kind: tools\n    allow: [get_order, '']", "rules[0].allow: entry 1 is an empty or blank tool name"),
+        ("kind: tools\n    allow: ['get_order ']", "rules[0].allow: entry 0, 'get_order ', has blanks around it"),
+        ("kind: tools\n    deny: ['  ']", "rules[0].deny: entry 0 is an empty or blank tool name"),
+        ("kind: tools\n    limits: {'': {max_calls: 1}}", "rules[0].limits: entry 0 is an empty or blank tool"),
+        ("kind: prompt_injection\n    high_risk_tools: [' refund']", "rules[0].high_risk_tools: entry 0, ' refund'"),
+    ],
+)
+def test_a_tool_name_that_names_no_tool_is_refused(tmp_path: Path, rule: str, message: str) -> None:
+    policy = _write(tmp_path / "p.yaml", f'id: p\nversion: "1"\nrules:\n  - id: r\n    {rule}\n')
+    with pytest.raises(PolicyError) as caught:
+        load_policy(policy)
+    assert str(caught.value).startswith(f"{policy}:6: {message}")
+
+
+def test_a_deny_entry_with_blanks_still_denies() -> None:
+    policy = policy_from_dict(
+        {"id": "p", "version": "1", "rules": [{"id": "r", "kind": "tools", "deny": ["drop_db "]}]}
+    )
+    call = {"name": "drop_db", "arguments": {}}
+    decision = policy.evaluate({"id": "c", "input": "", "context": {}}, {"output": "", "tool_calls": [call]})
+    assert decision.outcome is Outcome.DENY

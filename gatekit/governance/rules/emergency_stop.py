@@ -57,7 +57,7 @@ class EmergencyStopRule(BaseRule):
                 continue
             if isinstance(node, ast.Attribute):
                 named.append(node.attr)
-            elif isinstance(node.slice, ast.Constant):  # (compile() allows constant keys only)
+            elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):  # (constant keys only)
                 named.append(str(node.slice.value))
         return named
 
