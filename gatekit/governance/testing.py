@@ -22,6 +22,7 @@ A test file (``policies/tests/*.yaml``)::
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -178,6 +179,16 @@ def _case(raw: Any, name: str, where: str = "") -> dict[str, Any]:
     case: dict[str, Any] = {"id": name, "input": "", "context": {}, "tags": [], "expected": None, "timestamp": None}
     _known(raw, _CASE_KEYS, "case", where)
     case.update(raw or {})
+    # as a dataset row must be (gatekit.dataset): a context that is not a mapping was read as no context at all
+    for key, kinds, what in (
+        ("context", dict, "a mapping such as {env: production}"),
+        ("tags", list, "a list"),
+        ("input", str | dict | list, "text or a mapping such as {messages: [...]}"),
+        ("timestamp", str | date, "an ISO 8601 time, such as 2026-12-01T10:00:00Z"),
+    ):
+        value = case.get(key)
+        if value is not None and not isinstance(value, kinds):
+            raise PolicyError(f"{where}: case.{key} must be {what}, not {value!r}"[:400])
     return case
 
 

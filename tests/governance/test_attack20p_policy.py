@@ -448,3 +448,35 @@ def test_a_deny_entry_with_blanks_still_denies() -> None:
     call = {"name": "drop_db", "arguments": {}}
     decision = policy.evaluate({"id": "c", "input": "", "context": {}}, {"output": "", "tool_calls": [call]})
     assert decision.outcome is Outcome.DENY
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        # old: a context that is not a mapping was read as none: context.env was null, the test passed on nothing
+        ('{context: "production"}', "case.context must be a mapping such as {env: production}, not 'production'"),
+        ("{tags: smoke}", "case.tags must be a list, not 'smoke'"),
+        ("{timestamp: 1733565600}", "case.timestamp must be an ISO 8601 time, such as 2026-12-01T10:00:00Z"),
+    ],
+)
+def test_a_test_case_the_dataset_would_refuse_is_a_bad_file(tmp_path: Path, case: str, message: str) -> None:
+    from gatekit.governance.testing import run_policy_tests
+
+    _write(tmp_path / "p.yaml", _POLICY)
+    tests = _write(
+        tmp_path / "t.yaml", f"policy: p.yaml\ntests:\n  - {{name: t, case: {case}, expect: {{outcome: allow}}}}\n"
+    )
+    with pytest.raises(PolicyError) as caught:
+        run_policy_tests(tests)
+    assert str(caught.value).startswith(f"{tests}: test 't': {message}")
+
+
+def test_an_unquoted_timestamp_still_reads(tmp_path: Path) -> None:
+    from gatekit.governance.testing import run_policy_tests
+
+    _write(tmp_path / "p.yaml", _POLICY)
+    tests = _write(
+        tmp_path / "t.yaml",
+        "policy: p.yaml\ntests:\n  - {name: t, case: {timestamp: 2026-12-01T10:00:00Z}, expect: {outcome: allow}}\n",
+    )
+    assert [result.passed for result in run_policy_tests(tests)] == [True]
