@@ -11,6 +11,7 @@ values still load (:func:`upgrade_vocabulary`), with a deprecation warning.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Literal
 
@@ -24,6 +25,7 @@ from gatekit.governance.rules.interface import ID_PATTERN, RuleConfig
 from gatekit.units import parse_quantity
 from gatekit.yamlio import refuse_bool
 
+MAX_WINDOW_MS = 24 * 3600 * 1000.0  # a token budget's window
 MAX_TERMS = 10_000  # a sensitive_terms rule's terms (each costs time at every word of every text scanned)
 OutcomeName = Literal["deny", "require_review", "allow_with_redaction", "allow"]
 DATA_GROUPS = {"pii": PII_TYPES, "secrets": SECRET_TYPES}
@@ -181,7 +183,9 @@ class ToolLimit(BaseModel):
     def _size(cls, value: Any) -> Any:
         if value is None:
             return None
-        return int(parse_quantity(value, kind="number", where="max_argument_chars"))
+        return int(
+            _finite(parse_quantity(value, kind="number", where="max_argument_chars"), "max_argument_chars", "1k")
+        )
 
 
 def _tool_names(value: list[str] | None, exact: bool = False) -> list[str] | None:
@@ -232,10 +236,17 @@ class ToolsConfig(RuleConfig):
         return self
 
 
+def _finite(number: float, where: str, example: str = "16k") -> float:
+    """``number`` unless NaN or infinite (``.nan`` and ``.inf`` are YAML floats): ValueError naming ``where``."""
+    if not math.isfinite(number):  # (int(inf) raised OverflowError: an internal error; a NaN window kept every event)
+        raise ValueError(f"{where}: {number} is not a finite number; write a number such as {example}")
+    return number
+
+
 def _tokens(value: Any, where: str) -> Any:
     if value is None:
         return None
-    number = parse_quantity(value, kind="number", where=where)
+    number = _finite(parse_quantity(value, kind="number", where=where), where)
     if number < 0:
         raise ValueError(f"{where}: must not be negative")
     return int(number)
@@ -275,10 +286,19 @@ class TokenBudgetConfig(RuleConfig):
     @field_validator("window", mode="before")
     @classmethod
     def _window(cls, value: Any) -> Any:
-        number = parse_quantity(value, kind="duration_ms", where="window")
+        number = _finite(parse_quantity(value, kind="duration_ms", where="window"), "window", "60s")
         if number <= 0:
             raise ValueError("window must be positive, e.g. 60s")
+        if number > MAX_WINDOW_MS:  # (a window keeps every event in it: a runtime guard's memory grows with it)
+            raise ValueError(f"window {value!r} is longer than a day; use at most 24h")
         return number
+
+    @field_validator("user_field")
+    @classmethod
+    def _user_field(cls, value: str) -> str:
+        if not value.strip():  # (no context names "": every case would go without a per-user budget)
+            raise ValueError("user_field is empty; name the context key holding the user, e.g. user")
+        return value
 
     @model_validator(mode="after")
     def _limits_something(self) -> TokenBudgetConfig:

@@ -480,3 +480,29 @@ def test_an_unquoted_timestamp_still_reads(tmp_path: Path) -> None:
         "policy: p.yaml\ntests:\n  - {name: t, case: {timestamp: 2026-12-01T10:00:00Z}, expect: {outcome: allow}}\n",
     )
     assert [result.passed for result in run_policy_tests(tests)] == [True]
+
+
+# --- numbers of the rule kinds: .inf, .nan, a window without end ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        # old: internal error: OverflowError (exit 3)
+        ("kind: token_budget\n    per_case: {output_tokens: .inf}", ".per_case.output_tokens: per_case: inf is not a"),
+        ("kind: token_budget\n    per_run_per_minute: .inf", ".per_run_per_minute: per minute budget: inf is not"),
+        ("kind: tools\n    limits: {x: {max_argument_chars: 1e400}}", ".limits.x.max_argument_chars: max_argument_"),
+        # old: loaded; a NaN window never let an event go (every later total summed the whole run)
+        ("kind: token_budget\n    per_run_per_minute: 5k\n    window: .nan", ".window: window: nan is not a finite number"),
+        # old: loaded; a window of a year keeps every event of a year in a runtime guard's memory
+        ("kind: token_budget\n    per_run_per_minute: 5k\n    window: 9000h", ".window: window '9000h' is longer than a day"),
+        # old: loaded; no context key is named "": no case had a per-user budget
+        ("kind: token_budget\n    per_user_per_minute: 5k\n    user_field: ''", ".user_field: user_field is empty"),
+    ],
+)
+def test_a_number_no_budget_can_use_is_one_line_exit_2(tmp_path: Path, rule: str, message: str) -> None:
+    policy = _write(tmp_path / "p.yaml", f'id: p\nversion: "1"\nrules:\n  - id: r\n    {rule}\n')
+    done = _gatekit("policy", "check", str(policy), cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {policy}:") and f": rules[0]{message}" in lines[0]
