@@ -209,6 +209,11 @@ def run_policy_test_file(path: str | Path, policies: dict[Path, Policy] | None =
         raise PolicyError(f"{file}: cannot read policy tests ({exc}); {yaml_fix(exc)}") from None
     except OSError as exc:
         raise PolicyError(f"{file}: cannot read policy tests ({exc})") from None
+    if isinstance(raw, dict) and "rules" in raw and "tests" not in raw:  # (``gatekit policy test policies``)
+        raise PolicyError(
+            f"{file}: a policy, not a policy test file; pass the folder (or file) of tests, such as policies/tests, "
+            "and check a policy with gatekit policy check"
+        )
     if not isinstance(raw, dict) or "policy" not in raw or not isinstance(raw.get("tests"), list):
         raise PolicyError(f"{file}: a policy test file needs 'policy: <path>' and a 'tests:' list")
     if not raw["tests"]:  # zero tests would read "0 passed, 0 failed" and exit 0: nothing was tested

@@ -506,3 +506,13 @@ def test_a_number_no_budget_can_use_is_one_line_exit_2(tmp_path: Path, rule: str
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {policy}:") and f": rules[0]{message}" in lines[0]
+
+
+def test_policy_test_on_the_policies_folder_says_which_folder_to_pass() -> None:
+    # old: "a policy test file needs 'policy: <path>' and a 'tests:' list" for the policy itself
+    done = _gatekit("policy", "test", "policies", cwd=ROOT)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "error: policies/default.yaml: a policy, not a policy test file; pass the folder (or file) of tests, such as "
+        "policies/tests, and check a policy with gatekit policy check"
+    ]
