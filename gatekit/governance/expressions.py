@@ -64,6 +64,9 @@ _UNIT_LITERAL = re.compile(
 )
 
 
+_STRING_LITERAL = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'")
+
+
 def _rewrite_units(source: str) -> str:
     def repl(match: re.Match[str]) -> str:
         if match.group("str") is not None:
@@ -787,7 +790,8 @@ class Expression:
             raise ExpressionError(f"expression is longer than {MAX_CHARS} characters")
         self.source = source
         rewritten = _rewrite_units(source.strip())
-        if rewritten.count("(") + rewritten.count("[") > 2 * MAX_DEPTH:
+        bracketed = _STRING_LITERAL.sub("", rewritten)  # (a bracket in a string or a pattern nests nothing)
+        if bracketed.count("(") + bracketed.count("[") > 2 * MAX_DEPTH:
             raise ExpressionError(f"expression is nested deeper than {MAX_DEPTH} levels: {source[:60]!r}...")
         try:
             tree = ast.parse(rewritten, mode="eval")

@@ -516,3 +516,25 @@ def test_policy_test_on_the_policies_folder_says_which_folder_to_pass() -> None:
         "error: policies/default.yaml: a policy, not a policy test file; pass the folder (or file) of tests, such as "
         "policies/tests, and check a policy with gatekit policy check"
     ]
+
+
+@pytest.mark.parametrize(
+    ("when", "env", "expected"),
+    [
+        # old: refused as "nested deeper than 20 levels": the brackets inside the string literals were counted
+        ('matches(output, "' + "(a)" * 45 + '")', {"output": "a" * 45}, True),
+        ('output == "' + "(" * 50 + '"', {"output": "(" * 50}, True),
+        ('contains(output, "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[")', {"output": "x"}, False),
+    ],
+)
+def test_brackets_inside_a_string_nest_nothing(when: str, env: dict[str, Any], expected: bool) -> None:
+    from gatekit.governance.expressions import Expression
+
+    assert Expression(when)(env) is expected
+
+
+def test_deep_nesting_is_still_refused() -> None:
+    from gatekit.governance.expressions import Expression, ExpressionError
+
+    with pytest.raises(ExpressionError, match="nested deeper than 20 levels"):
+        Expression("(" * 41 + "output" + ")" * 41)
