@@ -522,7 +522,8 @@ def load_policy(path: str | Path) -> Policy:
         data = read_input_bytes(file, MAX_YAML_BYTES)
     except OSError as exc:
         hint = missing_file_hint(file) if exc.errno == errno.ENOENT else ""
-        raise PolicyError(f"{file}: cannot read policy file ({exc.strerror}); check the path{hint}") from None
+        reason = str(exc.strerror or exc).removesuffix("; check the path")  # (the size limit's reason says it too)
+        raise PolicyError(f"{file}: cannot read policy file ({reason}); check the path{hint}") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:  # replacement characters would make a term or pattern that never matches

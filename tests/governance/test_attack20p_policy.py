@@ -546,3 +546,11 @@ def test_more_than_a_thousand_rules_are_refused() -> None:
     with pytest.raises(PolicyError, match=r"^<policy>: rules: 1,001 rules; at most 1,000 in one policy"):
         policy_from_dict({"id": "p", "version": "1", "rules": rules})
     assert len(policy_from_dict({"id": "p", "version": "1", "rules": rules[:1000]}).rules) == 1000
+
+
+def test_a_policy_over_one_mib_says_so_once(tmp_path: Path) -> None:
+    policy = _write(tmp_path / "p.yaml", 'id: p\nversion: "1"\ndescription: "' + "a" * (1 << 20) + '"\n')
+    with pytest.raises(PolicyError) as caught:
+        load_policy(policy)
+    # old: "...over the 1 MiB read whole; check the path); check the path"
+    assert str(caught.value).endswith("over the 1 MiB read whole); check the path")
