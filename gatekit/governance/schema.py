@@ -25,6 +25,7 @@ from gatekit.governance.rules.interface import ID_PATTERN, RuleConfig
 from gatekit.units import parse_quantity
 from gatekit.yamlio import refuse_bool
 
+MAX_VERSION_CHARS = 100
 MAX_RULES = 1_000  # in one policy file: every rule runs on every case (and each fired one is listed in the decision)
 MAX_WINDOW_MS = 24 * 3600 * 1000.0  # a token budget's window
 MAX_TERMS = 10_000  # a sensitive_terms rule's terms (each costs time at every word of every text scanned)
@@ -63,6 +64,17 @@ class PolicyFile(BaseModel):
     version: str
     description: str = ""
     rules: list[dict[str, Any]] = Field(default_factory=list)
+
+    @field_validator("version")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        # (the version is written to every trace, span and console line: a line break forged an "ok" line)
+        if not value.strip() or len(value) > MAX_VERSION_CHARS or not value.isprintable():
+            raise ValueError(
+                f"the version must be one line of at most {MAX_VERSION_CHARS} printable characters "
+                '(no line break or control character), e.g. "1.2.0"'
+            )
+        return value
 
     @field_validator("rules", mode="before")
     @classmethod

@@ -32,6 +32,7 @@ from gatekit.governance.policy import Policy, load_policy
 from gatekit.models import Decision, Outcome
 
 _EXPECT_KEYS = {"outcome", "rules", "not_rules", "redactions", "output", "reasons_contain"}
+_LIST_KEYS = {"rules", "not_rules", "reasons_contain"}  # (an empty list of them checks nothing)
 
 
 @dataclass
@@ -56,6 +57,11 @@ def _check(decision: Decision, expect: dict[str, Any], where: str, rule_ids: set
         raise PolicyError(f"{where}: unknown expect key(s) {sorted(unknown)}; use {sorted(_EXPECT_KEYS)}")
     if not expect:  # a test that checks nothing would pass whatever the policy decides
         raise PolicyError(f"{where}: no expect (or an empty one): say what the decision must be, e.g. outcome: deny")
+    if all(key in _LIST_KEYS and expect[key] in ([], None) for key in expect):  # ({rules: []} checks nothing either)
+        raise PolicyError(
+            f"{where}: expect checks nothing ({', '.join(sorted(map(str, expect)))} empty): say what the decision "
+            "must be, e.g. outcome: deny"
+        )
     outcomes = [outcome.value for outcome in Outcome]
     if "outcome" in expect and expect["outcome"] not in outcomes:  # a misspelt outcome is a bad file, not a failure
         raise PolicyError(

@@ -174,6 +174,11 @@ _POLICY = f'id: p\nversion: "1"\nrules:\n{_TOOLS}  - id: terms\n    kind: sensit
             "{name: t, response: {output: falcon}, expect: {output: 12}}",
             'expect.output must be the redacted output as text (quote it: "...")',
         ),
+        # old: passed whatever the policy decided (every expectation an empty list)
+        (
+            "{name: t, response: {output: falcon}, expect: {rules: [], not_rules: []}}",
+            "expect checks nothing (not_rules, rules empty): say what the decision must be",
+        ),
     ],
 )
 def test_a_test_that_could_pass_on_nothing_is_a_bad_file(tmp_path: Path, test: str, message: str) -> None:
@@ -554,3 +559,15 @@ def test_a_policy_over_one_mib_says_so_once(tmp_path: Path) -> None:
         load_policy(policy)
     # old: "...over the 1 MiB read whole; check the path); check the path"
     assert str(caught.value).endswith("over the 1 MiB read whole); check the path")
+
+
+@pytest.mark.parametrize("version", ['"1\\nok other.yaml: other v1, 9 rules"', '"\\e[31m2"', '""', '"' + "9" * 101 + '"'])
+def test_a_version_that_is_no_one_line_text_is_refused(tmp_path: Path, version: str) -> None:
+    # old: loaded, and 'gatekit policy check' printed the line break: a second, forged "ok" line
+    policy = _write(tmp_path / "p.yaml", f"id: p\nversion: {version}\nrules: [{{id: a, kind: tools, allow: [a]}}]\n")
+    done = _gatekit("policy", "check", str(policy), cwd=tmp_path)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip().splitlines() == [
+        f"error: {policy}:2: version: the version must be one line of at most 100 printable characters (no line "
+        'break or control character), e.g. "1.2.0"'
+    ]
