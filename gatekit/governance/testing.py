@@ -241,6 +241,12 @@ def run_policy_test_file(path: str | Path, policies: dict[Path, Policy] | None =
         extra = set(test) - set(allowed)
         if extra:  # (said which keys are allowed: 'respnse' left the response empty)
             raise PolicyError(f"{where}: unknown key(s) {sorted(map(str, extra))}; use {', '.join(allowed)}")
+        beside = sorted(key for key in ("case", "response", "expect") if key in test)
+        if "steps" in test and beside:  # (they were ignored: the test passed on its steps alone)
+            raise PolicyError(
+                f"{where}: {', '.join(beside)} beside steps would be ignored; put them in each step "
+                "(steps: [{case: ..., response: ..., expect: ...}])"
+            )
         steps = (
             test["steps"]
             if "steps" in test
@@ -256,6 +262,9 @@ def run_policy_test_file(path: str | Path, policies: dict[Path, Policy] | None =
             at = f"{where} {prefix.rstrip(': ')}".rstrip()
             if not isinstance(step, dict):
                 raise PolicyError(f"{at}: a step must be a mapping of case, response, expect")
+            if set(step) - {"case", "response", "expect"}:  # ('respnse:' left the step's response empty)
+                unknown = sorted(map(str, set(step) - {"case", "response", "expect"}))
+                raise PolicyError(f"{at}: unknown key(s) {unknown}; use case, response, expect")
             decision = policy.evaluate(_case(step.get("case"), name, at), _response(step.get("response"), at), run=run)
             expect = step.get("expect")
             if expect is None and "steps" in test and "expect_stop" in test:

@@ -174,6 +174,16 @@ _POLICY = f'id: p\nversion: "1"\nrules:\n{_TOOLS}  - id: terms\n    kind: sensit
             "{name: t, response: {output: falcon}, expect: {output: 12}}",
             'expect.output must be the redacted output as text (quote it: "...")',
         ),
+        # old: the expect beside steps was ignored: the test passed on its steps alone
+        (
+            "{name: t, steps: [{response: {output: falcon}, expect: {outcome: deny}}], expect: {outcome: allow}}",
+            "expect beside steps would be ignored; put them in each step",
+        ),
+        # old: a misspelt step key left the step's response empty
+        (
+            "{name: t, steps: [{respnse: {output: falcon}, expect: {outcome: allow}}]}",
+            "step 0: unknown key(s) ['respnse']; use case, response, expect",
+        ),
         # old: passed whatever the policy decided (every expectation an empty list)
         (
             "{name: t, response: {output: falcon}, expect: {rules: [], not_rules: []}}",
