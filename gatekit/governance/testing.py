@@ -263,8 +263,8 @@ def run_policy_test_file(path: str | Path, policies: dict[Path, Policy] | None =
             if not isinstance(step, dict):
                 raise PolicyError(f"{at}: a step must be a mapping of case, response, expect")
             if set(step) - {"case", "response", "expect"}:  # ('respnse:' left the step's response empty)
-                unknown = sorted(map(str, set(step) - {"case", "response", "expect"}))
-                raise PolicyError(f"{at}: unknown key(s) {unknown}; use case, response, expect")
+                misspelt = sorted(map(str, set(step) - {"case", "response", "expect"}))
+                raise PolicyError(f"{at}: unknown key(s) {misspelt}; use case, response, expect")
             decision = policy.evaluate(_case(step.get("case"), name, at), _response(step.get("response"), at), run=run)
             expect = step.get("expect")
             if expect is None and "steps" in test and "expect_stop" in test:
