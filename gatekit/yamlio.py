@@ -3,7 +3,8 @@
 Every user-facing YAML file (gatekit.yaml, thresholds, pricing, policies, policy
 tests) goes through ``load_yaml`` so messages look the same (``file:line: field:
 problem; fix``) and hostile files are refused the same way: aliases (``*name``,
-the "billion laughs" bomb), duplicate mapping keys (a second ``rules:`` silently
+the "billion laughs" bomb), merge keys (``<<``: the mapping's own keys silently
+win over the merged ones), duplicate mapping keys (a second ``rules:`` silently
 replacing the first) and nesting deeper than ``MAX_YAML_DEPTH`` are errors that
 name the line.
 """
@@ -63,6 +64,11 @@ class StrictLoader(yaml.SafeLoader):
         if isinstance(node, yaml.MappingNode):
             seen: dict[Any, int] = {}
             for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":  # (its keys lose to the mapping's own, silently)
+                    raise YamlError(
+                        "YAML merge key '<<' is not allowed in gatekit files; write the keys out in the mapping",
+                        key_node.start_mark,
+                    )
                 if not isinstance(key_node, yaml.ScalarNode):
                     continue
                 try:

@@ -16,7 +16,9 @@ read the values it is given. Grammar (a subset of Python expressions)::
 
 Names and attributes starting with ``_`` are rejected (no dunder access); attribute access
 reads dict keys, and a missing key is ``null``. Ordering comparisons with ``null`` or with
-values of different types are false rather than errors.
+values of different types are false rather than errors. A string that reads as a number is that
+number against a number, in arithmetic, ``==`` and ``in`` (``"900" == 900``, ``"10" * "20"``), and two
+such strings are ordered as numbers; ``true``/``false`` are no numbers (``true == 1`` is false).
 
 Cost is bounded, so a policy file cannot stall a run. At load time: at most 2,000 characters,
 200 nodes and nesting depth 20; ``**`` takes a literal exponent of at most 8; arithmetic over
@@ -62,6 +64,9 @@ _UNIT_LITERAL = re.compile(
 )
 
 
+_STRING_LITERAL = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'")
+
+
 def _rewrite_units(source: str) -> str:
     def repl(match: re.Match[str]) -> str:
         if match.group("str") is not None:
@@ -85,7 +90,7 @@ def _is_number(value: Any) -> bool:
     return kind is not bool and isinstance(value, _NUMBER_TYPES)
 
 
-_NUMERIC_TEXT_MAX = 64  # a longer string is not read as a number (int() of a huge digit string is quadratic)
+_NUMERIC_TEXT_MAX = 64  # a longer string is read by float() only (int() of a huge digit string is quadratic)
 
 
 def _numeric_text(value: Any) -> Any:
@@ -94,16 +99,40 @@ def _numeric_text(value: Any) -> Any:
     An agent may write a number as text (``{"amount": "900"}``) and the tool read it as the number: ordered
     against a number, such a string is that number, so ``tool.arguments.amount > 500`` holds for it.
     """
-    if type(value) is not str or len(value) > _NUMERIC_TEXT_MAX:
+    if type(value) is not str:
         return None
-    try:
-        return int(value)
-    except ValueError:
-        pass
-    try:
+    if len(value) <= _NUMERIC_TEXT_MAX:
+        try:
+            return int(value)
+        except ValueError:
+            pass
+    try:  # (linear in the text: "000...0900" or 900 after many blanks is 900, as the tool reads it)
         return float(value)
     except ValueError:
         return None
+
+
+def _as_number(value: Any) -> Any:
+    """``value`` when a number, the number a numeric string reads as (:func:`_numeric_text`), else None."""
+    return value if _is_number(value) else _numeric_text(value)
+
+
+def _equal(left: Any, right: Any) -> bool:
+    """``==`` of the language: a number equals a string reading as it (``"900" == 900``); ``true`` is not 1."""
+    left_type, right_type = type(left), type(right)
+    if left_type is bool or right_type is bool:
+        return left_type is right_type and left is right
+    if left_type is str and _is_number(right):
+        number = _numeric_text(left)
+        return number is not None and bool(number == right)
+    if right_type is str and _is_number(left):
+        number = _numeric_text(right)
+        return number is not None and bool(left == number)
+    return bool(left == right)
+
+
+def _not_equal(left: Any, right: Any) -> bool:
+    return not _equal(left, right)
 
 
 def _lower(value: Any) -> Any:
@@ -131,16 +160,17 @@ def _contains(value: Any, item: Any) -> bool:
 
 
 def _abs(value: Any) -> Any:
-    return abs(value) if _is_number(value) else None
+    number = _as_number(value)
+    return None if number is None else abs(number)
 
 
 def _min(*values: Any) -> Any:
-    numbers = [v for v in values if _is_number(v)]
+    numbers = [n for n in map(_as_number, values) if n is not None]
     return min(numbers) if numbers else None
 
 
 def _max(*values: Any) -> Any:
-    numbers = [v for v in values if _is_number(v)]
+    numbers = [n for n in map(_as_number, values) if n is not None]
     return max(numbers) if numbers else None
 
 
@@ -204,26 +234,36 @@ _ARITY: dict[str, tuple[int, int]] = {
 def _in(item: Any, container: Any) -> bool:
     if isinstance(container, str):
         return isinstance(item, str) and item in container
-    if isinstance(container, _CONTAINER_TYPES):
+    if not isinstance(container, _CONTAINER_TYPES):
+        return False
+    if item is None or type(item) is str:
         try:
-            return item in container
+            if item in container:  # (text equals text, null null: Python's ``in``, its own speed)
+                return True
         except TypeError:
             return False
-    return False
+        if item is None or not any(_is_number(member) for member in container):
+            return False
+        number = _numeric_text(item)  # ("900" in [900]: the number the text reads as)
+        return number is not None and any(_is_number(member) and bool(member == number) for member in container)
+    # a number, true/false, a list...: equal as ``==`` says (true not in [1], 900 in ["900"])
+    return any(_equal(item, member) for member in container)
 
 
 def _compare(op: ast.cmpop, left: Any, right: Any) -> bool:
     if isinstance(op, ast.Eq):
-        return bool(left == right)
+        return _equal(left, right)
     if isinstance(op, ast.NotEq):
-        return bool(left != right)
+        return not _equal(left, right)
     if isinstance(op, ast.In):
         return _in(left, right)
     if isinstance(op, ast.NotIn):
         return not _in(left, right)
     if left is None or right is None:
         return False
-    if not ((_is_number(left) and _is_number(right)) or (isinstance(left, str) and isinstance(right, str))):
+    if isinstance(left, str) and isinstance(right, str):
+        left, right = _texts_ordered(left, right)
+    elif not (_is_number(left) and _is_number(right)):
         left, right = _as_numbers(left, right)
         if left is None or right is None:
             return False
@@ -251,19 +291,22 @@ def _add(left: Any, right: Any) -> Any:
         if len(left) + len(right) > MAX_STRING_CHARS:
             raise EvaluationLimit(f"a string result is longer than {MAX_STRING_CHARS:,} characters")
         return left + right
-    if not (_is_number(left) and _is_number(right)):
+    left, right = _as_number(left), _as_number(right)  # (a number plus "900": 900 added, as the tool reads it)
+    if left is None or right is None:
         return None
     return _int_result(left + right)
 
 
 def _sub(left: Any, right: Any) -> Any:
-    if not (_is_number(left) and _is_number(right)):
+    left, right = _as_number(left), _as_number(right)
+    if left is None or right is None:
         return None
     return _int_result(left - right)
 
 
 def _mul(left: Any, right: Any) -> Any:
-    if not (_is_number(left) and _is_number(right)):
+    left, right = _as_number(left), _as_number(right)
+    if left is None or right is None:
         return None
     if type(left) is int and type(right) is int and left.bit_length() + right.bit_length() > MAX_INT_BITS + 1:
         raise EvaluationLimit(f"an integer result is larger than 2**{MAX_INT_BITS}")
@@ -271,7 +314,8 @@ def _mul(left: Any, right: Any) -> Any:
 
 
 def _pow(left: Any, right: Any) -> Any:
-    if not (_is_number(left) and _is_number(right)):
+    left, right = _as_number(left), _as_number(right)
+    if left is None or right is None:
         return None
     if type(left) is int and type(right) is int and right > 0 and left.bit_length() * right > MAX_INT_BITS + 1:
         raise EvaluationLimit(f"an integer result is larger than 2**{MAX_INT_BITS}")
@@ -280,19 +324,22 @@ def _pow(left: Any, right: Any) -> Any:
 
 
 def _div(left: Any, right: Any) -> Any:
-    if not (_is_number(left) and _is_number(right)) or right == 0:
+    left, right = _as_number(left), _as_number(right)
+    if left is None or right is None or right == 0:
         return None
     return left / right
 
 
 def _floordiv(left: Any, right: Any) -> Any:
-    if not (_is_number(left) and _is_number(right)) or right == 0:
+    left, right = _as_number(left), _as_number(right)
+    if left is None or right is None or right == 0:
         return None
     return left // right
 
 
 def _mod(left: Any, right: Any) -> Any:
-    if not (_is_number(left) and _is_number(right)) or right == 0:
+    left, right = _as_number(left), _as_number(right)
+    if left is None or right is None or right == 0:
         return None
     return left % right
 
@@ -319,6 +366,14 @@ def _arith(op: ast.operator, left: Any, right: Any) -> Any:
         raise EvaluationLimit(f"arithmetic error: {exc}") from None
 
 
+def _texts_ordered(left: str, right: str) -> tuple[Any, Any]:
+    """Two texts as they are ordered: as numbers when both read as one (``"900" < "1000"``), else as text."""
+    left_number, right_number = _numeric_text(left), _numeric_text(right)
+    if left_number is None or right_number is None:
+        return left, right
+    return left_number, right_number
+
+
 def _as_numbers(left: Any, right: Any) -> tuple[Any, Any]:
     """A number and a string reading as one (:func:`_numeric_text`) as two numbers; otherwise (None, None)."""
     if _is_number(left):
@@ -329,13 +384,15 @@ def _as_numbers(left: Any, right: Any) -> tuple[Any, Any]:
 
 
 def _ordering(op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], bool]:
-    """``op`` on two numbers or two strings (a number and a numeric string: two numbers); anything else is False."""
+    """``op`` on two numbers or two strings (a numeric string and a number, or two numeric strings: two numbers); else False."""
 
     def ordered(left: Any, right: Any) -> bool:
         if left is None or right is None:
             return False
-        if (_is_number(left) and _is_number(right)) or (isinstance(left, str) and isinstance(right, str)):
+        if _is_number(left) and _is_number(right):
             return bool(op(left, right))
+        if isinstance(left, str) and isinstance(right, str):
+            return bool(op(*_texts_ordered(left, right)))
         left, right = _as_numbers(left, right)
         return left is not None and right is not None and bool(op(left, right))
 
@@ -344,8 +401,8 @@ def _ordering(op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], bool]:
 
 # one function per comparison operator, picked at compile time; same results as _compare
 _COMPARE_FN: dict[type[ast.cmpop], Callable[[Any, Any], bool]] = {
-    ast.Eq: lambda left, right: bool(left == right),
-    ast.NotEq: lambda left, right: bool(left != right),
+    ast.Eq: _equal,
+    ast.NotEq: _not_equal,
     ast.In: _in,
     ast.NotIn: lambda left, right: not _in(left, right),
     ast.Lt: _ordering(operator.lt),
@@ -474,9 +531,9 @@ class _Compiler:
             if isinstance(node.op, ast.Not):
                 return lambda env: not operand(env)
             if isinstance(node.op, ast.USub):
-                return lambda env: -v if _is_number(v := operand(env)) else None
+                return lambda env: None if (v := _as_number(operand(env))) is None else -v
             if isinstance(node.op, ast.UAdd):
-                return lambda env: v if _is_number(v := operand(env)) else None
+                return lambda env: _as_number(operand(env))
             raise self.fail(node, f"operator {type(node.op).__name__} is not allowed")
         if isinstance(node, ast.BinOp):
             op = node.op
@@ -559,7 +616,9 @@ class _Compiler:
                             return number is not None and bool(ordering(number, constant))
 
                         return against_number
-                    if isinstance(ops[0], ast.Eq):  # (as _COMPARE_FN's, without its call)
+                    if isinstance(ops[0], ast.Eq) and (
+                        constant is None or (type(constant) is str and _numeric_text(constant) is None)
+                    ):  # (as _equal's, without its call: only text equal to it, or null, equals such a constant)
                         left_node = node.left
                         path = _attribute_path(left_node) if isinstance(left_node, ast.Attribute) else None
                         if path is not None:  # ``context.env == "production"``: the chain read here, no getter call
@@ -576,6 +635,15 @@ class _Compiler:
 
                             return path_equals
                         return lambda env: bool(left(env) == constant)
+                    if (
+                        isinstance(ops[0], ast.In | ast.NotIn)
+                        and isinstance(constant, list)
+                        and all(m is None or (type(m) is str and _numeric_text(m) is None) for m in constant)
+                    ):  # ``tool.name in ["a", "b"]``: only text as written (or null) can be in it, as _in says
+                        members = frozenset(constant)
+                        if isinstance(ops[0], ast.In):
+                            return lambda env: (type(v := left(env)) is str or v is None) and v in members
+                        return lambda env: not ((type(v := left(env)) is str or v is None) and v in members)
                     return lambda env: compare(left(env), constant)
                 return lambda env: compare(left(env), right(env))
 
@@ -722,7 +790,8 @@ class Expression:
             raise ExpressionError(f"expression is longer than {MAX_CHARS} characters")
         self.source = source
         rewritten = _rewrite_units(source.strip())
-        if rewritten.count("(") + rewritten.count("[") > 2 * MAX_DEPTH:
+        bracketed = _STRING_LITERAL.sub("", rewritten)  # (a bracket in a string or a pattern nests nothing)
+        if bracketed.count("(") + bracketed.count("[") > 2 * MAX_DEPTH:
             raise ExpressionError(f"expression is nested deeper than {MAX_DEPTH} levels: {source[:60]!r}...")
         try:
             tree = ast.parse(rewritten, mode="eval")

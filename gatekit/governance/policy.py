@@ -135,12 +135,27 @@ def _first_error(exc: ValidationError, model: Any = None) -> tuple[tuple[Any, ..
     if err["type"] == "missing":
         return loc, f"missing required key {loc[-1]!r}"
     message = str(err["msg"]).removeprefix("Value error, ")
+    value = err.get("input")
+    if err["type"] == "string_type" and isinstance(value, bool | int | float):  # (YAML read the text as a value)
+        if loc and loc[-1] == "[key]":
+            loc = loc[:-2]  # (the mapping: pydantic names the key as it read it, 1 for true)
+            message = f"the key {_yaml_scalar(value)} is not text"
+        else:
+            message = f"{_yaml_scalar(value)} is not text"
+        what = "a boolean (yes, no, on, off, true, false)" if isinstance(value, bool) else "a number"
+        message += f": YAML reads it as {what}; put it in quotes"
     return loc, message
+
+
+def _yaml_scalar(value: Any) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else repr(value)
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:
+        if isinstance(part, bool):  # (a mapping key YAML read as a boolean: not a list index)
+            part = _yaml_scalar(part)
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
 
@@ -423,6 +438,7 @@ def _build(raw: Any, *, path: str, sha256: str, root: Any) -> Policy:
         raise PolicyError(f"{where}: {_dotted(loc) or 'policy'}: {message}") from None
     rules: list[BaseRule] = []
     seen: set[str] = set()
+    places: dict[str, str] = {}  # rule id -> "file:line: rules[i]" (for the emergency stops' check below)
     for index, rule_raw in enumerate(spec.rules):
         base_loc: tuple[Any, ...] = ("rules", index)
         line = _yaml_line(root, base_loc)
@@ -453,10 +469,12 @@ def _build(raw: Any, *, path: str, sha256: str, root: Any) -> Policy:
                 loc = ("action" if loc[0] == "outcome" else "actions", *loc[1:])
             line = _yaml_line(root, base_loc + loc)
             where = f"{path}:{line}" if line else path
-            raise PolicyError(f"{where}: rules[{index}].{_dotted(loc)}: {message}") from None
+            field = f".{_dotted(loc)}" if loc else f" ({config_id})" if (config_id := rule_raw.get("id")) else ""
+            raise PolicyError(f"{where}: rules[{index}]{field}: {message}") from None
         if config.id in seen:
             raise PolicyError(f"{where}: rules[{index}]: duplicate rule id {config.id!r}; rule ids must be unique")
         seen.add(config.id)
+        places[config.id] = f"{where}: rules[{index}]"
         if not config.enabled:
             continue
         try:
@@ -465,7 +483,29 @@ def _build(raw: Any, *, path: str, sha256: str, root: Any) -> Policy:
             raise PolicyError(f"{where}: rules[{index}] ({config.id}): {exc}") from None
         except PolicyError as exc:
             raise PolicyError(f"{where}: {exc}") from None
+    _check_stop_references(rules, seen, places)
     return Policy(spec, rules, path=path, sha256=sha256)
+
+
+def _check_stop_references(rules: list[BaseRule], seen: set[str], places: dict[str, str]) -> None:
+    """An emergency stop reading ``rules.<id>`` of a rule the policy does not run would never stop the run."""
+    running = {rule.id for rule in rules if not getattr(rule, "run_level", False)}
+    for rule in rules:
+        referenced = getattr(rule, "referenced_rules", None)
+        if referenced is None:
+            continue
+        for name in referenced():
+            if name in running:
+                continue
+            if name in seen:
+                problem = f"rule {name!r} is disabled (enabled: false) or is itself a stop rule, so it never fires"
+            else:
+                problem = f"the policy has no rule {name!r}"
+            known = ", ".join(sorted(running)) or "none"
+            raise PolicyError(
+                f"{places[rule.id]} ({rule.id}): when reads rules.{name} but {problem}; the count would never "
+                f"grow and the stop never hold; name one of the policy's rules: {known}"
+            )
 
 
 def load_policy(path: str | Path) -> Policy:
@@ -482,7 +522,8 @@ def load_policy(path: str | Path) -> Policy:
         data = read_input_bytes(file, MAX_YAML_BYTES)
     except OSError as exc:
         hint = missing_file_hint(file) if exc.errno == errno.ENOENT else ""
-        raise PolicyError(f"{file}: cannot read policy file ({exc.strerror}); check the path{hint}") from None
+        reason = str(exc.strerror or exc).removesuffix("; check the path")  # (the size limit's reason says it too)
+        raise PolicyError(f"{file}: cannot read policy file ({reason}); check the path{hint}") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:  # replacement characters would make a term or pattern that never matches

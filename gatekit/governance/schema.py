@@ -11,6 +11,7 @@ values still load (:func:`upgrade_vocabulary`), with a deprecation warning.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Literal
 
@@ -24,6 +25,10 @@ from gatekit.governance.rules.interface import ID_PATTERN, RuleConfig
 from gatekit.units import parse_quantity
 from gatekit.yamlio import refuse_bool
 
+MAX_VERSION_CHARS = 100
+MAX_RULES = 1_000  # in one policy file: every rule runs on every case (and each fired one is listed in the decision)
+MAX_WINDOW_MS = 24 * 3600 * 1000.0  # a token budget's window
+MAX_TERMS = 10_000  # a sensitive_terms rule's terms (each costs time at every word of every text scanned)
 OutcomeName = Literal["deny", "require_review", "allow_with_redaction", "allow"]
 DATA_GROUPS = {"pii": PII_TYPES, "secrets": SECRET_TYPES}
 DEFAULT_IDENTIFIER_KEYS = ("id", "ids", "*_id", "*_ids")
@@ -33,6 +38,16 @@ DEFAULT_CREDENTIAL_KEYS = (
     "*_api_key", "token", "access_token", "refresh_token", "auth_token", "bearer_token", "private_key", "access_key",
     "secret_access_key",
 )  # fmt: skip
+
+
+def _scans_something(value: list[str]) -> list[str]:
+    if not value:  # (the rule would read no text: a pass on every case)
+        raise ValueError(
+            "an empty scan list reads no text, so the rule never fires; name what to scan (e.g. [output]) or leave scan out"
+        )
+    return value
+
+
 _KEY_PATTERN = re.compile(r"[a-z0-9_*?\[\]!\-]+")
 _KEY_FIELDS = {  # (what an argument-key pattern list is called in errors, and an example)
     "identifier_keys": ("identifier key", "'id', '*_id', 'sku'"),
@@ -49,6 +64,29 @@ class PolicyFile(BaseModel):
     version: str
     description: str = ""
     rules: list[dict[str, Any]] = Field(default_factory=list)
+
+    @field_validator("version")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        # (the version is written to every trace, span and console line: a line break forged an "ok" line)
+        if not value.strip() or len(value) > MAX_VERSION_CHARS or not value.isprintable():
+            raise ValueError(
+                f"the version must be one line of at most {MAX_VERSION_CHARS} printable characters "
+                '(no line break or control character), e.g. "1.2.0"'
+            )
+        return value
+
+    @field_validator("rules", mode="before")
+    @classmethod
+    def _rules_given(cls, value: Any) -> Any:
+        if value is None:  # ("rules:" and nothing under it)
+            raise ValueError("no rule under 'rules:'; list the rules (- id: ..., kind: ...)")
+        if isinstance(value, list) and len(value) > MAX_RULES:  # (25,000 rules: 26 s to load, 1.7 s per case)
+            raise ValueError(
+                f"{len(value):,} rules; at most {MAX_RULES:,} in one policy (every rule runs on every case): merge "
+                "them (one tools rule lists many tools, one sensitive_terms rule many terms)"
+            )
+        return value
 
 
 class ConditionConfig(RuleConfig):
@@ -75,8 +113,11 @@ class PromptInjectionConfig(RuleConfig):
     escalate_outcome: OutcomeName = "deny"
     high_risk_tools: list[str] = Field(default_factory=list)
 
+    _names = field_validator("high_risk_tools")(lambda value: _tool_names(value, exact=True))
+
     # (``threshold: yes`` was 1.0: no injection ever reached it)
     _no_bool = field_validator("threshold", "deny_threshold", mode="before")(refuse_bool)
+    _scan = field_validator("scan")(_scans_something)
 
     @field_validator("deny_threshold")
     @classmethod
@@ -91,12 +132,23 @@ class SensitiveTermsConfig(RuleConfig):
     """YAML of a ``sensitive_terms`` rule."""
 
     kind: Literal["sensitive_terms"] = "sensitive_terms"
-    terms: list[str] = Field(min_length=1)
+    terms: list[str] = Field(min_length=1, max_length=MAX_TERMS)
     scan: list[Literal["output", "tool_arguments", "input"]] = Field(
         default_factory=lambda: ["output", "tool_arguments"]  # type: ignore[arg-type]
     )
     outcome: Literal["deny", "require_review", "allow_with_redaction"] = "deny"
     placeholder: str = "[SENSITIVE_TERM]"
+
+    _scan = field_validator("scan")(_scans_something)
+
+    @field_validator("terms")
+    @classmethod
+    def _no_blank_term(cls, value: list[str]) -> list[str]:
+        # (a blank term was dropped; with no other term the rule matched between every two characters)
+        for index, term in enumerate(value):
+            if not term.strip():
+                raise ValueError(f"terms[{index}] is empty or blank: it matches nothing (or everything); remove it")
+        return value
 
 
 class EmergencyStopConfig(RuleConfig):
@@ -133,12 +185,42 @@ class ToolLimit(BaseModel):
 
     _no_bool = field_validator("max_calls", "max_calls_per_minute", mode="before")(refuse_bool)
 
+    @model_validator(mode="after")
+    def _sets_something(self) -> ToolLimit:
+        if (self.max_calls, self.max_calls_per_minute, self.max_argument_chars) == (None, None, None) and not (
+            self.conditions
+        ):
+            raise ValueError(
+                "the limit sets nothing, so it never fires; set max_calls, max_calls_per_minute, max_argument_chars "
+                "or conditions (or remove it)"
+            )
+        return self
+
     @field_validator("max_argument_chars", mode="before")
     @classmethod
     def _size(cls, value: Any) -> Any:
         if value is None:
             return None
-        return int(parse_quantity(value, kind="number", where="max_argument_chars"))
+        return int(
+            _finite(parse_quantity(value, kind="number", where="max_argument_chars"), "max_argument_chars", "1k")
+        )
+
+
+def _tool_names(value: list[str] | None, exact: bool = False) -> list[str] | None:
+    """``value`` when every tool name (or glob) in it can name a tool; ValueError otherwise.
+
+    A blank one names no tool; with blanks around it, an ``exact`` one (``allow``: compared as written) names no
+    tool either (``deny``, ``high_risk`` and limits compare folded names).
+    """
+    for index, name in enumerate(value or ()):
+        if not name.strip():
+            raise ValueError(f"entry {index} is an empty or blank tool name, which names no tool; remove it")
+        if exact and name != name.strip():
+            raise ValueError(
+                f"entry {index}, {name!r}, has blanks around it: names are compared here as written, so no call would "
+                f"match it; write {name.strip()!r}"
+            )
+    return value
 
 
 class ToolsConfig(RuleConfig):
@@ -153,12 +235,36 @@ class ToolsConfig(RuleConfig):
     outcome: OutcomeName = "deny"
 
     _no_bool = field_validator("max_calls_per_case", mode="before")(refuse_bool)
+    _exact_names = field_validator("allow")(lambda value: _tool_names(value, exact=True))
+    _names = field_validator("deny", "high_risk")(lambda value: _tool_names(value))
+
+    @field_validator("limits")
+    @classmethod
+    def _limit_names(cls, value: dict[str, ToolLimit]) -> dict[str, ToolLimit]:
+        _tool_names(list(value))
+        return value
+
+    @model_validator(mode="after")
+    def _checks_something(self) -> ToolsConfig:
+        if self.allow is None and not (self.deny or self.high_risk or self.limits) and self.max_calls_per_case is None:
+            raise ValueError(
+                "a tools rule without allow, deny, high_risk, limits or max_calls_per_case checks nothing and would "
+                "allow every call; list the tools the agent may call (allow: [...]) or set a limit"
+            )
+        return self
+
+
+def _finite(number: float, where: str, example: str = "16k") -> float:
+    """``number`` unless NaN or infinite (``.nan`` and ``.inf`` are YAML floats): ValueError naming ``where``."""
+    if not math.isfinite(number):  # (int(inf) raised OverflowError: an internal error; a NaN window kept every event)
+        raise ValueError(f"{where}: {number} is not a finite number; write a number such as {example}")
+    return number
 
 
 def _tokens(value: Any, where: str) -> Any:
     if value is None:
         return None
-    number = parse_quantity(value, kind="number", where=where)
+    number = _finite(parse_quantity(value, kind="number", where=where), where)
     if number < 0:
         raise ValueError(f"{where}: must not be negative")
     return int(number)
@@ -198,10 +304,30 @@ class TokenBudgetConfig(RuleConfig):
     @field_validator("window", mode="before")
     @classmethod
     def _window(cls, value: Any) -> Any:
-        number = parse_quantity(value, kind="duration_ms", where="window")
+        number = _finite(parse_quantity(value, kind="duration_ms", where="window"), "window", "60s")
         if number <= 0:
             raise ValueError("window must be positive, e.g. 60s")
+        if number > MAX_WINDOW_MS:  # (a window keeps every event in it: a runtime guard's memory grows with it)
+            raise ValueError(f"window {value!r} is longer than a day; use at most 24h")
         return number
+
+    @field_validator("user_field")
+    @classmethod
+    def _user_field(cls, value: str) -> str:
+        if not value.strip():  # (no context names "": every case would go without a per-user budget)
+            raise ValueError("user_field is empty; name the context key holding the user, e.g. user")
+        return value
+
+    @model_validator(mode="after")
+    def _limits_something(self) -> TokenBudgetConfig:
+        per_case = self.per_case
+        case_limits = () if per_case is None else (per_case.input_tokens, per_case.output_tokens, per_case.total_tokens)
+        if all(limit is None for limit in (*case_limits, self.per_user_per_minute, self.per_run_per_minute)):
+            raise ValueError(
+                "a token_budget rule without a limit checks nothing; set per_case (input_tokens, output_tokens, "
+                "total_tokens), per_user_per_minute or per_run_per_minute"
+            )
+        return self
 
 
 class CustomDetectorConfig(BaseModel):
@@ -231,6 +357,30 @@ class CustomDetectorConfig(BaseModel):
             raise ValueError(f"unknown validator {value!r}; valid: {', '.join(sorted(VALIDATORS))}")
         return value
 
+    @field_validator("context")
+    @classmethod
+    def _no_blank_word(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for index, word in enumerate(value):
+            if not word.strip():  # ("" is found before every candidate: the context test would always hold)
+                raise ValueError(f"context[{index}] is empty or blank; remove it")
+        return value
+
+    @model_validator(mode="after")
+    def _can_find(self) -> CustomDetectorConfig:
+        from gatekit.governance.detectors.base import CONTEXT_BOOST, MIN_SCORE
+
+        if self.score < MIN_SCORE and not self.context:
+            raise ValueError(
+                f"score {self.score} is below {MIN_SCORE} and there are no context words, so the detector finds "
+                f"nothing; add context: [words found before a value] or set score: {MIN_SCORE} or more"
+            )
+        if self.score + CONTEXT_BOOST < MIN_SCORE:
+            raise ValueError(
+                f"score {self.score} stays below {MIN_SCORE} even after a context word (+{CONTEXT_BOOST}), so the "
+                f"detector finds nothing; set score: {round(MIN_SCORE - CONTEXT_BOOST, 2)} or more"
+            )
+        return self
+
 
 class SensitiveDataConfig(RuleConfig):
     """YAML of a ``sensitive_data`` rule."""
@@ -246,6 +396,17 @@ class SensitiveDataConfig(RuleConfig):
     credential_keys: list[str] = Field(default_factory=lambda: list(DEFAULT_CREDENTIAL_KEYS))
     phone_regions: list[str] | None = None
     detectors: list[CustomDetectorConfig] = Field(default_factory=list)
+
+    _scan = field_validator("scan")(_scans_something)
+
+    @field_validator("outcomes")
+    @classmethod
+    def _acts_on_something(cls, value: dict[str, str]) -> dict[str, str]:
+        if not value:
+            raise ValueError(
+                "an empty mapping acts on no data type; name them, e.g. {pii: allow_with_redaction, secrets: deny}"
+            )
+        return value
 
     @field_validator("identifier_keys", "credential_keys")
     @classmethod

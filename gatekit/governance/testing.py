@@ -22,6 +22,7 @@ A test file (``policies/tests/*.yaml``)::
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from gatekit.governance.policy import Policy, load_policy
 from gatekit.models import Decision, Outcome
 
 _EXPECT_KEYS = {"outcome", "rules", "not_rules", "redactions", "output", "reasons_contain"}
+_LIST_KEYS = {"rules", "not_rules", "reasons_contain"}  # (an empty list of them checks nothing)
 
 
 @dataclass
@@ -55,6 +57,11 @@ def _check(decision: Decision, expect: dict[str, Any], where: str, rule_ids: set
         raise PolicyError(f"{where}: unknown expect key(s) {sorted(unknown)}; use {sorted(_EXPECT_KEYS)}")
     if not expect:  # a test that checks nothing would pass whatever the policy decides
         raise PolicyError(f"{where}: no expect (or an empty one): say what the decision must be, e.g. outcome: deny")
+    if all(key in _LIST_KEYS and expect[key] in ([], None) for key in expect):  # ({rules: []} checks nothing either)
+        raise PolicyError(
+            f"{where}: expect checks nothing ({', '.join(sorted(map(str, expect)))} empty): say what the decision "
+            "must be, e.g. outcome: deny"
+        )
     outcomes = [outcome.value for outcome in Outcome]
     if "outcome" in expect and expect["outcome"] not in outcomes:  # a misspelt outcome is a bad file, not a failure
         raise PolicyError(
@@ -71,6 +78,7 @@ def _check(decision: Decision, expect: dict[str, Any], where: str, rule_ids: set
                     f"{where}: expect.{key} names rule(s) {missing} the policy does not have; "
                     f"its rules: {', '.join(sorted(rule_ids))}"
                 )
+    _check_expect_types(expect, where)
     failures: list[str] = []
     fired = {r["id"] for r in decision.rules}
     if "outcome" in expect and decision.outcome.value != str(expect["outcome"]):
@@ -91,6 +99,66 @@ def _check(decision: Decision, expect: dict[str, Any], where: str, rule_ids: set
     return failures
 
 
+def _check_expect_types(expect: dict[str, Any], where: str) -> None:
+    """An expectation of the wrong type passes on nothing (``reasons_contain: "EMAIL"`` checked each letter)."""
+    reasons = expect.get("reasons_contain")
+    if reasons is not None and not (isinstance(reasons, list) and all(isinstance(text, str) for text in reasons)):
+        raise PolicyError(f'{where}: expect.reasons_contain must be a list of texts, e.g. ["EMAIL_ADDRESS"]')
+    redactions = expect.get("redactions")
+    if redactions is not None and not (
+        isinstance(redactions, dict)
+        and all(isinstance(key, str) and type(count) is int for key, count in redactions.items())
+    ):
+        raise PolicyError(f"{where}: expect.redactions must map a type to its count, e.g. {{EMAIL_ADDRESS: 1}}")
+    if "output" in expect and not isinstance(expect["output"], str):
+        raise PolicyError(f'{where}: expect.output must be the redacted output as text (quote it: "...")')
+
+
+_TOOL_CALL_KEYS = {"name", "arguments", "id", "output", "result", "content"}  # (a tool's result: prompt_injection)
+_USAGE_KEYS = {"input_tokens", "output_tokens"}
+
+
+def _check_response(response: dict[str, Any], where: str) -> None:
+    """The response as an agent's answer must be (:func:`gatekit.agents.base.normalise_response`), keys spelt right.
+
+    The gate refuses a malformed answer before any rule sees it: a test with ``tool_calls: {name: x}`` (not a
+    list) or ``args:`` for ``arguments`` was judged on no call or no arguments, and could pass on nothing.
+    """
+    from gatekit.agents.base import AgentCallError, normalise_response
+
+    calls = response.get("tool_calls")
+    for index, call in enumerate(calls if isinstance(calls, list) else []):
+        if isinstance(call, dict):
+            unknown = set(call) - _TOOL_CALL_KEYS
+            if unknown:
+                raise PolicyError(
+                    f"{where}: response.tool_calls[{index}]: unknown key(s) {sorted(map(str, unknown))}; "
+                    f"use {', '.join(sorted(_TOOL_CALL_KEYS))}"
+                )
+    usage = response.get("usage")
+    if isinstance(usage, dict) and set(usage) - _USAGE_KEYS:
+        misspelt = sorted(map(str, set(usage) - _USAGE_KEYS))
+        raise PolicyError(f"{where}: response.usage: unknown key(s) {misspelt}; use input_tokens, output_tokens")
+    for key in ("latency_ms", "cost_usd"):
+        value = response.get(key)
+        if value is not None and not (isinstance(value, int | float) and not isinstance(value, bool)):
+            raise PolicyError(f"{where}: response.{key} must be a number (or left out), not {value!r}")
+    if response.get("error_type") is not None and not isinstance(response["error_type"], str):
+        raise PolicyError(f"{where}: response.error_type must be text (or left out)")
+    try:
+        normalise_response(
+            {
+                key: value
+                for key, value in response.items()
+                if key in ("output", "tool_calls", "usage", "model", "cost_usd")
+            }
+        )
+    except AgentCallError as exc:
+        raise PolicyError(
+            f"{where}: response: {str(exc).removeprefix('agent returned ')}; the gate would refuse this answer before judging it"
+        ) from None
+
+
 def _known(raw: Any, keys: set[str], what: str, where: str) -> None:
     """A misspelt key (``outptu:``, ``contxt:``) would leave the field empty and the test pass on nothing."""
     if raw is None:
@@ -109,6 +177,7 @@ def _response(raw: Any, where: str = "") -> dict[str, Any]:
         raw = {"output": raw}
     _known(raw, _RESPONSE_KEYS, "response", where)
     response.update(raw or {})
+    _check_response(response, where)
     return response
 
 
@@ -116,6 +185,16 @@ def _case(raw: Any, name: str, where: str = "") -> dict[str, Any]:
     case: dict[str, Any] = {"id": name, "input": "", "context": {}, "tags": [], "expected": None, "timestamp": None}
     _known(raw, _CASE_KEYS, "case", where)
     case.update(raw or {})
+    # as a dataset row must be (gatekit.dataset): a context that is not a mapping was read as no context at all
+    for key, kinds, what in (
+        ("context", dict, "a mapping such as {env: production}"),
+        ("tags", list, "a list"),
+        ("input", str | dict | list, "text or a mapping such as {messages: [...]}"),
+        ("timestamp", str | date, "an ISO 8601 time, such as 2026-12-01T10:00:00Z"),
+    ):
+        value = case.get(key)
+        if value is not None and not isinstance(value, kinds):
+            raise PolicyError(f"{where}: case.{key} must be {what}, not {value!r}"[:400])
     return case
 
 
@@ -136,6 +215,11 @@ def run_policy_test_file(path: str | Path, policies: dict[Path, Policy] | None =
         raise PolicyError(f"{file}: cannot read policy tests ({exc}); {yaml_fix(exc)}") from None
     except OSError as exc:
         raise PolicyError(f"{file}: cannot read policy tests ({exc})") from None
+    if isinstance(raw, dict) and "rules" in raw and "tests" not in raw:  # (``gatekit policy test policies``)
+        raise PolicyError(
+            f"{file}: a policy, not a policy test file; pass the folder (or file) of tests, such as policies/tests, "
+            "and check a policy with gatekit policy check"
+        )
     if not isinstance(raw, dict) or "policy" not in raw or not isinstance(raw.get("tests"), list):
         raise PolicyError(f"{file}: a policy test file needs 'policy: <path>' and a 'tests:' list")
     if not raw["tests"]:  # zero tests would read "0 passed, 0 failed" and exit 0: nothing was tested
@@ -157,6 +241,12 @@ def run_policy_test_file(path: str | Path, policies: dict[Path, Policy] | None =
         extra = set(test) - set(allowed)
         if extra:  # (said which keys are allowed: 'respnse' left the response empty)
             raise PolicyError(f"{where}: unknown key(s) {sorted(map(str, extra))}; use {', '.join(allowed)}")
+        beside = sorted(key for key in ("case", "response", "expect") if key in test)
+        if "steps" in test and beside:  # (they were ignored: the test passed on its steps alone)
+            raise PolicyError(
+                f"{where}: {', '.join(beside)} beside steps would be ignored; put them in each step "
+                "(steps: [{case: ..., response: ..., expect: ...}])"
+            )
         steps = (
             test["steps"]
             if "steps" in test
@@ -172,11 +262,16 @@ def run_policy_test_file(path: str | Path, policies: dict[Path, Policy] | None =
             at = f"{where} {prefix.rstrip(': ')}".rstrip()
             if not isinstance(step, dict):
                 raise PolicyError(f"{at}: a step must be a mapping of case, response, expect")
+            if set(step) - {"case", "response", "expect"}:  # ('respnse:' left the step's response empty)
+                misspelt = sorted(map(str, set(step) - {"case", "response", "expect"}))
+                raise PolicyError(f"{at}: unknown key(s) {misspelt}; use case, response, expect")
             decision = policy.evaluate(_case(step.get("case"), name, at), _response(step.get("response"), at), run=run)
             expect = step.get("expect")
             if expect is None and "steps" in test and "expect_stop" in test:
                 continue  # (a step that only feeds the run; the test checks its stop)
             failures.extend(prefix + f for f in _check(decision, expect or {}, at, rule_ids))
+        if "expect_stop" in test and not isinstance(test["expect_stop"], bool):  # ("false" in quotes is true)
+            raise PolicyError(f"{where}: expect_stop must be true or false (unquoted), not {test['expect_stop']!r}")
         if "expect_stop" in test and bool(test["expect_stop"]) != (run.stop_reason is not None):
             failures.append(f"run stop reason {run.stop_reason!r}, expected a stop: {bool(test['expect_stop'])}")
         results.append(PolicyTestResult(str(file), name, not failures, failures))

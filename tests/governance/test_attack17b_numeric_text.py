@@ -48,7 +48,8 @@ LIMIT = {
         ("nine hundred", "allow"),
         ("900 USD", "allow"),
         (None, "allow"),
-        ("9" * 65, "allow"),  # (too long to be read as a number)
+        ("9" * 65, "deny"),  # (attack20p: a long one is read too, by float(): it was allowed)
+        ("0" * 70 + "900", "deny"),  # (attack20p: zeros in front were a way past the limit)
     ],
 )
 def test_a_numeric_string_is_ordered_as_its_number_in_the_gate_and_the_guard(
@@ -85,7 +86,8 @@ def test_a_chained_comparison_reads_a_numeric_string_too(score: Any, fires: bool
     [
         ('a > "5"', {"a": 900}, True),  # (a numeric literal string, a number read)
         ('a >= b', {"a": "7", "b": 7}, True),
-        ('a < b', {"a": "900", "b": "5000"}, False),  # two strings stay ordered as text
+        ('a < b', {"a": "900", "b": "5000"}, True),  # (attack20p: two numeric strings are two numbers: was text)
+        ('a < b', {"a": "900", "b": "5000 USD"}, False),  # (a string that is no number: both ordered as text)
         ("a > 5", {"a": True}, False),  # a boolean is no number
         ("a > 5", {"a": [9]}, False),
         ("a > 5", {"a": "nan"}, False),

@@ -385,7 +385,7 @@ def test_load_errors_name_file_line_and_key(tmp_path: Path) -> None:
         load_policy(tmp_path / "missing.yaml")
     with pytest.raises(PolicyError, match="invalid YAML"):
         load_policy(_write(tmp_path, "id: [unclosed\n"))
-    dup = _write(tmp_path, 'id: p\nversion: "1"\nrules:\n  - {id: a, kind: tools}\n  - {id: a, kind: tools}\n')
+    dup = _write(tmp_path, 'id: p\nversion: "1"\nrules:\n  - {id: a, kind: tools, allow: [x]}\n  - {id: a, kind: tools, allow: [x]}\n')
     with pytest.raises(PolicyError, match="duplicate rule id 'a'"):
         load_policy(dup)
 

@@ -239,7 +239,7 @@ def test_custom_detectors_with_a_named_validator_and_context_words() -> None:
     ("extra", "message"),
     [
         ({"detectors": [{"type": "X_ID", "pattern": "("}], "actions": {"X_ID": "deny"}}, "does not compile"),
-        ({"detectors": [{"type": "X_ID", "pattern": "x", "validator": "crc"}], "actions": {}}, "unknown validator"),
+        ({"detectors": [{"type": "X_ID", "pattern": "x", "validator": "crc"}], "actions": {"X_ID": "deny"}}, "unknown validator"),
         ({"actions": {"EMPLOYEE_ID": "deny"}}, "unknown data type"),
         ({"phone_regions": ["ZZ"], "actions": {"pii": "redact"}}, "unknown phone region"),
     ],

