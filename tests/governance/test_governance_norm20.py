@@ -2,9 +2,38 @@
 
 from __future__ import annotations
 
-from conftest import best_thread_time
+import gzip
+import importlib.util
+import json
+from pathlib import Path
+
+from conftest import REPO_ROOT, best_thread_time
 
 from gatekit.governance.normalise import normalise
+
+_SCRIPT = REPO_ROOT / "tests" / "data" / "normalise_norm20.py"
+
+
+def _reference_module() -> object:
+    spec = importlib.util.spec_from_file_location("normalise_norm20", _SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_normal_texts_offset_maps_and_findings_are_mains(shared_data: Path) -> None:
+    """Differential: presidio's texts, and the same with zero-width characters, soft hyphens, NBSP, full-width
+    characters, other digits, look-alike letters and escapes inserted at random places (3,090 texts, 600 K characters):
+    the normal text, the start and end of every offset of it (detectors' and a terms list's) and the findings (the spans
+    redaction replaces) are those main gave (``tests/data/normalise_norm20.json.gz``, written from main by
+    ``tests/data/normalise_norm20.py``, see its doc)."""
+    module = _reference_module()
+    recorded = json.loads(gzip.decompress(module.OUTPUT.read_bytes()))  # type: ignore[attr-defined]
+    texts = module.texts(shared_data)  # type: ignore[attr-defined]
+    assert len(texts) == len(recorded) == 3090
+    for text, expected in zip(texts, recorded, strict=True):
+        assert module.record(text) == expected, text  # type: ignore[attr-defined]
 
 
 def _run_with_piece(size: int) -> list[tuple[str, bool]]:
