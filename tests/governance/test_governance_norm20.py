@@ -7,9 +7,10 @@ import importlib.util
 import json
 from pathlib import Path
 
+import pytest
 from conftest import REPO_ROOT, best_thread_time
 
-from gatekit.governance.normalise import normalise
+from gatekit.governance.normalise import _Kept, normalise
 
 _SCRIPT = REPO_ROOT / "tests" / "data" / "normalise_norm20.py"
 
@@ -52,8 +53,8 @@ def test_a_long_run_of_look_alike_letters_is_joined_in_linear_time() -> None:
     (main: 4,000 letters 0.2 s, 16,000 3 s, 100 KB about two minutes; now ~1 ms per 10,000.)
     """
     for (small, terms), (large, _) in zip(_run_with_piece(4_000), _run_with_piece(16_000), strict=True):
-        small_s = best_thread_time(lambda: normalise(small, confusables=terms))
-        large_s = best_thread_time(lambda: normalise(large, confusables=terms))
+        small_s = best_thread_time(lambda text=small, terms=terms: normalise(text, confusables=terms))  # type: ignore[misc]
+        large_s = best_thread_time(lambda text=large, terms=terms: normalise(text, confusables=terms))  # type: ignore[misc]
         assert large_s < 6 * small_s + 0.002, (large[:8], small_s, large_s)
 
 
@@ -65,3 +66,64 @@ def test_a_run_of_look_alike_letters_is_read_as_latin_only_next_to_an_ascii_lett
     assert normalise(run + "%40", confusables=True).text == "aeo" * 3 + "@"
     normal = normalise("a**b " + run + "x")
     assert (normal.start(3), normal.end(len(normal.text))) == (5, 5 + len(run) + 1)
+
+
+# ordinary text: prose, a JSON record, a CSV table, credentials, an accented word and a curly quote (so that it is read
+# as a text of other characters, not skipped as ASCII), an escape of a link
+_ORDINARY = (
+    "Hi team, the quarterly report is attached; the password for the shared drive is Tr0ub4dor&3 until Friday.\n"
+    '{"user": "jane.doe@example.com", "id": 48213, "token": "sk-live-4eC39HqLyjWDarjtT1zdp7dc", "note": "ok"}\n'
+    "username,password,role\nalice,Summer2024!,admin\nbob,xyz,viewer\n"
+    "Call me at +1 415 555 2671 or write to support@example.org; the order #W2378156 ships on 2024-03-12.\n"
+    "La contrase\u00f1a es: hunter22. It\u2019s at https://example.com/?q=a%20b.\n"
+)
+
+# (issue 13's pathological units for normalisation: zero-width characters and soft hyphens among digits and signs,
+# no-break spaces, other digits, escapes of machine text, look-alike letters, markdown's marks, a sign of a piece)
+_FLOODS = [
+    "1\u200b", "\u200b", "a\u200b@", "1\u00ad", "\u00ad1", "1\u00a0\u200b", "1\u00a0", "\uff11\uff12\uff13 ",
+    "\u0661\u0662\u0663", "\\n1", "\\t1 ", "\\u0040", "a\\u0040b.cd ", "&#64;", "a&#x40;b.cd ", "%40\\u002B&nbsp;1",
+    "\u0430", "a\u0430", "**a ", "=", "\u00e1",
+]  # fmt: skip
+
+
+def _text(unit: str, size: int) -> str:
+    return (unit * (size // len(unit) + 1))[:size]
+
+
+def test_a_flood_of_deleted_characters_or_escapes_lists_no_offset_until_read() -> None:
+    """The map of 100 KB of zero-width characters or escapes is not a list of 50,000-66,000 offsets (~2.5 ms, and ~5 ms
+    more to find them a character at a time in main): the kept characters are counted per block, a block's offsets
+    listed when a span in it is mapped."""
+    for unit in ("1\u200b", "a\u200b@", "1\u00ad", "\\n1", "&#64;", "%40\\u002B&nbsp;1"):
+        text = _text(unit, 100_000)
+        normal = normalise(text)
+        offsets = normal.kept if normal.kept is not None else normal.escapes
+        assert isinstance(offsets, _Kept), unit
+        assert offsets.blocks == {}, unit
+        middle = len(normal.text) // 2
+        start, end = normal.start(middle), normal.end(middle + 3)
+        assert len(offsets.blocks) <= 2, unit
+        # (the span of the original that reads as the 3 normal characters there)
+        assert normalise(text[start:end]).text == normal.text[middle : middle + 3], unit
+
+
+def test_normalising_a_hostile_flood_costs_about_what_ordinary_text_does() -> None:
+    ordinary = _text(_ORDINARY, 100_000)
+    ordinary_s = best_thread_time(lambda: normalise(ordinary), runs=5)
+    for unit in _FLOODS:
+        text = _text(unit, 100_000)
+        hostile_s = best_thread_time(lambda text=text: normalise(text), runs=5)  # type: ignore[misc]
+        terms_s = best_thread_time(lambda text=text: normalise(text, confusables=True), runs=5)  # type: ignore[misc]
+        # (main: up to 5.5x ordinary text's cost, 8 ms on a quiet core; now 0.6-2.5x, ~1-4 ms: target 5 ms)
+        assert max(hostile_s, terms_s) < 4 * ordinary_s + 0.001, (unit, hostile_s, terms_s, ordinary_s)
+
+
+@pytest.mark.parametrize("unit", _FLOODS + ["a**b \u0430"])
+def test_normalising_a_hostile_flood_grows_linearly(unit: str) -> None:
+    small, large = _text(unit, 100_000), _text(unit, 400_000)
+    if unit == "a**b \u0430":  # (one piece, then a run of look-alike letters: quadratic in main)
+        small, large = "a**b " + "\u0430" * 100_000 + ".", "a**b " + "\u0430" * 400_000 + "."
+    small_s = best_thread_time(lambda: normalise(small))
+    large_s = best_thread_time(lambda: normalise(large))
+    assert large_s < 6 * small_s + 0.002, (unit, small_s, large_s)  # 4x the text: ~4x the time, never ~16x
