@@ -10,8 +10,8 @@ Run against a tree to record what it gives (``normalise_norm20.json.gz``, next t
 
     PYTHONPATH=/work/main python tests/data/normalise_norm20.py /work/shared/data
 
-Each record: the digest of the text, of its normal form and offset maps (detectors' and a terms list's), and the
-findings of ``scan`` (type, start, end: the spans redaction replaces).
+Each record: the digest of the text, of its normal form and of its offset maps (detectors', then a terms list's), and
+the findings of ``scan`` (type, start, end: the spans redaction replaces).
 """
 
 from __future__ import annotations
@@ -91,7 +91,8 @@ def record(text: str) -> list[object]:
     for terms in (False, True):
         normal = normalise(text, confusables=terms)
         ends = range(len(normal.text) + 1)
-        maps.append(_digest([normal.text, [_at(normal.start, at) for at in ends], [_at(normal.end, at) for at in ends]]))
+        maps.append(_digest(normal.text))
+        maps.append(_digest([[_at(normal.start, at) for at in ends], [_at(normal.end, at) for at in ends]]))
     findings = [[finding.type, finding.start, finding.end] for finding in scan(text)]
     return [_digest(text), *maps, findings]
 

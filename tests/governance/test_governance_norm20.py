@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import json
+import random
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -27,14 +29,22 @@ def test_normal_texts_offset_maps_and_findings_are_mains(shared_data: Path) -> N
     """Differential: presidio's texts, and the same with zero-width characters, soft hyphens, NBSP, full-width
     characters, other digits, look-alike letters and escapes inserted at random places (3,090 texts, 600 K characters):
     the normal text, the start and end of every offset of it (detectors' and a terms list's) and the findings (the spans
-    redaction replaces) are those main gave (``tests/data/normalise_norm20.json.gz``, written from main by
+    redaction replaces) are those main gave (but the maps of a text holding a character NFKC makes two or more, which
+    main mapped one for one: see the test of such characters below) (``tests/data/normalise_norm20.json.gz``, written from main by
     ``tests/data/normalise_norm20.py``, see its doc)."""
     module = _reference_module()
     recorded = json.loads(gzip.decompress(module.OUTPUT.read_bytes()))  # type: ignore[attr-defined]
     texts = module.texts(shared_data)  # type: ignore[attr-defined]
     assert len(texts) == len(recorded) == 3090
+    expanded = 0
     for text, expected in zip(texts, recorded, strict=True):
-        assert module.record(text) == expected, text  # type: ignore[attr-defined]
+        got = module.record(text)  # type: ignore[attr-defined]
+        if any(len(unicodedata.normalize("NFKC", char)) > 1 for char in set(text) if not char.isascii()):
+            # (a ligature, a fraction...: the maps main gave were wrong, see the test after; texts and findings as main)
+            expanded += 1
+            got[2], got[4], expected[2], expected[4] = None, None, None, None
+        assert got == expected, text
+    assert 100 < expanded < 400  # (128 texts)
 
 
 def _run_with_piece(size: int) -> list[tuple[str, bool]]:
@@ -127,3 +137,52 @@ def test_normalising_a_hostile_flood_grows_linearly(unit: str) -> None:
     small_s = best_thread_time(lambda: normalise(small))
     large_s = best_thread_time(lambda: normalise(large))
     assert large_s < 6 * small_s + 0.002, (unit, small_s, large_s)  # 4x the text: ~4x the time, never ~16x
+
+
+def _per_character(text: str) -> tuple[str, list[int], list[int]]:
+    """Per character, independently: the normal text, the original offset of each normal character and its end."""
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for index, char in enumerate(text):
+        category = unicodedata.category(char)
+        if category == "Cf":
+            normal = ""
+        elif category == "Nd":
+            normal = str(unicodedata.decimal(char))
+        elif category == "Pd":
+            normal = "-"
+        else:
+            normal = unicodedata.normalize("NFKC", char)
+        out.append(normal)
+        starts += [index] * len(normal)  # (each character a ligature becomes starts at the ligature)
+        ends += [index + 1] * len(normal)  # (and ends after it)
+    return "".join(out), starts, ends
+
+
+def test_characters_normalisation_makes_two_or_more_map_back_to_the_whole_character() -> None:
+    """A ligature (``\\ufb01`` -> ``fi``), a fraction, an ellipsis: each normal character maps back to the whole one.
+
+    main mapped them one for one (``\\ufb01`` -> ``fi``: the ``i`` to the character after the ligature, a span ending
+    at the ``i`` past it; at the end of a text holding an escape, an IndexError); a text of thousands of them was read a
+    character at a time (100 KB: 15-55 ms; now 2-6 ms by C passes).
+    """
+    rng = random.Random(20)
+    expanding = ["\ufb01", "\ufb03", "\u2026", "\u00bd", "\u2122", "\u2474", "\u3392"]
+    alphabet = ["a", "1", " ", "@", ".", "\u200b", "\u00ad", "\uff11", "\u0661", "\u00a0", "\u2013", "\u00e9"]
+    checked = 0
+    for _ in range(300):
+        chars = rng.sample(alphabet, rng.randint(1, 5)) + rng.sample(expanding, rng.randint(1, 3))
+        text = "".join(rng.choice(chars) for _ in range(rng.choice([5, 40, 600, 3000])))
+        expected_text, starts, ends = _per_character(text)
+        normal = normalise(text)
+        assert normal.text == expected_text, text
+        starts.append(len(text))
+        for offset in range(len(expected_text) + 1):
+            assert normal.start(offset) == starts[offset], (text, offset)
+            assert normal.end(offset) == (ends[offset - 1] if offset else 0), (text, offset)
+        checked += normal.kept is not None
+    assert checked > 50  # (texts of more than 256 changes: the map of every normal character)
+    text = "&nbsp;x \ufb01"
+    normal = normalise(text)
+    assert normal.text == " x fi" and normal.end(len(normal.text)) == len(text)
