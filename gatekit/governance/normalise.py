@@ -28,7 +28,10 @@ whose characters changes (one C pass of a class of every character normalisation
 per 200 characters of any script).
 Otherwise the characters that change are looked up in a cached per-character table and recorded as
 sparse "spots" (the offset map): linear in the text. A text of thousands of characters that change, each to
-one character (full-width or other digits, NBSP between digits), is translated whole at C speed, without a map.
+one character (full-width or other digits, NBSP between digits), is translated whole at C speed, without a map; one of
+thousands deleted or made two or more (zero-width characters, ligatures) or of thousands of escapes gets a map built by
+C passes and listed a block at a time when read (:class:`_Kept`). The searches start with the class of the characters
+they look for, so the regex engine skips the others in C (round norm20: every hostile 100 KB text 1-6 ms).
 """
 
 from __future__ import annotations
