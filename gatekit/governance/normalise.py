@@ -809,7 +809,8 @@ def _other_split() -> Callable[..., re.Match[str] | None]:
     if _OTHER_SPLIT is None:
         confusable = re.escape("".join(_CONFUSABLES))
         # (every mark: the BMP's in one class, tested by a bitmap; those past it in another, tested only for a character
-        # past it: one class of both tests every other character against each of their ~150 ranges, ~3x slower)
+        # past it: one class of both tests every other character against each of their ~150 ranges, ~3x slower; it is
+        # kept for a run of marks, each a mark found by the bitmap)
         bmp, past = _marks(((MARK_PLANES[0][0], 0x10000),)), _marks(((0x10000, MARK_PLANES[0][1]), MARK_PLANES[1]))
         marks = f"(?:[{bmp}]|(?=[\\U00010000-\\U0010ffff])[{past}])"
         # (a mark after an ASCII character or a look-alike letter next to one: led by a combining mark of the
@@ -825,7 +826,7 @@ def _other_split() -> Callable[..., re.Match[str] | None]:
         # from its first letter only, possessively: a run followed by none fails at its first letter in one pass of it,
         # not again at each of its letters, which made a 100 KB run with a piece elsewhere quadratic, ~2 minutes)
         other = (
-            f"(?:(?<=[!-~]{marks}){marks}*|(?<=[{_WORD}][{confusable}])[{confusable}]*"
+            f"(?:(?<=[!-~]{marks})[{bmp}{past}]*|(?<=[{_WORD}][{confusable}])[{confusable}]*"
             f"|(?<=[{confusable}])(?<![{confusable}]{{2}})[{confusable}]*+(?=[{_WORD}]))"
         )
         groups = [
