@@ -740,6 +740,11 @@ _OTHER_SPLIT: Callable[..., re.Match[str] | None] | None = None
 _OTHER_SCAN: Callable[..., re.Match[str] | None] | None = None
 _SPLIT_ALL: re.Pattern[str] | None = None
 _SPLIT_UNDASHED: re.Pattern[str] | None = None  # (_SPLIT_ALL without the chains of loose dashes: a text holding none)
+# (_SPLIT_ALL and _SPLIT_UNDASHED without the non-ASCII pieces: a text holding none, its marks and look-alikes skipped in
+# C; and the search of a mark after an ASCII character, which those pieces hold besides _OTHER_SPLIT's)
+_SPLIT_ASCII: re.Pattern[str] | None = None
+_SPLIT_ASCII_UNDASHED: re.Pattern[str] | None = None
+_MARK_AFTER_ASCII: Callable[..., re.Match[str] | None] | None = None
 _NAMED: dict[str, str] | None = None
 
 
@@ -822,7 +827,14 @@ def _other_piece(text: str) -> bool:
 
 def _other_split() -> Callable[..., re.Match[str] | None]:
     """The search of a non-ASCII piece :func:`_joined` changes (built on first use, with :data:`_SPLIT_ALL`)."""
-    global _OTHER_SPLIT, _OTHER_SCAN, _SPLIT_ALL, _SPLIT_UNDASHED
+    global \
+        _OTHER_SPLIT, \
+        _OTHER_SCAN, \
+        _SPLIT_ALL, \
+        _SPLIT_UNDASHED, \
+        _SPLIT_ASCII, \
+        _SPLIT_ASCII_UNDASHED, \
+        _MARK_AFTER_ASCII
     if _OTHER_SPLIT is None:
         confusable = re.escape("".join(_CONFUSABLES))
         # (every mark: the BMP's in one class, tested by a bitmap; those past it in another, tested only for a character
@@ -862,14 +874,18 @@ def _other_split() -> Callable[..., re.Match[str] | None]:
             ("`", [alternative[1:] for alternative in _MARKER_ALTERNATIVES if alternative[0] == "`"]),
             ("~", [alternative[1:] for alternative in _MARKER_ALTERNATIVES if alternative[0] == "~"]),
             ("\\\"'", [_CONCAT_PIECE[5:]]),
-            # (a mark or a look-alike letter, checked by each alternative; led by the BMP's marks, the look-alikes and
-            # every character past the BMP: a class tested by a bitmap and one range, not one of ~150 ranges)
-            (f"{bmp}{confusable}\\U00010000-\\U0010ffff", [other]),
         ]
-        _SPLIT_UNDASHED = _led(groups)
+        # (a mark or a look-alike letter, checked by each alternative; led by the BMP's marks, the look-alikes and
+        # every character past the BMP: a class tested by a bitmap and one range, not one of ~150 ranges)
+        others = (f"{bmp}{confusable}\\U00010000-\\U0010ffff", [other])
         # (a digit leads only a chain of loose dashes: a text without " - " is read without that group, its digits
         # skipped in C)
-        _SPLIT_ALL = _led([*groups, ("0-9(", [_SPACED_DASH_PIECE[6:]])])
+        dashes = ("0-9(", [_SPACED_DASH_PIECE[6:]])
+        _SPLIT_ALL = _led([*groups, others, dashes])
+        _SPLIT_UNDASHED = _led([*groups, others])
+        _SPLIT_ASCII = _led([*groups, dashes])
+        _SPLIT_ASCII_UNDASHED = _led(groups)
+        _MARK_AFTER_ASCII = re.compile(f"[{bmp}\\U00010000-\\U0010ffff](?<=[!-~]{marks})").search
     return _OTHER_SPLIT
 
 
@@ -961,7 +977,8 @@ class _TooManyPieces(Exception):
 def _joined(text: str, confusables: bool = False) -> Normalised:
     """``text`` normalised with its pieces joined and decoded (see above), with its map (``confusables``: terms')."""
     _other_split()
-    assert _SPLIT_ALL is not None and _SPLIT_UNDASHED is not None
+    assert _SPLIT_ALL is not None and _SPLIT_UNDASHED is not None and _MARK_AFTER_ASCII is not None
+    assert _SPLIT_ASCII is not None and _SPLIT_ASCII_UNDASHED is not None
     if "+" in text and "%" in text:  # (form encoding writes a space as "+"; one character for one)
         text_in = _FORM_SPACE.sub(" ", text)
     else:
@@ -1010,7 +1027,14 @@ def _joined(text: str, confusables: bool = False) -> Normalised:
 
     try:
         dashed = " - " in text_in or " \u2013 " in text_in or " \u2212 " in text_in
-        joined = (_SPLIT_ALL if dashed else _SPLIT_UNDASHED).sub(read, text_in)
+        # (the non-ASCII pieces only in a text holding one: a look-alike letter next to an ASCII letter or digit, a mark
+        # after an ASCII character; else each look-alike letter of a long text was tried in turn, 100 KB ~10 ms)
+        other = not text_in.isascii() and (_other_piece(text_in) or _MARK_AFTER_ASCII(text_in) is not None)
+        if other:
+            pattern = _SPLIT_ALL if dashed else _SPLIT_UNDASHED
+        else:
+            pattern = _SPLIT_ASCII if dashed else _SPLIT_ASCII_UNDASHED
+        joined = pattern.sub(read, text_in)
     except _TooManyPieces:
         return _unjoined(text, confusables)
     if not changed:  # (nothing to join: an escape of a character none is read as...)
