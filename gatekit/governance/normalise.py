@@ -32,7 +32,7 @@ one character (full-width or other digits, NBSP between digits), is translated w
 thousands deleted or made two or more (zero-width characters, ligatures) or of thousands of escapes gets a map built by
 C passes and listed a block at a time when read (:class:`_Kept`). The searches start with the class of the characters
 they look for, so the regex engine skips the others in C (round norm20: the hostile 100 KB texts 0.2-6 ms, but a text of
-look-alike letters holding a piece, 5-15 ms: each letter is a place the join's pattern is tried).
+look-alike letters holding one next to an ASCII letter, 10-15 ms: each letter is a place the join's pattern is tried).
 """
 
 from __future__ import annotations
