@@ -363,6 +363,25 @@ HOSTILE_UNITS = [
     "`1` ", "**a ", "**4111** ", "&#52;", "%34", "a\u0301", "\u0430a", "\u0430", "a=\n", "'1' + '",
 ]  # fmt: skip
 HOSTILE_SIZE = 100_000
+# (round norm20) 100 KB texts for normalisation alone, besides the units above: floods of look-alike letters, combining
+# marks, ligatures and other characters NFKC makes two or more, several kinds of change mixed, a piece (markdown's marks,
+# an escape) next to a long run of look-alike letters or zero-width characters (quadratic, then 10-55 ms, before it)
+NORMAL_TEXTS = {
+    "\u0430 x 100,000": "\u0430" * HOSTILE_SIZE,
+    "a**b + \u0430 x 100,000 + .": "a**b " + "\u0430" * HOSTILE_SIZE + ".",
+    "\u0430 x 100,000 + %40": "\u0430" * HOSTILE_SIZE + "%40",
+    "\u0430 x 100,000 + a": "\u0430" * HOSTILE_SIZE + "a",
+    "'\u0430 ' x 50,000 + a\u0430": "\u0430 " * (HOSTILE_SIZE // 2) + "a\u0430",
+    "'1\u200b' x 50,000 + %40": "1\u200b" * (HOSTILE_SIZE // 2) + "%40",
+    "\u0301 x 100,000": "\u0301" * HOSTILE_SIZE,
+    "\ufb01 x 100,000": "\ufb01" * HOSTILE_SIZE,
+    "'\ufb011' x 50,000": "\ufb011" * (HOSTILE_SIZE // 2),
+    "'\uff10\u200b\u00ad\ufb01\u2460' x 20,000": "\uff10\u200b\u00ad\ufb01\u2460" * (HOSTILE_SIZE // 5),
+    "'a' x 9 + \ufb01, x 10,000": ("a" * 9 + "\ufb01") * (HOSTILE_SIZE // 10),
+    "Russian prose": ("\u041f\u0440\u0438\u0432\u0435\u0442, \u0437\u0430\u043a\u0430\u0437 12345. " * 6000)[
+        :HOSTILE_SIZE
+    ],
+}
 
 
 def _shown(unit: str) -> str:
@@ -392,6 +411,7 @@ def _hostile() -> None:
     worst_whole: dict[str, tuple[float, float, str]] = {}  # number detectors called without the digit runs
     scans: list[tuple[float, float, str]] = []
     normals: list[tuple[float, float, str]] = []
+    terms: list[tuple[float, float, str]] = []  # (normalisation for a terms list: look-alike letters, pieces joined)
     runs_times: list[tuple[float, float, str]] = []
     gc.collect()
     gc.disable()
@@ -415,6 +435,10 @@ def _hostile() -> None:
             runs_times.append((*_best(digit_runs, subject), unit))
             scans.append((*_best(DEFAULT_SCANNER.scan, text, runs=2), unit))
             normals.append((*_best(normalise, text, runs=2), unit))
+            terms.append((*_best(lambda t=text: normalise(t, confusables=True), runs=2), unit))
+        for name, text in NORMAL_TEXTS.items():
+            normals.append((*_best(normalise, text, runs=2), name))
+            terms.append((*_best(lambda t=text: normalise(t, confusables=True), runs=2), name))
     finally:
         gc.enable()
     print(
@@ -436,8 +460,12 @@ def _hostile() -> None:
         )
     )
     print(
-        "  normalisation, slowest: "
+        f"  normalisation (the units above and {len(NORMAL_TEXTS)} texts of its own, target 5 ms), slowest: "
         + ", ".join(f"{cpu:.2f} ({wall:.2f}) ms on {_shown(unit)}" for cpu, wall, unit in sorted(normals, reverse=True)[:3])
+    )
+    print(
+        "  normalisation for a terms list, slowest: "
+        + ", ".join(f"{cpu:.2f} ({wall:.2f}) ms on {_shown(unit)}" for cpu, wall, unit in sorted(terms, reverse=True)[:3])
     )
     print(
         "  whole scans (normalisation, digit runs, every detector, overlaps), slowest: "

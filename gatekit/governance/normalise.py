@@ -28,7 +28,11 @@ whose characters changes (one C pass of a class of every character normalisation
 per 200 characters of any script).
 Otherwise the characters that change are looked up in a cached per-character table and recorded as
 sparse "spots" (the offset map): linear in the text. A text of thousands of characters that change, each to
-one character (full-width or other digits, NBSP between digits), is translated whole at C speed, without a map.
+one character (full-width or other digits, NBSP between digits), is translated whole at C speed, without a map; one of
+thousands deleted or made two or more (zero-width characters, ligatures) or of thousands of escapes gets a map built by
+C passes and listed a block at a time when read (:class:`_Kept`). The searches start with the class of the characters
+they look for, so the regex engine skips the others in C (round norm20: the hostile 100 KB texts 0.2-6 ms, but a text of
+look-alike letters holding one next to an ASCII letter, 10-15 ms: each letter is a place the join's pattern is tried).
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ import bisect
 import re
 import unicodedata
 from collections.abc import Callable
-from itertools import compress, repeat
+from itertools import accumulate, chain, compress, repeat
 from typing import NamedTuple
 
 # Latin look-alikes (Unicode confusables.txt, the letters of the Cyrillic and Greek scripts that are
@@ -57,6 +61,7 @@ _CONFUSABLES = {
     "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
 }  # fmt: skip
 
+_CONFUSABLE_TABLE = str.maketrans(_CONFUSABLES)
 _TABLE_LIMIT = 65_536  # characters remembered per table (hostile text may hold many distinct ones)
 
 
@@ -92,22 +97,6 @@ _DETECT = _Table(confusables=False)
 _TERMS = _Table(confusables=True)
 
 
-# Characters an NFKC-normal text may still hold that normalisation changes: format characters (category Cf),
-# dashes (Pd) and non-ASCII decimal digits (Nd, which ``\d`` matches). The Cf and Pd lists are Unicode 15's
-# (a test compares them with ``unicodedata``).
-_FORMAT = (
-    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
-    "\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
-    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
-)
-_DASHES = (
-    "\u058a\u05be\u1400\u1806\u2010-\u2015\u2e17\u2e1a\u2e3a\u2e3b\u2e40\u2e5d\u301c\u3030\u30a0"
-    "\ufe31\ufe32\ufe58\ufe63\uff0d\U00010ead"
-)
-# (a non-ASCII character first, its class checked behind it: the engine skips ASCII text at C speed)
-_SPECIAL = re.compile(f"[^\\x00-\\x7f](?:(?<=[{_FORMAT}{_DASHES}])|(?<=\\d))")
-
-
 class _Offsets:
     """The original offset of every character of a text with a few escapes decoded (see :attr:`Normalised.escapes`).
 
@@ -132,7 +121,67 @@ class _Offsets:
 
 
 _TAILS = re.compile(b"\x00+")
-_FEW_TAILS = 64  # (characters of escapes' tails up to which a text's offsets are read so; more: the list, built in C)
+_FEW_TAILS = 64  # (characters of escapes' tails up to which a text's offsets are read so; more: :func:`_kept`)
+_BLOCK = 1024  # (offsets listed at once by _Kept)
+
+
+class _Kept:
+    """The original offset of every character kept (a non-zero byte of ``flags``), and ``len(flags)`` last.
+
+    What ``list(compress(range(len(flags)), flags)) + [len(flags)]`` holds, read by index, each block of ``_BLOCK``
+    characters' offsets listed on first use: the list of every offset of a 100 KB text costs ~2.5 ms (an int object per
+    character) where a text's findings read a few blocks; the kept characters before each block are counted in C.
+    ``wide``: the values over 1 ``flags`` holds, each the number of normal characters its character becomes (a ligature
+    2): the offset of such a character is listed that many times (see :func:`_expanding`).
+    """
+
+    __slots__ = ("blocks", "flags", "before", "wide")
+
+    def __init__(self, flags: bytes | bytearray, wide: tuple[int, ...] = ()) -> None:
+        self.flags = flags
+        self.wide = wide
+        size = len(flags)
+        counts = [
+            min(_BLOCK, size - at)
+            - flags.count(0, at, at + _BLOCK)
+            + sum([(width - 1) * flags.count(width, at, at + _BLOCK) for width in wide])
+            for at in range(0, size, _BLOCK)
+        ]
+        self.before = list(accumulate(counts, initial=0))  # (the normal characters before each block, all last)
+        self.blocks: dict[int, list[int]] = {}
+
+    def __len__(self) -> int:
+        return self.before[-1] + 1
+
+    def __getitem__(self, index: int) -> int:
+        before = self.before
+        total = before[-1]
+        if index < 0:
+            index += total + 1
+        if not 0 <= index < total:
+            if index == total:
+                return len(self.flags)
+            raise IndexError(index)
+        block = bisect.bisect_right(before, index) - 1
+        listed = self.blocks.get(block)
+        if listed is None:
+            at = block * _BLOCK
+            part = self.flags[at : at + _BLOCK]
+            if self.wide:  # (each offset as many times as its character's normal characters)
+                listed = list(chain.from_iterable(map(repeat, range(at, at + _BLOCK), part)))
+            else:
+                listed = list(compress(range(at, at + _BLOCK), part))
+            self.blocks[block] = listed
+        return listed[index - before[block]]
+
+
+def _kept(flags: bytes | bytearray) -> list[int] | _Kept:
+    """The original offset of every character kept (a non-zero byte of ``flags``), and ``len(flags)`` last."""
+    if len(flags) > 2 * _BLOCK:
+        return _Kept(flags)
+    kept = list(compress(range(len(flags)), flags))
+    kept.append(len(flags))
+    return kept
 
 
 class Normalised(NamedTuple):
@@ -148,11 +197,11 @@ class Normalised(NamedTuple):
     # (a text of many deleted characters, each other character unchanged or replaced by one: ``spots`` is empty and
     # this list holds the original offset of every character of ``text``, and the original length last, found at
     # C speed; see :func:`normalise`)
-    kept: list[int] | None = None
+    kept: list[int] | _Kept | None = None
     # (a text of percent-escapes: the original offset of every character of the text with its escapes decoded, and the
     # original length last, read by index (a text of a few escapes: :class:`_Offsets`, found from their tails);
     # ``spots`` and ``kept`` then map offsets of ``text`` to that decoded text's)
-    escapes: list[int] | _Offsets | None = None
+    escapes: list[int] | _Offsets | _Kept | None = None
 
     def _locate(self, offset: int) -> tuple[int, int, int, int, bool] | None:
         spots = self.spots
@@ -232,8 +281,10 @@ def _changing() -> re.Pattern[str]:
                 ranges.append(f"{re.escape(chr(first))}-{re.escape(chr(code - 1))}")
                 first = -1
         changing = "[" + "".join(ranges) + "\\U00010000-\\U0010ffff]"
-        # (a non-ASCII character first, the big class checked behind it: the engine skips ASCII at C speed)
-        _CHANGING = re.compile(f"[^\\x00-\\x7f](?<={changing}){changing}*")
+        # (led by the class: the engine skips in C to a character of it, ASCII or any other that does not change, by a
+        # bitmap of the BMP's and one range past it; led by any non-ASCII character, each one of another script was
+        # tried in turn: 100 KB of Cyrillic 2.3 -> 0.4 ms)
+        _CHANGING = re.compile(f"{changing}{changing}*")
         _CHANGES = re.compile(changing)
     return _CHANGING
 
@@ -254,7 +305,7 @@ def normalise(text: str, *, confusables: bool = False) -> Normalised:
             or "\\" in text
             or "&" in text
             or (("=" in text or "+" in text or "*" in text or "`" in text or "~" in text) and _is_split(text, True))
-            or (not text.isascii() and _other_split()(text) is not None)
+            or (not text.isascii() and _other_piece(text))
         ):
             return _joined(text, True)
         return _normalised(text, True)
@@ -284,7 +335,7 @@ def normalise(text: str, *, confusables: bool = False) -> Normalised:
     # (two C passes, each of a small class the engine tests fast: a combining mark after an ASCII character or a letter
     # drawn like a Latin one next to one, then a character normalisation changes; the usual text of another script
     # holds neither piece)
-    if (_OTHER_SPLIT or _other_split())(text) is not None:
+    if _other_piece(text):
         return _joined(text)  # (a mark after an ASCII character, a confusable letter next to one)
     if _changes().search(text) is None:
         if not escaped:
@@ -313,26 +364,26 @@ def _normalised(text: str, confusables: bool, changes: bool = False) -> Normalis
     lookup = table.__getitem__
     # the distinct non-ASCII characters (a long text: one set of it; a short one: its ASCII runs removed, at C speed)
     # and those of them normalisation changes, each looked up once
-    distinct = _distinct_long(text) if len(text) > 8192 else set(_ASCII.sub("", text))
+    if len(text) <= 8192:
+        distinct = set(_ASCII.sub("", text))
+    else:  # (a long text of another script: only the characters of the class that changes, each found in C)
+        distinct = _distinct_long(text) if confusables else _distinct_changing(text)
     changing = [char for char in distinct if lookup(ord(char)) != char]
     if not changing:  # (most texts of other scripts, accented names, curly quotes)
         return Normalised(text)
     widths = {len(lookup(ord(char))) for char in changing}
-    if widths.issubset((0, 1)) and sum(map(text.count, changing)) > _MANY_CHANGES:
-        if 0 not in widths:
+    if sum(map(text.count, changing)) > _MANY_CHANGES:
+        if widths == {1}:
             # (a hostile text: thousands of full-width or other digits, NBSPs...) each character that changes becomes
             # one character, so no offset moves: the text is translated at C speed, without a map
             return Normalised(_replaced(text, changing, table))
-        # (a hostile text: thousands of zero-width characters or soft hyphens) each character is deleted or becomes
-        # one character: the map is the original offset of every character kept, found at C speed
-        return _deleting(text, changing, table)
-    if not confusables and unicodedata.is_normalized("NFKC", text):
-        first = _SPECIAL.search(text)  # (skips ASCII at C speed; most texts of other scripts hold none)
-        if first is None:
-            return Normalised(text)
-        # (in an NFKC-normal text the characters that change are exactly these; that pattern is the faster)
-        changed = [m.span() for m in _changing().finditer(text, first.start())]
-    elif confusables:
+        if widths.issubset((0, 1)):
+            # (a hostile text: thousands of zero-width characters or soft hyphens) each character is deleted or becomes
+            # one character: the map is the original offset of every character kept, found at C speed
+            return _deleting(text, changing, table)
+        # (thousands of ligatures, circled numbers, fractions... among them: each read in Python made 100 KB 15-55 ms)
+        return _expanding(text, changing, table)
+    if confusables:
         changed = [m.span() for m in _NON_ASCII.finditer(text)]
     else:  # the runs of characters that change (one C pass; most words of another script hold none)
         changed = [m.span() for m in _changing().finditer(text)]
@@ -347,14 +398,14 @@ def _normalised(text: str, confusables: bool, changes: bool = False) -> Normalis
         run = text[start:end]
         if end - start == 1:  # (the usual run, and a hostile text's: a zero-width character between digits)
             replacement = lookup(ord(run))
-            if replacement != run:
-                spots.append((start, end, length, length + len(replacement), bool(replacement)))
+            if replacement != run:  # (linear: one character for one; a ligature's two map back to it as a whole)
+                spots.append((start, end, length, length + len(replacement), len(replacement) == 1))
             pieces.append(replacement)
             length += len(replacement)
             position = end
             continue
         widths = set(map(len, map(lookup, map(ord, run))))  # (C iterators)
-        if len(widths) == 1:  # every character deleted, or every one replaced by one: one stretch
+        if widths == {0} or widths == {1}:  # every character deleted, or every one replaced by one: one stretch
             replacement = run.translate(table)
             if replacement != run:
                 spots.append((start, end, length, length + len(replacement), bool(replacement)))
@@ -373,6 +424,26 @@ def _normalised(text: str, confusables: bool, changes: bool = False) -> Normalis
         return Normalised(text)
     pieces.append(text[position:])
     return Normalised("".join(pieces), spots)
+
+
+def _distinct_changing(text: str) -> set[str]:
+    """The distinct characters of a long text in the class of those normalisation changes (:func:`_changes`).
+
+    As :func:`_distinct_long`, but the search skips in C every other character: a text of another script holds few
+    (a set of the whole text, ~1.5 ms for 100 KB of Russian, builds one string per character).
+    """
+    search = _changes().search
+    found: set[str] = set()
+    rest = text
+    for _ in range(8):
+        first = search(rest)
+        if first is None:
+            return found
+        char = first.group()
+        found.add(char)
+        rest = rest.replace(char, "")
+    found.update(_changes().findall(rest))
+    return found
 
 
 def _distinct_long(text: str) -> set[str]:
@@ -400,11 +471,44 @@ def _deleting(text: str, changing: list[str], table: _Table) -> Normalised:
     starts at that character's original offset, a span ending after one ends right after it.
     """
     lookup = table.__getitem__
-    # 0 for a deleted character, 1 for any other: the offsets of the kept ones, selected at C speed
-    flags = {char: 0 for char in changing if not lookup(ord(char))}
-    kept = list(compress(range(len(text)), map(flags.get, text, repeat(1))))
-    kept.append(len(text))
-    return Normalised(_replaced(text, changing, table), [], kept)
+    # 0 for a deleted character, non-zero for any other (a NUL of the text made 1, any other non-ASCII "?"), made in C
+    # passes: the offsets of the kept ones are selected at C speed, a block at a time (see _Kept)
+    deleted = [char for char in changing if not lookup(ord(char))]
+    marked = text.replace("\x00", "\x01") if "\x00" in text else text
+    if len(deleted) > 16:
+        marked = marked.translate(dict.fromkeys(map(ord, deleted), "\x00"))
+    else:
+        for char in deleted:
+            marked = marked.replace(char, "\x00")
+    return Normalised(_replaced(text, changing, table), [], _kept(marked.encode("ascii", "replace")))
+
+
+# (a character's width, 0-18, marked as U+0080 + width in _expanding: C1 controls, which normalisation keeps; read back
+# from the Latin-1 bytes, any other byte as 1)
+_C1 = re.compile("[\x80-\x9f]")
+_WIDTHS = bytes(code - 0x80 if 0x80 <= code < 0xA0 else 1 for code in range(256))
+
+
+def _expanding(text: str, changing: list[str], table: _Table) -> Normalised:
+    """``text`` normalised when thousands of characters change and some become two or more, with its map.
+
+    The map (:attr:`Normalised.kept`) is the original offset of every normal character, a ligature's two both its
+    offset: a span maps back to the whole characters it was read from, as the spots of a few such characters do. Built
+    from the width of every character, marked by C passes (replace, encode, translate).
+    """
+    lookup = table.__getitem__
+    marked = text
+    while (control := _C1.search(marked)) is not None:  # (the text's own C1 controls: one character each)
+        marked = marked.replace(control.group(), "?")
+    marks = {char: chr(0x80 + len(lookup(ord(char)))) for char in changing}
+    if len(changing) > 16:
+        marked = marked.translate({ord(char): mark for char, mark in marks.items()})
+    else:
+        for char, mark in marks.items():
+            marked = marked.replace(char, mark)
+    widths = marked.encode("latin-1", "replace").translate(_WIDTHS)
+    wide = tuple(sorted({len(lookup(ord(char))) for char in changing} - {0, 1}))
+    return Normalised(_replaced(text, changing, table), [], _Kept(widths, wide))
 
 
 def _replaced(text: str, changing: list[str], table: _Table) -> str:
@@ -450,10 +554,29 @@ _REFERENCE_ESCAPE = r"&(?:#(?:0?64|43|46|39|160|[xX](?:40|2[bBeE7]|[aA]0));|nbsp
 _MACHINE_ESCAPE = re.compile(f"{_BACKSLASH_ESCAPE}|{_REFERENCE_ESCAPE}")
 # (each kind apart, a literal first: sre skips to it in a tight loop, to the class of both ~4x slower; no escape of one
 # kind holds the other's first character, so their matches are those of _MACHINE_ESCAPE)
-_BACKSLASHES, _REFERENCES = re.compile(_BACKSLASH_ESCAPE).findall, re.compile(_REFERENCE_ESCAPE).findall
+_BACKSLASHES, _REFERENCES = re.compile(_BACKSLASH_ESCAPE), re.compile(_REFERENCE_ESCAPE)
 # (a raw "+" between digits, the one before it not an escape's: "%20+1")
 _FORM_SPACE = re.compile(r"\+(?<=\d\+)(?<!%[0-9A-Fa-f]\d\+)(?=\d)")
 _NUL_AS_ONE = bytes.maketrans(b"\x00", b"\x01")
+
+
+def _distinct(pattern: re.Pattern[str], text: str) -> set[str]:
+    """``set(pattern.findall(text))`` for the escapes' patterns, in a few C passes for a text of many of a few forms.
+
+    Each pass finds one form and replaces all of it with a NUL (one C pass), as ``findall`` would find each: no match
+    of these patterns overlaps another or holds a NUL, so the matches left are the text's other forms. A text of many
+    forms ends with the ``findall`` of what is left (100 KB of one escape: 33,000 strings, ~3 ms, before).
+    """
+    found: set[str] = set()
+    for _ in range(8):
+        match = pattern.search(text)
+        if match is None:
+            return found
+        form = match.group()
+        found.add(form)
+        text = text.replace(form, "\x00")
+    found.update(pattern.findall(text))
+    return found
 
 
 def _unescaped(text: str) -> Normalised | None:
@@ -465,14 +588,14 @@ def _unescaped(text: str) -> Normalised | None:
     escapes the patterns find. The map (:attr:`Normalised.escapes`) is the original offset of every character kept (an
     escape's first), found at C speed: linear, whatever the number of escapes.
     """
-    # (the percent-escapes present, in one search: 3 characters from a "%", never overlapping)
-    present: set[str] = set(_ESCAPE.findall(text)) if "%" in text else set()
+    # (the percent-escapes present: 3 characters from a "%", never overlapping)
+    present: set[str] = _distinct(_ESCAPE, text) if "%" in text else set()
     percent = bool(present)
     forms: list[tuple[str, str]] = []
     if "\\" in text or "&" in text:
-        found = set(_BACKSLASHES(text) if "\\" in text else ())
+        found = _distinct(_BACKSLASHES, text) if "\\" in text else set()
         if "&" in text:
-            found.update(_REFERENCES(text))
+            found.update(_distinct(_REFERENCES, text))
         if found:  # (HTML's references before the backslash escapes; each form as written, its lower case looked up)
             forms = sorted(
                 ((form, _REFERENCE_FORMS.get(form.lower()) or _BACKSLASH_FORMS[form.lower()]) for form in found),
@@ -491,12 +614,11 @@ def _unescaped(text: str) -> Normalised | None:
         if form in text:
             text = text.replace(form, char)
             flags = flags.replace(form.encode(), form[:1].encode() + b"\x00" * (len(form) - 1))
-    escapes: list[int] | _Offsets
+    escapes: list[int] | _Offsets | _Kept
     if flags.count(0) <= _FEW_TAILS:  # (a few escapes: their tails, not a list of every offset)
         escapes = _Offsets(flags)
     else:
-        escapes = list(compress(range(len(flags)), flags))
-        escapes.append(len(flags))
+        escapes = _kept(flags)
     inner = _normalised(text, False)  # (the other characters that change; escapes are not read twice)
     return _new(Normalised, (inner.text, [] if inner.spots is None else inner.spots, inner.kept, escapes))
 
@@ -526,13 +648,14 @@ _REFERENCE_PIECE = r"&(?:#(?:[0-9]{1,7}|[xX][0-9a-fA-F]{1,6})|[A-Za-z][A-Za-z0-9
 # (an escape's backslash escaped again, as a repr() or a JSON string of JSON writes it: ``\\u0040``, read as ``@``)
 _BACKSLASH_PIECE = r"\\+(?:u[dD][89abAB][0-9a-fA-F]{2}\\+u[dD][c-fC-F][0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2})"
 _PERCENT_PIECE = r"%(?:[c-fC-F][0-9a-fA-F](?:%[89abAB][0-9a-fA-F]){1,3}|3[0-9]|[46][1-9a-fA-F]|[57][0-9aA]|5[fF])"
-_EQUALS_PIECE = (
-    r"=(?<=[A-Za-z0-9._@+ -]=)\r?\n(?=[A-Za-z0-9._@+-])"
-    r"|=(?<=[A-Za-z0-9._]=)40(?=[A-Za-z0-9](?:[A-Za-z0-9-]|=\r?\n)*\.[A-Za-z])"
-)
+_EQUALS_ALTERNATIVES = [
+    r"=(?<=[A-Za-z0-9._@+ -]=)\r?\n(?=[A-Za-z0-9._@+-])",
+    r"=(?<=[A-Za-z0-9._]=)40(?=[A-Za-z0-9](?:[A-Za-z0-9-]|=\r?\n)*\.[A-Za-z])",
+]
+_EQUALS_PIECE = "|".join(_EQUALS_ALTERNATIVES)
 
 
-def _marker_piece() -> str:
+def _marker_alternatives() -> list[str]:
     """Markdown's marks next to a letter or digit, each alternative led by its mark (sre skips to it).
 
     A run of one to three ``*`` or backticks, or one or two ``~``, whole, with a letter or digit on one side at least
@@ -544,7 +667,7 @@ def _marker_piece() -> str:
         for count in range(longest, 0, -1):
             run = mark * count
             alternatives.append(f"{run}(?<![*`~]{run})(?![*`~])(?:(?<=[A-Za-z0-9]{run})|(?=[A-Za-z0-9]))")
-    return "|".join(alternatives)
+    return alternatives
 
 
 _DIGITS = "0123456789"
@@ -576,7 +699,8 @@ def _mark_read(before: str, after: str) -> str | None:
     return None
 
 
-_MARKER_PIECE = _marker_piece()
+_MARKER_ALTERNATIVES = _marker_alternatives()
+_MARKER_PIECE = "|".join(_MARKER_ALTERNATIVES)
 _CONCAT_PIECE = r"[\"'] ?\+ ?[\"']"
 # dashes written loosely between digit groups, one space either side, two or more in a row ("SSN: 536 - 22 - 8714",
 # "+49 - 30 - 1234567", "(415) - 555 - 0134"; a hyphen, an en dash or a minus sign): the chain is read with "-", so
@@ -613,7 +737,14 @@ _CONCAT_SPLIT = re.compile(
     r"\+(?:(?<=[A-Za-z0-9_@.\- ][\"']\+)|(?<=[A-Za-z0-9_@.\- ][\"'] \+))(?= ?[\"'][A-Za-z0-9_@.\- ])"
 ).search
 _OTHER_SPLIT: Callable[..., re.Match[str] | None] | None = None
+_OTHER_SCAN: Callable[..., re.Match[str] | None] | None = None
 _SPLIT_ALL: re.Pattern[str] | None = None
+_SPLIT_UNDASHED: re.Pattern[str] | None = None  # (_SPLIT_ALL without the chains of loose dashes: a text holding none)
+# (_SPLIT_ALL and _SPLIT_UNDASHED without the non-ASCII pieces: a text holding none, its marks and look-alikes skipped in
+# C; and the search of a mark after an ASCII character, which those pieces hold besides _OTHER_SPLIT's)
+_SPLIT_ASCII: re.Pattern[str] | None = None
+_SPLIT_ASCII_UNDASHED: re.Pattern[str] | None = None
+_MARK_AFTER_ASCII: Callable[..., re.Match[str] | None] | None = None
 _NAMED: dict[str, str] | None = None
 
 
@@ -664,12 +795,53 @@ def _marks(planes: tuple[tuple[int, int], ...] = MARK_PLANES) -> str:
     return "".join(ranges)
 
 
+def _led(groups: list[tuple[str, list[str]]]) -> re.Pattern[str]:
+    """The alternation of ``groups``' patterns, each group's led by a character of its class (given without it).
+
+    Compiled as ``[every lead](?:(?<=[lead 1])(?:rest|rest)|(?<=[lead 2])...)``: a pattern that starts with one class
+    is searched with the engine skipping in C to a character of it, where an alternation of patterns led by classes is
+    tried at every character (100 KB of ordinary text in a terms list's join ~7 ms, now ~1). The same matches: the
+    leads are disjoint, each group's patterns in their order.
+    """
+    for lead, rests in groups:  # (each pattern as written, its lead put back: a check of the slicing above)
+        assert rests and all(rest for rest in rests), lead
+    leads = "".join(lead for lead, _ in groups)
+    body = "|".join(f"(?<=[{lead}])(?:{'|'.join(rests)})" for lead, rests in groups)
+    return re.compile(f"[{leads}](?:{body})")
+
+
+def _other_piece(text: str) -> bool:
+    """True when ``text`` holds a non-ASCII piece :func:`_joined` changes (the search of :func:`_other_split`).
+
+    That search tries every mark and look-alike letter in turn (~60 ns each: 100 KB of Cyrillic ``а`` 6 ms); a long text
+    where they are many (``а``, ``е``, ``о``, the commonest, over one character in 16) is read instead by one match of
+    :data:`_OTHER_SCAN`, which passes runs of characters in C (the same answer; 100 KB of ``а`` 0.2 ms).
+    """
+    search = _OTHER_SPLIT or _other_split()
+    if len(text) > 8192 and (text.count("\u0430") + text.count("\u0435") + text.count("\u043e")) * 16 > len(text):
+        assert _OTHER_SCAN is not None
+        scanned = _OTHER_SCAN(text)
+        return scanned is None or scanned.end() < len(text)
+    return search(text) is not None
+
+
 def _other_split() -> Callable[..., re.Match[str] | None]:
     """The search of a non-ASCII piece :func:`_joined` changes (built on first use, with :data:`_SPLIT_ALL`)."""
-    global _OTHER_SPLIT, _SPLIT_ALL
+    global \
+        _OTHER_SPLIT, \
+        _OTHER_SCAN, \
+        _SPLIT_ALL, \
+        _SPLIT_UNDASHED, \
+        _SPLIT_ASCII, \
+        _SPLIT_ASCII_UNDASHED, \
+        _MARK_AFTER_ASCII
     if _OTHER_SPLIT is None:
         confusable = re.escape("".join(_CONFUSABLES))
-        marks = _marks()
+        # (every mark: the BMP's in one class, tested by a bitmap; those past it in another, tested only for a character
+        # past it: one class of both tests every other character against each of their ~150 ranges, ~3x slower; it is
+        # kept for a run of marks, each a mark found by the bitmap)
+        bmp, past = _marks(((MARK_PLANES[0][0], 0x10000),)), _marks(((0x10000, MARK_PLANES[0][1]), MARK_PLANES[1]))
+        marks = f"(?:[{bmp}]|(?=[\\U00010000-\\U0010ffff])[{past}])"
         # (a mark after an ASCII character or a look-alike letter next to one: led by a combining mark of the
         # diacritical blocks or a look-alike letter, small classes the engine tests fast; not every mark's class behind
         # every character of another script: Cyrillic text ~5 -> ~1.5 us a reply, 100 KB of "1" and a zero-width
@@ -678,18 +850,42 @@ def _other_split() -> Callable[..., re.Match[str] | None]:
             f"[{_DIACRITICS}{confusable}](?:(?<=[!-~][{_DIACRITICS}])|(?<=[{_WORD}][{confusable}])"
             f"|(?<=[{confusable}])(?=[{_WORD}]))"
         ).search
+        # (the text up to the first such piece, by runs: of characters neither ASCII nor look-alike, a mark (one not
+        # after an ASCII character), ASCII characters not followed by a mark nor, after a letter or digit, by a
+        # look-alike, look-alike letters not followed by a letter or digit; the match ends where a piece is)
+        _OTHER_SCAN = re.compile(
+            f"(?:[^!-~{confusable}{_DIACRITICS}]++|[{_DIACRITICS}]"
+            f"|[!-~]++(?![{_DIACRITICS}])(?:(?<![{_WORD}])|(?![{confusable}]))|[{confusable}]++(?![{_WORD}]))*+"
+        ).match
         # (one alternative led by a non-ASCII character, its class checked behind it, as the ASCII pieces are led by
-        # their character: the engine skips ASCII text fast)
-        other = [
-            f"[^\\x00-\\x7f](?:(?<=[!-~][{marks}])[{marks}]*|(?<=[{_WORD}][{confusable}])[{confusable}]*"
-            f"|(?<=[{confusable}])[{confusable}]*(?=[{_WORD}]))"
-        ]
-        _SPLIT_ALL = re.compile(
-            "|".join(
-                [_BACKSLASH_ESCAPE, _REFERENCE_ESCAPE, "%(?:40|2[0289BDEbde])", _REFERENCE_PIECE, _BACKSLASH_PIECE]
-                + [_PERCENT_PIECE, _EQUALS_PIECE, _MARKER_PIECE, _CONCAT_PIECE, _SPACED_DASH_PIECE, *other]
-            )
+        # their character: the engine skips ASCII text fast. A run of look-alike letters before an ASCII one is read
+        # from its first letter only, possessively: a run followed by none fails at its first letter in one pass of it,
+        # not again at each of its letters, which made a 100 KB run with a piece elsewhere quadratic, ~2 minutes)
+        other = (
+            f"(?:(?<=[!-~]{marks})[{bmp}{past}]*|(?<=[{_WORD}][{confusable}])[{confusable}]*"
+            f"|(?<=[{confusable}])(?<![{confusable}]{{2}})[{confusable}]*+(?=[{_WORD}]))"
         )
+        groups = [
+            ("\\\\", [_BACKSLASH_ESCAPE[2:], "\\\\*" + _BACKSLASH_PIECE[3:]]),
+            ("&", [_REFERENCE_ESCAPE[1:], _REFERENCE_PIECE[1:]]),
+            ("%", ["(?:40|2[0289BDEbde])", _PERCENT_PIECE[1:]]),
+            ("=", [alternative[1:] for alternative in _EQUALS_ALTERNATIVES]),
+            ("\\*", [alternative[2:] for alternative in _MARKER_ALTERNATIVES if alternative[0] == "\\"]),
+            ("`", [alternative[1:] for alternative in _MARKER_ALTERNATIVES if alternative[0] == "`"]),
+            ("~", [alternative[1:] for alternative in _MARKER_ALTERNATIVES if alternative[0] == "~"]),
+            ("\\\"'", [_CONCAT_PIECE[5:]]),
+        ]
+        # (a mark or a look-alike letter, checked by each alternative; led by the BMP's marks, the look-alikes and
+        # every character past the BMP: a class tested by a bitmap and one range, not one of ~150 ranges)
+        others = (f"{bmp}{confusable}\\U00010000-\\U0010ffff", [other])
+        # (a digit leads only a chain of loose dashes: a text without " - " is read without that group, its digits
+        # skipped in C)
+        dashes = ("0-9(", [_SPACED_DASH_PIECE[6:]])
+        _SPLIT_ALL = _led([*groups, others, dashes])
+        _SPLIT_UNDASHED = _led([*groups, others])
+        _SPLIT_ASCII = _led([*groups, dashes])
+        _SPLIT_ASCII_UNDASHED = _led(groups)
+        _MARK_AFTER_ASCII = re.compile(f"[{bmp}\\U00010000-\\U0010ffff](?<=[!-~]{marks})").search
     return _OTHER_SPLIT
 
 
@@ -739,7 +935,7 @@ def _piece(piece: str) -> str | None:
     elif unicodedata.category(first) in ("Mn", "Me"):
         return ""
     else:  # confusable letters next to ASCII ones
-        return "".join(_CONFUSABLES.get(c, c) for c in piece)
+        return piece.translate(_CONFUSABLE_TABLE)  # (a C pass: a run may be 100 KB long)
     return char
 
 
@@ -781,7 +977,8 @@ class _TooManyPieces(Exception):
 def _joined(text: str, confusables: bool = False) -> Normalised:
     """``text`` normalised with its pieces joined and decoded (see above), with its map (``confusables``: terms')."""
     _other_split()
-    assert _SPLIT_ALL is not None
+    assert _SPLIT_ALL is not None and _SPLIT_UNDASHED is not None and _MARK_AFTER_ASCII is not None
+    assert _SPLIT_ASCII is not None and _SPLIT_ASCII_UNDASHED is not None
     if "+" in text and "%" in text:  # (form encoding writes a space as "+"; one character for one)
         text_in = _FORM_SPACE.sub(" ", text)
     else:
@@ -829,13 +1026,20 @@ def _joined(text: str, confusables: bool = False) -> Normalised:
         return value
 
     try:
-        joined = _SPLIT_ALL.sub(read, text_in)
+        dashed = " - " in text_in or " \u2013 " in text_in or " \u2212 " in text_in
+        # (the non-ASCII pieces only in a text holding one: a look-alike letter next to an ASCII letter or digit, a mark
+        # after an ASCII character; else each look-alike letter of a long text was tried in turn, 100 KB ~10 ms)
+        other = not text_in.isascii() and (_other_piece(text_in) or _MARK_AFTER_ASCII(text_in) is not None)
+        if other:
+            pattern = _SPLIT_ALL if dashed else _SPLIT_UNDASHED
+        else:
+            pattern = _SPLIT_ASCII if dashed else _SPLIT_ASCII_UNDASHED
+        joined = pattern.sub(read, text_in)
     except _TooManyPieces:
         return _unjoined(text, confusables)
     if not changed:  # (nothing to join: an escape of a character none is read as...)
         return _unjoined(text, confusables)
-    offsets = list(compress(range(len(text_in)), flags))
-    offsets.append(len(text_in))
+    offsets = _kept(flags)
     inner = _normalised(joined, confusables)
     return _new(Normalised, (inner.text, [] if inner.spots is None else inner.spots, inner.kept, offsets))
 
