@@ -126,7 +126,12 @@ def test_a_billed_failed_attempt_counts_toward_the_cost_and_the_wait_toward_the_
     assert checks["cost_total_usd"]["status"] == "fail" and checks["latency_p50_ms"]["status"] == "fail"
     for row in rows:
         first, answer = row["attempts"]
-        assert (first["ok"], first["model"], first["input_tokens"], first["output_tokens"]) == (False, "m-test", 100, 50)
+        assert (first["ok"], first["model"], first["input_tokens"], first["output_tokens"]) == (
+            False,
+            "m-test",
+            100,
+            50,
+        )
         assert abs(first["cost_usd"] - CALL_USD) < 1e-12 and abs(answer["cost_usd"] - CALL_USD) < 1e-12
         assert abs(row["cost_usd"] - 2 * CALL_USD) < 1e-12  # the row says what the case spent
         # the time to the answer: both attempts and the wait between them
@@ -174,9 +179,10 @@ def test_resume_restores_what_retried_cases_spent_and_waited(tmp_path: Path) -> 
     assert [r["case_id"] for r in again] == [r["case_id"] for r in rows] and again[:2] == rows[:2]
     assert abs(resumed["metrics"]["cost_total_usd"] - 2 * CASES * CALL_USD) < 1e-12  # the kept rows' retries count
     for key in ("cost_total_usd", "cost_per_case_usd", "tokens_input", "failed_attempts"):
-        assert resumed["metrics"][key] == whole["metrics"][key] or abs(
-            resumed["metrics"][key] - whole["metrics"][key]
-        ) < 1e-12, key
+        assert (
+            resumed["metrics"][key] == whole["metrics"][key]
+            or abs(resumed["metrics"][key] - whole["metrics"][key]) < 1e-12
+        ), key
     assert resumed["metrics"]["latency_p50_ms"] >= FIRST_ATTEMPT_S * 1000 + 100
 
 
@@ -209,3 +215,71 @@ def test_a_legacy_row_keeps_its_answer_cost_and_waits_at_least_its_attempts() ->
     restored = result_from_row(row)
     assert restored.latency_ms == 305.0  # an older gatekit kept the last attempt's 5 ms
     assert [a.cost_usd for a in restored.attempts] == [None, 0.25]  # the failed attempt's cost was never known
+
+
+def test_what_failed_attempts_spent_adds_up_and_an_unpriced_one_is_named() -> None:
+    from gatekit.metrics import AttemptSpend, MetricInputs, compute_metrics
+
+    inputs = MetricInputs()
+    common: dict[str, Any] = {"latency_ms": 10.0, "input_tokens": 1, "output_tokens": 1, "passed": None}
+    inputs.add(
+        ok=True,
+        attempts_ok=[False, True],
+        error_type=None,
+        model="m",
+        cost_usd=0.5,
+        **common,
+        failed_attempts=[AttemptSpend(0.25, "m", 1, 1)],
+    )
+    # a case that failed every attempt still spent what they reported
+    inputs.add(
+        ok=False,
+        attempts_ok=[False],
+        error_type="exception",
+        model=None,
+        cost_usd=None,
+        **common,
+        failed_attempts=[AttemptSpend(0.25, None, 1, 1)],
+    )
+    metrics = compute_metrics(inputs)
+    assert metrics["cost_total_usd"] == 1.0 and metrics["cost_per_case_usd"] == 1.0  # $1 for the one answer
+    assert metrics["tokens_input"] == 3 and metrics["failed_attempts"] == 2
+    inputs.add(
+        ok=False,
+        attempts_ok=[False],
+        error_type="exception",
+        model=None,
+        cost_usd=None,
+        **common,
+        failed_attempts=[AttemptSpend(None, "unpriced", 5, 5)],
+    )
+    metrics = compute_metrics(inputs)
+    assert metrics["cost_total_usd"] is None and metrics["cost_unknown_models"] == ["unpriced"]
+    assert metrics["cost_unknown_attempts"] == 0
+
+
+def test_a_hostile_or_invalid_failure_report_is_no_report() -> None:
+    from gatekit.replay import failure_usage
+
+    class Hostile(Exception):
+        @property
+        def usage(self) -> Any:
+            raise RuntimeError("no")
+
+    class Negative(Exception):
+        usage = {"input_tokens": -5, "output_tokens": 1}
+        cost_usd = float("nan")
+
+    class Good(Exception):
+        usage = {"prompt_tokens": "12", "completion_tokens": 3.0}
+        cost_usd = "0.5"
+        model = "m-test"
+
+    assert failure_usage(Hostile()) == {} and failure_usage(Negative()) == {}
+    assert failure_usage(RuntimeError("plain")) == {
+        "cost_usd": None,
+        "input_tokens": None,
+        "output_tokens": None,
+        "model": None,
+    }
+    assert failure_usage(Good()) == {"cost_usd": 0.5, "input_tokens": 12, "output_tokens": 3, "model": "m-test"}
