@@ -130,7 +130,9 @@ def failure_usage(exc: BaseException) -> dict[str, Any]:
         cost = check_cost(getattr(exc, "cost_usd", None))
         model = getattr(exc, "model", None)
         model = _writable(str.__str__(model)) if isinstance(model, str) and 0 < len(model) <= MAX_NAME_CHARS else None
-    except Exception:  # noqa: BLE001 - the agent's exception is untrusted: a bad report is no report
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        raise
+    except BaseException:  # noqa: BLE001 - the agent's exception is untrusted (a property may sys.exit): no report
         return {}
     return {"cost_usd": cost, "input_tokens": tokens[0], "output_tokens": tokens[1], "model": model}
 

@@ -266,6 +266,11 @@ def test_a_hostile_or_invalid_failure_report_is_no_report() -> None:
         def usage(self) -> Any:
             raise RuntimeError("no")
 
+    class Exits(Exception):
+        @property
+        def cost_usd(self) -> Any:
+            raise SystemExit(0)
+
     class Negative(Exception):
         usage = {"input_tokens": -5, "output_tokens": 1}
         cost_usd = float("nan")
@@ -275,7 +280,7 @@ def test_a_hostile_or_invalid_failure_report_is_no_report() -> None:
         cost_usd = "0.5"
         model = "m-test"
 
-    assert failure_usage(Hostile()) == {} and failure_usage(Negative()) == {}
+    assert failure_usage(Hostile()) == {} and failure_usage(Exits()) == {} and failure_usage(Negative()) == {}
     assert failure_usage(RuntimeError("plain")) == {
         "cost_usd": None,
         "input_tokens": None,
