@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import NormalDist
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -174,6 +174,15 @@ def load_pricing(path: Path | None) -> PriceTable:
         raise ConfigError(pydantic_message(path, exc, lines, PriceTable)) from None
 
 
+class AttemptSpend(NamedTuple):
+    """What one failed attempt of a case spent, as reported (None: not reported, unknown)."""
+
+    cost_usd: float | None
+    model: str | None
+    input_tokens: int | None
+    output_tokens: int | None
+
+
 @dataclass
 class MetricInputs:
     """Per-case numbers the metrics need; filled as cases finish (no responses kept)."""
@@ -187,15 +196,19 @@ class MetricInputs:
     first_attempt_errors: int = 0
     retried_cases: int = 0
     errors_by_type: dict[str, int] = field(default_factory=dict)
-    # sums over the successful cases that reported the count; unknown counts are never added as 0
+    # sums over what was spent: the successful cases and the failed attempts (of every case) that reported the
+    # count; unknown counts are never added as 0
     input_tokens: int = 0
     output_tokens: int = 0
     input_tokens_cases: int = 0
     output_tokens_cases: int = 0
     tokens_reported_cases: int = 0  # successful cases that reported both counts
-    cost_usd: float = 0.0
+    cost_usd: float = 0.0  # every attempt's: the answers and the failed attempts (retried or not) that were billed
     cost_known_tokens: int = 0
     unknown_cost_models: set[str] = field(default_factory=set)
+    failed_attempts: int = 0
+    unknown_cost_attempts: int = 0  # failed attempts that reported no cost, no priced usage and no model: unknown
+    untokened_attempts: int = 0  # failed attempts with a cost (or unknown one) but not both token counts
     passed: int = 0
     scored: int = 0
     by_model: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -221,9 +234,17 @@ class MetricInputs:
         cost_usd: float | None,
         passed: bool | None,
         case_id: str | None = None,
+        failed_attempts: Sequence[AttemptSpend] = (),
     ) -> None:
-        """Account for one finished case (one repeat of it: ``case_id`` tells repeats apart)."""
+        """Account for one finished case (one repeat of it: ``case_id`` tells repeats apart).
+
+        ``cost_usd`` and the token counts are the answer's (a successful case's); ``failed_attempts`` are what each
+        failed attempt of the case (retried, or the last of a failed case) reported it spent. ``latency_ms`` is the
+        time to the answer: every attempt and backoff wait before it.
+        """
         self.cases += 1
+        for spend in failed_attempts:
+            self._add_failed_attempt(spend)
         if case_id is not None:
             self.case_ids.add(case_id)
             if passed is not None:
@@ -269,6 +290,39 @@ class MetricInputs:
             self.scored += 1
             self.passed += int(passed)
 
+    def _add_failed_attempt(self, spend: AttemptSpend) -> None:
+        """Count what a failed attempt spent: its cost when reported or priced, else unknown (never 0)."""
+        self.failed_attempts += 1
+        entry = None
+        if spend.model is not None:
+            entry = self.by_model.setdefault(
+                spend.model,
+                {"cases": 0, "input_tokens": 0, "output_tokens": 0, "tokens_reported_cases": 0, "cost_usd": 0.0},
+            )
+            entry["failed_attempts"] = entry.get("failed_attempts", 0) + 1
+        if spend.input_tokens is not None:
+            self.input_tokens += spend.input_tokens
+            self.input_tokens_cases += 1
+            if entry is not None:
+                entry["input_tokens"] += spend.input_tokens
+        if spend.output_tokens is not None:
+            self.output_tokens += spend.output_tokens
+            self.output_tokens_cases += 1
+            if entry is not None:
+                entry["output_tokens"] += spend.output_tokens
+        if spend.input_tokens is None or spend.output_tokens is None:
+            self.untokened_attempts += 1
+        cost = spend.cost_usd
+        if not isinstance(cost, int | float) or not math.isfinite(cost) or cost < 0:
+            if spend.model is not None:
+                self.unknown_cost_models.add(spend.model)  # a model with no price: named, as for an answer
+            else:
+                self.unknown_cost_attempts += 1
+        else:
+            self.cost_usd += cost
+            if entry is not None:
+                entry["cost_usd"] += cost
+
 
 def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
@@ -279,9 +333,9 @@ def compute_metrics(inputs: MetricInputs, level: float = 0.95) -> dict[str, Any]
     lat = inputs.latencies_ms
     n = inputs.cases
     tokens = inputs.input_tokens + inputs.output_tokens
-    # every successful case reported its tokens: only then is a cost per token meaningful
-    all_tokens = inputs.tokens_reported_cases == n - inputs.errors
-    cost_known = not inputs.unknown_cost_models
+    # every successful case and failed attempt reported its tokens: only then is a cost per token meaningful
+    all_tokens = inputs.tokens_reported_cases == n - inputs.errors and not inputs.untokened_attempts
+    cost_known = not inputs.unknown_cost_models and not inputs.unknown_cost_attempts
     successes = n - inputs.errors
     lat_clusters = inputs.clusters(inputs.latency_case_ids)
     metrics: dict[str, Any] = {
@@ -305,11 +359,15 @@ def compute_metrics(inputs: MetricInputs, level: float = 0.95) -> dict[str, Any]
         "tokens_input": inputs.input_tokens if inputs.input_tokens_cases else None,
         "tokens_output": inputs.output_tokens if inputs.output_tokens_cases else None,
         "tokens_reported_cases": inputs.tokens_reported_cases,
-        # no case succeeded: no cost was reported or priced, so the total is unknown (it summed to 0 and passed)
+        # what the run spent: every attempt (a retried or failed one is billed too), unknown when any attempt's cost
+        # is; no case succeeded: no cost was reported or priced, so the total is unknown (it summed to 0 and passed)
         "cost_total_usd": inputs.cost_usd if cost_known and successes else None,
+        # what one answer costs a buyer: the money spent over the answers received (not over the answered cases' own)
         "cost_per_case_usd": (inputs.cost_usd / successes) if cost_known and successes else None,
         "cost_per_1k_tokens_usd": ((inputs.cost_usd / tokens * 1000) if cost_known and all_tokens and tokens else None),
         "cost_unknown_models": sorted(inputs.unknown_cost_models),
+        "failed_attempts": inputs.failed_attempts,
+        "cost_unknown_attempts": inputs.unknown_cost_attempts,
         "pass_rate": (inputs.passed / inputs.scored) if inputs.scored else None,
         "pass_rate_ci": rate_interval(inputs.passed, inputs.scored, inputs.clusters(inputs.scored_case_ids), level),
         "scored_cases": inputs.scored,

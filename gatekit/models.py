@@ -111,6 +111,12 @@ class Attempt:
     ok: bool
     error_type: str | None = None
     error_message: str | None = None
+    # what the attempt spent: the answer's cost on the successful attempt; on a failed one what its exception
+    # reported (``usage`` / ``cost_usd`` / ``model`` attributes), priced; None: unknown (not reported), never 0
+    cost_usd: float | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    model: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""

@@ -68,10 +68,13 @@ def _per_case(results: Iterable[Mapping[str, Any] | CaseResult]) -> dict[str, _C
     grouped: dict[str, list[Mapping[str, Any]]] = {}
     for row in _rows(results):
         grouped.setdefault(str(row.get("case_id")), []).append(row)
+    from gatekit.replay import answer_latency_ms, legacy_row
+
     out: dict[str, _CaseSummary] = {}
     for case_id, rows in grouped.items():
         passes = [_delivered_pass(r) for r in rows if r.get("passed") is not None]
-        latencies = [float(r["latency_ms"]) for r in rows if r.get("ok") and r.get("latency_ms") is not None]
+        # the time to the answer (every attempt and backoff wait) and what every attempt spent, as the metrics
+        latencies = [float(answer_latency_ms(r)) for r in rows if r.get("ok") and r.get("latency_ms") is not None]
         costs = [float(r["cost_usd"]) for r in rows if r.get("cost_usd") is not None]
         out[case_id] = _CaseSummary(
             errored=any(not r.get("ok", False) for r in rows),
@@ -79,7 +82,9 @@ def _per_case(results: Iterable[Mapping[str, Any] | CaseResult]) -> dict[str, _C
             denied=any(str((r.get("decision") or {}).get("outcome")) == "deny" for r in rows),
             latency=sum(latencies) / len(latencies) if latencies else None,
             cost=sum(costs) / len(costs) if costs else None,
-            cost_unknown=any(r.get("ok") and r.get("cost_usd") is None for r in rows),
+            # a row without its cost: an answer with no cost_usd and no price, or a failed attempt that reported none
+            # (a row an older gatekit wrote kept no failed attempt's cost: left out, as it was measured then)
+            cost_unknown=any(r.get("cost_usd") is None and (r.get("ok") or not legacy_row(r)) for r in rows),
             timed_out=any(not r.get("ok") and r.get("error_type") == "timeout" for r in rows),
         )
     return out
@@ -218,7 +223,8 @@ def regression_checks(
             if unknown:
                 message = (
                     f"cost unknown on {len(unknown)} of {len(shared)} paired cases (a successful call with no cost_usd "
-                    "and no price); a comparison over the others would count them as absent"
+                    "and no price, or a failed call that reported no cost); a comparison over the others would count "
+                    "them as absent"
                 )
                 checks.append(_unmeasured(name, item.limit, message, "" if item.relative else abs_unit))
                 continue

@@ -22,7 +22,7 @@ import random
 import re
 import signal
 import time
-from collections.abc import Awaitable, Callable, Container, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -111,6 +111,32 @@ def _writable(message: str) -> str:
     return message.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+def failure_usage(exc: BaseException) -> dict[str, Any]:
+    """What a failed attempt reported it spent: its exception's ``usage``, ``cost_usd`` and ``model`` attributes.
+
+    A ``python:`` agent whose model call failed after it was billed (a refusal, a parse error of the answer) can
+    attach them to the exception it raises. Untrusted, checked as a response's are: anything invalid is not
+    reported (its cost is unknown, never 0). Nothing reported: every value None.
+    """
+    from gatekit.agents.base import MAX_NAME_CHARS, check_cost, check_tokens
+
+    try:
+        usage = getattr(exc, "usage", None)
+        usage = usage if isinstance(usage, dict) else {}
+        tokens = [
+            check_tokens(next((dict.get(usage, k) for k in keys if dict.get(usage, k) is not None), None), keys[0])
+            for keys in (("input_tokens", "prompt_tokens"), ("output_tokens", "completion_tokens"))
+        ]
+        cost = check_cost(getattr(exc, "cost_usd", None))
+        model = getattr(exc, "model", None)
+        model = _writable(str.__str__(model)) if isinstance(model, str) and 0 < len(model) <= MAX_NAME_CHARS else None
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        raise
+    except BaseException:  # noqa: BLE001 - the agent's exception is untrusted (a property may sys.exit): no report
+        return {}
+    return {"cost_usd": cost, "input_tokens": tokens[0], "output_tokens": tokens[1], "model": model}
+
+
 def backoff_delay(
     attempt: int, settings: ReplaySettings, rng: random.Random, retry_after_s: float | None = None
 ) -> float:
@@ -144,6 +170,7 @@ async def run_case(
     rng = rng or random.Random()
     attempts: list[Attempt] = []
     started_at = datetime.now(UTC).isoformat()
+    asked = time.perf_counter()  # the caller asked here: a retried case's answer came after every attempt and wait
     for number in range(1, settings.retries + 2):
         timeout_s = settings.timeout_s
         if deadline is not None:
@@ -173,7 +200,7 @@ async def run_case(
                     message = f"Retry-After {retry_after:g} s exceeds the {cap}: not retried; {message}"
             # scrub before the cut: a secret straddling the cut must not leave a piece behind
             message = scrub_cut(message, ERROR_CHARS, settings.keep) or ""
-            attempts.append(Attempt(number, latency_ms, False, error_type.value, message))
+            attempts.append(Attempt(number, latency_ms, False, error_type.value, message, **failure_usage(exc)))
             if not retryable or number > settings.retries:
                 break
             delay = backoff_delay(number, settings, rng, retry_after)
@@ -181,14 +208,15 @@ async def run_case(
                 break
             await asyncio.sleep(delay)
             continue
-        latency_ms = ((t1 or time.perf_counter()) - t0) * 1000.0
-        attempts.append(Attempt(number, latency_ms, True))
+        answered = t1 or time.perf_counter()
+        attempts.append(Attempt(number, (answered - t0) * 1000.0, True))
         return CaseResult(
             case_id=case.id,
             ok=True,
             attempts=attempts,
             response=response,
-            latency_ms=latency_ms,
+            # the time to the answer as the caller saw it: every attempt and every backoff wait before it
+            latency_ms=(answered - asked) * 1000.0,
             repeat=repeat,
             started_at=started_at,
         )
@@ -538,16 +566,44 @@ def read_results(path: Path, order: Iterable[tuple[str, int]] | None = None) -> 
     return rows, good, total - good
 
 
+def legacy_row(row: Mapping[str, Any]) -> bool:
+    """A results.jsonl row an older gatekit (or a library caller) wrote: no attempt says what it spent (``cost_usd``).
+
+    Its ``cost_usd`` is the answer's alone (failed attempts were not counted) and its ``latency_ms`` the last attempt's.
+    """
+    saved = row.get("attempts")
+    return not isinstance(saved, list) or not any(isinstance(a, dict) and "cost_usd" in a for a in saved)
+
+
+def answer_latency_ms(row: Mapping[str, Any]) -> Any:
+    """A row's time to the answer: its ``latency_ms``; for a retried :func:`legacy_row`, at least its attempts' sum.
+
+    The wait before each retry was not kept then, so the sum is a lower bound (closer than the last attempt alone).
+    """
+    latency = row.get("latency_ms")
+    attempts = row.get("attempts") or []
+    if row.get("ok") and isinstance(latency, int | float) and len(attempts) > 1 and legacy_row(row):
+        spent = [a.get("latency_ms") for a in attempts if isinstance(a, dict)]
+        numbers = [float(v) for v in spent if isinstance(v, int | float) and not isinstance(v, bool)]
+        if len(numbers) == len(spent):
+            return max(latency, sum(numbers))
+    return latency
+
+
 def result_from_row(row: dict[str, Any]) -> CaseResult:
     """Rebuild a ``CaseResult`` (with its governance decision) from a results.jsonl row."""
     response = row.get("response")
     decision = row.get("decision")
+    attempts = [Attempt(**a) for a in row.get("attempts") or [] if isinstance(a, dict)]
+    if legacy_row(row):  # its cost_usd was the answer's alone: a failed attempt's cost is unknown
+        for attempt in attempts:
+            attempt.cost_usd = row.get("cost_usd") if attempt.ok else None
     return CaseResult(
         case_id=str(row["case_id"]),
         ok=bool(row.get("ok")),
-        attempts=[Attempt(**a) for a in row.get("attempts") or []],
+        attempts=attempts,
         response=None if response is None else AgentResponse(**response),
-        latency_ms=row.get("latency_ms"),
+        latency_ms=answer_latency_ms(row),
         error_type=row.get("error_type"),
         error_message=row.get("error_message"),
         cost_usd=row.get("cost_usd"),

@@ -265,6 +265,15 @@ def missing_reasons(
         )
         for key in ("cost_total_usd", "cost_per_case_usd", "cost_per_1k_tokens_usd"):
             reasons[key] = msg
+    unknown_attempts = metrics.get("cost_unknown_attempts") or 0
+    if unknown_attempts and metrics.get("successes"):  # (none succeeded: that is said below)
+        msg = (
+            f"cost unknown: {unknown_attempts} failed agent call(s) reported no cost (a failed call may have been "
+            "billed: unknown, not 0); a python: agent can attach usage, cost_usd and model to the exception it "
+            "raises (docs/agents.md, What a failed call spent)"
+        )
+        for key in ("cost_total_usd", "cost_per_case_usd", "cost_per_1k_tokens_usd"):
+            reasons.setdefault(key, msg)
     for key in ("latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "latency_mean_ms", "latency_max_ms"):
         if timeouts and metrics.get(key) is None:
             reasons[key] = (

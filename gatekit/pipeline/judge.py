@@ -23,7 +23,7 @@ from typing import Any, TextIO
 
 from gatekit.dataset import scores_output
 from gatekit.governance.labelled import Labelled, labelled_case
-from gatekit.metrics import ExpectationResult, MetricInputs, check_expectations, delivered_result
+from gatekit.metrics import AttemptSpend, ExpectationResult, MetricInputs, check_expectations, delivered_result
 from gatekit.models import AgentResponse, Case, CaseResult, Decision, Outcome
 from gatekit.pipeline.prepare import Prepared
 from gatekit.redact import ERROR_CHARS, display_path, display_spec, mask_known, scrub_all, scrub_cut
@@ -149,10 +149,12 @@ class CaseJudge:
                     response.model, response.usage.get("input_tokens"), response.usage.get("output_tokens")
                 )
             result.cost_usd = cost
+        self._spent(result)
         # Error messages and captured stderr are agent-controlled too: scrub them like outputs, then cut.
         result.error_message = scrub_cut(result.error_message, ERROR_CHARS, self.keep)
         for attempt in result.attempts:
             attempt.error_message = scrub_cut(attempt.error_message, ERROR_CHARS, self.keep)
+            attempt.model = scrub(attempt.model, self.keep)
         row = json.dumps(result.to_dict(), ensure_ascii=False, default=str) + "\n"
         trace = json.dumps(self.policy.trace_record(decision, case.to_dict(), run_id=self.run_id), default=str) + "\n"
         for handle, text, name in (
@@ -183,6 +185,21 @@ class CaseJudge:
             log.info("stopping: the first %d cases failed the same way", self.identical_failures[2])
             return False
         return True
+
+    def _spent(self, result: CaseResult) -> None:
+        """Price every attempt and make the row's ``cost_usd`` what the case spent: all its attempts, None if unknown.
+
+        The successful attempt costs the answer's cost (``result.cost_usd`` on entry); a failed one what its exception
+        reported (``cost_usd``, else its tokens at the model's price), unknown (None) when it reported neither.
+        """
+        answer_cost = result.cost_usd if result.ok else None
+        for attempt in result.attempts:
+            if attempt.ok:
+                attempt.cost_usd = answer_cost
+            elif attempt.cost_usd is None:
+                attempt.cost_usd = self.pricing.cost(attempt.model, attempt.input_tokens, attempt.output_tokens)
+        costs = [a.cost_usd for a in result.attempts] or [answer_cost]
+        result.cost_usd = None if any(c is None for c in costs) else sum(c for c in costs if c is not None)
 
     def _label(self, case: Case, result: CaseResult, decision: Decision) -> None:
         """Keep a labelled case (``expected.governance``) for the governance-quality summary; unjudged when errored."""
@@ -223,6 +240,7 @@ class CaseJudge:
             self.decisions.append(decision)
         else:
             self.errored += 1  # an errored case is never an allowed decision
+        answer = [a for a in result.attempts if a.ok]
         self.inputs.add(
             ok=result.ok,
             latency_ms=result.latency_ms,
@@ -231,9 +249,13 @@ class CaseJudge:
             model=response.model if result.ok else None,
             input_tokens=response.usage.get("input_tokens"),
             output_tokens=response.usage.get("output_tokens"),
-            cost_usd=result.cost_usd,
+            # the answer's cost; the failed attempts' below (a row without attempts: a library caller's, all answer)
+            cost_usd=answer[0].cost_usd if answer else (result.cost_usd if result.ok else None),
             passed=result.passed,
             case_id=str(result.case_id),
+            failed_attempts=[
+                AttemptSpend(a.cost_usd, a.model, a.input_tokens, a.output_tokens) for a in result.attempts if not a.ok
+            ],
         )
         self._track_failures(result)
         self._remember(case, result, decision)
