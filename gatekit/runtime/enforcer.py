@@ -381,7 +381,8 @@ class Enforcer:
         ``trace_to``: a JSONL path (or a callable) for decision-trace records; ``log_to``: a JSONL path (or a
         ``ProductionLogWriter``) for production-log rows; ``variant`` / ``agent_version`` go on every row;
         ``mode="evaluate"`` decides and records but never blocks; ``review_hook(decision)`` is called on
-        REQUIRE_REVIEW (default: raise ``ReviewRequired``; return ``False`` to deny, anything else proceeds);
+        REQUIRE_REVIEW (default: raise ``ReviewRequired``; return ``True`` or ``None`` to proceed, ``False`` to deny;
+        any other answer denies);
         ``clock`` gives epoch seconds for budgets, rates and time conditions (default ``time.time``);
         ``tracer``: an OpenTelemetry tracer (or ``True`` for the global one) for one span per decision;
         ``on_decision(decision)`` sees every decision (metrics); ``background=True`` builds and writes trace
@@ -450,8 +451,20 @@ class Enforcer:
         """Wrap an agent ``(input, context) -> response`` (sync or async): check its input, its response, record.
 
         A method (``def answer(self, input, context)`` in a class body) is wrapped as one: its ``self`` (or ``cls``)
-        is passed through, the input is the argument after it.
+        is passed through, the input is the argument after it. A ``staticmethod`` or ``classmethod`` (the decorator
+        above it) is wrapped as what it holds and stays one. A generator (a streaming agent) is refused here: its
+        chunks would reach the caller before the whole response could be checked; collect the stream and check it in
+        an :meth:`request` scope (``scope.check_response(text)``) before anything of it is handed on.
         """
+        if isinstance(fn, staticmethod):  # bound to nothing: the first argument is the input
+            return staticmethod(self.guard(fn.__func__))  # type: ignore[return-value]
+        if isinstance(fn, classmethod):  # the class first, then the input
+            return classmethod(self._guard_method(fn.__func__))  # type: ignore[return-value]
+        if inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn):
+            raise TypeError(
+                f"enforcer.guard: {getattr(fn, '__qualname__', fn)!r} is a generator (a streaming agent); the guard "
+                "checks a whole response: collect the stream and check it in an enforcer.request() scope"
+            )
         if _is_method(fn):
             return self._guard_method(fn)
         if _is_async(fn):
@@ -963,6 +976,10 @@ class Enforcer:
                     if callable(close):
                         close()
                     reason = "review hook returned an awaitable (an async hook); pass a synchronous review_hook"
+                    guard_decision.reasons = (*guard_decision.reasons, f"{GUARD_RULE_ID}: {reason}")
+                    approved = False
+                elif approved is not None and type(approved) is not bool:  # 0, "no", a dict: no answer anyone can read
+                    reason = f"review hook returned {type(approved).__name__}; return True to approve, False to deny"
                     guard_decision.reasons = (*guard_decision.reasons, f"{GUARD_RULE_ID}: {reason}")
                     approved = False
                 if approved is False:

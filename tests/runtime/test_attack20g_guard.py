@@ -1,0 +1,108 @@
+"""Attack round 20g on the in-process guard library API: decorators on class members, generators, review answers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from runtime_helpers import write_policy
+
+from gatekit.runtime import Enforcer, PolicyViolation
+
+SECRET = "use key AKIAIOSFODNN7EXAMPLE now"  # the helper policy denies a secret in the input
+REFUND = {"order_id": "W1", "amount": 900}  # over $500: the helper policy sends it to review
+
+
+def _rows(path):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_guard_over_a_staticmethod_checks_the_input_not_the_instance(tmp_path):
+    """``@guard`` above ``@staticmethod``: called on an instance, the instance was taken for the input and the real
+    input reached the agent (as its context) unchecked."""
+    enforcer = Enforcer.from_file(write_policy(tmp_path))
+    seen: list[object] = []
+
+    class Agent:
+        @enforcer.guard
+        @staticmethod
+        def answer(question, context=None):
+            seen.append(question)
+            return f"answered {len(str(question))} chars"
+
+    with pytest.raises(PolicyViolation, match="AWS_ACCESS_KEY in input"):
+        Agent().answer(SECRET)
+    with pytest.raises(PolicyViolation, match="AWS_ACCESS_KEY in input"):
+        Agent.answer(SECRET)
+    assert seen == []  # the agent never ran on the secret
+    assert Agent().answer("hello") == "answered 5 chars"
+    assert seen == ["hello"]
+
+
+def test_guard_over_a_classmethod_is_a_classmethod(tmp_path):
+    """``@guard`` above ``@classmethod`` raised ``TypeError: 'classmethod' object is not callable`` on every call."""
+    enforcer = Enforcer.from_file(write_policy(tmp_path))
+
+    class Agent:
+        prefix = "from"
+
+        @enforcer.guard
+        @classmethod
+        def answer(cls, question, context=None):
+            return f"{cls.prefix} {cls.__name__}: {question}"
+
+        @enforcer.guard
+        @classmethod
+        async def answer_async(cls, question, context=None):
+            return f"{cls.prefix} {cls.__name__}: {question}"
+
+    assert Agent().answer("hi") == "from Agent: hi"
+    assert Agent.answer("hi") == "from Agent: hi"
+    assert asyncio.run(Agent.answer_async("hi")) == "from Agent: hi"
+    with pytest.raises(PolicyViolation, match="AWS_ACCESS_KEY in input"):
+        Agent.answer(SECRET)
+    with pytest.raises(PolicyViolation, match="AWS_ACCESS_KEY in input"):
+        asyncio.run(Agent().answer_async(SECRET))
+    assert enforcer.stats()["requests"] == 5
+
+
+def test_guard_refuses_a_generator_when_it_is_applied(tmp_path):
+    """A streaming agent (sync or async generator) was denied only when called, as a guard error of every request."""
+    enforcer = Enforcer.from_file(write_policy(tmp_path))
+
+    def stream(question, context=None):
+        yield "part"
+
+    async def stream_async(question, context=None):
+        yield "part"
+
+    for agent in (stream, stream_async):
+        with pytest.raises(TypeError, match="generator .*collect the stream"):
+            enforcer.guard(agent)
+    assert enforcer.stats()["requests"] == 0
+
+
+@pytest.mark.parametrize("answer", [0, "", "no", "deny", [], {"approved": False}, 1.0])
+def test_a_review_hook_answer_that_is_not_a_yes_denies(tmp_path, answer):
+    """A hook returning junk (``0``, ``"no"``, a dict) approved the review: only ``True`` (or ``None``) approves."""
+    rows = tmp_path / "rows.jsonl"
+    enforcer = Enforcer.from_file(write_policy(tmp_path), review_hook=lambda decision: answer, log_to=rows)
+    ran: list[dict] = []
+    with enforcer.request("refund my order") as scope:
+        scope.check_request()
+        with pytest.raises(PolicyViolation) as caught:
+            ran.append(scope.check_tool_call("refund", REFUND))
+    assert ran == []
+    assert caught.value.decision.enforced == "deny"
+    assert f"review hook returned {type(answer).__name__}" in str(caught.value)
+    assert _rows(rows)[0]["enforced"] == "deny"
+    assert enforcer.stats()["by_enforced"] == {"allow": 1, "allow_with_redaction": 0, "require_review": 0, "deny": 1}
+
+
+@pytest.mark.parametrize("answer", [True, None])
+def test_a_review_hook_yes_still_approves(tmp_path, answer):
+    enforcer = Enforcer.from_file(write_policy(tmp_path), review_hook=lambda decision: answer)
+    with enforcer.request("refund my order") as scope:
+        assert scope.check_tool_call("refund", REFUND) == REFUND
+    assert enforcer.stats()["by_enforced"]["allow"] == 1
