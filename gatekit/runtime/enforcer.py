@@ -297,6 +297,14 @@ class Enforcer:
         from gatekit.runtime.labels import check_variant
 
         check_variant(variant)  # operator configuration, written on every row: refused here, not scrubbed per row
+        # nothing here awaits: an async observer or sink would never run (its records lost, without a word)
+        for what, target in (
+            ("on_decision", on_decision),
+            ("trace_to", trace_to if callable(trace_to) else None),
+            ("log_to's write", getattr(log_to, "write", None) if not isinstance(log_to, str | Path) else None),
+        ):
+            if target is not None and _is_async(target):
+                raise TypeError(f"{what} is async (nothing would await it): pass a synchronous callable")
         self.policy = policy
         self.mode: Mode = mode
         self.variant = variant
@@ -1037,7 +1045,11 @@ class Enforcer:
                 emit()
         if self.on_decision is not None:
             try:
-                self.on_decision(guard_decision)
+                seen = self.on_decision(guard_decision)
+                if inspect.isawaitable(seen):  # never awaited: closed, not left to warn at garbage collection
+                    close = getattr(seen, "close", None)
+                    if callable(close):
+                        close()
             except Exception:  # noqa: BLE001,S110 - an observer must never change the decision
                 pass
 

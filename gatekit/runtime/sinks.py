@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import inspect
 import json
 import logging
 import queue
@@ -71,7 +72,12 @@ class TraceSink:
         """
         try:
             if callable(self.target):
-                self.target(record)
+                result = self.target(record)
+                if inspect.isawaitable(result):  # an async callable: nothing awaits it, the record would be lost
+                    close = getattr(result, "close", None)
+                    if callable(close):
+                        close()
+                    raise TypeError("trace_to returned an awaitable (an async callable): pass a synchronous one")
                 with self._lock:
                     self.written += 1
                 return True

@@ -106,3 +106,40 @@ def test_a_review_hook_yes_still_approves(tmp_path, answer):
     with enforcer.request("refund my order") as scope:
         assert scope.check_tool_call("refund", REFUND) == REFUND
     assert enforcer.stats()["by_enforced"]["allow"] == 1
+
+
+def test_an_async_trace_sink_or_observer_is_refused_when_given(tmp_path):
+    """An ``async def`` trace_to / on_decision / log_to.write was called, never awaited: every record lost while the
+    sink counted it written (``written: 2, failures: 0``)."""
+
+    async def trace(record):
+        raise AssertionError("never awaited")
+
+    async def observe(decision):
+        raise AssertionError("never awaited")
+
+    class AsyncLog:
+        async def write(self, **fields):
+            raise AssertionError("never awaited")
+
+    policy = write_policy(tmp_path)
+    for kwargs, what in (({"trace_to": trace}, "trace_to"), ({"on_decision": observe}, "on_decision"),
+                         ({"log_to": AsyncLog()}, "log_to's write")):  # fmt: skip
+        with pytest.raises(TypeError, match=f"{what} is async"):
+            Enforcer.from_file(policy, **kwargs)
+
+
+def test_a_trace_callable_returning_an_awaitable_is_a_counted_failure(tmp_path, recwarn):
+    """A sync callable handing on to an async one (``lambda r: sink(r)``): the records are failures, not written."""
+    delivered: list[dict] = []
+
+    async def sink(record):
+        delivered.append(record)
+
+    enforcer = Enforcer.from_file(write_policy(tmp_path), trace_to=lambda record: sink(record))
+    assert enforcer.guard(lambda question, context=None: "ok")("hi") == "ok"
+    trace = enforcer.stats()["sinks"]["trace"]
+    assert (trace["written"], trace["failures"]) == (0, 2)
+    assert "awaitable" in trace["last_error"]
+    assert delivered == []
+    assert not [w for w in recwarn if "never awaited" in str(w.message)]  # the coroutine was closed
