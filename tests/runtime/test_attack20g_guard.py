@@ -143,3 +143,25 @@ def test_a_trace_callable_returning_an_awaitable_is_a_counted_failure(tmp_path, 
     assert "awaitable" in trace["last_error"]
     assert delivered == []
     assert not [w for w in recwarn if "never awaited" in str(w.message)]  # the coroutine was closed
+
+
+def test_a_request_answered_after_close_keeps_its_row_and_traces(tmp_path):
+    """``background=True``: a request still answering when the service shut down (``close()``) lost its row and
+    decision traces to the closed writer ("writer closed: record dropped"); ``flush()`` said False forever after."""
+    rows, traces = tmp_path / "rows.jsonl", tmp_path / "traces.jsonl"
+    enforcer = Enforcer.from_file(write_policy(tmp_path), log_to=rows, trace_to=traces, background=True)
+    agent = enforcer.guard(lambda question, context=None: f"answer to {question}")
+    assert agent("before") == "answer to before"
+    with enforcer.request("in flight") as scope:
+        scope.check_request()
+        enforcer.close()  # the service shuts down while this request is still answering
+        assert scope.check_response("late answer") == "late answer"
+    assert agent("after") == "answer to after"
+    assert enforcer.flush() is True
+    written = _rows(rows)
+    assert len(written) == 3 and len({row["request_id"] for row in written}) == 3
+    assert [row["enforced"] for row in written] == ["allow"] * 3 and {row["error"] for row in written} == {None}
+    assert len(_rows(traces)) == 6  # request and response of each
+    assert enforcer.stats()["sink_failures"] == 0
+    enforcer.close()  # twice: harmless
+    assert len(_rows(rows)) == 3 and len(_rows(traces)) == 6
