@@ -125,6 +125,7 @@ class _Request:
         "account",
         "responses",
         "refused",
+        "ended",
     )
 
     def __init__(self, enforcer: Enforcer, input: Any, context: Any, request_id: str | None) -> None:
@@ -164,6 +165,7 @@ class _Request:
         # call key -> checks of the current response that refused it: counted there; if the agent goes on with the
         # call, the response judges it again but does not count it again
         self.refused: dict[str, int] = {}
+        self.ended = False  # its row written: a check after it is a guard error (denied), a second exit writes nothing
 
     def absorb(self, decision: GuardDecision, rule_ids: list[str]) -> None:
         rank = _RANK[decision.outcome]
@@ -246,6 +248,8 @@ class RequestScope:
         self._state.error = error_type
 
     def __enter__(self) -> RequestScope:
+        if self._state.ended or self._state.token is not None:
+            raise RuntimeError("a request scope is entered once: make a new one with enforcer.request(...)")
         self._state.token = _CURRENT.set(self._state)
         return self
 
@@ -636,6 +640,7 @@ class Enforcer:
     def _check_request(self, state: _Request | None, input: Any, context: Any) -> Any:
         started = time.perf_counter_ns()
         try:
+            _check_open(state)
             case = self._case(state, input, context)
             decision = self._decide("request", state, case, {}, None)
         except Exception as exc:  # noqa: BLE001 - fail closed: a guard that cannot decide denies
@@ -657,6 +662,7 @@ class Enforcer:
             if not isinstance(name, str):
                 raise TypeError(f"a tool name must be a string, not {type(name).__name__}")
             name_text = name
+            _check_open(state)
             # arguments the guard cannot read (text that is not a JSON object, a list, a set, NaN) are denied here,
             # with check_response's reason: a condition reading them would see null and let the call run
             call = _checked_call(name, arguments)
@@ -706,6 +712,7 @@ class Enforcer:
         as_text = isinstance(output, str) and tool_calls is None
         original = output
         try:
+            _check_open(state)
             if isinstance(output, dict):
                 raw = output
                 given = {"tool_calls": tool_calls, "usage": usage, **extra}
@@ -1080,6 +1087,9 @@ class Enforcer:
     def _finish(self, state: _Request) -> None:
         """Count the request on the run state if no check point did, write its production-log row (never raises)."""
         with self._lock:
+            if state.ended:  # exited before: its row is written, its request counted
+                return
+            state.ended = True
             self._counts["requests"] += 1
             if not state.recorded and self._run.stop_reason is None:
                 case = {"id": state.request_id, "input": state.input, "context": state.context}
@@ -1144,6 +1154,14 @@ class Enforcer:
 
 
 _MISSING = object()
+
+
+def _check_open(state: _Request | None) -> None:
+    """Raise (a guard error: denied) for a check of a request whose scope has exited (its row and counts are done)."""
+    if state is not None and state.ended:
+        raise RuntimeError(f"request {state.request_id}: its scope has exited; check in a new enforcer.request()")
+
+
 _MAX_ARGUMENT_NODES = 100_000  # as gatekit.agents.base.MAX_NODES
 _MAX_DEPTH = 64  # as gatekit.agents.base.MAX_DEPTH
 

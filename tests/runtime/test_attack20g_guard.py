@@ -165,3 +165,23 @@ def test_a_request_answered_after_close_keeps_its_row_and_traces(tmp_path):
     assert enforcer.stats()["sink_failures"] == 0
     enforcer.close()  # twice: harmless
     assert len(_rows(rows)) == 3 and len(_rows(traces)) == 6
+
+
+def test_a_request_scope_is_used_once(tmp_path):
+    """A scope exited twice (re-entered) wrote a second row and counted a second request under one id; a check after
+    its exit was judged but missed the row and the run state's counts (a late deny never reached an emergency stop)."""
+    rows = tmp_path / "rows.jsonl"
+    enforcer = Enforcer.from_file(write_policy(tmp_path, stop=True), log_to=rows)
+    with enforcer.request("hello") as scope:
+        assert scope.check_request() == "hello"
+    with pytest.raises(RuntimeError, match="entered once"):
+        scope.__enter__()
+    scope.__exit__(None, None, None)  # a second exit writes nothing
+    for late in (lambda: scope.check_response("an answer"), lambda: scope.check_tool_call("lookup", {}),
+                 lambda: scope.check_request()):  # fmt: skip
+        with pytest.raises(PolicyViolation, match="scope has exited") as caught:
+            late()
+        assert caught.value.decision.enforced == "deny"
+    assert len(_rows(rows)) == 1
+    stats = enforcer.stats()
+    assert (stats["requests"], stats["guard_errors"], stats["by_enforced"]["deny"]) == (1, 3, 3)
