@@ -126,6 +126,7 @@ class _Request:
         "responses",
         "refused",
         "ended",
+        "read_input",
     )
 
     def __init__(self, enforcer: Enforcer, input: Any, context: Any, request_id: str | None) -> None:
@@ -165,6 +166,7 @@ class _Request:
         # call key -> checks of the current response that refused it: counted there; if the agent goes on with the
         # call, the response judges it again but does not count it again
         self.refused: dict[str, int] = {}
+        self.read_input: Any = _MISSING  # the input found readable (checked once per request, not at every point)
         self.ended = False  # its row written: a check after it is a guard error (denied), a second exit writes nothing
 
     def absorb(self, decision: GuardDecision, rule_ids: list[str]) -> None:
@@ -611,6 +613,10 @@ class Enforcer:
         return state.context if state is not None else {}
 
     def _case(self, state: _Request | None, input: Any, context: Any) -> dict[str, Any]:
+        if state is None or state.read_input is not input:
+            _check_readable(input)
+            if state is not None:
+                state.read_input = input
         return {
             "id": state.request_id if state is not None else self._new_id(),
             "input": input,
@@ -1154,6 +1160,45 @@ class Enforcer:
 
 
 _MISSING = object()
+
+
+_MAX_INPUT_NODES = 1_000_000
+
+
+def _check_readable(value: Any) -> None:
+    """Raise (a guard error: denied) for an input the rules would not read whole.
+
+    The rules read an input as text (:func:`gatekit.chat.chat_text`): strings and numbers inside dicts and lists. An
+    object (a pydantic model, a message class), bytes or a set inside it, or a ``messages`` item that is not a dict,
+    was read as nothing (or as ``<Msg object at 0x..>``): the secret or the injection in it reached the agent unjudged.
+    """
+    if type(value) is str or value is None:
+        return
+    if isinstance(value, dict) and isinstance(value.get("messages"), list):
+        for message in value["messages"]:
+            if not isinstance(message, dict):
+                raise TypeError(
+                    f"the input's messages hold a {type(message).__name__}: the guard reads chat messages as dicts "
+                    "(pass model.model_dump() or {'role': ..., 'content': ...})"
+                )
+    budget = _MAX_INPUT_NODES
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        budget -= 1
+        if budget < 0 or depth > _MAX_DEPTH:
+            raise ValueError("the input is too large or too deeply nested for the guard to read")
+        if isinstance(item, str | int | float) or item is None:
+            continue
+        if isinstance(item, dict):
+            stack.extend((member, depth + 1) for member in item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend((member, depth + 1) for member in item)
+        else:
+            raise TypeError(
+                f"the input holds a {type(item).__name__}, which the guard cannot read as text: pass text, chat "
+                "messages or JSON data (e.g. model.model_dump(), bytes decoded)"
+            )
 
 
 def _check_open(state: _Request | None) -> None:

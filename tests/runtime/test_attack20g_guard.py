@@ -185,3 +185,52 @@ def test_a_request_scope_is_used_once(tmp_path):
     assert len(_rows(rows)) == 1
     stats = enforcer.stats()
     assert (stats["requests"], stats["guard_errors"], stats["by_enforced"]["deny"]) == (1, 3, 3)
+
+
+class _Message:
+    """A message class of an agent framework: its text in attributes, not in ``str()``."""
+
+    def __init__(self, content: str) -> None:
+        self.role, self.content = "user", content
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        _Message(SECRET),
+        [_Message(SECRET)],
+        {"messages": [_Message(SECRET)]},
+        {"messages": [SECRET]},  # a message that is not a dict was dropped from the text
+        {"data": SECRET.encode()},
+        {"data": {SECRET}},
+    ],
+    ids=["object", "list-of-objects", "messages-of-objects", "messages-of-strings", "bytes-inside", "set-inside"],
+)
+def test_an_input_the_rules_cannot_read_is_denied_not_passed(tmp_path, question):
+    """The rules read an input's strings and numbers: an object, bytes, a set or a non-dict message inside it was
+    read as nothing, so the secret in it reached the agent with an ``allow``."""
+    rows = tmp_path / "rows.jsonl"
+    enforcer = Enforcer.from_file(write_policy(tmp_path), log_to=rows)
+    ran: list[object] = []
+
+    @enforcer.guard
+    def agent(question, context=None):
+        ran.append(question)
+        return "ok"
+
+    with pytest.raises(PolicyViolation, match="guard error: TypeError: the input") as caught:
+        agent(question)
+    assert caught.value.decision.enforced == "deny" and ran == []
+    with enforcer.request(question) as scope:  # a scope that skips the request point: the response is denied too
+        with pytest.raises(PolicyViolation, match="guard error: TypeError: the input"):
+            scope.check_response("ok")
+    assert [row["enforced"] for row in _rows(rows)] == ["deny", "deny"]
+
+
+def test_readable_inputs_still_pass(tmp_path):
+    enforcer = Enforcer.from_file(write_policy(tmp_path))
+    for question in (None, "hi", 3, 2.5, True, ["a", 1], ("a", "b"),
+                     {"messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}]}]}):  # fmt: skip
+        assert enforcer.check_request(question) == question
+    with pytest.raises(PolicyViolation, match="AWS_ACCESS_KEY in input"):
+        enforcer.check_request({"messages": [{"role": "user", "content": SECRET}]})
