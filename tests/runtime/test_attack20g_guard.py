@@ -234,3 +234,53 @@ def test_readable_inputs_still_pass(tmp_path):
         assert enforcer.check_request(question) == question
     with pytest.raises(PolicyViolation, match="AWS_ACCESS_KEY in input"):
         enforcer.check_request({"messages": [{"role": "user", "content": SECRET}]})
+
+
+def test_many_threads_one_enforcer_exact_counts(tmp_path):
+    """8 threads x 30 requests on one enforcer (a switch interval of 1 µs to interleave them): the per-minute tool
+    rate lets exactly 5 e-mails run, the per-user token budget exactly 10 answers of 300 tokens; every counter adds up.
+    """
+    import sys
+    import threading
+
+    from runtime_helpers import FakeClock
+
+    rows, traces = tmp_path / "rows.jsonl", tmp_path / "traces.jsonl"
+    enforcer = Enforcer.from_file(write_policy(tmp_path), clock=FakeClock(), log_to=rows, trace_to=traces)
+    lock = threading.Lock()
+    results = {"sent": 0, "answered": 0, "denied": 0}
+
+    def worker(index: int) -> None:
+        for turn in range(30):
+            mailing = turn % 2 == 0
+            try:
+                with enforcer.request(f"request {index}-{turn}", {"user": "same"}) as scope:
+                    scope.check_request()
+                    if mailing:
+                        scope.check_tool_call("send_email", {"to": "ops@example.com"})
+                        scope.check_response({"output": "sent", "usage": {"input_tokens": 0, "output_tokens": 0}})
+                    else:
+                        scope.check_response({"output": "an answer", "usage": {"input_tokens": 200, "output_tokens": 100}})
+                outcome = "sent" if mailing else "answered"
+            except PolicyViolation:
+                outcome = "denied"
+            with lock:
+                results[outcome] += 1
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=worker, args=(index,)) for index in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        sys.setswitchinterval(interval)
+    assert results == {"sent": 5, "answered": 10, "denied": 225}
+    stats = enforcer.stats()
+    # 240 request points; 120 tool calls (5 let run); 5 e-mail responses; 120 answers judged (10 allowed)
+    assert stats["requests"] == 240 and stats["decisions"] == 240 + 120 + 5 + 120
+    assert stats["by_outcome"]["deny"] == 115 + 110 and stats["guard_errors"] == 0
+    assert len(_rows(rows)) == 240 and len({row["request_id"] for row in _rows(rows)}) == 240
+    assert len(_rows(traces)) == stats["decisions"]
