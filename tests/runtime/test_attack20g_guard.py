@@ -260,7 +260,9 @@ def test_many_threads_one_enforcer_exact_counts(tmp_path):
                         scope.check_tool_call("send_email", {"to": "ops@example.com"})
                         scope.check_response({"output": "sent", "usage": {"input_tokens": 0, "output_tokens": 0}})
                     else:
-                        scope.check_response({"output": "an answer", "usage": {"input_tokens": 200, "output_tokens": 100}})
+                        scope.check_response(
+                            {"output": "an answer", "usage": {"input_tokens": 200, "output_tokens": 100}}
+                        )
                 outcome = "sent" if mailing else "answered"
             except PolicyViolation:
                 outcome = "denied"
