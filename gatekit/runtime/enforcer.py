@@ -22,7 +22,7 @@ import math
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -127,13 +127,19 @@ class _Request:
         "refused",
         "ended",
         "read_input",
+        "context_error",
     )
 
     def __init__(self, enforcer: Enforcer, input: Any, context: Any, request_id: str | None) -> None:
         self.enforcer = enforcer
         self.request_id = request_id or enforcer._new_id()
         self.input = input
-        self.context: dict[str, Any] = context if isinstance(context, dict) else {}
+        self.context_error: str | None = None  # a context the rules cannot read: every check point denies
+        try:
+            self.context: dict[str, Any] = _context_dict(context)
+        except Exception as exc:  # noqa: BLE001 - raised (a guard error) at the request's first check point
+            self.context = {}
+            self.context_error = str(exc) or type(exc).__name__
         self.timestamp_s = enforcer.clock()
         self.started_ns = time.perf_counter_ns()
         self.input_fired: set[tuple[str, str]] = set()  # (rule id, reason) fired at the request point
@@ -613,6 +619,9 @@ class Enforcer:
         return state.context if state is not None else {}
 
     def _case(self, state: _Request | None, input: Any, context: Any) -> dict[str, Any]:
+        if state is not None and state.context_error is not None:
+            raise TypeError(state.context_error)
+        context = _context_dict(context)
         if state is None or state.read_input is not input:
             _check_readable(input)
             if state is not None:
@@ -620,7 +629,7 @@ class Enforcer:
         return {
             "id": state.request_id if state is not None else self._new_id(),
             "input": input,
-            "context": context if isinstance(context, dict) else {},
+            "context": context,
             "timestamp": self._timestamp(),
         }
 
@@ -1199,6 +1208,21 @@ def _check_readable(value: Any) -> None:
                 f"the input holds a {type(item).__name__}, which the guard cannot read as text: pass text, chat "
                 "messages or JSON data (e.g. model.model_dump(), bytes decoded)"
             )
+
+
+def _context_dict(context: Any) -> dict[str, Any]:
+    """The context as the rules read it: a dict (a ``Mapping`` copied into one), ``{}`` for None; else TypeError.
+
+    A context of another type (a ``MappingProxyType``, a ``ChainMap``, a settings object) was read as ``{}``: a rule
+    on ``context.env`` / ``context.role`` never fired and the request was let through.
+    """
+    if isinstance(context, dict):
+        return context
+    if context is None:
+        return {}
+    if isinstance(context, Mapping):
+        return dict(context)
+    raise TypeError(f"the context is a {type(context).__name__}: pass a dict (its keys are what context rules read)")
 
 
 def _check_open(state: _Request | None) -> None:

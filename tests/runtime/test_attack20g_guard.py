@@ -254,7 +254,9 @@ def test_many_threads_one_enforcer_exact_counts(tmp_path):
         for turn in range(30):
             mailing = turn % 2 == 0
             try:
-                with enforcer.request(f"request {index}-{turn}", {"user": "same"}) as scope:
+                # (the e-mails on a user of their own: a response after the answers spent the budget would be denied)
+                user = "mailer" if mailing else "same"
+                with enforcer.request(f"request {index}-{turn}", {"user": user}) as scope:
                     scope.check_request()
                     if mailing:
                         scope.check_tool_call("send_email", {"to": "ops@example.com"})
@@ -286,3 +288,32 @@ def test_many_threads_one_enforcer_exact_counts(tmp_path):
     assert stats["by_outcome"]["deny"] == 115 + 110 and stats["guard_errors"] == 0
     assert len(_rows(rows)) == 240 and len({row["request_id"] for row in _rows(rows)}) == 240
     assert len(_rows(traces)) == stats["decisions"]
+
+
+def test_a_context_that_is_not_a_dict_is_read_or_denied(tmp_path):
+    """A ``MappingProxyType`` / ``ChainMap`` context, or a settings object, was read as ``{}``: the policy's
+    ``context.env == "production" and context.role == "guest"`` deny never fired and the guest got an answer."""
+    import collections
+    import types
+
+    rows = tmp_path / "rows.jsonl"
+    enforcer = Enforcer.from_file(write_policy(tmp_path), log_to=rows)
+    agent = enforcer.guard(lambda question, context=None: "ok")
+    guest = {"env": "production", "role": "guest"}
+
+    class Settings:
+        env, role = "production", "guest"
+
+    for context in (types.MappingProxyType(guest), collections.ChainMap(guest)):
+        with pytest.raises(PolicyViolation, match="guests may not use production"):
+            agent("hi", context)
+        with pytest.raises(PolicyViolation, match="guests may not use production"):
+            enforcer.check_request("hi", context)
+    for context in (Settings(), "production"):
+        with pytest.raises(PolicyViolation, match="guard error: TypeError: the context is a"):
+            agent("hi", context)
+        with enforcer.request("hi", context) as scope:  # every check point of the request
+            with pytest.raises(PolicyViolation, match="the context is a"):
+                scope.check_tool_call("lookup", {})
+    assert [row["role"] for row in _rows(rows)][:2] == ["guest", "guest"]  # a mapping's labels reach the row
+    assert agent("hi", {"env": "production", "role": "staff"}) == "ok" and agent("hi", None) == "ok"
