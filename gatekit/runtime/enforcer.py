@@ -22,7 +22,7 @@ import math
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -125,13 +125,21 @@ class _Request:
         "account",
         "responses",
         "refused",
+        "ended",
+        "read_input",
+        "context_error",
     )
 
     def __init__(self, enforcer: Enforcer, input: Any, context: Any, request_id: str | None) -> None:
         self.enforcer = enforcer
         self.request_id = request_id or enforcer._new_id()
         self.input = input
-        self.context: dict[str, Any] = context if isinstance(context, dict) else {}
+        self.context_error: str | None = None  # a context the rules cannot read: every check point denies
+        try:
+            self.context: dict[str, Any] = _context_dict(context)
+        except Exception as exc:  # noqa: BLE001 - raised (a guard error) at the request's first check point
+            self.context = {}
+            self.context_error = str(exc) or type(exc).__name__
         self.timestamp_s = enforcer.clock()
         self.started_ns = time.perf_counter_ns()
         self.input_fired: set[tuple[str, str]] = set()  # (rule id, reason) fired at the request point
@@ -164,6 +172,8 @@ class _Request:
         # call key -> checks of the current response that refused it: counted there; if the agent goes on with the
         # call, the response judges it again but does not count it again
         self.refused: dict[str, int] = {}
+        self.read_input: Any = _MISSING  # the input found readable (checked once per request, not at every point)
+        self.ended = False  # its row written: a check after it is a guard error (denied), a second exit writes nothing
 
     def absorb(self, decision: GuardDecision, rule_ids: list[str]) -> None:
         rank = _RANK[decision.outcome]
@@ -246,6 +256,8 @@ class RequestScope:
         self._state.error = error_type
 
     def __enter__(self) -> RequestScope:
+        if self._state.ended or self._state.token is not None:
+            raise RuntimeError("a request scope is entered once: make a new one with enforcer.request(...)")
         self._state.token = _CURRENT.set(self._state)
         return self
 
@@ -297,6 +309,14 @@ class Enforcer:
         from gatekit.runtime.labels import check_variant
 
         check_variant(variant)  # operator configuration, written on every row: refused here, not scrubbed per row
+        # nothing here awaits: an async observer or sink would never run (its records lost, without a word)
+        for what, target in (
+            ("on_decision", on_decision),
+            ("trace_to", trace_to if callable(trace_to) else None),
+            ("log_to's write", getattr(log_to, "write", None) if not isinstance(log_to, str | Path) else None),
+        ):
+            if target is not None and _is_async(target):
+                raise TypeError(f"{what} is async (nothing would await it): pass a synchronous callable")
         self.policy = policy
         self.mode: Mode = mode
         self.variant = variant
@@ -381,7 +401,8 @@ class Enforcer:
         ``trace_to``: a JSONL path (or a callable) for decision-trace records; ``log_to``: a JSONL path (or a
         ``ProductionLogWriter``) for production-log rows; ``variant`` / ``agent_version`` go on every row;
         ``mode="evaluate"`` decides and records but never blocks; ``review_hook(decision)`` is called on
-        REQUIRE_REVIEW (default: raise ``ReviewRequired``; return ``False`` to deny, anything else proceeds);
+        REQUIRE_REVIEW (default: raise ``ReviewRequired``; return ``True`` or ``None`` to proceed, ``False`` to deny;
+        any other answer denies);
         ``clock`` gives epoch seconds for budgets, rates and time conditions (default ``time.time``);
         ``tracer``: an OpenTelemetry tracer (or ``True`` for the global one) for one span per decision;
         ``on_decision(decision)`` sees every decision (metrics); ``background=True`` builds and writes trace
@@ -450,8 +471,20 @@ class Enforcer:
         """Wrap an agent ``(input, context) -> response`` (sync or async): check its input, its response, record.
 
         A method (``def answer(self, input, context)`` in a class body) is wrapped as one: its ``self`` (or ``cls``)
-        is passed through, the input is the argument after it.
+        is passed through, the input is the argument after it. A ``staticmethod`` or ``classmethod`` (the decorator
+        above it) is wrapped as what it holds and stays one. A generator (a streaming agent) is refused here: its
+        chunks would reach the caller before the whole response could be checked; collect the stream and check it in
+        an :meth:`request` scope (``scope.check_response(text)``) before anything of it is handed on.
         """
+        if isinstance(fn, staticmethod):  # bound to nothing: the first argument is the input
+            return staticmethod(self.guard(fn.__func__))  # type: ignore[return-value]
+        if isinstance(fn, classmethod):  # the class first, then the input
+            return classmethod(self._guard_method(fn.__func__))  # type: ignore[return-value]
+        if inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn):
+            raise TypeError(
+                f"enforcer.guard: {getattr(fn, '__qualname__', fn)!r} is a generator (a streaming agent); the guard "
+                "checks a whole response: collect the stream and check it in an enforcer.request() scope"
+            )
         if _is_method(fn):
             return self._guard_method(fn)
         if _is_async(fn):
@@ -586,10 +619,17 @@ class Enforcer:
         return state.context if state is not None else {}
 
     def _case(self, state: _Request | None, input: Any, context: Any) -> dict[str, Any]:
+        if state is not None and state.context_error is not None:
+            raise TypeError(state.context_error)
+        context = _context_dict(context)
+        if state is None or state.read_input is not input:
+            _check_readable(input)
+            if state is not None:
+                state.read_input = input
         return {
             "id": state.request_id if state is not None else self._new_id(),
             "input": input,
-            "context": context if isinstance(context, dict) else {},
+            "context": context,
             "timestamp": self._timestamp(),
         }
 
@@ -615,6 +655,7 @@ class Enforcer:
     def _check_request(self, state: _Request | None, input: Any, context: Any) -> Any:
         started = time.perf_counter_ns()
         try:
+            _check_open(state)
             case = self._case(state, input, context)
             decision = self._decide("request", state, case, {}, None)
         except Exception as exc:  # noqa: BLE001 - fail closed: a guard that cannot decide denies
@@ -636,6 +677,7 @@ class Enforcer:
             if not isinstance(name, str):
                 raise TypeError(f"a tool name must be a string, not {type(name).__name__}")
             name_text = name
+            _check_open(state)
             # arguments the guard cannot read (text that is not a JSON object, a list, a set, NaN) are denied here,
             # with check_response's reason: a condition reading them would see null and let the call run
             call = _checked_call(name, arguments)
@@ -685,6 +727,7 @@ class Enforcer:
         as_text = isinstance(output, str) and tool_calls is None
         original = output
         try:
+            _check_open(state)
             if isinstance(output, dict):
                 raw = output
                 given = {"tool_calls": tool_calls, "usage": usage, **extra}
@@ -965,6 +1008,10 @@ class Enforcer:
                     reason = "review hook returned an awaitable (an async hook); pass a synchronous review_hook"
                     guard_decision.reasons = (*guard_decision.reasons, f"{GUARD_RULE_ID}: {reason}")
                     approved = False
+                elif approved is not None and type(approved) is not bool:  # 0, "no", a dict: no answer anyone can read
+                    reason = f"review hook returned {type(approved).__name__}; return True to approve, False to deny"
+                    guard_decision.reasons = (*guard_decision.reasons, f"{GUARD_RULE_ID}: {reason}")
+                    approved = False
                 if approved is False:
                     enforced = "deny"
                     guard_decision.enforced = "deny"
@@ -1020,7 +1067,11 @@ class Enforcer:
                 emit()
         if self.on_decision is not None:
             try:
-                self.on_decision(guard_decision)
+                seen = self.on_decision(guard_decision)
+                if inspect.isawaitable(seen):  # never awaited: closed, not left to warn at garbage collection
+                    close = getattr(seen, "close", None)
+                    if callable(close):
+                        close()
             except Exception:  # noqa: BLE001,S110 - an observer must never change the decision
                 pass
 
@@ -1051,6 +1102,9 @@ class Enforcer:
     def _finish(self, state: _Request) -> None:
         """Count the request on the run state if no check point did, write its production-log row (never raises)."""
         with self._lock:
+            if state.ended:  # exited before: its row is written, its request counted
+                return
+            state.ended = True
             self._counts["requests"] += 1
             if not state.recorded and self._run.stop_reason is None:
                 case = {"id": state.request_id, "input": state.input, "context": state.context}
@@ -1115,6 +1169,68 @@ class Enforcer:
 
 
 _MISSING = object()
+
+
+_MAX_INPUT_NODES = 1_000_000
+
+
+def _check_readable(value: Any) -> None:
+    """Raise (a guard error: denied) for an input the rules would not read whole.
+
+    The rules read an input as text (:func:`gatekit.chat.chat_text`): strings and numbers inside dicts and lists. An
+    object (a pydantic model, a message class), bytes or a set inside it, or a ``messages`` item that is not a dict,
+    was read as nothing (or as ``<Msg object at 0x..>``): the secret or the injection in it reached the agent unjudged.
+    """
+    if type(value) is str or value is None:
+        return
+    if isinstance(value, dict) and isinstance(value.get("messages"), list):
+        for message in value["messages"]:
+            if not isinstance(message, dict):
+                raise TypeError(
+                    f"the input's messages hold a {type(message).__name__}: the guard reads chat messages as dicts "
+                    "(pass model.model_dump() or {'role': ..., 'content': ...})"
+                )
+    budget = _MAX_INPUT_NODES
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        budget -= 1
+        if budget < 0 or depth > _MAX_DEPTH:
+            raise ValueError("the input is too large or too deeply nested for the guard to read")
+        if isinstance(item, str | int | float) or item is None:
+            continue
+        if isinstance(item, dict):
+            stack.extend((member, depth + 1) for member in item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend((member, depth + 1) for member in item)
+        else:
+            raise TypeError(
+                f"the input holds a {type(item).__name__}, which the guard cannot read as text: pass text, chat "
+                "messages or JSON data (e.g. model.model_dump(), bytes decoded)"
+            )
+
+
+def _context_dict(context: Any) -> dict[str, Any]:
+    """The context as the rules read it: a dict (a ``Mapping`` copied into one), ``{}`` for None; else TypeError.
+
+    A context of another type (a ``MappingProxyType``, a ``ChainMap``, a settings object) was read as ``{}``: a rule
+    on ``context.env`` / ``context.role`` never fired and the request was let through.
+    """
+    if isinstance(context, dict):
+        return context
+    if context is None:
+        return {}
+    if isinstance(context, Mapping):
+        return dict(context)
+    raise TypeError(f"the context is a {type(context).__name__}: pass a dict (its keys are what context rules read)")
+
+
+def _check_open(state: _Request | None) -> None:
+    """Raise (a guard error: denied) for a check of a request whose scope has exited (its row and counts are done)."""
+    if state is not None and state.ended:
+        raise RuntimeError(f"request {state.request_id}: its scope has exited; check in a new enforcer.request()")
+
+
 _MAX_ARGUMENT_NODES = 100_000  # as gatekit.agents.base.MAX_NODES
 _MAX_DEPTH = 64  # as gatekit.agents.base.MAX_DEPTH
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import inspect
 import json
 import logging
 import queue
@@ -71,7 +72,12 @@ class TraceSink:
         """
         try:
             if callable(self.target):
-                self.target(record)
+                result = self.target(record)
+                if inspect.isawaitable(result):  # an async callable: nothing awaits it, the record would be lost
+                    close = getattr(result, "close", None)
+                    if callable(close):
+                        close()
+                    raise TypeError("trace_to returned an awaitable (an async callable): pass a synchronous one")
                 with self._lock:
                     self.written += 1
                 return True
@@ -229,7 +235,9 @@ class BackgroundWriter:
         self._finalizer = weakref.finalize(self, BackgroundWriter._stop, self._queue, self._thread)
 
     def submit(self, job: Callable[[], Any]) -> None:
-        """Queue ``job``; dropped (and counted) when the queue is full or the writer is closed.
+        """Queue ``job``; dropped (and counted) when the queue is full. After :meth:`close` it runs here, at once.
+
+        (A request still answering while the service shuts down lost its row and decision traces to a closed writer.)
 
         Inside a request that has credentials of its own to mask (:func:`gatekit.redact.request_secrets`), the job
         runs in a copy of the request's context, so what it writes is masked as the request's own records are.
@@ -237,14 +245,23 @@ class BackgroundWriter:
         if has_request_secrets():
             job = functools.partial(contextvars.copy_context().run, job)
         with self._lock:
-            if self._closed or self._pending >= self.max_pending:
+            closed = self._closed
+            if not closed and self._pending >= self.max_pending:
                 self.failures += 1
                 first = self.last_error is None
-                self.last_error = "queue full: record dropped" if not self._closed else "writer closed: record dropped"
+                self.last_error = "queue full: record dropped"
                 if first:
                     log.warning("gatekit guard: %s; counted, the agent is not affected", self.last_error)
                 return
-            self._pending += 1
+            if not closed:
+                self._pending += 1
+        if closed:  # the thread is stopped (or stopping): written in the caller, kept lines flushed after it
+            try:
+                job()
+            except Exception as exc:  # noqa: BLE001 - the jobs count their own failures; this is a last resort
+                note_failure(self, exc, "background")
+            self._idle()
+            return
         self._queue.put(job)
 
     def _run(self) -> None:
@@ -278,8 +295,9 @@ class BackgroundWriter:
 
     def flush(self, timeout_s: float = 10.0) -> bool:
         """Wait until the jobs queued so far have run."""
-        if not self._thread.is_alive():
-            return False
+        if not self._thread.is_alive():  # closed: what came after ran at once; in time when nothing was left
+            with self._lock:
+                return self._closed and self._pending == 0
         done = threading.Event()
         self._queue.put(done)
         return done.wait(timeout_s)
