@@ -255,14 +255,16 @@ class BackgroundWriter:
                 return
             if not closed:
                 self._pending += 1
-        if closed:  # the thread is stopped (or stopping): written in the caller, kept lines flushed after it
-            try:
-                job()
-            except Exception as exc:  # noqa: BLE001 - the jobs count their own failures; this is a last resort
-                note_failure(self, exc, "background")
-            self._idle()
-            return
-        self._queue.put(job)
+                # queued under the lock: close() sets _closed under it before its stop marker is queued, so a job
+                # accepted here is always ahead of the marker (queued after the lock, it could land behind it: lost)
+                self._queue.put(job)
+                return
+        # the thread is stopped (or stopping): written in the caller, kept lines flushed after it
+        try:
+            job()
+        except Exception as exc:  # noqa: BLE001 - the jobs count their own failures; this is a last resort
+            note_failure(self, exc, "background")
+        self._idle()
 
     def _run(self) -> None:
         jobs = self._queue
