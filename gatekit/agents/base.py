@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -64,7 +65,7 @@ class Agent(Protocol):
 # (and any value of the wrong type) makes the response invalid for that case, never a crash.
 MAX_DEPTH = 64  # nesting of tool-call arguments
 MAX_NODES = 100_000  # values inside all tool-call arguments together
-MAX_TEXT_CHARS = 64 * 1024 * 1024  # output + every string in the arguments
+MAX_TEXT_CHARS = 64 * 1024 * 1024  # output + every string in the arguments + the tool results
 MAX_TOOL_CALLS = 1_000
 MAX_NAME_CHARS = 1_000  # a tool or model name
 MAX_TOKENS = 10**12  # per case; more is not a real usage count
@@ -210,6 +211,31 @@ def _json_value(value: Any, path: str, depth: int, budget: _Budget, seen: set[in
         seen.discard(id(value))
 
 
+RESULT_KEYS = ("output", "result", "content")  # what a tool returned, attached to its call (rules/injection.py)
+
+
+def _tool_result(value: Any, where: str, budget: _Budget) -> str:
+    """A tool call's attached result as text: a string as it is, any other JSON data JSON-encoded, within the bounds.
+
+    The result is untrusted text the agent read (``prompt_injection``'s ``tool_outputs``, ``sensitive_data``'s
+    ``tool_arguments`` read it): kept so that the gate judges what the runtime guard and ``policy test`` judge.
+    """
+    if isinstance(value, str):
+        text = str.__str__(value)
+        if budget.chars + len(text) <= MAX_TEXT_CHARS:  # (past it: refused below, unread)
+            _no_surrogate(text, where)
+    else:
+        inner = _Budget(budget.chars)  # (bounds the strings before they are encoded; the encoding is counted below)
+        inner.nodes = budget.nodes
+        data = _json_value(value, where, 0, inner, set())
+        budget.nodes = inner.nodes
+        text = json.dumps(data, ensure_ascii=False)
+    budget.chars += len(text)
+    if budget.chars > MAX_TEXT_CHARS:
+        raise invalid_response(f"agent returned more than {MAX_TEXT_CHARS} characters of text")
+    return text
+
+
 def check_response(response: AgentResponse) -> AgentResponse:
     """Return a clean copy of ``response``, or raise ``AgentCallError(INVALID_RESPONSE)``.
 
@@ -217,7 +243,9 @@ def check_response(response: AgentResponse) -> AgentResponse:
     the output is a string, each tool call a ``{"name": str, "arguments": dict}`` of plain JSON
     data within :data:`MAX_DEPTH` / :data:`MAX_NODES` / :data:`MAX_TEXT_CHARS`, token counts are
     whole numbers in ``[0, MAX_TOKENS]`` and the cost a finite number in ``[0, MAX_COST_USD]``.
-    A negative cost or token count is invalid, never summed.
+    A negative cost or token count is invalid, never summed. A tool call's attached result
+    (``output`` / ``result`` / ``content``, :data:`RESULT_KEYS`) is kept as text within the same
+    bounds: a string as it is, other JSON data JSON-encoded (``null`` is no result).
     """
     if not isinstance(response, AgentResponse):
         raise invalid_response(f"agent adapter returned {type(response).__name__}; expected an AgentResponse")
@@ -242,8 +270,12 @@ def check_response(response: AgentResponse) -> AgentResponse:
             raise invalid_response(
                 f"tool call {index} ({name[:80]!r}) has 'arguments' of {_describe(arguments)}; expected a JSON object"
             )
-        clean = _json_value(arguments, "arguments", 0, budget, set())
-        calls.append({"name": name, "arguments": clean})
+        clean: dict[str, Any] = {"name": name, "arguments": _json_value(arguments, "arguments", 0, budget, set())}
+        for key in RESULT_KEYS:
+            result = dict.get(call, key)
+            if result is not None:
+                clean[key] = _tool_result(result, f"tool call {index} {key!r}", budget)
+        calls.append(clean)
     usage = response.usage if response.usage is not None else {}
     if not isinstance(usage, dict):
         raise invalid_response(f"agent returned 'usage' of {_describe(usage)}; expected a mapping")

@@ -357,20 +357,21 @@ def _shown_timestamp(value: Any) -> Any:
 def _redact_calls(
     calls: list[dict[str, Any]], redactions: dict[Any, dict[tuple[int, int], Span]], counts: dict[str, int]
 ) -> list[dict[str, Any]]:
-    """``calls`` with the tool-argument texts of ``redactions`` redacted (``("tool", i, *path)`` keys).
+    """``calls`` with the tool-argument and tool-result texts of ``redactions`` redacted.
 
-    Copy-on-write: each container on the way to a redacted text is copied the first time through, the rest
+    Keys ``("tool", i, *path)`` address the arguments of call ``i``, ``("result", i, field, *path)`` the result
+    attached to it. Copy-on-write: each container on the way to a redacted text is copied the first time through, the rest
     is shared with the response, which stays as it was.
     """
     redacted: list[dict[str, Any]] | None = None
     flat: dict[int, dict[Any, Any]] = {}  # call index -> its argument mapping, copied
     keys: list[tuple[Any, ...]] = []  # the other paths
     for key, spans in redactions.items():
-        if type(key) is not tuple or key[0] != "tool":
+        if type(key) is not tuple or (key[0] != "tool" and key[0] != "result"):
             continue
         if redacted is None:
             redacted = list(calls)
-        if len(key) == 3 and type(key[2]) is str:  # (the usual: a value of a flat argument mapping, no walk)
+        if len(key) == 3 and type(key[2]) is str and key[0] == "tool":  # (the usual: a flat argument, no walk)
             index, name = key[1], key[2]
             arguments = flat.get(index)
             if arguments is None:
@@ -398,7 +399,7 @@ def _redact_calls(
         # walk from the call down to the redacted string, copying each container the first time through
         parent: Any = calls
         slot: Any = key[1]
-        for part in ("arguments", *key[2:]):
+        for part in ("arguments", *key[2:]) if key[0] == "tool" else key[2:]:  # (a result: its field of the call)
             child = parent[slot]
             if id(child) not in mine:
                 child = parent[slot] = dict(child) if isinstance(child, dict) else list(child)

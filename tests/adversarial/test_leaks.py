@@ -276,3 +276,82 @@ def test_url_user_info_is_refused_without_printing_it(tmp_path: Path) -> None:
         path.read_bytes() for path in tmp_path.rglob("*") if path.is_file() and path.suffix not in (".jsonl", ".yaml")
     ]
     assert not any(PASSWORD.encode() in data for data in written)
+
+
+RESULT_EMAIL = "result.owner@example.net"
+RESULT_CARD = "5555 5555 5555 4444"
+RESULT_AWS = "AKIARESULT7EXAMPLE9Q"
+RESULT_PASSWORD = "Tr0ub4dorRes7"
+RESULT_AGENT = f"""
+def run(case_input, context=None):
+    if "[secret]" in str(case_input):  # a tool handed the agent a credential: denied, written nowhere
+        result = {{"owner": {{"password": {RESULT_PASSWORD!r}}}, "key": {RESULT_AWS!r}}}
+    else:  # personal data in a tool result: redacted, the rest kept
+        result = "order W1 for {RESULT_EMAIL}, paid with {RESULT_CARD}"
+    return {{"output": "done", "tool_calls": [{{"name": "lookup_order", "arguments": {{}}, "result": result}}]}}
+"""
+
+
+def test_a_secret_in_a_tool_result_is_written_nowhere(tmp_path: Path) -> None:
+    """A tool call's attached result is kept (the gate judges it as the guard does) and redacted like the arguments.
+
+    Fails on the old code: the result was dropped, so the row carried no redacted result (and, kept without the
+    redaction, it would have carried the raw values into results.jsonl and MLflow).
+    """
+    rows = [{"id": "c-pii", "input": "please [pii]"}, {"id": "c-secret", "input": "please [secret]"}]
+    (tmp_path / "cases.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    (tmp_path / "policy.yaml").write_text(POLICY, encoding="utf-8")
+    (tmp_path / "thresholds.yaml").write_text(THRESHOLDS, encoding="utf-8")
+    (tmp_path / "result_agent.py").write_text(RESULT_AGENT, encoding="utf-8")
+    from mlflow_store import fresh_store
+
+    fresh_store(tmp_path / "mlflow.db")
+    env = dict(os.environ)
+    env.pop("MLFLOW_TRACKING_URI", None)
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), str(TESTS_DIR), env.get("PYTHONPATH", "")])
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gatekit",
+            "eval",
+            "--dataset",
+            "cases.jsonl",
+            "--policy",
+            "policy.yaml",
+            "--thresholds",
+            "thresholds.yaml",
+            "--out",
+            "out",
+            "--agent",
+            "python:result_agent:run",
+            "--tracking-uri",
+            f"sqlite:///{tmp_path / 'mlflow.db'}",
+            "--experiment",
+            "leak-results",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # the credential is denied
+    inputs = {"cases.jsonl", "policy.yaml", "thresholds.yaml", "result_agent.py"}
+    written = {
+        str(p.relative_to(tmp_path)): p.read_bytes()
+        for p in tmp_path.rglob("*")
+        if p.is_file() and p.name not in inputs and "__pycache__" not in p.parts
+    }
+    written["<stdout>"], written["<stderr>"] = proc.stdout.encode(), proc.stderr.encode()
+    assert any(name.startswith("mlruns/") and name.endswith("results.jsonl") for name in written), sorted(written)
+    for raw in (RESULT_EMAIL, RESULT_CARD, RESULT_AWS, RESULT_PASSWORD):
+        leaks = [name for name, data in written.items() if raw.encode() in data]
+        assert not leaks, f"{raw!r} leaked into {leaks}"
+    results = {r["case_id"]: r for r in map(json.loads, written["out/results.jsonl"].splitlines())}
+    pii, secret = results["c-pii"], results["c-secret"]
+    assert pii["response"]["tool_calls"][0]["result"] == "order W1 for [EMAIL_ADDRESS], paid with [CREDIT_CARD]"
+    assert pii["decision"]["outcome"] == "allow_with_redaction"
+    assert secret["decision"]["outcome"] == "deny"
+    assert "[GENERIC_SECRET]" in secret["response"]["tool_calls"][0]["result"]
+    assert "[AWS_ACCESS_KEY]" in secret["response"]["tool_calls"][0]["result"]

@@ -124,6 +124,9 @@ def _key_is_read(name: str) -> bool:
     return read
 
 
+TOOL_RESULT_KEYS = ("output", "result", "content")  # a tool call's attached result (as agents/base.RESULT_KEYS)
+
+
 def _walk_values(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
     """Every text inside a tool-argument value: strings, numbers, bytes, mapping keys, list/tuple/set members."""
     if isinstance(value, dict):
@@ -270,8 +273,9 @@ def parse_clock(timestamp: Any) -> dict[str, Any]:
 class Evaluation:
     """Everything a rule may look at for one case, plus shared caches and pending redactions.
 
-    Text fields are addressed by a key: ``"output"``, ``"input"``, or ``("tool", i, *path)`` for a
-    string inside the arguments of tool call ``i``. Each text is scanned for sensitive data at
+    Text fields are addressed by a key: ``"output"``, ``"input"``, ``("tool", i, *path)`` for a
+    string inside the arguments of tool call ``i``, or ``("result", i, field, *path)`` for one inside the
+    result attached to it (``field``: one of :data:`TOOL_RESULT_KEYS`). Each text is scanned for sensitive data at
     most once per case, however many rules ask.
     """
 
@@ -384,7 +388,11 @@ class Evaluation:
         return self._input_text
 
     def tool_texts(self) -> list[tuple[tuple[Any, ...], str]]:
-        """Every text inside tool-call arguments, keyed ``("tool", i, *path)``.
+        """Every text inside tool-call arguments and the results attached to the calls.
+
+        Argument texts are keyed ``("tool", i, *path)``, result texts (:data:`TOOL_RESULT_KEYS`)
+        ``("result", i, field, *path)``. A tool result is untrusted text the agent read (it may hold PII or secrets): the rules that scan
+        ``tool_arguments`` read and redact it as they do the arguments, so it is written redacted alike.
 
         Strings, numbers (their decimal string), bytes (decoded, errors replaced), mapping keys (path ending
         in a :class:`KeyName`) and the members of lists, tuples and sets: a value that is not a string is
@@ -421,6 +429,13 @@ class Evaluation:
                             texts.extend(_walk_values(value, ("tool", index, name)))
                 elif arguments is not None:
                     texts.extend(_walk_values(arguments, ("tool", index)))
+                if len(call) > 2:  # (more than name and arguments: a result may be attached)
+                    for field in TOOL_RESULT_KEYS:
+                        value = call.get(field)
+                        if type(value) is str:
+                            append((("result", index, field), value))
+                        elif value is not None:  # (JSON text after the replay's check; data from other callers)
+                            texts.extend(_walk_values(value, ("result", index, field)))
             self._tool_texts = texts
         return self._tool_texts
 

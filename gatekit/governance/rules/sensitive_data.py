@@ -1,5 +1,9 @@
 """Sensitive data (PII and secrets) in outputs, tool-call arguments and, optionally, inputs.
 
+``scan: tool_arguments`` also reads the results attached to the tool calls (``output`` / ``result`` / ``content``
+of a call): untrusted text the agent read, redacted (or denied) exactly as the arguments are, so it is never written
+raw.
+
 Each detected type has an outcome: ``allow_with_redaction`` (typed placeholder such as ``[EMAIL_ADDRESS]``, or a
 keyed HMAC token ``[EMAIL_ADDRESS:1f2e3d4c5b6a]`` when joinability matters), ``deny``, ``require_review``
 or ``allow``. Values are redacted from what gatekit writes whatever the outcome, except ``allow``.
@@ -45,7 +49,10 @@ _TYPE = operator.itemgetter(0)  # a finding's type
 _WHERE = tuple(f"arguments of tool call {index}" for index in range(32))
 
 
-def _tool_where(index: Any) -> str:
+def _tool_where(key: tuple[Any, ...]) -> str:
+    index = key[1]
+    if key[0] == "result":  # (a result attached to the call: read under tool_arguments, see Evaluation.tool_texts)
+        return f"result of tool call {index}"
     return _WHERE[index] if type(index) is int and 0 <= index < 32 else f"arguments of tool call {index}"
 
 
@@ -143,7 +150,10 @@ class SensitiveDataRule(BaseRule):
                         where = key
                     else:
                         index = key[1]
-                        where = _WHERE[index] if type(index) is int and 0 <= index < 32 else _tool_where(index)
+                        if key[0] == "tool" and type(index) is int and 0 <= index < 32:
+                            where = _WHERE[index]
+                        else:
+                            where = _tool_where(key)
                 bucket = (action, kind, where)
                 per_outcome[bucket] = per_outcome.get(bucket, 0) + 1
         if not per_outcome:

@@ -79,7 +79,10 @@ class SensitiveTermsRule(BaseRule):
         if "output" in self.cfg.scan:
             texts.append(("output", ev.output, "output"))
         if "tool_arguments" in self.cfg.scan:
-            texts.extend((key, text, f"arguments of tool call {key[1]}") for key, text in ev.tool_texts())
+            texts.extend(
+                (key, text, f"{'arguments' if key[0] == 'tool' else 'result'} of tool call {key[1]}")
+                for key, text in ev.tool_texts()
+            )
         if "input" in self.cfg.scan:
             texts.append(("input", ev.input_text, "input"))
         fired: list[Fired] = []
