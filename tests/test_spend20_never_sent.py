@@ -323,3 +323,109 @@ def test_both_http_clients_mark_a_refused_connect_never_sent_and_only_it() -> No
     assert _refused(f"https://127.0.0.1:{port}/v1", "PUT").never_sent is False
     # an error the adapter did not mark is unknown, as before
     assert failure_usage(AgentCallError(_refused(f"http://127.0.0.1:{port}/x").error_type, "reset"))["cost_usd"] is None
+
+
+def test_a_name_that_does_not_resolve_costs_nothing_on_both_clients() -> None:
+    for spec in ("http://gatekit-spend20.invalid/v1", "https://gatekit-spend20.invalid/v1"):
+        error = _refused(spec)
+        assert error.error_type.value == "connection" and error.never_sent is True, (spec, str(error))
+
+
+def test_a_put_written_before_the_reconnect_was_refused_stays_unknown() -> None:
+    """The lean client sends an idempotent request again on a fresh connection when a kept-alive one closed after it
+    was written: the first copy may have reached the server, so the refused reconnect is not ``never_sent``."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    port = int(listener.getsockname()[1])
+    got: list[bytes] = []
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            payload = json.dumps({"output": "ok"}).encode()
+            data = b""
+            while data.count(b"\r\n\r\n") < 1 or not data.endswith(b"}"):
+                data += conn.recv(65536)
+            got.append(data)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(payload), payload))
+            data = conn.recv(65536)  # the second request, read — then no answer and nobody listening any more
+            got.append(data)
+            listener.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+
+    async def go() -> AgentCallError:
+        extra = {"method": "PUT", "mode": "json"}
+        agent = HttpAgent(f"http://127.0.0.1:{port}/agent", AgentOptions(concurrency=1, timeout_s=2, extra=extra))
+        await agent.start()
+        try:
+            await agent.call("first", {})
+            await asyncio.sleep(0.05)
+            try:
+                await agent.call("second", {})
+            except AgentCallError as exc:
+                return exc
+            raise AssertionError("the second call succeeded")
+        finally:
+            await agent.close()
+
+    try:
+        error = asyncio.run(go())
+    finally:
+        listener.close()
+        thread.join(5)
+    assert len(got) == 2 and b"second" in got[1], got  # the server read it
+    assert "cannot connect" in str(error) and error.never_sent is False and failure_usage(error)["cost_usd"] is None
+
+
+def test_an_error_cost_header_and_a_json_mode_cost_usd_are_reported() -> None:
+    class Billed(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            self.rfile.read(int(self.headers["Content-Length"]))
+            header = "header" in self.path
+            payload = json.dumps({"error": "failed", "cost_usd": 0.5}).encode()
+            self.send_response(502)
+            if header:
+                self.send_header("x-litellm-response-cost", "0.25")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Billed)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    async def error(path: str, mode: str) -> AgentCallError:
+        agent = HttpAgent(
+            f"http://127.0.0.1:{server.server_address[1]}/{path}", AgentOptions(concurrency=1, extra={"mode": mode})
+        )
+        await agent.start()
+        try:
+            await agent.call("q", {})
+        except AgentCallError as exc:
+            return exc
+        finally:
+            await agent.close()
+        raise AssertionError("a 502 was an answer")
+
+    try:
+        spent = {
+            (path, mode): failure_usage(asyncio.run(error(path, mode)))["cost_usd"]
+            for path in ("header", "plain")
+            for mode in ("json", "openai")
+        }
+    finally:
+        server.shutdown()
+        server.server_close()
+    # the cost header wins; a body's cost_usd is a gatekit-format (json mode) field, not an OpenAI one: unknown
+    assert spent == {
+        ("header", "json"): 0.25,
+        ("header", "openai"): 0.25,
+        ("plain", "json"): 0.5,
+        ("plain", "openai"): None,
+    }
