@@ -111,16 +111,22 @@ def _writable(message: str) -> str:
     return message.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+NOT_SENT: dict[str, Any] = {"cost_usd": 0.0, "input_tokens": 0, "output_tokens": 0, "model": None}
+
+
 def failure_usage(exc: BaseException) -> dict[str, Any]:
     """What a failed attempt reported it spent: its exception's ``usage``, ``cost_usd`` and ``model`` attributes.
 
     A ``python:`` agent whose model call failed after it was billed (a refusal, a parse error of the answer) can
     attach them to the exception it raises. Untrusted, checked as a response's are: anything invalid is not
-    reported (its cost is unknown, never 0). Nothing reported: every value None.
+    reported (its cost is unknown, never 0). Nothing reported: every value None. An :class:`AgentCallError` marked
+    ``never_sent`` (the request provably never reached the agent) spent nothing: 0 USD and 0 tokens, known.
     """
     from gatekit.agents.base import MAX_NAME_CHARS, check_cost, check_tokens
 
     try:
+        if isinstance(exc, AgentCallError) and exc.never_sent is True:
+            return dict(NOT_SENT)
         usage = getattr(exc, "usage", None)
         usage = usage if isinstance(usage, dict) else {}
         tokens = [
@@ -175,6 +181,12 @@ async def run_case(
         timeout_s = settings.timeout_s
         if deadline is not None:
             timeout_s = max(0.0, min(timeout_s, deadline - time.monotonic()))
+            if timeout_s <= 0:
+                # the deadline passed before this attempt: not called (a call given no time could still write its
+                # request before it is cancelled), so it spent nothing
+                message = "not started: the deadline had passed"
+                attempts.append(Attempt(number, 0.0, False, ErrorType.TIMEOUT.value, message, **NOT_SENT))
+                break
         t0 = time.perf_counter()
         t1: float | None = None
         try:

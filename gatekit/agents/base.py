@@ -29,6 +29,10 @@ class AgentCallError(Exception):
     Adapters raise this for failures they can classify (HTTP status, invalid
     response, dead worker). Any other exception is classified ``exception``;
     ``asyncio.TimeoutError`` from the per-attempt timeout is ``timeout``.
+
+    ``never_sent``: the request provably never reached the agent (a refused or timed-out connect, a name that does not
+    resolve, a command that could not be started), so the attempt cost nothing (0, known). Set only where that is
+    certain: a timeout, a 5xx or a connection lost after the request was written may have been billed (unknown).
     """
 
     def __init__(
@@ -38,11 +42,17 @@ class AgentCallError(Exception):
         *,
         retryable: bool = True,
         retry_after_s: float | None = None,
+        never_sent: bool = False,
     ) -> None:
         super().__init__(message)
         self.error_type = error_type
         self.retryable = retryable
         self.retry_after_s = retry_after_s
+        self.never_sent = never_sent
+        # what the failed call reported it spent (an error response's usage, model, cost): checked when read
+        self.usage: Any = None
+        self.cost_usd: Any = None
+        self.model: Any = None
 
 
 @runtime_checkable

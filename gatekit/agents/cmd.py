@@ -262,12 +262,20 @@ class CmdAgent:
                 # read as this case's answer: replaced, like a dead one
                 if worker is not None:
                     await self._retire(worker)
+                    worker = None
                 self.restarts += 1
-                worker = await self._spawn()
+                try:
+                    worker = await self._spawn()
+                except (AgentError, OSError) as exc:  # the command could not be started: the case was never sent
+                    raise AgentCallError(
+                        ErrorType.EXCEPTION, f"restarting the agent worker: {exc}", retryable=True, never_sent=True
+                    ) from None
                 if self.ready_line:  # a restarted worker's start counts in this attempt (its timeout included)
                     problem = await self._ready(worker)
-                    if problem is not None:
-                        raise AgentCallError(ErrorType.EXCEPTION, f"restarted agent worker: {problem}", retryable=True)
+                    if problem is not None:  # (before the case was written to it)
+                        raise AgentCallError(
+                            ErrorType.EXCEPTION, f"restarted agent worker: {problem}", retryable=True, never_sent=True
+                        )
             self._next_id += 1
             request_id = self._next_id
             request = json.dumps(

@@ -301,7 +301,7 @@ class HttpAgent:
             cost_header = headers.get(self.cost_header)
         else:
             status, raw, retry_after, cost_header = await self._call_aiohttp(payload)
-        self._raise_for_status(status, raw, retry_after)
+        self._raise_for_status(status, raw, retry_after, cost_header)
         response = self.parse_body(raw)
         if response.cost_usd is None and cost_header:
             # a negative, non-finite or non-numeric cost header makes the response invalid
@@ -323,7 +323,13 @@ class HttpAgent:
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"))
                 cost_header = resp.headers.get(self.cost_header)
         except aiohttp.ClientConnectorError as exc:
-            raise AgentCallError(ErrorType.CONNECTION, f"cannot connect to {self._where()}: {exc.os_error}") from None
+            # no connection, so no request (refused, a name that does not resolve, a failed TLS handshake) — unless
+            # aiohttp sent an idempotent method on a kept-alive connection first and is connecting to send it again
+            raise AgentCallError(
+                ErrorType.CONNECTION,
+                f"cannot connect to {self._where()}: {exc.os_error}",
+                never_sent=self.method not in IDEMPOTENT_METHODS,
+            ) from None
         except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, aiohttp.ClientOSError) as exc:
             # lost after the request was sent (a failed connect is ClientConnectorError, above): the server may have
             # read it and started the call — a method that is not idempotent is not sent again (nor retried)
@@ -335,6 +341,12 @@ class HttpAgent:
                 f"{message}; the connection was lost after the request was sent and it may have reached the server, "
                 f"so it is not sent again (a {self.method} is not idempotent)",
                 retryable=False,
+            ) from None
+        except aiohttp.ConnectionTimeoutError:
+            raise AgentCallError(
+                ErrorType.TIMEOUT,
+                f"{self._where()}: connect timed out",
+                never_sent=self.method not in IDEMPOTENT_METHODS,
             ) from None
         except aiohttp.ServerTimeoutError:
             raise AgentCallError(ErrorType.TIMEOUT, f"{self._where()}: connect timed out") from None
@@ -393,21 +405,51 @@ class HttpAgent:
                 picked[field] = value
         return normalise_response(picked)
 
-    def _raise_for_status(self, status: int, raw: bytes, retry_after: float | None) -> None:
+    def _raise_for_status(
+        self, status: int, raw: bytes, retry_after: float | None, cost_header: str | None = None
+    ) -> None:
         if 200 <= status < 300:
             return
         # scrubbed before the cut: a secret straddling the cut must not leave a piece behind
         snippet = scrub_cut(raw[: 64 * _MAX_ERROR_BODY].decode("utf-8", "replace").strip(), _MAX_ERROR_BODY) or ""
         message = f"{self._where()}: HTTP {status}" + (f": {snippet}" if snippet else "")
         if status == 429:
-            raise AgentCallError(ErrorType.RATE_LIMITED, message, retryable=True, retry_after_s=retry_after)
-        if status == 408:
-            raise AgentCallError(ErrorType.TIMEOUT, message, retryable=True, retry_after_s=retry_after)
-        if status >= 500:
-            raise AgentCallError(ErrorType.HTTP_5XX, message, retryable=True, retry_after_s=retry_after)
-        if status >= 400:
-            raise AgentCallError(ErrorType.HTTP_4XX, message, retryable=False)
-        raise invalid(message)
+            error = AgentCallError(ErrorType.RATE_LIMITED, message, retryable=True, retry_after_s=retry_after)
+        elif status == 408:
+            error = AgentCallError(ErrorType.TIMEOUT, message, retryable=True, retry_after_s=retry_after)
+        elif status >= 500:
+            error = AgentCallError(ErrorType.HTTP_5XX, message, retryable=True, retry_after_s=retry_after)
+        elif status >= 400:
+            error = AgentCallError(ErrorType.HTTP_4XX, message, retryable=False)
+        else:
+            error = invalid(message)
+        self._error_spend(error, raw, cost_header)
+        raise error
+
+    def _error_spend(self, error: AgentCallError, raw: bytes, cost_header: str | None) -> None:
+        """Attach what an error response says it spent: its body's ``usage``, ``model``, ``cost_usd``, the cost header.
+
+        Some OpenAI-compatible servers send ``usage`` and ``model`` with an error; ``cost_usd`` is read in ``json`` mode.
+
+        Unchecked here: :func:`gatekit.replay.failure_usage` checks them as an answer's are (an invalid value is no
+        report, the cost unknown). Nothing reported leaves the error as it was (unknown, never 0).
+        """
+        if cost_header:
+            error.cost_usd = cost_header
+        if raw.lstrip()[:1] != b"{":
+            return
+        try:
+            body = json.loads(raw)  # (at most max_response_bytes, as an answer)
+        except (ValueError, RecursionError):
+            return
+        if not isinstance(body, dict):
+            return
+        if isinstance(body.get("usage"), dict):
+            error.usage = body["usage"]
+        if self.mode == "json" and not cost_header and body.get("cost_usd") is not None:
+            error.cost_usd = body["cost_usd"]
+        if (error.usage is not None or error.cost_usd is not None) and isinstance(body.get("model"), str):
+            error.model = body["model"]
 
     def _where(self) -> str:
         if self._where_text:

@@ -413,15 +413,17 @@ class HttpPool:
         async with self._limit:
             request = b"%s%d\r\n\r\n%s" % (self._head, len(body), body)
             idempotent = self.method in IDEMPOTENT_METHODS
+            written = False  # the request was written on some connection: it may have reached the server
             for _ in range(2):
                 connection = self._take()
                 reused = connection is not None
                 if connection is None:
-                    connection = await self._connect()
+                    connection = await self._connect(never_sent=not written)
                 try:
                     response = await connection.exchange(request)
                 except ConnectionLost as exc:
                     connection.close()
+                    written = written or exc.sent
                     if not exc.sent or (reused and not exc.got_bytes and idempotent):
                         continue  # never written (or safe to send twice): once more on a fresh connection
                     if not idempotent:
@@ -455,7 +457,9 @@ class HttpPool:
                             ErrorType.INVALID_RESPONSE, f"{self.where}: {exc}", retryable=False
                         ) from None
                 return response
-            raise AgentCallError(ErrorType.CONNECTION, f"{self.where}: server keeps closing the connection")
+            raise AgentCallError(
+                ErrorType.CONNECTION, f"{self.where}: server keeps closing the connection", never_sent=not written
+            )
 
     def _take(self) -> _Connection | None:
         while self._idle:
@@ -465,15 +469,22 @@ class HttpPool:
             connection.close()
         return None
 
-    async def _connect(self) -> _Connection:
+    async def _connect(self, *, never_sent: bool = True) -> _Connection:
+        """A fresh connection, or an ``AgentCallError``.
+
+        A connect that fails (refused, a name that does not resolve, timed out) carried no request: its error is
+        ``never_sent`` unless the caller wrote the request on an earlier connection.
+        """
         loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(self.connect_timeout_s):
                 _, connection = await loop.create_connection(lambda: _Connection(self.max_body), self.host, self.port)
         except TimeoutError:
-            raise AgentCallError(ErrorType.TIMEOUT, f"{self.where}: connect timed out") from None
+            raise AgentCallError(ErrorType.TIMEOUT, f"{self.where}: connect timed out", never_sent=never_sent) from None
         except OSError as exc:
-            raise AgentCallError(ErrorType.CONNECTION, f"cannot connect to {self.where}: {exc}") from None
+            raise AgentCallError(
+                ErrorType.CONNECTION, f"cannot connect to {self.where}: {exc}", never_sent=never_sent
+            ) from None
         return connection
 
     async def close(self) -> None:
