@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from gatekit.governance.policy import Policy, RunState, load_policy
+from gatekit.governance.rules.base import TOOL_RESULT_KEYS
 from gatekit.governance.rules.tools import Account
 from gatekit.models import Decision, Outcome
 from gatekit.production.schema import timestamp_text
@@ -364,6 +365,8 @@ class Enforcer:
             "response_rest": policy.plan_of(stages.at_response_rest),
             "response_after_request_rest": policy.plan_of(stages.at_response_after_request_rest),
             "response_whole": policy.plan_of(stages.reads_all_calls),
+            # the results attached to calls checked before they ran: read by the rules that read tool results
+            "response_results": policy.plan_of(_reads_tool_results),
         }
         self._together_ids = frozenset(rule.id for rule in policy.rules if stages.at_tool_call_together(rule))
         self._tools_rules: list[Any] = [rule for rule in policy.rules if getattr(rule, "kind", "") == "tools"]
@@ -775,12 +778,40 @@ class Enforcer:
                 fresh = calls
             judged = dict(response, tool_calls=fresh)
             case = self._case(state, state.input if state is not None else None, context)
+            # the results attached to the calls checked before they ran are judged here (the call is not): every
+            # call at its place (its name: an injection followed by a risky call escalates), no arguments, only
+            # the pre-checked calls' results
+            results = None
+            if any(not _RESULT_FIELDS.isdisjoint(calls[index]) for index in before):
+                results = {
+                    "output": "",
+                    "tool_calls": [
+                        {
+                            "name": call["name"],
+                            "arguments": {},
+                            **({k: v for k, v in call.items() if k in _RESULT_FIELDS} if index in before else {}),
+                        }
+                        for index, call in enumerate(calls)
+                    ],
+                    "usage": response["usage"],
+                }
+            redacted_results: list[dict[str, Any]] = []
             decision = self._decide(
-                "response", state, case, judged, None, whole=response if before else None, counted=frozenset(counted)
+                "response",
+                state,
+                case,
+                judged,
+                None,
+                whole=response if before else None,
+                counted=frozenset(counted),
+                results=results,
+                redacted_results=redacted_results,
             )
             redacted_fresh = iter(decision.redacted_tool_calls)
             merged = [
-                {"name": call["name"], "arguments": before[index]} if index in before else next(redacted_fresh)
+                _precheck_copy(call, before[index], redacted_results[index] if redacted_results else None)
+                if index in before
+                else next(redacted_fresh)
                 for index, call in enumerate(calls)
             ]
             allowed_value: Any = (
@@ -806,12 +837,17 @@ class Enforcer:
         tool_name: str | None,
         whole: dict[str, Any] | None = None,
         counted: frozenset[int] = frozenset(),
+        results: dict[str, Any] | None = None,
+        redacted_results: list[dict[str, Any]] | None = None,
     ) -> Decision:
         """Evaluate the stage's rules on the shared run state (under the lock); the breaker denies first.
 
         ``whole``: the response with every tool call, when some were checked before they ran (``response`` holds
         the others): the conditions over all the calls judge it, as the gate does. ``counted``: the positions of
-        ``response``'s calls already counted in the per-minute rates (refused at their check).
+        ``response``'s calls already counted in the per-minute rates (refused at their check). ``results``: the
+        results attached to the calls checked before they ran (every call at its place, no arguments): judged by the
+        rules that read tool results only, on an empty input (judged with the response), the calls not counted
+        again; their redacted calls are put in ``redacted_results``.
         """
         policy = self.policy
         with self._lock:
@@ -848,6 +884,24 @@ class Enforcer:
                     decision.rules.extend(rules)
                     decision.reasons.extend(f"{r['id']}: {r['reason']}" for r in rules)
                     changed = True
+            results_plan = self._plans["response_results"] if results is not None else None
+            if results_plan and results is not None:
+                on_results = policy.evaluate(dict(case, input=""), results, run, plan=results_plan, record=False)
+                seen = {(r["id"], r["reason"]) for r in decision.rules}
+                rules = [r for r in on_results.rules if (r["id"], r["reason"]) not in seen]
+                if rules:
+                    decision.rules.extend(rules)
+                    decision.reasons.extend(f"{r['id']}: {r['reason']}" for r in rules)
+                    changed = True
+                if on_results.redactions:
+                    counts = dict(decision.redactions)
+                    for kind, number in on_results.redactions.items():
+                        counts[kind] = counts.get(kind, 0) + number
+                    decision.redactions = dict(sorted(counts.items()))
+                    changed = True
+                decision.notes.extend(note for note in on_results.notes if note not in decision.notes)
+                if redacted_results is not None:
+                    redacted_results[:] = on_results.redacted_tool_calls
 
             if stage == "response" and state is not None:  # the calls checked from here on are another response's
                 state.responses += 1
@@ -1169,6 +1223,31 @@ class Enforcer:
 
 
 _MISSING = object()
+_RESULT_FIELDS = frozenset(TOOL_RESULT_KEYS)
+
+
+def _reads_tool_results(rule: Any) -> bool:
+    """True for a rule that reads the results attached to tool calls (injection in tool outputs, PII in them)."""
+    kind = getattr(rule, "kind", "")
+    scan = getattr(getattr(rule, "cfg", None), "scan", None) or ()
+    if kind == "prompt_injection":
+        return "tool_outputs" in scan
+    return kind in ("sensitive_data", "sensitive_terms") and "tool_arguments" in scan
+
+
+def _precheck_copy(call: dict[str, Any], allowed: Any, redacted: dict[str, Any] | None) -> dict[str, Any]:
+    """The returned copy of a call checked before it ran: its allowed arguments, its result as judged (redacted).
+
+    A result the judging withheld (a rule error) is left out (the decision denies).
+    """
+    copy = {"name": call["name"], "arguments": allowed}
+    for field in TOOL_RESULT_KEYS:
+        if field in call:
+            if redacted is None:
+                copy[field] = call[field]
+            elif field in redacted:
+                copy[field] = redacted[field]
+    return copy
 
 
 _MAX_INPUT_NODES = 1_000_000
