@@ -465,27 +465,9 @@ def one_line_exit_2(proc: subprocess.CompletedProcess[str]) -> str:
 @contextlib.contextmanager
 def failing_tracking_server() -> Iterator[str]:
     """A real HTTP server on 127.0.0.1: ``/health`` answers 200 (the check before the replay passes), every MLflow
-    API call 404 (logging fails after the replay: exit 3)."""
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def _answer(self) -> None:
-            self.send_response(200 if self.path == "/health" else 404)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        do_GET = do_POST = _answer  # noqa: N815 - the http.server names
-
-        def log_message(self, *args: object) -> None:
-            return
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    API call 404 at once (logging fails after the replay: exit 3)."""
+    with slow_tracking_server(0, status=404) as uri:
+        yield uri
 
 
 def signal_when(
