@@ -510,12 +510,8 @@ def slow_tracking_server(delay_s: float, status: int | None = 503) -> Iterator[s
         def log_message(self, *args: object) -> None:
             return
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        closing.set()
-        server.shutdown()
-        server.server_close()
+    with serve_http(Handler) as port:
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            closing.set()  # answers still waiting end before the server shuts down

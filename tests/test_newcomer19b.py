@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, free_port, one_line_exit_2, signal_when
+from conftest import REPO_ROOT, free_port, one_line_exit_2, serve_http, signal_when
 from test_newcomer19 import gatekit, project
 
 SLOW_AGENT = """
@@ -155,7 +155,6 @@ def test_the_tracking_check_reaches_a_server_given_with_credentials() -> None:
     """``http://user:pass@host`` is MLflow's basic auth; urllib took ``user:pass@host`` for the host name, so a
     server that is up read "unreachable"."""
     import http.server
-    import threading
 
     from gatekit.sinks import mlflow as sink
 
@@ -167,15 +166,7 @@ def test_the_tracking_check_reaches_a_server_given_with_credentials() -> None:
         def log_message(self, *args: object) -> None:
             return
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Health)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        sink._check_reachable(
-            f"http://me:s3cret@127.0.0.1:{server.server_port}/"
-        )  # (when logging) raises if unreachable
-        sink.check_tracking_store(f"http://me:s3cret@127.0.0.1:{server.server_port}/")  # (before the replay)
-        sink.check_tracking_store(f"http://127.0.0.1:{server.server_port}")
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_http(Health) as port:
+        sink._check_reachable(f"http://me:s3cret@127.0.0.1:{port}/")  # (when logging) raises if unreachable
+        sink.check_tracking_store(f"http://me:s3cret@127.0.0.1:{port}/")  # (before the replay)
+        sink.check_tracking_store(f"http://127.0.0.1:{port}")

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from conftest import serve_http
 from spine_project import make_project, run_cli
 
 from gatekit.agents.base import AgentCallError, AgentOptions
@@ -152,18 +153,6 @@ class _Chat(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@contextmanager
-def _chat_server() -> Iterator[int]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Chat)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield int(server.server_address[1])
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def _chat_project(tmp_path: Path, port: int, questions: list[str], max_usd: float) -> Path:
     rows = [{"id": f"c{i}", "input": q} for i, q in enumerate(questions)]
     root = make_project(tmp_path / "p", agent=f"http://127.0.0.1:{port}/v1", rows=rows)
@@ -172,7 +161,7 @@ def _chat_project(tmp_path: Path, port: int, questions: list[str], max_usd: floa
 
 
 def test_an_error_response_with_usage_is_priced_and_counts(tmp_path: Path) -> None:
-    with _chat_server() as port:
+    with serve_http(_Chat) as port:
         root = _chat_project(tmp_path, port, ["q0", "q1", "q2 fail", "q3"], 5 * CALL_USD - 1e-9)
         verdict, rows = _run(root)
     metrics = verdict["metrics"]
@@ -188,7 +177,7 @@ def test_an_error_response_with_usage_is_priced_and_counts(tmp_path: Path) -> No
 
 
 def test_an_error_response_without_usage_stays_unknown(tmp_path: Path) -> None:
-    with _chat_server() as port:
+    with serve_http(_Chat) as port:
         root = _chat_project(tmp_path, port, ["q0", "q1 fail bare"], 1.0)
         verdict, rows = _run(root)
     metrics = verdict["metrics"]

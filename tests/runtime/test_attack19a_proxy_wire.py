@@ -11,15 +11,15 @@ import json
 import logging
 import os
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from conftest import serve_http
 from prometheus_client.parser import text_string_to_metric_families
 from runtime.chat_upstream import ChatUpstream, chat_upstream
 from runtime.proxy_harness import chat, request, serving
@@ -308,14 +308,8 @@ def _retry_after_upstream() -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_http(Handler) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @contextmanager
@@ -335,13 +329,8 @@ def _raw_upstream(body: str) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/v1"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_http(Handler) as port:
+        yield f"http://127.0.0.1:{port}/v1"
 
 
 def test_a_huge_retry_after_is_capped_not_cut_to_its_first_digits() -> None:

@@ -19,11 +19,12 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import serve_http
 from runtime.proxy_harness import chat, request, serving
 
 PLAIN = {"id": "c", "object": "chat.completion", "model": "m", "choices": [
@@ -111,14 +112,8 @@ def _upstream() -> Iterator[tuple[str, _Upstream]]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/v1", state
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_http(Handler) as port:
+        yield f"http://127.0.0.1:{port}/v1", state
 
 
 def _rows(path: Path, count: int) -> list[dict[str, Any]]:
