@@ -86,6 +86,11 @@ class Case:
         }
 
 
+# what a tool returned, attached to its call: kept by the response check (agents/base), read and redacted by the rules
+# (rules/base ``Evaluation.tool_texts``, rules/injection), judged by the guard for calls checked before they ran
+TOOL_RESULT_KEYS = ("output", "result", "content")
+
+
 @dataclass
 class AgentResponse:
     """A normalised agent response (DESIGN.md, "Candidate agent")."""

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from gatekit.models import AgentResponse, ErrorType
+from gatekit.models import TOOL_RESULT_KEYS, AgentResponse, ErrorType
 
 
 @dataclass
@@ -221,9 +221,6 @@ def _json_value(value: Any, path: str, depth: int, budget: _Budget, seen: set[in
         seen.discard(id(value))
 
 
-RESULT_KEYS = ("output", "result", "content")  # what a tool returned, attached to its call (rules/injection.py)
-
-
 def _tool_result(value: Any, where: str, budget: _Budget) -> str:
     """A tool call's attached result as text: a string as it is, any other JSON data JSON-encoded, within the bounds.
 
@@ -254,7 +251,7 @@ def check_response(response: AgentResponse) -> AgentResponse:
     data within :data:`MAX_DEPTH` / :data:`MAX_NODES` / :data:`MAX_TEXT_CHARS`, token counts are
     whole numbers in ``[0, MAX_TOKENS]`` and the cost a finite number in ``[0, MAX_COST_USD]``.
     A negative cost or token count is invalid, never summed. A tool call's attached result
-    (``output`` / ``result`` / ``content``, :data:`RESULT_KEYS`) is kept as text within the same
+    (``output`` / ``result`` / ``content``, :data:`gatekit.models.TOOL_RESULT_KEYS`) is kept as text within the same
     bounds: a string as it is, other JSON data JSON-encoded (``null`` is no result).
     """
     if not isinstance(response, AgentResponse):
@@ -281,7 +278,7 @@ def check_response(response: AgentResponse) -> AgentResponse:
                 f"tool call {index} ({name[:80]!r}) has 'arguments' of {_describe(arguments)}; expected a JSON object"
             )
         clean: dict[str, Any] = {"name": name, "arguments": _json_value(arguments, "arguments", 0, budget, set())}
-        for key in RESULT_KEYS:
+        for key in TOOL_RESULT_KEYS:
             result = dict.get(call, key)
             if result is not None:
                 clean[key] = _tool_result(result, f"tool call {index} {key!r}", budget)

@@ -29,7 +29,7 @@ from typing import Any
 from gatekit.errors import PolicyError
 from gatekit.fsio import missing_file_hint
 from gatekit.governance.policy import Policy, load_policy
-from gatekit.models import Decision, Outcome
+from gatekit.models import TOOL_RESULT_KEYS, Decision, Outcome
 
 _EXPECT_KEYS = {"outcome", "rules", "not_rules", "redactions", "output", "reasons_contain"}
 _LIST_KEYS = {"rules", "not_rules", "reasons_contain"}  # (an empty list of them checks nothing)
@@ -114,7 +114,7 @@ def _check_expect_types(expect: dict[str, Any], where: str) -> None:
         raise PolicyError(f'{where}: expect.output must be the redacted output as text (quote it: "...")')
 
 
-_TOOL_CALL_KEYS = {"name", "arguments", "id", "output", "result", "content"}  # (a tool's result: prompt_injection)
+_TOOL_CALL_KEYS = {"name", "arguments", "id", *TOOL_RESULT_KEYS}  # (a tool's result: prompt_injection)
 _USAGE_KEYS = {"input_tokens", "output_tokens"}
 
 

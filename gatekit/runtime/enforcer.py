@@ -27,9 +27,8 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from gatekit.governance.policy import Policy, RunState, load_policy
-from gatekit.governance.rules.base import TOOL_RESULT_KEYS
 from gatekit.governance.rules.tools import Account
-from gatekit.models import Decision, Outcome
+from gatekit.models import TOOL_RESULT_KEYS, Decision, Outcome
 from gatekit.production.schema import timestamp_text
 from gatekit.redact import scrub, scrub_field
 from gatekit.runtime import stages

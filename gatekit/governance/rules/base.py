@@ -22,7 +22,7 @@ from gatekit.governance.detectors.base import masked
 from gatekit.governance.detectors.registry import MIN_FINDING
 from gatekit.governance.rules.interface import BaseRule as BaseRule
 from gatekit.governance.rules.interface import RuleConfig as RuleConfig
-from gatekit.models import Outcome
+from gatekit.models import TOOL_RESULT_KEYS, Outcome
 
 
 class Fired(NamedTuple):
@@ -122,9 +122,6 @@ def _key_is_read(name: str) -> bool:
         if len(_KEY_READ) < CACHE_ENTRIES and len(name) <= MAX_CACHED_NAME:
             _KEY_READ[name] = read
     return read
-
-
-TOOL_RESULT_KEYS = ("output", "result", "content")  # a tool call's attached result (as agents/base.RESULT_KEYS)
 
 
 def _walk_values(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:

@@ -15,9 +15,9 @@ from typing import Any, ClassVar
 from gatekit.governance.injection import WEIGHTS_FILE, InjectionSignal, injection_score, models
 from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig
 from gatekit.governance.schema import PromptInjectionConfig
-from gatekit.models import Outcome
+from gatekit.models import TOOL_RESULT_KEYS, Outcome
 
-_RESULT_KEYS = frozenset(("output", "result", "content"))
+_RESULT_KEYS = frozenset(TOOL_RESULT_KEYS)
 _TOOL_ROLES = ("tool", "function")
 
 
@@ -32,7 +32,7 @@ def _tool_outputs(ev: Evaluation, messages: list[Any] | None) -> list[str]:
     for call in ev.tool_calls:
         if _RESULT_KEYS.isdisjoint(call):
             continue
-        for key in ("output", "result", "content"):
+        for key in TOOL_RESULT_KEYS:
             value = call.get(key)
             if isinstance(value, str):
                 texts.append(value)
