@@ -82,8 +82,9 @@ def watch(
 
     folder = Path(tempfile.mkdtemp(prefix="gatekit-watch-"))  # copies of the log's rows (0700), removed at the end
     # files are followed (copies of their rows across a rotation); an MLflow experiment or a Spark table is a query
-    follower = None if is_mlflow_spec(logs) or is_spark_table_spec(logs) else LogFollower(logs, folder, emit)
-    options: dict[str, Any] = {"tracking_uri": tracking_uri} if is_mlflow_spec(logs) else {}
+    mlflow_traces = is_mlflow_spec(logs)
+    follower = None if mlflow_traces or is_spark_table_spec(logs) else LogFollower(logs, folder, emit)
+    options: dict[str, Any] = {"tracking_uri": tracking_uri} if mlflow_traces else {}
     emit(
         f"watching {escaped_name(logs)}: {len(rules.rollback)} rollback rule(s), windows of {rules.window_seconds} s "
         f"from {iso(since_us)}, polling every {interval:g} s"
@@ -114,9 +115,9 @@ def _loop(
         result = None
         try:
             paths = follower.paths() if follower is not None else None  # (copies of rotated rows, then the log)
-            # nothing written yet is not an error: wait. A query source (MLflow, a Spark table) is always asked: it
-            # had no file to look for, so it was never judged and every watch of one held at its timeout
-            if paths if follower is not None else _is_query(logs) or _has_rows(logs):
+            # a file with nothing written yet is not an error: wait. A query source (MLflow, a Spark table: no
+            # follower) is always asked (looked for as a file, it was never judged and every watch held at its timeout)
+            if follower is None or paths:
                 result = _judge(logs, rules, engine, int(clock() * 1e6), since_us, session, paths, options)
                 failures, unread = 0, None
             else:  # the log is gone (or not there yet): an earlier judgement says nothing about now
@@ -184,13 +185,6 @@ def _rules_without_data(data: dict[str, Any] | None) -> list[str]:
     return [f"'{r['name']}'" for r in data["rules"] if not (r["ok_windows"] or r["bad_windows"])]
 
 
-def _is_query(logs: str) -> bool:
-    from gatekit.production.mlflow_traces import is_mlflow_spec
-    from gatekit.production.spark_engine import is_spark_table_spec
-
-    return is_mlflow_spec(logs) or is_spark_table_spec(logs)
-
-
 def _judge(
     logs: str, rules: RolloutRules, engine: str, now_us: int, since_us: int, session: Any, paths: list[Any] | None,
     extra: dict[str, Any] | None = None,
@@ -204,17 +198,6 @@ def _judge(
         return analyse(eng, rules, stage=rules.stages[0], now_us=now_us, since_us=since_us, with_comparisons=False)
     finally:
         eng.close()
-
-
-def _has_rows(logs: str) -> bool:
-    from gatekit.drift.sources import RotatedLogError, resolve_paths
-
-    try:
-        return any(p.stat().st_size > 0 for p in resolve_paths(logs, "logs"))
-    except RotatedLogError:  # a log rotated under the watch: a read error, not "nothing written yet"
-        raise
-    except Exception:  # noqa: BLE001 - no file (yet) matches
-        return False
 
 
 def _run_hook(argv: list[str], fired: dict[str, object], emit: Callable[[str], None]) -> None:
