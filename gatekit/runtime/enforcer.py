@@ -879,19 +879,14 @@ class Enforcer:
                 rules = on_all.rules
                 if rules and state is not None and state.together_fired:  # fired and let pass at an earlier call
                     rules = [r for r in rules if (r["id"], r["reason"]) not in state.together_fired]
-                if rules:
-                    decision.rules.extend(rules)
-                    decision.reasons.extend(f"{r['id']}: {r['reason']}" for r in rules)
-                    changed = True
+                changed = _add_rules(decision, rules) or changed
             results_plan = self._plans["response_results"] if results is not None else None
             if results_plan and results is not None:
                 on_results = policy.evaluate(dict(case, input=""), results, run, plan=results_plan, record=False)
                 seen = {(r["id"], r["reason"]) for r in decision.rules}
-                rules = [r for r in on_results.rules if (r["id"], r["reason"]) not in seen]
-                if rules:
-                    decision.rules.extend(rules)
-                    decision.reasons.extend(f"{r['id']}: {r['reason']}" for r in rules)
-                    changed = True
+                changed = (
+                    _add_rules(decision, [r for r in on_results.rules if (r["id"], r["reason"]) not in seen]) or changed
+                )
                 if on_results.redactions:
                     counts = dict(decision.redactions)
                     for kind, number in on_results.redactions.items():
@@ -1222,6 +1217,15 @@ class Enforcer:
 
 
 _MISSING = object()
+
+
+def _add_rules(decision: Decision, rules: list[dict[str, Any]]) -> bool:
+    """Add ``rules`` (fired by a further evaluation) and their reasons to ``decision``; whether any was added."""
+    decision.rules.extend(rules)
+    decision.reasons.extend(f"{r['id']}: {r['reason']}" for r in rules)
+    return bool(rules)
+
+
 _RESULT_FIELDS = frozenset(TOOL_RESULT_KEYS)
 
 
