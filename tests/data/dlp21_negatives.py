@@ -33,7 +33,7 @@ NEGATIVES: list[str] = [
     "opportunity_id|stage|amount|close_date\n006Dn000004XyZa|Negotiation|125000.00|2026-12-31",
     "PO 4500012345 line 10: 2,500 pcs @ 0.42 EUR, delivery 2026-12-18, incoterm DAP",
     "GL 400000 Revenue | CC 1010 | Profit ctr 2000 | Amount 1,234,567.89 | Doc 1900000123",
-    "\"Lead ID\",\"Score\",\"Source\",\"Created\"\n\"00Q5g000001AbCd\",\"87\",\"Webinar 2026-11\",\"2026-11-19 10:02:33\"",
+    '"Lead ID","Score","Source","Created"\n"00Q5g000001AbCd","87","Webinar 2026-11","2026-11-19 10:02:33"',
     "Invoice 2026-004512 | Net 30 | Subtotal 8,420.00 | VAT 20% 1,684.00 | Total 10,104.00 GBP",
     "Bestellung 4711-0815 vom 07.12.2026, Lieferschein 80012345, Pos. 0010-0040",
     # --- HL7 / FHIR-like medical messages without PII ---
@@ -67,7 +67,7 @@ NEGATIVES: list[str] = [
     "E-ticket 2202 4837 6192 issued, baggage 1PC 23KG, fare basis YLOWEU",
     "Rental car VW Golf or similar, reservation K7QX92, pick-up 09:00, mileage 150 km/day",
     # --- legal contracts ---
-    "This Agreement is made as of December 7, 2026 (the \"Effective Date\") pursuant to Section 4.2.1 and Schedule 3.",
+    'This Agreement is made as of December 7, 2026 (the "Effective Date") pursuant to Section 4.2.1 and Schedule 3.',
     "Pursuant to 17 U.S.C. § 107 and 35 U.S.C. §§ 101-103, see Case No. 1:26-cv-01234 (S.D.N.Y. 2026).",
     "Clause 12.3.4: liability capped at EUR 1,000,000 per claim and EUR 5,000,000 in aggregate.",
     "Gemäß § 433 Abs. 1 BGB und Art. 6 Abs. 1 lit. b DSGVO; Aktenzeichen 3 O 123/26 LG Berlin.",
@@ -115,7 +115,7 @@ NEGATIVES: list[str] = [
     "item,sku,ean,qty\n1,TSH-RED-M,5901234123457,40\n2,TSH-RED-L,5901234123464,35",
     "Catalog p. 212: M8x25 DIN 912 A2-70, 100 pcs/box, order code 912-0825-100",
     "JAN 4901234567894 / ITF-14 14901234567891 / case pack 24",
-    "Lenovo ThinkPad T14 Gen 4 (21HD003MGE), i7-1365U, 32 GB, 1 TB SSD, 14\" 1920x1200",
+    'Lenovo ThinkPad T14 Gen 4 (21HD003MGE), i7-1365U, 32 GB, 1 TB SSD, 14" 1920x1200',
     # --- telemetry / metrics ---
     'http_requests_total{method="post",code="200",instance="api-7f9c"} 1027 1765101332000',
     'node_memory_MemAvailable_bytes{instance="node-3:9100"} 8.42106368e+09',
@@ -125,7 +125,7 @@ NEGATIVES: list[str] = [
     "cpu_usage_percent 73.4 1765101332\nmem_rss_bytes 2147483648 1765101332",
     '{"ts":1765101332.418,"metric":"disk.used","value":918273645,"tags":{"host":"db-2","dev":"nvme0n1"}}',
     "p50=12.4ms p95=48.9ms p99=112.7ms max=1843.2ms count=48213 errors=17",
-    "kafka_consumergroup_lag{topic=\"orders\",partition=\"11\"} 4294967295",
+    'kafka_consumergroup_lag{topic="orders",partition="11"} 4294967295',
     "ingest_bytes_total 18446744073709551615",
     # --- crash dumps ---
     "Exception Code: 0xC0000005 at 0x00007FF6A1B2C3D4 (module app.exe+0x12C3D4)",
@@ -139,7 +139,7 @@ NEGATIVES: list[str] = [
     # --- network configs ---
     "Destination     Gateway   Genmask         Flags Iface\n0.0.0.0         -         0.0.0.0         U     eth0\n10.20.0.0       0.0.0.0   255.255.0.0     U     eth0",
     "ip route add 10.40.0.0/16 dev wg0 table 200 metric 100",
-    "allowed_cidrs = [\"10.0.0.0/8\", \"172.16.0.0/12\", \"192.168.0.0/16\", \"fd00::/8\"]",
+    'allowed_cidrs = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fd00::/8"]',
     "interface GigabitEthernet0/1\n switchport trunk allowed vlan 10,20,30-40\n spanning-tree portfast",
     "router bgp 64512\n neighbor PEERS remote-as 65001\n address-family ipv4 unicast",
     "ASN AS15169 (Google), AS13335 (Cloudflare), AS16509 (Amazon); prefixes announced: 1,024",
@@ -147,7 +147,7 @@ NEGATIVES: list[str] = [
     "iptables -A INPUT -p tcp --dport 30000:32767 -j ACCEPT; ephemeral ports 49152-65535",
     "access-list 101 permit tcp any any range 8000 8080; wildcard 0.0.0.255",
     "subnet mask 255.255.255.240 (/28), 14 usable hosts, VLAN 2048, MTU 9000",
-    "vpc_cidr = \"10.128.0.0/20\"\nsecondary_ranges = { pods = \"10.132.0.0/14\", services = \"10.136.0.0/20\" }",
+    'vpc_cidr = "10.128.0.0/20"\nsecondary_ranges = { pods = "10.132.0.0/14", services = "10.136.0.0/20" }',
     "ping6 ff02::1%eth0 ; ::1 is loopback ; 2001:db8::/32 is for documentation",
     "ntp pool 0.pool.ntp.org iburst; stratum 2; offset +0.214 ms; jitter 0.031 ms",
     # --- cloud resource ids (negatives unless a secret) ---
@@ -167,7 +167,7 @@ NEGATIVES: list[str] = [
     "Authorization: Bearer <token>  (replace <token> with the value from /oauth/token)",
     "Set DB_PASSWORD in your .env; never commit it. Example: DB_PASSWORD=${DB_PASSWORD}",
     "postgresql://user:password@localhost:5432/dbname is the documented template.",
-    "The JWT header is base64url of {\"alg\":\"HS256\",\"typ\":\"JWT\"}; its payload carries sub, iat and exp.",
+    'The JWT header is base64url of {"alg":"HS256","typ":"JWT"}; its payload carries sub, iat and exp.',
     "Basic auth is disabled; use an API key (Settings → API keys → Create).",
     "password: ********   (masked)\napi_key: sk-...redacted...",
     "Connection string: Server=tcp:acme.database.windows.net,1433;Database=orders;Authentication=Active Directory Default;",
@@ -198,10 +198,10 @@ NEGATIVES: list[str] = [
     # --- HTML / markdown / escapes without PII ---
     "<td>Total</td><td>1,234.56</td><td>2026-12-07</td><td><b>4</b> items</td>",
     "**Order #W2378156** has shipped. _ETA_: `2026-12-09`. Items: ~~3~~ 4.",
-    "<span class=\"price\">$1<sup>99</sup></span> <s>$2.49</s> per unit",
+    '<span class="price">$1<sup>99</sup></span> <s>$2.49</s> per unit',
     '{"message":"Caf\\u00e9 \\u0026 Bar opens at 08:00","rating":4.5,"reviews":1287}',
     "q=caf%C3%A9%20paris&page=2&per_page=50&sort=rating%3Adesc",
-    "<a href=\"mailto:\">Contact us</a> via the form at /contact?topic=billing",
+    '<a href="mailto:">Contact us</a> via the form at /contact?topic=billing',
     "user&#64;example — the @ is escaped but there is no domain here, just an example of syntax",
     # --- obfuscated addresses (documented: not findings) ---
     "Write to support [at] acme [dot] com or use the web form.",
@@ -238,7 +238,7 @@ NEGATIVES: list[str] = [
     "Serial range 4000 0000 to 4000 9999 reserved for demo units.",
     # --- misc logs and configs without PII ---
     "2026-12-07 08:14:33,123 INFO [main] o.a.c.c.StandardService - Starting service [Tomcat] 10.1.16",
-    "GET /api/v2/orders/4021983712/items?page=3 HTTP/1.1\" 200 2326 0.042",
+    'GET /api/v2/orders/4021983712/items?page=3 HTTP/1.1" 200 2326 0.042',
     "[2026-12-07 08:14:33] worker.12 processed job 88123 in 1843 ms (attempt 2/5)",
     "pid 48213 rss 2147483648 vsz 4294967295 threads 64 fd 1024/65535",
     "listen 0.0.0.0:8080; upstream backend { server api:8081 weight=3; server api2:8081 backup; }",

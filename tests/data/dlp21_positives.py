@@ -19,8 +19,18 @@ def _basic(user_pass: str) -> str:
     return base64.b64encode(user_pass.encode()).decode()
 
 
-JWT1 = _b64url({"alg": "RS256", "kid": "k-2026-11", "typ": "JWT"}) + "." + _b64url({"sub": "u-48213", "iss": "https://id.acme.io", "exp": 1765104932}) + ".Qm9yZWQ_c2lnbmF0dXJlX3RoYXRfaXNfNDNfY2hhcnM"
-JWT2 = _b64url({"alg": "HS256", "typ": "JWT"}) + "." + _b64url({"user_id": 771, "role": "admin", "iat": 1765101332}) + ".x7Kq2mZp9RtLw4Nv8BcYd3Hs6Jf1Ge5Ua0Ti-Oe_Wr4"
+JWT1 = (
+    _b64url({"alg": "RS256", "kid": "k-2026-11", "typ": "JWT"})
+    + "."
+    + _b64url({"sub": "u-48213", "iss": "https://id.acme.io", "exp": 1765104932})
+    + ".Qm9yZWQ_c2lnbmF0dXJlX3RoYXRfaXNfNDNfY2hhcnM"
+)
+JWT2 = (
+    _b64url({"alg": "HS256", "typ": "JWT"})
+    + "."
+    + _b64url({"user_id": 771, "role": "admin", "iat": 1765101332})
+    + ".x7Kq2mZp9RtLw4Nv8BcYd3Hs6Jf1Ge5Ua0Ti-Oe_Wr4"
+)
 BASIC1 = _basic("svc-report:Tr0ub4dor&3xK")
 BASIC2 = _basic("admin:Wq8!zLp2vN")
 PEM = (
@@ -45,11 +55,11 @@ POSITIVES: list = [
     ">> Please call me back on ⟦P|07911 123456⟧ after 5pm\n> Will do.\nCalled, no answer.",
     "Cordialement,\nSophie Martin\nTél. : ⟦P|01 42 68 53 00⟧\nPortable : ⟦P|06 12 34 56 78⟧",
     "Mit freundlichen Grüßen\nKlaus Weber\nTel.: ⟦P|+49 30 901820⟧\nMobil: ⟦P|0151 23456789⟧\nE-Mail: ⟦E|k.weber@stadtwerke-nord.de⟧",
-    "Reply-To: \"Billing\" <⟦E|billing+eu@acme-payments.com⟧>\nCc: ⟦E|finance.ops@acme-payments.com⟧",
+    'Reply-To: "Billing" <⟦E|billing+eu@acme-payments.com⟧>\nCc: ⟦E|finance.ops@acme-payments.com⟧',
     "> > On 06/12/2026 Ana wrote:\n> > my new address is ⟦E|ana.souza@provedor.com.br⟧\n> noted",
     "Atenciosamente,\nRicardo Alves\n⟦P|+55 11 91234-5678⟧ (WhatsApp)\n⟦E|ricardo.alves@construtora-sp.com.br⟧",
     "Thanks! -- sent via ⟦E|o'brien.kate@dublin-consulting.ie⟧ (please update your contacts)",
-    "From: \"Lee, Min-jun\" <⟦E|minjun.lee@hanbit-tech.co.kr⟧>\nTo: team\nSubject: Re: schedule",
+    'From: "Lee, Min-jun" <⟦E|minjun.lee@hanbit-tech.co.kr⟧>\nTo: team\nSubject: Re: schedule',
     # --- support tickets ---
     "Ticket #4829173: customer says card ⟦C|4012 8888 8888 1881⟧ was charged twice on 2026-12-05.",
     "Caller gave SSN ⟦S|536-22-8714⟧ to verify; agent should not have typed it here.",
@@ -64,7 +74,7 @@ POSITIVES: list = [
     "contact_id,first_name,last_name,email,phone\n10042,Jane,Doe,⟦E|jane.doe@example.com⟧,⟦P|+1-212-555-0187⟧",
     "Name;E-Mail;Telefon;IBAN\nMüller, Hans;⟦E|hans.mueller@web.de⟧;⟦P|089 12345678⟧;⟦I|DE89 3704 0044 0532 0130 00⟧",
     "| Customer | Email | Card |\n|---|---|---|\n| Acme | ⟦E|ap@acme-corp.com⟧ | ⟦C|4111 1111 1111 1111⟧ |",
-    "\"lead_id\",\"email\",\"mobile\"\n\"00Q5g000001AbCd\",\"⟦E|lucas.martin@orange.fr⟧\",\"⟦P|+33 6 12 34 56 78⟧\"",
+    '"lead_id","email","mobile"\n"00Q5g000001AbCd","⟦E|lucas.martin@orange.fr⟧","⟦P|+33 6 12 34 56 78⟧"',
     "vendor_no|name|iban|bic\n700123|Bouw BV|⟦I|NL91ABNA0417164300⟧|ABNANL2A",
     '{"customer":{"id":48213,"email":"⟦E|chen.wei@163.com⟧","phone":"⟦P|+86 138 0013 8000⟧","tier":"gold"}}',
     "employee_id,ssn,salary\nE-1042,⟦S|219-45-6612⟧,84000\nE-1043,⟦S|078-12-3456⟧,91000",
@@ -139,13 +149,13 @@ POSITIVES: list = [
     "arn:aws:iam::123456789012:user/ci-deployer\naws_access_key_id = ⟦AWS|AKIAZ4XQ7L2M3N5P6R7T⟧",
     "az login --service-principal -u 04b07795-8ddb-461a-bbee-02f9e1bf7b46 -p ⟦X|Xq8~Zt3.Lm2Kp9Rw4Vn7Bc1Hd6Jf0Ge5Ua_Ti⟧ --tenant 72f988bf-86f1-41af-91ab-2d7cd011db47",
     "DefaultEndpointsProtocol=https;AccountName=acmelogs;AccountKey=⟦X|q3Lm9Xz2Kp7Rw4Vn1Bc6Hd8Jf0Ge5Ua2Ti9Oe3Wr7Yq1Zs4Xv6Nb8Mc0Kd2Lf5Pg7Rh9Sj1Tk3Ul5Vm7Wn9Xo==⟧;EndpointSuffix=core.windows.net",
-    "GCP key file: \"private_key_id\": \"⟦G|4f2a9c8e7b6d5a4f3e2d1c0b9a8f7e6d5c4b3a29⟧\", \"project_id\": \"acme-prod\"",
+    'GCP key file: "private_key_id": "⟦G|4f2a9c8e7b6d5a4f3e2d1c0b9a8f7e6d5c4b3a29⟧", "project_id": "acme-prod"',
     "google maps key ⟦GK|AIzaSyB3xK9mQ2vLp7Rt4Nw8Bz1Yc6Hd0Jf5Ge2⟧ restricted to *.acme.io",
     # --- JWTs, Basic auth, connection strings ---
     "Authorization: Bearer ⟦JWT|" + JWT1 + "⟧",
     'curl -H "Authorization: Basic ⟦X|' + BASIC1 + '⟧" https://api.acme.io/v1/reports',
     "Cookie: session=⟦JWT|" + JWT2 + "⟧; theme=dark",
-    "proxy_set_header Authorization \"Basic ⟦X|" + BASIC2 + "⟧\";",
+    'proxy_set_header Authorization "Basic ⟦X|' + BASIC2 + '⟧";',
     "mongodb+srv://admin:⟦G|S3cur3Pa55w0rdX⟧@cluster0.ab1cd.mongodb.net/prod?retryWrites=true",
     "Server=tcp:acme.database.windows.net,1433;Database=orders;User ID=sa;Password=⟦G|Q7mz2kLpX4rT⟧;Encrypt=True;",
     "jdbc:mysql://db.internal:3306/app?user=root&password=⟦G|Xk29abzQ71mN⟧&useSSL=true",
@@ -156,7 +166,7 @@ POSITIVES: list = [
     # --- other secret families ---
     "slack bot token ⟦SL|xoxb-482913570246-1234567890123-Ab3dEf6hIj9lMn2pQr5tUv8x⟧ (rotate!)",
     "OPENAI_API_KEY=⟦API|sk-proj-Xq8Zt3Lm2Kp9Rw4Vn7Bc1Hd6Jf0Ge5Ua2Ti9Oe3Wr7Yq1Zs4Xv⟧",
-    "stripe.api_key = \"⟦API|sk_live_51Nv8xJ2eZvKYlo2CQm9Rw4Vn7Bc1Hd6Jf0Ge⟧\"",
+    'stripe.api_key = "⟦API|sk_live_51Nv8xJ2eZvKYlo2CQm9Rw4Vn7Bc1Hd6Jf0Ge⟧"',
     "git remote set-url origin https://oauth2:⟦API|glpat-Xq8Zt3Lm2Kp9Rw4Vn7Bc⟧@gitlab.com/acme/api.git",
     "HF_TOKEN=⟦API|hf_Xq8Zt3Lm2Kp9Rw4Vn7Bc1Hd6Jf0Ge5Ua2T⟧ huggingface-cli login",
     "npm config set //registry.npmjs.org/:_authToken ⟦API|npm_Xq8Zt3Lm2Kp9Rw4Vn7Bc1Hd6Jf0Ge5Ua2T⟧",
@@ -187,13 +197,13 @@ POSITIVES: list = [
     # --- right-to-left text ---
     "للتواصل: ⟦E|ahmed.k@example.ae⟧ أو ‎⟦P|+971 50 123 4567⟧‎",
     "‏رقم الهاتف: ⟦P|+966 50 123 4567⟧‏ — البريد ⟦E|sara@example.sa⟧",
-    "טלפון: ⟦P|+972 3-612-3456⟧, דוא\"ל: ⟦E|dana@example.co.il⟧",
+    'טלפון: ⟦P|+972 3-612-3456⟧, דוא"ל: ⟦E|dana@example.co.il⟧',
     "‫כתובת ה-IP: ⟦IP|203.0.113.9⟧‬",
     "عنوان IP الخادم ⟦IP|198.51.100.77⟧ محظور",
     # --- values split by markup or line breaks ---
     "Card: <b>⟦C|4111</b> 1111 1111 1111⟧",
     "Card: **⟦C|4111** 1111 1111 1111⟧",
-    "<p>Email: <a href=\"mailto:⟦E|jane.doe@example.com⟧\">⟦E|jane.doe@example.com⟧</a></p>",
+    '<p>Email: <a href="mailto:⟦E|jane.doe@example.com⟧">⟦E|jane.doe@example.com⟧</a></p>',
     "<td>SSN</td><td>⟦S|536-22-8714⟧</td>",
     "Ihre IBAN: <strong>⟦I|DE89 3704 0044 0532 0130 00⟧</strong>",
     "`⟦E|jane.doe@example.com⟧` is the reviewer",
@@ -206,7 +216,7 @@ POSITIVES: list = [
     "callback?phone=⟦P|%2B1%20415%20555%202671⟧&lang=en",
     "mailto:⟦E|support%40acme.io⟧?subject=Refund",
     r'"contact":"⟦E|ana.souza\u0040provedor.com.br⟧"',
-    "<input value=\"⟦E|jane&#64;example.com⟧\">",
+    '<input value="⟦E|jane&#64;example.com⟧">',
     # --- more carriers: chats, forms, tables ---
     "hey can u send the invoice to ⟦E|bob.miller88@yahoo.com⟧ thx",
     "my number changed, its ⟦P|(312) 555-0198⟧ now",
@@ -234,11 +244,11 @@ POSITIVES: list = [
     "Le mot de passe est ⟦G|Soleil2026#Paris⟧",
     "La contraseña es ⟦G|Madrid2026$Sol⟧",
     "A senha é ⟦G|Brasil2026@Rio⟧",
-    "password: \"⟦G|correct horse battery staple⟧\"",
+    'password: "⟦G|correct horse battery staple⟧"',
     "CREATE USER report WITH PASSWORD '⟦G|R3p0rt!2026x⟧';",
     "curl -u admin:⟦G|Adm1nP4ss2026⟧ https://jenkins.internal/api/json",
     "<password>⟦G|Xk82mQ9zLp4R⟧</password>",
-    "  - name: POSTGRES_PASSWORD\n    value: \"⟦G|pg9Xk2Lm4Qz7⟧\"",
+    '  - name: POSTGRES_PASSWORD\n    value: "⟦G|pg9Xk2Lm4Qz7⟧"',
     "api_key: ⟦G|9f8e7d6c5b4a39281706f5e4d3c2b1a0⟧",
     "x-api-key: ⟦G|a8F3kL9mQ2xZ7pR4tV6wY1bN5cJ0dH3e⟧",
 ]
