@@ -284,4 +284,12 @@ NEGATIVES: list[str] = [
     "ip route 0.0.0.0 0.0.0.0 Null0 250 ; ip route 10.0.0.0 255.0.0.0 Null0",
     r'{"path":"C:\\Users\\Public\\data\u002fexport","rows":48213}',
     "Quote ref Q-2026-12-0042 valid 30 days; unit price EUR 1 299,00; MOQ 500",
+    # --- secrets' and addresses' templates ---
+    "az login --service-principal -u <app-id> -p <password-or-cert> --tenant <tenant>",
+    "npm config set //registry.npmjs.org/:_authToken ${NPM_TOKEN}",
+    "jdbc:oracle:thin:@//db.internal:1521/ORCLPDB1 (wallet authentication, no password in the URL)",
+    "psql 'host=db.internal user=app dbname=orders sslmode=verify-full' (password from ~/.pgpass)",
+    "Outlook turned the link into text: Support<mailto:> and Sales<mailto:>",
+    "IBAN: ____ ____ ____ ____ ____ __ (bitte ausfüllen)",
+    "Use sqlplus /nolog then CONNECT / AS SYSDBA on the host.",
 ]

@@ -139,12 +139,12 @@ POSITIVES: list = [
     "default via ⟦IP|10.20.0.1⟧ dev eth0 proto dhcp src ⟦IP|10.20.4.17⟧ metric 100",
     "interface Vlan10\n ip address ⟦IP|172.16.10.1⟧ 255.255.255.0\n ip helper-address ⟦IP|172.16.1.5⟧",
     "neighbor ⟦IP|192.0.2.1⟧ remote-as 65001\nneighbor ⟦IP|2001:db8::1⟧ remote-as 65002",
-    "[Interface]\nAddress = ⟦IP|10.8.0.2/32⟧\nPrivateKey = ⟦G|yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=⟧",
+    "[Interface]\nAddress = ⟦IP|10.8.0.2⟧/32\nPrivateKey = ⟦G|yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=⟧",
     "Peer: endpoint ⟦IP|203.0.113.7⟧:51820, allowed-ips 10.8.0.0/24",
     "nameserver ⟦IP|8.8.8.8⟧\nnameserver ⟦IP|2606:4700:4700::1111⟧",
     "arp -a: ? (⟦IP|192.168.1.23⟧) at 3c:22:fb:9a:11:0e [ether] on wlan0",
     "ifconfig eth0: inet ⟦IP|192.168.178.42⟧ netmask 0xffffff00 broadcast 192.168.178.255",
-    "link-local ⟦IP|fe80::1c2b:3dff:fe4e:5f60%en0⟧ prefixlen 64",
+    "link-local ⟦IP|fe80::1c2b:3dff:fe4e:5f60⟧%en0 prefixlen 64",
     # --- cloud: secrets beside resource ids ---
     "arn:aws:iam::123456789012:user/ci-deployer\naws_access_key_id = ⟦AWS|AKIAZ4XQ7L2M3N5P6R7T⟧",
     "az login --service-principal -u 04b07795-8ddb-461a-bbee-02f9e1bf7b46 -p ⟦X|Xq8~Zt3.Lm2Kp9Rw4Vn7Bc1Hd6Jf0Ge5Ua_Ti⟧ --tenant 72f988bf-86f1-41af-91ab-2d7cd011db47",
@@ -169,11 +169,11 @@ POSITIVES: list = [
     'stripe.api_key = "⟦API|sk_live_51Nv8xJ2eZvKYlo2CQm9Rw4Vn7Bc1Hd6Jf0Ge⟧"',
     "git remote set-url origin https://oauth2:⟦API|glpat-Xq8Zt3Lm2Kp9Rw4Vn7Bc⟧@gitlab.com/acme/api.git",
     "HF_TOKEN=⟦API|hf_Xq8Zt3Lm2Kp9Rw4Vn7Bc1Hd6Jf0Ge5Ua2T⟧ huggingface-cli login",
-    "npm config set //registry.npmjs.org/:_authToken ⟦API|npm_Xq8Zt3Lm2Kp9Rw4Vn7Bc1Hd6Jf0Ge5Ua2T⟧",
+    "npm config set //registry.npmjs.org/:_authToken ⟦API|npm_Xq8Zt3Lm2Kp9Rw4Vn7Bc1Hd6Jf0Ge5Ua2Tb9⟧",
     "key file:\n" + "⟦K|" + PEM + "⟧",
     "id_ed25519:\n⟦K|" + OPENSSH + "⟧",
     "ANTHROPIC_API_KEY: ⟦API|sk-ant-api03-Xq8Zt3Lm2Kp9Rw4Vn7Bc1Hd6Jf0Ge5Ua2Ti9Oe3Wr7Yq1Zs4XvAA⟧",
-    "SENDGRID_API_KEY=⟦API|SG.Xq8Zt3Lm2Kp9Rw4Vn7Bc1.Hd6Jf0Ge5Ua2Ti9Oe3Wr7Yq1Zs4Xv6Nb8Mc0Kd2Lf5⟧",
+    "SENDGRID_API_KEY=⟦API|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⟧",
     # --- non-English documents: addresses and phone formats ---
     "Ansprechpartner: Frau Schmidt, Tel. ⟦P|030 12345678⟧, Hauptstraße 12, 10115 Berlin",
     "Service-Hotline: ⟦P|0800 123 4567⟧ (kostenlos), E-Mail: ⟦E|service@stadtwerke-beispiel.de⟧",
@@ -234,7 +234,7 @@ POSITIVES: list = [
     "pan=⟦C|4532015112833642⟧",
     "login from ⟦IP|81.2.69.142⟧ (GB) at 08:14",
     "X-Forwarded-For: ⟦IP|203.0.113.195⟧, ⟦IP|70.41.3.18⟧, ⟦IP|150.172.238.178⟧",
-    "client ⟦IP|[2001:db8:4006:812::200e]⟧:443 reset the connection",
+    "client [⟦IP|2001:db8:4006:812::200e⟧]:443 reset the connection",
     "IP is⟦IP|192.168.1.1⟧ and gw is ⟦IP|192.168.1.254⟧",
     "host=⟦IP|10.0.12.5⟧;port=5432",
     # --- secrets in configs and chat ---
@@ -277,6 +277,35 @@ POSITIVES += [
     "Telefon ⟦P|+36 1 234 5678⟧",
 ]
 
+# more carriers for e-mail addresses, IBANs and secrets
+POSITIVES += [
+    "Please contact ⟦E|jane.doe@example.com⟧<mailto:⟦E|jane.doe@example.com⟧> for access.",
+    "[⟦E|r.gupta@infra-team.in⟧](mailto:⟦E|r.gupta@infra-team.in⟧) owns the runbook",
+    "From: =?UTF-8?Q?Jos=C3=A9_Garc=C3=ADa?= <⟦E|jose.garcia@empresa.es⟧>",
+    "PID|1||48213||DOE^JANE||||||||^NET^Internet^⟦E|jane.doe@patientmail.org⟧",
+    "CONTACT: ⟦E|J.SMITH@ACME-CORP.COM⟧ / ⟦P|+1 312 555 0198⟧",
+    "メール：⟦E|tanaka@example.co.jp⟧。よろしくお願いします。",
+    "support via ⟦E|help@city-museum.museum⟧ or ⟦E|ops@startup.technology⟧",
+    "vCard: EMAIL;TYPE=work:⟦E|lena.fischer@beispiel-ag.de⟧\nTEL;TYPE=cell:⟦P|+49 151 23456789⟧",
+    "iban ⟦I|de89 3704 0044 0532 0130 00⟧ pls",
+    "IBAN:⟦I|DE89370400440532013000⟧",
+    ":25:⟦I|DE89370400440532013000⟧\n:28C:00123/001\n:60F:C261201EUR1234,56",
+    "QR-IBAN ⟦I|CH44 3199 9123 0008 8901 2⟧, Referenz 21 00000 00003 13947 14300 09017",
+    '{"iban":"⟦I|NL91ABNA0417164300⟧","bic":"ABNANL2A","amount":"120.00"}',
+    "Coordonnées bancaires : IBAN ⟦I|FR76 3000 6000 0112 3456 7890 189⟧ BIC AGRIFRPP",
+    "IBAN ⟦I|IT60 X054 2811 1010 0000 0123 456⟧ intestato a Rossi Mario",
+    "Konto ⟦I|DE89-3704-0044-0532-0130-00⟧ (mit Bindestrichen)",
+    "sqlplus scott/⟦G|Tiger2026xQ⟧@//db.internal:1521/ORCL",
+    "jdbc:oracle:thin:scott/⟦G|Tiger2026xQ⟧@db.internal:1521:ORCL",
+    "psql 'host=db.internal user=app password=⟦G|Kx9vZ82mQ4tL⟧ dbname=orders sslmode=require'",
+    "DRIVER={ODBC Driver 18 for SQL Server};SERVER=db;UID=sa;PWD=⟦G|Q7mz2kLpX4rT⟧;",
+    "env: AWS_SECRET_ACCESS_KEY=⟦G|wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ9x2LmT4k⟧ AWS_REGION=eu-west-1",
+    "smtps://alerts%40acme.io:⟦G|Sm7pP4ss2026x⟧@smtp.acme.io:465",
+    "//registry.npmjs.org/:_authToken=⟦G|8b3f2c1d-4e5a-4b6c-9d7e-0f1a2b3c4d5e⟧",
+    "https://jane:⟦GH|ghp_8xK2mQ9vLp4Rt7Nw3Bz6Yc1Hd5Jf0Ge2Ua8s⟧@github.com",
+    'az ad sp create-for-rbac output: {"appId": "04b07795-8ddb-461a-bbee-02f9e1bf7b46", "password": "⟦G|Xq8~Zt3.Lm2Kp9Rw4Vn7Bc1Hd6Jf0Ge5Ua_Ti⟧", "tenant": "72f988bf-86f1-41af-91ab-2d7cd011db47"}',
+]
+
 CONTESTED: list[tuple[str, str]] = [
     (
         "> card ⟦C|4111 1111\n> 1111 1111⟧ — as quoted",
@@ -285,6 +314,10 @@ CONTESTED: list[tuple[str, str]] = [
     (
         "Kontonummer:\n⟦I|DE89 3704 0044\n0532 0130 00⟧",
         "an IBAN wrapped at a line end: a newline between its groups",
+    ),
+    (
+        "~/.pgpass: db.internal:5432:orders:app:⟦G|Kx9vZ82mQ4tL⟧",
+        "a .pgpass line (host:port:db:user:password) after the file's name: no name of a credential before the value",
     ),
     (
         "טלפון: ⟦P|03-6123456⟧",
