@@ -57,7 +57,9 @@ def score(path: Path, verbose: bool = False) -> tuple[Counter[str], Counter[str]
                 missed[expected["type"] or "secret"] += 1
                 if verbose:
                     near = [(f.type, f.value) for f in found if f.start < expected["end"] and f.end > expected["start"]]
-                    print(f"MISS  {expected['type']!s:15} {expected['value']!r:40} found {near} in {case['text'][:80]!r}")
+                    print(
+                        f"MISS  {expected['type']!s:15} {expected['value']!r:40} found {near} in {case['text'][:80]!r}"
+                    )
         for f in found:
             if not any(f.start < e["end"] and f.end > e["start"] for e in case["expect"]):
                 false[f.type] += 1
@@ -72,7 +74,9 @@ def main(argv: list[str]) -> int:
     for path in paths:
         false, missed, flagged, values = score(path, verbose)
         negatives = len(json.loads(path.read_text(encoding="utf-8"))["negatives"])
-        print(f"{path.name}: {flagged} of {negatives} negatives flagged; {sum(missed.values())} of {values} values missed")
+        print(
+            f"{path.name}: {flagged} of {negatives} negatives flagged; {sum(missed.values())} of {values} values missed"
+        )
         print(f"  {'type':16} {'false findings':>15} {'misses':>7}")
         for kind in sorted(set(false) | set(missed)):
             print(f"  {kind:16} {false[kind]:>15} {missed[kind]:>7}")

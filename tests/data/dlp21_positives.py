@@ -306,14 +306,17 @@ POSITIVES += [
     'az ad sp create-for-rbac output: {"appId": "04b07795-8ddb-461a-bbee-02f9e1bf7b46", "password": "⟦G|Xq8~Zt3.Lm2Kp9Rw4Vn7Bc1Hd6Jf0Ge5Ua_Ti⟧", "tenant": "72f988bf-86f1-41af-91ab-2d7cd011db47"}',
 ]
 
+# values wrapped at a line's end (a newline between two of their groups): a value, as a reader sees it
+POSITIVES += [
+    "Kontonummer:\n⟦I|DE89 3704 0044\n0532 0130 00⟧",
+    "Please pay to IBAN ⟦I|GB29 NWBK 6016\r\n1331 9268 19⟧ by Friday.",
+    "my card is ⟦C|4111 1111\n1111 1111⟧ exp 12/27",
+]
+
 CONTESTED: list[tuple[str, str]] = [
     (
         "> card ⟦C|4111 1111\n> 1111 1111⟧ — as quoted",
         "a card wrapped inside a quoted reply: the quote's '> ' sits between its groups; a DLP user would want it, but no detector reads across a quote prefix",
-    ),
-    (
-        "Kontonummer:\n⟦I|DE89 3704 0044\n0532 0130 00⟧",
-        "an IBAN wrapped at a line end: a newline between its groups",
     ),
     (
         "~/.pgpass: db.internal:5432:orders:app:⟦G|Kx9vZ82mQ4tL⟧",
