@@ -207,6 +207,35 @@ def test_no_iban_across_lines_without_one(text: str) -> None:
     assert not [kind for kind, _ in _found(text) if kind == "IBAN_CODE"]
 
 
-@pytest.mark.parametrize("unit", ["sqlplus a/", "jdbc:oracle:thin:a/b", "://a@b:c", "sqlplus -s -s a/b@", "DE89\n"])
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        # (on main the value ran on over the query's next parameters: "Xk29abzQ71mN&useSSL=true")
+        ("jdbc:mysql://db:3306/app?user=root&password=Xk29abzQ71mN&useSSL=true", [("GENERIC_SECRET", "Xk29abzQ71mN")]),
+        (
+            "GET /report?api_key=9f8e7d6c5b4a39281706f5e4d3c2b1a0&fmt=csv",
+            [("GENERIC_SECRET", "9f8e7d6c5b4a39281706f5e4d3c2b1a0")],
+        ),
+        (
+            '<a href="/r?x=1&amp;api_key=9f8e7d6c5b4a39281706f5e4d3c2b1a0&amp;y=2">',
+            [("GENERIC_SECRET", "9f8e7d6c5b4a39281706f5e4d3c2b1a0")],
+        ),
+        # (a token in the next parameter, swallowed into the password's value on main, is found with its own type)
+        (
+            "?password=abc123xyzQ&token=ghp_8xK2mQ9vLp4Rt7Nw3Bz6Yc1Hd5Jf0Ge2Ua8s",
+            [("GENERIC_SECRET", "abc123xyzQ"), ("GITHUB_TOKEN", "ghp_8xK2mQ9vLp4Rt7Nw3Bz6Yc1Hd5Jf0Ge2Ua8s")],
+        ),
+        # (outside a query an "&" is the password's own character)
+        ("PASSWORD=Tr0ub4dor&3xK", [("GENERIC_SECRET", "Tr0ub4dor&3xK")]),
+        ("DB_PASSWORD=Tr0ub4dor&3xK=1", [("GENERIC_SECRET", "Tr0ub4dor&3xK=1")]),
+    ],
+)
+def test_a_query_parameters_value_ends_at_the_next_parameter(text: str, found: list[tuple[str, str]]) -> None:
+    assert _found(text) == found
+
+
+@pytest.mark.parametrize(
+    "unit", ["sqlplus a/", "jdbc:oracle:thin:a/b", "://a@b:c", "sqlplus -s -s a/b@", "DE89\n", "?password=a1b2c3d4&x="]
+)
 def test_new_patterns_are_linear_on_hostile_units(unit: str) -> None:
     check_linear_on_hostile_unit(unit)

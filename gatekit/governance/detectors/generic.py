@@ -288,6 +288,20 @@ def _first_sign(text: str) -> re.Match[str] | None:
     return colon if sign is None or (colon is not None and colon.start() < sign.start()) else sign
 
 
+# a URL query's next parameter, "&" (or HTML's "&amp;") and a name and "=": the end of the value before it
+# ("jdbc:mysql://db/app?user=root&password=Xk29abzQ71mN&useSSL=true", "?api_key=...&fmt=csv")
+_NEXT_PARAMETER = re.compile(r"&(?:amp;)?[A-Za-z_][A-Za-z0-9_.\-\[\]]{0,63}+=").search
+_PARAMETER_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-[]")
+
+
+def _in_query(text: str, at: int) -> bool:
+    """The name before the sign at ``at`` is a URL query's parameter: right after ``?`` or ``&``."""
+    begin = at
+    while begin > 0 and at - begin < 64 and text[begin - 1] in _PARAMETER_CHARS:
+        begin -= 1
+    return text[begin - 1 : begin] in ("?", "&", ";") and begin > 0
+
+
 class GenericSecretDetector(Detector):
     """Assignments of high-entropy values to credential names."""
 
@@ -325,10 +339,15 @@ class GenericSecretDetector(Detector):
             if value is None:  # (its first 8 characters end in a JSON-escaped quote: "password=abcdefg\\"")
                 sign = search(text, end)
                 continue
-            sign = search(text, value.end())  # (signs inside a value already read start no assignment)
+            start, stop = value.span("value")
+            if "&" in value.group("value") and _in_query(text, at):  # (a URL's query: its next parameter ends it)
+                following = _NEXT_PARAMETER(text, start, stop)
+                if following is not None:
+                    stop = following.start()
+            sign = search(text, stop)  # (signs inside a value already read start no assignment)
             checked += 1
-            if checked > VALIDATION_BUDGET or _named_value(text, named, value.group("value")):
-                found.append(value.span("value"))
+            if checked > VALIDATION_BUDGET or _named_value(text, named, text[start:stop]):
+                found.append((start, stop))
         return found
 
 
