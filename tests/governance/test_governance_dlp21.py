@@ -235,7 +235,60 @@ def test_a_query_parameters_value_ends_at_the_next_parameter(text: str, found: l
 
 
 @pytest.mark.parametrize(
-    "unit", ["sqlplus a/", "jdbc:oracle:thin:a/b", "://a@b:c", "sqlplus -s -s a/b@", "DE89\n", "?password=a1b2c3d4&x="]
+    ("text", "value"),
+    [
+        # found by probing after the corpus (non-English documents): the word for a password in other scripts
+        ("Логин: admin, пароль: Adm1n2026!", "Adm1n2026!"),
+        ("ПАРОЛЬ: Kx9vZ82mQ4tL", "Kx9vZ82mQ4tL"),
+        ("ユーザー名: admin パスワード：Adm1n2026!です", "Adm1n2026!"),
+        ("パスワードは「Xk82mQ9z」です", "Xk82mQ9z"),
+        ("用户名：admin 密码：Adm1n2026!", "Adm1n2026!"),
+        ("密碼是 Adm1n2026", "Adm1n2026"),
+        ("비밀번호는 Adm1n2026! 입니다", "Adm1n2026!"),
+        ("اسم المستخدم: admin كلمة المرور: Adm1n2026!", "Adm1n2026!"),
+        ("סיסמה: Adm1n2026!", "Adm1n2026!"),
+        ("पासवर्ड: Adm1n2026!", "Adm1n2026!"),
+        ("Κωδικός πρόσβασης: Adm1n2026!", "Adm1n2026!"),
+        ("รหัสผ่าน: Adm1n2026!", "Adm1n2026!"),
+        ("Mật khẩu: Adm1n2026!", "Adm1n2026!"),
+        ("Jelszó: Adm1n2026!", "Adm1n2026!"),
+        ("пароль: hunt3r", "hunt3r"),  # (6 characters with a digit, as "password: hunter2")
+    ],
+)
+def test_a_password_named_in_another_script_is_found(text: str, value: str) -> None:
+    assert _found(text) == [("GENERIC_SECRET", value)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Пароль: обязательно",
+        "пароль: не менее 8 символов",
+        "パスワード：8文字以上",
+        "密码：******",
+        "パスワード: ${DB_PASSWORD}",
+        "密码：123456",
+        "パスワード: 2026-12-07",
+        "비밀번호를 입력하세요",
+    ],
+)
+def test_a_label_or_placeholder_after_such_a_name_is_none(text: str) -> None:
+    assert _found(text) == []
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "Пароль: ",
+        "パスワード：a1b2c3 ",
+        "密码是",
+        "sqlplus a/",
+        "jdbc:oracle:thin:a/b",
+        "://a@b:c",
+        "sqlplus -s -s a/b@",
+        "DE89\n",
+        "?password=a1b2c3d4&x=",
+    ],
 )
 def test_new_patterns_are_linear_on_hostile_units(unit: str) -> None:
     check_linear_on_hostile_unit(unit)

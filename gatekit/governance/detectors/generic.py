@@ -46,7 +46,8 @@ two string arguments (``os.Setenv("DB_PASSWORD", "...")``, ``config.set("api_key
 user:password`` / ``--user`` (any strength, as in a URL); ``sshpass -p`` and a registry login's or the Azure CLI's ``-p``
 (docker, podman, helm, ``az login``); PowerShell's ``ConvertTo-SecureString '...'``; a password in a sentence ("Your new password is ...",
 "Das Passwort lautet ...", "Le mot de passe est ...", "A senha é ...", "La contraseña es: ...", "la contrasena es
-...", "Het wachtwoord is ...", "Lösenordet är ...", "Salasana on ...", "Hasło to ...", in capitals too); a .netrc file's ``machine ...
+...", "Het wachtwoord is ...", "Lösenordet är ...", "Salasana on ...", "Hasło to ...", in capitals too); the word for a password in other scripts before a sign (``Пароль: ...``,
+``パスワード：...``, ``密码：...``, ``비밀번호는 ...``, ``كلمة المرور: ...``); a .netrc file's ``machine ...
 login ... password ...``; a Terraform variable's ``default`` in a block named for a credential (``variable
 "db_password" { default = "..." }``); password hashes and signed URLs' signatures (see ``service_keys``);
 ``ldapsearch -w`` and ``redis-cli -a``; SQL's ``CREATE USER ... PASSWORD '...'`` and ``IDENTIFIED BY '...'`` (Oracle's
@@ -968,6 +969,22 @@ _PROSE_MORE = _values(
     events=_SENTENCE_VALUE_EVENTS,
     name=_MORE_NAME,
 )
+# the word for a password in languages of other scripts (Russian, Japanese, Chinese, Korean, Arabic, Persian, Hebrew,
+# Hindi, Greek, Thai) and Hungarian's and Vietnamese's, then a sign (a full-width colon is one after normalisation) or
+# a topic particle ("パスワードは", "密码是", "비밀번호는"), and a value without blanks, up to a CJK character
+# ("パスワード：Adm1n2026!です"): a password's value (an assignment's or a person's, or 6..7 characters with a digit)
+_NATIVE_NAME = (
+    "(?:[Пп]ароль|ПАРОЛЬ|パスワード|密[码碼]|口令|비밀번호|암호|كلمة (?:المرور|السر)|رمز (?:العبور|عبور|المرور)"
+    "|סיסמ[הא]|पासवर्ड|[Κκ]ωδικός(?: πρόσβασης)?|ΚΩΔΙΚΟΣ|รหัสผ่าน|[Mm]ật khẩu|MẬT KHẨU|[Jj]elszó|JELSZÓ)"
+)
+_NATIVE_PASSWORD = _values(
+    _NATIVE_NAME
+    + "[ \t]{0,3}+(?:[:=]|は|是|为|為|는|은)[ \t]{0,3}+[\"'「『]?"
+    + "(?P<value>[^\\s\"'`,;」』、。\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]{6,128}+)",
+    _password_value,
+)
+# (a character of each name: a text holding none has no such password, one search of a class, in C)
+_NATIVE_GATE = re.compile("[ьЬワ码碼令번암رסवωΩผẩẨóÓ]").search
 _NETRC = _values(
     r"machine(?<![\w\-]machine)[ \t]{1,20}+[^\s]{1,256}+\s{1,20}+login\s{1,20}+[^\s]{1,256}+\s{1,20}+password[ \t]{1,20}+"
     r"(?P<value>[^\s]{1,256}+)",
@@ -1481,6 +1498,8 @@ def _context_spans(text: str) -> list[tuple[int, int]]:
         found += _PIPED_PASSWORD(text)
     if kennwort or (not text.isascii() and ("ş" in text or "Ş" in text)):
         found += _PROSE_MORE(text)  # ("Das Kennwort ist ...", "Şifre: ...")
+    if not text.isascii() and _NATIVE_GATE(text) is not None:
+        found += _NATIVE_PASSWORD(text)  # ("Пароль: ...", "パスワード：...", "密码是 ...", "كلمة المرور: ...")
     if "'" in text and (  # (single characters first: 10 ns, not 100; one call: a statement may hold both forms)
         ("F" in text and _IDENTIFIED(text) is not None) or "identified" in text or _QUOTED_PASSWORD(text) is not None
     ):
