@@ -93,9 +93,9 @@ def test_contested_cases_as_read_now() -> None:
     """Not scored; recorded so a change in how they are read shows."""
     found = {case["text"]: [(f.type, f.value) for f in scan(case["text"])] for case in CONTESTED_POSITIVES}
     assert found == {
+        # (an IBAN wrapped at a line's end: found whole since round dlp21, as this set expected; two phone numbers before)
         "Kontoinhaber: Max Muster\nIBAN: DE89 3704 0044\n0532 0130 00\nBIC: COBADEFFXXX": [
-            ("PHONE_NUMBER", "3704 0044"),
-            ("PHONE_NUMBER", "0532 0130 00"),
+            ("IBAN_CODE", "DE89 3704 0044\n0532 0130 00"),
         ],
         "Customer e-mail jane.doe@exam-\nple.com (hyphenated by the PDF)": [],
         "Mi número es 612 34 56 78, llámame": [("PHONE_NUMBER", "612 34 56 78")],

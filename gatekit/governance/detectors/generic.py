@@ -31,9 +31,11 @@ with a digit (``password: hunter2``) is one, not a quantity, a score or counted 
 time, a date, an amount or a grouped number's first group (``PIN: 12:30``, ``Dial-in PIN 5521 8876``), not six digits
 on an address's line after a comma (an Indian postal PIN code, ``Bengaluru, PIN 560001``).
 
-A URL's password: the characters between ``user:`` and ``@`` after ``://`` (``redis://:s3cret@host`` too), of any
-strength (a password in a URL is a credential however weak), unless it is a placeholder (``${DB_PASSWORD}``,
-``<password>``, ``%s``, ``****``, the field's own name: ``user:password@``).
+A URL's password: the characters between ``user:`` and ``@`` after ``://`` (``redis://:s3cret@host`` too; a user name
+holding an e-mail address, ``smtps://alerts%40acme.io:...@smtp.acme.io``), of any strength (a password in a URL is a
+credential however weak), unless it is a placeholder (``${DB_PASSWORD}``, ``<password>``, ``%s``, ``****``, the field's
+own name: ``user:password@``); so is Oracle's connect string's, ``sqlplus scott/...@db``,
+``jdbc:oracle:thin:scott/...@host:1521:ORCL``.
 
 The value of a command-line option (``--password Tr0ub4dor99``, ``--db-password "..."``), of an XML element
 (``<password>...</password>``) or of a key / value pair of attributes (``<add key="ApiKey" value="..."/>``, ``<input
@@ -41,10 +43,11 @@ name="api_token" value="...">``) named for a credential, as for an assignment.
 
 Credentials named by their context (:data:`CONTEXTS`, one detector behind cheap gates): a name and a value as a call's
 two string arguments (``os.Setenv("DB_PASSWORD", "...")``, ``config.set("api_key", "...")``); curl's ``-u
-user:password`` / ``--user`` (any strength, as in a URL); ``sshpass -p`` and a registry login's ``-p`` (docker,
-podman, helm); PowerShell's ``ConvertTo-SecureString '...'``; a password in a sentence ("Your new password is ...",
+user:password`` / ``--user`` (any strength, as in a URL); ``sshpass -p`` and a registry login's or the Azure CLI's ``-p``
+(docker, podman, helm, ``az login``); PowerShell's ``ConvertTo-SecureString '...'``; a password in a sentence ("Your new password is ...",
 "Das Passwort lautet ...", "Le mot de passe est ...", "A senha é ...", "La contraseña es: ...", "la contrasena es
-...", "Het wachtwoord is ...", "Lösenordet är ...", "Salasana on ...", "Hasło to ...", in capitals too); a .netrc file's ``machine ...
+...", "Het wachtwoord is ...", "Lösenordet är ...", "Salasana on ...", "Hasło to ...", in capitals too); the word for a password in other scripts before a sign (``Пароль: ...``,
+``パスワード：...``, ``密码：...``, ``비밀번호는 ...``, ``كلمة المرور: ...``); a .netrc file's ``machine ...
 login ... password ...``; a Terraform variable's ``default`` in a block named for a credential (``variable
 "db_password" { default = "..." }``); password hashes and signed URLs' signatures (see ``service_keys``);
 ``ldapsearch -w`` and ``redis-cli -a``; SQL's ``CREATE USER ... PASSWORD '...'`` and ``IDENTIFIED BY '...'`` (Oracle's
@@ -286,6 +289,20 @@ def _first_sign(text: str) -> re.Match[str] | None:
     return colon if sign is None or (colon is not None and colon.start() < sign.start()) else sign
 
 
+# a URL query's next parameter, "&" (or HTML's "&amp;") and a name and "=": the end of the value before it
+# ("jdbc:mysql://db/app?user=root&password=Xk29abzQ71mN&useSSL=true", "?api_key=...&fmt=csv")
+_NEXT_PARAMETER = re.compile(r"&(?:amp;)?[A-Za-z_][A-Za-z0-9_.\-\[\]]{0,63}+=").search
+_PARAMETER_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-[]")
+
+
+def _in_query(text: str, at: int) -> bool:
+    """The name before the sign at ``at`` is a URL query's parameter: right after ``?`` or ``&``."""
+    begin = at
+    while begin > 0 and at - begin < 64 and text[begin - 1] in _PARAMETER_CHARS:
+        begin -= 1
+    return text[begin - 1 : begin] in ("?", "&", ";") and begin > 0
+
+
 class GenericSecretDetector(Detector):
     """Assignments of high-entropy values to credential names."""
 
@@ -323,10 +340,15 @@ class GenericSecretDetector(Detector):
             if value is None:  # (its first 8 characters end in a JSON-escaped quote: "password=abcdefg\\"")
                 sign = search(text, end)
                 continue
-            sign = search(text, value.end())  # (signs inside a value already read start no assignment)
+            start, stop = value.span("value")
+            if "&" in value.group("value") and _in_query(text, at):  # (a URL's query: its next parameter ends it)
+                following = _NEXT_PARAMETER(text, start, stop)
+                if following is not None:
+                    stop = following.start()
+            sign = search(text, stop)  # (signs inside a value already read start no assignment)
             checked += 1
-            if checked > VALIDATION_BUDGET or _named_value(text, named, value.group("value")):
-                found.append(value.span("value"))
+            if checked > VALIDATION_BUDGET or _named_value(text, named, text[start:stop]):
+                found.append((start, stop))
         return found
 
 
@@ -336,9 +358,15 @@ DETECTOR = GenericSecretDetector("GENERIC_SECRET", _SIGN, _credential, score=0.8
 # a URL's user information with a password: "://" (the engine skips to it), a user name, ":", the password, "@"
 # (a "#" inside the password, left unencoded: "postgres://app:Kx9#ZV82gDUP@db", see _url_password)
 # (an "@" inside the password, left unencoded or decoded from "%40" by the normaliser: "postgres://app:p%40ss1@db", the
-# last "@" before the host ends it, as a URL parser reads it)
-_URL_PASSWORD = re.compile(
-    r"://(?<=[A-Za-z0-9+.\-]://)[^\s:/?#@]{0,128}+:(?P<value>[^\s/?#@][^\s/?]{0,255})@", re.ASCII
+# last "@" before the host ends it, as a URL parser reads it; and in the user name, an e-mail address as a mail
+# server's login: "smtps://alerts%40acme.io:Sm7pP4ss@smtp.acme.io", "https://jane@example.com:pw@host")
+_URL_PASSWORD = re.compile(r"://(?<=[A-Za-z0-9+.\-]://)[^\s:/?#]{0,128}+:(?P<value>[^\s/?#@][^\s/?]{0,255})@", re.ASCII)
+# Oracle's connect string, a user, "/", the password and "@" (EZConnect: ``sqlplus scott/Tiger2026x@//db:1521/ORCL``,
+# ``sqlplus -s "sys/...@db as sysdba"``, ``jdbc:oracle:thin:scott/...@db:1521:ORCL``): a URL's password as written
+# there (not ``jdbc:oracle:thin:@//db...`` nor ``sqlplus /nolog``: no user)
+_ORACLE_PASSWORD = (
+    r"(?:sqlplus(?<![\w\-]sqlplus)(?:[ \t]{1,3}+-{1,2}[A-Za-z]{1,12}+){0,4}+[ \t]{1,3}+[\"']?|jdbc:oracle:(?:thin|oci8?):)"
+    r"[A-Za-z0-9_$#.\-]{1,128}+/(?P<value>[^\s/?#@\"'][^\s/?\"']{0,255})@"
 )
 
 
@@ -355,7 +383,23 @@ def _url_password(value: str) -> bool:
     return not value.startswith(("$", "{", "<", "%", "[")) and not masked(value) and value.lower() not in _FIELD_WORDS
 
 
-URL_PASSWORD = Detector("GENERIC_SECRET", _URL_PASSWORD, _url_password, score=1.0, hints=("://",), secret=True)
+class UrlPasswordDetector(Detector):
+    """A URL's password and Oracle's connect string's: any strength, not a placeholder (see _url_password).
+
+    :data:`_URL_PASSWORD` in a text holding ``://``; :data:`_ORACLE_PASSWORD` in one naming Oracle's clients.
+    """
+
+    def spans(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+        """The passwords of ``text``'s URLs and Oracle connect strings."""
+        found = super().spans(text) if "://" in text else []
+        if "sqlplus" in text or "oracle:" in text:
+            found = sorted(found + _ORACLE_SPANS(text))
+        return found
+
+
+URL_PASSWORD = UrlPasswordDetector(
+    "GENERIC_SECRET", _URL_PASSWORD, _url_password, score=1.0, hints=("://", "sqlplus", "oracle:"), secret=True
+)
 
 
 # a credential in a command line's option, ``--password Tr1ckyP4ss99``, ``--db-password "..."``, ``--api-key ...``
@@ -617,10 +661,12 @@ _CURL_USER = _values(
     _url_password,
 )
 _LOGIN_OPTION = _values(
-    r"(?:sshpass|(?:docker|podman|helm(?:[ \t]+registry)?|buildah|skopeo|oras)[ \t]+login)(?![\w\-])[^\n]{0,200}? -p"
+    r"(?:sshpass|(?:docker|podman|helm(?:[ \t]+registry)?|buildah|skopeo|oras|(?<![\w\-])az)[ \t]+login)(?![\w\-])"
+    r"[^\n]{0,200}? -p"
     r"[ \t]{1,3}+[\"']?(?P<value>[^\s\"'`\-][^\s\"'`]{0,255}+)",
     lambda value: _url_password(value) and not (value.isdigit() and len(value) <= 5),
 )  # (of any strength, as curl's, but a port: "sshpass -f pw ssh host -p 2222" is ssh's port)
+_ORACLE_SPANS = _values(_ORACLE_PASSWORD, _url_password)  # (of UrlPasswordDetector, defined above _values)
 _SECURE_STRING = _values(
     r"ConvertTo-SecureString(?:[ \t]+-String)?[ \t]+[\"'](?P<value>[^\"'\n]{1,200}+)[\"']", _url_password, re.IGNORECASE
 )
@@ -923,6 +969,22 @@ _PROSE_MORE = _values(
     events=_SENTENCE_VALUE_EVENTS,
     name=_MORE_NAME,
 )
+# the word for a password in languages of other scripts (Russian, Japanese, Chinese, Korean, Arabic, Persian, Hebrew,
+# Hindi, Greek, Thai) and Hungarian's and Vietnamese's, then a sign (a full-width colon is one after normalisation) or
+# a topic particle ("パスワードは", "密码是", "비밀번호는"), and a value without blanks, up to a CJK character
+# ("パスワード：Adm1n2026!です"): a password's value (an assignment's or a person's, or 6..7 characters with a digit)
+_NATIVE_NAME = (
+    "(?:[Пп]ароль|ПАРОЛЬ|パスワード|密[码碼]|口令|비밀번호|암호|كلمة (?:المرور|السر)|رمز (?:العبور|عبور|المرور)"
+    "|סיסמ[הא]|पासवर्ड|[Κκ]ωδικός(?: πρόσβασης)?|ΚΩΔΙΚΟΣ|รหัสผ่าน|[Mm]ật khẩu|MẬT KHẨU|[Jj]elszó|JELSZÓ)"
+)
+_NATIVE_PASSWORD = _values(
+    _NATIVE_NAME
+    + "[ \t]{0,3}+(?:[:=]|は|是|为|為|는|은)[ \t]{0,3}+[\"'「『]?"
+    + "(?P<value>[^\\s\"'`,;」』、。\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]{6,128}+)",
+    _password_value,
+)
+# (a character of each name: a text holding none has no such password, one search of a class, in C)
+_NATIVE_GATE = re.compile("[ьЬワ码碼令번암رסवωΩผẩẨóÓ]").search
 _NETRC = _values(
     r"machine(?<![\w\-]machine)[ \t]{1,20}+[^\s]{1,256}+\s{1,20}+login\s{1,20}+[^\s]{1,256}+\s{1,20}+password[ \t]{1,20}+"
     r"(?P<value>[^\s]{1,256}+)",
@@ -1436,6 +1498,8 @@ def _context_spans(text: str) -> list[tuple[int, int]]:
         found += _PIPED_PASSWORD(text)
     if kennwort or (not text.isascii() and ("ş" in text or "Ş" in text)):
         found += _PROSE_MORE(text)  # ("Das Kennwort ist ...", "Şifre: ...")
+    if not text.isascii() and _NATIVE_GATE(text) is not None:
+        found += _NATIVE_PASSWORD(text)  # ("Пароль: ...", "パスワード：...", "密码是 ...", "كلمة المرور: ...")
     if "'" in text and (  # (single characters first: 10 ns, not 100; one call: a statement may hold both forms)
         ("F" in text and _IDENTIFIED(text) is not None) or "identified" in text or _QUOTED_PASSWORD(text) is not None
     ):

@@ -1,6 +1,6 @@
 """IBAN_CODE: a country code, two check digits and the country's length of letters and digits (ISO 13616).
 
-Compact or grouped by spaces (one or two) or dashes, any case; a space after the country code when it is in capitals
+Compact or grouped by spaces (one or two), dashes or a line break (an IBAN wrapped at a line's end), any case; a space after the country code when it is in capitals
 and the check digits are a group of their own (``DE 89 3704 ...``, not ``at 972 123 456 during the``); valid when the
 length is the country's and the ISO 7064 mod-97 check holds.
 """
@@ -17,8 +17,9 @@ from gatekit.governance.detectors.base import IBAN_LENGTHS, VALIDATION_BUDGET, D
 # A start is no more than that (the body is read from it): a start whose body fails does not hide one inside it
 # ("ref DE12 GB82 WEST 1234 5698 7654 32", where a start that read on to a boundary took the IBAN in)
 # (the country code may be followed by one space, "DE 89 3704 ...", and the groups split by one or two spaces or a dash:
-# "DE89  3704  0044 ...", text aligned in columns or copied from a PDF)
-_SEPARATOR = r"(?:  ?|-)?"
+# "DE89  3704  0044 ...", text aligned in columns or copied from a PDF; or by a line break, an IBAN wrapped at a line's
+# end by a mail client or a form: "DE89 3704 0044\n0532 0130 00")
+_SEPARATOR = r"(?:  ?|-|\r?\n)?"
 _CHECK_DIGIT = (
     r"\d(?:(?<=[A-Za-z]{2}\d)(?<![0-9A-Za-z_][A-Za-z]{2}\d)|(?<=[A-Za-z]{2} \d)(?<![0-9A-Za-z_][A-Za-z]{2} \d))\d"
 )
@@ -27,7 +28,7 @@ _START = re.compile(rf"{_CHECK_DIGIT}(?=(?:{_SEPARATOR}[A-Za-z0-9]){{11}})", re.
 # its letters and digits as long as they go on (single spaces or dashes between them), findings on their shape alone;
 # every IBAN starting there or inside is within (more redaction, never a miss)
 # (a run of letters and digits at a time, a separator only before one: not a group repeated per character)
-_CHAIN = re.compile(rf"{_CHECK_DIGIT}(?:[A-Za-z0-9]++|(?:  ?|-)(?=[A-Za-z0-9]))*+", re.ASCII)
+_CHAIN = re.compile(rf"{_CHECK_DIGIT}(?:[A-Za-z0-9]++|(?:  ?|-|\r?\n)(?=[A-Za-z0-9]))*+", re.ASCII)
 _MANY_RUNS = 256
 _BODIES = {
     length: re.compile(
