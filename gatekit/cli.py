@@ -101,6 +101,9 @@ def _main(
         if getattr(handler, "stream", None) is sys.stderr and not isinstance(handler.formatter, _VisibleFormatter):
             handler.setFormatter(_VisibleFormatter("%(levelname)s %(name)s: %(message)s"))
     logging.getLogger("gatekit").setLevel(level)
+    from gatekit.redact import add_credential_env
+
+    add_credential_env()  # OPENAI_API_KEY, HF_TOKEN ... echoed by an agent, a server or production data: never written
 
 
 def _shown(text: str) -> str:

@@ -18,7 +18,7 @@ import hashlib
 import os
 import re
 import urllib.parse
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
 MASK = "***"
@@ -125,6 +125,30 @@ def add_env_secrets(*names: str) -> None:
     """Register the values of the environment variables ``names`` as known secrets (:func:`add_known_secret`)."""
     for name in names:
         add_known_secret(os.environ.get(name))
+
+
+# environment variables whose names say they hold a credential (OPENAI_API_KEY, HF_TOKEN, AWS_SECRET_ACCESS_KEY,
+# DB_PASSWORD, GITHUB_TOKEN ...): an agent, a cmd: worker or a server it calls echoing one back (a traceback quoting
+# the key, an error body, stderr) must not get it written, whatever it looks like and whether or not a setting
+# names the variable
+_CREDENTIAL_ENV = re.compile(
+    r"(?:^|_)(?:API_?KEY|ACCESS_?KEY|SECRET(?:_ACCESS)?_?KEY|SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|CREDENTIALS?"
+    r"|AUTH|PAT|PRIVATE_KEY|CLIENT_SECRET|SAS|CONNECTION_STRING)$",
+    re.IGNORECASE,
+)
+
+
+def add_credential_env(environ: Mapping[str, str] | None = None) -> None:
+    """Register the value of every environment variable named like a credential as a known secret.
+
+    ``OPENAI_API_KEY``, ``ANTHROPIC_API_KEY``, ``HF_TOKEN``, ``GITHUB_TOKEN``, ``AWS_SECRET_ACCESS_KEY``,
+    ``*_PASSWORD`` ...: masked wherever :func:`scrub` runs (:func:`add_known_secret`; short values are not).
+    """
+    env = os.environ if environ is None else environ
+    for name, value in env.items():
+        # a variable naming a credential file (GOOGLE_APPLICATION_CREDENTIALS=/path/key.json) holds a path, not it
+        if _CREDENTIAL_ENV.search(name) and value and not os.path.exists(value.strip()):
+            add_known_secret(value)
 
 
 def add_mlflow_credentials() -> None:
