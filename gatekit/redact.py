@@ -197,6 +197,44 @@ def _mask_params(text: str) -> str:
     return "".join(pairs)
 
 
+_CREDENTIAL_HEADERS = frozenset({"authorization", "proxy_authorization", "cookie", "x_auth", "x_goog_api_key"})
+
+
+def add_credential_header(name: str, value: str) -> None:
+    """Register a header value the gate sends as a known secret when the header carries a credential.
+
+    ``Authorization`` / ``Proxy-Authorization`` (whole, and its credential after the scheme), ``Cookie``, and any
+    name a credential query parameter would have (``X-Api-Key``, ``X-Auth-Token``, ``api-key``): an endpoint
+    echoing the value bare (an error body quoting the request's headers) must not get it written, whether it came
+    from ``${VAR}`` or was written into the config as it is.
+    """
+    key = name.strip().lower().replace("-", "_")
+    if key in _CREDENTIAL_HEADERS or _secret_param(name):
+        add_known_secret(value)
+        scheme, space, credential = value.strip().partition(" ")
+        if space and scheme.isalpha():
+            add_known_secret(credential)
+
+
+def add_url_secrets(url: str) -> None:
+    """Register the credentials in ``url`` (a user-info password, secret query / fragment values) as known secrets.
+
+    :func:`redact_url` masks them where the URL is shown; a server echoing one bare (an error body repeating the
+    query) must not get it written either.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return
+    authority = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    if "@" in authority:
+        add_known_secret(urllib.parse.unquote(authority.rsplit("@", 1)[0].partition(":")[2]))
+    tail = rest[len(authority) :]
+    for part in re.split(r"[?#&;]", tail.partition("?")[2] + "#" + tail.partition("#")[2]):
+        name, eq, value = part.partition("=")
+        if eq and value and _secret_param(name):
+            add_known_secret(urllib.parse.unquote_plus(value))
+
+
 def redact_url(url: str) -> str:
     """``url`` without user-info and with secret-looking query / fragment values masked."""
     scheme, sep, rest = url.partition("://")

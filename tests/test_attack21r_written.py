@@ -6,12 +6,14 @@ Each test runs the real CLI on a tiny project (conftest's ``attack_project``) an
 
 from __future__ import annotations
 
+import http.server
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import attack_gate, attack_project
+from conftest import attack_gate, attack_project, serve_http
 
 pytestmark = pytest.mark.slow
 
@@ -94,3 +96,69 @@ def test_only_variables_named_like_credentials_are_registered(tmp_path: Path) ->
     )
     shown = scrub(f"a svcPlainValue123456 b sv2024plainsasvalue c {key_file} d falsefalse e short")
     assert shown == f"a [GENERIC_SECRET] b [GENERIC_SECRET] c {key_file} d falsefalse e short"
+
+
+class _EchoingEndpoint(http.server.BaseHTTPRequestHandler):
+    """An endpoint refusing every call with a 400 whose body repeats the request's header values and query bare."""
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        echoed = (
+            " ".join(self.headers.values())
+            + " query "
+            + " ".join(pair.partition("=")[2] for pair in self.path.partition("?")[2].split("&"))
+        )
+        body = json.dumps({"error": {"message": f"refused: {echoed}"}}).encode()
+        self.send_response(400)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_credentials_written_into_the_agent_url_or_headers_are_masked_when_the_endpoint_echoes_them(
+    tmp_path: Path,
+) -> None:
+    project = attack_project(tmp_path, ['{"id": "a", "input": "hi"}'])
+    with serve_http(_EchoingEndpoint) as port:
+        (project / "gatekit.yaml").write_text(
+            f'agent: "http://127.0.0.1:{port}/v1/chat/completions?api_key=QueryKeyPlain5566&x=1"\n'
+            "retries: 0\n"
+            "agent_options:\n"
+            "  model: m1\n"
+            '  headers: {X-Api-Key: "HeaderLiteralKey4321", Authorization: "Token AuthLiteralTok9988", X-Team: gate}\n',
+            encoding="utf-8",
+        )
+        proc = attack_gate(
+            project,
+            "--config",
+            "gatekit.yaml",
+            "--out",
+            "out",
+            "--junit",
+            "out/j.xml",
+            "--no-mlflow",
+            agent=f"http://127.0.0.1:{port}/v1/chat/completions?api_key=QueryKeyPlain5566&x=1",
+        )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    row = json.loads((project / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert row["error_type"] == "http_4xx" and "refused: " in row["error_message"]
+    assert "gate" in row["error_message"]  # a header that is no credential stays readable
+    written = _written(project, proc, skip=("gatekit.yaml",))
+    for secret in ("QueryKeyPlain5566", "HeaderLiteralKey4321", "AuthLiteralTok9988"):
+        assert secret not in written
+
+
+def test_url_and_header_credentials_are_registered_and_nothing_else() -> None:
+    from gatekit.redact import add_credential_header, add_url_secrets, scrub
+
+    add_url_secrets(
+        "https://svc:UrlPassWord778@h.example/v1?sig=SigValue12345678&page=pagevalue99#access_token=Frag12345678"
+    )
+    add_credential_header("Authorization", "Basic QmFzaWNDcmVkMTIzNDU2")
+    add_credential_header("User-Agent", "agentname/1.2.3")  # no credential
+    shown = scrub("UrlPassWord778 SigValue12345678 pagevalue99 Frag12345678 QmFzaWNDcmVkMTIzNDU2 agentname/1.2.3")
+    assert shown == "[GENERIC_SECRET] [GENERIC_SECRET] pagevalue99 [GENERIC_SECRET] [GENERIC_SECRET] agentname/1.2.3"
