@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import attack_gate, attack_project, serve_http
+from conftest import REPO_ROOT, attack_gate, attack_project, serve_http
 
 pytestmark = pytest.mark.slow
 
@@ -162,3 +163,20 @@ def test_url_and_header_credentials_are_registered_and_nothing_else() -> None:
     add_credential_header("User-Agent", "agentname/1.2.3")  # no credential
     shown = scrub("UrlPassWord778 SigValue12345678 pagevalue99 Frag12345678 QmFzaWNDcmVkMTIzNDU2 agentname/1.2.3")
     assert shown == "[GENERIC_SECRET] [GENERIC_SECRET] pagevalue99 [GENERIC_SECRET] [GENERIC_SECRET] agentname/1.2.3"
+
+
+def test_a_drift_error_reaches_the_ci_annotation_and_summary_scrubbed_as_on_the_console(tmp_path: Path) -> None:
+    token = "ghp_" + "Q7wErTy9UiOp1AsDfGh2JkLzXcVbNm3Qw4Er"
+    (tmp_path / "ref.jsonl").write_text('{"id": "a", "input": "hi"}\n', encoding="utf-8")
+    summary = tmp_path / "summary.md"
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("GATEKIT_", "GITHUB_")) or k == "GATEKIT_SHARED_DATA"
+    }
+    env |= {"PYTHONPATH": str(REPO_ROOT), "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)}
+    missing = tmp_path / "logs" / f"{token}.jsonl"  # a path that names a credential (a pasted token)
+    command = [sys.executable, "-m", "gatekit", "drift", "--reference", "ref.jsonl", "--production", str(missing)]
+    proc = subprocess.run([*command, "--no-mlflow"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stdout.startswith("::error title=gatekit::--production ") and "[GITHUB_TOKEN]" in proc.stdout
+    assert "no such file" in summary.read_text(encoding="utf-8")
+    assert token not in _written(tmp_path, proc)
