@@ -143,6 +143,11 @@ def _err(message: str) -> None:
     typer.echo(_shown(scrub_message(message)), err=True)
 
 
+def _say(message: str) -> None:
+    r"""A progress line on stderr (:func:`_err`), kept one line: a line break in it is shown as ``\n``."""
+    _err(message.replace("\r", "\\r").replace("\n", "\\n"))
+
+
 def _fail_user(exc: GatekitError) -> typer.Exit:
     from gatekit.redact import scrub_message
 
@@ -266,7 +271,7 @@ def _run(command: str, flags: dict[str, Any], config_path: Path | None, quiet: b
             config.agent_options.model = model
         from gatekit.gate import run_gate
 
-        emit = None if (quiet or as_json) else _err
+        emit = None if (quiet or as_json) else _say
         # annotations go to stderr with --json so stdout stays valid JSON (the runner reads both)
         result = run_gate(config, command=command, emit=emit, stream=sys.stderr if as_json else sys.stdout)
         _print_summary(result.verdict, quiet=quiet, as_json=as_json)

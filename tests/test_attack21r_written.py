@@ -180,3 +180,22 @@ def test_a_drift_error_reaches_the_ci_annotation_and_summary_scrubbed_as_on_the_
     assert proc.stdout.startswith("::error title=gatekit::--production ") and "[GITHUB_TOKEN]" in proc.stdout
     assert "no such file" in summary.read_text(encoding="utf-8")
     assert token not in _written(tmp_path, proc)
+
+
+ANSWERING_WORKER = """
+import json, sys
+for line in sys.stdin:
+    print(json.dumps({"id": json.loads(line)["id"], "output": "ok"}), flush=True)
+"""
+
+
+def test_a_line_break_in_the_agent_spec_starts_no_workflow_command_in_the_job_log(tmp_path: Path) -> None:
+    project = attack_project(tmp_path, ['{"id": "a", "input": "hi"}'])
+    (project / "worker21.py").write_text(ANSWERING_WORKER, encoding="utf-8")
+    # an argument the worker ignores, holding a line break and a workflow command (an \x1b]0; title sequence too)
+    agent = f"cmd:{sys.executable} worker21.py '\x1b]0;title\x07 x\n::error::forged'"
+    proc = attack_gate(project, "--out", "out", "--no-mlflow", env={"GITHUB_ACTIONS": "true"}, agent=agent)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = (proc.stdout + proc.stderr).splitlines()
+    assert any("worker21.py" in line and "\\n::error::forged" in line for line in lines), proc.stderr
+    assert not [line for line in lines if line.startswith("::error::forged") or "\x1b" in line]

@@ -510,9 +510,11 @@ async def _replay_and_judge(prep: Prepared, emit: Callable[[str], None] | None) 
             raise
         raise error from None
     try:
-        say(
-            f"gatekit {prep.command}: {prep.total_cases} cases from {display_path(prep.dataset.path)} "
-            f"through {display_spec(prep.agent_spec)}"
+        from gatekit.report.text import one_line
+
+        say(  # one line: a path or spec holding a line break must not start a log line (``::error::``) of its own
+            f"gatekit {prep.command}: {prep.total_cases} cases from {one_line(display_path(prep.dataset.path))} "
+            f"through {one_line(display_spec(prep.agent_spec))}"
         )
         with (
             _disk_errors_named(out),
@@ -522,9 +524,9 @@ async def _replay_and_judge(prep: Prepared, emit: Callable[[str], None] | None) 
             from gatekit.pipeline.provisional import write_unfinished
 
             if resumed.set_aside is not None:  # on stderr even with --quiet / --json: where a user's rows went
-                aside = display_path(resumed.set_aside)
+                aside = one_line(display_path(resumed.set_aside))
                 print(
-                    f"{display_path(out)} held an unfinished run ({resumed.set_aside_rows} finished cases, no "
+                    f"{one_line(display_path(out))} held an unfinished run ({resumed.set_aside_rows} finished cases, no "
                     f"verdict): moved to {aside}; continue it with --resume --out {aside}",
                     file=sys.stderr,
                     flush=True,
