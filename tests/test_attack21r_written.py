@@ -199,3 +199,17 @@ def test_a_line_break_in_the_agent_spec_starts_no_workflow_command_in_the_job_lo
     lines = (proc.stdout + proc.stderr).splitlines()
     assert any("worker21.py" in line and "\\n::error::forged" in line for line in lines), proc.stderr
     assert not [line for line in lines if line.startswith("::error::forged") or "\x1b" in line]
+
+
+def test_a_line_break_in_the_out_folder_starts_no_workflow_command_in_the_summary(tmp_path: Path) -> None:
+    project = attack_project(tmp_path, ['{"id": "a", "input": "hi"}'])
+    (project / "worker21.py").write_text(ANSWERING_WORKER, encoding="utf-8")
+    out = "o\x1b[31mut\n::error::forged"  # a folder name Linux allows
+    proc = attack_gate(
+        project, "--out", out, "--no-mlflow", env={"GITHUB_ACTIONS": "true"}, agent=f"cmd:{sys.executable} worker21.py"
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (project / out / "report.html").is_file()
+    lines = (proc.stdout + proc.stderr).splitlines()
+    assert "  report o\\x1b[31mut\\n::error::forged/report.html" in lines
+    assert not [line for line in lines if line.startswith("::error::forged") or "\x1b" in line]
