@@ -101,6 +101,9 @@ def _main(
         if getattr(handler, "stream", None) is sys.stderr and not isinstance(handler.formatter, _VisibleFormatter):
             handler.setFormatter(_VisibleFormatter("%(levelname)s %(name)s: %(message)s"))
     logging.getLogger("gatekit").setLevel(level)
+    from gatekit.redact import add_credential_env
+
+    add_credential_env()  # OPENAI_API_KEY, HF_TOKEN ... echoed by an agent, a server or production data: never written
 
 
 def _shown(text: str) -> str:
@@ -138,6 +141,11 @@ def _err(message: str) -> None:
 
     # messages quote paths, labels, specs: no secret, no PII, no terminal control sequence
     typer.echo(_shown(scrub_message(message)), err=True)
+
+
+def _say(message: str) -> None:
+    r"""A progress line on stderr (:func:`_err`), kept one line: a line break in it is shown as ``\n``."""
+    _err(message.replace("\r", "\\r").replace("\n", "\\n"))
 
 
 def _fail_user(exc: GatekitError) -> typer.Exit:
@@ -263,7 +271,7 @@ def _run(command: str, flags: dict[str, Any], config_path: Path | None, quiet: b
             config.agent_options.model = model
         from gatekit.gate import run_gate
 
-        emit = None if (quiet or as_json) else _err
+        emit = None if (quiet or as_json) else _say
         # annotations go to stderr with --json so stdout stays valid JSON (the runner reads both)
         result = run_gate(config, command=command, emit=emit, stream=sys.stderr if as_json else sys.stdout)
         _print_summary(result.verdict, quiet=quiet, as_json=as_json)

@@ -18,7 +18,7 @@ import hashlib
 import os
 import re
 import urllib.parse
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
 MASK = "***"
@@ -127,6 +127,30 @@ def add_env_secrets(*names: str) -> None:
         add_known_secret(os.environ.get(name))
 
 
+# environment variables whose names say they hold a credential (OPENAI_API_KEY, HF_TOKEN, AWS_SECRET_ACCESS_KEY,
+# DB_PASSWORD, GITHUB_TOKEN ...): an agent, a cmd: worker or a server it calls echoing one back (a traceback quoting
+# the key, an error body, stderr) must not get it written, whatever it looks like and whether or not a setting
+# names the variable
+_CREDENTIAL_ENV = re.compile(
+    r"(?:^|_)(?:API_?KEY|ACCESS_?KEY|SECRET(?:_ACCESS)?_?KEY|SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|CREDENTIALS?"
+    r"|AUTH|PAT|PRIVATE_KEY|CLIENT_SECRET|SAS|CONNECTION_STRING)$",
+    re.IGNORECASE,
+)
+
+
+def add_credential_env(environ: Mapping[str, str] | None = None) -> None:
+    """Register the value of every environment variable named like a credential as a known secret.
+
+    ``OPENAI_API_KEY``, ``ANTHROPIC_API_KEY``, ``HF_TOKEN``, ``GITHUB_TOKEN``, ``AWS_SECRET_ACCESS_KEY``,
+    ``*_PASSWORD`` ...: masked wherever :func:`scrub` runs (:func:`add_known_secret`; short values are not).
+    """
+    env = os.environ if environ is None else environ
+    for name, value in env.items():
+        # a variable naming a credential file (GOOGLE_APPLICATION_CREDENTIALS=/path/key.json) holds a path, not it
+        if _CREDENTIAL_ENV.search(name) and value and not os.path.exists(value.strip()):
+            add_known_secret(value)
+
+
 def add_mlflow_credentials() -> None:
     """Register the credentials the MLflow client sends (token, basic-auth password and header) as known secrets.
 
@@ -171,6 +195,44 @@ def _mask_params(text: str) -> str:
         name, sep, value = pair.partition("=")
         pairs.append(f"{name}={MASK}" if sep and value and _secret_param(name) else pair)
     return "".join(pairs)
+
+
+_CREDENTIAL_HEADERS = frozenset({"authorization", "proxy_authorization", "cookie", "x_auth", "x_goog_api_key"})
+
+
+def add_credential_header(name: str, value: str) -> None:
+    """Register a header value the gate sends as a known secret when the header carries a credential.
+
+    ``Authorization`` / ``Proxy-Authorization`` (whole, and its credential after the scheme), ``Cookie``, and any
+    name a credential query parameter would have (``X-Api-Key``, ``X-Auth-Token``, ``api-key``): an endpoint
+    echoing the value bare (an error body quoting the request's headers) must not get it written, whether it came
+    from ``${VAR}`` or was written into the config as it is.
+    """
+    key = name.strip().lower().replace("-", "_")
+    if key in _CREDENTIAL_HEADERS or _secret_param(name):
+        add_known_secret(value)
+        scheme, space, credential = value.strip().partition(" ")
+        if space and scheme.isalpha():
+            add_known_secret(credential)
+
+
+def add_url_secrets(url: str) -> None:
+    """Register the credentials in ``url`` (a user-info password, secret query / fragment values) as known secrets.
+
+    :func:`redact_url` masks them where the URL is shown; a server echoing one bare (an error body repeating the
+    query) must not get it written either.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return
+    authority = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    if "@" in authority:
+        add_known_secret(urllib.parse.unquote(authority.rsplit("@", 1)[0].partition(":")[2]))
+    tail = rest[len(authority) :]
+    for part in re.split(r"[?#&;]", tail.partition("?")[2] + "#" + tail.partition("#")[2]):
+        name, eq, value = part.partition("=")
+        if eq and value and _secret_param(name):
+            add_known_secret(urllib.parse.unquote_plus(value))
 
 
 def redact_url(url: str) -> str:

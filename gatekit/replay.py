@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import inspect
 import json
+import math
 import random
 import re
 import signal
@@ -90,7 +91,16 @@ def classify(exc: BaseException) -> tuple[ErrorType, str, bool, float | None]:
     responses) ``retryable=False``.
     """
     if isinstance(exc, AgentCallError):
-        return exc.error_type, _writable(str(exc)), exc.retryable, exc.retry_after_s
+        # a python: agent may raise gatekit's AgentCallError itself: what it set is untrusted like the rest of its
+        # answer (an error type outside ErrorType stopped the whole run with an internal error, exit 3)
+        try:
+            error_type = ErrorType(exc.error_type)
+        except (ValueError, TypeError):
+            shown = scrub_cut(str(exc.error_type), 80) if isinstance(exc.error_type, str) else type(exc.error_type)
+            return ErrorType.EXCEPTION, f"{_exception_text(exc)} (unknown error_type {shown!r})", True, None
+        wait = exc.retry_after_s
+        number = isinstance(wait, int | float) and not isinstance(wait, bool) and math.isfinite(wait) and wait >= 0
+        return error_type, _exception_text(exc).partition(": ")[2], exc.retryable is True, wait if number else None
     if isinstance(exc, TimeoutError):
         return ErrorType.TIMEOUT, "attempt exceeded the timeout", True, None
     if isinstance(exc, ConnectionError):

@@ -14,7 +14,7 @@ from importlib.metadata import entry_points
 
 from gatekit.agents.base import Agent, AgentCallError, AgentOptions, normalise_response
 from gatekit.errors import AgentError
-from gatekit.redact import add_known_secret
+from gatekit.redact import add_credential_env, add_known_secret
 
 AgentFactory = Callable[[str, AgentOptions], Agent]
 
@@ -56,6 +56,9 @@ def resolve_agent(spec: str, options: AgentOptions | None = None) -> Agent:
     """Build the adapter for ``spec``; an unknown prefix lists the valid ones."""
     _load_plugins()
     options = options or AgentOptions()
+    # the process's credentials (OPENAI_API_KEY, HF_TOKEN ...): an agent echoing one (a traceback, an error body,
+    # a cmd: worker's stderr) must not get it written, whether or not api_key_env names it
+    add_credential_env()
     if options.api_key_env:
         # masked whatever the adapter: a cmd: worker inherits the environment and may echo the key back
         add_known_secret(os.environ.get(options.api_key_env))

@@ -47,7 +47,7 @@ from gatekit.agents.http_client import (
 from gatekit.chat import to_messages
 from gatekit.errors import AgentError
 from gatekit.models import AgentResponse, ErrorType
-from gatekit.redact import add_known_secret, scrub_cut
+from gatekit.redact import add_credential_header, add_known_secret, add_url_secrets, scrub_cut
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _OPENAI_PASSTHROUGH = ("tools", "tool_choice", "response_format", "temperature", "max_tokens", "seed")
@@ -232,10 +232,14 @@ class HttpAgent:
         import aiohttp
         import yarl
 
+        add_url_secrets(self.url)  # ?api_key=... is masked where the URL is shown; echoed bare, it is masked too
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         for name, value in self.options.headers.items():
             headers[str(name)] = _expand_env(str(value), f"headers.{name}")
             check_header(str(name), headers[str(name)])  # an environment variable may hold a line break
+            # a credential written into the config as it is (``Authorization: Token ...``, ``X-Api-Key: ...``):
+            # an endpoint echoing it bare (an error body quoting the request) must not get it written
+            add_credential_header(str(name), headers[str(name)])
         if not any(name.lower() == "accept-encoding" for name in headers):
             headers["Accept-Encoding"] = "gzip, deflate"
         if self.options.api_key_env:

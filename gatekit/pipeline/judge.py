@@ -33,6 +33,18 @@ log = logging.getLogger(__name__)
 _WORST_CASES = 10
 _PREVIEW_CHARS = 300
 _SIGNATURE_CHARS = 200
+# a row listed in the verdict (slowest, failed, unpassed, denied, reviewed) shows this many tools, reasons and
+# misses, each cut to _PREVIEW_CHARS; results.jsonl has them all (1,000 tool calls of 1,000-character names made
+# each listed row 2 MB: a 200-case run wrote a 51 MB report.html and a 31 MB verdict.json)
+_ROW_ITEMS = 20
+
+
+def _listed(values: list[Any]) -> list[Any]:
+    """The first ``_ROW_ITEMS`` of ``values`` (text cut to ``_PREVIEW_CHARS``), then ``… N more`` for the rest."""
+    shown = [v[: _PREVIEW_CHARS - 1] + "…" if isinstance(v, str) and len(v) > _PREVIEW_CHARS else v for v in values]
+    if len(shown) > _ROW_ITEMS:
+        return [*shown[:_ROW_ITEMS], f"… {len(shown) - _ROW_ITEMS} more"]
+    return shown
 
 
 def scrub(text: str | None, keep: frozenset[str] = frozenset()) -> str | None:
@@ -291,10 +303,10 @@ class CaseJudge:
             "error_message": (result.error_message or "")[:_PREVIEW_CHARS] or None,
             "attempts": len(result.attempts),
             "outcome": decision.outcome.value,
-            "reasons": decision.reasons,
+            "reasons": _listed(decision.reasons),
             "output_preview": preview,
-            "tools": [c.get("name") for c in (result.response.tool_calls if result.response else [])],
-            "expectation_misses": result.expectation_misses,
+            "tools": _listed([c.get("name") for c in (result.response.tool_calls if result.response else [])]),
+            "expectation_misses": _listed(result.expectation_misses),
         }
         if not result.ok:
             self.failed_cases.append(row)
@@ -510,9 +522,11 @@ async def _replay_and_judge(prep: Prepared, emit: Callable[[str], None] | None) 
             raise
         raise error from None
     try:
-        say(
-            f"gatekit {prep.command}: {prep.total_cases} cases from {display_path(prep.dataset.path)} "
-            f"through {display_spec(prep.agent_spec)}"
+        from gatekit.report.text import one_line
+
+        say(  # one line: a path or spec holding a line break must not start a log line (``::error::``) of its own
+            f"gatekit {prep.command}: {prep.total_cases} cases from {one_line(display_path(prep.dataset.path))} "
+            f"through {one_line(display_spec(prep.agent_spec))}"
         )
         with (
             _disk_errors_named(out),
@@ -522,9 +536,9 @@ async def _replay_and_judge(prep: Prepared, emit: Callable[[str], None] | None) 
             from gatekit.pipeline.provisional import write_unfinished
 
             if resumed.set_aside is not None:  # on stderr even with --quiet / --json: where a user's rows went
-                aside = display_path(resumed.set_aside)
+                aside = one_line(display_path(resumed.set_aside))
                 print(
-                    f"{display_path(out)} held an unfinished run ({resumed.set_aside_rows} finished cases, no "
+                    f"{one_line(display_path(out))} held an unfinished run ({resumed.set_aside_rows} finished cases, no "
                     f"verdict): moved to {aside}; continue it with --resume --out {aside}",
                     file=sys.stderr,
                     flush=True,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 
 from gatekit.pipeline.model import CheckResult, Verdict
-from gatekit.report.text import interval_text, plain_text
+from gatekit.report.text import interval_text, one_line, plain_text
 from gatekit.verdict import describe
 
 
@@ -78,9 +78,10 @@ def summary_lines(verdict: Verdict, *, quiet: bool = False) -> list[str]:
         f"  latency p95 {'—' if lat is None else f'{lat:.1f} ms'} · errors {metrics.get('errors')}/{metrics.get('cases')}"
         f" · {governance}"
     )
-    lines.append(f"  report {os.path.join(verdict.out_dir, 'report.html')}")
+    # one line each: a line break in --out or the tracking URI must not start a log line (``::error::``) of its own
+    lines.append(f"  report {one_line(os.path.join(verdict.out_dir, 'report.html'))}")
     if verdict.mlflow.run_id:
-        lines.append(f"  MLflow run {verdict.mlflow.run_id} at {verdict.mlflow.tracking_uri}")
+        lines.append(f"  MLflow run {one_line(verdict.mlflow.run_id)} at {one_line(str(verdict.mlflow.tracking_uri))}")
     elif verdict.mlflow.skipped:
         lines.append("  MLflow       not logged (--no-mlflow)")
     return lines

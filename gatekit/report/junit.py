@@ -12,6 +12,10 @@ from gatekit.errors import EXIT_FAIL, EXIT_INCONCLUSIVE, EXIT_PASS
 from gatekit.pipeline.model import Verdict
 from gatekit.report.text import check_sentence, xml_text
 
+# failed cases listed one testcase each; past it one testcase says how many more (results.jsonl has them all): a
+# run of 100,000 failing cases wrote 260 MB of XML no CI test report opens
+MAX_LISTED_CASES = 1000
+
 
 def _case_failure(row: Mapping[str, Any]) -> tuple[str, str] | None:
     """``(type, message)`` when a results.jsonl row failed (agent error or governance DENY), else ``None``.
@@ -54,7 +58,8 @@ def write_junit(verdict: Verdict, results_path: Path, out_path: Path) -> Path:
 
     Failed checks and inconclusive checks are ``<failure>`` (inconclusive is never a
     pass); cases come from ``results_path`` (results.jsonl), or from the verdict's
-    ``failed_cases`` when that file is missing. A verdict that exits 2 or 3 (set after it was decided:
+    ``failed_cases`` when that file is missing; past :data:`MAX_LISTED_CASES` failed cases, one testcase
+    ``<N> more failed cases`` stands for the rest. A verdict that exits 2 or 3 (set after it was decided:
     MLflow, promotion, an output) adds suite ``gatekit.<kind>.run`` with one ``<error>``.
     """
     kind = verdict.kind
@@ -90,10 +95,14 @@ def write_junit(verdict: Verdict, results_path: Path, out_path: Path) -> Path:
 
     rows = read_result_rows(Path(results_path))
     failed: list[tuple[str, float | None, str, str]] = []
+    unlisted = 0
     if rows:
         for row in rows:
             found = _case_failure(row)
             if found is None:
+                continue
+            if len(failed) >= MAX_LISTED_CASES:
+                unlisted += 1
                 continue
             case_id = str(row.get("case_id"))
             if row.get("repeat"):
@@ -101,10 +110,13 @@ def write_junit(verdict: Verdict, results_path: Path, out_path: Path) -> Path:
             latency = row.get("latency_ms")
             failed.append((case_id, latency if isinstance(latency, int | float) else None, *found))
     else:
-        for verdict_row in verdict.failed_cases:
+        for verdict_row in verdict.failed_cases[:MAX_LISTED_CASES]:
             failed.append(
                 (verdict_row.case_id, None, verdict_row.error_type or "error", verdict_row.error_message or "")
             )
+    if unlisted:  # one more testcase, failing too: the report stays red and says where the rest are
+        more = f"{unlisted} more failed cases not listed here (the first {MAX_LISTED_CASES} are); see results.jsonl"
+        failed.append((f"{unlisted} more failed cases", None, "more_failed_cases", more))
     for case_id, latency_ms, failure_type, message in failed:
         case = ET.SubElement(cases_suite, "testcase", classname=f"gatekit.{kind}.cases", name=xml_text(case_id, 200))
         if latency_ms is not None:

@@ -39,6 +39,15 @@ def visible_controls(text: str) -> str:
     return _SHOWN_ESCAPED.sub(_escape_char, text)
 
 
+def one_line(text: str) -> str:
+    r"""``text`` as one line of a terminal or CI log: line breaks shown as ``\n`` / ``\r``, other controls escaped.
+
+    A path or spec quoted in a progress line must not start a line of its own (``::error::`` there is a workflow
+    command GitHub Actions obeys).
+    """
+    return visible_controls(text.replace("\r", "\\r").replace("\n", "\\n"))
+
+
 def _truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

@@ -30,7 +30,7 @@ from gatekit.governance.policy import Policy, RunState, load_policy
 from gatekit.governance.rules.tools import Account
 from gatekit.models import TOOL_RESULT_KEYS, Decision, Outcome
 from gatekit.production.schema import timestamp_text
-from gatekit.redact import scrub, scrub_field
+from gatekit.redact import add_credential_env, scrub, scrub_field
 from gatekit.runtime import stages
 from gatekit.runtime.decision import TARGET_TYPE, GuardDecision, PolicyViolation, ReviewRequired
 from gatekit.runtime.sinks import ACTION_TYPE, BackgroundWriter, SpanSink, TraceSink, log, note_failure
@@ -309,6 +309,9 @@ class Enforcer:
         from gatekit.runtime.labels import check_variant
 
         check_variant(variant)  # operator configuration, written on every row: refused here, not scrubbed per row
+        # the process's credentials (OPENAI_API_KEY, HF_TOKEN ...): an agent echoing one into a tool name, an
+        # argument or its output must not get it into a trace record or a production-log row
+        add_credential_env()
         # nothing here awaits: an async observer or sink would never run (its records lost, without a word)
         for what, target in (
             ("on_decision", on_decision),

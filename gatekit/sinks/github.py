@@ -173,6 +173,11 @@ def publish_error(
     """
     if str(env.get("GITHUB_ACTIONS", "")).lower() != "true":
         return False
+    from gatekit.redact import scrub_message
+
+    # the last guard of what reaches the job log and the summary: a caller passing an error's raw text (a path or a
+    # production value holding a token) must not get it published where the console showed it scrubbed
+    message = scrub_message(message)
     stream = stream if stream is not None else sys.stdout
     print(f"::error title=gatekit::{command_data_escape(message)}", file=stream)
     summary_path = env.get("GITHUB_STEP_SUMMARY")
