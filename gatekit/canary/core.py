@@ -726,19 +726,53 @@ def _compare_proportion(
     assert diff is not None  # both samples are non-empty here
     d, low, high, p_value = diff
     fail = low > spec.allowed_increase
+    # the estimate above the allowance, the interval not wholly above it: inconclusive, so no pass (hold for more data)
+    unsure = not fail and d > spec.allowed_increase
+    needed = _more_needed(d, low, spec.allowed_increase, can[trials], base[trials]) if unsure else {}
     pct = f"{rules.compare.confidence:.0%}"
+    if fail:
+        verdict = "the whole interval lies above"
+    elif unsure:
+        verdict = "inconclusive: the estimate lies above, the interval not wholly above,"
+    else:
+        verdict = "the interval does not lie wholly above"
     return {
         "metric": metric, "test": "two-proportion (Newcombe hybrid score interval, pooled z-test)",
-        "status": "fail" if fail else "pass", "critical": spec.critical,
+        "status": "fail" if fail else "insufficient" if unsure else "pass", "critical": spec.critical,
         "canary": can[events] / can[trials], "baseline": base[events] / base[trials],
         "n_canary": can[trials], "n_baseline": base[trials], "difference": d, "interval": [low, high],
-        "p_value": p_value, "allowed_increase": spec.allowed_increase, "relative": False, "needed": {},
+        "p_value": p_value, "allowed_increase": spec.allowed_increase, "relative": False, "needed": needed,
         "reason": (
             f"canary - baseline = {d * 100:+.3f}pp, {pct} interval [{low * 100:+.3f}pp, {high * 100:+.3f}pp]; "
-            + ("the whole interval lies above" if fail else "the interval does not lie wholly above")
+            + verdict
             + f" the allowed +{spec.allowed_increase * 100:g}pp"
+            + (_more_text(needed, "requests" if trials == "requests" else "governed requests") if unsure else "")
         ),
     }  # fmt: skip
+
+
+def _more_needed(estimate: float, low: float, allowed: float, n_can: int, n_base: int) -> dict[str, int]:
+    """About how many more requests per variant would settle an estimate above ``allowed`` whose interval is not.
+
+    An interval's half-width shrinks like ``1 / sqrt(n)``: the lower end reaches the allowance at about
+    ``n * ((estimate - low) / (estimate - allowed)) ** 2`` (at least one more of each; at most 100 times as many).
+    """
+    gap = estimate - allowed
+    factor = ((estimate - low) / gap) ** 2 if gap > 0 and math.isfinite(estimate - low) else 4.0
+    factor = min(max(factor, 1.0), 100.0)
+    return {side: max(1, math.ceil(n * (factor - 1))) for side, n in (("canary", n_can), ("baseline", n_base))}
+
+
+def _log1p(value: float) -> float:
+    """``log(1 + value)`` of a ratio minus one; -inf at -100 % (a 0 over a positive value), +inf for +inf."""
+    return math.log1p(value) if value > -1 else -math.inf
+
+
+def _more_text(needed: dict[str, int], what: str) -> str:
+    return (
+        f"; inconclusive is no pass: about {needed['canary']} more canary and {needed['baseline']} more baseline "
+        f"{what} to decide"
+    )
 
 
 def _compare_continuous(
@@ -784,10 +818,22 @@ def _compare_continuous(
 
     pct = f"{rules.compare.confidence:.0%}"
     allowed = f"+{spec.allowed_increase * 100:g}%" if spec.relative else f"+{spec.allowed_increase:g}{unit}"
+    more: dict[str, int] = {}
     if low is None:
         status, verdict = "insufficient", "too few values for an interval"
+        more = {"canary": minimum, "baseline": minimum}
     elif low > spec.allowed_increase:
         status, verdict = "fail", f"the whole interval lies above the allowed {allowed}"
+    elif est > spec.allowed_increase:  # the estimate above the allowance: inconclusive, never a pass
+        if spec.relative:  # the interval is symmetric-ish on the log scale
+            more = _more_needed(_log1p(est), _log1p(low), _log1p(spec.allowed_increase), int(n_can), int(n_base))
+        else:
+            more = _more_needed(est, low, spec.allowed_increase, int(n_can), int(n_base))
+        status = "insufficient"
+        verdict = (
+            f"inconclusive: the estimate lies above, the interval not wholly above, the allowed {allowed}"
+            + _more_text(more, f"requests with {column}")
+        )
     else:
         status, verdict = "pass", f"the interval does not lie wholly above the allowed {allowed}"
     return {
@@ -795,7 +841,7 @@ def _compare_continuous(
         "status": status, "critical": spec.critical, "n_canary": int(n_can), "n_baseline": int(n_base),
         "difference": est, "interval": [low, high], "relative": spec.relative,
         "p_value": mw.p_value if mw else None, "u": mw.u if mw else None, "auc": mw.auc if mw else None,
-        "allowed_increase": spec.allowed_increase, "needed": {"canary": minimum, "baseline": minimum} if low is None else {},
+        "allowed_increase": spec.allowed_increase, "needed": more,
         "sampled": sampled, "sample_sizes": [len(can_values), len(base_values)],
         "reason": f"Hodges-Lehmann shift {show(est)}, {pct} interval [{show(low)}, {show(high)}]; {verdict}"
         + (f" (interval from a hash sample of {len(can_values)} canary / {len(base_values)} baseline values;"

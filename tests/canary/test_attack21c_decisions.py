@@ -1,0 +1,76 @@
+"""Red team 21c: canary decisions on little evidence, checked against statistics computed here (real DuckDB)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from statistics import NormalDist
+
+from canary.traffic import now_after, traffic, write_jsonl
+from gatekit.canary.core import analyse, parse_time
+from gatekit.canary.engine import open_engine
+from gatekit.canary.rules import load_rules
+
+
+def _wilson(x: int, n: int, z: float) -> tuple[float, float]:
+    centre = (x + z * z / 2) / (n + z * z)
+    half = z / (n + z * z) * math.sqrt(x * (n - x) / n + z * z / 4)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _newcombe(x1: int, n1: int, x2: int, n2: int, confidence: float = 0.95) -> tuple[float, float, float]:
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    (l1, u1), (l2, u2) = _wilson(x1, n1, z), _wilson(x2, n2, z)
+    p1, p2 = x1 / n1, x2 / n2
+    d = p1 - p2
+    return d, d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2), d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+
+
+def _judge(tmp_path: Path, rules: str, rows: list[dict[str, object]], minutes: int) -> dict[str, object]:
+    path = write_jsonl(tmp_path / "production.jsonl", rows)
+    rules_file = tmp_path / "rollout.yaml"
+    rules_file.write_text(rules, encoding="utf-8")
+    engine = open_engine(str(path))
+    try:
+        result = analyse(engine, load_rules(rules_file), stage=10, now_us=parse_time(now_after(minutes), "now"))
+    finally:
+        engine.close()
+    return result.data
+
+
+def test_an_estimate_above_the_allowance_is_inconclusive_not_a_pass(tmp_path: Path) -> None:
+    """4 canary requests a minute for 5 minutes, 2 of 20 failed (baseline 0 of 20), 40 % slower: was promoted.
+
+    Neither interval lies wholly above its allowance (too few requests to be sure), but both estimates do: the
+    evidence leans to "worse than allowed", so the stage holds for more data (it was "within allowance; promote").
+    """
+    rules = (
+        "min_requests: 4\nmin_windows: 5\ncompare:\n  min_requests: 10\n"
+        "  metrics:\n    error_rate: 0.5pp\n    latency_ms: 10%\n"
+    )
+    rows = traffic(5, per_minute=4, canary=lambda m: {"error_rate": 0.25 if m < 2 else 0.0, "latency_scale": 1.4})
+    data = _judge(tmp_path, rules, rows, 5)
+    assert data["decision"] == "hold" and data["exit_code"] == 4 and data["next_stage"] is None
+    errors = next(c for c in data["comparisons"] if c["metric"] == "error_rate")
+    d, low, high = _newcombe(2, 20, 0, 20)  # computed here, independently of gatekit.canary.stats
+    assert errors["difference"] == d == 0.1
+    assert math.isclose(errors["interval"][0], low, abs_tol=1e-12) and math.isclose(errors["interval"][1], high)
+    assert low < 0.005 < d  # the interval straddles the allowance, the estimate is above it
+    assert errors["status"] == "insufficient" and errors["needed"]["canary"] > 0 and errors["needed"]["baseline"] > 0
+    latency = next(c for c in data["comparisons"] if c["metric"] == "latency_ms")
+    assert latency["status"] == "insufficient" and latency["interval"][0] < 0.10 < latency["difference"]
+    reasons = " ".join(data["reasons"])
+    assert "error_rate: " in reasons and "latency_ms: " in reasons and "inconclusive" in reasons
+    assert data["needed_requests"]["canary"] >= errors["needed"]["canary"]
+
+
+def test_a_clear_pass_and_a_clear_failure_are_still_decided(tmp_path: Path) -> None:
+    """The estimate within the allowance passes (promote); the whole interval above it fails (rollback)."""
+    rules = "min_requests: 20\nmin_windows: 5\ncompare:\n  min_requests: 100\n  metrics:\n    error_rate: 0.5pp\n"
+    healthy = _judge(tmp_path, rules, traffic(10, per_minute=50), 10)
+    assert healthy["decision"] == "promote"
+    assert healthy["comparisons"][0]["status"] == "pass" and healthy["comparisons"][0]["difference"] == 0
+    failing = _judge(tmp_path, rules, traffic(10, per_minute=50, canary=lambda m: {"error_rate": 0.2}), 10)
+    d, low, _high = _newcombe(100, 500, 0, 500)
+    assert failing["decision"] == "rollback" and failing["comparisons"][0]["status"] == "fail"
+    assert math.isclose(failing["comparisons"][0]["interval"][0], low, abs_tol=1e-12) and low > 0.005
