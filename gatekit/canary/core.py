@@ -212,8 +212,13 @@ def analyse(
     since_us: int | None = None,
     source: str = "",
     with_comparisons: bool = True,
+    ahead_us: int | None = None,
 ) -> CanaryResult:
-    """Judge stage ``stage`` from the rows the engine holds; see the module docstring."""
+    """Judge stage ``stage`` from the rows the engine holds; see the module docstring.
+
+    ``ahead_us`` (when ``now_us`` is the wall clock: it plus ``AHEAD_TOLERANCE_S``): rows of the variants stamped at or
+    after it were written by a clock that is ahead; the stage is not promoted while they exist.
+    """
     if stage not in rules.stages:
         raise ConfigError(f"--stage {stage:g}: not one of the stages in the rules file ({_stages(rules)})")
     dialect = engine.dialect
@@ -230,8 +235,10 @@ def analyse(
     table = q.judged_table(TABLE, rules.versions)  # only the named agent_version of a label that names one
     # rows from --since exactly (not from the start of its window): its window is judged from that instant on
     sql = q.windows_sql(
-        dialect, table, variants, rules.window_seconds, None if since_us is None else int(since_us), end_w * window_us
-    )
+        dialect, table, variants, rules.window_seconds, None if since_us is None else int(since_us), end_w * window_us,
+        ahead_us,
+    )  # fmt: skip
+    ahead: dict[str, tuple[int, int]] = {}  # variant -> (rows stamped after the wall clock, the earliest of them)
     unjudgeable: dict[str, tuple[int, int]] = {}  # column -> (rows, first window) of values no metric can use
     ids: dict[str, list[int]] = {v: [0, 0] for v in variants}  # variant -> [rows with an id, ~distinct ids]
     seen_versions: dict[str, list[Any]] = {v: [0, None, None] for v in variants}  # [rows with one, min, max]
@@ -241,6 +248,10 @@ def analyse(
     for row in engine.rows(sql):
         if row[21] is not None and float(row[21]) > LOG_SCHEMA_VERSION:  # a newer format, anywhere in the file
             newer.append((float(row[21]), None if row[0] is None else int(row[0])))
+        if len(row) > 22 and row[22]:  # stamped ahead of the wall clock: a writer's clock is ahead
+            rows_before, earliest = ahead.get(str(row[1]), (0, int(row[23])))
+            ahead[str(row[1])] = (rows_before + int(row[2]), min(earliest, int(row[23])))
+            continue
         if row[0] is None:
             untimed[str(row[1])] = int(row[2])
             continue
@@ -316,6 +327,11 @@ def analyse(
         decision, reasons, needed = "hold", [], {}
     if duplicates["evident"] and decision == "hold":
         reasons.insert(0, duplicates["reason"])
+    skewed = _ahead_reason(ahead, now_us)
+    if skewed and decision == "promote":  # requests no window holds: inconclusive, and inconclusive is no pass
+        decision, reasons, needed = "hold", [], {}
+    if skewed and decision == "hold":
+        reasons.insert(0, skewed)
     for variant, overflow in sorted(overflowed.items()):  # unknown, not zero: say why the cost is missing
         reasons.append(
             f"{variant}: cost sum overflows in {len(overflow)} window(s) (cost_usd values near 1.8e308), the first "
@@ -365,6 +381,7 @@ def analyse(
         "traces_in_progress": in_progress,
         "canary_share": _share(series, rules),
         "duplicates": duplicates,
+        "rows_ahead_of_now": {v: ahead.get(v, (0, 0))[0] for v in variants} if ahead_us is not None else None,
         "versions": versions,
         "variants": {"baseline": rules.baseline, "canary": rules.canary},
         "rules": [s.to_dict(start_us, window_us) for s in states],
@@ -381,6 +398,22 @@ def analyse(
         "config": rules.model_dump(mode="json", by_alias=True),
     }
     return CanaryResult(data)
+
+
+AHEAD_TOLERANCE_S = 60  # rows stamped this far past the wall clock were written by a clock that is ahead
+
+
+def _ahead_reason(ahead: dict[str, tuple[int, int]], now_us: int) -> str:
+    """Why rows stamped after the wall clock hold the stage (a writer's clock is ahead), or ""."""
+    if not ahead:
+        return ""
+    first = min(earliest for _, earliest in ahead.values())
+    counts = ", ".join(f"{count} {variant!r}" for variant, (count, _) in sorted(ahead.items()))
+    return (
+        f"inconclusive: rows stamped after the current time ({counts}; the first {iso(first)}, "
+        f"{(first - now_us) / 60e6:.1f} min ahead of {iso(now_us)}): a writer's clock is ahead, and its requests fit "
+        "no window of the period; fix the clock (NTP) and judge again, or pass --now to judge a finished period"
+    )
 
 
 _UNJUDGEABLE = {

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from gatekit.canary.core import MAX_WINDOWS, CanaryResult, analyse, iso, parse_time
+from gatekit.canary.core import AHEAD_TOLERANCE_S, MAX_WINDOWS, CanaryResult, analyse, iso, parse_time
 from gatekit.canary.engine import open_engine
 from gatekit.canary.follow import LogFollower
 from gatekit.canary.rules import RolloutRules
@@ -174,6 +174,10 @@ def _loop(
             if judged is not None and judged["versions"]["mixed"]:  # "nothing fired" on another version's rows too
                 emit(f"HOLD: {judged['versions']['reason']} (exit 4)")
                 return 4
+            if judged is not None and any((judged.get("rows_ahead_of_now") or {}).values()):  # a writer's clock ahead
+                said = [r for r in judged["reasons"] if "stamped after the current time" in r]
+                emit(f"HOLD: {said[0] if said else 'rows stamped after the current time: a clock is ahead'} (exit 4)")
+                return 4
             if judged is not None and judged["duplicates"]["evident"]:  # copies made windows look judged: not a pass
                 emit(f"HOLD: {judged['duplicates']['reason']} (exit 4)")
                 return 4
@@ -206,7 +210,10 @@ def _judge(
         open_engine(logs, engine, **options) if session is None else open_engine(logs, engine, spark=session, **options)
     )
     try:
-        return analyse(eng, rules, stage=rules.stages[0], now_us=now_us, since_us=since_us, with_comparisons=False)
+        return analyse(
+            eng, rules, stage=rules.stages[0], now_us=now_us, since_us=since_us, with_comparisons=False,
+            ahead_us=now_us + AHEAD_TOLERANCE_S * 1_000_000,  # rows stamped past the wall clock: a clock ahead
+        )  # fmt: skip
     finally:
         eng.close()
 
