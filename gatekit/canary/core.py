@@ -83,6 +83,20 @@ class Window:
         value = getattr(self, name)
         return None if value is None else float(value)
 
+    def judged(self, name: str) -> int:
+        """How many of the window's requests a metric is computed from (its denominator, or the values it orders).
+
+        ``requests`` would count rows no metric but the error rate reads: 48 of 50 rows without an outcome (no
+        policy ran) made a deny rate of 2 requests a judged window, and 2 latencies a p95.
+        """
+        if name in ("deny_rate", "review_rate"):
+            return self.governed
+        if name.startswith("latency_"):
+            return self.latency_n
+        if name == "cost_per_request_usd":
+            return self.cost_n
+        return self.requests
+
     def counts(self, name: str) -> tuple[int, int] | None:
         """``(events, trials)`` of a rate metric."""
         if name == "error_rate":
@@ -129,7 +143,7 @@ class RuleState:
         """Advance the state machine by one window."""
         rule = self.rule
         value = window.metric(rule.metric)
-        enough = window.requests >= self.min_requests
+        enough = window.judged(rule.metric) >= self.min_requests  # the requests the metric is computed from
         if not enough or value is None:
             self.states.append("no_data")
             if self.no_data_policy == "reset":
@@ -628,6 +642,15 @@ def _hung_requests(rules: RolloutRules, in_progress: int, oldest_ms: int | None,
     )
 
 
+def _judged_by(metric: str) -> str:
+    """Which requests a rule metric counts toward ``min_requests`` (see ``Window.judged``), as words."""
+    if metric in ("deny_rate", "review_rate"):
+        return " with a governance outcome"
+    if metric.startswith("latency_"):
+        return " with a latency_ms"
+    return " with a cost_usd" if metric == "cost_per_request_usd" else ""
+
+
 def _stages(rules: RolloutRules) -> str:
     return ", ".join(f"{s:g}" for s in rules.stages)
 
@@ -670,7 +693,7 @@ def _decide(
         if data_windows >= rules.min_windows and judged < rules.min_windows:
             reasons.append(
                 f"rule '{s.rule.name}' judged only {judged} window(s) (with at least {s.min_requests} {s.variant} "
-                f"requests and a {s.rule.metric} value); need {rules.min_windows}"
+                f"requests{_judged_by(s.rule.metric)} and a {s.rule.metric} value); need {rules.min_windows}"
             )
     for c in comparisons:
         if c["status"] == "insufficient":

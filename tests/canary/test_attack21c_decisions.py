@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 from statistics import NormalDist
 
-from canary.traffic import now_after, traffic, write_jsonl
+from canary.traffic import minute_rows, now_after, traffic, write_jsonl
 from gatekit.canary.core import analyse, parse_time
 from gatekit.canary.engine import open_engine
 from gatekit.canary.rules import load_rules
@@ -74,3 +74,33 @@ def test_a_clear_pass_and_a_clear_failure_are_still_decided(tmp_path: Path) -> N
     d, low, _high = _newcombe(100, 500, 0, 500)
     assert failing["decision"] == "rollback" and failing["comparisons"][0]["status"] == "fail"
     assert math.isclose(failing["comparisons"][0]["interval"][0], low, abs_tol=1e-12) and low > 0.005
+
+
+def test_a_rule_counts_only_the_requests_its_metric_is_computed_from(tmp_path: Path) -> None:
+    """50 canary requests a minute, 48 with no governance outcome and no latency (no policy ran, not measured).
+
+    The deny rate of the 2 governed requests and the p95 of 2 latencies were judged windows ("ok": min_requests 20
+    counted every row), and the stage was promoted on them; those windows are no-data for those rules now.
+    """
+    rules = (
+        "min_requests: 20\nmin_windows: 5\nrollback:\n  - 'deny_rate > 5% for 2 windows'\n"
+        "  - 'latency_p95_ms > 2000 for 2 windows'\n  - 'error_rate > 5% for 2 windows'\n"
+    )
+    rows = []
+    for m in range(6):
+        rows += minute_rows(m, "baseline", 50)
+        for k, row in enumerate(minute_rows(m, "canary", 50)):
+            if k >= 2:
+                row.update(outcome=None, enforced=None, latency_ms=None)
+            rows.append(row)
+    data = _judge(tmp_path, rules, rows, 6)
+    assert data["decision"] == "hold" and data["exit_code"] == 4
+    by_name = {r["metric"]: r for r in data["rules"]}
+    assert by_name["deny_rate"]["no_data_windows"] == 6 and by_name["deny_rate"]["ok_windows"] == 0
+    assert by_name["latency_p95_ms"]["no_data_windows"] == 6
+    assert by_name["error_rate"]["ok_windows"] == 6  # every request counts for the error rate
+    reasons = " ".join(data["reasons"])
+    assert "requests with a governance outcome" in reasons and "requests with a latency_ms" in reasons
+    # the same windows with every request governed and timed are judged (and promoted), as before
+    timed = traffic(6, per_minute=50)
+    assert _judge(tmp_path, rules, timed, 6)["decision"] == "promote"
