@@ -336,7 +336,7 @@ def analyse(
         reasons.insert(0, versions["reason"])
     if decision == "hold" and versions["reason"] and not versions["mixed"]:
         reasons.append(versions["reason"])  # the version named has no row (the rows carry others)
-    duplicates = _duplicates(ids)
+    duplicates = _duplicates(ids, {v: sum(w.requests for w in series[v].values()) for v in variants})
     if duplicates["evident"] and decision == "promote":
         decision, reasons, needed = "hold", [], {}
     if duplicates["evident"] and decision == "hold":
@@ -486,27 +486,45 @@ DUPLICATE_SHARE = 0.2
 DUPLICATE_MIN = 10
 
 
-def _duplicates(ids: dict[str, list[int]]) -> dict[str, Any]:
-    """The estimated duplicate ``request_id`` rows per variant and whether they are evident (then no promote)."""
+def _duplicates(ids: dict[str, list[int]], requests: dict[str, int] | None = None) -> dict[str, Any]:
+    """The estimated duplicate ``request_id`` rows per variant and whether they are evident (then no promote).
+
+    Rows without a ``request_id`` (the format requires one) cannot be told from their copies: when they are more than
+    ``DUPLICATE_SHARE`` of a variant's rows (and ``DUPLICATE_MIN``), copies cannot be ruled out, and that counts as
+    evident too (a log of such rows shipped four times was promoted on four times its traffic).
+    """
     per_variant = {v: max(0, rows - distinct) for v, (rows, distinct) in ids.items()}
     evident = [
         v for v, (rows, distinct) in ids.items()
         if rows - distinct >= DUPLICATE_MIN and rows > (1 + DUPLICATE_SHARE) * distinct
     ]  # fmt: skip
+    without = {v: max(0, (requests or {}).get(v, 0) - ids[v][0]) for v in ids}
+    unchecked = [
+        v for v in ids
+        if v not in evident and without[v] >= DUPLICATE_MIN and without[v] > DUPLICATE_SHARE * (requests or {})[v]
+    ]  # fmt: skip
     total = sum(per_variant[v] for v in evident)
-    reason = (
-        f"inconclusive: about {total} duplicate request_id rows ("
-        + ", ".join(f"{v} ~{per_variant[v]} of {ids[v][0]}" for v in evident)
-        + "): the same requests counted more than once; remove the copies (docs/canary.md#duplicate-rows)"
-        if evident
-        else ""
-    )
+    reasons = []
+    if evident:
+        reasons.append(
+            f"inconclusive: about {total} duplicate request_id rows ("
+            + ", ".join(f"{v} ~{per_variant[v]} of {ids[v][0]}" for v in evident)
+            + "): the same requests counted more than once; remove the copies (docs/canary.md#duplicate-rows)"
+        )
+    if unchecked:
+        reasons.append(
+            "inconclusive: rows without a request_id ("
+            + ", ".join(f"{without[v]} of {(requests or {})[v]} {v!r}" for v in unchecked)
+            + "): copies of them cannot be found, and the format requires one; write request_id in every row "
+            "(docs/canary.md#duplicate-rows)"
+        )
     return {
-        "evident": bool(evident),
+        "evident": bool(evident or unchecked),
         "rows": total,
         "by_variant": per_variant,
+        "without_request_id": without,
         "method": "rows with a request_id minus approx_count_distinct(request_id), summed over the windows",
-        "reason": reason,
+        "reason": "; ".join(reasons),
     }
 
 

@@ -104,3 +104,22 @@ def test_a_rule_counts_only_the_requests_its_metric_is_computed_from(tmp_path: P
     # the same windows with every request governed and timed are judged (and promoted), as before
     timed = traffic(6, per_minute=50)
     assert _judge(tmp_path, rules, timed, 6)["decision"] == "promote"
+
+
+def test_rows_without_a_request_id_copied_four_times_are_not_promoted(tmp_path: Path) -> None:
+    """A log whose rows carry no request_id, the canary's shipped four times: copies could not be found (promote)."""
+    rules = "min_requests: 20\nmin_windows: 5\nrollback:\n  - 'error_rate > 5% for 2 windows'\n"
+    rows = traffic(10, per_minute=60)
+    rows += [r for r in rows if r["variant"] == "canary"] * 3
+    data = _judge(tmp_path, rules, [{**r, "request_id": None} for r in rows], 10)
+    assert data["decision"] == "hold" and data["exit_code"] == 4
+    assert data["duplicates"]["evident"] and data["duplicates"]["without_request_id"] == {
+        "baseline": 600,
+        "canary": 2400,
+    }
+    assert data["reasons"][0].startswith("inconclusive: rows without a request_id (600 of 600 'baseline', 2400 of 2400")
+    # a few rows without an id (under the 20 % copies cannot be told from noise either) do not hold the stage
+    some = [{**r, "request_id": None} if k % 20 == 0 else r for k, r in enumerate(traffic(10, per_minute=60))]
+    judged = _judge(tmp_path, rules, some, 10)
+    assert judged["decision"] == "promote" and not judged["duplicates"]["evident"]
+    assert sum(judged["duplicates"]["without_request_id"].values()) == 60
