@@ -224,7 +224,7 @@ def watch_command(
 ) -> None:
     """Follow a growing log; exit 1 as soon as a rollback rule fires."""
     from gatekit.canary.rules import load_rules
-    from gatekit.canary.watch import watch
+    from gatekit.canary.watch import StoppedAfterRollback, watch
 
     try:
         argv = shlex.split(on_rollback) if on_rollback else None
@@ -244,6 +244,9 @@ def watch_command(
                 logs, load_rules(rules).with_versions(baseline_version, canary_version), engine=engine, since=since, interval_s=interval, timeout_s=timeout,
                 on_rollback=argv, emit=lambda line: typer.echo(_visible(line), err=True), tracking_uri=tracking_uri,
             )  # fmt: skip
+    except StoppedAfterRollback:  # the rollback decision was printed (and its command run): it stands
+        typer.echo("interrupted after the rollback decision: the decision stands (exit 1)", err=True)
+        raise typer.Exit(1) from None
     except KeyboardInterrupt:
         raise _stopped("the watch ended without a decision", None) from None
     except Exception as exc:  # noqa: BLE001

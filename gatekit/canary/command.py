@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from gatekit.canary.core import CanaryResult, analyse, parse_time
+from gatekit.canary.core import AHEAD_TOLERANCE_S, CanaryResult, analyse, parse_time
 from gatekit.canary.engine import open_engine
 from gatekit.canary.rules import RolloutRules, load_rules
 from gatekit.errors import ConfigError, SinkError
@@ -63,9 +63,13 @@ def run_canary(
         _check_window_range(since_us, now_us, cfg.window_seconds, now, since)
     eng = open_engine(logs, engine, tracking_uri=tracking_uri)  # tracking_uri: for mlflow:<experiment> logs
     try:
+        clock_us = now_us if now_us is not None else int(datetime.now(UTC).timestamp() * 1_000_000)
         result = analyse(
-            eng, cfg, stage=chosen_stage, now_us=now_us, since_us=since_us, source=redact_secrets(redact_urls(logs))
-        )
+            eng, cfg, stage=chosen_stage, now_us=clock_us, since_us=since_us, source=redact_secrets(redact_urls(logs)),
+            # judged at the current time: rows stamped past it come from a clock that is ahead (not with --now, where
+            # later rows are the traffic after a finished period)
+            ahead_us=None if now_us is not None else clock_us + AHEAD_TOLERANCE_S * 1_000_000,
+        )  # fmt: skip
     finally:
         eng.close()
     result.data["generated_at"] = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

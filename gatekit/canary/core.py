@@ -83,6 +83,20 @@ class Window:
         value = getattr(self, name)
         return None if value is None else float(value)
 
+    def judged(self, name: str) -> int:
+        """How many of the window's requests a metric is computed from (its denominator, or the values it orders).
+
+        ``requests`` would count rows no metric but the error rate reads: 48 of 50 rows without an outcome (no
+        policy ran) made a deny rate of 2 requests a judged window, and 2 latencies a p95.
+        """
+        if name in ("deny_rate", "review_rate"):
+            return self.governed
+        if name.startswith("latency_"):
+            return self.latency_n
+        if name == "cost_per_request_usd":
+            return self.cost_n
+        return self.requests
+
     def counts(self, name: str) -> tuple[int, int] | None:
         """``(events, trials)`` of a rate metric."""
         if name == "error_rate":
@@ -129,7 +143,7 @@ class RuleState:
         """Advance the state machine by one window."""
         rule = self.rule
         value = window.metric(rule.metric)
-        enough = window.requests >= self.min_requests
+        enough = window.judged(rule.metric) >= self.min_requests  # the requests the metric is computed from
         if not enough or value is None:
             self.states.append("no_data")
             if self.no_data_policy == "reset":
@@ -212,8 +226,13 @@ def analyse(
     since_us: int | None = None,
     source: str = "",
     with_comparisons: bool = True,
+    ahead_us: int | None = None,
 ) -> CanaryResult:
-    """Judge stage ``stage`` from the rows the engine holds; see the module docstring."""
+    """Judge stage ``stage`` from the rows the engine holds; see the module docstring.
+
+    ``ahead_us`` (when ``now_us`` is the wall clock: it plus ``AHEAD_TOLERANCE_S``): rows of the variants stamped at or
+    after it were written by a clock that is ahead; the stage is not promoted while they exist.
+    """
     if stage not in rules.stages:
         raise ConfigError(f"--stage {stage:g}: not one of the stages in the rules file ({_stages(rules)})")
     dialect = engine.dialect
@@ -230,8 +249,10 @@ def analyse(
     table = q.judged_table(TABLE, rules.versions)  # only the named agent_version of a label that names one
     # rows from --since exactly (not from the start of its window): its window is judged from that instant on
     sql = q.windows_sql(
-        dialect, table, variants, rules.window_seconds, None if since_us is None else int(since_us), end_w * window_us
-    )
+        dialect, table, variants, rules.window_seconds, None if since_us is None else int(since_us), end_w * window_us,
+        ahead_us,
+    )  # fmt: skip
+    ahead: dict[str, tuple[int, int]] = {}  # variant -> (rows stamped after the wall clock, the earliest of them)
     unjudgeable: dict[str, tuple[int, int]] = {}  # column -> (rows, first window) of values no metric can use
     ids: dict[str, list[int]] = {v: [0, 0] for v in variants}  # variant -> [rows with an id, ~distinct ids]
     seen_versions: dict[str, list[Any]] = {v: [0, None, None] for v in variants}  # [rows with one, min, max]
@@ -241,6 +262,10 @@ def analyse(
     for row in engine.rows(sql):
         if row[21] is not None and float(row[21]) > LOG_SCHEMA_VERSION:  # a newer format, anywhere in the file
             newer.append((float(row[21]), None if row[0] is None else int(row[0])))
+        if len(row) > 22 and row[22]:  # stamped ahead of the wall clock: a writer's clock is ahead
+            rows_before, earliest = ahead.get(str(row[1]), (0, int(row[23])))
+            ahead[str(row[1])] = (rows_before + int(row[2]), min(earliest, int(row[23])))
+            continue
         if row[0] is None:
             untimed[str(row[1])] = int(row[2])
             continue
@@ -311,11 +336,16 @@ def analyse(
         reasons.insert(0, versions["reason"])
     if decision == "hold" and versions["reason"] and not versions["mixed"]:
         reasons.append(versions["reason"])  # the version named has no row (the rows carry others)
-    duplicates = _duplicates(ids)
+    duplicates = _duplicates(ids, {v: sum(w.requests for w in series[v].values()) for v in variants})
     if duplicates["evident"] and decision == "promote":
         decision, reasons, needed = "hold", [], {}
     if duplicates["evident"] and decision == "hold":
         reasons.insert(0, duplicates["reason"])
+    skewed = _ahead_reason(ahead, now_us)
+    if skewed and decision == "promote":  # requests no window holds: inconclusive, and inconclusive is no pass
+        decision, reasons, needed = "hold", [], {}
+    if skewed and decision == "hold":
+        reasons.insert(0, skewed)
     for variant, overflow in sorted(overflowed.items()):  # unknown, not zero: say why the cost is missing
         reasons.append(
             f"{variant}: cost sum overflows in {len(overflow)} window(s) (cost_usd values near 1.8e308), the first "
@@ -365,6 +395,7 @@ def analyse(
         "traces_in_progress": in_progress,
         "canary_share": _share(series, rules),
         "duplicates": duplicates,
+        "rows_ahead_of_now": {v: ahead.get(v, (0, 0))[0] for v in variants} if ahead_us is not None else None,
         "versions": versions,
         "variants": {"baseline": rules.baseline, "canary": rules.canary},
         "rules": [s.to_dict(start_us, window_us) for s in states],
@@ -381,6 +412,22 @@ def analyse(
         "config": rules.model_dump(mode="json", by_alias=True),
     }
     return CanaryResult(data)
+
+
+AHEAD_TOLERANCE_S = 60  # rows stamped this far past the wall clock were written by a clock that is ahead
+
+
+def _ahead_reason(ahead: dict[str, tuple[int, int]], now_us: int) -> str:
+    """Why rows stamped after the wall clock hold the stage (a writer's clock is ahead), or ""."""
+    if not ahead:
+        return ""
+    first = min(earliest for _, earliest in ahead.values())
+    counts = ", ".join(f"{count} {variant!r}" for variant, (count, _) in sorted(ahead.items()))
+    return (
+        f"inconclusive: rows stamped after the current time ({counts}; the first {iso(first)}, "
+        f"{(first - now_us) / 60e6:.1f} min ahead of {iso(now_us)}): a writer's clock is ahead, and its requests fit "
+        "no window of the period; fix the clock (NTP) and judge again, or pass --now to judge a finished period"
+    )
 
 
 _UNJUDGEABLE = {
@@ -439,27 +486,45 @@ DUPLICATE_SHARE = 0.2
 DUPLICATE_MIN = 10
 
 
-def _duplicates(ids: dict[str, list[int]]) -> dict[str, Any]:
-    """The estimated duplicate ``request_id`` rows per variant and whether they are evident (then no promote)."""
+def _duplicates(ids: dict[str, list[int]], requests: dict[str, int] | None = None) -> dict[str, Any]:
+    """The estimated duplicate ``request_id`` rows per variant and whether they are evident (then no promote).
+
+    Rows without a ``request_id`` (the format requires one) cannot be told from their copies: when they are more than
+    ``DUPLICATE_SHARE`` of a variant's rows (and ``DUPLICATE_MIN``), copies cannot be ruled out, and that counts as
+    evident too (a log of such rows shipped four times was promoted on four times its traffic).
+    """
     per_variant = {v: max(0, rows - distinct) for v, (rows, distinct) in ids.items()}
     evident = [
         v for v, (rows, distinct) in ids.items()
         if rows - distinct >= DUPLICATE_MIN and rows > (1 + DUPLICATE_SHARE) * distinct
     ]  # fmt: skip
+    without = {v: max(0, (requests or {}).get(v, 0) - ids[v][0]) for v in ids}
+    unchecked = [
+        v for v in ids
+        if v not in evident and without[v] >= DUPLICATE_MIN and without[v] > DUPLICATE_SHARE * (requests or {})[v]
+    ]  # fmt: skip
     total = sum(per_variant[v] for v in evident)
-    reason = (
-        f"inconclusive: about {total} duplicate request_id rows ("
-        + ", ".join(f"{v} ~{per_variant[v]} of {ids[v][0]}" for v in evident)
-        + "): the same requests counted more than once; remove the copies (docs/canary.md#duplicate-rows)"
-        if evident
-        else ""
-    )
+    reasons = []
+    if evident:
+        reasons.append(
+            f"inconclusive: about {total} duplicate request_id rows ("
+            + ", ".join(f"{v} ~{per_variant[v]} of {ids[v][0]}" for v in evident)
+            + "): the same requests counted more than once; remove the copies (docs/canary.md#duplicate-rows)"
+        )
+    if unchecked:
+        reasons.append(
+            "inconclusive: rows without a request_id ("
+            + ", ".join(f"{without[v]} of {(requests or {})[v]} {v!r}" for v in unchecked)
+            + "): copies of them cannot be found, and the format requires one; write request_id in every row "
+            "(docs/canary.md#duplicate-rows)"
+        )
     return {
-        "evident": bool(evident),
+        "evident": bool(evident or unchecked),
         "rows": total,
         "by_variant": per_variant,
+        "without_request_id": without,
         "method": "rows with a request_id minus approx_count_distinct(request_id), summed over the windows",
-        "reason": reason,
+        "reason": "; ".join(reasons),
     }
 
 
@@ -595,6 +660,15 @@ def _hung_requests(rules: RolloutRules, in_progress: int, oldest_ms: int | None,
     )
 
 
+def _judged_by(metric: str) -> str:
+    """Which requests a rule metric counts toward ``min_requests`` (see ``Window.judged``), as words."""
+    if metric in ("deny_rate", "review_rate"):
+        return " with a governance outcome"
+    if metric.startswith("latency_"):
+        return " with a latency_ms"
+    return " with a cost_usd" if metric == "cost_per_request_usd" else ""
+
+
 def _stages(rules: RolloutRules) -> str:
     return ", ".join(f"{s:g}" for s in rules.stages)
 
@@ -637,7 +711,7 @@ def _decide(
         if data_windows >= rules.min_windows and judged < rules.min_windows:
             reasons.append(
                 f"rule '{s.rule.name}' judged only {judged} window(s) (with at least {s.min_requests} {s.variant} "
-                f"requests and a {s.rule.metric} value); need {rules.min_windows}"
+                f"requests{_judged_by(s.rule.metric)} and a {s.rule.metric} value); need {rules.min_windows}"
             )
     for c in comparisons:
         if c["status"] == "insufficient":
@@ -726,19 +800,53 @@ def _compare_proportion(
     assert diff is not None  # both samples are non-empty here
     d, low, high, p_value = diff
     fail = low > spec.allowed_increase
+    # the estimate above the allowance, the interval not wholly above it: inconclusive, so no pass (hold for more data)
+    unsure = not fail and d > spec.allowed_increase
+    needed = _more_needed(d, low, spec.allowed_increase, can[trials], base[trials]) if unsure else {}
     pct = f"{rules.compare.confidence:.0%}"
+    if fail:
+        verdict = "the whole interval lies above"
+    elif unsure:
+        verdict = "inconclusive: the estimate lies above, the interval not wholly above,"
+    else:
+        verdict = "the interval does not lie wholly above"
     return {
         "metric": metric, "test": "two-proportion (Newcombe hybrid score interval, pooled z-test)",
-        "status": "fail" if fail else "pass", "critical": spec.critical,
+        "status": "fail" if fail else "insufficient" if unsure else "pass", "critical": spec.critical,
         "canary": can[events] / can[trials], "baseline": base[events] / base[trials],
         "n_canary": can[trials], "n_baseline": base[trials], "difference": d, "interval": [low, high],
-        "p_value": p_value, "allowed_increase": spec.allowed_increase, "relative": False, "needed": {},
+        "p_value": p_value, "allowed_increase": spec.allowed_increase, "relative": False, "needed": needed,
         "reason": (
             f"canary - baseline = {d * 100:+.3f}pp, {pct} interval [{low * 100:+.3f}pp, {high * 100:+.3f}pp]; "
-            + ("the whole interval lies above" if fail else "the interval does not lie wholly above")
+            + verdict
             + f" the allowed +{spec.allowed_increase * 100:g}pp"
+            + (_more_text(needed, "requests" if trials == "requests" else "governed requests") if unsure else "")
         ),
     }  # fmt: skip
+
+
+def _more_needed(estimate: float, low: float, allowed: float, n_can: int, n_base: int) -> dict[str, int]:
+    """About how many more requests per variant would settle an estimate above ``allowed`` whose interval is not.
+
+    An interval's half-width shrinks like ``1 / sqrt(n)``: the lower end reaches the allowance at about
+    ``n * ((estimate - low) / (estimate - allowed)) ** 2`` (at least one more of each; at most 100 times as many).
+    """
+    gap = estimate - allowed
+    factor = ((estimate - low) / gap) ** 2 if gap > 0 and math.isfinite(estimate - low) else 4.0
+    factor = min(max(factor, 1.0), 100.0)
+    return {side: max(1, math.ceil(n * (factor - 1))) for side, n in (("canary", n_can), ("baseline", n_base))}
+
+
+def _log1p(value: float) -> float:
+    """``log(1 + value)`` of a ratio minus one; -inf at -100 % (a 0 over a positive value), +inf for +inf."""
+    return math.log1p(value) if value > -1 else -math.inf
+
+
+def _more_text(needed: dict[str, int], what: str) -> str:
+    return (
+        f"; inconclusive is no pass: about {needed['canary']} more canary and {needed['baseline']} more baseline "
+        f"{what} to decide"
+    )
 
 
 def _compare_continuous(
@@ -784,10 +892,22 @@ def _compare_continuous(
 
     pct = f"{rules.compare.confidence:.0%}"
     allowed = f"+{spec.allowed_increase * 100:g}%" if spec.relative else f"+{spec.allowed_increase:g}{unit}"
+    more: dict[str, int] = {}
     if low is None:
         status, verdict = "insufficient", "too few values for an interval"
+        more = {"canary": minimum, "baseline": minimum}
     elif low > spec.allowed_increase:
         status, verdict = "fail", f"the whole interval lies above the allowed {allowed}"
+    elif est > spec.allowed_increase:  # the estimate above the allowance: inconclusive, never a pass
+        if spec.relative:  # the interval is symmetric-ish on the log scale
+            more = _more_needed(_log1p(est), _log1p(low), _log1p(spec.allowed_increase), int(n_can), int(n_base))
+        else:
+            more = _more_needed(est, low, spec.allowed_increase, int(n_can), int(n_base))
+        status = "insufficient"
+        verdict = (
+            f"inconclusive: the estimate lies above, the interval not wholly above, the allowed {allowed}"
+            + _more_text(more, f"requests with {column}")
+        )
     else:
         status, verdict = "pass", f"the interval does not lie wholly above the allowed {allowed}"
     return {
@@ -795,7 +915,7 @@ def _compare_continuous(
         "status": status, "critical": spec.critical, "n_canary": int(n_can), "n_baseline": int(n_base),
         "difference": est, "interval": [low, high], "relative": spec.relative,
         "p_value": mw.p_value if mw else None, "u": mw.u if mw else None, "auc": mw.auc if mw else None,
-        "allowed_increase": spec.allowed_increase, "needed": {"canary": minimum, "baseline": minimum} if low is None else {},
+        "allowed_increase": spec.allowed_increase, "needed": more,
         "sampled": sampled, "sample_sizes": [len(can_values), len(base_values)],
         "reason": f"Hodges-Lehmann shift {show(est)}, {pct} interval [{show(low)}, {show(high)}]; {verdict}"
         + (f" (interval from a hash sample of {len(can_values)} canary / {len(base_values)} baseline values;"

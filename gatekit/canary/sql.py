@@ -38,6 +38,8 @@ WINDOW_FIELDS = (
     "version_min",
     "version_max",
     "newest_schema",
+    "ahead",
+    "first_us",
 )
 # the governance outcomes of the production-log format; any other value in ``outcome`` cannot be judged
 OUTCOMES = ("allow", "allow_with_redaction", "require_review", "deny")
@@ -71,9 +73,14 @@ def _where(
 
 
 def windows_sql(
-    dialect: str, table: str, variants: tuple[str, ...], window_s: int, start_us: int | None, end_us: int
-) -> str:
+    dialect: str, table: str, variants: tuple[str, ...], window_s: int, start_us: int | None, end_us: int,
+    ahead_us: int | None = None,
+) -> str:  # fmt: skip
     """Per window (index = epoch seconds // window_s) and variant: counts, latency percentiles, cost, outcomes.
+
+    With ``ahead_us`` (the wall clock plus a tolerance), the variants' rows stamped at or after it come back as groups
+    of their own (``ahead`` 1, window null, ``first_us`` their earliest time), in the same scan: a writer whose clock
+    is ahead writes requests no window of the period holds (the caller holds the stage).
 
     The last two columns count the rows with a request id and (HyperLogLog, ~1.2x the query's time where an
     exact ``count(DISTINCT)`` costs ~3x) the distinct ids: copies of rows show as the difference.
@@ -82,6 +89,14 @@ def windows_sql(
     """
     bucket = f"CAST(floor({_epoch(dialect)} / {int(window_s) * 1_000_000}.0) AS BIGINT)"
     pct = "percentile_cont({q}) WITHIN GROUP (ORDER BY latency_ms)"
+    where = _where(dialect, variants, start_us, end_us, untimed=True)
+    ahead, group = "0", "1, 2"
+    if ahead_us is not None:
+        ahead = f"CASE WHEN ts_us >= {int(ahead_us)} THEN 1 ELSE 0 END"
+        bucket = f"CASE WHEN ts_us >= {int(ahead_us)} THEN NULL ELSE {bucket} END"
+        names = ", ".join(f"'{v}'" for v in variants)  # checked by _where above
+        where = f"({where}) OR (variant IN ({names}) AND ts_us >= {int(ahead_us)})"
+        group = "1, 2, 23"
     return f"""
 SELECT {bucket} AS w, variant,
   count(*) AS requests,
@@ -104,10 +119,12 @@ SELECT {bucket} AS w, variant,
   count(agent_version) AS version_rows,
   min(agent_version) AS version_min,
   max(agent_version) AS version_max,
-  max(schema_version) AS newest_schema
+  max(schema_version) AS newest_schema,
+  {ahead} AS ahead,
+  min(ts_us) AS first_us
 FROM {table}
-WHERE {_where(dialect, variants, start_us, end_us, untimed=True)}
-GROUP BY 1, 2
+WHERE {where}
+GROUP BY {group}
 ORDER BY 1, 2
 """
 

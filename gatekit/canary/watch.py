@@ -14,10 +14,9 @@ import os
 import subprocess
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
-from gatekit.canary.core import MAX_WINDOWS, CanaryResult, analyse, iso, parse_time
+from gatekit.canary.core import AHEAD_TOLERANCE_S, MAX_WINDOWS, CanaryResult, analyse, iso, parse_time
 from gatekit.canary.engine import open_engine
 from gatekit.canary.follow import LogFollower
 from gatekit.canary.rules import RolloutRules
@@ -26,6 +25,12 @@ from gatekit.errors import ConfigError, DatasetError
 from gatekit.interrupts import raise_if_stopped
 
 MAX_READ_RETRIES = 5  # polls in a row that may fail to read (a line being appended) before giving up
+HOOK_TIMEOUT_S = 600  # the --on-rollback command's time
+HOOK_STOP_GRACE_S = 5  # after a second stop, the command's time to end on SIGTERM before it is killed
+
+
+class StoppedAfterRollback(KeyboardInterrupt):
+    """A stop (SIGTERM, Ctrl-C) after a rollback rule fired: the decision was made and printed; it stands (exit 1)."""
 
 
 def watch(
@@ -146,8 +151,14 @@ def _loop(
                     f"ROLLBACK: rule '{fired['rule']}' fired at window {fired['fired_at']} "
                     f"(bad since {fired['since']}; windows {', '.join(fired['windows'])})"
                 )
-                if on_rollback:
-                    _run_hook(on_rollback, fired, emit)
+                try:  # the decision is made: a stop from here on must not turn it into "no decision" (exit 130)
+                    if on_rollback and _run_hook(on_rollback, fired, emit):
+                        raise StoppedAfterRollback("stopped while --on-rollback ran")
+                    raise_if_stopped("watching")
+                except StoppedAfterRollback:
+                    raise
+                except KeyboardInterrupt as exc:
+                    raise StoppedAfterRollback(str(exc)) from None
                 return 1
         if deadline is not None and clock() >= deadline:
             if unread is not None:  # the log could not be read at the end: "nothing fired" would be a guess
@@ -162,6 +173,10 @@ def _loop(
                 return 4
             if judged is not None and judged["versions"]["mixed"]:  # "nothing fired" on another version's rows too
                 emit(f"HOLD: {judged['versions']['reason']} (exit 4)")
+                return 4
+            if judged is not None and any((judged.get("rows_ahead_of_now") or {}).values()):  # a writer's clock ahead
+                said = [r for r in judged["reasons"] if "stamped after the current time" in r]
+                emit(f"HOLD: {said[0] if said else 'rows stamped after the current time: a clock is ahead'} (exit 4)")
                 return 4
             if judged is not None and judged["duplicates"]["evident"]:  # copies made windows look judged: not a pass
                 emit(f"HOLD: {judged['duplicates']['reason']} (exit 4)")
@@ -195,23 +210,70 @@ def _judge(
         open_engine(logs, engine, **options) if session is None else open_engine(logs, engine, spark=session, **options)
     )
     try:
-        return analyse(eng, rules, stage=rules.stages[0], now_us=now_us, since_us=since_us, with_comparisons=False)
+        return analyse(
+            eng, rules, stage=rules.stages[0], now_us=now_us, since_us=since_us, with_comparisons=False,
+            ahead_us=now_us + AHEAD_TOLERANCE_S * 1_000_000,  # rows stamped past the wall clock: a clock ahead
+        )  # fmt: skip
     finally:
         eng.close()
 
 
-def _run_hook(argv: list[str], fired: dict[str, object], emit: Callable[[str], None]) -> None:
+def _run_hook(argv: list[str], fired: dict[str, object], emit: Callable[[str], None]) -> bool:
+    """Run the ``--on-rollback`` command; True when a stop (SIGTERM, Ctrl-C) came while it ran.
+
+    A first stop does not cut the command short (killed halfway, a rollback can leave an alias or the traffic split
+    half moved): the watch says so and waits for it; a second stop ends it (SIGTERM, then SIGKILL after
+    ``HOOK_STOP_GRACE_S``), and the watch says the rollback must be checked by hand.
+    """
     env = {
         **os.environ,
         "GATEKIT_ROLLBACK_RULE": str(fired["rule"]),
         "GATEKIT_ROLLBACK_SINCE": str(fired["since"]),
         "GATEKIT_ROLLBACK_FIRED_AT": str(fired["fired_at"]),
     }
-    started = datetime.now(UTC)
+    started = time.monotonic()
     try:
-        done = subprocess.run(argv, env=env, check=False, timeout=600)  # noqa: S603 - argv list, no shell
-    except (OSError, subprocess.TimeoutExpired) as exc:
+        process = subprocess.Popen(argv, env=env)  # noqa: S603 - argv list, no shell
+    except OSError as exc:
         emit(f"--on-rollback {argv[0]!r} could not run: {type(exc).__name__}: {exc}")
-        return
-    took = (datetime.now(UTC) - started).total_seconds()
-    emit(f"--on-rollback {argv[0]!r} exited {done.returncode} after {took:.1f} s")
+        return False
+    stopped = False
+    while True:
+        try:
+            try:
+                process.wait(timeout=max(0.0, started + HOOK_TIMEOUT_S - time.monotonic()))
+                break
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+                emit(f"--on-rollback {argv[0]!r} could not run: TimeoutExpired: still running after {HOOK_TIMEOUT_S} s")
+                return stopped
+        except KeyboardInterrupt:
+            if not stopped:
+                stopped = True
+                emit(
+                    f"stop received while --on-rollback {argv[0]!r} runs: waiting for it to finish (a rollback cut "
+                    "short is worse than a late one); stop again to end it"
+                )
+                continue
+            _end(process)
+            emit(
+                f"--on-rollback {argv[0]!r} was stopped before it finished (exit {process.returncode}): "
+                "check the rollback by hand"
+            )
+            return True
+    emit(f"--on-rollback {argv[0]!r} exited {process.returncode} after {time.monotonic() - started:.1f} s")
+    return stopped
+
+
+def _end(process: subprocess.Popen[bytes]) -> None:
+    """End a command: SIGTERM, then SIGKILL when it has not ended within ``HOOK_STOP_GRACE_S`` (stops ignored here)."""
+    process.terminate()
+    deadline = time.monotonic() + HOOK_STOP_GRACE_S
+    while process.poll() is None:
+        try:
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+        except KeyboardInterrupt:
+            continue
