@@ -13,7 +13,14 @@ import re
 
 SAFE_NAME = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
 SAFE_VERSION = re.compile(r"^[A-Za-z0-9_.:+@/\-]{1,128}$")  # an agent_version the rules name (a git sha, 1.2.3+b4)
-_ERROR = "(error IS NOT NULL AND error <> '')"
+# a failed request: an error type, unless it is the guard's own record of a governance decision (``policy_denied``
+# with outcome ``deny``, ``review_required`` with ``require_review``): those are counted by deny_rate / review_rate, and
+# counted as errors too they rolled back a canary whose policy denied as often as the baseline's ("error_rate > 1%" on
+# traffic the policy denies 2 % of). A decision's error without its outcome still counts (unknown is not a success).
+_ERROR = (
+    "(error IS NOT NULL AND error <> '' AND NOT ((error = 'policy_denied' AND coalesce(outcome, '') = 'deny')"
+    " OR (error = 'review_required' AND coalesce(outcome, '') = 'require_review')))"
+)
 
 WINDOW_FIELDS = (
     "window",
