@@ -19,6 +19,7 @@ import inspect
 import itertools
 import json
 import math
+import re
 import threading
 import time
 import uuid
@@ -369,6 +370,7 @@ class Enforcer:
         }
         self._together_ids = frozenset(rule.id for rule in policy.rules if stages.at_tool_call_together(rule))
         self._tools_rules: list[Any] = [rule for rule in policy.rules if getattr(rule, "kind", "") == "tools"]
+        self._tools_rule_ids = frozenset(rule.id for rule in self._tools_rules)
         from gatekit import __version__
 
         self._version = __version__
@@ -758,9 +760,11 @@ class Enforcer:
             # calls checked before they ran are not judged again: they keep the arguments they were allowed with
             before: dict[int, Any] = {}
             fresh: list[dict[str, Any]] = []
+            fresh_positions: list[int] | None = None  # (where each fresh call is in ``calls``, when some were checked)
             counted: set[int] = set()  # (positions in ``fresh``) calls refused at their check: counted in the rates
             if state is not None and (state.checked or state.refused):
                 with self._lock:
+                    fresh_positions = []
                     for index, call in enumerate(calls):
                         key = _call_key(call["name"], call["arguments"])
                         allowed = state.checked.get(key, _MISSING)
@@ -770,6 +774,7 @@ class Enforcer:
                                 state.refused[key] -= 1
                                 counted.add(len(fresh))
                             fresh.append(call)
+                            fresh_positions.append(index)
                         else:
                             claims[0] -= 1
                             before[index] = allowed
@@ -805,6 +810,7 @@ class Enforcer:
                 counted=frozenset(counted),
                 results=results,
                 redacted_results=redacted_results,
+                fresh_positions=fresh_positions if before else None,
             )
             redacted_fresh = iter(decision.redacted_tool_calls)
             merged = [
@@ -838,6 +844,7 @@ class Enforcer:
         counted: frozenset[int] = frozenset(),
         results: dict[str, Any] | None = None,
         redacted_results: list[dict[str, Any]] | None = None,
+        fresh_positions: list[int] | None = None,
     ) -> Decision:
         """Evaluate the stage's rules on the shared run state (under the lock); the breaker denies first.
 
@@ -846,7 +853,8 @@ class Enforcer:
         ``response``'s calls already counted in the per-minute rates (refused at their check). ``results``: the
         results attached to the calls checked before they ran (every call at its place, no arguments): judged by the
         rules that read tool results only, on an empty input (judged with the response), the calls not counted
-        again; their redacted calls are put in ``redacted_results``.
+        again; their redacted calls are put in ``redacted_results``. ``fresh_positions``: where each of ``response``'s
+        calls is in the whole response (its reasons name a call by its place there: ``tool call 2``, as the gate's do).
         """
         policy = self.policy
         with self._lock:
@@ -863,6 +871,12 @@ class Enforcer:
             # counts as its largest response, calls judged again (together, refused and repeated) are not added
             account = Account(state.account, state.responses, counted=counted) if state is not None else None
             decision = policy.evaluate(case, response, run, plan=self._plans[plan_name], record=False, account=account)
+            if state is not None and stage == "tool_call" and state.calls:
+                positions: list[int] | None = [state.calls]  # (the call's place in its response, as the gate counts)
+            else:
+                positions = fresh_positions
+            if positions is not None and decision.rules:
+                _renumber(decision, positions)
             changed = False
             together = self._plans["tool_call_together"] if stage == "tool_call" else None
             if together:  # (outside a request: the call alone)
@@ -904,8 +918,17 @@ class Enforcer:
             if stage == "tool_call" and state is not None and tool_name is not None:
                 extra = self._quotas(state, [tool_name])
             elif stage == "response" and state is not None and state.calls and response.get("tool_calls"):
-                # calls the response holds that were not checked count with those that were (the gate counts them all)
+                # calls the response holds that were not checked count with those that were (the gate counts them all):
+                # the quotas the tools rules counted on these calls alone are counted again over all of them
                 extra = self._quotas(state, [str(call["name"]) for call in response["tool_calls"]])
+                quota_rules = self._tools_rule_ids
+                kept = [
+                    r for r in decision.rules if r["id"] not in quota_rules or not _QUOTA_REASON.fullmatch(r["reason"])
+                ]
+                if len(kept) != len(decision.rules):
+                    decision.rules = kept
+                    decision.reasons = [f"{r['id']}: {r['reason']}" for r in kept]
+                    changed = True
             changed = changed or bool(extra)  # (else the outcome stands as evaluate() found it)
             if state is not None and stage != "request" and state.input_fired:
                 seen = state.input_fired
@@ -970,7 +993,7 @@ class Enforcer:
             outcome = rule.outcome.value
             cap = rule.max_calls_per_case
             if cap is not None and total > cap:
-                fired.append((rule.id, outcome, f"{total} tool calls in this request, more than {cap} per case"))
+                fired.append((rule.id, outcome, f"{total} tool calls, more than {cap} per case"))
             if not rule.call_limits:
                 continue
             for pattern, _, max_calls in rule.call_limits:
@@ -983,7 +1006,7 @@ class Enforcer:
                 )
                 if used > max_calls:
                     fired.append(
-                        (rule.id, outcome, f"tool {pattern!r} called {used} times in this request, limit {max_calls}")
+                        (rule.id, outcome, f"tool {pattern!r} called {used} times, limit {max_calls}")
                     )
         state.calls = total
         for name in names:
@@ -1217,6 +1240,33 @@ class Enforcer:
 
 
 _MISSING = object()
+
+
+# how a rule names a call: by its place among the calls it judged (rules/sensitive_data, terms, tools)
+_CALL_PLACE = re.compile(r"(\b(?:arguments|result) of tool call |['\"] call )(\d+)\b")
+# the per-request quotas of a tools rule, as it words them (rules/tools.py) and as :meth:`Enforcer._quotas` does
+_QUOTA_REASON = re.compile(r"\d+ tool calls, more than \d+ per case|tool .* called \d+ times, limit \d+", re.DOTALL)
+
+
+def _renumber(decision: Decision, positions: list[int]) -> None:
+    """Name each call in ``decision``'s reasons by its place in the whole response (``positions[i]`` for call ``i``
+    of the calls judged): a call checked before it runs is judged alone, as call 0, where the gate says call 2."""
+
+    def place(match: re.Match[str]) -> str:
+        index = int(match.group(2))
+        number = positions[index] if index < len(positions) else index
+        return f"{match.group(1)}{number}"
+
+    changed = False
+    for rule in decision.rules:
+        reason = rule.get("reason")
+        if isinstance(reason, str) and "call " in reason:
+            renamed = _CALL_PLACE.sub(place, reason)
+            if renamed != reason:
+                rule["reason"] = renamed
+                changed = True
+    if changed:
+        decision.reasons = [f"{r['id']}: {r['reason']}" for r in decision.rules]
 
 
 def _add_rules(decision: Decision, rules: list[dict[str, Any]]) -> bool:
