@@ -1005,9 +1005,7 @@ class Enforcer:
                     count for other, count in state.call_counts.items() if pattern in rule.limited(other)
                 )
                 if used > max_calls:
-                    fired.append(
-                        (rule.id, outcome, f"tool {pattern!r} called {used} times, limit {max_calls}")
-                    )
+                    fired.append((rule.id, outcome, f"tool {pattern!r} called {used} times, limit {max_calls}"))
         state.calls = total
         for name in names:
             state.call_counts[name] = state.call_counts.get(name, 0) + 1
@@ -1249,8 +1247,11 @@ _QUOTA_REASON = re.compile(r"\d+ tool calls, more than \d+ per case|tool .* call
 
 
 def _renumber(decision: Decision, positions: list[int]) -> None:
-    """Name each call in ``decision``'s reasons by its place in the whole response (``positions[i]`` for call ``i``
-    of the calls judged): a call checked before it runs is judged alone, as call 0, where the gate says call 2."""
+    """Name each call in ``decision``'s reasons by its place in the whole response.
+
+    ``positions[i]`` is where call ``i`` of the calls judged is: a call checked before it runs is judged alone, as
+    call 0, where the gate says call 2.
+    """
 
     def place(match: re.Match[str]) -> str:
         index = int(match.group(2))
