@@ -129,6 +129,7 @@ class _Request:
         "ended",
         "read_input",
         "context_error",
+        "spent_counted",
     )
 
     def __init__(self, enforcer: Enforcer, input: Any, context: Any, request_id: str | None) -> None:
@@ -175,6 +176,7 @@ class _Request:
         self.refused: dict[str, int] = {}
         self.read_input: Any = _MISSING  # the input found readable (checked once per request, not at every point)
         self.ended = False  # its row written: a check after it is a guard error (denied), a second exit writes nothing
+        self.spent_counted = False  # a response check counted the answer's tokens on the budgets
 
     def absorb(self, decision: GuardDecision, rule_ids: list[str]) -> None:
         rank = _RANK[decision.outcome]
@@ -367,6 +369,8 @@ class Enforcer:
             "response_whole": policy.plan_of(stages.reads_all_calls),
             # the results attached to calls checked before they ran: read by the rules that read tool results
             "response_results": policy.plan_of(_reads_tool_results),
+            # the tokens of an answer no response check counted (a proposed call was refused): the budgets only
+            "spent": policy.plan_of(lambda rule: getattr(rule, "kind", "") == "token_budget"),
         }
         self._together_ids = frozenset(rule.id for rule in policy.rules if stages.at_tool_call_together(rule))
         self._tools_rules: list[Any] = [rule for rule in policy.rules if getattr(rule, "kind", "") == "tools"]
@@ -912,6 +916,7 @@ class Enforcer:
                     redacted_results[:] = on_results.redacted_tool_calls
 
             if stage == "response" and state is not None:  # the calls checked from here on are another response's
+                state.spent_counted = True
                 state.responses += 1
                 state.refused = {}
             extra: list[tuple[str, str, str]] = []
@@ -1175,6 +1180,8 @@ class Enforcer:
                 return
             state.ended = True
             self._counts["requests"] += 1
+            if not state.spent_counted and state.response is not None and self._run.stop_reason is None:
+                self._count_spent(state)
             if not state.recorded and self._run.stop_reason is None:
                 case = {"id": state.request_id, "input": state.input, "context": state.context}
                 try:
@@ -1190,6 +1197,32 @@ class Enforcer:
             self._writer.submit(functools.partial(self._write_row, state, latency_ms))
         else:
             self._write_row(state, latency_ms)
+
+    def _count_spent(self, state: _Request) -> None:
+        """Count on the token budgets an answer no response check judged (locked): its proposed call was refused.
+
+        The model spent its tokens (the proxy notes the upstream's usage before checking the calls); the gate counts a
+        denied case's tokens too, so the user's and the run's windows hold them. Nothing is decided on them here.
+        """
+        plan = self._plans["spent"]
+        if not plan:
+            return
+        response = state.response or {}
+        spent: dict[str, Any] = {
+            "output": "",
+            "tool_calls": [],
+            "usage": response.get("usage"),
+            "model": response.get("model"),
+        }
+        try:
+            case = {"id": state.request_id, "input": state.input, "context": state.context,
+                    "timestamp": self._timestamp()}  # fmt: skip
+            self.policy.evaluate(case, spent, self._run, plan=plan, record=False)
+        except Exception as exc:  # noqa: BLE001 - counting must not fail the request; the guard error is counted
+            self._counts["guard_errors"] += 1
+            log.warning("gatekit guard: request %s tokens not counted on the budgets (%s: %s)",
+                        self._shown_id(state.request_id), type(exc).__name__, scrub(str(exc)))  # fmt: skip
+        state.spent_counted = True
 
     def _write_row(self, state: _Request, latency_ms: float) -> None:
         sink = self.log_sink
