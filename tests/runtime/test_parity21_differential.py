@@ -8,6 +8,7 @@ Differences that are by design are listed here, each with the doc that says so (
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import Counter
 from functools import cache
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from parity_corpus import Group, groups
+from parity_corpus import HMAC_KEY_ENV, Group, groups
 from parity_paths import run_enforcer, run_gate, run_in_thread, run_policy_test, run_proxy, upstream
 
 from gatekit.runtime import PolicyViolation
@@ -33,6 +34,7 @@ PER_WRITER_COLUMNS = {"timestamp", "request_id", "trace_id", "latency_ms", "sour
 def _judged(folder: str) -> dict[str, Any]:
     """Every path's judgement of every group (computed once per session; the paths run side by side)."""
     root = Path(folder)
+    os.environ.setdefault(HMAC_KEY_ENV, "parity21-test-key-not-a-secret")  # (every path reads it, as in production)
     everything: dict[str, Any] = {}
     wired = [group for group in groups() if group.wire]
     with upstream(wired) as base:
@@ -81,6 +83,8 @@ def differences(group: Group, paths: dict[str, Any]) -> list[tuple[str, str, str
     """(case, path, field, the gate's value, the path's value) for every field a path decides or writes otherwise."""
     found: list[tuple[str, str, str, Any, Any]] = []
     gate = paths["gate"]
+    # per enforcing path, the users (None: anyone) of earlier requests it blocked before their tokens were spent
+    spent_less: dict[str, set[Any]] = {}
     for case in group.cases:
         cid = case["id"]
         if cid not in gate:
@@ -146,10 +150,14 @@ def differences(group: Group, paths: dict[str, Any]) -> list[tuple[str, str, str
                         (cid, name, "trace.attributes", sorted(trace["attributes"]), sorted(record["attributes"]))
                     )
             if not evaluate:
-                found += _handed(cid, name, trace, gate[cid], judged["handed"])
+                user = case["context"].get("user")
+                found += _handed(cid, name, trace, gate[cid], judged["handed"], spent_less.get(name, set()), user)
+                if _spent_nothing(name, judged):
+                    spent_less.setdefault(name, set()).update({None, user})  # (None: the run's windows)
     return found
 
 
+_ACROSS_REQUESTS = re.compile(r"(user .*|run): \d+ tokens per |tool .*: \d+ calls in a minute")
 _RANK = {"allow": 0, "allow_with_redaction": 1, "require_review": 2, "deny": 3}
 
 
@@ -193,10 +201,40 @@ def _rule_differences(
     return found
 
 
-def _handed(cid: str, name: str, trace: dict[str, Any], gate: dict[str, Any], handed: Any) -> list[tuple[Any, ...]]:
+def _spent_nothing(name: str, judged: dict[str, Any]) -> bool:
+    """The enforcing path blocked this request before its tokens were spent, or known: the proxy at the request
+    point (nothing went upstream), the in-process agent at any point (it raised before it reported its usage)."""
+    if name.startswith("enforcer"):
+        handed = judged["handed"]
+        return isinstance(handed, PolicyViolation) or (isinstance(handed, tuple) and handed[0] == "blocked")
+    return any(
+        record["attributes"]["gen_ai.security.target.type"] == "llm_input" and _RANK[record["outcome"]] >= 2
+        for record in judged["traces"]
+    )
+
+
+def _handed(
+    cid: str,
+    name: str,
+    trace: dict[str, Any],
+    gate: dict[str, Any],
+    handed: Any,
+    spent_less: set[Any] | None = None,
+    user: Any = None,
+) -> list[tuple[Any, ...]]:
     """What an enforcing path hands on: the gate's redacted output and calls, or nothing when the gate blocks."""
     outcome = trace["outcome"]
     blocked = isinstance(handed, PolicyViolation) or (isinstance(handed, tuple) and handed[0] == "blocked")
+    # a window over requests (a per-user or per-run token budget, a per-minute rate) counts what was spent: a request
+    # an enforcing path blocked before its answer spent nothing, the gate counts every case (docs/runtime.md)
+    stops = [r for r in trace["rules"] if _RANK[r["outcome"]] >= 2]
+    spent_less = spent_less or set()
+    across = bool(stops) and all(
+        _ACROSS_REQUESTS.match(r["reason"]) and (user if r["reason"].startswith("user ") else None) in spent_less
+        for r in stops
+    )
+    if across and not blocked:
+        outcome = "allow_with_redaction" if trace["redactions"] else "allow"
     reviewed_by_hook = name.startswith("enforcer") and outcome == "require_review"  # (the test's hook approves)
     if outcome == "deny" or (outcome == "require_review" and not reviewed_by_hook):
         return [] if blocked else [(cid, name, "blocked", True, handed)]
@@ -234,7 +272,6 @@ def test_every_path_decides_and_writes_as_the_gate(judged):
 
 def test_drift_reads_the_guards_and_the_proxys_rows_of_the_same_requests_as_one_traffic(judged):
     """The rows both writers leave for the same requests are read by ``gatekit drift`` alike: no feature moves."""
-    import os
     import subprocess
     import sys
 
