@@ -295,3 +295,75 @@ def test_drift_reads_the_guards_and_the_proxys_rows_of_the_same_requests_as_one_
     assert set(numeric) | {"outcome", "role"} <= set(features)
     assert all(features[name]["statistic"] == 0 for name in numeric), features  # the same numbers, row for row
     assert report["drift"] is False
+
+
+CANARY_RULES = """\
+window: 1s
+stages: [10, 50, 100]
+min_requests: 5
+min_windows: 3
+rollback:
+  - rule: "deny_rate > 20% for 3 consecutive windows"
+compare:
+  min_requests: 20
+  metrics:
+    error_rate: {allowed_increase: 5pp, critical: true}
+    deny_rate: {allowed_increase: 5pp, critical: true}
+"""
+
+
+def test_canary_reads_the_guards_and_the_proxys_rows_of_the_same_requests_alike(tmp_path):
+    """The guard (baseline) and the proxy (canary) judge the same requests into one log; ``gatekit canary`` reads
+    both writers' rows and finds the variants alike (promote), each request counted once per variant."""
+    import time
+    from datetime import UTC, datetime
+
+    from parity_paths import write_policy
+    from proxy_harness import request, serving
+    from typer.testing import CliRunner
+
+    from gatekit.cli import app
+    from gatekit.runtime import Enforcer
+
+    group = groups()[0]
+    cases = [c for c in group.cases if isinstance(c["input"], str)][:40]
+    log = tmp_path / "production.jsonl"
+    policy = write_policy(group, tmp_path)
+    guard = Enforcer.from_file(policy, log_to=log, variant="baseline")
+    current: dict[str, Any] = {}
+
+    @guard.guard
+    def agent(question: Any, context: dict[str, Any]) -> dict[str, Any]:
+        return dict(current["response"])
+
+    sent = 0
+    with upstream([group]) as base, serving(base, policy, log_to=log, variant="canary") as proxy:
+        end = time.time() + 3.3
+        while time.time() < end:
+            case = cases[sent % len(cases)]
+            sent += 1
+            current["response"] = case["response"]
+            try:
+                agent(case["input"], dict(case["context"]))
+            except PolicyViolation:
+                pass
+            context = {k: v for k, v in case["context"].items() if k != "user"}
+            body = {"model": case["id"], "messages": [{"role": "user", "content": case["input"]}],
+                    "user": case["context"].get("user")}  # fmt: skip
+            request(f"{proxy.url}/v1/chat/completions", body, headers={"X-Gatekit-Context": json.dumps(context)})
+    guard.close()
+    rows = [json.loads(line) for line in log.read_text().splitlines()]
+    by_variant = Counter(row["variant"] for row in rows)
+    assert by_variant == {"baseline": sent, "canary": sent}, by_variant
+    outcomes = {v: Counter(r["outcome"] for r in rows if r["variant"] == v) for v in by_variant}
+    assert outcomes["baseline"] == outcomes["canary"], outcomes  # the same decisions, row for row
+    assert {"allow", "allow_with_redaction", "require_review"} <= set(outcomes["canary"]), outcomes
+    rules = tmp_path / "rollout.yaml"
+    rules.write_text(CANARY_RULES, encoding="utf-8")
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app, ["canary", "--logs", str(log), "--rules", str(rules), "--now", now, "--out", str(out), "--no-mlflow"]
+    )
+    report = json.loads((out / "canary.json").read_text(encoding="utf-8"))
+    assert (result.exit_code, report["decision"]) == (0, "promote"), result.output
