@@ -19,6 +19,7 @@ import inspect
 import itertools
 import json
 import math
+import re
 import threading
 import time
 import uuid
@@ -128,6 +129,7 @@ class _Request:
         "ended",
         "read_input",
         "context_error",
+        "spent_counted",
     )
 
     def __init__(self, enforcer: Enforcer, input: Any, context: Any, request_id: str | None) -> None:
@@ -174,6 +176,7 @@ class _Request:
         self.refused: dict[str, int] = {}
         self.read_input: Any = _MISSING  # the input found readable (checked once per request, not at every point)
         self.ended = False  # its row written: a check after it is a guard error (denied), a second exit writes nothing
+        self.spent_counted = False  # a response check counted the answer's tokens on the budgets
 
     def absorb(self, decision: GuardDecision, rule_ids: list[str]) -> None:
         rank = _RANK[decision.outcome]
@@ -369,9 +372,12 @@ class Enforcer:
             "response_whole": policy.plan_of(stages.reads_all_calls),
             # the results attached to calls checked before they ran: read by the rules that read tool results
             "response_results": policy.plan_of(_reads_tool_results),
+            # the tokens of an answer no response check counted (a proposed call was refused): the budgets only
+            "spent": policy.plan_of(lambda rule: getattr(rule, "kind", "") == "token_budget"),
         }
         self._together_ids = frozenset(rule.id for rule in policy.rules if stages.at_tool_call_together(rule))
         self._tools_rules: list[Any] = [rule for rule in policy.rules if getattr(rule, "kind", "") == "tools"]
+        self._tools_rule_ids = frozenset(rule.id for rule in self._tools_rules)
         from gatekit import __version__
 
         self._version = __version__
@@ -761,9 +767,11 @@ class Enforcer:
             # calls checked before they ran are not judged again: they keep the arguments they were allowed with
             before: dict[int, Any] = {}
             fresh: list[dict[str, Any]] = []
+            fresh_positions: list[int] | None = None  # (where each fresh call is in ``calls``, when some were checked)
             counted: set[int] = set()  # (positions in ``fresh``) calls refused at their check: counted in the rates
             if state is not None and (state.checked or state.refused):
                 with self._lock:
+                    fresh_positions = []
                     for index, call in enumerate(calls):
                         key = _call_key(call["name"], call["arguments"])
                         allowed = state.checked.get(key, _MISSING)
@@ -773,6 +781,7 @@ class Enforcer:
                                 state.refused[key] -= 1
                                 counted.add(len(fresh))
                             fresh.append(call)
+                            fresh_positions.append(index)
                         else:
                             claims[0] -= 1
                             before[index] = allowed
@@ -808,6 +817,7 @@ class Enforcer:
                 counted=frozenset(counted),
                 results=results,
                 redacted_results=redacted_results,
+                fresh_positions=fresh_positions if before else None,
             )
             redacted_fresh = iter(decision.redacted_tool_calls)
             merged = [
@@ -841,6 +851,7 @@ class Enforcer:
         counted: frozenset[int] = frozenset(),
         results: dict[str, Any] | None = None,
         redacted_results: list[dict[str, Any]] | None = None,
+        fresh_positions: list[int] | None = None,
     ) -> Decision:
         """Evaluate the stage's rules on the shared run state (under the lock); the breaker denies first.
 
@@ -849,7 +860,8 @@ class Enforcer:
         ``response``'s calls already counted in the per-minute rates (refused at their check). ``results``: the
         results attached to the calls checked before they ran (every call at its place, no arguments): judged by the
         rules that read tool results only, on an empty input (judged with the response), the calls not counted
-        again; their redacted calls are put in ``redacted_results``.
+        again; their redacted calls are put in ``redacted_results``. ``fresh_positions``: where each of ``response``'s
+        calls is in the whole response (its reasons name a call by its place there: ``tool call 2``, as the gate's do).
         """
         policy = self.policy
         with self._lock:
@@ -866,6 +878,12 @@ class Enforcer:
             # counts as its largest response, calls judged again (together, refused and repeated) are not added
             account = Account(state.account, state.responses, counted=counted) if state is not None else None
             decision = policy.evaluate(case, response, run, plan=self._plans[plan_name], record=False, account=account)
+            if state is not None and stage == "tool_call" and state.calls:
+                positions: list[int] | None = [state.calls]  # (the call's place in its response, as the gate counts)
+            else:
+                positions = fresh_positions
+            if positions is not None and decision.rules:
+                _renumber(decision, positions)
             changed = False
             together = self._plans["tool_call_together"] if stage == "tool_call" else None
             if together:  # (outside a request: the call alone)
@@ -901,14 +919,24 @@ class Enforcer:
                     redacted_results[:] = on_results.redacted_tool_calls
 
             if stage == "response" and state is not None:  # the calls checked from here on are another response's
+                state.spent_counted = True
                 state.responses += 1
                 state.refused = {}
             extra: list[tuple[str, str, str]] = []
             if stage == "tool_call" and state is not None and tool_name is not None:
                 extra = self._quotas(state, [tool_name])
             elif stage == "response" and state is not None and state.calls and response.get("tool_calls"):
-                # calls the response holds that were not checked count with those that were (the gate counts them all)
+                # calls the response holds that were not checked count with those that were (the gate counts them all):
+                # the quotas the tools rules counted on these calls alone are counted again over all of them
                 extra = self._quotas(state, [str(call["name"]) for call in response["tool_calls"]])
+                quota_rules = self._tools_rule_ids
+                kept = [
+                    r for r in decision.rules if r["id"] not in quota_rules or not _QUOTA_REASON.fullmatch(r["reason"])
+                ]
+                if len(kept) != len(decision.rules):
+                    decision.rules = kept
+                    decision.reasons = [f"{r['id']}: {r['reason']}" for r in kept]
+                    changed = True
             changed = changed or bool(extra)  # (else the outcome stands as evaluate() found it)
             if state is not None and stage != "request" and state.input_fired:
                 seen = state.input_fired
@@ -973,7 +1001,7 @@ class Enforcer:
             outcome = rule.outcome.value
             cap = rule.max_calls_per_case
             if cap is not None and total > cap:
-                fired.append((rule.id, outcome, f"{total} tool calls in this request, more than {cap} per case"))
+                fired.append((rule.id, outcome, f"{total} tool calls, more than {cap} per case"))
             if not rule.call_limits:
                 continue
             for pattern, _, max_calls in rule.call_limits:
@@ -985,9 +1013,7 @@ class Enforcer:
                     count for other, count in state.call_counts.items() if pattern in rule.limited(other)
                 )
                 if used > max_calls:
-                    fired.append(
-                        (rule.id, outcome, f"tool {pattern!r} called {used} times in this request, limit {max_calls}")
-                    )
+                    fired.append((rule.id, outcome, f"tool {pattern!r} called {used} times, limit {max_calls}"))
         state.calls = total
         for name in names:
             state.call_counts[name] = state.call_counts.get(name, 0) + 1
@@ -1157,6 +1183,8 @@ class Enforcer:
                 return
             state.ended = True
             self._counts["requests"] += 1
+            if not state.spent_counted and state.response is not None and self._run.stop_reason is None:
+                self._count_spent(state)
             if not state.recorded and self._run.stop_reason is None:
                 case = {"id": state.request_id, "input": state.input, "context": state.context}
                 try:
@@ -1172,6 +1200,32 @@ class Enforcer:
             self._writer.submit(functools.partial(self._write_row, state, latency_ms))
         else:
             self._write_row(state, latency_ms)
+
+    def _count_spent(self, state: _Request) -> None:
+        """Count on the token budgets an answer no response check judged (locked): its proposed call was refused.
+
+        The model spent its tokens (the proxy notes the upstream's usage before checking the calls); the gate counts a
+        denied case's tokens too, so the user's and the run's windows hold them. Nothing is decided on them here.
+        """
+        plan = self._plans["spent"]
+        if not plan:
+            return
+        response = state.response or {}
+        spent: dict[str, Any] = {
+            "output": "",
+            "tool_calls": [],
+            "usage": response.get("usage"),
+            "model": response.get("model"),
+        }
+        try:
+            case = {"id": state.request_id, "input": state.input, "context": state.context,
+                    "timestamp": self._timestamp()}  # fmt: skip
+            self.policy.evaluate(case, spent, self._run, plan=plan, record=False)
+        except Exception as exc:  # noqa: BLE001 - counting must not fail the request; the guard error is counted
+            self._counts["guard_errors"] += 1
+            log.warning("gatekit guard: request %s tokens not counted on the budgets (%s: %s)",
+                        self._shown_id(state.request_id), type(exc).__name__, scrub(str(exc)))  # fmt: skip
+        state.spent_counted = True
 
     def _write_row(self, state: _Request, latency_ms: float) -> None:
         sink = self.log_sink
@@ -1220,6 +1274,36 @@ class Enforcer:
 
 
 _MISSING = object()
+
+
+# how a rule names a call: by its place among the calls it judged (rules/sensitive_data, terms, tools)
+_CALL_PLACE = re.compile(r"(\b(?:arguments|result) of tool call |['\"] call )(\d+)\b")
+# the per-request quotas of a tools rule, as it words them (rules/tools.py) and as :meth:`Enforcer._quotas` does
+_QUOTA_REASON = re.compile(r"\d+ tool calls, more than \d+ per case|tool .* called \d+ times, limit \d+", re.DOTALL)
+
+
+def _renumber(decision: Decision, positions: list[int]) -> None:
+    """Name each call in ``decision``'s reasons by its place in the whole response.
+
+    ``positions[i]`` is where call ``i`` of the calls judged is: a call checked before it runs is judged alone, as
+    call 0, where the gate says call 2.
+    """
+
+    def place(match: re.Match[str]) -> str:
+        index = int(match.group(2))
+        number = positions[index] if index < len(positions) else index
+        return f"{match.group(1)}{number}"
+
+    changed = False
+    for rule in decision.rules:
+        reason = rule.get("reason")
+        if isinstance(reason, str) and "call " in reason:
+            renamed = _CALL_PLACE.sub(place, reason)
+            if renamed != reason:
+                rule["reason"] = renamed
+                changed = True
+    if changed:
+        decision.reasons = [f"{r['id']}: {r['reason']}" for r in decision.rules]
 
 
 def _add_rules(decision: Decision, rules: list[dict[str, Any]]) -> bool:

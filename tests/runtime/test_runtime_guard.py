@@ -122,7 +122,7 @@ def test_a_per_request_quota_denies_the_second_transfer_of_one_request_only(file
 
     with pytest.raises(PolicyViolation) as caught:
         agent("help", {})
-    assert "called 2 times in this request, limit 1" in caught.value.reasons[0]
+    assert "called 2 times, limit 1" in caught.value.reasons[0]
     with enforcer.request("again", {}) as scope:  # a new request has its own quota
         assert scope.check_tool_call("transfer", {"to": "human"}) == {"to": "human"}
 
