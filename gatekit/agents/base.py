@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -53,6 +55,30 @@ class AgentCallError(Exception):
         self.usage: Any = None
         self.cost_usd: Any = None
         self.model: Any = None
+
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def expand_env(value: str, where: str, secret: Callable[[str], bool] = lambda name: True) -> str:
+    """``value`` with each ``${NAME}`` replaced by that environment variable; an unset one is an ``AgentError``.
+
+    The value of each variable ``secret(NAME)`` holds for is registered as a known secret (never written back): a
+    header read from the environment is a credential (the default), a ``cmd:`` worker's ``PATH`` is not.
+    """
+    from gatekit.errors import AgentError
+    from gatekit.redact import add_known_secret
+
+    def sub(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in os.environ:
+            raise AgentError(f"agent_options.{where}: environment variable {name} is not set; export it")
+        found = os.environ[name]
+        if secret(name):
+            add_known_secret(found)
+        return found
+
+    return _ENV_REF.sub(sub, value)
 
 
 @runtime_checkable

@@ -28,7 +28,7 @@ import signal
 from collections import deque
 from typing import Any
 
-from gatekit.agents.base import AgentCallError, AgentOptions, normalise_response
+from gatekit.agents.base import AgentCallError, AgentOptions, expand_env, normalise_response
 from gatekit.agents.chat_format import invalid
 from gatekit.errors import AgentError
 from gatekit.models import AgentResponse, ErrorType
@@ -41,6 +41,36 @@ _STDERR_LINE_BYTES = 4096  # what is kept of one stderr line (only the last _STD
 _STDERR_READ = 64 * 1024
 _STARTUP_CHECK_S = 0.5
 _EXTRA_KEYS = {"workers", "env", "cwd", "ready_line"}
+# The gate's own credentials and settings, not the agent's: kept out of an (untrusted) worker's environment unless
+# agent_options.extra.env gives them to it by name (``MLFLOW_TRACKING_TOKEN: "${MLFLOW_TRACKING_TOKEN}"``).
+_GATE_ONLY_VARS = frozenset({"MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_USERNAME"})
+_GATE_ONLY_PREFIX = "GATEKIT_"
+
+
+def _gate_only(name: str) -> bool:
+    return name in _GATE_ONLY_VARS or name.upper().startswith(_GATE_ONLY_PREFIX)
+
+
+def _gate_secret(name: str) -> bool:
+    """A gate credential (its value is masked wherever gatekit writes), not a setting such as ``GATEKIT_START_TIMEOUT``."""
+    upper = name.upper()
+    return name in _GATE_ONLY_VARS or (_gate_only(name) and any(w in upper for w in ("KEY", "TOKEN", "SECRET", "PASS")))
+
+
+def worker_env(extra_env: dict[Any, Any], api_key_env: str | None) -> dict[str, str]:
+    """The environment a ``cmd:`` worker runs with: gatekit's, less the gate's own credentials, plus ``extra_env``.
+
+    Dropped: ``MLFLOW_TRACKING_TOKEN`` / ``_PASSWORD`` / ``_USERNAME`` (what gatekit logs to MLflow with) and every
+    ``GATEKIT_*`` variable (``GATEKIT_REDACTION_KEY``...) — an agent under test is untrusted code, and one echoing
+    its environment into an answer or a tool call would hand the gate's token to whatever reads them. Kept: the
+    variable ``api_key_env`` names (the agent's own key) and everything else. ``extra_env`` values may read
+    gatekit's environment as ``${NAME}`` (an unset one is an error), which is how a dropped variable is given back.
+    """
+    env = {name: value for name, value in os.environ.items() if not _gate_only(name) or name == api_key_env}
+    for name, value in extra_env.items():
+        # (a gate credential given back this way stays one: never written by gatekit)
+        env[str(name)] = expand_env(str(value), f"extra.env.{name}", secret=_gate_secret)
+    return env
 
 
 class _Worker:
@@ -146,7 +176,7 @@ class CmdAgent:
         env_extra = options.extra.get("env") or {}
         if not isinstance(env_extra, dict):
             raise AgentError("agent_options.extra.env: expected a mapping of NAME -> value")
-        self.env = {**os.environ, **{str(k): str(v) for k, v in env_extra.items()}}
+        self.env = worker_env(env_extra, options.api_key_env)
         self.cwd = options.extra.get("cwd")
         if self.cwd is not None:
             if not isinstance(self.cwd, str) or not self.cwd.strip():

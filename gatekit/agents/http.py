@@ -34,7 +34,7 @@ import time
 import urllib.parse
 from typing import Any
 
-from gatekit.agents.base import AgentCallError, AgentOptions, check_cost, normalise_response
+from gatekit.agents.base import AgentCallError, AgentOptions, check_cost, expand_env, normalise_response
 from gatekit.agents.chat_format import invalid, parse_chat_completion
 from gatekit.agents.http_client import (
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -49,7 +49,6 @@ from gatekit.errors import AgentError
 from gatekit.models import AgentResponse, ErrorType
 from gatekit.redact import add_known_secret, scrub_cut
 
-_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _OPENAI_PASSTHROUGH = ("tools", "tool_choice", "response_format", "temperature", "max_tokens", "seed")
 _EXTRA_KEYS = {
     "mode",
@@ -124,18 +123,6 @@ def get_path(body: Any, path: str) -> Any:
         else:
             return _MISSING
     return node
-
-
-def _expand_env(value: str, where: str) -> str:
-    def sub(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in os.environ:
-            raise AgentError(f"agent_options.{where}: environment variable {name} is not set; export it")
-        value = os.environ[name]
-        add_known_secret(value)  # a header value from the environment is a credential: never written back
-        return value
-
-    return _ENV_REF.sub(sub, value)
 
 
 def check_url(spec: str) -> None:
@@ -234,7 +221,7 @@ class HttpAgent:
 
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         for name, value in self.options.headers.items():
-            headers[str(name)] = _expand_env(str(value), f"headers.{name}")
+            headers[str(name)] = expand_env(str(value), f"headers.{name}")
             check_header(str(name), headers[str(name)])  # an environment variable may hold a line break
         if not any(name.lower() == "accept-encoding" for name in headers):
             headers["Accept-Encoding"] = "gzip, deflate"
