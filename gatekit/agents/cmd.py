@@ -135,10 +135,12 @@ class _Worker:
         if self.proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 self.proc.kill()
+        await _until_exited([self.proc], 5)
+        # The drain ends at the pipe's end of file. A process the worker started that left its session (setsid, out of
+        # kill_group's reach) holds the pipe open for as long as it lives: a moment for the worker's last words, then
+        # the drain is cancelled (waiting 1 s here per worker, one after the other, held the run's end ~1 s a worker).
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.proc.wait(), 5)
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.drain, 1)
+            await asyncio.wait_for(self.drain, _DRAIN_GRACE_S)
         self.drain.cancel()
         # Close the pipes now, on the running loop: a transport left for the garbage collector
         # is closed from __del__ after the loop is gone ("Event loop is closed").
@@ -380,16 +382,27 @@ class CmdAgent:
             if worker.proc.stdin is not None:
                 with contextlib.suppress(Exception):
                     worker.proc.stdin.close()
-        if workers:
-            await asyncio.gather(
-                *(asyncio.wait_for(w.proc.wait(), 2) for w in workers if w.alive), return_exceptions=True
-            )
-        for worker in workers:
-            await worker.kill()
+        # (exits seen on returncode: proc.wait() also waits for the pipes, which an escaped grandchild may hold open)
+        await _until_exited([w.proc for w in workers], _CLOSE_GRACE_S)
+        await asyncio.gather(*(worker.kill() for worker in workers), return_exceptions=True)  # all at once
 
 
 _EXIT_GRACE_S = 0.5  # after the worker exits, how long its answer may still take to come out of the pipe
 _EXIT_POLL_S = 0.25
+_DRAIN_GRACE_S = 0.3  # after a killed worker exited, how long its stderr may still take to reach its end
+_CLOSE_GRACE_S = 2.0  # at the end of the run, how long the workers get to exit once their stdin is closed
+
+
+async def _until_exited(procs: list[asyncio.subprocess.Process], timeout_s: float) -> None:
+    """Return once every one of ``procs`` has exited, or after ``timeout_s``.
+
+    Polls ``returncode`` (set when the child is reaped): ``proc.wait()`` on Python 3.11 returns only once the
+    pipes are closed too, which a process the worker started and that left its session may never do.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while any(proc.returncode is None for proc in procs) and loop.time() < deadline:
+        await asyncio.sleep(0.02)
 
 
 async def _answer_or_exit(proc: asyncio.subprocess.Process) -> bytes:
