@@ -109,6 +109,22 @@ MAX_COST_USD = 10**6  # per case
 _MAX_INT = 2**63  # an integer argument beyond int64 is not a value a tool takes
 
 
+DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024  # one answer as sent (an HTTP body, a cmd: line): extra.max_response_bytes
+
+
+def max_response_bytes(value: Any) -> int:
+    """``agent_options.extra.max_response_bytes``: a whole number of bytes >= 1024, or the default when unset."""
+    from gatekit.errors import AgentError
+
+    if value is None:
+        return DEFAULT_MAX_RESPONSE_BYTES
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1024:
+        raise AgentError(
+            f"agent_options.extra.max_response_bytes: expected a whole number of bytes >= 1024, got {value!r}"
+        )
+    return value
+
+
 def invalid_response(message: str) -> AgentCallError:
     """An ``invalid_response`` error: not retried, since the same request gets the same answer."""
     return AgentCallError(ErrorType.INVALID_RESPONSE, message, retryable=False)

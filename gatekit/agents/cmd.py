@@ -28,19 +28,18 @@ import signal
 from collections import deque
 from typing import Any
 
-from gatekit.agents.base import AgentCallError, AgentOptions, expand_env, normalise_response
+from gatekit.agents.base import AgentCallError, AgentOptions, expand_env, max_response_bytes, normalise_response
 from gatekit.agents.chat_format import invalid
 from gatekit.errors import AgentError
 from gatekit.models import AgentResponse, ErrorType
 from gatekit.redact import scrub_tail
 
-_LINE_LIMIT = 64 * 1024 * 1024  # one response line may be large (long outputs, many tool calls)
 _STDERR_TAIL = 40
 _STDERR_CHARS = 2000
 _STDERR_LINE_BYTES = 4096  # what is kept of one stderr line (only the last _STDERR_CHARS of the tail are shown)
 _STDERR_READ = 64 * 1024
 _STARTUP_CHECK_S = 0.5
-_EXTRA_KEYS = {"workers", "env", "cwd", "ready_line"}
+_EXTRA_KEYS = {"workers", "env", "cwd", "ready_line", "max_response_bytes"}
 # The gate's own credentials and settings, not the agent's: kept out of an (untrusted) worker's environment unless
 # agent_options.extra.env gives them to it by name (``MLFLOW_TRACKING_TOKEN: "${MLFLOW_TRACKING_TOKEN}"``).
 _GATE_ONLY_VARS = frozenset({"MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_USERNAME"})
@@ -187,6 +186,9 @@ class CmdAgent:
         if not isinstance(ready_line, bool):
             raise AgentError(f"agent_options.extra.ready_line: expected true or false, got {ready_line!r}")
         self.ready_line = ready_line  # each worker writes {"ready": true} once started, before its first request
+        # One answer line, at most (as an HTTP agent's body). Each worker's reader buffers up to twice this before it
+        # stops reading: a fixed 64 MiB let 16 workers writing without a line break hold 1 GB of gatekit's memory.
+        self.max_line = max_response_bytes(options.extra.get("max_response_bytes"))
         self.restarts = 0
         self._idle: asyncio.Queue[_Worker | None] = asyncio.Queue()
         self._all: set[_Worker] = set()
@@ -202,7 +204,7 @@ class CmdAgent:
                 stderr=asyncio.subprocess.PIPE,
                 env=self.env,
                 cwd=self.cwd,
-                limit=_LINE_LIMIT,
+                limit=self.max_line,
                 # its own session and process group, so closing the pool also ends its children
                 start_new_session=True,
             )
@@ -226,7 +228,7 @@ class CmdAgent:
         try:
             line = await _answer_or_exit(worker.proc)
         except (asyncio.LimitOverrunError, ValueError):
-            return f"its first line is longer than {_LINE_LIMIT} bytes"
+            return f"its first line is longer than {self.max_line} bytes (agent_options.extra.max_response_bytes)"
         if not line:
             code = await _exit_code(worker)
             with contextlib.suppress(Exception):
@@ -324,7 +326,10 @@ class CmdAgent:
             except (BrokenPipeError, ConnectionResetError):
                 line = b""
             except (asyncio.LimitOverrunError, ValueError):
-                raise invalid(f"agent answered a line longer than {_LINE_LIMIT} bytes") from None
+                raise invalid(
+                    f"agent answered a line longer than {self.max_line} bytes; raise "
+                    "agent_options.extra.max_response_bytes if that is expected"
+                ) from None
             if not line:
                 code = await _exit_code(worker)
                 # give the stderr drain a moment to collect the worker's last words

@@ -34,10 +34,16 @@ import time
 import urllib.parse
 from typing import Any
 
-from gatekit.agents.base import AgentCallError, AgentOptions, check_cost, expand_env, normalise_response
+from gatekit.agents.base import (
+    AgentCallError,
+    AgentOptions,
+    check_cost,
+    expand_env,
+    max_response_bytes,
+    normalise_response,
+)
 from gatekit.agents.chat_format import invalid, parse_chat_completion
 from gatekit.agents.http_client import (
-    DEFAULT_MAX_RESPONSE_BYTES,
     IDEMPOTENT_METHODS,
     HttpPool,
     HttpProtocolError,
@@ -165,16 +171,6 @@ def _json_limit(exc: BaseException) -> str:
     return str(exc).split(";")[0][:120]
 
 
-def _max_response_bytes(value: Any) -> int:
-    if value is None:
-        return DEFAULT_MAX_RESPONSE_BYTES
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1024:
-        raise AgentError(
-            f"agent_options.extra.max_response_bytes: expected a whole number of bytes >= 1024, got {value!r}"
-        )
-    return value
-
-
 class HttpAgent:
     """Adapter for an HTTP agent: OpenAI chat completions or generic JSON."""
 
@@ -191,7 +187,7 @@ class HttpAgent:
         check_url(spec)
         for name, value in options.headers.items():
             check_header(str(name), str(value))
-        self.max_response_bytes = _max_response_bytes(extra.get("max_response_bytes"))
+        self.max_response_bytes = max_response_bytes(extra.get("max_response_bytes"))
         self.mode = str(extra.get("mode") or ("json" if "body_template" in extra else "openai"))
         if self.mode not in ("openai", "json"):
             raise AgentError(f"agent_options.extra.mode: {self.mode!r} is not 'openai' or 'json'")
