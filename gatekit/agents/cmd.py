@@ -67,6 +67,13 @@ def worker_env(extra_env: dict[Any, Any], api_key_env: str | None) -> dict[str, 
     """
     env = {name: value for name, value in os.environ.items() if not _gate_only(name) or name == api_key_env}
     for name, value in extra_env.items():
+        # (a name with "=" or a NUL was an internal error when the worker started; null became the text "None")
+        if not isinstance(name, str) or not name or "=" in name or "\0" in name:
+            raise AgentError(f"agent_options.extra.env: {name!r} is not an environment variable name")
+        if isinstance(value, bool) or not isinstance(value, str | int | float) or "\0" in str(value):
+            raise AgentError(
+                f"agent_options.extra.env.{name}: expected a string or a number (no NUL), got {type(value).__name__}"
+            )
         # (a gate credential given back this way stays one: never written by gatekit)
         env[str(name)] = expand_env(str(value), f"extra.env.{name}", secret=_gate_secret)
     return env
@@ -171,7 +178,7 @@ class CmdAgent:
                 f"valid keys: {', '.join(sorted(_EXTRA_KEYS))}"
             )
         workers = options.extra.get("workers", options.concurrency)
-        if not isinstance(workers, int) or workers < 1:
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
             raise AgentError(f"agent_options.extra.workers: expected a positive integer, got {workers!r}")
         self.workers = workers
         env_extra = options.extra.get("env") or {}

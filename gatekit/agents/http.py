@@ -194,13 +194,27 @@ class HttpAgent:
         self.url = spec
         if self.mode == "openai" and spec.rstrip("/").endswith("/v1"):
             self.url = spec.rstrip("/") + "/chat/completions"
-        self.method = str(extra.get("method", "POST")).upper()
-        self.body_extra: dict[str, Any] = dict(extra.get("body") or {})
+        method = extra.get("method", "POST")
+        if not isinstance(method, str) or not _HEADER_NAME.match(method):  # an HTTP method is a token (RFC 9110)
+            raise AgentError(f"agent_options.extra.method: expected an HTTP method such as POST or GET, got {method!r}")
+        self.method = method.upper()
+        body_extra = extra.get("body")
+        if body_extra is not None and not isinstance(body_extra, dict):  # (was an internal error: dict("abc"))
+            raise AgentError(
+                f"agent_options.extra.body: expected a mapping of fields added to the request body, got {body_extra!r}"
+            )
+        self.body_extra: dict[str, Any] = dict(body_extra or {})
         self.body_template: Any = extra.get("body_template", {"input": "{{input}}", "context": "{{context}}"})
         paths = extra.get("response_paths") or {}
         if not isinstance(paths, dict):
             raise AgentError("agent_options.extra.response_paths: expected a mapping of field -> dotted path")
-        self.response_paths: dict[str, str] = {str(k): str(v) for k, v in paths.items()}
+        for field, path in paths.items():
+            if not isinstance(path, str) or not path:
+                raise AgentError(
+                    f"agent_options.extra.response_paths.{field}: expected a dotted path such as data.answer, "
+                    f"got {path!r}"
+                )
+        self.response_paths: dict[str, str] = {str(k): v for k, v in paths.items()}
         self.cost_header = str(extra.get("cost_header", "x-litellm-response-cost")).lower()
         self.http_client = str(extra.get("http_client", "auto")).lower()
         if self.http_client not in ("auto", "aiohttp"):
