@@ -23,11 +23,20 @@ ENV_WORKER = """
 import json, os, sys
 for line in sys.stdin:
     request = json.loads(line)
-    names = [n for n in sorted(os.environ) if n.startswith(("MLFLOW_", "GATEKIT_", "A21A_", "FORWARDED_"))]
+    names = [n for n in sorted(os.environ) if n.startswith(("MLFLOW_TRACKING_", "GATEKIT_", "A21A_", "FORWARDED_"))]
     print(json.dumps({"id": request["id"], "output": json.dumps({n: os.environ[n] for n in names})}), flush=True)
 """
 TOKEN = "mlflow-token-a21a-0123456789abcdef"
 PASSWORD = "mlflow-password-a21a-9876543210"
+
+
+def _clean(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No MLFLOW_TRACKING_* / GATEKIT_* variable but the test's own (earlier tests in the process may set some)."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(("MLFLOW_TRACKING_", "GATEKIT_")):
+            monkeypatch.delenv(name)
 
 
 def _environment_seen(tmp_path: Path, options: AgentOptions) -> dict[str, str]:
@@ -46,6 +55,7 @@ def _environment_seen(tmp_path: Path, options: AgentOptions) -> dict[str, str]:
 
 
 def test_the_gate_credentials_are_not_in_a_worker_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _clean(monkeypatch)
     monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", TOKEN)
     monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", PASSWORD)
     monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "gate-bot")
@@ -65,6 +75,7 @@ def test_the_gate_credentials_are_not_in_a_worker_environment(tmp_path: Path, mo
 def test_extra_env_gives_a_dropped_variable_back_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from gatekit.redact import scrub
 
+    _clean(monkeypatch)
     monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", TOKEN)
     # (FORWARDED_PLAIN holds no ${NAME}: kept as written)
     extra = {
