@@ -368,8 +368,11 @@ class CmdAgent:
             if isinstance(answer, dict) and "error" in answer and "output" not in answer:
                 await asyncio.sleep(0.02)  # let the drain catch the stderr written just before the answer
                 stderr = worker.stderr_since(seq)
-                message = str(answer["error"]) + (f"; stderr: {stderr}" if stderr else "")
-                raise AgentCallError(ErrorType.EXCEPTION, message, retryable=bool(answer.get("retryable", False)))
+                error = answer["error"]
+                said = "the agent reported an error without a message" if error in (None, "") else str(error)
+                message = said + (f"; stderr: {stderr}" if stderr else "")
+                # retried only when the agent says true: "retryable": "false" (a string) is not a yes
+                raise AgentCallError(ErrorType.EXCEPTION, message, retryable=answer.get("retryable") is True)
             return normalise_response(answer)
         finally:
             # A worker that broke the protocol or was cancelled mid-case (timeout, Ctrl-C) may still

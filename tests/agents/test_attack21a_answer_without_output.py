@@ -102,3 +102,20 @@ def test_a_python_agent_answer_without_output(tmp_path: Path, monkeypatch: pytes
     for name in ANSWERS:
         spec = f"python:answers21a:{name}"
         _check(name, lambda spec=spec: _call(PythonAgent(spec, AgentOptions(concurrency=1))))
+
+
+@pytest.mark.parametrize(
+    ("line", "says", "retryable"),
+    [
+        ({"error": None}, "the agent reported an error without a message", False),  # was the message "None"
+        ({"error": "busy", "retryable": "false"}, "busy", False),  # was retried: bool("false") is True
+        ({"error": "busy", "retryable": True}, "busy", True),
+    ],
+)
+def test_a_cmd_error_answer(tmp_path: Path, line: dict[str, Any], says: str, retryable: bool) -> None:
+    worker = tmp_path / "worker.py"
+    worker.write_text(f"import json, sys\nfor l in sys.stdin:\n    print(json.dumps({line!r}), flush=True)\n")
+    with pytest.raises(AgentCallError) as caught:
+        asyncio.run(_call(CmdAgent(f"cmd:{sys.executable} {worker}", AgentOptions(concurrency=1))))
+    assert caught.value.error_type is ErrorType.EXCEPTION
+    assert str(caught.value) == says and caught.value.retryable is retryable
