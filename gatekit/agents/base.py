@@ -354,19 +354,6 @@ def normalise_response(raw: Any) -> AgentResponse:
         return check_response(AgentResponse(output=raw))
     if not isinstance(raw, dict):
         raise invalid_response(f"agent returned {type(raw).__name__}; expected a string or a dict with 'output'")
-    if "output" not in raw and "tool_calls" not in raw:
-        # an answer says something: {"error": ...} from an HTTP agent answering 200, {"answer": ...}, {} were a
-        # successful empty answer (governance judged nothing, the case passed); {"output": ""} is the empty answer
-        error = dict.get(raw, "error")
-        if error is not None:
-            message = dict.get(error, "message") if isinstance(error, dict) else error
-            text = message if isinstance(message, str) else _describe(message)
-            raise invalid_response(f"agent returned an error instead of an answer: {text[:300]}")
-        keys = ", ".join(repr(key)[:40] for key in list(raw)[:5] if isinstance(key, str)) or "none"
-        raise invalid_response(
-            f"agent returned a mapping without 'output' or 'tool_calls' (keys: {keys}); answer with 'output' "
-            '({"output": ""} for an empty answer)'
-        )
     output = dict.get(raw, "output")
     if output is None:
         output = ""
@@ -394,6 +381,28 @@ def normalise_response(raw: Any) -> AgentResponse:
             cost_usd=dict.get(raw, "cost_usd"),
         )
     )
+
+
+def normalise_answer(raw: Any) -> AgentResponse:
+    """:func:`normalise_response` of what an agent answered (``python:`` return, ``cmd:`` line, HTTP ``json`` body).
+
+    A mapping with neither ``output`` nor ``tool_calls`` is an ``invalid_response`` here: ``{"error": ...}`` from an
+    HTTP agent answering 200, ``{"answer": ...}``, ``{}`` were a successful empty answer (governance judged nothing,
+    the case passed); ``{"output": ""}`` is the empty answer. (The runtime guard's ``check_response``, which is given
+    a response by the application itself, keeps ``normalise_response``'s reading.)
+    """
+    if isinstance(raw, dict) and "output" not in raw and "tool_calls" not in raw:
+        error = dict.get(raw, "error")
+        if error is not None:
+            message = dict.get(error, "message") if isinstance(error, dict) else error
+            text = message if isinstance(message, str) else _describe(message)
+            raise invalid_response(f"agent returned an error instead of an answer: {text[:300]}")
+        keys = ", ".join(repr(key)[:40] for key in list(raw)[:5] if isinstance(key, str)) or "none"
+        raise invalid_response(
+            f"agent returned a mapping without 'output' or 'tool_calls' (keys: {keys}); answer with 'output' "
+            '({"output": ""} for an empty answer)'
+        )
+    return normalise_response(raw)
 
 
 def _first(mapping: dict[str, Any], *keys: str) -> Any:

@@ -28,7 +28,7 @@ import signal
 from collections import deque
 from typing import Any
 
-from gatekit.agents.base import AgentCallError, AgentOptions, expand_env, max_response_bytes, normalise_response
+from gatekit.agents.base import AgentCallError, AgentOptions, expand_env, max_response_bytes, normalise_answer
 from gatekit.agents.chat_format import invalid
 from gatekit.errors import AgentError
 from gatekit.models import AgentResponse, ErrorType
@@ -373,7 +373,7 @@ class CmdAgent:
                 message = said + (f"; stderr: {stderr}" if stderr else "")
                 # retried only when the agent says true: "retryable": "false" (a string) is not a yes
                 raise AgentCallError(ErrorType.EXCEPTION, message, retryable=answer.get("retryable") is True)
-            return normalise_response(answer)
+            return normalise_answer(answer)
         finally:
             # A worker that broke the protocol or was cancelled mid-case (timeout, Ctrl-C) may still
             # answer later and desynchronise the stream: replace it instead of reusing it.

@@ -40,6 +40,7 @@ from gatekit.agents.base import (
     check_cost,
     expand_env,
     max_response_bytes,
+    normalise_answer,
     normalise_response,
 )
 from gatekit.agents.chat_format import invalid, parse_chat_completion
@@ -388,7 +389,7 @@ class HttpAgent:
         if self.mode == "openai":
             return parse_chat_completion(body)
         if not self.response_paths:
-            return normalise_response(body)
+            return normalise_answer(body)
         picked: dict[str, Any] = {"usage": {}}
         for field, path in self.response_paths.items():
             value = get_path(body, path)
