@@ -93,7 +93,10 @@ def load_yaml(text: str) -> tuple[Any, Any]:
     ``node`` is the composed node tree (for line numbers), None for an empty document.
     Raises ``YamlError`` (a ``yaml.MarkedYAMLError``) for invalid or refused YAML.
     """
-    loader = StrictLoader(text)
+    try:
+        loader = StrictLoader(text)  # (refuses a NUL or other control character at once: was an internal error)
+    except yaml.YAMLError as exc:
+        raise YamlError(str(exc).splitlines()[0] if str(exc) else "invalid YAML") from None
     try:
         node = loader.get_single_node()
         data = None if node is None else loader.construct_document(node)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -55,6 +57,30 @@ class AgentCallError(Exception):
         self.model: Any = None
 
 
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def expand_env(value: str, where: str, secret: Callable[[str], bool] = lambda name: True) -> str:
+    """``value`` with each ``${NAME}`` replaced by that environment variable; an unset one is an ``AgentError``.
+
+    The value of each variable ``secret(NAME)`` holds for is registered as a known secret (never written back): a
+    header read from the environment is a credential (the default), a ``cmd:`` worker's ``PATH`` is not.
+    """
+    from gatekit.errors import AgentError
+    from gatekit.redact import add_known_secret
+
+    def sub(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in os.environ:
+            raise AgentError(f"agent_options.{where}: environment variable {name} is not set; export it")
+        found = os.environ[name]
+        if secret(name):
+            add_known_secret(found)
+        return found
+
+    return _ENV_REF.sub(sub, value)
+
+
 @runtime_checkable
 class Agent(Protocol):
     """A candidate agent: started once, called once per attempt, closed once."""
@@ -81,6 +107,22 @@ MAX_NAME_CHARS = 1_000  # a tool or model name
 MAX_TOKENS = 10**12  # per case; more is not a real usage count
 MAX_COST_USD = 10**6  # per case
 _MAX_INT = 2**63  # an integer argument beyond int64 is not a value a tool takes
+
+
+DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024  # one answer as sent (an HTTP body, a cmd: line): extra.max_response_bytes
+
+
+def max_response_bytes(value: Any) -> int:
+    """``agent_options.extra.max_response_bytes``: a whole number of bytes >= 1024, or the default when unset."""
+    from gatekit.errors import AgentError
+
+    if value is None:
+        return DEFAULT_MAX_RESPONSE_BYTES
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1024:
+        raise AgentError(
+            f"agent_options.extra.max_response_bytes: expected a whole number of bytes >= 1024, got {value!r}"
+        )
+    return value
 
 
 def invalid_response(message: str) -> AgentCallError:
@@ -339,6 +381,28 @@ def normalise_response(raw: Any) -> AgentResponse:
             cost_usd=dict.get(raw, "cost_usd"),
         )
     )
+
+
+def normalise_answer(raw: Any) -> AgentResponse:
+    """:func:`normalise_response` of what an agent answered (``python:`` return, ``cmd:`` line, HTTP ``json`` body).
+
+    A mapping with neither ``output`` nor ``tool_calls`` is an ``invalid_response`` here: ``{"error": ...}`` from an
+    HTTP agent answering 200, ``{"answer": ...}``, ``{}`` were a successful empty answer (governance judged nothing,
+    the case passed); ``{"output": ""}`` is the empty answer. (The runtime guard's ``check_response``, which is given
+    a response by the application itself, keeps ``normalise_response``'s reading.)
+    """
+    if isinstance(raw, dict) and "output" not in raw and "tool_calls" not in raw:
+        error = dict.get(raw, "error")
+        if error is not None:
+            message = dict.get(error, "message") if isinstance(error, dict) else error
+            text = message if isinstance(message, str) else _describe(message)
+            raise invalid_response(f"agent returned an error instead of an answer: {text[:300]}")
+        keys = ", ".join(repr(key)[:40] for key in list(raw)[:5] if isinstance(key, str)) or "none"
+        raise invalid_response(
+            f"agent returned a mapping without 'output' or 'tool_calls' (keys: {keys}); answer with 'output' "
+            '({"output": ""} for an empty answer)'
+        )
+    return normalise_response(raw)
 
 
 def _first(mapping: dict[str, Any], *keys: str) -> Any:

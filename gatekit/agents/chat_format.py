@@ -30,24 +30,47 @@ def parse_arguments(arguments: Any) -> Any:
 
 
 def openai_tool_calls(message: dict[str, Any]) -> list[dict[str, Any]]:
-    """Read ``tool_calls`` (and the legacy ``function_call``) of an OpenAI chat message."""
+    """Read ``tool_calls`` (and the legacy ``function_call``) of an OpenAI chat message.
+
+    A tool call that cannot be read — ``tool_calls`` that is not a list, an entry that is not an object, one without
+    a name — is an ``invalid_response``, never skipped: a call dropped here is a call governance never judges (an
+    agent answering ``"tool_calls": "delete_account"`` or ``[{"function": {"arguments": ...}}]`` passed as one that
+    called no tool).
+    """
     calls: list[dict[str, Any]] = []
-    for call in message.get("tool_calls") or []:
+    raw_calls = message.get("tool_calls")
+    if raw_calls is not None and not isinstance(raw_calls, list):
+        raise invalid(f"'tool_calls' is {_describe(raw_calls)}; expected a list of tool calls")
+    for index, call in enumerate(raw_calls or []):
         if not isinstance(call, dict):
-            continue
+            raise invalid(f"tool call {index} is {_describe(call)}; expected an object with 'function'")
         function: dict[str, Any] = call["function"] if isinstance(call.get("function"), dict) else call
         name = function.get("name")
         if name is None:
-            continue
+            raise invalid(f"tool call {index} has no 'function.name'; a tool call gatekit cannot read is not skipped")
         calls.append({"name": name, "arguments": parse_arguments(function.get("arguments"))})
     legacy = message.get("function_call")
-    if isinstance(legacy, dict) and legacy.get("name") is not None:
+    if legacy is not None:
+        if not isinstance(legacy, dict) or legacy.get("name") is None:
+            raise invalid(f"'function_call' is {_describe(legacy)} without a 'name'; expected {{name, arguments}}")
         calls.append({"name": legacy["name"], "arguments": parse_arguments(legacy.get("arguments"))})
     return calls
 
 
+def _describe(value: Any) -> str:
+    if isinstance(value, str):
+        return f"a string of {len(value)} characters"
+    return f"type {type(value).__name__}"
+
+
 def _usage(raw: Any) -> dict[str, Any]:
-    """Token counts as reported; :func:`gatekit.agents.base.check_response` validates them."""
+    """Token counts as reported; :func:`gatekit.agents.base.check_response` validates them.
+
+    ``usage`` that is neither absent nor an object is an ``invalid_response``, as for every other adapter
+    (:func:`gatekit.agents.base.normalise_response`): ``"usage": "lots"`` read as "not reported".
+    """
+    if raw is not None and not isinstance(raw, dict):
+        raise invalid(f"'usage' is {_describe(raw)}; expected an object with token counts")
     usage = raw if isinstance(raw, dict) else {}
 
     def first(*keys: str) -> Any:
@@ -104,19 +127,34 @@ def parse_chat_completion(body: Any) -> AgentResponse:
     )
 
 
+def _items(value: Any, field: str) -> list[dict[str, Any]]:
+    """The objects of an answer's ``output`` / ``messages`` list; anything else there is an ``invalid_response``.
+
+    (Iterated as it came, a string was walked character by character and every one skipped: an empty answer.)
+    """
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise invalid(f"'{field}' is {_describe(value)}; expected a list of objects")
+    for index, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise invalid(f"'{field}' item {index} is {_describe(item)}; expected an object")
+    return value
+
+
 def parse_responses_output(body: dict[str, Any]) -> AgentResponse:
     """Normalise an OpenAI Responses-API style body (MLflow ``ResponsesAgent``)."""
     texts: list[str] = []
     calls: list[dict[str, Any]] = []
-    for item in body.get("output") or []:
-        if not isinstance(item, dict):
-            continue
+    for index, item in enumerate(_items(body.get("output"), "output")):
         kind = item.get("type")
         if kind == "message":
             for part in item.get("content") or []:
                 if isinstance(part, dict) and part.get("type") == "output_text":
                     texts.append(str(part.get("text", "")))
-        elif kind == "function_call" and item.get("name") is not None:
+        elif kind == "function_call":
+            if item.get("name") is None:  # a call governance cannot judge is never dropped
+                raise invalid(f"output item {index} is a function_call without a 'name'")
             calls.append({"name": item["name"], "arguments": parse_arguments(item.get("arguments"))})
     custom: dict[str, Any] = body["custom_outputs"] if isinstance(body.get("custom_outputs"), dict) else {}
     return check_response(
@@ -134,8 +172,8 @@ def parse_chat_agent_output(body: dict[str, Any]) -> AgentResponse:
     """Normalise an MLflow ``ChatAgent`` response: every assistant message's text and tool calls."""
     texts: list[str] = []
     calls: list[dict[str, Any]] = []
-    for message in body.get("messages") or []:
-        if not isinstance(message, dict) or message.get("role") != "assistant":
+    for message in _items(body.get("messages"), "messages"):
+        if message.get("role") != "assistant":
             continue
         text = content_text(message.get("content"))
         if text:

@@ -28,19 +28,55 @@ import signal
 from collections import deque
 from typing import Any
 
-from gatekit.agents.base import AgentCallError, AgentOptions, normalise_response
+from gatekit.agents.base import AgentCallError, AgentOptions, expand_env, max_response_bytes, normalise_answer
 from gatekit.agents.chat_format import invalid
 from gatekit.errors import AgentError
 from gatekit.models import AgentResponse, ErrorType
 from gatekit.redact import scrub_tail
 
-_LINE_LIMIT = 64 * 1024 * 1024  # one response line may be large (long outputs, many tool calls)
 _STDERR_TAIL = 40
 _STDERR_CHARS = 2000
 _STDERR_LINE_BYTES = 4096  # what is kept of one stderr line (only the last _STDERR_CHARS of the tail are shown)
 _STDERR_READ = 64 * 1024
 _STARTUP_CHECK_S = 0.5
-_EXTRA_KEYS = {"workers", "env", "cwd", "ready_line"}
+_EXTRA_KEYS = {"workers", "env", "cwd", "ready_line", "max_response_bytes"}
+# The gate's own credentials and settings, not the agent's: kept out of an (untrusted) worker's environment unless
+# agent_options.extra.env gives them to it by name (``MLFLOW_TRACKING_TOKEN: "${MLFLOW_TRACKING_TOKEN}"``).
+_GATE_ONLY_VARS = frozenset({"MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_USERNAME"})
+_GATE_ONLY_PREFIX = "GATEKIT_"
+
+
+def _gate_only(name: str) -> bool:
+    return name in _GATE_ONLY_VARS or name.upper().startswith(_GATE_ONLY_PREFIX)
+
+
+def _gate_secret(name: str) -> bool:
+    """A gate credential (its value is masked wherever gatekit writes), not a setting such as ``GATEKIT_START_TIMEOUT``."""
+    upper = name.upper()
+    return name in _GATE_ONLY_VARS or (_gate_only(name) and any(w in upper for w in ("KEY", "TOKEN", "SECRET", "PASS")))
+
+
+def worker_env(extra_env: dict[Any, Any], api_key_env: str | None) -> dict[str, str]:
+    """The environment a ``cmd:`` worker runs with: gatekit's, less the gate's own credentials, plus ``extra_env``.
+
+    Dropped: ``MLFLOW_TRACKING_TOKEN`` / ``_PASSWORD`` / ``_USERNAME`` (what gatekit logs to MLflow with) and every
+    ``GATEKIT_*`` variable (``GATEKIT_REDACTION_KEY``...) — an agent under test is untrusted code, and one echoing
+    its environment into an answer or a tool call would hand the gate's token to whatever reads them. Kept: the
+    variable ``api_key_env`` names (the agent's own key) and everything else. ``extra_env`` values may read
+    gatekit's environment as ``${NAME}`` (an unset one is an error), which is how a dropped variable is given back.
+    """
+    env = {name: value for name, value in os.environ.items() if not _gate_only(name) or name == api_key_env}
+    for name, value in extra_env.items():
+        # (a name with "=" or a NUL was an internal error when the worker started; null became the text "None")
+        if not isinstance(name, str) or not name or "=" in name or "\0" in name:
+            raise AgentError(f"agent_options.extra.env: {name!r} is not an environment variable name")
+        if isinstance(value, bool) or not isinstance(value, str | int | float) or "\0" in str(value):
+            raise AgentError(
+                f"agent_options.extra.env.{name}: expected a string or a number (no NUL), got {type(value).__name__}"
+            )
+        # (a gate credential given back this way stays one: never written by gatekit)
+        env[str(name)] = expand_env(str(value), f"extra.env.{name}", secret=_gate_secret)
+    return env
 
 
 class _Worker:
@@ -105,10 +141,12 @@ class _Worker:
         if self.proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 self.proc.kill()
+        await _until_exited([self.proc], 5)
+        # The drain ends at the pipe's end of file. A process the worker started that left its session (setsid, out of
+        # kill_group's reach) holds the pipe open for as long as it lives: a moment for the worker's last words, then
+        # the drain is cancelled (waiting 1 s here per worker, one after the other, held the run's end ~1 s a worker).
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.proc.wait(), 5)
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.drain, 1)
+            await asyncio.wait_for(self.drain, _DRAIN_GRACE_S)
         self.drain.cancel()
         # Close the pipes now, on the running loop: a transport left for the garbage collector
         # is closed from __del__ after the loop is gone ("Event loop is closed").
@@ -140,13 +178,13 @@ class CmdAgent:
                 f"valid keys: {', '.join(sorted(_EXTRA_KEYS))}"
             )
         workers = options.extra.get("workers", options.concurrency)
-        if not isinstance(workers, int) or workers < 1:
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
             raise AgentError(f"agent_options.extra.workers: expected a positive integer, got {workers!r}")
         self.workers = workers
         env_extra = options.extra.get("env") or {}
         if not isinstance(env_extra, dict):
             raise AgentError("agent_options.extra.env: expected a mapping of NAME -> value")
-        self.env = {**os.environ, **{str(k): str(v) for k, v in env_extra.items()}}
+        self.env = worker_env(env_extra, options.api_key_env)
         self.cwd = options.extra.get("cwd")
         if self.cwd is not None:
             if not isinstance(self.cwd, str) or not self.cwd.strip():
@@ -155,6 +193,9 @@ class CmdAgent:
         if not isinstance(ready_line, bool):
             raise AgentError(f"agent_options.extra.ready_line: expected true or false, got {ready_line!r}")
         self.ready_line = ready_line  # each worker writes {"ready": true} once started, before its first request
+        # One answer line, at most (as an HTTP agent's body). Each worker's reader buffers up to twice this before it
+        # stops reading: a fixed 64 MiB let 16 workers writing without a line break hold 1 GB of gatekit's memory.
+        self.max_line = max_response_bytes(options.extra.get("max_response_bytes"))
         self.restarts = 0
         self._idle: asyncio.Queue[_Worker | None] = asyncio.Queue()
         self._all: set[_Worker] = set()
@@ -170,7 +211,7 @@ class CmdAgent:
                 stderr=asyncio.subprocess.PIPE,
                 env=self.env,
                 cwd=self.cwd,
-                limit=_LINE_LIMIT,
+                limit=self.max_line,
                 # its own session and process group, so closing the pool also ends its children
                 start_new_session=True,
             )
@@ -194,7 +235,7 @@ class CmdAgent:
         try:
             line = await _answer_or_exit(worker.proc)
         except (asyncio.LimitOverrunError, ValueError):
-            return f"its first line is longer than {_LINE_LIMIT} bytes"
+            return f"its first line is longer than {self.max_line} bytes (agent_options.extra.max_response_bytes)"
         if not line:
             code = await _exit_code(worker)
             with contextlib.suppress(Exception):
@@ -292,7 +333,10 @@ class CmdAgent:
             except (BrokenPipeError, ConnectionResetError):
                 line = b""
             except (asyncio.LimitOverrunError, ValueError):
-                raise invalid(f"agent answered a line longer than {_LINE_LIMIT} bytes") from None
+                raise invalid(
+                    f"agent answered a line longer than {self.max_line} bytes; raise "
+                    "agent_options.extra.max_response_bytes if that is expected"
+                ) from None
             if not line:
                 code = await _exit_code(worker)
                 # give the stderr drain a moment to collect the worker's last words
@@ -324,9 +368,12 @@ class CmdAgent:
             if isinstance(answer, dict) and "error" in answer and "output" not in answer:
                 await asyncio.sleep(0.02)  # let the drain catch the stderr written just before the answer
                 stderr = worker.stderr_since(seq)
-                message = str(answer["error"]) + (f"; stderr: {stderr}" if stderr else "")
-                raise AgentCallError(ErrorType.EXCEPTION, message, retryable=bool(answer.get("retryable", False)))
-            return normalise_response(answer)
+                error = answer["error"]
+                said = "the agent reported an error without a message" if error in (None, "") else str(error)
+                message = said + (f"; stderr: {stderr}" if stderr else "")
+                # retried only when the agent says true: "retryable": "false" (a string) is not a yes
+                raise AgentCallError(ErrorType.EXCEPTION, message, retryable=answer.get("retryable") is True)
+            return normalise_answer(answer)
         finally:
             # A worker that broke the protocol or was cancelled mid-case (timeout, Ctrl-C) may still
             # answer later and desynchronise the stream: replace it instead of reusing it.
@@ -350,16 +397,27 @@ class CmdAgent:
             if worker.proc.stdin is not None:
                 with contextlib.suppress(Exception):
                     worker.proc.stdin.close()
-        if workers:
-            await asyncio.gather(
-                *(asyncio.wait_for(w.proc.wait(), 2) for w in workers if w.alive), return_exceptions=True
-            )
-        for worker in workers:
-            await worker.kill()
+        # (exits seen on returncode: proc.wait() also waits for the pipes, which an escaped grandchild may hold open)
+        await _until_exited([w.proc for w in workers], _CLOSE_GRACE_S)
+        await asyncio.gather(*(worker.kill() for worker in workers), return_exceptions=True)  # all at once
 
 
 _EXIT_GRACE_S = 0.5  # after the worker exits, how long its answer may still take to come out of the pipe
 _EXIT_POLL_S = 0.25
+_DRAIN_GRACE_S = 0.3  # after a killed worker exited, how long its stderr may still take to reach its end
+_CLOSE_GRACE_S = 2.0  # at the end of the run, how long the workers get to exit once their stdin is closed
+
+
+async def _until_exited(procs: list[asyncio.subprocess.Process], timeout_s: float) -> None:
+    """Return once every one of ``procs`` has exited, or after ``timeout_s``.
+
+    Polls ``returncode`` (set when the child is reaped): ``proc.wait()`` on Python 3.11 returns only once the
+    pipes are closed too, which a process the worker started and that left its session may never do.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while any(proc.returncode is None for proc in procs) and loop.time() < deadline:
+        await asyncio.sleep(0.02)
 
 
 async def _answer_or_exit(proc: asyncio.subprocess.Process) -> bytes:

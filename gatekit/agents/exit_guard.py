@@ -9,12 +9,20 @@ import of a ``python:`` agent's module. The agent's worker thread turns it into 
 (:func:`gatekit.agents.threads.escaped_error`). Anywhere else (gatekit's own threads, a thread the agent started
 itself, a child process forked meanwhile) it exits for real; such an exit leaves the failing verdict.json written
 before the replay (``gatekit.pipeline.provisional``). When the last user closes, the real function is put back.
+
+The same holds for the other ways agent code stops the gate's own process: ``_thread.interrupt_main()`` and a
+stopping signal (``SIGINT``, ``SIGTERM``, ``SIGKILL``, ``SIGHUP``, ``SIGQUIT``) sent to it — ``os.kill`` of its pid
+(or its process group: ``0``, ``-pgid``, ``-1``), ``os.killpg`` of its group, ``signal.raise_signal``,
+``signal.pthread_kill`` of its main thread. They were taken for the user's Ctrl-C or a CI cancel: the run stopped
+with exit 130, "interrupted ... rerun with --resume", no verdict (or, for ``SIGKILL``, died). They raise
+:class:`AgentExitCalled` in agent code now; a signal to another process (a child the agent started) is sent.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -23,7 +31,7 @@ from typing import Any, NoReturn
 _lock = threading.Lock()
 _users = 0
 _owner_pid = 0
-_saved: list[tuple[Any, Callable[[int], NoReturn]]] = []  # (module, its real _exit) while installed
+_saved: list[tuple[Any, str, Callable[..., Any]]] = []  # (module, name, the real function) while installed
 _local = threading.local()  # depth: > 0 while this thread runs agent code
 
 
@@ -31,38 +39,120 @@ class AgentExitCalled(BaseException):  # noqa: N818 - raised into agent code; an
     """Agent code called ``os._exit``; the case fails instead of the gate process ending."""
 
 
-def _real_exit() -> Callable[[int], NoReturn]:
-    for module, real in _saved:
-        if module is os:
+def _real(module: Any, name: str) -> Callable[..., Any]:
+    for saved_module, saved_name, real in _saved:
+        if saved_module is module and saved_name == name:
             return real
-    return os._exit
+    return getattr(module, name)  # type: ignore[no-any-return]
+
+
+def _in_agent_code() -> bool:
+    """This thread of the gate's own process runs agent code (a forked child is never the gate)."""
+    return os.getpid() == _owner_pid and getattr(_local, "depth", 0) > 0
 
 
 def _guarded_exit(status: int) -> NoReturn:
     """``os._exit`` while an agent is open: raise in agent code of this process, else exit for real."""
-    if os.getpid() != _owner_pid or getattr(_local, "depth", 0) <= 0:
-        _real_exit()(status)
+    if not _in_agent_code():
+        _real(os, "_exit")(status)
+        raise AssertionError("unreachable")  # (os._exit does not return)
     raise AgentExitCalled(
         f"os._exit({status!r}) called by agent code: gatekit does not end without a verdict; the case fails"
     )
 
 
+# signals that stop the gate (its Ctrl-C / SIGTERM handling, or the end of the process)
+_STOPPING = frozenset(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGKILL", "SIGHUP", "SIGQUIT") if hasattr(signal, name)
+)
+
+
+def _stops_gate(signum: Any) -> bool:
+    try:
+        return int(signum) in _STOPPING
+    except (TypeError, ValueError):
+        return False
+
+
+def _refused(call: str) -> AgentExitCalled:
+    return AgentExitCalled(
+        f"{call} called by agent code would stop the gate (taken for a Ctrl-C or a cancel: no verdict); the case fails"
+    )
+
+
+def _signal_name(signum: Any) -> str:
+    try:
+        return signal.Signals(int(signum)).name
+    except (TypeError, ValueError):
+        return repr(signum)
+
+
+def _guarded_kill(pid: int, signum: int) -> None:
+    """``os.kill``: a stopping signal from agent code to the gate's process (or its group, or every process) raises."""
+    if _in_agent_code() and _stops_gate(signum):
+        group = os.getpgrp() if hasattr(os, "getpgrp") else None
+        if pid in (_owner_pid, 0, -1) or (group is not None and pid == -group):
+            raise _refused(f"os.kill({pid}, {_signal_name(signum)})")
+    _real(os, "kill")(pid, signum)
+
+
+def _guarded_killpg(pgid: int, signum: int) -> None:
+    if _in_agent_code() and _stops_gate(signum) and pgid in (0, os.getpgrp()):
+        raise _refused(f"os.killpg({pgid}, {_signal_name(signum)})")
+    _real(os, "killpg")(pgid, signum)
+
+
+def _guarded_raise_signal(signum: int) -> None:
+    if _in_agent_code() and _stops_gate(signum):
+        raise _refused(f"signal.raise_signal({_signal_name(signum)})")
+    _real(signal, "raise_signal")(signum)
+
+
+def _guarded_pthread_kill(thread_id: int, signum: int) -> None:
+    if _in_agent_code() and _stops_gate(signum) and thread_id == threading.main_thread().ident:
+        raise _refused(f"signal.pthread_kill(<the main thread>, {_signal_name(signum)})")
+    _real(signal, "pthread_kill")(thread_id, signum)
+
+
+def _guarded_interrupt_main(*args: Any, **kwargs: Any) -> None:
+    if _in_agent_code():
+        raise _refused("_thread.interrupt_main()")
+    _real(sys.modules["_thread"], "interrupt_main")(*args, **kwargs)
+
+
+def _targets() -> list[tuple[Any, str, Callable[..., Any]]]:
+    """(module, name, guard) for every function the guard replaces (``posix`` too: ``from posix import kill``)."""
+    system = [os] + [m for m in (sys.modules.get("posix"), sys.modules.get("nt")) if m is not None]
+    found: list[tuple[Any, str, Callable[..., Any]]] = []
+    for module in system:
+        found += [
+            (module, "_exit", _guarded_exit),
+            (module, "kill", _guarded_kill),
+            (module, "killpg", _guarded_killpg),
+        ]
+    found += [(signal, "raise_signal", _guarded_raise_signal), (signal, "pthread_kill", _guarded_pthread_kill)]
+    import _thread
+
+    found.append((_thread, "interrupt_main", _guarded_interrupt_main))
+    return found
+
+
 def _install() -> None:  # caller holds the lock
     global _owner_pid
     _owner_pid = os.getpid()
-    modules = [os] + [m for m in (sys.modules.get("posix"), sys.modules.get("nt")) if m is not None]
-    for module in modules:
-        real = getattr(module, "_exit", None)
-        if real is not None and real is not _guarded_exit:
-            _saved.append((module, real))
-            setattr(module, "_exit", _guarded_exit)  # noqa: B010 - os._exit is replaced on purpose
+    for module, name, guard in _targets():
+        real = getattr(module, name, None)
+        if real is not None and real is not guard:
+            _saved.append((module, name, real))
+            setattr(module, name, guard)  # replaced on purpose, put back by _uninstall
 
 
 def _uninstall() -> None:  # caller holds the lock
+    guards = {guard for _module, _name, guard in _targets()}
     while _saved:
-        module, real = _saved.pop()
-        if getattr(module, "_exit", None) is _guarded_exit:
-            setattr(module, "_exit", real)  # noqa: B010
+        module, name, real = _saved.pop()
+        if getattr(module, name, None) in guards:  # (a later patch of someone else's is left alone)
+            setattr(module, name, real)
 
 
 def acquire() -> None:

@@ -34,10 +34,17 @@ import time
 import urllib.parse
 from typing import Any
 
-from gatekit.agents.base import AgentCallError, AgentOptions, check_cost, normalise_response
+from gatekit.agents.base import (
+    AgentCallError,
+    AgentOptions,
+    check_cost,
+    expand_env,
+    max_response_bytes,
+    normalise_answer,
+    normalise_response,
+)
 from gatekit.agents.chat_format import invalid, parse_chat_completion
 from gatekit.agents.http_client import (
-    DEFAULT_MAX_RESPONSE_BYTES,
     IDEMPOTENT_METHODS,
     HttpPool,
     HttpProtocolError,
@@ -49,7 +56,6 @@ from gatekit.errors import AgentError
 from gatekit.models import AgentResponse, ErrorType
 from gatekit.redact import add_credential_header, add_known_secret, add_url_secrets, scrub_cut
 
-_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _OPENAI_PASSTHROUGH = ("tools", "tool_choice", "response_format", "temperature", "max_tokens", "seed")
 _EXTRA_KEYS = {
     "mode",
@@ -126,18 +132,6 @@ def get_path(body: Any, path: str) -> Any:
     return node
 
 
-def _expand_env(value: str, where: str) -> str:
-    def sub(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in os.environ:
-            raise AgentError(f"agent_options.{where}: environment variable {name} is not set; export it")
-        value = os.environ[name]
-        add_known_secret(value)  # a header value from the environment is a credential: never written back
-        return value
-
-    return _ENV_REF.sub(sub, value)
-
-
 def check_url(spec: str) -> None:
     """Refuse an agent URL that cannot be sent as is: no host, a bad port, user-info, whitespace."""
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in spec):
@@ -178,16 +172,6 @@ def _json_limit(exc: BaseException) -> str:
     return str(exc).split(";")[0][:120]
 
 
-def _max_response_bytes(value: Any) -> int:
-    if value is None:
-        return DEFAULT_MAX_RESPONSE_BYTES
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1024:
-        raise AgentError(
-            f"agent_options.extra.max_response_bytes: expected a whole number of bytes >= 1024, got {value!r}"
-        )
-    return value
-
-
 class HttpAgent:
     """Adapter for an HTTP agent: OpenAI chat completions or generic JSON."""
 
@@ -204,20 +188,34 @@ class HttpAgent:
         check_url(spec)
         for name, value in options.headers.items():
             check_header(str(name), str(value))
-        self.max_response_bytes = _max_response_bytes(extra.get("max_response_bytes"))
+        self.max_response_bytes = max_response_bytes(extra.get("max_response_bytes"))
         self.mode = str(extra.get("mode") or ("json" if "body_template" in extra else "openai"))
         if self.mode not in ("openai", "json"):
             raise AgentError(f"agent_options.extra.mode: {self.mode!r} is not 'openai' or 'json'")
         self.url = spec
         if self.mode == "openai" and spec.rstrip("/").endswith("/v1"):
             self.url = spec.rstrip("/") + "/chat/completions"
-        self.method = str(extra.get("method", "POST")).upper()
-        self.body_extra: dict[str, Any] = dict(extra.get("body") or {})
+        method = extra.get("method", "POST")
+        if not isinstance(method, str) or not _HEADER_NAME.match(method):  # an HTTP method is a token (RFC 9110)
+            raise AgentError(f"agent_options.extra.method: expected an HTTP method such as POST or GET, got {method!r}")
+        self.method = method.upper()
+        body_extra = extra.get("body")
+        if body_extra is not None and not isinstance(body_extra, dict):  # (was an internal error: dict("abc"))
+            raise AgentError(
+                f"agent_options.extra.body: expected a mapping of fields added to the request body, got {body_extra!r}"
+            )
+        self.body_extra: dict[str, Any] = dict(body_extra or {})
         self.body_template: Any = extra.get("body_template", {"input": "{{input}}", "context": "{{context}}"})
         paths = extra.get("response_paths") or {}
         if not isinstance(paths, dict):
             raise AgentError("agent_options.extra.response_paths: expected a mapping of field -> dotted path")
-        self.response_paths: dict[str, str] = {str(k): str(v) for k, v in paths.items()}
+        for field, path in paths.items():
+            if not isinstance(path, str) or not path:
+                raise AgentError(
+                    f"agent_options.extra.response_paths.{field}: expected a dotted path such as data.answer, "
+                    f"got {path!r}"
+                )
+        self.response_paths: dict[str, str] = {str(k): v for k, v in paths.items()}
         self.cost_header = str(extra.get("cost_header", "x-litellm-response-cost")).lower()
         self.http_client = str(extra.get("http_client", "auto")).lower()
         if self.http_client not in ("auto", "aiohttp"):
@@ -235,7 +233,7 @@ class HttpAgent:
         add_url_secrets(self.url)  # ?api_key=... is masked where the URL is shown; echoed bare, it is masked too
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         for name, value in self.options.headers.items():
-            headers[str(name)] = _expand_env(str(value), f"headers.{name}")
+            headers[str(name)] = expand_env(str(value), f"headers.{name}")
             check_header(str(name), headers[str(name)])  # an environment variable may hold a line break
             # a credential written into the config as it is (``Authorization: Token ...``, ``X-Api-Key: ...``):
             # an endpoint echoing it bare (an error body quoting the request) must not get it written
@@ -395,7 +393,7 @@ class HttpAgent:
         if self.mode == "openai":
             return parse_chat_completion(body)
         if not self.response_paths:
-            return normalise_response(body)
+            return normalise_answer(body)
         picked: dict[str, Any] = {"usage": {}}
         for field, path in self.response_paths.items():
             value = get_path(body, path)

@@ -32,11 +32,10 @@ import urllib.parse
 import zlib
 from typing import Any
 
-from gatekit.agents.base import AgentCallError
+from gatekit.agents.base import DEFAULT_MAX_RESPONSE_BYTES, AgentCallError
 from gatekit.models import ErrorType
 
 _MAX_HEAD = 64 * 1024
-DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 _NO_BODY_STATUSES = (204, 304)
 # RFC 9110 9.2.2: sending one of these twice has the effect of sending it once
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})

@@ -31,6 +31,7 @@ from gatekit.agents.chat_format import (
     parse_chat_completion,
     parse_responses_output,
 )
+from gatekit.agents.exit_guard import AgentExitCalled
 from gatekit.agents.threads import AgentThreads
 from gatekit.chat import to_messages
 from gatekit.errors import AgentError
@@ -111,6 +112,14 @@ class MlflowModelAgent:
             ) from None
         except OSError as exc:
             raise AgentError(f"agent spec {self.spec!r}: cannot load the MLflow model: {exc}") from None
+        except (SystemExit, KeyboardInterrupt, AgentExitCalled) as exc:
+            # the model's own code (models-from-code, load_context) ending the process: a failed start, exit 2, as for
+            # a python: agent's import (was an internal error, exit 3, "AgentCallError: ... the case fails")
+            if isinstance(exc, AgentExitCalled):
+                what = str(exc).removesuffix("; the case fails")[:300]
+            else:
+                what = f"its code raised {type(exc).__name__}({str(exc)[:200]!r}), which would end the gate"
+            raise AgentError(f"agent spec {self.spec!r}: cannot load the MLflow model: {what}") from None
         except Exception as exc:  # noqa: BLE001 - the model's own code failed to load (a missing dependency...)
             # (was an internal error, exit 3 with no verdict.json: the agent did not start, exit 2 with the reason)
             first = (str(exc).strip().splitlines() or [""])[0][:300]

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from gatekit.agents.base import AgentOptions, normalise_response
+from gatekit.agents.base import AgentOptions, normalise_answer
 from gatekit.agents.exit_guard import AgentExitCalled, acquire, agent_code, guarding, release
 from gatekit.agents.threads import AgentThreads, escaped_error
 from gatekit.errors import AgentError
@@ -98,7 +98,7 @@ async def _awaited(awaitable: Any) -> Any:
 
 async def _normalised(awaitable: Any) -> AgentResponse:
     """Await the agent's coroutine and normalise its answer, both on the agent's loop."""
-    return normalise_response(await awaitable)
+    return normalise_answer(await awaitable)
 
 
 def _closing() -> bool:
@@ -181,7 +181,7 @@ class PythonAgent:
 
         def job() -> tuple[AgentResponse | None, Any]:
             raw = invoke()
-            return (None, raw) if inspect.isawaitable(raw) else (normalise_response(raw), None)
+            return (None, raw) if inspect.isawaitable(raw) else (normalise_answer(raw), None)
 
         # What the agent returned is read on its own thread (or loop), never on the gate's: a list subclass whose
         # __iter__ never ends, a property that blocks, would otherwise stop the gate's loop (and its SIGTERM handler)
