@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gatekit.errors import DatasetError
-from gatekit.fsio import MAX_DATASET_BYTES, missing_file_hint, read_input_bytes
+from gatekit.fsio import MAX_DATASET_BYTES, decode_utf8, missing_file_hint, read_input_bytes
 from gatekit.models import Case
 
 _MAX_LISTED_ERRORS = 20
@@ -139,9 +139,9 @@ def _decode_row(text: str) -> Any:
 
 def _jsonl_rows(path: Path, raw: bytes, errors: list[str]) -> list[tuple[int, Any]]:
     try:
-        text = raw.decode("utf-8-sig")
+        text = decode_utf8(raw)
     except UnicodeDecodeError as exc:
-        raise DatasetError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise DatasetError(f"{path}: {exc}") from None
     rows: list[tuple[int, Any]] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -217,9 +217,9 @@ def _maybe_json(value: str) -> Any:
 
 def _csv_rows(path: Path, raw: bytes, errors: list[str]) -> list[tuple[int, Any]]:
     try:
-        text = raw.decode("utf-8-sig")
+        text = decode_utf8(raw)
     except UnicodeDecodeError as exc:
-        raise DatasetError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise DatasetError(f"{path}: {exc}") from None
     # a cell may be as long as a JSON Lines value (csv's default limit of 128 KiB refused a long input)
     csv.field_size_limit(max(csv.field_size_limit(), MAX_DATASET_BYTES))
     # strict: an unterminated quote is an error, not a field that swallows every later row

@@ -169,9 +169,55 @@ def read_input_bytes(path: str | os.PathLike[str], limit: int) -> bytes:
     return b"".join(chunks) if len(chunks) > 1 else chunks[0]
 
 
-def read_input_text(path: str | os.PathLike[str], limit: int, encoding: str = "utf-8") -> str:
-    """:func:`read_input_bytes` decoded like ``Path.read_text`` (universal newlines); ``UnicodeDecodeError``."""
-    text = read_input_bytes(path, limit).decode(encoding)
+class NotUtf8Error(UnicodeDecodeError):
+    """Bytes that are not UTF-8 text; ``str()`` says what they are instead, and to save the file as UTF-8."""
+
+    def __str__(self) -> str:
+        return str(self.reason)
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """The encoding UTF-16 or UTF-32 when ``data`` is plainly in it (a byte-order mark, a NUL after each letter).
+
+    Windows Notepad's "Unicode" and PowerShell 5's ``>`` write UTF-16: UTF-8 reads its byte-order mark as an invalid
+    byte, and its ASCII letters (a NUL after each one, without the mark) as text full of NUL characters.
+    """
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    head = data[:4096]
+    nuls = head.count(0)
+    if len(head) >= 4 and nuls * 4 >= len(head):  # a quarter of the bytes NUL: no UTF-8 text a person wrote
+        return "UTF-32" if nuls * 10 > len(head) * 6 else "UTF-16"
+    return None
+
+
+def decode_utf8(data: bytes, *, bom: bool = True) -> str:
+    """``data`` as UTF-8 text (``bom``: a leading UTF-8 byte-order mark dropped); else ``NotUtf8Error`` saying why.
+
+    A UTF-16 or UTF-32 file is named as such (its ASCII decodes as UTF-8 text full of NUL characters otherwise).
+    """
+    wide = _wide_encoding(data)
+    if wide is not None:
+        raise NotUtf8Error(
+            "utf-8",
+            data,
+            0,
+            1,
+            f"the file is {wide} text, not UTF-8; save it as UTF-8 (in Notepad: Save as, Encoding UTF-8)",
+        )
+    try:
+        return data.decode("utf-8-sig" if bom else "utf-8")
+    except UnicodeDecodeError as exc:
+        raise NotUtf8Error(
+            "utf-8", data, exc.start, exc.end, f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
+        ) from None
+
+
+def read_input_text(path: str | os.PathLike[str], limit: int) -> str:
+    """:func:`read_input_bytes` decoded like ``Path.read_text`` (universal newlines); ``NotUtf8Error`` if not UTF-8."""
+    text = decode_utf8(read_input_bytes(path, limit), bom=False)
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 

@@ -93,12 +93,17 @@ def load_yaml(text: str) -> tuple[Any, Any]:
     ``node`` is the composed node tree (for line numbers), None for an empty document.
     Raises ``YamlError`` (a ``yaml.MarkedYAMLError``) for invalid or refused YAML.
     """
-    loader = StrictLoader(text)
+    try:
+        loader = StrictLoader(text)  # (PyYAML's reader refuses a control character here, before any parsing)
+    except yaml.reader.ReaderError as exc:
+        raise _unprintable(text, exc) from None
     try:
         node = loader.get_single_node()
         data = None if node is None else loader.construct_document(node)
     except YamlError:
         raise
+    except yaml.reader.ReaderError as exc:
+        raise _unprintable(text, exc) from None
     except yaml.MarkedYAMLError as exc:
         problem = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem and exc.problem.startswith("but "):  # PyYAML splits one sentence in two
@@ -113,6 +118,18 @@ def load_yaml(text: str) -> tuple[Any, Any]:
     return data, node
 
 
+def _unprintable(text: str, exc: yaml.reader.ReaderError) -> YamlError:
+    """PyYAML's refusal of a control character (a BEL, a NUL) as a ``YamlError`` naming its line and code point."""
+    position = max(0, min(int(exc.position), len(text)))
+    line = text.count("\n", 0, position)
+    column = position - (text.rfind("\n", 0, position) + 1)
+    code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+    return YamlError(
+        f"control character U+{code:04X} at column {column + 1} is not allowed in YAML",
+        yaml.Mark("<yaml>", position, line, column, None, 0),
+    )
+
+
 def safe_load(text: str) -> Any:
     """``yaml.safe_load`` through ``StrictLoader``: the data only."""
     return load_yaml(text)[0]
@@ -120,6 +137,8 @@ def safe_load(text: str) -> Any:
 
 def yaml_fix(problem: object) -> str:
     """What to do about the YAML ``problem`` a parser reported: a tab gets its own advice."""
+    if "control character U+" in str(problem):
+        return "delete that character (an editor may not show it)"
     if "'\\t'" in str(problem):  # PyYAML: "found character '\\t' that cannot start any token"
         return "replace the tab with spaces (YAML indents with spaces only)"
     return "fix it at that line"
