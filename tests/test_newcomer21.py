@@ -10,6 +10,14 @@ import pytest
 from conftest import one_line_exit_2
 from test_newcomer19 import gatekit
 
+from gatekit.errors import ConfigError
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One `gatekit init` project for the tests that change none of its files."""
+    return _init(tmp_path_factory.mktemp("fresh"))
+
 
 def _init(root: Path) -> Path:
     """A fresh `gatekit init` project in ``root``."""
@@ -64,3 +72,51 @@ def test_a_control_character_in_a_yaml_file_names_its_line(tmp_path: Path, name:
     line = one_line_exit_2(gatekit(root, "eval", "--no-mlflow"))  # (was exit 3: "internal error ... ReaderError")
     assert line.startswith(f"error: {name}:{line_no}: invalid YAML: control character U+0007 at column"), line
     assert "delete that character" in line, line
+
+
+@pytest.mark.parametrize(
+    ("uri", "expected"),
+    [
+        (
+            "htp://localhost:5000",
+            "has an unknown scheme 'htp:' (MLflow has no tracking store for it); write http://localhost:5000 instead",
+        ),
+        ("localhost:5000", "is a host and port, not a URI; write http://localhost:5000 (or https://) instead"),
+        ("127.0.0.1:5000", "is a host and port, not a URI; write http://127.0.0.1:5000 (or https://) instead"),
+        ("http:/localhost:5000", "names no host; write http://HOST:PORT (two slashes) instead"),
+        ("sqlite://mlflow.db", "puts the file name where a host goes; write sqlite:///mlflow.db (three slashes"),
+        ("mlflow.db", "is a database file; write sqlite:///mlflow.db (three slashes) instead"),
+    ],
+)
+def test_a_tracking_uri_typo_stops_the_gate_before_the_replay(fresh: Path, uri: str, expected: str) -> None:
+    root = fresh  # (was: every case replayed, then exit 3 and MLflow's exception, or "a file store")
+    line = one_line_exit_2(gatekit(root, "eval", "--tracking-uri", uri))
+    assert line.startswith(f"error: --tracking-uri {uri} {expected}"), line
+    assert line.endswith("or pass --no-mlflow to log nothing"), line
+    assert not (root / "reports" / "latest" / "results.jsonl").exists()  # nothing replayed
+
+
+def test_a_tracking_uri_typo_in_the_environment_is_named_as_the_variable(fresh: Path) -> None:
+    root = fresh
+    line = one_line_exit_2(gatekit(root, "eval", env={"MLFLOW_TRACKING_URI": "htps://mlflow.example.com"}))
+    assert line.startswith("error: MLFLOW_TRACKING_URI htps://mlflow.example.com has an unknown scheme"), line
+    assert "write https://mlflow.example.com instead" in line, line
+    args = ["drift", "--reference", "datasets/golden.jsonl", "--production", "datasets/golden.jsonl"]
+    line = one_line_exit_2(gatekit(root, *args, "--tracking-uri", "htp://localhost:5000"))  # (was: drift, then exit 3)
+    assert "--tracking-uri htp://localhost:5000 has an unknown scheme 'htp:'" in line, line
+
+
+def test_a_tracking_uri_with_a_secret_is_refused_without_it(fresh: Path) -> None:
+    root = fresh
+    uri = "htp://ann:hunter2hunter2@localhost:5000/?token=abcdefgh12345"
+    line = one_line_exit_2(gatekit(root, "eval", "--tracking-uri", uri))
+    assert "hunter2" not in line and "abcdefgh12345" not in line, line
+    assert "write http://***@localhost:5000/?token=*** instead" in line, line
+
+
+def test_databricks_alone_is_a_workspace_not_a_file_store() -> None:
+    from gatekit.sinks.mlflow import check_store_opens
+
+    check_store_opens("databricks")  # (was: ConfigError "is a file store, which MLflow refuses to open")
+    with pytest.raises(ConfigError, match="has an unknown scheme 'databrick:'"):
+        check_store_opens("databrick://profile")
