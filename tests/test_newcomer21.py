@@ -120,3 +120,35 @@ def test_databricks_alone_is_a_workspace_not_a_file_store() -> None:
     check_store_opens("databricks")  # (was: ConfigError "is a file store, which MLflow refuses to open")
     with pytest.raises(ConfigError, match="has an unknown scheme 'databrick:'"):
         check_store_opens("databrick://profile")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("id;input;expected\nc1;hi;\n", "the columns are separated by semicolons, not commas"),
+        ("id\tinput\nc1\thi\n", "the columns are separated by tabs, not commas"),
+        ("ID,Input\nc1,hi\n", "unknown column 'ID' (column 1) (did you mean 'id'? keys are lowercase, without spaces)"),
+        ("id, input\nc1,hi\n", "unknown column ' input' (column 2) (did you mean 'input'? keys are lowercase"),
+        ("id,input,expectd\nc1,hi,\n", "unknown column 'expectd' (column 3) (did you mean 'expected'?)"),
+    ],
+    ids=["semicolons", "tabs", "capitals", "space", "typo"],
+)
+def test_a_spreadsheet_csv_header_says_what_to_change(fresh: Path, text: str, expected: str) -> None:
+    name = "nc21-sheet.csv"
+    (fresh / name).write_text(text, encoding="utf-8")  # (was "unknown column 'id;input;expected'", no suggestion)
+    line = one_line_exit_2(gatekit(fresh, "eval", "--no-mlflow", "--dataset", name))
+    assert line.startswith(f"error: {name}:1: {expected}"), line
+
+
+def test_a_misnamed_jsonl_key_is_answered_with_the_key_meant(fresh: Path) -> None:
+    rows = [
+        '{"id": "c1", "prompt": "hi"}',
+        '{"id": "c2", "input": "hi", "expect": {"output_contains": ["x"]}}',
+        '{"id": "c3", "input": "hi", "expected": {"tool_calls": [{"name": "lookup_order", "args": {}}]}}',
+    ]
+    (fresh / "nc21-keys.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    line = one_line_exit_2(gatekit(fresh, "eval", "--no-mlflow", "--dataset", "nc21-keys.jsonl"))
+    assert "line 1: unknown key 'prompt' (did you mean 'input'?); allowed keys: " in line, line
+    assert "metadata; missing 'input'" in line, line  # (was "metadata, missing 'input'": one more allowed key?)
+    assert "line 2: unknown key 'expect' (did you mean 'expected'?)" in line, line
+    assert "line 3: unknown key 'expected.tool_calls[0].args' (did you mean 'arguments'?)" in line, line
