@@ -63,7 +63,7 @@ app = typer.Typer(
     help="Decide whether an AI agent build may reach production: replay, measure, govern, check drift, gate.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
-    add_completion=False,
+    add_completion=True,
 )
 
 
@@ -815,7 +815,7 @@ def init(
 def main() -> None:
     """Console-script entry point."""
     try:
-        code = app(standalone_mode=False)  # a usage error is raised here, printed below in one line
+        code = app(standalone_mode=False, prog_name="gatekit")  # a usage error is raised here, printed below in one line
     except KeyboardInterrupt:  # pragma: no cover - typer handles most
         sys.exit(130)
     except typer.Abort:  # pragma: no cover - no command prompts

@@ -152,3 +152,20 @@ def test_a_misnamed_jsonl_key_is_answered_with_the_key_meant(fresh: Path) -> Non
     assert "metadata; missing 'input'" in line, line  # (was "metadata, missing 'input'": one more allowed key?)
     assert "line 2: unknown key 'expect' (did you mean 'expected'?)" in line, line
     assert "line 3: unknown key 'expected.tool_calls[0].args' (did you mean 'arguments'?)" in line, line
+
+
+def test_shell_completion_is_offered_and_completes_commands_and_options(tmp_path: Path) -> None:
+    # (was "No such option: --install-completion", and no completion at all: typer's add_completion=False)
+    proc = gatekit(tmp_path, "--show-completion", "bash", env={"SHELL": "/bin/bash"})
+    assert proc.returncode == 0, proc.stderr
+    assert "complete -o default -F _gatekit_completion gatekit" in proc.stdout, proc.stdout
+    assert "--install-completion" in gatekit(tmp_path, "--help").stdout
+    for words, cword, expected in (("gatekit ev", "1", "eval"), ("gatekit eval --no-ml", "2", "--no-mlflow")):
+        env = {"_GATEKIT_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": cword}
+        proc = gatekit(tmp_path, env=env)  # (what bash runs on Tab; `python -m gatekit` is "gatekit" too)
+        assert proc.returncode == 0 and proc.stdout.split() == [expected], (proc.stdout, proc.stderr)
+
+
+def test_help_under_python_m_names_the_command_gatekit(tmp_path: Path) -> None:
+    proc = gatekit(tmp_path, "eval", "--help")  # (was "Usage: python -m gatekit eval")
+    assert proc.returncode == 0 and "Usage: gatekit eval [OPTIONS]" in proc.stdout, proc.stdout
