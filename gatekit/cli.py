@@ -815,7 +815,8 @@ def init(
 def main() -> None:
     """Console-script entry point."""
     try:
-        code = app(standalone_mode=False, prog_name="gatekit")  # a usage error is raised here, printed below in one line
+        # a usage error is raised here, printed below in one line; "gatekit" under `python -m gatekit` too
+        code = app(standalone_mode=False, prog_name="gatekit")
     except KeyboardInterrupt:  # pragma: no cover - typer handles most
         sys.exit(130)
     except typer.Abort:  # pragma: no cover - no command prompts

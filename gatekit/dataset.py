@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from gatekit.errors import DatasetError
-from gatekit.fsio import MAX_DATASET_BYTES, decode_utf8, missing_file_hint, read_input_bytes
+from gatekit.fsio import MAX_DATASET_BYTES, FolderGivenError, decode_utf8, missing_file_hint, read_input_bytes
 from gatekit.models import Case
 
 _MAX_LISTED_ERRORS = 20
@@ -67,6 +67,8 @@ def load_dataset(path: Path | str) -> Dataset:
         raise DatasetError(
             f"{path}: dataset file not found; check --dataset or 'dataset:' in gatekit.yaml{missing_file_hint(path)}"
         )
+    if path.is_dir():  # (before its format: a folder's "suffix" is no format)
+        raise DatasetError(f"{path}: {FolderGivenError(path)}; check --dataset or 'dataset:' in gatekit.yaml")
     fmt = dataset_format(path)
     try:
         raw = read_input_bytes(path, MAX_DATASET_BYTES)

@@ -122,6 +122,26 @@ def file_kind(mode: int) -> str:
     return "not a regular file"
 
 
+class FolderGivenError(IsADirectoryError):
+    """A folder where a file is read; ``str()`` and ``strerror`` say so and name a few of the files in it."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        import itertools
+
+        try:
+            with os.scandir(path) as entries:  # (the first 1,000 names only: a huge folder is no reason to wait)
+                files = sorted(e.name for e in itertools.islice(entries, 1000) if e.is_file() and e.name[:1] != ".")
+        except OSError:
+            files = []
+        shown = ", ".join(files[:3]) + (", ..." if len(files) > 3 else "")
+        inside = f" (it holds {shown})" if files else ""
+        super().__init__(errno.EISDIR, f"a folder, not a file{inside}")
+        self.filename = os.fspath(path)
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
 def _open_regular(path: str | os.PathLike[str]) -> int:
     """A read-only descriptor of ``path`` when it is a regular file; ``InputFileError`` (or ``OSError``) else.
 
@@ -131,7 +151,7 @@ def _open_regular(path: str | os.PathLike[str]) -> int:
     try:
         mode = os.fstat(fd).st_mode
         if stat.S_ISDIR(mode):
-            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
+            raise FolderGivenError(path)
         if not stat.S_ISREG(mode):
             raise InputFileError(f"{file_kind(mode)}, not a regular file; pass the file itself")
         os.set_blocking(fd, True)

@@ -169,3 +169,26 @@ def test_shell_completion_is_offered_and_completes_commands_and_options(tmp_path
 def test_help_under_python_m_names_the_command_gatekit(tmp_path: Path) -> None:
     proc = gatekit(tmp_path, "eval", "--help")  # (was "Usage: python -m gatekit eval")
     assert proc.returncode == 0 and "Usage: gatekit eval [OPTIONS]" in proc.stdout, proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["eval", "--no-mlflow", "--dataset", "datasets"],
+            "datasets: a folder, not a file (it holds golden.jsonl); check --dataset",
+        ),  # (was "unknown dataset format ''")
+        (
+            ["eval", "--no-mlflow", "--thresholds", "thresholds"],
+            "thresholds: cannot read thresholds file: a folder, not a file (it holds default.yaml, rollout.yaml)",
+        ),  # (was "[Errno 21] Is a directory: 'thresholds'")
+        (
+            ["policy", "check", "policies"],
+            "policies: cannot read policy file: a folder, not a file (it holds default.yaml); check the path",
+        ),
+    ],
+    ids=["dataset", "thresholds", "policy"],
+)
+def test_a_folder_given_for_a_file_names_the_files_in_it(fresh: Path, args: list[str], expected: str) -> None:
+    line = one_line_exit_2(gatekit(fresh, *args))
+    assert line.startswith(f"error: {expected}"), line

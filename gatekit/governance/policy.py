@@ -524,7 +524,7 @@ def load_policy(path: str | Path) -> Policy:
     except OSError as exc:
         hint = missing_file_hint(file) if exc.errno == errno.ENOENT else ""
         reason = str(exc.strerror or exc).removesuffix("; check the path")  # (the size limit's reason says it too)
-        raise PolicyError(f"{file}: cannot read policy file ({reason}); check the path{hint}") from None
+        raise PolicyError(f"{file}: cannot read policy file: {reason}; check the path{hint}") from None
     try:
         text = decode_utf8(data, bom=False)
     except UnicodeDecodeError as exc:  # replacement characters would make a term or pattern that never matches
