@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -437,7 +438,7 @@ def _meant(key: Any, known: tuple[str, ...]) -> str:
     return f" (did you mean {_show(close[0])}?)" if close else ""
 
 
-def _refuse_other_separator(path: Path, header: list[str]) -> None:
+def _refuse_other_separator(path: Path, header: Sequence[str]) -> None:
     """A CSV header in one column that ``;`` or a tab splits into known columns: a spreadsheet's export, said so."""
     if len(header) != 1:
         return

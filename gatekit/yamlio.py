@@ -192,9 +192,44 @@ def refuse_bool(value: Any) -> Any:
     return value
 
 
+_NUMBER_WITH_UNIT = r"\s*[-+]?\d+(?:\.\d*)?\s*([A-Za-z%]+)\s*"
+
+
 def _problem(err: dict[str, Any]) -> str:
-    """A pydantic error's text without its "Value error, " prefix (a Python exception's name, to a reader)."""
+    """A pydantic error as a reader acts on it: what was expected, what YAML read; no Python type names.
+
+    Pydantic's own text is kept for the rest, without its "Value error, " prefix (a Python exception's name).
+    """
+    import re
+
+    kind, value = str(err.get("type") or ""), err.get("input")
+    if kind == "string_type" and isinstance(value, bool | int | float):  # (YAML read the text as another value)
+        what = "a boolean (yes, no, on, off, true, false)" if isinstance(value, bool) else "a number"
+        return f"{_yaml_value(value)} is not text: YAML reads it as {what}; put it in quotes"
+    if kind in ("int_parsing", "float_parsing", "int_type", "float_type", "path_type", "string_type"):
+        expected = {"int": "a whole number", "float": "a number", "path": "a path", "string": "text"}[
+            kind.split("_")[0]
+        ]
+        if isinstance(value, str) and (unit := re.fullmatch(_NUMBER_WITH_UNIT, value)):
+            return f"expected {expected}, got {_yaml_value(value)}: write the number alone, without {unit.group(1)!r}"
+        return f"expected {expected}, got {_yaml_value(value)}"
     return str(err.get("msg") or "invalid value").removeprefix("Value error, ")
+
+
+def _yaml_value(value: Any) -> str:
+    """A value read from YAML as a message shows it: scalars as written (scrubbed, cut), containers by their kind."""
+    from gatekit.redact import scrub
+
+    if value is None:
+        return "no value"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a mapping (key: value)"
+    if isinstance(value, list | tuple):
+        return "a list"
+    text = scrub(repr(value)) or ""
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _inner_model(annotation: Any) -> tuple[Any, int]:

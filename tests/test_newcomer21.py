@@ -192,3 +192,35 @@ def test_help_under_python_m_names_the_command_gatekit(tmp_path: Path) -> None:
 def test_a_folder_given_for_a_file_names_the_files_in_it(fresh: Path, args: list[str], expected: str) -> None:
     line = one_line_exit_2(gatekit(fresh, *args))
     assert line.startswith(f"error: {expected}"), line
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        # (was "Input should be a valid number, unable to parse string as a number": thresholds take 2000ms, so why not?)
+        (
+            "timeout: 30",
+            "timeout: 30s",
+            "16: timeout: expected a number, got '30s': write the number alone, without 's'",
+        ),
+        ("concurrency: 8", "concurrency: eight", "15: concurrency: expected a whole number, got 'eight'"),
+        # (was "Input is not a valid path for <class 'pathlib.Path'>")
+        ("dataset: datasets/golden.jsonl", "dataset: [a.jsonl, b.jsonl]", "10: dataset: expected a path, got a list"),
+        ("out: reports/latest", "out:", "14: out: expected a path, got no value"),
+        # (was "Input should be a valid string")
+        (
+            "experiment: gatekit",
+            "experiment: 42",
+            "18: experiment: 42 is not text: YAML reads it as a number; put it in",
+        ),
+    ],
+    ids=["unit", "word", "list", "empty", "number"],
+)
+def test_a_wrongly_typed_config_value_says_what_was_expected(tmp_path: Path, old: str, new: str, expected: str) -> None:
+    root = _init(tmp_path)
+    text = (root / "gatekit.yaml").read_text(encoding="utf-8")
+    assert f"\n{old}\n" in text
+    (root / "gatekit.yaml").write_text(text.replace(f"\n{old}\n", f"\n{new}\n"), encoding="utf-8")
+    line = one_line_exit_2(gatekit(root, "eval", "--no-mlflow"))
+    assert line.startswith(f"error: gatekit.yaml:{expected}"), line
+    assert "Input should" not in line and "<class" not in line, line
