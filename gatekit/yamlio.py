@@ -141,7 +141,26 @@ def yaml_fix(problem: object) -> str:
         return "delete that character (an editor may not show it)"
     if "'\\t'" in str(problem):  # PyYAML: "found character '\\t' that cannot start any token"
         return "replace the tab with spaces (YAML indents with spaces only)"
+    for said, advice in _YAML_ADVICE:
+        if said in str(problem):
+            return advice
     return "fix it at that line"
+
+
+# what PyYAML says about the usual slips -> what to do (its words alone name no fix)
+_YAML_ADVICE = (
+    (
+        "mapping values are not allowed here",
+        "check this line's indentation against the line above (same column for keys of one mapping), and put a "
+        "value holding ': ' in quotes",
+    ),
+    ("expected <block end>", "indent this line like the other keys or items of its block (spaces only)"),
+    ("could not find expected ':'", "a line above is no 'key: value' (a ':' missing, or a quote left open)"),
+    ("that cannot start any token", "put the value in quotes"),
+    ("found unexpected end of stream", "a quote opened above is not closed; close it"),
+    ("expected ',' or ']'", "close the [ ] list (or put the value in quotes)"),
+    ("expected ',' or '}'", "close the { } mapping (or put the value in quotes)"),
+)
 
 
 def read_yaml(path: Path, error_cls: type[Exception], what: str) -> tuple[dict[str, Any], dict[tuple[str, ...], int]]:
@@ -213,6 +232,10 @@ def _problem(err: dict[str, Any]) -> str:
         if isinstance(value, str) and (unit := re.fullmatch(_NUMBER_WITH_UNIT, value)):
             return f"expected {expected}, got {_yaml_value(value)}: write the number alone, without {unit.group(1)!r}"
         return f"expected {expected}, got {_yaml_value(value)}"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):  # (not "an instance of CheckSpec")
+        return f"expected a mapping (key: value, or {{key: value}} on one line), got {_yaml_value(value)}"
+    if kind == "list_type":
+        return f"expected a list (- item lines, or [a, b] on one line), got {_yaml_value(value)}"
     return str(err.get("msg") or "invalid value").removeprefix("Value error, ")
 
 

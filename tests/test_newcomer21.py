@@ -224,3 +224,59 @@ def test_a_wrongly_typed_config_value_says_what_was_expected(tmp_path: Path, old
     line = one_line_exit_2(gatekit(root, "eval", "--no-mlflow"))
     assert line.startswith(f"error: gatekit.yaml:{expected}"), line
     assert "Input should" not in line and "<class" not in line, line
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "expected"),
+    [
+        (
+            "gatekit.yaml",
+            "\ntimeout: 30\n",
+            "\n  timeout: 30\n",
+            "gatekit.yaml:16: invalid YAML: mapping values are "
+            "not allowed here; check this line's indentation against the line above",
+        ),
+        (
+            "thresholds/default.yaml",
+            "\n  error_rate: {max: 1%}\n",
+            "\n error_rate: {max: 1%}\n",
+            "thresholds/default.yaml:7: invalid YAML: expected <block end>, but found '<block mapping start>'; indent "
+            "this line like the other keys or items of its block (spaces only)",
+        ),
+        (
+            "policies/default.yaml",
+            "\n    outcome: deny\n",
+            "\n   outcome: deny\n",
+            "policies/default.yaml:13: invalid "
+            "YAML: expected <block end>, but found '<block mapping start>'; indent this line like the other keys",
+        ),
+        (
+            "gatekit.yaml",
+            "\nexperiment: gatekit\n",
+            "\nexperiment: `gatekit`\n",
+            "gatekit.yaml:18: invalid YAML: found character '`' that cannot start any token; put the value in quotes",
+        ),
+    ],
+    ids=["indented", "dedented", "policy", "backtick"],
+)
+def test_a_yaml_slip_says_what_to_do_not_only_what_pyyaml_saw(
+    tmp_path: Path, name: str, old: str, new: str, expected: str
+) -> None:
+    root = _init(tmp_path)  # (was "...; fix it at that line" after PyYAML's words alone)
+    path = root / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    args = ["policy", "check", name] if name.startswith("policies") else ["eval", "--no-mlflow"]
+    line = one_line_exit_2(gatekit(root, *args))
+    assert line.startswith(f"error: {expected}"), line
+    assert "fix it at that line" not in line, line
+
+
+def test_a_check_written_as_a_comparison_asks_for_a_mapping(fresh: Path) -> None:
+    text = (fresh / "thresholds" / "default.yaml").read_text(encoding="utf-8")
+    (fresh / "nc21-th.yaml").write_text(text.replace("{max: 2000ms}", "< 2000ms"), encoding="utf-8")
+    line = one_line_exit_2(gatekit(fresh, "eval", "--no-mlflow", "--thresholds", "nc21-th.yaml"))
+    # (was "Input should be a valid dictionary or instance of CheckSpec")
+    expected = "nc21-th.yaml:6: checks.latency_p95_ms: expected a mapping (key: value, or {key: value} on one line)"
+    assert line == f"error: {expected}, got '< 2000ms'", line
