@@ -280,3 +280,20 @@ def test_a_check_written_as_a_comparison_asks_for_a_mapping(fresh: Path) -> None
     # (was "Input should be a valid dictionary or instance of CheckSpec")
     expected = "nc21-th.yaml:6: checks.latency_p95_ms: expected a mapping (key: value, or {key: value} on one line)"
     assert line == f"error: {expected}, got '< 2000ms'", line
+
+
+def test_a_path_written_relative_to_the_working_folder_is_answered_with_the_path_meant(tmp_path: Path) -> None:
+    root = _init(tmp_path)  # gatekit.yaml moved into conf/, its paths left as they were (relative to the root)
+    (root / "conf").mkdir()
+    (root / "gatekit.yaml").rename(root / "conf" / "gatekit.yaml")
+    line = one_line_exit_2(gatekit(root, "eval", "--no-mlflow", "--config", "conf/gatekit.yaml"))
+    # (was "conf/datasets/golden.jsonl: dataset file not found; check ...": nothing said why conf/)
+    assert line == (
+        "error: conf/gatekit.yaml:10: dataset: conf/datasets/golden.jsonl not found: paths in gatekit.yaml are "
+        "relative to its folder (conf), not to the working directory; write ../datasets/golden.jsonl"
+    ), line
+    text = (root / "conf" / "gatekit.yaml").read_text(encoding="utf-8")
+    (root / "conf" / "gatekit.yaml").write_text(text.replace(": datasets/", ": ../datasets/"), encoding="utf-8")
+    line = one_line_exit_2(gatekit(root, "eval", "--no-mlflow", "--config", "conf/gatekit.yaml"))
+    assert line.startswith("error: conf/gatekit.yaml:12: thresholds: conf/thresholds/default.yaml not found"), line
+    assert line.endswith("write ../thresholds/default.yaml"), line
