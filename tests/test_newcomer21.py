@@ -297,3 +297,28 @@ def test_a_path_written_relative_to_the_working_folder_is_answered_with_the_path
     line = one_line_exit_2(gatekit(root, "eval", "--no-mlflow", "--config", "conf/gatekit.yaml"))
     assert line.startswith("error: conf/gatekit.yaml:12: thresholds: conf/thresholds/default.yaml not found"), line
     assert line.endswith("write ../thresholds/default.yaml"), line
+
+
+def test_an_agent_whose_own_import_fails_shows_that_import_error(tmp_path: Path) -> None:
+    root = _init(tmp_path)
+    agent = (root / "gatekit_example_agent.py").read_text(encoding="utf-8")
+    (root / "gatekit_example_agent.py").write_text(
+        agent.replace("import re\n", "import re\n\nimport nc21_sdk_not_installed\n", 1), encoding="utf-8"
+    )
+    line = one_line_exit_2(gatekit(root, "eval", "--no-mlflow"))
+    # (was "module 'nc21_sdk_not_installed' not found (imported from the working directory ...); check the module
+    # path and run gatekit from the folder that contains it": the agent's module was found, its import was not)
+    assert line.startswith(
+        "error: agent spec 'python:gatekit_example_agent:run': importing gatekit_example_agent failed: "
+        "ModuleNotFoundError: No module named 'nc21_sdk_not_installed' (at gatekit_example_agent.py:"
+    ), line
+    assert "); install the package that provides 'nc21_sdk_not_installed' in the Python that runs gatekit" in line
+    assert "working directory" not in line, line
+
+
+def test_an_agent_that_raises_at_import_names_its_line(fresh: Path) -> None:
+    (fresh / "nc21_agent.py").write_text("import os\n\nKEY = os.environ['NC21_UNSET_KEY']\n", encoding="utf-8")
+    line = one_line_exit_2(gatekit(fresh, "eval", "--no-mlflow", "--agent", "python:nc21_agent:run"))
+    assert line == "error: agent spec 'python:nc21_agent:run': importing nc21_agent failed: " + (
+        "KeyError: 'NC21_UNSET_KEY' (at nc21_agent.py:3)"
+    ), line
