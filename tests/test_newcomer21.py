@@ -322,3 +322,23 @@ def test_an_agent_that_raises_at_import_names_its_line(fresh: Path) -> None:
     assert line == "error: agent spec 'python:nc21_agent:run': importing nc21_agent failed: " + (
         "KeyError: 'NC21_UNSET_KEY' (at nc21_agent.py:3)"
     ), line
+
+
+COMMANDS = [
+    ["promote"], ["eval"], ["report"], ["drift"], ["canary"], ["watch"], ["rollback"], ["schema"], ["traces"],
+    ["init"], ["policy", "check"], ["policy", "test"], ["guard", "serve"],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=[" ".join(command) for command in COMMANDS])
+def test_every_command_help_ends_with_examples_whose_options_exist(tmp_path: Path, command: list[str]) -> None:
+    import re
+
+    proc = gatekit(tmp_path, *command, "--help", env={"COLUMNS": "200"})  # (was: no command's --help had an example)
+    assert proc.returncode == 0, proc.stderr
+    help_text, _, examples = proc.stdout.partition(" Examples:")
+    assert examples, proc.stdout
+    shown = [line.strip() for line in examples.splitlines() if line.strip().startswith("gatekit ")]
+    assert shown and all(line.startswith(f"gatekit {' '.join(command)}") for line in shown), shown
+    for option in re.findall(r"\s(--?[a-z][\w-]*)", " ".join(shown)):
+        assert re.search(rf"(^|\s){re.escape(option)}[\s,]", help_text), option
