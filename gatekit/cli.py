@@ -592,7 +592,11 @@ def schema(
         "production-log": production_log_schema,
     }
     if kind not in schemas:
-        _err(f"error: unknown schema {kind!r}; use one of: {', '.join(schemas)}")
+        import difflib
+
+        close = difflib.get_close_matches(kind, list(schemas), n=1, cutoff=0.6)
+        meant = f"did you mean {close[0]!r}? " if close else ""
+        _err(f"error: unknown schema {kind!r}; {meant}use one of: {', '.join(schemas)}")
         raise typer.Exit(EXIT_USAGE)
     typer.echo(json.dumps(schemas[kind](), indent=2))
 

@@ -342,3 +342,12 @@ def test_every_command_help_ends_with_examples_whose_options_exist(tmp_path: Pat
     assert shown and all(line.startswith(f"gatekit {' '.join(command)}") for line in shown), shown
     for option in re.findall(r"\s(--?[a-z][\w-]*)", " ".join(shown)):
         assert re.search(rf"(^|\s){re.escape(option)}[\s,]", help_text), option
+
+
+def test_init_into_a_missing_folder_and_a_misspelt_schema_say_what_to_do(tmp_path: Path) -> None:
+    line = one_line_exit_2(gatekit(tmp_path, "init", "my-agnet/repo"))  # (was "is not a folder; run it in ...")
+    assert line == "error: gatekit init: my-agnet/repo does not exist; create it first (mkdir -p my-agnet/repo) or " + (
+        "check the path"
+    ), line
+    line = one_line_exit_2(gatekit(tmp_path, "schema", "production_log"))
+    assert line.startswith("error: unknown schema 'production_log'; did you mean 'production-log'? use one of"), line
