@@ -29,8 +29,42 @@ def _plain_metavars(params: list[Any]) -> list[Any]:
     return params
 
 
+# `gatekit COMMAND --help` ends with these: what a first run of each command looks like
+_EXAMPLES: dict[str, tuple[str, ...]] = {
+    "promote": (
+        "gatekit promote    (reads ./gatekit.yaml)",
+        "gatekit promote --agent models:/support-agent@candidate --alias production",
+        "gatekit promote --baseline champion --junit reports/junit.xml",
+    ),
+    "eval": (
+        "gatekit eval --no-mlflow    (reads ./gatekit.yaml; logs nothing)",
+        "gatekit eval --agent python:my_agent:run --dataset datasets/golden.jsonl --sample 20",
+        "gatekit eval -c conf/gatekit.yaml --out reports/try1",
+    ),
+    "report": ("gatekit report reports/latest/verdict.json --out reports/latest",),
+    "drift": (
+        "gatekit drift --reference datasets/golden.jsonl --production 'logs/*.jsonl'",
+        "gatekit drift --reference datasets/golden.jsonl --production logs/ --engine spark",
+    ),
+    "canary": ("gatekit canary --logs 'logs/*.jsonl' --rules thresholds/rollout.yaml --stage 10",),
+    "watch": ("gatekit watch --logs logs/production.jsonl --rules thresholds/rollout.yaml --timeout 3600",),
+    "rollback": ("gatekit rollback --model support-agent --alias production --dry-run",),
+    "schema": ("gatekit schema config > gatekit.schema.json", "gatekit schema thresholds"),
+    "traces": ("gatekit traces reports/latest/governance_traces.jsonl --outcome deny",),
+    "init": ("gatekit init    (in your agent's repository)", "gatekit init path/to/repo"),
+    "check": ("gatekit policy check policies/default.yaml",),
+    "test": ("gatekit policy test policies/tests",),
+    "serve": ("gatekit guard serve --upstream https://api.openai.com/v1 --policy policies/default.yaml --port 8787",),
+}
+
+
 class _Command(typer.core.TyperCommand):
-    """A command whose ``--help`` shows no ``<bool>`` type label."""
+    """A command whose ``--help`` shows no ``<bool>`` type label, and ends with examples."""
+
+    def __init__(self, name: str | None, *args: Any, **kwargs: Any) -> None:
+        if not kwargs.get("epilog") and name in _EXAMPLES:
+            kwargs["epilog"] = "Examples:\n\n" + "\n\n".join(f"  {line}" for line in _EXAMPLES[name])
+        super().__init__(name, *args, **kwargs)
 
     def get_params(self, ctx: Any) -> list[Any]:
         return _plain_metavars(super().get_params(ctx))
@@ -63,7 +97,7 @@ app = typer.Typer(
     help="Decide whether an AI agent build may reach production: replay, measure, govern, check drift, gate.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
-    add_completion=False,
+    add_completion=True,
 )
 
 
@@ -566,7 +600,11 @@ def schema(
         "production-log": production_log_schema,
     }
     if kind not in schemas:
-        _err(f"error: unknown schema {kind!r}; use one of: {', '.join(schemas)}")
+        import difflib
+
+        close = difflib.get_close_matches(kind, list(schemas), n=1, cutoff=0.6)
+        meant = f"did you mean {close[0]!r}? " if close else ""
+        _err(f"error: unknown schema {kind!r}; {meant}use one of: {', '.join(schemas)}")
         raise typer.Exit(EXIT_USAGE)
     typer.echo(json.dumps(schemas[kind](), indent=2))
 
@@ -823,7 +861,8 @@ def init(
 def main() -> None:
     """Console-script entry point."""
     try:
-        code = app(standalone_mode=False)  # a usage error is raised here, printed below in one line
+        # a usage error is raised here, printed below in one line; "gatekit" under `python -m gatekit` too
+        code = app(standalone_mode=False, prog_name="gatekit")
     except KeyboardInterrupt:  # pragma: no cover - typer handles most
         sys.exit(130)
     except typer.Abort:  # pragma: no cover - no command prompts

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from gatekit.drift_config import DriftConfig
@@ -91,6 +91,8 @@ class GateConfig(BaseModel):
     )(refuse_bool)
     # set by load_config, not a setting: kept out of `gatekit schema config` and refused in the file
     config_path: SkipJsonSchema[Path | None] = Field(default=None, exclude=True)
+    # set by load_config: an input path in the file that exists from the working directory only -> what to write
+    _misplaced: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @field_validator("experiment")
     @classmethod
@@ -101,6 +103,7 @@ class GateConfig(BaseModel):
 
 
 _PATH_FIELDS = ("dataset", "thresholds", "policy", "pricing", "out", "junit")
+_INPUT_FIELDS = ("dataset", "thresholds", "policy", "pricing")  # (the paths read, so they must exist)
 # (how an error names the kind an environment variable must hold)
 _KIND_NAMES: dict[type, str] = {
     int: "a whole number, such as 4",
@@ -166,6 +169,7 @@ def load_config(config_path: Path | None = None, overrides: dict[str, Any] | Non
     data: dict[str, Any] = {}
     lines: dict[tuple[str, ...], int] = {}
     sources: dict[str, str] = {}  # key -> the env var or flag that set it (an error names it, not the file)
+    misplaced: dict[str, str] = {}  # key -> an input path in the file that exists from the working directory only
     path = config_path
     if path is None and Path(DEFAULT_CONFIG_FILE).exists():
         path = Path(DEFAULT_CONFIG_FILE)
@@ -180,7 +184,10 @@ def load_config(config_path: Path | None = None, overrides: dict[str, Any] | Non
         base = path.parent
         for key in _PATH_FIELDS:
             if isinstance(data.get(key), str):
-                data[key] = str(_relative_to(base, data[key]))
+                written = data[key]
+                data[key] = str(_relative_to(base, written))
+                if key in _INPUT_FIELDS and not Path(data[key]).exists() and Path(written).exists():
+                    misplaced[key] = written
         _resolve_agent_cwd(data, base)
         if isinstance(data.get("tracking_uri"), str):
             data["tracking_uri"] = _store_uri_relative_to(base, data["tracking_uri"])
@@ -206,6 +213,13 @@ def load_config(config_path: Path | None = None, overrides: dict[str, Any] | Non
     except ValidationError as exc:
         raise ConfigError(sourced_message(path, exc, lines, sources, GateConfig)) from None
     config.config_path = path
+    if path is not None:
+        config._misplaced = {
+            key: f"{path}:{lines.get((key,), '?')}: {key}: {data[key]} not found: paths in gatekit.yaml are relative "
+            f"to its folder ({path.parent}), not to the working directory; write {os.path.relpath(written, path.parent)}"
+            for key, written in misplaced.items()
+            if key not in sources
+        }
     return config
 
 
@@ -261,6 +275,17 @@ def _resolve_agent_cwd(data: dict[str, Any], base: Path) -> None:
     extra = options.get("extra") if isinstance(options, dict) else None
     if isinstance(extra, dict) and isinstance(extra.get("cwd"), str) and extra["cwd"].strip():
         extra["cwd"] = str(_relative_to(base, extra["cwd"]))
+
+
+def refuse_misplaced_paths(config: GateConfig) -> None:
+    """An input path in gatekit.yaml written relative to the working directory, not to the file: ``ConfigError``.
+
+    ``conf/gatekit.yaml`` saying ``dataset: datasets/golden.jsonl`` (the file moved, or run with ``-c``) named
+    ``conf/datasets/golden.jsonl`` "not found" with nothing saying why ``conf/``; the message says what to write.
+    """
+    for key in ("dataset", "thresholds", "policy", "pricing"):
+        if key in config._misplaced and getattr(config, key) is not None and not Path(getattr(config, key)).exists():
+            raise ConfigError(config._misplaced[key])
 
 
 def require(config: GateConfig, field: str) -> Any:

@@ -11,13 +11,14 @@ import hashlib
 import io
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from gatekit.errors import DatasetError
-from gatekit.fsio import MAX_DATASET_BYTES, missing_file_hint, read_input_bytes
+from gatekit.fsio import MAX_DATASET_BYTES, FolderGivenError, decode_utf8, missing_file_hint, read_input_bytes
 from gatekit.models import Case
 
 _MAX_LISTED_ERRORS = 20
@@ -67,6 +68,8 @@ def load_dataset(path: Path | str) -> Dataset:
         raise DatasetError(
             f"{path}: dataset file not found; check --dataset or 'dataset:' in gatekit.yaml{missing_file_hint(path)}"
         )
+    if path.is_dir():  # (before its format: a folder's "suffix" is no format)
+        raise DatasetError(f"{path}: {FolderGivenError(path)}; check --dataset or 'dataset:' in gatekit.yaml")
     fmt = dataset_format(path)
     try:
         raw = read_input_bytes(path, MAX_DATASET_BYTES)
@@ -139,9 +142,9 @@ def _decode_row(text: str) -> Any:
 
 def _jsonl_rows(path: Path, raw: bytes, errors: list[str]) -> list[tuple[int, Any]]:
     try:
-        text = raw.decode("utf-8-sig")
+        text = decode_utf8(raw)
     except UnicodeDecodeError as exc:
-        raise DatasetError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise DatasetError(f"{path}: {exc}") from None
     rows: list[tuple[int, Any]] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -217,9 +220,9 @@ def _maybe_json(value: str) -> Any:
 
 def _csv_rows(path: Path, raw: bytes, errors: list[str]) -> list[tuple[int, Any]]:
     try:
-        text = raw.decode("utf-8-sig")
+        text = decode_utf8(raw)
     except UnicodeDecodeError as exc:
-        raise DatasetError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise DatasetError(f"{path}: {exc}") from None
     # a cell may be as long as a JSON Lines value (csv's default limit of 128 KiB refused a long input)
     csv.field_size_limit(max(csv.field_size_limit(), MAX_DATASET_BYTES))
     # strict: an unterminated quote is an error, not a field that swallows every later row
@@ -237,8 +240,10 @@ def _csv_rows(path: Path, raw: bytes, errors: list[str]) -> list[tuple[int, Any]
                 )
             seen[name] = column
             if name not in ROW_KEYS:
+                _refuse_other_separator(path, header)
                 raise DatasetError(
-                    f"{path}:1: unknown column {_show(name)} (column {column}); allowed columns: {', '.join(ROW_KEYS)}"
+                    f"{path}:1: unknown column {_show(name)} (column {column}){_meant(name, ROW_KEYS)}; allowed "
+                    f"columns: {', '.join(ROW_KEYS)}"
                 )
         for record in reader:
             row: dict[str, Any] = {}
@@ -314,7 +319,9 @@ def _validate(rows: list[tuple[int, Any]], errors: list[str], where: str) -> lis
             errors.append(f"{where} {number}: expected a JSON object, got {type(row).__name__}")
             continue
         problems = [
-            f"unknown key {_show(key)}; allowed keys: {', '.join(ROW_KEYS)}" for key in row if key not in ROW_KEYS
+            f"unknown key {_show(key)}{_meant(key, ROW_KEYS)}; allowed keys: {', '.join(ROW_KEYS)}"
+            for key in row
+            if key not in ROW_KEYS
         ]
         case_id = row.get("id")
         if case_id is None or (isinstance(case_id, str) and not case_id.strip()):
@@ -363,7 +370,7 @@ def _validate(rows: list[tuple[int, Any]], errors: list[str], where: str) -> lis
                 f"'timestamp' must be an ISO 8601 time as text, such as 2026-12-01T10:00:00Z (got {type(stamp).__name__})"
             )
         if problems:
-            errors.append(f"{where} {number}: " + ", ".join(problems))
+            errors.append(f"{where} {number}: " + "; ".join(problems))
             continue
         timestamp = row.get("timestamp")
         cases.append(
@@ -400,6 +407,50 @@ def _sensitive_types(text: str) -> list[str]:
     return sorted({finding.type for finding in scan(text)})
 
 
+# names other tools (and habit) give the keys gatekit calls otherwise: a suggestion when the key is one of these
+_OTHER_NAMES = {
+    "prompt": "input",
+    "question": "input",
+    "query": "input",
+    "expected_output": "expected",
+    "expectations": "expected",
+    "meta": "metadata",
+    "args": "arguments",
+    "params": "arguments",
+    "parameters": "arguments",
+    "tool": "name",
+    "tool_name": "name",
+}
+
+
+def _meant(key: Any, known: tuple[str, ...]) -> str:
+    """`` (did you mean 'input'?)`` for a key close to a known one (``Input``, ``inputs``, ``prompt``), else ``""``."""
+    import difflib
+
+    if not isinstance(key, str):
+        return ""
+    folded = key.strip().lower()
+    if folded in known:
+        return f" (did you mean {_show(folded)}? keys are lowercase, without spaces)"
+    if _OTHER_NAMES.get(folded) in known:
+        return f" (did you mean {_show(_OTHER_NAMES[folded])}?)"
+    close = difflib.get_close_matches(folded, known, n=1, cutoff=0.75)
+    return f" (did you mean {_show(close[0])}?)" if close else ""
+
+
+def _refuse_other_separator(path: Path, header: Sequence[str]) -> None:
+    """A CSV header in one column that ``;`` or a tab splits into known columns: a spreadsheet's export, said so."""
+    if len(header) != 1:
+        return
+    for separator, name in ((";", "semicolons"), ("\t", "tabs")):
+        columns = [part.strip().strip('"') for part in header[0].split(separator)]
+        if len(columns) > 1 and {"id", "input"} <= set(columns):
+            raise DatasetError(
+                f"{path}:1: the columns are separated by {name}, not commas (a spreadsheet's export in some "
+                "locales); export it as comma-separated CSV (or save it as .jsonl)"
+            )
+
+
 def _show(key: Any) -> str:
     """A key or value of a bad row as an error message quotes it: scrubbed first, then cut to 60 characters."""
     from gatekit.redact import scrub
@@ -433,7 +484,7 @@ def expected_problems(expected: Any) -> list[str]:
     if not isinstance(expected, dict):
         return ["'expected' must be an object"]
     problems = [
-        f"unknown key {_show('expected.' + str(key))}; allowed: {', '.join(EXPECTED_KEYS)}"
+        f"unknown key {_show('expected.' + str(key))}{_meant(key, EXPECTED_KEYS)}; allowed: {', '.join(EXPECTED_KEYS)}"
         for key in expected
         if key not in EXPECTED_KEYS
     ]
@@ -456,7 +507,8 @@ def expected_problems(expected: Any) -> list[str]:
             problems.append(f'\'{field}\' must be an object such as {{"name": "lookup", "arguments": {{}}}}')
             continue
         problems.extend(
-            f"unknown key {_show(field + '.' + str(key))}; allowed: {', '.join(TOOL_CALL_KEYS)}"
+            f"unknown key {_show(field + '.' + str(key))}{_meant(key, TOOL_CALL_KEYS)}; allowed: "
+            f"{', '.join(TOOL_CALL_KEYS)}"
             for key in call
             if key not in TOOL_CALL_KEYS
         )

@@ -122,6 +122,26 @@ def file_kind(mode: int) -> str:
     return "not a regular file"
 
 
+class FolderGivenError(IsADirectoryError):
+    """A folder where a file is read; ``str()`` and ``strerror`` say so and name a few of the files in it."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        import itertools
+
+        try:
+            with os.scandir(path) as entries:  # (the first 1,000 names only: a huge folder is no reason to wait)
+                files = sorted(e.name for e in itertools.islice(entries, 1000) if e.is_file() and e.name[:1] != ".")
+        except OSError:
+            files = []
+        shown = ", ".join(files[:3]) + (", ..." if len(files) > 3 else "")
+        inside = f" (it holds {shown})" if files else ""
+        super().__init__(errno.EISDIR, f"a folder, not a file{inside}")
+        self.filename = os.fspath(path)
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
 def _open_regular(path: str | os.PathLike[str]) -> int:
     """A read-only descriptor of ``path`` when it is a regular file; ``InputFileError`` (or ``OSError``) else.
 
@@ -131,7 +151,7 @@ def _open_regular(path: str | os.PathLike[str]) -> int:
     try:
         mode = os.fstat(fd).st_mode
         if stat.S_ISDIR(mode):
-            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
+            raise FolderGivenError(path)
         if not stat.S_ISREG(mode):
             raise InputFileError(f"{file_kind(mode)}, not a regular file; pass the file itself")
         os.set_blocking(fd, True)
@@ -169,9 +189,55 @@ def read_input_bytes(path: str | os.PathLike[str], limit: int) -> bytes:
     return b"".join(chunks) if len(chunks) > 1 else chunks[0]
 
 
-def read_input_text(path: str | os.PathLike[str], limit: int, encoding: str = "utf-8") -> str:
-    """:func:`read_input_bytes` decoded like ``Path.read_text`` (universal newlines); ``UnicodeDecodeError``."""
-    text = read_input_bytes(path, limit).decode(encoding)
+class NotUtf8Error(UnicodeDecodeError):
+    """Bytes that are not UTF-8 text; ``str()`` says what they are instead, and to save the file as UTF-8."""
+
+    def __str__(self) -> str:
+        return str(self.reason)
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """The encoding UTF-16 or UTF-32 when ``data`` is plainly in it (a byte-order mark, a NUL after each letter).
+
+    Windows Notepad's "Unicode" and PowerShell 5's ``>`` write UTF-16: UTF-8 reads its byte-order mark as an invalid
+    byte, and its ASCII letters (a NUL after each one, without the mark) as text full of NUL characters.
+    """
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    head = data[:4096]
+    nuls = head.count(0)
+    if len(head) >= 4 and nuls * 4 >= len(head):  # a quarter of the bytes NUL: no UTF-8 text a person wrote
+        return "UTF-32" if nuls * 10 > len(head) * 6 else "UTF-16"
+    return None
+
+
+def decode_utf8(data: bytes, *, bom: bool = True) -> str:
+    """``data`` as UTF-8 text (``bom``: a leading UTF-8 byte-order mark dropped); else ``NotUtf8Error`` saying why.
+
+    A UTF-16 or UTF-32 file is named as such (its ASCII decodes as UTF-8 text full of NUL characters otherwise).
+    """
+    wide = _wide_encoding(data)
+    if wide is not None:
+        raise NotUtf8Error(
+            "utf-8",
+            data,
+            0,
+            1,
+            f"the file is {wide} text, not UTF-8; save it as UTF-8 (in Notepad: Save as, Encoding UTF-8)",
+        )
+    try:
+        return data.decode("utf-8-sig" if bom else "utf-8")
+    except UnicodeDecodeError as exc:
+        raise NotUtf8Error(
+            "utf-8", data, exc.start, exc.end, f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
+        ) from None
+
+
+def read_input_text(path: str | os.PathLike[str], limit: int) -> str:
+    """:func:`read_input_bytes` decoded like ``Path.read_text`` (universal newlines); ``NotUtf8Error`` if not UTF-8."""
+    text = decode_utf8(read_input_bytes(path, limit), bom=False)
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 

@@ -135,6 +135,8 @@ def init_project(root: Path | str = ".") -> InitResult:
     not clobbered.
     """
     root = Path(root)
+    if not root.exists():  # (not created: a typo in the path would scaffold a project nobody finds)
+        raise ConfigError(f"gatekit init: {root} does not exist; create it first (mkdir -p {root}) or check the path")
     if not root.is_dir():
         raise ConfigError(f"gatekit init: {root} is not a folder; run it in your repository's root")
     result = InitResult(root=root)

@@ -94,14 +94,18 @@ def load_yaml(text: str) -> tuple[Any, Any]:
     Raises ``YamlError`` (a ``yaml.MarkedYAMLError``) for invalid or refused YAML.
     """
     try:
-        loader = StrictLoader(text)  # (refuses a NUL or other control character at once: was an internal error)
-    except yaml.YAMLError as exc:
+        loader = StrictLoader(text)  # (PyYAML's reader refuses a control character here, before any parsing)
+    except yaml.reader.ReaderError as exc:
+        raise _unprintable(text, exc) from None
+    except yaml.YAMLError as exc:  # (any other refusal at once: was an internal error)
         raise YamlError(str(exc).splitlines()[0] if str(exc) else "invalid YAML") from None
     try:
         node = loader.get_single_node()
         data = None if node is None else loader.construct_document(node)
     except YamlError:
         raise
+    except yaml.reader.ReaderError as exc:
+        raise _unprintable(text, exc) from None
     except yaml.MarkedYAMLError as exc:
         problem = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem and exc.problem.startswith("but "):  # PyYAML splits one sentence in two
@@ -116,6 +120,18 @@ def load_yaml(text: str) -> tuple[Any, Any]:
     return data, node
 
 
+def _unprintable(text: str, exc: yaml.reader.ReaderError) -> YamlError:
+    """PyYAML's refusal of a control character (a BEL, a NUL) as a ``YamlError`` naming its line and code point."""
+    position = max(0, min(int(exc.position), len(text)))
+    line = text.count("\n", 0, position)
+    column = position - (text.rfind("\n", 0, position) + 1)
+    code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+    return YamlError(
+        f"control character U+{code:04X} at column {column + 1} is not allowed in YAML",
+        yaml.Mark("<yaml>", position, line, column, None, 0),
+    )
+
+
 def safe_load(text: str) -> Any:
     """``yaml.safe_load`` through ``StrictLoader``: the data only."""
     return load_yaml(text)[0]
@@ -123,9 +139,30 @@ def safe_load(text: str) -> Any:
 
 def yaml_fix(problem: object) -> str:
     """What to do about the YAML ``problem`` a parser reported: a tab gets its own advice."""
+    if "control character U+" in str(problem):
+        return "delete that character (an editor may not show it)"
     if "'\\t'" in str(problem):  # PyYAML: "found character '\\t' that cannot start any token"
         return "replace the tab with spaces (YAML indents with spaces only)"
+    for said, advice in _YAML_ADVICE:
+        if said in str(problem):
+            return advice
     return "fix it at that line"
+
+
+# what PyYAML says about the usual slips -> what to do (its words alone name no fix)
+_YAML_ADVICE = (
+    (
+        "mapping values are not allowed here",
+        "check this line's indentation against the line above (same column for keys of one mapping), and put a "
+        "value holding ': ' in quotes",
+    ),
+    ("expected <block end>", "indent this line like the other keys or items of its block (spaces only)"),
+    ("could not find expected ':'", "a line above is no 'key: value' (a ':' missing, or a quote left open)"),
+    ("that cannot start any token", "put the value in quotes"),
+    ("found unexpected end of stream", "a quote opened above is not closed; close it"),
+    ("expected ',' or ']'", "close the [ ] list (or put the value in quotes)"),
+    ("expected ',' or '}'", "close the { } mapping (or put the value in quotes)"),
+)
 
 
 def read_yaml(path: Path, error_cls: type[Exception], what: str) -> tuple[dict[str, Any], dict[tuple[str, ...], int]]:
@@ -176,9 +213,48 @@ def refuse_bool(value: Any) -> Any:
     return value
 
 
+_NUMBER_WITH_UNIT = r"\s*[-+]?\d+(?:\.\d*)?\s*([A-Za-z%]+)\s*"
+
+
 def _problem(err: dict[str, Any]) -> str:
-    """A pydantic error's text without its "Value error, " prefix (a Python exception's name, to a reader)."""
+    """A pydantic error as a reader acts on it: what was expected, what YAML read; no Python type names.
+
+    Pydantic's own text is kept for the rest, without its "Value error, " prefix (a Python exception's name).
+    """
+    import re
+
+    kind, value = str(err.get("type") or ""), err.get("input")
+    if kind == "string_type" and isinstance(value, bool | int | float):  # (YAML read the text as another value)
+        what = "a boolean (yes, no, on, off, true, false)" if isinstance(value, bool) else "a number"
+        return f"{_yaml_value(value)} is not text: YAML reads it as {what}; put it in quotes"
+    if kind in ("int_parsing", "float_parsing", "int_type", "float_type", "path_type", "string_type"):
+        expected = {"int": "a whole number", "float": "a number", "path": "a path", "string": "text"}[
+            kind.split("_")[0]
+        ]
+        if isinstance(value, str) and (unit := re.fullmatch(_NUMBER_WITH_UNIT, value)):
+            return f"expected {expected}, got {_yaml_value(value)}: write the number alone, without {unit.group(1)!r}"
+        return f"expected {expected}, got {_yaml_value(value)}"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):  # (not "an instance of CheckSpec")
+        return f"expected a mapping (key: value, or {{key: value}} on one line), got {_yaml_value(value)}"
+    if kind == "list_type":
+        return f"expected a list (- item lines, or [a, b] on one line), got {_yaml_value(value)}"
     return str(err.get("msg") or "invalid value").removeprefix("Value error, ")
+
+
+def _yaml_value(value: Any) -> str:
+    """A value read from YAML as a message shows it: scalars as written (scrubbed, cut), containers by their kind."""
+    from gatekit.redact import scrub
+
+    if value is None:
+        return "no value"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a mapping (key: value)"
+    if isinstance(value, list | tuple):
+        return "a list"
+    text = scrub(repr(value)) or ""
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _inner_model(annotation: Any) -> tuple[Any, int]:

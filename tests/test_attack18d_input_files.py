@@ -117,7 +117,7 @@ def test_a_directory_is_still_named_as_one(tmp_path: Path) -> None:
     project(tmp_path)
     (tmp_path / "x.yaml").mkdir()
     line = refused(gatekit(tmp_path, *_command("policy-check", "x.yaml")), "x.yaml")
-    assert "Is a directory" in line
+    assert "a folder, not a file" in line
 
 
 def test_a_regular_file_with_a_bom_and_crlf_still_reads(tmp_path: Path) -> None:

@@ -52,7 +52,7 @@ def test_a_results_file_that_is_a_folder_or_a_fifo_is_exit_2_at_once(tmp_path: P
     line = one_line_exit_2(attack_gate(tmp_path, "--no-mlflow", "--out", "out", "--resume"))
     assert time.monotonic() - started < 30
     assert "out/results.jsonl: cannot read results (" in line and "internal error" not in line, line
-    assert ("Is a directory" if kind == "folder" else "FIFO") in line, line
+    assert ("a folder, not a file" if kind == "folder" else "FIFO") in line, line
 
 
 def test_a_replay_state_that_is_a_fifo_is_unreadable_not_waited_on(tmp_path: Path) -> None:

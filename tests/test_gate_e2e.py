@@ -86,7 +86,7 @@ def test_bad_dataset_exits_2_without_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert re.search(
-        r"cases.jsonl: 1 problem: line 2: duplicate id 'a' \(first on line 1\), missing 'input'", proc.stderr
+        r"cases.jsonl: 1 problem: line 2: duplicate id 'a' \(first on line 1\); missing 'input'", proc.stderr
     )
     assert not (root / "out" / "results.jsonl").exists()  # nothing ran
 

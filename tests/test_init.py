@@ -66,7 +66,7 @@ def test_existing_files_are_skipped_and_reported(tmp_path: Path) -> None:
 def test_missing_folder_is_exit_2(tmp_path: Path) -> None:
     proc = gatekit("init", str(tmp_path / "nope"), cwd=tmp_path)
     assert proc.returncode == 2
-    assert "is not a folder" in proc.stderr and "Traceback" not in proc.stderr
+    assert "does not exist; create it first" in proc.stderr and "Traceback" not in proc.stderr
     with pytest.raises(ConfigError):
         init_project(tmp_path / "nope")
 

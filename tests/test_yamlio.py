@@ -146,7 +146,7 @@ def test_pydantic_errors_become_one_line_with_lines(tmp_path: Path) -> None:
     with pytest.raises(ValidationError) as info:
         _Model.model_validate(data)
     message = pydantic_message(path, info.value, lines)
-    assert f"{path}:2: size: Input should be a valid integer" in message
+    assert f"{path}:2: size: expected a whole number, got 'big'" in message
     assert f"{path}:3: unknown key 'colour'; remove it or check its spelling" in message
     assert "\n" not in message
     with pytest.raises(ValidationError) as info:

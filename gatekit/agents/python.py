@@ -29,6 +29,21 @@ from gatekit.errors import AgentError
 from gatekit.models import AgentResponse
 
 
+def _raised_at(exc: BaseException) -> str:
+    """`` (at agent.py:3)``: the agent's own line an import-time error came from (not importlib's), else ``""``."""
+    where = ""
+    trace = exc.__traceback__
+    while trace is not None:
+        name = trace.tb_frame.f_code.co_filename
+        if not name.startswith("<") and "importlib" not in name and os.path.dirname(__file__) not in name:
+            shown = os.path.relpath(name) if not os.path.relpath(name).startswith("..") else name
+            where = f" (at {shown}:{trace.tb_lineno})"
+        trace = trace.tb_next
+    if isinstance(exc, SyntaxError) and exc.filename:  # (its own file and line are in the message already)
+        return ""
+    return where
+
+
 def load_callable(spec: str) -> Callable[..., Any]:
     """Import ``pkg.module:function`` (``spec`` without the ``python:`` prefix)."""
     target = spec.removeprefix("python:")
@@ -47,12 +62,22 @@ def load_callable(spec: str) -> Callable[..., Any]:
                 f"agent spec {spec!r}: write the module name without '.py': "
                 f"python:{module_name.removesuffix('.py').replace('/', '.')}:{attr_path}"
             ) from None
+        parts = module_name.split(".")
+        if exc.name is not None and exc.name not in {".".join(parts[:n]) for n in range(1, len(parts) + 1)}:
+            # the agent's module was found; an import inside it failed: that is the error to show
+            raise AgentError(
+                f"agent spec {spec!r}: importing {module_name} failed: ModuleNotFoundError: {exc}{_raised_at(exc)}; "
+                f"install the package that provides {exc.name.split('.')[0]!r} in the Python that runs gatekit "
+                f"({sys.executable}), or fix the import"
+            ) from None
         raise AgentError(
             f"agent spec {spec!r}: module {exc.name!r} not found (imported from the working directory {cwd}); "
             "check the module path and run gatekit from the folder that contains it"
         ) from None
     except (Exception, SystemExit, GeneratorExit, AgentExitCalled) as exc:  # the module failed (sys.exit() was exit 0)
-        raise AgentError(f"agent spec {spec!r}: importing {module_name} failed: {type(exc).__name__}: {exc}") from None
+        raise AgentError(
+            f"agent spec {spec!r}: importing {module_name} failed: {type(exc).__name__}: {exc}{_raised_at(exc)}"
+        ) from None
     obj: Any = module
     for part in attr_path.split("."):
         if not hasattr(obj, part):

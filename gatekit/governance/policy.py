@@ -515,7 +515,7 @@ def load_policy(path: str | Path) -> Policy:
 
     import yaml
 
-    from gatekit.fsio import MAX_YAML_BYTES, missing_file_hint, read_input_bytes
+    from gatekit.fsio import MAX_YAML_BYTES, decode_utf8, missing_file_hint, read_input_bytes
     from gatekit.yamlio import load_yaml, yaml_fix
 
     file = Path(path)
@@ -524,13 +524,11 @@ def load_policy(path: str | Path) -> Policy:
     except OSError as exc:
         hint = missing_file_hint(file) if exc.errno == errno.ENOENT else ""
         reason = str(exc.strerror or exc).removesuffix("; check the path")  # (the size limit's reason says it too)
-        raise PolicyError(f"{file}: cannot read policy file ({reason}); check the path{hint}") from None
+        raise PolicyError(f"{file}: cannot read policy file: {reason}; check the path{hint}") from None
     try:
-        text = data.decode("utf-8")
+        text = decode_utf8(data, bom=False)
     except UnicodeDecodeError as exc:  # replacement characters would make a term or pattern that never matches
-        raise PolicyError(
-            f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start}); save the policy as UTF-8"
-        ) from None
+        raise PolicyError(f"{file}: {exc}") from None
     try:
         raw, root = load_yaml(text)
     except yaml.YAMLError as exc:

@@ -212,7 +212,7 @@ def run_policy_test_file(path: str | Path, policies: dict[Path, Policy] | None =
     try:
         raw = safe_load(read_input_text(file, MAX_YAML_BYTES))
     except UnicodeDecodeError as exc:
-        raise PolicyError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from None
+        raise PolicyError(f"{file}: {exc}") from None
     except yaml.YAMLError as exc:
         raise PolicyError(f"{file}: cannot read policy tests ({exc}); {yaml_fix(exc)}") from None
     except OSError as exc:

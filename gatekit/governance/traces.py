@@ -35,7 +35,7 @@ def filter_traces(
     try:
         handle = open_input_text(file)
     except OSError as exc:
-        raise TraceFileError(f"{file}: cannot read traces ({exc.strerror}); check the path") from None
+        raise TraceFileError(f"{file}: cannot read traces: {exc.strerror}; check the path") from None
     with handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from gatekit.agents import AgentOptions, resolve_agent
-from gatekit.config import GateConfig, require
+from gatekit.config import GateConfig, refuse_misplaced_paths, require
 from gatekit.dataset import Dataset, load_dataset
 from gatekit.errors import AgentError, ConfigError
 from gatekit.metrics import load_pricing
@@ -152,6 +152,7 @@ def prepare(config: GateConfig, *, command: str, started: datetime, locks: list[
 
     The output lock is appended to ``locks``; the caller releases it when the run ends.
     """
+    refuse_misplaced_paths(config)
     dataset_path = require(config, "dataset")
     agent_spec = require(config, "agent")
     _outputs_clear_of_inputs(config)

@@ -171,9 +171,14 @@ def check_store_opens(tracking_uri: str | None) -> None:
     ``MLFLOW_ALLOW_FILE_STORE=true``; its default is such a store wherever ``./mlruns`` holds runs. The gate
     replayed every case, then failed to log (exit 3) with MLflow's hint cut off.
     """
+    given = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI")
+    if given:  # (before mlflow is imported: a typo is told at once)
+        _check_uri_form(given, "--tracking-uri" if tracking_uri else "MLFLOW_TRACKING_URI")
     uri = resolve_tracking_uri(tracking_uri)
     scheme = urllib.parse.urlsplit(uri).scheme
     if scheme not in ("", "file") and not (len(scheme) == 1 and os.name == "nt"):  # (C:\ is a Windows path)
+        return
+    if uri in ("databricks", "databricks-uc", "uc"):  # a Databricks workspace (the default profile), no folder
         return
     from mlflow.environment_variables import MLFLOW_ALLOW_FILE_STORE
 
@@ -190,6 +195,64 @@ def check_store_opens(tracking_uri: str | None) -> None:
         "database, e.g. --tracking-uri sqlite:///mlflow.db (`mlflow migrate-filestore` moves old runs), or set "
         "MLFLOW_ALLOW_FILE_STORE=true, or pass --no-mlflow"
     )
+
+
+# the tracking-store URI schemes MLflow itself opens (a "+driver" suffix aside); plugins add theirs by entry point
+_TRACKING_SCHEMES = (
+    "http",
+    "https",
+    "sqlite",
+    "postgresql",
+    "mysql",
+    "mssql",
+    "file",
+    "databricks",
+    "databricks-uc",
+    "uc",
+)
+
+
+def _check_uri_form(uri: str, where: str) -> None:
+    """Refuse (``ConfigError``, exit 2) a tracking URI with a typo MLflow would only report after the replay.
+
+    ``htp://host:5000`` (an unknown scheme), ``localhost:5000`` (no scheme: a folder to MLflow), ``http:/host``
+    (no host) and ``sqlite://mlflow.db`` (a file name where a host goes) were a full replay, then exit 3. (The URI
+    is followed by a space in each message: the scrubbing of a secret query value runs to the next space.)
+    """
+    import difflib
+    import re
+    from importlib.metadata import entry_points
+
+    parts = urllib.parse.urlsplit(uri)
+    shown = f"{where} {redact_urls(uri)}"
+    end = "instead, or pass --no-mlflow to log nothing"
+    if "//" not in uri and re.fullmatch(r"[\w.-]+:\d{1,5}(/.*)?", uri):
+        raise ConfigError(f"{shown} is a host and port, not a URI; write http://{redact_urls(uri)} (or https://) {end}")
+    scheme = parts.scheme.lower()
+    if not scheme:
+        if uri.lower().endswith((".db", ".sqlite", ".sqlite3")):
+            raise ConfigError(f"{shown} is a database file; write sqlite:///{redact_urls(uri)} (three slashes) {end}")
+        return
+    if len(scheme) == 1 and os.name == "nt":  # (C:\ is a Windows path)
+        return
+    base = scheme.split("+", 1)[0]
+    plugins = {entry.name for entry in entry_points(group="mlflow.tracking_store")}
+    if base not in _TRACKING_SCHEMES and base not in plugins:
+        known = sorted({*_TRACKING_SCHEMES, *plugins})
+        close = difflib.get_close_matches(base, known, n=1, cutoff=0.6)
+        fix = redact_urls(close[0] + uri[len(parts.scheme) :]) if close else None
+        raise ConfigError(
+            f"{shown} has an unknown scheme '{parts.scheme}:' (MLflow has no tracking store for it); "
+            + (f"write {fix} {end}" if fix else f"use one of {', '.join(k + ':' for k in known)} {end}")
+        )
+    if base in ("http", "https") and not parts.hostname:
+        raise ConfigError(f"{shown} names no host; write {base}://HOST:PORT (two slashes) {end}")
+    if base == "sqlite" and parts.netloc:
+        name = redact_urls(uri).split("://", 1)[-1]
+        raise ConfigError(
+            f"{shown} puts the file name where a host goes; write sqlite:///{name} (three slashes: a path relative "
+            f"to the working folder; four for an absolute one) {end}"
+        )
 
 
 def _mlflow_version() -> str:

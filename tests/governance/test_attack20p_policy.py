@@ -568,7 +568,7 @@ def test_a_policy_over_one_mib_says_so_once(tmp_path: Path) -> None:
     with pytest.raises(PolicyError) as caught:
         load_policy(policy)
     # old: "...over the 1 MiB read whole; check the path); check the path"
-    assert str(caught.value).endswith("over the 1 MiB read whole); check the path")
+    assert str(caught.value).endswith("over the 1 MiB read whole; check the path")
 
 
 @pytest.mark.parametrize("version", ['"1\\nok other.yaml: other v1, 9 rules"', '"\\e[31m2"', '""', '"' + "9" * 101 + '"'])
