@@ -48,4 +48,4 @@ def test_a_gatekit_yaml_holding_a_nul_byte_is_one_line_exit_2(tmp_path: Path) ->
     project = attack_project(tmp_path, [json.dumps({"id": "c1", "input": "hi"})])
     (project / "gatekit.yaml").write_text("timeout: 10\nexperiment: a\x00b\n", encoding="utf-8")
     line = one_line_exit_2(attack_gate(project, "--out", "out", "--no-mlflow"))
-    assert "gatekit.yaml" in line and "#x0000" in line, line
+    assert "gatekit.yaml" in line and "U+0000" in line, line
