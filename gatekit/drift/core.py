@@ -359,6 +359,12 @@ def _test_features(
                     f"{side}: {name}: {non_finite} non-finite value(s) (Infinity, NaN or beyond 1.8e308) "
                     "counted as missing"
                 )
+            rounded = opened.rounded.get(name, 0)
+            if rounded:  # (scipy on the integers themselves may find a D this cannot see)
+                warnings.append(
+                    f"{side}: {name}: {rounded} integer(s) beyond 2^53 (9,007,199,254,740,992) read as the nearest "
+                    "double: integers that differ only below a double's precision compare as equal"
+                )
     for spec in testable:
         if spec.kind == NUMERIC:
             comparison = compared[spec.name]

@@ -74,6 +74,7 @@ class OpenedSide:
     seen: dict[str, bool] = field(default_factory=dict)
     non_numeric: dict[str, int] = field(default_factory=dict)
     non_finite: dict[str, int] = field(default_factory=dict)
+    rounded: dict[str, int] = field(default_factory=dict)  # integers beyond 2**53 read as the nearest double
     in_progress: int = 0  # MLflow traces still in progress (no outcome yet): left out, and said so
     oldest_in_progress_ms: int | None = None  # request time of the oldest of them (epoch ms)
 
@@ -455,6 +456,7 @@ def _open_legacy(
         seen={name: acc.seen for name, acc in accs.items()},
         non_numeric={name: acc.non_numeric for name, acc in accs.items()},
         non_finite={name: acc.non_finite for name, acc in accs.items()},
+        rounded={name: acc.rounded for name, acc in accs.items()},
     )
 
 
