@@ -104,11 +104,13 @@ class LineTooLongError(DatasetError):
         super().__init__(f"{where}: {self.what}: fix the file (one row per line) or remove that line")
 
 
-def bounded_lines(handle: Any, path: Any) -> Iterator[str]:
+def bounded_lines(handle: Any, path: Any, too_long: list[int] | None = None) -> Iterator[str]:
     """The lines of an open text file, each read with at most ``MAX_LINE_CHARS`` characters held.
 
     ``for line in handle`` read a line whole, however long: a 300 MB line took 1.1 GB, a 2 GB log without a newline
-    would have taken several times its size. A longer line raises ``LineTooLongError`` naming its file and line.
+    would have taken several times its size. A longer line raises ``LineTooLongError`` naming its file and line; with
+    ``too_long``, its number is appended there instead and the line is passed over (read piece by piece) and yields
+    an empty line in its place.
     """
     number = 0
     while True:
@@ -117,7 +119,12 @@ def bounded_lines(handle: Any, path: Any) -> Iterator[str]:
             return
         number += 1
         if len(line) > MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
-            raise LineTooLongError(f"{path}:{number}")
+            if too_long is None:
+                raise LineTooLongError(f"{path}:{number}")
+            too_long.append(number)
+            while line and not line.endswith(("\n", "\r")):
+                line = handle.readline(MAX_LINE_CHARS + 1)
+            line = "\n"
         yield line
 
 

@@ -88,14 +88,16 @@ def locate_jsonl_problem(paths: tuple[str, ...], types: dict[str, str]) -> str |
 
     from gatekit.drift.sources import LineTooLongError, bounded_lines
 
+    too_long: list[str] = []  # (a line DuckDB read past 16 MiB: named when no other line is found)
     for path in paths:
         try:
             handle = open(path, encoding="utf-8")  # noqa: SIM115 - closed below
         except OSError as exc:
             return f"{path}: cannot open ({exc})"
         with handle:
+            long_lines: list[int] = []
             try:
-                for number, line in enumerate(bounded_lines(handle, path), start=1):
+                for number, line in enumerate(bounded_lines(handle, path, long_lines), start=1):
                     if not line.strip():
                         continue
                     try:
@@ -119,10 +121,11 @@ def locate_jsonl_problem(paths: tuple[str, ...], types: dict[str, str]) -> str |
                             isinstance(value, list) and all(isinstance(v, str) for v in value)
                         ):
                             return f"{path}:{number}: field {column!r} must be a list of strings or null"
-            except LineTooLongError as exc:
-                return f"{exc.where}: {exc.what}"
             except UnicodeDecodeError:
                 return f"{path}: not UTF-8 text"
+            too_long += [f"{path}:{number}" for number in long_lines]
+    if too_long:
+        return f"{too_long[0]}: {LineTooLongError(too_long[0]).what}"
     return None
 
 

@@ -112,6 +112,15 @@ def test_a_production_log_line_over_16_mib_is_named_on_duckdb(tmp_path: Path) ->
         _drift(_native(tmp_path / "r.jsonl"), production, numeric=["latency_ms"])
 
 
+def test_a_long_line_duckdb_read_is_not_blamed_for_another_line(tmp_path: Path) -> None:
+    """DuckDB reads a 20 MiB line (its limit is checked lazily); a bad value further down is the line named."""
+    long = json.dumps({**make_row(timestamp="2026-01-01T00:01:00Z", request_id="long"), "model": "m" * (20 << 20)})
+    bad = json.dumps({**make_row(timestamp="2026-01-01T00:01:01Z", request_id="bad"), "latency_ms": "slow"})
+    production = _native(tmp_path / "p.jsonl", last=long + "\n" + bad)
+    with pytest.raises(DatasetError, match=rf"^{tmp_path / 'p.jsonl'}:62: field 'latency_ms' must be a number"):
+        _drift(_native(tmp_path / "r.jsonl"), production, numeric=["latency_ms"])
+
+
 def test_a_production_log_line_over_16_mib_is_named_on_spark(tmp_path: Path, spark) -> None:
     """Spark set the line aside as corrupt and the message said "a line is not a JSON object" (it is one)."""
     big = json.dumps({**make_row(timestamp="2026-01-01T00:01:00Z", request_id="big"), "model": "m" * (40 << 20)})
