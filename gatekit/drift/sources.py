@@ -355,7 +355,7 @@ def _jsonl_batches(path: Path) -> Iterator[Batch]:
                     row = _parse_line(loads, line)
                 except RecursionError:
                     raise DatasetError(
-                        f"{path}:{lineno}: JSON nested deeper than {MAX_NESTING} levels; fix or remove the line"
+                        f"{path}:{lineno}: invalid JSON (nested too deeply: past {MAX_NESTING} levels); fix or remove the line"
                     ) from None
                 except ValueError as exc:
                     problem = str(exc).split(";")[0]

@@ -149,7 +149,9 @@ def _first_row(path: Path, number: int, line: str) -> Any:
     except RecursionError:
         from gatekit.drift.sources import MAX_NESTING
 
-        raise DatasetError(f"{path}:{number}: JSON nested deeper than {MAX_NESTING} levels; fix the line") from None
+        raise DatasetError(
+            f"{path}:{number}: invalid JSON (nested too deeply: past {MAX_NESTING} levels); fix the line"
+        ) from None
     except ValueError:  # an integer of 5000 digits
         raise DatasetError(f"{path}:{number}: invalid JSON (too long a number); fix the line") from None
 

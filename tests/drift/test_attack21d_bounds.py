@@ -137,7 +137,7 @@ def test_objects_nested_100000_deep_are_refused_not_a_crash(tmp_path: Path) -> N
     deep = '{"x": 1, "c": ' + '{"a":' * 100_000 + "1" + "}" * 100_000 + "}"
     proc = _command(tmp_path, _legacy(tmp_path / "production.jsonl", last=deep))
     line = one_line_exit_2(proc)
-    assert f"production.jsonl:61: JSON nested deeper than {MAX_NESTING} levels" in line, line
+    assert f"production.jsonl:61: invalid JSON (nested too deeply: past {MAX_NESTING} levels)" in line, line
 
 
 def test_a_category_nested_100000_deep_is_refused_not_an_internal_error(tmp_path: Path) -> None:
@@ -145,7 +145,7 @@ def test_a_category_nested_100000_deep_is_refused_not_an_internal_error(tmp_path
     deep = '{"x": 1, "c": ' + "[" * 100_000 + "]" * 100_000 + "}"
     proc = _command(tmp_path, _legacy(tmp_path / "production.jsonl", last=deep))
     line = one_line_exit_2(proc)
-    assert "production.jsonl:61: JSON nested deeper than" in line, line
+    assert "production.jsonl:61: invalid JSON (nested too deeply: past" in line, line
 
 
 def test_nesting_up_to_the_bound_is_read(tmp_path: Path) -> None:
@@ -153,7 +153,7 @@ def test_nesting_up_to_the_bound_is_read(tmp_path: Path) -> None:
     production = _legacy(tmp_path / "p.jsonl", last=shallow)
     assert _drift(_legacy(tmp_path / "r.jsonl"), production)["production"]["rows_read"] == 61
     deeper = '{"x": 1, "c": "a", "meta": ' + "[" * MAX_NESTING + "]" * MAX_NESTING + "}"
-    with pytest.raises(DatasetError, match=rf"p.jsonl:61: JSON nested deeper than {MAX_NESTING} levels"):
+    with pytest.raises(DatasetError, match=rf"p.jsonl:61: invalid JSON \(nested too deeply: past {MAX_NESTING} levels\)"):
         _drift(_legacy(tmp_path / "r.jsonl"), _legacy(tmp_path / "p.jsonl", last=deeper))
 
 
