@@ -114,7 +114,7 @@ def input_text_and_turns(value: Any) -> tuple[str | None, int]:
     if isinstance(value, str) and value[:1] in "{[":
         try:
             parsed = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):  # (nested past Python's limit: read as the text it is)
             parsed = None
         if input_messages(parsed) is not None:
             value = parsed

@@ -188,6 +188,11 @@ def compute_drift(cfg: DriftConfig, since_anchor: str = "newest") -> DriftResult
         reasons = "; ".join(f"{s['name']}: {s['reason']}" for s in skipped) or "no features"
         raise DatasetError(f"drift: no feature could be tested ({reasons}); name features with --numeric/--categorical")
     _decide(features, cfg)
+    features, coarse = _too_coarse(features)
+    skipped += coarse
+    if not features:
+        reasons = "; ".join(f"{s['name']}: {s['reason']}" for s in skipped)
+        raise DatasetError(f"drift: no feature could be tested ({reasons}); give each side more rows (a wider --since)")
     is_drift, reason, drifted = verdict(features, cfg)
     if not is_drift:
         _refuse_untested(features, skipped, cfg, explicit)
@@ -358,6 +363,12 @@ def _test_features(
                 warnings.append(
                     f"{side}: {name}: {non_finite} non-finite value(s) (Infinity, NaN or beyond 1.8e308) "
                     "counted as missing"
+                )
+            rounded = opened.rounded.get(name, 0)
+            if rounded:  # (scipy on the integers themselves may find a D this cannot see)
+                warnings.append(
+                    f"{side}: {name}: {rounded} integer(s) beyond 2^53 (9,007,199,254,740,992) read as the nearest "
+                    "double: integers that differ only below a double's precision compare as equal"
                 )
     for spec in testable:
         if spec.kind == NUMERIC:
@@ -532,12 +543,50 @@ def _cluster_correct(
         chi["statistic"], chi["p_value"] = stats.rao_scott_chi2(chi["statistic"], chi["dof"], delta)
 
 
+def _too_coarse(features: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(features, skipped): a feature that did not drift on a side with fewer values than 1 / its effect floor is skipped.
+
+    k values give a distribution function (or shares) in steps of 1/k: with one production row in the window D is
+    about 0.5 whatever production is like, and only a value in the reference's far tails could be significant. Its
+    "no drift" would be no evidence of none (it passed as "no feature drifted"); a drift it shows is kept.
+    """
+    kept: list[dict[str, Any]] = []
+    coarse: list[dict[str, Any]] = []
+    for feature in features:
+        small = min(feature["n_reference"], feature["n_production"])
+        floor = feature["effect_floor"]
+        if feature["drifted"] or floor <= 0 or small * floor >= 1:
+            kept.append(feature)
+            continue
+        side = "production" if feature["n_production"] <= feature["n_reference"] else "reference"
+        what = "rows" if feature["kind"] == MISSING_RATE else "values"
+        coarse.append(
+            {
+                "name": feature["name"],
+                "kind": feature["kind"],
+                **{
+                    key: feature[key]
+                    for key in ("of", "n_reference", "n_production", "reference_non_numeric", "production_non_numeric")
+                    if key in feature
+                },
+                "reason": f"too few {what} to show no drift ({small:,} in {side}): {small:,} of them move in steps of "
+                f"{1 / small:.3g}, coarser than the effect floor {floor:g}; it needs {math.ceil(1 / floor - 1e-9):,} "
+                "a side",
+            }
+        )
+    return kept, coarse
+
+
 def _refuse_untested(
     features: list[dict[str, Any]], skipped: list[dict[str, Any]], cfg: DriftConfig, explicit: bool
 ) -> None:
     """No "no drift" while a named (--numeric/--categorical) or critical feature had nothing tested, nor its missing rate."""
     tested = {feature.get("of", feature["name"]) for feature in features}
-    untested = [s for s in skipped if s["name"] not in tested and (explicit or cfg.is_critical(s["name"]))]
+    untested = [
+        s
+        for s in skipped
+        if s.get("of", s["name"]) not in tested and (explicit or cfg.is_critical(s.get("of", s["name"])))
+    ]
     if untested:
         reasons = "; ".join(
             f"{s['name']}: {s['reason']}" + (f" ({s['hint']})" if s.get("hint") else "") for s in untested

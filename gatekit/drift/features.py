@@ -109,6 +109,7 @@ class SideValues:
     missing: int = 0
     non_numeric: int = 0
     non_finite: int = 0  # Infinity, -Infinity, NaN, "1e309": counted as missing, with a warning
+    rounded: int = 0  # integers beyond 2**53 a double holds only rounded (9007199254740993 -> ...992): a warning
     seen: bool = False
 
 
@@ -116,6 +117,24 @@ def _is_nan_text(value: float | str) -> bool:
     if isinstance(value, float):
         return math.isnan(value)
     return value.strip().lower() in ("nan", "+nan", "-nan")
+
+
+EXACT_INTEGERS = 2**53  # every integer up to this magnitude is a double; beyond, only some are
+_INTEGER_TEXT = re.compile(r"\s*[+-]?[0-9]{16,}\s*")  # integer text of 16 digits or more (2**53 has 16)
+
+
+def _is_rounded(value: Any) -> bool:
+    """Whether ``value`` is an integer (or integer text) beyond ``EXACT_INTEGERS`` that a double holds only rounded."""
+    if isinstance(value, str):
+        if _INTEGER_TEXT.fullmatch(value) is None:
+            return False
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) <= EXACT_INTEGERS:
+        return False
+    try:
+        return int(float(value)) != value
+    except OverflowError:  # beyond 1.8e308: non-finite, counted as such
+        return False
 
 
 def _number(value: Any) -> tuple[float, int]:
@@ -187,7 +206,7 @@ def _tool_calls(row: dict[str, Any]) -> Any:
     if isinstance(value, str) and value[:1] == "[":
         try:
             value = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
     return value
 
@@ -263,6 +282,8 @@ def feature_array(spec: FeatureSpec, batch: Batch, acc: SideValues) -> Any:
             acc.non_numeric += flag
             if math.isfinite(number):
                 out.append(number)
+                if abs(number) >= EXACT_INTEGERS and _is_rounded(value):
+                    acc.rounded += 1
                 continue
             acc.missing += 1
             if math.isinf(number) or (isinstance(value, float | str) and _is_nan_text(value) and not flag):
@@ -272,6 +293,26 @@ def feature_array(spec: FeatureSpec, batch: Batch, acc: SideValues) -> Any:
     labels = [label(v) for v in values]
     acc.missing += sum(1 for lab in labels if lab is None)
     return pa.array(labels, type=pa.string())
+
+
+def _rounded_in(column: Any) -> int:
+    """How many integers (or integer texts) of an Arrow column a double holds only rounded (see ``_is_rounded``).
+
+    Only the values beyond ``EXACT_INTEGERS`` (rare) are looked at one by one.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = column.type
+    if pa.types.is_integer(kind):
+        if kind.bit_width < 54:
+            return 0
+        big = pc.filter(column, pc.greater(pc.abs(pc.cast(column, pa.float64(), safe=False)), 2.0**53 - 1))
+    elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        big = pc.filter(column, pc.match_substring_regex(column, "^" + _INTEGER_TEXT.pattern + "$"))
+    else:
+        return 0
+    return sum(1 for value in big.to_pylist() if _is_rounded(value))
 
 
 def _arrow_values(spec: FeatureSpec, batch: Batch, acc: SideValues) -> Any:
@@ -309,6 +350,7 @@ def _arrow_values(spec: FeatureSpec, batch: Batch, acc: SideValues) -> Any:
         else:
             return None
         acc.seen = True
+        acc.rounded += _rounded_in(column)
         finite = pc.is_finite(floats)
         acc.non_finite += int(pc.sum(pc.invert(pc.fill_null(finite, True))).as_py() or 0)
         cleaned = pc.if_else(pc.fill_null(finite, False), floats, pa.scalar(None, pa.float64()))

@@ -33,6 +33,12 @@ ROTATED = re.compile(r"\.(jsonl|ndjson|json|csv|parquet|pq)([.-][0-9][0-9T:_.-]*
 
 BATCH_ROWS = 131_072
 JSONL_CHUNK_LINES = 20_000
+JSONL_CHUNK_CHARS = 32 << 20  # a chunk is cut at this much text too: 20,000 rows of 1 MB each were 20 GB in memory
+# a line of a JSON Lines or CSV file: DuckDB's JSON reader takes objects of at most 16 MB (its CSV reader here too)
+MAX_LINE_CHARS = 16 << 20
+# a JSON Lines row nested deeper is refused: orjson 3.8 crashed the process (segfault) on 100,000 nested objects, and
+# a value nested past Python's recursion limit failed where it was written as a category (an internal error)
+MAX_NESTING = 256
 
 ABSENT: Any = object()  # a path that does not exist in a row (distinct from an explicit null)
 
@@ -50,14 +56,76 @@ def _parse_line(loads: Any, line: str) -> Any:
     """Parse one JSONL line; NaN / Infinity (not JSON, but written by many loggers) are read as floats.
 
     orjson refuses them, so such a line is parsed again with ``json.loads``; the
-    non-finite values are then counted as missing, with a warning.
+    non-finite values are then counted as missing, with a warning. A line that may nest deeper than
+    ``MAX_NESTING`` (it has more brackets) is parsed by ``json.loads`` and its depth checked:
+    ``RecursionError`` when it is deeper (the caller refuses the line).
     """
+    if line.count("{") + line.count("[") > MAX_NESTING:
+        row = json.loads(line)  # (RecursionError past Python's limit)
+        if nesting(row) > MAX_NESTING:
+            raise RecursionError(f"nested deeper than {MAX_NESTING} levels")
+        return row
     try:
         return loads(line)
     except ValueError:
         if loads is json.loads:
             raise
         return json.loads(line)
+
+
+def nesting(value: Any) -> int:
+    """How deep lists and objects nest in a parsed JSON value (a scalar: 0), counted without recursion.
+
+    Stops counting once past ``MAX_NESTING``.
+    """
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_NESTING:
+            break
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+class LineTooLongError(DatasetError):
+    """A line of a JSON Lines or CSV file longer than ``MAX_LINE_CHARS`` (``where``: ``file:line``)."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.what = f"a line longer than {MAX_LINE_CHARS:,} characters (16 MiB); a log row is far shorter"
+        super().__init__(f"{where}: {self.what}: fix the file (one row per line) or remove that line")
+
+
+def bounded_lines(handle: Any, path: Any, too_long: list[int] | None = None) -> Iterator[str]:
+    """The lines of an open text file, each read with at most ``MAX_LINE_CHARS`` characters held.
+
+    ``for line in handle`` read a line whole, however long: a 300 MB line took 1.1 GB, a 2 GB log without a newline
+    would have taken several times its size. A longer line raises ``LineTooLongError`` naming its file and line; with
+    ``too_long``, its number is appended there instead and the line is passed over (read piece by piece) and yields
+    an empty line in its place.
+    """
+    number = 0
+    while True:
+        line = handle.readline(MAX_LINE_CHARS + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
+            if too_long is None:
+                raise LineTooLongError(f"{path}:{number}")
+            too_long.append(number)
+            while line and not line.endswith(("\n", "\r")):
+                line = handle.readline(MAX_LINE_CHARS + 1)
+            line = "\n"
+        yield line
 
 
 def file_format(path: Path) -> str:
@@ -230,8 +298,8 @@ def _csv_batches(path: Path, wanted: set[str] | None) -> Iterator[Batch]:
 
     try:
         with _open_text(path) as handle:
-            header = next(csv.reader(handle), None)
-    except (OSError, UnicodeDecodeError) as exc:
+            header = next(csv.reader(bounded_lines(handle, path)), None)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise DatasetError(f"{path}: cannot read CSV ({exc}); check the file") from None
     if not header:
         return
@@ -247,7 +315,15 @@ def _csv_batches(path: Path, wanted: set[str] | None) -> Iterator[Batch]:
         strings_can_be_null=True,
     )
     try:
-        reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=8 << 20), convert_options=convert)
+        # a block holds the longest line read (``MAX_LINE_CHARS``): pyarrow refuses a row that straddles more
+        # newlines_in_values: a quoted cell may hold line breaks (RFC 4180); without it a file over one block whose
+        # block boundary fell inside such a cell was refused ("CSV parser got out of sync with chunker")
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(block_size=MAX_LINE_CHARS),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=convert,
+        )
         for record_batch in reader:
             if not record_batch.num_rows:
                 continue
@@ -256,22 +332,33 @@ def _csv_batches(path: Path, wanted: set[str] | None) -> Iterator[Batch]:
                 table = table.drop([header[0]])
             yield Batch(path, record_batch.num_rows, table=table)
     except pa.ArrowException as exc:
-        raise DatasetError(f"{path}: cannot parse CSV ({str(exc).splitlines()[0]}); fix the file") from None
+        problem = str(exc).splitlines()[0]
+        if "straddl" in problem:  # ("straddling object straddles two block boundaries (try to increase block size?)")
+            with _open_text(path) as handle:
+                for _ in bounded_lines(handle, path):  # LineTooLongError naming the line
+                    pass
+            problem = f"a row longer than {MAX_LINE_CHARS:,} characters (16 MiB), a cell with line breaks?"
+        raise DatasetError(f"{path}: cannot parse CSV ({problem}); fix the file") from None
 
 
 def _jsonl_batches(path: Path) -> Iterator[Batch]:
     loads = _loads_factory()
     rows: list[dict[str, Any]] = []
     first = 1
+    chars = 0
     try:
         with _open_text(path) as handle:
-            for lineno, line in enumerate(handle, start=1):
+            for lineno, line in enumerate(bounded_lines(handle, path), start=1):
                 if not line.strip():
                     continue
                 try:
                     row = _parse_line(loads, line)
-                except (ValueError, RecursionError) as exc:
-                    problem = "nested too deeply" if isinstance(exc, RecursionError) else str(exc).split(";")[0]
+                except RecursionError:
+                    raise DatasetError(
+                        f"{path}:{lineno}: invalid JSON (nested too deeply: past {MAX_NESTING} levels); fix or remove the line"
+                    ) from None
+                except ValueError as exc:
+                    problem = str(exc).split(";")[0]
                     raise DatasetError(f"{path}:{lineno}: invalid JSON ({problem}); fix or remove the line") from None
                 if not isinstance(row, dict):
                     raise DatasetError(
@@ -280,9 +367,10 @@ def _jsonl_batches(path: Path) -> Iterator[Batch]:
                 if not rows:
                     first = lineno
                 rows.append(row)
-                if len(rows) >= JSONL_CHUNK_LINES:
+                chars += len(line)
+                if len(rows) >= JSONL_CHUNK_LINES or chars >= JSONL_CHUNK_CHARS:
                     yield Batch(path, len(rows), rows=rows, first_line=first)
-                    rows = []
+                    rows, chars = [], 0
     except (OSError, UnicodeDecodeError) as exc:
         raise DatasetError(f"{path}: cannot read ({exc}); check the file") from None
     if rows:
@@ -305,7 +393,7 @@ def get_path(row: dict[str, Any], path: str) -> Any:
         if isinstance(value, str) and value[:1] in "{[":
             try:
                 value = json.loads(value)
-            except ValueError:
+            except (ValueError, RecursionError):  # (a cell nested past Python's limit is no JSON it can read)
                 return ABSENT
         if isinstance(value, dict):
             if part not in value:

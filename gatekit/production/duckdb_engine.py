@@ -86,20 +86,26 @@ def locate_jsonl_problem(paths: tuple[str, ...], types: dict[str, str]) -> str |
     """``file:line: what`` for the first line DuckDB could not read (its own line numbers can be off), or None."""
     import json
 
+    from gatekit.drift.sources import LineTooLongError, bounded_lines
+
+    too_long: list[str] = []  # (a line DuckDB read past 16 MiB: named when no other line is found)
     for path in paths:
         try:
             handle = open(path, encoding="utf-8")  # noqa: SIM115 - closed below
         except OSError as exc:
             return f"{path}: cannot open ({exc})"
         with handle:
+            long_lines: list[int] = []
             try:
-                for number, line in enumerate(handle, start=1):
+                for number, line in enumerate(bounded_lines(handle, path, long_lines), start=1):
                     if not line.strip():
                         continue
                     try:
                         row = json.loads(line)
                     except ValueError:
                         return f"{path}:{number}: not valid JSON"
+                    except RecursionError:
+                        return f"{path}:{number}: not valid JSON (nested too deeply)"
                     if not isinstance(row, dict):
                         return f"{path}:{number}: not a JSON object"
                     for column, kind in types.items():
@@ -117,6 +123,9 @@ def locate_jsonl_problem(paths: tuple[str, ...], types: dict[str, str]) -> str |
                             return f"{path}:{number}: field {column!r} must be a list of strings or null"
             except UnicodeDecodeError:
                 return f"{path}: not UTF-8 text"
+            too_long += [f"{path}:{number}" for number in long_lines]
+    if too_long:
+        return f"{too_long[0]}: {LineTooLongError(too_long[0]).what}"
     return None
 
 
@@ -136,6 +145,8 @@ def locate_csv_problem(paths: tuple[str, ...], types: dict[str, str]) -> str | N
     """
     import csv
 
+    from gatekit.drift.sources import LineTooLongError, bounded_lines
+
     wanted = {c: k for c, k in types.items() if k in ("DOUBLE", "TIMESTAMP")}
     for path in paths:
         try:
@@ -144,7 +155,7 @@ def locate_csv_problem(paths: tuple[str, ...], types: dict[str, str]) -> str | N
             return f"{path}: cannot open ({exc})"
         with handle:
             try:
-                reader = csv.DictReader(handle)
+                reader = csv.DictReader(bounded_lines(handle, path))
                 width = len(reader.fieldnames or [])
                 for row in reader:
                     if None in row or any(v is None for v in row.values()):  # (extra cells / missing cells)
@@ -157,6 +168,8 @@ def locate_csv_problem(paths: tuple[str, ...], types: dict[str, str]) -> str | N
                         problem = _cell_problem(kind, value, "empty")
                         if problem:
                             return f"{path}:{reader.line_num}: field {column!r} {problem}"
+            except LineTooLongError as exc:
+                return f"{exc.where}: {exc.what}"
             except UnicodeDecodeError:
                 return f"{path}: not UTF-8 text"
             except csv.Error as exc:
@@ -334,11 +347,11 @@ class DuckDBEngine:
         import csv
         from pathlib import Path
 
-        from gatekit.drift.sources import _open_text
+        from gatekit.drift.sources import _open_text, bounded_lines
 
         for path in source.paths:
             with _open_text(Path(path)) as handle:
-                header = next(csv.reader(handle), [])
+                header = next(csv.reader(bounded_lines(handle, path)), [])
             named = [name for name in header if name.strip()]
             if len(named) > 1 and not any(name in found for name in named):  # (not one header name was read)
                 problem = locate_csv_problem((path,), {})

@@ -293,7 +293,8 @@ def _first_newer_row(paths: tuple[str, ...], fmt: str) -> str | None:
     import json
     from pathlib import Path
 
-    from gatekit.drift.sources import _open_text
+    from gatekit.drift.sources import _open_text, bounded_lines
+    from gatekit.errors import DatasetError
 
     def newer(value: Any) -> bool:
         try:
@@ -306,7 +307,7 @@ def _first_newer_row(paths: tuple[str, ...], fmt: str) -> str | None:
         try:
             with _open_text(path) as handle:
                 if fmt == "csv":
-                    reader = csv.reader(handle)
+                    reader = csv.reader(bounded_lines(handle, path))
                     header = next(reader, None) or []
                     if "schema_version" not in header:
                         continue
@@ -315,7 +316,7 @@ def _first_newer_row(paths: tuple[str, ...], fmt: str) -> str | None:
                         if len(cells) > column and newer(cells[column]):
                             return f"{path}:{reader.line_num}"
                     continue
-                for number, line in enumerate(handle, start=1):
+                for number, line in enumerate(bounded_lines(handle, path), start=1):
                     if '"schema_version"' not in line:
                         continue
                     try:
@@ -324,6 +325,6 @@ def _first_newer_row(paths: tuple[str, ...], fmt: str) -> str | None:
                         continue
                     if isinstance(row, dict) and row.get("schema_version") is not None and newer(row["schema_version"]):
                         return f"{path}:{number}"
-        except (OSError, UnicodeDecodeError, csv.Error):
+        except (OSError, UnicodeDecodeError, csv.Error, DatasetError):  # (a line too long: no row found)
             continue
     return None

@@ -74,6 +74,7 @@ class OpenedSide:
     seen: dict[str, bool] = field(default_factory=dict)
     non_numeric: dict[str, int] = field(default_factory=dict)
     non_finite: dict[str, int] = field(default_factory=dict)
+    rounded: dict[str, int] = field(default_factory=dict)  # integers beyond 2**53 read as the nearest double
     in_progress: int = 0  # MLflow traces still in progress (no outcome yet): left out, and said so
     oldest_in_progress_ms: int | None = None  # request time of the oldest of them (epoch ms)
 
@@ -98,20 +99,20 @@ def sniff(path: Path) -> str:
         if fmt == "csv":
             import csv
 
-            from gatekit.drift.sources import _open_text
+            from gatekit.drift.sources import _open_text, bounded_lines
 
             with _open_text(path) as handle:
-                reader = csv.reader(handle)
+                reader = csv.reader(bounded_lines(handle, path))
                 header = next(reader, None) or []
                 if "schema_version" in header:
                     first = next(reader, None)
                     if first is not None and len(first) > header.index("schema_version"):
                         _check_version(path, first[header.index("schema_version")], 2)
             return NATIVE if "schema_version" in header else LEGACY
-        from gatekit.drift.sources import _open_text
+        from gatekit.drift.sources import _open_text, bounded_lines
 
         with _open_text(path) as handle:
-            for number, line in enumerate(handle, start=1):
+            for number, line in enumerate(bounded_lines(handle, path), start=1):
                 if line.strip():
                     row = _first_row(path, number, line)
                     if isinstance(row, dict) and "schema_version" in row:
@@ -137,16 +138,22 @@ def sniff(path: Path) -> str:
 
 def _first_row(path: Path, number: int, line: str) -> Any:
     """The first row's JSON (it tells the file's kind); ``DatasetError`` naming the line when it is none."""
+    from gatekit.drift.sources import _parse_line
+
     try:
-        return json.loads(line)
+        return _parse_line(json.loads, line)
     except json.JSONDecodeError as exc:
         raise DatasetError(
             f"{path}:{number}: invalid JSON ({exc.msg.removesuffix(' at')} at column {exc.colno}); fix the line"
         ) from None
-    except (RecursionError, ValueError):  # nested past the parser's depth, an integer of 5000 digits
+    except RecursionError:
+        from gatekit.drift.sources import MAX_NESTING
+
         raise DatasetError(
-            f"{path}:{number}: invalid JSON (nested too deeply or too long a number); fix the line"
+            f"{path}:{number}: invalid JSON (nested too deeply: past {MAX_NESTING} levels); fix the line"
         ) from None
+    except ValueError:  # an integer of 5000 digits
+        raise DatasetError(f"{path}:{number}: invalid JSON (too long a number); fix the line") from None
 
 
 def _parquet_max(parquet: Any, column: str) -> Any:
@@ -451,6 +458,7 @@ def _open_legacy(
         seen={name: acc.seen for name, acc in accs.items()},
         non_numeric={name: acc.non_numeric for name, acc in accs.items()},
         non_finite={name: acc.non_finite for name, acc in accs.items()},
+        rounded={name: acc.rounded for name, acc in accs.items()},
     )
 
 

@@ -142,10 +142,10 @@ def _csv_header(path: str) -> tuple[str, ...]:
     import csv
     from pathlib import Path
 
-    from gatekit.drift.sources import _open_text
+    from gatekit.drift.sources import _open_text, bounded_lines
 
     with _open_text(Path(path)) as handle:
-        return tuple(next(csv.reader(handle), []))
+        return tuple(next(csv.reader(bounded_lines(handle, path)), []))
 
 
 def _not_json(source: FileSource, label: str) -> str:
@@ -254,9 +254,12 @@ class SparkEngine:
                 # RFC 4180 quotes; a row of more or fewer cells than the header fails the read (PERMISSIVE padded or
                 # cut it without a word, and column pruning let even FAILFAST pass it when its cells were not read):
                 # refused naming its file and line (``locate_problem``), as on DuckDB
+                # multiLine: a quoted cell may hold line breaks (RFC 4180; DuckDB reads them): Spark cut such a row in
+                # two at the break, and FAILFAST then failed the whole read with no file or line named
                 csv = (
                     reader.option("header", "true")
                     .option("escape", '"')
+                    .option("multiLine", "true")
                     .option("mode", "FAILFAST")
                     .option("columnPruning", "false")
                 )
