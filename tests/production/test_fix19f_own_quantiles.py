@@ -48,7 +48,7 @@ def test_the_larger_side_s_quantiles_are_its_own_on_duckdb(tmp_path: Path) -> No
 def test_quantiles_within_the_range_match_the_small_side_s_exact_ones(tmp_path: Path) -> None:
     """A larger side interleaved with the smaller: its p50 is its own median, not the next small-side value."""
     ref = [float(v) for v in range(1, 102)]  # median 51
-    prod = [0.5, 100.5, 200.5]
+    prod = [0.5 + 20 * k for k in range(11)]  # 0.5 .. 200.5, median 100.5 (10 a side: enough to judge, attack21d)
     latency = _latency(tmp_path, ref, prod, "duckdb")
     assert latency["reference_stats"]["p50"] == 51.0
     assert latency["reference_stats"]["p05"] == pytest.approx(6.0)
