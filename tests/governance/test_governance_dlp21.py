@@ -38,10 +38,7 @@ CONTESTED_POSITIVES: list[dict] = [case for case in CORPUS["positives"] if "note
 
 # negatives with a finding now, all in modules another round owns (reported to the lead with a reproduction each):
 # the text's start and its findings as (type, value)
-FLAGGED: dict[str, list[tuple[str, str]]] = {
-    # card.py: the first 16 of a Brazilian NF-e access key's 44 digits grouped in fours ("chave de acesso 3526 1211 ...")
-    "Nota fiscal nº 000.123.456": [("CREDIT_CARD", "3526 1211 2223 3300")],
-}
+FLAGGED: dict[str, list[tuple[str, str]]] = {}
 # a positive's finding that overlaps no expected value
 EXTRA: list[tuple[str, str, str]] = []
 # negatives flagged on main, no finding now (the text's start): numeric21
@@ -60,6 +57,8 @@ FIXED_FALSE = [
     "\u0631\u0642\u0645 \u0627\u0644\u0637\u0644\u0628 4021983712",
     # phone.py: the last of a list of number ranges ("1000-1999, 2000-2999, 3000-3999; reserved 4000-4095")
     "Ranges: 1000-1999",
+    # card.py: the first 16 of a Brazilian NF-e access key's 44 digits grouped in fours ("chave de acesso 3526 1211 ...")
+    "Nota fiscal nº 000.123.456",
 ]
 # positives with a finding beyond their values on main, none now: (the text's start, the finding main made)
 FIXED_EXTRA = [
@@ -70,7 +69,6 @@ FIXED_EXTRA = [
 # split by markdown's marks, not by HTML tags
 MISSED: list[tuple[str, str]] = [
     ("Card: <b>4111</b> 1111 1111 1111", "4111</b> 1111 1111 1111"),
-    ("my card is 4111 1111\n1111 1111 exp 12/27", "4111 1111\n1111 1111"),
 ]
 # values missed on main, found with their type now: (the text's start, the value, its type)
 FIXED_MISSES = [
@@ -84,6 +82,8 @@ FIXED_MISSES = [
     # iban.py: an IBAN wrapped at a line's end (two phone numbers on main)
     ("Kontonummer:\nDE89", "DE89 3704 0044\n0532 0130 00", "IBAN_CODE"),
     ("Please pay to IBAN GB29", "GB29 NWBK 6016\r\n1331 9268 19", "IBAN_CODE"),
+    # card.py (numeric21): a card wrapped at a line's end (its first half a phone number on main)
+    ("my card is 4111 1111\n1111 1111", "4111 1111\n1111 1111", "CREDIT_CARD"),
 ]
 
 

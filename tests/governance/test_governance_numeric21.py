@@ -96,6 +96,44 @@ def test_phone_numbers_near_them_stay_findings(text: str, value: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # a card wrapped at a line's end: one of its gaps a line break
+        ("my card is 4111 1111\n1111 1111 exp 12/27", "4111 1111\n1111 1111"),
+        ("card 4111 1111 1111\n1111", "4111 1111 1111\n1111"),
+        ("card 4111\r\n1111 1111 1111 ok", "4111\r\n1111 1111 1111"),
+        ("pay with 5500-0000-\n0000-0004 today", "5500-0000-\n0000-0004"),
+        # a card followed by one group of 4 (an expiry): a card
+        ("4111 1111 1111 1111 1227", "4111 1111 1111 1111"),
+        # a list of cards, four groups by four: each a card
+        ("cards: 4111 1111 1111 1111 5500 0000 0000 0004", "4111 1111 1111 1111"),
+        ("cards: 4111 1111 1111 1111 5500 0000 0000 0004", "5500 0000 0000 0004"),
+    ],
+)
+def test_cards_are_found(text: str, value: str) -> None:
+    assert ("CREDIT_CARD", value) in _found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a card's digits inside a longer number of groups of 4 (a Brazilian NF-e's access key: 44 digits)
+        "chave de acesso 3526 1211 2223 3300 0181 5500 1000 1234 5610 0012 3456",
+        "ref 4111 1111 1111 1111 1227 1234",
+        "ref 1234 5678 4111 1111 1111 1111",
+        # no card across a blank line, a quote mark or more than one line break
+        "4111 1111\n\n1111 1111",
+        "> 4111 1111\n> 1111 1111",
+        "4111\n1111\n1111\n1111",
+        # (a Luhn failure)
+        "4111 1111\n1111 1112",
+    ],
+)
+def test_no_card_in_them(text: str) -> None:
+    assert [value for kind, value in _found(text) if kind == "CREDIT_CARD"] == []
+
+
+@pytest.mark.parametrize(
     "unit",
     [
         "10.0.0.0 0.0.0.0 ",
@@ -104,6 +142,10 @@ def test_phone_numbers_near_them_stay_findings(text: str, value: str) -> None:
         "ff02::1 ",
         "1000-1999, ",
         "1000-1999; reserved ",
+        "4111 1111\n",
+        "4111\n",
+        "1\n1 ",
+        "4111 ",
     ],
 )
 def test_new_rules_are_linear_on_hostile_units(unit: str) -> None:
