@@ -134,6 +134,27 @@ def test_no_card_in_them(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        # a number split by HTML's inline tags: read as shown
+        ("Card: <b>4111</b> 1111 1111 1111", [("CREDIT_CARD", "4111</b> 1111 1111 1111")]),
+        (
+            'card 4111 <span class="x">1111 1111</span> 1111',
+            [("CREDIT_CARD", '4111 <span class="x">1111 1111</span> 1111')],
+        ),
+        ("phone <b>415</b>-555-2671", [("PHONE_NUMBER", "415</b>-555-2671")]),
+        ("IP 10.<b>0</b>.0.5", [("IP_ADDRESS", "10.<b>0</b>.0.5")]),
+        # (tags between two digits glue them, as a browser shows them: 41111111 1111 1111 is no card's shape)
+        ("Card: <b>4111</b><i>1111</i> 1111 1111", []),
+        # (a block's tags stay: two cells)
+        ("<td>4111 1111</td><td>1111 1111</td>", [("PHONE_NUMBER", "4111 1111")]),
+    ],
+)
+def test_a_number_split_by_inline_tags(text: str, found: list[tuple[str, str]]) -> None:
+    assert _found(text) == found
+
+
+@pytest.mark.parametrize(
     "unit",
     [
         "10.0.0.0 0.0.0.0 ",
@@ -146,6 +167,9 @@ def test_no_card_in_them(text: str) -> None:
         "4111\n",
         "1\n1 ",
         "4111 ",
+        "1</b> ",
+        "1<b>",
+        "1 <span a=b><i>",
     ],
 )
 def test_new_rules_are_linear_on_hostile_units(unit: str) -> None:
