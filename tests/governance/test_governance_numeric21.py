@@ -121,6 +121,8 @@ def test_cards_are_found(text: str, value: str) -> None:
         "chave de acesso 3526 1211 2223 3300 0181 5500 1000 1234 5610 0012 3456",
         "ref 4111 1111 1111 1111 1227 1234",
         "ref 1234 5678 4111 1111 1111 1111",
+        # (a grid of groups of four over lines: no card across its rows, nor on one of them)
+        "1111 2222 3333\n4111 1111 1111 1111 5555",
         # no card across a blank line, a quote mark or more than one line break
         "4111 1111\n\n1111 1111",
         "> 4111 1111\n> 1111 1111",

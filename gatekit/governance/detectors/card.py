@@ -95,10 +95,12 @@ _WRAP_POINT = re.compile(r"[0-9][ \t\-]?\r?\n[ \t]?[0-9]")
 _WRAP_BUDGET = 64  # line breaks between digits read per text (past them, a hostile text: no more wrapped cards)
 # groups of 4 digits right after / before a card's 4-4-4-4 (see _in_longer_number)
 # (up to 8 groups each side: 7 or fewer start after no digit, 8 may follow more)
-_FOURS_AFTER = re.compile(r"(?:[ \-./_]{1,3}+[0-9]{4}(?![0-9])){1,8}")
-_FOURS_BEFORE = re.compile(r"(?:(?<![0-9])(?:[0-9]{4}[ \-./_]{1,3}+){1,7}|(?:[0-9]{4}[ \-./_]{1,3}+){8})\Z")
+# (a gap: a card's, or a line break: a grid of groups of 4, "1111 2222 3333\n4444 5555 6666", holds no card across rows)
+_GAP = rf"(?:{_SEP}|{_LINE_GAP})"
+_FOURS_AFTER = re.compile(rf"(?:{_GAP}[0-9]{{4}}(?![0-9])){{1,8}}")
+_FOURS_BEFORE = re.compile(rf"(?:(?<![0-9])(?:[0-9]{{4}}{_GAP}){{1,7}}|(?:[0-9]{{4}}{_GAP}){{8}})\Z")
 _GROUP = re.compile(r"[0-9]+")
-_FOUR_FOURS = re.compile(r"[0-9]{4}(?:[ \-./_]{1,3}+[0-9]{4}){3}").fullmatch
+_FOUR_FOURS = re.compile(rf"[0-9]{{4}}(?:{_GAP}[0-9]{{4}}){{3}}").fullmatch
 _LONGER_BUDGET = 64  # (cards per text read for a longer number around them; past it, a hostile text: they stay cards)
 
 
