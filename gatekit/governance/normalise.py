@@ -314,9 +314,9 @@ def normalise(text: str, *, confusables: bool = False) -> Normalised:
             if _is_split(text):
                 return _joined(text)  # (a value in escapes of any of its characters, or written in pieces)
             return _unescaped(text) or _new(Normalised, (text, None, None, None))
-        if ("=" in text or "+" in text or "*" in text or "`" in text or "~" in text or " - " in text) and _is_split(
-            text
-        ):
+        if (
+            "=" in text or "+" in text or "*" in text or "`" in text or "~" in text or " - " in text or "<" in text
+        ) and _is_split(text):
             return _joined(text)  # (a value written in pieces)
         return _new(Normalised, (text, None, None, None))  # (without the NamedTuple's Python __new__)
     escaped = "%" in text or "\\" in text or "&" in text
@@ -328,6 +328,7 @@ def normalise(text: str, *, confusables: bool = False) -> Normalised:
         or "`" in text
         or "~" in text
         or " - " in text
+        or "<" in text
         or " \u2013 " in text
         or " \u2212 " in text
     ) and _is_split(text):
@@ -637,6 +638,7 @@ def _unescaped(text: str) -> Normalised | None:
 #   and another character removed (``**4111** 1111 ...``, ```4111`` 1111 ...``), and ``**``, ``~~`` or backticks
 #   inside a word (``**AKIA**ZQ7X...``); a mask's runs of stars (``e******.com``, ``****1111``) stay;
 # * a JSON / JavaScript string concatenation (``"4111 1111" + " 1111 1111"``) removed;
+# * HTML's inline tags between digits (``4111</b> 1111 1111 1111``, ``4111 <b>1111</b> ...``) removed (see _TAG_PIECE);
 # * combining marks (categories Mn, Me) after an ASCII character removed (``4\u0301``);
 # * Cyrillic and Greek letters drawn like Latin ones (``_CONFUSABLES``) in a run touching an ASCII letter, digit,
 #   ``_`` or ``-`` as those Latin letters (``\u0455k_live_...``, ``\u0410KIA...``): a word of one script stays as is.
@@ -702,6 +704,16 @@ def _mark_read(before: str, after: str) -> str | None:
 _MARKER_ALTERNATIVES = _marker_alternatives()
 _MARKER_PIECE = "|".join(_MARKER_ALTERNATIVES)
 _CONCAT_PIECE = r"[\"'] ?\+ ?[\"']"
+# HTML's inline tags (``<b>``, ``</span>``, ``<font color="red">``; up to four in a row) between two digits, or a digit and
+# a blank, ``-`` or ``.`` and a digit (``4111</b> 1111 1111 1111``, ``4111 <b>1111</b>``, ``<b>415</b>-555-2671``):
+# read as markdown's marks are (see _mark_read: removed next to a blank, between two digits, a digit and ``-`` or
+# ``.``), so a number split by its markup is read as it is shown; a block's tags (``</td><td>``, ``<br>``, ``</p>``)
+# and tags next to a letter stay as written
+_INLINE_TAG = (
+    r"/?(?i:b|i|u|s|em|strong|span|code|mark|small|big|sub|sup|del|ins|font|tt|kbd|samp|var|abbr|a)"
+    r"(?:[ \t][^<>]{0,100})?>"
+)
+_TAG_PIECE = rf"<(?:(?<=[0-9]<)|(?<=[0-9][ .\-]<)){_INLINE_TAG}(?:<{_INLINE_TAG}){{0,3}}(?=[ .\-]?[0-9])"
 # dashes written loosely between digit groups, one space either side, two or more in a row ("SSN: 536 - 22 - 8714",
 # "+49 - 30 - 1234567", "(415) - 555 - 0134"; a hyphen, an en dash or a minus sign): the chain is read with "-", so
 # every number detector reads the number as written with dashes. One such dash alone stays as written: it separates
@@ -733,6 +745,7 @@ _MARKER_SPLIT = re.compile(
     r"[*`~](?:(?<=[A-Za-z0-9_@.\-][*`~])[*`~]{0,2}(?=[A-Za-z0-9_@\-]|\.[A-Za-z0-9])"
     r"|(?<=[0-9][*`~])[*`~]{0,2} [*`~]{0,3}[0-9]|(?<=[0-9] [*`~])[*`~]{0,2}[0-9])"
 ).search
+_TAG_SPLIT = re.compile(_TAG_PIECE).search
 _CONCAT_SPLIT = re.compile(
     r"\+(?:(?<=[A-Za-z0-9_@.\- ][\"']\+)|(?<=[A-Za-z0-9_@.\- ][\"'] \+))(?= ?[\"'][A-Za-z0-9_@.\- ])"
 ).search
@@ -765,6 +778,7 @@ def _is_split(text: str, terms: bool = False) -> bool:
         or ("=" in text and _EQUALS_SPLIT(text))
         or (("*" in text or "`" in text or "~" in text) and (_MARKER_ANY if terms else _MARKER_SPLIT)(text))
         or ("+" in text and (_CONCAT_ANY if terms else _CONCAT_SPLIT)(text))
+        or ("<" in text and _TAG_SPLIT(text))
         or (not terms and (" - " in text or " \u2013 " in text or " \u2212 " in text) and _SPACED_DASH_SPLIT(text))
     )
 
@@ -874,6 +888,7 @@ def _other_split() -> Callable[..., re.Match[str] | None]:
             ("`", [alternative[1:] for alternative in _MARKER_ALTERNATIVES if alternative[0] == "`"]),
             ("~", [alternative[1:] for alternative in _MARKER_ALTERNATIVES if alternative[0] == "~"]),
             ("\\\"'", [_CONCAT_PIECE[5:]]),
+            ("<", [_TAG_PIECE[1:]]),
         ]
         # (a mark or a look-alike letter, checked by each alternative; led by the BMP's marks, the look-alikes and
         # every character past the BMP: a class tested by a bitmap and one range, not one of ~150 ranges)
@@ -1004,7 +1019,7 @@ def _joined(text: str, confusables: bool = False) -> Normalised:
                 flags[start + dash.start() + 1 : start + dash.end()] = b"\x00\x00"
             changed = True
             return _LOOSE_DASH.sub("-", piece)
-        if piece[0] in "*`~\"'":
+        if piece[0] in "*`~\"'<":
             # (what joins two pieces, markdown's marks, a concatenation: read by its neighbours, an escape's as what
             # it stands for; a quoted-printable soft line break joins whatever it splits, as a mail client does)
             start, end = match.span()

@@ -16,7 +16,9 @@ Scored by ``python benchmarks/dlp_sets.py -v``. On main (b7a9092): 8 of 264 nega
 addresses, 1 card: phone.py, ip.py, card.py, another round's), 1 extra IP finding on a positive, 8 of 298 values missed
 (an Azure service principal's ``az login -p`` secret, Oracle's ``user/password@`` connect strings, a URL password after
 an e-mail address as user name, IBANs wrapped at a line's end, cards split by HTML tags or a line break). After this
-round: the same 8 negatives (reported), 2 values missed (the cards: card.py and normalise.py, reported). Found by probing
+round: the same 8 negatives (reported), 2 values missed (the cards: card.py and normalise.py, reported). Round
+numeric21 fixed those 8 negatives, the extra IP finding and the 2 misses in their modules (FIXED_FALSE, FIXED_EXTRA,
+FIXED_MISSES). Found by probing
 after the corpus and fixed: a URL query's credential ran on over the next parameters; the word for a password in other
 scripts (``Пароль:``, ``パスワード：``, ``密码：``...) named none.
 """
@@ -38,32 +40,36 @@ CONTESTED_POSITIVES: list[dict] = [case for case in CORPUS["positives"] if "note
 
 # negatives with a finding now, all in modules another round owns (reported to the lead with a reproduction each):
 # the text's start and its findings as (type, value)
-FLAGGED: dict[str, list[tuple[str, str]]] = {
+FLAGGED: dict[str, list[tuple[str, str]]] = {}
+# a positive's finding that overlaps no expected value
+EXTRA: list[tuple[str, str, str]] = []
+# negatives flagged on main, no finding now (the text's start): numeric21
+FIXED_FALSE = [
     # ip.py: a network's address without its prefix length, in a routing table's Destination column (its Genmask
     # 255.255.0.0 in the same row) and before a netmask ("ip route 10.0.0.0 255.0.0.0 Null0"): no host's address
-    "Destination     Gateway": [("IP_ADDRESS", "10.20.0.0")],
-    "ip route 0.0.0.0 0.0.0.0 Null0": [("IP_ADDRESS", "10.0.0.0")],
+    "Destination     Gateway",
+    "ip route 0.0.0.0 0.0.0.0 Null0",
     # ip.py: an IPv6 multicast address (ff00::/8; IPv4's multicast 224.0.0.0/4 is no finding), with a zone id
-    "ping6 ff02::1%eth0": [("IP_ADDRESS", "ff02::1")],
+    "ping6 ff02::1%eth0",
     # phone.py: a French VAT number's key and SIREN ("TVA intracommunautaire FR 40 732829320")
-    "SIRET 732 829 320 00074": [("PHONE_NUMBER", "40 732829320")],
+    "SIRET 732 829 320 00074",
     # phone.py: a population grouped in thousands before the Russian word for people ("13 104 177 человек")
-    "Население Москвы": [("PHONE_NUMBER", "13 104 177")],
+    "Население Москвы",
     # phone.py: an order number after the Arabic for "order number" (رقم الطلب)
-    "\u0631\u0642\u0645 \u0627\u0644\u0637\u0644\u0628 4021983712": [("PHONE_NUMBER", "4021983712")],
+    "\u0631\u0642\u0645 \u0627\u0644\u0637\u0644\u0628 4021983712",
     # phone.py: the last of a list of number ranges ("1000-1999, 2000-2999, 3000-3999; reserved 4000-4095")
-    "Ranges: 1000-1999": [("PHONE_NUMBER", "4000-4095")],
+    "Ranges: 1000-1999",
     # card.py: the first 16 of a Brazilian NF-e access key's 44 digits grouped in fours ("chave de acesso 3526 1211 ...")
-    "Nota fiscal nº 000.123.456": [("CREDIT_CARD", "3526 1211 2223 3300")],
-}
-# a positive's finding that overlaps no expected value (ip.py: a subnet's broadcast address after "broadcast")
-EXTRA = [("ifconfig eth0: inet 192.168.178.42", "IP_ADDRESS", "192.168.178.255")]
+    "Nota fiscal nº 000.123.456",
+]
+# positives with a finding beyond their values on main, none now: (the text's start, the finding main made)
+FIXED_EXTRA = [
+    # ip.py: a subnet's broadcast address after "broadcast"
+    ("ifconfig eth0: inet 192.168.178.42", ("IP_ADDRESS", "192.168.178.255")),
+]
 # expected values not found now (text, value): card.py reads no card across a line break; normalise.py joins a value
 # split by markdown's marks, not by HTML tags
-MISSED: list[tuple[str, str]] = [
-    ("Card: <b>4111</b> 1111 1111 1111", "4111</b> 1111 1111 1111"),
-    ("my card is 4111 1111\n1111 1111 exp 12/27", "4111 1111\n1111 1111"),
-]
+MISSED: list[tuple[str, str]] = []
 # values missed on main, found with their type now: (the text's start, the value, its type)
 FIXED_MISSES = [
     # generic.py: the Azure CLI's login password (a service principal's client secret) after "-p"
@@ -76,6 +82,10 @@ FIXED_MISSES = [
     # iban.py: an IBAN wrapped at a line's end (two phone numbers on main)
     ("Kontonummer:\nDE89", "DE89 3704 0044\n0532 0130 00", "IBAN_CODE"),
     ("Please pay to IBAN GB29", "GB29 NWBK 6016\r\n1331 9268 19", "IBAN_CODE"),
+    # card.py (numeric21): a card wrapped at a line's end (its first half a phone number on main)
+    ("my card is 4111 1111\n1111 1111", "4111 1111\n1111 1111", "CREDIT_CARD"),
+    # normalise.py (numeric21): a card split by HTML's inline tags (nothing on main)
+    ("Card: <b>4111</b> 1111 1111 1111", "4111</b> 1111 1111 1111", "CREDIT_CARD"),
 ]
 
 
@@ -117,6 +127,22 @@ def test_misses_are_exactly_the_listed() -> None:
     assert [
         (text[: len(start)], kind, value) for (text, kind, value), (start, _, _) in zip(extra, EXTRA, strict=True)
     ] == EXTRA
+
+
+@pytest.mark.parametrize("start", FIXED_FALSE)
+def test_fixed_false_findings(start: str) -> None:
+    """The negatives main flagged: no finding now (each failed on main)."""
+    (text,) = [text for text in NEGATIVES if text.startswith(start)]
+    assert _found(text) == []
+
+
+@pytest.mark.parametrize(("start", "finding"), FIXED_EXTRA)
+def test_fixed_extra_findings(start: str, finding: tuple[str, str]) -> None:
+    """The positives' findings beyond their values on main: gone, the values found (each failed on main)."""
+    (case,) = [case for case in POSITIVES if case["text"].startswith(start)]
+    found = _found(case["text"])
+    assert finding not in found
+    assert [value for _, value in found] == [expected["value"] for expected in case["expect"]]
 
 
 @pytest.mark.parametrize(("start", "value", "kind"), FIXED_MISSES)

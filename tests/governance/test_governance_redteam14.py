@@ -166,7 +166,9 @@ def test_networks_and_release_columns_hold_no_address(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "value"),
     [
-        ("route add 10.1.0.0 mask 255.255.0.0 gw 10.1.0.1", "10.1.0.0"),  # (round 7: a bare network's address is one)
+        # (round 7: a bare network's address is one, "gateway 192.168.1.0" below; numeric21: not before its mask, the
+        # network of a route, "10.1.0.0 mask 255.255.0.0"; its gateway is a machine's)
+        ("route add 10.1.0.0 mask 255.255.0.0 gw 10.1.0.1", "10.1.0.1"),
         ("GET http://122.0.0.0/ and /hosts/10.0.0.0/x", "10.0.0.0"),
         ("gateway 192.168.1.0 via eth0", "192.168.1.0"),
         ("host,ip\nweb-01,34.201.18.77\n", "34.201.18.77"),

@@ -128,6 +128,9 @@ class Detector:
     # a named group at a candidate's end: a candidate that fails validation is tried once more without it (a card
     # followed by a CVV, "4111 1111 1111 1111 123")
     retry_without: str | None = None
+    # (digit_runs) the longest run a text needs for the scanner to call this detector, when it is less than
+    # ``min_run`` (0: ``min_run``): a card wrapped at a line's end is two runs, the longer of 9+ characters
+    scan_run: int = 0
     _context_re: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
     _group: str | int = field(default=0, init=False, repr=False, compare=False)  # the finding's group
     _plain: bool = field(default=False, init=False, repr=False, compare=False)

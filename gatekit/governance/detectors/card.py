@@ -13,6 +13,9 @@ of its first digits has (ISO/IEC 7812: Visa ``4`` 13, 16 or 19 digits, Amex ``34
 A 19-digit card grouped 4-4-4-4-3 is read whole; when it fails, without its last group (a CVV after a card).
 A 13-digit number after a barcode's label (``EAN 5901234123457``, ``GTIN``, ``UPC``, ``barcode``, ``SKU``) whose last digit is
 its EAN-13 check digit is that product's barcode, no card (one 13-digit card in ten has an EAN-13 check digit).
+A card wrapped at a line's end is found (4-4-4-4 digits, one gap a line break: see _wrapped); 4-4-4-4 digits inside a
+longer number of groups of four (a Brazilian NF-e's 44-digit access key) are no card, but in a list of cards (see
+_in_longer_number).
 """
 
 from __future__ import annotations
@@ -81,19 +84,45 @@ _BARCODE_LABEL = re.compile(
 _BARCODE_BUDGET = 256
 
 
+# a card's 4-4-4-4 digits wrapped at a line's end: one of its gaps a line break (a blank or a dash before it, a blank
+# after it), the others
+# as a card's (see PATTERN); looked for around each line break between two digits (see _wrapped)
+_LINE_GAP = r"[ \t\-]?\r?\n[ \t]?"
+_WRAPPED = re.compile(
+    rf"\d(?<![\w\-.+]\d)\d{{3}}(?:(?:{_LINE_GAP}|{_SEP})\d{{4}}){{2}}(?:{_LINE_GAP}|{_SEP})\d{{4}}(?![\w\-])", re.ASCII
+)
+_WRAP_POINT = re.compile(r"[0-9][ \t\-]?\r?\n[ \t]?[0-9]")
+_WRAP_BUDGET = 64  # line breaks between digits read per text (past them, a hostile text: no more wrapped cards)
+# groups of 4 digits right after / before a card's 4-4-4-4 (see _in_longer_number)
+# (up to 8 groups each side: 7 or fewer start after no digit, 8 may follow more)
+# (a gap: a card's, or a line break: a grid of groups of 4, "1111 2222 3333\n4444 5555 6666", holds no card across rows)
+_GAP = rf"(?:{_SEP}|{_LINE_GAP})"
+_FOURS_AFTER = re.compile(rf"(?:{_GAP}[0-9]{{4}}(?![0-9])){{1,8}}")
+_FOURS_BEFORE = re.compile(rf"(?:(?<![0-9])(?:[0-9]{{4}}{_GAP}){{1,7}}|(?:[0-9]{{4}}{_GAP}){{8}})\Z")
+_GROUP = re.compile(r"[0-9]+")
+_FOUR_FOURS = re.compile(rf"[0-9]{{4}}(?:{_GAP}[0-9]{{4}}){{3}}").fullmatch
+_LONGER_BUDGET = 64  # (cards per text read for a longer number around them; past it, a hostile text: they stay cards)
+
+
 class CardDetector(Detector):
     """Payment cards (see the module doc): a Luhn-valid candidate, less a product's barcode after its label."""
 
     def findings(self, text: str, runs: list[tuple[int, int]] | None = None) -> list[tuple[float, int, int]]:
         """``(score, start, end)`` of every card in ``text``; ``runs``: see :meth:`Detector.spans`."""
         found = super().findings(text, runs)
+        if "\n" in text:
+            found = _wrapped(text, found, self.score)
         if found:
-            checked = 0
+            checked = longer = 0
             kept = []
             for item in found:
                 if item[2] - item[1] == 13 and checked < _BARCODE_BUDGET:  # (the only length barcodes share with cards)
                     checked += 1
                     if _barcode(text, item[1], item[2]):
+                        continue
+                if item[2] - item[1] >= 19 and longer < _LONGER_BUDGET:  # (a card of 4-4-4-4 digits and gaps)
+                    longer += 1
+                    if _in_longer_number(text, item[1], item[2]):
                         continue
                 kept.append(item)
             return kept
@@ -110,6 +139,52 @@ def _barcode(text: str, start: int, end: int) -> bool:
     )
 
 
+def _wrapped(text: str, found: list[tuple[float, int, int]], score: float) -> list[tuple[float, int, int]]:
+    r"""``found`` and the cards of 4-4-4-4 digits wrapped at a line's end (``4111 1111\n1111 1111``), in order.
+
+    One line break between two groups, the other gaps a card's; a card in a quoted reply (``> 1111 1111``) is not read
+    across its quote marks. Each line break between digits is looked at, up to _WRAP_BUDGET of them.
+    """
+    more = []
+    for count, point in enumerate(_WRAP_POINT.finditer(text)):
+        if count == _WRAP_BUDGET:
+            break
+        low = point.start() - 16 if point.start() > 16 else 0
+        for match in _WRAPPED.finditer(text, low, point.end() + 18):
+            start, end = match.span()
+            value = match.group()
+            if (
+                start <= point.start() < end
+                and value.count("\n") == 1
+                and card_ok(value)
+                and not any(one[1] < end and start < one[2] for one in found)
+            ):
+                more.append((score, start, end))
+    return sorted(found + more, key=lambda one: one[1]) if more else found
+
+
+def _in_longer_number(text: str, start: int, end: int) -> bool:
+    """``text[start:end]``, 4-4-4-4 digits, is inside a longer number of groups of 4: two or more more of them around it.
+
+    A Brazilian NF-e's access key (44 digits in fours, ``3526 1211 2223 3300 0181 ...``), a bank's or a ledger's long
+    reference: no card is longer than 19 digits. Not when the groups around it are cards too, four by four (a list of
+    cards, ``4111 1111 1111 1111 5500 0000 0000 0004``; up to 8 groups each side are read), and a card may be followed
+    by one group (an expiry, ``4111 1111 1111 1111 1227``). The first _LONGER_BUDGET cards of a text are read.
+    """
+    if _FOUR_FOURS(text, start, end) is None:
+        return False
+    after = _FOURS_AFTER.match(text, end, end + 64)
+    later = _GROUP.findall(after.group()) if after is not None else []
+    before = _FOURS_BEFORE.search(text, start - 64 if start > 64 else 0, start)
+    earlier = _GROUP.findall(before.group()) if before is not None else []
+    if len(earlier) + len(later) < 2:
+        return False
+    if len(earlier) % 4 or len(later) % 4 > 1:
+        return True
+    blocks = earlier + later[: len(later) - len(later) % 4]
+    return not all(card_ok("".join(blocks[at : at + 4])) for at in range(0, len(blocks), 4))
+
+
 DETECTOR = CardDetector(
     "CREDIT_CARD",
     PATTERN,
@@ -120,4 +195,5 @@ DETECTOR = CardDetector(
     glued=WORD_CHARS + "-.+",
     min_digits=12,
     retry_without="tail",
+    scan_run=9,  # (a card wrapped at a line's end, 4-4 and 4-4 digits: two runs of 9; see _wrapped)
 )

@@ -9,7 +9,11 @@ part of a document (``version 1.2.3.4``, ``v1.2.3.4``, ``firmware: 4.3.2.1``, ``
 which is that number, and a software release's number (see :func:`_release`: ``release notes for 3.2.1.0``,
 ``AssemblyVersion("2.4.0.117")``, ``Bump foo from 1.10.4.2 to …``, ``NuGet package Foo.Bar 8.0.1.0``, ``1.2.3.4-SNAPSHOT``, ``## 4.12.0.1``, ``2.3.4.5 -> 2.3.5.0``); a network's address with its prefix length (CIDR: ``10.0.0.0/8``, ``2001:db8::/32``, the
 host bits all zero), which names a range, not a machine (``192.168.1.7/24``, a host's address on its network, and a
-``/32`` or ``/128`` are findings). An IPv6 address ending in an IPv4 address (``::ffff:10.0.0.1``,
+``/32`` or ``/128`` are findings); so is a network's address before its mask on its line (see :func:`_masked_network`:
+``ip route 10.0.0.0 255.0.0.0 Null0``, a routing table's row ``10.20.0.0  0.0.0.0  255.255.0.0``, its gateway between;
+a host's ``10.20.0.5`` before that mask, or a ``.0`` with no mask after it, a host of a larger network, stay findings),
+a subnet's broadcast address after its word (``broadcast 192.168.178.255``, ``Bcast:``, ``brd``: its last two bits
+ones), and IPv6 multicast groups (``ff00::/8``: ``ff02::1``, as IPv4's). An IPv6 address ending in an IPv4 address (``::ffff:10.0.0.1``,
 ``64:ff9b::192.0.2.33``) is read whole. Eight groups of one or two hex digits (``1:2:3:4:5:6:7:8``) are a ratio
 or a list, or a Fibre Channel WWN / EUI-64's bytes (``50:06:01:60:3b:20:19:d8``), not an address.
 """
@@ -43,12 +47,12 @@ def ipv4_ok(value: str) -> bool:
 
 
 def ipv6_ok(value: str) -> bool:
-    """A valid IPv6 address (not ``::`` nor the loopback ``::1``)."""
+    """A valid IPv6 address (not ``::``, the loopback ``::1`` nor a multicast group's, ``ff00::/8``: ``ff02::1``)."""
     try:
         address = ipaddress.IPv6Address(value)
     except ValueError:
         return False
-    return not (address.is_unspecified or address.is_loopback)
+    return not (address.is_unspecified or address.is_loopback or address.is_multicast)
 
 
 # a word that numbers a version or a part of a document, right before a dotted quad (and its ":", "#", "no."): the
@@ -198,6 +202,49 @@ def _network(text: str, start: int, end: int) -> bool:
     return network.num_addresses > 1
 
 
+# a netmask or a wildcard mask after a network's address, on its line: "ip route 10.0.0.0 255.0.0.0 Null0", "route add
+# -net 10.0.0.0 netmask 255.0.0.0", a routing table's row "10.20.0.0  0.0.0.0  255.255.0.0" (its gateway between),
+# "network 10.1.0.0 0.0.255.255" (OSPF's wildcard)
+_MASK_AFTER = re.compile(r"[ \t]+(?:(?i:net)?(?i:mask)[ \t:=]*)?([0-9]{1,3}(?:\.[0-9]{1,3}){3})(?![0-9]|\.[0-9])")
+# the word of a subnet's broadcast address right before it: ifconfig's "broadcast 192.168.178.255", "Bcast:10.0.0.255",
+# iproute2's "brd 10.0.0.255"
+_BROADCAST_BEFORE = re.compile(r"(?<![A-Za-z])(?i:broadcast|bcast|brd)[ \t]*[:=]?[ \t]*\Z")
+
+
+def _masked_network(text: str, start: int, end: int) -> bool:
+    """The quad at ``start:end`` is a network's address: a mask follows it on its line, and its host bits are zero.
+
+    One of the next two quads (a routing table's gateway may come between) is a netmask (``255.255.0.0``) or a wildcard
+    mask (``0.0.255.255``) of a network of 2+ addresses whose host bits in the quad are all zero. A host's address
+    before its netmask (``inet 192.168.1.7 netmask 255.255.255.0``, ``10.20.0.5  0.0.0.0  255.255.0.0``) is a finding;
+    so is a ``.0`` address with no mask after it (a host of a larger network may end in ``.0``).
+    """
+    position = end
+    for _ in range(2):
+        mask = _MASK_AFTER.match(text, position)
+        if mask is None:
+            return False
+        position = mask.end()
+        try:  # (ipaddress reads a netmask or a wildcard mask after the "/")
+            network = ipaddress.IPv4Network(f"{text[start:end]}/{mask.group(1)}")
+        except ValueError:
+            continue
+        if network.num_addresses > 1:
+            return True
+    return False
+
+
+def _broadcast(text: str, start: int, end: int) -> bool:
+    """The quad at ``start:end`` follows a broadcast address's word and its last two bits are ones (a subnet's last).
+
+    ``broadcast 192.168.178.255``, ``Bcast:10.0.3.255``, ``brd 10.0.0.127``: the address of every machine of a subnet,
+    no one's; ``broadcast 10.0.0.5`` (no subnet's last address) stays a finding.
+    """
+    if int(text[text.rindex(".", start, end) + 1 : end]) & 3 != 3:  # (the last octet's last two bits: .3, .127, .255)
+        return False
+    return _BROADCAST_BEFORE.search(text, start - 16 if start > 16 else 0, start) is not None
+
+
 def _version_column(text: str, start: int, end: int) -> bool:
     """The quad at ``start:end`` is in a table's column, or a SQL INSERT's, whose header names a release's number.
 
@@ -256,7 +303,11 @@ class Ipv4Detector(Detector):
                     or (0 <= release and start - release <= 8 and _CONNECTOR.match(text[release:start]) is not None)
                 ):
                     release = end
-                elif not _network(text, start, end):
+                elif not (
+                    _network(text, start, end)
+                    or (text[end - 1] in "02468" and _masked_network(text, start, end))
+                    or (text[end - 1] in "13579" and _broadcast(text, start, end))
+                ):
                     kept.append(one)
             found = kept
         return found

@@ -27,7 +27,7 @@ house number and a street); not a Portuguese / Brazilian postal code (``3610-114
 not a bare run that is a whole number of MiB (a size in bytes, ``2147483648``) nor an HTTP byte range (``bytes=0-1048575``);
 not, without a word for a phone right before it, a span of years (``1939-1945``, ``2023–2024``: two groups of 4
 joined by a dash, the second later by at most a century), a span of clock times on the quarter hour (``0800-2200``)
-or an id numbered by year (``2023-0456``, ``2026-48213``, ``2023-0145-0012``, ``2020-001038-36``: a year, then a
+or a range after another in a sorted list of them (``3000-3999; reserved 4000-4095``), or an id numbered by year (``2023-0456``, ``2026-48213``, ``2023-0145-0012``, ``2020-001038-36``: a year, then a
 group of 5 or 6 digits or a zero-padded one, alone or before one more). Not two groups joined by a dot without ``+``
 (a decimal, ``445.1201``), nor a group in parentheses after the digits (a citation's year, ``357-362 (2020)``: the
 number before it is tried alone). A capitalised word glued after a number with ``+`` or ``(area)`` is a label of
@@ -354,6 +354,8 @@ _ID_LABELS = frozenset(
     # (a tax or company register number of the default regions: "ABN 51 824 753 556", "USt-IdNr. DE 136 695 976",
     # "Nota fiscal nº 000.123.456", "NIF", "CNPJ", "GSTIN"; a lab's or a hospital's record: "Lab accession 26-325-00417")
     " abn acn vat ustid idnr tva nif cif cnpj gstin fiscal accession mrn"
+    # (the EU's VAT number, "intra-community": "TVA intracommunautaire FR 40 732829320", "Partita IVA intracomunitaria")
+    " intracommunautaire intracom intracomunitaria intracomunitario innergemeinschaftliche"
     # (the same of other EU registers: Poland's "NIP 123-456-32-18", "REGON", "KRS"; Portugal's "NIPC"; Italy's and
     # Spain's "P.IVA", the Netherlands' "RSIN"; Denmark's "CVR"; Austria's and Switzerland's "UID"; customs'
     # "EORI"; a D-U-N-S number; France's "RCS" and Germany's "HRB" register entries)
@@ -367,7 +369,12 @@ _ID_LABELS = frozenset(
     # (a log's counter or duration under its key or unit: "bytes_sent=2125550123", "duration_ms=...")
     " sent received ms ns millis micros nanos secs seconds duration elapsed latency uptime size length count"
     # (a carrier's name before its tracking number: "FedEx 7489 2345 6789", "DHL 1234567890")
-    " fedex ups usps dhl tnt gls dpd hermes evri yodel aramex ontrac purolator colissimo chronopost postnl correos".split()
+    " fedex ups usps dhl tnt gls dpd hermes evri yodel aramex ontrac purolator colissimo chronopost postnl correos"
+    # (an order's, an invoice's, a shipment's, a reference's label in Arabic, Russian and Hebrew: "رقم الطلب 4021983712"
+    # (the order's number), "номер заказа 4021983712", "מספר הזמנה 4021983712"; not "رقم الهاتف", the phone's number)
+    " الطلب طلب الفاتورة فاتورة الشحنة شحنة التتبع المرجع مرجع الحجز حجز المعاملة"
+    " заказ заказа заказу счёт счета счет счёта накладная накладной отправления отслеживания трек-номер договора"
+    " הזמנה חשבונית משלוח אסמכתא".split()
 )
 # a code's part (capital letters and digits, a letter among them, ending in a digit) or an HTTP protocol version and
 # its closing quote, then one space, at the end of the text before a candidate (see _labelled)
@@ -648,17 +655,37 @@ def _spans_or_dated(main: str, digits: str, number: int, text: str, end: int) ->
         years = 1800 <= first < second <= min(first + 100, 2100)
         times = first // 100 <= 24 and second // 100 <= 24 and digits[2:4] in _QUARTERS and digits[6:8] in _QUARTERS
         dated = 1900 <= first <= 2099 and (digits[4] == "0" or 9 <= len(digits) <= 10)
-        if not (years or times or dated):
+        if not (years or times or dated or (first < second and len(digits) == 8 and _ranged(text, end, first, second))):
             return False
     elif not (1900 <= int(digits[:4]) <= 2099 and _dated_parts(main, digits)):
         return False
     return not _phone_named(text, end - len(main))
 
 
+# a range of two groups of 4 digits, at most 24 characters of no digit before or after a candidate (see _ranged)
+_RANGE_BEFORE = re.compile(r"(?<![0-9\-.])([0-9]{4})[-\u2013\u2014]([0-9]{4})[^0-9\n]{1,24}\Z")
+_RANGE_AFTER = re.compile(r"[^0-9\n]{1,24}?([0-9]{4})[-\u2013\u2014]([0-9]{4})(?![0-9]|[-.][0-9])")
+
+
+def _ranged(text: str, end: int, first: int, second: int) -> bool:
+    """The rising range ``first``-``second`` ending at ``end`` is next to another in a sorted list of ranges.
+
+    "Ranges: 1000-1999, 2000-2999; reserved 4000-4095", "ports 8000-8099 and 8100-8199": the range before it rises and
+    ends before ``first``, or the one after it rises and starts after ``second`` (two phone numbers of 4 and 4 digits
+    are so ordered one time in 24).
+    """
+    start = end - 9
+    before = _RANGE_BEFORE.search(text, start - 34 if start > 34 else 0, start)
+    if before is not None and int(before.group(1)) < int(before.group(2)) <= first:
+        return True
+    after = _RANGE_AFTER.match(text, end, end + 34)
+    return after is not None and second <= int(after.group(1)) < int(after.group(2))
+
+
 # the words of a count ("Population", "Einwohner", "total") that name the numbers after them (see _counted)
 _COUNT_WORDS = re.compile(
     r"(?i:population|bev[öo]lkerung|einwohner|inhabitants|habitants|poblaci[óo]n|popolazione|bevolking|invånare"
-    r"|residents|census|total|headcount)"
+    r"|residents|census|total|headcount|popula[çc][ãa]o|ludno[śs][ćc]|населени|численност|населення|人口)"
 )
 
 
@@ -704,7 +731,7 @@ _UNIT = re.compile(
     # (or what is counted: people, rows, downloads..., in the default regions' languages too)
     r"|(?i:inhabitants|residents|people|persons|users|customers|visitors|views|downloads|rows|records|entries|items"
     r"|units|copies|votes|habitants|personnes|einwohner|menschen|personen|habitantes|personas|abitanti|persone"
-    r"|inwoners|invånare))(?![^\W_])"
+    r"|inwoners|invånare|pessoas|mieszkańców|osób|человек|чел|жителей|людей|пользователей|осіб|мешканців))(?![^\W_])"
 )
 
 

@@ -248,7 +248,10 @@ class Scanner:
         )
         # (findings, type, run length needed or 0) of every detector: the plan of a mask, its gated detectors but
         # those not in the mask left out (kept per mask: few masks occur)
-        plan = [(d.findings, d.type, d.min_run if d.candidates_from == "digit_runs" else 0) for d in self.detectors]
+        plan = [
+            (d.findings, d.type, (d.scan_run or d.min_run) if d.candidates_from == "digit_runs" else 0)
+            for d in self.detectors
+        ]
         self._steps = tuple(zip(plan, [self._bits.get(d, 0) for d in self.detectors], strict=True))
         self._plans: dict[int, list[tuple[Any, str, int]]] = {}
         self._plan_unhinted = self._plan_of(0)
