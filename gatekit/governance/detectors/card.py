@@ -91,7 +91,10 @@ _LINE_GAP = r"[ \t\-]?\r?\n[ \t]?"
 _WRAPPED = re.compile(
     rf"\d(?<![\w\-.+]\d)\d{{3}}(?:(?:{_LINE_GAP}|{_SEP})\d{{4}}){{2}}(?:{_LINE_GAP}|{_SEP})\d{{4}}(?![\w\-])", re.ASCII
 )
-_WRAP_POINT = re.compile(r"[0-9][ \t\-]?\r?\n[ \t]?[0-9]")
+# (a line break between two groups of exactly 4 digits: a ZIP code or a phone number at a line's end reads no further;
+# found from the line break, a literal the engine skips to, then the group before it checked)
+_WRAP_BREAK = re.compile(r"\n[ \t]?[0-9]{4}(?![0-9])")
+_WRAP_BEFORE = re.compile(r"(?<![0-9])[0-9]{4}[ \t\-]?\r?\Z")
 _WRAP_BUDGET = 64  # line breaks between digits read per text (past them, a hostile text: no more wrapped cards)
 # groups of 4 digits right after / before a card's 4-4-4-4 (see _in_longer_number)
 # (up to 8 groups each side: 7 or fewer start after no digit, 8 may follow more)
@@ -146,15 +149,19 @@ def _wrapped(text: str, found: list[tuple[float, int, int]], score: float) -> li
     across its quote marks. Each line break between digits is looked at, up to _WRAP_BUDGET of them.
     """
     more = []
-    for count, point in enumerate(_WRAP_POINT.finditer(text)):
+    for count, point in enumerate(_WRAP_BREAK.finditer(text)):
         if count == _WRAP_BUDGET:
             break
-        low = point.start() - 16 if point.start() > 16 else 0
+        before = _WRAP_BEFORE.search(text, point.start() - 8 if point.start() > 8 else 0, point.start())
+        if before is None:
+            continue
+        at = before.start()
+        low = at - 16 if at > 16 else 0
         for match in _WRAPPED.finditer(text, low, point.end() + 18):
             start, end = match.span()
             value = match.group()
             if (
-                start <= point.start() < end
+                start <= at < end
                 and value.count("\n") == 1
                 and card_ok(value)
                 and not any(one[1] < end and start < one[2] for one in found)
