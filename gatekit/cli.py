@@ -889,6 +889,24 @@ def _is_usage_error(exc: BaseException) -> bool:
     return module.startswith(("typer", "click")) and callable(getattr(exc, "format_message", None))
 
 
+def _unit_hint(exc: Any) -> str:
+    """``--timeout 30s``: the number option's value written with a unit, and what to write (as in gatekit.yaml)."""
+    import re
+
+    opts = getattr(getattr(exc, "param", None), "opts", None) or []
+    if "number" not in exc.format_message() and "integer" not in exc.format_message():
+        return ""
+    args = sys.argv[1:]
+    for at, arg in enumerate(args):
+        name, eq, value = arg.partition("=")
+        if name in opts:
+            value = value if eq else (args[at + 1] if at + 1 < len(args) else "")
+            unit = re.fullmatch(r"\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)\s*([A-Za-z%]{1,4})\s*", value)
+            if unit:
+                return f" (got {value[:20]!r}): write the number alone, without {unit.group(1)!r}"
+    return ""
+
+
 def _usage_error(exc: Any) -> None:
     """Print a usage error in one line (``error: Invalid value for '--stage': ...; see 'gatekit canary --help'``)."""
     code = exc.exit_code if isinstance(getattr(exc, "exit_code", None), int) else EXIT_USAGE
@@ -896,7 +914,7 @@ def _usage_error(exc: Any) -> None:
         sys.exit(code)
     ctx = getattr(exc, "ctx", None)
     hint = f"; see '{ctx.command_path} --help'" if ctx is not None and getattr(ctx, "command_path", None) else ""
-    message = " ".join(f"{exc.format_message().rstrip('.')}{hint}".split())
+    message = " ".join(f"{exc.format_message().rstrip('.')}{_unit_hint(exc)}{hint}".split())
     _err(f"error: {message}")
     _annotate_error(message, code)
     sys.exit(code)

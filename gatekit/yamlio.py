@@ -303,8 +303,18 @@ def did_you_mean(model: Any, loc: tuple[str, ...]) -> str:
     """What to do about the unknown key at ``loc`` of ``model``: the key meant when one is close, else a hint."""
     import difflib
 
-    close = difflib.get_close_matches(loc[-1], _known_keys(model, loc[:-1]), n=1, cutoff=0.75) if loc else []
+    known = _known_keys(model, loc[:-1]) if loc else []
+    close = difflib.get_close_matches(loc[-1], known, n=1, cutoff=0.75) if loc else []
+    if not close and loc and _SAME_MEANING.get(loc[-1].strip().lower()) in known:
+        close = [_SAME_MEANING[loc[-1].strip().lower()]]  # (a word spelt out: "maximum" is too far from "max")
     return f"did you mean '{close[0]}'? fix the spelling" if close else "remove it or check its spelling"
+
+
+# keys people write for a limit that gatekit spells shorter (offered only where that key exists)
+_SAME_MEANING = {
+    "maximum": "max", "minimum": "min", "lte": "max", "le": "max", "gte": "min", "ge": "min",
+    "upper": "max", "lower": "min", "at_most": "max", "at_least": "min",
+}  # fmt: skip
 
 
 def pydantic_message(path: Path, exc: Any, lines: dict[tuple[str, ...], int], model: Any = None) -> str:

@@ -351,3 +351,20 @@ def test_init_into_a_missing_folder_and_a_misspelt_schema_say_what_to_do(tmp_pat
     ), line
     line = one_line_exit_2(gatekit(tmp_path, "schema", "production_log"))
     assert line.startswith("error: unknown schema 'production_log'; did you mean 'production-log'? use one of"), line
+
+
+@pytest.mark.parametrize(("written", "meant"), [("maximum", "max"), ("Minimum", "min"), ("gte", "min"), ("maxx", "max")])
+def test_a_limit_spelt_out_is_answered_with_the_key_meant(tmp_path: Path, written: str, meant: str) -> None:
+    """``{maximum: 1%}`` got "remove it or check its spelling" (too far from ``max`` for a close-match guess)."""
+    root = _init(tmp_path)
+    (root / "thresholds" / "mine.yaml").write_text(f"checks:\n  error_rate: {{{written}: 1%}}\n", encoding="utf-8")
+    line = one_line_exit_2(gatekit(root, "eval", "--no-mlflow", "--thresholds", "thresholds/mine.yaml"))
+    assert f"thresholds/mine.yaml:2: unknown key 'checks.error_rate.{written}'; did you mean '{meant}'?" in line, line
+
+
+@pytest.mark.parametrize(("flag", "unit"), [(["--timeout", "30s"], "s"), (["--timeout=2.5sec"], "sec")])
+def test_a_number_flag_written_with_a_unit_says_to_drop_it(fresh: Path, flag: list[str], unit: str) -> None:
+    """``--timeout 30s`` said only pydantic's "unable to parse string as a number" (gatekit.yaml's value says more)."""
+    line = one_line_exit_2(gatekit(fresh, "eval", "--no-mlflow", *flag))
+    assert line.startswith("error: Invalid value for '--timeout': "), line
+    assert f": write the number alone, without {unit!r}; see 'gatekit eval --help'" in line, line
