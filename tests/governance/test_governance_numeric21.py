@@ -176,3 +176,29 @@ def test_a_number_split_by_inline_tags(text: str, found: list[tuple[str, str]]) 
 )
 def test_new_rules_are_linear_on_hostile_units(unit: str) -> None:
     check_linear_on_hostile_unit(unit)
+
+
+def test_a_mask_is_read_as_ipaddress_reads_it() -> None:
+    """_masked_network reads masks as integers (ipaddress's ValueError per refused mask doubled the IPv4 detector's
+    time on 100 KB of quads a blank apart); on random and edge quads it agrees with ``ipaddress.IPv4Network``."""
+    import ipaddress
+    import random
+
+    from gatekit.governance.detectors.ip import _masked_network
+
+    rng = random.Random(21)
+    masks = [str(ipaddress.IPv4Network(f"0.0.0.0/{n}").netmask) for n in range(33)]
+    masks += [str(ipaddress.IPv4Network(f"0.0.0.0/{n}").hostmask) for n in range(33)]
+    masks += ["255.0.255.0", "0.255.0.0", "256.0.0.0", "1.2.3.4"]
+    quads = ["10.0.0.0", "10.20.0.0", "192.168.1.0", "192.168.1.7", "172.16.0.0", "10.1.0.128", "1.2.3.4"]
+    quads += [".".join(str(rng.choice([0, 0, 0, 255, rng.randrange(256)])) for _ in range(4)) for _ in range(300)]
+    for quad in quads:
+        for mask in rng.sample(masks, 20):
+            text = f"{quad} {mask}"
+            try:
+                expected = ipaddress.IPv4Network(f"{quad}/{mask}").num_addresses > 1
+            except ValueError:
+                expected = False
+            if quad == "0.0.0.0":
+                continue  # (the unspecified address, never a finding; ipaddress reads 255.255.255.255 as /32 there)
+            assert _masked_network(text, 0, len(quad)) is expected, text
