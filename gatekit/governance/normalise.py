@@ -368,7 +368,7 @@ def _normalised(text: str, confusables: bool, changes: bool = False) -> Normalis
     if len(text) <= 8192:
         distinct = set(_ASCII.sub("", text))
     else:  # (a long text of another script: only the characters of the class that changes, each found in C)
-        distinct = _distinct_long(text) if confusables else _distinct_changing(text)
+        distinct = _distinct(_NON_ASCII_CHAR, text) if confusables else _distinct_changing(text)
     changing = [char for char in distinct if lookup(ord(char)) != char]
     if not changing:  # (most texts of other scripts, accented names, curly quotes)
         return Normalised(text)
@@ -445,24 +445,6 @@ def _distinct_changing(text: str) -> set[str]:
         rest = rest.replace(char, "")
     found.update(_changes().findall(rest))
     return found
-
-
-def _distinct_long(text: str) -> set[str]:
-    """The distinct non-ASCII characters of a long text.
-
-    A set of the whole text builds one string per character; a text of a few kinds of non-ASCII character (a flood
-    of zero-width characters) is read in a few C passes instead, each finding one kind and removing it.
-    """
-    found: set[str] = set()
-    rest = text
-    for _ in range(4):
-        first = _NON_ASCII_CHAR.search(rest)
-        if first is None:
-            return found
-        char = first.group()
-        found.add(char)
-        rest = rest.replace(char, "")
-    return {char for char in set(rest) if char > "\x7f"} | found
 
 
 def _deleting(text: str, changing: list[str], table: _Table) -> Normalised:
@@ -562,7 +544,9 @@ _NUL_AS_ONE = bytes.maketrans(b"\x00", b"\x01")
 
 
 def _distinct(pattern: re.Pattern[str], text: str) -> set[str]:
-    """``set(pattern.findall(text))`` for the escapes' patterns, in a few C passes for a text of many of a few forms.
+    """``set(pattern.findall(text))`` in a few C passes for a text of many of a few forms.
+
+    For the escapes' patterns (100 KB of one escape) and for single non-ASCII characters (a flood of zero-width ones).
 
     Each pass finds one form and replaces all of it with a NUL (one C pass), as ``findall`` would find each: no match
     of these patterns overlaps another or holds a NUL, so the matches left are the text's other forms. A text of many
