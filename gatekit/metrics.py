@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from gatekit.dataset import expected_problems
+from gatekit.dataset import expected_problems, fold_text
 from gatekit.errors import ConfigError
 from gatekit.yamlio import pydantic_message, read_yaml, refuse_bool
 
@@ -396,11 +396,25 @@ def _short(value: Any) -> str:
     return text if len(text) <= _MISS_VALUE_CHARS else text[: _MISS_VALUE_CHARS - 1] + "…"
 
 
+def _same_json(got: Any, want: Any) -> bool:
+    """JSON equality: ``true`` is not ``1`` nor ``false`` ``0`` (Python's ``True == 1`` matched them); ``1`` is ``1.0``."""
+    if isinstance(got, bool) or isinstance(want, bool):
+        return isinstance(got, bool) and isinstance(want, bool) and got is want
+    if isinstance(got, int | float) and isinstance(want, int | float):
+        return got == want
+    if isinstance(got, dict) and isinstance(want, dict):
+        return got.keys() == want.keys() and all(_same_json(got[key], want[key]) for key in want)
+    if isinstance(got, list) and isinstance(want, list):
+        return len(got) == len(want) and all(_same_json(g, w) for g, w in zip(got, want, strict=True))
+    return type(got) is type(want) and bool(got == want)
+
+
 def _call_matches(call: Any, name: Any, want_args: dict[str, Any]) -> bool:
     if not isinstance(call, dict) or call.get("name") != name or not isinstance(call.get("arguments") or {}, dict):
         return False
     args = call.get("arguments") or {}
-    return all(args.get(k) == v for k, v in want_args.items())
+    # an expected argument the call did not pass is a miss, also one expected as null (``args.get`` read it as null)
+    return all(key in args and _same_json(args[key], value) for key, value in want_args.items())
 
 
 def _tool_call_miss(want: dict[str, Any], tool_calls: list[dict[str, Any]]) -> str:
@@ -420,8 +434,9 @@ def check_expectations(
     """Check a response against the case's ``expected`` block; list every miss.
 
     ``tool_calls``: every expected call must match an actual call with the same name whose
-    arguments contain the expected ones. ``output_contains`` / ``output_not_contains``:
-    case-insensitive substrings. A malformed block (``load_dataset`` refuses those; this
+    arguments contain the expected ones (JSON equality: ``true`` is not ``1``; an argument expected as ``null`` must be
+    passed). ``output_contains`` / ``output_not_contains``: case-insensitive substrings of the Unicode-normalised text
+    (:func:`gatekit.dataset.fold_text`). A malformed block (``load_dataset`` refuses those; this
     guards library callers) never passes: a string where a list belongs would otherwise be
     checked character by character.
     """
@@ -432,7 +447,7 @@ def check_expectations(
         return ExpectationResult(False, [f"malformed expected block: {p}" for p in problems][:MAX_MISSES])
     checked = False
     misses: list[str] = []
-    lowered = output.lower()
+    lowered = fold_text(output)
     for call in expected.get("tool_calls") or []:
         checked = True
         want_args = call.get("arguments") or {}
@@ -440,11 +455,11 @@ def check_expectations(
             misses.append(_tool_call_miss(call, tool_calls))
     for text in expected.get("output_contains") or []:
         checked = True
-        if text.lower() not in lowered:
+        if fold_text(text) not in lowered:
             misses.append(f"output does not contain {_short(text)}")
     for text in expected.get("output_not_contains") or []:
         checked = True
-        if text.lower() in lowered:
+        if fold_text(text) in lowered:
             misses.append(f"output contains {_short(text)} (expected not to)")
     if not checked:
         return ExpectationResult(None)

@@ -416,7 +416,7 @@ class ResumeState:
 # the parts of a run identity, as a mismatch message names them
 _IDENTITY_LABELS = {
     "dataset_sha256": "dataset",
-    "agent_sha256": "agent",
+    "agent_sha256": "agent (its spec, or agent_options: model, headers, extra)",
     "agent_code_sha256": "agent code (its python: module file)",
     "policy": "policy",
     "thresholds_sha256": "thresholds file",

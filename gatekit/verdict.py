@@ -146,6 +146,26 @@ def _check_limit(path: Path, lines: dict[tuple[str, ...], int], key: tuple[str, 
         )
 
 
+_RATE_MEANT = "for one percent write 1%, to allow any rate write 100%"
+_CHANGE_MEANT = "for one percentage point write 1pp, to allow any change write 100pp"
+
+
+def _refuse_bare_one(
+    path: Path, lines: dict[tuple[str, ...], int], key: tuple[str, ...], written: Any, meant: str = _RATE_MEANT
+) -> None:
+    """A rate's upper limit written as the bare number 1: read as 100%, a limit every run meets; refused.
+
+    ``error_rate: {max: 5}`` is refused as above 100%, but ``{max: 1}`` meant as one percent passed every run (a
+    candidate failing 60% of its cases included). ``1%`` and ``100%`` say which is meant.
+    """
+    if isinstance(written, int | float) and not isinstance(written, bool) and written == 1:
+        field = ".".join(key)
+        raise ConfigError(
+            f"{_where(path, lines, *key)}: {field}: {written:g} is read as a fraction, 100%, a limit every run meets; "
+            + meant
+        )
+
+
 def load_thresholds(path: Path) -> Thresholds:
     """Load and validate a thresholds file; unit literals (2000ms, 1%) become numbers.
 
@@ -190,11 +210,14 @@ def load_thresholds(path: Path) -> Thresholds:
                 kind = KNOWN_METRICS.get(name, ("fraction", ""))[0]
                 for bound in ("max", "min"):
                     if bound in spec and spec[bound] is not None:
+                        written = spec[bound]
                         try:
                             spec[bound] = parse_quantity(spec[bound], kind=kind, where=f"checks.{name}.{bound}")
                         except ValueError as exc:
                             raise ConfigError(f"{_where(path, lines, 'checks', str(name), bound)}: {exc}") from None
                         _check_limit(path, lines, ("checks", str(name), bound), spec[bound], kind or "number")
+                        if bound == "max" and kind == "fraction":
+                            _refuse_bare_one(path, lines, ("checks", str(name), bound), written)
     try:
         thresholds = Thresholds.model_validate(data)
     except ValidationError as exc:
@@ -220,6 +243,8 @@ def _validate_regression(path: Path, lines: dict[tuple[str, ...], int], limits: 
             else:
                 kind = "fraction" if KNOWN_METRICS.get(limit.metric, ("number", ""))[0] == "fraction" else "number"
             _check_limit(path, lines, ("max_regression", str(metric)), limit.limit, kind)
+            if kind == "fraction":  # (an absolute change of a rate: 1 is +100 percentage points, never exceeded)
+                _refuse_bare_one(path, lines, ("max_regression", str(metric)), limits[metric], _CHANGE_MEANT)
 
 
 def _lookup(values: dict[str, Any], name: str) -> Any:

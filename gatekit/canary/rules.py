@@ -12,6 +12,7 @@ or as one line::
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -47,6 +48,30 @@ _ONE_LINE = re.compile(
     r"^\s*(?P<metric>[a-z0-9_]+)\s*(?P<op>>=|<=|>|<)\s*(?P<value>\S+)\s+for\s+(?P<n>\d+)"
     r"\s+(?:consecutive\s+)?windows?\s*$"
 )
+
+
+def _refuse_never_met(metric: str, kind: str, written: Any, value: float, field: str, unit: str = "%") -> None:
+    """A limit no window or stage can cross is refused (``ValueError``): the rule or comparison would never act.
+
+    ``threshold: .nan`` (every comparison with NaN is false), ``.inf``, ``error_rate > 5`` (meant as 5%: a rate is at
+    most 1) and ``error_rate > 1`` (meant as 1%) promoted a canary failing half its requests, exit 0.
+    """
+    if not math.isfinite(value):
+        raise ValueError(f"{field}: {value} is not a finite number, so it is never crossed; give a real limit")
+    if value < 0:
+        raise ValueError(f"{field}: {value:g} is negative; {metric} is never negative, give a limit >= 0")
+    if kind != "fraction":
+        return
+    if value > 1:
+        raise ValueError(
+            f"{field}: {value:g} is above 1 (100%), which {metric} never reaches (it is a fraction); write e.g. 5{unit} "
+            "or 0.05"
+        )
+    if value == 1 and not (isinstance(written, str) and written.strip().endswith(("%", "pp"))):
+        raise ValueError(
+            f"{field}: {written} is read as a fraction, 100%, which {metric} never exceeds; for one "
+            f"{'percent' if unit == '%' else 'percentage point'} write 1{unit}"
+        )
 
 
 class RollbackRule(BaseModel):
@@ -94,7 +119,10 @@ class RollbackRule(BaseModel):
             if metric not in RULE_METRICS:
                 raise ValueError(f"unknown metric {metric!r}; known: {', '.join(RULE_METRICS)}")
             data = dict(data)
-            data["threshold"] = parse_quantity(data["threshold"], kind=RULE_METRICS[metric][0], where="threshold")
+            kind = RULE_METRICS[metric][0]
+            written = data["threshold"]
+            data["threshold"] = parse_quantity(written, kind=kind, where="threshold")
+            _refuse_never_met(metric, kind, written, data["threshold"], "threshold")
         return data
 
     @model_validator(mode="after")
@@ -167,6 +195,10 @@ class Compare(BaseModel):
             spec["relative"] = relative
             if spec["allowed_increase"] < 0:
                 raise ValueError(f"{name}: allowed_increase must be ≥ 0")
+            # (relative: a percentage of the baseline, which may exceed 100%; a rate's change in points may not)
+            kind_written = "fraction" if kind == "proportion" else "number"
+            where = f"{name}.allowed_increase"
+            _refuse_never_met(str(name), kind_written, raw, spec["allowed_increase"], where, unit="pp")
             out[str(name)] = spec
         return out
 

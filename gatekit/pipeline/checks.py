@@ -47,6 +47,12 @@ def assess(prep: Prepared, judged: Judged) -> Assessment:
     values.update(pass_count_values(judged.pass_counts.metrics()))
     values.update(intervals_at_check_levels(prep.thresholds, judged.inputs, governance))
     reasons = missing_reasons(prep, metrics, governance_decided=bool(judged.decisions), timeouts=judged.inputs.timeouts)
+    if drift is not None and values.get("drift.drifted_features") is None:
+        reasons["drift.drifted_features"] = (
+            f"drift could not be computed: {drift['error']}" if drift.get("error") else "drift check gave no verdict"
+        )
+    elif drift is None:
+        reasons["drift.drifted_features"] = "no production data given (--production), so drift was not measured"
     reasons.update(partial_token_sums(values, judged.inputs, metrics))
     checks = decide(prep.thresholds, values, reasons)
     if drift is not None:
@@ -175,7 +181,10 @@ def flat_values(metrics: dict[str, Any], governance: dict[str, Any], drift: dict
 
         values.update(quality_values(governance["labelled"]))
     if drift is not None:
-        values["drift.drifted_features"] = len(drift.get("drifted") or [])
+        # drift that could not be computed drifted by an unknown number of features: None, never 0 (its threshold
+        # passed at 0 and MLflow logged 0 beside a failing drift check)
+        unknown = drift.get("error") or drift.get("drift") is None
+        values["drift.drifted_features"] = None if unknown else len(drift.get("drifted") or [])
     return values
 
 

@@ -323,10 +323,22 @@ def _run_identity(
     """What ``--resume`` checks: dataset, agent (hashed; with the model version an alias named), policy, ..."""
     from gatekit.replay import file_sha256, run_identity
 
-    parts = [config.agent, config.agent_options.model]
+    options = config.agent_options
+    parts: list[Any] = [config.agent, options.model]
     if model_version is not None:  # models:/name@candidate moved between the run and its --resume: another agent
         parts.append(f"model version {model_version}")
-    agent = json.dumps(parts, default=str)
+    if options.headers or options.extra:
+        # the agent's settings as written (``${VAR}`` unexpanded): another extra.body (temperature, a system prompt),
+        # extra.params, extra.env or header resumed the run on another agent, mixing its cases with the first one's
+        # (left out when unset, so a run an older gatekit started without them still resumes)
+        extra = dict(options.extra)
+        if isinstance(extra.get("cwd"), str):  # (resolved against gatekit.yaml's folder: the same from anywhere)
+            extra["cwd"] = os.path.abspath(extra["cwd"])
+        parts.append({"headers": options.headers, "extra": extra})
+    try:
+        agent = json.dumps(parts, default=str, sort_keys=True)
+    except TypeError:  # (keys of mixed types in extra cannot be sorted: as written)
+        agent = json.dumps(parts, default=str)
     return run_identity(
         dataset_sha256=dataset_sha256,
         agent=agent,
