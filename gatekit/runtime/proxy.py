@@ -76,6 +76,7 @@ CONTEXT_HEADER = "X-Gatekit-Context"
 _MAX_USER = 256  # characters of a body's ``user`` kept in the request context
 _MAX_CONTEXT_HEADER = 4096
 _OFF_LOOP_CHARS = 64 * 1024  # texts longer than this are checked on a worker thread, not on the event loop
+_DELIVER_PIECE = 64 * 1024  # an answer longer than this is written in pieces, each taken within --idle-timeout
 _HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}")  # an HTTP field name (RFC 9110 token)
 _CHAT_PATHS = frozenset({"/v1/chat/completions", "/chat/completions"})
 _OUTCOMES = ("allow", "allow_with_redaction", "require_review", "deny")
@@ -522,7 +523,7 @@ class GuardProxy:
             with masked, scope:  # one production-log row per request, written on exit (errors included)
                 opened = True
                 try:
-                    return await self._guarded(request, scope, raw, body, exchange, client_auth)
+                    response = await self._guarded(request, scope, raw, body, exchange, client_auth)
                 except _Reply as reply:
                     scope.fail(reply.row_error or "proxy_error")
                     return self._error_reply(reply, exchange)
@@ -530,6 +531,8 @@ class GuardProxy:
                     self._cancelled(request)
                     scope.fail(self._cancel_reason(request))
                     raise
+            # the row is written; the answer is handed over while the request still holds its --max-in-flight slot
+            return await self._deliver(request, response)
         except Exception:
             if not opened:  # the 500 guard_failure of _chat_fail_closed: before the scope opened, its row is here
                 self._record_refused("guard_failure", exchange)
@@ -537,6 +540,39 @@ class GuardProxy:
         finally:
             self._outcomes.pop(exchange.request_id, None)
             self.metrics.leave()
+
+    async def _deliver(self, request: web.BaseRequest, response: web.StreamResponse) -> web.StreamResponse:
+        """Write a large answer here, piece by piece: a client that stops taking it is disconnected.
+
+        aiohttp writes a returned answer after the handler is done, with no time limit: a client that never read
+        kept its connection, and the whole answer (up to 16 MiB) in memory, for as long as it liked — past every
+        bound (the answer's --max-in-flight slot was already free). Here each 64 KiB piece must be taken within
+        --idle-timeout, and the request keeps its slot until the answer is written; a small answer (one piece) is
+        returned whole, as before (the socket's buffers take it).
+        """
+        body = response.body if isinstance(response, self._web.Response) else None
+        if not isinstance(body, bytes) or len(body) <= _DELIVER_PIECE:
+            return response
+        stream = self._web.StreamResponse(status=response.status, headers=response.headers)
+        stream.content_length = len(body)
+        view = memoryview(body)
+        seconds = self.settings.idle_timeout_s
+        try:
+            async with asyncio.timeout(seconds):
+                await stream.prepare(request)
+            for at in range(0, len(body), _DELIVER_PIECE):
+                async with asyncio.timeout(seconds):
+                    await stream.write(view[at : at + _DELIVER_PIECE])
+            async with asyncio.timeout(seconds):
+                await stream.write_eof()
+        except (TimeoutError, ConnectionError) as exc:
+            stalled = isinstance(exc, TimeoutError)
+            if stalled:  # (a client that closed the connection is not worth a line)
+                log.warning("a client took no part of its answer for %g s: connection closed", seconds)
+            transport = request.transport
+            if transport is not None:
+                transport.abort()  # the unsent rest of the answer is dropped with the connection
+        return stream
 
     def _cancelled(self, request: web.BaseRequest) -> None:
         if self._cancel_reason(request) == "client_closed":
@@ -575,7 +611,10 @@ class GuardProxy:
                 forwarded["stream_options"] = _stream_options(options)
         payload = _dumps(forwarded).encode()
         answer = await self._call_upstream(payload, client_auth, exchange)
-        completion = self._read_answer(answer, exchange.stream)
+        if len(answer) <= _OFF_LOOP_CHARS:
+            completion = self._read_answer(answer, exchange.stream)
+        else:  # 16 MiB of small stream events is seconds of parsing: never on the loop every other request waits on
+            completion = await self._off_loop(self._read_answer, answer, exchange.stream)
         try:
             if len(answer) <= _OFF_LOOP_CHARS:
                 self._check_completion(scope, completion)
