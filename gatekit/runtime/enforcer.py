@@ -234,6 +234,15 @@ class RequestScope:
         """Check the response (see :meth:`Enforcer.check_response`)."""
         return self.enforcer._check_response(self._state, output, tool_calls, usage, self._state.context, extra)
 
+    def _check_answer(self, raw: Any) -> Any:
+        """:meth:`check_response` of what a guarded agent returned, read as the gate reads a ``python:`` agent's answer.
+
+        A mapping with neither ``output`` nor ``tool_calls`` (``{"content": ...}``, ``{"answer": ...}``, an
+        OpenAI-shaped ``{"choices": ...}``) is no answer the guard can judge: denied (``gatekit-guard``), where it was
+        passed as an empty answer with ``outcome: allow`` while the gate refuses it as an ``invalid_response``.
+        """
+        return self.enforcer._check_response(self._state, raw, None, None, self._state.context, {}, answer=True)
+
     def note_response(self, usage: Any = None, model: Any = None) -> None:
         """Record a response's token usage and model before it is checked (the row keeps them if a check denies).
 
@@ -507,7 +516,7 @@ class Enforcer:
                 async with self.request(input, context) as scope:
                     checked = scope.check_request()
                     raw = await fn(checked, context, *args, **kwargs)
-                    return scope.check_response(raw)
+                    return scope._check_answer(raw)
 
             return guarded_async  # type: ignore[return-value]
 
@@ -516,7 +525,7 @@ class Enforcer:
             with self.request(input, context) as scope:
                 checked = scope.check_request()
                 raw = fn(checked, context, *args, **kwargs)
-                return scope.check_response(raw)
+                return scope._check_answer(raw)
 
         return guarded  # type: ignore[return-value]
 
@@ -531,7 +540,7 @@ class Enforcer:
                 async with self.request(input, context) as scope:
                     checked = scope.check_request()
                     raw = await fn(owner, checked, context, *args, **kwargs)
-                    return scope.check_response(raw)
+                    return scope._check_answer(raw)
 
             return guarded_async  # type: ignore[return-value]
 
@@ -540,7 +549,7 @@ class Enforcer:
             with self.request(input, context) as scope:
                 checked = scope.check_request()
                 raw = fn(owner, checked, context, *args, **kwargs)
-                return scope.check_response(raw)
+                return scope._check_answer(raw)
 
         return guarded  # type: ignore[return-value]
 
@@ -732,13 +741,30 @@ class Enforcer:
         return value
 
     def _check_response(
-        self, state: _Request | None, output: Any, tool_calls: Any, usage: Any, context: Any, extra: dict[str, Any]
+        self,
+        state: _Request | None,
+        output: Any,
+        tool_calls: Any,
+        usage: Any,
+        context: Any,
+        extra: dict[str, Any],
+        *,
+        answer: bool = False,
     ) -> Any:
         started = time.perf_counter_ns()
         as_text = isinstance(output, str) and tool_calls is None
         original = output
         try:
             _check_open(state)
+            if answer and isinstance(output, dict) and "output" not in output and "tool_calls" not in output:
+                # the gate's reading of such an answer (normalise_answer: an invalid_response); the reason quotes
+                # none of it (an agent's error text can hold what the checks would have redacted)
+                what = "an error" if dict.get(output, "error") is not None else "a mapping"
+                keys = f"{len(output)} key" + ("" if len(output) == 1 else "s")
+                raise ValueError(
+                    f"the agent returned {what} without 'output' or 'tool_calls' ({keys}), not an answer "
+                    'the guard can judge; answer with \'output\' ({"output": ""} for an empty answer)'
+                )
             if isinstance(output, dict):
                 raw = output
                 given = {"tool_calls": tool_calls, "usage": usage, **extra}
