@@ -863,6 +863,18 @@ class GuardProxy:
             raise
         except TimeoutError:
             raise self._timeout() from None
+        except aiohttp.ClientResponseError:
+            # (raise_for_status is off: never a status) an answer aiohttp cannot read as HTTP — a header line over
+            # 8 KiB, Content-Length with Transfer-Encoding, a Content-Encoding it cannot decode: the upstream answered,
+            # so it is upstream_invalid, as the lean client says of the same answer, not "could not be reached"
+            raise self._not_http() from None
+        except aiohttp.ClientPayloadError as exc:
+            from aiohttp.http_exceptions import ContentEncodingError
+
+            if isinstance(exc.__cause__, ContentEncodingError):  # a body its Content-Encoding does not decode
+                raise self._not_http() from None
+            log.warning("upstream %s unreachable: %s", _shown_url(self.url), type(exc).__name__)
+            raise self._unreachable() from None  # cut short: the connection was lost mid-answer
         except (aiohttp.ClientError, OSError) as exc:
             log.warning("upstream %s unreachable: %s", _shown_url(self.url), type(exc).__name__)
             raise self._unreachable() from None
@@ -884,12 +896,9 @@ class GuardProxy:
             if exc.error_type is ErrorType.CONNECTION:
                 log.warning("upstream %s unreachable", _shown_url(self.url))
                 raise self._unreachable() from None
-            if "larger than" in str(exc):
+            if "body larger than" in str(exc):  # (headers over 64 KiB are not valid HTTP here, not a body too large)
                 raise self._too_large() from None
-            raise _Reply(
-                502, "the upstream's answer is not valid HTTP; it was not passed on",
-                "upstream_error", "upstream_invalid", "upstream_invalid", "invalid_response",
-            ) from None  # fmt: skip
+            raise self._not_http() from None
         finally:
             self.metrics.upstream(time.perf_counter() - started)
         if not 200 <= response.status < 300:
@@ -900,6 +909,13 @@ class GuardProxy:
         return _Reply(
             504, f"the upstream did not answer within {self.settings.upstream_timeout_s:g} s",
             "upstream_error", "upstream_timeout", "upstream_timeout", "timeout",
+        )  # fmt: skip
+
+    @staticmethod
+    def _not_http() -> _Reply:
+        return _Reply(
+            502, "the upstream's answer is not valid HTTP; it was not passed on",
+            "upstream_error", "upstream_invalid", "upstream_invalid", "invalid_response",
         )  # fmt: skip
 
     @staticmethod
@@ -1100,7 +1116,8 @@ def _upstream_status(status: int, retry_after: str | None = None) -> _Reply:
     A ``Retry-After`` of whole seconds is passed on with a 429 (a number carries no content).
     """
     message = f"the upstream answered HTTP {status}; its body was not passed on"
-    row_error = "http_5xx" if status >= 500 else "http_4xx"
+    # a redirect (3xx, never followed: it would carry the key elsewhere) is no 4xx: the lean client's invalid_response
+    row_error = "http_5xx" if status >= 500 else "http_4xx" if status >= 400 else "invalid_response"
     if status == 429:
         text = retry_after.strip() if retry_after else ""
         # whole seconds, capped at a day (the first digits of a longer number would say "sooner", not "later")

@@ -1,0 +1,81 @@
+"""Round 22x: an upstream answer that is not valid HTTP is named alike by both of the proxy's upstream clients.
+
+docs/proxy.md: the lean client (plain http://) and aiohttp (https://, --forward-client-auth) "apply the same limits
+and give the same answers". A real upstream on 127.0.0.1 writes the raw bytes of each answer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+from conftest import serve_http
+from runtime.proxy_harness import chat, serving
+
+_BODY = json.dumps(
+    {"id": "x", "model": "m", "choices": [{"index": 0, "message": {"content": "fine"}, "finish_reason": "stop"}]}
+).encode()
+
+
+def _answer(*headers: str, body: bytes = _BODY, length: int | None = None) -> bytes:
+    head = ["HTTP/1.1 200 OK", "Content-Type: application/json", *headers]
+    head.append(f"Content-Length: {len(body) if length is None else length}")
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+
+
+# model -> the raw answer, and what the client is told: (status, error code, the row's error)
+ANSWERS: dict[str, tuple[bytes, tuple[int, str, str]]] = {
+    # a Content-Encoding the proxy cannot decode (aiohttp: "could not be reached")
+    "brotli": (
+        _answer("Content-Encoding: br", body=b"\x0b\x02\x80" + _BODY),
+        (502, "upstream_invalid", "invalid_response"),
+    ),
+    # a body that is not what its Content-Encoding says (aiohttp: "could not be reached")
+    "gzip-lie": (_answer("Content-Encoding: gzip"), (502, "upstream_invalid", "invalid_response")),
+    # a header line of 100 KB (aiohttp: "could not be reached"; the lean client: "over 16777216 bytes")
+    "long-header": (_answer("X-Padding: " + "a" * 100_000), (502, "upstream_invalid", "invalid_response")),
+    # a redirect, never followed (the row said http_4xx)
+    "redirect": (
+        b"HTTP/1.1 307 Temporary Redirect\r\nLocation: http://elsewhere.example/v1\r\nContent-Length: 0\r\n\r\n",
+        (502, "upstream_http_307", "invalid_response"),
+    ),
+    # the connection closed before the body's declared length: lost, as both clients said already
+    "cut-short": (_answer(length=len(_BODY) + 50), (502, "upstream_unreachable", "connection")),
+}
+
+
+class _Upstream(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.wfile.write(ANSWERS[body["model"]][0])
+        self.close_connection = True
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def upstream() -> Iterator[str]:
+    with serve_http(_Upstream) as port:
+        yield f"http://127.0.0.1:{port}/v1"
+
+
+@pytest.mark.parametrize("client", ["auto", "aiohttp"])
+def test_an_upstream_answer_that_is_not_valid_http_is_upstream_invalid_from_either_client(
+    upstream: str, tmp_path: Path, client: str
+) -> None:
+    rows = tmp_path / "rows.jsonl"
+    told = {}
+    with serving(upstream, http_client=client, log_to=rows) as server:
+        for model in ANSWERS:
+            answer = chat(server.url, model)
+            told[model] = (answer.status, answer.json().get("error", {}).get("code"))
+    written = {
+        model: json.loads(line)["error"] for model, line in zip(ANSWERS, rows.read_text().splitlines(), strict=True)
+    }
+    for model, (_, (status, code, row_error)) in ANSWERS.items():
+        assert told[model] == (status, code), (model, told[model])
+        assert written[model] == row_error, (model, written[model])
