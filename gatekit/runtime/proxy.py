@@ -683,7 +683,9 @@ class GuardProxy:
                 # written back from the value the guard judged, never the model's text: JSON text can hold
                 # what a parser drops (a duplicate key's first value), which the guard never saw
                 call.arguments = self._unkeyed(arguments if isinstance(arguments, str) else _dumps(arguments))
-                call.name = self._unkeyed(call.name)  # judged on the name the model wrote; handed on without the key
+                # judged on the name the model wrote; handed on as the id is: no rule scans a name for personal data or
+                # credentials (a deny-list lets "key_AKIA..." through), so they are replaced by their type, as in the row
+                call.name = scrub(self._unkeyed(call.name)) or ""
                 if call.id:
                     call.id = scrub(self._unkeyed(call.id)) or ""
 

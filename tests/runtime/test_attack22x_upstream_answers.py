@@ -79,3 +79,87 @@ def test_an_upstream_answer_that_is_not_valid_http_is_upstream_invalid_from_eith
     for model, (_, (status, code, row_error)) in ANSWERS.items():
         assert told[model] == (status, code), (model, told[model])
         assert written[model] == row_error, (model, written[model])
+
+
+# --- a tool name that carries what the checks would have caught elsewhere ----------------------------------------
+
+DENY_LIST_POLICY = """\
+id: attack22x-deny-list
+version: "1"
+rules:
+  - id: tools
+    kind: tools
+    deny: [drop_database]
+    outcome: deny
+  - id: pii
+    kind: sensitive_data
+    scan: [output, tool_arguments]
+    outcomes:
+      EMAIL_ADDRESS: allow_with_redaction
+  - id: no-secrets
+    kind: sensitive_data
+    scan: [output, tool_arguments]
+    outcomes:
+      secrets: deny
+"""
+
+
+def _named_calls(*names: str) -> bytes:
+    calls = [
+        {"id": f"c{i}", "type": "function", "function": {"name": name, "arguments": "{}"}}
+        for i, name in enumerate(names)
+    ]
+    message = {"role": "assistant", "content": None, "tool_calls": calls}
+    body = {"id": "x", "model": "m", "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls"}]}
+    return _answer(body=json.dumps(body).encode())
+
+
+def _named_call_events(*names: str) -> bytes:
+    calls = [{"index": i, "id": f"c{i}", "function": {"name": name, "arguments": "{}"}} for i, name in enumerate(names)]
+    events = [
+        {"id": "x", "model": "m", "choices": [{"index": 0, "delta": {"tool_calls": calls}, "finish_reason": None}]},
+        {"id": "x", "model": "m", "choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]},
+    ]
+    payload = b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events) + b"data: [DONE]\n\n"
+    return _answer("Content-Type: text/event-stream", body=payload)
+
+
+LEAKY_NAMES = ("mail_jane.doe@example.com_now", "key_AKIAIOSFODNN7EXAMPLE")
+NAMED = {"leaky-names": (_named_calls(*LEAKY_NAMES), _named_call_events(*LEAKY_NAMES))}
+
+
+class _NamesUpstream(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        stream = body.get("stream") is True
+        self.wfile.write(NAMED[body["model"]][1 if stream else 0])
+        self.close_connection = True
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
+def test_a_tool_name_holding_personal_data_or_a_credential_reaches_the_client_redacted(
+    tmp_path: Path, stream: bool
+) -> None:
+    """No rule scans a tool's name for secrets or personal data: with a deny-list only, the proxy handed
+    ``key_AKIA...`` and an e-mail address to the client whole (the row had them redacted)."""
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(DENY_LIST_POLICY)
+    with serve_http(_NamesUpstream) as port, serving(f"http://127.0.0.1:{port}/v1", policy=policy) as server:
+        answer = chat(server.url, "leaky-names", stream=stream)
+    assert answer.status == 200
+    text = answer.body.decode()
+    assert "AKIAIOSFODNN7EXAMPLE" not in text and "jane.doe" not in text, text
+    if stream:
+        calls = [
+            c
+            for e in answer.events()
+            if e != "[DONE]"
+            for ch in e["choices"]
+            for c in ch["delta"].get("tool_calls") or []
+        ]
+    else:
+        calls = answer.json()["choices"][0]["message"]["tool_calls"]
+    assert [call["function"]["name"] for call in calls] == ["[EMAIL_ADDRESS]_now", "key_[AWS_ACCESS_KEY]"]
