@@ -130,6 +130,7 @@ class _Request:
         "read_input",
         "context_error",
         "spent_counted",
+        "sent",
     )
 
     def __init__(self, enforcer: Enforcer, input: Any, context: Any, request_id: str | None) -> None:
@@ -177,6 +178,7 @@ class _Request:
         self.read_input: Any = _MISSING  # the input found readable (checked once per request, not at every point)
         self.ended = False  # its row written: a check after it is a guard error (denied), a second exit writes nothing
         self.spent_counted = False  # a response check counted the answer's tokens on the budgets
+        self.sent = False  # the request went to the model (note_sent): its tokens count even if no answer is judged
 
     def absorb(self, decision: GuardDecision, rule_ids: list[str]) -> None:
         rank = _RANK[decision.outcome]
@@ -242,6 +244,16 @@ class RequestScope:
         passed as an empty answer with ``outcome: allow`` while the gate refuses it as an ``invalid_response``.
         """
         return self.enforcer._check_response(self._state, raw, None, None, self._state.context, {}, answer=True)
+
+    def note_sent(self, sent: bool = True) -> None:
+        """Record that the request went to the model (``False``: it provably never did, e.g. a refused connect).
+
+        A request sent whose answer is never judged nor noted — its client left, the upstream's answer was lost, too
+        large or not a chat completion, a timeout — still spent tokens: unknown is not zero. On exit they count on the
+        token budgets, estimated from the prompt (the row keeps them unknown), as an answer without usage is counted.
+        Without it a client that closed each connection before its answer spent past a per-user budget unseen.
+        """
+        self._state.sent = sent
 
     def note_response(self, usage: Any = None, model: Any = None) -> None:
         """Record a response's token usage and model before it is checked (the row keeps them if a check denies).
@@ -1209,7 +1221,7 @@ class Enforcer:
                 return
             state.ended = True
             self._counts["requests"] += 1
-            if not state.spent_counted and state.response is not None and self._run.stop_reason is None:
+            if not state.spent_counted and (state.response is not None or state.sent) and self._run.stop_reason is None:
                 self._count_spent(state)
             if not state.recorded and self._run.stop_reason is None:
                 case = {"id": state.request_id, "input": state.input, "context": state.context}

@@ -233,6 +233,7 @@ class _Reply(Exception):
         self.metric = metric  # the error kind counted in /metrics
         self.row_error = row_error  # the production-log row's ``error``
         self.retry_after = retry_after
+        self.never_sent = False  # an upstream error before the request was written (a refused connect): nothing spent
 
 
 @dataclass
@@ -610,7 +611,15 @@ class GuardProxy:
             if self.settings.stream_usage:
                 forwarded["stream_options"] = _stream_options(options)
         payload = _dumps(forwarded).encode()
-        answer = await self._call_upstream(payload, client_auth, exchange)
+        # from here the model may spend tokens: a request whose answer is never judged (the client leaves, the answer
+        # is lost, too large, invalid) counts its prompt, estimated, on the token budgets (unknown is not zero)
+        scope.note_sent()
+        try:
+            answer = await self._call_upstream(payload, client_auth, exchange)
+        except _Reply as reply:
+            if reply.never_sent:
+                scope.note_sent(False)
+            raise
         if len(answer) <= _OFF_LOOP_CHARS:
             completion = self._read_answer(answer, exchange.stream)
         else:  # 16 MiB of small stream events is seconds of parsing: never on the loop every other request waits on
@@ -879,7 +888,9 @@ class GuardProxy:
             raise self._unreachable() from None  # cut short: the connection was lost mid-answer
         except (aiohttp.ClientError, OSError) as exc:
             log.warning("upstream %s unreachable: %s", _shown_url(self.url), type(exc).__name__)
-            raise self._unreachable() from None
+            reply = self._unreachable()
+            reply.never_sent = isinstance(exc, aiohttp.ClientConnectorError)  # no connection: no request
+            raise reply from None
         finally:
             self.metrics.upstream(time.perf_counter() - started)
         return b"".join(chunks)
@@ -897,7 +908,9 @@ class GuardProxy:
                 raise self._timeout() from None
             if exc.error_type is ErrorType.CONNECTION:
                 log.warning("upstream %s unreachable", _shown_url(self.url))
-                raise self._unreachable() from None
+                reply = self._unreachable()
+                reply.never_sent = exc.never_sent
+                raise reply from None
             if "body larger than" in str(exc):  # (headers over 64 KiB are not valid HTTP here, not a body too large)
                 raise self._too_large() from None
             raise self._not_http() from None
