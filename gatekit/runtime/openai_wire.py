@@ -368,12 +368,13 @@ def _call_json(call: ToolCall, position: int | None = None) -> dict[str, Any]:
 
 def _finish_reason(choice: Choice) -> str:
     calls = choice.finish_reason in ("tool_calls", "function_call")
-    if choice.finish_reason is not None and (not calls or choice.tool_calls):
+    if choice.finish_reason is not None and not calls:
         return choice.finish_reason
-    # none given, or one that promises calls the answer does not hold (a client would look for them)
-    if any(call.legacy for call in choice.tool_calls):
-        return "function_call"
-    return "tool_calls" if choice.tool_calls else "stop"
+    # none given, or one naming calls: the calls the answer holds say which (a client looks for them where it says,
+    # message.tool_calls or message.function_call; an upstream's "function_call" over tool_calls sent it to neither)
+    if not choice.tool_calls:
+        return "stop"
+    return "function_call" if all(call.legacy for call in choice.tool_calls) else "tool_calls"
 
 
 def completion_body(completion: Completion) -> dict[str, Any]:

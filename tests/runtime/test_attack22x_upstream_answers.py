@@ -163,3 +163,36 @@ def test_a_tool_name_holding_personal_data_or_a_credential_reaches_the_client_re
     else:
         calls = answer.json()["choices"][0]["message"]["tool_calls"]
     assert [call["function"]["name"] for call in calls] == ["[EMAIL_ADDRESS]_now", "key_[AWS_ACCESS_KEY]"]
+
+
+# --- finish_reason: where the client looks for the calls ----------------------------------------------------------
+
+
+def _finishing(finish: str, **message: object) -> bytes:
+    choice = {"index": 0, "message": {"role": "assistant", "content": None, **message}, "finish_reason": finish}
+    return _answer(body=json.dumps({"id": "x", "model": "m", "choices": [choice]}).encode())
+
+
+_CALL = {"name": "get_order_details", "arguments": '{"order_id": "#W1"}'}
+NAMED["function-call-over-tool-calls"] = (
+    _finishing("function_call", tool_calls=[{"id": "c1", "type": "function", "function": _CALL}]),
+    b"",
+)
+NAMED["tool-calls-over-function-call"] = (_finishing("tool_calls", function_call=_CALL), b"")
+
+
+@pytest.mark.parametrize(
+    ("model", "finish", "field"),
+    [
+        ("function-call-over-tool-calls", "tool_calls", "tool_calls"),
+        ("tool-calls-over-function-call", "function_call", "function_call"),
+    ],
+)
+def test_finish_reason_names_the_field_the_calls_are_in(model: str, finish: str, field: str) -> None:
+    """An upstream's finish_reason naming the other kind of call was handed on as it came: a client of the tools API
+    told "function_call" looked for message.function_call, which the answer did not hold (and the reverse)."""
+    with serve_http(_NamesUpstream) as port, serving(f"http://127.0.0.1:{port}/v1") as server:
+        answer = chat(server.url, model)
+    assert answer.status == 200, answer.body
+    choice = answer.json()["choices"][0]
+    assert choice["finish_reason"] == finish and field in choice["message"]
