@@ -792,8 +792,8 @@ class GuardProxy:
             raise _Reply(
                 400, "'stream' must be true or false", "invalid_request_error", "bad_stream", "bad_request", "bad_request"
             )  # fmt: skip
-        choices = body.get("n")
-        if isinstance(choices, int) and not isinstance(choices, bool) and choices > MAX_CHOICES:
+        choices = _number(body.get("n"))
+        if choices is not None and choices > MAX_CHOICES:
             # the proxy checks at most MAX_CHOICES choices: asked for more, the upstream would generate (and bill)
             # them all for an answer the proxy must refuse (502) — refused here, before anything is spent
             raise _Reply(
@@ -1117,6 +1117,24 @@ def _stream_options(options: Any) -> Any:
     if options is not None and not isinstance(options, dict):
         return options  # the client's own mistake: the upstream answers it (400)
     return {**(options or {}), "include_usage": True}
+
+
+def _number(value: Any) -> float | None:
+    """A request field's number as a lenient upstream reads it: 17, 17.0 and "17" alike (None: no number).
+
+    Upstreams that validate leniently (pydantic's default: vLLM, LiteLLM) take ``n: 17.0`` or ``"17"`` for 17 and
+    generate — and bill — that many choices: the bound on ``n`` holds for them too.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, int | float) and math.isfinite(value):
+        return float(value)
+    return None
 
 
 def _body_too_large(limit: int) -> _Reply:

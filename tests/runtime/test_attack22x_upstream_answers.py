@@ -196,3 +196,33 @@ def test_finish_reason_names_the_field_the_calls_are_in(model: str, finish: str,
     assert answer.status == 200, answer.body
     choice = answer.json()["choices"][0]
     assert choice["finish_reason"] == finish and field in choice["message"]
+
+
+# --- n written as a lenient upstream reads it ---------------------------------------------------------------------
+
+
+class _Counting(BaseHTTPRequestHandler):
+    received: list[object] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        _Counting.received.append(body.get("n"))
+        self.wfile.write(_answer())
+        self.close_connection = True
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize("n", [17.0, "17", " 17 ", 1e300])
+def test_more_choices_than_the_guard_checks_written_as_a_float_or_text_is_refused_before_the_upstream(
+    n: object,
+) -> None:
+    """Only an integer n over 16 was refused: 17.0 or "17" went upstream, where a lenient validator (vLLM, LiteLLM)
+    reads 17 and generates (bills) 17 choices the proxy then refuses (502)."""
+    _Counting.received = []
+    with serve_http(_Counting) as port, serving(f"http://127.0.0.1:{port}/v1") as server:
+        refused = chat(server.url, "plain", n=n)
+        fine = chat(server.url, "plain", n=2.0)
+    assert refused.status == 400 and refused.json()["error"]["code"] == "bad_n"
+    assert fine.status == 200 and _Counting.received == [2.0]  # only the n=2.0 request reached the upstream
