@@ -155,7 +155,7 @@ class _Connection(asyncio.Protocol):
     def _parse(self) -> None:
         while self._head is None:
             end = self._buffer.find(b"\r\n\r\n")
-            if end < 0:
+            if end < 0 or end > _MAX_HEAD:  # (a head that came in one read is held to the bound too)
                 if len(self._buffer) > _MAX_HEAD:
                     raise HttpProtocolError("response headers larger than 64 KiB")
                 return

@@ -130,6 +130,7 @@ class _Request:
         "read_input",
         "context_error",
         "spent_counted",
+        "sent",
     )
 
     def __init__(self, enforcer: Enforcer, input: Any, context: Any, request_id: str | None) -> None:
@@ -177,6 +178,7 @@ class _Request:
         self.read_input: Any = _MISSING  # the input found readable (checked once per request, not at every point)
         self.ended = False  # its row written: a check after it is a guard error (denied), a second exit writes nothing
         self.spent_counted = False  # a response check counted the answer's tokens on the budgets
+        self.sent = False  # the request went to the model (note_sent): its tokens count even if no answer is judged
 
     def absorb(self, decision: GuardDecision, rule_ids: list[str]) -> None:
         rank = _RANK[decision.outcome]
@@ -233,6 +235,25 @@ class RequestScope:
     def check_response(self, output: Any, tool_calls: list[Any] | None = None, usage: Any = None, **extra: Any) -> Any:
         """Check the response (see :meth:`Enforcer.check_response`)."""
         return self.enforcer._check_response(self._state, output, tool_calls, usage, self._state.context, extra)
+
+    def _check_answer(self, raw: Any) -> Any:
+        """:meth:`check_response` of what a guarded agent returned, read as the gate reads a ``python:`` agent's answer.
+
+        A mapping with neither ``output`` nor ``tool_calls`` (``{"content": ...}``, ``{"answer": ...}``, an
+        OpenAI-shaped ``{"choices": ...}``) is no answer the guard can judge: denied (``gatekit-guard``), where it was
+        passed as an empty answer with ``outcome: allow`` while the gate refuses it as an ``invalid_response``.
+        """
+        return self.enforcer._check_response(self._state, raw, None, None, self._state.context, {}, answer=True)
+
+    def note_sent(self, sent: bool = True) -> None:
+        """Record that the request went to the model (``False``: it provably never did, e.g. a refused connect).
+
+        A request sent whose answer is never judged nor noted — its client left, the upstream's answer was lost, too
+        large or not a chat completion, a timeout — still spent tokens: unknown is not zero. On exit they count on the
+        token budgets, estimated from the prompt (the row keeps them unknown), as an answer without usage is counted.
+        Without it a client that closed each connection before its answer spent past a per-user budget unseen.
+        """
+        self._state.sent = sent
 
     def note_response(self, usage: Any = None, model: Any = None) -> None:
         """Record a response's token usage and model before it is checked (the row keeps them if a check denies).
@@ -507,7 +528,7 @@ class Enforcer:
                 async with self.request(input, context) as scope:
                     checked = scope.check_request()
                     raw = await fn(checked, context, *args, **kwargs)
-                    return scope.check_response(raw)
+                    return scope._check_answer(raw)
 
             return guarded_async  # type: ignore[return-value]
 
@@ -516,7 +537,7 @@ class Enforcer:
             with self.request(input, context) as scope:
                 checked = scope.check_request()
                 raw = fn(checked, context, *args, **kwargs)
-                return scope.check_response(raw)
+                return scope._check_answer(raw)
 
         return guarded  # type: ignore[return-value]
 
@@ -531,7 +552,7 @@ class Enforcer:
                 async with self.request(input, context) as scope:
                     checked = scope.check_request()
                     raw = await fn(owner, checked, context, *args, **kwargs)
-                    return scope.check_response(raw)
+                    return scope._check_answer(raw)
 
             return guarded_async  # type: ignore[return-value]
 
@@ -540,7 +561,7 @@ class Enforcer:
             with self.request(input, context) as scope:
                 checked = scope.check_request()
                 raw = fn(owner, checked, context, *args, **kwargs)
-                return scope.check_response(raw)
+                return scope._check_answer(raw)
 
         return guarded  # type: ignore[return-value]
 
@@ -732,13 +753,30 @@ class Enforcer:
         return value
 
     def _check_response(
-        self, state: _Request | None, output: Any, tool_calls: Any, usage: Any, context: Any, extra: dict[str, Any]
+        self,
+        state: _Request | None,
+        output: Any,
+        tool_calls: Any,
+        usage: Any,
+        context: Any,
+        extra: dict[str, Any],
+        *,
+        answer: bool = False,
     ) -> Any:
         started = time.perf_counter_ns()
         as_text = isinstance(output, str) and tool_calls is None
         original = output
         try:
             _check_open(state)
+            if answer and isinstance(output, dict) and "output" not in output and "tool_calls" not in output:
+                # the gate's reading of such an answer (normalise_answer: an invalid_response); the reason quotes
+                # none of it (an agent's error text can hold what the checks would have redacted)
+                what = "an error" if dict.get(output, "error") is not None else "a mapping"
+                keys = f"{len(output)} key" + ("" if len(output) == 1 else "s")
+                raise ValueError(
+                    f"the agent returned {what} without 'output' or 'tool_calls' ({keys}), not an answer "
+                    'the guard can judge; answer with \'output\' ({"output": ""} for an empty answer)'
+                )
             if isinstance(output, dict):
                 raw = output
                 given = {"tool_calls": tool_calls, "usage": usage, **extra}
@@ -1183,7 +1221,7 @@ class Enforcer:
                 return
             state.ended = True
             self._counts["requests"] += 1
-            if not state.spent_counted and state.response is not None and self._run.stop_reason is None:
+            if not state.spent_counted and (state.response is not None or state.sent) and self._run.stop_reason is None:
                 self._count_spent(state)
             if not state.recorded and self._run.stop_reason is None:
                 case = {"id": state.request_id, "input": state.input, "context": state.context}

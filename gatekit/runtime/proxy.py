@@ -76,6 +76,7 @@ CONTEXT_HEADER = "X-Gatekit-Context"
 _MAX_USER = 256  # characters of a body's ``user`` kept in the request context
 _MAX_CONTEXT_HEADER = 4096
 _OFF_LOOP_CHARS = 64 * 1024  # texts longer than this are checked on a worker thread, not on the event loop
+_DELIVER_PIECE = 64 * 1024  # an answer longer than this is written in pieces, each taken within --idle-timeout
 _HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}")  # an HTTP field name (RFC 9110 token)
 _CHAT_PATHS = frozenset({"/v1/chat/completions", "/chat/completions"})
 _OUTCOMES = ("allow", "allow_with_redaction", "require_review", "deny")
@@ -232,6 +233,7 @@ class _Reply(Exception):
         self.metric = metric  # the error kind counted in /metrics
         self.row_error = row_error  # the production-log row's ``error``
         self.retry_after = retry_after
+        self.never_sent = False  # an upstream error before the request was written (a refused connect): nothing spent
 
 
 @dataclass
@@ -522,7 +524,7 @@ class GuardProxy:
             with masked, scope:  # one production-log row per request, written on exit (errors included)
                 opened = True
                 try:
-                    return await self._guarded(request, scope, raw, body, exchange, client_auth)
+                    response = await self._guarded(request, scope, raw, body, exchange, client_auth)
                 except _Reply as reply:
                     scope.fail(reply.row_error or "proxy_error")
                     return self._error_reply(reply, exchange)
@@ -530,6 +532,8 @@ class GuardProxy:
                     self._cancelled(request)
                     scope.fail(self._cancel_reason(request))
                     raise
+            # the row is written; the answer is handed over while the request still holds its --max-in-flight slot
+            return await self._deliver(request, response)
         except Exception:
             if not opened:  # the 500 guard_failure of _chat_fail_closed: before the scope opened, its row is here
                 self._record_refused("guard_failure", exchange)
@@ -537,6 +541,39 @@ class GuardProxy:
         finally:
             self._outcomes.pop(exchange.request_id, None)
             self.metrics.leave()
+
+    async def _deliver(self, request: web.BaseRequest, response: web.StreamResponse) -> web.StreamResponse:
+        """Write a large answer here, piece by piece: a client that stops taking it is disconnected.
+
+        aiohttp writes a returned answer after the handler is done, with no time limit: a client that never read
+        kept its connection, and the whole answer (up to 16 MiB) in memory, for as long as it liked — past every
+        bound (the answer's --max-in-flight slot was already free). Here each 64 KiB piece must be taken within
+        --idle-timeout, and the request keeps its slot until the answer is written; a small answer (one piece) is
+        returned whole, as before (the socket's buffers take it).
+        """
+        body = response.body if isinstance(response, self._web.Response) else None
+        if not isinstance(body, bytes) or len(body) <= _DELIVER_PIECE:
+            return response
+        stream = self._web.StreamResponse(status=response.status, headers=response.headers)
+        stream.content_length = len(body)
+        view = memoryview(body)
+        seconds = self.settings.idle_timeout_s
+        try:
+            async with asyncio.timeout(seconds):
+                await stream.prepare(request)
+            for at in range(0, len(body), _DELIVER_PIECE):
+                async with asyncio.timeout(seconds):
+                    await stream.write(view[at : at + _DELIVER_PIECE])
+            async with asyncio.timeout(seconds):
+                await stream.write_eof()
+        except (TimeoutError, ConnectionError) as exc:
+            stalled = isinstance(exc, TimeoutError)
+            if stalled:  # (a client that closed the connection is not worth a line)
+                log.warning("a client took no part of its answer for %g s: connection closed", seconds)
+            transport = request.transport
+            if transport is not None:
+                transport.abort()  # the unsent rest of the answer is dropped with the connection
+        return stream
 
     def _cancelled(self, request: web.BaseRequest) -> None:
         if self._cancel_reason(request) == "client_closed":
@@ -574,8 +611,19 @@ class GuardProxy:
             if self.settings.stream_usage:
                 forwarded["stream_options"] = _stream_options(options)
         payload = _dumps(forwarded).encode()
-        answer = await self._call_upstream(payload, client_auth, exchange)
-        completion = self._read_answer(answer, exchange.stream)
+        # from here the model may spend tokens: a request whose answer is never judged (the client leaves, the answer
+        # is lost, too large, invalid) counts its prompt, estimated, on the token budgets (unknown is not zero)
+        scope.note_sent()
+        try:
+            answer = await self._call_upstream(payload, client_auth, exchange)
+        except _Reply as reply:
+            if reply.never_sent:
+                scope.note_sent(False)
+            raise
+        if len(answer) <= _OFF_LOOP_CHARS:
+            completion = self._read_answer(answer, exchange.stream)
+        else:  # 16 MiB of small stream events is seconds of parsing: never on the loop every other request waits on
+            completion = await self._off_loop(self._read_answer, answer, exchange.stream)
         try:
             if len(answer) <= _OFF_LOOP_CHARS:
                 self._check_completion(scope, completion)
@@ -644,7 +692,9 @@ class GuardProxy:
                 # written back from the value the guard judged, never the model's text: JSON text can hold
                 # what a parser drops (a duplicate key's first value), which the guard never saw
                 call.arguments = self._unkeyed(arguments if isinstance(arguments, str) else _dumps(arguments))
-                call.name = self._unkeyed(call.name)  # judged on the name the model wrote; handed on without the key
+                # judged on the name the model wrote; handed on as the id is: no rule scans a name for personal data or
+                # credentials (a deny-list lets "key_AKIA..." through), so they are replaced by their type, as in the row
+                call.name = scrub(self._unkeyed(call.name)) or ""
                 if call.id:
                     call.id = scrub(self._unkeyed(call.id)) or ""
 
@@ -742,8 +792,8 @@ class GuardProxy:
             raise _Reply(
                 400, "'stream' must be true or false", "invalid_request_error", "bad_stream", "bad_request", "bad_request"
             )  # fmt: skip
-        choices = body.get("n")
-        if isinstance(choices, int) and not isinstance(choices, bool) and choices > MAX_CHOICES:
+        choices = _number(body.get("n"))
+        if choices is not None and choices > MAX_CHOICES:
             # the proxy checks at most MAX_CHOICES choices: asked for more, the upstream would generate (and bill)
             # them all for an answer the proxy must refuse (502) — refused here, before anything is spent
             raise _Reply(
@@ -824,9 +874,23 @@ class GuardProxy:
             raise
         except TimeoutError:
             raise self._timeout() from None
+        except aiohttp.ClientResponseError:
+            # (raise_for_status is off: never a status) an answer aiohttp cannot read as HTTP — a header line over
+            # 8 KiB, Content-Length with Transfer-Encoding, a Content-Encoding it cannot decode: the upstream answered,
+            # so it is upstream_invalid, as the lean client says of the same answer, not "could not be reached"
+            raise self._not_http() from None
+        except aiohttp.ClientPayloadError as exc:
+            from aiohttp.http_exceptions import ContentEncodingError
+
+            if isinstance(exc.__cause__, ContentEncodingError):  # a body its Content-Encoding does not decode
+                raise self._not_http() from None
+            log.warning("upstream %s unreachable: %s", _shown_url(self.url), type(exc).__name__)
+            raise self._unreachable() from None  # cut short: the connection was lost mid-answer
         except (aiohttp.ClientError, OSError) as exc:
             log.warning("upstream %s unreachable: %s", _shown_url(self.url), type(exc).__name__)
-            raise self._unreachable() from None
+            reply = self._unreachable()
+            reply.never_sent = isinstance(exc, aiohttp.ClientConnectorError)  # no connection: no request
+            raise reply from None
         finally:
             self.metrics.upstream(time.perf_counter() - started)
         return b"".join(chunks)
@@ -844,13 +908,12 @@ class GuardProxy:
                 raise self._timeout() from None
             if exc.error_type is ErrorType.CONNECTION:
                 log.warning("upstream %s unreachable", _shown_url(self.url))
-                raise self._unreachable() from None
-            if "larger than" in str(exc):
+                reply = self._unreachable()
+                reply.never_sent = exc.never_sent
+                raise reply from None
+            if "body larger than" in str(exc):  # (headers over 64 KiB are not valid HTTP here, not a body too large)
                 raise self._too_large() from None
-            raise _Reply(
-                502, "the upstream's answer is not valid HTTP; it was not passed on",
-                "upstream_error", "upstream_invalid", "upstream_invalid", "invalid_response",
-            ) from None  # fmt: skip
+            raise self._not_http() from None
         finally:
             self.metrics.upstream(time.perf_counter() - started)
         if not 200 <= response.status < 300:
@@ -861,6 +924,13 @@ class GuardProxy:
         return _Reply(
             504, f"the upstream did not answer within {self.settings.upstream_timeout_s:g} s",
             "upstream_error", "upstream_timeout", "upstream_timeout", "timeout",
+        )  # fmt: skip
+
+    @staticmethod
+    def _not_http() -> _Reply:
+        return _Reply(
+            502, "the upstream's answer is not valid HTTP; it was not passed on",
+            "upstream_error", "upstream_invalid", "upstream_invalid", "invalid_response",
         )  # fmt: skip
 
     @staticmethod
@@ -1049,6 +1119,24 @@ def _stream_options(options: Any) -> Any:
     return {**(options or {}), "include_usage": True}
 
 
+def _number(value: Any) -> float | None:
+    """A request field's number as a lenient upstream reads it: 17, 17.0 and "17" alike (None: no number).
+
+    Upstreams that validate leniently (pydantic's default: vLLM, LiteLLM) take ``n: 17.0`` or ``"17"`` for 17 and
+    generate — and bill — that many choices: the bound on ``n`` holds for them too.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, int | float) and math.isfinite(value):
+        return float(value)
+    return None
+
+
 def _body_too_large(limit: int) -> _Reply:
     return _Reply(
         413, f"request body over {limit} bytes", "invalid_request_error", "body_too_large", "too_large", "too_large"
@@ -1061,7 +1149,8 @@ def _upstream_status(status: int, retry_after: str | None = None) -> _Reply:
     A ``Retry-After`` of whole seconds is passed on with a 429 (a number carries no content).
     """
     message = f"the upstream answered HTTP {status}; its body was not passed on"
-    row_error = "http_5xx" if status >= 500 else "http_4xx"
+    # a redirect (3xx, never followed: it would carry the key elsewhere) is no 4xx: the lean client's invalid_response
+    row_error = "http_5xx" if status >= 500 else "http_4xx" if status >= 400 else "invalid_response"
     if status == 429:
         text = retry_after.strip() if retry_after else ""
         # whole seconds, capped at a day (the first digits of a longer number would say "sooner", not "later")
