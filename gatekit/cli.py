@@ -486,7 +486,10 @@ def eval_(
 def report(
     verdict_path: Annotated[Path, typer.Argument(help="verdict.json written by promote/eval.")],
     out: Annotated[
-        Path | None, typer.Option(metavar="FILE", help="Where to write (default: report.html next to it).")
+        Path | None,
+        typer.Option(
+            metavar="PATH", help="Where to write: a file, or a folder to hold report.html (default: next to the verdict)."
+        ),
     ] = None,
 ) -> None:
     """Re-render the HTML report."""
@@ -516,6 +519,8 @@ def report(
         _err(f"error: {verdict_path}: cannot read verdict ({exc}); pass the verdict.json written by gatekit promote")
         raise typer.Exit(EXIT_USAGE) from None
     target = out or verdict_path.with_name("report.html")
+    if target.is_dir():  # `--out reports/latest`: a folder, as every other --out of gatekit is
+        target = target / "report.html"
     from gatekit.fsio import same_file
 
     for source in (verdict_path, verdict_path.with_name("results.jsonl")):
