@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from conftest import REPO_ROOT, needs_shared_data
+from test_workflows import actionlint  # noqa: F401  (the fixture)
 
 DOCS = REPO_ROOT / "docs"
 
@@ -86,3 +87,56 @@ def test_report_help_example_runs_as_shown(tmp_path: Path) -> None:
     # a file path still names the file; report.html is never written over the verdict it is rendered from
     proc = _gatekit(["report", "reports/latest/verdict.json", "--out", "other.html"], project)
     assert proc.returncode == 0 and (project / "other.html").is_file(), proc.stderr
+
+
+def _doc_workflows() -> list[tuple[str, int, str, dict[str, Any]]]:
+    """The complete GitHub workflows the docs show (a YAML block with `on:` or `jobs:`): (doc, line, text, data)."""
+    from test_docs17_snippets import YAML_BLOCKS
+
+    from gatekit.yamlio import safe_load
+
+    found = []
+    for doc, line, _, text in YAML_BLOCKS:
+        data = safe_load(text)
+        if isinstance(data, dict) and {"jobs", "on"} & set(data):
+            found.append((doc, line, text, data))
+    return found
+
+
+def test_docs_workflows_pass_actionlint(actionlint: Any) -> None:
+    """A workflow in the docs is pasted into .github/workflows as it is: actionlint finds nothing in it (docs/ci.md's
+    had no `on:` and a `deploy` job without `runs-on` or `steps`)."""
+    from test_workflows import real_errors
+
+    workflows = _doc_workflows()
+    assert [doc for doc, *_ in workflows] == ["docs/ci.md"], workflows
+    results = actionlint({f"{doc}:{line}": text for doc, line, text, _ in workflows})
+    problems = [f"{where}+{e['line'] - 1}: {e['message']}" for where, errs in results.items() for e in real_errors(errs)]
+    assert not problems, "\n".join(problems)
+
+
+def _action_steps(data: dict[str, Any]) -> list[dict[str, Any]]:
+    steps = [step for job in data["jobs"].values() for step in job.get("steps", [])]
+    return [s for s in steps if re.search(r"(^\./?$|/gatekit@)", str(s.get("uses", "")))]
+
+
+@pytest.mark.slow
+def test_docs_workflow_gate_step_passes_on_the_project_gatekit_init_writes(tmp_path: Path) -> None:
+    """The gatekit action step of docs/ci.md, run as action.yml runs it (`gatekit <command> --out <out> --config
+    <config> <args>`) in the repository `gatekit init` scaffolds, passes: exit 0 and the JUnit file its args name.
+    (Its args held `--baseline champion`, exit 2 for any candidate that is not a registered MLflow model.)"""
+    from mlflow_store import fresh_store
+
+    ((doc, line, _, data),) = _doc_workflows()
+    (step,) = _action_steps(data)
+    given = step.get("with", {})
+    init = _gatekit(["init"], tmp_path)
+    assert init.returncode == 0, init.stdout + init.stderr
+    fresh_store(tmp_path / "mlflow.db")  # MLflow's default local store, as the action leaves an empty secret
+    out = given.get("out", "reports/latest")
+    args = [given.get("command", "promote"), "--out", out, "--config", given["config"], *given["args"].split()]
+    proc = _gatekit(args, tmp_path)
+    assert proc.returncode == 0, f"{doc}:{line}: gatekit {' '.join(args)}: {proc.stdout}{proc.stderr}"
+    assert json.loads((tmp_path / out / "verdict.json").read_text(encoding="utf-8"))["verdict"] == "pass"
+    junit = re.search(r"--junit (\S+)", given["args"])
+    assert junit and (tmp_path / junit.group(1)).is_file(), given["args"]
