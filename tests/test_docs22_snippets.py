@@ -140,3 +140,95 @@ def test_docs_workflow_gate_step_passes_on_the_project_gatekit_init_writes(tmp_p
     assert json.loads((tmp_path / out / "verdict.json").read_text(encoding="utf-8"))["verdict"] == "pass"
     junit = re.search(r"--junit (\S+)", given["args"])
     assert junit and (tmp_path / junit.group(1)).is_file(), given["args"]
+
+
+# benchmarks/injection_accuracy.py's line (a part of its set name) -> the row of docs/governance.md "### Measured"
+# that quotes it (the start of the row's first cell); a line without a row here fails the test below
+_MEASURED_ROWS = {
+    "deepset test": "deepset test, 60",
+    "NotInject": "NotInject",
+    "tau2 user turns": "tau2-bench user turns",
+    "ordinary requests, composed": "composed ordinary requests",
+    "role-play requests, composed": "composed role-play requests",
+    "role-play and sensitive-topic prompts, written apart": "role-play, persona and sensitive-topic prompts",
+    "opinions, questions about attacks, own material": "composed opinion questions",
+    "prompt-leak requests, composed": "composed prompt-leak requests",
+    "about prompts, own-text requests": "their ordinary twins",
+    "in-character, ignore-own and German prompts": "composed in-character persona requests",
+    "InjecAgent (held-out": "InjecAgent tool responses",
+    "InjecAgent matched benign": "InjecAgent matched benign",
+    "ordinary content with addresses and links": "ordinary tool outputs naming an address",
+    "BIPIA (held-out categories, planted)": "BIPIA, 5 held-out categories",
+    "shaped tool outputs, composed": "composed multi-item outputs",
+    "instructions for the human reader": "instructions for a human reader",
+    "BIPIA held-out, bare strings": "BIPIA held-out attacks as bare strings",
+    "requests to act in four languages": "composed requests to act in English, German, French and Spanish",
+    "(injection_toolshapes.jsonl": "tool outputs in other shapes",
+    "(injection_toolfp14.jsonl": "tool outputs whose prose instructs",
+    "(injection_tool15.jsonl": "tool outputs in 16 real formats",
+    "(injection_benign14.jsonl": "benign prompts written apart, 300",
+    "(injection_benign15.jsonl": "a second set of benign prompts written apart",
+    "deepset test at the threshold giving NotInject": "deepset test at the threshold where NotInject",
+}
+_RATE = re.compile(r"(recall|false-positive rate) (\d\.\d{3})")
+
+
+def _benchmark_measures(stdout: str) -> dict[str, list[str]]:
+    """Every pooled set `injection_accuracy.py` prints: {its name: [its rates as printed, recall first]}."""
+    lines = stdout.splitlines()
+    found: dict[str, list[str]] = {}
+    for i, line in enumerate(lines):
+        set_line = re.match(r"  (input|tool_output)\s+(.*)$", line) or re.match(r"  (deepset test at .*)$", line)
+        if set_line is None:
+            continue
+        text = set_line.group(set_line.lastindex or 0)
+        rates = [m.group(2) for m in _RATE.finditer(text)]
+        if not rates and text.endswith(":"):  # a per-shape block: its pooled line follows
+            rates = [m.group(2) for m in _RATE.finditer(lines[i + 1])]
+        name = _RATE.split(text, maxsplit=1)[0]
+        found[name] = rates
+    return found
+
+
+@needs_shared_data
+def test_governance_doc_measured_table_is_what_the_benchmark_prints() -> None:
+    """docs/governance.md "### Measured" quotes every held-out set `benchmarks/injection_accuracy.py` measures, with
+    the rates it prints (it left out three weak ones: the 16-format tool-output set's recall 0.700, the four-language
+    requests' 0.506, the composed in-character prompts' 25 % false alarms; and the second benign set)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "benchmarks/injection_accuracy.py"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    measures = _benchmark_measures(proc.stdout)
+    assert len(measures) >= 20, measures
+    text = (DOCS / "governance.md").read_text(encoding="utf-8")
+    start = text.index("### Measured\n")
+    table = text[start : text.index("\n### ", start + 1)]
+    rows = [line for line in table.splitlines() if line.startswith("| ")]
+    problems = []
+    for name, rates in measures.items():
+        keys = [key for part, key in _MEASURED_ROWS.items() if part in name]
+        if not keys:
+            problems.append(f"benchmark line {name!r} {rates}: no row of the Measured table quotes it")
+            continue
+        key = max(keys, key=len)  # "deepset test at the threshold ..." over "deepset test"
+        row = [r for r in rows if r[2:].lstrip("*").startswith(key)]
+        if len(row) != 1:
+            problems.append(f"{name!r}: {len(row)} rows start with {key!r}")
+            continue
+        quoted = re.findall(r"\d\.\d{3}", row[0].rsplit("|", 2)[1])
+        if quoted[: len(rates)] != rates:
+            problems.append(f"{name!r}: the benchmark prints {rates}, the row says {quoted}")
+    assert not problems, "\n".join(problems)
+    # the Limits section states the headline limit with the false-positive rate it is measured at, and the aim
+    limits = " ".join(text[text.index("\n## Limits\n") :].split())
+    (deepset,) = [rates for name, rates in measures.items() if name.strip() == "deepset test"]
+    (notinject,) = [rates for name, rates in measures.items() if name.strip() == "NotInject"]
+    said = f"deepset test recall is {deepset[0]} at a {float(notinject[0]) * 100:.1f} % false-positive rate on NotInject"
+    assert said in limits and "below the 0.85 aimed for" in limits, said
