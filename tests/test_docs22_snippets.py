@@ -111,7 +111,9 @@ def test_docs_workflows_pass_actionlint(actionlint: Any) -> None:
     workflows = _doc_workflows()
     assert [doc for doc, *_ in workflows] == ["docs/ci.md"], workflows
     results = actionlint({f"{doc}:{line}": text for doc, line, text, _ in workflows})
-    problems = [f"{where}+{e['line'] - 1}: {e['message']}" for where, errs in results.items() for e in real_errors(errs)]
+    problems = [
+        f"{where}+{e['line'] - 1}: {e['message']}" for where, errs in results.items() for e in real_errors(errs)
+    ]
     assert not problems, "\n".join(problems)
 
 
@@ -230,5 +232,28 @@ def test_governance_doc_measured_table_is_what_the_benchmark_prints() -> None:
     limits = " ".join(text[text.index("\n## Limits\n") :].split())
     (deepset,) = [rates for name, rates in measures.items() if name.strip() == "deepset test"]
     (notinject,) = [rates for name, rates in measures.items() if name.strip() == "NotInject"]
-    said = f"deepset test recall is {deepset[0]} at a {float(notinject[0]) * 100:.1f} % false-positive rate on NotInject"
+    said = (
+        f"deepset test recall is {deepset[0]} at a {float(notinject[0]) * 100:.1f} % false-positive rate on NotInject"
+    )
     assert said in limits and "below the 0.85 aimed for" in limits, said
+
+
+def test_production_log_doc_example_row_names_the_bundled_policy() -> None:
+    """docs/production-log.md's example row is one the proxy wrote with policies/default.yaml: its `policy_sha256` is
+    that file's SHA-256 as it is now (the row kept an older policy's hash after the policy changed)."""
+    import hashlib
+
+    from test_docs17_snippets import JSON_BLOCKS
+
+    rows = [
+        json.loads(line)
+        for doc, _, lang, text in JSON_BLOCKS
+        if doc == "docs/production-log.md"
+        for line in text.splitlines()
+        if lang == "jsonl" and line.strip()
+    ]
+    policy = (REPO_ROOT / "policies" / "default.yaml").read_bytes()
+    assert rows and all(row["policy_sha256"] == hashlib.sha256(policy).hexdigest() for row in rows if row["rules"]), [
+        row["policy_sha256"] for row in rows
+    ]
+    assert any("pii-redaction" in row["rules"] for row in rows)
