@@ -596,11 +596,11 @@ def schema(
     from gatekit.config import GateConfig
     from gatekit.pipeline.model import verdict_json_schema
     from gatekit.production.schema import json_schema as production_log_schema
-    from gatekit.verdict import Thresholds
+    from gatekit.verdict import thresholds_json_schema
 
     schemas = {
         "config": GateConfig.model_json_schema,
-        "thresholds": Thresholds.model_json_schema,
+        "thresholds": thresholds_json_schema,
         "verdict": verdict_json_schema,
         "production-log": production_log_schema,
     }

@@ -257,3 +257,54 @@ def test_production_log_doc_example_row_names_the_bundled_policy() -> None:
         row["policy_sha256"] for row in rows
     ]
     assert any("pii-redaction" in row["rules"] for row in rows)
+
+
+def _printed_schema(kind: str, tmp_path: Path) -> dict[str, Any]:
+    proc = _gatekit(["schema", kind], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    schema: dict[str, Any] = json.loads(proc.stdout)
+    return schema
+
+
+def test_thresholds_schema_accepts_the_files_gatekit_reads_and_refuses_what_it_refuses(tmp_path: Path) -> None:
+    """`gatekit schema thresholds` (what an editor or check-jsonschema validates against) accepts every thresholds file
+    the repository ships, the one `gatekit init` writes and the docs' thresholds snippets — written with unit literals
+    (`2000ms`, `1%`), which the schema refused as "not a number" — and refuses what load_thresholds refuses: no checks,
+    a check with both or neither bound, a `drift:` key (it belongs in gatekit.yaml)."""
+    import jsonschema
+    from test_docs17_snippets import YAML_BLOCKS, _kind
+
+    from gatekit.verdict import load_thresholds
+    from gatekit.yamlio import safe_load
+
+    validator = jsonschema.Draft202012Validator(_printed_schema("thresholds", tmp_path))
+    files = [
+        REPO_ROOT / "thresholds" / "default.yaml",
+        REPO_ROOT / "gatekit" / "scaffold" / "thresholds" / "default.yaml",
+        *(p for p in (REPO_ROOT / "examples").rglob("*.yaml") if "checks" in (safe_load(p.read_text()) or {})),
+    ]
+    texts = {str(p.relative_to(REPO_ROOT)): p.read_text(encoding="utf-8") for p in files}
+    for doc, line, _, text in YAML_BLOCKS:
+        if _kind(safe_load(text)) == "thresholds":
+            texts[f"{doc}:{line}"] = text if "checks:" in text else text + "checks: {error_rate: {max: 1%}}\n"
+    assert len(texts) >= 4, sorted(texts)
+    for where, text in texts.items():
+        file = tmp_path / "t.yaml"
+        file.write_text(text, encoding="utf-8")
+        load_thresholds(file)  # gatekit reads it ...
+        errors = [e.message for e in validator.iter_errors(safe_load(text))]
+        assert not errors, (where, errors)  # ... and so does its schema
+    for refused in (
+        "min_cases: 3\n",
+        "checks: {}\n",
+        "checks: {error_rate: {}}\n",
+        "checks: {error_rate: {max: 1%, min: 0}}\n",
+        "checks: {error_rate: {max: 1%}}\ndrift: {features: [latency_ms]}\n",
+        "checks: {error_rate: {max: -1}}\n",
+        "checks: {error_rate: {max: 1 percent}}\n",
+    ):
+        file = tmp_path / "bad.yaml"
+        file.write_text(refused, encoding="utf-8")
+        with pytest.raises(Exception, match=r"bad\.yaml"):
+            load_thresholds(file)
+        assert list(validator.iter_errors(safe_load(refused))), refused
