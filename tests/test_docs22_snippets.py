@@ -108,11 +108,25 @@ def test_docs_workflows_pass_actionlint(actionlint: Any) -> None:
     had no `on:` and a `deploy` job without `runs-on` or `steps`)."""
     from test_workflows import real_errors
 
+    import yaml
+    from test_docs17_snippets import YAML_BLOCKS, _kind
+
+    from gatekit.yamlio import safe_load
+
     workflows = _doc_workflows()
     assert [doc for doc, *_ in workflows] == ["docs/ci.md"], workflows
-    results = actionlint({f"{doc}:{line}": text for doc, line, text, _ in workflows})
+    texts = {f"{doc}:{line}": text for doc, line, text, _ in workflows}
+    for doc, line, _, text in YAML_BLOCKS:  # a list of steps (docs/canary.md's stage job): linted inside a job
+        steps = safe_load(text)
+        if isinstance(steps, list) and _kind(steps) == "workflow":
+            job = {"runs-on": "ubuntu-latest", "steps": steps}
+            texts[f"{doc}:{line}"] = yaml.safe_dump({"on": "push", "jobs": {"stage": job}}, sort_keys=False)
+    assert len(texts) >= 2, sorted(texts)
+    results = actionlint(texts)
     problems = [
-        f"{where}+{e['line'] - 1}: {e['message']}" for where, errs in results.items() for e in real_errors(errs)
+        f"{where} (line {e['line']} of the workflow): {e['message']}"
+        for where, errs in results.items()
+        for e in real_errors(errs)
     ]
     assert not problems, "\n".join(problems)
 
