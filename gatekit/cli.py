@@ -488,7 +488,8 @@ def report(
     out: Annotated[
         Path | None,
         typer.Option(
-            metavar="PATH", help="Where to write: a file, or a folder to hold report.html (default: next to the verdict)."
+            metavar="PATH",
+            help="Where to write: a file, or a folder to hold report.html (default: next to the verdict).",
         ),
     ] = None,
 ) -> None:

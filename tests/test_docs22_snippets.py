@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from conftest import REPO_ROOT, needs_shared_data
-from test_workflows import actionlint  # noqa: F401  (the fixture)
+from test_workflows import actionlint  # noqa: F401 - the fixture
 
 DOCS = REPO_ROOT / "docs"
 
@@ -103,13 +103,12 @@ def _doc_workflows() -> list[tuple[str, int, str, dict[str, Any]]]:
     return found
 
 
-def test_docs_workflows_pass_actionlint(actionlint: Any) -> None:
+def test_docs_workflows_pass_actionlint(actionlint: Any) -> None:  # noqa: F811 - the fixture
     """A workflow in the docs is pasted into .github/workflows as it is: actionlint finds nothing in it (docs/ci.md's
     had no `on:` and a `deploy` job without `runs-on` or `steps`)."""
-    from test_workflows import real_errors
-
     import yaml
     from test_docs17_snippets import YAML_BLOCKS, _kind
+    from test_workflows import real_errors
 
     from gatekit.yamlio import safe_load
 
