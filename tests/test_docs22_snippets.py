@@ -321,3 +321,38 @@ def test_thresholds_schema_accepts_the_files_gatekit_reads_and_refuses_what_it_r
         with pytest.raises(Exception, match=r"bad\.yaml"):
             load_thresholds(file)
         assert list(validator.iter_errors(safe_load(refused))), refused
+
+
+def test_drift_doc_results_reference_is_no_drift_against_the_same_traffic_logged_with_its_inputs(
+    tmp_path: Path,
+) -> None:
+    """docs/drift.md: `gatekit drift --reference reports/latest/results.jsonl --production logs/` — "Results hold no
+    input text, so input features are unknown (null) there". Production rows of the very same answers, logged as the
+    guard logs them (with their input features), are no drift (exit 0): the input features are skipped as not in the
+    reference. They were tested as missing rates, null in 100 % of the reference rows against 0 % in production, so
+    this command reported DRIFT (exit 1) against any guard-written log."""
+    from gatekit.production.convert import eval_rows
+    from gatekit.production.writer import ProductionLogWriter
+
+    drift_md = " ".join((DOCS / "drift.md").read_text(encoding="utf-8").split())
+    line = "gatekit drift --reference reports/latest/results.jsonl --production logs/"
+    assert (
+        f"`{line}`" in drift_md and "Results hold no input text, so input features are unknown (null) there" in drift_md
+    )
+    out = tmp_path / "reports" / "latest"
+    run = _gatekit(["eval", "--no-mlflow", "--out", str(out)], REPO_ROOT)  # the demo, from the repository root
+    assert run.returncode == 0, run.stdout + run.stderr
+    results = tmp_path / "reports" / "latest" / "results.jsonl"
+    log = ProductionLogWriter(str(tmp_path / "logs" / "production.jsonl"))
+    for row in eval_rows(
+        results, REPO_ROOT / "datasets" / "retail_golden.jsonl"
+    ):  # the same answers, with their inputs
+        assert row["input_chars"] and row["turns"]
+        assert log.write(**{**row, "source": "proxy"})
+    log.close()
+    proc = _gatekit([*shlex.split(line)[1:], "--no-mlflow", "--json"], tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["drift"] is False and report["features_tested"] >= 3, report["reason"]
+    skipped = {s["name"]: s["reason"] for s in report["skipped"]}
+    assert skipped["input_chars"].startswith("not in reference"), skipped
