@@ -356,3 +356,25 @@ def test_drift_doc_results_reference_is_no_drift_against_the_same_traffic_logged
     assert report["drift"] is False and report["features_tested"] >= 3, report["reason"]
     skipped = {s["name"]: s["reason"] for s in report["skipped"]}
     assert skipped["input_chars"].startswith("not in reference"), skipped
+
+
+@needs_shared_data
+def test_readme_demo_dataset_is_what_its_build_script_writes(tmp_path: Path) -> None:
+    """README, data credits: `datasets/retail_golden.jsonl` is "rebuilt by `examples/build_demo_dataset.py`": the script,
+    reading the shared data where every script reads it (`$GATEKIT_SHARED_DATA`; it ignored the variable and looked
+    only next to the checkout), writes the bundled file byte for byte."""
+    from conftest import SHARED_DATA
+
+    readme = " ".join((REPO_ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert "rebuilt by `examples/build_demo_dataset.py`" in readme
+    (tmp_path / "checkout" / "examples").mkdir(parents=True)
+    (tmp_path / "checkout" / "datasets").mkdir()
+    script = tmp_path / "checkout" / "examples" / "build_demo_dataset.py"
+    script.write_bytes((REPO_ROOT / "examples" / "build_demo_dataset.py").read_bytes())
+    env = {**os.environ, "GATEKIT_SHARED_DATA": str(SHARED_DATA.resolve())}
+    proc = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path / "checkout", env=env, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    built = (tmp_path / "checkout" / "datasets" / "retail_golden.jsonl").read_bytes()
+    assert built == (REPO_ROOT / "datasets" / "retail_golden.jsonl").read_bytes()
