@@ -913,6 +913,9 @@ def _unit_hint(exc: Any) -> str:
     return ""
 
 
+_GLOBAL_FLAGS = ("-v", "-vv", "--verbose", "--debug")
+
+
 def _usage_error(exc: Any) -> None:
     """Print a usage error in one line (``error: Invalid value for '--stage': ...; see 'gatekit canary --help'``)."""
     code = exc.exit_code if isinstance(getattr(exc, "exit_code", None), int) else EXIT_USAGE
@@ -920,6 +923,11 @@ def _usage_error(exc: Any) -> None:
         sys.exit(code)
     ctx = getattr(exc, "ctx", None)
     hint = f"; see '{ctx.command_path} --help'" if ctx is not None and getattr(ctx, "command_path", None) else ""
+    option = getattr(exc, "option_name", None)
+    if type(exc).__name__ == "NoSuchOption" and option in _GLOBAL_FLAGS and ctx is not None and ctx.parent is not None:
+        # `gatekit eval -v`: the logging flags are the program's, written before the command (README)
+        hint = f"; {option} goes before the command: gatekit {option} {ctx.command_path.split(' ', 1)[-1]} ..."
+        exc.possibilities = None  # click's guess (--debug -> "Possible options: --mode") is not the flag meant
     message = " ".join(f"{exc.format_message().rstrip('.')}{_unit_hint(exc)}{hint}".split())
     _err(f"error: {message}")
     _annotate_error(message, code)

@@ -378,3 +378,20 @@ def test_readme_demo_dataset_is_what_its_build_script_writes(tmp_path: Path) -> 
     assert proc.returncode == 0, proc.stderr
     built = (tmp_path / "checkout" / "datasets" / "retail_golden.jsonl").read_bytes()
     assert built == (REPO_ROOT / "datasets" / "retail_golden.jsonl").read_bytes()
+
+
+def test_logging_flags_after_the_command_say_where_they_go(tmp_path: Path) -> None:
+    """README: "`-v` logs the stages to stderr, `-vv` or `--debug` ...; these go before the command: `gatekit --debug
+    eval`". Written after it (`gatekit eval -v`), the one-line error says so (it said "No such option: -v", and for
+    --debug click's guess "Possible options: --mode"), exit 2."""
+    readme = " ".join((REPO_ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert "these go before the command: `gatekit --debug eval`" in readme
+    for command, flag in ((["eval"], "-v"), (["eval"], "--debug"), (["guard", "serve"], "--debug")):
+        proc = _gatekit([*command, flag], tmp_path, timeout=60)
+        assert proc.returncode == 2 and not proc.stdout, proc
+        said = (
+            f"error: No such option: {flag}; {flag} goes before the command: gatekit {flag} {' '.join(command)} ...\n"
+        )
+        assert proc.stderr == said, proc.stderr
+    other = _gatekit(["eval", "--bogus"], tmp_path, timeout=60)  # any other unknown option: as before
+    assert other.returncode == 2 and "see 'gatekit eval --help'" in other.stderr, other.stderr
