@@ -395,3 +395,38 @@ def test_logging_flags_after_the_command_say_where_they_go(tmp_path: Path) -> No
         assert proc.stderr == said, proc.stderr
     other = _gatekit(["eval", "--bogus"], tmp_path, timeout=60)  # any other unknown option: as before
     assert other.returncode == 2 and "see 'gatekit eval --help'" in other.stderr, other.stderr
+
+
+def test_drift_doc_config_runs_and_feature_names_are_checked_as_it_says(tmp_path: Path) -> None:
+    """docs/drift.md "Configuration": the `drift:` section shown runs on a golden dataset and guard-written logs (its
+    `features:` names `latency_ms`, which a golden dataset lacks: skipped, not refused); a misspelt name is exit 2
+    listing the valid names. The doc said a name must match a *tested* feature, which `latency_ms` there is not."""
+    from test_docs17_snippets import YAML_BLOCKS
+
+    from gatekit.production.convert import eval_rows
+    from gatekit.production.writer import ProductionLogWriter
+
+    drift_md = " ".join((DOCS / "drift.md").read_text(encoding="utf-8").split())
+    assert "that is no feature of the run" in drift_md and "matches no tested feature" not in drift_md
+    (text,) = [t for doc, _, _, t in YAML_BLOCKS if doc == "docs/drift.md" and t.startswith("drift:")]
+    assert "latency_ms: {effect_floor" in text and "reference: datasets/golden.jsonl" in text
+    (tmp_path / "datasets").mkdir()
+    golden = REPO_ROOT / "datasets" / "retail_golden.jsonl"
+    (tmp_path / "datasets" / "golden.jsonl").write_bytes(golden.read_bytes())
+    out = tmp_path / "gate"
+    run = _gatekit(["eval", "--no-mlflow", "--out", str(out)], REPO_ROOT)  # the demo's answers, as production
+    assert run.returncode == 0, run.stdout + run.stderr
+    log = ProductionLogWriter(str(tmp_path / "logs" / "production" / "production.jsonl"))
+    for row in eval_rows(out / "results.jsonl", golden):
+        assert log.write(**{**row, "source": "proxy"})
+    log.close()
+    (tmp_path / "gatekit.yaml").write_text(text, encoding="utf-8")
+    proc = _gatekit(["drift", "--no-mlflow", "--json"], tmp_path)
+    assert proc.returncode in (0, 1), proc.stdout + proc.stderr  # a verdict, whichever
+    report = json.loads(proc.stdout)
+    assert {s["name"]: s["reason"] for s in report["skipped"]}["latency_ms"] == "not in reference"
+    (tmp_path / "gatekit.yaml").write_text(
+        text.replace("latency_ms: {effect", "latency_msx: {effect"), encoding="utf-8"
+    )
+    typo = _gatekit(["drift", "--no-mlflow"], tmp_path)
+    assert typo.returncode == 2 and "unknown feature(s) 'latency_msx'; valid names:" in typo.stderr, typo.stderr
