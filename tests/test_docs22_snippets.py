@@ -323,6 +323,7 @@ def test_thresholds_schema_accepts_the_files_gatekit_reads_and_refuses_what_it_r
         assert list(validator.iter_errors(safe_load(refused))), refused
 
 
+@pytest.mark.slow
 def test_drift_doc_results_reference_is_no_drift_against_the_same_traffic_logged_with_its_inputs(
     tmp_path: Path,
 ) -> None:
@@ -397,6 +398,7 @@ def test_logging_flags_after_the_command_say_where_they_go(tmp_path: Path) -> No
     assert other.returncode == 2 and "see 'gatekit eval --help'" in other.stderr, other.stderr
 
 
+@pytest.mark.slow
 def test_drift_doc_config_runs_and_feature_names_are_checked_as_it_says(tmp_path: Path) -> None:
     """docs/drift.md "Configuration": the `drift:` section shown runs on a golden dataset and guard-written logs (its
     `features:` names `latency_ms`, which a golden dataset lacks: skipped, not refused); a misspelt name is exit 2
