@@ -4,18 +4,20 @@ Each tau2 task's user scenario becomes one customer message; its expected action
 become the expected tool calls (the lookup used to identify the customer and the
 final state-changing action). A few hand-written cases exercise governance
 (a customer sharing card details, a prompt-injection attempt, a large refund).
-Run from the repository root: ``python examples/build_demo_dataset.py``.
+Run from the repository root: ``python examples/build_demo_dataset.py``. The tasks are read from the shared data
+folder, ``$GATEKIT_SHARED_DATA`` (else ``../shared/data`` next to the checkout), as the benchmarks read it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCE = ROOT.parent / "shared" / "data" / "tau2-retail" / "tasks.json"
+SOURCE = Path(os.environ.get("GATEKIT_SHARED_DATA") or ROOT.parent / "shared" / "data") / "tau2-retail" / "tasks.json"
 TARGET = ROOT / "datasets" / "retail_golden.jsonl"
 WRITE_ACTIONS = {
     "cancel_pending_order",

@@ -486,7 +486,11 @@ def eval_(
 def report(
     verdict_path: Annotated[Path, typer.Argument(help="verdict.json written by promote/eval.")],
     out: Annotated[
-        Path | None, typer.Option(metavar="FILE", help="Where to write (default: report.html next to it).")
+        Path | None,
+        typer.Option(
+            metavar="PATH",
+            help="Where to write: a file, or a folder to hold report.html (default: next to the verdict).",
+        ),
     ] = None,
 ) -> None:
     """Re-render the HTML report."""
@@ -516,6 +520,8 @@ def report(
         _err(f"error: {verdict_path}: cannot read verdict ({exc}); pass the verdict.json written by gatekit promote")
         raise typer.Exit(EXIT_USAGE) from None
     target = out or verdict_path.with_name("report.html")
+    if target.is_dir():  # `--out reports/latest`: a folder, as every other --out of gatekit is
+        target = target / "report.html"
     from gatekit.fsio import same_file
 
     for source in (verdict_path, verdict_path.with_name("results.jsonl")):
@@ -591,11 +597,11 @@ def schema(
     from gatekit.config import GateConfig
     from gatekit.pipeline.model import verdict_json_schema
     from gatekit.production.schema import json_schema as production_log_schema
-    from gatekit.verdict import Thresholds
+    from gatekit.verdict import thresholds_json_schema
 
     schemas = {
         "config": GateConfig.model_json_schema,
-        "thresholds": Thresholds.model_json_schema,
+        "thresholds": thresholds_json_schema,
         "verdict": verdict_json_schema,
         "production-log": production_log_schema,
     }
@@ -907,6 +913,9 @@ def _unit_hint(exc: Any) -> str:
     return ""
 
 
+_GLOBAL_FLAGS = ("-v", "-vv", "--verbose", "--debug")
+
+
 def _usage_error(exc: Any) -> None:
     """Print a usage error in one line (``error: Invalid value for '--stage': ...; see 'gatekit canary --help'``)."""
     code = exc.exit_code if isinstance(getattr(exc, "exit_code", None), int) else EXIT_USAGE
@@ -914,6 +923,11 @@ def _usage_error(exc: Any) -> None:
         sys.exit(code)
     ctx = getattr(exc, "ctx", None)
     hint = f"; see '{ctx.command_path} --help'" if ctx is not None and getattr(ctx, "command_path", None) else ""
+    option = getattr(exc, "option_name", None)
+    if type(exc).__name__ == "NoSuchOption" and option in _GLOBAL_FLAGS and ctx is not None and ctx.parent is not None:
+        # `gatekit eval -v`: the logging flags are the program's, written before the command (README)
+        hint = f"; {option} goes before the command: gatekit {option} {ctx.command_path.split(' ', 1)[-1]} ..."
+        exc.possibilities = None  # click's guess (--debug -> "Possible options: --mode") is not the flag meant
     message = " ".join(f"{exc.format_message().rstrip('.')}{_unit_hint(exc)}{hint}".split())
     _err(f"error: {message}")
     _annotate_error(message, code)

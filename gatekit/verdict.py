@@ -123,6 +123,46 @@ class Thresholds(BaseModel):
         return value
 
 
+# a limit as a thresholds file may write it: a number, or a unit literal that gatekit.units.parse_quantity reads
+_QUANTITY_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "number", "minimum": 0},
+        {
+            "type": "string",
+            "pattern": r"^\s*\$?\s*\+?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*(ms|s|m|min|h|us|µs|%|pp|k|K|M)?\s*$",
+        },
+    ]
+}
+
+
+def thresholds_json_schema() -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of a thresholds file as ``load_thresholds`` reads it (`gatekit schema thresholds`).
+
+    The model's own schema describes the file after loading: limits as numbers only (``2000ms`` and ``1%``, the
+    bundled and scaffolded files' limits, failed it), no check required, and a ``drift`` key the loader refuses.
+    """
+    schema = Thresholds.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    props = schema["properties"]
+    del props["drift"]  # refused by the loader: drift settings live in gatekit.yaml's drift: section
+    schema["required"] = ["checks"]
+    props["checks"].update(
+        minProperties=1, description="At least one check (a gate without checks cannot pass), by metric name."
+    )
+    props["max_regression"] = {
+        "anyOf": [{"type": "object", "additionalProperties": _QUANTITY_SCHEMA}, {"type": "null"}],
+        "default": None,
+        "description": "With --baseline: how much worse than the baseline each metric may be (0.5pp, 10%, 200ms).",
+        "title": "Max Regression",
+    }
+    spec = schema["$defs"]["CheckSpec"]
+    for bound, meaning in (("max", "value <= limit"), ("min", "value >= limit")):
+        spec["properties"][bound] = {**_QUANTITY_SCHEMA, "description": f"{meaning}; a number or 2000ms, 1%, 1.5k"}
+    spec["properties"]["confidence"]["anyOf"].insert(0, {"type": "boolean"})
+    spec["oneOf"] = [{"required": ["max"]}, {"required": ["min"]}]  # exactly one of them
+    return schema
+
+
 def _where(path: Path, lines: dict[tuple[str, ...], int], *key: str) -> str:
     for cut in range(len(key), 0, -1):
         if key[:cut] in lines:

@@ -394,6 +394,13 @@ def _test_features(
             "reference_missing": r_missing,
             "production_missing": p_missing,
         }
+        if not explicit and r_rows and r_missing == r_rows and p_missing < p_rows:
+            # a derived feature the reference never holds (a gate run's results.jsonl has no input text, so its input
+            # features are null in every row): as a column the reference lacks, not a missing rate that "drifted"
+            # from 100 % to what production logs. A feature production stops logging is still flagged (below).
+            reason = "not in reference (null in every reference row)"
+            skipped.append({"name": spec.name, "kind": spec.kind, "reason": reason, "hint": spec.hint})
+            continue
         empty = [side for side, n in (("reference", r_n), ("production", p_n)) if n == 0]
         if empty:
             what = "tool calls" if spec.multi else "values"
