@@ -29,6 +29,7 @@ _MODEL_SPEC = re.compile(r"^models:/(?P<name>[^/@]+)(?:/(?P<version>[^/@]+)|@(?P
 
 
 _ALIAS = re.compile(r"^[A-Za-z0-9_-]+$")
+_VERSION = re.compile(r"[1-9][0-9]{0,17}")  # a registry version number as gatekit records it (ASCII, no sign, no 0)
 # MLflow takes 255 characters, but a registry tag key is at most 250 and gatekit records the previous holder under
 # ``gatekit.promotion.previous_version.<alias>``: a longer alias would be set with that record refused
 MAX_ALIAS_LENGTH = 250 - len(TAG_PREVIOUS_PREFIX)
@@ -323,8 +324,8 @@ def rollback(
 
     check_alias(alias)
     _check_model_name(model)
-    if from_version is not None and not from_version.isdigit():
-        raise ConfigError(f"--from-version {from_version!r}: a model version number (e.g. 3)")
+    if from_version is not None and not _VERSION.fullmatch(from_version):
+        raise ConfigError(f"--from-version {ascii(from_version[:40])}: a model version number (e.g. 3)")
     current = registry_alias_version(tracking_uri, model, alias)
     if current is None:
         raise ConfigError(f"--model {model} --alias {alias}: the alias is not set; there is nothing to roll back")
@@ -333,12 +334,14 @@ def rollback(
     info = registry_model_version(tracking_uri, model, current) or {"tags": {}}
     tags = info["tags"]
     previous = tags.get(previous_holder_tag(alias))
+    record = f"version {current}'s tag {previous_holder_tag(alias)}"
     gate_run = tags.get(TAG_GATE_RUN)
     if previous is None and gate_run:
         run = get_run(tracking_uri, gate_run)
         run_tags = (run or {}).get("tags", {})
         if run_tags.get("gatekit.promotion.alias") == alias and run_tags.get("gatekit.promotion.version") == current:
             previous = run_tags.get("gatekit.promotion.previous_version")
+            record = f"gate run {gate_run}'s tag gatekit.promotion.previous_version"
     if previous is None:
         raise ConfigError(
             f"--model {model} --alias {alias}: version {current} holds the alias but gatekit recorded no previous "
@@ -348,6 +351,15 @@ def rollback(
         raise ConfigError(
             f"--model {model} --alias {alias}: version {current} was the first holder of the alias "
             "(no previous version was recorded at promotion); nothing to roll back to"
+        )
+    if not _VERSION.fullmatch(previous) or previous == str(current):
+        # an edited record: MLflow's "must be an integer" was an infrastructure error (exit 3) with the text raw
+        # (an escape sequence reached the terminal), and the current holder itself was "moved back" to itself
+        what = "the current holder itself" if previous == str(current) else "not a version number"
+        raise ConfigError(
+            f"--model {model} --alias {alias}: {record} records the previous holder {ascii(previous[:40])}, {what} "
+            "(gatekit writes the number of another version): the record was edited; set the alias by hand with "
+            "the MLflow client"
         )
     if registry_model_version(tracking_uri, model, previous) is None:
         raise ConfigError(f"--model {model}: the recorded previous holder, version {previous}, no longer exists")

@@ -1,0 +1,107 @@
+"""attack22m: promotion, rollback and baselines against a real MLflow registry (a sqlite store, ``mlflow server``).
+
+* A rollback whose recorded previous holder was edited (``abc``, an escape sequence, the current holder itself) was
+  an infrastructure error (exit 3) carrying the raw text, or "moved from 3 back to 3".
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+PREVIOUS = "gatekit.promotion.previous_version.production"
+
+
+@pytest.fixture
+def uri(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    from mlflow_store import fresh_store
+
+    monkeypatch.chdir(tmp_path)  # a sqlite store keeps artifacts in ./mlruns
+    return fresh_store(tmp_path / "mlflow.db")
+
+
+def client(uri: str) -> Any:
+    from mlflow import MlflowClient
+
+    return MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+
+def model_with_versions(uri: str, count: int, name: str | None = None) -> str:
+    c = client(uri)
+    experiment = c.get_experiment_by_name("models")
+    experiment_id = experiment.experiment_id if experiment else c.create_experiment("models")
+    run = c.create_run(experiment_id)
+    name = name or f"agent-{uuid.uuid4().hex[:8]}"
+    c.create_registered_model(name)
+    for _ in range(count):
+        c.create_model_version(name, source=f"{run.info.artifact_uri}/model", run_id=run.info.run_id)
+    return name
+
+
+def holder(uri: str, name: str, alias: str = "production") -> str | None:
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return str(client(uri).get_model_version_by_alias(name, alias).version)
+    except MlflowException:
+        return None
+
+
+@pytest.mark.parametrize(
+    ("recorded", "says"),
+    [
+        ("abc", "'abc', not a version number"),
+        ("\x1b[31m1", "'\\x1b[31m1', not a version number"),
+        ("1.0", "'1.0', not a version number"),
+        ("\uff12", "'\\uff12', not a version number"),  # a full-width 2: Python's int() reads it, MLflow's store too
+        ("99999999999999999999999", "not a version number"),  # past sqlite's integer: was "Python int too large"
+        ("3", "'3', the current holder itself"),
+    ],
+)
+def test_an_edited_previous_holder_record_is_refused_in_one_escaped_line(uri: str, recorded: str, says: str) -> None:
+    from gatekit.errors import ConfigError
+    from gatekit.promotion import rollback
+
+    name = model_with_versions(uri, 3)
+    c = client(uri)
+    c.set_registered_model_alias(name, "production", "3")
+    c.set_model_version_tag(name, "3", PREVIOUS, recorded)
+    with pytest.raises(ConfigError) as caught:
+        rollback(name, alias="production", tracking_uri=uri)
+    message = str(caught.value)
+    assert says in message and f"version 3's tag {PREVIOUS}" in message, message
+    assert "\x1b" not in message and "\n" not in message
+    assert holder(uri, name) == "3"
+
+
+def test_an_edited_record_is_exit_2_from_the_command(uri: str, repo_root: Path, tmp_path: Path) -> None:
+    name = model_with_versions(uri, 3)
+    c = client(uri)
+    c.set_registered_model_alias(name, "production", "3")
+    c.set_model_version_tag(name, "3", PREVIOUS, "\x1b]8;;http://x\x07 2")
+    proc = subprocess.run(
+        [sys.executable, "-m", "gatekit", "rollback", "--model", name, "--tracking-uri", uri],
+        capture_output=True, text=True, cwd=tmp_path, timeout=180, check=False,
+        env={**os.environ, "PYTHONPATH": str(repo_root)},
+    )  # fmt: skip
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    assert "not a version number" in proc.stderr and "\x1b" not in proc.stderr and "Traceback" not in proc.stderr
+    assert holder(uri, name) == "3"
+
+
+def test_a_full_width_from_version_is_refused(uri: str) -> None:
+    from gatekit.errors import ConfigError
+    from gatekit.promotion import rollback
+
+    name = model_with_versions(uri, 2)
+    client(uri).set_registered_model_alias(name, "production", "2")
+    with pytest.raises(ConfigError, match="a model version number"):
+        rollback(name, alias="production", tracking_uri=uri, from_version="\uff12")
