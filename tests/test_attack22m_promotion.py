@@ -2,12 +2,16 @@
 
 * A rollback whose recorded previous holder was edited (``abc``, an escape sequence, the current holder itself) was
   an infrastructure error (exit 3) carrying the raw text, or "moved from 3 back to 3".
+* ``--baseline champion`` of a registered model whose name holds a quote or a backslash (MLflow accepts both) never
+  found its gate run: the name went into the search filter backslash-escaped, and MLflow has no escapes.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import tempfile
 import sys
 import uuid
 from pathlib import Path
@@ -105,3 +109,37 @@ def test_a_full_width_from_version_is_refused(uri: str) -> None:
     client(uri).set_registered_model_alias(name, "production", "2")
     with pytest.raises(ConfigError, match="a model version number"):
         rollback(name, alias="production", tracking_uri=uri, from_version="\uff12")
+
+
+@pytest.mark.parametrize("odd", ["o'neil", "back\\slash", "ends-with\\", 'both\'"quotes', "a' or tags.x = 'y"])
+def test_a_baseline_alias_of_a_model_named_with_quotes_finds_its_gate_run(uri: str, odd: str) -> None:
+    from gatekit.baseline import load_baseline
+
+    name = model_with_versions(uri, 2, name=f"{odd}-{uuid.uuid4().hex[:6]}")
+    c = client(uri)
+    experiment = c.create_experiment(f"gates-{uuid.uuid4().hex[:6]}")
+    sha = "cd" * 32
+
+    def gate_run(model: str, version: str) -> str:
+        run = c.create_run(
+            experiment,
+            tags={"gatekit.kind": "gate", "gatekit.verdict": "pass", "gatekit.dataset_sha256": sha,
+                  "gatekit.model_name": model, "gatekit.model_version": version},
+        )  # fmt: skip
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "results.jsonl"
+            row = {"case_id": "c1", "status": "ok", "latency_ms": 5.0}
+            path.write_text(json.dumps(row) + "\n", encoding="utf-8")
+            c.log_artifact(run.info.run_id, str(path))
+        c.set_terminated(run.info.run_id)
+        return str(run.info.run_id)
+
+    wanted = gate_run(name, "1")
+    gate_run(name + "x", "1")  # another model's gate run of the same version number: never taken for it
+    c.set_registered_model_alias(name, "champion", "1")
+    experiment_name = c.get_experiment(experiment).name
+    found = load_baseline(
+        "champion", tracking_uri=uri, experiment=experiment_name, candidate_spec=f"models:/{name}/2",
+        dataset_sha256=sha,
+    )  # fmt: skip
+    assert found.run_id == wanted, found.description
