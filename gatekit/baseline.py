@@ -59,10 +59,10 @@ def _gate_run_for_version(tracking_uri: str | None, experiment: str, name: str, 
 
 
 def _literal(value: str) -> str | None:
-    """``value`` as a string of an MLflow search filter, or None when it holds both quote characters.
+    r"""``value`` as a string of an MLflow search filter, or None when it holds both quote characters.
 
-    MLflow takes the text between the quotes as it is, with no escapes: ``'o\\'neil'`` (the backslash escape used
-    before) matched no run, so a registered model named ``o'neil`` (or ``a\\b``) never found its gate run.
+    MLflow takes the text between the quotes as it is, with no escapes: ``'o\'neil'`` (the backslash escape used
+    before) matched no run, so a registered model named ``o'neil`` (or ``a\b``) never found its gate run.
     """
     for quote in ("'", '"'):
         if quote not in value:

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from gatekit.errors import SinkError
+
 if TYPE_CHECKING:
     from gatekit.pipeline.model import Verdict
 
@@ -199,7 +201,8 @@ def promote(
     ``skipped`` (with the reason: not a registered model, verdict not pass, sample run,
     MLflow error). On promotion the previous holder is recorded on the gate run
     (``gatekit.promotion.previous_version``) and the version is tagged with the gate run id.
-    Raises ``SinkError`` when the registry fails mid-way.
+    Raises ``PromotionError`` (a ``SinkError``, with the block as the registry was left) when the registry fails
+    mid-way: an alias it moved is moved back (:func:`undo_promotion`), so exit 3 is never a promotion.
     """
     spec = verdict.candidate.spec
     run_id = verdict.mlflow.run_id
@@ -231,7 +234,6 @@ def promote(
     if verdict.exit_code not in (None, 0):
         return skipped(f"gatekit exits {verdict.exit_code}")
 
-    from gatekit.errors import SinkError
     from gatekit.sinks.mlflow import (
         registry_alias_version,
         registry_set_alias,
@@ -265,11 +267,12 @@ def promote(
         # on the version too, so ``gatekit rollback`` finds the previous holder without the gate run
         registry_set_version_tag(uri, ref.name, version, previous_holder_tag(alias), previous or "none")
     except SinkError as exc:
-        raise SinkError(f"not promoted: the {target} was not set, its records were refused: {exc}") from None
+        block["message"] = f"not promoted: the {target} was not set, its records were refused: {exc}"
+        raise PromotionError(block["message"], block) from None
     try:
         registry_set_alias(uri, ref.name, alias, version)
-    except SinkError as exc:
-        raise SinkError(f"promotion unconfirmed: setting the {target} failed (check the registry): {exc}") from None
+    except SinkError as exc:  # the registry may have moved it all the same (a 503 after the change)
+        raise undo_promotion(uri, block, f"setting the {target} failed: {exc}") from None
     try:
         set_run_tags(
             uri,
@@ -282,10 +285,66 @@ def promote(
             },
         )
     except SinkError as exc:
-        raise SinkError(f"promoted: set the {target}, but the gate run's promotion tags failed: {exc}") from None
+        raise undo_promotion(uri, block, f"set the {target}, but the gate run's promotion tags failed: {exc}") from None
     block["action"] = "promoted"
     block["message"] = f"set alias '{alias}' of {quoted_name(ref.name)} to version {version} (was {now})"
     return block
+
+
+class PromotionError(SinkError):
+    """A promotion that failed part-way (exit 3); ``block`` is the promotion block as the registry was left."""
+
+    def __init__(self, message: str, block: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.block = block
+
+
+def undo_promotion(tracking_uri: str | None, block: dict[str, Any], why: str) -> PromotionError:
+    """After a failure once the alias was (or may have been) moved: move it back; the error says where it is now.
+
+    A gate that exits 3 has not promoted: a registry that applied the move but answered an error (a 503 from a
+    restart or a proxy), or a failure logging the promotion after the move, left the alias on the new version while
+    gatekit exited 3 ("promotion unconfirmed") and verdict.json had no promotion block. Now the alias is read back
+    and, when it holds the version, moved back to the previous holder (or unset when there was none). ``block``
+    (``model``, ``alias``, ``version``, ``previous_version``) gets the outcome: ``skipped`` when the alias is not on
+    the version any more, ``promoted`` when it could not be moved back, ``unconfirmed`` when it cannot be read.
+    """
+    from gatekit.sinks.mlflow import registry_alias_version, registry_delete_alias, registry_set_alias
+
+    name, alias, version, previous = block["model"], block["alias"], block["version"], block["previous_version"]
+    where = f"alias '{alias}' of {quoted_name(name)}"
+
+    def shown(holder: str | None) -> str:
+        return f"version {holder}" if holder else "no version"
+
+    try:
+        now = registry_alias_version(tracking_uri, name, alias)
+    except SinkError as again:
+        block["action"] = "unconfirmed"
+        block["message"] = (
+            f"promotion unconfirmed: {why}; reading the alias back failed too ({again}): check which version the "
+            f"{where} holds (gatekit rollback --model ... --from-version {version} undoes it)"
+        )
+        return PromotionError(block["message"], block)
+    if now != version:
+        block["action"] = "skipped"
+        block["message"] = f"not promoted: {why}; the {where} holds {shown(now)}"
+        return PromotionError(block["message"], block)
+    try:
+        if previous:
+            registry_set_alias(tracking_uri, name, alias, previous)
+        else:
+            registry_delete_alias(tracking_uri, name, alias)
+    except SinkError as again:
+        block["action"] = "promoted"
+        block["message"] = (
+            f"promoted, though the gate exits 3: {why}; moving the {where} back to {shown(previous)} failed "
+            f"({again}); it holds version {version}: check the registry"
+        )
+        return PromotionError(block["message"], block)
+    block["action"] = "skipped"
+    block["message"] = f"not promoted: {why}; the {where} was moved back to {shown(previous)}"
+    return PromotionError(block["message"], block)
 
 
 def rollback(

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import tempfile
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 from typing import Any

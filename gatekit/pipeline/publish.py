@@ -155,9 +155,10 @@ def _log_mlflow(verdict: Verdict, prep: Prepared, assessment: Assessment, t0: fl
     _tag_model_version(tracking_uri, model_tags, verdict)
     # Only after the run is fully logged, only on pass
     if verdict.command == "promote":
-        from gatekit.promotion import DEFAULT_ALIAS, promote
+        from gatekit.promotion import DEFAULT_ALIAS, PromotionError, promote, undo_promotion
 
         alias = config.alias or DEFAULT_ALIAS
+        requested = config.alias is not None or bool(config.dry_run)
         promotable = verdict.verdict == "pass" and verdict.exit_code in (None, 0) and verdict.sample is None
         moved = _alias_moved(tracking_uri, prep, alias) if promotable and not mismatch else None
         if moved:
@@ -180,13 +181,27 @@ def _log_mlflow(verdict: Verdict, prep: Prepared, assessment: Assessment, t0: fl
                 verdict.exit_code = EXIT_USAGE
                 verdict.reasons = [*verdict.reasons, mismatch]
         else:
-            block = promote(verdict, alias=alias, tracking_uri=tracking_uri, dry_run=config.dry_run, replayed=replayed)
-        block["requested"] = config.alias is not None or bool(config.dry_run)
+            try:
+                block = promote(
+                    verdict, alias=alias, tracking_uri=tracking_uri, dry_run=config.dry_run, replayed=replayed
+                )
+            except PromotionError as exc:  # verdict.json says where the alias was left (exit 3)
+                verdict.promotion = PromotionPart.model_validate({**exc.block, "requested": requested})
+                raise
+        block["requested"] = requested
         verdict.promotion = PromotionPart.model_validate(block)
         write_local(verdict, out, t0)  # verdict.json / report.html now carry the promotion block
-        for name in ("verdict.json", "report.html"):
-            log_run_artifact(tracking_uri, str(verdict.mlflow.run_id), out / name)
-        _retag_exit(tracking_uri, verdict)
+        try:
+            for name in ("verdict.json", "report.html"):
+                log_run_artifact(tracking_uri, str(verdict.mlflow.run_id), out / name)
+            _retag_exit(tracking_uri, verdict)
+        except SinkError as exc:
+            if block["action"] != "promoted":
+                raise
+            # the gate exits 3: the alias it moved goes back (a promotion is never an exit 3)
+            error = undo_promotion(tracking_uri, block, f"logging the verdict after the alias moved failed: {exc}")
+            verdict.promotion = PromotionPart.model_validate(error.block)
+            raise error from None
 
 
 def _retag_exit(tracking_uri: str, verdict: Verdict) -> None:

@@ -603,6 +603,15 @@ def registry_set_alias(tracking_uri: str | None, name: str, alias: str, version:
         raise _sink_error(uri, exc) from None
 
 
+def registry_delete_alias(tracking_uri: str | None, name: str, alias: str) -> None:
+    """Unset ``alias`` of registered model ``name``."""
+    client, uri = _client(tracking_uri)
+    try:
+        _bounded(uri, "unsetting the alias", lambda: client.delete_registered_model_alias(name, alias))
+    except Exception as exc:  # noqa: BLE001 - every failure here is an infrastructure error
+        raise _sink_error(uri, exc) from None
+
+
 def registry_set_version_tag(tracking_uri: str | None, name: str, version: str, key: str, value: str) -> None:
     """Set one tag on a registered model version."""
     client, uri = _client(tracking_uri)
