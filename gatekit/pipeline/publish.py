@@ -121,7 +121,9 @@ def _log_mlflow(verdict: Verdict, prep: Prepared, assessment: Assessment, t0: fl
 
     # a model read from another registry: its name/version here is another model; neither tagged nor promoted
     mismatch = registry_mismatch(getattr(prep.agent, "registry_uri", None), prep.agent_spec, tracking_uri)
-    model_tags = {} if mismatch else _model_tags(prep.agent_spec, tracking_uri, replayed)
+    # the version of that number now in the registry is not the one replayed (deleted and registered again)
+    swapped = None if mismatch else _version_swapped(tracking_uri, prep, replayed)
+    model_tags = {} if mismatch or swapped else _model_tags(prep.agent_spec, tracking_uri, replayed)
     log_run(
         tracking_uri,
         config.experiment,
@@ -161,6 +163,7 @@ def _log_mlflow(verdict: Verdict, prep: Prepared, assessment: Assessment, t0: fl
         requested = config.alias is not None or bool(config.dry_run)
         promotable = verdict.verdict == "pass" and verdict.exit_code in (None, 0) and verdict.sample is None
         moved = _alias_moved(tracking_uri, prep, alias) if promotable and not mismatch else None
+        moved = swapped if promotable and swapped else moved
         if moved:
             block = {
                 "alias": alias,
@@ -232,6 +235,33 @@ def _alias_moved(tracking_uri: str, prep: Prepared, alias: str) -> str | None:
     return (
         f"alias '{alias}' of {quoted_name(ref.name)} was moved during the run ({shown(prep.alias_holder)} at the start, "
         f"{shown(now)} now); gatekit does not overwrite it: rerun the gate against the new holder"
+    )
+
+
+def _version_swapped(tracking_uri: str, prep: Prepared, replayed: str | None) -> str | None:
+    """Why the registered version ``replayed`` is not the model the gate replayed (None when it is).
+
+    A version number names a model only while the registered model lives: deleted and registered again during the
+    run, ``name/1`` is another model (another run, source, creation time), and the gate tagged and promoted it.
+    """
+    from gatekit.promotion import parse_model_spec, quoted_name
+    from gatekit.sinks.mlflow import registry_model_version
+
+    identity = getattr(prep.agent, "model_identity", None)
+    ref = parse_model_spec(prep.agent_spec)
+    if ref is None or replayed is None or not isinstance(identity, dict):
+        return None
+    info = registry_model_version(tracking_uri, ref.name, replayed)
+    what = f"version {replayed} of registered model {quoted_name(ref.name)}"
+    if info is None:
+        return f"{what} was deleted during the run; nothing is tagged nor promoted"
+    if info["identity"] == identity:
+        return None
+    now, then = info["identity"], identity
+    return (
+        f"{what} is not the model replayed: it was registered again during the run (now from run "
+        f"{now['run_id'] or 'none'}, created {now['created']}; replayed: run {then['run_id'] or 'none'}, created "
+        f"{then['created']}); nothing is tagged nor promoted: gate the new version"
     )
 
 

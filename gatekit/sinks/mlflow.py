@@ -577,7 +577,10 @@ def registry_alias_version(tracking_uri: str | None, name: str, alias: str) -> s
 
 
 def registry_model_version(tracking_uri: str | None, name: str, version: str) -> dict[str, Any] | None:
-    """Return ``{"name", "version", "run_id", "tags", "aliases"}`` of one model version, or None."""
+    """Return ``{"name", "version", "run_id", "tags", "aliases", "identity"}`` of one model version, or None.
+
+    ``identity``: its run id, source and creation time (``gatekit.agents.mlflow_model.version_identity``).
+    """
     client, uri = _client(tracking_uri)
     try:
         mv = _bounded(uri, "the model version", lambda: client.get_model_version(name, str(version)))
@@ -591,6 +594,11 @@ def registry_model_version(tracking_uri: str | None, name: str, version: str) ->
         "run_id": mv.run_id,
         "tags": dict(mv.tags or {}),
         "aliases": list(getattr(mv, "aliases", []) or []),
+        "identity": {
+            "run_id": str(mv.run_id or ""),
+            "source": str(getattr(mv, "source", None) or ""),
+            "created": str(getattr(mv, "creation_timestamp", None) or ""),
+        },
     }
 
 
