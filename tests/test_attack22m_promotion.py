@@ -143,3 +143,17 @@ def test_a_baseline_alias_of_a_model_named_with_quotes_finds_its_gate_run(uri: s
         dataset_sha256=sha,
     )  # fmt: skip
     assert found.run_id == wanted, found.description
+
+
+def test_a_tag_over_mlflows_limit_is_cut_with_a_mark_and_no_warning(
+    uri: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A ``cmd:`` candidate of 9,000 characters: MLflow cut its tag to 8,000 silently, but for a warning line on
+    stderr quoting its first 100 characters (the candidate's text, around gatekit's own output)."""
+    from gatekit.sinks.mlflow import log_run
+
+    spec = "cmd:python agent.py --system " + "q" * 9000
+    run_id, _ = log_run(uri, "tags-22m", "run", {}, {}, {"gatekit.candidate": spec}, [])
+    value = client(uri).get_run(run_id).data.tags["gatekit.candidate"]
+    assert len(value) == 8000 and value.endswith("…") and value.startswith("cmd:python agent.py --system q")
+    assert "truncated" not in capfd.readouterr().err

@@ -25,6 +25,7 @@ from gatekit.errors import ConfigError, SinkError
 from gatekit.redact import add_known_secret, add_mlflow_credentials, redact_secrets, redact_urls
 
 _PARAM_MAX_CHARS = 500
+_TAG_MAX_CHARS = 8000  # MLflow's limit for a run tag's value (it cut a longer one itself, with a warning line)
 DEFAULT_PUBLISH_TIMEOUT_S = 120.0  # the gate's ``publish_timeout`` default: all of its MLflow requests together
 _CLEANUP_S = 5.0  # marking a failed run FAILED: one short attempt, even past the deadline or after a stop
 
@@ -354,6 +355,15 @@ def _param(value: Any) -> str:
     return text if len(text) <= _PARAM_MAX_CHARS else text[: _PARAM_MAX_CHARS - 1] + "…"
 
 
+def _tag(value: Any) -> str:
+    """A run tag's value: redacted, then cut to MLflow's limit with a visible ``…`` (a long ``cmd:`` candidate).
+
+    MLflow cut it silently but for a warning on stderr quoting the value's first 100 characters.
+    """
+    text = _writable(redact_secrets(str(value)))
+    return text if len(text) <= _TAG_MAX_CHARS else text[: _TAG_MAX_CHARS - 1] + "…"
+
+
 def _metric_value(value: Any) -> float | None:
     """``value`` as a finite float, else ``None``: unknown is no number (MLflow would store inf as 1.8e308)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -413,7 +423,7 @@ def log_run(
         if clean:
             _bounded(uri, "the metrics", lambda: client.log_batch(run_id, metrics=clean))
         if tags:
-            run_tags = [RunTag(k, _writable(redact_secrets(str(v)))) for k, v in tags.items()]
+            run_tags = [RunTag(k, _tag(v)) for k, v in tags.items()]
             _bounded(uri, "the tags", lambda: client.log_batch(run_id, tags=run_tags))
         if dataset is not None:
             _log_dataset(uri, client, run_id, dataset)
