@@ -269,6 +269,16 @@ def promote(
     except SinkError as exc:
         block["message"] = f"not promoted: the {target} was not set, its records were refused: {exc}"
         raise PromotionError(block["message"], block) from None
+    # read again just before the move: another gate (a second CI job) that moved the alias since it was read above
+    # was overwritten, its exit 0 a promotion undone, and this one recorded the wrong previous holder
+    holder = registry_alias_version(uri, ref.name, alias)
+    if holder != previous:
+        held = f"version {holder}" if holder else "no version"
+        block["message"] = (
+            f"not promoted: the alias '{alias}' of {quoted_name(ref.name)} was moved by someone else while promoting "
+            f"({now} before, {held} now); gatekit does not overwrite it: rerun the gate against the new holder"
+        )
+        raise PromotionError(block["message"], block)
     try:
         registry_set_alias(uri, ref.name, alias, version)
     except SinkError as exc:  # the registry may have moved it all the same (a 503 after the change)

@@ -291,3 +291,33 @@ def test_a_gate_whose_logging_fails_after_the_move_exits_3_with_the_alias_back(
     assert written["exit_code"] == 3
     assert written["promotion"]["action"] == "skipped", written["promotion"]
     assert written["promotion"]["message"].endswith("was moved back to version 1"), written["promotion"]
+
+
+def test_an_alias_moved_by_another_gate_while_promoting_is_not_overwritten(
+    mlflow_server: Any, no_retries: None
+) -> None:
+    """Two CI jobs promote at once: the other one moves the alias to 3 after this promotion read the holder (1) and
+    while it writes its records. It was overwritten with 2 (the other job's exit 0 undone) and 1 recorded as the
+    previous holder."""
+    from gatekit.errors import SinkError
+    from gatekit.promotion import promote
+
+    upstream = str(mlflow_server.uri)
+    name = model_with_versions(upstream, 3)
+    client(upstream).set_registered_model_alias(name, "production", "1")
+    verdict = passing_verdict(upstream, f"models:/{name}/2")
+    other: list[str] = []
+
+    def rule(method: str, path: str, body: bytes) -> str:
+        if path.endswith("/model-versions/set-tag") and not other:
+            client(upstream).set_registered_model_alias(name, "production", "3")  # the other job's promotion
+            other.append(path)
+        return "pass"
+
+    with proxy(upstream, rule) as (uri, _):
+        with pytest.raises(SinkError) as caught:
+            promote(verdict, alias="production", tracking_uri=uri)
+    assert other
+    assert holder(upstream, name) == "3", str(caught.value)
+    assert "was moved by someone else while promoting (version 1 before, version 3 now)" in str(caught.value)
+    assert caught.value.block["action"] == "skipped"  # type: ignore[attr-defined]
