@@ -11,7 +11,11 @@ The exit code and verdict.json say what the registry holds afterwards: exit 3 me
 from __future__ import annotations
 
 import http.server
+import os
+import subprocess
+import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -24,7 +28,7 @@ from conftest import serve_http
 
 pytestmark = pytest.mark.slow
 
-# (method, path, body) -> "pass", "fail" (503, not forwarded) or "apply" (forwarded, then 503)
+# (method, path, body) -> "pass", "fail" (503, not forwarded), "apply" (forwarded, then 503) or "hang" (no answer)
 Rule = Callable[[str, str, bytes], str]
 
 
@@ -45,7 +49,10 @@ def proxy(upstream: str, rule: Rule) -> Iterator[tuple[str, list[str]]]:
                 what = "pass" if path == "/health" else rule(self.command, path, body or b"")
                 seen.append(f"{self.command} {path} {what}")
             code, data, reply = 503, b'{"error_code": "TEMPORARILY_UNAVAILABLE", "message": "restarting"}', {}
-            if what != "fail":
+            if what == "hang":  # a server that takes the request and answers only after the test is over
+                time.sleep(100)
+                return
+            if what not in ("fail", "hang"):
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
                 request = urllib.request.Request(upstream + self.path, data=body, method=self.command, headers=headers)
                 try:
@@ -321,3 +328,23 @@ def test_an_alias_moved_by_another_gate_while_promoting_is_not_overwritten(
     assert holder(upstream, name) == "3", str(caught.value)
     assert "was moved by someone else while promoting (version 1 before, version 3 now)" in str(caught.value)
     assert caught.value.block["action"] == "skipped"  # type: ignore[attr-defined]
+
+
+def test_a_rollback_against_a_server_that_never_answers_ends_by_the_publish_timeout(
+    mlflow_server: Any, repo_root: Any, tmp_path: Any
+) -> None:
+    """``/health`` answers, every registry request hangs: the rollback step of a failed canary waited MLflow's
+    30 s per request, three tries each; now all of its requests end together by GATEKIT_PUBLISH_TIMEOUT."""
+    upstream = str(mlflow_server.uri)
+    name = model_with_versions(upstream, 2)
+    with proxy(upstream, lambda method, path, body: "hang") as (uri, _):
+        started = time.monotonic()
+        proc = subprocess.run(
+            [sys.executable, "-m", "gatekit", "rollback", "--model", name, "--tracking-uri", uri],
+            capture_output=True, text=True, cwd=tmp_path, timeout=75, check=False,
+            env={**os.environ, "PYTHONPATH": str(repo_root), "GATEKIT_PUBLISH_TIMEOUT": "3"},
+        )  # fmt: skip
+        took = time.monotonic() - started
+    assert proc.returncode == 3, (proc.returncode, proc.stderr)
+    assert "did not finish within the publish timeout (3 s" in proc.stderr and "Traceback" not in proc.stderr
+    assert took < 60, took
