@@ -445,11 +445,14 @@ def rollback(
     }
     if dry_run:
         return block
-    registry_set_alias(tracking_uri, model, alias, previous)
     at = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    # the record first: a move the registry applied but answered an error for (a 503), run again with
+    # --from-version, is then "already rolled back" (exit 0), not refused (exit 2) for want of the record; the
+    # record alone changes nothing while the alias still holds this version
     registry_set_version_tag(
         tracking_uri, model, current, f"gatekit.rollback.{alias}", f"rolled back to {previous} at {at}"
     )
+    registry_set_alias(tracking_uri, model, alias, previous)
     if gate_run:
         set_run_tags(tracking_uri, gate_run, {"gatekit.rollback.to_version": previous, "gatekit.rollback.at": at})
     block["at"] = at

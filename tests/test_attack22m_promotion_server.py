@@ -348,3 +348,29 @@ def test_a_rollback_against_a_server_that_never_answers_ends_by_the_publish_time
     assert proc.returncode == 3, (proc.returncode, proc.stderr)
     assert "did not finish within the publish timeout (3 s" in proc.stderr and "Traceback" not in proc.stderr
     assert took < 60, took
+
+
+def test_a_rollback_the_server_applied_but_answered_503_for_is_done_when_run_again(
+    mlflow_server: Any, no_retries: None
+) -> None:
+    """The registry moved the alias back but the answer was lost (exit 3); the workflow's retry with --from-version
+    was refused (exit 2, "gatekit did not roll 3 back"): the rollback's record was written after the move."""
+    from gatekit.errors import SinkError
+    from gatekit.promotion import rollback
+
+    upstream = str(mlflow_server.uri)
+    name = model_with_versions(upstream, 3)
+    c = client(upstream)
+    c.set_registered_model_alias(name, "production", "3")
+    c.set_model_version_tag(name, "3", "gatekit.promotion.previous_version.production", "2")
+
+    def rule(method: str, path: str, body: bytes) -> str:
+        return "apply" if method == "POST" and path.endswith("/registered-models/alias") else "pass"
+
+    with proxy(upstream, rule) as (uri, _):
+        with pytest.raises(SinkError):
+            rollback(name, alias="production", tracking_uri=uri, from_version="3")
+    assert holder(upstream, name) == "2"  # the server did it
+    again = rollback(name, alias="production", tracking_uri=upstream, from_version="3")
+    assert again["action"] == "already_rolled_back", again
+    assert holder(upstream, name) == "2"
