@@ -295,7 +295,8 @@ def promote(
             },
         )
     except SinkError as exc:
-        raise undo_promotion(uri, block, f"set the {target}, but the gate run's promotion tags failed: {exc}") from None
+        why = f"set the {target}, but the gate run's promotion tags failed: {exc}"
+        raise undo_promotion(uri, block, why, moved=True) from None
     block["action"] = "promoted"
     block["message"] = f"set alias '{alias}' of {quoted_name(ref.name)} to version {version} (was {now})"
     return block
@@ -309,7 +310,7 @@ class PromotionError(SinkError):
         self.block = block
 
 
-def undo_promotion(tracking_uri: str | None, block: dict[str, Any], why: str) -> PromotionError:
+def undo_promotion(tracking_uri: str | None, block: dict[str, Any], why: str, *, moved: bool = False) -> PromotionError:
     """After a failure once the alias was (or may have been) moved: move it back; the error says where it is now.
 
     A gate that exits 3 has not promoted: a registry that applied the move but answered an error (a 503 from a
@@ -317,8 +318,17 @@ def undo_promotion(tracking_uri: str | None, block: dict[str, Any], why: str) ->
     gatekit exited 3 ("promotion unconfirmed") and verdict.json had no promotion block. Now the alias is read back
     and, when it holds the version, moved back to the previous holder (or unset when there was none). ``block``
     (``model``, ``alias``, ``version``, ``previous_version``) gets the outcome: ``skipped`` when the alias is not on
-    the version any more, ``promoted`` when it could not be moved back, ``unconfirmed`` when it cannot be read.
+    the version any more, ``promoted`` when it could not be moved back, ``unconfirmed`` when it cannot be read
+    (``promoted`` with ``moved``: the registry confirmed the move before the failure). The undo's requests get a short
+    window of their own when the publish deadline has passed (:func:`gatekit.sinks.mlflow.cleanup_window`).
     """
+    from gatekit.sinks.mlflow import cleanup_window
+
+    with cleanup_window():
+        return _undo(tracking_uri, block, why, moved)
+
+
+def _undo(tracking_uri: str | None, block: dict[str, Any], why: str, moved: bool) -> PromotionError:
     from gatekit.sinks.mlflow import registry_alias_version, registry_delete_alias, registry_set_alias
 
     name, alias, version, previous = block["model"], block["alias"], block["version"], block["previous_version"]
@@ -330,6 +340,13 @@ def undo_promotion(tracking_uri: str | None, block: dict[str, Any], why: str) ->
     try:
         now = registry_alias_version(tracking_uri, name, alias)
     except SinkError as again:
+        if moved:
+            block["action"] = "promoted"
+            block["message"] = (
+                f"promoted, though the gate exits 3: {why}; reading the {where} back to move it back failed "
+                f"({again}); it was set to version {version}: check the registry"
+            )
+            return PromotionError(block["message"], block)
         block["action"] = "unconfirmed"
         block["message"] = (
             f"promotion unconfirmed: {why}; reading the alias back failed too ({again}): check which version the "

@@ -240,11 +240,10 @@ mlflow.models.set_model(Answer())
 """
 
 
-def test_a_gate_whose_logging_fails_after_the_move_exits_3_with_the_alias_back(
-    mlflow_server: Any, no_retries: None, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A full ``promote`` gate of ``models:/name/2``: the alias moves, then logging the run's final exit code fails.
-    It exited 3 with the alias on version 2 and verdict.json saying ``promoted``."""
+def _gate_through_proxy(
+    upstream: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch, rule: Rule, **overrides: Any
+) -> tuple[Any, str, list[str]]:
+    """A full ``promote`` gate of ``models:/<new model>/2`` (alias production on 1) through a proxy with ``rule``."""
     import json
 
     import mlflow
@@ -252,7 +251,6 @@ def test_a_gate_whose_logging_fails_after_the_move_exits_3_with_the_alias_back(
     from gatekit.config import GateConfig
     from gatekit.gate import run_gate
 
-    upstream = str(mlflow_server.uri)
     name = f"gk-22m-{uuid.uuid4().hex[:6]}"
     code = tmp_path / "answer_model.py"
     code.write_text(MODEL, encoding="utf-8")
@@ -268,6 +266,29 @@ def test_a_gate_whose_logging_fails_after_the_move_exits_3_with_the_alias_back(
     rows = [json.dumps({"id": f"c{i}", "input": f"hi {i}"}) for i in range(3)]
     (tmp_path / "ds.jsonl").write_text("".join(r + "\n" for r in rows), encoding="utf-8")
     (tmp_path / "th.yaml").write_text("min_cases: 1\nchecks:\n  error_rate: {max: 10%}\n", encoding="utf-8")
+    with proxy(upstream, rule) as (uri, seen):
+        monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)  # the model is read from the registry it is promoted in
+        mlflow.set_tracking_uri(uri)
+        values: dict[str, Any] = {
+            "dataset": tmp_path / "ds.jsonl", "agent": f"models:/{name}/2", "thresholds": tmp_path / "th.yaml",
+            "policy": __import__("conftest").REPO_ROOT / "policies" / "default.yaml", "out": tmp_path / "out",
+            "concurrency": 1, "timeout": 30, "experiment": f"gates-{uuid.uuid4().hex[:6]}", "tracking_uri": uri,
+            "alias": "production", **overrides,
+        }  # fmt: skip
+        try:
+            result = run_gate(GateConfig(**values), command="promote")
+        finally:
+            mlflow.set_tracking_uri(previous_uri)
+    return result.verdict, name, seen
+
+
+def test_a_gate_whose_logging_fails_after_the_move_exits_3_with_the_alias_back(
+    mlflow_server: Any, no_retries: None, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full ``promote`` gate of ``models:/name/2``: the alias moves, then logging the run's final exit code fails.
+    It exited 3 with the alias on version 2 and verdict.json saying ``promoted``."""
+    import json
+
     moved: list[str] = []
 
     def rule(method: str, path: str, body: bytes) -> str:
@@ -277,27 +298,36 @@ def test_a_gate_whose_logging_fails_after_the_move_exits_3_with_the_alias_back(
         # (the server's artifacts are files the client writes itself: the last request is the exit code's tag)
         return "fail" if moved and path.endswith("/runs/set-tag") and b"gatekit.exit_code" in body else "pass"
 
-    with proxy(upstream, rule) as (uri, seen):
-        monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)  # the model is read from the registry it is promoted in
-        mlflow.set_tracking_uri(uri)
-        config = GateConfig(
-            dataset=tmp_path / "ds.jsonl", agent=f"models:/{name}/2", thresholds=tmp_path / "th.yaml",
-            policy=__import__("conftest").REPO_ROOT / "policies" / "default.yaml", out=tmp_path / "out",
-            concurrency=1, timeout=30, experiment=f"gates-{uuid.uuid4().hex[:6]}", tracking_uri=uri,
-            alias="production",
-        )  # fmt: skip
-        try:
-            result = run_gate(config, command="promote")
-        finally:
-            mlflow.set_tracking_uri(previous_uri)
-    verdict = result.verdict
+    verdict, name, seen = _gate_through_proxy(str(mlflow_server.uri), tmp_path, monkeypatch, rule)
     assert moved, seen
     assert verdict.verdict == "pass" and verdict.exit_code == 3, verdict.reasons
-    assert holder(upstream, name) == "1", (verdict.promotion, seen)
+    assert holder(str(mlflow_server.uri), name) == "1", (verdict.promotion, seen)
     written = json.loads((tmp_path / "out" / "verdict.json").read_text(encoding="utf-8"))
     assert written["exit_code"] == 3
     assert written["promotion"]["action"] == "skipped", written["promotion"]
     assert written["promotion"]["message"].endswith("was moved back to version 1"), written["promotion"]
+
+
+def test_a_publish_timeout_after_the_move_still_moves_the_alias_back(
+    mlflow_server: Any, no_retries: None, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server stops answering after the move and the publish deadline passes: the undo's requests failed at once
+    on the spent deadline, so the alias stayed on the version of a gate that exited 3. They get a short window."""
+    moved: list[str] = []
+
+    def rule(method: str, path: str, body: bytes) -> str:
+        if method == "POST" and path.endswith("/registered-models/alias"):
+            moved.append(path)
+            return "pass"
+        return "hang" if moved and path.endswith("/runs/set-tag") and b"gatekit.exit_code" in body else "pass"
+
+    verdict, name, seen = _gate_through_proxy(
+        str(mlflow_server.uri), tmp_path, monkeypatch, rule, publish_timeout=15
+    )
+    assert len(moved) == 2, seen  # the move and the move back
+    assert verdict.exit_code == 3 and "publish timeout" in " ".join(verdict.reasons), verdict.reasons
+    assert holder(str(mlflow_server.uri), name) == "1", (verdict.promotion, seen)
+    assert verdict.promotion is not None and verdict.promotion.action == "skipped", verdict.promotion
 
 
 def test_an_alias_moved_by_another_gate_while_promoting_is_not_overwritten(

@@ -202,7 +202,8 @@ def _log_mlflow(verdict: Verdict, prep: Prepared, assessment: Assessment, t0: fl
             if block["action"] != "promoted":
                 raise
             # the gate exits 3: the alias it moved goes back (a promotion is never an exit 3)
-            error = undo_promotion(tracking_uri, block, f"logging the verdict after the alias moved failed: {exc}")
+            why = f"logging the verdict after the alias moved failed: {exc}"
+            error = undo_promotion(tracking_uri, block, why, moved=True)
             verdict.promotion = PromotionPart.model_validate(error.block)
             raise error from None
 

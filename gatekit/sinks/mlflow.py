@@ -53,6 +53,23 @@ def publish_deadline(seconds: float | None) -> Iterator[None]:
         _deadline.reset(token)
 
 
+@contextlib.contextmanager
+def cleanup_window() -> Iterator[None]:
+    """Inside an active :func:`publish_deadline`: the block's requests get ``_CLEANUP_S`` of their own, together.
+
+    For undoing a promotion after the publish failed, perhaps on its deadline: the undo's requests failed at once
+    and the alias stayed moved while the gate exited 3. Without an active deadline nothing changes.
+    """
+    if _deadline.get() is None:
+        yield
+        return
+    token = _deadline.set((time.monotonic() + _CLEANUP_S, _CLEANUP_S))
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
 def env_publish_timeout() -> float:
     """``GATEKIT_PUBLISH_TIMEOUT`` (seconds, above 0, at most a day) for ``drift`` and ``canary``; unset: the default.
 
