@@ -44,19 +44,30 @@ def _gate_run_for_version(tracking_uri: str | None, experiment: str, name: str, 
     info = registry_model_version(tracking_uri, name, version)
     if info and info["tags"].get(TAG_GATE_RUN):
         return str(info["tags"][TAG_GATE_RUN])
-    filter_string = (
-        f"tags.`gatekit.kind` = 'gate' and tags.`{TAG_MODEL_NAME}` = '{_quote(name)}' "
-        f"and tags.`{TAG_MODEL_VERSION}` = '{_quote(version)}'"
+    # a name with both quote characters cannot be written in a filter: its runs are matched on this side only
+    by_name = _literal(name)
+    filter_string = " and ".join(
+        ["tags.`gatekit.kind` = 'gate'", f"tags.`{TAG_MODEL_VERSION}` = {_literal(version)}"]
+        + ([f"tags.`{TAG_MODEL_NAME}` = {by_name}"] if by_name else [])
     )
-    runs = search_runs(tracking_uri, experiment, filter_string, max_results=50)
+    runs = search_runs(tracking_uri, experiment, filter_string, max_results=50 if by_name else 500)
+    runs = [r for r in runs if r["tags"].get(TAG_MODEL_NAME) == name]
     finished = [r for r in runs if r.get("status", "FINISHED") == "FINISHED"]  # logged in full (see last-pass)
     passing = [r for r in finished if r["tags"].get("gatekit.verdict") == "pass"]
     chosen = (passing or finished)[:1]
     return chosen[0]["run_id"] if chosen else None
 
 
-def _quote(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("'", "\\'")
+def _literal(value: str) -> str | None:
+    r"""``value`` as a string of an MLflow search filter, or None when it holds both quote characters.
+
+    MLflow takes the text between the quotes as it is, with no escapes: ``'o\'neil'`` (the backslash escape used
+    before) matched no run, so a registered model named ``o'neil`` (or ``a\b``) never found its gate run.
+    """
+    for quote in ("'", '"'):
+        if quote not in value:
+            return f"{quote}{value}{quote}"
+    return None
 
 
 def load_baseline(
@@ -83,7 +94,7 @@ def load_baseline(
         # artifacts upload; picked as the last pass, it blocked every later gate ("no results.jsonl artifact")
         filter_string = (
             "tags.`gatekit.kind` = 'gate' and tags.`gatekit.verdict` = 'pass' "
-            f"and tags.`gatekit.dataset_sha256` = '{_quote(dataset_sha256)}' and attributes.status = 'FINISHED'"
+            f"and tags.`gatekit.dataset_sha256` = {_literal(dataset_sha256)} and attributes.status = 'FINISHED'"
         )
         runs = search_runs(tracking_uri, experiment, filter_string, max_results=1)
         if not runs:

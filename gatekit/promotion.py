@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from gatekit.errors import SinkError
+
 if TYPE_CHECKING:
     from gatekit.pipeline.model import Verdict
 
@@ -29,6 +31,7 @@ _MODEL_SPEC = re.compile(r"^models:/(?P<name>[^/@]+)(?:/(?P<version>[^/@]+)|@(?P
 
 
 _ALIAS = re.compile(r"^[A-Za-z0-9_-]+$")
+_VERSION = re.compile(r"[1-9][0-9]{0,17}")  # a registry version number as gatekit records it (ASCII, no sign, no 0)
 # MLflow takes 255 characters, but a registry tag key is at most 250 and gatekit records the previous holder under
 # ``gatekit.promotion.previous_version.<alias>``: a longer alias would be set with that record refused
 MAX_ALIAS_LENGTH = 250 - len(TAG_PREVIOUS_PREFIX)
@@ -198,7 +201,8 @@ def promote(
     ``skipped`` (with the reason: not a registered model, verdict not pass, sample run,
     MLflow error). On promotion the previous holder is recorded on the gate run
     (``gatekit.promotion.previous_version``) and the version is tagged with the gate run id.
-    Raises ``SinkError`` when the registry fails mid-way.
+    Raises ``PromotionError`` (a ``SinkError``, with the block as the registry was left) when the registry fails
+    mid-way: an alias it moved is moved back (:func:`undo_promotion`), so exit 3 is never a promotion.
     """
     spec = verdict.candidate.spec
     run_id = verdict.mlflow.run_id
@@ -230,7 +234,6 @@ def promote(
     if verdict.exit_code not in (None, 0):
         return skipped(f"gatekit exits {verdict.exit_code}")
 
-    from gatekit.errors import SinkError
     from gatekit.sinks.mlflow import (
         registry_alias_version,
         registry_set_alias,
@@ -264,11 +267,22 @@ def promote(
         # on the version too, so ``gatekit rollback`` finds the previous holder without the gate run
         registry_set_version_tag(uri, ref.name, version, previous_holder_tag(alias), previous or "none")
     except SinkError as exc:
-        raise SinkError(f"not promoted: the {target} was not set, its records were refused: {exc}") from None
+        block["message"] = f"not promoted: the {target} was not set, its records were refused: {exc}"
+        raise PromotionError(block["message"], block) from None
+    # read again just before the move: another gate (a second CI job) that moved the alias since it was read above
+    # was overwritten, its exit 0 a promotion undone, and this one recorded the wrong previous holder
+    holder = registry_alias_version(uri, ref.name, alias)
+    if holder != previous:
+        held = f"version {holder}" if holder else "no version"
+        block["message"] = (
+            f"not promoted: the alias '{alias}' of {quoted_name(ref.name)} was moved by someone else while promoting "
+            f"({now} before, {held} now); gatekit does not overwrite it: rerun the gate against the new holder"
+        )
+        raise PromotionError(block["message"], block)
     try:
         registry_set_alias(uri, ref.name, alias, version)
-    except SinkError as exc:
-        raise SinkError(f"promotion unconfirmed: setting the {target} failed (check the registry): {exc}") from None
+    except SinkError as exc:  # the registry may have moved it all the same (a 503 after the change)
+        raise undo_promotion(uri, block, f"setting the {target} failed: {exc}") from None
     try:
         set_run_tags(
             uri,
@@ -281,10 +295,83 @@ def promote(
             },
         )
     except SinkError as exc:
-        raise SinkError(f"promoted: set the {target}, but the gate run's promotion tags failed: {exc}") from None
+        why = f"set the {target}, but the gate run's promotion tags failed: {exc}"
+        raise undo_promotion(uri, block, why, moved=True) from None
     block["action"] = "promoted"
     block["message"] = f"set alias '{alias}' of {quoted_name(ref.name)} to version {version} (was {now})"
     return block
+
+
+class PromotionError(SinkError):
+    """A promotion that failed part-way (exit 3); ``block`` is the promotion block as the registry was left."""
+
+    def __init__(self, message: str, block: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.block = block
+
+
+def undo_promotion(tracking_uri: str | None, block: dict[str, Any], why: str, *, moved: bool = False) -> PromotionError:
+    """After a failure once the alias was (or may have been) moved: move it back; the error says where it is now.
+
+    A gate that exits 3 has not promoted: a registry that applied the move but answered an error (a 503 from a
+    restart or a proxy), or a failure logging the promotion after the move, left the alias on the new version while
+    gatekit exited 3 ("promotion unconfirmed") and verdict.json had no promotion block. Now the alias is read back
+    and, when it holds the version, moved back to the previous holder (or unset when there was none). ``block``
+    (``model``, ``alias``, ``version``, ``previous_version``) gets the outcome: ``skipped`` when the alias is not on
+    the version any more, ``promoted`` when it could not be moved back, ``unconfirmed`` when it cannot be read
+    (``promoted`` with ``moved``: the registry confirmed the move before the failure). The undo's requests get a short
+    window of their own when the publish deadline has passed (:func:`gatekit.sinks.mlflow.cleanup_window`).
+    """
+    from gatekit.sinks.mlflow import cleanup_window
+
+    with cleanup_window():
+        return _undo(tracking_uri, block, why, moved)
+
+
+def _undo(tracking_uri: str | None, block: dict[str, Any], why: str, moved: bool) -> PromotionError:
+    from gatekit.sinks.mlflow import registry_alias_version, registry_delete_alias, registry_set_alias
+
+    name, alias, version, previous = block["model"], block["alias"], block["version"], block["previous_version"]
+    where = f"alias '{alias}' of {quoted_name(name)}"
+
+    def shown(holder: str | None) -> str:
+        return f"version {holder}" if holder else "no version"
+
+    try:
+        now = registry_alias_version(tracking_uri, name, alias)
+    except SinkError as again:
+        if moved:
+            block["action"] = "promoted"
+            block["message"] = (
+                f"promoted, though the gate exits 3: {why}; reading the {where} back to move it back failed "
+                f"({again}); it was set to version {version}: check the registry"
+            )
+            return PromotionError(block["message"], block)
+        block["action"] = "unconfirmed"
+        block["message"] = (
+            f"promotion unconfirmed: {why}; reading the alias back failed too ({again}): check which version the "
+            f"{where} holds (gatekit rollback --model ... --from-version {version} undoes it)"
+        )
+        return PromotionError(block["message"], block)
+    if now != version:
+        block["action"] = "skipped"
+        block["message"] = f"not promoted: {why}; the {where} holds {shown(now)}"
+        return PromotionError(block["message"], block)
+    try:
+        if previous:
+            registry_set_alias(tracking_uri, name, alias, previous)
+        else:
+            registry_delete_alias(tracking_uri, name, alias)
+    except SinkError as again:
+        block["action"] = "promoted"
+        block["message"] = (
+            f"promoted, though the gate exits 3: {why}; moving the {where} back to {shown(previous)} failed "
+            f"({again}); it holds version {version}: check the registry"
+        )
+        return PromotionError(block["message"], block)
+    block["action"] = "skipped"
+    block["message"] = f"not promoted: {why}; the {where} was moved back to {shown(previous)}"
+    return PromotionError(block["message"], block)
 
 
 def rollback(
@@ -323,8 +410,8 @@ def rollback(
 
     check_alias(alias)
     _check_model_name(model)
-    if from_version is not None and not from_version.isdigit():
-        raise ConfigError(f"--from-version {from_version!r}: a model version number (e.g. 3)")
+    if from_version is not None and not _VERSION.fullmatch(from_version):
+        raise ConfigError(f"--from-version {ascii(from_version[:40])}: a model version number (e.g. 3)")
     current = registry_alias_version(tracking_uri, model, alias)
     if current is None:
         raise ConfigError(f"--model {model} --alias {alias}: the alias is not set; there is nothing to roll back")
@@ -333,12 +420,14 @@ def rollback(
     info = registry_model_version(tracking_uri, model, current) or {"tags": {}}
     tags = info["tags"]
     previous = tags.get(previous_holder_tag(alias))
+    record = f"version {current}'s tag {previous_holder_tag(alias)}"
     gate_run = tags.get(TAG_GATE_RUN)
     if previous is None and gate_run:
         run = get_run(tracking_uri, gate_run)
         run_tags = (run or {}).get("tags", {})
         if run_tags.get("gatekit.promotion.alias") == alias and run_tags.get("gatekit.promotion.version") == current:
             previous = run_tags.get("gatekit.promotion.previous_version")
+            record = f"gate run {gate_run}'s tag gatekit.promotion.previous_version"
     if previous is None:
         raise ConfigError(
             f"--model {model} --alias {alias}: version {current} holds the alias but gatekit recorded no previous "
@@ -348,6 +437,15 @@ def rollback(
         raise ConfigError(
             f"--model {model} --alias {alias}: version {current} was the first holder of the alias "
             "(no previous version was recorded at promotion); nothing to roll back to"
+        )
+    if not _VERSION.fullmatch(previous) or previous == str(current):
+        # an edited record: MLflow's "must be an integer" was an infrastructure error (exit 3) with the text raw
+        # (an escape sequence reached the terminal), and the current holder itself was "moved back" to itself
+        what = "the current holder itself" if previous == str(current) else "not a version number"
+        raise ConfigError(
+            f"--model {model} --alias {alias}: {record} records the previous holder {ascii(previous[:40])}, {what} "
+            "(gatekit writes the number of another version): the record was edited; set the alias by hand with "
+            "the MLflow client"
         )
     if registry_model_version(tracking_uri, model, previous) is None:
         raise ConfigError(f"--model {model}: the recorded previous holder, version {previous}, no longer exists")
@@ -364,11 +462,14 @@ def rollback(
     }
     if dry_run:
         return block
-    registry_set_alias(tracking_uri, model, alias, previous)
     at = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    # the record first: a move the registry applied but answered an error for (a 503), run again with
+    # --from-version, is then "already rolled back" (exit 0), not refused (exit 2) for want of the record; the
+    # record alone changes nothing while the alias still holds this version
     registry_set_version_tag(
         tracking_uri, model, current, f"gatekit.rollback.{alias}", f"rolled back to {previous} at {at}"
     )
+    registry_set_alias(tracking_uri, model, alias, previous)
     if gate_run:
         set_run_tags(tracking_uri, gate_run, {"gatekit.rollback.to_version": previous, "gatekit.rollback.at": at})
     block["at"] = at

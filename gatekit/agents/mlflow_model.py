@@ -71,6 +71,9 @@ class MlflowModelAgent:
         self.model_name: str | None = None
         self.model_version: str | None = None
         self.registry_uri: str | None = None  # where the model is read from (set when it is looked up)
+        # the registered version as it was when looked up (run id, source, creation time): a version of the same
+        # number registered again during the run (the model deleted and re-created) is another model
+        self.model_identity: dict[str, str] | None = None
         self._model: Any = None
         self._pool: AgentThreads | None = None
 
@@ -176,10 +179,16 @@ class MlflowModelAgent:
                 client = MlflowClient(registry_uri=self.registry_uri)
                 version = client.get_model_version_by_alias(name, alias)
                 self.model_name, self.model_version = name, str(version.version)
+                self.model_identity = version_identity(version)
             elif "/" in target:
                 name, _, ver = target.partition("/")
                 if ver.isdigit():
                     self.model_name, self.model_version = name, ver
+                    try:
+                        found = MlflowClient(registry_uri=self.registry_uri).get_model_version(name, ver)
+                        self.model_identity = version_identity(found)
+                    except MlflowException:
+                        pass  # no such version: loading it says so, as before
         except MlflowException as exc:
             first = str(exc.message).splitlines()[0] if exc.message else type(exc).__name__
             raise AgentError(
@@ -252,6 +261,15 @@ class MlflowModelAgent:
         if self._pool is not None:
             self._pool.close()
             self._pool = None
+
+
+def version_identity(version: Any) -> dict[str, str]:
+    """What tells one registered model version from another of the same name and number: run, source, creation."""
+    return {
+        "run_id": str(getattr(version, "run_id", None) or ""),
+        "source": str(getattr(version, "source", None) or ""),
+        "created": str(getattr(version, "creation_timestamp", None) or ""),
+    }
 
 
 def _predict(model: Any, payload: Any, params: dict[str, Any] | None) -> Any:

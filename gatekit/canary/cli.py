@@ -272,9 +272,13 @@ def rollback_command(
 ) -> None:
     """Move a registered-model alias back to the version that held it before the last gatekit promotion."""
     from gatekit.promotion import rollback
+    from gatekit.sinks.mlflow import env_publish_timeout, publish_deadline
 
     try:
-        block = rollback(model, alias=alias, tracking_uri=tracking_uri, dry_run=dry_run, from_version=from_version)
+        # all of its registry requests together, as a gate's publish: a server answering each one just under MLflow's
+        # timeout (30 s, three tries) held the rollback step of a failed canary for minutes
+        with publish_deadline(env_publish_timeout()):
+            block = rollback(model, alias=alias, tracking_uri=tracking_uri, dry_run=dry_run, from_version=from_version)
     except Exception as exc:  # noqa: BLE001
         raise _fail(exc) from None
     import logging

@@ -244,7 +244,8 @@ class PromotionPart(_Part):
     model: str | None = None
     version: str | None = None
     previous_version: str | None = None
-    action: Literal["promoted", "unchanged", "dry_run", "skipped"]
+    # unconfirmed: the registry failed while the alias was being moved and could not be read back (exit 3)
+    action: Literal["promoted", "unchanged", "dry_run", "skipped", "unconfirmed"]
     dry_run: bool = False
     message: str = ""
     requested: bool = False  # --alias or --dry-run was given (a skip is then shown, not only recorded)

@@ -121,7 +121,9 @@ def _log_mlflow(verdict: Verdict, prep: Prepared, assessment: Assessment, t0: fl
 
     # a model read from another registry: its name/version here is another model; neither tagged nor promoted
     mismatch = registry_mismatch(getattr(prep.agent, "registry_uri", None), prep.agent_spec, tracking_uri)
-    model_tags = {} if mismatch else _model_tags(prep.agent_spec, tracking_uri, replayed)
+    # the version of that number now in the registry is not the one replayed (deleted and registered again)
+    swapped = None if mismatch else _version_swapped(tracking_uri, prep, replayed)
+    model_tags = {} if mismatch or swapped else _model_tags(prep.agent_spec, tracking_uri, replayed)
     log_run(
         tracking_uri,
         config.experiment,
@@ -155,11 +157,13 @@ def _log_mlflow(verdict: Verdict, prep: Prepared, assessment: Assessment, t0: fl
     _tag_model_version(tracking_uri, model_tags, verdict)
     # Only after the run is fully logged, only on pass
     if verdict.command == "promote":
-        from gatekit.promotion import DEFAULT_ALIAS, promote
+        from gatekit.promotion import DEFAULT_ALIAS, PromotionError, promote, undo_promotion
 
         alias = config.alias or DEFAULT_ALIAS
+        requested = config.alias is not None or bool(config.dry_run)
         promotable = verdict.verdict == "pass" and verdict.exit_code in (None, 0) and verdict.sample is None
         moved = _alias_moved(tracking_uri, prep, alias) if promotable and not mismatch else None
+        moved = swapped if promotable and swapped else moved
         if moved:
             block = {
                 "alias": alias,
@@ -180,13 +184,28 @@ def _log_mlflow(verdict: Verdict, prep: Prepared, assessment: Assessment, t0: fl
                 verdict.exit_code = EXIT_USAGE
                 verdict.reasons = [*verdict.reasons, mismatch]
         else:
-            block = promote(verdict, alias=alias, tracking_uri=tracking_uri, dry_run=config.dry_run, replayed=replayed)
-        block["requested"] = config.alias is not None or bool(config.dry_run)
+            try:
+                block = promote(
+                    verdict, alias=alias, tracking_uri=tracking_uri, dry_run=config.dry_run, replayed=replayed
+                )
+            except PromotionError as exc:  # verdict.json says where the alias was left (exit 3)
+                verdict.promotion = PromotionPart.model_validate({**exc.block, "requested": requested})
+                raise
+        block["requested"] = requested
         verdict.promotion = PromotionPart.model_validate(block)
         write_local(verdict, out, t0)  # verdict.json / report.html now carry the promotion block
-        for name in ("verdict.json", "report.html"):
-            log_run_artifact(tracking_uri, str(verdict.mlflow.run_id), out / name)
-        _retag_exit(tracking_uri, verdict)
+        try:
+            for name in ("verdict.json", "report.html"):
+                log_run_artifact(tracking_uri, str(verdict.mlflow.run_id), out / name)
+            _retag_exit(tracking_uri, verdict)
+        except SinkError as exc:
+            if block["action"] != "promoted":
+                raise
+            # the gate exits 3: the alias it moved goes back (a promotion is never an exit 3)
+            why = f"logging the verdict after the alias moved failed: {exc}"
+            error = undo_promotion(tracking_uri, block, why, moved=True)
+            verdict.promotion = PromotionPart.model_validate(error.block)
+            raise error from None
 
 
 def _retag_exit(tracking_uri: str, verdict: Verdict) -> None:
@@ -217,6 +236,33 @@ def _alias_moved(tracking_uri: str, prep: Prepared, alias: str) -> str | None:
     return (
         f"alias '{alias}' of {quoted_name(ref.name)} was moved during the run ({shown(prep.alias_holder)} at the start, "
         f"{shown(now)} now); gatekit does not overwrite it: rerun the gate against the new holder"
+    )
+
+
+def _version_swapped(tracking_uri: str, prep: Prepared, replayed: str | None) -> str | None:
+    """Why the registered version ``replayed`` is not the model the gate replayed (None when it is).
+
+    A version number names a model only while the registered model lives: deleted and registered again during the
+    run, ``name/1`` is another model (another run, source, creation time), and the gate tagged and promoted it.
+    """
+    from gatekit.promotion import parse_model_spec, quoted_name
+    from gatekit.sinks.mlflow import registry_model_version
+
+    identity = getattr(prep.agent, "model_identity", None)
+    ref = parse_model_spec(prep.agent_spec)
+    if ref is None or replayed is None or not isinstance(identity, dict):
+        return None
+    info = registry_model_version(tracking_uri, ref.name, replayed)
+    what = f"version {replayed} of registered model {quoted_name(ref.name)}"
+    if info is None:
+        return f"{what} was deleted during the run; nothing is tagged nor promoted"
+    if info["identity"] == identity:
+        return None
+    now, then = info["identity"], identity
+    return (
+        f"{what} is not the model replayed: it was registered again during the run (now from run "
+        f"{now['run_id'] or 'none'}, created {now['created']}; replayed: run {then['run_id'] or 'none'}, created "
+        f"{then['created']}); nothing is tagged nor promoted: gate the new version"
     )
 
 

@@ -299,26 +299,41 @@ def iter_trace_pages(
     is then read whole with its spans (the same page again); a larger one is read trace by trace, in batches that
     stay under ``page_bytes`` (a trace larger than that alone). Memory holds one batch, whatever the traces' size.
     Yields ``(first batch of a page, traces)``.
+
+    Pages follow the request time, not an offset: the next page is searched from the newest request time read
+    (``trace.timestamp_ms >=``), leaving out the traces of that millisecond already read. By offset (MLflow's page
+    token), a trace logged during the read with an earlier time (a long request that ended meanwhile) shifted the
+    later ones, and one was read twice; traces deleted during the read shifted them back, and as many were never
+    read. Only traces of one millisecond filling a page go on by offset, within that millisecond's search.
     """
+    cursor: int | None = None  # the newest request time read (ms)
+    at_cursor: set[str] = set()  # the traces of that millisecond already read
     token: str | None = None
     while True:
+        clauses = [filter_string] if filter_string else []
+        if cursor is not None:
+            clauses.append(f"trace.timestamp_ms >= {cursor}")
         search = {
             "locations": [experiment_id],
-            "filter_string": filter_string,
-            "max_results": page_size,
+            "filter_string": " AND ".join(clauses) or None,
+            # a new search from the cursor lists the traces of its millisecond already read again: room for them
+            "max_results": page_size + (min(len(at_cursor), page_size) if token is None else 0),
             "order_by": ["timestamp_ms ASC"],
             "page_token": token,
         }
         page = client.search_traces(**search, include_spans=False)
-        infos = [trace.info for trace in page]
+        listed = [trace for trace in page if trace.info.trace_id not in at_cursor]
+        infos = [trace.info for trace in listed]
         # a trace still in progress may have no span data yet: loading its spans failed the whole read (exit 3);
         # it is passed on without spans (the caller counts and leaves it out)
-        unfinished = {t.info.trace_id: t for t in page if _state(t) in UNFINISHED}
+        unfinished = {t.info.trace_id: t for t in listed if _state(t) in UNFINISHED}
         if infos:
             sizes = [_trace_bytes(info) for info in infos]
             whole: list[Any] | None = None
             if sum(sizes) <= page_bytes and not unfinished:
-                whole = list(client.search_traces(**search, include_spans=True))
+                whole = [
+                    t for t in client.search_traces(**search, include_spans=True) if t.info.trace_id not in at_cursor
+                ]
                 if [t.info.trace_id for t in whole] != [info.trace_id for info in infos]:
                     whole = None  # the store changed in between: read the traces the first search listed
             if whole is not None:
@@ -335,9 +350,15 @@ def iter_trace_pages(
                     held += size
                 if batch:
                     yield first, batch
-        token = page.token
-        if not token:
+        if not page.token or not len(page):
             return
+        newest = int(page[-1].info.request_time)
+        ids = {t.info.trace_id for t in page if int(t.info.request_time) == newest}
+        if newest != cursor:  # the next search starts at this page's newest millisecond
+            cursor, at_cursor, token = newest, ids, None
+        else:  # a page of one millisecond: the rest of it by offset, in this search
+            at_cursor |= ids
+            token = page.token
 
 
 def _newest_ms(client: Any, experiment_id: str) -> int | None:

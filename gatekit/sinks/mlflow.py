@@ -25,6 +25,7 @@ from gatekit.errors import ConfigError, SinkError
 from gatekit.redact import add_known_secret, add_mlflow_credentials, redact_secrets, redact_urls
 
 _PARAM_MAX_CHARS = 500
+_TAG_MAX_CHARS = 8000  # MLflow's limit for a run tag's value (it cut a longer one itself, with a warning line)
 DEFAULT_PUBLISH_TIMEOUT_S = 120.0  # the gate's ``publish_timeout`` default: all of its MLflow requests together
 _CLEANUP_S = 5.0  # marking a failed run FAILED: one short attempt, even past the deadline or after a stop
 
@@ -46,6 +47,23 @@ def publish_deadline(seconds: float | None) -> Iterator[None]:
     answers (3 x 30 s by default). ``None``: no deadline, and the requests run on the caller's thread as before.
     """
     token = _deadline.set(None if seconds is None else (time.monotonic() + seconds, seconds))
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+@contextlib.contextmanager
+def cleanup_window() -> Iterator[None]:
+    """Inside an active :func:`publish_deadline`: the block's requests get ``_CLEANUP_S`` of their own, together.
+
+    For undoing a promotion after the publish failed, perhaps on its deadline: the undo's requests failed at once
+    and the alias stayed moved while the gate exited 3. Without an active deadline nothing changes.
+    """
+    if _deadline.get() is None:
+        yield
+        return
+    token = _deadline.set((time.monotonic() + _CLEANUP_S, _CLEANUP_S))
     try:
         yield
     finally:
@@ -354,6 +372,15 @@ def _param(value: Any) -> str:
     return text if len(text) <= _PARAM_MAX_CHARS else text[: _PARAM_MAX_CHARS - 1] + "…"
 
 
+def _tag(value: Any) -> str:
+    """A run tag's value: redacted, then cut to MLflow's limit with a visible ``…`` (a long ``cmd:`` candidate).
+
+    MLflow cut it silently but for a warning on stderr quoting the value's first 100 characters.
+    """
+    text = _writable(redact_secrets(str(value)))
+    return text if len(text) <= _TAG_MAX_CHARS else text[: _TAG_MAX_CHARS - 1] + "…"
+
+
 def _metric_value(value: Any) -> float | None:
     """``value`` as a finite float, else ``None``: unknown is no number (MLflow would store inf as 1.8e308)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -413,7 +440,7 @@ def log_run(
         if clean:
             _bounded(uri, "the metrics", lambda: client.log_batch(run_id, metrics=clean))
         if tags:
-            run_tags = [RunTag(k, _writable(redact_secrets(str(v)))) for k, v in tags.items()]
+            run_tags = [RunTag(k, _tag(v)) for k, v in tags.items()]
             _bounded(uri, "the tags", lambda: client.log_batch(run_id, tags=run_tags))
         if dataset is not None:
             _log_dataset(uri, client, run_id, dataset)
@@ -577,7 +604,10 @@ def registry_alias_version(tracking_uri: str | None, name: str, alias: str) -> s
 
 
 def registry_model_version(tracking_uri: str | None, name: str, version: str) -> dict[str, Any] | None:
-    """Return ``{"name", "version", "run_id", "tags", "aliases"}`` of one model version, or None."""
+    """Return ``{"name", "version", "run_id", "tags", "aliases", "identity"}`` of one model version, or None.
+
+    ``identity``: its run id, source and creation time (``gatekit.agents.mlflow_model.version_identity``).
+    """
     client, uri = _client(tracking_uri)
     try:
         mv = _bounded(uri, "the model version", lambda: client.get_model_version(name, str(version)))
@@ -591,6 +621,11 @@ def registry_model_version(tracking_uri: str | None, name: str, version: str) ->
         "run_id": mv.run_id,
         "tags": dict(mv.tags or {}),
         "aliases": list(getattr(mv, "aliases", []) or []),
+        "identity": {
+            "run_id": str(mv.run_id or ""),
+            "source": str(getattr(mv, "source", None) or ""),
+            "created": str(getattr(mv, "creation_timestamp", None) or ""),
+        },
     }
 
 
@@ -599,6 +634,15 @@ def registry_set_alias(tracking_uri: str | None, name: str, alias: str, version:
     client, uri = _client(tracking_uri)
     try:
         _bounded(uri, "setting the alias", lambda: client.set_registered_model_alias(name, alias, str(version)))
+    except Exception as exc:  # noqa: BLE001 - every failure here is an infrastructure error
+        raise _sink_error(uri, exc) from None
+
+
+def registry_delete_alias(tracking_uri: str | None, name: str, alias: str) -> None:
+    """Unset ``alias`` of registered model ``name``."""
+    client, uri = _client(tracking_uri)
+    try:
+        _bounded(uri, "unsetting the alias", lambda: client.delete_registered_model_alias(name, alias))
     except Exception as exc:  # noqa: BLE001 - every failure here is an infrastructure error
         raise _sink_error(uri, exc) from None
 
