@@ -26,6 +26,7 @@ from gatekit.errors import ConfigError, DatasetError
 from gatekit.production.mlflow_traces import in_progress_note
 from gatekit.production.schema import SCHEMA_VERSION as LOG_SCHEMA_VERSION
 from gatekit.production.schema import newer_format_error
+from gatekit.rfc3339 import from_rfc3339
 
 SCHEMA_VERSION = 1
 MAX_WINDOWS = 200_000
@@ -43,7 +44,7 @@ def iso(us: int) -> str:
 def parse_time(text: str, where: str) -> int:
     """Epoch microseconds of an RFC 3339 timestamp (``Z`` or an offset; a naive one is refused)."""
     try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+        moment = from_rfc3339(text.strip())
     except ValueError:
         raise ConfigError(
             f"{where}: cannot read {text!r}; write an RFC 3339 time such as 2026-01-31T12:00:00Z"
