@@ -22,6 +22,7 @@ from gatekit.canary.follow import LogFollower
 from gatekit.canary.rules import RolloutRules
 from gatekit.drift.sources import PathNameError, escaped_name
 from gatekit.errors import ConfigError, DatasetError
+from gatekit.fmt import noun
 from gatekit.interrupts import raise_if_stopped
 
 MAX_READ_RETRIES = 5  # polls in a row that may fail to read (a line being appended) before giving up
@@ -144,7 +145,9 @@ def _loop(
                 last_window = data["windows"][-1]["start"]
                 canary = data["windows"][-1]["canary"]
                 streaks = ", ".join(f"{r['name']}: {r['current_streak']}/{r['for_windows']}" for r in data["rules"])
-                emit(f"window {last_window}: canary {canary['requests']} requests; streaks {streaks}")
+                emit(
+                    f"window {last_window}: canary {canary['requests']} {noun(canary['requests'], 'request')}; streaks {streaks}"
+                )
             if data["rollback"]:
                 fired = data["rollback"]
                 emit(
