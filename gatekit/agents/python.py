@@ -44,8 +44,24 @@ def _raised_at(exc: BaseException) -> str:
     return where
 
 
-def load_callable(spec: str) -> Callable[..., Any]:
-    """Import ``pkg.module:function`` (``spec`` without the ``python:`` prefix)."""
+def _elsewhere_hint(module_name: str, config_dir: str | None, cwd: str) -> str:
+    """What to do: run from the config file's folder when the module is there (not searched), else check the path."""
+    top = module_name.split(".")[0]
+    if config_dir and os.path.realpath(config_dir) != os.path.realpath(cwd):
+        there = os.path.join(config_dir, top)
+        if os.path.isfile(there + ".py") or os.path.isdir(there):
+            return (
+                f"; it is in the config file's folder {config_dir}, which is not searched: run gatekit from there "
+                "or add that folder to PYTHONPATH"
+            )
+    return "; check the module path and run gatekit from the folder that contains it (or add that folder to PYTHONPATH)"
+
+
+def load_callable(spec: str, config_dir: str | None = None) -> Callable[..., Any]:
+    """Import ``pkg.module:function`` (``spec`` without the ``python:`` prefix) from the working directory.
+
+    ``config_dir``: the folder of the gatekit.yaml in use, only named in the error when the module is there instead.
+    """
     target = spec.removeprefix("python:")
     module_name, sep, attr_path = target.partition(":")
     if not sep or not module_name or not attr_path:
@@ -71,8 +87,8 @@ def load_callable(spec: str) -> Callable[..., Any]:
                 f"({sys.executable}), or fix the import"
             ) from None
         raise AgentError(
-            f"agent spec {spec!r}: module {exc.name!r} not found (imported from the working directory {cwd}); "
-            "check the module path and run gatekit from the folder that contains it"
+            f"agent spec {spec!r}: module {exc.name!r} not found (searched the working directory {cwd}, then "
+            f"PYTHONPATH and the installed packages){_elsewhere_hint(module_name, config_dir, cwd)}"
         ) from None
     except (Exception, SystemExit, GeneratorExit, AgentExitCalled) as exc:  # the module failed (sys.exit() was exit 0)
         raise AgentError(
@@ -180,7 +196,7 @@ class PythonAgent:
         spec = self.spec
         importer = AgentThreads(1, "gatekit-agent-import")
         try:
-            fn = await importer.run(lambda: load_callable(spec))
+            fn = await importer.run(lambda: load_callable(spec, self.options.config_dir))
         finally:
             importer.close()
         self._fn = fn
