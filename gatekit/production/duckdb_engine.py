@@ -226,12 +226,14 @@ def _epoch_sql(column: str, numeric: bool) -> str:
         return f"CASE WHEN isfinite({number}) THEN (CASE WHEN abs({number}) > 1e11 THEN {number} / 1000.0 ELSE {number} END) END"
     text = f"NULLIF(trim(CAST({column} AS VARCHAR)), '')"
     number = f"(CASE WHEN regexp_full_match({text}, {q.literal(NUMBER_TEXT)}) THEN TRY_CAST({text} AS DOUBLE) END)"
-    # RFC 3339 allows a lowercase t and z, DuckDB's cast neither: such text upper-cased (no zone name touched)
-    rfc3339 = f"(CASE WHEN regexp_full_match({text}, {q.literal(LOWER_CASE_SQL)}) THEN upper({text}) ELSE {text} END)"
+    # RFC 3339 allows a lowercase t and z, DuckDB's cast neither: text the cast refuses is cast again upper-cased when
+    # it has that shape (no zone name touched); TRY_CAST first, so other text costs no regular expression per row
+    lowered = f"(CASE WHEN regexp_full_match({text}, {q.literal(LOWER_CASE_SQL)}) THEN upper({text}) ELSE {text} END)"
+    rfc3339 = f"COALESCE(TRY_CAST({text} AS TIMESTAMPTZ), CAST({lowered} AS TIMESTAMPTZ))"
     return (
         f"CASE WHEN {text} IS NULL THEN NULL WHEN isfinite({number}) THEN "
         f"(CASE WHEN abs({number}) > 1e11 THEN {number} / 1000.0 ELSE {number} END) "
-        f"ELSE epoch(CAST({rfc3339} AS TIMESTAMPTZ)) END"
+        f"ELSE epoch({rfc3339}) END"
     )
 
 

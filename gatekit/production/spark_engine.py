@@ -977,7 +977,8 @@ def _epoch_seconds(col: Any, data_type: Any) -> Any:
     text = F.trim(col.cast("string"))
     number = F.when(text.rlike(NUMBER_TEXT), text.try_cast("double"))  # epoch text by DuckDB's rule too
     # RFC 3339 allows a lowercase t and z, Spark's cast neither: such text upper-cased (no zone name touched)
-    text = F.when(text.rlike(f"^{LOWER_CASE_SQL}$"), F.upper(text)).otherwise(text)
+    lowered = ((F.instr(text, "t") > 0) | (F.instr(text, "z") > 0)) & text.rlike(f"^{LOWER_CASE_SQL}$")
+    text = F.when(lowered, F.upper(text)).otherwise(text)  # (the regular expression only on text with a t or z)
     zoned = F.unix_micros(F.try_to_timestamp(text)) / F.lit(1e6)  # text with a zone: that instant
     parsed = F.when(text.rlike(_NAIVE_TEXT), _wall_clock_utc(text.try_cast("timestamp_ntz"))).otherwise(zoned)
     # text that is no timestamp fails the query, as on DuckDB (the file is refused, never read as rows without time)
