@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from gatekit.errors import EXIT_INFRA, EXIT_USAGE, GatekitError
+from gatekit.fmt import noun
 
 
 def _plain_metavars(params: list[Any]) -> list[Any]:
@@ -636,7 +637,7 @@ def policy_check(files: Annotated[list[Path], typer.Argument(help="Policy files 
             failed = True
             continue
         counted = len(policy.rules) + len(policy.stop_rules)
-        typer.echo(_shown(f"ok {file}: {policy.id} v{policy.version}, {counted} rules"))
+        typer.echo(_shown(f"ok {file}: {policy.id} v{policy.version}, {counted} {noun(counted, 'rule')}"))
     if failed:
         raise typer.Exit(EXIT_USAGE)
 

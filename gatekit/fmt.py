@@ -92,6 +92,15 @@ def count(value: Any) -> str:
     return number(value)
 
 
+def noun(n: Any, singular: str, plural: str | None = None) -> str:
+    """The noun for ``n`` things: ``singular`` for exactly one, else ``plural`` (default: ``singular`` + ``s``).
+
+    ``f"{n} {noun(n, 'case')}"``: "1 case", "2 cases", "0 cases" (a count that is no number, "unknown": plural).
+    """
+    one = n == 1 and not isinstance(n, bool)
+    return singular if one else plural or singular + "s"
+
+
 def rate(value: Any, decimals: int = 2) -> str:
     """A fraction 0..1 as a percentage with ``decimals`` decimals (``0.0123`` -> ``1.23%``)."""
     special = _special(value)

@@ -241,6 +241,11 @@ def read_input_text(path: str | os.PathLike[str], limit: int) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
+def open_input_bytes(path: str | os.PathLike[str]) -> IO[bytes]:
+    """The regular file ``path`` open for reading bytes line by line (errors as :func:`read_input_bytes`)."""
+    return os.fdopen(_open_regular(path), "rb")
+
+
 def open_input_text(path: str | os.PathLike[str], encoding: str = "utf-8") -> IO[str]:
     """The regular file ``path`` open for reading text line by line (errors as :func:`read_input_bytes`)."""
     return os.fdopen(_open_regular(path), "r", encoding=encoding)

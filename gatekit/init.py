@@ -22,6 +22,7 @@ from importlib import resources
 from pathlib import Path
 
 from gatekit.errors import ConfigError
+from gatekit.fmt import noun
 
 # template (relative to gatekit/scaffold) -> target (relative to the repository root).
 # The workflow template sits in "github/" because package data skips dot-folders.
@@ -159,7 +160,11 @@ def init_project(root: Path | str = ".") -> InitResult:
             reason = exc.strerror or type(exc).__name__
             raise ConfigError(
                 f"gatekit init: cannot write {where} ({reason}); run it in a folder you can write to"
-                + (f" ({len(result.created)} files were already written)" if result.created else "")
+                + (
+                    f" ({len(result.created)} {noun(len(result.created), 'file was', 'files were')} already written)"
+                    if result.created
+                    else ""
+                )
             ) from None
         result.created.append(path)
         if target.endswith("gate.yml") and PLACEHOLDER_MARK in text:

@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from gatekit.fmt import noun
+
 
 def is_interactive(stream: TextIO | None = None) -> bool:
     """True on a terminal outside CI (``CI=true`` forces plain output)."""
@@ -98,7 +100,8 @@ class Progress:
         left = self.total - self.done
         eta = left / rate if rate else None
         rate_text = f"{rate:.1f} cases/s" if rate else "- cases/s"
-        return f"  replay {self.done}/{self.total} cases, {self.errors} errors, {rate_text}, ETA {_eta(eta)}"
+        cases, errors = noun(self.total, "case"), noun(self.errors, "error")
+        return f"  replay {self.done}/{self.total} {cases}, {self.errors} {errors}, {rate_text}, ETA {_eta(eta)}"
 
     def advance(self, ok: bool) -> None:
         """Count one finished case and refresh the display."""

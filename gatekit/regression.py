@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gatekit.errors import ConfigError
+from gatekit.fmt import noun
 from gatekit.metrics import NOT_DELIVERED
 from gatekit.models import CaseResult, Check, CheckStatus
 from gatekit.paired import agresti_min_interval, mcnemar_exact_p, paired_bootstrap
@@ -265,7 +266,7 @@ def regression_checks(
             )
         left_out = len(shared) - len(pairs_f)
         without = f"; {left_out} paired cases without {field_name} on one side (errored) left out" if left_out else ""
-        message = f"{item.metric} {text} vs baseline, paired bootstrap over {len(pairs_f)} cases{unpaired}{without}"
+        message = f"{item.metric} {text} vs baseline, paired bootstrap over {len(pairs_f)} {noun(len(pairs_f), 'case')}{unpaired}{without}"
         checks.append(
             Check(name, value, item.limit, "<=", status, interval, message, "" if item.relative else abs_unit)
         )

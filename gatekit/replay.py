@@ -31,6 +31,7 @@ from typing import Any, TextIO
 
 from gatekit.agents.base import Agent, AgentCallError, check_response
 from gatekit.errors import ConfigError
+from gatekit.fmt import noun
 from gatekit.models import AgentResponse, Attempt, Case, CaseResult, Decision, ErrorType, Outcome
 from gatekit.redact import ERROR_CHARS, scrub_cut
 
@@ -348,7 +349,7 @@ async def replay(
             loop.remove_signal_handler(signal.SIGTERM)
         stats.wall_s = time.perf_counter() - t0
     if terminated:
-        raise ReplayInterrupted(f"stopped by SIGTERM after {stats.finished} cases")
+        raise ReplayInterrupted(f"stopped by SIGTERM after {stats.finished} {noun(stats.finished, 'case')}")
     if stats.deadline_hit:
         stats.stop_reason = f"deadline of {settings.deadline_s:g}s reached"
     return stats

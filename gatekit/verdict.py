@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from gatekit.errors import ConfigError
+from gatekit.fmt import noun
 from gatekit.models import Check, CheckStatus
 from gatekit.units import parse_quantity
 from gatekit.yamlio import did_you_mean, pydantic_message, read_yaml, refuse_bool
@@ -345,7 +346,7 @@ def decide(
                 ">=",
                 CheckStatus.INCONCLUSIVE,
                 None,
-                f"only {cases} cases finished; at least {thresholds.min_cases} are needed to judge",
+                f"only {cases} {noun(cases, 'case')} finished; at least {thresholds.min_cases} are needed to judge",
             )
         )
     for name, spec in thresholds.checks.items():
@@ -369,7 +370,7 @@ def succeeded_check(values: dict[str, Any]) -> Check:
     elif successes >= 1:
         status, message = CheckStatus.PASS, ""
     elif cases:
-        status, message = CheckStatus.FAIL, f"no case succeeded: all {cases} cases ended in an error"
+        status, message = CheckStatus.FAIL, f"no case succeeded: all {cases} {noun(cases, 'case')} ended in an error"
     else:
         status, message = CheckStatus.FAIL, "no case finished, so nothing succeeded"
     return Check("cases_succeeded", None if successes is None else float(successes), 1.0, ">=", status, None, message)

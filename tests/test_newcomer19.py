@@ -359,5 +359,5 @@ def test_a_python_agent_not_found_from_another_folder_names_the_folder_searched(
     the line says where the module was looked for."""
     project(tmp_path / "proj")
     line = one_line_exit_2(gatekit(tmp_path, "eval", "--no-mlflow", "-c", "proj/gatekit.yaml"))
-    assert f"module 'agent19' not found (imported from the working directory {tmp_path})" in line, line
-    assert "run gatekit from the folder that contains it" in line, line
+    assert f"module 'agent19' not found (searched the working directory {tmp_path}, then PYTHONPATH" in line, line
+    assert f"it is in the config file's folder {tmp_path / 'proj'}, which is not searched: run gatekit" in line, line

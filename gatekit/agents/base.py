@@ -23,6 +23,9 @@ class AgentOptions:
     api_key_env: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    # the folder of the gatekit.yaml in use: a ``python:`` module not found from the working directory is looked
+    # for there next (docs/agents.md)
+    config_dir: str | None = None
 
 
 class AgentCallError(Exception):

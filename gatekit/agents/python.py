@@ -12,8 +12,10 @@ own, on one daemon thread: a coroutine that blocks (``time.sleep`` or a sync HTT
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import copy
+import functools
 import importlib
 import inspect
 import os
@@ -24,7 +26,7 @@ from typing import Any
 
 from gatekit.agents.base import AgentOptions, normalise_answer
 from gatekit.agents.exit_guard import AgentExitCalled, acquire, agent_code, guarding, release
-from gatekit.agents.threads import AgentThreads, escaped_error
+from gatekit.agents.threads import AgentThreads, close_unawaited, escaped_error
 from gatekit.errors import AgentError
 from gatekit.models import AgentResponse
 
@@ -44,8 +46,24 @@ def _raised_at(exc: BaseException) -> str:
     return where
 
 
-def load_callable(spec: str) -> Callable[..., Any]:
-    """Import ``pkg.module:function`` (``spec`` without the ``python:`` prefix)."""
+def _elsewhere_hint(module_name: str, config_dir: str | None, cwd: str) -> str:
+    """What to do: run from the config file's folder when the module is there (not searched), else check the path."""
+    top = module_name.split(".")[0]
+    if config_dir and os.path.realpath(config_dir) != os.path.realpath(cwd):
+        there = os.path.join(config_dir, top)
+        if os.path.isfile(there + ".py") or os.path.isdir(there):
+            return (
+                f"; it is in the config file's folder {config_dir}, which is not searched: run gatekit from there "
+                "or add that folder to PYTHONPATH"
+            )
+    return "; check the module path and run gatekit from the folder that contains it (or add that folder to PYTHONPATH)"
+
+
+def load_callable(spec: str, config_dir: str | None = None) -> Callable[..., Any]:
+    """Import ``pkg.module:function`` (``spec`` without the ``python:`` prefix) from the working directory.
+
+    ``config_dir``: the folder of the gatekit.yaml in use, only named in the error when the module is there instead.
+    """
     target = spec.removeprefix("python:")
     module_name, sep, attr_path = target.partition(":")
     if not sep or not module_name or not attr_path:
@@ -71,8 +89,8 @@ def load_callable(spec: str) -> Callable[..., Any]:
                 f"({sys.executable}), or fix the import"
             ) from None
         raise AgentError(
-            f"agent spec {spec!r}: module {exc.name!r} not found (imported from the working directory {cwd}); "
-            "check the module path and run gatekit from the folder that contains it"
+            f"agent spec {spec!r}: module {exc.name!r} not found (searched the working directory {cwd}, then "
+            f"PYTHONPATH and the installed packages){_elsewhere_hint(module_name, config_dir, cwd)}"
         ) from None
     except (Exception, SystemExit, GeneratorExit, AgentExitCalled) as exc:  # the module failed (sys.exit() was exit 0)
         raise AgentError(
@@ -108,30 +126,81 @@ def _accepts_context(fn: Callable[..., Any]) -> bool:
     return "context" in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
 
 
-async def _awaited(awaitable: Any) -> Any:
+class _Claim:
+    """An awaitable handed to the agent's loop: taken there once to be awaited, or closed by the caller if never taken.
+
+    A coroutine passed as an argument to a coroutine that never starts (the call cancelled, or the loop stopped,
+    before its first step) is never awaited nor closed: it warned "coroutine '_normalised' was never awaited" when
+    collected. Whoever comes first wins, under a lock: the loop's task (``take``) or the caller's end (``close``).
+    """
+
+    __slots__ = ("_awaitable", "_lock")
+
+    def __init__(self, awaitable: Any) -> None:
+        self._awaitable: Any = awaitable
+        self._lock = threading.Lock()
+
+    def take(self) -> Any:
+        """The awaitable, once; None when it was closed (or taken) before."""
+        with self._lock:
+            awaitable, self._awaitable = self._awaitable, None
+        return awaitable
+
+    def close(self) -> None:
+        """Close the awaitable unless the loop took it (then its task owns it: awaited, or cancelled there)."""
+        close_unawaited(self.take())
+
+
+async def _awaited(claim: _Claim, normalise: bool) -> Any:
+    loop = asyncio.get_running_loop()
+    awaitable = claim.take()
+    if awaitable is None:  # the caller gave up before this started
+        raise asyncio.CancelledError
     try:
-        return await awaitable
+        answer = await awaitable
     except (asyncio.CancelledError, Exception):
         raise
     except GeneratorExit as exc:
-        if _closing():
+        if _closing(loop):
             raise  # this coroutine is being closed (pending at exit, collected): not the agent raising
         raise escaped_error(exc) from None
     except BaseException as exc:  # noqa: BLE001 - sys.exit() in an async agent would stop its loop for good
         raise escaped_error(exc) from None
+    return normalise_answer(answer) if normalise else answer  # (its answer read on the agent's loop too)
 
 
-async def _normalised(awaitable: Any) -> AgentResponse:
-    """Await the agent's coroutine and normalise its answer, both on the agent's loop."""
-    return normalise_answer(await awaitable)
+def _closing(loop: asyncio.AbstractEventLoop | None = None) -> bool:
+    """True outside a running task (of ``loop``, when given): a ``GeneratorExit`` then comes from ``close()``.
 
-
-def _closing() -> bool:
-    """True outside a running task: a ``GeneratorExit`` then comes from ``coroutine.close()``, not a task's step."""
+    (A coroutine of the agent's loop collected while the gate's loop runs is closed, not stepped by a task there.)
+    """
     try:
-        return asyncio.current_task() is None
+        running = asyncio.get_running_loop()
     except RuntimeError:  # no running loop in this thread
         return True
+    return (loop is not None and running is not loop) or asyncio.current_task() is None
+
+
+def _hand_over(result: concurrent.futures.Future[Any], task: asyncio.Task[Any]) -> None:
+    """Give ``task``'s outcome to the caller's ``result`` (on the agent's loop; nothing when the caller gave up)."""
+    if task.cancelled():
+        result.cancel()
+        return
+    if not result.set_running_or_notify_cancel():  # the caller gave up: what the agent answered is nobody's
+        if task.exception() is None:
+            close_unawaited(task.result())
+        return
+    if task.exception() is not None:
+        result.set_exception(task.exception())
+    else:
+        result.set_result(task.result())
+
+
+def _cancel_when_cancelled(loop: asyncio.AbstractEventLoop, task: asyncio.Task[Any], result: Any) -> None:
+    """The caller cancelled ``result`` (the attempt timeout): cancel ``task`` on the agent's loop (when it still runs)."""
+    if result.cancelled():
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nothing runs there any more
+            loop.call_soon_threadsafe(task.cancel)
 
 
 class _AgentLoop:
@@ -148,11 +217,38 @@ class _AgentLoop:
         asyncio.set_event_loop(self.loop)
         with agent_code():  # this thread runs nothing but the agent's coroutines
             self.loop.run_forever()
+        with contextlib.suppress(Exception):  # stopped by close(): a call begun later is refused at once
+            self.loop.close()
 
-    async def run(self, awaitable: Any) -> Any:
-        """Await ``awaitable`` on the agent's loop; cancelling (the attempt timeout) cancels it there."""
-        future = asyncio.run_coroutine_threadsafe(_awaited(awaitable), self.loop)
-        return await asyncio.wrap_future(future)
+    async def run(self, awaitable: Any, normalise: bool = True) -> Any:
+        """Await ``awaitable`` on the agent's loop (its answer normalised there); cancelling cancels it there.
+
+        ``awaitable`` is either awaited there or closed: the task is made on the agent's loop only while it runs on
+        (a call begun after :meth:`close` stopped it would never take its first step), and what no task took when
+        the call ends (cancelled by the attempt timeout, or refused) is closed here.
+        """
+        claim = _Claim(awaitable)
+        result: concurrent.futures.Future[Any] = concurrent.futures.Future()
+
+        def begin() -> None:  # on the agent's loop
+            if result.done():  # cancelled before it began
+                return
+            if self._closed:  # the loop stops after this round: a task made now would never start
+                with contextlib.suppress(concurrent.futures.InvalidStateError):  # (cancelled meanwhile)
+                    result.set_exception(RuntimeError("the agent is closed"))
+                return
+            task = self.loop.create_task(_awaited(claim, normalise))
+            task.add_done_callback(functools.partial(_hand_over, result))
+            result.add_done_callback(functools.partial(_cancel_when_cancelled, self.loop, task))
+
+        try:
+            try:
+                self.loop.call_soon_threadsafe(begin)
+            except RuntimeError:  # the loop is closed
+                raise RuntimeError("the agent is closed") from None
+            return await asyncio.wrap_future(result)
+        finally:
+            claim.close()
 
     def close(self) -> None:
         """Stop the loop when it is free; one blocked for good stays on its daemon thread until exit."""
@@ -160,7 +256,22 @@ class _AgentLoop:
             self._closed = True
             release()
         with contextlib.suppress(RuntimeError):
-            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.loop.call_soon_threadsafe(self._shutdown)
+
+    def _shutdown(self) -> None:
+        """On the loop: cancel what still runs, stop once it has ended (or after a second: an agent ignoring it).
+
+        Stopped at once, a call cancelled just before never took its cancellation step: its coroutine was left
+        pending, and warned when collected.
+        """
+        tasks = [task for task in asyncio.all_tasks(self.loop) if not task.done()]
+        if not tasks:
+            self.loop.stop()
+            return
+        for task in tasks:
+            task.cancel()
+        asyncio.gather(*tasks, return_exceptions=True).add_done_callback(lambda _: self.loop.stop())
+        self.loop.call_later(1.0, self.loop.stop)
 
 
 class PythonAgent:
@@ -180,7 +291,7 @@ class PythonAgent:
         spec = self.spec
         importer = AgentThreads(1, "gatekit-agent-import")
         try:
-            fn = await importer.run(lambda: load_callable(spec))
+            fn = await importer.run(lambda: load_callable(spec, self.options.config_dir))
         finally:
             importer.close()
         self._fn = fn
@@ -212,13 +323,13 @@ class PythonAgent:
         # __iter__ never ends, a property that blocks, would otherwise stop the gate's loop (and its SIGTERM handler)
         # where the attempt timeout cannot reach; there, the timeout abandons it like any stuck call.
         if self._is_async:
-            return await self._agent_loop().run(_normalised(invoke()))  # type: ignore[no-any-return]
+            return await self._agent_loop().run(invoke())  # type: ignore[no-any-return]
         if self._pool is None:
             raise RuntimeError("agent not started")
         answer, awaitable = await self._pool.run(job)  # the case copied on the agent's thread, off the gate's loop
         if answer is not None:
             return answer
-        return await self._agent_loop().run(_normalised(awaitable))  # type: ignore[no-any-return]
+        return await self._agent_loop().run(awaitable)  # type: ignore[no-any-return]
 
     def _agent_loop(self) -> _AgentLoop:
         if self._loop is None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import inspect
 import queue
 import threading
 from collections.abc import Callable
@@ -63,8 +64,22 @@ class _Job:
         self.thread: threading.Thread | None = None
 
 
+def close_unawaited(value: Any) -> None:
+    """Close a coroutine nobody will await (a call abandoned or cancelled): else it warns "never awaited" when collected.
+
+    Anything else is left alone; closing never raises (a coroutine that ignores ``GeneratorExit``, one running).
+    """
+    if type(value) is tuple:  # (an adapter's job may hand back its answer with the awaitable it got)
+        for item in value:
+            close_unawaited(item)
+    elif inspect.iscoroutine(value):
+        with contextlib.suppress(Exception):
+            value.close()
+
+
 def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
-    if future.done():
+    if future.done():  # the caller was cancelled meanwhile: what the call returned is nobody's
+        close_unawaited(result)
         return
     if error is not None:
         future.set_exception(error)
@@ -111,6 +126,9 @@ class AgentThreads:
             return await job.future
         except asyncio.CancelledError:
             self._abandon(job)
+            future = job.future  # (its result may have come just before the cancellation: nobody's now)
+            if future.done() and not future.cancelled() and future.exception() is None:
+                close_unawaited(future.result())
             raise
 
     def _spawn(self) -> None:  # caller holds the lock
@@ -132,6 +150,7 @@ class AgentThreads:
 
     def _work(self) -> None:
         me = threading.current_thread()
+        result: Any = None
         try:
             while True:
                 with self._lock:
@@ -146,7 +165,7 @@ class AgentThreads:
                         continue
                     job.state = _RUNNING
                     job.thread = me
-                result: Any = None
+                result = None
                 error: BaseException | None = None
                 try:
                     with agent_code():
@@ -157,11 +176,16 @@ class AgentThreads:
                     error = escaped_error(exc)
                 with self._lock:
                     if job.state == _ABANDONED:
+                        close_unawaited(result)
                         return  # written off by a timeout: its place is already taken
                     job.state = _DONE
-                with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
+                try:
                     job.loop.call_soon_threadsafe(_settle, job.future, result, error)
+                except RuntimeError:  # the loop is gone: nobody waits any more
+                    close_unawaited(result)
+                result = None
         except AgentAbandoned:
+            close_unawaited(result)  # (abandoned between the call's return and its hand-over)
             return
 
     def close(self) -> None:

@@ -23,9 +23,11 @@ from gatekit.canary.engine import TABLE, Engine
 from gatekit.canary.rules import COMPARE_METRICS, CompareMetric, RollbackRule, RolloutRules
 from gatekit.canary.stats import hodges_lehmann, hodges_lehmann_ratio, mann_whitney, proportion_difference, wilson
 from gatekit.errors import ConfigError, DatasetError
+from gatekit.fmt import noun
 from gatekit.production.mlflow_traces import in_progress_note
 from gatekit.production.schema import SCHEMA_VERSION as LOG_SCHEMA_VERSION
 from gatekit.production.schema import newer_format_error
+from gatekit.rfc3339 import from_rfc3339
 
 SCHEMA_VERSION = 1
 MAX_WINDOWS = 200_000
@@ -43,7 +45,7 @@ def iso(us: int) -> str:
 def parse_time(text: str, where: str) -> int:
     """Epoch microseconds of an RFC 3339 timestamp (``Z`` or an offset; a naive one is refused)."""
     try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+        moment = from_rfc3339(text.strip())
     except ValueError:
         raise ConfigError(
             f"{where}: cannot read {text!r}; write an RFC 3339 time such as 2026-01-31T12:00:00Z"
@@ -567,7 +569,7 @@ def _versions(
     found = engine.rows(q.versions_sql(engine.dialect, TABLE, (rules.baseline, rules.canary), start_us, end_us))
 
     def carried(label: str) -> str:
-        shown = [f"{'null' if v is None else repr((scrub(str(v)) or '')[:40])} ({int(n)} rows)"
+        shown = [f"{'null' if v is None else repr((scrub(str(v)) or '')[:40])} ({int(n)} {noun(int(n), 'row')})"
                  for name, v, n in found if name == label]  # fmt: skip
         return ", ".join(shown[:8]) or "none"
 
@@ -611,7 +613,10 @@ def _check_variants(engine: Engine, rules: RolloutRules) -> None:
     from gatekit.redact import scrub
 
     # values of the production rows: scrubbed before they are cut and shown
-    seen = ", ".join(f"{'null' if v is None else repr((scrub(str(v)) or '')[:40])} ({int(n)} rows)" for v, n in found)
+    seen = ", ".join(
+        f"{'null' if v is None else repr((scrub(str(v)) or '')[:40])} ({int(n)} {noun(int(n), 'row')})"
+        for v, n in found
+    )
     raise ConfigError(
         f"--logs: no row has variant {rules.baseline!r} or {rules.canary!r} (the rows have: {seen}); "
         "name the variants with baseline:/canary: in the rules file, or write `variant` in the production rows"
@@ -623,7 +628,10 @@ def _other_variants(engine: Engine, rules: RolloutRules) -> str:
     from gatekit.redact import scrub
 
     found = engine.rows(q.variants_sql(engine.dialect, TABLE))
-    seen = ", ".join(f"{'null' if v is None else repr((scrub(str(v)) or '')[:40])} ({int(n)} rows)" for v, n in found)
+    seen = ", ".join(
+        f"{'null' if v is None else repr((scrub(str(v)) or '')[:40])} ({int(n)} {noun(int(n), 'row')})"
+        for v, n in found
+    )
     return (
         f"no row in the period has variant {rules.canary!r} (the rows have: {seen}); if the canary's guard or proxy "
         "labels its rows otherwise, set canary: in the rules file or the guard's variant= (guard serve --variant)"

@@ -17,11 +17,12 @@ from collections.abc import Callable
 from typing import Any
 
 from gatekit.canary.core import AHEAD_TOLERANCE_S, MAX_WINDOWS, CanaryResult, analyse, iso, parse_time
-from gatekit.canary.engine import open_engine
+from gatekit.canary.engine import TABLE, open_engine
 from gatekit.canary.follow import LogFollower
 from gatekit.canary.rules import RolloutRules
 from gatekit.drift.sources import PathNameError, escaped_name
 from gatekit.errors import ConfigError, DatasetError
+from gatekit.fmt import noun
 from gatekit.interrupts import raise_if_stopped
 
 MAX_READ_RETRIES = 5  # polls in a row that may fail to read (a line being appended) before giving up
@@ -116,6 +117,8 @@ def _loop(
     unread: DatasetError | None = None  # the last poll's read error, until a poll reads the log again
     judged: dict[str, Any] | None = None  # the last poll's judgement
     warned = False  # the rows of one label carry several agent versions: said once
+    stale: tuple[int, int | None] | None = None  # rows stamped before --since (less the allowance) at the last poll
+    behind_said = False  # a writer's clock behind: said once
     while True:
         result = None
         try:
@@ -137,6 +140,13 @@ def _loop(
         raise_if_stopped("watching")
         if result is not None:
             data = judged = result.data
+            now_stale = data.get("rows_before_since") or (0, None)
+            if stale is not None and not behind_said:
+                behind = _behind_warning(stale, now_stale, since_us)
+                if behind:
+                    emit(behind)
+                    behind_said = True
+            stale = now_stale
             if data["versions"]["mixed"] and not warned:
                 emit(f"WARNING: {data['versions']['reason']}")
                 warned = True
@@ -144,7 +154,9 @@ def _loop(
                 last_window = data["windows"][-1]["start"]
                 canary = data["windows"][-1]["canary"]
                 streaks = ", ".join(f"{r['name']}: {r['current_streak']}/{r['for_windows']}" for r in data["rules"])
-                emit(f"window {last_window}: canary {canary['requests']} requests; streaks {streaks}")
+                emit(
+                    f"window {last_window}: canary {canary['requests']} {noun(canary['requests'], 'request')}; streaks {streaks}"
+                )
             if data["rollback"]:
                 fired = data["rollback"]
                 emit(
@@ -210,12 +222,35 @@ def _judge(
         open_engine(logs, engine, **options) if session is None else open_engine(logs, engine, spark=session, **options)
     )
     try:
-        return analyse(
+        result = analyse(
             eng, rules, stage=rules.stages[0], now_us=now_us, since_us=since_us, with_comparisons=False,
             ahead_us=now_us + AHEAD_TOLERANCE_S * 1_000_000,  # rows stamped past the wall clock: a clock ahead
         )  # fmt: skip
+        # rows stamped more than the allowance before --since: no window holds them (counted to see them grow)
+        before = since_us - AHEAD_TOLERANCE_S * 1_000_000
+        count, newest = eng.rows(f"SELECT count(*), max(ts_us) FROM {TABLE} WHERE ts_us < {int(before)}")[0]
+        result.data["rows_before_since"] = (int(count or 0), None if newest is None else int(newest))
+        return result
     finally:
         eng.close()
+
+
+def _behind_warning(before: tuple[int, int | None], now: tuple[int, int | None], since_us: int) -> str | None:
+    """A warning when rows stamped more than the allowance before ``--since`` were written since the last poll.
+
+    They fit no window the watch judges: a writer whose clock is behind is never seen (the mirror of the rows a clock
+    ahead writes, which hold a canary decision). Old rows already in the log when the watch began say nothing.
+    """
+    grown = now[0] - before[0]
+    if grown <= 0 or now[1] is None:
+        return None
+    behind_s = (since_us - now[1]) / 1e6
+    return (
+        f"WARNING: {grown} new {noun(grown, 'row')} stamped before --since {iso(since_us)} (the newest "
+        f"{iso(now[1])}, {behind_s / 60:.1f} min before it, more than the {AHEAD_TOLERANCE_S} s allowance): a "
+        "writer's clock is behind, and its rows fit no window the watch judges; fix that clock (NTP), or give an "
+        "earlier --since"
+    )
 
 
 def _run_hook(argv: list[str], fired: dict[str, object], emit: Callable[[str], None]) -> bool:

@@ -141,7 +141,8 @@ def print_summary(report: dict[str, Any], html_path: Path | None, run_id: str | 
         typer.echo(f"  warning: {safe(warning, 500)}")
     prod = report["production"]
     typer.echo(
-        f"  reference {fmt.count(report['reference']['rows'])} rows · production {fmt.count(prod['rows_in_window'])} rows"
+        f"  reference {fmt.count(report['reference']['rows'])} {fmt.noun(report['reference']['rows'], 'row')} · "
+        f"production {fmt.count(prod['rows_in_window'])} {fmt.noun(prod['rows_in_window'], 'row')}"
     )
     if html_path is not None:
         typer.echo(f"  report {safe(html_path, 1000)}")

@@ -31,6 +31,7 @@ from gatekit.drift.features import (
     explicit_features,
 )
 from gatekit.drift.sources import file_format, iter_batches, parse_since
+from gatekit.drift.stats import OTHER
 from gatekit.errors import ConfigError, DatasetError
 from gatekit.production.mlflow_traces import in_progress_note
 from gatekit.production.sources import load_results_map, open_side
@@ -480,6 +481,18 @@ def _test_features(
                 }
             )
         elif spec.kind != NUMERIC and not empty:
+            smallest = chi["min_expected_count"]
+            if smallest is not None and smallest < cfg.rare_min_expected:  # (the pooled column beside one category)
+                label = chi["min_expected_category"]
+                column = (
+                    f"{OTHER} column ({cat.pooled_count:,} {fmt.noun(cat.pooled_count, 'rare category', 'rare categories')} pooled)"
+                    if label == OTHER
+                    else (f"category {_category_label(str(label))!r}")
+                )
+                warnings.append(
+                    f"{spec.name}: the {column} has an expected count of {smallest:.3g}, under {cfg.rare_min_expected:g}"
+                    ": its chi-square p-value is only approximate; gather more rows, or bucket the rare values"
+                )
             features.append(
                 {
                     **base,

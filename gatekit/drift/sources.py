@@ -22,6 +22,7 @@ from typing import Any
 
 from gatekit.errors import ConfigError, DatasetError
 from gatekit.production.schema import NUMBER_TEXT
+from gatekit.rfc3339 import from_rfc3339
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz", ".json.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -470,7 +471,7 @@ def to_epoch_seconds(value: Any) -> float:
         if re.fullmatch(NUMBER_TEXT, text):  # epoch text by the engines' rule (float() also read "1_000")
             return to_epoch_seconds(float(text))
         try:
-            return to_epoch_seconds(datetime.fromisoformat(text.replace("Z", "+00:00")))
+            return to_epoch_seconds(from_rfc3339(text))
         except ValueError:
             return math.nan
     return math.nan

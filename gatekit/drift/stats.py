@@ -134,10 +134,16 @@ def chi2_pooled(
     else:
         result = chi2_contingency(table, correction=False)
         statistic, p_value, dof = float(result.statistic), float(result.pvalue), int(result.dof)
+    # the smallest expected count of the tested table (a column's total on the smaller side's share): the pooled
+    # (other) column is kept under ``min_expected`` when only one category is common, and the p-value is then rough
+    expected = [(table[0][j] + table[1][j]) * min(n_ref, n_prod) / total if total else 0.0 for j in range(len(kept))]
+    smallest = min(range(len(kept)), key=expected.__getitem__, default=None)
     return {
         "statistic": statistic,
         "p_value": p_value,
         "dof": dof,
+        "min_expected_count": expected[smallest] if smallest is not None else None,
+        "min_expected_category": kept[smallest] if smallest is not None else None,
         "cramers_v": cramers_v_balanced(table[0], table[1]) if len(kept) >= 2 else 0.0,
         "cramers_v_unweighted": math.sqrt(statistic / total) if total else 0.0,
         "categories_tested": kept,

@@ -341,7 +341,7 @@ class Policy:
 
 # a time as RFC 3339 text, or epoch seconds / milliseconds: written as they are (no detector reads a time)
 _RFC3339 = re.compile(
-    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?|\d{9,10}(?:\.\d+)?|\d{12,13}"
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}:?\d{2})?|\d{9,10}(?:\.\d+)?|\d{12,13}"
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from gatekit.fmt import noun
 from gatekit.models import Decision, Outcome
 
 
@@ -71,4 +72,5 @@ def summarise(decisions: list[Decision], total_cases: int) -> dict[str, Any]:
 
 
 def _share(count: int, evaluated: int) -> str:
-    return f"all {evaluated:,} cases" if count == evaluated else f"{count:,} of {evaluated:,} cases"
+    cases = noun(evaluated, "case")
+    return f"all {evaluated:,} {cases}" if count == evaluated else f"{count:,} of {evaluated:,} {cases}"

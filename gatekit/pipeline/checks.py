@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from gatekit.dataset import scores_output
+from gatekit.fmt import noun
 from gatekit.models import Check, CheckStatus
 from gatekit.pipeline.judge import Judged
 from gatekit.pipeline.prepare import Prepared
@@ -152,7 +153,7 @@ def run_checks(prep: Prepared, judged: Judged) -> list[Check]:
                 ">=",
                 CheckStatus.INCONCLUSIVE,
                 None,
-                f"{stats.stop_reason}: {done} of {total} cases finished; rerun with --resume (same --out) to finish them",
+                f"{stats.stop_reason}: {done} of {total} {noun(total, 'case')} finished; rerun with --resume (same --out) to finish them",
             )
         )
     if prep.sample is not None:
@@ -165,7 +166,7 @@ def run_checks(prep: Prepared, judged: Judged) -> list[Check]:
                 ">=",
                 CheckStatus.INCONCLUSIVE,
                 None,
-                f"sample of {len(prep.cases)} of {of} cases (seed {prep.config.seed}); a sample never promotes",
+                f"sample of {len(prep.cases)} of {of} {noun(of, 'case')} (seed {prep.config.seed}); a sample never promotes",
             )
         )
     return checks
@@ -286,7 +287,7 @@ def missing_reasons(
     for key in ("latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "latency_mean_ms", "latency_max_ms"):
         if timeouts and metrics.get(key) is None:
             reasons[key] = (
-                f"{timeouts} of {metrics.get('cases')} cases timed out (no answer within the timeout): this statistic "
+                f"{timeouts} of {metrics.get('cases')} {noun(metrics.get('cases'), 'case')} timed out (no answer within the timeout): this statistic "
                 "reaches them, so it is above the timeout by an unknown amount"
             )
         elif not metrics.get("successes"):
@@ -301,10 +302,10 @@ def missing_reasons(
             reasons[key] = "no case got a governance decision (every agent call failed), so the rate is unknown"
     labelled = sum(1 for case in prep.cases if isinstance(case.expected, dict) and "governance" in case.expected)
     labels_msg = (
-        f"none of the {len(prep.cases)} cases states `expected.governance` (the outcome the policy must reach); "
+        f"none of the {len(prep.cases)} {noun(len(prep.cases), 'case')} states `expected.governance` (the outcome the policy must reach); "
         f"label some cases in {display_path(prep.dataset.path)}, or remove the check from the thresholds file"
         if not labelled
-        else f"no labelled case of that kind was judged ({labelled} cases state `expected.governance`)"
+        else f"no labelled case of that kind was judged ({labelled} {noun(labelled, 'case states', 'cases state')} `expected.governance`)"
     )
     per_rule = [key for key in prep.thresholds.checks if key.startswith("governance.rule.")]
     for key in ("governance.violation_block_rate", "governance.false_positive_rate", "governance.agreement_rate"):
@@ -315,12 +316,12 @@ def missing_reasons(
         with_expected = sum(1 for case in prep.cases if scores_output(case.expected))
         if not with_expected:
             msg = (
-                f"none of the {len(prep.cases)} cases has `expected`, so nothing was scored; add "
+                f"none of the {len(prep.cases)} {noun(len(prep.cases), 'case')} has `expected`, so nothing was scored; add "
                 f"`expected:` (e.g. {{output_contains: [...]}}) to the cases in {display_path(prep.dataset.path)}, "
                 "or remove the check from the thresholds file"
             )
         else:
-            msg = f"no case with `expected` finished ({with_expected} of {len(prep.cases)} cases have one)"
+            msg = f"no case with `expected` finished ({with_expected} of {len(prep.cases)} {noun(len(prep.cases), 'case')} {noun(with_expected, 'has', 'have')} one)"
         for key in ("pass_rate", "pass_all_repeats_rate", "pass_any_repeat_rate"):
             reasons[key] = msg
     return reasons

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from gatekit.dataset import scores_output
+from gatekit.fmt import noun
 from gatekit.governance.labelled import Labelled, labelled_case
 from gatekit.metrics import AttemptSpend, ExpectationResult, MetricInputs, check_expectations, delivered_result
 from gatekit.models import AgentResponse, Case, CaseResult, Decision, Outcome
@@ -525,7 +526,7 @@ async def _replay_and_judge(prep: Prepared, emit: Callable[[str], None] | None) 
         from gatekit.report.text import one_line
 
         say(  # one line: a path or spec holding a line break must not start a log line (``::error::``) of its own
-            f"gatekit {prep.command}: {prep.total_cases} cases from {one_line(display_path(prep.dataset.path))} "
+            f"gatekit {prep.command}: {prep.total_cases} {noun(prep.total_cases, 'case')} from {one_line(display_path(prep.dataset.path))} "
             f"through {one_line(display_spec(prep.agent_spec))}"
         )
         with (

@@ -397,4 +397,5 @@ def agent_options(config: GateConfig) -> AgentOptions:
         api_key_env=config.agent_options.api_key_env,
         headers=dict(config.agent_options.headers),
         extra=dict(config.agent_options.extra),
+        config_dir=str(config.config_path.parent.resolve()) if config.config_path is not None else None,
     )

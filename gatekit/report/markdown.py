@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from gatekit.fmt import noun
 from gatekit.pipeline.model import LabelledQuality, LabelledRate, Verdict
 from gatekit.report.text import check_digits, format_value, interval_text, limit_text, md_escape, visible_controls
 
@@ -45,7 +46,8 @@ def _labelled_lines(quality: LabelledQuality) -> list[str]:
     lines = [
         "### Policy quality on labelled cases",
         "",
-        f"{quality.labelled} cases state `expected.governance`: {quality.violations} violations, {quality.benign} "
+        f"{quality.labelled} {noun(quality.labelled, 'case states', 'cases state')} `expected.governance`: "
+        f"{quality.violations} {noun(quality.violations, 'violation')}, {quality.benign} "
         f"benign{f', {quality.unjudged} not judged (the agent failed)' if quality.unjudged else ''}; "
         f"{round(quality.level * 100)}% Wilson intervals.",
         "",
@@ -81,7 +83,10 @@ def render_summary(verdict: Verdict, env: Mapping[str, str] | None = None) -> st
         # so the headline does not read green (the checks' verdict stays visible after it)
         badge = f"🛑 ERROR (exit code {verdict.exit_code}) · checks {badge}"
     lines: list[str] = [f"## gatekit {md_escape(verdict.kind)}: {badge}", ""]
-    facts = [f"candidate `{_code(display_spec(verdict.candidate.spec))}`", f"{verdict.dataset.cases} cases"]
+    facts = [
+        f"candidate `{_code(display_spec(verdict.candidate.spec))}`",
+        f"{verdict.dataset.cases} {noun(verdict.dataset.cases, 'case')}",
+    ]
     if verdict.exit_code is not None:
         facts.append(f"exit code {verdict.exit_code}")
     lines += [" · ".join(facts), ""]

@@ -8,10 +8,11 @@ Content-Security-Policy forbids it).
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from gatekit import fmt
+from gatekit.rfc3339 import from_rfc3339
 
 if TYPE_CHECKING:
     from gatekit.pipeline.model import CheckResult
@@ -61,7 +62,7 @@ def utc_seconds(value: Any) -> str:
     if not isinstance(value, str) or not value:
         return "—" if value in (None, "") else str(value)
     try:
-        stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        stamp = from_rfc3339(value)
     except ValueError:
         return value
     if stamp.tzinfo is None:

@@ -58,13 +58,23 @@ class GuardDecision:
 
 
 class PolicyViolation(Exception):  # noqa: N818 - the name says what happened, as the issue names it
-    """The policy denied a request, a tool call or a response; ``decision`` says which rules and why."""
+    """The policy denied a request, a tool call or a response; ``decision`` says which rules and why.
+
+    ``str()`` (what an application logs) is one line with secrets and PII scrubbed and controls shown escaped, as
+    the guard's traces show reasons: a reason quotes the tool name the agent chose and a request id the caller gave.
+    ``decision`` keeps them as they were.
+    """
 
     def __init__(self, decision: GuardDecision, message: str | None = None) -> None:
         self.decision = decision
-        reasons = "; ".join(decision.reasons) or "no reason given"
-        text = message or f"{decision.outcome} at {decision.stage} (request {decision.request_id}): {reasons}"
-        super().__init__(text)
+        if message is None:
+            from gatekit.redact import scrub
+            from gatekit.report.text import one_line
+
+            reasons = "; ".join(decision.reasons) or "no reason given"
+            text = f"{decision.outcome} at {decision.stage} (request {decision.request_id}): {reasons}"
+            message = one_line(scrub(text) or text)
+        super().__init__(message)
 
     @property
     def outcome(self) -> str:

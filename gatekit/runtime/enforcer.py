@@ -1064,6 +1064,25 @@ class Enforcer:
                 "owasp": ["ASI08:2026"]}  # fmt: skip
         return Decision(Outcome.DENY, [rule], [f"{rule['id']}: {reason}"])
 
+    def _count_guard_error(self, state: _Request | None, request_id: str, decision: Decision) -> None:
+        """Count a request a guard error denied on the run counters, once, and check the emergency stops.
+
+        docs/runtime.md: a request counts on the run counters when it is denied, and a guard error is a DENY; it was
+        not counted, so N guard errors never tripped the ``deny_count`` stop N denials trip.
+        """
+        with self._lock:
+            if self._run.stop_reason is not None:  # (the breaker is open: nothing more is counted, as in _finish)
+                return
+            try:
+                if state is None:  # a check outside a request scope: one case, as each such check counts
+                    self.policy.record(self._run, decision, {"id": request_id, "input": None, "context": {}}, None)
+                else:
+                    case = {"id": state.request_id, "input": state.input, "context": state.context}
+                    self._count_request(state, decision, case, final=True)
+            except Exception as exc:  # noqa: BLE001 - counting never changes the decision (a DENY already)
+                log.warning("gatekit guard: request %s not counted on the run state (%s: %s)",
+                            self._shown_id(request_id), type(exc).__name__, scrub(str(exc)))  # fmt: skip
+
     def _guard_error(self, exc: BaseException) -> Decision:
         with self._lock:
             self._counts["guard_errors"] += 1
@@ -1095,6 +1114,8 @@ class Enforcer:
         else:
             enforced, value = verdict, allowed
         request_id = state.request_id if state is not None else str(case["id"]) if case else self._new_id()
+        if case is None:  # a guard error (the check points pass no case then): counted as the denied request it is
+            self._count_guard_error(state, request_id, decision)
         policy = self.policy
         guard_decision = GuardDecision(
             stage=stage,

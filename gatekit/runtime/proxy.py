@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from gatekit.agents.base import AgentCallError
 from gatekit.errors import ConfigError
+from gatekit.fmt import noun
 from gatekit.models import ErrorType
 from gatekit.redact import add_known_secret, mask_request_secrets, request_secrets, scrub, scrub_cut
 from gatekit.runtime.decision import PolicyViolation, ReviewRequired
@@ -496,7 +497,7 @@ class GuardProxy:
             # every request in flight holds its body and answer (up to 4 + 16 MiB): beyond the bound, refused at once,
             # before its body is read, so a flood of connections cannot grow the proxy's memory without end
             reply = _Reply(
-                503, f"the guard is handling {self.settings.max_in_flight} requests; retry shortly",
+                503, f"the guard is handling {self.settings.max_in_flight} {noun(self.settings.max_in_flight, 'request')}; retry shortly",
                 "server_error", "overloaded", "overloaded", "overloaded", "1",
             )  # fmt: skip
             self._record_refused("overloaded", exchange)

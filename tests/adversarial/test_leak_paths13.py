@@ -319,7 +319,7 @@ def test_a_dataset_path_with_an_email_and_a_secret_is_written_nowhere(tmp_path: 
     )  # fmt: skip
     # no case has `expected`: pass_rate is unknown, the gate is not a pass (as before)
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "cases from [EMAIL_ADDRESS]/card [CREDIT_CARD]/[API_TOKEN].jsonl" in proc.stderr, proc.stderr
+    assert "1 case from [EMAIL_ADDRESS]/card [CREDIT_CARD]/[API_TOKEN].jsonl" in proc.stderr, proc.stderr
     verdict = json.loads((tmp_path / "out" / "verdict.json").read_text(encoding="utf-8"))
     assert verdict["dataset"]["path"] == "[EMAIL_ADDRESS]/card [CREDIT_CARD]/[API_TOKEN].jsonl"
     assert "add `expected:`" in json.dumps(verdict) and "[EMAIL_ADDRESS]" in json.dumps(verdict["checks"])

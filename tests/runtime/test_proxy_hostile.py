@@ -71,6 +71,9 @@ def test_a_hostile_upstream_answer_is_checked_or_refused(
     proxied: tuple[ProxyThread, ChatUpstream, Path], name: str
 ) -> None:
     server, _, _ = proxied
+    # each answer judged alone: the module's proxy is shared, and its denials add up to the default policy's
+    # stop-on-violations (5), guard errors included (left22), whose open breaker would deny the next ones
+    server.proxy.enforcer.reset()
     answer = chat(server.url, f"hostile:{name}")
     status, code = EXPECTED[name]
     assert answer.status == status, answer.body[:300]
@@ -92,9 +95,15 @@ def test_the_proxy_stays_healthy_and_its_rows_stay_valid_after_the_hostile_answe
     proxied: tuple[ProxyThread, ChatUpstream, Path],
 ) -> None:
     server, _, rows = proxied
+    server.proxy.enforcer.reset()
     for name in HOSTILE_BODIES:
         chat(server.url, f"hostile:{name}")
     assert request(f"{server.url}/healthz", method="GET").status == 200
+    # 5 denials (4 guard errors on arguments it cannot read, 1 forbidden tool): the emergency stop holds, as for any
+    # 5 violations; once reset, the proxy answers again
+    assert server.proxy.enforcer.breaker_open
+    assert chat(server.url, "plain").status == 403
+    server.proxy.enforcer.reset()
     assert chat(server.url, "plain").status == 200
     schema = json_schema()
     lines = rows.read_text().splitlines()

@@ -13,7 +13,7 @@ import functools
 import operator
 import re
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any, ClassVar, NamedTuple, Protocol
 
 from gatekit.chat import chat_text
@@ -23,6 +23,7 @@ from gatekit.governance.detectors.registry import MIN_FINDING
 from gatekit.governance.rules.interface import BaseRule as BaseRule
 from gatekit.governance.rules.interface import RuleConfig as RuleConfig
 from gatekit.models import TOOL_RESULT_KEYS, Outcome
+from gatekit.rfc3339 import from_rfc3339
 
 
 class Fired(NamedTuple):
@@ -239,7 +240,7 @@ def _clock_fields(timestamp: str) -> tuple[Any, ...]:
 
 def _read_clock_fields(timestamp: str) -> tuple[Any, ...]:
     try:
-        moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+        moment = from_rfc3339(timestamp)
     except ValueError:
         return _NO_CLOCK
     if moment.tzinfo is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from typing import Any, ClassVar
 
+from gatekit.fmt import noun
 from gatekit.governance.expressions import Expression
 from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig
 from gatekit.governance.schema import EmergencyStopConfig
@@ -80,7 +81,7 @@ class EmergencyStopRule(BaseRule):
             if name in metrics and name != "rules"
         )
         reason = self.cfg.reason or self.cfg.when
-        return f"{reason} ({shown} after {run.cases} cases)"
+        return f"{reason} ({shown} after {run.cases} {noun(run.cases, 'case')})"
 
     def evaluate(self, ev: Evaluation) -> list[Fired]:
         """Run-level rules do not judge single cases."""
