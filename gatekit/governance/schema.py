@@ -113,7 +113,7 @@ class PromptInjectionConfig(RuleConfig):
     escalate_outcome: OutcomeName = "deny"
     high_risk_tools: list[str] = Field(default_factory=list)
 
-    _names = field_validator("high_risk_tools")(lambda value: _tool_names(value, exact=True))
+    _names = field_validator("high_risk_tools")(lambda value: _tool_names(value))  # (matched as deny is: folded)
 
     # (``threshold: yes`` was 1.0: no injection ever reached it)
     _no_bool = field_validator("threshold", "deny_threshold", mode="before")(refuse_bool)
@@ -210,7 +210,7 @@ def _tool_names(value: list[str] | None, exact: bool = False) -> list[str] | Non
     """``value`` when every tool name (or glob) in it can name a tool; ValueError otherwise.
 
     A blank one names no tool; with blanks around it, an ``exact`` one (``allow``: compared as written) names no
-    tool either (``deny``, ``high_risk`` and limits compare folded names).
+    tool either (``deny``, ``high_risk``, ``high_risk_tools`` and limits compare folded names).
     """
     for index, name in enumerate(value or ()):
         if not name.strip():
@@ -236,6 +236,17 @@ class ToolsConfig(RuleConfig):
 
     _no_bool = field_validator("max_calls_per_case", mode="before")(refuse_bool)
     _exact_names = field_validator("allow")(lambda value: _tool_names(value, exact=True))
+
+    @field_validator("allow", mode="before")
+    @classmethod
+    def _allow_given(cls, value: Any) -> Any:
+        if value is None:  # ("allow:" and nothing under it read as no allow-list: every tool allowed)
+            raise ValueError(
+                "no tool under 'allow:', which would allow every tool; list the tools the agent may call, write "
+                "allow: [] to refuse every call, or remove the key to allow every tool"
+            )
+        return value
+
     _names = field_validator("deny", "high_risk")(lambda value: _tool_names(value))
 
     @field_validator("limits")

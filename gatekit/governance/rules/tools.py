@@ -26,6 +26,7 @@ from gatekit.governance.rules.base import (
     Evaluation,
     Fired,
     RuleConfig,
+    check_fields,
 )
 from gatekit.governance.schema import ToolLimit, ToolsConfig
 from gatekit.models import Outcome
@@ -215,6 +216,8 @@ class ToolsRule(BaseRule):
                 (Expression(c.when, names=ENV_NAMES), Outcome(c.outcome), c.reason or f"condition {c.when!r} holds")
                 for c in limit.conditions
             ]
+            for expression, _, _ in conditions:
+                check_fields(expression)
             self.limits.append((pattern, limit, conditions))
         # exact names compare with ==; only glob patterns pay for fnmatch
         self.limit_globs = {pattern: any(ch in pattern for ch in "*?[") for pattern in config.limits}
