@@ -255,6 +255,25 @@ class ToolsConfig(RuleConfig):
         _tool_names(list(value))
         return value
 
+    @field_validator("limits")
+    @classmethod
+    def _limits_reach_allowed(cls, value: dict[str, ToolLimit], info: ValidationInfo) -> dict[str, ToolLimit]:
+        allow = info.data.get("allow")
+        if not allow:  # (no allow-list: every name may be called; allow: []: every call is refused, limits or not)
+            return value
+        for pattern in value:
+            if not _reaches(pattern, allow):
+                import difflib
+
+                exact = [name for name in allow if not _is_glob(name)]
+                close = difflib.get_close_matches(pattern, exact, n=1, cutoff=0.75)
+                meant = f"did you mean {close[0]!r}? fix the spelling, or" if close else "name an allowed tool, or"
+                raise ValueError(
+                    f"{pattern!r} names no tool on the allow-list, so the limit never applies to a "
+                    f"call the rule lets through (the others are refused anyway); {meant} add it to allow"
+                )
+        return value
+
     @model_validator(mode="after")
     def _checks_something(self) -> ToolsConfig:
         if self.allow is None and not (self.deny or self.high_risk or self.limits) and self.max_calls_per_case is None:
@@ -263,6 +282,29 @@ class ToolsConfig(RuleConfig):
                 "allow every call; list the tools the agent may call (allow: [...]) or set a limit"
             )
         return self
+
+
+def _is_glob(name: str) -> bool:
+    return any(ch in name for ch in "*?[")
+
+
+def _reaches(pattern: str, allow: list[str]) -> bool:
+    """True when a ``limits`` pattern can apply to a name ``allow`` lets through.
+
+    Names are compared as a limit compares them (as written or folded); a glob against a glob is taken to overlap.
+    """
+    import fnmatch
+
+    from gatekit.governance.rules.tools import _fold
+
+    folded = _fold(pattern)
+    for name in allow:
+        if _is_glob(name) and _is_glob(pattern):
+            return True
+        for limit, allowed in ((pattern, name), (folded, _fold(name))):
+            if limit == allowed or fnmatch.fnmatchcase(allowed, limit) or fnmatch.fnmatchcase(limit, allowed):
+                return True
+    return False
 
 
 def _finite(number: float, where: str, example: str = "16k") -> float:
@@ -341,6 +383,28 @@ class TokenBudgetConfig(RuleConfig):
         return self
 
 
+def _widest_finding(pattern: str) -> int:
+    """The most characters a finding of ``pattern`` can span: its ``value`` group when it has one, else the match."""
+    import re._constants as sre_constants
+    import re._parser as sre_parser
+
+    parsed = sre_parser.parse(pattern)
+    group = parsed.state.groupdict.get("value")
+    if group is None:
+        return int(parsed.getwidth()[1])
+    stack = [parsed]
+    while stack:
+        for op, argument in stack.pop().data:
+            if op is sre_constants.SUBPATTERN and argument[0] == group:
+                return int(argument[3].getwidth()[1])
+            for item in argument if isinstance(argument, list | tuple) else (argument,):
+                if isinstance(item, sre_parser.SubPattern):
+                    stack.append(item)
+                elif isinstance(item, list | tuple):
+                    stack.extend(inner for inner in item if isinstance(inner, sre_parser.SubPattern))
+    return int(parsed.getwidth()[1])
+
+
 class CustomDetectorConfig(BaseModel):
     """A detector declared in policy YAML: a regex, a named validator, optional context words."""
 
@@ -359,6 +423,11 @@ class CustomDetectorConfig(BaseModel):
     @classmethod
     def _compiles(cls, value: str) -> str:
         compile_linear(value)  # (ValueError: it does not compile, or RE2 cannot run it in linear time)
+        if _widest_finding(value) == 0:  # (an empty match is no finding: the detector would never find anything)
+            raise ValueError(
+                f"pattern {value!r} matches only empty text ('\\b', '^$', 'x{{0}}' or an empty value group), so the "
+                "detector finds nothing; write the value's own characters, e.g. 'ORD-\\d{6}'"
+            )
         return value
 
     @field_validator("validator")

@@ -226,3 +226,74 @@ def test_a_high_risk_tool_written_with_blanks_around_it_escalates() -> None:
     policy = _policy({"id": "inj", "kind": "prompt_injection", "high_risk_tools": [" issue_refund"]})
     decision = policy.evaluate({"input": INJECTION}, {"tool_calls": [{"name": "issue_refund", "arguments": {}}]})
     assert decision.outcome is Outcome.DENY, decision.reasons
+
+
+# --- a custom detector whose pattern can match only empty text -------------------------------------------
+
+
+def _detector_policy(pattern: str) -> Any:
+    detector = {"type": "ORDER_NO", "pattern": pattern}
+    return _policy(
+        {"id": "orders", "kind": "sensitive_data", "outcomes": {"ORDER_NO": "deny"}, "detectors": [detector]}
+    )
+
+
+@pytest.mark.parametrize("pattern", [r"\b", "^$", "(?m)^", "x{0}", r"ORD-(?P<value>)\d+", r"(?:ORD)?(?P<value>\b)"])
+def test_a_detector_pattern_that_matches_only_empty_text_is_refused(pattern: str) -> None:
+    # old: loaded; an empty match is no finding, so the detector never found anything (and the rule never fired)
+    with pytest.raises(PolicyError, match=r"rules\[0\]\.detectors\[0\]\.pattern: pattern .* matches only empty text"):
+        _detector_policy(pattern)
+
+
+def test_a_detector_pattern_that_matches_only_empty_text_is_one_line_exit_2(tmp_path: Path) -> None:
+    policy = tmp_path / "p.yaml"
+    policy.write_text(
+        "id: p\nversion: '1'\nrules:\n  - id: orders\n    kind: sensitive_data\n    outcomes: {ORDER_NO: deny}\n"
+        "    detectors:\n      - type: ORDER_NO\n        pattern: '^$'\n",
+        encoding="utf-8",
+    )
+    result = _gatekit("policy", "check", str(policy), cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert f"{policy}:9: rules[0].detectors[0].pattern: pattern '^$' matches only empty text" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text"),
+    [(r"ORD-\d{6}", "ORD-123456"), (r"ORD-(?P<value>\d+)", "ORD-99"), ("x*ORD", "ORD"), (r"\bORD-\d+\b", "ORD-1")],
+)
+def test_a_detector_pattern_with_characters_still_finds(pattern: str, text: str) -> None:
+    decision = _detector_policy(pattern).evaluate({}, {"output": f"your order {text} ships"})
+    assert decision.outcome is Outcome.DENY, decision.reasons
+
+
+# --- a tools limit naming no tool the allow-list lets through ----------------------------------------------
+
+
+def test_a_limit_on_a_tool_the_allow_list_refuses_is_refused(tmp_path: Path) -> None:
+    # old: loaded; the limit on the misspelt 'refnd' never applied, so refund was called without its limit
+    policy = tmp_path / "p.yaml"
+    policy.write_text(
+        "id: p\nversion: '1'\nrules:\n  - id: tools\n    kind: tools\n    allow: [refund, get_order]\n"
+        "    limits:\n      refnd: {max_calls: 1}\n",
+        encoding="utf-8",
+    )
+    result = _gatekit("policy", "check", str(policy), cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert f"{policy}:7: rules[0].limits: 'refnd' names no tool on the allow-list" in result.stderr
+    assert "did you mean 'refund'?" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("allow", "limit", "name"),
+    [
+        (["refund"], "REFUND", "refund"),
+        (["refund", "get_order"], "get_*", "get_order"),
+        (["list_*"], "list_users", "list_users"),
+        (["list_*"], "li*", "list_orders"),
+        (["refund"], "*", "refund"),
+    ],
+)
+def test_a_limit_reaching_an_allowed_tool_still_loads(allow: list[str], limit: str, name: str) -> None:
+    policy = _policy({"id": "t", "kind": "tools", "allow": allow, "limits": {limit: {"max_calls": 1}}})
+    calls = [{"name": name, "arguments": {}}] * 2
+    assert policy.evaluate({}, {"tool_calls": calls}).outcome is Outcome.DENY  # (two calls, limit one)
