@@ -314,6 +314,15 @@ def _finite(number: float, where: str, example: str = "16k") -> float:
     return number
 
 
+def _given(value: Any, key: str) -> Any:
+    """``value`` unless the key was written with nothing after it (null): that budget would be off, silently."""
+    if value is None:
+        raise ValueError(
+            f"no number after '{key}:', so that budget would be off; write one (e.g. 50k) or remove the key"
+        )
+    return value
+
+
 def _tokens(value: Any, where: str) -> Any:
     if value is None:
         return None
@@ -334,8 +343,8 @@ class CaseBudget(BaseModel):
 
     @field_validator("input_tokens", "output_tokens", "total_tokens", mode="before")
     @classmethod
-    def _parse(cls, value: Any) -> Any:
-        return _tokens(value, "per_case")
+    def _parse(cls, value: Any, info: ValidationInfo) -> Any:
+        return _tokens(_given(value, str(info.field_name)), "per_case")
 
 
 class TokenBudgetConfig(RuleConfig):
@@ -343,6 +352,14 @@ class TokenBudgetConfig(RuleConfig):
 
     kind: Literal["token_budget"] = "token_budget"
     per_case: CaseBudget | None = None
+
+    @field_validator("per_case", mode="before")
+    @classmethod
+    def _per_case_given(cls, value: Any) -> Any:
+        if value is None:  # ("per_case:" and nothing under it: no per-case budget, silently)
+            raise ValueError("nothing under 'per_case:'; set input_tokens, output_tokens or total_tokens, or remove it")
+        return value
+
     per_user_per_minute: int | None = None
     per_run_per_minute: int | None = None
     window: float = Field(default=60_000.0, description="window length in ms (default 1 minute)")
@@ -351,8 +368,8 @@ class TokenBudgetConfig(RuleConfig):
 
     @field_validator("per_user_per_minute", "per_run_per_minute", mode="before")
     @classmethod
-    def _parse(cls, value: Any) -> Any:
-        return _tokens(value, "per minute budget")
+    def _parse(cls, value: Any, info: ValidationInfo) -> Any:
+        return _tokens(_given(value, str(info.field_name)), "per minute budget")
 
     @field_validator("window", mode="before")
     @classmethod

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from gatekit.errors import PolicyError
-from gatekit.governance import policy_from_dict
+from gatekit.governance import load_policy, policy_from_dict
 from gatekit.models import Outcome
 from gatekit.runtime import Enforcer, PolicyViolation
 
@@ -297,3 +297,99 @@ def test_a_limit_reaching_an_allowed_tool_still_loads(allow: list[str], limit: s
     policy = _policy({"id": "t", "kind": "tools", "allow": allow, "limits": {limit: {"max_calls": 1}}})
     calls = [{"name": name, "arguments": {}}] * 2
     assert policy.evaluate({}, {"tool_calls": calls}).outcome is Outcome.DENY  # (two calls, limit one)
+
+
+# --- a value that is there but of the wrong shape: what to write, not pydantic's words --------------------
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        # old: "rules[0]: missing 'kind'" although the rule has a kind (a list, a boolean)
+        ("  - id: r\n    kind: [tools]\n    allow: [a]", ":5: rules[0].kind: a list is no kind name; write one of: "),
+        ("  - id: r\n    kind: yes\n    allow: [a]", ":5: rules[0].kind: true is no kind name; write one of: "),
+        # old: "Input should be a valid list" / "valid dictionary" / "valid boolean" (nothing said what to write)
+        ("  - id: r\n    kind: tools\n    allow: get_order", ":6: rules[0].allow: expected a list (- item lines"),
+        ("  - foo", ":4: rules[0]: expected a mapping (key: value"),
+        ("  - id: r\n    kind: tools\n    allow: [a]\n    limits: {a: 3}", ":7: rules[0].limits.a: expected a mapping"),
+        (
+            "  - id: r\n    kind: tools\n    allow: [a]\n    enabled: nope",
+            ":7: rules[0].enabled: expected true or false, ",
+        ),
+    ],
+)
+def test_a_value_of_the_wrong_shape_says_what_to_write(tmp_path: Path, lines: str, expected: str) -> None:
+    policy = tmp_path / "p.yaml"
+    policy.write_text(f"id: p\nversion: '1'\nrules:\n{lines}\n", encoding="utf-8")
+    with pytest.raises(PolicyError) as caught:
+        load_policy(policy)
+    assert str(caught.value).startswith(f"{policy}{expected}"), str(caught.value)
+    assert "Input should be" not in str(caught.value)
+
+
+def test_a_version_yaml_reads_as_a_date_says_to_quote_it(tmp_path: Path) -> None:
+    # old: "version: Input should be a valid string"
+    policy = tmp_path / "p.yaml"
+    policy.write_text("id: p\nversion: 2026-12-07\nrules:\n  - {id: r, kind: tools, allow: [a]}\n", encoding="utf-8")
+    with pytest.raises(PolicyError) as caught:
+        load_policy(policy)
+    assert (
+        str(caught.value) == f"{policy}:2: version: 2026-12-07 is not text: YAML reads it as a date; put it in quotes"
+    )
+
+
+# --- a token budget key with nothing after it ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (
+            "per_case: {total_tokens: 16k}\n    per_user_per_minute:",
+            ":7: rules[0].per_user_per_minute: no number after",
+        ),
+        ("per_case: {total_tokens: 16k}\n    per_run_per_minute:", ":7: rules[0].per_run_per_minute: no number after"),
+        ("per_user_per_minute: 50k\n    per_case:", ":7: rules[0].per_case: nothing under 'per_case:'"),
+        ("per_case: {total_tokens: 16k, output_tokens: }", ":6: rules[0].per_case.output_tokens: no number after"),
+    ],
+)
+def test_a_budget_key_with_nothing_after_it_is_refused(tmp_path: Path, lines: str, expected: str) -> None:
+    # old: loaded; the key read as null, so that budget was off while the file seemed to set it
+    policy = tmp_path / "p.yaml"
+    policy.write_text(
+        f"id: p\nversion: '1'\nrules:\n  - id: budget\n    kind: token_budget\n    {lines}\n", encoding="utf-8"
+    )
+    with pytest.raises(PolicyError) as caught:
+        load_policy(policy)
+    assert str(caught.value).startswith(f"{policy}{expected}"), str(caught.value)
+
+
+# --- policy test naming an emergency_stop rule in rules / not_rules -----------------------------------------
+
+
+def test_a_policy_test_naming_a_stop_rule_in_not_rules_is_a_bad_file(tmp_path: Path) -> None:
+    # old: not_rules: [stop] passed whatever the policy did (a stop rule is never among a case's fired rules)
+    (tmp_path / "p.yaml").write_text(
+        "id: p\nversion: '1'\nrules:\n  - {id: tools, kind: tools, allow: [get_order]}\n"
+        "  - {id: stop, kind: emergency_stop, when: deny_count >= 1}\n",
+        encoding="utf-8",
+    )
+    tests = tmp_path / "tests"
+    tests.mkdir()
+    (tests / "p_test.yaml").write_text(
+        "policy: ../p.yaml\ntests:\n  - name: never stops\n    response: {tool_calls: [{name: drop_db}]}\n"
+        "    expect: {not_rules: [stop]}\n",
+        encoding="utf-8",
+    )
+    result = _gatekit("policy", "test", str(tests), cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+    assert "expect.not_rules names emergency_stop rule(s) ['stop']" in result.stderr
+    assert "expect_stop: true" in result.stderr
+    (tests / "p_test.yaml").write_text(
+        "policy: ../p.yaml\ntests:\n  - name: stops\n    response: {tool_calls: [{name: drop_db}]}\n"
+        "    expect: {outcome: deny, rules: [tools]}\n    expect_stop: true\n",
+        encoding="utf-8",
+    )
+    result = _gatekit("policy", "test", str(tests), cwd=tmp_path)
+    assert result.returncode == 0 and "1 passed, 0 failed" in result.stdout, result.stdout + result.stderr
