@@ -295,13 +295,13 @@ def _reaches(pattern: str, allow: list[str]) -> bool:
     """
     import fnmatch
 
-    from gatekit.governance.rules.tools import _fold
+    from gatekit.governance.rules.tools import _fold_pattern
 
-    folded = _fold(pattern)
+    folded = _fold_pattern(pattern)
     for name in allow:
         if _is_glob(name) and _is_glob(pattern):
             return True
-        for limit, allowed in ((pattern, name), (folded, _fold(name))):
+        for limit, allowed in ((pattern, name), (folded, _fold_pattern(name))):
             if limit == allowed or fnmatch.fnmatchcase(allowed, limit) or fnmatch.fnmatchcase(limit, allowed):
                 return True
     return False

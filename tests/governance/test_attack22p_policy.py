@@ -393,3 +393,59 @@ def test_a_policy_test_naming_a_stop_rule_in_not_rules_is_a_bad_file(tmp_path: P
     )
     result = _gatekit("policy", "test", str(tests), cwd=tmp_path)
     assert result.returncode == 0 and "1 passed, 0 failed" in result.stdout, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("name", ["REFUND_ALL", "Refund_All", "refund_all\u200b", "ｒｅｆｕｎｄ_all"])
+def test_a_limit_condition_on_a_tool_name_sees_the_name_written_otherwise(name: str) -> None:
+    # old: the limit applied to REFUND_ALL (folded), but its condition compared tool.name exactly: allowed
+    limits = {"refund*": {"conditions": [{"when": 'tool.name == "refund_all"', "reason": "refunds everything"}]}}
+    policy = _policy({"id": "t", "kind": "tools", "limits": limits})
+    decision = policy.evaluate({}, {"tool_calls": [{"name": name, "arguments": {}}]})
+    assert decision.outcome is Outcome.DENY, decision.reasons
+    assert decision.reasons == [f"t: tool {name!r} call 0: refunds everything"]
+    other = policy.evaluate({}, {"tool_calls": [{"name": "REFUND_ONE", "arguments": {}}]})
+    assert other.outcome is Outcome.ALLOW, other.reasons
+
+
+@pytest.mark.parametrize(
+    "when", ['tool_calls[0].name == "refund"', 'len(tool_calls) == 1 and tool_calls[0]["name"] in ["refund"]']
+)
+def test_a_condition_over_tool_calls_sees_the_name_written_otherwise(when: str) -> None:
+    # old: tool_calls[0].name compared exactly: REFUND passed
+    policy = _policy({"id": "c", "kind": "condition", "when": when, "outcome": "deny"})
+    for name in ("refund", "REFUND", "refund\u200b"):
+        decision = policy.evaluate({}, {"tool_calls": [{"name": name, "arguments": {"amount": 1}}]})
+        assert decision.outcome is Outcome.DENY, (name, decision.reasons)
+    assert policy.evaluate({}, {"tool_calls": [{"name": "get_order", "arguments": {}}]}).outcome is Outcome.ALLOW
+
+
+# --- a glob folded whole lost its '*' -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["DELETE_USER", "Delete_User", "DeleteUser", "ＤＥＬＥＴＥ_user", "delete_user"])
+def test_a_deny_glob_with_a_star_after_a_letter_denies_a_name_written_otherwise(name: str) -> None:
+    # old: 'delete*' folded whole read 'delete' (the '*' dropped), so DELETE_USER was allowed
+    policy = _policy({"id": "t", "kind": "tools", "deny": ["delete*"]})
+    decision = policy.evaluate({}, {"tool_calls": [{"name": name, "arguments": {}}]})
+    assert decision.outcome is Outcome.DENY, decision.reasons
+    assert policy.evaluate({}, {"tool_calls": [{"name": "list_users", "arguments": {}}]}).outcome is Outcome.ALLOW
+
+
+@pytest.mark.parametrize(
+    ("rule", "name"),
+    [
+        ({"id": "t", "kind": "tools", "limits": {"refund*": {"max_calls": 0}}}, "REFUND_ALL"),
+        ({"id": "t", "kind": "tools", "limits": {"Get?Order": {"max_calls": 0}}}, "GET_ORDER"),
+        ({"id": "t", "kind": "tools", "deny": ["[DR]rop*"]}, "DROP_TABLE"),
+    ],
+)
+def test_a_limit_or_deny_glob_applies_to_a_name_written_otherwise(rule: dict[str, Any], name: str) -> None:
+    decision = _policy(rule).evaluate({}, {"tool_calls": [{"name": name, "arguments": {}}]})
+    assert decision.outcome is Outcome.DENY, decision.reasons
+
+
+def test_an_injection_followed_by_a_high_risk_glob_written_otherwise_is_denied() -> None:
+    tools = {"id": "t", "kind": "tools", "high_risk": ["refund*"]}
+    policy = _policy(tools, {"id": "inj", "kind": "prompt_injection"})
+    decision = policy.evaluate({"input": INJECTION}, {"tool_calls": [{"name": "RefundAll", "arguments": {}}]})
+    assert decision.outcome is Outcome.DENY, decision.reasons

@@ -11,17 +11,15 @@ from typing import Any, ClassVar
 
 from gatekit.governance.expressions import Expression
 from gatekit.governance.rules.base import (
-    CACHE_ENTRIES,
     ENV_NAMES,
     ENV_READERS,
-    MAX_CACHED_NAME,
     BaseRule,
     Evaluation,
     Fired,
     RuleConfig,
     check_fields,
 )
-from gatekit.governance.rules.tools import _fold
+from gatekit.governance.rules.tools import Canonical
 from gatekit.governance.schema import ConditionConfig
 from gatekit.models import Outcome
 
@@ -164,12 +162,8 @@ class ConditionRule(BaseRule):
         # sees, as a tools rule's deny-list reads them: when the expression does not hold for the names as written, it
         # is judged again on each name's canonical form (the expression's own text literal that folds to the same, else
         # the folded name), so ``tool.name == "refund"`` is not slipped past by calling ``REFUND``
-        self.reads_names = bool({"tool", "tool_names"} & self.expression.names)
-        self.literal_of: dict[str, str] = {}
-        for node in ast.walk(self.expression.tree):
-            if isinstance(node, ast.Constant) and type(node.value) is str:
-                self.literal_of.setdefault(_fold(node.value), node.value)
-        self._canon: dict[str, str] = {}
+        self.reads_names = bool({"tool", "tool_names", "tool_calls"} & self.expression.names)
+        self.canonical = Canonical([self.expression.tree])
         if not self.unknowable:  # (nothing to say: the plain evaluation, without a call around it)
             self.evaluate = self._evaluate  # type: ignore[method-assign]
 
@@ -192,31 +186,15 @@ class ConditionRule(BaseRule):
         fired = self._judge(ev, None)
         if fired or not self.reads_names or not ev.tool_calls:
             return fired
-        canonical = self._canonical_names(ev)
+        canonical = self.canonical.names(ev.tool_calls)
         return fired if canonical is None else self._judge(ev, canonical)
-
-    def _canonical(self, name: str) -> str:
-        """``name`` as a reader sees it: the expression's literal that folds alike, else the folded name."""
-        canonical = self._canon.get(name)
-        if canonical is None:
-            folded = _fold(name)
-            canonical = self.literal_of.get(folded, folded)
-            if len(self._canon) < CACHE_ENTRIES and len(name) <= MAX_CACHED_NAME:
-                self._canon[name] = canonical
-        return canonical
-
-    def _canonical_names(self, ev: Evaluation) -> list[Any] | None:
-        """Each call's name in its canonical form (:meth:`_canonical`); None when every name already is."""
-        names = [call.get("name") for call in ev.tool_calls]
-        canonical = [self._canonical(name) if type(name) is str else name for name in names]
-        return None if canonical == names else canonical
 
     def _judge(self, ev: Evaluation, canonical: list[Any] | None) -> list[Fired]:
         """The expression on the case; ``canonical``: the calls' names to judge them by (None: as written)."""
         if not self.per_tool:  # (only the names the expression reads are built)
             values = ev.values(self.case_names)
-            if canonical is not None and "tool_names" in values:
-                values["tool_names"] = [str(name or "") for name in canonical]
+            if canonical is not None:
+                Canonical.rename(values, ev.tool_calls, canonical)
             return [Fired(self.outcome, self.reason)] if self.holds(values) else []
         calls = ev.tool_calls
         if not calls:
@@ -260,8 +238,8 @@ class ConditionRule(BaseRule):
             env = {self.case_names[0]: self.case_getter(ev)}
         else:
             env = ev.values(self.case_names)
-        if canonical is not None and "tool_names" in env:
-            env["tool_names"] = [str(name or "") for name in canonical]
+        if canonical is not None:
+            Canonical.rename(env, ev.tool_calls, canonical)
         for part in self.prefix_fns:
             if not part(env):
                 return None
