@@ -117,9 +117,15 @@ class Canonical:
 
     def names(self, calls: list[dict[str, Any]]) -> list[Any] | None:
         """Each call's name in its canonical form; None when every name already is."""
+        seen = self._seen
+        for call in calls:  # (the usual case first: every name is its own canonical form, known already)
+            name = call.get("name")
+            if type(name) is str and seen.get(name, None) != name and self.name(name) != name:
+                break
+        else:
+            return None
         names = [call.get("name") for call in calls]
-        canonical = [self.name(name) if type(name) is str else name for name in names]
-        return None if canonical == names else canonical
+        return [self.name(name) if type(name) is str else name for name in names]
 
     @staticmethod
     def rename(env: dict[str, Any], calls: list[dict[str, Any]], canonical: list[Any]) -> None:
