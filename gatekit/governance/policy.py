@@ -7,7 +7,7 @@ import re
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +136,14 @@ def _first_error(exc: ValidationError, model: Any = None) -> tuple[tuple[Any, ..
         return loc, f"missing required key {loc[-1]!r}"
     message = str(err["msg"]).removeprefix("Value error, ")
     value = err.get("input")
+    if err["type"] == "string_type" and isinstance(value, date):  # (YAML 1.1 reads 2024-01-01 as a date)
+        return loc, f"{value.isoformat()} is not text: YAML reads it as a date; put it in quotes"
+    if err["type"] in _SHAPE_ERRORS:  # (pydantic's "Input should be a valid list": what to write instead)
+        from gatekit.yamlio import _problem, _yaml_value
+
+        if err["type"] in ("bool_type", "bool_parsing"):
+            return loc, f"expected true or false, got {_yaml_value(value)}"
+        return loc, _problem(dict(err))
     if err["type"] == "string_type" and isinstance(value, bool | int | float):  # (YAML read the text as a value)
         if loc and loc[-1] == "[key]":
             loc = loc[:-2]  # (the mapping: pydantic names the key as it read it, 1 for true)
@@ -145,6 +153,11 @@ def _first_error(exc: ValidationError, model: Any = None) -> tuple[tuple[Any, ..
         what = "a boolean (yes, no, on, off, true, false)" if isinstance(value, bool) else "a number"
         message += f": YAML reads it as {what}; put it in quotes"
     return loc, message
+
+
+_SHAPE_ERRORS = frozenset(
+    {"list_type", "dict_type", "model_type", "model_attributes_type", "bool_type", "bool_parsing"}
+)
 
 
 def _yaml_scalar(value: Any) -> str:
@@ -446,7 +459,15 @@ def _build(raw: Any, *, path: str, sha256: str, root: Any) -> Policy:
         where = f"{path}:{line}" if line else path
         kind = rule_raw.get("kind") if isinstance(rule_raw, dict) else None
         if not isinstance(kind, str):
-            raise PolicyError(f"{where}: rules[{index}]: missing 'kind'; valid kinds: {', '.join(known_kinds())}")
+            valid = ", ".join(known_kinds())
+            if kind is None:
+                raise PolicyError(f"{where}: rules[{index}]: missing 'kind'; valid kinds: {valid}")
+            from gatekit.yamlio import _yaml_value
+
+            # (was "missing 'kind'" for `kind: [tools]` or `kind: yes`: the key is there, its value is no kind name)
+            line = _yaml_line(root, (*base_loc, "kind"))
+            at = f"{path}:{line}" if line else where
+            raise PolicyError(f"{at}: rules[{index}].kind: {_yaml_value(kind)} is no kind name; write one of: {valid}")
         cls = rule_class(kind)
         if cls is None:
             import difflib

@@ -113,7 +113,7 @@ class PromptInjectionConfig(RuleConfig):
     escalate_outcome: OutcomeName = "deny"
     high_risk_tools: list[str] = Field(default_factory=list)
 
-    _names = field_validator("high_risk_tools")(lambda value: _tool_names(value, exact=True))
+    _names = field_validator("high_risk_tools")(lambda value: _tool_names(value))  # (matched as deny is: folded)
 
     # (``threshold: yes`` was 1.0: no injection ever reached it)
     _no_bool = field_validator("threshold", "deny_threshold", mode="before")(refuse_bool)
@@ -210,7 +210,7 @@ def _tool_names(value: list[str] | None, exact: bool = False) -> list[str] | Non
     """``value`` when every tool name (or glob) in it can name a tool; ValueError otherwise.
 
     A blank one names no tool; with blanks around it, an ``exact`` one (``allow``: compared as written) names no
-    tool either (``deny``, ``high_risk`` and limits compare folded names).
+    tool either (``deny``, ``high_risk``, ``high_risk_tools`` and limits compare folded names).
     """
     for index, name in enumerate(value or ()):
         if not name.strip():
@@ -236,12 +236,42 @@ class ToolsConfig(RuleConfig):
 
     _no_bool = field_validator("max_calls_per_case", mode="before")(refuse_bool)
     _exact_names = field_validator("allow")(lambda value: _tool_names(value, exact=True))
+
+    @field_validator("allow", mode="before")
+    @classmethod
+    def _allow_given(cls, value: Any) -> Any:
+        if value is None:  # ("allow:" and nothing under it read as no allow-list: every tool allowed)
+            raise ValueError(
+                "no tool under 'allow:', which would allow every tool; list the tools the agent may call, write "
+                "allow: [] to refuse every call, or remove the key to allow every tool"
+            )
+        return value
+
     _names = field_validator("deny", "high_risk")(lambda value: _tool_names(value))
 
     @field_validator("limits")
     @classmethod
     def _limit_names(cls, value: dict[str, ToolLimit]) -> dict[str, ToolLimit]:
         _tool_names(list(value))
+        return value
+
+    @field_validator("limits")
+    @classmethod
+    def _limits_reach_allowed(cls, value: dict[str, ToolLimit], info: ValidationInfo) -> dict[str, ToolLimit]:
+        allow = info.data.get("allow")
+        if not allow:  # (no allow-list: every name may be called; allow: []: every call is refused, limits or not)
+            return value
+        for pattern in value:
+            if not _reaches(pattern, allow):
+                import difflib
+
+                exact = [name for name in allow if not _is_glob(name)]
+                close = difflib.get_close_matches(pattern, exact, n=1, cutoff=0.75)
+                meant = f"did you mean {close[0]!r}? fix the spelling, or" if close else "name an allowed tool, or"
+                raise ValueError(
+                    f"{pattern!r} names no tool on the allow-list, so the limit never applies to a "
+                    f"call the rule lets through (the others are refused anyway); {meant} add it to allow"
+                )
         return value
 
     @model_validator(mode="after")
@@ -254,11 +284,43 @@ class ToolsConfig(RuleConfig):
         return self
 
 
+def _is_glob(name: str) -> bool:
+    return any(ch in name for ch in "*?[")
+
+
+def _reaches(pattern: str, allow: list[str]) -> bool:
+    """True when a ``limits`` pattern can apply to a name ``allow`` lets through.
+
+    Names are compared as a limit compares them (as written or folded); a glob against a glob is taken to overlap.
+    """
+    import fnmatch
+
+    from gatekit.governance.rules.tools import _fold_pattern
+
+    folded = _fold_pattern(pattern)
+    for name in allow:
+        if _is_glob(name) and _is_glob(pattern):
+            return True
+        for limit, allowed in ((pattern, name), (folded, _fold_pattern(name))):
+            if limit == allowed or fnmatch.fnmatchcase(allowed, limit) or fnmatch.fnmatchcase(limit, allowed):
+                return True
+    return False
+
+
 def _finite(number: float, where: str, example: str = "16k") -> float:
     """``number`` unless NaN or infinite (``.nan`` and ``.inf`` are YAML floats): ValueError naming ``where``."""
     if not math.isfinite(number):  # (int(inf) raised OverflowError: an internal error; a NaN window kept every event)
         raise ValueError(f"{where}: {number} is not a finite number; write a number such as {example}")
     return number
+
+
+def _given(value: Any, key: str) -> Any:
+    """``value`` unless the key was written with nothing after it (null): that budget would be off, silently."""
+    if value is None:
+        raise ValueError(
+            f"no number after '{key}:', so that budget would be off; write one (e.g. 50k) or remove the key"
+        )
+    return value
 
 
 def _tokens(value: Any, where: str) -> Any:
@@ -281,8 +343,8 @@ class CaseBudget(BaseModel):
 
     @field_validator("input_tokens", "output_tokens", "total_tokens", mode="before")
     @classmethod
-    def _parse(cls, value: Any) -> Any:
-        return _tokens(value, "per_case")
+    def _parse(cls, value: Any, info: ValidationInfo) -> Any:
+        return _tokens(_given(value, str(info.field_name)), "per_case")
 
 
 class TokenBudgetConfig(RuleConfig):
@@ -290,6 +352,14 @@ class TokenBudgetConfig(RuleConfig):
 
     kind: Literal["token_budget"] = "token_budget"
     per_case: CaseBudget | None = None
+
+    @field_validator("per_case", mode="before")
+    @classmethod
+    def _per_case_given(cls, value: Any) -> Any:
+        if value is None:  # ("per_case:" and nothing under it: no per-case budget, silently)
+            raise ValueError("nothing under 'per_case:'; set input_tokens, output_tokens or total_tokens, or remove it")
+        return value
+
     per_user_per_minute: int | None = None
     per_run_per_minute: int | None = None
     window: float = Field(default=60_000.0, description="window length in ms (default 1 minute)")
@@ -298,8 +368,8 @@ class TokenBudgetConfig(RuleConfig):
 
     @field_validator("per_user_per_minute", "per_run_per_minute", mode="before")
     @classmethod
-    def _parse(cls, value: Any) -> Any:
-        return _tokens(value, "per minute budget")
+    def _parse(cls, value: Any, info: ValidationInfo) -> Any:
+        return _tokens(_given(value, str(info.field_name)), "per minute budget")
 
     @field_validator("window", mode="before")
     @classmethod
@@ -330,6 +400,28 @@ class TokenBudgetConfig(RuleConfig):
         return self
 
 
+def _widest_finding(pattern: str) -> int:
+    """The most characters a finding of ``pattern`` can span: its ``value`` group when it has one, else the match."""
+    import re._constants as sre_constants
+    import re._parser as sre_parser
+
+    parsed = sre_parser.parse(pattern)
+    group = parsed.state.groupdict.get("value")
+    if group is None:
+        return int(parsed.getwidth()[1])
+    stack = [parsed]
+    while stack:
+        for op, argument in stack.pop().data:
+            if op is sre_constants.SUBPATTERN and argument[0] == group:
+                return int(argument[3].getwidth()[1])
+            for item in argument if isinstance(argument, list | tuple) else (argument,):
+                if isinstance(item, sre_parser.SubPattern):
+                    stack.append(item)
+                elif isinstance(item, list | tuple):
+                    stack.extend(inner for inner in item if isinstance(inner, sre_parser.SubPattern))
+    return int(parsed.getwidth()[1])
+
+
 class CustomDetectorConfig(BaseModel):
     """A detector declared in policy YAML: a regex, a named validator, optional context words."""
 
@@ -348,6 +440,11 @@ class CustomDetectorConfig(BaseModel):
     @classmethod
     def _compiles(cls, value: str) -> str:
         compile_linear(value)  # (ValueError: it does not compile, or RE2 cannot run it in linear time)
+        if _widest_finding(value) == 0:  # (an empty match is no finding: the detector would never find anything)
+            raise ValueError(
+                f"pattern {value!r} matches only empty text ('\\b', '^$', 'x{{0}}' or an empty value group), so the "
+                "detector finds nothing; write the value's own characters, e.g. 'ORD-\\d{6}'"
+            )
         return value
 
     @field_validator("validator")

@@ -49,7 +49,13 @@ _CASE_KEYS = {"id", "input", "context", "tags", "expected", "timestamp", "metada
 _RESPONSE_KEYS = {"output", "tool_calls", "usage", "latency_ms", "error_type", "model", "cost_usd"}
 
 
-def _check(decision: Decision, expect: dict[str, Any], where: str, rule_ids: set[str] | None = None) -> list[str]:
+def _check(
+    decision: Decision,
+    expect: dict[str, Any],
+    where: str,
+    rule_ids: set[str] | None = None,
+    stop_ids: frozenset[str] = frozenset(),
+) -> list[str]:
     if not isinstance(expect, dict):
         raise PolicyError(f"{where}: expect must be a mapping of {sorted(_EXPECT_KEYS)}")
     unknown = set(expect) - _EXPECT_KEYS
@@ -72,6 +78,13 @@ def _check(decision: Decision, expect: dict[str, Any], where: str, rule_ids: set
             named = expect.get(key) or []
             if not isinstance(named, list):
                 raise PolicyError(f"{where}: expect.{key} must be a list of rule ids")
+            stops = [str(rule) for rule in named if str(rule) in stop_ids]
+            if stops:  # (a stop rule stops the run; it is never among a case's fired rules)
+                raise PolicyError(
+                    f"{where}: expect.{key} names emergency_stop rule(s) {stops}, which never fire on a case (they "
+                    f"stop the run), so {key} could {'never fail' if key == 'not_rules' else 'never pass'}; check a "
+                    "stop with expect_stop: true (or false) on the test"
+                )
             missing = [str(rule) for rule in named if str(rule) not in rule_ids]
             if missing:
                 raise PolicyError(
@@ -256,7 +269,8 @@ def run_policy_test_file(path: str | Path, policies: dict[Path, Policy] | None =
         )
         run = policy.new_run(run_id=f"test-{index}")
         failures: list[str] = []
-        rule_ids = {rule.id for rule in (*policy.rules, *policy.stop_rules)}
+        rule_ids = {rule.id for rule in policy.rules}
+        stop_ids = frozenset(rule.id for rule in policy.stop_rules)
         if not isinstance(steps, list) or not steps:
             raise PolicyError(f"{where}: steps must be a non-empty list")
         for step_index, step in enumerate(steps):
@@ -271,7 +285,7 @@ def run_policy_test_file(path: str | Path, policies: dict[Path, Policy] | None =
             expect = step.get("expect")
             if expect is None and "steps" in test and "expect_stop" in test:
                 continue  # (a step that only feeds the run; the test checks its stop)
-            failures.extend(prefix + f for f in _check(decision, expect or {}, at, rule_ids))
+            failures.extend(prefix + f for f in _check(decision, expect or {}, at, rule_ids, stop_ids))
         if "expect_stop" in test and not isinstance(test["expect_stop"], bool):  # ("false" in quotes is true)
             raise PolicyError(f"{where}: expect_stop must be true or false (unquoted), not {test['expect_stop']!r}")
         if "expect_stop" in test and bool(test["expect_stop"]) != (run.stop_reason is not None):

@@ -71,7 +71,8 @@ def test_real_tests_still_pass_and_fail(tmp_path: Path) -> None:
         "    expect: {outcome: deny, rules: [no-secrets]}\n"
         "  - name: two denials stop the run\n    steps:\n"
         '      - {response: {output: "AKIAIOSFODNN7EXAMPLE"}}\n'
-        '      - {response: {output: "AKIAIOSFODNN7EXAMPLE"}, expect: {not_rules: [stop]}}\n'
+        # (attack22p: was `not_rules: [stop]`, which held whatever happened: a stop rule never fires on a case)
+        '      - {response: {output: "AKIAIOSFODNN7EXAMPLE"}, expect: {outcome: deny, rules: [no-secrets]}}\n'
         "    expect_stop: true\n"
     )
     done = _run(tmp_path, good)

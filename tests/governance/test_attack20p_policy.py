@@ -446,7 +446,8 @@ def test_a_weak_custom_detector_with_context_still_finds() -> None:
         ("kind: tools\n    allow: ['get_order ']", "rules[0].allow: entry 0, 'get_order ', has blanks around it"),
         ("kind: tools\n    deny: ['  ']", "rules[0].deny: entry 0 is an empty or blank tool name"),
         ("kind: tools\n    limits: {'': {max_calls: 1}}", "rules[0].limits: entry 0 is an empty or blank tool"),
-        ("kind: prompt_injection\n    high_risk_tools: [' refund']", "rules[0].high_risk_tools: entry 0, ' refund'"),
+        # (attack22p: high_risk_tools is matched as deny is, so ' refund' names refund; a blank entry names no tool)
+        ("kind: prompt_injection\n    high_risk_tools: [refund, ' ']", "rules[0].high_risk_tools: entry 1 is an empty"),
     ],
 )
 def test_a_tool_name_that_names_no_tool_is_refused(tmp_path: Path, rule: str, message: str) -> None:

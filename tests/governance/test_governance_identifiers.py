@@ -162,7 +162,7 @@ def test_rules_with_different_identifier_keys_share_one_case_but_not_their_hits(
         ("identifier_keys", ["*Id"], "identifier key pattern '*Id'"),
         ("identifier_keys", [""], "identifier key pattern ''"),
         ("identifier_keys", ["item id"], "identifier key pattern 'item id'"),
-        ("identifier_keys", "id", "valid list"),
+        ("identifier_keys", "id", "expected a list (- item lines, or [a, b] on one line), got 'id'"),  # (attack22p)
         ("identifier_keys", [3], "3 is not text: YAML reads it as a number; put it in quotes"),  # (attack20p: was "valid string")
         ("credential_keys", ["Password"], "credential key pattern 'Password'"),
         ("credential_keys", ["api key"], "credential key pattern 'api key'"),

@@ -226,6 +226,48 @@ ENV_NAMES = frozenset(
     }
 )
 
+# the names whose value gatekit builds with fixed keys (``tool``, ``case``, ``time``): any other key reads null on
+# every case, so an expression reading one (``tool.argumnts.amount``, ``case.context.env``) could never hold
+ENV_FIELDS: dict[str, tuple[str, ...]] = {
+    "tool": ("name", "arguments"),
+    "case": ("id", "tags", "expected", "timestamp"),
+    "time": ("hour", "minute", "weekday", "minute_of_day", "epoch_s"),
+}
+_FIELD_HINTS = {"case": " (the context is `context`, the input `input`, the answer `output`)"}
+
+
+def check_fields(expression: Any) -> None:
+    """Refuse a read of a key that ``tool``, ``case`` or ``time`` never has (:data:`ENV_FIELDS`): ExpressionError.
+
+    ``tool.argumnts.amount > 500`` read null on every call, so the rule loaded, looked active and never fired.
+    """
+    import ast
+    import difflib
+
+    from gatekit.governance.expressions import ExpressionError
+
+    for node in ast.walk(expression.tree):
+        key: Any
+        if isinstance(node, ast.Attribute):
+            key = node.attr
+        elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+            key = node.slice.value
+        else:
+            continue
+        base = node.value
+        if not isinstance(base, ast.Name) or base.id not in ENV_FIELDS:
+            continue
+        known = ENV_FIELDS[base.id]
+        if key in known:
+            continue
+        close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6) if isinstance(key, str) else []
+        meant = f"did you mean {base.id}.{close[0]}? " if close else ""
+        raise ExpressionError(
+            f"{base.id} has no key {key!r}, so it reads null on every case and the expression never sees it; "
+            f"{meant}{base.id} has {', '.join(known)}{_FIELD_HINTS.get(base.id, '')}, in expression "
+            f"{expression.source!r}"
+        )
+
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _NO_CLOCK: tuple[Any, ...] = (None, None, None, None, None)

@@ -10,7 +10,16 @@ import ast
 from typing import Any, ClassVar
 
 from gatekit.governance.expressions import Expression
-from gatekit.governance.rules.base import ENV_NAMES, ENV_READERS, BaseRule, Evaluation, Fired, RuleConfig
+from gatekit.governance.rules.base import (
+    ENV_NAMES,
+    ENV_READERS,
+    BaseRule,
+    Evaluation,
+    Fired,
+    RuleConfig,
+    check_fields,
+)
+from gatekit.governance.rules.tools import Canonical
 from gatekit.governance.schema import ConditionConfig
 from gatekit.models import Outcome
 
@@ -116,6 +125,7 @@ class ConditionRule(BaseRule):
         BaseRule.__init__(self, config)  # (explicit: super() in a compiled module does not see BaseRule)
         assert isinstance(config, ConditionConfig)
         self.expression = Expression(config.when, names=CASE_NAMES)
+        check_fields(self.expression)
         self.per_tool = "tool" in self.expression.names
         self.outcome = Outcome(config.outcome)
         self.reason = config.reason or f"{config.when}"
@@ -148,6 +158,12 @@ class ConditionRule(BaseRule):
         if "time" in self.expression.names and not any(path[0] == "time" for path in self.unknowable):
             self.unknowable += (("time",),)  # (time_between(...) reads the clock without naming it)
         self.unknown_notes = {path: f"{config.id}: {'.'.join(path)} unknown: read as null" for path in self.unknowable}
+        # tool names written otherwise (``Delete_User``, full-width, with a zero-width space) are the name a reader
+        # sees, as a tools rule's deny-list reads them: when the expression does not hold for the names as written, it
+        # is judged again on each name's canonical form (the expression's own text literal that folds to the same, else
+        # the folded name), so ``tool.name == "refund"`` is not slipped past by calling ``REFUND``
+        self.reads_names = bool({"tool", "tool_names", "tool_calls"} & self.expression.names)
+        self.canonical = Canonical([self.expression.tree])
         if not self.unknowable:  # (nothing to say: the plain evaluation, without a call around it)
             self.evaluate = self._evaluate  # type: ignore[method-assign]
 
@@ -167,8 +183,19 @@ class ConditionRule(BaseRule):
         return fired
 
     def _evaluate(self, ev: Evaluation) -> list[Fired]:
+        fired = self._judge(ev, None)
+        if fired or not self.reads_names or not ev.tool_calls:
+            return fired
+        canonical = self.canonical.names(ev.tool_calls)
+        return fired if canonical is None else self._judge(ev, canonical)
+
+    def _judge(self, ev: Evaluation, canonical: list[Any] | None) -> list[Fired]:
+        """The expression on the case; ``canonical``: the calls' names to judge them by (None: as written)."""
         if not self.per_tool:  # (only the names the expression reads are built)
-            return [Fired(self.outcome, self.reason)] if self.holds(ev.values(self.case_names)) else []
+            values = ev.values(self.case_names)
+            if canonical is not None:
+                Canonical.rename(values, ev.tool_calls, canonical)
+            return [Fired(self.outcome, self.reason)] if self.holds(values) else []
         calls = ev.tool_calls
         if not calls:
             return []
@@ -177,22 +204,22 @@ class ConditionRule(BaseRule):
         # through, and not at all when there is none: the per-call part is false for every call then
         env = None
         if not self.filter_first:
-            env = self._case_env(ev)
+            env = self._case_env(ev, canonical)
             if env is None:
                 return []
         name_filter = self.name_filter
         per_call = self.per_call_fns
         after_filter = self.after_filter_fns
         matched = []
-        for call in calls:
+        for index, call in enumerate(calls):
             parts = per_call
-            name = call.get("name")
+            name = call.get("name") if canonical is None else canonical[index]
             if name_filter is not None and type(name) is str:
                 if name not in name_filter:
                     continue
                 parts = after_filter  # the filter operand is known to be true for this call
             if env is None:
-                env = self._case_env(ev)
+                env = self._case_env(ev, canonical)
                 if env is None:
                     return []
             env["tool"] = {"name": name, "arguments": call.get("arguments") or {}}
@@ -205,12 +232,14 @@ class ConditionRule(BaseRule):
             return []
         return [Fired(self.outcome, f"{self.reason} (tool call: {', '.join(matched)})")]
 
-    def _case_env(self, ev: Evaluation) -> dict[str, Any] | None:
+    def _case_env(self, ev: Evaluation, canonical: list[Any] | None = None) -> dict[str, Any] | None:
         """The case-level environment, or None when an operand of the case prefix is false."""
         if len(self.case_names) == 1 and self.case_getter is not None:  # (``context``, say: one read, no call)
             env = {self.case_names[0]: self.case_getter(ev)}
         else:
             env = ev.values(self.case_names)
+        if canonical is not None:
+            Canonical.rename(env, ev.tool_calls, canonical)
         for part in self.prefix_fns:
             if not part(env):
                 return None

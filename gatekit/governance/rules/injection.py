@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from gatekit.governance.injection import WEIGHTS_FILE, InjectionSignal, injection_score, models
 from gatekit.governance.rules.base import BaseRule, Evaluation, Fired, RuleConfig
+from gatekit.governance.rules.tools import _Listed
 from gatekit.governance.schema import PromptInjectionConfig
 from gatekit.models import TOOL_RESULT_KEYS, Outcome
 
@@ -71,6 +72,8 @@ class PromptInjectionRule(BaseRule):
         self.scan_tool_outputs = "tool_outputs" in config.scan
         self.scan_output = "output" in config.scan
         self.threshold = config.threshold
+        # matched as a tools rule's ``high_risk`` is (written otherwise too: ``Issue_Refund``, ``issue_refund<ZWSP>``)
+        self.high_risk_tools = _Listed(config.high_risk_tools)
         try:  # load the weights now: a broken install fails when the policy loads, not on every case
             models()
         except (OSError, ValueError, KeyError) as exc:
@@ -85,7 +88,7 @@ class PromptInjectionRule(BaseRule):
     def _risky_call(self, ev: Evaluation) -> str | None:
         for call in ev.tool_calls:
             name = str(call.get("name") or "")
-            if name in self.cfg.high_risk_tools:
+            if name in self.high_risk_tools:
                 return f"high-risk tool {name!r}"
             for rule in self.tool_rules:
                 if not rule.is_allowed(name):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import fnmatch
 import json
+import re
 from collections.abc import Hashable
 from typing import Any, ClassVar, NamedTuple
 
@@ -26,6 +27,7 @@ from gatekit.governance.rules.base import (
     Evaluation,
     Fired,
     RuleConfig,
+    check_fields,
 )
 from gatekit.governance.schema import ToolLimit, ToolsConfig
 from gatekit.models import Outcome
@@ -53,6 +55,90 @@ def _fold(name: str) -> str:
     return normalise(name, confusables=True).text.strip().casefold()
 
 
+def name_literals(tree: Any) -> dict[str, str]:
+    """Each text literal of an expression by its folded form (:func:`_fold`; the first of those that fold alike)."""
+    import ast
+
+    literals: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and type(node.value) is str:
+            literals.setdefault(_fold(node.value), node.value)
+    return literals
+
+
+_GLOB_TOKEN = re.compile(r"\*|\?|\[[^\]]*\]")
+
+
+def _fold_pattern(pattern: str) -> str:
+    """A name or glob as :func:`_fold` reads a name, its ``*``, ``?`` and ``[...]`` kept.
+
+    Folding a glob whole dropped a ``*`` after a letter (``delete*`` read as ``delete``): ``deny: [delete*]`` then
+    let ``DELETE_USER`` through. The text between the glob's tokens is folded piece by piece.
+    """
+    if not any(ch in pattern for ch in "*?["):
+        return _fold(pattern)
+    from gatekit.governance.normalise import normalise
+
+    parts: list[str] = []
+    last = 0
+    for token in _GLOB_TOKEN.finditer(pattern):
+        parts.append(normalise(pattern[last : token.start()], confusables=True).text.casefold())
+        parts.append(token.group().casefold())
+        last = token.end()
+    parts.append(normalise(pattern[last:], confusables=True).text.casefold())
+    return "".join(parts).strip()
+
+
+class Canonical:
+    """Tool names as a reader sees them, for an expression that compares names: ``REFUND`` read as ``refund``.
+
+    A name's canonical form is the expression's own text literal that folds to the same name (``issueRefund`` for
+    ``ISSUEREFUND`` when the expression says ``"issueRefund"``), else the folded name. An expression that does not
+    hold for the names as written is judged again on the canonical ones (see :func:`_fold`): a name written in
+    capitals, full-width or with a zero-width space is not a way past a condition on it.
+    """
+
+    def __init__(self, trees: list[Any]) -> None:
+        self.literals: dict[str, str] = {}
+        for tree in trees:
+            for folded, literal in name_literals(tree).items():
+                self.literals.setdefault(folded, literal)
+        self._seen: dict[str, str] = {}
+
+    def name(self, name: str) -> str:
+        """``name``'s canonical form."""
+        canonical = self._seen.get(name)
+        if canonical is None:
+            folded = _fold(name)
+            canonical = self.literals.get(folded, folded)
+            if len(self._seen) < CACHE_ENTRIES and len(name) <= MAX_CACHED_NAME:
+                self._seen[name] = canonical
+        return canonical
+
+    def names(self, calls: list[dict[str, Any]]) -> list[Any] | None:
+        """Each call's name in its canonical form; None when every name already is."""
+        seen = self._seen
+        for call in calls:  # (the usual case first: every name is its own canonical form, known already)
+            name = call.get("name")
+            if type(name) is str and seen.get(name, None) != name and self.name(name) != name:
+                break
+        else:
+            return None
+        names = [call.get("name") for call in calls]
+        return [self.name(name) if type(name) is str else name for name in names]
+
+    @staticmethod
+    def rename(env: dict[str, Any], calls: list[dict[str, Any]], canonical: list[Any]) -> None:
+        """Put the canonical names into ``env``'s ``tool_names`` and ``tool_calls`` (those it holds)."""
+        if "tool_names" in env:
+            env["tool_names"] = [str(name or "") for name in canonical]
+        if "tool_calls" in env:
+            env["tool_calls"] = [
+                {**call, "name": name} if isinstance(call, dict) else call
+                for call, name in zip(calls, canonical, strict=False)
+            ]
+
+
 class _Listed:
     """A deny-list or high-risk list: a name is on it as written or folded (:func:`_fold`, both sides).
 
@@ -62,7 +148,7 @@ class _Listed:
 
     def __init__(self, patterns: list[str]) -> None:
         self.exact, self.globs = _matcher(patterns)
-        self.folded = _matcher([_fold(pattern) for pattern in patterns])
+        self.folded = _matcher([_fold_pattern(pattern) for pattern in patterns])
         self._seen: dict[str, bool] = {}
 
     def __contains__(self, name: str) -> bool:
@@ -215,11 +301,19 @@ class ToolsRule(BaseRule):
                 (Expression(c.when, names=ENV_NAMES), Outcome(c.outcome), c.reason or f"condition {c.when!r} holds")
                 for c in limit.conditions
             ]
+            for expression, _, _ in conditions:
+                check_fields(expression)
             self.limits.append((pattern, limit, conditions))
         # exact names compare with ==; only glob patterns pay for fnmatch
         self.limit_globs = {pattern: any(ch in pattern for ch in "*?[") for pattern in config.limits}
         self.condition_names = frozenset(
             name for _, _, conditions in self.limits for expr, _, _ in conditions for name in expr.names
+        )
+        # a condition over tool names is judged again on the names as a reader sees them (:class:`Canonical`)
+        self.canonical = (
+            Canonical([expr.tree for _, _, conditions in self.limits for expr, _, _ in conditions])
+            if {"tool", "tool_names", "tool_calls"} & self.condition_names
+            else None
         )
         # per tool name: why it is refused (or None) and the limits that apply; names repeat, so the
         # list matching is done once per name (bounded: 4,096 names of at most 256 characters; a longer name is
@@ -241,7 +335,7 @@ class ToolsRule(BaseRule):
         self.stateful = bool(self.rate_limits)
         # a limit applies to a name as written or folded (:func:`_fold`, both sides), as the deny-list does: a limit
         # on ``refund`` is not slipped past by calling ``REFUND`` or ``refund<ZWSP>``
-        self._folded_limits = {pattern: _fold(pattern) for pattern in config.limits}
+        self._folded_limits = {pattern: _fold_pattern(pattern) for pattern in config.limits}
         self.rate_note = f"{config.id}: max_calls_per_minute not evaluated: no timestamp"
 
     def _plan(self, name: str) -> tuple[str | None, list[tuple[str, ToolLimit, list[Any]]]]:
@@ -316,8 +410,14 @@ class ToolsRule(BaseRule):
                         )
                 if conditions:
                     env = ev.env(call, names=self.condition_names)
+                    again: dict[str, Any] | None = None  # (the environment on the canonical names, made once)
                     for expr, outcome, reason in conditions:
-                        if expr(env):
+                        holds = expr(env)
+                        if not holds and self.canonical is not None:
+                            if again is None:
+                                again = self._canonical_env(ev, env, index)
+                            holds = bool(again) and expr(again)
+                        if holds:
                             fired.append(Fired(outcome, f"tool {name!r} call {index}: {reason}"))
         for pattern, _, max_calls in self.call_limits:
             total = counts.get(pattern, 0)
@@ -326,6 +426,18 @@ class ToolsRule(BaseRule):
         if self.rate_limits:
             fired.extend(self._rates(ev, counts))
         return fired
+
+    def _canonical_env(self, ev: Evaluation, env: dict[str, Any], index: int) -> dict[str, Any]:
+        """``env`` with the calls' names canonical (:class:`Canonical`); ``{}`` when every name already is."""
+        assert self.canonical is not None
+        canonical = self.canonical.names(ev.tool_calls)
+        if canonical is None:
+            return {}
+        again = dict(env)
+        if "tool" in again:
+            again["tool"] = {**again["tool"], "name": canonical[index]}
+        Canonical.rename(again, ev.tool_calls, canonical)
+        return again
 
     def _rates(self, ev: Evaluation, counts: dict[str, int]) -> list[Fired]:
         """Count this case's calls in each per-minute window (``(t - 60 s, t]``) and fire above the limit.
