@@ -450,7 +450,8 @@ def attack_gate(
     full_env.update(env or {})
     command = [sys.executable, "-m", "gatekit", "eval", "--dataset", "ds.jsonl", "--agent", agent]
     command += ["--thresholds", "th.yaml", "--policy", str(REPO_ROOT / "policies" / "default.yaml"), *args]
-    return subprocess.run(command, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=120)
+    # only a hang guard: a gate loading an MLflow model took 115 s of a 120 s guard on a busy machine
+    return subprocess.run(command, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=300)
 
 
 def one_line_exit_2(proc: subprocess.CompletedProcess[str]) -> str:

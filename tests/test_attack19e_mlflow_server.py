@@ -41,10 +41,16 @@ def _no_password(proc: object, *folders: Path) -> None:
 
 
 @contextmanager
-def failing_proxy(upstream: str, trigger: str, failures: int, mode: str = "503") -> Iterator[tuple[str, list[str]]]:
+def failing_proxy(
+    upstream: str, trigger: str, failures: int, mode: str = "503"
+) -> Iterator[tuple[str, list[str], list[float]]]:
     """A real HTTP proxy in front of ``upstream`` that, once a request path holds ``trigger``, answers the next
-    ``failures`` API requests with 503 (``mode="503"``) or never (``"hang"``), then passes requests through again."""
+    ``failures`` API requests with 503 (``mode="503"``) or never (``"hang"``), then passes requests through again.
+
+    Yields its URL, the requests it saw, and for each hung request the seconds until the client gave up on it
+    (closed the connection; at most 30)."""
     seen: list[str] = []
+    held: list[float] = []
     state = {"armed": False, "left": failures}
     lock = threading.Lock()
 
@@ -63,7 +69,17 @@ def failing_proxy(upstream: str, trigger: str, failures: int, mode: str = "503")
                 seen.append(f"{self.command} {self.path.split('?')[0]} {'FAILED' if fail else 'ok'}")
             if fail:
                 if mode == "hang":
-                    time.sleep(30)
+                    # never answer; wait until the client gives up (its read timeout closes the connection)
+                    started = time.monotonic()
+                    self.connection.settimeout(30)
+                    try:
+                        while self.connection.recv(65536):
+                            pass
+                    except OSError:
+                        pass
+                    with lock:
+                        held.append(time.monotonic() - started)
+                    self.close_connection = True
                     return
                 data = b'{"error_code": "TEMPORARILY_UNAVAILABLE", "message": "restarting"}'
                 self.send_response(503)
@@ -93,7 +109,7 @@ def failing_proxy(upstream: str, trigger: str, failures: int, mode: str = "503")
             pass
 
     with serve_http(Proxy) as port:
-        yield f"http://127.0.0.1:{port}", seen
+        yield f"http://127.0.0.1:{port}", seen, held
 
 
 def test_json_stdout_is_only_the_verdict_with_a_tracking_server(tmp_path: Path, mlflow_server: object) -> None:
@@ -131,7 +147,7 @@ def test_a_server_failing_after_the_run_was_created_leaves_it_failed_and_named(
     project = _project(tmp_path)
     upstream = mlflow_server.uri  # type: ignore[attr-defined]
     # a restart: MLflow's client tries each request 3 times (2 retries), the server is back for the 4th request
-    with failing_proxy(upstream, "/runs/create", failures=3) as (uri, seen):
+    with failing_proxy(upstream, "/runs/create", failures=3) as (uri, seen, _held):
         proc = attack_gate(project, "--out", "out", "--tracking-uri", uri, "--experiment", "a19e-restart")
     assert proc.returncode == 3, (proc.stdout, proc.stderr, seen)
     assert "Traceback" not in proc.stderr
@@ -151,11 +167,15 @@ def test_a_server_failing_after_the_run_was_created_leaves_it_failed_and_named(
 
 def test_a_hanging_server_says_one_line_not_a_warning_per_retry(tmp_path: Path, mlflow_server: object) -> None:
     project = _project(tmp_path)
-    with failing_proxy(mlflow_server.uri, "/health", failures=100, mode="hang") as (uri, _seen):  # type: ignore[attr-defined]
-        started = time.monotonic()
+    with failing_proxy(mlflow_server.uri, "/health", failures=100, mode="hang") as (uri, seen, held):  # type: ignore[attr-defined]
         proc = attack_gate(project, "--out", "out", "--tracking-uri", uri, env={"MLFLOW_HTTP_REQUEST_TIMEOUT": "1"})
     assert proc.returncode == 3, (proc.stdout, proc.stderr)
-    assert time.monotonic() - started < 60
+    # bounded by counting, not by the wall clock of a whole gate (start-up and replay took 73 s on a busy machine):
+    # the one hung request was tried 1 + 2 times (MLFLOW_HTTP_REQUEST_MAX_RETRIES=2), each attempt given up at the
+    # 1 s read timeout, not held for the 30 s the server would hang
+    hung = [line for line in seen if line.endswith("FAILED")]
+    assert len(hung) == 3 and len(held) == 3, (seen, held)
+    assert max(held) < 15, held
     # urllib3: "WARNING urllib3.connectionpool: Retrying (Retry(total=1, ...)) after connection broken by ..."
     assert "Retrying" not in proc.stderr, proc.stderr
     warnings = [line for line in proc.stderr.splitlines() if line.startswith("WARNING")]

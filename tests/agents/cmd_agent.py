@@ -8,6 +8,8 @@ Markers in the message text choose the behaviour of one case:
   [garbage]     answer a line that is not JSON
   [sleep=S]     sleep S seconds first
   [hang]        never answer
+  [barrier=DIR:N]  mark DIR, then wait (up to 60 s) until N processes have marked it: answers only when N
+                cases run at once, else an error (proves parallel serving without a clock)
 Flags: --fail-start (exit at once), --latency-ms N (sleep before every answer).
 The answer's "model" is "pid-<pid>" so tests can see which process served a case.
 """
@@ -51,6 +53,17 @@ def main() -> int:
             time.sleep(float(sleep.group(1)))
         if "[hang]" in text:
             time.sleep(3600)
+        barrier = re.search(r"\[barrier=(.+):([0-9]+)\]", text)
+        if barrier:
+            folder, needed = Path(barrier.group(1)), int(barrier.group(2))
+            (folder / str(os.getpid())).write_text("here", encoding="utf-8")
+            deadline = time.monotonic() + 60
+            while len(list(folder.iterdir())) < needed and time.monotonic() < deadline:
+                time.sleep(0.01)
+            if len(list(folder.iterdir())) < needed:
+                sys.stdout.write(json.dumps({"error": f"barrier: fewer than {needed} cases ran at once"}) + "\n")
+                sys.stdout.flush()
+                continue
         if "[crash-once]" in text and args.state_dir:
             mark = Path(args.state_dir) / hashlib.sha1(text.encode()).hexdigest()
             if not mark.exists():

@@ -40,13 +40,13 @@ def _decide(policy: Any, output: str, arguments: Any = None) -> Any:
 def test_a_catastrophic_custom_pattern_runs_in_linear_time(pattern: str) -> None:
     policy = _policy(pattern)
     hostile = "a" * 40 + "!" if "a" in pattern or "w" in pattern else "x" * 40 + "!"
-    started = time.perf_counter()
+    started = time.thread_time()  # this thread's CPU time: the cost, not the wait for a core on a busy machine
     decision = _decide(policy, hostile, {"note": hostile})
-    assert time.perf_counter() - started < 2.0  # (Python's re: 2**40 steps)
+    assert time.thread_time() - started < 2.0  # (Python's re: 2**40 steps)
     assert decision.outcome is Outcome.ALLOW
-    long_started = time.perf_counter()
+    long_started = time.thread_time()
     _decide(policy, hostile * 2000)
-    assert time.perf_counter() - long_started < 2.0
+    assert time.thread_time() - long_started < 2.0
 
 
 def test_a_linear_custom_pattern_still_finds_and_redacts_with_its_value_group_and_unicode_offsets() -> None:

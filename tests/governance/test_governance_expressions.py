@@ -149,10 +149,10 @@ def _condition_policy(when: str) -> dict[str, object]:
     ],
 )
 def test_costly_expressions_are_refused_at_load(source: str, message: str) -> None:
-    started = time.perf_counter()
+    started = time.thread_time()  # this thread's CPU time: the cost, not the wait for a core on a busy machine
     with pytest.raises(PolicyError, match=re.escape(message)) as caught:
         policy_from_dict(_condition_policy(source), name="hostile.yaml")
-    assert time.perf_counter() - started < 1.0
+    assert time.thread_time() - started < 1.0
     assert str(caught.value).startswith("hostile.yaml: rules[0] (slow): ")
 
 
@@ -160,9 +160,9 @@ def test_costly_expressions_are_refused_at_load(source: str, message: str) -> No
 def test_matches_runs_in_linear_time(chars: int) -> None:
     policy = policy_from_dict(_condition_policy(BACKTRACKING))
     output = "a" * chars + "!"
-    started = time.perf_counter()
+    started = time.thread_time()  # this thread's CPU time: the cost, not the wait for a core on a busy machine
     decision = policy.evaluate({"id": "c"}, {"output": output})
-    assert time.perf_counter() - started < 0.5
+    assert time.thread_time() - started < 0.5
     assert decision.outcome.value == "allow"  # no match: the pattern wants the whole text to be words
     assert policy.evaluate({"id": "c"}, {"output": "two words"}).outcome.value == "deny"
 
@@ -179,9 +179,9 @@ def test_arithmetic_on_inputs_is_bounded_and_fails_closed(amount: object) -> Non
         "limits": {"refund": {"conditions": [{"when": "(tool.arguments.amount ** 8) ** 8 < 0"}]}},
     }
     policy = policy_from_dict({"id": "p", "version": "1", "rules": [rule]})
-    started = time.perf_counter()
+    started = time.thread_time()  # this thread's CPU time: the cost, not the wait for a core on a busy machine
     decision = policy.evaluate({"id": "c"}, {"tool_calls": [{"name": "refund", "arguments": {"amount": amount}}]})
-    assert time.perf_counter() - started < 0.5
+    assert time.thread_time() - started < 0.5
     assert decision.outcome.value == "deny"  # the rule errors on the oversized value: fail closed
     assert "rule error: EvaluationLimit" in decision.reasons[0]
 

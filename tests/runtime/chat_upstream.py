@@ -37,6 +37,7 @@ ANSWERS: dict[str, tuple[str | None, list[dict[str, Any]]]] = {
     ),
     "slow": ("late", []),
     "slow-1s": ("late but whole", []),
+    "held": ("late but whole", []),
     "refund-600": (
         None,
         [_tool_call("return_delivered_order_items", {"order_id": "#W1", "item_ids": ["1"], "amount": 600})],
@@ -122,6 +123,8 @@ class ChatUpstream:
 
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
+        # model "held" answers only once this is set (at most 60 s): a request kept in flight without a clock
+        self.release = threading.Event()
         self.port = 0
         self._loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
@@ -179,6 +182,11 @@ class ChatUpstream:
             await asyncio.sleep(5)
         if model == "slow-1s":
             await asyncio.sleep(1)
+        if model == "held":
+            for _ in range(6000):
+                if self.release.is_set():
+                    break
+                await asyncio.sleep(0.01)
         if model == "garbage":
             return web.Response(text="<html>not json, jane.doe@example.com</html>", content_type="text/html")
         if model == "huge":

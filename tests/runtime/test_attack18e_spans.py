@@ -54,21 +54,25 @@ def test_span_attributes_are_bounded_and_hold_no_secret(tmp_path):
 
 
 def test_a_slow_exporter_does_not_slow_a_background_guard(tmp_path):
-    """``background=True`` with an exporter that takes 0.4 s per span (``SimpleSpanProcessor`` exports in
-    ``span.end()``): the decisions return without waiting for it, the spans are still exported after ``flush()``,
-    each a child of the span that was current in the request, with the verdict the caller got (before: every
-    decision waited for the exporter, 0.4 s each)."""
-    import time
+    """``background=True`` with an exporter that is stuck (``SimpleSpanProcessor`` exports in ``span.end()``): the
+    decisions return while it is, the spans are still exported after ``flush()``, each a child of the span that was
+    current in the request, with the verdict the caller got (before: every decision waited for the exporter).
+
+    No clock: the exporter holds every export until the test lets it go, so a decision that waited for one could
+    not return before that (the 0.4 s exporter and "under 0.35 s" this was could fail on a busy machine)."""
+    import threading
 
     from opentelemetry import trace
     from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+
+    release = threading.Event()
 
     class SlowExporter(SpanExporter):
         def __init__(self) -> None:
             self.spans: list = []
 
         def export(self, spans):
-            time.sleep(0.4)
+            release.wait(10)  # (the old code: each decision stuck here 10 s, then exported)
             self.spans.extend(spans)
             return SpanExportResult.SUCCESS
 
@@ -77,12 +81,12 @@ def test_a_slow_exporter_does_not_slow_a_background_guard(tmp_path):
     enforcer = Enforcer.from_file(write_policy(tmp_path), tracer=tracer, background=True)
     outcomes = []
     with tracer.start_as_current_span("agent-request") as parent:
-        started = time.perf_counter()
         outcomes.append(enforcer.check_tool_call("lookup", {"order": "12"}) is not None)
         with pytest.raises(PolicyViolation):
             enforcer.check_tool_call("delete_account", {"user_id": "u1"})
-        elapsed = time.perf_counter() - started
-    assert elapsed < 0.35, elapsed  # the two decisions did not wait for even one export
+        exported_before_release = list(exporter.spans)
+        release.set()  # (before the request's own span ends: this thread exports it)
+    assert exported_before_release == []  # the two decisions returned with no export finished: they did not wait
     assert enforcer.flush(30)
     guard_spans = [s for s in exporter.spans if s.name.startswith("run_guardrail")]
     assert [s.attributes["gen_ai.security.verdict.type"] for s in guard_spans] == ["allow", "deny"]

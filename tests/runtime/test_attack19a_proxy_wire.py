@@ -349,20 +349,30 @@ def test_requests_beyond_max_in_flight_are_a_503_at_once_with_their_row(upstream
     """Every request was taken in: with a slow upstream, a flood held bodies and answers without bound."""
     from concurrent.futures import ThreadPoolExecutor
 
+    # no clock (a 0.3 s sleep for "both are at the upstream", "refused within 0.6 s": races on a busy machine): the
+    # upstream holds the two requests until released, so the two refused while they are held were not queued
     rows = tmp_path / "rows.jsonl"
-    with serving(upstream.url, log_to=rows, max_in_flight=2) as server:
-        with ThreadPoolExecutor(4) as pool:
-            slow = [pool.submit(chat, server.url, "slow-1s") for _ in range(2)]
-            time.sleep(0.3)  # both are waiting on the upstream
-            started = time.monotonic()
-            refused = [pool.submit(chat, server.url, "plain") for _ in range(2)]
-            refused_answers = [future.result() for future in refused]
-            refused_s = time.monotonic() - started
-            slow_answers = [future.result() for future in slow]
-        after = chat(server.url, "plain")
-        errors = _errors(server.url)
+    upstream.release.clear()
+    try:
+        with serving(upstream.url, log_to=rows, max_in_flight=2) as server:
+            with ThreadPoolExecutor(4) as pool:
+                before = len(upstream.received)
+                held = [pool.submit(chat, server.url, "held") for _ in range(2)]
+                deadline = time.monotonic() + 60
+                while len(upstream.received) < before + 2 and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                assert len(upstream.received) == before + 2  # both are at the upstream now
+                refused = [pool.submit(chat, server.url, "plain") for _ in range(2)]
+                refused_answers = [future.result() for future in refused]
+                still_held = not any(future.done() for future in held)
+                upstream.release.set()
+                slow_answers = [future.result() for future in held]
+            after = chat(server.url, "plain")
+            errors = _errors(server.url)
+    finally:
+        upstream.release.set()
     assert [a.status for a in slow_answers] == [200, 200] and after.status == 200
-    assert [a.status for a in refused_answers] == [503, 503] and refused_s < 0.6
+    assert [a.status for a in refused_answers] == [503, 503] and still_held
     assert {a.json()["error"]["code"] for a in refused_answers} == {"overloaded"}
     assert refused_answers[0].headers["retry-after"] == "1" and errors["overloaded"] == 2
     written = _rows(rows, 5)

@@ -77,15 +77,25 @@ def test_sigterm_lets_a_request_in_flight_finish(upstream: ChatUpstream) -> None
     port = free_port()
     proc = serve_process("--upstream", upstream.url, "--policy", str(DEFAULT_POLICY), "--port", str(port))
     answers = []
+    upstream.release.clear()  # the upstream holds the request until the proxy has its SIGTERM (no 0.4 s guess)
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz", timeout_s=60)
-        worker = threading.Thread(target=lambda: answers.append(chat(f"http://127.0.0.1:{port}", "slow-1s")))
+        before = len(upstream.received)
+        worker = threading.Thread(target=lambda: answers.append(chat(f"http://127.0.0.1:{port}", "held")))
         worker.start()
-        time.sleep(0.4)  # the request is at the upstream now
+        deadline = time.monotonic() + 60
+        while len(upstream.received) == before and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(upstream.received) == before + 1  # the request is at the upstream now
         proc.send_signal(signal.SIGTERM)
+        while _port_open(port) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not _port_open(port)  # stopping: no new connections, and the held request is still in flight
+        upstream.release.set()
         worker.join(20)
         proc.communicate(timeout=20)
     finally:
+        upstream.release.set()
         kill_if_running(proc)
     assert proc.returncode == 0
     assert answers and answers[0].status == 200
