@@ -235,14 +235,20 @@ def test_report_never_writes_over_the_verdict_it_renders(tmp_path: Path) -> None
 
 
 EDITING_AGENT = """
+import os
 import pathlib
+import threading
 
 
 def run(case_input, context=None):
     dataset = pathlib.Path("ds.jsonl")
     text = dataset.read_text(encoding="utf-8")
     if "edited" not in text:  # the golden dataset changes while it is replayed
-        dataset.write_text(text.replace('"hi ', '"edited and much longer question '), encoding="utf-8")
+        # replaced whole (a temporary file per thread, then os.replace): cases run at once, and a write_text in
+        # place let another case read the truncated file and write it back empty (a loaded CI run: ds.jsonl '')
+        temporary = dataset.with_name(f"ds.{threading.get_ident()}.tmp")
+        temporary.write_text(text.replace('"hi ', '"edited and much longer question '), encoding="utf-8")
+        os.replace(temporary, dataset)
     return {"output": "ok", "usage": {"input_tokens": 1, "output_tokens": 1}, "cost_usd": 0.0}
 """
 
