@@ -518,13 +518,13 @@ def _test_features(
             )
         all_missing = r_missing == r_rows and p_missing == p_rows  # nothing to compare on either side
         if not spec.multi and (r_missing + p_missing) > 0 and r_rows and p_rows and not all_missing:
-            miss = stats.missing_rate_test(r_missing, r_rows, p_missing, p_rows)
+            miss = stats.missing_rate_test(r_missing, r_rows, p_missing, p_rows, cfg.rare_min_expected)
             features.append(
                 {
                     "name": f"{spec.name}.{MISSING_RATE}",
                     "kind": MISSING_RATE,
                     "of": spec.name,
-                    "test": "chi2",
+                    "test": miss["test"],
                     "statistic": miss["statistic"],
                     "effect_name": "cramers_v",
                     "effect_size": miss["cramers_v"],
