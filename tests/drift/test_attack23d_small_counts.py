@@ -1,4 +1,4 @@
-"""attack23d: a missing rate compared on few missing values gets Fisher's exact p-value, not a chi-square's.
+"""attack23d: small counts get Fisher's exact p-value, not a chi-square's: missing rates and a 2 x 2 pooled table.
 
 The missing-rate feature (``<feature>.missing_rate``) was a 2 x 2 Pearson chi-square whatever the counts. Its normal
 approximation fails when an expected count is small: ONE null in 12 production rows against none in 100 reference
@@ -6,6 +6,8 @@ rows gave p = 0.0037 and a drift (exit 1), where the exact p-value is 12/112 = 0
 margins: the one null is in production with probability 12/112). Under Cochran's rule (an expected count under
 ``rare_min_expected``, 5) the test is now Fisher's exact test; above it the chi-square is unchanged. Checked against
 hand-computed hypergeometric probabilities and R's ``fisher.test`` documentation example; real files, real DuckDB.
+The same holds for a categorical feature whose pooled ``(other)`` column is kept under the rule beside one common
+label (a 2 x 2 table): five rows of a new label against 100 of a common one drifted at p = 0.027; exact p = 0.0598.
 """
 
 from __future__ import annotations
@@ -71,3 +73,22 @@ def test_the_chi_square_stays_where_every_expected_count_reaches_five() -> None:
     assert result["test"] == "chi2"
     expected = 2000 * (0 * 900 - 1000 * 100) ** 2 / (1000 * 1000 * 100 * 1900)
     assert result["statistic"] == pytest.approx(expected)
+
+
+def test_five_rows_of_a_new_label_beside_one_common_label_are_not_a_drift(tmp_path: Path) -> None:
+    """The pooled column kept under the rule (one common label): a 2 x 2 table tested by Fisher's exact test.
+
+    Its chi-square p was 0.027 (DRIFT, V = 0.156 over the floor); R's ``fisher.test(matrix(c(100, 100, 0, 5), 2))``
+    and the hypergeometric sum below give 0.0598.
+    """
+    reference, production = tmp_path / "r.jsonl", tmp_path / "p.jsonl"
+    reference.write_text("".join(json.dumps({"c": "a"}) + "\n" for _ in range(100)), encoding="utf-8")
+    production.write_text("".join(json.dumps({"c": v}) + "\n" for v in ["a"] * 100 + ["b"] * 5), encoding="utf-8")
+    report = compute_drift(drift_config(reference=reference, production=production, categorical=["c"])).report
+    (feature,) = report["features"]
+    # 5 "b" rows among 205, 105 of them production: the tables no likelier than "all 5 in production"
+    probs = [math.comb(105, k) * math.comb(100, 5 - k) / math.comb(205, 5) for k in range(6)]
+    exact = sum(p for p in probs if p <= probs[5] * (1 + 1e-9))
+    assert feature["test"] == "fisher_exact" and feature["p_value"] == pytest.approx(exact, rel=1e-9)
+    assert f"{exact:.4f}" == "0.0598"
+    assert report["drift"] is False, report["reason"]  # was: DRIFT 1 of 1 features drifted: c (p = 0.027)
