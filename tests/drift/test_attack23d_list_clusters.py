@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -33,7 +34,9 @@ def _write(path: Path, counts: np.ndarray, rng: np.random.Generator) -> Path:
 
 
 def _named(tmp_path: Path, sides: list[np.ndarray], rng: np.random.Generator) -> dict:
-    reference, production = (_write(tmp_path / f"{s}.jsonl", c, rng) for s, c in zip(("ref", "prod"), sides, strict=True))
+    reference, production = (
+        _write(tmp_path / f"{s}.jsonl", c, rng) for s, c in zip(("ref", "prod"), sides, strict=True)
+    )
     report = compute_drift(drift_config(reference=reference, production=production, categorical=["tool_names"]))
     (feature,) = report.report["features"]
     return feature
@@ -66,3 +69,18 @@ def test_a_real_change_of_the_tool_mix_still_drifts_when_named(tmp_path: Path) -
     changed = [_side(rng, 150, 12, 1.0, BASE), _side(rng, 150, 12, 1.0, np.array([0.2, 0.3, 0.5]))]
     feature = _named(tmp_path, changed, rng)
     assert feature["design_effect"] > 2 and feature["p_value"] < 1e-6 and feature["drifted"] is True
+
+
+def test_spark_corrects_a_named_list_column_as_duckdb_does(tmp_path: Path, spark: Any) -> None:
+    rng = np.random.default_rng(11)
+    same = [_side(rng, 60, 12, 1.0, BASE) for _ in range(2)]
+    reference, production = (
+        _write(tmp_path / f"{s}.jsonl", c, rng) for s, c in zip(("ref", "prod"), same, strict=True)
+    )
+    got = {}
+    for engine in ("duckdb", "spark"):
+        cfg = drift_config(reference=reference, production=production, categorical=["tool_names"], engine=engine)
+        (got[engine],) = compute_drift(cfg).report["features"]
+    assert got["spark"]["design_effect"] == pytest.approx(_numpy_delta(same), rel=1e-9)
+    for key in ("design_effect", "statistic", "p_value", "statistic_uncorrected"):
+        assert got["spark"][key] == got["duckdb"][key], key
