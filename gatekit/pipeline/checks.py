@@ -404,4 +404,8 @@ def drift_check(drift: dict[str, Any]) -> Check:
     if drift.get("drift") is None:
         return Check("drift", None, None, "", CheckStatus.FAIL, None, "drift check gave no verdict")
     message = "production matches the golden dataset" if not drifted else reason
+    skipped = [str(s.get("name")) for s in drift.get("skipped") or [] if isinstance(s, dict)]
+    if skipped:  # an untested feature is unknown, not a match: say which ones the pass does not speak for
+        shown = ", ".join(skipped[:10]) + (f" and {len(skipped) - 10} more" if len(skipped) > 10 else "")
+        message += f" ({len(skipped)} {noun(len(skipped), 'feature')} not tested: {shown}; see drift.json)"
     return Check("drift", value, limit, "<=", CheckStatus.PASS, None, message)
