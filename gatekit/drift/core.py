@@ -455,6 +455,10 @@ def _test_features(
                 }
             )
         else:
+            # a list column counts every item (tool_names, or one named with --categorical, e.g. the production log's
+            # tool_names or rules): the items of one row are one cluster, on both sides (Rao-Scott); without it, a
+            # named --categorical tool_names flagged 31 of 40 samples of one distribution (20 calls a request)
+            listed = spec.multi or all(opened.table.features[spec.name].multi for opened in (ref, prod))
             chi = stats.chi2_pooled(
                 cat.categories,
                 cat.reference_counts,
@@ -463,8 +467,9 @@ def _test_features(
                 cat.pooled_production,
                 cat.pooled_count,
                 cfg.rare_min_expected,
+                exact=not listed,
             )
-            if spec.multi:
+            if listed:
                 _cluster_correct(chi, engine, ref, prod, spec.name, cat.categories, cat.pooled_count)
         if spec.kind != NUMERIC and not empty and chi["dof"] == 0 and cat.pooled_count:
             # every category rare, pooled into one (other) column: no test exists; p = 1 would be an unknown as a pass
@@ -482,7 +487,9 @@ def _test_features(
             )
         elif spec.kind != NUMERIC and not empty:
             smallest = chi["min_expected_count"]
-            if smallest is not None and smallest < cfg.rare_min_expected:  # (the pooled column beside one category)
+            if smallest is not None and smallest < cfg.rare_min_expected and chi["test"] == "chi2":
+                # (the pooled column beside one category, of a list feature: its p-value is the cluster-corrected
+                # chi-square's; other features' is then Fisher's exact test's)
                 label = chi["min_expected_category"]
                 column = (
                     f"{OTHER} column ({cat.pooled_count:,} {fmt.noun(cat.pooled_count, 'rare category', 'rare categories')} pooled)"
@@ -496,7 +503,7 @@ def _test_features(
             features.append(
                 {
                     **base,
-                    "test": "chi2",
+                    "test": chi["test"],
                     "statistic": chi["statistic"],
                     "effect_name": "cramers_v",
                     "effect_size": chi["cramers_v"],
@@ -518,13 +525,13 @@ def _test_features(
             )
         all_missing = r_missing == r_rows and p_missing == p_rows  # nothing to compare on either side
         if not spec.multi and (r_missing + p_missing) > 0 and r_rows and p_rows and not all_missing:
-            miss = stats.missing_rate_test(r_missing, r_rows, p_missing, p_rows)
+            miss = stats.missing_rate_test(r_missing, r_rows, p_missing, p_rows, cfg.rare_min_expected)
             features.append(
                 {
                     "name": f"{spec.name}.{MISSING_RATE}",
                     "kind": MISSING_RATE,
                     "of": spec.name,
-                    "test": "chi2",
+                    "test": miss["test"],
                     "statistic": miss["statistic"],
                     "effect_name": "cramers_v",
                     "effect_size": miss["cramers_v"],

@@ -46,7 +46,7 @@ def assess(prep: Prepared, judged: Judged) -> Assessment:
     drift = drift_summary(prep) if prep.config.production else None
     values = flat_values(metrics, governance, drift)
     values.update(pass_count_values(judged.pass_counts.metrics()))
-    values.update(intervals_at_check_levels(prep.thresholds, judged.inputs, governance))
+    values.update(intervals_at_check_levels(prep.thresholds, judged.inputs, governance, judged.labelled))
     reasons = missing_reasons(prep, metrics, governance_decided=bool(judged.decisions), timeouts=judged.inputs.timeouts)
     if drift is not None and values.get("drift.drifted_features") is None:
         reasons["drift.drifted_features"] = (
@@ -192,16 +192,23 @@ def flat_values(metrics: dict[str, Any], governance: dict[str, Any], drift: dict
 _QUANTILES = {"latency_p50_ms": 0.50, "latency_p95_ms": 0.95, "latency_p99_ms": 0.99}
 
 
-def intervals_at_check_levels(thresholds: Any, inputs: Any, governance: dict[str, Any]) -> dict[str, Any]:
+def intervals_at_check_levels(
+    thresholds: Any, inputs: Any, governance: dict[str, Any], labelled_cases: list[Any] | None = None
+) -> dict[str, Any]:
     """``<metric>_ci`` at each check's own ``confidence``: a 99% check is judged on a 99% interval.
 
     ``compute_metrics`` and the labelled governance rates give 95% intervals; a check with
     ``confidence: 0.99`` judged on one of those passed on an interval too narrow for what it claimed.
+    The labelled rates are taken again at the check's level from ``labelled_cases`` (the judged decisions), so their
+    intervals count distinct cases under ``--repeat`` as verdict.json's do (fix18e): recomputed from hits and
+    decisions, 5 repeats of 6 blocked cases had the interval of 30 independent ones, and a ``min: 70%`` check at
+    95% passed on [0.886, 1] where the 6 cases give [0.610, 1].
     """
     from gatekit.metrics import clustered_quantile_interval, rate_interval, wilson_interval
 
     out: dict[str, Any] = {}
     labelled = governance.get("labelled") or {}
+    qualities: dict[float, dict[str, Any]] = {}
     for name, spec in thresholds.checks.items():
         level = spec.confidence
         if level is None:
@@ -215,11 +222,20 @@ def intervals_at_check_levels(thresholds: Any, inputs: Any, governance: dict[str
         elif name == "pass_rate":
             interval = rate_interval(inputs.passed, inputs.scored, inputs.clusters(inputs.scored_case_ids), level)
         elif name.startswith("governance.") and labelled:
+            quality = labelled
+            if labelled_cases is not None:
+                from gatekit.governance.labelled import label_quality
+
+                if level not in qualities:
+                    qualities[level] = label_quality(labelled_cases, level, rules=list(labelled.get("by_rule") or {}))
+                quality = qualities[level]
             parts = name.split(".")
-            rate = labelled.get(parts[1]) if len(parts) == 2 else None
+            rate = quality.get(parts[1]) if len(parts) == 2 else None
             if parts[1] == "rule" and len(parts) >= 4:
-                rate = (labelled.get("by_rule") or {}).get(".".join(parts[2:-1]), {}).get(parts[-1])
-            if isinstance(rate, dict) and isinstance(rate.get("n"), int):
+                rate = (quality.get("by_rule") or {}).get(".".join(parts[2:-1]), {}).get(parts[-1])
+            if isinstance(rate, dict) and labelled_cases is not None:
+                interval = rate.get("ci")
+            elif isinstance(rate, dict) and isinstance(rate.get("n"), int):
                 interval = wilson_interval(int(rate["hits"]), rate["n"], level)
         else:
             continue
@@ -388,4 +404,8 @@ def drift_check(drift: dict[str, Any]) -> Check:
     if drift.get("drift") is None:
         return Check("drift", None, None, "", CheckStatus.FAIL, None, "drift check gave no verdict")
     message = "production matches the golden dataset" if not drifted else reason
+    skipped = [str(s.get("name")) for s in drift.get("skipped") or [] if isinstance(s, dict)]
+    if skipped:  # an untested feature is unknown, not a match: say which ones the pass does not speak for
+        shown = ", ".join(skipped[:10]) + (f" and {len(skipped) - 10} more" if len(skipped) > 10 else "")
+        message += f" ({len(skipped)} {noun(len(skipped), 'feature')} not tested: {shown}; see drift.json)"
     return Check("drift", value, limit, "<=", CheckStatus.PASS, None, message)
