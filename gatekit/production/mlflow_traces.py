@@ -257,9 +257,12 @@ def _experiment_id(client: Any, name: str, uri: str) -> str:
         if "RESOURCE_DOES_NOT_EXIST" in str(exc):
             experiment = None
         else:
+            from gatekit.sinks.mlflow import auth_refusal
+
+            refusal = auth_refusal(exc, uri)
             raise SinkError(
-                f"mlflow:{name}: could not read experiments at {redact_urls(uri)} ({type(exc).__name__}); "
-                "check --tracking-uri / MLFLOW_TRACKING_URI"
+                f"mlflow:{name}: could not read experiments at {redact_urls(uri)} ("
+                + (f"{refusal})" if refusal else f"{type(exc).__name__}); check --tracking-uri / MLFLOW_TRACKING_URI")
             ) from None
     if experiment is None:
         raise ConfigError(
@@ -414,6 +417,11 @@ def spill_traces(
     except (ConfigError, DatasetError):
         raise
     except Exception as exc:  # noqa: BLE001 - the store failed mid-read: fail closed, one line, exit 3
+        from gatekit.sinks.mlflow import auth_refusal
+
+        refusal = auth_refusal(exc, uri)
+        if refusal is not None:
+            raise SinkError(f"mlflow:{name}: reading traces from {redact_urls(uri)} was refused: {refusal}") from None
         raise SinkError(
             f"mlflow:{name}: reading traces from {redact_urls(uri)} failed ({type(exc).__name__}: "
             f"{redact_urls(str(exc))[:300]}); check the tracking server"
