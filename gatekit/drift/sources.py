@@ -339,6 +339,12 @@ def _csv_batches(path: Path, wanted: set[str] | None) -> Iterator[Batch]:
                 for _ in bounded_lines(handle, path):  # LineTooLongError naming the line
                     pass
             problem = f"a row longer than {MAX_LINE_CHARS:,} characters (16 MiB), a cell with line breaks?"
+        else:  # pyarrow's error names no line (with threads) and shows the row's text: the line, found by csv
+            from gatekit.production.duckdb_engine import locate_csv_problem
+
+            located = locate_csv_problem((str(path),), {})
+            if located is not None:
+                raise DatasetError(f"{located}; fix or remove that line") from None
         raise DatasetError(f"{path}: cannot parse CSV ({problem}); fix the file") from None
 
 
