@@ -147,8 +147,11 @@ _RATE_LIMIT_TEXT = {
 
 
 def _rate_schema(upper: str) -> dict[str, Any]:
-    """A rate's limit: a fraction in [0, 1] or a percentage up to 100%; for an upper limit (``upper`` is
-    ``exclusiveMaximum``) the bare number 1 is refused as the loader refuses it (``_refuse_bare_one``)."""
+    """A rate's limit: a fraction in [0, 1] or a percentage up to 100%.
+
+    For an upper limit (``upper`` is ``exclusiveMaximum``) the bare number 1 is refused as the loader refuses it
+    (``_refuse_bare_one``).
+    """
     fraction = _BELOW_ONE if upper == "exclusiveMaximum" else _BELOW_ONE + r"|0*1(\.0*)?"
     return {
         "anyOf": [
