@@ -271,6 +271,9 @@ def _parquet_batches(path: Path, wanted: set[str] | None) -> Iterator[Batch]:
         raise DatasetError(f"{path}: not a readable Parquet file ({exc}); check the file") from None
     names = pfile.schema_arrow.names
     columns = names if wanted is None else [n for n in names if n in wanted]
+    from gatekit.parquet_integrity import verify_parquet
+
+    verify_parquet(path, columns)  # overwritten pages were read as other values (NaN, numbers out of range)
     if not columns:
         rows = pfile.metadata.num_rows
         if rows:

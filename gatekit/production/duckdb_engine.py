@@ -442,6 +442,11 @@ class DuckDBEngine:
         if versioned:
             read_types.setdefault("schema_version", "VARCHAR")
             select.append(f"TRY_CAST(trim(CAST(schema_version AS VARCHAR)) AS DOUBLE) AS {SCHEMA_COLUMN}")
+        if source.format == "parquet":  # DuckDB read overwritten pages as other values (NaN, numbers out of range)
+            from gatekit.parquet_integrity import verify_parquet
+
+            for path in source.paths:
+                verify_parquet(path, sorted(types))
         reader = self._reader(source, read_types)
         checks = {**types, source.timestamp: "TIMESTAMP"} if has_ts and source.timestamp in types else types
         self._sources[where] = (source, checks)

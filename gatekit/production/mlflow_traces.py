@@ -241,8 +241,10 @@ DEFAULT_TIMEOUT_S = 3600.0  # all of one read's requests together (a 100k-trace 
 
 
 def env_traces_timeout() -> float:
-    """``GATEKIT_TRACES_TIMEOUT``: the seconds one read of ``mlflow:<experiment>`` may take in all (above 0, at most
-    a day); unset: ``DEFAULT_TIMEOUT_S``. A bad value is a ConfigError (exit 2)."""
+    """``GATEKIT_TRACES_TIMEOUT``: the seconds one read of ``mlflow:<experiment>`` may take in all.
+
+    Above 0, at most a day; unset: ``DEFAULT_TIMEOUT_S``. A bad value is a ConfigError (exit 2).
+    """
     text = os.environ.get(TIMEOUT_ENV, "").strip()
     if not text:
         return DEFAULT_TIMEOUT_S
@@ -539,7 +541,7 @@ def _write_pages(
     schema = arrow_schema()
     buffer: list[dict[str, Any]] = []
     os.close(os.open(spill.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))  # traces hold agent text: 0600
-    with pq.ParquetWriter(spill.path, schema) as writer:
+    with pq.ParquetWriter(spill.path, schema, write_page_checksum=True) as writer:
 
         def flush() -> None:
             if buffer:
