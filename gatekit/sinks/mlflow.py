@@ -752,6 +752,16 @@ def read_run_artifact_bytes(tracking_uri: str | None, run_id: str, artifact_path
     For a reader that says itself what is wrong with the content (a baseline's results.jsonl that is not UTF-8 was
     an internal error here).
     """
+    with run_artifact_file(tracking_uri, run_id, artifact_path) as path:
+        return path.read_bytes() if path is not None else None
+
+
+@contextlib.contextmanager
+def run_artifact_file(tracking_uri: str | None, run_id: str, artifact_path: str) -> Iterator[Path | None]:
+    """One artifact of a run downloaded to a temporary file (removed after the block), or None when there is none.
+
+    For a reader that streams it (a baseline's results.jsonl of 100,000 rows: read whole it took its size and more).
+    """
     _, uri = _client(tracking_uri)
     import tempfile
 
@@ -770,10 +780,11 @@ def read_run_artifact_bytes(tracking_uri: str | None, run_id: str, artifact_path
             )
         except Exception as exc:  # noqa: BLE001 - classified below
             if _is_not_found(exc) or isinstance(exc, FileNotFoundError | OSError):
-                return None
-            raise _sink_error(uri, exc) from None
-        path = Path(local)
-        return path.read_bytes() if path.is_file() else None
+                local = None
+            else:
+                raise _sink_error(uri, exc) from None
+        path = Path(local) if local is not None else None
+        yield path if path is not None and path.is_file() else None
 
 
 def set_run_tags(tracking_uri: str | None, run_id: str, tags: dict[str, str]) -> None:
