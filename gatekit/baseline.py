@@ -13,7 +13,8 @@ from typing import Any
 
 from gatekit.errors import ConfigError
 from gatekit.promotion import TAG_GATE_RUN, TAG_MODEL_NAME, TAG_MODEL_VERSION, parse_model_spec
-from gatekit.results import parse_results
+from gatekit.regression import CaseSummaries, summarise
+from gatekit.results import iter_result_rows
 
 LAST_PASS = "last-pass"
 _RUN_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -25,7 +26,7 @@ class Baseline:
 
     run_id: str
     description: str
-    rows: list[dict[str, Any]]
+    summaries: CaseSummaries  # its results.jsonl, one summary per case (the rows were read one at a time)
     dataset_sha256: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -33,7 +34,7 @@ class Baseline:
         return {
             "run_id": self.run_id,
             "source": self.description,
-            "cases": len({str(r.get("case_id")) for r in self.rows}),
+            "cases": len(self.summaries.cases),
             "dataset_sha256": self.dataset_sha256,
         }
 
@@ -86,7 +87,7 @@ def load_baseline(
     found, is not a gate run, was measured on another dataset, or has no results;
     ``SinkError`` (exit 3) when MLflow fails.
     """
-    from gatekit.sinks.mlflow import get_run, read_run_artifact_bytes, registry_alias_version, search_runs
+    from gatekit.sinks.mlflow import get_run, registry_alias_version, run_artifact_file, search_runs
 
     spec = baseline.strip()
     if spec == LAST_PASS:
@@ -151,10 +152,11 @@ def load_baseline(
             f"this gate replays {dataset_sha256[:12]}; a baseline must use the same golden dataset: "
             "re-run the baseline on this dataset or choose another --baseline"
         )
-    data = read_run_artifact_bytes(tracking_uri, run_id, "results.jsonl")
-    rows = parse_results(data or b"", f"baseline run {run_id} results.jsonl").rows
-    if not rows:
+    with run_artifact_file(tracking_uri, run_id, "results.jsonl") as local:  # streamed, never read whole
+        rows = iter_result_rows(local, f"baseline run {run_id} results.jsonl") if local is not None else iter(())
+        summaries = summarise(rows)
+    if not summaries.rows:
         raise ConfigError(
             f"--baseline {spec}: run {run_id} has no results.jsonl artifact with cases; pick a finished gate run"
         )
-    return Baseline(run_id=run_id, description=description, rows=rows, dataset_sha256=baseline_sha)
+    return Baseline(run_id=run_id, description=description, summaries=summaries, dataset_sha256=baseline_sha)

@@ -291,6 +291,9 @@ def _parquet_rows(path: Path, raw: bytes, errors: list[str]) -> list[tuple[int, 
         table = pq.ParquetFile(pa.BufferReader(raw), pre_buffer=False).read(use_threads=False)
     except Exception as exc:  # noqa: BLE001 - any pyarrow failure means an unreadable file
         raise DatasetError(f"{path}: not a readable Parquet file ({type(exc).__name__}: {exc})") from None
+    from gatekit.parquet_integrity import verify_parquet
+
+    verify_parquet(path, None, source=pa.BufferReader(raw))  # overwritten pages were read as other values
     table = table.drop([c for c in table.column_names if c.startswith("__index_level_")])  # a pandas index
     for column, name in enumerate(table.column_names, start=1):
         if table.column_names.index(name) != column - 1:

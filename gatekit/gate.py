@@ -146,7 +146,7 @@ def run_gate(
     try:
         prep = prepare(config, command=command, started=datetime.now(UTC), locks=locks)
         if prep.baseline is not None:
-            say(f"baseline: {prep.baseline.description} ({len(prep.baseline.rows)} result rows)")
+            say(f"baseline: {prep.baseline.description} ({prep.baseline.summaries.rows} result rows)")
         judged = replay_and_judge(prep, emit)
         try:
             # drift over large production logs, a baseline's bootstrap: SIGTERM here killed gatekit silently

@@ -8,8 +8,8 @@ limit with the paired statistics of ``gatekit.paired``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from gatekit.errors import ConfigError
@@ -48,8 +48,8 @@ class _CaseSummary:
     timed_out: bool = False  # a repeat timed out: no answer within the timeout, its latency is unknown (above it)
 
 
-def _rows(results: Iterable[Mapping[str, Any] | CaseResult]) -> list[Mapping[str, Any]]:
-    return [r.to_dict() if isinstance(r, CaseResult) else r for r in results]
+def _rows(results: Iterable[Mapping[str, Any] | CaseResult]) -> Iterator[Mapping[str, Any]]:
+    return (r.to_dict() if isinstance(r, CaseResult) else r for r in results)
 
 
 def _delivered_pass(row: Mapping[str, Any]) -> bool:
@@ -64,31 +64,73 @@ def _delivered_pass(row: Mapping[str, Any]) -> bool:
     return passed
 
 
-def _per_case(results: Iterable[Mapping[str, Any] | CaseResult]) -> dict[str, _CaseSummary]:
-    """Collapse repeats: a case errored if any repeat did, passed only if every repeat did."""
-    grouped: dict[str, list[Mapping[str, Any]]] = {}
-    for row in _rows(results):
-        grouped.setdefault(str(row.get("case_id")), []).append(row)
-    from gatekit.replay import answer_latency_ms, legacy_row
+@dataclass
+class _CaseRepeats:
+    """What a case's repeats add up to, row by row (the rows themselves are not kept)."""
 
-    out: dict[str, _CaseSummary] = {}
-    for case_id, rows in grouped.items():
-        passes = [_delivered_pass(r) for r in rows if r.get("passed") is not None]
+    errored: bool = False
+    passes: int = 0  # repeats with a ``passed`` value
+    all_passed: bool = True
+    denied: bool = False
+    latencies: list[float] = field(default_factory=list)
+    costs: list[float] = field(default_factory=list)
+    cost_unknown: bool = False
+    timed_out: bool = False
+
+    def add(self, r: Mapping[str, Any]) -> None:
+        from gatekit.replay import answer_latency_ms, legacy_row
+
+        if r.get("passed") is not None:
+            self.passes += 1
+            self.all_passed = self.all_passed and _delivered_pass(r)
         # the time to the answer (every attempt and backoff wait) and what every attempt spent, as the metrics
-        latencies = [float(answer_latency_ms(r)) for r in rows if r.get("ok") and r.get("latency_ms") is not None]
-        costs = [float(r["cost_usd"]) for r in rows if r.get("cost_usd") is not None]
-        out[case_id] = _CaseSummary(
-            errored=any(not r.get("ok", False) for r in rows),
-            passed=all(bool(p) for p in passes) if passes else None,
-            denied=any(str((r.get("decision") or {}).get("outcome")) == "deny" for r in rows),
-            latency=sum(latencies) / len(latencies) if latencies else None,
-            cost=sum(costs) / len(costs) if costs else None,
-            # a row without its cost: an answer with no cost_usd and no price, or a failed attempt that reported none
-            # (a row an older gatekit wrote kept no failed attempt's cost: left out, as it was measured then)
-            cost_unknown=any(r.get("cost_usd") is None and (r.get("ok") or not legacy_row(r)) for r in rows),
-            timed_out=any(not r.get("ok") and r.get("error_type") == "timeout" for r in rows),
+        if r.get("ok") and r.get("latency_ms") is not None:
+            self.latencies.append(float(answer_latency_ms(r)))
+        if r.get("cost_usd") is not None:
+            self.costs.append(float(r["cost_usd"]))
+        self.errored = self.errored or not r.get("ok", False)
+        self.denied = self.denied or str((r.get("decision") or {}).get("outcome")) == "deny"
+        # a row without its cost: an answer with no cost_usd and no price, or a failed attempt that reported none
+        # (a row an older gatekit wrote kept no failed attempt's cost: left out, as it was measured then)
+        self.cost_unknown = self.cost_unknown or (r.get("cost_usd") is None and (r.get("ok") or not legacy_row(r)))
+        self.timed_out = self.timed_out or (not r.get("ok") and r.get("error_type") == "timeout")
+
+    def summary(self) -> _CaseSummary:
+        return _CaseSummary(
+            errored=self.errored,
+            passed=self.all_passed if self.passes else None,
+            denied=self.denied,
+            latency=sum(self.latencies) / len(self.latencies) if self.latencies else None,
+            cost=sum(self.costs) / len(self.costs) if self.costs else None,
+            cost_unknown=self.cost_unknown,
+            timed_out=self.timed_out,
         )
-    return out
+
+
+@dataclass
+class CaseSummaries:
+    """A run's results as the comparison needs them: one summary per case, and how many rows there were."""
+
+    cases: dict[str, _CaseSummary]
+    rows: int
+
+
+def summarise(results: Iterable[Mapping[str, Any] | CaseResult]) -> CaseSummaries:
+    """Collapse repeats: a case errored if any repeat did, passed only if every repeat did.
+
+    ``results`` may be a stream (``gatekit.results.iter_result_rows``): each row is summed up as it comes and let go,
+    so a results.jsonl of 100,000 rows of 4 kB is not held (it was: read whole, then the rows grouped by case).
+    """
+    grouped: dict[str, _CaseRepeats] = {}
+    rows = 0
+    for row in _rows(results):
+        rows += 1
+        grouped.setdefault(str(row.get("case_id")), _CaseRepeats()).add(row)
+    return CaseSummaries({case_id: repeats.summary() for case_id, repeats in grouped.items()}, rows)
+
+
+def _per_case(results: Iterable[Mapping[str, Any] | CaseResult] | CaseSummaries) -> dict[str, _CaseSummary]:
+    return results.cases if isinstance(results, CaseSummaries) else summarise(results).cases
 
 
 @dataclass(frozen=True)
@@ -161,14 +203,16 @@ def _pp(x: float) -> str:
 
 
 def regression_checks(
-    candidate_results: Iterable[Mapping[str, Any] | CaseResult],
-    baseline_results: Iterable[Mapping[str, Any] | CaseResult],
+    candidate_results: Iterable[Mapping[str, Any] | CaseResult] | CaseSummaries,
+    baseline_results: Iterable[Mapping[str, Any] | CaseResult] | CaseSummaries,
     limits: Mapping[str, Any] | None,
     *,
     n_boot: int = 2000,
     seed: int = 0,
 ) -> list[Check]:
     """One check per ``max_regression`` entry: candidate minus baseline, paired by ``case_id``.
+
+    Either side: rows (a list, or a stream read once) or their :func:`summarise`.
 
     Values are "how much worse": for ``pass_rate`` a drop counts as positive. Rates use
     McNemar's exact test (p-value in the message) with an Agresti-Min interval; latency and

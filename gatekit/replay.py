@@ -379,12 +379,28 @@ class ResumeState:
     run_id: str
     identity: dict[str, Any]
     resume: bool
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    kept: int = 0  # finished rows kept (read back one at a time by ``rows()``: never held all at once)
     finished: set[tuple[str, int]] = field(default_factory=set)
+    order: list[tuple[str, int]] | None = None
     good_bytes: int = 0
     torn_bytes: int = 0
     set_aside: Path | None = None  # where a fresh run moves an unfinished run's files (never discards them)
     set_aside_rows: int = 0
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """The kept rows, in file order, read again from ``results.jsonl`` one at a time (bounded memory).
+
+        ``--resume`` read the file whole and held every row (a 100,000-case run of 4 kB rows: ~2 GB); the rows are
+        now streamed twice, once to find what is kept (``prepare_results``) and once here to restore it.
+        """
+        if not self.kept:
+            return
+        path = self.out / RESULTS_FILE
+        for row, end, keep in _kept_rows(path, self.order):
+            if end > self.good_bytes:
+                return
+            if keep:
+                yield row
 
     def open(self) -> TextIO:
         """Open ``results.jsonl`` for appending: cut rows not kept when resuming, else start afresh.
@@ -521,8 +537,14 @@ def prepare_results(
         parts = ", ".join(_IDENTITY_LABELS.get(k, k) for k in mismatched)
         raise ConfigError(f"--resume: {path} was written with a different {parts}; use a fresh --out or drop --resume")
     state.run_id = str(saved.get("run_id") or run_id)
-    state.rows, state.good_bytes, state.torn_bytes = read_results(path, order)
-    state.finished = {(str(r["case_id"]), int(r.get("repeat", 0))) for r in state.rows}
+    state.order = None if order is None else list(order)
+    good = 0
+    for row, end, keep in _kept_rows(path, state.order):
+        good = end
+        if keep:
+            state.kept += 1
+            state.finished.add((str(row["case_id"]), int(row.get("repeat", 0))))
+    state.good_bytes, state.torn_bytes = good, path.stat().st_size - good
     return state
 
 
@@ -558,35 +580,49 @@ def _read_state(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def read_results(path: Path, order: Iterable[tuple[str, int]] | None = None) -> tuple[list[dict[str, Any]], int, int]:
-    """Read finished rows for ``--resume``; return ``(rows, bytes of rows kept, bytes after them)``.
+def _kept_rows(
+    path: Path, order: Iterable[tuple[str, int]] | None = None
+) -> Iterator[tuple[dict[str, Any], int, bool]]:
+    """``(row, end offset, kept)`` of the rows ``--resume`` keeps, streamed; a duplicate row yields ``kept`` False.
 
-    Lines are read by :func:`gatekit.results.read_results_file` (a torn last line is dropped;
-    a bad line elsewhere is ``DatasetError``, exit 2). A repeated ``(case_id, repeat)`` keeps
-    its first row. With ``order``, reading stops at the first row that is not the next key of
-    ``order`` (rows must form a prefix of it). Anything after the last kept row is cut off by
-    a resumed run.
+    Lines are read by :func:`gatekit.results.iter_result_ends` (a torn last line is dropped; a bad line elsewhere is
+    ``DatasetError``, exit 2, even past the last kept row: the file is read to its end). A repeated ``(case_id,
+    repeat)`` keeps its first row. With ``order``, keeping stops at the first row that is not the next key of
+    ``order`` (rows must form a prefix of it).
     """
-    from gatekit.results import read_results_file
+    from gatekit.results import iter_result_ends
 
-    parsed = read_results_file(path)
-    rows: list[dict[str, Any]] = []
     seen: set[tuple[str, int]] = set()
     expected = None if order is None else iter(order)
-    good = 0
-    for row, end in zip(parsed.rows, parsed.ends, strict=True):
+    keeping = True
+    for row, end in iter_result_ends(path):
+        if not keeping:
+            continue  # (read on: a bad line further on is still an error)
         key = (str(row["case_id"]), int(row.get("repeat", 0)))
         if expected is not None:
             if key != next(expected, None):
-                break
+                keeping = False
+                continue
         elif key in seen:
-            good = end
+            yield row, end, False
             continue
-        good = end
         seen.add(key)
-        rows.append(row)
-    total = path.stat().st_size
-    return rows, good, total - good
+        yield row, end, True
+
+
+def read_results(path: Path, order: Iterable[tuple[str, int]] | None = None) -> tuple[list[dict[str, Any]], int, int]:
+    """Read finished rows for ``--resume``; return ``(rows, bytes of rows kept, bytes after them)``.
+
+    The rows as :func:`_kept_rows` keeps them (held in a list: for small files and tests; a resumed run streams them,
+    ``ResumeState.rows``). Anything after the last kept row is cut off by a resumed run.
+    """
+    rows: list[dict[str, Any]] = []
+    good = 0
+    for row, end, keep in _kept_rows(path, order):
+        good = end
+        if keep:
+            rows.append(row)
+    return rows, good, path.stat().st_size - good
 
 
 def legacy_row(row: Mapping[str, Any]) -> bool:

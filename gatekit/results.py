@@ -148,12 +148,25 @@ def read_result_rows(path: Path) -> list[dict[str, Any]]:
     return read_results_file(path).rows
 
 
-def iter_result_rows(path: Path) -> Iterator[dict[str, Any]]:
+def iter_result_rows(path: Path, source: str | None = None) -> Iterator[dict[str, Any]]:
     """The rows of a results.jsonl file one at a time, by the same policy, in bounded memory; a missing file has none.
 
-    For readers that look at each row once (the JUnit cases, the report's latency chart): a run of 100,000 cases
-    with large responses held 1.7 GB when read whole. A bad line in the middle raises ``DatasetError`` when the
-    reading reaches the line after it (rows before it have been yielded).
+    For readers that look at each row once (the JUnit cases, the report's latency chart, the baseline comparison): a
+    run of 100,000 cases with large responses held 1.7 GB when read whole. A bad line in the middle raises
+    ``DatasetError`` when the reading reaches the line after it (rows before it have been yielded). ``source``
+    names the file in errors (default: its path).
+    """
+    for row, _end in iter_result_ends(path, source=source):
+        yield row
+
+
+def iter_result_ends(
+    path: Path, out: ResultRows | None = None, source: str | None = None
+) -> Iterator[tuple[dict[str, Any], int]]:
+    """``(row, byte offset just past its line)`` of each row of a results.jsonl file, streamed (bounded memory).
+
+    A torn last line is counted in ``out`` (its ``torn_lines`` / ``torn_bytes``; its ``rows`` stay empty) once the
+    reading reached the end. A missing file has no rows.
     """
     from gatekit.fsio import open_input_bytes
 
@@ -164,5 +177,4 @@ def iter_result_rows(path: Path) -> Iterator[dict[str, Any]]:
     except OSError as exc:  # a folder, a FIFO: exit 2 naming it, not an internal error (nor a wait for a writer)
         raise DatasetError(f"{path}: cannot read results ({exc.strerror or exc}); check the path") from None
     with handle:
-        for row, _end in _parse_lines(handle, str(path), ResultRows()):
-            yield row
+        yield from _parse_lines(handle, source or str(path), out if out is not None else ResultRows())

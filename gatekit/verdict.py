@@ -136,6 +136,31 @@ _QUANTITY_SCHEMA: dict[str, Any] = {
 }
 
 
+# a rate's limit as a literal: a percentage or percentage points up to 100 (the loader refuses more), or a plain
+# fraction; a literal with an exponent (1e1%) is not described (write 10%)
+_PERCENT = r"(0*100(\.0*)?|0*\d{1,2}(\.\d*)?|\.\d+)\s*(%|pp)"
+_BELOW_ONE = r"0+(\.\d*)?|0*\.\d+"
+_RATE_LIMIT_TEXT = {
+    "max": "a rate, up to 100%: 1% or 0.01; a bare 1 (read as 100%, a limit every run meets) is refused: write 1% or 100%",
+    "min": "a rate, up to 100%: 90% or 0.9",
+}
+
+
+def _rate_schema(upper: str) -> dict[str, Any]:
+    """A rate's limit: a fraction in [0, 1] or a percentage up to 100%.
+
+    For an upper limit (``upper`` is ``exclusiveMaximum``) the bare number 1 is refused as the loader refuses it
+    (``_refuse_bare_one``).
+    """
+    fraction = _BELOW_ONE if upper == "exclusiveMaximum" else _BELOW_ONE + r"|0*1(\.0*)?"
+    return {
+        "anyOf": [
+            {"type": "number", "minimum": 0, upper: 1},
+            {"type": "string", "pattern": rf"^\s*\+?({_PERCENT}|{fraction})\s*$"},
+        ]
+    }
+
+
 def thresholds_json_schema() -> dict[str, Any]:
     """JSON Schema (draft 2020-12) of a thresholds file as ``load_thresholds`` reads it (`gatekit schema thresholds`).
 
@@ -161,6 +186,37 @@ def thresholds_json_schema() -> dict[str, Any]:
         spec["properties"][bound] = {**_QUANTITY_SCHEMA, "description": f"{meaning}; a number or 2000ms, 1%, 1.5k"}
     spec["properties"]["confidence"]["anyOf"].insert(0, {"type": "boolean"})
     spec["oneOf"] = [{"required": ["max"]}, {"required": ["min"]}]  # exactly one of them
+    # a rate (a fraction metric): its limits as load_thresholds reads them — at most 100%, and no bare 1 as a max
+    rate = schema["$defs"]["RateCheckSpec"] = {
+        **spec,
+        "properties": dict(spec["properties"]),
+        "title": "RateCheckSpec",
+        "description": "A check on a rate (a fraction): max/min as 1%, 0.5pp or 0.01, at most 100%.",
+    }
+    for bound, meaning, upper in (("max", "value <= limit", "exclusiveMaximum"), ("min", "value >= limit", "maximum")):
+        rate["properties"][bound] = {**_rate_schema(upper), "description": f"{meaning}; {_RATE_LIMIT_TEXT[bound]}"}
+    checks = props["checks"]
+    del checks["additionalProperties"]  # an unknown metric name is refused by the loader
+    checks["properties"] = {
+        name: {"$ref": "#/$defs/RateCheckSpec" if kind == "fraction" else "#/$defs/CheckSpec"}
+        for name, (kind, _unit) in KNOWN_METRICS.items()
+    }
+    checks["patternProperties"] = {f"^{p.pattern}$": {"$ref": "#/$defs/RateCheckSpec"} for p in (_K_OF_N, _PER_RULE)}
+    checks["additionalProperties"] = False
+    # max_regression: the metrics parse_limits knows; a rate takes an absolute change (0.5pp), never a bare 1
+    from gatekit.regression import REGRESSION_METRICS
+
+    change = {**_rate_schema("exclusiveMaximum"), "description": "an absolute change: 0.5pp; a bare 1 is refused"}
+    regression: dict[str, Any] = {
+        "type": "object",
+        "properties": {
+            metric: change if KNOWN_METRICS[metric][0] == "fraction" else _QUANTITY_SCHEMA
+            for metric in REGRESSION_METRICS
+        },
+        "additionalProperties": False,
+    }
+    regression["properties"]["confidence"] = {"type": "number", "minimum": 0.5, "exclusiveMaximum": 1}
+    props["max_regression"]["anyOf"][0] = regression
     return schema
 
 
@@ -199,6 +255,11 @@ def _refuse_bare_one(
     ``error_rate: {max: 5}`` is refused as above 100%, but ``{max: 1}`` meant as one percent passed every run (a
     candidate failing 60% of its cases included). ``1%`` and ``100%`` say which is meant.
     """
+    if isinstance(written, str):  # quoted, "1" is the same bare number (the schema refuses it too)
+        try:
+            written = float(written)
+        except ValueError:
+            return  # a literal with a unit (1%, 1pp) says what is meant
     if isinstance(written, int | float) and not isinstance(written, bool) and written == 1:
         field = ".".join(key)
         raise ConfigError(

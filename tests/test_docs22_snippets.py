@@ -283,7 +283,9 @@ def test_thresholds_schema_accepts_the_files_gatekit_reads_and_refuses_what_it_r
     """`gatekit schema thresholds` (what an editor or check-jsonschema validates against) accepts every thresholds file
     the repository ships, the one `gatekit init` writes and the docs' thresholds snippets — written with unit literals
     (`2000ms`, `1%`), which the schema refused as "not a number" — and refuses what load_thresholds refuses: no checks,
-    a check with both or neither bound, a `drift:` key (it belongs in gatekit.yaml)."""
+    a check with both or neither bound, a `drift:` key (it belongs in gatekit.yaml), an unknown metric, and for a rate
+    a limit above 100%, a unit of another kind and an upper limit written as the bare number 1 (read as 100%, a limit
+    every run meets: the loader says write 1% or 100%; the schema accepted it)."""
     import jsonschema
     from test_docs17_snippets import YAML_BLOCKS, _kind
 
@@ -315,12 +317,46 @@ def test_thresholds_schema_accepts_the_files_gatekit_reads_and_refuses_what_it_r
         "checks: {error_rate: {max: 1%}}\ndrift: {features: [latency_ms]}\n",
         "checks: {error_rate: {max: -1}}\n",
         "checks: {error_rate: {max: 1 percent}}\n",
+        # rates: a bare 1 as an upper limit (read as 100%, met by every run), above 100%, a unit of another kind
+        "checks: {error_rate: {max: 1}}\n",
+        "checks: {error_rate: {max: 1.0}}\n",
+        "checks: {error_rate: {max: '1'}}\n",
+        "checks: {governance.deny_rate: {max: 1, confidence: 0.9}}\n",
+        "checks: {pass_k_of_n.2: {max: 1}}\n",
+        "checks: {governance.rule.pii-redaction.false_positive_rate: {max: 1}}\n",
+        "checks: {error_rate: {max: 5}}\n",
+        "checks: {error_rate: {max: 101%}}\n",
+        "checks: {pass_rate: {min: 1.5}}\n",
+        "checks: {pass_rate: {min: 150%}}\n",
+        "checks: {error_rate: {max: 5ms}}\n",
+        "checks: {error_rate: {max: ''}}\n",
+        "checks: {eror_rate: {max: 1%}}\n",
+        "checks: {error_rate: {max: 1%}}\nmax_regression: {error_rate: 1}\n",
+        "checks: {error_rate: {max: 1%}}\nmax_regression: {pass_rate: 120pp}\n",
+        "checks: {error_rate: {max: 1%}}\nmax_regression: {latency_p95: 20%}\n",
     ):
         file = tmp_path / "bad.yaml"
         file.write_text(refused, encoding="utf-8")
         with pytest.raises(Exception, match=r"bad\.yaml"):
             load_thresholds(file)
         assert list(validator.iter_errors(safe_load(refused))), refused
+    for accepted in (  # what the refusals above must not catch
+        "checks: {error_rate: {max: 100%}}\n",
+        "checks: {error_rate: {max: 0.99}}\n",
+        "checks: {error_rate: {max: 0}}\n",
+        "checks: {error_rate: {max: '0.5'}}\n",
+        "checks: {pass_rate: {min: 1}}\n",
+        "checks: {pass_rate: {min: 100pp}}\n",
+        "checks: {pass_k_of_n.2: {min: 1}}\n",
+        "checks: {latency_p95_ms: {max: 1}}\n",
+        "checks: {cost_total_usd: {max: 1}}\n",
+        "checks: {governance.deny_count: {max: 1}}\n",
+        "checks: {error_rate: {max: 1%}}\nmax_regression: {error_rate: 100pp, latency_p95_ms: 1, confidence: 0.9}\n",
+    ):
+        file = tmp_path / "good.yaml"
+        file.write_text(accepted, encoding="utf-8")
+        load_thresholds(file)
+        assert not list(validator.iter_errors(safe_load(accepted))), accepted
 
 
 @pytest.mark.slow

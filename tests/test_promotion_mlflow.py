@@ -193,10 +193,12 @@ def test_baseline_by_alias_run_id_and_last_pass(uri: str) -> None:
 
     kwargs = {"tracking_uri": uri, "experiment": experiment, "dataset_sha256": sha}
     by_alias = load_baseline("champion", candidate_spec=f"models:/{name}/2", **kwargs)
-    assert by_alias.run_id == champion and len(by_alias.rows) == 5
+    assert by_alias.run_id == champion and by_alias.summaries.rows == 5
     assert f"{name}@champion -> version 1" in by_alias.description
     assert load_baseline(f"{name}@champion", candidate_spec="python:x:y", **kwargs).run_id == champion
-    assert load_baseline(older, candidate_spec=None, **kwargs).rows == ROWS[:2]
+    from gatekit.regression import summarise
+
+    assert load_baseline(older, candidate_spec=None, **kwargs).summaries == summarise(ROWS[:2])  # (read streamed)
     # last-pass: the newest passing run on this dataset (the failing one is newer but ignored)
     assert load_baseline("last-pass", candidate_spec=None, **kwargs).run_id == champion
 

@@ -271,6 +271,9 @@ def _parquet_batches(path: Path, wanted: set[str] | None) -> Iterator[Batch]:
         raise DatasetError(f"{path}: not a readable Parquet file ({exc}); check the file") from None
     names = pfile.schema_arrow.names
     columns = names if wanted is None else [n for n in names if n in wanted]
+    from gatekit.parquet_integrity import verify_parquet
+
+    verify_parquet(path, columns)  # overwritten pages were read as other values (NaN, numbers out of range)
     if not columns:
         rows = pfile.metadata.num_rows
         if rows:
@@ -339,6 +342,12 @@ def _csv_batches(path: Path, wanted: set[str] | None) -> Iterator[Batch]:
                 for _ in bounded_lines(handle, path):  # LineTooLongError naming the line
                     pass
             problem = f"a row longer than {MAX_LINE_CHARS:,} characters (16 MiB), a cell with line breaks?"
+        else:  # pyarrow's error names no line (with threads) and shows the row's text: the line, found by csv
+            from gatekit.production.duckdb_engine import locate_csv_problem
+
+            located = locate_csv_problem((str(path),), {})
+            if located is not None:
+                raise DatasetError(f"{located}; fix or remove that line") from None
         raise DatasetError(f"{path}: cannot parse CSV ({problem}); fix the file") from None
 
 

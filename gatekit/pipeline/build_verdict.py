@@ -71,7 +71,7 @@ def build_verdict(prep: Prepared, judged: Judged, assessment: Assessment) -> Ver
             stopped_early=stats.stopped_early,
             deadline_s=config.deadline,
             deadline_hit=stats.deadline_hit,
-            resumed_cases=len(prep.resumed.rows),
+            resumed_cases=prep.resumed.kept,
             torn_bytes_dropped=prep.resumed.torn_bytes,
             attempts=stats.attempts,
             pass_counts=judged.pass_counts.metrics() if config.repeat > 1 else None,

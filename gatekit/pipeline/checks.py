@@ -60,10 +60,10 @@ def assess(prep: Prepared, judged: Judged) -> Assessment:
         checks.append(drift_check(drift))
     if prep.baseline is not None:
         from gatekit.regression import regression_checks
-        from gatekit.results import read_result_rows
+        from gatekit.results import iter_result_rows
 
-        candidate_rows = read_result_rows(prep.out / "results.jsonl")
-        checks.extend(regression_checks(candidate_rows, prep.baseline.rows, prep.thresholds.max_regression))
+        candidate_rows = iter_result_rows(prep.out / "results.jsonl")  # streamed: summed up row by row
+        checks.extend(regression_checks(candidate_rows, prep.baseline.summaries, prep.thresholds.max_regression))
     checks.extend(run_checks(prep, judged))
     dominant = dominant_error(judged)
     log.debug("%d checks decided", len(checks))

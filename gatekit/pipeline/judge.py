@@ -532,7 +532,7 @@ async def _replay_and_judge(prep: Prepared, emit: Callable[[str], None] | None) 
         with (
             _disk_errors_named(out),
             resumed.open() as results_file,
-            open_private_write(out / "governance_traces.jsonl", append=bool(resumed.rows)) as traces_file,
+            open_private_write(out / "governance_traces.jsonl", append=bool(resumed.kept)) as traces_file,
         ):
             from gatekit.pipeline.provisional import write_unfinished
 
@@ -557,12 +557,12 @@ async def _replay_and_judge(prep: Prepared, emit: Callable[[str], None] | None) 
                 stop_after_identical_failures=config.stop_after_identical_failures,
             )
             by_id = {case.id: case for case in prep.cases}
-            for row in resumed.rows:
+            for row in resumed.rows():  # streamed: one row held at a time
                 restored = result_from_row(row)
                 judge_case.restore(restored, by_id.get(restored.case_id))
                 pass_counts.add(restored.case_id, restored.passed)
-            if resumed.rows:
-                say(f"resuming: {len(resumed.rows)} finished cases in {out / 'results.jsonl'} are kept")
+            if resumed.kept:
+                say(f"resuming: {resumed.kept} finished cases in {out / 'results.jsonl'} are kept")
             if judge_case.stop_reason:  # the earlier run ended with an emergency stop: so does this one
                 return judge_case.judged(pass_counts, ReplayStats(stopped_early=True))
             progress = Progress(

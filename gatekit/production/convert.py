@@ -110,7 +110,7 @@ def write_parquet(rows: Iterable[dict[str, Any]], path: Path, batch_rows: int = 
         writer.write_table(table)
         buffer.clear()
 
-    with pq.ParquetWriter(path, schema) as writer:
+    with pq.ParquetWriter(path, schema, write_page_checksum=True) as writer:  # (verified when read)
         for row in rows:
             buffer.append(row)
             written += 1

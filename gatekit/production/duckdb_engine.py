@@ -140,41 +140,51 @@ def _cell_problem(kind: str, value: Any, missing: str) -> str | None:
 
 
 def locate_csv_problem(paths: tuple[str, ...], types: dict[str, str]) -> str | None:
-    """``file:line: what`` for the first CSV row whose number or timestamp cell the readers refuse, or None.
+    """``file:line: what`` for the first CSV row whose width, number or timestamp cell the readers refuse, or None.
 
-    The engines' own errors name no line (DuckDB's cast error, Spark's refusal); the cells are read by the same rules.
+    The engines' own errors name no line (DuckDB's cast error, Spark's refusal, pyarrow's parse error); the cells are
+    read by the same rules. The line is where the row starts: a quote left open runs the row on over later lines.
     """
     import csv
+    from pathlib import Path
 
-    from gatekit.drift.sources import LineTooLongError, bounded_lines
+    from gatekit.drift.sources import LineTooLongError, _open_text, bounded_lines
 
     wanted = {c: k for c, k in types.items() if k in ("DOUBLE", "TIMESTAMP")}
     for path in paths:
+        start = 1
         try:
-            handle = open(path, encoding="utf-8", newline="")  # noqa: SIM115 - closed below
+            handle = _open_text(Path(path))  # (.csv.gz, a byte order mark: as the readers read them)
         except OSError as exc:
             return f"{path}: cannot open ({exc})"
         with handle:
             try:
-                reader = csv.DictReader(bounded_lines(handle, path))
-                width = len(reader.fieldnames or [])
-                for row in reader:
-                    if None in row or any(v is None for v in row.values()):  # (extra cells / missing cells)
-                        cells = width + len(row.get(None) or []) - sum(1 for v in row.values() if v is None)
-                        return f"{path}:{reader.line_num}: {cells} cells where the header has {width}"
+                reader = csv.reader(bounded_lines(handle, path))
+                header = next(reader, None) or []
+                width = len(header)
+                start = reader.line_num + 1
+                for cells in reader:
+                    if cells and len(cells) != width:
+                        many = f" (the row runs on to line {reader.line_num}: a quote left open?)"
+                        many = many if reader.line_num > start else ""
+                        return f"{path}:{start}: {len(cells)} cells where the header has {width}{many}"
+                    row = dict(zip(header, cells, strict=False))  # (as csv.DictReader: a repeated name, its last)
                     for column, kind in wanted.items():
                         value = row.get(column)
                         if value is None or value == "":
                             continue
                         problem = _cell_problem(kind, value, "empty")
                         if problem:
-                            return f"{path}:{reader.line_num}: field {column!r} {problem}"
+                            return f"{path}:{start}: field {column!r} {problem}"
+                    start = reader.line_num + 1
             except LineTooLongError as exc:
                 return f"{exc.where}: {exc.what}"
             except UnicodeDecodeError:
                 return f"{path}: not UTF-8 text"
             except csv.Error as exc:
-                return f"{path}:{reader.line_num}: not readable CSV ({exc})"
+                return f"{path}:{start}: not readable CSV ({exc})"
+            except OSError as exc:  # a .gz that is not gzip
+                return f"{path}: cannot read ({exc})"
     return None
 
 
@@ -432,6 +442,11 @@ class DuckDBEngine:
         if versioned:
             read_types.setdefault("schema_version", "VARCHAR")
             select.append(f"TRY_CAST(trim(CAST(schema_version AS VARCHAR)) AS DOUBLE) AS {SCHEMA_COLUMN}")
+        if source.format == "parquet":  # DuckDB read overwritten pages as other values (NaN, numbers out of range)
+            from gatekit.parquet_integrity import verify_parquet
+
+            for path in source.paths:
+                verify_parquet(path, sorted(types))
         reader = self._reader(source, read_types)
         checks = {**types, source.timestamp: "TIMESTAMP"} if has_ts and source.timestamp in types else types
         self._sources[where] = (source, checks)

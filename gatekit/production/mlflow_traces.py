@@ -234,6 +234,99 @@ def trace_to_row(trace: Any) -> dict[str, Any]:
     )
 
 
+# --- the overall deadline ------------------------------------------------------------------------------------
+
+TIMEOUT_ENV = "GATEKIT_TRACES_TIMEOUT"
+DEFAULT_TIMEOUT_S = 3600.0  # all of one read's requests together (a 100k-trace read takes minutes)
+
+
+def env_traces_timeout() -> float:
+    """``GATEKIT_TRACES_TIMEOUT``: the seconds one read of ``mlflow:<experiment>`` may take in all.
+
+    Above 0, at most a day; unset: ``DEFAULT_TIMEOUT_S``. A bad value is a ConfigError (exit 2).
+    """
+    text = os.environ.get(TIMEOUT_ENV, "").strip()
+    if not text:
+        return DEFAULT_TIMEOUT_S
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and 0 < seconds <= 86400):
+        raise ConfigError(
+            f"{TIMEOUT_ENV}={text[:40]!r}: give the seconds reading MLflow traces may take in all, above 0 and at "
+            f"most 86400 (e.g. {TIMEOUT_ENV}=600), or unset it (default {DEFAULT_TIMEOUT_S:g})"
+        )
+    return seconds
+
+
+class TracesTimeout(SinkError):
+    """The read of ``mlflow:<experiment>`` passed its overall deadline (exit 3)."""
+
+
+class _DeadlineClient:
+    """An ``MlflowClient`` whose calls all end by one deadline, together.
+
+    MLflow bounds each request (``MLFLOW_HTTP_REQUEST_TIMEOUT`` and retries), not the read: a server that answered
+    every page just within that timeout kept ``drift`` / ``canary`` reading for pages x timeout, without end for an
+    experiment that keeps growing. Each call runs on a worker thread; past the deadline the caller raises
+    ``TracesTimeout`` and the call in flight is abandoned (its thread is a daemon: it ends with the command).
+    """
+
+    def __init__(self, client: Any, describe: Any, seconds: float) -> None:
+        self._client = client
+        self._describe = describe  # () -> "mlflow:NAME: reading traces from URI"
+        self._seconds = seconds
+        self._end = time.monotonic() + seconds
+        self.calls = 0
+
+    def __getattr__(self, attr: str) -> Any:
+        member = getattr(self._client, attr)
+        if not callable(member):
+            return member
+
+        def bounded(*args: Any, **kwargs: Any) -> Any:
+            return self._run(attr, lambda: member(*args, **kwargs))
+
+        return bounded
+
+    def _late(self, what: str) -> TracesTimeout:
+        return TracesTimeout(
+            f"{self._describe()} did not finish within {self._seconds:g} s ({TIMEOUT_ENV}; still waiting on {what} "
+            f"after {self.calls} requests): check the server, narrow --since, or raise {TIMEOUT_ENV} (seconds)"
+        )
+
+    def _run(self, what: str, call: Any) -> Any:
+        import threading
+
+        from gatekit.interrupts import raise_if_stopped
+
+        raise_if_stopped("reading MLflow traces")
+        if time.monotonic() >= self._end:
+            raise self._late(what)
+        self.calls += 1
+        box: dict[str, Any] = {}
+        done = threading.Event()
+
+        def work() -> None:
+            try:
+                box["value"] = call()
+            except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+                box["error"] = exc
+            finally:
+                done.set()
+
+        threading.Thread(target=work, name="gatekit-mlflow-traces", daemon=True).start()
+        # short slices: a stop (SIGTERM / Ctrl-C) is acted on within 0.1 s, not at the end of a slow request
+        while not done.wait(max(0.0, min(0.1, self._end - time.monotonic()))):
+            raise_if_stopped("reading MLflow traces")
+            if time.monotonic() >= self._end:
+                raise self._late(what)
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
+
+
 # --- paging and the spill -------------------------------------------------------------------------------------
 
 
@@ -254,12 +347,17 @@ def _experiment_id(client: Any, name: str, uri: str) -> str:
         if experiment is None and name.isdigit():
             experiment = client.get_experiment(name)
     except Exception as exc:  # noqa: BLE001 - an unreachable store or a missing id: one line, exit 2 or 3
+        if isinstance(exc, TracesTimeout):
+            raise
         if "RESOURCE_DOES_NOT_EXIST" in str(exc):
             experiment = None
         else:
+            from gatekit.sinks.mlflow import auth_refusal
+
+            refusal = auth_refusal(exc, uri)
             raise SinkError(
-                f"mlflow:{name}: could not read experiments at {redact_urls(uri)} ({type(exc).__name__}); "
-                "check --tracking-uri / MLFLOW_TRACKING_URI"
+                f"mlflow:{name}: could not read experiments at {redact_urls(uri)} ("
+                + (f"{refusal})" if refusal else f"{type(exc).__name__}); check --tracking-uri / MLFLOW_TRACKING_URI")
             ) from None
     if experiment is None:
         raise ConfigError(
@@ -397,7 +495,9 @@ def spill_traces(
     if page_bytes < 1:
         raise ConfigError(f"mlflow traces page bytes {page_bytes}: must be at least 1")
     window = parse_since(since) if since else None
-    client, uri = _client(tracking_uri)
+    seconds = env_traces_timeout()
+    raw_client, uri = _client(tracking_uri)
+    client = _DeadlineClient(raw_client, lambda: f"mlflow:{name}: reading traces from {redact_urls(uri)}", seconds)
     experiment_id = _experiment_id(client, name, uri)
     folder = Path(out_dir) if out_dir is not None else Path(tempfile.mkdtemp(prefix="gatekit-mlflow-traces-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -411,9 +511,14 @@ def spill_traces(
                 spill.window_start_ms = anchor_ms - int(window * 1000)
                 filter_string = f"trace.timestamp_ms >= {spill.window_start_ms}"
         _write_pages(client, experiment_id, filter_string, (page_size, page_bytes), spill)
-    except (ConfigError, DatasetError):
+    except (ConfigError, DatasetError, TracesTimeout):
         raise
     except Exception as exc:  # noqa: BLE001 - the store failed mid-read: fail closed, one line, exit 3
+        from gatekit.sinks.mlflow import auth_refusal
+
+        refusal = auth_refusal(exc, uri)
+        if refusal is not None:
+            raise SinkError(f"mlflow:{name}: reading traces from {redact_urls(uri)} was refused: {refusal}") from None
         raise SinkError(
             f"mlflow:{name}: reading traces from {redact_urls(uri)} failed ({type(exc).__name__}: "
             f"{redact_urls(str(exc))[:300]}); check the tracking server"
@@ -436,7 +541,7 @@ def _write_pages(
     schema = arrow_schema()
     buffer: list[dict[str, Any]] = []
     os.close(os.open(spill.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))  # traces hold agent text: 0600
-    with pq.ParquetWriter(spill.path, schema) as writer:
+    with pq.ParquetWriter(spill.path, schema, write_page_checksum=True) as writer:
 
         def flush() -> None:
             if buffer:

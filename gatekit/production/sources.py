@@ -434,7 +434,7 @@ def _open_legacy(
     ]
     schema = pa.schema([*fields, pa.field(TS_COLUMN, pa.float64())])
     rows = 0
-    with pq.ParquetWriter(out, schema) as writer:
+    with pq.ParquetWriter(out, schema, write_page_checksum=True) as writer:
         for batch in _legacy_batches(paths, None if results_map is not None else wanted, results_map):
             arrays = [feature_array(spec, batch, accs[spec.name]) for spec in specs]
             stamps = epoch_seconds(batch, timestamp_field)

@@ -586,7 +586,45 @@ def _is_not_found(exc: Exception) -> bool:
     return code == "INVALID_PARAMETER_VALUE" and "not found" in str(exc).lower()
 
 
+_AUTH_CODES = {"UNAUTHENTICATED": 401, "PERMISSION_DENIED": 403}  # MLflow's error codes of those HTTP statuses
+
+
+def auth_refusal(exc: BaseException, uri: str) -> str | None:
+    """What to do when the server refused gatekit's credentials (HTTP 401 / 403), else None.
+
+    MLflow raises such a refusal as any other failure (its error code UNAUTHENTICATED or PERMISSION_DENIED, or an
+    HTTP error of its artifact upload): the message said "failed: RestException: ..." and nothing of the variables
+    the client authenticates with. It names them, and which are set — never a value.
+    """
+    status = _AUTH_CODES.get(str(getattr(exc, "error_code", "")))
+    if status is None:
+        code = getattr(getattr(exc, "response", None), "status_code", None)
+        status = code if code in (401, 403) else None
+    if status is None:
+        return None
+    names = ("MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD")
+    given = [name for name in names if os.environ.get(name)]
+    if "@" in urllib.parse.urlsplit(uri).netloc:
+        given.append("the user in the tracking URI")
+    choices = "MLFLOW_TRACKING_TOKEN (a bearer token) or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD"
+    if status == 401:
+        if not given:
+            return f"HTTP 401, not authenticated, and no credentials are set: set {choices} for this server"
+        return (
+            f"HTTP 401, not authenticated: the server refused the credentials given ({', '.join(given)}); check "
+            f"they are current for this server, or set {choices}"
+        )
+    whose = f"the credentials given ({', '.join(given)})" if given else "an anonymous client (no credentials set)"
+    return (
+        f"HTTP 403, permission denied: {whose} may not do this; ask the server's admin for permission on the "
+        f"experiment or model, or set {choices} of a user that has it"
+    )
+
+
 def _sink_error(uri: str, exc: Exception) -> SinkError:
+    refusal = auth_refusal(exc, uri)
+    if refusal is not None:
+        return SinkError(f"MLflow ({redact_urls(uri)}) refused the request: {refusal}")
     first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     # credentials out before the cut, so none is left in pieces
     return SinkError(f"MLflow ({redact_urls(uri)}) failed: {type(exc).__name__}: {redact_secrets(first_line)[:300]}")
@@ -714,6 +752,16 @@ def read_run_artifact_bytes(tracking_uri: str | None, run_id: str, artifact_path
     For a reader that says itself what is wrong with the content (a baseline's results.jsonl that is not UTF-8 was
     an internal error here).
     """
+    with run_artifact_file(tracking_uri, run_id, artifact_path) as path:
+        return path.read_bytes() if path is not None else None
+
+
+@contextlib.contextmanager
+def run_artifact_file(tracking_uri: str | None, run_id: str, artifact_path: str) -> Iterator[Path | None]:
+    """One artifact of a run downloaded to a temporary file (removed after the block), or None when there is none.
+
+    For a reader that streams it (a baseline's results.jsonl of 100,000 rows: read whole it took its size and more).
+    """
     _, uri = _client(tracking_uri)
     import tempfile
 
@@ -732,10 +780,11 @@ def read_run_artifact_bytes(tracking_uri: str | None, run_id: str, artifact_path
             )
         except Exception as exc:  # noqa: BLE001 - classified below
             if _is_not_found(exc) or isinstance(exc, FileNotFoundError | OSError):
-                return None
-            raise _sink_error(uri, exc) from None
-        path = Path(local)
-        return path.read_bytes() if path.is_file() else None
+                local = None
+            else:
+                raise _sink_error(uri, exc) from None
+        path = Path(local) if local is not None else None
+        yield path if path is not None and path.is_file() else None
 
 
 def set_run_tags(tracking_uri: str | None, run_id: str, tags: dict[str, str]) -> None:
