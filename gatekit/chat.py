@@ -11,8 +11,7 @@ How an input becomes text (:func:`chat_text`):
   system, user, assistant and ``tool`` (tool results are where injected instructions arrive);
   the role name itself is not added. Tool-call *requests* in assistant messages
   (``tool_calls`` / ``function_call``) are not text: they are the agent's earlier actions,
-  judged by the tool-call rules on the response (the injection rule scores their arguments on its own, as text a
-  caller may have written: ``gatekit.governance.rules.injection``);
+  judged by the tool-call rules on the response;
 * content is a string or a list of parts: a part is a string, a ``{"text": ...}`` part, or
   another part (image, file, JSON) whose string values count, except its ``type`` label;
   parts are joined one per line;

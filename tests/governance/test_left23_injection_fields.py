@@ -1,9 +1,11 @@
-"""left23: the injection check scores a chat message's ``name`` and the arguments of earlier assistant tool calls.
+"""left23: the injection check scores a chat message's ``name``; earlier assistant tool-call arguments are not scored.
 
-Both were skipped. Both are text an attacker can write and the model reads: ``name`` is set by the caller (a chat
-app passing its user's display name; any client of the guard), and the conversation history — an assistant turn's
-tool calls included — is what the client sends, with arguments that carry text copied from what the agent read
-(an e-mail forwarded). The bundled default policy and its shipped classifier, no stand-in.
+``name`` was skipped, yet the caller sets it (a chat app passing its user's display name; any client of the guard)
+and the model reads it. The arguments of the history's assistant tool calls are the agent's own earlier actions:
+scoring them flagged 5 of 692 tau2-bench argument values (its ``transfer_to_human_agents`` summaries, "The user
+wants to refund ..."), which would hold every later request of such a conversation, while the text an attacker
+controls was scored where it entered (a user turn, a tool result). The bundled default policy and its shipped
+classifier, no stand-in.
 """
 
 from __future__ import annotations
@@ -45,23 +47,25 @@ def test_an_injection_in_a_message_name_is_flagged() -> None:
     assert any("prompt-injection: injection in input" in reason for reason in decision.reasons), decision.reasons
 
 
-@pytest.mark.parametrize(
-    "arguments",
-    [
-        json.dumps({"to": "bob@example.com", "body": PLANTED}),  # OpenAI: a JSON string
-        {"to": "bob@example.com", "body": PLANTED},  # already parsed
-    ],
-)
-def test_an_injection_in_an_earlier_tool_calls_arguments_is_flagged(arguments: Any) -> None:
-    decision = _decide(_history(arguments))
-    assert decision.outcome == Outcome.REQUIRE_REVIEW, decision.reasons
-    assert any("injection in the arguments of an earlier tool call" in r for r in decision.reasons), decision.reasons
+def test_an_injection_planted_in_a_tool_result_is_flagged_where_it_entered() -> None:
+    messages = _history(json.dumps({"to": "bob@example.com", "body": "see below"}))
+    messages[2] = {"role": "tool", "tool_call_id": "call_1", "content": f"From: carol@example.com\n\n{PLANTED}"}
+    decision = _decide(messages)
+    assert decision.outcome in (Outcome.REQUIRE_REVIEW, Outcome.DENY), decision.reasons
+    assert any("injection in tool output" in r for r in decision.reasons), decision.reasons
 
 
-def test_the_legacy_function_call_is_read_too() -> None:
-    messages = _history("{}")
-    messages[1] = {"role": "assistant", "content": None, "function_call": {"name": "save_note", "arguments": PLANTED}}
-    assert _decide(messages).outcome == Outcome.REQUIRE_REVIEW
+def test_an_agent_summary_in_an_earlier_call_does_not_hold_the_conversation() -> None:
+    summary = "The user wants to refund each order to the opposite order's payment method, but the agent cannot help."
+    call = {"id": "call_9", "type": "function", "function": {"name": "transfer_to_human_agents",
+            "arguments": json.dumps({"summary": summary})}}  # fmt: skip
+    messages = [
+        {"role": "user", "content": "I want my refunds swapped between the two orders"},
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "call_9", "content": "Transfer successful"},
+        {"role": "user", "content": "ok, thank you"},
+    ]
+    assert _decide(messages).outcome == Outcome.ALLOW
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,6 @@ or when the agent, after seeing the flagged text, calls a tool outside the allow
 from __future__ import annotations
 
 import functools
-import json
 from typing import Any, ClassVar
 
 from gatekit.governance.injection import WEIGHTS_FILE, InjectionSignal, injection_score, models
@@ -76,40 +75,6 @@ def _user_input(ev: Evaluation, messages: list[Any] | None) -> str:
     return "\n".join(p if isinstance(p, str) else str(p) for p in parts if p is not None)
 
 
-def _call_arguments(messages: list[Any] | None) -> list[str]:
-    """The arguments of the tool calls of the input's earlier assistant messages, as text.
-
-    They were skipped as "the agent's earlier actions", but the conversation is the caller's: a client of the guard
-    writes the history it sends (an assistant turn included), and arguments carry text copied from what the agent
-    read (an e-mail forwarded, a note saved), which the model reads again. Scored as tool outputs are (data that may
-    carry a request to act). JSON arguments give their string values, one per line.
-    """
-    from gatekit.chat import _strings
-
-    texts: list[str] = []
-    for message in messages or []:
-        if not isinstance(message, dict) or message.get("role") in _TOOL_ROLES:
-            continue
-        calls = message.get("tool_calls")
-        calls = list(calls) if isinstance(calls, list) else []
-        if isinstance(message.get("function_call"), dict):  # the legacy single call
-            calls.append({"function": message["function_call"]})
-        for call in calls:
-            if not isinstance(call, dict):
-                continue
-            function = call["function"] if isinstance(call.get("function"), dict) else call
-            arguments = function.get("arguments")
-            if isinstance(arguments, str):
-                try:
-                    arguments = json.loads(arguments)
-                except (ValueError, RecursionError):
-                    pass  # not JSON: the text itself
-            text = arguments if isinstance(arguments, str) else "\n".join(t for _, t in _strings(arguments))
-            if text.strip():
-                texts.append(text)
-    return texts
-
-
 class PromptInjectionRule(BaseRule):
     """Flags inputs and tool outputs that look like prompt injection."""
 
@@ -161,7 +126,6 @@ class PromptInjectionRule(BaseRule):
             messages = None
         # the texts are read first, in order (input, tool outputs, output), then scored
         user = _user_input(ev, messages) if self.scan_input else None
-        arguments = _call_arguments(messages) if self.scan_input else None
         tool_texts = _tool_outputs(ev, messages) if self.scan_tool_outputs else None
         fired: list[Fired] = []
         threshold = self.threshold
@@ -169,10 +133,6 @@ class PromptInjectionRule(BaseRule):
             signal = injection_score(user, "input")
             if signal.score >= threshold:
                 self._fire(ev, "input", signal, fired)
-        for text in arguments or ():
-            signal = injection_score(text, "tool_output")
-            if signal.score >= threshold:
-                self._fire(ev, "the arguments of an earlier tool call", signal, fired)
         if tool_texts:
             for text in tool_texts:
                 signal = injection_score(text, "tool_output")
