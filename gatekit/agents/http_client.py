@@ -27,6 +27,7 @@ on a worker thread when large), so a compression bomb is an invalid response, no
 from __future__ import annotations
 
 import asyncio
+import re
 import select
 import urllib.parse
 import zlib
@@ -36,6 +37,8 @@ from gatekit.agents.base import DEFAULT_MAX_RESPONSE_BYTES, AgentCallError
 from gatekit.models import ErrorType
 
 _MAX_HEAD = 64 * 1024
+_HEX_SIZE = re.compile(rb"[0-9A-Fa-f]{1,64}")
+_DECIMAL = re.compile(r"[0-9]{1,64}")
 _NO_BODY_STATUSES = (204, 304)
 # RFC 9110 9.2.2: sending one of these twice has the effect of sending it once
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
@@ -174,12 +177,10 @@ class _Connection(asyncio.Protocol):
             elif status in _NO_BODY_STATUSES:
                 self._length = 0
             elif "content-length" in headers:
-                try:
-                    self._length = int(headers["content-length"])
-                except ValueError:
-                    raise HttpProtocolError(f"bad Content-Length {headers['content-length']!r}") from None
-                if self._length < 0:
-                    raise HttpProtocolError(f"bad Content-Length {headers['content-length']!r}")
+                length_text = headers["content-length"]
+                if not _DECIMAL.fullmatch(length_text):  # digits only: int() also reads "+5", "1_0", "٣"
+                    raise HttpProtocolError(f"bad Content-Length {length_text[:40]!r}")
+                self._length = int(length_text)
                 if self._length > self.max_body:
                     raise too_large(self.max_body)
             else:
@@ -207,10 +208,12 @@ class _Connection(asyncio.Protocol):
                         raise HttpProtocolError("chunk size line too long")
                     return
                 size_text = buffer[at:line_end].split(b";", 1)[0].strip()
-                try:
-                    size = int(size_text, 16)
-                except ValueError:
-                    raise HttpProtocolError(f"bad chunk size {size_text[:20]!r}") from None
+                # hex digits only (RFC 9112 7.1): int(..., 16) also reads "-6", "+a", "0x1f" and "1_0" — a negative
+                # size moved the offset backwards (a "-6" after a chunk parsed itself forever, the event loop stuck
+                # with no timeout able to fire) or lowered the byte count below the max_response_bytes cap
+                if not _HEX_SIZE.fullmatch(size_text):
+                    raise HttpProtocolError(f"bad chunk size {bytes(size_text[:20])!r}")
+                size = int(size_text, 16)
                 if size == 0:
                     # last chunk; optional trailer lines end with an empty line
                     if buffer[line_end : line_end + 4] == b"\r\n\r\n":
