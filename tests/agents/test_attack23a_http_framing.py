@@ -9,6 +9,7 @@ lowered the byte count the ``max_response_bytes`` cap is held to, so a body past
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -130,3 +131,45 @@ def test_plain_hex_chunk_sizes_with_extensions_still_read() -> None:
         answer = asyncio.run(_ask(port, 1000))
     assert not isinstance(answer, Exception), answer
     assert answer.status == 200 and answer.body == b"ok0123456789"
+
+
+@contextmanager
+def endless_interim_server() -> Iterator[int]:
+    """A server answering every request with "100 Continue" heads, as fast as the client reads them, never the answer."""
+    server = socket.create_server(("127.0.0.1", 0))
+    heads = b"HTTP/1.1 100 Continue\r\n\r\n" * 4000
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            conn, _ = server.accept()
+            conn.recv(65536)
+            conn.settimeout(10)
+            with conn:
+                while True:
+                    conn.sendall(heads)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        server.close()
+        thread.join(15)
+
+
+def test_endless_interim_responses_are_a_bad_response() -> None:
+    """Old: the event loop spent ~0.4 s at a time cutting heads (10 ticks of 10 ms in 3 s) until the timeout."""
+
+    async def scenario() -> Any:
+        with endless_interim_server() as port:
+            pool = HttpPool(f"http://127.0.0.1:{port}/", "POST", {}, 1, 2.0, "test-agent")
+            try:
+                return await asyncio.wait_for(pool.request(b"{}"), 3)
+            except (AgentCallError, TimeoutError) as exc:
+                return exc
+            finally:
+                await pool.close()
+
+    answer = asyncio.run(scenario())
+    assert isinstance(answer, AgentCallError), repr(answer)  # was: TimeoutError, the whole attempt spent
+    assert answer.error_type is ErrorType.INVALID_RESPONSE and "interim (1xx)" in str(answer)
