@@ -28,7 +28,14 @@ import signal
 from collections import deque
 from typing import Any
 
-from gatekit.agents.base import AgentCallError, AgentOptions, expand_env, max_response_bytes, normalise_answer
+from gatekit.agents.base import (
+    AgentCallError,
+    AgentOptions,
+    expand_env,
+    max_response_bytes,
+    normalise_answer,
+    reports_error,
+)
 from gatekit.agents.chat_format import invalid
 from gatekit.errors import AgentError
 from gatekit.models import AgentResponse, ErrorType
@@ -365,7 +372,9 @@ class CmdAgent:
                     "line; answer each request with exactly one line"
                 )
             healthy = True
-            if isinstance(answer, dict) and "error" in answer and "output" not in answer:
+            if isinstance(answer, dict) and (
+                ("error" in answer and "output" not in answer) or reports_error(answer.get("error"))
+            ):  # (beside an "output" too: {"output": null, "error": "..."} was a successful empty answer)
                 await asyncio.sleep(0.02)  # let the drain catch the stderr written just before the answer
                 stderr = worker.stderr_since(seq)
                 error = answer["error"]
