@@ -261,7 +261,7 @@ class CmdAgent:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(asyncio.shield(worker.drain), 0.5)
             detail = worker.stderr_since(0) or "no stderr"
-            return f"the command exited with code {code} before its ready line: {detail}"
+            return f"the command {_ended(code)} before its ready line: {detail}"
         try:
             answer = json.loads(line)
         except (ValueError, RecursionError):
@@ -365,7 +365,7 @@ class CmdAgent:
                 stderr = worker.stderr_since(seq)
                 raise AgentCallError(
                     ErrorType.EXCEPTION,
-                    f"agent worker exited with code {code} during the case" + (f"; stderr: {stderr}" if stderr else ""),
+                    f"agent worker {_ended(code)} during the case" + (f"; stderr: {stderr}" if stderr else ""),
                     retryable=True,
                 )
             if getattr(worker.proc.stdout, "_buffer", b""):  # a second line came with the answer: which one is it?
@@ -482,6 +482,13 @@ def _unasked_output(proc: asyncio.subprocess.Process) -> bool:
     except (OSError, ValueError):  # closed meanwhile: the alive check and the call itself see to it
         return False
     return bool(readable)
+
+
+def _ended(code: int | None) -> str:
+    """How a worker's stdout ended: its exit, or its own close of stdout while it ran on ("exited with code None")."""
+    if code is None:
+        return "closed its stdout without answering (the process was still running; it is replaced)"
+    return f"exited with code {code}"
 
 
 async def _exit_code(worker: _Worker) -> int | None:
