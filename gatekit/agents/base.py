@@ -143,8 +143,8 @@ def check_tokens(value: Any, field: str) -> int | None:
         number = int.__int__(value)
     elif isinstance(value, float) and math.isfinite(value) and value == int(value):
         number = int(value)
-    elif isinstance(value, str) and 0 < len(value) <= 15 and value.strip().isdigit():
-        number = int(value)
+    elif isinstance(value, str) and 0 < len(value) <= 15 and value.strip().isascii() and value.strip().isdigit():
+        number = int(value)  # (ASCII digits: "²".isdigit() holds and int("²") raised, a retried 'exception')
     else:
         raise invalid_response(
             f"agent returned usage.{field} that is not a whole number ({_describe(value)}); expected an integer >= 0"
