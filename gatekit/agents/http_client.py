@@ -123,6 +123,9 @@ class _Connection(asyncio.Protocol):
         except HttpProtocolError as exc:
             self._fail(exc)
             self.close()
+        except Exception as exc:  # noqa: BLE001 - a parser error is the answer's fault: never asyncio's "fatal error"
+            self._fail(HttpProtocolError(f"unreadable response ({type(exc).__name__}: {str(exc)[:80]})"))
+            self.close()
 
     def eof_received(self) -> bool:
         self._finish_on_close()
@@ -300,7 +303,7 @@ def _usable(connection: _Connection) -> bool:
 def _parse_head(head: bytes | bytearray) -> tuple[int, dict[str, str], bool]:
     lines = head.decode("latin-1").split("\r\n")
     parts = lines[0].split(" ", 2)
-    if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or len(parts[1]) != 3 or not parts[1].isdigit():
+    if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or len(parts[1]) != 3 or not parts[1].isascii() or not parts[1].isdigit():
         raise HttpProtocolError(f"bad status line {lines[0][:80]!r}")
     status = int(parts[1])
     headers: dict[str, str] = {}

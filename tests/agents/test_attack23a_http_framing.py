@@ -173,3 +173,12 @@ def test_endless_interim_responses_are_a_bad_response() -> None:
     answer = asyncio.run(scenario())
     assert isinstance(answer, AgentCallError), repr(answer)  # was: TimeoutError, the whole attempt spent
     assert answer.error_type is ErrorType.INVALID_RESPONSE and "interim (1xx)" in str(answer)
+
+
+def test_a_status_of_latin1_digits_is_a_bad_response() -> None:
+    """ "HTTP/1.1 ²²² OK": isdigit() held and int() raised inside asyncio's data_received (its "fatal error" traceback
+    on stderr), and the POST failed as a lost connection instead of a bad answer."""
+    with raw_server("HTTP/1.1 \u00b2\u00b2\u00b2 OK\r\nContent-Length: 2\r\n\r\n{}".encode("latin-1")) as port:
+        answer = asyncio.run(_ask(port, 1000))
+    assert isinstance(answer, AgentCallError), answer
+    assert answer.error_type is ErrorType.INVALID_RESPONSE and "bad status line" in str(answer), str(answer)
