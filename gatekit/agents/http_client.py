@@ -303,7 +303,13 @@ def _usable(connection: _Connection) -> bool:
 def _parse_head(head: bytes | bytearray) -> tuple[int, dict[str, str], bool]:
     lines = head.decode("latin-1").split("\r\n")
     parts = lines[0].split(" ", 2)
-    if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or len(parts[1]) != 3 or not parts[1].isascii() or not parts[1].isdigit():
+    if (
+        len(parts) < 2
+        or not parts[0].startswith("HTTP/1.")
+        or len(parts[1]) != 3
+        or not parts[1].isascii()
+        or not parts[1].isdigit()
+    ):
         raise HttpProtocolError(f"bad status line {lines[0][:80]!r}")
     status = int(parts[1])
     headers: dict[str, str] = {}
