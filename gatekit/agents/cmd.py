@@ -156,11 +156,14 @@ class _Worker:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
 
-    async def kill(self) -> None:
+    async def kill(self, *, session: bool = True) -> None:
+        """Kill the worker, its process group and (``session``) the rest of its session, and close its pipes."""
         self.kill_group()
         if self.proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 self.proc.kill()
+        if session:  # (a scan of /proc: off the loop)
+            await asyncio.to_thread(kill_sessions, {self.proc.pid})
         await _until_exited([self.proc], 5)
         # The drain ends at the pipe's end of file. A process the worker started that left its session (setsid, out of
         # kill_group's reach) holds the pipe open for as long as it lives: a moment for the worker's last words, then
@@ -421,7 +424,38 @@ class CmdAgent:
                     worker.proc.stdin.close()
         # (exits seen on returncode: proc.wait() also waits for the pipes, which an escaped grandchild may hold open)
         await _until_exited([w.proc for w in workers], _CLOSE_GRACE_S)
-        await asyncio.gather(*(worker.kill() for worker in workers), return_exceptions=True)  # all at once
+        for worker in workers:
+            worker.kill_group()
+        if workers:  # one scan of /proc for every worker's session
+            await asyncio.to_thread(kill_sessions, {worker.proc.pid for worker in workers})
+        await asyncio.gather(*(worker.kill(session=False) for worker in workers), return_exceptions=True)  # all at once
+
+
+def kill_sessions(sessions: set[int]) -> None:
+    """SIGKILL every process in one of ``sessions`` (Linux ``/proc``; elsewhere nothing).
+
+    A worker runs in its own session, its pid the session's id. What it started and moved to a process group of its
+    own (``setpgid``, ``subprocess.Popen(process_group=0)``, a shell with job control) stays in that session but is
+    out of ``killpg``'s reach: it outlived the run (a tool server, a ``sleep``), holding the worker's pipes. Only one
+    that left the session (``setsid``) is out of reach here too.
+    """
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return
+    me = os.getpid()
+    for name in names:
+        if not name.isdigit() or int(name) == me:
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as handle:
+                stat = handle.read()
+            session = int(stat[stat.rfind(b")") + 2 :].split()[3])  # after "(comm)": state ppid pgrp session
+        except (OSError, IndexError, ValueError):
+            continue
+        if session in sessions:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(int(name), signal.SIGKILL)
 
 
 _EXIT_GRACE_S = 0.5  # after the worker exits, how long its answer may still take to come out of the pipe
