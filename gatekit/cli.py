@@ -6,11 +6,12 @@ library functions that need them, so ``gatekit --help`` stays fast.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -871,9 +872,9 @@ def main() -> None:
         # a usage error is raised here, printed below in one line; "gatekit" under `python -m gatekit` too
         code = app(standalone_mode=False, prog_name="gatekit")
     except KeyboardInterrupt:  # pragma: no cover - typer handles most
-        sys.exit(130)
+        _exit(130)
     except typer.Abort:  # pragma: no cover - no command prompts
-        sys.exit(1)
+        _exit(1)
     except Exception as exc:  # noqa: BLE001 - last line of defence: one line, exit 3, no traceback
         if _is_usage_error(exc):
             _usage_error(exc)
@@ -886,8 +887,36 @@ def main() -> None:
         message = _shown(scrub_message(" ".join(f"internal error: {type(exc).__name__}: {exc}".split())))
         print(message, file=sys.stderr)
         _annotate_error(message, EXIT_INFRA)
-        sys.exit(EXIT_INFRA)
-    sys.exit(code if isinstance(code, int) else 0)
+        _exit(EXIT_INFRA)
+    _exit(code if isinstance(code, int) else 0)
+
+
+def _exit(code: int) -> NoReturn:
+    """End with ``code``, without waiting for the non-daemon threads an in-process agent left running.
+
+    The interpreter joins every non-daemon thread (and every ThreadPoolExecutor worker) before it exits: one a
+    ``python:`` agent (or an MLflow model) started and never stopped kept gatekit running for ever after its verdict
+    was written, and the CI job hung.
+    Everything gatekit does is done here; the exit handlers still run, then the process ends with ``code``.
+    """
+    guard = sys.modules.get("gatekit.agents.exit_guard")  # (not imported: no in-process agent ran)
+    left = guard.left_behind() if guard is not None else 0
+    if left:
+        print(
+            f"gatekit: the agent left {left} thread(s) running that the exit would wait for; exiting without them",
+            file=sys.stderr,
+        )
+        import atexit
+
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        atexit._run_exitfuncs()  # noqa: SLF001 - what a normal exit runs, before the thread join it cannot finish
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 def _is_usage_error(exc: BaseException) -> bool:
