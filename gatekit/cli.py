@@ -6,11 +6,12 @@ library functions that need them, so ``gatekit --help`` stays fast.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -871,9 +872,9 @@ def main() -> None:
         # a usage error is raised here, printed below in one line; "gatekit" under `python -m gatekit` too
         code = app(standalone_mode=False, prog_name="gatekit")
     except KeyboardInterrupt:  # pragma: no cover - typer handles most
-        sys.exit(130)
+        _exit(130)
     except typer.Abort:  # pragma: no cover - no command prompts
-        sys.exit(1)
+        _exit(1)
     except Exception as exc:  # noqa: BLE001 - last line of defence: one line, exit 3, no traceback
         if _is_usage_error(exc):
             _usage_error(exc)
@@ -886,8 +887,65 @@ def main() -> None:
         message = _shown(scrub_message(" ".join(f"internal error: {type(exc).__name__}: {exc}".split())))
         print(message, file=sys.stderr)
         _annotate_error(message, EXIT_INFRA)
-        sys.exit(EXIT_INFRA)
-    sys.exit(code if isinstance(code, int) else 0)
+        _exit(EXIT_INFRA)
+    _exit(code if isinstance(code, int) else 0)
+
+
+_EXIT_GRACE_S = 3.0  # once the interpreter is joining threads, how long the agent's get before the process ends
+
+
+def _exit(code: int) -> NoReturn:
+    """End with ``code``; the threads an in-process agent left running cannot hold the process.
+
+    The interpreter joins every non-daemon thread (and every ThreadPoolExecutor worker) before it exits: one a
+    ``python:`` agent (or an MLflow model) started and never stopped kept gatekit running for ever after its verdict
+    was written, and the CI job hung. When agent code left such threads, a watchdog (a daemon thread) waits for the
+    interpreter's exit to begin and ends the process with ``code`` if that exit has not finished
+    :data:`_EXIT_GRACE_S` later. A normal exit (threads that do end, idle executor workers) is not touched; nor is a
+    process that is not gatekit's own command (a test calling ``main()``).
+    """
+    guard = sys.modules.get("gatekit.agents.exit_guard")  # (not imported: no in-process agent ran)
+    if guard is not None and guard.left_behind() and _is_the_command():
+        _arm_exit_watchdog(code)
+    sys.exit(code)
+
+
+def _is_the_command() -> bool:
+    """This process is ``gatekit`` itself: ``python -m gatekit`` or the console script, not a host calling main()."""
+    entry = sys.modules.get("__main__")
+    spec = getattr(entry, "__spec__", None)
+    if spec is not None:
+        return spec.name in ("gatekit.__main__", "gatekit")
+    return os.path.basename(str(getattr(entry, "__file__", ""))).removesuffix(".py") == "gatekit"
+
+
+def _arm_exit_watchdog(code: int) -> None:
+    import threading
+    import time
+
+    exiting = threading.Event()
+    register = getattr(threading, "_register_atexit", None)
+    if register is not None:
+        # run first when the exit begins (before the executors' workers and the other threads are joined)
+        register(exiting.set)
+
+    def watch() -> None:
+        if register is not None:
+            exiting.wait()
+        else:
+            while threading.main_thread().is_alive():
+                time.sleep(0.1)
+        time.sleep(_EXIT_GRACE_S)  # the exit is joining threads: one the agent never stops holds it here
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            print(
+                "gatekit: threads the agent started still run and hold the exit; ending without them",
+                file=sys.stderr,
+                flush=True,
+            )
+        os._exit(code)
+
+    threading.Thread(target=watch, name="gatekit-exit-watchdog", daemon=True).start()
 
 
 def _is_usage_error(exc: BaseException) -> bool:

@@ -143,8 +143,8 @@ def check_tokens(value: Any, field: str) -> int | None:
         number = int.__int__(value)
     elif isinstance(value, float) and math.isfinite(value) and value == int(value):
         number = int(value)
-    elif isinstance(value, str) and 0 < len(value) <= 15 and value.strip().isdigit():
-        number = int(value)
+    elif isinstance(value, str) and 0 < len(value) <= 15 and value.strip().isascii() and value.strip().isdigit():
+        number = int(value)  # (ASCII digits: "²".isdigit() holds and int("²") raised, a retried 'exception')
     else:
         raise invalid_response(
             f"agent returned usage.{field} that is not a whole number ({_describe(value)}); expected an integer >= 0"
@@ -394,18 +394,42 @@ def normalise_answer(raw: Any) -> AgentResponse:
     the case passed); ``{"output": ""}`` is the empty answer. (The runtime guard's ``check_response``, which is given
     a response by the application itself, keeps ``normalise_response``'s reading.)
     """
+    if isinstance(raw, dict) and reports_error(dict.get(raw, "error")):
+        # beside an 'output' too: {"output": null, "error": "upstream 500"} was a successful empty answer (the case
+        # passed, the error read nowhere), where the agent said the call failed
+        raise invalid_response(f"agent returned an error instead of an answer: {error_text(dict.get(raw, 'error'))}")
     if isinstance(raw, dict) and "output" not in raw and "tool_calls" not in raw:
         error = dict.get(raw, "error")
         if error is not None:
-            message = dict.get(error, "message") if isinstance(error, dict) else error
-            text = message if isinstance(message, str) else _describe(message)
-            raise invalid_response(f"agent returned an error instead of an answer: {text[:300]}")
+            raise invalid_response(f"agent returned an error instead of an answer: {error_text(error)}")
         keys = ", ".join(repr(key)[:40] for key in list(raw)[:5] if isinstance(key, str)) or "none"
         raise invalid_response(
             f"agent returned a mapping without 'output' or 'tool_calls' (keys: {keys}); answer with 'output' "
             '({"output": ""} for an empty answer)'
         )
     return normalise_response(raw)
+
+
+def reports_error(value: Any) -> bool:
+    """Whether an answer's ``error`` field says the call failed: a non-blank string, a non-empty object or list, true.
+
+    ``null``, ``false``, ``""``, ``{}``, ``[]`` (and a number, NaN included: a table's empty ``error`` column) say
+    nothing; an answer carrying them beside its ``output`` is read as the answer.
+    """
+    if value is True:
+        return True
+    if isinstance(value, str):
+        return bool(str.strip(value))
+    if isinstance(value, dict | list):
+        return len(value) > 0
+    return False
+
+
+def error_text(error: Any) -> str:
+    """An answer's ``error`` as one short text: its ``message`` when it is an object holding one."""
+    message = dict.get(error, "message") if isinstance(error, dict) else error
+    text = str.__str__(message) if isinstance(message, str) else _describe(message)
+    return text[:300]
 
 
 def _first(mapping: dict[str, Any], *keys: str) -> Any:

@@ -26,6 +26,11 @@ def parse_arguments(arguments: Any) -> Any:
             return json.loads(arguments)
         except json.JSONDecodeError:
             return arguments
+        except (ValueError, RecursionError) as exc:
+            # JSON in principle, refused by the decoder: nested too deeply, an integer of more than 4300 digits. It
+            # escaped as a plain exception, which the replay retries — an HTTP agent's POST was sent (and paid) again
+            why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc).split(";")[0][:120]
+            raise invalid(f"tool call arguments cannot be decoded ({why})") from None
     return arguments if arguments is not None else {}
 
 

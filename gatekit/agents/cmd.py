@@ -28,7 +28,14 @@ import signal
 from collections import deque
 from typing import Any
 
-from gatekit.agents.base import AgentCallError, AgentOptions, expand_env, max_response_bytes, normalise_answer
+from gatekit.agents.base import (
+    AgentCallError,
+    AgentOptions,
+    expand_env,
+    max_response_bytes,
+    normalise_answer,
+    reports_error,
+)
 from gatekit.agents.chat_format import invalid
 from gatekit.errors import AgentError
 from gatekit.models import AgentResponse, ErrorType
@@ -89,11 +96,14 @@ class _Worker:
         self.drain = asyncio.create_task(self._drain_stderr())
 
     async def _drain_stderr(self) -> None:
-        """Read stderr in chunks, keeping at most ``_STDERR_LINE_BYTES`` of each line.
+        """Read stderr in chunks, keeping at most ``_STDERR_LINE_BYTES`` of each line and only the last lines.
 
         A worker flooding stderr (lines of many megabytes, or no line break at all) costs a bounded amount of
         memory and never blocks on a full pipe; ``readline`` kept each line whole (40 lines of up to 64 MiB)
-        and stopped draining at a line over its limit, so the worker blocked and every case timed out.
+        and stopped draining at a line over its limit, so the worker blocked and every case timed out. A chunk is
+        cut with ``find`` / ``count`` / ``rfind`` (C speed), never line by line in Python: only the last
+        ``_STDERR_TAIL`` lines of it can be kept anyway, and a worker writing empty lines as fast as it could (64 Ki
+        of them a read) kept the gate's event loop busy ~0.5 s at a time, every case's latency with it.
         """
         assert self.proc.stderr is not None
         partial = bytearray()
@@ -103,18 +113,28 @@ class _Worker:
                 if partial:
                     self._keep(bytes(partial))
                 return
-            start = 0
-            while True:
-                end = chunk.find(b"\n", start)
-                piece = chunk[start:] if end < 0 else chunk[start:end]
-                room = _STDERR_LINE_BYTES - len(partial)
+            first = chunk.find(b"\n")
+            room = _STDERR_LINE_BYTES - len(partial)
+            if first < 0:  # the line in progress goes on
                 if room > 0:
-                    partial += piece[:room]
-                if end < 0:
-                    break
-                self._keep(bytes(partial))
-                partial.clear()
-                start = end + 1
+                    partial += chunk[:room]
+                continue
+            if room > 0:
+                partial += chunk[: min(first, room)]
+            self._keep(bytes(partial))  # the line in progress ends at the first line break
+            partial.clear()
+            last = chunk.rfind(b"\n")
+            whole = chunk.count(b"\n", first + 1, last + 1)  # the lines that begin and end in this chunk
+            kept: list[tuple[int, int]] = []
+            end = last
+            for _ in range(min(whole, _STDERR_TAIL)):  # the last of them, found from the end
+                begin = chunk.rfind(b"\n", first, end) + 1
+                kept.append((begin, end))
+                end = begin - 1
+            self.stderr_seq += whole - len(kept)  # counted, not kept: the tail holds _STDERR_TAIL lines at most
+            for begin, end in reversed(kept):
+                self._keep(chunk[begin : min(end, begin + _STDERR_LINE_BYTES)])
+            partial += chunk[last + 1 : last + 1 + _STDERR_LINE_BYTES]
 
     def _keep(self, line: bytes) -> None:
         self.stderr.append(line.decode("utf-8", "replace").rstrip("\r"))
@@ -136,11 +156,14 @@ class _Worker:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
 
-    async def kill(self) -> None:
+    async def kill(self, *, session: bool = True) -> None:
+        """Kill the worker, its process group and (``session``) the rest of its session, and close its pipes."""
         self.kill_group()
         if self.proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 self.proc.kill()
+        if session:  # (a scan of /proc: off the loop)
+            await asyncio.to_thread(kill_sessions, {self.proc.pid})
         await _until_exited([self.proc], 5)
         # The drain ends at the pipe's end of file. A process the worker started that left its session (setsid, out of
         # kill_group's reach) holds the pipe open for as long as it lives: a moment for the worker's last words, then
@@ -241,7 +264,7 @@ class CmdAgent:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(asyncio.shield(worker.drain), 0.5)
             detail = worker.stderr_since(0) or "no stderr"
-            return f"the command exited with code {code} before its ready line: {detail}"
+            return f"the command {_ended(code)} before its ready line: {detail}"
         try:
             answer = json.loads(line)
         except (ValueError, RecursionError):
@@ -345,7 +368,7 @@ class CmdAgent:
                 stderr = worker.stderr_since(seq)
                 raise AgentCallError(
                     ErrorType.EXCEPTION,
-                    f"agent worker exited with code {code} during the case" + (f"; stderr: {stderr}" if stderr else ""),
+                    f"agent worker {_ended(code)} during the case" + (f"; stderr: {stderr}" if stderr else ""),
                     retryable=True,
                 )
             if getattr(worker.proc.stdout, "_buffer", b""):  # a second line came with the answer: which one is it?
@@ -365,7 +388,9 @@ class CmdAgent:
                     "line; answer each request with exactly one line"
                 )
             healthy = True
-            if isinstance(answer, dict) and "error" in answer and "output" not in answer:
+            if isinstance(answer, dict) and (
+                ("error" in answer and "output" not in answer) or reports_error(answer.get("error"))
+            ):  # (beside an "output" too: {"output": null, "error": "..."} was a successful empty answer)
                 await asyncio.sleep(0.02)  # let the drain catch the stderr written just before the answer
                 stderr = worker.stderr_since(seq)
                 error = answer["error"]
@@ -399,7 +424,38 @@ class CmdAgent:
                     worker.proc.stdin.close()
         # (exits seen on returncode: proc.wait() also waits for the pipes, which an escaped grandchild may hold open)
         await _until_exited([w.proc for w in workers], _CLOSE_GRACE_S)
-        await asyncio.gather(*(worker.kill() for worker in workers), return_exceptions=True)  # all at once
+        for worker in workers:
+            worker.kill_group()
+        if workers:  # one scan of /proc for every worker's session
+            await asyncio.to_thread(kill_sessions, {worker.proc.pid for worker in workers})
+        await asyncio.gather(*(worker.kill(session=False) for worker in workers), return_exceptions=True)  # all at once
+
+
+def kill_sessions(sessions: set[int]) -> None:
+    """SIGKILL every process in one of ``sessions`` (Linux ``/proc``; elsewhere nothing).
+
+    A worker runs in its own session, its pid the session's id. What it started and moved to a process group of its
+    own (``setpgid``, ``subprocess.Popen(process_group=0)``, a shell with job control) stays in that session but is
+    out of ``killpg``'s reach: it outlived the run (a tool server, a ``sleep``), holding the worker's pipes. Only one
+    that left the session (``setsid``) is out of reach here too.
+    """
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return
+    me = os.getpid()
+    for name in names:
+        if not name.isdigit() or int(name) == me:
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as handle:
+                stat = handle.read()
+            session = int(stat[stat.rfind(b")") + 2 :].split()[3])  # after "(comm)": state ppid pgrp session
+        except (OSError, IndexError, ValueError):
+            continue
+        if session in sessions:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(int(name), signal.SIGKILL)
 
 
 _EXIT_GRACE_S = 0.5  # after the worker exits, how long its answer may still take to come out of the pipe
@@ -460,6 +516,13 @@ def _unasked_output(proc: asyncio.subprocess.Process) -> bool:
     except (OSError, ValueError):  # closed meanwhile: the alive check and the call itself see to it
         return False
     return bool(readable)
+
+
+def _ended(code: int | None) -> str:
+    """How a worker's stdout ended: its exit, or its own close of stdout while it ran on ("exited with code None")."""
+    if code is None:
+        return "closed its stdout without answering (the process was still running; it is replaced)"
+    return f"exited with code {code}"
 
 
 async def _exit_code(worker: _Worker) -> int | None:

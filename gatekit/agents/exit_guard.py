@@ -25,6 +25,7 @@ import os
 import signal
 import sys
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
@@ -120,6 +121,30 @@ def _guarded_interrupt_main(*args: Any, **kwargs: Any) -> None:
     _real(sys.modules["_thread"], "interrupt_main")(*args, **kwargs)
 
 
+# Threads agent code started (and the threads those started). The interpreter joins every non-daemon thread, and
+# every ThreadPoolExecutor worker, before it exits: one the agent never stops (a background poller, a refresher
+# submitted to its executor) kept ``gatekit eval`` running for ever after its verdict was written — a CI job hung
+# until its own timeout. See :func:`left_behind`.
+_agent_threads: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+
+
+def _guarded_thread_start(self: threading.Thread, *args: Any, **kwargs: Any) -> None:
+    """``threading.Thread.start``: a thread started by agent code is noted (and started as it asked)."""
+    by_agent = _in_agent_code() or threading.current_thread() in _agent_threads
+    _real(threading.Thread, "start")(self, *args, **kwargs)
+    if by_agent:
+        _agent_threads.add(self)
+
+
+def left_behind() -> int:
+    """How many threads agent code started still run and would hold the exit: non-daemon ones, executor workers."""
+    pool = sys.modules.get("concurrent.futures.thread")
+    joined_at_exit = getattr(pool, "_threads_queues", None) or {}  # (every executor's workers: joined at exit)
+    return sum(
+        1 for thread in list(_agent_threads) if thread.is_alive() and (not thread.daemon or thread in joined_at_exit)
+    )
+
+
 def _targets() -> list[tuple[Any, str, Callable[..., Any]]]:
     """(module, name, guard) for every function the guard replaces (``posix`` too: ``from posix import kill``)."""
     system = [os] + [m for m in (sys.modules.get("posix"), sys.modules.get("nt")) if m is not None]
@@ -134,6 +159,7 @@ def _targets() -> list[tuple[Any, str, Callable[..., Any]]]:
     import _thread
 
     found.append((_thread, "interrupt_main", _guarded_interrupt_main))
+    found.append((threading.Thread, "start", _guarded_thread_start))
     return found
 
 

@@ -304,7 +304,12 @@ class HttpAgent:
         else:
             status, raw, retry_after, cost_header = await self._call_aiohttp(payload)
         self._raise_for_status(status, raw, retry_after, cost_header)
-        response = self.parse_body(raw)
+        try:
+            response = self.parse_body(raw)
+        except AgentCallError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the answer came: never a retryable 'exception', which sends it again
+            raise invalid(f"{self._where()}: the answer could not be read ({type(exc).__name__})") from None
         if response.cost_usd is None and cost_header:
             # a negative, non-finite or non-numeric cost header makes the response invalid
             response.cost_usd = check_cost(cost_header, f"the {self.cost_header} header")

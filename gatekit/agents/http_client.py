@@ -27,6 +27,7 @@ on a worker thread when large), so a compression bomb is an invalid response, no
 from __future__ import annotations
 
 import asyncio
+import re
 import select
 import urllib.parse
 import zlib
@@ -36,6 +37,11 @@ from gatekit.agents.base import DEFAULT_MAX_RESPONSE_BYTES, AgentCallError
 from gatekit.models import ErrorType
 
 _MAX_HEAD = 64 * 1024
+# interim (1xx) responses before the real one: 100 Continue, a few 103 Early Hints. Unbounded, a server streaming
+# "100 Continue" heads kept the event loop busy cutting them (0.4 s stalls, every other case's latency with it)
+_MAX_INTERIM = 16
+_HEX_SIZE = re.compile(rb"[0-9A-Fa-f]{1,64}")
+_DECIMAL = re.compile(r"[0-9]{1,64}")
 _NO_BODY_STATUSES = (204, 304)
 # RFC 9110 9.2.2: sending one of these twice has the effect of sending it once
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
@@ -86,6 +92,7 @@ class _Connection(asyncio.Protocol):
         self._chunked = False
         self._body = bytearray()  # a chunked body so far
         self._chunk_bytes = 0
+        self._interim = 0
 
     # --- asyncio.Protocol -------------------------------------------------------------------
 
@@ -116,6 +123,9 @@ class _Connection(asyncio.Protocol):
         except HttpProtocolError as exc:
             self._fail(exc)
             self.close()
+        except Exception as exc:  # noqa: BLE001 - a parser error is the answer's fault: never asyncio's "fatal error"
+            self._fail(HttpProtocolError(f"unreadable response ({type(exc).__name__}: {str(exc)[:80]})"))
+            self.close()
 
     def eof_received(self) -> bool:
         self._finish_on_close()
@@ -138,6 +148,7 @@ class _Connection(asyncio.Protocol):
         self._got_bytes = False
         self._buffer = b""
         self._head = None
+        self._interim = 0
         self.transport.write(request)
         try:
             return await waiter
@@ -163,6 +174,9 @@ class _Connection(asyncio.Protocol):
             self._buffer = self._buffer[end + 4 :]
             status, headers, keep_alive = _parse_head(head)
             if 100 <= status < 200:
+                self._interim += 1
+                if self._interim > _MAX_INTERIM:
+                    raise HttpProtocolError(f"more than {_MAX_INTERIM} interim (1xx) responses before the answer")
                 continue  # interim response (100 Continue, 103 Early Hints): the real one follows
             self._head = (status, headers, keep_alive)
             self._body = bytearray()
@@ -174,12 +188,10 @@ class _Connection(asyncio.Protocol):
             elif status in _NO_BODY_STATUSES:
                 self._length = 0
             elif "content-length" in headers:
-                try:
-                    self._length = int(headers["content-length"])
-                except ValueError:
-                    raise HttpProtocolError(f"bad Content-Length {headers['content-length']!r}") from None
-                if self._length < 0:
-                    raise HttpProtocolError(f"bad Content-Length {headers['content-length']!r}")
+                length_text = headers["content-length"]
+                if not _DECIMAL.fullmatch(length_text):  # digits only: int() also reads "+5", "1_0", "٣"
+                    raise HttpProtocolError(f"bad Content-Length {length_text[:40]!r}")
+                self._length = int(length_text)
                 if self._length > self.max_body:
                     raise too_large(self.max_body)
             else:
@@ -207,10 +219,12 @@ class _Connection(asyncio.Protocol):
                         raise HttpProtocolError("chunk size line too long")
                     return
                 size_text = buffer[at:line_end].split(b";", 1)[0].strip()
-                try:
-                    size = int(size_text, 16)
-                except ValueError:
-                    raise HttpProtocolError(f"bad chunk size {size_text[:20]!r}") from None
+                # hex digits only (RFC 9112 7.1): int(..., 16) also reads "-6", "+a", "0x1f" and "1_0" — a negative
+                # size moved the offset backwards (a "-6" after a chunk parsed itself forever, the event loop stuck
+                # with no timeout able to fire) or lowered the byte count below the max_response_bytes cap
+                if not _HEX_SIZE.fullmatch(size_text):
+                    raise HttpProtocolError(f"bad chunk size {bytes(size_text[:20])!r}")
+                size = int(size_text, 16)
                 if size == 0:
                     # last chunk; optional trailer lines end with an empty line
                     if buffer[line_end : line_end + 4] == b"\r\n\r\n":
@@ -289,7 +303,13 @@ def _usable(connection: _Connection) -> bool:
 def _parse_head(head: bytes | bytearray) -> tuple[int, dict[str, str], bool]:
     lines = head.decode("latin-1").split("\r\n")
     parts = lines[0].split(" ", 2)
-    if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or len(parts[1]) != 3 or not parts[1].isdigit():
+    if (
+        len(parts) < 2
+        or not parts[0].startswith("HTTP/1.")
+        or len(parts[1]) != 3
+        or not parts[1].isascii()
+        or not parts[1].isdigit()
+    ):
         raise HttpProtocolError(f"bad status line {lines[0][:80]!r}")
     status = int(parts[1])
     headers: dict[str, str] = {}

@@ -24,7 +24,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from gatekit.agents.base import AgentOptions, normalise_response
+from gatekit.agents.base import AgentOptions, error_text, normalise_response, reports_error
 from gatekit.agents.chat_format import (
     invalid,
     parse_chat_agent_output,
@@ -238,6 +238,9 @@ class MlflowModelAgent:
                 f"the model returned a mapping without 'output' or 'tool_calls' (keys {keys}); return the answer "
                 "as 'output' (a one-column prediction is read as the answer)"
             )
+        if isinstance(answer, dict) and reports_error(dict.get(answer, "error")):
+            # an 'error' column beside 'output' (null where the model failed) was a successful empty answer
+            raise invalid(f"the model returned an error instead of an answer: {error_text(dict.get(answer, 'error'))}")
         return normalise_response(answer)
 
     async def call(self, case_input: Any, context: dict[str, Any]) -> AgentResponse:
