@@ -426,6 +426,21 @@ def scrub_message(text: str | None) -> str:
     return scrub(text, keep) or ""
 
 
+def scrub_message_cut(text: str | None, limit: int) -> str:
+    """:func:`scrub_message` of ``text``, then its first ``limit`` characters (:func:`scrub_cut`'s windows).
+
+    For a message quoting untrusted text cut to a length (an agent's error, an exception of its code, a database error
+    quoting a row): cut first, a key across the cut left its first characters, which no detector recognises, raw.
+    """
+    if not text:
+        return text or ""
+    from gatekit.governance import scan
+
+    head = text[: max(4 * limit, limit + 8192)]
+    keep = frozenset(f.value for f in scan(head) if f.type == "IP_ADDRESS")
+    return scrub_cut(text, limit, keep) or ""
+
+
 def display_path(path: Any) -> str:
     """A file path (or any user-given label) as it may be written: secrets and PII in it replaced (:func:`scrub`)."""
     return scrub(str(path)) or ""

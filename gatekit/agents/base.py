@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from gatekit.models import TOOL_RESULT_KEYS, AgentResponse, ErrorType
+from gatekit.redact import scrub_message_cut
 
 
 @dataclass
@@ -399,8 +400,8 @@ def normalise_answer(raw: Any) -> AgentResponse:
         if error is not None:
             message = dict.get(error, "message") if isinstance(error, dict) else error
             text = message if isinstance(message, str) else _describe(message)
-            raise invalid_response(f"agent returned an error instead of an answer: {text[:300]}")
-        keys = ", ".join(repr(key)[:40] for key in list(raw)[:5] if isinstance(key, str)) or "none"
+            raise invalid_response(f"agent returned an error instead of an answer: {scrub_message_cut(text, 300)}")
+        keys = ", ".join(scrub_message_cut(repr(key), 40) for key in list(raw)[:5] if isinstance(key, str)) or "none"
         raise invalid_response(
             f"agent returned a mapping without 'output' or 'tool_calls' (keys: {keys}); answer with 'output' "
             '({"output": ""} for an empty answer)'

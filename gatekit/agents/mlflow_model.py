@@ -36,6 +36,7 @@ from gatekit.agents.threads import AgentThreads
 from gatekit.chat import to_messages
 from gatekit.errors import AgentError
 from gatekit.models import AgentResponse
+from gatekit.redact import scrub_message_cut
 
 _EXTRA_KEYS = {"input_format", "params"}
 _ANSWER_KEYS = {"output", "tool_calls"}  # a mapping answer holds one of them (``normalise_response``'s fields)
@@ -119,13 +120,13 @@ class MlflowModelAgent:
             # the model's own code (models-from-code, load_context) ending the process: a failed start, exit 2, as for
             # a python: agent's import (was an internal error, exit 3, "AgentCallError: ... the case fails")
             if isinstance(exc, AgentExitCalled):
-                what = str(exc).removesuffix("; the case fails")[:300]
+                what = scrub_message_cut(str(exc).removesuffix("; the case fails"), 300)
             else:
-                what = f"its code raised {type(exc).__name__}({str(exc)[:200]!r}), which would end the gate"
+                what = f"its code raised {type(exc).__name__}({scrub_message_cut(str(exc), 200)!r}), which would end the gate"
             raise AgentError(f"agent spec {self.spec!r}: cannot load the MLflow model: {what}") from None
         except Exception as exc:  # noqa: BLE001 - the model's own code failed to load (a missing dependency...)
             # (was an internal error, exit 3 with no verdict.json: the agent did not start, exit 2 with the reason)
-            first = (str(exc).strip().splitlines() or [""])[0][:300]
+            first = scrub_message_cut((str(exc).strip().splitlines() or [""])[0], 300)
             raise AgentError(
                 f"agent spec {self.spec!r}: cannot load the MLflow model: {type(exc).__name__}: {first} "
                 "(install what the model needs in this environment: see its requirements.txt / conda.yaml)"

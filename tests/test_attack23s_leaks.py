@@ -1,0 +1,176 @@
+"""attack23s: secrets and PII that reach a written place through unusual carriers (a cut that halves a key, ...).
+
+Each test runs the real CLI on a tiny project (conftest's ``attack_project``), logging to a real sqlite MLflow store,
+then reads back every byte it wrote: the output folder, JUnit, the MLflow database and artifacts, stdout and stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO_ROOT, attack_gate, attack_project
+
+pytestmark = pytest.mark.slow
+
+# detected whole; their first 16 characters (what a 120-character cut left) are not
+DATASET_KEY = "ghp_" + "DsContainQ7wErTy9UiOp1AsDfGh2JkLzXcVb"
+ARGUMENT_KEY = "ghp_" + "DsArgValQ7wErTy9UiOp1AsDfGh2JkLzXcVbNm"
+AGENT_KEY = "ghp_" + "AgentArgQ7wErTy9UiOp1AsDfGh2JkLzXcVbN"
+OUTPUT_KEY = "ghp_" + "OutputKeyQ7wErTy9UiOp1AsDfGh2JkLzXcVb"
+PASSWORD = "plainpass4417"  # under a "password" argument: a secret by its key, whatever it looks like
+EMAIL = "out.mail@example.com"
+
+
+def _written(folder: Path, proc: subprocess.CompletedProcess[str], skip: tuple[str, ...] = ()) -> str:
+    """Every byte of every file under ``folder`` (but ``skip``), then the run's stdout and stderr, as text."""
+    parts = [proc.stdout, proc.stderr]
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.name not in skip and "__pycache__" not in path.parts:
+            parts.append(f"\n--- {path}\n" + path.read_bytes().decode("utf-8", "replace"))
+    return "".join(parts)
+
+
+def _gate(project: Path, *args: str, agent: str = "python:agent16:run") -> tuple[subprocess.CompletedProcess[str], str]:
+    flags = ["--out", "out", "--junit", "out/j.xml", "--tracking-uri", f"sqlite:///{project}/mlflow.db", *args]
+    proc = attack_gate(project, *flags, agent=agent)
+    assert (project / "out" / "verdict.json").exists(), proc.stdout + proc.stderr
+    assert (project / "mlflow.db").stat().st_size > 0
+    return proc, _written(project, proc, skip=("ds.jsonl", "agent23.py", "policy23.yaml"))
+
+
+def test_a_key_cut_in_half_by_an_expectation_miss_is_never_written(tmp_path: Path) -> None:
+    """A miss quotes an expected string or argument (the dataset's) cut to 120 characters: the cut came before the
+    scrub, so a key across it left its first characters raw in results.jsonl, verdict.json, report.html and MLflow."""
+    expected = {
+        "output_contains": ["q" * 100 + " " + DATASET_KEY],
+        "tool_calls": [{"name": "lookup", "arguments": {"note": "r" * 95 + " " + ARGUMENT_KEY}}],
+    }
+    project = attack_project(tmp_path, [json.dumps({"id": "a", "input": "x", "expected": expected})])
+    proc, written = _gate(project)
+    row = json.loads((project / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    misses = row["expectation_misses"]
+    assert any(m.startswith("output does not contain") and "[GITHUB_TOKEN" in m for m in misses), misses
+    assert any(m.startswith("expected tool call") and "[GITHUB_TOKEN" in m for m in misses), misses
+    for key in (DATASET_KEY, ARGUMENT_KEY):
+        assert key[:14] not in written, key
+
+
+SECRET_AGENT = f"""
+def run(case_input, context=None):
+    return {{
+        "output": "your key is {OUTPUT_KEY}, mail {EMAIL}",
+        "tool_calls": [
+            {{"name": "lookup", "arguments": {{"note": "p" * 90 + " {AGENT_KEY}", "password": "{PASSWORD}"}}}},
+        ],
+    }}
+"""
+
+TOOLS_ONLY_POLICY = """\
+id: tools-only
+version: "1"
+rules:
+  - id: tools
+    kind: tools
+    allow: [lookup]
+    outcome: deny
+  - id: let-github-tokens-through
+    kind: sensitive_data
+    scan: [output, tool_arguments]
+    outcomes: {GITHUB_TOKEN: allow, EMAIL_ADDRESS: allow}
+"""
+
+
+@pytest.mark.parametrize("rules", ["tools only", "secret allowed"])
+def test_secrets_the_policy_leaves_in_a_response_are_written_nowhere(tmp_path: Path, rules: str) -> None:
+    """A policy that does not scan for secrets (or allows one) decided what the agent delivers, and results.jsonl,
+    verdict.json, report.html and MLflow got the agent's key raw; personal data stays the policy's decision."""
+    expected = {"tool_calls": [{"name": "lookup", "arguments": {"note": "other"}}]}
+    project = attack_project(tmp_path, [json.dumps({"id": "a", "input": "x", "expected": expected})])
+    (project / "agent23.py").write_text(SECRET_AGENT, encoding="utf-8")
+    policy = TOOLS_ONLY_POLICY if rules == "secret allowed" else TOOLS_ONLY_POLICY.split("  - id: let")[0]
+    (project / "policy23.yaml").write_text(policy, encoding="utf-8")
+    proc, written = _gate(project, "--policy", "policy23.yaml", agent="python:agent23:run")
+    assert proc.returncode == 0, proc.stdout + proc.stderr  # the policy allows the response: it is delivered
+    row = json.loads((project / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert row["response"]["output"] == f"your key is [GITHUB_TOKEN], mail {EMAIL}"
+    assert row["response"]["tool_calls"][0]["arguments"] == {
+        "note": "p" * 90 + " [GITHUB_TOKEN]",
+        "password": "[GENERIC_SECRET]",
+    }
+    for secret in (OUTPUT_KEY, AGENT_KEY, PASSWORD):
+        assert secret[:14] not in written, secret
+    assert EMAIL in written  # the policy allows it: shown as the agent wrote it
+
+
+POLICY_TESTS = """\
+policy: policy23.yaml
+tests:
+  - name: the key is redacted
+    response: {output: "your key OUTPUT_KEY"}
+    expect: {output: "your key [GITHUB_TOKEN]"}
+  - name: the tool is allowed
+    response: {output: "x", tool_calls: [{name: "AGENT_KEY", arguments: {}}]}
+    expect: {outcome: allow}
+"""
+
+
+def test_policy_test_failures_name_a_secret_the_policy_left_without_printing_it(tmp_path: Path) -> None:
+    """A failing policy test quoted the redacted output and the reasons as they were: a key the policy failed to
+    redact (the very thing the test catches) was printed raw into the CI log."""
+    (tmp_path / "policy23.yaml").write_text(TOOLS_ONLY_POLICY.split("  - id: let")[0], encoding="utf-8")
+    tests = POLICY_TESTS.replace("OUTPUT_KEY", OUTPUT_KEY).replace("AGENT_KEY", AGENT_KEY)
+    (tmp_path / "tests23.yaml").write_text(tests, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    command = [sys.executable, "-m", "gatekit", "policy", "test", "tests23.yaml"]
+    proc = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "redacted output 'your key [GITHUB_TOKEN]' (the policy left a GITHUB_TOKEN in it" in proc.stdout
+    assert "outcome 'deny', expected 'allow'" in proc.stdout and "[GITHUB_TOKEN]" in proc.stdout
+    for secret in (OUTPUT_KEY, AGENT_KEY):
+        assert secret[:14] not in proc.stdout + proc.stderr, secret
+
+
+ERROR_KEYS = {
+    "answer": "ghp_" + "ErrBodyQ7wErTy9UiOp1AsDfGh2JkLzXcVbNmQw",
+    "key": "ghp_" + "AnsKeyzQ7wErTy9UiOp1AsDfGh2JkLzXcVbNmQw",
+    "exit": "ghp_" + "SysExitQ7wErTy9UiOp1AsDfGh2JkLzXcVbNmQw",
+    "interrupt": "ghp_" + "KbIntrQ7wErTy9UiOp1AsDfGh2JkLzXcVbNmQwe",
+}
+ERROR_AGENT = f"""
+import sys
+
+def run(case_input, context=None):
+    keys = {ERROR_KEYS!r}
+    if case_input == "answer":  # an error answered instead of an output: quoted to 300 characters
+        return {{"error": {{"message": "e" * 290 + " " + keys["answer"]}}}}
+    if case_input == "key":  # a mapping without output: its keys quoted to 40 characters
+        return {{"x" * 20 + " " + keys["key"]: 1}}
+    if case_input == "exit":  # sys.exit in agent code: quoted to 200 characters
+        sys.exit("x" * 190 + " " + keys["exit"])
+    if case_input == "interrupt":
+        raise KeyboardInterrupt("y" * 190 + " " + keys["interrupt"])
+    return {{"output": "ok"}}
+"""
+
+
+def test_an_agent_error_cut_to_length_leaves_no_piece_of_a_key(tmp_path: Path) -> None:
+    """An error answered instead of an output, the keys of a mapping without one, ``sys.exit`` or a KeyboardInterrupt
+    in agent code: each message was cut to a length before anything scrubbed it, so a key across the cut left its
+    first characters (``ghp_ErrBo``), which no detector recognises, in results.jsonl, verdict.json, JUnit, MLflow."""
+    rows = [json.dumps({"id": name, "input": name}) for name in (*ERROR_KEYS, "fine")]
+    project = attack_project(tmp_path, rows)
+    (project / "agent23.py").write_text(ERROR_AGENT, encoding="utf-8")
+    proc, written = _gate(project, agent="python:agent23:run")
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # four of five cases failed
+    messages = [
+        json.loads(line)["error_message"]
+        for line in (project / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    assert sum("[GITHUB_T" in (m or "") for m in messages) >= 3, messages
+    for key in ERROR_KEYS.values():
+        assert key[:9] not in written, key
