@@ -128,11 +128,11 @@ def add_env_secrets(*names: str) -> None:
 
 
 # environment variables whose names say they hold a credential (OPENAI_API_KEY, HF_TOKEN, AWS_SECRET_ACCESS_KEY,
-# DB_PASSWORD, GITHUB_TOKEN ...): an agent, a cmd: worker or a server it calls echoing one back (a traceback quoting
-# the key, an error body, stderr) must not get it written, whatever it looks like and whether or not a setting
-# names the variable
+# DB_PASSWORD, GITHUB_TOKEN, AZURE_OPENAI_KEY, STRIPE_KEY ...): an agent, a cmd: worker or a server it calls echoing one
+# back (a traceback quoting the key, an error body, stderr) must not get it written, whatever it looks like and whether
+# or not a setting names the variable (a bare ``_KEY`` ending too: AZURE_OPENAI_KEY went written as it was)
 _CREDENTIAL_ENV = re.compile(
-    r"(?:^|_)(?:API_?KEY|ACCESS_?KEY|SECRET(?:_ACCESS)?_?KEY|SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|CREDENTIALS?"
+    r"(?:^|_)(?:API_?KEY|ACCESS_?KEY|SECRET(?:_ACCESS)?_?KEY|KEY|SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|CREDENTIALS?"
     r"|AUTH|PAT|PRIVATE_KEY|CLIENT_SECRET|SAS|CONNECTION_STRING)$",
     re.IGNORECASE,
 )

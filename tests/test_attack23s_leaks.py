@@ -174,3 +174,84 @@ def test_an_agent_error_cut_to_length_leaves_no_piece_of_a_key(tmp_path: Path) -
     assert sum("[GITHUB_T" in (m or "") for m in messages) >= 3, messages
     for key in ERROR_KEYS.values():
         assert key[:9] not in written, key
+
+
+AZURE_KEY = "9f8e7d6c5b4a39281706aabbccddeeff"  # a 32-hex key: no detector tells it from a digest
+ENV_AGENT = """
+import os
+
+def run(case_input, context=None):
+    raise ValueError("401 Access denied due to invalid subscription key " + os.environ["AZURE_OPENAI_KEY"])
+"""
+
+
+def test_a_credential_named_only_key_in_the_environment_is_written_nowhere(tmp_path: Path) -> None:
+    """``AZURE_OPENAI_KEY``, ``STRIPE_KEY``: a variable whose name ends in a bare ``_KEY`` was no credential to the
+    gate, so an agent's exception quoting its value (Azure's 401 does) went into results.jsonl, JUnit and MLflow."""
+    project = attack_project(tmp_path, ['{"id": "a", "input": "hi"}'])
+    (project / "agent23.py").write_text(ENV_AGENT, encoding="utf-8")
+    flags = ["--out", "out", "--junit", "out/j.xml", "--tracking-uri", f"sqlite:///{project}/mlflow.db"]
+    proc = attack_gate(project, *flags, env={"AZURE_OPENAI_KEY": AZURE_KEY}, agent="python:agent23:run")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    row = json.loads((project / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert row["error_message"].endswith("invalid subscription key [GENERIC_SECRET]"), row["error_message"]
+    assert AZURE_KEY[:12] not in _written(project, proc, skip=("ds.jsonl", "agent23.py"))
+
+
+QUOTE_KEY = "ghp_" + "QuoteKeyQ7wErTy9UiOp1AsDfGh2JkLzXcVbNmQ"
+QUOTE_AGENT = f"""
+def run(case_input, context=None):
+    if case_input == "error":
+        raise ValueError('search q=%22shoes%22 refused for key {QUOTE_KEY}')
+    return {{"output": "see https://example.com/search?q=%22shoes%22 for more"}}
+"""
+
+
+def test_a_percent_escaped_quote_neither_ends_the_gate_nor_prints_a_key(tmp_path: Path) -> None:
+    """``%22`` (a URL's quote) matched the percent-escape pattern but had no character to decode to: every scan of a
+    text holding it twice raised KeyError. An agent's error quoting such a URL ended the gate with a traceback
+    printing the error, key and all, to the CI log (exit 1, as if the verdict failed); an output linking to one was
+    denied by a rule error."""
+    from gatekit.governance import scan
+
+    assert [f.type for f in scan(f"a %22b%22 {QUOTE_KEY}")] == ["GITHUB_TOKEN"]
+    project = attack_project(tmp_path, ['{"id": "error", "input": "error"}', '{"id": "link", "input": "link"}'])
+    (project / "th.yaml").write_text("min_cases: 1\nchecks:\n  error_rate: {max: 60%}\n", encoding="utf-8")
+    (project / "agent23.py").write_text(QUOTE_AGENT, encoding="utf-8")
+    proc, written = _gate(project, agent="python:agent23:run")
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
+    rows = [json.loads(line) for line in (project / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert rows[0]["error_message"] == "ValueError: search q=%22shoes%22 refused for key [GITHUB_TOKEN]"
+    assert rows[1]["decision"]["outcome"] == "allow", rows[1]["decision"]  # no rule error on the link
+    assert QUOTE_KEY[:14] not in written
+
+
+LAST_RESORT = """
+import sys
+import gatekit.cli, gatekit.redact
+
+def broken(text):
+    raise KeyError("redaction failed")
+
+def command():
+    raise RuntimeError("internal failure quoting " + sys.argv[1])
+
+gatekit.redact.scrub_message = broken
+gatekit.cli.app = lambda **kwargs: command()
+gatekit.cli.main()
+"""
+
+
+def test_an_internal_error_whose_message_cannot_be_redacted_is_not_shown(tmp_path: Path) -> None:
+    """The last line of defence scrubbed the internal error's message; when that scrub raised, Python printed both
+    tracebacks, the message raw among them."""
+    (tmp_path / "last23.py").write_text(LAST_RESORT, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "last23.py", QUOTE_KEY], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert proc.stderr.strip() == (
+        "internal error: RuntimeError (its message is not shown: it could not be redacted)"
+    ), proc.stderr
+    assert QUOTE_KEY[:14] not in proc.stdout + proc.stderr
