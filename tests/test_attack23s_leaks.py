@@ -255,3 +255,24 @@ def test_an_internal_error_whose_message_cannot_be_redacted_is_not_shown(tmp_pat
         "internal error: RuntimeError (its message is not shown: it could not be redacted)"
     ), proc.stderr
     assert QUOTE_KEY[:14] not in proc.stdout + proc.stderr
+
+
+def test_a_database_error_quoting_a_value_is_scrubbed_before_its_cut() -> None:
+    """DuckDB's conversion error quotes the value; gatekit cut the message to 400 characters, then the error line was
+    scrubbed: a key across the cut left its first characters (what the engine's errors show)."""
+    import duckdb
+
+    from gatekit.production.duckdb_engine import _one_line
+    from gatekit.redact import scrub_message_cut
+
+    key = "ghp_" + "DuckErrKQ7wErTy9UiOp1AsDfGh2JkLzXcVbNmQ"
+    for pad in (320, 330, 340):  # the key starts before the 400th character and ends after it
+        with pytest.raises(duckdb.Error) as info:
+            duckdb.sql(f"SELECT CAST('{'z' * pad} {key}' AS DOUBLE)").fetchall()
+        shown = _one_line(info.value)
+        assert len(shown) <= 400 and key[:9] not in shown and "[GITH" in shown, shown
+    # the helper keeps a host someone configured readable, as the error line does
+    assert (
+        scrub_message_cut(f"cannot reach 10.1.2.3: {'x' * 20} {key}", 40) == f"cannot reach 10.1.2.3: {'x' * 20}"[:40]
+    )
+    assert scrub_message_cut(f"{'x' * 30} {key} tail", 45) == f"{'x' * 30} [GITHUB_TOKEN]"
