@@ -276,3 +276,26 @@ def test_a_database_error_quoting_a_value_is_scrubbed_before_its_cut() -> None:
         scrub_message_cut(f"cannot reach 10.1.2.3: {'x' * 20} {key}", 40) == f"cannot reach 10.1.2.3: {'x' * 20}"[:40]
     )
     assert scrub_message_cut(f"{'x' * 30} {key} tail", 45) == f"{'x' * 30} [GITHUB_TOKEN]"
+
+
+NESTED_KEY = "ghp_" + "NestedUrlQ7wErTy9UiOp1AsDfGh2JkLzXcVbNm"
+NESTED_AGENT = f"""
+def run(case_input, context=None):
+    return {{"output": "sign in at https://app.example/login?next=https%3A%2F%2Fapi.example%2Fcb%3Ftoken%3D{NESTED_KEY}"}}
+"""
+
+
+def test_a_key_inside_a_url_escaped_into_another_urls_query_is_found_and_written_nowhere(tmp_path: Path) -> None:
+    """``?next=https%3A%2F%2Fh%2F%3Ftoken%3Dghp_...``: the key was glued to ``%3D``, so no rule found it; the default
+    policy allowed the answer and results.jsonl, verdict.json, report.html and MLflow got the key raw."""
+    from gatekit.governance import scan
+
+    found = scan(f"x?next=https%3A%2F%2Fh%2F%3Ftoken%3D{NESTED_KEY}&a=1")
+    assert [(f.type, f.value) for f in found] == [("GITHUB_TOKEN", NESTED_KEY)]
+    project = attack_project(tmp_path, ['{"id": "a", "input": "hi"}'])
+    (project / "agent23.py").write_text(NESTED_AGENT, encoding="utf-8")
+    proc, written = _gate(project, agent="python:agent23:run")
+    row = json.loads((project / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert row["decision"]["outcome"] == "deny", row["decision"]  # the default pack denies credentials
+    assert "%3D[GITHUB_TOKEN]" in row["response"]["output"], row["response"]
+    assert NESTED_KEY[:14] not in written
