@@ -40,7 +40,7 @@ def _gate(project: Path, *args: str, agent: str = "python:agent16:run") -> tuple
     proc = attack_gate(project, *flags, agent=agent)
     assert (project / "out" / "verdict.json").exists(), proc.stdout + proc.stderr
     assert (project / "mlflow.db").stat().st_size > 0
-    return proc, _written(project, proc, skip=("ds.jsonl", "agent23.py", "policy23.yaml"))
+    return proc, _written(project, proc, skip=("ds.jsonl", "agent23.py", "policy23.yaml", "worker23.py"))
 
 
 def test_a_key_cut_in_half_by_an_expectation_miss_is_never_written(tmp_path: Path) -> None:
@@ -299,3 +299,38 @@ def test_a_key_inside_a_url_escaped_into_another_urls_query_is_found_and_written
     assert row["decision"]["outcome"] == "deny", row["decision"]  # the default pack denies credentials
     assert "%3D[GITHUB_TOKEN]" in row["response"]["output"], row["response"]
     assert NESTED_KEY[:14] not in written
+
+
+STDERR_KEY = "ghp_" + "StderrKeQ7wErTy9UiOp1AsDfGh2JkLzXcVbNmQ"
+READY_KEY = "ghp_" + "ReadyLnKeQ7wErTy9UiOp1AsDfGh2JkLzXcVbNm"
+STDERR_WORKER = f"""
+import json, sys
+if sys.argv[1:] == ["ready"]:  # a first line that is not the ready line, quoted to 120 characters
+    print("starting " + "s" * 100 + " {READY_KEY}", flush=True)
+for line in sys.stdin:
+    request = json.loads(line)
+    # one stderr line over the 4,096 bytes kept of a line, the key across that cut, then a short line
+    sys.stderr.write("x" * 4080 + " {STDERR_KEY} tail\\n" + "y" * 100 + "\\n")
+    sys.stderr.flush()
+    print(json.dumps({{"id": request["id"], "error": "rejected"}}), flush=True)
+"""
+
+
+@pytest.mark.parametrize("ready", [False, True])
+def test_a_cmd_workers_line_cut_to_length_leaves_no_piece_of_a_key(tmp_path: Path, ready: bool) -> None:
+    """A stderr line is kept to 4,096 bytes and a first line that is not the ready line is quoted to 120: both were cut
+    before anything scrubbed them, so a key across the cut left its first characters in results.jsonl or the error."""
+    project = attack_project(tmp_path, ['{"id": "a", "input": "hi"}'])
+    (project / "worker23.py").write_text(STDERR_WORKER, encoding="utf-8")
+    agent = f"cmd:{sys.executable} worker23.py" + (" ready" if ready else "")
+    if ready:
+        (project / "gatekit.yaml").write_text("agent_options:\n  extra: {ready_line: true}\n", encoding="utf-8")
+        proc = attack_gate(project, "--config", "gatekit.yaml", "--out", "out", "--no-mlflow", agent=agent)
+        assert proc.returncode == 2 and "[GITHUB_T" in proc.stderr, proc.stdout + proc.stderr
+        written = _written(project, proc, skip=("worker23.py",))
+    else:
+        proc, written = _gate(project, agent=agent)
+        row = json.loads((project / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines()[0])
+        assert row["error_message"].startswith("rejected; stderr: ") and "x …\nyyy" in row["error_message"], row
+    for key in (STDERR_KEY, READY_KEY):
+        assert key[:9] not in written, key

@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import select
 import shlex
 import signal
@@ -32,11 +33,12 @@ from gatekit.agents.base import AgentCallError, AgentOptions, expand_env, max_re
 from gatekit.agents.chat_format import invalid
 from gatekit.errors import AgentError
 from gatekit.models import AgentResponse, ErrorType
-from gatekit.redact import scrub_tail
+from gatekit.redact import scrub_cut, scrub_tail
 
 _STDERR_TAIL = 40
 _STDERR_CHARS = 2000
 _STDERR_LINE_BYTES = 4096  # what is kept of one stderr line (only the last _STDERR_CHARS of the tail are shown)
+_LAST_WORD = re.compile(r"\S*$")  # what a line cut to _STDERR_LINE_BYTES loses at its end (a key the cut halved)
 _STDERR_READ = 64 * 1024
 _STARTUP_CHECK_S = 0.5
 _EXTRA_KEYS = {"workers", "env", "cwd", "ready_line", "max_response_bytes"}
@@ -97,11 +99,12 @@ class _Worker:
         """
         assert self.proc.stderr is not None
         partial = bytearray()
+        cut = False  # the line being read is longer than _STDERR_LINE_BYTES
         while True:
             chunk = await self.proc.stderr.read(_STDERR_READ)
             if not chunk:
                 if partial:
-                    self._keep(bytes(partial))
+                    self._keep(bytes(partial), cut)
                 return
             start = 0
             while True:
@@ -110,14 +113,19 @@ class _Worker:
                 room = _STDERR_LINE_BYTES - len(partial)
                 if room > 0:
                     partial += piece[:room]
+                cut = cut or len(piece) > max(room, 0)
                 if end < 0:
                     break
-                self._keep(bytes(partial))
+                self._keep(bytes(partial), cut)
                 partial.clear()
+                cut = False
                 start = end + 1
 
-    def _keep(self, line: bytes) -> None:
-        self.stderr.append(line.decode("utf-8", "replace").rstrip("\r"))
+    def _keep(self, line: bytes, cut: bool = False) -> None:
+        text = line.decode("utf-8", "replace").rstrip("\r")
+        if cut:  # (its last word may be a key the cut halved: the rest of it is no key to the detectors, so it goes)
+            text = _LAST_WORD.sub("", text) + "…"
+        self.stderr.append(text)
         self.stderr_seq += 1
 
     def stderr_since(self, seq: int) -> str:
@@ -247,7 +255,7 @@ class CmdAgent:
         except (ValueError, RecursionError):
             answer = None
         if not (isinstance(answer, dict) and answer.get("ready") is True):
-            snippet = scrub_tail(line[:120].decode("utf-8", "replace").strip(), 120) or ""
+            snippet = scrub_cut(line.decode("utf-8", "replace").strip(), 120) or ""  # (scrubbed, then cut)
             return f'its first line is not {{"ready": true}} (extra.ready_line is set): {snippet!r}'
         return None
 
