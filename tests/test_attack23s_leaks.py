@@ -6,6 +6,7 @@ then reads back every byte it wrote: the output folder, JUnit, the MLflow databa
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import subprocess
@@ -13,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, attack_gate, attack_project
+from conftest import REPO_ROOT, attack_gate, attack_project, serve_http
 
 pytestmark = pytest.mark.slow
 
@@ -333,4 +334,52 @@ def test_a_cmd_workers_line_cut_to_length_leaves_no_piece_of_a_key(tmp_path: Pat
         row = json.loads((project / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines()[0])
         assert row["error_message"].startswith("rejected; stderr: ") and "x …\nyyy" in row["error_message"], row
     for key in (STDERR_KEY, READY_KEY):
+        assert key[:9] not in written, key
+
+
+BODY_KEY = "ghp_" + "NotJsonBQ7wErTy9UiOp1AsDfGh2JkLzXcVbNmQ"
+HEAD_KEY = "ghp_" + "BadHeadLQ7wErTy9UiOp1AsDfGh2JkLzXcVbNmQ"
+LINE_KEY = "ghp_" + "StdoutLnQ7wErTy9UiOp1AsDfGh2JkLzXcVbNmQ"
+
+
+class _Garbled(http.server.BaseHTTPRequestHandler):
+    """Answers a body that is not JSON (its key across the 80-byte quote), or a head with a line that is no header."""
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if b"head" in body:
+            self.wfile.write(f"HTTP/1.1 200 OK\r\n{'h' * 60} {HEAD_KEY}\r\n\r\n".encode())
+            return
+        answer = f"upstream says {'b' * 50} {BODY_KEY} end".encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+LINE_WORKER = f"""
+import sys
+for line in sys.stdin:
+    print("not json " + "n" * 100 + " {LINE_KEY}", flush=True)
+"""
+
+
+@pytest.mark.parametrize("agent", ["http body", "http head", "cmd line"])
+def test_an_answer_quoted_in_its_error_leaves_no_piece_of_a_key(tmp_path: Path, agent: str) -> None:
+    """A 2xx body that is not JSON (quoted to 80 bytes), a response head line that is no header (80), a stdout line of
+    a cmd: worker that is not JSON (120): each quote was cut before anything scrubbed it."""
+    project = attack_project(tmp_path, [json.dumps({"id": "a", "input": agent.split()[1]})])
+    (project / "worker23.py").write_text(LINE_WORKER, encoding="utf-8")
+    with serve_http(_Garbled) as port:
+        spec = f"http://127.0.0.1:{port}/v1/chat/completions" if agent.startswith("http") else ""
+        spec = spec or f"cmd:{sys.executable} worker23.py"
+        (project / "gatekit.yaml").write_text("retries: 0\nagent_options: {model: m1}\n", encoding="utf-8")
+        proc, written = _gate(project, "--config", "gatekit.yaml", agent=spec)
+    row = json.loads((project / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert "[GITH" in row["error_message"], row["error_message"]
+    for key in (BODY_KEY, HEAD_KEY, LINE_KEY):
         assert key[:9] not in written, key

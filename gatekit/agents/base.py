@@ -321,7 +321,8 @@ def check_response(response: AgentResponse) -> AgentResponse:
             arguments = {}
         if not isinstance(arguments, dict):
             raise invalid_response(
-                f"tool call {index} ({name[:80]!r}) has 'arguments' of {_describe(arguments)}; expected a JSON object"
+                f"tool call {index} ({scrub_message_cut(name, 80)!r}) has 'arguments' of {_describe(arguments)}; "
+                "expected a JSON object"
             )
         clean: dict[str, Any] = {"name": name, "arguments": _json_value(arguments, "arguments", 0, budget, set())}
         for key in TOOL_RESULT_KEYS:

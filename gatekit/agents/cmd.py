@@ -33,7 +33,7 @@ from gatekit.agents.base import AgentCallError, AgentOptions, expand_env, max_re
 from gatekit.agents.chat_format import invalid
 from gatekit.errors import AgentError
 from gatekit.models import AgentResponse, ErrorType
-from gatekit.redact import scrub_cut, scrub_tail
+from gatekit.redact import scrub_cut, scrub_message_cut, scrub_tail
 
 _STDERR_TAIL = 40
 _STDERR_CHARS = 2000
@@ -364,7 +364,9 @@ class CmdAgent:
             try:
                 answer = json.loads(line)
             except (ValueError, RecursionError):  # not JSON, not UTF-8, nested too deep, an integer too long
-                snippet = line[:120].decode("utf-8", "replace").strip()
+                snippet = scrub_message_cut(
+                    line[:65536].decode("utf-8", "replace").strip(), 120
+                )  # (scrubbed, then cut)
                 raise invalid(f"agent wrote a line that is not JSON on stdout: {snippet!r}") from None
             answered = answer.get("id") if isinstance(answer, dict) else None
             if type(answered) is int and answered != request_id:  # an id of the agent's own (a string) is not ours

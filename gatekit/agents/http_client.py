@@ -34,6 +34,7 @@ from typing import Any
 
 from gatekit.agents.base import DEFAULT_MAX_RESPONSE_BYTES, AgentCallError
 from gatekit.models import ErrorType
+from gatekit.redact import scrub_message_cut
 
 _MAX_HEAD = 64 * 1024
 _NO_BODY_STATUSES = (204, 304)
@@ -290,13 +291,15 @@ def _parse_head(head: bytes | bytearray) -> tuple[int, dict[str, str], bool]:
     lines = head.decode("latin-1").split("\r\n")
     parts = lines[0].split(" ", 2)
     if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or len(parts[1]) != 3 or not parts[1].isdigit():
-        raise HttpProtocolError(f"bad status line {lines[0][:80]!r}")
+        raise HttpProtocolError(
+            f"bad status line {scrub_message_cut(lines[0], 80)!r}"
+        )  # (the server's: scrubbed, then cut)
     status = int(parts[1])
     headers: dict[str, str] = {}
     for line in lines[1:]:
         name, sep, value = line.partition(":")
         if not sep or not name or name != name.strip():
-            raise HttpProtocolError(f"bad header line {line[:80]!r}")
+            raise HttpProtocolError(f"bad header line {scrub_message_cut(line, 80)!r}")
         key = name.lower()
         value = value.strip()
         headers[key] = f"{headers[key]}, {value}" if key in headers else value

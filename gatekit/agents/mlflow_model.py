@@ -234,7 +234,7 @@ class MlflowModelAgent:
         answer = _unwrap(raw)
         if isinstance(answer, dict) and not answer.keys() & _ANSWER_KEYS:
             # {"a": ..., "b": ...} (a two-column prediction, a dict of other fields) was a successful empty answer
-            keys = ", ".join(repr(str(k))[:40] for k in list(answer)[:5])
+            keys = ", ".join(scrub_message_cut(repr(str(k)), 40) for k in list(answer)[:5])
             raise invalid(
                 f"the model returned a mapping without 'output' or 'tool_calls' (keys {keys}); return the answer "
                 "as 'output' (a one-column prediction is read as the answer)"
@@ -288,7 +288,7 @@ def _predict(model: Any, payload: Any, params: dict[str, Any] | None) -> Any:
         first = (str(exc.message).strip().splitlines() or [""])[0]
         raise AgentCallError(
             ErrorType.EXCEPTION,
-            f"the model's input schema refuses this case (not retried): {first[:400]}",
+            f"the model's input schema refuses this case (not retried): {scrub_message_cut(first, 400)}",
             retryable=False,
         ) from None
 
