@@ -383,3 +383,22 @@ def test_an_answer_quoted_in_its_error_leaves_no_piece_of_a_key(tmp_path: Path, 
     assert "[GITH" in row["error_message"], row["error_message"]
     for key in (BODY_KEY, HEAD_KEY, LINE_KEY):
         assert key[:9] not in written, key
+
+
+PATH_KEY = "ghp_" + "ArgPathKQ7wErTy9UiOp1AsDfGh2JkLzXcVbNmQ"
+PATH_AGENT = f"""
+def run(case_input, context=None):
+    return {{"output": "x", "tool_calls": [{{"name": "lookup", "arguments": {{"note {PATH_KEY}": {{1, 2}}}}}}]}}
+"""
+
+
+def test_an_argument_key_cut_in_an_errors_path_leaves_no_piece_of_a_key(tmp_path: Path) -> None:
+    """An argument that is no JSON data is named by its path, each key cut to 40 characters: a key across the cut
+    (``note ghp_...``) left its first 35 characters in the case's error."""
+    project = attack_project(tmp_path, ['{"id": "a", "input": "hi"}'])
+    (project / "agent23.py").write_text(PATH_AGENT, encoding="utf-8")
+    proc = attack_gate(project, "--out", "out", "--no-mlflow", agent="python:agent23:run")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    row = json.loads((project / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert row["error_message"] == "agent returned a value of type set at arguments.note …; expected JSON data"
+    assert PATH_KEY[:9] not in _written(project, proc, skip=("ds.jsonl", "agent23.py"))

@@ -224,6 +224,20 @@ class _Budget:
         self.chars = chars
 
 
+_KEY_WORD_END = re.compile(r"[^\s\"'.,;:()\[\]{}]*$")  # the end of a key's last word
+
+
+def _path_key(name: str) -> str:
+    """A mapping key as an error's path names it: up to 40 characters, a cut one without its last word.
+
+    The path is built for every value and scrubbed only with the message: a key across the cut (``note ghp_...``)
+    left its first characters, which no detector recognises, in the case's error (results.jsonl, MLflow).
+    """
+    if len(name) <= 40:
+        return name
+    return _KEY_WORD_END.sub("", name[:40]) + "…"
+
+
 def _json_value(value: Any, path: str, depth: int, budget: _Budget, seen: set[int]) -> Any:
     """Copy ``value`` as plain JSON data (dict/list/str/int/float/bool/None) within the bounds."""
     budget.nodes += 1
@@ -260,7 +274,7 @@ def _json_value(value: Any, path: str, depth: int, budget: _Budget, seen: set[in
                 if not isinstance(key, str):
                     raise invalid_response(f"agent returned a non-string key ({_describe(key)}) at {path}")
                 name = _text(key, "a key", MAX_NAME_CHARS)
-                out[name] = _json_value(item, f"{path}.{name[:40]}", depth + 1, budget, seen)
+                out[name] = _json_value(item, f"{path}.{_path_key(name)}", depth + 1, budget, seen)
             return out
         return [_json_value(item, f"{path}[{i}]", depth + 1, budget, seen) for i, item in enumerate(value)]
     finally:
