@@ -884,7 +884,10 @@ def main() -> None:
             traceback.print_exception(exc, file=sys.stderr)
         from gatekit.redact import scrub_message
 
-        message = _shown(scrub_message(" ".join(f"internal error: {type(exc).__name__}: {exc}".split())))
+        try:
+            message = _shown(scrub_message(" ".join(f"internal error: {type(exc).__name__}: {exc}".split())))
+        except Exception:  # noqa: BLE001 - redaction failed too: the message may hold anything, so it is not shown
+            message = f"internal error: {type(exc).__name__} (its message is not shown: it could not be redacted)"
         print(message, file=sys.stderr)
         _annotate_error(message, EXIT_INFRA)
         _exit(EXIT_INFRA)

@@ -392,8 +392,18 @@ class ExpectationResult:
 
 
 def _short(value: Any) -> str:
+    """``value`` as a miss quotes it: JSON, scrubbed, then (never before: no half secret) cut with ``…``.
+
+    An expected string or argument is the dataset's, an actual argument the agent's: a key across the cut left its
+    first characters, which no detector recognises, raw in results.jsonl, verdict.json and report.html.
+    """
+    from gatekit.redact import scrub, scrub_cut
+
     text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-    return text if len(text) <= _MISS_VALUE_CHARS else text[: _MISS_VALUE_CHARS - 1] + "…"
+    if len(text) <= _MISS_VALUE_CHARS:
+        return scrub(text) or text
+    shown = scrub_cut(text, _MISS_VALUE_CHARS + 1) or ""
+    return shown if len(shown) <= _MISS_VALUE_CHARS else shown[: _MISS_VALUE_CHARS - 1] + "…"
 
 
 def _same_json(got: Any, want: Any) -> bool:

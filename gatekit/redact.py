@@ -128,11 +128,11 @@ def add_env_secrets(*names: str) -> None:
 
 
 # environment variables whose names say they hold a credential (OPENAI_API_KEY, HF_TOKEN, AWS_SECRET_ACCESS_KEY,
-# DB_PASSWORD, GITHUB_TOKEN ...): an agent, a cmd: worker or a server it calls echoing one back (a traceback quoting
-# the key, an error body, stderr) must not get it written, whatever it looks like and whether or not a setting
-# names the variable
+# DB_PASSWORD, GITHUB_TOKEN, AZURE_OPENAI_KEY, STRIPE_KEY ...): an agent, a cmd: worker or a server it calls echoing one
+# back (a traceback quoting the key, an error body, stderr) must not get it written, whatever it looks like and whether
+# or not a setting names the variable (a bare ``_KEY`` ending too: AZURE_OPENAI_KEY went written as it was)
 _CREDENTIAL_ENV = re.compile(
-    r"(?:^|_)(?:API_?KEY|ACCESS_?KEY|SECRET(?:_ACCESS)?_?KEY|SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|CREDENTIALS?"
+    r"(?:^|_)(?:API_?KEY|ACCESS_?KEY|SECRET(?:_ACCESS)?_?KEY|KEY|SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|CREDENTIALS?"
     r"|AUTH|PAT|PRIVATE_KEY|CLIENT_SECRET|SAS|CONNECTION_STRING)$",
     re.IGNORECASE,
 )
@@ -424,6 +424,21 @@ def scrub_message(text: str | None) -> str:
 
     keep = frozenset(f.value for f in scan(text) if f.type == "IP_ADDRESS")
     return scrub(text, keep) or ""
+
+
+def scrub_message_cut(text: str | None, limit: int) -> str:
+    """:func:`scrub_message` of ``text``, then its first ``limit`` characters (:func:`scrub_cut`'s windows).
+
+    For a message quoting untrusted text cut to a length (an agent's error, an exception of its code, a database error
+    quoting a row): cut first, a key across the cut left its first characters, which no detector recognises, raw.
+    """
+    if not text:
+        return text or ""
+    from gatekit.governance import scan
+
+    head = text[: max(4 * limit, limit + 8192)]
+    keep = frozenset(f.value for f in scan(head) if f.type == "IP_ADDRESS")
+    return scrub_cut(text, limit, keep) or ""
 
 
 def display_path(path: Any) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from gatekit.models import TOOL_RESULT_KEYS, AgentResponse, ErrorType
+from gatekit.redact import scrub_message_cut
 
 
 @dataclass
@@ -223,6 +224,20 @@ class _Budget:
         self.chars = chars
 
 
+_KEY_WORD_END = re.compile(r"[^\s\"'.,;:()\[\]{}]*$")  # the end of a key's last word
+
+
+def _path_key(name: str) -> str:
+    """A mapping key as an error's path names it: up to 40 characters, a cut one without its last word.
+
+    The path is built for every value and scrubbed only with the message: a key across the cut (``note ghp_...``)
+    left its first characters, which no detector recognises, in the case's error (results.jsonl, MLflow).
+    """
+    if len(name) <= 40:
+        return name
+    return _KEY_WORD_END.sub("", name[:40]) + "…"
+
+
 def _json_value(value: Any, path: str, depth: int, budget: _Budget, seen: set[int]) -> Any:
     """Copy ``value`` as plain JSON data (dict/list/str/int/float/bool/None) within the bounds."""
     budget.nodes += 1
@@ -259,7 +274,7 @@ def _json_value(value: Any, path: str, depth: int, budget: _Budget, seen: set[in
                 if not isinstance(key, str):
                     raise invalid_response(f"agent returned a non-string key ({_describe(key)}) at {path}")
                 name = _text(key, "a key", MAX_NAME_CHARS)
-                out[name] = _json_value(item, f"{path}.{name[:40]}", depth + 1, budget, seen)
+                out[name] = _json_value(item, f"{path}.{_path_key(name)}", depth + 1, budget, seen)
             return out
         return [_json_value(item, f"{path}[{i}]", depth + 1, budget, seen) for i, item in enumerate(value)]
     finally:
@@ -320,7 +335,8 @@ def check_response(response: AgentResponse) -> AgentResponse:
             arguments = {}
         if not isinstance(arguments, dict):
             raise invalid_response(
-                f"tool call {index} ({name[:80]!r}) has 'arguments' of {_describe(arguments)}; expected a JSON object"
+                f"tool call {index} ({scrub_message_cut(name, 80)!r}) has 'arguments' of {_describe(arguments)}; "
+                "expected a JSON object"
             )
         clean: dict[str, Any] = {"name": name, "arguments": _json_value(arguments, "arguments", 0, budget, set())}
         for key in TOOL_RESULT_KEYS:
@@ -402,7 +418,7 @@ def normalise_answer(raw: Any) -> AgentResponse:
         error = dict.get(raw, "error")
         if error is not None:
             raise invalid_response(f"agent returned an error instead of an answer: {error_text(error)}")
-        keys = ", ".join(repr(key)[:40] for key in list(raw)[:5] if isinstance(key, str)) or "none"
+        keys = ", ".join(scrub_message_cut(repr(key), 40) for key in list(raw)[:5] if isinstance(key, str)) or "none"
         raise invalid_response(
             f"agent returned a mapping without 'output' or 'tool_calls' (keys: {keys}); answer with 'output' "
             '({"output": ""} for an empty answer)'
@@ -429,7 +445,7 @@ def error_text(error: Any) -> str:
     """An answer's ``error`` as one short text: its ``message`` when it is an object holding one."""
     message = dict.get(error, "message") if isinstance(error, dict) else error
     text = str.__str__(message) if isinstance(message, str) else _describe(message)
-    return text[:300]
+    return scrub_message_cut(text, 300)
 
 
 def _first(mapping: dict[str, Any], *keys: str) -> Any:

@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import select
 import shlex
 import signal
@@ -39,11 +40,12 @@ from gatekit.agents.base import (
 from gatekit.agents.chat_format import invalid
 from gatekit.errors import AgentError
 from gatekit.models import AgentResponse, ErrorType
-from gatekit.redact import scrub_tail
+from gatekit.redact import scrub_cut, scrub_message_cut, scrub_tail
 
 _STDERR_TAIL = 40
 _STDERR_CHARS = 2000
 _STDERR_LINE_BYTES = 4096  # what is kept of one stderr line (only the last _STDERR_CHARS of the tail are shown)
+_LAST_WORD = re.compile(r"\S*$")  # what a line cut to _STDERR_LINE_BYTES loses at its end (a key the cut halved)
 _STDERR_READ = 64 * 1024
 _STARTUP_CHECK_S = 0.5
 _EXTRA_KEYS = {"workers", "env", "cwd", "ready_line", "max_response_bytes"}
@@ -107,21 +109,23 @@ class _Worker:
         """
         assert self.proc.stderr is not None
         partial = bytearray()
+        cut = False  # the line being read is longer than _STDERR_LINE_BYTES
         while True:
             chunk = await self.proc.stderr.read(_STDERR_READ)
             if not chunk:
                 if partial:
-                    self._keep(bytes(partial))
+                    self._keep(bytes(partial), cut)
                 return
             first = chunk.find(b"\n")
             room = _STDERR_LINE_BYTES - len(partial)
             if first < 0:  # the line in progress goes on
                 if room > 0:
                     partial += chunk[:room]
+                cut = cut or len(chunk) > max(room, 0)
                 continue
             if room > 0:
                 partial += chunk[: min(first, room)]
-            self._keep(bytes(partial))  # the line in progress ends at the first line break
+            self._keep(bytes(partial), cut or first > max(room, 0))  # the line in progress ends at the first break
             partial.clear()
             last = chunk.rfind(b"\n")
             whole = chunk.count(b"\n", first + 1, last + 1)  # the lines that begin and end in this chunk
@@ -133,11 +137,15 @@ class _Worker:
                 end = begin - 1
             self.stderr_seq += whole - len(kept)  # counted, not kept: the tail holds _STDERR_TAIL lines at most
             for begin, end in reversed(kept):
-                self._keep(chunk[begin : min(end, begin + _STDERR_LINE_BYTES)])
+                self._keep(chunk[begin : min(end, begin + _STDERR_LINE_BYTES)], end - begin > _STDERR_LINE_BYTES)
             partial += chunk[last + 1 : last + 1 + _STDERR_LINE_BYTES]
+            cut = len(chunk) - (last + 1) > _STDERR_LINE_BYTES
 
-    def _keep(self, line: bytes) -> None:
-        self.stderr.append(line.decode("utf-8", "replace").rstrip("\r"))
+    def _keep(self, line: bytes, cut: bool = False) -> None:
+        text = line.decode("utf-8", "replace").rstrip("\r")
+        if cut:  # (its last word may be a key the cut halved: the rest of it is no key to the detectors, so it goes)
+            text = _LAST_WORD.sub("", text) + "…"
+        self.stderr.append(text)
         self.stderr_seq += 1
 
     def stderr_since(self, seq: int) -> str:
@@ -270,7 +278,7 @@ class CmdAgent:
         except (ValueError, RecursionError):
             answer = None
         if not (isinstance(answer, dict) and answer.get("ready") is True):
-            snippet = scrub_tail(line[:120].decode("utf-8", "replace").strip(), 120) or ""
+            snippet = scrub_cut(line.decode("utf-8", "replace").strip(), 120) or ""  # (scrubbed, then cut)
             return f'its first line is not {{"ready": true}} (extra.ready_line is set): {snippet!r}'
         return None
 
@@ -379,7 +387,9 @@ class CmdAgent:
             try:
                 answer = json.loads(line)
             except (ValueError, RecursionError):  # not JSON, not UTF-8, nested too deep, an integer too long
-                snippet = line[:120].decode("utf-8", "replace").strip()
+                snippet = scrub_message_cut(
+                    line[:65536].decode("utf-8", "replace").strip(), 120
+                )  # (scrubbed, then cut)
                 raise invalid(f"agent wrote a line that is not JSON on stdout: {snippet!r}") from None
             answered = answer.get("id") if isinstance(answer, dict) else None
             if type(answered) is int and answered != request_id:  # an id of the agent's own (a string) is not ours

@@ -54,7 +54,7 @@ from gatekit.agents.http_client import (
 from gatekit.chat import to_messages
 from gatekit.errors import AgentError
 from gatekit.models import AgentResponse, ErrorType
-from gatekit.redact import add_credential_header, add_known_secret, add_url_secrets, scrub_cut
+from gatekit.redact import add_credential_header, add_known_secret, add_url_secrets, scrub_cut, scrub_message_cut
 
 _OPENAI_PASSTHROUGH = ("tools", "tool_choice", "response_format", "temperature", "max_tokens", "seed")
 _EXTRA_KEYS = {
@@ -388,7 +388,7 @@ class HttpAgent:
         try:
             body = json.loads(raw)
         except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, nested too deep, an integer too long
-            snippet = raw[:80].decode("utf-8", "replace")
+            snippet = scrub_message_cut(raw[:65536].decode("utf-8", "replace"), 80)  # (scrubbed, then cut)
             why = "" if isinstance(exc, json.JSONDecodeError | UnicodeDecodeError) else f" ({_json_limit(exc)})"
             raise AgentCallError(
                 ErrorType.INVALID_RESPONSE,

@@ -35,6 +35,7 @@ from typing import Any
 
 from gatekit.agents.base import DEFAULT_MAX_RESPONSE_BYTES, AgentCallError
 from gatekit.models import ErrorType
+from gatekit.redact import scrub_message_cut
 
 _MAX_HEAD = 64 * 1024
 # interim (1xx) responses before the real one: 100 Continue, a few 103 Early Hints. Unbounded, a server streaming
@@ -310,13 +311,15 @@ def _parse_head(head: bytes | bytearray) -> tuple[int, dict[str, str], bool]:
         or not parts[1].isascii()
         or not parts[1].isdigit()
     ):
-        raise HttpProtocolError(f"bad status line {lines[0][:80]!r}")
+        raise HttpProtocolError(
+            f"bad status line {scrub_message_cut(lines[0], 80)!r}"
+        )  # (the server's: scrubbed, then cut)
     status = int(parts[1])
     headers: dict[str, str] = {}
     for line in lines[1:]:
         name, sep, value = line.partition(":")
         if not sep or not name or name != name.strip():
-            raise HttpProtocolError(f"bad header line {line[:80]!r}")
+            raise HttpProtocolError(f"bad header line {scrub_message_cut(line, 80)!r}")
         key = name.lower()
         value = value.strip()
         headers[key] = f"{headers[key]}, {value}" if key in headers else value

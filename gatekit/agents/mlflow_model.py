@@ -36,6 +36,7 @@ from gatekit.agents.threads import AgentThreads
 from gatekit.chat import to_messages
 from gatekit.errors import AgentError
 from gatekit.models import AgentResponse
+from gatekit.redact import scrub_message_cut
 
 _EXTRA_KEYS = {"input_format", "params"}
 _ANSWER_KEYS = {"output", "tool_calls"}  # a mapping answer holds one of them (``normalise_response``'s fields)
@@ -119,13 +120,13 @@ class MlflowModelAgent:
             # the model's own code (models-from-code, load_context) ending the process: a failed start, exit 2, as for
             # a python: agent's import (was an internal error, exit 3, "AgentCallError: ... the case fails")
             if isinstance(exc, AgentExitCalled):
-                what = str(exc).removesuffix("; the case fails")[:300]
+                what = scrub_message_cut(str(exc).removesuffix("; the case fails"), 300)
             else:
-                what = f"its code raised {type(exc).__name__}({str(exc)[:200]!r}), which would end the gate"
+                what = f"its code raised {type(exc).__name__}({scrub_message_cut(str(exc), 200)!r}), which would end the gate"
             raise AgentError(f"agent spec {self.spec!r}: cannot load the MLflow model: {what}") from None
         except Exception as exc:  # noqa: BLE001 - the model's own code failed to load (a missing dependency...)
             # (was an internal error, exit 3 with no verdict.json: the agent did not start, exit 2 with the reason)
-            first = (str(exc).strip().splitlines() or [""])[0][:300]
+            first = scrub_message_cut((str(exc).strip().splitlines() or [""])[0], 300)
             raise AgentError(
                 f"agent spec {self.spec!r}: cannot load the MLflow model: {type(exc).__name__}: {first} "
                 "(install what the model needs in this environment: see its requirements.txt / conda.yaml)"
@@ -233,7 +234,7 @@ class MlflowModelAgent:
         answer = _unwrap(raw)
         if isinstance(answer, dict) and not answer.keys() & _ANSWER_KEYS:
             # {"a": ..., "b": ...} (a two-column prediction, a dict of other fields) was a successful empty answer
-            keys = ", ".join(repr(str(k))[:40] for k in list(answer)[:5])
+            keys = ", ".join(scrub_message_cut(repr(str(k)), 40) for k in list(answer)[:5])
             raise invalid(
                 f"the model returned a mapping without 'output' or 'tool_calls' (keys {keys}); return the answer "
                 "as 'output' (a one-column prediction is read as the answer)"
@@ -290,7 +291,7 @@ def _predict(model: Any, payload: Any, params: dict[str, Any] | None) -> Any:
         first = (str(exc.message).strip().splitlines() or [""])[0]
         raise AgentCallError(
             ErrorType.EXCEPTION,
-            f"the model's input schema refuses this case (not retried): {first[:400]}",
+            f"the model's input schema refuses this case (not retried): {scrub_message_cut(first, 400)}",
             retryable=False,
         ) from None
 

@@ -40,12 +40,13 @@ def escaped_error(exc: BaseException) -> BaseException:
     from gatekit.agents.base import AgentCallError
     from gatekit.agents.exit_guard import AgentExitCalled
     from gatekit.models import ErrorType
+    from gatekit.redact import scrub_message_cut
 
+    # (scrubbed, then cut: a key across the cut left its first characters raw)
     if isinstance(exc, AgentExitCalled):
-        return AgentCallError(ErrorType.EXCEPTION, str(exc)[:300], retryable=False)
-    message = (
-        f"the agent raised {type(exc).__name__}({str(exc)[:200]!r}), which would end the gate; an error of the case"
-    )
+        return AgentCallError(ErrorType.EXCEPTION, scrub_message_cut(str(exc), 300), retryable=False)
+    shown = scrub_message_cut(str(exc), 200)
+    message = f"the agent raised {type(exc).__name__}({shown!r}), which would end the gate; an error of the case"
     return AgentCallError(ErrorType.EXCEPTION, message, retryable=False)
 
 

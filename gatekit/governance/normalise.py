@@ -506,9 +506,25 @@ def _replaced(text: str, changing: list[str], table: _Table) -> str:
 
 # Percent-escapes (RFC 3986) of the characters an e-mail address, a phone number or a number's separators are written
 # with, read as those characters: a link's query value (``email=jane.doe%40example.com``, ``phone=%2B14155552671``,
-# ``q=call%20415-555-2671``). Others (``%3A``, ``%2F``, ``%3D``...) stay as written; a double escape (``%2540``) too.
-_ESCAPES = {"40": "@", "2B": "+", "20": " ", "2E": ".", "2D": "-", "28": "(", "29": ")"}
-_ESCAPE = re.compile("%(?:40|2[0289BDEbde])")
+# ``q=call%20415-555-2671``); and of a URL's own separators (``%3A``, ``%2F``, ``%3F``, ``%3D``): a link inside a
+# link's query (``?next=https%3A%2F%2Fh%2F%3Ftoken%3Dghp_...``), whose key, glued to ``%3D``, no rule found. Others
+# (``%26``: "&" starts an HTML escape; ``%22``...) stay as written; a double escape (``%2540``) too.
+_ESCAPES = {
+    "40": "@",
+    "2B": "+",
+    "20": " ",
+    "2E": ".",
+    "2D": "-",
+    "28": "(",
+    "29": ")",
+    "3D": "=",
+    "3A": ":",
+    "2F": "/",
+    "3F": "?",
+}
+# (``%22``, a quote, is none of them: the class once held a second "2", so a text with "%22" raised KeyError in scan()
+# and every scrub: an agent's error quoting a URL ended the gate with a traceback printing it raw)
+_ESCAPE = re.compile("%(?:40|2[089BDEFbdef]|3[ADFadf])")
 _ESCAPE_FORMS = [(f"%{code}", char) for code, char in _ESCAPES.items()] + [
     (f"%{code.lower()}", char) for code, char in _ESCAPES.items() if code != code.lower()
 ]

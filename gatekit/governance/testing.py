@@ -105,11 +105,27 @@ def _check(
     if "redactions" in expect and dict(decision.redactions) != dict(expect["redactions"] or {}):
         failures.append(f"redactions {decision.redactions}, expected {expect['redactions']}")
     if "output" in expect and decision.redacted_output != expect["output"]:
-        failures.append(f"redacted output {decision.redacted_output!r}, expected {expect['output']!r}")
+        failures.append(f"redacted output {_shown_output(decision.redacted_output)}, expected {expect['output']!r}")
     for text in expect.get("reasons_contain") or []:
         if not any(text in reason for reason in decision.reasons):
             failures.append(f"no reason contains {text!r} ({decision.reasons})")
     return failures
+
+
+def _shown_output(text: str) -> str:
+    """The redacted output as a failure quotes it: a secret the policy left in it named by its type, never shown.
+
+    A failure line is printed (a CI log): the key a policy failed to redact went there raw.
+    """
+    from gatekit.governance import scan
+    from gatekit.redact import redact_secrets
+
+    shown = redact_secrets(text)
+    if shown == text:
+        return repr(text)
+    kinds = sorted({finding.type for finding in scan(text) if finding.is_secret})
+    left = f"a {', '.join(kinds)}" if kinds else "a credential"
+    return f"{shown!r} (the policy left {left} in it, replaced here)"
 
 
 def _check_expect_types(expect: dict[str, Any], where: str) -> None:
@@ -218,6 +234,7 @@ def run_policy_test_file(path: str | Path, policies: dict[Path, Policy] | None =
     import yaml
 
     from gatekit.fsio import MAX_YAML_BYTES, read_input_text
+    from gatekit.redact import redact_secrets
     from gatekit.yamlio import safe_load, yaml_fix
 
     file = Path(path)
@@ -290,7 +307,9 @@ def run_policy_test_file(path: str | Path, policies: dict[Path, Policy] | None =
             raise PolicyError(f"{where}: expect_stop must be true or false (unquoted), not {test['expect_stop']!r}")
         if "expect_stop" in test and bool(test["expect_stop"]) != (run.stop_reason is not None):
             failures.append(f"run stop reason {run.stop_reason!r}, expected a stop: {bool(test['expect_stop'])}")
-        results.append(PolicyTestResult(str(file), name, not failures, failures))
+        # (a failure quotes the test's response, the decision's reasons and output: printed, so no secret in them)
+        shown = [redact_secrets(failure) for failure in failures]
+        results.append(PolicyTestResult(str(file), redact_secrets(name), not failures, shown))
     return results
 
 

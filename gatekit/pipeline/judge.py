@@ -55,6 +55,44 @@ def scrub(text: str | None, keep: frozenset[str] = frozenset()) -> str | None:
     return _scrub(text, keep)
 
 
+# what is written of a response holds no secret the detectors find, whatever the policy says: a policy without a
+# sensitive_data rule (tools only) or one that allows a secret type let an agent's key reach results.jsonl, verdict.json,
+# report.html and MLflow raw. Personal data stays the policy's decision (``allow`` is a choice a team may make).
+_WRITTEN_SECRETS = {
+    "id": "gatekit-written-secrets",
+    "version": "1",
+    "rules": [
+        {
+            "id": "written-secrets",
+            "kind": "sensitive_data",
+            "scan": ["output", "tool_arguments"],
+            "outcomes": {"secrets": "allow_with_redaction"},
+        }
+    ],
+}
+
+
+def written_secrets_policy(policy: Any) -> Any:
+    """The policy that masks secrets in what is written of a response, or None when ``policy`` masks them all itself.
+
+    ``policy`` does when one of its sensitive_data rules scans the output and the tool arguments and acts on every
+    secret type (redacts, denies or holds for review: each of those replaces the value): no second scan then.
+    """
+    from gatekit.governance.detectors import SECRET_TYPES
+
+    for rule in getattr(policy, "rules", None) or []:
+        if (
+            getattr(rule, "kind", None) == "sensitive_data"
+            and getattr(rule, "scan_output", False)
+            and getattr(rule, "scan_tools", False)
+            and getattr(rule, "acting", frozenset()).issuperset(SECRET_TYPES)
+        ):
+            return None
+    from gatekit.governance.policy import policy_from_dict
+
+    return policy_from_dict(_WRITTEN_SECRETS, name="<written secrets>")
+
+
 def scrub_decision(decision: Decision, keep: frozenset[str]) -> None:
     """Scrub what a decision repeats from the agent: reasons (tool names, rule errors) and tool names."""
     decision.reasons = scrub_all(decision.reasons, keep)
@@ -107,6 +145,7 @@ class CaseJudge:
         self.traces = traces
         self.run_id = run_id
         self.keep = keep  # values scrub leaves readable (the configured agent host)
+        self.written_secrets = written_secrets_policy(policy)
         self.stop_after = stop_after_identical_failures
         self.inputs = MetricInputs()
         self.decisions: list[Decision] = []
@@ -148,10 +187,16 @@ class CaseJudge:
         # The decision was made on the raw tool names and model; what is written is scrubbed.
         scrub_decision(decision, self.keep)
         if result.response is not None:
+            output, tool_calls = decision.redacted_output, decision.redacted_tool_calls
+            if self.written_secrets is not None:  # the policy leaves secrets: they go from what is written all the same
+                written = self.written_secrets.evaluate(
+                    {"id": case.id}, {"output": output, "tool_calls": tool_calls}, record=False
+                )
+                output, tool_calls = written.redacted_output, written.redacted_tool_calls
             result.response = AgentResponse(
                 # the policy redacted what it found; credentials this run sent are masked whatever the policy says
-                output=mask_known(decision.redacted_output),
-                tool_calls=mask_known(decision.redacted_tool_calls),
+                output=mask_known(output),
+                tool_calls=mask_known(tool_calls),
                 usage=response.usage,
                 model=scrub(response.model, self.keep),
                 cost_usd=response.cost_usd,

@@ -46,7 +46,9 @@ def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     for hint in (" Try setting", " Consider", " Possible fixes", " Original Line"):
         text = text.split(hint)[0]  # DuckDB's option hints do not apply to gatekit's users
-    return text[:400]
+    from gatekit.redact import scrub_message_cut
+
+    return scrub_message_cut(text, 400)  # (a value DuckDB quotes: scrubbed before the cut, no half secret)
 
 
 def _reads_as_number(value: Any) -> bool:

@@ -904,8 +904,10 @@ def _nfc(text: Any) -> Any:
 
 
 def _first_line(exc: BaseException) -> str:
+    from gatekit.redact import scrub_message_cut
+
     text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:300]
+    return scrub_message_cut(text[0], 300) if text else type(exc).__name__  # (no half secret: scrubbed, then cut)
 
 
 def _ecdf_points(levels: list[float], xs: list[float], n: int) -> list[list[float]]:

@@ -31,7 +31,7 @@ from gatekit.governance.policy import Policy, RunState, load_policy
 from gatekit.governance.rules.tools import Account
 from gatekit.models import TOOL_RESULT_KEYS, Decision, Outcome
 from gatekit.production.schema import timestamp_text
-from gatekit.redact import add_credential_env, scrub, scrub_field
+from gatekit.redact import add_credential_env, scrub, scrub_field, scrub_message_cut
 from gatekit.runtime import stages
 from gatekit.runtime.decision import TARGET_TYPE, GuardDecision, PolicyViolation, ReviewRequired
 from gatekit.runtime.sinks import ACTION_TYPE, BackgroundWriter, SpanSink, TraceSink, log, note_failure
@@ -1086,7 +1086,11 @@ class Enforcer:
     def _guard_error(self, exc: BaseException) -> Decision:
         with self._lock:
             self._counts["guard_errors"] += 1
-        message = str(exc).replace("\n", " ")[:300] if not isinstance(exc, RecursionError) else "recursion too deep"
+        message = (  # (scrubbed, then cut: a key across the cut left its first characters raw)
+            scrub_message_cut(str(exc).replace("\n", " "), 300)
+            if not isinstance(exc, RecursionError)
+            else "recursion too deep"
+        )
         reason = f"guard error: {type(exc).__name__}: {message}"
         rule = {"id": GUARD_RULE_ID, "kind": "guard", "outcome": "deny", "reason": reason, "owasp": []}
         return Decision(Outcome.DENY, [rule], [f"{GUARD_RULE_ID}: {reason}"])

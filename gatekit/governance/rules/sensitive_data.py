@@ -6,7 +6,8 @@ raw.
 
 Each detected type has an outcome: ``allow_with_redaction`` (typed placeholder such as ``[EMAIL_ADDRESS]``, or a
 keyed HMAC token ``[EMAIL_ADDRESS:1f2e3d4c5b6a]`` when joinability matters), ``deny``, ``require_review``
-or ``allow``. Values are redacted from what gatekit writes whatever the outcome, except ``allow``.
+or ``allow``. Values are redacted from what gatekit writes whatever the outcome, except ``allow``
+(a secret is masked in what the gate writes even then: ``gatekit.pipeline.judge.written_secrets_policy``).
 
 Tool arguments are read in context: a string under an argument key that names an identifier
 (``identifier_keys``, by default ``id``, ``ids``, ``*_id``, ``*_ids``, camelCase ``itemId`` included)
