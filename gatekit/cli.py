@@ -172,10 +172,12 @@ class _VisibleFormatter(logging.Formatter):
 
 
 def _err(message: str) -> None:
+    r"""``message`` on stderr in one line: a line break in a quoted path or spec is shown as ``\n``."""
     from gatekit.redact import scrub_message
+    from gatekit.report.text import one_line
 
-    # messages quote paths, labels, specs: no secret, no PII, no terminal control sequence
-    typer.echo(_shown(scrub_message(message)), err=True)
+    # messages quote paths, labels, specs: no secret, no PII, no terminal control sequence, no line of their own
+    typer.echo(one_line(scrub_message(message)), err=True)
 
 
 def _say(message: str) -> None:
@@ -194,13 +196,17 @@ def _fail_user(exc: GatekitError) -> typer.Exit:
 
 
 def _fail_internal(exc: BaseException, what: str = "the gate fails closed") -> typer.Exit:
+    from gatekit.fsio import path_too_long
     from gatekit.redact import redact_secrets, scrub_message
 
+    too_long = path_too_long(exc)  # a path given: bad input (exit 2), not an internal error
+    if too_long is not None:
+        return _fail_user(too_long)
     message = f"internal error ({what}): {type(exc).__name__}: {scrub_message(str(exc))}"
     if _state["debug"]:
         import traceback
 
-        _err(redact_secrets("".join(traceback.format_exception(exc))).rstrip())
+        typer.echo(_shown(redact_secrets("".join(traceback.format_exception(exc))).rstrip()), err=True)
     _err(" ".join(message.split()))
     _annotate_error(message, EXIT_INFRA)
     return typer.Exit(EXIT_INFRA)
@@ -877,6 +883,11 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - last line of defence: one line, exit 3, no traceback
         if _is_usage_error(exc):
             _usage_error(exc)
+        from gatekit.fsio import path_too_long
+
+        too_long = path_too_long(exc)  # a path given to any command: bad input (exit 2), not an internal error
+        if too_long is not None:
+            sys.exit(_fail_user(too_long).exit_code)
         if _state["debug"]:
             import traceback
 

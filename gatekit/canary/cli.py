@@ -60,6 +60,9 @@ def _fail(exc: BaseException, annotations: TextIO | None = None) -> typer.Exit:
     from gatekit.redact import scrub_message
     from gatekit.sinks.github import publish_error as publish_github_error
 
+    from gatekit.fsio import path_too_long
+
+    exc = path_too_long(exc) or exc  # a path given: bad input (exit 2), not an internal error
     if isinstance(exc, GatekitError):
         message, code = f"error: {scrub_message(str(exc))}", exc.exit_code
     else:
@@ -92,10 +95,13 @@ def _no_empty_path(**flags: str | None) -> None:
 
 
 def _visible(text: str) -> str:
-    """``text`` for the terminal: control characters (an ANSI escape from a log's value or a path) escaped."""
-    from gatekit.report.text import visible_controls
+    r"""``text`` as one terminal line: control characters (an ANSI escape from a log's value or a path) escaped.
 
-    return visible_controls(text)
+    A line break in a path (``--logs $'a\nb.jsonl'``) is shown as ``\n``: it never starts a line of its own.
+    """
+    from gatekit.report.text import one_line
+
+    return one_line(text)
 
 
 def canary_command(
