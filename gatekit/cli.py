@@ -615,9 +615,10 @@ def schema(
     if kind not in schemas:
         import difflib
 
-        close = difflib.get_close_matches(kind, list(schemas), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(kind[:100], list(schemas), n=1, cutoff=0.6)
         meant = f"did you mean {close[0]!r}? " if close else ""
-        _err(f"error: unknown schema {kind!r}; {meant}use one of: {', '.join(schemas)}")
+        shown = kind if len(kind) <= 60 else f"{kind[:57]}..."  # (a pasted file was echoed whole)
+        _err(f"error: unknown schema {shown!r}; {meant}use one of: {', '.join(schemas)}")
         raise typer.Exit(EXIT_USAGE)
     typer.echo(json.dumps(schemas[kind](), indent=2))
 

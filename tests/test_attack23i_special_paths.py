@@ -166,3 +166,25 @@ def test_eval_production_a_fifo_is_refused_before_the_replay(tmp_path: Path) -> 
     line = one_line_exit_2(proc)  # was exit 1 after the whole replay: "drift check failed: ... not a regular file"
     assert line.startswith("error: --production prod.jsonl: not a regular file (a FIFO, device or socket)"), line
     assert not (tmp_path / "out" / "results.jsonl").exists()  # no case was replayed
+
+
+GUARD = ["guard", "serve", "--upstream", "http://127.0.0.1:9/v1", "--policy", str(REPO_ROOT / "policies" / "default.yaml")]
+
+
+@pytest.mark.parametrize("flag", ["--upstream-timeout", "--read-timeout", "--idle-timeout"])
+def test_guard_refuses_an_infinite_timeout(tmp_path: Path, flag: str) -> None:
+    # (inf was taken: the proxy served, and a client or an upstream that never finished held its slot for ever)
+    line = one_line_exit_2(gatekit(tmp_path, *GUARD, "--port", "0", flag, "inf"))
+    assert line == f"error: {flag}: must be a finite number of seconds > 0", line
+
+
+@pytest.mark.parametrize("flag", ["--log-to", "--trace-to"])
+def test_guard_log_path_too_long_is_named_not_a_listen_error(tmp_path: Path, flag: str) -> None:
+    line = one_line_exit_2(gatekit(tmp_path, *GUARD, "--port", "0", flag, "y" * 300 + ".jsonl"))
+    assert line.startswith(f"error: {flag} yyyyyyyy"), line  # was "cannot listen on 127.0.0.1:0: File name too long"
+    assert "the path is too long" in line and "listen" not in line, line
+
+
+def test_an_unknown_schema_name_is_shown_cut(tmp_path: Path) -> None:
+    line = one_line_exit_2(gatekit(tmp_path, "schema", "z" * 10_000))
+    assert f"'{'z' * 57}...'" in line and len(line) < 200, line  # the whole argument was echoed
