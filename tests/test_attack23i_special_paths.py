@@ -188,3 +188,20 @@ def test_guard_log_path_too_long_is_named_not_a_listen_error(tmp_path: Path, fla
 def test_an_unknown_schema_name_is_shown_cut(tmp_path: Path) -> None:
     line = one_line_exit_2(gatekit(tmp_path, "schema", "z" * 10_000))
     assert f"'{'z' * 57}...'" in line and len(line) < 200, line  # the whole argument was echoed
+
+
+HUGE = "9" * 5000  # over Python's 4,300-digit int() conversion limit
+
+
+@pytest.mark.parametrize("kind", ["policy", "rules", "config"])
+def test_a_yaml_integer_of_5000_digits_is_bad_input_naming_its_line(tmp_path: Path, kind: str) -> None:
+    (tmp_path / "logs.jsonl").write_text("", encoding="utf-8")
+    text, args = {
+        "policy": (f"id: p\nversion: '1'\nrules: []\nx: {HUGE}\n", ["policy", "check", "f.yaml"]),
+        "rules": (f"window: {HUGE}\n", ["canary", "--no-mlflow", "--logs", "logs.jsonl", "--rules", "f.yaml"]),
+        "config": (f"timeout: 5\nconcurrency: {HUGE}\n", ["eval", "--no-mlflow", "--config", "f.yaml"]),
+    }[kind]
+    (tmp_path / "f.yaml").write_text(text, encoding="utf-8")
+    line = one_line_exit_2(gatekit(tmp_path, *args))  # was an internal error (exit 3): ValueError of int()
+    where = {"policy": 4, "rules": 1, "config": 2}[kind]
+    assert line.startswith(f"error: f.yaml:{where}: invalid YAML: a number of 5,000 characters is too long"), line
