@@ -205,3 +205,19 @@ def test_a_yaml_integer_of_5000_digits_is_bad_input_naming_its_line(tmp_path: Pa
     line = one_line_exit_2(gatekit(tmp_path, *args))  # was an internal error (exit 3): ValueError of int()
     where = {"policy": 4, "rules": 1, "config": 2}[kind]
     assert line.startswith(f"error: f.yaml:{where}: invalid YAML: a number of 5,000 characters is too long"), line
+
+
+def test_the_demo_agent_answers_a_one_megabyte_case_within_its_timeout(tmp_path: Path) -> None:
+    # its e-mail pattern rescanned from every letter (quadratic, in C, holding the GIL): a 1 MB case ran for hours
+    # and the gate's --timeout never fired; the demo gate (gatekit.yaml) hung on one long line
+    attack_project(tmp_path, ['{"id": "a", "input": "' + "x" * (1 << 20) + '"}', '{"id": "b", "input": "hi"}'])
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEKIT_")}
+    env["PYTHONPATH"] = f"{REPO_ROOT}{os.pathsep}{tmp_path}"
+    args = ["eval", "--dataset", "ds.jsonl", "--agent", "python:examples.demo_agent:run", "--thresholds", "th.yaml"]
+    args += ["--policy", str(REPO_ROOT / "policies" / "default.yaml"), "--no-mlflow", "--out", "out", "--timeout", "10"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "gatekit", *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=90
+    )
+    assert proc.returncode in (0, 1), (proc.returncode, proc.stderr)
+    rows = [json.loads(line) for line in (tmp_path / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {row["case_id"]: row["ok"] for row in rows} == {"a": True, "b": True}, rows  # answered, not timed out
