@@ -221,3 +221,20 @@ def test_the_demo_agent_answers_a_one_megabyte_case_within_its_timeout(tmp_path:
     assert proc.returncode in (0, 1), (proc.returncode, proc.stderr)
     rows = [json.loads(line) for line in (tmp_path / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines()]
     assert {row["case_id"]: row["ok"] for row in rows} == {"a": True, "b": True}, rows  # answered, not timed out
+
+
+def test_policy_test_of_a_fifo_says_what_it_is(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "tests.yaml")
+    line = one_line_exit_2(gatekit(tmp_path, "policy", "test", "tests.yaml"))
+    assert line.startswith("error: tests.yaml: a FIFO (named pipe), not a policy test file"), line  # was "no such"
+
+
+def test_drift_reference_results_a_folder_or_a_fifo_says_what_it_is(tmp_path: Path) -> None:
+    rows = "".join(f'{{"id": "c{i}", "input": "hello {i}"}}\n' for i in range(30))
+    (tmp_path / "ref.jsonl").write_text(rows, encoding="utf-8")
+    (tmp_path / "folder.jsonl").mkdir()
+    os.mkfifo(tmp_path / "fifo.jsonl")
+    base = ["drift", "--no-mlflow", "--reference", "ref.jsonl", "--production", "ref.jsonl", "--out", "d"]
+    for name, kind in (("folder.jsonl", "a folder, not a file"), ("fifo.jsonl", "a FIFO (named pipe)")):
+        line = one_line_exit_2(gatekit(tmp_path, *base, "--reference-results", name))
+        assert line.startswith(f"error: {name}: cannot read results ({kind}"), line  # was "no such file"
