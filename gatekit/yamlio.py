@@ -86,7 +86,6 @@ class StrictLoader(yaml.SafeLoader):
                 seen[key] = line
         return super().construct_mapping(node, deep=deep)
 
-
     def construct_yaml_int(self, node: Any) -> Any:
         """An integer; one of more digits than Python converts (4,300) is an error naming its line.
 

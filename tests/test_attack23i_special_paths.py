@@ -143,7 +143,8 @@ def test_report_out_never_replaces_a_fifo_or_a_device(tmp_path: Path, kind: str)
     line = one_line_exit_2(gatekit(tmp_path, "report", str(verdict), "--out", "report.html"))
     assert "report.html: cannot write the report" in line and "not a regular file" in line, line
     mode = os.lstat(target).st_mode
-    assert (stat.S_ISFIFO(mode) if kind == "fifo" else stat.S_ISCHR(mode)), oct(mode)  # still what it was
+    still = stat.S_ISFIFO(mode) if kind == "fifo" else stat.S_ISCHR(mode)
+    assert still, oct(mode)  # still what it was
 
 
 def test_junit_to_a_fifo_is_refused_as_a_bad_path_and_the_fifo_stays(tmp_path: Path) -> None:
@@ -168,7 +169,8 @@ def test_eval_production_a_fifo_is_refused_before_the_replay(tmp_path: Path) -> 
     assert not (tmp_path / "out" / "results.jsonl").exists()  # no case was replayed
 
 
-GUARD = ["guard", "serve", "--upstream", "http://127.0.0.1:9/v1", "--policy", str(REPO_ROOT / "policies" / "default.yaml")]
+POLICY = str(REPO_ROOT / "policies" / "default.yaml")
+GUARD = ["guard", "serve", "--upstream", "http://127.0.0.1:9/v1", "--policy", POLICY]
 
 
 @pytest.mark.parametrize("flag", ["--upstream-timeout", "--read-timeout", "--idle-timeout"])

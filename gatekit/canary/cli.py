@@ -57,10 +57,9 @@ def _fail(exc: BaseException, annotations: TextIO | None = None) -> typer.Exit:
     import os
     import sys
 
+    from gatekit.fsio import path_too_long
     from gatekit.redact import scrub_message
     from gatekit.sinks.github import publish_error as publish_github_error
-
-    from gatekit.fsio import path_too_long
 
     exc = path_too_long(exc) or exc  # a path given: bad input (exit 2), not an internal error
     if isinstance(exc, GatekitError):
