@@ -240,3 +240,24 @@ def test_drift_reference_results_a_folder_or_a_fifo_says_what_it_is(tmp_path: Pa
     for name, kind in (("folder.jsonl", "a folder, not a file"), ("fifo.jsonl", "a FIFO (named pipe)")):
         line = one_line_exit_2(gatekit(tmp_path, *base, "--reference-results", name))
         assert line.startswith(f"error: {name}: cannot read results ({kind}"), line  # was "no such file"
+
+
+@pytest.mark.parametrize("command", ["rollback", "eval"])
+def test_a_sqlite_store_that_is_a_folder_is_refused_at_once(tmp_path: Path, command: str) -> None:
+    # MLflow retried for two minutes (a multi-line SQLAlchemy warning each time), then exit 3; the gate after its replay
+    (tmp_path / "store.db").mkdir()
+    uri = f"sqlite:///{tmp_path / 'store.db'}"
+    if command == "rollback":
+        args = ["rollback", "--model", "m", "--tracking-uri", uri]
+    else:
+        attack_project(tmp_path, ['{"id": "a", "input": "hi"}'])
+        args = ["eval", "--dataset", "ds.jsonl", "--agent", "python:agent16:run", "--thresholds", "th.yaml"]
+        args += ["--policy", POLICY, "--out", "out", "--tracking-uri", uri]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEKIT_", "MLFLOW_"))}
+    env["PYTHONPATH"] = f"{REPO_ROOT}{os.pathsep}{tmp_path}"
+    proc = subprocess.run(
+        [sys.executable, "-m", "gatekit", *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    line = one_line_exit_2(proc)
+    assert f"{tmp_path / 'store.db'} is a directory, not a database file" in line, line
+    assert not (tmp_path / "out" / "results.jsonl").exists()  # (eval: refused before the replay)

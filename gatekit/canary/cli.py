@@ -277,9 +277,10 @@ def rollback_command(
 ) -> None:
     """Move a registered-model alias back to the version that held it before the last gatekit promotion."""
     from gatekit.promotion import rollback
-    from gatekit.sinks.mlflow import env_publish_timeout, publish_deadline
+    from gatekit.sinks.mlflow import check_store_opens, env_publish_timeout, publish_deadline
 
     try:
+        check_store_opens(tracking_uri)  # a store MLflow cannot open (a folder as sqlite:///PATH): exit 2 at once
         # all of its registry requests together, as a gate's publish: a server answering each one just under MLflow's
         # timeout (30 s, three tries) held the rollback step of a failed canary for minutes
         with publish_deadline(env_publish_timeout()):
