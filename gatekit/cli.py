@@ -173,10 +173,12 @@ class _VisibleFormatter(logging.Formatter):
 
 
 def _err(message: str) -> None:
+    r"""``message`` on stderr in one line: a line break in a quoted path or spec is shown as ``\n``."""
     from gatekit.redact import scrub_message
+    from gatekit.report.text import one_line
 
-    # messages quote paths, labels, specs: no secret, no PII, no terminal control sequence
-    typer.echo(_shown(scrub_message(message)), err=True)
+    # messages quote paths, labels, specs: no secret, no PII, no terminal control sequence, no line of their own
+    typer.echo(one_line(scrub_message(message)), err=True)
 
 
 def _say(message: str) -> None:
@@ -195,13 +197,17 @@ def _fail_user(exc: GatekitError) -> typer.Exit:
 
 
 def _fail_internal(exc: BaseException, what: str = "the gate fails closed") -> typer.Exit:
+    from gatekit.fsio import path_too_long
     from gatekit.redact import redact_secrets, scrub_message
 
+    too_long = path_too_long(exc)  # a path given: bad input (exit 2), not an internal error
+    if too_long is not None:
+        return _fail_user(too_long)
     message = f"internal error ({what}): {type(exc).__name__}: {scrub_message(str(exc))}"
     if _state["debug"]:
         import traceback
 
-        _err(redact_secrets("".join(traceback.format_exception(exc))).rstrip())
+        typer.echo(_shown(redact_secrets("".join(traceback.format_exception(exc))).rstrip()), err=True)
     _err(" ".join(message.split()))
     _annotate_error(message, EXIT_INFRA)
     return typer.Exit(EXIT_INFRA)
@@ -610,9 +616,10 @@ def schema(
     if kind not in schemas:
         import difflib
 
-        close = difflib.get_close_matches(kind, list(schemas), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(kind[:100], list(schemas), n=1, cutoff=0.6)
         meant = f"did you mean {close[0]!r}? " if close else ""
-        _err(f"error: unknown schema {kind!r}; {meant}use one of: {', '.join(schemas)}")
+        shown = kind if len(kind) <= 60 else f"{kind[:57]}..."  # (a pasted file was echoed whole)
+        _err(f"error: unknown schema {shown!r}; {meant}use one of: {', '.join(schemas)}")
         raise typer.Exit(EXIT_USAGE)
     typer.echo(json.dumps(schemas[kind](), indent=2))
 
@@ -878,6 +885,11 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - last line of defence: one line, exit 3, no traceback
         if _is_usage_error(exc):
             _usage_error(exc)
+        from gatekit.fsio import path_too_long
+
+        too_long = path_too_long(exc)  # a path given to any command: bad input (exit 2), not an internal error
+        if too_long is not None:
+            sys.exit(_fail_user(too_long).exit_code)
         if _state["debug"]:
             import traceback
 

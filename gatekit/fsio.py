@@ -87,6 +87,23 @@ def missing_file_hint(path: str | os.PathLike[str], *, folders: bool = False) ->
     return ""
 
 
+def path_too_long(exc: BaseException) -> ConfigError | None:
+    """A ``ConfigError`` for an ``OSError`` "File name too long" (a path a flag or a file named), else None.
+
+    ``Path.exists()`` / ``is_file()`` raise it instead of answering False, so a name over 255 bytes (or a path over
+    4,096) given to any flag was an internal error (exit 3, the whole path in the message); it is bad input (exit 2)
+    naming the path, shortened.
+    """
+    if not isinstance(exc, OSError) or exc.errno != errno.ENAMETOOLONG:
+        return None
+    name = exc.filename if isinstance(exc.filename, str) else os.fsdecode(exc.filename or "") if exc.filename else ""
+    shown = name if len(name) <= 160 else f"{name[:100]}...{name[-40:]} ({len(name):,} characters)"
+    return ConfigError(
+        f"{shown or 'a path'}: the path is too long (a folder or file name over 255 bytes, or the whole path over "
+        "4,096); check the path"
+    )
+
+
 def make_output_folder(out: Path, flag: str = "--out") -> None:
     """Create the output folder ``out``; OSError's text is one line naming ``flag`` and what to do.
 
@@ -507,8 +524,18 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically; see :func:`atomic_write_text`."""
+    """Write ``data`` to ``path`` atomically; see :func:`atomic_write_text`.
+
+    A FIFO, device or socket at ``path`` (or a link to one) is refused with ``InputFileError``: the rename would put
+    a regular file in its place (``gatekit report --out /dev/full`` run as root replaced the device).
+    """
     target = Path(path)
+    try:
+        mode = os.stat(target).st_mode
+    except OSError:  # no file there yet (or none to look at: the write below says why)
+        mode = stat.S_IFREG
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):  # (a folder: the rename below refuses it, EISDIR)
+        raise InputFileError(f"{file_kind(mode)}, not a regular file; give the path of a file to write")
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -86,6 +86,22 @@ class StrictLoader(yaml.SafeLoader):
                 seen[key] = line
         return super().construct_mapping(node, deep=deep)
 
+    def construct_yaml_int(self, node: Any) -> Any:
+        """An integer; one of more digits than Python converts (4,300) is an error naming its line.
+
+        PyYAML's ``int()`` raised ``ValueError`` there: an internal error (exit 3) of every command reading YAML.
+        """
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:
+            raise YamlError(
+                f"a number of {len(str(node.value)):,} characters is too long; write a number of at most 4,300 digits",
+                node.start_mark,
+            ) from None
+
+
+StrictLoader.add_constructor("tag:yaml.org,2002:int", StrictLoader.construct_yaml_int)
+
 
 def load_yaml(text: str) -> tuple[Any, Any]:
     """Parse one YAML document with ``StrictLoader``; return ``(data, node)``.

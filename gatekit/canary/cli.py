@@ -57,9 +57,11 @@ def _fail(exc: BaseException, annotations: TextIO | None = None) -> typer.Exit:
     import os
     import sys
 
+    from gatekit.fsio import path_too_long
     from gatekit.redact import scrub_message
     from gatekit.sinks.github import publish_error as publish_github_error
 
+    exc = path_too_long(exc) or exc  # a path given: bad input (exit 2), not an internal error
     if isinstance(exc, GatekitError):
         message, code = f"error: {scrub_message(str(exc))}", exc.exit_code
     else:
@@ -92,10 +94,13 @@ def _no_empty_path(**flags: str | None) -> None:
 
 
 def _visible(text: str) -> str:
-    """``text`` for the terminal: control characters (an ANSI escape from a log's value or a path) escaped."""
-    from gatekit.report.text import visible_controls
+    r"""``text`` as one terminal line: control characters (an ANSI escape from a log's value or a path) escaped.
 
-    return visible_controls(text)
+    A line break in a path (``--logs $'a\nb.jsonl'``) is shown as ``\n``: it never starts a line of its own.
+    """
+    from gatekit.report.text import one_line
+
+    return one_line(text)
 
 
 def canary_command(
@@ -272,9 +277,10 @@ def rollback_command(
 ) -> None:
     """Move a registered-model alias back to the version that held it before the last gatekit promotion."""
     from gatekit.promotion import rollback
-    from gatekit.sinks.mlflow import env_publish_timeout, publish_deadline
+    from gatekit.sinks.mlflow import check_store_opens, env_publish_timeout, publish_deadline
 
     try:
+        check_store_opens(tracking_uri)  # a store MLflow cannot open (a folder as sqlite:///PATH): exit 2 at once
         # all of its registry requests together, as a gate's publish: a server answering each one just under MLflow's
         # timeout (30 s, three tries) held the rollback step of a failed canary for minutes
         with publish_deadline(env_publish_timeout()):

@@ -48,12 +48,14 @@ class LogFollower:
 
     def paths(self) -> list[Path]:
         """The files to judge now (no file: nothing written yet); the log's new lines are copied on the way."""
-        from gatekit.drift.sources import RotatedLogError, resolve_paths
+        from gatekit.drift.sources import NotRegularFileError, RotatedLogError, resolve_paths
         from gatekit.errors import DatasetError
 
         try:
             live = resolve_paths(self.logs, "logs")
         except RotatedLogError:  # a log rotated under the watch into a name it cannot read: a read error
+            raise
+        except NotRegularFileError:  # a FIFO or a device is never a log file: bad input (it was watched silently)
             raise
         except DatasetError:  # no file (yet, or between a rename and the next file)
             live = []

@@ -20,7 +20,7 @@ from gatekit.canary.core import AHEAD_TOLERANCE_S, MAX_WINDOWS, CanaryResult, an
 from gatekit.canary.engine import TABLE, open_engine
 from gatekit.canary.follow import LogFollower
 from gatekit.canary.rules import RolloutRules
-from gatekit.drift.sources import PathNameError, escaped_name
+from gatekit.drift.sources import NotRegularFileError, PathNameError, escaped_name
 from gatekit.errors import ConfigError, DatasetError
 from gatekit.fmt import noun
 from gatekit.interrupts import raise_if_stopped
@@ -60,6 +60,7 @@ def watch(
         raise ConfigError(f"--timeout {timeout_s:g}: give a number of seconds, 0 or more (e.g. --timeout 600)")
     if engine not in ("duckdb", "spark"):  # before the banner and the first poll, not after them
         raise ConfigError(f"--engine {engine!r}: unknown engine; use duckdb or spark")
+    _refuse_non_regular(logs)
     interval = interval_s if interval_s is not None else min(5.0, rules.window_seconds / 4)
     since_us = parse_time(since, "--since") if since else int(clock() * 1e6)
     windows = int(clock() * 1e6) // (rules.window_seconds * 1_000_000) - since_us // (rules.window_seconds * 1_000_000)
@@ -106,6 +107,25 @@ def watch(
             session.stop()
 
 
+def _refuse_non_regular(logs: str) -> None:
+    """A FIFO or a device as ``--logs`` is refused before the banner (it was watched, silently, until the timeout).
+
+    A log not there yet is waited for, as at every poll.
+    """
+    from gatekit.drift.sources import resolve_paths
+    from gatekit.production.mlflow_traces import is_mlflow_spec
+    from gatekit.production.spark_engine import is_spark_table_spec
+
+    if is_mlflow_spec(logs) or is_spark_table_spec(logs):
+        return
+    try:
+        resolve_paths(logs, "logs")
+    except NotRegularFileError:
+        raise
+    except DatasetError:
+        return
+
+
 def _loop(
     logs: str, rules: RolloutRules, engine: str, session: Any, since_us: int, interval: float,
     deadline: float | None, timeout_s: float | None, on_rollback: list[str] | None,
@@ -130,7 +150,7 @@ def _loop(
                 failures, unread = 0, None
             else:  # the log is gone (or not there yet): an earlier judgement says nothing about now
                 judged = None
-        except PathNameError:  # a file name no engine opens: the same at every poll
+        except (PathNameError, NotRegularFileError):  # a file name no engine opens, a FIFO: the same at every poll
             raise
         except DatasetError as exc:
             failures, unread = failures + 1, exc  # a line half-written: try again next poll

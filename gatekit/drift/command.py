@@ -265,6 +265,13 @@ def drift_command(
             publish_error(str(exc), exc.exit_code)
             raise typer.Exit(exc.exit_code) from None
     except Exception as exc:  # noqa: BLE001 - fail closed on any internal error
+        from gatekit.fsio import path_too_long
+
+        too_long = path_too_long(exc)  # a path given: bad input (exit 2), not an internal error
+        if too_long is not None:
+            typer.echo(f"error: {safe(scrub_message(str(too_long)), 2000)}", err=True)
+            publish_error(str(too_long), too_long.exit_code)
+            raise typer.Exit(too_long.exit_code) from None
         message = f"internal error (drift fails closed): {type(exc).__name__}: {exc}"
         typer.echo(safe(scrub_message(message), 2000), err=True)
         publish_error(message, EXIT_INFRA)

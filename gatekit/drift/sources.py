@@ -145,6 +145,10 @@ class RotatedLogError(DatasetError):
     """A folder or glob holds a rotated or compressed log that cannot be read (never skipped)."""
 
 
+class NotRegularFileError(DatasetError):
+    """A path that is a FIFO, a device or a socket: the same at every look (``gatekit watch`` does not wait on it)."""
+
+
 class PathNameError(DatasetError):
     """A file name that is not UTF-8: DuckDB and Spark take paths as UTF-8 text and cannot open it."""
 
@@ -193,7 +197,7 @@ def resolve_paths(spec: str, side: str) -> list[Path]:
         file_format(path)
         return [path]
     elif path.exists():  # a FIFO would block the engine's read, a device never end
-        raise DatasetError(f"--{side} {spec}: not a regular file (a FIFO, device or socket); pass a log file")
+        raise NotRegularFileError(f"--{side} {spec}: not a regular file (a FIFO, device or socket); pass a log file")
     else:
         raise DatasetError(f"--{side} {spec}: no such file, folder or glob; check the path")
     files = [p for p in found if p.name.lower().endswith(SUPPORTED)]

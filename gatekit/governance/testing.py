@@ -320,6 +320,13 @@ def run_policy_tests(directory: str | Path) -> list[PolicyTestResult]:
         files = [root]
     elif root.is_dir():
         files = sorted([*root.rglob("*.yaml"), *root.rglob("*.yml")])
+    elif root.exists():  # a FIFO, a device: there, but no file to read (was "no such ... file or directory")
+        from gatekit.fsio import file_kind
+
+        raise PolicyError(
+            f"{root}: {file_kind(root.stat().st_mode)}, not a policy test file; give a policy test file or the "
+            "folder that holds them (such as policies/tests)"
+        )
     else:
         hint = missing_file_hint(root, folders=True)
         raise PolicyError(

@@ -186,11 +186,16 @@ def prepare(config: GateConfig, *, command: str, started: datetime, locks: list[
     if config.production:
         import glob
 
+        from gatekit.drift.sources import resolve_paths
+
         if not glob.glob(config.production) and not Path(config.production).exists():
             raise ConfigError(
                 f"--production {config.production}: no file or folder matches; pass production logs "
                 "(.jsonl/.parquet/.csv, a folder or a glob)"
             )
+        # a FIFO, a device, a folder or glob of no log file: refused now, not by a failed drift check (exit 1)
+        # after the whole replay
+        resolve_paths(config.production, "production")
     baseline = _baseline(config, thresholds, agent_spec, dataset.sha256)
     out = Path(config.out)
     from gatekit.fsio import OutputLock, make_output_folder

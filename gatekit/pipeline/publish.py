@@ -301,6 +301,7 @@ def _write_junit(verdict: Verdict, junit: Path, say: Callable[[str], None] | Non
     An unwritable path sets exit 2 (bad path) or 3 (failing disk) and says why; with ``keep_exit`` (the rewrite
     after a later failure) a non-zero exit code set earlier stays.
     """
+    from gatekit.fsio import InputFileError
     from gatekit.report.junit import write_junit
 
     try:
@@ -308,6 +309,7 @@ def _write_junit(verdict: Verdict, junit: Path, say: Callable[[str], None] | Non
         return True
     except OSError as exc:
         bad_path = isinstance(exc, IsADirectoryError | NotADirectoryError | PermissionError | FileNotFoundError)
+        bad_path = bad_path or isinstance(exc, InputFileError)  # a FIFO or a socket there: never replaced
         bad_path = bad_path or Path(junit).is_dir()  # ``--junit /``: the rename onto a mount point is EBUSY
         bad_path = bad_path or Path(junit).parent.is_file()  # ``--junit a-file/x.xml``: mkstemp says EEXIST
         hint = "pass a writable file path" if bad_path else "check the disk"

@@ -502,7 +502,7 @@ def load_results_map(path: Path) -> dict[str, dict[str, Any]]:
     """First result row per ``case_id`` of a gate run's results.jsonl, as measurement fields (legacy paths)."""
     from gatekit.results import read_results_file
 
-    if not path.is_file():
+    if not path.exists():  # (a folder, a FIFO: read_results_file says what it is, not "no such file")
         raise DatasetError(f"--reference-results {path}: no such file; pass a gate run's results.jsonl")
     measured: dict[str, dict[str, Any]] = {}
     for row in read_results_file(path).rows:

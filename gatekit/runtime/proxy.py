@@ -158,8 +158,8 @@ class ProxySettings:
             ("--read-timeout", self.request_read_timeout_s),
             ("--idle-timeout", self.idle_timeout_s),
         ):
-            if not value > 0:
-                raise ConfigError(f"{name}: must be a number of seconds > 0")
+            if not (value > 0 and math.isfinite(value)):  # (inf waited forever: a client or upstream held a slot)
+                raise ConfigError(f"{name}: must be a finite number of seconds > 0")
         for name, path in (("--log-to", self.log_to), ("--trace-to", self.trace_to)):
             if path is not None:
                 _check_appendable(name, Path(path))
@@ -172,13 +172,16 @@ def _check_appendable(flag: str, path: Path) -> None:
     Once serving, a sink that fails is counted and requests go on; a path that could never work is a
     configuration error at start, not a proxy that serves every request without a production-log row.
     """
-    from gatekit.fsio import file_kind
+    from gatekit.fsio import file_kind, path_too_long
     from gatekit.redact import display_path
 
     problem = None
     try:
         mode: int | None = os.stat(path).st_mode  # (a symlink is judged by what it points to)
-    except OSError:
+    except OSError as exc:
+        too_long = path_too_long(exc)  # (was "cannot listen on 127.0.0.1:8787: File name too long")
+        if too_long is not None:
+            raise ConfigError(f"{flag} {display_path(too_long)}") from None
         mode = None
     if path.is_dir():
         problem = "is a folder; give a file path such as logs/production.jsonl"

@@ -193,6 +193,7 @@ def check_store_opens(tracking_uri: str | None) -> None:
     if given:  # (before mlflow is imported: a typo is told at once)
         _check_uri_form(given, "--tracking-uri" if tracking_uri else "MLFLOW_TRACKING_URI")
     uri = resolve_tracking_uri(tracking_uri)
+    _sqlite_file_or_none(uri)
     scheme = urllib.parse.urlsplit(uri).scheme
     if scheme not in ("", "file") and not (len(scheme) == 1 and os.name == "nt"):  # (C:\ is a Windows path)
         return
@@ -213,6 +214,32 @@ def check_store_opens(tracking_uri: str | None) -> None:
         "database, e.g. --tracking-uri sqlite:///mlflow.db (`mlflow migrate-filestore` moves old runs), or set "
         "MLFLOW_ALLOW_FILE_STORE=true, or pass --no-mlflow"
     )
+
+
+def _sqlite_file_or_none(uri: str) -> None:
+    """A ``sqlite:///PATH`` store whose PATH is a folder, a FIFO or a device: ``ConfigError`` naming it.
+
+    SQLAlchemy cannot open it, and MLflow retried for two minutes, printing a multi-line warning at each try, before
+    the command failed (exit 3); a gate did so after its whole replay.
+    """
+    import stat
+
+    from gatekit.fsio import file_kind
+
+    if not uri.startswith("sqlite:///"):
+        return
+    db = uri.removeprefix("sqlite:///").split("?", 1)[0]
+    if db in ("", ":memory:"):
+        return
+    try:
+        mode = os.stat(db).st_mode
+    except OSError:  # not there yet (MLflow creates it) or not reachable: said when it is opened
+        return
+    if not stat.S_ISREG(mode):
+        raise ConfigError(
+            f"MLflow tracking store {redact_urls(uri)}: {db} is {file_kind(mode)}, not a database file; choose "
+            "another --tracking-uri (or MLFLOW_TRACKING_URI), or pass --no-mlflow to log nothing"
+        )
 
 
 # the tracking-store URI schemes MLflow itself opens (a "+driver" suffix aside); plugins add theirs by entry point
