@@ -353,6 +353,9 @@ def analyse(
             f"{variant}: cost sum overflows in {len(overflow)} window(s) (cost_usd values near 1.8e308), the first "
             f"starting {iso(min(overflow) * window_us)}: cost_per_request_usd is unknown there"
         )
+    lookalikes = _lookalike_variants(engine, rules, start_us, end_us) if decision == "promote" and indices else None
+    if lookalikes:  # rows of a variant written otherwise (CANARY): left out, they could hide the canary's failures
+        decision, reasons, needed = "hold", [lookalikes], {}
     in_progress = int(getattr(engine, "in_progress", 0) or 0)
     hung = _hung_requests(rules, in_progress, getattr(engine, "oldest_in_progress_ms", None), total_rows, now_us)
     if hung and decision == "promote":  # requests with no outcome yet: inconclusive, and inconclusive is no pass
@@ -620,6 +623,25 @@ def _check_variants(engine: Engine, rules: RolloutRules) -> None:
     raise ConfigError(
         f"--logs: no row has variant {rules.baseline!r} or {rules.canary!r} (the rows have: {seen}); "
         "name the variants with baseline:/canary: in the rules file, or write `variant` in the production rows"
+    )
+
+
+def _lookalike_variants(engine: Engine, rules: RolloutRules, start_us: int, end_us: int) -> str | None:
+    """Why rows labelled like a judged variant but for case or spaces (``CANARY``) hold a promotion, or None.
+
+    Such rows are no variant's and are left out of every window: a canary pod started with ``--variant Canary`` had its
+    failed requests left out, and the stage was promoted on the healthy pods' rows.
+    """
+    found = engine.rows(
+        q.lookalike_variants_sql(engine.dialect, TABLE, (rules.baseline, rules.canary), start_us, end_us)
+    )
+    if not found:
+        return None
+    seen = ", ".join(f"{str(v)[:80]!r} ({int(n)} {noun(int(n), 'row')})" for v, n in found)  # (label-shaped)
+    return (
+        f"inconclusive: rows labelled like the judged variants {rules.baseline!r} / {rules.canary!r} but written "
+        f"otherwise ({seen}) are in no window; relabel the guard or proxy that writes them (variant=, guard serve "
+        "--variant), or fix those rows"
     )
 
 

@@ -62,6 +62,9 @@ NATIVE, RESULTS, LEGACY = "production-log", "eval-results", "legacy"
 # a governance_traces.jsonl (its first row has policy, outcome and rules): the guard and the gate write one next to
 # their data, so a folder of production logs may hold one; it is no data file of its own
 TRACES = "decision-traces"
+# a JSON Lines or CSV file with no row yet (0 bytes, blank lines, a BOM alone): the log logrotate's ``create`` just made,
+# or a writer's file before its first request; in a folder or glob of logs it holds nothing to judge
+EMPTY = "empty"
 
 
 @dataclass
@@ -103,7 +106,9 @@ def sniff(path: Path) -> str:
 
             with _open_text(path) as handle:
                 reader = csv.reader(bounded_lines(handle, path))
-                header = next(reader, None) or []
+                header = next(reader, None)
+                if header is None:  # (not even a header)
+                    return EMPTY
                 if "schema_version" in header:
                     first = next(reader, None)
                     if first is not None and len(first) > header.index("schema_version"):
@@ -123,6 +128,7 @@ def sniff(path: Path) -> str:
                     if isinstance(row, dict) and {"policy", "outcome", "rules"} <= row.keys():
                         return TRACES
                     return LEGACY
+            return EMPTY  # (no line that is not blank)
     except DatasetError:
         raise
     except UnicodeDecodeError as exc:
@@ -227,11 +233,14 @@ def open_side(
         return _open_spark_table(engine, spec_text, side, specs, timestamp_field, explicit)
     paths = list(paths) if paths else resolve_paths(spec_text, side)
     kinds_of = {path: sniff(path) for path in paths}
-    if len(paths) > 1 and set(kinds_of.values()) != {TRACES}:  # (a folder or glob: traces beside the data pass over)
+    if len(paths) > 1 and set(kinds_of.values()) != {EMPTY}:  # (a folder or glob: a file with no row holds nothing)
+        paths = [path for path in paths if kinds_of[path] != EMPTY]
+    if len(paths) > 1 and {kinds_of[p] for p in paths} != {TRACES}:  # (a folder or glob: traces beside data pass over)
         paths = [path for path in paths if kinds_of[path] != TRACES]
     by_kind: dict[str, Path] = {}
     for path in paths:
-        by_kind.setdefault(LEGACY if kinds_of[path] == TRACES else kinds_of[path], path)  # (traces alone: as before)
+        kind = kinds_of[path]
+        by_kind.setdefault(LEGACY if kind in (TRACES, EMPTY) else kind, path)  # (traces / empty files alone: as before)
     kinds = set(by_kind)
     if len(kinds) > 1:
         from gatekit.redact import display_path
