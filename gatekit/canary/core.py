@@ -353,8 +353,10 @@ def analyse(
             f"{variant}: cost sum overflows in {len(overflow)} window(s) (cost_usd values near 1.8e308), the first "
             f"starting {iso(min(overflow) * window_us)}: cost_per_request_usd is unknown there"
         )
-    lookalikes = _lookalike_variants(engine, rules, start_us, end_us) if decision == "promote" and indices else None
-    if lookalikes:  # rows of a variant written otherwise (CANARY): left out, they could hide the canary's failures
+    # (a canary run checks them before a promotion; a watch's poll whenever nothing fired, for its --timeout)
+    looked = decision == "promote" or (not with_comparisons and decision != "rollback")
+    lookalikes = _lookalike_variants(engine, rules, start_us, end_us) if looked and indices else None
+    if lookalikes and decision == "promote":  # rows of a variant written otherwise (CANARY) could hide its failures
         decision, reasons, needed = "hold", [lookalikes], {}
     in_progress = int(getattr(engine, "in_progress", 0) or 0)
     hung = _hung_requests(rules, in_progress, getattr(engine, "oldest_in_progress_ms", None), total_rows, now_us)
@@ -403,6 +405,7 @@ def analyse(
         "rows_ahead_of_now": {v: ahead.get(v, (0, 0))[0] for v in variants} if ahead_us is not None else None,
         "versions": versions,
         "variants": {"baseline": rules.baseline, "canary": rules.canary},
+        "lookalike_variants": lookalikes,
         "rules": [s.to_dict(start_us, window_us) for s in states],
         "comparisons": comparisons,
         "windows": [

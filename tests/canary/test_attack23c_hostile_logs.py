@@ -22,7 +22,8 @@ from typing import Any
 
 import pytest
 
-from canary.traffic import now_after, traffic, write_jsonl
+from canary.guarded_traffic import gatekit_cli
+from canary.traffic import T0, now_after, stamp, traffic, write_jsonl
 from gatekit.canary.core import CanaryResult, analyse, parse_time
 from gatekit.canary.engine import open_engine
 from gatekit.canary.rules import RolloutRules
@@ -202,3 +203,21 @@ def test_another_variant_name_is_no_lookalike(tmp_path: Path) -> None:
     # a third variant of another name (an A/B arm) is not the canary's: judged as before
     result = judge(_two_canary_pods(tmp_path, "canary-b")).data
     assert result["decision"] == "promote", result["reasons"]
+
+
+def test_watch_holds_at_the_timeout_on_rows_labelled_otherwise(tmp_path: Path) -> None:
+    """The two pods' traffic moved to the last 12 complete minutes (a watch judges up to the wall clock)."""
+    log = _two_canary_pods(tmp_path, "Canary")
+    end = datetime.now(UTC).replace(second=0, microsecond=0)
+    shift = end - timedelta(minutes=12) - T0
+    rows = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    for row in rows:
+        row["timestamp"] = stamp(datetime.fromisoformat(row["timestamp"].replace("Z", "+00:00")) + shift)
+    write_jsonl(log, rows)
+    rules = tmp_path / "rollout.yaml"
+    rules.write_text("rollback:\n  - rule: error_rate > 1% for 3 consecutive windows\n", encoding="utf-8")
+    proc = gatekit_cli("watch", "--logs", str(log), "--rules", str(rules), "--since", stamp(T0 + shift),
+                       "--timeout", "0", "--interval", "0.1")  # fmt: skip
+    assert proc.returncode == 4, proc.stdout + proc.stderr  # it was 0: "no rollback rule fired"
+    assert "HOLD: inconclusive: rows labelled like the judged variants" in proc.stderr
+    assert "'Canary' (" in proc.stderr
