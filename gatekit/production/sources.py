@@ -109,7 +109,9 @@ def sniff(path: Path) -> str:
                 header = next(reader, None)
                 if header is None:  # (not even a header)
                     return EMPTY
+                header = [name.strip(" ") for name in header]  # (DuckDB reads ` request_id ` as request_id; Spark too)
                 if "schema_version" in header:
+                    _check_header(path, header)
                     first = next(reader, None)
                     if first is not None and len(first) > header.index("schema_version"):
                         _check_version(path, first[header.index("schema_version")], 2)
@@ -140,6 +142,22 @@ def sniff(path: Path) -> str:
     except Exception as exc:  # noqa: BLE001 - pyarrow raises its own error types for a broken Parquet footer
         raise DatasetError(f"{path}: not a readable data file ({exc}); check the file") from None
     return LEGACY
+
+
+def _check_header(path: Path, header: list[str]) -> None:
+    """Refuse a production-log CSV header naming a column twice (``variant,...,variant``).
+
+    DuckDB read the first such column (the second as ``variant_1``), Spark neither (``variant0``, ``variant7``: "the rows
+    have no variant column"): which cell holds a row's variant was a guess, and the engines guessed differently.
+    """
+    seen: set[str] = set()
+    for name in header:
+        if name and name in seen:
+            raise DatasetError(
+                f"{path}:1: the header names column {name[:40]!r} twice; remove or rename one (a row's value would be "
+                "read from either)"
+            )
+        seen.add(name)
 
 
 def _first_row(path: Path, number: int, line: str) -> Any:

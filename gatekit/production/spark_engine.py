@@ -270,7 +270,10 @@ class SparkEngine:
                 groups: dict[tuple[str, ...], list[str]] = {}
                 for path in source.paths:
                     groups.setdefault(_csv_header(path), []).append(path)
-                frames = [csv.csv(paths) for paths in groups.values()]
+                frames = []
+                for paths in groups.values():
+                    frame = csv.csv(paths)  # header names stripped of spaces (` request_id `), as DuckDB reads them
+                    frames.append(frame.toDF(*[c.strip(" ") for c in frame.columns]))
                 df = frames[0]
                 for frame in frames[1:]:
                     df = df.unionByName(frame, allowMissingColumns=True)

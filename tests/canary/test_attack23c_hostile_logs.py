@@ -221,3 +221,36 @@ def test_watch_holds_at_the_timeout_on_rows_labelled_otherwise(tmp_path: Path) -
     assert proc.returncode == 4, proc.stdout + proc.stderr  # it was 0: "no rollback rule fired"
     assert "HOLD: inconclusive: rows labelled like the judged variants" in proc.stderr
     assert "'Canary' (" in proc.stderr
+
+
+def _csv_log(path: Path, header: list[str], columns: list[str]) -> Path:
+    """The traffic as CSV: ``header`` written, the cells of ``columns`` (the same length) below it."""
+    import csv
+
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for row in traffic(10, per_minute=60, seed=9):
+            writer.writerow(["" if row.get(c) is None else row[c] for c in columns])
+    return path
+
+
+COLUMNS = ["schema_version", "timestamp", "request_id", "variant", "latency_ms", "error", "cost_usd", "outcome"]
+
+
+def test_csv_header_names_with_spaces_around_them_are_read_alike(tmp_path: Path, spark: Any) -> None:
+    # DuckDB read ` request_id ` as request_id (and judged the log); Spark found no request_id column (exit 2)
+    header = [f" {name} " if name in ("request_id", "variant") else name for name in COLUMNS]
+    log = _csv_log(tmp_path / "prod.csv", header, COLUMNS)
+    duck, on_spark = judge(log).data, judge(log, "spark", spark).data
+    assert duck["decision"] == on_spark["decision"] == "promote"
+    assert duck["rows_seen"] == on_spark["rows_seen"] == 1200
+
+
+def test_a_csv_header_naming_a_column_twice_is_refused_on_both_engines(tmp_path: Path, spark: Any) -> None:
+    # DuckDB read the first `variant` cell (the second as variant_1), Spark neither ("no variant column"): refused
+    log = _csv_log(tmp_path / "prod.csv", [*COLUMNS, "variant"], [*COLUMNS, "request_id"])
+    for engine in ("duckdb", "spark"):
+        with pytest.raises(DatasetError) as refused:
+            judge(log, engine, spark)
+        assert f"{log}:1: the header names column 'variant' twice" in str(refused.value), engine
