@@ -277,7 +277,7 @@ def analyse(
                 unjudgeable[column] = (rows_before + int(count), min(earliest, int(row[0])))
         w = Window(
             int(row[0]), int(row[2]), int(row[3] or 0), int(row[4] or 0),
-            _f(row[5]), _f(row[6]), _f(row[7]), int(row[8] or 0), _f(row[9]),
+            _digits(row[5]), _digits(row[6]), _digits(row[7]), int(row[8] or 0), _digits(row[9]),
             int(row[10] or 0), int(row[11] or 0), int(row[12] or 0),
         )  # fmt: skip
         series[str(row[1])][w.index] = w
@@ -661,6 +661,17 @@ def _other_variants(engine: Engine, rules: RolloutRules) -> str:
         f"no row in the period has variant {rules.canary!r} (the rows have: {seen}); if the canary's guard or proxy "
         "labels its rows otherwise, set canary: in the rules file or the guard's variant= (guard serve --variant)"
     )
+
+
+def _digits(value: Any) -> float | None:
+    """An engine's percentile or sum, finite, to 12 significant digits (None when unknown or not finite).
+
+    DuckDB's and Spark's ``percentile_cont`` interpolate, and their sums add, in another order: the same window's p99
+    came as 3000.0000000000005 on one and 3000.0 on the other, and a rule `latency_p99_ms > 3000` judged the window
+    bad on DuckDB and ok on Spark (a sum's last bits also vary with DuckDB's threads). Read to 12 digits, both are 3000.
+    """
+    number = _f(value)
+    return None if number is None else float(f"{number:.12g}")
 
 
 def _f(value: Any) -> float | None:

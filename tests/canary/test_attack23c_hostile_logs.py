@@ -254,3 +254,34 @@ def test_a_csv_header_naming_a_column_twice_is_refused_on_both_engines(tmp_path:
         with pytest.raises(DatasetError) as refused:
             judge(log, engine, spark)
         assert f"{log}:1: the header names column 'variant' twice" in str(refused.value), engine
+
+
+def test_a_percentile_exactly_at_a_rule_limit_is_judged_alike_on_both_engines(tmp_path: Path, spark: Any) -> None:
+    # p99 of these 11 latencies is 2999.9991 + 0.9 * 0.001 = 3000 (numpy: 3000.0); DuckDB's percentile_cont gave
+    # 3000.0000000000005 (the window bad: rollback), Spark's 3000.0 (ok: promote)
+    latencies = [2900.0 + k for k in range(9)] + [2999.9991, 3000.0001]
+    rows = []
+    for minute in range(3):
+        for k, latency in enumerate(latencies):
+            for variant in ("baseline", "canary"):
+                moment = T0 + timedelta(minutes=minute, seconds=k)
+                rows.append({"schema_version": 1, "timestamp": stamp(moment), "request_id": f"{variant}-{minute}-{k}",
+                             "variant": variant, "latency_ms": latency, "error": None, "outcome": "allow"})  # fmt: skip
+    log = write_jsonl(tmp_path / "prod.jsonl", rows)
+    rules = RolloutRules.model_validate(
+        {
+            "min_windows": 3,
+            "rollback": [{"metric": "latency_p99_ms", "op": ">", "threshold": "3000ms", "for": 1, "min_requests": 5}],
+        }
+    )
+    decided = []
+    for engine in ("duckdb", "spark"):
+        eng = open_engine(str(log), engine, spark=spark) if engine == "spark" else open_engine(str(log), engine)
+        try:
+            data = analyse(eng, rules, stage=rules.stages[0], now_us=parse_time(now_after(3), "now")).data
+        finally:
+            eng.close()
+        assert [w["canary"]["latency_p99_ms"] for w in data["windows"]] == [3000.0] * 3, engine
+        assert not data["rules"][0]["fired"] and data["rules"][0]["bad_windows"] == 0, engine
+        decided.append(data["decision"])
+    assert decided[0] == decided[1] != "rollback"
