@@ -82,6 +82,7 @@ def _reads_as_timestamp(value: Any) -> bool:
 
 def locate_jsonl_problem(paths: tuple[str, ...], types: dict[str, str]) -> str | None:
     """``file:line: what`` for the first line DuckDB could not read (its own line numbers can be off), or None."""
+    import functools
     import json
 
     from gatekit.drift.sources import LineTooLongError, bounded_lines
@@ -98,14 +99,17 @@ def locate_jsonl_problem(paths: tuple[str, ...], types: dict[str, str]) -> str |
                 for number, line in enumerate(bounded_lines(handle, path, long_lines), start=1):
                     if not line.strip():
                         continue
+                    twice: list[str | None] = []  # per object built, a key it holds twice (the row's is the last)
                     try:
-                        row = json.loads(line)
+                        row = json.loads(line, object_pairs_hook=functools.partial(_object, twice=twice))
                     except ValueError:
                         return f"{path}:{number}: not valid JSON"
                     except RecursionError:
                         return f"{path}:{number}: not valid JSON (nested too deeply)"
                     if not isinstance(row, dict):
                         return f"{path}:{number}: not a JSON object"
+                    if twice and twice[-1] is not None:  # DuckDB refuses the row, Spark the file, neither naming it
+                        return f"{path}:{number}: the key {twice[-1][:40]!r} twice in one row"
                     for column, kind in types.items():
                         value = row.get(column)
                         if value is None:
@@ -125,6 +129,18 @@ def locate_jsonl_problem(paths: tuple[str, ...], types: dict[str, str]) -> str |
     if too_long:
         return f"{too_long[0]}: {LineTooLongError(too_long[0]).what}"
     return None
+
+
+def _object(pairs: list[tuple[str, Any]], twice: list[str | None]) -> dict[str, Any]:
+    """A JSON object as a dict, noting in ``twice`` a key it holds more than once (None when none)."""
+    seen: set[str] = set()
+    again = None
+    for key, _ in pairs:
+        if key in seen and again is None:
+            again = key
+        seen.add(key)
+    twice.append(again)
+    return dict(pairs)
 
 
 def _cell_problem(kind: str, value: Any, missing: str) -> str | None:

@@ -284,6 +284,12 @@ class SparkEngine:
         except (ConfigError, DatasetError):
             raise
         except Exception as exc:  # noqa: BLE001 - a file Spark cannot read: one line naming it
+            if source.format == "jsonl" and "COLUMN_ALREADY_EXISTS" in str(exc):  # a key twice in a row: name the line
+                from gatekit.production.duckdb_engine import locate_jsonl_problem
+
+                found = locate_jsonl_problem(source.paths, {})
+                if found:
+                    raise DatasetError(f"{found}; fix or remove that line (see docs/production-log.md)") from None
             raise DatasetError(f"{label}: Spark could not read it ({_first_line(exc)}); check the file") from None
         if source.format in ("jsonl", "csv"):
             checks = {source.columns.get(f.name, f.name): "DOUBLE" for f in features if f.kind == NUMERIC}

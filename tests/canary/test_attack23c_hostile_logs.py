@@ -285,3 +285,17 @@ def test_a_percentile_exactly_at_a_rule_limit_is_judged_alike_on_both_engines(tm
         assert not data["rules"][0]["fired"] and data["rules"][0]["bad_windows"] == 0, engine
         decided.append(data["decision"])
     assert decided[0] == decided[1] != "rollback"
+
+
+def test_a_key_twice_in_a_row_is_refused_naming_the_line_on_both_engines(tmp_path: Path, spark: Any) -> None:
+    # DuckDB: "cannot read the production rows: JSON transform error ... has duplicate key"; Spark: "Spark could not
+    # read it ([COLUMN_ALREADY_EXISTS] ...)": neither said which line, in the form every other refusal has
+    rows = traffic(10, per_minute=60, seed=10)
+    lines = [json.dumps(r) for r in rows]
+    lines[49] = lines[49].replace('"variant": "', '"variant": "canary", "variant": "', 1)
+    log = tmp_path / "prod.jsonl"
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for engine in ("duckdb", "spark"):
+        with pytest.raises(DatasetError) as refused:
+            judge(log, engine, spark)
+        assert str(refused.value).startswith(f"{log}:50: the key 'variant' twice in one row; fix"), engine
