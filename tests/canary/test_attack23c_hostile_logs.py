@@ -299,3 +299,13 @@ def test_a_key_twice_in_a_row_is_refused_naming_the_line_on_both_engines(tmp_pat
         with pytest.raises(DatasetError) as refused:
             judge(log, engine, spark)
         assert str(refused.value).startswith(f"{log}:50: the key 'variant' twice in one row; fix"), engine
+
+
+@pytest.mark.parametrize("name", ["production.jsonl", "production.csv"])
+def test_a_log_with_no_row_yet_holds_the_stage(tmp_path: Path, spark: Any, name: str) -> None:
+    # it was exit 2, "the rows have no request_id, variant column; the canary needs ...": nothing has arrived yet
+    log = tmp_path / name
+    log.write_bytes(b"")
+    for engine in ("duckdb", "spark"):
+        data = judge(log, engine, spark).data
+        assert (data["decision"], data["exit_code"], data["rows_seen"]) == ("hold", 4, 0), engine
