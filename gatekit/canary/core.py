@@ -277,7 +277,7 @@ def analyse(
                 unjudgeable[column] = (rows_before + int(count), min(earliest, int(row[0])))
         w = Window(
             int(row[0]), int(row[2]), int(row[3] or 0), int(row[4] or 0),
-            _f(row[5]), _f(row[6]), _f(row[7]), int(row[8] or 0), _f(row[9]),
+            _digits(row[5]), _digits(row[6]), _digits(row[7]), int(row[8] or 0), _digits(row[9]),
             int(row[10] or 0), int(row[11] or 0), int(row[12] or 0),
         )  # fmt: skip
         series[str(row[1])][w.index] = w
@@ -353,6 +353,11 @@ def analyse(
             f"{variant}: cost sum overflows in {len(overflow)} window(s) (cost_usd values near 1.8e308), the first "
             f"starting {iso(min(overflow) * window_us)}: cost_per_request_usd is unknown there"
         )
+    # (a canary run checks them before a promotion; a watch's poll whenever nothing fired, for its --timeout)
+    looked = decision == "promote" or (not with_comparisons and decision != "rollback")
+    lookalikes = _lookalike_variants(engine, rules, start_us, end_us) if looked and indices else None
+    if lookalikes and decision == "promote":  # rows of a variant written otherwise (CANARY) could hide its failures
+        decision, reasons, needed = "hold", [lookalikes], {}
     in_progress = int(getattr(engine, "in_progress", 0) or 0)
     hung = _hung_requests(rules, in_progress, getattr(engine, "oldest_in_progress_ms", None), total_rows, now_us)
     if hung and decision == "promote":  # requests with no outcome yet: inconclusive, and inconclusive is no pass
@@ -400,6 +405,7 @@ def analyse(
         "rows_ahead_of_now": {v: ahead.get(v, (0, 0))[0] for v in variants} if ahead_us is not None else None,
         "versions": versions,
         "variants": {"baseline": rules.baseline, "canary": rules.canary},
+        "lookalike_variants": lookalikes,
         "rules": [s.to_dict(start_us, window_us) for s in states],
         "comparisons": comparisons,
         "windows": [
@@ -623,6 +629,25 @@ def _check_variants(engine: Engine, rules: RolloutRules) -> None:
     )
 
 
+def _lookalike_variants(engine: Engine, rules: RolloutRules, start_us: int, end_us: int) -> str | None:
+    """Why rows labelled like a judged variant but for case or spaces (``CANARY``) hold a promotion, or None.
+
+    Such rows are no variant's and are left out of every window: a canary pod started with ``--variant Canary`` had its
+    failed requests left out, and the stage was promoted on the healthy pods' rows.
+    """
+    found = engine.rows(
+        q.lookalike_variants_sql(engine.dialect, TABLE, (rules.baseline, rules.canary), start_us, end_us)
+    )
+    if not found:
+        return None
+    seen = ", ".join(f"{str(v)[:80]!r} ({int(n)} {noun(int(n), 'row')})" for v, n in found)  # (label-shaped)
+    return (
+        f"inconclusive: rows labelled like the judged variants {rules.baseline!r} / {rules.canary!r} but written "
+        f"otherwise ({seen}) are in no window; relabel the guard or proxy that writes them (variant=, guard serve "
+        "--variant), or fix those rows"
+    )
+
+
 def _other_variants(engine: Engine, rules: RolloutRules) -> str:
     """Which variant values the rows carry, when the canary's label has no row in the period."""
     from gatekit.redact import scrub
@@ -636,6 +661,17 @@ def _other_variants(engine: Engine, rules: RolloutRules) -> str:
         f"no row in the period has variant {rules.canary!r} (the rows have: {seen}); if the canary's guard or proxy "
         "labels its rows otherwise, set canary: in the rules file or the guard's variant= (guard serve --variant)"
     )
+
+
+def _digits(value: Any) -> float | None:
+    """An engine's percentile or sum, finite, to 12 significant digits (None when unknown or not finite).
+
+    DuckDB's and Spark's ``percentile_cont`` interpolate, and their sums add, in another order: the same window's p99
+    came as 3000.0000000000005 on one and 3000.0 on the other, and a rule `latency_p99_ms > 3000` judged the window
+    bad on DuckDB and ok on Spark (a sum's last bits also vary with DuckDB's threads). Read to 12 digits, both are 3000.
+    """
+    number = _f(value)
+    return None if number is None else float(f"{number:.12g}")
 
 
 def _f(value: Any) -> float | None:

@@ -93,6 +93,11 @@ class ProductionEngine:
             self.in_progress = opened.in_progress  # MLflow traces still in progress, left out (said in canary.json)
             self.oldest_in_progress_ms = opened.oldest_in_progress_ms
             missing = [c for c in REQUIRED_COLUMNS if c not in table.present]
+            if (missing or not table.has_timestamp) and _no_row_yet(opened.files):
+                # a log with no row yet (logrotate's new file, a guard before its first request): an empty log,
+                # hold (nothing has arrived yet), as an empty Parquet file; it was "the rows have no request_id ..."
+                self._empty_view(engine)
+                return
             if missing or not table.has_timestamp:
                 what = ", ".join(missing + ([] if table.has_timestamp else ["timestamp"]))
                 raise DatasetError(
@@ -120,6 +125,19 @@ class ProductionEngine:
         except BaseException:
             self.close()
             raise
+
+    def _empty_view(self, engine: str) -> None:
+        """``gk_canary_rows`` with the canary's columns and no row."""
+        cols = ", ".join(
+            f"CAST(NULL AS {'DOUBLE' if n in NUMERIC_COLUMNS else 'VARCHAR' if engine == 'duckdb' else 'STRING'}) AS {n}"
+            for n in CANARY_COLUMNS
+            if n != "timestamp"
+        )
+        select = f"SELECT CAST(NULL AS BIGINT) AS ts_us, {cols} WHERE 1 = 0"
+        if engine == "duckdb":
+            self._engine.connection.execute(f"CREATE OR REPLACE TEMP VIEW {TABLE} AS {select}")
+        else:
+            self._engine.spark.sql(select).createOrReplaceTempView(TABLE)
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         """Run ``sql`` and return its (small) result; bad data is ``DatasetError``, an engine failure exit 3."""
@@ -162,6 +180,13 @@ class ProductionEngine:
                 self._engine.close()
         finally:
             shutil.rmtree(self._workdir, ignore_errors=True)
+
+
+def _no_row_yet(files: list[Path]) -> bool:
+    """Whether every JSON Lines / CSV file read holds no row (0 bytes, blank lines, a byte-order mark alone)."""
+    from gatekit.production.sources import EMPTY, sniff
+
+    return bool(files) and all(sniff(path) == EMPTY for path in files)
 
 
 def open_engine(source: str, engine: str = "duckdb", **options: Any) -> Engine:

@@ -167,6 +167,21 @@ def variant_rows_sql(dialect: str, table: str, variants: tuple[str, ...]) -> str
     return f"SELECT count(*) FROM {table} WHERE {_where(dialect, variants, None, None)}"
 
 
+def lookalike_variants_sql(dialect: str, table: str, variants: tuple[str, ...], start_us: int, end_us: int) -> str:
+    """Rows in ``[start_us, end_us)`` whose ``variant`` is one of ``variants`` but for case or surrounding spaces.
+
+    (``CANARY``, ``Canary``, `` canary``: most likely the judged variant's own rows, from a writer configured otherwise.)
+    """
+    where = _where(dialect, variants, start_us, end_us)
+    timed = where.split(") AND ", 1)[1]
+    folded = ", ".join(f"'{v.lower()}'" for v in variants)
+    exact = ", ".join(f"'{v}'" for v in variants)
+    return (
+        f"SELECT variant, count(*) FROM {table} WHERE variant NOT IN ({exact}) AND lower(trim(variant)) IN ({folded}) "
+        f"AND {timed} GROUP BY variant ORDER BY 2 DESC, 1 LIMIT 5"
+    )
+
+
 def variants_sql(dialect: str, table: str) -> str:
     """The five most common values of ``variant`` (null included) and their row counts."""
     return f"SELECT variant, count(*) FROM {table} GROUP BY variant ORDER BY 2 DESC, 1 LIMIT 5"

@@ -213,6 +213,9 @@ def _loop(
             if judged is not None and judged["duplicates"]["evident"]:  # copies made windows look judged: not a pass
                 emit(f"HOLD: {judged['duplicates']['reason']} (exit 4)")
                 return 4
+            if judged is not None and judged.get("lookalike_variants"):  # (CANARY): rows in no window, not a pass
+                emit(f"HOLD: {judged['lookalike_variants']} (exit 4)")
+                return 4
             silent = int((judged or {}).get("trailing_no_data_windows") or 0)
             if silent >= rules.min_windows:  # the canary stopped writing rows (crashed, no traffic): not a pass
                 emit(

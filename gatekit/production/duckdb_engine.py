@@ -33,7 +33,7 @@ from gatekit.production.engine import (
     NumericSummary,
 )
 from gatekit.production.schema import COLUMNS, NUMBER_TEXT, check_newest_format
-from gatekit.rfc3339 import LOWER_CASE_SQL
+from gatekit.rfc3339 import NO_SECONDS_SQL, TIMESTAMP_TEXT_SQL, UTC_ZONE_SQL, is_timestamp_text
 
 _SQL_TYPE = {"integer": "DOUBLE", "number": "DOUBLE", "string": "VARCHAR", "timestamp": "TIMESTAMPTZ"}
 _SCHEMA_TYPE = {c.name: c.type for c in COLUMNS}
@@ -64,9 +64,10 @@ def _reads_as_number(value: Any) -> bool:
 
 
 def _reads_as_timestamp(value: Any) -> bool:
-    """Whether ``_epoch_sql`` reads this JSON value: a finite number, blank or numeric text, or ISO-8601 text."""
-    from gatekit.rfc3339 import from_rfc3339
+    """Whether ``_epoch_sql`` reads this JSON value: a finite number, blank or numeric text, or time text.
 
+    Time text: of the shape both engines read (``gatekit.rfc3339.TIMESTAMP_TEXT_SQL``), on a date that exists.
+    """
     if isinstance(value, bool):
         return False
     if isinstance(value, int | float):
@@ -78,15 +79,12 @@ def _reads_as_timestamp(value: Any) -> bool:
         return True
     if re.fullmatch(NUMBER_TEXT, text):
         return math.isfinite(float(text))
-    try:
-        from_rfc3339(text)
-    except ValueError:
-        return False
-    return True
+    return is_timestamp_text(text)
 
 
 def locate_jsonl_problem(paths: tuple[str, ...], types: dict[str, str]) -> str | None:
     """``file:line: what`` for the first line DuckDB could not read (its own line numbers can be off), or None."""
+    import functools
     import json
 
     from gatekit.drift.sources import LineTooLongError, bounded_lines
@@ -103,14 +101,17 @@ def locate_jsonl_problem(paths: tuple[str, ...], types: dict[str, str]) -> str |
                 for number, line in enumerate(bounded_lines(handle, path, long_lines), start=1):
                     if not line.strip():
                         continue
+                    twice: list[str | None] = []  # per object built, a key it holds twice (the row's is the last)
                     try:
-                        row = json.loads(line)
+                        row = json.loads(line, object_pairs_hook=functools.partial(_object, twice=twice))
                     except ValueError:
                         return f"{path}:{number}: not valid JSON"
                     except RecursionError:
                         return f"{path}:{number}: not valid JSON (nested too deeply)"
                     if not isinstance(row, dict):
                         return f"{path}:{number}: not a JSON object"
+                    if twice and twice[-1] is not None:  # DuckDB refuses the row, Spark the file, neither naming it
+                        return f"{path}:{number}: the key {twice[-1][:40]!r} twice in one row"
                     for column, kind in types.items():
                         value = row.get(column)
                         if value is None:
@@ -130,6 +131,18 @@ def locate_jsonl_problem(paths: tuple[str, ...], types: dict[str, str]) -> str |
     if too_long:
         return f"{too_long[0]}: {LineTooLongError(too_long[0]).what}"
     return None
+
+
+def _object(pairs: list[tuple[str, Any]], twice: list[str | None]) -> dict[str, Any]:
+    """A JSON object as a dict, noting in ``twice`` a key it holds more than once (None when none)."""
+    seen: set[str] = set()
+    again = None
+    for key, _ in pairs:
+        if key in seen and again is None:
+            again = key
+        seen.add(key)
+    twice.append(again)
+    return dict(pairs)
 
 
 def _cell_problem(kind: str, value: Any, missing: str) -> str | None:
@@ -238,14 +251,19 @@ def _epoch_sql(column: str, numeric: bool) -> str:
         return f"CASE WHEN isfinite({number}) THEN (CASE WHEN abs({number}) > 1e11 THEN {number} / 1000.0 ELSE {number} END) END"
     text = f"NULLIF(trim(CAST({column} AS VARCHAR)), '')"
     number = f"(CASE WHEN regexp_full_match({text}, {q.literal(NUMBER_TEXT)}) THEN TRY_CAST({text} AS DOUBLE) END)"
-    # RFC 3339 allows a lowercase t and z, DuckDB's cast neither: text the cast refuses is cast again upper-cased when
-    # it has that shape (no zone name touched); TRY_CAST first, so other text costs no regular expression per row
-    lowered = f"(CASE WHEN regexp_full_match({text}, {q.literal(LOWER_CASE_SQL)}) THEN upper({text}) ELSE {text} END)"
-    rfc3339 = f"COALESCE(TRY_CAST({text} AS TIMESTAMPTZ), CAST({lowered} AS TIMESTAMPTZ))"
+    # one rule on both engines (``TIMESTAMP_TEXT_SQL``): text of that shape is upper-cased (RFC 3339's t and z), given
+    # seconds when it has none and `+00:00` for Z / UTC (when the cast refuses it as it is: `T12:00:00UTC`), then
+    # cast; other text fails the query (the file is refused, naming the line): DuckDB's cast alone also read zone
+    # names, +24:00, T24:00:00, where Spark's did not
+    upper = f"upper({text})"
+    seconds = f"regexp_replace({upper}, {q.literal(NO_SECONDS_SQL)}, '\\1:00\\2')"
+    canonical = f"regexp_replace({seconds}, {q.literal(UTC_ZONE_SQL)}, '+00:00')"
+    refused = q.literal("CANNOT_PARSE_TIMESTAMP: a timestamp value is neither RFC 3339 text nor epoch time")
     return (
         f"CASE WHEN {text} IS NULL THEN NULL WHEN isfinite({number}) THEN "
         f"(CASE WHEN abs({number}) > 1e11 THEN {number} / 1000.0 ELSE {number} END) "
-        f"ELSE epoch({rfc3339}) END"
+        f"WHEN regexp_full_match({text}, {q.literal(TIMESTAMP_TEXT_SQL)}) THEN epoch(COALESCE(TRY_CAST({upper} AS TIMESTAMPTZ), CAST({canonical} AS TIMESTAMPTZ))) "
+        f"ELSE CAST(error({refused}) AS DOUBLE) END"
     )
 
 

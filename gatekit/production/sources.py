@@ -62,6 +62,9 @@ NATIVE, RESULTS, LEGACY = "production-log", "eval-results", "legacy"
 # a governance_traces.jsonl (its first row has policy, outcome and rules): the guard and the gate write one next to
 # their data, so a folder of production logs may hold one; it is no data file of its own
 TRACES = "decision-traces"
+# a JSON Lines or CSV file with no row yet (0 bytes, blank lines, a BOM alone): the log logrotate's ``create`` just made,
+# or a writer's file before its first request; in a folder or glob of logs it holds nothing to judge
+EMPTY = "empty"
 
 
 @dataclass
@@ -103,8 +106,12 @@ def sniff(path: Path) -> str:
 
             with _open_text(path) as handle:
                 reader = csv.reader(bounded_lines(handle, path))
-                header = next(reader, None) or []
+                header = next(reader, None)
+                if header is None:  # (not even a header)
+                    return EMPTY
+                header = [name.strip(" ") for name in header]  # (DuckDB reads ` request_id ` as request_id; Spark too)
                 if "schema_version" in header:
+                    _check_header(path, header)
                     first = next(reader, None)
                     if first is not None and len(first) > header.index("schema_version"):
                         _check_version(path, first[header.index("schema_version")], 2)
@@ -123,6 +130,7 @@ def sniff(path: Path) -> str:
                     if isinstance(row, dict) and {"policy", "outcome", "rules"} <= row.keys():
                         return TRACES
                     return LEGACY
+            return EMPTY  # (no line that is not blank)
     except DatasetError:
         raise
     except UnicodeDecodeError as exc:
@@ -134,6 +142,22 @@ def sniff(path: Path) -> str:
     except Exception as exc:  # noqa: BLE001 - pyarrow raises its own error types for a broken Parquet footer
         raise DatasetError(f"{path}: not a readable data file ({exc}); check the file") from None
     return LEGACY
+
+
+def _check_header(path: Path, header: list[str]) -> None:
+    """Refuse a production-log CSV header naming a column twice (``variant,...,variant``).
+
+    DuckDB read the first such column (the second as ``variant_1``), Spark neither (``variant0``, ``variant7``: "the rows
+    have no variant column"): which cell holds a row's variant was a guess, and the engines guessed differently.
+    """
+    seen: set[str] = set()
+    for name in header:
+        if name and name in seen:
+            raise DatasetError(
+                f"{path}:1: the header names column {name[:40]!r} twice; remove or rename one (a row's value would be "
+                "read from either)"
+            )
+        seen.add(name)
 
 
 def _first_row(path: Path, number: int, line: str) -> Any:
@@ -227,11 +251,14 @@ def open_side(
         return _open_spark_table(engine, spec_text, side, specs, timestamp_field, explicit)
     paths = list(paths) if paths else resolve_paths(spec_text, side)
     kinds_of = {path: sniff(path) for path in paths}
-    if len(paths) > 1 and set(kinds_of.values()) != {TRACES}:  # (a folder or glob: traces beside the data pass over)
+    if len(paths) > 1 and set(kinds_of.values()) != {EMPTY}:  # (a folder or glob: a file with no row holds nothing)
+        paths = [path for path in paths if kinds_of[path] != EMPTY]
+    if len(paths) > 1 and {kinds_of[p] for p in paths} != {TRACES}:  # (a folder or glob: traces beside data pass over)
         paths = [path for path in paths if kinds_of[path] != TRACES]
     by_kind: dict[str, Path] = {}
     for path in paths:
-        by_kind.setdefault(LEGACY if kinds_of[path] == TRACES else kinds_of[path], path)  # (traces alone: as before)
+        kind = kinds_of[path]
+        by_kind.setdefault(LEGACY if kind in (TRACES, EMPTY) else kind, path)  # (traces / empty files alone: as before)
     kinds = set(by_kind)
     if len(kinds) > 1:
         from gatekit.redact import display_path

@@ -58,7 +58,7 @@ from gatekit.production.engine import (
 )
 from gatekit.production.schema import NUMBER_TEXT, check_newest_format
 from gatekit.production.stats_sql import EXACT_QUANTILE_MAX_ROWS, NEW_NAMES_SHOWN, SMALL_SIDE_MAX_DISTINCT
-from gatekit.rfc3339 import LOWER_CASE_SQL
+from gatekit.rfc3339 import NO_SECONDS_SQL, TIMESTAMP_TEXT_SQL, UTC_ZONE_SQL
 
 TABLE_PREFIX = "spark-table:"
 _APPROX_ACCURACY = 10_000
@@ -270,7 +270,10 @@ class SparkEngine:
                 groups: dict[tuple[str, ...], list[str]] = {}
                 for path in source.paths:
                     groups.setdefault(_csv_header(path), []).append(path)
-                frames = [csv.csv(paths) for paths in groups.values()]
+                frames = []
+                for paths in groups.values():
+                    frame = csv.csv(paths)  # header names stripped of spaces (` request_id `), as DuckDB reads them
+                    frames.append(frame.toDF(*[c.strip(" ") for c in frame.columns]))
                 df = frames[0]
                 for frame in frames[1:]:
                     df = df.unionByName(frame, allowMissingColumns=True)
@@ -281,6 +284,12 @@ class SparkEngine:
         except (ConfigError, DatasetError):
             raise
         except Exception as exc:  # noqa: BLE001 - a file Spark cannot read: one line naming it
+            if source.format == "jsonl" and "COLUMN_ALREADY_EXISTS" in str(exc):  # a key twice in a row: name the line
+                from gatekit.production.duckdb_engine import locate_jsonl_problem
+
+                found = locate_jsonl_problem(source.paths, {})
+                if found:
+                    raise DatasetError(f"{found}; fix or remove that line (see docs/production-log.md)") from None
             raise DatasetError(f"{label}: Spark could not read it ({_first_line(exc)}); check the file") from None
         if source.format in ("jsonl", "csv"):
             checks = {source.columns.get(f.name, f.name): "DOUBLE" for f in features if f.kind == NUMERIC}
@@ -978,17 +987,17 @@ def _epoch_seconds(col: Any, data_type: Any) -> Any:
         return F.when(finite(number), seconds)
     text = F.trim(col.cast("string"))
     number = F.when(text.rlike(NUMBER_TEXT), text.try_cast("double"))  # epoch text by DuckDB's rule too
-    # RFC 3339 allows a lowercase t and z, Spark's cast neither: such text upper-cased (no zone name touched)
-    lowered = ((F.instr(text, "t") > 0) | (F.instr(text, "z") > 0)) & text.rlike(f"^{LOWER_CASE_SQL}$")
-    text = F.when(lowered, F.upper(text)).otherwise(text)  # (the regular expression only on text with a t or z)
-    zoned = F.unix_micros(F.try_to_timestamp(text)) / F.lit(1e6)  # text with a zone: that instant
-    parsed = F.when(text.rlike(_NAIVE_TEXT), _wall_clock_utc(text.try_cast("timestamp_ntz"))).otherwise(zoned)
-    # text that is no timestamp fails the query, as on DuckDB (the file is refused, never read as rows without time)
+    # one rule on both engines (``TIMESTAMP_TEXT_SQL``): text of that shape is upper-cased (RFC 3339's t and z), given
+    # seconds when it has none and `+00:00` for Z / UTC, then cast; other text fails the query, as on DuckDB
+    shaped = text.rlike(f"^(?:{TIMESTAMP_TEXT_SQL})\\z")  # (\\z: Java's $ also matches before a final line break)
+    canonical = F.regexp_replace(F.regexp_replace(F.upper(text), NO_SECONDS_SQL, "$1:00$2"), UTC_ZONE_SQL, "+00:00")
+    zoned = F.unix_micros(F.try_to_timestamp(canonical)) / F.lit(1e6)  # text with a zone: that instant
+    parsed = F.when(canonical.rlike(_NAIVE_TEXT), _wall_clock_utc(canonical.try_cast("timestamp_ntz"))).otherwise(zoned)
     refused = F.raise_error(F.lit("CANNOT_PARSE_TIMESTAMP: a timestamp value is neither RFC 3339 text nor epoch time"))
     return (
         F.when(col.isNull() | (text == F.lit("")), F.lit(None).cast("double"))
         .when(finite(number), F.when(F.abs(number) > F.lit(1e11), number / 1000.0).otherwise(number))
-        .when(parsed.isNotNull(), parsed)
+        .when(shaped & parsed.isNotNull(), parsed)
         .otherwise(refused.cast("double"))
     )
 
