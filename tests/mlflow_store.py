@@ -8,11 +8,15 @@ opens the copy as it would any store it made itself (the tables exist, so it onl
 from __future__ import annotations
 
 import atexit
+import contextlib
+import json
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 _TEMPLATE: list[Path] = []
 TEMPLATE_HOME: list[Path] = []  # conftest puts a folder of pytest's basetemp here (cleaned like any tmp_path)
@@ -88,3 +92,104 @@ def seed_store_for_cli(root: Path, args: tuple[str, ...], env: Mapping[str, str 
         return
     if not path.exists() and path.parent.is_dir():
         fresh_store(path)
+
+
+# --- registered models ------------------------------------------------------------------------------------------
+# a tiny pyfunc model (models-from-code) that answers every case "ok"
+ANSWER_MODEL = """
+import mlflow
+from mlflow.pyfunc import PythonModel
+
+
+class Answer(PythonModel):
+    def predict(self, context, model_input, params=None):
+        return {"output": "ok", "usage": {"input_tokens": 1, "output_tokens": 1}, "cost_usd": 0.0}
+
+
+mlflow.models.set_model(Answer())
+"""
+
+
+def registry_client(uri: str) -> Any:
+    """An ``MlflowClient`` whose tracking and registry are both ``uri``."""
+    from mlflow import MlflowClient
+
+    return MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+
+def log_answer_models(folder: Path, names: Iterable[str], experiment: str = "models") -> None:
+    """At MLflow's current tracking URI, log :data:`ANSWER_MODEL` once per entry of ``names`` (its code written to
+    ``folder``), each run in ``experiment`` registering the next version of that name."""
+    import mlflow
+
+    code = folder / "answer_model.py"
+    code.write_text(ANSWER_MODEL, encoding="utf-8")
+    experiment_id = mlflow.set_experiment(experiment).experiment_id
+    for name in names:
+        with mlflow.start_run(experiment_id=experiment_id):
+            mlflow.pyfunc.log_model(
+                name="agent", python_model=str(code), registered_model_name=name, pip_requirements=["mlflow"]
+            )
+
+
+@contextlib.contextmanager
+def answer_model_store(root: Path, names: Iterable[str]) -> Iterator[str]:
+    """A fresh store at ``root/mlflow.db`` holding :func:`log_answer_models` of ``names``; yields its URI.
+
+    MLflow's tracking URI and ``MLFLOW_TRACKING_URI`` name the store until the block ends (then are put back)."""
+    import mlflow
+    import pytest
+
+    uri = fresh_store(root / "mlflow.db")
+    environment = pytest.MonkeyPatch()
+    environment.setenv("MLFLOW_TRACKING_URI", uri)
+    previous = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(uri)
+    try:
+        log_answer_models(root, names)
+        yield uri
+    finally:
+        mlflow.set_tracking_uri(previous)
+        environment.undo()
+
+
+def registered_model(uri: str, versions: int, name: str | None = None, experiment: str = "models") -> tuple[str, str]:
+    """A registered model (``name``, or a new ``agent-...`` one) with ``versions`` versions of one empty run in
+    ``experiment``: no model files, for the registry's side of promotion. Returns (name, the run's id)."""
+    client = registry_client(uri)
+    found = client.get_experiment_by_name(experiment)
+    run = client.create_run(found.experiment_id if found else client.create_experiment(experiment))
+    name = name or f"agent-{uuid.uuid4().hex[:8]}"
+    client.create_registered_model(name)
+    for _ in range(versions):
+        client.create_model_version(name, source=f"{run.info.artifact_uri}/model", run_id=run.info.run_id)
+    return name, run.info.run_id
+
+
+def model_gate_project(folder: Path, cases: int = 6) -> Path:
+    """``folder`` holding a dataset of ``cases`` rows and lenient thresholds: the files of :func:`model_gate_config`."""
+    rows = [json.dumps({"id": f"c{i}", "input": f"hi {i}"}) for i in range(cases)]
+    (folder / "ds.jsonl").write_text("".join(r + "\n" for r in rows), encoding="utf-8")
+    (folder / "th.yaml").write_text("min_cases: 1\nchecks:\n  error_rate: {max: 10%}\n", encoding="utf-8")
+    return folder
+
+
+def model_gate_config(root: Path, uri: str, agent: str, **overrides: Any) -> Any:
+    """The ``GateConfig`` of a gate of ``agent`` (a ``models:/`` URI) over :func:`model_gate_project` ``root``, logged
+    at ``uri`` in an experiment of its own, promoting to ``production`` (``overrides`` change any field)."""
+    from gatekit.config import GateConfig
+
+    values: dict[str, Any] = {
+        "dataset": root / "ds.jsonl",
+        "agent": agent,
+        "thresholds": root / "th.yaml",
+        "policy": Path(__file__).resolve().parents[1] / "policies" / "default.yaml",
+        "out": root / "out",
+        "concurrency": 1,
+        "timeout": 30,
+        "experiment": f"gates-{uuid.uuid4().hex[:6]}",
+        "tracking_uri": uri,
+        "alias": "production",
+    }
+    values.update(overrides)
+    return GateConfig(**values)

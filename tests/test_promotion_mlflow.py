@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mlflow_store import fresh_store
+from mlflow_store import fresh_store, registered_model
+from mlflow_store import registry_client as client
 
 from gatekit.baseline import load_baseline
 from gatekit.errors import EXIT_INFRA, ConfigError, SinkError
@@ -48,27 +49,6 @@ def uri(request: pytest.FixtureRequest, local_store: str) -> str:
     if request.param == "server":
         return str(request.getfixturevalue("mlflow_server").uri)
     return local_store
-
-
-def client(uri: str) -> Any:
-    from mlflow import MlflowClient
-
-    return MlflowClient(tracking_uri=uri, registry_uri=uri)
-
-
-def make_model(uri: str, versions: int = 2) -> tuple[str, str]:
-    """A registered model with ``versions`` versions; returns (name, run id of its source run)."""
-    import mlflow
-
-    c = client(uri)
-    mlflow.set_tracking_uri(uri)
-    exp = mlflow.set_experiment("models")
-    run = c.create_run(exp.experiment_id)
-    name = f"agent-{uuid.uuid4().hex[:8]}"
-    c.create_registered_model(name)
-    for _ in range(versions):
-        c.create_model_version(name, source=f"{run.info.artifact_uri}/model", run_id=run.info.run_id)
-    return name, run.info.run_id
 
 
 def gate_run(uri: str, experiment: str, tags: dict[str, str], results: list[dict[str, Any]] | None) -> str:
@@ -116,7 +96,7 @@ def verdict_for(spec: str, uri: str, run_id: str, **overrides: Any) -> Verdict:
 
 
 def test_pass_sets_alias_and_records_previous_holder(uri: str) -> None:
-    name, _ = make_model(uri)
+    name, _ = registered_model(uri, 2)
     c = client(uri)
     c.set_registered_model_alias(name, "production", "1")
     run_id = gate_run(uri, "gates", {"gatekit.verdict": "pass"}, None)
@@ -136,7 +116,7 @@ def test_pass_sets_alias_and_records_previous_holder(uri: str) -> None:
 
 
 def test_alias_candidate_and_first_promotion_record_none(uri: str) -> None:
-    name, _ = make_model(uri)
+    name, _ = registered_model(uri, 2)
     c = client(uri)
     c.set_registered_model_alias(name, "candidate", "2")
     run_id = gate_run(uri, "gates", {"gatekit.verdict": "pass"}, None)
@@ -160,7 +140,7 @@ def test_nothing_is_promoted_unless_pass(
     mlflow_server: Any, overrides: dict[str, Any], dry_run: bool, why: str
 ) -> None:
     uri = mlflow_server.uri
-    name, _ = make_model(uri)
+    name, _ = registered_model(uri, 2)
     c = client(uri)
     c.set_registered_model_alias(name, "production", "1")
     run_id = gate_run(uri, "gates", {}, None)
@@ -183,7 +163,7 @@ ROWS = [{"case_id": f"c{i}", "ok": True, "passed": True, "latency_ms": 100.0 + i
 def test_baseline_by_alias_run_id_and_last_pass(uri: str) -> None:
     experiment = f"gates-{uuid.uuid4().hex[:6]}"
     sha = "ab" * 32
-    name, _ = make_model(uri)
+    name, _ = registered_model(uri, 2)
     c = client(uri)
     older = gate_run(uri, experiment, {"gatekit.verdict": "pass", "gatekit.dataset_sha256": sha}, ROWS[:2])
     champion = gate_run(uri, experiment, {"gatekit.verdict": "pass", "gatekit.dataset_sha256": sha}, ROWS)
@@ -203,7 +183,7 @@ def test_baseline_by_alias_run_id_and_last_pass(uri: str) -> None:
 
 def test_baseline_found_by_model_version_tags_of_a_gate_run(local_store: str) -> None:
     experiment = f"gates-{uuid.uuid4().hex[:6]}"
-    name, _ = make_model(local_store)
+    name, _ = registered_model(local_store, 2)
     run_id = gate_run(
         local_store,
         experiment,
@@ -236,7 +216,7 @@ def test_baseline_refusals_are_clear(mlflow_server: Any) -> None:
     with pytest.raises(ConfigError, match="not one, so write --baseline <model name>@champion"):
         load_baseline("champion", candidate_spec="python:x:y", **kwargs)
     with pytest.raises(ConfigError, match="has no alias 'champion'"):
-        name, _ = make_model(uri, versions=1)
+        name, _ = registered_model(uri, 1)
         load_baseline("champion", candidate_spec=f"models:/{name}/1", **kwargs)
     with pytest.raises(ConfigError, match="no passing gate run on dataset sha256 ffffffffffff"):
         load_baseline("last-pass", candidate_spec=None, **{**kwargs, "dataset_sha256": "ff" * 32})
