@@ -157,7 +157,7 @@ def test_an_unreachable_server_is_a_sink_error_at_once() -> None:
     t0 = time.perf_counter()
     with pytest.raises(SinkError) as info:
         sink.log_run(uri, "e", None, {}, {}, {}, [])
-    assert time.perf_counter() - t0 < 5
+    assert time.perf_counter() - t0 < 30  # not MLflow's minutes of retries (importing mlflow alone takes seconds)
     message = str(info.value)
     assert "is unreachable" in message and "pw1234" not in message and "http://***@127.0.0.1:" in message
     with pytest.raises(SinkError, match="is unreachable"):
