@@ -338,6 +338,40 @@ def serve_http(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[in
         server.server_close()
 
 
+def verdict_data(**fields: Any) -> dict[str, Any]:
+    """What every verdict.json holds (a passing ``eval`` of three cases, replayed in a second), ``fields`` put over
+    it: the base of a hand-made verdict, ``Verdict.model_validate(verdict_data(...))``."""
+    return {
+        "command": "eval",
+        "verdict": "pass",
+        "exit_code": 0,
+        "candidate": {"spec": "python:agent:run"},
+        "dataset": {"path": "cases.jsonl", "format": "jsonl", "cases": 3, "sha256": "ab" * 32},
+        "gatekit_version": "0.1.0",
+        "started_at": "2026-01-01T00:00:00+00:00",
+        "replay": {
+            "wall_s": 1.0,
+            "concurrency": 1,
+            "timeout_s": 30.0,
+            "retries": 0,
+            "repeat": 1,
+            "stopped_early": False,
+        },
+        "out_dir": "out",
+        **fields,
+    }
+
+
+async def read_http_request(reader: Any) -> tuple[bytes, bytes]:
+    """One HTTP/1.1 request read off a raw ``asyncio`` connection: (head, body), the body by its Content-Length."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.decode("latin-1").split("\r\n"):
+        if line.lower().startswith("content-length:"):
+            length = int(line.split(":", 1)[1])
+    return head, await reader.readexactly(length)
+
+
 # one answer of a stub server: (HTTP status, Content-Type, body)
 Reply = tuple[int, str, bytes]
 
@@ -366,6 +400,22 @@ def stub_upstream(reply: Callable[[dict[str, Any]], Reply]) -> Iterator[str]:
     """A real chat-completions upstream on 127.0.0.1 answering ``reply(request body)``; its ``/v1`` base URL."""
     with serve_http(replying_handler(reply)) as port:
         yield f"http://127.0.0.1:{port}/v1"
+
+
+@contextlib.contextmanager
+def tool_calls_upstream(*choices: list[dict[str, Any]], usage: dict[str, int] | None = None) -> Iterator[str]:
+    """A :func:`stub_upstream` answering every request with one choice a list of tool calls in ``choices`` (and
+    ``usage`` when given)."""
+    answer: dict[str, Any] = {"id": "chatcmpl-1", "object": "chat.completion", "model": "m", "choices": [
+        {"index": i, "message": {"role": "assistant", "content": None, "tool_calls": calls},
+         "finish_reason": "tool_calls"}
+        for i, calls in enumerate(choices)
+    ]}  # fmt: skip
+    if usage:
+        answer["usage"] = usage
+    payload = json.dumps(answer).encode()
+    with stub_upstream(lambda _body: (200, "application/json", payload)) as url:
+        yield url
 
 
 def policy_file(folder: Path, policy: str | dict[str, Any]) -> Path:

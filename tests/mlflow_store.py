@@ -117,36 +117,49 @@ def registry_client(uri: str) -> Any:
     return MlflowClient(tracking_uri=uri, registry_uri=uri)
 
 
-def log_answer_models(folder: Path, names: Iterable[str], experiment: str = "models") -> None:
-    """At MLflow's current tracking URI, log :data:`ANSWER_MODEL` once per entry of ``names`` (its code written to
-    ``folder``), each run in ``experiment`` registering the next version of that name."""
+def log_models(
+    folder: Path, names: Iterable[str], *, code: str | Mapping[str, str] = ANSWER_MODEL, experiment: str = "models"
+) -> None:
+    """At MLflow's current tracking URI, log a models-from-code pyfunc model once per entry of ``names``, each run in
+    ``experiment`` registering the next version of that name. ``code``: the model's source (by name, for a mapping),
+    written to ``folder``."""
     import mlflow
 
-    code = folder / "answer_model.py"
-    code.write_text(ANSWER_MODEL, encoding="utf-8")
     experiment_id = mlflow.set_experiment(experiment).experiment_id
-    for name in names:
+    for number, name in enumerate(names):
+        path = folder / f"model_code_{number}.py"
+        path.write_text(code if isinstance(code, str) else code[name], encoding="utf-8")
         with mlflow.start_run(experiment_id=experiment_id):
             mlflow.pyfunc.log_model(
-                name="agent", python_model=str(code), registered_model_name=name, pip_requirements=["mlflow"]
+                name="agent", python_model=str(path), registered_model_name=name, pip_requirements=["mlflow"]
             )
 
 
 @contextlib.contextmanager
-def answer_model_store(root: Path, names: Iterable[str]) -> Iterator[str]:
-    """A fresh store at ``root/mlflow.db`` holding :func:`log_answer_models` of ``names``; yields its URI.
+def model_store(
+    root: Path,
+    names: Iterable[str],
+    *,
+    code: str | Mapping[str, str] = ANSWER_MODEL,
+    experiment: str = "models",
+    chdir: bool = False,
+) -> Iterator[str]:
+    """A fresh store at ``root/mlflow.db`` holding :func:`log_models` of ``names``; yields its URI.
 
-    MLflow's tracking URI and ``MLFLOW_TRACKING_URI`` name the store until the block ends (then are put back)."""
+    MLflow's tracking URI and ``MLFLOW_TRACKING_URI`` name the store (and, with ``chdir``, the working directory is
+    ``root``) until the block ends; then they are put back."""
     import mlflow
     import pytest
 
     uri = fresh_store(root / "mlflow.db")
     environment = pytest.MonkeyPatch()
     environment.setenv("MLFLOW_TRACKING_URI", uri)
+    if chdir:
+        environment.chdir(root)
     previous = mlflow.get_tracking_uri()
     mlflow.set_tracking_uri(uri)
     try:
-        log_answer_models(root, names)
+        log_models(root, names, code=code, experiment=experiment)
         yield uri
     finally:
         mlflow.set_tracking_uri(previous)
@@ -193,3 +206,15 @@ def model_gate_config(root: Path, uri: str, agent: str, **overrides: Any) -> Any
     }
     values.update(overrides)
     return GateConfig(**values)
+
+
+def promote_verdict(spec: str, uri: str, run_id: str, **fields: Any) -> Any:
+    """A passing ``promote`` verdict of ``spec`` whose gate run is ``run_id`` at ``uri`` (``fields`` put over it)."""
+    from conftest import verdict_data
+
+    from gatekit.pipeline.model import Verdict
+
+    mlflow = {"run_id": run_id, "experiment_id": "0", "tracking_uri": uri, "error": None}
+    data = verdict_data(command="promote", candidate={"spec": spec}, sample=None, mlflow=mlflow)
+    data.update(fields)
+    return Verdict.model_validate(data)

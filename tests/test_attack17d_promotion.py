@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mlflow_store import answer_model_store, fresh_store
+from mlflow_store import fresh_store, model_store, promote_verdict
 from mlflow_store import model_gate_config as config
 from mlflow_store import model_gate_project as project
 from mlflow_store import registry_client as client
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Path]]:
     """A store with registered model ``name`` of three versions; yields (uri, name, folder)."""
     root = tmp_path_factory.mktemp("attack17d-store")
-    with answer_model_store(root, ["gk-17d"] * 3) as uri:
+    with model_store(root, ["gk-17d"] * 3) as uri:
         yield uri, "gk-17d", root
 
 
@@ -203,7 +203,6 @@ def test_a_registry_failure_while_promoting_leaves_the_alias_where_it_was(store:
     import mlflow
 
     from gatekit.errors import SinkError
-    from gatekit.pipeline.model import Verdict
     from gatekit.promotion import promote
 
     uri, name, _ = store
@@ -211,28 +210,7 @@ def test_a_registry_failure_while_promoting_leaves_the_alias_where_it_was(store:
     mlflow.set_tracking_uri(uri)
     run = c.create_run(mlflow.set_experiment("gates-17d").experiment_id)
     alias = "z" * 240
-    verdict = Verdict.model_validate(
-        {
-            "command": "promote",
-            "verdict": "pass",
-            "exit_code": 0,
-            "candidate": {"spec": f"models:/{name}/2"},
-            "sample": None,
-            "mlflow": {"run_id": run.info.run_id, "experiment_id": "0", "tracking_uri": uri, "error": None},
-            "dataset": {"path": "ds.jsonl", "format": "jsonl", "cases": 3, "sha256": "ab" * 32},
-            "gatekit_version": "0.1.0",
-            "started_at": "2026-01-01T00:00:00+00:00",
-            "replay": {
-                "wall_s": 1.0,
-                "concurrency": 1,
-                "timeout_s": 30.0,
-                "retries": 0,
-                "repeat": 1,
-                "stopped_early": False,
-            },
-            "out_dir": "out",
-        }
-    )
+    verdict = promote_verdict(f"models:/{name}/2", uri, run.info.run_id)
     with pytest.raises(SinkError, match="^not promoted: the alias .z+. of .gk-17d. to version 2 .* was not set"):
         promote(verdict, alias=alias, tracking_uri=uri)
     assert holder(c, name, alias) is None

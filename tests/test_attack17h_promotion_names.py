@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from mlflow_store import answer_model_store
 from mlflow_store import model_gate_config as config
 from mlflow_store import model_gate_project as project
+from mlflow_store import model_store
 from mlflow_store import registry_client as client
 
 pytestmark = pytest.mark.slow
@@ -29,7 +29,7 @@ LOOKALIKES = ["gk-17h-pr\u03bfd", "gk-17h\u202edorp"]  # Greek omicron; right-to
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """A store with ``PLAIN`` (two versions, 1 in stage Production) and each look-alike name (one version)."""
     root = tmp_path_factory.mktemp("attack17h-store")
-    with answer_model_store(root, [PLAIN, PLAIN, *LOOKALIKES]) as uri:
+    with model_store(root, [PLAIN, PLAIN, *LOOKALIKES]) as uri:
         client(uri).transition_model_version_stage(PLAIN, "1", "Production")
         yield uri, root
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from conftest import ProxyRule, mlflow_proxy
-from mlflow_store import log_answer_models, registered_model
+from mlflow_store import log_models, promote_verdict, registered_model
 from mlflow_store import registry_client as client
 
 pytestmark = pytest.mark.slow
@@ -36,23 +36,11 @@ def holder(uri: str, name: str, alias: str = "production") -> str | None:
 
 def passing_verdict(uri: str, spec: str) -> Any:
     """A passing gate verdict for ``spec`` whose run is logged at ``uri``."""
-    from gatekit.pipeline.model import Verdict
-
     c = client(uri)
     found = c.get_experiment_by_name("gates-22m")
     run = c.create_run(found.experiment_id if found else c.create_experiment("gates-22m"))
     c.set_terminated(run.info.run_id)
-    return Verdict.model_validate(
-        {
-            "command": "promote", "verdict": "pass", "exit_code": 0, "candidate": {"spec": spec}, "sample": None,
-            "mlflow": {"run_id": run.info.run_id, "experiment_id": "0", "tracking_uri": uri, "error": None},
-            "dataset": {"path": "cases.jsonl", "format": "jsonl", "cases": 3, "sha256": "ab" * 32},
-            "gatekit_version": "0.1.0", "started_at": "2026-01-01T00:00:00+00:00",
-            "replay": {"wall_s": 1.0, "concurrency": 1, "timeout_s": 30.0, "retries": 0, "repeat": 1,
-                       "stopped_early": False},
-            "out_dir": "out",
-        }
-    )  # fmt: skip
+    return promote_verdict(spec, uri, run.info.run_id)
 
 
 @pytest.fixture
@@ -169,7 +157,7 @@ def _gate_through_proxy(
     name = f"gk-22m-{uuid.uuid4().hex[:6]}"
     previous_uri = mlflow.get_tracking_uri()
     mlflow.set_tracking_uri(upstream)
-    log_answer_models(tmp_path, [name, name], experiment="models-22m")
+    log_models(tmp_path, [name, name], experiment="models-22m")
     client(upstream).set_registered_model_alias(name, "production", "1")
     rows = [json.dumps({"id": f"c{i}", "input": f"hi {i}"}) for i in range(3)]
     (tmp_path / "ds.jsonl").write_text("".join(r + "\n" for r in rows), encoding="utf-8")

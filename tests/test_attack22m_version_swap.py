@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mlflow_store import answer_model_store, model_gate_project
 from mlflow_store import model_gate_config as config
+from mlflow_store import model_gate_project, model_store
 from mlflow_store import registry_client as client
 
 pytestmark = pytest.mark.slow
@@ -27,12 +27,20 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[Any]]]:
     """A store with two logged pyfunc models (registered as ``gk-22m-src``); yields (uri, their versions)."""
-    with answer_model_store(tmp_path_factory.mktemp("attack22m-store"), ["gk-22m-src"] * 2) as uri:
+    with model_store(tmp_path_factory.mktemp("attack22m-store"), ["gk-22m-src"] * 2) as uri:
         yield uri, [client(uri).get_model_version("gk-22m-src", str(v)) for v in (1, 2)]
 
 
 def project(tmp_path: Path) -> Path:
     return model_gate_project(tmp_path, cases=4)
+
+
+def _registered_copy(c: Any, version: Any) -> str:
+    """A new registered model whose version 1 is ``version``'s logged model (its source and run); its name."""
+    name = f"gk-22m-{uuid.uuid4().hex[:6]}"
+    c.create_registered_model(name)
+    c.create_model_version(name, source=version.source, run_id=version.run_id)
+    return name
 
 
 @pytest.mark.parametrize("spec", ["models:/{name}/1", "models:/{name}@candidate"])
@@ -46,9 +54,7 @@ def test_a_version_registered_again_during_the_run_is_neither_tagged_nor_promote
     uri, sources = store
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     c = client(uri)
-    name = f"gk-22m-{uuid.uuid4().hex[:6]}"
-    c.create_registered_model(name)
-    c.create_model_version(name, source=sources[0].source, run_id=sources[0].run_id)
+    name = _registered_copy(c, sources[0])
     c.set_registered_model_alias(name, "candidate", "1")
     swapped: list[str] = []
 
@@ -78,9 +84,7 @@ def test_a_version_deleted_during_the_run_is_not_promoted(
     uri, sources = store
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     c = client(uri)
-    name = f"gk-22m-{uuid.uuid4().hex[:6]}"
-    c.create_registered_model(name)
-    c.create_model_version(name, source=sources[0].source, run_id=sources[0].run_id)
+    name = _registered_copy(c, sources[0])
     deleted: list[str] = []
 
     def emit(message: str) -> None:
@@ -104,9 +108,7 @@ def test_an_unchanged_version_is_promoted(
     uri, sources = store
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     c = client(uri)
-    name = f"gk-22m-{uuid.uuid4().hex[:6]}"
-    c.create_registered_model(name)
-    c.create_model_version(name, source=sources[0].source, run_id=sources[0].run_id)
+    name = _registered_copy(c, sources[0])
     result = run_gate(config(project(tmp_path), uri, f"models:/{name}/1"), command="promote")
     assert result.verdict.exit_code == 0, result.verdict.reasons
     assert str(c.get_model_version_by_alias(name, "production").version) == "1"

@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mlflow_store import registered_model
+from mlflow_store import promote_verdict, registered_model
 from mlflow_store import registry_client as client
 
 from gatekit.errors import ConfigError
-from gatekit.pipeline.model import Verdict
 from gatekit.promotion import promote, rollback
 
 
@@ -32,16 +31,7 @@ def gate_pass(uri: str, name: str, version: str) -> dict[str, Any]:
     mlflow.set_tracking_uri(uri)
     run = c.create_run(mlflow.set_experiment("gates").experiment_id, tags={"gatekit.kind": "gate"})
     c.set_terminated(run.info.run_id)
-    verdict = Verdict.model_validate(
-        {
-            "command": "promote", "verdict": "pass", "exit_code": 0, "candidate": {"spec": f"models:/{name}/{version}"},
-            "sample": None, "mlflow": {"run_id": run.info.run_id, "experiment_id": "0", "tracking_uri": uri, "error": None},
-            "dataset": {"path": "cases.jsonl", "format": "jsonl", "cases": 3, "sha256": "ab" * 32},
-            "gatekit_version": "0.1.0", "started_at": "2026-01-01T00:00:00+00:00",
-            "replay": {"wall_s": 1.0, "concurrency": 1, "timeout_s": 30.0, "retries": 0, "repeat": 1, "stopped_early": False},
-            "out_dir": "out",
-        }
-    )  # fmt: skip
+    verdict = promote_verdict(f"models:/{name}/{version}", uri, run.info.run_id)
     block = promote(verdict, alias="production")
     assert block["action"] == "promoted", block
     return {"run_id": run.info.run_id, **block}
