@@ -150,8 +150,8 @@ def test_concurrency_is_bounded_and_cases_are_pulled_lazily() -> None:
 
 
 def test_deadline_stops_the_run_without_recording_cut_cases(tmp_path: Path) -> None:
-    """Four quick cases, then cases that take a minute: the 5 s deadline ends the two in flight, unrecorded."""
-    settings = ReplaySettings(concurrency=2, timeout_s=120, deadline_s=5)
+    """Four quick cases, then cases that take a minute: the 3 s deadline ends the two in flight, unrecorded."""
+    settings = ReplaySettings(concurrency=2, timeout_s=120, deadline_s=3)
     items = cases(4, "quick {i}") + cases(40, "slow {i} [sleep=60]")[4:]
     t0 = time.monotonic()
     stats, results = run("cmd:" + shlex.join([sys.executable, str(CMD_AGENT)]), items, settings)

@@ -26,8 +26,8 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     classes = {"gk-responses": "EchoResponsesAgent", "gk-chat": "EchoChatAgent", "gk-fn": "EchoFunction"}
     code = {name: source + f"\nmlflow.models.set_model({cls}())\n" for name, cls in classes.items()}
     root = tmp_path_factory.mktemp("mlflow-store")
-    with model_store(root, ["gk-responses", "gk-responses", "gk-chat", "gk-fn"], code=code, experiment="agents",
-                     chdir=True) as uri:  # fmt: skip
+    names = ["gk-responses", "gk-responses", "gk-chat", "gk-fn"]  # gk-responses has two versions
+    with model_store(root, names, code=code, experiment="agents", chdir=True) as uri:
         client = registry_client(uri)
         client.set_registered_model_alias("gk-responses", "champion", "2")
         client.set_registered_model_alias("gk-chat", "champion", "1")
