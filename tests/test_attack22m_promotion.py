@@ -94,7 +94,7 @@ def test_a_full_width_from_version_is_refused(uri: str) -> None:
         rollback(name, alias="production", tracking_uri=uri, from_version="\uff12")
 
 
-@pytest.mark.parametrize("odd", ["o'neil", "back\\slash", "ends-with\\", "both'\"quotes", "a' or tags.x = 'y"])
+@pytest.mark.parametrize("odd", ["o'neil", "back\\slash", "ends-with\\", 'both\'"quotes', "a' or tags.x = 'y"])
 def test_a_baseline_alias_of_a_model_named_with_quotes_finds_its_gate_run(uri: str, odd: str) -> None:
     from gatekit.baseline import load_baseline
 

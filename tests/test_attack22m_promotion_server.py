@@ -217,7 +217,9 @@ def test_a_publish_timeout_after_the_move_still_moves_the_alias_back(
             return "pass"
         return "hang" if moved and path.endswith("/runs/set-tag") and b"gatekit.exit_code" in body else "pass"
 
-    verdict, name, seen = _gate_through_proxy(str(mlflow_server.uri), tmp_path, monkeypatch, rule, publish_timeout=15)
+    verdict, name, seen = _gate_through_proxy(
+        str(mlflow_server.uri), tmp_path, monkeypatch, rule, publish_timeout=15
+    )
     assert len(moved) == 2, seen  # the move and the move back
     assert verdict.exit_code == 3 and "publish timeout" in " ".join(verdict.reasons), verdict.reasons
     assert holder(str(mlflow_server.uri), name) == "1", (verdict.promotion, seen)

@@ -161,16 +161,7 @@ def test_the_gate_ends_with_a_verdict_when_a_python_agent_returns_lone_surrogate
     (tmp_path / "th.yaml").write_text("min_cases: 1\nchecks:\n  error_rate: {max: 50%}\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEKIT_", "GITHUB_"))}
     env["PYTHONPATH"] = f"{ROOT}{os.pathsep}{tmp_path}"
-    command = [
-        sys.executable,
-        "-m",
-        "gatekit",
-        "eval",
-        "--dataset",
-        "ds.jsonl",
-        "--agent",
-        "python:surrogate_agent:run",
-    ]
+    command = [sys.executable, "-m", "gatekit", "eval", "--dataset", "ds.jsonl", "--agent", "python:surrogate_agent:run"]
     command += ["--thresholds", "th.yaml", "--policy", str(ROOT / "policies" / "default.yaml"), "--no-mlflow"]
     proc = subprocess.run(
         [*command, "--retries", "0", "--out", "rep"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180
@@ -179,9 +170,7 @@ def test_the_gate_ends_with_a_verdict_when_a_python_agent_returns_lone_surrogate
     assert "Traceback" not in proc.stderr
     verdict = json.loads((tmp_path / "rep" / "verdict.json").read_text(encoding="utf-8"))
     assert verdict["metrics"]["errors"] == 1
-    rows_out = [
-        json.loads(line) for line in (tmp_path / "rep" / "results.jsonl").read_text(encoding="utf-8").splitlines()
-    ]
+    rows_out = [json.loads(line) for line in (tmp_path / "rep" / "results.jsonl").read_text(encoding="utf-8").splitlines()]
     bad = next(r for r in rows_out if r["case_id"] == "a")
     assert bad["ok"] is False and bad["error_type"] == "invalid_response" and "surrogate" in bad["error_message"]
 
@@ -190,20 +179,11 @@ def test_the_gate_ends_with_a_verdict_when_a_python_agent_returns_lone_surrogate
 @pytest.mark.parametrize(
     ("body", "words"),
     [
-        (
-            b'{"output": "x", "tool_calls": [{"name": "t", "arguments": '
-            + b'{"a":' * 100_000
-            + b"1"
-            + b"}" * 100_001
-            + b"]}",
-            "nested too deeply",
-        ),  # fmt: skip
+        (b'{"output": "x", "tool_calls": [{"name": "t", "arguments": ' + b'{"a":' * 100_000 + b"1" + b"}" * 100_001 + b"]}", "nested too deeply"),  # fmt: skip
         (b'{"output": "x", "usage": {"input_tokens": 1' + b"0" * 5000 + b"}}", "4300"),
     ],
 )
-def test_json_nested_too_deep_or_an_endless_integer_is_an_invalid_response(
-    client: str, body: bytes, words: str
-) -> None:
+def test_json_nested_too_deep_or_an_endless_integer_is_an_invalid_response(client: str, body: bytes, words: str) -> None:
     """Both raised out of json.loads uncaught: recorded as a retried 'exception' (RecursionError, ValueError)."""
 
     async def scenario() -> Any:

@@ -19,7 +19,7 @@ from gatekit.models import AgentResponse, ErrorType
 
 pytestmark = pytest.mark.slow
 
-MODEL = """
+MODEL = '''
 import math
 import mlflow
 import numpy as np
@@ -47,7 +47,7 @@ class Odd(PythonModel):
 
 
 mlflow.models.set_model(Odd())
-"""
+'''
 
 
 @pytest.fixture(scope="module")

@@ -299,11 +299,7 @@ def test_outside_a_request_a_condition_over_the_calls_judges_the_call_alone(tmp_
 
 A, B, C = ({"name": name, "arguments": {}} for name in "abc")
 R1, R2 = {"name": "refund", "arguments": {"x": 1}}, {"name": "refund", "arguments": {"x": 2}}
-RESPONSES = [
-    ([A, B], [A, B, C], "3 tool calls"),
-    ([R1], [R1, R1], "called 2 times"),
-    ([R1], [R1, R2], "called 2 times"),
-]
+RESPONSES = [([A, B], [A, B, C], "3 tool calls"), ([R1], [R1, R1], "called 2 times"), ([R1], [R1, R2], "called 2 times")]
 
 
 @pytest.mark.parametrize(("checked", "response", "reason"), RESPONSES)
