@@ -14,12 +14,14 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 TESTS_DIR = Path(__file__).resolve().parent  # tests/: helpers, data/, snapshots/ (test files may sit below)
 REPO_ROOT = TESTS_DIR.parent
@@ -336,6 +338,93 @@ def serve_http(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[in
         server.server_close()
 
 
+def verdict_data(**fields: Any) -> dict[str, Any]:
+    """What every verdict.json holds (a passing ``eval`` of three cases, replayed in a second), ``fields`` put over
+    it: the base of a hand-made verdict, ``Verdict.model_validate(verdict_data(...))``."""
+    return {
+        "command": "eval",
+        "verdict": "pass",
+        "exit_code": 0,
+        "candidate": {"spec": "python:agent:run"},
+        "dataset": {"path": "cases.jsonl", "format": "jsonl", "cases": 3, "sha256": "ab" * 32},
+        "gatekit_version": "0.1.0",
+        "started_at": "2026-01-01T00:00:00+00:00",
+        "replay": {
+            "wall_s": 1.0,
+            "concurrency": 1,
+            "timeout_s": 30.0,
+            "retries": 0,
+            "repeat": 1,
+            "stopped_early": False,
+        },
+        "out_dir": "out",
+        **fields,
+    }
+
+
+async def read_http_request(reader: Any) -> tuple[bytes, bytes]:
+    """One HTTP/1.1 request read off a raw ``asyncio`` connection: (head, body), the body by its Content-Length."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.decode("latin-1").split("\r\n"):
+        if line.lower().startswith("content-length:"):
+            length = int(line.split(":", 1)[1])
+    return head, await reader.readexactly(length)
+
+
+# one answer of a stub server: (HTTP status, Content-Type, body)
+Reply = tuple[int, str, bytes]
+
+
+def replying_handler(reply: Callable[[dict[str, Any]], Reply]) -> type[http.server.BaseHTTPRequestHandler]:
+    """A quiet handler whose POST reads the request's JSON body and answers ``reply(body)``."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            status, content_type, payload = reply(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(status)
+            if content_type:
+                self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    return Handler
+
+
+@contextlib.contextmanager
+def stub_upstream(reply: Callable[[dict[str, Any]], Reply]) -> Iterator[str]:
+    """A real chat-completions upstream on 127.0.0.1 answering ``reply(request body)``; its ``/v1`` base URL."""
+    with serve_http(replying_handler(reply)) as port:
+        yield f"http://127.0.0.1:{port}/v1"
+
+
+@contextlib.contextmanager
+def tool_calls_upstream(*choices: list[dict[str, Any]], usage: dict[str, int] | None = None) -> Iterator[str]:
+    """A :func:`stub_upstream` answering every request with one choice a list of tool calls in ``choices`` (and
+    ``usage`` when given)."""
+    answer: dict[str, Any] = {"id": "chatcmpl-1", "object": "chat.completion", "model": "m", "choices": [
+        {"index": i, "message": {"role": "assistant", "content": None, "tool_calls": calls},
+         "finish_reason": "tool_calls"}
+        for i, calls in enumerate(choices)
+    ]}  # fmt: skip
+    if usage:
+        answer["usage"] = usage
+    payload = json.dumps(answer).encode()
+    with stub_upstream(lambda _body: (200, "application/json", payload)) as url:
+        yield url
+
+
+def policy_file(folder: Path, policy: str | dict[str, Any]) -> Path:
+    """``folder/policy.yaml`` holding ``policy`` (YAML text, or a mapping written as YAML); its path."""
+    path = folder / "policy.yaml"
+    path.write_text(policy if isinstance(policy, str) else yaml.safe_dump(policy, sort_keys=False), encoding="utf-8")
+    return path
+
+
 def check_default_policy_on_corpus(negatives: list[str], positives: list[dict[str, Any]], run_id: str) -> None:
     """The bundled default policy redacts nothing in ``negatives`` and, for every positive (``{"text", "expect":
     [{"value", ...}]}``), redacts or denies so that no expected value is left in the output it writes."""
@@ -516,3 +605,82 @@ def slow_tracking_server(delay_s: float, status: int | None = 503) -> Iterator[s
             yield f"http://127.0.0.1:{port}"
         finally:
             closing.set()  # answers still waiting end before the server shuts down
+
+
+# (method, path without the query, body) -> "pass" (forwarded), "fail" (503, not forwarded), "apply" (forwarded,
+# then 503: the server did it, the answer is lost) or "hang" (no answer until the client gives up)
+ProxyRule = Callable[[str, str, bytes], str]
+
+
+@contextlib.contextmanager
+def mlflow_proxy(upstream: str, rule: ProxyRule) -> Iterator[tuple[str, list[str], list[float]]]:
+    """A real HTTP proxy on 127.0.0.1 in front of the MLflow server ``upstream``; ``rule`` says per request what it
+    does (it sees every request, ``/health`` too, under one lock; ``/health`` is always forwarded).
+
+    Yields its URI, one ``"METHOD /path what"`` line a request, and the seconds each hung request was held until
+    its client gave up."""
+    seen: list[str] = []
+    held: list[float] = []
+    lock = threading.Lock()
+    closing = threading.Event()
+    lost = b'{"error_code": "TEMPORARILY_UNAVAILABLE", "message": "restarting"}'
+
+    class Proxy(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _any(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else None
+            path = self.path.split("?")[0]
+            with lock:
+                what = rule(self.command, path, body or b"")
+                what = "pass" if path == "/health" else what
+                seen.append(f"{self.command} {path} {what}")
+            if what == "hang":
+                self._hold()
+                return
+            code, data, reply = 503, lost, {}
+            if what != "fail":
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+                request = urllib.request.Request(upstream + self.path, data=body, method=self.command, headers=headers)
+                try:
+                    with urllib.request.urlopen(request, timeout=60) as resp:  # noqa: S310 - the test's own server
+                        code, data, reply = resp.status, resp.read(), dict(resp.headers.items())
+                except urllib.error.HTTPError as exc:
+                    code, data, reply = exc.code, exc.read(), dict(exc.headers.items())
+                if what == "apply":
+                    code, data, reply = 503, lost, {}
+            self.send_response(code)
+            for key, value in reply.items():
+                if key.lower() not in ("content-length", "transfer-encoding", "connection", "date", "server"):
+                    self.send_header(key, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _hold(self) -> None:
+            """Answer nothing until the client closes the connection (its read timeout) or the proxy is closed."""
+            started = time.monotonic()
+            self.connection.settimeout(0.2)
+            while not closing.is_set():
+                try:
+                    if not self.connection.recv(65536):
+                        break
+                except TimeoutError:
+                    continue
+                except OSError:
+                    break
+            with lock:
+                held.append(time.monotonic() - started)
+            self.close_connection = True
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _any  # noqa: N815 - the http.server names
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    with serve_http(Proxy) as port:
+        try:
+            yield f"http://127.0.0.1:{port}", seen, held
+        finally:
+            closing.set()  # held requests end before the server shuts down

@@ -8,61 +8,25 @@ the alias while the replay runs" is a real ``set_registered_model_alias`` call m
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from mlflow_store import fresh_store
+from mlflow_store import fresh_store, model_store, promote_verdict
+from mlflow_store import model_gate_config as config
+from mlflow_store import model_gate_project as project
+from mlflow_store import registry_client as client
 
 pytestmark = pytest.mark.slow
-
-MODEL = """
-import mlflow
-from mlflow.pyfunc import PythonModel
-
-
-class Answer(PythonModel):
-    def predict(self, context, model_input, params=None):
-        return {"output": "ok", "usage": {"input_tokens": 1, "output_tokens": 1}, "cost_usd": 0.0}
-
-
-mlflow.models.set_model(Answer())
-"""
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Path]]:
     """A store with registered model ``name`` of three versions; yields (uri, name, folder)."""
-    import mlflow
-
     root = tmp_path_factory.mktemp("attack17d-store")
-    uri = fresh_store(root / "mlflow.db")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("MLFLOW_TRACKING_URI", uri)
-    previous = mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri(uri)
-    name = "gk-17d"
-    try:
-        mlflow.set_experiment("models")
-        code = root / "answer_model.py"
-        code.write_text(MODEL, encoding="utf-8")
-        for _ in range(3):
-            with mlflow.start_run():
-                mlflow.pyfunc.log_model(
-                    name="agent", python_model=str(code), registered_model_name=name, pip_requirements=["mlflow"]
-                )
-        yield uri, name, root
-    finally:
-        mlflow.set_tracking_uri(previous)
-        mp.undo()
-
-
-def client(uri: str) -> Any:
-    from mlflow import MlflowClient
-
-    return MlflowClient(tracking_uri=uri, registry_uri=uri)
+    with model_store(root, ["gk-17d"] * 3) as uri:
+        yield uri, "gk-17d", root
 
 
 def holder(c: Any, name: str, alias: str) -> str | None:
@@ -73,32 +37,6 @@ def holder(c: Any, name: str, alias: str) -> str | None:
         return str(c.get_model_version_by_alias(name, alias).version)
     except MlflowException:
         return None
-
-
-def project(tmp_path: Path, cases: int = 6) -> Path:
-    rows = [json.dumps({"id": f"c{i}", "input": f"hi {i}"}) for i in range(cases)]
-    (tmp_path / "ds.jsonl").write_text("".join(r + "\n" for r in rows), encoding="utf-8")
-    (tmp_path / "th.yaml").write_text("min_cases: 1\nchecks:\n  error_rate: {max: 10%}\n", encoding="utf-8")
-    return tmp_path
-
-
-def config(root: Path, uri: str, agent: str, **overrides: Any) -> Any:
-    from gatekit.config import GateConfig
-
-    values: dict[str, Any] = {
-        "dataset": root / "ds.jsonl",
-        "agent": agent,
-        "thresholds": root / "th.yaml",
-        "policy": Path(__file__).resolve().parents[1] / "policies" / "default.yaml",
-        "out": root / "out",
-        "concurrency": 1,
-        "timeout": 30,
-        "experiment": f"gates-{uuid.uuid4().hex[:6]}",
-        "tracking_uri": uri,
-        "alias": "production",
-    }
-    values.update(overrides)
-    return GateConfig(**values)
 
 
 def test_alias_candidate_moved_during_replay_promotes_the_replayed_version(
@@ -265,7 +203,6 @@ def test_a_registry_failure_while_promoting_leaves_the_alias_where_it_was(store:
     import mlflow
 
     from gatekit.errors import SinkError
-    from gatekit.pipeline.model import Verdict
     from gatekit.promotion import promote
 
     uri, name, _ = store
@@ -273,28 +210,7 @@ def test_a_registry_failure_while_promoting_leaves_the_alias_where_it_was(store:
     mlflow.set_tracking_uri(uri)
     run = c.create_run(mlflow.set_experiment("gates-17d").experiment_id)
     alias = "z" * 240
-    verdict = Verdict.model_validate(
-        {
-            "command": "promote",
-            "verdict": "pass",
-            "exit_code": 0,
-            "candidate": {"spec": f"models:/{name}/2"},
-            "sample": None,
-            "mlflow": {"run_id": run.info.run_id, "experiment_id": "0", "tracking_uri": uri, "error": None},
-            "dataset": {"path": "ds.jsonl", "format": "jsonl", "cases": 3, "sha256": "ab" * 32},
-            "gatekit_version": "0.1.0",
-            "started_at": "2026-01-01T00:00:00+00:00",
-            "replay": {
-                "wall_s": 1.0,
-                "concurrency": 1,
-                "timeout_s": 30.0,
-                "retries": 0,
-                "repeat": 1,
-                "stopped_early": False,
-            },
-            "out_dir": "out",
-        }
-    )
+    verdict = promote_verdict(f"models:/{name}/2", uri, run.info.run_id)
     with pytest.raises(SinkError, match="^not promoted: the alias .z+. of .gk-17d. to version 2 .* was not set"):
         promote(verdict, alias=alias, tracking_uri=uri)
     assert holder(c, name, alias) is None

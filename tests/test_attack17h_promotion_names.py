@@ -14,8 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from mlflow_store import fresh_store
-from test_attack17d_promotion import MODEL, client, config, project
+from mlflow_store import model_gate_config as config
+from mlflow_store import model_gate_project as project
+from mlflow_store import model_store
+from mlflow_store import registry_client as client
 
 pytestmark = pytest.mark.slow
 
@@ -26,28 +28,10 @@ LOOKALIKES = ["gk-17h-pr\u03bfd", "gk-17h\u202edorp"]  # Greek omicron; right-to
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """A store with ``PLAIN`` (two versions, 1 in stage Production) and each look-alike name (one version)."""
-    import mlflow
-
     root = tmp_path_factory.mktemp("attack17h-store")
-    uri = fresh_store(root / "mlflow.db")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("MLFLOW_TRACKING_URI", uri)
-    previous = mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri(uri)
-    try:
-        mlflow.set_experiment("models")
-        code = root / "answer_model.py"
-        code.write_text(MODEL, encoding="utf-8")
-        for name in [PLAIN, PLAIN, *LOOKALIKES]:
-            with mlflow.start_run():
-                mlflow.pyfunc.log_model(
-                    name="agent", python_model=str(code), registered_model_name=name, pip_requirements=["mlflow"]
-                )
+    with model_store(root, [PLAIN, PLAIN, *LOOKALIKES]) as uri:
         client(uri).transition_model_version_stage(PLAIN, "1", "Production")
         yield uri, root
-    finally:
-        mlflow.set_tracking_uri(previous)
-        mp.undo()
 
 
 @pytest.mark.parametrize(("moving", "named"), [("latest", "'latest'"), ("Production", "the stage 'Production'")])

@@ -9,18 +9,11 @@
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import attack_gate, attack_project, serve_http
+from conftest import ProxyRule, attack_gate, attack_project, mlflow_proxy
 
 pytestmark = pytest.mark.slow
 
@@ -40,76 +33,20 @@ def _no_password(proc: object, *folders: Path) -> None:
                 assert PASSWORD.encode() not in path.read_bytes(), path
 
 
-@contextmanager
-def failing_proxy(
-    upstream: str, trigger: str, failures: int, mode: str = "503"
-) -> Iterator[tuple[str, list[str], list[float]]]:
-    """A real HTTP proxy in front of ``upstream`` that, once a request path holds ``trigger``, answers the next
-    ``failures`` API requests with 503 (``mode="503"``) or never (``"hang"``), then passes requests through again.
-
-    Yields its URL, the requests it saw, and for each hung request the seconds until the client gave up on it
-    (closed the connection; at most 30)."""
-    seen: list[str] = []
-    held: list[float] = []
+def failing_after(trigger: str, failures: int, mode: str = "fail") -> ProxyRule:
+    """A :func:`conftest.mlflow_proxy` rule: once a request path holds ``trigger``, the next ``failures`` API
+    requests are answered 503 (``mode="fail"``) or never (``"hang"``), then passed through again."""
     state = {"armed": False, "left": failures}
-    lock = threading.Lock()
 
-    class Proxy(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    def rule(method: str, path: str, body: bytes) -> str:
+        fail = state["armed"] and state["left"] > 0 and path != "/health"
+        if fail:
+            state["left"] -= 1
+        if trigger in path:
+            state["armed"] = True
+        return mode if fail else "pass"
 
-        def _any(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else None
-            with lock:
-                fail = state["armed"] and state["left"] > 0 and self.path != "/health"
-                if fail:
-                    state["left"] -= 1
-                if trigger in self.path:
-                    state["armed"] = True
-                seen.append(f"{self.command} {self.path.split('?')[0]} {'FAILED' if fail else 'ok'}")
-            if fail:
-                if mode == "hang":
-                    # never answer; wait until the client gives up (its read timeout closes the connection)
-                    started = time.monotonic()
-                    self.connection.settimeout(30)
-                    try:
-                        while self.connection.recv(65536):
-                            pass
-                    except OSError:
-                        pass
-                    with lock:
-                        held.append(time.monotonic() - started)
-                    self.close_connection = True
-                    return
-                data = b'{"error_code": "TEMPORARILY_UNAVAILABLE", "message": "restarting"}'
-                self.send_response(503)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-                return
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
-            request = urllib.request.Request(upstream + self.path, data=body, method=self.command, headers=headers)
-            try:
-                with urllib.request.urlopen(request, timeout=60) as resp:  # noqa: S310 - the test's own server
-                    code, data, reply = resp.status, resp.read(), resp.headers
-            except urllib.error.HTTPError as exc:
-                code, data, reply = exc.code, exc.read(), exc.headers
-            self.send_response(code)
-            for key, value in reply.items():
-                if key.lower() not in ("content-length", "transfer-encoding", "connection", "date", "server"):
-                    self.send_header(key, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _any
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    with serve_http(Proxy) as port:
-        yield f"http://127.0.0.1:{port}", seen, held
+    return rule
 
 
 def test_json_stdout_is_only_the_verdict_with_a_tracking_server(tmp_path: Path, mlflow_server: object) -> None:
@@ -147,7 +84,7 @@ def test_a_server_failing_after_the_run_was_created_leaves_it_failed_and_named(
     project = _project(tmp_path)
     upstream = mlflow_server.uri  # type: ignore[attr-defined]
     # a restart: MLflow's client tries each request 3 times (2 retries), the server is back for the 4th request
-    with failing_proxy(upstream, "/runs/create", failures=3) as (uri, seen, _held):
+    with mlflow_proxy(upstream, failing_after("/runs/create", failures=3)) as (uri, seen, _held):
         proc = attack_gate(project, "--out", "out", "--tracking-uri", uri, "--experiment", "a19e-restart")
     assert proc.returncode == 3, (proc.stdout, proc.stderr, seen)
     assert "Traceback" not in proc.stderr
@@ -167,13 +104,14 @@ def test_a_server_failing_after_the_run_was_created_leaves_it_failed_and_named(
 
 def test_a_hanging_server_says_one_line_not_a_warning_per_retry(tmp_path: Path, mlflow_server: object) -> None:
     project = _project(tmp_path)
-    with failing_proxy(mlflow_server.uri, "/health", failures=100, mode="hang") as (uri, seen, held):  # type: ignore[attr-defined]
+    hanging = failing_after("/health", failures=100, mode="hang")
+    with mlflow_proxy(mlflow_server.uri, hanging) as (uri, seen, held):  # type: ignore[attr-defined]
         proc = attack_gate(project, "--out", "out", "--tracking-uri", uri, env={"MLFLOW_HTTP_REQUEST_TIMEOUT": "1"})
     assert proc.returncode == 3, (proc.stdout, proc.stderr)
     # bounded by counting, not by the wall clock of a whole gate (start-up and replay took 73 s on a busy machine):
     # the one hung request was tried 1 + 2 times (MLFLOW_HTTP_REQUEST_MAX_RETRIES=2), each attempt given up at the
     # 1 s read timeout, not held for the 30 s the server would hang
-    hung = [line for line in seen if line.endswith("FAILED")]
+    hung = [line for line in seen if line.endswith("hang")]
     assert len(hung) == 3 and len(held) == 3, (seen, held)
     assert max(held) < 15, held
     # urllib3: "WARNING urllib3.connectionpool: Retrying (Retry(total=1, ...)) after connection broken by ..."

@@ -15,9 +15,10 @@ import sys
 import tempfile
 import uuid
 from pathlib import Path
-from typing import Any
 
 import pytest
+from mlflow_store import registered_model
+from mlflow_store import registry_client as client
 
 pytestmark = pytest.mark.slow
 
@@ -30,24 +31,6 @@ def uri(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
     monkeypatch.chdir(tmp_path)  # a sqlite store keeps artifacts in ./mlruns
     return fresh_store(tmp_path / "mlflow.db")
-
-
-def client(uri: str) -> Any:
-    from mlflow import MlflowClient
-
-    return MlflowClient(tracking_uri=uri, registry_uri=uri)
-
-
-def model_with_versions(uri: str, count: int, name: str | None = None) -> str:
-    c = client(uri)
-    experiment = c.get_experiment_by_name("models")
-    experiment_id = experiment.experiment_id if experiment else c.create_experiment("models")
-    run = c.create_run(experiment_id)
-    name = name or f"agent-{uuid.uuid4().hex[:8]}"
-    c.create_registered_model(name)
-    for _ in range(count):
-        c.create_model_version(name, source=f"{run.info.artifact_uri}/model", run_id=run.info.run_id)
-    return name
 
 
 def holder(uri: str, name: str, alias: str = "production") -> str | None:
@@ -74,7 +57,7 @@ def test_an_edited_previous_holder_record_is_refused_in_one_escaped_line(uri: st
     from gatekit.errors import ConfigError
     from gatekit.promotion import rollback
 
-    name = model_with_versions(uri, 3)
+    name = registered_model(uri, 3)[0]
     c = client(uri)
     c.set_registered_model_alias(name, "production", "3")
     c.set_model_version_tag(name, "3", PREVIOUS, recorded)
@@ -87,7 +70,7 @@ def test_an_edited_previous_holder_record_is_refused_in_one_escaped_line(uri: st
 
 
 def test_an_edited_record_is_exit_2_from_the_command(uri: str, repo_root: Path, tmp_path: Path) -> None:
-    name = model_with_versions(uri, 3)
+    name = registered_model(uri, 3)[0]
     c = client(uri)
     c.set_registered_model_alias(name, "production", "3")
     c.set_model_version_tag(name, "3", PREVIOUS, "\x1b]8;;http://x\x07 2")
@@ -105,7 +88,7 @@ def test_a_full_width_from_version_is_refused(uri: str) -> None:
     from gatekit.errors import ConfigError
     from gatekit.promotion import rollback
 
-    name = model_with_versions(uri, 2)
+    name = registered_model(uri, 2)[0]
     client(uri).set_registered_model_alias(name, "production", "2")
     with pytest.raises(ConfigError, match="a model version number"):
         rollback(name, alias="production", tracking_uri=uri, from_version="\uff12")
@@ -115,7 +98,7 @@ def test_a_full_width_from_version_is_refused(uri: str) -> None:
 def test_a_baseline_alias_of_a_model_named_with_quotes_finds_its_gate_run(uri: str, odd: str) -> None:
     from gatekit.baseline import load_baseline
 
-    name = model_with_versions(uri, 2, name=f"{odd}-{uuid.uuid4().hex[:6]}")
+    name = registered_model(uri, 2, name=f"{odd}-{uuid.uuid4().hex[:6]}")[0]
     c = client(uri)
     experiment = c.create_experiment(f"gates-{uuid.uuid4().hex[:6]}")
     sha = "cd" * 32

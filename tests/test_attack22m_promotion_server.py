@@ -10,90 +10,19 @@ The exit code and verdict.json say what the registry holds afterwards: exit 3 me
 
 from __future__ import annotations
 
-import http.server
 import os
 import subprocess
 import sys
-import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from conftest import serve_http
+from conftest import ProxyRule, mlflow_proxy
+from mlflow_store import log_models, promote_verdict, registered_model
+from mlflow_store import registry_client as client
 
 pytestmark = pytest.mark.slow
-
-# (method, path, body) -> "pass", "fail" (503, not forwarded), "apply" (forwarded, then 503) or "hang" (no answer)
-Rule = Callable[[str, str, bytes], str]
-
-
-@contextmanager
-def proxy(upstream: str, rule: Rule) -> Iterator[tuple[str, list[str]]]:
-    """A real HTTP proxy in front of ``upstream``; ``rule`` says per request what it does. Yields (URI, log)."""
-    seen: list[str] = []
-    lock = threading.Lock()
-
-    class Proxy(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def _any(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else None
-            path = self.path.split("?")[0]
-            with lock:
-                what = "pass" if path == "/health" else rule(self.command, path, body or b"")
-                seen.append(f"{self.command} {path} {what}")
-            code, data, reply = 503, b'{"error_code": "TEMPORARILY_UNAVAILABLE", "message": "restarting"}', {}
-            if what == "hang":  # a server that takes the request and answers only after the test is over
-                time.sleep(100)
-                return
-            if what not in ("fail", "hang"):
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
-                request = urllib.request.Request(upstream + self.path, data=body, method=self.command, headers=headers)
-                try:
-                    with urllib.request.urlopen(request, timeout=60) as resp:  # noqa: S310 - the test's own server
-                        code, data, reply = resp.status, resp.read(), dict(resp.headers.items())
-                except urllib.error.HTTPError as exc:
-                    code, data, reply = exc.code, exc.read(), dict(exc.headers.items())
-                if what == "apply":  # the server did it; the answer is lost
-                    code, data, reply = 503, b'{"error_code": "TEMPORARILY_UNAVAILABLE", "message": "gone"}', {}
-            self.send_response(code)
-            for key, value in reply.items():
-                if key.lower() not in ("content-length", "transfer-encoding", "connection", "date", "server"):
-                    self.send_header(key, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _any
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    with serve_http(Proxy) as port:
-        yield f"http://127.0.0.1:{port}", seen
-
-
-def client(uri: str) -> Any:
-    from mlflow import MlflowClient
-
-    return MlflowClient(tracking_uri=uri, registry_uri=uri)
-
-
-def model_with_versions(uri: str, count: int) -> str:
-    c = client(uri)
-    found = c.get_experiment_by_name("models-22m")
-    run = c.create_run(found.experiment_id if found else c.create_experiment("models-22m"))
-    name = f"agent-{uuid.uuid4().hex[:8]}"
-    c.create_registered_model(name)
-    for _ in range(count):
-        c.create_model_version(name, source=f"{run.info.artifact_uri}/model", run_id=run.info.run_id)
-    return name
 
 
 def holder(uri: str, name: str, alias: str = "production") -> str | None:
@@ -107,23 +36,11 @@ def holder(uri: str, name: str, alias: str = "production") -> str | None:
 
 def passing_verdict(uri: str, spec: str) -> Any:
     """A passing gate verdict for ``spec`` whose run is logged at ``uri``."""
-    from gatekit.pipeline.model import Verdict
-
     c = client(uri)
     found = c.get_experiment_by_name("gates-22m")
     run = c.create_run(found.experiment_id if found else c.create_experiment("gates-22m"))
     c.set_terminated(run.info.run_id)
-    return Verdict.model_validate(
-        {
-            "command": "promote", "verdict": "pass", "exit_code": 0, "candidate": {"spec": spec}, "sample": None,
-            "mlflow": {"run_id": run.info.run_id, "experiment_id": "0", "tracking_uri": uri, "error": None},
-            "dataset": {"path": "cases.jsonl", "format": "jsonl", "cases": 3, "sha256": "ab" * 32},
-            "gatekit_version": "0.1.0", "started_at": "2026-01-01T00:00:00+00:00",
-            "replay": {"wall_s": 1.0, "concurrency": 1, "timeout_s": 30.0, "retries": 0, "repeat": 1,
-                       "stopped_early": False},
-            "out_dir": "out",
-        }
-    )  # fmt: skip
+    return promote_verdict(spec, uri, run.info.run_id)
 
 
 @pytest.fixture
@@ -138,7 +55,7 @@ def test_an_alias_move_the_server_applied_but_answered_503_for_is_moved_back(
     from gatekit.promotion import promote
 
     upstream = str(mlflow_server.uri)
-    name = model_with_versions(upstream, 2)
+    name = registered_model(upstream, 2, experiment="models-22m")[0]
     client(upstream).set_registered_model_alias(name, "production", "1")
     verdict = passing_verdict(upstream, f"models:/{name}/2")
     moves = []
@@ -149,7 +66,7 @@ def test_an_alias_move_the_server_applied_but_answered_503_for_is_moved_back(
             return "apply" if len(moves) == 1 else "pass"
         return "pass"
 
-    with proxy(upstream, rule) as (uri, seen):
+    with mlflow_proxy(upstream, rule) as (uri, seen, _):
         with pytest.raises(SinkError) as caught:
             promote(verdict, alias="production", tracking_uri=uri)
     # the registry holds what it held, and the error says so
@@ -168,13 +85,13 @@ def test_a_first_promotion_the_server_applied_but_answered_503_for_leaves_no_ali
     from gatekit.promotion import promote
 
     upstream = str(mlflow_server.uri)
-    name = model_with_versions(upstream, 1)
+    name = registered_model(upstream, 1, experiment="models-22m")[0]
     verdict = passing_verdict(upstream, f"models:/{name}/1")
 
     def rule(method: str, path: str, body: bytes) -> str:
         return "apply" if method == "POST" and path.endswith("/registered-models/alias") else "pass"
 
-    with proxy(upstream, rule) as (uri, _):
+    with mlflow_proxy(upstream, rule) as (uri, _, _):
         with pytest.raises(SinkError, match="was moved back to no version$"):
             promote(verdict, alias="production", tracking_uri=uri)
     assert holder(upstream, name) is None
@@ -185,14 +102,14 @@ def test_run_tags_failing_after_the_move_move_the_alias_back(mlflow_server: Any,
     from gatekit.promotion import promote
 
     upstream = str(mlflow_server.uri)
-    name = model_with_versions(upstream, 3)
+    name = registered_model(upstream, 3, experiment="models-22m")[0]
     client(upstream).set_registered_model_alias(name, "production", "2")
     verdict = passing_verdict(upstream, f"models:/{name}/3")
 
     def rule(method: str, path: str, body: bytes) -> str:
         return "fail" if path.endswith("/runs/set-tag") else "pass"
 
-    with proxy(upstream, rule) as (uri, _):
+    with mlflow_proxy(upstream, rule) as (uri, _, _):
         with pytest.raises(SinkError) as caught:
             promote(verdict, alias="production", tracking_uri=uri)
     assert holder(upstream, name) == "2", str(caught.value)
@@ -206,7 +123,7 @@ def test_a_move_back_that_fails_too_is_recorded_as_promoted(mlflow_server: Any, 
     from gatekit.promotion import promote
 
     upstream = str(mlflow_server.uri)
-    name = model_with_versions(upstream, 2)
+    name = registered_model(upstream, 2, experiment="models-22m")[0]
     client(upstream).set_registered_model_alias(name, "production", "1")
     verdict = passing_verdict(upstream, f"models:/{name}/2")
     moves: list[str] = []
@@ -217,7 +134,7 @@ def test_a_move_back_that_fails_too_is_recorded_as_promoted(mlflow_server: Any, 
             return "pass" if len(moves) == 1 else "fail"
         return "fail" if path.endswith("/runs/set-tag") else "pass"
 
-    with proxy(upstream, rule) as (uri, _):
+    with mlflow_proxy(upstream, rule) as (uri, _, _):
         with pytest.raises(SinkError) as caught:
             promote(verdict, alias="production", tracking_uri=uri)
     assert holder(upstream, name) == "2"
@@ -226,22 +143,8 @@ def test_a_move_back_that_fails_too_is_recorded_as_promoted(mlflow_server: Any, 
     assert str(caught.value).startswith("promoted, though the gate exits 3:") and "holds version 2" in str(caught.value)
 
 
-MODEL = """
-import mlflow
-from mlflow.pyfunc import PythonModel
-
-
-class Answer(PythonModel):
-    def predict(self, context, model_input, params=None):
-        return {"output": "ok", "usage": {"input_tokens": 1, "output_tokens": 1}, "cost_usd": 0.0}
-
-
-mlflow.models.set_model(Answer())
-"""
-
-
 def _gate_through_proxy(
-    upstream: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch, rule: Rule, **overrides: Any
+    upstream: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch, rule: ProxyRule, **overrides: Any
 ) -> tuple[Any, str, list[str]]:
     """A full ``promote`` gate of ``models:/<new model>/2`` (alias production on 1) through a proxy with ``rule``."""
     import json
@@ -252,21 +155,14 @@ def _gate_through_proxy(
     from gatekit.gate import run_gate
 
     name = f"gk-22m-{uuid.uuid4().hex[:6]}"
-    code = tmp_path / "answer_model.py"
-    code.write_text(MODEL, encoding="utf-8")
     previous_uri = mlflow.get_tracking_uri()
     mlflow.set_tracking_uri(upstream)
-    experiment = mlflow.set_experiment("models-22m")
-    for _ in range(2):
-        with mlflow.start_run(experiment_id=experiment.experiment_id):
-            mlflow.pyfunc.log_model(
-                name="agent", python_model=str(code), registered_model_name=name, pip_requirements=["mlflow"]
-            )
+    log_models(tmp_path, [name, name], experiment="models-22m")
     client(upstream).set_registered_model_alias(name, "production", "1")
     rows = [json.dumps({"id": f"c{i}", "input": f"hi {i}"}) for i in range(3)]
     (tmp_path / "ds.jsonl").write_text("".join(r + "\n" for r in rows), encoding="utf-8")
     (tmp_path / "th.yaml").write_text("min_cases: 1\nchecks:\n  error_rate: {max: 10%}\n", encoding="utf-8")
-    with proxy(upstream, rule) as (uri, seen):
+    with mlflow_proxy(upstream, rule) as (uri, seen, _):
         monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)  # the model is read from the registry it is promoted in
         mlflow.set_tracking_uri(uri)
         values: dict[str, Any] = {
@@ -340,7 +236,7 @@ def test_an_alias_moved_by_another_gate_while_promoting_is_not_overwritten(
     from gatekit.promotion import promote
 
     upstream = str(mlflow_server.uri)
-    name = model_with_versions(upstream, 3)
+    name = registered_model(upstream, 3, experiment="models-22m")[0]
     client(upstream).set_registered_model_alias(name, "production", "1")
     verdict = passing_verdict(upstream, f"models:/{name}/2")
     other: list[str] = []
@@ -351,7 +247,7 @@ def test_an_alias_moved_by_another_gate_while_promoting_is_not_overwritten(
             other.append(path)
         return "pass"
 
-    with proxy(upstream, rule) as (uri, _):
+    with mlflow_proxy(upstream, rule) as (uri, _, _):
         with pytest.raises(SinkError) as caught:
             promote(verdict, alias="production", tracking_uri=uri)
     assert other
@@ -366,8 +262,8 @@ def test_a_rollback_against_a_server_that_never_answers_ends_by_the_publish_time
     """``/health`` answers, every registry request hangs: the rollback step of a failed canary waited MLflow's
     30 s per request, three tries each; now all of its requests end together by GATEKIT_PUBLISH_TIMEOUT."""
     upstream = str(mlflow_server.uri)
-    name = model_with_versions(upstream, 2)
-    with proxy(upstream, lambda method, path, body: "hang") as (uri, _):
+    name = registered_model(upstream, 2, experiment="models-22m")[0]
+    with mlflow_proxy(upstream, lambda method, path, body: "hang") as (uri, _, _):
         started = time.monotonic()
         proc = subprocess.run(
             [sys.executable, "-m", "gatekit", "rollback", "--model", name, "--tracking-uri", uri],
@@ -389,7 +285,7 @@ def test_a_rollback_the_server_applied_but_answered_503_for_is_done_when_run_aga
     from gatekit.promotion import rollback
 
     upstream = str(mlflow_server.uri)
-    name = model_with_versions(upstream, 3)
+    name = registered_model(upstream, 3, experiment="models-22m")[0]
     c = client(upstream)
     c.set_registered_model_alias(name, "production", "3")
     c.set_model_version_tag(name, "3", "gatekit.promotion.previous_version.production", "2")
@@ -397,7 +293,7 @@ def test_a_rollback_the_server_applied_but_answered_503_for_is_done_when_run_aga
     def rule(method: str, path: str, body: bytes) -> str:
         return "apply" if method == "POST" and path.endswith("/registered-models/alias") else "pass"
 
-    with proxy(upstream, rule) as (uri, _):
+    with mlflow_proxy(upstream, rule) as (uri, _, _):
         with pytest.raises(SinkError):
             rollback(name, alias="production", tracking_uri=uri, from_version="3")
     assert holder(upstream, name) == "2"  # the server did it

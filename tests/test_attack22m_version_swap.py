@@ -11,80 +11,36 @@ gate's progress callback while the replay runs.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO_ROOT
-from mlflow_store import fresh_store
+from mlflow_store import model_gate_config as config
+from mlflow_store import model_gate_project, model_store
+from mlflow_store import registry_client as client
 
 pytestmark = pytest.mark.slow
-
-MODEL = """
-import mlflow
-from mlflow.pyfunc import PythonModel
-
-
-class Answer(PythonModel):
-    def predict(self, context, model_input, params=None):
-        return {"output": "ok", "usage": {"input_tokens": 1, "output_tokens": 1}, "cost_usd": 0.0}
-
-
-mlflow.models.set_model(Answer())
-"""
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[Any]]]:
     """A store with two logged pyfunc models (registered as ``gk-22m-src``); yields (uri, their versions)."""
-    import mlflow
-
-    root = tmp_path_factory.mktemp("attack22m-store")
-    uri = fresh_store(root / "mlflow.db")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("MLFLOW_TRACKING_URI", uri)
-    previous = mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri(uri)
-    try:
-        mlflow.set_experiment("models")
-        code = root / "answer_model.py"
-        code.write_text(MODEL, encoding="utf-8")
-        for _ in range(2):
-            with mlflow.start_run():
-                mlflow.pyfunc.log_model(
-                    name="agent", python_model=str(code), registered_model_name="gk-22m-src", pip_requirements=["mlflow"]
-                )
-        c = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
-        yield uri, [c.get_model_version("gk-22m-src", str(v)) for v in (1, 2)]
-    finally:
-        mlflow.set_tracking_uri(previous)
-        mp.undo()
-
-
-def client(uri: str) -> Any:
-    from mlflow import MlflowClient
-
-    return MlflowClient(tracking_uri=uri, registry_uri=uri)
+    with model_store(tmp_path_factory.mktemp("attack22m-store"), ["gk-22m-src"] * 2) as uri:
+        yield uri, [client(uri).get_model_version("gk-22m-src", str(v)) for v in (1, 2)]
 
 
 def project(tmp_path: Path) -> Path:
-    rows = [json.dumps({"id": f"c{i}", "input": f"hi {i}"}) for i in range(4)]
-    (tmp_path / "ds.jsonl").write_text("".join(r + "\n" for r in rows), encoding="utf-8")
-    (tmp_path / "th.yaml").write_text("min_cases: 1\nchecks:\n  error_rate: {max: 10%}\n", encoding="utf-8")
-    return tmp_path
+    return model_gate_project(tmp_path, cases=4)
 
 
-def config(root: Path, uri: str, agent: str) -> Any:
-    from gatekit.config import GateConfig
-
-    return GateConfig(
-        dataset=root / "ds.jsonl", agent=agent, thresholds=root / "th.yaml",
-        policy=REPO_ROOT / "policies" / "default.yaml", out=root / "out", concurrency=1, timeout=30,
-        experiment=f"gates-{uuid.uuid4().hex[:6]}", tracking_uri=uri, alias="production",
-    )  # fmt: skip
+def _registered_copy(c: Any, version: Any) -> str:
+    """A new registered model whose version 1 is ``version``'s logged model (its source and run); its name."""
+    name = f"gk-22m-{uuid.uuid4().hex[:6]}"
+    c.create_registered_model(name)
+    c.create_model_version(name, source=version.source, run_id=version.run_id)
+    return name
 
 
 @pytest.mark.parametrize("spec", ["models:/{name}/1", "models:/{name}@candidate"])
@@ -98,9 +54,7 @@ def test_a_version_registered_again_during_the_run_is_neither_tagged_nor_promote
     uri, sources = store
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     c = client(uri)
-    name = f"gk-22m-{uuid.uuid4().hex[:6]}"
-    c.create_registered_model(name)
-    c.create_model_version(name, source=sources[0].source, run_id=sources[0].run_id)
+    name = _registered_copy(c, sources[0])
     c.set_registered_model_alias(name, "candidate", "1")
     swapped: list[str] = []
 
@@ -130,9 +84,7 @@ def test_a_version_deleted_during_the_run_is_not_promoted(
     uri, sources = store
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     c = client(uri)
-    name = f"gk-22m-{uuid.uuid4().hex[:6]}"
-    c.create_registered_model(name)
-    c.create_model_version(name, source=sources[0].source, run_id=sources[0].run_id)
+    name = _registered_copy(c, sources[0])
     deleted: list[str] = []
 
     def emit(message: str) -> None:
@@ -156,9 +108,7 @@ def test_an_unchanged_version_is_promoted(
     uri, sources = store
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     c = client(uri)
-    name = f"gk-22m-{uuid.uuid4().hex[:6]}"
-    c.create_registered_model(name)
-    c.create_model_version(name, source=sources[0].source, run_id=sources[0].run_id)
+    name = _registered_copy(c, sources[0])
     result = run_gate(config(project(tmp_path), uri, f"models:/{name}/1"), command="promote")
     assert result.verdict.exit_code == 0, result.verdict.reasons
     assert str(c.get_model_version_by_alias(name, "production").version) == "1"

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mlflow_store import fresh_store
+from mlflow_store import fresh_store, promote_verdict, registered_model
+from mlflow_store import registry_client as client
 
 from gatekit.baseline import load_baseline
 from gatekit.errors import EXIT_INFRA, ConfigError, SinkError
-from gatekit.pipeline.model import Verdict
 from gatekit.promotion import promote
 
 pytestmark = pytest.mark.slow
@@ -50,27 +50,6 @@ def uri(request: pytest.FixtureRequest, local_store: str) -> str:
     return local_store
 
 
-def client(uri: str) -> Any:
-    from mlflow import MlflowClient
-
-    return MlflowClient(tracking_uri=uri, registry_uri=uri)
-
-
-def make_model(uri: str, versions: int = 2) -> tuple[str, str]:
-    """A registered model with ``versions`` versions; returns (name, run id of its source run)."""
-    import mlflow
-
-    c = client(uri)
-    mlflow.set_tracking_uri(uri)
-    exp = mlflow.set_experiment("models")
-    run = c.create_run(exp.experiment_id)
-    name = f"agent-{uuid.uuid4().hex[:8]}"
-    c.create_registered_model(name)
-    for _ in range(versions):
-        c.create_model_version(name, source=f"{run.info.artifact_uri}/model", run_id=run.info.run_id)
-    return name, run.info.run_id
-
-
 def gate_run(uri: str, experiment: str, tags: dict[str, str], results: list[dict[str, Any]] | None) -> str:
     """A logged gate run with tags and a results.jsonl artifact, like run_gate leaves behind."""
     import tempfile
@@ -90,38 +69,13 @@ def gate_run(uri: str, experiment: str, tags: dict[str, str], results: list[dict
     return str(run.info.run_id)
 
 
-def verdict_for(spec: str, uri: str, run_id: str, **overrides: Any) -> Verdict:
-    verdict = {
-        "command": "promote",
-        "verdict": "pass",
-        "exit_code": 0,
-        "candidate": {"spec": spec},
-        "sample": None,
-        "mlflow": {"run_id": run_id, "experiment_id": "0", "tracking_uri": uri, "error": None},
-        "dataset": {"path": "cases.jsonl", "format": "jsonl", "cases": 3, "sha256": "ab" * 32},
-        "gatekit_version": "0.1.0",
-        "started_at": "2026-01-01T00:00:00+00:00",
-        "replay": {
-            "wall_s": 1.0,
-            "concurrency": 1,
-            "timeout_s": 30.0,
-            "retries": 0,
-            "repeat": 1,
-            "stopped_early": False,
-        },
-        "out_dir": "out",
-    }
-    verdict.update(overrides)
-    return Verdict.model_validate(verdict)
-
-
 def test_pass_sets_alias_and_records_previous_holder(uri: str) -> None:
-    name, _ = make_model(uri)
+    name, _ = registered_model(uri, 2)
     c = client(uri)
     c.set_registered_model_alias(name, "production", "1")
     run_id = gate_run(uri, "gates", {"gatekit.verdict": "pass"}, None)
 
-    block = promote(verdict_for(f"models:/{name}/2", uri, run_id), alias="production")
+    block = promote(promote_verdict(f"models:/{name}/2", uri, run_id), alias="production")
 
     assert block["action"] == "promoted", block
     assert (block["version"], block["previous_version"]) == ("2", "1")
@@ -132,15 +86,15 @@ def test_pass_sets_alias_and_records_previous_holder(uri: str) -> None:
     assert tags["gatekit.promotion.alias"] == "production"
     assert c.get_model_version(name, "2").tags["gatekit.gate_run_id"] == run_id
     # promoting the same version again changes nothing
-    assert promote(verdict_for(f"models:/{name}/2", uri, run_id))["action"] == "unchanged"
+    assert promote(promote_verdict(f"models:/{name}/2", uri, run_id))["action"] == "unchanged"
 
 
 def test_alias_candidate_and_first_promotion_record_none(uri: str) -> None:
-    name, _ = make_model(uri)
+    name, _ = registered_model(uri, 2)
     c = client(uri)
     c.set_registered_model_alias(name, "candidate", "2")
     run_id = gate_run(uri, "gates", {"gatekit.verdict": "pass"}, None)
-    block = promote(verdict_for(f"models:/{name}@candidate", uri, run_id), alias="prod")
+    block = promote(promote_verdict(f"models:/{name}@candidate", uri, run_id), alias="prod")
     assert block["action"] == "promoted" and block["version"] == "2" and block["previous_version"] is None
     assert c.get_run(run_id).data.tags["gatekit.promotion.previous_version"] == "none"
     assert str(c.get_model_version_by_alias(name, "prod").version) == "2"
@@ -160,11 +114,11 @@ def test_nothing_is_promoted_unless_pass(
     mlflow_server: Any, overrides: dict[str, Any], dry_run: bool, why: str
 ) -> None:
     uri = mlflow_server.uri
-    name, _ = make_model(uri)
+    name, _ = registered_model(uri, 2)
     c = client(uri)
     c.set_registered_model_alias(name, "production", "1")
     run_id = gate_run(uri, "gates", {}, None)
-    verdict = verdict_for(f"models:/{name}/2", uri, run_id, **overrides)
+    verdict = promote_verdict(f"models:/{name}/2", uri, run_id, **overrides)
     block = promote(verdict, alias="production", tracking_uri=uri, dry_run=dry_run)
     assert why in block["message"]
     assert block["action"] in ("skipped", "dry_run")
@@ -173,7 +127,7 @@ def test_nothing_is_promoted_unless_pass(
 
 
 def test_non_model_candidate_is_never_promoted(local_store: str) -> None:
-    block = promote(verdict_for("python:examples.demo_agent:run", local_store, "x" * 32))
+    block = promote(promote_verdict("python:examples.demo_agent:run", local_store, "x" * 32))
     assert block["action"] == "skipped" and "not a registered MLflow model" in block["message"]
 
 
@@ -183,7 +137,7 @@ ROWS = [{"case_id": f"c{i}", "ok": True, "passed": True, "latency_ms": 100.0 + i
 def test_baseline_by_alias_run_id_and_last_pass(uri: str) -> None:
     experiment = f"gates-{uuid.uuid4().hex[:6]}"
     sha = "ab" * 32
-    name, _ = make_model(uri)
+    name, _ = registered_model(uri, 2)
     c = client(uri)
     older = gate_run(uri, experiment, {"gatekit.verdict": "pass", "gatekit.dataset_sha256": sha}, ROWS[:2])
     champion = gate_run(uri, experiment, {"gatekit.verdict": "pass", "gatekit.dataset_sha256": sha}, ROWS)
@@ -205,7 +159,7 @@ def test_baseline_by_alias_run_id_and_last_pass(uri: str) -> None:
 
 def test_baseline_found_by_model_version_tags_of_a_gate_run(local_store: str) -> None:
     experiment = f"gates-{uuid.uuid4().hex[:6]}"
-    name, _ = make_model(local_store)
+    name, _ = registered_model(local_store, 2)
     run_id = gate_run(
         local_store,
         experiment,
@@ -238,7 +192,7 @@ def test_baseline_refusals_are_clear(mlflow_server: Any) -> None:
     with pytest.raises(ConfigError, match="not one, so write --baseline <model name>@champion"):
         load_baseline("champion", candidate_spec="python:x:y", **kwargs)
     with pytest.raises(ConfigError, match="has no alias 'champion'"):
-        name, _ = make_model(uri, versions=1)
+        name, _ = registered_model(uri, 1)
         load_baseline("champion", candidate_spec=f"models:/{name}/1", **kwargs)
     with pytest.raises(ConfigError, match="no passing gate run on dataset sha256 ffffffffffff"):
         load_baseline("last-pass", candidate_spec=None, **{**kwargs, "dataset_sha256": "ff" * 32})
@@ -249,7 +203,7 @@ def test_unreachable_registry_is_a_sink_error() -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     with pytest.raises(SinkError, match="unreachable") as info:
-        promote(verdict_for("models:/a/1", f"http://127.0.0.1:{port}", "f" * 32))
+        promote(promote_verdict("models:/a/1", f"http://127.0.0.1:{port}", "f" * 32))
     assert info.value.exit_code == EXIT_INFRA
 
 

@@ -264,12 +264,8 @@ def test_an_attempt_the_deadline_skipped_is_not_sent_and_costs_nothing() -> None
             hits.append(time.monotonic())
             super().do_POST()
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Count)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-
-    async def go() -> Any:
-        agent = HttpAgent(f"http://127.0.0.1:{server.server_address[1]}/v1", AgentOptions(concurrency=1))
+    async def go(port: int) -> Any:
+        agent = HttpAgent(f"http://127.0.0.1:{port}/v1", AgentOptions(concurrency=1))
         await agent.start()
         try:
             await agent.call("warm", {})  # a kept-alive connection: a request given no time would be written at once
@@ -278,12 +274,9 @@ def test_an_attempt_the_deadline_skipped_is_not_sent_and_costs_nothing() -> None
         finally:
             await agent.close()
 
-    try:
-        result = asyncio.run(go())
+    with serve_http(Count) as port:
+        result = asyncio.run(go(port))
         time.sleep(0.2)
-    finally:
-        server.shutdown()
-        server.server_close()
     assert len(hits) == 1, hits  # the warm-up only (old code: the skipped attempt's request was written, and sent)
     (attempt,) = result.attempts
     assert not result.ok and attempt.error_type == "timeout" and attempt.cost_usd == 0.0  # old code: None
@@ -390,14 +383,8 @@ def test_an_error_cost_header_and_a_json_mode_cost_usd_are_reported() -> None:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Billed)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-
-    async def error(path: str, mode: str) -> AgentCallError:
-        agent = HttpAgent(
-            f"http://127.0.0.1:{server.server_address[1]}/{path}", AgentOptions(concurrency=1, extra={"mode": mode})
-        )
+    async def error(port: int, path: str, mode: str) -> AgentCallError:
+        agent = HttpAgent(f"http://127.0.0.1:{port}/{path}", AgentOptions(concurrency=1, extra={"mode": mode}))
         await agent.start()
         try:
             await agent.call("q", {})
@@ -407,15 +394,12 @@ def test_an_error_cost_header_and_a_json_mode_cost_usd_are_reported() -> None:
             await agent.close()
         raise AssertionError("a 502 was an answer")
 
-    try:
+    with serve_http(Billed) as port:
         spent = {
-            (path, mode): failure_usage(asyncio.run(error(path, mode)))["cost_usd"]
+            (path, mode): failure_usage(asyncio.run(error(port, path, mode)))["cost_usd"]
             for path in ("header", "plain")
             for mode in ("json", "openai")
         }
-    finally:
-        server.shutdown()
-        server.server_close()
     # the cost header wins; a body's cost_usd is a gatekit-format (json mode) field, not an OpenAI one: unknown
     assert spent == {
         ("header", "json"): 0.25,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from agents.procs import AGENTS_DIR
-from mlflow_store import fresh_store
+from mlflow_store import model_store, registry_client
 
 from gatekit.agents import AgentOptions, resolve_agent
 from gatekit.agents.mlflow_model import MlflowModelAgent
@@ -22,42 +22,16 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A sqlite tracking store with three registered agents; ``gk-responses@champion`` is version 2."""
-    import mlflow
-    from mlflow import MlflowClient
-
+    source = (AGENTS_DIR / "mlflow_agents.py").read_text()
+    classes = {"gk-responses": "EchoResponsesAgent", "gk-chat": "EchoChatAgent", "gk-fn": "EchoFunction"}
+    code = {name: source + f"\nmlflow.models.set_model({cls}())\n" for name, cls in classes.items()}
     root = tmp_path_factory.mktemp("mlflow-store")
-    uri = fresh_store(root / "mlflow.db")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("MLFLOW_TRACKING_URI", uri)
-    mp.chdir(root)
-    previous = mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri(uri)
-    try:
-        mlflow.set_experiment("agents")
-        source = (AGENTS_DIR / "mlflow_agents.py").read_text()
-        agents = (
-            ("EchoResponsesAgent", "gk-responses", 2),
-            ("EchoChatAgent", "gk-chat", 1),
-            ("EchoFunction", "gk-fn", 1),
-        )
-        for cls, name, versions in agents:
-            code = root / f"{name}.py"
-            code.write_text(source + f"\nmlflow.models.set_model({cls}())\n")
-            for _ in range(versions):
-                with mlflow.start_run():
-                    mlflow.pyfunc.log_model(
-                        name="agent",
-                        python_model=str(code),
-                        registered_model_name=name,
-                        pip_requirements=["mlflow"],
-                    )
-        client = MlflowClient()
+    names = ["gk-responses", "gk-responses", "gk-chat", "gk-fn"]  # gk-responses has two versions
+    with model_store(root, names, code=code, experiment="agents", chdir=True) as uri:
+        client = registry_client(uri)
         client.set_registered_model_alias("gk-responses", "champion", "2")
         client.set_registered_model_alias("gk-chat", "champion", "1")
         yield uri
-    finally:
-        mlflow.set_tracking_uri(previous)
-        mp.undo()
 
 
 def call(spec: str, case_input: Any, context: dict[str, Any], **extra: Any) -> tuple[AgentResponse, Any]:

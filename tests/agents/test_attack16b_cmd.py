@@ -160,7 +160,7 @@ def test_a_worker_that_dies_while_its_child_keeps_stdout_open_fails_the_case_at_
                 print((await agent.call("q0", {{}})).output)
                 t0 = time.perf_counter()
                 try:
-                    await asyncio.wait_for(agent.call("q1", {{}}), 15)
+                    await asyncio.wait_for(agent.call("q1", {{}}), 60)
                 except AgentCallError as exc:
                     print(exc.error_type.value, exc.retryable, round(time.perf_counter() - t0, 1), str(exc)[:60])
                 print((await agent.call("q2", {{}})).output)
@@ -181,4 +181,5 @@ def test_a_worker_that_dies_while_its_child_keeps_stdout_open_fails_the_case_at_
     assert lines[0] == "done q0" and lines[2] == "done q2"
     kind, retryable, seconds, message = lines[1].split(" ", 3)
     assert kind == "exception" and retryable == "True" and "exited with code 0" in message, lines[1]
-    assert float(seconds) < 5, lines[1]  # not the 15 s the attempt was given
+    # at the worker's exit, not the 60 s the attempt was given (a bound far from both: a loaded machine is slower)
+    assert float(seconds) < 30, lines[1]

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import read_http_request
 
 from gatekit.agents import AgentCallError, AgentOptions
 from gatekit.agents.http import HttpAgent
@@ -34,12 +35,7 @@ async def _server(handler: Handler, seen: list[bytes]) -> asyncio.base_events.Se
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = 0
-                for line in head.decode("latin-1").split("\r\n"):
-                    if line.lower().startswith("content-length:"):
-                        length = int(line.split(":", 1)[1])
-                body = await reader.readexactly(length)
+                head, body = await read_http_request(reader)
                 seen.append(head + body)
                 writer.write(handler(head, body))
                 await writer.drain()

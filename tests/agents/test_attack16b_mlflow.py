@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from mlflow_store import fresh_store
+from mlflow_store import model_store
 
 from gatekit.agents import AgentCallError, AgentOptions, resolve_agent
 from gatekit.models import AgentResponse, ErrorType
@@ -52,27 +52,9 @@ mlflow.models.set_model(Odd())
 
 @pytest.fixture(scope="module")
 def model_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    import mlflow
-
     root = tmp_path_factory.mktemp("mlflow-odd")
-    uri = fresh_store(root / "mlflow.db")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("MLFLOW_TRACKING_URI", uri)
-    mp.chdir(root)
-    previous = mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri(uri)
-    try:
-        mlflow.set_experiment("odd")
-        code = root / "odd_model.py"
-        code.write_text(MODEL, encoding="utf-8")
-        with mlflow.start_run():
-            mlflow.pyfunc.log_model(
-                name="agent", python_model=str(code), registered_model_name="gk-odd", pip_requirements=["mlflow"]
-            )
+    with model_store(root, ["gk-odd"], code=MODEL, experiment="odd", chdir=True):
         yield "models:/gk-odd/1"
-    finally:
-        mlflow.set_tracking_uri(previous)
-        mp.undo()
 
 
 def _call(spec: str, case_input: Any) -> AgentResponse | AgentCallError | Exception:

@@ -56,5 +56,5 @@ def test_endless_trailers_are_an_invalid_response_at_once() -> None:
     outcome, seconds = asyncio.run(scenario())
     assert isinstance(outcome, AgentCallError), outcome
     assert outcome.error_type == ErrorType.INVALID_RESPONSE and not outcome.retryable
-    assert "trailer" in str(outcome)
-    assert seconds < 5
+    assert "trailer" in str(outcome)  # refused by the trailers' bound: the old client ran into the 2 s timeout
+    assert seconds < 10  # (the wait_for above: a hang guard)

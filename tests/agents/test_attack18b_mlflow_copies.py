@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from mlflow_store import fresh_store
+from mlflow_store import model_store
 
 from gatekit.agents import AgentOptions, resolve_agent
 
@@ -40,27 +40,9 @@ mlflow.models.set_model(Mutator())
 
 @pytest.fixture(scope="module")
 def model_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    import mlflow
-
     root = tmp_path_factory.mktemp("mlflow-mutator")
-    uri = fresh_store(root / "mlflow.db")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("MLFLOW_TRACKING_URI", uri)
-    mp.chdir(root)
-    previous = mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri(uri)
-    try:
-        mlflow.set_experiment("mutator")
-        code = root / "mutator_model.py"
-        code.write_text(MODEL, encoding="utf-8")
-        with mlflow.start_run():
-            mlflow.pyfunc.log_model(
-                name="agent", python_model=str(code), registered_model_name="gk-mutator", pip_requirements=["mlflow"]
-            )
+    with model_store(root, ["gk-mutator"], code=MODEL, experiment="mutator", chdir=True):
         yield "models:/gk-mutator/1"
-    finally:
-        mlflow.set_tracking_uri(previous)
-        mp.undo()
 
 
 @pytest.mark.parametrize("input_format", ["raw", "list"])

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from agents.procs import HttpAgentServer, http_agent_server
+from conftest import read_http_request
 
 from gatekit.agents import AgentCallError, AgentOptions
 from gatekit.agents.http import HttpAgent
@@ -39,12 +40,7 @@ async def _serve(
         per_connection.append(0)
         try:
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = 0
-                for line in head.decode("latin-1").split("\r\n"):
-                    if line.lower().startswith("content-length:"):
-                        length = int(line.split(":", 1)[1])
-                body = await reader.readexactly(length)
+                _head, body = await read_http_request(reader)
                 per_connection[number] += 1
                 if not await script(number, per_connection[number], body, writer):
                     break

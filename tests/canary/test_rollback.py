@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
+from mlflow_store import promote_verdict, registered_model
+from mlflow_store import registry_client as client
 
 from gatekit.errors import ConfigError
-from gatekit.pipeline.model import Verdict
 from gatekit.promotion import promote, rollback
 
 
@@ -23,25 +23,6 @@ def uri(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return fresh_store(tmp_path / "mlflow.db")  # a copy of a migrated empty store: no ~100 migrations per test
 
 
-def client(uri: str) -> Any:
-    from mlflow import MlflowClient
-
-    return MlflowClient(tracking_uri=uri, registry_uri=uri)
-
-
-def model_with_versions(uri: str, count: int) -> str:
-    import mlflow
-
-    c = client(uri)
-    mlflow.set_tracking_uri(uri)
-    run = c.create_run(mlflow.set_experiment("models").experiment_id)
-    name = f"agent-{uuid.uuid4().hex[:8]}"
-    c.create_registered_model(name)
-    for _ in range(count):
-        c.create_model_version(name, source=f"{run.info.artifact_uri}/model", run_id=run.info.run_id)
-    return name
-
-
 def gate_pass(uri: str, name: str, version: str) -> dict[str, Any]:
     """A passing gate run for ``models:/name/version`` and gatekit's real promotion of it."""
     import mlflow
@@ -50,16 +31,7 @@ def gate_pass(uri: str, name: str, version: str) -> dict[str, Any]:
     mlflow.set_tracking_uri(uri)
     run = c.create_run(mlflow.set_experiment("gates").experiment_id, tags={"gatekit.kind": "gate"})
     c.set_terminated(run.info.run_id)
-    verdict = Verdict.model_validate(
-        {
-            "command": "promote", "verdict": "pass", "exit_code": 0, "candidate": {"spec": f"models:/{name}/{version}"},
-            "sample": None, "mlflow": {"run_id": run.info.run_id, "experiment_id": "0", "tracking_uri": uri, "error": None},
-            "dataset": {"path": "cases.jsonl", "format": "jsonl", "cases": 3, "sha256": "ab" * 32},
-            "gatekit_version": "0.1.0", "started_at": "2026-01-01T00:00:00+00:00",
-            "replay": {"wall_s": 1.0, "concurrency": 1, "timeout_s": 30.0, "retries": 0, "repeat": 1, "stopped_early": False},
-            "out_dir": "out",
-        }
-    )  # fmt: skip
+    verdict = promote_verdict(f"models:/{name}/{version}", uri, run.info.run_id)
     block = promote(verdict, alias="production")
     assert block["action"] == "promoted", block
     return {"run_id": run.info.run_id, **block}
@@ -70,7 +42,7 @@ def holder(uri: str, name: str) -> str:
 
 
 def test_rollback_moves_the_alias_to_the_recorded_previous_holder(uri: str) -> None:
-    name = model_with_versions(uri, 3)
+    name = registered_model(uri, 3)[0]
     client(uri).set_registered_model_alias(name, "production", "1")  # set by hand before gatekit
     gate_pass(uri, name, "2")
     third = gate_pass(uri, name, "3")
@@ -93,7 +65,7 @@ def test_rollback_moves_the_alias_to_the_recorded_previous_holder(uri: str) -> N
 
 
 def test_rollback_of_a_first_promotion_is_refused(uri: str) -> None:
-    name = model_with_versions(uri, 1)
+    name = registered_model(uri, 1)[0]
     gate_pass(uri, name, "1")
     with pytest.raises(ConfigError, match="first holder of the alias"):
         rollback(name, alias="production", tracking_uri=uri)
@@ -101,7 +73,7 @@ def test_rollback_of_a_first_promotion_is_refused(uri: str) -> None:
 
 
 def test_rollback_reads_the_gate_run_when_the_version_tag_is_missing(uri: str) -> None:
-    name = model_with_versions(uri, 2)
+    name = registered_model(uri, 2)[0]
     client(uri).set_registered_model_alias(name, "production", "1")
     gate_pass(uri, name, "2")
     client(uri).delete_model_version_tag(name, "2", "gatekit.promotion.previous_version.production")  # an older gatekit
@@ -111,7 +83,7 @@ def test_rollback_reads_the_gate_run_when_the_version_tag_is_missing(uri: str) -
 
 
 def test_rollback_command_exit_codes(uri: str, repo_root: Path, tmp_path: Path) -> None:
-    name = model_with_versions(uri, 2)
+    name = registered_model(uri, 2)[0]
     client(uri).set_registered_model_alias(name, "production", "1")
     gate_pass(uri, name, "2")
     env = {**__import__("os").environ, "PYTHONPATH": str(repo_root)}
@@ -146,7 +118,7 @@ def test_a_second_trigger_for_the_same_failure_does_not_roll_back_twice(
     Without a guard the second run moved the alias back one more promotion (3 -> 2 -> 1): past the good version.
     ``--from-version 3`` is a compare-and-set: the second run sees 3 already rolled back to 2 and does nothing.
     """
-    name = model_with_versions(uri, 3)
+    name = registered_model(uri, 3)[0]
     client(uri).set_registered_model_alias(name, "production", "1")
     gate_pass(uri, name, "2")
     gate_pass(uri, name, "3")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from conftest import verdict_data
+
 from gatekit.pipeline.model import Verdict
 from gatekit.report.markdown import MAX_SUMMARY_BYTES, render_summary
 from gatekit.sinks.pr_comment import MAX_BODY_CHARS, comment_body
@@ -19,6 +21,7 @@ from gatekit.sinks.pr_comment import MAX_BODY_CHARS, comment_body
 def _hostile_verdict(char: str) -> Verdict:
     failed = {"case_id": "", "error_type": char * 300, "error_message": char * 3000, "attempts": 1}
     data: dict[str, Any] = {
+        **verdict_data(),
         "command": "eval",
         "verdict": "fail",
         "exit_code": 1,
@@ -28,14 +31,6 @@ def _hostile_verdict(char: str) -> Verdict:
         "gatekit_version": "0.0.0",
         "started_at": "2026-12-07T08:00:00+00:00",
         "out_dir": "out",
-        "replay": {
-            "wall_s": 1.0,
-            "concurrency": 1,
-            "timeout_s": 30.0,
-            "retries": 0,
-            "repeat": 1,
-            "stopped_early": False,
-        },
         "failed_cases": [{**failed, "case_id": char * 250 + str(i)} for i in range(100)],
         "governance": {
             "policy": {"id": "default", "version": "1", "sha256": "cd" * 32},

@@ -12,6 +12,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from conftest import verdict_data
 
 from gatekit.errors import DatasetError
 from gatekit.pipeline.model import Verdict
@@ -55,21 +56,12 @@ def test_junit_and_the_latency_chart_do_not_hold_the_whole_file(tmp_path: Path) 
     assert size > 15_000_000
     verdict = Verdict.model_validate(
         {
+            **verdict_data(),
             "command": "eval",
             "verdict": "fail",
             "exit_code": 1,
             "candidate": {"spec": "python:m:f"},
             "dataset": {"path": "ds.jsonl", "format": "jsonl", "cases": ROWS, "sha256": "ab" * 32},
-            "gatekit_version": "0.1.0",
-            "started_at": "2026-01-01T00:00:00+00:00",
-            "replay": {
-                "wall_s": 1.0,
-                "concurrency": 1,
-                "timeout_s": 30.0,
-                "retries": 0,
-                "repeat": 1,
-                "stopped_early": False,
-            },
             "out_dir": str(tmp_path),
         }
     )

@@ -8,11 +8,11 @@ credential in ``model`` or ``system_fingerprint`` — while the production-log r
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
+from conftest import serve_http
 from runtime.proxy_harness import chat, serving
 
 SSN = "219-09-9999"
@@ -55,14 +55,8 @@ class _Upstream(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def upstream() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Upstream)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_http(_Upstream) as port:
+        yield f"http://127.0.0.1:{port}/v1"
 
 
 @pytest.mark.parametrize("stream", [False, True])

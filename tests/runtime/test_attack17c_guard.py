@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from conftest import serve_http
+from conftest import tool_calls_upstream
 from proxy_harness import chat, serving
 
 from gatekit.governance import policy_from_dict
@@ -100,47 +97,14 @@ def test_other_names_are_not_limited(name: str) -> None:
 
 # --- a real OpenAI-compatible upstream on 127.0.0.1 ---------------------------------------------------------
 
-ANSWER: dict[str, Any] = {}
-
 
 def _call(name: str, arguments: str, index: int = 0) -> dict[str, Any]:
     return {"id": f"call_{index}", "type": "function", "function": {"name": name, "arguments": arguments}}
 
 
-class _Upstream(BaseHTTPRequestHandler):
-    """Answers with the choices in ``ANSWER["choices"]`` (each a list of tool calls)."""
-
-    def do_POST(self) -> None:  # noqa: N802 - the http.server API
-        self.rfile.read(int(self.headers["Content-Length"]))
-        choices = [
-            {"index": i, "message": {"role": "assistant", "content": None, "tool_calls": calls},
-             "finish_reason": "tool_calls"}
-            for i, calls in enumerate(ANSWER["choices"])
-        ]  # fmt: skip
-        answer = {"id": "chatcmpl-1", "object": "chat.completion", "model": "m", "choices": choices}
-        if ANSWER.get("usage"):
-            answer["usage"] = ANSWER["usage"]
-        data = json.dumps(answer).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: Any) -> None:
-        """Quiet."""
-
-
-@contextmanager
-def _upstream(*choices: list[dict[str, Any]], usage: dict[str, int] | None = None) -> Iterator[str]:
-    ANSWER["choices"], ANSWER["usage"] = list(choices), usage
-    with serve_http(_Upstream) as port:
-        yield f"http://127.0.0.1:{port}/v1"
-
-
 def test_the_proxy_applies_a_limit_to_a_look_alike_name(tmp_path: Path) -> None:
     path = _write(tmp_path, LIMITS)
-    with _upstream([_call("REFUND", '{"amount": 900}')]) as upstream, serving(upstream, policy=path) as proxy:
+    with tool_calls_upstream([_call("REFUND", '{"amount": 900}')]) as upstream, serving(upstream, policy=path) as proxy:
         answer = chat(proxy.url, "m", "refund please")
     assert answer.status == 403, answer.body
     error = answer.json()["error"]
@@ -292,17 +256,17 @@ QUOTA = {"id": "q", "version": "1", "rules": [{"id": "quota", "kind": "tools", "
 def test_the_proxy_counts_each_choice_against_the_quota_apart(tmp_path: Path) -> None:
     path = _write(tmp_path, QUOTA)
     two = [_call("lookup", "{}", 0), _call("refund", '{"amount": 1}', 1)]
-    with _upstream(two, two, two) as upstream, serving(upstream, policy=path) as proxy:
+    with tool_calls_upstream(two, two, two) as upstream, serving(upstream, policy=path) as proxy:
         answer = chat(proxy.url, "m", "refund please", n=3)
     assert answer.status == 200, answer.body
     assert len(answer.json()["choices"]) == 3
     three = [*two, _call("lookup", '{"q": 2}', 2)]
-    with _upstream(two, three) as upstream, serving(upstream, policy=path) as proxy:
+    with tool_calls_upstream(two, three) as upstream, serving(upstream, policy=path) as proxy:
         answer = chat(proxy.url, "m", "refund please", n=2)
     assert answer.status == 403, answer.body
     assert "3 tool calls, more than 2 per case" in json.dumps(answer.json())
     refunds = [_call("refund", "{}", 0), _call("REFUND", "{}", 1)]
-    with _upstream(two, refunds) as upstream, serving(upstream, policy=path) as proxy:
+    with tool_calls_upstream(two, refunds) as upstream, serving(upstream, policy=path) as proxy:
         answer = chat(proxy.url, "m", "refund please", n=2)
     assert answer.status == 403, answer.body
 
@@ -310,10 +274,13 @@ def test_the_proxy_counts_each_choice_against_the_quota_apart(tmp_path: Path) ->
 def test_the_proxy_judges_a_combination_within_each_choice(tmp_path: Path) -> None:
     path = _condition(tmp_path, COMBINATIONS[0])
     lookup, refund = [_call("lookup", "{}", 0)], [_call("refund", "{}", 0)]
-    with _upstream(lookup, refund) as upstream, serving(upstream, policy=path) as proxy:
+    with tool_calls_upstream(lookup, refund) as upstream, serving(upstream, policy=path) as proxy:
         answer = chat(proxy.url, "m", "refund please", n=2)
     assert answer.status == 200, answer.body
-    with _upstream(lookup, [*lookup, _call("refund", "{}", 1)]) as upstream, serving(upstream, policy=path) as proxy:
+    with (
+        tool_calls_upstream(lookup, [*lookup, _call("refund", "{}", 1)]) as upstream,
+        serving(upstream, policy=path) as proxy,
+    ):
         answer = chat(proxy.url, "m", "refund please", n=2)
     assert answer.status == 403, answer.body
     error = answer.json()["error"]
@@ -446,7 +413,7 @@ def test_the_proxy_counts_a_completion_s_usage_once_whatever_its_choices(tmp_pat
     path = _write(tmp_path, {"id": "p", "version": "1", "rules": [budget]})
     usage = {"prompt_tokens": 50, "completion_tokens": 50, "total_tokens": 100}
     logs = tmp_path / "rows.jsonl"
-    with _upstream([], [], [], usage=usage) as upstream, serving(upstream, policy=path, log_to=logs) as proxy:
+    with tool_calls_upstream([], [], [], usage=usage) as upstream, serving(upstream, policy=path, log_to=logs) as proxy:
         first = chat(proxy.url, "m", "hi", n=3)  # 100 tokens: within 250
         second = chat(proxy.url, "m", "hi", n=3)  # 200
         third = chat(proxy.url, "m", "hi", n=3)  # 300 > 250

@@ -206,14 +206,15 @@ def test_a_body_trickled_slower_than_the_read_timeout_is_a_408_with_its_row(
     """A client that sent 5 bytes of its body and stopped held its request (and connection) open forever."""
     rows = tmp_path / "rows.jsonl"
     with serving(upstream.url, log_to=rows, request_read_timeout_s=0.5) as server:
-        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=60) as sock:
             sock.sendall(CHAT + b"Content-Length: %d\r\n\r\n" % len(BODY) + BODY[:5])
             started = time.monotonic()
             answer = sock.recv(65536)
             waited = time.monotonic() - started
         errors = _errors(server.url)
     assert answer.startswith(b"HTTP/1.1 408 "), answer[:200]
-    assert b'"request_timeout"' in answer and 0.4 < waited < 4
+    # ended by the 0.5 s read timeout (the upper bound only tells it from the old "never": a loaded machine is late)
+    assert b'"request_timeout"' in answer and 0.4 < waited < 30
     assert errors["bad_request"] == 1 and errors["guard_failure"] == 0
     (row,) = _rows(rows, 1)
     assert row["error"] == "bad_request" and row["outcome"] is None
@@ -480,13 +481,13 @@ def test_a_connection_that_never_finishes_its_request_head_is_closed_after_the_i
 ) -> None:
     """aiohttp's default keep-alive (3630 s) let a client trickling header bytes hold a connection for an hour."""
     with serving(upstream.url, idle_timeout_s=0.5) as server:
-        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=60) as sock:
             sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a")
             started = time.monotonic()
             closed = sock.recv(1024)  # b"" once the proxy closes it
             waited = time.monotonic() - started
         served = chat(server.url, "plain")  # a request that comes whole is served as ever
-    assert closed == b"" and waited < 3
+    assert closed == b"" and waited < 30  # by the 0.5 s idle timeout, not the hour (a bound far from both)
     assert served.status == 200
 
 

@@ -15,12 +15,10 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
-import yaml
-from conftest import serve_http
+from conftest import Reply, policy_file, replying_handler, stub_upstream
 from runtime.proxy_harness import chat, serving
 
 POLICY = {"id": "unanswered", "version": "1", "rules": [
@@ -35,38 +33,28 @@ ANSWER = {
 }
 
 
-class _Upstream(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        if body["model"] == "slow":
-            time.sleep(1.0)
-        if body["model"] == "broken":
-            self.send_response(500)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        payload = json.dumps(ANSWER).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+ARRIVED = threading.Semaphore(0)  # released by each request for the slow model the upstream receives
+RELEASE = threading.Event()  # the slow model's answers are held until it is set
 
-    def log_message(self, *args: object) -> None:
-        pass
+
+def _reply(body: dict) -> Reply:
+    if body["model"] == "slow":
+        ARRIVED.release()
+        RELEASE.wait(60)
+    if body["model"] == "broken":
+        return 500, "", b""
+    return 200, "application/json", json.dumps(ANSWER).encode()
 
 
 @pytest.fixture(scope="module")
 def upstream() -> Iterator[str]:
-    with serve_http(_Upstream) as port:
-        yield f"http://127.0.0.1:{port}/v1"
+    with stub_upstream(_reply) as url:
+        yield url
 
 
 @pytest.fixture
 def policy(tmp_path: Path) -> Path:
-    path = tmp_path / "policy.yaml"
-    path.write_text(yaml.safe_dump(POLICY))
-    return path
+    return policy_file(tmp_path, POLICY)
 
 
 def _hang_up(port: int, user: str) -> None:
@@ -75,11 +63,11 @@ def _hang_up(port: int, user: str) -> None:
     with socket.create_connection(("127.0.0.1", port)) as sock:
         head = f"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(body)}\r\n\r\n"
         sock.sendall(head.encode() + body)
-        time.sleep(0.3)  # judged and sent upstream, the answer not yet come
+        assert ARRIVED.acquire(timeout=60)  # judged and sent upstream; its answer is held until the test ends
 
 
 def _rows(path: Path, count: int) -> list[dict]:
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60  # a hang guard only
     while time.monotonic() < deadline:
         lines = path.read_text().splitlines() if path.exists() else []
         if len(lines) >= count:
@@ -93,9 +81,12 @@ def test_a_client_that_hangs_up_before_each_answer_cannot_spend_past_its_budget(
 ) -> None:
     rows = tmp_path / "rows.jsonl"
     with serving(upstream, policy=policy, log_to=rows) as server:
-        for _ in range(6):
-            _hang_up(server.port, "mallory")
-        _rows(rows, 6)  # every hung-up request ended (its row written, its prompt counted)
+        try:
+            for _ in range(6):
+                _hang_up(server.port, "mallory")
+            _rows(rows, 6)  # every hung-up request ended (its row written, its prompt counted)
+        finally:
+            RELEASE.set()
         mallory = chat(server.url, "plain", PROMPT, user="mallory")
         other = chat(server.url, "plain", PROMPT, user="alice")  # another user's window is untouched
     assert mallory.status == 403, mallory.body  # was 200: the six prompts the model read counted nothing
@@ -124,7 +115,7 @@ def test_an_upstream_never_reached_counts_nothing(policy: Path, client: str) -> 
         port = probe.getsockname()[1]  # free now: connections to it are refused until the upstream starts there
     with serving(f"http://127.0.0.1:{port}/v1", policy=policy, http_client=client) as server:
         refused = [chat(server.url, "plain", PROMPT, user="bob").status for _ in range(6)]
-        upstream = http.server.ThreadingHTTPServer(("127.0.0.1", port), _Upstream)
+        upstream = http.server.ThreadingHTTPServer(("127.0.0.1", port), replying_handler(_reply))
         thread = threading.Thread(target=upstream.serve_forever, daemon=True)
         thread.start()
         try:

@@ -13,11 +13,10 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
-from conftest import best_thread_time, serve_http
+from conftest import Reply, best_thread_time, policy_file, stub_upstream
 from runtime.proxy_harness import chat, request, serving
 
 from gatekit.runtime.openai_wire import WireError, read_stream
@@ -67,31 +66,19 @@ ANSWERS: dict[str, tuple[str, bytes]] = {
 }
 
 
-class _Upstream(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        content_type, payload = ANSWERS[body["model"]]
-        self.send_response(200)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args: object) -> None:
-        pass
+def _reply(body: dict) -> Reply:
+    return 200, *ANSWERS[body["model"]]
 
 
 @pytest.fixture(scope="module")
 def upstream() -> Iterator[str]:
-    with serve_http(_Upstream) as port:
-        yield f"http://127.0.0.1:{port}/v1"
+    with stub_upstream(_reply) as url:
+        yield url
 
 
 @pytest.fixture
 def policy(tmp_path: Path) -> Path:
-    path = tmp_path / "policy.yaml"
-    path.write_text(POLICY)
-    return path
+    return policy_file(tmp_path, POLICY)
 
 
 def _metric(base: str, name: str) -> float:

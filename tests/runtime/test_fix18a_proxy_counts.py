@@ -14,15 +14,12 @@ from __future__ import annotations
 import gzip
 import json
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from conftest import serve_http
+from conftest import tool_calls_upstream
 from runtime.proxy_harness import chat, request, serving
 
 from gatekit.runtime import Enforcer
@@ -34,7 +31,6 @@ POLICY = {
     "version": "1",
     "rules": [{"id": "wires", "kind": "tools", "limits": {"wire_*": {"max_calls_per_minute": LIMIT}}}],
 }
-CHOICES: list[list[dict[str, Any]]] = []
 
 
 def _policy(tmp_path: Path) -> Path:
@@ -43,40 +39,15 @@ def _policy(tmp_path: Path) -> Path:
     return path
 
 
-class _Upstream(BaseHTTPRequestHandler):
-    """Answers every request with the choices in ``CHOICES`` (each a list of tool calls)."""
-
-    def do_POST(self) -> None:  # noqa: N802 - the http.server API
-        self.rfile.read(int(self.headers["Content-Length"]))
-        choices = [
-            {"index": i, "message": {"role": "assistant", "content": None, "tool_calls": calls},
-             "finish_reason": "tool_calls"}
-            for i, calls in enumerate(CHOICES)
-        ]  # fmt: skip
-        data = json.dumps({"id": "c1", "object": "chat.completion", "model": "m", "choices": choices}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: Any) -> None:
-        """Quiet."""
-
-
-@contextmanager
-def _upstream(*choices: list[dict[str, Any]]) -> Iterator[str]:
-    CHOICES[:] = list(choices)
-    with serve_http(_Upstream) as port:
-        yield f"http://127.0.0.1:{port}/v1"
-
-
 def _wire(i: int) -> dict[str, Any]:
     return {"id": f"call_{i}", "type": "function", "function": {"name": "wire_money", "arguments": '{"amount": 1}'}}
 
 
 def test_only_one_choice_of_an_n_choice_answer_counts_per_minute(tmp_path: Path) -> None:
-    with _upstream([_wire(0)], [_wire(1)], [_wire(2)]) as upstream, serving(upstream, _policy(tmp_path)) as proxy:
+    with (
+        tool_calls_upstream([_wire(0)], [_wire(1)], [_wire(2)]) as upstream,
+        serving(upstream, _policy(tmp_path)) as proxy,
+    ):
         statuses = [chat(proxy.url, "m", n=3).status for _ in range(LIMIT)]
         assert statuses == [200] * LIMIT  # the second was refused: 3 choices x 1 call counted as 3 calls
         answer = json.loads(chat(proxy.url, "m", n=3).body)
@@ -86,7 +57,10 @@ def test_only_one_choice_of_an_n_choice_answer_counts_per_minute(tmp_path: Path)
 
 
 def test_a_choice_with_more_calls_counts_its_calls(tmp_path: Path) -> None:
-    with _upstream([_wire(0)], [_wire(1), _wire(2)]) as upstream, serving(upstream, _policy(tmp_path)) as proxy:
+    with (
+        tool_calls_upstream([_wire(0)], [_wire(1), _wire(2)]) as upstream,
+        serving(upstream, _policy(tmp_path)) as proxy,
+    ):
         assert chat(proxy.url, "m", n=2).status == 200  # the larger choice: 2 of the minute's 3
         assert chat(proxy.url, "m", n=2).status == 403  # 4 > 3: counted as the larger choice, never less
 
@@ -109,7 +83,7 @@ def test_a_second_check_response_does_not_count_the_calls_again(tmp_path: Path) 
 
 def test_a_guard_failure_before_the_request_is_opened_writes_a_row(tmp_path: Path) -> None:
     log = tmp_path / "production.jsonl"
-    with _upstream([_wire(0)]) as upstream, serving(upstream, _policy(tmp_path), log_to=log) as proxy:
+    with tool_calls_upstream([_wire(0)]) as upstream, serving(upstream, _policy(tmp_path), log_to=log) as proxy:
         bad = request(
             f"{proxy.url}/v1/chat/completions",
             raw=b"this is not gzip" * 4,

@@ -10,13 +10,13 @@ own. A local stand-in of GitHub's issue-comment endpoints on 127.0.0.1 answers w
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from conftest import serve_http
 
 from gatekit.sinks.pr_comment import MARKER, upsert_comment
 
@@ -62,14 +62,8 @@ def comments() -> Iterator[tuple[list[dict[str, Any]], str]]:
                     return
             self._send(404, {"message": "Not Found"})
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield store, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_http(Handler) as port:
+        yield store, f"http://127.0.0.1:{port}"
 
 
 def _comment(cid: int, body: str, login: str, kind: str, association: str) -> dict[str, Any]:

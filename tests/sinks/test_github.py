@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import verdict_data
 from markdown_it import MarkdownIt
 
 from gatekit.pipeline.model import Verdict
@@ -25,6 +26,7 @@ EVIL = "evil|id <script>alert(1)</script> [x](http://evil.example) @octocat `rm`
 
 def make_verdict(**overrides: Any) -> Verdict:
     verdict: dict[str, Any] = {
+        **verdict_data(),
         "schema_version": 1,
         "kind": "gate",
         "command": "promote",
@@ -71,16 +73,6 @@ def make_verdict(**overrides: Any) -> Verdict:
         },
         "drift": None,
         "dataset": {"path": "datasets/golden.jsonl", "format": "jsonl", "sha256": "cd" * 32, "cases": 3},
-        "gatekit_version": "0.1.0",
-        "started_at": "2026-01-01T00:00:00+00:00",
-        "replay": {
-            "wall_s": 1.0,
-            "concurrency": 1,
-            "timeout_s": 30.0,
-            "retries": 0,
-            "repeat": 1,
-            "stopped_early": False,
-        },
         "candidate": {"spec": "python:examples.demo_agent:run"},
         "mlflow": {
             "run_id": "abc123",

@@ -6,14 +6,14 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from conftest import serve_http
 
 from gatekit.errors import SinkError
 from gatekit.sinks.pr_comment import MARKER, main, upsert_comment
@@ -105,14 +105,8 @@ def github() -> Iterator[tuple[FakeGitHub, str]]:
                     return
             self._send(404, {"message": "Not Found"})
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield fake, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_http(Handler) as port:
+        yield fake, f"http://127.0.0.1:{port}"
 
 
 def _marked(fake: FakeGitHub) -> list[dict[str, Any]]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import http.server
 import socket
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import serve_http
 from mlflow_store import fresh_store
 
 from gatekit.errors import SinkError
@@ -157,7 +157,7 @@ def test_an_unreachable_server_is_a_sink_error_at_once() -> None:
     t0 = time.perf_counter()
     with pytest.raises(SinkError) as info:
         sink.log_run(uri, "e", None, {}, {}, {}, [])
-    assert time.perf_counter() - t0 < 5
+    assert time.perf_counter() - t0 < 30  # not MLflow's minutes of retries (importing mlflow alone takes seconds)
     message = str(info.value)
     assert "is unreachable" in message and "pw1234" not in message and "http://***@127.0.0.1:" in message
     with pytest.raises(SinkError, match="is unreachable"):
@@ -175,14 +175,8 @@ class _Failing(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def failing_server() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Failing)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_http(_Failing) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def test_a_server_answering_5xx_on_health_is_a_sink_error(failing_server: str) -> None:
