@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
 
 EXIT_INTERRUPTED = 130
 
@@ -82,3 +84,42 @@ def stops_interrupt(stage: str, *, sigint: bool = False) -> Iterator[None]:
         _depth[0] -= 1
         if not _depth[0]:  # an inner block's stop stays seen by the outer one
             _stopped.clear()
+
+
+def call_until(
+    call: Callable[[], _T], end: float, late: Callable[[], BaseException], stage: str | None, name: str
+) -> _T:
+    """``call()`` on a daemon thread, waited for until ``time.monotonic()`` reaches ``end``, then ``raise late()``.
+
+    The wait is short slices, so a stop (SIGTERM / Ctrl-C, whose handler may have been swallowed elsewhere) is acted
+    on within 0.1 s through :func:`raise_if_stopped` (``stage`` names it; None: no stop is checked, for a clean-up
+    that must run). A call still running at the deadline is left to its daemon thread: what it returns is dropped.
+    What it raises is raised here.
+    """
+    import threading
+    import time
+
+    if stage is not None:
+        raise_if_stopped(stage)
+    if time.monotonic() >= end:
+        raise late()
+    box: dict[str, Any] = {}
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name=name, daemon=True).start()
+    while not done.wait(max(0.0, min(0.1, end - time.monotonic()))):
+        if stage is not None:
+            raise_if_stopped(stage)
+        if time.monotonic() >= end:
+            raise late()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]  # type: ignore[no-any-return]

@@ -297,34 +297,13 @@ class _DeadlineClient:
         )
 
     def _run(self, what: str, call: Any) -> Any:
-        import threading
-
-        from gatekit.interrupts import raise_if_stopped
+        from gatekit.interrupts import call_until, raise_if_stopped
 
         raise_if_stopped("reading MLflow traces")
         if time.monotonic() >= self._end:
             raise self._late(what)
-        self.calls += 1
-        box: dict[str, Any] = {}
-        done = threading.Event()
-
-        def work() -> None:
-            try:
-                box["value"] = call()
-            except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
-                box["error"] = exc
-            finally:
-                done.set()
-
-        threading.Thread(target=work, name="gatekit-mlflow-traces", daemon=True).start()
-        # short slices: a stop (SIGTERM / Ctrl-C) is acted on within 0.1 s, not at the end of a slow request
-        while not done.wait(max(0.0, min(0.1, self._end - time.monotonic()))):
-            raise_if_stopped("reading MLflow traces")
-            if time.monotonic() >= self._end:
-                raise self._late(what)
-        if "error" in box:
-            raise box["error"]
-        return box["value"]
+        self.calls += 1  # (a request started: the message counts them)
+        return call_until(call, self._end, lambda: self._late(what), "reading MLflow traces", "gatekit-mlflow-traces")
 
 
 # --- paging and the spill -------------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ import functools
 import json
 import math
 import os
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -97,41 +96,21 @@ def _bounded(uri: str, what: str, call: Callable[[], _T], *, cleanup: bool = Fal
     ``cleanup``: marking a failed run FAILED; it gets its own ``_CLEANUP_S`` (the deadline may have passed), and a
     stop that already ended the publish does not cut it short (a new one does).
     """
-    from gatekit.interrupts import raise_if_stopped
+    from gatekit.interrupts import call_until
 
     limit = _deadline.get()
     if limit is None:
         return call()
     end, seconds = limit
+
+    def late() -> SinkError:
+        if cleanup:
+            return SinkError(f"MLflow ({redact_urls(uri)}) did not answer within {_CLEANUP_S:g} s ({what})")
+        return _deadline_error(uri, what, seconds)
+
     if cleanup:
-        end = time.monotonic() + _CLEANUP_S
-    else:
-        raise_if_stopped("publishing to MLflow")
-    if time.monotonic() >= end:
-        raise _deadline_error(uri, what, seconds)
-    box: dict[str, Any] = {}
-    done = threading.Event()
-
-    def work() -> None:
-        try:
-            box["value"] = call()
-        except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
-            box["error"] = exc
-        finally:
-            done.set()
-
-    threading.Thread(target=work, name="gatekit-mlflow", daemon=True).start()
-    # the wait is short slices: a stop's handler raises here, and one swallowed elsewhere is seen within 0.1 s
-    while not done.wait(max(0.0, min(0.1, end - time.monotonic()))):
-        if not cleanup:
-            raise_if_stopped("publishing to MLflow")
-        if time.monotonic() >= end:
-            if cleanup:
-                raise SinkError(f"MLflow ({redact_urls(uri)}) did not answer within {_CLEANUP_S:g} s ({what})")
-            raise _deadline_error(uri, what, seconds)
-    if "error" in box:
-        raise box["error"]
-    return box["value"]  # type: ignore[no-any-return]
+        return call_until(call, time.monotonic() + _CLEANUP_S, late, None, "gatekit-mlflow")
+    return call_until(call, end, late, "publishing to MLflow", "gatekit-mlflow")
 
 
 def _deadline_error(uri: str, what: str, seconds: float) -> SinkError:
