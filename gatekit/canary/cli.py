@@ -277,10 +277,12 @@ def rollback_command(
 ) -> None:
     """Move a registered-model alias back to the version that held it before the last gatekit promotion."""
     from gatekit.promotion import rollback
-    from gatekit.sinks.mlflow import check_store_opens, env_publish_timeout, publish_deadline
+    from gatekit.sinks.mlflow import check_sqlite_store, env_publish_timeout, publish_deadline
 
     try:
-        check_store_opens(tracking_uri)  # a store MLflow cannot open (a folder as sqlite:///PATH): exit 2 at once
+        # a sqlite:///PATH store whose PATH is a folder, FIFO or device: exit 2 at once (MLflow retried for 126 s);
+        # not the gate's whole check_store_opens, whose advice (--no-mlflow) rollback has no use for
+        check_sqlite_store(tracking_uri)
         # all of its registry requests together, as a gate's publish: a server answering each one just under MLflow's
         # timeout (30 s, three tries) held the rollback step of a failed canary for minutes
         with publish_deadline(env_publish_timeout()):

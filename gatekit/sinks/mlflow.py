@@ -195,6 +195,11 @@ def check_store_opens(tracking_uri: str | None) -> None:
     )
 
 
+def check_sqlite_store(tracking_uri: str | None) -> None:
+    """Refuse (``ConfigError``, exit 2) a ``sqlite:///PATH`` store (given or from the environment) that is no file."""
+    _sqlite_file_or_none(resolve_tracking_uri(tracking_uri))
+
+
 def _sqlite_file_or_none(uri: str) -> None:
     """A ``sqlite:///PATH`` store whose PATH is a folder, a FIFO or a device: ``ConfigError`` naming it.
 

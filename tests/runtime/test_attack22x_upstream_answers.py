@@ -21,7 +21,9 @@ _BODY = json.dumps(
 
 
 def _answer(*headers: str, body: bytes = _BODY, length: int | None = None) -> bytes:
-    head = ["HTTP/1.1 200 OK", "Content-Type: application/json", *headers]
+    # "Connection: close": the upstream closes after each answer, and says so; without it the client pooled the
+    # connection and, on a loaded machine, reused it before the close arrived (a lost answer, not this test's subject)
+    head = ["HTTP/1.1 200 OK", "Content-Type: application/json", "Connection: close", *headers]
     head.append(f"Content-Length: {len(body) if length is None else length}")
     return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
@@ -39,7 +41,7 @@ ANSWERS: dict[str, tuple[bytes, tuple[int, str, str]]] = {
     "long-header": (_answer("X-Padding: " + "a" * 100_000), (502, "upstream_invalid", "invalid_response")),
     # a redirect, never followed (the row said http_4xx)
     "redirect": (
-        b"HTTP/1.1 307 Temporary Redirect\r\nLocation: http://elsewhere.example/v1\r\nContent-Length: 0\r\n\r\n",
+        b"HTTP/1.1 307 Temporary Redirect\r\nLocation: http://elsewhere.example/v1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
         (502, "upstream_http_307", "invalid_response"),
     ),
     # the connection closed before the body's declared length: lost, as both clients said already
