@@ -245,19 +245,14 @@ def env_traces_timeout() -> float:
 
     Above 0, at most a day; unset: ``DEFAULT_TIMEOUT_S``. A bad value is a ConfigError (exit 2).
     """
-    text = os.environ.get(TIMEOUT_ENV, "").strip()
-    if not text:
-        return DEFAULT_TIMEOUT_S
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = math.nan
-    if not (math.isfinite(seconds) and 0 < seconds <= 86400):
-        raise ConfigError(
-            f"{TIMEOUT_ENV}={text[:40]!r}: give the seconds reading MLflow traces may take in all, above 0 and at "
-            f"most 86400 (e.g. {TIMEOUT_ENV}=600), or unset it (default {DEFAULT_TIMEOUT_S:g})"
-        )
-    return seconds
+    from gatekit.sinks.mlflow import env_seconds
+
+    return env_seconds(
+        TIMEOUT_ENV,
+        DEFAULT_TIMEOUT_S,
+        f"give the seconds reading MLflow traces may take in all, above 0 and at most 86400 (e.g. {TIMEOUT_ENV}=600), "
+        f"or unset it (default {DEFAULT_TIMEOUT_S:g})",
+    )
 
 
 class TracesTimeout(SinkError):

@@ -75,18 +75,28 @@ def env_publish_timeout() -> float:
     The gate reads it through its configuration (``--publish-timeout`` winning); drift and canary log a run too,
     and had no deadline at all: a tracking server answering slowly held them for requests x retries x timeout.
     """
-    text = os.environ.get("GATEKIT_PUBLISH_TIMEOUT", "").strip()
+    return env_seconds(
+        "GATEKIT_PUBLISH_TIMEOUT",
+        DEFAULT_PUBLISH_TIMEOUT_S,
+        "give the seconds all MLflow logging may take together, above 0 and at most 86400 "
+        "(e.g. GATEKIT_PUBLISH_TIMEOUT=120), or unset it",
+    )
+
+
+def env_seconds(name: str, default: float, advice: str) -> float:
+    """The environment variable ``name`` as seconds above 0 and at most a day; unset or blank: ``default``.
+
+    Anything else is a ``ConfigError`` (exit 2): ``NAME='value': advice``.
+    """
+    text = os.environ.get(name, "").strip()
     if not text:
-        return DEFAULT_PUBLISH_TIMEOUT_S
+        return default
     try:
         seconds = float(text)
     except ValueError:
         seconds = math.nan
     if not (math.isfinite(seconds) and 0 < seconds <= 86400):
-        raise ConfigError(
-            f"GATEKIT_PUBLISH_TIMEOUT={text[:40]!r}: give the seconds all MLflow logging may take together, above 0 "
-            "and at most 86400 (e.g. GATEKIT_PUBLISH_TIMEOUT=120), or unset it"
-        )
+        raise ConfigError(f"{name}={text[:40]!r}: {advice}")
     return seconds
 
 
